@@ -1,0 +1,161 @@
+// Command hl7gate is the gateway between ICU patient monitors and their central stations.
+//
+//	hl7gate demo                      the gateway on its embedded defaults with simulated monitors and a station
+//	hl7gate serve [--config FILE]     run the gateway
+//	hl7gate validate --config FILE    check a configuration and print every problem
+//	hl7gate check FILE...             run the vital-sign checks over captured HL7 traffic
+//	hl7gate firewall render|apply|remove --config FILE
+//	                                  the nftables ruleset that contains the monitor segment
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"sort"
+	"syscall"
+	"time"
+
+	"github.com/rs/zerolog"
+	"github.com/spf13/pflag"
+
+	"github.com/hl7gate/hl7gate/gateway"
+)
+
+// command is one subcommand. It returns errUsage for bad arguments (the usage was printed).
+type command struct {
+	summary string
+	run     func(ctx context.Context, args []string, stdout, stderr io.Writer) error
+}
+
+var errUsage = errors.New("usage")
+
+func commands() map[string]command {
+	return map[string]command{
+		"serve":    {"run the gateway", serveCmd},
+		"validate": {"check a configuration file", validateCmd},
+		"check":    {"run the vital-sign checks over captured traffic", checkCmd},
+		"demo":     {"run the gateway with simulated monitors and a central station", demoCmd},
+	}
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	cmds := commands()
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		usage(stderr, cmds)
+		return 2
+	}
+	c, ok := cmds[args[0]]
+	if !ok {
+		fmt.Fprintf(stderr, "hl7gate: unknown command %q\n", args[0])
+		usage(stderr, cmds)
+		return 2
+	}
+	if err := c.run(ctx, args[1:], stdout, stderr); err != nil {
+		if errors.Is(err, errUsage) || errors.Is(err, pflag.ErrHelp) {
+			return 2
+		}
+		fmt.Fprintf(stderr, "hl7gate %s: %v\n", args[0], err)
+		return 1
+	}
+	return 0
+}
+
+func usage(w io.Writer, cmds map[string]command) {
+	fmt.Fprintln(w, "usage: hl7gate COMMAND [flags]\n\ncommands:")
+	names := make([]string, 0, len(cmds))
+	for n := range cmds {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Fprintf(w, "  %-10s %s\n", n, cmds[n].summary)
+	}
+	fmt.Fprintln(w, "\nRun 'hl7gate COMMAND --help' for a command's flags.")
+}
+
+func newFlagSet(name string, stderr io.Writer) *pflag.FlagSet {
+	fs := pflag.NewFlagSet("hl7gate "+name, pflag.ContinueOnError)
+	fs.SetOutput(stderr)
+	return fs
+}
+
+func parseFlags(fs *pflag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, pflag.ErrHelp) {
+			return errUsage
+		}
+		return fmt.Errorf("%w: %v", errUsage, err)
+	}
+	return nil
+}
+
+func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("serve", stderr)
+	path := addConfigFlags(fs)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	cfg, err := loadConfig(*path, fs, os.Environ())
+	if err != nil {
+		return err
+	}
+	log := newLogger(cfg.Log, stderr)
+	return serve(ctx, cfg, log, nil)
+}
+
+// serve runs a gateway until ctx ends, then shuts it down gracefully. started, if set, is called once
+// the gateway listens.
+func serve(ctx context.Context, cfg gateway.Config, log zerolog.Logger, started func(*gateway.Gateway)) error {
+	g, err := gateway.New(cfg, log)
+	if err != nil {
+		return err
+	}
+	if err := g.Start(ctx); err != nil {
+		return err
+	}
+	if started != nil {
+		started(g)
+	}
+	<-ctx.Done()
+	log.Info().Msg("shutting down")
+	if err := g.Shutdown(context.Background()); err != nil {
+		log.Warn().Err(err).Msg("shutdown")
+	}
+	return nil
+}
+
+func validateCmd(_ context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("validate", stderr)
+	path := addConfigFlags(fs)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if _, err := loadConfig(*path, fs, os.Environ()); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "%s: ok\n", nameOf(*path))
+	return nil
+}
+
+// newLogger is the only place that chooses where logs go.
+func newLogger(c gateway.LogConfig, w io.Writer) zerolog.Logger {
+	if c.Format == "console" {
+		w = zerolog.ConsoleWriter{Out: w, TimeFormat: time.TimeOnly}
+	}
+	level, err := zerolog.ParseLevel(c.Level)
+	if err != nil {
+		level = zerolog.InfoLevel
+	}
+	return zerolog.New(w).Level(level).With().Timestamp().Logger()
+}

@@ -1,0 +1,314 @@
+package firewall_test
+
+import (
+	"bytes"
+	"errors"
+	"flag"
+	"net/netip"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/hl7gate/hl7gate/gateway/firewall"
+	"github.com/hl7gate/hl7gate/test/netns"
+)
+
+var update = flag.Bool("update", false, "rewrite testdata/*.golden")
+
+func prefixes(ss ...string) []netip.Prefix {
+	var ps []netip.Prefix
+	for _, s := range ss {
+		ps = append(ps, netip.MustParsePrefix(s))
+	}
+	return ps
+}
+
+func addrPorts(ss ...string) []netip.AddrPort {
+	var aps []netip.AddrPort
+	for _, s := range ss {
+		aps = append(aps, netip.MustParseAddrPort(s))
+	}
+	return aps
+}
+
+// minimal is the smallest valid spec.
+func minimal() firewall.Spec {
+	return firewall.Spec{
+		MonitorIface:  "mon0",
+		HospitalIface: "hosp0",
+		MonitorNets:   prefixes("198.51.100.0/24"),
+		InterceptPort: 2576,
+		SinkholePort:  2577,
+		Stations:      addrPorts("203.0.113.10:2575"),
+		LogGroup:      7,
+	}
+}
+
+// full has every list, unsorted and with duplicates, both families.
+func full() firewall.Spec {
+	s := minimal()
+	s.MonitorNets = prefixes("198.51.100.128/25", "192.0.2.0/24", "198.51.100.128/25")
+	s.Direct = addrPorts("198.51.100.129:2575")
+	s.Intercept = addrPorts("203.0.113.11:2575", "203.0.113.10:2575")
+	s.Capture = addrPorts("202.114.4.120:511", "202.114.4.119:515")
+	s.Stations = addrPorts("203.0.113.11:2575", "203.0.113.10:2575", "203.0.113.10:2575")
+	s.Watchlist = prefixes("203.0.113.200/29", "202.114.4.0/24")
+	return s
+}
+
+func TestRenderGolden(t *testing.T) {
+	learn := full()
+	learn.Learn = true
+	v6 := minimal()
+	v6.Table = "hl7gate_v6"
+	v6.MonitorNets = prefixes("fd00:1::/64", "198.51.100.0/24")
+	v6.Direct = addrPorts("[fd00:1::1]:2575")
+	v6.Intercept = addrPorts("[fd00:2::10]:2575")
+	v6.Capture = addrPorts("[fd00:3::1]:511")
+	v6.Stations = addrPorts("[fd00:2::10]:2575", "203.0.113.10:2575")
+	v6.Watchlist = prefixes("fd00:bad::/48")
+
+	for _, tc := range []struct {
+		name string
+		spec firewall.Spec
+	}{
+		{"minimal", minimal()},
+		{"enforce", full()},
+		{"learn", learn},
+		{"ipv6", v6},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var buf bytes.Buffer
+			if err := firewall.Render(&buf, tc.spec); err != nil {
+				t.Fatal(err)
+			}
+			golden := filepath.Join("testdata", tc.name+".golden")
+			if *update {
+				if err := os.WriteFile(golden, buf.Bytes(), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(buf.Bytes(), want) {
+				t.Errorf("Render differs from %s (run go test -update and review the diff):\n%s", golden, buf.String())
+			}
+			var again bytes.Buffer
+			if err := firewall.Render(&again, tc.spec); err != nil || !bytes.Equal(again.Bytes(), buf.Bytes()) {
+				t.Errorf("second Render differs (err %v): output is not deterministic", err)
+			}
+		})
+	}
+}
+
+// TestGoldenFilesPassNftCheck has nft parse and check every golden file
+// against the kernel (nft -c) inside a fresh namespace.
+func TestGoldenFilesPassNftCheck(t *testing.T) {
+	netns.Require(t)
+	n := netns.New(t, "nftc")
+	files, err := filepath.Glob("testdata/*.golden")
+	if err != nil || len(files) < 4 {
+		t.Fatalf("golden files = %v, %v; want at least 4", files, err)
+	}
+	for _, f := range files {
+		t.Run(filepath.Base(f), func(t *testing.T) {
+			abs, err := filepath.Abs(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if out, err := n.Command(t.Context(), "nft", "-c", "-f", abs).CombinedOutput(); err != nil {
+				t.Errorf("nft -c -f %s: %v\n%s", f, err, out)
+			}
+		})
+	}
+}
+
+func TestRenderLearnVersusEnforce(t *testing.T) {
+	render := func(s firewall.Spec) string {
+		t.Helper()
+		var b strings.Builder
+		if err := firewall.Render(&b, s); err != nil {
+			t.Fatal(err)
+		}
+		return b.String()
+	}
+	s := full()
+	enforce := render(s)
+	s.Learn = true
+	learn := render(s)
+	for _, tc := range []struct {
+		name, text string
+		want       []string
+		not        []string
+	}{
+		{"enforce", enforce,
+			[]string{"log prefix \"hl7gate-egress\" group 7\n\t\tcounter drop", "meta l4proto tcp counter redirect to :2577\n\t}"},
+			[]string{"counter accept\n\t}\n\n\tchain log_"}},
+		{"learn", learn,
+			[]string{"log prefix \"hl7gate-egress\" group 7\n\t\tcounter accept", "log prefix \"hl7gate-watchlist\" group 7\n\t\tcounter drop",
+				"meta l4proto tcp counter jump log_egress\n\t}", "ip daddr @watchlist4 meta l4proto tcp counter redirect to :2577"},
+			[]string{"meta l4proto tcp counter redirect to :2577\n\t}"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			for _, w := range tc.want {
+				if !strings.Contains(tc.text, w) {
+					t.Errorf("missing %q", w)
+				}
+			}
+			for _, n := range tc.not {
+				if strings.Contains(tc.text, n) {
+					t.Errorf("unexpected %q", n)
+				}
+			}
+		})
+	}
+}
+
+func TestValidate(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		modify func(*firewall.Spec)
+		want   []string // substrings of the joined error; none means valid
+	}{
+		{"minimal", func(*firewall.Spec) {}, nil},
+		{"full", func(s *firewall.Spec) { *s = full() }, nil},
+		{"zero", func(s *firewall.Spec) { *s = firewall.Spec{} }, []string{
+			`monitor_iface: "" is not an interface name`, `hospital_iface: "" is not an interface name`,
+			"monitor_nets: at least one network is required", "stations: at least one central station is required",
+			"intercept_port: must not be 0", "sinkhole_port: must not be 0"}},
+		{"bad table", func(s *firewall.Spec) { s.Table = "hl7 gate" }, []string{`table: "hl7 gate" is not`}},
+		{"iface quote", func(s *firewall.Spec) { s.MonitorIface = `a"b` }, []string{`monitor_iface: "a\"b" is not an interface name`}},
+		{"iface too long", func(s *firewall.Spec) { s.HospitalIface = "abcdefghijklmnop" }, []string{"hospital_iface:"}},
+		{"same iface", func(s *firewall.Spec) { s.HospitalIface = s.MonitorIface }, []string{`hospital_iface: "mon0" is also the monitor interface`}},
+		{"host bits", func(s *firewall.Spec) { s.MonitorNets = prefixes("198.51.100.1/24") }, []string{"monitor_nets[0]: 198.51.100.1/24 has host bits set (did you mean 198.51.100.0/24?)"}},
+		{"mapped", func(s *firewall.Spec) { s.Watchlist = prefixes("::ffff:192.0.2.0/120") }, []string{"watchlist[0]: ::ffff:192.0.2.0/120: use a plain IPv4 or IPv6 prefix"}},
+		{"same ports", func(s *firewall.Spec) { s.SinkholePort = s.InterceptPort }, []string{"sinkhole_port: 2576 is also the intercept port"}},
+		{"direct port clash", func(s *firewall.Spec) { s.Direct = addrPorts("198.51.100.1:2577") }, []string{"direct[0]: port 2577 is the intercept or sinkhole port"}},
+		{"zero port", func(s *firewall.Spec) { s.Stations = addrPorts("203.0.113.10:0") }, []string{"stations[0]: need an address and a non-zero port"}},
+		{"unspecified", func(s *firewall.Spec) { s.Capture = addrPorts("0.0.0.0:511") }, []string{"capture[0]: 0.0.0.0:511 is not a unicast address"}},
+		{"in two lists", func(s *firewall.Spec) {
+			s.Intercept = addrPorts("203.0.113.10:2575")
+			s.Capture = addrPorts("203.0.113.10:2575")
+		}, []string{"capture[0]: 203.0.113.10:2575 is also listed in intercept"}},
+		{"station on monitor side", func(s *firewall.Spec) { s.Stations = addrPorts("198.51.100.9:2575") }, []string{"stations[0]: 198.51.100.9 is inside monitor network 198.51.100.0/24"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := minimal()
+			tc.modify(&s)
+			err := s.Validate()
+			if len(tc.want) == 0 {
+				if err != nil {
+					t.Fatalf("Validate() = %v, want nil", err)
+				}
+				return
+			}
+			if err == nil {
+				t.Fatalf("Validate() = nil, want %q", tc.want)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("Validate() = %q, missing %q", err, w)
+				}
+			}
+			if got, want := strings.Count(err.Error(), "\n")+1, len(tc.want); got != want {
+				t.Errorf("Validate() reported %d problems, want %d: %v", got, want, err)
+			}
+			if rerr := firewall.Render(&bytes.Buffer{}, s); rerr == nil {
+				t.Error("Render accepted an invalid spec")
+			}
+		})
+	}
+}
+
+func TestDefaultWatchlist(t *testing.T) {
+	got := firewall.DefaultWatchlist()
+	if len(got) != 1 || got[0] != netip.MustParsePrefix("202.114.4.0/24") {
+		t.Errorf("DefaultWatchlist() = %v, want [202.114.4.0/24]", got)
+	}
+	got[0] = netip.Prefix{}
+	if firewall.DefaultWatchlist()[0] != netip.MustParsePrefix("202.114.4.0/24") {
+		t.Error("DefaultWatchlist shares its slice with callers")
+	}
+}
+
+// TestApplyReplaceRemove installs the ruleset in a fresh namespace, replaces
+// it, removes it twice, and checks nft's view after each step.
+func TestApplyReplaceRemove(t *testing.T) {
+	netns.Require(t)
+	n := netns.New(t, "apply")
+	list := func() string {
+		t.Helper()
+		out, err := n.Command(t.Context(), "nft", "list", "ruleset").CombinedOutput()
+		if err != nil {
+			t.Fatalf("nft list ruleset: %v: %s", err, out)
+		}
+		return string(out)
+	}
+	// A table of someone else's must survive everything.
+	n.Nft(t, "table ip other {\n\tchain c {\n\t\ttype filter hook input priority 0;\n\t}\n}\n")
+	s := minimal()
+	do := func(f func() error) {
+		t.Helper()
+		if err := n.Do(f); err != nil {
+			t.Fatal(err)
+		}
+	}
+	do(func() error { return firewall.Apply(t.Context(), s) })
+	if got := list(); !strings.Contains(got, "table inet hl7gate") || !strings.Contains(got, "203.0.113.10 . 2575") {
+		t.Fatalf("after Apply, ruleset lacks the table or station:\n%s", got)
+	}
+	s.Stations = addrPorts("203.0.113.99:2575")
+	do(func() error { return firewall.Apply(t.Context(), s) })
+	got := list()
+	if strings.Contains(got, "203.0.113.10 . 2575") || !strings.Contains(got, "203.0.113.99 . 2575") {
+		t.Fatalf("after second Apply, ruleset was not replaced:\n%s", got)
+	}
+	if strings.Count(got, "table inet hl7gate") != 1 {
+		t.Fatalf("after second Apply, table appears more than once:\n%s", got)
+	}
+	do(func() error { return firewall.Remove(t.Context(), "") })
+	do(func() error { return firewall.Remove(t.Context(), "") })
+	if got := list(); strings.Contains(got, "hl7gate") || !strings.Contains(got, "table ip other") {
+		t.Fatalf("after Remove, ruleset is:\n%s", got)
+	}
+}
+
+func TestApplyErrors(t *testing.T) {
+	if err := firewall.Apply(t.Context(), firewall.Spec{}); err == nil || !strings.Contains(err.Error(), "monitor_nets") {
+		t.Errorf("Apply(invalid) = %v, want a validation error", err)
+	}
+	if err := firewall.Remove(t.Context(), "x;y"); err == nil {
+		t.Error("Remove accepted a bad table name")
+	}
+	t.Run("not permitted", func(t *testing.T) {
+		netns.Require(t)
+		if _, err := exec.LookPath("setpriv"); err != nil {
+			t.Skip("setpriv (util-linux) not installed")
+		}
+		// Re-run this test binary inside a fresh namespace with every
+		// capability dropped, as an unprivileged operator would run it.
+		n := netns.New(t, "noperm")
+		cmd := n.Command(t.Context(), "setpriv", "--bounding-set=-all", "--inh-caps=-all", "--",
+			os.Args[0], "-test.run=^TestApplyUnprivilegedHelper$", "-test.count=1")
+		cmd.Env = append(os.Environ(), "HL7GATE_FIREWALL_HELPER=1")
+		if out, err := cmd.CombinedOutput(); err != nil || !strings.Contains(string(out), "PASS") {
+			t.Errorf("unprivileged Apply: %v\n%s", err, out)
+		}
+	})
+}
+
+// TestApplyUnprivilegedHelper runs only as the child of TestApplyErrors.
+func TestApplyUnprivilegedHelper(t *testing.T) {
+	if os.Getenv("HL7GATE_FIREWALL_HELPER") != "1" {
+		t.Skip("helper process for TestApplyErrors")
+	}
+	err := firewall.Apply(t.Context(), minimal())
+	if !errors.Is(err, os.ErrPermission) {
+		t.Fatalf("Apply without CAP_NET_ADMIN = %v, want os.ErrPermission", err)
+	}
+	t.Log(err)
+}

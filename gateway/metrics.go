@@ -1,0 +1,83 @@
+package gateway
+
+import (
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+)
+
+// Reasons a message is rejected or not delivered; they label hl7gate_messages_rejected_total.
+const (
+	reasonParse         = "parse"           // not a parsable HL7 message: AE
+	reasonFrameTooLarge = "frame_too_large" // over max_frame: AE
+	reasonTruncated     = "truncated"       // a new start block inside a frame: dropped, no answer
+	reasonFraming       = "framing"         // end block without CR: AE
+	reasonPolicy        = "policy"          // no route (default deny) or quarantine: AR
+	reasonUndelivered   = "undelivered"     // no station accepted it in time: AE or silence
+	reasonStationNak    = "station_nak"     // a station answered AE/AR: relayed
+)
+
+// metrics holds the gateway's Prometheus collectors. Labels carry only configuration names, reasons,
+// codes and rule names: never message contents or addresses.
+type metrics struct {
+	reg            *prometheus.Registry
+	received       *prometheus.CounterVec   // listener
+	forwarded      *prometheus.CounterVec   // station
+	rejected       *prometheus.CounterVec   // listener, reason
+	acks           *prometheus.CounterVec   // origin (station|gateway), code
+	latency        *prometheus.HistogramVec // station
+	openConns      *prometheus.GaugeVec     // listener
+	refused        *prometheus.CounterVec   // listener, reason
+	stationUp      *prometheus.GaugeVec     // station
+	stationConns   *prometheus.GaugeVec     // station
+	findings       *prometheus.CounterVec   // rule, severity
+	alertsSent     *prometheus.CounterVec   // station, result
+	frameJunkBytes *prometheus.CounterVec   // listener
+}
+
+func newMetrics() *metrics {
+	m := &metrics{
+		reg: prometheus.NewRegistry(),
+		received: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "hl7gate_messages_received_total", Help: "Frames received from monitors.",
+		}, []string{"listener"}),
+		forwarded: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "hl7gate_messages_forwarded_total", Help: "Messages a station acknowledged (any code).",
+		}, []string{"station"}),
+		rejected: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "hl7gate_messages_rejected_total", Help: "Messages not delivered, by reason.",
+		}, []string{"listener", "reason"}),
+		acks: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "hl7gate_acks_total", Help: "Acknowledgements sent to monitors, by origin and MSA-1 code.",
+		}, []string{"origin", "code"}),
+		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "hl7gate_forward_latency_seconds",
+			Help:    "Time from sending a message to a station to receiving its ACK.",
+			Buckets: prometheus.ExponentialBuckets(50e-6, 2, 16), // 50µs .. 1.6s
+		}, []string{"station"}),
+		openConns: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "hl7gate_connections_open", Help: "Open monitor connections.",
+		}, []string{"listener"}),
+		refused: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "hl7gate_connections_refused_total", Help: "Monitor connections refused, by reason.",
+		}, []string{"listener", "reason"}),
+		stationUp: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "hl7gate_station_up", Help: "1 when the last attempt to reach the station succeeded.",
+		}, []string{"station"}),
+		stationConns: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "hl7gate_station_connections", Help: "Open connections to the station.",
+		}, []string{"station"}),
+		findings: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "hl7gate_vitals_findings_total", Help: "Vital-sign findings, by rule and severity.",
+		}, []string{"rule", "severity"}),
+		alertsSent: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "hl7gate_vitals_alerts_total", Help: "ORU^R40 alerts sent to stations, by result.",
+		}, []string{"station", "result"}),
+		frameJunkBytes: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "hl7gate_frame_skipped_bytes_total", Help: "Bytes received outside MLLP frames.",
+		}, []string{"listener"}),
+	}
+	m.reg.MustRegister(m.received, m.forwarded, m.rejected, m.acks, m.latency, m.openConns, m.refused,
+		m.stationUp, m.stationConns, m.findings, m.alertsSent, m.frameJunkBytes,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return m
+}

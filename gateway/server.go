@@ -1,0 +1,407 @@
+// Package gateway terminates monitor HL7 v2 feeds (MLLP over TCP or TLS) and forwards each message only to
+// the central stations the operator allowlisted, relaying the station's ACK so that a monitor never gets a
+// positive ACK for a message no station accepted.
+//
+// The path of one message: a listener accepts a connection from an allowed source; the session reads one
+// MLLP frame, parses it, runs the policy chain (route = allowlist, vital-sign checks), forwards it to the
+// route's stations over a bounded connection pool, checks that each ACK's MSA-2 matches the message's
+// MSH-10, and writes the chosen ACK back to the monitor. One message is in flight per connection, so a
+// slow station slows its monitors down instead of growing memory.
+//
+//	g, err := gateway.New(cfg, logger)
+//	if err != nil { ... }
+//	if err := g.Start(ctx); err != nil { ... }
+//	<-ctx.Done()
+//	g.Shutdown(context.Background()) // bounded by cfg.Delivery.ShutdownGrace
+package gateway
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/netip"
+	"os"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/rs/zerolog"
+
+	"github.com/hl7gate/hl7gate/gateway/store"
+	"github.com/hl7gate/hl7gate/policy"
+)
+
+// ErrServerClosed is returned by Start after Shutdown.
+var ErrServerClosed = errors.New("gateway: closed")
+
+// Gateway is a running hl7gate: its listeners, stations, policy chain, state and admin endpoint.
+type Gateway struct {
+	cfg      Config
+	log      zerolog.Logger
+	store    *store.Store
+	metrics  *metrics
+	chain    policy.Chain
+	stations []*station
+	lns      []*listener
+	admin    *http.Server
+	adminLn  net.Listener
+
+	ctx     context.Context // cancelled when shutdown must stop waiting
+	cancel  context.CancelFunc
+	wg      sync.WaitGroup // accept loops, sessions, station keepers
+	closing atomic.Bool
+	started atomic.Bool
+	ackID   atomic.Uint64 // MSH-10 of the gateway's own ACKs
+
+	mu       sync.Mutex
+	sessions map[*session]struct{}
+}
+
+// New builds a gateway from a validated configuration (see Config.WithDefaults and Config.Validate).
+func New(cfg Config, log zerolog.Logger) (*Gateway, error) {
+	cfg = cfg.WithDefaults()
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	st, err := store.New(cfg.State.MaxEvents)
+	if err != nil {
+		return nil, err
+	}
+	g := &Gateway{cfg: cfg, log: log, store: st, metrics: newMetrics(), sessions: map[*session]struct{}{}}
+	g.ctx, g.cancel = context.WithCancel(context.Background())
+	g.ackID.Store(uint64(time.Now().UnixNano()))
+
+	names := make([]string, len(cfg.Stations))
+	for i, sc := range cfg.Stations {
+		s, err := newStation(sc, log, st, g.metrics)
+		if err != nil {
+			return nil, err
+		}
+		g.stations = append(g.stations, s)
+		names[i] = sc.Name
+	}
+	lnames := make([]string, len(cfg.Listeners))
+	for i, lc := range cfg.Listeners {
+		lnames[i] = lc.Name
+	}
+	router, err := policy.NewRouter(cfg.Routes, names, lnames)
+	if err != nil {
+		return nil, err
+	}
+	g.chain = policy.Chain{router}
+	for _, lc := range cfg.Listeners {
+		l, err := g.newListener(lc)
+		if err != nil {
+			return nil, err
+		}
+		g.lns = append(g.lns, l)
+	}
+	return g, nil
+}
+
+// Store returns the gateway's live state (read it, do not write it).
+func (g *Gateway) Store() *store.Store { return g.store }
+
+// Registry returns the gateway's Prometheus registry.
+func (g *Gateway) Registry() *prometheus.Registry { return g.metrics.reg }
+
+// Start binds every listener and the admin endpoint and starts serving. It returns once all sockets are
+// bound, or the first bind error (after closing what it opened).
+func (g *Gateway) Start(ctx context.Context) error {
+	if g.closing.Load() {
+		return ErrServerClosed
+	}
+	if !g.started.CompareAndSwap(false, true) {
+		return errors.New("gateway: already started")
+	}
+	for _, l := range g.lns {
+		if err := l.bind(ctx); err != nil {
+			g.closeListeners()
+			return err
+		}
+	}
+	if g.cfg.Admin.Address != "" {
+		if err := g.startAdmin(ctx); err != nil {
+			g.closeListeners()
+			return err
+		}
+	}
+	for _, s := range g.stations {
+		g.wg.Add(1)
+		go func() {
+			defer g.wg.Done()
+			s.warm(g.ctx)
+			s.keep(g.ctx)
+		}()
+	}
+	for _, l := range g.lns {
+		g.wg.Add(1)
+		go g.acceptLoop(l)
+		g.log.Info().Str("listener", l.cfg.Name).Stringer("address", l.ln.Addr()).Str("mode", l.cfg.Mode).Msg("listening")
+	}
+	return nil
+}
+
+// ListenerAddr returns the bound address of the named listener, or nil.
+func (g *Gateway) ListenerAddr(name string) net.Addr {
+	for _, l := range g.lns {
+		if l.cfg.Name == name && l.ln != nil {
+			return l.ln.Addr()
+		}
+	}
+	return nil
+}
+
+// AdminAddr returns the bound admin address, or nil when the admin endpoint is off.
+func (g *Gateway) AdminAddr() net.Addr {
+	if g.adminLn == nil {
+		return nil
+	}
+	return g.adminLn.Addr()
+}
+
+// Shutdown stops accepting, lets in-flight messages finish until ctx ends or the configured grace runs
+// out, then closes every connection. A message cut off this way gets no answer (never a positive one),
+// so the monitor re-sends it to the next gateway it reaches.
+func (g *Gateway) Shutdown(ctx context.Context) error {
+	if !g.closing.CompareAndSwap(false, true) {
+		return ErrServerClosed
+	}
+	ctx, cancel := context.WithTimeout(ctx, g.cfg.Delivery.ShutdownGrace)
+	defer cancel()
+	g.closeListeners()
+	g.mu.Lock()
+	for s := range g.sessions {
+		s.stopIdle() // sessions between messages stop now; busy ones after their ACK
+	}
+	g.mu.Unlock()
+
+	done := make(chan struct{})
+	go func() { g.waitSessions(); close(done) }()
+	var err error
+	select {
+	case <-done:
+	case <-ctx.Done():
+		err = fmt.Errorf("gateway: shutdown grace over, closing busy connections: %w", ctx.Err())
+		g.mu.Lock()
+		for s := range g.sessions {
+			s.c.Close()
+		}
+		g.mu.Unlock()
+	}
+	g.cancel()
+	for _, s := range g.stations {
+		s.closeAll()
+	}
+	if g.admin != nil {
+		actx, acancel := context.WithTimeout(context.Background(), time.Second)
+		_ = g.admin.Shutdown(actx)
+		acancel()
+	}
+	g.wg.Wait()
+	g.log.Info().Msg("gateway stopped")
+	return err
+}
+
+func (g *Gateway) waitSessions() {
+	for {
+		g.mu.Lock()
+		n := len(g.sessions)
+		g.mu.Unlock()
+		if n == 0 {
+			return
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func (g *Gateway) closeListeners() {
+	for _, l := range g.lns {
+		if l.ln != nil {
+			l.ln.Close()
+		}
+	}
+	if g.adminLn != nil && g.admin == nil {
+		g.adminLn.Close()
+	}
+}
+
+// listener is one configured socket for monitor feeds.
+type listener struct {
+	cfg     ListenerConfig
+	ln      net.Listener
+	allow   []netip.Prefix
+	tls     *tls.Config
+	targets map[netip.AddrPort]int // intercept mode: original destination → station index
+
+	open     prometheus.Gauge
+	received prometheus.Counter
+	junk     prometheus.Counter
+
+	mu        sync.Mutex
+	total     int
+	perSource map[netip.Addr]int
+}
+
+func (g *Gateway) newListener(lc ListenerConfig) (*listener, error) {
+	l := &listener{
+		cfg:       lc,
+		perSource: map[netip.Addr]int{},
+		open:      g.metrics.openConns.WithLabelValues(lc.Name),
+		received:  g.metrics.received.WithLabelValues(lc.Name),
+		junk:      g.metrics.frameJunkBytes.WithLabelValues(lc.Name),
+	}
+	for _, s := range lc.AllowSources {
+		p, err := netip.ParsePrefix(s)
+		if err != nil {
+			return nil, fmt.Errorf("listener %s: %w", lc.Name, err)
+		}
+		l.allow = append(l.allow, p.Masked())
+	}
+	if lc.TLS.CertFile != "" {
+		tc, err := serverTLS(lc.TLS)
+		if err != nil {
+			return nil, fmt.Errorf("listener %s: %w", lc.Name, err)
+		}
+		l.tls = tc
+	}
+	if lc.Mode == ModeIntercept {
+		l.targets = map[netip.AddrPort]int{}
+		for i, sc := range g.cfg.Stations {
+			if ap, err := netip.ParseAddrPort(sc.Address); err == nil {
+				l.targets[ap] = i
+			}
+			for _, c := range sc.Capture {
+				l.targets[netip.MustParseAddrPort(c)] = i // validated
+			}
+		}
+	}
+	return l, nil
+}
+
+func serverTLS(t ServerTLS) (*tls.Config, error) {
+	cert, err := tls.LoadX509KeyPair(t.CertFile, t.KeyFile)
+	if err != nil {
+		return nil, err
+	}
+	tc := &tls.Config{MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{cert}}
+	if t.ClientCAFile != "" {
+		pem, err := os.ReadFile(t.ClientCAFile)
+		if err != nil {
+			return nil, err
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("no certificate in %s", t.ClientCAFile)
+		}
+		tc.ClientCAs, tc.ClientAuth = pool, tls.RequireAndVerifyClientCert
+	}
+	return tc, nil
+}
+
+func (l *listener) bind(ctx context.Context) error {
+	var lc net.ListenConfig
+	ln, err := lc.Listen(ctx, "tcp", l.cfg.Address)
+	if err != nil {
+		return fmt.Errorf("listener %s: %w", l.cfg.Name, err)
+	}
+	l.ln = ln
+	return nil
+}
+
+// admit checks a new connection's source against the allowlist and the limits. It returns a refusal
+// reason, or "" and then the caller must call release when the connection ends.
+func (l *listener) admit(src netip.Addr) string {
+	if !containsAddr(l.allow, src) {
+		return "source_not_allowed"
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.total >= l.cfg.MaxConnections {
+		return "max_connections"
+	}
+	if l.perSource[src] >= l.cfg.MaxPerSource {
+		return "max_connections_per_source"
+	}
+	l.total++
+	l.perSource[src]++
+	return ""
+}
+
+func (l *listener) release(src netip.Addr) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.total--
+	if l.perSource[src]--; l.perSource[src] <= 0 {
+		delete(l.perSource, src)
+	}
+}
+
+func containsAddr(ps []netip.Prefix, a netip.Addr) bool {
+	for _, p := range ps {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
+}
+
+// acceptLoop accepts connections until the listener closes, backing off on temporary errors
+// (5 ms doubling to 1 s, as net/http does) instead of giving up on EMFILE.
+func (g *Gateway) acceptLoop(l *listener) {
+	defer g.wg.Done()
+	var delay time.Duration
+	for {
+		c, err := l.ln.Accept()
+		if err != nil {
+			if g.closing.Load() || errors.Is(err, net.ErrClosed) {
+				return
+			}
+			delay = min(max(2*delay, 5*time.Millisecond), time.Second)
+			g.log.Warn().Err(err).Str("listener", l.cfg.Name).Dur("retry_in", delay).Msg("accept failed")
+			time.Sleep(delay)
+			continue
+		}
+		delay = 0
+		g.accept(l, c)
+	}
+}
+
+func (g *Gateway) accept(l *listener, c net.Conn) {
+	src := addrOf(c.RemoteAddr())
+	if reason := l.admit(src); reason != "" {
+		c.Close()
+		g.metrics.refused.WithLabelValues(l.cfg.Name, reason).Inc()
+		g.store.AddEvent(store.Event{Kind: store.KindConnection, Severity: "warning", Listener: l.cfg.Name,
+			Source: src.String(), Reason: reason})
+		g.log.Warn().Str("listener", l.cfg.Name).Stringer("remote", c.RemoteAddr()).Str("reason", reason).Msg("connection refused")
+		return
+	}
+	s := g.newSession(l, c, src)
+	g.mu.Lock()
+	if g.closing.Load() {
+		g.mu.Unlock()
+		l.release(src)
+		c.Close()
+		return
+	}
+	g.sessions[s] = struct{}{}
+	g.mu.Unlock()
+	g.wg.Add(1)
+	go g.serveSession(s)
+}
+
+func addrOf(a net.Addr) netip.Addr {
+	if ta, ok := a.(*net.TCPAddr); ok {
+		if ip, ok := netip.AddrFromSlice(ta.IP); ok {
+			return ip.Unmap()
+		}
+	}
+	ap, _ := netip.ParseAddrPort(a.String())
+	return ap.Addr().Unmap()
+}

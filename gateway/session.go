@@ -1,0 +1,438 @@
+package gateway
+
+import (
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/netip"
+	"os"
+	"strconv"
+	"sync/atomic"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/hl7gate/hl7gate/gateway/store"
+	"github.com/hl7gate/hl7gate/hl7"
+	"github.com/hl7gate/hl7gate/hl7/mllp"
+	"github.com/hl7gate/hl7gate/policy"
+)
+
+// logBurst is how many rejection lines one connection may log per flush interval; the rest are counted
+// and reported in the connection's summary line, so a misbehaving monitor cannot flood the logs.
+const logBurst = 20
+
+// session is one monitor connection: read a frame, decide, forward, answer, repeat.
+type session struct {
+	g       *Gateway
+	l       *listener
+	c       net.Conn
+	src     netip.Addr
+	id      string
+	log     zerolog.Logger
+	monitor string // store ID: listener/source
+	station int    // intercepted: the station the original destination maps to; else -1
+
+	r     *mllp.Reader
+	w     *mllp.Writer
+	msg   hl7.Message
+	req   policy.Request
+	v     policy.Verdict
+	reply []byte   // the gateway's own ACKs
+	acks  [][]byte // one ACK buffer per station of a route
+
+	busy atomic.Bool // between a complete frame and its answer
+	stop atomic.Bool // shutting down: finish the message in flight, then close
+
+	opened                       time.Time
+	frames, delivered, rejected  uint64
+	unflushedMsgs, unflushedErrs uint64
+	lastFlush                    time.Time
+	identity                     bool // sending application etc. recorded in the store
+	logged, suppressed           int
+	closeReason                  string
+}
+
+func (g *Gateway) newSession(l *listener, c net.Conn, src netip.Addr) *session {
+	id := strconv.FormatUint(g.ackID.Add(1), 36)
+	s := &session{
+		g: g, l: l, c: c, src: src, id: id, station: -1,
+		monitor: l.cfg.Name + "/" + src.String(),
+		opened:  time.Now(),
+	}
+	s.log = g.log.With().Str("conn", id).Stringer("remote", c.RemoteAddr()).Str("listener", l.cfg.Name).Logger()
+	return s
+}
+
+// stopIdle asks the session to end: at once when it waits for a message, after its answer otherwise.
+func (s *session) stopIdle() {
+	s.stop.Store(true)
+	if !s.busy.Load() {
+		_ = s.c.SetReadDeadline(time.Now())
+	}
+}
+
+func (g *Gateway) serveSession(s *session) {
+	defer g.wg.Done()
+	defer func() {
+		if p := recover(); p != nil { // a bug must cost one connection, not the gateway
+			s.closeReason = "internal error"
+			s.log.Error().Str("panic", fmt.Sprint(p)).Msg("session panic")
+		}
+		s.c.Close()
+		s.l.release(s.src)
+		s.l.open.Dec()
+		g.mu.Lock()
+		delete(g.sessions, s)
+		g.mu.Unlock()
+		s.flush(time.Now(), -1)
+		s.log.Info().Uint64("messages", s.frames).Uint64("delivered", s.delivered).Uint64("rejected", s.rejected).
+			Int("log_suppressed", s.suppressed).Int64("skipped_bytes", s.skipped()).
+			Dur("duration", time.Since(s.opened)).Str("reason", s.closeReason).Msg("connection closed")
+	}()
+	s.l.open.Inc()
+	s.flush(s.opened, +1)
+	if err := s.prepare(); err != nil {
+		s.closeReason = err.Error()
+		return
+	}
+	s.closeReason = s.loop()
+}
+
+func (s *session) skipped() int64 {
+	if s.r == nil {
+		return 0
+	}
+	return s.r.Skipped()
+}
+
+// prepare does the TLS handshake and, for intercepted connections, maps the original destination.
+func (s *session) prepare() error {
+	lc := s.l.cfg
+	if s.l.tls != nil {
+		tc := tls.Server(s.c, s.l.tls)
+		_ = s.c.SetDeadline(time.Now().Add(lc.FrameTimeout))
+		if err := tc.HandshakeContext(s.g.ctx); err != nil {
+			return fmt.Errorf("tls handshake: %w", err)
+		}
+		_ = s.c.SetDeadline(time.Time{})
+		s.c = tc
+	}
+	if lc.Mode == ModeIntercept {
+		dst, err := originalDst(s.c)
+		if err != nil {
+			return fmt.Errorf("original destination: %w", err)
+		}
+		i, ok := s.l.targets[dst]
+		if !ok {
+			s.g.store.AddEvent(store.Event{Kind: store.KindConnection, Severity: "warning", Listener: lc.Name,
+				Source: s.src.String(), Reason: "intercepted destination " + dst.String() + " maps to no station"})
+			s.g.metrics.refused.WithLabelValues(lc.Name, "unmapped_destination").Inc()
+			return errors.New("intercepted destination maps to no station")
+		}
+		s.station = i
+		s.log = s.log.With().Str("station", s.g.stations[i].cfg.Name).Logger()
+	}
+	s.r = mllp.NewReader(s.c, lc.MaxFrame)
+	s.r.TolerateMissingCR = lc.TolerateMissingCR
+	s.r.OnFrameStart = func() { _ = s.c.SetReadDeadline(time.Now().Add(lc.FrameTimeout)) }
+	s.w = mllp.NewWriter(s.c)
+	return nil
+}
+
+// loop serves messages until the connection ends, and says why it ended.
+func (s *session) loop() string {
+	lc := s.l.cfg
+	for {
+		if s.stop.Load() {
+			return "shutdown"
+		}
+		_ = s.c.SetReadDeadline(time.Now().Add(lc.IdleTimeout))
+		if s.stop.Load() { // re-check: stopIdle may have moved the deadline just before ours
+			return "shutdown"
+		}
+		frame, ferr := s.r.ReadFrame()
+		if ferr != nil && !isFrameError(ferr) {
+			return readEndReason(ferr, s.stop.Load())
+		}
+		s.busy.Store(true)
+		reply, send := s.handle(frame, ferr)
+		if send {
+			_ = s.c.SetWriteDeadline(time.Now().Add(lc.FrameTimeout))
+			if err := s.w.WriteFrame(reply); err != nil {
+				s.busy.Store(false)
+				return "write ack: " + errText(err)
+			}
+		}
+		s.busy.Store(false)
+	}
+}
+
+func isFrameError(err error) bool {
+	return errors.Is(err, mllp.ErrFrameTooLarge) || errors.Is(err, mllp.ErrTruncated) || errors.Is(err, mllp.ErrMissingCR)
+}
+
+func readEndReason(err error, stopping bool) string {
+	switch {
+	case errors.Is(err, io.EOF):
+		return "closed by monitor"
+	case errors.Is(err, os.ErrDeadlineExceeded) && stopping:
+		return "shutdown"
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		return "timeout"
+	case errors.Is(err, mllp.ErrIncomplete):
+		return "closed inside a frame"
+	}
+	return errText(err)
+}
+
+// errText names an error without echoing anything a peer sent.
+func errText(err error) string {
+	var ne *net.OpError
+	if errors.As(err, &ne) && ne.Err != nil {
+		return ne.Op + ": " + ne.Err.Error()
+	}
+	return err.Error()
+}
+
+// handle decides what to do with one frame and returns the answer for the monitor, if any.
+func (s *session) handle(frame []byte, ferr error) ([]byte, bool) {
+	now := time.Now()
+	s.frames++
+	s.unflushedMsgs++
+	s.l.received.Inc()
+	defer s.maybeFlush(now)
+
+	switch {
+	case errors.Is(ferr, mllp.ErrTruncated):
+		// The sender abandoned this frame and started another: answering would be read as the reply to
+		// the new message. Count it and let the sender's own retry deal with it.
+		s.reject(now, reasonTruncated, nil, "frame truncated by a new start block")
+		return nil, false
+	case errors.Is(ferr, mllp.ErrFrameTooLarge):
+		return s.nak(now, frame, reasonFrameTooLarge, hl7.AE, 100, "message exceeds the size limit"), true
+	case errors.Is(ferr, mllp.ErrMissingCR):
+		return s.nak(now, frame, reasonFraming, hl7.AE, 100, "malformed MLLP frame"), true
+	}
+	if err := s.msg.Parse(frame); err != nil {
+		return s.nak(now, frame, reasonParse, hl7.AE, 100, "message header could not be parsed"), true
+	}
+	if !s.identity {
+		s.recordIdentity(now)
+	}
+	s.req = policy.Request{Listener: s.l.cfg.Name, Source: s.src, Msg: &s.msg, Arrival: now, Station: s.station}
+	s.g.chain.Evaluate(s.g.ctx, &s.req, &s.v)
+	if s.v.Drop {
+		s.reject(now, reasonPolicy, &s.msg, s.v.Reason)
+		return s.ownAck(now, s.v.Code, s.v.ErrorCode, s.v.Reason), true
+	}
+	ack, code, err := s.deliver(s.v.Route, frame, s.msg.ControlID())
+	if err != nil {
+		s.reject(now, reasonUndelivered, &s.msg, "not delivered: "+err.Error())
+		if s.g.cfg.Delivery.OnFailure == OnFailureSilent {
+			return nil, false
+		}
+		return s.ownAck(now, hl7.AE, 207, "central station did not accept the message"), true
+	}
+	if code.Positive() {
+		s.delivered++
+	} else {
+		s.rejected++
+		s.unflushedErrs++
+		s.g.metrics.rejected.WithLabelValues(s.l.cfg.Name, reasonStationNak).Inc()
+	}
+	s.g.metrics.acks.WithLabelValues("station", codeLabel(code)).Inc()
+	return ack, true
+}
+
+// deliver forwards msg along rt and picks the ACK for the monitor as the route's ack_from says. An error
+// means no ACK may be relayed; a negative station ACK is relayed as it is.
+func (s *session) deliver(rt *policy.Route, msg, ctrl []byte) ([]byte, hl7.AckCode, error) {
+	var (
+		chosen     []byte
+		chosenCode hl7.AckCode
+		neg        []byte
+		negCode    hl7.AckCode
+		firstErr   error
+	)
+	for k, i := range rt.Stations {
+		ack, code, err := s.g.stations[i].forward(s.g.ctx, msg, ctrl, s.ackBuf(k))
+		s.acks[k] = ack
+		if err != nil {
+			s.log.Warn().Str("station", s.g.stations[i].cfg.Name).Str("msh10", string(ctrl)).Str("error", err.Error()).Msg("forward failed")
+			if firstErr == nil {
+				firstErr = fmt.Errorf("%s: %w", s.g.stations[i].cfg.Name, err)
+			}
+			if k == 0 && rt.AckFrom == policy.AckPrimary {
+				chosen = nil
+			}
+			continue
+		}
+		switch {
+		case rt.AckFrom == policy.AckPrimary && k == 0:
+			chosen, chosenCode = ack, code
+		case rt.AckFrom == policy.AckAll && k == 0 && code.Positive():
+			chosen, chosenCode = ack, code
+		case rt.AckFrom == policy.AckAny && code.Positive() && chosen == nil:
+			chosen, chosenCode = ack, code
+		}
+		if !code.Positive() && neg == nil {
+			neg, negCode = ack, code
+		}
+	}
+	switch rt.AckFrom {
+	case policy.AckPrimary:
+		if chosen == nil {
+			return nil, "", firstErr
+		}
+		return chosen, chosenCode, nil
+	case policy.AckAll:
+		if neg != nil {
+			return neg, negCode, nil
+		}
+		if firstErr != nil {
+			return nil, "", firstErr
+		}
+		return chosen, chosenCode, nil
+	default: // any
+		if chosen != nil {
+			return chosen, chosenCode, nil
+		}
+		if neg != nil {
+			return neg, negCode, nil
+		}
+		return nil, "", firstErr
+	}
+}
+
+func (s *session) ackBuf(k int) []byte {
+	for len(s.acks) <= k {
+		s.acks = append(s.acks, make([]byte, 0, 512))
+	}
+	return s.acks[k][:0]
+}
+
+// nak answers a frame that could not be handled, with what MSH fields can be recovered from it.
+func (s *session) nak(now time.Time, frame []byte, reason string, code hl7.AckCode, errCode int, text string) []byte {
+	s.reject(now, reason, nil, text)
+	if enhancedRaw(frame) {
+		code = enhanced(code)
+	}
+	s.reply = hl7.AppendNak(s.reply[:0], frame, hl7.Ack{Code: code, ErrorCode: errCode, Reason: text,
+		ControlID: s.g.nextControlID(), Time: now})
+	s.g.metrics.acks.WithLabelValues("gateway", codeLabel(code)).Inc()
+	return s.reply
+}
+
+// ownAck answers a parsed message with the gateway's own negative ACK (never a positive one).
+func (s *session) ownAck(now time.Time, code hl7.AckCode, errCode int, text string) []byte {
+	if len(s.msg.AcceptAckType()) > 0 {
+		code = enhanced(code)
+	}
+	s.reply = hl7.AppendAck(s.reply[:0], &s.msg, hl7.Ack{Code: code, ErrorCode: errCode, Reason: text,
+		ControlID: s.g.nextControlID(), Time: now})
+	s.g.metrics.acks.WithLabelValues("gateway", codeLabel(code)).Inc()
+	return s.reply
+}
+
+func (g *Gateway) nextControlID() string {
+	return "HL7GATE" + strconv.FormatUint(g.ackID.Add(1), 10)
+}
+
+// enhanced maps an original-mode negative code to its enhanced-mode twin, for senders that asked for
+// accept acknowledgements (MSH-15 present).
+func enhanced(c hl7.AckCode) hl7.AckCode {
+	switch c {
+	case hl7.AE:
+		return hl7.CE
+	case hl7.AR:
+		return hl7.CR
+	}
+	return c
+}
+
+func enhancedRaw(frame []byte) bool {
+	var m hl7.Message
+	return m.Parse(frame) == nil && len(m.AcceptAckType()) > 0
+}
+
+func codeLabel(c hl7.AckCode) string {
+	switch c {
+	case hl7.AA, hl7.AE, hl7.AR, hl7.CA, hl7.CE, hl7.CR:
+		return string(c)
+	}
+	return "other"
+}
+
+// reject counts, records and (rate-limited) logs a message the gateway did not deliver. msg is nil when
+// the frame could not be parsed.
+func (s *session) reject(now time.Time, reason string, msg *hl7.Message, text string) {
+	s.rejected++
+	s.unflushedErrs++
+	s.g.metrics.rejected.WithLabelValues(s.l.cfg.Name, reason).Inc()
+	ev := store.Event{Time: now, Kind: store.KindPolicy, Severity: "warning", Listener: s.l.cfg.Name,
+		Source: s.src.String(), Reason: text}
+	if reason == reasonUndelivered {
+		ev.Kind = store.KindDelivery
+	}
+	var ctrl, typ string
+	if msg != nil {
+		ctrl = string(msg.ControlID())
+		t, trig, _ := msg.MessageType()
+		typ = string(t) + "^" + string(trig)
+		ev.ControlID = ctrl
+	}
+	s.g.store.AddEvent(ev)
+	if s.logged >= logBurst {
+		s.suppressed++
+		return
+	}
+	s.logged++
+	s.log.Warn().Str("msh10", ctrl).Str("type", typ).Str("check", reason).Str("reason", text).Msg("message rejected")
+}
+
+func (s *session) maybeFlush(now time.Time) {
+	if now.Sub(s.lastFlush) >= s.g.cfg.State.FlushInterval {
+		s.flush(now, 0)
+		s.logged = 0
+	}
+}
+
+// flush writes the session's counters to the monitor's row; conns is +1 on open, -1 on close.
+func (s *session) flush(now time.Time, conns int) {
+	msgs, errs := s.unflushedMsgs, s.unflushedErrs
+	s.unflushedMsgs, s.unflushedErrs, s.lastFlush = 0, 0, now
+	s.g.store.UpdateMonitor(s.monitor, func(m store.Monitor) store.Monitor {
+		if m.FirstSeen.IsZero() {
+			m.FirstSeen, m.Listener, m.Source = now, s.l.cfg.Name, s.src.String()
+		}
+		m.LastSeen = now
+		m.Messages += msgs
+		m.Errors += errs
+		m.Connections += conns
+		return m
+	})
+}
+
+// recordIdentity stores the monitor's sending application, facility and equipment id (OBX-18) from its
+// first parsed message. These identify devices, not patients.
+func (s *session) recordIdentity(now time.Time) {
+	s.identity = true
+	app, fac := string(s.msg.SendingApplication()), string(s.msg.SendingFacility())
+	var equip string
+	for i := range s.msg.NumSegments() {
+		if seg := s.msg.Segment(i); string(seg.Name()) == "OBX" {
+			if f := seg.Field(18); !f.IsEmpty() {
+				equip = string(f.Bytes())
+				break
+			}
+		}
+	}
+	s.g.store.UpdateMonitor(s.monitor, func(m store.Monitor) store.Monitor {
+		m.LastSeen = now
+		m.SendingApplication, m.SendingFacility, m.Equipment = app, fac, equip
+		return m
+	})
+}

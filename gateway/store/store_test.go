@@ -1,0 +1,83 @@
+package store
+
+import (
+	"net/netip"
+	"testing"
+	"time"
+)
+
+func TestSchemaValid(t *testing.T) {
+	if err := schema().Validate(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestEventsCappedAndOrdered(t *testing.T) {
+	s, err := New(3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 5; i++ {
+		kind := KindPolicy
+		if i%2 == 1 {
+			kind = KindVitals
+		}
+		s.AddEvent(Event{Kind: kind, Reason: "r"})
+	}
+	evs := s.Events("", 0, 0)
+	if len(evs) != 3 || evs[0].ID != 3 || evs[2].ID != 5 {
+		t.Fatalf("events = %+v, want IDs 3..5", evs)
+	}
+	if got := s.Events(KindVitals, 0, 0); len(got) != 1 || got[0].ID != 4 {
+		t.Fatalf("vitals events = %+v, want only ID 4", got)
+	}
+	if got := s.Events("", 4, 10); len(got) != 1 || got[0].ID != 5 {
+		t.Fatalf("events since 4 = %+v", got)
+	}
+	if got := s.Events("", 0, 2); len(got) != 2 {
+		t.Fatalf("limit 2 gave %d", len(got))
+	}
+}
+
+func TestUpdateMonitorAccumulates(t *testing.T) {
+	s, _ := New(10)
+	now := time.Now()
+	for i := 0; i < 3; i++ {
+		s.UpdateMonitor("icu/127.0.0.1", func(m Monitor) Monitor {
+			if m.FirstSeen.IsZero() {
+				m.FirstSeen = now
+			}
+			m.Messages += 2
+			return m
+		})
+	}
+	m, err := s.Monitor("icu/127.0.0.1")
+	if err != nil || m.Messages != 6 || !m.FirstSeen.Equal(now) {
+		t.Fatalf("monitor = %+v, %v", m, err)
+	}
+	if _, err := s.Monitor("nope"); err != ErrNotFound {
+		t.Fatalf("missing monitor err = %v", err)
+	}
+	if len(s.Monitors()) != 1 {
+		t.Fatal("want one monitor")
+	}
+}
+
+func TestRecordEgressAggregates(t *testing.T) {
+	s, _ := New(10)
+	mon, dst := netip.MustParseAddr("192.0.2.10"), netip.MustParseAddr("203.0.113.119")
+	key := EgressKey(mon, "tcp", dst, 515)
+	t0 := time.Unix(100, 0)
+	a, isNew := s.RecordEgress(Egress{Key: key, Monitor: mon.String(), Count: 1, FirstSeen: t0, LastSeen: t0})
+	if !isNew || a.Count != 1 {
+		t.Fatalf("first record = %+v new=%v", a, isNew)
+	}
+	t1 := time.Unix(200, 0)
+	a, isNew = s.RecordEgress(Egress{Key: key, Monitor: mon.String(), Count: 4, FirstSeen: t1, LastSeen: t1, LooksLikeHL7: true})
+	if isNew || a.Count != 5 || !a.FirstSeen.Equal(t0) || !a.LastSeen.Equal(t1) || !a.LooksLikeHL7 {
+		t.Fatalf("second record = %+v new=%v", a, isNew)
+	}
+	if got := s.EgressAttempts(); len(got) != 1 || got[0].Count != 5 {
+		t.Fatalf("attempts = %+v", got)
+	}
+}

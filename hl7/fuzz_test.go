@@ -1,0 +1,138 @@
+package hl7_test
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/hl7gate/hl7gate/hl7"
+)
+
+// addSamples seeds f with every testdata/*.hl7 file.
+func addSamples(f *testing.F) {
+	f.Helper()
+	files, err := filepath.Glob(filepath.Join("testdata", "*.hl7"))
+	if err != nil || len(files) == 0 {
+		f.Fatalf("no samples: %v", err)
+	}
+	for _, name := range files {
+		b, err := os.ReadFile(name)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
+}
+
+func FuzzParse(f *testing.F) {
+	addSamples(f)
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var m hl7.Message
+		if err := m.Parse(b); err != nil {
+			if m.NumSegments() != 0 {
+				t.Fatal("failed Parse left segments")
+			}
+			hl7.AppendNak(nil, b, hl7.Ack{Code: hl7.AR, ErrorCode: 100, Reason: "x"})
+		} else {
+			walk(t, &m, b)
+			ack := hl7.AppendAck(nil, &m, hl7.Ack{Code: hl7.AE, ErrorCode: 207, Reason: "r", ControlID: "c", Time: time.Unix(0, 0)})
+			am, err := hl7.Parse(ack)
+			if err != nil {
+				t.Fatalf("own ACK does not parse: %v", err)
+			}
+			if _, ctrl, ok := hl7.ParseAck(am); !ok || !bytes.Equal(ctrl, m.ControlID()) {
+				t.Fatalf("own ACK: MSA-2 %q, want %q", ctrl, m.ControlID())
+			}
+		}
+		msgs, err := hl7.SplitBatch(b, nil)
+		if err == nil {
+			for _, msg := range msgs {
+				if len(msg) == 0 {
+					t.Fatal("SplitBatch returned an empty message")
+				}
+				if err := m.Parse(msg); err == nil {
+					walk(t, &m, msg)
+				}
+			}
+		}
+		hl7.ParseTime(b)
+	})
+}
+
+// walk reads every segment, field, repetition, component and subcomponent of
+// m, checking that each view lies inside the input, and gets some paths.
+func walk(t *testing.T, m *hl7.Message, in []byte) {
+	t.Helper()
+	inside := func(v []byte) {
+		if len(v) > 0 && !bytes.Contains(in, v) {
+			t.Fatalf("view %q is not part of the input", v)
+		}
+	}
+	d := m.Delimiters()
+	if d.Validate() != nil {
+		t.Fatalf("parsed with invalid delimiters %q", d)
+	}
+	for i := range m.NumSegments() {
+		s := m.Segment(i)
+		if len(s.Bytes()) == 0 || bytes.ContainsAny(s.Bytes(), "\r") {
+			t.Fatalf("segment %d is empty or holds a CR", i)
+		}
+		inside(s.Name())
+		for _, n := range indices(s.NumFields()) {
+			f := s.Field(n)
+			inside(f.Bytes())
+			f.IsNull()
+			for _, r := range indices(f.NumReps()) {
+				rep := f.Rep(r)
+				for _, c := range indices(rep.NumComponents()) {
+					comp := rep.Component(c)
+					for _, k := range indices(comp.NumSubs()) {
+						sub := comp.Sub(k)
+						inside(sub)
+						d.Unescape(nil, sub)
+					}
+				}
+			}
+		}
+	}
+	for _, p := range []string{"MSH-9.2", "MSH-10", "PID-3[2].1.1", "OBX(2)-5", "OBX-3.1"} {
+		m.Get(p)
+	}
+	m.Time()
+}
+
+// indices returns the positions a walk visits for n items: 0 (invalid), the
+// first few, the last and one past it. Bounding it keeps the walk about linear
+// in the input, so that a slow walk cannot hide a slow parser.
+func indices(n int) []int {
+	idx := []int{0}
+	for i := 1; i <= n+1; i++ {
+		if i <= 8 || i >= n {
+			idx = append(idx, i)
+		}
+	}
+	return idx
+}
+
+func FuzzUnescape(f *testing.F) {
+	f.Add([]byte(`a\F\b\S\c\T\d\R\e\E\f\.br\g\X0D0A\h\H\bold\N\`), byte('|'), byte('^'), byte('~'), byte('\\'), byte('&'), byte(0))
+	f.Add([]byte("\\\\X\\\\X1\\\\XZZ\\\\.br"), byte('#'), byte('$'), byte('%'), byte('@'), byte('!'), byte('*'))
+	f.Fuzz(func(t *testing.T, src []byte, fs, cs, rs, es, ss, tr byte) {
+		d := hl7.Delimiters{fs, cs, rs, es, ss, tr}
+		if d.Validate() != nil {
+			d = hl7.DefaultDelimiters
+		}
+		d.Unescape(nil, src)
+		esc := d.Escape(nil, src)
+		for _, c := range []byte{d.Field, d.Component, d.Repetition, d.Subcomponent, '\r', '\n'} {
+			if bytes.IndexByte(esc, c) >= 0 {
+				t.Fatalf("Escape left %q in %q", c, esc)
+			}
+		}
+		if got := d.Unescape(nil, esc); !bytes.Equal(got, src) {
+			t.Fatalf("Unescape(Escape(%q)) = %q", src, got)
+		}
+	})
+}

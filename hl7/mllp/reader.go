@@ -1,0 +1,262 @@
+package mllp
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+)
+
+const (
+	// initialBuffer is the size of a new Reader's buffer: what an idle
+	// connection costs. The buffer grows only while a frame needs it.
+	initialBuffer = 4 << 10
+	// frameTrailer is the room a frame needs beyond its payload (EB CR).
+	frameTrailer = 2
+	// maxEmptyReads bounds successive (0, nil) reads before io.ErrNoProgress.
+	maxEmptyReads = 100
+)
+
+// Reader states.
+const (
+	stateBetween = iota // looking for a start block
+	stateInFrame        // reading a payload; the start block is consumed
+	stateDiscard        // dropping the rest of a frame that was too large
+)
+
+// Reader reads MLLP frames from a byte stream. Its memory is bounded by the
+// frame limit given to NewReader, plus a small constant. A Reader is not safe
+// for concurrent use.
+type Reader struct {
+	// TolerateMissingCR accepts a bare 0x1C as the end of a frame (some senders omit the CR).
+	// A CR that does follow is then consumed silently by the next ReadFrame.
+	TolerateMissingCR bool
+	// OnFrameStart, if set, is called when a start block is found, before the payload is read.
+	// The gateway uses it to switch the connection's read deadline from "idle" to "finish this frame".
+	OnFrameStart func()
+
+	rd       io.Reader
+	buf      []byte // buf[r:w] is read from rd and not yet returned
+	r, w     int
+	maxFrame int
+	state    int
+	scanned  int   // stateInFrame: buf[r:r+scanned] holds no start or end block
+	eatCR    bool  // a frame ended on a bare EB: consume one CR without counting it
+	skipped  int64 // bytes dropped between frames
+	readErr  error // error from a read that also returned data, reported on the next fill
+}
+
+// NewReader returns a Reader of frames from rd whose payloads are at most
+// maxFrame bytes; maxFrame <= 0 means DefaultMaxFrame.
+func NewReader(rd io.Reader, maxFrame int) *Reader {
+	if maxFrame <= 0 {
+		maxFrame = DefaultMaxFrame
+	}
+	return &Reader{
+		rd:       rd,
+		buf:      make([]byte, min(initialBuffer, maxFrame+frameTrailer)),
+		maxFrame: maxFrame,
+	}
+}
+
+// Reset discards all state and makes r read from rd, keeping r's buffer,
+// limit, TolerateMissingCR and OnFrameStart.
+func (r *Reader) Reset(rd io.Reader) {
+	*r = Reader{
+		TolerateMissingCR: r.TolerateMissingCR,
+		OnFrameStart:      r.OnFrameStart,
+		rd:                rd,
+		buf:               r.buf,
+		maxFrame:          r.maxFrame,
+	}
+}
+
+// Skipped returns the number of bytes discarded between frames so far (junk,
+// NULs, whitespace). The rest of an oversized frame is not counted.
+func (r *Reader) Skipped() int64 { return r.skipped }
+
+// Buffered returns the number of bytes read from the underlying reader but
+// not yet returned, including a partial frame.
+func (r *Reader) Buffered() int { return r.w - r.r }
+
+// ReadFrame returns the payload of the next frame: the bytes between the
+// start block and the end block. The slice aliases r's buffer until the next
+// call on r.
+//
+// With ErrFrameTooLarge, ErrTruncated or ErrMissingCR it also returns what was
+// received of the payload (at most the frame limit), so that the caller can
+// answer it; the next call continues with the next frame. A stream that ends
+// between frames gives io.EOF, one that ends inside a frame ErrIncomplete.
+// Other errors come from the underlying reader, wrapped; after one (such as a
+// deadline) r stays consistent and a later call resumes where it stopped.
+func (r *Reader) ReadFrame() ([]byte, error) {
+	for {
+		switch r.state {
+		case stateBetween:
+			if err := r.between(); err != nil {
+				return nil, r.wrap(err, io.EOF)
+			}
+		case stateDiscard:
+			if err := r.discard(); err != nil {
+				return nil, r.wrap(err, ErrIncomplete)
+			}
+		default:
+			if p, done, err := r.payload(); done {
+				return p, err
+			}
+		}
+	}
+}
+
+// between consumes bytes up to and including the next start block.
+func (r *Reader) between() error {
+	if r.r == r.w {
+		return r.fill()
+	}
+	if r.eatCR {
+		r.eatCR = false
+		if r.buf[r.r] == CarriageReturn {
+			r.r++
+			return nil
+		}
+	}
+	i := bytes.IndexByte(r.buf[r.r:r.w], StartBlock)
+	if i < 0 {
+		r.skipped += int64(r.w - r.r)
+		r.r = r.w
+		return nil
+	}
+	r.skipped += int64(i)
+	r.r += i + 1
+	r.state = stateInFrame
+	r.scanned = 0
+	if r.OnFrameStart != nil {
+		r.OnFrameStart()
+	}
+	return nil
+}
+
+// discard drops bytes of an oversized frame up to its end block (and a CR
+// after it) or up to a start block, which it leaves for the next frame.
+func (r *Reader) discard() error {
+	if r.r == r.w {
+		return r.fill()
+	}
+	win := r.buf[r.r:r.w]
+	e := bytes.IndexByte(win, EndBlock)
+	if e < 0 {
+		e = len(win)
+	}
+	if s := bytes.IndexByte(win[:e], StartBlock); s >= 0 {
+		r.r += s
+		r.state = stateBetween
+		return nil
+	}
+	if e < len(win) {
+		r.r += e + 1
+		r.eatCR = true
+		r.state = stateBetween
+		return nil
+	}
+	r.r = r.w
+	return nil
+}
+
+// payload scans the current frame for its end. done reports whether p and
+// err are ReadFrame's result; otherwise payload made progress and is called again.
+func (r *Reader) payload() (p []byte, done bool, err error) {
+	win := r.buf[r.r+r.scanned : r.w]
+	e := bytes.IndexByte(win, EndBlock)
+	end := e
+	if e < 0 {
+		end = len(win)
+	}
+	s := bytes.IndexByte(win[:end], StartBlock)
+	if s >= 0 {
+		end = s
+	}
+	n := r.scanned + end // payload bytes before the first SB or EB, or all scanned
+	if n > r.maxFrame {
+		p = r.buf[r.r : r.r+r.maxFrame]
+		r.r += r.maxFrame
+		r.state = stateDiscard
+		return p, true, ErrFrameTooLarge
+	}
+	switch {
+	case s >= 0: // leave the start block for the next call
+		return r.frame(n, 0, ErrTruncated)
+	case e < 0:
+		r.scanned = n
+		if err := r.fill(); err != nil {
+			return nil, true, r.wrap(err, ErrIncomplete)
+		}
+		return nil, false, nil
+	case r.TolerateMissingCR:
+		r.eatCR = true
+		return r.frame(n, 1, nil)
+	case r.r+n+1 < r.w:
+		if r.buf[r.r+n+1] == CarriageReturn {
+			return r.frame(n, 2, nil)
+		}
+		return r.frame(n, 1, ErrMissingCR)
+	default: // the end block is the last byte buffered: the CR may follow
+		r.scanned = n
+		if err := r.fill(); err != nil {
+			if err == io.EOF {
+				return r.frame(n, 1, ErrMissingCR)
+			}
+			return nil, true, r.wrap(err, ErrIncomplete)
+		}
+		return nil, false, nil
+	}
+}
+
+// frame ends the current frame: it returns its n payload bytes with err and
+// consumes them plus trailer bytes after them.
+func (r *Reader) frame(n, trailer int, err error) ([]byte, bool, error) {
+	p := r.buf[r.r : r.r+n]
+	r.r += n + trailer
+	r.state = stateBetween
+	return p, true, err
+}
+
+// fill reads once more from rd into the free end of the buffer, first moving
+// unread bytes to the front and, if that frees nothing, growing the buffer up
+// to the frame limit.
+func (r *Reader) fill() error {
+	if err := r.readErr; err != nil {
+		r.readErr = nil
+		return err
+	}
+	if r.r > 0 {
+		r.w = copy(r.buf, r.buf[r.r:r.w])
+		r.r = 0
+	}
+	if r.w == len(r.buf) {
+		// Only a payload fills the whole buffer, and payload() stops at maxFrame+1
+		// bytes, so the buffer never grows past the frame and its trailer.
+		nb := make([]byte, min(2*len(r.buf), r.maxFrame+frameTrailer))
+		r.w = copy(nb, r.buf[:r.w])
+		r.buf = nb
+	}
+	for range maxEmptyReads {
+		n, err := r.rd.Read(r.buf[r.w:])
+		r.w += n
+		if n > 0 {
+			r.readErr = err
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return io.ErrNoProgress
+}
+
+// wrap turns a fill error into ReadFrame's: io.EOF becomes atEOF, anything
+// else is wrapped so that errors.Is still finds it.
+func (r *Reader) wrap(err, atEOF error) error {
+	if err == io.EOF {
+		return atEOF
+	}
+	return fmt.Errorf("mllp: read: %w", err)
+}

@@ -1,0 +1,95 @@
+// Package policy decides what happens to each monitor message: which allowlisted central stations it goes to
+// (default deny), and which findings the vital-sign checks raise about it.
+//
+// A Chain is built once from configuration and evaluated for every message. Security checks may drop a
+// message (the gateway answers AR or AE with the verdict's reason); vital-sign checks only add findings,
+// because a clinician must still see the value:
+//
+//	router, err := policy.NewRouter(cfg.Routes, stationNames, listenerNames)
+//	chain := policy.Chain{router, policy.Vitals{Engine: engine}}
+//	v := chain.Evaluate(ctx, &policy.Request{Listener: "icu", Source: src, Msg: msg, Station: -1})
+//	if v.Drop { /* answer AR/AE with v.Reason */ }
+//	for _, st := range v.Route.Stations { /* forward */ }
+package policy
+
+import (
+	"context"
+	"net/netip"
+	"time"
+
+	"github.com/hl7gate/hl7gate/hl7"
+	"github.com/hl7gate/hl7gate/policy/vitals"
+)
+
+// Request is one parsed message and where it came from. Checks read it and never keep it.
+type Request struct {
+	Listener string
+	Source   netip.Addr
+	Msg      *hl7.Message
+	Arrival  time.Time
+	// Station is the index of the station an intercepted connection's original destination maps to,
+	// or -1 when the monitor connected to the gateway directly.
+	Station int
+}
+
+// Verdict is the outcome of a Chain. The zero value means "forward, no findings, no route yet".
+type Verdict struct {
+	Drop      bool
+	By        string      // the check that dropped
+	Code      hl7.AckCode // AR for a policy rejection, AE for a message the gateway cannot handle
+	ErrorCode int         // HL7 table 0357
+	Reason    string      // short, no patient data; goes to the NAK and the logs
+	Route     *Route      // where the message goes; nil until the router matched
+	Findings  []vitals.Finding
+}
+
+// Reset clears v for reuse, keeping the findings' storage.
+func (v *Verdict) Reset() {
+	*v = Verdict{Findings: v.Findings[:0]}
+}
+
+// Check is one step of a Chain. It may set out.Drop (with Code, ErrorCode and Reason) or add findings.
+type Check interface {
+	Name() string
+	Check(ctx context.Context, req *Request, out *Verdict)
+}
+
+// Chain runs checks in configuration order; a drop ends it.
+type Chain []Check
+
+// Evaluate runs the chain over req into v (which it resets first).
+func (c Chain) Evaluate(ctx context.Context, req *Request, v *Verdict) {
+	v.Reset()
+	for _, ch := range c {
+		ch.Check(ctx, req, v)
+		if v.Drop {
+			v.By = ch.Name()
+			return
+		}
+	}
+	if v.Route == nil { // a chain without a router denies everything
+		v.Drop, v.By, v.Code, v.ErrorCode, v.Reason = true, "default-deny", hl7.AR, 207, "no route to an allowlisted station"
+	}
+}
+
+// Vitals runs the vital-sign engine over each message. Findings never drop a message unless the
+// operator chose the quarantine action for the rule that raised them.
+type Vitals struct {
+	Engine *vitals.Engine
+}
+
+// Name implements Check.
+func (Vitals) Name() string { return "vitals" }
+
+// Check implements Check.
+func (c Vitals) Check(_ context.Context, req *Request, out *Verdict) {
+	n := len(out.Findings)
+	out.Findings = c.Engine.Observe(req.Source, req.Msg, req.Arrival, out.Findings)
+	for _, f := range out.Findings[n:] {
+		if f.Action == vitals.Quarantine {
+			out.Drop, out.Code, out.ErrorCode = true, hl7.AR, 207
+			out.Reason = "quarantined by vital-sign rule " + f.Rule
+			return
+		}
+	}
+}

@@ -1,0 +1,200 @@
+package vitals
+
+import (
+	"bytes"
+	_ "embed"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// param is a vital sign the checks understand.
+type param uint8
+
+const (
+	pNone param = iota
+	pHR
+	pPR
+	pPRInv
+	pSpO2
+	pNIBPSys
+	pNIBPDia
+	pNIBPMean
+	pARTSys
+	pARTDia
+	pARTMean
+	pRR
+	pTemp
+	pEtCO2
+	numParams
+)
+
+// quantity is what a parameter measures; units convert within one quantity.
+type quantity uint8
+
+const (
+	qRate quantity = iota + 1 // per minute
+	qPercent
+	qPressure    // base unit mm[Hg]
+	qTemperature // base unit Cel
+)
+
+var quantityNames = map[string]quantity{"rate": qRate, "percent": qPercent, "pressure": qPressure, "temperature": qTemperature}
+
+// paramInfo describes a parameter: its configuration key, the MDC code and
+// reference ID findings and alerts report, and its quantity.
+type paramInfo struct {
+	key, code, ref string
+	q              quantity
+}
+
+// params is indexed by param. It is a constant table, never written.
+var params = [numParams]paramInfo{
+	pHR:       {"hr", "147842", "MDC_ECG_HEART_RATE", qRate},
+	pPR:       {"pr", "149530", "MDC_PULS_OXIM_PULS_RATE", qRate},
+	pPRInv:    {"pr_inv", "149522", "MDC_BLD_PULS_RATE_INV", qRate},
+	pSpO2:     {"spo2", "150456", "MDC_PULS_OXIM_SAT_O2", qPercent},
+	pNIBPSys:  {"nibp_sys", "150021", "MDC_PRESS_BLD_NONINV_SYS", qPressure},
+	pNIBPDia:  {"nibp_dia", "150022", "MDC_PRESS_BLD_NONINV_DIA", qPressure},
+	pNIBPMean: {"nibp_mean", "150023", "MDC_PRESS_BLD_NONINV_MEAN", qPressure},
+	pARTSys:   {"art_sys", "150033", "MDC_PRESS_BLD_ART_SYS", qPressure},
+	pARTDia:   {"art_dia", "150034", "MDC_PRESS_BLD_ART_DIA", qPressure},
+	pARTMean:  {"art_mean", "150035", "MDC_PRESS_BLD_ART_MEAN", qPressure},
+	pRR:       {"rr", "151562", "MDC_RESP_RATE", qRate},
+	pTemp:     {"temp", "150344", "MDC_TEMP", qTemperature},
+	pEtCO2:    {"etco2", "151708", "MDC_AWAY_CO2_ET", qPressure},
+}
+
+// Parameters returns the parameter keys used in configuration (codes, range
+// limits), in a fixed order.
+func Parameters() []string {
+	out := make([]string, 0, numParams-1)
+	for p := pHR; p < numParams; p++ {
+		out = append(out, params[p].key)
+	}
+	return out
+}
+
+func paramByKey(k string) (param, bool) {
+	for p := pHR; p < numParams; p++ {
+		if params[p].key == k {
+			return p, true
+		}
+	}
+	return pNone, false
+}
+
+//go:embed codes.csv
+var codesCSV []byte
+
+//go:embed units.csv
+var unitsCSV []byte
+
+// unit is a canonical unit: a value v in it is v*scale+offset in the base unit
+// of its quantity.
+type unit struct {
+	name          string
+	q             quantity
+	scale, offset float64
+}
+
+// tables is the code and unit lookup an Engine uses, built from the embedded
+// CSV files plus configuration.
+type tables struct {
+	codes map[string]param // OBX-3.1 → parameter
+	units map[string]uint8 // OBX-6.1 → index into canon
+	canon []unit           // canon[0] is "no unit given"
+}
+
+// unitNone is the index of the empty unit: the value is taken in the base unit.
+const unitNone = 0
+
+func loadTables(extraCodes, extraUnits map[string]string) (*tables, error) {
+	t := &tables{codes: make(map[string]param), units: make(map[string]uint8), canon: []unit{{name: "", scale: 1}}}
+	rows, err := readCSV(codesCSV, 3)
+	if err != nil {
+		return nil, fmt.Errorf("codes.csv: %w", err)
+	}
+	for _, r := range rows {
+		p, ok := paramByKey(r[1])
+		if !ok {
+			return nil, fmt.Errorf("codes.csv: code %s: unknown parameter %q", r[0], r[1])
+		}
+		t.codes[r[0]] = p
+	}
+	rows, err = readCSV(unitsCSV, 5)
+	if err != nil {
+		return nil, fmt.Errorf("units.csv: %w", err)
+	}
+	for _, r := range rows {
+		q, ok := quantityNames[r[2]]
+		if !ok {
+			return nil, fmt.Errorf("units.csv: unit %s: unknown quantity %q", r[0], r[2])
+		}
+		scale, err1 := strconv.ParseFloat(r[3], 64)
+		offset, err2 := strconv.ParseFloat(r[4], 64)
+		if err := errors.Join(err1, err2); err != nil {
+			return nil, fmt.Errorf("units.csv: unit %s: %w", r[0], err)
+		}
+		u := unit{name: r[1], q: q, scale: scale, offset: offset}
+		i := t.canonIndex(u.name)
+		if i < 0 {
+			i = len(t.canon)
+			t.canon = append(t.canon, u)
+		} else if t.canon[i] != u {
+			return nil, fmt.Errorf("units.csv: unit %s: conflicts with an earlier row for %s", r[0], u.name)
+		}
+		t.units[r[0]] = uint8(i)
+	}
+	// Configuration extends the tables; sorted for deterministic errors.
+	for _, k := range slices.Sorted(maps.Keys(extraCodes)) {
+		p, ok := paramByKey(extraCodes[k])
+		if !ok || k == "" {
+			return nil, fmt.Errorf("vitals.codes.%s: unknown parameter %q (want one of %s)", k, extraCodes[k], strings.Join(Parameters(), ", "))
+		}
+		t.codes[k] = p
+	}
+	for _, k := range slices.Sorted(maps.Keys(extraUnits)) {
+		i := t.canonIndex(extraUnits[k])
+		if i <= unitNone || k == "" {
+			return nil, fmt.Errorf("vitals.units.%s: unknown canonical unit %q", k, extraUnits[k])
+		}
+		t.units[k] = uint8(i)
+	}
+	return t, nil
+}
+
+func (t *tables) canonIndex(name string) int {
+	for i, u := range t.canon {
+		if i > unitNone && u.name == name {
+			return i
+		}
+	}
+	return -1
+}
+
+// readCSV returns the data rows of an embedded table: '#' lines are
+// comments, the first row is the header, every row has n fields.
+func readCSV(b []byte, n int) ([][]string, error) {
+	r := csv.NewReader(bytes.NewReader(b))
+	r.Comment = '#'
+	r.FieldsPerRecord = n
+	var rows [][]string
+	for first := true; ; first = false {
+		rec, err := r.Read()
+		if err == io.EOF {
+			return rows, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		if !first {
+			rows = append(rows, rec)
+		}
+	}
+}

@@ -1,0 +1,335 @@
+package vitals
+
+import (
+	"errors"
+	"fmt"
+	"maps"
+	"reflect"
+	"slices"
+	"time"
+)
+
+// Config configures an Engine. It is decoded by viper in cmd/ (mapstructure
+// tags; durations as time.Duration) and checked with Validate. Start from
+// DefaultConfig: zero thresholds are invalid, not "default".
+type Config struct {
+	// Profile selects the range limits: "adult" or "neonatal".
+	Profile string `mapstructure:"profile"`
+	// Rules holds one section per rule, named like the rule.
+	Rules Rules `mapstructure:"rules"`
+	// State bounds per-monitor stream state.
+	State StateConfig `mapstructure:"state"`
+	// Codes adds OBX-3 identifiers (component 1) to the code table: code →
+	// parameter key (see Parameters), e.g. "0002-4bb8": "spo2".
+	Codes map[string]string `mapstructure:"codes"`
+	// Units adds OBX-6 identifiers to the unit table: unit → canonical unit
+	// ("/min", "%", "mm[Hg]", "kPa", "Cel", "[degF]").
+	Units map[string]string `mapstructure:"units"`
+	// Alert configures HL7 alert messages to the central station.
+	Alert AlertConfig `mapstructure:"alert"`
+}
+
+// Rule is the part every rule section shares.
+type Rule struct {
+	Enabled  bool   `mapstructure:"enabled"`
+	Severity string `mapstructure:"severity"` // info | warning | critical
+	Action   string `mapstructure:"action"`   // forward | annotate | quarantine
+}
+
+// Rules has one section per rule; docs/vitals.md describes each.
+type Rules struct {
+	Range               RangeRule         `mapstructure:"range"`
+	UnitMismatch        Rule              `mapstructure:"unit_mismatch"`
+	UnitChange          Rule              `mapstructure:"unit_change"`
+	Rate                RateRule          `mapstructure:"rate_of_change"`
+	HRPR                HRPRRule          `mapstructure:"hr_pr_agreement"`
+	BPOrder             Rule              `mapstructure:"bp_order"`
+	MAPFormula          MAPRule           `mapstructure:"map_formula"`
+	PulsePressure       PulsePressureRule `mapstructure:"pulse_pressure"`
+	NIBPIBP             NIBPIBPRule       `mapstructure:"nibp_ibp_agreement"`
+	NIBPCadence         NIBPCadenceRule   `mapstructure:"nibp_cadence"`
+	Frozen              FrozenRule        `mapstructure:"frozen"`
+	TooRegular          RegularRule       `mapstructure:"too_regular"`
+	ReplayControlID     ControlIDRule     `mapstructure:"replay_control_id"`
+	ReplayWindow        ReplayWindowRule  `mapstructure:"replay_window"`
+	TimeFuture          TimeFutureRule    `mapstructure:"time_future"`
+	TimeBackwards       TimeBackwardsRule `mapstructure:"time_backwards"`
+	TimeSkew            TimeSkewRule      `mapstructure:"time_skew"`
+	IdentityPatient     IdentityRule      `mapstructure:"identity_patient"`
+	IdentityEquipment   Rule              `mapstructure:"identity_equipment"`
+	IdentityApplication Rule              `mapstructure:"identity_application"`
+}
+
+// Limits is an inclusive range in the parameter's base unit.
+type Limits struct {
+	Min float64 `mapstructure:"min"`
+	Max float64 `mapstructure:"max"`
+}
+
+// RangeRule flags values outside the device/physiological range.
+type RangeRule struct {
+	Rule `mapstructure:",squash"`
+	// Limits overrides the profile's limits per parameter key.
+	Limits map[string]Limits `mapstructure:"limits"`
+}
+
+// RateRule flags steps faster than physiology allows that related channels
+// do not mirror.
+type RateRule struct {
+	Rule            `mapstructure:",squash"`
+	HRStep          float64       `mapstructure:"hr_step"`          // bpm between two samples (HR and pulse rates)
+	SpO2Step        float64       `mapstructure:"spo2_step"`        // % between two samples
+	SpO2PerMinute   float64       `mapstructure:"spo2_per_minute"`  // and faster than this
+	TempStep        float64       `mapstructure:"temp_step"`        // Cel between two samples
+	TempPerMinute   float64       `mapstructure:"temp_per_minute"`  // and faster than this
+	PartnerResponse float64       `mapstructure:"partner_response"` // a related channel moving this much corroborates
+	Corroboration   time.Duration `mapstructure:"corroboration"`    // time a related channel gets to follow
+	MaxGap          time.Duration `mapstructure:"max_gap"`          // samples further apart are not compared
+}
+
+// HRPRRule flags sustained disagreement between ECG heart rate and pulse rate.
+type HRPRRule struct {
+	Rule       `mapstructure:",squash"`
+	PROverHR   float64       `mapstructure:"pr_over_hr"`  // pulse above heart rate by more than this
+	HROverPR   float64       `mapstructure:"hr_over_pr"`  // heart above pulse rate (beyond an AF pulse deficit)
+	Persist    time.Duration `mapstructure:"persist"`     // for at least this long
+	MinSamples int           `mapstructure:"min_samples"` // and this many messages
+}
+
+// MAPRule flags a mean pressure inconsistent with systolic and diastolic.
+type MAPRule struct {
+	Rule             `mapstructure:",squash"`
+	Tolerance        float64 `mapstructure:"tolerance"`          // |MAP − (DIA + 0.4·PP)| in mm[Hg]
+	FormMin          float64 `mapstructure:"form_min"`           // form factor (MAP−DIA)/PP below this
+	FormMax          float64 `mapstructure:"form_max"`           // or above this
+	MinPulsePressure float64 `mapstructure:"min_pulse_pressure"` // form factor only judged from this PP
+}
+
+// PulsePressureRule flags implausibly narrow or wide pulse pressure.
+type PulsePressureRule struct {
+	Rule `mapstructure:",squash"`
+	Max  float64 `mapstructure:"max"` // widest plausible SYS−DIA, mm[Hg]
+}
+
+// NIBPIBPRule flags cuff and arterial mean pressures that disagree over
+// several cuff readings.
+type NIBPIBPRule struct {
+	Rule      `mapstructure:",squash"`
+	Tolerance float64 `mapstructure:"tolerance"` // |NIBP MAP − ART MAP|, mm[Hg]
+	Readings  int     `mapstructure:"readings"`  // consecutive cuff readings
+}
+
+// NIBPCadenceRule flags new cuff readings sooner than a cuff can cycle.
+type NIBPCadenceRule struct {
+	Rule        `mapstructure:",squash"`
+	MinInterval time.Duration `mapstructure:"min_interval"`
+}
+
+// FrozenRule flags streams whose values all stop changing.
+type FrozenRule struct {
+	Rule          `mapstructure:",squash"`
+	Duration      time.Duration `mapstructure:"duration"`       // unchanged for at least this long
+	MinSamples    int           `mapstructure:"min_samples"`    // and this many messages
+	MinParameters int           `mapstructure:"min_parameters"` // with at least this many continuous parameters present
+}
+
+// RegularRule flags data too smooth or too exact to come from a patient.
+type RegularRule struct {
+	Rule         `mapstructure:",squash"`
+	Window       int     `mapstructure:"window"`        // samples judged (≤ 32)
+	MinRange     float64 `mapstructure:"min_range"`     // HR must move at least this much in the window
+	MaxRoughness float64 `mapstructure:"max_roughness"` // mean |second difference| of HR below this is too smooth
+}
+
+// ControlIDRule flags a reused MSH-10.
+type ControlIDRule struct {
+	Rule         `mapstructure:",squash"`
+	ResendWindow time.Duration `mapstructure:"resend_window"` // identical bytes within this are a retransmission
+	History      int           `mapstructure:"history"`       // control IDs remembered per monitor
+}
+
+// ReplayWindowRule flags a run of samples repeating an earlier run.
+type ReplayWindowRule struct {
+	Rule        `mapstructure:",squash"`
+	Samples     int `mapstructure:"samples"`      // run length
+	MinDistinct int `mapstructure:"min_distinct"` // distinct samples a run needs to count (plateaus excluded)
+	History     int `mapstructure:"history"`      // runs remembered per monitor
+}
+
+// TimeFutureRule flags timestamps ahead of the gateway clock (after the
+// learned per-device offset) or OBX-14 after MSH-7.
+type TimeFutureRule struct {
+	Rule         `mapstructure:",squash"`
+	MaxAhead     time.Duration `mapstructure:"max_ahead"`
+	OBXTolerance time.Duration `mapstructure:"obx_tolerance"`
+}
+
+// TimeBackwardsRule flags MSH-7 going backwards.
+type TimeBackwardsRule struct {
+	Rule      `mapstructure:",squash"`
+	Tolerance time.Duration `mapstructure:"tolerance"`
+}
+
+// TimeSkewRule flags timestamps far behind arrival (after the learned offset)
+// and governs offset learning.
+type TimeSkewRule struct {
+	Rule      `mapstructure:",squash"`
+	MaxBehind time.Duration `mapstructure:"max_behind"`
+	Learn     int           `mapstructure:"learn"`   // messages whose median offset is learned
+	Relearn   int           `mapstructure:"relearn"` // messages at a stable new offset before it is adopted
+}
+
+// IdentityRule flags a patient change on a monitor without admission.
+type IdentityRule struct {
+	Rule `mapstructure:",squash"`
+	// TurnoverGap: a new patient after this long without messages is a
+	// bed turnover, not a finding.
+	TurnoverGap time.Duration `mapstructure:"turnover_gap"`
+}
+
+// StateConfig bounds the per-monitor state.
+type StateConfig struct {
+	MaxMonitors int           `mapstructure:"max_monitors"`
+	IdleEvict   time.Duration `mapstructure:"idle_evict"` // a monitor silent this long is forgotten
+}
+
+// AlertConfig configures ORU^R40 alerts (see AppendAlert).
+type AlertConfig struct {
+	SendR40     bool   `mapstructure:"send_r40"`
+	MinSeverity string `mapstructure:"min_severity"` // findings at or above this are alerted
+}
+
+// DefaultConfig returns the documented defaults: adult profile, every rule
+// on, every action "forward".
+func DefaultConfig() Config {
+	on := func(sev string) Rule { return Rule{Enabled: true, Severity: sev, Action: "forward"} }
+	return Config{
+		Profile: "adult",
+		Rules: Rules{
+			Range:        RangeRule{Rule: on("critical")},
+			UnitMismatch: on("warning"),
+			UnitChange:   on("warning"),
+			Rate: RateRule{Rule: on("warning"), HRStep: 40, SpO2Step: 8, SpO2PerMinute: 30,
+				TempStep: 1, TempPerMinute: 0.2, PartnerResponse: 10,
+				Corroboration: 30 * time.Second, MaxGap: 2 * time.Minute},
+			HRPR:                HRPRRule{Rule: on("warning"), PROverHR: 20, HROverPR: 50, Persist: 90 * time.Second, MinSamples: 3},
+			BPOrder:             on("critical"),
+			MAPFormula:          MAPRule{Rule: on("warning"), Tolerance: 25, FormMin: 0.15, FormMax: 0.75, MinPulsePressure: 20},
+			PulsePressure:       PulsePressureRule{Rule: on("info"), Max: 150},
+			NIBPIBP:             NIBPIBPRule{Rule: on("warning"), Tolerance: 25, Readings: 2},
+			NIBPCadence:         NIBPCadenceRule{Rule: on("warning"), MinInterval: 30 * time.Second},
+			Frozen:              FrozenRule{Rule: on("warning"), Duration: 2 * time.Minute, MinSamples: 6, MinParameters: 3},
+			TooRegular:          RegularRule{Rule: on("warning"), Window: 30, MinRange: 6, MaxRoughness: 0.8},
+			ReplayControlID:     ControlIDRule{Rule: on("critical"), ResendWindow: 2 * time.Minute, History: 128},
+			ReplayWindow:        ReplayWindowRule{Rule: on("critical"), Samples: 12, MinDistinct: 8, History: 360},
+			TimeFuture:          TimeFutureRule{Rule: on("warning"), MaxAhead: 2 * time.Minute, OBXTolerance: 30 * time.Second},
+			TimeBackwards:       TimeBackwardsRule{Rule: on("warning"), Tolerance: 5 * time.Second},
+			TimeSkew:            TimeSkewRule{Rule: on("warning"), MaxBehind: 5 * time.Minute, Learn: 3, Relearn: 10},
+			IdentityPatient:     IdentityRule{Rule: on("warning"), TurnoverGap: 10 * time.Minute},
+			IdentityEquipment:   on("critical"),
+			IdentityApplication: on("critical"),
+		},
+		State: StateConfig{MaxMonitors: 10000, IdleEvict: 15 * time.Minute},
+		Alert: AlertConfig{SendR40: false, MinSeverity: "warning"},
+	}
+}
+
+// Validate reports every invalid setting at once, each naming its key
+// (e.g. "vitals.rules.rate_of_change.hr_step: ...").
+func (c Config) Validate() error {
+	var errs []error
+	bad := func(key string, format string, a ...any) {
+		errs = append(errs, fmt.Errorf("vitals.%s: "+format, append([]any{key}, a...)...))
+	}
+	if c.Profile != "adult" && c.Profile != "neonatal" {
+		bad("profile", "%q: want adult or neonatal", c.Profile)
+	}
+	// Every rule section: severity and action.
+	rv := reflect.ValueOf(c.Rules)
+	for i := range rv.NumField() {
+		key := "rules." + rv.Type().Field(i).Tag.Get("mapstructure")
+		f := rv.Field(i)
+		r, ok := f.Interface().(Rule)
+		if !ok {
+			r = f.FieldByName("Rule").Interface().(Rule)
+		}
+		if _, err := ParseSeverity(r.Severity); err != nil {
+			bad(key+".severity", "%w", err)
+		}
+		if _, err := ParseAction(r.Action); err != nil {
+			bad(key+".action", "%w", err)
+		}
+	}
+	for _, k := range slices.Sorted(maps.Keys(c.Rules.Range.Limits)) {
+		l := c.Rules.Range.Limits[k]
+		if _, ok := paramByKey(k); !ok {
+			bad("rules.range.limits."+k, "unknown parameter")
+		} else if l.Min >= l.Max {
+			bad("rules.range.limits."+k, "min %g not below max %g", l.Min, l.Max)
+		}
+	}
+	pos := func(key string, v float64) {
+		if !(v > 0) {
+			bad(key, "%g: must be positive", v)
+		}
+	}
+	posDur := func(key string, d time.Duration) {
+		if d <= 0 {
+			bad(key, "%s: must be positive", d)
+		}
+	}
+	between := func(key string, v, lo, hi int) {
+		if v < lo || v > hi {
+			bad(key, "%d not in %d..%d", v, lo, hi)
+		}
+	}
+	r := c.Rules
+	pos("rules.rate_of_change.hr_step", r.Rate.HRStep)
+	pos("rules.rate_of_change.spo2_step", r.Rate.SpO2Step)
+	pos("rules.rate_of_change.spo2_per_minute", r.Rate.SpO2PerMinute)
+	pos("rules.rate_of_change.temp_step", r.Rate.TempStep)
+	pos("rules.rate_of_change.temp_per_minute", r.Rate.TempPerMinute)
+	pos("rules.rate_of_change.partner_response", r.Rate.PartnerResponse)
+	posDur("rules.rate_of_change.corroboration", r.Rate.Corroboration)
+	posDur("rules.rate_of_change.max_gap", r.Rate.MaxGap)
+	pos("rules.hr_pr_agreement.pr_over_hr", r.HRPR.PROverHR)
+	pos("rules.hr_pr_agreement.hr_over_pr", r.HRPR.HROverPR)
+	posDur("rules.hr_pr_agreement.persist", r.HRPR.Persist)
+	between("rules.hr_pr_agreement.min_samples", r.HRPR.MinSamples, 1, 1000)
+	pos("rules.map_formula.tolerance", r.MAPFormula.Tolerance)
+	if !(r.MAPFormula.FormMin >= 0 && r.MAPFormula.FormMin < r.MAPFormula.FormMax && r.MAPFormula.FormMax <= 1) {
+		bad("rules.map_formula.form_min", "%g..%g (form_max): want 0 <= form_min < form_max <= 1", r.MAPFormula.FormMin, r.MAPFormula.FormMax)
+	}
+	pos("rules.map_formula.min_pulse_pressure", r.MAPFormula.MinPulsePressure)
+	pos("rules.pulse_pressure.max", r.PulsePressure.Max)
+	pos("rules.nibp_ibp_agreement.tolerance", r.NIBPIBP.Tolerance)
+	between("rules.nibp_ibp_agreement.readings", r.NIBPIBP.Readings, 1, 100)
+	posDur("rules.nibp_cadence.min_interval", r.NIBPCadence.MinInterval)
+	posDur("rules.frozen.duration", r.Frozen.Duration)
+	between("rules.frozen.min_samples", r.Frozen.MinSamples, 2, 10000)
+	between("rules.frozen.min_parameters", r.Frozen.MinParameters, 1, int(numParams-1))
+	between("rules.too_regular.window", r.TooRegular.Window, 8, historyLen)
+	pos("rules.too_regular.min_range", r.TooRegular.MinRange)
+	pos("rules.too_regular.max_roughness", r.TooRegular.MaxRoughness)
+	posDur("rules.replay_control_id.resend_window", r.ReplayControlID.ResendWindow)
+	between("rules.replay_control_id.history", r.ReplayControlID.History, 1, 4096)
+	between("rules.replay_window.samples", r.ReplayWindow.Samples, 4, historyLen)
+	between("rules.replay_window.min_distinct", r.ReplayWindow.MinDistinct, 1, r.ReplayWindow.Samples)
+	between("rules.replay_window.history", r.ReplayWindow.History, 1, 100000)
+	posDur("rules.time_future.max_ahead", r.TimeFuture.MaxAhead)
+	posDur("rules.time_future.obx_tolerance", r.TimeFuture.OBXTolerance)
+	posDur("rules.time_backwards.tolerance", r.TimeBackwards.Tolerance)
+	posDur("rules.time_skew.max_behind", r.TimeSkew.MaxBehind)
+	between("rules.time_skew.learn", r.TimeSkew.Learn, 1, maxLearn)
+	between("rules.time_skew.relearn", r.TimeSkew.Relearn, 1, 10000)
+	posDur("rules.identity_patient.turnover_gap", r.IdentityPatient.TurnoverGap)
+	between("state.max_monitors", c.State.MaxMonitors, 1, 10_000_000)
+	posDur("state.idle_evict", c.State.IdleEvict)
+	if _, err := ParseSeverity(c.Alert.MinSeverity); err != nil {
+		bad("alert.min_severity", "%w", err)
+	}
+	if _, err := loadTables(c.Codes, c.Units); err != nil {
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,201 @@
+package vitals
+
+import (
+	"hash/maphash"
+	"net/netip"
+	"sync"
+	"time"
+
+	"github.com/hl7gate/hl7gate/hl7"
+)
+
+// settings is the compiled form of one rule's Rule section.
+type settings struct {
+	enabled  bool
+	severity Severity
+	action   Action
+}
+
+// Engine runs the vital-sign checks. It keeps bounded state per monitor
+// (keyed by source address) and is safe for concurrent use by any number of
+// sessions.
+type Engine struct {
+	cfg    Config
+	t      *tables
+	limits [numParams]Limits
+	rules  [numRules]settings
+	seed   maphash.Seed // patient and identity hashes; random per Engine, never stored
+	shards []shard
+	perCap int // streams per shard
+}
+
+type shard struct {
+	mu        sync.Mutex
+	m         map[netip.Addr]*stream
+	nextSweep time.Time
+}
+
+// profileLimits are the hard device/physiological ranges per profile, in base
+// units (docs/vitals.md cites the sources).
+func profileLimits(profile string) [numParams]Limits {
+	var l [numParams]Limits
+	l[pHR] = Limits{0, 300}
+	l[pPR] = Limits{0, 300}
+	l[pPRInv] = Limits{0, 300}
+	l[pSpO2] = Limits{0, 100}
+	l[pNIBPSys] = Limits{0, 280}
+	l[pNIBPDia] = Limits{0, 280}
+	l[pNIBPMean] = Limits{0, 280}
+	l[pARTSys] = Limits{-50, 300}
+	l[pARTDia] = Limits{-50, 300}
+	l[pARTMean] = Limits{-50, 300}
+	l[pRR] = Limits{0, 200}
+	l[pTemp] = Limits{0, 45}
+	l[pEtCO2] = Limits{0, 150}
+	if profile == "neonatal" {
+		l[pHR] = Limits{0, 350}
+		l[pPR] = Limits{0, 350}
+		l[pPRInv] = Limits{0, 350}
+		l[pNIBPSys] = Limits{0, 140}
+		l[pNIBPDia] = Limits{0, 140}
+		l[pNIBPMean] = Limits{0, 140}
+	}
+	return l
+}
+
+// NewEngine validates cfg and returns an Engine.
+func NewEngine(cfg Config) (*Engine, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	t, err := loadTables(cfg.Codes, cfg.Units)
+	if err != nil {
+		return nil, err
+	}
+	e := &Engine{cfg: cfg, t: t, limits: profileLimits(cfg.Profile), seed: maphash.MakeSeed()}
+	for k, l := range cfg.Rules.Range.Limits {
+		p, _ := paramByKey(k)
+		e.limits[p] = l
+	}
+	for r, sec := range cfg.ruleSections() {
+		sev, _ := ParseSeverity(sec.Severity)
+		act, _ := ParseAction(sec.Action)
+		e.rules[r] = settings{enabled: sec.Enabled, severity: sev, action: act}
+	}
+	n := min(64, max(1, cfg.State.MaxMonitors/16))
+	e.shards = make([]shard, n)
+	for i := range e.shards {
+		e.shards[i].m = make(map[netip.Addr]*stream)
+	}
+	e.perCap = (cfg.State.MaxMonitors + n - 1) / n
+	return e, nil
+}
+
+// ruleSections returns each rule's shared section, indexed by ruleID.
+func (c Config) ruleSections() [numRules]Rule {
+	r := c.Rules
+	return [numRules]Rule{
+		rRange: r.Range.Rule, rUnitMismatch: r.UnitMismatch, rUnitChange: r.UnitChange,
+		rRate: r.Rate.Rule, rHRPR: r.HRPR.Rule, rBPOrder: r.BPOrder, rMAP: r.MAPFormula.Rule,
+		rPulsePressure: r.PulsePressure.Rule, rNIBPIBP: r.NIBPIBP.Rule, rNIBPCadence: r.NIBPCadence.Rule,
+		rFrozen: r.Frozen.Rule, rRegular: r.TooRegular.Rule, rReplayControlID: r.ReplayControlID.Rule,
+		rReplayWindow: r.ReplayWindow.Rule, rTimeFuture: r.TimeFuture.Rule, rTimeBackwards: r.TimeBackwards.Rule,
+		rTimeSkew: r.TimeSkew.Rule, rIdentityPatient: r.IdentityPatient.Rule,
+		rIdentityEquipment: r.IdentityEquipment, rIdentityApplication: r.IdentityApplication,
+	}
+}
+
+// Config returns the configuration the Engine was built from.
+func (e *Engine) Config() Config { return e.cfg }
+
+// Monitors returns the number of monitor streams currently tracked.
+func (e *Engine) Monitors() int {
+	n := 0
+	for i := range e.shards {
+		sh := &e.shards[i]
+		sh.mu.Lock()
+		n += len(sh.m)
+		sh.mu.Unlock()
+	}
+	return n
+}
+
+// Observe runs every enabled check over m, one message from the monitor at
+// src that arrived at arrival, and appends the findings to dst. It does not
+// allocate when nothing is found. An identical re-send of a recent message
+// (same MSH-10 and bytes, within the resend window) is ignored entirely.
+func (e *Engine) Observe(src netip.Addr, m *hl7.Message, arrival time.Time, dst []Finding) []Finding {
+	s := e.stream(src, arrival)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.observe(e, src, m, arrival, dst)
+}
+
+// stream returns the state for src, creating it (and evicting idle or, at
+// capacity, least recently seen streams of the same shard) as needed.
+func (e *Engine) stream(src netip.Addr, now time.Time) *stream {
+	sh := &e.shards[maphash.Comparable(e.seed, src)%uint64(len(e.shards))]
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	if now.After(sh.nextSweep) {
+		sh.nextSweep = now.Add(e.cfg.State.IdleEvict / 4)
+		for a, s := range sh.m {
+			if now.Sub(s.seen()) > e.cfg.State.IdleEvict {
+				delete(sh.m, a)
+			}
+		}
+	}
+	if s, ok := sh.m[src]; ok {
+		return s
+	}
+	for len(sh.m) >= e.perCap {
+		var oldest netip.Addr
+		var at time.Time
+		first := true
+		for a, s := range sh.m {
+			if t := s.seen(); first || t.Before(at) {
+				oldest, at, first = a, t, false
+			}
+		}
+		delete(sh.m, oldest)
+	}
+	s := newStream(&e.cfg)
+	s.lastSeen.Store(now.UnixNano())
+	sh.m[src] = s
+	return s
+}
+
+// emitter carries what every finding of one message shares.
+type emitter struct {
+	e       *Engine
+	src     netip.Addr
+	m       *hl7.Message
+	equip   []byte
+	msgTime time.Time
+}
+
+func (em *emitter) on(r ruleID) bool { return em.e.rules[r].enabled }
+
+// add appends a finding for rule r about parameter p (pNone for the
+// message) at OBX segment seg.
+func (em *emitter) add(dst []Finding, r ruleID, p param, seg int, at time.Time, value, other, threshold float64, kind, explanation string) []Finding {
+	set := em.e.rules[r]
+	if at.IsZero() {
+		at = em.msgTime
+	}
+	f := Finding{
+		Rule: ruleInfo[r].name, Severity: set.severity, Kind: kind,
+		Source: em.src, SendingApplication: string(em.m.SendingApplication()),
+		SendingFacility: string(em.m.SendingFacility()), Equipment: string(em.equip),
+		ControlID: string(em.m.ControlID()), ObservedAt: at,
+		Value: value, Other: other, Threshold: threshold,
+		Explanation: explanation, Action: set.action, Segment: seg,
+	}
+	if kind == "" {
+		f.Kind = ruleInfo[r].kind
+	}
+	if p != pNone {
+		f.Parameter = params[p].ref
+	}
+	return append(dst, f)
+}

@@ -1,0 +1,172 @@
+package vitals
+
+import (
+	"fmt"
+	"net/netip"
+	"time"
+)
+
+// Severity grades a finding.
+type Severity uint8
+
+// Severities, lowest first. Critical means "impossible" (physics, protocol),
+// Warning "unusual and unexplained", Info "worth recording".
+const (
+	Info Severity = iota + 1
+	Warning
+	Critical
+)
+
+var severityNames = [...]string{Info: "info", Warning: "warning", Critical: "critical"}
+
+// String returns "info", "warning" or "critical".
+func (s Severity) String() string {
+	if int(s) < len(severityNames) && severityNames[s] != "" {
+		return severityNames[s]
+	}
+	return fmt.Sprintf("severity(%d)", uint8(s))
+}
+
+// MarshalText implements encoding.TextMarshaler (JSON findings carry names).
+func (s Severity) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
+
+// ParseSeverity parses the configuration spelling of a severity.
+func ParseSeverity(s string) (Severity, error) {
+	for i, n := range severityNames {
+		if n != "" && n == s {
+			return Severity(i), nil
+		}
+	}
+	return 0, fmt.Errorf("severity %q: want info, warning or critical", s)
+}
+
+// Action is what the gateway does with a message that has a finding.
+type Action uint8
+
+// Actions. Forward is the default for every rule: the message goes to the
+// station unchanged and the finding is raised. Quarantine (hold the message
+// back) is only ever an explicit operator choice.
+const (
+	Forward Action = iota
+	Annotate
+	Quarantine
+)
+
+var actionNames = [...]string{Forward: "forward", Annotate: "annotate", Quarantine: "quarantine"}
+
+// String returns "forward", "annotate" or "quarantine".
+func (a Action) String() string {
+	if int(a) < len(actionNames) {
+		return actionNames[a]
+	}
+	return fmt.Sprintf("action(%d)", uint8(a))
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (a Action) MarshalText() ([]byte, error) { return []byte(a.String()), nil }
+
+// ParseAction parses the configuration spelling of an action.
+func ParseAction(s string) (Action, error) {
+	for i, n := range actionNames {
+		if n == s {
+			return Action(i), nil
+		}
+	}
+	return 0, fmt.Errorf("action %q: want forward, annotate or quarantine", s)
+}
+
+// Kinds of finding.
+const (
+	KindIntegrity = "integrity" // manipulation suspected
+	KindQuality   = "quality"   // artefact or technical problem
+)
+
+// Finding is one thing a check saw in one message. It identifies the monitor
+// and the message but never the patient: no PID content, no free text from
+// the message.
+type Finding struct {
+	Rule     string   // rule name, e.g. "hr_pr_agreement" (see docs/vitals.md)
+	Severity Severity // from configuration
+	Kind     string   // KindIntegrity or KindQuality
+
+	Source             netip.Addr // the monitor's address
+	SendingApplication string     // MSH-3 as sent (device name, often with its EUI-64)
+	SendingFacility    string     // MSH-4
+	Equipment          string     // OBX-18.1 of the device, e.g. an EUI-64
+	ControlID          string     // MSH-10
+
+	ObservedAt time.Time // OBX-14 of the value, else MSH-7, else the arrival time
+	Parameter  string    // MDC reference ID, e.g. "MDC_ECG_HEART_RATE"; empty for message-level rules
+
+	// Value, Other and Threshold are the numbers the rule compared; their
+	// meaning per rule is listed in docs/vitals.md. Values are in base units
+	// (/min, %, mm[Hg], Cel); times are in seconds.
+	Value, Other, Threshold float64
+
+	Explanation string // one line, constant per rule variant, no patient data
+	Action      Action // from configuration
+
+	// Segment is the index (as in hl7.Message.Segment) of the OBX the finding
+	// is about, or 0 when it concerns the message as a whole.
+	Segment int
+}
+
+// ruleID enumerates the rules; names and kinds are fixed per rule.
+type ruleID uint8
+
+const (
+	rRange ruleID = iota
+	rUnitMismatch
+	rUnitChange
+	rRate
+	rHRPR
+	rBPOrder
+	rMAP
+	rPulsePressure
+	rNIBPIBP
+	rNIBPCadence
+	rFrozen
+	rRegular
+	rReplayControlID
+	rReplayWindow
+	rTimeFuture
+	rTimeBackwards
+	rTimeSkew
+	rIdentityPatient
+	rIdentityEquipment
+	rIdentityApplication
+	numRules
+)
+
+// ruleInfo is the fixed part of a rule: name and default kind.
+var ruleInfo = [numRules]struct{ name, kind string }{
+	rRange:               {"range", KindIntegrity},
+	rUnitMismatch:        {"unit_mismatch", KindQuality},
+	rUnitChange:          {"unit_change", KindIntegrity},
+	rRate:                {"rate_of_change", KindIntegrity},
+	rHRPR:                {"hr_pr_agreement", KindIntegrity},
+	rBPOrder:             {"bp_order", KindIntegrity},
+	rMAP:                 {"map_formula", KindIntegrity},
+	rPulsePressure:       {"pulse_pressure", KindQuality},
+	rNIBPIBP:             {"nibp_ibp_agreement", KindIntegrity},
+	rNIBPCadence:         {"nibp_cadence", KindIntegrity},
+	rFrozen:              {"frozen", KindIntegrity},
+	rRegular:             {"too_regular", KindIntegrity},
+	rReplayControlID:     {"replay_control_id", KindIntegrity},
+	rReplayWindow:        {"replay_window", KindIntegrity},
+	rTimeFuture:          {"time_future", KindIntegrity},
+	rTimeBackwards:       {"time_backwards", KindIntegrity},
+	rTimeSkew:            {"time_skew", KindIntegrity},
+	rIdentityPatient:     {"identity_patient", KindIntegrity},
+	rIdentityEquipment:   {"identity_equipment", KindIntegrity},
+	rIdentityApplication: {"identity_application", KindIntegrity},
+}
+
+// RuleNames returns the names of all rules, in a fixed order.
+func RuleNames() []string {
+	out := make([]string, numRules)
+	for i := range out {
+		out[i] = ruleInfo[i].name
+	}
+	return out
+}

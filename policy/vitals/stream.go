@@ -1,0 +1,797 @@
+package vitals
+
+import (
+	"hash/maphash"
+	"math"
+	"math/bits"
+	"net/netip"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/hl7gate/hl7gate/hl7"
+)
+
+const (
+	historyLen = 32 // samples kept per stream for too_regular and replay_window
+	maxLearn   = 16 // messages at most for learning the clock offset
+)
+
+// reading is one parameter's value in the current message.
+type reading struct {
+	v    float64   // in the base unit
+	at   time.Time // OBX-14, zero when absent
+	seg  int       // OBX segment index
+	unit uint8     // canonical unit index
+	ok   bool
+}
+
+// when returns the observation time of r, else t.
+func (r *reading) when(t time.Time) time.Time {
+	if r.at.IsZero() {
+		return t
+	}
+	return r.at
+}
+
+// sample is a parameter's value in an earlier message.
+type sample struct {
+	v  float64
+	at time.Time // arrival
+	ok bool
+}
+
+// step is a rate_of_change step waiting for its related channels to follow.
+type step struct {
+	active   bool
+	at       time.Time // arrival of the step
+	pre      float64   // value before the step
+	partners [3]sample // related channels before the step
+	seg      int
+}
+
+// rateParams are the parameters whose steps need corroboration, and their
+// related channels.
+var rateParams = [...]struct {
+	p        param
+	partners [3]param
+}{
+	{pHR, [3]param{pPR, pPRInv, pNone}},
+	{pPR, [3]param{pHR, pPRInv, pNone}},
+	{pPRInv, [3]param{pHR, pPR, pNone}},
+	{pSpO2, [3]param{pHR, pPR, pRR}},
+}
+
+// continuous are the parameters reported every message (not NIBP, which is
+// episodic, nor temperature, which is legitimately flat for long).
+var continuous = [...]param{pHR, pPR, pPRInv, pSpO2, pRR, pARTSys, pARTDia, pARTMean, pEtCO2}
+
+type idEntry struct {
+	id, content uint64
+	at          time.Time
+}
+
+// stream is the state kept for one monitor. Its size is fixed at creation
+// (docs/vitals.md reports it).
+type stream struct {
+	mu       sync.Mutex
+	lastSeen atomic.Int64 // arrival, Unix ns; read without mu by eviction
+
+	cur [numParams]reading
+
+	// identity: hashes with the Engine's seed; 0 = not seen
+	app, equip, patient uint64
+	patientEmptySince   time.Time
+	prevArrival         time.Time
+
+	ids    []idEntry // ring of recent control IDs
+	idNext int
+
+	lastMsgTime time.Time
+	learned     [maxLearn]time.Duration
+	nLearned    int
+	offset      time.Duration
+	offsetKnown bool
+	cand        time.Duration
+	candN       int
+
+	unit [numParams]uint8 // learned unit, 0xff unknown
+	prev [numParams]sample
+	pend [len(rateParams)]step
+
+	disagree [2]struct {
+		since time.Time
+		n     int
+	}
+
+	nibpAt   time.Time
+	nibp     [3]float64
+	haveNIBP bool
+	nibpBad  int
+
+	frozenSince time.Time
+	frozenN     int
+	frozenMask  uint32
+	frozenRef   [len(continuous)]float64
+
+	hr, pr    [historyLen]float64 // rings
+	hrN, eqN  int                 // HR samples in a row; HR == PR in a row
+	tuples    [historyLen]uint64  // ring of per-message value fingerprints
+	tupleN    int
+	wins      []uint64 // ring of fingerprints of past runs
+	winNext   int
+	winFilled bool
+
+	latch [numRules]uint32 // once-per-episode bits, see edge
+}
+
+func newStream(cfg *Config) *stream {
+	s := &stream{
+		ids:  make([]idEntry, cfg.Rules.ReplayControlID.History),
+		wins: make([]uint64, cfg.Rules.ReplayWindow.History),
+	}
+	for i := range s.unit {
+		s.unit[i] = 0xff
+	}
+	return s
+}
+
+func (s *stream) seen() time.Time { return time.Unix(0, s.lastSeen.Load()) }
+
+// edge reports true once when cond becomes true for (r, bit) and re-arms when
+// cond is false, so a persisting condition is one finding, not one per
+// message.
+func (s *stream) edge(r ruleID, bit int, cond bool) bool {
+	m := uint32(1) << bit
+	if !cond {
+		s.latch[r] &^= m
+		return false
+	}
+	if s.latch[r]&m != 0 {
+		return false
+	}
+	s.latch[r] |= m
+	return true
+}
+
+func (s *stream) observe(e *Engine, src netip.Addr, m *hl7.Message, arrival time.Time, dst []Finding) []Finding {
+	s.lastSeen.Store(arrival.UnixNano())
+	rc := &e.cfg.Rules
+	em := emitter{e: e, src: src, m: m, msgTime: arrival}
+	msgTime, terr := m.Time()
+	timeOK := terr == nil
+	if timeOK {
+		em.msgTime = msgTime
+	}
+
+	// Control IDs: an identical re-send within the window is a retransmission
+	// after a lost ACK and changes nothing.
+	id, content := maphash.Bytes(e.seed, m.ControlID()), maphash.Bytes(e.seed, m.Bytes())
+	if i := s.findID(id); i >= 0 {
+		prev := s.ids[i]
+		since := arrival.Sub(prev.at)
+		if prev.content == content && since <= rc.ReplayControlID.ResendWindow {
+			return dst
+		}
+		s.ids[i] = idEntry{id, content, arrival}
+		if em.on(rReplayControlID) {
+			expl := "control ID reused with different content"
+			if prev.content == content {
+				expl = "identical message re-sent after the retransmission window"
+			}
+			dst = em.add(dst, rReplayControlID, pNone, 0, time.Time{}, since.Seconds(), 0, rc.ReplayControlID.ResendWindow.Seconds(), "", expl)
+		}
+	} else {
+		s.ids[s.idNext] = idEntry{id, content, arrival}
+		s.idNext = (s.idNext + 1) % len(s.ids)
+	}
+
+	dst, patient := s.extract(e, &em, m, timeOK, dst)
+	dst = s.identity(e, &em, m, patient, arrival, dst)
+	if timeOK {
+		dst = s.timing(e, &em, msgTime, arrival, dst)
+	}
+	dst = s.values(e, &em, arrival, dst)
+	s.prevArrival = arrival
+	return dst
+}
+
+func (s *stream) findID(id uint64) int {
+	for i := range s.ids {
+		if s.ids[i].id == id && !s.ids[i].at.IsZero() {
+			return i
+		}
+	}
+	return -1
+}
+
+// extract fills s.cur from the OBX rows of m and returns the patient hash
+// (0 when PID carries no identity). Rows that are not measurements (device
+// hierarchy, OBX-11 X or empty, OBX-8 DEMO, MSH-11 D, sentinels, non-NM) are
+// skipped; rows with a wrong unit or an impossible value are reported here.
+func (s *stream) extract(e *Engine, em *emitter, m *hl7.Message, timeOK bool, dst []Finding) ([]Finding, uint64) {
+	clear(s.cur[:])
+	var patient uint64
+	demo := string(m.ProcessingID()) == "D" || bytesHasPrefix(m.ProcessingID(), 'D', m.Delimiters().Component)
+	for i := range m.NumSegments() {
+		seg := m.Segment(i)
+		switch string(seg.Name()) {
+		case "PID":
+			id, name := seg.Field(3).Bytes(), seg.Field(5).Bytes()
+			if len(id) > 0 || len(name) > 0 {
+				var h maphash.Hash
+				h.SetSeed(e.seed)
+				h.Write(id)
+				h.WriteByte(0)
+				h.Write(name)
+				patient = h.Sum64() | 1
+			}
+		case "OBX":
+			if len(em.equip) == 0 {
+				em.equip = seg.Field(18).Component(1).Bytes()
+			}
+			if !demo {
+				dst = s.obx(e, em, seg, i, dst)
+			}
+		}
+	}
+	return dst, patient
+}
+
+func bytesHasPrefix(b []byte, c, sep byte) bool {
+	return len(b) >= 2 && b[0] == c && b[1] == sep
+}
+
+// measurement reports whether an OBX row carries a valid measurement.
+func measurement(seg hl7.Segment) bool {
+	switch string(seg.Field(11).Bytes()) {
+	case "R", "F", "C", "P":
+	default:
+		return false // X (device row or invalid), empty, D, W, ...
+	}
+	flags := seg.Field(8)
+	for r := 1; r <= flags.NumReps(); r++ {
+		if string(flags.Rep(r).Bytes()) == "DEMO" {
+			return false
+		}
+	}
+	return string(seg.Field(2).Bytes()) == "NM"
+}
+
+func (s *stream) obx(e *Engine, em *emitter, seg hl7.Segment, i int, dst []Finding) []Finding {
+	if !measurement(seg) {
+		return dst
+	}
+	p, ok := e.t.codes[string(seg.Field(3).Component(1).Bytes())]
+	if !ok || s.cur[p].ok {
+		return dst // unknown code, or a second row for the parameter: the first counts
+	}
+	v, ok := parseNumber(seg.Field(5).Bytes())
+	if !ok || isSentinel(v) {
+		return dst
+	}
+	var at time.Time
+	if b := seg.Field(14).Component(1).Bytes(); len(b) > 0 {
+		at, _ = hl7.ParseTime(b) // unreadable: zero, the message time applies
+	}
+	u := uint8(unitNone)
+	if ub := seg.Field(6).Component(1).Bytes(); len(ub) > 0 {
+		ui, known := e.t.units[string(ub)]
+		if !known || e.t.canon[ui].q != params[p].q {
+			if s.edge(rUnitMismatch, int(p), true) && em.on(rUnitMismatch) {
+				dst = em.add(dst, rUnitMismatch, p, i, at, v, 0, 0, "", "unit unknown or not a unit of this parameter; value ignored")
+			}
+			return dst
+		}
+		u = ui
+	}
+	cu := e.t.canon[u]
+	base := v*cu.scale + cu.offset
+	if lim := e.limits[p]; base < lim.Min || base > lim.Max {
+		for ai, alt := range e.t.canon {
+			if alt.q != params[p].q || ai == int(u) {
+				continue
+			}
+			if ab := v*alt.scale + alt.offset; ab >= lim.Min && ab <= lim.Max && ab != base {
+				if s.edge(rUnitMismatch, int(p), true) && em.on(rUnitMismatch) {
+					dst = em.add(dst, rUnitMismatch, p, i, at, base, ab, lim.Max, KindIntegrity, "value impossible in its declared unit but plausible in another: unit mislabelled")
+				}
+				return dst
+			}
+		}
+		if s.edge(rRange, int(p), true) && em.on(rRange) {
+			th := lim.Max
+			if base < lim.Min {
+				th = lim.Min
+			}
+			dst = em.add(dst, rRange, p, i, at, base, 0, th, "", "value outside the possible range for the profile")
+		}
+		return dst
+	}
+	s.edge(rRange, int(p), false)
+	s.edge(rUnitMismatch, int(p), false)
+	s.cur[p] = reading{v: base, at: at, seg: i, unit: u, ok: true}
+	return dst
+}
+
+// identity checks sending application, equipment and patient continuity.
+func (s *stream) identity(e *Engine, em *emitter, m *hl7.Message, patient uint64, arrival time.Time, dst []Finding) []Finding {
+	var h maphash.Hash
+	h.SetSeed(e.seed)
+	h.Write(m.SendingApplication())
+	h.WriteByte(0)
+	h.Write(m.SendingFacility())
+	app := h.Sum64() | 1
+	if s.app != 0 && app != s.app && em.on(rIdentityApplication) {
+		dst = em.add(dst, rIdentityApplication, pNone, 0, time.Time{}, 0, 0, 0, "", "sending application or facility changed on this source")
+	}
+	s.app = app
+	if len(em.equip) > 0 {
+		eq := maphash.Bytes(e.seed, em.equip) | 1
+		if s.equip != 0 && eq != s.equip && em.on(rIdentityEquipment) {
+			dst = em.add(dst, rIdentityEquipment, pNone, 0, time.Time{}, 0, 0, 0, "", "equipment identifier (OBX-18) changed on this source")
+		}
+		s.equip = eq
+	}
+	gap := e.cfg.Rules.IdentityPatient.TurnoverGap
+	typ, _, _ := m.MessageType()
+	switch {
+	case string(typ) == "ADT":
+		s.patient, s.patientEmptySince = patient, time.Time{} // admit, transfer, update: adopt
+	case patient == 0:
+		if s.patientEmptySince.IsZero() {
+			s.patientEmptySince = arrival
+		}
+	default:
+		turnover := (!s.prevArrival.IsZero() && arrival.Sub(s.prevArrival) >= gap) ||
+			(!s.patientEmptySince.IsZero() && arrival.Sub(s.patientEmptySince) >= gap)
+		if s.patient != 0 && patient != s.patient && !turnover && em.on(rIdentityPatient) {
+			dst = em.add(dst, rIdentityPatient, pNone, 0, time.Time{}, 0, 0, gap.Seconds(), "", "patient identity changed without admission, transfer or bed turnover")
+		}
+		s.patient, s.patientEmptySince = patient, time.Time{}
+	}
+	return dst
+}
+
+// timing checks MSH-7 against the previous message and against arrival,
+// after the learned per-device clock offset, and OBX-14 against MSH-7.
+func (s *stream) timing(e *Engine, em *emitter, msgTime, arrival time.Time, dst []Finding) []Finding {
+	rc := &e.cfg.Rules
+	tol := rc.TimeBackwards.Tolerance
+	if !s.lastMsgTime.IsZero() && msgTime.Before(s.lastMsgTime.Add(-tol)) && em.on(rTimeBackwards) {
+		dst = em.add(dst, rTimeBackwards, pNone, 0, time.Time{}, s.lastMsgTime.Sub(msgTime).Seconds(), 0, tol.Seconds(), "", "message time went backwards")
+	}
+	s.lastMsgTime = msgTime
+
+	off := msgTime.Sub(arrival)
+	if !s.offsetKnown {
+		s.learned[s.nLearned] = off
+		s.nLearned++
+		if s.nLearned == rc.TimeSkew.Learn {
+			l := s.learned[:s.nLearned]
+			slices.Sort(l)
+			s.offset, s.offsetKnown = l[len(l)/2], true
+		}
+	} else {
+		d := off - s.offset
+		if s.edge(rTimeFuture, 0, d > rc.TimeFuture.MaxAhead) && em.on(rTimeFuture) {
+			dst = em.add(dst, rTimeFuture, pNone, 0, time.Time{}, d.Seconds(), s.offset.Seconds(), rc.TimeFuture.MaxAhead.Seconds(), "", "message time ahead of arrival beyond the device's learned clock offset")
+		}
+		if s.edge(rTimeSkew, 0, d < -rc.TimeSkew.MaxBehind) && em.on(rTimeSkew) {
+			dst = em.add(dst, rTimeSkew, pNone, 0, time.Time{}, d.Seconds(), s.offset.Seconds(), -rc.TimeSkew.MaxBehind.Seconds(), "", "message time far behind arrival beyond the device's learned clock offset")
+		}
+		// A clock that settles at a new offset (NTP step, DST) is adopted.
+		switch {
+		case d.Abs() <= tol:
+			s.candN = 0
+		case s.candN > 0 && (off-s.cand).Abs() <= tol:
+			s.candN++
+		default:
+			s.cand, s.candN = off, 1
+		}
+		if s.candN >= rc.TimeSkew.Relearn {
+			s.offset, s.candN = s.cand, 0
+		}
+	}
+	future := false
+	limit := msgTime.Add(rc.TimeFuture.OBXTolerance)
+	var fp param
+	for p := range s.cur {
+		if r := &s.cur[p]; r.ok && r.at.After(limit) {
+			future, fp = true, param(p)
+			break
+		}
+	}
+	if s.edge(rTimeFuture, 1, future) && em.on(rTimeFuture) {
+		r := &s.cur[fp]
+		dst = em.add(dst, rTimeFuture, fp, r.seg, r.at, r.at.Sub(msgTime).Seconds(), 0, rc.TimeFuture.OBXTolerance.Seconds(), "", "observation time (OBX-14) after the message time")
+	}
+	return dst
+}
+
+// values runs the physiological checks over s.cur and then remembers it.
+func (s *stream) values(e *Engine, em *emitter, arrival time.Time, dst []Finding) []Finding {
+	dst = s.units(em, dst)
+	dst = s.rate(e, em, arrival, dst)
+	dst = s.hrpr(e, em, arrival, dst)
+	dst = s.nibpChecks(e, em, arrival, dst)
+	dst = s.bp(e, em, pARTSys, pARTDia, pARTMean, 1, true, dst)
+	dst = s.frozen(e, em, arrival, dst)
+	dst = s.regular(e, em, dst)
+	dst = s.replayWindow(e, em, dst)
+	for p := range s.cur {
+		r := &s.cur[p]
+		s.prev[p] = sample{v: r.v, at: arrival, ok: r.ok}
+	}
+	return dst
+}
+
+func (s *stream) units(em *emitter, dst []Finding) []Finding {
+	for p := range s.cur {
+		r := &s.cur[p]
+		if !r.ok {
+			continue
+		}
+		if s.unit[p] != 0xff && s.unit[p] != r.unit && em.on(rUnitChange) {
+			dst = em.add(dst, rUnitChange, param(p), r.seg, r.at, 0, 0, 0, "", "unit of this parameter changed on this source")
+		}
+		s.unit[p] = r.unit
+	}
+	return dst
+}
+
+// rate flags steps faster than physiology allows: pulse-rate and SpO2 steps
+// only when related channels have not followed within the corroboration
+// time, temperature steps at once.
+func (s *stream) rate(e *Engine, em *emitter, arrival time.Time, dst []Finding) []Finding {
+	rr := &e.cfg.Rules.Rate
+	if !em.on(rRate) {
+		return dst
+	}
+	for i, rp := range rateParams {
+		c, pr := &s.cur[rp.p], &s.prev[rp.p]
+		th := rr.HRStep
+		if rp.p == pSpO2 {
+			th = rr.SpO2Step
+		}
+		pd := &s.pend[i]
+		if pd.active && arrival.Sub(pd.at) >= rr.Corroboration {
+			pd.active = false
+			dst = s.judgeStep(em, rp.p, rp.partners, pd, th, rr, dst)
+		}
+		if pd.active || !c.ok || !pr.ok || arrival.Sub(pr.at) > rr.MaxGap {
+			continue
+		}
+		d := math.Abs(c.v - pr.v)
+		if d < th {
+			continue
+		}
+		if rp.p == pSpO2 && d/max(arrival.Sub(pr.at).Minutes(), 1.0/60) < rr.SpO2PerMinute {
+			continue
+		}
+		*pd = step{active: true, at: arrival, pre: pr.v, seg: c.seg}
+		for j, q := range rp.partners {
+			if q != pNone {
+				pd.partners[j] = s.prev[q]
+			}
+		}
+	}
+	c, pr := &s.cur[pTemp], &s.prev[pTemp]
+	fast := false
+	if c.ok && pr.ok {
+		dt := arrival.Sub(pr.at)
+		d := c.v - pr.v
+		fast = dt <= rr.MaxGap && math.Abs(d) >= rr.TempStep && math.Abs(d)/max(dt.Minutes(), 1.0/60) >= rr.TempPerMinute
+	}
+	if s.edge(rRate, int(pTemp), fast) {
+		kind, expl := KindIntegrity, "temperature rose faster than physiology allows"
+		if c.v < pr.v {
+			kind, expl = KindQuality, "temperature fell faster than physiology allows (probe displaced?)"
+		}
+		dst = em.add(dst, rRate, pTemp, c.seg, c.at, c.v, pr.v, rr.TempStep, kind, expl)
+	}
+	return dst
+}
+
+// judgeStep decides a pending step once its related channels had time to
+// follow: a step that persists while no related channel moved is flagged.
+func (s *stream) judgeStep(em *emitter, p param, partners [3]param, pd *step, th float64, rr *RateRule, dst []Finding) []Finding {
+	c := &s.cur[p]
+	if !c.ok {
+		return dst
+	}
+	shift := c.v - pd.pre
+	if math.Abs(shift) < 0.75*th {
+		return dst // went back: a spike or an artefact, not a sustained edit
+	}
+	judged := false
+	for j, q := range partners {
+		if q == pNone || !pd.partners[j].ok || !s.cur[q].ok {
+			continue
+		}
+		judged = true
+		moved := s.cur[q].v - pd.partners[j].v
+		if p == pSpO2 {
+			if math.Abs(moved) >= rr.PartnerResponse {
+				return dst
+			}
+		} else if moved*shift > 0 && math.Abs(moved) >= math.Abs(shift)/2 {
+			return dst
+		}
+	}
+	if !judged {
+		return dst // nothing to corroborate with: not judged
+	}
+	expl := "pulse rate stepped but the related rate channels did not follow"
+	switch p {
+	case pHR:
+		expl = "ECG heart rate stepped but the pulse rates did not follow"
+	case pSpO2:
+		expl = "SpO2 stepped faster than desaturation allows with no heart or respiratory response"
+	}
+	return em.add(dst, rRate, p, c.seg, c.at, c.v, pd.pre, th, "", expl)
+}
+
+// hrpr flags ECG heart rate and a pulse rate that disagree for longer than
+// the persistence time; a pulse deficit (HR above PR, as in AF) is allowed
+// more than a pulse above the heart rate.
+func (s *stream) hrpr(e *Engine, em *emitter, arrival time.Time, dst []Finding) []Finding {
+	hc := &e.cfg.Rules.HRPR
+	hr := &s.cur[pHR]
+	for i, q := range [2]param{pPR, pPRInv} {
+		pr := &s.cur[q]
+		dg := &s.disagree[i]
+		bad := false
+		var d float64
+		if hr.ok && pr.ok {
+			d = pr.v - hr.v
+			bad = d > hc.PROverHR || -d > hc.HROverPR
+		}
+		if !bad {
+			dg.n = 0
+		} else if dg.n++; dg.n == 1 {
+			dg.since = arrival
+		}
+		fire := bad && dg.n >= hc.MinSamples && arrival.Sub(dg.since) >= hc.Persist
+		if s.edge(rHRPR, i, fire) && em.on(rHRPR) {
+			th := hc.PROverHR
+			if d < 0 {
+				th = hc.HROverPR
+			}
+			dst = em.add(dst, rHRPR, pHR, hr.seg, hr.at, hr.v, pr.v, th, "", "ECG heart rate and pulse rate disagree persistently")
+		}
+	}
+	return dst
+}
+
+// nibpChecks runs the cuff checks once per new cuff reading (a new OBX-14,
+// or new values when there is none); repeats of the last reading are quiet.
+func (s *stream) nibpChecks(e *Engine, em *emitter, arrival time.Time, dst []Finding) []Finding {
+	sys, dia, mean := &s.cur[pNIBPSys], &s.cur[pNIBPDia], &s.cur[pNIBPMean]
+	if !sys.ok && !dia.ok && !mean.ok {
+		return dst
+	}
+	var at time.Time
+	for _, r := range [3]*reading{sys, dia, mean} {
+		if r.ok && !r.at.IsZero() {
+			at = r.at
+			break
+		}
+	}
+	vals := [3]float64{sys.v, dia.v, mean.v}
+	isNew := !s.haveNIBP || (!at.IsZero() && !at.Equal(s.nibpAt)) || (at.IsZero() && vals != s.nibp)
+	if !isNew {
+		return dst
+	}
+	if at.IsZero() {
+		at = arrival
+	}
+	seg := sys.seg
+	if !sys.ok {
+		seg = mean.seg
+	}
+	if iv := at.Sub(s.nibpAt); s.haveNIBP && iv > 0 && iv < e.cfg.Rules.NIBPCadence.MinInterval && em.on(rNIBPCadence) {
+		dst = em.add(dst, rNIBPCadence, pNIBPMean, seg, at, iv.Seconds(), 0, e.cfg.Rules.NIBPCadence.MinInterval.Seconds(), "", "new cuff reading sooner than a cuff can cycle")
+	}
+	s.nibpAt, s.nibp, s.haveNIBP = at, vals, true
+
+	ni := &e.cfg.Rules.NIBPIBP
+	if art := &s.cur[pARTMean]; mean.ok && art.ok {
+		if math.Abs(mean.v-art.v) > ni.Tolerance {
+			s.nibpBad++
+		} else {
+			s.nibpBad = 0
+		}
+		if s.edge(rNIBPIBP, 0, s.nibpBad >= ni.Readings) && em.on(rNIBPIBP) {
+			dst = em.add(dst, rNIBPIBP, pNIBPMean, mean.seg, at, mean.v, art.v, ni.Tolerance, "", "cuff and arterial mean pressure disagree over consecutive cuff readings")
+		}
+	}
+	return s.bp(e, em, pNIBPSys, pNIBPDia, pNIBPMean, 0, false, dst)
+}
+
+// bp checks one SYS/DIA/MEAN triple: ordering, MAP formula and pulse
+// pressure. bit separates NIBP (0) from arterial (1); latched triples (the
+// continuous arterial line) report an episode once.
+func (s *stream) bp(e *Engine, em *emitter, ps, pd, pm param, bit int, latched bool, dst []Finding) []Finding {
+	sys, dia, mean := &s.cur[ps], &s.cur[pd], &s.cur[pm]
+	if !sys.ok || !dia.ok {
+		return dst
+	}
+	fire := func(r ruleID, cond bool) bool {
+		if latched {
+			return s.edge(r, bit, cond) && em.on(r)
+		}
+		return cond && em.on(r)
+	}
+	rc := &e.cfg.Rules
+	pp := sys.v - dia.v
+	flat := mean.ok && sys.v == dia.v && dia.v == mean.v
+	order := !flat && (pp <= 0 || (mean.ok && (mean.v > sys.v || mean.v < dia.v)))
+	if fire(rBPOrder, order) {
+		o := dia.v
+		if mean.ok && pp > 0 {
+			o = mean.v
+		}
+		dst = em.add(dst, rBPOrder, ps, sys.seg, sys.at, sys.v, o, 0, "", "systolic, mean and diastolic pressure out of order")
+	}
+	mapBad := false
+	var est float64
+	if mean.ok && !order && !flat {
+		mr := &rc.MAPFormula
+		est = dia.v + 0.4*pp
+		f := (mean.v - dia.v) / pp
+		mapBad = math.Abs(mean.v-est) > mr.Tolerance || (pp >= mr.MinPulsePressure && (f < mr.FormMin || f > mr.FormMax))
+	}
+	if fire(rMAP, mapBad) {
+		dst = em.add(dst, rMAP, pm, mean.seg, mean.at, mean.v, est, rc.MAPFormula.Tolerance, "", "mean pressure inconsistent with systolic and diastolic")
+	}
+	narrow := !order && (flat || narrowPulsePressure(sys.v, pp) || sys.v <= 10 || dia.v <= 10)
+	wide := !order && pp > rc.PulsePressure.Max
+	if fire(rPulsePressure, narrow || wide) {
+		expl := "pulse pressure implausibly narrow for the systolic pressure (damped, flushed or zeroed line?)"
+		if wide {
+			expl = "pulse pressure implausibly wide"
+		}
+		dst = em.add(dst, rPulsePressure, ps, sys.seg, sys.at, pp, sys.v, rc.PulsePressure.Max, "", expl)
+	}
+	return dst
+}
+
+// narrowPulsePressure applies the arterial artefact rules of Li & Clifford
+// (PMC7015776, table 1).
+func narrowPulsePressure(sys, pp float64) bool {
+	switch {
+	case sys > 200:
+		return pp < 50
+	case sys > 150:
+		return pp < 30
+	case sys >= 100:
+		return pp < 15
+	default:
+		return pp < 10
+	}
+}
+
+// frozen flags a stream whose continuous parameters all stop changing.
+func (s *stream) frozen(e *Engine, em *emitter, arrival time.Time, dst []Finding) []Finding {
+	fc := &e.cfg.Rules.Frozen
+	var mask uint32
+	same := true
+	for i, p := range continuous {
+		r := &s.cur[p]
+		if !r.ok {
+			continue
+		}
+		mask |= 1 << i
+		if s.frozenMask&(1<<i) == 0 || s.frozenRef[i] != r.v {
+			same = false
+		}
+	}
+	if mask != s.frozenMask || !same {
+		s.frozenMask, s.frozenSince, s.frozenN = mask, arrival, 1
+		for i, p := range continuous {
+			s.frozenRef[i] = s.cur[p].v
+		}
+	} else {
+		s.frozenN++
+	}
+	cond := same && mask == s.frozenMask && s.frozenN >= fc.MinSamples &&
+		arrival.Sub(s.frozenSince) >= fc.Duration && bits.OnesCount32(mask) >= fc.MinParameters
+	if s.edge(rFrozen, 0, cond) && em.on(rFrozen) {
+		dst = em.add(dst, rFrozen, pNone, 0, time.Time{}, float64(s.frozenN), float64(bits.OnesCount32(mask)), fc.Duration.Seconds(), "", "every continuous parameter unchanged for longer than a live patient allows")
+	}
+	return dst
+}
+
+// regular flags heart-rate data too exact or too smooth to be measured: ECG
+// heart rate identical to the pulse rate sample after sample, or a moving
+// heart rate without the sample-to-sample noise of a real measurement.
+func (s *stream) regular(e *Engine, em *emitter, dst []Finding) []Finding {
+	rc := &e.cfg.Rules.TooRegular
+	hr, pr := &s.cur[pHR], &s.cur[pPR]
+	if !hr.ok {
+		s.hrN, s.eqN = 0, 0
+		return dst
+	}
+	s.hr[s.hrN%historyLen] = hr.v
+	s.hrN++
+	if pr.ok && pr.v == hr.v {
+		s.eqN++
+	} else {
+		s.eqN = 0
+	}
+	cond := false
+	var rough float64
+	if s.hrN >= rc.Window {
+		lo, hi := math.Inf(1), math.Inf(-1)
+		var sum float64
+		for k := range rc.Window {
+			v := s.hr[(s.hrN-1-k)%historyLen]
+			lo, hi = min(lo, v), max(hi, v)
+			if k >= 2 {
+				v1, v2 := s.hr[(s.hrN-k)%historyLen], s.hr[(s.hrN+1-k)%historyLen]
+				sum += math.Abs(v2 - 2*v1 + v)
+			}
+		}
+		rough = sum / float64(rc.Window-2)
+		cond = hi-lo >= rc.MinRange && (rough < rc.MaxRoughness || s.eqN >= rc.Window)
+	}
+	if s.edge(rRegular, 0, cond) && em.on(rRegular) {
+		expl := "heart rate moves without measurement noise"
+		if s.eqN >= rc.Window {
+			expl = "ECG heart rate and pulse rate identical sample after sample"
+		}
+		dst = em.add(dst, rRegular, pHR, hr.seg, hr.at, rough, float64(s.eqN), rc.MaxRoughness, "", expl)
+	}
+	return dst
+}
+
+// replayWindow flags a run of messages whose continuous values repeat an
+// earlier run exactly. Runs with few distinct samples (plateaus) are skipped.
+func (s *stream) replayWindow(e *Engine, em *emitter, dst []Finding) []Finding {
+	rw := &e.cfg.Rules.ReplayWindow
+	var h uint64 = 14695981039346656037
+	for i, p := range continuous {
+		if r := &s.cur[p]; r.ok {
+			h = (h ^ uint64(i+1) ^ math.Float64bits(r.v)) * 1099511628211
+		}
+	}
+	s.tuples[s.tupleN%historyLen] = h
+	s.tupleN++
+	if s.tupleN < rw.Samples {
+		return dst
+	}
+	var win uint64 = 14695981039346656037
+	distinct := 0
+	for k := range rw.Samples {
+		t := s.tuples[(s.tupleN-rw.Samples+k)%historyLen]
+		win = (win ^ t) * 1099511628211
+		seen := false
+		for j := range k {
+			if s.tuples[(s.tupleN-rw.Samples+j)%historyLen] == t {
+				seen = true
+				break
+			}
+		}
+		if !seen {
+			distinct++
+		}
+	}
+	if distinct < rw.MinDistinct {
+		return dst
+	}
+	n := len(s.wins)
+	if !s.winFilled {
+		n = s.winNext
+	}
+	repeat := slices.Contains(s.wins[:n], win)
+	if s.edge(rReplayWindow, 0, repeat) && em.on(rReplayWindow) {
+		dst = em.add(dst, rReplayWindow, pNone, 0, time.Time{}, float64(rw.Samples), float64(distinct), float64(rw.MinDistinct), "", "a run of values repeats an earlier run exactly")
+	}
+	s.wins[s.winNext] = win
+	if s.winNext++; s.winNext == len(s.wins) {
+		s.winNext, s.winFilled = 0, true
+	}
+	return dst
+}

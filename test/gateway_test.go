@@ -1,0 +1,495 @@
+package test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/hl7gate/hl7gate/gateway"
+	"github.com/hl7gate/hl7gate/gateway/store"
+	"github.com/hl7gate/hl7gate/hl7"
+	"github.com/hl7gate/hl7gate/policy"
+)
+
+func TestDeliveryByteExactAndAckRelayed(t *testing.T) {
+	st := newStation(t, accept)
+	g, _ := startGateway(t, baseConfig(st))
+	m := dialMonitor(t, g.ListenerAddr("icu"))
+	msg := oru("MON1", "C1")
+	code, id, ack := m.mustAck(t, msg)
+	if code != hl7.AA || id != "C1" {
+		t.Fatalf("ACK = %s for %q, want AA for C1", code, id)
+	}
+	got := st.waitReceived(t, 1)
+	if !bytes.Equal(got[0], msg) {
+		t.Fatalf("station received\n%q\nwant\n%q", got[0], msg)
+	}
+	// The monitor gets the station's own ACK, byte for byte.
+	var sm hl7.Message
+	if err := sm.Parse(msg); err != nil {
+		t.Fatal(err)
+	}
+	if want := ackFor(&sm, hl7.AA); !bytes.Equal(ack, want) {
+		t.Fatalf("relayed ACK\n%q\nwant the station's\n%q", ack, want)
+	}
+}
+
+func TestOrderPerMonitorUnderConcurrency(t *testing.T) {
+	st := newStation(t, accept)
+	g, _ := startGateway(t, baseConfig(st))
+	const monitors, each = 8, 25
+	var wg sync.WaitGroup
+	for i := range monitors {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			m := dialMonitor(t, g.ListenerAddr("icu"))
+			for j := range each {
+				ack, err := m.send(oru(fmt.Sprintf("MON%d", i), fmt.Sprintf("M%d-%d", i, j)), 5*time.Second)
+				if err != nil {
+					t.Errorf("monitor %d message %d: %v", i, j, err)
+					return
+				}
+				if code, _ := parseAck(t, ack); code != hl7.AA {
+					t.Errorf("monitor %d message %d: %s", i, j, code)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	got := st.waitReceived(t, monitors*each)
+	next := map[string]int{}
+	for _, frame := range got {
+		m, err := hl7.Parse(frame)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var mon, seq int
+		fmt.Sscanf(string(m.ControlID()), "M%d-%d", &mon, &seq)
+		key := fmt.Sprint(mon)
+		if seq != next[key] {
+			t.Fatalf("monitor %d: got message %d, want %d (order broken)", mon, seq, next[key])
+		}
+		next[key]++
+	}
+}
+
+func TestDefaultDenyAnswersARAndForwardsNothing(t *testing.T) {
+	st := newStation(t, accept)
+	g, logs := startGateway(t, baseConfig(st))
+	m := dialMonitor(t, g.ListenerAddr("icu"))
+	code, id, ack := m.mustAck(t, withType(oru("MON1", "D1"), "ADT^A01^ADT_A01"))
+	if code != hl7.AR || id != "D1" {
+		t.Fatalf("ACK = %s for %q, want AR for D1", code, id)
+	}
+	if !bytes.Contains(ack, []byte("ERR|")) {
+		t.Fatalf("AR without an ERR segment: %q", ack)
+	}
+	// A routed message on the same connection still goes through: nothing leaked, nothing stuck.
+	if code, _, _ := m.mustAck(t, oru("MON1", "D2")); code != hl7.AA {
+		t.Fatalf("second message: %s", code)
+	}
+	got := st.waitReceived(t, 1)
+	time.Sleep(20 * time.Millisecond)
+	if got = st.received(); len(got) != 1 || !bytes.Contains(got[0], []byte("|D2|")) {
+		t.Fatalf("station received %d messages, want only D2", len(got))
+	}
+	evs := g.Store().Events(store.KindPolicy, 0, 0)
+	if len(evs) != 1 || evs[0].ControlID != "D1" || evs[0].Reason == "" {
+		t.Fatalf("policy events = %+v", evs)
+	}
+	if !strings.Contains(logs.String(), `"message rejected"`) {
+		t.Fatalf("no log line for the rejected message:\n%s", logs)
+	}
+}
+
+func TestRefusedSource(t *testing.T) {
+	st := newStation(t, accept)
+	cfg := baseConfig(st)
+	cfg.Listeners[0].AllowSources = []string{"192.0.2.0/24"} // not loopback: our test client is refused
+	g, _ := startGateway(t, cfg)
+	m := dialMonitor(t, g.ListenerAddr("icu"))
+	if _, err := m.send(oru("MON1", "R1"), 2*time.Second); err == nil {
+		t.Fatal("a refused source got an answer")
+	}
+	evs := g.Store().Events(store.KindConnection, 0, 0)
+	if len(evs) != 1 || evs[0].Reason != "source_not_allowed" || evs[0].Source != "127.0.0.1" {
+		t.Fatalf("connection events = %+v", evs)
+	}
+	if len(st.received()) != 0 {
+		t.Fatal("a refused source's message reached the station")
+	}
+}
+
+func TestConnectionLimitPerSource(t *testing.T) {
+	st := newStation(t, accept)
+	cfg := baseConfig(st)
+	cfg.Listeners[0].MaxPerSource = 1
+	g, _ := startGateway(t, cfg)
+	first := dialMonitor(t, g.ListenerAddr("icu"))
+	if code, _, _ := first.mustAck(t, oru("MON1", "L1")); code != hl7.AA {
+		t.Fatal(code)
+	}
+	second := dialMonitor(t, g.ListenerAddr("icu"))
+	if _, err := second.send(oru("MON1", "L2"), 2*time.Second); err == nil {
+		t.Fatal("second connection from the same source was served past the limit")
+	}
+	if code, _, _ := first.mustAck(t, oru("MON1", "L3")); code != hl7.AA {
+		t.Fatal("first connection broken by the refused one")
+	}
+}
+
+func TestFanOutAckModes(t *testing.T) {
+	nak := func(_ int, m *hl7.Message) ([]byte, time.Duration) { return ackFor(m, hl7.AE), 0 }
+	tests := []struct {
+		mode       string
+		behaviours []stationBehaviour
+		want       hl7.AckCode
+	}{
+		{policy.AckPrimary, []stationBehaviour{accept, nak}, hl7.AA},
+		{policy.AckPrimary, []stationBehaviour{nak, accept}, hl7.AE},
+		{policy.AckAll, []stationBehaviour{accept, accept}, hl7.AA},
+		{policy.AckAll, []stationBehaviour{accept, nak}, hl7.AE},
+		{policy.AckAny, []stationBehaviour{nak, accept}, hl7.AA},
+		{policy.AckAny, []stationBehaviour{nak, nak}, hl7.AE},
+	}
+	for _, tc := range tests {
+		t.Run(fmt.Sprintf("%s/%d", tc.mode, len(tc.behaviours)), func(t *testing.T) {
+			var sts []*station
+			for _, b := range tc.behaviours {
+				sts = append(sts, newStation(t, b))
+			}
+			cfg := baseConfig(sts...)
+			cfg.Routes[0].Stations = []string{"central0", "central1"}
+			cfg.Routes[0].AckFrom = tc.mode
+			g, _ := startGateway(t, cfg)
+			m := dialMonitor(t, g.ListenerAddr("icu"))
+			code, id, _ := m.mustAck(t, oru("MON1", "F1"))
+			if code != tc.want || id != "F1" {
+				t.Fatalf("%s: ACK %s for %q, want %s", tc.mode, code, id, tc.want)
+			}
+			for i, s := range sts { // fan-out delivers to every station whatever the mode
+				s.waitReceived(t, 1)
+				_ = i
+			}
+		})
+	}
+}
+
+func TestFanOutAllWithStationDownNeverPositive(t *testing.T) {
+	up := newStation(t, accept)
+	down := newStation(t, accept)
+	downAddr := down.addr()
+	down.close()
+	cfg := baseConfig(up, up)
+	cfg.Stations[1].Address = downAddr
+	cfg.Routes[0].Stations = []string{"central0", "central1"}
+	cfg.Routes[0].AckFrom = policy.AckAll
+	g, _ := startGateway(t, cfg)
+	m := dialMonitor(t, g.ListenerAddr("icu"))
+	if code, _, _ := m.mustAck(t, oru("MON1", "A1")); code.Positive() {
+		t.Fatalf("positive ACK %s although one of all stations is down", code)
+	}
+}
+
+func TestStationDownThenUp(t *testing.T) {
+	st := newStation(t, accept)
+	addr := st.addr()
+	st.close()
+	cfg := baseConfig(st)
+	cfg.Stations[0].Address = addr
+	g, _ := startGateway(t, cfg)
+	m := dialMonitor(t, g.ListenerAddr("icu"))
+	for i := range 3 {
+		code, id, _ := m.mustAck(t, oru("MON1", fmt.Sprintf("U%d", i)))
+		if code != hl7.AE || id != fmt.Sprintf("U%d", i) {
+			t.Fatalf("while down: ACK %s for %q, want AE", code, id)
+		}
+	}
+	if evs := g.Store().Events(store.KindDelivery, 0, 0); len(evs) == 0 {
+		t.Fatal("no delivery event while the station was down")
+	}
+	back := newStationAt(t, addr, accept)
+	// The monitor re-sends, as real monitors do, until the station is back.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		code, _, _ := m.mustAck(t, oru("MON1", "U9"))
+		if code == hl7.AA {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("station came back but the message was never delivered")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	got := back.waitReceived(t, 1)
+	if !bytes.Contains(got[len(got)-1], []byte("|U9|")) {
+		t.Fatal("station did not get the re-sent message")
+	}
+	for _, s := range g.Store().Stations() {
+		if s.Name == "central0" && !s.Up {
+			t.Fatalf("station health not updated: %+v", s)
+		}
+	}
+}
+
+func TestStationNegativeAcksRelayed(t *testing.T) {
+	for _, code := range []hl7.AckCode{hl7.AE, hl7.AR} {
+		t.Run(string(code), func(t *testing.T) {
+			st := newStation(t, func(_ int, m *hl7.Message) ([]byte, time.Duration) { return ackFor(m, code), 0 })
+			g, _ := startGateway(t, baseConfig(st))
+			m := dialMonitor(t, g.ListenerAddr("icu"))
+			got, id, _ := m.mustAck(t, oru("MON1", "N1"))
+			if got != code || id != "N1" {
+				t.Fatalf("ACK %s for %q, want the station's %s", got, id, code)
+			}
+		})
+	}
+}
+
+// A late ACK must never be taken as the answer to the next message (Mirth #1441, #2070).
+func TestLateAckNotMatchedToNextMessage(t *testing.T) {
+	st := newStation(t, func(n int, m *hl7.Message) ([]byte, time.Duration) {
+		if n == 1 {
+			return ackFor(m, hl7.AA), 600 * time.Millisecond // after the gateway gave up
+		}
+		return ackFor(m, hl7.AA), 0
+	})
+	cfg := baseConfig(st)
+	cfg.Stations[0].AckTimeout = 200 * time.Millisecond
+	cfg.Stations[0].Connections = 1
+	g, _ := startGateway(t, cfg)
+	m := dialMonitor(t, g.ListenerAddr("icu"))
+	if code, id, _ := m.mustAck(t, oru("MON1", "LATE1")); code != hl7.AE || id != "LATE1" {
+		t.Fatalf("first message: %s for %q, want AE (no ACK in time)", code, id)
+	}
+	for i := range 3 {
+		ctrl := fmt.Sprintf("NEXT%d", i)
+		code, id, _ := m.mustAck(t, oru("MON1", ctrl))
+		if id != ctrl {
+			t.Fatalf("ACK for %q relayed as the answer to %s", id, ctrl)
+		}
+		if code != hl7.AA {
+			t.Fatalf("%s: %s", ctrl, code)
+		}
+	}
+}
+
+// A station answering with another message's control ID must not produce a positive ACK.
+func TestMismatchedAckRejected(t *testing.T) {
+	st := newStation(t, func(_ int, m *hl7.Message) ([]byte, time.Duration) {
+		other, _ := hl7.Parse(oru("X", "SOMETHING-ELSE"))
+		return ackFor(other, hl7.AA), 0
+	})
+	g, _ := startGateway(t, baseConfig(st))
+	m := dialMonitor(t, g.ListenerAddr("icu"))
+	code, id, _ := m.mustAck(t, oru("MON1", "MM1"))
+	if code.Positive() || id != "MM1" {
+		t.Fatalf("ACK %s for %q; want a negative ACK for MM1", code, id)
+	}
+}
+
+func TestSilentOnFailure(t *testing.T) {
+	st := newStation(t, func(int, *hl7.Message) ([]byte, time.Duration) { return nil, 0 }) // never answers
+	cfg := baseConfig(st)
+	cfg.Stations[0].AckTimeout = 100 * time.Millisecond
+	cfg.Delivery.OnFailure = gateway.OnFailureSilent
+	g, _ := startGateway(t, cfg)
+	m := dialMonitor(t, g.ListenerAddr("icu"))
+	if ack, err := m.send(oru("MON1", "S1"), 700*time.Millisecond); err == nil {
+		t.Fatalf("got %q, want no answer", ack)
+	}
+}
+
+func TestBrokenInputGetsNakAndConnectionSurvives(t *testing.T) {
+	st := newStation(t, accept)
+	cfg := baseConfig(st)
+	cfg.Listeners[0].MaxFrame = 1024
+	g, _ := startGateway(t, cfg)
+	m := dialMonitor(t, g.ListenerAddr("icu"))
+
+	big := append(oru("MON1", "BIG1"), bytes.Repeat([]byte("OBX|3|ST|X||padding\r"), 100)...)
+	code, id, _ := m.mustAck(t, big)
+	if code != hl7.AE || id != "BIG1" {
+		t.Fatalf("oversized: %s for %q, want AE for BIG1 (recovered from the header)", code, id)
+	}
+	code, _, _ = m.mustAck(t, []byte("this is not HL7\r"))
+	if code != hl7.AE {
+		t.Fatalf("garbage: %s, want AE", code)
+	}
+	// Junk before the start block is skipped; the next message is fine.
+	if _, err := m.c.Write([]byte("\x00\x00junk\r\n")); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, _ := m.mustAck(t, oru("MON1", "OK1")); code != hl7.AA {
+		t.Fatalf("after junk: %s", code)
+	}
+	if n := len(st.received()); n != 1 {
+		t.Fatalf("station received %d messages, want only OK1", n)
+	}
+}
+
+func TestSlowStationBackpressure(t *testing.T) {
+	st := newStation(t, func(_ int, m *hl7.Message) ([]byte, time.Duration) { return ackFor(m, hl7.AA), 20 * time.Millisecond })
+	cfg := baseConfig(st)
+	cfg.Stations[0].Connections = 1
+	cfg.Stations[0].AckTimeout = 5 * time.Second
+	g, _ := startGateway(t, cfg)
+	const monitors = 6
+	var wg sync.WaitGroup
+	for i := range monitors {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			m := dialMonitor(t, g.ListenerAddr("icu"))
+			for j := range 3 {
+				code, _, _ := m.mustAck(t, oru("MON", fmt.Sprintf("SL%d-%d", i, j)))
+				if code != hl7.AA {
+					t.Errorf("slow station: %s", code)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	st.waitReceived(t, monitors*3)
+	st.mu.Lock()
+	conns := st.conns
+	st.mu.Unlock()
+	if conns != 1 {
+		t.Fatalf("station saw %d connections, want the pool's 1", conns)
+	}
+}
+
+// Shutdown while a message waits on a slow station: the message either completes with the station's ACK
+// or gets no answer; it is never positively ACKed without delivery.
+func TestShutdownMidStream(t *testing.T) {
+	release := make(chan struct{})
+	st := newStation(t, func(_ int, m *hl7.Message) ([]byte, time.Duration) {
+		<-release
+		return ackFor(m, hl7.AA), 0
+	})
+	cfg := baseConfig(st)
+	cfg.Delivery.ShutdownGrace = 300 * time.Millisecond
+	cfg.Stations[0].AckTimeout = 5 * time.Second
+	g, err := gateway.New(cfg, zerolog.Nop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := g.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	busy := dialMonitor(t, g.ListenerAddr("icu"))
+	idle := dialMonitor(t, g.ListenerAddr("icu"))
+	if err := busy.w.WriteFrame(oru("MON1", "SD1")); err != nil {
+		t.Fatal(err)
+	}
+	st.waitReceived(t, 1)
+	done := make(chan error, 1)
+	go func() { done <- g.Shutdown(context.Background()) }()
+	// The idle connection is closed at once.
+	if _, err := idle.read(2 * time.Second); err == nil {
+		t.Fatal("idle connection got data during shutdown")
+	}
+	ack, err := busy.read(3 * time.Second)
+	if err == nil {
+		t.Fatalf("busy connection got %q although the station never answered in the grace period", ack)
+	}
+	close(release)
+	if err := <-done; err == nil {
+		t.Fatal("shutdown reported success although it had to cut a message off")
+	}
+	if _, err := net.DialTimeout("tcp", g.ListenerAddr("icu").String(), time.Second); err == nil {
+		t.Fatal("still accepting after shutdown")
+	}
+}
+
+func TestAdminEndpoint(t *testing.T) {
+	st := newStation(t, accept)
+	cfg := baseConfig(st)
+	tokenFile := filepath.Join(t.TempDir(), "token")
+	const token = "0123456789abcdef-test-token"
+	if err := os.WriteFile(tokenFile, []byte(token+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg.Admin = gateway.AdminConfig{Address: "127.0.0.1:0", TokenFile: tokenFile}
+	g, _ := startGateway(t, cfg)
+	m := dialMonitor(t, g.ListenerAddr("icu"))
+	m.mustAck(t, oru("MON1", "AD1"))
+	m.mustAck(t, withType(oru("MON1", "AD2"), "ADT^A01"))
+
+	base := "http://" + g.AdminAddr().String()
+	get := func(path, tok string) (int, string) {
+		t.Helper()
+		req, _ := http.NewRequest("GET", base+path, nil)
+		if tok != "" {
+			req.Header.Set("Authorization", "Bearer "+tok)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	if code, _ := get("/healthz", ""); code != 200 {
+		t.Fatalf("/healthz: %d", code)
+	}
+	if code, _ := get("/api/monitors", ""); code != 401 {
+		t.Fatalf("/api/monitors without token: %d, want 401", code)
+	}
+	if code, _ := get("/api/monitors", "wrong-token-wrong-token"); code != 401 {
+		t.Fatalf("/api/monitors with a wrong token: %d, want 401", code)
+	}
+	deadline := time.Now().Add(3 * time.Second)
+	var mons []store.Monitor
+	for time.Now().Before(deadline) {
+		_, body := get("/api/monitors", token)
+		mons = nil
+		if err := json.Unmarshal([]byte(body), &mons); err != nil {
+			t.Fatal(err)
+		}
+		if len(mons) == 1 && mons[0].Messages == 2 {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if len(mons) != 1 || mons[0].Messages != 2 || mons[0].Errors != 1 || mons[0].SendingApplication != "MON1" ||
+		mons[0].Equipment == "" {
+		t.Fatalf("monitors = %+v", mons)
+	}
+	code, body := get("/metrics", token)
+	if code != 200 || !strings.Contains(body, `hl7gate_messages_rejected_total{listener="icu",reason="policy"} 1`) ||
+		!strings.Contains(body, `hl7gate_acks_total{code="AA",origin="station"} 1`) {
+		t.Fatalf("/metrics (%d) lacks the expected counters:\n%s", code, body)
+	}
+	if code, body := get("/readyz", token); code != 200 {
+		t.Fatalf("/readyz: %d %s", code, body)
+	}
+	_, body = get("/api/events?kind=policy", token)
+	if !strings.Contains(body, `"control_id": "AD2"`) || strings.Contains(body, "SECRETNAME") {
+		t.Fatalf("/api/events: %s", body)
+	}
+}
+
+func TestEnhancedModeOwnAcks(t *testing.T) {
+	st := newStation(t, accept)
+	g, _ := startGateway(t, baseConfig(st))
+	m := dialMonitor(t, g.ListenerAddr("icu"))
+	msg := bytes.Replace(withType(oru("MON1", "E1"), "ADT^A01"), []byte("|NE|AL|"), []byte("|AL|NE|"), 1)
+	if code, _, _ := m.mustAck(t, msg); code != hl7.CR {
+		t.Fatalf("enhanced-mode policy rejection: %s, want CR", code)
+	}
+}

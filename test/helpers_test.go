@@ -1,0 +1,306 @@
+// Package test holds hl7gate's end-to-end tests: real monitors (MLLP clients) → a real gateway → real
+// central stations (MLLP servers), all over loopback sockets.
+package test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/hl7gate/hl7gate/gateway"
+	"github.com/hl7gate/hl7gate/hl7"
+	"github.com/hl7gate/hl7gate/hl7/mllp"
+	"github.com/hl7gate/hl7gate/policy"
+)
+
+// oru builds a small PCD-01-shaped ORU^R01 with the given sending application and control ID. The PID
+// carries a recognisable fake name so tests can check it never reaches a log.
+func oru(app, ctrl string) []byte {
+	return []byte(strings.Join([]string{
+		"MSH|^~\\&|" + app + "|ICU|CENTRAL|HOSP|20261125120000||ORU^R01^ORU_R01|" + ctrl + "|P|2.6|||NE|AL||UNICODE UTF-8",
+		"PID|||MRN12345^^^HOSP^MR||SECRETNAME^PATIENT||19700101|F",
+		"PV1||I|ICU^BED1",
+		"OBR|1|||182777000^monitoring of patient^SCT|||20261125120000",
+		"OBX|1|NM|147842^MDC_ECG_HEART_RATE^MDC|1.1.1.147842|72|264864^MDC_DIM_BEAT_PER_MIN^MDC|||||R|||20261125120000|||0009FBFFFF059322^EUI-64",
+		"OBX|2|NM|150456^MDC_PULS_OXIM_SAT_O2^MDC|1.2.1.150456|97|262688^MDC_DIM_PERCENT^MDC|||||R|||20261125120000|||0009FBFFFF059322^EUI-64",
+	}, "\r") + "\r")
+}
+
+func withType(msg []byte, typ string) []byte {
+	return bytes.Replace(msg, []byte("ORU^R01^ORU_R01"), []byte(typ), 1)
+}
+
+// stationBehaviour decides how a fake central station answers one message. It returns the ACK payload
+// to send (nil: send nothing) and how long to wait first.
+type stationBehaviour func(n int, msg *hl7.Message) (ack []byte, delay time.Duration)
+
+// accept answers AA to everything.
+func accept(_ int, m *hl7.Message) ([]byte, time.Duration) { return ackFor(m, hl7.AA), 0 }
+
+func ackFor(m *hl7.Message, code hl7.AckCode) []byte {
+	return hl7.AppendAck(nil, m, hl7.Ack{Code: code, ControlID: "ST" + string(m.ControlID()), Time: time.Unix(0, 0)})
+}
+
+// station is a fake central station: a real MLLP server on loopback that records what it receives.
+type station struct {
+	t     *testing.T
+	ln    net.Listener
+	mu    sync.Mutex
+	got   [][]byte // payloads in arrival order
+	conns int
+	beh   stationBehaviour
+	wg    sync.WaitGroup
+}
+
+func newStation(t *testing.T, beh stationBehaviour) *station {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &station{t: t, ln: ln, beh: beh}
+	s.wg.Add(1)
+	go s.serve()
+	t.Cleanup(s.close)
+	return s
+}
+
+// newStationAt listens on a given address (to bring a station "back up" at its old address).
+func newStationAt(t *testing.T, addr string, beh stationBehaviour) *station {
+	t.Helper()
+	var ln net.Listener
+	var err error
+	for i := 0; i < 100; i++ { // the old socket may linger for a moment
+		if ln, err = net.Listen("tcp", addr); err == nil {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &station{t: t, ln: ln, beh: beh}
+	s.wg.Add(1)
+	go s.serve()
+	t.Cleanup(s.close)
+	return s
+}
+
+func (s *station) addr() string { return s.ln.Addr().String() }
+
+func (s *station) close() {
+	s.ln.Close()
+	s.wg.Wait()
+}
+
+func (s *station) serve() {
+	defer s.wg.Done()
+	var conns []net.Conn
+	defer func() {
+		for _, c := range conns {
+			c.Close()
+		}
+	}()
+	for {
+		c, err := s.ln.Accept()
+		if err != nil {
+			return
+		}
+		s.mu.Lock()
+		s.conns++
+		s.mu.Unlock()
+		conns = append(conns, c)
+		s.wg.Add(1)
+		go s.handle(c)
+	}
+}
+
+func (s *station) handle(c net.Conn) {
+	defer s.wg.Done()
+	defer c.Close()
+	r, w := mllp.NewReader(c, 0), mllp.NewWriter(c)
+	var m hl7.Message
+	for {
+		frame, err := r.ReadFrame()
+		if err != nil {
+			return
+		}
+		s.mu.Lock()
+		s.got = append(s.got, bytes.Clone(frame))
+		n := len(s.got)
+		s.mu.Unlock()
+		if err := m.Parse(frame); err != nil {
+			s.t.Errorf("station got an unparsable message: %v", err)
+			return
+		}
+		ack, delay := s.beh(n, &m)
+		if delay > 0 {
+			time.Sleep(delay)
+		}
+		if ack == nil {
+			continue
+		}
+		if err := w.WriteFrame(ack); err != nil {
+			return
+		}
+	}
+}
+
+func (s *station) received() [][]byte {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([][]byte(nil), s.got...)
+}
+
+// waitReceived waits until the station has n messages.
+func (s *station) waitReceived(t *testing.T, n int) [][]byte {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) {
+		if got := s.received(); len(got) >= n {
+			return got
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+	t.Fatalf("station received %d messages, want %d", len(s.received()), n)
+	return nil
+}
+
+// monitor is a fake patient monitor: an MLLP client that waits for each ACK.
+type monitor struct {
+	c net.Conn
+	r *mllp.Reader
+	w *mllp.Writer
+}
+
+func dialMonitor(t *testing.T, addr net.Addr) *monitor {
+	t.Helper()
+	c, err := net.Dial("tcp", addr.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return &monitor{c: c, r: mllp.NewReader(c, 0), w: mllp.NewWriter(c)}
+}
+
+// send writes msg and reads the answer, if one comes within wait.
+func (m *monitor) send(msg []byte, wait time.Duration) ([]byte, error) {
+	if err := m.w.WriteFrame(msg); err != nil {
+		return nil, err
+	}
+	return m.read(wait)
+}
+
+func (m *monitor) read(wait time.Duration) ([]byte, error) {
+	m.c.SetReadDeadline(time.Now().Add(wait))
+	ack, err := m.r.ReadFrame()
+	if err != nil {
+		return nil, err
+	}
+	return bytes.Clone(ack), nil
+}
+
+// mustAck sends msg and returns the ACK's code and MSA-2, failing the test if no ACK comes.
+func (m *monitor) mustAck(t *testing.T, msg []byte) (hl7.AckCode, string, []byte) {
+	t.Helper()
+	ack, err := m.send(msg, 5*time.Second)
+	if err != nil {
+		t.Fatalf("no ACK: %v", err)
+	}
+	code, id := parseAck(t, ack)
+	return code, id, ack
+}
+
+func parseAck(t *testing.T, ack []byte) (hl7.AckCode, string) {
+	t.Helper()
+	am, err := hl7.Parse(ack)
+	if err != nil {
+		t.Fatalf("ACK does not parse: %v", err)
+	}
+	code, id, ok := hl7.ParseAck(am)
+	if !ok {
+		t.Fatalf("not an ACK: %q", ack)
+	}
+	return code, string(id)
+}
+
+// baseConfig is one loopback listener, the given stations (all allowlisted) and one route to the first.
+func baseConfig(stations ...*station) gateway.Config {
+	cfg := gateway.Config{
+		Listeners: []gateway.ListenerConfig{{Name: "icu", Address: "127.0.0.1:0", AllowSources: []string{"127.0.0.0/8"}}},
+		Routes:    []policy.RouteConfig{{Name: "vitals", Match: policy.MatchConfig{MessageTypes: []string{"ORU^R01"}}, Stations: []string{"central0"}}},
+	}
+	for i, s := range stations {
+		cfg.Stations = append(cfg.Stations, gateway.StationConfig{
+			Name: fmt.Sprintf("central%d", i), Address: s.addr(), AckTimeout: 2 * time.Second, Connections: 2,
+		})
+	}
+	cfg.State.FlushInterval = 10 * time.Millisecond
+	return cfg
+}
+
+// syncBuffer is a log sink safe for concurrent writes.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// startGateway runs a gateway for the test and shuts it down (checking for leaked goroutines) at cleanup.
+func startGateway(t *testing.T, cfg gateway.Config) (*gateway.Gateway, *syncBuffer) {
+	t.Helper()
+	before := runtime.NumGoroutine()
+	logs := &syncBuffer{}
+	g, err := gateway.New(cfg, zerolog.New(logs).Level(zerolog.DebugLevel))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := g.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := g.Shutdown(context.Background()); err != nil && !errors.Is(err, gateway.ErrServerClosed) {
+			t.Errorf("shutdown: %v", err)
+		}
+		checkGoroutines(t, before)
+		if strings.Contains(logs.String(), "SECRETNAME") || strings.Contains(logs.String(), "MRN12345") {
+			t.Errorf("patient data in the logs:\n%s", logs.String())
+		}
+	})
+	return g, logs
+}
+
+// checkGoroutines waits briefly for goroutines to wind down to the count before the gateway started.
+func checkGoroutines(t *testing.T, before int) {
+	t.Helper()
+	deadline := time.Now().Add(3 * time.Second)
+	for runtime.NumGoroutine() > before+2 { // +2: test-owned fake peers may still be closing
+		if time.Now().After(deadline) {
+			buf := make([]byte, 1<<16)
+			n := runtime.Stack(buf, true)
+			t.Errorf("goroutines leaked: %d before, %d after\n%s", before, runtime.NumGoroutine(), buf[:n])
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}

@@ -1,0 +1,386 @@
+package load
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/hl7gate/hl7gate/hl7"
+	"github.com/hl7gate/hl7gate/hl7/mllp"
+)
+
+// Fleet is a set of simulated monitors. Each monitor has its own MLLP
+// connection and, like a real monitor, sends one message, waits for its ACK
+// and only then sends the next.
+//
+// In closed loop (Rate 0) each monitor sends its next message as soon as the
+// previous one is answered; latency runs from the send. In open loop each
+// monitor sends at fixed intended times, Rate per second; latency runs from
+// the intended time, so a slow answer that delays the next send shows up in
+// the latency of both (no coordinated omission).
+//
+// Set the fields, then call Run once.
+type Fleet struct {
+	Addrs      []string      // host:port of the gateway, relay or station; monitor i uses Addrs[i%len(Addrs)]
+	Monitors   int           // number of monitors (connections)
+	Rate       float64       // messages per second per monitor; 0 means closed loop
+	Idle       bool          // connect and hold the connection, send nothing
+	Duration   time.Duration // length of the sending phase; 0 means until Messages are sent
+	Messages   int           // messages per monitor; 0 means until Duration ends
+	Ramp       time.Duration // connections open evenly spread over Ramp; sending starts after it
+	Content    Content       // what the monitors send
+	AckTimeout time.Duration // longest wait for an ACK (and for a connect); 0 means 10 s
+	TLS        *tls.Config   // when set, connect with TLS
+	Sources    []netip.Addr  // local addresses to connect from, round robin; empty lets the kernel choose
+	MaxFrame   int           // largest ACK accepted; 0 means 1 MiB
+
+	connected atomic.Int64
+	sent      atomic.Uint64
+	acked     atomic.Uint64
+	failed    atomic.Uint64
+}
+
+// Progress is a snapshot of a running Fleet.
+type Progress struct {
+	Connected int64  // connections open now
+	Sent      uint64 // messages sent
+	Acked     uint64 // ACKs received
+	Failed    uint64 // sends or waits that failed (timeouts, closed connections, failed dials)
+}
+
+// Progress returns the current counters; safe to call while Run runs.
+func (f *Fleet) Progress() Progress {
+	return Progress{
+		Connected: f.connected.Load(),
+		Sent:      f.sent.Load(),
+		Acked:     f.acked.Load(),
+		Failed:    f.failed.Load(),
+	}
+}
+
+// FleetResult is what a Fleet measured.
+type FleetResult struct {
+	Monitors    int                 // monitors run
+	PeakConns   int64               // most connections open at once
+	Sent        uint64              // messages written
+	Answers     [numOutcomes]uint64 // by outcome; Answers[NoAck] counts sends without an ACK
+	DialErrors  uint64              // failed connects
+	ConnErrors  uint64              // connections lost or reset while in use
+	Elapsed     time.Duration       // sending phase, from its start to the last ACK
+	Latency     Histogram           // send (closed loop) or intended send (open loop) to ACK
+	SentRecords [][]Record          // per monitor, in send order, for Verify
+}
+
+// ErrBadFleet means the Fleet's settings cannot run.
+var ErrBadFleet = errors.New("load: bad fleet settings")
+
+func (f *Fleet) validate() error {
+	var errs []error
+	if len(f.Addrs) == 0 {
+		errs = append(errs, errors.New("no address to connect to"))
+	}
+	if f.Monitors < 1 {
+		errs = append(errs, errors.New("monitors must be at least 1"))
+	}
+	if f.Rate < 0 {
+		errs = append(errs, errors.New("rate must not be negative"))
+	}
+	if !f.Idle && f.Duration <= 0 && f.Messages <= 0 {
+		errs = append(errs, errors.New("duration or messages is required"))
+	}
+	if f.Idle && f.Duration <= 0 {
+		errs = append(errs, errors.New("idle needs a duration"))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("%w: %w", ErrBadFleet, err)
+	}
+	return nil
+}
+
+func (f *Fleet) ackTimeout() time.Duration {
+	if f.AckTimeout > 0 {
+		return f.AckTimeout
+	}
+	return 10 * time.Second
+}
+
+func (f *Fleet) maxFrame() int {
+	if f.MaxFrame > 0 {
+		return f.MaxFrame
+	}
+	return 1 << 20
+}
+
+// Run opens the connections, sends, waits for the last ACK and closes the
+// connections. Cancelling ctx stops it early; what was measured until then
+// is returned.
+func (f *Fleet) Run(ctx context.Context) (*FleetResult, error) {
+	if err := f.validate(); err != nil {
+		return nil, err
+	}
+	res := &FleetResult{Monitors: f.Monitors, SentRecords: make([][]Record, f.Monitors)}
+	t0 := time.Now()
+	start := t0.Add(f.Ramp)
+	var end time.Time
+	if f.Duration > 0 {
+		end = start.Add(f.Duration)
+	}
+	var (
+		wg       sync.WaitGroup
+		peakMu   sync.Mutex
+		dialErrs atomic.Uint64
+		connErrs atomic.Uint64
+		answers  [numOutcomes]atomic.Uint64
+	)
+	var (
+		errOnce    sync.Once
+		contentErr error
+	)
+	fail := func(err error) { errOnce.Do(func() { contentErr = err }) }
+	trackPeak := func() {
+		n := f.connected.Load()
+		peakMu.Lock()
+		res.PeakConns = max(res.PeakConns, n)
+		peakMu.Unlock()
+	}
+	for i := range f.Monitors {
+		m := &monitor{
+			f:       f,
+			i:       i,
+			connect: t0.Add(time.Duration(int64(f.Ramp) * int64(i) / int64(f.Monitors))),
+			start:   start,
+			end:     end,
+			lat:     &res.Latency,
+			peak:    trackPeak,
+			dialErr: &dialErrs,
+			connErr: &connErrs,
+			answers: &answers,
+			fail:    fail,
+		}
+		wg.Go(func() { res.SentRecords[i] = m.run(ctx) })
+	}
+	wg.Wait()
+	res.Elapsed = time.Since(start)
+	res.DialErrors, res.ConnErrors = dialErrs.Load(), connErrs.Load()
+	res.Sent = f.sent.Load()
+	for o := range answers {
+		res.Answers[o] = answers[o].Load()
+	}
+	if contentErr != nil {
+		return res, fmt.Errorf("monitor content: %w", contentErr)
+	}
+	return res, nil
+}
+
+// monitor is one simulated monitor of a Fleet.
+type monitor struct {
+	f       *Fleet
+	i       int
+	connect time.Time // when to open the first connection
+	start   time.Time // when sending starts
+	end     time.Time // when sending stops; zero: after f.Messages
+	lat     *Histogram
+	peak    func()
+	dialErr *atomic.Uint64
+	connErr *atomic.Uint64
+	answers *[numOutcomes]atomic.Uint64
+
+	conn     net.Conn
+	stopConn func() bool // cancels the close-on-cancel of conn
+	r        *mllp.Reader
+	w        *mllp.Writer
+	ack      hl7.Message
+	fail     func(error) // records the first content error of the run
+}
+
+// run is the monitor's life; it returns its sent records.
+func (m *monitor) run(ctx context.Context) []Record {
+	defer m.hangUp()
+	if !sleepUntil(ctx, m.connect) {
+		return nil
+	}
+	if m.f.Idle {
+		m.idle(ctx)
+		return nil
+	}
+	src, err := m.f.Content.source(m.i, m.start)
+	if err != nil {
+		m.fail(err)
+		return nil
+	}
+	m.dial(ctx) // early, during the ramp; a failure is retried at the first send
+	var (
+		recs     []Record
+		buf      []byte
+		interval time.Duration
+		phase    time.Duration
+	)
+	if m.f.Rate > 0 {
+		interval = time.Duration(float64(time.Second) / m.f.Rate)
+		phase = time.Duration(int64(interval) * int64(m.i) / int64(m.f.Monitors))
+	}
+	for k := 0; m.f.Messages == 0 || k < m.f.Messages; k++ {
+		intended := m.start
+		if interval > 0 {
+			intended = m.start.Add(phase + time.Duration(k)*interval)
+		} else if k > 0 {
+			intended = time.Now()
+		}
+		if !m.end.IsZero() && !intended.Before(m.end) {
+			break
+		}
+		if !sleepUntil(ctx, intended) {
+			break
+		}
+		if m.conn == nil && !m.dial(ctx) {
+			m.f.failed.Add(1)
+			if interval == 0 && !sleepUntil(ctx, time.Now().Add(100*time.Millisecond)) {
+				break // closed loop: back off before the next try
+			}
+			continue
+		}
+		var rec Record
+		buf, rec.ID, err = src.next(buf[:0])
+		if err != nil {
+			m.fail(err)
+			break
+		}
+		rec.Sum = hash64(buf)
+		rec.Answer = m.exchange(ctx, buf, rec.ID)
+		m.answers[rec.Answer].Add(1)
+		if rec.Answer != NoAck {
+			m.lat.Record(time.Since(intended))
+			m.f.acked.Add(1)
+		} else {
+			m.f.failed.Add(1)
+		}
+		recs = append(recs, rec)
+	}
+	return recs
+}
+
+// exchange sends one message and waits for its ACK. On a timeout, a
+// connection error or a mismatched ACK it hangs up, so a late ACK can never be
+// taken for the next message's.
+func (m *monitor) exchange(ctx context.Context, msg []byte, id uint64) Outcome {
+	m.conn.SetDeadline(time.Now().Add(m.f.ackTimeout()))
+	if err := m.w.WriteFrame(msg); err != nil {
+		m.lost(ctx)
+		return NoAck
+	}
+	m.f.sent.Add(1)
+	frame, err := m.r.ReadFrame()
+	if err != nil {
+		m.lost(ctx)
+		return NoAck
+	}
+	if m.ack.Parse(frame) != nil {
+		m.hangUp()
+		return AckOther
+	}
+	code, ctrl, ok := hl7.ParseAck(&m.ack)
+	switch {
+	case !ok:
+		m.hangUp()
+		return AckOther
+	case hash64(ctrl) != id:
+		m.hangUp()
+		return AckMismatch
+	}
+	return outcomeOf(code)
+}
+
+// idle holds one connection open until the end of the run, counting it lost
+// if the peer closes it first.
+func (m *monitor) idle(ctx context.Context) {
+	if !m.dial(ctx) {
+		return
+	}
+	ctx, cancel := context.WithDeadline(ctx, m.end)
+	defer cancel()
+	stop := context.AfterFunc(ctx, func() { m.conn.SetReadDeadline(time.Now()) })
+	defer stop()
+	var b [1]byte
+	m.conn.SetReadDeadline(time.Time{})
+	if _, err := m.conn.Read(b[:]); err != nil && ctx.Err() == nil {
+		m.connErr.Add(1)
+	}
+}
+
+// dial connects, reporting success; failures are counted.
+func (m *monitor) dial(ctx context.Context) bool {
+	d := net.Dialer{Timeout: m.f.ackTimeout()}
+	if n := len(m.f.Sources); n > 0 {
+		d.LocalAddr = &net.TCPAddr{IP: m.f.Sources[m.i%n].AsSlice()}
+	}
+	c, err := d.DialContext(ctx, "tcp", m.f.Addrs[m.i%len(m.f.Addrs)])
+	if err == nil && m.f.TLS != nil {
+		tc := tls.Client(c, m.f.TLS)
+		hctx, cancel := context.WithTimeout(ctx, m.f.ackTimeout())
+		err = tc.HandshakeContext(hctx)
+		cancel()
+		if err != nil {
+			c.Close()
+		}
+		c = tc
+	}
+	if err != nil {
+		if ctx.Err() == nil {
+			m.dialErr.Add(1)
+		}
+		return false
+	}
+	m.conn = c
+	m.stopConn = context.AfterFunc(ctx, func() { c.Close() })
+	if m.r == nil {
+		m.r = mllp.NewReader(c, m.f.maxFrame())
+		m.w = mllp.NewWriter(c)
+	} else {
+		m.r.Reset(c)
+		m.w.Reset(c)
+	}
+	m.f.connected.Add(1)
+	m.peak()
+	return true
+}
+
+// lost hangs up after an I/O error, counting it unless the run was cancelled.
+func (m *monitor) lost(ctx context.Context) {
+	if ctx.Err() == nil {
+		m.connErr.Add(1)
+	}
+	m.hangUp()
+}
+
+// hangUp closes the connection, if any.
+func (m *monitor) hangUp() {
+	if m.conn == nil {
+		return
+	}
+	m.stopConn()
+	m.conn.Close()
+	m.conn = nil
+	m.f.connected.Add(-1)
+}
+
+// sleepUntil waits until t, reporting false if ctx ended first.
+func sleepUntil(ctx context.Context, t time.Time) bool {
+	d := time.Until(t)
+	if d <= 0 {
+		return ctx.Err() == nil
+	}
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-timer.C:
+		return true
+	}
+}
