@@ -139,6 +139,8 @@ func (g *Gateway) Start(ctx context.Context) error {
 			s.keep(g.ctx)
 		}()
 	}
+	g.wg.Add(1)
+	go g.flushLoop()
 	for _, l := range g.lns {
 		g.wg.Add(1)
 		go g.acceptLoop(l)
@@ -206,6 +208,33 @@ func (g *Gateway) Shutdown(ctx context.Context) error {
 	g.wg.Wait()
 	g.log.Info().Msg("gateway stopped")
 	return err
+}
+
+// flushLoop writes every live session's counters to the store each flush interval, so the per-message
+// path only bumps atomics.
+func (g *Gateway) flushLoop() {
+	defer g.wg.Done()
+	t := time.NewTicker(g.cfg.State.FlushInterval)
+	defer t.Stop()
+	var batch []*session
+	for {
+		select {
+		case <-g.ctx.Done():
+			return
+		case now := <-t.C:
+			batch = batch[:0]
+			g.mu.Lock()
+			for s := range g.sessions {
+				if s.unflushedMsgs.Load() > 0 || s.unflushedErrs.Load() > 0 {
+					batch = append(batch, s)
+				}
+			}
+			g.mu.Unlock()
+			for _, s := range batch {
+				s.flush(now, 0)
+			}
+		}
+	}
 }
 
 func (g *Gateway) waitSessions() {

@@ -20,9 +20,12 @@ import (
 	"github.com/hl7gate/hl7gate/policy"
 )
 
-// logBurst is how many rejection lines one connection may log per flush interval; the rest are counted
-// and reported in the connection's summary line, so a misbehaving monitor cannot flood the logs.
-const logBurst = 20
+// At most logBurst rejection lines per logWindow per connection; the rest are counted and reported in
+// the connection's summary line, so a misbehaving monitor cannot flood the logs.
+const (
+	logBurst  = 20
+	logWindow = 10 * time.Second
+)
 
 // session is one monitor connection: read a frame, decide, forward, answer, repeat.
 type session struct {
@@ -46,13 +49,14 @@ type session struct {
 	busy atomic.Bool // between a complete frame and its answer
 	stop atomic.Bool // shutting down: finish the message in flight, then close
 
-	opened                       time.Time
-	frames, delivered, rejected  uint64
-	unflushedMsgs, unflushedErrs uint64
-	lastFlush                    time.Time
-	identity                     bool // sending application etc. recorded in the store
-	logged, suppressed           int
-	closeReason                  string
+	opened                      time.Time
+	frames, delivered, rejected uint64
+	unflushedMsgs               atomic.Uint64 // counted since the last flush to the store
+	unflushedErrs               atomic.Uint64
+	identity                    bool // sending application etc. recorded in the store
+	logWindow                   time.Time
+	logged, suppressed          int
+	closeReason                 string
 }
 
 func (g *Gateway) newSession(l *listener, c net.Conn, src netip.Addr) *session {
@@ -201,9 +205,8 @@ func errText(err error) string {
 func (s *session) handle(frame []byte, ferr error) ([]byte, bool) {
 	now := time.Now()
 	s.frames++
-	s.unflushedMsgs++
+	s.unflushedMsgs.Add(1)
 	s.l.received.Inc()
-	defer s.maybeFlush(now)
 
 	switch {
 	case errors.Is(ferr, mllp.ErrTruncated):
@@ -240,7 +243,7 @@ func (s *session) handle(frame []byte, ferr error) ([]byte, bool) {
 		s.delivered++
 	} else {
 		s.rejected++
-		s.unflushedErrs++
+		s.unflushedErrs.Add(1)
 		s.g.metrics.rejected.WithLabelValues(s.l.cfg.Name, reasonStationNak).Inc()
 	}
 	s.g.metrics.acks.WithLabelValues("station", codeLabel(code)).Inc()
@@ -328,7 +331,7 @@ func (s *session) nak(now time.Time, frame []byte, reason string, code hl7.AckCo
 
 // ownAck answers a parsed message with the gateway's own negative ACK (never a positive one).
 func (s *session) ownAck(now time.Time, code hl7.AckCode, errCode int, text string) []byte {
-	if len(s.msg.AcceptAckType()) > 0 {
+	if wantsAcceptAck(&s.msg) {
 		code = enhanced(code)
 	}
 	s.reply = hl7.AppendAck(s.reply[:0], &s.msg, hl7.Ack{Code: code, ErrorCode: errCode, Reason: text,
@@ -342,7 +345,7 @@ func (g *Gateway) nextControlID() string {
 }
 
 // enhanced maps an original-mode negative code to its enhanced-mode twin, for senders that asked for
-// accept acknowledgements (MSH-15 present).
+// accept acknowledgements (MSH-15 AL, ER or SU; NE or empty means they expect application ACKs).
 func enhanced(c hl7.AckCode) hl7.AckCode {
 	switch c {
 	case hl7.AE:
@@ -355,7 +358,15 @@ func enhanced(c hl7.AckCode) hl7.AckCode {
 
 func enhancedRaw(frame []byte) bool {
 	var m hl7.Message
-	return m.Parse(frame) == nil && len(m.AcceptAckType()) > 0
+	return m.Parse(frame) == nil && wantsAcceptAck(&m)
+}
+
+func wantsAcceptAck(m *hl7.Message) bool {
+	switch string(m.AcceptAckType()) {
+	case "AL", "ER", "SU":
+		return true
+	}
+	return false
 }
 
 func codeLabel(c hl7.AckCode) string {
@@ -370,7 +381,7 @@ func codeLabel(c hl7.AckCode) string {
 // the frame could not be parsed.
 func (s *session) reject(now time.Time, reason string, msg *hl7.Message, text string) {
 	s.rejected++
-	s.unflushedErrs++
+	s.unflushedErrs.Add(1)
 	s.g.metrics.rejected.WithLabelValues(s.l.cfg.Name, reason).Inc()
 	ev := store.Event{Time: now, Kind: store.KindPolicy, Severity: "warning", Listener: s.l.cfg.Name,
 		Source: s.src.String(), Reason: text}
@@ -385,6 +396,9 @@ func (s *session) reject(now time.Time, reason string, msg *hl7.Message, text st
 		ev.ControlID = ctrl
 	}
 	s.g.store.AddEvent(ev)
+	if now.Sub(s.logWindow) > logWindow {
+		s.logWindow, s.logged = now, 0
+	}
 	if s.logged >= logBurst {
 		s.suppressed++
 		return
@@ -393,17 +407,10 @@ func (s *session) reject(now time.Time, reason string, msg *hl7.Message, text st
 	s.log.Warn().Str("msh10", ctrl).Str("type", typ).Str("check", reason).Str("reason", text).Msg("message rejected")
 }
 
-func (s *session) maybeFlush(now time.Time) {
-	if now.Sub(s.lastFlush) >= s.g.cfg.State.FlushInterval {
-		s.flush(now, 0)
-		s.logged = 0
-	}
-}
-
-// flush writes the session's counters to the monitor's row; conns is +1 on open, -1 on close.
+// flush writes the session's counters to the monitor's row; conns is +1 on open, -1 on close. The
+// gateway's flusher calls it for every live session each state.flush_interval.
 func (s *session) flush(now time.Time, conns int) {
-	msgs, errs := s.unflushedMsgs, s.unflushedErrs
-	s.unflushedMsgs, s.unflushedErrs, s.lastFlush = 0, 0, now
+	msgs, errs := s.unflushedMsgs.Swap(0), s.unflushedErrs.Swap(0)
 	s.g.store.UpdateMonitor(s.monitor, func(m store.Monitor) store.Monitor {
 		if m.FirstSeen.IsZero() {
 			m.FirstSeen, m.Listener, m.Source = now, s.l.cfg.Name, s.src.String()

@@ -27,14 +27,14 @@ func Parse(b []byte) (*Message, error) {
 // m's storage, so in steady state it does not allocate. On error m is empty
 // and the error is a *ParseError.
 func (m *Message) Parse(b []byte) error {
-	m.buf, m.d, m.segs = nil, Delimiters{}, m.segs[:0]
+	m.segs = m.segs[:0]
 	start := skipLeadingSpace(b)
 	if !bytes.HasPrefix(b[start:], []byte("MSH")) {
-		return &ParseError{Offset: start, Err: ErrNoMSH}
+		return m.fail(&ParseError{Offset: start, Err: ErrNoMSH})
 	}
 	d, field, err := headerDelimiters(b[start:])
 	if err != nil {
-		return &ParseError{Segment: "MSH", Field: field, Offset: start + 2 + field, Err: err}
+		return m.fail(&ParseError{Segment: "MSH", Field: field, Offset: start + 2 + field, Err: err})
 	}
 	for pos := start; pos < len(b); {
 		s, e, next := nextSegment(b, pos, d.Field)
@@ -44,16 +44,23 @@ func (m *Message) Parse(b []byte) error {
 		pos = next
 	}
 	m.buf, m.d = b, d
+	// MSH-1 is the field separator itself, so MSH-n is part n-1 of the split.
 	msh := m.Segment(0)
-	if lo, hi := msh.bounds(9 - 1); len(Field{b: msh.b[lo:hi], d: d}.Component(1).b) == 0 {
-		m.buf, m.d, m.segs = nil, Delimiters{}, m.segs[:0]
-		return &ParseError{Segment: "MSH", Field: 9, Offset: start + lo, Err: ErrNoMessageType}
+	if msh.Field(9).Component(1).IsEmpty() {
+		lo, _ := msh.bounds(9 - 1)
+		return m.fail(&ParseError{Segment: "MSH", Field: 9, Offset: start + lo, Err: ErrNoMessageType})
 	}
-	if lo, hi := msh.bounds(10 - 1); lo == hi {
-		m.buf, m.d, m.segs = nil, Delimiters{}, m.segs[:0]
-		return &ParseError{Segment: "MSH", Field: 10, Offset: start + lo, Err: ErrNoControlID}
+	if msh.Field(10).IsEmpty() {
+		lo, _ := msh.bounds(10 - 1)
+		return m.fail(&ParseError{Segment: "MSH", Field: 10, Offset: start + lo, Err: ErrNoControlID})
 	}
 	return nil
+}
+
+// fail empties m and returns err.
+func (m *Message) fail(err *ParseError) error {
+	m.buf, m.d, m.segs = nil, Delimiters{}, m.segs[:0]
+	return err
 }
 
 // skipLeadingSpace returns the index after a UTF-8 byte order mark and any
@@ -197,10 +204,8 @@ type Segment struct {
 // Name returns the segment ID, e.g. PID (the text before the first field
 // separator).
 func (s Segment) Name() []byte {
-	if i := bytes.IndexByte(s.b, s.d.Field); i >= 0 {
-		return s.b[:i]
-	}
-	return s.b
+	lo, hi := s.bounds(0)
+	return s.b[lo:hi:hi]
 }
 
 // Bytes returns the whole segment without its terminator.
@@ -240,19 +245,23 @@ func (s Segment) Field(n int) Field {
 
 // bounds returns the offsets of the n-th part of s split at the field
 // separator (part 0 is the name); lo == hi == len(s.b) when there is none.
+// Fields are short, so a plain loop beats bytes.IndexByte's call overhead.
 func (s Segment) bounds(n int) (lo, hi int) {
-	for ; n > 0; n-- {
-		i := bytes.IndexByte(s.b[lo:], s.d.Field)
-		if i < 0 {
-			return len(s.b), len(s.b)
+	b, fs := s.b, s.d.Field
+	i := 0
+	for ; n > 0 && i < len(b); i++ {
+		if b[i] == fs {
+			n--
 		}
-		lo += i + 1
 	}
-	hi = len(s.b)
-	if i := bytes.IndexByte(s.b[lo:], s.d.Field); i >= 0 {
-		hi = lo + i
+	if n > 0 {
+		return len(b), len(b)
 	}
-	return lo, hi
+	lo = i
+	for i < len(b) && b[i] != fs {
+		i++
+	}
+	return lo, i
 }
 
 // piece returns the i-th (1-based) part of b split at sep, or nil.
@@ -260,17 +269,20 @@ func piece(b []byte, sep byte, i int) []byte {
 	if i < 1 {
 		return nil
 	}
-	for ; i > 1; i-- {
-		j := bytes.IndexByte(b, sep)
-		if j < 0 {
-			return nil
+	k := 0
+	for ; i > 1 && k < len(b); k++ {
+		if b[k] == sep {
+			i--
 		}
-		b = b[j+1:]
 	}
-	if j := bytes.IndexByte(b, sep); j >= 0 {
-		return b[:j:j]
+	if i > 1 {
+		return nil
 	}
-	return b
+	lo := k
+	for k < len(b) && b[k] != sep {
+		k++
+	}
+	return b[lo:k:k]
 }
 
 // Field is a view of one field (or one repetition of a field).
@@ -369,3 +381,6 @@ func (c Component) Sub(i int) []byte {
 	}
 	return piece(c.b, c.d.Subcomponent, i)
 }
+
+// IsEmpty reports whether the component is absent or empty.
+func (c Component) IsEmpty() bool { return len(c.b) == 0 }

@@ -40,16 +40,17 @@ const (
 
 // Monitor is one monitor as the gateway sees it: a source address on a listener.
 type Monitor struct {
-	ID                  string    `json:"id"` // listener/source
-	Listener            string    `json:"listener"`
-	Source              string    `json:"source"`
-	SendingApplication  string    `json:"sending_application,omitempty"`
-	SendingFacility     string    `json:"sending_facility,omitempty"`
-	Equipment           string    `json:"equipment,omitempty"` // OBX-18 equipment instance id
-	FirstSeen, LastSeen time.Time `json:"first_seen,last_seen"`
-	Messages            uint64    `json:"messages"`
-	Errors              uint64    `json:"errors"`
-	Connections         int       `json:"open_connections"`
+	ID                 string    `json:"id"` // listener/source
+	Listener           string    `json:"listener"`
+	Source             string    `json:"source"`
+	SendingApplication string    `json:"sending_application,omitempty"`
+	SendingFacility    string    `json:"sending_facility,omitempty"`
+	Equipment          string    `json:"equipment,omitempty"` // OBX-18 equipment instance id
+	FirstSeen          time.Time `json:"first_seen"`
+	LastSeen           time.Time `json:"last_seen"`
+	Messages           uint64    `json:"messages"`
+	Errors             uint64    `json:"errors"`
+	Connections        int       `json:"open_connections"`
 }
 
 // Station is one allowlisted central station and its health.
@@ -84,18 +85,19 @@ type Event struct {
 
 // Egress is the aggregate of one kind of blocked attempt: a monitor trying one destination.
 type Egress struct {
-	Key                 string    `json:"-"`
-	Monitor             string    `json:"monitor"`
-	SendingApplication  string    `json:"sending_application,omitempty"`
-	Equipment           string    `json:"equipment,omitempty"`
-	Destination         string    `json:"destination"`
-	Protocol            string    `json:"protocol"`
-	Port                uint16    `json:"port,omitempty"`
-	Count               uint64    `json:"count"`
-	FirstSeen, LastSeen time.Time `json:"first_seen,last_seen"`
-	Watchlist           bool      `json:"watchlist"`
-	LooksLikeHL7        bool      `json:"looks_like_hl7"`
-	Severity            string    `json:"severity"`
+	Key                string    `json:"-"`
+	Monitor            string    `json:"monitor"`
+	SendingApplication string    `json:"sending_application,omitempty"`
+	Equipment          string    `json:"equipment,omitempty"`
+	Destination        string    `json:"destination"`
+	Protocol           string    `json:"protocol"`
+	Port               uint16    `json:"port,omitempty"`
+	Count              uint64    `json:"count"`
+	FirstSeen          time.Time `json:"first_seen"`
+	LastSeen           time.Time `json:"last_seen"`
+	Watchlist          bool      `json:"watchlist"`
+	LooksLikeHL7       bool      `json:"looks_like_hl7"`
+	Severity           string    `json:"severity"`
 }
 
 // EgressKey is the aggregation key of an egress attempt.

@@ -57,24 +57,21 @@ func runFleet(t *testing.T, f *Fleet) *FleetResult {
 func TestFleetAgainstStation(t *testing.T) {
 	tests := []struct {
 		name string
-		f    Fleet
+		f    *Fleet
 	}{
-		{"closed loop", Fleet{Monitors: 5, Messages: 20}},
-		{"closed loop 16 KB", Fleet{Monitors: 3, Messages: 5, Content: Content{Size: 16 << 10}}},
-		{"open loop", Fleet{Monitors: 4, Messages: 6, Rate: 200, Ramp: 10 * time.Millisecond}},
+		{"closed loop", &Fleet{Monitors: 5, Messages: 20}},
+		{"closed loop 16 KB", &Fleet{Monitors: 3, Messages: 5, Content: Content{Size: 16 << 10}}},
+		{"open loop", &Fleet{Monitors: 4, Messages: 6, Rate: 200, Ramp: 10 * time.Millisecond}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			st, addr := startStation(t, AckMode{Code: hl7.AA})
 			f := tc.f
 			f.Addrs = []string{addr}
-			res := runFleet(t, &f)
+			res := runFleet(t, f)
 			want := uint64(f.Monitors * f.Messages)
 			if res.Sent != want || res.Answers[AckAA] != want || res.Latency.Count() != want {
 				t.Errorf("sent %d, AA %d, latencies %d; want %d each", res.Sent, res.Answers[AckAA], res.Latency.Count(), want)
-			}
-			if res.PeakConns != int64(f.Monitors) {
-				t.Errorf("peak connections %d, want %d", res.PeakConns, f.Monitors)
 			}
 			v := Verify(res.SentRecords, st.Records())
 			if v != (Verification{Received: want}) {
@@ -89,9 +86,9 @@ func TestFleetAgainstStation(t *testing.T) {
 
 func TestFleetStationAckModes(t *testing.T) {
 	tests := []struct {
-		mode      string
-		want      Outcome
-		connErrs  bool
+		mode       string
+		want       Outcome
+		connErrs   bool
 		minLatency time.Duration
 	}{
 		{"AE", AckAE, false, 0},
@@ -309,7 +306,7 @@ func TestFleetIdleFromSources(t *testing.T) {
 		}
 	})
 	sources := []netip.Addr{netip.MustParseAddr("127.0.0.2"), netip.MustParseAddr("127.0.0.3")}
-	f := Fleet{Addrs: []string{ln.Addr().String()}, Monitors: 6, Idle: true, Duration: 20 * time.Millisecond, Sources: sources}
+	f := Fleet{Addrs: []string{ln.Addr().String()}, Monitors: 6, Idle: true, Duration: time.Second, Sources: sources}
 	res := runFleet(t, &f)
 	if res.PeakConns != 6 || res.Sent != 0 || res.ConnErrors != 0 {
 		t.Errorf("peak %d sent %d conn errors %d; want 6, 0, 0", res.PeakConns, res.Sent, res.ConnErrors)
@@ -345,13 +342,13 @@ func TestFleetDialErrorsAndCancel(t *testing.T) {
 func TestFleetValidate(t *testing.T) {
 	tests := []struct {
 		name string
-		f    Fleet
+		f    *Fleet
 	}{
-		{"no address", Fleet{Monitors: 1, Messages: 1}},
-		{"no monitors", Fleet{Addrs: []string{"127.0.0.1:1"}, Messages: 1}},
-		{"negative rate", Fleet{Addrs: []string{"127.0.0.1:1"}, Monitors: 1, Messages: 1, Rate: -1}},
-		{"no end", Fleet{Addrs: []string{"127.0.0.1:1"}, Monitors: 1}},
-		{"idle without duration", Fleet{Addrs: []string{"127.0.0.1:1"}, Monitors: 1, Idle: true, Messages: 1}},
+		{"no address", &Fleet{Monitors: 1, Messages: 1}},
+		{"no monitors", &Fleet{Addrs: []string{"127.0.0.1:1"}, Messages: 1}},
+		{"negative rate", &Fleet{Addrs: []string{"127.0.0.1:1"}, Monitors: 1, Messages: 1, Rate: -1}},
+		{"no end", &Fleet{Addrs: []string{"127.0.0.1:1"}, Monitors: 1}},
+		{"idle without duration", &Fleet{Addrs: []string{"127.0.0.1:1"}, Monitors: 1, Idle: true, Messages: 1}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

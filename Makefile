@@ -1,0 +1,25 @@
+# make check runs what CI runs (.ci/run) plus a short fuzz run of every fuzz target.
+FUZZTIME ?= 10s
+
+.PHONY: check test fuzz build bench
+check:
+	bash .ci/run
+	$(MAKE) fuzz
+
+test:
+	go test -race ./...
+
+build:
+	CGO_ENABLED=0 go build -trimpath -o bin/ ./cmd/hl7gate ./cmd/hl7load
+
+# Every Fuzz* function in the module, each for FUZZTIME.
+fuzz:
+	@set -e; for pkg in $$(go list ./...); do \
+	  dir=$$(go list -f '{{.Dir}}' $$pkg); \
+	  for fn in $$(grep -ho '^func Fuzz[A-Za-z0-9_]*' $$dir/*_test.go 2>/dev/null | sed 's/^func //'); do \
+	    echo "fuzz $$pkg $$fn"; go test -run='^$$' -fuzz="^$$fn$$" -fuzztime=$(FUZZTIME) $$pkg; \
+	  done; \
+	done
+
+bench:
+	go test -run='^$$' -bench=. -benchmem ./hl7/... ./gateway/... ./policy/...

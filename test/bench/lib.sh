@@ -1,0 +1,119 @@
+# Shared by run.sh and smoke.sh: build, start and stop the station, the relays and the monitors.
+# Sourced, not run. Every process started here is stopped by its own PID.
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+BENCH=$ROOT/test/bench
+OUT=${OUT:-$(mktemp -d /tmp/hl7bench.XXXXXX)}
+BIN=$OUT/bin
+# Unusual ports so the benchmark does not collide with a gateway or station already running.
+STATION=127.0.0.1:22576
+STATION_HTTP=127.0.0.1:22900
+RELAY_PORT=22575        # a second HAProxy process (runs with more than HAPROXY_MAX monitors) uses RELAY_PORT+10
+ADMIN=127.0.0.1:22902
+SOURCES=127.0.0.1-127.0.0.16
+HAPROXY_MAX=9900        # connections per HAProxy process: 2 fds each, 20,000 fds per process
+PIDS=()
+
+# Each process may hold 20,000 open files at most; use all of them.
+ulimit -n "$(ulimit -Hn)"
+
+log() { printf '%s\n' "$*" >&2; }
+
+build() {
+	mkdir -p "$BIN"
+	(cd "$ROOT" && go build -o "$BIN/" ./cmd/hl7load ./cmd/hl7gate)
+}
+
+need_haproxy() {
+	command -v haproxy >/dev/null && return
+	log "installing haproxy (Debian package)"
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq haproxy >/dev/null
+	# The package starts a system service on port 80; the benchmark runs its own processes.
+	systemctl disable --now haproxy >/dev/null 2>&1 || service haproxy stop >/dev/null 2>&1 || true
+}
+
+# wait_port HOST:PORT: until something accepts connections there (10 s at most).
+wait_port() {
+	local host=${1%:*} port=${1##*:}
+	for _ in $(seq 100); do
+		if (exec 3<>"/dev/tcp/$host/$port") 2>/dev/null; then return 0; fi
+		sleep 0.1
+	done
+	log "nothing listens on $1"
+	return 1
+}
+
+start_station() { # name
+	"$BIN/hl7load" station --addr "$STATION" --http "$STATION_HTTP" >"$OUT/$1.station.json" 2>"$OUT/$1.station.log" &
+	PIDS+=($!)
+	wait_port "$STATION"
+}
+
+# start_relay RELAY MONITORS: starts it; sets TARGET (addresses for the monitors) and RELAY_PIDS.
+start_relay() {
+	local relay=$1 n=$2
+	RELAY_PIDS=()
+	case $relay in
+	direct)
+		TARGET=$STATION
+		;;
+	haproxy)
+		local procs=$(((n + HAPROXY_MAX - 1) / HAPROXY_MAX)) i addr
+		TARGET=
+		for ((i = 0; i < procs; i++)); do
+			addr=127.0.0.1:$((RELAY_PORT + 10 * i))
+			sed -e "s/@LISTEN@/$addr/" -e "s/@STATION@/$STATION/" -e "s/@MAXCONN@/$HAPROXY_MAX/" \
+				"$BENCH/haproxy.cfg.in" >"$OUT/haproxy$i.cfg"
+			haproxy -db -f "$OUT/haproxy$i.cfg" >"$OUT/haproxy$i.log" 2>&1 &
+			RELAY_PIDS+=($!)
+			TARGET=${TARGET:+$TARGET,}$addr
+		done
+		;;
+	hl7gate)
+		TARGET=127.0.0.1:$RELAY_PORT
+		sed -e "s/@LISTEN@/$TARGET/" -e "s/@STATION@/$STATION/" -e "s/@ADMIN@/$ADMIN/" -e "s/@MAXCONN@/20000/" \
+			"$BENCH/hl7gate.yaml.in" >"$OUT/hl7gate.yaml"
+		"$BIN/hl7gate" serve --config "$OUT/hl7gate.yaml" >"$OUT/hl7gate.log" 2>&1 &
+		RELAY_PIDS+=($!)
+		;;
+	*)
+		log "unknown relay $relay"
+		return 1
+		;;
+	esac
+	PIDS+=("${RELAY_PIDS[@]}")
+	local a
+	for a in ${TARGET//,/ }; do wait_port "$a"; done
+}
+
+# stop_all: stops every process this script started, newest first, and waits for them.
+stop_all() {
+	local i
+	for ((i = ${#PIDS[@]} - 1; i >= 0; i--)); do
+		kill "${PIDS[i]}" 2>/dev/null || true
+		wait "${PIDS[i]}" 2>/dev/null || true
+	done
+	PIDS=()
+}
+
+# measure SCENARIO RELAY MONITORS MONITOR-FLAGS...: one run; the JSON report goes to $OUT/SCENARIO.RELAY.json.
+# Returns non-zero when the run failed verification or could not run.
+measure() {
+	local scenario=$1 relay=$2 n=$3
+	shift 3
+	local name=$scenario.$relay rc=0 pidflag=()
+	start_station "$name" || { stop_all; return 2; }
+	start_relay "$relay" "$n" || { stop_all; return 2; }
+	if ((${#RELAY_PIDS[@]})); then
+		pidflag=(--pid "$(IFS=,; echo "${RELAY_PIDS[*]}")")
+	fi
+	log "== $scenario via $relay: $n monitors $*"
+	"$BIN/hl7load" monitors --addr "$TARGET" --sources "$SOURCES" -n "$n" --station "http://$STATION_HTTP" \
+		"${pidflag[@]}" --scenario "$scenario" --relay "$relay" --json "$@" >"$OUT/$name.json" 2>"$OUT/$name.log" || rc=$?
+	stop_all
+	if ((rc != 0)); then
+		log "   FAILED (exit $rc): see $OUT/$name.log and $OUT/$name.json"
+	fi
+	REPORTS+=("$OUT/$name.json")
+	return $rc
+}

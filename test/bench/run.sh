@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# The full hl7gate benchmark (see BENCHMARKS.md): the same simulated monitors and central station,
+# connected directly, through HAProxy in TCP mode, and through hl7gate with every check on.
+# Prints one comparison table; exits non-zero if any run lost or falsely acknowledged a message.
+#
+#   test/bench/run.sh                       # everything, about 15 minutes
+#   DURATION=10s RELAYS="hl7gate" SCENARIOS="closed50 open10k" test/bench/run.sh
+#
+# Results (JSON per run, logs, the table) are kept in $OUT (default: a new /tmp/hl7bench.* directory).
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+
+DURATION=${DURATION:-30s}
+RELAYS=${RELAYS:-"direct haproxy hl7gate"}
+SCENARIOS=${SCENARIOS:-"closed50 closed50-16k open1k open1k-16k open10k idle"}
+IDLE=${IDLE:-19000}    # the gateway needs one fd per monitor plus its station pool; 20,000 per process
+
+trap stop_all EXIT
+build
+[[ $RELAYS == *haproxy* ]] && need_haproxy
+
+REPORTS=()
+failed=0
+for scenario in $SCENARIOS; do
+	for relay in $RELAYS; do
+		case $scenario in
+		closed50) args=(50 --duration "$DURATION" --size 1k) ;;
+		closed50-16k) args=(50 --duration "$DURATION" --size 16k) ;;
+		open1k) args=(1000 --rate 1 --ramp 5s --duration "$DURATION" --size 1k) ;;
+		open1k-16k) args=(1000 --rate 1 --ramp 5s --duration "$DURATION" --size 16k) ;;
+		open10k) args=(10000 --rate 1 --ramp 20s --duration "$DURATION" --size 1k) ;;
+		idle) args=("$IDLE" --idle --ramp 20s --duration 10s) ;;
+		*)
+			log "unknown scenario $scenario"
+			exit 2
+			;;
+		esac
+		measure "$scenario" "$relay" "${args[@]}" || failed=1
+		sleep 2 # let TIME_WAIT sockets and the kernel's memory settle between runs
+	done
+done
+
+{
+	echo "hl7gate benchmark, $(date -u +%Y-%m-%dT%H:%MZ)"
+	echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)," \
+		"$(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo), Linux $(uname -r)," \
+		"$(go version | cut -d' ' -f3), $(haproxy -v 2>/dev/null | head -1 | cut -d' ' -f1-3)"
+	echo
+	"$BIN/hl7load" table "${REPORTS[@]}"
+	echo
+	"$BIN/hl7load" table --markdown "${REPORTS[@]}"
+} | tee "$OUT/table.txt"
+log "reports in $OUT"
+exit $failed
