@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/hl7gate/hl7gate/policy"
+	"github.com/hl7gate/hl7gate/policy/vitals"
 )
 
 // Config is the whole gateway configuration. It is decoded once in cmd/hl7gate (viper, strict: unknown keys
@@ -21,6 +22,19 @@ type Config struct {
 	Admin     AdminConfig          `mapstructure:"admin"`
 	Log       LogConfig            `mapstructure:"log"`
 	State     StateConfig          `mapstructure:"state"`
+	Vitals    VitalsConfig         `mapstructure:"vitals"`
+}
+
+// VitalsConfig turns the vital-sign consistency checks on and tunes them (see docs/vitals.md).
+type VitalsConfig struct {
+	Enabled       bool `mapstructure:"enabled"`
+	vitals.Config `mapstructure:",squash"`
+}
+
+// Default is the configuration the YAML loader starts from: no listeners, stations or routes (the file
+// must name them), every vital-sign check on. Fields left zero take their defaults in WithDefaults.
+func Default() Config {
+	return Config{Vitals: VitalsConfig{Enabled: true, Config: vitals.DefaultConfig()}}
 }
 
 // Listener modes.
@@ -293,6 +307,11 @@ func (c Config) Validate() error {
 	}
 	if c.Log.Format != "json" && c.Log.Format != "console" {
 		bad("log.format", "%q is not json or console", c.Log.Format)
+	}
+	if c.Vitals.Enabled {
+		if err := c.Vitals.Validate(); err != nil {
+			errs = append(errs, err)
+		}
 	}
 	if c.State.MaxEvents < 1 {
 		bad("state.max_events", "%d must be at least 1", c.State.MaxEvents)

@@ -34,6 +34,7 @@ import (
 
 	"github.com/hl7gate/hl7gate/gateway/store"
 	"github.com/hl7gate/hl7gate/policy"
+	"github.com/hl7gate/hl7gate/policy/vitals"
 )
 
 // ErrServerClosed is returned by Start after Shutdown.
@@ -46,6 +47,7 @@ type Gateway struct {
 	store    *store.Store
 	metrics  *metrics
 	chain    policy.Chain
+	vitals   *vitals.Engine // nil when the vital-sign checks are off
 	stations []*station
 	lns      []*listener
 	admin    *http.Server
@@ -94,6 +96,12 @@ func New(cfg Config, log zerolog.Logger) (*Gateway, error) {
 		return nil, err
 	}
 	g.chain = policy.Chain{router}
+	if cfg.Vitals.Enabled {
+		if g.vitals, err = vitals.NewEngine(cfg.Vitals.Config); err != nil {
+			return nil, err
+		}
+		g.chain = append(g.chain, policy.Vitals{Engine: g.vitals})
+	}
 	for _, lc := range cfg.Listeners {
 		l, err := g.newListener(lc)
 		if err != nil {
@@ -404,11 +412,11 @@ func (g *Gateway) acceptLoop(l *listener) {
 func (g *Gateway) accept(l *listener, c net.Conn) {
 	src := addrOf(c.RemoteAddr())
 	if reason := l.admit(src); reason != "" {
-		c.Close()
 		g.metrics.refused.WithLabelValues(l.cfg.Name, reason).Inc()
 		g.store.AddEvent(store.Event{Kind: store.KindConnection, Severity: "warning", Listener: l.cfg.Name,
 			Source: src.String(), Reason: reason})
 		g.log.Warn().Str("listener", l.cfg.Name).Stringer("remote", c.RemoteAddr()).Str("reason", reason).Msg("connection refused")
+		c.Close()
 		return
 	}
 	s := g.newSession(l, c, src)

@@ -18,6 +18,7 @@ import (
 	"github.com/hl7gate/hl7gate/hl7"
 	"github.com/hl7gate/hl7gate/hl7/mllp"
 	"github.com/hl7gate/hl7gate/policy"
+	"github.com/hl7gate/hl7gate/policy/vitals"
 )
 
 // At most logBurst rejection lines per logWindow per connection; the rest are counted and reported in
@@ -45,6 +46,8 @@ type session struct {
 	v     policy.Verdict
 	reply []byte   // the gateway's own ACKs
 	acks  [][]byte // one ACK buffer per station of a route
+	out   []byte   // an annotated copy of the message, when a vital-sign rule asks for one
+	alert []byte   // ORU^R40 alerts
 
 	busy atomic.Bool // between a complete frame and its answer
 	stop atomic.Bool // shutting down: finish the message in flight, then close
@@ -170,6 +173,9 @@ func (s *session) loop() string {
 				return "write ack: " + errText(err)
 			}
 		}
+		if len(s.v.Findings) > 0 {
+			s.sendAlerts()
+		}
 		s.busy.Store(false)
 	}
 }
@@ -207,6 +213,10 @@ func (s *session) handle(frame []byte, ferr error) ([]byte, bool) {
 	s.frames++
 	s.unflushedMsgs.Add(1)
 	s.l.received.Inc()
+	s.v.Findings = s.v.Findings[:0] // no alerts for a frame that never reaches the checks
+	if s.g.cfg.Log.IncludePatientData {
+		s.log.Debug().Bytes("frame", frame).Msg("frame received (log.include_patient_data is on)")
+	}
 
 	switch {
 	case errors.Is(ferr, mllp.ErrTruncated):
@@ -227,11 +237,19 @@ func (s *session) handle(frame []byte, ferr error) ([]byte, bool) {
 	}
 	s.req = policy.Request{Listener: s.l.cfg.Name, Source: s.src, Msg: &s.msg, Arrival: now, Station: s.station}
 	s.g.chain.Evaluate(s.g.ctx, &s.req, &s.v)
+	if len(s.v.Findings) > 0 {
+		s.recordFindings(now)
+	}
 	if s.v.Drop {
 		s.reject(now, reasonPolicy, &s.msg, s.v.Reason)
 		return s.ownAck(now, s.v.Code, s.v.ErrorCode, s.v.Reason), true
 	}
-	ack, code, err := s.deliver(s.v.Route, frame, s.msg.ControlID())
+	out := frame
+	if annotate(s.v.Findings) {
+		s.out = vitals.AppendAnnotated(s.out[:0], &s.msg, s.v.Findings)
+		out = s.out
+	}
+	ack, code, err := s.deliver(s.v.Route, out, s.msg.ControlID())
 	if err != nil {
 		s.reject(now, reasonUndelivered, &s.msg, "not delivered: "+err.Error())
 		if s.g.cfg.Delivery.OnFailure == OnFailureSilent {
@@ -396,14 +414,9 @@ func (s *session) reject(now time.Time, reason string, msg *hl7.Message, text st
 		ev.ControlID = ctrl
 	}
 	s.g.store.AddEvent(ev)
-	if now.Sub(s.logWindow) > logWindow {
-		s.logWindow, s.logged = now, 0
-	}
-	if s.logged >= logBurst {
-		s.suppressed++
+	if !s.mayLog(now) {
 		return
 	}
-	s.logged++
 	s.log.Warn().Str("msh10", ctrl).Str("type", typ).Str("check", reason).Str("reason", text).Msg("message rejected")
 }
 
@@ -442,4 +455,78 @@ func (s *session) recordIdentity(now time.Time) {
 		m.SendingApplication, m.SendingFacility, m.Equipment = app, fac, equip
 		return m
 	})
+}
+
+func annotate(fs []vitals.Finding) bool {
+	for _, f := range fs {
+		if f.Action == vitals.Annotate {
+			return true
+		}
+	}
+	return false
+}
+
+// recordFindings counts, stores and (rate-limited) logs the message's vital-sign findings. They carry
+// the monitor's identity and the values involved, never the patient's.
+func (s *session) recordFindings(now time.Time) {
+	for _, f := range s.v.Findings {
+		sev := f.Severity.String()
+		s.g.metrics.findings.WithLabelValues(f.Rule, sev).Inc()
+		value, other, threshold := f.Value, f.Other, f.Threshold
+		s.g.store.AddEvent(store.Event{Time: now, Kind: store.KindVitals, Severity: sev, Listener: s.l.cfg.Name,
+			Source: s.src.String(), SendingApp: f.SendingApplication, Equipment: f.Equipment, ControlID: f.ControlID,
+			Rule: f.Rule, Parameter: f.Parameter, Value: &value, Other: &other, Threshold: &threshold,
+			ObservedAt: f.ObservedAt, Reason: f.Explanation})
+		if !s.mayLog(now) {
+			continue
+		}
+		s.log.Warn().Str("msh10", f.ControlID).Str("rule", f.Rule).Str("severity", sev).Str("kind", f.Kind).
+			Str("parameter", f.Parameter).Float64("value", f.Value).Float64("other", f.Other).
+			Float64("threshold", f.Threshold).Str("action", f.Action.String()).Str("explanation", f.Explanation).
+			Msg("vital-sign finding")
+	}
+}
+
+// sendAlerts sends an ORU^R40 alert for each finding the configuration wants alerted, to the stations of
+// the message's route, after the monitor has its answer. An alert that fails is counted and logged; it
+// never changes what the monitor was told.
+func (s *session) sendAlerts() {
+	rt := s.v.Route
+	if rt == nil || s.g.vitals == nil {
+		return
+	}
+	for _, f := range s.v.Findings {
+		if !s.g.vitals.ShouldAlert(f) {
+			continue
+		}
+		id := s.g.nextControlID()
+		s.alert = vitals.AppendAlert(s.alert[:0], f, id, time.Now())
+		for k, i := range rt.Stations {
+			st := s.g.stations[i]
+			ack, code, err := st.forward(s.g.ctx, s.alert, []byte(id), s.ackBuf(k))
+			s.acks[k] = ack
+			result := "accepted"
+			switch {
+			case err != nil:
+				result = "failed"
+				s.log.Warn().Str("station", st.cfg.Name).Str("rule", f.Rule).Str("error", err.Error()).Msg("alert not delivered")
+			case !code.Positive():
+				result = "rejected"
+			}
+			s.g.metrics.alertsSent.WithLabelValues(st.cfg.Name, result).Inc()
+		}
+	}
+}
+
+// mayLog spends one line of the connection's log budget, or counts a suppressed line.
+func (s *session) mayLog(now time.Time) bool {
+	if now.Sub(s.logWindow) > logWindow {
+		s.logWindow, s.logged = now, 0
+	}
+	if s.logged >= logBurst {
+		s.suppressed++
+		return false
+	}
+	s.logged++
+	return true
 }

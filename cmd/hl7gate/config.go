@@ -54,7 +54,7 @@ func loadConfig(path string, fs *pflag.FlagSet, env []string) (gateway.Config, e
 			}
 		}
 	}
-	var cfg gateway.Config
+	cfg := gateway.Default()
 	if err := v.UnmarshalExact(&cfg); err != nil {
 		return gateway.Config{}, fmt.Errorf("config %s: %w", nameOf(path), err)
 	}

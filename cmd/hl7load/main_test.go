@@ -73,7 +73,7 @@ func startStation(t *testing.T) (mllpAddr, httpURL string) {
 }
 
 func TestRunInOneProcess(t *testing.T) {
-	rep, err := runJSON(t, "run", "-n", "3", "--messages", "4", "--duration", "0", "--size", "obx:12", "--scenario", "small", "--relay", "direct")
+	rep, err := runJSON(t, "run", "-n", "3", "--messages", "4", "--duration", "0", "--size", "4k", "--manipulation", "hr_step", "--scenario", "small", "--relay", "direct")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -234,6 +234,8 @@ func TestUsageErrors(t *testing.T) {
 		{"monitors", "--size", "huge"},
 		{"monitors", "--sources", "127.0.0.9-127.0.0.1"},
 		{"monitors", "--pid", "x"},
+		{"monitors", "--manipulation", "control_id_reuse"},
+		{"monitors", "--manipulation", "nonsense"},
 		{"station", "--ack", "maybe"},
 		{"monitors", "-n", "0"},
 	}

@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/netip"
 	"os"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"time"
@@ -20,26 +21,29 @@ import (
 
 // fleetFlags are the flags shared by "monitors" and "run".
 type fleetFlags struct {
-	addr       string
-	scenario   string
-	relay      string
-	n          int
-	rate       float64
-	idle       bool
-	duration   time.Duration
-	messages   int
-	ramp       time.Duration
-	size       string
-	seed       int64
-	ackTimeout time.Duration
-	sources    string
-	tls        bool
-	ca         string
-	cert, key  string
-	serverName string
-	pids       string
-	json       bool
-	progress   bool
+	addr         string
+	scenario     string
+	relay        string
+	n            int
+	rate         float64
+	idle         bool
+	duration     time.Duration
+	messages     int
+	ramp         time.Duration
+	size         string
+	seed         uint64
+	interval     time.Duration
+	manipulation string
+	ackTimeout   time.Duration
+	sources      string
+	tls          bool
+	ca           string
+	cert, key    string
+	serverName   string
+	pids         string
+	json         bool
+	progress     bool
+	cpuProfile   string
 }
 
 func (o *fleetFlags) register(fs *flag.FlagSet, defaultAddr string) {
@@ -52,8 +56,10 @@ func (o *fleetFlags) register(fs *flag.FlagSet, defaultAddr string) {
 	fs.DurationVar(&o.duration, "duration", 10*time.Second, "length of the sending phase (after --ramp); 0 = until --messages")
 	fs.IntVar(&o.messages, "messages", 0, "messages per monitor; 0 = until --duration ends")
 	fs.DurationVar(&o.ramp, "ramp", 0, "open the connections evenly over this time before sending")
-	fs.StringVar(&o.size, "size", "1k", "message size: 1k, 16k or obx:<count>")
-	fs.Int64Var(&o.seed, "seed", 1, "simulator seed; monitor i uses seed+i")
+	fs.StringVar(&o.size, "size", "default", "message size: default (unpadded simulator output, about 2 KB), 16k, or a byte count; padded with extra metric rows")
+	fs.Uint64Var(&o.seed, "seed", 1, "simulator seed; monitor i uses seed+i")
+	fs.DurationVar(&o.interval, "msg-interval", 0, "how far each message's timestamps advance (default 1/rate; 1s in closed loop)")
+	fs.StringVar(&o.manipulation, "manipulation", "", "inject this manipulation of the vital-sign simulator into every monitor's stream (e.g. hr_step, frozen)")
 	fs.DurationVar(&o.ackTimeout, "ack-timeout", 10*time.Second, "longest wait for a connect or an ACK")
 	fs.StringVar(&o.sources, "sources", "", "local addresses to connect from, round robin: a list of IPs and ranges, e.g. 127.0.0.1-127.0.0.8")
 	fs.BoolVar(&o.tls, "tls", false, "connect with TLS")
@@ -64,15 +70,20 @@ func (o *fleetFlags) register(fs *flag.FlagSet, defaultAddr string) {
 	fs.StringVar(&o.pids, "pid", "", "comma-separated `pids` of the relay process(es) to measure (CPU, RSS)")
 	fs.BoolVar(&o.json, "json", false, "write the report as JSON")
 	fs.BoolVar(&o.progress, "progress", false, "print a progress line every second even when stderr is not a terminal")
+	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of this process (the load generator) to `file`")
 }
 
 // fleet builds the Fleet the flags describe.
 func (o *fleetFlags) fleet() (*load.Fleet, error) {
-	content, err := load.ParseSize(o.size)
+	size, err := load.ParseSize(o.size)
 	if err != nil {
 		return nil, err
 	}
-	content.Seed = o.seed
+	kind, err := load.ParseManipulation(o.manipulation)
+	if err != nil {
+		return nil, err
+	}
+	content := load.Content{Size: size, Seed: o.seed, Interval: o.interval, Manipulation: kind}
 	f := &load.Fleet{
 		Addrs:      strings.Split(o.addr, ","),
 		Monitors:   o.n,
@@ -216,9 +227,22 @@ func drive(ctx context.Context, o *fleetFlags, f *load.Fleet, records func(conte
 			return err
 		}
 	}
+	if o.cpuProfile != "" {
+		pf, err := os.Create(o.cpuProfile)
+		if err != nil {
+			return fmt.Errorf("cpu profile: %w", err)
+		}
+		defer pf.Close()
+		if err := pprof.StartCPUProfile(pf); err != nil {
+			return fmt.Errorf("cpu profile: %w", err)
+		}
+	}
 	stopProgress := startProgress(f, stderr, o.progress)
 	res, runErr := f.Run(ctx)
 	stopProgress()
+	if o.cpuProfile != "" {
+		pprof.StopCPUProfile()
+	}
 	if res == nil {
 		return runErr
 	}

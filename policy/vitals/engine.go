@@ -20,13 +20,14 @@ type settings struct {
 // (keyed by source address) and is safe for concurrent use by any number of
 // sessions.
 type Engine struct {
-	cfg    Config
-	t      *tables
-	limits [numParams]Limits
-	rules  [numRules]settings
-	seed   maphash.Seed // patient and identity hashes; random per Engine, never stored
-	shards []shard
-	perCap int // streams per shard
+	cfg       Config
+	t         *tables
+	limits    [numParams]Limits
+	plausible [numParams]Limits
+	rules     [numRules]settings
+	seed      maphash.Seed // patient and identity hashes; random per Engine, never stored
+	shards    []shard
+	perCap    int // streams per shard
 }
 
 type shard struct {
@@ -63,6 +64,24 @@ func profileLimits(profile string) [numParams]Limits {
 	return l
 }
 
+// plausibleLimits are the research cleaning limits (MIMIC-IV, eICU; see
+// docs/vitals.md). They decide only whether a value impossible in its
+// declared unit is plausible in another unit of the same quantity.
+func plausibleLimits() [numParams]Limits {
+	var l [numParams]Limits
+	for _, p := range []param{pHR, pPR, pPRInv} {
+		l[p] = Limits{25, 225}
+	}
+	l[pSpO2] = Limits{50, 100}
+	for _, p := range []param{pNIBPSys, pNIBPDia, pNIBPMean, pARTSys, pARTDia, pARTMean} {
+		l[p] = Limits{10, 250}
+	}
+	l[pRR] = Limits{0, 70}
+	l[pTemp] = Limits{25, 45}
+	l[pEtCO2] = Limits{5, 100}
+	return l
+}
+
 // NewEngine validates cfg and returns an Engine.
 func NewEngine(cfg Config) (*Engine, error) {
 	if err := cfg.Validate(); err != nil {
@@ -72,7 +91,7 @@ func NewEngine(cfg Config) (*Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	e := &Engine{cfg: cfg, t: t, limits: profileLimits(cfg.Profile), seed: maphash.MakeSeed()}
+	e := &Engine{cfg: cfg, t: t, limits: profileLimits(cfg.Profile), plausible: plausibleLimits(), seed: maphash.MakeSeed()}
 	for k, l := range cfg.Rules.Range.Limits {
 		p, _ := paramByKey(k)
 		e.limits[p] = l

@@ -44,11 +44,10 @@ type sample struct {
 
 // step is a rate_of_change step waiting for its related channels to follow.
 type step struct {
-	active   bool
-	at       time.Time // arrival of the step
-	pre      float64   // value before the step
-	partners [3]sample // related channels before the step
-	seg      int
+	active, judged, corroborated bool
+	at                           time.Time // arrival of the step
+	pre                          float64   // value before the step
+	partners                     [3]sample // related channels before the step
 }
 
 // rateParams are the parameters whose steps need corroboration, and their
@@ -96,9 +95,10 @@ type stream struct {
 	cand        time.Duration
 	candN       int
 
-	unit [numParams]uint8 // learned unit, 0xff unknown
-	prev [numParams]sample
-	pend [len(rateParams)]step
+	unit       [numParams]uint8 // learned unit, 0xff unknown
+	prev       [numParams]sample
+	spo2Before sample // SpO2 the message before prev
+	pend       [len(rateParams)]step
 
 	disagree [2]struct {
 		since time.Time
@@ -123,7 +123,8 @@ type stream struct {
 	winNext   int
 	winFilled bool
 
-	latch [numRules]uint32 // once-per-episode bits, see edge
+	latch  [numRules]uint32 // once-per-episode bits, see edge
+	bpPrev uint32           // arterial checks that failed in the previous message, by ruleID bit
 }
 
 func newStream(cfg *Config) *stream {
@@ -293,7 +294,7 @@ func (s *stream) obx(e *Engine, em *emitter, seg hl7.Segment, i int, dst []Findi
 			if alt.q != params[p].q || ai == int(u) {
 				continue
 			}
-			if ab := v*alt.scale + alt.offset; ab >= lim.Min && ab <= lim.Max && ab != base {
+			if ab := v*alt.scale + alt.offset; ab >= e.plausible[p].Min && ab <= e.plausible[p].Max {
 				if s.edge(rUnitMismatch, int(p), true) && em.on(rUnitMismatch) {
 					dst = em.add(dst, rUnitMismatch, p, i, at, base, ab, lim.Max, KindIntegrity, "value impossible in its declared unit but plausible in another: unit mislabelled")
 				}
@@ -420,6 +421,7 @@ func (s *stream) values(e *Engine, em *emitter, arrival time.Time, dst []Finding
 	dst = s.frozen(e, em, arrival, dst)
 	dst = s.regular(e, em, dst)
 	dst = s.replayWindow(e, em, dst)
+	s.spo2Before = s.prev[pSpO2]
 	for p := range s.cur {
 		r := &s.cur[p]
 		s.prev[p] = sample{v: r.v, at: arrival, ok: r.ok}
@@ -442,7 +444,7 @@ func (s *stream) units(em *emitter, dst []Finding) []Finding {
 }
 
 // rate flags steps faster than physiology allows: pulse-rate and SpO2 steps
-// only when related channels have not followed within the corroboration
+// only when no related channel corroborates them within the corroboration
 // time, temperature steps at once.
 func (s *stream) rate(e *Engine, em *emitter, arrival time.Time, dst []Finding) []Finding {
 	rr := &e.cfg.Rules.Rate
@@ -456,25 +458,32 @@ func (s *stream) rate(e *Engine, em *emitter, arrival time.Time, dst []Finding) 
 			th = rr.SpO2Step
 		}
 		pd := &s.pend[i]
-		if pd.active && arrival.Sub(pd.at) >= rr.Corroboration {
-			pd.active = false
-			dst = s.judgeStep(em, rp.p, rp.partners, pd, th, rr, dst)
-		}
-		if pd.active || !c.ok || !pr.ok || arrival.Sub(pr.at) > rr.MaxGap {
-			continue
-		}
-		d := math.Abs(c.v - pr.v)
-		if d < th {
-			continue
-		}
-		if rp.p == pSpO2 && d/max(arrival.Sub(pr.at).Minutes(), 1.0/60) < rr.SpO2PerMinute {
-			continue
-		}
-		*pd = step{active: true, at: arrival, pre: pr.v, seg: c.seg}
-		for j, q := range rp.partners {
-			if q != pNone {
-				pd.partners[j] = s.prev[q]
+		if !pd.active && c.ok && pr.ok && arrival.Sub(pr.at) <= rr.MaxGap {
+			d := math.Abs(c.v - pr.v)
+			falling := rp.p == pSpO2 && s.spo2Before.ok && s.spo2Before.v-pr.v >= 3 // a desaturation under way
+			if d >= th && !falling && (rp.p != pSpO2 || d/max(arrival.Sub(pr.at).Minutes(), 1.0/60) >= rr.SpO2PerMinute) {
+				*pd = step{active: true, at: arrival, pre: pr.v}
+				for j, q := range rp.partners {
+					if q != pNone {
+						pd.partners[j] = s.prev[q]
+					}
+				}
 			}
+		}
+		if !pd.active {
+			continue
+		}
+		if !c.ok || math.Abs(c.v-pd.pre) < 0.75*th {
+			pd.active = false // went back (a spike, an artefact) or vanished: not a sustained edit
+			continue
+		}
+		s.corroborate(rp.p, rp.partners, pd, rr)
+		if arrival.Sub(pd.at) < rr.Corroboration {
+			continue
+		}
+		pd.active = false
+		if pd.judged && !pd.corroborated {
+			dst = em.add(dst, rRate, rp.p, c.seg, c.at, c.v, pd.pre, th, "", stepExplanation[i])
 		}
 	}
 	c, pr := &s.cur[pTemp], &s.prev[pTemp]
@@ -494,43 +503,37 @@ func (s *stream) rate(e *Engine, em *emitter, arrival time.Time, dst []Finding) 
 	return dst
 }
 
-// judgeStep decides a pending step once its related channels had time to
-// follow: a step that persists while no related channel moved is flagged.
-func (s *stream) judgeStep(em *emitter, p param, partners [3]param, pd *step, th float64, rr *RateRule, dst []Finding) []Finding {
+var stepExplanation = [len(rateParams)]string{
+	"ECG heart rate stepped but the pulse rates did not follow",
+	"pulse rate stepped but the related rate channels did not follow",
+	"pulse rate stepped but the related rate channels did not follow",
+	"SpO2 stepped faster than desaturation allows with no heart or respiratory response",
+}
+
+// corroborate looks at the related channels of a pending step in the current
+// message. A heart- or pulse-rate step is corroborated when a related rate
+// agrees with the new value (whichever channel moved first); an SpO2 step
+// when a related channel moved by PartnerResponse since before the step, in
+// the physiological direction (up when saturation falls).
+func (s *stream) corroborate(p param, partners [3]param, pd *step, rr *RateRule) {
 	c := &s.cur[p]
-	if !c.ok {
-		return dst
-	}
-	shift := c.v - pd.pre
-	if math.Abs(shift) < 0.75*th {
-		return dst // went back: a spike or an artefact, not a sustained edit
-	}
-	judged := false
+	half := math.Abs(c.v-pd.pre) / 2
 	for j, q := range partners {
-		if q == pNone || !pd.partners[j].ok || !s.cur[q].ok {
+		if q == pNone || !s.cur[q].ok {
 			continue
 		}
-		judged = true
-		moved := s.cur[q].v - pd.partners[j].v
+		cq := &s.cur[q]
 		if p == pSpO2 {
-			if math.Abs(moved) >= rr.PartnerResponse {
-				return dst
+			if pd.partners[j].ok {
+				// Heart and breathing rates rise as saturation falls and settle as it recovers.
+				pd.judged = true
+				pd.corroborated = pd.corroborated || (cq.v-pd.partners[j].v)*(pd.pre-c.v) >= rr.PartnerResponse*math.Abs(pd.pre-c.v)
 			}
-		} else if moved*shift > 0 && math.Abs(moved) >= math.Abs(shift)/2 {
-			return dst
+			continue
 		}
+		pd.judged = true
+		pd.corroborated = pd.corroborated || math.Abs(cq.v-c.v) <= half
 	}
-	if !judged {
-		return dst // nothing to corroborate with: not judged
-	}
-	expl := "pulse rate stepped but the related rate channels did not follow"
-	switch p {
-	case pHR:
-		expl = "ECG heart rate stepped but the pulse rates did not follow"
-	case pSpO2:
-		expl = "SpO2 stepped faster than desaturation allows with no heart or respiratory response"
-	}
-	return em.add(dst, rRate, p, c.seg, c.at, c.v, pd.pre, th, "", expl)
 }
 
 // hrpr flags ECG heart rate and a pulse rate that disagree for longer than
@@ -611,18 +614,26 @@ func (s *stream) nibpChecks(e *Engine, em *emitter, arrival time.Time, dst []Fin
 }
 
 // bp checks one SYS/DIA/MEAN triple: ordering, MAP formula and pulse
-// pressure. bit separates NIBP (0) from arterial (1); latched triples (the
-// continuous arterial line) report an episode once.
+// pressure. bit separates NIBP (0) from arterial (1). Latched triples (the
+// continuous arterial line) must fail in two consecutive messages and report
+// an episode once; cuff readings are judged one by one.
 func (s *stream) bp(e *Engine, em *emitter, ps, pd, pm param, bit int, latched bool, dst []Finding) []Finding {
 	sys, dia, mean := &s.cur[ps], &s.cur[pd], &s.cur[pm]
 	if !sys.ok || !dia.ok {
 		return dst
 	}
 	fire := func(r ruleID, cond bool) bool {
-		if latched {
-			return s.edge(r, bit, cond) && em.on(r)
+		if !latched {
+			return cond && em.on(r)
 		}
-		return cond && em.on(r)
+		// A continuous line must show it twice in a row: single noisy beats
+		// and one-message artefacts do not count.
+		prev := s.bpPrev&(1<<r) != 0
+		s.bpPrev &^= 1 << r
+		if cond {
+			s.bpPrev |= 1 << r
+		}
+		return s.edge(r, bit, cond && prev) && em.on(r)
 	}
 	rc := &e.cfg.Rules
 	pp := sys.v - dia.v
@@ -751,10 +762,10 @@ func (s *stream) regular(e *Engine, em *emitter, dst []Finding) []Finding {
 // earlier run exactly. Runs with few distinct samples (plateaus) are skipped.
 func (s *stream) replayWindow(e *Engine, em *emitter, dst []Finding) []Finding {
 	rw := &e.cfg.Rules.ReplayWindow
-	var h uint64 = 14695981039346656037
+	var h uint64
 	for i, p := range continuous {
 		if r := &s.cur[p]; r.ok {
-			h = (h ^ uint64(i+1) ^ math.Float64bits(r.v)) * 1099511628211
+			h = mix(h ^ mix(uint64(i+1)<<56^math.Float64bits(r.v)))
 		}
 	}
 	s.tuples[s.tupleN%historyLen] = h
@@ -762,11 +773,11 @@ func (s *stream) replayWindow(e *Engine, em *emitter, dst []Finding) []Finding {
 	if s.tupleN < rw.Samples {
 		return dst
 	}
-	var win uint64 = 14695981039346656037
+	var win uint64
 	distinct := 0
 	for k := range rw.Samples {
 		t := s.tuples[(s.tupleN-rw.Samples+k)%historyLen]
-		win = (win ^ t) * 1099511628211
+		win = mix(win ^ t)
 		seen := false
 		for j := range k {
 			if s.tuples[(s.tupleN-rw.Samples+j)%historyLen] == t {
@@ -794,4 +805,13 @@ func (s *stream) replayWindow(e *Engine, em *emitter, dst []Finding) []Finding {
 		s.winNext, s.winFilled = 0, true
 	}
 	return dst
+}
+
+// mix is the SplitMix64 finaliser: a fast, well-distributed 64-bit mix.
+func mix(x uint64) uint64 {
+	x ^= x >> 30
+	x *= 0xbf58476d1ce4e5b9
+	x ^= x >> 27
+	x *= 0x94d049bb133111eb
+	return x ^ x>>31
 }

@@ -19,9 +19,13 @@ ulimit -n "$(ulimit -Hn)"
 
 log() { printf '%s\n' "$*" >&2; }
 
+# build RELAY...: hl7load, and hl7gate when it is one of the relays.
 build() {
 	mkdir -p "$BIN"
-	(cd "$ROOT" && go build -o "$BIN/" ./cmd/hl7load ./cmd/hl7gate)
+	(cd "$ROOT" && go build -o "$BIN/" ./cmd/hl7load)
+	if [[ " $* " == *" hl7gate "* ]]; then
+		(cd "$ROOT" && go build -o "$BIN/" ./cmd/hl7gate)
+	fi
 }
 
 need_haproxy() {

@@ -16,8 +16,8 @@ SCENARIOS=${SCENARIOS:-"closed50 closed50-16k open1k open1k-16k open10k idle"}
 IDLE=${IDLE:-19000}    # the gateway needs one fd per monitor plus its station pool; 20,000 per process
 
 trap stop_all EXIT
-build
-[[ $RELAYS == *haproxy* ]] && need_haproxy
+build $RELAYS
+if [[ " $RELAYS " == *" haproxy "* ]]; then need_haproxy; fi
 
 REPORTS=()
 failed=0

@@ -6,7 +6,7 @@ set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
 trap stop_all EXIT
-build
+build hl7gate
 REPORTS=()
 failed=0
 measure smoke-closed hl7gate 20 --duration 10s --size 1k || failed=1

@@ -13,6 +13,7 @@ import (
 
 	"github.com/hl7gate/hl7gate/hl7"
 	"github.com/hl7gate/hl7gate/hl7/mllp"
+	"github.com/hl7gate/hl7gate/policy/vitals/sim"
 )
 
 // startStation runs a Station on 127.0.0.1 until the test ends.
@@ -60,7 +61,7 @@ func TestFleetAgainstStation(t *testing.T) {
 		f    *Fleet
 	}{
 		{"closed loop", &Fleet{Monitors: 5, Messages: 20}},
-		{"closed loop 16 KB", &Fleet{Monitors: 3, Messages: 5, Content: Content{Size: 16 << 10}}},
+		{"closed loop 16 KB", &Fleet{Monitors: 3, Messages: 5, Content: Content{Size: 16 << 10, Manipulation: sim.Frozen}}},
 		{"open loop", &Fleet{Monitors: 4, Messages: 6, Rate: 200, Ramp: 10 * time.Millisecond}},
 	}
 	for _, tc := range tests {

@@ -42,6 +42,7 @@ type Fleet struct {
 
 	connected atomic.Int64
 	sent      atomic.Uint64
+	bytes     atomic.Uint64
 	acked     atomic.Uint64
 	failed    atomic.Uint64
 }
@@ -69,6 +70,7 @@ type FleetResult struct {
 	Monitors    int                 // monitors run
 	PeakConns   int64               // most connections open at once
 	Sent        uint64              // messages written
+	Bytes       uint64              // payload bytes written
 	Answers     [numOutcomes]uint64 // by outcome; Answers[NoAck] counts sends without an ACK
 	DialErrors  uint64              // failed connects
 	ConnErrors  uint64              // connections lost or reset while in use
@@ -168,7 +170,7 @@ func (f *Fleet) Run(ctx context.Context) (*FleetResult, error) {
 	wg.Wait()
 	res.Elapsed = time.Since(start)
 	res.DialErrors, res.ConnErrors = dialErrs.Load(), connErrs.Load()
-	res.Sent = f.sent.Load()
+	res.Sent, res.Bytes = f.sent.Load(), f.bytes.Load()
 	for o := range answers {
 		res.Answers[o] = answers[o].Load()
 	}
@@ -209,22 +211,21 @@ func (m *monitor) run(ctx context.Context) []Record {
 		m.idle(ctx)
 		return nil
 	}
-	src, err := m.f.Content.source(m.i, m.start)
-	if err != nil {
-		m.fail(err)
-		return nil
-	}
 	m.dial(ctx) // early, during the ramp; a failure is retried at the first send
 	var (
 		recs     []Record
 		buf      []byte
+		err      error
 		interval time.Duration
 		phase    time.Duration
 	)
+	stamp := time.Second // closed loop: timestamps run ahead of the clock
 	if m.f.Rate > 0 {
 		interval = time.Duration(float64(time.Second) / m.f.Rate)
 		phase = time.Duration(int64(interval) * int64(m.i) / int64(m.f.Monitors))
+		stamp = interval
 	}
+	src := m.f.Content.source(m.i, m.start.Add(phase), stamp)
 	for k := 0; m.f.Messages == 0 || k < m.f.Messages; k++ {
 		intended := m.start
 		if interval > 0 {
@@ -275,6 +276,7 @@ func (m *monitor) exchange(ctx context.Context, msg []byte, id uint64) Outcome {
 		return NoAck
 	}
 	m.f.sent.Add(1)
+	m.f.bytes.Add(uint64(len(msg)))
 	frame, err := m.r.ReadFrame()
 	if err != nil {
 		m.lost(ctx)

@@ -18,6 +18,7 @@ type Report struct {
 	Rate       float64           `json:"rate_per_monitor"`   // open loop: messages per second per monitor
 	PeakConns  int64             `json:"peak_connections"`   // most connections open at once
 	Sent       uint64            `json:"sent"`               // messages written
+	MeanSize   uint64            `json:"mean_message_bytes"` // mean payload size
 	Answers    map[string]uint64 `json:"answers"`            // by outcome: "AA", "AE", ..., "none", "mismatch"
 	DialErrors uint64            `json:"dial_errors"`
 	ConnErrors uint64            `json:"conn_errors"`
@@ -65,6 +66,7 @@ func NewReport(f *Fleet, res *FleetResult, v *Verification, gw *ProcUsage) Repor
 		Rate:       f.Rate,
 		PeakConns:  res.PeakConns,
 		Sent:       res.Sent,
+		MeanSize:   res.Bytes / max(res.Sent, 1),
 		Answers:    make(map[string]uint64),
 		DialErrors: res.DialErrors,
 		ConnErrors: res.ConnErrors,
@@ -108,7 +110,7 @@ func (r Report) WriteText(w io.Writer) error {
 		fmt.Fprintf(&b, " at %g msg/s each", r.Rate)
 	}
 	fmt.Fprintf(&b, ", peak %d connections\n", r.PeakConns)
-	fmt.Fprintf(&b, "sent         %d in %.1f s\n", r.Sent, r.Elapsed)
+	fmt.Fprintf(&b, "sent         %d messages of %d bytes on average in %.1f s\n", r.Sent, r.MeanSize, r.Elapsed)
 	b.WriteString("answers     ")
 	for o := range numOutcomes {
 		if n, ok := r.Answers[o.String()]; ok {

@@ -133,3 +133,12 @@ func TestParseAckMode(t *testing.T) {
 		})
 	}
 }
+
+func BenchmarkHash64(b *testing.B) {
+	msg := bytes.Repeat([]byte("OBX|1|NM|147842^MDC_ECG_HEART_RATE^MDC|1.1.1.1|72|264864^MDC_DIM_BEAT_PER_MIN^MDC\r"), 200)
+	b.SetBytes(int64(len(msg)))
+	b.ReportAllocs()
+	for b.Loop() {
+		hash64(msg)
+	}
+}

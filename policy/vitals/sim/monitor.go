@@ -396,7 +396,7 @@ type obxWriter struct {
 	eui string
 }
 
-func (w *obxWriter) head(code, sub string) {
+func (w *obxWriter) head() {
 	w.n++
 	w.dst = append(w.dst, "OBX|"...)
 	w.dst = strconv.AppendInt(w.dst, int64(w.n), 10)
@@ -411,7 +411,7 @@ func (w *obxWriter) equipment() {
 
 // device writes a device-hierarchy row (OBX-11 X).
 func (w *obxWriter) device(code, sub string) {
-	w.head(code, sub)
+	w.head()
 	w.dst = append(w.dst, "||"...)
 	w.dst = append(w.dst, code...)
 	w.dst = append(w.dst, '|')
@@ -423,7 +423,7 @@ func (w *obxWriter) device(code, sub string) {
 // metric writes a numeric row; NaN writes the row of an unavailable value
 // (empty OBX-5, OBX-11 X).
 func (w *obxWriter) metric(code, sub string, v float64, decimals int, unit string, obs time.Time) {
-	w.head(code, sub)
+	w.head()
 	w.dst = append(w.dst, "|NM|"...)
 	w.dst = append(w.dst, code...)
 	w.dst = append(w.dst, '|')

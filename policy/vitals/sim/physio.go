@@ -186,15 +186,12 @@ type vals struct {
 func (p *patient) measure(r *rand.Rand, frozen *vals) vals {
 	nan := math.NaN()
 	v := vals{artS: nan, artD: nan, artM: nan, co2: nan}
-	if p.paced {
-		v.hr = p.paceRate
+	if p.paced && p.trueHR <= p.paceRate {
+		v.hr = p.paceRate // paced rhythm: the monitor shows the pacing rate
 	} else {
 		v.hr = math.Round(p.trueHR + p.hrNoise*r.NormFloat64())
 	}
 	lagged := p.hrHist[(p.tick-p.prLag+len(p.hrHist))%len(p.hrHist)]
-	if lagged == 0 {
-		lagged = p.trueHR
-	}
 	if p.af {
 		lagged -= p.afDeficit.x
 	}
