@@ -134,7 +134,7 @@ func (s *station) forward(ctx context.Context, msg, ctrl, dst []byte) ([]byte, h
 		if err != nil {
 			return dst, "", err
 		}
-		start := time.Now()
+		start, reused := time.Now(), c.reused
 		ack, code, err := s.exchange(c, msg, ctrl, dst, deadline)
 		if err == nil {
 			s.latency.Observe(time.Since(start).Seconds())
@@ -149,7 +149,7 @@ func (s *station) forward(ctx context.Context, msg, ctrl, dst []byte) ([]byte, h
 		// A connection that sat idle may have been closed by the station. If it failed without any
 		// answer, try once more on a fresh connection; the station may see the message twice, which
 		// HL7's at-least-once delivery allows, but never zero times with a positive ACK.
-		if c.reused && attempt == 0 && isStale(err) && ctx.Err() == nil && time.Now().Before(deadline) {
+		if reused && attempt == 0 && isStale(err) && ctx.Err() == nil && time.Now().Before(deadline) {
 			continue
 		}
 		s.setHealth(false, err.Error())

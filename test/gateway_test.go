@@ -245,6 +245,26 @@ func TestStationDownThenUp(t *testing.T) {
 	}
 }
 
+// A pooled connection the station closed while idle is replaced without losing or duplicating the message.
+func TestStalePooledConnectionRetried(t *testing.T) {
+	st := newStation(t, accept)
+	st.closeAfterAck = true
+	cfg := baseConfig(st)
+	cfg.Stations[0].Connections = 1
+	g, _ := startGateway(t, cfg)
+	m := dialMonitor(t, g.ListenerAddr("icu"))
+	for i := range 5 {
+		ctrl := fmt.Sprintf("ST%d", i)
+		if code, id, _ := m.mustAck(t, oru("MON1", ctrl)); code != hl7.AA || id != ctrl {
+			t.Fatalf("message %d: %s for %q", i, code, id)
+		}
+		time.Sleep(5 * time.Millisecond) // let the station's close arrive
+	}
+	if got := st.waitReceived(t, 5); len(got) != 5 {
+		t.Fatalf("station received %d messages, want exactly 5", len(got))
+	}
+}
+
 func TestStationNegativeAcksRelayed(t *testing.T) {
 	for _, code := range []hl7.AckCode{hl7.AE, hl7.AR} {
 		t.Run(string(code), func(t *testing.T) {

@@ -59,6 +59,9 @@ type station struct {
 	conns int
 	beh   stationBehaviour
 	wg    sync.WaitGroup
+	// closeAfterAck makes the station close each connection after answering once, as stations with
+	// short keep-alive limits do.
+	closeAfterAck bool
 }
 
 func newStation(t *testing.T, beh stationBehaviour) *station {
@@ -149,7 +152,7 @@ func (s *station) handle(c net.Conn) {
 		if ack == nil {
 			continue
 		}
-		if err := w.WriteFrame(ack); err != nil {
+		if err := w.WriteFrame(ack); err != nil || s.closeAfterAck {
 			return
 		}
 	}

@@ -219,7 +219,7 @@ func DefaultConfig() Config {
 			NIBPIBP:             NIBPIBPRule{Rule: on("warning"), Tolerance: 25, Readings: 2},
 			NIBPCadence:         NIBPCadenceRule{Rule: on("warning"), MinInterval: 30 * time.Second},
 			Frozen:              FrozenRule{Rule: on("warning"), Duration: 2 * time.Minute, MinSamples: 6, MinParameters: 3},
-			TooRegular:          RegularRule{Rule: on("warning"), Window: 30, MinRange: 6, MaxRoughness: 0.8},
+			TooRegular:          RegularRule{Rule: on("warning"), Window: 30, MinRange: 6, MaxRoughness: 1.2},
 			ReplayControlID:     ControlIDRule{Rule: on("critical"), ResendWindow: 2 * time.Minute, History: 128},
 			ReplayWindow:        ReplayWindowRule{Rule: on("critical"), Samples: 12, MinDistinct: 8, History: 360},
 			TimeFuture:          TimeFutureRule{Rule: on("warning"), MaxAhead: 2 * time.Minute, OBXTolerance: 30 * time.Second},

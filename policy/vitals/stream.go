@@ -1,6 +1,7 @@
 package vitals
 
 import (
+	"bytes"
 	"hash/maphash"
 	"math"
 	"math/bits"
@@ -214,7 +215,8 @@ func (s *stream) findID(id uint64) int {
 func (s *stream) extract(e *Engine, em *emitter, m *hl7.Message, timeOK bool, dst []Finding) ([]Finding, uint64) {
 	clear(s.cur[:])
 	var patient uint64
-	demo := string(m.ProcessingID()) == "D" || bytesHasPrefix(m.ProcessingID(), 'D', m.Delimiters().Component)
+	d := m.Delimiters()
+	demo := string(firstComponent(m.ProcessingID(), d)) == "D"
 	for i := range m.NumSegments() {
 		seg := m.Segment(i)
 		switch string(seg.Name()) {
@@ -229,56 +231,110 @@ func (s *stream) extract(e *Engine, em *emitter, m *hl7.Message, timeOK bool, ds
 				patient = h.Sum64() | 1
 			}
 		case "OBX":
+			o := splitOBX(seg.Bytes(), d)
 			if len(em.equip) == 0 {
-				em.equip = seg.Field(18).Component(1).Bytes()
+				em.equip = o.equipment
 			}
 			if !demo {
-				dst = s.obx(e, em, seg, i, dst)
+				dst = s.obx(e, em, &o, d, i, dst)
 			}
 		}
 	}
 	return dst, patient
 }
 
-func bytesHasPrefix(b []byte, c, sep byte) bool {
-	return len(b) >= 2 && b[0] == c && b[1] == sep
+// obxFields are the OBX fields the checks read, split in one pass over the
+// segment (Segment.Field rescans from the start on every call).
+type obxFields struct {
+	valueType, code, subID, value, unit, flags, status, obsTime, equipment []byte
+}
+
+// splitOBX splits an OBX segment (raw, escapes not decoded) on d's field
+// separator, keeping OBX-2..18, and cuts the coded fields to component 1.
+func splitOBX(seg []byte, d hl7.Delimiters) (o obxFields) {
+	n := 0
+	for len(seg) > 0 && n <= 18 {
+		f := seg
+		if i := bytes.IndexByte(seg, d.Field); i >= 0 {
+			f, seg = seg[:i], seg[i+1:]
+		} else {
+			seg = nil
+		}
+		switch n {
+		case 2:
+			o.valueType = f
+		case 3:
+			o.code = firstComponent(f, d)
+		case 4:
+			o.subID = f
+		case 5:
+			o.value = f
+		case 6:
+			o.unit = firstComponent(f, d)
+		case 8:
+			o.flags = f
+		case 11:
+			o.status = f
+		case 14:
+			o.obsTime = firstComponent(f, d)
+		case 18:
+			o.equipment = firstComponent(f, d)
+		}
+		n++
+	}
+	return o
+}
+
+func firstComponent(f []byte, d hl7.Delimiters) []byte {
+	if i := bytes.IndexByte(f, d.Repetition); i >= 0 {
+		f = f[:i]
+	}
+	if i := bytes.IndexByte(f, d.Component); i >= 0 {
+		f = f[:i]
+	}
+	return f
 }
 
 // measurement reports whether an OBX row carries a valid measurement.
-func measurement(seg hl7.Segment) bool {
-	switch string(seg.Field(11).Bytes()) {
+func (o *obxFields) measurement(d hl7.Delimiters) bool {
+	switch string(o.status) {
 	case "R", "F", "C", "P":
 	default:
 		return false // X (device row or invalid), empty, D, W, ...
 	}
-	flags := seg.Field(8)
-	for r := 1; r <= flags.NumReps(); r++ {
-		if string(flags.Rep(r).Bytes()) == "DEMO" {
+	for flags := o.flags; len(flags) > 0; {
+		f := flags
+		if i := bytes.IndexByte(flags, d.Repetition); i >= 0 {
+			f, flags = flags[:i], flags[i+1:]
+		} else {
+			flags = nil
+		}
+		if string(f) == "DEMO" {
 			return false
 		}
 	}
-	return string(seg.Field(2).Bytes()) == "NM"
+	return string(o.valueType) == "NM"
 }
 
-func (s *stream) obx(e *Engine, em *emitter, seg hl7.Segment, i int, dst []Finding) []Finding {
-	if !measurement(seg) {
+func (s *stream) obx(e *Engine, em *emitter, o *obxFields, d hl7.Delimiters, i int, dst []Finding) []Finding {
+	if !o.measurement(d) {
 		return dst
 	}
-	p, ok := e.t.codes[string(seg.Field(3).Component(1).Bytes())]
+	p, ok := e.t.codes[string(o.code)]
 	if !ok || s.cur[p].ok {
 		return dst // unknown code, or a second row for the parameter: the first counts
 	}
-	v, ok := parseNumber(seg.Field(5).Bytes())
+	v, ok := parseNumber(o.value)
 	if !ok || isSentinel(v) {
 		return dst
 	}
 	var at time.Time
-	if b := seg.Field(14).Component(1).Bytes(); len(b) > 0 {
-		at, _ = hl7.ParseTime(b) // unreadable: zero, the message time applies
+	if len(o.obsTime) > 0 {
+		at, _ = hl7.ParseTime(o.obsTime) // unreadable: zero, the message time applies
 	}
 	u := uint8(unitNone)
-	if ub := seg.Field(6).Component(1).Bytes(); len(ub) > 0 {
-		ui, known := e.t.units[string(ub)]
+	if len(o.unit) > 0 {
+		ui, known := e.t.units[string(o.unit)]
 		if !known || e.t.canon[ui].q != params[p].q {
 			if s.edge(rUnitMismatch, int(p), true) && em.on(rUnitMismatch) {
 				dst = em.add(dst, rUnitMismatch, p, i, at, v, 0, 0, "", "unit unknown or not a unit of this parameter; value ignored")
@@ -736,17 +792,21 @@ func (s *stream) regular(e *Engine, em *emitter, dst []Finding) []Finding {
 	var rough float64
 	if s.hrN >= rc.Window {
 		lo, hi := math.Inf(1), math.Inf(-1)
-		var sum float64
+		var sum, peak float64
 		for k := range rc.Window {
 			v := s.hr[(s.hrN-1-k)%historyLen]
 			lo, hi = min(lo, v), max(hi, v)
 			if k >= 2 {
 				v1, v2 := s.hr[(s.hrN-k)%historyLen], s.hr[(s.hrN+1-k)%historyLen]
-				sum += math.Abs(v2 - 2*v1 + v)
+				d2 := math.Abs(v2 - 2*v1 + v)
+				sum, peak = sum+d2, max(peak, d2)
 			}
 		}
 		rough = sum / float64(rc.Window-2)
-		cond = hi-lo >= rc.MinRange && (rough < rc.MaxRoughness || s.eqN >= rc.Window)
+		// Smooth: small mean second difference and not one jump beyond
+		// quantisation (a paced rhythm is flat with jumps; noise has both).
+		smooth := rough < rc.MaxRoughness && peak <= 2
+		cond = hi-lo >= rc.MinRange && (smooth || s.eqN >= rc.Window)
 	}
 	if s.edge(rRegular, 0, cond) && em.on(rRegular) {
 		expl := "heart rate moves without measurement noise"

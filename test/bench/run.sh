@@ -24,11 +24,11 @@ failed=0
 for scenario in $SCENARIOS; do
 	for relay in $RELAYS; do
 		case $scenario in
-		closed50) args=(50 --duration "$DURATION" --size 1k) ;;
+		closed50) args=(50 --duration "$DURATION" --size default) ;;
 		closed50-16k) args=(50 --duration "$DURATION" --size 16k) ;;
-		open1k) args=(1000 --rate 1 --ramp 5s --duration "$DURATION" --size 1k) ;;
+		open1k) args=(1000 --rate 1 --ramp 5s --duration "$DURATION" --size default) ;;
 		open1k-16k) args=(1000 --rate 1 --ramp 5s --duration "$DURATION" --size 16k) ;;
-		open10k) args=(10000 --rate 1 --ramp 20s --duration "$DURATION" --size 1k) ;;
+		open10k) args=(10000 --rate 1 --ramp 20s --duration "$DURATION" --size default) ;;
 		idle) args=("$IDLE" --idle --ramp 20s --duration 10s) ;;
 		*)
 			log "unknown scenario $scenario"

@@ -16,7 +16,7 @@ const (
 	NIBPIBP             Kind = "nibp_ibp"             // arterial line shifted 35–50 mmHg, cuff untouched
 	NIBPCadence         Kind = "nibp_cadence"         // a "new" cuff reading in every message
 	Frozen              Kind = "frozen"               // every value repeated from one message
-	TooRegular          Kind = "too_regular"          // synthetic smooth HR with PR copied from it
+	TooRegular          Kind = "too_regular"          // synthetic smooth HR; PR copied from it, or smooth too
 	ReplayWindow        Kind = "replay_window"        // values of 30 earlier messages re-sent with new IDs and times
 	ReplayMessage       Kind = "replay_message"       // earlier messages re-sent byte for byte
 	ControlIDReuse      Kind = "control_id_reuse"     // new messages carrying earlier control IDs

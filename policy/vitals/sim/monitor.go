@@ -267,11 +267,14 @@ func (m *Monitor) manipulate(dst []byte, f *frame, k int) []byte {
 		v.artS, v.artD, v.artM, v.temp = ms.frozen.v.artS, ms.frozen.v.artD, ms.frozen.v.artM, ms.frozen.v.temp
 	case TooRegular:
 		if k == 0 {
-			ms.target = v.hr
+			ms.target, ms.which = v.hr, m.r.IntN(2)
 		}
 		t := float64(k) * m.o.Interval.Seconds()
 		v.hr = math.Round(ms.target + 8*math.Sin(2*math.Pi*t/180))
-		v.pr = v.hr
+		v.pr = v.hr // a generator that copies one rate into the other
+		if ms.which == 1 {
+			v.pr = math.Round(ms.target - 2 + 8*math.Sin(2*math.Pi*(t-5)/180)) // or computes both smoothly
+		}
 		v.spo2 = 97 + math.Round(math.Sin(2*math.Pi*t/300))
 	case ReplayWindow:
 		src := ms.hist[(m.n-ms.lookback+len(ms.hist))%len(ms.hist)]

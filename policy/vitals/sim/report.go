@@ -6,6 +6,7 @@ import (
 	"maps"
 	"net/netip"
 	"slices"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -28,7 +29,8 @@ type KindResult struct {
 	Kind     Kind
 	Monitors int
 	Detected int
-	Missed   []int // monitor IDs whose manipulation went unflagged
+	Missed   []int          // monitor IDs whose manipulation went unflagged
+	ByRule   map[string]int // monitors on which each rule fired while the manipulation was active
 }
 
 // Recall is Detected/Monitors.
@@ -84,22 +86,28 @@ func Evaluate(cfg vitals.Config, o EvalOptions) (*Report, error) {
 		return fs
 	}
 	for _, k := range Kinds() {
-		kr := KindResult{Kind: k}
+		kr := KindResult{Kind: k, ByRule: map[string]int{}}
 		want := k.Rules()
 		for range o.PerKind {
 			id++
 			mon := NewMonitor(Options{ID: id, Seed: o.Seed, Interval: o.Interval, Profile: cfg.Profile, Manipulation: k})
-			src, hit := addr(id), false
+			src, hit, fired := addr(id), false, map[string]bool{}
 			for {
 				var at time.Time
 				var l Label
 				buf, at, l = mon.Next(buf[:0])
 				for _, f := range observe(src, buf, at) {
-					hit = hit || (l.Active && slices.Contains(want, f.Rule))
+					if l.Active {
+						hit = hit || slices.Contains(want, f.Rule)
+						fired[f.Rule] = true
+					}
 				}
 				if l.Index >= l.Last {
 					break
 				}
+			}
+			for rule := range fired {
+				kr.ByRule[rule]++
 			}
 			kr.Monitors++
 			if hit {
@@ -133,9 +141,13 @@ func Evaluate(cfg vitals.Config, o EvalOptions) (*Report, error) {
 // WriteText writes the report as a table.
 func (r *Report) WriteText(w io.Writer) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintf(tw, "kind\tmonitors\tdetected\trecall\t\n")
+	fmt.Fprintf(tw, "kind\tmonitors\tdetected\trecall\t  rules fired (monitors)\n")
 	for _, k := range r.Kinds {
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%.1f%%\t\n", k.Kind, k.Monitors, k.Detected, 100*k.Recall())
+		var fired []string
+		for _, rule := range slices.Sorted(maps.Keys(k.ByRule)) {
+			fired = append(fired, fmt.Sprintf("%s %d", rule, k.ByRule[rule]))
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%.1f%%\t  %s\n", k.Kind, k.Monitors, k.Detected, 100*k.Recall(), strings.Join(fired, ", "))
 	}
 	fmt.Fprintf(tw, "\n")
 	fmt.Fprintf(tw, "clean monitor-hours\t%.0f\t\n", r.CleanHours)

@@ -1,0 +1,96 @@
+package vitals_test
+
+import (
+	"net/netip"
+	"runtime"
+	"testing"
+	"time"
+
+	"github.com/hl7gate/hl7gate/hl7"
+	"github.com/hl7gate/hl7gate/policy/vitals"
+	"github.com/hl7gate/hl7gate/policy/vitals/sim"
+)
+
+// benchMessages returns n consecutive simulated messages of one clean
+// monitor, padded to size bytes, with their arrival times and OBX counts.
+func benchMessages(b *testing.B, n, size int) (msgs [][]byte, at []time.Time, obx int) {
+	b.Helper()
+	mon := sim.NewMonitor(sim.Options{ID: 1, Seed: 7, Size: size})
+	var m hl7.Message
+	for range n {
+		msg, t, _ := mon.Next(nil)
+		msgs, at = append(msgs, msg), append(at, t)
+		if err := m.Parse(msg); err != nil {
+			b.Fatal(err)
+		}
+		for i := range m.NumSegments() {
+			if string(m.Segment(i).Name()) == "OBX" {
+				obx++
+			}
+		}
+	}
+	return msgs, at, obx
+}
+
+// BenchmarkObserve measures Observe alone (messages pre-parsed) per message
+// and per OBX row, for a standard (~2 KB) and a padded (~16 KB) message.
+func BenchmarkObserve(b *testing.B) {
+	for _, bc := range []struct {
+		name string
+		size int
+	}{{"std", 0}, {"16KB", 16 << 10}} {
+		b.Run(bc.name, func(b *testing.B) {
+			const n = 4096
+			msgs, at, obx := benchMessages(b, n, bc.size)
+			parsed := make([]hl7.Message, n)
+			for i := range msgs {
+				if err := parsed[i].Parse(msgs[i]); err != nil {
+					b.Fatal(err)
+				}
+			}
+			e, err := vitals.NewEngine(vitals.DefaultConfig())
+			if err != nil {
+				b.Fatal(err)
+			}
+			src := netip.MustParseAddr("10.0.0.1")
+			var fs []vitals.Finding
+			b.ReportAllocs()
+			i := 0
+			for b.Loop() {
+				// Time moves on across laps so the stream stays a live one.
+				lap := time.Duration(i/n) * time.Duration(n) * 10 * time.Second
+				fs = e.Observe(src, &parsed[i%n], at[i%n].Add(lap), fs[:0])
+				i++
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/(float64(obx)/n), "ns/obx")
+		})
+	}
+}
+
+// BenchmarkMemoryPerMonitor reports the heap each tracked monitor costs.
+func BenchmarkMemoryPerMonitor(b *testing.B) {
+	msgs, at, _ := benchMessages(b, 1, 0)
+	var m hl7.Message
+	if err := m.Parse(msgs[0]); err != nil {
+		b.Fatal(err)
+	}
+	const monitors = 10000
+	for b.Loop() {
+		e, err := vitals.NewEngine(vitals.DefaultConfig())
+		if err != nil {
+			b.Fatal(err)
+		}
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		for i := range monitors {
+			e.Observe(netip.AddrFrom4([4]byte{10, 1, byte(i >> 8), byte(i)}), &m, at[0], nil)
+		}
+		runtime.GC()
+		runtime.ReadMemStats(&after)
+		if e.Monitors() != monitors {
+			b.Fatalf("tracking %d monitors, want %d", e.Monitors(), monitors)
+		}
+		b.ReportMetric(float64(after.HeapAlloc-before.HeapAlloc)/monitors, "B/monitor")
+	}
+}
