@@ -23,6 +23,7 @@ type Config struct {
 	Log       LogConfig            `mapstructure:"log"`
 	State     StateConfig          `mapstructure:"state"`
 	Vitals    VitalsConfig         `mapstructure:"vitals"`
+	Egress    EgressConfig         `mapstructure:"egress"`
 }
 
 // VitalsConfig turns the vital-sign consistency checks on and tunes them (see docs/vitals.md).
@@ -173,6 +174,7 @@ func (c Config) WithDefaults() Config {
 	setDefault(&c.Log.Format, "json")
 	setDefault(&c.State.FlushInterval, DefaultFlushInterval)
 	setDefault(&c.State.MaxEvents, DefaultMaxEvents)
+	c.Egress = c.Egress.withDefaults()
 	return c
 }
 
@@ -316,6 +318,7 @@ func (c Config) Validate() error {
 	if c.State.MaxEvents < 1 {
 		bad("state.max_events", "%d must be at least 1", c.State.MaxEvents)
 	}
+	errs = append(errs, c.validateEgress()...)
 	return errors.Join(errs...)
 }
 

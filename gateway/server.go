@@ -48,6 +48,7 @@ type Gateway struct {
 	metrics  *metrics
 	chain    policy.Chain
 	vitals   *vitals.Engine // nil when the vital-sign checks are off
+	egress   *egress        // nil when egress containment is off
 	stations []*station
 	lns      []*listener
 	admin    *http.Server
@@ -77,6 +78,9 @@ func New(cfg Config, log zerolog.Logger) (*Gateway, error) {
 	g := &Gateway{cfg: cfg, log: log, store: st, metrics: newMetrics(), sessions: map[*session]struct{}{}}
 	g.ctx, g.cancel = context.WithCancel(context.Background())
 	g.ackID.Store(uint64(time.Now().UnixNano()))
+	if cfg.Egress.Enabled {
+		g.egress = newEgress(cfg, log, st, g.metrics)
+	}
 
 	names := make([]string, len(cfg.Stations))
 	for i, sc := range cfg.Stations {
@@ -133,6 +137,10 @@ func (g *Gateway) Start(ctx context.Context) error {
 			return err
 		}
 	}
+	if err := g.bindEgress(ctx); err != nil {
+		g.closeListeners()
+		return err
+	}
 	if g.cfg.Admin.Address != "" {
 		if err := g.startAdmin(ctx); err != nil {
 			g.closeListeners()
@@ -149,6 +157,7 @@ func (g *Gateway) Start(ctx context.Context) error {
 	}
 	g.wg.Add(1)
 	go g.flushLoop()
+	g.runEgress()
 	for _, l := range g.lns {
 		g.wg.Add(1)
 		go g.acceptLoop(l)
@@ -266,6 +275,7 @@ func (g *Gateway) closeListeners() {
 	if g.adminLn != nil && g.admin == nil {
 		g.adminLn.Close()
 	}
+	g.closeEgress()
 }
 
 // listener is one configured socket for monitor feeds.

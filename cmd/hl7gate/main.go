@@ -39,6 +39,7 @@ func commands() map[string]command {
 		"validate": {"check a configuration file", validateCmd},
 		"check":    {"run the vital-sign checks over captured traffic", checkCmd},
 		"demo":     {"run the gateway with simulated monitors and a central station", demoCmd},
+		"firewall": {"print, install or remove the nftables rules that contain the monitor segment", firewallCmd},
 	}
 }
 

@@ -36,6 +36,7 @@ const (
 	KindVitals     = "vitals"     // a vital-sign finding
 	KindConnection = "connection" // a connection refused (source not allowed, limits)
 	KindDelivery   = "delivery"   // a message no station accepted
+	KindEgress     = "egress"     // a monitor-segment attempt to reach anything but hl7gate (first of its pair)
 )
 
 // Monitor is one monitor as the gateway sees it: a source address on a listener.

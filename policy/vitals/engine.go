@@ -26,13 +26,9 @@ type Engine struct {
 	plausible [numParams]Limits
 	rules     [numRules]settings
 	seed      maphash.Seed // patient and identity hashes; random per Engine, never stored
-	shards    []shard
-	perCap    int // streams per shard
-}
 
-type shard struct {
-	mu        sync.Mutex
-	m         map[netip.Addr]*stream
+	mu        sync.Mutex // guards streams and nextSweep; each stream has its own lock
+	streams   map[netip.Addr]*stream
 	nextSweep time.Time
 }
 
@@ -101,12 +97,7 @@ func NewEngine(cfg Config) (*Engine, error) {
 		act, _ := ParseAction(sec.Action)
 		e.rules[r] = settings{enabled: sec.Enabled, severity: sev, action: act}
 	}
-	n := min(64, max(1, cfg.State.MaxMonitors/16))
-	e.shards = make([]shard, n)
-	for i := range e.shards {
-		e.shards[i].m = make(map[netip.Addr]*stream)
-	}
-	e.perCap = (cfg.State.MaxMonitors + n - 1) / n
+	e.streams = make(map[netip.Addr]*stream)
 	return e, nil
 }
 
@@ -124,19 +115,11 @@ func (c Config) ruleSections() [numRules]Rule {
 	}
 }
 
-// Config returns the configuration the Engine was built from.
-func (e *Engine) Config() Config { return e.cfg }
-
 // Monitors returns the number of monitor streams currently tracked.
 func (e *Engine) Monitors() int {
-	n := 0
-	for i := range e.shards {
-		sh := &e.shards[i]
-		sh.mu.Lock()
-		n += len(sh.m)
-		sh.mu.Unlock()
-	}
-	return n
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return len(e.streams)
 }
 
 // Observe runs every enabled check over m, one message from the monitor at
@@ -150,37 +133,37 @@ func (e *Engine) Observe(src netip.Addr, m *hl7.Message, arrival time.Time, dst 
 	return s.observe(e, src, m, arrival, dst)
 }
 
-// stream returns the state for src, creating it (and evicting idle or, at
-// capacity, least recently seen streams of the same shard) as needed.
+// stream returns the state for src, creating it as needed. Streams idle for
+// longer than IdleEvict are dropped (swept every IdleEvict/4); at
+// MaxMonitors the least recently seen stream makes room.
 func (e *Engine) stream(src netip.Addr, now time.Time) *stream {
-	sh := &e.shards[maphash.Comparable(e.seed, src)%uint64(len(e.shards))]
-	sh.mu.Lock()
-	defer sh.mu.Unlock()
-	if now.After(sh.nextSweep) {
-		sh.nextSweep = now.Add(e.cfg.State.IdleEvict / 4)
-		for a, s := range sh.m {
-			if now.Sub(s.seen()) > e.cfg.State.IdleEvict {
-				delete(sh.m, a)
-			}
-		}
-	}
-	if s, ok := sh.m[src]; ok {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if s, ok := e.streams[src]; ok {
 		return s
 	}
-	for len(sh.m) >= e.perCap {
-		var oldest netip.Addr
-		var at time.Time
-		first := true
-		for a, s := range sh.m {
-			if t := s.seen(); first || t.Before(at) {
-				oldest, at, first = a, t, false
+	idle := e.cfg.State.IdleEvict
+	if now.After(e.nextSweep) {
+		e.nextSweep = now.Add(idle / 4)
+		for a, s := range e.streams {
+			if now.Sub(s.seen()) > idle {
+				delete(e.streams, a)
 			}
 		}
-		delete(sh.m, oldest)
+	}
+	if len(e.streams) >= e.cfg.State.MaxMonitors {
+		var oldest netip.Addr
+		var at time.Time
+		for a, s := range e.streams {
+			if t := s.seen(); !oldest.IsValid() || t.Before(at) {
+				oldest, at = a, t
+			}
+		}
+		delete(e.streams, oldest)
 	}
 	s := newStream(&e.cfg)
 	s.lastSeen.Store(now.UnixNano())
-	sh.m[src] = s
+	e.streams[src] = s
 	return s
 }
 

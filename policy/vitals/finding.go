@@ -30,6 +30,12 @@ func (s Severity) String() string {
 // MarshalText implements encoding.TextMarshaler (JSON findings carry names).
 func (s Severity) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
 
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (s *Severity) UnmarshalText(b []byte) (err error) {
+	*s, err = ParseSeverity(string(b))
+	return err
+}
+
 // ParseSeverity parses the configuration spelling of a severity.
 func ParseSeverity(s string) (Severity, error) {
 	for i, n := range severityNames {
@@ -64,6 +70,12 @@ func (a Action) String() string {
 
 // MarshalText implements encoding.TextMarshaler.
 func (a Action) MarshalText() ([]byte, error) { return []byte(a.String()), nil }
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (a *Action) UnmarshalText(b []byte) (err error) {
+	*a, err = ParseAction(string(b))
+	return err
+}
 
 // ParseAction parses the configuration spelling of an action.
 func ParseAction(s string) (Action, error) {

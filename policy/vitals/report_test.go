@@ -4,20 +4,29 @@ import (
 	"flag"
 	"os"
 	"testing"
+	"time"
 
 	"github.com/hl7gate/hl7gate/policy/vitals"
 	"github.com/hl7gate/hl7gate/policy/vitals/sim"
 )
 
-var reportScale = flag.Int("report-scale", 1, "multiply the detection report's monitor counts (the default is sized for -race in a few seconds)")
+var (
+	reportScale    = flag.Int("report-scale", 1, "multiply the detection report's monitor counts (the default is sized for -race in a few seconds)")
+	reportInterval = flag.Duration("report-interval", 10*time.Second, "message interval of the simulated monitors")
+	reportProfile  = flag.String("report-profile", "adult", "simulated patients and range profile: adult or neonatal")
+	reportSeed     = flag.Uint64("report-seed", 1, "simulator seed")
+)
 
 // TestDetectionReport runs the labelled simulator through the default
 // configuration and holds it to the targets of issue 5: at least 95 % recall
 // per manipulation kind and at most 0.01 false flags per clean monitor-hour.
-// Print it with: go test ./policy/vitals -run TestDetectionReport -v [-report-scale 20]
+// Print it with
+//
+//	go test ./policy/vitals -run TestDetectionReport -v [-report-scale 25] [-report-interval 1m] [-report-profile neonatal] [-report-seed 2]
 func TestDetectionReport(t *testing.T) {
 	s := *reportScale
-	rep, err := sim.Evaluate(vitals.DefaultConfig(), sim.EvalOptions{Seed: 1, PerKind: 4 * s, Clean: 40 * s, CleanHours: 2})
+	rep, err := sim.Evaluate(vitals.DefaultConfig(), sim.EvalOptions{
+		Seed: *reportSeed, PerKind: 2 * s, Clean: 20 * s, CleanHours: 2, Interval: *reportInterval, Profile: *reportProfile})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -28,14 +28,6 @@ type reading struct {
 	ok   bool
 }
 
-// when returns the observation time of r, else t.
-func (r *reading) when(t time.Time) time.Time {
-	if r.at.IsZero() {
-		return t
-	}
-	return r.at
-}
-
 // sample is a parameter's value in an earlier message.
 type sample struct {
 	v  float64
@@ -46,9 +38,11 @@ type sample struct {
 // step is a rate_of_change step waiting for its related channels to follow.
 type step struct {
 	active, judged, corroborated bool
-	at                           time.Time // arrival of the step
-	pre                          float64   // value before the step
-	partners                     [3]sample // related channels before the step
+	at                           time.Time  // arrival of the step
+	pre                          float64    // value before the step
+	partners                     [3]sample  // related channels before the step (smoothed)
+	sums                         [3]float64 // related channels since the step
+	counts                       [3]int
 }
 
 // rateParams are the parameters whose steps need corroboration, and their
@@ -69,7 +63,7 @@ var continuous = [...]param{pHR, pPR, pPRInv, pSpO2, pRR, pARTSys, pARTDia, pART
 
 type idEntry struct {
 	id, content uint64
-	at          time.Time
+	at          int64 // arrival, Unix ns; 0 = empty slot
 }
 
 // stream is the state kept for one monitor. Its size is fixed at creation
@@ -96,10 +90,10 @@ type stream struct {
 	cand        time.Duration
 	candN       int
 
-	unit       [numParams]uint8 // learned unit, 0xff unknown
-	prev       [numParams]sample
-	spo2Before sample // SpO2 the message before prev
-	pend       [len(rateParams)]step
+	unit   [numParams]uint8  // learned unit, 0xff unknown
+	prev   [numParams]sample // last value seen, across gaps (a probe off), for rate_of_change
+	smooth [numParams]sample // exponentially smoothed (α = 0.3), for rate_of_change partners
+	pend   [len(rateParams)]step
 
 	disagree [2]struct {
 		since time.Time
@@ -116,7 +110,7 @@ type stream struct {
 	frozenMask  uint32
 	frozenRef   [len(continuous)]float64
 
-	hr, pr    [historyLen]float64 // rings
+	hr        [historyLen]float64 // ring of HR samples
 	hrN, eqN  int                 // HR samples in a row; HR == PR in a row
 	tuples    [historyLen]uint64  // ring of per-message value fingerprints
 	tupleN    int
@@ -172,11 +166,11 @@ func (s *stream) observe(e *Engine, src netip.Addr, m *hl7.Message, arrival time
 	id, content := maphash.Bytes(e.seed, m.ControlID()), maphash.Bytes(e.seed, m.Bytes())
 	if i := s.findID(id); i >= 0 {
 		prev := s.ids[i]
-		since := arrival.Sub(prev.at)
+		since := arrival.Sub(time.Unix(0, prev.at))
 		if prev.content == content && since <= rc.ReplayControlID.ResendWindow {
 			return dst
 		}
-		s.ids[i] = idEntry{id, content, arrival}
+		s.ids[i] = idEntry{id, content, arrival.UnixNano()}
 		if em.on(rReplayControlID) {
 			expl := "control ID reused with different content"
 			if prev.content == content {
@@ -185,7 +179,7 @@ func (s *stream) observe(e *Engine, src netip.Addr, m *hl7.Message, arrival time
 			dst = em.add(dst, rReplayControlID, pNone, 0, time.Time{}, since.Seconds(), 0, rc.ReplayControlID.ResendWindow.Seconds(), "", expl)
 		}
 	} else {
-		s.ids[s.idNext] = idEntry{id, content, arrival}
+		s.ids[s.idNext] = idEntry{id, content, arrival.UnixNano()}
 		s.idNext = (s.idNext + 1) % len(s.ids)
 	}
 
@@ -201,7 +195,7 @@ func (s *stream) observe(e *Engine, src netip.Addr, m *hl7.Message, arrival time
 
 func (s *stream) findID(id uint64) int {
 	for i := range s.ids {
-		if s.ids[i].id == id && !s.ids[i].at.IsZero() {
+		if s.ids[i].id == id && s.ids[i].at != 0 {
 			return i
 		}
 	}
@@ -231,7 +225,7 @@ func (s *stream) extract(e *Engine, em *emitter, m *hl7.Message, timeOK bool, ds
 				patient = h.Sum64() | 1
 			}
 		case "OBX":
-			o := splitOBX(seg.Bytes(), d)
+			o := splitOBX(seg.Bytes(), d, len(em.equip) == 0)
 			if len(em.equip) == 0 {
 				em.equip = o.equipment
 			}
@@ -246,27 +240,32 @@ func (s *stream) extract(e *Engine, em *emitter, m *hl7.Message, timeOK bool, ds
 // obxFields are the OBX fields the checks read, split in one pass over the
 // segment (Segment.Field rescans from the start on every call).
 type obxFields struct {
-	valueType, code, subID, value, unit, flags, status, obsTime, equipment []byte
+	valueType, code, value, unit, flags, status, obsTime, equipment []byte
 }
 
 // splitOBX splits an OBX segment (raw, escapes not decoded) on d's field
-// separator, keeping OBX-2..18, and cuts the coded fields to component 1.
-func splitOBX(seg []byte, d hl7.Delimiters) (o obxFields) {
-	n := 0
-	for len(seg) > 0 && n <= 18 {
-		f := seg
-		if i := bytes.IndexByte(seg, d.Field); i >= 0 {
-			f, seg = seg[:i], seg[i+1:]
-		} else {
-			seg = nil
+// separator, keeping the fields the checks read, coded fields cut to
+// component 1. It stops early when the rest is not needed: after OBX-2 of a
+// row that is not numeric, after OBX-14 unless equipment (OBX-18) is wanted.
+func splitOBX(seg []byte, d hl7.Delimiters, equipment bool) (o obxFields) {
+	last := 14
+	if equipment {
+		last = 18
+	}
+	n, start := 0, 0
+	for i := 0; i <= len(seg) && n <= last; i++ {
+		if i < len(seg) && seg[i] != d.Field {
+			continue
 		}
+		f := seg[start:i]
 		switch n {
 		case 2:
 			o.valueType = f
+			if !equipment && string(f) != "NM" {
+				return o
+			}
 		case 3:
 			o.code = firstComponent(f, d)
-		case 4:
-			o.subID = f
 		case 5:
 			o.value = f
 		case 6:
@@ -280,17 +279,16 @@ func splitOBX(seg []byte, d hl7.Delimiters) (o obxFields) {
 		case 18:
 			o.equipment = firstComponent(f, d)
 		}
-		n++
+		n, start = n+1, i+1
 	}
 	return o
 }
 
 func firstComponent(f []byte, d hl7.Delimiters) []byte {
-	if i := bytes.IndexByte(f, d.Repetition); i >= 0 {
-		f = f[:i]
-	}
-	if i := bytes.IndexByte(f, d.Component); i >= 0 {
-		f = f[:i]
+	for i, c := range f {
+		if c == d.Component || c == d.Repetition {
+			return f[:i]
+		}
 	}
 	return f
 }
@@ -477,10 +475,19 @@ func (s *stream) values(e *Engine, em *emitter, arrival time.Time, dst []Finding
 	dst = s.frozen(e, em, arrival, dst)
 	dst = s.regular(e, em, dst)
 	dst = s.replayWindow(e, em, dst)
-	s.spo2Before = s.prev[pSpO2]
 	for p := range s.cur {
 		r := &s.cur[p]
-		s.prev[p] = sample{v: r.v, at: arrival, ok: r.ok}
+		if r.ok {
+			s.prev[p] = sample{v: r.v, at: arrival, ok: true}
+		}
+		switch sm := &s.smooth[p]; {
+		case !r.ok:
+			sm.ok = false
+		case sm.ok:
+			sm.v += 0.3 * (r.v - sm.v)
+		default:
+			*sm = s.prev[p]
+		}
 	}
 	return dst
 }
@@ -516,12 +523,11 @@ func (s *stream) rate(e *Engine, em *emitter, arrival time.Time, dst []Finding) 
 		pd := &s.pend[i]
 		if !pd.active && c.ok && pr.ok && arrival.Sub(pr.at) <= rr.MaxGap {
 			d := math.Abs(c.v - pr.v)
-			falling := rp.p == pSpO2 && s.spo2Before.ok && s.spo2Before.v-pr.v >= 3 // a desaturation under way
-			if d >= th && !falling && (rp.p != pSpO2 || d/max(arrival.Sub(pr.at).Minutes(), 1.0/60) >= rr.SpO2PerMinute) {
+			if d >= th && (rp.p != pSpO2 || d/max(arrival.Sub(pr.at).Minutes(), 1.0/60) >= rr.SpO2PerMinute) {
 				*pd = step{active: true, at: arrival, pre: pr.v}
 				for j, q := range rp.partners {
 					if q != pNone {
-						pd.partners[j] = s.prev[q]
+						pd.partners[j] = s.smooth[q]
 					}
 				}
 			}
@@ -533,11 +539,14 @@ func (s *stream) rate(e *Engine, em *emitter, arrival time.Time, dst []Finding) 
 			pd.active = false // went back (a spike, an artefact) or vanished: not a sustained edit
 			continue
 		}
-		s.corroborate(rp.p, rp.partners, pd, rr)
+		s.corroborate(rp.p, rp.partners, pd)
 		if arrival.Sub(pd.at) < rr.Corroboration {
 			continue
 		}
 		pd.active = false
+		if rp.p == pSpO2 {
+			s.respond(pd, rr)
+		}
 		if pd.judged && !pd.corroborated {
 			dst = em.add(dst, rRate, rp.p, c.seg, c.at, c.v, pd.pre, th, "", stepExplanation[i])
 		}
@@ -568,27 +577,41 @@ var stepExplanation = [len(rateParams)]string{
 
 // corroborate looks at the related channels of a pending step in the current
 // message. A heart- or pulse-rate step is corroborated when a related rate
-// agrees with the new value (whichever channel moved first); an SpO2 step
-// when a related channel moved by PartnerResponse since before the step, in
-// the physiological direction (up when saturation falls).
-func (s *stream) corroborate(p param, partners [3]param, pd *step, rr *RateRule) {
+// agrees with the new value at any time in the window (whichever channel
+// moved first). For an SpO2 step it collects the related channels for
+// respond. judged says whether a related channel is present now: a step
+// whose partners vanished (probe off) cannot be judged.
+func (s *stream) corroborate(p param, partners [3]param, pd *step) {
 	c := &s.cur[p]
 	half := math.Abs(c.v-pd.pre) / 2
+	pd.judged = false
 	for j, q := range partners {
 		if q == pNone || !s.cur[q].ok {
 			continue
 		}
-		cq := &s.cur[q]
 		if p == pSpO2 {
-			if pd.partners[j].ok {
-				// Heart and breathing rates rise as saturation falls and settle as it recovers.
-				pd.judged = true
-				pd.corroborated = pd.corroborated || (cq.v-pd.partners[j].v)*(pd.pre-c.v) >= rr.PartnerResponse*math.Abs(pd.pre-c.v)
-			}
+			pd.sums[j] += s.cur[q].v
+			pd.counts[j]++
+			pd.judged = pd.judged || pd.partners[j].ok
 			continue
 		}
 		pd.judged = true
-		pd.corroborated = pd.corroborated || math.Abs(cq.v-c.v) <= half
+		pd.corroborated = pd.corroborated || math.Abs(s.cur[q].v-c.v) <= half
+	}
+}
+
+// respond judges an SpO2 step: corroborated when a related channel's mean
+// since the step moved from its smoothed level before the step by
+// PartnerResponse in the physiological direction (heart and breathing rates
+// rise as saturation falls, settle as it recovers). Means keep the noise of
+// an irregular rhythm (AF) from passing for a response.
+func (s *stream) respond(pd *step, rr *RateRule) {
+	dir := math.Copysign(1, pd.pre-s.cur[pSpO2].v)
+	for j := range pd.partners {
+		if pd.counts[j] > 0 && pd.partners[j].ok {
+			moved := pd.sums[j]/float64(pd.counts[j]) - pd.partners[j].v
+			pd.corroborated = pd.corroborated || moved*dir >= rr.PartnerResponse
+		}
 	}
 }
 
@@ -713,7 +736,9 @@ func (s *stream) bp(e *Engine, em *emitter, ps, pd, pm param, bit int, latched b
 	if fire(rMAP, mapBad) {
 		dst = em.add(dst, rMAP, pm, mean.seg, mean.at, mean.v, est, rc.MAPFormula.Tolerance, "", "mean pressure inconsistent with systolic and diastolic")
 	}
-	narrow := !order && (flat || narrowPulsePressure(sys.v, pp) || sys.v <= 10 || dia.v <= 10)
+	// The narrow-pulse-pressure rules are arterial-line artefact rules; a
+	// cuff reading is only held to SYS = DIA = MAP.
+	narrow := !order && (flat || latched && (narrowPulsePressure(sys.v, pp) || sys.v <= 10 || dia.v <= 10))
 	wide := !order && pp > rc.PulsePressure.Max
 	if fire(rPulsePressure, narrow || wide) {
 		expl := "pulse pressure implausibly narrow for the systolic pressure (damped, flushed or zeroed line?)"
@@ -793,9 +818,13 @@ func (s *stream) regular(e *Engine, em *emitter, dst []Finding) []Finding {
 	if s.hrN >= rc.Window {
 		lo, hi := math.Inf(1), math.Inf(-1)
 		var sum, peak float64
+		flat := 0
 		for k := range rc.Window {
 			v := s.hr[(s.hrN-1-k)%historyLen]
 			lo, hi = min(lo, v), max(hi, v)
+			if k >= 1 && v == s.hr[(s.hrN-k)%historyLen] {
+				flat++
+			}
 			if k >= 2 {
 				v1, v2 := s.hr[(s.hrN-k)%historyLen], s.hr[(s.hrN+1-k)%historyLen]
 				d2 := math.Abs(v2 - 2*v1 + v)
@@ -803,9 +832,10 @@ func (s *stream) regular(e *Engine, em *emitter, dst []Finding) []Finding {
 			}
 		}
 		rough = sum / float64(rc.Window-2)
-		// Smooth: small mean second difference and not one jump beyond
-		// quantisation (a paced rhythm is flat with jumps; noise has both).
-		smooth := rough < rc.MaxRoughness && peak <= 2
+		// Smooth: small mean second difference, not one jump beyond
+		// quantisation, and moving most of the time (noise has jumps; a
+		// paced rhythm is mostly flat).
+		smooth := rough < rc.MaxRoughness && peak <= 2 && flat < rc.Window/2
 		cond = hi-lo >= rc.MinRange && (smooth || s.eqN >= rc.Window)
 	}
 	if s.edge(rRegular, 0, cond) && em.on(rRegular) {

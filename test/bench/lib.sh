@@ -10,7 +10,9 @@ STATION=127.0.0.1:22576
 STATION_HTTP=127.0.0.1:22900
 RELAY_PORT=22575        # a second HAProxy process (runs with more than HAPROXY_MAX monitors) uses RELAY_PORT+10
 ADMIN=127.0.0.1:22902
-SOURCES=127.0.0.1-127.0.0.16
+# One source address per monitor, as on a real monitor segment: the vital-sign checks keep their state per
+# monitor address, and one loopback address would also run out of ports near 28,000 connections.
+SOURCES=127.1.0.1-127.1.255.254
 HAPROXY_MAX=9900        # connections per HAProxy process: 2 fds each, 20,000 fds per process
 PIDS=()
 

@@ -1,5 +1,7 @@
 package sim
 
+import "time"
+
 // Kind is a manipulation the simulator can inject.
 type Kind string
 
@@ -34,6 +36,12 @@ func Kinds() []Kind {
 	return []Kind{Range, HRStep, SpO2Step, HRPRDrift, BPOrder, MAPFormula, PulsePressure, NIBPIBP,
 		NIBPCadence, Frozen, TooRegular, ReplayWindow, ReplayMessage, ControlIDReuse, TimeFuture,
 		TimeBackwards, IdentityPatient, IdentityEquipment, IdentityApplication, UnitChange, UnitMislabel}
+}
+
+// Applies reports whether k can be injected at one message per interval: a
+// cuff cannot be shown cycling too fast when messages are 30 s or more apart.
+func (k Kind) Applies(interval time.Duration) bool {
+	return k != NIBPCadence || interval < 30*time.Second
 }
 
 // Rules returns the vitals rules that count as detecting k.
@@ -97,6 +105,8 @@ func (k Kind) span(interval float64) (n int, needsART bool) {
 		return 10, false
 	case ReplayWindow:
 		return max(30, minutes(5)), false
+	case TooRegular:
+		return max(40, minutes(10)), false // a generator runs for long; the check needs 30 samples
 	case NIBPCadence:
 		return max(4, minutes(2)), false
 	case BPOrder, MAPFormula, PulsePressure:

@@ -114,7 +114,7 @@ func NewMonitor(o Options) *Monitor {
 			m.first = int((35*60 + r.Float64()*600) / sec)
 		}
 		m.last = m.first + span - 1
-		m.man.lookback = max(span, int(20*60/sec))
+		m.man.lookback = max(span, int(10*60/sec)) // replays reach 10 minutes back
 		switch o.Manipulation {
 		case ReplayWindow:
 			m.man.hist = make([]vals, m.man.lookback)
@@ -151,7 +151,7 @@ func (m *Monitor) Next(dst []byte) (msg []byte, at time.Time, label Label) {
 		m.resend = false
 		label.Index, label.Resend = m.n-1, true
 		label.Active = label.Index >= m.first && label.Index <= m.last && m.first >= 0
-		m.prevAt = m.prevAt.Add(time.Duration(2+m.r.IntN(18)) * time.Second)
+		m.prevAt = m.prevAt.Add(time.Duration((0.2 + 0.6*m.r.Float64()) * float64(m.o.Interval))) // before the next message is due
 		return append(dst, m.prev...), m.prevAt, label
 	}
 	at = m.next.Add(time.Duration(m.r.IntN(200)) * time.Millisecond)
@@ -211,7 +211,7 @@ func (m *Monitor) manipulate(dst []byte, f *frame, k int) []byte {
 		case 0:
 			v.spo2 = float64(101 + m.r.IntN(5))
 		case 1:
-			v.hr = float64(310 + m.r.IntN(90))
+			v.hr = float64(360 + m.r.IntN(90))
 		case 2:
 			v.rr = float64(210 + m.r.IntN(40))
 		default:
@@ -284,7 +284,7 @@ func (m *Monitor) manipulate(dst []byte, f *frame, k int) []byte {
 			return append(dst, old...)
 		}
 	case ControlIDReuse:
-		f.seq = m.n - ms.lookback/2
+		f.seq = m.n - min(ms.lookback/2, 100) // an ID from up to 100 messages ago
 	case TimeFuture:
 		if k == 0 {
 			ms.delta = u(10, 60)

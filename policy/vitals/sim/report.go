@@ -51,7 +51,7 @@ type Report struct {
 func (r *Report) FalsePerHour() float64 { return float64(r.FalseFlags) / max(r.CleanHours, 1e-9) }
 
 // Evaluate runs simulated monitors through one vitals Engine: o.PerKind
-// monitors per manipulation kind (a kind counts as detected on a monitor
+// monitors per manipulation kind that applies at o.Interval (a kind counts as detected on a monitor
 // when one of Kind.Rules fires on a message the manipulation affects) and
 // o.Clean clean monitors with genuine events, whose every finding is a false
 // flag.
@@ -86,6 +86,9 @@ func Evaluate(cfg vitals.Config, o EvalOptions) (*Report, error) {
 		return fs
 	}
 	for _, k := range Kinds() {
+		if !k.Applies(o.Interval) {
+			continue
+		}
 		kr := KindResult{Kind: k, ByRule: map[string]int{}}
 		want := k.Rules()
 		for range o.PerKind {

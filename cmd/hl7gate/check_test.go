@@ -1,0 +1,184 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/hl7gate/hl7gate/hl7/mllp"
+	"github.com/hl7gate/hl7gate/policy/vitals"
+	"github.com/hl7gate/hl7gate/policy/vitals/sim"
+)
+
+// capture writes n messages of a simulated monitor to dir/name, MLLP-framed
+// or separated by CR LF, and returns the path.
+func capture(t *testing.T, dir, name string, o sim.Options, n int, framed bool) string {
+	t.Helper()
+	var buf bytes.Buffer
+	w := mllp.NewWriter(&buf)
+	mon := sim.NewMonitor(o)
+	for range n {
+		msg, _, _ := mon.Next(nil)
+		if framed {
+			if err := w.WriteFrame(msg); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		buf.Write(bytes.ReplaceAll(msg, []byte("\r"), []byte("\r\n")))
+	}
+	path := filepath.Join(dir, name)
+	if err := os.WriteFile(path, buf.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// runCheck runs checkCmd and decodes its JSON lines.
+func runCheck(t *testing.T, args ...string) (fs []checkFinding, stderr string, err error) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	err = checkCmd(context.Background(), args, &out, &errOut)
+	sc := bufio.NewScanner(&out)
+	for sc.Scan() {
+		var f checkFinding
+		dec := json.NewDecoder(bytes.NewReader(sc.Bytes()))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&f); err != nil {
+			t.Fatalf("line %q: %v", sc.Text(), err)
+		}
+		fs = append(fs, f)
+	}
+	return fs, errOut.String(), err
+}
+
+func rules(fs []checkFinding) []string {
+	var rs []string
+	for _, f := range fs {
+		if !slices.Contains(rs, f.Rule) {
+			rs = append(rs, f.Rule)
+		}
+	}
+	slices.Sort(rs)
+	return rs
+}
+
+func TestCheck(t *testing.T) {
+	dir := t.TempDir()
+	// 200 messages at 10 s; the manipulation starts at message 100.
+	clean := capture(t, dir, "clean.hl7", sim.Options{ID: 1, Seed: 2}, 200, false)
+	flat := capture(t, dir, "flatline.mllp", sim.Options{ID: 2, Seed: 2, Manipulation: sim.HRStep, ManipulateAt: 100}, 200, true)
+	rogue := capture(t, dir, "rogue.hl7", sim.Options{ID: 3, Seed: 2, Manipulation: sim.IdentityEquipment, ManipulateAt: 100}, 200, false)
+	cfgFile := filepath.Join(dir, "vitals.yaml")
+	if err := os.WriteFile(cfgFile, []byte("vitals:\n  enabled: true\n  rules:\n    rate_of_change:\n      enabled: false\n    hr_pr_agreement:\n      severity: critical\n      persist: 30s\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	badCfg := filepath.Join(dir, "bad.yaml")
+	if err := os.WriteFile(badCfg, []byte("vitals:\n  rules:\n    frozen:\n      colour: blue\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name      string
+		args      []string
+		wantRules []string
+		wantErr   error
+		check     func(t *testing.T, fs []checkFinding, stderr string)
+	}{
+		{"clean capture is quiet", []string{clean}, nil, nil, func(t *testing.T, fs []checkFinding, stderr string) {
+			if !strings.Contains(stderr, "1 files, 200 messages, 1 monitors, 0 unreadable, 0 findings") {
+				t.Errorf("summary %q", stderr)
+			}
+		}},
+		{"flat line in an MLLP capture", []string{flat}, []string{"hr_pr_agreement", "rate_of_change"}, nil, func(t *testing.T, fs []checkFinding, _ string) {
+			for _, f := range fs {
+				if f.File != flat || f.Message <= 100 || f.Source != "127.0.1.1" || f.Parameter != "MDC_ECG_HEART_RATE" || f.ControlID == "" {
+					t.Errorf("finding %+v", f)
+				}
+			}
+		}},
+		{"config: rule off, severity changed", []string{"--config", cfgFile, flat}, []string{"hr_pr_agreement"}, nil, func(t *testing.T, fs []checkFinding, _ string) {
+			if fs[0].Severity != vitals.Critical {
+				t.Errorf("severity %v, want critical", fs[0].Severity)
+			}
+		}},
+		{"files are separate monitors", []string{clean, rogue}, []string{"identity_application", "identity_equipment"}, nil, func(t *testing.T, fs []checkFinding, _ string) {
+			if fs[0].Source != "127.0.1.2" || fs[0].File != rogue {
+				t.Errorf("finding %+v", fs[0])
+			}
+		}},
+		{"one source for both files mixes two monitors", []string{"--source", "192.0.2.9", clean, flat}, []string{"hr_pr_agreement", "identity_application", "identity_equipment", "rate_of_change"}, nil, nil},
+		{"--mixed groups by sending application", []string{"--mixed", "--source", "192.0.2.9", clean, flat}, []string{"hr_pr_agreement", "rate_of_change"}, nil, nil},
+		{"per-file source", []string{"--source", flat + "=2001:db8::7", flat}, []string{"hr_pr_agreement", "rate_of_change"}, nil, func(t *testing.T, fs []checkFinding, _ string) {
+			if fs[0].Source != "2001:db8::7" {
+				t.Errorf("source %s", fs[0].Source)
+			}
+		}},
+		{"neonatal profile", []string{"--profile", "neonatal", clean}, nil, nil, nil},
+		{"bad profile", []string{"--profile", "child", clean}, nil, nil, nil},
+		{"unknown config key", []string{"--config", badCfg, clean}, nil, nil, nil},
+		{"no files", nil, nil, errUsage, nil},
+		{"bad source", []string{"--source", "not-an-ip", clean}, nil, errUsage, nil},
+		{"missing file", []string{filepath.Join(dir, "nope")}, nil, os.ErrNotExist, nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			fs, stderr, err := runCheck(t, tc.args...)
+			switch {
+			case tc.name == "bad profile":
+				if err == nil || !strings.Contains(err.Error(), `vitals.profile: "child"`) {
+					t.Fatalf("error %v", err)
+				}
+				return
+			case tc.name == "unknown config key":
+				if err == nil || !strings.Contains(err.Error(), "colour") {
+					t.Fatalf("error %v", err)
+				}
+				return
+			case tc.wantErr != nil:
+				if !errors.Is(err, tc.wantErr) {
+					t.Fatalf("error %v, want %v", err, tc.wantErr)
+				}
+				return
+			case err != nil:
+				t.Fatal(err)
+			}
+			if got := rules(fs); !slices.Equal(got, tc.wantRules) {
+				t.Errorf("rules %q, want %q", got, tc.wantRules)
+			}
+			for _, f := range fs {
+				if b, _ := json.Marshal(f); bytes.Contains(b, []byte("MRN")) || bytes.Contains(b, []byte("^SIM")) {
+					t.Errorf("patient data in output: %s", b)
+				}
+			}
+			if tc.check != nil {
+				tc.check(t, fs, stderr)
+			}
+		})
+	}
+}
+
+func TestCheckUnreadable(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "junk.hl7")
+	content := "MSH|^~\\&|MON|ICU|||20260301120000||ORU^R01|1|P|2.6\rOBX|1|NM|150456^^MDC|1|130|%|||||R\r" +
+		"MSH|^~\\&|MON|ICU|||20260301120010||ORU^R01||P|2.6\r" // no control ID
+	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	fs, stderr, err := runCheck(t, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := rules(fs); !slices.Equal(got, []string{"range"}) {
+		t.Errorf("rules %q", got)
+	}
+	if !strings.Contains(stderr, "message 2:") || !strings.Contains(stderr, "2 messages, 1 monitors, 1 unreadable, 1 findings") {
+		t.Errorf("stderr %q", stderr)
+	}
+}

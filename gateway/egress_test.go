@@ -1,0 +1,469 @@
+//go:build linux
+
+package gateway
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/netip"
+	"reflect"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	dto "github.com/prometheus/client_model/go"
+	"github.com/rs/zerolog"
+
+	"github.com/hl7gate/hl7gate/gateway/firewall"
+	"github.com/hl7gate/hl7gate/gateway/store"
+	"github.com/hl7gate/hl7gate/policy"
+)
+
+// marker stands for patient data in payloads; it must never show up in the store, the events or the logs.
+const marker = "SECRETNAME-EGRESS-7f3a"
+
+// egressConfig is a valid configuration with egress on: a direct and an intercept listener on the monitor
+// side (192.0.2.1), two stations on the hospital side, one with a captured hard-coded destination.
+func egressConfig() Config {
+	return Config{
+		Listeners: []ListenerConfig{
+			{Name: "direct", Address: "192.0.2.1:2575", AllowSources: []string{"192.0.2.0/24"}},
+			{Name: "intercept", Address: "0.0.0.0:2576", Mode: ModeIntercept, AllowSources: []string{"192.0.2.0/24"}},
+		},
+		Stations: []StationConfig{
+			{Name: "central-a", Address: "198.51.100.10:2575", Capture: []string{"203.0.113.120:511"}},
+			{Name: "central-b", Address: "[fd00:2::10]:2575"},
+		},
+		Routes: []policy.RouteConfig{{Name: "all", Stations: []string{"central-a"}}},
+		Egress: EgressConfig{
+			Enabled: true, MonitorInterface: "mon0", HospitalInterface: "hosp0",
+			MonitorNetworks: []string{"192.0.2.0/24", "fd00:1::/64"}, Sinkhole: "0.0.0.0:2577", NFLOGGroup: 7,
+			Watchlist: []string{"203.0.113.119/32"},
+		},
+	}.WithDefaults()
+}
+
+func TestFirewallSpec(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		edit func(*Config)
+		want firewall.Spec
+	}{
+		{"enforce", func(*Config) {}, firewall.Spec{
+			Table: "hl7gate", MonitorIface: "mon0", HospitalIface: "hosp0",
+			MonitorNets:   []netip.Prefix{netip.MustParsePrefix("192.0.2.0/24"), netip.MustParsePrefix("fd00:1::/64")},
+			Direct:        []netip.AddrPort{ap("192.0.2.1:2575")},
+			InterceptPort: 2576, SinkholePort: 2577,
+			Intercept: []netip.AddrPort{ap("198.51.100.10:2575"), ap("[fd00:2::10]:2575")},
+			Capture:   []netip.AddrPort{ap("203.0.113.120:511")},
+			Stations:  []netip.AddrPort{ap("198.51.100.10:2575"), ap("[fd00:2::10]:2575")},
+			Watchlist: []netip.Prefix{netip.MustParsePrefix("203.0.113.119/32")},
+			LogGroup:  7,
+		}},
+		{"learn, own table, no extra watchlist", func(c *Config) {
+			c.Egress.Learn, c.Egress.Table, c.Egress.Watchlist = true, "icu_a", nil
+			c.Stations = c.Stations[:1]
+		}, firewall.Spec{
+			Table: "icu_a", MonitorIface: "mon0", HospitalIface: "hosp0",
+			MonitorNets:   []netip.Prefix{netip.MustParsePrefix("192.0.2.0/24"), netip.MustParsePrefix("fd00:1::/64")},
+			Direct:        []netip.AddrPort{ap("192.0.2.1:2575")},
+			InterceptPort: 2576, SinkholePort: 2577,
+			Intercept: []netip.AddrPort{ap("198.51.100.10:2575")},
+			Capture:   []netip.AddrPort{ap("203.0.113.120:511")},
+			Stations:  []netip.AddrPort{ap("198.51.100.10:2575")},
+			LogGroup:  7, Learn: true,
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := egressConfig()
+			tc.edit(&cfg)
+			got, err := cfg.FirewallSpec()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(got, tc.want) {
+				t.Errorf("FirewallSpec =\n%+v\nwant\n%+v", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestFirewallSpecDisabled(t *testing.T) {
+	cfg := egressConfig()
+	cfg.Egress.Enabled = false
+	if _, err := cfg.FirewallSpec(); err != ErrEgressDisabled {
+		t.Fatalf("FirewallSpec with egress off: %v, want ErrEgressDisabled", err)
+	}
+	// Off, the egress keys are not checked at all.
+	cfg.Egress.Sinkhole = "nonsense"
+	if err := cfg.Validate(); err != nil {
+		t.Fatalf("Validate with egress off: %v", err)
+	}
+}
+
+// Each bad shape names its key; several at once are all reported.
+func TestEgressValidate(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		edit func(*Config)
+		want []string
+	}{
+		{"missing keys", func(c *Config) {
+			c.Egress.MonitorInterface, c.Egress.HospitalInterface, c.Egress.MonitorNetworks, c.Egress.Sinkhole = "", "", nil, ""
+		}, []string{
+			"egress.monitor_interface: required (the host's leg toward the monitors)",
+			"egress.hospital_interface: required (the host's leg toward the central stations)",
+			"egress.monitor_networks: at least one network is required (the monitor segment)",
+			`egress.sinkhole: "" is not ip:port (hl7gate's sinkhole listener)`,
+		}},
+		{"bad networks", func(c *Config) {
+			c.Egress.MonitorNetworks = []string{"192.0.2.0/33", "192.0.2.1/24"}
+			c.Egress.Watchlist = []string{"x"}
+		}, []string{
+			`egress.monitor_networks[0]: "192.0.2.0/33" is not a CIDR prefix`,
+			"egress.monitor_networks[1]: 192.0.2.1/24 has host bits set (did you mean 192.0.2.0/24?)",
+			`egress.watchlist[0]: "x" is not a CIDR prefix`,
+		}},
+		{"sinkhole port taken", func(c *Config) { c.Egress.Sinkhole = "0.0.0.0:2576" }, []string{
+			"egress.sinkhole: port 2576 is also listeners[1]'s port",
+		}},
+		{"summary interval", func(c *Config) { c.Egress.SummaryInterval = time.Nanosecond }, []string{
+			"egress.summary_interval: 1ns is too short",
+		}},
+		{"direct listener on any address", func(c *Config) { c.Listeners[0].Address = "0.0.0.0:2575" }, []string{
+			"listeners[0].address: 0.0.0.0:2575: with egress enabled a direct listener needs its monitor-side address",
+		}},
+		{"two intercept listeners", func(c *Config) {
+			c.Listeners = append(c.Listeners, ListenerConfig{Name: "intercept2", Address: "0.0.0.0:2578",
+				Mode: ModeIntercept, AllowSources: []string{"192.0.2.0/24"}})
+			*c = c.WithDefaults()
+		}, []string{
+			"listeners[2].mode: listeners[1] is already the intercept listener; the rules redirect to one port",
+		}},
+		{"capture without intercept listener", func(c *Config) { c.Listeners = c.Listeners[:1] }, []string{
+			"listeners: egress needs a listener with mode intercept: the rules redirect station addresses to its port",
+			"stations[0].capture: captured destinations are redirected to the intercept listener, and there is none",
+		}},
+		{"station by name", func(c *Config) { c.Stations[1].Address = "central-b.example:2575" }, []string{
+			`stations[1].address: "central-b.example:2575": with egress enabled a station address must be ip:port (the rules match addresses, not names)`,
+		}},
+		{"rules the firewall refuses", func(c *Config) { c.Egress.Table = "no-dashes" }, []string{
+			`egress: the firewall rules would be invalid: table: "no-dashes" is not a letter followed by up to 31 letters, digits or underscores`,
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := egressConfig()
+			tc.edit(&cfg)
+			err := cfg.Validate()
+			if err == nil {
+				t.Fatal("no error")
+			}
+			got := strings.Split(err.Error(), "\n")
+			if !reflect.DeepEqual(got, tc.want) {
+				t.Errorf("errors:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(tc.want, "\n"))
+			}
+		})
+	}
+}
+
+func TestLooksLikeHL7(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want bool
+	}{
+		{"\x0bMSH|^~\\&|", true},
+		{"\x0b", true},
+		{"MSH|", true},
+		{"FHS|^~", true},
+		{"BHS|^~", true},
+		{"MSH", false},
+		{"MSH^", false},
+		{"GET / HTTP/1.1", false},
+		{"\x05\x00\x3e", false}, // the CMS8000's own binary stream on TCP 515
+		{"", false},
+	} {
+		if got := looksLikeHL7([]byte(tc.in)); got != tc.want {
+			t.Errorf("looksLikeHL7(%q) = %v, want %v", tc.in, got, tc.want)
+		}
+	}
+}
+
+func TestClassify(t *testing.T) {
+	e := newEgress(egressConfig(), zerolog.Nop(), mustStore(t), newMetrics())
+	mon, out, st := netip.MustParseAddr("192.0.2.10"), netip.MustParseAddr("203.0.113.50"), netip.MustParseAddr("198.51.100.10")
+	for _, tc := range []struct {
+		name string
+		p    packet
+		want attempt
+		ok   bool
+	}{
+		{"udp from a monitor", packet{firewall.PrefixEgress, 17, mon, out, 53},
+			attempt{monitor: mon, protocol: "udp", dst: out, port: 53}, true},
+		{"watchlist rule", packet{firewall.PrefixWatchlist, 1, mon, out, 0},
+			attempt{monitor: mon, protocol: "icmp", dst: out, watchlist: true}, true},
+		{"to the host", packet{firewall.PrefixInput, 6, mon, netip.MustParseAddr("192.0.2.1"), 22},
+			attempt{monitor: mon, protocol: "tcp", dst: netip.MustParseAddr("192.0.2.1"), port: 22}, true},
+		{"unsolicited toward a monitor", packet{firewall.PrefixInbound, 17, out, mon, 4000},
+			attempt{monitor: mon, protocol: "inbound-udp", dst: out, port: 4000}, true},
+		{"routed toward a monitor", packet{firewall.PrefixForward, 6, st, mon, 80},
+			attempt{monitor: mon, protocol: "inbound-tcp", dst: st, port: 80}, true},
+		{"routed from a monitor", packet{firewall.PrefixForward, 6, mon, out, 443},
+			attempt{monitor: mon, protocol: "tcp", dst: out, port: 443}, true},
+		{"other protocol", packet{firewall.PrefixEgress, 47, mon, out, 0},
+			attempt{monitor: mon, protocol: "gre", dst: out}, true},
+		{"unknown protocol", packet{firewall.PrefixEgress, 253, mon, out, 0},
+			attempt{monitor: mon, protocol: "ip-253", dst: out}, true},
+		{"someone else's prefix", packet{"other", 17, mon, out, 53}, attempt{}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, ok := e.classify(tc.p)
+			if ok != tc.ok || got != tc.want {
+				t.Errorf("classify = %+v, %v; want %+v, %v", got, ok, tc.want, tc.ok)
+			}
+		})
+	}
+}
+
+// A storm of attempts, on a few pairs and on many, costs a bounded number of log lines; every attempt is
+// counted in the store and the metrics.
+func TestEgressRecorderStorm(t *testing.T) {
+	logs := &syncBuffer{}
+	st := mustStore(t)
+	m := newMetrics()
+	cfg := egressConfig()
+	e := newEgress(cfg, zerolog.New(logs), st, m)
+	st.UpdateMonitor("intercept/192.0.2.10", func(mo store.Monitor) store.Monitor {
+		mo.Source, mo.SendingApplication, mo.Equipment = "192.0.2.10", "CMS8000", "0009FBFFFF059322"
+		return mo
+	})
+	mon := netip.MustParseAddr("192.0.2.10")
+	const repeat, many = 3000, 500
+	for i := range repeat {
+		e.record(attempt{monitor: mon, protocol: "udp", dst: netip.MustParseAddr("203.0.113.119"), port: 53})
+		e.record(attempt{monitor: mon, protocol: "tcp", dst: netip.MustParseAddr("198.51.100.99"), port: 515, looksLikeHL7: i == 7})
+	}
+	for i := range many { // a scan: one new pair per attempt
+		e.record(attempt{monitor: mon, protocol: "udp", dst: netip.MustParseAddr("203.0.113.50"), port: uint16(1000 + i)})
+	}
+	e.summarize()
+	e.summarize() // nothing changed since: no line
+
+	lines := strings.Split(strings.TrimSpace(logs.String()), "\n")
+	if max := newPairLogBurst + 1; len(lines) > max {
+		t.Fatalf("%d log lines for %d attempts, want at most %d", len(lines), 2*repeat+many, max)
+	}
+	var summary map[string]any
+	if err := json.Unmarshal([]byte(lines[len(lines)-1]), &summary); err != nil {
+		t.Fatal(err)
+	}
+	if summary["message"] != "egress summary" || summary["attempts"] != float64(2*repeat-2) || summary["pairs"] != float64(2) ||
+		summary["new_pairs"] != float64(many+2) || summary["new_pairs_not_logged"] != float64(many+2-newPairLogBurst) {
+		t.Errorf("summary line: %v", summary)
+	}
+
+	byKey := map[string]store.Egress{}
+	for _, a := range st.EgressAttempts() {
+		byKey[a.Key] = a
+	}
+	if len(byKey) != many+2 {
+		t.Fatalf("%d pairs stored, want %d", len(byKey), many+2)
+	}
+	dns := byKey[store.EgressKey(mon, "udp", netip.MustParseAddr("203.0.113.119"), 53)]
+	if dns.Count != repeat || !dns.Watchlist || dns.Severity != "critical" || dns.SendingApplication != "CMS8000" || dns.Equipment != "0009FBFFFF059322" {
+		t.Errorf("watchlisted pair: %+v", dns)
+	}
+	lpd := byKey[store.EgressKey(mon, "tcp", netip.MustParseAddr("198.51.100.99"), 515)]
+	if lpd.Count != repeat || lpd.Watchlist || lpd.Severity != "warning" || !lpd.LooksLikeHL7 {
+		t.Errorf("tcp 515 pair: %+v", lpd)
+	}
+	if evs := st.Events(store.KindEgress, 0, 0); len(evs) != many+2 {
+		t.Errorf("%d egress events, want one per new pair (%d)", len(evs), many+2)
+	}
+	if got := counterValue(t, m, "udp", "true"); got != repeat {
+		t.Errorf("udp watchlist counter = %v, want %d", got, repeat)
+	}
+	if got := counterValue(t, m, "udp", "false"); got != many {
+		t.Errorf("udp counter = %v, want %d", got, many)
+	}
+}
+
+// The sinkhole records each connection with its original destination and whether it starts like HL7,
+// never its bytes, and resets it. Thousands of connections cost a few log lines.
+func TestSinkhole(t *testing.T) {
+	station := listen(t, "127.1.0.10:0")
+	cfg := Config{
+		Listeners: []ListenerConfig{{Name: "intercept", Address: "127.0.0.1:" + freePort(t), Mode: ModeIntercept,
+			AllowSources: []string{"127.0.0.0/16"}}},
+		Stations: []StationConfig{{Name: "central", Address: station.Addr().String()}},
+		Routes:   []policy.RouteConfig{{Name: "all", Stations: []string{"central"}}},
+		Egress: EgressConfig{Enabled: true, MonitorInterface: "mon0", HospitalInterface: "hosp0",
+			MonitorNetworks: []string{"127.0.0.0/16"}, Sinkhole: "127.0.0.1:" + freePort(t), SummaryInterval: time.Hour},
+	}
+	logs := &syncBuffer{}
+	g, err := New(cfg, zerolog.New(logs))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := g.Start(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	defer g.Shutdown(context.Background())
+	sink := cfg.Egress.Sinkhole
+
+	for i, tc := range []struct {
+		name, payload string
+		hl7           bool
+	}{
+		{"mllp", "\x0bMSH|^~\\&|CMS|ICU|||||ORU^R01|1|P|2.3\rPID|||1||" + marker + "\r\x1c\r", true},
+		{"bare header", "MSH|^~\\&|" + marker, true},
+		{"binary", "\x05\x00\x3e" + marker, false},
+		{"silent", "", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			// Each case from its own loopback address: its own pair.
+			src := netip.AddrFrom4([4]byte{127, 0, 0, byte(2 + i)})
+			d := net.Dialer{LocalAddr: net.TCPAddrFromAddrPort(netip.AddrPortFrom(src, 0))}
+			c, err := d.Dial("tcp", sink)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			if _, err := c.Write([]byte(tc.payload)); err != nil {
+				t.Fatal(err)
+			}
+			c.SetReadDeadline(time.Now().Add(5 * time.Second))
+			if n, err := c.Read(make([]byte, 1)); err == nil || n != 0 {
+				t.Fatalf("sinkhole answered (%d bytes, %v); it must only close", n, err)
+			}
+			dst := ap(sink)
+			want := store.EgressKey(src, "tcp", dst.Addr(), dst.Port())
+			got := waitEgress(t, g.Store(), want, func(store.Egress) bool { return true })
+			if got.LooksLikeHL7 != tc.hl7 || got.Count != 1 || got.Monitor != src.String() || got.Protocol != "tcp" || got.Destination != "127.0.0.1" || got.Port != dst.Port() {
+				t.Errorf("recorded %+v", got)
+			}
+		})
+	}
+
+	// A storm: every connection counted, the log stays short.
+	const storm = 2000
+	var wg sync.WaitGroup
+	for w := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range storm / 8 {
+				c, err := net.Dial("tcp", sink)
+				if err != nil {
+					t.Errorf("worker %d: %v", w, err)
+					return
+				}
+				c.Write([]byte("xxxx"))
+				c.Close()
+			}
+		}()
+	}
+	wg.Wait()
+	dst := ap(sink)
+	key := store.EgressKey(netip.MustParseAddr("127.0.0.1"), "tcp", dst.Addr(), dst.Port())
+	waitEgress(t, g.Store(), key, func(a store.Egress) bool { return a.Count == storm })
+	if err := g.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	var egressLines int
+	sc := bufio.NewScanner(strings.NewReader(logs.String()))
+	for sc.Scan() {
+		if strings.Contains(sc.Text(), `"component":"egress"`) {
+			egressLines++
+		}
+	}
+	if egressLines != 5+1 { // one per new pair, the final summary
+		t.Errorf("%d egress log lines for %d connections, want 6:\n%s", egressLines, storm+4, logs.String())
+	}
+	if !strings.Contains(logs.String(), `"message":"egress summary"`) {
+		t.Errorf("no summary line at shutdown:\n%s", logs.String())
+	}
+	evs, _ := json.Marshal(g.Store().Events("", 0, 0))
+	att, _ := json.Marshal(g.Store().EgressAttempts())
+	for what, s := range map[string]string{"logs": logs.String(), "events": string(evs), "egress": string(att)} {
+		if strings.Contains(s, marker) || strings.Contains(s, "MSH|") {
+			t.Errorf("payload bytes in the %s: %s", what, s)
+		}
+	}
+}
+
+// waitEgress waits until the pair key is stored and ok accepts it.
+func waitEgress(t *testing.T, st *store.Store, key string, ok func(store.Egress) bool) store.Egress {
+	t.Helper()
+	var last store.Egress
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		for _, a := range st.EgressAttempts() {
+			if a.Key == key {
+				if last = a; ok(a) {
+					return a
+				}
+			}
+		}
+	}
+	t.Fatalf("egress pair %s not recorded as expected; last: %+v", key, last)
+	return last
+}
+
+// counterValue reads hl7gate_egress_attempts_total{protocol, watchlist}.
+func counterValue(t *testing.T, m *metrics, protocol, watchlist string) float64 {
+	t.Helper()
+	var out dto.Metric
+	if err := m.egress.WithLabelValues(protocol, watchlist).Write(&out); err != nil {
+		t.Fatal(err)
+	}
+	return out.GetCounter().GetValue()
+}
+
+func mustStore(t *testing.T) *store.Store {
+	t.Helper()
+	st, err := store.New(10000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
+// listen opens a listener that the test closes at cleanup.
+func listen(t *testing.T, addr string) net.Listener {
+	t.Helper()
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	return ln
+}
+
+// freePort returns a loopback port that was free a moment ago: the firewall rules need real ports.
+func freePort(t *testing.T) string {
+	t.Helper()
+	ln := listen(t, "127.0.0.1:0")
+	defer ln.Close()
+	return fmt.Sprint(ln.Addr().(*net.TCPAddr).Port)
+}
+
+// syncBuffer is a log sink safe for concurrent writes.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
+}

@@ -1,0 +1,377 @@
+package vitals_test
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+	"time"
+
+	"github.com/hl7gate/hl7gate/policy/vitals"
+)
+
+const sec = time.Second
+
+// wobble gives the i-th sample a little measurement noise (±3, the same for
+// the same i), so streams are neither frozen, nor too regular, nor periodic.
+func wobble(base float64, i int) string {
+	if base == 0 {
+		return "0"
+	}
+	return num(base + float64(rand.New(rand.NewPCG(uint64(i), 7)).IntN(7)-3))
+}
+
+// vitalsAt returns a normal adult message with HR h, PR p, SpO2 s (NaN
+// omits a row), each with noise.
+func vitalsAt(i int, h, p, s float64) msg {
+	var rows []row
+	if !math.IsNaN(h) {
+		rows = append(rows, hr(wobble(h, i)))
+	}
+	if !math.IsNaN(p) {
+		rows = append(rows, pr(wobble(p, i+5)))
+	}
+	if !math.IsNaN(s) {
+		rows = append(rows, spo2(num(math.Min(100, s+float64(i%2)))))
+	}
+	rows = append(rows, rr(wobble(16, i+3)), temp("37.0"))
+	return msg{rows: rows}
+}
+
+func normal(i int) msg { return vitalsAt(i, 80, 80, 96) }
+
+// baseline is five minutes of a normal patient at one message per 10 s.
+func baseline() []tick { return every(30, 10*sec, normal) }
+
+// later is another five minutes of the same patient, with other noise.
+func later() []tick { return every(30, 10*sec, func(i int) msg { return normal(i + 1000) }) }
+
+func TestRange(t *testing.T) {
+	neonatal := vitals.DefaultConfig()
+	neonatal.Profile = "neonatal"
+	extra := vitals.DefaultConfig()
+	extra.Codes = map[string]string{"0002-4bb8": "spo2"}
+	one := func(rows ...row) []tick { return []tick{{0, msg{rows: rows}}} }
+	tests := []struct {
+		name  string
+		cfg   vitals.Config
+		ticks []tick
+		want  []string
+	}{
+		{"spo2 above 100", vitals.DefaultConfig(), one(spo2("104")), []string{"range"}},
+		{"heart rate 400", vitals.DefaultConfig(), one(hr("400")), []string{"range"}},
+		{"asystole: HR 0 is possible", vitals.DefaultConfig(), one(hr("0")), nil},
+		{"neonatal HR 320 possible", neonatal, one(hr("320")), nil},
+		{"neonatal cuff max 140", neonatal, one(nibpS("150", ""), nibpD("90", ""), nibpM("110", "")), []string{"range"}},
+		{"adult cuff 150 fine", vitals.DefaultConfig(), one(nibpS("150", ""), nibpD("90", ""), nibpM("110", "")), nil},
+		{"fahrenheit labelled Cel", vitals.DefaultConfig(), one(temp("98.6")), []string{"unit_mismatch"}},
+		{"fahrenheit as [degF]", vitals.DefaultConfig(), one(row{code: "150344", value: "98.6", unit: "[degF]"}), nil},
+		{"fahrenheit as MDC 266560", vitals.DefaultConfig(), one(row{code: "150344", value: "98.6", unit: "266560^MDC_DIM_FAHR^MDC"}), nil},
+		{"temperature 47 Cel", vitals.DefaultConfig(), one(temp("47")), []string{"range"}},
+		{"etCO2 in kPa normalised", vitals.DefaultConfig(), one(row{code: "151708", value: "5.3", unit: "kPa"}), nil},
+		{"heart rate in percent", vitals.DefaultConfig(), one(row{code: "147842", value: "80", unit: "%"}), []string{"unit_mismatch"}},
+		{"unknown unit", vitals.DefaultConfig(), one(row{code: "147842", value: "80", unit: "furlongs"}), []string{"unit_mismatch"}},
+		{"no unit: base unit assumed", vitals.DefaultConfig(), one(row{code: "147842", value: "80"}), nil},
+		{"LOINC SpO2", vitals.DefaultConfig(), one(row{code: "59408-5", value: "130", unit: "%"}), []string{"range"}},
+		{"11073 NaN sentinel", vitals.DefaultConfig(), one(hr("8388607")), nil},
+		{"SFLOAT NRes sentinel", vitals.DefaultConfig(), one(spo2("-2048")), nil},
+		{"-999 placeholder", vitals.DefaultConfig(), one(hr("-999")), nil},
+		{"OBX-8 DEMO", vitals.DefaultConfig(), one(row{code: "150456", value: "130", unit: "%", flags: "A~DEMO"}), nil},
+		{"OBX-11 X", vitals.DefaultConfig(), one(row{code: "150456", value: "130", unit: "%", status: "X"}), nil},
+		{"MSH-11 D", vitals.DefaultConfig(), []tick{{0, msg{proc: "D", rows: []row{spo2("130")}}}}, nil},
+		{"not a number", vitals.DefaultConfig(), one(hr("eighty")), nil},
+		{"extra code from config", extra, one(row{code: "0002-4bb8", value: "130", unit: "%"}), []string{"range"}},
+		{"unknown code ignored", vitals.DefaultConfig(), one(row{code: "999999", value: "130"}), nil},
+		{"second row of a parameter ignored", vitals.DefaultConfig(), one(spo2("97"), spo2("130")), nil},
+		{"range reported once per episode", vitals.DefaultConfig(), every(5, 10*sec, func(int) msg { return msg{rows: []row{spo2("104")}} }), []string{"range"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			fs := run(t, tc.cfg, tc.ticks)
+			checkRules(t, fs, tc.want...)
+			if len(tc.want) > 0 && len(fs) != 1 {
+				t.Errorf("%d findings, want 1", len(fs))
+			}
+		})
+	}
+}
+
+func TestRateAndAgreement(t *testing.T) {
+	nan := math.NaN()
+	tests := []struct {
+		name  string
+		ticks []tick
+		want  []string
+	}{
+		{"flat line: HR 80 to 0, pulse continues", then(baseline(), 10*sec, every(30, 10*sec, func(i int) msg { return vitalsAt(i, 0, 80, 96) })),
+			[]string{"rate_of_change", "hr_pr_agreement"}},
+		{"HR raised 50 alone", then(baseline(), 10*sec, every(30, 10*sec, func(i int) msg { return vitalsAt(i, 130, 80, 96) })),
+			[]string{"rate_of_change"}},
+		{"tachycardia: PR follows 10 s later", then(baseline(), 10*sec, every(30, 10*sec, func(i int) msg {
+			return vitalsAt(i, 140, map[bool]float64{true: 80, false: 140}[i == 0], 96)
+		})), nil},
+		{"tachycardia ends: HR and PR fall together", then(every(30, 10*sec, func(i int) msg { return vitalsAt(i, 150, 150, 96) }), 10*sec,
+			every(30, 10*sec, func(i int) msg { return vitalsAt(i, 85, 85, 96) })), nil},
+		{"SpO2 step 20 with nothing responding", then(baseline(), 10*sec, every(30, 10*sec, func(i int) msg { return vitalsAt(i, 80, 80, 76) })),
+			[]string{"rate_of_change"}},
+		{"genuine desaturation: 25 %/min, HR and RR respond", then(baseline(), 10*sec, every(30, 10*sec, func(i int) msg {
+			s := max(76, 96-4*float64(i+1))
+			m := vitalsAt(i, 80+(96-s)*0.8, 80+(96-s)*0.8, s)
+			return m
+		})), nil},
+		{"probe falls off: SpO2 and PR vanish together", then(baseline(), 10*sec, every(30, 10*sec, func(i int) msg { return vitalsAt(i, 80, nan, nan) })), nil},
+		{"probe back on", then(then(baseline(), 10*sec, every(10, 10*sec, func(i int) msg { return vitalsAt(i, 80, nan, nan) })), 10*sec, later()), nil},
+		{"short motion spike on PR", then(baseline(), 10*sec, then(every(2, 10*sec, func(i int) msg { return vitalsAt(i, 80, 140, 96) }), 10*sec, later())), nil},
+		{"atrial fibrillation: pulse deficit 30", every(60, 10*sec, func(i int) msg { return vitalsAt(i, 115, 85, 96) }), nil},
+		{"pulse above heart rate by 30 for 3 min", every(18, 10*sec, func(i int) msg { return vitalsAt(i, 70, 100, 96) }), []string{"hr_pr_agreement"}},
+		{"disagreement for 40 s only", then(then(baseline(), 10*sec, every(4, 10*sec, func(i int) msg { return vitalsAt(i, 60, 95, 96) })), 10*sec, later()), nil},
+		{"temperature rises 1.5 in a minute", []tick{{0, msg{rows: []row{temp("37.0")}}}, {60 * sec, msg{rows: []row{temp("38.5")}}}}, []string{"rate_of_change"}},
+		{"temperature 0.1 steps", every(20, 10*sec, func(i int) msg { return msg{rows: []row{temp(num(37 + float64(i%3)/10))}} }), nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			checkRules(t, run(t, vitals.DefaultConfig(), tc.ticks), tc.want...)
+		})
+	}
+}
+
+func TestTemperatureFallIsQuality(t *testing.T) {
+	fs := run(t, vitals.DefaultConfig(), []tick{{0, msg{rows: []row{temp("37.0")}}}, {60 * sec, msg{rows: []row{temp("33.0")}}}})
+	checkRules(t, fs, "rate_of_change")
+	if len(fs) == 1 && fs[0].Kind != vitals.KindQuality {
+		t.Errorf("kind %q, want %q (probe displaced)", fs[0].Kind, vitals.KindQuality)
+	}
+}
+
+func TestBloodPressure(t *testing.T) {
+	art := func(s, d, m string) func(int) msg {
+		return func(i int) msg { return msg{rows: []row{artS(s), artD(d), artM(m), hr(wobble(80, i))}} }
+	}
+	cuff := func(s, d, m string, at string) msg {
+		return msg{rows: []row{nibpS(s, at), nibpD(d, at), nibpM(m, at)}}
+	}
+	tests := []struct {
+		name  string
+		ticks []tick
+		want  []string
+	}{
+		{"normal line", every(10, 10*sec, art("120", "70", "88")), nil},
+		{"systolic and diastolic swapped", every(10, 10*sec, art("70", "120", "88")), []string{"bp_order"}},
+		{"one swapped message is not persistent", then(every(3, 10*sec, art("120", "70", "88")), 10*sec, then(every(1, 10*sec, art("70", "120", "88")), 10*sec, every(3, 10*sec, art("120", "70", "88")))), nil},
+		{"mean above systolic", every(10, 10*sec, art("120", "70", "125")), []string{"bp_order"}},
+		{"mean 29 above the formula", every(10, 10*sec, art("150", "60", "125")), []string{"map_formula"}},
+		{"flush: all three equal", every(10, 10*sec, art("300", "300", "300")), []string{"pulse_pressure"}},
+		{"damped: pulse pressure 8 at 120", every(10, 10*sec, art("120", "112", "115")), []string{"pulse_pressure"}},
+		{"cuff reading out of order, repeated with old OBX-14", every(10, 10*sec, func(int) msg { return cuff("70", "120", "90", "20260301115930") }), []string{"bp_order"}},
+		{"cuff reading fine", every(10, 10*sec, func(int) msg { return cuff("125", "75", "92", "20260301115930") }), nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			fs := run(t, vitals.DefaultConfig(), tc.ticks)
+			checkRules(t, fs, tc.want...)
+			if len(tc.want) == 1 && len(fs) != 1 {
+				t.Errorf("%d findings, want one per episode", len(fs))
+			}
+		})
+	}
+}
+
+// cuffEvery returns 20 minutes of messages with an arterial line at artMean
+// and a cuff reading every cycle with mean 90, repeated with its OBX-14.
+func cuffEvery(cycle time.Duration, artMean float64) []tick {
+	return every(120, 10*sec, func(i int) msg {
+		at := t0.Add(time.Duration(i) * 10 * sec).Truncate(cycle)
+		ts := at.Format("20060102150405")
+		v := num(float64(90 + i/int(cycle/(10*sec))%3))
+		return msg{rows: []row{nibpS("125", ts), nibpD("72", ts), nibpM(v, ts),
+			artS(num(artMean + 30)), artD(num(artMean - 18)), artM(wobble(artMean, i))}}
+	})
+}
+
+func TestCuff(t *testing.T) {
+	tests := []struct {
+		name  string
+		ticks []tick
+		want  []string
+	}{
+		{"cuff every 5 min agrees with line", cuffEvery(5*time.Minute, 92), nil},
+		{"line 40 above cuff over readings", cuffEvery(5*time.Minute, 132), []string{"nibp_ibp_agreement"}},
+		{"new cuff reading every 10 s", cuffEvery(10*sec, 92), []string{"nibp_cadence"}},
+		{"STAT mode: every 40 s", cuffEvery(40*sec, 92), nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			checkRules(t, run(t, vitals.DefaultConfig(), tc.ticks), tc.want...)
+		})
+	}
+}
+
+func TestFrozenAndRegular(t *testing.T) {
+	tests := []struct {
+		name  string
+		ticks []tick
+		want  []string
+	}{
+		{"everything identical for 3 min", then(baseline(), 10*sec, every(18, 10*sec, func(int) msg { return normal(0) })), []string{"frozen"}},
+		{"identical for 1 min", then(then(baseline(), 10*sec, every(6, 10*sec, func(int) msg { return normal(0) })), 10*sec, later()), nil},
+		{"paced, ventilated, SpO2 100: pulse rate still varies", every(60, 10*sec, func(i int) msg {
+			return msg{rows: []row{hr("70"), pr(wobble(70, i)), spo2("100"), rr("14")}}
+		}), nil},
+		{"HR identical to PR sample after sample", every(40, 10*sec, func(i int) msg {
+			v := wobble(80+float64(i%7), i)
+			return msg{rows: []row{hr(v), pr(v), spo2("97")}}
+		}), []string{"too_regular"}},
+		{"smooth synthetic heart rate", every(40, 10*sec, func(i int) msg {
+			v := math.Round(80 + 8*math.Sin(2*math.Pi*float64(i)/18))
+			return msg{rows: []row{hr(num(v)), pr(wobble(80, i)), spo2("97")}}
+		}), []string{"too_regular"}},
+		{"paced with intrinsic beats", every(60, 10*sec, func(i int) msg {
+			h := "70"
+			if i%9 == 4 {
+				h = "79"
+			}
+			return msg{rows: []row{hr(h), pr(wobble(72, i)), spo2("97")}}
+		}), nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			checkRules(t, run(t, vitals.DefaultConfig(), tc.ticks), tc.want...)
+		})
+	}
+}
+
+func TestReplay(t *testing.T) {
+	varying := func(i int) msg { return vitalsAt(i, 70+float64(i%17), 72+float64(i%11), 95+float64(i%4)) }
+	withCtrl := func(ctrl string, i int) msg { m := varying(i); m.ctrl = ctrl; return m }
+	resent := withCtrl("A2", 1)
+	resent.ts = "20260301120010"
+	tests := []struct {
+		name  string
+		ticks []tick
+		want  []string
+	}{
+		{"re-send after lost ACK", []tick{{0, withCtrl("A1", 0)}, {10 * sec, resent}, {15 * sec, resent}, {20 * sec, withCtrl("A3", 2)}}, nil},
+		{"control ID reused with other content", []tick{{0, withCtrl("A1", 0)}, {10 * sec, withCtrl("A2", 1)}, {20 * sec, withCtrl("A1", 2)}}, []string{"replay_control_id"}},
+		{"identical message 10 min later", []tick{{0, msg{ctrl: "A1", ts: "20260301120000", rows: []row{hr("80")}}}, {10 * time.Minute, msg{ctrl: "A1", ts: "20260301120000", rows: []row{hr("80")}}}},
+			[]string{"replay_control_id"}},
+		{"values of 20 earlier messages replayed", then(every(60, 10*sec, varying), 10*sec, every(20, 10*sec, func(i int) msg { return varying(i + 10) })),
+			[]string{"replay_window"}},
+		{"plateau repeating is not a replay", every(80, 10*sec, func(i int) msg { return msg{rows: []row{hr("70"), pr(num(70 + float64(i%2))), spo2("100")}} }), nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			checkRules(t, run(t, vitals.DefaultConfig(), tc.ticks), tc.want...)
+		})
+	}
+}
+
+func TestTime(t *testing.T) {
+	// clock returns 30 messages 10 s apart whose MSH-7 is off by d(i).
+	clock := func(d func(i int) time.Duration) []tick {
+		return every(30, 10*sec, func(i int) msg {
+			m := normal(i)
+			m.ts = t0.Add(time.Duration(i)*10*sec + d(i)).Format("20060102150405")
+			return m
+		})
+	}
+	from := func(first, last int, d time.Duration) func(int) time.Duration {
+		return func(i int) time.Duration {
+			if i >= first && i <= last {
+				return d
+			}
+			return 0
+		}
+	}
+	tests := []struct {
+		name  string
+		ticks []tick
+		want  []string
+	}{
+		{"clock one hour ahead from the start (learned)", clock(from(0, 30, time.Hour)), nil},
+		{"clock jumps 10 min ahead for 4 messages", clock(from(10, 13, 10*time.Minute)), []string{"time_future", "time_backwards"}},
+		{"clock jumps 1 h back for 4 messages", clock(from(10, 13, -time.Hour)), []string{"time_backwards", "time_skew"}},
+		{"NTP steps back 2 s", clock(from(10, 30, -12*sec)), nil},
+		{"observation time after message time", []tick{{0, msg{rows: []row{nibpS("120", "20260301121000"), nibpD("70", "20260301121000"), nibpM("85", "20260301121000")}}}},
+			[]string{"time_future"}},
+		{"new offset adopted after a DST step", clock(from(10, 30, time.Hour)), []string{"time_future"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			fs := run(t, vitals.DefaultConfig(), tc.ticks)
+			checkRules(t, fs, tc.want...)
+			if len(tc.want) > 0 && len(fs) != len(tc.want) {
+				t.Errorf("%d findings, want one per rule", len(fs))
+			}
+		})
+	}
+}
+
+func TestIdentity(t *testing.T) {
+	with := func(f func(i int, m *msg)) func(int) msg {
+		return func(i int) msg { m := normal(i); f(i, &m); return m }
+	}
+	tests := []struct {
+		name  string
+		ticks []tick
+		want  []string
+	}{
+		{"patient changes mid-stream", every(10, 10*sec, with(func(i int, m *msg) {
+			if i >= 5 {
+				m.pid = "99999^^^H^MR"
+			}
+		})), []string{"identity_patient"}},
+		{"patient changes after an admission message", every(10, 10*sec, with(func(i int, m *msg) {
+			if i == 5 {
+				m.typ, m.rows = "ADT^A01^ADT_A01", nil
+			}
+			if i >= 5 {
+				m.pid = "99999^^^H^MR"
+			}
+		})), nil},
+		{"new patient after a 20 min gap", then(every(5, 10*sec, normal), 20*time.Minute, every(5, 10*sec, with(func(i int, m *msg) { m.pid = "99999^^^H^MR" }))), nil},
+		{"unassociated bed then a patient", every(10, 10*sec, with(func(i int, m *msg) {
+			if i < 5 {
+				m.pid = "none"
+			}
+		})), nil},
+		{"discharged, empty PID for 15 min, then a new patient", then(then(every(5, 10*sec, normal), 10*sec,
+			every(90, 10*sec, with(func(i int, m *msg) { m.pid = "none" }))), 10*sec,
+			every(5, 10*sec, with(func(i int, m *msg) { m.pid = "99999^^^H^MR" }))), nil},
+		{"equipment identifier changes", every(10, 10*sec, with(func(i int, m *msg) {
+			if i >= 5 {
+				m.equip = "00AA000000000002"
+			}
+		})), []string{"identity_equipment"}},
+		{"sending application changes", every(10, 10*sec, with(func(i int, m *msg) {
+			if i >= 5 {
+				m.app = "EMULATOR"
+			}
+		})), []string{"identity_application"}},
+		{"temperature unit changes", every(10, 10*sec, with(func(i int, m *msg) {
+			if i >= 5 {
+				m.rows[len(m.rows)-1] = row{code: "150344", value: "98.6", unit: "[degF]"}
+			}
+		})), []string{"unit_change"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			fs := run(t, vitals.DefaultConfig(), tc.ticks)
+			checkRules(t, fs, tc.want...)
+			for _, f := range fs {
+				if f.SendingApplication == "" || f.ControlID == "" || !f.Source.IsValid() {
+					t.Errorf("finding without monitor identity: %+v", f)
+				}
+			}
+		})
+	}
+}
+
+func TestRuleSettings(t *testing.T) {
+	cfg := vitals.DefaultConfig()
+	cfg.Rules.Range.Enabled = false
+	cfg.Rules.BPOrder.Severity, cfg.Rules.BPOrder.Action = "info", "quarantine"
+	fs := run(t, cfg, []tick{{0, msg{rows: []row{spo2("130"), artS("70"), artD("120"), artM("90")}}}, {10 * sec, msg{rows: []row{artS("70"), artD("120"), artM("90")}}}})
+	checkRules(t, fs, "bp_order")
+	if len(fs) == 1 && (fs[0].Severity != vitals.Info || fs[0].Action != vitals.Quarantine || fs[0].Kind != vitals.KindIntegrity) {
+		t.Errorf("finding %+v: want severity info, action quarantine, kind integrity", fs[0])
+	}
+}

@@ -1,0 +1,142 @@
+package vitals_test
+
+import (
+	"fmt"
+	"net/netip"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hl7gate/hl7gate/hl7"
+	"github.com/hl7gate/hl7gate/policy/vitals"
+)
+
+// t0 is the arrival time of the first message of every scenario.
+var t0 = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+
+// row is one OBX metric row.
+type row struct {
+	code, value, unit string // unit "" writes no OBX-6
+	status            string // OBX-11, default R
+	flags, at         string // OBX-8, OBX-14
+}
+
+// msg describes one message; empty fields take defaults (ts: the arrival
+// time, ctrl: unique per scenario; pid "none" writes an empty PID).
+type msg struct {
+	ctrl, ts, app, pid, proc, typ, equip string
+	rows                                 []row
+}
+
+func (m msg) bytes(arrival time.Time, n int) []byte {
+	or := func(s, def string) string {
+		if s == "" {
+			return def
+		}
+		return s
+	}
+	ts := or(m.ts, string(hl7.AppendTime(nil, arrival)))
+	var b strings.Builder
+	fmt.Fprintf(&b, "MSH|^~\\&|%s|ICU|||%s||%s|%s|%s|2.6\r", or(m.app, "MON1^0012340000000001^EUI-64"), ts,
+		or(m.typ, "ORU^R01^ORU_R01"), or(m.ctrl, fmt.Sprintf("C%d", n)), or(m.proc, "P"))
+	pid, name := or(m.pid, "12345^^^H^MR"), "DOE^JANE"
+	if m.pid == "none" { // an unassociated bed
+		pid, name = "", ""
+	}
+	fmt.Fprintf(&b, "PID|||%s||%s\rOBR|1|||182777000^monitoring of patient^SCT|||%s\r", pid, name, ts)
+	equip := or(m.equip, "0012340000000001")
+	fmt.Fprintf(&b, "OBX|1||69965^MDC_DEV_MON_PHYSIO_MULTI_PARAM_MDS^MDC|1.0.0.0|||||||X|||||||%s^^%s^EUI-64\r", equip, equip)
+	for i, r := range m.rows {
+		fmt.Fprintf(&b, "OBX|%d|NM|%s^^MDC|1.1.1.%d|%s|%s||%s|||%s|||%s||||%s\r", i+2, r.code, i+1, r.value, r.unit,
+			r.flags, or(r.status, "R"), r.at, equip)
+	}
+	return []byte(b.String())
+}
+
+// Common rows.
+func hr(v string) row        { return row{code: "147842", value: v, unit: "264864^MDC_DIM_BEAT_PER_MIN^MDC"} }
+func pr(v string) row        { return row{code: "149530", value: v, unit: "264864"} }
+func spo2(v string) row      { return row{code: "150456", value: v, unit: "262688"} }
+func rr(v string) row        { return row{code: "151562", value: v, unit: "264928"} }
+func temp(v string) row      { return row{code: "150344", value: v, unit: "268192^MDC_DIM_DEGC^MDC"} }
+func artS(v string) row      { return row{code: "150033", value: v, unit: "266016"} }
+func artD(v string) row      { return row{code: "150034", value: v, unit: "266016"} }
+func artM(v string) row      { return row{code: "150035", value: v, unit: "266016"} }
+func nibpS(v, at string) row { return row{code: "150021", value: v, unit: "266016", at: at} }
+func nibpD(v, at string) row { return row{code: "150022", value: v, unit: "266016", at: at} }
+func nibpM(v, at string) row { return row{code: "150023", value: v, unit: "266016", at: at} }
+
+// num formats a number for OBX-5.
+func num(v float64) string { return fmt.Sprint(v) }
+
+// tick is one message at an offset from t0.
+type tick struct {
+	at time.Duration
+	m  msg
+}
+
+// every returns n messages step apart, the i-th built by f.
+func every(n int, step time.Duration, f func(i int) msg) []tick {
+	ts := make([]tick, n)
+	for i := range ts {
+		ts[i] = tick{time.Duration(i) * step, f(i)}
+	}
+	return ts
+}
+
+// then appends ticks shifted to start step after the last of ts.
+func then(ts []tick, step time.Duration, more []tick) []tick {
+	base := time.Duration(0)
+	if len(ts) > 0 {
+		base = ts[len(ts)-1].at + step
+	}
+	for _, t := range more {
+		ts = append(ts, tick{base + t.at, t.m})
+	}
+	return ts
+}
+
+// run feeds the ticks from one source through a fresh Engine and returns
+// every finding.
+func run(t *testing.T, cfg vitals.Config, ticks []tick) []vitals.Finding {
+	t.Helper()
+	e, err := vitals.NewEngine(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := netip.MustParseAddr("192.0.2.10")
+	var all []vitals.Finding
+	for i, tk := range ticks {
+		arrival := t0.Add(tk.at)
+		m, err := hl7.Parse(tk.m.bytes(arrival, i))
+		if err != nil {
+			t.Fatalf("message %d: %v", i, err)
+		}
+		all = e.Observe(src, m, arrival, all)
+	}
+	return all
+}
+
+func rulesOf(fs []vitals.Finding) []string {
+	var rs []string
+	for _, f := range fs {
+		if !slices.Contains(rs, f.Rule) {
+			rs = append(rs, f.Rule)
+		}
+	}
+	slices.Sort(rs)
+	return rs
+}
+
+// checkRules fails unless the rules that fired are exactly want (sorted).
+func checkRules(t *testing.T, fs []vitals.Finding, want ...string) {
+	t.Helper()
+	slices.Sort(want)
+	if got := rulesOf(fs); !slices.Equal(got, want) {
+		for _, f := range fs {
+			t.Logf("finding %s %s value=%g other=%g threshold=%g: %s", f.Rule, f.Parameter, f.Value, f.Other, f.Threshold, f.Explanation)
+		}
+		t.Errorf("rules fired %q, want %q", got, want)
+	}
+}
