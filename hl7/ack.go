@@ -109,7 +109,7 @@ func recoverHeader(raw []byte) ackHeader {
 	} else {
 		h.d = d
 	}
-	msh := Segment{b: seg, d: d}
+	msh := Segment{b: seg, d: sepsOf(d)}
 	h.sendApp = safe(msh.Field(3).b)
 	h.sendFac = safe(msh.Field(4).b)
 	h.recvApp = safe(msh.Field(5).b)

@@ -23,13 +23,16 @@ func (d Delimiters) Validate() error {
 	if d.Truncation != 0 {
 		n = 6
 	}
-	for i, c := range set[:n] {
+	var seen [2]uint64 // a bit per ASCII character
+	for _, c := range set[:n] {
 		if c <= ' ' || c >= 0x7f || isAlnum(c) {
 			return ErrBadDelimiters
 		}
-		if bytes.IndexByte(set[:i], c) >= 0 {
+		bit := uint64(1) << (c & 63)
+		if seen[c>>6]&bit != 0 {
 			return ErrBadDelimiters
 		}
+		seen[c>>6] |= bit
 	}
 	return nil
 }

@@ -3,7 +3,8 @@
 // A [Message] is a set of offsets into the bytes of one frame: parsing copies nothing,
 // and the accessors return views ([]byte) that alias the frame. Fields, repetitions,
 // components and subcomponents are found by scanning on demand, so a caller pays only
-// for what it reads. A Message can be reused; in steady state (*Message).Parse does
+// for what it reads; [Segment.Fields] splits a segment in one scan when several of its
+// fields are read, where each [Segment.Field] call scans from the segment's start. A Message can be reused; in steady state (*Message).Parse does
 // not allocate.
 //
 // Typical use, one frame from an MLLP reader:
@@ -14,11 +15,15 @@
 //		...
 //	}
 //	typ, trigger, _ := m.MessageType()
+//	fields := make([]hl7.Field, 0, 20) // reused too
 //	for i := range m.NumSegments() {
 //		s := m.Segment(i)
-//		if string(s.Name()) == "OBX" {
-//			code := s.Field(3).Component(1).Bytes() // e.g. 150456
-//			value := s.Field(5).Bytes()             // raw; Delimiters.Unescape decodes text
+//		if string(s.Name()) != "OBX" {
+//			continue
+//		}
+//		if fields = s.Fields(fields, 5); len(fields) > 5 { // one scan for OBX-1..5
+//			code := fields[3].Component(1).Bytes() // e.g. 150456
+//			value := fields[5].Bytes()             // raw; Delimiters.Unescape decodes text
 //			...
 //		}
 //	}

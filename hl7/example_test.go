@@ -135,3 +135,15 @@ func splitCR(b []byte) []string {
 	}
 	return segs
 }
+
+func ExampleSegment_Fields() {
+	m, err := hl7.Parse([]byte("MSH|^~\\&|MON|ICU|CS|HOSP|20240315103000||ORU^R01|42|P|2.6\r" +
+		"OBX|1|NM|150456^MDC_PULS_OXIM_SAT_O2^MDC|1.1.1|97|262688^MDC_DIM_PERCENT^MDC|||||R\r"))
+	if err != nil {
+		panic(err)
+	}
+	obx, _ := m.Find("OBX", 1)
+	f := obx.Fields(nil, 6) // OBX-0 (the name) through OBX-6, in one scan
+	fmt.Printf("%s %s %s\n", f[3].Component(1).Bytes(), f[5].Bytes(), f[6].Component(2).Bytes())
+	// Output: 150456 97 MDC_DIM_PERCENT
+}

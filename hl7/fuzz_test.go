@@ -80,6 +80,33 @@ func walk(t *testing.T, m *hl7.Message, in []byte) {
 			t.Fatalf("segment %d is empty or holds a CR", i)
 		}
 		inside(s.Name())
+		if lo, hi := m.SegmentSpan(i); !bytes.Equal(m.Bytes()[lo:hi], s.Bytes()) {
+			t.Fatalf("SegmentSpan(%d) = %d, %d: not the segment", i, lo, hi)
+		}
+		all := s.Fields(nil, -1)
+		if len(all) != s.NumFields()+1 || !bytes.Equal(all[0].Bytes(), s.Name()) {
+			t.Fatalf("segment %d: Fields gave %d fields, NumFields %d", i, len(all), s.NumFields())
+		}
+		name := string(s.Name())
+		header := name == "MSH" || name == "FHS" || name == "BHS"
+		for n := 1; n < len(all); n++ {
+			f := s.Field(n)
+			if !bytes.Equal(all[n].Bytes(), f.Bytes()) || all[n].NumComponents() != f.NumComponents() {
+				t.Fatalf("segment %d: Fields()[%d] = %q, Field(%d) = %q", i, n, all[n].Bytes(), n, f.Bytes())
+			}
+			if header && n <= 2 {
+				continue // MSH-1 and MSH-2 are not split
+			}
+			rep1, _, _ := bytes.Cut(f.Bytes(), []byte{d.Repetition})
+			for c, want := range bytes.Split(rep1, []byte{d.Component}) {
+				if got := f.Component(c + 1).Bytes(); !bytes.Equal(got, want) {
+					t.Fatalf("segment %d field %d: Component(%d) = %q, want %q", i, n, c+1, got, want)
+				}
+			}
+		}
+		if some := s.Fields(all, 3); len(some) != min(4, len(all)) {
+			t.Fatalf("Fields(dst, 3) gave %d fields of %d", len(some), len(all))
+		}
 		for _, n := range indices(s.NumFields()) {
 			f := s.Field(n)
 			inside(f.Bytes())

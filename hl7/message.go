@@ -1,6 +1,10 @@
 package hl7
 
-import "bytes"
+import (
+	"bytes"
+	"encoding/binary"
+	"math/bits"
+)
 
 // Message is a parsed HL7 v2 message: the frame it was parsed from and the
 // offsets of its segments. Its views alias that frame, so the frame must not
@@ -9,6 +13,7 @@ import "bytes"
 type Message struct {
 	buf  []byte
 	d    Delimiters
+	seps seps
 	segs []span
 }
 
@@ -36,30 +41,30 @@ func (m *Message) Parse(b []byte) error {
 	if err != nil {
 		return m.fail(&ParseError{Segment: "MSH", Field: field, Offset: start + 2 + field, Err: err})
 	}
+	lf := -1
 	for pos := start; pos < len(b); {
-		s, e, next := nextSegment(b, pos, d.Field)
+		s, e, next := nextSegment(b, pos, d.Field, &lf)
 		if s < e {
 			m.segs = append(m.segs, span{s, e})
 		}
 		pos = next
 	}
-	m.buf, m.d = b, d
+	m.buf, m.d, m.seps = b, d, sepsOf(d)
 	// MSH-1 is the field separator itself, so MSH-n is part n-1 of the split.
 	msh := m.Segment(0)
-	if msh.Field(9).Component(1).IsEmpty() {
-		lo, _ := msh.bounds(9 - 1)
+	lo, hi := msh.bounds(9 - 1)
+	if indexEither(msh.b[lo:hi], d.Component, d.Repetition) == 0 {
 		return m.fail(&ParseError{Segment: "MSH", Field: 9, Offset: start + lo, Err: ErrNoMessageType})
 	}
-	if msh.Field(10).IsEmpty() {
-		lo, _ := msh.bounds(10 - 1)
-		return m.fail(&ParseError{Segment: "MSH", Field: 10, Offset: start + lo, Err: ErrNoControlID})
+	if hi == len(msh.b) || hi+1 == len(msh.b) || msh.b[hi+1] == d.Field {
+		return m.fail(&ParseError{Segment: "MSH", Field: 10, Offset: start + min(hi+1, len(msh.b)), Err: ErrNoControlID})
 	}
 	return nil
 }
 
 // fail empties m and returns err.
 func (m *Message) fail(err *ParseError) error {
-	m.buf, m.d, m.segs = nil, Delimiters{}, m.segs[:0]
+	m.buf, m.d, m.seps, m.segs = nil, Delimiters{}, 0, m.segs[:0]
 	return err
 }
 
@@ -127,8 +132,16 @@ func looksLikeSegment(b []byte, fs byte) bool {
 
 // nextSegment finds the segment at pos: [start, end) is its content without
 // leading spaces or tabs, next is where the following segment begins. See the
-// package documentation for the line-break rules.
-func nextSegment(b []byte, pos int, fs byte) (start, end, next int) {
+// package documentation for the line-break rules. *lf caches the position of
+// the next LF (len(b) when there is none; start a walk with -1), so that the
+// common message without LFs is scanned for them once, not per segment.
+func nextSegment(b []byte, pos int, fs byte, lf *int) (start, end, next int) {
+	if *lf < pos {
+		*lf = len(b)
+		if i := bytes.IndexByte(b[pos:], '\n'); i >= 0 {
+			*lf = pos + i
+		}
+	}
 	for pos < len(b) && (b[pos] == ' ' || b[pos] == '\t') {
 		pos++
 	}
@@ -137,6 +150,9 @@ func nextSegment(b []byte, pos int, fs byte) (start, end, next int) {
 	cr := len(b)
 	if i := bytes.IndexByte(b[start:], '\r'); i >= 0 {
 		cr = start + i
+	}
+	if *lf >= cr {
+		return start, cr, skipBreaks(b, cr)
 	}
 	for i := start; ; {
 		lf := bytes.IndexByte(b[i:cr], '\n')
@@ -176,7 +192,16 @@ func (m *Message) Segment(i int) Segment {
 		return Segment{}
 	}
 	s := m.segs[i]
-	return Segment{b: m.buf[s.start:s.end:s.end], d: m.d}
+	return Segment{b: m.buf[s.start:s.end:s.end], d: m.seps}
+}
+
+// SegmentSpan returns where the i-th segment starts and ends in Bytes(),
+// without its terminator; 0, 0 when i is out of range.
+func (m *Message) SegmentSpan(i int) (start, end int) {
+	if i < 0 || i >= len(m.segs) {
+		return 0, 0
+	}
+	return m.segs[i].start, m.segs[i].end
 }
 
 // Find returns the n-th (1-based) segment named name.
@@ -195,15 +220,33 @@ func (m *Message) Find(name string, n int) (Segment, bool) {
 	return Segment{}, false
 }
 
+// seps packs the separators a view splits on (field, component, repetition,
+// subcomponent, a byte each), so that views are small enough to travel in
+// registers: copying a view with a Delimiters inside, written byte by byte and
+// read back 16 bytes at a time, stalls the CPU's store forwarding.
+type seps uint32
+
+func sepsOf(d Delimiters) seps {
+	return seps(d.Field) | seps(d.Component)<<8 | seps(d.Repetition)<<16 | seps(d.Subcomponent)<<24
+}
+
+func (s seps) field() byte { return byte(s) }
+func (s seps) comp() byte  { return byte(s >> 8) }
+func (s seps) rep() byte   { return byte(s >> 16) }
+func (s seps) sub() byte   { return byte(s >> 24) }
+
 // Segment is a view of one segment, without its terminator.
 type Segment struct {
 	b []byte
-	d Delimiters
+	d seps
 }
 
 // Name returns the segment ID, e.g. PID (the text before the first field
 // separator).
 func (s Segment) Name() []byte {
+	if b, fs := s.b, s.d.field(); len(b) >= 3 && b[0] != fs && b[1] != fs && b[2] != fs && (len(b) == 3 || b[3] == fs) {
+		return b[:3:3] // every standard and Z segment
+	}
 	lo, hi := s.bounds(0)
 	return s.b[lo:hi:hi]
 }
@@ -214,8 +257,8 @@ func (s Segment) Bytes() []byte { return s.b }
 // NumFields returns the number of fields, counting empty trailing ones; for
 // MSH, FHS and BHS it counts MSH-1, the field separator itself.
 func (s Segment) NumFields() int {
-	n := bytes.Count(s.b, []byte{s.d.Field})
-	if isHeader(s.b, s.d.Field) {
+	n := bytes.Count(s.b, []byte{s.d.field()})
+	if isHeader(s.b, s.d.field()) {
 		n++
 	}
 	return n
@@ -229,7 +272,7 @@ func (s Segment) Field(n int) Field {
 	if n < 1 {
 		return Field{}
 	}
-	if isHeader(s.b, s.d.Field) {
+	if isHeader(s.b, s.d.field()) {
 		switch n {
 		case 1:
 			return Field{b: s.b[3:4:4], d: s.d, literal: true}
@@ -243,25 +286,78 @@ func (s Segment) Field(n int) Field {
 	return Field{b: s.b[lo:hi:hi], d: s.d}
 }
 
-// bounds returns the offsets of the n-th part of s split at the field
-// separator (part 0 is the name); lo == hi == len(s.b) when there is none.
-// Fields are short, so a plain loop beats bytes.IndexByte's call overhead.
-func (s Segment) bounds(n int) (lo, hi int) {
-	b, fs := s.b, s.d.Field
-	i := 0
-	for ; n > 0 && i < len(b); i++ {
-		if b[i] == fs {
-			n--
+// Fields splits s in one pass and returns dst[:0] with fields 0 through last
+// appended, so that f[n] equals s.Field(n) for 1 <= n < len(f) and f[0] is
+// the segment name. It stops after field last (all fields when last < 0);
+// len(f) is smaller when s has fewer fields. Reading several fields of a
+// segment this way costs one scan instead of one per Field call, and reusing
+// dst makes it allocation-free.
+func (s Segment) Fields(dst []Field, last int) []Field {
+	dst = dst[:0]
+	b, fs := s.b, s.d.field()
+	if len(b) == 0 {
+		return dst
+	}
+	start, i := 0, 0
+	if isHeader(b, fs) {
+		// MSH-1 is the separator after the name; MSH-2 is not split either.
+		dst = append(dst, Field{b: b[:3:3], d: s.d}, Field{b: b[3:4:4], d: s.d, literal: true})
+		start, i = 4, 4+indexOrLen(b[4:], fs)
+		dst = append(dst, Field{b: b[start:i:i], d: s.d, literal: true})
+		start, i = i+1, i+1
+		if i > len(b) {
+			return truncate(dst, last)
 		}
 	}
-	if n > 0 {
-		return len(b), len(b)
+	// Test eight bytes at a time for separators, taking every separator of
+	// the word before loading the next.
+	if last < 0 {
+		last = len(b) // more than there can be
 	}
-	lo = i
-	for i < len(b) && b[i] != fs {
-		i++
+	for pat := lsb * uint64(fs); i+8 <= len(b); i += 8 {
+		for t := zeroBytes(binary.LittleEndian.Uint64(b[i:]) ^ pat); t != 0; t &= t - 1 {
+			end := i + bits.TrailingZeros64(t)>>3
+			dst = append(dst, Field{b: b[start:end:end], d: s.d})
+			if start = end + 1; len(dst) > last {
+				return dst
+			}
+		}
 	}
-	return lo, i
+	for ; i < len(b); i++ {
+		if b[i] == fs {
+			dst = append(dst, Field{b: b[start:i:i], d: s.d})
+			if start = i + 1; len(dst) > last {
+				return dst
+			}
+		}
+	}
+	return append(dst, Field{b: b[start:], d: s.d})
+}
+
+// zeroBytes returns x with the top bit of each zero byte set and every other
+// bit clear. Unlike the shorter borrow trick, it never marks a byte above a
+// real zero, so every marked byte is a match.
+func zeroBytes(x uint64) uint64 {
+	const low7 = lsb * 0x7f
+	return ^((x&low7 + low7) | x | low7)
+}
+
+// truncate cuts f to fields 0 through last (all when last < 0).
+func truncate(f []Field, last int) []Field {
+	if last >= 0 && len(f) > last+1 {
+		return f[:last+1]
+	}
+	return f
+}
+
+// bounds returns the offsets of the n-th part of s split at the field
+// separator (part 0 is the name); lo == hi == len(s.b) when there is none.
+func (s Segment) bounds(n int) (lo, hi int) {
+	lo, hi = split(s.b, s.d.field(), n)
+	if lo < 0 {
+		return len(s.b), len(s.b)
+	}
+	return lo, hi
 }
 
 // piece returns the i-th (1-based) part of b split at sep, or nil.
@@ -269,26 +365,99 @@ func piece(b []byte, sep byte, i int) []byte {
 	if i < 1 {
 		return nil
 	}
-	k := 0
-	for ; i > 1 && k < len(b); k++ {
-		if b[k] == sep {
-			i--
-		}
-	}
-	if i > 1 {
+	lo, hi := split(b, sep, i-1)
+	if lo < 0 {
 		return nil
 	}
-	lo := k
-	for k < len(b) && b[k] != sep {
-		k++
+	return b[lo:hi:hi]
+}
+
+// split returns the offsets of the n-th (0-based) part of b split at sep, or
+// -1, -1 when b has fewer parts. It counts separators eight bytes at a time.
+func split(b []byte, sep byte, n int) (lo, hi int) {
+	if n > 0 {
+		lo = -1
+		i := 0
+		for pat := lsb * uint64(sep); i+8 <= len(b); i += 8 {
+			t := zeroBytes(binary.LittleEndian.Uint64(b[i:]) ^ pat)
+			if c := bits.OnesCount64(t); c < n {
+				n -= c
+				continue
+			}
+			for ; n > 1; n-- {
+				t &= t - 1
+			}
+			lo = i + bits.TrailingZeros64(t)>>3 + 1
+			break
+		}
+		for ; lo < 0 && i < len(b); i++ {
+			if b[i] == sep {
+				if n--; n == 0 {
+					lo = i + 1
+				}
+			}
+		}
+		if lo < 0 {
+			return -1, -1
+		}
 	}
-	return b[lo:k:k]
+	return lo, lo + indexOrLen(b[lo:], sep)
+}
+
+const (
+	lsb = 0x0101010101010101
+	msb = 0x8080808080808080
+)
+
+// indexByte is bytes.IndexByte for the short runs between delimiters, where
+// the call into the vectorised version costs more than the scan: it tests
+// eight bytes at a time with the classic "has zero byte" trick. Borrows only
+// mark bytes above a real match, so the lowest marked byte is the first
+// match.
+func indexByte(b []byte, c byte) int {
+	pat := lsb * uint64(c)
+	i := 0
+	for ; i+8 <= len(b); i += 8 {
+		x := binary.LittleEndian.Uint64(b[i:]) ^ pat
+		if t := (x - lsb) &^ x & msb; t != 0 {
+			return i + bits.TrailingZeros64(t)>>3
+		}
+	}
+	for ; i < len(b); i++ {
+		if b[i] == c {
+			return i
+		}
+	}
+	return -1
+}
+
+// indexEither returns the index of the first a or b in s, or len(s).
+func indexEither(s []byte, a, b byte) int {
+	pa, pb := lsb*uint64(a), lsb*uint64(b)
+	i := 0
+	for ; i+8 <= len(s); i += 8 {
+		x := binary.LittleEndian.Uint64(s[i:])
+		if t := zeroBytes(x^pa) | zeroBytes(x^pb); t != 0 {
+			return i + bits.TrailingZeros64(t)>>3
+		}
+	}
+	for ; i < len(s) && s[i] != a && s[i] != b; i++ {
+	}
+	return i
+}
+
+// indexOrLen is indexByte, but len(b) when c is absent.
+func indexOrLen(b []byte, c byte) int {
+	if i := indexByte(b, c); i >= 0 {
+		return i
+	}
+	return len(b)
 }
 
 // Field is a view of one field (or one repetition of a field).
 type Field struct {
 	b       []byte
-	d       Delimiters
+	d       seps
 	literal bool // MSH-1 and MSH-2: never split
 }
 
@@ -310,7 +479,7 @@ func (f Field) NumReps() int {
 	if f.literal {
 		return 1
 	}
-	return bytes.Count(f.b, []byte{f.d.Repetition}) + 1
+	return bytes.Count(f.b, []byte{f.d.rep()}) + 1
 }
 
 // Rep returns the i-th (1-based) repetition, or an empty Field.
@@ -321,7 +490,7 @@ func (f Field) Rep(i int) Field {
 		}
 		return Field{}
 	}
-	return Field{b: piece(f.b, f.d.Repetition, i), d: f.d}
+	return Field{b: piece(f.b, f.d.rep(), i), d: f.d}
 }
 
 // NumComponents returns the number of components of the first repetition; 0
@@ -334,26 +503,33 @@ func (f Field) NumComponents() int {
 	if f.literal {
 		return 1
 	}
-	return bytes.Count(r.b, []byte{f.d.Component}) + 1
+	return bytes.Count(r.b, []byte{f.d.comp()}) + 1
 }
 
 // Component returns the i-th (1-based) component of the first repetition
 // (use Rep(n).Component(i) for others), or an empty Component.
 func (f Field) Component(i int) Component {
-	r := f.Rep(1)
 	if f.literal {
 		if i == 1 {
-			return Component{b: r.b, d: f.d, literal: true}
+			return Component{b: f.b, literal: true}
 		}
 		return Component{}
 	}
-	return Component{b: piece(r.b, f.d.Component, i), d: f.d}
+	r := f.b
+	if i == 1 { // the common case, in one scan
+		n := indexEither(r, f.d.comp(), f.d.rep())
+		return Component{b: r[:n:n], sub: f.d.sub()}
+	}
+	if n := indexByte(r, f.d.rep()); n >= 0 {
+		r = r[:n:n]
+	}
+	return Component{b: piece(r, f.d.comp(), i), sub: f.d.sub()}
 }
 
 // Component is a view of one component of a field.
 type Component struct {
 	b       []byte
-	d       Delimiters
+	sub     byte // the subcomponent separator
 	literal bool
 }
 
@@ -368,7 +544,7 @@ func (c Component) NumSubs() int {
 	if c.literal {
 		return 1
 	}
-	return bytes.Count(c.b, []byte{c.d.Subcomponent}) + 1
+	return bytes.Count(c.b, []byte{c.sub}) + 1
 }
 
 // Sub returns the i-th (1-based) subcomponent, or nil.
@@ -379,7 +555,7 @@ func (c Component) Sub(i int) []byte {
 		}
 		return nil
 	}
-	return piece(c.b, c.d.Subcomponent, i)
+	return piece(c.b, c.sub, i)
 }
 
 // IsEmpty reports whether the component is absent or empty.

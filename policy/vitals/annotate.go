@@ -3,7 +3,6 @@ package vitals
 import (
 	"strconv"
 	"time"
-	"unsafe"
 
 	"github.com/hl7gate/hl7gate/hl7"
 )
@@ -35,8 +34,7 @@ func AppendAnnotated(dst []byte, m *hl7.Message, fs []Finding) []byte {
 	d := m.Delimiters()
 	pos := 0
 	for i := range m.NumSegments() {
-		seg := m.Segment(i).Bytes()
-		end := offsetIn(whole, seg) + len(seg)
+		_, end := m.SegmentSpan(i)
 		term := end
 		if term < len(whole) && whole[term] == '\r' {
 			term++
@@ -73,14 +71,6 @@ func AppendAnnotated(dst []byte, m *hl7.Message, fs []Finding) []byte {
 		}
 	}
 	return append(dst, whole[pos:]...)
-}
-
-// offsetIn returns where sub, a view into whole, starts in whole.
-func offsetIn(whole, sub []byte) int {
-	if len(sub) == 0 {
-		return 0
-	}
-	return int(uintptr(unsafe.Pointer(unsafe.SliceData(sub))) - uintptr(unsafe.Pointer(unsafe.SliceData(whole))))
 }
 
 // ShouldAlert reports whether f is to be sent to the central station as an

@@ -210,7 +210,8 @@ func (s *stream) extract(e *Engine, em *emitter, m *hl7.Message, timeOK bool, ds
 	clear(s.cur[:])
 	var patient uint64
 	d := m.Delimiters()
-	demo := string(firstComponent(m.ProcessingID(), d)) == "D"
+	demo := string(m.Segment(0).Field(11).Component(1).Bytes()) == "D"
+	var scratch [19]hl7.Field
 	for i := range m.NumSegments() {
 		seg := m.Segment(i)
 		switch string(seg.Name()) {
@@ -225,7 +226,7 @@ func (s *stream) extract(e *Engine, em *emitter, m *hl7.Message, timeOK bool, ds
 				patient = h.Sum64() | 1
 			}
 		case "OBX":
-			o := splitOBX(seg.Bytes(), d, len(em.equip) == 0)
+			o := splitOBX(seg, len(em.equip) == 0, scratch[:0])
 			if len(em.equip) == 0 {
 				em.equip = o.equipment
 			}
@@ -237,60 +238,36 @@ func (s *stream) extract(e *Engine, em *emitter, m *hl7.Message, timeOK bool, ds
 	return dst, patient
 }
 
-// obxFields are the OBX fields the checks read, split in one pass over the
-// segment (Segment.Field rescans from the start on every call).
+// obxFields are the OBX fields the checks read, raw (escapes not decoded),
+// coded fields cut to component 1.
 type obxFields struct {
 	valueType, code, value, unit, flags, status, obsTime, equipment []byte
 }
 
-// splitOBX splits an OBX segment (raw, escapes not decoded) on d's field
-// separator, keeping the fields the checks read, coded fields cut to
-// component 1. It stops early when the rest is not needed: after OBX-2 of a
-// row that is not numeric, after OBX-14 unless equipment (OBX-18) is wanted.
-func splitOBX(seg []byte, d hl7.Delimiters, equipment bool) (o obxFields) {
+// splitOBX splits an OBX segment once into scratch and keeps the fields the
+// checks read: through OBX-14, or OBX-18 when equipment is wanted.
+func splitOBX(seg hl7.Segment, equipment bool, scratch []hl7.Field) (o obxFields) {
 	last := 14
 	if equipment {
 		last = 18
 	}
-	n, start := 0, 0
-	for i := 0; i <= len(seg) && n <= last; i++ {
-		if i < len(seg) && seg[i] != d.Field {
-			continue
+	f := seg.Fields(scratch, last)
+	raw := func(n int) []byte {
+		if n < len(f) {
+			return f[n].Bytes()
 		}
-		f := seg[start:i]
-		switch n {
-		case 2:
-			o.valueType = f
-			if !equipment && string(f) != "NM" {
-				return o
-			}
-		case 3:
-			o.code = firstComponent(f, d)
-		case 5:
-			o.value = f
-		case 6:
-			o.unit = firstComponent(f, d)
-		case 8:
-			o.flags = f
-		case 11:
-			o.status = f
-		case 14:
-			o.obsTime = firstComponent(f, d)
-		case 18:
-			o.equipment = firstComponent(f, d)
-		}
-		n, start = n+1, i+1
+		return nil
 	}
-	return o
-}
-
-func firstComponent(f []byte, d hl7.Delimiters) []byte {
-	for i, c := range f {
-		if c == d.Component || c == d.Repetition {
-			return f[:i]
+	first := func(n int) []byte {
+		if n < len(f) {
+			return f[n].Component(1).Bytes()
 		}
+		return nil
 	}
-	return f
+	return obxFields{
+		valueType: raw(2), code: first(3), value: raw(5), unit: first(6), flags: raw(8),
+		status: raw(11), obsTime: first(14), equipment: first(18),
+	}
 }
 
 // measurement reports whether an OBX row carries a valid measurement.
