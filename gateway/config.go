@@ -69,9 +69,13 @@ type ServerTLS struct {
 
 // StationConfig is one allowlisted central station.
 type StationConfig struct {
-	Name           string        `mapstructure:"name"`
-	Address        string        `mapstructure:"address"` // host:port
-	Connections    int           `mapstructure:"connections"`
+	Name        string `mapstructure:"name"`
+	Address     string `mapstructure:"address"` // host:port
+	Connections int    `mapstructure:"connections"`
+	// Pipeline is how many messages one connection may carry before their ACKs are back. 1 (the
+	// default) is MLLP's stop-and-wait; raise it only for a station known to read a stream of messages
+	// and answer each in turn. ACKs are matched by MSA-2, so a station may also answer out of order.
+	Pipeline       int           `mapstructure:"pipeline"`
 	ConnectTimeout time.Duration `mapstructure:"connect_timeout"`
 	AckTimeout     time.Duration `mapstructure:"ack_timeout"`
 	TLS            ClientTLS     `mapstructure:"tls"`
@@ -157,6 +161,7 @@ func (c Config) WithDefaults() Config {
 	ss := make([]StationConfig, len(c.Stations))
 	for i, s := range c.Stations {
 		setDefault(&s.Connections, DefaultConnections)
+		setDefault(&s.Pipeline, 1)
 		setDefault(&s.ConnectTimeout, DefaultConnectTimeout)
 		setDefault(&s.AckTimeout, DefaultAckTimeout)
 		ss[i] = s
@@ -250,6 +255,9 @@ func (c Config) Validate() error {
 		}
 		if s.Connections < 1 || s.Connections > 1024 {
 			bad(key+".connections", "%d not in 1..1024", s.Connections)
+		}
+		if s.Pipeline < 1 || s.Pipeline > 256 {
+			bad(key+".pipeline", "%d not in 1..256", s.Pipeline)
 		}
 		if s.AckTimeout < time.Millisecond {
 			bad(key+".ack_timeout", "%s is too short", s.AckTimeout)

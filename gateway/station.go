@@ -1,7 +1,6 @@
 package gateway
 
 import (
-	"bytes"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -10,6 +9,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -41,16 +41,17 @@ const (
 )
 
 // station forwards messages to one allowlisted central station over a bounded pool of MLLP
-// connections. Each connection carries one message at a time (MLLP is stop-and-wait); a message
-// waits for a free connection instead of queueing in memory.
+// connections. By default each connection carries one message at a time (MLLP is stop-and-wait);
+// cfg.Pipeline > 1 lets a connection carry that many, for stations known to answer a stream of
+// messages (see pipe.go). A message waits for room on a connection instead of queueing in memory.
 type station struct {
 	cfg   StationConfig
 	log   zerolog.Logger
 	store *store.Store
 	tls   *tls.Config
 
-	idle  chan *stationConn // connections ready for a message
-	slots chan struct{}     // one token per open connection, at most cfg.Connections
+	tokens  chan struct{} // one per message in flight, at most Connections × Pipeline
+	readers sync.WaitGroup
 
 	latency   prometheus.Observer
 	forwarded prometheus.Counter
@@ -58,19 +59,14 @@ type station struct {
 	conns     prometheus.Gauge
 
 	mu      sync.Mutex
-	open    map[*stationConn]struct{} // every open connection, idle or in use
-	isUp    atomic.Bool               // read on every message; written under mu
+	pool    []*stationConn // open connections
+	dialing int
+	dialed  chan struct{} // closed and replaced when a dial ends
+	closed  bool          // closeAll ran: no new connections
+	isUp    atomic.Bool   // read on every message; written under mu
 	lastErr string
 	retryAt time.Time // no dial before this while the station is down
 	backoff time.Duration
-}
-
-type stationConn struct {
-	c      net.Conn
-	r      *mllp.Reader
-	w      *mllp.Writer
-	ack    hl7.Message
-	reused bool // it has carried a message before
 }
 
 func newStation(cfg StationConfig, log zerolog.Logger, st *store.Store, m *metrics) (*station, error) {
@@ -78,9 +74,8 @@ func newStation(cfg StationConfig, log zerolog.Logger, st *store.Store, m *metri
 		cfg:       cfg,
 		log:       log.With().Str("station", cfg.Name).Logger(),
 		store:     st,
-		idle:      make(chan *stationConn, cfg.Connections),
-		open:      map[*stationConn]struct{}{},
-		slots:     make(chan struct{}, cfg.Connections),
+		tokens:    make(chan struct{}, cfg.Connections*cfg.Pipeline),
+		dialed:    make(chan struct{}),
 		latency:   m.latency.WithLabelValues(cfg.Name),
 		forwarded: m.forwarded.WithLabelValues(cfg.Name),
 		up:        m.stationUp.WithLabelValues(cfg.Name),
@@ -129,23 +124,28 @@ func clientTLS(cfg StationConfig) (*tls.Config, error) {
 // ACK that matches ctrl; the code says whether it accepted the message.
 func (s *station) forward(ctx context.Context, msg, ctrl, dst []byte) ([]byte, hl7.AckCode, error) {
 	deadline := time.Now().Add(s.cfg.AckTimeout)
+	cl := getCall()
+	defer putCall(cl)
 	for attempt := 0; ; attempt++ {
 		c, err := s.get(ctx, deadline)
 		if err != nil {
 			return dst, "", err
 		}
-		start, reused := time.Now(), c.reused
-		ack, code, err := s.exchange(c, msg, ctrl, dst, deadline)
+		start := time.Now()
+		cl.ctrl, cl.ack, cl.code, cl.err = ctrl, dst, "", nil
+		reused, err := c.send(cl, msg, deadline)
+		if err == nil {
+			err = c.wait(ctx, cl, deadline)
+		}
+		s.release(c)
 		if err == nil {
 			s.latency.Observe(time.Since(start).Seconds())
 			s.forwarded.Inc()
 			if !s.healthy() {
 				s.setHealth(true, "")
 			}
-			s.idle <- c
-			return ack, code, nil
+			return cl.ack, cl.code, nil
 		}
-		s.drop(c)
 		// A connection that sat idle may have been closed by the station. If it failed without any
 		// answer, try once more on a fresh connection; the station may see the message twice, which
 		// HL7's at-least-once delivery allows, but never zero times with a positive ACK.
@@ -162,80 +162,98 @@ func isStale(err error) bool {
 		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
 }
 
-// exchange writes one message and reads its ACK on c.
-func (s *station) exchange(c *stationConn, msg, ctrl, dst []byte, deadline time.Time) ([]byte, hl7.AckCode, error) {
-	if err := c.c.SetDeadline(deadline); err != nil {
-		return dst, "", err
-	}
-	if err := c.w.WriteFrame(msg); err != nil {
-		return dst, "", fmt.Errorf("write: %w", err)
-	}
-	c.reused = true
-	frame, err := c.r.ReadFrame()
-	if err != nil {
-		if errors.Is(err, os.ErrDeadlineExceeded) {
-			// Closing the connection (the caller does) is what keeps a late ACK from being read as the
-			// answer to the next message.
-			return dst, "", ErrAckTimeout
+// get reserves room for one message on a connection: the least busy open one if it is idle, else a
+// new one while the pool has room, else the least busy one with room. It waits for room until
+// deadline. The caller gives the room back with release.
+func (s *station) get(ctx context.Context, deadline time.Time) (*stationConn, error) {
+	var t *time.Timer // made only when get has to wait
+	defer func() {
+		if t != nil {
+			t.Stop()
 		}
-		return dst, "", fmt.Errorf("read ack: %w", err)
+	}()
+	timeout := func() <-chan time.Time {
+		if t == nil {
+			t = time.NewTimer(time.Until(deadline))
+		}
+		return t.C
 	}
-	switch {
-	case mllp.IsCommitACK(frame):
-		return append(dst, frame...), hl7.CA, nil
-	case mllp.IsCommitNAK(frame):
-		return append(dst, frame...), hl7.CE, nil
+	select {
+	case s.tokens <- struct{}{}:
+	default:
+		select {
+		case s.tokens <- struct{}{}:
+		case <-timeout():
+			return nil, ErrStationBusy
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
 	}
-	if err := c.ack.Parse(frame); err != nil {
-		return dst, "", ErrAckMalformed
+	for {
+		s.mu.Lock()
+		var best *stationConn
+		for _, c := range s.pool {
+			if best == nil || c.load < best.load {
+				best = c
+			}
+		}
+		full := len(s.pool)+s.dialing >= s.cfg.Connections
+		if best != nil && best.load < s.cfg.Pipeline && (best.load == 0 || full) {
+			best.load++
+			s.mu.Unlock()
+			return best, nil
+		}
+		if !full {
+			s.dialing++
+			s.mu.Unlock()
+			return s.grow(ctx, deadline)
+		}
+		// Every open connection is busy and the rest of the pool is being dialed: the token says
+		// there will be room once a dial ends.
+		dialed := s.dialed
+		s.mu.Unlock()
+		select {
+		case <-dialed:
+		case <-timeout():
+			<-s.tokens
+			return nil, ErrStationBusy
+		case <-ctx.Done():
+			<-s.tokens
+			return nil, ctx.Err()
+		}
 	}
-	code, id, ok := hl7.ParseAck(&c.ack)
-	if !ok {
-		return dst, "", ErrAckMalformed
-	}
-	if !bytes.Equal(id, ctrl) {
-		return dst, "", ErrAckMismatch
-	}
-	return append(dst, frame...), code, nil
 }
 
-// get returns an idle connection, or dials a new one when the pool has room, or waits for one until
-// deadline.
-func (s *station) get(ctx context.Context, deadline time.Time) (*stationConn, error) {
-	select {
-	case c := <-s.idle:
-		return c, nil
-	default:
+// grow dials a connection for get, which counted it in s.dialing and holds a token for it.
+func (s *station) grow(ctx context.Context, deadline time.Time) (*stationConn, error) {
+	c, err := s.dial(ctx, deadline)
+	s.mu.Lock()
+	s.dialing--
+	close(s.dialed)
+	s.dialed = make(chan struct{})
+	closed := s.closed
+	if err == nil && !closed {
+		c.load++
+		s.pool = append(s.pool, c)
 	}
-	select {
-	case c := <-s.idle:
-		return c, nil
-	case s.slots <- struct{}{}:
-		c, err := s.dial(ctx, deadline)
-		if err != nil {
-			<-s.slots
-			return nil, err
-		}
-		return c, nil
-	default:
+	s.mu.Unlock()
+	if err == nil && closed {
+		c.kill(net.ErrClosed)
+		err = fmt.Errorf("%w: gateway shutting down", ErrStationDown)
 	}
-	t := time.NewTimer(time.Until(deadline))
-	defer t.Stop()
-	select {
-	case c := <-s.idle:
-		return c, nil
-	case s.slots <- struct{}{}:
-		c, err := s.dial(ctx, deadline)
-		if err != nil {
-			<-s.slots
-			return nil, err
-		}
-		return c, nil
-	case <-t.C:
-		return nil, ErrStationBusy
-	case <-ctx.Done():
-		return nil, ctx.Err()
+	if err != nil {
+		<-s.tokens
+		return nil, err
 	}
+	return c, nil
+}
+
+// release gives back the room get reserved on c.
+func (s *station) release(c *stationConn) {
+	s.mu.Lock()
+	c.load--
+	s.mu.Unlock()
+	<-s.tokens
 }
 
 // dial opens a connection unless the station is in its backoff period after a failure.
@@ -264,41 +282,51 @@ func (s *station) dial(ctx context.Context, deadline time.Time) (*stationConn, e
 		s.log.Warn().Err(err).Msg("station connect failed")
 		return nil, fmt.Errorf("%w: %w", ErrStationDown, err)
 	}
-	c := &stationConn{c: nc, r: mllp.NewReader(nc, maxAckFrame), w: mllp.NewWriter(nc)}
+	c := &stationConn{s: s, c: nc, r: mllp.NewReader(nc, maxAckFrame)}
 	s.mu.Lock()
 	s.backoff, s.retryAt = 0, time.Time{}
-	s.open[c] = struct{}{}
 	s.mu.Unlock()
 	s.setHealth(true, "")
 	s.conns.Inc()
+	s.readers.Add(1)
+	go c.readLoop()
 	return c, nil
 }
 
-// drop closes a connection that failed and frees its slot.
-func (s *station) drop(c *stationConn) {
-	c.c.Close()
+// remove takes a dead connection out of the pool.
+func (s *station) remove(c *stationConn) {
 	s.mu.Lock()
-	delete(s.open, c)
+	if i := slices.Index(s.pool, c); i >= 0 {
+		s.pool = slices.Delete(s.pool, i, i+1)
+	}
 	s.mu.Unlock()
 	s.conns.Dec()
-	<-s.slots
 }
 
-// closeAll closes every connection, idle or in use: a message waiting on one fails and gets no
-// positive ACK.
+// closeAll closes every connection, idle or in use, and waits for their readers: a message waiting
+// on one fails and gets no positive ACK.
 func (s *station) closeAll() {
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	for c := range s.open {
-		c.c.Close()
+	s.closed = true
+	pool := slices.Clone(s.pool)
+	s.mu.Unlock()
+	for _, c := range pool {
+		c.kill(net.ErrClosed)
 	}
+	s.readers.Wait()
 }
 
-// warm dials one connection so that the station's health is known before the first message.
+// warm opens a connection when there is none, so that the station's health is known before the first
+// message.
 func (s *station) warm(ctx context.Context) {
-	c, err := s.get(ctx, time.Now().Add(s.cfg.ConnectTimeout))
-	if err == nil {
-		s.idle <- c
+	s.mu.Lock()
+	n := len(s.pool) + s.dialing
+	s.mu.Unlock()
+	if n > 0 {
+		return
+	}
+	if c, err := s.get(ctx, time.Now().Add(s.cfg.ConnectTimeout)); err == nil {
+		s.release(c)
 	}
 }
 

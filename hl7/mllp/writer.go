@@ -72,6 +72,18 @@ func (w *Writer) WriteFrame(p []byte) error {
 	return w.write(buf[:n+2])
 }
 
+// AppendFrame appends p to dst as one frame, SB p EB CR, for callers that
+// batch several frames into one write. Like WriteFrame, it refuses a payload
+// containing a start or end block with ErrFramingByte and leaves dst as it was.
+func AppendFrame(dst, p []byte) ([]byte, error) {
+	if bytes.IndexByte(p, StartBlock) >= 0 || bytes.IndexByte(p, EndBlock) >= 0 {
+		return dst, ErrFramingByte
+	}
+	dst = append(dst, StartBlock)
+	dst = append(dst, p...)
+	return append(dst, EndBlock, CarriageReturn), nil
+}
+
 // WriteCommit writes an MLLP release 2 commit acknowledgement frame: CommitACK
 // if ok, otherwise CommitNAK.
 func (w *Writer) WriteCommit(ok bool) error {

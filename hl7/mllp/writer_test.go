@@ -68,7 +68,32 @@ func TestWriteFrameRefusesFramingBytes(t *testing.T) {
 			if len(rec.writes) != 0 {
 				t.Errorf("%d writes, want none", len(rec.writes))
 			}
+			if got, err := AppendFrame([]byte("kept"), []byte(tc.p)); !errors.Is(err, ErrFramingByte) || string(got) != "kept" {
+				t.Errorf("AppendFrame = %q, %v; want dst unchanged and ErrFramingByte", got, err)
+			}
 		})
+	}
+}
+
+// TestAppendFrame batches frames and reads them back.
+func TestAppendFrame(t *testing.T) {
+	payloads := []string{"MSH|^~\\&|A", "", strings.Repeat("y", 5000)}
+	var batch []byte
+	for _, p := range payloads {
+		var err error
+		if batch, err = AppendFrame(batch, []byte(p)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if want := frame(payloads[0]) + frame(payloads[1]) + frame(payloads[2]); string(batch) != want {
+		t.Fatalf("AppendFrame batch differs from the frames")
+	}
+	r := NewReader(bytes.NewReader(batch), 0)
+	for _, p := range payloads {
+		got, err := r.ReadFrame()
+		if err != nil || string(got) != p {
+			t.Fatalf("ReadFrame = %d bytes, %v; want %d bytes", len(got), err, len(p))
+		}
 	}
 }
 

@@ -25,7 +25,7 @@ log() { printf '%s\n' "$*" >&2; }
 build() {
 	mkdir -p "$BIN"
 	(cd "$ROOT" && go build -o "$BIN/" ./cmd/hl7load)
-	if [[ " $* " == *" hl7gate "* ]]; then
+	if [[ " $* " == *" hl7gate"* ]]; then
 		(cd "$ROOT" && go build -o "$BIN/" ./cmd/hl7gate)
 	fi
 }
@@ -75,11 +75,15 @@ start_relay() {
 			TARGET=${TARGET:+$TARGET,}$addr
 		done
 		;;
-	hl7gate)
+	hl7gate | hl7gate-pipelined)
+		# hl7gate: MLLP stop-and-wait toward the station (the default), one message per pooled connection.
+		# hl7gate-pipelined: station.pipeline set, so a few connections carry many messages in flight.
+		local conns=64 pipeline=1
+		if [[ $relay == hl7gate-pipelined ]]; then conns=4 pipeline=32; fi
 		TARGET=127.0.0.1:$RELAY_PORT
 		sed -e "s/@LISTEN@/$TARGET/" -e "s/@STATION@/$STATION/" -e "s/@ADMIN@/$ADMIN/" -e "s/@MAXCONN@/20000/" \
-			"$BENCH/hl7gate.yaml.in" >"$OUT/hl7gate.yaml"
-		"$BIN/hl7gate" serve --config "$OUT/hl7gate.yaml" >"$OUT/hl7gate.log" 2>&1 &
+			-e "s/@CONNS@/$conns/" -e "s/@PIPELINE@/$pipeline/" "$BENCH/hl7gate.yaml.in" >"$OUT/$relay.yaml"
+		"$BIN/hl7gate" serve --config "$OUT/$relay.yaml" >"$OUT/$relay.log" 2>&1 &
 		RELAY_PIDS+=($!)
 		;;
 	*)

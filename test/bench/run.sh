@@ -11,7 +11,7 @@ set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
 DURATION=${DURATION:-30s}
-RELAYS=${RELAYS:-"direct haproxy hl7gate"}
+RELAYS=${RELAYS:-"direct haproxy hl7gate hl7gate-pipelined"}
 SCENARIOS=${SCENARIOS:-"closed50 closed50-16k open1k open1k-16k open10k idle"}
 IDLE=${IDLE:-19000}    # the gateway needs one fd per monitor plus its station pool; 20,000 per process
 

@@ -11,6 +11,7 @@ REPORTS=()
 failed=0
 measure smoke-closed hl7gate 20 --duration 10s --size default || failed=1
 measure smoke-16k hl7gate 20 --duration 5s --size 16k || failed=1
+measure smoke-pipelined hl7gate-pipelined 20 --duration 5s --size default || failed=1
 measure smoke-open hl7gate 1000 --rate 2 --ramp 3s --duration 10s --size default || failed=1
 measure smoke-direct direct 20 --duration 5s --size default || failed=1
 "$BIN/hl7load" table "${REPORTS[@]}"

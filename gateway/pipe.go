@@ -1,0 +1,202 @@
+package gateway
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/hl7gate/hl7gate/hl7"
+	"github.com/hl7gate/hl7gate/hl7/mllp"
+)
+
+// stationConn is one MLLP connection to a station. Callers queue framed messages on it and wait; the
+// caller that finds nobody writing writes everything queued so far in one write, so under load several
+// messages share a system call. Its reader goroutine matches each ACK to the oldest message in flight
+// with the same control ID (a commit ACK, which names none, to the oldest of all) and hands it over.
+// Any failure (write, read, a malformed or unmatched ACK, a message's ACK timeout) kills the connection
+// and fails every message still in flight on it: none of them gets a positive ACK, and a late answer
+// can never be taken for another message's.
+type stationConn struct {
+	s *station
+	c net.Conn
+	r *mllp.Reader
+	a hl7.Message // the reader's
+
+	load int // messages reserved on it by station.get; under s.mu
+
+	mu       sync.Mutex
+	out      []byte  // frames queued, not yet written
+	spare    []byte  // the previous out, reused
+	writing  bool    // a caller is writing out
+	inflight []*call // queued or sent, oldest first
+	used     bool    // it carried a message before
+	err      error   // why it died; nil while it lives
+}
+
+// call is one message waiting for its ACK. Calls are pooled; done carries exactly one signal per use.
+type call struct {
+	ctrl  []byte      // the message's MSH-10
+	ack   []byte      // the caller's buffer; the ACK frame is appended to it
+	code  hl7.AckCode // MSA-1, or CA/CE for a commit ACK
+	err   error
+	done  chan struct{}
+	timer *time.Timer
+}
+
+var calls = sync.Pool{New: func() any {
+	t := time.NewTimer(time.Hour)
+	t.Stop()
+	return &call{done: make(chan struct{}, 1), timer: t}
+}}
+
+func getCall() *call { return calls.Get().(*call) }
+
+func putCall(cl *call) {
+	*cl = call{done: cl.done, timer: cl.timer}
+	calls.Put(cl)
+}
+
+// send queues msg for cl and writes the queue unless another caller is writing it. reused reports
+// whether the connection had carried a message before this one. An error means cl was not queued.
+func (c *stationConn) send(cl *call, msg []byte, deadline time.Time) (reused bool, err error) {
+	c.mu.Lock()
+	if c.err != nil {
+		err := c.err
+		c.mu.Unlock()
+		return false, err
+	}
+	out, err := mllp.AppendFrame(c.out, msg)
+	if err != nil {
+		c.mu.Unlock()
+		return false, err
+	}
+	c.out = out
+	reused, c.used = c.used, true
+	c.inflight = append(c.inflight, cl)
+	if c.writing {
+		c.mu.Unlock()
+		return reused, nil
+	}
+	c.writing = true
+	for len(c.out) > 0 && c.err == nil {
+		buf := c.out
+		c.out = c.spare[:0]
+		c.mu.Unlock()
+		werr := c.c.SetWriteDeadline(deadline)
+		if werr == nil {
+			_, werr = c.c.Write(buf)
+		}
+		c.mu.Lock()
+		c.spare = buf[:0]
+		if werr != nil {
+			c.mu.Unlock()
+			c.kill(fmt.Errorf("write: %w", werr)) // cl is in flight: kill fails it
+			c.mu.Lock()
+		}
+	}
+	c.writing = false
+	c.mu.Unlock()
+	return reused, nil
+}
+
+// wait waits for cl's ACK until deadline. On timeout it kills the connection: closing it is what keeps a
+// late ACK from being read as the answer to a later message.
+func (c *stationConn) wait(ctx context.Context, cl *call, deadline time.Time) error {
+	cl.timer.Reset(time.Until(deadline))
+	defer cl.timer.Stop()
+	select {
+	case <-cl.done:
+		return cl.err
+	case <-cl.timer.C:
+		c.kill(ErrAckTimeout)
+	case <-ctx.Done():
+		c.kill(ctx.Err())
+	}
+	<-cl.done // from kill, or from the reader if it took cl first
+	return cl.err
+}
+
+// readLoop reads ACKs until the connection dies.
+func (c *stationConn) readLoop() {
+	defer c.s.readers.Done()
+	for {
+		frame, err := c.r.ReadFrame()
+		if err != nil {
+			c.kill(fmt.Errorf("read ack: %w", err))
+			return
+		}
+		code, id, err := c.decode(frame)
+		if err != nil {
+			c.kill(err)
+			return
+		}
+		c.mu.Lock()
+		i := c.match(id)
+		if i < 0 {
+			c.mu.Unlock()
+			c.kill(ErrAckMismatch)
+			return
+		}
+		cl := c.inflight[i]
+		c.inflight = slices.Delete(c.inflight, i, i+1)
+		cl.ack, cl.code = append(cl.ack, frame...), code
+		c.mu.Unlock()
+		cl.done <- struct{}{}
+	}
+}
+
+// decode reads an ACK frame: its code and the control ID it answers (nil for a commit ACK).
+func (c *stationConn) decode(frame []byte) (hl7.AckCode, []byte, error) {
+	switch {
+	case mllp.IsCommitACK(frame):
+		return hl7.CA, nil, nil
+	case mllp.IsCommitNAK(frame):
+		return hl7.CE, nil, nil
+	}
+	if err := c.a.Parse(frame); err != nil {
+		return "", nil, ErrAckMalformed
+	}
+	code, id, ok := hl7.ParseAck(&c.a)
+	if !ok {
+		return "", nil, ErrAckMalformed
+	}
+	return code, id, nil
+}
+
+// match returns the index of the oldest call in flight that id answers, or -1.
+func (c *stationConn) match(id []byte) int {
+	for i, cl := range c.inflight {
+		if id == nil || bytes.Equal(cl.ctrl, id) {
+			return i
+		}
+	}
+	return -1
+}
+
+// kill closes the connection once, fails every call in flight on it with err, and takes it out of the
+// pool.
+func (c *stationConn) kill(err error) {
+	c.mu.Lock()
+	if c.err != nil {
+		c.mu.Unlock()
+		return
+	}
+	c.err = err
+	failed := c.inflight
+	c.inflight = nil
+	c.mu.Unlock()
+	c.c.Close()
+	for _, cl := range failed {
+		cl.err = err
+		cl.done <- struct{}{}
+	}
+	c.s.remove(c)
+	if !errors.Is(err, net.ErrClosed) {
+		c.s.log.Debug().Str("error", err.Error()).Int("in_flight", len(failed)).Msg("station connection closed")
+	}
+}
