@@ -233,23 +233,24 @@ func (g *Gateway) flushLoop() {
 	defer g.wg.Done()
 	t := time.NewTicker(g.cfg.State.FlushInterval)
 	defer t.Stop()
-	var batch []*session
+	var (
+		batch []*session
+		ids   []string
+	)
 	for {
 		select {
 		case <-g.ctx.Done():
 			return
 		case now := <-t.C:
-			batch = batch[:0]
+			batch, ids = batch[:0], ids[:0]
 			g.mu.Lock()
 			for s := range g.sessions {
 				if s.unflushedMsgs.Load() > 0 || s.unflushedErrs.Load() > 0 {
-					batch = append(batch, s)
+					batch, ids = append(batch, s), append(ids, s.monitor)
 				}
 			}
 			g.mu.Unlock()
-			for _, s := range batch {
-				s.flush(now, 0)
-			}
+			g.store.UpdateMonitors(ids, func(i int, m store.Monitor) store.Monitor { return batch[i].count(m, now, 0) })
 		}
 	}
 }

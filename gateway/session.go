@@ -28,6 +28,11 @@ const (
 	logWindow = 10 * time.Second
 )
 
+// ackWriteBuffer sizes a session's MLLP writer: a monitor is only sent ACKs, a few hundred bytes each,
+// and with thousands of connections the default 4 KiB per connection adds up. A larger ACK still goes
+// out whole, in up to three writes.
+const ackWriteBuffer = 1 << 10
+
 // session is one monitor connection: read a frame, decide, forward, answer, repeat.
 type session struct {
 	g       *Gateway
@@ -145,7 +150,7 @@ func (s *session) prepare() error {
 	s.r = mllp.NewReader(s.c, lc.MaxFrame)
 	s.r.TolerateMissingCR = lc.TolerateMissingCR
 	s.r.OnFrameStart = func() { _ = s.c.SetReadDeadline(time.Now().Add(lc.FrameTimeout)) }
-	s.w = mllp.NewWriter(s.c)
+	s.w = mllp.NewWriterSize(s.c, ackWriteBuffer)
 	return nil
 }
 
@@ -423,17 +428,19 @@ func (s *session) reject(now time.Time, reason string, msg *hl7.Message, text st
 // flush writes the session's counters to the monitor's row; conns is +1 on open, -1 on close. The
 // gateway's flusher calls it for every live session each state.flush_interval.
 func (s *session) flush(now time.Time, conns int) {
-	msgs, errs := s.unflushedMsgs.Swap(0), s.unflushedErrs.Swap(0)
-	s.g.store.UpdateMonitor(s.monitor, func(m store.Monitor) store.Monitor {
-		if m.FirstSeen.IsZero() {
-			m.FirstSeen, m.Listener, m.Source = now, s.l.cfg.Name, s.src.String()
-		}
-		m.LastSeen = now
-		m.Messages += msgs
-		m.Errors += errs
-		m.Connections += conns
-		return m
-	})
+	s.g.store.UpdateMonitor(s.monitor, func(m store.Monitor) store.Monitor { return s.count(m, now, conns) })
+}
+
+// count adds the session's unflushed counters (and conns connections) to its monitor's record.
+func (s *session) count(m store.Monitor, now time.Time, conns int) store.Monitor {
+	if m.FirstSeen.IsZero() {
+		m.FirstSeen, m.Listener, m.Source = now, s.l.cfg.Name, s.src.String()
+	}
+	m.LastSeen = now
+	m.Messages += s.unflushedMsgs.Swap(0)
+	m.Errors += s.unflushedErrs.Swap(0)
+	m.Connections += conns
+	return m
 }
 
 // recordIdentity stores the monitor's sending application, facility and equipment id (OBX-18) from its
