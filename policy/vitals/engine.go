@@ -1,6 +1,7 @@
 package vitals
 
 import (
+	"bytes"
 	"hash/maphash"
 	"net/netip"
 	"sync"
@@ -174,6 +175,22 @@ type emitter struct {
 	m       *hl7.Message
 	equip   []byte
 	msgTime time.Time
+
+	obsRaw  []byte    // the last OBX-14 parsed, and its time: rows of one message
+	obsTime time.Time // usually share it
+}
+
+// obsTimeOf parses an OBX-14 value, reusing the previous row's result when the text is the same.
+// Unreadable gives the zero time (the message time applies).
+func (em *emitter) obsTimeOf(raw []byte) time.Time {
+	if len(raw) == 0 {
+		return time.Time{}
+	}
+	if !bytes.Equal(raw, em.obsRaw) {
+		em.obsRaw = raw
+		em.obsTime, _ = hl7.ParseTime(raw)
+	}
+	return em.obsTime
 }
 
 func (em *emitter) on(r ruleID) bool { return em.e.rules[r].enabled }

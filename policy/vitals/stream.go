@@ -61,9 +61,10 @@ var rateParams = [...]struct {
 // episodic, nor temperature, which is legitimately flat for long).
 var continuous = [...]param{pHR, pPR, pPRInv, pSpO2, pRR, pARTSys, pARTDia, pARTMean, pEtCO2}
 
-type idEntry struct {
-	id, content uint64
-	at          int64 // arrival, Unix ns; 0 = empty slot
+// idSeen is what the control-ID check keeps of a recent message.
+type idSeen struct {
+	content uint64 // hash of the whole message
+	at      int64  // arrival, Unix ns
 }
 
 // stream is the state kept for one monitor. Its size is fixed at creation
@@ -79,7 +80,8 @@ type stream struct {
 	patientEmptySince   time.Time
 	prevArrival         time.Time
 
-	ids    []idEntry // ring of recent control IDs
+	ids    []uint64 // ring of recent control-ID hashes (never 0; 0 is an empty slot), scanned per message
+	idSeen []idSeen // idSeen[i] belongs to ids[i]
 	idNext int
 
 	lastMsgTime time.Time
@@ -124,8 +126,9 @@ type stream struct {
 
 func newStream(cfg *Config) *stream {
 	s := &stream{
-		ids:  make([]idEntry, cfg.Rules.ReplayControlID.History),
-		wins: make([]uint64, cfg.Rules.ReplayWindow.History),
+		ids:    make([]uint64, cfg.Rules.ReplayControlID.History),
+		idSeen: make([]idSeen, cfg.Rules.ReplayControlID.History),
+		wins:   make([]uint64, cfg.Rules.ReplayWindow.History),
 	}
 	for i := range s.unit {
 		s.unit[i] = 0xff
@@ -163,14 +166,15 @@ func (s *stream) observe(e *Engine, src netip.Addr, m *hl7.Message, arrival time
 
 	// Control IDs: an identical re-send within the window is a retransmission
 	// after a lost ACK and changes nothing.
-	id, content := maphash.Bytes(e.seed, m.ControlID()), maphash.Bytes(e.seed, m.Bytes())
-	if i := s.findID(id); i >= 0 {
-		prev := s.ids[i]
+	id, content := maphash.Bytes(e.seed, m.ControlID())|1, maphash.Bytes(e.seed, m.Bytes())
+	now := idSeen{content, arrival.UnixNano()}
+	if i := slices.Index(s.ids, id); i >= 0 {
+		prev := s.idSeen[i]
 		since := arrival.Sub(time.Unix(0, prev.at))
 		if prev.content == content && since <= rc.ReplayControlID.ResendWindow {
 			return dst
 		}
-		s.ids[i] = idEntry{id, content, arrival.UnixNano()}
+		s.idSeen[i] = now
 		if em.on(rReplayControlID) {
 			expl := "control ID reused with different content"
 			if prev.content == content {
@@ -179,7 +183,7 @@ func (s *stream) observe(e *Engine, src netip.Addr, m *hl7.Message, arrival time
 			dst = em.add(dst, rReplayControlID, pNone, 0, time.Time{}, since.Seconds(), 0, rc.ReplayControlID.ResendWindow.Seconds(), "", expl)
 		}
 	} else {
-		s.ids[s.idNext] = idEntry{id, content, arrival.UnixNano()}
+		s.ids[s.idNext], s.idSeen[s.idNext] = id, now
 		s.idNext = (s.idNext + 1) % len(s.ids)
 	}
 
@@ -191,15 +195,6 @@ func (s *stream) observe(e *Engine, src netip.Addr, m *hl7.Message, arrival time
 	dst = s.values(e, &em, arrival, dst)
 	s.prevArrival = arrival
 	return dst
-}
-
-func (s *stream) findID(id uint64) int {
-	for i := range s.ids {
-		if s.ids[i].id == id && s.ids[i].at != 0 {
-			return i
-		}
-	}
-	return -1
 }
 
 // extract fills s.cur from the OBX rows of m and returns the patient hash
@@ -303,10 +298,7 @@ func (s *stream) obx(e *Engine, em *emitter, o *obxFields, d hl7.Delimiters, i i
 	if !ok || isSentinel(v) {
 		return dst
 	}
-	var at time.Time
-	if len(o.obsTime) > 0 {
-		at, _ = hl7.ParseTime(o.obsTime) // unreadable: zero, the message time applies
-	}
+	at := em.obsTimeOf(o.obsTime)
 	u := uint8(unitNone)
 	if len(o.unit) > 0 {
 		ui, known := e.t.units[string(o.unit)]
