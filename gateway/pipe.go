@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"os"
 	"slices"
 	"sync"
 	"time"
@@ -14,13 +15,18 @@ import (
 	"github.com/hl7gate/hl7gate/hl7/mllp"
 )
 
-// stationConn is one MLLP connection to a station. Callers queue framed messages on it and wait; the
-// caller that finds nobody writing writes everything queued so far in one write, so under load several
-// messages share a system call. Its reader goroutine matches each ACK to the oldest message in flight
-// with the same control ID (a commit ACK, which names none, to the oldest of all) and hands it over.
-// Any failure (write, read, a malformed or unmatched ACK, a message's ACK timeout) kills the connection
-// and fails every message still in flight on it: none of them gets a positive ACK, and a late answer
-// can never be taken for another message's.
+// stationConn is one MLLP connection to a station.
+//
+// With the station's pipeline at 1 (MLLP stop-and-wait) it carries one message at a time, and the
+// caller writes it and reads the ACK itself (exchange). With a longer pipeline, callers queue framed
+// messages on it and wait; the caller that finds nobody writing writes everything queued so far in one
+// write, so under load several messages share a system call. A reader goroutine matches each ACK to the
+// oldest message in flight with the same control ID (a commit ACK, which names none, to the oldest of
+// all) and hands it over.
+//
+// Either way, any failure (write, read, a malformed or unmatched ACK, a message's ACK timeout) kills
+// the connection and fails every message still in flight on it: none of them gets a positive ACK, and a
+// late answer can never be taken for another message's.
 type stationConn struct {
 	s *station
 	c net.Conn
@@ -59,6 +65,50 @@ func getCall() *call { return calls.Get().(*call) }
 func putCall(cl *call) {
 	*cl = call{done: cl.done, timer: cl.timer}
 	calls.Put(cl)
+}
+
+// exchange writes msg and reads its ACK on a stop-and-wait connection, in the caller's goroutine.
+func (c *stationConn) exchange(cl *call, msg []byte, deadline time.Time) (reused bool, err error) {
+	c.mu.Lock()
+	if c.err != nil {
+		err := c.err
+		c.mu.Unlock()
+		return false, err
+	}
+	reused, c.used = c.used, true
+	c.mu.Unlock()
+	if c.out, err = mllp.AppendFrame(c.out[:0], msg); err != nil {
+		return reused, err
+	}
+	if err := c.c.SetDeadline(deadline); err != nil {
+		c.kill(err)
+		return reused, err
+	}
+	if _, err := c.c.Write(c.out); err != nil {
+		err = fmt.Errorf("write: %w", err)
+		c.kill(err)
+		return reused, err
+	}
+	frame, err := c.r.ReadFrame()
+	if err != nil {
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			err = ErrAckTimeout
+		} else {
+			err = fmt.Errorf("read ack: %w", err)
+		}
+		c.kill(err) // closing it is what keeps a late ACK from answering the next message
+		return reused, err
+	}
+	code, id, err := c.decode(frame)
+	if err == nil && id != nil && !bytes.Equal(id, cl.ctrl) {
+		err = ErrAckMismatch
+	}
+	if err != nil {
+		c.kill(err)
+		return reused, err
+	}
+	cl.ack, cl.code = append(cl.ack, frame...), code
+	return reused, nil
 }
 
 // send queues msg for cl and writes the queue unless another caller is writing it. reused reports

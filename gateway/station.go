@@ -133,8 +133,10 @@ func (s *station) forward(ctx context.Context, msg, ctrl, dst []byte) ([]byte, h
 		}
 		start := time.Now()
 		cl.ctrl, cl.ack, cl.code, cl.err = ctrl, dst, "", nil
-		reused, err := c.send(cl, msg, deadline)
-		if err == nil {
+		var reused bool
+		if s.cfg.Pipeline == 1 {
+			reused, err = c.exchange(cl, msg, deadline)
+		} else if reused, err = c.send(cl, msg, deadline); err == nil {
 			err = c.wait(ctx, cl, deadline)
 		}
 		s.release(c)
@@ -288,8 +290,10 @@ func (s *station) dial(ctx context.Context, deadline time.Time) (*stationConn, e
 	s.mu.Unlock()
 	s.setHealth(true, "")
 	s.conns.Inc()
-	s.readers.Add(1)
-	go c.readLoop()
+	if s.cfg.Pipeline > 1 {
+		s.readers.Add(1)
+		go c.readLoop()
+	}
 	return c, nil
 }
 
