@@ -101,12 +101,13 @@ func (e *egress) record(a attempt) {
 	}
 	app, equipment := e.identify(a.monitor)
 	key := store.EgressKey(a.monitor, a.protocol, a.dst, a.port)
-	_, isNew := e.store.RecordEgress(store.Egress{
+	got, isNew := e.store.RecordEgress(store.Egress{
 		Key: key, Monitor: a.monitor.String(), SendingApplication: app, Equipment: equipment,
 		Destination: a.dst.String(), Protocol: a.protocol, Port: a.port, Count: 1, FirstSeen: now, LastSeen: now,
 		Watchlist: watch, LooksLikeHL7: a.looksLikeHL7, Severity: severity,
 	})
 	e.attempts.WithLabelValues(a.protocol, strconv.FormatBool(watch)).Inc()
+	key = got.Key // store.OverflowKey once the store holds as many pairs as it may: bounded here too
 	if !isNew {
 		e.mu.Lock()
 		if d := e.changed[key]; d != nil {

@@ -291,6 +291,8 @@ type listener struct {
 	received prometheus.Counter
 	junk     prometheus.Counter
 
+	refusedLogs logBudget // used by the accept loop only
+
 	mu        sync.Mutex
 	total     int
 	perSource map[netip.Addr]int
@@ -426,7 +428,10 @@ func (g *Gateway) accept(l *listener, c net.Conn) {
 		g.metrics.refused.WithLabelValues(l.cfg.Name, reason).Inc()
 		g.store.AddEvent(store.Event{Kind: store.KindConnection, Severity: "warning", Listener: l.cfg.Name,
 			Source: src.String(), Reason: reason})
-		g.log.Warn().Str("listener", l.cfg.Name).Stringer("remote", c.RemoteAddr()).Str("reason", reason).Msg("connection refused")
+		if ok, prev := l.refusedLogs.allow(time.Now()); ok {
+			g.log.Warn().Str("listener", l.cfg.Name).Stringer("remote", c.RemoteAddr()).Str("reason", reason).
+				Int("refusals_not_logged_before", prev).Msg("connection refused")
+		}
 		c.Close()
 		return
 	}

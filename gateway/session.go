@@ -21,12 +21,42 @@ import (
 	"github.com/hl7gate/hl7gate/policy/vitals"
 )
 
-// At most logBurst rejection lines per logWindow per connection; the rest are counted and reported in
-// the connection's summary line, so a misbehaving monitor cannot flood the logs.
+// At most logBurst lines per logWindow per connection (rejected messages) and per listener (refused
+// connections); the rest are counted and reported, so a misbehaving device cannot flood the logs.
 const (
 	logBurst  = 20
 	logWindow = 10 * time.Second
 )
+
+// logBudget spends logBurst lines per logWindow and counts the rest. Not safe for concurrent use.
+type logBudget struct {
+	start      time.Time
+	logged     int
+	suppressed int // in the current window
+	total      int // suppressed over the budget's life
+}
+
+// allow spends one line. prev is how many lines the previous window suppressed, reported once, with the
+// first allowed line of a new window.
+func (b *logBudget) allow(now time.Time) (ok bool, prev int) {
+	if now.Sub(b.start) > logWindow {
+		prev = b.suppressed
+		b.start, b.logged, b.suppressed = now, 0, 0
+	}
+	if b.logged >= logBurst {
+		b.suppressed++
+		b.total++
+		return false, prev
+	}
+	b.logged++
+	return true, prev
+}
+
+// mayLog is allow for callers that report the suppressed total at the end (a connection's summary).
+func (b *logBudget) mayLog(now time.Time) bool {
+	ok, _ := b.allow(now)
+	return ok
+}
 
 // ackWriteBuffer sizes a session's MLLP writer: a monitor is only sent ACKs, a few hundred bytes each,
 // and with thousands of connections the default 4 KiB per connection adds up. A larger ACK still goes
@@ -61,9 +91,8 @@ type session struct {
 	frames, delivered, rejected uint64
 	unflushedMsgs               atomic.Uint64 // counted since the last flush to the store
 	unflushedErrs               atomic.Uint64
-	identity                    bool // sending application etc. recorded in the store
-	logWindow                   time.Time
-	logged, suppressed          int
+	identity                    bool      // sending application etc. recorded in the store
+	logs                        logBudget // rejection lines
 	closeReason                 string
 }
 
@@ -101,7 +130,7 @@ func (g *Gateway) serveSession(s *session) {
 		g.mu.Unlock()
 		s.flush(time.Now(), -1)
 		s.log.Info().Uint64("messages", s.frames).Uint64("delivered", s.delivered).Uint64("rejected", s.rejected).
-			Int("log_suppressed", s.suppressed).Int64("skipped_bytes", s.skipped()).
+			Int("log_suppressed", s.logs.total).Int64("skipped_bytes", s.skipped()).
 			Dur("duration", time.Since(s.opened)).Str("reason", s.closeReason).Msg("connection closed")
 	}()
 	s.l.open.Inc()
@@ -419,7 +448,7 @@ func (s *session) reject(now time.Time, reason string, msg *hl7.Message, text st
 		ev.ControlID = ctrl
 	}
 	s.g.store.AddEvent(ev)
-	if !s.mayLog(now) {
+	if !s.logs.mayLog(now) {
 		return
 	}
 	s.log.Warn().Str("msh10", ctrl).Str("type", typ).Str("check", reason).Str("reason", text).Msg("message rejected")
@@ -484,7 +513,7 @@ func (s *session) recordFindings(now time.Time) {
 			Source: s.src.String(), SendingApp: f.SendingApplication, Equipment: f.Equipment, ControlID: f.ControlID,
 			Rule: f.Rule, Parameter: f.Parameter, Value: &value, Other: &other, Threshold: &threshold,
 			ObservedAt: f.ObservedAt, Reason: f.Explanation})
-		if !s.mayLog(now) {
+		if !s.logs.mayLog(now) {
 			continue
 		}
 		s.log.Warn().Str("msh10", f.ControlID).Str("rule", f.Rule).Str("severity", sev).Str("kind", f.Kind).
@@ -523,17 +552,4 @@ func (s *session) sendAlerts() {
 			s.g.metrics.alertsSent.WithLabelValues(st.cfg.Name, result).Inc()
 		}
 	}
-}
-
-// mayLog spends one line of the connection's log budget, or counts a suppressed line.
-func (s *session) mayLog(now time.Time) bool {
-	if now.Sub(s.logWindow) > logWindow {
-		s.logWindow, s.logged = now, 0
-	}
-	if s.logged >= logBurst {
-		s.suppressed++
-		return false
-	}
-	s.logged++
-	return true
 }

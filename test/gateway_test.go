@@ -133,6 +133,35 @@ func TestRefusedSource(t *testing.T) {
 	}
 }
 
+// TestRefusalFloodLogsBounded: a device hammering a listener it may not use gets every attempt counted
+// (metric, events) but only a bounded number of log lines.
+func TestRefusalFloodLogsBounded(t *testing.T) {
+	st := newStation(t, accept)
+	cfg := baseConfig(st)
+	cfg.Listeners[0].AllowSources = []string{"192.0.2.0/24"}
+	g, logs := startGateway(t, cfg)
+	const attempts = 60
+	for range attempts {
+		c, err := net.Dial("tcp", g.ListenerAddr("icu").String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.SetReadDeadline(time.Now().Add(2 * time.Second))
+		c.Read(make([]byte, 1)) // returns when the gateway closes it
+		c.Close()
+	}
+	deadline := time.Now().Add(2 * time.Second)
+	for len(g.Store().Events(store.KindConnection, 0, 0)) < attempts && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	if n := len(g.Store().Events(store.KindConnection, 0, 0)); n != attempts {
+		t.Fatalf("%d connection events, want %d", n, attempts)
+	}
+	if n := strings.Count(logs.String(), `"connection refused"`); n != 20 {
+		t.Fatalf("%d 'connection refused' log lines for %d refusals, want the budget of 20", n, attempts)
+	}
+}
+
 func TestConnectionLimitPerSource(t *testing.T) {
 	st := newStation(t, accept)
 	cfg := baseConfig(st)

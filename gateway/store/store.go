@@ -106,10 +106,15 @@ func EgressKey(monitor netip.Addr, protocol string, dst netip.Addr, port uint16)
 	return fmt.Sprintf("%s|%s|%s|%d", monitor, protocol, dst, port)
 }
 
+// OverflowKey is the key of the egress aggregate that counts attempts to further destinations once the
+// table is full, so that a monitor spraying addresses cannot grow the state without bound.
+const OverflowKey = "overflow"
+
 // Store is the live state. It is safe for concurrent use.
 type Store struct {
 	db        *memdb.MemDB
 	maxEvents int
+	egressN   int // egress aggregates stored; read and written only inside write transactions
 }
 
 func schema() *memdb.DBSchema {
@@ -135,7 +140,8 @@ func stringTable(name, field string) *memdb.TableSchema {
 	}
 }
 
-// New returns an empty store that keeps at most maxEvents recent events.
+// New returns an empty store that keeps at most maxEvents recent events and at most maxEvents egress
+// aggregates (beyond that, new destinations are counted under OverflowKey).
 func New(maxEvents int) (*Store, error) {
 	if maxEvents < 1 {
 		return nil, fmt.Errorf("store: maxEvents %d must be at least 1", maxEvents)
@@ -245,8 +251,14 @@ func (s *Store) Events(kind string, since uint64, limit int) []Event {
 func (s *Store) RecordEgress(a Egress) (Egress, bool) {
 	txn := s.db.Txn(true)
 	defer txn.Abort()
+	raw, err := txn.First(tableEgress, indexID, a.Key)
+	if (err != nil || raw == nil) && s.egressN >= s.maxEvents {
+		a = Egress{Key: OverflowKey, Monitor: "*", Destination: "*", Protocol: "*", Count: a.Count,
+			FirstSeen: a.FirstSeen, LastSeen: a.LastSeen, Severity: a.Severity}
+		raw, err = txn.First(tableEgress, indexID, OverflowKey)
+	}
 	isNew := true
-	if raw, err := txn.First(tableEgress, indexID, a.Key); err == nil && raw != nil {
+	if err == nil && raw != nil {
 		cur := raw.(*Egress)
 		isNew = false
 		a.Count += cur.Count
@@ -261,6 +273,9 @@ func (s *Store) RecordEgress(a Egress) (Egress, bool) {
 	}
 	if err := txn.Insert(tableEgress, &a); err != nil {
 		return a, false
+	}
+	if isNew {
+		s.egressN++ // the overflow aggregate may take the table one past the limit
 	}
 	txn.Commit()
 	return a, isNew

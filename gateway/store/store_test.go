@@ -81,3 +81,35 @@ func TestRecordEgressAggregates(t *testing.T) {
 		t.Fatalf("attempts = %+v", got)
 	}
 }
+
+// TestRecordEgressBounded sprays more destinations than the store keeps: the table stops growing and the
+// rest are counted under OverflowKey; known destinations keep their own aggregates.
+func TestRecordEgressBounded(t *testing.T) {
+	s, _ := New(5)
+	mon := netip.MustParseAddr("192.0.2.10")
+	t0 := time.Unix(100, 0)
+	record := func(i int) (Egress, bool) {
+		dst := netip.AddrFrom4([4]byte{198, 51, 100, byte(i)})
+		return s.RecordEgress(Egress{Key: EgressKey(mon, "udp", dst, 53), Monitor: mon.String(), Destination: dst.String(),
+			Count: 1, FirstSeen: t0, LastSeen: t0, Severity: "warning"})
+	}
+	for i := range 100 {
+		record(i)
+	}
+	got := s.EgressAttempts()
+	if len(got) != 6 {
+		t.Fatalf("%d aggregates, want 5 and the overflow", len(got))
+	}
+	var overflow Egress
+	for _, a := range got {
+		if a.Key == OverflowKey {
+			overflow = a
+		}
+	}
+	if overflow.Count != 95 || overflow.Destination != "*" {
+		t.Fatalf("overflow = %+v, want 95 attempts", overflow)
+	}
+	if a, isNew := record(0); isNew || a.Count != 2 || a.Key == OverflowKey {
+		t.Fatalf("a known destination after overflow = %+v new=%v, want its own aggregate counted", a, isNew)
+	}
+}
