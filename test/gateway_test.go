@@ -50,25 +50,7 @@ func TestOrderPerMonitorUnderConcurrency(t *testing.T) {
 	st := newStation(t, accept)
 	g, _ := startGateway(t, baseConfig(st))
 	const monitors, each = 8, 25
-	var wg sync.WaitGroup
-	for i := range monitors {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			m := dialMonitor(t, g.ListenerAddr("icu"))
-			for j := range each {
-				ack, err := m.send(oru(fmt.Sprintf("MON%d", i), fmt.Sprintf("M%d-%d", i, j)), 5*time.Second)
-				if err != nil {
-					t.Errorf("monitor %d message %d: %v", i, j, err)
-					return
-				}
-				if code, _ := parseAck(t, ack); code != hl7.AA {
-					t.Errorf("monitor %d message %d: %s", i, j, code)
-				}
-			}
-		}()
-	}
-	wg.Wait()
+	sendFromMonitors(t, g.ListenerAddr("icu"), monitors, each, func(i, j int) string { return fmt.Sprintf("M%d-%d", i, j) }, nil)
 	got := st.waitReceived(t, monitors*each)
 	next := map[string]int{}
 	for _, frame := range got {

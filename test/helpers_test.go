@@ -223,6 +223,37 @@ func (m *monitor) mustAck(t *testing.T, msg []byte) (hl7.AckCode, string, []byte
 	return code, id, ack
 }
 
+// sendFromMonitors runs n monitors at once against addr. Monitor i (sending application MON<i>) sends
+// each messages with control IDs ctrl(i, 0..each-1), one at a time, and expects AA naming that control
+// ID; check, when set, looks at every ACK as well.
+func sendFromMonitors(t *testing.T, addr net.Addr, n, each int, ctrl func(i, j int) string, check func(app string, ack []byte)) {
+	t.Helper()
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			m := dialMonitor(t, addr)
+			app := fmt.Sprintf("MON%d", i)
+			for j := range each {
+				id := ctrl(i, j)
+				ack, err := m.send(oru(app, id), 5*time.Second)
+				if err != nil {
+					t.Errorf("%s message %s: %v", app, id, err)
+					return
+				}
+				if code, got := parseAck(t, ack); code != hl7.AA || got != id {
+					t.Errorf("%s message %s: ACK %s for %q", app, id, code, got)
+				}
+				if check != nil {
+					check(app, ack)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+}
+
 func parseAck(t *testing.T, ack []byte) (hl7.AckCode, string) {
 	t.Helper()
 	am, err := hl7.Parse(ack)

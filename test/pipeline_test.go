@@ -32,30 +32,13 @@ func TestPipelineSharedControlIDs(t *testing.T) {
 	cfg.Stations[0].Connections, cfg.Stations[0].Pipeline = 1, 8
 	g, _ := startGateway(t, cfg)
 	const monitors, each = 12, 15
-	var wg sync.WaitGroup
-	for i := range monitors {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			m := dialMonitor(t, g.ListenerAddr("icu"))
-			app := fmt.Sprintf("MON%d", i)
-			for j := range each {
-				ctrl := fmt.Sprintf("C%d", j) // the same IDs on every monitor
-				ack, err := m.send(oru(app, ctrl), 5*time.Second)
-				if err != nil {
-					t.Errorf("%s message %d: %v", app, j, err)
-					return
-				}
-				if code, id := parseAck(t, ack); code != hl7.AA || id != ctrl {
-					t.Errorf("%s message %d: ACK %s for %q", app, j, code, id)
-				}
-				if got := ackApp(t, ack); got != app {
-					t.Errorf("%s message %d: got the ACK meant for %s", app, j, got)
-				}
+	sendFromMonitors(t, g.ListenerAddr("icu"), monitors, each,
+		func(_, j int) string { return fmt.Sprintf("C%d", j) }, // the same IDs on every monitor
+		func(app string, ack []byte) {
+			if got := ackApp(t, ack); got != app {
+				t.Errorf("%s got the ACK meant for %s", app, got)
 			}
-		}()
-	}
-	wg.Wait()
+		})
 	st.waitReceived(t, monitors*each)
 	st.mu.Lock()
 	defer st.mu.Unlock()
@@ -107,27 +90,7 @@ func TestPipelineOutOfOrderStation(t *testing.T) {
 	cfg := baseConfig(&station{ln: ln}) // only its address is used
 	cfg.Stations[0].Connections, cfg.Stations[0].Pipeline = 1, 2
 	g, _ := startGateway(t, cfg)
-	const monitors, each = 2, 10
-	var mwg sync.WaitGroup
-	for i := range monitors {
-		mwg.Add(1)
-		go func() {
-			defer mwg.Done()
-			m := dialMonitor(t, g.ListenerAddr("icu"))
-			for j := range each {
-				ctrl := fmt.Sprintf("M%d-%d", i, j)
-				ack, err := m.send(oru(fmt.Sprintf("MON%d", i), ctrl), 5*time.Second)
-				if err != nil {
-					t.Errorf("%s: %v", ctrl, err)
-					return
-				}
-				if code, id := parseAck(t, ack); code != hl7.AA || id != ctrl {
-					t.Errorf("%s: ACK %s for %q", ctrl, code, id)
-				}
-			}
-		}()
-	}
-	mwg.Wait()
+	sendFromMonitors(t, g.ListenerAddr("icu"), 2, 10, func(i, j int) string { return fmt.Sprintf("M%d-%d", i, j) }, nil)
 }
 
 // TestPipelineFailureFailsAllInFlight has a station that takes several messages and never answers:
