@@ -21,8 +21,10 @@ import (
 // caller writes it and reads the ACK itself (exchange). With a longer pipeline, callers queue framed
 // messages on it and wait; the caller that finds nobody writing writes everything queued so far in one
 // write, so under load several messages share a system call. A reader goroutine matches each ACK to the
-// oldest message in flight with the same control ID (a commit ACK, which names none, to the oldest of
-// all) and hands it over.
+// message in flight with the same control ID and hands it over; the station may answer in any order.
+// Two messages with the same control ID (two monitors counting alike) are never in flight on one
+// connection at once, so that match is unambiguous. A commit ACK names no message and goes to the
+// oldest: that assumes a station answering in order, as every MLLP release 2 receiver does.
 //
 // Either way, any failure (write, read, a malformed or unmatched ACK, a message's ACK timeout) kills
 // the connection and fails every message still in flight on it: none of them gets a positive ACK, and a
@@ -36,12 +38,13 @@ type stationConn struct {
 	load int // messages reserved on it by station.get; under s.mu
 
 	mu       sync.Mutex
-	out      []byte  // frames queued, not yet written
-	spare    []byte  // the previous out, reused
-	writing  bool    // a caller is writing out
-	inflight []*call // queued or sent, oldest first
-	used     bool    // it carried a message before
-	err      error   // why it died; nil while it lives
+	settled  sync.Cond // on mu: broadcast when a call in flight completes or the connection dies
+	out      []byte    // frames queued, not yet written
+	spare    []byte    // the previous out, reused
+	writing  bool      // a caller is writing out
+	inflight []*call   // queued or sent, oldest first
+	used     bool      // it carried a message before
+	err      error     // why it died; nil while it lives
 }
 
 // call is one message waiting for its ACK. Calls are pooled; done carries exactly one signal per use.
@@ -67,13 +70,17 @@ func putCall(cl *call) {
 	calls.Put(cl)
 }
 
+// errNotSent wraps the error of a connection that was dead before a message could go out on it: the
+// message may be retried on another connection without any risk of a duplicate.
+var errNotSent = errors.New("not sent")
+
 // exchange writes msg and reads its ACK on a stop-and-wait connection, in the caller's goroutine.
 func (c *stationConn) exchange(cl *call, msg []byte, deadline time.Time) (reused bool, err error) {
 	c.mu.Lock()
 	if c.err != nil {
 		err := c.err
 		c.mu.Unlock()
-		return false, err
+		return false, fmt.Errorf("%w: %w", errNotSent, err)
 	}
 	reused, c.used = c.used, true
 	c.mu.Unlock()
@@ -113,12 +120,15 @@ func (c *stationConn) exchange(cl *call, msg []byte, deadline time.Time) (reused
 
 // send queues msg for cl and writes the queue unless another caller is writing it. reused reports
 // whether the connection had carried a message before this one. An error means cl was not queued.
-func (c *stationConn) send(cl *call, msg []byte, deadline time.Time) (reused bool, err error) {
+func (c *stationConn) send(cl *call, msg []byte) (reused bool, err error) {
 	c.mu.Lock()
+	for c.err == nil && c.match(cl.ctrl) >= 0 {
+		c.settled.Wait() // a message with this control ID is in flight here: wait until it is answered
+	}
 	if c.err != nil {
 		err := c.err
 		c.mu.Unlock()
-		return false, err
+		return false, fmt.Errorf("%w: %w", errNotSent, err)
 	}
 	out, err := mllp.AppendFrame(c.out, msg)
 	if err != nil {
@@ -137,7 +147,8 @@ func (c *stationConn) send(cl *call, msg []byte, deadline time.Time) (reused boo
 		buf := c.out
 		c.out = c.spare[:0]
 		c.mu.Unlock()
-		werr := c.c.SetWriteDeadline(deadline)
+		// The writer writes other callers' frames too, so not with its own deadline.
+		werr := c.c.SetWriteDeadline(time.Now().Add(c.s.cfg.AckTimeout))
 		if werr == nil {
 			_, werr = c.c.Write(buf)
 		}
@@ -163,12 +174,23 @@ func (c *stationConn) wait(ctx context.Context, cl *call, deadline time.Time) er
 	case <-cl.done:
 		return cl.err
 	case <-cl.timer.C:
-		c.kill(ErrAckTimeout)
+		c.abandon(cl, ErrAckTimeout)
 	case <-ctx.Done():
-		c.kill(ctx.Err())
+		c.abandon(cl, ctx.Err())
 	}
 	<-cl.done // from kill, or from the reader if it took cl first
 	return cl.err
+}
+
+// abandon kills the connection for a call given up on, unless the reader has just taken its ACK: then
+// the others in flight are left alone and the ACK counts.
+func (c *stationConn) abandon(cl *call, err error) {
+	c.mu.Lock()
+	inFlight := slices.Contains(c.inflight, cl)
+	c.mu.Unlock()
+	if inFlight {
+		c.kill(err)
+	}
 }
 
 // readLoop reads ACKs until the connection dies.
@@ -195,6 +217,7 @@ func (c *stationConn) readLoop() {
 		cl := c.inflight[i]
 		c.inflight = slices.Delete(c.inflight, i, i+1)
 		cl.ack, cl.code = append(cl.ack, frame...), code
+		c.settled.Broadcast()
 		c.mu.Unlock()
 		cl.done <- struct{}{}
 	}
@@ -239,13 +262,14 @@ func (c *stationConn) kill(err error) {
 	c.err = err
 	failed := c.inflight
 	c.inflight = nil
+	c.settled.Broadcast()
 	c.mu.Unlock()
+	c.s.remove(c) // first, so that no new message picks it
 	c.c.Close()
 	for _, cl := range failed {
 		cl.err = err
 		cl.done <- struct{}{}
 	}
-	c.s.remove(c)
 	if !errors.Is(err, net.ErrClosed) {
 		c.s.log.Debug().Str("error", err.Error()).Int("in_flight", len(failed)).Msg("station connection closed")
 	}

@@ -136,7 +136,7 @@ func (s *station) forward(ctx context.Context, msg, ctrl, dst []byte) ([]byte, h
 		var reused bool
 		if s.cfg.Pipeline == 1 {
 			reused, err = c.exchange(cl, msg, deadline)
-		} else if reused, err = c.send(cl, msg, deadline); err == nil {
+		} else if reused, err = c.send(cl, msg); err == nil {
 			err = c.wait(ctx, cl, deadline)
 		}
 		s.release(c)
@@ -148,10 +148,12 @@ func (s *station) forward(ctx context.Context, msg, ctrl, dst []byte) ([]byte, h
 			}
 			return cl.ack, cl.code, nil
 		}
-		// A connection that sat idle may have been closed by the station. If it failed without any
-		// answer, try once more on a fresh connection; the station may see the message twice, which
-		// HL7's at-least-once delivery allows, but never zero times with a positive ACK.
-		if reused && attempt == 0 && isStale(err) && ctx.Err() == nil && time.Now().Before(deadline) {
+		// A message that never went out (its connection had just died) can go on another. A connection
+		// that sat idle may have been closed by the station: if it failed without any answer, try again
+		// on a fresh connection; the station may see the message twice, which HL7's at-least-once
+		// delivery allows, but never zero times with a positive ACK.
+		retry := errors.Is(err, errNotSent) && attempt < 2 || reused && isStale(err) && attempt == 0
+		if retry && ctx.Err() == nil && time.Now().Before(deadline) {
 			continue
 		}
 		s.setHealth(false, err.Error())
@@ -193,6 +195,11 @@ func (s *station) get(ctx context.Context, deadline time.Time) (*stationConn, er
 	}
 	for {
 		s.mu.Lock()
+		if s.closed {
+			s.mu.Unlock()
+			<-s.tokens
+			return nil, fmt.Errorf("%w: gateway shutting down", ErrStationDown)
+		}
 		var best *stationConn
 		for _, c := range s.pool {
 			if best == nil || c.load < best.load {
@@ -237,6 +244,10 @@ func (s *station) grow(ctx context.Context, deadline time.Time) (*stationConn, e
 	if err == nil && !closed {
 		c.load++
 		s.pool = append(s.pool, c)
+		if s.cfg.Pipeline > 1 {
+			s.readers.Add(1) // under mu and before closed is set: closeAll waits for it
+			go c.readLoop()
+		}
 	}
 	s.mu.Unlock()
 	if err == nil && closed {
@@ -285,15 +296,12 @@ func (s *station) dial(ctx context.Context, deadline time.Time) (*stationConn, e
 		return nil, fmt.Errorf("%w: %w", ErrStationDown, err)
 	}
 	c := &stationConn{s: s, c: nc, r: mllp.NewReader(nc, maxAckFrame)}
+	c.settled.L = &c.mu
 	s.mu.Lock()
 	s.backoff, s.retryAt = 0, time.Time{}
 	s.mu.Unlock()
 	s.setHealth(true, "")
 	s.conns.Inc()
-	if s.cfg.Pipeline > 1 {
-		s.readers.Add(1)
-		go c.readLoop()
-	}
 	return c, nil
 }
 

@@ -127,3 +127,78 @@ func TestPipelineFailureFailsAllInFlight(t *testing.T) {
 		t.Errorf("station received %d messages, want %d", len(got), monitors)
 	}
 }
+
+// TestPipelineDuplicateControlIDOutOfOrder: two monitors send the same MSH-10 over one pipelined
+// connection to a station that would take two messages, reject MON0's (AE), accept MON1's (AA) and
+// answer the second first. Matching by MSA-2 cannot tell those two ACKs apart, so hl7gate never has
+// both in flight on one connection: MON1's waits, the station never answers MON0's alone, and both
+// end with AE. What must never happen: MON0 getting AA, or anyone getting another monitor's ACK.
+// (Found in review.)
+func TestPipelineDuplicateControlIDOutOfOrder(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	t.Cleanup(func() { ln.Close(); wg.Wait() })
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		c, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		r, w := mllp.NewReader(c, 0), mllp.NewWriter(c)
+		var acks [][]byte
+		for range 2 {
+			frame, err := r.ReadFrame()
+			if err != nil {
+				return
+			}
+			m, err := hl7.Parse(frame)
+			if err != nil {
+				t.Errorf("station: %v", err)
+				return
+			}
+			code := hl7.AA
+			if string(m.SendingApplication()) == "MON0" {
+				code = hl7.AE
+			}
+			acks = append(acks, ackFor(m, code))
+		}
+		for i := len(acks) - 1; i >= 0; i-- {
+			if err := w.WriteFrame(acks[i]); err != nil {
+				return
+			}
+		}
+		r.ReadFrame() // hold the connection until the gateway closes it
+	}()
+	cfg := baseConfig(&station{ln: ln})
+	cfg.Stations[0].Connections, cfg.Stations[0].Pipeline = 1, 2
+	cfg.Stations[0].AckTimeout = 300 * time.Millisecond
+	g, _ := startGateway(t, cfg)
+
+	m0 := dialMonitor(t, g.ListenerAddr("icu"))
+	m1 := dialMonitor(t, g.ListenerAddr("icu"))
+	if err := m0.w.WriteFrame(oru("MON0", "DUP1")); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(100 * time.Millisecond) // MON0's message is oldest in flight
+	if err := m1.w.WriteFrame(oru("MON1", "DUP1")); err != nil {
+		t.Fatal(err)
+	}
+	for i, m := range []*monitor{m0, m1} {
+		ack, err := m.read(5 * time.Second)
+		if err != nil {
+			t.Fatalf("MON%d: %v", i, err)
+		}
+		code, _ := parseAck(t, ack)
+		if i == 0 && code == hl7.AA {
+			t.Errorf("MON0 got AA for a message the station rejected with AE")
+		}
+		if code == hl7.AA && ackApp(t, ack) != fmt.Sprintf("MON%d", i) {
+			t.Errorf("MON%d got the AA meant for %s", i, ackApp(t, ack))
+		}
+	}
+}
