@@ -43,7 +43,7 @@ const (
 // station forwards messages to one allowlisted central station over a bounded pool of MLLP
 // connections. By default each connection carries one message at a time (MLLP is stop-and-wait);
 // cfg.Pipeline > 1 lets a connection carry that many, for stations known to answer a stream of
-// messages (see pipe.go). A message waits for room on a connection instead of queueing in memory.
+// messages (see stationconn.go). A message waits for room on a connection instead of queueing in memory.
 type station struct {
 	cfg   StationConfig
 	log   zerolog.Logger

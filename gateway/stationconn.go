@@ -24,7 +24,7 @@ import (
 // message in flight with the same control ID and hands it over; the station may answer in any order.
 // Two messages with the same control ID (two monitors counting alike) are never in flight on one
 // connection at once, so that match is unambiguous. A commit ACK names no message and goes to the
-// oldest: that assumes a station answering in order, as every MLLP release 2 receiver does.
+// oldest: that assumes the station answers those in order.
 //
 // Either way, any failure (write, read, a malformed or unmatched ACK, a message's ACK timeout) kills
 // the connection and fails every message still in flight on it: none of them gets a positive ACK, and a
