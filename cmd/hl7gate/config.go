@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"reflect"
 	"strings"
 
+	"github.com/go-viper/mapstructure/v2"
 	"github.com/spf13/pflag"
 	"github.com/spf13/viper"
 
@@ -55,7 +57,7 @@ func loadConfig(path string, fs *pflag.FlagSet, env []string) (gateway.Config, e
 		}
 	}
 	cfg := gateway.Default()
-	if err := v.UnmarshalExact(&cfg); err != nil {
+	if err := v.UnmarshalExact(&cfg, viper.DecodeHook(decodeHooks)); err != nil {
 		return gateway.Config{}, fmt.Errorf("config %s: %w", nameOf(path), err)
 	}
 	cfg = cfg.WithDefaults()
@@ -63,6 +65,30 @@ func loadConfig(path string, fs *pflag.FlagSet, env []string) (gateway.Config, e
 		return gateway.Config{}, fmt.Errorf("config %s:\n%w", nameOf(path), err)
 	}
 	return cfg, nil
+}
+
+// decodeHooks are viper's own (durations and lists from strings) plus wholeNumbers.
+var decodeHooks = mapstructure.ComposeDecodeHookFunc(
+	mapstructure.StringToTimeDurationHookFunc(),
+	mapstructure.StringToSliceHookFunc(","),
+	wholeNumbers,
+)
+
+// wholeNumbers refuses a number with a fraction for an integer setting, which the decoder would
+// otherwise truncate without a word (connections: 2.7 would become 2).
+func wholeNumbers(_ reflect.Type, to reflect.Type, data any) (any, error) {
+	f, ok := data.(float64)
+	if !ok {
+		return data, nil
+	}
+	switch to.Kind() {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		if f != math.Trunc(f) {
+			return nil, fmt.Errorf("%v is not a whole number", f)
+		}
+	}
+	return data, nil
 }
 
 // flagKeys maps configuration keys to the flags that override them.
