@@ -77,6 +77,30 @@ func newStation(t *testing.T, beh stationBehaviour) *station {
 	return s
 }
 
+// rawStation accepts one connection on a loopback port and runs handle on it, for stations whose
+// behaviour a stationBehaviour cannot express (reading several messages before answering). Only the
+// returned station's address is meant to be used.
+func rawStation(t *testing.T, handle func(r *mllp.Reader, w *mllp.Writer)) *station {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	t.Cleanup(func() { ln.Close(); wg.Wait() })
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		c, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		handle(mllp.NewReader(c, 0), mllp.NewWriter(c))
+	}()
+	return &station{t: t, ln: ln}
+}
+
 // newStationAt listens on a given address (to bring a station "back up" at its old address).
 func newStationAt(t *testing.T, addr string, beh stationBehaviour) *station {
 	t.Helper()

@@ -2,7 +2,6 @@ package test
 
 import (
 	"fmt"
-	"net"
 	"sync"
 	"testing"
 	"time"
@@ -51,43 +50,8 @@ func TestPipelineSharedControlIDs(t *testing.T) {
 // the second first. Stop-and-wait could never get a second message to it; a pipeline of two delivers
 // both and matches each ACK by MSA-2.
 func TestPipelineOutOfOrderStation(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var wg sync.WaitGroup
-	t.Cleanup(func() { ln.Close(); wg.Wait() })
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		c, err := ln.Accept()
-		if err != nil {
-			return
-		}
-		defer c.Close()
-		r, w := mllp.NewReader(c, 0), mllp.NewWriter(c)
-		for {
-			var acks [][]byte
-			for range 2 {
-				frame, err := r.ReadFrame()
-				if err != nil {
-					return
-				}
-				m, err := hl7.Parse(frame)
-				if err != nil {
-					t.Errorf("station: %v", err)
-					return
-				}
-				acks = append(acks, ackFor(m, hl7.AA))
-			}
-			for i := len(acks) - 1; i >= 0; i-- {
-				if err := w.WriteFrame(acks[i]); err != nil {
-					return
-				}
-			}
-		}
-	}()
-	cfg := baseConfig(&station{ln: ln}) // only its address is used
+	st := rawStation(t, answerPairsReversed(t, func(*hl7.Message) hl7.AckCode { return hl7.AA }))
+	cfg := baseConfig(st)
 	cfg.Stations[0].Connections, cfg.Stations[0].Pipeline = 1, 2
 	g, _ := startGateway(t, cfg)
 	sendFromMonitors(t, g.ListenerAddr("icu"), 2, 10, func(i, j int) string { return fmt.Sprintf("M%d-%d", i, j) }, nil)
@@ -135,46 +99,13 @@ func TestPipelineFailureFailsAllInFlight(t *testing.T) {
 // end with AE. What must never happen: MON0 getting AA, or anyone getting another monitor's ACK.
 // (Found in review.)
 func TestPipelineDuplicateControlIDOutOfOrder(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var wg sync.WaitGroup
-	t.Cleanup(func() { ln.Close(); wg.Wait() })
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		c, err := ln.Accept()
-		if err != nil {
-			return
+	st := rawStation(t, answerPairsReversed(t, func(m *hl7.Message) hl7.AckCode {
+		if string(m.SendingApplication()) == "MON0" {
+			return hl7.AE
 		}
-		defer c.Close()
-		r, w := mllp.NewReader(c, 0), mllp.NewWriter(c)
-		var acks [][]byte
-		for range 2 {
-			frame, err := r.ReadFrame()
-			if err != nil {
-				return
-			}
-			m, err := hl7.Parse(frame)
-			if err != nil {
-				t.Errorf("station: %v", err)
-				return
-			}
-			code := hl7.AA
-			if string(m.SendingApplication()) == "MON0" {
-				code = hl7.AE
-			}
-			acks = append(acks, ackFor(m, code))
-		}
-		for i := len(acks) - 1; i >= 0; i-- {
-			if err := w.WriteFrame(acks[i]); err != nil {
-				return
-			}
-		}
-		r.ReadFrame() // hold the connection until the gateway closes it
-	}()
-	cfg := baseConfig(&station{ln: ln})
+		return hl7.AA
+	}))
+	cfg := baseConfig(st)
 	cfg.Stations[0].Connections, cfg.Stations[0].Pipeline = 1, 2
 	cfg.Stations[0].AckTimeout = 300 * time.Millisecond
 	g, _ := startGateway(t, cfg)
@@ -199,6 +130,33 @@ func TestPipelineDuplicateControlIDOutOfOrder(t *testing.T) {
 		}
 		if code == hl7.AA && ackApp(t, ack) != fmt.Sprintf("MON%d", i) {
 			t.Errorf("MON%d got the AA meant for %s", i, ackApp(t, ack))
+		}
+	}
+}
+
+// answerPairsReversed is a rawStation handler that reads two messages, then answers the second before
+// the first with the code code picks for each, until the connection ends.
+func answerPairsReversed(t *testing.T, code func(*hl7.Message) hl7.AckCode) func(*mllp.Reader, *mllp.Writer) {
+	return func(r *mllp.Reader, w *mllp.Writer) {
+		for {
+			var acks [][]byte
+			for range 2 {
+				frame, err := r.ReadFrame()
+				if err != nil {
+					return
+				}
+				m, err := hl7.Parse(frame)
+				if err != nil {
+					t.Errorf("station: %v", err)
+					return
+				}
+				acks = append(acks, ackFor(m, code(m)))
+			}
+			for i := len(acks) - 1; i >= 0; i-- {
+				if err := w.WriteFrame(acks[i]); err != nil {
+					return
+				}
+			}
 		}
 	}
 }
