@@ -146,7 +146,7 @@ func loadVitalsConfig(path string) (vitals.Config, error) {
 		return vc.Config, fmt.Errorf("config %s: %w", path, err)
 	}
 	if sub := v.Sub("vitals"); sub != nil {
-		if err := sub.UnmarshalExact(&vc); err != nil {
+		if err := sub.UnmarshalExact(&vc, viper.DecodeHook(decodeHooks)); err != nil {
 			return vc.Config, fmt.Errorf("config %s: vitals: %w", path, err)
 		}
 	}
