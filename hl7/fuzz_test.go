@@ -104,6 +104,11 @@ func walk(t *testing.T, m *hl7.Message, in []byte) {
 				}
 			}
 		}
+		for last := range 4 {
+			if some := s.Fields(nil, last); len(some) != min(last+1, len(all)) {
+				t.Fatalf("segment %d: Fields(dst, %d) gave %d fields of %d", i, last, len(some), len(all))
+			}
+		}
 		if some := s.Fields(all, 3); len(some) != min(4, len(all)) {
 			t.Fatalf("Fields(dst, 3) gave %d fields of %d", len(some), len(all))
 		}

@@ -298,6 +298,9 @@ func (s Segment) Fields(dst []Field, last int) []Field {
 	if len(b) == 0 {
 		return dst
 	}
+	if last < 0 {
+		last = len(b) + 1 // more than there can be
+	}
 	start, i := 0, 0
 	if isHeader(b, fs) {
 		// MSH-1 is the separator after the name; MSH-2 is not split either.
@@ -305,15 +308,12 @@ func (s Segment) Fields(dst []Field, last int) []Field {
 		start, i = 4, 4+indexOrLen(b[4:], fs)
 		dst = append(dst, Field{b: b[start:i:i], d: s.d, literal: true})
 		start, i = i+1, i+1
-		if i > len(b) {
-			return truncate(dst, last)
+		if i > len(b) || len(dst) > last {
+			return dst[:min(len(dst), last+1)]
 		}
 	}
 	// Test eight bytes at a time for separators, taking every separator of
 	// the word before loading the next.
-	if last < 0 {
-		last = len(b) // more than there can be
-	}
 	for pat := lsb * uint64(fs); i+8 <= len(b); i += 8 {
 		for t := zeroBytes(binary.LittleEndian.Uint64(b[i:]) ^ pat); t != 0; t &= t - 1 {
 			end := i + bits.TrailingZeros64(t)>>3
@@ -340,14 +340,6 @@ func (s Segment) Fields(dst []Field, last int) []Field {
 func zeroBytes(x uint64) uint64 {
 	const low7 = lsb * 0x7f
 	return ^((x&low7 + low7) | x | low7)
-}
-
-// truncate cuts f to fields 0 through last (all when last < 0).
-func truncate(f []Field, last int) []Field {
-	if last >= 0 && len(f) > last+1 {
-		return f[:last+1]
-	}
-	return f
 }
 
 // bounds returns the offsets of the n-th part of s split at the field
@@ -404,22 +396,16 @@ func split(b []byte, sep byte, n int) (lo, hi int) {
 	return lo, lo + indexOrLen(b[lo:], sep)
 }
 
-const (
-	lsb = 0x0101010101010101
-	msb = 0x8080808080808080
-)
+const lsb = 0x0101010101010101 // a one in every byte
 
 // indexByte is bytes.IndexByte for the short runs between delimiters, where
 // the call into the vectorised version costs more than the scan: it tests
-// eight bytes at a time with the classic "has zero byte" trick. Borrows only
-// mark bytes above a real match, so the lowest marked byte is the first
-// match.
+// eight bytes at a time.
 func indexByte(b []byte, c byte) int {
 	pat := lsb * uint64(c)
 	i := 0
 	for ; i+8 <= len(b); i += 8 {
-		x := binary.LittleEndian.Uint64(b[i:]) ^ pat
-		if t := (x - lsb) &^ x & msb; t != 0 {
+		if t := zeroBytes(binary.LittleEndian.Uint64(b[i:]) ^ pat); t != 0 {
 			return i + bits.TrailingZeros64(t)>>3
 		}
 	}
