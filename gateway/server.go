@@ -428,9 +428,9 @@ func (g *Gateway) accept(l *listener, c net.Conn) {
 		g.metrics.refused.WithLabelValues(l.cfg.Name, reason).Inc()
 		g.store.AddEvent(store.Event{Kind: store.KindConnection, Severity: "warning", Listener: l.cfg.Name,
 			Source: src.String(), Reason: reason})
-		if ok, prev := l.refusedLogs.allow(time.Now()); ok {
+		if l.refusedLogs.allow(time.Now()) {
 			g.log.Warn().Str("listener", l.cfg.Name).Stringer("remote", c.RemoteAddr()).Str("reason", reason).
-				Int("refusals_not_logged_before", prev).Msg("connection refused")
+				Int("refusals_not_logged", l.refusedLogs.suppressed).Msg("connection refused")
 		}
 		c.Close()
 		return

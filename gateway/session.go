@@ -32,30 +32,20 @@ const (
 type logBudget struct {
 	start      time.Time
 	logged     int
-	suppressed int // in the current window
-	total      int // suppressed over the budget's life
+	suppressed int // lines not logged, over the budget's life
 }
 
-// allow spends one line. prev is how many lines the previous window suppressed, reported once, with the
-// first allowed line of a new window.
-func (b *logBudget) allow(now time.Time) (ok bool, prev int) {
+// allow spends one line, or counts it as suppressed.
+func (b *logBudget) allow(now time.Time) bool {
 	if now.Sub(b.start) > logWindow {
-		prev = b.suppressed
-		b.start, b.logged, b.suppressed = now, 0, 0
+		b.start, b.logged = now, 0
 	}
 	if b.logged >= logBurst {
 		b.suppressed++
-		b.total++
-		return false, prev
+		return false
 	}
 	b.logged++
-	return true, prev
-}
-
-// mayLog is allow for callers that report the suppressed total at the end (a connection's summary).
-func (b *logBudget) mayLog(now time.Time) bool {
-	ok, _ := b.allow(now)
-	return ok
+	return true
 }
 
 // ackWriteBuffer sizes a session's MLLP writer: a monitor is only sent ACKs, a few hundred bytes each,
@@ -130,7 +120,7 @@ func (g *Gateway) serveSession(s *session) {
 		g.mu.Unlock()
 		s.flush(time.Now(), -1)
 		s.log.Info().Uint64("messages", s.frames).Uint64("delivered", s.delivered).Uint64("rejected", s.rejected).
-			Int("log_suppressed", s.logs.total).Int64("skipped_bytes", s.skipped()).
+			Int("log_suppressed", s.logs.suppressed).Int64("skipped_bytes", s.skipped()).
 			Dur("duration", time.Since(s.opened)).Str("reason", s.closeReason).Msg("connection closed")
 	}()
 	s.l.open.Inc()
@@ -448,7 +438,7 @@ func (s *session) reject(now time.Time, reason string, msg *hl7.Message, text st
 		ev.ControlID = ctrl
 	}
 	s.g.store.AddEvent(ev)
-	if !s.logs.mayLog(now) {
+	if !s.logs.allow(now) {
 		return
 	}
 	s.log.Warn().Str("msh10", ctrl).Str("type", typ).Str("check", reason).Str("reason", text).Msg("message rejected")
@@ -513,7 +503,7 @@ func (s *session) recordFindings(now time.Time) {
 			Source: s.src.String(), SendingApp: f.SendingApplication, Equipment: f.Equipment, ControlID: f.ControlID,
 			Rule: f.Rule, Parameter: f.Parameter, Value: &value, Other: &other, Threshold: &threshold,
 			ObservedAt: f.ObservedAt, Reason: f.Explanation})
-		if !s.logs.mayLog(now) {
+		if !s.logs.allow(now) {
 			continue
 		}
 		s.log.Warn().Str("msh10", f.ControlID).Str("rule", f.Rule).Str("severity", sev).Str("kind", f.Kind).
