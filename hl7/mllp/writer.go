@@ -41,7 +41,7 @@ func (w *Writer) Reset(dst io.Writer) { w.w = dst }
 // WriteFrame writes p as one frame: SB p EB CR. A payload containing a start
 // or end block is refused with ErrFramingByte and nothing is written.
 func (w *Writer) WriteFrame(p []byte) error {
-	if bytes.IndexByte(p, StartBlock) >= 0 || bytes.IndexByte(p, EndBlock) >= 0 {
+	if hasFramingByte(p) {
 		return ErrFramingByte
 	}
 	buf := w.buf
@@ -76,7 +76,7 @@ func (w *Writer) WriteFrame(p []byte) error {
 // batch several frames into one write. Like WriteFrame, it refuses a payload
 // containing a start or end block with ErrFramingByte and leaves dst as it was.
 func AppendFrame(dst, p []byte) ([]byte, error) {
-	if bytes.IndexByte(p, StartBlock) >= 0 || bytes.IndexByte(p, EndBlock) >= 0 {
+	if hasFramingByte(p) {
 		return dst, ErrFramingByte
 	}
 	dst = append(dst, StartBlock)
@@ -100,4 +100,9 @@ func (w *Writer) write(p []byte) error {
 		return fmt.Errorf("mllp: write: %w", err)
 	}
 	return nil
+}
+
+// hasFramingByte reports whether p holds a start or end block, which no payload may.
+func hasFramingByte(p []byte) bool {
+	return bytes.IndexByte(p, StartBlock) >= 0 || bytes.IndexByte(p, EndBlock) >= 0
 }
