@@ -55,6 +55,25 @@ func runFleet(t *testing.T, f *Fleet) *FleetResult {
 	return res
 }
 
+// TestFleetRamp checks that monitors send from the moment they start during the ramp, and that only
+// what is sent after it counts as measured. The send times are a fixed grid, so the counts are exact.
+func TestFleetRamp(t *testing.T) {
+	st, addr := startStation(t, AckMode{Code: hl7.AA})
+	// 4 monitors start 25 ms apart; each sends every 20 ms on a grid offset by 5 ms per monitor.
+	f := &Fleet{Addrs: []string{addr}, Monitors: 4, Rate: 50, Ramp: 100 * time.Millisecond, Duration: 100 * time.Millisecond}
+	res := runFleet(t, f)
+	// During the ramp: monitor 0 at 0,20,..,80 ms (5); 1 at 25,..,85 (4); 2 at 50,70,90 (3); 3 at 75,95 (2).
+	// After it, 100 ms at 50 msg/s: 5 each.
+	const ramp, measured = 14, 20
+	if res.RampLatency.Count() != ramp || res.Latency.Count() != measured || res.Measured != measured {
+		t.Errorf("ramp latencies %d, measured latencies %d, measured ACKs %d; want %d, %d, %d",
+			res.RampLatency.Count(), res.Latency.Count(), res.Measured, ramp, measured, measured)
+	}
+	if v := Verify(res.SentRecords, st.Records()); v != (Verification{Received: ramp + measured}) {
+		t.Errorf("Verify = %+v, want only %d received", v, ramp+measured)
+	}
+}
+
 func TestFleetAgainstStation(t *testing.T) {
 	tests := []struct {
 		name string
@@ -71,8 +90,9 @@ func TestFleetAgainstStation(t *testing.T) {
 			f.Addrs = []string{addr}
 			res := runFleet(t, f)
 			want := uint64(f.Monitors * f.Messages)
-			if res.Sent != want || res.Answers[AckAA] != want || res.Latency.Count() != want {
-				t.Errorf("sent %d, AA %d, latencies %d; want %d each", res.Sent, res.Answers[AckAA], res.Latency.Count(), want)
+			lats := res.Latency.Count() + res.RampLatency.Count()
+			if res.Sent != want || res.Answers[AckAA] != want || lats != want {
+				t.Errorf("sent %d, AA %d, latencies %d; want %d each", res.Sent, res.Answers[AckAA], lats, want)
 			}
 			v := Verify(res.SentRecords, st.Records())
 			if v != (Verification{Received: want}) {

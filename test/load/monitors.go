@@ -25,6 +25,12 @@ import (
 // the intended time, so a slow answer that delays the next send shows up in
 // the latency of both (no coordinated omission).
 //
+// With a Ramp the monitors start one after another, evenly over the Ramp,
+// and each sends from the moment it starts, as monitors switched on one by
+// one would. The measured phase (Duration) begins when the Ramp ends: what
+// was sent before is verified like the rest, but its latency goes to a
+// separate histogram and it does not count in the throughput.
+//
 // Set the fields, then call Run once.
 type Fleet struct {
 	Addrs      []string      // host:port of the gateway, relay or station; monitor i uses Addrs[i%len(Addrs)]
@@ -33,7 +39,7 @@ type Fleet struct {
 	Idle       bool          // connect and hold the connection, send nothing
 	Duration   time.Duration // length of the sending phase; 0 means until Messages are sent
 	Messages   int           // messages per monitor; 0 means until Duration ends
-	Ramp       time.Duration // connections open evenly spread over Ramp; sending starts after it
+	Ramp       time.Duration // monitors start evenly spread over Ramp; the measured phase starts after it
 	Content    Content       // what the monitors send
 	AckTimeout time.Duration // longest wait for an ACK (and for a connect); 0 means 10 s
 	TLS        *tls.Config   // when set, connect with TLS
@@ -74,8 +80,10 @@ type FleetResult struct {
 	Answers     [numOutcomes]uint64 // by outcome; Answers[NoAck] counts sends without an ACK
 	DialErrors  uint64              // failed connects
 	ConnErrors  uint64              // connections lost or reset while in use
-	Elapsed     time.Duration       // sending phase, from its start to the last ACK
-	Latency     Histogram           // send (closed loop) or intended send (open loop) to ACK
+	Measured    uint64              // ACKs of messages sent in the measured phase (after the Ramp)
+	Elapsed     time.Duration       // measured phase, from its start to the last ACK
+	Latency     Histogram           // send (closed loop) or intended send (open loop) to ACK, measured phase
+	RampLatency Histogram           // the same for messages sent during the Ramp
 	SentRecords [][]Record          // per monitor, in send order, for Verify
 }
 
@@ -139,6 +147,7 @@ func (f *Fleet) Run(ctx context.Context) (*FleetResult, error) {
 		dialErrs atomic.Uint64
 		connErrs atomic.Uint64
 		answers  [numOutcomes]atomic.Uint64
+		measured atomic.Uint64
 	)
 	var (
 		errOnce    sync.Once
@@ -156,9 +165,12 @@ func (f *Fleet) Run(ctx context.Context) (*FleetResult, error) {
 			f:       f,
 			i:       i,
 			connect: t0.Add(time.Duration(int64(f.Ramp) * int64(i) / int64(f.Monitors))),
+			origin:  t0,
 			start:   start,
 			end:     end,
 			lat:     &res.Latency,
+			rampLat: &res.RampLatency,
+			counted: &measured,
 			peak:    trackPeak,
 			dialErr: &dialErrs,
 			connErr: &connErrs,
@@ -168,7 +180,8 @@ func (f *Fleet) Run(ctx context.Context) (*FleetResult, error) {
 		wg.Go(func() { res.SentRecords[i] = m.run(ctx) })
 	}
 	wg.Wait()
-	res.Elapsed = time.Since(start)
+	res.Elapsed = max(time.Since(start), 0)
+	res.Measured = measured.Load()
 	res.DialErrors, res.ConnErrors = dialErrs.Load(), connErrs.Load()
 	res.Sent, res.Bytes = f.sent.Load(), f.bytes.Load()
 	for o := range answers {
@@ -184,10 +197,13 @@ func (f *Fleet) Run(ctx context.Context) (*FleetResult, error) {
 type monitor struct {
 	f       *Fleet
 	i       int
-	connect time.Time // when to open the first connection
-	start   time.Time // when sending starts
+	connect time.Time // when to open the first connection and start sending
+	origin  time.Time // open loop: intended send times are origin plus the monitor's phase plus whole intervals
+	start   time.Time // when the measured phase starts
 	end     time.Time // when sending stops; zero: after f.Messages
 	lat     *Histogram
+	rampLat *Histogram
+	counted *atomic.Uint64 // ACKs in the measured phase
 	peak    func()
 	dialErr *atomic.Uint64
 	connErr *atomic.Uint64
@@ -211,26 +227,34 @@ func (m *monitor) run(ctx context.Context) []Record {
 		m.idle(ctx)
 		return nil
 	}
-	m.dial(ctx) // early, during the ramp; a failure is retried at the first send
+	m.dial(ctx) // a failure is retried at the first send
 	var (
-		recs     []Record
 		buf      []byte
 		err      error
 		interval time.Duration
-		phase    time.Duration
+		expect   = m.f.Messages // messages this monitor will send, if known
 	)
+	first := m.connect   // when the first message is due
 	stamp := time.Second // closed loop: timestamps run ahead of the clock
 	if m.f.Rate > 0 {
+		// Monitor i's sends are offset by its share of one interval, so the fleet's spread evenly; it
+		// starts at the first of its send times after it connected.
 		interval = time.Duration(float64(time.Second) / m.f.Rate)
-		phase = time.Duration(int64(interval) * int64(m.i) / int64(m.f.Monitors))
+		first = m.origin.Add(time.Duration(int64(interval) * int64(m.i) / int64(m.f.Monitors)))
+		if late := m.connect.Sub(first); late > 0 {
+			first = first.Add((late + interval - 1) / interval * interval)
+		}
 		stamp = interval
+		if expect == 0 && !m.end.IsZero() {
+			expect = int(m.end.Sub(first)/interval) + 1
+		}
 	}
-	src := m.f.Content.source(m.i, m.start.Add(phase), stamp)
+	// Sized up front (within reason) so that appending does not allocate while measuring.
+	recs := make([]Record, 0, min(max(expect, 0), 256))
+	src := m.f.Content.source(m.i, first, stamp)
 	for k := 0; m.f.Messages == 0 || k < m.f.Messages; k++ {
-		intended := m.start
-		if interval > 0 {
-			intended = m.start.Add(phase + time.Duration(k)*interval)
-		} else if k > 0 {
+		intended := first.Add(time.Duration(k) * interval)
+		if interval == 0 {
 			intended = time.Now()
 		}
 		if !m.end.IsZero() && !intended.Before(m.end) {
@@ -256,7 +280,12 @@ func (m *monitor) run(ctx context.Context) []Record {
 		rec.Answer = m.exchange(ctx, buf, rec.ID)
 		m.answers[rec.Answer].Add(1)
 		if rec.Answer != NoAck {
-			m.lat.Record(time.Since(intended))
+			if intended.Before(m.start) {
+				m.rampLat.Record(time.Since(intended))
+			} else {
+				m.lat.Record(time.Since(intended))
+				m.counted.Add(1)
+			}
 			m.f.acked.Add(1)
 		} else {
 			m.f.failed.Add(1)

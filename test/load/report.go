@@ -22,12 +22,13 @@ type Report struct {
 	Answers    map[string]uint64 `json:"answers"`            // by outcome: "AA", "AE", ..., "none", "mismatch"
 	DialErrors uint64            `json:"dial_errors"`
 	ConnErrors uint64            `json:"conn_errors"`
-	Elapsed    float64           `json:"elapsed_seconds"` // sending phase
-	Throughput float64           `json:"throughput"`      // ACKs per second over Elapsed
-	Latency    LatencySummary    `json:"latency"`
-	Station    *Verification     `json:"station,omitempty"` // nil when not verified
-	Gateway    *ProcUsage        `json:"gateway,omitempty"` // nil without --pid
-	Failed     bool              `json:"failed"`            // something was lost, falsely ACKed, duplicated, reordered, changed or mismatched
+	Elapsed    float64           `json:"elapsed_seconds"`        // measured phase (after the ramp)
+	Throughput float64           `json:"throughput"`             // ACKs of the measured phase per second over Elapsed
+	Latency    LatencySummary    `json:"latency"`                // measured phase
+	Ramp       *LatencySummary   `json:"ramp_latency,omitempty"` // messages sent during the ramp; nil if none
+	Station    *Verification     `json:"station,omitempty"`      // nil when not verified
+	Gateway    *ProcUsage        `json:"gateway,omitempty"`      // nil without --pid
+	Failed     bool              `json:"failed"`                 // something was lost, falsely ACKed, duplicated, reordered, changed or mismatched
 }
 
 // LatencySummary holds latency quantiles in milliseconds.
@@ -75,18 +76,17 @@ func NewReport(f *Fleet, res *FleetResult, v *Verification, gw *ProcUsage) Repor
 		Station:    v,
 		Gateway:    gw,
 	}
-	var answered uint64
+	if res.RampLatency.Count() > 0 {
+		ramp := Summarize(&res.RampLatency)
+		r.Ramp = &ramp
+	}
 	for o, n := range res.Answers {
-		if n == 0 {
-			continue
-		}
-		r.Answers[Outcome(o).String()] = n
-		if Outcome(o) != NoAck {
-			answered += n
+		if n > 0 {
+			r.Answers[Outcome(o).String()] = n
 		}
 	}
 	if r.Elapsed > 0 {
-		r.Throughput = float64(answered) / r.Elapsed
+		r.Throughput = float64(res.Measured) / r.Elapsed
 	}
 	r.Failed = res.Answers[AckMismatch] > 0 || (v != nil && v.Failed())
 	return r
@@ -119,9 +119,10 @@ func (r Report) WriteText(w io.Writer) error {
 	}
 	fmt.Fprintf(&b, "\nerrors       dial %d, connection %d\n", r.DialErrors, r.ConnErrors)
 	fmt.Fprintf(&b, "throughput   %.1f msg/s\n", r.Throughput)
-	l := r.Latency
-	fmt.Fprintf(&b, "latency ms   p50 %.3f  p90 %.3f  p99 %.3f  p99.9 %.3f  max %.3f  (mean %.3f, n %d)\n",
-		l.P50, l.P90, l.P99, l.P999, l.Max, l.Mean, l.Count)
+	writeLatency(&b, "latency ms  ", r.Latency)
+	if r.Ramp != nil {
+		writeLatency(&b, "  ramp-up ms", *r.Ramp)
+	}
 	if v := r.Station; v != nil {
 		fmt.Fprintf(&b, "station      received %d, lost %d, false-acked %d, duplicated %d, out of order %d, corrupted %d, unexpected %d\n",
 			v.Received, v.Lost, v.FalseAcked, v.Duplicated, v.OutOfOrder, v.Corrupted, v.Unexpected)
@@ -139,6 +140,11 @@ func (r Report) WriteText(w io.Writer) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+func writeLatency(b *strings.Builder, label string, l LatencySummary) {
+	fmt.Fprintf(b, "%s  p50 %.3f  p90 %.3f  p99 %.3f  p99.9 %.3f  max %.3f  (mean %.3f, n %d)\n",
+		label, l.P50, l.P90, l.P99, l.P999, l.Max, l.Mean, l.Count)
 }
 
 func mib(n uint64) float64 { return float64(n) / (1 << 20) }

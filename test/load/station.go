@@ -87,7 +87,8 @@ type Station struct {
 
 	mode        atomic.Pointer[AckMode]
 	mu          sync.Mutex
-	recs        []Record
+	recs        [][]Record // in chunks of recordChunk: appending never copies what is recorded
+	nrecs       int
 	badFrames   atomic.Uint64
 	connections atomic.Uint64
 	open        atomic.Int64
@@ -148,8 +149,11 @@ func (s *Station) Serve(ctx context.Context, ln net.Listener) error {
 // serveConn reads, records and answers messages on one connection until the
 // peer closes it (nil) or an error occurs.
 func (s *Station) serveConn(ctx context.Context, c net.Conn) error {
-	r := mllp.NewReader(c, s.maxFrame())
-	w := mllp.NewWriter(c)
+	// Answers are queued and written just before the station would wait for more input, so a
+	// client that sends several messages at once (a pipelining gateway) gets their ACKs in one write,
+	// and a stop-and-wait client gets each ACK at once.
+	w := &flushWriter{c: c}
+	r := mllp.NewReader(w, s.maxFrame())
 	var (
 		m    hl7.Message
 		ack  []byte
@@ -167,7 +171,7 @@ func (s *Station) serveConn(ctx context.Context, c net.Conn) error {
 		if err := m.Parse(frame); err != nil {
 			s.badFrames.Add(1)
 			ack = hl7.AppendNak(ack[:0], frame, hl7.Ack{Code: hl7.AR, ErrorCode: 100, Reason: "unparseable message", Time: time.Now()})
-			if err := w.WriteFrame(ack); err != nil {
+			if err := w.queue(ack); err != nil {
 				return err
 			}
 			continue
@@ -178,15 +182,18 @@ func (s *Station) serveConn(ctx context.Context, c net.Conn) error {
 			rec.Answer = outcomeOf(mode.Code)
 		}
 		s.mu.Lock()
-		s.recs = append(s.recs, rec)
+		s.record(rec)
 		s.mu.Unlock()
 		switch {
 		case mode.Close:
-			return nil
+			return w.flush()
 		case mode.Silent:
 			continue
 		}
 		if mode.Delay > 0 {
+			if err := w.flush(); err != nil {
+				return err
+			}
 			t := time.NewTimer(mode.Delay)
 			select {
 			case <-ctx.Done():
@@ -202,23 +209,71 @@ func (s *Station) serveConn(ctx context.Context, c net.Conn) error {
 			a.ErrorCode, a.Reason = 207, "simulated station error"
 		}
 		ack = hl7.AppendAck(ack[:0], &m, a)
-		if err := w.WriteFrame(ack); err != nil {
+		if err := w.queue(ack); err != nil {
 			return err
 		}
 	}
+}
+
+// flushWriter queues MLLP frames for a connection and writes them all when the connection's reader
+// is about to read from it.
+type flushWriter struct {
+	c   net.Conn
+	out []byte
+}
+
+// queue appends p, framed, to the frames waiting to be written.
+func (w *flushWriter) queue(p []byte) (err error) {
+	w.out, err = mllp.AppendFrame(w.out, p)
+	return err
+}
+
+// flush writes the queued frames.
+func (w *flushWriter) flush() error {
+	if len(w.out) == 0 {
+		return nil
+	}
+	_, err := w.c.Write(w.out)
+	w.out = w.out[:0]
+	return err
+}
+
+// Read flushes the queued frames, then reads from the connection.
+func (w *flushWriter) Read(p []byte) (int, error) {
+	if err := w.flush(); err != nil {
+		return 0, err
+	}
+	return w.c.Read(p)
+}
+
+// recordChunk is how many records the Station keeps per chunk.
+const recordChunk = 1 << 16
+
+// record appends rec; the caller holds s.mu.
+func (s *Station) record(rec Record) {
+	if n := len(s.recs); n == 0 || len(s.recs[n-1]) == recordChunk {
+		s.recs = append(s.recs, make([]Record, 0, recordChunk))
+	}
+	last := &s.recs[len(s.recs)-1]
+	*last = append(*last, rec)
+	s.nrecs++
 }
 
 // Records returns a copy of every message recorded so far, in arrival order.
 func (s *Station) Records() []Record {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return append([]Record(nil), s.recs...)
+	out := make([]Record, 0, s.nrecs)
+	for _, c := range s.recs {
+		out = append(out, c...)
+	}
+	return out
 }
 
 // Stats returns the station's counters.
 func (s *Station) Stats() StationStats {
 	s.mu.Lock()
-	n := len(s.recs)
+	n := s.nrecs
 	s.mu.Unlock()
 	return StationStats{
 		Received:    uint64(n),
