@@ -276,21 +276,42 @@ func TestParseSources(t *testing.T) {
 
 func TestTable(t *testing.T) {
 	reps := []load.Report{
-		{Scenario: "open1k", Relay: "hl7gate", Mode: "open", PeakConns: 1000, Throughput: 999.6,
+		{Scenario: "open1k", Relay: "hl7gate", Mode: "open", PeakConns: 1000, Throughput: 999.6, Sent: 60000,
 			Latency: load.LatencySummary{P50: 0.2, P99: 1.25, P999: 3, Max: 9},
 			Station: &load.Verification{Received: 60000}, Gateway: &load.ProcUsage{CPUSeconds: 4.2, PeakRSS: 64 << 20}},
 		{Scenario: "idle", Relay: "haproxy", Mode: "idle", PeakConns: 1024,
 			Gateway: &load.ProcUsage{RSSBefore: 10 << 20, PeakRSS: 26 << 20}},
 	}
 	var b bytes.Buffer
-	if err := writeTable(&b, reps, true); err != nil {
+	if err := writeTable(&b, reps, nil, true); err != nil {
 		t.Fatal(err)
 	}
-	want := "| scenario | relay | conns | msg/s | p50 ms | p99 ms | p99.9 ms | max ms | lost | false-acked | other faults | cpu s | peak rss MiB | KiB/conn |\n" +
-		"|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n" +
-		"| open1k | hl7gate | 1000 | 1000 | 0.200 | 1.250 | 3.000 | 9.000 | 0 | 0 | 0 | 4.2 | 64.0 | - |\n" +
-		"| idle | haproxy | 1024 | 0 | - | - | - | - | - | - | 0 | 0.0 | 26.0 | 16.0 |\n"
+	want := "| scenario | relay | conns | msg/s | p50 ms | p99 ms | p99.9 ms | max ms | lost | false-acked | other faults | cpu s | cpu µs/msg | peak rss MiB | KiB/conn |\n" +
+		"|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n" +
+		"| open1k | hl7gate | 1000 | 1000 | 0.200 | 1.250 | 3.000 | 9.000 | 0 | 0 | 0 | 4.2 | 70 | 64.0 | - |\n" +
+		"| idle | haproxy | 1024 | 0 | - | - | - | - | - | - | 0 | 0.0 | - | 26.0 | 16.0 |\n"
 	if b.String() != want {
 		t.Errorf("table:\n%s\nwant:\n%s", b.String(), want)
+	}
+}
+
+func TestMedianRuns(t *testing.T) {
+	closed := func(relay string, tput float64) load.Report {
+		return load.Report{Scenario: "closed50", Relay: relay, Mode: "closed", Throughput: tput}
+	}
+	open := func(p99 float64) load.Report {
+		return load.Report{Scenario: "open10k", Relay: "hl7gate", Mode: "open", Latency: load.LatencySummary{P99: p99}}
+	}
+	reps := []load.Report{
+		closed("haproxy", 200), closed("hl7gate", 90), open(7), closed("haproxy", 100),
+		closed("hl7gate", 80), open(2), closed("haproxy", 300), open(300),
+	}
+	got, runs := medianRuns(reps)
+	want := []load.Report{closed("haproxy", 200), closed("hl7gate", 80), open(7)}
+	wantRuns := []string{"3 (100–300 msg/s)", "2 (80–90 msg/s)", "3 (2.00–300.00 ms p99)"}
+	if !slices.EqualFunc(got, want, func(a, b load.Report) bool {
+		return a.Relay == b.Relay && a.Throughput == b.Throughput && a.Latency == b.Latency
+	}) || !slices.Equal(runs, wantRuns) {
+		t.Errorf("medianRuns = %+v, %q; want %+v, %q", got, runs, want, wantRuns)
 	}
 }

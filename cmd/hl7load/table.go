@@ -1,22 +1,26 @@
 package main
 
 import (
+	"cmp"
 	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"text/tabwriter"
 
 	"github.com/hl7gate/hl7gate/test/load"
 )
 
 // tableCmd prints one comparison table from JSON reports written by
-// "monitors --json", one row per file, in the order given.
+// "monitors --json", one row per file, in the order given; with --median one
+// row per scenario and relay, from its median run.
 func tableCmd(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("hl7load table", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	markdown := fs.Bool("markdown", false, "write a Markdown table")
+	median := fs.Bool("median", false, "one row per scenario and relay: the median of its runs by msg/s (closed loop), p99 (open loop) or KiB/conn (idle), with the range")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -32,27 +36,85 @@ func tableCmd(args []string, stdout, stderr io.Writer) error {
 		}
 		reps = append(reps, r)
 	}
-	return writeTable(stdout, reps, *markdown)
+	var runs []string
+	if *median {
+		reps, runs = medianRuns(reps)
+	}
+	return writeTable(stdout, reps, runs, *markdown)
 }
 
-// writeTable writes reps as aligned columns, or as a Markdown table.
-func writeTable(w io.Writer, reps []load.Report, markdown bool) error {
-	head := []string{"scenario", "relay", "conns", "msg/s", "p50 ms", "p99 ms", "p99.9 ms", "max ms",
-		"lost", "false-acked", "other faults", "cpu s", "peak rss MiB", "KiB/conn"}
-	rows := [][]string{head}
+// medianRuns groups reps by scenario and relay, in order of first appearance, and keeps the median run of
+// each group by the measure that matters for its mode: msg/s in closed loop, p99 in open loop, KiB per
+// connection when idle (the lower middle one of an even count). It also returns, per group, the number of
+// runs and that measure's range.
+func medianRuns(reps []load.Report) ([]load.Report, []string) {
+	type group struct{ runs []load.Report }
+	var (
+		order  []string
+		groups = map[string]*group{}
+	)
 	for _, r := range reps {
+		k := r.Scenario + "\x00" + r.Relay
+		if groups[k] == nil {
+			groups[k] = &group{}
+			order = append(order, k)
+		}
+		groups[k].runs = append(groups[k].runs, r)
+	}
+	var (
+		out  []load.Report
+		runs []string
+	)
+	for _, k := range order {
+		g := groups[k].runs
+		measure, format := func(r load.Report) float64 { return r.Throughput }, "%d (%.0f–%.0f msg/s)"
+		switch g[0].Mode {
+		case "open":
+			measure, format = func(r load.Report) float64 { return r.Latency.P99 }, "%d (%.2f–%.2f ms p99)"
+		case "idle":
+			measure, format = kibPerConn, "%d (%.1f–%.1f KiB/conn)"
+		}
+		slices.SortStableFunc(g, func(a, b load.Report) int { return cmp.Compare(measure(a), measure(b)) })
+		out = append(out, g[(len(g)-1)/2])
+		runs = append(runs, fmt.Sprintf(format, len(g), measure(g[0]), measure(g[len(g)-1])))
+	}
+	return out, runs
+}
+
+// kibPerConn is an idle run's memory per connection: the relay's peak RSS growth over its connections.
+func kibPerConn(r load.Report) float64 {
+	g := r.Gateway
+	if r.Mode != "idle" || g == nil || r.PeakConns == 0 || g.PeakRSS <= g.RSSBefore {
+		return 0
+	}
+	return float64(g.PeakRSS-g.RSSBefore) / 1024 / float64(r.PeakConns)
+}
+
+// writeTable writes reps as aligned columns, or as a Markdown table. When runs is not nil it is one more
+// column, one cell per report.
+func writeTable(w io.Writer, reps []load.Report, runs []string, markdown bool) error {
+	head := []string{"scenario", "relay", "conns", "msg/s", "p50 ms", "p99 ms", "p99.9 ms", "max ms",
+		"lost", "false-acked", "other faults", "cpu s", "cpu µs/msg", "peak rss MiB", "KiB/conn"}
+	if runs != nil {
+		head = append(head, "runs (range)")
+	}
+	rows := [][]string{head}
+	for i, r := range reps {
 		other := r.Answers[load.AckMismatch.String()]
 		lost, falseAcked := "-", "-" // not verified
 		if v := r.Station; v != nil {
 			lost, falseAcked = fmt.Sprint(v.Lost), fmt.Sprint(v.FalseAcked)
 			other += v.Duplicated + v.OutOfOrder + v.Corrupted
 		}
-		cpu, rss, perConn := "-", "-", "-"
+		cpu, perMsg, rss, perConn := "-", "-", "-", "-"
 		if g := r.Gateway; g != nil {
 			cpu = fmt.Sprintf("%.1f", g.CPUSeconds)
+			if r.Sent > 0 {
+				perMsg = fmt.Sprintf("%.0f", g.CPUSeconds*1e6/float64(r.Sent))
+			}
 			rss = fmt.Sprintf("%.1f", float64(g.PeakRSS)/(1<<20))
-			if r.Mode == "idle" && r.PeakConns > 0 && g.PeakRSS > g.RSSBefore {
-				perConn = fmt.Sprintf("%.1f", float64(g.PeakRSS-g.RSSBefore)/1024/float64(r.PeakConns))
+			if k := kibPerConn(r); k > 0 {
+				perConn = fmt.Sprintf("%.1f", k)
 			}
 		}
 		l := r.Latency
@@ -62,7 +124,10 @@ func writeTable(w io.Writer, reps []load.Report, markdown bool) error {
 		} else {
 			row = append(row, fmt.Sprintf("%.3f", l.P50), fmt.Sprintf("%.3f", l.P99), fmt.Sprintf("%.3f", l.P999), fmt.Sprintf("%.3f", l.Max))
 		}
-		row = append(row, lost, falseAcked, fmt.Sprint(other), cpu, rss, perConn)
+		row = append(row, lost, falseAcked, fmt.Sprint(other), cpu, perMsg, rss, perConn)
+		if runs != nil {
+			row = append(row, runs[i])
+		}
 		rows = append(rows, row)
 	}
 	if markdown {

@@ -111,7 +111,7 @@ stop_all() {
 measure() {
 	local scenario=$1 relay=$2 n=$3
 	shift 3
-	local name=$scenario.$relay rc=0 pidflag=()
+	local name=$scenario.$relay${RUN:+.$RUN} rc=0 pidflag=()
 	start_station "$name" || { stop_all; return 2; }
 	start_relay "$relay" "$n" || { stop_all; return 2; }
 	if ((${#RELAY_PIDS[@]})); then

@@ -5,6 +5,7 @@
 #
 #   test/bench/run.sh                       # everything, about 15 minutes
 #   DURATION=10s RELAYS="hl7gate" SCENARIOS="closed50 open10k" test/bench/run.sh
+#   REPEAT=3 test/bench/run.sh              # each scenario 3 times, relays interleaved; table of the median runs
 #
 # Results (JSON per run, logs, the table) are kept in $OUT (default: a new /tmp/hl7bench.* directory).
 set -euo pipefail
@@ -14,6 +15,7 @@ DURATION=${DURATION:-30s}
 RELAYS=${RELAYS:-"direct haproxy hl7gate hl7gate-pipelined"}
 SCENARIOS=${SCENARIOS:-"closed50 closed50-16k open1k open1k-16k open10k idle"}
 IDLE=${IDLE:-19000}    # the gateway needs one fd per monitor plus its station pool; 20,000 per process
+REPEAT=${REPEAT:-1}
 
 trap stop_all EXIT
 build $RELAYS
@@ -22,21 +24,23 @@ if [[ " $RELAYS " == *" haproxy "* ]]; then need_haproxy; fi
 REPORTS=()
 failed=0
 for scenario in $SCENARIOS; do
-	for relay in $RELAYS; do
-		case $scenario in
-		closed50) args=(50 --duration "$DURATION" --size default) ;;
-		closed50-16k) args=(50 --duration "$DURATION" --size 16k) ;;
-		open1k) args=(1000 --rate 1 --ramp 5s --duration "$DURATION" --size default) ;;
-		open1k-16k) args=(1000 --rate 1 --ramp 5s --duration "$DURATION" --size 16k) ;;
-		open10k) args=(10000 --rate 1 --ramp 20s --duration "$DURATION" --size default) ;;
-		idle) args=("$IDLE" --idle --ramp 20s --duration 10s) ;;
-		*)
-			log "unknown scenario $scenario"
-			exit 2
-			;;
-		esac
-		measure "$scenario" "$relay" "${args[@]}" || failed=1
-		sleep 2 # let TIME_WAIT sockets and the kernel's memory settle between runs
+	for ((run = 1; run <= REPEAT; run++)); do
+		for relay in $RELAYS; do
+			case $scenario in
+			closed50) args=(50 --duration "$DURATION" --size default) ;;
+			closed50-16k) args=(50 --duration "$DURATION" --size 16k) ;;
+			open1k) args=(1000 --rate 1 --ramp 5s --duration "$DURATION" --size default) ;;
+			open1k-16k) args=(1000 --rate 1 --ramp 5s --duration "$DURATION" --size 16k) ;;
+			open10k) args=(10000 --rate 1 --ramp 20s --duration "$DURATION" --size default) ;;
+			idle) args=("$IDLE" --idle --ramp 20s --duration 10s) ;;
+			*)
+				log "unknown scenario $scenario"
+				exit 2
+				;;
+			esac
+			RUN=$run measure "$scenario" "$relay" "${args[@]}" || failed=1
+			sleep 2 # let TIME_WAIT sockets and the kernel's memory settle between runs
+		done
 	done
 done
 
@@ -45,10 +49,16 @@ done
 	echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)," \
 		"$(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo), Linux $(uname -r)," \
 		"$(go version | cut -d' ' -f3), $(haproxy -v 2>/dev/null | head -1 | cut -d' ' -f1-3)"
+	median=()
+	if ((REPEAT > 1)); then
+		echo "each row: the median of $REPEAT runs (msg/s in closed loop, p99 in open loop, KiB/conn idle); every run: $OUT/runs.txt"
+		"$BIN/hl7load" table "${REPORTS[@]}" >"$OUT/runs.txt"
+		median=(--median)
+	fi
 	echo
-	"$BIN/hl7load" table "${REPORTS[@]}"
+	"$BIN/hl7load" table "${median[@]}" "${REPORTS[@]}"
 	echo
-	"$BIN/hl7load" table --markdown "${REPORTS[@]}"
+	"$BIN/hl7load" table --markdown "${median[@]}" "${REPORTS[@]}"
 } | tee "$OUT/table.txt"
 log "reports in $OUT"
 exit $failed
