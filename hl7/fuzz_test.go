@@ -89,6 +89,12 @@ func walk(t *testing.T, m *hl7.Message, in []byte) {
 		}
 		name := string(s.Name())
 		header := name == "MSH" || name == "FHS" || name == "BHS"
+		r := s.Reader()
+		for n := 1; n < len(all)+2; n += 1 + n%3 {
+			if got := r.Field(n); !bytes.Equal(got, s.Field(n).Bytes()) {
+				t.Fatalf("segment %d: Reader().Field(%d) = %q, Field(%d) = %q", i, n, got, n, s.Field(n).Bytes())
+			}
+		}
 		for n := 1; n < len(all); n++ {
 			f := s.Field(n)
 			if !bytes.Equal(all[n].Bytes(), f.Bytes()) || all[n].NumComponents() != f.NumComponents() {

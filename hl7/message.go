@@ -334,6 +334,71 @@ func (s Segment) Fields(dst []Field, last int) []Field {
 	return append(dst, Field{b: b[start:], d: s.d})
 }
 
+// FieldReader reads the fields of one segment left to right, splitting it
+// only as far as the fields asked for: a caller can judge a segment on an
+// early field (say OBX-3) before the rest of it is split. Field(n) returns
+// the raw bytes of field n, equal to s.Field(n).Bytes(). Reading fields in
+// ascending order costs one scan in total. Get one from Segment.Reader.
+type FieldReader struct {
+	s      Segment
+	header bool                // MSH, FHS or BHS: read with Segment.Field
+	ends   [readerFields]int32 // ends[k] is where part k ends (its separator, or len); part 0 is the name
+	n      int                 // ends[:n] are known
+	done   bool                // the last part is known
+}
+
+// readerFields is how many parts a FieldReader keeps track of; fields beyond
+// it, and the fields of a header segment, are read with Segment.Field.
+const readerFields = 32
+
+// Reader returns a FieldReader of s.
+func (s Segment) Reader() FieldReader { return FieldReader{s: s, header: isHeader(s.b, s.d.field())} }
+
+// Field returns the raw bytes of field n, nil when the segment has none.
+func (r *FieldReader) Field(n int) []byte {
+	if n < 1 || n >= readerFields || r.header {
+		return r.s.Field(n).Bytes()
+	}
+	b := r.s.b
+	if n >= r.n && !r.done {
+		r.split(n)
+	}
+	if n >= r.n {
+		return nil
+	}
+	start, end := int(r.ends[n-1])+1, int(r.ends[n])
+	return b[start:end:end]
+}
+
+// split finds the part ends after the known ones, through part n or the end
+// of the segment, eight bytes at a time.
+func (r *FieldReader) split(n int) {
+	b, fs := r.s.b, r.s.d.field()
+	i := 0
+	if r.n > 0 {
+		i = int(r.ends[r.n-1]) + 1
+	}
+	for pat := lsb * uint64(fs); i+8 <= len(b); i += 8 {
+		for t := zeroBytes(binary.LittleEndian.Uint64(b[i:]) ^ pat); t != 0; t &= t - 1 {
+			r.ends[r.n] = int32(i + bits.TrailingZeros64(t)>>3)
+			if r.n++; r.n > n {
+				return
+			}
+		}
+	}
+	for ; i < len(b); i++ {
+		if b[i] == fs {
+			r.ends[r.n] = int32(i)
+			if r.n++; r.n > n {
+				return
+			}
+		}
+	}
+	r.ends[r.n] = int32(len(b))
+	r.n++
+	r.done = true
+}
+
 // zeroBytes returns x with the top bit of each zero byte set and every other
 // bit clear. Unlike the shorter borrow trick, it never marks a byte above a
 // real zero, so every marked byte is a match.

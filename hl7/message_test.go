@@ -3,6 +3,7 @@ package hl7_test
 import (
 	"bytes"
 	"errors"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
@@ -466,4 +467,36 @@ func walkOBX(m *hl7.Message, fields *[]hl7.Field) int {
 		}
 	}
 	return n
+}
+
+// TestFieldReader checks FieldReader against Segment.Field on random segments full of separators,
+// header segments and segments with more fields than it tracks, reading fields in ascending order with
+// gaps and then once more out of order.
+func TestFieldReader(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	const alphabet = "||||^^~&\\AB1."
+	for i := range 3000 {
+		name := "OBX"
+		if i%10 == 0 {
+			name = "MSH"
+		}
+		seg := []byte(name)
+		for range r.IntN(120) {
+			seg = append(seg, alphabet[r.IntN(len(alphabet))])
+		}
+		m, err := hl7.Parse(append([]byte("MSH|^~\\&|A|B|||2026||ORU^R01|1|P\r"), seg...))
+		if err != nil || m.NumSegments() != 2 {
+			continue
+		}
+		s := m.Segment(1)
+		fr := s.Reader()
+		for n := 1; n < s.NumFields()+3; n += 1 + r.IntN(3) {
+			if got, want := fr.Field(n), s.Field(n).Bytes(); string(got) != string(want) {
+				t.Fatalf("%q: Field(%d) = %q, want %q", s.Bytes(), n, got, want)
+			}
+		}
+		if got, want := fr.Field(1), s.Field(1).Bytes(); string(got) != string(want) {
+			t.Fatalf("%q: Field(1) after the others = %q, want %q", s.Bytes(), got, want)
+		}
+	}
 }

@@ -106,16 +106,17 @@ type unit struct {
 // tables is the code and unit lookup an Engine uses, built from the embedded
 // CSV files plus configuration.
 type tables struct {
-	codes map[string]param // OBX-3.1 → parameter
-	units map[string]uint8 // OBX-6.1 → index into canon
-	canon []unit           // canon[0] is "no unit given"
+	codes lookup[param] // OBX-3.1 → parameter
+	units lookup[uint8] // OBX-6.1 → index into canon
+	canon []unit        // canon[0] is "no unit given"
 }
 
 // unitNone is the index of the empty unit: the value is taken in the base unit.
 const unitNone = 0
 
 func loadTables(extraCodes, extraUnits map[string]string) (*tables, error) {
-	t := &tables{codes: make(map[string]param), units: make(map[string]uint8), canon: []unit{{name: "", scale: 1}}}
+	t := &tables{canon: []unit{{name: "", scale: 1}}}
+	codes, units := make(map[string]param), make(map[string]uint8)
 	rows, err := readCSV(codesCSV, 3)
 	if err != nil {
 		return nil, fmt.Errorf("codes.csv: %w", err)
@@ -125,7 +126,7 @@ func loadTables(extraCodes, extraUnits map[string]string) (*tables, error) {
 		if !ok {
 			return nil, fmt.Errorf("codes.csv: code %s: unknown parameter %q", r[0], r[1])
 		}
-		t.codes[r[0]] = p
+		codes[r[0]] = p
 	}
 	rows, err = readCSV(unitsCSV, 5)
 	if err != nil {
@@ -149,7 +150,7 @@ func loadTables(extraCodes, extraUnits map[string]string) (*tables, error) {
 		} else if t.canon[i] != u {
 			return nil, fmt.Errorf("units.csv: unit %s: conflicts with an earlier row for %s", r[0], u.name)
 		}
-		t.units[r[0]] = uint8(i)
+		units[r[0]] = uint8(i)
 	}
 	// Configuration extends the tables; sorted for deterministic errors.
 	for _, k := range slices.Sorted(maps.Keys(extraCodes)) {
@@ -157,15 +158,16 @@ func loadTables(extraCodes, extraUnits map[string]string) (*tables, error) {
 		if !ok || k == "" {
 			return nil, fmt.Errorf("vitals.codes.%s: unknown parameter %q (want one of %s)", k, extraCodes[k], strings.Join(Parameters(), ", "))
 		}
-		t.codes[k] = p
+		codes[k] = p
 	}
 	for _, k := range slices.Sorted(maps.Keys(extraUnits)) {
 		i := t.canonIndex(extraUnits[k])
 		if i <= unitNone || k == "" {
 			return nil, fmt.Errorf("vitals.units.%s: unknown canonical unit %q", k, extraUnits[k])
 		}
-		t.units[k] = uint8(i)
+		units[k] = uint8(i)
 	}
+	t.codes, t.units = newLookup(codes), newLookup(units)
 	return t, nil
 }
 

@@ -80,9 +80,8 @@ type stream struct {
 	patientEmptySince   time.Time
 	prevArrival         time.Time
 
-	ids    []uint64 // ring of recent control-ID hashes (never 0; 0 is an empty slot), scanned per message
-	idSeen []idSeen // idSeen[i] belongs to ids[i]
-	idNext int
+	ids    ring     // recent control-ID hashes
+	idSeen []idSeen // idSeen[i] belongs to the control ID at position i of ids
 
 	lastMsgTime time.Time
 	learned     [maxLearn]time.Duration
@@ -112,13 +111,11 @@ type stream struct {
 	frozenMask  uint32
 	frozenRef   [len(continuous)]float64
 
-	hr        [historyLen]float64 // ring of HR samples
-	hrN, eqN  int                 // HR samples in a row; HR == PR in a row
-	tuples    [historyLen]uint64  // ring of per-message value fingerprints
-	tupleN    int
-	wins      []uint64 // ring of fingerprints of past runs
-	winNext   int
-	winFilled bool
+	hr       [historyLen]float64 // ring of HR samples
+	hrN, eqN int                 // HR samples in a row; HR == PR in a row
+	tuples   [historyLen]uint64  // ring of per-message value fingerprints
+	tupleN   int
+	wins     ring // fingerprints of past runs
 
 	latch  [numRules]uint32 // once-per-episode bits, see edge
 	bpPrev uint32           // arterial checks that failed in the previous message, by ruleID bit
@@ -126,9 +123,9 @@ type stream struct {
 
 func newStream(cfg *Config) *stream {
 	s := &stream{
-		ids:    make([]uint64, cfg.Rules.ReplayControlID.History),
+		ids:    newRing(cfg.Rules.ReplayControlID.History),
 		idSeen: make([]idSeen, cfg.Rules.ReplayControlID.History),
-		wins:   make([]uint64, cfg.Rules.ReplayWindow.History),
+		wins:   newRing(cfg.Rules.ReplayWindow.History),
 	}
 	for i := range s.unit {
 		s.unit[i] = 0xff
@@ -158,7 +155,9 @@ func (s *stream) observe(e *Engine, src netip.Addr, m *hl7.Message, arrival time
 	s.lastSeen.Store(arrival.UnixNano())
 	rc := &e.cfg.Rules
 	em := emitter{e: e, src: src, m: m, msgTime: arrival}
-	msgTime, terr := m.Time()
+	var scratch [12]hl7.Field
+	msh := m.Segment(0).Fields(scratch[:0], 11) // msh[n] is MSH-n, split once for every check
+	msgTime, terr := hl7.ParseTime(component(msh, 7, 1))
 	timeOK := terr == nil
 	if timeOK {
 		em.msgTime = msgTime
@@ -166,9 +165,9 @@ func (s *stream) observe(e *Engine, src netip.Addr, m *hl7.Message, arrival time
 
 	// Control IDs: an identical re-send within the window is a retransmission
 	// after a lost ACK and changes nothing.
-	id, content := maphash.Bytes(e.seed, m.ControlID())|1, maphash.Bytes(e.seed, m.Bytes())
+	id, content := maphash.Bytes(e.seed, component(msh, 10, 0)), maphash.Bytes(e.seed, m.Bytes())
 	now := idSeen{content, arrival.UnixNano()}
-	if i := slices.Index(s.ids, id); i >= 0 {
+	if i := s.ids.find(id); i >= 0 {
 		prev := s.idSeen[i]
 		since := arrival.Sub(time.Unix(0, prev.at))
 		if prev.content == content && since <= rc.ReplayControlID.ResendWindow {
@@ -183,12 +182,11 @@ func (s *stream) observe(e *Engine, src netip.Addr, m *hl7.Message, arrival time
 			dst = em.add(dst, rReplayControlID, pNone, 0, time.Time{}, since.Seconds(), 0, rc.ReplayControlID.ResendWindow.Seconds(), "", expl)
 		}
 	} else {
-		s.ids[s.idNext], s.idSeen[s.idNext] = id, now
-		s.idNext = (s.idNext + 1) % len(s.ids)
+		s.idSeen[s.ids.push(id)] = now
 	}
 
-	dst, patient := s.extract(e, &em, m, timeOK, dst)
-	dst = s.identity(e, &em, m, patient, arrival, dst)
+	dst, patient := s.extract(e, &em, m, string(component(msh, 11, 1)) == "D", dst)
+	dst = s.identity(e, &em, msh, patient, arrival, dst)
 	if timeOK {
 		dst = s.timing(e, &em, msgTime, arrival, dst)
 	}
@@ -201,12 +199,10 @@ func (s *stream) observe(e *Engine, src netip.Addr, m *hl7.Message, arrival time
 // (0 when PID carries no identity). Rows that are not measurements (device
 // hierarchy, OBX-11 X or empty, OBX-8 DEMO, MSH-11 D, sentinels, non-NM) are
 // skipped; rows with a wrong unit or an impossible value are reported here.
-func (s *stream) extract(e *Engine, em *emitter, m *hl7.Message, timeOK bool, dst []Finding) ([]Finding, uint64) {
+func (s *stream) extract(e *Engine, em *emitter, m *hl7.Message, demo bool, dst []Finding) ([]Finding, uint64) {
 	clear(s.cur[:])
 	var patient uint64
 	d := m.Delimiters()
-	demo := string(m.Segment(0).Field(11).Component(1).Bytes()) == "D"
-	var scratch [19]hl7.Field
 	for i := range m.NumSegments() {
 		seg := m.Segment(i)
 		switch string(seg.Name()) {
@@ -221,48 +217,55 @@ func (s *stream) extract(e *Engine, em *emitter, m *hl7.Message, timeOK bool, ds
 				patient = h.Sum64() | 1
 			}
 		case "OBX":
-			o := splitOBX(seg, len(em.equip) == 0, scratch[:0])
-			if len(em.equip) == 0 {
-				em.equip = o.equipment
+			// The fields are read left to right and only as far as needed:
+			// OBX-3 rules out most rows the checks skip (device rows, codes
+			// they do not read, a second row for a parameter), and OBX-18 is
+			// read only until a row names the equipment.
+			r := seg.Reader()
+			o := obxFields{valueType: r.Field(2)}
+			p, read := e.t.codes.get(firstComponent(r.Field(3), d))
+			if read = read && !demo && !s.cur[p].ok; read {
+				o.value, o.unit, o.flags = r.Field(5), firstComponent(r.Field(6), d), r.Field(8)
+				o.status, o.obsTime = r.Field(11), firstComponent(r.Field(14), d)
 			}
-			if !demo {
-				dst = s.obx(e, em, &o, d, i, dst)
+			if len(em.equip) == 0 {
+				em.equip = firstComponent(r.Field(18), d)
+			}
+			if read {
+				dst = s.obx(e, em, &o, p, d, i, dst)
 			}
 		}
 	}
 	return dst, patient
 }
 
-// obxFields are the OBX fields the checks read, raw (escapes not decoded),
-// coded fields cut to component 1.
-type obxFields struct {
-	valueType, code, value, unit, flags, status, obsTime, equipment []byte
+// component returns component c of field f[n] of a split segment (the whole
+// field when c is 0), or nil when the segment has no field n.
+func component(f []hl7.Field, n, c int) []byte {
+	switch {
+	case n >= len(f):
+		return nil
+	case c == 0:
+		return f[n].Bytes()
+	}
+	return f[n].Component(c).Bytes()
 }
 
-// splitOBX splits an OBX segment once into scratch and keeps the fields the
-// checks read: through OBX-14, or OBX-18 when equipment is wanted.
-func splitOBX(seg hl7.Segment, equipment bool, scratch []hl7.Field) (o obxFields) {
-	last := 14
-	if equipment {
-		last = 18
-	}
-	f := seg.Fields(scratch, last)
-	raw := func(n int) []byte {
-		if n < len(f) {
-			return f[n].Bytes()
+// obxFields are the OBX fields obx reads, raw (escapes not decoded), coded
+// fields cut to component 1.
+type obxFields struct {
+	valueType, value, unit, flags, status, obsTime []byte
+}
+
+// firstComponent cuts a coded field to its first component (of its first
+// repetition), as hl7.Field.Component(1) does.
+func firstComponent(f []byte, d hl7.Delimiters) []byte {
+	for i, c := range f {
+		if c == d.Component || c == d.Repetition {
+			return f[:i:i]
 		}
-		return nil
 	}
-	first := func(n int) []byte {
-		if n < len(f) {
-			return f[n].Component(1).Bytes()
-		}
-		return nil
-	}
-	return obxFields{
-		valueType: raw(2), code: first(3), value: raw(5), unit: first(6), flags: raw(8),
-		status: raw(11), obsTime: first(14), equipment: first(18),
-	}
+	return f
 }
 
 // measurement reports whether an OBX row carries a valid measurement.
@@ -286,13 +289,11 @@ func (o *obxFields) measurement(d hl7.Delimiters) bool {
 	return string(o.valueType) == "NM"
 }
 
-func (s *stream) obx(e *Engine, em *emitter, o *obxFields, d hl7.Delimiters, i int, dst []Finding) []Finding {
+// obx reads OBX segment i, a row for parameter p, into s.cur[p] when it is
+// the first valid measurement of p in the message.
+func (s *stream) obx(e *Engine, em *emitter, o *obxFields, p param, d hl7.Delimiters, i int, dst []Finding) []Finding {
 	if !o.measurement(d) {
 		return dst
-	}
-	p, ok := e.t.codes[string(o.code)]
-	if !ok || s.cur[p].ok {
-		return dst // unknown code, or a second row for the parameter: the first counts
 	}
 	v, ok := parseNumber(o.value)
 	if !ok || isSentinel(v) {
@@ -301,7 +302,7 @@ func (s *stream) obx(e *Engine, em *emitter, o *obxFields, d hl7.Delimiters, i i
 	at := em.obsTimeOf(o.obsTime)
 	u := uint8(unitNone)
 	if len(o.unit) > 0 {
-		ui, known := e.t.units[string(o.unit)]
+		ui, known := e.t.units.get(o.unit)
 		if !known || e.t.canon[ui].q != params[p].q {
 			if s.edge(rUnitMismatch, int(p), true) && em.on(rUnitMismatch) {
 				dst = em.add(dst, rUnitMismatch, p, i, at, v, 0, 0, "", "unit unknown or not a unit of this parameter; value ignored")
@@ -340,12 +341,12 @@ func (s *stream) obx(e *Engine, em *emitter, o *obxFields, d hl7.Delimiters, i i
 }
 
 // identity checks sending application, equipment and patient continuity.
-func (s *stream) identity(e *Engine, em *emitter, m *hl7.Message, patient uint64, arrival time.Time, dst []Finding) []Finding {
+func (s *stream) identity(e *Engine, em *emitter, msh []hl7.Field, patient uint64, arrival time.Time, dst []Finding) []Finding {
 	var h maphash.Hash
 	h.SetSeed(e.seed)
-	h.Write(m.SendingApplication())
+	h.Write(component(msh, 3, 0))
 	h.WriteByte(0)
-	h.Write(m.SendingFacility())
+	h.Write(component(msh, 4, 0))
 	app := h.Sum64() | 1
 	if s.app != 0 && app != s.app && em.on(rIdentityApplication) {
 		dst = em.add(dst, rIdentityApplication, pNone, 0, time.Time{}, 0, 0, 0, "", "sending application or facility changed on this source")
@@ -359,7 +360,7 @@ func (s *stream) identity(e *Engine, em *emitter, m *hl7.Message, patient uint64
 		s.equip = eq
 	}
 	gap := e.cfg.Rules.IdentityPatient.TurnoverGap
-	typ, _, _ := m.MessageType()
+	typ := component(msh, 9, 1)
 	switch {
 	case string(typ) == "ADT":
 		s.patient, s.patientEmptySince = patient, time.Time{} // admit, transfer, update: adopt
@@ -851,18 +852,11 @@ func (s *stream) replayWindow(e *Engine, em *emitter, dst []Finding) []Finding {
 	if distinct < rw.MinDistinct {
 		return dst
 	}
-	n := len(s.wins)
-	if !s.winFilled {
-		n = s.winNext
-	}
-	repeat := slices.Contains(s.wins[:n], win)
+	repeat := s.wins.find(win) >= 0
 	if s.edge(rReplayWindow, 0, repeat) && em.on(rReplayWindow) {
 		dst = em.add(dst, rReplayWindow, pNone, 0, time.Time{}, float64(rw.Samples), float64(distinct), float64(rw.MinDistinct), "", "a run of values repeats an earlier run exactly")
 	}
-	s.wins[s.winNext] = win
-	if s.winNext++; s.winNext == len(s.wins) {
-		s.winNext, s.winFilled = 0, true
-	}
+	s.wins.push(win)
 	return dst
 }
 

@@ -1,0 +1,40 @@
+package vitals
+
+import (
+	"math/rand/v2"
+	"strconv"
+	"testing"
+)
+
+// TestLookup checks lookup against the map it is built from, for keys present
+// and absent (prefixes, extensions, the empty key), at several sizes.
+func TestLookup(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	for _, n := range []int{0, 1, 2, 7, 31, 100} {
+		m := map[string]int{}
+		for len(m) < n {
+			k := strconv.Itoa(r.IntN(1000000))
+			if r.IntN(4) == 0 {
+				k = "MDC_" + k
+			}
+			m[k] = r.Int()
+		}
+		l := newLookup(m)
+		check := func(k string) {
+			t.Helper()
+			v, ok := l.get([]byte(k))
+			if want, wantOK := m[k]; v != want || ok != wantOK {
+				t.Fatalf("n=%d: get(%q) = %d, %v; want %d, %v", n, k, v, ok, want, wantOK)
+			}
+		}
+		check("")
+		for k := range m {
+			check(k)
+			check(k[:len(k)-1])
+			check(k + "0")
+		}
+		for range 1000 {
+			check(strconv.Itoa(r.IntN(1000000)))
+		}
+	}
+}

@@ -1,0 +1,82 @@
+package vitals
+
+// ring is a fixed-size ring of 64-bit hashes with an index, so that finding a
+// hash costs a few probes instead of a scan of the whole ring. Once the ring
+// is full, each push overwrites the oldest entry. The index is an
+// open-addressed table (linear probing) of ring positions, about 5/4 the size
+// of the ring; an overwritten entry leaves it by backward-shift deletion, so
+// no tombstones build up. Only newRing allocates, and nothing holds pointers
+// but the two slices.
+type ring struct {
+	keys  []uint64 // the ring; keys[:n] are in use
+	n     int      // entries in use, up to len(keys)
+	next  int      // position the next push writes
+	slots []uint32 // position+1 of a key in keys; 0 is an empty slot
+	shift uint     // 64 - log2(len(slots)): a key's home slot is its top bits after mixing
+}
+
+// newRing returns an empty ring of size entries (size >= 1).
+func newRing(size int) ring {
+	shift := uint(64)
+	for n := 1; n < size+size/4+1; n *= 2 {
+		shift--
+	}
+	return ring{keys: make([]uint64, size), slots: make([]uint32, 1<<(64-shift)), shift: shift}
+}
+
+// home returns the slot where the search for k starts. Multiplying by an odd
+// constant (2^64/φ) and keeping the top bits spreads keys whose entropy is
+// anywhere in the word.
+func (r *ring) home(k uint64) int { return int((k * 0x9e3779b97f4a7c15) >> r.shift) }
+
+// find returns the position in the ring of an entry equal to k, or -1.
+func (r *ring) find(k uint64) int {
+	mask := len(r.slots) - 1
+	for i := r.home(k); r.slots[i] != 0; i = (i + 1) & mask {
+		if p := int(r.slots[i]) - 1; r.keys[p] == k {
+			return p
+		}
+	}
+	return -1
+}
+
+// push adds k, evicting the oldest entry when the ring is full, and returns
+// the position k was written to.
+func (r *ring) push(k uint64) int {
+	p := r.next
+	if r.n == len(r.keys) {
+		r.unindex(p)
+	} else {
+		r.n++
+	}
+	r.keys[p] = k
+	mask := len(r.slots) - 1
+	i := r.home(k)
+	for r.slots[i] != 0 {
+		i = (i + 1) & mask
+	}
+	r.slots[i] = uint32(p) + 1
+	if r.next++; r.next == len(r.keys) {
+		r.next = 0
+	}
+	return p
+}
+
+// unindex removes position p from the index, shifting later entries of its
+// probe run back so that every entry stays reachable from its home slot.
+func (r *ring) unindex(p int) {
+	mask := len(r.slots) - 1
+	i := r.home(r.keys[p])
+	for int(r.slots[i])-1 != p {
+		i = (i + 1) & mask
+	}
+	for j := (i + 1) & mask; r.slots[j] != 0; j = (j + 1) & mask {
+		// The entry at j may fill the hole at i unless its home lies
+		// cyclically after i (in (i, j]).
+		if h := r.home(r.keys[r.slots[j]-1]); (j-h)&mask >= (j-i)&mask {
+			r.slots[i] = r.slots[j]
+			i = j
+		}
+	}
+	r.slots[i] = 0
+}
