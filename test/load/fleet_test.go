@@ -65,9 +65,9 @@ func TestFleetRamp(t *testing.T) {
 	// During the ramp: monitor 0 at 0,20,..,80 ms (5); 1 at 25,..,85 (4); 2 at 50,70,90 (3); 3 at 75,95 (2).
 	// After it, 100 ms at 50 msg/s: 5 each.
 	const ramp, measured = 14, 20
-	if res.RampLatency.Count() != ramp || res.Latency.Count() != measured || res.Measured != measured {
-		t.Errorf("ramp latencies %d, measured latencies %d, measured ACKs %d; want %d, %d, %d",
-			res.RampLatency.Count(), res.Latency.Count(), res.Measured, ramp, measured, measured)
+	if res.RampLatency.Count() != ramp || res.Latency.Count() != measured || res.Measured != measured || res.SendLag.Count() != measured {
+		t.Errorf("ramp latencies %d, measured latencies %d, measured ACKs %d, send lags %d; want %d, %d, %d, %d",
+			res.RampLatency.Count(), res.Latency.Count(), res.Measured, res.SendLag.Count(), ramp, measured, measured, measured)
 	}
 	if v := Verify(res.SentRecords, st.Records()); v != (Verification{Received: ramp + measured}) {
 		t.Errorf("Verify = %+v, want only %d received", v, ramp+measured)

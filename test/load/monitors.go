@@ -11,6 +11,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/hl7gate/hl7gate/hl7"
 	"github.com/hl7gate/hl7gate/hl7/mllp"
 )
@@ -84,6 +86,7 @@ type FleetResult struct {
 	Elapsed     time.Duration       // measured phase, from its start to the last ACK
 	Latency     Histogram           // send (closed loop) or intended send (open loop) to ACK, measured phase
 	RampLatency Histogram           // the same for messages sent during the Ramp
+	SendLag     Histogram           // open loop, measured phase: the load generator's own delay in sending (see monitor.run)
 	SentRecords [][]Record          // per monitor, in send order, for Verify
 }
 
@@ -160,6 +163,16 @@ func (f *Fleet) Run(ctx context.Context) (*FleetResult, error) {
 		res.PeakConns = max(res.PeakConns, n)
 		peakMu.Unlock()
 	}
+	var wake []chan struct{} // open loop: monitor i's send times, from pace
+	if f.Rate > 0 && !f.Idle {
+		wake = make([]chan struct{}, f.Monitors)
+		for i := range wake {
+			wake[i] = make(chan struct{}, 1)
+		}
+		stop := make(chan struct{})
+		defer close(stop)
+		go pace(stop, t0, time.Duration(float64(time.Second)/f.Rate), end, wake)
+	}
 	for i := range f.Monitors {
 		m := &monitor{
 			f:       f,
@@ -170,12 +183,16 @@ func (f *Fleet) Run(ctx context.Context) (*FleetResult, error) {
 			end:     end,
 			lat:     &res.Latency,
 			rampLat: &res.RampLatency,
+			sendLag: &res.SendLag,
 			counted: &measured,
 			peak:    trackPeak,
 			dialErr: &dialErrs,
 			connErr: &connErrs,
 			answers: &answers,
 			fail:    fail,
+		}
+		if wake != nil {
+			m.wake = wake[i]
 		}
 		wg.Go(func() { res.SentRecords[i] = m.run(ctx) })
 	}
@@ -203,6 +220,7 @@ type monitor struct {
 	end     time.Time // when sending stops; zero: after f.Messages
 	lat     *Histogram
 	rampLat *Histogram
+	sendLag *Histogram
 	counted *atomic.Uint64 // ACKs in the measured phase
 	peak    func()
 	dialErr *atomic.Uint64
@@ -214,7 +232,8 @@ type monitor struct {
 	r        *mllp.Reader
 	w        *mllp.Writer
 	ack      hl7.Message
-	fail     func(error) // records the first content error of the run
+	fail     func(error)   // records the first content error of the run
+	wake     chan struct{} // open loop: a signal at each of this monitor's send times
 }
 
 // run is the monitor's life; it returns its sent records.
@@ -233,6 +252,7 @@ func (m *monitor) run(ctx context.Context) []Record {
 		err      error
 		interval time.Duration
 		expect   = m.f.Messages // messages this monitor will send, if known
+		prevDone time.Time      // when the previous exchange ended
 	)
 	first := m.connect   // when the first message is due
 	stamp := time.Second // closed loop: timestamps run ahead of the clock
@@ -260,7 +280,7 @@ func (m *monitor) run(ctx context.Context) []Record {
 		if !m.end.IsZero() && !intended.Before(m.end) {
 			break
 		}
-		if !sleepUntil(ctx, intended) {
+		if !m.waitUntil(ctx, intended) {
 			break
 		}
 		if m.conn == nil && !m.dial(ctx) {
@@ -277,14 +297,25 @@ func (m *monitor) run(ctx context.Context) []Record {
 			break
 		}
 		rec.Sum = hash64(buf)
+		measured := !intended.Before(m.start)
+		if interval > 0 && measured {
+			// The monitor's own delay: from when it could send (the intended time, or the previous ACK
+			// if that came later) to now.
+			ready := intended
+			if prevDone.After(ready) {
+				ready = prevDone
+			}
+			m.sendLag.Record(time.Since(ready))
+		}
 		rec.Answer = m.exchange(ctx, buf, rec.ID)
+		prevDone = time.Now()
 		m.answers[rec.Answer].Add(1)
 		if rec.Answer != NoAck {
-			if intended.Before(m.start) {
-				m.rampLat.Record(time.Since(intended))
-			} else {
+			if measured {
 				m.lat.Record(time.Since(intended))
 				m.counted.Add(1)
+			} else {
+				m.rampLat.Record(time.Since(intended))
 			}
 			m.f.acked.Add(1)
 		} else {
@@ -398,6 +429,55 @@ func (m *monitor) hangUp() {
 	m.conn.Close()
 	m.conn = nil
 	m.f.connected.Add(-1)
+}
+
+// pace signals wake[i] at each of monitor i's send times (origin, plus its share i/len(wake) of one
+// interval, plus whole intervals) until end (never, if end is zero) or until stop is closed. A signal
+// that finds the previous one not yet taken is dropped.
+//
+// It sleeps with nanosleep instead of a Go timer. When a Go process is idle its timers fire on a 1 ms
+// grid (the runtime's poller waits in whole milliseconds), which would bunch the monitors' sends into
+// bursts and count up to a millisecond of the load generator's own delay as latency.
+func pace(stop <-chan struct{}, origin time.Time, interval time.Duration, end time.Time, wake []chan struct{}) {
+	n := int64(len(wake))
+	for k := int64(0); ; k++ {
+		for i := range n {
+			due := origin.Add(time.Duration(k*int64(interval) + int64(interval)*i/n))
+			if !end.IsZero() && !due.Before(end) {
+				return
+			}
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			if d := time.Until(due); d > 0 {
+				ts := unix.NsecToTimespec(int64(d))
+				for unix.Nanosleep(&ts, &ts) == unix.EINTR {
+				}
+			}
+			select {
+			case wake[i] <- struct{}{}:
+			default:
+			}
+		}
+	}
+}
+
+// waitUntil waits until t, reporting false if ctx ended first. In open loop it waits for the signals
+// of pace, otherwise for a timer.
+func (m *monitor) waitUntil(ctx context.Context, t time.Time) bool {
+	if m.wake == nil {
+		return sleepUntil(ctx, t)
+	}
+	for time.Now().Before(t) {
+		select {
+		case <-ctx.Done():
+			return false
+		case <-m.wake:
+		}
+	}
+	return ctx.Err() == nil
 }
 
 // sleepUntil waits until t, reporting false if ctx ended first.

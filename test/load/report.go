@@ -26,6 +26,7 @@ type Report struct {
 	Throughput float64           `json:"throughput"`             // ACKs of the measured phase per second over Elapsed
 	Latency    LatencySummary    `json:"latency"`                // measured phase
 	Ramp       *LatencySummary   `json:"ramp_latency,omitempty"` // messages sent during the ramp; nil if none
+	SendLag    *LatencySummary   `json:"send_lag,omitempty"`     // open loop: how late the monitors sent, by their own delay; nil in closed loop
 	Station    *Verification     `json:"station,omitempty"`      // nil when not verified
 	Gateway    *ProcUsage        `json:"gateway,omitempty"`      // nil without --pid
 	Failed     bool              `json:"failed"`                 // something was lost, falsely ACKed, duplicated, reordered, changed or mismatched
@@ -80,6 +81,10 @@ func NewReport(f *Fleet, res *FleetResult, v *Verification, gw *ProcUsage) Repor
 		ramp := Summarize(&res.RampLatency)
 		r.Ramp = &ramp
 	}
+	if res.SendLag.Count() > 0 {
+		lag := Summarize(&res.SendLag)
+		r.SendLag = &lag
+	}
 	for o, n := range res.Answers {
 		if n > 0 {
 			r.Answers[Outcome(o).String()] = n
@@ -122,6 +127,9 @@ func (r Report) WriteText(w io.Writer) error {
 	writeLatency(&b, "latency ms  ", r.Latency)
 	if r.Ramp != nil {
 		writeLatency(&b, "  ramp-up ms", *r.Ramp)
+	}
+	if r.SendLag != nil {
+		writeLatency(&b, "send lag ms ", *r.SendLag)
 	}
 	if v := r.Station; v != nil {
 		fmt.Fprintf(&b, "station      received %d, lost %d, false-acked %d, duplicated %d, out of order %d, corrupted %d, unexpected %d\n",
