@@ -315,7 +315,7 @@ func (c Config) Validate() error {
 	between("rules.replay_control_id.history", r.ReplayControlID.History, 1, 4096)
 	between("rules.replay_window.samples", r.ReplayWindow.Samples, 4, historyLen)
 	between("rules.replay_window.min_distinct", r.ReplayWindow.MinDistinct, 1, r.ReplayWindow.Samples)
-	between("rules.replay_window.history", r.ReplayWindow.History, 1, 100000)
+	between("rules.replay_window.history", r.ReplayWindow.History, 1, maxRing)
 	posDur("rules.time_future.max_ahead", r.TimeFuture.MaxAhead)
 	posDur("rules.time_future.obx_tolerance", r.TimeFuture.OBXTolerance)
 	posDur("rules.time_backwards.tolerance", r.TimeBackwards.Tolerance)

@@ -11,17 +11,20 @@ type ring struct {
 	keys  []uint64 // the ring; keys[:n] are in use
 	n     int      // entries in use, up to len(keys)
 	next  int      // position the next push writes
-	slots []uint32 // position+1 of a key in keys; 0 is an empty slot
+	slots []uint16 // position+1 of a key in keys; 0 is an empty slot
 	shift uint     // 64 - log2(len(slots)): a key's home slot is its top bits after mixing
 }
 
-// newRing returns an empty ring of size entries (size >= 1).
+// maxRing is the largest ring: positions are kept in 16 bits, which halves the index.
+const maxRing = 1<<16 - 1
+
+// newRing returns an empty ring of size entries (1 <= size <= maxRing).
 func newRing(size int) ring {
 	shift := uint(64)
 	for n := 1; n < size+size/4+1; n *= 2 {
 		shift--
 	}
-	return ring{keys: make([]uint64, size), slots: make([]uint32, 1<<(64-shift)), shift: shift}
+	return ring{keys: make([]uint64, size), slots: make([]uint16, 1<<(64-shift)), shift: shift}
 }
 
 // home returns the slot where the search for k starts. Multiplying by an odd
@@ -55,7 +58,7 @@ func (r *ring) push(k uint64) int {
 	for r.slots[i] != 0 {
 		i = (i + 1) & mask
 	}
-	r.slots[i] = uint32(p) + 1
+	r.slots[i] = uint16(p + 1)
 	if r.next++; r.next == len(r.keys) {
 		r.next = 0
 	}

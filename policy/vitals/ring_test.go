@@ -45,3 +45,23 @@ func TestRing(t *testing.T) {
 		})
 	}
 }
+
+// TestRingLargest fills the largest ring, whose last position is the largest the 16-bit index holds,
+// and wraps it once.
+func TestRingLargest(t *testing.T) {
+	key := func(i int) uint64 { return uint64(i+1) * 0x9e3779b97f4a7c15 }
+	rg := newRing(maxRing)
+	for i := range maxRing + 1 {
+		if p := rg.push(key(i)); p != i%maxRing {
+			t.Fatalf("push %d went to %d", i, p)
+		}
+	}
+	if p := rg.find(key(0)); p >= 0 {
+		t.Errorf("the oldest key is still found at %d after the ring wrapped", p)
+	}
+	for _, i := range []int{1, 2, maxRing / 2, maxRing - 1, maxRing} {
+		if p := rg.find(key(i)); p != i%maxRing {
+			t.Errorf("find(key %d) = %d, want %d", i, p, i%maxRing)
+		}
+	}
+}
