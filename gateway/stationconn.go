@@ -22,8 +22,8 @@ import (
 // caller writes it and reads the ACK itself (exchange). With a longer pipeline, callers queue framed
 // messages on it and wait; the caller that finds nobody writing yields once to the goroutines ready to
 // run, then writes everything queued so far in one write, so under load several messages share a
-// system call. A reader goroutine matches each ACK to the
-// message in flight with the same control ID and hands it over; the station may answer in any order.
+// system call. A reader goroutine matches each ACK to the message in flight with the same control ID
+// and hands it over; the station may answer in any order.
 // Two messages with the same control ID (two monitors counting alike) are never in flight on one
 // connection at once, so that match is unambiguous. A commit ACK names no message and goes to the
 // oldest: that assumes the station answers those in order.

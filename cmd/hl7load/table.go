@@ -45,8 +45,8 @@ func tableCmd(args []string, stdout, stderr io.Writer) error {
 
 // medianRuns groups reps by scenario and relay, in order of first appearance, and keeps the median run of
 // each group by the measure that matters for its mode: msg/s in closed loop, p99 in open loop, KiB per
-// connection when idle (the lower middle one of an even count). It also returns, per group, the number of
-// runs and that measure's range.
+// connection when idle (of an even count, the worse of the two middle runs). It also returns, per group,
+// the number of runs and that measure's range.
 func medianRuns(reps []load.Report) ([]load.Report, []string) {
 	type group struct{ runs []load.Report }
 	var (
@@ -67,16 +67,18 @@ func medianRuns(reps []load.Report) ([]load.Report, []string) {
 	)
 	for _, k := range order {
 		g := groups[k].runs
-		measure, format := func(r load.Report) float64 { return r.Throughput }, "%d (%.0f–%.0f msg/s)"
+		// Sorted from worse to better: the lower middle of an even count is the worse one.
+		measure, format, worse := func(r load.Report) float64 { return r.Throughput }, "%d (%.0f–%.0f msg/s)", 1
 		switch g[0].Mode {
 		case "open":
-			measure, format = func(r load.Report) float64 { return r.Latency.P99 }, "%d (%.2f–%.2f ms p99)"
+			measure, format, worse = func(r load.Report) float64 { return r.Latency.P99 }, "%d (%.2f–%.2f ms p99)", -1
 		case "idle":
-			measure, format = kibPerConn, "%d (%.1f–%.1f KiB/conn)"
+			measure, format, worse = kibPerConn, "%d (%.1f–%.1f KiB/conn)", -1
 		}
-		slices.SortStableFunc(g, func(a, b load.Report) int { return cmp.Compare(measure(a), measure(b)) })
+		slices.SortStableFunc(g, func(a, b load.Report) int { return worse * cmp.Compare(measure(a), measure(b)) })
 		out = append(out, g[(len(g)-1)/2])
-		runs = append(runs, fmt.Sprintf(format, len(g), measure(g[0]), measure(g[len(g)-1])))
+		lo, hi := measure(g[0]), measure(g[len(g)-1])
+		runs = append(runs, fmt.Sprintf(format, len(g), min(lo, hi), max(lo, hi)))
 	}
 	return out, runs
 }

@@ -106,7 +106,8 @@ stop_all() {
 	PIDS=()
 }
 
-# measure SCENARIO RELAY MONITORS MONITOR-FLAGS...: one run; the JSON report goes to $OUT/SCENARIO.RELAY.json.
+# measure SCENARIO RELAY MONITORS MONITOR-FLAGS...: one run; the JSON report goes to $OUT/SCENARIO.RELAY.json
+# ($OUT/SCENARIO.RELAY.RUN.json when RUN is set).
 # Returns non-zero when the run failed verification or could not run.
 measure() {
 	local scenario=$1 relay=$2 n=$3

@@ -368,6 +368,7 @@ func TestFleetValidate(t *testing.T) {
 		{"no address", &Fleet{Monitors: 1, Messages: 1}},
 		{"no monitors", &Fleet{Addrs: []string{"127.0.0.1:1"}, Messages: 1}},
 		{"negative rate", &Fleet{Addrs: []string{"127.0.0.1:1"}, Monitors: 1, Messages: 1, Rate: -1}},
+		{"rate too high", &Fleet{Addrs: []string{"127.0.0.1:1"}, Monitors: 1, Messages: 1, Rate: 1e9}},
 		{"no end", &Fleet{Addrs: []string{"127.0.0.1:1"}, Monitors: 1}},
 		{"idle without duration", &Fleet{Addrs: []string{"127.0.0.1:1"}, Monitors: 1, Idle: true, Messages: 1}},
 	}

@@ -11,8 +11,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"golang.org/x/sys/unix"
-
 	"github.com/hl7gate/hl7gate/hl7"
 	"github.com/hl7gate/hl7gate/hl7/mllp"
 )
@@ -39,7 +37,7 @@ type Fleet struct {
 	Monitors   int           // number of monitors (connections)
 	Rate       float64       // messages per second per monitor; 0 means closed loop
 	Idle       bool          // connect and hold the connection, send nothing
-	Duration   time.Duration // length of the sending phase; 0 means until Messages are sent
+	Duration   time.Duration // length of the measured phase (after the Ramp); 0 means until Messages are sent
 	Messages   int           // messages per monitor; 0 means until Duration ends
 	Ramp       time.Duration // monitors start evenly spread over Ramp; the measured phase starts after it
 	Content    Content       // what the monitors send
@@ -90,6 +88,9 @@ type FleetResult struct {
 	SentRecords [][]Record          // per monitor, in send order, for Verify
 }
 
+// maxRate bounds the messages per second of one monitor: the pacer works in microseconds at best.
+const maxRate = 100_000
+
 // ErrBadFleet means the Fleet's settings cannot run.
 var ErrBadFleet = errors.New("load: bad fleet settings")
 
@@ -101,8 +102,8 @@ func (f *Fleet) validate() error {
 	if f.Monitors < 1 {
 		errs = append(errs, errors.New("monitors must be at least 1"))
 	}
-	if f.Rate < 0 {
-		errs = append(errs, errors.New("rate must not be negative"))
+	if f.Rate < 0 || f.Rate > maxRate {
+		errs = append(errs, fmt.Errorf("rate must be between 0 and %d per monitor", maxRate))
 	}
 	if !f.Idle && f.Duration <= 0 && f.Messages <= 0 {
 		errs = append(errs, errors.New("duration or messages is required"))
@@ -169,9 +170,15 @@ func (f *Fleet) Run(ctx context.Context) (*FleetResult, error) {
 		for i := range wake {
 			wake[i] = make(chan struct{}, 1)
 		}
-		stop := make(chan struct{})
-		defer close(stop)
-		go pace(stop, t0, time.Duration(float64(time.Second)/f.Rate), end, wake)
+		stop, paced := make(chan struct{}), make(chan struct{})
+		go func() {
+			defer close(paced)
+			pace(stop, t0, f.interval(), end, wake)
+		}()
+		defer func() {
+			close(stop)
+			<-paced
+		}()
 	}
 	for i := range f.Monitors {
 		m := &monitor{
@@ -259,8 +266,8 @@ func (m *monitor) run(ctx context.Context) []Record {
 	if m.f.Rate > 0 {
 		// Monitor i's sends are offset by its share of one interval, so the fleet's spread evenly; it
 		// starts at the first of its send times after it connected.
-		interval = time.Duration(float64(time.Second) / m.f.Rate)
-		first = m.origin.Add(time.Duration(int64(interval) * int64(m.i) / int64(m.f.Monitors)))
+		interval = m.f.interval()
+		first = sendTime(m.origin, interval, m.i, m.f.Monitors, 0)
 		if late := m.connect.Sub(first); late > 0 {
 			first = first.Add((late + interval - 1) / interval * interval)
 		}
@@ -269,7 +276,7 @@ func (m *monitor) run(ctx context.Context) []Record {
 			expect = int(m.end.Sub(first)/interval) + 1
 		}
 	}
-	// Sized up front (within reason) so that appending does not allocate while measuring.
+	// Sized up front when the count is known (within reason): fewer allocations while measuring.
 	recs := make([]Record, 0, min(max(expect, 0), 256))
 	src := m.f.Content.source(m.i, first, stamp)
 	for k := 0; m.f.Messages == 0 || k < m.f.Messages; k++ {
@@ -431,30 +438,38 @@ func (m *monitor) hangUp() {
 	m.f.connected.Add(-1)
 }
 
-// pace signals wake[i] at each of monitor i's send times (origin, plus its share i/len(wake) of one
-// interval, plus whole intervals) until end (never, if end is zero) or until stop is closed. A signal
-// that finds the previous one not yet taken is dropped.
+// interval is the time between two sends of one monitor in open loop.
+func (f *Fleet) interval() time.Duration { return time.Duration(float64(time.Second) / f.Rate) }
+
+// sendTime is the k-th send time of monitor i of n in open loop: origin, plus the monitor's share i/n of
+// one interval (so that the fleet's sends are spread evenly), plus k whole intervals.
+func sendTime(origin time.Time, interval time.Duration, i, n, k int) time.Time {
+	return origin.Add(time.Duration(int64(k)*int64(interval) + int64(interval)*int64(i)/int64(n)))
+}
+
+// pace signals wake[i] at each of monitor i's send times (sendTime) until end (never, if end is zero)
+// or until stop is closed. A signal that finds the previous one not yet taken is dropped.
 //
-// It sleeps with nanosleep instead of a Go timer. When a Go process is idle its timers fire on a 1 ms
-// grid (the runtime's poller waits in whole milliseconds), which would bunch the monitors' sends into
-// bursts and count up to a millisecond of the load generator's own delay as latency.
+// It sleeps with preciseSleep instead of a Go timer. When a Go process is idle its timers fire on a
+// 1 ms grid (the runtime's poller waits in whole milliseconds), which would bunch the monitors' sends
+// into bursts and count up to a millisecond of the load generator's own delay as latency.
 func pace(stop <-chan struct{}, origin time.Time, interval time.Duration, end time.Time, wake []chan struct{}) {
-	n := int64(len(wake))
-	for k := int64(0); ; k++ {
-		for i := range n {
-			due := origin.Add(time.Duration(k*int64(interval) + int64(interval)*i/n))
+	for k := 0; ; k++ {
+		for i := range wake {
+			due := sendTime(origin, interval, i, len(wake), k)
 			if !end.IsZero() && !due.Before(end) {
 				return
 			}
-			select {
-			case <-stop:
-				return
-			default:
-			}
-			if d := time.Until(due); d > 0 {
-				ts := unix.NsecToTimespec(int64(d))
-				for unix.Nanosleep(&ts, &ts) == unix.EINTR {
+			for d := time.Until(due); ; d = time.Until(due) {
+				select {
+				case <-stop:
+					return
+				default:
 				}
+				if d <= 0 {
+					break
+				}
+				preciseSleep(min(d, 50*time.Millisecond)) // in steps, so that a stop is noticed soon
 			}
 			select {
 			case wake[i] <- struct{}{}:

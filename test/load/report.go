@@ -124,12 +124,12 @@ func (r Report) WriteText(w io.Writer) error {
 	}
 	fmt.Fprintf(&b, "\nerrors       dial %d, connection %d\n", r.DialErrors, r.ConnErrors)
 	fmt.Fprintf(&b, "throughput   %.1f msg/s\n", r.Throughput)
-	writeLatency(&b, "latency ms  ", r.Latency)
+	writeLatency(&b, "latency ms ", r.Latency)
 	if r.Ramp != nil {
-		writeLatency(&b, "  ramp-up ms", *r.Ramp)
+		writeLatency(&b, "ramp-up ms ", *r.Ramp)
 	}
 	if r.SendLag != nil {
-		writeLatency(&b, "send lag ms ", *r.SendLag)
+		writeLatency(&b, "send lag ms", *r.SendLag)
 	}
 	if v := r.Station; v != nil {
 		fmt.Fprintf(&b, "station      received %d, lost %d, false-acked %d, duplicated %d, out of order %d, corrupted %d, unexpected %d\n",

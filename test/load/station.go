@@ -153,6 +153,7 @@ func (s *Station) serveConn(ctx context.Context, c net.Conn) error {
 	// client that sends several messages at once (a pipelining gateway) gets their ACKs in one write,
 	// and a stop-and-wait client gets each ACK at once.
 	w := &flushWriter{c: c}
+	defer w.flush() // what was answered before a read error still goes out
 	r := mllp.NewReader(w, s.maxFrame())
 	var (
 		m    hl7.Message
