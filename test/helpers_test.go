@@ -248,9 +248,9 @@ func (m *monitor) mustAck(t *testing.T, msg []byte) (hl7.AckCode, string, []byte
 }
 
 // sendFromMonitors runs n monitors at once against addr. Monitor i (sending application MON<i>) sends
-// each messages with control IDs ctrl(i, 0..each-1), one at a time, and expects AA naming that control
-// ID; check, when set, looks at every ACK as well.
-func sendFromMonitors(t *testing.T, addr net.Addr, n, each int, ctrl func(i, j int) string, check func(app string, ack []byte)) {
+// each messages with control IDs ctrl(i, 0..each-1), one at a time, and expects an ACK with code want
+// naming that control ID; check, when set, looks at every ACK as well.
+func sendFromMonitors(t *testing.T, addr net.Addr, n, each int, want hl7.AckCode, ctrl func(i, j int) string, check func(app string, ack []byte)) {
 	t.Helper()
 	var wg sync.WaitGroup
 	for i := range n {
@@ -266,8 +266,8 @@ func sendFromMonitors(t *testing.T, addr net.Addr, n, each int, ctrl func(i, j i
 					t.Errorf("%s message %s: %v", app, id, err)
 					return
 				}
-				if code, got := parseAck(t, ack); code != hl7.AA || got != id {
-					t.Errorf("%s message %s: ACK %s for %q", app, id, code, got)
+				if code, got := parseAck(t, ack); code != want || got != id {
+					t.Errorf("%s message %s: ACK %s for %q, want %s", app, id, code, got, want)
 				}
 				if check != nil {
 					check(app, ack)

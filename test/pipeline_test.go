@@ -2,7 +2,6 @@ package test
 
 import (
 	"fmt"
-	"sync"
 	"testing"
 	"time"
 
@@ -31,7 +30,7 @@ func TestPipelineSharedControlIDs(t *testing.T) {
 	cfg.Stations[0].Connections, cfg.Stations[0].Pipeline = 1, 8
 	g, _ := startGateway(t, cfg)
 	const monitors, each = 12, 15
-	sendFromMonitors(t, g.ListenerAddr("icu"), monitors, each,
+	sendFromMonitors(t, g.ListenerAddr("icu"), monitors, each, hl7.AA,
 		func(_, j int) string { return fmt.Sprintf("C%d", j) }, // the same IDs on every monitor
 		func(app string, ack []byte) {
 			if got := ackApp(t, ack); got != app {
@@ -54,7 +53,7 @@ func TestPipelineOutOfOrderStation(t *testing.T) {
 	cfg := baseConfig(st)
 	cfg.Stations[0].Connections, cfg.Stations[0].Pipeline = 1, 2
 	g, _ := startGateway(t, cfg)
-	sendFromMonitors(t, g.ListenerAddr("icu"), 2, 10, func(i, j int) string { return fmt.Sprintf("M%d-%d", i, j) }, nil)
+	sendFromMonitors(t, g.ListenerAddr("icu"), 2, 10, hl7.AA, func(i, j int) string { return fmt.Sprintf("M%d-%d", i, j) }, nil)
 }
 
 // TestPipelineFailureFailsAllInFlight has a station that takes several messages and never answers:
@@ -66,27 +65,7 @@ func TestPipelineFailureFailsAllInFlight(t *testing.T) {
 	cfg.Stations[0].AckTimeout = 300 * time.Millisecond
 	g, _ := startGateway(t, cfg)
 	const monitors = 4
-	codes := make([]hl7.AckCode, monitors)
-	var wg sync.WaitGroup
-	for i := range monitors {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			m := dialMonitor(t, g.ListenerAddr("icu"))
-			ack, err := m.send(oru(fmt.Sprintf("MON%d", i), fmt.Sprintf("F%d", i)), 5*time.Second)
-			if err != nil {
-				t.Errorf("monitor %d: no answer: %v", i, err)
-				return
-			}
-			codes[i], _ = parseAck(t, ack)
-		}()
-	}
-	wg.Wait()
-	for i, c := range codes {
-		if c != hl7.AE {
-			t.Errorf("monitor %d: %s, want AE", i, c)
-		}
-	}
+	sendFromMonitors(t, g.ListenerAddr("icu"), monitors, 1, hl7.AE, func(i, _ int) string { return fmt.Sprintf("F%d", i) }, nil)
 	if got := st.received(); len(got) != monitors {
 		t.Errorf("station received %d messages, want %d", len(got), monitors)
 	}
