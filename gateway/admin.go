@@ -59,7 +59,7 @@ func (g *Gateway) startAdmin(ctx context.Context) error {
 	})
 	mux.Handle("GET /metrics", promhttp.HandlerFor(g.metrics.reg, promhttp.HandlerOpts{}))
 	mux.HandleFunc("GET /api/monitors", func(w http.ResponseWriter, _ *http.Request) {
-		writeJSON(w, g.store.Monitors())
+		writeJSON(w, g.monitors())
 	})
 	mux.HandleFunc("GET /api/stations", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, g.store.Stations())

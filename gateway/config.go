@@ -126,8 +126,7 @@ type LogConfig struct {
 
 // StateConfig bounds the live state kept in memory.
 type StateConfig struct {
-	FlushInterval time.Duration `mapstructure:"flush_interval"` // how often a session writes its counters to the store
-	MaxEvents     int           `mapstructure:"max_events"`     // recent events kept; older ones are dropped
+	MaxEvents int `mapstructure:"max_events"` // recent events kept; older ones are dropped
 }
 
 // Defaults.
@@ -141,7 +140,6 @@ const (
 	DefaultConnectTimeout = 5 * time.Second
 	DefaultAckTimeout     = 10 * time.Second
 	DefaultShutdownGrace  = 10 * time.Second
-	DefaultFlushInterval  = 5 * time.Second
 	DefaultMaxEvents      = 10000
 )
 
@@ -177,7 +175,6 @@ func (c Config) WithDefaults() Config {
 	setDefault(&c.Delivery.ShutdownGrace, DefaultShutdownGrace)
 	setDefault(&c.Log.Level, "info")
 	setDefault(&c.Log.Format, "json")
-	setDefault(&c.State.FlushInterval, DefaultFlushInterval)
 	setDefault(&c.State.MaxEvents, DefaultMaxEvents)
 	c.Egress = c.Egress.withDefaults()
 	return c

@@ -25,6 +25,8 @@ import (
 	"net/http"
 	"net/netip"
 	"os"
+	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -155,8 +157,6 @@ func (g *Gateway) Start(ctx context.Context) error {
 			s.keep(g.ctx)
 		}()
 	}
-	g.wg.Add(1)
-	go g.flushLoop()
 	g.runEgress()
 	for _, l := range g.lns {
 		g.wg.Add(1)
@@ -227,32 +227,31 @@ func (g *Gateway) Shutdown(ctx context.Context) error {
 	return err
 }
 
-// flushLoop writes every live session's counters to the store each flush interval, so the per-message
-// path only bumps atomics.
-func (g *Gateway) flushLoop() {
-	defer g.wg.Done()
-	t := time.NewTicker(g.cfg.State.FlushInterval)
-	defer t.Stop()
-	var (
-		batch []*session
-		ids   []string
-	)
-	for {
-		select {
-		case <-g.ctx.Done():
-			return
-		case now := <-t.C:
-			batch, ids = batch[:0], ids[:0]
-			g.mu.Lock()
-			for s := range g.sessions {
-				if s.unflushedMsgs.Load() > 0 || s.unflushedErrs.Load() > 0 {
-					batch, ids = append(batch, s), append(ids, s.monitor)
-				}
-			}
-			g.mu.Unlock()
-			g.store.UpdateMonitors(ids, func(i int, m store.Monitor) store.Monitor { return batch[i].count(m, now, 0) })
-		}
+// monitors returns every monitor the store has, with what their open connections counted so far added
+// and those connections counted in Connections, ordered by ID.
+func (g *Gateway) monitors() []store.Monitor {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	ms := g.store.Monitors()
+	at := make(map[string]int, len(ms))
+	for i, m := range ms {
+		at[m.ID] = i
 	}
+	added := false
+	for s := range g.sessions {
+		i, ok := at[s.monitor]
+		if !ok { // connected for the first time, no message yet
+			i, added = len(ms), true
+			at[s.monitor] = i
+			ms = append(ms, store.Monitor{ID: s.monitor})
+		}
+		ms[i] = s.tally(ms[i])
+		ms[i].Connections++
+	}
+	if added {
+		slices.SortFunc(ms, func(a, b store.Monitor) int { return strings.Compare(a.ID, b.ID) })
+	}
+	return ms
 }
 
 func (g *Gateway) waitSessions() {

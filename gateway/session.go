@@ -77,13 +77,17 @@ type session struct {
 	busy atomic.Bool // between a complete frame and its answer
 	stop atomic.Bool // shutting down: finish the message in flight, then close
 
-	opened                      time.Time
-	frames, delivered, rejected uint64
-	unflushedMsgs               atomic.Uint64 // counted since the last flush to the store
-	unflushedErrs               atomic.Uint64
-	identity                    bool      // sending application etc. recorded in the store
-	logs                        logBudget // rejection lines
-	closeReason                 string
+	opened      time.Time
+	delivered   uint64    // messages a station accepted
+	identity    bool      // sending application etc. recorded in the store
+	logs        logBudget // rejection lines
+	closeReason string
+
+	// This connection's share of its monitor's record (see tally). It reaches the store once, when the
+	// session ends; until then Gateway.monitors adds it to what the store has, so a message costs no
+	// store write.
+	lastFrame  atomic.Int64 // Unix ns of the latest frame; 0 before the first
+	msgs, errs atomic.Uint64
 }
 
 func (g *Gateway) newSession(l *listener, c net.Conn, src netip.Addr) *session {
@@ -115,16 +119,22 @@ func (g *Gateway) serveSession(s *session) {
 		s.c.Close()
 		s.l.release(s.src)
 		s.l.open.Dec()
+		// Under g.mu, so that Gateway.monitors counts this session's messages either live or in the
+		// store, never both and never neither.
+		closed := time.Now()
 		g.mu.Lock()
 		delete(g.sessions, s)
+		g.store.UpdateMonitor(s.monitor, func(m store.Monitor) store.Monitor {
+			m = s.tally(m)
+			m.LastSeen = closed
+			return m
+		})
 		g.mu.Unlock()
-		s.flush(time.Now(), -1)
-		s.log.Info().Uint64("messages", s.frames).Uint64("delivered", s.delivered).Uint64("rejected", s.rejected).
+		s.log.Info().Uint64("messages", s.msgs.Load()).Uint64("delivered", s.delivered).Uint64("rejected", s.errs.Load()).
 			Int("log_suppressed", s.logs.suppressed).Int64("skipped_bytes", s.skipped()).
 			Dur("duration", time.Since(s.opened)).Str("reason", s.closeReason).Msg("connection closed")
 	}()
 	s.l.open.Inc()
-	s.flush(s.opened, +1)
 	if err := s.prepare(); err != nil {
 		s.closeReason = err.Error()
 		return
@@ -234,8 +244,8 @@ func errText(err error) string {
 // handle decides what to do with one frame and returns the answer for the monitor, if any.
 func (s *session) handle(frame []byte, ferr error) ([]byte, bool) {
 	now := time.Now()
-	s.frames++
-	s.unflushedMsgs.Add(1)
+	s.msgs.Add(1)
+	s.lastFrame.Store(now.UnixNano())
 	s.l.received.Inc()
 	s.v.Findings = s.v.Findings[:0] // no alerts for a frame that never reaches the checks
 	if s.g.cfg.Log.IncludePatientData {
@@ -284,8 +294,7 @@ func (s *session) handle(frame []byte, ferr error) ([]byte, bool) {
 	if code.Positive() {
 		s.delivered++
 	} else {
-		s.rejected++
-		s.unflushedErrs.Add(1)
+		s.errs.Add(1)
 		s.g.metrics.rejected.WithLabelValues(s.l.cfg.Name, reasonStationNak).Inc()
 	}
 	s.g.metrics.acks.WithLabelValues("station", codeLabel(code)).Inc()
@@ -422,8 +431,7 @@ func codeLabel(c hl7.AckCode) string {
 // reject counts, records and (rate-limited) logs a message the gateway did not deliver. msg is nil when
 // the frame could not be parsed.
 func (s *session) reject(now time.Time, reason string, msg *hl7.Message, text string) {
-	s.rejected++
-	s.unflushedErrs.Add(1)
+	s.errs.Add(1)
 	s.g.metrics.rejected.WithLabelValues(s.l.cfg.Name, reason).Inc()
 	ev := store.Event{Time: now, Kind: store.KindPolicy, Severity: "warning", Listener: s.l.cfg.Name,
 		Source: s.src.String(), Reason: text}
@@ -444,21 +452,26 @@ func (s *session) reject(now time.Time, reason string, msg *hl7.Message, text st
 	s.log.Warn().Str("msh10", ctrl).Str("type", typ).Str("check", reason).Str("reason", text).Msg("message rejected")
 }
 
-// flush writes the session's counters to the monitor's row; conns is +1 on open, -1 on close. The
-// gateway's flusher calls it for every live session each state.flush_interval.
-func (s *session) flush(now time.Time, conns int) {
-	s.g.store.UpdateMonitor(s.monitor, func(m store.Monitor) store.Monitor { return s.count(m, now, conns) })
+// tally adds the session to its monitor's record m: its counters, and its times when they are the
+// first or the latest the record has seen.
+func (s *session) tally(m store.Monitor) store.Monitor {
+	m = s.seen(m, s.opened)
+	if last := s.lastFrame.Load(); last != 0 {
+		m = s.seen(m, time.Unix(0, last))
+	}
+	m.Messages += s.msgs.Load()
+	m.Errors += s.errs.Load()
+	return m
 }
 
-// count adds the session's unflushed counters (and conns connections) to its monitor's record.
-func (s *session) count(m store.Monitor, now time.Time, conns int) store.Monitor {
+// seen marks the monitor's record m as seen at t.
+func (s *session) seen(m store.Monitor, t time.Time) store.Monitor {
 	if m.FirstSeen.IsZero() {
-		m.FirstSeen, m.Listener, m.Source = now, s.l.cfg.Name, s.src.String()
+		m.FirstSeen, m.Listener, m.Source = t, s.l.cfg.Name, s.src.String()
 	}
-	m.LastSeen = now
-	m.Messages += s.unflushedMsgs.Swap(0)
-	m.Errors += s.unflushedErrs.Swap(0)
-	m.Connections += conns
+	if t.After(m.LastSeen) {
+		m.LastSeen = t
+	}
 	return m
 }
 
@@ -477,7 +490,7 @@ func (s *session) recordIdentity(now time.Time) {
 		}
 	}
 	s.g.store.UpdateMonitor(s.monitor, func(m store.Monitor) store.Monitor {
-		m.LastSeen = now
+		m = s.seen(s.seen(m, s.opened), now)
 		m.SendingApplication, m.SendingFacility, m.Equipment = app, fac, equip
 		return m
 	})

@@ -240,7 +240,6 @@ stations:
 routes:
   - {name: all, stations: [central]}
 admin: {address: "127.0.0.1:9102"}
-state: {flush_interval: 50ms}
 egress:
   enabled: true
   learn: %t

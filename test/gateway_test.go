@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -19,6 +20,7 @@ import (
 	"github.com/hl7gate/hl7gate/gateway"
 	"github.com/hl7gate/hl7gate/gateway/store"
 	"github.com/hl7gate/hl7gate/hl7"
+	"github.com/hl7gate/hl7gate/hl7/mllp"
 	"github.com/hl7gate/hl7gate/policy"
 )
 
@@ -469,26 +471,38 @@ func TestAdminEndpoint(t *testing.T) {
 	if code, _ := get("/api/monitors", "wrong-token-wrong-token"); code != 401 {
 		t.Fatalf("/api/monitors with a wrong token: %d, want 401", code)
 	}
-	deadline := time.Now().Add(3 * time.Second)
-	var mons []store.Monitor
-	for time.Now().Before(deadline) {
+	monitors := func() []store.Monitor {
+		t.Helper()
 		_, body := get("/api/monitors", token)
-		mons = nil
+		var mons []store.Monitor
 		if err := json.Unmarshal([]byte(body), &mons); err != nil {
 			t.Fatal(err)
 		}
-		if len(mons) == 1 && mons[0].Messages == 2 {
-			break
-		}
-		time.Sleep(20 * time.Millisecond)
+		return mons
 	}
-	if len(mons) != 1 || mons[0].Messages != 2 || mons[0].Errors != 1 || mons[0].SendingApplication != "MON1" ||
-		mons[0].Equipment == "" {
-		t.Fatalf("monitors = %+v", mons)
+	// Live: the open connection's counters, before anything was written to the store.
+	if mons := monitors(); len(mons) != 1 || mons[0].Messages != 2 || mons[0].Errors != 1 || mons[0].Connections != 1 ||
+		mons[0].SendingApplication != "MON1" || mons[0].Equipment == "" || mons[0].FirstSeen.IsZero() {
+		t.Fatalf("monitors while connected = %+v", mons)
+	}
+	// Closed: the counters stay, in the store; a new connection from the same source adds to them.
+	m.c.Close()
+	deadline := time.Now().Add(3 * time.Second)
+	var mons []store.Monitor
+	for mons = monitors(); len(mons) == 1 && mons[0].Connections != 0 && time.Now().Before(deadline); mons = monitors() {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if len(mons) != 1 || mons[0].Messages != 2 || mons[0].Errors != 1 || mons[0].Connections != 0 {
+		t.Fatalf("monitors after the connection closed = %+v", mons)
+	}
+	m2 := dialMonitor(t, g.ListenerAddr("icu"))
+	m2.mustAck(t, oru("MON1", "AD3"))
+	if mons := monitors(); len(mons) != 1 || mons[0].Messages != 3 || mons[0].Errors != 1 || mons[0].Connections != 1 {
+		t.Fatalf("monitors after reconnecting = %+v", mons)
 	}
 	code, body := get("/metrics", token)
 	if code != 200 || !strings.Contains(body, `hl7gate_messages_rejected_total{listener="icu",reason="policy"} 1`) ||
-		!strings.Contains(body, `hl7gate_acks_total{code="AA",origin="station"} 1`) {
+		!strings.Contains(body, `hl7gate_acks_total{code="AA",origin="station"} 2`) {
 		t.Fatalf("/metrics (%d) lacks the expected counters:\n%s", code, body)
 	}
 	if code, body := get("/readyz", token); code != 200 {
@@ -507,5 +521,83 @@ func TestEnhancedModeOwnAcks(t *testing.T) {
 	msg := bytes.Replace(withType(oru("MON1", "E1"), "ADT^A01"), []byte("|NE|AL|"), []byte("|AL|NE|"), 1)
 	if code, _, _ := m.mustAck(t, msg); code != hl7.CR {
 		t.Fatalf("enhanced-mode policy rejection: %s, want CR", code)
+	}
+}
+
+// TestMonitorCountersAcrossConnections reads /api/monitors while monitors keep connecting, sending and
+// closing: a connection's counters move from live to the store when it ends, and a reader must never see
+// them counted twice or not at all, so the message count only grows and ends at what was sent.
+func TestMonitorCountersAcrossConnections(t *testing.T) {
+	st := newStation(t, accept)
+	cfg := baseConfig(st)
+	cfg.Admin = gateway.AdminConfig{Address: "127.0.0.1:0"}
+	g, _ := startGateway(t, cfg)
+	const workers, rounds, each = 4, 10, 3
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for r := range rounds {
+				c, err := net.Dial("tcp", g.ListenerAddr("icu").String())
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				m := &monitor{c: c, r: mllp.NewReader(c, 0), w: mllp.NewWriter(c)}
+				for k := range each {
+					if _, err := m.send(oru("MON1", fmt.Sprintf("C%d-%d-%d", w, r, k)), 5*time.Second); err != nil {
+						t.Error(err)
+					}
+				}
+				m.c.Close()
+			}
+		}()
+	}
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+
+	url := "http://" + g.AdminAddr().String() + "/api/monitors"
+	read := func() store.Monitor {
+		t.Helper()
+		resp, err := http.Get(url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var mons []store.Monitor
+		if err := json.NewDecoder(resp.Body).Decode(&mons); err != nil {
+			t.Fatal(err)
+		}
+		if len(mons) > 1 {
+			t.Fatalf("monitors = %+v, want one (every connection comes from 127.0.0.1)", mons)
+		}
+		if len(mons) == 0 {
+			return store.Monitor{}
+		}
+		return mons[0]
+	}
+	var last uint64
+	reads := 0
+	for finished := false; !finished; reads++ {
+		select {
+		case <-done:
+			finished = true
+		default:
+		}
+		m := read()
+		if m.Messages < last {
+			t.Fatalf("messages went down from %d to %d between two reads", last, m.Messages)
+		}
+		last = m.Messages
+	}
+	const sent = workers * rounds * each
+	deadline := time.Now().Add(3 * time.Second)
+	m := read()
+	for ; m.Connections != 0 && time.Now().Before(deadline); m = read() {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if m.Messages != sent || m.Errors != 0 || m.Connections != 0 {
+		t.Fatalf("after %d reads: %+v, want %d messages and no open connection", reads, m, sent)
 	}
 }

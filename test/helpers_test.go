@@ -302,7 +302,6 @@ func baseConfig(stations ...*station) gateway.Config {
 			Name: fmt.Sprintf("central%d", i), Address: s.addr(), AckTimeout: 2 * time.Second, Connections: 2,
 		})
 	}
-	cfg.State.FlushInterval = 10 * time.Millisecond
 	return cfg
 }
 

@@ -51,7 +51,7 @@ type Monitor struct {
 	LastSeen           time.Time `json:"last_seen"`
 	Messages           uint64    `json:"messages"`
 	Errors             uint64    `json:"errors"`
-	Connections        int       `json:"open_connections"`
+	Connections        int       `json:"open_connections"` // filled in by the gateway from its live connections; 0 in the store
 }
 
 // Station is one allowlisted central station and its health.
@@ -156,24 +156,16 @@ func New(maxEvents int) (*Store, error) {
 // UpdateMonitor applies fn to the monitor with id (a zero Monitor with ID set when it is new) and stores
 // the result, in one transaction.
 func (s *Store) UpdateMonitor(id string, fn func(Monitor) Monitor) {
-	s.UpdateMonitors([]string{id}, func(_ int, m Monitor) Monitor { return fn(m) })
-}
-
-// UpdateMonitors is UpdateMonitor for each of ids, fn(i, ...) updating ids[i], in one transaction: the
-// cheap way to write thousands of monitors' counters at once.
-func (s *Store) UpdateMonitors(ids []string, fn func(i int, m Monitor) Monitor) {
 	txn := s.db.Txn(true)
 	defer txn.Abort()
-	for i, id := range ids {
-		cur := Monitor{ID: id}
-		if raw, err := txn.First(tableMonitors, indexID, id); err == nil && raw != nil {
-			cur = *raw.(*Monitor)
-		}
-		next := fn(i, cur)
-		next.ID = id
-		if err := txn.Insert(tableMonitors, &next); err != nil {
-			return // the schema is fixed and tested; an insert cannot fail
-		}
+	cur := Monitor{ID: id}
+	if raw, err := txn.First(tableMonitors, indexID, id); err == nil && raw != nil {
+		cur = *raw.(*Monitor)
+	}
+	next := fn(cur)
+	next.ID = id
+	if err := txn.Insert(tableMonitors, &next); err != nil {
+		return // the schema is fixed and tested; an insert cannot fail
 	}
 	txn.Commit()
 }
