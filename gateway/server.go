@@ -237,20 +237,17 @@ func (g *Gateway) monitors() []store.Monitor {
 	for i, m := range ms {
 		at[m.ID] = i
 	}
-	added := false
 	for s := range g.sessions {
 		i, ok := at[s.monitor]
 		if !ok { // connected for the first time, no message yet
-			i, added = len(ms), true
+			i = len(ms)
 			at[s.monitor] = i
 			ms = append(ms, store.Monitor{ID: s.monitor})
 		}
 		ms[i] = s.tally(ms[i])
 		ms[i].Connections++
 	}
-	if added {
-		slices.SortFunc(ms, func(a, b store.Monitor) int { return strings.Compare(a.ID, b.ID) })
-	}
+	slices.SortFunc(ms, func(a, b store.Monitor) int { return strings.Compare(a.ID, b.ID) })
 	return ms
 }
 
