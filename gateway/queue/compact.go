@@ -1,6 +1,7 @@
 package queue
 
 import (
+	"errors"
 	"fmt"
 	"os"
 )
@@ -12,7 +13,7 @@ func (q *Queue) compactLoop() {
 	for {
 		select {
 		case <-q.compact:
-			if err := q.reclaim(); err != nil {
+			if err := q.reclaim(); err != nil && !errors.Is(err, ErrClosed) {
 				q.mu.Lock()
 				if q.err == nil {
 					q.err = err
@@ -125,5 +126,6 @@ func (q *Queue) move(h *segment, key Key, rec []byte, seq uint64) (*batch, error
 	b.buf = append(b.buf, rec...)
 	b.seg.live++
 	b.seg.liveBytes += int64(e.n)
+	q.moved++
 	return b, nil
 }

@@ -70,6 +70,7 @@ type Stats struct {
 	Delivered   uint64        // Acks since Open
 	DeadLetters int           // dead letters kept in the dead/ directory
 	Fsyncs      uint64        // fsyncs of segment files since Open (group commits)
+	Moved       uint64        // messages copied forward to reclaim their old segment, since Open
 	Segments    int           // segment files
 	DiskBytes   int64         // their size
 }
@@ -141,6 +142,7 @@ type Queue struct {
 	appended uint64
 	acked    uint64
 	fsyncs   uint64
+	moved    uint64
 
 	filesMu sync.RWMutex // readers hold it while reading a segment; deleting one takes it
 	kick    chan struct{}
@@ -230,7 +232,7 @@ func (q *Queue) Stats() Stats {
 	defer q.mu.Unlock()
 	s := Stats{
 		Depth: q.depth, Bytes: q.bytes, Keys: len(q.oldest), Appended: q.appended, Delivered: q.acked,
-		DeadLetters: q.deadN, Fsyncs: q.fsyncs, Segments: len(q.segs),
+		DeadLetters: q.deadN, Fsyncs: q.fsyncs, Moved: q.moved, Segments: len(q.segs),
 	}
 	if len(q.oldest) > 0 {
 		s.OldestAge = time.Duration(time.Now().UnixNano() - q.oldest[0].q[q.oldest[0].head].t)
@@ -305,6 +307,8 @@ func (q *Queue) push(kq *keyq, e entry) {
 func (q *Queue) reserve(n int) (*batch, error) {
 	b := q.open
 	if b.off+int64(len(b.buf)) > 0 && b.off+int64(len(b.buf)+n) > q.opts.SegmentSize {
+		// Named by the next seq; a tail of done records only takes no seq, so skip one past it.
+		q.nextSeq = max(q.nextSeq, b.seg.id+1)
 		sg, err := q.createSegment(q.nextSeq)
 		if err != nil {
 			q.err = err
