@@ -25,8 +25,8 @@ type DeadLetter struct {
 }
 
 // DeadLetter moves key's oldest message, seq, out of the queue into the dead-letter directory with
-// reason (e.g. "AR from station: …"; keep patient data out of it). The dead letter is fsynced before
-// the message leaves the queue, so a crash keeps it in one place or both, never in neither.
+// reason (e.g. "AR from station"; keep patient data out of it). The dead letter is fsynced before the
+// message leaves the queue; after a crash in between, Open counts the message as dead-lettered.
 func (q *Queue) DeadLetter(key Key, seq uint64, reason string) error {
 	if len(reason) > maxReason {
 		reason = reason[:maxReason]

@@ -50,7 +50,7 @@
 //   - An Ack whose done record was not yet fsynced is lost by a crash: the message is delivered again
 //     (at-least-once) with Message.Recovered set; (key, seq) or (device, MSH-10) identifies it.
 //   - A dead letter is written to a temp file, fsynced, renamed and its directory fsynced before its done
-//     record is appended: a crash leaves the message queued, dead-lettered, or (harmlessly) both.
+//     record is appended; Open treats a seq with a dead-letter file as gone from the queue.
 //   - Space: the oldest segment is deleted once it holds no queued message. If it holds few (at most a
 //     quarter of its bytes, e.g. one monitor whose station is down), or the segments take more than
 //     twice the queued bytes plus two segments, its queued messages are first copied to the tail with

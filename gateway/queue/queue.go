@@ -165,6 +165,9 @@ func Open(dir string, opts Options) (*Queue, error) {
 	if err := os.MkdirAll(filepath.Join(dir, deadDir), 0o700); err != nil {
 		return nil, fmt.Errorf("queue: %w", err)
 	}
+	if err := syncDir(filepath.Dir(filepath.Clean(dir))); err != nil { // a new dir's name must survive
+		return nil, fmt.Errorf("queue: %w", err)
+	}
 	var err error
 	if q.lock, err = lockDir(dir); err != nil {
 		return nil, err
