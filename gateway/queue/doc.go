@@ -12,8 +12,8 @@
 //
 // # On-disk format
 //
-// The directory holds segment files, NNNNNNNNNNNNNNNNNNNN.seg (20 decimal digits: the first seq the
-// segment may hold), a dead/ directory with one NNNN….dead file per dead letter (named by its seq), and
+// The directory holds segment files, NNNNNNNNNNNNNNNNNNNN.seg (20 decimal digits: the next seq when the
+// segment was created; names increase), a dead/ directory with one NNNN….dead file per dead letter (named by its seq), and
 // LOCK, flock'd while a Queue has the directory open. A segment is a sequence of records, a dead-letter
 // file is one record. All integers are little-endian:
 //
@@ -22,8 +22,9 @@
 //	done    = 2:u8 seq:u64 how:u8                                         how: 1 delivered, 2 dead-lettered
 //	dead    = 3:u8 seq:u64 time:i64 deadtime:i64 keylen:u8 reasonlen:u16 key reason payload
 //
-// Seqs increase across the queue (never reused: the next one is above every seq, segment name and
-// dead-letter name on disk), so a key's order is its seq order. The queue is the msg records of all
+// Seqs increase across the queue (after Open the next one is above every seq, segment name and
+// dead-letter name on disk; only the seq of a torn, never acknowledged record can come again), so a
+// key's order is its seq order. The queue is the msg records of all
 // segments minus the seqs of done records and of dead-letter files. A msg record may appear twice
 // (compaction copies it forward); the copies are identical.
 //
