@@ -80,7 +80,8 @@ func TestCrashSIGKILL(t *testing.T) {
 func runAndKill(t *testing.T, dir string, base, n int) (acked map[string]uint64, delivered map[string]bool) {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^TestCrashSIGKILL$")
-	cmd.Env = append(os.Environ(), crashEnvDir+"="+dir, crashEnvBase+"="+strconv.Itoa(base))
+	cmd.Env = append(os.Environ(), crashEnvDir+"="+dir, crashEnvBase+"="+strconv.Itoa(base),
+		"GORACE=halt_on_error=1") // under -race, a race in the child ends it before the kill: a failure
 	cmd.Stderr = os.Stderr
 	out, err := cmd.StdoutPipe()
 	if err != nil {
