@@ -1,0 +1,67 @@
+// Package queue is the durable store-and-forward queue: a message is appended and fsynced before the
+// gateway acknowledges it to the monitor, then handed out for delivery in order per key (per monitor)
+// until the station accepts it (Ack) or a policy moves it aside (DeadLetter). It uses only the
+// standard library.
+//
+//	q, err := queue.Open("/var/lib/hl7gate/queue", queue.Options{MaxBytes: 1 << 30, MaxAge: 24 * time.Hour})
+//	seq, err := q.Append(ctx, queue.Key(device), frame) // durable when err == nil: answer CA/AA
+//	// one deliverer per key (start them for q.Keys() after Open, and for a key's first Append):
+//	m, err := q.Next(ctx, key, buf)        // the key's oldest message, again until it is acked
+//	err = q.Ack(key, m.Seq)                // station said AA/CA
+//	err = q.DeadLetter(key, m.Seq, "AR")   // policy gave up; DeadLetters, Inspect, Replay, Discard
+//
+// # On-disk format
+//
+// The directory holds segment files, NNNNNNNNNNNNNNNNNNNN.seg (20 decimal digits: the next seq when the
+// segment was created; names increase), a dead/ directory with one NNNN….dead file per dead letter (named by its seq), and
+// LOCK, flock'd while a Queue has the directory open. A segment is a sequence of records, a dead-letter
+// file is one record. All integers are little-endian:
+//
+//	record  = crc32c:u32 length:u32 body[length]   crc32c (Castagnoli) covers length and body; length > 0
+//	msg     = 1:u8 seq:u64 time:i64 keylen:u8 key payload                 time: unix ns of the Append
+//	done    = 2:u8 seq:u64 how:u8                                         how: 1 delivered, 2 dead-lettered
+//	dead    = 3:u8 seq:u64 time:i64 deadtime:i64 keylen:u8 reasonlen:u16 key reason payload
+//
+// Seqs increase across the queue (after Open the next one is above every seq, segment name and
+// dead-letter name on disk; only the seq of a torn, never acknowledged record can come again), so a
+// key's order is its seq order. The queue is the msg records of all
+// segments minus the seqs of done records and of dead-letter files. A msg record may appear twice
+// (compaction copies it forward); the copies are identical.
+//
+// # Group commit
+//
+// Append encodes its record into the open batch under a mutex and waits. One goroutine writes every
+// pending batch (pwrite at the offsets reserved under the mutex) and fsyncs each touched segment, then
+// releases all of the batch's waiters at once: appends that arrive during one fsync share the next.
+// Done records (Ack, DeadLetter) ride along with the next commit, or are flushed within
+// Options.FlushInterval. A write or fsync error is sticky: the page cache may have dropped the data, so
+// every later call fails until the queue is reopened and recovered from disk.
+//
+// # Crash safety
+//
+//   - Append returns success only after the fsync of its segment (and, for a new segment, of the
+//     directory) returned: an acknowledged record is on disk and its segment's name too.
+//   - Batches are written in order and a segment is fsynced before anything is written to the next one.
+//     So after a crash at any point, only the end of the log can be damaged: the last records of the last
+//     non-empty segment, which no Append had reported durable.
+//   - Open scans the segments in order. The first record that is short, or whose length or checksum is
+//     wrong (a zero-filled tail fails too: its length is 0), ends the log: the segment is truncated there
+//     and fsynced, and later segments are deleted — only if none of them starts with a valid record;
+//     otherwise the damage is not a torn tail and Open fails with ErrCorrupt rather than drop data.
+//   - An Ack whose done record was not yet fsynced is lost by a crash: the message is delivered again
+//     (at-least-once) with Message.Recovered set; (key, seq) or (device, MSH-10) identifies it.
+//   - A dead letter is written to a temp file, fsynced, renamed and its directory fsynced before its done
+//     record is appended; Open treats a seq with a dead-letter file as gone from the queue.
+//   - Space: the oldest segment is deleted once it holds no queued message. If it holds few (at most a
+//     quarter of its bytes, e.g. one monitor whose station is down), or the segments take more than
+//     twice the queued bytes plus two segments, its queued messages are first copied to the tail with
+//     the same seq and time and fsynced. Only the oldest segment is ever deleted, so a done record is
+//     never deleted while the msg record it cancels still exists.
+//
+// # Bounds
+//
+// Append fails with ErrFull when the queued records would exceed Options.MaxBytes or the oldest queued
+// message is older than Options.MaxAge; what is queued stays. Disk use stays near or below twice the
+// queued bytes plus two segments (plus done records): reclaiming runs when a segment is added or the
+// oldest segment's messages are delivered.
+package queue
