@@ -55,6 +55,8 @@ func loadConfig(path string, fs *pflag.FlagSet, env []string) (gateway.Config, e
 		for key, flag := range flagKeys {
 			if f := fs.Lookup(flag); f != nil && f.Changed {
 				v.Set(key, f.Value.String())
+				// The flag wins: its key's errors are not the environment's.
+				overrides = slices.DeleteFunc(overrides, func(o envOverride) bool { return o.key == key })
 			}
 		}
 	}
