@@ -261,8 +261,13 @@ egress:
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
+	exited := make(chan struct{}) // closed when hl7gate has exited and exitErr is set
+	var exitErr error
+	go func() {
+		exitErr = cmd.Wait()
+		close(exited)
+		n.logs.update.bump() // wakes a wait on the logs below
+	}()
 	t.Cleanup(func() {
 		_ = cmd.Process.Signal(syscall.SIGTERM)
 		select {
@@ -282,19 +287,23 @@ egress:
 		},
 	}}
 	t.Cleanup(n.admin.CloseIdleConnections)
-	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+	// hl7gate logs "listening" for each listener once every socket, the admin endpoint's included, is
+	// bound and served.
+	const listeners = 2
+	up := func() bool { return strings.Count(n.logs.String(), `"message":"listening"`) == listeners }
+	exitedEarly := func() bool {
 		select {
-		case err := <-exited:
-			t.Fatalf("hl7gate exited: %v\n%s", err, n.logs.String())
+		case <-exited:
+			return true
 		default:
+			return false
 		}
-		if resp, err := n.admin.Get("http://127.0.0.1:9102/healthz"); err == nil {
-			resp.Body.Close()
-			break
+	}
+	if !n.logs.update.waitFor(10*time.Second, func() bool { return up() || exitedEarly() }) || !up() {
+		if exitedEarly() {
+			t.Fatalf("hl7gate exited: %v\n%s", exitErr, n.logs.String())
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("hl7gate not up:\n%s", n.logs.String())
-		}
+		t.Fatalf("hl7gate not up:\n%s", n.logs.String())
 	}
 	return n
 }
@@ -422,12 +431,14 @@ func (n *egressNet) get(t *testing.T, path string) string {
 }
 
 // waitEgress waits until /api/egress holds every wanted pair (compared on monitor, destination,
-// protocol, port, watchlist, looks_like_hl7, with a count of at least one) and returns all pairs.
+// protocol, port, watchlist, looks_like_hl7, with a count of at least one) and returns all pairs. It
+// looks again whenever hl7gate logs: a new pair is logged once it is recorded, or, past the log budget,
+// counted in the next summary line.
 func (n *egressNet) waitEgress(t *testing.T, want []store.Egress) []store.Egress {
 	t.Helper()
 	var got []store.Egress
 	var missing []store.Egress
-	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+	complete := func() bool {
 		got = nil
 		if err := json.Unmarshal([]byte(n.get(t, "/api/egress")), &got); err != nil {
 			t.Fatal(err)
@@ -444,9 +455,10 @@ func (n *egressNet) waitEgress(t *testing.T, want []store.Egress) []store.Egress
 				missing = append(missing, w)
 			}
 		}
-		if len(missing) == 0 {
-			return got
-		}
+		return len(missing) == 0
+	}
+	if n.logs.update.waitFor(10*time.Second, complete) {
+		return got
 	}
 	t.Fatalf("egress attempts missing on /api/egress: %+v\ngot: %+v\nhl7gate output:\n%s", missing, got, n.logs.String())
 	return nil
@@ -469,14 +481,16 @@ func (n *egressNet) noPayload(t *testing.T) {
 
 // sightings records what arrives on the listeners watching for leaks.
 type sightings struct {
-	mu  sync.Mutex
-	got []string
+	mu     sync.Mutex
+	got    []string
+	update changes // bumped after every add
 }
 
 func (s *sightings) add(v string) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	s.got = append(s.got, v)
+	s.mu.Unlock()
+	s.update.bump()
 }
 
 func (s *sightings) all() []string {
@@ -488,15 +502,17 @@ func (s *sightings) all() []string {
 // wait waits until every entry of want has been seen.
 func (s *sightings) wait(t *testing.T, want ...string) {
 	t.Helper()
-	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+	arrived := func() bool {
 		all := strings.Join(s.all(), "\n")
-		ok := true
 		for _, w := range want {
-			ok = ok && strings.Contains(all, w)
+			if !strings.Contains(all, w) {
+				return false
+			}
 		}
-		if ok {
-			return
-		}
+		return true
+	}
+	if s.update.waitFor(5*time.Second, arrived) {
+		return
 	}
 	t.Fatalf("never arrived: %q; seen: %q", want, s.all())
 }

@@ -71,7 +71,11 @@ func TestOrderPerMonitorUnderConcurrency(t *testing.T) {
 
 func TestDefaultDenyAnswersARAndForwardsNothing(t *testing.T) {
 	st := newStation(t, accept)
-	g, logs := startGateway(t, baseConfig(st))
+	cfg := baseConfig(st)
+	// One station connection: whatever the gateway sent before D2 arrived before it, so once the
+	// station has D2 (its AA proves it) the list below is complete.
+	cfg.Stations[0].Connections = 1
+	g, logs := startGateway(t, cfg)
 	m := dialMonitor(t, g.ListenerAddr("icu"))
 	code, id, ack := m.mustAck(t, withType(oru("MON1", "D1"), "ADT^A01^ADT_A01"))
 	if code != hl7.AR || id != "D1" {
@@ -84,9 +88,7 @@ func TestDefaultDenyAnswersARAndForwardsNothing(t *testing.T) {
 	if code, _, _ := m.mustAck(t, oru("MON1", "D2")); code != hl7.AA {
 		t.Fatalf("second message: %s", code)
 	}
-	got := st.waitReceived(t, 1)
-	time.Sleep(20 * time.Millisecond)
-	if got = st.received(); len(got) != 1 || !bytes.Contains(got[0], []byte("|D2|")) {
+	if got := st.received(); len(got) != 1 || !bytes.Contains(got[0], []byte("|D2|")) {
 		t.Fatalf("station received %d messages, want only D2", len(got))
 	}
 	evs := g.Store().Events(store.KindPolicy, 0, 0)
@@ -129,14 +131,15 @@ func TestRefusalFloodLogsBounded(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		c.SetReadDeadline(time.Now().Add(2 * time.Second))
-		c.Read(make([]byte, 1)) // returns when the gateway closes it
+		c.SetReadDeadline(time.Now().Add(5 * time.Second))
+		_, err = c.Read(make([]byte, 1)) // returns when the gateway closes it
 		c.Close()
+		if os.IsTimeout(err) {
+			t.Fatal("the gateway did not close a refused connection")
+		}
 	}
-	deadline := time.Now().Add(2 * time.Second)
-	for len(g.Store().Events(store.KindConnection, 0, 0)) < attempts && time.Now().Before(deadline) {
-		time.Sleep(5 * time.Millisecond)
-	}
+	// The gateway records a refusal (event, log line) before it closes the connection, so every
+	// refusal is in by now.
 	if n := len(g.Store().Events(store.KindConnection, 0, 0)); n != attempts {
 		t.Fatalf("%d connection events, want %d", n, attempts)
 	}
@@ -234,17 +237,22 @@ func TestStationDownThenUp(t *testing.T) {
 		t.Fatal("no delivery event while the station was down")
 	}
 	back := newStationAt(t, addr, accept)
-	// The monitor re-sends, as real monitors do, until the station is back.
-	deadline := time.Now().Add(10 * time.Second)
+	// The monitor re-sends, as real monitors do, until the gateway's backoff after the failed dials has
+	// run out and it reaches the station again. The resend interval only paces the monitor: the loop
+	// ends on the AA, whatever the backoff.
+	resend := time.NewTicker(20 * time.Millisecond)
+	defer resend.Stop()
+	deadline := time.After(10 * time.Second)
 	for {
 		code, _, _ := m.mustAck(t, oru("MON1", "U9"))
 		if code == hl7.AA {
 			break
 		}
-		if time.Now().After(deadline) {
+		select {
+		case <-resend.C:
+		case <-deadline:
 			t.Fatal("station came back but the message was never delivered")
 		}
-		time.Sleep(20 * time.Millisecond)
 	}
 	got := back.waitReceived(t, 1)
 	if !bytes.Contains(got[len(got)-1], []byte("|U9|")) {
@@ -270,7 +278,7 @@ func TestStalePooledConnectionRetried(t *testing.T) {
 		if code, id, _ := m.mustAck(t, oru("MON1", ctrl)); code != hl7.AA || id != ctrl {
 			t.Fatalf("message %d: %s for %q", i, code, id)
 		}
-		time.Sleep(5 * time.Millisecond) // let the station's close arrive
+		st.waitClosed(t, i+1) // the pooled connection is stale before the next message
 	}
 	if got := st.waitReceived(t, 5); len(got) != 5 {
 		t.Fatalf("station received %d messages, want exactly 5", len(got))
@@ -293,12 +301,15 @@ func TestStationNegativeAcksRelayed(t *testing.T) {
 
 // A late ACK must never be taken as the answer to the next message (Mirth #1441, #2070).
 func TestLateAckNotMatchedToNextMessage(t *testing.T) {
+	gaveUp := make(chan struct{}) // closed once the monitor has the gateway's AE for LATE1
+	giveUp := sync.OnceFunc(func() { close(gaveUp) })
 	st := newStation(t, func(n int, m *hl7.Message) ([]byte, time.Duration) {
 		if n == 1 {
-			return ackFor(m, hl7.AA), 600 * time.Millisecond // after the gateway gave up
+			<-gaveUp // answer only after the gateway gave up on the message
 		}
 		return ackFor(m, hl7.AA), 0
 	})
+	t.Cleanup(giveUp) // before the station's cleanup, which waits for its connections
 	cfg := baseConfig(st)
 	cfg.Stations[0].AckTimeout = 200 * time.Millisecond
 	cfg.Stations[0].Connections = 1
@@ -307,6 +318,7 @@ func TestLateAckNotMatchedToNextMessage(t *testing.T) {
 	if code, id, _ := m.mustAck(t, oru("MON1", "LATE1")); code != hl7.AE || id != "LATE1" {
 		t.Fatalf("first message: %s for %q, want AE (no ACK in time)", code, id)
 	}
+	giveUp() // the station sends the late ACK now, while the next messages go out
 	for i := range 3 {
 		ctrl := fmt.Sprintf("NEXT%d", i)
 		code, id, _ := m.mustAck(t, oru("MON1", ctrl))
@@ -390,8 +402,9 @@ func TestSlowStationBackpressure(t *testing.T) {
 	}
 }
 
-// Shutdown while a message waits on a slow station: the message either completes with the station's ACK
-// or gets no answer; it is never positively ACKed without delivery.
+// Shutdown while a message waits on a slow station: the idle connection is closed at once, while the
+// busy one still has its grace period; the busy message either completes with the station's ACK or gets
+// no answer; it is never positively ACKed without delivery.
 func TestShutdownMidStream(t *testing.T) {
 	release := make(chan struct{})
 	st := newStation(t, func(_ int, m *hl7.Message) ([]byte, time.Duration) {
@@ -399,8 +412,10 @@ func TestShutdownMidStream(t *testing.T) {
 		return ackFor(m, hl7.AA), 0
 	})
 	cfg := baseConfig(st)
-	cfg.Delivery.ShutdownGrace = 300 * time.Millisecond
-	cfg.Stations[0].AckTimeout = 5 * time.Second
+	// Neither the grace period nor the wait for the ACK ends by itself: the test ends the grace period
+	// by cancelling the context it gives Shutdown.
+	cfg.Delivery.ShutdownGrace = time.Minute
+	cfg.Stations[0].AckTimeout = time.Minute
 	g, err := gateway.New(cfg, zerolog.Nop())
 	if err != nil {
 		t.Fatal(err)
@@ -408,23 +423,39 @@ func TestShutdownMidStream(t *testing.T) {
 	if err := g.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { g.Shutdown(context.Background()) }) // a no-op unless the test failed early
+	releaseStation := sync.OnceFunc(func() { close(release) })
+	t.Cleanup(releaseStation) // runs first, so that the shutdown above does not wait for the grace period
 	busy := dialMonitor(t, g.ListenerAddr("icu"))
 	idle := dialMonitor(t, g.ListenerAddr("icu"))
 	if err := busy.w.WriteFrame(oru("MON1", "SD1")); err != nil {
 		t.Fatal(err)
 	}
 	st.waitReceived(t, 1)
+	ctx, endGrace := context.WithCancel(context.Background())
+	defer endGrace()
 	done := make(chan error, 1)
-	go func() { done <- g.Shutdown(context.Background()) }()
-	// The idle connection is closed at once.
-	if _, err := idle.read(2 * time.Second); err == nil {
+	go func() { done <- g.Shutdown(ctx) }()
+	// The idle connection is closed at once: while the grace period still runs for the busy one.
+	if _, err := idle.read(5 * time.Second); err == nil {
 		t.Fatal("idle connection got data during shutdown")
+	} else if os.IsTimeout(err) {
+		t.Fatal("idle connection still open during the grace period")
 	}
-	ack, err := busy.read(3 * time.Second)
+	select {
+	case err := <-done:
+		t.Fatalf("shutdown returned (%v) before the message in flight finished or the grace period ended", err)
+	default:
+	}
+	endGrace()
+	ack, err := busy.read(5 * time.Second)
 	if err == nil {
 		t.Fatalf("busy connection got %q although the station never answered in the grace period", ack)
 	}
-	close(release)
+	if os.IsTimeout(err) {
+		t.Fatal("busy connection still open after the grace period")
+	}
+	releaseStation()
 	if err := <-done; err == nil {
 		t.Fatal("shutdown reported success although it had to cut a message off")
 	}
@@ -442,7 +473,7 @@ func TestAdminEndpoint(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg.Admin = gateway.AdminConfig{Address: "127.0.0.1:0", TokenFile: tokenFile}
-	g, _ := startGateway(t, cfg)
+	g, logs := startGateway(t, cfg)
 	m := dialMonitor(t, g.ListenerAddr("icu"))
 	m.mustAck(t, oru("MON1", "AD1"))
 	m.mustAck(t, withType(oru("MON1", "AD2"), "ADT^A01"))
@@ -487,12 +518,8 @@ func TestAdminEndpoint(t *testing.T) {
 	}
 	// Closed: the counters stay, in the store; a new connection from the same source adds to them.
 	m.c.Close()
-	deadline := time.Now().Add(3 * time.Second)
-	var mons []store.Monitor
-	for mons = monitors(); len(mons) == 1 && mons[0].Connections != 0 && time.Now().Before(deadline); mons = monitors() {
-		time.Sleep(10 * time.Millisecond)
-	}
-	if len(mons) != 1 || mons[0].Messages != 2 || mons[0].Errors != 1 || mons[0].Connections != 0 {
+	logs.waitCount(t, `"connection closed"`, 1) // logged after the counters moved to the store
+	if mons := monitors(); len(mons) != 1 || mons[0].Messages != 2 || mons[0].Errors != 1 || mons[0].Connections != 0 {
 		t.Fatalf("monitors after the connection closed = %+v", mons)
 	}
 	m2 := dialMonitor(t, g.ListenerAddr("icu"))
@@ -531,7 +558,7 @@ func TestMonitorCountersAcrossConnections(t *testing.T) {
 	st := newStation(t, accept)
 	cfg := baseConfig(st)
 	cfg.Admin = gateway.AdminConfig{Address: "127.0.0.1:0"}
-	g, _ := startGateway(t, cfg)
+	g, logs := startGateway(t, cfg)
 	const workers, rounds, each = 4, 10, 3
 	var wg sync.WaitGroup
 	for w := range workers {
@@ -592,12 +619,8 @@ func TestMonitorCountersAcrossConnections(t *testing.T) {
 		last = m.Messages
 	}
 	const sent = workers * rounds * each
-	deadline := time.Now().Add(3 * time.Second)
-	m := read()
-	for ; m.Connections != 0 && time.Now().Before(deadline); m = read() {
-		time.Sleep(10 * time.Millisecond)
-	}
-	if m.Messages != sent || m.Errors != 0 || m.Connections != 0 {
+	logs.waitCount(t, `"connection closed"`, workers*rounds) // logged after the counters moved to the store
+	if m := read(); m.Messages != sent || m.Errors != 0 || m.Connections != 0 {
 		t.Fatalf("after %d reads: %+v, want %d messages and no open connection", reads, m, sent)
 	}
 }

@@ -52,13 +52,15 @@ func ackFor(m *hl7.Message, code hl7.AckCode) []byte {
 
 // station is a fake central station: a real MLLP server on loopback that records what it receives.
 type station struct {
-	t     *testing.T
-	ln    net.Listener
-	mu    sync.Mutex
-	got   [][]byte // payloads in arrival order
-	conns int
-	beh   stationBehaviour
-	wg    sync.WaitGroup
+	t      *testing.T
+	ln     net.Listener
+	mu     sync.Mutex
+	got    [][]byte // payloads in arrival order
+	conns  int
+	closed int // connections the station has closed
+	beh    stationBehaviour
+	wg     sync.WaitGroup
+	update changes // bumped after every change to got and closed
 	// closeAfterAck makes the station close each connection after answering once, as stations with
 	// short keep-alive limits do.
 	closeAfterAck bool
@@ -101,17 +103,11 @@ func rawStation(t *testing.T, handle func(r *mllp.Reader, w *mllp.Writer)) *stat
 	return &station{t: t, ln: ln}
 }
 
-// newStationAt listens on a given address (to bring a station "back up" at its old address).
+// newStationAt listens on a given address (to bring a station "back up" at its old address, which
+// close released: Go listeners set SO_REUSEADDR, so no lingering connection holds the port).
 func newStationAt(t *testing.T, addr string, beh stationBehaviour) *station {
 	t.Helper()
-	var ln net.Listener
-	var err error
-	for i := 0; i < 100; i++ { // the old socket may linger for a moment
-		if ln, err = net.Listen("tcp", addr); err == nil {
-			break
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -153,7 +149,13 @@ func (s *station) serve() {
 
 func (s *station) handle(c net.Conn) {
 	defer s.wg.Done()
-	defer c.Close()
+	defer func() {
+		c.Close()
+		s.mu.Lock()
+		s.closed++
+		s.mu.Unlock()
+		s.update.bump()
+	}()
 	r, w := mllp.NewReader(c, 0), mllp.NewWriter(c)
 	var m hl7.Message
 	for {
@@ -165,13 +167,14 @@ func (s *station) handle(c net.Conn) {
 		s.got = append(s.got, bytes.Clone(frame))
 		n := len(s.got)
 		s.mu.Unlock()
+		s.update.bump()
 		if err := m.Parse(frame); err != nil {
 			s.t.Errorf("station got an unparsable message: %v", err)
 			return
 		}
 		ack, delay := s.beh(n, &m)
 		if delay > 0 {
-			time.Sleep(delay)
+			time.Sleep(delay) // the station's processing time, part of the scenario
 		}
 		if ack == nil {
 			continue
@@ -191,15 +194,63 @@ func (s *station) received() [][]byte {
 // waitReceived waits until the station has n messages.
 func (s *station) waitReceived(t *testing.T, n int) [][]byte {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for time.Now().Before(deadline) {
-		if got := s.received(); len(got) >= n {
-			return got
-		}
-		time.Sleep(2 * time.Millisecond)
+	var got [][]byte
+	if !s.update.waitFor(5*time.Second, func() bool { got = s.received(); return len(got) >= n }) {
+		t.Fatalf("station received %d messages, want %d", len(got), n)
 	}
-	t.Fatalf("station received %d messages, want %d", len(s.received()), n)
-	return nil
+	return got
+}
+
+// waitClosed waits until the station has closed n connections.
+func (s *station) waitClosed(t *testing.T, n int) {
+	t.Helper()
+	closed := func() int { s.mu.Lock(); defer s.mu.Unlock(); return s.closed }
+	if !s.update.waitFor(5*time.Second, func() bool { return closed() >= n }) {
+		t.Fatalf("station closed %d connections, want %d", closed(), n)
+	}
+}
+
+// changes lets a goroutine wait for state that other goroutines update: they call bump after every
+// update, and a waiter re-checks its condition on each bump instead of polling. The zero value is ready.
+type changes struct {
+	mu sync.Mutex
+	ch chan struct{} // closed by the next bump
+}
+
+func (c *changes) bump() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.ch != nil {
+		close(c.ch)
+		c.ch = nil
+	}
+}
+
+// next returns a channel that the next bump closes.
+func (c *changes) next() <-chan struct{} {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.ch == nil {
+		c.ch = make(chan struct{})
+	}
+	return c.ch
+}
+
+// waitFor returns true as soon as cond holds, false if it still does not after timeout.
+func (c *changes) waitFor(timeout time.Duration, cond func() bool) bool {
+	timer := time.NewTimer(timeout)
+	defer timer.Stop()
+	for {
+		next := c.next() // before cond: an update after cond's check still wakes us
+		if cond() {
+			return true
+		}
+		select {
+		case <-next:
+		case <-timer.C:
+			return cond()
+		}
+	}
 }
 
 // monitor is a fake patient monitor: an MLLP client that waits for each ACK.
@@ -249,16 +300,23 @@ func (m *monitor) mustAck(t *testing.T, msg []byte) (hl7.AckCode, string, []byte
 
 // sendFromMonitors runs n monitors at once against addr. Monitor i (sending application MON<i>) sends
 // each messages with control IDs ctrl(i, 0..each-1), one at a time, and expects an ACK with code want
-// naming that control ID; check, when set, looks at every ACK as well.
-func sendFromMonitors(t *testing.T, addr net.Addr, n, each int, want hl7.AckCode, ctrl func(i, j int) string, check func(app string, ack []byte)) {
+// naming that control ID; check, when set, looks at every ACK as well and returns what is wrong with it.
+// The monitors run on their own goroutines, so every failure is reported with t.Errorf.
+func sendFromMonitors(t *testing.T, addr net.Addr, n, each int, want hl7.AckCode, ctrl func(i, j int) string, check func(app string, ack []byte) error) {
 	t.Helper()
 	var wg sync.WaitGroup
 	for i := range n {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			m := dialMonitor(t, addr)
 			app := fmt.Sprintf("MON%d", i)
+			c, err := net.Dial("tcp", addr.String())
+			if err != nil {
+				t.Errorf("%s: %v", app, err)
+				return
+			}
+			defer c.Close()
+			m := &monitor{c: c, r: mllp.NewReader(c, 0), w: mllp.NewWriter(c)}
 			for j := range each {
 				id := ctrl(i, j)
 				ack, err := m.send(oru(app, id), 5*time.Second)
@@ -266,11 +324,18 @@ func sendFromMonitors(t *testing.T, addr net.Addr, n, each int, want hl7.AckCode
 					t.Errorf("%s message %s: %v", app, id, err)
 					return
 				}
-				if code, got := parseAck(t, ack); code != want || got != id {
+				code, got, err := decodeAck(ack)
+				if err != nil {
+					t.Errorf("%s message %s: %v", app, id, err)
+					return
+				}
+				if code != want || got != id {
 					t.Errorf("%s message %s: ACK %s for %q, want %s", app, id, code, got, want)
 				}
 				if check != nil {
-					check(app, ack)
+					if err := check(app, ack); err != nil {
+						t.Errorf("%s message %s: %v", app, id, err)
+					}
 				}
 			}
 		}()
@@ -280,15 +345,24 @@ func sendFromMonitors(t *testing.T, addr net.Addr, n, each int, want hl7.AckCode
 
 func parseAck(t *testing.T, ack []byte) (hl7.AckCode, string) {
 	t.Helper()
+	code, id, err := decodeAck(ack)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return code, id
+}
+
+// decodeAck returns an ACK's MSA-1 and MSA-2.
+func decodeAck(ack []byte) (hl7.AckCode, string, error) {
 	am, err := hl7.Parse(ack)
 	if err != nil {
-		t.Fatalf("ACK does not parse: %v", err)
+		return "", "", fmt.Errorf("ACK does not parse: %w", err)
 	}
 	code, id, ok := hl7.ParseAck(am)
 	if !ok {
-		t.Fatalf("not an ACK: %q", ack)
+		return "", "", fmt.Errorf("not an ACK: %q", ack)
 	}
-	return code, string(id)
+	return code, string(id), nil
 }
 
 // baseConfig is one loopback listener, the given stations (all allowlisted) and one route to the first.
@@ -305,16 +379,27 @@ func baseConfig(stations ...*station) gateway.Config {
 	return cfg
 }
 
-// syncBuffer is a log sink safe for concurrent writes.
+// syncBuffer is a log sink safe for concurrent writes that tests can wait on.
 type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
+	mu     sync.Mutex
+	buf    bytes.Buffer
+	update changes // bumped after every write
 }
 
 func (b *syncBuffer) Write(p []byte) (int, error) {
 	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
+	n, err := b.buf.Write(p)
+	b.mu.Unlock()
+	b.update.bump()
+	return n, err
+}
+
+// waitCount waits until s occurs at least n times in the log and fails t if it does not within 5 s.
+func (b *syncBuffer) waitCount(t *testing.T, s string, n int) {
+	t.Helper()
+	if !b.update.waitFor(5*time.Second, func() bool { return strings.Count(b.String(), s) >= n }) {
+		t.Fatalf("%d log lines with %s, want %d:\n%s", strings.Count(b.String(), s), s, n, b.String())
+	}
 }
 
 func (b *syncBuffer) String() string {
@@ -347,7 +432,9 @@ func startGateway(t *testing.T, cfg gateway.Config) (*gateway.Gateway, *syncBuff
 	return g, logs
 }
 
-// checkGoroutines waits briefly for goroutines to wind down to the count before the gateway started.
+// checkGoroutines waits briefly for goroutines to wind down to the count before the gateway started. A
+// goroutine's end sends no signal, so this is the one place that polls (as tailscale's ResourceCheck and
+// goleak do); the gateway has stopped already, and only the fake peers' goroutines may still be ending.
 func checkGoroutines(t *testing.T, before int) {
 	t.Helper()
 	deadline := time.Now().Add(3 * time.Second)

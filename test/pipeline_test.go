@@ -2,6 +2,7 @@ package test
 
 import (
 	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -13,11 +14,20 @@ import (
 // message's sending application.
 func ackApp(t *testing.T, ack []byte) string {
 	t.Helper()
+	app, err := receivingApp(ack)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return app
+}
+
+// receivingApp is ackApp for goroutines that must not call t.Fatal.
+func receivingApp(ack []byte) (string, error) {
 	m, err := hl7.Parse(ack)
 	if err != nil {
-		t.Fatalf("ACK does not parse: %v", err)
+		return "", fmt.Errorf("ACK does not parse: %w", err)
 	}
-	return string(m.ReceivingApplication())
+	return string(m.ReceivingApplication()), nil
 }
 
 // TestPipelineSharedControlIDs has many monitors use the same control IDs at once over one pipelined
@@ -32,10 +42,12 @@ func TestPipelineSharedControlIDs(t *testing.T) {
 	const monitors, each = 12, 15
 	sendFromMonitors(t, g.ListenerAddr("icu"), monitors, each, hl7.AA,
 		func(_, j int) string { return fmt.Sprintf("C%d", j) }, // the same IDs on every monitor
-		func(app string, ack []byte) {
-			if got := ackApp(t, ack); got != app {
-				t.Errorf("%s got the ACK meant for %s", app, got)
+		func(app string, ack []byte) error {
+			got, err := receivingApp(ack)
+			if err == nil && got != app {
+				err = fmt.Errorf("%s got the ACK meant for %s", app, got)
 			}
+			return err
 		})
 	st.waitReceived(t, monitors*each)
 	st.mu.Lock()
@@ -78,8 +90,11 @@ func TestPipelineFailureFailsAllInFlight(t *testing.T) {
 // end with AE. What must never happen: MON0 getting AA, or anyone getting another monitor's ACK.
 // (Found in review.)
 func TestPipelineDuplicateControlIDOutOfOrder(t *testing.T) {
+	mon0Arrived := make(chan struct{})
+	arrived := sync.OnceFunc(func() { close(mon0Arrived) })
 	st := rawStation(t, answerPairsReversed(t, func(m *hl7.Message) hl7.AckCode {
 		if string(m.SendingApplication()) == "MON0" {
+			arrived()
 			return hl7.AE
 		}
 		return hl7.AA
@@ -94,7 +109,11 @@ func TestPipelineDuplicateControlIDOutOfOrder(t *testing.T) {
 	if err := m0.w.WriteFrame(oru("MON0", "DUP1")); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(100 * time.Millisecond) // MON0's message is oldest in flight
+	select { // MON0's message is at the station, waiting for its ACK: the oldest in flight
+	case <-mon0Arrived:
+	case <-time.After(5 * time.Second):
+		t.Fatal("MON0's message never reached the station")
+	}
 	if err := m1.w.WriteFrame(oru("MON1", "DUP1")); err != nil {
 		t.Fatal(err)
 	}

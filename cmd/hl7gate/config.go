@@ -2,11 +2,13 @@ package main
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"math"
 	"os"
 	"reflect"
+	"slices"
 	"strings"
 
 	"github.com/go-viper/mapstructure/v2"
@@ -17,9 +19,14 @@ import (
 	"github.com/hl7gate/hl7gate/gateway"
 )
 
+// envPrefix starts every environment variable that overrides a configuration key.
+const envPrefix = "HL7GATE_"
+
 // loadConfig reads the YAML file at path (the embedded default when empty), applies HL7GATE_* environment
 // overrides (HL7GATE_ADMIN_ADDRESS, HL7GATE_LOG_LEVEL, ...: every key outside lists) and the flags bound in
-// fs, decodes strictly (an unknown key is an error) and validates. Every problem is reported at once.
+// fs, decodes strictly (an unknown key is an error) and validates. Every problem is reported at once; a
+// problem with an environment variable names the variable, and an HL7GATE_* variable that overrides no
+// key is an error too.
 func loadConfig(path string, fs *pflag.FlagSet, env []string) (gateway.Config, error) {
 	v := viper.New()
 	v.SetConfigType("yaml")
@@ -40,31 +47,150 @@ func loadConfig(path string, fs *pflag.FlagSet, env []string) (gateway.Config, e
 	if err := v.ReadConfig(src); err != nil {
 		return gateway.Config{}, fmt.Errorf("config %s: %w", nameOf(path), err)
 	}
-	// Environment: bind every scalar key so that AutomaticEnv-style overrides reach Unmarshal.
-	v.SetEnvPrefix("HL7GATE")
-	v.SetEnvKeyReplacer(strings.NewReplacer(".", "_"))
-	for _, key := range scalarKeys(reflect.TypeOf(gateway.Config{}), "") {
-		envName := "HL7GATE_" + strings.ToUpper(strings.ReplaceAll(key, ".", "_"))
-		if val, ok := lookupEnv(env, envName); ok {
-			v.Set(key, val)
-		}
+	overrides, envErrs := envOverrides(env)
+	for _, o := range overrides {
+		v.Set(o.key, o.value)
 	}
 	if fs != nil {
 		for key, flag := range flagKeys {
 			if f := fs.Lookup(flag); f != nil && f.Changed {
 				v.Set(key, f.Value.String())
+				// The flag wins: its key's errors are not the environment's.
+				overrides = slices.DeleteFunc(overrides, func(o envOverride) bool { return o.key == key })
 			}
 		}
 	}
 	cfg := gateway.Default()
 	if err := v.UnmarshalExact(&cfg, viper.DecodeHook(decodeHooks)); err != nil {
-		return gateway.Config{}, fmt.Errorf("config %s: %w", nameOf(path), err)
+		return gateway.Config{}, errors.Join(fmt.Errorf("config %s: %w", nameOf(path), err), envError(envErrs))
 	}
 	cfg = cfg.WithDefaults()
+	var fileErrs []error
 	if err := cfg.Validate(); err != nil {
-		return gateway.Config{}, fmt.Errorf("config %s:\n%w", nameOf(path), err)
+		var fromEnv []error
+		fileErrs, fromEnv = splitByOrigin(err, overrides)
+		envErrs = append(envErrs, fromEnv...)
+	}
+	var errs []error
+	if len(fileErrs) > 0 {
+		errs = append(errs, fmt.Errorf("config %s:\n%w", nameOf(path), errors.Join(fileErrs...)))
+	}
+	if len(envErrs) > 0 {
+		errs = append(errs, envError(envErrs))
+	}
+	if len(errs) > 0 {
+		return gateway.Config{}, errors.Join(errs...)
 	}
 	return cfg, nil
+}
+
+// envOverride is one configuration key set by an environment variable.
+type envOverride struct {
+	name, key, value string // HL7GATE_LOG_LEVEL, log.level, debug
+}
+
+// envOverrides returns the configuration keys env sets, and an error for each HL7GATE_* variable that
+// names no key or whose value does not decode into its key's type. Flags are checked by pflag; this is
+// the same check for the environment, which has no parser of its own.
+func envOverrides(env []string) ([]envOverride, []error) {
+	keys := map[string]string{} // variable name → key
+	var names []string
+	for _, key := range scalarKeys(reflect.TypeOf(gateway.Config{}), "") {
+		name := envPrefix + strings.ToUpper(strings.ReplaceAll(key, ".", "_"))
+		keys[name] = key
+		names = append(names, name)
+	}
+	var (
+		overrides []envOverride
+		errs      []error
+	)
+	for _, kv := range env {
+		name, value, _ := strings.Cut(kv, "=")
+		if !strings.HasPrefix(name, envPrefix) {
+			continue
+		}
+		key, ok := keys[name]
+		if !ok {
+			err := fmt.Errorf("%s: no configuration key is set by this variable", name)
+			if near := nearest(name, names); near != "" {
+				err = fmt.Errorf("%w (did you mean %s?)", err, near)
+			}
+			errs = append(errs, err)
+			continue
+		}
+		one := viper.New()
+		one.Set(key, value)
+		scratch := gateway.Default()
+		if err := one.UnmarshalExact(&scratch, viper.DecodeHook(decodeHooks)); err != nil {
+			if cause := errors.Unwrap(err); cause != nil {
+				err = cause // without the decoder's heading; the cause names the key
+			}
+			errs = append(errs, fmt.Errorf("%s=%q: %w", name, value, err))
+			continue
+		}
+		overrides = append(overrides, envOverride{name: name, key: key, value: value})
+	}
+	return overrides, errs
+}
+
+// envError reports problems with environment variables under their own heading, apart from the file's;
+// nil when there are none.
+func envError(errs []error) error {
+	if len(errs) == 0 {
+		return nil
+	}
+	return fmt.Errorf("environment (%s* variables):\n%w", envPrefix, errors.Join(errs...))
+}
+
+// splitByOrigin sorts Validate's errors (each names the keys involved) into those naming a key an
+// environment variable set, prefixed with the variable, and the rest.
+func splitByOrigin(err error, overrides []envOverride) (file, env []error) {
+	all := []error{err}
+	if joined, ok := err.(interface{ Unwrap() []error }); ok {
+		all = joined.Unwrap()
+	}
+	for _, e := range all {
+		i := slices.IndexFunc(overrides, func(o envOverride) bool { return strings.Contains(e.Error(), o.key) })
+		if i < 0 {
+			file = append(file, e)
+			continue
+		}
+		env = append(env, fmt.Errorf("%s=%q: %w", overrides[i].name, overrides[i].value, e))
+	}
+	return file, env
+}
+
+// nearest returns the name in names closest to s by edit distance, or "" when none is close enough to be
+// a likely typo (more than a third of s differs).
+func nearest(s string, names []string) string {
+	best, bestD := "", len(s)/3+1
+	for _, n := range names {
+		if d := editDistance(s, n); d < bestD {
+			best, bestD = n, d
+		}
+	}
+	return best
+}
+
+// editDistance is the Levenshtein distance between a and b.
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			sub := prev[j-1]
+			if a[i-1] != b[j-1] {
+				sub++
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, sub)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
 }
 
 // decodeHooks are viper's own (durations and lists from strings) plus wholeNumbers.
@@ -112,15 +238,6 @@ func nameOf(path string) string {
 		return "(embedded " + configs.DefaultName + ")"
 	}
 	return path
-}
-
-func lookupEnv(env []string, name string) (string, bool) {
-	for _, kv := range env {
-		if k, v, ok := strings.Cut(kv, "="); ok && k == name {
-			return v, true
-		}
-	}
-	return "", false
 }
 
 // scalarKeys lists the dotted mapstructure keys of t's fields that are not inside lists.

@@ -66,3 +66,44 @@ func TestEnvironmentOverrides(t *testing.T) {
 		t.Fatalf("bad override not reported: %v", err)
 	}
 }
+
+// A bad HL7GATE_* variable is reported as such, naming the variable, never against the config file; an
+// HL7GATE_* variable that sets no key is an error, with the nearest known one when there is one.
+func TestEnvironmentErrors(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		path string
+		env  []string
+		want string
+	}{
+		{"invalid value", "", []string{"HL7GATE_LOG_LEVEL=loud"}, `
+environment (HL7GATE_* variables):
+HL7GATE_LOG_LEVEL="loud": log.level: "loud" is not debug, info, warn or error`},
+		{"value of the wrong type", "", []string{"HL7GATE_STATE_MAX_EVENTS=many"}, `
+environment (HL7GATE_* variables):
+HL7GATE_STATE_MAX_EVENTS="many": 'state.max_events' cannot parse value as 'int': strconv.ParseInt: invalid syntax`},
+		{"a key the value makes invalid", "", []string{"HL7GATE_ADMIN_ADDRESS=192.0.2.1:9102"}, `
+environment (HL7GATE_* variables):
+HL7GATE_ADMIN_ADDRESS="192.0.2.1:9102": admin.token_file: required when admin.address 192.0.2.1:9102 is not a loopback address`},
+		{"unknown variables", "", []string{"HL7GATE_LOG_LEVL=debug", "HL7GATE_COLOUR=blue", "PATH=/bin", "HL7GATEWAY=1"}, `
+environment (HL7GATE_* variables):
+HL7GATE_LOG_LEVL: no configuration key is set by this variable (did you mean HL7GATE_LOG_LEVEL?)
+HL7GATE_COLOUR: no configuration key is set by this variable`},
+		{"file and environment", filepath.Join("testdata", "invalid-no-station.yaml"), []string{"HL7GATE_DELIVERY_ON_FAILURE=retry"}, `
+config testdata/invalid-no-station.yaml:
+stations: at least one allowlisted central station is required
+routes[0].stations[0]: "central" is not an allowlisted station
+environment (HL7GATE_* variables):
+HL7GATE_DELIVERY_ON_FAILURE="retry": delivery.on_failure: "retry" is not nak or silent`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := loadConfig(tc.path, nil, tc.env)
+			if err == nil {
+				t.Fatal("loaded without error")
+			}
+			if got, want := err.Error(), strings.TrimPrefix(tc.want, "\n"); got != want {
+				t.Fatalf("error:\n%s\nwant:\n%s", got, want)
+			}
+		})
+	}
+}

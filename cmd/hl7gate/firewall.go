@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"os"
+	"strings"
 
 	"github.com/hl7gate/hl7gate/gateway"
 	"github.com/hl7gate/hl7gate/gateway/firewall"
@@ -17,17 +19,22 @@ import (
 //	hl7gate firewall apply  --config FILE   install it (one atomic nft transaction; root or CAP_NET_ADMIN)
 //	hl7gate firewall remove --config FILE   remove its table
 //
-// Learning mode (count and record, drop only the watchlist) comes from egress.learn.
+// Learning mode (count and record, drop only the watchlist) comes from egress.learn. render may run
+// on another host than the gateway's, for review, so an interface this host lacks is only a warning
+// there; apply refuses to install rules for an interface that is not there.
 func firewallCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("firewall render|apply|remove", stderr)
 	path := fs.String("config", "", "YAML configuration file the gateway runs with (required)")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: hl7gate firewall render|apply|remove --config FILE")
+		fs.PrintDefaults()
+	}
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	action := fs.Arg(0)
 	if fs.NArg() != 1 || (action != "render" && action != "apply" && action != "remove") || *path == "" {
-		fmt.Fprintln(stderr, "usage: hl7gate firewall render|apply|remove --config FILE")
-		fs.PrintDefaults()
+		fs.Usage()
 		return errUsage
 	}
 	cfg, err := loadConfig(*path, fs, os.Environ())
@@ -47,8 +54,14 @@ func firewallCmd(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	}
 	switch action {
 	case "render":
+		for _, m := range missingInterfaces(spec) {
+			fmt.Fprintf(stderr, "hl7gate firewall: warning: %s (fine if the rules are for another host)\n", m)
+		}
 		return firewall.Render(stdout, spec)
 	case "apply":
+		if missing := missingInterfaces(spec); len(missing) > 0 {
+			return fmt.Errorf("%s: not applied, rules for a missing interface contain nothing: %s", *path, strings.Join(missing, "; "))
+		}
 		if err := firewall.Apply(ctx, spec); err != nil {
 			return err
 		}
@@ -60,4 +73,19 @@ func firewallCmd(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		fmt.Fprintf(stdout, "table inet %s removed\n", cfg.Egress.Table)
 	}
 	return nil
+}
+
+// missingInterfaces describes each interface the rules name that this host (its network namespace) does
+// not have.
+func missingInterfaces(spec firewall.Spec) []string {
+	var missing []string
+	for _, i := range []struct{ key, name string }{
+		{"egress.monitor_interface", spec.MonitorIface},
+		{"egress.hospital_interface", spec.HospitalIface},
+	} {
+		if _, err := net.InterfaceByName(i.name); err != nil {
+			missing = append(missing, fmt.Sprintf("%s: interface %q does not exist on this host", i.key, i.name))
+		}
+	}
+	return missing
 }

@@ -117,22 +117,77 @@ func TestFirewallErrors(t *testing.T) {
 	}
 }
 
+// render is for review and may run on another host: an interface this host lacks is a warning, and the
+// ruleset is printed all the same.
+func TestFirewallRenderWarnsOfMissingInterfaces(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		mon      string
+		hosp     string
+		warnings []string
+	}{
+		{"both missing", "hl7t-nomon", "hl7t-nohosp", []string{
+			`hl7gate firewall: warning: egress.monitor_interface: interface "hl7t-nomon" does not exist on this host (fine if the rules are for another host)`,
+			`hl7gate firewall: warning: egress.hospital_interface: interface "hl7t-nohosp" does not exist on this host (fine if the rules are for another host)`,
+		}},
+		{"hospital missing", "lo", "hl7t-nohosp", []string{
+			`hl7gate firewall: warning: egress.hospital_interface: interface "hl7t-nohosp" does not exist on this host (fine if the rules are for another host)`,
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			egress := strings.NewReplacer("mon0", tc.mon, "hosp0", tc.hosp).Replace(egressOn)
+			code, out, stderr := runFirewall(t, "render", "--config", writeConfig(t, egress))
+			if code != 0 || !strings.Contains(out, "table inet hl7gate_clitest {") {
+				t.Fatalf("exit %d, stdout:\n%s\nstderr:\n%s", code, out, stderr)
+			}
+			if want := strings.Join(tc.warnings, "\n") + "\n"; stderr != want {
+				t.Errorf("stderr:\n%s\nwant:\n%s", stderr, want)
+			}
+		})
+	}
+}
+
+// apply refuses rules for an interface that does not exist where it runs: they would contain nothing.
+// It runs in a fresh namespace, so that a broken check cannot install anything on the host.
+func TestFirewallApplyRefusesMissingInterfaces(t *testing.T) {
+	netns.Require(t)
+	n := netns.New(t, "fwmiss")
+	path := writeConfig(t, egressOn)
+	code, out, stderr := inNS(t, n, "apply", "--config", path)
+	want := path + `: not applied, rules for a missing interface contain nothing: ` +
+		`egress.monitor_interface: interface "mon0" does not exist on this host; ` +
+		`egress.hospital_interface: interface "hosp0" does not exist on this host`
+	if code != 1 || out != "" || !strings.Contains(stderr, want) {
+		t.Fatalf("exit %d, stdout %q, stderr:\n%s\nwant exit 1 and %q", code, out, stderr, want)
+	}
+	if got, err := n.Command(t.Context(), "nft", "list", "table", "inet", "hl7gate_clitest").CombinedOutput(); err == nil {
+		t.Fatalf("a table was installed:\n%s", got)
+	}
+}
+
+// inNS runs `hl7gate firewall args...` on a thread inside n, so that nft and the interface lookups see n.
+func inNS(t *testing.T, n *netns.NS, args ...string) (code int, out, stderr string) {
+	t.Helper()
+	err := n.Do(func() error {
+		code, out, stderr = runFirewall(t, args...)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return code, out, stderr
+}
+
 // apply installs the rendered table in a fresh network namespace, remove deletes it, and the host's own
 // ruleset is never touched.
 func TestFirewallApplyRemove(t *testing.T) {
 	netns.Require(t)
 	n := netns.New(t, "fwcli")
+	peer := netns.New(t, "fwpeer") // the other ends of the gateway's two legs
+	netns.Link(t, n, "mon0", peer, "m0")
+	netns.Link(t, n, "hosp0", peer, "h0")
 	path := writeConfig(t, egressOn)
-	inNS := func(args ...string) (code int, out, stderr string) {
-		err := n.Do(func() error { // nft runs on this thread, inside n
-			code, out, stderr = runFirewall(t, args...)
-			return nil
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return code, out, stderr
-	}
+	inNS := func(args ...string) (int, string, string) { return inNS(t, n, args...) }
 	list := func(ctx context.Context, ns bool) (string, error) {
 		var cmd *exec.Cmd
 		if ns {

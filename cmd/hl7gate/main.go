@@ -25,7 +25,8 @@ import (
 	"github.com/hl7gate/hl7gate/gateway"
 )
 
-// command is one subcommand. It returns errUsage for bad arguments (the usage was printed).
+// command is one subcommand. It returns errUsage for bad arguments and pflag.ErrHelp for -h or --help
+// (in both cases the usage was printed).
 type command struct {
 	summary string
 	run     func(ctx context.Context, args []string, stdout, stderr io.Writer) error
@@ -52,9 +53,13 @@ func main() {
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	cmds := commands()
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+	if len(args) == 0 {
 		usage(stderr, cmds)
 		return 2
+	}
+	if args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		usage(stdout, cmds) // asked for: not an error
+		return 0
 	}
 	c, ok := cmds[args[0]]
 	if !ok {
@@ -63,7 +68,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	if err := c.run(ctx, args[1:], stdout, stderr); err != nil {
-		if errors.Is(err, errUsage) || errors.Is(err, pflag.ErrHelp) {
+		if errors.Is(err, pflag.ErrHelp) {
+			return 0
+		}
+		if errors.Is(err, errUsage) {
 			return 2
 		}
 		fmt.Fprintf(stderr, "hl7gate %s: %v\n", args[0], err)
@@ -88,14 +96,22 @@ func usage(w io.Writer, cmds map[string]command) {
 func newFlagSet(name string, stderr io.Writer) *pflag.FlagSet {
 	fs := pflag.NewFlagSet("hl7gate "+name, pflag.ContinueOnError)
 	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "usage: %s [flags]\n", fs.Name())
+		fs.PrintDefaults()
+	}
 	return fs
 }
 
+// parseFlags parses args into fs. It returns pflag.ErrHelp for -h or --help (pflag printed the usage),
+// otherwise errUsage wrapping what was wrong with the arguments, after printing that and the usage.
 func parseFlags(fs *pflag.FlagSet, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, pflag.ErrHelp) {
-			return errUsage
+			return err
 		}
+		fmt.Fprintln(fs.Output(), err)
+		fs.Usage()
 		return fmt.Errorf("%w: %v", errUsage, err)
 	}
 	return nil
