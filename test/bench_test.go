@@ -12,6 +12,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/hl7gate/hl7gate/gateway"
+	"github.com/hl7gate/hl7gate/gateway/config"
 	"github.com/hl7gate/hl7gate/hl7"
 	"github.com/hl7gate/hl7gate/hl7/mllp"
 )
@@ -72,9 +73,9 @@ func BenchmarkForward(b *testing.B) {
 	for _, size := range []int{1 << 10, 16 << 10} {
 		b.Run(fmt.Sprintf("%dKB", size>>10), func(b *testing.B) {
 			station := leanStation(b)
-			cfg := gateway.Config{
-				Listeners: []gateway.ListenerConfig{{Name: "icu", Address: "127.0.0.1:0", AllowSources: []string{"127.0.0.0/8"}}},
-				Stations:  []gateway.StationConfig{{Name: "central", Address: station.String()}},
+			cfg := config.Config{
+				Listeners: []config.ListenerConfig{{Name: "icu", Address: "127.0.0.1:0", AllowSources: []string{"127.0.0.0/8"}}},
+				Stations:  []config.StationConfig{{Name: "central", Address: station.String()}},
 			}
 			cfg.Routes = baseConfig().Routes
 			cfg.Routes[0].Stations = []string{"central"}

@@ -14,36 +14,36 @@ import (
 	"github.com/spf13/viper"
 
 	"github.com/hl7gate/hl7gate/configs"
-	"github.com/hl7gate/hl7gate/gateway"
+	"github.com/hl7gate/hl7gate/gateway/config"
 )
 
 // loadConfig reads the YAML file at path (the embedded default when empty), applies HL7GATE_* environment
 // overrides (HL7GATE_ADMIN_ADDRESS, HL7GATE_LOG_LEVEL, ...: every key outside lists) and the flags bound in
 // fs, decodes strictly (an unknown key is an error) and validates. Every problem is reported at once.
-func loadConfig(path string, fs *pflag.FlagSet, env []string) (gateway.Config, error) {
+func loadConfig(path string, fs *pflag.FlagSet, env []string) (config.Config, error) {
 	v := viper.New()
 	v.SetConfigType("yaml")
 	var src io.Reader
 	if path == "" {
 		b, err := configs.Files.ReadFile(configs.DefaultName)
 		if err != nil {
-			return gateway.Config{}, err
+			return config.Config{}, err
 		}
 		src = bytes.NewReader(b)
 	} else {
 		b, err := os.ReadFile(path)
 		if err != nil {
-			return gateway.Config{}, fmt.Errorf("config: %w", err)
+			return config.Config{}, fmt.Errorf("config: %w", err)
 		}
 		src = bytes.NewReader(b)
 	}
 	if err := v.ReadConfig(src); err != nil {
-		return gateway.Config{}, fmt.Errorf("config %s: %w", nameOf(path), err)
+		return config.Config{}, fmt.Errorf("config %s: %w", nameOf(path), err)
 	}
 	// Environment: bind every scalar key so that AutomaticEnv-style overrides reach Unmarshal.
 	v.SetEnvPrefix("HL7GATE")
 	v.SetEnvKeyReplacer(strings.NewReplacer(".", "_"))
-	for _, key := range scalarKeys(reflect.TypeOf(gateway.Config{}), "") {
+	for _, key := range scalarKeys(reflect.TypeOf(config.Config{}), "") {
 		envName := "HL7GATE_" + strings.ToUpper(strings.ReplaceAll(key, ".", "_"))
 		if val, ok := lookupEnv(env, envName); ok {
 			v.Set(key, val)
@@ -56,13 +56,13 @@ func loadConfig(path string, fs *pflag.FlagSet, env []string) (gateway.Config, e
 			}
 		}
 	}
-	cfg := gateway.Default()
+	cfg := config.Default()
 	if err := v.UnmarshalExact(&cfg, viper.DecodeHook(decodeHooks)); err != nil {
-		return gateway.Config{}, fmt.Errorf("config %s: %w", nameOf(path), err)
+		return config.Config{}, fmt.Errorf("config %s: %w", nameOf(path), err)
 	}
 	cfg = cfg.WithDefaults()
 	if err := cfg.Validate(); err != nil {
-		return gateway.Config{}, fmt.Errorf("config %s:\n%w", nameOf(path), err)
+		return config.Config{}, fmt.Errorf("config %s:\n%w", nameOf(path), err)
 	}
 	return cfg, nil
 }

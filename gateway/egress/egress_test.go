@@ -1,23 +1,26 @@
 //go:build linux
 
-package gateway
+package egress
 
 import (
 	"bufio"
-	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/netip"
-	"reflect"
+	"os"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
 	"github.com/rs/zerolog"
 
+	"github.com/hl7gate/hl7gate/gateway/config"
 	"github.com/hl7gate/hl7gate/gateway/firewall"
 	"github.com/hl7gate/hl7gate/gateway/store"
 	"github.com/hl7gate/hl7gate/policy"
@@ -26,148 +29,31 @@ import (
 // marker stands for patient data in payloads; it must never show up in the store, the events or the logs.
 const marker = "SECRETNAME-EGRESS-7f3a"
 
-// egressConfig is a valid configuration with egress on: a direct and an intercept listener on the monitor
-// side (192.0.2.1), two stations on the hospital side, one with a captured hard-coded destination.
-func egressConfig() Config {
-	return Config{
-		Listeners: []ListenerConfig{
-			{Name: "direct", Address: "192.0.2.1:2575", AllowSources: []string{"192.0.2.0/24"}},
-			{Name: "intercept", Address: "0.0.0.0:2576", Mode: ModeIntercept, AllowSources: []string{"192.0.2.0/24"}},
+// recorderConfig is a valid configuration with egress on: an intercept listener and a station, the
+// monitors on 192.0.2.0/24 and fd00:1::/64, one address added to the watchlist.
+func recorderConfig() config.Config {
+	return config.Config{
+		Listeners: []config.ListenerConfig{
+			{Name: "intercept", Address: "0.0.0.0:2576", Mode: config.ModeIntercept, AllowSources: []string{"192.0.2.0/24"}},
 		},
-		Stations: []StationConfig{
-			{Name: "central-a", Address: "198.51.100.10:2575", Capture: []string{"203.0.113.120:511"}},
-			{Name: "central-b", Address: "[fd00:2::10]:2575"},
-		},
-		Routes: []policy.RouteConfig{{Name: "all", Stations: []string{"central-a"}}},
-		Egress: EgressConfig{
+		Stations: []config.StationConfig{{Name: "central", Address: "198.51.100.10:2575"}},
+		Routes:   []policy.RouteConfig{{Name: "all", Stations: []string{"central"}}},
+		Egress: config.EgressConfig{
 			Enabled: true, MonitorInterface: "mon0", HospitalInterface: "hosp0",
-			MonitorNetworks: []string{"192.0.2.0/24", "fd00:1::/64"}, Sinkhole: "0.0.0.0:2577", NFLOGGroup: 7,
+			MonitorNetworks: []string{"192.0.2.0/24", "fd00:1::/64"}, Sinkhole: "0.0.0.0:2577",
 			Watchlist: []string{"203.0.113.119/32"},
 		},
 	}.WithDefaults()
 }
 
-func TestFirewallSpec(t *testing.T) {
-	for _, tc := range []struct {
-		name string
-		edit func(*Config)
-		want firewall.Spec
-	}{
-		{"enforce", func(*Config) {}, firewall.Spec{
-			Table: "hl7gate", MonitorIface: "mon0", HospitalIface: "hosp0",
-			MonitorNets:   []netip.Prefix{netip.MustParsePrefix("192.0.2.0/24"), netip.MustParsePrefix("fd00:1::/64")},
-			Direct:        []netip.AddrPort{ap("192.0.2.1:2575")},
-			InterceptPort: 2576, SinkholePort: 2577,
-			Intercept: []netip.AddrPort{ap("198.51.100.10:2575"), ap("[fd00:2::10]:2575")},
-			Capture:   []netip.AddrPort{ap("203.0.113.120:511")},
-			Stations:  []netip.AddrPort{ap("198.51.100.10:2575"), ap("[fd00:2::10]:2575")},
-			Watchlist: []netip.Prefix{netip.MustParsePrefix("203.0.113.119/32")},
-			LogGroup:  7,
-		}},
-		{"learn, own table, no extra watchlist", func(c *Config) {
-			c.Egress.Learn, c.Egress.Table, c.Egress.Watchlist = true, "icu_a", nil
-			c.Stations = c.Stations[:1]
-		}, firewall.Spec{
-			Table: "icu_a", MonitorIface: "mon0", HospitalIface: "hosp0",
-			MonitorNets:   []netip.Prefix{netip.MustParsePrefix("192.0.2.0/24"), netip.MustParsePrefix("fd00:1::/64")},
-			Direct:        []netip.AddrPort{ap("192.0.2.1:2575")},
-			InterceptPort: 2576, SinkholePort: 2577,
-			Intercept: []netip.AddrPort{ap("198.51.100.10:2575")},
-			Capture:   []netip.AddrPort{ap("203.0.113.120:511")},
-			Stations:  []netip.AddrPort{ap("198.51.100.10:2575")},
-			LogGroup:  7, Learn: true,
-		}},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			cfg := egressConfig()
-			tc.edit(&cfg)
-			got, err := cfg.FirewallSpec()
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !reflect.DeepEqual(got, tc.want) {
-				t.Errorf("FirewallSpec =\n%+v\nwant\n%+v", got, tc.want)
-			}
-		})
+// newRecorder builds a recorder for cfg with its own registry.
+func newRecorder(t *testing.T, cfg config.Config, log zerolog.Logger, st *store.Store) *Recorder {
+	t.Helper()
+	e, err := New(cfg, log, st, prometheus.NewRegistry())
+	if err != nil {
+		t.Fatal(err)
 	}
-}
-
-func TestFirewallSpecDisabled(t *testing.T) {
-	cfg := egressConfig()
-	cfg.Egress.Enabled = false
-	if _, err := cfg.FirewallSpec(); err != ErrEgressDisabled {
-		t.Fatalf("FirewallSpec with egress off: %v, want ErrEgressDisabled", err)
-	}
-	// Off, the egress keys are not checked at all.
-	cfg.Egress.Sinkhole = "nonsense"
-	if err := cfg.Validate(); err != nil {
-		t.Fatalf("Validate with egress off: %v", err)
-	}
-}
-
-// Each bad shape names its key; several at once are all reported.
-func TestEgressValidate(t *testing.T) {
-	for _, tc := range []struct {
-		name string
-		edit func(*Config)
-		want []string
-	}{
-		{"missing keys", func(c *Config) {
-			c.Egress.MonitorInterface, c.Egress.HospitalInterface, c.Egress.MonitorNetworks, c.Egress.Sinkhole = "", "", nil, ""
-		}, []string{
-			"egress.monitor_interface: required (the host's leg toward the monitors)",
-			"egress.hospital_interface: required (the host's leg toward the central stations)",
-			"egress.monitor_networks: at least one network is required (the monitor segment)",
-			`egress.sinkhole: "" is not ip:port (hl7gate's sinkhole listener)`,
-		}},
-		{"bad networks", func(c *Config) {
-			c.Egress.MonitorNetworks = []string{"192.0.2.0/33", "192.0.2.1/24"}
-			c.Egress.Watchlist = []string{"x"}
-		}, []string{
-			`egress.monitor_networks[0]: "192.0.2.0/33" is not a CIDR prefix`,
-			"egress.monitor_networks[1]: 192.0.2.1/24 has host bits set (did you mean 192.0.2.0/24?)",
-			`egress.watchlist[0]: "x" is not a CIDR prefix`,
-		}},
-		{"sinkhole port taken", func(c *Config) { c.Egress.Sinkhole = "0.0.0.0:2576" }, []string{
-			"egress.sinkhole: port 2576 is also listeners[1]'s port",
-		}},
-		{"summary interval", func(c *Config) { c.Egress.SummaryInterval = time.Nanosecond }, []string{
-			"egress.summary_interval: 1ns is too short",
-		}},
-		{"direct listener on any address", func(c *Config) { c.Listeners[0].Address = "0.0.0.0:2575" }, []string{
-			"listeners[0].address: 0.0.0.0:2575: with egress enabled a direct listener needs its monitor-side address",
-		}},
-		{"two intercept listeners", func(c *Config) {
-			c.Listeners = append(c.Listeners, ListenerConfig{Name: "intercept2", Address: "0.0.0.0:2578",
-				Mode: ModeIntercept, AllowSources: []string{"192.0.2.0/24"}})
-			*c = c.WithDefaults()
-		}, []string{
-			"listeners[2].mode: listeners[1] is already the intercept listener; the rules redirect to one port",
-		}},
-		{"capture without intercept listener", func(c *Config) { c.Listeners = c.Listeners[:1] }, []string{
-			"listeners: egress needs a listener with mode intercept: the rules redirect station addresses to its port",
-			"stations[0].capture: captured destinations are redirected to the intercept listener, and there is none",
-		}},
-		{"station by name", func(c *Config) { c.Stations[1].Address = "central-b.example:2575" }, []string{
-			`stations[1].address: "central-b.example:2575": with egress enabled a station address must be ip:port (the rules match addresses, not names)`,
-		}},
-		{"rules the firewall refuses", func(c *Config) { c.Egress.Table = "no-dashes" }, []string{
-			`egress: the firewall rules would be invalid: table: "no-dashes" is not a letter followed by up to 31 letters, digits or underscores`,
-		}},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			cfg := egressConfig()
-			tc.edit(&cfg)
-			err := cfg.Validate()
-			if err == nil {
-				t.Fatal("no error")
-			}
-			got := strings.Split(err.Error(), "\n")
-			if !reflect.DeepEqual(got, tc.want) {
-				t.Errorf("errors:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(tc.want, "\n"))
-			}
-		})
-	}
+	return e
 }
 
 func TestLooksLikeHL7(t *testing.T) {
@@ -193,7 +79,7 @@ func TestLooksLikeHL7(t *testing.T) {
 }
 
 func TestClassify(t *testing.T) {
-	e := newEgress(egressConfig(), zerolog.Nop(), mustStore(t), newMetrics())
+	e := newRecorder(t, recorderConfig(), zerolog.Nop(), mustStore(t))
 	mon, out, st := netip.MustParseAddr("192.0.2.10"), netip.MustParseAddr("203.0.113.50"), netip.MustParseAddr("198.51.100.10")
 	for _, tc := range []struct {
 		name string
@@ -233,9 +119,7 @@ func TestClassify(t *testing.T) {
 func TestEgressRecorderStorm(t *testing.T) {
 	logs := &syncBuffer{}
 	st := mustStore(t)
-	m := newMetrics()
-	cfg := egressConfig()
-	e := newEgress(cfg, zerolog.New(logs), st, m)
+	e := newRecorder(t, recorderConfig(), zerolog.New(logs), st)
 	st.UpdateMonitor("intercept/192.0.2.10", func(mo store.Monitor) store.Monitor {
 		mo.Source, mo.SendingApplication, mo.Equipment = "192.0.2.10", "CMS8000", "0009FBFFFF059322"
 		return mo
@@ -283,36 +167,37 @@ func TestEgressRecorderStorm(t *testing.T) {
 	if evs := st.Events(store.KindEgress, 0, 0); len(evs) != many+2 {
 		t.Errorf("%d egress events, want one per new pair (%d)", len(evs), many+2)
 	}
-	if got := counterValue(t, m, "udp", "true"); got != repeat {
+	if got := counterValue(t, e, "udp", "true"); got != repeat {
 		t.Errorf("udp watchlist counter = %v, want %d", got, repeat)
 	}
-	if got := counterValue(t, m, "udp", "false"); got != many {
+	if got := counterValue(t, e, "udp", "false"); got != many {
 		t.Errorf("udp counter = %v, want %d", got, many)
 	}
 }
 
 // The sinkhole records each connection with its original destination and whether it starts like HL7,
 // never its bytes, and resets it. Thousands of connections cost a few log lines.
+//
+// A connection is recorded before the sinkhole closes it, so once a client sees its connection closed
+// the store holds it: every client waits for that, and no check polls.
 func TestSinkhole(t *testing.T) {
-	station := listen(t, "127.1.0.10:0")
-	cfg := Config{
-		Listeners: []ListenerConfig{{Name: "intercept", Address: "127.0.0.1:" + freePort(t), Mode: ModeIntercept,
+	cfg := config.Config{
+		Listeners: []config.ListenerConfig{{Name: "intercept", Address: "127.0.0.1:" + freePort(t), Mode: config.ModeIntercept,
 			AllowSources: []string{"127.0.0.0/16"}}},
-		Stations: []StationConfig{{Name: "central", Address: station.Addr().String()}},
+		Stations: []config.StationConfig{{Name: "central", Address: "127.1.0.10:2575"}},
 		Routes:   []policy.RouteConfig{{Name: "all", Stations: []string{"central"}}},
-		Egress: EgressConfig{Enabled: true, MonitorInterface: "mon0", HospitalInterface: "hosp0",
+		Egress: config.EgressConfig{Enabled: true, MonitorInterface: "mon0", HospitalInterface: "hosp0",
 			MonitorNetworks: []string{"127.0.0.0/16"}, Sinkhole: "127.0.0.1:" + freePort(t), SummaryInterval: time.Hour},
-	}
+	}.WithDefaults()
 	logs := &syncBuffer{}
-	g, err := New(cfg, zerolog.New(logs))
-	if err != nil {
+	st := mustStore(t)
+	e := newRecorder(t, cfg, zerolog.New(logs), st)
+	if err := e.Start(t.Context()); err != nil {
 		t.Fatal(err)
 	}
-	if err := g.Start(t.Context()); err != nil {
-		t.Fatal(err)
-	}
-	defer g.Shutdown(context.Background())
+	defer e.Close()
 	sink := cfg.Egress.Sinkhole
+	dst := ap(sink)
 
 	for i, tc := range []struct {
 		name, payload string
@@ -336,19 +221,20 @@ func TestSinkhole(t *testing.T) {
 				t.Fatal(err)
 			}
 			c.SetReadDeadline(time.Now().Add(5 * time.Second))
-			if n, err := c.Read(make([]byte, 1)); err == nil || n != 0 {
+			if n, err := c.Read(make([]byte, 1)); err == nil || n != 0 || errors.Is(err, os.ErrDeadlineExceeded) {
 				t.Fatalf("sinkhole answered (%d bytes, %v); it must only close", n, err)
 			}
-			dst := ap(sink)
 			want := store.EgressKey(src, "tcp", dst.Addr(), dst.Port())
-			got := waitEgress(t, g.Store(), want, func(store.Egress) bool { return true })
+			got := egressPair(t, st, want)
 			if got.LooksLikeHL7 != tc.hl7 || got.Count != 1 || got.Monitor != src.String() || got.Protocol != "tcp" || got.Destination != "127.0.0.1" || got.Port != dst.Port() {
 				t.Errorf("recorded %+v", got)
 			}
 		})
 	}
 
-	// A storm: every connection counted, the log stays short.
+	// A storm: every connection counted, the log stays short. Each worker waits for the sinkhole to close
+	// its connection before the next, so the accept queue never overflows (an overflowing queue drops
+	// connections the sinkhole never sees) and every connection is recorded when the workers are done.
 	const storm = 2000
 	var wg sync.WaitGroup
 	for w := range 8 {
@@ -362,17 +248,22 @@ func TestSinkhole(t *testing.T) {
 					return
 				}
 				c.Write([]byte("xxxx"))
+				c.SetReadDeadline(time.Now().Add(5 * time.Second))
+				_, err = io.Copy(io.Discard, c)
 				c.Close()
+				if errors.Is(err, os.ErrDeadlineExceeded) {
+					t.Errorf("worker %d: the sinkhole did not close a connection", w)
+					return
+				}
 			}
 		}()
 	}
 	wg.Wait()
-	dst := ap(sink)
 	key := store.EgressKey(netip.MustParseAddr("127.0.0.1"), "tcp", dst.Addr(), dst.Port())
-	waitEgress(t, g.Store(), key, func(a store.Egress) bool { return a.Count == storm })
-	if err := g.Shutdown(context.Background()); err != nil {
-		t.Fatal(err)
+	if got := egressPair(t, st, key); got.Count != storm {
+		t.Errorf("storm pair counted %d connections, want %d", got.Count, storm)
 	}
+	e.Close()
 	var egressLines int
 	sc := bufio.NewScanner(strings.NewReader(logs.String()))
 	for sc.Scan() {
@@ -386,8 +277,8 @@ func TestSinkhole(t *testing.T) {
 	if !strings.Contains(logs.String(), `"message":"egress summary"`) {
 		t.Errorf("no summary line at shutdown:\n%s", logs.String())
 	}
-	evs, _ := json.Marshal(g.Store().Events("", 0, 0))
-	att, _ := json.Marshal(g.Store().EgressAttempts())
+	evs, _ := json.Marshal(st.Events("", 0, 0))
+	att, _ := json.Marshal(st.EgressAttempts())
 	for what, s := range map[string]string{"logs": logs.String(), "events": string(evs), "egress": string(att)} {
 		if strings.Contains(s, marker) || strings.Contains(s, "MSH|") {
 			t.Errorf("payload bytes in the %s: %s", what, s)
@@ -395,28 +286,23 @@ func TestSinkhole(t *testing.T) {
 	}
 }
 
-// waitEgress waits until the pair key is stored and ok accepts it.
-func waitEgress(t *testing.T, st *store.Store, key string, ok func(store.Egress) bool) store.Egress {
+// egressPair returns the stored pair key, failing the test when there is none.
+func egressPair(t *testing.T, st *store.Store, key string) store.Egress {
 	t.Helper()
-	var last store.Egress
-	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
-		for _, a := range st.EgressAttempts() {
-			if a.Key == key {
-				if last = a; ok(a) {
-					return a
-				}
-			}
+	for _, a := range st.EgressAttempts() {
+		if a.Key == key {
+			return a
 		}
 	}
-	t.Fatalf("egress pair %s not recorded as expected; last: %+v", key, last)
-	return last
+	t.Fatalf("egress pair %s not recorded", key)
+	return store.Egress{}
 }
 
 // counterValue reads hl7gate_egress_attempts_total{protocol, watchlist}.
-func counterValue(t *testing.T, m *metrics, protocol, watchlist string) float64 {
+func counterValue(t *testing.T, e *Recorder, protocol, watchlist string) float64 {
 	t.Helper()
 	var out dto.Metric
-	if err := m.egress.WithLabelValues(protocol, watchlist).Write(&out); err != nil {
+	if err := e.attempts.WithLabelValues(protocol, watchlist).Write(&out); err != nil {
 		t.Fatal(err)
 	}
 	return out.GetCounter().GetValue()
@@ -467,3 +353,5 @@ func (b *syncBuffer) String() string {
 	defer b.mu.Unlock()
 	return b.b.String()
 }
+
+func ap(s string) netip.AddrPort { return netip.MustParseAddrPort(s) }

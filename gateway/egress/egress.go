@@ -1,4 +1,12 @@
-package gateway
+// Package egress records the monitor segment's attempts to reach anything but hl7gate: TCP connections the
+// nftables rules redirect to the sinkhole listener and packets they log to an NFLOG group. Attempts are
+// aggregated per (monitor, protocol, destination, port) in the store; each new pair is an event and one log
+// line, later attempts are summed up in one line per summary interval. Payload bytes are never kept.
+//
+//	rec, err := egress.New(cfg, log, st, registry) // cfg validated, egress.enabled on
+//	if err := rec.Start(ctx); err != nil { ... }   // binds the sinkhole and the NFLOG socket
+//	defer rec.Close()                              // stops, logs the last summary
+package egress
 
 import (
 	"bytes"
@@ -12,12 +20,15 @@ import (
 	"slices"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/rs/zerolog"
 
+	"github.com/hl7gate/hl7gate/gateway/config"
 	"github.com/hl7gate/hl7gate/gateway/firewall"
+	"github.com/hl7gate/hl7gate/gateway/intercept"
 	"github.com/hl7gate/hl7gate/gateway/store"
 )
 
@@ -38,12 +49,9 @@ type packetReader interface {
 	Close() error
 }
 
-// egress records the monitor segment's attempts to reach anything but hl7gate: TCP connections the rules
-// redirect to the sinkhole listener and packets they log to NFLOG. Attempts are aggregated per (monitor,
-// protocol, destination, port) in the store; each new pair is an event and one log line, later attempts
-// are summed up in one line per summary interval. Payload bytes are never kept.
-type egress struct {
-	cfg         EgressConfig
+// Recorder is the egress recorder: the sinkhole listener, the NFLOG reader and the summary loop.
+type Recorder struct {
+	cfg         config.EgressConfig
 	monitorNets []netip.Prefix
 	watchlist   []netip.Prefix // firewall.DefaultWatchlist plus egress.watchlist
 	store       *store.Store
@@ -53,6 +61,12 @@ type egress struct {
 	sink  net.Listener  // nil until bound
 	nfc   packetReader  // nil when egress.nflog_group is 0
 	slots chan struct{} // sinkhole connections being peeked at
+
+	ctx     context.Context // cancelled by Close: ends the summary loop and every peek
+	cancel  context.CancelFunc
+	wg      sync.WaitGroup
+	closing atomic.Bool
+	closed  sync.Once
 
 	mu       sync.Mutex
 	changed  map[string]*pairDelta // attempts on known pairs since the last summary
@@ -77,22 +91,35 @@ type pairDelta struct {
 	n uint64
 }
 
-func newEgress(cfg Config, log zerolog.Logger, st *store.Store, m *metrics) *egress {
-	spec, _ := cfg.firewallSpec() // validated in New
-	return &egress{
+// New builds the recorder for cfg, whose egress section must be on; it checks the whole of cfg. Its counter
+// hl7gate_egress_attempts_total is registered with reg.
+func New(cfg config.Config, log zerolog.Logger, st *store.Store, reg prometheus.Registerer) (*Recorder, error) {
+	spec, err := cfg.FirewallSpec()
+	if err != nil {
+		return nil, err
+	}
+	attempts := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "hl7gate_egress_attempts_total", Help: "Recorded attempts to cross the monitor segment's boundary, by protocol and watchlist match.",
+	}, []string{"protocol", "watchlist"})
+	if err := reg.Register(attempts); err != nil {
+		return nil, fmt.Errorf("egress: %w", err)
+	}
+	e := &Recorder{
 		cfg:         cfg.Egress,
 		monitorNets: spec.MonitorNets,
 		watchlist:   append(firewall.DefaultWatchlist(), spec.Watchlist...),
 		store:       st,
 		log:         log.With().Str("component", "egress").Logger(),
-		attempts:    m.egress,
+		attempts:    attempts,
 		slots:       make(chan struct{}, sinkholeMaxConns),
 		changed:     map[string]*pairDelta{},
 	}
+	e.ctx, e.cancel = context.WithCancel(context.Background())
+	return e, nil
 }
 
 // record adds one attempt to its pair's aggregate; a new pair becomes an event and a log line.
-func (e *egress) record(a attempt) {
+func (e *Recorder) record(a attempt) {
 	now := time.Now()
 	watch := a.watchlist || containsAddr(e.watchlist, a.dst)
 	severity := "warning"
@@ -142,7 +169,7 @@ func (e *egress) record(a attempt) {
 }
 
 // identify returns the sending application and equipment id the monitor at addr announced, if any.
-func (e *egress) identify(addr netip.Addr) (app, equipment string) {
+func (e *Recorder) identify(addr netip.Addr) (app, equipment string) {
 	src := addr.String()
 	for _, m := range e.store.Monitors() {
 		if m.Source == src && (m.SendingApplication != "" || m.Equipment != "") {
@@ -154,7 +181,7 @@ func (e *egress) identify(addr netip.Addr) (app, equipment string) {
 
 // summarize logs one line with the attempts on known pairs since the last call, naming the busiest pairs;
 // nothing when there were none.
-func (e *egress) summarize() {
+func (e *Recorder) summarize() {
 	e.mu.Lock()
 	changed, lost, newPairs := e.changed, e.lost, e.newPairs
 	e.changed, e.lost, e.newPairs = map[string]*pairDelta{}, 0, 0
@@ -193,7 +220,7 @@ type packet struct {
 // classify turns a logged packet into an attempt: from the monitor side (egress, watchlist, input), toward
 // a monitor (inbound), or routed or sent by the host, told apart by the monitor networks. Packets logged
 // under a prefix that is not hl7gate's are ignored.
-func (e *egress) classify(p packet) (attempt, bool) {
+func (e *Recorder) classify(p packet) (attempt, bool) {
 	a := attempt{monitor: p.src, protocol: protocolName(p.protocol), dst: p.dst, port: p.dstPort}
 	switch p.prefix {
 	case firewall.PrefixWatchlist:
@@ -246,12 +273,9 @@ func looksLikeHL7(b []byte) bool {
 		bytes.HasPrefix(b, []byte("BHS|")))
 }
 
-// bindEgress binds the sinkhole listener and opens the NFLOG socket when egress is on.
-func (g *Gateway) bindEgress(ctx context.Context) error {
-	e := g.egress
-	if e == nil {
-		return nil
-	}
+// Start binds the sinkhole listener and opens the NFLOG socket (when egress.nflog_group is set), then
+// starts recording. On error nothing is left open.
+func (e *Recorder) Start(ctx context.Context) error {
 	var lc net.ListenConfig
 	ln, err := lc.Listen(ctx, "tcp", e.cfg.Sinkhole)
 	if err != nil {
@@ -266,63 +290,64 @@ func (g *Gateway) bindEgress(ctx context.Context) error {
 		}
 		e.nfc = c
 	}
+	e.wg.Add(2)
+	go e.sinkholeLoop()
+	go e.summaryLoop()
+	if e.nfc != nil {
+		e.wg.Add(1)
+		go e.nflogLoop()
+	}
 	return nil
 }
 
-// runEgress starts the sinkhole accept loop, the NFLOG reader and the summary loop.
-func (g *Gateway) runEgress() {
-	e := g.egress
-	if e == nil {
-		return
+// SinkholeAddr returns the bound sinkhole address, or nil before Start.
+func (e *Recorder) SinkholeAddr() net.Addr {
+	if e.sink == nil {
+		return nil
 	}
-	g.wg.Add(2)
-	go g.sinkholeLoop()
-	go g.egressSummaryLoop()
-	if e.nfc != nil {
-		g.wg.Add(1)
-		go g.nflogLoop()
-	}
-	g.log.Info().Stringer("sinkhole", e.sink.Addr()).Uint16("nflog_group", e.cfg.NFLOGGroup).Bool("learn", e.cfg.Learn).
-		Msg("egress containment on")
+	return e.sink.Addr()
 }
 
-// closeEgress closes the sinkhole listener and the NFLOG socket, which ends their loops.
-func (g *Gateway) closeEgress() {
-	if e := g.egress; e != nil {
+// Close closes the sinkhole listener and the NFLOG socket, cuts short the connections being peeked at,
+// waits for its goroutines and logs the last summary. It may be called more than once, and without Start.
+func (e *Recorder) Close() {
+	e.closed.Do(func() {
+		e.closing.Store(true)
 		if e.sink != nil {
 			e.sink.Close()
 		}
 		if e.nfc != nil {
 			e.nfc.Close()
 		}
-	}
+		e.cancel()
+		e.wg.Wait()
+	})
 }
 
-func (g *Gateway) egressSummaryLoop() {
-	defer g.wg.Done()
-	t := time.NewTicker(g.egress.cfg.SummaryInterval)
+func (e *Recorder) summaryLoop() {
+	defer e.wg.Done()
+	t := time.NewTicker(e.cfg.SummaryInterval)
 	defer t.Stop()
 	for {
 		select {
-		case <-g.ctx.Done():
-			g.egress.summarize()
+		case <-e.ctx.Done():
+			e.summarize()
 			return
 		case <-t.C:
-			g.egress.summarize()
+			e.summarize()
 		}
 	}
 }
 
 // sinkholeLoop accepts the redirected connections until the listener closes, backing off on temporary
-// errors as acceptLoop does.
-func (g *Gateway) sinkholeLoop() {
-	defer g.wg.Done()
-	e := g.egress
+// errors as the relay's accept loop does.
+func (e *Recorder) sinkholeLoop() {
+	defer e.wg.Done()
 	var delay time.Duration
 	for {
 		c, err := e.sink.Accept()
 		if err != nil {
-			if g.closing.Load() || errors.Is(err, net.ErrClosed) {
+			if e.closing.Load() || errors.Is(err, net.ErrClosed) {
 				return
 			}
 			delay = min(max(2*delay, 5*time.Millisecond), time.Second)
@@ -333,20 +358,19 @@ func (g *Gateway) sinkholeLoop() {
 		delay = 0
 		select {
 		case e.slots <- struct{}{}:
-			g.wg.Add(1)
-			go g.sinkhole(c, true)
+			e.wg.Add(1)
+			go e.sinkhole(c, true)
 		default: // full: record it without waiting for its first bytes
-			g.sinkhole(c, false)
+			e.sinkhole(c, false)
 		}
 	}
 }
 
 // sinkhole records one redirected connection: its source, original destination and, when peek is set,
 // whether its first bytes look like HL7. Then it resets the connection.
-func (g *Gateway) sinkhole(c net.Conn, peek bool) {
-	e := g.egress
+func (e *Recorder) sinkhole(c net.Conn, peek bool) {
 	if peek {
-		defer func() { <-e.slots; g.wg.Done() }()
+		defer func() { <-e.slots; e.wg.Done() }()
 	}
 	defer func() {
 		if tc, ok := c.(*net.TCPConn); ok {
@@ -358,14 +382,14 @@ func (g *Gateway) sinkhole(c net.Conn, peek bool) {
 	if !containsAddr(e.monitorNets, src) {
 		return // not a monitor: the rules redirect only the monitor networks' connections here
 	}
-	dst, err := originalDst(c)
+	dst, err := intercept.OriginalDst(c)
 	if err != nil {
-		e.log.Warn().Str("error", err.Error()).Msg("sinkhole: no original destination")
+		e.log.Warn().Err(err).Msg("sinkhole: no original destination")
 		return
 	}
 	a := attempt{monitor: src, protocol: "tcp", dst: dst.Addr(), port: dst.Port()}
 	if peek {
-		stop := context.AfterFunc(g.ctx, func() { _ = c.SetReadDeadline(time.Now()) })
+		stop := context.AfterFunc(e.ctx, func() { _ = c.SetReadDeadline(time.Now()) })
 		_ = c.SetReadDeadline(time.Now().Add(sinkholePeek))
 		var first [4]byte
 		n, _ := io.ReadFull(c, first[:])
@@ -377,11 +401,10 @@ func (g *Gateway) sinkhole(c net.Conn, peek bool) {
 
 // nflogLoop records every packet the rules log until the socket closes. Lost and malformed messages are
 // counted into the next summary.
-func (g *Gateway) nflogLoop() {
-	defer g.wg.Done()
-	e := g.egress
+func (e *Recorder) nflogLoop() {
+	defer e.wg.Done()
 	for {
-		p, err := e.nfc.read(g.ctx)
+		p, err := e.nfc.read(e.ctx)
 		switch {
 		case errors.Is(err, errPacketLost):
 			e.mu.Lock()
@@ -389,7 +412,7 @@ func (g *Gateway) nflogLoop() {
 			e.mu.Unlock()
 			continue
 		case err != nil:
-			if !g.closing.Load() {
+			if !e.closing.Load() {
 				e.log.Error().Err(err).Msg("nflog reader stopped: packets are still dropped but no longer recorded")
 			}
 			return
@@ -398,4 +421,23 @@ func (g *Gateway) nflogLoop() {
 			e.record(a)
 		}
 	}
+}
+
+func containsAddr(ps []netip.Prefix, a netip.Addr) bool {
+	for _, p := range ps {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
+}
+
+func addrOf(a net.Addr) netip.Addr {
+	if ta, ok := a.(*net.TCPAddr); ok {
+		if ip, ok := netip.AddrFromSlice(ta.IP); ok {
+			return ip.Unmap()
+		}
+	}
+	ap, _ := netip.ParseAddrPort(a.String())
+	return ap.Addr().Unmap()
 }

@@ -1,4 +1,7 @@
-package gateway
+// Package intercept reads the destination a client meant to reach before nftables redirected its connection
+// to one of hl7gate's sockets (SO_ORIGINAL_DST): the intercept listener maps it to a station, the egress
+// sinkhole records it.
+package intercept
 
 import (
 	"encoding/binary"
@@ -15,7 +18,7 @@ import (
 // IP6T_SO_ORIGINAL_DST (linux/netfilter_ipv6/ip6_tables.h) at SOL_IPV6.
 const soOriginalDst = 80
 
-// originalDst returns the destination a client connected to before an
+// OriginalDst returns the destination a client connected to before an
 // nftables redirect (or other DNAT) sent the connection to this socket, read
 // from conntrack with SO_ORIGINAL_DST. For a connection that was not
 // redirected it returns the local address: conntrack's original destination
@@ -23,7 +26,7 @@ const soOriginalDst = 80
 // can have rewritten it. c may be a *net.TCPConn or a connection wrapping
 // one through NetConn (such as *tls.Conn). IPv4-mapped addresses are
 // unmapped.
-func originalDst(c net.Conn) (netip.AddrPort, error) {
+func OriginalDst(c net.Conn) (netip.AddrPort, error) {
 	if w, ok := c.(interface{ NetConn() net.Conn }); ok {
 		c = w.NetConn()
 	}

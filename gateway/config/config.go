@@ -1,6 +1,12 @@
-package gateway
+// Package config is hl7gate's whole configuration in one place: the structs every part reads (the relay,
+// egress recording, the admin endpoint, the policy chain's routes and vital-sign checks), their defaults
+// and the validation of the whole, which reports every problem at once, each naming its key.
+// The YAML is decoded strictly (unknown keys are errors) by cmd/hl7gate.
+package config
 
 import (
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"net"
@@ -325,6 +331,27 @@ func (c Config) Validate() error {
 	}
 	errs = append(errs, c.validateEgress()...)
 	return errors.Join(errs...)
+}
+
+// Load reads the certificate, key and client CA into a TLS server configuration (TLS 1.2 or later).
+func (t ServerTLS) Load() (*tls.Config, error) {
+	cert, err := tls.LoadX509KeyPair(t.CertFile, t.KeyFile)
+	if err != nil {
+		return nil, err
+	}
+	tc := &tls.Config{MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{cert}}
+	if t.ClientCAFile != "" {
+		pem, err := os.ReadFile(t.ClientCAFile)
+		if err != nil {
+			return nil, err
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("no certificate in %s", t.ClientCAFile)
+		}
+		tc.ClientCAs, tc.ClientAuth = pool, tls.RequireAndVerifyClientCert
+	}
+	return tc, nil
 }
 
 func (t ServerTLS) check(key string) []error {

@@ -1,6 +1,6 @@
 //go:build linux
 
-package gateway
+package intercept
 
 import (
 	"context"
@@ -83,23 +83,23 @@ func TestOriginalDst(t *testing.T) {
 			defer c.Close()
 			sc := acceptFrom(t, listeners[tc.listener], c.LocalAddr())
 			defer sc.Close()
-			got, err := originalDst(sc)
+			got, err := OriginalDst(sc)
 			if err != nil {
 				t.Fatal(err)
 			}
 			if got != ap(tc.want) {
-				t.Errorf("originalDst = %s, want %s", got, tc.want)
+				t.Errorf("OriginalDst = %s, want %s", got, tc.want)
 			}
 			// Wrapped in TLS (not handshaken) it reads the same socket.
-			if got, err := originalDst(tls.Server(sc, &tls.Config{})); err != nil || got != ap(tc.want) {
-				t.Errorf("originalDst(tls) = %s, %v; want %s", got, err, tc.want)
+			if got, err := OriginalDst(tls.Server(sc, &tls.Config{})); err != nil || got != ap(tc.want) {
+				t.Errorf("OriginalDst(tls) = %s, %v; want %s", got, err, tc.want)
 			}
 		})
 	}
 }
 
 // TestOriginalDstNoConntrack: in a namespace without any NAT rule there is
-// no conntrack entry, and originalDst reports the local address.
+// no conntrack entry, and OriginalDst reports the local address.
 func TestOriginalDstNoConntrack(t *testing.T) {
 	netns.Require(t)
 	n := netns.New(t, "plain")
@@ -113,9 +113,9 @@ func TestOriginalDstNoConntrack(t *testing.T) {
 			defer c.Close()
 			sc := acceptFrom(t, ln, c.LocalAddr())
 			defer sc.Close()
-			got, err := originalDst(sc)
+			got, err := OriginalDst(sc)
 			if want := ln.Addr().(*net.TCPAddr).AddrPort(); err != nil || got != want {
-				t.Errorf("originalDst = %s, %v; want %s", got, err, want)
+				t.Errorf("OriginalDst = %s, %v; want %s", got, err, want)
 			}
 		})
 	}
@@ -125,8 +125,8 @@ func TestOriginalDstNotTCP(t *testing.T) {
 	a, b := net.Pipe()
 	defer a.Close()
 	defer b.Close()
-	if _, err := originalDst(a); err == nil {
-		t.Error("originalDst(net.Pipe) returned no error")
+	if _, err := OriginalDst(a); err == nil {
+		t.Error("OriginalDst(net.Pipe) returned no error")
 	}
 }
 
