@@ -1,4 +1,4 @@
-package load
+package loadgen
 
 import (
 	"errors"
@@ -9,11 +9,11 @@ import (
 	"time"
 
 	"github.com/hl7gate/hl7gate/hl7"
-	"github.com/hl7gate/hl7gate/policy/vitals/sim"
+	"github.com/hl7gate/hl7gate/internal/sim"
 )
 
 // Content says what the monitors send: IHE PCD-01 ORU^R01 messages from the
-// vital-sign simulator (policy/vitals/sim), one simulated patient per
+// vital-sign simulator (internal/sim), one simulated patient per
 // monitor, with a unique MSH-10 per message.
 type Content struct {
 	Size         int           // pad messages to at least this many bytes; 0 means unpadded (about 2 KB)

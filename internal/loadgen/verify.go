@@ -1,4 +1,4 @@
-package load
+package loadgen
 
 // Verification compares what monitors sent with what a station received.
 type Verification struct {

@@ -1,4 +1,4 @@
-package load
+package loadgen
 
 import (
 	"errors"
@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/hl7gate/hl7gate/hl7"
-	"github.com/hl7gate/hl7gate/policy/vitals/sim"
+	"github.com/hl7gate/hl7gate/internal/sim"
 )
 
 func TestContentMessages(t *testing.T) {

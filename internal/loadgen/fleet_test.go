@@ -1,4 +1,4 @@
-package load
+package loadgen
 
 import (
 	"bytes"
@@ -13,7 +13,7 @@ import (
 
 	"github.com/hl7gate/hl7gate/hl7"
 	"github.com/hl7gate/hl7gate/hl7/mllp"
-	"github.com/hl7gate/hl7gate/policy/vitals/sim"
+	"github.com/hl7gate/hl7gate/internal/sim"
 )
 
 // startStation runs a Station on 127.0.0.1 until the test ends.

@@ -1,4 +1,4 @@
-// Package load drives an MLLP relay (hl7gate, HAProxy, or nothing) with
+// Package loadgen drives an MLLP relay (hl7gate, HAProxy, or nothing) with
 // simulated patient monitors and a simulated central station, and checks
 // that every positively acknowledged message reached the station once, in
 // order and unchanged. cmd/hl7load is its command line; end-to-end tests can
@@ -18,4 +18,4 @@
 //
 // Messages are identified by hashes of MSH-10 and of the whole payload
 // (Record); no message content is kept or logged.
-package load
+package loadgen
