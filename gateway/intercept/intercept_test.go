@@ -20,20 +20,8 @@ import (
 // destination, and a direct connection reports the local address.
 func TestOriginalDst(t *testing.T) {
 	netns.Require(t)
-	mon, gw := netns.New(t, "mon"), netns.New(t, "gw")
-	netns.Link(t, mon, "m0", gw, "g0")
-	for _, a := range []struct {
-		ns   *netns.NS
-		dev  string
-		addr string
-	}{
-		{mon, "m0", "198.51.100.2/24"}, {mon, "m0", "fd00:1::2/64"},
-		{gw, "g0", "198.51.100.1/24"}, {gw, "g0", "fd00:1::1/64"},
-	} {
-		a.ns.AddAddr(t, a.dev, netip.MustParsePrefix(a.addr))
-	}
-	mon.AddRoute(t, netip.MustParsePrefix("0.0.0.0/0"), netip.MustParseAddr("198.51.100.1"))
-	mon.AddRoute(t, netip.MustParsePrefix("::/0"), netip.MustParseAddr("fd00:1::1"))
+	seg := netns.NewSegment(t)
+	mon, gw := seg.Mon, seg.GW
 
 	spec := firewall.Spec{
 		Table:         "hl7gate_test",
