@@ -323,6 +323,9 @@ type listener struct {
 
 	refusedLogs logBudget // used by the accept loop only
 
+	closedMu   sync.Mutex
+	closedLogs logBudget // "connection closed" lines of all its sessions
+
 	mu        sync.Mutex
 	total     int
 	perSource map[netip.Addr]int

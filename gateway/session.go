@@ -23,7 +23,8 @@ import (
 )
 
 // At most logBurst lines per logWindow per connection (rejected messages) and per listener (refused
-// connections); the rest are counted and reported, so a misbehaving device cannot flood the logs.
+// and closed connections); the rest are counted and reported, so a misbehaving device cannot flood the
+// logs.
 const (
 	logBurst  = 20
 	logWindow = 10 * time.Second
@@ -132,9 +133,15 @@ func (g *Gateway) serveSession(s *session) {
 			return m
 		})
 		g.mu.Unlock()
-		s.log.Info().Uint64("messages", s.msgs.Load()).Uint64("delivered", s.delivered).Uint64("rejected", s.errs.Load()).
-			Int("log_suppressed", s.logs.suppressed).Int64("skipped_bytes", s.skipped()).
-			Dur("duration", time.Since(s.opened)).Str("reason", s.closeReason).Msg("connection closed")
+		s.l.closedMu.Lock()
+		log, notLogged := s.l.closedLogs.allow(closed), s.l.closedLogs.suppressed
+		s.l.closedMu.Unlock()
+		if log {
+			s.log.Info().Uint64("messages", s.msgs.Load()).Uint64("delivered", s.delivered).Uint64("rejected", s.errs.Load()).
+				Int("log_suppressed", s.logs.suppressed).Int64("skipped_bytes", s.skipped()).
+				Dur("duration", time.Since(s.opened)).Str("reason", s.closeReason).
+				Int("closes_not_logged", notLogged).Msg("connection closed")
+		}
 	}()
 	s.l.open.Inc()
 	if err := s.prepare(); err != nil {

@@ -14,13 +14,13 @@ import (
 )
 
 // ackServer is a station on loopback that answers every message with AA, reusing its buffers.
-func ackServer(b *testing.B) string {
-	b.Helper()
+func ackServer(tb testing.TB) string {
+	tb.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		b.Fatal(err)
+		tb.Fatal(err)
 	}
-	b.Cleanup(func() { ln.Close() })
+	tb.Cleanup(func() { ln.Close() })
 	go func() {
 		for {
 			c, err := ln.Accept()

@@ -1,0 +1,79 @@
+package gateway
+
+import (
+	"context"
+	"encoding/json"
+	"net"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/rs/zerolog"
+
+	"github.com/hl7gate/hl7gate/gateway/config"
+	"github.com/hl7gate/hl7gate/policy"
+)
+
+// A client that opens and closes connections in a loop costs at most logBurst "connection closed" lines
+// per window; each line says how many were not logged before it.
+func TestClosedLinesBudget(t *testing.T) {
+	cfg := config.Config{
+		Listeners: []config.ListenerConfig{{Name: "icu", Address: "127.0.0.1:0", AllowSources: []string{"127.0.0.0/8"}}},
+		Stations:  []config.StationConfig{{Name: "central", Address: ackServer(t)}},
+		Routes:    []policy.RouteConfig{{Name: "all", Stations: []string{"central"}}},
+	}
+	cfg.Vitals.Enabled = false
+	logs := &syncBuffer{}
+	g, err := New(cfg, zerolog.New(logs))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := g.Start(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	const conns = 3 * logBurst
+	for range conns {
+		c, err := net.Dial("tcp", g.ListenerAddr("icu").String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.Close()
+	}
+	if err := g.Shutdown(context.Background()); err != nil { // waits for every session to end
+		t.Fatal(err)
+	}
+	var closed []map[string]any
+	for line := range strings.Lines(logs.String()) {
+		var m map[string]any
+		if err := json.Unmarshal([]byte(line), &m); err != nil {
+			t.Fatal(err)
+		}
+		if m["message"] == "connection closed" {
+			closed = append(closed, m)
+		}
+	}
+	if len(closed) != logBurst {
+		t.Fatalf("%d connection closed lines for %d connections, want %d", len(closed), conns, logBurst)
+	}
+	if _, ok := closed[0]["closes_not_logged"]; !ok {
+		t.Errorf("connection closed line without closes_not_logged: %v", closed[0])
+	}
+}
+
+// syncBuffer is a log sink safe for concurrent writes.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
+}
