@@ -34,6 +34,7 @@ import (
 	"github.com/hl7gate/hl7gate/gateway/admin"
 	"github.com/hl7gate/hl7gate/gateway/config"
 	"github.com/hl7gate/hl7gate/gateway/egress"
+	"github.com/hl7gate/hl7gate/gateway/intercept"
 	"github.com/hl7gate/hl7gate/gateway/store"
 	"github.com/hl7gate/hl7gate/policy"
 )
@@ -436,7 +437,7 @@ func (g *Gateway) acceptLoop(l *listener) {
 }
 
 func (g *Gateway) accept(l *listener, c net.Conn) {
-	src := addrOf(c.RemoteAddr())
+	src := intercept.AddrOf(c.RemoteAddr())
 	if reason := l.admit(src); reason != "" {
 		g.metrics.refused.WithLabelValues(l.cfg.Name, reason).Inc()
 		g.store.AddEvent(store.Event{Kind: store.KindConnection, Severity: "warning", Listener: l.cfg.Name,
@@ -460,14 +461,4 @@ func (g *Gateway) accept(l *listener, c net.Conn) {
 	g.mu.Unlock()
 	g.wg.Add(1)
 	go g.serveSession(s)
-}
-
-func addrOf(a net.Addr) netip.Addr {
-	if ta, ok := a.(*net.TCPAddr); ok {
-		if ip, ok := netip.AddrFromSlice(ta.IP); ok {
-			return ip.Unmap()
-		}
-	}
-	ap, _ := netip.ParseAddrPort(a.String())
-	return ap.Addr().Unmap()
 }

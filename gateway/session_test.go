@@ -5,13 +5,13 @@ import (
 	"encoding/json"
 	"net"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/rs/zerolog"
 
 	"github.com/hl7gate/hl7gate/gateway/config"
 	"github.com/hl7gate/hl7gate/policy"
+	"github.com/hl7gate/hl7gate/test/testkit"
 )
 
 // A client that opens and closes connections in a loop costs at most logBurst "connection closed" lines
@@ -19,11 +19,11 @@ import (
 func TestClosedLinesBudget(t *testing.T) {
 	cfg := config.Config{
 		Listeners: []config.ListenerConfig{{Name: "icu", Address: "127.0.0.1:0", AllowSources: []string{"127.0.0.0/8"}}},
-		Stations:  []config.StationConfig{{Name: "central", Address: ackServer(t)}},
+		Stations:  []config.StationConfig{{Name: "central", Address: testkit.AckStation(t).String()}},
 		Routes:    []policy.RouteConfig{{Name: "all", Stations: []string{"central"}}},
 	}
 	cfg.Vitals.Enabled = false
-	logs := &syncBuffer{}
+	logs := &testkit.LogBuffer{}
 	g, err := New(cfg, zerolog.New(logs))
 	if err != nil {
 		t.Fatal(err)
@@ -58,22 +58,4 @@ func TestClosedLinesBudget(t *testing.T) {
 	if _, ok := closed[0]["closes_not_logged"]; !ok {
 		t.Errorf("connection closed line without closes_not_logged: %v", closed[0])
 	}
-}
-
-// syncBuffer is a log sink safe for concurrent writes.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
 }

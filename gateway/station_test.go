@@ -2,51 +2,14 @@ package gateway
 
 import (
 	"context"
-	"net"
 	"testing"
 
 	"github.com/rs/zerolog"
 
 	"github.com/hl7gate/hl7gate/gateway/config"
 	"github.com/hl7gate/hl7gate/gateway/store"
-	"github.com/hl7gate/hl7gate/hl7"
-	"github.com/hl7gate/hl7gate/hl7/mllp"
+	"github.com/hl7gate/hl7gate/test/testkit"
 )
-
-// ackServer is a station on loopback that answers every message with AA, reusing its buffers.
-func ackServer(tb testing.TB) string {
-	tb.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer c.Close()
-				r, w := mllp.NewReader(c, 0), mllp.NewWriter(c)
-				var m hl7.Message
-				var ack []byte
-				for {
-					frame, err := r.ReadFrame()
-					if err != nil || m.Parse(frame) != nil {
-						return
-					}
-					ack = hl7.AppendAck(ack[:0], &m, hl7.Ack{Code: hl7.AA, ControlID: "1"})
-					if w.WriteFrame(ack) != nil {
-						return
-					}
-				}
-			}()
-		}
-	}()
-	return ln.Addr().String()
-}
 
 // BenchmarkForward measures station.forward, the per-message cost of reaching a station (its pooled
 // call included), stop-and-wait and pipelined.
@@ -60,7 +23,7 @@ func BenchmarkForward(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			cfg := config.Config{Stations: []config.StationConfig{{Name: "central", Address: ackServer(b), Pipeline: bc.pipeline}}}.WithDefaults()
+			cfg := config.Config{Stations: []config.StationConfig{{Name: "central", Address: testkit.AckStation(b).String(), Pipeline: bc.pipeline}}}.WithDefaults()
 			s, err := newStation(cfg.Stations[0], zerolog.Nop(), st, newMetrics())
 			if err != nil {
 				b.Fatal(err)

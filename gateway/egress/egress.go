@@ -378,7 +378,7 @@ func (e *Recorder) sinkhole(c net.Conn, peek bool) {
 		}
 		c.Close()
 	}()
-	src := addrOf(c.RemoteAddr())
+	src := intercept.AddrOf(c.RemoteAddr())
 	if !containsAddr(e.monitorNets, src) {
 		return // not a monitor: the rules redirect only the monitor networks' connections here
 	}
@@ -430,14 +430,4 @@ func containsAddr(ps []netip.Prefix, a netip.Addr) bool {
 		}
 	}
 	return false
-}
-
-func addrOf(a net.Addr) netip.Addr {
-	if ta, ok := a.(*net.TCPAddr); ok {
-		if ip, ok := netip.AddrFromSlice(ta.IP); ok {
-			return ip.Unmap()
-		}
-	}
-	ap, _ := netip.ParseAddrPort(a.String())
-	return ap.Addr().Unmap()
 }

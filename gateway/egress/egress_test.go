@@ -24,6 +24,7 @@ import (
 	"github.com/hl7gate/hl7gate/gateway/firewall"
 	"github.com/hl7gate/hl7gate/gateway/store"
 	"github.com/hl7gate/hl7gate/policy"
+	"github.com/hl7gate/hl7gate/test/testkit"
 )
 
 // marker stands for patient data in payloads; it must never show up in the store, the events or the logs.
@@ -117,7 +118,7 @@ func TestClassify(t *testing.T) {
 // A storm of attempts, on a few pairs and on many, costs a bounded number of log lines; every attempt is
 // counted in the store and the metrics.
 func TestEgressRecorderStorm(t *testing.T) {
-	logs := &syncBuffer{}
+	logs := &testkit.LogBuffer{}
 	st := mustStore(t)
 	e := newRecorder(t, recorderConfig(), zerolog.New(logs), st)
 	st.UpdateMonitor("intercept/192.0.2.10", func(mo store.Monitor) store.Monitor {
@@ -189,7 +190,7 @@ func TestSinkhole(t *testing.T) {
 		Egress: config.EgressConfig{Enabled: true, MonitorInterface: "mon0", HospitalInterface: "hosp0",
 			MonitorNetworks: []string{"127.0.0.0/16"}, Sinkhole: "127.0.0.1:" + freePort(t), SummaryInterval: time.Hour},
 	}.WithDefaults()
-	logs := &syncBuffer{}
+	logs := &testkit.LogBuffer{}
 	st := mustStore(t)
 	e := newRecorder(t, cfg, zerolog.New(logs), st)
 	if err := e.Start(t.Context()); err != nil {
@@ -334,24 +335,6 @@ func freePort(t *testing.T) string {
 	ln := listen(t, "127.0.0.1:0")
 	defer ln.Close()
 	return fmt.Sprint(ln.Addr().(*net.TCPAddr).Port)
-}
-
-// syncBuffer is a log sink safe for concurrent writes.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
 }
 
 func ap(s string) netip.AddrPort { return netip.MustParseAddrPort(s) }
