@@ -32,7 +32,6 @@ type metrics struct {
 	findings       *prometheus.CounterVec   // rule, severity
 	alertsSent     *prometheus.CounterVec   // station, result
 	frameJunkBytes *prometheus.CounterVec   // listener
-	egress         *prometheus.CounterVec   // protocol, watchlist
 }
 
 func newMetrics() *metrics {
@@ -76,12 +75,9 @@ func newMetrics() *metrics {
 		frameJunkBytes: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "hl7gate_frame_skipped_bytes_total", Help: "Bytes received outside MLLP frames.",
 		}, []string{"listener"}),
-		egress: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "hl7gate_egress_attempts_total", Help: "Recorded attempts to cross the monitor segment's boundary, by protocol and watchlist match.",
-		}, []string{"protocol", "watchlist"}),
 	}
 	m.reg.MustRegister(m.received, m.forwarded, m.rejected, m.acks, m.latency, m.openConns, m.refused,
-		m.stationUp, m.stationConns, m.findings, m.alertsSent, m.frameJunkBytes, m.egress,
+		m.stationUp, m.stationConns, m.findings, m.alertsSent, m.frameJunkBytes,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

@@ -18,13 +18,10 @@ package gateway
 import (
 	"context"
 	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"fmt"
 	"net"
-	"net/http"
 	"net/netip"
-	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -34,9 +31,12 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/rs/zerolog"
 
+	"github.com/hl7gate/hl7gate/gateway/admin"
+	"github.com/hl7gate/hl7gate/gateway/config"
+	"github.com/hl7gate/hl7gate/gateway/egress"
+	"github.com/hl7gate/hl7gate/gateway/intercept"
 	"github.com/hl7gate/hl7gate/gateway/store"
 	"github.com/hl7gate/hl7gate/policy"
-	"github.com/hl7gate/hl7gate/policy/vitals"
 )
 
 // ErrServerClosed is returned by Start after Shutdown.
@@ -44,17 +44,15 @@ var ErrServerClosed = errors.New("gateway: closed")
 
 // Gateway is a running hl7gate: its listeners, stations, policy chain, state and admin endpoint.
 type Gateway struct {
-	cfg      Config
+	cfg      config.Config
 	log      zerolog.Logger
 	store    *store.Store
 	metrics  *metrics
 	chain    policy.Chain
-	vitals   *vitals.Engine // nil when the vital-sign checks are off
-	egress   *egress        // nil when egress containment is off
+	egress   *egress.Recorder // nil when egress containment is off
+	admin    *admin.Server    // nil when the admin endpoint is off
 	stations []*station
 	lns      []*listener
-	admin    *http.Server
-	adminLn  net.Listener
 
 	ctx     context.Context // cancelled when shutdown must stop waiting
 	cancel  context.CancelFunc
@@ -67,8 +65,9 @@ type Gateway struct {
 	sessions map[*session]struct{}
 }
 
-// New builds a gateway from a validated configuration (see Config.WithDefaults and Config.Validate).
-func New(cfg Config, log zerolog.Logger) (*Gateway, error) {
+// New builds a gateway from a configuration; it completes it with defaults and validates it
+// (see config.Config.WithDefaults and config.Config.Validate).
+func New(cfg config.Config, log zerolog.Logger) (*Gateway, error) {
 	cfg = cfg.WithDefaults()
 	if err := cfg.Validate(); err != nil {
 		return nil, err
@@ -81,7 +80,12 @@ func New(cfg Config, log zerolog.Logger) (*Gateway, error) {
 	g.ctx, g.cancel = context.WithCancel(context.Background())
 	g.ackID.Store(uint64(time.Now().UnixNano()))
 	if cfg.Egress.Enabled {
-		g.egress = newEgress(cfg, log, st, g.metrics)
+		if g.egress, err = egress.New(cfg, log, st, g.metrics.reg); err != nil {
+			return nil, err
+		}
+	}
+	if cfg.Admin.Address != "" {
+		g.admin = admin.New(cfg.Admin, adminState{g.store, g}, g.metrics.reg, log)
 	}
 
 	names := make([]string, len(cfg.Stations))
@@ -103,10 +107,11 @@ func New(cfg Config, log zerolog.Logger) (*Gateway, error) {
 	}
 	g.chain = policy.Chain{router}
 	if cfg.Vitals.Enabled {
-		if g.vitals, err = vitals.NewEngine(cfg.Vitals.Config); err != nil {
+		v, err := policy.NewVitals(cfg.Vitals.Config)
+		if err != nil {
 			return nil, err
 		}
-		g.chain = append(g.chain, policy.Vitals{Engine: g.vitals})
+		g.chain = append(g.chain, v)
 	}
 	for _, lc := range cfg.Listeners {
 		l, err := g.newListener(lc)
@@ -139,12 +144,16 @@ func (g *Gateway) Start(ctx context.Context) error {
 			return err
 		}
 	}
-	if err := g.bindEgress(ctx); err != nil {
-		g.closeListeners()
-		return err
+	if g.egress != nil {
+		if err := g.egress.Start(ctx); err != nil {
+			g.closeListeners()
+			return err
+		}
+		g.log.Info().Stringer("sinkhole", g.egress.SinkholeAddr()).Uint16("nflog_group", g.cfg.Egress.NFLOGGroup).
+			Bool("learn", g.cfg.Egress.Learn).Msg("egress containment on")
 	}
-	if g.cfg.Admin.Address != "" {
-		if err := g.startAdmin(ctx); err != nil {
+	if g.admin != nil {
+		if err := g.admin.Start(ctx); err != nil {
 			g.closeListeners()
 			return err
 		}
@@ -157,7 +166,6 @@ func (g *Gateway) Start(ctx context.Context) error {
 			s.keep(g.ctx)
 		}()
 	}
-	g.runEgress()
 	for _, l := range g.lns {
 		g.wg.Add(1)
 		go g.acceptLoop(l)
@@ -178,10 +186,10 @@ func (g *Gateway) ListenerAddr(name string) net.Addr {
 
 // AdminAddr returns the bound admin address, or nil when the admin endpoint is off.
 func (g *Gateway) AdminAddr() net.Addr {
-	if g.adminLn == nil {
+	if g.admin == nil {
 		return nil
 	}
-	return g.adminLn.Addr()
+	return g.admin.Addr()
 }
 
 // Shutdown stops accepting, lets in-flight messages finish until ctx ends or the configured grace runs
@@ -218,9 +226,7 @@ func (g *Gateway) Shutdown(ctx context.Context) error {
 		s.closeAll()
 	}
 	if g.admin != nil {
-		actx, acancel := context.WithTimeout(context.Background(), time.Second)
-		_ = g.admin.Shutdown(actx)
-		acancel()
+		g.admin.Close()
 	}
 	g.wg.Wait()
 	g.log.Info().Msg("gateway stopped")
@@ -228,16 +234,23 @@ func (g *Gateway) Shutdown(ctx context.Context) error {
 }
 
 // monitors returns every monitor the store has, with what their open connections counted so far added
-// and those connections counted in Connections, ordered by ID.
+// and those connections counted in Connections, ordered by ID. Only the store's snapshot and the list of
+// sessions are taken under g.mu (so that a session ending meanwhile is counted once: live or in the
+// store); the walk happens outside it, so accept and close do not wait for it.
 func (g *Gateway) monitors() []store.Monitor {
 	g.mu.Lock()
-	defer g.mu.Unlock()
-	ms := g.store.Monitors()
+	snapshot := g.store.MonitorsSnapshot()
+	live := make([]*session, 0, len(g.sessions))
+	for s := range g.sessions {
+		live = append(live, s)
+	}
+	g.mu.Unlock()
+	ms := snapshot()
 	at := make(map[string]int, len(ms))
 	for i, m := range ms {
 		at[m.ID] = i
 	}
-	for s := range g.sessions {
+	for _, s := range live {
 		i, ok := at[s.monitor]
 		if !ok { // connected for the first time, no message yet
 			i = len(ms)
@@ -249,6 +262,29 @@ func (g *Gateway) monitors() []store.Monitor {
 	}
 	slices.SortFunc(ms, func(a, b store.Monitor) int { return strings.Compare(a.ID, b.ID) })
 	return ms
+}
+
+// adminState is what the admin endpoint reads: the store, with the open connections added to its
+// monitors, and the gateway's readiness.
+type adminState struct {
+	*store.Store
+	g *Gateway
+}
+
+// Monitors implements admin.State.
+func (a adminState) Monitors() []store.Monitor { return a.g.monitors() }
+
+// Ready implements admin.State: not while shutting down, and only with at least one station up.
+func (a adminState) Ready() error {
+	if a.g.closing.Load() {
+		return errors.New("shutting down")
+	}
+	for _, s := range a.g.stations {
+		if s.healthy() {
+			return nil
+		}
+	}
+	return errors.New("no central station reachable")
 }
 
 func (g *Gateway) waitSessions() {
@@ -269,15 +305,14 @@ func (g *Gateway) closeListeners() {
 			l.ln.Close()
 		}
 	}
-	if g.adminLn != nil && g.admin == nil {
-		g.adminLn.Close()
+	if g.egress != nil {
+		g.egress.Close()
 	}
-	g.closeEgress()
 }
 
 // listener is one configured socket for monitor feeds.
 type listener struct {
-	cfg     ListenerConfig
+	cfg     config.ListenerConfig
 	ln      net.Listener
 	allow   []netip.Prefix
 	tls     *tls.Config
@@ -289,12 +324,15 @@ type listener struct {
 
 	refusedLogs logBudget // used by the accept loop only
 
+	closedMu   sync.Mutex
+	closedLogs logBudget // "connection closed" lines of all its sessions
+
 	mu        sync.Mutex
 	total     int
 	perSource map[netip.Addr]int
 }
 
-func (g *Gateway) newListener(lc ListenerConfig) (*listener, error) {
+func (g *Gateway) newListener(lc config.ListenerConfig) (*listener, error) {
 	l := &listener{
 		cfg:       lc,
 		perSource: map[netip.Addr]int{},
@@ -310,13 +348,13 @@ func (g *Gateway) newListener(lc ListenerConfig) (*listener, error) {
 		l.allow = append(l.allow, p.Masked())
 	}
 	if lc.TLS.CertFile != "" {
-		tc, err := serverTLS(lc.TLS)
+		tc, err := lc.TLS.Load()
 		if err != nil {
 			return nil, fmt.Errorf("listener %s: %w", lc.Name, err)
 		}
 		l.tls = tc
 	}
-	if lc.Mode == ModeIntercept {
+	if lc.Mode == config.ModeIntercept {
 		l.targets = map[netip.AddrPort]int{}
 		for i, sc := range g.cfg.Stations {
 			if ap, err := netip.ParseAddrPort(sc.Address); err == nil {
@@ -328,26 +366,6 @@ func (g *Gateway) newListener(lc ListenerConfig) (*listener, error) {
 		}
 	}
 	return l, nil
-}
-
-func serverTLS(t ServerTLS) (*tls.Config, error) {
-	cert, err := tls.LoadX509KeyPair(t.CertFile, t.KeyFile)
-	if err != nil {
-		return nil, err
-	}
-	tc := &tls.Config{MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{cert}}
-	if t.ClientCAFile != "" {
-		pem, err := os.ReadFile(t.ClientCAFile)
-		if err != nil {
-			return nil, err
-		}
-		pool := x509.NewCertPool()
-		if !pool.AppendCertsFromPEM(pem) {
-			return nil, fmt.Errorf("no certificate in %s", t.ClientCAFile)
-		}
-		tc.ClientCAs, tc.ClientAuth = pool, tls.RequireAndVerifyClientCert
-	}
-	return tc, nil
 }
 
 func (l *listener) bind(ctx context.Context) error {
@@ -419,7 +437,7 @@ func (g *Gateway) acceptLoop(l *listener) {
 }
 
 func (g *Gateway) accept(l *listener, c net.Conn) {
-	src := addrOf(c.RemoteAddr())
+	src := intercept.AddrOf(c.RemoteAddr())
 	if reason := l.admit(src); reason != "" {
 		g.metrics.refused.WithLabelValues(l.cfg.Name, reason).Inc()
 		g.store.AddEvent(store.Event{Kind: store.KindConnection, Severity: "warning", Listener: l.cfg.Name,
@@ -443,14 +461,4 @@ func (g *Gateway) accept(l *listener, c net.Conn) {
 	g.mu.Unlock()
 	g.wg.Add(1)
 	go g.serveSession(s)
-}
-
-func addrOf(a net.Addr) netip.Addr {
-	if ta, ok := a.(*net.TCPAddr); ok {
-		if ip, ok := netip.AddrFromSlice(ta.IP); ok {
-			return ip.Unmap()
-		}
-	}
-	ap, _ := netip.ParseAddrPort(a.String())
-	return ap.Addr().Unmap()
 }

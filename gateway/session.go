@@ -14,15 +14,17 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/hl7gate/hl7gate/gateway/config"
+	"github.com/hl7gate/hl7gate/gateway/intercept"
 	"github.com/hl7gate/hl7gate/gateway/store"
 	"github.com/hl7gate/hl7gate/hl7"
 	"github.com/hl7gate/hl7gate/hl7/mllp"
 	"github.com/hl7gate/hl7gate/policy"
-	"github.com/hl7gate/hl7gate/policy/vitals"
 )
 
 // At most logBurst lines per logWindow per connection (rejected messages) and per listener (refused
-// connections); the rest are counted and reported, so a misbehaving device cannot flood the logs.
+// and closed connections); the rest are counted and reported, so a misbehaving device cannot flood the
+// logs.
 const (
 	logBurst  = 20
 	logWindow = 10 * time.Second
@@ -119,6 +121,7 @@ func (g *Gateway) serveSession(s *session) {
 		s.c.Close()
 		s.l.release(s.src)
 		s.l.open.Dec()
+		s.l.junk.Add(float64(s.skipped()))
 		// Under g.mu, so that Gateway.monitors counts this session's messages either live or in the
 		// store, never both and never neither.
 		closed := time.Now()
@@ -130,9 +133,15 @@ func (g *Gateway) serveSession(s *session) {
 			return m
 		})
 		g.mu.Unlock()
-		s.log.Info().Uint64("messages", s.msgs.Load()).Uint64("delivered", s.delivered).Uint64("rejected", s.errs.Load()).
-			Int("log_suppressed", s.logs.suppressed).Int64("skipped_bytes", s.skipped()).
-			Dur("duration", time.Since(s.opened)).Str("reason", s.closeReason).Msg("connection closed")
+		s.l.closedMu.Lock()
+		log, notLogged := s.l.closedLogs.allow(closed), s.l.closedLogs.suppressed
+		s.l.closedMu.Unlock()
+		if log {
+			s.log.Info().Uint64("messages", s.msgs.Load()).Uint64("delivered", s.delivered).Uint64("rejected", s.errs.Load()).
+				Int("log_suppressed", s.logs.suppressed).Int64("skipped_bytes", s.skipped()).
+				Dur("duration", time.Since(s.opened)).Str("reason", s.closeReason).
+				Int("closes_not_logged", notLogged).Msg("connection closed")
+		}
 	}()
 	s.l.open.Inc()
 	if err := s.prepare(); err != nil {
@@ -161,8 +170,8 @@ func (s *session) prepare() error {
 		_ = s.c.SetDeadline(time.Time{})
 		s.c = tc
 	}
-	if lc.Mode == ModeIntercept {
-		dst, err := originalDst(s.c)
+	if lc.Mode == config.ModeIntercept {
+		dst, err := intercept.OriginalDst(s.c)
 		if err != nil {
 			return fmt.Errorf("original destination: %w", err)
 		}
@@ -279,14 +288,13 @@ func (s *session) handle(frame []byte, ferr error) ([]byte, bool) {
 		return s.ownAck(now, s.v.Code, s.v.ErrorCode, s.v.Reason), true
 	}
 	out := frame
-	if annotate(s.v.Findings) {
-		s.out = vitals.AppendAnnotated(s.out[:0], &s.msg, s.v.Findings)
-		out = s.out
+	if annotated, ok := s.v.AppendAnnotated(s.out[:0], &s.msg); ok {
+		s.out, out = annotated, annotated
 	}
 	ack, code, err := s.deliver(s.v.Route, out, s.msg.ControlID())
 	if err != nil {
 		s.reject(now, reasonUndelivered, &s.msg, "not delivered: "+err.Error())
-		if s.g.cfg.Delivery.OnFailure == OnFailureSilent {
+		if s.g.cfg.Delivery.OnFailure == config.OnFailureSilent {
 			return nil, false
 		}
 		return s.ownAck(now, hl7.AE, 207, "central station did not accept the message"), true
@@ -315,7 +323,7 @@ func (s *session) deliver(rt *policy.Route, msg, ctrl []byte) ([]byte, hl7.AckCo
 		ack, code, err := s.g.stations[i].forward(s.g.ctx, msg, ctrl, s.ackBuf(k))
 		s.acks[k] = ack
 		if err != nil {
-			s.log.Warn().Str("station", s.g.stations[i].cfg.Name).Str("msh10", string(ctrl)).Str("error", err.Error()).Msg("forward failed")
+			s.log.Warn().Str("station", s.g.stations[i].cfg.Name).Str("msh10", string(ctrl)).Err(err).Msg("forward failed")
 			if firstErr == nil {
 				firstErr = fmt.Errorf("%s: %w", s.g.stations[i].cfg.Name, err)
 			}
@@ -496,15 +504,6 @@ func (s *session) recordIdentity(now time.Time) {
 	})
 }
 
-func annotate(fs []vitals.Finding) bool {
-	for _, f := range fs {
-		if f.Action == vitals.Annotate {
-			return true
-		}
-	}
-	return false
-}
-
 // recordFindings counts, stores and (rate-limited) logs the message's vital-sign findings. They carry
 // the monitor's identity and the values involved, never the patient's.
 func (s *session) recordFindings(now time.Time) {
@@ -531,15 +530,15 @@ func (s *session) recordFindings(now time.Time) {
 // never changes what the monitor was told.
 func (s *session) sendAlerts() {
 	rt := s.v.Route
-	if rt == nil || s.g.vitals == nil {
+	if rt == nil {
 		return
 	}
 	for _, f := range s.v.Findings {
-		if !s.g.vitals.ShouldAlert(f) {
+		if !s.g.chain.ShouldAlert(f) {
 			continue
 		}
 		id := s.g.nextControlID()
-		s.alert = vitals.AppendAlert(s.alert[:0], f, id, time.Now())
+		s.alert = policy.AppendAlert(s.alert[:0], f, id, time.Now())
 		for k, i := range rt.Stations {
 			st := s.g.stations[i]
 			ack, code, err := st.forward(s.g.ctx, s.alert, []byte(id), s.ackBuf(k))
@@ -548,7 +547,7 @@ func (s *session) sendAlerts() {
 			switch {
 			case err != nil:
 				result = "failed"
-				s.log.Warn().Str("station", st.cfg.Name).Str("rule", f.Rule).Str("error", err.Error()).Msg("alert not delivered")
+				s.log.Warn().Str("station", st.cfg.Name).Str("rule", f.Rule).Err(err).Msg("alert not delivered")
 			case !code.Positive():
 				result = "rejected"
 			}

@@ -1,6 +1,8 @@
 package gateway
 
 import (
+	"github.com/hl7gate/hl7gate/gateway/config"
+
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -45,7 +47,7 @@ const (
 // cfg.Pipeline > 1 lets a connection carry that many, for stations known to answer a stream of
 // messages (see stationconn.go). A message waits for room on a connection instead of queueing in memory.
 type station struct {
-	cfg   StationConfig
+	cfg   config.StationConfig
 	log   zerolog.Logger
 	store *store.Store
 	tls   *tls.Config
@@ -69,7 +71,7 @@ type station struct {
 	backoff time.Duration
 }
 
-func newStation(cfg StationConfig, log zerolog.Logger, st *store.Store, m *metrics) (*station, error) {
+func newStation(cfg config.StationConfig, log zerolog.Logger, st *store.Store, m *metrics) (*station, error) {
 	s := &station{
 		cfg:       cfg,
 		log:       log.With().Str("station", cfg.Name).Logger(),
@@ -92,7 +94,7 @@ func newStation(cfg StationConfig, log zerolog.Logger, st *store.Store, m *metri
 	return s, nil
 }
 
-func clientTLS(cfg StationConfig) (*tls.Config, error) {
+func clientTLS(cfg config.StationConfig) (*tls.Config, error) {
 	host, _, _ := net.SplitHostPort(cfg.Address)
 	tc := &tls.Config{MinVersion: tls.VersionTLS12, ServerName: host}
 	if cfg.TLS.ServerName != "" {

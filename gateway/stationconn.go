@@ -280,6 +280,6 @@ func (c *stationConn) kill(err error) {
 		cl.done <- struct{}{}
 	}
 	if !errors.Is(err, net.ErrClosed) {
-		c.s.log.Debug().Str("error", err.Error()).Int("in_flight", len(failed)).Msg("station connection closed")
+		c.s.log.Debug().Err(err).Int("in_flight", len(failed)).Msg("station connection closed")
 	}
 }

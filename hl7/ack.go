@@ -58,7 +58,7 @@ type ackHeader struct {
 // for input without MSH.
 func AppendAck(dst []byte, orig *Message, a Ack) []byte {
 	if orig == nil || orig.NumSegments() == 0 {
-		return appendAck(dst, ackHeader{d: DefaultDelimiters}, a)
+		return appendAck(dst, ackHeader{d: DefaultDelimiters()}, a)
 	}
 	msh := orig.Segment(0)
 	return appendAck(dst, ackHeader{
@@ -86,7 +86,7 @@ func AppendNak(dst []byte, raw []byte, a Ack) []byte {
 }
 
 func recoverHeader(raw []byte) ackHeader {
-	h := ackHeader{d: DefaultDelimiters}
+	h := ackHeader{d: DefaultDelimiters()}
 	i := bytes.Index(raw, []byte("MSH"))
 	if i < 0 || len(raw)-i < 4 || !legalDelimiter(raw[i+3]) {
 		return h
@@ -98,7 +98,7 @@ func recoverHeader(raw []byte) ackHeader {
 	d, _, err := headerDelimiters(seg)
 	safe := func(v []byte) []byte { return v }
 	if err != nil {
-		d = DefaultDelimiters
+		d = DefaultDelimiters()
 		d.Field = seg[3]
 		safe = func(v []byte) []byte {
 			if bytes.ContainsAny(v, `|^~\&`) {

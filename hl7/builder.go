@@ -7,7 +7,7 @@ import "time"
 // Every segment is terminated by CR. Methods return the Builder so calls
 // chain:
 //
-//	b := hl7.NewBuilder(hl7.DefaultDelimiters, buf[:0])
+//	b := hl7.NewBuilder(hl7.DefaultDelimiters(), buf[:0])
 //	b.Segment("MSH").Field("MON").Field("ICU").Skip(2).Time(now).Skip(1).
 //		Field("ORU").Component("R01").Component("ORU_R01").Field("1").Field("P").Field("2.6")
 //	b.Segment("OBX").Field("1").Field("NM").Field("150456").Component("MDC_PULS_OXIM_SAT_O2").Component("MDC")

@@ -18,20 +18,20 @@ func TestBuilder(t *testing.T) {
 		build func(b *hl7.Builder)
 		want  string
 	}{
-		{"msh", hl7.DefaultDelimiters, func(b *hl7.Builder) {
+		{"msh", hl7.DefaultDelimiters(), func(b *hl7.Builder) {
 			b.Segment("MSH").Field("MON").Field("ICU").Skip(2).Time(at).Skip(1).
 				Field("ORU").Component("R01").Component("ORU_R01").Field("1").Field("P").Field("2.6")
 		}, "MSH|^~\\&|MON|ICU|||20240315103000+0000||ORU^R01^ORU_R01|1|P|2.6\r"},
-		{"escaping", hl7.DefaultDelimiters, func(b *hl7.Builder) {
+		{"escaping", hl7.DefaultDelimiters(), func(b *hl7.Builder) {
 			b.Segment("NTE").Field("1").Field("").Field("a|b^c~d\\e&f\rg")
 		}, "NTE|1||a\\F\\b\\S\\c\\R\\d\\E\\e\\T\\f\\X0D\\g\r"},
-		{"structure", hl7.DefaultDelimiters, func(b *hl7.Builder) {
+		{"structure", hl7.DefaultDelimiters(), func(b *hl7.Builder) {
 			b.Segment("PID").Skip(2).Field("42").Component("").Component("").Component("HOSP").Sub("x").Rep("43")
 		}, "PID|||42^^^HOSP&x~43\r"},
-		{"raw field", hl7.DefaultDelimiters, func(b *hl7.Builder) {
+		{"raw field", hl7.DefaultDelimiters(), func(b *hl7.Builder) {
 			b.Segment("OBX").Field("1").RawField([]byte("150456^MDC_PULS_OXIM_SAT_O2^MDC"))
 		}, "OBX|1|150456^MDC_PULS_OXIM_SAT_O2^MDC\r"},
-		{"two segments", hl7.DefaultDelimiters, func(b *hl7.Builder) {
+		{"two segments", hl7.DefaultDelimiters(), func(b *hl7.Builder) {
 			b.Segment("A01").Field("x")
 			b.Segment("B01")
 		}, "A01|x\rB01\r"},
@@ -57,7 +57,7 @@ func TestBuilderAllocs(t *testing.T) {
 	buf := make([]byte, 0, 512)
 	at := time.Date(2024, 3, 15, 10, 30, 0, 0, time.UTC)
 	allocs := testing.AllocsPerRun(100, func() {
-		b := hl7.NewBuilder(hl7.DefaultDelimiters, buf[:0])
+		b := hl7.NewBuilder(hl7.DefaultDelimiters(), buf[:0])
 		b.Segment("MSH").Field("MON").Skip(4).Time(at).Skip(1).Field("ORU").Component("R40")
 		b.Segment("OBX").Field("1").Field("a|b").Rep("c").Sub("d")
 		buf = b.Bytes()
@@ -136,7 +136,7 @@ func TestRoundTrip(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
 	candidates := []byte(`|^~\&#!$%@*+/:;<=>?[]{}`)
 	for i := range 300 {
-		d := hl7.DefaultDelimiters
+		d := hl7.DefaultDelimiters()
 		if i%2 == 1 {
 			p := r.Perm(len(candidates))
 			d = hl7.Delimiters{candidates[p[0]], candidates[p[1]], candidates[p[2]], candidates[p[3]], candidates[p[4]], 0}

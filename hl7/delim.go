@@ -10,9 +10,9 @@ type Delimiters struct {
 	Field, Component, Repetition, EscapeChar, Subcomponent, Truncation byte
 }
 
-// DefaultDelimiters are the delimiters almost every sender uses: |^~\&.
-// It is never modified by this package; treat it as a constant.
-var DefaultDelimiters = Delimiters{'|', '^', '~', '\\', '&', 0}
+// DefaultDelimiters returns the delimiters almost every sender uses: |^~\&. It is a function so that
+// no caller can change them for everyone else.
+func DefaultDelimiters() Delimiters { return Delimiters{'|', '^', '~', '\\', '&', 0} }
 
 // Validate reports ErrBadDelimiters unless every delimiter is a printable,
 // non-alphanumeric ASCII character (so not CR, LF, space or a control

@@ -72,7 +72,7 @@ func ExampleAppendNak() {
 // ExampleBuilder writes an IHE PCD-04 alert (ORU^R40).
 func ExampleBuilder() {
 	at := time.Date(2024, 3, 15, 10, 30, 0, 0, time.UTC)
-	b := hl7.NewBuilder(hl7.DefaultDelimiters, nil)
+	b := hl7.NewBuilder(hl7.DefaultDelimiters(), nil)
 	b.Segment("MSH").Field("HL7GATE").Field("ICU").Field("CS").Field("HOSP").Time(at).Skip(1).
 		Field("ORU").Component("R40").Component("ORU_R40").Field("ALERT-7").Field("P").Field("2.6")
 	b.Segment("OBR").Field("1").Skip(1).Field("ALERT-7").Field("196616").Component("MDC_EVT_ALARM").Component("MDC")
@@ -88,7 +88,7 @@ func ExampleBuilder() {
 }
 
 func ExampleDelimiters_Unescape() {
-	d := hl7.DefaultDelimiters
+	d := hl7.DefaultDelimiters()
 	fmt.Printf("%q\n", d.Unescape(nil, []byte(`A\F\B\S\C\.br\D \X4849\ \H\kept\N\ 50\ mg`)))
 	fmt.Printf("%s\n", d.Escape(nil, []byte("a|b^c\r")))
 	// Output:

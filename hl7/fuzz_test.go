@@ -160,7 +160,7 @@ func FuzzUnescape(f *testing.F) {
 	f.Fuzz(func(t *testing.T, src []byte, fs, cs, rs, es, ss, tr byte) {
 		d := hl7.Delimiters{fs, cs, rs, es, ss, tr}
 		if d.Validate() != nil {
-			d = hl7.DefaultDelimiters
+			d = hl7.DefaultDelimiters()
 		}
 		d.Unescape(nil, src)
 		esc := d.Escape(nil, src)

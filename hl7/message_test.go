@@ -49,14 +49,14 @@ func TestParseSamples(t *testing.T) {
 		delims               hl7.Delimiters
 		version              string
 	}{
-		{"pcd01.hl7", 9, "MSG00042", "ORU", "R01", "ORU_R01", hl7.DefaultDelimiters, "2.6"},
-		{"pcd01-16k.hl7", 93, "MSG00042", "ORU", "R01", "ORU_R01", hl7.DefaultDelimiters, "2.6"},
-		{"pcd01-400obx.hl7", 405, "MSG00042", "ORU", "R01", "ORU_R01", hl7.DefaultDelimiters, "2.6"},
-		{"pcd01-lf.hl7", 6, "MSG00042", "ORU", "R01", "ORU_R01", hl7.DefaultDelimiters, "2.6"},
-		{"edge.hl7", 6, "EDGE1", "ORU", "R01", "ORU_R01", hl7.DefaultDelimiters, "2.5.1"},
+		{"pcd01.hl7", 9, "MSG00042", "ORU", "R01", "ORU_R01", hl7.DefaultDelimiters(), "2.6"},
+		{"pcd01-16k.hl7", 93, "MSG00042", "ORU", "R01", "ORU_R01", hl7.DefaultDelimiters(), "2.6"},
+		{"pcd01-400obx.hl7", 405, "MSG00042", "ORU", "R01", "ORU_R01", hl7.DefaultDelimiters(), "2.6"},
+		{"pcd01-lf.hl7", 6, "MSG00042", "ORU", "R01", "ORU_R01", hl7.DefaultDelimiters(), "2.6"},
+		{"edge.hl7", 6, "EDGE1", "ORU", "R01", "ORU_R01", hl7.DefaultDelimiters(), "2.5.1"},
 		{"custom-delims.hl7", 4, "CUST1", "ORU", "R01", "ORU_R01", hl7.Delimiters{'#', '$', '%', '@', '!', 0}, "2.6"},
 		{"v27-truncation.hl7", 2, "T27", "ORU", "R01", "ORU_R01", hl7.Delimiters{'|', '^', '~', '\\', '&', '#'}, "2.7"},
-		{"adt-v23.hl7", 3, "A23", "ADT", "A01", "", hl7.DefaultDelimiters, "2.3"},
+		{"adt-v23.hl7", 3, "A23", "ADT", "A01", "", hl7.DefaultDelimiters(), "2.3"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.file, func(t *testing.T) {

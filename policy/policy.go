@@ -6,10 +6,16 @@
 // because a clinician must still see the value:
 //
 //	router, err := policy.NewRouter(cfg.Routes, stationNames, listenerNames)
-//	chain := policy.Chain{router, policy.Vitals{Engine: engine}}
-//	v := chain.Evaluate(ctx, &policy.Request{Listener: "icu", Source: src, Msg: msg, Station: -1})
+//	checks, err := policy.NewVitals(cfg.Vitals)
+//	chain := policy.Chain{router, checks}
+//	var v policy.Verdict // reused for every message
+//	chain.Evaluate(ctx, &policy.Request{Listener: "icu", Source: src, Msg: msg, Station: -1}, &v)
 //	if v.Drop { /* answer AR/AE with v.Reason */ }
 //	for _, st := range v.Route.Stations { /* forward */ }
+//
+// The chain is the only door from the relay to the checks: the relay reads findings, annotated copies
+// and alerts through it (Finding, Verdict.AppendAnnotated, Chain.ShouldAlert, AppendAlert), never through package
+// vitals.
 package policy
 
 import (
@@ -40,7 +46,21 @@ type Verdict struct {
 	ErrorCode int         // HL7 table 0357
 	Reason    string      // short, no patient data; goes to the NAK and the logs
 	Route     *Route      // where the message goes; nil until the router matched
-	Findings  []vitals.Finding
+	Findings  []Finding
+}
+
+// Finding is one vital-sign finding a check raised about a message (see package vitals).
+type Finding = vitals.Finding
+
+// AppendAnnotated appends to dst the message annotated with the findings whose rule asks for it, and
+// reports whether any does; when none does it returns dst unchanged and false.
+func (v *Verdict) AppendAnnotated(dst []byte, msg *hl7.Message) ([]byte, bool) {
+	for _, f := range v.Findings {
+		if f.Action == vitals.Annotate {
+			return vitals.AppendAnnotated(dst, msg, v.Findings), true
+		}
+	}
+	return dst, false
 }
 
 // Reset clears v for reuse, keeping the findings' storage.
@@ -70,6 +90,30 @@ func (c Chain) Evaluate(ctx context.Context, req *Request, v *Verdict) {
 	if v.Route == nil { // a chain without a router denies everything
 		v.Drop, v.By, v.Code, v.ErrorCode, v.Reason = true, "default-deny", hl7.AR, 207, "no route to an allowlisted station"
 	}
+}
+
+// ShouldAlert reports whether the chain's vital-sign check wants f sent to the stations as an alert.
+func (c Chain) ShouldAlert(f Finding) bool {
+	for _, ch := range c {
+		if v, ok := ch.(Vitals); ok && v.Engine.ShouldAlert(f) {
+			return true
+		}
+	}
+	return false
+}
+
+// AppendAlert appends to dst the ORU^R40 alert message for f, with MSH-10 controlID.
+func AppendAlert(dst []byte, f Finding, controlID string, now time.Time) []byte {
+	return vitals.AppendAlert(dst, f, controlID, now)
+}
+
+// NewVitals builds the vital-sign check from its configuration.
+func NewVitals(cfg vitals.Config) (Vitals, error) {
+	e, err := vitals.NewEngine(cfg)
+	if err != nil {
+		return Vitals{}, err
+	}
+	return Vitals{Engine: e}, nil
 }
 
 // Vitals runs the vital-sign engine over each message. Findings never drop a message unless the

@@ -12,45 +12,11 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/hl7gate/hl7gate/gateway"
+	"github.com/hl7gate/hl7gate/gateway/config"
 	"github.com/hl7gate/hl7gate/hl7"
 	"github.com/hl7gate/hl7gate/hl7/mllp"
+	"github.com/hl7gate/hl7gate/test/testkit"
 )
-
-// leanStation ACKs every message without allocating, so that a benchmark's allocation count is the
-// gateway's (and the monitor's, which reuses its buffers too).
-func leanStation(b *testing.B) net.Addr {
-	b.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer c.Close()
-				r, w := mllp.NewReader(c, 0), mllp.NewWriter(c)
-				var m hl7.Message
-				var ack []byte
-				for {
-					frame, err := r.ReadFrame()
-					if err != nil || m.Parse(frame) != nil {
-						return
-					}
-					ack = hl7.AppendAck(ack[:0], &m, hl7.Ack{Code: hl7.AA, ControlID: "1"})
-					if w.WriteFrame(ack) != nil {
-						return
-					}
-				}
-			}()
-		}
-	}()
-	return ln.Addr()
-}
 
 // monitorMessage is a PCD-01 ORU^R01 padded with OBX rows to about size bytes.
 func monitorMessage(size int) []byte {
@@ -71,10 +37,10 @@ func monitorMessage(size int) []byte {
 func BenchmarkForward(b *testing.B) {
 	for _, size := range []int{1 << 10, 16 << 10} {
 		b.Run(fmt.Sprintf("%dKB", size>>10), func(b *testing.B) {
-			station := leanStation(b)
-			cfg := gateway.Config{
-				Listeners: []gateway.ListenerConfig{{Name: "icu", Address: "127.0.0.1:0", AllowSources: []string{"127.0.0.0/8"}}},
-				Stations:  []gateway.StationConfig{{Name: "central", Address: station.String()}},
+			station := testkit.AckStation(b)
+			cfg := config.Config{
+				Listeners: []config.ListenerConfig{{Name: "icu", Address: "127.0.0.1:0", AllowSources: []string{"127.0.0.0/8"}}},
+				Stations:  []config.StationConfig{{Name: "central", Address: station.String()}},
 			}
 			cfg.Routes = baseConfig().Routes
 			cfg.Routes[0].Stations = []string{"central"}
@@ -95,7 +61,7 @@ func BenchmarkForward(b *testing.B) {
 func BenchmarkDirect(b *testing.B) {
 	for _, size := range []int{1 << 10, 16 << 10} {
 		b.Run(fmt.Sprintf("%dKB", size>>10), func(b *testing.B) {
-			exchange(b, leanStation(b), monitorMessage(size))
+			exchange(b, testkit.AckStation(b), monitorMessage(size))
 		})
 	}
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/hl7gate/hl7gate/gateway"
+	"github.com/hl7gate/hl7gate/gateway/config"
 	"github.com/hl7gate/hl7gate/gateway/store"
 	"github.com/hl7gate/hl7gate/hl7"
 	"github.com/hl7gate/hl7gate/hl7/mllp"
@@ -349,7 +350,7 @@ func TestSilentOnFailure(t *testing.T) {
 	st := newStation(t, func(int, *hl7.Message) ([]byte, time.Duration) { return nil, 0 }) // never answers
 	cfg := baseConfig(st)
 	cfg.Stations[0].AckTimeout = 100 * time.Millisecond
-	cfg.Delivery.OnFailure = gateway.OnFailureSilent
+	cfg.Delivery.OnFailure = config.OnFailureSilent
 	g, _ := startGateway(t, cfg)
 	m := dialMonitor(t, g.ListenerAddr("icu"))
 	if ack, err := m.send(oru("MON1", "S1"), 700*time.Millisecond); err == nil {
@@ -472,7 +473,7 @@ func TestAdminEndpoint(t *testing.T) {
 	if err := os.WriteFile(tokenFile, []byte(token+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	cfg.Admin = gateway.AdminConfig{Address: "127.0.0.1:0", TokenFile: tokenFile}
+	cfg.Admin = config.AdminConfig{Address: "127.0.0.1:0", TokenFile: tokenFile}
 	g, logs := startGateway(t, cfg)
 	m := dialMonitor(t, g.ListenerAddr("icu"))
 	m.mustAck(t, oru("MON1", "AD1"))
@@ -557,7 +558,7 @@ func TestEnhancedModeOwnAcks(t *testing.T) {
 func TestMonitorCountersAcrossConnections(t *testing.T) {
 	st := newStation(t, accept)
 	cfg := baseConfig(st)
-	cfg.Admin = gateway.AdminConfig{Address: "127.0.0.1:0"}
+	cfg.Admin = config.AdminConfig{Address: "127.0.0.1:0"}
 	g, logs := startGateway(t, cfg)
 	const workers, rounds, each = 4, 10, 3
 	var wg sync.WaitGroup

@@ -17,6 +17,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/hl7gate/hl7gate/gateway"
+	"github.com/hl7gate/hl7gate/gateway/config"
 	"github.com/hl7gate/hl7gate/hl7"
 	"github.com/hl7gate/hl7gate/hl7/mllp"
 	"github.com/hl7gate/hl7gate/policy"
@@ -366,13 +367,13 @@ func decodeAck(ack []byte) (hl7.AckCode, string, error) {
 }
 
 // baseConfig is one loopback listener, the given stations (all allowlisted) and one route to the first.
-func baseConfig(stations ...*station) gateway.Config {
-	cfg := gateway.Config{
-		Listeners: []gateway.ListenerConfig{{Name: "icu", Address: "127.0.0.1:0", AllowSources: []string{"127.0.0.0/8"}}},
+func baseConfig(stations ...*station) config.Config {
+	cfg := config.Config{
+		Listeners: []config.ListenerConfig{{Name: "icu", Address: "127.0.0.1:0", AllowSources: []string{"127.0.0.0/8"}}},
 		Routes:    []policy.RouteConfig{{Name: "vitals", Match: policy.MatchConfig{MessageTypes: []string{"ORU^R01"}}, Stations: []string{"central0"}}},
 	}
 	for i, s := range stations {
-		cfg.Stations = append(cfg.Stations, gateway.StationConfig{
+		cfg.Stations = append(cfg.Stations, config.StationConfig{
 			Name: fmt.Sprintf("central%d", i), Address: s.addr(), AckTimeout: 2 * time.Second, Connections: 2,
 		})
 	}
@@ -409,7 +410,7 @@ func (b *syncBuffer) String() string {
 }
 
 // startGateway runs a gateway for the test and shuts it down (checking for leaked goroutines) at cleanup.
-func startGateway(t *testing.T, cfg gateway.Config) (*gateway.Gateway, *syncBuffer) {
+func startGateway(t *testing.T, cfg config.Config) (*gateway.Gateway, *syncBuffer) {
 	t.Helper()
 	before := runtime.NumGoroutine()
 	logs := &syncBuffer{}

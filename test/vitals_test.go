@@ -5,15 +5,15 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/hl7gate/hl7gate/gateway"
+	"github.com/hl7gate/hl7gate/gateway/config"
 	"github.com/hl7gate/hl7gate/gateway/store"
 	"github.com/hl7gate/hl7gate/hl7"
 )
 
 // vitalsConfig is baseConfig with the vital-sign checks on, as the YAML loader would set them.
-func vitalsConfig(st *station) gateway.Config {
+func vitalsConfig(st *station) config.Config {
 	cfg := baseConfig(st)
-	cfg.Vitals = gateway.Default().Vitals
+	cfg.Vitals = config.Default().Vitals
 	return cfg
 }
 

@@ -14,7 +14,7 @@ import (
 
 	"github.com/spf13/viper"
 
-	"github.com/hl7gate/hl7gate/gateway"
+	"github.com/hl7gate/hl7gate/gateway/config"
 	"github.com/hl7gate/hl7gate/hl7"
 	"github.com/hl7gate/hl7gate/hl7/mllp"
 	"github.com/hl7gate/hl7gate/policy/vitals"
@@ -132,7 +132,7 @@ func parseSources(vals, files []string) (map[string]netip.Addr, error) {
 // configuration or one holding only that section) over the defaults,
 // strictly: an unknown key is an error.
 func loadVitalsConfig(path string) (vitals.Config, error) {
-	vc := gateway.VitalsConfig{Enabled: true, Config: vitals.DefaultConfig()}
+	vc := config.VitalsConfig{Enabled: true, Config: vitals.DefaultConfig()}
 	if path == "" {
 		return vc.Config, nil
 	}

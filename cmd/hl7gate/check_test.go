@@ -13,8 +13,8 @@ import (
 	"testing"
 
 	"github.com/hl7gate/hl7gate/hl7/mllp"
+	"github.com/hl7gate/hl7gate/internal/sim"
 	"github.com/hl7gate/hl7gate/policy/vitals"
-	"github.com/hl7gate/hl7gate/policy/vitals/sim"
 )
 
 // capture writes n messages of a simulated monitor to dir/name, MLLP-framed

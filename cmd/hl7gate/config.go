@@ -16,7 +16,7 @@ import (
 	"github.com/spf13/viper"
 
 	"github.com/hl7gate/hl7gate/configs"
-	"github.com/hl7gate/hl7gate/gateway"
+	"github.com/hl7gate/hl7gate/gateway/config"
 )
 
 // envPrefix starts every environment variable that overrides a configuration key.
@@ -27,25 +27,25 @@ const envPrefix = "HL7GATE_"
 // fs, decodes strictly (an unknown key is an error) and validates. Every problem is reported at once; a
 // problem with an environment variable names the variable, and an HL7GATE_* variable that overrides no
 // key is an error too.
-func loadConfig(path string, fs *pflag.FlagSet, env []string) (gateway.Config, error) {
+func loadConfig(path string, fs *pflag.FlagSet, env []string) (config.Config, error) {
 	v := viper.New()
 	v.SetConfigType("yaml")
 	var src io.Reader
 	if path == "" {
 		b, err := configs.Files.ReadFile(configs.DefaultName)
 		if err != nil {
-			return gateway.Config{}, err
+			return config.Config{}, err
 		}
 		src = bytes.NewReader(b)
 	} else {
 		b, err := os.ReadFile(path)
 		if err != nil {
-			return gateway.Config{}, fmt.Errorf("config: %w", err)
+			return config.Config{}, fmt.Errorf("config: %w", err)
 		}
 		src = bytes.NewReader(b)
 	}
 	if err := v.ReadConfig(src); err != nil {
-		return gateway.Config{}, fmt.Errorf("config %s: %w", nameOf(path), err)
+		return config.Config{}, fmt.Errorf("config %s: %w", nameOf(path), err)
 	}
 	overrides, envErrs := envOverrides(env)
 	for _, o := range overrides {
@@ -60,9 +60,9 @@ func loadConfig(path string, fs *pflag.FlagSet, env []string) (gateway.Config, e
 			}
 		}
 	}
-	cfg := gateway.Default()
+	cfg := config.Default()
 	if err := v.UnmarshalExact(&cfg, viper.DecodeHook(decodeHooks)); err != nil {
-		return gateway.Config{}, errors.Join(fmt.Errorf("config %s: %w", nameOf(path), err), envError(envErrs))
+		return config.Config{}, errors.Join(fmt.Errorf("config %s: %w", nameOf(path), err), envError(envErrs))
 	}
 	cfg = cfg.WithDefaults()
 	var fileErrs []error
@@ -79,7 +79,7 @@ func loadConfig(path string, fs *pflag.FlagSet, env []string) (gateway.Config, e
 		errs = append(errs, envError(envErrs))
 	}
 	if len(errs) > 0 {
-		return gateway.Config{}, errors.Join(errs...)
+		return config.Config{}, errors.Join(errs...)
 	}
 	return cfg, nil
 }
@@ -95,7 +95,7 @@ type envOverride struct {
 func envOverrides(env []string) ([]envOverride, []error) {
 	keys := map[string]string{} // variable name → key
 	var names []string
-	for _, key := range scalarKeys(reflect.TypeOf(gateway.Config{}), "") {
+	for _, key := range scalarKeys(reflect.TypeOf(config.Config{}), "") {
 		name := envPrefix + strings.ToUpper(strings.ReplaceAll(key, ".", "_"))
 		keys[name] = key
 		names = append(names, name)
@@ -120,7 +120,7 @@ func envOverrides(env []string) ([]envOverride, []error) {
 		}
 		one := viper.New()
 		one.Set(key, value)
-		scratch := gateway.Default()
+		scratch := config.Default()
 		if err := one.UnmarshalExact(&scratch, viper.DecodeHook(decodeHooks)); err != nil {
 			if cause := errors.Unwrap(err); cause != nil {
 				err = cause // without the decoder's heading; the cause names the key

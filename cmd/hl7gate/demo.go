@@ -17,8 +17,8 @@ import (
 	"github.com/hl7gate/hl7gate/gateway/store"
 	"github.com/hl7gate/hl7gate/hl7"
 	"github.com/hl7gate/hl7gate/hl7/mllp"
-	"github.com/hl7gate/hl7gate/policy/vitals/sim"
-	"github.com/hl7gate/hl7gate/test/load"
+	"github.com/hl7gate/hl7gate/internal/loadgen"
+	"github.com/hl7gate/hl7gate/internal/sim"
 )
 
 // demoCmd runs, in one process, a simulated central station, the gateway on its embedded default
@@ -51,7 +51,7 @@ func demoCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 
 	// The central station the default configuration allowlists.
-	st := load.NewStation(load.AckMode{Code: hl7.AA})
+	st := loadgen.NewStation(loadgen.AckMode{Code: hl7.AA})
 	ln, err := net.Listen("tcp", cfg.Stations[0].Address)
 	if err != nil {
 		return fmt.Errorf("simulated central station: %w (is another demo running?)", err)
@@ -182,7 +182,7 @@ func sleepCtx(ctx context.Context, d time.Duration) {
 	}
 }
 
-func demoSummary(w io.Writer, n *demoCounts, st *load.Station, g *gateway.Gateway) {
+func demoSummary(w io.Writer, n *demoCounts, st *loadgen.Station, g *gateway.Gateway) {
 	findings := map[string]int{}
 	for _, e := range g.Store().Events(store.KindVitals, 0, 0) {
 		findings[e.Rule]++

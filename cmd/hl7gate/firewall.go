@@ -9,7 +9,7 @@ import (
 	"os"
 	"strings"
 
-	"github.com/hl7gate/hl7gate/gateway"
+	"github.com/hl7gate/hl7gate/gateway/config"
 	"github.com/hl7gate/hl7gate/gateway/firewall"
 )
 
@@ -42,7 +42,7 @@ func firewallCmd(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return err
 	}
 	spec, err := cfg.FirewallSpec()
-	if errors.Is(err, gateway.ErrEgressDisabled) {
+	if errors.Is(err, config.ErrEgressDisabled) {
 		return fmt.Errorf("%s: egress.enabled is false: there are no rules to %s (set egress.enabled, and egress.learn to start in learning mode)", *path, action)
 	}
 	if err != nil {

@@ -23,6 +23,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/hl7gate/hl7gate/gateway"
+	"github.com/hl7gate/hl7gate/gateway/config"
 )
 
 // command is one subcommand. It returns errUsage for bad arguments and pflag.ErrHelp for -h or --help
@@ -133,7 +134,7 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 
 // serve runs a gateway until ctx ends, then shuts it down gracefully. started, if set, is called once
 // the gateway listens.
-func serve(ctx context.Context, cfg gateway.Config, log zerolog.Logger, started func(*gateway.Gateway)) error {
+func serve(ctx context.Context, cfg config.Config, log zerolog.Logger, started func(*gateway.Gateway)) error {
 	g, err := gateway.New(cfg, log)
 	if err != nil {
 		return err
@@ -166,7 +167,7 @@ func validateCmd(_ context.Context, args []string, stdout, stderr io.Writer) err
 }
 
 // newLogger is the only place that chooses where logs go.
-func newLogger(c gateway.LogConfig, w io.Writer) zerolog.Logger {
+func newLogger(c config.LogConfig, w io.Writer) zerolog.Logger {
 	if c.Format == "console" {
 		w = zerolog.ConsoleWriter{Out: w, TimeFormat: time.TimeOnly}
 	}

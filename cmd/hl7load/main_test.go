@@ -26,17 +26,17 @@ import (
 	"time"
 
 	"github.com/hl7gate/hl7gate/hl7"
-	"github.com/hl7gate/hl7gate/test/load"
+	"github.com/hl7gate/hl7gate/internal/loadgen"
 )
 
 // runJSON runs hl7load with args and decodes its JSON report.
-func runJSON(t *testing.T, args ...string) (load.Report, error) {
+func runJSON(t *testing.T, args ...string) (loadgen.Report, error) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	var stdout, stderr bytes.Buffer
 	err := run(ctx, append(args, "--json"), &stdout, &stderr)
-	var rep load.Report
+	var rep loadgen.Report
 	if stdout.Len() > 0 {
 		if jerr := json.Unmarshal(stdout.Bytes(), &rep); jerr != nil {
 			t.Fatalf("report is not JSON: %v\n%s", jerr, stdout.Bytes())
@@ -48,7 +48,7 @@ func runJSON(t *testing.T, args ...string) (load.Report, error) {
 // startStation runs a station with its HTTP endpoint until the test ends.
 func startStation(t *testing.T) (mllpAddr, httpURL string) {
 	t.Helper()
-	st := load.NewStation(load.AckMode{Code: hl7.AA})
+	st := loadgen.NewStation(loadgen.AckMode{Code: hl7.AA})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -144,7 +144,7 @@ func TestStationAndMonitorsProcessesTalk(t *testing.T) {
 	if err := <-stDone; err != nil {
 		t.Fatal(err)
 	}
-	var stats load.StationStats
+	var stats loadgen.StationStats
 	if err := json.Unmarshal(stOut.Bytes(), &stats); err != nil {
 		t.Fatalf("station stats: %v: %s", err, stOut.Bytes())
 	}
@@ -275,12 +275,12 @@ func TestParseSources(t *testing.T) {
 }
 
 func TestTable(t *testing.T) {
-	reps := []load.Report{
+	reps := []loadgen.Report{
 		{Scenario: "open1k", Relay: "hl7gate", Mode: "open", PeakConns: 1000, Throughput: 999.6, Sent: 60000,
-			Latency: load.LatencySummary{P50: 0.2, P99: 1.25, P999: 3, Max: 9},
-			Station: &load.Verification{Received: 60000}, Gateway: &load.ProcUsage{CPUSeconds: 4.2, PeakRSS: 64 << 20}},
+			Latency: loadgen.LatencySummary{P50: 0.2, P99: 1.25, P999: 3, Max: 9},
+			Station: &loadgen.Verification{Received: 60000}, Gateway: &loadgen.ProcUsage{CPUSeconds: 4.2, PeakRSS: 64 << 20}},
 		{Scenario: "idle", Relay: "haproxy", Mode: "idle", PeakConns: 1024,
-			Gateway: &load.ProcUsage{RSSBefore: 10 << 20, PeakRSS: 26 << 20}},
+			Gateway: &loadgen.ProcUsage{RSSBefore: 10 << 20, PeakRSS: 26 << 20}},
 	}
 	var b bytes.Buffer
 	if err := writeTable(&b, reps, nil, true); err != nil {
@@ -296,21 +296,21 @@ func TestTable(t *testing.T) {
 }
 
 func TestMedianRuns(t *testing.T) {
-	closed := func(relay string, tput float64) load.Report {
-		return load.Report{Scenario: "closed50", Relay: relay, Mode: "closed", Throughput: tput}
+	closed := func(relay string, tput float64) loadgen.Report {
+		return loadgen.Report{Scenario: "closed50", Relay: relay, Mode: "closed", Throughput: tput}
 	}
-	open := func(p99 float64) load.Report {
-		return load.Report{Scenario: "open10k", Relay: "hl7gate", Mode: "open", Latency: load.LatencySummary{P99: p99}}
+	open := func(p99 float64) loadgen.Report {
+		return loadgen.Report{Scenario: "open10k", Relay: "hl7gate", Mode: "open", Latency: loadgen.LatencySummary{P99: p99}}
 	}
-	reps := []load.Report{
+	reps := []loadgen.Report{
 		closed("haproxy", 200), closed("hl7gate", 90), open(7), closed("haproxy", 100),
 		closed("hl7gate", 80), open(2), closed("haproxy", 300), open(300), open(1),
 	}
 	got, runs := medianRuns(reps)
 	// Of an even count, the worse middle run: the lower msg/s, the higher p99.
-	want := []load.Report{closed("haproxy", 200), closed("hl7gate", 80), open(7)}
+	want := []loadgen.Report{closed("haproxy", 200), closed("hl7gate", 80), open(7)}
 	wantRuns := []string{"3 (100–300 msg/s)", "2 (80–90 msg/s)", "4 (1.00–300.00 ms p99)"}
-	if !slices.EqualFunc(got, want, func(a, b load.Report) bool {
+	if !slices.EqualFunc(got, want, func(a, b loadgen.Report) bool {
 		return a.Relay == b.Relay && a.Throughput == b.Throughput && a.Latency == b.Latency
 	}) || !slices.Equal(runs, wantRuns) {
 		t.Errorf("medianRuns = %+v, %q; want %+v, %q", got, runs, want, wantRuns)

@@ -16,7 +16,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/hl7gate/hl7gate/test/load"
+	"github.com/hl7gate/hl7gate/internal/loadgen"
 )
 
 // fleetFlags are the flags shared by "monitors" and "run".
@@ -74,17 +74,17 @@ func (o *fleetFlags) register(fs *flag.FlagSet, defaultAddr string) {
 }
 
 // fleet builds the Fleet the flags describe.
-func (o *fleetFlags) fleet() (*load.Fleet, error) {
-	size, err := load.ParseSize(o.size)
+func (o *fleetFlags) fleet() (*loadgen.Fleet, error) {
+	size, err := loadgen.ParseSize(o.size)
 	if err != nil {
 		return nil, err
 	}
-	kind, err := load.ParseManipulation(o.manipulation)
+	kind, err := loadgen.ParseManipulation(o.manipulation)
 	if err != nil {
 		return nil, err
 	}
-	content := load.Content{Size: size, Seed: o.seed, Interval: o.interval, Manipulation: kind}
-	f := &load.Fleet{
+	content := loadgen.Content{Size: size, Seed: o.seed, Interval: o.interval, Manipulation: kind}
+	f := &loadgen.Fleet{
 		Addrs:      strings.Split(o.addr, ","),
 		Monitors:   o.n,
 		Rate:       o.rate,
@@ -207,23 +207,23 @@ func monitorsCmd(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err != nil {
 		return err
 	}
-	var records func(context.Context) ([]load.Record, error)
+	var records func(context.Context) ([]loadgen.Record, error)
 	if *station != "" {
-		records = func(ctx context.Context) ([]load.Record, error) { return load.FetchRecords(ctx, *station) }
+		records = func(ctx context.Context) ([]loadgen.Record, error) { return loadgen.FetchRecords(ctx, *station) }
 	}
 	return drive(ctx, &o, f, records, stdout, stderr)
 }
 
 // drive runs f while reporting progress, verifies against the station's
 // records (when records is not nil) and writes the report.
-func drive(ctx context.Context, o *fleetFlags, f *load.Fleet, records func(context.Context) ([]load.Record, error), stdout, stderr io.Writer) error {
+func drive(ctx context.Context, o *fleetFlags, f *loadgen.Fleet, records func(context.Context) ([]loadgen.Record, error), stdout, stderr io.Writer) error {
 	pids, err := parsePIDs(o.pids)
 	if err != nil {
 		return err
 	}
-	var watch *load.ProcWatch
+	var watch *loadgen.ProcWatch
 	if len(pids) > 0 {
-		if watch, err = load.WatchProcs(pids); err != nil {
+		if watch, err = loadgen.WatchProcs(pids); err != nil {
 			return err
 		}
 	}
@@ -246,13 +246,13 @@ func drive(ctx context.Context, o *fleetFlags, f *load.Fleet, records func(conte
 	if res == nil {
 		return runErr
 	}
-	var gw *load.ProcUsage
+	var gw *loadgen.ProcUsage
 	if watch != nil {
 		if gw, err = watch.Stop(); err != nil {
 			return err
 		}
 	}
-	var v *load.Verification
+	var v *loadgen.Verification
 	if records != nil && !f.Idle {
 		// A fresh context: an interrupted run is still worth verifying.
 		vctx, cancel := context.WithTimeout(context.Background(), time.Minute)
@@ -261,10 +261,10 @@ func drive(ctx context.Context, o *fleetFlags, f *load.Fleet, records func(conte
 		if err != nil {
 			return err
 		}
-		vv := load.Verify(res.SentRecords, recs)
+		vv := loadgen.Verify(res.SentRecords, recs)
 		v = &vv
 	}
-	rep := load.NewReport(f, res, v, gw)
+	rep := loadgen.NewReport(f, res, v, gw)
 	rep.Scenario, rep.Relay = o.scenario, o.relay
 	if o.json {
 		enc := json.NewEncoder(stdout)
@@ -287,7 +287,7 @@ func drive(ctx context.Context, o *fleetFlags, f *load.Fleet, records func(conte
 
 // startProgress prints a progress line on w every second when w is a
 // terminal, or always when force is set; the returned func stops it.
-func startProgress(f *load.Fleet, w io.Writer, force bool) (stop func()) {
+func startProgress(f *loadgen.Fleet, w io.Writer, force bool) (stop func()) {
 	tty := isTerminal(w)
 	if !tty && !force {
 		return func() {}
@@ -303,7 +303,7 @@ func startProgress(f *load.Fleet, w io.Writer, force bool) (stop func()) {
 		t := time.NewTicker(time.Second)
 		defer t.Stop()
 		start := time.Now()
-		var last load.Progress
+		var last loadgen.Progress
 		for {
 			select {
 			case <-done:

@@ -12,7 +12,7 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/hl7gate/hl7gate/test/load"
+	"github.com/hl7gate/hl7gate/internal/loadgen"
 )
 
 // stationFlags are the flags shared by "station" and "run".
@@ -33,12 +33,12 @@ func (o *stationFlags) register(fs *flag.FlagSet) {
 }
 
 // listen builds the station and its (possibly TLS) listener on addr.
-func (o *stationFlags) listen(addr string) (*load.Station, net.Listener, error) {
-	mode, err := load.ParseAckMode(o.ack)
+func (o *stationFlags) listen(addr string) (*loadgen.Station, net.Listener, error) {
+	mode, err := loadgen.ParseAckMode(o.ack)
 	if err != nil {
 		return nil, nil, err
 	}
-	st := load.NewStation(mode)
+	st := loadgen.NewStation(mode)
 	st.MaxFrame = o.maxFrame
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
@@ -129,7 +129,7 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	sctx, stopStation := context.WithCancel(context.WithoutCancel(ctx))
 	served := make(chan error, 1)
 	go func() { served <- st.Serve(sctx, ln) }()
-	records := func(context.Context) ([]load.Record, error) { return st.Records(), nil }
+	records := func(context.Context) ([]loadgen.Record, error) { return st.Records(), nil }
 	err = drive(ctx, &fo, f, records, stdout, stderr)
 	stopStation()
 	if serr := <-served; serr != nil && err == nil {

@@ -10,7 +10,7 @@ import (
 	"slices"
 	"text/tabwriter"
 
-	"github.com/hl7gate/hl7gate/test/load"
+	"github.com/hl7gate/hl7gate/internal/loadgen"
 )
 
 // tableCmd prints one comparison table from JSON reports written by
@@ -24,13 +24,13 @@ func tableCmd(args []string, stdout, stderr io.Writer) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	var reps []load.Report
+	var reps []loadgen.Report
 	for _, file := range fs.Args() {
 		b, err := os.ReadFile(file)
 		if err != nil {
 			return fmt.Errorf("read report: %w", err)
 		}
-		var r load.Report
+		var r loadgen.Report
 		if err := json.Unmarshal(b, &r); err != nil {
 			return fmt.Errorf("report %s: %w", file, err)
 		}
@@ -47,8 +47,8 @@ func tableCmd(args []string, stdout, stderr io.Writer) error {
 // each group by the measure that matters for its mode: msg/s in closed loop, p99 in open loop, KiB per
 // connection when idle (of an even count, the worse of the two middle runs). It also returns, per group,
 // the number of runs and that measure's range.
-func medianRuns(reps []load.Report) ([]load.Report, []string) {
-	type group struct{ runs []load.Report }
+func medianRuns(reps []loadgen.Report) ([]loadgen.Report, []string) {
+	type group struct{ runs []loadgen.Report }
 	var (
 		order  []string
 		groups = map[string]*group{}
@@ -62,20 +62,20 @@ func medianRuns(reps []load.Report) ([]load.Report, []string) {
 		groups[k].runs = append(groups[k].runs, r)
 	}
 	var (
-		out  []load.Report
+		out  []loadgen.Report
 		runs []string
 	)
 	for _, k := range order {
 		g := groups[k].runs
 		// Sorted from worse to better: the lower middle of an even count is the worse one.
-		measure, format, worse := func(r load.Report) float64 { return r.Throughput }, "%d (%.0f–%.0f msg/s)", 1
+		measure, format, worse := func(r loadgen.Report) float64 { return r.Throughput }, "%d (%.0f–%.0f msg/s)", 1
 		switch g[0].Mode {
 		case "open":
-			measure, format, worse = func(r load.Report) float64 { return r.Latency.P99 }, "%d (%.2f–%.2f ms p99)", -1
+			measure, format, worse = func(r loadgen.Report) float64 { return r.Latency.P99 }, "%d (%.2f–%.2f ms p99)", -1
 		case "idle":
 			measure, format, worse = kibPerConn, "%d (%.1f–%.1f KiB/conn)", -1
 		}
-		slices.SortStableFunc(g, func(a, b load.Report) int { return worse * cmp.Compare(measure(a), measure(b)) })
+		slices.SortStableFunc(g, func(a, b loadgen.Report) int { return worse * cmp.Compare(measure(a), measure(b)) })
 		out = append(out, g[(len(g)-1)/2])
 		lo, hi := measure(g[0]), measure(g[len(g)-1])
 		runs = append(runs, fmt.Sprintf(format, len(g), min(lo, hi), max(lo, hi)))
@@ -84,7 +84,7 @@ func medianRuns(reps []load.Report) ([]load.Report, []string) {
 }
 
 // kibPerConn is an idle run's memory per connection: the relay's peak RSS growth over its connections.
-func kibPerConn(r load.Report) float64 {
+func kibPerConn(r loadgen.Report) float64 {
 	g := r.Gateway
 	if r.Mode != "idle" || g == nil || r.PeakConns == 0 || g.PeakRSS <= g.RSSBefore {
 		return 0
@@ -94,7 +94,7 @@ func kibPerConn(r load.Report) float64 {
 
 // writeTable writes reps as aligned columns, or as a Markdown table. When runs is not nil it is one more
 // column, one cell per report.
-func writeTable(w io.Writer, reps []load.Report, runs []string, markdown bool) error {
+func writeTable(w io.Writer, reps []loadgen.Report, runs []string, markdown bool) error {
 	head := []string{"scenario", "relay", "conns", "msg/s", "p50 ms", "p99 ms", "p99.9 ms", "max ms",
 		"lost", "false-acked", "other faults", "cpu s", "cpu µs/msg", "peak rss MiB", "KiB/conn"}
 	if runs != nil {
@@ -102,7 +102,7 @@ func writeTable(w io.Writer, reps []load.Report, runs []string, markdown bool) e
 	}
 	rows := [][]string{head}
 	for i, r := range reps {
-		other := r.Answers[load.AckMismatch.String()]
+		other := r.Answers[loadgen.AckMismatch.String()]
 		lost, falseAcked := "-", "-" // not verified
 		if v := r.Station; v != nil {
 			lost, falseAcked = fmt.Sprint(v.Lost), fmt.Sprint(v.FalseAcked)

@@ -169,7 +169,7 @@ func TestValidate(t *testing.T) {
 			s.Intercept = addrPorts("203.0.113.10:2575")
 			s.Capture = addrPorts("203.0.113.10:2575")
 		}, []string{"capture[0]: 203.0.113.10:2575 is also listed in intercept"}},
-		{"station on monitor side", func(s *firewall.Spec) { s.Stations = addrPorts("198.51.100.9:2575") }, []string{"stations[0]: 198.51.100.9 is inside monitor network 198.51.100.0/24"}},
+		{"station on monitor side", func(s *firewall.Spec) { s.Stations = addrPorts("198.51.100.9:2575") }, []string{"stations[0]: 198.51.100.9 is inside monitor network 198.51.100.0/24 (stations must be on the hospital side; for a trial on loopback, monitor_networks must not contain the station's address)"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := minimal()

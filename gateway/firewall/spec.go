@@ -149,7 +149,9 @@ func (s Spec) Validate() error {
 	for i, ap := range s.Stations {
 		for _, n := range s.MonitorNets {
 			if n.Contains(ap.Addr()) {
-				errs = append(errs, fmt.Errorf("stations[%d]: %s is inside monitor network %s", i, ap.Addr(), n))
+				errs = append(errs, fmt.Errorf("stations[%d]: %s is inside monitor network %s "+
+					"(stations must be on the hospital side; for a trial on loopback, monitor_networks must not contain the station's address)",
+					i, ap.Addr(), n))
 			}
 		}
 	}

@@ -22,13 +22,8 @@ import (
 // back from the NFLOG group in gw.
 func TestReadRealPackets(t *testing.T) {
 	netns.Require(t)
-	mon, gw := netns.New(t, "mon"), netns.New(t, "gw")
-	netns.Link(t, mon, "m0", gw, "g0")
-	mon.AddAddr(t, "m0", netip.MustParsePrefix("198.51.100.2/24"))
-	gw.AddAddr(t, "g0", netip.MustParsePrefix("198.51.100.1/24"))
-	mon.AddAddr(t, "m0", netip.MustParsePrefix("fd00:1::2/64"))
-	gw.AddAddr(t, "g0", netip.MustParsePrefix("fd00:1::1/64"))
-	mon.AddRoute(t, netip.MustParsePrefix("203.0.113.0/24"), netip.MustParseAddr("198.51.100.1"))
+	seg := netns.NewSegment(t)
+	mon, gw := seg.Mon, seg.GW
 	gw.Nft(t, `table inet t {
 	chain pre {
 		type filter hook prerouting priority raw; policy accept;

@@ -184,6 +184,14 @@ func (s *Store) Monitor(id string) (Monitor, error) {
 // Monitors returns every monitor, ordered by ID.
 func (s *Store) Monitors() []Monitor { return all[Monitor](s, tableMonitors) }
 
+// MonitorsSnapshot takes a snapshot of the monitors at once (cheaply: the store is immutable underneath)
+// and returns a function that lists it, so that a caller can take it under its own lock and walk it
+// outside.
+func (s *Store) MonitorsSnapshot() func() []Monitor {
+	txn := s.db.Txn(false)
+	return func() []Monitor { return list[Monitor](txn, tableMonitors) }
+}
+
 // SetStation stores a station's state.
 func (s *Store) SetStation(st Station) {
 	txn := s.db.Txn(true)
@@ -277,7 +285,11 @@ func (s *Store) RecordEgress(a Egress) (Egress, bool) {
 func (s *Store) EgressAttempts() []Egress { return all[Egress](s, tableEgress) }
 
 func all[T any](s *Store, table string) []T {
-	txn := s.db.Txn(false)
+	return list[T](s.db.Txn(false), table)
+}
+
+// list lists a table in a read transaction, which it ends.
+func list[T any](txn *memdb.Txn, table string) []T {
 	defer txn.Abort()
 	it, err := txn.Get(table, indexID)
 	if err != nil {

@@ -92,7 +92,7 @@ func AppendAlert(dst []byte, f Finding, controlID string, now time.Time) []byte 
 	if f.Kind == KindQuality {
 		typ = "ST" // technical
 	}
-	b := hl7.NewBuilder(hl7.DefaultDelimiters, dst)
+	b := hl7.NewBuilder(hl7.DefaultDelimiters(), dst)
 	b.Segment("MSH").Field(AnnotationSource).Field(AnnotationSource).Skip(2).Time(now).Skip(1).
 		Field("ORU").Component("R40").Component("ORU_R40").Field(controlID).Field("P").Field("2.6").
 		Skip(2).Field("NE").Field("AL").Skip(1).Field("UNICODE UTF-8").Skip(2).

@@ -7,8 +7,8 @@ import (
 	"time"
 
 	"github.com/hl7gate/hl7gate/hl7"
+	"github.com/hl7gate/hl7gate/internal/sim"
 	"github.com/hl7gate/hl7gate/policy/vitals"
-	"github.com/hl7gate/hl7gate/policy/vitals/sim"
 )
 
 // benchMessages returns n consecutive simulated messages of one clean

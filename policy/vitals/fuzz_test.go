@@ -8,8 +8,8 @@ import (
 	"time"
 
 	"github.com/hl7gate/hl7gate/hl7"
+	"github.com/hl7gate/hl7gate/internal/sim"
 	"github.com/hl7gate/hl7gate/policy/vitals"
-	"github.com/hl7gate/hl7gate/policy/vitals/sim"
 )
 
 // FuzzObserve feeds arbitrary messages (seeded with simulated PCD-01 and

@@ -6,8 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hl7gate/hl7gate/internal/sim"
 	"github.com/hl7gate/hl7gate/policy/vitals"
-	"github.com/hl7gate/hl7gate/policy/vitals/sim"
 )
 
 var (

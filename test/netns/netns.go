@@ -206,6 +206,36 @@ func Link(t testing.TB, a *NS, aDev string, b *NS, bDev string) {
 	b.IP(t, "link", "set", bDev, "up")
 }
 
+// Segment is the setup every namespace test starts from: a monitor namespace linked to a gateway
+// namespace, the monitor side of the gateway. Mon has 198.51.100.2/24 and fd00:1::2/64 on device m0,
+// GW has 198.51.100.1/24 and fd00:1::1/64 on device g0, and Mon's default routes (both families) go
+// through GW.
+type Segment struct {
+	Mon, GW *NS
+}
+
+// Addresses of a Segment.
+var (
+	MonAddr4 = netip.MustParseAddr("198.51.100.2")
+	MonAddr6 = netip.MustParseAddr("fd00:1::2")
+	GWAddr4  = netip.MustParseAddr("198.51.100.1")
+	GWAddr6  = netip.MustParseAddr("fd00:1::1")
+)
+
+// NewSegment creates a Segment; t.Cleanup deletes both namespaces.
+func NewSegment(t testing.TB) Segment {
+	t.Helper()
+	s := Segment{Mon: New(t, "mon"), GW: New(t, "gw")}
+	Link(t, s.Mon, "m0", s.GW, "g0")
+	s.Mon.AddAddr(t, "m0", netip.PrefixFrom(MonAddr4, 24))
+	s.Mon.AddAddr(t, "m0", netip.PrefixFrom(MonAddr6, 64))
+	s.GW.AddAddr(t, "g0", netip.PrefixFrom(GWAddr4, 24))
+	s.GW.AddAddr(t, "g0", netip.PrefixFrom(GWAddr6, 64))
+	s.Mon.AddRoute(t, netip.MustParsePrefix("0.0.0.0/0"), GWAddr4)
+	s.Mon.AddRoute(t, netip.MustParsePrefix("::/0"), GWAddr6)
+	return s
+}
+
 // mustAllow fails t unless a is inside Allowed.
 func mustAllow(t testing.TB, a netip.Addr) {
 	t.Helper()

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"io"
 	"net"
-	"net/netip"
 	"os"
 	"path/filepath"
 	"slices"
@@ -21,23 +20,18 @@ import (
 
 func TestLinkDialBothFamilies(t *testing.T) {
 	netns.Require(t)
-	a, b := netns.New(t, "a"), netns.New(t, "b")
-	netns.Link(t, a, "a0", b, "b0")
-	a.AddAddr(t, "a0", netip.MustParsePrefix("192.0.2.1/24"))
-	b.AddAddr(t, "b0", netip.MustParsePrefix("192.0.2.2/24"))
-	a.AddAddr(t, "a0", netip.MustParsePrefix("fd00:db8::1/64"))
-	b.AddAddr(t, "b0", netip.MustParsePrefix("fd00:db8::2/64"))
-	// b reaches 203.0.113.0/24 only through a, where it is a local address.
+	seg := netns.NewSegment(t)
+	a, b := seg.GW, seg.Mon
+	// b reaches 203.0.113.0/24 only through a (its default route), where it is a local address.
 	a.IP(t, "addr", "add", "203.0.113.7/32", "dev", "lo")
-	b.AddRoute(t, netip.MustParsePrefix("203.0.113.0/24"), netip.MustParseAddr("192.0.2.1"))
 
 	ln := a.Listen(t, "tcp", ":0")
 	port := ln.Addr().(*net.TCPAddr).Port
 	go echoOnce(ln)
 
 	for _, tc := range []struct{ name, host string }{
-		{"ipv4", "192.0.2.1"},
-		{"ipv6", "fd00:db8::1"},
+		{"ipv4", netns.GWAddr4.String()},
+		{"ipv6", netns.GWAddr6.String()},
 		{"routed", "203.0.113.7"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -64,7 +58,7 @@ func TestLinkDialBothFamilies(t *testing.T) {
 	ctx, cancel := context.WithTimeout(t.Context(), time.Second)
 	defer cancel()
 	var d net.Dialer
-	if c, err := d.DialContext(ctx, "tcp", net.JoinHostPort("192.0.2.1", strconv.Itoa(port))); err == nil {
+	if c, err := d.DialContext(ctx, "tcp", net.JoinHostPort(netns.GWAddr4.String(), strconv.Itoa(port))); err == nil {
 		c.Close()
 		t.Error("dial from the host namespace reached a test namespace")
 	}

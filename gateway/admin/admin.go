@@ -1,0 +1,193 @@
+// Package admin serves hl7gate's read-only admin endpoint over HTTP(S):
+//
+//	/healthz          the process is alive
+//	/readyz           listeners are bound and at least one station is up (503 otherwise)
+//	/metrics          Prometheus metrics
+//	/api/monitors     monitors seen
+//	/api/stations     stations and their health
+//	/api/events       recent events; ?kind=policy|vitals|connection|delivery|egress&since=ID&limit=N
+//	/api/egress       aggregated egress attempts of the monitor segment
+//	/debug/pprof/     profiles, when admin.pprof is on
+//
+// Every path but /healthz requires the bearer token when one is configured. It reads the gateway's state
+// through State and nothing else.
+package admin
+
+import (
+	"context"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/pprof"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/rs/zerolog"
+
+	"github.com/hl7gate/hl7gate/gateway/config"
+	"github.com/hl7gate/hl7gate/gateway/store"
+)
+
+// State is what the admin endpoint reads. Every method must be safe for concurrent use.
+type State interface {
+	// Ready returns nil when the gateway can deliver, else why not.
+	Ready() error
+	Monitors() []store.Monitor
+	Stations() []store.Station
+	Events(kind string, since uint64, limit int) []store.Event
+	EgressAttempts() []store.Egress
+}
+
+// Server is the admin endpoint.
+type Server struct {
+	cfg   config.AdminConfig
+	state State
+	gath  prometheus.Gatherer
+	log   zerolog.Logger
+
+	ln  net.Listener
+	srv *http.Server
+	wg  sync.WaitGroup
+}
+
+// New prepares the endpoint for cfg (cfg.Address set); Start binds it.
+func New(cfg config.AdminConfig, state State, metrics prometheus.Gatherer, log zerolog.Logger) *Server {
+	return &Server{cfg: cfg, state: state, gath: metrics, log: log}
+}
+
+// Start reads the token, binds the address and starts serving. On error nothing is left open.
+func (a *Server) Start(ctx context.Context) error {
+	var token []byte
+	if f := a.cfg.TokenFile; f != "" {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			return fmt.Errorf("admin: %w", err)
+		}
+		token = []byte(strings.TrimSpace(string(b)))
+		if len(token) < 16 {
+			return fmt.Errorf("admin: token in %s is shorter than 16 characters", f)
+		}
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		w.Write([]byte("ok\n"))
+	})
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, _ *http.Request) {
+		if err := a.state.Ready(); err != nil {
+			http.Error(w, err.Error(), http.StatusServiceUnavailable)
+			return
+		}
+		w.Write([]byte("ready\n"))
+	})
+	mux.Handle("GET /metrics", promhttp.HandlerFor(a.gath, promhttp.HandlerOpts{}))
+	mux.HandleFunc("GET /api/monitors", func(w http.ResponseWriter, _ *http.Request) {
+		writeJSON(w, a.state.Monitors())
+	})
+	mux.HandleFunc("GET /api/stations", func(w http.ResponseWriter, _ *http.Request) {
+		writeJSON(w, a.state.Stations())
+	})
+	mux.HandleFunc("GET /api/events", func(w http.ResponseWriter, r *http.Request) {
+		q := r.URL.Query()
+		since, _ := strconv.ParseUint(q.Get("since"), 10, 64)
+		limit, err := strconv.Atoi(q.Get("limit"))
+		if err != nil || limit <= 0 || limit > 10000 {
+			limit = 1000
+		}
+		writeJSON(w, a.state.Events(q.Get("kind"), since, limit))
+	})
+	mux.HandleFunc("GET /api/egress", func(w http.ResponseWriter, _ *http.Request) {
+		writeJSON(w, a.state.EgressAttempts())
+	})
+	if a.cfg.Pprof {
+		mux.HandleFunc("/debug/pprof/", pprof.Index)
+		mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+		mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+		mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	}
+	var h http.Handler = mux
+	if token != nil {
+		h = requireToken(token, mux)
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second, IdleTimeout: time.Minute}
+	tlsOn := a.cfg.TLS.CertFile != ""
+	if tlsOn {
+		tc, err := a.cfg.TLS.Load()
+		if err != nil {
+			return fmt.Errorf("admin: %w", err)
+		}
+		srv.TLSConfig = tc
+	}
+	var lc net.ListenConfig
+	ln, err := lc.Listen(ctx, "tcp", a.cfg.Address)
+	if err != nil {
+		return fmt.Errorf("admin: %w", err)
+	}
+	a.ln, a.srv = ln, srv
+	a.wg.Add(1)
+	go func() {
+		defer a.wg.Done()
+		var err error
+		if tlsOn {
+			err = srv.ServeTLS(ln, "", "")
+		} else {
+			err = srv.Serve(ln)
+		}
+		if err != nil && !errors.Is(err, http.ErrServerClosed) {
+			a.log.Error().Err(err).Msg("admin endpoint stopped")
+		}
+	}()
+	a.log.Info().Stringer("address", ln.Addr()).Bool("tls", tlsOn).Bool("token", token != nil).Msg("admin endpoint")
+	return nil
+}
+
+// Addr returns the bound address, or nil before Start.
+func (a *Server) Addr() net.Addr {
+	if a.ln == nil {
+		return nil
+	}
+	return a.ln.Addr()
+}
+
+// Close stops serving, giving requests in progress up to a second, and waits for the server to end.
+func (a *Server) Close() {
+	if a.srv == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	_ = a.srv.Shutdown(ctx)
+	cancel()
+	a.wg.Wait()
+}
+
+// requireToken lets a request through only with "Authorization: Bearer <token>" (constant-time compare);
+// /healthz stays open for load balancers.
+func requireToken(token []byte, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/healthz" {
+			next.ServeHTTP(w, r)
+			return
+		}
+		got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		if !ok || subtle.ConstantTimeCompare([]byte(got), token) != 1 {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="hl7gate"`)
+			http.Error(w, "unauthorized", http.StatusUnauthorized)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func writeJSON(w http.ResponseWriter, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	_ = enc.Encode(v)
+}

@@ -1,0 +1,373 @@
+// Package config is hl7gate's whole configuration in one place: the structs every part reads (the relay,
+// egress recording, the admin endpoint, the policy chain's routes and vital-sign checks), their defaults
+// and the validation of the whole, which reports every problem at once, each naming its key.
+// The YAML is decoded strictly (unknown keys are errors) by cmd/hl7gate.
+package config
+
+import (
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"os"
+	"time"
+
+	"github.com/hl7gate/hl7gate/policy"
+	"github.com/hl7gate/hl7gate/policy/vitals"
+)
+
+// Config is the whole gateway configuration. It is decoded once in cmd/hl7gate (viper, strict: unknown keys
+// are errors), then completed with WithDefaults and checked with Validate. A zero field means "the default".
+type Config struct {
+	Listeners []ListenerConfig     `mapstructure:"listeners"`
+	Stations  []StationConfig      `mapstructure:"stations"`
+	Routes    []policy.RouteConfig `mapstructure:"routes"`
+	Delivery  DeliveryConfig       `mapstructure:"delivery"`
+	Admin     AdminConfig          `mapstructure:"admin"`
+	Log       LogConfig            `mapstructure:"log"`
+	State     StateConfig          `mapstructure:"state"`
+	Vitals    VitalsConfig         `mapstructure:"vitals"`
+	Egress    EgressConfig         `mapstructure:"egress"`
+}
+
+// VitalsConfig turns the vital-sign consistency checks on and tunes them (see docs/vitals.md).
+type VitalsConfig struct {
+	Enabled       bool `mapstructure:"enabled"`
+	vitals.Config `mapstructure:",squash"`
+}
+
+// Default is the configuration the YAML loader starts from: no listeners, stations or routes (the file
+// must name them), every vital-sign check on. Fields left zero take their defaults in WithDefaults.
+func Default() Config {
+	return Config{Vitals: VitalsConfig{Enabled: true, Config: vitals.DefaultConfig()}}
+}
+
+// Listener modes.
+const (
+	ModeDirect    = "direct"    // monitors connect to the gateway's own address
+	ModeIntercept = "intercept" // connections redirected by nftables; the original destination names the station
+)
+
+// ListenerConfig is one socket that accepts monitor feeds.
+type ListenerConfig struct {
+	Name              string        `mapstructure:"name"`
+	Address           string        `mapstructure:"address"`
+	Mode              string        `mapstructure:"mode"`          // direct (default) or intercept
+	AllowSources      []string      `mapstructure:"allow_sources"` // CIDRs of the monitor segment; required
+	MaxConnections    int           `mapstructure:"max_connections"`
+	MaxPerSource      int           `mapstructure:"max_connections_per_source"`
+	IdleTimeout       time.Duration `mapstructure:"idle_timeout"`
+	FrameTimeout      time.Duration `mapstructure:"frame_timeout"` // time allowed to finish a frame once started
+	MaxFrame          int           `mapstructure:"max_frame"`
+	TolerateMissingCR bool          `mapstructure:"tolerate_missing_cr"`
+	TLS               ServerTLS     `mapstructure:"tls"`
+}
+
+// ServerTLS turns TLS on for a listener when CertFile is set. ClientCAFile, when set, requires client
+// certificates signed by that CA.
+type ServerTLS struct {
+	CertFile     string `mapstructure:"cert_file"`
+	KeyFile      string `mapstructure:"key_file"`
+	ClientCAFile string `mapstructure:"client_ca_file"`
+}
+
+// StationConfig is one allowlisted central station.
+type StationConfig struct {
+	Name        string `mapstructure:"name"`
+	Address     string `mapstructure:"address"` // host:port
+	Connections int    `mapstructure:"connections"`
+	// Pipeline is how many messages one connection may carry before their ACKs are back. 1 (the
+	// default) is MLLP's stop-and-wait; raise it only for a station known to read a stream of messages
+	// and answer each in turn. ACKs are matched by MSA-2, so a station may also answer out of order.
+	Pipeline       int           `mapstructure:"pipeline"`
+	ConnectTimeout time.Duration `mapstructure:"connect_timeout"`
+	AckTimeout     time.Duration `mapstructure:"ack_timeout"`
+	TLS            ClientTLS     `mapstructure:"tls"`
+	// Capture lists further original destinations (ip:port) whose intercepted connections are delivered to
+	// this station, e.g. a hard-coded outside central-station address of a monitor.
+	Capture []string `mapstructure:"capture"`
+}
+
+// ClientTLS turns TLS on toward a station when Enabled or CAFile is set. CAFile pins the CA that must
+// have signed the station's certificate; CertFile/KeyFile add a client certificate (mTLS).
+type ClientTLS struct {
+	Enabled    bool   `mapstructure:"enabled"`
+	CAFile     string `mapstructure:"ca_file"`
+	CertFile   string `mapstructure:"cert_file"`
+	KeyFile    string `mapstructure:"key_file"`
+	ServerName string `mapstructure:"server_name"`
+}
+
+// What the gateway answers when no station accepted a message in time.
+const (
+	OnFailureNak    = "nak"    // AE (or CE in enhanced mode) with a reason
+	OnFailureSilent = "silent" // no answer: the monitor times out and re-sends
+)
+
+// DeliveryConfig governs the gateway's own answers.
+type DeliveryConfig struct {
+	OnFailure string `mapstructure:"on_failure"`
+	// ShutdownGrace bounds how long in-flight messages may take to finish on SIGTERM.
+	ShutdownGrace time.Duration `mapstructure:"shutdown_grace"`
+}
+
+// AdminConfig is the read-only HTTP endpoint: /healthz, /readyz, /metrics, /api/*.
+type AdminConfig struct {
+	Address string `mapstructure:"address"` // empty disables it
+	// TokenFile holds a bearer token; required when Address is not a loopback address.
+	TokenFile string    `mapstructure:"token_file"`
+	TLS       ServerTLS `mapstructure:"tls"`
+	Pprof     bool      `mapstructure:"pprof"` // expose /debug/pprof (behind the same token rules)
+}
+
+// LogConfig configures the JSON logs.
+type LogConfig struct {
+	Level  string `mapstructure:"level"`  // debug, info, warn, error
+	Format string `mapstructure:"format"` // json or console
+	// IncludePatientData lets debug logs carry field contents. Off by default; never turn it on in production.
+	IncludePatientData bool `mapstructure:"include_patient_data"`
+}
+
+// StateConfig bounds the live state kept in memory.
+type StateConfig struct {
+	MaxEvents int `mapstructure:"max_events"` // recent events kept; older ones are dropped
+}
+
+// Defaults.
+const (
+	DefaultMaxFrame       = 1 << 20
+	DefaultMaxConnections = 10000
+	DefaultMaxPerSource   = 16
+	DefaultIdleTimeout    = 10 * time.Minute
+	DefaultFrameTimeout   = 30 * time.Second
+	DefaultConnections    = 4
+	DefaultConnectTimeout = 5 * time.Second
+	DefaultAckTimeout     = 10 * time.Second
+	DefaultShutdownGrace  = 10 * time.Second
+	DefaultMaxEvents      = 10000
+)
+
+// WithDefaults returns c with every zero field set to its default.
+func (c Config) WithDefaults() Config {
+	ls := make([]ListenerConfig, len(c.Listeners))
+	for i, l := range c.Listeners {
+		setDefault(&l.Mode, ModeDirect)
+		setDefault(&l.MaxConnections, DefaultMaxConnections)
+		setDefault(&l.MaxPerSource, DefaultMaxPerSource)
+		setDefault(&l.IdleTimeout, DefaultIdleTimeout)
+		setDefault(&l.FrameTimeout, DefaultFrameTimeout)
+		setDefault(&l.MaxFrame, DefaultMaxFrame)
+		ls[i] = l
+	}
+	c.Listeners = ls
+	ss := make([]StationConfig, len(c.Stations))
+	for i, s := range c.Stations {
+		setDefault(&s.Connections, DefaultConnections)
+		setDefault(&s.Pipeline, 1)
+		setDefault(&s.ConnectTimeout, DefaultConnectTimeout)
+		setDefault(&s.AckTimeout, DefaultAckTimeout)
+		ss[i] = s
+	}
+	c.Stations = ss
+	rs := make([]policy.RouteConfig, len(c.Routes))
+	for i, r := range c.Routes {
+		setDefault(&r.AckFrom, policy.AckPrimary)
+		rs[i] = r
+	}
+	c.Routes = rs
+	setDefault(&c.Delivery.OnFailure, OnFailureNak)
+	setDefault(&c.Delivery.ShutdownGrace, DefaultShutdownGrace)
+	setDefault(&c.Log.Level, "info")
+	setDefault(&c.Log.Format, "json")
+	setDefault(&c.State.MaxEvents, DefaultMaxEvents)
+	c.Egress = c.Egress.withDefaults()
+	return c
+}
+
+func setDefault[T comparable](p *T, v T) {
+	var zero T
+	if *p == zero {
+		*p = v
+	}
+}
+
+// Validate checks c (after WithDefaults) and reports every problem at once, each naming its key.
+func (c Config) Validate() error {
+	var errs []error
+	bad := func(key, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("%s: %s", key, fmt.Sprintf(format, args...)))
+	}
+	if len(c.Listeners) == 0 {
+		bad("listeners", "at least one listener is required")
+	}
+	names := map[string]string{}
+	unique := func(kind, key, name string) {
+		if name == "" {
+			bad(key+".name", "required")
+			return
+		}
+		if prev, ok := names[kind+"/"+name]; ok {
+			bad(key+".name", "%q already used by %s", name, prev)
+		}
+		names[kind+"/"+name] = key
+	}
+	for i, l := range c.Listeners {
+		key := fmt.Sprintf("listeners[%d]", i)
+		unique("listener", key, l.Name)
+		if _, err := netip.ParseAddrPort(l.Address); err != nil {
+			bad(key+".address", "%q is not ip:port", l.Address)
+		}
+		if l.Mode != ModeDirect && l.Mode != ModeIntercept {
+			bad(key+".mode", "%q is not direct or intercept", l.Mode)
+		}
+		if len(l.AllowSources) == 0 {
+			bad(key+".allow_sources", "at least one source network is required (the monitor segment)")
+		}
+		for j, s := range l.AllowSources {
+			if _, err := netip.ParsePrefix(s); err != nil {
+				bad(fmt.Sprintf("%s.allow_sources[%d]", key, j), "%q is not a CIDR prefix", s)
+			}
+		}
+		if l.MaxFrame < 64 || l.MaxFrame > 16<<20 {
+			bad(key+".max_frame", "%d not in 64..16777216", l.MaxFrame)
+		}
+		if l.MaxConnections < 1 {
+			bad(key+".max_connections", "%d must be at least 1", l.MaxConnections)
+		}
+		if l.MaxPerSource < 1 {
+			bad(key+".max_connections_per_source", "%d must be at least 1", l.MaxPerSource)
+		}
+		if l.IdleTimeout < time.Millisecond {
+			bad(key+".idle_timeout", "%s is too short", l.IdleTimeout)
+		}
+		if l.FrameTimeout < time.Millisecond {
+			bad(key+".frame_timeout", "%s is too short", l.FrameTimeout)
+		}
+		errs = append(errs, l.TLS.check(key+".tls")...)
+	}
+	if len(c.Stations) == 0 {
+		bad("stations", "at least one allowlisted central station is required")
+	}
+	for i, s := range c.Stations {
+		key := fmt.Sprintf("stations[%d]", i)
+		unique("station", key, s.Name)
+		if _, _, err := net.SplitHostPort(s.Address); err != nil || s.Address == "" {
+			bad(key+".address", "%q is not host:port", s.Address)
+		}
+		if s.Connections < 1 || s.Connections > 1024 {
+			bad(key+".connections", "%d not in 1..1024", s.Connections)
+		}
+		if s.Pipeline < 1 || s.Pipeline > 256 {
+			bad(key+".pipeline", "%d not in 1..256", s.Pipeline)
+		}
+		if s.AckTimeout < time.Millisecond {
+			bad(key+".ack_timeout", "%s is too short", s.AckTimeout)
+		}
+		if s.ConnectTimeout < time.Millisecond {
+			bad(key+".connect_timeout", "%s is too short", s.ConnectTimeout)
+		}
+		for j, d := range s.Capture {
+			if _, err := netip.ParseAddrPort(d); err != nil {
+				bad(fmt.Sprintf("%s.capture[%d]", key, j), "%q is not ip:port", d)
+			}
+		}
+		if (s.TLS.CertFile == "") != (s.TLS.KeyFile == "") {
+			bad(key+".tls", "cert_file and key_file go together")
+		}
+		for _, f := range []struct{ k, v string }{{"ca_file", s.TLS.CAFile}, {"cert_file", s.TLS.CertFile}, {"key_file", s.TLS.KeyFile}} {
+			if f.v != "" {
+				if _, err := os.Stat(f.v); err != nil {
+					bad(key+".tls."+f.k, "%v", err)
+				}
+			}
+		}
+	}
+	stationNames := make([]string, len(c.Stations))
+	for i, s := range c.Stations {
+		stationNames[i] = s.Name
+	}
+	listenerNames := make([]string, len(c.Listeners))
+	for i, l := range c.Listeners {
+		listenerNames[i] = l.Name
+	}
+	if _, err := policy.NewRouter(c.Routes, stationNames, listenerNames); err != nil {
+		errs = append(errs, err)
+	}
+	if c.Delivery.OnFailure != OnFailureNak && c.Delivery.OnFailure != OnFailureSilent {
+		bad("delivery.on_failure", "%q is not nak or silent", c.Delivery.OnFailure)
+	}
+	if c.Admin.Address != "" {
+		ap, err := netip.ParseAddrPort(c.Admin.Address)
+		switch {
+		case err != nil:
+			bad("admin.address", "%q is not ip:port", c.Admin.Address)
+		case !ap.Addr().IsLoopback() && c.Admin.TokenFile == "":
+			bad("admin.token_file", "required when admin.address %s is not a loopback address", c.Admin.Address)
+		}
+		if c.Admin.TokenFile != "" {
+			if _, err := os.Stat(c.Admin.TokenFile); err != nil {
+				bad("admin.token_file", "%v", err)
+			}
+		}
+		errs = append(errs, c.Admin.TLS.check("admin.tls")...)
+	}
+	switch c.Log.Level {
+	case "debug", "info", "warn", "error":
+	default:
+		bad("log.level", "%q is not debug, info, warn or error", c.Log.Level)
+	}
+	if c.Log.Format != "json" && c.Log.Format != "console" {
+		bad("log.format", "%q is not json or console", c.Log.Format)
+	}
+	if c.Vitals.Enabled {
+		if err := c.Vitals.Validate(); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if c.State.MaxEvents < 1 {
+		bad("state.max_events", "%d must be at least 1", c.State.MaxEvents)
+	}
+	errs = append(errs, c.validateEgress()...)
+	return errors.Join(errs...)
+}
+
+// Load reads the certificate, key and client CA into a TLS server configuration (TLS 1.2 or later).
+func (t ServerTLS) Load() (*tls.Config, error) {
+	cert, err := tls.LoadX509KeyPair(t.CertFile, t.KeyFile)
+	if err != nil {
+		return nil, err
+	}
+	tc := &tls.Config{MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{cert}}
+	if t.ClientCAFile != "" {
+		pem, err := os.ReadFile(t.ClientCAFile)
+		if err != nil {
+			return nil, err
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("no certificate in %s", t.ClientCAFile)
+		}
+		tc.ClientCAs, tc.ClientAuth = pool, tls.RequireAndVerifyClientCert
+	}
+	return tc, nil
+}
+
+func (t ServerTLS) check(key string) []error {
+	var errs []error
+	if (t.CertFile == "") != (t.KeyFile == "") {
+		errs = append(errs, fmt.Errorf("%s: cert_file and key_file go together", key))
+	}
+	if t.ClientCAFile != "" && t.CertFile == "" {
+		errs = append(errs, fmt.Errorf("%s.client_ca_file: needs cert_file and key_file", key))
+	}
+	for _, f := range []struct{ k, v string }{{"cert_file", t.CertFile}, {"key_file", t.KeyFile}, {"client_ca_file", t.ClientCAFile}} {
+		if f.v != "" {
+			if _, err := os.Stat(f.v); err != nil {
+				errs = append(errs, fmt.Errorf("%s.%s: %w", key, f.k, err))
+			}
+		}
+	}
+	return errs
+}

@@ -1,0 +1,433 @@
+// Package egress records the monitor segment's attempts to reach anything but hl7gate: TCP connections the
+// nftables rules redirect to the sinkhole listener and packets they log to an NFLOG group. Attempts are
+// aggregated per (monitor, protocol, destination, port) in the store; each new pair is an event and one log
+// line, later attempts are summed up in one line per summary interval. Payload bytes are never kept.
+//
+//	rec, err := egress.New(cfg, log, st, registry) // cfg validated, egress.enabled on
+//	if err := rec.Start(ctx); err != nil { ... }   // binds the sinkhole and the NFLOG socket
+//	defer rec.Close()                              // stops, logs the last summary
+package egress
+
+import (
+	"bytes"
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/netip"
+	"slices"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/rs/zerolog"
+
+	"github.com/hl7gate/hl7gate/gateway/config"
+	"github.com/hl7gate/hl7gate/gateway/firewall"
+	"github.com/hl7gate/hl7gate/gateway/intercept"
+	"github.com/hl7gate/hl7gate/gateway/store"
+)
+
+// Sinkhole bounds: a redirected connection is held only long enough to read its first bytes.
+const (
+	sinkholePeek     = time.Second // how long the sinkhole waits for a connection's first bytes
+	sinkholeMaxConns = 256         // connections peeked at once; beyond it they are recorded unpeeked
+	newPairLogBurst  = 20          // new pairs logged one line each per summary interval; the rest are counted
+	summaryMaxPairs  = 10          // pairs named in one summary line; the rest are only counted
+)
+
+// errPacketLost is wrapped by packetReader.read when NFLOG messages were lost or malformed; reading goes on.
+var errPacketLost = errors.New("nflog: messages lost or malformed")
+
+// packetReader is the NFLOG socket: nflog.Conn on Linux.
+type packetReader interface {
+	read(ctx context.Context) (packet, error)
+	Close() error
+}
+
+// Recorder is the egress recorder: the sinkhole listener, the NFLOG reader and the summary loop.
+type Recorder struct {
+	cfg         config.EgressConfig
+	monitorNets []netip.Prefix
+	watchlist   []netip.Prefix // firewall.DefaultWatchlist plus egress.watchlist
+	store       *store.Store
+	log         zerolog.Logger
+	attempts    *prometheus.CounterVec // protocol, watchlist
+
+	sink  net.Listener  // nil until bound
+	nfc   packetReader  // nil when egress.nflog_group is 0
+	slots chan struct{} // sinkhole connections being peeked at
+
+	ctx     context.Context // cancelled by Close: ends the summary loop and every peek
+	cancel  context.CancelFunc
+	wg      sync.WaitGroup
+	closing atomic.Bool
+	closed  sync.Once
+
+	mu       sync.Mutex
+	changed  map[string]*pairDelta // attempts on known pairs since the last summary
+	newPairs int                   // new pairs since the last summary
+	lost     uint64                // NFLOG messages lost or malformed since the last summary
+}
+
+// attempt is one attempt to cross the segment boundary, as the sinkhole or NFLOG saw it. For unsolicited
+// traffic toward a monitor, monitor is the monitor it targeted and dst the sender.
+type attempt struct {
+	monitor      netip.Addr
+	protocol     string // "tcp", "udp", "icmp", ...; "inbound-" first for traffic toward a monitor
+	dst          netip.Addr
+	port         uint16
+	watchlist    bool // logged by a watchlist rule
+	looksLikeHL7 bool
+}
+
+// pairDelta is a known pair's attempts since the last summary.
+type pairDelta struct {
+	a attempt
+	n uint64
+}
+
+// New builds the recorder for cfg, whose egress section must be on; it checks the whole of cfg. Its counter
+// hl7gate_egress_attempts_total is registered with reg.
+func New(cfg config.Config, log zerolog.Logger, st *store.Store, reg prometheus.Registerer) (*Recorder, error) {
+	spec, err := cfg.FirewallSpec()
+	if err != nil {
+		return nil, err
+	}
+	attempts := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "hl7gate_egress_attempts_total", Help: "Recorded attempts to cross the monitor segment's boundary, by protocol and watchlist match.",
+	}, []string{"protocol", "watchlist"})
+	if err := reg.Register(attempts); err != nil {
+		return nil, fmt.Errorf("egress: %w", err)
+	}
+	e := &Recorder{
+		cfg:         cfg.Egress,
+		monitorNets: spec.MonitorNets,
+		watchlist:   append(firewall.DefaultWatchlist(), spec.Watchlist...),
+		store:       st,
+		log:         log.With().Str("component", "egress").Logger(),
+		attempts:    attempts,
+		slots:       make(chan struct{}, sinkholeMaxConns),
+		changed:     map[string]*pairDelta{},
+	}
+	e.ctx, e.cancel = context.WithCancel(context.Background())
+	return e, nil
+}
+
+// record adds one attempt to its pair's aggregate; a new pair becomes an event and a log line.
+func (e *Recorder) record(a attempt) {
+	now := time.Now()
+	watch := a.watchlist || containsAddr(e.watchlist, a.dst)
+	severity := "warning"
+	if watch {
+		severity = "critical"
+	}
+	app, equipment := e.identify(a.monitor)
+	key := store.EgressKey(a.monitor, a.protocol, a.dst, a.port)
+	got, isNew := e.store.RecordEgress(store.Egress{
+		Key: key, Monitor: a.monitor.String(), SendingApplication: app, Equipment: equipment,
+		Destination: a.dst.String(), Protocol: a.protocol, Port: a.port, Count: 1, FirstSeen: now, LastSeen: now,
+		Watchlist: watch, LooksLikeHL7: a.looksLikeHL7, Severity: severity,
+	})
+	e.attempts.WithLabelValues(a.protocol, strconv.FormatBool(watch)).Inc()
+	key = got.Key // store.OverflowKey once the store holds as many pairs as it may: bounded here too
+	if !isNew {
+		e.mu.Lock()
+		if d := e.changed[key]; d != nil {
+			d.n++
+		} else {
+			e.changed[key] = &pairDelta{a: a, n: 1}
+		}
+		e.mu.Unlock()
+		return
+	}
+	verdict := "blocked"
+	if e.cfg.Learn && !watch {
+		verdict = "allowed (learning mode)"
+	}
+	e.store.AddEvent(store.Event{Time: now, Kind: store.KindEgress, Severity: severity, Source: a.monitor.String(),
+		SendingApp: app, Equipment: equipment,
+		Reason: fmt.Sprintf("%s: %s to %s port %d", verdict, a.protocol, a.dst, a.port)})
+	e.mu.Lock()
+	e.newPairs++
+	quiet := e.newPairs > newPairLogBurst
+	e.mu.Unlock()
+	if quiet {
+		return // counted in the next summary; the event is in the store
+	}
+	level := zerolog.WarnLevel
+	if watch {
+		level = zerolog.ErrorLevel
+	}
+	e.log.WithLevel(level).Str("monitor", a.monitor.String()).Str("destination", a.dst.String()).
+		Str("protocol", a.protocol).Uint16("port", a.port).Bool("watchlist", watch).Bool("looks_like_hl7", a.looksLikeHL7).
+		Str("severity", severity).Str("verdict", verdict).Msg("new egress attempt")
+}
+
+// identify returns the sending application and equipment id the monitor at addr announced, if any.
+func (e *Recorder) identify(addr netip.Addr) (app, equipment string) {
+	src := addr.String()
+	for _, m := range e.store.Monitors() {
+		if m.Source == src && (m.SendingApplication != "" || m.Equipment != "") {
+			return m.SendingApplication, m.Equipment
+		}
+	}
+	return "", ""
+}
+
+// summarize logs one line with the attempts on known pairs since the last call, naming the busiest pairs;
+// nothing when there were none.
+func (e *Recorder) summarize() {
+	e.mu.Lock()
+	changed, lost, newPairs := e.changed, e.lost, e.newPairs
+	e.changed, e.lost, e.newPairs = map[string]*pairDelta{}, 0, 0
+	e.mu.Unlock()
+	if len(changed) == 0 && lost == 0 && newPairs <= newPairLogBurst {
+		return
+	}
+	pairs := make([]*pairDelta, 0, len(changed))
+	var total uint64
+	for _, d := range changed {
+		pairs = append(pairs, d)
+		total += d.n
+	}
+	slices.SortFunc(pairs, func(x, y *pairDelta) int {
+		return cmp.Or(cmp.Compare(y.n, x.n), x.a.monitor.Compare(y.a.monitor), x.a.dst.Compare(y.a.dst),
+			cmp.Compare(x.a.protocol, y.a.protocol), cmp.Compare(x.a.port, y.a.port))
+	})
+	arr := zerolog.Arr()
+	for _, d := range pairs[:min(len(pairs), summaryMaxPairs)] {
+		arr.Dict(zerolog.Dict().Str("monitor", d.a.monitor.String()).Str("destination", d.a.dst.String()).
+			Str("protocol", d.a.protocol).Uint16("port", d.a.port).Uint64("attempts", d.n))
+	}
+	e.log.Info().Int("new_pairs", newPairs).Int("new_pairs_not_logged", max(newPairs-newPairLogBurst, 0)).
+		Int("pairs", len(pairs)).Uint64("attempts", total).Array("busiest", arr).
+		Int("pairs_not_named", max(len(pairs)-summaryMaxPairs, 0)).Uint64("nflog_lost", lost).Msg("egress summary")
+}
+
+// packet is what the egress recorder keeps of one NFLOG-logged packet (see package nflog): headers only.
+type packet struct {
+	prefix   string
+	protocol uint8
+	src, dst netip.Addr
+	dstPort  uint16
+}
+
+// classify turns a logged packet into an attempt: from the monitor side (egress, watchlist, input), toward
+// a monitor (inbound), or routed or sent by the host, told apart by the monitor networks. Packets logged
+// under a prefix that is not hl7gate's are ignored.
+func (e *Recorder) classify(p packet) (attempt, bool) {
+	a := attempt{monitor: p.src, protocol: protocolName(p.protocol), dst: p.dst, port: p.dstPort}
+	switch p.prefix {
+	case firewall.PrefixWatchlist:
+		a.watchlist = true
+	case firewall.PrefixEgress, firewall.PrefixInput:
+	case firewall.PrefixInbound:
+		a.monitor, a.dst, a.protocol = p.dst, p.src, "inbound-"+a.protocol
+	case firewall.PrefixForward, firewall.PrefixOutput:
+		if containsAddr(e.monitorNets, p.dst) && !containsAddr(e.monitorNets, p.src) {
+			a.monitor, a.dst, a.protocol = p.dst, p.src, "inbound-"+a.protocol
+		}
+	default:
+		return attempt{}, false
+	}
+	return a, true
+}
+
+// protocolName names an IP protocol number for events and metric labels.
+func protocolName(p uint8) string {
+	switch p {
+	case 1:
+		return "icmp"
+	case 6:
+		return "tcp"
+	case 17:
+		return "udp"
+	case 33:
+		return "dccp"
+	case 47:
+		return "gre"
+	case 50:
+		return "esp"
+	case 58:
+		return "icmpv6"
+	case 132:
+		return "sctp"
+	case 136:
+		return "udplite"
+	}
+	return "ip-" + strconv.Itoa(int(p))
+}
+
+// looksLikeHL7 reports whether a connection's first bytes are an MLLP start block or an HL7 v2 header
+// segment. Only this flag is kept, never the bytes.
+func looksLikeHL7(b []byte) bool {
+	if len(b) > 0 && b[0] == 0x0B {
+		return true
+	}
+	return len(b) >= 4 && (bytes.HasPrefix(b, []byte("MSH|")) || bytes.HasPrefix(b, []byte("FHS|")) ||
+		bytes.HasPrefix(b, []byte("BHS|")))
+}
+
+// Start binds the sinkhole listener and opens the NFLOG socket (when egress.nflog_group is set), then
+// starts recording. On error nothing is left open.
+func (e *Recorder) Start(ctx context.Context) error {
+	var lc net.ListenConfig
+	ln, err := lc.Listen(ctx, "tcp", e.cfg.Sinkhole)
+	if err != nil {
+		return fmt.Errorf("egress sinkhole: %w", err)
+	}
+	e.sink = ln
+	if e.cfg.NFLOGGroup != 0 {
+		c, err := openNFLOG(e.cfg.NFLOGGroup)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("egress nflog group %d: %w", e.cfg.NFLOGGroup, err)
+		}
+		e.nfc = c
+	}
+	e.wg.Add(2)
+	go e.sinkholeLoop()
+	go e.summaryLoop()
+	if e.nfc != nil {
+		e.wg.Add(1)
+		go e.nflogLoop()
+	}
+	return nil
+}
+
+// SinkholeAddr returns the bound sinkhole address, or nil before Start.
+func (e *Recorder) SinkholeAddr() net.Addr {
+	if e.sink == nil {
+		return nil
+	}
+	return e.sink.Addr()
+}
+
+// Close closes the sinkhole listener and the NFLOG socket, cuts short the connections being peeked at,
+// waits for its goroutines and logs the last summary. It may be called more than once, and without Start.
+func (e *Recorder) Close() {
+	e.closed.Do(func() {
+		e.closing.Store(true)
+		if e.sink != nil {
+			e.sink.Close()
+		}
+		if e.nfc != nil {
+			e.nfc.Close()
+		}
+		e.cancel()
+		e.wg.Wait()
+	})
+}
+
+func (e *Recorder) summaryLoop() {
+	defer e.wg.Done()
+	t := time.NewTicker(e.cfg.SummaryInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-e.ctx.Done():
+			e.summarize()
+			return
+		case <-t.C:
+			e.summarize()
+		}
+	}
+}
+
+// sinkholeLoop accepts the redirected connections until the listener closes, backing off on temporary
+// errors as the relay's accept loop does.
+func (e *Recorder) sinkholeLoop() {
+	defer e.wg.Done()
+	var delay time.Duration
+	for {
+		c, err := e.sink.Accept()
+		if err != nil {
+			if e.closing.Load() || errors.Is(err, net.ErrClosed) {
+				return
+			}
+			delay = min(max(2*delay, 5*time.Millisecond), time.Second)
+			e.log.Warn().Err(err).Dur("retry_in", delay).Msg("sinkhole accept failed")
+			time.Sleep(delay)
+			continue
+		}
+		delay = 0
+		select {
+		case e.slots <- struct{}{}:
+			e.wg.Add(1)
+			go e.sinkhole(c, true)
+		default: // full: record it without waiting for its first bytes
+			e.sinkhole(c, false)
+		}
+	}
+}
+
+// sinkhole records one redirected connection: its source, original destination and, when peek is set,
+// whether its first bytes look like HL7. Then it resets the connection.
+func (e *Recorder) sinkhole(c net.Conn, peek bool) {
+	if peek {
+		defer func() { <-e.slots; e.wg.Done() }()
+	}
+	defer func() {
+		if tc, ok := c.(*net.TCPConn); ok {
+			_ = tc.SetLinger(0) // reset: no lingering state per attempt under a storm
+		}
+		c.Close()
+	}()
+	src := intercept.AddrOf(c.RemoteAddr())
+	if !containsAddr(e.monitorNets, src) {
+		return // not a monitor: the rules redirect only the monitor networks' connections here
+	}
+	dst, err := intercept.OriginalDst(c)
+	if err != nil {
+		e.log.Warn().Err(err).Msg("sinkhole: no original destination")
+		return
+	}
+	a := attempt{monitor: src, protocol: "tcp", dst: dst.Addr(), port: dst.Port()}
+	if peek {
+		stop := context.AfterFunc(e.ctx, func() { _ = c.SetReadDeadline(time.Now()) })
+		_ = c.SetReadDeadline(time.Now().Add(sinkholePeek))
+		var first [4]byte
+		n, _ := io.ReadFull(c, first[:])
+		stop()
+		a.looksLikeHL7 = looksLikeHL7(first[:n])
+	}
+	e.record(a)
+}
+
+// nflogLoop records every packet the rules log until the socket closes. Lost and malformed messages are
+// counted into the next summary.
+func (e *Recorder) nflogLoop() {
+	defer e.wg.Done()
+	for {
+		p, err := e.nfc.read(e.ctx)
+		switch {
+		case errors.Is(err, errPacketLost):
+			e.mu.Lock()
+			e.lost++
+			e.mu.Unlock()
+			continue
+		case err != nil:
+			if !e.closing.Load() {
+				e.log.Error().Err(err).Msg("nflog reader stopped: packets are still dropped but no longer recorded")
+			}
+			return
+		}
+		if a, ok := e.classify(p); ok {
+			e.record(a)
+		}
+	}
+}
+
+func containsAddr(ps []netip.Prefix, a netip.Addr) bool {
+	for _, p := range ps {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
+}

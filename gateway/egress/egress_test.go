@@ -1,0 +1,340 @@
+//go:build linux
+
+package egress
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/netip"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
+	"github.com/rs/zerolog"
+
+	"github.com/hl7gate/hl7gate/gateway/config"
+	"github.com/hl7gate/hl7gate/gateway/firewall"
+	"github.com/hl7gate/hl7gate/gateway/store"
+	"github.com/hl7gate/hl7gate/policy"
+	"github.com/hl7gate/hl7gate/test/testkit"
+)
+
+// marker stands for patient data in payloads; it must never show up in the store, the events or the logs.
+const marker = "SECRETNAME-EGRESS-7f3a"
+
+// recorderConfig is a valid configuration with egress on: an intercept listener and a station, the
+// monitors on 192.0.2.0/24 and fd00:1::/64, one address added to the watchlist.
+func recorderConfig() config.Config {
+	return config.Config{
+		Listeners: []config.ListenerConfig{
+			{Name: "intercept", Address: "0.0.0.0:2576", Mode: config.ModeIntercept, AllowSources: []string{"192.0.2.0/24"}},
+		},
+		Stations: []config.StationConfig{{Name: "central", Address: "198.51.100.10:2575"}},
+		Routes:   []policy.RouteConfig{{Name: "all", Stations: []string{"central"}}},
+		Egress: config.EgressConfig{
+			Enabled: true, MonitorInterface: "mon0", HospitalInterface: "hosp0",
+			MonitorNetworks: []string{"192.0.2.0/24", "fd00:1::/64"}, Sinkhole: "0.0.0.0:2577",
+			Watchlist: []string{"203.0.113.119/32"},
+		},
+	}.WithDefaults()
+}
+
+// newRecorder builds a recorder for cfg with its own registry.
+func newRecorder(t *testing.T, cfg config.Config, log zerolog.Logger, st *store.Store) *Recorder {
+	t.Helper()
+	e, err := New(cfg, log, st, prometheus.NewRegistry())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+func TestLooksLikeHL7(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want bool
+	}{
+		{"\x0bMSH|^~\\&|", true},
+		{"\x0b", true},
+		{"MSH|", true},
+		{"FHS|^~", true},
+		{"BHS|^~", true},
+		{"MSH", false},
+		{"MSH^", false},
+		{"GET / HTTP/1.1", false},
+		{"\x05\x00\x3e", false}, // the CMS8000's own binary stream on TCP 515
+		{"", false},
+	} {
+		if got := looksLikeHL7([]byte(tc.in)); got != tc.want {
+			t.Errorf("looksLikeHL7(%q) = %v, want %v", tc.in, got, tc.want)
+		}
+	}
+}
+
+func TestClassify(t *testing.T) {
+	e := newRecorder(t, recorderConfig(), zerolog.Nop(), mustStore(t))
+	mon, out, st := netip.MustParseAddr("192.0.2.10"), netip.MustParseAddr("203.0.113.50"), netip.MustParseAddr("198.51.100.10")
+	for _, tc := range []struct {
+		name string
+		p    packet
+		want attempt
+		ok   bool
+	}{
+		{"udp from a monitor", packet{firewall.PrefixEgress, 17, mon, out, 53},
+			attempt{monitor: mon, protocol: "udp", dst: out, port: 53}, true},
+		{"watchlist rule", packet{firewall.PrefixWatchlist, 1, mon, out, 0},
+			attempt{monitor: mon, protocol: "icmp", dst: out, watchlist: true}, true},
+		{"to the host", packet{firewall.PrefixInput, 6, mon, netip.MustParseAddr("192.0.2.1"), 22},
+			attempt{monitor: mon, protocol: "tcp", dst: netip.MustParseAddr("192.0.2.1"), port: 22}, true},
+		{"unsolicited toward a monitor", packet{firewall.PrefixInbound, 17, out, mon, 4000},
+			attempt{monitor: mon, protocol: "inbound-udp", dst: out, port: 4000}, true},
+		{"routed toward a monitor", packet{firewall.PrefixForward, 6, st, mon, 80},
+			attempt{monitor: mon, protocol: "inbound-tcp", dst: st, port: 80}, true},
+		{"routed from a monitor", packet{firewall.PrefixForward, 6, mon, out, 443},
+			attempt{monitor: mon, protocol: "tcp", dst: out, port: 443}, true},
+		{"other protocol", packet{firewall.PrefixEgress, 47, mon, out, 0},
+			attempt{monitor: mon, protocol: "gre", dst: out}, true},
+		{"unknown protocol", packet{firewall.PrefixEgress, 253, mon, out, 0},
+			attempt{monitor: mon, protocol: "ip-253", dst: out}, true},
+		{"someone else's prefix", packet{"other", 17, mon, out, 53}, attempt{}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, ok := e.classify(tc.p)
+			if ok != tc.ok || got != tc.want {
+				t.Errorf("classify = %+v, %v; want %+v, %v", got, ok, tc.want, tc.ok)
+			}
+		})
+	}
+}
+
+// A storm of attempts, on a few pairs and on many, costs a bounded number of log lines; every attempt is
+// counted in the store and the metrics.
+func TestEgressRecorderStorm(t *testing.T) {
+	logs := &testkit.LogBuffer{}
+	st := mustStore(t)
+	e := newRecorder(t, recorderConfig(), zerolog.New(logs), st)
+	st.UpdateMonitor("intercept/192.0.2.10", func(mo store.Monitor) store.Monitor {
+		mo.Source, mo.SendingApplication, mo.Equipment = "192.0.2.10", "CMS8000", "0009FBFFFF059322"
+		return mo
+	})
+	mon := netip.MustParseAddr("192.0.2.10")
+	const repeat, many = 3000, 500
+	for i := range repeat {
+		e.record(attempt{monitor: mon, protocol: "udp", dst: netip.MustParseAddr("203.0.113.119"), port: 53})
+		e.record(attempt{monitor: mon, protocol: "tcp", dst: netip.MustParseAddr("198.51.100.99"), port: 515, looksLikeHL7: i == 7})
+	}
+	for i := range many { // a scan: one new pair per attempt
+		e.record(attempt{monitor: mon, protocol: "udp", dst: netip.MustParseAddr("203.0.113.50"), port: uint16(1000 + i)})
+	}
+	e.summarize()
+	e.summarize() // nothing changed since: no line
+
+	lines := strings.Split(strings.TrimSpace(logs.String()), "\n")
+	if max := newPairLogBurst + 1; len(lines) > max {
+		t.Fatalf("%d log lines for %d attempts, want at most %d", len(lines), 2*repeat+many, max)
+	}
+	var summary map[string]any
+	if err := json.Unmarshal([]byte(lines[len(lines)-1]), &summary); err != nil {
+		t.Fatal(err)
+	}
+	if summary["message"] != "egress summary" || summary["attempts"] != float64(2*repeat-2) || summary["pairs"] != float64(2) ||
+		summary["new_pairs"] != float64(many+2) || summary["new_pairs_not_logged"] != float64(many+2-newPairLogBurst) {
+		t.Errorf("summary line: %v", summary)
+	}
+
+	byKey := map[string]store.Egress{}
+	for _, a := range st.EgressAttempts() {
+		byKey[a.Key] = a
+	}
+	if len(byKey) != many+2 {
+		t.Fatalf("%d pairs stored, want %d", len(byKey), many+2)
+	}
+	dns := byKey[store.EgressKey(mon, "udp", netip.MustParseAddr("203.0.113.119"), 53)]
+	if dns.Count != repeat || !dns.Watchlist || dns.Severity != "critical" || dns.SendingApplication != "CMS8000" || dns.Equipment != "0009FBFFFF059322" {
+		t.Errorf("watchlisted pair: %+v", dns)
+	}
+	lpd := byKey[store.EgressKey(mon, "tcp", netip.MustParseAddr("198.51.100.99"), 515)]
+	if lpd.Count != repeat || lpd.Watchlist || lpd.Severity != "warning" || !lpd.LooksLikeHL7 {
+		t.Errorf("tcp 515 pair: %+v", lpd)
+	}
+	if evs := st.Events(store.KindEgress, 0, 0); len(evs) != many+2 {
+		t.Errorf("%d egress events, want one per new pair (%d)", len(evs), many+2)
+	}
+	if got := counterValue(t, e, "udp", "true"); got != repeat {
+		t.Errorf("udp watchlist counter = %v, want %d", got, repeat)
+	}
+	if got := counterValue(t, e, "udp", "false"); got != many {
+		t.Errorf("udp counter = %v, want %d", got, many)
+	}
+}
+
+// The sinkhole records each connection with its original destination and whether it starts like HL7,
+// never its bytes, and resets it. Thousands of connections cost a few log lines.
+//
+// A connection is recorded before the sinkhole closes it, so once a client sees its connection closed
+// the store holds it: every client waits for that, and no check polls.
+func TestSinkhole(t *testing.T) {
+	cfg := config.Config{
+		Listeners: []config.ListenerConfig{{Name: "intercept", Address: "127.0.0.1:" + freePort(t), Mode: config.ModeIntercept,
+			AllowSources: []string{"127.0.0.0/16"}}},
+		Stations: []config.StationConfig{{Name: "central", Address: "127.1.0.10:2575"}},
+		Routes:   []policy.RouteConfig{{Name: "all", Stations: []string{"central"}}},
+		Egress: config.EgressConfig{Enabled: true, MonitorInterface: "mon0", HospitalInterface: "hosp0",
+			MonitorNetworks: []string{"127.0.0.0/16"}, Sinkhole: "127.0.0.1:" + freePort(t), SummaryInterval: time.Hour},
+	}.WithDefaults()
+	logs := &testkit.LogBuffer{}
+	st := mustStore(t)
+	e := newRecorder(t, cfg, zerolog.New(logs), st)
+	if err := e.Start(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	sink := cfg.Egress.Sinkhole
+	dst := ap(sink)
+
+	for i, tc := range []struct {
+		name, payload string
+		hl7           bool
+	}{
+		{"mllp", "\x0bMSH|^~\\&|CMS|ICU|||||ORU^R01|1|P|2.3\rPID|||1||" + marker + "\r\x1c\r", true},
+		{"bare header", "MSH|^~\\&|" + marker, true},
+		{"binary", "\x05\x00\x3e" + marker, false},
+		{"silent", "", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			// Each case from its own loopback address: its own pair.
+			src := netip.AddrFrom4([4]byte{127, 0, 0, byte(2 + i)})
+			d := net.Dialer{LocalAddr: net.TCPAddrFromAddrPort(netip.AddrPortFrom(src, 0))}
+			c, err := d.Dial("tcp", sink)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			if _, err := c.Write([]byte(tc.payload)); err != nil {
+				t.Fatal(err)
+			}
+			c.SetReadDeadline(time.Now().Add(5 * time.Second))
+			if n, err := c.Read(make([]byte, 1)); err == nil || n != 0 || errors.Is(err, os.ErrDeadlineExceeded) {
+				t.Fatalf("sinkhole answered (%d bytes, %v); it must only close", n, err)
+			}
+			want := store.EgressKey(src, "tcp", dst.Addr(), dst.Port())
+			got := egressPair(t, st, want)
+			if got.LooksLikeHL7 != tc.hl7 || got.Count != 1 || got.Monitor != src.String() || got.Protocol != "tcp" || got.Destination != "127.0.0.1" || got.Port != dst.Port() {
+				t.Errorf("recorded %+v", got)
+			}
+		})
+	}
+
+	// A storm: every connection counted, the log stays short. Each worker waits for the sinkhole to close
+	// its connection before the next, so the accept queue never overflows (an overflowing queue drops
+	// connections the sinkhole never sees) and every connection is recorded when the workers are done.
+	const storm = 2000
+	var wg sync.WaitGroup
+	for w := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range storm / 8 {
+				c, err := net.Dial("tcp", sink)
+				if err != nil {
+					t.Errorf("worker %d: %v", w, err)
+					return
+				}
+				c.Write([]byte("xxxx"))
+				c.SetReadDeadline(time.Now().Add(5 * time.Second))
+				_, err = io.Copy(io.Discard, c)
+				c.Close()
+				if errors.Is(err, os.ErrDeadlineExceeded) {
+					t.Errorf("worker %d: the sinkhole did not close a connection", w)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	key := store.EgressKey(netip.MustParseAddr("127.0.0.1"), "tcp", dst.Addr(), dst.Port())
+	if got := egressPair(t, st, key); got.Count != storm {
+		t.Errorf("storm pair counted %d connections, want %d", got.Count, storm)
+	}
+	e.Close()
+	var egressLines int
+	sc := bufio.NewScanner(strings.NewReader(logs.String()))
+	for sc.Scan() {
+		if strings.Contains(sc.Text(), `"component":"egress"`) {
+			egressLines++
+		}
+	}
+	if egressLines != 5+1 { // one per new pair, the final summary
+		t.Errorf("%d egress log lines for %d connections, want 6:\n%s", egressLines, storm+4, logs.String())
+	}
+	if !strings.Contains(logs.String(), `"message":"egress summary"`) {
+		t.Errorf("no summary line at shutdown:\n%s", logs.String())
+	}
+	evs, _ := json.Marshal(st.Events("", 0, 0))
+	att, _ := json.Marshal(st.EgressAttempts())
+	for what, s := range map[string]string{"logs": logs.String(), "events": string(evs), "egress": string(att)} {
+		if strings.Contains(s, marker) || strings.Contains(s, "MSH|") {
+			t.Errorf("payload bytes in the %s: %s", what, s)
+		}
+	}
+}
+
+// egressPair returns the stored pair key, failing the test when there is none.
+func egressPair(t *testing.T, st *store.Store, key string) store.Egress {
+	t.Helper()
+	for _, a := range st.EgressAttempts() {
+		if a.Key == key {
+			return a
+		}
+	}
+	t.Fatalf("egress pair %s not recorded", key)
+	return store.Egress{}
+}
+
+// counterValue reads hl7gate_egress_attempts_total{protocol, watchlist}.
+func counterValue(t *testing.T, e *Recorder, protocol, watchlist string) float64 {
+	t.Helper()
+	var out dto.Metric
+	if err := e.attempts.WithLabelValues(protocol, watchlist).Write(&out); err != nil {
+		t.Fatal(err)
+	}
+	return out.GetCounter().GetValue()
+}
+
+func mustStore(t *testing.T) *store.Store {
+	t.Helper()
+	st, err := store.New(10000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
+// listen opens a listener that the test closes at cleanup.
+func listen(t *testing.T, addr string) net.Listener {
+	t.Helper()
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	return ln
+}
+
+// freePort returns a loopback port that was free a moment ago: the firewall rules need real ports.
+func freePort(t *testing.T) string {
+	t.Helper()
+	ln := listen(t, "127.0.0.1:0")
+	defer ln.Close()
+	return fmt.Sprint(ln.Addr().(*net.TCPAddr).Port)
+}
+
+func ap(s string) netip.AddrPort { return netip.MustParseAddrPort(s) }

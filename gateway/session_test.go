@@ -1,0 +1,61 @@
+package gateway
+
+import (
+	"context"
+	"encoding/json"
+	"net"
+	"strings"
+	"testing"
+
+	"github.com/rs/zerolog"
+
+	"github.com/hl7gate/hl7gate/gateway/config"
+	"github.com/hl7gate/hl7gate/policy"
+	"github.com/hl7gate/hl7gate/test/testkit"
+)
+
+// A client that opens and closes connections in a loop costs at most logBurst "connection closed" lines
+// per window; each line says how many were not logged before it.
+func TestClosedLinesBudget(t *testing.T) {
+	cfg := config.Config{
+		Listeners: []config.ListenerConfig{{Name: "icu", Address: "127.0.0.1:0", AllowSources: []string{"127.0.0.0/8"}}},
+		Stations:  []config.StationConfig{{Name: "central", Address: testkit.AckStation(t).String()}},
+		Routes:    []policy.RouteConfig{{Name: "all", Stations: []string{"central"}}},
+	}
+	cfg.Vitals.Enabled = false
+	logs := &testkit.LogBuffer{}
+	g, err := New(cfg, zerolog.New(logs))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := g.Start(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	const conns = 3 * logBurst
+	for range conns {
+		c, err := net.Dial("tcp", g.ListenerAddr("icu").String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.Close()
+	}
+	if err := g.Shutdown(context.Background()); err != nil { // waits for every session to end
+		t.Fatal(err)
+	}
+	var closed []map[string]any
+	for line := range strings.Lines(logs.String()) {
+		var m map[string]any
+		if err := json.Unmarshal([]byte(line), &m); err != nil {
+			t.Fatal(err)
+		}
+		if m["message"] == "connection closed" {
+			closed = append(closed, m)
+		}
+	}
+	if len(closed) != logBurst {
+		t.Fatalf("%d connection closed lines for %d connections, want %d", len(closed), conns, logBurst)
+	}
+	if _, ok := closed[0]["closes_not_logged"]; !ok {
+		t.Errorf("connection closed line without closes_not_logged: %v", closed[0])
+	}
+}

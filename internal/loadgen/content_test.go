@@ -1,0 +1,97 @@
+package loadgen
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/hl7gate/hl7gate/hl7"
+	"github.com/hl7gate/hl7gate/internal/sim"
+)
+
+func TestContentMessages(t *testing.T) {
+	tests := []struct {
+		name    string
+		c       Content
+		minSize int
+	}{
+		{"unpadded", Content{Seed: 7}, 1000},
+		{"16 KB", Content{Seed: 7, Size: 16 << 10}, 16 << 10},
+		{"manipulated", Content{Seed: 7, Manipulation: sim.HRStep}, 1000},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			ids := make(map[uint64]bool)
+			start := time.Date(2026, 1, 5, 0, 0, 0, 0, time.UTC)
+			var buf []byte
+			for mon := range 3 {
+				src := tc.c.source(mon, start, time.Second)
+				for k := range 400 { // past the simulator's first re-send at 1/300
+					msg, id, err := src.next(buf[:0])
+					if err != nil {
+						t.Fatalf("monitor %d message %d: %v", mon, k, err)
+					}
+					buf = msg
+					if len(msg) < tc.minSize {
+						t.Fatalf("monitor %d message %d: %d bytes, want at least %d", mon, k, len(msg), tc.minSize)
+					}
+					m, err := hl7.Parse(msg)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if typ, trig, _ := m.MessageType(); string(typ) != "ORU" || string(trig) != "R01" {
+						t.Fatalf("message type %s^%s, want ORU^R01", typ, trig)
+					}
+					if id != hash64(m.ControlID()) || ids[id] {
+						t.Fatalf("monitor %d message %d: control ID repeated or hash wrong", mon, k)
+					}
+					ids[id] = true
+				}
+			}
+		})
+	}
+}
+
+func TestParseSize(t *testing.T) {
+	tests := []struct {
+		in      string
+		want    int
+		wantErr bool
+	}{
+		{"default", 0, false},
+		{"16k", 16 << 10, false},
+		{"16K", 16 << 10, false},
+		{"3000", 3000, false},
+		{"1024k", 1 << 20, false},
+		{"1025k", 0, true},
+		{"0", 0, true},
+		{"big", 0, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.in, func(t *testing.T) {
+			got, err := ParseSize(tc.in)
+			if (err != nil) != tc.wantErr || got != tc.want {
+				t.Errorf("ParseSize(%q) = %d, %v; want %d, error %v", tc.in, got, err, tc.want, tc.wantErr)
+			}
+			if err != nil && !errors.Is(err, ErrBadContent) {
+				t.Errorf("error %v is not ErrBadContent", err)
+			}
+		})
+	}
+}
+
+func TestParseManipulation(t *testing.T) {
+	for _, k := range sim.Kinds() {
+		got, err := ParseManipulation(string(k))
+		repeatsIDs := k == sim.ReplayMessage || k == sim.ControlIDReuse
+		if repeatsIDs != (err != nil) || (err == nil && got != k) {
+			t.Errorf("ParseManipulation(%q) = %q, %v", k, got, err)
+		}
+	}
+	if k, err := ParseManipulation(""); err != nil || k != sim.None {
+		t.Errorf(`ParseManipulation("") = %q, %v; want None`, k, err)
+	}
+	if _, err := ParseManipulation("teleport"); !errors.Is(err, ErrBadContent) {
+		t.Errorf("unknown kind: %v, want ErrBadContent", err)
+	}
+}

@@ -1,0 +1,69 @@
+// Package testkit holds what the tests of several packages share that is no namespace (see test/netns):
+// a real MLLP station on loopback and a log sink. Only tests import it.
+package testkit
+
+import (
+	"net"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/hl7gate/hl7gate/hl7"
+	"github.com/hl7gate/hl7gate/hl7/mllp"
+)
+
+// AckStation is a central station on loopback that answers every message with AA and reuses its buffers,
+// so that a benchmark's allocation count is the caller's. t.Cleanup closes it.
+func AckStation(tb testing.TB) net.Addr {
+	tb.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				r, w := mllp.NewReader(c, 0), mllp.NewWriter(c)
+				var m hl7.Message
+				var ack []byte
+				for {
+					frame, err := r.ReadFrame()
+					if err != nil || m.Parse(frame) != nil {
+						return
+					}
+					ack = hl7.AppendAck(ack[:0], &m, hl7.Ack{Code: hl7.AA, ControlID: "1"})
+					if w.WriteFrame(ack) != nil {
+						return
+					}
+				}
+			}()
+		}
+	}()
+	return ln.Addr()
+}
+
+// LogBuffer is a log sink safe for concurrent writes.
+type LogBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+// Write implements io.Writer.
+func (b *LogBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+// String returns everything written so far.
+func (b *LogBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
+}
