@@ -22,10 +22,11 @@ func SplitBatch(frame []byte, dst [][]byte) ([][]byte, error) {
 		return dst, &ParseError{Segment: headerName(frame[pos:]), Field: field, Offset: pos + 2 + field, Err: err}
 	}
 	cur, last := -1, 0 // start of the current message; end of its last segment
-	lf := -1
-	for index := 0; pos < len(frame); {
-		start, end, next := nextSegment(frame, pos, d.Field, &lf)
-		pos = next
+	for sc, index := newSegmenter(frame, pos, d.Field), 0; ; {
+		start, end, ok := sc.next()
+		if !ok {
+			break
+		}
 		if start == end {
 			continue
 		}
