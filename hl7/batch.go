@@ -22,7 +22,8 @@ func SplitBatch(frame []byte, dst [][]byte) ([][]byte, error) {
 		return dst, &ParseError{Segment: headerName(frame[pos:]), Field: field, Offset: pos + 2 + field, Err: err}
 	}
 	cur, last := -1, 0 // start of the current message; end of its last segment
-	for sc, index := newSegmenter(frame, pos, d.Field), 0; ; {
+	sc := newSegmenter(frame, pos, d.Field)
+	for index := 0; ; {
 		start, end, ok := sc.next()
 		if !ok {
 			break

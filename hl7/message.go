@@ -41,7 +41,8 @@ func (m *Message) Parse(b []byte) error {
 	if err != nil {
 		return m.fail(&ParseError{Segment: "MSH", Field: field, Offset: start + 2 + field, Err: err})
 	}
-	for sc := newSegmenter(b, start, d.Field); ; {
+	sc := newSegmenter(b, start, d.Field)
+	for {
 		s, e, ok := sc.next()
 		if !ok {
 			break
