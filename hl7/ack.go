@@ -22,15 +22,30 @@ const (
 // Positive reports whether c accepts the message (AA or CA).
 func (c AckCode) Positive() bool { return c == AA || c == CA }
 
+// Error condition codes of HL7 table 0357, for Ack.ErrorCode (ERR-3, or ERR-1
+// before v2.5). AppendAck writes each with its table text.
+const (
+	CodeSegmentSequence        = 100 // segments not in the proper order, missing or repeated too often
+	CodeRequiredFieldMissing   = 101 // a required field is missing
+	CodeDataType               = 102 // a field holds data of the wrong type (bad bytes, too long)
+	CodeTableValue             = 103 // a coded value is not in its table
+	CodeUnsupportedMessageType = 200 // MSH-9.1 is not supported
+	CodeUnsupportedEvent       = 201 // MSH-9.2 is not supported
+	CodeUnsupportedProcessing  = 202 // MSH-11 is not supported
+	CodeUnsupportedVersion     = 203 // MSH-12 is not supported
+	CodeUnknownKey             = 204 // a key identifier is unknown
+	CodeDuplicateKey           = 205 // a key identifier already exists
+	CodeRecordLocked           = 206 // the record is locked
+	CodeInternalError          = 207 // the application failed (not the message)
+)
+
 // Ack describes an acknowledgment to write with AppendAck or AppendNak.
 type Ack struct {
 	Code AckCode
-	// ErrorCode is an HL7 table 0357 code; 0 writes no ERR segment. 100
-	// segment sequence error, 101 required field missing, 102 data type
-	// error, 103 table value not found, 200 unsupported message type, 201
-	// unsupported event code, 202 unsupported processing id, 203 unsupported
-	// version id, 204 unknown key identifier, 205 duplicate key, 206
-	// application record locked, 207 application internal error.
+	// ErrorCode is an HL7 table 0357 code (the Code constants); 0 writes no
+	// ERR segment. A message routed nowhere is CodeUnsupportedMessageType or
+	// CodeUnsupportedEvent, not CodeInternalError; a body refused by
+	// CheckBody is (*BodyError).ErrorCode().
 	ErrorCode int
 	// Reason is a short text without patient data. Before v2.5 it goes to
 	// MSA-3; from v2.5 on to ERR-8, so only when ErrorCode is set.
@@ -76,7 +91,9 @@ func AppendAck(dst []byte, orig *Message, a Ack) []byte {
 }
 
 // AppendNak is AppendAck for input too broken to parse. Like HAPI's
-// getCriticalResponseData, it looks for the first "MSH" in raw, takes its
+// getCriticalResponseData, it looks for the first MSH segment in raw (one
+// that starts the input or a line, after any white space: an "MSH" inside a
+// segment is data, and echoing it would put that data in the answer), takes its
 // delimiters and MSH-3 to 6, 9, 10, 11, 12 and 18, and answers in kind. When
 // the delimiters are not valid it answers with DefaultDelimiters and copies
 // only the fields that contain none of them; with no MSH at all, MSA-2 is
@@ -87,7 +104,7 @@ func AppendNak(dst []byte, raw []byte, a Ack) []byte {
 
 func recoverHeader(raw []byte) ackHeader {
 	h := ackHeader{d: DefaultDelimiters()}
-	i := bytes.Index(raw, []byte("MSH"))
+	i := findMSH(raw)
 	if i < 0 || len(raw)-i < 4 || !legalDelimiter(raw[i+3]) {
 		return h
 	}
@@ -120,6 +137,19 @@ func recoverHeader(raw []byte) ackHeader {
 	h.version = safe(msh.Field(12).b)
 	h.charset = safe(msh.Field(18).b)
 	return h
+}
+
+// findMSH returns the offset of the first "MSH" that starts raw or a line
+// (after a CR or LF), spaces and tabs before it skipped, or -1.
+func findMSH(raw []byte) int {
+	for i := skipLeadingSpace(raw); i < len(raw); {
+		if bytes.HasPrefix(raw[i:], []byte("MSH")) {
+			return i
+		}
+		for i += indexEither(raw[i:], '\r', '\n'); i < len(raw) && (raw[i] == '\r' || raw[i] == '\n' || raw[i] == ' ' || raw[i] == '\t'); i++ {
+		}
+	}
+	return -1
 }
 
 func appendAck(dst []byte, h ackHeader, a Ack) []byte {
@@ -184,39 +214,47 @@ func errorText(code int) string {
 	switch code {
 	case 0:
 		return "Message accepted"
-	case 100:
+	case CodeSegmentSequence:
 		return "Segment sequence error"
-	case 101:
+	case CodeRequiredFieldMissing:
 		return "Required field missing"
-	case 102:
+	case CodeDataType:
 		return "Data type error"
-	case 103:
+	case CodeTableValue:
 		return "Table value not found"
-	case 200:
+	case CodeUnsupportedMessageType:
 		return "Unsupported message type"
-	case 201:
+	case CodeUnsupportedEvent:
 		return "Unsupported event code"
-	case 202:
+	case CodeUnsupportedProcessing:
 		return "Unsupported processing id"
-	case 203:
+	case CodeUnsupportedVersion:
 		return "Unsupported version id"
-	case 204:
+	case CodeUnknownKey:
 		return "Unknown key identifier"
-	case 205:
+	case CodeDuplicateKey:
 		return "Duplicate key"
-	case 206:
+	case CodeRecordLocked:
 		return "Application record locked"
-	case 207:
+	case CodeInternalError:
 		return "Application internal error"
 	}
 	return ""
 }
 
-// ParseAck returns MSA-1 and MSA-2 of an acknowledgment; ok is false when m
-// has no MSA segment or MSA-1 is not one of the six codes.
+// ParseAck returns MSA-1 and MSA-2 of an acknowledgment. ok is false unless
+// m reads the same to every receiver: it has exactly one MSA segment, MSA-1 is
+// one of the six codes, MSA-2 holds no control character, and no segment holds
+// a line feed as data (a receiver that ends segments at every LF, as Mirth does
+// by default, would read other segments, perhaps another MSA). A station that
+// answers ambiguously has not answered. MSA-2 may be empty (an answer to a
+// message too broken to have a control ID); it is never nil when ok.
 func ParseAck(m *Message) (code AckCode, controlID []byte, ok bool) {
 	msa, found := m.Find("MSA", 1)
 	if !found {
+		return "", nil, false
+	}
+	if _, twice := m.Find("MSA", 2); twice {
 		return "", nil, false
 	}
 	switch string(msa.Field(1).b) {
@@ -235,5 +273,23 @@ func ParseAck(m *Message) (code AckCode, controlID []byte, ok bool) {
 	default:
 		return "", nil, false
 	}
-	return code, msa.Field(2).b, true
+	id := msa.Field(2).b
+	for _, c := range id {
+		if c < ' ' || c == 0x7f {
+			return "", nil, false
+		}
+	}
+	for _, sp := range m.segs {
+		if bytes.IndexByte(m.buf[sp.start:sp.end], '\n') >= 0 {
+			return "", nil, false
+		}
+	}
+	return code, id, true
+}
+
+// IsAck reports whether m is an acknowledgment: MSH-9.1 is ACK. HL7 never
+// acknowledges an acknowledgment, so a receiver answers nothing to one.
+func (m *Message) IsAck() bool {
+	typ, _, _ := m.MessageType()
+	return string(typ) == "ACK"
 }

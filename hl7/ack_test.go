@@ -5,6 +5,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -161,6 +162,13 @@ func TestParseAck(t *testing.T) {
 		{"unknown code", msh + "MSA|OK|X\r", "", "", false},
 		{"lowercase code", msh + "MSA|aa|X\r", "", "", false},
 		{"no MSA", msh + "ERR|1\r", "", "", false},
+		{"empty MSA-2", msh + "MSA|AE\r", hl7.AE, "", true},
+		{"LF terminators", strings.ReplaceAll(msh, "\r", "\n") + "MSA|AA|MSG1\nERR|1\n", hl7.AA, "MSG1", true},
+		{"two MSA", msh + "MSA|AA|MSG1\rMSA|AE|MSG2\r", "", "", false},
+		{"two messages", msh + "MSA|AR|MSG1\r" + msh + "MSA|AA|MSG1\r", "", "", false},
+		{"NUL in MSA-2", msh + "MSA|AA|MSG\x001\r", "", "", false},
+		{"LF as data in MSA-2", msh + "MSA|AA|MSG1\n2\r", "", "", false},
+		{"LF as data hiding an MSA", msh + "ERR|1\n MSA|AE|MSG2\rMSA|AA|MSG1\r", "", "", false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -184,5 +192,61 @@ func TestAckCodePositive(t *testing.T) {
 		if got := tc.code.Positive(); got != tc.want {
 			t.Errorf("%q.Positive() = %t, want %t", tc.code, got, tc.want)
 		}
+	}
+}
+
+// TestAppendNakRecoversOnlySegmentStarts checks that AppendNak takes an MSH
+// only where a segment can start: text inside a segment that happens to read
+// "MSH|..." is data, and must not be echoed in the answer.
+func TestAppendNakRecoversOnlySegmentStarts(t *testing.T) {
+	const hidden = "MSH|^~\\&|DOE^JANE|ICU|CS|HOSP|2024||ORU^R01|SECRET1|P|2.6"
+	tests := []struct {
+		name string
+		raw  string
+		ctrl string // expected MSA-2; "" when no MSH may be recovered
+	}{
+		{"inside the first segment", "PID|1||" + hidden + "\r", ""},
+		{"inside a later segment", "EVN|1\rNTE|1||see " + hidden + "\r", ""},
+		{"inside a segment after LF", "EVN|1\nNTE|1||x" + hidden, ""},
+		{"no line break at all", "garbage " + hidden, ""},
+		{"at the start", hidden, "SECRET1"},
+		{"after white space", "\xef\xbb\xbf \r\n" + hidden, "SECRET1"},
+		{"starting a segment after CR", "EVN|1\r" + hidden, "SECRET1"},
+		{"starting a segment after LF and tabs", "EVN|1\n\t " + hidden, "SECRET1"},
+		{"starting a segment after CRLF", "EVN|1\r\n" + hidden + "\r\n", "SECRET1"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got := hl7.AppendNak(nil, []byte(tc.raw), hl7.Ack{Code: hl7.AR, ErrorCode: hl7.CodeSegmentSequence, ControlID: "NAK1"})
+			m := mustParse(t, got)
+			_, ctrl, ok := hl7.ParseAck(m)
+			if !ok || string(ctrl) != tc.ctrl {
+				t.Errorf("MSA-2 %q (ok %t), want %q", ctrl, ok, tc.ctrl)
+			}
+			if tc.ctrl == "" && (bytes.Contains(got, []byte("DOE")) || bytes.Contains(got, []byte("SECRET"))) {
+				t.Errorf("NAK echoes the text of a segment: %q", got)
+			}
+		})
+	}
+}
+
+func TestIsAck(t *testing.T) {
+	tests := []struct {
+		in   string
+		want bool
+	}{
+		{"MSH|^~\\&|CS|HOSP|MON|ICU|2024||ACK^R01^ACK|9|P|2.6\rMSA|AA|1\r", true},
+		{"MSH|^~\\&|CS|HOSP|MON|ICU|2024||ACK|9|P|2.3\rMSA|AA|1\r", true},
+		{"MSH|^~\\&|CS|HOSP|MON|ICU|2024||ORU^R01|9|P|2.6\rMSA|AA|1\r", false},
+		{"MSH|^~\\&|CS|HOSP|MON|ICU|2024||ACKX^R01|9|P|2.6\r", false},
+		{"MSH|^~\\&|CS|HOSP|MON|ICU|2024||ack|9|P|2.6\r", false},
+	}
+	for _, tc := range tests {
+		if got := mustParse(t, []byte(tc.in)).IsAck(); got != tc.want {
+			t.Errorf("IsAck(%q) = %t, want %t", tc.in, got, tc.want)
+		}
+	}
+	if new(hl7.Message).IsAck() {
+		t.Error("an empty Message is an ACK")
 	}
 }

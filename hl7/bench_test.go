@@ -86,3 +86,33 @@ func BenchmarkAppendAck(b *testing.B) {
 		buf = hl7.AppendAck(buf[:0], m, a)
 	}
 }
+
+// bigMessage returns a message of about size bytes: the PCD-01 sample's
+// segments repeated, each ended by term.
+func bigMessage(tb testing.TB, size int, term string) []byte {
+	tb.Helper()
+	segs := bytes.Split(bytes.TrimRight(readFile(tb, "pcd01.hl7"), "\r"), []byte("\r"))
+	out := append(append([]byte(nil), segs[0]...), term...)
+	for i := 1; len(out) < size; i++ {
+		out = append(append(out, segs[1+i%(len(segs)-1)]...), term...)
+	}
+	return out
+}
+
+// BenchmarkParseTerminators parses a 1 MB message whose segments end in CR,
+// LF or CRLF: the cost must not depend on the terminator.
+func BenchmarkParseTerminators(b *testing.B) {
+	for _, tc := range []struct{ name, term string }{{"CR", "\r"}, {"LF", "\n"}, {"CRLF", "\r\n"}} {
+		b.Run(tc.name+"-1MB", func(b *testing.B) {
+			msg := bigMessage(b, 1<<20, tc.term)
+			var m hl7.Message
+			b.ReportAllocs()
+			b.SetBytes(int64(len(msg)))
+			for b.Loop() {
+				if err := m.Parse(msg); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

@@ -46,8 +46,16 @@
 //   - Values are returned raw. [Delimiters.Unescape] decodes escape sequences,
 //     [Delimiters.Escape] encodes them.
 //
+// Parsing costs time linear in the input whatever the segment terminator. Parse checks
+// the header; [Message.CheckBody] checks the rest against configurable [BodyLimits]
+// (control bytes, the MSH-18 character set, segment count and length) without
+// allocating, for a receiver that must not relay a hostile body.
+//
 // [Builder] writes segments and fields, escaping values; [AppendAck] and [AppendNak]
-// write acknowledgements without allocating. [SplitBatch] splits FHS/BHS batches and
+// write acknowledgements without allocating, with an ERR code of HL7 table 0357
+// ([CodeUnsupportedMessageType] and the other Code constants). [ParseAck] reads a
+// station's answer, refusing an ambiguous one; [Message.IsAck] tells an acknowledgement,
+// which is never answered. [SplitBatch] splits FHS/BHS batches and
 // frames holding several messages. [ParseTime] and [AppendTime] read and write the
 // DTM/TS timestamp format.
 //

@@ -1,6 +1,8 @@
 package hl7_test
 
 import (
+	"bytes"
+	"errors"
 	"fmt"
 	"time"
 
@@ -146,4 +148,23 @@ func ExampleSegment_Fields() {
 	f := obx.Fields(nil, 6) // OBX-0 (the name) through OBX-6, in one scan
 	fmt.Printf("%s %s %s\n", f[3].Component(1).Bytes(), f[5].Bytes(), f[6].Component(2).Bytes())
 	// Output: 150456 97 MDC_DIM_PERCENT
+}
+
+func ExampleMessage_CheckBody() {
+	frame := []byte("MSH|^~\\&|MON|ICU|CS|HOSP|20240315103000||ORU^R01^ORU_R01|42|P|2.6|||NE|AL||UNICODE UTF-8\r" +
+		"OBX|1|NM|150456^MDC_PULS_OXIM_SAT_O2^MDC|1.3.1.150456|9\x007|262688^MDC_DIM_PERCENT^MDC||||||R\r")
+	var m hl7.Message
+	if err := m.Parse(frame); err != nil {
+		fmt.Println(err)
+		return
+	}
+	if err := m.CheckBody(hl7.BodyLimits{}); err != nil {
+		var be *hl7.BodyError
+		if errors.As(err, &be) {
+			ack := hl7.AppendAck(nil, &m, hl7.Ack{Code: hl7.AR, ErrorCode: be.ErrorCode(), Reason: err.Error(), ControlID: "GW1"})
+			fmt.Printf("%q\n", ack[bytes.Index(ack, []byte("MSA")):])
+		}
+	}
+	// Output:
+	// "MSA|AR|42\rERR|||102^Data type error^HL70357|E||||hl7: control character 0x00 at offset 144 (segment 1 field 5)\r"
 }

@@ -41,13 +41,15 @@ func (m *Message) Parse(b []byte) error {
 	if err != nil {
 		return m.fail(&ParseError{Segment: "MSH", Field: field, Offset: start + 2 + field, Err: err})
 	}
-	lf := -1
-	for pos := start; pos < len(b); {
-		s, e, next := nextSegment(b, pos, d.Field, &lf)
+	sc := newSegmenter(b, start, d.Field)
+	for {
+		s, e, ok := sc.next()
+		if !ok {
+			break
+		}
 		if s < e {
 			m.segs = append(m.segs, span{s, e})
 		}
-		pos = next
 	}
 	m.buf, m.d, m.seps = b, d, sepsOf(d)
 	// MSH-1 is the field separator itself, so MSH-n is part n-1 of the split.
@@ -130,42 +132,71 @@ func looksLikeSegment(b []byte, fs byte) bool {
 	return len(b) >= 4 && isAlnum(b[0]) && isAlnum(b[1]) && isAlnum(b[2]) && b[3] == fs
 }
 
-// nextSegment finds the segment at pos: [start, end) is its content without
-// leading spaces or tabs, next is where the following segment begins. See the
-// package documentation for the line-break rules. *lf caches the position of
-// the next LF (len(b) when there is none; start a walk with -1), so that the
-// common message without LFs is scanned for them once, not per segment.
-func nextSegment(b []byte, pos int, fs byte, lf *int) (start, end, next int) {
-	if *lf < pos {
-		*lf = len(b)
-		if i := bytes.IndexByte(b[pos:], '\n'); i >= 0 {
-			*lf = pos + i
-		}
+// segmenter walks the segments of a message or batch by the line-break rules
+// of the package documentation. It finds every CR and LF once: cr and lf cache
+// the next of each at or after the walk's position (len(b) when there is none),
+// so that a walk costs O(len(b)) whatever the segment terminator, where a
+// search per segment to the next CR would cost O(len(b)) per segment of a
+// message without CRs.
+type segmenter struct {
+	b      []byte
+	fs     byte // the field separator
+	pos    int  // where the next segment begins (before its leading spaces)
+	cr, lf int  // the next CR and LF at or after the search that found them; -1 before any
+	// scanned counts the bytes the searches for CR and LF looked at: at most
+	// 2*len(b) plus one per search, which the tests assert.
+	scanned int
+}
+
+func newSegmenter(b []byte, pos int, fs byte) segmenter {
+	return segmenter{b: b, fs: fs, pos: pos, cr: -1, lf: -1}
+}
+
+// search returns the index of the first c at or after from, or len(s.b).
+func (s *segmenter) search(c byte, from int) int {
+	i := bytes.IndexByte(s.b[from:], c)
+	if i < 0 {
+		s.scanned += len(s.b) - from
+		return len(s.b)
+	}
+	s.scanned += i + 1
+	return from + i
+}
+
+// next returns the next segment, [start, end) being its content without
+// leading spaces or tabs and without its terminator (blank when start ==
+// end); ok is false at the end of the input.
+func (s *segmenter) next() (start, end int, ok bool) {
+	b, pos, fs := s.b, s.pos, s.fs
+	if pos >= len(b) {
+		return 0, 0, false
 	}
 	for pos < len(b) && (b[pos] == ' ' || b[pos] == '\t') {
 		pos++
 	}
 	start = pos
 	header := isHeader(b[start:], fs)
-	cr := len(b)
-	if i := bytes.IndexByte(b[start:], '\r'); i >= 0 {
-		cr = start + i
-	}
-	if *lf >= cr {
-		return start, cr, skipBreaks(b, cr)
+	cr, lf := s.cr, s.lf
+	if cr < start {
+		cr = s.search('\r', start)
+		s.cr = cr
 	}
 	for i := start; ; {
-		lf := bytes.IndexByte(b[i:cr], '\n')
-		if lf < 0 {
-			return start, cr, skipBreaks(b, cr)
+		if lf < i {
+			lf = s.search('\n', i)
+			s.lf = lf
 		}
-		at := i + lf
-		j := skipBreaks(b, at)
-		// The run of line breaks [at, j) contains a CR only if j > cr.
+		if lf >= cr {
+			s.pos = skipBreaks(b, cr)
+			return start, cr, true
+		}
+		j := skipBreaks(b, lf)
+		// The run of line breaks [lf, j) contains a CR only if j > cr.
 		if header || j > cr || j == len(b) || looksLikeSegment(b[j:], fs) {
-			return start, at, j
+			s.pos = j
+			return start, lf, true
 		}
-		i = j
+		i = j // the LF is data
 	}
 }
 

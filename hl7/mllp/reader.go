@@ -8,8 +8,15 @@ import (
 
 const (
 	// initialBuffer is the size of a new Reader's buffer: what an idle
-	// connection costs. The buffer grows only while a frame needs it.
+	// connection costs. The buffer grows only while a frame needs it, and
+	// the next ReadFrame returns to it.
 	initialBuffer = 4 << 10
+	// keepBuffer is the largest buffer a Reader keeps between frames, so
+	// that a sender of frames up to 16 KiB (a large PCD-01 message) costs no
+	// allocation per frame; a larger buffer is released once its frame is
+	// consumed. An idle connection thus holds at most initialBuffer +
+	// keepBuffer, however large its frames were.
+	keepBuffer = 16<<10 + frameTrailer
 	// frameTrailer is the room a frame needs beyond its payload (EB CR).
 	frameTrailer = 2
 	// maxEmptyReads bounds successive (0, nil) reads before io.ErrNoProgress.
@@ -36,6 +43,8 @@ type Reader struct {
 
 	rd       io.Reader
 	buf      []byte // buf[r:w] is read from rd and not yet returned
+	base     []byte // the buffer of initialBuffer bytes; buf is base unless a frame needed more
+	hint     int    // what the last frame needed when that was more than base: a new growth starts there
 	r, w     int
 	maxFrame int
 	state    int
@@ -51,21 +60,24 @@ func NewReader(rd io.Reader, maxFrame int) *Reader {
 	if maxFrame <= 0 {
 		maxFrame = DefaultMaxFrame
 	}
+	base := make([]byte, min(initialBuffer, maxFrame+frameTrailer))
 	return &Reader{
 		rd:       rd,
-		buf:      make([]byte, min(initialBuffer, maxFrame+frameTrailer)),
+		buf:      base,
+		base:     base,
 		maxFrame: maxFrame,
 	}
 }
 
-// Reset discards all state and makes r read from rd, keeping r's buffer,
-// limit, TolerateMissingCR and OnFrameStart.
+// Reset discards all state and makes r read from rd, keeping r's base
+// buffer, limit, TolerateMissingCR and OnFrameStart.
 func (r *Reader) Reset(rd io.Reader) {
 	*r = Reader{
 		TolerateMissingCR: r.TolerateMissingCR,
 		OnFrameStart:      r.OnFrameStart,
 		rd:                rd,
-		buf:               r.buf,
+		buf:               r.base,
+		base:              r.base,
 		maxFrame:          r.maxFrame,
 	}
 }
@@ -88,7 +100,19 @@ func (r *Reader) Buffered() int { return r.w - r.r }
 // between frames gives io.EOF, one that ends inside a frame ErrIncomplete.
 // Other errors come from the underlying reader, wrapped; after one (such as a
 // deadline) r stays consistent and a later call resumes where it stopped.
+//
+// A frame larger than the base buffer (4 KiB) grows the buffer, up to the
+// limit. A buffer of more than 16 KiB is released by the next call, once its
+// frame is consumed, unless the start of another frame is buffered already (a
+// sender of back-to-back large frames): a connection waiting for its next
+// frame holds at most 20 KiB, not its largest frame. Frames up to 16 KiB do
+// not allocate in steady state; a larger one allocates its buffer once.
 func (r *Reader) ReadFrame() ([]byte, error) {
+	if len(r.buf) > keepBuffer && r.state != stateInFrame && r.w-r.r <= len(r.base) &&
+		bytes.IndexByte(r.buf[r.r:r.w], StartBlock) < 0 {
+		r.w = copy(r.base, r.buf[r.r:r.w])
+		r.r, r.buf = 0, r.base
+	}
 	for {
 		switch r.state {
 		case stateBetween:
@@ -213,6 +237,9 @@ func (r *Reader) payload() (p []byte, done bool, err error) {
 // frame ends the current frame: it returns its n payload bytes with err and
 // consumes them plus trailer bytes after them.
 func (r *Reader) frame(n, trailer int, err error) ([]byte, bool, error) {
+	if need := n + frameTrailer; need > len(r.base) {
+		r.hint = need
+	}
 	p := r.buf[r.r : r.r+n]
 	r.r += n + trailer
 	r.state = stateBetween
@@ -234,7 +261,9 @@ func (r *Reader) fill() error {
 	if r.w == len(r.buf) {
 		// Only a payload fills the whole buffer, and payload() stops at maxFrame+1
 		// bytes, so the buffer never grows past the frame and its trailer.
-		nb := make([]byte, min(2*len(r.buf), r.maxFrame+frameTrailer))
+		// A sender of large frames usually sends them alike: one allocation,
+		// not a doubling from the base size, per frame.
+		nb := make([]byte, min(max(2*len(r.buf), r.hint), r.maxFrame+frameTrailer))
 		r.w = copy(nb, r.buf[:r.w])
 		r.buf = nb
 	}

@@ -384,15 +384,101 @@ func TestReaderBufferedAndReset(t *testing.T) {
 }
 
 func TestReadFrameAllocs(t *testing.T) {
-	for _, size := range []int{1 << 10, 16 << 10} {
-		r := NewReader(&loopReader{data: []byte(frame(strings.Repeat("x", size)))}, 0)
+	for _, tc := range []struct {
+		size   int
+		allocs float64
+	}{
+		// Frames up to 16 KiB do not allocate: the grown buffer is kept
+		// between them.
+		{1 << 10, 0},
+		{16 << 10, 0},
+		// A larger buffer is released between frames (each Read of a
+		// loopReader ends with a frame), and taken again in one allocation.
+		{64 << 10, 1},
+	} {
+		r := NewReader(&loopReader{data: []byte(frame(strings.Repeat("x", tc.size)))}, 0)
 		allocs := testing.AllocsPerRun(100, func() {
-			if p, err := r.ReadFrame(); err != nil || len(p) != size {
+			if p, err := r.ReadFrame(); err != nil || len(p) != tc.size {
 				t.Fatalf("ReadFrame: %d bytes, %v", len(p), err)
 			}
 		})
-		if allocs != 0 {
-			t.Errorf("%d-byte frames: %v allocations per ReadFrame, want 0", size, allocs)
+		if allocs > tc.allocs {
+			t.Errorf("%d-byte frames: %v allocations per ReadFrame, want at most %v", tc.size, allocs, tc.allocs)
 		}
+	}
+}
+
+// probeReader hands out chunks, one per Read (split when p is short), and
+// calls probe before each.
+type probeReader struct {
+	chunks [][]byte
+	probe  func()
+}
+
+func (p *probeReader) Read(b []byte) (int, error) {
+	p.probe()
+	if len(p.chunks) == 0 {
+		return 0, io.EOF
+	}
+	n := copy(b, p.chunks[0])
+	if p.chunks[0] = p.chunks[0][n:]; len(p.chunks[0]) == 0 {
+		p.chunks = p.chunks[1:]
+	}
+	return n, nil
+}
+
+// TestReaderReleasesLargeBuffer checks that once a frame larger than the base
+// buffer is consumed, the reader waits for the next one holding only the base
+// buffer: a connection that sent one large frame (or an oversized one) and
+// went idle must not keep up to the frame limit. While a frame is in
+// progress the buffer stays (the frame's deadline bounds that time).
+func TestReaderReleasesLargeBuffer(t *testing.T) {
+	const maxFrame = 1 << 20
+	tests := []struct {
+		name        string
+		first, rest string
+		err         error
+		started     bool // the next frame is started in the first chunk
+	}{
+		{"large frame", frame(strings.Repeat("x", 100<<10)), frame("MSH|small"), nil, false},
+		{"large frame and junk", frame(strings.Repeat("x", 100<<10)) + "\x00\r\n", frame("MSH|small"), nil, false},
+		{"frame at the limit", frame(strings.Repeat("x", maxFrame)), frame("MSH|small"), nil, false},
+		{"oversized frame", frame(strings.Repeat("x", 2*maxFrame)), frame("MSH|small"), ErrFrameTooLarge, false},
+		{"large frame and the start of the next", frame(strings.Repeat("x", 100<<10)) + "\x0bMSH|sm", "all\x1c\r", nil, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var r *Reader
+			var sizes []int // len(r.buf) at each Read
+			src := &probeReader{chunks: [][]byte{[]byte(tc.first), []byte(tc.rest)}}
+			src.probe = func() { sizes = append(sizes, len(r.buf)) }
+			r = NewReader(src, maxFrame)
+			if _, err := r.ReadFrame(); !errors.Is(err, tc.err) {
+				t.Fatalf("first ReadFrame: %v, want %v", err, tc.err)
+			}
+			if len(r.buf) <= keepBuffer {
+				t.Fatalf("the first frame did not grow the buffer (%d bytes)", len(r.buf))
+			}
+			reads := len(sizes)
+			p, err := r.ReadFrame()
+			for err == nil && !strings.HasSuffix(string(p), "small") {
+				p, err = r.ReadFrame()
+			}
+			if err != nil {
+				t.Fatalf("second ReadFrame: %v", err)
+			}
+			if len(sizes) == reads {
+				t.Fatal("the second frame was read without a Read")
+			}
+			if !tc.started && sizes[reads] != initialBuffer {
+				t.Errorf("waiting for the next frame with a buffer of %d bytes, want %d", sizes[reads], initialBuffer)
+			}
+			if _, err := r.ReadFrame(); err != io.EOF {
+				t.Fatalf("last ReadFrame: %v, want io.EOF", err)
+			}
+			if last := sizes[len(sizes)-1]; last != initialBuffer || len(r.buf) != initialBuffer {
+				t.Errorf("after a small frame: waited with %d bytes, holds %d, want %d", last, len(r.buf), initialBuffer)
+			}
+		})
 	}
 }
