@@ -189,16 +189,21 @@ func plan(cfg Config) []*monPlan {
 		} else {
 			m.unit = pick(rng, "ICU1", "ICU2", "CCU")
 		}
-		// Kinds that need something of the bed.
-		switch m.kind {
-		case UnitMislabel:
-			m.hasCO2, m.co2KPa = true, false
-		case NIBPCadence:
-			m.cadence = pick(rng, 2*time.Second, 5*time.Second, 5*time.Second, 10*time.Second, 10*time.Second)
-		}
+		m.require(rng)
 		plans = append(plans, m)
 	}
 	return plans
+}
+
+// require gives the bed what its kind needs: etCO2 in mmHg to mislabel,
+// a cadence well below a cuff cycle to change NIBP every message.
+func (m *monPlan) require(rng *rand.Rand) {
+	switch m.kind {
+	case UnitMislabel:
+		m.hasCO2, m.co2KPa = true, false
+	case NIBPCadence:
+		m.cadence = pick(rng, 2*time.Second, 5*time.Second, 5*time.Second, 10*time.Second, 10*time.Second)
+	}
 }
 
 func pickF(neonatal bool, neo, adult float64) float64 {

@@ -301,7 +301,7 @@ func (b *bedSim) sample(ph *physio, t time.Time, events []*event, cuff *nibpCuff
 	r.t = t
 	r.msgTime = b.clock(t)
 	r.arrival = t.Add(time.Duration(5+rng.IntN(150)) * time.Millisecond)
-	hr := tr.hr + rng.NormFloat64()*nz
+	hr := math.Min(tr.hr, pickF(m.neonatal, 240, 190)) + rng.NormFloat64()*nz
 	var pr float64
 	switch {
 	case tr.af:
