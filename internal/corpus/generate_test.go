@@ -348,7 +348,7 @@ func kindBed(t *testing.T, kind Kind, seed uint64) (clean, manip *bedSim, ep *ep
 		t.Fatal(err)
 	}
 	m := plan(cfg)[0]
-	m.kind, m.episode = kind, 1
+	m.kind, m.episode, m.subtle = kind, 1, seed%2 == 1
 	m.require(rand.New(rand.NewPCG(seed, 1)))
 	if kind == BPInconsist || kind == Step || kind == Frozen || kind == Drift || kind == TooSmooth || kind == OutOfRange {
 		m.hasABP = seed%2 == 0
@@ -526,19 +526,4 @@ func checkKind(t *testing.T, kind Kind, clean, manip *bedSim, ep *episode) {
 			}
 		}
 	}
-}
-
-func sd(rs []record, c Channel) float64 {
-	var s, s2, n float64
-	for _, r := range rs {
-		if v := r.v[c]; !math.IsNaN(v) {
-			s += v
-			s2 += v * v
-			n++
-		}
-	}
-	if n < 2 {
-		return 0
-	}
-	return math.Sqrt(s2/n - (s/n)*(s/n))
 }

@@ -71,7 +71,7 @@ func (b *bedSim) manipulate() *episode {
 		return nil
 	}
 	ep := &episode{kind: m.kind, strength: "blatant", source: -1}
-	subtle := rng.Float64() < 0.4
+	subtle := m.subtle
 	if subtle {
 		ep.strength = "subtle"
 	}
@@ -119,21 +119,23 @@ func (b *bedSim) manipulate() *episode {
 			b.recs[i].v[c] = val
 		}
 	case Replay:
+		// A subtle replay re-sends data from about an hour earlier, when
+		// the patient was likely in a similar state; a blatant one from as
+		// far back as the stay allows.
 		n := b.msgs(b.minutes(10, 30))
 		gap := b.msgs(time.Hour)
 		s, e = b.window(n, n+gap)
 		n = e - s + 1
-		src := max(0, s-n-gap-rng.IntN(max(1, s-n-gap)+1))
-		if src+n > s {
-			src = max(0, s-n)
+		src := max(0, s-n-gap) // the latest source at least an hour back
+		if !subtle {
+			src = rng.IntN(src/4 + 1) // near the start of the stay
+		}
+		if src+n > s { // a short stay: replay what there is
+			n = s - src
+			e = s + n - 1
 		}
 		ep.source = src
 		ep.param = "all"
-		if b.recs[s].t.Sub(b.recs[src].t) < 2*time.Hour {
-			ep.strength = "subtle"
-		} else {
-			ep.strength = "blatant"
-		}
 		shift := b.recs[s].t.Sub(b.recs[src].t)
 		for i := s; i <= e; i++ {
 			o := &b.recs[src+(i-s)]
@@ -200,9 +202,8 @@ func (b *bedSim) manipulate() *episode {
 		slices.Sort(cs)
 		ep.param = strings.Join(cs, ",")
 		s, e = b.window(b.msgs(b.minutes(10, 60)), 0)
-		amp := sf(1.0, 0.35)
 		for _, p := range cs {
-			b.smooth(p, s, e, amp)
+			b.smooth(p, s, e, sf(0.5, 0.15))
 		}
 	case DupControlID:
 		k := 1 + rng.IntN(3)
@@ -409,22 +410,16 @@ func (b *bedSim) shiftParam(r *record, p string, d float64) {
 }
 
 // smooth replaces parameter p over [s, e] with a forgery: the mean of the
-// ten messages before s plus a moving average of white noise whose standard
-// deviation is amp, far quieter than the real signal.
-func (b *bedSim) smooth(p string, s, e int, amp float64) {
+// ten messages before s plus a moving average of white noise, scaled to the
+// given share of the real signal's standard deviation over [s, e].
+func (b *bedSim) smooth(p string, s, e int, share float64) {
 	rng := b.rng
 	chans := map[string][]Channel{"ABP": {ABPSys, ABPDia, ABPMean}, "etCO2": {EtCO2}}[p]
 	if chans == nil {
 		chans = []Channel{Channel(slices.Index(channelNames[:], p))}
 	}
-	const w = 8
-	var ring [w]float64
-	var sum float64
-	for k := range w {
-		ring[k] = rng.NormFloat64() * amp * math.Sqrt(w)
-		sum += ring[k]
-	}
 	bases := make([]float64, len(chans))
+	amps := make([]float64, len(chans))
 	for k, c := range chans {
 		var n int
 		for i := max(0, s-10); i < s; i++ {
@@ -437,26 +432,50 @@ func (b *bedSim) smooth(p string, s, e int, amp float64) {
 			bases[k], n = b.lastValue(c, s), 1
 		}
 		bases[k] /= float64(n)
+		amps[k] = share * sd(b.recs[s:e+1], c)
+	}
+	// A moving average of w unit normals, scaled to unit deviation.
+	const w = 8
+	var ring [w]float64
+	var sum float64
+	for k := range w {
+		ring[k] = rng.NormFloat64()
+		sum += ring[k]
 	}
 	for i := s; i <= e; i++ {
-		x := rng.NormFloat64() * amp * math.Sqrt(w)
+		x := rng.NormFloat64()
 		sum += x - ring[i%w]
 		ring[i%w] = x
-		ma := sum / w
+		ma := sum / math.Sqrt(w)
+		r := &b.recs[i]
 		for k, c := range chans {
-			r := &b.recs[i]
 			if math.IsNaN(r.v[c]) {
 				continue
 			}
-			scale := []float64{1, 0.6, 0.73}[min(k, 2)]
 			if codes[c].prec == 1 || (c == EtCO2 && b.m.co2KPa) {
-				r.v[c] = round1(bases[k] + ma*scale/pickF(c == EtCO2 && b.m.co2KPa, mmHgPerKPa, 1))
+				r.v[c] = round1(bases[k] + ma*amps[k])
 			} else {
-				r.v[c] = round(bases[k] + ma*scale)
+				r.v[c] = round(bases[k] + ma*amps[k])
 			}
 		}
-		clampSpO2(&b.recs[i].v)
+		clampSpO2(&r.v)
 	}
+}
+
+// sd is the standard deviation of channel c over rs, ignoring NaN.
+func sd(rs []record, c Channel) float64 {
+	var s, s2, n float64
+	for _, r := range rs {
+		if v := r.v[c]; !math.IsNaN(v) {
+			s += v
+			s2 += v * v
+			n++
+		}
+	}
+	if n < 2 {
+		return 0
+	}
+	return math.Sqrt(math.Max(0, s2/n-(s/n)*(s/n)))
 }
 
 // bpInconsistent makes one blood-pressure triplet inconsistent: for ABP a

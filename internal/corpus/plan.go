@@ -108,6 +108,7 @@ type monPlan struct {
 	skew     time.Duration // device clock minus true time
 	skewRate float64       // extra skew per hour, seconds
 	kind     Kind          // "" when clean
+	subtle   bool          // the episode is of the subtle strength
 	episode  int
 	seed     uint64
 	unit     string // PV1-3 point of care
@@ -151,6 +152,7 @@ func plan(cfg Config) []*monPlan {
 	}
 	gwFirst := n - cfg.Gateways*cfg.GatewayBeds // beds from here on sit behind gateways
 	var plans []*monPlan
+	seen := map[Kind]int{} // beds of each kind so far: two in five are subtle
 	for i := range n {
 		m := &monPlan{
 			n:    i + 1,
@@ -162,6 +164,8 @@ func plan(cfg Config) []*monPlan {
 		}
 		if m.kind != "" {
 			m.episode = i + 1
+			m.subtle = seen[m.kind]%5 == 1 || seen[m.kind]%5 == 3
+			seen[m.kind]++
 		}
 		m.neonatal = rng.Float64() < 0.3
 		m.cadence = pickCadence(rng)
