@@ -52,13 +52,14 @@ type Scores struct {
 	Recall           float64     `json:"recall"`
 	GraceMessages    int         `json:"grace_messages"`
 	GraceSeconds     float64     `json:"grace_seconds"`
-	Findings         int         `json:"findings"`       // lines read
-	Unmatched        int         `json:"unmatched"`      // findings naming no message of the corpus
-	CleanMonitors    int         `json:"clean_monitors"` // entirely clean monitors
-	CleanHours       float64     `json:"clean_hours"`    // their monitor-hours
-	CleanFlagged     int         `json:"clean_flagged"`  // their messages with a finding (false flags)
-	CleanFindings    int         `json:"clean_findings"` // findings on those messages
-	FalsePerHour     float64     `json:"false_flags_per_clean_monitor_hour"`
+	Findings         int         `json:"findings"`                           // lines read
+	Unmatched        int         `json:"unmatched"`                          // findings naming no message of the corpus
+	CleanMonitors    int         `json:"clean_monitors"`                     // entirely clean monitors
+	CleanHours       float64     `json:"clean_hours"`                        // their monitor-hours
+	CleanFlagged     int         `json:"clean_flagged"`                      // their messages with a finding (false flags)
+	CleanFindings    int         `json:"clean_findings"`                     // findings on those messages
+	FalsePerHour     float64     `json:"false_flags_per_clean_monitor_hour"` // flagged messages per hour
+	FindingsPerHour  float64     `json:"false_findings_per_clean_monitor_hour"`
 	CleanMonsFlagged int         `json:"clean_monitors_with_false_flag"`
 	// Clean stretches of manipulated monitors (outside episode and grace).
 	ManipHours        float64 `json:"manipulated_monitor_hours"`
@@ -276,6 +277,7 @@ func Score(dir string, findings io.Reader) (*Scores, error) {
 	}
 	if s.CleanHours > 0 {
 		s.FalsePerHour = float64(s.CleanFlagged) / s.CleanHours
+		s.FindingsPerHour = float64(s.CleanFindings) / s.CleanHours
 	}
 	if s.ManipHours > 0 {
 		s.ManipFalsePerHour = float64(s.ManipCleanFlagged) / s.ManipHours
@@ -311,7 +313,7 @@ func readMonitors(path string) ([]MonitorInfo, error) {
 
 // WriteText prints the scores as a table.
 func (s *Scores) WriteText(w io.Writer) error {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintf(tw, "kind\tepisodes\tdetected\trecall\tsubtle det/all\tmissed episodes\t\n")
 	for _, k := range s.Kinds {
 		fmt.Fprintf(tw, "%s\t%d\t%d\t%.0f%%\t%d/%d\t%s\t\n", k.Kind, k.Episodes, k.Detected, 100*k.Recall,
@@ -324,8 +326,8 @@ func (s *Scores) WriteText(w io.Writer) error {
 	fmt.Fprintf(w, "\ngrace: %d messages or %v after an episode's last message, whichever reaches further\n",
 		s.GraceMessages, time.Duration(s.GraceSeconds*float64(time.Second)))
 	fmt.Fprintf(w, "findings: %d lines, %d naming no message of the corpus\n", s.Findings, s.Unmatched)
-	fmt.Fprintf(w, "clean monitors: %d, %.1f monitor-hours: %d false-flagged messages (%d findings) = %.3f per monitor-hour; %d monitors with any\n",
-		s.CleanMonitors, s.CleanHours, s.CleanFlagged, s.CleanFindings, s.FalsePerHour, s.CleanMonsFlagged)
+	fmt.Fprintf(w, "clean monitors: %d, %.1f monitor-hours: %d false-flagged messages = %.3f per monitor-hour (%d findings = %.3f); %d monitors with any\n",
+		s.CleanMonitors, s.CleanHours, s.CleanFlagged, s.FalsePerHour, s.CleanFindings, s.FindingsPerHour, s.CleanMonsFlagged)
 	fmt.Fprintf(w, "manipulated monitors outside episode+grace: %.1f monitor-hours: %d false-flagged messages = %.3f per monitor-hour\n",
 		s.ManipHours, s.ManipCleanFlagged, s.ManipFalsePerHour)
 	if len(s.FalseByEvent) > 0 {

@@ -149,7 +149,7 @@ func TestScoreHandMade(t *testing.T) {
 	if err := s.WriteText(&out); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"all", "66.7%", "= 1.000 per monitor-hour; 2 monitors with any", "motion=2"} {
+	for _, want := range []string{"all", "66.7%", "3 false-flagged messages = 1.000 per monitor-hour (4 findings = 1.333); 2 monitors with any", "motion=2"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("text output lacks %q:\n%s", want, out.String())
 		}
