@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 )
@@ -237,7 +238,7 @@ func (b *bedSim) retransmit(ep *episode) {
 		if ep != nil && i >= ep.first-1 && i <= ep.last+ep.grace {
 			continue
 		}
-		if b.recs[i].events == condRetransmit || slices.Contains(at, i) {
+		if slices.Contains(at, i) {
 			continue
 		}
 		at = append(at, i)
@@ -248,7 +249,7 @@ func (b *bedSim) retransmit(ep *episode) {
 		r := b.recs[i]
 		limit := min(10*time.Second, m.cadence-time.Second)
 		r.arrival = r.arrival.Add(time.Duration(uniform(rng, 2, limit.Seconds()) * float64(time.Second)))
-		r.events = condRetransmit
+		r.events = strings.TrimPrefix(r.events+","+condRetransmit, ",")
 		b.recs = slices.Insert(b.recs, i+1, r)
 		if ep != nil {
 			for _, x := range []*int{&ep.first, &ep.last, &ep.source} {

@@ -265,6 +265,7 @@ func (s *physio) state(t time.Time) truth {
 		temp: p.temp + dTemp + s.proc[pTemp].x,
 		co2:  p.co2 + dCO2 + s.proc[pCO2].x,
 	}
+	v.hr = math.Max(v.hr, pickF(p.neonatal, 55, 32)) // the sum of several depressants stays survivable
 	if v.dia > v.sys-10*scale {
 		v.dia = v.sys - 10*scale
 	}

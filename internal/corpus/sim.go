@@ -219,7 +219,8 @@ func (b *bedSim) drawEvents(p *patient, st stay) []*event {
 	}
 	if !p.neonatal && rng.Float64() < 0.08 {
 		for range times(1, 3) {
-			add(condBrady, at(0, 0.95), mins(1, 8), secs(10, 30), secs(20, 60), -uniform(rng, 22, 35), 0)
+			// Down to 36–50/min whatever the baseline.
+			add(condBrady, at(0, 0.95), mins(1, 8), secs(10, 30), secs(20, 60), -math.Max(10, p.hr-uniform(rng, 36, 50)), 0)
 		}
 	}
 	// Artefacts. Short ones start on a send time so that they are seen.
