@@ -63,6 +63,9 @@ func corpusGen(args []string, stdout, stderr io.Writer) error {
 	}
 	cfg.Start = t
 	cfg.NoGateways = cfg.Gateways == 0
+	if cfg.Clean == 0 {
+		cfg.Clean = 1e-9 // zero in Config means the default; here it means no clean bed
+	}
 	began := time.Now()
 	sum, err := corpus.Generate(cfg)
 	if err != nil {
