@@ -510,7 +510,7 @@ func checkKind(t *testing.T, kind Kind, clean, manip *bedSim, ep *episode) {
 		if g[ep.first].msgTime.Sub(g[ep.first].arrival) < 3*time.Minute {
 			t.Fatal("time not ahead")
 		}
-	case IdentitySwith:
+	case IdentitySwitch:
 		if g[ep.first].id.mrn == c[ep.first].id.mrn || g[ep.first].id.visit == c[ep.first].id.visit {
 			t.Fatal("identity not switched")
 		}

@@ -312,7 +312,7 @@ func (b *bedSim) manipulate() *episode {
 			b.recs[i].shiftTime(off)
 		}
 		ep.detail = "ahead by " + off.String()
-	case IdentitySwith:
+	case IdentitySwitch:
 		s, e = b.window(b.msgs(b.minutes(5, 60)), 0)
 		for s < e && b.recs[s].id.unidentified {
 			s++

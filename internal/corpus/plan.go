@@ -13,26 +13,26 @@ type Kind string
 
 // The manipulation kinds.
 const (
-	Spike         Kind = "spike"                // 1–3 messages of an implausible excursion in HR, SpO2 or RR
-	Frozen        Kind = "frozen"               // one channel stuck at a constant while the others move
-	Replay        Kind = "replay"               // earlier data of the same monitor re-sent with jitter, new IDs and times
-	Drift         Kind = "drift"                // one parameter drifting over 10–60 min, decoupled
-	TooSmooth     Kind = "too_smooth"           // channels replaced by a low-amplitude moving-average forgery
-	DupControlID  Kind = "duplicate_control_id" // an earlier MSH-10 reused with new content
-	Step          Kind = "step"                 // sudden sustained step in ABP, RR or HR
-	UnitMislabel  Kind = "unit_mislabel"        // etCO2 in kPa labelled mmHg
-	OutOfRange    Kind = "out_of_range"         // physically impossible values
-	HRPRMismatch  Kind = "hr_pr_mismatch"       // PR 30–50 off HR with a regular rhythm
-	BPInconsist   Kind = "bp_inconsistent"      // sys < dia, or mean outside [dia, sys]
-	TimeBackwards Kind = "time_backwards"       // MSH-7/OBX-14 jump back
-	TimeFuture    Kind = "time_future"          // timestamps well ahead of arrival
-	IdentitySwith Kind = "identity_switch"      // another patient's identity mid-stream, no admission
-	NIBPCadence   Kind = "nibp_cadence"         // NIBP changing every message, faster than a cuff cycles
+	Spike          Kind = "spike"                // 1–3 messages of an implausible excursion in HR, SpO2 or RR
+	Frozen         Kind = "frozen"               // one channel stuck at a constant while the others move
+	Replay         Kind = "replay"               // earlier data of the same monitor re-sent with jitter, new IDs and times
+	Drift          Kind = "drift"                // one parameter drifting over 10–60 min, decoupled
+	TooSmooth      Kind = "too_smooth"           // channels replaced by a low-amplitude moving-average forgery
+	DupControlID   Kind = "duplicate_control_id" // an earlier MSH-10 reused with new content
+	Step           Kind = "step"                 // sudden sustained step in ABP, RR or HR
+	UnitMislabel   Kind = "unit_mislabel"        // etCO2 in kPa labelled mmHg
+	OutOfRange     Kind = "out_of_range"         // physically impossible values
+	HRPRMismatch   Kind = "hr_pr_mismatch"       // PR 30–50 off HR with a regular rhythm
+	BPInconsist    Kind = "bp_inconsistent"      // sys < dia, or mean outside [dia, sys]
+	TimeBackwards  Kind = "time_backwards"       // MSH-7/OBX-14 jump back
+	TimeFuture     Kind = "time_future"          // timestamps well ahead of arrival
+	IdentitySwitch Kind = "identity_switch"      // another patient's identity mid-stream, no admission
+	NIBPCadence    Kind = "nibp_cadence"         // NIBP changing every message, faster than a cuff cycles
 )
 
 // Kinds lists every manipulation kind in a fixed order.
 var Kinds = []Kind{Spike, Frozen, Replay, Drift, TooSmooth, DupControlID, Step, UnitMislabel, OutOfRange,
-	HRPRMismatch, BPInconsist, TimeBackwards, TimeFuture, IdentitySwith, NIBPCadence}
+	HRPRMismatch, BPInconsist, TimeBackwards, TimeFuture, IdentitySwitch, NIBPCadence}
 
 // Config sets the size and shape of a corpus. Zero fields take the defaults
 // shown.
