@@ -56,6 +56,7 @@ commands:
   station    a simulated central station that ACKs and records what it receives
   run        a station and monitors in one process (small runs)
   table      one comparison table from JSON reports of "monitors --json"
+  corpus     a labelled vital-sign corpus (gen) and the scoring of a detector's findings (score)
 
 "hl7load <command> -h" lists a command's flags.
 `
@@ -75,6 +76,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return runCmd(ctx, args[1:], stdout, stderr)
 	case "table":
 		return tableCmd(args[1:], stdout, stderr)
+	case "corpus":
+		return corpusCmd(args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
