@@ -1,0 +1,772 @@
+//go:build linux
+
+package test
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/netip"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"text/template"
+	"time"
+
+	"github.com/hl7gate/hl7gate/hl7"
+	"github.com/hl7gate/hl7gate/hl7/mllp"
+	"github.com/hl7gate/hl7gate/test/load"
+	"github.com/hl7gate/hl7gate/test/netns"
+)
+
+// Addresses of the HA topology (documentation ranges only). The monitor segment is 192.0.2.0/24 with
+// the virtual address on whichever gateway is active; the hospital side is 198.51.100.0/24; the two
+// gateways exchange VRRP adverts on a cable of their own, 203.0.113.0/24.
+var (
+	haVIP      = netip.MustParseAddr("192.0.2.1")
+	haHopA     = netip.MustParseAddr("192.0.2.251") // a next hop bound to node A's MAC (probes aimed at A's L2)
+	haHopB     = netip.MustParseAddr("192.0.2.252") // ... at node B's
+	haStation  = netip.MustParseAddr("198.51.100.10")
+	haOutVIP   = netip.MustParseAddr("198.51.100.50") // outside the allowlist, probed via the VIP
+	haOutA     = netip.MustParseAddr("198.51.100.51") // ... via node A's MAC
+	haOutB     = netip.MustParseAddr("198.51.100.52") // ... via node B's MAC
+	haMonitors = 6
+)
+
+// haMarker is the payload of every containment probe.
+const haMarker = "HA-PROBE-7d3e"
+
+// haNode is one gateway host: hl7gate and keepalived in a namespace of its own.
+type haNode struct {
+	name     string // "a" or "b"
+	ns       *netns.NS
+	hospAddr netip.Addr
+	haAddr   netip.Addr
+	hl7gate  *haProc
+	vrrp     *haProc
+}
+
+// haNet is the failover topology: monitors, two gateway nodes, a central station and an outside host,
+// joined by a bridge for the monitor segment and one for the hospital side.
+type haNet struct {
+	mon, st, out *netns.NS
+	a, b         *haNode
+	station      *load.Station
+	seen         *sightings
+	bin, config  string
+}
+
+// TestFailover runs an hl7gate pair behind a keepalived virtual address, with monitors sending through
+// it, and takes the active node away: once by killing its hl7gate with SIGKILL, once by taking all of
+// its links down. It measures how long the monitors wait (from the event to each monitor's first
+// positive ACK through the other node), checks that every positively ACKed message reached the station
+// and that containment probes from the monitor segment never got out: before, during and after the
+// failover, and while neither node holds the address.
+func TestFailover(t *testing.T) {
+	netns.Require(t)
+	haRequire(t)
+	bin := buildHL7gate(t)
+	tmpl := template.Must(template.ParseFiles(filepath.Join("..", "configs", "keepalived.conf.tmpl")))
+
+	for _, tc := range []struct {
+		name  string
+		event func(t *testing.T, active *haNode)
+	}{
+		{"kill-hl7gate", func(t *testing.T, active *haNode) { active.hl7gate.kill(t) }},
+		{"links-down", func(t *testing.T, active *haNode) {
+			// The HA link first, so that the node cannot tell its peer it is going (as in a power cut).
+			for _, dev := range []string{"ha0", "mon0", "hosp0"} {
+				active.ns.IP(t, "link", "set", dev, "down")
+			}
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			n := newHANet(t, bin, tmpl)
+			// Both nodes start as BACKUP (nopreempt): A has the higher priority, but whichever node is up
+			// first may win the first election and keep the address.
+			active, standby := n.waitActive(t)
+
+			// Without the rules the gateways route: probes through the active node and straight to
+			// either node's MAC reach the outside host. So the checks below fail if the rules do not hold.
+			for _, dst := range []netip.Addr{haOutVIP, haOutA, haOutB} {
+				if err := haProbeUDP(n.mon, dst, "BEFORE"); err != nil {
+					t.Fatal(err)
+				}
+			}
+			n.seen.wait(t, "udp 198.51.100.50:9999: BEFORE", "udp 198.51.100.51:9999: BEFORE", "udp 198.51.100.52:9999: BEFORE")
+			n.apply(t, n.a)
+			n.apply(t, n.b)
+
+			probes := n.startProbes(t)
+			mons := n.startMonitors(t)
+			mons.waitAcked(t, 5, time.Time{}, time.Time{})
+
+			// The interruption runs from the start of the event; only sends begun after its end count as
+			// resumed (before then a send may still have gone through the failed node).
+			event := time.Now()
+			tc.event(t, active)
+			after := time.Now()
+			n.waitVIP(t, standby)
+			resumed := mons.waitAcked(t, 10, after, event)
+			mons.stop()
+
+			// Neither node active: the new active node's keepalived stops and releases the address; the
+			// failed node cannot take it (its hl7gate is dead or its links are down). Probes go on against
+			// both nodes' MACs.
+			standby.vrrp.stop(t)
+			n.waitNoVIP(t)
+			probes.waitRounds(t, 5)
+			probes.stop()
+
+			first, all := slices.Min(resumed), slices.Max(resumed)
+			st := mons.check(t, n.station.Records())
+			t.Logf("failover (%s, node %s active): first monitor ACKed again after %v, all %d monitors after %v; %d messages ACKed, %d sends re-sent, %d duplicates at the station, %d probe rounds",
+				tc.name, active.name, first.Round(time.Millisecond), len(resumed), all.Round(time.Millisecond), st.acked, st.resent, st.duplicates, probes.rounds.Load())
+			if all > 3*time.Second {
+				t.Errorf("monitors sending again after %v, want within 3s", all)
+			}
+			for _, s := range n.seen.all() {
+				if !strings.Contains(s, "BEFORE") {
+					t.Errorf("got past the rules: %s", s)
+				}
+			}
+		})
+	}
+}
+
+// haRequire skips the test without keepalived and curl (see .ci/deps); with CI=true it fails.
+func haRequire(t *testing.T) {
+	t.Helper()
+	var missing []string
+	for _, bin := range []string{"keepalived", "curl"} {
+		if _, err := haLookPath(bin); err != nil {
+			missing = append(missing, bin)
+		}
+	}
+	if len(missing) == 0 {
+		return
+	}
+	msg := "failover test needs " + strings.Join(missing, ", ") + " (run .ci/deps)"
+	if os.Getenv("CI") == "true" {
+		t.Fatal(msg)
+	}
+	t.Skip(msg)
+}
+
+// haLookPath finds name in PATH, /usr/sbin or /usr/bin.
+func haLookPath(name string) (string, error) {
+	if p, err := exec.LookPath(name); err == nil {
+		return p, nil
+	}
+	for _, dir := range []string{"/usr/sbin", "/usr/bin"} {
+		if p := filepath.Join(dir, name); fileExists(p) {
+			return p, nil
+		}
+	}
+	return "", fmt.Errorf("%s not found", name)
+}
+
+func fileExists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
+}
+
+// newHANet builds the namespaces, bridges and links, starts the station, the outside host's watchers,
+// hl7gate and keepalived on both nodes (rules not applied yet). Everything is removed at cleanup, also
+// on failure: processes stop before their namespaces go.
+func newHANet(t *testing.T, bin string, tmpl *template.Template) *haNet {
+	t.Helper()
+	n := &haNet{mon: netns.New(t, "mon"), st: netns.New(t, "st"), out: netns.New(t, "out"), seen: &sightings{}, bin: bin}
+	n.a = &haNode{name: "a", ns: netns.New(t, "gwa"), hospAddr: netip.MustParseAddr("198.51.100.2"), haAddr: netip.MustParseAddr("203.0.113.1")}
+	n.b = &haNode{name: "b", ns: netns.New(t, "gwb"), hospAddr: netip.MustParseAddr("198.51.100.3"), haAddr: netip.MustParseAddr("203.0.113.2")}
+	msw, hsw := netns.New(t, "msw"), netns.New(t, "hsw")
+	for _, sw := range []*netns.NS{msw, hsw} {
+		sw.IP(t, "link", "add", "br0", "type", "bridge")
+		sw.IP(t, "link", "set", "br0", "up")
+	}
+	port := func(ns *netns.NS, dev string, sw *netns.NS, swDev string) {
+		netns.Link(t, ns, dev, sw, swDev)
+		sw.IP(t, "link", "set", swDev, "master", "br0")
+	}
+	// Both nodes name their interfaces alike, so one config renders the same rules for both.
+	port(n.mon, "m0", msw, "p-mon")
+	port(n.a.ns, "mon0", msw, "p-a")
+	port(n.b.ns, "mon0", msw, "p-b")
+	port(n.a.ns, "hosp0", hsw, "p-a")
+	port(n.b.ns, "hosp0", hsw, "p-b")
+	port(n.st, "s0", hsw, "p-st")
+	port(n.out, "o0", hsw, "p-out")
+	netns.Link(t, n.a.ns, "ha0", n.b.ns, "ha0")
+
+	for i := range haMonitors {
+		n.mon.AddAddr(t, "m0", netip.PrefixFrom(haMonitorAddr(i), 24))
+	}
+	n.mon.AddRoute(t, netip.MustParsePrefix("0.0.0.0/0"), haVIP)
+	for _, g := range []*haNode{n.a, n.b} {
+		g.ns.AddAddr(t, "hosp0", netip.PrefixFrom(g.hospAddr, 24))
+		g.ns.AddAddr(t, "ha0", netip.PrefixFrom(g.haAddr, 24))
+		g.ns.Sysctl(t, "net.ipv4.ip_forward", "1")
+		// hl7gate listens on the virtual address also while the node is standby.
+		g.ns.Sysctl(t, "net.ipv4.ip_nonlocal_bind", "1")
+	}
+	n.st.AddAddr(t, "s0", netip.PrefixFrom(haStation, 24))
+	for _, a := range []netip.Addr{haOutVIP, haOutA, haOutB} {
+		n.out.AddAddr(t, "o0", netip.PrefixFrom(a, 24))
+		n.seen.watch(t, n.out, "udp", a.String()+":9999")
+		n.seen.watch(t, n.out, "tcp", a.String()+":9999")
+	}
+	n.seen.watch(t, n.out, "ip4:icmp", "outside")
+	// Probes aimed at each node's MAC directly, whichever of them is active.
+	for _, h := range []struct {
+		hop, dst netip.Addr
+		node     *haNode
+	}{{haHopA, haOutA, n.a}, {haHopB, haOutB, n.b}} {
+		n.mon.IP(t, "neigh", "replace", h.hop.String(), "lladdr", n.mac(t, h.node), "dev", "m0", "nud", "permanent")
+		n.mon.AddRoute(t, netip.PrefixFrom(h.dst, 32), h.hop)
+	}
+
+	n.station = load.NewStation(load.AckMode{Code: hl7.AA})
+	ln := n.st.Listen(t, "tcp", netip.AddrPortFrom(haStation, 2575).String())
+	ctx, cancel := context.WithCancel(context.Background())
+	served := make(chan error, 1)
+	go func() { served <- n.station.Serve(ctx, ln) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-served; err != nil {
+			t.Errorf("station: %v", err)
+		}
+	})
+
+	dir := t.TempDir()
+	n.config = filepath.Join(dir, "hl7gate.yaml")
+	cfg := `
+listeners:
+  - {name: direct, address: "192.0.2.1:2575", allow_sources: ["192.0.2.0/24"]}
+  - {name: intercept, address: "0.0.0.0:2576", mode: intercept, allow_sources: ["192.0.2.0/24"]}
+stations:
+  - {name: central, address: "198.51.100.10:2575", connections: 2, ack_timeout: 2s}
+routes:
+  - {name: all, stations: [central]}
+admin: {address: "127.0.0.1:9102"}
+egress:
+  enabled: true
+  table: hl7gate_ha
+  monitor_interface: mon0
+  hospital_interface: hosp0
+  monitor_networks: ["192.0.2.0/24"]
+  sinkhole: "0.0.0.0:2577"
+  nflog_group: 7
+`
+	if err := os.WriteFile(n.config, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	keepalived, err := haLookPath("keepalived")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, g := range []*haNode{n.a, n.b} {
+		g.hl7gate = startProc(t, g.ns, "hl7gate-"+g.name, bin, "serve", "--config", n.config)
+		peer := n.b
+		prio := 150
+		if g == n.b {
+			peer, prio = n.a, 100
+		}
+		conf := filepath.Join(dir, "keepalived-"+g.name+".conf")
+		var buf strings.Builder
+		if err := tmpl.Execute(&buf, map[string]any{
+			"RouterID": "hl7gate-" + g.name, "Priority": prio, "VRID": 51, "ScriptUser": "nobody",
+			"HAInterface": "ha0", "HASource": g.haAddr, "HAPeer": peer.haAddr,
+			"MonitorInterface": "mon0", "VIP": netip.PrefixFrom(haVIP, 24), "ReadyURL": "http://127.0.0.1:9102/readyz",
+		}); err != nil {
+			t.Fatal(err)
+		}
+		// keepalived reads the file as root; its health check must not be writable by others.
+		if err := os.WriteFile(conf, []byte(buf.String()), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		haConfigTest(t, g.ns, keepalived, conf)
+		g.vrrp = startProc(t, g.ns, "keepalived-"+g.name, keepalived, "--dont-fork", "--log-console", "--log-detail", "--vrrp",
+			"--use-file", conf, "--pid", filepath.Join(dir, "keepalived-"+g.name+".pid"),
+			"--vrrp_pid", filepath.Join(dir, "vrrp-"+g.name+".pid"), "--checkers_pid", filepath.Join(dir, "checkers-"+g.name+".pid"))
+	}
+	return n
+}
+
+// haConfigTest runs `keepalived --config-test` on conf inside ns, where its interfaces exist. keepalived
+// 2.2.7 ends a config test by SIGTERM to itself, so that counts as success; any message is a failure.
+func haConfigTest(t *testing.T, ns *netns.NS, keepalived, conf string) {
+	t.Helper()
+	out, err := ns.Command(t.Context(), keepalived, "--config-test", "--use-file", conf).CombinedOutput()
+	var ee *exec.ExitError
+	if errors.As(err, &ee) && ee.Sys().(syscall.WaitStatus).Signal() == syscall.SIGTERM {
+		err = nil
+	}
+	if err != nil || len(out) > 0 {
+		t.Fatalf("keepalived --config-test %s: %v\n%s", conf, err, out)
+	}
+}
+
+// haMonitorAddr is the source address of monitor i.
+func haMonitorAddr(i int) netip.Addr { return netip.AddrFrom4([4]byte{192, 0, 2, byte(10 + i)}) }
+
+// mac returns the MAC address of g's monitor-side interface.
+func (n *haNet) mac(t *testing.T, g *haNode) string {
+	t.Helper()
+	f := strings.Fields(g.ns.IP(t, "-br", "link", "show", "dev", "mon0"))
+	if len(f) < 3 {
+		t.Fatalf("no MAC in %q", f)
+	}
+	return f[2]
+}
+
+// holdsVIP reports whether g has the virtual address on its monitor-side interface.
+func (n *haNet) holdsVIP(t *testing.T, g *haNode) bool {
+	t.Helper()
+	return strings.Contains(g.ns.IP(t, "-br", "addr", "show", "dev", "mon0"), haVIP.String()+"/")
+}
+
+// waitActive waits until exactly one node holds the virtual address and returns it and the other.
+func (n *haNet) waitActive(t *testing.T) (active, standby *haNode) {
+	t.Helper()
+	n.poll(t, 10*time.Second, "node alone holding the virtual address", func() bool {
+		return n.holdsVIP(t, n.a) != n.holdsVIP(t, n.b)
+	})
+	if n.holdsVIP(t, n.a) {
+		return n.a, n.b
+	}
+	return n.b, n.a
+}
+
+// waitVIP waits until g, and only g, holds the virtual address.
+func (n *haNet) waitVIP(t *testing.T, g *haNode) {
+	t.Helper()
+	other := n.a
+	if g == n.a {
+		other = n.b
+	}
+	n.poll(t, 10*time.Second, "node "+g.name+" alone holding the virtual address", func() bool {
+		return n.holdsVIP(t, g) && !n.holdsVIP(t, other)
+	})
+}
+
+// waitNoVIP waits until neither node holds the virtual address.
+func (n *haNet) waitNoVIP(t *testing.T) {
+	t.Helper()
+	n.poll(t, 10*time.Second, "neither node holding the virtual address", func() bool {
+		return !n.holdsVIP(t, n.a) && !n.holdsVIP(t, n.b)
+	})
+}
+
+// poll checks cond every 20 ms until it holds or the time is up, which fails t with both nodes' logs.
+func (n *haNet) poll(t *testing.T, limit time.Duration, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(limit); !cond(); time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no %s after %v\n%s", what, limit, n.logs())
+		}
+	}
+}
+
+// logs returns the output of both nodes' hl7gate and keepalived.
+func (n *haNet) logs() string {
+	var b strings.Builder
+	for _, g := range []*haNode{n.a, n.b} {
+		for _, p := range []*haProc{g.hl7gate, g.vrrp} {
+			if p != nil {
+				fmt.Fprintf(&b, "--- %s:\n%s\n", p.name, p.out.String())
+			}
+		}
+	}
+	return b.String()
+}
+
+// apply installs the rules on g with `hl7gate firewall apply`, from the config both nodes share;
+// cleanup removes them.
+func (n *haNet) apply(t *testing.T, g *haNode) {
+	t.Helper()
+	if out, err := g.ns.Command(t.Context(), n.bin, "firewall", "apply", "--config", n.config).CombinedOutput(); err != nil {
+		t.Fatalf("hl7gate firewall apply on %s: %v\n%s", g.name, err, out)
+	}
+	t.Cleanup(func() {
+		if out, err := g.ns.Command(context.Background(), n.bin, "firewall", "remove", "--config", n.config).CombinedOutput(); err != nil {
+			t.Errorf("hl7gate firewall remove on %s: %v\n%s", g.name, err, out)
+		}
+	})
+}
+
+// haProc is a process running in a namespace for the test.
+type haProc struct {
+	name   string
+	cmd    *exec.Cmd
+	out    *syncBuffer
+	exited chan error
+	done   atomic.Bool
+}
+
+// startProc starts name with args in ns; cleanup stops it with SIGTERM (SIGKILL after 10 s) and prints
+// its output if the test failed.
+func startProc(t *testing.T, ns *netns.NS, label, name string, args ...string) *haProc {
+	t.Helper()
+	p := &haProc{name: label, out: &syncBuffer{}, exited: make(chan error, 1)}
+	p.cmd = ns.Command(context.Background(), name, args...)
+	p.cmd.Stdout, p.cmd.Stderr = p.out, p.out
+	if err := p.cmd.Start(); err != nil {
+		t.Fatalf("start %s: %v", label, err)
+	}
+	go func() { p.exited <- p.cmd.Wait() }()
+	t.Cleanup(func() {
+		p.stop(t)
+		if t.Failed() {
+			t.Logf("%s output:\n%s", label, p.out.String())
+		}
+	})
+	return p
+}
+
+// stop ends p with SIGTERM and waits for it; a second call does nothing.
+func (p *haProc) stop(t *testing.T) {
+	t.Helper()
+	if p.done.Swap(true) {
+		return
+	}
+	_ = p.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-p.exited:
+	case <-time.After(10 * time.Second):
+		_ = p.cmd.Process.Kill()
+		<-p.exited
+		t.Errorf("%s did not stop on SIGTERM", p.name)
+	}
+}
+
+// kill ends p with SIGKILL and waits for it.
+func (p *haProc) kill(t *testing.T) {
+	t.Helper()
+	p.done.Store(true)
+	if err := p.cmd.Process.Kill(); err != nil {
+		t.Fatalf("kill %s: %v", p.name, err)
+	}
+	<-p.exited
+}
+
+// haProbes sends containment probes from the monitor segment in rounds until stopped.
+type haProbes struct {
+	rounds atomic.Int64
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
+// startProbes sends, every 50 ms, a UDP datagram, an ICMP echo request and a TCP connection carrying
+// haMarker from the monitor segment toward the outside host: via the virtual address and directly to
+// each node's MAC. None may arrive. Cleanup stops it.
+func (n *haNet) startProbes(t *testing.T) *haProbes {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	p := &haProbes{cancel: cancel, done: make(chan struct{})}
+	go func() {
+		defer close(p.done)
+		tick := time.NewTicker(50 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			for _, dst := range []netip.Addr{haOutVIP, haOutA, haOutB} {
+				// Errors are expected here (unreachable, refused, reset): only arrivals count.
+				_ = haProbeUDP(n.mon, dst, haMarker)
+				_ = haProbeICMP(n.mon, dst, haMarker)
+				haProbeTCP(ctx, n.mon, dst, haMarker)
+			}
+			p.rounds.Add(1)
+			select {
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+			}
+		}
+	}()
+	t.Cleanup(p.stop)
+	return p
+}
+
+// waitRounds waits until k more rounds of probes have been sent.
+func (p *haProbes) waitRounds(t *testing.T, k int64) {
+	t.Helper()
+	want := p.rounds.Load() + k
+	for deadline := time.Now().Add(10 * time.Second); p.rounds.Load() < want; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("only %d probe rounds, want %d", p.rounds.Load(), want)
+		}
+	}
+}
+
+// stop ends the probes and waits for the last round.
+func (p *haProbes) stop() {
+	p.cancel()
+	<-p.done
+}
+
+// haProbeUDP sends one datagram to dst:9999 from the monitor namespace.
+func haProbeUDP(ns *netns.NS, dst netip.Addr, payload string) error {
+	var pc net.PacketConn
+	if err := ns.Do(func() (err error) { pc, err = net.ListenPacket("udp4", ":0"); return err }); err != nil {
+		return err
+	}
+	defer pc.Close()
+	_, err := pc.WriteTo([]byte(payload), net.UDPAddrFromAddrPort(netip.AddrPortFrom(dst, 9999)))
+	return err
+}
+
+// haProbeICMP sends one echo request carrying payload to dst from the monitor namespace.
+func haProbeICMP(ns *netns.NS, dst netip.Addr, payload string) error {
+	var pc net.PacketConn
+	if err := ns.Do(func() (err error) { pc, err = net.ListenPacket("ip4:icmp", "0.0.0.0"); return err }); err != nil {
+		return err
+	}
+	defer pc.Close()
+	msg := append([]byte{8, 0, 0, 0, 0x12, 0x35, 0, 1}, payload...)
+	binary.BigEndian.PutUint16(msg[2:], icmpChecksum(msg))
+	_, err := pc.WriteTo(msg, &net.IPAddr{IP: dst.AsSlice()})
+	return err
+}
+
+// haProbeTCP connects to dst:9999 from the monitor namespace and writes payload; the gateway's sinkhole
+// may accept the connection, the outside host must never see it.
+func haProbeTCP(ctx context.Context, ns *netns.NS, dst netip.Addr, payload string) {
+	ctx, cancel := context.WithTimeout(ctx, 200*time.Millisecond)
+	defer cancel()
+	c, err := ns.Dial(ctx, "tcp", netip.AddrPortFrom(dst, 9999).String())
+	if err != nil {
+		return
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(200 * time.Millisecond))
+	_, _ = io.WriteString(c, payload)
+}
+
+// haSend is one exchange of a monitor: a message (by record ID) sent, and how it was answered.
+type haSend struct {
+	id     uint64
+	answer load.Outcome
+	start  time.Time // when the send began (connect included)
+	end    time.Time // when the answer came, or the send failed
+}
+
+// haFleet are the monitors of the test: each sends ORU messages through the virtual address, one at a
+// time, every 20 ms, and re-sends a message until it gets AA, as a real monitor does: after an ACK
+// timeout (1 s), a lost connection, a negative ACK or a failed connect (tried again every 50 ms, each
+// connect given 300 ms).
+type haFleet struct {
+	mu     sync.Mutex
+	sends  [][]haSend // per monitor, in order
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+}
+
+// startMonitors starts haMonitors monitors in the monitor namespace; cleanup stops them.
+func (n *haNet) startMonitors(t *testing.T) *haFleet {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	f := &haFleet{sends: make([][]haSend, haMonitors), cancel: cancel}
+	for i := range haMonitors {
+		f.wg.Go(func() { f.run(ctx, n.mon, i) })
+	}
+	t.Cleanup(f.stop)
+	return f
+}
+
+// stop ends the monitors and waits for them.
+func (f *haFleet) stop() {
+	f.cancel()
+	f.wg.Wait()
+}
+
+// run is monitor i's life until ctx ends.
+func (f *haFleet) run(ctx context.Context, ns *netns.NS, i int) {
+	var (
+		c    net.Conn
+		r    *mllp.Reader
+		w    *mllp.Writer
+		ack  hl7.Message
+		pace = time.NewTicker(20 * time.Millisecond)
+	)
+	defer pace.Stop()
+	hangUp := func() {
+		if c != nil {
+			c.Close()
+			c = nil
+		}
+	}
+	defer hangUp()
+	wait := func(d time.Duration) bool {
+		tm := time.NewTimer(d)
+		defer tm.Stop()
+		select {
+		case <-ctx.Done():
+			return false
+		case <-tm.C:
+			return true
+		}
+	}
+	app := fmt.Sprintf("HAMON%d", i)
+	for k := 0; ctx.Err() == nil; k++ {
+		ctrl := fmt.Sprintf("%s-%d", app, k)
+		msg := oru(app, ctrl)
+		rec, err := load.RecordOf(msg)
+		if err != nil {
+			panic(err) // oru builds valid HL7
+		}
+		for ctx.Err() == nil {
+			s := haSend{id: rec.ID, answer: load.NoAck, start: time.Now()}
+			if c == nil {
+				dctx, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
+				err = ns.Do(func() (err error) {
+					d := net.Dialer{LocalAddr: net.TCPAddrFromAddrPort(netip.AddrPortFrom(haMonitorAddr(i), 0))}
+					c, err = d.DialContext(dctx, "tcp", netip.AddrPortFrom(haVIP, 2575).String())
+					return err
+				})
+				cancel()
+				if err != nil {
+					c = nil
+					if !wait(50 * time.Millisecond) {
+						return
+					}
+					continue // a failed connect sends nothing: not recorded
+				}
+				r, w = mllp.NewReader(c, 0), mllp.NewWriter(c)
+			}
+			s.answer = exchangeHA(c, r, w, &ack, msg, ctrl)
+			s.end = time.Now()
+			f.mu.Lock()
+			f.sends[i] = append(f.sends[i], s)
+			f.mu.Unlock()
+			if s.answer == load.AckAA {
+				break
+			}
+			hangUp()
+			if s.answer != load.NoAck && !wait(100*time.Millisecond) { // a negative ACK: back off, re-send
+				return
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-pace.C:
+		}
+	}
+}
+
+// exchangeHA sends msg and reads its ACK within 1 s: NoAck on any I/O error, AckMismatch when MSA-2 is
+// not ctrl, otherwise the ACK's code.
+func exchangeHA(c net.Conn, r *mllp.Reader, w *mllp.Writer, ack *hl7.Message, msg []byte, ctrl string) load.Outcome {
+	c.SetDeadline(time.Now().Add(time.Second))
+	if err := w.WriteFrame(msg); err != nil {
+		return load.NoAck
+	}
+	frame, err := r.ReadFrame()
+	if err != nil || ack.Parse(frame) != nil {
+		return load.NoAck
+	}
+	code, id, ok := hl7.ParseAck(ack)
+	switch {
+	case !ok:
+		return load.AckOther
+	case string(id) != ctrl:
+		return load.AckMismatch
+	case code == hl7.AA:
+		return load.AckAA
+	case code == hl7.AE:
+		return load.AckAE
+	case code == hl7.AR:
+		return load.AckAR
+	}
+	return load.AckOther
+}
+
+// waitAcked waits until every monitor has k AAs for sends begun after since, and returns, per monitor,
+// how long after from its first such AA came.
+func (f *haFleet) waitAcked(t *testing.T, k int, since, from time.Time) []time.Duration {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		f.mu.Lock()
+		first := make([]time.Duration, len(f.sends))
+		ok := true
+		for i, sends := range f.sends {
+			got := 0
+			for _, s := range sends {
+				if s.answer == load.AckAA && s.start.After(since) {
+					if got == 0 {
+						first[i] = s.end.Sub(from)
+					}
+					got++
+				}
+			}
+			ok = ok && got >= k
+		}
+		f.mu.Unlock()
+		if ok {
+			return first
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("monitors did not get %d AAs each after %v", k, since)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// haStats sums up what the monitors sent.
+type haStats struct{ acked, resent, duplicates int }
+
+// check compares the monitors' sends with what the station received: every AA's message arrived (zero
+// falsely ACKed), no ACK named another message, each monitor's messages first arrived in order.
+func (f *haFleet) check(t *testing.T, station []load.Record) haStats {
+	t.Helper()
+	first := make(map[uint64]int, len(station))
+	copies := make(map[uint64]int, len(station))
+	for i, r := range station {
+		if _, ok := first[r.ID]; !ok {
+			first[r.ID] = i
+		}
+		copies[r.ID]++
+	}
+	var st haStats
+	var falseAcked, mismatched, disorder int
+	for _, sends := range f.sends {
+		last := -1
+		for j, s := range sends {
+			if j > 0 && sends[j-1].id == s.id {
+				st.resent++
+			}
+			switch s.answer {
+			case load.AckMismatch:
+				mismatched++
+			case load.AckAA:
+				st.acked++
+				at, ok := first[s.id]
+				if !ok {
+					falseAcked++
+					continue
+				}
+				if at < last {
+					disorder++
+				}
+				last = at
+				st.duplicates += copies[s.id] - 1
+			}
+		}
+	}
+	if falseAcked+mismatched+disorder > 0 {
+		t.Errorf("%d falsely ACKed (AA, never at the station), %d ACKs naming another message, %d out of order", falseAcked, mismatched, disorder)
+	}
+	if st.acked == 0 {
+		t.Error("no message was ACKed")
+	}
+	return st
+}
