@@ -107,8 +107,11 @@ func TestFailover(t *testing.T) {
 				if err := haProbeUDP(n.mon, dst, "BEFORE"); err != nil {
 					t.Fatal(err)
 				}
+				haProbeTCP(t.Context(), n.mon, dst, "BEFORE")
 			}
-			n.seen.wait(t, "udp 198.51.100.50:9999: BEFORE", "udp 198.51.100.51:9999: BEFORE", "udp 198.51.100.52:9999: BEFORE")
+			n.seen.wait(t, "udp 198.51.100.50:9999: BEFORE", "udp 198.51.100.51:9999: BEFORE", "udp 198.51.100.52:9999: BEFORE",
+				"tcp segment to port 9950", "tcp segment to port 9951", "tcp segment to port 9952")
+			before := len(n.seen.all())
 			n.apply(t, n.a)
 			n.apply(t, n.b)
 
@@ -155,10 +158,8 @@ func TestFailover(t *testing.T) {
 			if all > 3*time.Second || gap > 3*time.Second {
 				t.Errorf("monitors sending again after %v (longest gap %v), want within 3s", all, gap)
 			}
-			for _, s := range n.seen.all() {
-				if !strings.Contains(s, "BEFORE") {
-					t.Errorf("got past the rules: %s", s)
-				}
+			for _, s := range n.seen.all()[before:] {
+				t.Errorf("got past the rules: %s", s)
 			}
 		})
 	}
@@ -243,9 +244,9 @@ func newHANet(t *testing.T, bin string, tmpl *template.Template) *haNet {
 	for _, a := range []netip.Addr{haOutVIP, haOutA, haOutB} {
 		n.out.AddAddr(t, "o0", netip.PrefixFrom(a, 24))
 		n.seen.watch(t, n.out, "udp", a.String()+":9999")
-		n.seen.watch(t, n.out, "tcp", a.String()+":9999")
 	}
 	n.seen.watch(t, n.out, "ip4:icmp", "outside")
+	haWatchTCP(t, n.out, n.seen)
 	// Probes aimed at each node's MAC directly, whichever of them is active.
 	for _, h := range []struct {
 		hop, dst netip.Addr
@@ -564,18 +565,46 @@ func haProbeICMP(ns *netns.NS, dst netip.Addr, payload string) error {
 	return err
 }
 
-// haProbeTCP connects to dst:9999 from the monitor namespace and writes payload; the gateway's sinkhole
-// may accept the connection, the outside host must never see it.
+// haProbeTCP connects to dst, port 9900 plus dst's last byte, from the monitor namespace and writes
+// payload; the gateway's sinkhole may accept the connection, the outside host must never see a segment of
+// it (haWatchTCP). The outside host has no route back, so without the rules the SYN arrives and the
+// connect times out.
 func haProbeTCP(ctx context.Context, ns *netns.NS, dst netip.Addr, payload string) {
 	ctx, cancel := context.WithTimeout(ctx, 200*time.Millisecond)
 	defer cancel()
-	c, err := ns.Dial(ctx, "tcp", netip.AddrPortFrom(dst, 9999).String())
+	c, err := ns.Dial(ctx, "tcp", netip.AddrPortFrom(dst, 9900+uint16(dst.As4()[3])).String())
 	if err != nil {
 		return
 	}
 	defer c.Close()
 	c.SetDeadline(time.Now().Add(200 * time.Millisecond))
 	_, _ = io.WriteString(c, payload)
+}
+
+// haWatchTCP records every TCP segment that arrives in ns for ports 9900-9999 ("tcp segment to port
+// N"), whether or not anything listens there. Cleanup closes it.
+func haWatchTCP(t *testing.T, ns *netns.NS, seen *sightings) {
+	t.Helper()
+	var pc net.PacketConn
+	if err := ns.Do(func() (err error) { pc, err = net.ListenPacket("ip4:tcp", "0.0.0.0"); return err }); err != nil {
+		t.Fatalf("watch tcp: %v", err)
+	}
+	t.Cleanup(func() { pc.Close() })
+	go func() {
+		buf := make([]byte, 2048)
+		for {
+			k, from, err := pc.ReadFrom(buf) // the TCP header and payload
+			if err != nil {
+				return
+			}
+			if k < 20 {
+				continue
+			}
+			if port := binary.BigEndian.Uint16(buf[2:4]); port >= 9900 && port <= 9999 {
+				seen.add(fmt.Sprintf("tcp segment to port %d (from %s)", port, from))
+			}
+		}
+	}()
 }
 
 // haSend is one exchange of a monitor: a message (by record ID) sent, and how it was answered.
