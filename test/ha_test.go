@@ -32,15 +32,17 @@ import (
 // the virtual address on whichever gateway is active; the hospital side is 198.51.100.0/24; the two
 // gateways exchange VRRP adverts on a cable of their own, 203.0.113.0/24.
 var (
-	haVIP      = netip.MustParseAddr("192.0.2.1")
-	haHopA     = netip.MustParseAddr("192.0.2.251") // a next hop bound to node A's MAC (probes aimed at A's L2)
-	haHopB     = netip.MustParseAddr("192.0.2.252") // ... at node B's
-	haStation  = netip.MustParseAddr("198.51.100.10")
-	haOutVIP   = netip.MustParseAddr("198.51.100.50") // outside the allowlist, probed via the VIP
-	haOutA     = netip.MustParseAddr("198.51.100.51") // ... via node A's MAC
-	haOutB     = netip.MustParseAddr("198.51.100.52") // ... via node B's MAC
-	haMonitors = 6
+	haVIP     = netip.MustParseAddr("192.0.2.1")
+	haHopA    = netip.MustParseAddr("192.0.2.251") // a next hop bound to node A's MAC (probes aimed at A's L2)
+	haHopB    = netip.MustParseAddr("192.0.2.252") // ... at node B's
+	haStation = netip.MustParseAddr("198.51.100.10")
+	haOutVIP  = netip.MustParseAddr("198.51.100.50") // outside the allowlist, probed via the VIP
+	haOutA    = netip.MustParseAddr("198.51.100.51") // ... via node A's MAC
+	haOutB    = netip.MustParseAddr("198.51.100.52") // ... via node B's MAC
 )
+
+// haMonitors is the number of monitors sending through the virtual address.
+const haMonitors = 6
 
 // haMarker is the payload of every containment probe.
 const haMarker = "HA-PROBE-7d3e"
@@ -190,16 +192,12 @@ func haLookPath(name string) (string, error) {
 		return p, nil
 	}
 	for _, dir := range []string{"/usr/sbin", "/usr/bin"} {
-		if p := filepath.Join(dir, name); fileExists(p) {
+		p := filepath.Join(dir, name)
+		if _, err := os.Stat(p); err == nil {
 			return p, nil
 		}
 	}
 	return "", fmt.Errorf("%s not found", name)
-}
-
-func fileExists(p string) bool {
-	_, err := os.Stat(p)
-	return err == nil
 }
 
 // newHANet builds the namespaces, bridges and links, starts the station, the outside host's watchers,
