@@ -78,7 +78,7 @@ func TestFailover(t *testing.T) {
 	netns.Require(t)
 	haRequire(t)
 	bin := buildHL7gate(t)
-	tmpl := template.Must(template.ParseFiles(filepath.Join("..", "configs", "keepalived.conf.tmpl")))
+	tmpl := loadKeepalivedTemplate(t)
 
 	for _, tc := range []struct {
 		name       string
@@ -300,20 +300,14 @@ egress:
 		if g == n.b {
 			peer, prio = n.a, 100
 		}
-		conf := filepath.Join(dir, "keepalived-"+g.name+".conf")
-		var buf strings.Builder
-		if err := tmpl.Execute(&buf, map[string]any{
-			"RouterID": "hl7gate-" + g.name, "Priority": prio, "VRID": 51, "ScriptUser": "nobody",
-			"HAInterface": "ha0", "HASource": g.haAddr, "HAPeer": peer.haAddr,
-			"MonitorInterface": "mon0", "VIP": netip.PrefixFrom(haVIP, 24), "ReadyURL": "http://127.0.0.1:9102/readyz",
-		}); err != nil {
+		conf := writeKeepalived(t, tmpl, filepath.Join(dir, "keepalived-"+g.name+".conf"), keepalivedFields{
+			RouterID: "hl7gate-" + g.name, Priority: prio, VRID: 51, ScriptUser: "nobody",
+			HAInterface: "ha0", HASource: g.haAddr, HAPeer: peer.haAddr,
+			MonitorInterface: "mon0", VIP: netip.PrefixFrom(haVIP, 24), ReadyURL: "http://127.0.0.1:9102/readyz",
+		})
+		if err := keepalivedConfigTest(t.Context(), g.ns, keepalived, conf); err != nil {
 			t.Fatal(err)
 		}
-		// keepalived reads the file as root; its health check must not be writable by others.
-		if err := os.WriteFile(conf, []byte(buf.String()), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		haConfigTest(t, g.ns, keepalived, conf)
 		g.vrrp = startProc(t, g.ns, "keepalived-"+g.name, keepalived, "--dont-fork", "--log-console", "--log-detail", "--vrrp",
 			"--use-file", conf, "--pid", filepath.Join(dir, "keepalived-"+g.name+".pid"),
 			"--vrrp_pid", filepath.Join(dir, "vrrp-"+g.name+".pid"), "--checkers_pid", filepath.Join(dir, "checkers-"+g.name+".pid"))
@@ -329,17 +323,115 @@ egress:
 	return n
 }
 
-// haConfigTest runs `keepalived --config-test` on conf inside ns, where its interfaces exist. keepalived
-// 2.2.7 ends a config test by SIGTERM to itself, so that counts as success; any message is a failure.
-func haConfigTest(t *testing.T, ns *netns.NS, keepalived, conf string) {
+// keepalivedFields are the fields of configs/keepalived.conf.tmpl (documented there).
+type keepalivedFields struct {
+	RouterID         string
+	Priority         int
+	HAInterface      string
+	HASource, HAPeer netip.Addr
+	MonitorInterface string
+	VIP              netip.Prefix
+	VRID             int
+	ReadyURL         string
+	AuthHeaderFile   string
+	ScriptUser       string
+}
+
+// loadKeepalivedTemplate parses configs/keepalived.conf.tmpl.
+func loadKeepalivedTemplate(t *testing.T) *template.Template {
 	t.Helper()
-	out, err := ns.Command(t.Context(), keepalived, "--config-test", "--use-file", conf).CombinedOutput()
+	return template.Must(template.ParseFiles(filepath.Join("..", "configs", "keepalived.conf.tmpl")))
+}
+
+// writeKeepalived renders tmpl with f into path (mode 0644: keepalived reads it as root, and refuses
+// scripts others could change) and returns path.
+func writeKeepalived(t *testing.T, tmpl *template.Template, path string, f keepalivedFields) string {
+	t.Helper()
+	var buf strings.Builder
+	if err := tmpl.Execute(&buf, f); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte(buf.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// keepalivedConfigTest runs `keepalived --config-test` on conf inside ns, where its interfaces exist.
+// keepalived 2.2.7 ends a config test by SIGTERM to itself, so that counts as success; any message
+// (an unknown keyword, a bad value, a missing interface) is a failure.
+func keepalivedConfigTest(ctx context.Context, ns *netns.NS, keepalived, conf string) error {
+	out, err := ns.Command(ctx, keepalived, "--config-test", "--use-file", conf).CombinedOutput()
 	var ee *exec.ExitError
 	if errors.As(err, &ee) && ee.Sys().(syscall.WaitStatus).Signal() == syscall.SIGTERM {
 		err = nil
 	}
 	if err != nil || len(out) > 0 {
-		t.Fatalf("keepalived --config-test %s: %v\n%s", conf, err, out)
+		return fmt.Errorf("keepalived --config-test %s: %v\n%s", conf, err, out)
+	}
+	return nil
+}
+
+// TestKeepalivedTemplate renders configs/keepalived.conf.tmpl for both nodes of a pair, has keepalived
+// check both (and a broken copy, which it must reject), and checks that the two differ only where the
+// template says they do.
+func TestKeepalivedTemplate(t *testing.T) {
+	netns.Require(t)
+	haRequire(t)
+	keepalived, err := haLookPath("keepalived")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := loadKeepalivedTemplate(t)
+	ns, peer := netns.New(t, "kaa"), netns.New(t, "kab")
+	netns.Link(t, ns, "ha0", peer, "ha0")
+	netns.Link(t, ns, "mon0", peer, "mon0")
+	dir := t.TempDir()
+	a, b := netip.MustParseAddr("203.0.113.1"), netip.MustParseAddr("203.0.113.2")
+	f := keepalivedFields{
+		RouterID: "hl7gate-a", Priority: 150, HAInterface: "ha0", HASource: a, HAPeer: b, MonitorInterface: "mon0",
+		VIP: netip.MustParsePrefix("192.0.2.1/24"), VRID: 51, ReadyURL: "http://127.0.0.1:9102/readyz", ScriptUser: "nobody",
+	}
+	confA := writeKeepalived(t, tmpl, filepath.Join(dir, "a.conf"), f)
+	f.RouterID, f.Priority, f.HASource, f.HAPeer = "hl7gate-b", 100, b, a
+	confB := writeKeepalived(t, tmpl, filepath.Join(dir, "b.conf"), f)
+	f.AuthHeaderFile = "/etc/hl7gate/readyz-header"
+	confAuth := writeKeepalived(t, tmpl, filepath.Join(dir, "auth.conf"), f)
+	for _, conf := range []string{confA, confB, confAuth} {
+		if err := keepalivedConfigTest(t.Context(), ns, keepalived, conf); err != nil {
+			t.Error(err)
+		}
+	}
+	textA, _ := os.ReadFile(confA)
+	textB, _ := os.ReadFile(confB)
+	if auth, _ := os.ReadFile(confAuth); !strings.Contains(string(auth), "--header @/etc/hl7gate/readyz-header http://127.0.0.1:9102/readyz") {
+		t.Errorf("AuthHeaderFile not in the health check:\n%s", auth)
+	}
+
+	// The nodes' files differ in the node's name, priority and unicast addresses only.
+	linesA, linesB := strings.Split(string(textA), "\n"), strings.Split(string(textB), "\n")
+	if len(linesA) != len(linesB) {
+		t.Fatalf("node files have %d and %d lines", len(linesA), len(linesB))
+	}
+	var diff []string
+	for i := range linesA {
+		if linesA[i] != linesB[i] {
+			diff = append(diff, strings.Fields(linesA[i])[0]+" / "+strings.TrimSpace(linesB[i]))
+		}
+	}
+	want := []string{"# / # hl7gate active/standby pair, node hl7gate-b. Generated from configs/keepalived.conf.tmpl.",
+		"router_id / router_id hl7gate-b", "priority / priority 100", "unicast_src_ip / unicast_src_ip 203.0.113.2", "203.0.113.2 / 203.0.113.1"}
+	if !slices.Equal(diff, want) {
+		t.Errorf("node files differ in\n%q\nwant\n%q", diff, want)
+	}
+
+	// A file keepalived cannot read fails the check.
+	broken := filepath.Join(dir, "broken.conf")
+	if err := os.WriteFile(broken, []byte(strings.Replace(string(textA), "\n    nopreempt\n", "\n    nopreemt\n", 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := keepalivedConfigTest(t.Context(), ns, keepalived, broken); err == nil {
+		t.Error("keepalived --config-test accepted a misspelt keyword")
 	}
 }
 
