@@ -112,6 +112,7 @@ type Stats struct {
 	Sent       uint64 // events written to a connection
 	Dropped    uint64 // events dropped: buffer full, sent after Close, or left when Close gave up
 	Reconnects uint64 // connections made after the first
+	DialErrors uint64 // connection attempts that failed (TLS handshake included)
 	Queued     int    // events waiting in the buffer now
 	Connected  bool   // a connection is open now
 }
@@ -133,10 +134,10 @@ type Syslog struct {
 	cancel  context.CancelFunc //
 	done    chan struct{}      // closed when the sender goroutine has ended
 
-	sent, dropped, reconnects atomic.Uint64
+	sent, dropped, reconnects, dialErrors atomic.Uint64
 	connected                 atomic.Bool
 
-	descs [5]*prometheus.Desc
+	descs [6]*prometheus.Desc
 }
 
 // NewSyslog validates cfg, fills its defaults, and starts sending; events given to Send before the
@@ -241,6 +242,7 @@ func (s *Syslog) Stats() Stats {
 		Sent:       s.sent.Load(),
 		Dropped:    s.dropped.Load(),
 		Reconnects: s.reconnects.Load(),
+		DialErrors: s.dialErrors.Load(),
 		Queued:     len(s.queue),
 		Connected:  s.connected.Load(),
 	}
@@ -262,15 +264,17 @@ func (s *Syslog) Close(ctx context.Context) error {
 		return nil
 	case <-ctx.Done():
 	}
+	before := s.dropped.Load()
 	s.cancel()
-	<-s.done
-	return fmt.Errorf("export %s: close: %d events left unsent: %w", s.cfg.Name, len(s.queue), ctx.Err())
+	<-s.done // the sender counts what is left as dropped
+	return fmt.Errorf("export %s: close: %d events left unsent: %w", s.cfg.Name, s.dropped.Load()-before, ctx.Err())
 }
 
 // errClosed ends a connection when the sender has drained its queue after Close.
 var errClosed = errors.New("closed")
 
-// run is the sender goroutine: connect, write until the connection fails, wait, connect again.
+// run is the sender goroutine: connect, write until the connection fails, wait, connect again. The wait
+// doubles from MinBackoff to MaxBackoff and starts again once a connection has taken events.
 func (s *Syslog) run() {
 	defer close(s.done)
 	defer s.dropQueued()
@@ -291,37 +295,43 @@ func (s *Syslog) run() {
 			if s.ctx.Err() != nil {
 				return
 			}
+			s.dialErrors.Add(1)
 			if !failing {
 				s.log.Warn().Err(err).Str("address", s.cfg.Address).Msg("syslog receiver unreachable; retrying")
 				failing = true
 			}
-			t := time.NewTimer(backoff)
-			select {
-			case <-t.C:
-			case <-s.ctx.Done():
-				t.Stop()
+		} else {
+			if everConn {
+				s.reconnects.Add(1)
+			}
+			everConn = true
+			if failing {
+				s.log.Info().Str("address", s.cfg.Address).Msg("syslog receiver reachable again")
+				failing = false
+			}
+			s.connected.Store(true)
+			var wrote bool
+			pending, buf, seq, wrote, err = s.serve(conn, pending, buf, seq)
+			s.connected.Store(false)
+			if err == errClosed || s.ctx.Err() != nil {
 				return
 			}
-			backoff = min(2*backoff, s.cfg.MaxBackoff)
-			continue
+			if wrote {
+				backoff = s.cfg.MinBackoff // a receiver that took events is not one that closes at once
+			}
+			s.log.Warn().Err(err).Str("address", s.cfg.Address).Msg("syslog connection lost; reconnecting")
+			failing = true
 		}
-		backoff = s.cfg.MinBackoff
-		if everConn {
-			s.reconnects.Add(1)
-		}
-		everConn = true
-		if failing {
-			s.log.Info().Str("address", s.cfg.Address).Msg("syslog receiver reachable again")
-			failing = false
-		}
-		s.connected.Store(true)
-		pending, buf, seq, err = s.serve(conn, pending, buf, seq)
-		s.connected.Store(false)
-		if err == errClosed || s.ctx.Err() != nil {
+		// Wait before the next attempt, also after a lost connection, so that a receiver which accepts
+		// and closes at once is not hammered.
+		t := time.NewTimer(backoff)
+		select {
+		case <-t.C:
+		case <-s.ctx.Done():
+			t.Stop()
 			return
 		}
-		s.log.Warn().Err(err).Str("address", s.cfg.Address).Msg("syslog connection lost; reconnecting")
-		failing = true
+		backoff = min(2*backoff, s.cfg.MaxBackoff)
 	}
 }
 
@@ -363,7 +373,7 @@ func (s *Syslog) dial() (net.Conn, error) {
 // serve writes queued events to conn until the queue is drained after Close (errClosed), the
 // connection fails, or the sender is cancelled. It returns the event it could not write, if any, to be
 // written first on the next connection.
-func (s *Syslog) serve(conn net.Conn, pending *Event, buf []byte, seq uint32) (*Event, []byte, uint32, error) {
+func (s *Syslog) serve(conn net.Conn, pending *Event, buf []byte, seq uint32) (_ *Event, _ []byte, _ uint32, wrote bool, _ error) {
 	defer conn.Close()
 	stop := context.AfterFunc(s.ctx, func() { conn.Close() })
 	defer stop()
@@ -377,20 +387,20 @@ func (s *Syslog) serve(conn net.Conn, pending *Event, buf []byte, seq uint32) (*
 			select {
 			case e = <-s.queue:
 			case <-lost:
-				return nil, buf, seq, errors.New("receiver closed the connection")
+				return nil, buf, seq, wrote, errors.New("receiver closed the connection")
 			case <-s.ctx.Done():
-				return nil, buf, seq, s.ctx.Err()
+				return nil, buf, seq, wrote, s.ctx.Err()
 			case <-s.closing:
 				select {
 				case e = <-s.queue:
 				default:
-					return nil, buf, seq, errClosed
+					return nil, buf, seq, wrote, errClosed
 				}
 			}
 		}
 		select {
 		case <-lost:
-			return &e, buf, seq, errors.New("receiver closed the connection")
+			return &e, buf, seq, wrote, errors.New("receiver closed the connection")
 		default:
 		}
 		seq = seq%2147483647 + 1
@@ -398,9 +408,9 @@ func (s *Syslog) serve(conn net.Conn, pending *Event, buf []byte, seq uint32) (*
 		buf, start = s.frame(buf[:0], &e, seq)
 		conn.SetWriteDeadline(time.Now().Add(s.cfg.WriteTimeout))
 		if _, err := conn.Write(buf[start:]); err != nil {
-			return &e, buf, seq, err
+			return &e, buf, seq, wrote, err
 		}
-		pending = nil
+		pending, wrote = nil, true
 		s.sent.Add(1)
 	}
 }
