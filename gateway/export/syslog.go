@@ -135,7 +135,7 @@ type Syslog struct {
 	done    chan struct{}      // closed when the sender goroutine has ended
 
 	sent, dropped, reconnects, dialErrors atomic.Uint64
-	connected                 atomic.Bool
+	connected                             atomic.Bool
 
 	descs [6]*prometheus.Desc
 }
