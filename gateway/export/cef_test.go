@@ -2,6 +2,7 @@ package export
 
 import (
 	"net/netip"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -223,4 +224,41 @@ func FuzzCEFEscaping(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestSafeCut(t *testing.T) {
+	tests := []struct {
+		in   string
+		n    int
+		want string
+	}{
+		{"abcdef", 3, "abc"},
+		{"ab\\\\cd", 3, "ab"},     // would split `\\`
+		{"ab\\\\cd", 4, "ab\\\\"}, // after a whole escape
+		{"a\\\\\\=b", 4, "a\\\\"}, // `\\` then `\=`: do not keep a lone backslash
+		{"aé", 2, "a"},            // would split é
+		{"x\\=yz", 2, "x"},
+	}
+	for _, tc := range tests {
+		if got := tc.in[:safeCut([]byte(tc.in), tc.n)]; got != tc.want {
+			t.Errorf("safeCut(%q, %d) keeps %q, want %q", tc.in, tc.n, got, tc.want)
+		}
+	}
+}
+
+// An event whose values are all at their bound still makes one message within MaxMessageLen that a CEF
+// reader takes.
+func TestFrameBounded(t *testing.T) {
+	s := &Syslog{hdr: header{facility: 13, hostname: "h", appName: "a", procID: "1"}, cef: CEF{Version: "v", IncludePatientData: true}}
+	long := strings.Repeat("\\=\xff", MaxValueLen)
+	e := Event{Kind: KindWatchlistHit, Device: Device{ID: long, Manufacturer: long, Model: long, Firmware: long},
+		Listener: long, Station: long, Rule: long, Reason: long, Parameter: long, Advisory: long, Detail: long, PatientData: long}
+	b, start := s.frame(nil, &e, 1)
+	frame := string(b[start:])
+	sp := strings.IndexByte(frame, ' ')
+	n, err := strconv.Atoi(frame[:sp])
+	if err != nil || n != len(frame)-sp-1 || n > MaxMessageLen {
+		t.Fatalf("octet count %q for %d bytes", frame[:sp], len(frame)-sp-1)
+	}
+	parseCEF(t, frame[strings.Index(frame, "CEF:"):])
 }

@@ -328,12 +328,23 @@ func TestSyslogRsyslogTLS(t *testing.T) {
 	pki := newTestPKI(t)
 	r := newReceiver(t, pki)
 	r.start()
+
+	// A sender that trusts another CA does not send to this receiver.
+	other := newTestPKI(t)
+	distrust := newTestSyslog(t, SyslogConfig{Name: "distrust", Address: net.JoinHostPort("127.0.0.1", strconv.Itoa(r.port)),
+		Transport: "tls", CAFile: other.caFile})
+	distrust.Send(testEvents(time.Now())[0])
+	waitFor(t, "a failed TLS handshake", func() bool { return distrust.Stats().DialErrors > 0 })
+	if st := distrust.Stats(); st.Sent != 0 || st.Connected || st.Queued != 1 {
+		t.Fatalf("sender with the wrong CA: %+v", st)
+	}
+
 	s := newTestSyslog(t, SyslogConfig{Address: net.JoinHostPort("127.0.0.1", strconv.Itoa(r.port)), Transport: "tls", CAFile: pki.caFile})
 	events := testEvents(time.Now())
 	for _, e := range events {
 		s.Send(e)
 	}
-	recs := r.waitLines(len(events))
+	recs := r.waitLines(len(events)) // and not one more, from the sender that distrusts it
 	for i, e := range events {
 		checkRecord(t, recs[i], e, i+1)
 	}

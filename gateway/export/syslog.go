@@ -12,6 +12,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/rs/zerolog"
@@ -427,6 +428,24 @@ func watchConn(conn net.Conn, lost chan<- struct{}) {
 	}
 }
 
+// MaxMessageLen bounds one syslog message: RFC 5425 receivers should take 8192 octets (rsyslog's default
+// limit too). Longer messages are cut, at worst in the last CEF value; an event this long has
+// several values near MaxValueLen.
+const MaxMessageLen = 8192
+
+// safeCut returns the longest length ≤ n at which b can be cut without splitting a UTF-8 sequence or a
+// backslash escape.
+func safeCut(b []byte, n int) int {
+	for n > 0 && !utf8.RuneStart(b[n]) {
+		n--
+	}
+	bs := 0
+	for i := n - 1; i >= 0 && b[i] == '\\'; i-- {
+		bs++
+	}
+	return n - bs%2
+}
+
 // frame appends e as one octet-counted RFC 5424 message (RFC 6587 section 3.4.1: "LEN SP MSG") to dst;
 // the frame is dst[start:].
 func (s *Syslog) frame(dst []byte, e *Event, seq uint32) (_ []byte, start int) {
@@ -434,6 +453,9 @@ func (s *Syslog) frame(dst []byte, e *Event, seq uint32) (_ []byte, start int) {
 	dst = append(dst, make([]byte, room)...)
 	dst = s.hdr.appendMessage(dst, e.severity(), e.Time, printASCII(string(e.Kind), 32), seq)
 	dst = s.cef.Append(dst, e)
+	if len(dst)-room > MaxMessageLen {
+		dst = dst[:room+safeCut(dst[room:], MaxMessageLen)]
+	}
 	n := strconv.AppendInt(nil, int64(len(dst)-room), 10)
 	start = room - len(n) - 1
 	copy(dst[start:], n)
