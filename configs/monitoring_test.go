@@ -21,9 +21,12 @@ const (
 // coming are metrics the rules use that the gateway does not export yet, with the package that will:
 // once it does and the README lists them, delete them here.
 var coming = []string{
-	"hl7gate_queue_depth", "hl7gate_queue_oldest_seconds", // gateway/queue (store-mode routes)
-	"hl7gate_watchlist_hits_total",                                                                 // policy/inventory, counted by the gateway per hit
-	"hl7gate_export_sent_total", "hl7gate_export_dropped_total", "hl7gate_export_reconnects_total", // gateway/export
+	// gateway/queue (store-mode routes)
+	"hl7gate_queue_depth", "hl7gate_queue_oldest_seconds",
+	// policy/inventory, counted by the gateway per hit
+	"hl7gate_watchlist_hits_total",
+	// gateway/export
+	"hl7gate_export_sent_total", "hl7gate_export_dropped_total", "hl7gate_export_reconnects_total",
 	"hl7gate_export_connect_errors_total", "hl7gate_export_queue_depth", "hl7gate_export_connected",
 }
 
