@@ -9,12 +9,9 @@ import (
 	"net"
 	"os"
 	"strconv"
-	"sync"
-	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
-	"github.com/prometheus/client_golang/prometheus"
 	"github.com/rs/zerolog"
 )
 
@@ -107,17 +104,6 @@ func setDefault[T comparable](p *T, v T) {
 	}
 }
 
-// Stats are a sender's counters since it started. Every event given to Send is, in the end, either
-// sent or dropped: Sent+Dropped+Queued (+1 while one is being written) is what Send was given.
-type Stats struct {
-	Sent       uint64 // events written to a connection
-	Dropped    uint64 // events dropped: buffer full, sent after Close, or left when Close gave up
-	Reconnects uint64 // connections made after the first
-	DialErrors uint64 // connection attempts that failed (TLS handshake included)
-	Queued     int    // events waiting in the buffer now
-	Connected  bool   // a connection is open now
-}
-
 // Syslog sends events to one syslog receiver. Send never blocks; one goroutine connects, writes, and
 // reconnects with backoff. Create it with NewSyslog; a Syslog is also a prometheus.Collector.
 type Syslog struct {
@@ -127,18 +113,7 @@ type Syslog struct {
 	hdr    header
 	tlsCfg *tls.Config
 
-	mu      sync.RWMutex // Send holds it shared while enqueueing, Close exclusively to set closed
-	closed  bool
-	queue   chan Event
-	closing chan struct{}      // closed by Close: drain the queue, then stop
-	ctx     context.Context    // cancelled when Close gives up
-	cancel  context.CancelFunc //
-	done    chan struct{}      // closed when the sender goroutine has ended
-
-	sent, dropped, reconnects, dialErrors atomic.Uint64
-	connected                             atomic.Bool
-
-	descs [6]*prometheus.Desc
+	outbox
 }
 
 // NewSyslog validates cfg, fills its defaults, and starts sending; events given to Send before the
@@ -174,9 +149,6 @@ func NewSyslog(cfg SyslogConfig, log zerolog.Logger) (*Syslog, error) {
 			procID:   strconv.Itoa(os.Getpid()),
 			version:  cfg.Version,
 		},
-		queue:   make(chan Event, cfg.Buffer),
-		closing: make(chan struct{}),
-		done:    make(chan struct{}),
 	}
 	if cfg.Transport == "tls" {
 		tc, err := clientTLS(cfg)
@@ -185,8 +157,7 @@ func NewSyslog(cfg SyslogConfig, log zerolog.Logger) (*Syslog, error) {
 		}
 		s.tlsCfg = tc
 	}
-	s.ctx, s.cancel = context.WithCancel(context.Background())
-	s.initDescs()
+	s.outbox.init(cfg.Name, cfg.Buffer)
 	go s.run()
 	return s, nil
 }
@@ -216,59 +187,6 @@ func clientTLS(cfg SyslogConfig) (*tls.Config, error) {
 		tc.Certificates = []tls.Certificate{cert}
 	}
 	return tc, nil
-}
-
-// Send queues e for the receiver and returns at once. When the buffer is full, or after Close, e is
-// dropped and counted. A zero e.Time is set to now.
-func (s *Syslog) Send(e Event) {
-	if e.Time.IsZero() {
-		e.Time = time.Now()
-	}
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	if s.closed {
-		s.dropped.Add(1)
-		return
-	}
-	select {
-	case s.queue <- e:
-	default:
-		s.dropped.Add(1)
-	}
-}
-
-// Stats returns the sender's counters.
-func (s *Syslog) Stats() Stats {
-	return Stats{
-		Sent:       s.sent.Load(),
-		Dropped:    s.dropped.Load(),
-		Reconnects: s.reconnects.Load(),
-		DialErrors: s.dialErrors.Load(),
-		Queued:     len(s.queue),
-		Connected:  s.connected.Load(),
-	}
-}
-
-// Close stops taking events and sends what is buffered until ctx ends; then it closes the connection,
-// counts what is left as dropped, and returns ctx's error with how many were left. Close is safe to
-// call more than once.
-func (s *Syslog) Close(ctx context.Context) error {
-	s.mu.Lock()
-	first := !s.closed
-	s.closed = true
-	s.mu.Unlock()
-	if first {
-		close(s.closing)
-	}
-	select {
-	case <-s.done:
-		return nil
-	case <-ctx.Done():
-	}
-	before := s.dropped.Load()
-	s.cancel()
-	<-s.done // the sender counts what is left as dropped
-	return fmt.Errorf("export %s: close: %d events left unsent: %w", s.cfg.Name, s.dropped.Load()-before, ctx.Err())
 }
 
 // errClosed ends a connection when the sender has drained its queue after Close.
@@ -325,37 +243,10 @@ func (s *Syslog) run() {
 		}
 		// Wait before the next attempt, also after a lost connection, so that a receiver which accepts
 		// and closes at once is not hammered.
-		t := time.NewTimer(backoff)
-		select {
-		case <-t.C:
-		case <-s.ctx.Done():
-			t.Stop()
+		if !s.wait(backoff) {
 			return
 		}
 		backoff = min(2*backoff, s.cfg.MaxBackoff)
-	}
-}
-
-// drained reports whether Close was called and nothing is left to send.
-func (s *Syslog) drained(pending *Event) bool {
-	select {
-	case <-s.closing:
-		return pending == nil && len(s.queue) == 0
-	default:
-		return false
-	}
-}
-
-// dropQueued counts what is still queued (and what Send may no longer add) as dropped, when the sender
-// stops.
-func (s *Syslog) dropQueued() {
-	for {
-		select {
-		case <-s.queue:
-			s.dropped.Add(1)
-		default:
-			return
-		}
 	}
 }
 
@@ -385,18 +276,15 @@ func (s *Syslog) serve(conn net.Conn, pending *Event, buf []byte, seq uint32) (_
 		if pending != nil {
 			e = *pending
 		} else {
-			select {
-			case e = <-s.queue:
-			case <-lost:
-				return nil, buf, seq, wrote, errors.New("receiver closed the connection")
-			case <-s.ctx.Done():
-				return nil, buf, seq, wrote, s.ctx.Err()
-			case <-s.closing:
-				select {
-				case e = <-s.queue:
-				default:
+			var ok bool
+			if e, ok = s.next(lost); !ok {
+				switch {
+				case s.ctx.Err() != nil:
+					return nil, buf, seq, wrote, s.ctx.Err()
+				case s.drained(nil):
 					return nil, buf, seq, wrote, errClosed
 				}
+				return nil, buf, seq, wrote, errors.New("receiver closed the connection")
 			}
 		}
 		select {
