@@ -76,10 +76,10 @@ func (s Severity) syslog() int {
 
 // Device is a monitor's identity as the gateway knows it: no patient data, only what names the device.
 type Device struct {
-	ID           string // the inventory key, e.g. an EUI-64 or the MSH-3 namespace
-	Manufacturer string
-	Model        string
-	Firmware     string
+	ID           string `json:"id,omitempty"` // the inventory key, e.g. an EUI-64 or the MSH-3 namespace
+	Manufacturer string `json:"manufacturer,omitempty"`
+	Model        string `json:"model,omitempty"`
+	Firmware     string `json:"firmware,omitempty"`
 }
 
 // Event is one security event. Zero fields are left out of the export. Strings are exported as given,
