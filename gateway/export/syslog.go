@@ -266,11 +266,11 @@ func (s *Syslog) dial() (net.Conn, error) {
 // connection fails, or the sender is cancelled. It returns the event it could not write, if any, to be
 // written first on the next connection.
 func (s *Syslog) serve(conn net.Conn, pending *Event, buf []byte, seq uint32) (_ *Event, _ []byte, _ uint32, wrote bool, _ error) {
-	defer conn.Close()
-	stop := context.AfterFunc(s.ctx, func() { conn.Close() })
-	defer stop()
 	lost := make(chan struct{}) // closed when the receiver closes the connection or it fails
 	go watchConn(conn, lost)
+	defer func() { conn.Close(); <-lost }() // the watcher ends with the connection
+	stop := context.AfterFunc(s.ctx, func() { conn.Close() })
+	defer stop()
 	var e Event
 	for {
 		if pending != nil {

@@ -24,8 +24,9 @@ func ExampleInventory_Observe() {
 	}
 	id := inventory.Extract(m)
 	for i := range 2 {
-		d, hit := inv.Observe(id, inventory.Sighting{Time: time.Unix(int64(i), 0), Addr: netip.MustParseAddr("10.20.0.7"),
+		hit := inv.Observe(id, inventory.Sighting{Time: time.Unix(int64(i), 0), Addr: netip.MustParseAddr("10.20.0.7"),
 			Listener: "icu-a", MessageType: "ORU^R01"})
+		d, _ := inv.Get(id.Key())
 		fmt.Println(d.Key, d.Identity.Manufacturer, d.Identity.Model, d.Messages)
 		if hit != nil {
 			fmt.Println("watchlist:", hit.Name, hit.Advisories())

@@ -7,10 +7,9 @@
 //	inv := inventory.New(10000, wl)
 //	...
 //	var id inventory.Identity // one per connection, updated from each message
-//	if id.Update(&msg) || first { // changed: cheap, no allocation when nothing changed
-//		if d, hit := inv.Observe(id, inventory.Sighting{Time: now, Addr: remote, Listener: "icu-a", MessageType: "ORU^R01"}); hit != nil {
-//			// raise a critical watchlist_hit event, once per device
-//		}
+//	id.Update(&msg) // cheap: no allocation when nothing changed
+//	if hit := inv.Observe(id, inventory.Sighting{Time: now, Addr: remote, Listener: "icu-a", MessageType: "ORU^R01"}); hit != nil {
+//		d, _ := inv.Get(id.Key()) // raise a critical watchlist_hit event, once per device
 //	}
 //
 // Identity holds device identifiers only (MSH-3, OBX-18, the IEEE 11073 product rows of a PCD-01

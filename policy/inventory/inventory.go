@@ -58,15 +58,16 @@ func New(size int, wl *Watchlist) *Inventory {
 	return &Inventory{max: max(1, size), watchlist: wl, byKey: map[string]*list.Element{}, lru: list.New()}
 }
 
-// Observe records a message from the device id names. It returns the device's entry (a copy) and, the
-// first time the device matches the watchlist, the entry it matched: a caller raises the watchlist hit
-// when hit is not nil, so each device is reported once (again only if it was evicted and comes back,
-// or its identity changes to match a different entry). A message that names no device (empty Key) is
-// not recorded.
-func (inv *Inventory) Observe(id Identity, s Sighting) (d Device, hit *Entry) {
+// Observe records a message from the device id names. The first time the device matches the
+// watchlist, it returns the entry it matched: a caller raises the watchlist hit when hit is not nil
+// (Get gives the device's merged identity for the event), so each device is reported once — again
+// only if it was evicted and comes back, or its identity changes to match a different entry. A message
+// that names no device (empty Key) is not recorded. Observe does not allocate for a known device
+// seen from a known address, listener and message type.
+func (inv *Inventory) Observe(id Identity, s Sighting) (hit *Entry) {
 	key := id.Key()
 	if key == "" {
-		return Device{}, nil
+		return nil
 	}
 	inv.mu.Lock()
 	defer inv.mu.Unlock()
@@ -105,24 +106,26 @@ func (inv *Inventory) Observe(id Identity, s Sighting) (d Device, hit *Entry) {
 	if s.MessageType != "" {
 		dev.MessageTypes = remember(dev.MessageTypes, s.MessageType, maxMessageTypes)
 	}
-	return dev.copy(), hit
+	return hit
 }
 
 // merge sets the fields id knows in dst: a message that omits the product rows does not erase what an
 // earlier one said.
 func merge(dst *Identity, id Identity) {
-	for _, p := range []struct {
-		dst *string
-		v   string
-	}{
-		{&dst.Sender, id.Sender}, {&dst.EUI64, id.EUI64}, {&dst.Equipment, id.Equipment},
-		{&dst.Manufacturer, id.Manufacturer}, {&dst.Model, id.Model}, {&dst.Serial, id.Serial},
-		{&dst.Hardware, id.Hardware}, {&dst.Software, id.Software}, {&dst.Firmware, id.Firmware},
-	} {
-		if p.v != "" {
-			*p.dst = p.v
+	set := func(p *string, v string) {
+		if v != "" {
+			*p = v
 		}
 	}
+	set(&dst.Sender, id.Sender)
+	set(&dst.EUI64, id.EUI64)
+	set(&dst.Equipment, id.Equipment)
+	set(&dst.Manufacturer, id.Manufacturer)
+	set(&dst.Model, id.Model)
+	set(&dst.Serial, id.Serial)
+	set(&dst.Hardware, id.Hardware)
+	set(&dst.Software, id.Software)
+	set(&dst.Firmware, id.Firmware)
 }
 
 // remember moves v to the end of s, adding it if new and dropping the oldest beyond n.

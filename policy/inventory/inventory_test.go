@@ -180,34 +180,41 @@ func TestInventory(t *testing.T) {
 	inv := New(2, wl)
 	t0 := time.Date(2026, 12, 2, 17, 0, 0, 0, time.UTC)
 	cms := Identity{Sender: "CMS8000", EUI64: "0009FBFFFF059322"}
-	see := func(id Identity, sec int, addr string) (Device, *Entry) {
+	see := func(id Identity, sec int, addr string) *Entry {
 		return inv.Observe(id, Sighting{Time: t0.Add(time.Duration(sec) * time.Second), Addr: netip.MustParseAddr(addr),
 			Listener: "icu-a", MessageType: "ORU^R01"})
 	}
-	d, hit := see(cms, 0, "10.0.0.5")
-	if hit == nil || hit.Name != "contec-cms8000-sender" || d.Watchlist == nil {
+	hit := see(cms, 0, "10.0.0.5")
+	if d, _ := inv.Get(cms.EUI64); hit == nil || hit.Name != "contec-cms8000-sender" || d.Watchlist != hit {
 		t.Fatalf("first message of a CMS8000: hit %v", hit)
 	}
 	for i := 1; i <= 10; i++ { // same device, more addresses than kept
-		if _, hit := see(cms, i, fmt.Sprintf("10.0.0.%d", i)); hit != nil {
+		if hit := see(cms, i, fmt.Sprintf("10.0.0.%d", i)); hit != nil {
 			t.Fatalf("hit reported again at message %d", i+1)
 		}
 	}
 	// The product rows arrive later: the identity is merged, and the better entry is reported once.
 	withModel := Identity{EUI64: cms.EUI64, Manufacturer: "Contec", Model: "CMS8000"}
-	if d, hit = see(withModel, 11, "10.0.0.10"); hit == nil || hit.Name != "contec-cms8000" || d.Identity.Sender != "CMS8000" {
-		t.Fatalf("after the product rows: hit %v, identity %+v", hit, d.Identity)
+	if hit = see(withModel, 11, "10.0.0.10"); hit == nil || hit.Name != "contec-cms8000" {
+		t.Fatalf("after the product rows: hit %v", hit)
 	}
-	if _, hit = see(withModel, 12, "10.0.0.10"); hit != nil {
+	if hit = see(withModel, 12, "10.0.0.10"); hit != nil {
 		t.Fatal("hit reported twice")
 	}
-	d, _ = inv.Get(cms.EUI64)
+	if n := testing.AllocsPerRun(50, func() { see(withModel, 12, "10.0.0.10") }); n != 0 {
+		t.Fatalf("Observe of a known device allocates %v times", n)
+	}
+	d, _ := inv.Get(cms.EUI64)
+	if d.Identity.Sender != "CMS8000" || d.Identity.Model != "CMS8000" {
+		t.Fatalf("merged identity %+v", d.Identity)
+	}
+	d.Messages -= 50 + 1 // the AllocsPerRun runs (and its warm-up)
 	if d.Messages != 13 || !d.FirstSeen.Equal(t0) || !d.LastSeen.Equal(t0.Add(12*time.Second)) || len(d.Addrs) != maxAddrs ||
 		d.Addrs[len(d.Addrs)-1] != netip.MustParseAddr("10.0.0.10") || d.Addrs[0] != netip.MustParseAddr("10.0.0.3") ||
 		len(d.Listeners) != 1 || len(d.MessageTypes) != 1 {
 		t.Fatalf("device %+v", d)
 	}
-	if _, hit := see(Identity{Sender: "MINDRAY"}, 13, "10.0.1.1"); hit != nil {
+	if hit := see(Identity{Sender: "MINDRAY"}, 13, "10.0.1.1"); hit != nil {
 		t.Fatal("Mindray matched")
 	}
 	see(Identity{Sender: "GE"}, 14, "10.0.1.2") // the inventory holds 2: the CMS8000, seen least recently, goes
@@ -217,7 +224,7 @@ func TestInventory(t *testing.T) {
 	if ds := inv.Devices(); len(ds) != 2 || ds[0].Key != "GE" || ds[1].Key != "MINDRAY" {
 		t.Fatalf("devices %+v", ds)
 	}
-	if d, _ := inv.Observe(Identity{}, Sighting{Time: t0}); d.Key != "" || inv.Stats().Devices != 2 {
+	if hit := inv.Observe(Identity{}, Sighting{Time: t0}); hit != nil || inv.Stats().Devices != 2 {
 		t.Fatal("a message without identity was recorded")
 	}
 }
@@ -245,7 +252,8 @@ func FuzzExtract(f *testing.F) {
 			}
 		}
 		inv := New(1, nil)
-		if d, _ := inv.Observe(id, Sighting{}); d.Key != id.Key() {
+		inv.Observe(id, Sighting{})
+		if d, ok := inv.Get(id.Key()); ok != (id.Key() != "") || d.Key != id.Key() {
 			t.Fatalf("key %q, want %q", d.Key, id.Key())
 		}
 	})
