@@ -4,18 +4,20 @@
 // An [Event] never carries patient data unless the gateway puts some in [Event.PatientData] and the
 // operator turns on Config.IncludePatientData; otherwise that field is never written anywhere.
 //
-// Typical use, wired by the gateway:
+// Typical use, wired by the gateway (cfg.Export is a [Config], decoded from the export: section):
 //
-//	s, err := export.NewSyslog(cfg.Export.Syslog, log) // validates; starts the sender
+//	x, err := export.New(cfg.Export, version, log) // validates; starts one sender per target
 //	if err != nil { ... }
-//	reg.MustRegister(s) // hl7gate_export_* metrics
+//	reg.MustRegister(x) // hl7gate_export_* metrics, labelled exporter="<target name>"
 //	...
-//	s.Send(export.Event{Kind: export.KindEgressAttempt, Time: now, Severity: 8, Src: src, Dst: dst,
-//		Proto: "tcp", Action: "blocked", Listener: "sinkhole", Count: 1}) // never blocks
+//	x.Send(export.Event{Kind: export.KindEgressAttempt, Time: now, Src: src, Dst: dst,
+//		Proto: "TCP", Action: "blocked", Listener: "sinkhole", Count: 1}) // never blocks
 //	...
 //	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 //	defer cancel()
-//	s.Close(ctx) // flushes what is buffered until ctx ends
+//	x.Close(ctx) // flushes what is buffered until ctx ends
+//
+// [NewSyslog] and [NewWebhook] make one sender each, with the same Send, Stats and Close.
 package export
 
 import (

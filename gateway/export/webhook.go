@@ -2,6 +2,7 @@ package export
 
 import (
 	"bytes"
+	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/json"
@@ -130,6 +131,14 @@ func NewWebhook(cfg WebhookConfig, log zerolog.Logger) (*Webhook, error) {
 	w.outbox.init(cfg.Name, cfg.Buffer)
 	go w.run()
 	return w, nil
+}
+
+// Close stops taking events and delivers what is buffered until ctx ends (see Syslog's Close), then
+// closes the client's idle connections.
+func (w *Webhook) Close(ctx context.Context) error {
+	err := w.outbox.Close(ctx)
+	w.client.CloseIdleConnections()
+	return err
 }
 
 // jsonEvent is the JSON form of an Event.
