@@ -1,8 +1,9 @@
 // Package export sends hl7gate's security events to a hospital SOC: as ArcSight CEF lines inside
-// RFC 5424 syslog messages over TCP or TLS (RFC 6587 octet counting, RFC 5425).
+// RFC 5424 syslog messages over TCP or TLS (RFC 6587 octet counting, RFC 5425), and as JSON to
+// webhooks. docs/export.md describes every field with sample lines.
 //
 // An [Event] never carries patient data unless the gateway puts some in [Event.PatientData] and the
-// operator turns on Config.IncludePatientData; otherwise that field is never written anywhere.
+// operator turns on include_patient_data for a target; otherwise that field is never written anywhere.
 //
 // Typical use, wired by the gateway (cfg.Export is a [Config], decoded from the export: section):
 //
