@@ -205,6 +205,11 @@ func (s *Syslog) run() {
 		failing  bool // the last attempt failed: log the next success
 		buf      []byte
 	)
+	defer func() {
+		if pending != nil { // taken from the queue and never written: dropped like the rest
+			s.dropped.Add(1)
+		}
+	}()
 	for {
 		if s.drained(pending) {
 			return
