@@ -30,7 +30,8 @@ type outbox struct {
 	name    string
 	mu      sync.RWMutex // Send holds it shared while enqueueing, Close exclusively to set closed
 	closed  bool
-	queue   chan Event
+	queue   chan queued
+	seq     atomic.Uint64 // events given to Send
 	closing chan struct{}      // closed by Close: drain the queue, then stop
 	ctx     context.Context    // cancelled when Close gives up
 	cancel  context.CancelFunc //
@@ -44,19 +45,28 @@ type outbox struct {
 
 func (o *outbox) init(name string, size int) {
 	o.name = name
-	o.queue = make(chan Event, size)
+	o.queue = make(chan queued, size)
 	o.closing = make(chan struct{})
 	o.done = make(chan struct{})
 	o.ctx, o.cancel = context.WithCancel(context.Background())
 	o.descs = newDescs(name)
 }
 
-// Send queues e and returns at once. When the buffer is full, or after Close, e is dropped and
-// counted. A zero e.Time is set to now.
+// queued is an event in the buffer with its sequence number.
+type queued struct {
+	Event
+	seq uint32
+}
+
+// Send numbers e and queues it, and returns at once. When the buffer is full, or after Close, e is
+// dropped and counted; its number is then missing from what the receiver gets, so the SIEM sees the
+// gap. Numbers count from 1 per sender and wrap after 2147483647 (RFC 5424's sequenceId range). A zero
+// e.Time is set to now.
 func (o *outbox) Send(e Event) {
 	if e.Time.IsZero() {
 		e.Time = time.Now()
 	}
+	q := queued{Event: e, seq: uint32((o.seq.Add(1)-1)%2147483647 + 1)}
 	o.mu.RLock()
 	defer o.mu.RUnlock()
 	if o.closed {
@@ -64,7 +74,7 @@ func (o *outbox) Send(e Event) {
 		return
 	}
 	select {
-	case o.queue <- e:
+	case o.queue <- q:
 	default:
 		o.dropped.Add(1)
 	}
@@ -105,7 +115,7 @@ func (o *outbox) Close(ctx context.Context) error {
 }
 
 // drained reports whether Close was called and nothing is left to send.
-func (o *outbox) drained(pending *Event) bool {
+func (o *outbox) drained(pending *queued) bool {
 	select {
 	case <-o.closing:
 		return pending == nil && len(o.queue) == 0
@@ -116,7 +126,7 @@ func (o *outbox) drained(pending *Event) bool {
 
 // next returns the next queued event; false when the queue is drained after Close or the sender is
 // cancelled. lost, when not nil, also ends the wait (a connection that went away).
-func (o *outbox) next(lost <-chan struct{}) (e Event, ok bool) {
+func (o *outbox) next(lost <-chan struct{}) (e queued, ok bool) {
 	select {
 	case e = <-o.queue:
 		return e, true

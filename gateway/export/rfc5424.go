@@ -41,7 +41,7 @@ func printASCII(s string, n int) string {
 //	<PRI>1 TIMESTAMP HOSTNAME APP-NAME PROCID MSGID [origin software="hl7gate" swVersion="…"][meta sequenceId="N"] MSG
 //
 // The caller appends MSG. MSGID is the event's kind; the structured data uses only IANA-registered SD-IDs (RFC 5424 section 7);
-// sequenceId lets the SOC see gaps (it counts from 1 and wraps after 2147483647). MSG is the CEF line,
+// sequenceId is the event's number from Send, so the SOC sees a gap for each event dropped. MSG is the CEF line,
 // without a byte order mark.
 func (h *header) appendMessage(dst []byte, sev Severity, t time.Time, msgID string, seq uint32) []byte {
 	dst = append(dst, '<')

@@ -360,13 +360,13 @@ func TestSyslogReconnect(t *testing.T) {
 	const buffer = 8
 	s := newTestSyslog(t, SyslogConfig{Address: net.JoinHostPort("127.0.0.1", strconv.Itoa(r.port)), Transport: "tcp", Buffer: buffer})
 	numbered := func(n int) Event { return Event{Kind: KindEgressAttempt, Action: "blocked", Count: int64(n)} }
-	counts := func(recs []record) []string {
-		var c []string
+	counts := func(recs []record) (cnt, seq []string) {
 		for _, rec := range recs {
 			_, ext := parseCEF(t, rec.msg)
-			c = append(c, ext["cnt"])
+			cnt = append(cnt, ext["cnt"])
+			seq = append(seq, strings.TrimSuffix(strings.TrimPrefix(rec.sd, `[origin software="hl7gate" swVersion="9.9.9"][meta sequenceId="`), `"]`))
 		}
-		return c
+		return cnt, seq
 	}
 	for i := 1; i <= 3; i++ {
 		s.Send(numbered(i))
@@ -387,9 +387,13 @@ func TestSyslogReconnect(t *testing.T) {
 	recs := r.waitLines(3 + buffer)
 	s.Send(numbered(100))
 	recs = r.waitLines(3 + buffer + 1)
-	want := "1 2 3 4 5 6 7 8 9 10 11 100"
-	if got := strings.Join(counts(recs), " "); got != want {
+	cnt, seq := counts(recs)
+	if got, want := strings.Join(cnt, " "), "1 2 3 4 5 6 7 8 9 10 11 100"; got != want {
 		t.Fatalf("events received %s, want %s", got, want)
+	}
+	// The five dropped events leave a gap in the sequence IDs the SIEM sees.
+	if got, want := strings.Join(seq, " "), "1 2 3 4 5 6 7 8 9 10 11 17"; got != want {
+		t.Fatalf("sequence IDs %s, want %s", got, want)
 	}
 	// A sender may reach the dying receiver's listener once more while it exits: one reconnect or two.
 	if st := s.Stats(); st.Sent != 3+buffer+1 || st.Dropped != 5 || st.Reconnects < 1 || st.Reconnects > 2 || !st.Connected {

@@ -198,8 +198,7 @@ func (s *Syslog) run() {
 	defer close(s.done)
 	defer s.dropQueued()
 	var (
-		pending  *Event // taken from the queue, not yet written
-		seq      uint32
+		pending  *queued // taken from the queue, not yet written
 		backoff  = s.cfg.MinBackoff
 		everConn bool
 		failing  bool // the last attempt failed: log the next success
@@ -235,7 +234,7 @@ func (s *Syslog) run() {
 			}
 			s.connected.Store(true)
 			var wrote bool
-			pending, buf, seq, wrote, err = s.serve(conn, pending, buf, seq)
+			pending, buf, wrote, err = s.serve(conn, pending, buf)
 			s.connected.Store(false)
 			if err == errClosed || s.ctx.Err() != nil {
 				return
@@ -270,13 +269,13 @@ func (s *Syslog) dial() (net.Conn, error) {
 // serve writes queued events to conn until the queue is drained after Close (errClosed), the
 // connection fails, or the sender is cancelled. It returns the event it could not write, if any, to be
 // written first on the next connection.
-func (s *Syslog) serve(conn net.Conn, pending *Event, buf []byte, seq uint32) (_ *Event, _ []byte, _ uint32, wrote bool, _ error) {
+func (s *Syslog) serve(conn net.Conn, pending *queued, buf []byte) (_ *queued, _ []byte, wrote bool, _ error) {
 	lost := make(chan struct{}) // closed when the receiver closes the connection or it fails
 	go watchConn(conn, lost)
 	defer func() { conn.Close(); <-lost }() // the watcher ends with the connection
 	stop := context.AfterFunc(s.ctx, func() { conn.Close() })
 	defer stop()
-	var e Event
+	var e queued
 	for {
 		if pending != nil {
 			e = *pending
@@ -285,24 +284,23 @@ func (s *Syslog) serve(conn net.Conn, pending *Event, buf []byte, seq uint32) (_
 			if e, ok = s.next(lost); !ok {
 				switch {
 				case s.ctx.Err() != nil:
-					return nil, buf, seq, wrote, s.ctx.Err()
+					return nil, buf, wrote, s.ctx.Err()
 				case s.drained(nil):
-					return nil, buf, seq, wrote, errClosed
+					return nil, buf, wrote, errClosed
 				}
-				return nil, buf, seq, wrote, errors.New("receiver closed the connection")
+				return nil, buf, wrote, errors.New("receiver closed the connection")
 			}
 		}
 		select {
 		case <-lost:
-			return &e, buf, seq, wrote, errors.New("receiver closed the connection")
+			return &e, buf, wrote, errors.New("receiver closed the connection")
 		default:
 		}
-		seq = seq%2147483647 + 1
 		var start int
-		buf, start = s.frame(buf[:0], &e, seq)
+		buf, start = s.frame(buf[:0], &e.Event, e.seq)
 		conn.SetWriteDeadline(time.Now().Add(s.cfg.WriteTimeout))
 		if _, err := conn.Write(buf[start:]); err != nil {
-			return &e, buf, seq, wrote, err
+			return &e, buf, wrote, err
 		}
 		pending, wrote = nil, true
 		s.sent.Add(1)

@@ -143,6 +143,7 @@ func (w *Webhook) Close(ctx context.Context) error {
 
 // jsonEvent is the JSON form of an Event.
 type jsonEvent struct {
+	Sequence    uint32    `json:"sequence"`
 	Kind        Kind      `json:"kind"`
 	Name        string    `json:"name,omitempty"`
 	Time        time.Time `json:"time"`
@@ -164,8 +165,8 @@ type jsonEvent struct {
 }
 
 // marshal returns e as JSON; PatientData only when the operator asked for it.
-func (w *Webhook) marshal(e *Event) ([]byte, error) {
-	j := jsonEvent{Kind: e.Kind, Name: kindInfo[e.Kind].name, Time: e.Time.UTC(), Severity: e.severity(),
+func (w *Webhook) marshal(e *queued) ([]byte, error) {
+	j := jsonEvent{Sequence: e.seq, Kind: e.Kind, Name: kindInfo[e.Kind].name, Time: e.Time.UTC(), Severity: e.severity(),
 		Listener: e.Listener, Station: e.Station, Proto: e.Proto, Action: e.Action, Rule: e.Rule, Reason: e.Reason,
 		Parameter: e.Parameter, Advisory: e.Advisory, Count: e.Count, Detail: e.Detail}
 	if e.Device != (Device{}) {

@@ -95,7 +95,7 @@ func TestWebhookDelivers(t *testing.T) {
 	if st := w.Stats(); st.Sent != 1 || st.Dropped != 0 || !st.Connected {
 		t.Fatalf("stats %+v", st)
 	}
-	want := `{"kind":"egress_attempt","name":"Egress attempt from the monitor segment","time":"2026-12-02T17:04:05.123Z",` +
+	want := `{"sequence":1,"kind":"egress_attempt","name":"Egress attempt from the monitor segment","time":"2026-12-02T17:04:05.123Z",` +
 		`"severity":7,"device":{"id":"0009FBFFFF059322"},"src":"10.1.2.3:40000","dst":"202.114.4.119:515","proto":"TCP",` +
 		`"action":"blocked","count":3}`
 	if got := string(h.bodies[0]); got != want {
