@@ -31,7 +31,7 @@ type outbox struct {
 	mu      sync.RWMutex // Send holds it shared while enqueueing, Close exclusively to set closed
 	closed  bool
 	queue   chan queued
-	seq     atomic.Uint64 // events given to Send
+	seq     atomic.Uint64      // events given to Send
 	closing chan struct{}      // closed by Close: drain the queue, then stop
 	ctx     context.Context    // cancelled when Close gives up
 	cancel  context.CancelFunc //
