@@ -1,0 +1,184 @@
+// Package inventory keeps the devices (monitors) hl7gate has seen, by the identity their messages carry,
+// and checks them against a watchlist of known-vulnerable models and firmware.
+//
+// Typical use, per connection and message:
+//
+//	wl, err := inventory.NewWatchlist(cfg.Watchlist) // built-in entries plus the configuration's
+//	inv := inventory.New(10000, wl)
+//	...
+//	var id inventory.Identity // one per connection, updated from each message
+//	id.Update(&msg) // cheap: no allocation when nothing changed
+//	if hit := inv.Observe(id, inventory.Sighting{Time: now, Addr: remote, Listener: "icu-a", MessageType: "ORU^R01"}); hit != nil {
+//		d, _ := inv.Get(id.Key()) // raise a critical watchlist_hit event, once per device
+//	}
+//
+// Identity holds device identifiers only (MSH-3, OBX-18, the IEEE 11073 product rows of a PCD-01
+// message): never PID, PV1 or observation values.
+package inventory
+
+import (
+	"bytes"
+
+	"github.com/hl7gate/hl7gate/hl7"
+)
+
+// MaxLen bounds each identity string: longer values are cut.
+const MaxLen = 64
+
+// IEEE 11073-10101 codes (partition 8, MDC_PART_ID) of the production-specification rows a PCD-01
+// message may carry after its MDS row, OBX-3.1; OBX-5 holds the value.
+const (
+	codeModelNumber  = "531969" // MDC_ID_MODEL_NUMBER
+	codeManufacturer = "531970" // MDC_ID_MODEL_MANUFACTURER
+	codeSerial       = "531972" // MDC_ID_PROD_SPEC_SERIAL
+	codeHardware     = "531974" // MDC_ID_PROD_SPEC_HW
+	codeSoftware     = "531975" // MDC_ID_PROD_SPEC_SW
+	codeFirmware     = "531976" // MDC_ID_PROD_SPEC_FW
+)
+
+// Identity is what a message says about the device that sent it. Empty fields were not in the message.
+type Identity struct {
+	Sender       string // MSH-3.1, the sending application's namespace ID, e.g. MINDRAY_VS_SERIES
+	EUI64        string // the device's EUI-64, upper case: MSH-3.2 when MSH-3.3 is EUI-64, else from OBX-18
+	Equipment    string // OBX-18.1 of the first OBX that has one (the MDS row in PCD-01)
+	Manufacturer string // MDC_ID_MODEL_MANUFACTURER
+	Model        string // MDC_ID_MODEL_NUMBER
+	Serial       string // MDC_ID_PROD_SPEC_SERIAL
+	Hardware     string // MDC_ID_PROD_SPEC_HW
+	Software     string // MDC_ID_PROD_SPEC_SW
+	Firmware     string // MDC_ID_PROD_SPEC_FW
+}
+
+// Key is the identity the inventory files a device under: its EUI-64, else its equipment identifier,
+// else its MSH-3 namespace; "" when the message names no device.
+func (id *Identity) Key() string {
+	switch {
+	case id.EUI64 != "":
+		return id.EUI64
+	case id.Equipment != "":
+		return id.Equipment
+	}
+	return id.Sender
+}
+
+// Extract returns the identity m carries.
+func Extract(m *hl7.Message) Identity {
+	var id Identity
+	id.Update(m)
+	return id
+}
+
+// Update sets id to the identity m carries and reports whether it changed. It reads MSH-3 and, in OBX
+// segments, only OBX-3, OBX-5 and OBX-18; when nothing changed it does not allocate.
+func (id *Identity) Update(m *hl7.Message) (changed bool) {
+	var next [9][]byte // in the order of Identity's fields
+	msh3 := m.Segment(0).Field(3)
+	next[0] = msh3.Component(1).Bytes()
+	if bytes.EqualFold(msh3.Component(3).Bytes(), []byte("EUI-64")) {
+		next[1] = msh3.Component(2).Bytes()
+	}
+	var buf [19]hl7.Field
+	for i := 1; i < m.NumSegments(); i++ {
+		s := m.Segment(i)
+		if string(s.Name()) != "OBX" {
+			continue
+		}
+		f := s.Fields(buf[:0], 18)
+		if len(f) > 18 && next[2] == nil && !f[18].IsEmpty() {
+			ei := f[18].Rep(1)
+			next[2] = ei.Component(1).Bytes()
+			if next[1] == nil {
+				if bytes.EqualFold(ei.Component(4).Bytes(), []byte("EUI-64")) {
+					next[1] = ei.Component(3).Bytes()
+				} else if isEUI64(next[2]) {
+					next[1] = next[2]
+				}
+			}
+		}
+		if len(f) <= 5 {
+			continue
+		}
+		slot := 0
+		switch string(f[3].Component(1).Bytes()) {
+		case codeManufacturer:
+			slot = 3
+		case codeModelNumber:
+			slot = 4
+		case codeSerial:
+			slot = 5
+		case codeHardware:
+			slot = 6
+		case codeSoftware:
+			slot = 7
+		case codeFirmware:
+			slot = 8
+		default:
+			continue
+		}
+		if next[slot] == nil {
+			next[slot] = f[5].Rep(1).Bytes()
+		}
+	}
+	fields := [9]*string{&id.Sender, &id.EUI64, &id.Equipment, &id.Manufacturer, &id.Model, &id.Serial,
+		&id.Hardware, &id.Software, &id.Firmware}
+	for i, p := range fields {
+		v := next[i]
+		if len(v) > MaxLen {
+			v = v[:MaxLen]
+		}
+		if i == 1 && !isEUI64(v) {
+			v = nil // not a device identifier we can rely on
+		}
+		if !same(v, *p) {
+			*p, changed = clean(v), true
+		}
+	}
+	return changed
+}
+
+// isEUI64 reports whether b is 16 hexadecimal digits.
+func isEUI64(b []byte) bool {
+	if len(b) != 16 {
+		return false
+	}
+	for _, c := range b {
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
+			return false
+		}
+	}
+	return true
+}
+
+// clean returns b as a string with control characters replaced by spaces and lower-case letters of an
+// EUI-64 made upper case; same reports whether b would clean to s, without allocating.
+func clean(b []byte) string {
+	s := []byte(string(b))
+	upper := isEUI64(b)
+	for i, c := range s {
+		s[i] = cleanByte(c, upper)
+	}
+	return string(s)
+}
+
+func same(b []byte, s string) bool {
+	if len(b) != len(s) {
+		return false
+	}
+	upper := isEUI64(b)
+	for i, c := range b {
+		if cleanByte(c, upper) != s[i] {
+			return false
+		}
+	}
+	return true
+}
+
+func cleanByte(c byte, upper bool) byte {
+	switch {
+	case c < ' ' || c == 0x7f:
+		return ' '
+	case upper && 'a' <= c && c <= 'f':
+		return c - 'a' + 'A'
+	}
+	return c
+}

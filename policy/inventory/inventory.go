@@ -1,0 +1,187 @@
+package inventory
+
+import (
+	"cmp"
+	"container/list"
+	"net/netip"
+	"slices"
+	"sync"
+	"time"
+)
+
+// Bounds of what one device keeps: the most recent addresses, listeners and message types beyond these
+// replace the oldest.
+const (
+	maxAddrs        = 8
+	maxListeners    = 8
+	maxMessageTypes = 16
+)
+
+// Sighting is one message from a device: when, from where, on which listener, of which type.
+type Sighting struct {
+	Time        time.Time
+	Addr        netip.Addr // the monitor's address
+	Listener    string     // the listener's configured name
+	MessageType string     // MSH-9.1^MSH-9.2, e.g. ORU^R01
+}
+
+// Device is what the inventory knows about one device. Devices returns copies; the inventory's own are
+// never handed out.
+type Device struct {
+	Key          string
+	Identity     Identity
+	FirstSeen    time.Time
+	LastSeen     time.Time
+	Messages     uint64
+	Addrs        []netip.Addr // most recent last
+	Listeners    []string
+	MessageTypes []string
+	// Watchlist is the watchlist entry the device matched, nil when none.
+	Watchlist *Entry
+}
+
+// Inventory holds at most a fixed number of devices; when full, a new device replaces the one seen least
+// recently (counted in Stats). It is safe for concurrent use.
+type Inventory struct {
+	max       int
+	watchlist *Watchlist
+
+	mu      sync.Mutex
+	byKey   map[string]*list.Element // of *Device
+	lru     *list.List               // front: most recently seen
+	evicted uint64
+	hits    uint64
+}
+
+// New returns an empty inventory of at most size devices (at least 1) checked against wl (nil: none).
+func New(size int, wl *Watchlist) *Inventory {
+	return &Inventory{max: max(1, size), watchlist: wl, byKey: map[string]*list.Element{}, lru: list.New()}
+}
+
+// Observe records a message from the device id names. The first time the device matches the
+// watchlist, it returns the entry it matched: a caller raises the watchlist hit when hit is not nil
+// (Get gives the device's merged identity for the event), so each device is reported once — again
+// only if it was evicted and comes back, or its identity changes to match a different entry. A message
+// that names no device (empty Key) is not recorded. Observe does not allocate for a known device
+// seen from a known address, listener and message type.
+func (inv *Inventory) Observe(id Identity, s Sighting) (hit *Entry) {
+	key := id.Key()
+	if key == "" {
+		return nil
+	}
+	inv.mu.Lock()
+	defer inv.mu.Unlock()
+	var dev *Device
+	if el, ok := inv.byKey[key]; ok {
+		inv.lru.MoveToFront(el)
+		dev = el.Value.(*Device)
+	} else {
+		if inv.lru.Len() >= inv.max {
+			old := inv.lru.Remove(inv.lru.Back()).(*Device)
+			delete(inv.byKey, old.Key)
+			inv.evicted++
+		}
+		dev = &Device{Key: key, FirstSeen: s.Time}
+		inv.byKey[key] = inv.lru.PushFront(dev)
+	}
+	merged := dev.Identity
+	merge(&merged, id)
+	if merged != dev.Identity || dev.Messages == 0 {
+		dev.Identity = merged
+		if e, ok := inv.watchlist.Match(&dev.Identity); ok && (dev.Watchlist == nil || dev.Watchlist.Name != e.Name) {
+			dev.Watchlist, hit = e, e
+			inv.hits++
+		}
+	}
+	dev.Messages++
+	if s.Time.After(dev.LastSeen) {
+		dev.LastSeen = s.Time
+	}
+	if s.Addr.IsValid() {
+		dev.Addrs = remember(dev.Addrs, s.Addr, maxAddrs)
+	}
+	if s.Listener != "" {
+		dev.Listeners = remember(dev.Listeners, s.Listener, maxListeners)
+	}
+	if s.MessageType != "" {
+		dev.MessageTypes = remember(dev.MessageTypes, s.MessageType, maxMessageTypes)
+	}
+	return hit
+}
+
+// merge sets the fields id knows in dst: a message that omits the product rows does not erase what an
+// earlier one said.
+func merge(dst *Identity, id Identity) {
+	set := func(p *string, v string) {
+		if v != "" {
+			*p = v
+		}
+	}
+	set(&dst.Sender, id.Sender)
+	set(&dst.EUI64, id.EUI64)
+	set(&dst.Equipment, id.Equipment)
+	set(&dst.Manufacturer, id.Manufacturer)
+	set(&dst.Model, id.Model)
+	set(&dst.Serial, id.Serial)
+	set(&dst.Hardware, id.Hardware)
+	set(&dst.Software, id.Software)
+	set(&dst.Firmware, id.Firmware)
+}
+
+// remember moves v to the end of s, adding it if new and dropping the oldest beyond n.
+func remember[T comparable](s []T, v T, n int) []T {
+	if i := slices.Index(s, v); i >= 0 {
+		if i == len(s)-1 {
+			return s
+		}
+		s = slices.Delete(s, i, i+1)
+	} else if len(s) >= n {
+		s = slices.Delete(s, 0, 1)
+	}
+	return append(s, v)
+}
+
+func (d *Device) copy() Device {
+	c := *d
+	c.Addrs = slices.Clone(d.Addrs)
+	c.Listeners = slices.Clone(d.Listeners)
+	c.MessageTypes = slices.Clone(d.MessageTypes)
+	return c
+}
+
+// Get returns the device filed under key.
+func (inv *Inventory) Get(key string) (Device, bool) {
+	inv.mu.Lock()
+	defer inv.mu.Unlock()
+	el, ok := inv.byKey[key]
+	if !ok {
+		return Device{}, false
+	}
+	return el.Value.(*Device).copy(), true
+}
+
+// Devices returns every device, sorted by key.
+func (inv *Inventory) Devices() []Device {
+	inv.mu.Lock()
+	ds := make([]Device, 0, inv.lru.Len())
+	for el := inv.lru.Front(); el != nil; el = el.Next() {
+		ds = append(ds, el.Value.(*Device).copy())
+	}
+	inv.mu.Unlock()
+	slices.SortFunc(ds, func(a, b Device) int { return cmp.Compare(a.Key, b.Key) })
+	return ds
+}
+
+// Stats are the inventory's counters.
+type Stats struct {
+	Devices       int    // devices held now
+	Evicted       uint64 // devices replaced because the inventory was full
+	WatchlistHits uint64 // watchlist hits reported by Observe (hl7gate_watchlist_hits_total)
+}
+
+// Stats returns the inventory's counters.
+func (inv *Inventory) Stats() Stats {
+	inv.mu.Lock()
+	defer inv.mu.Unlock()
+	return Stats{Devices: inv.lru.Len(), Evicted: inv.evicted, WatchlistHits: inv.hits}
+}

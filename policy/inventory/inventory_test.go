@@ -1,0 +1,260 @@
+package inventory
+
+import (
+	"fmt"
+	"net/netip"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hl7gate/hl7gate/hl7"
+)
+
+// msg joins segments with CR and parses them.
+func msg(t testing.TB, segs ...string) *hl7.Message {
+	t.Helper()
+	m, err := hl7.Parse([]byte(strings.Join(segs, "\r") + "\r"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+const (
+	pid = "PID|||123456^^^HOSP^MR||DOE^JANE||19700101|F"
+	pv1 = "PV1||I|ICU^01^A"
+	obr = "OBR|1|||182777000^monitoring of patient^SCT|||20261202170000"
+)
+
+func TestExtract(t *testing.T) {
+	tests := []struct {
+		name string
+		segs []string
+		want Identity
+	}{{
+		name: "Mindray: EUI-64 in MSH-3",
+		segs: []string{"MSH|^~\\&|MINDRAY_VS_SERIES^00a037009b023649^EUI-64|ICU|||20261202||ORU^R01^ORU_R01|1|P|2.6", pid,
+			"OBX|1|NM|150456^MDC_PULS_OXIM_SAT_O2^MDC|1.3.1.150456|77|262688^MDC_DIM_PERCENT^MDC||DEMO|||R"},
+		want: Identity{Sender: "MINDRAY_VS_SERIES", EUI64: "00A037009B023649"},
+	}, {
+		name: "GE B40: EUI-64 as OBX-18.1",
+		segs: []string{"MSH|^~\\&|B40|ICU|||20261202||ORU^R01^ORU_R01|7|P|2.6", pid, obr,
+			"OBX|1||69965^MDC_DEV_MON_PHYSIO_MULTI_PARAM_MDS^MDC|1.0.0.0|||||||X",
+			"OBX|2|NM|150033^MDC_PRESS_BLD_ART_SYS^MDC|1.13.1.1|112|266016^MDC_DIM_MMHG^MDC|||||R|||||||080019FFFE0B4020^B40_GE"},
+		want: Identity{Sender: "B40", EUI64: "080019FFFE0B4020", Equipment: "080019FFFE0B4020"},
+	}, {
+		name: "PCD-01 MDS row with EUI-64 type and product rows",
+		segs: []string{"MSH|^~\\&|CMS8000|WARD|||20261202||ORU^R01^ORU_R01|9|P|2.6", pid, pv1, obr,
+			"OBX|1||69965^MDC_DEV_MON_PHYSIO_MULTI_PARAM_MDS^MDC|1.0.0.0|||||||X|||||||XY150Z0409^^0009fbffff059322^EUI-64",
+			"OBX|2|ST|531970^MDC_ID_MODEL_MANUFACTURER^MDC|1.0.0.1|Contec||||||X",
+			"OBX|3|ST|531969^MDC_ID_MODEL_NUMBER^MDC|1.0.0.2|CMS8000||||||X",
+			"OBX|4|ST|531972^MDC_ID_PROD_SPEC_SERIAL^MDC|1.0.0.3|SN0042||||||X",
+			"OBX|5|ST|531974^MDC_ID_PROD_SPEC_HW^MDC|1.0.0.4|HW2||||||X",
+			"OBX|6|ST|531975^MDC_ID_PROD_SPEC_SW^MDC|1.0.0.5|2.1.7||||||X",
+			"OBX|7|ST|531976^MDC_ID_PROD_SPEC_FW^MDC|1.0.0.6|CMS7.820.075.08/0.74(0.75)||||||X",
+			"OBX|8|NM|147842^MDC_ECG_HEART_RATE^MDC|1.1.1.147842|72|264864^MDC_DIM_BEAT_PER_MIN^MDC|||||R"},
+		want: Identity{Sender: "CMS8000", EUI64: "0009FBFFFF059322", Equipment: "XY150Z0409", Manufacturer: "Contec",
+			Model: "CMS8000", Serial: "SN0042", Hardware: "HW2", Software: "2.1.7", Firmware: "CMS7.820.075.08/0.74(0.75)"},
+	}, {
+		name: "no device identifiers, patient data ignored",
+		segs: []string{"MSH|^~\\&|MON|ICU|||20261202||ORU^R01|1|P|2.5", pid, pv1,
+			"OBX|1|ST|531969^MDC_ID_MODEL_NUMBER^MDC"}, // too short to carry OBX-5
+		want: Identity{Sender: "MON"},
+	}, {
+		name: "not an EUI-64, overlong and control characters",
+		segs: []string{"MSH|^~\\&|X^nothex!!nothex!!^EUI-64|ICU|||20261202||ORU^R01|1|P|2.6",
+			"OBX|1|ST|531970^MDC_ID_MODEL_MANUFACTURER^MDC|1|A\\X09\\B\x01C" + strings.Repeat("z", 100)},
+		want: Identity{Sender: "X", Manufacturer: ("A\\X09\\B C" + strings.Repeat("z", 100))[:MaxLen]},
+	}}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			m := msg(t, tc.segs...)
+			got := Extract(m)
+			if got != tc.want {
+				t.Fatalf("\ngot  %+v\nwant %+v", got, tc.want)
+			}
+			if got.Update(m) {
+				t.Fatal("a second Update of the same message reports a change")
+			}
+			for _, leak := range []string{"123456", "DOE", "19700101", "ICU^01"} {
+				if strings.Contains(fmt.Sprint(got), leak) {
+					t.Fatalf("patient data %q in the identity", leak)
+				}
+			}
+		})
+	}
+}
+
+func TestUpdateAllocs(t *testing.T) {
+	m := msg(t, "MSH|^~\\&|CMS8000^0009FBFFFF059322^EUI-64|WARD|||20261202||ORU^R01^ORU_R01|9|P|2.6", pid, obr,
+		"OBX|1||69965^MDC_DEV_MON_PHYSIO_MULTI_PARAM_MDS^MDC|1.0.0.0|||||||X|||||||XY150Z0409^^0009FBFFFF059322^EUI-64",
+		"OBX|2|ST|531969^MDC_ID_MODEL_NUMBER^MDC|1.0.0.2|CMS8000||||||X",
+		"OBX|3|NM|147842^MDC_ECG_HEART_RATE^MDC|1.1.1.147842|72|264864^MDC_DIM_BEAT_PER_MIN^MDC|||||R")
+	id := Extract(m)
+	if n := testing.AllocsPerRun(100, func() {
+		if id.Update(m) {
+			t.Fatal("changed")
+		}
+	}); n != 0 {
+		t.Fatalf("Update of an unchanged identity allocates %v times", n)
+	}
+}
+
+func TestGlob(t *testing.T) {
+	tests := []struct {
+		p, s string
+		want bool
+	}{
+		{"*CMS8000*", "CMS8000", true},
+		{"*CMS8000*", "contec cms8000 plus", true},
+		{"*CMS8000*", "CMS800", false},
+		{"CMS7.820.*", "CMS7.820.075.08/0.74(0.75)", true},
+		{"CMS7.820.*", "XCMS7.820.1", false},
+		{"a?c", "abc", true},
+		{"a?c", "ac", false},
+		{"*", "", true},
+		{"x", "", false},
+		{"*a*b*c", "aXbYbZc", true},
+		{"*a*b*c", "aXbYbZ", false},
+		{"", "", true},
+	}
+	for _, tc := range tests {
+		if got := glob(tc.p, tc.s); got != tc.want {
+			t.Errorf("glob(%q, %q) = %v, want %v", tc.p, tc.s, got, tc.want)
+		}
+	}
+}
+
+func TestWatchlist(t *testing.T) {
+	wl, err := NewWatchlist([]Entry{{Name: "acme-x1", Manufacturer: "acme*", Model: "X1", Advisory: "TEST-1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		id   Identity
+		want string // entry name, "" for none
+	}{
+		{"CMS8000 by model", Identity{Manufacturer: "Contec", Model: "CMS8000"}, "contec-cms8000"},
+		{"CMS8000 by sender only", Identity{Sender: "CONTEC_CMS8000"}, "contec-cms8000-sender"},
+		{"CMS8000 firmware, unknown model", Identity{Firmware: "CMS7.820.120.01/0.93(0.95)"}, "contec-cms8000-firmware"},
+		{"firmware in the software row", Identity{Software: "smart3250-2.6.27-wlan2.1.7.cramfs"}, "contec-cms8000-firmware-smart3250"},
+		{"Epsimed relabel", Identity{Manufacturer: "Epsimed", Model: "MN-120"}, "epsimed-mn120"},
+		{"configured entry", Identity{Manufacturer: "ACME Medical", Model: "x1"}, "acme-x1"},
+		{"configured entry needs both", Identity{Manufacturer: "ACME Medical", Model: "X2"}, ""},
+		{"Mindray", Identity{Sender: "MINDRAY_VS_SERIES", EUI64: "00A037009B023649"}, ""},
+		{"empty", Identity{}, ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			e, ok := wl.Match(&tc.id)
+			got := ""
+			if ok {
+				got = e.Name
+			}
+			if got != tc.want {
+				t.Fatalf("matched %q, want %q", got, tc.want)
+			}
+		})
+	}
+	b := Builtin()
+	if len(b) == 0 || !strings.Contains(b[0].Advisories(), "ICSMA-25-030-01 CVE-2024-12248 CVE-2025-0626 CVE-2025-0683 CVE-2025-1204") {
+		t.Fatalf("built-in entries %+v", b)
+	}
+}
+
+func TestWatchlistInvalid(t *testing.T) {
+	_, err := NewWatchlist([]Entry{{Name: "contec-cms8000", Model: "x"}, {Model: "y"}, {Name: "empty"}})
+	want := "watchlist[0].name: \"contec-cms8000\" is used twice\nwatchlist[1].name: required\n" +
+		"watchlist[2]: sets none of sender, manufacturer, model, firmware"
+	if err == nil || err.Error() != want {
+		t.Fatalf("error:\n%v\nwant:\n%s", err, want)
+	}
+}
+
+func TestInventory(t *testing.T) {
+	wl, err := NewWatchlist(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	inv := New(2, wl)
+	t0 := time.Date(2026, 12, 2, 17, 0, 0, 0, time.UTC)
+	cms := Identity{Sender: "CMS8000", EUI64: "0009FBFFFF059322"}
+	see := func(id Identity, sec int, addr string) *Entry {
+		return inv.Observe(id, Sighting{Time: t0.Add(time.Duration(sec) * time.Second), Addr: netip.MustParseAddr(addr),
+			Listener: "icu-a", MessageType: "ORU^R01"})
+	}
+	hit := see(cms, 0, "10.0.0.5")
+	if d, _ := inv.Get(cms.EUI64); hit == nil || hit.Name != "contec-cms8000-sender" || d.Watchlist != hit {
+		t.Fatalf("first message of a CMS8000: hit %v", hit)
+	}
+	for i := 1; i <= 10; i++ { // same device, more addresses than kept
+		if hit := see(cms, i, fmt.Sprintf("10.0.0.%d", i)); hit != nil {
+			t.Fatalf("hit reported again at message %d", i+1)
+		}
+	}
+	// The product rows arrive later: the identity is merged, and the better entry is reported once.
+	withModel := Identity{EUI64: cms.EUI64, Manufacturer: "Contec", Model: "CMS8000"}
+	if hit = see(withModel, 11, "10.0.0.10"); hit == nil || hit.Name != "contec-cms8000" {
+		t.Fatalf("after the product rows: hit %v", hit)
+	}
+	if hit = see(withModel, 12, "10.0.0.10"); hit != nil {
+		t.Fatal("hit reported twice")
+	}
+	if n := testing.AllocsPerRun(50, func() { see(withModel, 12, "10.0.0.10") }); n != 0 {
+		t.Fatalf("Observe of a known device allocates %v times", n)
+	}
+	d, _ := inv.Get(cms.EUI64)
+	if d.Identity.Sender != "CMS8000" || d.Identity.Model != "CMS8000" {
+		t.Fatalf("merged identity %+v", d.Identity)
+	}
+	d.Messages -= 50 + 1 // the AllocsPerRun runs (and its warm-up)
+	if d.Messages != 13 || !d.FirstSeen.Equal(t0) || !d.LastSeen.Equal(t0.Add(12*time.Second)) || len(d.Addrs) != maxAddrs ||
+		d.Addrs[len(d.Addrs)-1] != netip.MustParseAddr("10.0.0.10") || d.Addrs[0] != netip.MustParseAddr("10.0.0.3") ||
+		len(d.Listeners) != 1 || len(d.MessageTypes) != 1 {
+		t.Fatalf("device %+v", d)
+	}
+	if hit := see(Identity{Sender: "MINDRAY"}, 13, "10.0.1.1"); hit != nil {
+		t.Fatal("Mindray matched")
+	}
+	see(Identity{Sender: "GE"}, 14, "10.0.1.2") // the inventory holds 2: the CMS8000, seen least recently, goes
+	if st := inv.Stats(); st.Devices != 2 || st.Evicted != 1 || st.WatchlistHits != 2 {
+		t.Fatalf("stats %+v", st)
+	}
+	if ds := inv.Devices(); len(ds) != 2 || ds[0].Key != "GE" || ds[1].Key != "MINDRAY" {
+		t.Fatalf("devices %+v", ds)
+	}
+	if hit := inv.Observe(Identity{}, Sighting{Time: t0}); hit != nil || inv.Stats().Devices != 2 {
+		t.Fatal("a message without identity was recorded")
+	}
+}
+
+func FuzzExtract(f *testing.F) {
+	f.Add([]byte("MSH|^~\\&|MINDRAY_VS_SERIES^00A037009B023649^EUI-64|ICU|||20261202||ORU^R01^ORU_R01|1|P|2.6\r"))
+	f.Add([]byte("MSH|^~\\&|B40|ICU|||x||ORU^R01|7|P|2.6\rOBX|1||69965^MDC|1.0.0.0|||||||X|||||||XY150Z0409^^0009fbffff059322^EUI-64\r" +
+		"OBX|2|ST|531976^MDC_ID_PROD_SPEC_FW^MDC|1.0.0.6|CMS7.820.075.08/0.74(0.75)\r"))
+	f.Add([]byte("MSH|^~\\&|X|Y|||x||ORU^R01|7\nOBX|2|ST|531970~531969|1|a~b|||||||||||||080019fffe0b4020^B40\r"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		m, err := hl7.Parse(b)
+		if err != nil {
+			return
+		}
+		id := Extract(m)
+		if id.Update(m) {
+			t.Fatalf("second Update changed %+v", id)
+		}
+		if id.EUI64 != "" && (!isEUI64([]byte(id.EUI64)) || strings.ToUpper(id.EUI64) != id.EUI64) {
+			t.Fatalf("EUI-64 %q", id.EUI64)
+		}
+		for _, s := range []string{id.Sender, id.EUI64, id.Equipment, id.Manufacturer, id.Model, id.Serial, id.Hardware, id.Software, id.Firmware} {
+			if len(s) > MaxLen || strings.ContainsFunc(s, func(r rune) bool { return r < ' ' || r == 0x7f }) {
+				t.Fatalf("value %q", s)
+			}
+		}
+		inv := New(1, nil)
+		inv.Observe(id, Sighting{})
+		if d, ok := inv.Get(id.Key()); ok != (id.Key() != "") || d.Key != id.Key() {
+			t.Fatalf("key %q, want %q", d.Key, id.Key())
+		}
+	})
+}
