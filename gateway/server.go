@@ -323,7 +323,7 @@ type listener struct {
 	junk     prometheus.Counter
 
 	refusedMu   sync.Mutex
-	refusedLogs logBudget // "connection refused" lines and handshake failure events
+	refusedLogs logBudget // "connection refused" lines
 
 	closedMu   sync.Mutex
 	closedLogs logBudget // "connection closed" lines of all its sessions
@@ -401,7 +401,8 @@ func (l *listener) admit(src netip.Addr, c net.Conn) string {
 	if l.tls != nil {
 		q := l.handshake[src]
 		if len(q) >= l.cfg.MaxPerSource {
-			evicted, q = q[0], slices.Delete(q, 0, 1)
+			evicted = q[0]
+			q = slices.Delete(q, 0, 1)
 		}
 		l.handshake[src] = append(q, c)
 	} else {
@@ -513,23 +514,23 @@ func (g *Gateway) accept(l *listener, c net.Conn) {
 	go g.serveSession(s)
 }
 
-// refuse counts a refused connection and, within the listener's budget of logBurst per logWindow, records
-// it as an event and a log line; reason is a metric label, detail (optional) says more, without anything
-// the peer sent. Every refusal is counted; the log line says how many were not logged.
+// refuse counts and records a refused connection (metric and event) and logs it within the listener's
+// budget of logBurst lines per logWindow; each line says how many were not logged. reason is a metric
+// label; detail (optional) says more, without anything the peer sent.
 func (g *Gateway) refuse(l *listener, src netip.Addr, remote net.Addr, reason, detail string) {
 	g.metrics.refused.WithLabelValues(l.cfg.Name, reason).Inc()
-	l.refusedMu.Lock()
-	record, notLogged := l.refusedLogs.allow(time.Now()), l.refusedLogs.suppressed
-	l.refusedMu.Unlock()
-	if !record {
-		return
-	}
 	text := reason
 	if detail != "" {
 		text += ": " + detail
 	}
 	g.store.AddEvent(store.Event{Kind: store.KindConnection, Severity: "warning", Listener: l.cfg.Name,
 		Source: src.String(), Reason: text})
+	l.refusedMu.Lock()
+	log, notLogged := l.refusedLogs.allow(time.Now()), l.refusedLogs.suppressed
+	l.refusedMu.Unlock()
+	if !log {
+		return
+	}
 	g.log.Warn().Str("listener", l.cfg.Name).Stringer("remote", remote).Str("reason", reason).Str("detail", detail).
 		Int("refusals_not_logged", notLogged).Msg("connection refused")
 }
