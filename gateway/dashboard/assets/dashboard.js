@@ -206,7 +206,7 @@ function clock(iso) {
 // hd shows an HL7 hierarchic designator (MSH-3, OBX-18) by its first non-empty component; the whole
 // value is in the cell's title.
 function hd(tr, v) {
-  const td = cell(tr, v ? v.split("^").find((c) => c !== "") : "");
+  const td = cell(tr, first(v));
   if (v) td.title = v;
   return td;
 }
@@ -215,9 +215,23 @@ function num(v) {
   return typeof v === "number" && isFinite(v) ? String(Math.round(v * 100) / 100) : "";
 }
 
+// pick returns the first of obj's fields named in names that has a value; each name is also tried
+// capitalised and in upper case (model, Model; eui64, EUI64): the inventory API may name its fields in
+// JSON's snake_case or as Go's field names.
 function pick(obj, names) {
-  for (const n of names) if (obj && obj[n] !== undefined && obj[n] !== null && obj[n] !== "") return obj[n];
+  if (!obj || typeof obj !== "object") return undefined;
+  for (const n of names) {
+    for (const k of [n, n[0].toUpperCase() + n.slice(1), n.toUpperCase()]) {
+      const v = obj[k];
+      if (v !== undefined && v !== null && v !== "") return v;
+    }
+  }
   return undefined;
+}
+
+// first returns the first non-empty component of an HL7 value (MSH-3, OBX-18), or "".
+function first(v) {
+  return typeof v === "string" ? v.split("^").find((c) => c !== "") || "" : "";
 }
 
 function replaceBody(table, rows) {
@@ -263,28 +277,49 @@ function episodes() {
   return out.sort((a, b) => b.lastT - a.lastT);
 }
 
-// deviceIndex maps monitor ids, source addresses, equipment ids and sending applications to inventory
-// entries, whichever of those the inventory API carries.
+// device reads one entry of the inventory API, whose fields may sit at the top or under "identity".
+function device(d) {
+  const id = pick(d, ["identity"]) || {};
+  const get = (names) => pick(d, names) ?? pick(id, names);
+  const list = (names) => [].concat(get(names) ?? []);
+  return {
+    manufacturer: get(["manufacturer"]),
+    model: get(["model"]),
+    firmware: get(["firmware", "firmware_version"]) ?? get(["software", "software_version"]),
+    keys: [get(["eui64"]), get(["equipment"])].filter((k) => k), // not MSH-3.1: one model's devices share it
+    addrs: list(["addrs", "addresses", "address"]),
+    listeners: list(["listeners", "listener"]),
+    watch: get(["watchlist"]),
+  };
+}
+
+// deviceIndex maps monitor ids (listener/address), addresses and device identifiers (EUI-64, OBX-18.1)
+// to inventory entries, whichever of those the inventory API carries.
 function deviceIndex() {
   const idx = new Map();
   if (!state.devices) return idx;
-  const add = (k, d) => { if (k && !idx.has(k)) idx.set(k, d); };
-  for (const d of state.devices) {
-    for (const m of [].concat(d.monitors || [], d.monitor || [])) add("m:" + m, d);
-    for (const a of [].concat(d.addresses || [], d.address || [], d.source || [])) add("a:" + a, d);
-    add("e:" + pick(d, ["equipment", "eui64", "id"]), d);
-    add("s:" + pick(d, ["sending_application", "application"]), d);
+  const add = (k, d) => { if (!idx.has(k)) idx.set(k, d); };
+  for (const raw of state.devices) {
+    const d = device(raw);
+    for (const a of d.addrs) {
+      for (const l of d.listeners) add("m:" + l + "/" + a, d);
+      add("a:" + a, d);
+    }
+    for (const k of d.keys) add("k:" + String(k).toUpperCase(), d);
   }
   return idx;
 }
 
+// deviceFor finds monitor m's inventory entry: by listener and address, else by its equipment (OBX-18.1)
+// or EUI-64 (MSH-3.2), else by address alone.
 function deviceFor(idx, m) {
-  return idx.get("m:" + m.id) || idx.get("e:" + m.equipment) || idx.get("a:" + m.source) ||
-    idx.get("s:" + m.sending_application);
+  const ids = [first(m.equipment), (m.sending_application || "").split("^")[1]].filter((k) => k);
+  return idx.get("m:" + m.id) || ids.map((k) => idx.get("k:" + k.toUpperCase())).find((d) => d) ||
+    idx.get("a:" + m.source);
 }
 
 function onWatchlist(d) {
-  const w = d && pick(d, ["watchlist", "watchlisted", "vulnerable"]);
+  const w = d && d.watch;
   if (!w) return "";
   if (w === true) return "yes";
   if (Array.isArray(w)) return w.length ? w.map((x) => (typeof x === "object" ? pick(x, ["advisory", "id", "name"]) : x)).join(", ") : "";
@@ -356,9 +391,9 @@ function renderMonitors() {
       findings: findings.get(m.id) || 0,
       rate: messageRate(m.id),
       watch: onWatchlist(d),
-      model: d ? pick(d, ["model"]) : undefined,
-      manufacturer: d ? pick(d, ["manufacturer", "vendor"]) : undefined,
-      firmware: d ? pick(d, ["firmware", "firmware_version", "software_version", "software"]) : undefined,
+      model: d && d.model,
+      manufacturer: d && d.manufacturer,
+      firmware: d && d.firmware,
     };
   });
   if (flaggedOnly) list = list.filter((r) => r.findings > 0 || r.watch);
