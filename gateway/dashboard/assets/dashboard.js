@@ -83,7 +83,7 @@ async function pollHealth() {
 
 async function pollMonitors() {
   const ms = await json("/api/monitors");
-  const t = now();
+  const t = Date.now(); // the browser's clock: the Date header's whole seconds are too coarse for a rate
   const seen = new Set();
   for (const m of ms) {
     seen.add(m.id);
