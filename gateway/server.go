@@ -53,6 +53,7 @@ type Gateway struct {
 	admin    *admin.Server    // nil when the admin endpoint is off
 	stations []*station
 	lns      []*listener
+	queues   map[string]*routeQueue // store-mode routes by name; written only in Start
 
 	ctx     context.Context // cancelled when shutdown must stop waiting
 	cancel  context.CancelFunc
@@ -76,7 +77,8 @@ func New(cfg config.Config, log zerolog.Logger) (*Gateway, error) {
 	if err != nil {
 		return nil, err
 	}
-	g := &Gateway{cfg: cfg, log: log, store: st, metrics: newMetrics(), sessions: map[*session]struct{}{}}
+	g := &Gateway{cfg: cfg, log: log, store: st, metrics: newMetrics(), sessions: map[*session]struct{}{},
+		queues: map[string]*routeQueue{}}
 	g.ctx, g.cancel = context.WithCancel(context.Background())
 	g.ackID.Store(uint64(time.Now().UnixNano()))
 	if cfg.Egress.Enabled {
@@ -138,15 +140,20 @@ func (g *Gateway) Start(ctx context.Context) error {
 	if !g.started.CompareAndSwap(false, true) {
 		return errors.New("gateway: already started")
 	}
+	if err := g.openQueues(); err != nil {
+		return err
+	}
 	for _, l := range g.lns {
 		if err := l.bind(ctx); err != nil {
 			g.closeListeners()
+			g.closeQueues()
 			return err
 		}
 	}
 	if g.egress != nil {
 		if err := g.egress.Start(ctx); err != nil {
 			g.closeListeners()
+			g.closeQueues()
 			return err
 		}
 		g.log.Info().Stringer("sinkhole", g.egress.SinkholeAddr()).Uint16("nflog_group", g.cfg.Egress.NFLOGGroup).
@@ -155,6 +162,7 @@ func (g *Gateway) Start(ctx context.Context) error {
 	if g.admin != nil {
 		if err := g.admin.Start(ctx); err != nil {
 			g.closeListeners()
+			g.closeQueues()
 			return err
 		}
 	}
@@ -166,6 +174,7 @@ func (g *Gateway) Start(ctx context.Context) error {
 			s.keep(g.ctx)
 		}()
 	}
+	g.startDeliverers()
 	for _, l := range g.lns {
 		g.wg.Add(1)
 		go g.acceptLoop(l)
@@ -229,6 +238,7 @@ func (g *Gateway) Shutdown(ctx context.Context) error {
 		g.admin.Close()
 	}
 	g.wg.Wait()
+	g.closeQueues() // after the sessions and deliverers: fsyncs the pending acknowledgements
 	g.log.Info().Msg("gateway stopped")
 	return err
 }
@@ -270,6 +280,9 @@ type adminState struct {
 	*store.Store
 	g *Gateway
 }
+
+// Queues implements admin.State.
+func (a adminState) Queues() []admin.QueueStatus { return a.g.queueStatus() }
 
 // Monitors implements admin.State.
 func (a adminState) Monitors() []store.Monitor { return a.g.monitors() }
