@@ -76,6 +76,12 @@ func TestStoreModeStationDown(t *testing.T) {
 	if q := queueState(t, g); q.Depth != 6 || q.Keys != 1 {
 		t.Fatalf("queue with the station down: %+v, want 6 messages under 1 key", q)
 	}
+	// Every route is in store mode: the gateway is ready (it takes messages) with the station down.
+	if resp, err := http.Get("http://" + g.AdminAddr().String() + "/readyz"); err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("/readyz with the station down in store mode: %v %v", err, resp)
+	} else {
+		resp.Body.Close()
+	}
 
 	st := newStationAt(t, down.addr(), accept)
 	got := st.waitReceived(t, 6)
@@ -202,4 +208,50 @@ func TestStoreModeQueueFull(t *testing.T) {
 		t.Fatalf("after draining: %s, want AA", code)
 	}
 	st.waitReceived(t, len(acked)+1)
+}
+
+// What docs/high-availability.md says of store mode in an active/standby pair: each node's queue is its
+// own, not replicated. Node A queues with the station down and fails; node B (the VIP moved) queues the
+// monitor's next messages and delivers them when the station is back; A's messages stay on A's disk
+// until A runs again, and then arrive after B's: one monitor's order does not hold across a failover.
+func TestStoreModeNodeFails(t *testing.T) {
+	down := downStation(t)
+	cfgA := storeConfig(t, down)
+	cfgB := cfgA
+	cfgB.Queue.Directory = t.TempDir()
+
+	a, _ := startGateway(t, cfgA)
+	m := dialMonitor(t, a.ListenerAddr("icu"))
+	for _, ctrl := range []string{"A1", "A2", "A3"} {
+		if code, _, _ := m.mustAck(t, oru("MON1", ctrl)); code != hl7.AA {
+			t.Fatalf("%s on node A: %s, want AA (queued)", ctrl, code)
+		}
+	}
+	if err := a.Shutdown(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+
+	b, _ := startGateway(t, cfgB)
+	m = dialMonitor(t, b.ListenerAddr("icu"))
+	for _, ctrl := range []string{"B1", "B2"} {
+		if code, _, _ := m.mustAck(t, oru("MON1", ctrl)); code != hl7.AA {
+			t.Fatalf("%s on node B: %s, want AA (queued)", ctrl, code)
+		}
+	}
+	st := newStationAt(t, down.addr(), accept)
+	st.waitReceived(t, 2)
+
+	startGateway(t, cfgA) // node A runs again (as standby: delivering needs no VIP)
+	got := st.waitReceived(t, 5)
+	var order []string
+	for _, msg := range got {
+		var hm hl7.Message
+		if err := hm.Parse(msg); err != nil {
+			t.Fatal(err)
+		}
+		order = append(order, string(hm.ControlID()))
+	}
+	if strings.Join(order, " ") != "B1 B2 A1 A2 A3" {
+		t.Fatalf("station received %v, want B's queue first, then A's once A runs again", order)
+	}
 }

@@ -1,7 +1,7 @@
 // Package admin serves hl7gate's read-only admin endpoint over HTTP(S):
 //
 //	/healthz          the process is alive
-//	/readyz           listeners are bound and at least one station is up (503 otherwise)
+//	/readyz           listeners are bound and at least one station is up, or every route is in store mode (503 otherwise)
 //	/metrics          Prometheus metrics
 //	/api/monitors     monitors seen
 //	/api/stations     stations and their health
