@@ -8,6 +8,12 @@
 // MSH-10, and writes the chosen ACK back to the monitor. One message is in flight per connection, so a
 // slow station slows its monitors down instead of growing memory.
 //
+// A route with delivery: store takes another path after the policy chain: the message is appended to the
+// route's durable queue (gateway/queue, fsynced with group commit) and the monitor gets a positive commit
+// ACK (CA, or AA in original mode) meaning "durably queued, not yet delivered"; a deliverer per station
+// and device sends the queued messages in order, retrying until the station accepts each, and after a
+// crash resumes from the queue (at-least-once).
+//
 //	g, err := gateway.New(cfg, logger)
 //	if err != nil { ... }
 //	if err := g.Start(ctx); err != nil { ... }
