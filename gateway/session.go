@@ -456,7 +456,7 @@ func (s *session) reject(now time.Time, reason string, msg *hl7.Message, text st
 	s.g.metrics.rejected.WithLabelValues(s.l.cfg.Name, reason).Inc()
 	ev := store.Event{Time: now, Kind: store.KindPolicy, Severity: "warning", Listener: s.l.cfg.Name,
 		Source: s.src.String(), Reason: text}
-	if reason == reasonUndelivered {
+	if reason == reasonUndelivered || reason == reasonQueueFull || reason == reasonNotQueued {
 		ev.Kind = store.KindDelivery
 	}
 	var ctrl, typ string

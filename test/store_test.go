@@ -195,6 +195,9 @@ func TestStoreModeQueueFull(t *testing.T) {
 	if len(acked) != 5 { // 5 records of 200 KiB and a few hundred bytes fit in 1 MiB, a 6th does not
 		t.Fatalf("%d messages queued before AE, want 5", len(acked))
 	}
+	if evs := g.Store().Events(store.KindDelivery, 0, 10); len(evs) != 1 || !strings.HasPrefix(evs[0].Reason, "queue full") {
+		t.Errorf("delivery events: %+v, want one: queue full", evs)
+	}
 	st := newStationAt(t, down.addr(), accept)
 	got := st.waitReceived(t, len(acked))
 	for i, msg := range got {
