@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -84,7 +86,26 @@ func (g *Gateway) openQueues() error {
 		st := q.Stats()
 		rq.log.Info().Int("queued", st.Depth).Int("keys", st.Keys).Int("dead_letters", st.DeadLetters).Msg("queue open")
 	}
+	g.warnOrphanQueues()
 	return nil
+}
+
+// warnOrphanQueues logs a warning for each queue directory of a route that is not (or no longer) in store
+// mode: its messages stay on disk, undelivered, until the route is configured with delivery: store again.
+func (g *Gateway) warnOrphanQueues() {
+	if g.cfg.Queue.Directory == "" {
+		return
+	}
+	des, err := os.ReadDir(g.cfg.Queue.Directory)
+	if err != nil {
+		return // none yet
+	}
+	for _, de := range des {
+		if de.IsDir() && g.queues[de.Name()] == nil {
+			g.log.Warn().Str("route", de.Name()).Str("directory", filepath.Join(g.cfg.Queue.Directory, de.Name())).
+				Msg("queue of a route that is not in store mode: its messages wait there, undelivered, until the route has delivery: store again")
+		}
+	}
 }
 
 // startDeliverers starts a deliverer for every key with queued messages (those recovered at open).

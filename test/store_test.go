@@ -258,3 +258,24 @@ func TestStoreModeNodeFails(t *testing.T) {
 		t.Fatalf("station received %v, want B's queue first, then A's once A runs again", order)
 	}
 }
+
+// A route switched back to relay keeps its queue on disk, and the gateway says so when it starts.
+func TestStoreModeOrphanQueue(t *testing.T) {
+	st := newStation(t, accept)
+	cfg := storeConfig(t, st)
+	g, _ := startGateway(t, cfg)
+	m := dialMonitor(t, g.ListenerAddr("icu"))
+	if code, _, _ := m.mustAck(t, oru("MON1", "S1")); code != hl7.AA {
+		t.Fatalf("store mode: %s", code)
+	}
+	st.waitReceived(t, 1)
+	if err := g.Shutdown(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	cfg.Routes[0].Delivery = config.DeliveryRelay
+	_, logs := startGateway(t, cfg)
+	logs.waitCount(t, `"route":"vitals"`, 1)
+	if !strings.Contains(logs.String(), "queue of a route that is not in store mode") {
+		t.Errorf("no warning about the queue left on disk:\n%s", logs.String())
+	}
+}
