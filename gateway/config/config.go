@@ -30,6 +30,7 @@ type Config struct {
 	State     StateConfig          `mapstructure:"state"`
 	Vitals    VitalsConfig         `mapstructure:"vitals"`
 	Egress    EgressConfig         `mapstructure:"egress"`
+	Queue     QueueConfig          `mapstructure:"queue"`
 }
 
 // VitalsConfig turns the vital-sign consistency checks on and tunes them (see docs/vitals.md).
@@ -174,6 +175,7 @@ func (c Config) WithDefaults() Config {
 	rs := make([]policy.RouteConfig, len(c.Routes))
 	for i, r := range c.Routes {
 		setDefault(&r.AckFrom, policy.AckPrimary)
+		setDefault(&r.Delivery, DeliveryRelay)
 		rs[i] = r
 	}
 	c.Routes = rs
@@ -183,6 +185,7 @@ func (c Config) WithDefaults() Config {
 	setDefault(&c.Log.Format, "json")
 	setDefault(&c.State.MaxEvents, DefaultMaxEvents)
 	c.Egress = c.Egress.withDefaults()
+	c.Queue = c.Queue.withDefaults()
 	return c
 }
 
@@ -330,6 +333,7 @@ func (c Config) Validate() error {
 		bad("state.max_events", "%d must be at least 1", c.State.MaxEvents)
 	}
 	errs = append(errs, c.validateEgress()...)
+	errs = append(errs, c.validateQueue()...)
 	return errors.Join(errs...)
 }
 
