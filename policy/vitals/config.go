@@ -191,6 +191,12 @@ type IdentityRule struct {
 type StateConfig struct {
 	MaxMonitors int           `mapstructure:"max_monitors"`
 	IdleEvict   time.Duration `mapstructure:"idle_evict"` // a monitor silent this long is forgotten
+	// EpisodeHoldoff is how long a condition must stay absent before its
+	// episode closes (a later occurrence opens a new one).
+	EpisodeHoldoff time.Duration `mapstructure:"episode_holdoff"`
+	// ReportClose makes Observe also return a Finding (Closed set) when an
+	// episode closes.
+	ReportClose bool `mapstructure:"report_close"`
 }
 
 // AlertConfig configures ORU^R40 alerts (see AppendAlert).
@@ -229,7 +235,7 @@ func DefaultConfig() Config {
 			IdentityEquipment:   on("critical"),
 			IdentityApplication: on("critical"),
 		},
-		State: StateConfig{MaxMonitors: 10000, IdleEvict: 15 * time.Minute},
+		State: StateConfig{MaxMonitors: 10000, IdleEvict: 15 * time.Minute, EpisodeHoldoff: 5 * time.Minute},
 		Alert: AlertConfig{SendR40: false, MinSeverity: "warning"},
 	}
 }
@@ -325,6 +331,9 @@ func (c Config) Validate() error {
 	posDur("rules.identity_patient.turnover_gap", r.IdentityPatient.TurnoverGap)
 	between("state.max_monitors", c.State.MaxMonitors, 1, 10_000_000)
 	posDur("state.idle_evict", c.State.IdleEvict)
+	if c.State.EpisodeHoldoff < 0 {
+		bad("state.episode_holdoff", "%s: must not be negative", c.State.EpisodeHoldoff)
+	}
 	if _, err := ParseSeverity(c.Alert.MinSeverity); err != nil {
 		bad("alert.min_severity", "%w", err)
 	}

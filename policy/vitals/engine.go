@@ -171,6 +171,8 @@ func (e *Engine) stream(src netip.Addr, now time.Time) *stream {
 // emitter carries what every finding of one message shares.
 type emitter struct {
 	e       *Engine
+	s       *stream
+	arrival time.Time
 	src     netip.Addr
 	m       *hl7.Message
 	equip   []byte
@@ -195,9 +197,14 @@ func (em *emitter) obsTimeOf(raw []byte) time.Time {
 
 func (em *emitter) on(r ruleID) bool { return em.e.rules[r].enabled }
 
-// add appends a finding for rule r about parameter p (pNone for the
-// message) at OBX segment seg.
+// add reports that rule r holds for parameter p (pNone for the message) at
+// OBX segment seg. A condition already open as an episode of this monitor
+// only updates it; a new one opens an episode and appends its Finding to dst.
 func (em *emitter) add(dst []Finding, r ruleID, p param, seg int, at time.Time, value, other, threshold float64, kind, explanation string) []Finding {
+	ep, opened := em.s.occur(r, p, value, em.arrival)
+	if !opened {
+		return dst
+	}
 	set := em.e.rules[r]
 	if at.IsZero() {
 		at = em.msgTime
@@ -208,13 +215,16 @@ func (em *emitter) add(dst []Finding, r ruleID, p param, seg int, at time.Time, 
 		SendingFacility: string(em.m.SendingFacility()), Equipment: string(em.equip),
 		ControlID: string(em.m.ControlID()), ObservedAt: at,
 		Value: value, Other: other, Threshold: threshold,
-		Explanation: explanation, Action: set.action, Segment: seg,
+		Explanation: explanation, Action: set.action, Segment: seg, Count: 1,
 	}
 	if kind == "" {
 		f.Kind = ruleInfo[r].kind
 	}
 	if p != pNone {
 		f.Parameter = params[p].ref
+	}
+	if em.e.cfg.State.ReportClose {
+		ep.first = f
 	}
 	return append(dst, f)
 }

@@ -117,8 +117,9 @@ type stream struct {
 	tupleN   int
 	wins     ring // fingerprints of past runs
 
-	latch  [numRules]uint32 // once-per-episode bits, see edge
-	bpPrev uint32           // arterial checks that failed in the previous message, by ruleID bit
+	bpPrev uint32 // arterial checks that failed in the previous message, by ruleID bit
+
+	eps [maxEpisodes]episode // open findings, see emitter.add
 }
 
 func newStream(cfg *Config) *stream {
@@ -135,26 +136,10 @@ func newStream(cfg *Config) *stream {
 
 func (s *stream) seen() time.Time { return time.Unix(0, s.lastSeen.Load()) }
 
-// edge reports true once when cond becomes true for (r, bit) and re-arms when
-// cond is false, so a persisting condition is one finding, not one per
-// message.
-func (s *stream) edge(r ruleID, bit int, cond bool) bool {
-	m := uint32(1) << bit
-	if !cond {
-		s.latch[r] &^= m
-		return false
-	}
-	if s.latch[r]&m != 0 {
-		return false
-	}
-	s.latch[r] |= m
-	return true
-}
-
 func (s *stream) observe(e *Engine, src netip.Addr, m *hl7.Message, arrival time.Time, dst []Finding) []Finding {
 	s.lastSeen.Store(arrival.UnixNano())
 	rc := &e.cfg.Rules
-	em := emitter{e: e, src: src, m: m, msgTime: arrival}
+	em := emitter{e: e, s: s, arrival: arrival, src: src, m: m, msgTime: arrival}
 	var scratch [12]hl7.Field
 	msh := m.Segment(0).Fields(scratch[:0], 11) // msh[n] is MSH-n, split once for every check
 	msgTime, terr := hl7.ParseTime(component(msh, 7, 1))
@@ -192,7 +177,7 @@ func (s *stream) observe(e *Engine, src netip.Addr, m *hl7.Message, arrival time
 	}
 	dst = s.values(e, &em, arrival, dst)
 	s.prevArrival = arrival
-	return dst
+	return s.closeEpisodes(&em, arrival, dst)
 }
 
 // extract fills s.cur from the OBX rows of m and returns the patient hash
@@ -304,7 +289,7 @@ func (s *stream) obx(e *Engine, em *emitter, o *obxFields, p param, d hl7.Delimi
 	if len(o.unit) > 0 {
 		ui, known := e.t.units.get(o.unit)
 		if !known || e.t.canon[ui].q != params[p].q {
-			if s.edge(rUnitMismatch, int(p), true) && em.on(rUnitMismatch) {
+			if em.on(rUnitMismatch) {
 				dst = em.add(dst, rUnitMismatch, p, i, at, v, 0, 0, "", "unit unknown or not a unit of this parameter; value ignored")
 			}
 			return dst
@@ -319,13 +304,13 @@ func (s *stream) obx(e *Engine, em *emitter, o *obxFields, p param, d hl7.Delimi
 				continue
 			}
 			if ab := v*alt.scale + alt.offset; ab >= e.plausible[p].Min && ab <= e.plausible[p].Max {
-				if s.edge(rUnitMismatch, int(p), true) && em.on(rUnitMismatch) {
+				if em.on(rUnitMismatch) {
 					dst = em.add(dst, rUnitMismatch, p, i, at, base, ab, lim.Max, KindIntegrity, "value impossible in its declared unit but plausible in another: unit mislabelled")
 				}
 				return dst
 			}
 		}
-		if s.edge(rRange, int(p), true) && em.on(rRange) {
+		if em.on(rRange) {
 			th := lim.Max
 			if base < lim.Min {
 				th = lim.Min
@@ -334,8 +319,6 @@ func (s *stream) obx(e *Engine, em *emitter, o *obxFields, p param, d hl7.Delimi
 		}
 		return dst
 	}
-	s.edge(rRange, int(p), false)
-	s.edge(rUnitMismatch, int(p), false)
 	s.cur[p] = reading{v: base, at: at, seg: i, unit: u, ok: true}
 	return dst
 }
@@ -400,10 +383,10 @@ func (s *stream) timing(e *Engine, em *emitter, msgTime, arrival time.Time, dst 
 		}
 	} else {
 		d := off - s.offset
-		if s.edge(rTimeFuture, 0, d > rc.TimeFuture.MaxAhead) && em.on(rTimeFuture) {
+		if d > rc.TimeFuture.MaxAhead && em.on(rTimeFuture) {
 			dst = em.add(dst, rTimeFuture, pNone, 0, time.Time{}, d.Seconds(), s.offset.Seconds(), rc.TimeFuture.MaxAhead.Seconds(), "", "message time ahead of arrival beyond the device's learned clock offset")
 		}
-		if s.edge(rTimeSkew, 0, d < -rc.TimeSkew.MaxBehind) && em.on(rTimeSkew) {
+		if d < -rc.TimeSkew.MaxBehind && em.on(rTimeSkew) {
 			dst = em.add(dst, rTimeSkew, pNone, 0, time.Time{}, d.Seconds(), s.offset.Seconds(), -rc.TimeSkew.MaxBehind.Seconds(), "", "message time far behind arrival beyond the device's learned clock offset")
 		}
 		// A clock that settles at a new offset (NTP step, DST) is adopted.
@@ -428,7 +411,7 @@ func (s *stream) timing(e *Engine, em *emitter, msgTime, arrival time.Time, dst 
 			break
 		}
 	}
-	if s.edge(rTimeFuture, 1, future) && em.on(rTimeFuture) {
+	if future && em.on(rTimeFuture) {
 		r := &s.cur[fp]
 		dst = em.add(dst, rTimeFuture, fp, r.seg, r.at, r.at.Sub(msgTime).Seconds(), 0, rc.TimeFuture.OBXTolerance.Seconds(), "", "observation time (OBX-14) after the message time")
 	}
@@ -441,7 +424,7 @@ func (s *stream) values(e *Engine, em *emitter, arrival time.Time, dst []Finding
 	dst = s.rate(e, em, arrival, dst)
 	dst = s.hrpr(e, em, arrival, dst)
 	dst = s.nibpChecks(e, em, arrival, dst)
-	dst = s.bp(e, em, pARTSys, pARTDia, pARTMean, 1, true, dst)
+	dst = s.bp(e, em, pARTSys, pARTDia, pARTMean, true, dst)
 	dst = s.frozen(e, em, arrival, dst)
 	dst = s.regular(e, em, dst)
 	dst = s.replayWindow(e, em, dst)
@@ -528,7 +511,7 @@ func (s *stream) rate(e *Engine, em *emitter, arrival time.Time, dst []Finding) 
 		d := c.v - pr.v
 		fast = dt <= rr.MaxGap && math.Abs(d) >= rr.TempStep && math.Abs(d)/max(dt.Minutes(), 1.0/60) >= rr.TempPerMinute
 	}
-	if s.edge(rRate, int(pTemp), fast) {
+	if fast {
 		kind, expl := KindIntegrity, "temperature rose faster than physiology allows"
 		if c.v < pr.v {
 			kind, expl = KindQuality, "temperature fell faster than physiology allows (probe displaced?)"
@@ -606,7 +589,7 @@ func (s *stream) hrpr(e *Engine, em *emitter, arrival time.Time, dst []Finding) 
 			dg.since = arrival
 		}
 		fire := bad && dg.n >= hc.MinSamples && arrival.Sub(dg.since) >= hc.Persist
-		if s.edge(rHRPR, i, fire) && em.on(rHRPR) {
+		if fire && em.on(rHRPR) {
 			th := hc.PROverHR
 			if d < 0 {
 				th = hc.HROverPR
@@ -655,18 +638,18 @@ func (s *stream) nibpChecks(e *Engine, em *emitter, arrival time.Time, dst []Fin
 		} else {
 			s.nibpBad = 0
 		}
-		if s.edge(rNIBPIBP, 0, s.nibpBad >= ni.Readings) && em.on(rNIBPIBP) {
+		if s.nibpBad >= ni.Readings && em.on(rNIBPIBP) {
 			dst = em.add(dst, rNIBPIBP, pNIBPMean, mean.seg, at, mean.v, art.v, ni.Tolerance, "", "cuff and arterial mean pressure disagree over consecutive cuff readings")
 		}
 	}
-	return s.bp(e, em, pNIBPSys, pNIBPDia, pNIBPMean, 0, false, dst)
+	return s.bp(e, em, pNIBPSys, pNIBPDia, pNIBPMean, false, dst)
 }
 
 // bp checks one SYS/DIA/MEAN triple: ordering, MAP formula and pulse
-// pressure. bit separates NIBP (0) from arterial (1). Latched triples (the
+// pressure. Latched triples (the
 // continuous arterial line) must fail in two consecutive messages and report
 // an episode once; cuff readings are judged one by one.
-func (s *stream) bp(e *Engine, em *emitter, ps, pd, pm param, bit int, latched bool, dst []Finding) []Finding {
+func (s *stream) bp(e *Engine, em *emitter, ps, pd, pm param, latched bool, dst []Finding) []Finding {
 	sys, dia, mean := &s.cur[ps], &s.cur[pd], &s.cur[pm]
 	if !sys.ok || !dia.ok {
 		return dst
@@ -682,7 +665,7 @@ func (s *stream) bp(e *Engine, em *emitter, ps, pd, pm param, bit int, latched b
 		if cond {
 			s.bpPrev |= 1 << r
 		}
-		return s.edge(r, bit, cond && prev) && em.on(r)
+		return cond && prev && em.on(r)
 	}
 	rc := &e.cfg.Rules
 	pp := sys.v - dia.v
@@ -760,7 +743,7 @@ func (s *stream) frozen(e *Engine, em *emitter, arrival time.Time, dst []Finding
 	}
 	cond := same && mask == s.frozenMask && s.frozenN >= fc.MinSamples &&
 		arrival.Sub(s.frozenSince) >= fc.Duration && bits.OnesCount32(mask) >= fc.MinParameters
-	if s.edge(rFrozen, 0, cond) && em.on(rFrozen) {
+	if cond && em.on(rFrozen) {
 		dst = em.add(dst, rFrozen, pNone, 0, time.Time{}, float64(s.frozenN), float64(bits.OnesCount32(mask)), fc.Duration.Seconds(), "", "every continuous parameter unchanged for longer than a live patient allows")
 	}
 	return dst
@@ -808,7 +791,7 @@ func (s *stream) regular(e *Engine, em *emitter, dst []Finding) []Finding {
 		smooth := rough < rc.MaxRoughness && peak <= 2 && flat < rc.Window/2
 		cond = hi-lo >= rc.MinRange && (smooth || s.eqN >= rc.Window)
 	}
-	if s.edge(rRegular, 0, cond) && em.on(rRegular) {
+	if cond && em.on(rRegular) {
 		expl := "heart rate moves without measurement noise"
 		if s.eqN >= rc.Window {
 			expl = "ECG heart rate and pulse rate identical sample after sample"
@@ -853,7 +836,7 @@ func (s *stream) replayWindow(e *Engine, em *emitter, dst []Finding) []Finding {
 		return dst
 	}
 	repeat := s.wins.find(win) >= 0
-	if s.edge(rReplayWindow, 0, repeat) && em.on(rReplayWindow) {
+	if repeat && em.on(rReplayWindow) {
 		dst = em.add(dst, rReplayWindow, pNone, 0, time.Time{}, float64(rw.Samples), float64(distinct), float64(rw.MinDistinct), "", "a run of values repeats an earlier run exactly")
 	}
 	s.wins.push(win)
