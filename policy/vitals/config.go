@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"net/netip"
 	"reflect"
 	"slices"
 	"time"
@@ -13,8 +14,22 @@ import (
 // tags; durations as time.Duration) and checked with Validate. Start from
 // DefaultConfig: zero thresholds are invalid, not "default".
 type Config struct {
-	// Profile selects the range limits: "adult" or "neonatal".
+	// Profile selects the range limits of a monitor that Neonatal does not
+	// match: "adult" or "neonatal".
 	Profile string `mapstructure:"profile"`
+
+	// Neonatal picks the monitors that get the neonatal limits, per monitor.
+	Neonatal NeonatalConfig `mapstructure:"neonatal"`
+
+	// TimeZone is the IANA zone (e.g. "Europe/Berlin") of MSH-7 and OBX-14
+	// values that carry no UTC offset; empty means UTC.
+	TimeZone string `mapstructure:"time_zone"`
+
+	// Placeholders are values that vendors send for "not measured", in
+	// addition to the built-in ones (IEEE 11073 special values, -1, -99.9,
+	// -100, -999, -1000, -9999, -32767, -32768). A placeholder is ignored
+	// when it lies outside the parameter's range; inside it, it is a value.
+	Placeholders []float64 `mapstructure:"placeholders"`
 	// Rules holds one section per rule, named like the rule.
 	Rules Rules `mapstructure:"rules"`
 	// State bounds per-monitor stream state.
@@ -27,6 +42,16 @@ type Config struct {
 	Units map[string]string `mapstructure:"units"`
 	// Alert configures HL7 alert messages to the central station.
 	Alert AlertConfig `mapstructure:"alert"`
+}
+
+// NeonatalConfig says which monitors carry neonates. A monitor matches
+// when its source address is in one of Sources (CIDR prefixes), its sending
+// application (MSH-3) contains one of Applications, or the point of care of
+// its latest PV1-3 starts with one of Locations.
+type NeonatalConfig struct {
+	Sources      []string `mapstructure:"sources"`
+	Applications []string `mapstructure:"applications"`
+	Locations    []string `mapstructure:"locations"`
 }
 
 // Rule is the part every rule section shares.
@@ -58,6 +83,10 @@ type Rules struct {
 	IdentityPatient     IdentityRule      `mapstructure:"identity_patient"`
 	IdentityEquipment   Rule              `mapstructure:"identity_equipment"`
 	IdentityApplication Rule              `mapstructure:"identity_application"`
+	// DemoData reports messages marked as demonstration or test data (MSH-11
+	// D, OBX-8 DEMO): a production listener still checks them, and the mark
+	// itself is a finding, since a tampered device could set it to hide.
+	DemoData Rule `mapstructure:"demo_data"`
 }
 
 // Limits is an inclusive range in the parameter's base unit.
@@ -210,7 +239,8 @@ type AlertConfig struct {
 func DefaultConfig() Config {
 	on := func(sev string) Rule { return Rule{Enabled: true, Severity: sev, Action: "forward"} }
 	return Config{
-		Profile: "adult",
+		Profile:  "adult",
+		Neonatal: NeonatalConfig{Locations: []string{"NICU", "NEO", "NNU", "SCBU"}},
 		Rules: Rules{
 			Range:        RangeRule{Rule: on("critical")},
 			UnitMismatch: on("warning"),
@@ -234,6 +264,7 @@ func DefaultConfig() Config {
 			IdentityPatient:     IdentityRule{Rule: on("warning"), TurnoverGap: 10 * time.Minute},
 			IdentityEquipment:   on("critical"),
 			IdentityApplication: on("critical"),
+			DemoData:            on("warning"),
 		},
 		State: StateConfig{MaxMonitors: 10000, IdleEvict: 15 * time.Minute, EpisodeHoldoff: 5 * time.Minute},
 		Alert: AlertConfig{SendR40: false, MinSeverity: "warning"},
@@ -249,6 +280,14 @@ func (c Config) Validate() error {
 	}
 	if c.Profile != "adult" && c.Profile != "neonatal" {
 		bad("profile", "%q: want adult or neonatal", c.Profile)
+	}
+	for _, p := range c.Neonatal.Sources {
+		if _, err := netip.ParsePrefix(p); err != nil {
+			bad("neonatal.sources", "%w", err)
+		}
+	}
+	if _, err := time.LoadLocation(c.TimeZone); err != nil {
+		bad("time_zone", "%w", err)
 	}
 	// Every rule section: severity and action.
 	rv := reflect.ValueOf(c.Rules)

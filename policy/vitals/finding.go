@@ -155,6 +155,7 @@ const (
 	rIdentityPatient
 	rIdentityEquipment
 	rIdentityApplication
+	rDemo
 	numRules
 )
 
@@ -180,6 +181,7 @@ var ruleInfo = [numRules]struct{ name, kind string }{
 	rIdentityPatient:     {"identity_patient", KindIntegrity},
 	rIdentityEquipment:   {"identity_equipment", KindIntegrity},
 	rIdentityApplication: {"identity_application", KindIntegrity},
+	rDemo:                {"demo_data", KindIntegrity},
 }
 
 // RuleNames returns the names of all rules, in a fixed order.

@@ -75,10 +75,15 @@ type stream struct {
 
 	cur [numParams]reading
 
+	neonatal, baseNeonatal bool // neonatal limits: now, and by configuration
+
 	// identity: hashes with the Engine's seed; 0 = not seen
-	app, equip, patient uint64
-	patientEmptySince   time.Time
-	prevArrival         time.Time
+	equip             switcher
+	patient           uint64
+	msgs              int  // messages observed
+	idsReused         bool // the device reuses control IDs by design (e.g. always "1")
+	patientEmptySince time.Time
+	prevArrival       time.Time
 
 	ids    ring     // recent control-ID hashes
 	idSeen []idSeen // idSeen[i] belongs to the control ID at position i of ids
@@ -136,30 +141,44 @@ func newStream(cfg *Config) *stream {
 
 func (s *stream) seen() time.Time { return time.Unix(0, s.lastSeen.Load()) }
 
-func (s *stream) observe(e *Engine, src netip.Addr, m *hl7.Message, arrival time.Time, dst []Finding) []Finding {
+// class is the index of the stream's range limits in Engine.limits.
+func (s *stream) class() int {
+	if s.neonatal {
+		return 1
+	}
+	return 0
+}
+
+func (s *stream) observe(e *Engine, src netip.Addr, m *hl7.Message, arrival time.Time, switched bool, dst []Finding) []Finding {
 	s.lastSeen.Store(arrival.UnixNano())
 	rc := &e.cfg.Rules
 	em := emitter{e: e, s: s, arrival: arrival, src: src, m: m, msgTime: arrival}
 	var scratch [12]hl7.Field
 	msh := m.Segment(0).Fields(scratch[:0], 11) // msh[n] is MSH-n, split once for every check
-	msgTime, terr := hl7.ParseTime(component(msh, 7, 1))
+	msgTime, terr := hl7.ParseTimeIn(component(msh, 7, 1), e.loc)
 	timeOK := terr == nil
 	if timeOK {
 		em.msgTime = msgTime
 	}
 
 	// Control IDs: an identical re-send within the window is a retransmission
-	// after a lost ACK and changes nothing.
+	// after a lost ACK and changes nothing. A device that reuses IDs from its
+	// first messages on (some send "1" always) is not judged on them.
+	s.msgs++
 	id, content := maphash.Bytes(e.seed, component(msh, 10, 0)), maphash.Bytes(e.seed, m.Bytes())
 	now := idSeen{content, arrival.UnixNano()}
 	if i := s.ids.find(id); i >= 0 {
 		prev := s.idSeen[i]
 		since := arrival.Sub(time.Unix(0, prev.at))
-		if prev.content == content && since <= rc.ReplayControlID.ResendWindow {
+		if prev.content == content && since.Abs() <= rc.ReplayControlID.ResendWindow {
+			s.msgs--
 			return dst
 		}
 		s.idSeen[i] = now
-		if em.on(rReplayControlID) {
+		if prev.content != content && s.msgs <= learnIDs {
+			s.idsReused = true
+		}
+		if em.on(rReplayControlID) && !s.idsReused {
 			expl := "control ID reused with different content"
 			if prev.content == content {
 				expl = "identical message re-sent after the retransmission window"
@@ -170,7 +189,13 @@ func (s *stream) observe(e *Engine, src netip.Addr, m *hl7.Message, arrival time
 		s.idSeen[s.ids.push(id)] = now
 	}
 
-	dst, patient := s.extract(e, &em, m, string(component(msh, 11, 1)) == "D", dst)
+	if switched && em.on(rIdentityApplication) {
+		dst = em.add(dst, rIdentityApplication, pNone, 0, time.Time{}, 0, 0, switchAfter, "", "another device (MSH-3/MSH-4) replaced the one on this source")
+	}
+	if p := component(msh, 11, 1); (string(p) == "D" || string(p) == "T") && em.on(rDemo) {
+		dst = em.add(dst, rDemo, pNone, 0, time.Time{}, 0, 0, 0, "", "message marked as demonstration or training data (MSH-11) on a production listener")
+	}
+	dst, patient := s.extract(e, &em, m, dst)
 	dst = s.identity(e, &em, msh, patient, arrival, dst)
 	if timeOK {
 		dst = s.timing(e, &em, msgTime, arrival, dst)
@@ -180,11 +205,18 @@ func (s *stream) observe(e *Engine, src netip.Addr, m *hl7.Message, arrival time
 	return s.closeEpisodes(&em, arrival, dst)
 }
 
+// learnIDs is how many first messages show whether a device reuses control
+// IDs by design.
+const learnIDs = 16
+
 // extract fills s.cur from the OBX rows of m and returns the patient hash
-// (0 when PID carries no identity). Rows that are not measurements (device
-// hierarchy, OBX-11 X or empty, OBX-8 DEMO, MSH-11 D, sentinels, non-NM) are
-// skipped; rows with a wrong unit or an impossible value are reported here.
-func (s *stream) extract(e *Engine, em *emitter, m *hl7.Message, demo bool, dst []Finding) ([]Finding, uint64) {
+// (0 when PID carries no identity or marks the patient unidentified). Rows
+// that are not measurements (device hierarchy, OBX-11 D or W, non-NM,
+// sentinels and "not measured" placeholders) are skipped; rows with a wrong
+// unit or an impossible value are reported here. Every row of a parameter is
+// judged; the first valid one is the parameter's value. Demonstration data
+// (OBX-8 DEMO) is read like any other and reported.
+func (s *stream) extract(e *Engine, em *emitter, m *hl7.Message, dst []Finding) ([]Finding, uint64) {
 	clear(s.cur[:])
 	var patient uint64
 	d := m.Delimiters()
@@ -192,29 +224,24 @@ func (s *stream) extract(e *Engine, em *emitter, m *hl7.Message, demo bool, dst 
 		seg := m.Segment(i)
 		switch string(seg.Name()) {
 		case "PID":
-			id, name := seg.Field(3).Bytes(), seg.Field(5).Bytes()
-			if len(id) > 0 || len(name) > 0 {
-				var h maphash.Hash
-				h.SetSeed(e.seed)
-				h.Write(id)
-				h.WriteByte(0)
-				h.Write(name)
-				patient = h.Sum64() | 1
+			patient = patientHash(e.seed, seg.Field(3).Bytes(), seg.Field(5), d)
+		case "PV1":
+			if loc := seg.Field(3).Component(1).Bytes(); len(loc) > 0 {
+				s.neonatal = s.baseNeonatal || e.neonatalLocation(loc)
 			}
 		case "OBX":
-			// The fields are read left to right and only as far as needed:
-			// OBX-3 rules out most rows the checks skip (device rows, codes
-			// they do not read, a second row for a parameter), and OBX-18 is
-			// read only until a row names the equipment.
+			// The fields are read left to right and only as far as needed.
 			r := seg.Reader()
 			o := obxFields{valueType: r.Field(2)}
-			p, read := e.t.codes.get(firstComponent(r.Field(3), d))
-			if read = read && !demo && !s.cur[p].ok; read {
+			p, read := e.t.code(r.Field(3), d)
+			if read {
 				o.value, o.unit, o.flags = r.Field(5), firstComponent(r.Field(6), d), r.Field(8)
 				o.status, o.obsTime = r.Field(11), firstComponent(r.Field(14), d)
+			} else if string(o.valueType) == "NM" {
+				e.unknownCodes.Add(1)
 			}
 			if len(em.equip) == 0 {
-				em.equip = firstComponent(r.Field(18), d)
+				em.equip = eui64(r.Field(18), d)
 			}
 			if read {
 				dst = s.obx(e, em, &o, p, d, i, dst)
@@ -222,6 +249,37 @@ func (s *stream) extract(e *Engine, em *emitter, m *hl7.Message, demo bool, dst 
 		}
 	}
 	return dst, patient
+}
+
+// patientHash returns the hash of a patient identifier list (PID-3), or 0
+// when there is none or the name (PID-5) has name type U: an unidentified
+// patient, whose later real identity is an update, not another patient.
+func patientHash(seed maphash.Seed, id []byte, name hl7.Field, d hl7.Delimiters) uint64 {
+	if len(id) == 0 || string(name.Component(7).Bytes()) == "U" {
+		return 0
+	}
+	return maphash.Bytes(seed, id) | 1
+}
+
+// eui64 returns component 1 of an OBX-18 when it is an EUI-64 (16 hex
+// digits, separators allowed), the device identity; a bed label or other
+// name is not one.
+func eui64(f []byte, d hl7.Delimiters) []byte {
+	c := firstComponent(f, d)
+	n := 0
+	for _, b := range c {
+		switch {
+		case b >= '0' && b <= '9', b >= 'a' && b <= 'f', b >= 'A' && b <= 'F':
+			n++
+		case b == '-' || b == ':':
+		default:
+			return nil
+		}
+	}
+	if n != 16 {
+		return nil
+	}
+	return c
 }
 
 // component returns component c of field f[n] of a split segment (the whole
@@ -253,12 +311,14 @@ func firstComponent(f []byte, d hl7.Delimiters) []byte {
 	return f
 }
 
-// measurement reports whether an OBX row carries a valid measurement.
-func (o *obxFields) measurement(d hl7.Delimiters) bool {
+// measurement reports whether an OBX row carries a measurement, and
+// whether it is flagged as demonstration data. OBX-11 empty or X with a
+// number is a value (vendors leave it empty or use X on metric rows); D
+// (deleted) and W (wrong) are not.
+func (o *obxFields) measurement(d hl7.Delimiters) (ok, demo bool) {
 	switch string(o.status) {
-	case "R", "F", "C", "P":
-	default:
-		return false // X (device row or invalid), empty, D, W, ...
+	case "D", "W":
+		return false, false
 	}
 	for flags := o.flags; len(flags) > 0; {
 		f := flags
@@ -268,26 +328,33 @@ func (o *obxFields) measurement(d hl7.Delimiters) bool {
 			flags = nil
 		}
 		if string(f) == "DEMO" {
-			return false
+			demo = true
 		}
 	}
-	return string(o.valueType) == "NM"
+	return string(o.valueType) == "NM", demo
 }
 
 // obx reads OBX segment i, a row for parameter p, into s.cur[p] when it is
 // the first valid measurement of p in the message.
 func (s *stream) obx(e *Engine, em *emitter, o *obxFields, p param, d hl7.Delimiters, i int, dst []Finding) []Finding {
-	if !o.measurement(d) {
+	ok, demo := o.measurement(d)
+	if !ok {
 		return dst
 	}
 	v, ok := parseNumber(o.value)
 	if !ok || isSentinel(v) {
 		return dst
 	}
+	if demo && em.on(rDemo) {
+		dst = em.add(dst, rDemo, pNone, i, time.Time{}, v, 0, 0, "", "row flagged as demonstration data (OBX-8 DEMO) on a production listener")
+	}
 	at := em.obsTimeOf(o.obsTime)
 	u := uint8(unitNone)
 	if len(o.unit) > 0 {
 		ui, known := e.t.units.get(o.unit)
+		if !known {
+			e.unknownUnits.Add(1)
+		}
 		if !known || e.t.canon[ui].q != params[p].q {
 			if em.on(rUnitMismatch) {
 				dst = em.add(dst, rUnitMismatch, p, i, at, v, 0, 0, "", "unit unknown or not a unit of this parameter; value ignored")
@@ -298,8 +365,15 @@ func (s *stream) obx(e *Engine, em *emitter, o *obxFields, p param, d hl7.Delimi
 	}
 	cu := e.t.canon[u]
 	base := v*cu.scale + cu.offset
-	if lim := e.limits[p]; base < lim.Min || base > lim.Max {
+	lim := e.limits[s.class()][p]
+	if (base < lim.Min || base > lim.Max) && e.placeholder(v) {
+		return dst // "not measured"
+	}
+	if base < lim.Min || base > lim.Max {
 		for ai, alt := range e.t.canon {
+			if len(o.unit) == 0 {
+				break // no label, so none to be wrong
+			}
 			if alt.q != params[p].q || ai == int(u) {
 				continue
 			}
@@ -319,28 +393,17 @@ func (s *stream) obx(e *Engine, em *emitter, o *obxFields, p param, d hl7.Delimi
 		}
 		return dst
 	}
-	s.cur[p] = reading{v: base, at: at, seg: i, unit: u, ok: true}
+	if !s.cur[p].ok {
+		s.cur[p] = reading{v: base, at: at, seg: i, unit: u, ok: true}
+	}
 	return dst
 }
 
-// identity checks sending application, equipment and patient continuity.
+// identity checks equipment and patient continuity (the sending device is
+// judged per source, in Engine.stream).
 func (s *stream) identity(e *Engine, em *emitter, msh []hl7.Field, patient uint64, arrival time.Time, dst []Finding) []Finding {
-	var h maphash.Hash
-	h.SetSeed(e.seed)
-	h.Write(component(msh, 3, 0))
-	h.WriteByte(0)
-	h.Write(component(msh, 4, 0))
-	app := h.Sum64() | 1
-	if s.app != 0 && app != s.app && em.on(rIdentityApplication) {
-		dst = em.add(dst, rIdentityApplication, pNone, 0, time.Time{}, 0, 0, 0, "", "sending application or facility changed on this source")
-	}
-	s.app = app
-	if len(em.equip) > 0 {
-		eq := maphash.Bytes(e.seed, em.equip) | 1
-		if s.equip != 0 && eq != s.equip && em.on(rIdentityEquipment) {
-			dst = em.add(dst, rIdentityEquipment, pNone, 0, time.Time{}, 0, 0, 0, "", "equipment identifier (OBX-18) changed on this source")
-		}
-		s.equip = eq
+	if len(em.equip) > 0 && s.equip.see(maphash.Bytes(e.seed, em.equip)|1) && em.on(rIdentityEquipment) {
+		dst = em.add(dst, rIdentityEquipment, pNone, 0, time.Time{}, 0, 0, switchAfter, "", "equipment identifier (OBX-18) changed on this device")
 	}
 	gap := e.cfg.Rules.IdentityPatient.TurnoverGap
 	typ := component(msh, 9, 1)
@@ -348,12 +411,14 @@ func (s *stream) identity(e *Engine, em *emitter, msh []hl7.Field, patient uint6
 	case string(typ) == "ADT":
 		s.patient, s.patientEmptySince = patient, time.Time{} // admit, transfer, update: adopt
 	case patient == 0:
+		// No identity, or an unidentified patient: whoever is identified
+		// next is adopted (an unidentified admission gets its real identity).
+		s.patient = 0
 		if s.patientEmptySince.IsZero() {
 			s.patientEmptySince = arrival
 		}
 	default:
-		turnover := (!s.prevArrival.IsZero() && arrival.Sub(s.prevArrival) >= gap) ||
-			(!s.patientEmptySince.IsZero() && arrival.Sub(s.patientEmptySince) >= gap)
+		turnover := !s.prevArrival.IsZero() && arrival.Sub(s.prevArrival) >= gap
 		if s.patient != 0 && patient != s.patient && !turnover && em.on(rIdentityPatient) {
 			dst = em.add(dst, rIdentityPatient, pNone, 0, time.Time{}, 0, 0, gap.Seconds(), "", "patient identity changed without admission, transfer or bed turnover")
 		}

@@ -81,8 +81,8 @@ func (k Kind) Rules() []string {
 		return []string{"time_backwards", "time_skew"}
 	case IdentityPatient:
 		return []string{"identity_patient"}
-	case IdentityEquipment:
-		return []string{"identity_equipment"}
+	case IdentityEquipment: // the EUI-64 is in MSH-3 too: another device
+		return []string{"identity_equipment", "identity_application"}
 	case IdentityApplication:
 		return []string{"identity_application"}
 	case UnitChange:
