@@ -120,7 +120,9 @@ type RateRule struct {
 type HRPRRule struct {
 	Rule       `mapstructure:",squash"`
 	PROverHR   float64       `mapstructure:"pr_over_hr"`  // pulse above heart rate by more than this
-	HROverPR   float64       `mapstructure:"hr_over_pr"`  // heart above pulse rate (beyond an AF pulse deficit)
+	HROverPR   float64       `mapstructure:"hr_over_pr"`  // heart above pulse rate in an irregular rhythm (AF pulse deficit)
+	Deficit    float64       `mapstructure:"deficit"`     // heart above pulse rate in a regular rhythm
+	Irregular  float64       `mapstructure:"irregular"`   // median |ΔHR| between samples from which the rhythm counts as irregular
 	Persist    time.Duration `mapstructure:"persist"`     // for at least this long
 	MinSamples int           `mapstructure:"min_samples"` // and this many messages
 }
@@ -248,7 +250,7 @@ func DefaultConfig() Config {
 			Rate: RateRule{Rule: on("warning"), HRStep: 40, SpO2Step: 10, SpO2PerMinute: 30,
 				TempStep: 1, TempPerMinute: 0.2, PartnerResponse: 10,
 				Corroboration: 30 * time.Second, MaxGap: 2 * time.Minute},
-			HRPR:                HRPRRule{Rule: on("warning"), PROverHR: 20, HROverPR: 50, Persist: 90 * time.Second, MinSamples: 3},
+			HRPR:                HRPRRule{Rule: on("warning"), PROverHR: 20, HROverPR: 50, Deficit: 25, Irregular: 4, Persist: 90 * time.Second, MinSamples: 3},
 			BPOrder:             on("critical"),
 			MAPFormula:          MAPRule{Rule: on("warning"), Tolerance: 25, FormMin: 0.15, FormMax: 0.75, MinPulsePressure: 30},
 			PulsePressure:       PulsePressureRule{Rule: on("info"), Max: 150},
@@ -339,6 +341,8 @@ func (c Config) Validate() error {
 	posDur("rules.rate_of_change.max_gap", r.Rate.MaxGap)
 	pos("rules.hr_pr_agreement.pr_over_hr", r.HRPR.PROverHR)
 	pos("rules.hr_pr_agreement.hr_over_pr", r.HRPR.HROverPR)
+	pos("rules.hr_pr_agreement.deficit", r.HRPR.Deficit)
+	pos("rules.hr_pr_agreement.irregular", r.HRPR.Irregular)
 	posDur("rules.hr_pr_agreement.persist", r.HRPR.Persist)
 	between("rules.hr_pr_agreement.min_samples", r.HRPR.MinSamples, 1, 1000)
 	pos("rules.map_formula.tolerance", r.MAPFormula.Tolerance)

@@ -2,6 +2,7 @@ package vitals_test
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"net/netip"
 	"slices"
 	"strings"
@@ -139,4 +140,11 @@ func checkRules(t *testing.T, fs []vitals.Finding, want ...string) {
 		}
 		t.Errorf("rules fired %q, want %q", got, want)
 	}
+}
+
+// af is a message in atrial fibrillation: an irregular heart rate around h
+// (±10 from sample to sample) and a pulse rate around p.
+func af(i int, h, p float64) msg {
+	r := rand.New(rand.NewPCG(uint64(i), 11))
+	return msg{rows: []row{hr(num(h + float64(r.IntN(21)-10))), pr(wobble(p, i+5)), spo2("96"), rr(wobble(16, i+3)), temp("37.0")}}
 }

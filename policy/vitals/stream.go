@@ -102,8 +102,9 @@ type stream struct {
 	pend   [len(rateParams)]step
 
 	disagree [2]struct {
-		since time.Time
-		n     int
+		since  time.Time
+		n      int
+		hr, pr sample // smoothed levels before the disagreement began
 	}
 
 	nibpAt   time.Time
@@ -557,6 +558,10 @@ func (s *stream) rate(e *Engine, em *emitter, arrival time.Time, dst []Finding) 
 			pd.active = false // went back (a spike, an artefact) or vanished: not a sustained edit
 			continue
 		}
+		if rp.p != pHR && s.cur[pHR].ok && deficitRatio(c.v, s.cur[pHR].v) {
+			pd.active = false // the pulse fell to a bigeminy deficit of a heart rate still there
+			continue
+		}
 		s.corroborate(rp.p, rp.partners, pd)
 		if arrival.Sub(pd.at) < rr.Corroboration {
 			continue
@@ -620,22 +625,28 @@ func (s *stream) corroborate(p param, partners [3]param, pd *step) {
 
 // respond judges an SpO2 step: corroborated when a related channel's mean
 // since the step moved from its smoothed level before the step by
-// PartnerResponse in the physiological direction (heart and breathing rates
-// rise as saturation falls, settle as it recovers). Means keep the noise of
-// an irregular rhythm (AF) from passing for a response.
+// PartnerResponse, in either direction: heart and breathing rates rise as
+// an adult desaturates, but a neonate's heart rate falls with its
+// saturation (bradycardia–desaturation). Means keep the noise of an
+// irregular rhythm (AF) from passing for a response.
 func (s *stream) respond(pd *step, rr *RateRule) {
-	dir := math.Copysign(1, pd.pre-s.cur[pSpO2].v)
 	for j := range pd.partners {
 		if pd.counts[j] > 0 && pd.partners[j].ok {
 			moved := pd.sums[j]/float64(pd.counts[j]) - pd.partners[j].v
-			pd.corroborated = pd.corroborated || moved*dir >= rr.PartnerResponse
+			pd.corroborated = pd.corroborated || math.Abs(moved) >= rr.PartnerResponse
 		}
 	}
 }
 
 // hrpr flags ECG heart rate and a pulse rate that disagree for longer than
-// the persistence time; a pulse deficit (HR above PR, as in AF) is allowed
-// more than a pulse above the heart rate.
+// the persistence time. A pulse above the heart rate is never physiological
+// beyond PROverHR. A pulse deficit (heart rate above the pulse) is allowed
+// Deficit in a regular rhythm and HROverPR in an irregular one (AF: the
+// heart rate's median sample-to-sample change is at least Irregular); a
+// pulse rate at 40–65 % of the heart rate is the deficit of bigeminy (every
+// other beat not perfused). Neither allowance holds when the disagreement
+// began with the heart rate leaving its level while the pulse rate stayed:
+// then the ECG channel moved alone.
 func (s *stream) hrpr(e *Engine, em *emitter, arrival time.Time, dst []Finding) []Finding {
 	hc := &e.cfg.Rules.HRPR
 	hr := &s.cur[pHR]
@@ -646,23 +657,59 @@ func (s *stream) hrpr(e *Engine, em *emitter, arrival time.Time, dst []Finding) 
 		var d float64
 		if hr.ok && pr.ok {
 			d = pr.v - hr.v
-			bad = d > hc.PROverHR || -d > hc.HROverPR
+			bad = d > hc.PROverHR || -d > hc.Deficit
 		}
 		if !bad {
 			dg.n = 0
-		} else if dg.n++; dg.n == 1 {
+			continue
+		}
+		if dg.n++; dg.n == 1 {
 			dg.since = arrival
+			dg.hr, dg.pr = s.smooth[pHR], s.smooth[q]
 		}
-		fire := bad && dg.n >= hc.MinSamples && arrival.Sub(dg.since) >= hc.Persist
-		if fire && em.on(rHRPR) {
-			th := hc.PROverHR
-			if d < 0 {
-				th = hc.HROverPR
+		if dg.n < hc.MinSamples || arrival.Sub(dg.since) < hc.Persist || !em.on(rHRPR) {
+			continue
+		}
+		th := hc.PROverHR
+		if d < 0 {
+			th = hc.Deficit
+			hrAlone := dg.hr.ok && dg.pr.ok && math.Abs(hr.v-dg.hr.v) >= 0.6*-d && math.Abs(pr.v-dg.pr.v) <= 0.25*-d
+			switch {
+			case hrAlone:
+			case deficitRatio(pr.v, hr.v):
+				continue // bigeminy
+			case s.hrN <= 16:
+				continue // too few samples yet to tell the rhythm
+			case s.irregular(hc.Irregular):
+				if th = hc.HROverPR; -d <= th {
+					continue // AF
+				}
 			}
-			dst = em.add(dst, rHRPR, pHR, hr.seg, hr.at, hr.v, pr.v, th, "", "ECG heart rate and pulse rate disagree persistently")
 		}
+		dst = em.add(dst, rHRPR, pHR, hr.seg, hr.at, hr.v, pr.v, th, "", "ECG heart rate and pulse rate disagree persistently")
 	}
 	return dst
+}
+
+// deficitRatio reports a pulse rate at 40–65 % of the heart rate: the
+// pulse deficit of bigeminy, where every other beat is not perfused.
+func deficitRatio(pulse, heart float64) bool {
+	return heart > 0 && pulse >= 0.4*heart && pulse <= 0.65*heart
+}
+
+// irregular reports whether the heart rate's median absolute change between
+// consecutive samples, over the last 16, is at least lim.
+func (s *stream) irregular(lim float64) bool {
+	const n = 16
+	if s.hrN < n+1 {
+		return false
+	}
+	var d [n]float64
+	for k := range n {
+		d[k] = math.Abs(s.hr[(s.hrN-1-k)%historyLen] - s.hr[(s.hrN-2-k)%historyLen])
+	}
+	slices.Sort(d[:])
+	return (d[n/2-1]+d[n/2])/2 >= lim
 }
 
 // nibpChecks runs the cuff checks once per new cuff reading (a new OBX-14,
@@ -679,8 +726,12 @@ func (s *stream) nibpChecks(e *Engine, em *emitter, arrival time.Time, dst []Fin
 			break
 		}
 	}
+	// A new reading has new values; the same values under a new OBX-14 are
+	// a new reading only when that time is not just the message's own (some
+	// devices re-stamp the last reading with each message's time).
 	vals := [3]float64{sys.v, dia.v, mean.v}
-	isNew := !s.haveNIBP || (!at.IsZero() && !at.Equal(s.nibpAt)) || (at.IsZero() && vals != s.nibp)
+	restamped := !at.IsZero() && at.Sub(em.msgTime).Abs() <= 2*time.Second
+	isNew := !s.haveNIBP || vals != s.nibp || (!at.IsZero() && !at.Equal(s.nibpAt) && !restamped)
 	if !isNew {
 		return dst
 	}
@@ -735,6 +786,10 @@ func (s *stream) bp(e *Engine, em *emitter, ps, pd, pm param, latched bool, dst 
 	rc := &e.cfg.Rules
 	pp := sys.v - dia.v
 	flat := mean.ok && sys.v == dia.v && dia.v == mean.v
+	if latched && lineArtefact(sys.v, dia.v, mean.v, mean.ok) {
+		s.bpPrev = 0
+		return dst // flush, zeroing or blood sampling: the line shows no pulse
+	}
 	order := !flat && (pp <= 0 || (mean.ok && (mean.v > sys.v || mean.v < dia.v)))
 	if fire(rBPOrder, order) {
 		o := dia.v
@@ -766,6 +821,18 @@ func (s *stream) bp(e *Engine, em *emitter, ps, pd, pm param, latched bool, dst 
 		dst = em.add(dst, rPulsePressure, ps, sys.seg, sys.at, pp, sys.v, rc.PulsePressure.Max, "", expl)
 	}
 	return dst
+}
+
+// lineArtefact reports an arterial line that shows no pulse: systolic,
+// diastolic and mean within a few mmHg of one another (a flush at the bag
+// pressure, zeroing to atmosphere, a closed stopcock while sampling). The
+// values are then not blood pressures at all, so no pressure rule applies.
+func lineArtefact(sys, dia, mean float64, haveMean bool) bool {
+	lo, hi := min(sys, dia), max(sys, dia)
+	if haveMean {
+		lo, hi = min(lo, mean), max(hi, mean)
+	}
+	return hi-lo <= max(6, 0.05*hi)
 }
 
 // narrowPulsePressure applies the arterial artefact rules of Li & Clifford
