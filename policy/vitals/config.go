@@ -87,6 +87,9 @@ type Rules struct {
 	// D, OBX-8 DEMO): a production listener still checks them, and the mark
 	// itself is a finding, since a tampered device could set it to hide.
 	DemoData Rule `mapstructure:"demo_data"`
+	// Spike reports a 1–3 message excursion of one parameter that returns
+	// to its baseline while no related channel moved (docs/vitals.md).
+	Spike Rule `mapstructure:"spike"`
 }
 
 // Limits is an inclusive range in the parameter's base unit.
@@ -267,6 +270,7 @@ func DefaultConfig() Config {
 			IdentityEquipment:   on("critical"),
 			IdentityApplication: on("critical"),
 			DemoData:            on("warning"),
+			Spike:               on("warning"),
 		},
 		State: StateConfig{MaxMonitors: 10000, IdleEvict: 15 * time.Minute, EpisodeHoldoff: 5 * time.Minute},
 		Alert: AlertConfig{SendR40: false, MinSeverity: "warning"},

@@ -156,6 +156,7 @@ const (
 	rIdentityEquipment
 	rIdentityApplication
 	rDemo
+	rSpike
 	numRules
 )
 
@@ -182,6 +183,7 @@ var ruleInfo = [numRules]struct{ name, kind string }{
 	rIdentityEquipment:   {"identity_equipment", KindIntegrity},
 	rIdentityApplication: {"identity_application", KindIntegrity},
 	rDemo:                {"demo_data", KindIntegrity},
+	rSpike:               {"spike", KindIntegrity},
 }
 
 // RuleNames returns the names of all rules, in a fixed order.

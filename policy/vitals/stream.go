@@ -126,6 +126,8 @@ type stream struct {
 	bpPrev uint32 // arterial checks that failed in the previous message, by ruleID bit
 
 	eps [maxEpisodes]episode // open findings, see emitter.add
+
+	tracks [numParams]track // per-parameter checks, see excursions
 }
 
 func newStream(cfg *Config) *stream {
@@ -492,6 +494,7 @@ func (s *stream) values(e *Engine, em *emitter, arrival time.Time, dst []Finding
 	dst = s.nibpChecks(e, em, arrival, dst)
 	dst = s.bp(e, em, pARTSys, pARTDia, pARTMean, true, dst)
 	dst = s.frozen(e, em, arrival, dst)
+	dst = s.excursions(e, em, arrival, dst)
 	dst = s.regular(e, em, dst)
 	dst = s.replayWindow(e, em, dst)
 	for p := range s.cur {
