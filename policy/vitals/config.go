@@ -165,6 +165,10 @@ type FrozenRule struct {
 	Duration      time.Duration `mapstructure:"duration"`       // unchanged for at least this long
 	MinSamples    int           `mapstructure:"min_samples"`    // and this many messages
 	MinParameters int           `mapstructure:"min_parameters"` // with at least this many continuous parameters present
+	// ChannelDuration is the shortest freeze of one channel while others
+	// move that is reported (and it must also be improbable for the
+	// channel's learned variability).
+	ChannelDuration time.Duration `mapstructure:"channel_duration"`
 }
 
 // RegularRule flags data too smooth or too exact to come from a patient.
@@ -259,7 +263,7 @@ func DefaultConfig() Config {
 			PulsePressure:       PulsePressureRule{Rule: on("info"), Max: 150},
 			NIBPIBP:             NIBPIBPRule{Rule: on("warning"), Tolerance: 25, Readings: 2},
 			NIBPCadence:         NIBPCadenceRule{Rule: on("warning"), MinInterval: 30 * time.Second},
-			Frozen:              FrozenRule{Rule: on("warning"), Duration: 2 * time.Minute, MinSamples: 6, MinParameters: 3},
+			Frozen:              FrozenRule{Rule: on("warning"), Duration: 2 * time.Minute, MinSamples: 6, MinParameters: 3, ChannelDuration: 5 * time.Minute},
 			TooRegular:          RegularRule{Rule: on("warning"), Window: 30, MinRange: 6, MaxRoughness: 1.2},
 			ReplayControlID:     ControlIDRule{Rule: on("critical"), ResendWindow: 2 * time.Minute, History: 128},
 			ReplayWindow:        ReplayWindowRule{Rule: on("critical"), Samples: 12, MinDistinct: 8, History: 360},
@@ -359,6 +363,7 @@ func (c Config) Validate() error {
 	between("rules.nibp_ibp_agreement.readings", r.NIBPIBP.Readings, 1, 100)
 	posDur("rules.nibp_cadence.min_interval", r.NIBPCadence.MinInterval)
 	posDur("rules.frozen.duration", r.Frozen.Duration)
+	posDur("rules.frozen.channel_duration", r.Frozen.ChannelDuration)
 	between("rules.frozen.min_samples", r.Frozen.MinSamples, 2, 10000)
 	between("rules.frozen.min_parameters", r.Frozen.MinParameters, 1, int(numParams-1))
 	between("rules.too_regular.window", r.TooRegular.Window, 8, historyLen)

@@ -21,17 +21,18 @@ var trackInfo = [numParams]struct {
 	partners [3]param
 	ownStep  bool
 	freezes  bool // a live patient keeps this value moving (not temperature)
+	noSpike  bool // spikes are what motion does to it (the plethysmographic pulse rate)
 }{
-	pHR:      {30, [3]param{pPR, pPRInv, pARTSys}, true, true},
-	pPR:      {30, [3]param{pHR, pPRInv, pSpO2}, true, true},
-	pPRInv:   {30, [3]param{pHR, pPR, pARTSys}, true, true},
-	pSpO2:    {8, [3]param{pPR, pHR, pRR}, true, true},
-	pRR:      {12, [3]param{pEtCO2, pHR, pSpO2}, false, true},
-	pARTSys:  {35, [3]param{pARTDia, pHR, pPRInv}, false, true},
-	pARTDia:  {25, [3]param{pARTSys, pHR, pPRInv}, false, true},
-	pARTMean: {25, [3]param{pARTSys, pARTDia, pHR}, false, true},
-	pEtCO2:   {12, [3]param{pRR, pHR, pSpO2}, false, true},
-	pTemp:    {1, [3]param{}, true, false},
+	pHR:      {30, [3]param{pPR, pPRInv, pARTSys}, true, true, false},
+	pPR:      {30, [3]param{pHR, pPRInv, pSpO2}, true, true, true},
+	pPRInv:   {30, [3]param{pHR, pPR, pARTSys}, true, true, true},
+	pSpO2:    {8, [3]param{pPR, pHR, pRR}, true, true, false},
+	pRR:      {12, [3]param{pEtCO2, pHR, pSpO2}, false, true, false},
+	pARTSys:  {35, [3]param{pARTDia, pHR, pPRInv}, false, true, false},
+	pARTDia:  {25, [3]param{pARTSys, pHR, pPRInv}, false, true, false},
+	pARTMean: {25, [3]param{pARTSys, pARTDia, pHR}, false, true, false},
+	pEtCO2:   {12, [3]param{pRR, pHR, pSpO2}, false, true, false},
+	pTemp:    {1, [3]param{}, true, false, false},
 }
 
 // baseN is the number of recent values whose median is a parameter's baseline.
@@ -58,11 +59,11 @@ type track struct {
 	seen     uint32  // samples seen
 	changes  uint32  // changes seen while learning
 
-	// plateau is the value of the last long run: a demand pacemaker's rate,
-	// a ventilator's set rate. The channel returning to it is not frozen.
-	plateau     float64
-	havePlateau bool
-	changeP  float64 // learned probability that the value changes from one message to the next
+	// low tracks the channel's 10th percentile. A channel held at its
+	// floor (a demand pacemaker's rate, a ventilator's set rate) is not
+	// frozen: the freeze of a live value sits inside its range.
+	low     float64
+	changeP float64 // learned probability that the value changes from one message to the next
 }
 
 // baseline returns the median of the recent values and whether there are
@@ -147,7 +148,7 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 			continue
 		}
 		if math.Abs(c.v-t.exPre) < info.scale/2 { // back
-			if t.exN <= maxSpike && !t.exPartner && em.on(rSpike) {
+			if t.exN <= maxSpike && !t.exPartner && !info.noSpike && em.on(rSpike) {
 				dst = em.add(dst, rSpike, p, t.exSeg, c.at, c.v, t.exPre, info.scale, "", "short excursion that returned with no related channel moving")
 			}
 			t.exN = 0
@@ -194,8 +195,8 @@ func (s *stream) unitJump(e *Engine, p param, b, v float64) bool {
 // for n messages is (1-q)^n; a run whose chance is below freezeChance, for
 // at least the frozen rule's duration, is a frozen channel. q is learned
 // per monitor and parameter, so a paced heart rate, a ventilator's set rate
-// or a saturation resting at 100 % never freeze; nor does a channel back at
-// the value of an earlier long run (a demand pacemaker taking over again).
+// or a saturation resting at 100 % never freeze; nor does a channel held at
+// its floor (a demand pacemaker taking over from a faster own rhythm).
 func (s *stream) freeze(e *Engine, em *emitter, p param, now int64, dst []Finding) []Finding {
 	c, t := &s.cur[p], &s.tracks[p]
 	if !trackInfo[p].freezes {
@@ -204,9 +205,6 @@ func (s *stream) freeze(e *Engine, em *emitter, p param, now int64, dst []Findin
 	if t.run > 0 && c.v == t.runV {
 		t.run++
 	} else {
-		if t.run >= plateauRun {
-			t.plateau, t.havePlateau = t.runV, true
-		}
 		switch {
 		case t.run == 0:
 		case t.seen < changeLearn:
@@ -220,10 +218,23 @@ func (s *stream) freeze(e *Engine, em *emitter, p param, now int64, dst []Findin
 	}
 	t.seen++
 	fc := &e.cfg.Rules.Frozen
-	if t.seen < changeLearn || t.changeP < 0.3 || (p == pSpO2 && c.v >= 99) || (t.havePlateau && c.v == t.plateau) {
+	if t.run == 1 { // a stochastic estimate of the 10th percentile, from the values that begin runs
+		d := trackInfo[p].scale / 20
+		if t.seen == 1 {
+			t.low = c.v
+		} else if c.v < t.low {
+			t.low -= 0.9 * d
+		} else {
+			t.low += 0.1 * d
+		}
+	}
+	// A pacemaker's rate is programmed in steps of 5/min: a heart or pulse
+	// rate held at such a value may be paced.
+	floor := c.v <= t.low+trackInfo[p].scale/15 || (p != pSpO2 && trackInfo[p].ownStep && math.Mod(c.v, 5) == 0)
+	if t.seen < changeLearn || t.changeP < 0.3 || (p == pSpO2 && c.v >= 99) || floor {
 		return dst
 	}
-	if int(t.run) < fc.MinSamples || now-t.runSince < fc.Duration.Nanoseconds() {
+	if int(t.run) < fc.MinSamples || now-t.runSince < fc.ChannelDuration.Nanoseconds() {
 		return dst
 	}
 	need := math.Log(freezeChance) / math.Log(1-t.changeP)
@@ -236,6 +247,5 @@ func (s *stream) freeze(e *Engine, em *emitter, p param, now int64, dst []Findin
 const (
 	changeAlpha  = 1.0 / 128 // weight of one message in the learned change probability
 	changeLearn  = 60        // samples before a channel's freezes are judged
-	freezeChance = 1e-9      // chance of a genuine run at which it counts as frozen
-	plateauRun   = 10        // messages of a run that make its value a plateau
+	freezeChance = 1e-12     // chance of a genuine run at which it counts as frozen
 )
