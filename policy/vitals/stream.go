@@ -812,9 +812,10 @@ func (s *stream) bp(e *Engine, em *emitter, ps, pd, pm param, latched bool, dst 
 	if fire(rMAP, mapBad) {
 		dst = em.add(dst, rMAP, pm, mean.seg, mean.at, mean.v, est, rc.MAPFormula.Tolerance, "", "mean pressure inconsistent with systolic and diastolic")
 	}
-	// The narrow-pulse-pressure rules are arterial-line artefact rules; a
-	// cuff reading is only held to SYS = DIA = MAP.
-	narrow := !order && (flat || latched && (narrowPulsePressure(sys.v, pp) || sys.v <= 10 || dia.v <= 10))
+	// A narrow arterial pulse pressure is damping, an artefact, not a
+	// manipulation (and a flat line is skipped above); a cuff reading is
+	// held to SYS = DIA = MAP.
+	narrow := !order && flat
 	wide := !order && pp > rc.PulsePressure.Max
 	if fire(rPulsePressure, narrow || wide) {
 		expl := "pulse pressure implausibly narrow for the systolic pressure (damped, flushed or zeroed line?)"
@@ -836,21 +837,6 @@ func lineArtefact(sys, dia, mean float64, haveMean bool) bool {
 		lo, hi = min(lo, mean), max(hi, mean)
 	}
 	return hi-lo <= max(6, 0.05*hi)
-}
-
-// narrowPulsePressure applies the arterial artefact rules of Li & Clifford
-// (PMC7015776, table 1).
-func narrowPulsePressure(sys, pp float64) bool {
-	switch {
-	case sys > 200:
-		return pp < 50
-	case sys > 150:
-		return pp < 30
-	case sys >= 100:
-		return pp < 15
-	default:
-		return pp < 10
-	}
 }
 
 // frozen flags a stream whose continuous parameters all stop changing.

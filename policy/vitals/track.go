@@ -52,6 +52,12 @@ type track struct {
 	exStart   int64   // arrival of its first message, Unix ns
 	exPartner bool    // a related channel moved with it
 	exSeg     int
+	exPeak    float64 // the value furthest from exPre
+
+	last, last2 float64 // the two previous values
+	noise       float64 // mean |change| between messages outside excursions, moving average
+	rough       float64 // mean |second difference|, long moving average
+	roughNow    float64 // the same over the last dozen messages
 
 	runV     float64 // the value of the current run of identical values
 	run      uint32  // its length in messages
@@ -127,14 +133,17 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 			continue // a gap (probe off) neither ends nor extends an excursion
 		}
 		dst = s.freeze(e, em, p, now, dst)
+		dst = s.tooSmooth(e, em, p, dst)
 		b, ok := t.baseline()
 		if !ok {
 			t.push(c.v)
 			continue
 		}
 		dev := c.v - b
+		th := t.threshold(p, b)
 		if t.exN == 0 {
-			if math.Abs(dev) < info.scale {
+			if math.Abs(dev) < th {
+				t.noise += (math.Abs(c.v-t.last) - t.noise) / 32
 				t.push(c.v)
 				continue
 			}
@@ -144,12 +153,12 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 				}
 				continue // the baseline stays in the true unit
 			}
-			t.exN, t.exPre, t.exStart, t.exPartner, t.exSeg = 1, b, now, partner[p], c.seg
+			t.exN, t.exPre, t.exStart, t.exPartner, t.exSeg, t.exPeak = 1, b, now, partner[p], c.seg, c.v
 			continue
 		}
-		if math.Abs(c.v-t.exPre) < info.scale/2 { // back
+		if math.Abs(c.v-t.exPre) < th/2 { // back
 			if t.exN <= maxSpike && !t.exPartner && !info.noSpike && em.on(rSpike) {
-				dst = em.add(dst, rSpike, p, t.exSeg, c.at, c.v, t.exPre, info.scale, "", "short excursion that returned with no related channel moving")
+				dst = em.add(dst, rSpike, p, t.exSeg, c.at, t.exPeak, t.exPre, th, "", "short excursion that returned with no related channel moving")
 			}
 			t.exN = 0
 			t.push(c.v)
@@ -157,16 +166,64 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 		}
 		t.exN = min(t.exN+1, 255)
 		t.exPartner = t.exPartner || partner[p]
+		if math.Abs(c.v-t.exPre) > math.Abs(t.exPeak-t.exPre) {
+			t.exPeak = c.v
+		}
 		if t.exN <= maxSpike || now-t.exStart < corr {
 			continue
 		}
 		if !info.ownStep && !t.exPartner && em.on(rRate) {
-			dst = em.add(dst, rRate, p, c.seg, c.at, c.v, t.exPre, info.scale, "", "stepped to a new level with no related channel moving")
+			dst = em.add(dst, rRate, p, c.seg, c.at, c.v, t.exPre, th, "", "stepped to a new level with no related channel moving")
 		}
 		t.reset(c.v)
 	}
 	return dst
 }
+
+// threshold is the excursion of p from its baseline b that the checks look
+// at: the parameter's scale, or five times its own noise between messages,
+// or for a rate a quarter of its level (a neonate breathing at 50/min varies
+// more than an adult at 14), whichever is largest.
+func (t *track) threshold(p param, b float64) float64 {
+	th := max(trackInfo[p].scale, 5*t.noise)
+	if params[p].q == qRate {
+		th = max(th, 0.25*math.Abs(b))
+	}
+	return th
+}
+
+// tooSmooth flags a channel that keeps moving but has lost the
+// sample-to-sample noise every measurement has: its mean absolute second
+// difference over the last two dozen messages fell below smoothRatio of its own
+// long-run level (a synthetic or moving-average stream). Judged against the
+// channel itself, a quiet patient or a slow trend does not trip it.
+func (s *stream) tooSmooth(e *Engine, em *emitter, p param, dst []Finding) []Finding {
+	c, t := &s.cur[p], &s.tracks[p]
+	if !trackInfo[p].freezes || p == pSpO2 { // SpO2 is coarse and saturates: its noise vanishes at 100 %
+		return dst
+	}
+	if t.seen >= 3 {
+		d2 := math.Abs(c.v - 2*t.last + t.last2)
+		t.roughNow += (d2 - t.roughNow) / 24
+		if t.seen < smoothLearn {
+			t.rough += (d2 - t.rough) / float64(t.seen-2) // plain mean while learning
+		} else if t.roughNow >= 0.5*t.rough {
+			t.rough += (d2 - t.rough) / 256 // not while suspicious: a forgery must not teach
+		}
+	}
+	t.last2, t.last = t.last, c.v
+	moving := t.run == 1 // the value changed in this message
+	if t.seen >= smoothLearn && moving && t.rough >= 0.5 && t.roughNow < smoothRatio*t.rough && em.on(rRegular) {
+		dst = em.add(dst, rRegular, p, c.seg, c.at, t.roughNow, t.rough, smoothRatio*t.rough, "", "channel moves without the measurement noise it had")
+	}
+	return dst
+}
+
+// smoothLearn is how many samples teach a channel's own roughness.
+const smoothLearn = 120
+
+// smoothRatio is the share of its own roughness below which a moving channel is too smooth.
+const smoothRatio = 0.08
 
 // unitJump reports whether v is the level b of parameter p converted to
 // another unit of its quantity (within 10 %): a value relabelled, not a
