@@ -255,7 +255,7 @@ func DefaultConfig() Config {
 			UnitMismatch: on("warning"),
 			UnitChange:   on("warning"),
 			Rate: RateRule{Rule: on("warning"), HRStep: 40, SpO2Step: 10, SpO2PerMinute: 60,
-				TempStep: 1, TempPerMinute: 0.2, PartnerResponse: 10,
+				TempStep: 1, TempPerMinute: 0.2, PartnerResponse: 5,
 				Corroboration: 30 * time.Second, MaxGap: 2 * time.Minute},
 			HRPR:                HRPRRule{Rule: on("warning"), PROverHR: 20, HROverPR: 50, Deficit: 25, Irregular: 4, Persist: 90 * time.Second, MinSamples: 3},
 			BPOrder:             on("critical"),

@@ -20,19 +20,20 @@ var trackInfo = [numParams]struct {
 	scale    float64
 	partners [3]param
 	ownStep  bool
-	freezes  bool // a live patient keeps this value moving (not temperature)
-	noSpike  bool // spikes are what motion does to it (the plethysmographic pulse rate)
+	freezes  bool    // a live patient keeps this value moving (not temperature)
+	noSpike  bool    // spikes are what motion does to it (the plethysmographic pulse rate)
+	rel      float64 // for rates: the share of the level that is also a threshold
 }{
-	pHR:      {30, [3]param{pPR, pPRInv, pARTSys}, true, true, false},
-	pPR:      {30, [3]param{pHR, pPRInv, pSpO2}, true, true, true},
-	pPRInv:   {30, [3]param{pHR, pPR, pARTSys}, true, true, true},
-	pSpO2:    {8, [3]param{pPR, pHR, pRR}, true, true, false},
-	pRR:      {12, [3]param{pEtCO2, pHR, pSpO2}, false, true, false},
-	pARTSys:  {35, [3]param{pARTDia, pHR, pPRInv}, false, true, false},
-	pARTDia:  {25, [3]param{pARTSys, pHR, pPRInv}, false, true, false},
-	pARTMean: {25, [3]param{pARTSys, pARTDia, pHR}, false, true, false},
-	pEtCO2:   {12, [3]param{pRR, pHR, pSpO2}, false, true, false},
-	pTemp:    {1, [3]param{}, true, false, false},
+	pHR:      {30, [3]param{pPR, pPRInv, pARTSys}, true, true, false, 0.3},
+	pPR:      {30, [3]param{pHR, pPRInv, pSpO2}, true, true, true, 0.3},
+	pPRInv:   {30, [3]param{pHR, pPR, pARTSys}, true, true, true, 0.3},
+	pSpO2:    {8, [3]param{pPR, pHR, pRR}, true, true, false, 0},
+	pRR:      {15, [3]param{pEtCO2, pHR, pSpO2}, false, true, false, 0.5},
+	pARTSys:  {35, [3]param{pARTDia, pHR, pPRInv}, false, true, false, 0},
+	pARTDia:  {25, [3]param{pARTSys, pHR, pPRInv}, false, true, false, 0},
+	pARTMean: {25, [3]param{pARTSys, pARTDia, pHR}, false, true, false, 0},
+	pEtCO2:   {12, [3]param{pRR, pHR, pSpO2}, false, true, false, 0},
+	pTemp:    {1, [3]param{}, true, false, false, 0},
 }
 
 // baseN is the number of recent values whose median is a parameter's baseline.
@@ -181,13 +182,13 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 }
 
 // threshold is the excursion of p from its baseline b that the checks look
-// at: the parameter's scale, or five times its own noise between messages,
-// or for a rate a quarter of its level (a neonate breathing at 50/min varies
-// more than an adult at 14), whichever is largest.
+// at: the parameter's scale, or eight times its own noise between messages,
+// or for a rate a share of its level (a neonate breathing at 50/min pauses
+// and varies more than an adult at 14), whichever is largest.
 func (t *track) threshold(p param, b float64) float64 {
-	th := max(trackInfo[p].scale, 5*t.noise)
+	th := max(trackInfo[p].scale, 8*t.noise)
 	if params[p].q == qRate {
-		th = max(th, 0.25*math.Abs(b))
+		th = max(th, trackInfo[p].rel*math.Abs(b))
 	}
 	return th
 }
