@@ -142,8 +142,12 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 		}
 		dev := c.v - b
 		th := t.threshold(p, b)
+		lo := th / 2 // a sustained step is judged from half the spike threshold, except a breathing rate's
+		if p == pRR {
+			lo = th // (breathing pauses and changes pace by itself, and impedance is noisy)
+		}
 		if t.exN == 0 {
-			if math.Abs(dev) < th {
+			if math.Abs(dev) < lo {
 				t.noise += (math.Abs(c.v-t.last) - t.noise) / 32
 				t.push(c.v)
 				continue
@@ -157,8 +161,8 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 			t.exN, t.exPre, t.exStart, t.exPartner, t.exSeg, t.exPeak = 1, b, now, partner[p], c.seg, c.v
 			continue
 		}
-		if math.Abs(c.v-t.exPre) < th/2 { // back
-			if t.exN <= maxSpike && !t.exPartner && !info.noSpike && em.on(rSpike) {
+		if math.Abs(c.v-t.exPre) < lo/2 { // back
+			if t.exN <= maxSpike && math.Abs(t.exPeak-t.exPre) >= th && !t.exPartner && !info.noSpike && em.on(rSpike) {
 				dst = em.add(dst, rSpike, p, t.exSeg, c.at, t.exPeak, t.exPre, th, "", "short excursion that returned with no related channel moving")
 			}
 			t.exN = 0
@@ -174,7 +178,7 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 			continue
 		}
 		if !info.ownStep && !t.exPartner && em.on(rRate) {
-			dst = em.add(dst, rRate, p, c.seg, c.at, c.v, t.exPre, th, "", "stepped to a new level with no related channel moving")
+			dst = em.add(dst, rRate, p, c.seg, c.at, c.v, t.exPre, lo, "", "stepped to a new level with no related channel moving")
 		}
 		t.reset(c.v)
 	}
