@@ -265,7 +265,7 @@ func DefaultConfig() Config {
 			NIBPCadence:         NIBPCadenceRule{Rule: on("warning"), MinInterval: 30 * time.Second},
 			Frozen:              FrozenRule{Rule: on("warning"), Duration: 2 * time.Minute, MinSamples: 6, MinParameters: 3, ChannelDuration: 5 * time.Minute},
 			TooRegular:          RegularRule{Rule: on("warning"), Window: 30, MinRange: 6, MaxRoughness: 0.3},
-			ReplayControlID:     ControlIDRule{Rule: on("critical"), ResendWindow: 2 * time.Minute, History: 128},
+			ReplayControlID:     ControlIDRule{Rule: on("critical"), ResendWindow: 2 * time.Minute, History: 1024},
 			ReplayWindow:        ReplayWindowRule{Rule: on("critical"), Samples: 12, MinDistinct: 8, History: 360},
 			TimeFuture:          TimeFutureRule{Rule: on("warning"), MaxAhead: 2 * time.Minute, OBXTolerance: 30 * time.Second},
 			TimeBackwards:       TimeBackwardsRule{Rule: on("warning"), Tolerance: 5 * time.Second},

@@ -61,10 +61,11 @@ var rateParams = [...]struct {
 // episodic, nor temperature, which is legitimately flat for long).
 var continuous = [...]param{pHR, pPR, pPRInv, pSpO2, pRR, pARTSys, pARTDia, pARTMean, pEtCO2}
 
-// idSeen is what the control-ID check keeps of a recent message.
+// idSeen is what the control-ID check keeps of a recent message: 8 bytes,
+// so that hours of history stay small.
 type idSeen struct {
-	content uint64 // hash of the whole message
-	at      int64  // arrival, Unix ns
+	content uint32 // hash of the whole message
+	at      uint32 // arrival, Unix seconds
 }
 
 // stream is the state kept for one monitor. Its size is fixed at creation
@@ -169,21 +170,21 @@ func (s *stream) observe(e *Engine, src netip.Addr, m *hl7.Message, arrival time
 	// first messages on (some send "1" always) is not judged on them.
 	s.msgs++
 	id, content := maphash.Bytes(e.seed, component(msh, 10, 0)), maphash.Bytes(e.seed, m.Bytes())
-	now := idSeen{content, arrival.UnixNano()}
+	now := idSeen{uint32(content), uint32(arrival.Unix())}
 	if i := s.ids.find(id); i >= 0 {
 		prev := s.idSeen[i]
-		since := arrival.Sub(time.Unix(0, prev.at))
-		if prev.content == content && since.Abs() <= rc.ReplayControlID.ResendWindow {
+		since := time.Duration(int64(now.at)-int64(prev.at)) * time.Second
+		if prev.content == now.content && since.Abs() <= rc.ReplayControlID.ResendWindow {
 			s.msgs--
 			return dst
 		}
 		s.idSeen[i] = now
-		if prev.content != content && s.msgs <= learnIDs {
+		if prev.content != now.content && s.msgs <= learnIDs {
 			s.idsReused = true
 		}
 		if em.on(rReplayControlID) && !s.idsReused {
 			expl := "control ID reused with different content"
-			if prev.content == content {
+			if prev.content == now.content {
 				expl = "identical message re-sent after the retransmission window"
 			}
 			dst = em.add(dst, rReplayControlID, pNone, 0, time.Time{}, since.Seconds(), 0, rc.ReplayControlID.ResendWindow.Seconds(), "", expl)
