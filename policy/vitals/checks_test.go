@@ -3,6 +3,7 @@ package vitals_test
 import (
 	"math"
 	"math/rand/v2"
+	"strconv"
 	"testing"
 	"time"
 
@@ -124,7 +125,7 @@ func TestRateAndAgreement(t *testing.T) {
 		{"atrial fibrillation: pulse deficit 30", every(60, 10*sec, func(i int) msg { return af(i, 115, 85) }), nil},
 		{"atrial fibrillation: pulse deficit 45", every(60, 10*sec, func(i int) msg { return af(i, 125, 80) }), nil},
 		{"bigeminy: pulse at 55 % of heart rate", every(60, 10*sec, func(i int) msg { return vitalsAt(i, 120, 66, 96) }), nil},
-		{"bigeminy begins: pulse halves", then(baseline(), 10*sec, every(60, 10*sec, func(i int) msg { return vitalsAt(i, 80, 44, 96) })), nil},
+		{"bigeminy begins: pulse halves", then(baseline(), 10*sec, every(60, 10*sec, func(i int) msg { return vitalsAt(i+1000, 80, 44, 96) })), nil},
 		{"regular rhythm: heart rate 35 above pulse", every(60, 10*sec, func(i int) msg { return vitalsAt(i, 115, 80, 96) }), []string{"hr_pr_agreement"}},
 		{"heart rate raised 45 on a regular 70", then(every(30, 10*sec, func(i int) msg { return vitalsAt(i, 70, 70, 96) }), 10*sec,
 			every(60, 10*sec, func(i int) msg { return vitalsAt(i, 115, 70, 96) })), []string{"hr_pr_agreement", "rate_of_change"}},
@@ -272,6 +273,16 @@ func TestReplay(t *testing.T) {
 			[]string{"replay_control_id"}},
 		{"values of 20 earlier messages replayed", then(every(60, 10*sec, varying), 10*sec, every(20, 10*sec, func(i int) msg { return varying(i + 10) })),
 			[]string{"replay_window"}},
+		{"values of 20 messages from an hour earlier replayed with ±1 jitter", then(every(400, 10*sec, varying), 10*sec, every(20, 10*sec, func(i int) msg {
+			m := varying(i + 40)
+			for j := range m.rows {
+				if v, err := strconv.ParseFloat(m.rows[j].value, 64); err == nil && m.rows[j].code != "150344" {
+					m.rows[j].value = num(v + float64(i%3-1))
+				}
+			}
+			return m
+		})), []string{"replay_window"}},
+		{"an hour of a stable patient is not a replay", every(400, 10*sec, normal), nil},
 		{"plateau repeating is not a replay", every(80, 10*sec, func(i int) msg { return msg{rows: []row{hr("70"), pr(num(70 + float64(i%2))), spo2("100")}} }), nil},
 	}
 	for _, tc := range tests {

@@ -129,6 +129,7 @@ type stream struct {
 	eps [maxEpisodes]episode // open findings, see emitter.add
 
 	tracks [numParams]track // per-parameter checks, see excursions
+	replay replayState      // near-replay history, see nearReplay
 }
 
 func newStream(cfg *Config) *stream {
@@ -927,6 +928,12 @@ func (s *stream) regular(e *Engine, em *emitter, dst []Finding) []Finding {
 // earlier run exactly. Runs with few distinct samples (plateaus) are skipped.
 func (s *stream) replayWindow(e *Engine, em *emitter, dst []Finding) []Finding {
 	rw := &e.cfg.Rules.ReplayWindow
+	if !em.on(rReplayWindow) {
+		return dst
+	}
+	if lag, ok := s.nearReplay(); ok {
+		dst = em.add(dst, rReplayWindow, pNone, 0, time.Time{}, replayWin, float64(lag), replayMinLag, "", "a run of values repeats an earlier stretch, within a small jitter")
+	}
 	var h uint64
 	for i, p := range continuous {
 		if r := &s.cur[p]; r.ok {
