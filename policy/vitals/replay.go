@@ -12,7 +12,7 @@ import "math"
 const (
 	replayHist   = 1024 // messages remembered
 	replayMinLag = 30   // closer repeats are plateaus and slow trends, not replays
-	replayWin    = 15   // consecutive matching messages
+	replayWin    = 20   // consecutive matching messages
 )
 
 // replayParams are the channels compared, with their tolerance.
