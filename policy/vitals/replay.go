@@ -10,7 +10,7 @@ import "math"
 // tolerance is counted (1 KiB); replayWin in a row, over a window whose
 // values really move, is a replay. Cost: one pass over the lags per message.
 const (
-	replayHist   = 1024 // messages remembered
+	replayHist   = 1024 // messages remembered (a power of two)
 	replayMinLag = 30   // closer repeats are plateaus and slow trends, not replays
 	replayWin    = 20   // consecutive matching messages
 )
@@ -44,7 +44,14 @@ func (s *stream) nearReplay() (lag int, found bool) {
 	}
 	limit := min(rs.n, replayHist)
 	for L := replayMinLag; L < limit; L++ {
-		h := &rs.hist[(rs.n-L)%replayHist]
+		h := &rs.hist[(rs.n-L)&(replayHist-1)]
+		// Heart rate first: it rules out almost every lag at once.
+		if a, b := q[0], h[0]; a != 0 && b != 0 && (a > b+replayParams[0].tol || b > a+replayParams[0].tol) {
+			if rs.run[L] != 0 {
+				rs.run[L] = 0
+			}
+			continue
+		}
 		match, compared := true, 0
 		for i, rp := range replayParams {
 			a, b := q[i], h[i]
@@ -68,7 +75,7 @@ func (s *stream) nearReplay() (lag int, found bool) {
 			lag, found = L, true
 		}
 	}
-	rs.hist[rs.n%replayHist] = q
+	rs.hist[rs.n&(replayHist-1)] = q
 	rs.n++
 	return lag, found
 }
@@ -81,7 +88,7 @@ func (s *stream) informative(q [4]uint8) bool {
 	total := 0
 	prev := q
 	for k := 1; k < replayWin; k++ {
-		h := rs.hist[(rs.n-k)%replayHist]
+		h := rs.hist[(rs.n-k)&(replayHist-1)]
 		for i := range h {
 			if h[i] != 0 && prev[i] != 0 {
 				d := int(h[i]) - int(prev[i])
