@@ -27,6 +27,7 @@ type row struct {
 // time, ctrl: unique per scenario; pid "none" writes an empty PID).
 type msg struct {
 	ctrl, ts, app, pid, proc, typ, equip string
+	pidName                              string // PID-5, default DOE^JANE
 	rows                                 []row
 }
 
@@ -41,7 +42,7 @@ func (m msg) bytes(arrival time.Time, n int) []byte {
 	var b strings.Builder
 	fmt.Fprintf(&b, "MSH|^~\\&|%s|ICU|||%s||%s|%s|%s|2.6\r", or(m.app, "MON1^0012340000000001^EUI-64"), ts,
 		or(m.typ, "ORU^R01^ORU_R01"), or(m.ctrl, fmt.Sprintf("C%d", n)), or(m.proc, "P"))
-	pid, name := or(m.pid, "12345^^^H^MR"), "DOE^JANE"
+	pid, name := or(m.pid, "12345^^^H^MR"), or(m.pidName, "DOE^JANE")
 	if m.pid == "none" { // an unassociated bed
 		pid, name = "", ""
 	}
