@@ -46,6 +46,7 @@ type captureReader struct {
 	mllp  *mllp.Reader // nil for plain text
 	text  splitter     // plain text, or the current MLLP frame
 	frame bool         // text holds an MLLP frame being split
+	done  bool         // the MLLP stream ended inside a frame
 }
 
 // newCaptureReader detects the format of rd.
@@ -59,11 +60,8 @@ func newCaptureReader(rd io.Reader) (*captureReader, error) {
 		c.gz = gz
 		c.src = bufio.NewReaderSize(gz, captureSniff)
 	}
-	head, err := c.src.Peek(captureSniff)
-	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
-		return nil, err
-	}
-	if bytes.IndexByte(head, mllp.StartBlock) >= 0 {
+	// A read error here (a broken gzip stream) comes again with the first read.
+	if head, _ := c.src.Peek(captureSniff); bytes.IndexByte(head, mllp.StartBlock) >= 0 {
 		c.mllp = mllp.NewReader(c.src, checkMaxFrame)
 		c.mllp.TolerateMissingCR = true
 		return c, nil
@@ -102,7 +100,7 @@ func (c *captureReader) Next() ([]byte, error) {
 	if c.mllp == nil {
 		return c.text.next()
 	}
-	for {
+	for !c.done {
 		if c.frame {
 			b, err := c.text.next()
 			if !errors.Is(err, io.EOF) {
@@ -118,11 +116,13 @@ func (c *captureReader) Next() ([]byte, error) {
 		case errors.Is(err, mllp.ErrTruncated), errors.Is(err, mllp.ErrFrameTooLarge):
 			return nil, &captureProblem{err: err, bytes: len(p)}
 		case errors.Is(err, mllp.ErrIncomplete):
+			c.done = true
 			return nil, &captureProblem{err: err}
 		default:
 			return nil, err
 		}
 	}
+	return nil, io.EOF
 }
 
 func (p *captureProblem) Error() string {
@@ -146,32 +146,39 @@ type splitter struct {
 	buf     []byte
 	r, w    int   // buf[r:w]: the current chunk and what follows it, read but not returned
 	scanned int   // buf[r:scanned] holds no chunk boundary after r
+	atLine  bool  // a line break ends at scanned: the next line's start is still to be judged
 	eof     bool  // rd is exhausted
 	err     error // read error, returned once the data is used up
 	work    int64 // bytes searched or moved
 }
 
-// next returns the next non-blank chunk, valid until the next call.
+// next returns the next non-blank chunk, valid until the next call. When
+// the input ends with a read error, the incomplete last chunk is dropped and
+// the error returned.
 func (s *splitter) next() ([]byte, error) {
 	for {
-		for s.scanned < s.w {
-			win := s.buf[s.scanned:s.w]
-			i := bytes.IndexAny(win, "\r\n")
-			if i < 0 {
-				s.work += int64(len(win))
-				s.scanned = s.w
-				break
+		for s.scanned < s.w || s.atLine {
+			if !s.atLine {
+				i := bytes.IndexAny(s.buf[s.scanned:s.w], "\r\n")
+				if i < 0 {
+					s.work += int64(s.w - s.scanned)
+					s.scanned = s.w
+					break
+				}
+				s.work += int64(i + 1)
+				s.scanned += i + 1
+				s.atLine = true
 			}
-			s.work += int64(i + 1)
-			j := s.scanned + i + 1
+			j := s.scanned
 			for j < s.w && isLineSpace(s.buf[j]) {
 				j++
 			}
-			if j+4 > s.w && !s.eof {
-				s.scanned += i // look at this line break again with more data
-				break
-			}
+			s.work += int64(j - s.scanned)
 			s.scanned = j
+			if j+4 > s.w && !s.eof {
+				break // judge this line start with more data
+			}
+			s.atLine = false
 			if isHeaderLine(s.buf[j:s.w]) {
 				chunk := s.buf[s.r:j]
 				s.r = j
@@ -183,13 +190,13 @@ func (s *splitter) next() ([]byte, error) {
 		if s.eof {
 			chunk := s.buf[s.r:s.w]
 			s.r = s.w
-			if len(bytes.TrimSpace(chunk)) > 0 {
-				return chunk, nil
-			}
 			if s.err != nil {
 				err := s.err
 				s.err = nil
-				return nil, err
+				return nil, fmt.Errorf("%w (%d bytes of an incomplete message dropped)", err, len(chunk))
+			}
+			if len(bytes.TrimSpace(chunk)) > 0 {
+				return chunk, nil
 			}
 			return nil, io.EOF
 		}
