@@ -70,6 +70,12 @@ for seed in $SEEDS; do
 		>"$OUT/findings-$seed.jsonl" 2>"$OUT/check-$seed.log"
 	tail -n 3 "$OUT/check-$seed.log" >&2
 	"$OUT/bin/hl7load" corpus score --dir "$corpus" --findings "$OUT/findings-$seed.jsonl" --json >"$OUT/score-$seed.json"
+	# Findings on entirely clean monitors by rule (the scorer breaks them down by genuine condition only).
+	jq -n --slurpfile mons "$corpus/monitors.jsonl" --slurpfile fs "$OUT/findings-$seed.jsonl" '
+		($mons | map(select(.status == "clean") | {key: .id, value: true}) | from_entries) as $clean
+		| (reduce (inputs | select($clean[.monitor])) as $l ({}; .["\($l.file) \($l.message)"] = true)) as $msgs
+		| [$fs[] | select($msgs["\(.file | split("/") | last) \(.message)"]) | .rule]
+		| group_by(.) | map({key: .[0], value: length}) | from_entries' "$corpus/labels.jsonl" >"$OUT/clean-rules-$seed.json"
 	[ "$KEEP" = 1 ] || rm -rf "$corpus"
 	if [ "$SIM" = 1 ]; then
 		for profile in adult neonatal; do
@@ -96,9 +102,10 @@ def runs(gen): [.[] | select(.generator == gen)];
  sim_neonatal: {runs: runs("sim-neonatal"), all: agg(runs("sim-neonatal"))}}'
 {
 	for seed in $SEEDS; do
-		jq --argjson seed "$seed" '{generator: "corpus", seed: $seed, kinds: [.kinds[] | {kind, episodes, detected}],
-			episodes, detected, clean_hours, false_flags: .clean_flagged, clean_monitors, clean_monitors_with_false_flag,
-			manipulated_false_flags_per_monitor_hour, false_flags_by_event}' "$OUT/score-$seed.json"
+		jq --argjson seed "$seed" --slurpfile rules "$OUT/clean-rules-$seed.json" '{generator: "corpus", seed: $seed,
+			kinds: [.kinds[] | {kind, episodes, detected}], episodes, detected, clean_hours, false_flags: .clean_flagged,
+			clean_monitors, clean_monitors_with_false_flag, manipulated_false_flags_per_monitor_hour, false_flags_by_event,
+			false_by_rule: $rules[0]}' "$OUT/score-$seed.json"
 		if [ "$SIM" = 1 ]; then
 			for profile in adult neonatal; do
 				jq --arg g "sim-$profile" '{generator: $g, seed, kinds: [.kinds[] | {kind, episodes, detected}],
@@ -130,6 +137,8 @@ table() { # table GENERATOR TITLE FALSE-FLAG-LABEL
 	else empty end)' "$OUT/eval.json" | column -t -s $'\t'
 }
 table corpus "blind corpus: hl7load corpus gen, hl7gate check --arrival labels.jsonl, hl7load corpus score" "false flags / clean monitor-hour"
+jq -r '.corpus.runs[] | "seed \(.seed) false findings on clean monitors by rule: " +
+	(.false_by_rule | to_entries | sort_by(-.value) | map("\(.key) \(.value)") | join(", "))' "$OUT/eval.json"
 table sim_adult "project simulator, adult: hl7load simeval" "false findings / clean monitor-hour"
 table sim_neonatal "project simulator, neonatal: hl7load simeval --profile neonatal" "false findings / clean monitor-hour"
 log "vitals-eval: figures in $OUT/eval.json, findings and scores in $OUT"
