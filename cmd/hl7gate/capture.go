@@ -170,8 +170,14 @@ func (s *splitter) next() ([]byte, error) {
 				s.atLine = true
 			}
 			j := s.scanned
-			for j < s.w && isLineSpace(s.buf[j]) {
-				j++
+			for j < s.w {
+				if isLineSpace(s.buf[j]) {
+					j++
+				} else if bytes.HasPrefix(s.buf[j:s.w], byteOrderMark) { // concatenated files
+					j += len(byteOrderMark)
+				} else {
+					break
+				}
 			}
 			s.work += int64(j - s.scanned)
 			s.scanned = j
@@ -237,6 +243,9 @@ func (s *splitter) fill() {
 	}
 }
 
+// byteOrderMark is UTF-8's, which some tools write at the start of a file.
+var byteOrderMark = []byte("\xef\xbb\xbf")
+
 // isLineSpace reports whether b may precede a segment at the start of a line.
 func isLineSpace(b byte) bool { return b == ' ' || b == '\t' || b == '\r' || b == '\n' }
 
@@ -265,7 +274,7 @@ const (
 // chunkKind tells what a chunk is, after a UTF-8 byte order mark and
 // white space (which the HL7 parser skips too).
 func chunkKind(chunk []byte) int {
-	chunk = bytes.TrimLeft(bytes.TrimPrefix(chunk, []byte("\xef\xbb\xbf")), " \t\r\n")
+	chunk = bytes.TrimLeft(bytes.TrimPrefix(chunk, byteOrderMark), " \t\r\n")
 	switch {
 	case !isHeaderLine(chunk):
 		return chunkJunk

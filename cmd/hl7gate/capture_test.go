@@ -110,6 +110,7 @@ func TestCheckFormats(t *testing.T) {
 		"lf.hl7.gz":         text(msgs, "\n", ""),
 		"comment.hl7":       append([]byte("# capture of bed 7, 2026-01-05\n\n"), text(msgs, "\n", "")...),
 		"bom.hl7":           append([]byte("\xef\xbb\xbf"), text(msgs, "\r\n", "")...),
+		"concatenated.hl7":  slices.Concat([]byte("\xef\xbb\xbf"), text(msgs[:120], "\r\n", ""), []byte("\xef\xbb\xbf"), text(msgs[120:], "\r\n", "")),
 		"comment.mllp":      append([]byte("capture tool v2\r\n"), framed(t, msgs)...),
 		"batch.hl7":         batch.Bytes(),
 		"one-frame.mllp.gz": framed(t, [][]byte{text(msgs, "\r", "")}),
