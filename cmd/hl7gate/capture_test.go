@@ -163,8 +163,8 @@ func TestCheckDamagedInput(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, want := range []string{
-		cutFile + ": after message 11: mllp: frame truncated by a new start block (100 bytes skipped)",
-		cutFile + ": after message 30: mllp: stream ended inside a frame",
+		cutFile + ": message 11: mllp: frame truncated by a new start block (100 bytes skipped)",
+		cutFile + ": message 30: mllp: stream ended inside a frame",
 		brokenGz + ": after message ",
 		"the rest of the file is lost",
 		fmt.Sprintf("%s: before the first message: %d bytes that are no message skipped", junk, len(prefix)),

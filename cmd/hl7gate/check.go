@@ -269,12 +269,14 @@ func (c *checker) file(name string, src netip.Addr) error {
 				fmt.Fprintf(c.stderr, "%s: %d bytes outside MLLP frames skipped\n", name, s)
 			}
 			return nil
+		case errors.As(err, &p) && cr.Framed(): // a frame, though a broken one: it takes a position
+			n++
+			c.messages++
+			c.unreadable++
+			c.problems++
+			fmt.Fprintf(c.stderr, "%s: message %d: %v\n", name, n, p)
+			continue
 		case errors.As(err, &p):
-			if cr.Framed() { // a frame, though a broken one: it takes a position
-				n++
-				c.messages++
-				c.unreadable++
-			}
 			c.problem(name, n, p)
 			continue
 		case err != nil:
