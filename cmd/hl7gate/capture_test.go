@@ -68,6 +68,7 @@ func text(msgs [][]byte, term, after string) []byte {
 }
 
 func framed(t *testing.T, msgs [][]byte) []byte {
+	t.Helper()
 	var b bytes.Buffer
 	w := mllp.NewWriter(&b)
 	for _, m := range msgs {
