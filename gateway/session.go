@@ -16,10 +16,12 @@ import (
 
 	"github.com/hl7gate/hl7gate/gateway/config"
 	"github.com/hl7gate/hl7gate/gateway/intercept"
+	"github.com/hl7gate/hl7gate/gateway/queue"
 	"github.com/hl7gate/hl7gate/gateway/store"
 	"github.com/hl7gate/hl7gate/hl7"
 	"github.com/hl7gate/hl7gate/hl7/mllp"
 	"github.com/hl7gate/hl7gate/policy"
+	"github.com/hl7gate/hl7gate/policy/inventory"
 )
 
 // At most logBurst lines per logWindow per connection (rejected messages) and per listener (refused
@@ -59,7 +61,9 @@ const ackWriteBuffer = 1 << 10
 type session struct {
 	g       *Gateway
 	l       *listener
-	c       net.Conn
+	raw     net.Conn // the accepted connection; other goroutines touch only this one (stopIdle, Shutdown)
+	c       net.Conn // raw, or the TLS connection over it once prepare's handshake succeeded
+	counted bool     // the connection counts against its source's limit (see listener.handshaken)
 	src     netip.Addr
 	id      string
 	log     zerolog.Logger
@@ -81,6 +85,7 @@ type session struct {
 
 	opened      time.Time
 	delivered   uint64    // messages a station accepted
+	queued      uint64    // messages durably queued (store mode)
 	identity    bool      // sending application etc. recorded in the store
 	logs        logBudget // rejection lines
 	closeReason string
@@ -90,12 +95,19 @@ type session struct {
 	// store write.
 	lastFrame  atomic.Int64 // Unix ns of the latest frame; 0 before the first
 	msgs, errs atomic.Uint64
+
+	// Store mode: the device the latest message names and its queue keys (see queueKeys).
+	ident inventory.Identity
+	qid   inventory.Identity
+	qdev  string
+	qrq   *routeQueue
+	qkeys []queue.Key
 }
 
 func (g *Gateway) newSession(l *listener, c net.Conn, src netip.Addr) *session {
 	id := strconv.FormatUint(g.ackID.Add(1), 36)
 	s := &session{
-		g: g, l: l, c: c, src: src, id: id, station: -1,
+		g: g, l: l, raw: c, c: c, src: src, id: id, station: -1, counted: l.tls == nil,
 		monitor: l.cfg.Name + "/" + src.String(),
 		opened:  time.Now(),
 	}
@@ -104,10 +116,12 @@ func (g *Gateway) newSession(l *listener, c net.Conn, src netip.Addr) *session {
 }
 
 // stopIdle asks the session to end: at once when it waits for a message, after its answer otherwise.
+// It runs outside the session's goroutine, so it uses s.raw, never s.c, which prepare replaces; a
+// deadline on the raw connection holds for the TLS connection over it too.
 func (s *session) stopIdle() {
 	s.stop.Store(true)
 	if !s.busy.Load() {
-		_ = s.c.SetReadDeadline(time.Now())
+		_ = s.raw.SetReadDeadline(time.Now())
 	}
 }
 
@@ -119,7 +133,7 @@ func (g *Gateway) serveSession(s *session) {
 			s.log.Error().Str("panic", fmt.Sprint(p)).Msg("session panic")
 		}
 		s.c.Close()
-		s.l.release(s.src)
+		s.l.release(s.src, s.counted)
 		s.l.open.Dec()
 		s.l.junk.Add(float64(s.skipped()))
 		// Under g.mu, so that Gateway.monitors counts this session's messages either live or in the
@@ -137,7 +151,7 @@ func (g *Gateway) serveSession(s *session) {
 		log, notLogged := s.l.closedLogs.allow(closed), s.l.closedLogs.suppressed
 		s.l.closedMu.Unlock()
 		if log {
-			s.log.Info().Uint64("messages", s.msgs.Load()).Uint64("delivered", s.delivered).Uint64("rejected", s.errs.Load()).
+			s.log.Info().Uint64("messages", s.msgs.Load()).Uint64("delivered", s.delivered).Uint64("queued", s.queued).Uint64("rejected", s.errs.Load()).
 				Int("log_suppressed", s.logs.suppressed).Int64("skipped_bytes", s.skipped()).
 				Dur("duration", time.Since(s.opened)).Str("reason", s.closeReason).
 				Int("closes_not_logged", notLogged).Msg("connection closed")
@@ -162,16 +176,12 @@ func (s *session) skipped() int64 {
 func (s *session) prepare() error {
 	lc := s.l.cfg
 	if s.l.tls != nil {
-		tc := tls.Server(s.c, s.l.tls)
-		_ = s.c.SetDeadline(time.Now().Add(lc.FrameTimeout))
-		if err := tc.HandshakeContext(s.g.ctx); err != nil {
-			return fmt.Errorf("tls handshake: %w", err)
+		if err := s.handshake(); err != nil {
+			return err
 		}
-		_ = s.c.SetDeadline(time.Time{})
-		s.c = tc
 	}
 	if lc.Mode == config.ModeIntercept {
-		dst, err := intercept.OriginalDst(s.c)
+		dst, err := intercept.OriginalDst(s.raw)
 		if err != nil {
 			return fmt.Errorf("original destination: %w", err)
 		}
@@ -190,6 +200,39 @@ func (s *session) prepare() error {
 	s.r.OnFrameStart = func() { _ = s.c.SetReadDeadline(time.Now().Add(lc.FrameTimeout)) }
 	s.w = mllp.NewWriterSize(s.c, ackWriteBuffer)
 	return nil
+}
+
+// handshake runs the TLS handshake within the listener's handshake_timeout, then counts the connection
+// against its source. Each failure is counted in connections_refused and recorded (rate-limited).
+func (s *session) handshake() error {
+	tc := tls.Server(s.raw, s.l.tls)
+	err := s.raw.SetDeadline(time.Now().Add(s.l.cfg.HandshakeTimeout))
+	if err == nil {
+		err = tc.HandshakeContext(s.g.ctx)
+	}
+	if err == nil {
+		err = s.raw.SetDeadline(time.Time{})
+	}
+	reason := s.l.handshaken(s.src, s.raw, err == nil)
+	if reason == "" {
+		s.counted, s.c = true, tc
+		return nil
+	}
+	detail := ""
+	switch {
+	case reason == "handshake_evicted":
+		detail = "closed for a newer handshake from the same source"
+	case err == nil:
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		detail = "tls handshake: timeout"
+	default:
+		detail = "tls handshake: " + errText(err)
+	}
+	s.g.refuse(s.l, s.src, s.raw.RemoteAddr(), reason, detail)
+	if detail == "" {
+		return errors.New(reason)
+	}
+	return errors.New(detail)
 }
 
 // loop serves messages until the connection ends, and says why it ended.
@@ -290,6 +333,9 @@ func (s *session) handle(frame []byte, ferr error) ([]byte, bool) {
 	out := frame
 	if annotated, ok := s.v.AppendAnnotated(s.out[:0], &s.msg); ok {
 		s.out, out = annotated, annotated
+	}
+	if rq := s.g.queues[s.v.Route.Name]; rq != nil {
+		return s.enqueue(now, rq, out)
 	}
 	ack, code, err := s.deliver(s.v.Route, out, s.msg.ControlID())
 	if err != nil {
@@ -443,7 +489,7 @@ func (s *session) reject(now time.Time, reason string, msg *hl7.Message, text st
 	s.g.metrics.rejected.WithLabelValues(s.l.cfg.Name, reason).Inc()
 	ev := store.Event{Time: now, Kind: store.KindPolicy, Severity: "warning", Listener: s.l.cfg.Name,
 		Source: s.src.String(), Reason: text}
-	if reason == reasonUndelivered {
+	if reason == reasonUndelivered || reason == reasonQueueFull || reason == reasonNotQueued {
 		ev.Kind = store.KindDelivery
 	}
 	var ctrl, typ string

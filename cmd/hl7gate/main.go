@@ -6,6 +6,8 @@
 //	hl7gate check FILE...             run the vital-sign checks over captured HL7 traffic
 //	hl7gate firewall render|apply|remove --config FILE
 //	                                  the nftables ruleset that contains the monitor segment
+//	hl7gate queue list|inspect|replay|discard --config FILE
+//	                                  store-mode queues and their dead letters (the gateway stopped)
 package main
 
 import (
@@ -42,6 +44,7 @@ func commands() map[string]command {
 		"check":    {"run the vital-sign checks over captured traffic", checkCmd},
 		"demo":     {"run the gateway with simulated monitors and a central station", demoCmd},
 		"firewall": {"print, install or remove the nftables rules that contain the monitor segment", firewallCmd},
+		"queue":    {"list, inspect, replay or discard store-mode dead letters (gateway stopped)", queueCmd},
 	}
 }
 
@@ -129,6 +132,9 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	log := newLogger(cfg.Log, stderr)
+	for _, w := range cfg.Warnings() {
+		log.Warn().Msg(w)
+	}
 	return serve(ctx, cfg, log, nil)
 }
 
@@ -159,8 +165,12 @@ func validateCmd(_ context.Context, args []string, stdout, stderr io.Writer) err
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if _, err := loadConfig(*path, fs, os.Environ()); err != nil {
+	cfg, err := loadConfig(*path, fs, os.Environ())
+	if err != nil {
 		return err
+	}
+	for _, w := range cfg.Warnings() {
+		fmt.Fprintf(stderr, "warning: %s\n", w)
 	}
 	fmt.Fprintf(stdout, "%s: ok\n", nameOf(*path))
 	return nil

@@ -1,12 +1,13 @@
 // Package admin serves hl7gate's read-only admin endpoint over HTTP(S):
 //
 //	/healthz          the process is alive
-//	/readyz           listeners are bound and at least one station is up (503 otherwise)
+//	/readyz           listeners are bound and at least one station is up, or every route is in store mode (503 otherwise)
 //	/metrics          Prometheus metrics
 //	/api/monitors     monitors seen
 //	/api/stations     stations and their health
 //	/api/events       recent events; ?kind=policy|vitals|connection|delivery|egress&since=ID&limit=N
 //	/api/egress       aggregated egress attempts of the monitor segment
+//	/api/queue        the durable queues of store-mode routes: depth, oldest age, dead letters (no payload)
 //	/debug/pprof/     profiles, when admin.pprof is on
 //	/                 the dashboard (gateway/dashboard), a page that reads the API above
 //
@@ -23,7 +24,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/pprof"
-	"os"
+	"net/netip"
 	"strconv"
 	"strings"
 	"sync"
@@ -35,6 +36,7 @@ import (
 
 	"github.com/hl7gate/hl7gate/gateway/config"
 	"github.com/hl7gate/hl7gate/gateway/dashboard"
+	"github.com/hl7gate/hl7gate/gateway/queue"
 	"github.com/hl7gate/hl7gate/gateway/store"
 )
 
@@ -46,6 +48,25 @@ type State interface {
 	Stations() []store.Station
 	Events(kind string, since uint64, limit int) []store.Event
 	EgressAttempts() []store.Egress
+	// Queues returns the state of each store-mode route's queue, in configuration order.
+	Queues() []QueueStatus
+}
+
+// QueueStatus is one store-mode route's durable queue as /api/queue shows it: counters and the dead
+// letters' metadata, never a payload.
+type QueueStatus struct {
+	Route         string  `json:"route"`
+	Depth         int     `json:"depth"`          // messages queued, not yet delivered or dead-lettered
+	Bytes         int64   `json:"bytes"`          // their record bytes (bounded by queue.max_bytes)
+	OldestSeconds float64 `json:"oldest_seconds"` // age of the oldest queued message
+	Keys          int     `json:"keys"`           // station/device keys with queued messages
+	Deliverers    int     `json:"deliverers"`     // deliverer goroutines running
+	Appended      uint64  `json:"appended"`       // since the gateway started
+	Delivered     uint64  `json:"delivered"`      // since the gateway started
+	DiskBytes     int64   `json:"disk_bytes"`     // segment files' size
+	// DeadLetters lists the messages moved aside (replay or discard them with hl7gate queue).
+	DeadLetters []queue.DeadLetter `json:"dead_letters"`
+	Error       string             `json:"error,omitempty"` // reading the dead letters failed
 }
 
 // Server is the admin endpoint.
@@ -69,13 +90,9 @@ func New(cfg config.AdminConfig, state State, metrics prometheus.Gatherer, log z
 func (a *Server) Start(ctx context.Context) error {
 	var token []byte
 	if f := a.cfg.TokenFile; f != "" {
-		b, err := os.ReadFile(f)
-		if err != nil {
+		var err error
+		if token, err = config.ReadToken(f); err != nil {
 			return fmt.Errorf("admin: %w", err)
-		}
-		token = []byte(strings.TrimSpace(string(b)))
-		if len(token) < 16 {
-			return fmt.Errorf("admin: token in %s is shorter than 16 characters", f)
 		}
 	}
 	mux := http.NewServeMux()
@@ -108,6 +125,9 @@ func (a *Server) Start(ctx context.Context) error {
 	mux.HandleFunc("GET /api/egress", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, a.state.EgressAttempts())
 	})
+	mux.HandleFunc("GET /api/queue", func(w http.ResponseWriter, _ *http.Request) {
+		writeJSON(w, a.state.Queues())
+	})
 	mux.Handle("GET /", dashboard.Handler())
 	if a.cfg.Pprof {
 		mux.HandleFunc("/debug/pprof/", pprof.Index)
@@ -118,6 +138,9 @@ func (a *Server) Start(ctx context.Context) error {
 	var h http.Handler = mux
 	if token != nil {
 		h = requireToken(token, mux)
+	}
+	if ap, err := netip.ParseAddrPort(a.cfg.Address); err == nil && ap.Addr().IsLoopback() {
+		h = loopbackHost(ap.Addr(), h)
 	}
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second, IdleTimeout: time.Minute}
 	tlsOn := a.cfg.TLS.CertFile != ""
@@ -187,6 +210,31 @@ func requireToken(token []byte, next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// loopbackHost lets a request through only when its Host names the loopback interface: "localhost", a
+// loopback address, or the configured address addr. A page in a browser on the gateway's host could
+// otherwise reach the endpoint through a name of its own that resolves to 127.0.0.1 (DNS rebinding).
+func loopbackHost(addr netip.Addr, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !loopbackName(r.Host, addr) {
+			http.Error(w, "host not allowed", http.StatusMisdirectedRequest)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func loopbackName(host string, addr netip.Addr) bool {
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	host = strings.TrimSuffix(host, ".")
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip, err := netip.ParseAddr(strings.TrimSuffix(strings.TrimPrefix(host, "["), "]"))
+	return err == nil && (ip.IsLoopback() || ip.Unmap() == addr.Unmap())
 }
 
 func writeJSON(w http.ResponseWriter, v any) {
