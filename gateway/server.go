@@ -159,11 +159,15 @@ func (g *Gateway) Start(ctx context.Context) error {
 		}
 	}
 	for _, s := range g.stations {
-		g.wg.Add(1)
+		g.wg.Add(2)
 		go func() {
 			defer g.wg.Done()
 			s.warm(g.ctx)
 			s.keep(g.ctx)
+		}()
+		go func() {
+			defer g.wg.Done()
+			s.backlog.run(g.ctx)
 		}()
 	}
 	for _, l := range g.lns {

@@ -81,7 +81,11 @@ type StationConfig struct {
 	// Pipeline is how many messages one connection may carry before their ACKs are back. 1 (the
 	// default) is MLLP's stop-and-wait; raise it only for a station known to read a stream of messages
 	// and answer each in turn. ACKs are matched by MSA-2, so a station may also answer out of order.
-	Pipeline       int           `mapstructure:"pipeline"`
+	Pipeline int `mapstructure:"pipeline"`
+	// Queue bounds the messages waiting for this station when it is a secondary of an ack_from: primary
+	// route: those are delivered in the background, and a message that finds the queue full is counted
+	// and recorded, not delivered (the primary's answer never waits for a secondary).
+	Queue          int           `mapstructure:"queue"`
 	ConnectTimeout time.Duration `mapstructure:"connect_timeout"`
 	AckTimeout     time.Duration `mapstructure:"ack_timeout"`
 	TLS            ClientTLS     `mapstructure:"tls"`
@@ -143,6 +147,7 @@ const (
 	DefaultIdleTimeout    = 10 * time.Minute
 	DefaultFrameTimeout   = 30 * time.Second
 	DefaultConnections    = 4
+	DefaultQueue          = 256
 	DefaultConnectTimeout = 5 * time.Second
 	DefaultAckTimeout     = 10 * time.Second
 	DefaultShutdownGrace  = 10 * time.Second
@@ -166,6 +171,7 @@ func (c Config) WithDefaults() Config {
 	for i, s := range c.Stations {
 		setDefault(&s.Connections, DefaultConnections)
 		setDefault(&s.Pipeline, 1)
+		setDefault(&s.Queue, DefaultQueue)
 		setDefault(&s.ConnectTimeout, DefaultConnectTimeout)
 		setDefault(&s.AckTimeout, DefaultAckTimeout)
 		ss[i] = s
@@ -261,6 +267,9 @@ func (c Config) Validate() error {
 		}
 		if s.Pipeline < 1 || s.Pipeline > 256 {
 			bad(key+".pipeline", "%d not in 1..256", s.Pipeline)
+		}
+		if s.Queue < 1 || s.Queue > 65536 {
+			bad(key+".queue", "%d not in 1..65536", s.Queue)
 		}
 		if s.AckTimeout < time.Millisecond {
 			bad(key+".ack_timeout", "%s is too short", s.AckTimeout)

@@ -1,0 +1,180 @@
+package test
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/hl7gate/hl7gate/gateway"
+	"github.com/hl7gate/hl7gate/gateway/store"
+	"github.com/hl7gate/hl7gate/hl7"
+	"github.com/hl7gate/hl7gate/policy"
+)
+
+// Drill: the station restarts while the pool holds several idle connections. The first message after
+// the restart finds a dead pooled connection; the others are just as dead, so the retry must go to a
+// freshly dialled one. With the station up, every message gets the station's AA.
+func TestStationRestartWithPooledConnections(t *testing.T) {
+	const conns = 4
+	var (
+		mu      sync.Mutex
+		arrived int
+		all     = make(chan struct{})
+	)
+	// The first conns messages are held until all have arrived: they are in flight at once, so the
+	// pool opens conns connections.
+	hold := func(_ int, m *hl7.Message) ([]byte, time.Duration) {
+		mu.Lock()
+		arrived++
+		if arrived == conns {
+			close(all)
+		}
+		mu.Unlock()
+		select {
+		case <-all:
+		case <-time.After(5 * time.Second):
+		}
+		return ackFor(m, hl7.AA), 0
+	}
+	st := newStation(t, hold)
+	addr := st.addr()
+	cfg := baseConfig(st)
+	cfg.Stations[0].Connections = conns
+	g, _ := startGateway(t, cfg)
+	sendFromMonitors(t, g.ListenerAddr("icu"), conns, 1, hl7.AA, func(i, _ int) string { return fmt.Sprintf("P%d", i) }, nil)
+	if v := metricValue(t, g, "hl7gate_station_connections", "station", "central0"); v != conns {
+		t.Fatalf("the pool holds %v connections, want %d", v, conns)
+	}
+
+	st.close() // the restart: every pooled connection is closed by the station
+	back := newStationAt(t, addr, accept)
+	m := dialMonitor(t, g.ListenerAddr("icu"))
+	for i := range 10 {
+		ctrl := fmt.Sprintf("R%d", i)
+		if code, id, _ := m.mustAck(t, oru("MON1", ctrl)); code != hl7.AA || id != ctrl {
+			t.Errorf("message %d after the restart: %s for %q, want the station's AA", i, code, id)
+		}
+	}
+	if got := back.waitReceived(t, 10); len(got) != 10 {
+		t.Errorf("station received %d messages after the restart, want 10", len(got))
+	}
+}
+
+// A station that was down long enough for the keeper's backoff to grow to seconds is reached by the
+// first message after it is back: a message never waits out the backoff.
+func TestStationBackNoBackoffWait(t *testing.T) {
+	st := newStation(t, accept)
+	addr := st.addr()
+	st.close()
+	cfg := baseConfig(st)
+	cfg.Stations[0].Address = addr
+	g, logs := startGateway(t, cfg)
+	// The keeper's probes fail at 50, 100, 200, 400, 800 ms...: after 6 the backoff is 1.6 s.
+	logs.waitCount(t, `"station connect failed"`, 6)
+	newStationAt(t, addr, accept)
+	m := dialMonitor(t, g.ListenerAddr("icu"))
+	if code, _, _ := m.mustAck(t, oru("MON1", "B1")); code != hl7.AA {
+		t.Fatalf("first message after the station is back: %s, want AA (no backoff wait)", code)
+	}
+}
+
+// An ACK from a monitor is never answered (HL7 never acknowledges an acknowledgement) and never
+// forwarded; it is counted and recorded.
+func TestMonitorAckNeverAnswered(t *testing.T) {
+	st := newStation(t, accept)
+	cfg := baseConfig(st)
+	cfg.Routes[0].Match.MessageTypes = nil // a route that would take anything
+	g, _ := startGateway(t, cfg)
+	m := dialMonitor(t, g.ListenerAddr("icu"))
+	ack := []byte("MSH|^~\\&|MON|ICU|CENTRAL|HOSP|20261125120000||ACK^R01^ACK|K1|P|2.6\rMSA|AA|X1\r")
+	if err := m.w.WriteFrame(ack); err != nil {
+		t.Fatal(err)
+	}
+	// The next message's answer is the next frame the monitor reads: nothing came for the ACK.
+	if code, id, _ := m.mustAck(t, oru("MON1", "K2")); code != hl7.AA || id != "K2" {
+		t.Fatalf("after an ACK: %s for %q, want AA for K2 (and nothing for the ACK)", code, id)
+	}
+	if got := st.received(); len(got) != 1 || !bytes.Contains(got[0], []byte("|K2|")) {
+		t.Fatalf("station received %d messages, want only K2", len(got))
+	}
+	evs := g.Store().Events(store.KindPolicy, 0, 0)
+	if len(evs) != 1 || evs[0].ControlID != "K1" || !strings.Contains(evs[0].Reason, "not answered") {
+		t.Fatalf("policy events = %+v, want one for the ACK K1", evs)
+	}
+	if metricValue(t, g, "hl7gate_monitor_acks_total", "listener", "icu") != 1 {
+		t.Fatal("monitor ACK not counted")
+	}
+}
+
+// A frozen secondary (it reads and never answers) does not delay the monitor: with ack_from: primary
+// the monitor gets the primary's ACK in the primary's time, and what the secondary's backlog cannot hold
+// is counted and recorded.
+func TestFrozenSecondaryDoesNotDelayPrimary(t *testing.T) {
+	primary := newStation(t, accept)
+	frozen := newStation(t, func(int, *hl7.Message) ([]byte, time.Duration) { return nil, 0 })
+	cfg := baseConfig(primary, frozen)
+	cfg.Routes[0].Stations = []string{"central0", "central1"}
+	cfg.Routes[0].AckFrom = policy.AckPrimary
+	cfg.Stations[1].AckTimeout = 30 * time.Second
+	cfg.Stations[1].Connections = 1
+	cfg.Stations[1].Queue = 1
+	g, _ := startGateway(t, cfg)
+	m := dialMonitor(t, g.ListenerAddr("icu"))
+	const n = 5
+	for i := range n {
+		ctrl := fmt.Sprintf("Q%d", i)
+		// Far less than the secondary's ack_timeout: the answer must not wait for it.
+		ack, err := m.send(oru("MON1", ctrl), 2*time.Second)
+		if err != nil {
+			t.Fatalf("message %d: no ACK in primary time: %v", i, err)
+		}
+		if code, id := parseAck(t, ack); code != hl7.AA || id != ctrl {
+			t.Fatalf("message %d: %s for %q, want the primary's AA", i, code, id)
+		}
+	}
+	primary.waitReceived(t, n)
+	frozen.waitReceived(t, 1)
+	// The frozen secondary holds one message, its backlog one more: at least n-2 were dropped.
+	evs := g.Store().Events(store.KindDelivery, 0, 0)
+	if len(evs) < n-2 || !strings.Contains(evs[0].Reason, "backlog full") {
+		t.Fatalf("delivery events = %+v, want at least %d for the full backlog", evs, n-2)
+	}
+	if metricValue(t, g, "hl7gate_secondary_messages_total", "result", "dropped", "station", "central1") < n-2 {
+		t.Fatal("dropped secondary messages not counted")
+	}
+}
+
+// metricValue returns the value of the gateway's metric name with the given label pairs (a counter or a
+// gauge), or 0 when it has no such series.
+func metricValue(t *testing.T, g *gateway.Gateway, name string, labels ...string) float64 {
+	t.Helper()
+	mfs, err := g.Registry().Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() != name {
+			continue
+		}
+	series:
+		for _, m := range mf.GetMetric() {
+			have := map[string]string{}
+			for _, l := range m.GetLabel() {
+				have[l.GetName()] = l.GetValue()
+			}
+			for i := 0; i+1 < len(labels); i += 2 {
+				if have[labels[i]] != labels[i+1] {
+					continue series
+				}
+			}
+			if m.GetCounter() != nil {
+				return m.GetCounter().GetValue()
+			}
+			return m.GetGauge().GetValue()
+		}
+	}
+	return 0
+}
