@@ -25,6 +25,7 @@ type backlog struct {
 // queued is one message waiting in a backlog: its own copy, and its MSH-10.
 type queued struct {
 	msg, ctrl []byte
+	wantApp   bool // see station.forward
 }
 
 func newBacklog(st *station, m *metrics) *backlog {
@@ -33,7 +34,7 @@ func newBacklog(st *station, m *metrics) *backlog {
 }
 
 // offer queues a copy of msg (whose MSH-10 is ctrl) and reports whether it fit. It never blocks.
-func (b *backlog) offer(msg, ctrl []byte) bool {
+func (b *backlog) offer(msg, ctrl []byte, wantApp bool) bool {
 	n := int64(len(msg) + len(ctrl))
 	if b.bytes.Add(n) > maxBacklogBytes {
 		b.bytes.Add(-n)
@@ -43,7 +44,7 @@ func (b *backlog) offer(msg, ctrl []byte) bool {
 	buf := make([]byte, 0, n)
 	buf = append(append(buf, msg...), ctrl...)
 	select {
-	case b.q <- queued{msg: buf[:len(msg)], ctrl: buf[len(msg):]}:
+	case b.q <- queued{msg: buf[:len(msg)], ctrl: buf[len(msg):], wantApp: wantApp}:
 		return true
 	default:
 		b.bytes.Add(-n)
@@ -61,7 +62,7 @@ func (b *backlog) run(ctx context.Context) {
 			return
 		case m := <-b.q:
 			b.bytes.Add(-int64(len(m.msg) + len(m.ctrl)))
-			a, code, err := b.st.forward(ctx, m.msg, m.ctrl, ack[:0])
+			a, code, err := b.st.forward(ctx, m.msg, m.ctrl, ack[:0], m.wantApp)
 			ack = a
 			switch {
 			case err != nil:

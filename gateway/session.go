@@ -333,7 +333,7 @@ func (s *session) deliver(now time.Time, rt *policy.Route, msg, ctrl []byte) ([]
 	}
 	if rt.AckFrom == policy.AckPrimary {
 		for _, i := range rt.Stations[1:] {
-			if st := s.g.stations[i]; !st.backlog.offer(msg, ctrl) {
+			if st := s.g.stations[i]; !st.backlog.offer(msg, ctrl, wantsAppAck(&s.msg)) {
 				s.dropSecondary(now, st, ctrl)
 			}
 		}
@@ -394,7 +394,7 @@ func (s *session) deliver(now time.Time, rt *policy.Route, msg, ctrl []byte) ([]
 // limited: during an outage every message fails).
 func (s *session) forwardTo(k, i int, msg, ctrl []byte) ([]byte, hl7.AckCode, error) {
 	st := s.g.stations[i]
-	ack, code, err := st.forward(s.g.ctx, msg, ctrl, s.acks[k][:0])
+	ack, code, err := st.forward(s.g.ctx, msg, ctrl, s.acks[k][:0], wantsAppAck(&s.msg))
 	if err != nil {
 		if s.logAllow(time.Now()) {
 			s.log.Warn().Str("station", st.cfg.Name).Str("msh10", string(ctrl)).Err(err).
@@ -484,6 +484,16 @@ func wantsAcceptAck(m *hl7.Message) bool {
 		return true
 	}
 	return false
+}
+
+// wantsAppAck reports whether the sender of m expects an application ACK: MSH-16 is empty (original
+// mode), AL or SU. With NE or ER it expects none on success, so a station's commit accept is its answer.
+func wantsAppAck(m *hl7.Message) bool {
+	switch string(m.AppAckType()) {
+	case "NE", "ER":
+		return false
+	}
+	return true
 }
 
 func codeLabel(c hl7.AckCode) string {
@@ -599,7 +609,7 @@ func (s *session) sendAlerts() {
 		s.alert = policy.AppendAlert(s.alert[:0], f, id, time.Now())
 		for k, i := range rt.Stations {
 			st := s.g.stations[i]
-			ack, code, err := st.forward(s.g.ctx, s.alert, []byte(id), s.ackBuf(k))
+			ack, code, err := st.forward(s.g.ctx, s.alert, []byte(id), s.ackBuf(k), true)
 			s.acks[k] = ack
 			result := "accepted"
 			switch {

@@ -128,7 +128,11 @@ func clientTLS(cfg config.StationConfig) (*tls.Config, error) {
 // forward sends msg (whose MSH-10 is ctrl) and appends the station's ACK frame to dst. It returns the
 // ACK's MSA-1 code (CA for an MLLP release 2 commit ACK). A nil error means the station answered with an
 // ACK that matches ctrl; the code says whether it accepted the message.
-func (s *station) forward(ctx context.Context, msg, ctrl, dst []byte) ([]byte, hl7.AckCode, error) {
+//
+// A commit accept (CA) is not an application accept: when wantApp (the monitor expects an application
+// ACK: its MSH-16 is not NE or ER) forward waits past a CA for the station's application ACK, within
+// the same ack_timeout, and returns that; otherwise the CA is the answer. A CE or CR is always final.
+func (s *station) forward(ctx context.Context, msg, ctrl, dst []byte, wantApp bool) ([]byte, hl7.AckCode, error) {
 	deadline := time.Now().Add(s.cfg.AckTimeout)
 	cl := getCall()
 	defer putCall(cl)
@@ -139,7 +143,7 @@ func (s *station) forward(ctx context.Context, msg, ctrl, dst []byte) ([]byte, h
 			return dst, "", err
 		}
 		start := time.Now()
-		cl.ctrl, cl.ack, cl.code, cl.err = ctrl, dst, "", nil
+		cl.ctrl, cl.ack, cl.code, cl.err, cl.wantApp, cl.committed = ctrl, dst, "", nil, wantApp, false
 		var reused bool
 		if s.cfg.Pipeline == 1 {
 			reused, err = c.exchange(cl, msg, deadline)
@@ -176,7 +180,7 @@ func (s *station) forward(ctx context.Context, msg, ctrl, dst []byte) ([]byte, h
 }
 
 func isStale(err error) bool {
-	return errors.Is(err, io.EOF) || errors.Is(err, mllp.ErrIncomplete) || errors.Is(err, net.ErrClosed) ||
+	return errors.Is(err, io.EOF) || errors.Is(err, errPeerClosed) || errors.Is(err, mllp.ErrIncomplete) || errors.Is(err, net.ErrClosed) ||
 		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
 }
 

@@ -3,6 +3,7 @@ package test
 import (
 	"bytes"
 	"fmt"
+	"net"
 	"strings"
 	"sync"
 	"testing"
@@ -11,6 +12,7 @@ import (
 	"github.com/hl7gate/hl7gate/gateway"
 	"github.com/hl7gate/hl7gate/gateway/store"
 	"github.com/hl7gate/hl7gate/hl7"
+	"github.com/hl7gate/hl7gate/hl7/mllp"
 	"github.com/hl7gate/hl7gate/policy"
 )
 
@@ -177,4 +179,127 @@ func metricValue(t *testing.T, g *gateway.Gateway, name string, labels ...string
 		}
 	}
 	return 0
+}
+
+// scriptStation is a fake station that answers message n (counted from 1 over all connections) by
+// running answer, which writes whatever frames it likes.
+// Only the returned station's address is meant to be used.
+func scriptStation(t *testing.T, answer func(n int, m *hl7.Message, w *mllp.Writer)) *station {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var (
+		wg sync.WaitGroup
+		mu sync.Mutex
+		n  int
+	)
+	var conns []net.Conn
+	t.Cleanup(func() {
+		ln.Close()
+		mu.Lock()
+		for _, c := range conns {
+			c.Close()
+		}
+		mu.Unlock()
+		wg.Wait()
+	})
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			conns = append(conns, c)
+			mu.Unlock()
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				defer c.Close()
+				r, w := mllp.NewReader(c, 0), mllp.NewWriter(c)
+				var m hl7.Message
+				for {
+					frame, err := r.ReadFrame()
+					if err != nil || m.Parse(frame) != nil {
+						return
+					}
+					mu.Lock()
+					n++
+					k := n
+					mu.Unlock()
+					answer(k, &m, w)
+				}
+			}()
+		}
+	}()
+	return &station{t: t, ln: ln}
+}
+
+// withAppAck sets a message's MSH-15 and MSH-16 (accept and application acknowledgement types).
+func withAppAck(msg []byte, accept, app string) []byte {
+	return bytes.Replace(msg, []byte("|NE|AL|"), []byte("|"+accept+"|"+app+"|"), 1)
+}
+
+// A station in enhanced mode answers CA, then AA. The CA is no application accept: a monitor that
+// expects an application ACK gets the AA (after the CA was read past, never left for the next message);
+// one that asked for no application ACK gets the CA; a station that sends only a CA to a monitor that
+// expects more gets the monitor the gateway's CE (AE in enhanced mode), never a positive ACK. Whatever a station sends beyond the one
+// answer awaited is never read as the answer to a later message, even one with the same control ID.
+func TestStationCommitThenApplicationAck(t *testing.T) {
+	caThenAA := func(_ int, m *hl7.Message, w *mllp.Writer) {
+		_ = w.WriteFrame(ackFor(m, hl7.CA))
+		_ = w.WriteFrame(ackFor(m, hl7.AA))
+	}
+	t.Run("application ACK expected", func(t *testing.T) {
+		cfg := baseConfig(scriptStation(t, caThenAA))
+		cfg.Stations[0].Connections = 1
+		g, _ := startGateway(t, cfg)
+		m := dialMonitor(t, g.ListenerAddr("icu"))
+		for i := range 3 { // the same control ID each time: a re-sent message
+			if code, id, _ := m.mustAck(t, withAppAck(oru("MON1", "CA1"), "AL", "AL")); code != hl7.AA || id != "CA1" {
+				t.Fatalf("message %d: %s for %q, want the station's AA after its CA", i, code, id)
+			}
+		}
+	})
+	t.Run("commit only, application ACK expected", func(t *testing.T) {
+		cfg := baseConfig(scriptStation(t, func(_ int, m *hl7.Message, w *mllp.Writer) { _ = w.WriteFrame(ackFor(m, hl7.CA)) }))
+		cfg.Stations[0].AckTimeout = 300 * time.Millisecond
+		g, _ := startGateway(t, cfg)
+		m := dialMonitor(t, g.ListenerAddr("icu"))
+		if code, _, _ := m.mustAck(t, withAppAck(oru("MON1", "CA2"), "AL", "AL")); code != hl7.CE {
+			t.Fatalf("only a CA from the station: %s, want the gateway's CE (AE in enhanced mode)", code)
+		}
+	})
+	t.Run("no application ACK expected", func(t *testing.T) {
+		released := make(chan struct{})
+		var once sync.Once
+		release := func() { once.Do(func() { close(released) }) }
+		t.Cleanup(release)
+		script := func(n int, m *hl7.Message, w *mllp.Writer) {
+			switch n {
+			case 1: // CA, then (once the monitor has it) an AA nobody asked for
+				_ = w.WriteFrame(ackFor(m, hl7.CA))
+				<-released
+				_ = w.WriteFrame(ackFor(m, hl7.AA))
+			default: // the re-sent message is never answered
+			}
+		}
+		cfg := baseConfig(scriptStation(t, script))
+		cfg.Stations[0].Connections = 1
+		cfg.Stations[0].AckTimeout = 500 * time.Millisecond
+		g, _ := startGateway(t, cfg)
+		m := dialMonitor(t, g.ListenerAddr("icu"))
+		msg := withAppAck(oru("MON1", "CA3"), "AL", "NE")
+		if code, _, _ := m.mustAck(t, msg); code != hl7.CA {
+			t.Fatalf("%s, want the station's CA", code)
+		}
+		release()
+		if code, _, _ := m.mustAck(t, msg); code.Positive() {
+			t.Fatalf("re-sent message: %s although the station never answered it", code)
+		}
+	})
 }
