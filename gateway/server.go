@@ -36,6 +36,7 @@ import (
 	"github.com/hl7gate/hl7gate/gateway/egress"
 	"github.com/hl7gate/hl7gate/gateway/intercept"
 	"github.com/hl7gate/hl7gate/gateway/store"
+	"github.com/hl7gate/hl7gate/hl7"
 	"github.com/hl7gate/hl7gate/policy"
 )
 
@@ -321,6 +322,8 @@ type listener struct {
 	allow   []netip.Prefix
 	tls     *tls.Config
 	targets map[netip.AddrPort]int // intercept mode: original destination → station index
+	body    bool                   // run the body checks
+	limits  hl7.BodyLimits
 
 	open     prometheus.Gauge
 	received prometheus.Counter
@@ -343,6 +346,8 @@ func (g *Gateway) newListener(lc config.ListenerConfig) (*listener, error) {
 		open:      g.metrics.openConns.WithLabelValues(lc.Name),
 		received:  g.metrics.received.WithLabelValues(lc.Name),
 		junk:      g.metrics.frameJunkBytes.WithLabelValues(lc.Name),
+		body:      lc.BodyChecks.On(),
+		limits:    lc.BodyChecks.Limits(),
 	}
 	for _, s := range lc.AllowSources {
 		p, err := netip.ParsePrefix(s)

@@ -9,6 +9,7 @@ import (
 	"net/netip"
 	"os"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -285,6 +286,18 @@ func (s *session) handle(frame []byte, ferr error) ([]byte, bool) {
 		s.g.metrics.acksIgnored.WithLabelValues(s.l.cfg.Name).Inc()
 		s.reject(now, reasonMonitorAck, &s.msg, "acknowledgement from a monitor: not answered, not forwarded")
 		return nil, false
+	}
+	if s.l.body {
+		if err := s.msg.CheckBody(s.l.limits); err != nil {
+			var be *hl7.BodyError
+			code := hl7.CodeDataType
+			if errors.As(err, &be) {
+				code = be.ErrorCode()
+			}
+			text := "message body refused: " + strings.TrimPrefix(err.Error(), "hl7: ")
+			s.reject(now, reasonBody, &s.msg, text)
+			return s.ownAck(now, hl7.AE, code, text), true
+		}
 	}
 	if !s.identity {
 		s.recordIdentity(now)

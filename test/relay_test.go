@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/hl7gate/hl7gate/gateway"
+	"github.com/hl7gate/hl7gate/gateway/config"
 	"github.com/hl7gate/hl7gate/gateway/store"
 	"github.com/hl7gate/hl7gate/hl7"
 	"github.com/hl7gate/hl7gate/hl7/mllp"
@@ -302,4 +303,51 @@ func TestStationCommitThenApplicationAck(t *testing.T) {
 			t.Fatalf("re-sent message: %s although the station never answered it", code)
 		}
 	})
+}
+
+// Body checks are on by default: a NUL byte, invalid UTF-8 under MSH-18 UNICODE UTF-8, or 10,000
+// segments get AE with an ERR that says why (and no message content), a policy event, and are not
+// forwarded. A listener with body_checks.enabled false relays them unchecked.
+func TestBodyChecks(t *testing.T) {
+	hostile := []struct {
+		name, ctrl string
+		msg        []byte
+		errCode    int
+	}{
+		{"NUL byte", "B1", bytes.Replace(oru("MON1", "B1"), []byte("PATIENT"), []byte("PAT\x00ENT"), 1), hl7.CodeDataType},
+		{"invalid UTF-8", "B2", bytes.Replace(oru("MON1", "B2"), []byte("PATIENT"), []byte("PAT\xffENT"), 1), hl7.CodeDataType},
+		{"10,000 segments", "B3", append(oru("MON1", "B3"), bytes.Repeat([]byte("NTE|1||x\r"), 10000)...), hl7.CodeSegmentSequence},
+	}
+	st := newStation(t, accept)
+	cfg := baseConfig(st)
+	cfg.Stations[0].Connections = 1
+	off := false
+	cfg.Listeners = append(cfg.Listeners, config.ListenerConfig{Name: "unchecked", Address: "127.0.0.1:0",
+		AllowSources: []string{"127.0.0.0/8"}, BodyChecks: config.BodyChecks{Enabled: &off}})
+	g, _ := startGateway(t, cfg)
+	m := dialMonitor(t, g.ListenerAddr("icu"))
+	for _, h := range hostile {
+		code, id, ack := m.mustAck(t, h.msg)
+		if code != hl7.AE || id != h.ctrl || !bytes.Contains(ack, fmt.Appendf(nil, "ERR|||%d^", h.errCode)) ||
+			!bytes.Contains(ack, []byte("message body refused")) {
+			t.Errorf("%s: ACK %q, want AE with ERR %d saying why", h.name, ack, h.errCode)
+		}
+		if bytes.Contains(ack, []byte("PAT")) || bytes.Contains(ack, []byte("SECRETNAME")) {
+			t.Errorf("%s: the ACK echoes message content: %q", h.name, ack)
+		}
+	}
+	if code, _, _ := m.mustAck(t, oru("MON1", "B4")); code != hl7.AA {
+		t.Fatalf("a clean message after the hostile ones: %s, want AA", code)
+	}
+	if got := st.received(); len(got) != 1 || !bytes.Contains(got[0], []byte("|B4|")) {
+		t.Fatalf("station received %d messages, want only B4", len(got))
+	}
+	evs := g.Store().Events(store.KindPolicy, 0, 0)
+	if len(evs) != len(hostile) {
+		t.Fatalf("policy events = %+v, want one per refused message", evs)
+	}
+	u := dialMonitor(t, g.ListenerAddr("unchecked"))
+	if code, _, _ := u.mustAck(t, hostile[0].msg); code != hl7.AA {
+		t.Fatalf("body checks off: %s, want the station's AA", code)
+	}
 }
