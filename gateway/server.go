@@ -48,6 +48,7 @@ type Gateway struct {
 	cfg      config.Config
 	log      zerolog.Logger
 	store    *store.Store
+	events   *eventLog // every event but egress goes through it
 	metrics  *metrics
 	chain    policy.Chain
 	egress   *egress.Recorder // nil when egress containment is off
@@ -64,6 +65,10 @@ type Gateway struct {
 
 	mu       sync.Mutex
 	sessions map[*session]struct{}
+
+	stopFlush chan struct{} // closed by Shutdown: the event flusher flushes once more and ends
+	flushed   chan struct{} // closed when it has
+	flushing  atomic.Bool   // the flusher runs
 }
 
 // New builds a gateway from a configuration; it completes it with defaults and validates it
@@ -77,7 +82,8 @@ func New(cfg config.Config, log zerolog.Logger) (*Gateway, error) {
 	if err != nil {
 		return nil, err
 	}
-	g := &Gateway{cfg: cfg, log: log, store: st, metrics: newMetrics(), sessions: map[*session]struct{}{}}
+	g := &Gateway{cfg: cfg, log: log, store: st, events: newEventLog(st), metrics: newMetrics(),
+		sessions: map[*session]struct{}{}, flushed: make(chan struct{}), stopFlush: make(chan struct{})}
 	g.ctx, g.cancel = context.WithCancel(context.Background())
 	g.ackID.Store(uint64(time.Now().UnixNano()))
 	if cfg.Egress.Enabled {
@@ -171,6 +177,11 @@ func (g *Gateway) Start(ctx context.Context) error {
 			s.backlog.run(g.ctx)
 		}()
 	}
+	g.flushing.Store(true)
+	go func() {
+		defer close(g.flushed)
+		g.events.run(g.stopFlush)
+	}()
 	for _, l := range g.lns {
 		g.wg.Add(1)
 		go g.acceptLoop(l)
@@ -234,6 +245,12 @@ func (g *Gateway) Shutdown(ctx context.Context) error {
 		g.admin.Close()
 	}
 	g.wg.Wait()
+	if g.flushing.Load() { // after every session: their last events are folded in
+		close(g.stopFlush)
+		<-g.flushed
+	} else {
+		g.events.flush(time.Now())
+	}
 	g.log.Info().Msg("gateway stopped")
 	return err
 }
@@ -449,8 +466,10 @@ func (g *Gateway) accept(l *listener, c net.Conn) {
 	src := intercept.AddrOf(c.RemoteAddr())
 	if reason := l.admit(src); reason != "" {
 		g.metrics.refused.WithLabelValues(l.cfg.Name, reason).Inc()
-		g.store.AddEvent(store.Event{Kind: store.KindConnection, Severity: "warning", Listener: l.cfg.Name,
-			Source: src.String(), Reason: reason})
+		g.events.note(aggKey{l.cfg.Name, src, store.KindConnection, reason}, time.Now(), func() store.Event {
+			return store.Event{Kind: store.KindConnection, Severity: "warning", Listener: l.cfg.Name,
+				Source: src.String(), Reason: reason}
+		})
 		if l.refusedLogs.allow(time.Now()) {
 			g.log.Warn().Str("listener", l.cfg.Name).Stringer("remote", c.RemoteAddr()).Str("reason", reason).
 				Int("refusals_not_logged", l.refusedLogs.suppressed).Msg("connection refused")

@@ -182,8 +182,10 @@ func (s *session) prepare() error {
 		}
 		i, ok := s.l.targets[dst]
 		if !ok {
-			s.g.store.AddEvent(store.Event{Kind: store.KindConnection, Severity: "warning", Listener: lc.Name,
-				Source: s.src.String(), Reason: "intercepted destination " + dst.String() + " maps to no station"})
+			s.g.events.note(aggKey{lc.Name, s.src, store.KindConnection, "unmapped_destination"}, time.Now(), func() store.Event {
+				return store.Event{Kind: store.KindConnection, Severity: "warning", Listener: lc.Name,
+					Source: s.src.String(), Reason: "intercepted destination " + dst.String() + " maps to no station"}
+			})
 			s.g.metrics.refused.WithLabelValues(lc.Name, "unmapped_destination").Inc()
 			return errors.New("intercepted destination maps to no station")
 		}
@@ -420,8 +422,10 @@ func (s *session) forwardTo(k, i int, msg, ctrl []byte) ([]byte, hl7.AckCode, er
 
 // dropSecondary counts, records and (rate-limited) logs a message a secondary's full backlog refused.
 func (s *session) dropSecondary(now time.Time, st *station, ctrl []byte) {
-	s.g.store.AddEvent(store.Event{Time: now, Kind: store.KindDelivery, Severity: "warning", Listener: s.l.cfg.Name,
-		Source: s.src.String(), ControlID: string(ctrl), Reason: "secondary station " + st.cfg.Name + " backlog full: not delivered there"})
+	s.g.events.note(aggKey{s.l.cfg.Name, s.src, store.KindDelivery, "backlog_full:" + st.cfg.Name}, now, func() store.Event {
+		return store.Event{Kind: store.KindDelivery, Severity: "warning", Listener: s.l.cfg.Name, Station: st.cfg.Name,
+			Source: s.src.String(), ControlID: string(ctrl), Reason: "secondary station " + st.cfg.Name + " backlog full: not delivered there"}
+	})
 	if s.logAllow(now) {
 		s.log.Warn().Str("station", st.cfg.Name).Str("msh10", string(ctrl)).Msg("secondary backlog full: not delivered there")
 	}
@@ -522,23 +526,27 @@ func codeLabel(c hl7.AckCode) string {
 func (s *session) reject(now time.Time, reason string, msg *hl7.Message, text string) {
 	s.errs.Add(1)
 	s.g.metrics.rejected.WithLabelValues(s.l.cfg.Name, reason).Inc()
-	ev := store.Event{Time: now, Kind: store.KindPolicy, Severity: "warning", Listener: s.l.cfg.Name,
-		Source: s.src.String(), Reason: text}
+	kind := store.KindPolicy
 	if reason == reasonUndelivered {
-		ev.Kind = store.KindDelivery
+		kind = store.KindDelivery
 	}
-	var ctrl, typ string
-	if msg != nil {
-		ctrl = string(msg.ControlID())
-		t, trig, _ := msg.MessageType()
-		typ = string(t) + "^" + string(trig)
-		ev.ControlID = ctrl
-	}
-	s.g.store.AddEvent(ev)
+	s.g.events.note(aggKey{s.l.cfg.Name, s.src, kind, reason}, now, func() store.Event {
+		ev := store.Event{Kind: kind, Severity: "warning", Listener: s.l.cfg.Name, Source: s.src.String(), Reason: text}
+		if msg != nil {
+			ev.ControlID = string(msg.ControlID())
+		}
+		return ev
+	})
 	if !s.logAllow(now) {
 		return
 	}
-	s.log.Warn().Str("msh10", ctrl).Str("type", typ).Str("check", reason).Str("reason", text).Msg("message rejected")
+	var ctrl, typ []byte
+	if msg != nil {
+		ctrl = msg.ControlID()
+		t, trig, _ := msg.MessageType()
+		typ = append(append(append(typ, t...), '^'), trig...)
+	}
+	s.log.Warn().Bytes("msh10", ctrl).Bytes("type", typ).Str("check", reason).Str("reason", text).Msg("message rejected")
 }
 
 // tally adds the session to its monitor's record m: its counters, and its times when they are the
@@ -591,11 +599,13 @@ func (s *session) recordFindings(now time.Time) {
 	for _, f := range s.v.Findings {
 		sev := f.Severity.String()
 		s.g.metrics.findings.WithLabelValues(f.Rule, sev).Inc()
-		value, other, threshold := f.Value, f.Other, f.Threshold
-		s.g.store.AddEvent(store.Event{Time: now, Kind: store.KindVitals, Severity: sev, Listener: s.l.cfg.Name,
-			Source: s.src.String(), SendingApp: f.SendingApplication, Equipment: f.Equipment, ControlID: f.ControlID,
-			Rule: f.Rule, Parameter: f.Parameter, Value: &value, Other: &other, Threshold: &threshold,
-			ObservedAt: f.ObservedAt, Reason: f.Explanation})
+		s.g.events.note(aggKey{s.l.cfg.Name, s.src, store.KindVitals, f.Rule}, now, func() store.Event {
+			value, other, threshold := f.Value, f.Other, f.Threshold
+			return store.Event{Kind: store.KindVitals, Severity: sev, Listener: s.l.cfg.Name,
+				Source: s.src.String(), SendingApp: f.SendingApplication, Equipment: f.Equipment, ControlID: f.ControlID,
+				Rule: f.Rule, Parameter: f.Parameter, Value: &value, Other: &other, Threshold: &threshold,
+				ObservedAt: f.ObservedAt, Reason: f.Explanation}
+		})
 		if !s.logAllow(now) {
 			continue
 		}

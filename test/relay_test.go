@@ -2,6 +2,7 @@ package test
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"net"
 	"strings"
@@ -140,10 +141,14 @@ func TestFrozenSecondaryDoesNotDelayPrimary(t *testing.T) {
 	}
 	primary.waitReceived(t, n)
 	frozen.waitReceived(t, 1)
-	// The frozen secondary holds one message, its backlog one more: at least n-2 were dropped.
+	// The frozen secondary holds one message, its backlog one more: at least n-2 were dropped, and
+	// recorded in one aggregated event.
+	if err := g.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
 	evs := g.Store().Events(store.KindDelivery, 0, 0)
-	if len(evs) < n-2 || !strings.Contains(evs[0].Reason, "backlog full") {
-		t.Fatalf("delivery events = %+v, want at least %d for the full backlog", evs, n-2)
+	if len(evs) != 1 || evs[0].Count < n-2 || !strings.Contains(evs[0].Reason, "backlog full") {
+		t.Fatalf("delivery events = %+v, want one counting at least %d for the full backlog", evs, n-2)
 	}
 	if metricValue(t, g, "hl7gate_secondary_messages_total", "result", "dropped", "station", "central1") < n-2 {
 		t.Fatal("dropped secondary messages not counted")
@@ -342,12 +347,64 @@ func TestBodyChecks(t *testing.T) {
 	if got := st.received(); len(got) != 1 || !bytes.Contains(got[0], []byte("|B4|")) {
 		t.Fatalf("station received %d messages, want only B4", len(got))
 	}
-	evs := g.Store().Events(store.KindPolicy, 0, 0)
-	if len(evs) != len(hostile) {
-		t.Fatalf("policy events = %+v, want one per refused message", evs)
-	}
 	u := dialMonitor(t, g.ListenerAddr("unchecked"))
 	if code, _, _ := u.mustAck(t, hostile[0].msg); code != hl7.AA {
 		t.Fatalf("body checks off: %s, want the station's AA", code)
+	}
+	if err := g.Shutdown(context.Background()); err != nil { // folds the aggregated repeats in
+		t.Fatal(err)
+	}
+	evs := g.Store().Events(store.KindPolicy, 0, 0)
+	if len(evs) != 1 || evs[0].Count != uint64(len(hostile)) || evs[0].ControlID != "B1" ||
+		!strings.HasPrefix(evs[0].Reason, "message body refused: control character 0x00") {
+		t.Fatalf("policy events = %+v, want one aggregate of the %d refused messages", evs, len(hostile))
+	}
+}
+
+// One monitor flooding rejected messages can never push another monitor's evidence out of the store:
+// its repeats are aggregated into one event (count, first, last seen).
+func TestEventFloodAggregated(t *testing.T) {
+	st := newStation(t, accept)
+	cfg := baseConfig(st)
+	cfg.State.MaxEvents = 10
+	g, _ := startGateway(t, cfg)
+	// The other monitor's evidence first: one rejected message from 127.0.0.2.
+	d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.IPv4(127, 0, 0, 2)}}
+	c, err := d.Dial("tcp", g.ListenerAddr("icu").String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := &monitor{c: c, r: mllp.NewReader(c, 0), w: mllp.NewWriter(c)}
+	t.Cleanup(func() { c.Close() })
+	if code, _, _ := other.mustAck(t, withType(oru("MON2", "EV0"), "ADT^A08^ADT_A01")); code != hl7.AR {
+		t.Fatalf("other monitor: %s, want AR", code)
+	}
+	// The flood: 200 rejected messages of two kinds from 127.0.0.1.
+	m := dialMonitor(t, g.ListenerAddr("icu"))
+	const flood = 200
+	for i := range flood {
+		msg := withType(oru("MON1", fmt.Sprintf("F%d", i)), "ADT^A08^ADT_A01")
+		if i%2 == 1 {
+			msg = bytes.Replace(oru("MON1", fmt.Sprintf("F%d", i)), []byte("PATIENT"), []byte("PAT\x00ENT"), 1)
+		}
+		if code, _, _ := m.mustAck(t, msg); code.Positive() {
+			t.Fatalf("flood message %d: %s", i, code)
+		}
+	}
+	if err := g.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	evs := g.Store().Events(store.KindPolicy, 0, 0)
+	counts := map[string]uint64{}
+	for _, e := range evs {
+		counts[e.Source+" "+strings.SplitN(e.Reason, ":", 2)[0]] += e.Count
+	}
+	want := map[string]uint64{
+		"127.0.0.2 no route to an allowlisted station": 1,
+		"127.0.0.1 no route to an allowlisted station": flood / 2,
+		"127.0.0.1 message body refused":               flood / 2,
+	}
+	if len(evs) != 3 || fmt.Sprint(counts) != fmt.Sprint(want) {
+		t.Fatalf("policy events %+v\ncounts %v, want %v", evs, counts, want)
 	}
 }
