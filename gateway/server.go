@@ -466,7 +466,7 @@ func (g *Gateway) accept(l *listener, c net.Conn) {
 	src := intercept.AddrOf(c.RemoteAddr())
 	if reason := l.admit(src); reason != "" {
 		g.metrics.refused.WithLabelValues(l.cfg.Name, reason).Inc()
-		g.events.note(aggKey{l.cfg.Name, src, store.KindConnection, reason}, time.Now(), func() store.Event {
+		g.events.note(aggKey{l.cfg.Name, src, store.KindConnection, reason}, time.Now(), 0, func() store.Event {
 			return store.Event{Kind: store.KindConnection, Severity: "warning", Listener: l.cfg.Name,
 				Source: src.String(), Reason: reason}
 		})

@@ -182,7 +182,7 @@ func (s *session) prepare() error {
 		}
 		i, ok := s.l.targets[dst]
 		if !ok {
-			s.g.events.note(aggKey{lc.Name, s.src, store.KindConnection, "unmapped_destination"}, time.Now(), func() store.Event {
+			s.g.events.note(aggKey{lc.Name, s.src, store.KindConnection, "unmapped_destination"}, time.Now(), 0, func() store.Event {
 				return store.Event{Kind: store.KindConnection, Severity: "warning", Listener: lc.Name,
 					Source: s.src.String(), Reason: "intercepted destination " + dst.String() + " maps to no station"}
 			})
@@ -422,7 +422,7 @@ func (s *session) forwardTo(k, i int, msg, ctrl []byte) ([]byte, hl7.AckCode, er
 
 // dropSecondary counts, records and (rate-limited) logs a message a secondary's full backlog refused.
 func (s *session) dropSecondary(now time.Time, st *station, ctrl []byte) {
-	s.g.events.note(aggKey{s.l.cfg.Name, s.src, store.KindDelivery, "backlog_full:" + st.cfg.Name}, now, func() store.Event {
+	s.g.events.note(aggKey{s.l.cfg.Name, s.src, store.KindDelivery, "backlog_full:" + st.cfg.Name}, now, 0, func() store.Event {
 		return store.Event{Kind: store.KindDelivery, Severity: "warning", Listener: s.l.cfg.Name, Station: st.cfg.Name,
 			Source: s.src.String(), ControlID: string(ctrl), Reason: "secondary station " + st.cfg.Name + " backlog full: not delivered there"}
 	})
@@ -530,7 +530,7 @@ func (s *session) reject(now time.Time, reason string, msg *hl7.Message, text st
 	if reason == reasonUndelivered {
 		kind = store.KindDelivery
 	}
-	s.g.events.note(aggKey{s.l.cfg.Name, s.src, kind, reason}, now, func() store.Event {
+	s.g.events.note(aggKey{s.l.cfg.Name, s.src, kind, reason}, now, 0, func() store.Event {
 		ev := store.Event{Kind: kind, Severity: "warning", Listener: s.l.cfg.Name, Source: s.src.String(), Reason: text}
 		if msg != nil {
 			ev.ControlID = string(msg.ControlID())
@@ -599,7 +599,7 @@ func (s *session) recordFindings(now time.Time) {
 	for _, f := range s.v.Findings {
 		sev := f.Severity.String()
 		s.g.metrics.findings.WithLabelValues(f.Rule, sev).Inc()
-		s.g.events.note(aggKey{s.l.cfg.Name, s.src, store.KindVitals, f.Rule}, now, func() store.Event {
+		s.g.events.note(aggKey{s.l.cfg.Name, s.src, store.KindVitals, f.Rule}, now, logBurst, func() store.Event {
 			value, other, threshold := f.Value, f.Other, f.Threshold
 			return store.Event{Kind: store.KindVitals, Severity: sev, Listener: s.l.cfg.Name,
 				Source: s.src.String(), SendingApp: f.SendingApplication, Equipment: f.Equipment, ControlID: f.ControlID,
