@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -406,5 +407,53 @@ func TestEventFloodAggregated(t *testing.T) {
 	}
 	if len(evs) != 3 || fmt.Sprint(counts) != fmt.Sprint(want) {
 		t.Fatalf("policy events %+v\ncounts %v, want %v", evs, counts, want)
+	}
+}
+
+// Slow-loris: connections that start a frame and trickle nothing more are closed by the default
+// frame_timeout (5 s), far sooner than an attacker would like (it was 30 s), and the gateway's file
+// descriptors are back to their baseline afterwards.
+func TestSlowLorisDefaultFrameTimeout(t *testing.T) {
+	st := newStation(t, accept)
+	cfg := baseConfig(st)
+	cfg.Listeners[0].MaxPerSource = 200
+	g, _ := startGateway(t, cfg)
+	fds := func() int {
+		ents, err := os.ReadDir("/proc/self/fd")
+		if err != nil {
+			t.Skip("no /proc/self/fd:", err)
+		}
+		return len(ents)
+	}
+	base := fds()
+	const conns = 100
+	start := time.Now()
+	var cs []net.Conn
+	for range conns {
+		c, err := net.Dial("tcp", g.ListenerAddr("icu").String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { c.Close() })
+		if _, err := c.Write([]byte("\x0bMSH|^~\\&|")); err != nil {
+			t.Fatal(err)
+		}
+		cs = append(cs, c)
+	}
+	for i, c := range cs {
+		c.SetReadDeadline(start.Add(8 * time.Second)) // the default is 5 s; 30 s was exploitable
+
+		if _, err := c.Read(make([]byte, 1)); os.IsTimeout(err) {
+			t.Fatalf("connection %d still open %s after it started a frame", i, time.Since(start).Round(time.Millisecond))
+		}
+		c.Close()
+	}
+	// Closed on both sides: the gateway's descriptors for them are gone once its sessions have ended.
+	deadline := time.Now().Add(5 * time.Second)
+	for fds() > base+2 {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d file descriptors, baseline %d", fds(), base)
+		}
+		time.Sleep(10 * time.Millisecond) // no signal for a descriptor's release: poll, bounded
 	}
 }
