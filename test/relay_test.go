@@ -457,3 +457,38 @@ func TestSlowLorisDefaultFrameTimeout(t *testing.T) {
 		time.Sleep(10 * time.Millisecond) // no signal for a descriptor's release: poll, bounded
 	}
 }
+
+// With ack_from all or any the stations are forwarded to at once: each station here answers only once
+// both have the message, which a fan-out in sequence never achieves (the first would time out).
+func TestFanOutConcurrent(t *testing.T) {
+	for _, mode := range []string{policy.AckAll, policy.AckAny} {
+		t.Run(mode, func(t *testing.T) {
+			var (
+				mu   sync.Mutex
+				seen int
+				both = make(chan struct{})
+			)
+			barrier := func(_ int, m *hl7.Message) ([]byte, time.Duration) {
+				mu.Lock()
+				if seen++; seen == 2 {
+					close(both)
+				}
+				mu.Unlock()
+				select {
+				case <-both:
+					return ackFor(m, hl7.AA), 0
+				case <-time.After(5 * time.Second):
+					return nil, 0
+				}
+			}
+			cfg := baseConfig(newStation(t, barrier), newStation(t, barrier))
+			cfg.Routes[0].Stations = []string{"central0", "central1"}
+			cfg.Routes[0].AckFrom = mode
+			g, _ := startGateway(t, cfg)
+			m := dialMonitor(t, g.ListenerAddr("icu"))
+			if code, id, _ := m.mustAck(t, oru("MON1", "FC1")); code != hl7.AA || id != "FC1" {
+				t.Fatalf("%s: %s for %q, want AA (both stations had the message at once)", mode, code, id)
+			}
+		})
+	}
+}
