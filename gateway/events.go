@@ -9,7 +9,7 @@ import (
 )
 
 // Event aggregation bounds what one misbehaving source costs the store. Each (listener, source, kind,
-// class) is one stored event (vital-sign findings: up to logBurst per logWindow, see note): the first
+// class) is one stored event (vital-sign findings: the first logBurst, see note): the first
 // occurrence is written with Count 1, repeats are only counted in memory (no store write, no allocation) and folded into that event (Count, LastSeen) by the flusher
 // every aggFlush. So one source flooding rejected messages writes one event, not one per message, and
 // can never evict another source's evidence. An aggregate idle for aggIdle is forgotten: the next
@@ -34,8 +34,7 @@ type aggregate struct {
 	ev      store.Event // as stored, with Count, FirstSeen and LastSeen
 	pending uint64      // occurrences since the last flush
 	last    time.Time
-	window  time.Time // start of the current burst window (see note)
-	stored  int       // events stored in it
+	stored  int // events stored for it (see note)
 }
 
 // eventLog writes events through aggregation. Safe for concurrent use.
@@ -50,16 +49,14 @@ func newEventLog(st *store.Store) *eventLog {
 }
 
 // note records one occurrence of k at now. build makes the event; it is called only for an occurrence
-// that is stored, so a repeat costs a map lookup and no allocation. burst > 0 stores up to burst
-// occurrences of k per logWindow each as its own event (vital-sign findings: each carries its values)
-// before repeats are folded into the last one; 0 stores only the first.
+// that is stored, so a repeat costs a map lookup and no allocation. burst > 0 stores the first burst
+// occurrences of k each as its own event (vital-sign findings: each carries its values) before
+// repeats are folded into the last one, until the aggregate has been idle for aggIdle; 0 stores only
+// the first.
 func (l *eventLog) note(k aggKey, now time.Time, burst int, build func() store.Event) {
 	l.mu.Lock()
 	a, ok := l.aggs[k]
 	if ok && burst > 0 {
-		if now.Sub(a.window) > logWindow {
-			a.window, a.stored = now, 0
-		}
 		if a.stored < burst && a.ev.ID != 0 {
 			a.stored++
 			prev := a.ev
@@ -103,7 +100,7 @@ func (l *eventLog) note(k aggKey, now time.Time, burst int, build func() store.E
 		ev.Reason = "more sources than hl7gate aggregates at once: " + ev.Reason
 	}
 	ev.Time, ev.Count, ev.FirstSeen, ev.LastSeen = now, 1, now, now
-	a = &aggregate{ev: ev, last: now, window: now, stored: 1}
+	a = &aggregate{ev: ev, last: now, stored: 1}
 	l.aggs[k] = a
 	l.mu.Unlock()
 	// Written outside the lock; the flusher folds repeats in only once ev.ID is set.
