@@ -18,10 +18,12 @@ import (
 
 	"github.com/hl7gate/hl7gate/gateway/config"
 	"github.com/hl7gate/hl7gate/gateway/intercept"
+	"github.com/hl7gate/hl7gate/gateway/queue"
 	"github.com/hl7gate/hl7gate/gateway/store"
 	"github.com/hl7gate/hl7gate/hl7"
 	"github.com/hl7gate/hl7gate/hl7/mllp"
 	"github.com/hl7gate/hl7gate/policy"
+	"github.com/hl7gate/hl7gate/policy/inventory"
 )
 
 // At most logBurst lines per logWindow per connection (rejected messages) and per listener (refused
@@ -85,6 +87,7 @@ type session struct {
 
 	opened      time.Time
 	delivered   uint64     // messages a station accepted
+	queued      uint64     // messages durably queued (store mode)
 	identity    bool       // sending application etc. recorded in the store
 	logMu       sync.Mutex // logs is spent by fan-out goroutines too
 	logs        logBudget  // rejection lines
@@ -95,6 +98,13 @@ type session struct {
 	// store write.
 	lastFrame  atomic.Int64 // Unix ns of the latest frame; 0 before the first
 	msgs, errs atomic.Uint64
+
+	// Store mode: the device the latest message names and its queue keys (see queueKeys).
+	ident inventory.Identity
+	qid   inventory.Identity
+	qdev  string
+	qrq   *routeQueue
+	qkeys []queue.Key
 }
 
 func (g *Gateway) newSession(l *listener, c net.Conn, src netip.Addr) *session {
@@ -142,7 +152,7 @@ func (g *Gateway) serveSession(s *session) {
 		log, notLogged := s.l.closedLogs.allow(closed), s.l.closedLogs.suppressed
 		s.l.closedMu.Unlock()
 		if log {
-			s.log.Info().Uint64("messages", s.msgs.Load()).Uint64("delivered", s.delivered).Uint64("rejected", s.errs.Load()).
+			s.log.Info().Uint64("messages", s.msgs.Load()).Uint64("delivered", s.delivered).Uint64("queued", s.queued).Uint64("rejected", s.errs.Load()).
 				Int("log_suppressed", s.logs.suppressed).Int64("skipped_bytes", s.skipped()).
 				Dur("duration", time.Since(s.opened)).Str("reason", s.closeReason).
 				Int("closes_not_logged", notLogged).Msg("connection closed")
@@ -316,6 +326,9 @@ func (s *session) handle(frame []byte, ferr error) ([]byte, bool) {
 	out := frame
 	if annotated, ok := s.v.AppendAnnotated(s.out[:0], &s.msg); ok {
 		s.out, out = annotated, annotated
+	}
+	if rq := s.g.queues[s.v.Route.Name]; rq != nil && s.station < 0 { // intercepted: always relayed, to its station
+		return s.enqueue(now, rq, out)
 	}
 	ack, code, err := s.deliver(now, s.v.Route, out, s.msg.ControlID())
 	if err != nil {
@@ -527,7 +540,7 @@ func (s *session) reject(now time.Time, reason string, msg *hl7.Message, text st
 	s.errs.Add(1)
 	s.g.metrics.rejected.WithLabelValues(s.l.cfg.Name, reason).Inc()
 	kind := store.KindPolicy
-	if reason == reasonUndelivered {
+	if reason == reasonUndelivered || reason == reasonQueueFull || reason == reasonNotQueued {
 		kind = store.KindDelivery
 	}
 	s.g.events.note(aggKey{s.l.cfg.Name, s.src, kind, reason}, now, 0, func() store.Event {

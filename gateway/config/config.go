@@ -31,6 +31,7 @@ type Config struct {
 	State     StateConfig          `mapstructure:"state"`
 	Vitals    VitalsConfig         `mapstructure:"vitals"`
 	Egress    EgressConfig         `mapstructure:"egress"`
+	Queue     QueueConfig          `mapstructure:"queue"`
 }
 
 // VitalsConfig turns the vital-sign consistency checks on and tunes them (see docs/vitals.md).
@@ -208,6 +209,7 @@ func (c Config) WithDefaults() Config {
 	rs := make([]policy.RouteConfig, len(c.Routes))
 	for i, r := range c.Routes {
 		setDefault(&r.AckFrom, policy.AckPrimary)
+		setDefault(&r.Delivery, DeliveryRelay)
 		rs[i] = r
 	}
 	c.Routes = rs
@@ -217,6 +219,7 @@ func (c Config) WithDefaults() Config {
 	setDefault(&c.Log.Format, "json")
 	setDefault(&c.State.MaxEvents, DefaultMaxEvents)
 	c.Egress = c.Egress.withDefaults()
+	c.Queue = c.Queue.withDefaults()
 	return c
 }
 
@@ -373,6 +376,7 @@ func (c Config) Validate() error {
 		bad("state.max_events", "%d must be at least 1", c.State.MaxEvents)
 	}
 	errs = append(errs, c.validateEgress()...)
+	errs = append(errs, c.validateQueue()...)
 	return errors.Join(errs...)
 }
 
