@@ -260,7 +260,7 @@ func (g *Gateway) Shutdown(ctx context.Context) error {
 		g.admin.Close()
 	}
 	g.wg.Wait()
-	g.closeQueues() // after the sessions and deliverers: fsyncs the pending acknowledgements
+	g.closeQueues()        // after the sessions and deliverers: fsyncs the pending acknowledgements
 	if g.flushing.Load() { // after every session: their last events are folded in
 		close(g.stopFlush)
 		<-g.flushed
