@@ -35,8 +35,8 @@ import (
 	"github.com/hl7gate/hl7gate/gateway/config"
 	"github.com/hl7gate/hl7gate/gateway/egress"
 	"github.com/hl7gate/hl7gate/gateway/intercept"
+	"github.com/hl7gate/hl7gate/gateway/journal"
 	"github.com/hl7gate/hl7gate/gateway/store"
-	"github.com/hl7gate/hl7gate/policy"
 )
 
 // ErrServerClosed is returned by Start after Shutdown.
@@ -44,15 +44,19 @@ var ErrServerClosed = errors.New("gateway: closed")
 
 // Gateway is a running hl7gate: its listeners, stations, policy chain, state and admin endpoint.
 type Gateway struct {
-	cfg      config.Config
-	log      zerolog.Logger
-	store    *store.Store
-	metrics  *metrics
-	chain    policy.Chain
-	egress   *egress.Recorder // nil when egress containment is off
-	admin    *admin.Server    // nil when the admin endpoint is off
-	stations []*station
-	lns      []*listener
+	cfg     config.Config
+	log     zerolog.Logger
+	store   *store.Store
+	metrics *metrics
+	rt      atomic.Pointer[live] // what a reload swaps; sessions take it once per message
+	egress  *egress.Recorder        // nil when egress containment is off
+	admin   *admin.Server           // nil when the admin endpoint is off
+	journal *journal.Journal        // nil when state.journal.dir is unset
+	lns     []*listener
+
+	reloadMu sync.Mutex                      // one reload at a time; guards keepers
+	keepers  map[*station]context.CancelFunc // stops each running station's health keeper
+	source   func() (config.Config, error)   // re-reads the configuration for SIGHUP and /api/reload
 
 	ctx     context.Context // cancelled when shutdown must stop waiting
 	cancel  context.CancelFunc
@@ -76,7 +80,8 @@ func New(cfg config.Config, log zerolog.Logger) (*Gateway, error) {
 	if err != nil {
 		return nil, err
 	}
-	g := &Gateway{cfg: cfg, log: log, store: st, metrics: newMetrics(), sessions: map[*session]struct{}{}}
+	g := &Gateway{cfg: cfg, log: log, store: st, metrics: newMetrics(), sessions: map[*session]struct{}{},
+		keepers: map[*station]context.CancelFunc{}}
 	g.ctx, g.cancel = context.WithCancel(context.Background())
 	g.ackID.Store(uint64(time.Now().UnixNano()))
 	if cfg.Egress.Enabled {
@@ -86,41 +91,41 @@ func New(cfg config.Config, log zerolog.Logger) (*Gateway, error) {
 	}
 	if cfg.Admin.Address != "" {
 		g.admin = admin.New(cfg.Admin, adminState{g.store, g}, g.metrics.reg, log)
+		g.admin.Reload = g.reloadFromSource
 	}
-
-	names := make([]string, len(cfg.Stations))
-	for i, sc := range cfg.Stations {
-		s, err := newStation(sc, log, st, g.metrics)
-		if err != nil {
-			return nil, err
-		}
-		g.stations = append(g.stations, s)
-		names[i] = sc.Name
-	}
-	lnames := make([]string, len(cfg.Listeners))
-	for i, lc := range cfg.Listeners {
-		lnames[i] = lc.Name
-	}
-	router, err := policy.NewRouter(cfg.Routes, names, lnames)
+	rt, err := g.buildLive(cfg, nil)
 	if err != nil {
 		return nil, err
 	}
-	g.chain = policy.Chain{router}
-	if cfg.Vitals.Enabled {
-		v, err := policy.NewVitals(cfg.Vitals.Config)
-		if err != nil {
-			return nil, err
-		}
-		g.chain = append(g.chain, v)
-	}
-	for _, lc := range cfg.Listeners {
-		l, err := g.newListener(lc)
+	g.rt.Store(rt)
+	for i, lc := range cfg.Listeners {
+		l, err := g.newListener(lc, i)
 		if err != nil {
 			return nil, err
 		}
 		g.lns = append(g.lns, l)
 	}
 	return g, nil
+}
+
+// SetConfigSource gives the gateway the function that re-reads its configuration (the file it was
+// started with) for ReloadFromSource, SIGHUP and POST /api/reload. Call it before Start.
+func (g *Gateway) SetConfigSource(load func() (config.Config, error)) { g.source = load }
+
+// ReloadFromSource re-reads the configuration with the function given to SetConfigSource and applies it
+// with Reload.
+func (g *Gateway) ReloadFromSource(ctx context.Context) error { return g.reloadFromSource(ctx) }
+
+func (g *Gateway) reloadFromSource(ctx context.Context) error {
+	if g.source == nil {
+		return errors.New("reload: the gateway was started without a configuration file to re-read")
+	}
+	cfg, err := g.source()
+	if err != nil {
+		g.store.AddEvent(store.Event{Kind: store.KindGateway, Severity: "warning", Reason: fmt.Sprintf("configuration reload refused (%d problems)", len(flatten(err)))})
+		return err
+	}
+	return g.Reload(ctx, cfg)
 }
 
 // Store returns the gateway's live state (read it, do not write it).
@@ -138,15 +143,20 @@ func (g *Gateway) Start(ctx context.Context) error {
 	if !g.started.CompareAndSwap(false, true) {
 		return errors.New("gateway: already started")
 	}
+	if err := g.openJournal(); err != nil {
+		return err
+	}
 	for _, l := range g.lns {
 		if err := l.bind(ctx); err != nil {
 			g.closeListeners()
+			g.closeJournal()
 			return err
 		}
 	}
 	if g.egress != nil {
 		if err := g.egress.Start(ctx); err != nil {
 			g.closeListeners()
+			g.closeJournal()
 			return err
 		}
 		g.log.Info().Stringer("sinkhole", g.egress.SinkholeAddr()).Uint16("nflog_group", g.cfg.Egress.NFLOGGroup).
@@ -155,17 +165,16 @@ func (g *Gateway) Start(ctx context.Context) error {
 	if g.admin != nil {
 		if err := g.admin.Start(ctx); err != nil {
 			g.closeListeners()
+			g.closeJournal()
 			return err
 		}
 	}
-	for _, s := range g.stations {
-		g.wg.Add(1)
-		go func() {
-			defer g.wg.Done()
-			s.warm(g.ctx)
-			s.keep(g.ctx)
-		}()
+	g.reloadMu.Lock()
+	for _, s := range g.rt.Load().stations {
+		g.startStation(s)
 	}
+	g.reloadMu.Unlock()
+	g.store.AddEvent(store.Event{Kind: store.KindGateway, Severity: "info", Reason: "gateway started"})
 	for _, l := range g.lns {
 		g.wg.Add(1)
 		go g.acceptLoop(l)
@@ -222,13 +231,17 @@ func (g *Gateway) Shutdown(ctx context.Context) error {
 		g.mu.Unlock()
 	}
 	g.cancel()
-	for _, s := range g.stations {
+	g.reloadMu.Lock() // no reload from here on: Reload sees closing
+	for _, s := range g.rt.Load().stations {
 		s.closeAll()
 	}
+	g.reloadMu.Unlock()
 	if g.admin != nil {
 		g.admin.Close()
 	}
 	g.wg.Wait()
+	g.store.AddEvent(store.Event{Kind: store.KindGateway, Severity: "info", Reason: "gateway stopped"})
+	g.closeJournal()
 	g.log.Info().Msg("gateway stopped")
 	return err
 }
@@ -279,7 +292,7 @@ func (a adminState) Ready() error {
 	if a.g.closing.Load() {
 		return errors.New("shutting down")
 	}
-	for _, s := range a.g.stations {
+	for _, s := range a.g.rt.Load().stations {
 		if s.healthy() {
 			return nil
 		}
@@ -310,13 +323,13 @@ func (g *Gateway) closeListeners() {
 	}
 }
 
-// listener is one configured socket for monitor feeds.
+// listener is one configured socket for monitor feeds. Its source allowlist lives in the live configuration (a
+// reload changes it), at index idx.
 type listener struct {
-	cfg     config.ListenerConfig
-	ln      net.Listener
-	allow   []netip.Prefix
-	tls     *tls.Config
-	targets map[netip.AddrPort]int // intercept mode: original destination → station index
+	cfg config.ListenerConfig
+	idx int
+	ln  net.Listener
+	tls *tls.Config
 
 	open     prometheus.Gauge
 	received prometheus.Counter
@@ -332,20 +345,14 @@ type listener struct {
 	perSource map[netip.Addr]int
 }
 
-func (g *Gateway) newListener(lc config.ListenerConfig) (*listener, error) {
+func (g *Gateway) newListener(lc config.ListenerConfig, idx int) (*listener, error) {
 	l := &listener{
 		cfg:       lc,
+		idx:       idx,
 		perSource: map[netip.Addr]int{},
 		open:      g.metrics.openConns.WithLabelValues(lc.Name),
 		received:  g.metrics.received.WithLabelValues(lc.Name),
 		junk:      g.metrics.frameJunkBytes.WithLabelValues(lc.Name),
-	}
-	for _, s := range lc.AllowSources {
-		p, err := netip.ParsePrefix(s)
-		if err != nil {
-			return nil, fmt.Errorf("listener %s: %w", lc.Name, err)
-		}
-		l.allow = append(l.allow, p.Masked())
 	}
 	if lc.TLS.CertFile != "" {
 		tc, err := lc.TLS.Load()
@@ -353,17 +360,6 @@ func (g *Gateway) newListener(lc config.ListenerConfig) (*listener, error) {
 			return nil, fmt.Errorf("listener %s: %w", lc.Name, err)
 		}
 		l.tls = tc
-	}
-	if lc.Mode == config.ModeIntercept {
-		l.targets = map[netip.AddrPort]int{}
-		for i, sc := range g.cfg.Stations {
-			if ap, err := netip.ParseAddrPort(sc.Address); err == nil {
-				l.targets[ap] = i
-			}
-			for _, c := range sc.Capture {
-				l.targets[netip.MustParseAddrPort(c)] = i // validated
-			}
-		}
 	}
 	return l, nil
 }
@@ -380,8 +376,8 @@ func (l *listener) bind(ctx context.Context) error {
 
 // admit checks a new connection's source against the allowlist and the limits. It returns a refusal
 // reason, or "" and then the caller must call release when the connection ends.
-func (l *listener) admit(src netip.Addr) string {
-	if !containsAddr(l.allow, src) {
+func (l *listener) admit(allow []netip.Prefix, src netip.Addr) string {
+	if !containsAddr(allow, src) {
 		return "source_not_allowed"
 	}
 	l.mu.Lock()
@@ -438,7 +434,7 @@ func (g *Gateway) acceptLoop(l *listener) {
 
 func (g *Gateway) accept(l *listener, c net.Conn) {
 	src := intercept.AddrOf(c.RemoteAddr())
-	if reason := l.admit(src); reason != "" {
+	if reason := l.admit(g.rt.Load().allow[l.idx], src); reason != "" {
 		g.metrics.refused.WithLabelValues(l.cfg.Name, reason).Inc()
 		g.store.AddEvent(store.Event{Kind: store.KindConnection, Severity: "warning", Listener: l.cfg.Name,
 			Source: src.String(), Reason: reason})
@@ -461,4 +457,33 @@ func (g *Gateway) accept(l *listener, c net.Conn) {
 	g.mu.Unlock()
 	g.wg.Add(1)
 	go g.serveSession(s)
+}
+
+// openJournal starts the on-disk event journal when state.journal.dir is set: from here on every event
+// the store records is journaled too.
+func (g *Gateway) openJournal() error {
+	jc := g.cfg.State.Journal
+	if jc.Dir == "" {
+		return nil
+	}
+	j, err := journal.Open(journal.Options{Dir: jc.Dir, MaxBytes: jc.MaxBytes}, time.Now().UTC().Format(time.RFC3339Nano))
+	if err != nil {
+		return err
+	}
+	g.journal = j
+	g.store.SetSink(j)
+	g.metrics.reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
+		Name: "hl7gate_journal_dropped_events_total", Help: "Events not written to the on-disk journal (its buffer was full).",
+	}, func() float64 { return float64(j.Dropped()) }))
+	return nil
+}
+
+// closeJournal writes the journal's last events and closes it.
+func (g *Gateway) closeJournal() {
+	if g.journal == nil {
+		return
+	}
+	if err := g.journal.Close(); err != nil {
+		g.log.Error().Err(err).Msg("event journal")
+	}
 }

@@ -63,8 +63,9 @@ type session struct {
 	src     netip.Addr
 	id      string
 	log     zerolog.Logger
-	monitor string // store ID: listener/source
-	station int    // intercepted: the station the original destination maps to; else -1
+	monitor string   // store ID: listener/source
+	target  string   // intercepted: the station the original destination maps to; else ""
+	rt      *live // the configuration the message being handled is decided and delivered under
 
 	r     *mllp.Reader
 	w     *mllp.Writer
@@ -95,7 +96,7 @@ type session struct {
 func (g *Gateway) newSession(l *listener, c net.Conn, src netip.Addr) *session {
 	id := strconv.FormatUint(g.ackID.Add(1), 36)
 	s := &session{
-		g: g, l: l, c: c, src: src, id: id, station: -1,
+		g: g, l: l, c: c, src: src, id: id,
 		monitor: l.cfg.Name + "/" + src.String(),
 		opened:  time.Now(),
 	}
@@ -175,15 +176,15 @@ func (s *session) prepare() error {
 		if err != nil {
 			return fmt.Errorf("original destination: %w", err)
 		}
-		i, ok := s.l.targets[dst]
+		name, ok := s.g.rt.Load().targets[dst]
 		if !ok {
 			s.g.store.AddEvent(store.Event{Kind: store.KindConnection, Severity: "warning", Listener: lc.Name,
 				Source: s.src.String(), Reason: "intercepted destination " + dst.String() + " maps to no station"})
 			s.g.metrics.refused.WithLabelValues(lc.Name, "unmapped_destination").Inc()
 			return errors.New("intercepted destination maps to no station")
 		}
-		s.station = i
-		s.log = s.log.With().Str("station", s.g.stations[i].cfg.Name).Logger()
+		s.target = name
+		s.log = s.log.With().Str("station", name).Logger()
 	}
 	s.r = mllp.NewReader(s.c, lc.MaxFrame)
 	s.r.TolerateMissingCR = lc.TolerateMissingCR
@@ -208,10 +209,12 @@ func (s *session) loop() string {
 			return readEndReason(ferr, s.stop.Load())
 		}
 		s.busy.Store(true)
+		s.rt = s.g.acquire()
 		reply, send := s.handle(frame, ferr)
 		if send {
 			_ = s.c.SetWriteDeadline(time.Now().Add(lc.FrameTimeout))
 			if err := s.w.WriteFrame(reply); err != nil {
+				s.rt.release()
 				s.busy.Store(false)
 				return "write ack: " + errText(err)
 			}
@@ -219,6 +222,7 @@ func (s *session) loop() string {
 		if len(s.v.Findings) > 0 {
 			s.sendAlerts()
 		}
+		s.rt.release()
 		s.busy.Store(false)
 	}
 }
@@ -278,8 +282,16 @@ func (s *session) handle(frame []byte, ferr error) ([]byte, bool) {
 	if !s.identity {
 		s.recordIdentity(now)
 	}
-	s.req = policy.Request{Listener: s.l.cfg.Name, Source: s.src, Msg: &s.msg, Arrival: now, Station: s.station}
-	s.g.chain.Evaluate(s.g.ctx, &s.req, &s.v)
+	station := -1
+	if s.target != "" {
+		if station = s.rt.stationIndex(s.target); station < 0 { // its station was removed by a reload
+			s.v.Reset()
+			s.reject(now, reasonPolicy, &s.msg, "intercepted destination maps to no station")
+			return s.ownAck(now, hl7.AR, 207, "intercepted destination maps to no station"), true
+		}
+	}
+	s.req = policy.Request{Listener: s.l.cfg.Name, Source: s.src, Msg: &s.msg, Arrival: now, Station: station}
+	s.rt.chain.Evaluate(s.g.ctx, &s.req, &s.v)
 	if len(s.v.Findings) > 0 {
 		s.recordFindings(now)
 	}
@@ -294,7 +306,7 @@ func (s *session) handle(frame []byte, ferr error) ([]byte, bool) {
 	ack, code, err := s.deliver(s.v.Route, out, s.msg.ControlID())
 	if err != nil {
 		s.reject(now, reasonUndelivered, &s.msg, "not delivered: "+err.Error())
-		if s.g.cfg.Delivery.OnFailure == config.OnFailureSilent {
+		if s.rt.cfg.Delivery.OnFailure == config.OnFailureSilent {
 			return nil, false
 		}
 		return s.ownAck(now, hl7.AE, 207, "central station did not accept the message"), true
@@ -320,12 +332,13 @@ func (s *session) deliver(rt *policy.Route, msg, ctrl []byte) ([]byte, hl7.AckCo
 		firstErr   error
 	)
 	for k, i := range rt.Stations {
-		ack, code, err := s.g.stations[i].forward(s.g.ctx, msg, ctrl, s.ackBuf(k))
+		st := s.rt.stations[i]
+		ack, code, err := st.forward(s.g.ctx, msg, ctrl, s.ackBuf(k))
 		s.acks[k] = ack
 		if err != nil {
-			s.log.Warn().Str("station", s.g.stations[i].cfg.Name).Str("msh10", string(ctrl)).Err(err).Msg("forward failed")
+			s.log.Warn().Str("station", st.cfg.Name).Str("msh10", string(ctrl)).Err(err).Msg("forward failed")
 			if firstErr == nil {
-				firstErr = fmt.Errorf("%s: %w", s.g.stations[i].cfg.Name, err)
+				firstErr = fmt.Errorf("%s: %w", st.cfg.Name, err)
 			}
 			if k == 0 && rt.AckFrom == policy.AckPrimary {
 				chosen = nil
@@ -534,13 +547,13 @@ func (s *session) sendAlerts() {
 		return
 	}
 	for _, f := range s.v.Findings {
-		if !s.g.chain.ShouldAlert(f) {
+		if !s.rt.chain.ShouldAlert(f) {
 			continue
 		}
 		id := s.g.nextControlID()
 		s.alert = policy.AppendAlert(s.alert[:0], f, id, time.Now())
 		for k, i := range rt.Stations {
-			st := s.g.stations[i]
+			st := s.rt.stations[i]
 			ack, code, err := st.forward(s.g.ctx, s.alert, []byte(id), s.ackBuf(k))
 			s.acks[k] = ack
 			result := "accepted"

@@ -7,6 +7,7 @@
 //	/api/stations     stations and their health
 //	/api/events       recent events; ?kind=policy|vitals|connection|delivery|egress&since=ID&limit=N
 //	/api/egress       aggregated egress attempts of the monitor segment
+//	POST /api/reload  re-read and apply the configuration (200, or 400 with every error)
 //	/debug/pprof/     profiles, when admin.pprof is on
 //
 // Every path but /healthz requires the bearer token when one is configured. It reads the gateway's state
@@ -53,9 +54,19 @@ type Server struct {
 	gath  prometheus.Gatherer
 	log   zerolog.Logger
 
+	// Reload, when set before Start, serves POST /api/reload: it re-reads and applies the configuration
+	// and returns every problem when it refused it.
+	Reload func(context.Context) error
+
 	ln  net.Listener
 	srv *http.Server
 	wg  sync.WaitGroup
+}
+
+// reloadAnswer is the body of POST /api/reload's answer.
+type reloadAnswer struct {
+	Reloaded bool     `json:"reloaded"`
+	Errors   []string `json:"errors,omitempty"` // one problem a line, each naming its key
 }
 
 // New prepares the endpoint for cfg (cfg.Address set); Start binds it.
@@ -106,6 +117,17 @@ func (a *Server) Start(ctx context.Context) error {
 	mux.HandleFunc("GET /api/egress", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, a.state.EgressAttempts())
 	})
+	if a.Reload != nil {
+		mux.HandleFunc("POST /api/reload", func(w http.ResponseWriter, r *http.Request) {
+			if err := a.Reload(r.Context()); err != nil {
+				w.Header().Set("Content-Type", "application/json")
+				w.WriteHeader(http.StatusBadRequest)
+				_ = json.NewEncoder(w).Encode(reloadAnswer{Errors: errorLines(err)})
+				return
+			}
+			writeJSON(w, reloadAnswer{Reloaded: true})
+		})
+	}
 	if a.cfg.Pprof {
 		mux.HandleFunc("/debug/pprof/", pprof.Index)
 		mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
@@ -183,6 +205,17 @@ func requireToken(token []byte, next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// errorLines splits an error (often joined, one problem a line) into its non-empty lines.
+func errorLines(err error) []string {
+	var out []string
+	for l := range strings.SplitSeq(err.Error(), "\n") {
+		if l = strings.TrimSpace(l); l != "" {
+			out = append(out, l)
+		}
+	}
+	return out
 }
 
 func writeJSON(w http.ResponseWriter, v any) {
