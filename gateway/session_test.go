@@ -10,6 +10,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/hl7gate/hl7gate/gateway/config"
+	"github.com/hl7gate/hl7gate/hl7/mllp"
 	"github.com/hl7gate/hl7gate/policy"
 	"github.com/hl7gate/hl7gate/test/testkit"
 )
@@ -32,9 +33,17 @@ func TestClosedLinesBudget(t *testing.T) {
 		t.Fatal(err)
 	}
 	const conns = 3 * logBurst
+	msg := []byte("MSH|^~\\&|MON|ICU|C|H|20261125120000||ORU^R01|X1|P|2.6\r")
 	for range conns {
 		c, err := net.Dial("tcp", g.ListenerAddr("icu").String())
 		if err != nil {
+			t.Fatal(err)
+		}
+		// One message answered before the close: the session exists, so Shutdown waits for its end.
+		if err := mllp.NewWriter(c).WriteFrame(msg); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := mllp.NewReader(c, 0).ReadFrame(); err != nil {
 			t.Fatal(err)
 		}
 		c.Close()
