@@ -49,9 +49,9 @@ type Gateway struct {
 	store   *store.Store
 	metrics *metrics
 	rt      atomic.Pointer[live] // what a reload swaps; sessions take it once per message
-	egress  *egress.Recorder        // nil when egress containment is off
-	admin   *admin.Server           // nil when the admin endpoint is off
-	journal *journal.Journal        // nil when state.journal.dir is unset
+	egress  *egress.Recorder     // nil when egress containment is off
+	admin   *admin.Server        // nil when the admin endpoint is off
+	journal *journal.Journal     // nil when state.journal.dir is unset
 	lns     []*listener
 
 	reloadMu sync.Mutex                      // one reload at a time; guards keepers

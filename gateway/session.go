@@ -63,9 +63,9 @@ type session struct {
 	src     netip.Addr
 	id      string
 	log     zerolog.Logger
-	monitor string   // store ID: listener/source
-	target  string   // intercepted: the station the original destination maps to; else ""
-	rt      *live // the configuration the message being handled is decided and delivered under
+	monitor string // store ID: listener/source
+	target  string // intercepted: the station the original destination maps to; else ""
+	rt      *live  // the configuration the message being handled is decided and delivered under
 
 	r     *mllp.Reader
 	w     *mllp.Writer

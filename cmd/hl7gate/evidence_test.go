@@ -48,7 +48,9 @@ func runGatewayOnce(t *testing.T, cfgPath string, msgs [][]byte, want []hl7.AckC
 	started := make(chan *gateway.Gateway, 1)
 	done := make(chan error, 1)
 	var logs testkit.LogBuffer
-	go func() { done <- serve(ctx, cfg, newLogger(cfg.Log, &logs), nil, func(g *gateway.Gateway) { started <- g }) }()
+	go func() {
+		done <- serve(ctx, cfg, newLogger(cfg.Log, &logs), nil, func(g *gateway.Gateway) { started <- g })
+	}()
 	var g *gateway.Gateway
 	select {
 	case g = <-started:
