@@ -1,11 +1,11 @@
-// Package admin serves hl7gate's read-only admin endpoint over HTTP(S):
+// Package admin serves hl7gate's admin endpoint over HTTP(S): read-only but for the reload:
 //
 //	/healthz          the process is alive
 //	/readyz           listeners are bound and at least one station is up (503 otherwise)
 //	/metrics          Prometheus metrics
 //	/api/monitors     monitors seen
 //	/api/stations     stations and their health
-//	/api/events       recent events; ?kind=policy|vitals|connection|delivery|egress&since=ID&limit=N
+//	/api/events       recent events; ?kind=policy|vitals|connection|delivery|egress|gateway&since=ID&limit=N
 //	/api/egress       aggregated egress attempts of the monitor segment
 //	POST /api/reload  re-read and apply the configuration (200, or 400 with every error)
 //	/debug/pprof/     profiles, when admin.pprof is on
