@@ -15,6 +15,10 @@ import (
 	"github.com/hl7gate/hl7gate/policy"
 )
 
+// reloadRefused is the gateway event of a refused reload; the problems go to the caller (log line or HTTP
+// answer), not to the event.
+const reloadRefused = "configuration reload refused: invalid or needs a restart (the problems are in the log or the reload's answer)"
+
 // ErrNeedsRestart wraps each configuration change a reload cannot apply to a running gateway.
 var ErrNeedsRestart = errors.New("needs a restart")
 
@@ -154,6 +158,11 @@ func (g *Gateway) startStation(s *station) {
 // is answered. With egress.apply_on_reload on, a changed nftables ruleset is applied first, and a
 // failure to apply it leaves everything as it was. The error lists every problem, each on its own.
 func (g *Gateway) Reload(ctx context.Context, cfg config.Config) error {
+	return g.reload(ctx, cfg, nil)
+}
+
+// reload is Reload of a configuration that loadErr, when set, already found invalid.
+func (g *Gateway) reload(ctx context.Context, cfg config.Config, loadErr error) error {
 	cfg = cfg.WithDefaults()
 	g.reloadMu.Lock()
 	defer g.reloadMu.Unlock()
@@ -161,13 +170,13 @@ func (g *Gateway) Reload(ctx context.Context, cfg config.Config) error {
 		return ErrServerClosed
 	}
 	old := g.rt.Load()
-	var errs []error
-	if err := cfg.Validate(); err != nil {
-		errs = append(errs, err)
+	errs := []error{loadErr}
+	if loadErr == nil {
+		errs[0] = cfg.Validate()
 	}
 	errs = append(errs, restartOnly(old.cfg, cfg)...)
 	if err := errors.Join(errs...); err != nil {
-		g.store.AddEvent(store.Event{Kind: store.KindGateway, Severity: "warning", Reason: fmt.Sprintf("configuration reload refused (%d problems)", len(flatten(err)))})
+		g.store.AddEvent(store.Event{Kind: store.KindGateway, Severity: "warning", Reason: reloadRefused})
 		return err
 	}
 	if err := g.applyRules(ctx, old.cfg, cfg); err != nil {
@@ -296,19 +305,4 @@ func restartOnly(cur, next config.Config) []error {
 		bad("egress", "only egress.learn and egress.apply_on_reload reload; the recorder's interfaces, networks, sinkhole, NFLOG group, table and watchlist are set at start")
 	}
 	return errs
-}
-
-// flatten lists the leaves of a joined error.
-func flatten(err error) []error {
-	if err == nil {
-		return nil
-	}
-	if j, ok := err.(interface{ Unwrap() []error }); ok {
-		var out []error
-		for _, e := range j.Unwrap() {
-			out = append(out, flatten(e)...)
-		}
-		return out
-	}
-	return []error{err}
 }

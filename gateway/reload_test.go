@@ -22,7 +22,9 @@ func TestRestartOnly(t *testing.T) {
 		want   string // "" when the change reloads
 	}{
 		{"allow_sources", func(c *config.Config) { c.Listeners[0].AllowSources = []string{"10.0.0.0/8"} }, ""},
-		{"stations", func(c *config.Config) { c.Stations = append(c.Stations, config.StationConfig{Name: "b", Address: "127.0.0.1:1"}) }, ""},
+		{"stations", func(c *config.Config) {
+			c.Stations = append(c.Stations, config.StationConfig{Name: "b", Address: "127.0.0.1:1"})
+		}, ""},
 		{"egress.learn", func(c *config.Config) { c.Egress.Learn = true }, ""},
 		{"listener address", func(c *config.Config) { c.Listeners[0].Address = "127.0.0.1:2577" }, "listeners[0].address"},
 		{"listener mode", func(c *config.Config) { c.Listeners[0].Mode = config.ModeIntercept }, "listeners[0].mode"},

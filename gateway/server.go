@@ -109,7 +109,9 @@ func New(cfg config.Config, log zerolog.Logger) (*Gateway, error) {
 }
 
 // SetConfigSource gives the gateway the function that re-reads its configuration (the file it was
-// started with) for ReloadFromSource, SIGHUP and POST /api/reload. Call it before Start.
+// started with) for ReloadFromSource, SIGHUP and POST /api/reload. Call it before Start. When the file
+// decodes but does not validate, load may return the decoded configuration with the error: the reload
+// is refused either way, and then also reports what in it would need a restart.
 func (g *Gateway) SetConfigSource(load func() (config.Config, error)) { g.source = load }
 
 // ReloadFromSource re-reads the configuration with the function given to SetConfigSource and applies it
@@ -121,11 +123,11 @@ func (g *Gateway) reloadFromSource(ctx context.Context) error {
 		return errors.New("reload: the gateway was started without a configuration file to re-read")
 	}
 	cfg, err := g.source()
-	if err != nil {
-		g.store.AddEvent(store.Event{Kind: store.KindGateway, Severity: "warning", Reason: fmt.Sprintf("configuration reload refused (%d problems)", len(flatten(err)))})
+	if err != nil && len(cfg.Listeners) == 0 { // nothing decoded: only the load error to report
+		g.store.AddEvent(store.Event{Kind: store.KindGateway, Severity: "warning", Reason: reloadRefused})
 		return err
 	}
-	return g.Reload(ctx, cfg)
+	return g.reload(ctx, cfg, err)
 }
 
 // Store returns the gateway's live state (read it, do not write it).
