@@ -9,8 +9,9 @@
 //	/api/egress       aggregated egress attempts of the monitor segment
 //	POST /api/reload  re-read and apply the configuration (200, or 400 with every error)
 //	/debug/pprof/     profiles, when admin.pprof is on
+//	/                 the dashboard (gateway/dashboard), a page that reads the API above
 //
-// Every path but /healthz requires the bearer token when one is configured. It reads the gateway's state
+// Every path but /healthz and the dashboard's assets requires the bearer token when one is configured. It reads the gateway's state
 // through State and nothing else.
 package admin
 
@@ -34,6 +35,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/hl7gate/hl7gate/gateway/config"
+	"github.com/hl7gate/hl7gate/gateway/dashboard"
 	"github.com/hl7gate/hl7gate/gateway/store"
 )
 
@@ -127,7 +129,12 @@ func (a *Server) Start(ctx context.Context) error {
 			}
 			writeJSON(w, reloadAnswer{Reloaded: true})
 		})
+		mux.HandleFunc("GET /api/reload", func(w http.ResponseWriter, _ *http.Request) { // not the dashboard's 404
+			w.Header().Set("Allow", http.MethodPost)
+			http.Error(w, "method not allowed: POST to reload", http.StatusMethodNotAllowed)
+		})
 	}
+	mux.Handle("GET /", dashboard.Handler())
 	if a.cfg.Pprof {
 		mux.HandleFunc("/debug/pprof/", pprof.Index)
 		mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
@@ -190,10 +197,11 @@ func (a *Server) Close() {
 }
 
 // requireToken lets a request through only with "Authorization: Bearer <token>" (constant-time compare);
-// /healthz stays open for load balancers.
+// /healthz stays open for load balancers, and the dashboard's assets (no data) so that a browser can load
+// the page, which then asks for the token.
 func requireToken(token []byte, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path == "/healthz" {
+		if r.URL.Path == "/healthz" || dashboard.Public(r.URL.Path) {
 			next.ServeHTTP(w, r)
 			return
 		}
