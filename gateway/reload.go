@@ -226,8 +226,10 @@ func (g *Gateway) closeRetired(old *live, gone []*station) {
 	cur := g.rt.Load()
 	for _, s := range gone {
 		s.closeAll()
-		if cur.stationIndex(s.cfg.Name) < 0 {
+		if cur.stationIndex(s.cfg.Name) < 0 { // gone, not replaced: no state, no series left behind
 			g.store.DeleteStation(s.cfg.Name)
+			g.metrics.stationUp.DeleteLabelValues(s.cfg.Name)
+			g.metrics.stationConns.DeleteLabelValues(s.cfg.Name)
 		}
 	}
 }

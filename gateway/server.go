@@ -12,7 +12,7 @@
 //	if err != nil { ... }
 //	if err := g.Start(ctx); err != nil { ... }
 //	<-ctx.Done()
-//	g.Shutdown(context.Background()) // bounded by cfg.Delivery.ShutdownGrace
+//	g.Shutdown(context.Background()) // bounded by delivery.shutdown_grace (as last reloaded)
 package gateway
 
 import (
@@ -210,7 +210,7 @@ func (g *Gateway) Shutdown(ctx context.Context) error {
 	if !g.closing.CompareAndSwap(false, true) {
 		return ErrServerClosed
 	}
-	ctx, cancel := context.WithTimeout(ctx, g.cfg.Delivery.ShutdownGrace)
+	ctx, cancel := context.WithTimeout(ctx, g.rt.Load().cfg.Delivery.ShutdownGrace) // as last reloaded
 	defer cancel()
 	g.closeListeners()
 	g.mu.Lock()
