@@ -244,10 +244,10 @@ func countNew(old, rt *live) int {
 	return n
 }
 
-// applyRules installs the nftables ruleset of next when egress.apply_on_reload is on and the ruleset
-// differs from cur's.
+// applyRules installs the nftables ruleset of next when it differs from cur's and
+// egress.apply_on_reload is on; with it off, it logs that the installed rules are now out of date.
 func (g *Gateway) applyRules(ctx context.Context, cur, next config.Config) error {
-	if !next.Egress.Enabled || !next.Egress.ApplyOnReload {
+	if !next.Egress.Enabled {
 		return nil
 	}
 	a, errA := cur.FirewallSpec()
@@ -256,6 +256,10 @@ func (g *Gateway) applyRules(ctx context.Context, cur, next config.Config) error
 		return err
 	}
 	if errA == nil && reflect.DeepEqual(a, b) {
+		return nil
+	}
+	if !next.Egress.ApplyOnReload {
+		g.log.Warn().Str("table", b.Table).Msg("the reloaded configuration derives other nftables rules: install them with hl7gate firewall apply (or set egress.apply_on_reload)")
 		return nil
 	}
 	if err := firewall.Apply(ctx, b); err != nil {
