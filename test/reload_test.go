@@ -122,6 +122,13 @@ func TestReloadUnderLoad(t *testing.T) {
 	if len(stB.received()) == 0 || len(stA.received()) == 0 {
 		t.Errorf("station A got %d, station B %d messages: both configurations should have carried traffic", len(stA.received()), len(stB.received()))
 	}
+	// central0's settings never changed: every reload kept it, with its pool (2 connections at most).
+	stA.mu.Lock()
+	connsA := stA.conns
+	stA.mu.Unlock()
+	if connsA > one.Stations[0].Connections {
+		t.Errorf("station A saw %d connections, want at most its pool of %d: reloads must keep an unchanged station's connections", connsA, one.Stations[0].Connections)
+	}
 	// The last reload (the 20th, index 19) went back to one station: central1's pool closes once drained.
 	stB.mu.Lock()
 	conns := stB.conns
