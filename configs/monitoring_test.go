@@ -21,8 +21,6 @@ const (
 // coming are metrics the rules use that the gateway does not export yet, with the package that will:
 // once it does and the README lists them, delete them here.
 var coming = []string{
-	// gateway/queue (store-mode routes)
-	"hl7gate_queue_depth", "hl7gate_queue_oldest_seconds",
 	// policy/inventory, counted by the gateway per hit
 	"hl7gate_watchlist_hits_total",
 	// gateway/export

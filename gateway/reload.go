@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/netip"
 	"reflect"
+	"slices"
 	"sync"
 	"sync/atomic"
 
@@ -269,6 +270,47 @@ func (g *Gateway) applyRules(ctx context.Context, cur, next config.Config) error
 	return nil
 }
 
+// storeRoutesKept reports each change to a store-mode route, or to a station one delivers to, and each
+// route newly in store mode: their queues and deliverers are set up at start and keep their stations.
+func storeRoutesKept(cur, next config.Config) []error {
+	var errs []error
+	stations := func(c config.Config) map[string]config.StationConfig {
+		m := map[string]config.StationConfig{}
+		for _, s := range c.Stations {
+			m[s.Name] = s
+		}
+		return m
+	}
+	curSt, nextSt := stations(cur), stations(next)
+	nextRoutes := map[string]int{}
+	for i, r := range next.Routes {
+		nextRoutes[r.Name] = i
+	}
+	curStore := map[string]bool{}
+	for _, r := range cur.Routes {
+		if r.Delivery != config.DeliveryStore {
+			continue
+		}
+		curStore[r.Name] = true
+		i, ok := nextRoutes[r.Name]
+		if !ok || next.Routes[i].Delivery != config.DeliveryStore || !slices.Equal(next.Routes[i].Stations, r.Stations) {
+			errs = append(errs, fmt.Errorf("routes: store-mode route %q removed, switched to relay or given other stations: %w", r.Name, ErrNeedsRestart))
+			continue
+		}
+		for _, name := range r.Stations {
+			if !reflect.DeepEqual(curSt[name], nextSt[name]) {
+				errs = append(errs, fmt.Errorf("stations: %q, which store-mode route %q delivers to, changed: %w", name, r.Name, ErrNeedsRestart))
+			}
+		}
+	}
+	for i, r := range next.Routes {
+		if r.Delivery == config.DeliveryStore && !curStore[r.Name] {
+			errs = append(errs, fmt.Errorf("routes[%d]: %q newly in store mode: %w", i, r.Name, ErrNeedsRestart))
+		}
+	}
+	return errs
+}
+
 // restartOnly reports each difference between cur and next that a running gateway cannot take on.
 func restartOnly(cur, next config.Config) []error {
 	var errs []error
@@ -295,6 +337,10 @@ func restartOnly(cur, next config.Config) []error {
 			bad(key, "connection limits, timeouts, max_frame, tolerate_missing_cr and tls are set when the listener opens (allow_sources reloads)")
 		}
 	}
+	if !reflect.DeepEqual(cur.Queue, next.Queue) {
+		bad("queue", "the store-mode queues are opened at start")
+	}
+	errs = append(errs, storeRoutesKept(cur, next)...)
 	if !reflect.DeepEqual(cur.Admin, next.Admin) {
 		bad("admin", "the admin endpoint's address, token, TLS and pprof are set at start")
 	}

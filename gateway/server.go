@@ -8,6 +8,12 @@
 // MSH-10, and writes the chosen ACK back to the monitor. One message is in flight per connection, so a
 // slow station slows its monitors down instead of growing memory.
 //
+// A route with delivery: store takes another path after the policy chain: the message is appended to the
+// route's durable queue (gateway/queue, fsynced with group commit) and the monitor gets a positive commit
+// ACK (CA, or AA in original mode) meaning "durably queued, not yet delivered"; a deliverer per station
+// and device sends the queued messages in order, retrying until the station accepts each, and after a
+// crash resumes from the queue (at-least-once).
+//
 //	g, err := gateway.New(cfg, logger)
 //	if err != nil { ... }
 //	if err := g.Start(ctx); err != nil { ... }
@@ -57,6 +63,10 @@ type Gateway struct {
 	reloadMu sync.Mutex                      // one reload at a time; guards keepers
 	keepers  map[*station]context.CancelFunc // stops each running station's health keeper
 	source   func() (config.Config, error)   // re-reads the configuration for SIGHUP and /api/reload
+	// stations are the stations at start, which store-mode queues index; a reload never changes
+	// them (it refuses to), so they stay in every live configuration.
+	stations []*station
+	queues   map[string]*routeQueue // store-mode routes by name; written only in Start
 
 	ctx     context.Context // cancelled when shutdown must stop waiting
 	cancel  context.CancelFunc
@@ -81,7 +91,7 @@ func New(cfg config.Config, log zerolog.Logger) (*Gateway, error) {
 		return nil, err
 	}
 	g := &Gateway{cfg: cfg, log: log, store: st, metrics: newMetrics(), sessions: map[*session]struct{}{},
-		keepers: map[*station]context.CancelFunc{}}
+		keepers: map[*station]context.CancelFunc{}, queues: map[string]*routeQueue{}}
 	g.ctx, g.cancel = context.WithCancel(context.Background())
 	g.ackID.Store(uint64(time.Now().UnixNano()))
 	if cfg.Egress.Enabled {
@@ -98,6 +108,7 @@ func New(cfg config.Config, log zerolog.Logger) (*Gateway, error) {
 		return nil, err
 	}
 	g.rt.Store(rt)
+	g.stations = rt.stations
 	for i, lc := range cfg.Listeners {
 		l, err := g.newListener(lc, i)
 		if err != nil {
@@ -148,10 +159,15 @@ func (g *Gateway) Start(ctx context.Context) error {
 	if err := g.openJournal(); err != nil {
 		return err
 	}
+	if err := g.openQueues(); err != nil {
+		g.closeJournal()
+		return err
+	}
 	for _, l := range g.lns {
 		if err := l.bind(ctx); err != nil {
 			g.closeListeners()
 			g.closeJournal()
+			g.closeQueues()
 			return err
 		}
 	}
@@ -159,6 +175,7 @@ func (g *Gateway) Start(ctx context.Context) error {
 		if err := g.egress.Start(ctx); err != nil {
 			g.closeListeners()
 			g.closeJournal()
+			g.closeQueues()
 			return err
 		}
 		g.log.Info().Stringer("sinkhole", g.egress.SinkholeAddr()).Uint16("nflog_group", g.cfg.Egress.NFLOGGroup).
@@ -168,6 +185,7 @@ func (g *Gateway) Start(ctx context.Context) error {
 		if err := g.admin.Start(ctx); err != nil {
 			g.closeListeners()
 			g.closeJournal()
+			g.closeQueues()
 			return err
 		}
 	}
@@ -176,6 +194,7 @@ func (g *Gateway) Start(ctx context.Context) error {
 		g.startStation(s)
 	}
 	g.reloadMu.Unlock()
+	g.startDeliverers()
 	g.store.AddEvent(store.Event{Kind: store.KindGateway, Severity: "info", Reason: "gateway started"})
 	for _, l := range g.lns {
 		g.wg.Add(1)
@@ -242,6 +261,7 @@ func (g *Gateway) Shutdown(ctx context.Context) error {
 		g.admin.Close()
 	}
 	g.wg.Wait()
+	g.closeQueues() // after the sessions and deliverers: fsyncs the pending acknowledgements
 	g.store.AddEvent(store.Event{Kind: store.KindGateway, Severity: "info", Reason: "gateway stopped"})
 	g.closeJournal()
 	g.log.Info().Msg("gateway stopped")
@@ -286,10 +306,14 @@ type adminState struct {
 	g *Gateway
 }
 
+// Queues implements admin.State.
+func (a adminState) Queues() []admin.QueueStatus { return a.g.queueStatus() }
+
 // Monitors implements admin.State.
 func (a adminState) Monitors() []store.Monitor { return a.g.monitors() }
 
-// Ready implements admin.State: not while shutting down, and only with at least one station up.
+// Ready implements admin.State: not while shutting down, and only with at least one station up, unless
+// every route is in store mode: then the gateway takes messages (into its queues) with every station down.
 func (a adminState) Ready() error {
 	if a.g.closing.Load() {
 		return errors.New("shutting down")
@@ -298,6 +322,9 @@ func (a adminState) Ready() error {
 		if s.healthy() {
 			return nil
 		}
+	}
+	if len(a.g.queues) > 0 && len(a.g.queues) == len(a.g.rt.Load().cfg.Routes) {
+		return nil
 	}
 	return errors.New("no central station reachable")
 }

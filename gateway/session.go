@@ -16,10 +16,12 @@ import (
 
 	"github.com/hl7gate/hl7gate/gateway/config"
 	"github.com/hl7gate/hl7gate/gateway/intercept"
+	"github.com/hl7gate/hl7gate/gateway/queue"
 	"github.com/hl7gate/hl7gate/gateway/store"
 	"github.com/hl7gate/hl7gate/hl7"
 	"github.com/hl7gate/hl7gate/hl7/mllp"
 	"github.com/hl7gate/hl7gate/policy"
+	"github.com/hl7gate/hl7gate/policy/inventory"
 )
 
 // At most logBurst lines per logWindow per connection (rejected messages) and per listener (refused
@@ -82,6 +84,7 @@ type session struct {
 
 	opened      time.Time
 	delivered   uint64    // messages a station accepted
+	queued      uint64    // messages durably queued (store mode)
 	identity    bool      // sending application etc. recorded in the store
 	logs        logBudget // rejection lines
 	closeReason string
@@ -91,6 +94,13 @@ type session struct {
 	// store write.
 	lastFrame  atomic.Int64 // Unix ns of the latest frame; 0 before the first
 	msgs, errs atomic.Uint64
+
+	// Store mode: the device the latest message names and its queue keys (see queueKeys).
+	ident inventory.Identity
+	qid   inventory.Identity
+	qdev  string
+	qrq   *routeQueue
+	qkeys []queue.Key
 }
 
 func (g *Gateway) newSession(l *listener, c net.Conn, src netip.Addr) *session {
@@ -138,7 +148,7 @@ func (g *Gateway) serveSession(s *session) {
 		log, notLogged := s.l.closedLogs.allow(closed), s.l.closedLogs.suppressed
 		s.l.closedMu.Unlock()
 		if log {
-			s.log.Info().Uint64("messages", s.msgs.Load()).Uint64("delivered", s.delivered).Uint64("rejected", s.errs.Load()).
+			s.log.Info().Uint64("messages", s.msgs.Load()).Uint64("delivered", s.delivered).Uint64("queued", s.queued).Uint64("rejected", s.errs.Load()).
 				Int("log_suppressed", s.logs.suppressed).Int64("skipped_bytes", s.skipped()).
 				Dur("duration", time.Since(s.opened)).Str("reason", s.closeReason).
 				Int("closes_not_logged", notLogged).Msg("connection closed")
@@ -303,6 +313,9 @@ func (s *session) handle(frame []byte, ferr error) ([]byte, bool) {
 	if annotated, ok := s.v.AppendAnnotated(s.out[:0], &s.msg); ok {
 		s.out, out = annotated, annotated
 	}
+	if rq := s.g.queues[s.v.Route.Name]; rq != nil {
+		return s.enqueue(now, rq, out)
+	}
 	ack, code, err := s.deliver(s.v.Route, out, s.msg.ControlID())
 	if err != nil {
 		s.reject(now, reasonUndelivered, &s.msg, "not delivered: "+err.Error())
@@ -456,7 +469,7 @@ func (s *session) reject(now time.Time, reason string, msg *hl7.Message, text st
 	s.g.metrics.rejected.WithLabelValues(s.l.cfg.Name, reason).Inc()
 	ev := store.Event{Time: now, Kind: store.KindPolicy, Severity: "warning", Listener: s.l.cfg.Name,
 		Source: s.src.String(), Reason: text}
-	if reason == reasonUndelivered {
+	if reason == reasonUndelivered || reason == reasonQueueFull || reason == reasonNotQueued {
 		ev.Kind = store.KindDelivery
 	}
 	var ctrl, typ string

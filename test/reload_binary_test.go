@@ -20,16 +20,16 @@ import (
 	"github.com/hl7gate/hl7gate/hl7/mllp"
 )
 
-// gatewayProc is the hl7gate binary running `serve`, its JSON log lines collected.
-type gatewayProc struct {
+// serveProc is the hl7gate binary running `serve`, its JSON log lines collected in memory for waiting on.
+type serveProc struct {
 	cmd  *exec.Cmd
 	logs *syncBuffer
 	done chan struct{} // closed when the log stream ends (the process exited)
 }
 
-func startBinary(t *testing.T, bin, cfg string) *gatewayProc {
+func startBinary(t *testing.T, bin, cfg string) *serveProc {
 	t.Helper()
-	p := &gatewayProc{cmd: exec.Command(bin, "serve", "--config", cfg), logs: &syncBuffer{}, done: make(chan struct{})}
+	p := &serveProc{cmd: exec.Command(bin, "serve", "--config", cfg), logs: &syncBuffer{}, done: make(chan struct{})}
 	stderr, err := p.cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -49,7 +49,7 @@ func startBinary(t *testing.T, bin, cfg string) *gatewayProc {
 }
 
 // listenerAddr waits for the "listening" line of the named listener and returns its address.
-func (p *gatewayProc) listenerAddr(t *testing.T, name string) string {
+func (p *serveProc) listenerAddr(t *testing.T, name string) string {
 	t.Helper()
 	var addr string
 	found := func() bool {
@@ -69,7 +69,7 @@ func (p *gatewayProc) listenerAddr(t *testing.T, name string) string {
 }
 
 // stop sends SIGTERM and waits for the process (graceful: the journal is closed).
-func (p *gatewayProc) stop(t *testing.T) {
+func (p *serveProc) stop(t *testing.T) {
 	if p.cmd.ProcessState != nil {
 		return
 	}

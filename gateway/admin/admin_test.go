@@ -13,16 +13,20 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/hl7gate/hl7gate/gateway/config"
+	"github.com/hl7gate/hl7gate/gateway/queue"
 	"github.com/hl7gate/hl7gate/gateway/store"
 )
 
 // storeState is a State over a real store, with a readiness the test sets.
 type storeState struct {
 	*store.Store
-	ready error
+	ready  error
+	queues []QueueStatus
 }
 
 func (s *storeState) Ready() error { return s.ready }
+
+func (s *storeState) Queues() []QueueStatus { return s.queues }
 
 // The endpoint serves the store through State, behind the token; /healthz stays open.
 func TestServer(t *testing.T) {
@@ -32,7 +36,8 @@ func TestServer(t *testing.T) {
 	}
 	st.AddEvent(store.Event{Kind: store.KindPolicy, Severity: "warning", Reason: "one"})
 	st.AddEvent(store.Event{Kind: store.KindEgress, Severity: "warning", Reason: "two"})
-	state := &storeState{Store: st, ready: errors.New("no central station reachable")}
+	state := &storeState{Store: st, ready: errors.New("no central station reachable"),
+		queues: []QueueStatus{{Route: "vitals", Depth: 3, DeadLetters: []queue.DeadLetter{{ID: 7, Key: "central/eui64:00", Reason: "AR from station central after 1 attempts"}}}}}
 	token := filepath.Join(t.TempDir(), "token")
 	if err := os.WriteFile(token, []byte("0123456789abcdef0123\n"), 0o600); err != nil {
 		t.Fatal(err)
@@ -69,6 +74,7 @@ func TestServer(t *testing.T) {
 		{"/healthz", "", 200, "ok\n"},
 		{"/readyz", "", 401, "unauthorized\n"},
 		{"/api/events", "wrong-token-wrong-token", 401, "unauthorized\n"},
+		{"/api/queue", "", 401, "unauthorized\n"},
 		{"/readyz", good, 503, "no central station reachable\n"},
 		{"/index.html", "", 401, "unauthorized\n"}, // only the dashboard's own assets are open
 		{"/index.html", good, 404, "404 page not found\n"},
@@ -85,6 +91,12 @@ func TestServer(t *testing.T) {
 	var evs []store.Event
 	if err := json.Unmarshal([]byte(body), &evs); code != 200 || err != nil || len(evs) != 1 || evs[0].Reason != "two" {
 		t.Errorf("GET /api/events?kind=egress: %d %v %s", code, err, body)
+	}
+	code, body = get("/api/queue", good)
+	var qs []QueueStatus
+	if err := json.Unmarshal([]byte(body), &qs); code != 200 || err != nil || len(qs) != 1 || qs[0].Depth != 3 ||
+		len(qs[0].DeadLetters) != 1 || qs[0].DeadLetters[0].ID != 7 {
+		t.Errorf("GET /api/queue: %d %v %s", code, err, body)
 	}
 	if code, _ := get("/metrics", good); code != 200 {
 		t.Errorf("GET /metrics: %d", code)

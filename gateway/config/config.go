@@ -30,6 +30,7 @@ type Config struct {
 	State     StateConfig          `mapstructure:"state"`
 	Vitals    VitalsConfig         `mapstructure:"vitals"`
 	Egress    EgressConfig         `mapstructure:"egress"`
+	Queue     QueueConfig          `mapstructure:"queue"`
 }
 
 // VitalsConfig turns the vital-sign consistency checks on and tunes them (see docs/vitals.md).
@@ -186,6 +187,7 @@ func (c Config) WithDefaults() Config {
 	rs := make([]policy.RouteConfig, len(c.Routes))
 	for i, r := range c.Routes {
 		setDefault(&r.AckFrom, policy.AckPrimary)
+		setDefault(&r.Delivery, DeliveryRelay)
 		rs[i] = r
 	}
 	c.Routes = rs
@@ -196,6 +198,7 @@ func (c Config) WithDefaults() Config {
 	setDefault(&c.State.MaxEvents, DefaultMaxEvents)
 	setDefault(&c.State.Journal.MaxBytes, DefaultJournalBytes)
 	c.Egress = c.Egress.withDefaults()
+	c.Queue = c.Queue.withDefaults()
 	return c
 }
 
@@ -346,6 +349,7 @@ func (c Config) Validate() error {
 		bad("state.journal.max_bytes", "%d must be at least %d", c.State.Journal.MaxBytes, MinJournalBytes)
 	}
 	errs = append(errs, c.validateEgress()...)
+	errs = append(errs, c.validateQueue()...)
 	return errors.Join(errs...)
 }
 
