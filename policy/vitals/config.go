@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"math"
 	"reflect"
 	"slices"
 	"time"
@@ -234,6 +235,8 @@ func DefaultConfig() Config {
 	}
 }
 
+func isFinite(f float64) bool { return !math.IsNaN(f) && !math.IsInf(f, 0) }
+
 // Validate reports every invalid setting at once, each naming its key
 // (e.g. "vitals.rules.rate_of_change.hr_step: ...").
 func (c Config) Validate() error {
@@ -264,6 +267,8 @@ func (c Config) Validate() error {
 		l := c.Rules.Range.Limits[k]
 		if _, ok := paramByKey(k); !ok {
 			bad("rules.range.limits."+k, "unknown parameter")
+		} else if !isFinite(l.Min) || !isFinite(l.Max) {
+			bad("rules.range.limits."+k, "min %g, max %g: both must be finite numbers", l.Min, l.Max)
 		} else if l.Min >= l.Max {
 			bad("rules.range.limits."+k, "min %g not below max %g", l.Min, l.Max)
 		}
