@@ -14,6 +14,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/hl7gate/hl7gate/gateway/export"
 	"github.com/hl7gate/hl7gate/policy"
 	"github.com/hl7gate/hl7gate/policy/vitals"
 )
@@ -30,6 +31,8 @@ type Config struct {
 	State     StateConfig          `mapstructure:"state"`
 	Vitals    VitalsConfig         `mapstructure:"vitals"`
 	Egress    EgressConfig         `mapstructure:"egress"`
+	Export    export.Config        `mapstructure:"export"`
+	Inventory InventoryConfig      `mapstructure:"inventory"`
 }
 
 // VitalsConfig turns the vital-sign consistency checks on and tunes them (see docs/vitals.md).
@@ -183,6 +186,7 @@ func (c Config) WithDefaults() Config {
 	setDefault(&c.Log.Format, "json")
 	setDefault(&c.State.MaxEvents, DefaultMaxEvents)
 	c.Egress = c.Egress.withDefaults()
+	setDefault(&c.Inventory.MaxDevices, DefaultMaxDevices)
 	return c
 }
 
@@ -330,6 +334,8 @@ func (c Config) Validate() error {
 		bad("state.max_events", "%d must be at least 1", c.State.MaxEvents)
 	}
 	errs = append(errs, c.validateEgress()...)
+	errs = append(errs, c.Export.Validate("export"))
+	errs = append(errs, c.validateInventory()...)
 	return errors.Join(errs...)
 }
 
