@@ -32,6 +32,7 @@ type metrics struct {
 	findings       *prometheus.CounterVec   // rule, severity
 	alertsSent     *prometheus.CounterVec   // station, result
 	frameJunkBytes *prometheus.CounterVec   // listener
+	watchlistHits  *prometheus.CounterVec   // entry
 }
 
 func newMetrics() *metrics {
@@ -75,9 +76,12 @@ func newMetrics() *metrics {
 		frameJunkBytes: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "hl7gate_frame_skipped_bytes_total", Help: "Bytes received outside MLLP frames.",
 		}, []string{"listener"}),
+		watchlistHits: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "hl7gate_watchlist_hits_total", Help: "Devices that matched the vulnerable-model watchlist, by entry (once per device).",
+		}, []string{"entry"}),
 	}
 	m.reg.MustRegister(m.received, m.forwarded, m.rejected, m.acks, m.latency, m.openConns, m.refused,
-		m.stationUp, m.stationConns, m.findings, m.alertsSent, m.frameJunkBytes,
+		m.stationUp, m.stationConns, m.findings, m.alertsSent, m.frameJunkBytes, m.watchlistHits,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

@@ -34,9 +34,11 @@ import (
 	"github.com/hl7gate/hl7gate/gateway/admin"
 	"github.com/hl7gate/hl7gate/gateway/config"
 	"github.com/hl7gate/hl7gate/gateway/egress"
+	"github.com/hl7gate/hl7gate/gateway/export"
 	"github.com/hl7gate/hl7gate/gateway/intercept"
 	"github.com/hl7gate/hl7gate/gateway/store"
 	"github.com/hl7gate/hl7gate/policy"
+	"github.com/hl7gate/hl7gate/policy/inventory"
 )
 
 // ErrServerClosed is returned by Start after Shutdown.
@@ -50,6 +52,8 @@ type Gateway struct {
 	metrics  *metrics
 	chain    policy.Chain
 	egress   *egress.Recorder // nil when egress containment is off
+	inv      *inventory.Inventory
+	export   *export.Exporter // never nil; without targets it takes events and does nothing
 	admin    *admin.Server    // nil when the admin endpoint is off
 	stations []*station
 	lns      []*listener
@@ -79,10 +83,15 @@ func New(cfg config.Config, log zerolog.Logger) (*Gateway, error) {
 	g := &Gateway{cfg: cfg, log: log, store: st, metrics: newMetrics(), sessions: map[*session]struct{}{}}
 	g.ctx, g.cancel = context.WithCancel(context.Background())
 	g.ackID.Store(uint64(time.Now().UnixNano()))
+	if err := g.newInventory(); err != nil {
+		return nil, err
+	}
 	if cfg.Egress.Enabled {
 		if g.egress, err = egress.New(cfg, log, st, g.metrics.reg); err != nil {
+			g.closeExport()
 			return nil, err
 		}
+		g.egress.ExportTo(g.export)
 	}
 	if cfg.Admin.Address != "" {
 		g.admin = admin.New(cfg.Admin, adminState{g.store, g}, g.metrics.reg, log)
@@ -92,8 +101,10 @@ func New(cfg config.Config, log zerolog.Logger) (*Gateway, error) {
 	for i, sc := range cfg.Stations {
 		s, err := newStation(sc, log, st, g.metrics)
 		if err != nil {
+			g.closeExport()
 			return nil, err
 		}
+		s.export = g.export
 		g.stations = append(g.stations, s)
 		names[i] = sc.Name
 	}
@@ -103,12 +114,14 @@ func New(cfg config.Config, log zerolog.Logger) (*Gateway, error) {
 	}
 	router, err := policy.NewRouter(cfg.Routes, names, lnames)
 	if err != nil {
+		g.closeExport()
 		return nil, err
 	}
 	g.chain = policy.Chain{router}
 	if cfg.Vitals.Enabled {
 		v, err := policy.NewVitals(cfg.Vitals.Config)
 		if err != nil {
+			g.closeExport()
 			return nil, err
 		}
 		g.chain = append(g.chain, v)
@@ -116,6 +129,7 @@ func New(cfg config.Config, log zerolog.Logger) (*Gateway, error) {
 	for _, lc := range cfg.Listeners {
 		l, err := g.newListener(lc)
 		if err != nil {
+			g.closeExport()
 			return nil, err
 		}
 		g.lns = append(g.lns, l)
@@ -229,6 +243,7 @@ func (g *Gateway) Shutdown(ctx context.Context) error {
 		g.admin.Close()
 	}
 	g.wg.Wait()
+	g.closeExport()
 	g.log.Info().Msg("gateway stopped")
 	return err
 }
@@ -273,6 +288,9 @@ type adminState struct {
 
 // Monitors implements admin.State.
 func (a adminState) Monitors() []store.Monitor { return a.g.monitors() }
+
+// Devices implements admin.State.
+func (a adminState) Devices() []inventory.Device { return a.g.Devices() }
 
 // Ready implements admin.State: not while shutting down, and only with at least one station up.
 func (a adminState) Ready() error {
@@ -440,6 +458,7 @@ func (g *Gateway) accept(l *listener, c net.Conn) {
 	src := intercept.AddrOf(c.RemoteAddr())
 	if reason := l.admit(src); reason != "" {
 		g.metrics.refused.WithLabelValues(l.cfg.Name, reason).Inc()
+		g.exportRefused(l, remoteAddrPort(c), reason)
 		g.store.AddEvent(store.Event{Kind: store.KindConnection, Severity: "warning", Listener: l.cfg.Name,
 			Source: src.String(), Reason: reason})
 		if l.refusedLogs.allow(time.Now()) {

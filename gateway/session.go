@@ -20,6 +20,7 @@ import (
 	"github.com/hl7gate/hl7gate/hl7"
 	"github.com/hl7gate/hl7gate/hl7/mllp"
 	"github.com/hl7gate/hl7gate/policy"
+	"github.com/hl7gate/hl7gate/policy/inventory"
 )
 
 // At most logBurst lines per logWindow per connection (rejected messages) and per listener (refused
@@ -61,6 +62,7 @@ type session struct {
 	l       *listener
 	c       net.Conn
 	src     netip.Addr
+	remote  netip.AddrPort // src with its port, for exported events
 	id      string
 	log     zerolog.Logger
 	monitor string // store ID: listener/source
@@ -80,9 +82,11 @@ type session struct {
 	stop atomic.Bool // shutting down: finish the message in flight, then close
 
 	opened      time.Time
-	delivered   uint64    // messages a station accepted
-	identity    bool      // sending application etc. recorded in the store
-	logs        logBudget // rejection lines
+	ident       inventory.Identity // the device, as its latest message names it
+	msgType     string             // MSH-9.1^MSH-9.2 of the latest message
+	delivered   uint64             // messages a station accepted
+	identity    bool               // sending application etc. recorded in the store
+	logs        logBudget          // rejection lines
 	closeReason string
 
 	// This connection's share of its monitor's record (see tally). It reaches the store once, when the
@@ -95,7 +99,7 @@ type session struct {
 func (g *Gateway) newSession(l *listener, c net.Conn, src netip.Addr) *session {
 	id := strconv.FormatUint(g.ackID.Add(1), 36)
 	s := &session{
-		g: g, l: l, c: c, src: src, id: id, station: -1,
+		g: g, l: l, c: c, src: src, remote: remoteAddrPort(c), id: id, station: -1,
 		monitor: l.cfg.Name + "/" + src.String(),
 		opened:  time.Now(),
 	}
@@ -180,6 +184,7 @@ func (s *session) prepare() error {
 			s.g.store.AddEvent(store.Event{Kind: store.KindConnection, Severity: "warning", Listener: lc.Name,
 				Source: s.src.String(), Reason: "intercepted destination " + dst.String() + " maps to no station"})
 			s.g.metrics.refused.WithLabelValues(lc.Name, "unmapped_destination").Inc()
+			s.g.exportRefused(s.l, s.remote, "unmapped_destination")
 			return errors.New("intercepted destination maps to no station")
 		}
 		s.station = i
@@ -278,6 +283,7 @@ func (s *session) handle(frame []byte, ferr error) ([]byte, bool) {
 	if !s.identity {
 		s.recordIdentity(now)
 	}
+	s.observe(now)
 	s.req = policy.Request{Listener: s.l.cfg.Name, Source: s.src, Msg: &s.msg, Arrival: now, Station: s.station}
 	s.g.chain.Evaluate(s.g.ctx, &s.req, &s.v)
 	if len(s.v.Findings) > 0 {
@@ -454,6 +460,13 @@ func (s *session) reject(now time.Time, reason string, msg *hl7.Message, text st
 		ev.ControlID = ctrl
 	}
 	s.g.store.AddEvent(ev)
+	if reason != reasonUndelivered {
+		rule := reason
+		if reason == reasonPolicy {
+			rule = s.v.By
+		}
+		s.exportRejection(now, rule, text)
+	}
 	if !s.logs.allow(now) {
 		return
 	}
@@ -515,6 +528,7 @@ func (s *session) recordFindings(now time.Time) {
 			Source: s.src.String(), SendingApp: f.SendingApplication, Equipment: f.Equipment, ControlID: f.ControlID,
 			Rule: f.Rule, Parameter: f.Parameter, Value: &value, Other: &other, Threshold: &threshold,
 			ObservedAt: f.ObservedAt, Reason: f.Explanation})
+		s.exportFinding(now, &f)
 		if !s.logs.allow(now) {
 			continue
 		}

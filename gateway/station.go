@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"github.com/hl7gate/hl7gate/gateway/config"
+	"github.com/hl7gate/hl7gate/gateway/export"
 
 	"context"
 	"crypto/tls"
@@ -69,6 +70,9 @@ type station struct {
 	lastErr string
 	retryAt time.Time // no dial before this while the station is down
 	backoff time.Duration
+
+	export   *export.Exporter // set by New before Start
+	reported bool             // a health change was exported: later ones only when up/down flips
 }
 
 func newStation(cfg config.StationConfig, log zerolog.Logger, st *store.Store, m *metrics) (*station, error) {
@@ -353,7 +357,12 @@ func (s *station) setHealth(up bool, lastErr string) {
 	}
 	s.isUp.Store(up)
 	s.lastErr = lastErr
+	export := s.export != nil && (changed || !s.reported) // the first result after "not contacted yet" too
+	s.reported = s.reported || export
 	s.mu.Unlock()
+	if export {
+		s.exportHealth(up, lastErr)
+	}
 	if up {
 		s.up.Set(1)
 	} else {

@@ -5,24 +5,30 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/rs/zerolog"
 
 	"github.com/hl7gate/hl7gate/gateway/config"
 	"github.com/hl7gate/hl7gate/gateway/store"
+	"github.com/hl7gate/hl7gate/policy/inventory"
 )
 
-// storeState is a State over a real store, with a readiness the test sets.
+// storeState is a State over a real store and inventory, with a readiness the test sets.
 type storeState struct {
 	*store.Store
+	inv   *inventory.Inventory
 	ready error
 }
 
 func (s *storeState) Ready() error { return s.ready }
+
+func (s *storeState) Devices() []inventory.Device { return s.inv.Devices() }
 
 // The endpoint serves the store through State, behind the token; /healthz stays open.
 func TestServer(t *testing.T) {
@@ -32,7 +38,16 @@ func TestServer(t *testing.T) {
 	}
 	st.AddEvent(store.Event{Kind: store.KindPolicy, Severity: "warning", Reason: "one"})
 	st.AddEvent(store.Event{Kind: store.KindEgress, Severity: "warning", Reason: "two"})
-	state := &storeState{Store: st, ready: errors.New("no central station reachable")}
+	wl, err := inventory.NewWatchlist(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	inv := inventory.New(10, wl)
+	seen := time.Date(2026, 12, 2, 17, 0, 0, 0, time.UTC)
+	inv.Observe(inventory.Identity{EUI64: "0009FBFFFF059322", Manufacturer: "Contec", Model: "CMS8000", Firmware: "CMS7.820.075.08/0.74(0.75)"},
+		inventory.Sighting{Time: seen, Addr: netip.MustParseAddr("10.20.0.7"), Listener: "icu-a", MessageType: "ORU^R01"})
+	inv.Observe(inventory.Identity{Sender: "MINDRAY_VS"}, inventory.Sighting{Time: seen, Listener: "icu-a"})
+	state := &storeState{Store: st, inv: inv, ready: errors.New("no central station reachable")}
 	token := filepath.Join(t.TempDir(), "token")
 	if err := os.WriteFile(token, []byte("0123456789abcdef0123\n"), 0o600); err != nil {
 		t.Fatal(err)
@@ -84,7 +99,34 @@ func TestServer(t *testing.T) {
 	if err := json.Unmarshal([]byte(body), &evs); code != 200 || err != nil || len(evs) != 1 || evs[0].Reason != "two" {
 		t.Errorf("GET /api/events?kind=egress: %d %v %s", code, err, body)
 	}
+	// The field names the dashboard and hl7gate devices read.
+	code, body = get("/api/devices", good)
+	var devs []map[string]any
+	if err := json.Unmarshal([]byte(body), &devs); code != 200 || err != nil || len(devs) != 2 {
+		t.Fatalf("GET /api/devices: %d %v %s", code, err, body)
+	}
+	cms, _ := json.Marshal(devs[0])
+	want := `{"addresses":["10.20.0.7"],"eui64":"0009FBFFFF059322","firmware":"CMS7.820.075.08/0.74(0.75)",` +
+		`"first_seen":"2026-12-02T17:00:00Z","id":"0009FBFFFF059322","last_seen":"2026-12-02T17:00:00Z",` +
+		`"listeners":["icu-a"],"manufacturer":"Contec","message_types":["ORU^R01"],"messages":1,"model":"CMS8000",` +
+		`"watchlist":{"advisory":"ICSMA-25-030-01","cves":["CVE-2024-12248","CVE-2025-0626","CVE-2025-0683","CVE-2025-1204"],` +
+		`"name":"contec-cms8000","note":` + mustJSON(t, wl.Entries()[0].Note) + `}}`
+	if string(cms) != want {
+		t.Errorf("watchlisted device:\n got %s\nwant %s", cms, want)
+	}
+	if _, ok := devs[1]["watchlist"]; ok || devs[1]["id"] != "MINDRAY_VS" || devs[1]["addresses"] == nil {
+		t.Errorf("device off the watchlist: %v", devs[1])
+	}
 	if code, _ := get("/metrics", good); code != 200 {
 		t.Errorf("GET /metrics: %d", code)
 	}
+}
+
+func mustJSON(t *testing.T, v any) string {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }
