@@ -6,6 +6,8 @@
 //	hl7gate check FILE...             run the vital-sign checks over captured HL7 traffic
 //	hl7gate firewall render|apply|remove --config FILE
 //	                                  the nftables ruleset that contains the monitor segment
+//	hl7gate devices [--admin URL] [--token-file F] [--json]
+//	                                  the device inventory of a running gateway, watchlist matches marked
 package main
 
 import (
@@ -42,6 +44,7 @@ func commands() map[string]command {
 		"check":    {"run the vital-sign checks over captured traffic", checkCmd},
 		"demo":     {"run the gateway with simulated monitors and a central station", demoCmd},
 		"firewall": {"print, install or remove the nftables rules that contain the monitor segment", firewallCmd},
+		"devices":  {"print the device inventory of a running gateway, watchlist matches marked", devicesCmd},
 	}
 }
 
