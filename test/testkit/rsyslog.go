@@ -149,6 +149,9 @@ func (r *Rsyslog) Kill() {
 	r.cmd = nil
 }
 
+// Out is the file rsyslogd writes the records to.
+func (r *Rsyslog) Out() string { return r.out }
+
 // Addr is the receiver's address, host:port.
 func (r *Rsyslog) Addr() string { return net.JoinHostPort("127.0.0.1", strconv.Itoa(r.port)) }
 
