@@ -36,6 +36,10 @@ func (g *Gateway) newInventory() error {
 		return err
 	}
 	g.inv = inventory.New(g.cfg.Inventory.MaxDevices, wl)
+	for _, e := range wl.Entries() {
+		// Each entry's series exists at 0 from the start, so that increase() sees the first hit.
+		g.metrics.watchlistHits.WithLabelValues(e.Name)
+	}
 	g.metrics.reg.MustRegister(
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "hl7gate_inventory_devices", Help: "Devices in the inventory.",
