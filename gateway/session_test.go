@@ -3,7 +3,6 @@ package gateway
 import (
 	"context"
 	"encoding/json"
-	"io"
 	"net"
 	"strings"
 	"testing"
@@ -11,6 +10,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/hl7gate/hl7gate/gateway/config"
+	"github.com/hl7gate/hl7gate/hl7/mllp"
 	"github.com/hl7gate/hl7gate/policy"
 	"github.com/hl7gate/hl7gate/test/testkit"
 )
@@ -33,15 +33,19 @@ func TestClosedLinesBudget(t *testing.T) {
 		t.Fatal(err)
 	}
 	const conns = 3 * logBurst
+	msg := []byte("MSH|^~\\&|MON|ICU|C|H|20261125120000||ORU^R01|X1|P|2.6\r")
 	for range conns {
 		c, err := net.Dial("tcp", g.ListenerAddr("icu").String())
 		if err != nil {
 			t.Fatal(err)
 		}
-		// Half-close and read to EOF: the session has ended (and logged) before the next one, so none is
-		// still in the listener's backlog when Shutdown closes it.
-		c.(*net.TCPConn).CloseWrite()
-		io.Copy(io.Discard, c)
+		// One message answered before the close: the session exists, so Shutdown waits for its end.
+		if err := mllp.NewWriter(c).WriteFrame(msg); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := mllp.NewReader(c, 0).ReadFrame(); err != nil {
+			t.Fatal(err)
+		}
 		c.Close()
 	}
 	if err := g.Shutdown(context.Background()); err != nil { // waits for every session to end
