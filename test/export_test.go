@@ -186,3 +186,53 @@ func TestExportToRsyslog(t *testing.T) {
 		}
 	}
 }
+
+// A vital-sign finding and a station going down reach a real rsyslogd: the finding with its rule,
+// parameter and explanation but not the value; the station with its name and address.
+func TestExportVitalsAndStationDown(t *testing.T) {
+	testkit.NeedRsyslog(t, "")
+	rs := testkit.NewRsyslog(t, nil)
+	rs.Start()
+	st := newStation(t, accept)
+	cfg := vitalsConfig(st)
+	cfg.Export.Syslog = []export.SyslogConfig{{Name: "soc", Address: rs.Addr(), Transport: "tcp"}}
+	g, _ := startGateway(t, cfg)
+	m := dialMonitor(t, g.ListenerAddr("icu"))
+	if code, _, _ := m.mustAck(t, impossible("V1")); code != hl7.AA {
+		t.Fatalf("ACK %s", code)
+	}
+	st.close()
+	if code, _, _ := m.mustAck(t, oru("MON1", "V2")); code != hl7.AE {
+		t.Fatalf("ACK %s with the station gone, want AE", code)
+	}
+	byKind := map[string]map[string]string{}
+	for _, r := range rs.WaitLines(3) { // station_up at start, the finding, station_down
+		_, ext := testkit.ParseCEF(t, r.Msg)
+		delete(ext, "rt")
+		byKind[r.MsgID] = ext
+	}
+	mport := strconv.Itoa(m.c.LocalAddr().(*net.TCPAddr).Port)
+	v := byKind["vitals_episode"]
+	if v["msg"] == "" {
+		t.Errorf("vitals_episode without an explanation: %v", v)
+	}
+	delete(v, "msg")
+	if want := map[string]string{"act": "open", "src": "127.0.0.1", "spt": mport,
+		"cs1Label": "deviceId", "cs1": "0009FBFFFF059322", "cs2Label": "listener", "cs2": "icu", "cs3Label": "rule", "cs3": "range",
+		"flexString1Label": "parameter", "flexString1": "MDC_PULS_OXIM_SAT_O2"}; !maps.Equal(v, want) {
+		t.Errorf("vitals_episode:\n got %v\nwant %v", v, want)
+	}
+	down := byKind["station_down"]
+	if down["act"] != "down" || down["cs6"] != "central0" || down["dst"] != "127.0.0.1" || down["reason"] == "" {
+		t.Errorf("station_down: %v", down)
+	}
+	raw, err := os.ReadFile(rs.Out())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, phi := range []string{"SECRETNAME", "MRN12345", "19700101", "=150"} {
+		if strings.Contains(string(raw), phi) {
+			t.Errorf("patient data %q in the syslog output:\n%s", phi, raw)
+		}
+	}
+}
