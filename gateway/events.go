@@ -114,7 +114,7 @@ func (s *session) watchlistHit(now time.Time, e *inventory.Entry) {
 	adv := e.Advisories()
 	s.g.metrics.watchlistHits.WithLabelValues(e.Name).Inc()
 	s.g.store.AddEvent(store.Event{Time: now, Kind: store.KindWatchlist, Severity: "critical", Listener: s.l.cfg.Name,
-		Source: s.src.String(), SendingApp: d.Identity.Sender, Equipment: dev.ID, Rule: e.Name,
+		Source: s.src.String(), SendingApp: d.Identity.Sender, Equipment: d.Identity.Equipment, Rule: e.Name,
 		Reason: "device on the vulnerable-model watchlist: " + describe(dev) + " (" + adv + ")"})
 	s.log.Error().Str("severity", "critical").Str("device", dev.ID).Str("manufacturer", dev.Manufacturer).
 		Str("model", dev.Model).Str("firmware", dev.Firmware).Str("watchlist", e.Name).Str("advisory", adv).

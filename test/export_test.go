@@ -15,6 +15,7 @@ import (
 
 	"github.com/hl7gate/hl7gate/gateway/admin"
 	"github.com/hl7gate/hl7gate/gateway/export"
+	"github.com/hl7gate/hl7gate/gateway/store"
 	"github.com/hl7gate/hl7gate/hl7"
 	"github.com/hl7gate/hl7gate/test/testkit"
 )
@@ -48,7 +49,7 @@ func TestExportToRsyslog(t *testing.T) {
 	cfg.Admin.Address = "127.0.0.1:0"
 	cfg.Export.Syslog = []export.SyslogConfig{{Name: "soc", Address: rs.Addr(), Transport: "tcp", Hostname: "gw-e2e",
 		MinBackoff: 10 * time.Millisecond, MaxBackoff: 100 * time.Millisecond}}
-	g, _ := startGateway(t, cfg)
+	g, logs := startGateway(t, cfg)
 	addr := g.ListenerAddr("icu")
 
 	const cmsEUI, acmeEUI = "0009FBFFFF059322", "00A0C9FFFE000001"
@@ -167,6 +168,27 @@ func TestExportToRsyslog(t *testing.T) {
 	}
 	if strings.Contains(string(body), "SECRETNAME") || strings.Contains(string(body), "MRN12345") {
 		t.Errorf("patient data in /api/devices:\n%s", body)
+	}
+
+	// The hit is also a store event, one critical log line and a metric.
+	if evs := g.Store().Events(store.KindWatchlist, 0, 0); len(evs) != 1 || evs[0].Severity != "critical" ||
+		evs[0].Rule != "contec-cms8000" || evs[0].Equipment != cmsEUI {
+		t.Errorf("watchlist events in the store: %+v", evs)
+	}
+	if n := strings.Count(logs.String(), `"device on the vulnerable-model watchlist"`); n != 1 {
+		t.Errorf("%d watchlist log lines, want 1", n)
+	}
+	resp, err = http.Get("http://" + g.AdminAddr().String() + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	metrics, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, want := range []string{`hl7gate_watchlist_hits_total{entry="contec-cms8000"} 1`, `hl7gate_watchlist_hits_total{entry="epsimed-mn120"} 0`,
+		"hl7gate_inventory_devices 2", `hl7gate_export_connected{exporter="soc"} 1`} {
+		if !strings.Contains(string(metrics), want+"\n") {
+			t.Errorf("/metrics lacks %s", want)
+		}
 	}
 
 	// Flushed and closed on shutdown; still exactly one watchlist event, and no patient data anywhere.
