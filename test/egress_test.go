@@ -170,14 +170,20 @@ func TestEgressContainment(t *testing.T) {
 // buildHL7gate builds the hl7gate binary into a temporary directory.
 func buildHL7gate(t *testing.T) string {
 	t.Helper()
-	bin := filepath.Join(t.TempDir(), "hl7gate")
+	return buildCmd(t, "hl7gate")
+}
+
+// buildCmd builds the binary cmd/name of this module into a temporary directory and returns its path.
+func buildCmd(t *testing.T, name string) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), name)
 	gobin := filepath.Join(os.Getenv("GOROOT"), "bin", "go")
 	if _, err := os.Stat(gobin); err != nil {
 		gobin = "go"
 	}
-	out, err := exec.Command(gobin, "build", "-o", bin, "github.com/hl7gate/hl7gate/cmd/hl7gate").CombinedOutput()
+	out, err := exec.Command(gobin, "build", "-o", bin, "github.com/hl7gate/hl7gate/cmd/"+name).CombinedOutput()
 	if err != nil {
-		t.Fatalf("go build hl7gate: %v\n%s", err, out)
+		t.Fatalf("go build %s: %v\n%s", name, err, out)
 	}
 	return bin
 }

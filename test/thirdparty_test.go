@@ -75,6 +75,14 @@ func pyStation(t *testing.T, out string) (port string) {
 // read from its "listening" log line (the config binds port 0).
 func runHL7gate(t *testing.T, bin, yaml, listener string) string {
 	t.Helper()
+	return startHL7gate(t, bin, yaml, listener)[listener]
+}
+
+// startHL7gate runs the hl7gate binary with the given YAML until the test ends and returns, once each
+// named endpoint is bound, their addresses read from its log lines: a listener by its name, the admin
+// endpoint as "admin" (the config binds port 0). Its log is shown when the test fails.
+func startHL7gate(t *testing.T, bin, yaml string, names ...string) map[string]string {
+	t.Helper()
 	cfg := filepath.Join(t.TempDir(), "hl7gate.yaml")
 	if err := os.WriteFile(cfg, []byte(yaml), 0o600); err != nil {
 		t.Fatal(err)
@@ -87,32 +95,50 @@ func runHL7gate(t *testing.T, bin, yaml, listener string) string {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
+	logs := &syncBuffer{}
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("hl7gate log:\n%s", logs.String())
+		}
+	})
 	t.Cleanup(func() { cmd.Process.Signal(syscall.SIGTERM); cmd.Wait() })
-	addr := make(chan string, 1)
+	found := make(chan map[string]string, 1)
 	go func() {
 		sc := bufio.NewScanner(stderr)
+		addrs := map[string]string{}
 		sent := false
 		for sc.Scan() {
+			logs.Write(sc.Bytes())
+			logs.Write([]byte{'\n'})
 			var l struct{ Message, Listener, Address string }
-			if json.Unmarshal(sc.Bytes(), &l) == nil && l.Message == "listening" && l.Listener == listener && !sent {
-				addr <- l.Address
+			if sent || json.Unmarshal(sc.Bytes(), &l) != nil {
+				continue
+			}
+			switch l.Message {
+			case "listening":
+				addrs[l.Listener] = l.Address
+			case "admin endpoint":
+				addrs["admin"] = l.Address
+			}
+			if !slices.ContainsFunc(names, func(n string) bool { return addrs[n] == "" }) {
+				found <- addrs
 				sent = true
 			}
 		}
 		if !sent {
-			close(addr)
+			close(found)
 		}
 	}()
 	select {
-	case a, ok := <-addr:
+	case a, ok := <-found:
 		if !ok {
-			t.Fatal("hl7gate exited before listening")
+			t.Fatalf("hl7gate exited before binding %v", names)
 		}
 		return a
 	case <-time.After(30 * time.Second):
-		t.Fatal("hl7gate did not report its listener within 30 s")
+		t.Fatalf("hl7gate did not report %v within 30 s", names)
 	}
-	return ""
+	return nil
 }
 
 // captureHL7 records the loopback traffic to port with dumpcap (Wireshark's capture engine) into a file

@@ -236,6 +236,8 @@ func TestUsageErrors(t *testing.T) {
 		{"monitors", "--pid", "x"},
 		{"monitors", "--manipulation", "control_id_reuse"},
 		{"monitors", "--manipulation", "nonsense"},
+		{"monitors", "--manipulate-at", "5"},
+		{"monitors", "--manipulation", "range", "--manipulate-at", "-1"},
 		{"station", "--ack", "maybe"},
 		{"monitors", "-n", "0"},
 	}

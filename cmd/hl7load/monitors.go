@@ -34,6 +34,7 @@ type fleetFlags struct {
 	seed         uint64
 	interval     time.Duration
 	manipulation string
+	manipulateAt int
 	ackTimeout   time.Duration
 	sources      string
 	tls          bool
@@ -60,6 +61,7 @@ func (o *fleetFlags) register(fs *flag.FlagSet, defaultAddr string) {
 	fs.Uint64Var(&o.seed, "seed", 1, "simulator seed; monitor i uses seed+i")
 	fs.DurationVar(&o.interval, "msg-interval", 0, "how far each message's timestamps advance (default 1/rate; 1s in closed loop)")
 	fs.StringVar(&o.manipulation, "manipulation", "", "inject this manipulation of the vital-sign simulator into every monitor's stream (e.g. hr_step, frozen)")
+	fs.IntVar(&o.manipulateAt, "manipulate-at", 0, "index (from 0) of the first manipulated message; 0 keeps the simulator's default, 35 to 45 simulated minutes in")
 	fs.DurationVar(&o.ackTimeout, "ack-timeout", 10*time.Second, "longest wait for a connect or an ACK")
 	fs.StringVar(&o.sources, "sources", "", "local addresses to connect from, round robin: a list of IPs and ranges, e.g. 127.0.0.1-127.0.0.8")
 	fs.BoolVar(&o.tls, "tls", false, "connect with TLS")
@@ -83,7 +85,10 @@ func (o *fleetFlags) fleet() (*loadgen.Fleet, error) {
 	if err != nil {
 		return nil, err
 	}
-	content := loadgen.Content{Size: size, Seed: o.seed, Interval: o.interval, Manipulation: kind}
+	if o.manipulateAt < 0 || (o.manipulateAt > 0 && kind == "") {
+		return nil, fmt.Errorf("--manipulate-at %d: want a positive message index, with --manipulation", o.manipulateAt)
+	}
+	content := loadgen.Content{Size: size, Seed: o.seed, Interval: o.interval, Manipulation: kind, ManipulateAt: o.manipulateAt}
 	f := &loadgen.Fleet{
 		Addrs:      strings.Split(o.addr, ","),
 		Monitors:   o.n,

@@ -9,8 +9,9 @@
 //	/api/egress       aggregated egress attempts of the monitor segment
 //	/api/devices      the device inventory, watchlist matches marked (see Device)
 //	/debug/pprof/     profiles, when admin.pprof is on
+//	/                 the dashboard (gateway/dashboard), a page that reads the API above
 //
-// Every path but /healthz requires the bearer token when one is configured. It reads the gateway's state
+// Every path but /healthz and the dashboard's assets requires the bearer token when one is configured. It reads the gateway's state
 // through State and nothing else.
 package admin
 
@@ -34,6 +35,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/hl7gate/hl7gate/gateway/config"
+	"github.com/hl7gate/hl7gate/gateway/dashboard"
 	"github.com/hl7gate/hl7gate/gateway/store"
 	"github.com/hl7gate/hl7gate/policy/inventory"
 )
@@ -118,6 +120,7 @@ func (a *Server) Start(ctx context.Context) error {
 		}
 		writeJSON(w, out)
 	})
+	mux.Handle("GET /", dashboard.Handler())
 	if a.cfg.Pprof {
 		mux.HandleFunc("/debug/pprof/", pprof.Index)
 		mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
@@ -180,10 +183,11 @@ func (a *Server) Close() {
 }
 
 // requireToken lets a request through only with "Authorization: Bearer <token>" (constant-time compare);
-// /healthz stays open for load balancers.
+// /healthz stays open for load balancers, and the dashboard's assets (no data) so that a browser can load
+// the page, which then asks for the token.
 func requireToken(token []byte, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path == "/healthz" {
+		if r.URL.Path == "/healthz" || dashboard.Public(r.URL.Path) {
 			next.ServeHTTP(w, r)
 			return
 		}

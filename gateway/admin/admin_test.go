@@ -85,6 +85,8 @@ func TestServer(t *testing.T) {
 		{"/readyz", "", 401, "unauthorized\n"},
 		{"/api/events", "wrong-token-wrong-token", 401, "unauthorized\n"},
 		{"/readyz", good, 503, "no central station reachable\n"},
+		{"/index.html", "", 401, "unauthorized\n"}, // only the dashboard's own assets are open
+		{"/index.html", good, 404, "404 page not found\n"},
 	} {
 		if code, body := get(tc.path, tc.bearer); code != tc.code || body != tc.body {
 			t.Errorf("GET %s: %d %q, want %d %q", tc.path, code, body, tc.code, tc.body)
@@ -119,6 +121,12 @@ func TestServer(t *testing.T) {
 	}
 	if code, _ := get("/metrics", good); code != 200 {
 		t.Errorf("GET /metrics: %d", code)
+	}
+	// The dashboard's page and assets hold no data and load without the token.
+	for _, p := range []string{"/", "/dashboard.js", "/dashboard.css"} {
+		if code, body := get(p, ""); code != 200 || len(body) == 0 {
+			t.Errorf("GET %s without token: %d, %d bytes; want 200 and the asset", p, code, len(body))
+		}
 	}
 }
 

@@ -20,6 +20,7 @@ type Content struct {
 	Seed         uint64        // monitor i simulates with seed Seed+i
 	Interval     time.Duration // message timestamps advance by this much; 0 means 1/Rate, or 1 s in closed loop
 	Manipulation sim.Kind      // injected manipulation; sim.None for clean streams
+	ManipulateAt int           // first manipulated message; 0 means the simulator's default (35 to 45 minutes in)
 }
 
 // ErrBadContent means a message size or manipulation could not be used.
@@ -78,6 +79,7 @@ func (c Content) source(i int, start time.Time, interval time.Duration) *source 
 		Interval:     interval,
 		Size:         c.Size,
 		Manipulation: c.Manipulation,
+		ManipulateAt: c.ManipulateAt,
 	})}
 }
 

@@ -52,6 +52,27 @@ func TestContentMessages(t *testing.T) {
 	}
 }
 
+// TestContentManipulateAt checks that ManipulateAt reaches the simulator: two streams that differ only in
+// it are the same up to the earlier start and differ from there.
+func TestContentManipulateAt(t *testing.T) {
+	start := time.Date(2026, 1, 5, 0, 0, 0, 0, time.UTC)
+	early := Content{Seed: 7, Manipulation: sim.Range, ManipulateAt: 3}.source(0, start, time.Second)
+	late := Content{Seed: 7, Manipulation: sim.Range, ManipulateAt: 1000}.source(0, start, time.Second)
+	for k := range 4 {
+		a, _, err := early.next(nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _, err := late.next(nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if same := string(a) == string(b); same != (k < 3) {
+			t.Fatalf("message %d: manipulated from 3 and from 1000 alike = %t, want %t", k, same, k < 3)
+		}
+	}
+}
+
 func TestParseSize(t *testing.T) {
 	tests := []struct {
 		in      string
