@@ -146,15 +146,12 @@ func (s *session) exportRejection(now time.Time, rule, text string) {
 }
 
 // exportFinding exports a vital-sign finding the policy chain reported: its rule, parameter and
-// explanation, never the values (they are the patient's).
+// explanation, never the values (they are the patient's). A finding opens its episode (act=open).
 func (s *session) exportFinding(now time.Time, f *policy.Finding) {
 	s.g.export.Send(export.Event{Kind: export.KindVitalsEpisode, Time: now, Severity: findingSeverity(f),
-		Device: deviceOf(&s.ident), Listener: s.l.cfg.Name, Src: s.remote, Action: findingAction(f), Rule: f.Rule,
+		Device: deviceOf(&s.ident), Listener: s.l.cfg.Name, Src: s.remote, Action: "open", Rule: f.Rule,
 		Parameter: f.Parameter, Detail: f.Explanation})
 }
-
-// findingAction says whether a finding opens or closes its episode.
-func findingAction(*policy.Finding) string { return "open" }
 
 // findingSeverity maps a finding's configured severity to CEF: critical 9, warning 6, else 3.
 func findingSeverity(f *policy.Finding) export.Severity {
