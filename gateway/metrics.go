@@ -3,6 +3,8 @@ package gateway
 import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/hl7gate/hl7gate/gateway/queue"
 )
 
 // Reasons a message is rejected or not delivered; they label hl7gate_messages_rejected_total.
@@ -14,6 +16,8 @@ const (
 	reasonPolicy        = "policy"          // no route (default deny) or quarantine: AR
 	reasonUndelivered   = "undelivered"     // no station accepted it in time: AE or silence
 	reasonStationNak    = "station_nak"     // a station answered AE/AR: relayed
+	reasonQueueFull     = "queue_full"      // store mode: the route's queue is at max_bytes or max_age: AE
+	reasonNotQueued     = "not_queued"      // store mode: the append failed (disk error, shutdown): AE
 )
 
 // metrics holds the gateway's Prometheus collectors. Labels carry only configuration names, reasons,
@@ -33,6 +37,8 @@ type metrics struct {
 	alertsSent     *prometheus.CounterVec   // station, result
 	frameJunkBytes *prometheus.CounterVec   // listener
 	watchlistHits  *prometheus.CounterVec   // entry
+	queueDelivered *prometheus.CounterVec   // route, station
+	queueDead      *prometheus.CounterVec   // route
 }
 
 func newMetrics() *metrics {
@@ -79,9 +85,34 @@ func newMetrics() *metrics {
 		watchlistHits: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "hl7gate_watchlist_hits_total", Help: "Devices that matched the vulnerable-model watchlist, by entry (once per device).",
 		}, []string{"entry"}),
+		queueDelivered: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "hl7gate_queue_delivered_total", Help: "Queued messages a station accepted (store mode).",
+		}, []string{"route", "station"}),
+		queueDead: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "hl7gate_queue_dead_lettered_total", Help: "Queued messages moved to the dead letters (store mode).",
+		}, []string{"route"}),
 	}
 	m.reg.MustRegister(m.received, m.forwarded, m.rejected, m.acks, m.latency, m.openConns, m.refused,
-		m.stationUp, m.stationConns, m.findings, m.alertsSent, m.frameJunkBytes, m.watchlistHits,
+		m.stationUp, m.stationConns, m.findings, m.alertsSent, m.frameJunkBytes, m.watchlistHits, m.queueDelivered, m.queueDead,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
+}
+
+// registerQueue adds the gauges of a store-mode route's queue, read from its Stats at each scrape.
+func (m *metrics) registerQueue(route string, q *queue.Queue) {
+	labels := prometheus.Labels{"route": route}
+	gauge := func(name, help string, f func(queue.Stats) float64) prometheus.Collector {
+		return prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help, ConstLabels: labels},
+			func() float64 { return f(q.Stats()) })
+	}
+	m.reg.MustRegister(
+		gauge("hl7gate_queue_depth", "Messages queued, not yet delivered or dead-lettered (store mode).",
+			func(s queue.Stats) float64 { return float64(s.Depth) }),
+		gauge("hl7gate_queue_oldest_seconds", "Age of the oldest queued message, 0 when empty (store mode).",
+			func(s queue.Stats) float64 { return s.OldestAge.Seconds() }),
+		gauge("hl7gate_queue_bytes", "Bytes of queued records, bounded by queue.max_bytes (store mode).",
+			func(s queue.Stats) float64 { return float64(s.Bytes) }),
+		gauge("hl7gate_queue_dead_letters", "Dead letters kept, waiting for replay or discard (store mode).",
+			func(s queue.Stats) float64 { return float64(s.DeadLetters) }),
+	)
 }

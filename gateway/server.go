@@ -8,6 +8,12 @@
 // MSH-10, and writes the chosen ACK back to the monitor. One message is in flight per connection, so a
 // slow station slows its monitors down instead of growing memory.
 //
+// A route with delivery: store takes another path after the policy chain: the message is appended to the
+// route's durable queue (gateway/queue, fsynced with group commit) and the monitor gets a positive commit
+// ACK (CA, or AA in original mode) meaning "durably queued, not yet delivered"; a deliverer per station
+// and device sends the queued messages in order, retrying until the station accepts each, and after a
+// crash resumes from the queue (at-least-once).
+//
 //	g, err := gateway.New(cfg, logger)
 //	if err != nil { ... }
 //	if err := g.Start(ctx); err != nil { ... }
@@ -57,6 +63,7 @@ type Gateway struct {
 	admin    *admin.Server    // nil when the admin endpoint is off
 	stations []*station
 	lns      []*listener
+	queues   map[string]*routeQueue // store-mode routes by name; written only in Start
 
 	ctx     context.Context // cancelled when shutdown must stop waiting
 	cancel  context.CancelFunc
@@ -80,7 +87,8 @@ func New(cfg config.Config, log zerolog.Logger) (*Gateway, error) {
 	if err != nil {
 		return nil, err
 	}
-	g := &Gateway{cfg: cfg, log: log, store: st, metrics: newMetrics(), sessions: map[*session]struct{}{}}
+	g := &Gateway{cfg: cfg, log: log, store: st, metrics: newMetrics(), sessions: map[*session]struct{}{},
+		queues: map[string]*routeQueue{}}
 	g.ctx, g.cancel = context.WithCancel(context.Background())
 	g.ackID.Store(uint64(time.Now().UnixNano()))
 	if err := g.newInventory(); err != nil {
@@ -152,15 +160,20 @@ func (g *Gateway) Start(ctx context.Context) error {
 	if !g.started.CompareAndSwap(false, true) {
 		return errors.New("gateway: already started")
 	}
+	if err := g.openQueues(); err != nil {
+		return err
+	}
 	for _, l := range g.lns {
 		if err := l.bind(ctx); err != nil {
 			g.closeListeners()
+			g.closeQueues()
 			return err
 		}
 	}
 	if g.egress != nil {
 		if err := g.egress.Start(ctx); err != nil {
 			g.closeListeners()
+			g.closeQueues()
 			return err
 		}
 		g.log.Info().Stringer("sinkhole", g.egress.SinkholeAddr()).Uint16("nflog_group", g.cfg.Egress.NFLOGGroup).
@@ -169,6 +182,7 @@ func (g *Gateway) Start(ctx context.Context) error {
 	if g.admin != nil {
 		if err := g.admin.Start(ctx); err != nil {
 			g.closeListeners()
+			g.closeQueues()
 			return err
 		}
 	}
@@ -180,6 +194,7 @@ func (g *Gateway) Start(ctx context.Context) error {
 			s.keep(g.ctx)
 		}()
 	}
+	g.startDeliverers()
 	for _, l := range g.lns {
 		g.wg.Add(1)
 		go g.acceptLoop(l)
@@ -243,6 +258,7 @@ func (g *Gateway) Shutdown(ctx context.Context) error {
 		g.admin.Close()
 	}
 	g.wg.Wait()
+	g.closeQueues() // after the sessions and deliverers: fsyncs the pending acknowledgements
 	g.closeExport()
 	g.log.Info().Msg("gateway stopped")
 	return err
@@ -286,13 +302,17 @@ type adminState struct {
 	g *Gateway
 }
 
+// Queues implements admin.State.
+func (a adminState) Queues() []admin.QueueStatus { return a.g.queueStatus() }
+
 // Monitors implements admin.State.
 func (a adminState) Monitors() []store.Monitor { return a.g.monitors() }
 
 // Devices implements admin.State.
 func (a adminState) Devices() []inventory.Device { return a.g.Devices() }
 
-// Ready implements admin.State: not while shutting down, and only with at least one station up.
+// Ready implements admin.State: not while shutting down, and only with at least one station up, unless
+// every route is in store mode: then the gateway takes messages (into its queues) with every station down.
 func (a adminState) Ready() error {
 	if a.g.closing.Load() {
 		return errors.New("shutting down")
@@ -301,6 +321,9 @@ func (a adminState) Ready() error {
 		if s.healthy() {
 			return nil
 		}
+	}
+	if len(a.g.queues) > 0 && len(a.g.queues) == len(a.g.cfg.Routes) {
+		return nil
 	}
 	return errors.New("no central station reachable")
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/hl7gate/hl7gate/gateway/config"
 	"github.com/hl7gate/hl7gate/gateway/intercept"
+	"github.com/hl7gate/hl7gate/gateway/queue"
 	"github.com/hl7gate/hl7gate/gateway/store"
 	"github.com/hl7gate/hl7gate/hl7"
 	"github.com/hl7gate/hl7gate/hl7/mllp"
@@ -82,11 +83,11 @@ type session struct {
 	stop atomic.Bool // shutting down: finish the message in flight, then close
 
 	opened      time.Time
-	ident       inventory.Identity // the device, as its latest message names it
-	msgType     string             // MSH-9.1^MSH-9.2 of the latest message
-	delivered   uint64             // messages a station accepted
-	identity    bool               // sending application etc. recorded in the store
-	logs        logBudget          // rejection lines
+	msgType     string    // MSH-9.1^MSH-9.2 of the latest message (the inventory's sighting)
+	delivered   uint64    // messages a station accepted
+	queued      uint64    // messages durably queued (store mode)
+	identity    bool      // sending application etc. recorded in the store
+	logs        logBudget // rejection lines
 	closeReason string
 
 	// This connection's share of its monitor's record (see tally). It reaches the store once, when the
@@ -94,6 +95,14 @@ type session struct {
 	// store write.
 	lastFrame  atomic.Int64 // Unix ns of the latest frame; 0 before the first
 	msgs, errs atomic.Uint64
+
+	// The device the latest message names (updated by observe for every parsed message: the inventory's
+	// key) and, in store mode, its queue keys (see queueKeys).
+	ident inventory.Identity
+	qid   inventory.Identity
+	qdev  string
+	qrq   *routeQueue
+	qkeys []queue.Key
 }
 
 func (g *Gateway) newSession(l *listener, c net.Conn, src netip.Addr) *session {
@@ -141,7 +150,7 @@ func (g *Gateway) serveSession(s *session) {
 		log, notLogged := s.l.closedLogs.allow(closed), s.l.closedLogs.suppressed
 		s.l.closedMu.Unlock()
 		if log {
-			s.log.Info().Uint64("messages", s.msgs.Load()).Uint64("delivered", s.delivered).Uint64("rejected", s.errs.Load()).
+			s.log.Info().Uint64("messages", s.msgs.Load()).Uint64("delivered", s.delivered).Uint64("queued", s.queued).Uint64("rejected", s.errs.Load()).
 				Int("log_suppressed", s.logs.suppressed).Int64("skipped_bytes", s.skipped()).
 				Dur("duration", time.Since(s.opened)).Str("reason", s.closeReason).
 				Int("closes_not_logged", notLogged).Msg("connection closed")
@@ -297,6 +306,9 @@ func (s *session) handle(frame []byte, ferr error) ([]byte, bool) {
 	if annotated, ok := s.v.AppendAnnotated(s.out[:0], &s.msg); ok {
 		s.out, out = annotated, annotated
 	}
+	if rq := s.g.queues[s.v.Route.Name]; rq != nil {
+		return s.enqueue(now, rq, out)
+	}
 	ack, code, err := s.deliver(s.v.Route, out, s.msg.ControlID())
 	if err != nil {
 		s.reject(now, reasonUndelivered, &s.msg, "not delivered: "+err.Error())
@@ -449,7 +461,7 @@ func (s *session) reject(now time.Time, reason string, msg *hl7.Message, text st
 	s.g.metrics.rejected.WithLabelValues(s.l.cfg.Name, reason).Inc()
 	ev := store.Event{Time: now, Kind: store.KindPolicy, Severity: "warning", Listener: s.l.cfg.Name,
 		Source: s.src.String(), Reason: text}
-	if reason == reasonUndelivered {
+	if reason == reasonUndelivered || reason == reasonQueueFull || reason == reasonNotQueued {
 		ev.Kind = store.KindDelivery
 	}
 	var ctrl, typ string

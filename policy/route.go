@@ -26,6 +26,9 @@ type RouteConfig struct {
 	Match    MatchConfig `mapstructure:"match"`
 	Stations []string    `mapstructure:"stations"`
 	AckFrom  string      `mapstructure:"ack_from"` // primary (default), all or any
+	// Delivery is relay (the default: the station's ACK is relayed) or store (durably queued, then
+	// delivered); the gateway acts on it, the router does not (see gateway/config).
+	Delivery string `mapstructure:"delivery"`
 }
 
 // MatchConfig selects messages; an empty list matches anything. Application and facility values match

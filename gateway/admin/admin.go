@@ -1,13 +1,14 @@
 // Package admin serves hl7gate's read-only admin endpoint over HTTP(S):
 //
 //	/healthz          the process is alive
-//	/readyz           listeners are bound and at least one station is up (503 otherwise)
+//	/readyz           listeners are bound and at least one station is up, or every route is in store mode (503 otherwise)
 //	/metrics          Prometheus metrics
 //	/api/monitors     monitors seen
 //	/api/stations     stations and their health
 //	/api/events       recent events; ?kind=policy|vitals|connection|delivery|egress|watchlist&since=ID&limit=N
 //	/api/egress       aggregated egress attempts of the monitor segment
 //	/api/devices      the device inventory, watchlist matches marked (see Device)
+//	/api/queue        the durable queues of store-mode routes: depth, oldest age, dead letters (no payload)
 //	/debug/pprof/     profiles, when admin.pprof is on
 //	/                 the dashboard (gateway/dashboard), a page that reads the API above
 //
@@ -36,6 +37,7 @@ import (
 
 	"github.com/hl7gate/hl7gate/gateway/config"
 	"github.com/hl7gate/hl7gate/gateway/dashboard"
+	"github.com/hl7gate/hl7gate/gateway/queue"
 	"github.com/hl7gate/hl7gate/gateway/store"
 	"github.com/hl7gate/hl7gate/policy/inventory"
 )
@@ -50,6 +52,25 @@ type State interface {
 	EgressAttempts() []store.Egress
 	// Devices returns the device inventory, sorted by key.
 	Devices() []inventory.Device
+	// Queues returns the state of each store-mode route's queue, in configuration order.
+	Queues() []QueueStatus
+}
+
+// QueueStatus is one store-mode route's durable queue as /api/queue shows it: counters and the dead
+// letters' metadata, never a payload.
+type QueueStatus struct {
+	Route         string  `json:"route"`
+	Depth         int     `json:"depth"`          // messages queued, not yet delivered or dead-lettered
+	Bytes         int64   `json:"bytes"`          // their record bytes (bounded by queue.max_bytes)
+	OldestSeconds float64 `json:"oldest_seconds"` // age of the oldest queued message
+	Keys          int     `json:"keys"`           // station/device keys with queued messages
+	Deliverers    int     `json:"deliverers"`     // deliverer goroutines running
+	Appended      uint64  `json:"appended"`       // since the gateway started
+	Delivered     uint64  `json:"delivered"`      // since the gateway started
+	DiskBytes     int64   `json:"disk_bytes"`     // segment files' size
+	// DeadLetters lists the messages moved aside (replay or discard them with hl7gate queue).
+	DeadLetters []queue.DeadLetter `json:"dead_letters"`
+	Error       string             `json:"error,omitempty"` // reading the dead letters failed
 }
 
 // Server is the admin endpoint.
@@ -119,6 +140,9 @@ func (a *Server) Start(ctx context.Context) error {
 			out[i] = DeviceOf(d)
 		}
 		writeJSON(w, out)
+	})
+	mux.HandleFunc("GET /api/queue", func(w http.ResponseWriter, _ *http.Request) {
+		writeJSON(w, a.state.Queues())
 	})
 	mux.Handle("GET /", dashboard.Handler())
 	if a.cfg.Pprof {

@@ -15,6 +15,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/hl7gate/hl7gate/gateway/config"
+	"github.com/hl7gate/hl7gate/gateway/queue"
 	"github.com/hl7gate/hl7gate/gateway/store"
 	"github.com/hl7gate/hl7gate/policy/inventory"
 )
@@ -22,13 +23,16 @@ import (
 // storeState is a State over a real store and inventory, with a readiness the test sets.
 type storeState struct {
 	*store.Store
-	inv   *inventory.Inventory
-	ready error
+	inv    *inventory.Inventory
+	ready  error
+	queues []QueueStatus
 }
 
 func (s *storeState) Ready() error { return s.ready }
 
 func (s *storeState) Devices() []inventory.Device { return s.inv.Devices() }
+
+func (s *storeState) Queues() []QueueStatus { return s.queues }
 
 // The endpoint serves the store through State, behind the token; /healthz stays open.
 func TestServer(t *testing.T) {
@@ -47,7 +51,8 @@ func TestServer(t *testing.T) {
 	inv.Observe(inventory.Identity{EUI64: "0009FBFFFF059322", Manufacturer: "Contec", Model: "CMS8000", Firmware: "CMS7.820.075.08/0.74(0.75)"},
 		inventory.Sighting{Time: seen, Addr: netip.MustParseAddr("10.20.0.7"), Listener: "icu-a", MessageType: "ORU^R01"})
 	inv.Observe(inventory.Identity{Sender: "MINDRAY_VS"}, inventory.Sighting{Time: seen, Listener: "icu-a"})
-	state := &storeState{Store: st, inv: inv, ready: errors.New("no central station reachable")}
+	state := &storeState{Store: st, inv: inv, ready: errors.New("no central station reachable"),
+		queues: []QueueStatus{{Route: "vitals", Depth: 3, DeadLetters: []queue.DeadLetter{{ID: 7, Key: "central/eui64:00", Reason: "AR from station central after 1 attempts"}}}}}
 	token := filepath.Join(t.TempDir(), "token")
 	if err := os.WriteFile(token, []byte("0123456789abcdef0123\n"), 0o600); err != nil {
 		t.Fatal(err)
@@ -84,6 +89,7 @@ func TestServer(t *testing.T) {
 		{"/healthz", "", 200, "ok\n"},
 		{"/readyz", "", 401, "unauthorized\n"},
 		{"/api/events", "wrong-token-wrong-token", 401, "unauthorized\n"},
+		{"/api/queue", "", 401, "unauthorized\n"},
 		{"/readyz", good, 503, "no central station reachable\n"},
 		{"/index.html", "", 401, "unauthorized\n"}, // only the dashboard's own assets are open
 		{"/index.html", good, 404, "404 page not found\n"},
@@ -118,6 +124,12 @@ func TestServer(t *testing.T) {
 	}
 	if _, ok := devs[1]["watchlist"]; ok || devs[1]["id"] != "MINDRAY_VS" || devs[1]["addresses"] == nil {
 		t.Errorf("device off the watchlist: %v", devs[1])
+	}
+	code, body = get("/api/queue", good)
+	var qs []QueueStatus
+	if err := json.Unmarshal([]byte(body), &qs); code != 200 || err != nil || len(qs) != 1 || qs[0].Depth != 3 ||
+		len(qs[0].DeadLetters) != 1 || qs[0].DeadLetters[0].ID != 7 {
+		t.Errorf("GET /api/queue: %d %v %s", code, err, body)
 	}
 	if code, _ := get("/metrics", good); code != 200 {
 		t.Errorf("GET /metrics: %d", code)

@@ -33,6 +33,7 @@ type Config struct {
 	Egress    EgressConfig         `mapstructure:"egress"`
 	Export    export.Config        `mapstructure:"export"`
 	Inventory InventoryConfig      `mapstructure:"inventory"`
+	Queue     QueueConfig          `mapstructure:"queue"`
 }
 
 // VitalsConfig turns the vital-sign consistency checks on and tunes them (see docs/vitals.md).
@@ -177,6 +178,7 @@ func (c Config) WithDefaults() Config {
 	rs := make([]policy.RouteConfig, len(c.Routes))
 	for i, r := range c.Routes {
 		setDefault(&r.AckFrom, policy.AckPrimary)
+		setDefault(&r.Delivery, DeliveryRelay)
 		rs[i] = r
 	}
 	c.Routes = rs
@@ -187,6 +189,7 @@ func (c Config) WithDefaults() Config {
 	setDefault(&c.State.MaxEvents, DefaultMaxEvents)
 	c.Egress = c.Egress.withDefaults()
 	setDefault(&c.Inventory.MaxDevices, DefaultMaxDevices)
+	c.Queue = c.Queue.withDefaults()
 	return c
 }
 
@@ -336,6 +339,7 @@ func (c Config) Validate() error {
 	errs = append(errs, c.validateEgress()...)
 	errs = append(errs, c.Export.Validate("export"))
 	errs = append(errs, c.validateInventory()...)
+	errs = append(errs, c.validateQueue()...)
 	return errors.Join(errs...)
 }
 

@@ -1,0 +1,378 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/rs/zerolog"
+
+	"github.com/hl7gate/hl7gate/gateway/admin"
+	"github.com/hl7gate/hl7gate/gateway/config"
+	"github.com/hl7gate/hl7gate/gateway/queue"
+	"github.com/hl7gate/hl7gate/gateway/store"
+	"github.com/hl7gate/hl7gate/hl7"
+	"github.com/hl7gate/hl7gate/policy/inventory"
+)
+
+// Store mode (a route's delivery: store). The session appends the message to the route's queue, one
+// record per station of the route under the key "<station>/<device>", and answers the monitor with a
+// positive commit ACK only once every append is fsynced. One deliverer goroutine per key sends the key's
+// messages to its station in order, retrying with backoff until the station's positive ACK; AE/AR follow
+// queue.on_reject. A deliverer ends after deliverIdle without messages and is started again by the next
+// append; after a restart, Start starts one for every key the queue recovered.
+
+// deliverIdle is how long a deliverer waits for its key's next message before it ends.
+const deliverIdle = time.Minute
+
+// commitReason is the text of the gateway's positive commit ACK in store mode.
+const commitReason = "durably queued, not yet delivered"
+
+// routeQueue is one store-mode route's durable queue and its deliverers.
+type routeQueue struct {
+	g        *Gateway
+	name     string
+	q        *queue.Queue
+	stations []int // the route's stations, indexes into g.stations
+	log      zerolog.Logger
+
+	delivered *prometheus.CounterVec // station
+	dead      prometheus.Counter
+
+	mu      sync.Mutex
+	running map[queue.Key]bool // keys with a deliverer
+	closed  bool
+	wg      sync.WaitGroup
+}
+
+// openQueues opens the queue of every store-mode route and registers its metrics. On error nothing is
+// left open.
+func (g *Gateway) openQueues() error {
+	for _, rc := range g.cfg.Routes {
+		if rc.Delivery != config.DeliveryStore {
+			continue
+		}
+		maxFrame := 0
+		for _, l := range g.cfg.Listeners {
+			maxFrame = max(maxFrame, l.MaxFrame)
+		}
+		q, err := queue.Open(g.cfg.QueueDir(rc.Name), queue.Options{
+			MaxBytes: g.cfg.Queue.MaxBytes, MaxAge: g.cfg.Queue.MaxAge, MaxMessage: maxFrame,
+		})
+		if err != nil {
+			g.closeQueues()
+			return fmt.Errorf("route %s: %w", rc.Name, err)
+		}
+		rq := &routeQueue{
+			g: g, name: rc.Name, q: q, running: map[queue.Key]bool{},
+			log:       g.log.With().Str("route", rc.Name).Logger(),
+			delivered: g.metrics.queueDelivered.MustCurryWith(prometheus.Labels{"route": rc.Name}),
+			dead:      g.metrics.queueDead.WithLabelValues(rc.Name),
+		}
+		for _, s := range rc.Stations {
+			rq.stations = append(rq.stations, slices.IndexFunc(g.stations, func(st *station) bool { return st.cfg.Name == s }))
+		}
+		g.metrics.registerQueue(rc.Name, q)
+		g.queues[rc.Name] = rq
+		st := q.Stats()
+		rq.log.Info().Int("queued", st.Depth).Int("keys", st.Keys).Int("dead_letters", st.DeadLetters).Msg("queue open")
+	}
+	g.warnOrphanQueues()
+	return nil
+}
+
+// warnOrphanQueues logs a warning for each queue directory of a route that is not (or no longer) in store
+// mode: its messages stay on disk, undelivered, until the route is configured with delivery: store again.
+func (g *Gateway) warnOrphanQueues() {
+	if g.cfg.Queue.Directory == "" {
+		return
+	}
+	des, err := os.ReadDir(g.cfg.Queue.Directory)
+	if err != nil {
+		return // none yet
+	}
+	for _, de := range des {
+		if de.IsDir() && g.queues[de.Name()] == nil {
+			g.log.Warn().Str("route", de.Name()).Str("directory", filepath.Join(g.cfg.Queue.Directory, de.Name())).
+				Msg("queue of a route that is not in store mode: its messages wait there, undelivered, until the route has delivery: store again")
+		}
+	}
+}
+
+// startDeliverers starts a deliverer for every key with queued messages (those recovered at open).
+func (g *Gateway) startDeliverers() {
+	for _, rq := range g.queues {
+		for _, k := range rq.q.Keys() {
+			rq.start(k)
+		}
+	}
+}
+
+// closeQueues stops the deliverers (g.ctx must be cancelled first, or nothing may have started them) and
+// closes the queues, which fsyncs the acknowledgements still pending.
+func (g *Gateway) closeQueues() {
+	for _, rq := range g.queues {
+		rq.mu.Lock()
+		rq.closed = true
+		rq.mu.Unlock()
+		rq.wg.Wait()
+		if err := rq.q.Close(); err != nil && !errors.Is(err, queue.ErrClosed) {
+			rq.log.Error().Err(err).Msg("queue close")
+		}
+	}
+}
+
+// deviceKey names the monitor whose messages are kept in order: its EUI-64 or equipment identifier
+// when its messages carry one, else its source address.
+func deviceKey(id *inventory.Identity, src netip.Addr) string {
+	switch {
+	case id.EUI64 != "":
+		return "eui64:" + id.EUI64
+	case id.Equipment != "":
+		return "equipment:" + id.Equipment
+	}
+	return "addr:" + src.String()
+}
+
+// queueKeys returns the keys of the session's current device in rq, one per station, cached per session.
+// s.ident is the current message's (observe updated it).
+func (s *session) queueKeys(rq *routeQueue) []queue.Key {
+	dev := s.qdev
+	if s.ident.EUI64 != s.qid.EUI64 || s.ident.Equipment != s.qid.Equipment || dev == "" {
+		dev = deviceKey(&s.ident, s.src)
+		s.qid = s.ident
+		s.qdev = dev
+		s.qrq = nil
+	}
+	if s.qrq != rq {
+		s.qkeys = s.qkeys[:0]
+		for _, i := range rq.stations {
+			k := s.g.stations[i].cfg.Name + "/" + dev
+			if len(k) > 255 {
+				k = k[:255]
+			}
+			s.qkeys = append(s.qkeys, queue.Key(k))
+		}
+		s.qrq = rq
+	}
+	return s.qkeys
+}
+
+// enqueue appends msg to rq for each of its stations and answers the monitor: a positive commit ACK
+// once every append is durable, AE (CE) otherwise. A message a station append failed for may still
+// reach the other stations of a fan-out route; the monitor re-sends it (at-least-once).
+func (s *session) enqueue(now time.Time, rq *routeQueue, msg []byte) ([]byte, bool) {
+	keys := s.queueKeys(rq)
+	var err error
+	if len(keys) == 1 {
+		_, err = rq.q.Append(s.g.ctx, keys[0], msg)
+	} else {
+		errs := make([]error, len(keys))
+		var wg sync.WaitGroup
+		for k, key := range keys {
+			wg.Go(func() { _, errs[k] = rq.q.Append(s.g.ctx, key, msg) })
+		}
+		wg.Wait()
+		err = errors.Join(errs...)
+	}
+	for _, key := range keys {
+		rq.start(key) // also after a failed fan-out append: what did go in must be delivered
+	}
+	if err != nil {
+		reason, text := reasonNotQueued, "message not queued"
+		if errors.Is(err, queue.ErrFull) {
+			reason, text = reasonQueueFull, "queue full"
+		}
+		s.reject(now, reason, &s.msg, text+": route "+rq.name)
+		return s.ownAck(now, hl7.AE, hl7.CodeInternalError, text), true
+	}
+	s.queued++
+	code := hl7.AA
+	if wantsAcceptAck(&s.msg) {
+		code = hl7.CA
+	}
+	s.reply = hl7.AppendAck(s.reply[:0], &s.msg, hl7.Ack{Code: code, Reason: commitReason,
+		ControlID: s.g.nextControlID(), Time: now})
+	s.g.metrics.acks.WithLabelValues("gateway", codeLabel(code)).Inc()
+	return s.reply, true
+}
+
+// start runs key's deliverer unless it runs already or the queue is closing.
+func (rq *routeQueue) start(key queue.Key) {
+	rq.mu.Lock()
+	defer rq.mu.Unlock()
+	if rq.closed || rq.running[key] {
+		return
+	}
+	rq.running[key] = true
+	rq.wg.Add(1)
+	go rq.deliver(key)
+}
+
+// idle ends key's deliverer unless messages arrived meanwhile; it reports whether the deliverer ends.
+func (rq *routeQueue) idle(key queue.Key) bool {
+	rq.mu.Lock()
+	defer rq.mu.Unlock()
+	if slices.Contains(rq.q.Keys(), key) {
+		return false
+	}
+	delete(rq.running, key)
+	return true
+}
+
+// stationOf returns the station index key is for, or -1 when the route no longer has that station.
+func (rq *routeQueue) stationOf(key queue.Key) int {
+	for _, i := range rq.stations {
+		if i >= 0 && strings.HasPrefix(string(key), rq.g.stations[i].cfg.Name+"/") {
+			return i
+		}
+	}
+	return -1
+}
+
+// deliver sends key's messages to its station in order until the gateway stops, the queue fails, or the
+// key stays empty for deliverIdle.
+func (rq *routeQueue) deliver(key queue.Key) {
+	defer rq.wg.Done()
+	g := rq.g
+	qc := g.cfg.Queue
+	log := rq.log.With().Str("key", string(key)).Logger()
+	si := rq.stationOf(key)
+	var (
+		buf, ack []byte
+		m        queue.Message
+		err      error
+		lastSeq  uint64
+		rejects  int
+		backoff  time.Duration
+		msg      hl7.Message
+	)
+	wait := func() bool { // false when the gateway stops
+		backoff = min(max(2*backoff, qc.RetryMin), qc.RetryMax)
+		t := time.NewTimer(backoff)
+		defer t.Stop()
+		select {
+		case <-t.C:
+			return true
+		case <-g.ctx.Done():
+			return false
+		}
+	}
+	for {
+		ctx, cancel := context.WithTimeout(g.ctx, deliverIdle)
+		m, err = rq.q.Next(ctx, key, buf)
+		cancel()
+		if err != nil {
+			switch {
+			case g.ctx.Err() != nil, errors.Is(err, queue.ErrClosed):
+				return
+			case errors.Is(err, context.DeadlineExceeded):
+				if rq.idle(key) {
+					return
+				}
+				continue
+			}
+			log.Error().Err(err).Msg("queue failed: delivery stops until restart")
+			rq.mu.Lock()
+			delete(rq.running, key)
+			rq.mu.Unlock()
+			return
+		}
+		buf = m.Body
+		if m.Seq != lastSeq {
+			lastSeq, rejects = m.Seq, 0
+		}
+		var ctrl []byte
+		if msg.Parse(m.Body) == nil {
+			ctrl = msg.ControlID()
+		}
+		if si < 0 || ctrl == nil {
+			why := "its station is no longer in the route"
+			if ctrl == nil {
+				why = "it does not parse"
+			}
+			if !rq.deadLetter(log, key, m, ctrl, "", why) {
+				return
+			}
+			continue
+		}
+		st := g.stations[si]
+		var code hl7.AckCode
+		ack, code, err = st.forward(g.ctx, m.Body, ctrl, ack[:0])
+		switch {
+		case err != nil:
+			if m.Attempt == 1 || m.Attempt%100 == 0 {
+				log.Warn().Str("station", st.cfg.Name).Str("msh10", string(ctrl)).Int("attempt", m.Attempt).Err(err).
+					Msg("queued message not delivered yet")
+			}
+			if !wait() {
+				return
+			}
+		case code.Positive():
+			backoff = 0
+			if err := rq.q.Ack(key, m.Seq); err != nil {
+				log.Error().Err(err).Msg("queue failed: delivery stops until restart")
+				return
+			}
+			rq.delivered.WithLabelValues(st.cfg.Name).Inc()
+		default:
+			rejects++
+			if qc.OnReject == config.OnRejectRetry && rejects <= qc.RejectRetries {
+				if !wait() {
+					return
+				}
+				continue
+			}
+			backoff = 0
+			if !rq.deadLetter(log, key, m, ctrl, st.cfg.Name, fmt.Sprintf("%s from station %s after %d attempts", code, st.cfg.Name, rejects)) {
+				return
+			}
+		}
+	}
+}
+
+// deadLetter moves m aside, records an event and counts it; false when the queue failed.
+func (rq *routeQueue) deadLetter(log zerolog.Logger, key queue.Key, m queue.Message, ctrl []byte, station, why string) bool {
+	if err := rq.q.DeadLetter(key, m.Seq, why); err != nil {
+		log.Error().Err(err).Msg("queue failed: delivery stops until restart")
+		return false
+	}
+	rq.dead.Inc()
+	rq.g.store.AddEvent(store.Event{Kind: store.KindDelivery, Severity: "warning", Station: station,
+		ControlID: string(ctrl), Reason: "dead letter " + strconv.FormatUint(m.Seq, 10) + " of route " + rq.name + ": " + why})
+	log.Warn().Str("msh10", string(ctrl)).Uint64("dead_letter", m.Seq).Str("reason", why).Msg("queued message dead-lettered")
+	return true
+}
+
+// queueStatus reads every store-mode route's queue for the admin endpoint.
+func (g *Gateway) queueStatus() []admin.QueueStatus {
+	out := make([]admin.QueueStatus, 0, len(g.queues))
+	for _, rc := range g.cfg.Routes {
+		rq := g.queues[rc.Name]
+		if rq == nil {
+			continue
+		}
+		st := rq.q.Stats()
+		rq.mu.Lock()
+		running := len(rq.running)
+		rq.mu.Unlock()
+		qs := admin.QueueStatus{Route: rq.name, Depth: st.Depth, Bytes: st.Bytes, OldestSeconds: st.OldestAge.Seconds(),
+			Keys: st.Keys, Deliverers: running, Appended: st.Appended, Delivered: st.Delivered, DiskBytes: st.DiskBytes}
+		dls, err := rq.q.DeadLetters()
+		if err != nil {
+			qs.Error = err.Error()
+		}
+		qs.DeadLetters = dls
+		out = append(out, qs)
+	}
+	return out
+}
