@@ -77,8 +77,8 @@ func deviceOf(id *inventory.Identity) export.Device {
 }
 
 // remoteAddrPort is a connection's remote address and port, the zero value when it has none.
-func remoteAddrPort(c net.Conn) netip.AddrPort {
-	if a, ok := c.RemoteAddr().(*net.TCPAddr); ok {
+func remoteAddrPort(remote net.Addr) netip.AddrPort {
+	if a, ok := remote.(*net.TCPAddr); ok {
 		ap := a.AddrPort()
 		return netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())
 	}
@@ -146,11 +146,16 @@ func (s *session) exportRejection(now time.Time, rule, text string) {
 }
 
 // exportFinding exports a vital-sign finding the policy chain reported: its rule, parameter and
-// explanation, never the values (they are the patient's). A finding opens its episode (act=open).
+// explanation, never the values (they are the patient's). A finding opens its episode (act=open); with
+// vitals.state.report_close the notice that ends it is act=close, cnt the messages that showed it.
 func (s *session) exportFinding(now time.Time, f *policy.Finding) {
-	s.g.export.Send(export.Event{Kind: export.KindVitalsEpisode, Time: now, Severity: findingSeverity(f),
+	e := export.Event{Kind: export.KindVitalsEpisode, Time: now, Severity: findingSeverity(f),
 		Device: deviceOf(&s.ident), Listener: s.l.cfg.Name, Src: s.remote, Action: "open", Rule: f.Rule,
-		Parameter: f.Parameter, Detail: f.Explanation})
+		Parameter: f.Parameter, Detail: f.Explanation}
+	if f.Closed {
+		e.Action, e.Count = "close", int64(f.Count)
+	}
+	s.g.export.Send(e)
 }
 
 // findingSeverity maps a finding's configured severity to CEF: critical 9, warning 6, else 3.

@@ -246,7 +246,7 @@ func (g *Gateway) Shutdown(ctx context.Context) error {
 		err = fmt.Errorf("gateway: shutdown grace over, closing busy connections: %w", ctx.Err())
 		g.mu.Lock()
 		for s := range g.sessions {
-			s.c.Close()
+			s.raw.Close()
 		}
 		g.mu.Unlock()
 	}
@@ -363,20 +363,23 @@ type listener struct {
 	received prometheus.Counter
 	junk     prometheus.Counter
 
-	refusedLogs logBudget // used by the accept loop only
+	refusedMu   sync.Mutex
+	refusedLogs logBudget // "connection refused" lines
 
 	closedMu   sync.Mutex
 	closedLogs logBudget // "connection closed" lines of all its sessions
 
 	mu        sync.Mutex
-	total     int
-	perSource map[netip.Addr]int
+	total     int                       // connections admitted, handshaking or not
+	perSource map[netip.Addr]int        // connections past their TLS handshake (all, without TLS)
+	handshake map[netip.Addr][]net.Conn // TLS handshakes in progress, oldest first
 }
 
 func (g *Gateway) newListener(lc config.ListenerConfig) (*listener, error) {
 	l := &listener{
 		cfg:       lc,
 		perSource: map[netip.Addr]int{},
+		handshake: map[netip.Addr][]net.Conn{},
 		open:      g.metrics.openConns.WithLabelValues(lc.Name),
 		received:  g.metrics.received.WithLabelValues(lc.Name),
 		junk:      g.metrics.frameJunkBytes.WithLabelValues(lc.Name),
@@ -419,29 +422,80 @@ func (l *listener) bind(ctx context.Context) error {
 	return nil
 }
 
-// admit checks a new connection's source against the allowlist and the limits. It returns a refusal
+// admit checks a new connection c from src against the allowlist and the limits. It returns a refusal
 // reason, or "" and then the caller must call release when the connection ends.
-func (l *listener) admit(src netip.Addr) string {
+//
+// Without TLS the connection takes one of its source's max_connections_per_source at once. With TLS it
+// takes a handshake slot instead, and its source's share only once the handshake succeeds (see
+// handshaken): a source has at most max_connections_per_source handshakes in progress, and a new one
+// closes the oldest, so stalled handshakes from a monitor's address can never lock the monitor out.
+func (l *listener) admit(src netip.Addr, c net.Conn) string {
 	if !containsAddr(l.allow, src) {
 		return "source_not_allowed"
 	}
 	l.mu.Lock()
-	defer l.mu.Unlock()
 	if l.total >= l.cfg.MaxConnections {
+		l.mu.Unlock()
 		return "max_connections"
 	}
-	if l.perSource[src] >= l.cfg.MaxPerSource {
-		return "max_connections_per_source"
+	var evicted net.Conn
+	if l.tls != nil {
+		q := l.handshake[src]
+		if len(q) >= l.cfg.MaxPerSource {
+			evicted = q[0]
+			q = slices.Delete(q, 0, 1)
+		}
+		l.handshake[src] = append(q, c)
+	} else {
+		if l.perSource[src] >= l.cfg.MaxPerSource {
+			l.mu.Unlock()
+			return "max_connections_per_source"
+		}
+		l.perSource[src]++
 	}
 	l.total++
+	l.mu.Unlock()
+	if evicted != nil {
+		evicted.Close() // its session records the failed handshake and releases it
+	}
+	return ""
+}
+
+// handshaken ends c's TLS handshake. It returns a refusal reason: "handshake_evicted" when a newer
+// handshake from the same source closed c, "tls_handshake" when the handshake failed, the source's limit
+// when it has its share of connections already; or "" when c now counts against its source (release
+// with counted set).
+func (l *listener) handshaken(src netip.Addr, c net.Conn, ok bool) string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	q := l.handshake[src]
+	i := slices.Index(q, c)
+	if i < 0 {
+		return "handshake_evicted"
+	}
+	if q = slices.Delete(q, i, i+1); len(q) == 0 {
+		delete(l.handshake, src)
+	} else {
+		l.handshake[src] = q
+	}
+	switch {
+	case !ok:
+		return "tls_handshake"
+	case l.perSource[src] >= l.cfg.MaxPerSource:
+		return "max_connections_per_source"
+	}
 	l.perSource[src]++
 	return ""
 }
 
-func (l *listener) release(src netip.Addr) {
+// release gives back what admit (and handshaken, when counted) took for a connection from src.
+func (l *listener) release(src netip.Addr, counted bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.total--
+	if !counted {
+		return
+	}
 	if l.perSource[src]--; l.perSource[src] <= 0 {
 		delete(l.perSource, src)
 	}
@@ -479,15 +533,8 @@ func (g *Gateway) acceptLoop(l *listener) {
 
 func (g *Gateway) accept(l *listener, c net.Conn) {
 	src := intercept.AddrOf(c.RemoteAddr())
-	if reason := l.admit(src); reason != "" {
-		g.metrics.refused.WithLabelValues(l.cfg.Name, reason).Inc()
-		g.exportRefused(l, remoteAddrPort(c), reason)
-		g.store.AddEvent(store.Event{Kind: store.KindConnection, Severity: "warning", Listener: l.cfg.Name,
-			Source: src.String(), Reason: reason})
-		if l.refusedLogs.allow(time.Now()) {
-			g.log.Warn().Str("listener", l.cfg.Name).Stringer("remote", c.RemoteAddr()).Str("reason", reason).
-				Int("refusals_not_logged", l.refusedLogs.suppressed).Msg("connection refused")
-		}
+	if reason := l.admit(src, c); reason != "" {
+		g.refuse(l, src, c.RemoteAddr(), reason, "")
 		c.Close()
 		return
 	}
@@ -495,7 +542,10 @@ func (g *Gateway) accept(l *listener, c net.Conn) {
 	g.mu.Lock()
 	if g.closing.Load() {
 		g.mu.Unlock()
-		l.release(src)
+		if l.tls != nil {
+			l.handshaken(src, c, false)
+		}
+		l.release(src, l.tls == nil)
 		c.Close()
 		return
 	}
@@ -503,4 +553,26 @@ func (g *Gateway) accept(l *listener, c net.Conn) {
 	g.mu.Unlock()
 	g.wg.Add(1)
 	go g.serveSession(s)
+}
+
+// refuse counts and records a refused connection (metric and event) and logs it within the listener's
+// budget of logBurst lines per logWindow; each line says how many were not logged. reason is a metric
+// label; detail (optional) says more, without anything the peer sent.
+func (g *Gateway) refuse(l *listener, src netip.Addr, remote net.Addr, reason, detail string) {
+	g.metrics.refused.WithLabelValues(l.cfg.Name, reason).Inc()
+	g.exportRefused(l, remoteAddrPort(remote), reason)
+	text := reason
+	if detail != "" {
+		text += ": " + detail
+	}
+	g.store.AddEvent(store.Event{Kind: store.KindConnection, Severity: "warning", Listener: l.cfg.Name,
+		Source: src.String(), Reason: text})
+	l.refusedMu.Lock()
+	log, notLogged := l.refusedLogs.allow(time.Now()), l.refusedLogs.suppressed
+	l.refusedMu.Unlock()
+	if !log {
+		return
+	}
+	g.log.Warn().Str("listener", l.cfg.Name).Stringer("remote", remote).Str("reason", reason).Str("detail", detail).
+		Int("refusals_not_logged", notLogged).Msg("connection refused")
 }

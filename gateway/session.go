@@ -61,7 +61,9 @@ const ackWriteBuffer = 1 << 10
 type session struct {
 	g       *Gateway
 	l       *listener
-	c       net.Conn
+	raw     net.Conn // the accepted connection; other goroutines touch only this one (stopIdle, Shutdown)
+	c       net.Conn // raw, or the TLS connection over it once prepare's handshake succeeded
+	counted bool     // the connection counts against its source's limit (see listener.handshaken)
 	src     netip.Addr
 	remote  netip.AddrPort // src with its port, for exported events
 	id      string
@@ -108,7 +110,7 @@ type session struct {
 func (g *Gateway) newSession(l *listener, c net.Conn, src netip.Addr) *session {
 	id := strconv.FormatUint(g.ackID.Add(1), 36)
 	s := &session{
-		g: g, l: l, c: c, src: src, remote: remoteAddrPort(c), id: id, station: -1,
+		g: g, l: l, raw: c, c: c, src: src, remote: remoteAddrPort(c.RemoteAddr()), id: id, station: -1, counted: l.tls == nil,
 		monitor: l.cfg.Name + "/" + src.String(),
 		opened:  time.Now(),
 	}
@@ -117,10 +119,12 @@ func (g *Gateway) newSession(l *listener, c net.Conn, src netip.Addr) *session {
 }
 
 // stopIdle asks the session to end: at once when it waits for a message, after its answer otherwise.
+// It runs outside the session's goroutine, so it uses s.raw, never s.c, which prepare replaces; a
+// deadline on the raw connection holds for the TLS connection over it too.
 func (s *session) stopIdle() {
 	s.stop.Store(true)
 	if !s.busy.Load() {
-		_ = s.c.SetReadDeadline(time.Now())
+		_ = s.raw.SetReadDeadline(time.Now())
 	}
 }
 
@@ -132,7 +136,7 @@ func (g *Gateway) serveSession(s *session) {
 			s.log.Error().Str("panic", fmt.Sprint(p)).Msg("session panic")
 		}
 		s.c.Close()
-		s.l.release(s.src)
+		s.l.release(s.src, s.counted)
 		s.l.open.Dec()
 		s.l.junk.Add(float64(s.skipped()))
 		// Under g.mu, so that Gateway.monitors counts this session's messages either live or in the
@@ -175,16 +179,12 @@ func (s *session) skipped() int64 {
 func (s *session) prepare() error {
 	lc := s.l.cfg
 	if s.l.tls != nil {
-		tc := tls.Server(s.c, s.l.tls)
-		_ = s.c.SetDeadline(time.Now().Add(lc.FrameTimeout))
-		if err := tc.HandshakeContext(s.g.ctx); err != nil {
-			return fmt.Errorf("tls handshake: %w", err)
+		if err := s.handshake(); err != nil {
+			return err
 		}
-		_ = s.c.SetDeadline(time.Time{})
-		s.c = tc
 	}
 	if lc.Mode == config.ModeIntercept {
-		dst, err := intercept.OriginalDst(s.c)
+		dst, err := intercept.OriginalDst(s.raw)
 		if err != nil {
 			return fmt.Errorf("original destination: %w", err)
 		}
@@ -204,6 +204,39 @@ func (s *session) prepare() error {
 	s.r.OnFrameStart = func() { _ = s.c.SetReadDeadline(time.Now().Add(lc.FrameTimeout)) }
 	s.w = mllp.NewWriterSize(s.c, ackWriteBuffer)
 	return nil
+}
+
+// handshake runs the TLS handshake within the listener's handshake_timeout, then counts the connection
+// against its source. Each failure is counted in connections_refused and recorded (rate-limited).
+func (s *session) handshake() error {
+	tc := tls.Server(s.raw, s.l.tls)
+	err := s.raw.SetDeadline(time.Now().Add(s.l.cfg.HandshakeTimeout))
+	if err == nil {
+		err = tc.HandshakeContext(s.g.ctx)
+	}
+	if err == nil {
+		err = s.raw.SetDeadline(time.Time{})
+	}
+	reason := s.l.handshaken(s.src, s.raw, err == nil)
+	if reason == "" {
+		s.counted, s.c = true, tc
+		return nil
+	}
+	detail := ""
+	switch {
+	case reason == "handshake_evicted":
+		detail = "closed for a newer handshake from the same source"
+	case err == nil:
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		detail = "tls handshake: timeout"
+	default:
+		detail = "tls handshake: " + errText(err)
+	}
+	s.g.refuse(s.l, s.src, s.raw.RemoteAddr(), reason, detail)
+	if detail == "" {
+		return errors.New(reason)
+	}
+	return errors.New(detail)
 }
 
 // loop serves messages until the connection ends, and says why it ended.

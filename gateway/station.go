@@ -87,7 +87,7 @@ func newStation(cfg config.StationConfig, log zerolog.Logger, st *store.Store, m
 		up:        m.stationUp.WithLabelValues(cfg.Name),
 		conns:     m.stationConns.WithLabelValues(cfg.Name),
 	}
-	if cfg.TLS.Enabled || cfg.TLS.CAFile != "" {
+	if cfg.TLS.On() {
 		tc, err := clientTLS(cfg)
 		if err != nil {
 			return nil, err
@@ -283,11 +283,23 @@ func (s *station) dial(ctx context.Context, deadline time.Time) (*stationConn, e
 	if wait > 0 {
 		return nil, ErrStationDown
 	}
-	d := net.Dialer{Timeout: s.cfg.ConnectTimeout, Deadline: deadline}
+	// The TLS handshake is part of connecting: connect_timeout and the message's deadline bound both
+	// together, so a station that accepts TCP and never answers the handshake costs a dial no more than
+	// one that does not answer at all.
+	if limit := time.Now().Add(s.cfg.ConnectTimeout); limit.Before(deadline) {
+		deadline = limit
+	}
+	d := net.Dialer{Deadline: deadline}
 	nc, err := d.DialContext(ctx, "tcp", s.cfg.Address)
 	if err == nil && s.tls != nil {
 		tc := tls.Client(nc, s.tls)
-		if err = tc.HandshakeContext(ctx); err != nil {
+		if err = nc.SetDeadline(deadline); err == nil {
+			err = tc.HandshakeContext(ctx)
+		}
+		if err == nil {
+			err = nc.SetDeadline(time.Time{})
+		}
+		if err != nil {
 			nc.Close()
 		}
 		nc = tc

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"math"
 	"os"
 	"reflect"
@@ -14,6 +13,7 @@ import (
 	"github.com/go-viper/mapstructure/v2"
 	"github.com/spf13/pflag"
 	"github.com/spf13/viper"
+	"go.yaml.in/yaml/v3"
 
 	"github.com/hl7gate/hl7gate/configs"
 	"github.com/hl7gate/hl7gate/gateway/config"
@@ -30,38 +30,49 @@ const envPrefix = "HL7GATE_"
 func loadConfig(path string, fs *pflag.FlagSet, env []string) (config.Config, error) {
 	v := viper.New()
 	v.SetConfigType("yaml")
-	var src io.Reader
+	var b []byte
 	if path == "" {
-		b, err := configs.Files.ReadFile(configs.DefaultName)
-		if err != nil {
+		var err error
+		if b, err = configs.Files.ReadFile(configs.DefaultName); err != nil {
 			return config.Config{}, err
 		}
-		src = bytes.NewReader(b)
 	} else {
-		b, err := os.ReadFile(path)
-		if err != nil {
+		var err error
+		if b, err = os.ReadFile(path); err != nil {
 			return config.Config{}, fmt.Errorf("config: %w", err)
 		}
-		src = bytes.NewReader(b)
 	}
-	if err := v.ReadConfig(src); err != nil {
+	if err := v.ReadConfig(bytes.NewReader(b)); err != nil {
+		return config.Config{}, fmt.Errorf("config %s: %w", nameOf(path), err)
+	}
+	var raw map[string]any // the file as written: viper lowercases keys, this keeps their case
+	if err := yaml.Unmarshal(b, &raw); err != nil {
 		return config.Config{}, fmt.Errorf("config %s: %w", nameOf(path), err)
 	}
 	overrides, envErrs := envOverrides(env)
+	set := make([]string, 0, len(overrides)+len(flagKeys))
 	for _, o := range overrides {
 		v.Set(o.key, o.value)
+		set = append(set, o.key)
 	}
 	if fs != nil {
 		for key, flag := range flagKeys {
 			if f := fs.Lookup(flag); f != nil && f.Changed {
 				v.Set(key, f.Value.String())
+				set = append(set, key)
 				// The flag wins: its key's errors are not the environment's.
 				overrides = slices.DeleteFunc(overrides, func(o envOverride) bool { return o.key == key })
 			}
 		}
 	}
+	if err := notSections(raw, set); err != nil {
+		return config.Config{}, errors.Join(fmt.Errorf("config %s: %w", nameOf(path), err), envError(envErrs))
+	}
 	cfg := config.Default()
 	if err := v.UnmarshalExact(&cfg, viper.DecodeHook(decodeHooks)); err != nil {
+		return config.Config{}, errors.Join(fmt.Errorf("config %s: %w", nameOf(path), err), envError(envErrs))
+	}
+	if err := keepKeyCase(reflect.ValueOf(&cfg).Elem(), raw, ""); err != nil {
 		return config.Config{}, errors.Join(fmt.Errorf("config %s: %w", nameOf(path), err), envError(envErrs))
 	}
 	cfg = cfg.WithDefaults()
@@ -82,6 +93,94 @@ func loadConfig(path string, fs *pflag.FlagSet, env []string) (config.Config, er
 		return config.Config{}, errors.Join(errs...)
 	}
 	return cfg, nil
+}
+
+// notSections reports a section of the file that holds a value instead of keys (vitals: 5) where an
+// override sets a key inside it: viper would let the override replace the value and ignore it.
+func notSections(raw map[string]any, keys []string) error {
+	var errs []error
+	seen := map[string]bool{}
+	for _, key := range keys {
+		node := any(raw)
+		parts := strings.Split(key, ".")
+		for i, part := range parts[:len(parts)-1] {
+			m, ok := node.(map[string]any)
+			if !ok {
+				break
+			}
+			if node, ok = lookupFold(m, part); !ok || node == nil {
+				break
+			}
+			if _, ok := node.(map[string]any); !ok {
+				section := strings.Join(parts[:i+1], ".")
+				if !seen[section] {
+					seen[section] = true
+					errs = append(errs, fmt.Errorf("%s: %v is not a section of keys", section, node))
+				}
+				break
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// lookupFold returns m's value for key, matched regardless of case as viper matches keys.
+func lookupFold(m map[string]any, key string) (any, bool) {
+	if v, ok := m[key]; ok {
+		return v, true
+	}
+	for k, v := range m {
+		if strings.EqualFold(k, key) {
+			return v, true
+		}
+	}
+	return nil, false
+}
+
+// keepKeyCase decodes every map setting under v (a struct; prefix is its dotted key) again from the file
+// as written, raw, so that map keys keep their case: viper lowercases every key, and a unit code such as
+// mmHG or an OBX-3 code such as 0002-4BB8 would then never match. (No override can set a map.)
+func keepKeyCase(v reflect.Value, raw map[string]any, prefix string) error {
+	var errs []error
+	t := v.Type()
+	for i := range t.NumField() {
+		f := t.Field(i)
+		tag, opts, _ := strings.Cut(f.Tag.Get("mapstructure"), ",")
+		if tag == "-" || !f.IsExported() {
+			continue
+		}
+		if opts == "squash" {
+			errs = append(errs, keepKeyCase(v.Field(i), raw, prefix))
+			continue
+		}
+		node, ok := lookupFold(raw, tag)
+		if !ok || node == nil {
+			continue
+		}
+		switch f.Type.Kind() {
+		case reflect.Struct:
+			if m, ok := node.(map[string]any); ok {
+				errs = append(errs, keepKeyCase(v.Field(i), m, prefix+tag+"."))
+			}
+		case reflect.Map:
+			if f.Type.Key().Kind() != reflect.String {
+				continue
+			}
+			out := reflect.New(f.Type)
+			dec, err := mapstructure.NewDecoder(&mapstructure.DecoderConfig{
+				DecodeHook: decodeHooks, WeaklyTypedInput: true, ErrorUnused: true, Result: out.Interface(),
+			})
+			if err == nil {
+				err = dec.Decode(node)
+			}
+			if err != nil {
+				errs = append(errs, fmt.Errorf("%s%s: %w", prefix, tag, err))
+				continue
+			}
+			v.Field(i).Set(out.Elem())
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // envOverride is one configuration key set by an environment variable.

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"bytes"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"strings"
@@ -124,5 +126,70 @@ func TestExportInventoryConfig(t *testing.T) {
 	}
 	if len(x.Webhook) != 1 || x.Webhook[0].Attempts != 3 || !x.Webhook[0].IncludePatientData {
 		t.Errorf("export.webhook: %+v", x.Webhook)
+	}
+}
+
+// Map keys keep the case they have in the file (viper lowercases every key): an OBX-3 code or a unit
+// that differs from the table only in case is matched as the monitor sends it.
+func TestMapKeysKeepCase(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "case.yaml")
+	b, err := configs.Files.ReadFile(configs.DefaultName)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b = append(b, "vitals:\n  codes:\n    0002-4BB8: spo2\n  units:\n    mmHG: mm[Hg]\n    mmhg: kPa\n"...)
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := loadConfig(path, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := cfg.Vitals.Codes, map[string]string{"0002-4BB8": "spo2"}; !maps.Equal(got, want) {
+		t.Errorf("vitals.codes = %v, want %v", got, want)
+	}
+	if got, want := cfg.Vitals.Units, map[string]string{"mmHG": "mm[Hg]", "mmhg": "kPa"}; !maps.Equal(got, want) {
+		t.Errorf("vitals.units = %v, want %v", got, want)
+	}
+}
+
+// A section written as a value (vitals: 5) is an error naming it, also when an override sets a key inside
+// it (viper would let the override replace the value and say nothing).
+func TestSectionWrittenAsValue(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "section.yaml")
+	b, err := configs.Files.ReadFile(configs.DefaultName)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, append(b, "vitals: 5\n"...), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, env := range [][]string{nil, {"HL7GATE_VITALS_ENABLED=true"}} {
+		_, err := loadConfig(path, nil, env)
+		if err == nil || !strings.Contains(err.Error(), "vitals") {
+			t.Errorf("env %v: error %v, want one naming vitals", env, err)
+		}
+	}
+}
+
+// hl7gate validate prints a warning naming the key for a station reached over TLS without a pinned CA,
+// and still says ok.
+func TestValidateWarnsSystemRoots(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "roots.yaml")
+	if err := os.WriteFile(path, []byte(`listeners:
+  - {name: icu, address: "127.0.0.1:2575", allow_sources: ["127.0.0.0/8"]}
+stations:
+  - {name: central, address: "127.0.0.1:2576", tls: {enabled: true}}
+routes:
+  - {name: all, stations: [central]}
+`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var out, errb bytes.Buffer
+	if code := run(t.Context(), []string{"validate", "--config", path}, &out, &errb); code != 0 {
+		t.Fatalf("exit %d: %s", code, &errb)
+	}
+	if !strings.Contains(errb.String(), "warning: stations[0].tls.ca_file: not set") {
+		t.Errorf("no warning about the system roots: %q", &errb)
 	}
 }

@@ -135,6 +135,9 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	log := newLogger(cfg.Log, stderr)
+	for _, w := range cfg.Warnings() {
+		log.Warn().Msg(w)
+	}
 	return serve(ctx, cfg, log, nil)
 }
 
@@ -165,8 +168,12 @@ func validateCmd(_ context.Context, args []string, stdout, stderr io.Writer) err
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if _, err := loadConfig(*path, fs, os.Environ()); err != nil {
+	cfg, err := loadConfig(*path, fs, os.Environ())
+	if err != nil {
 		return err
+	}
+	for _, w := range cfg.Warnings() {
+		fmt.Fprintf(stderr, "warning: %s\n", w)
 	}
 	fmt.Fprintf(stdout, "%s: ok\n", nameOf(*path))
 	return nil

@@ -25,7 +25,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/pprof"
-	"os"
+	"net/netip"
 	"strconv"
 	"strings"
 	"sync"
@@ -94,13 +94,9 @@ func New(cfg config.AdminConfig, state State, metrics prometheus.Gatherer, log z
 func (a *Server) Start(ctx context.Context) error {
 	var token []byte
 	if f := a.cfg.TokenFile; f != "" {
-		b, err := os.ReadFile(f)
-		if err != nil {
+		var err error
+		if token, err = config.ReadToken(f); err != nil {
 			return fmt.Errorf("admin: %w", err)
-		}
-		token = []byte(strings.TrimSpace(string(b)))
-		if len(token) < 16 {
-			return fmt.Errorf("admin: token in %s is shorter than 16 characters", f)
 		}
 	}
 	mux := http.NewServeMux()
@@ -154,6 +150,9 @@ func (a *Server) Start(ctx context.Context) error {
 	var h http.Handler = mux
 	if token != nil {
 		h = requireToken(token, mux)
+	}
+	if ap, err := netip.ParseAddrPort(a.cfg.Address); err == nil && ap.Addr().IsLoopback() {
+		h = loopbackHost(ap.Addr(), h)
 	}
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second, IdleTimeout: time.Minute}
 	tlsOn := a.cfg.TLS.CertFile != ""
@@ -223,6 +222,31 @@ func requireToken(token []byte, next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// loopbackHost lets a request through only when its Host names the loopback interface: "localhost", a
+// loopback address, or the configured address addr. A page in a browser on the gateway's host could
+// otherwise reach the endpoint through a name of its own that resolves to 127.0.0.1 (DNS rebinding).
+func loopbackHost(addr netip.Addr, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !loopbackName(r.Host, addr) {
+			http.Error(w, "host not allowed", http.StatusMisdirectedRequest)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func loopbackName(host string, addr netip.Addr) bool {
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	host = strings.TrimSuffix(host, ".")
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip, err := netip.ParseAddr(strings.TrimSuffix(strings.TrimPrefix(host, "["), "]"))
+	return err == nil && (ip.IsLoopback() || ip.Unmap() == addr.Unmap())
 }
 
 func writeJSON(w http.ResponseWriter, v any) {

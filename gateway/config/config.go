@@ -5,6 +5,7 @@
 package config
 
 import (
+	"bytes"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
@@ -56,21 +57,25 @@ const (
 
 // ListenerConfig is one socket that accepts monitor feeds.
 type ListenerConfig struct {
-	Name              string        `mapstructure:"name"`
-	Address           string        `mapstructure:"address"`
-	Mode              string        `mapstructure:"mode"`          // direct (default) or intercept
-	AllowSources      []string      `mapstructure:"allow_sources"` // CIDRs of the monitor segment; required
-	MaxConnections    int           `mapstructure:"max_connections"`
-	MaxPerSource      int           `mapstructure:"max_connections_per_source"`
-	IdleTimeout       time.Duration `mapstructure:"idle_timeout"`
-	FrameTimeout      time.Duration `mapstructure:"frame_timeout"` // time allowed to finish a frame once started
+	Name           string        `mapstructure:"name"`
+	Address        string        `mapstructure:"address"`
+	Mode           string        `mapstructure:"mode"`          // direct (default) or intercept
+	AllowSources   []string      `mapstructure:"allow_sources"` // CIDRs of the monitor segment; required
+	MaxConnections int           `mapstructure:"max_connections"`
+	MaxPerSource   int           `mapstructure:"max_connections_per_source"`
+	IdleTimeout    time.Duration `mapstructure:"idle_timeout"`
+	FrameTimeout   time.Duration `mapstructure:"frame_timeout"` // time allowed to finish a frame once started
+	// HandshakeTimeout bounds a TLS handshake (tls set), apart from and shorter than the frame timeout: a
+	// monitor on the segment completes one in milliseconds.
+	HandshakeTimeout  time.Duration `mapstructure:"handshake_timeout"`
 	MaxFrame          int           `mapstructure:"max_frame"`
 	TolerateMissingCR bool          `mapstructure:"tolerate_missing_cr"`
 	TLS               ServerTLS     `mapstructure:"tls"`
 }
 
 // ServerTLS turns TLS on for a listener when CertFile is set. ClientCAFile, when set, requires client
-// certificates signed by that CA.
+// certificates signed by that CA. Files are read once, at start: a renewed certificate or a changed CA
+// takes a restart, and no revocation list is consulted (docs/deployment.md, "TLS").
 type ServerTLS struct {
 	CertFile     string `mapstructure:"cert_file"`
 	KeyFile      string `mapstructure:"key_file"`
@@ -94,14 +99,34 @@ type StationConfig struct {
 	Capture []string `mapstructure:"capture"`
 }
 
-// ClientTLS turns TLS on toward a station when Enabled or CAFile is set. CAFile pins the CA that must
-// have signed the station's certificate; CertFile/KeyFile add a client certificate (mTLS).
+// ClientTLS configures TLS toward a station. Any key set turns TLS on (see On); enabled: false with other
+// keys set is a validation error, so that a tls block never silently means plaintext. CAFile pins the CA
+// that must have signed the station's certificate (without it the system roots are trusted);
+// CertFile/KeyFile add a client certificate (mTLS).
 type ClientTLS struct {
-	Enabled    bool   `mapstructure:"enabled"`
+	Enabled    *bool  `mapstructure:"enabled"`
 	CAFile     string `mapstructure:"ca_file"`
 	CertFile   string `mapstructure:"cert_file"`
 	KeyFile    string `mapstructure:"key_file"`
 	ServerName string `mapstructure:"server_name"`
+}
+
+// On reports whether TLS is on: enabled: true, or any other key set without enabled.
+func (t ClientTLS) On() bool {
+	if t.Enabled != nil {
+		return *t.Enabled
+	}
+	return t.others() != ""
+}
+
+// others names the first key other than enabled that is set, or "".
+func (t ClientTLS) others() string {
+	for _, f := range []struct{ k, v string }{{"ca_file", t.CAFile}, {"cert_file", t.CertFile}, {"key_file", t.KeyFile}, {"server_name", t.ServerName}} {
+		if f.v != "" {
+			return f.k
+		}
+	}
+	return ""
 }
 
 // What the gateway answers when no station accepted a message in time.
@@ -120,7 +145,8 @@ type DeliveryConfig struct {
 // AdminConfig is the read-only HTTP endpoint: /healthz, /readyz, /metrics, /api/*.
 type AdminConfig struct {
 	Address string `mapstructure:"address"` // empty disables it
-	// TokenFile holds a bearer token; required when Address is not a loopback address.
+	// TokenFile holds a bearer token (at least MinTokenLen characters); required when Address is not a
+	// loopback address, and then TLS is required too, so that the token never travels in clear.
 	TokenFile string    `mapstructure:"token_file"`
 	TLS       ServerTLS `mapstructure:"tls"`
 	Pprof     bool      `mapstructure:"pprof"` // expose /debug/pprof (behind the same token rules)
@@ -146,6 +172,7 @@ const (
 	DefaultMaxPerSource   = 16
 	DefaultIdleTimeout    = 10 * time.Minute
 	DefaultFrameTimeout   = 30 * time.Second
+	DefaultHandshake      = 5 * time.Second
 	DefaultConnections    = 4
 	DefaultConnectTimeout = 5 * time.Second
 	DefaultAckTimeout     = 10 * time.Second
@@ -162,6 +189,7 @@ func (c Config) WithDefaults() Config {
 		setDefault(&l.MaxPerSource, DefaultMaxPerSource)
 		setDefault(&l.IdleTimeout, DefaultIdleTimeout)
 		setDefault(&l.FrameTimeout, DefaultFrameTimeout)
+		setDefault(&l.HandshakeTimeout, DefaultHandshake)
 		setDefault(&l.MaxFrame, DefaultMaxFrame)
 		ls[i] = l
 	}
@@ -252,6 +280,9 @@ func (c Config) Validate() error {
 		if l.FrameTimeout < time.Millisecond {
 			bad(key+".frame_timeout", "%s is too short", l.FrameTimeout)
 		}
+		if l.HandshakeTimeout < time.Millisecond {
+			bad(key+".handshake_timeout", "%s is too short", l.HandshakeTimeout)
+		}
 		errs = append(errs, l.TLS.check(key+".tls")...)
 	}
 	if len(c.Stations) == 0 {
@@ -283,6 +314,9 @@ func (c Config) Validate() error {
 		if (s.TLS.CertFile == "") != (s.TLS.KeyFile == "") {
 			bad(key+".tls", "cert_file and key_file go together")
 		}
+		if other := s.TLS.others(); s.TLS.Enabled != nil && !*s.TLS.Enabled && other != "" {
+			bad(key+".tls.enabled", "false, but %s is set: TLS would be off; remove the tls block or set enabled: true", other)
+		}
 		for _, f := range []struct{ k, v string }{{"ca_file", s.TLS.CAFile}, {"cert_file", s.TLS.CertFile}, {"key_file", s.TLS.KeyFile}} {
 			if f.v != "" {
 				if _, err := os.Stat(f.v); err != nil {
@@ -312,9 +346,11 @@ func (c Config) Validate() error {
 			bad("admin.address", "%q is not ip:port", c.Admin.Address)
 		case !ap.Addr().IsLoopback() && c.Admin.TokenFile == "":
 			bad("admin.token_file", "required when admin.address %s is not a loopback address", c.Admin.Address)
+		case !ap.Addr().IsLoopback() && c.Admin.TLS.CertFile == "":
+			bad("admin.tls", "required when admin.address %s is not a loopback address (the token would travel in clear)", c.Admin.Address)
 		}
 		if c.Admin.TokenFile != "" {
-			if _, err := os.Stat(c.Admin.TokenFile); err != nil {
+			if _, err := ReadToken(c.Admin.TokenFile); err != nil {
 				bad("admin.token_file", "%v", err)
 			}
 		}
@@ -343,13 +379,57 @@ func (c Config) Validate() error {
 	return errors.Join(errs...)
 }
 
-// Load reads the certificate, key and client CA into a TLS server configuration (TLS 1.2 or later).
+// MinTokenLen is the shortest admin token accepted.
+const MinTokenLen = 16
+
+// ReadToken reads the admin bearer token from path (surrounding white space removed) and refuses one
+// shorter than MinTokenLen. The error never contains the token.
+func ReadToken(path string) ([]byte, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	token := bytes.TrimSpace(b)
+	if len(token) < MinTokenLen {
+		return nil, fmt.Errorf("the token in %s has %d characters, want at least %d", path, len(token), MinTokenLen)
+	}
+	return token, nil
+}
+
+// Warnings returns what c allows but an operator should know, each naming its key: a station reached
+// over TLS whose certificate is checked against the system roots rather than a pinned CA.
+func (c Config) Warnings() []string {
+	var ws []string
+	for i, s := range c.Stations {
+		if s.TLS.On() && s.TLS.CAFile == "" {
+			ws = append(ws, fmt.Sprintf("stations[%d].tls.ca_file: not set, so any certificate authority the "+
+				"system trusts can vouch for station %q; pin the CA that signs the station's certificate", i, s.Name))
+		}
+	}
+	return ws
+}
+
+// ServerCipherSuites are the TLS 1.2 suites a listener offers: ECDHE with AEAD ciphers only (no CBC, no
+// SHA-1 MACs, no static RSA key exchange). TLS 1.3 suites are all AEAD and not configurable in Go.
+var ServerCipherSuites = []uint16{
+	tls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+	tls.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+	tls.TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+	tls.TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+	tls.TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+	tls.TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
+}
+
+// Load reads the certificate, key and client CA into a TLS server configuration: TLS 1.2 (AEAD suites
+// only, ServerCipherSuites) or 1.3, and no session tickets, so that every connection presents and has
+// checked its client certificate again instead of resuming a session for up to a week.
 func (t ServerTLS) Load() (*tls.Config, error) {
 	cert, err := tls.LoadX509KeyPair(t.CertFile, t.KeyFile)
 	if err != nil {
 		return nil, err
 	}
-	tc := &tls.Config{MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{cert}}
+	tc := &tls.Config{MinVersion: tls.VersionTLS12, CipherSuites: ServerCipherSuites, Certificates: []tls.Certificate{cert},
+		SessionTicketsDisabled: true}
 	if t.ClientCAFile != "" {
 		pem, err := os.ReadFile(t.ClientCAFile)
 		if err != nil {

@@ -59,8 +59,8 @@ func (k Kind) Rules() []string {
 		return []string{"bp_order"}
 	case MAPFormula:
 		return []string{"map_formula", "bp_order"}
-	case PulsePressure:
-		return []string{"pulse_pressure", "map_formula"}
+	case PulsePressure: // the diastolic jumps to the systolic: a step no other channel shares
+		return []string{"pulse_pressure", "map_formula", "bp_order", "rate_of_change"}
 	case NIBPIBP:
 		return []string{"nibp_ibp_agreement"}
 	case NIBPCadence:
@@ -81,8 +81,8 @@ func (k Kind) Rules() []string {
 		return []string{"time_backwards", "time_skew"}
 	case IdentityPatient:
 		return []string{"identity_patient"}
-	case IdentityEquipment:
-		return []string{"identity_equipment"}
+	case IdentityEquipment: // the EUI-64 is in MSH-3 too: another device
+		return []string{"identity_equipment", "identity_application"}
 	case IdentityApplication:
 		return []string{"identity_application"}
 	case UnitChange:

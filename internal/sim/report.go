@@ -132,7 +132,11 @@ func Evaluate(cfg vitals.Config, o EvalOptions) (*Report, error) {
 			buf, at, l = mon.Next(buf[:0])
 			for _, f := range observe(src, buf, at) {
 				rep.FalseFlags++
-				rep.FalseByRule[f.Rule]++
+				key := f.Rule
+				if f.Parameter != "" {
+					key += " " + f.Parameter
+				}
+				rep.FalseByRule[key]++
 			}
 			n = l.Index + 1
 		}

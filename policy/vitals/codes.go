@@ -11,6 +11,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/hl7gate/hl7gate/hl7"
 )
 
 // param is a vital sign the checks understand.
@@ -199,4 +201,30 @@ func readCSV(b []byte, n int) ([][]string, error) {
 			rows = append(rows, rec)
 		}
 	}
+}
+
+// code returns the parameter of an OBX-3 value: component 1 of its first
+// repetition, else component 4 (the alternate identifier: NIST puts LOINC
+// first and MDC there), else component 2 (some devices send the code there).
+func (t *tables) code(f []byte, d hl7.Delimiters) (param, bool) {
+	if i := bytes.IndexByte(f, d.Repetition); i >= 0 {
+		f = f[:i]
+	}
+	var comp [4][]byte
+	for n := 0; n < len(comp); n++ {
+		i := bytes.IndexByte(f, d.Component)
+		if i < 0 {
+			comp[n] = f
+			break
+		}
+		comp[n], f = f[:i], f[i+1:]
+	}
+	for _, c := range [3][]byte{comp[0], comp[3], comp[1]} {
+		if len(c) > 0 {
+			if p, ok := t.codes.get(c); ok {
+				return p, true
+			}
+		}
+	}
+	return pNone, false
 }

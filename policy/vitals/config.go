@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"math"
+	"net/netip"
 	"reflect"
 	"slices"
 	"time"
@@ -13,8 +15,22 @@ import (
 // tags; durations as time.Duration) and checked with Validate. Start from
 // DefaultConfig: zero thresholds are invalid, not "default".
 type Config struct {
-	// Profile selects the range limits: "adult" or "neonatal".
+	// Profile selects the range limits of a monitor that Neonatal does not
+	// match: "adult" or "neonatal".
 	Profile string `mapstructure:"profile"`
+
+	// Neonatal picks the monitors that get the neonatal limits, per monitor.
+	Neonatal NeonatalConfig `mapstructure:"neonatal"`
+
+	// TimeZone is the IANA zone (e.g. "Europe/Berlin") of MSH-7 and OBX-14
+	// values that carry no UTC offset; empty means UTC.
+	TimeZone string `mapstructure:"time_zone"`
+
+	// Placeholders are values that vendors send for "not measured", in
+	// addition to the built-in ones (IEEE 11073 special values, -1, -99.9,
+	// -100, -999, -1000, -9999, -32767, -32768). A placeholder is ignored
+	// when it lies outside the parameter's range; inside it, it is a value.
+	Placeholders []float64 `mapstructure:"placeholders"`
 	// Rules holds one section per rule, named like the rule.
 	Rules Rules `mapstructure:"rules"`
 	// State bounds per-monitor stream state.
@@ -27,6 +43,16 @@ type Config struct {
 	Units map[string]string `mapstructure:"units"`
 	// Alert configures HL7 alert messages to the central station.
 	Alert AlertConfig `mapstructure:"alert"`
+}
+
+// NeonatalConfig says which monitors carry neonates. A monitor matches
+// when its source address is in one of Sources (CIDR prefixes), its sending
+// application (MSH-3) contains one of Applications, or the point of care of
+// its latest PV1-3 starts with one of Locations.
+type NeonatalConfig struct {
+	Sources      []string `mapstructure:"sources"`
+	Applications []string `mapstructure:"applications"`
+	Locations    []string `mapstructure:"locations"`
 }
 
 // Rule is the part every rule section shares.
@@ -58,6 +84,13 @@ type Rules struct {
 	IdentityPatient     IdentityRule      `mapstructure:"identity_patient"`
 	IdentityEquipment   Rule              `mapstructure:"identity_equipment"`
 	IdentityApplication Rule              `mapstructure:"identity_application"`
+	// DemoData reports messages marked as demonstration or test data (MSH-11
+	// D, OBX-8 DEMO): a production listener still checks them, and the mark
+	// itself is a finding, since a tampered device could set it to hide.
+	DemoData Rule `mapstructure:"demo_data"`
+	// Spike reports a 1–3 message excursion of one parameter that returns
+	// to its baseline while no related channel moved (docs/vitals.md).
+	Spike Rule `mapstructure:"spike"`
 }
 
 // Limits is an inclusive range in the parameter's base unit.
@@ -91,7 +124,9 @@ type RateRule struct {
 type HRPRRule struct {
 	Rule       `mapstructure:",squash"`
 	PROverHR   float64       `mapstructure:"pr_over_hr"`  // pulse above heart rate by more than this
-	HROverPR   float64       `mapstructure:"hr_over_pr"`  // heart above pulse rate (beyond an AF pulse deficit)
+	HROverPR   float64       `mapstructure:"hr_over_pr"`  // heart above pulse rate in an irregular rhythm (AF pulse deficit)
+	Deficit    float64       `mapstructure:"deficit"`     // heart above pulse rate in a regular rhythm
+	Irregular  float64       `mapstructure:"irregular"`   // median |ΔHR| between samples from which the rhythm counts as irregular
 	Persist    time.Duration `mapstructure:"persist"`     // for at least this long
 	MinSamples int           `mapstructure:"min_samples"` // and this many messages
 }
@@ -131,6 +166,10 @@ type FrozenRule struct {
 	Duration      time.Duration `mapstructure:"duration"`       // unchanged for at least this long
 	MinSamples    int           `mapstructure:"min_samples"`    // and this many messages
 	MinParameters int           `mapstructure:"min_parameters"` // with at least this many continuous parameters present
+	// ChannelDuration is the shortest freeze of one channel while others
+	// move that is reported (and it must also be improbable for the
+	// channel's learned variability).
+	ChannelDuration time.Duration `mapstructure:"channel_duration"`
 }
 
 // RegularRule flags data too smooth or too exact to come from a patient.
@@ -191,6 +230,12 @@ type IdentityRule struct {
 type StateConfig struct {
 	MaxMonitors int           `mapstructure:"max_monitors"`
 	IdleEvict   time.Duration `mapstructure:"idle_evict"` // a monitor silent this long is forgotten
+	// EpisodeHoldoff is how long a condition must stay absent before its
+	// episode closes (a later occurrence opens a new one).
+	EpisodeHoldoff time.Duration `mapstructure:"episode_holdoff"`
+	// ReportClose makes Observe also return a Finding (Closed set) when an
+	// episode closes.
+	ReportClose bool `mapstructure:"report_close"`
 }
 
 // AlertConfig configures ORU^R40 alerts (see AppendAlert).
@@ -204,23 +249,24 @@ type AlertConfig struct {
 func DefaultConfig() Config {
 	on := func(sev string) Rule { return Rule{Enabled: true, Severity: sev, Action: "forward"} }
 	return Config{
-		Profile: "adult",
+		Profile:  "adult",
+		Neonatal: NeonatalConfig{Locations: []string{"NICU", "NEO", "NNU", "SCBU"}},
 		Rules: Rules{
 			Range:        RangeRule{Rule: on("critical")},
 			UnitMismatch: on("warning"),
 			UnitChange:   on("warning"),
-			Rate: RateRule{Rule: on("warning"), HRStep: 40, SpO2Step: 10, SpO2PerMinute: 30,
-				TempStep: 1, TempPerMinute: 0.2, PartnerResponse: 10,
+			Rate: RateRule{Rule: on("warning"), HRStep: 40, SpO2Step: 10, SpO2PerMinute: 60,
+				TempStep: 1, TempPerMinute: 0.2, PartnerResponse: 5,
 				Corroboration: 30 * time.Second, MaxGap: 2 * time.Minute},
-			HRPR:                HRPRRule{Rule: on("warning"), PROverHR: 20, HROverPR: 50, Persist: 90 * time.Second, MinSamples: 3},
+			HRPR:                HRPRRule{Rule: on("warning"), PROverHR: 15, HROverPR: 50, Deficit: 15, Irregular: 4, Persist: 90 * time.Second, MinSamples: 3},
 			BPOrder:             on("critical"),
 			MAPFormula:          MAPRule{Rule: on("warning"), Tolerance: 25, FormMin: 0.15, FormMax: 0.75, MinPulsePressure: 30},
 			PulsePressure:       PulsePressureRule{Rule: on("info"), Max: 150},
-			NIBPIBP:             NIBPIBPRule{Rule: on("warning"), Tolerance: 25, Readings: 2},
+			NIBPIBP:             NIBPIBPRule{Rule: on("warning"), Tolerance: 20, Readings: 2},
 			NIBPCadence:         NIBPCadenceRule{Rule: on("warning"), MinInterval: 30 * time.Second},
-			Frozen:              FrozenRule{Rule: on("warning"), Duration: 2 * time.Minute, MinSamples: 6, MinParameters: 3},
-			TooRegular:          RegularRule{Rule: on("warning"), Window: 30, MinRange: 6, MaxRoughness: 1.2},
-			ReplayControlID:     ControlIDRule{Rule: on("critical"), ResendWindow: 2 * time.Minute, History: 128},
+			Frozen:              FrozenRule{Rule: on("warning"), Duration: 2 * time.Minute, MinSamples: 6, MinParameters: 3, ChannelDuration: 5 * time.Minute},
+			TooRegular:          RegularRule{Rule: on("warning"), Window: 30, MinRange: 6, MaxRoughness: 0.3},
+			ReplayControlID:     ControlIDRule{Rule: on("critical"), ResendWindow: 2 * time.Minute, History: 1024},
 			ReplayWindow:        ReplayWindowRule{Rule: on("critical"), Samples: 12, MinDistinct: 8, History: 360},
 			TimeFuture:          TimeFutureRule{Rule: on("warning"), MaxAhead: 2 * time.Minute, OBXTolerance: 30 * time.Second},
 			TimeBackwards:       TimeBackwardsRule{Rule: on("warning"), Tolerance: 5 * time.Second},
@@ -228,11 +274,15 @@ func DefaultConfig() Config {
 			IdentityPatient:     IdentityRule{Rule: on("warning"), TurnoverGap: 10 * time.Minute},
 			IdentityEquipment:   on("critical"),
 			IdentityApplication: on("critical"),
+			DemoData:            on("warning"),
+			Spike:               on("warning"),
 		},
-		State: StateConfig{MaxMonitors: 10000, IdleEvict: 15 * time.Minute},
+		State: StateConfig{MaxMonitors: 10000, IdleEvict: 15 * time.Minute, EpisodeHoldoff: 5 * time.Minute},
 		Alert: AlertConfig{SendR40: false, MinSeverity: "warning"},
 	}
 }
+
+func isFinite(f float64) bool { return !math.IsNaN(f) && !math.IsInf(f, 0) }
 
 // Validate reports every invalid setting at once, each naming its key
 // (e.g. "vitals.rules.rate_of_change.hr_step: ...").
@@ -243,6 +293,14 @@ func (c Config) Validate() error {
 	}
 	if c.Profile != "adult" && c.Profile != "neonatal" {
 		bad("profile", "%q: want adult or neonatal", c.Profile)
+	}
+	for _, p := range c.Neonatal.Sources {
+		if _, err := netip.ParsePrefix(p); err != nil {
+			bad("neonatal.sources", "%w", err)
+		}
+	}
+	if _, err := time.LoadLocation(c.TimeZone); err != nil {
+		bad("time_zone", "%w", err)
 	}
 	// Every rule section: severity and action.
 	rv := reflect.ValueOf(c.Rules)
@@ -264,6 +322,8 @@ func (c Config) Validate() error {
 		l := c.Rules.Range.Limits[k]
 		if _, ok := paramByKey(k); !ok {
 			bad("rules.range.limits."+k, "unknown parameter")
+		} else if !isFinite(l.Min) || !isFinite(l.Max) {
+			bad("rules.range.limits."+k, "min %g, max %g: both must be finite numbers", l.Min, l.Max)
 		} else if l.Min >= l.Max {
 			bad("rules.range.limits."+k, "min %g not below max %g", l.Min, l.Max)
 		}
@@ -294,6 +354,8 @@ func (c Config) Validate() error {
 	posDur("rules.rate_of_change.max_gap", r.Rate.MaxGap)
 	pos("rules.hr_pr_agreement.pr_over_hr", r.HRPR.PROverHR)
 	pos("rules.hr_pr_agreement.hr_over_pr", r.HRPR.HROverPR)
+	pos("rules.hr_pr_agreement.deficit", r.HRPR.Deficit)
+	pos("rules.hr_pr_agreement.irregular", r.HRPR.Irregular)
 	posDur("rules.hr_pr_agreement.persist", r.HRPR.Persist)
 	between("rules.hr_pr_agreement.min_samples", r.HRPR.MinSamples, 1, 1000)
 	pos("rules.map_formula.tolerance", r.MAPFormula.Tolerance)
@@ -306,6 +368,7 @@ func (c Config) Validate() error {
 	between("rules.nibp_ibp_agreement.readings", r.NIBPIBP.Readings, 1, 100)
 	posDur("rules.nibp_cadence.min_interval", r.NIBPCadence.MinInterval)
 	posDur("rules.frozen.duration", r.Frozen.Duration)
+	posDur("rules.frozen.channel_duration", r.Frozen.ChannelDuration)
 	between("rules.frozen.min_samples", r.Frozen.MinSamples, 2, 10000)
 	between("rules.frozen.min_parameters", r.Frozen.MinParameters, 1, int(numParams-1))
 	between("rules.too_regular.window", r.TooRegular.Window, 8, historyLen)
@@ -325,6 +388,9 @@ func (c Config) Validate() error {
 	posDur("rules.identity_patient.turnover_gap", r.IdentityPatient.TurnoverGap)
 	between("state.max_monitors", c.State.MaxMonitors, 1, 10_000_000)
 	posDur("state.idle_evict", c.State.IdleEvict)
+	if c.State.EpisodeHoldoff < 0 {
+		bad("state.episode_holdoff", "%s: must not be negative", c.State.EpisodeHoldoff)
+	}
 	if _, err := ParseSeverity(c.Alert.MinSeverity); err != nil {
 		bad("alert.min_severity", "%w", err)
 	}

@@ -6,7 +6,9 @@
 // falling off, intermittent cuff readings, a re-send after a lost ACK, AF).
 //
 // One Engine serves every session of a gateway. It keeps bounded state per
-// monitor, keyed by source address, and evicts monitors that fall silent:
+// monitor — the device a message names (MSH-3, MSH-4) at its source address —
+// and evicts monitors that fall silent. A condition that persists is one
+// episode: only the message that opens it yields a Finding:
 //
 //	e, err := vitals.NewEngine(cfg) // cfg: vitals.DefaultConfig(), decoded and validated in cmd/
 //	...
@@ -14,7 +16,7 @@
 //	var fs []vitals.Finding
 //	for frame := range frames {
 //		if err := m.Parse(frame); err != nil { ... }
-//		fs = e.Observe(remote, &m, time.Now(), fs[:0]) // no allocation when nothing is found
+//		fs = e.Observe(remote, &m, time.Now(), fs[:0]) // no allocation when nothing new is found
 //		for _, f := range fs {
 //			// log, count and publish f; f.Action says forward, annotate or quarantine
 //		}
@@ -24,7 +26,7 @@
 //
 // A Finding names the rule, the monitor (address, MSH-3, MSH-4, OBX-18) and
 // the message (MSH-10), never the patient: PID is only ever hashed, in
-// memory, with a per-Engine random seed. AppendAlert writes a finding as an
+// memory, with a per-Engine random seed (PID-3 only). AppendAlert writes a finding as an
 // IHE PCD ACM style ORU^R40 for the central station.
 //
 // The rules, their thresholds, the annotation convention and measured

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"hash/maphash"
 	"net/netip"
+	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hl7gate/hl7gate/hl7"
@@ -17,20 +19,89 @@ type settings struct {
 	action   Action
 }
 
-// Engine runs the vital-sign checks. It keeps bounded state per monitor
-// (keyed by source address) and is safe for concurrent use by any number of
-// sessions.
+// Engine runs the vital-sign checks. It keeps bounded state per monitor and
+// is safe for concurrent use by any number of sessions. A monitor is the
+// device a message names (MSH-3 and MSH-4) at the address it comes from, so
+// several devices behind one address (a device gateway, NAT) each have their
+// own state; the address alone keys messages that name no device.
 type Engine struct {
 	cfg       Config
 	t         *tables
-	limits    [numParams]Limits
+	limits    [2][numParams]Limits // [0] adult, [1] neonatal
 	plausible [numParams]Limits
 	rules     [numRules]settings
-	seed      maphash.Seed // patient and identity hashes; random per Engine, never stored
+	seed      maphash.Seed // stream, patient and identity hashes; random per Engine, never stored
+	loc       *time.Location
+	neoNets   []netip.Prefix
+	holders   []float64 // placeholders beyond the built-in ones
 
-	mu        sync.Mutex // guards streams and nextSweep; each stream has its own lock
-	streams   map[netip.Addr]*stream
+	unknownCodes, unknownUnits atomic.Uint64
+
+	mu        sync.Mutex // guards streams, sources and nextSweep; each stream has its own lock
+	streams   map[uint64]*stream
+	sources   map[netip.Addr]*source
 	nextSweep time.Time
+}
+
+// source is what the Engine keeps per address: which device it carries.
+type source struct {
+	dev  switcher
+	seen int64 // Unix ns
+}
+
+// switcher follows one identity (a device, an equipment ID) on a channel
+// that normally carries one. A new identity that is the only one for
+// switchAfter messages in a row while the old one is silent has replaced it;
+// identities that interleave mean the channel carries several (an
+// aggregating gateway), and it is no longer judged.
+type switcher struct {
+	cur, pend   uint64
+	curN, pendN uint32
+	multi       bool
+}
+
+// switchAfter is how many messages in a row a new identity needs.
+const switchAfter = 3
+
+// see records identity k and reports whether it has just replaced an
+// established one.
+func (w *switcher) see(k uint64) bool {
+	switch {
+	case w.multi:
+		return false
+	case w.cur == 0 || k == w.cur:
+		if w.pend != 0 {
+			w.multi = true // the old identity is back while the new one was live
+			return false
+		}
+		w.cur = k
+		w.curN++
+		return false
+	case k != w.pend:
+		w.pend, w.pendN = k, 0
+	}
+	w.pendN++
+	if w.pendN < switchAfter {
+		return false
+	}
+	switched := w.curN >= switchAfter
+	w.cur, w.curN, w.pend, w.pendN = k, w.pendN, 0, 0
+	return switched
+}
+
+// Unrecognised returns how many numeric OBX rows had a code the tables do
+// not know and how many rows of a known parameter had a unit they do not
+// know, since the Engine was made: what is not being checked.
+func (e *Engine) Unrecognised() (codes, units uint64) {
+	return e.unknownCodes.Load(), e.unknownUnits.Load()
+}
+
+// builtinPlaceholders are the "not measured" values seen in vendor exports.
+var builtinPlaceholders = [...]float64{-1, -99.9, -100, -999, -1000, -9999, -32767, -32768}
+
+// placeholder reports whether v is a "not measured" value.
+func (e *Engine) placeholder(v float64) bool {
+	return slices.Contains(builtinPlaceholders[:], v) || slices.Contains(e.holders, v)
 }
 
 // profileLimits are the hard device/physiological ranges per profile, in base
@@ -44,10 +115,10 @@ func profileLimits(profile string) [numParams]Limits {
 	l[pNIBPSys] = Limits{0, 280}
 	l[pNIBPDia] = Limits{0, 280}
 	l[pNIBPMean] = Limits{0, 280}
-	l[pARTSys] = Limits{-50, 300}
-	l[pARTDia] = Limits{-50, 300}
-	l[pARTMean] = Limits{-50, 300}
-	l[pRR] = Limits{0, 200}
+	l[pARTSys] = Limits{-50, 360} // a flush reads the bag pressure, ~300
+	l[pARTDia] = Limits{-50, 360}
+	l[pARTMean] = Limits{-50, 360}
+	l[pRR] = Limits{0, 150}
 	l[pTemp] = Limits{0, 45}
 	l[pEtCO2] = Limits{0, 150}
 	if profile == "neonatal" {
@@ -88,18 +159,53 @@ func NewEngine(cfg Config) (*Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	e := &Engine{cfg: cfg, t: t, limits: profileLimits(cfg.Profile), plausible: plausibleLimits(), seed: maphash.MakeSeed()}
+	e := &Engine{cfg: cfg, t: t, plausible: plausibleLimits(), seed: maphash.MakeSeed(), holders: cfg.Placeholders}
+	e.limits[0], e.limits[1] = profileLimits("adult"), profileLimits("neonatal")
 	for k, l := range cfg.Rules.Range.Limits {
 		p, _ := paramByKey(k)
-		e.limits[p] = l
+		e.limits[0][p], e.limits[1][p] = l, l
+	}
+	e.loc, _ = time.LoadLocation(cfg.TimeZone)
+	for _, p := range cfg.Neonatal.Sources {
+		e.neoNets = append(e.neoNets, netip.MustParsePrefix(p))
 	}
 	for r, sec := range cfg.ruleSections() {
 		sev, _ := ParseSeverity(sec.Severity)
 		act, _ := ParseAction(sec.Action)
 		e.rules[r] = settings{enabled: sec.Enabled, severity: sev, action: act}
 	}
-	e.streams = make(map[netip.Addr]*stream)
+	e.streams = make(map[uint64]*stream)
+	e.sources = make(map[netip.Addr]*source)
 	return e, nil
+}
+
+// neonatal reports whether a monitor at src sending as app is configured
+// as one carrying a neonate.
+func (e *Engine) neonatal(src netip.Addr, app []byte) bool {
+	if e.cfg.Profile == "neonatal" {
+		return true
+	}
+	for _, p := range e.neoNets {
+		if p.Contains(src) {
+			return true
+		}
+	}
+	for _, a := range e.cfg.Neonatal.Applications {
+		if a != "" && bytes.Contains(app, []byte(a)) {
+			return true
+		}
+	}
+	return false
+}
+
+// neonatalLocation reports whether a PV1-3 point of care is a neonatal one.
+func (e *Engine) neonatalLocation(loc []byte) bool {
+	for _, l := range e.cfg.Neonatal.Locations {
+		if l != "" && bytes.HasPrefix(loc, []byte(l)) {
+			return true
+		}
+	}
+	return false
 }
 
 // ruleSections returns each rule's shared section, indexed by ruleID.
@@ -113,6 +219,7 @@ func (c Config) ruleSections() [numRules]Rule {
 		rReplayWindow: r.ReplayWindow.Rule, rTimeFuture: r.TimeFuture.Rule, rTimeBackwards: r.TimeBackwards.Rule,
 		rTimeSkew: r.TimeSkew.Rule, rIdentityPatient: r.IdentityPatient.Rule,
 		rIdentityEquipment: r.IdentityEquipment, rIdentityApplication: r.IdentityApplication,
+		rDemo: r.DemoData, rSpike: r.Spike,
 	}
 }
 
@@ -125,52 +232,88 @@ func (e *Engine) Monitors() int {
 
 // Observe runs every enabled check over m, one message from the monitor at
 // src that arrived at arrival, and appends the findings to dst. It does not
-// allocate when nothing is found. An identical re-send of a recent message
-// (same MSH-10 and bytes, within the resend window) is ignored entirely.
+// allocate when nothing is found, nor when a finding only continues an open
+// episode. An identical re-send of a recent message (same MSH-10 and bytes,
+// within the resend window) is ignored entirely, and so are queries and
+// acknowledgements (QBP, QRY, RSP, ACK), which carry no observations.
 func (e *Engine) Observe(src netip.Addr, m *hl7.Message, arrival time.Time, dst []Finding) []Finding {
-	s := e.stream(src, arrival)
+	switch typ, _, _ := m.MessageType(); string(typ) {
+	case "QBP", "QRY", "RSP", "ACK":
+		return dst
+	}
+	s, switched := e.stream(src, m.SendingApplication(), m.SendingFacility(), arrival)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.observe(e, src, m, arrival, dst)
+	return s.observe(e, src, m, arrival, switched, dst)
 }
 
-// stream returns the state for src, creating it as needed. Streams idle for
-// longer than IdleEvict are dropped (swept every IdleEvict/4); at
-// MaxMonitors the least recently seen stream makes room.
-func (e *Engine) stream(src netip.Addr, now time.Time) *stream {
+// stream returns the state of the device (app, fac) at src, creating it as
+// needed, and whether that device has just replaced the one src carried.
+// Streams idle for longer than IdleEvict are dropped (swept every
+// IdleEvict/4); at MaxMonitors the least recently seen stream makes room.
+func (e *Engine) stream(src netip.Addr, app, fac []byte, now time.Time) (*stream, bool) {
+	var h maphash.Hash
+	h.SetSeed(e.seed)
+	a16 := src.As16()
+	h.Write(a16[:])
+	h.Write(app)
+	h.WriteByte(0)
+	h.Write(fac)
+	key := h.Sum64()
+	dev := key
+	if len(app) == 0 && len(fac) == 0 {
+		dev = 1
+	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if s, ok := e.streams[src]; ok {
-		return s
-	}
 	idle := e.cfg.State.IdleEvict
 	if now.After(e.nextSweep) {
 		e.nextSweep = now.Add(idle / 4)
-		for a, s := range e.streams {
+		for k, s := range e.streams {
 			if now.Sub(s.seen()) > idle {
-				delete(e.streams, a)
+				delete(e.streams, k)
+			}
+		}
+		for a, so := range e.sources {
+			if now.UnixNano()-so.seen > idle.Nanoseconds() {
+				delete(e.sources, a)
 			}
 		}
 	}
+	so, ok := e.sources[src]
+	if !ok {
+		so = &source{}
+		e.sources[src] = so
+	}
+	so.seen = now.UnixNano()
+	switched := so.dev.see(dev)
+	if s, ok := e.streams[key]; ok {
+		return s, switched
+	}
 	if len(e.streams) >= e.cfg.State.MaxMonitors {
-		var oldest netip.Addr
+		var oldest uint64
 		var at time.Time
-		for a, s := range e.streams {
-			if t := s.seen(); !oldest.IsValid() || t.Before(at) {
-				oldest, at = a, t
+		first := true
+		for k, s := range e.streams {
+			if t := s.seen(); first || t.Before(at) {
+				oldest, at, first = k, t, false
 			}
 		}
 		delete(e.streams, oldest)
 	}
 	s := newStream(&e.cfg)
+	s.neonatal = e.neonatal(src, app)
+	s.baseNeonatal = s.neonatal
 	s.lastSeen.Store(now.UnixNano())
-	e.streams[src] = s
-	return s
+	e.streams[key] = s
+	return s, switched
 }
 
 // emitter carries what every finding of one message shares.
 type emitter struct {
 	e       *Engine
+	s       *stream
+	arrival time.Time
 	src     netip.Addr
 	m       *hl7.Message
 	equip   []byte
@@ -195,9 +338,14 @@ func (em *emitter) obsTimeOf(raw []byte) time.Time {
 
 func (em *emitter) on(r ruleID) bool { return em.e.rules[r].enabled }
 
-// add appends a finding for rule r about parameter p (pNone for the
-// message) at OBX segment seg.
+// add reports that rule r holds for parameter p (pNone for the message) at
+// OBX segment seg. A condition already open as an episode of this monitor
+// only updates it; a new one opens an episode and appends its Finding to dst.
 func (em *emitter) add(dst []Finding, r ruleID, p param, seg int, at time.Time, value, other, threshold float64, kind, explanation string) []Finding {
+	ep, opened := em.s.occur(r, p, value, em.arrival)
+	if !opened {
+		return dst
+	}
 	set := em.e.rules[r]
 	if at.IsZero() {
 		at = em.msgTime
@@ -208,13 +356,16 @@ func (em *emitter) add(dst []Finding, r ruleID, p param, seg int, at time.Time, 
 		SendingFacility: string(em.m.SendingFacility()), Equipment: string(em.equip),
 		ControlID: string(em.m.ControlID()), ObservedAt: at,
 		Value: value, Other: other, Threshold: threshold,
-		Explanation: explanation, Action: set.action, Segment: seg,
+		Explanation: explanation, Action: set.action, Segment: seg, Count: 1,
 	}
 	if kind == "" {
 		f.Kind = ruleInfo[r].kind
 	}
 	if p != pNone {
 		f.Parameter = params[p].ref
+	}
+	if em.e.cfg.State.ReportClose {
+		ep.first = f
 	}
 	return append(dst, f)
 }

@@ -136,8 +136,8 @@ func TestConcurrent(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	if got := e.Monitors(); got != 4 {
-		t.Errorf("%d monitors, want 4", got)
+	if got := e.Monitors(); got != 8 { // two devices per source, each a monitor of its own
+		t.Errorf("%d monitors, want 8", got)
 	}
 }
 

@@ -121,6 +121,14 @@ type Finding struct {
 	// Segment is the index (as in hl7.Message.Segment) of the OBX the finding
 	// is about, or 0 when it concerns the message as a whole.
 	Segment int
+
+	// A Finding opens an episode: while the condition persists, later
+	// messages of the monitor update it and yield no Finding. Closed is set
+	// on the notice that ends an episode (only with State.ReportClose);
+	// Count is then the number of messages that showed the condition, and
+	// Value and ObservedAt are those of the last one. Count is 1 at opening.
+	Closed bool
+	Count  int
 }
 
 // ruleID enumerates the rules; names and kinds are fixed per rule.
@@ -147,6 +155,8 @@ const (
 	rIdentityPatient
 	rIdentityEquipment
 	rIdentityApplication
+	rDemo
+	rSpike
 	numRules
 )
 
@@ -172,6 +182,8 @@ var ruleInfo = [numRules]struct{ name, kind string }{
 	rIdentityPatient:     {"identity_patient", KindIntegrity},
 	rIdentityEquipment:   {"identity_equipment", KindIntegrity},
 	rIdentityApplication: {"identity_application", KindIntegrity},
+	rDemo:                {"demo_data", KindIntegrity},
+	rSpike:               {"spike", KindIntegrity},
 }
 
 // RuleNames returns the names of all rules, in a fixed order.

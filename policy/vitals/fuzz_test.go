@@ -12,38 +12,55 @@ import (
 	"github.com/hl7gate/hl7gate/policy/vitals"
 )
 
-// FuzzObserve feeds arbitrary messages (seeded with simulated PCD-01 and
-// hand-written edge cases) through an Engine: no panic, and findings keep
-// their invariants.
+// FuzzObserve feeds streams of arbitrary messages (seeded with simulated
+// PCD-01 and hand-written edge cases) through an Engine: no panic, and
+// findings keep their invariants. Three different messages are sent in
+// turn, twice, gap seconds apart from one monitor, so the checks with state
+// (steps, spikes, corroboration, freezes, replays, identity, episodes) see a
+// stream whose values change; the last one also comes from another monitor.
 func FuzzObserve(f *testing.F) {
-	mon := sim.NewMonitor(sim.Options{ID: 1, Seed: 5, Manipulation: sim.HRStep, ManipulateAt: 2})
-	for range 4 {
-		b, _, _ := mon.Next(nil)
-		f.Add(b)
+	for _, k := range []sim.Kind{sim.HRStep, sim.SpO2Step, sim.Frozen, sim.IdentityPatient, sim.ControlIDReuse} {
+		mon := sim.NewMonitor(sim.Options{ID: 1, Seed: 5, Manipulation: k, ManipulateAt: 1})
+		var ms [3][]byte
+		for i := range ms {
+			ms[i], _, _ = mon.Next(nil)
+		}
+		f.Add(ms[0], ms[1], ms[2], uint16(10))
 	}
-	f.Add([]byte("MSH|^~\\&|M|F|||20260301120000||ORU^R01|1|D\rOBX|1|NM|150456^^MDC|1|8388607|%||DEMO|||X|||29991231"))
-	f.Add([]byte("MSH|^~\\&|M|F|||2026||ADT^A01|1|P\rPID|||1\rOBX|1|NM|150344|1|98.6|Cel|||||R\rOBX|2|NM|150021|1|-.5|kPa|||||R|||2026030112"))
+	f.Add([]byte("MSH|^~\\&|M|F|||20260301120000||ORU^R01|1|D\rOBX|1|NM|150456^^MDC|1|8388607|%||DEMO|||X|||29991231"),
+		[]byte("MSH|^~\\&|M|F|||20260301120010||ORU^R01|1|P\rPID|||7||^^^^^^U\rOBX|1|NM|147842|1|-100|bpm|||||R"),
+		[]byte("MSH|^~\\&|M|F|||2026||ADT^A01|1|P\rPID|||1\rOBX|1|NM|150344|1|98.6|Cel|||||R\rOBX|2|NM|150021|1|-.5|kPa|||||R|||2026030112"),
+		uint16(1))
 	known := map[string]bool{}
 	for _, r := range vitals.RuleNames() {
 		known[r] = true
 	}
 	one, other := netip.MustParseAddr("10.0.0.1"), netip.MustParseAddr("10.0.0.2")
-	f.Fuzz(func(t *testing.T, b []byte) {
-		m, err := hl7.Parse(b)
-		if err != nil {
+	f.Fuzz(func(t *testing.T, b1, b2, b3 []byte, gap uint16) {
+		var ms []*hl7.Message
+		for _, b := range [][]byte{b1, b2, b3} {
+			if m, err := hl7.Parse(b); err == nil {
+				ms = append(ms, m)
+			}
+		}
+		if len(ms) == 0 {
 			return
 		}
 		// A fresh engine per input keeps every run deterministic, which coverage guidance and
-		// minimization need (a shared engine made minimization run for minutes). The input goes through
-		// it three times, 10 s apart, from one monitor and once from another, so that the checks with
-		// state (rate of change, frozen and replayed data, identity) see it as a stream.
-		e, err := vitals.NewEngine(vitals.DefaultConfig())
+		// minimization need.
+		cfg := vitals.DefaultConfig()
+		cfg.State.ReportClose = gap%2 == 1
+		e, err := vitals.NewEngine(cfg)
 		if err != nil {
 			t.Fatal(err)
 		}
-		var all []vitals.Finding
-		for i, src := range []netip.Addr{one, one, one, other} {
-			fs := e.Observe(src, m, t0.Add(10*sec*time.Duration(i)), nil)
+		step := time.Duration(gap%600+1) * sec
+		for i := range 2 * len(ms) {
+			m, src := ms[i%len(ms)], one
+			if i == 2*len(ms)-1 {
+				src = other
+			}
+			fs := e.Observe(src, m, t0.Add(step*time.Duration(i)), nil)
 			for _, fd := range fs {
 				if !known[fd.Rule] || fd.Severity == 0 || (fd.Kind != vitals.KindIntegrity && fd.Kind != vitals.KindQuality) {
 					t.Fatalf("bad finding %+v", fd)
@@ -51,11 +68,13 @@ func FuzzObserve(f *testing.F) {
 				if fd.Segment < 0 || fd.Segment >= m.NumSegments() {
 					t.Fatalf("finding segment %d out of range", fd.Segment)
 				}
+				if fd.Count < 1 {
+					t.Fatalf("finding count %d", fd.Count)
+				}
 			}
-			all = append(all, fs...)
-		}
-		if out := vitals.AppendAnnotated(nil, m, all); len(out) < len(m.Bytes()) {
-			t.Fatalf("annotated message shorter than the original")
+			if out := vitals.AppendAnnotated(nil, m, fs); len(out) < len(m.Bytes()) {
+				t.Fatalf("annotated message shorter than the original")
+			}
 		}
 	})
 }

@@ -2,6 +2,7 @@ package vitals_test
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"net/netip"
 	"slices"
 	"strings"
@@ -26,6 +27,7 @@ type row struct {
 // time, ctrl: unique per scenario; pid "none" writes an empty PID).
 type msg struct {
 	ctrl, ts, app, pid, proc, typ, equip string
+	pidName                              string // PID-5, default DOE^JANE
 	rows                                 []row
 }
 
@@ -40,7 +42,7 @@ func (m msg) bytes(arrival time.Time, n int) []byte {
 	var b strings.Builder
 	fmt.Fprintf(&b, "MSH|^~\\&|%s|ICU|||%s||%s|%s|%s|2.6\r", or(m.app, "MON1^0012340000000001^EUI-64"), ts,
 		or(m.typ, "ORU^R01^ORU_R01"), or(m.ctrl, fmt.Sprintf("C%d", n)), or(m.proc, "P"))
-	pid, name := or(m.pid, "12345^^^H^MR"), "DOE^JANE"
+	pid, name := or(m.pid, "12345^^^H^MR"), or(m.pidName, "DOE^JANE")
 	if m.pid == "none" { // an unassociated bed
 		pid, name = "", ""
 	}
@@ -139,4 +141,11 @@ func checkRules(t *testing.T, fs []vitals.Finding, want ...string) {
 		}
 		t.Errorf("rules fired %q, want %q", got, want)
 	}
+}
+
+// af is a message in atrial fibrillation: an irregular heart rate around h
+// (±10 from sample to sample) and a pulse rate around p.
+func af(i int, h, p float64) msg {
+	r := rand.New(rand.NewPCG(uint64(i), 11))
+	return msg{rows: []row{hr(num(h + float64(r.IntN(21)-10))), pr(wobble(p, i+5)), spo2("96"), rr(wobble(16, i+3)), temp("37.0")}}
 }

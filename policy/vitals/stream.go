@@ -61,10 +61,11 @@ var rateParams = [...]struct {
 // episodic, nor temperature, which is legitimately flat for long).
 var continuous = [...]param{pHR, pPR, pPRInv, pSpO2, pRR, pARTSys, pARTDia, pARTMean, pEtCO2}
 
-// idSeen is what the control-ID check keeps of a recent message.
+// idSeen is what the control-ID check keeps of a recent message: 8 bytes,
+// so that hours of history stay small.
 type idSeen struct {
-	content uint64 // hash of the whole message
-	at      int64  // arrival, Unix ns
+	content uint32 // hash of the whole message
+	at      uint32 // arrival, Unix seconds
 }
 
 // stream is the state kept for one monitor. Its size is fixed at creation
@@ -75,10 +76,15 @@ type stream struct {
 
 	cur [numParams]reading
 
+	neonatal, baseNeonatal bool // neonatal limits: now, and by configuration
+
 	// identity: hashes with the Engine's seed; 0 = not seen
-	app, equip, patient uint64
-	patientEmptySince   time.Time
-	prevArrival         time.Time
+	equip             switcher
+	patient           uint64
+	msgs              int  // messages observed
+	idsReused         bool // the device reuses control IDs by design (e.g. always "1")
+	patientEmptySince time.Time
+	prevArrival       time.Time
 
 	ids    ring     // recent control-ID hashes
 	idSeen []idSeen // idSeen[i] belongs to the control ID at position i of ids
@@ -97,8 +103,9 @@ type stream struct {
 	pend   [len(rateParams)]step
 
 	disagree [2]struct {
-		since time.Time
-		n     int
+		since  time.Time
+		n      int
+		hr, pr sample // smoothed levels before the disagreement began
 	}
 
 	nibpAt   time.Time
@@ -117,8 +124,12 @@ type stream struct {
 	tupleN   int
 	wins     ring // fingerprints of past runs
 
-	latch  [numRules]uint32 // once-per-episode bits, see edge
-	bpPrev uint32           // arterial checks that failed in the previous message, by ruleID bit
+	bpPrev uint32 // arterial checks that failed in the previous message, by ruleID bit
+
+	eps [maxEpisodes]episode // open findings, see emitter.add
+
+	tracks [numParams]track // per-parameter checks, see excursions
+	replay replayState      // near-replay history, see nearReplay
 }
 
 func newStream(cfg *Config) *stream {
@@ -135,48 +146,46 @@ func newStream(cfg *Config) *stream {
 
 func (s *stream) seen() time.Time { return time.Unix(0, s.lastSeen.Load()) }
 
-// edge reports true once when cond becomes true for (r, bit) and re-arms when
-// cond is false, so a persisting condition is one finding, not one per
-// message.
-func (s *stream) edge(r ruleID, bit int, cond bool) bool {
-	m := uint32(1) << bit
-	if !cond {
-		s.latch[r] &^= m
-		return false
+// class is the index of the stream's range limits in Engine.limits.
+func (s *stream) class() int {
+	if s.neonatal {
+		return 1
 	}
-	if s.latch[r]&m != 0 {
-		return false
-	}
-	s.latch[r] |= m
-	return true
+	return 0
 }
 
-func (s *stream) observe(e *Engine, src netip.Addr, m *hl7.Message, arrival time.Time, dst []Finding) []Finding {
+func (s *stream) observe(e *Engine, src netip.Addr, m *hl7.Message, arrival time.Time, switched bool, dst []Finding) []Finding {
 	s.lastSeen.Store(arrival.UnixNano())
 	rc := &e.cfg.Rules
-	em := emitter{e: e, src: src, m: m, msgTime: arrival}
+	em := emitter{e: e, s: s, arrival: arrival, src: src, m: m, msgTime: arrival}
 	var scratch [12]hl7.Field
 	msh := m.Segment(0).Fields(scratch[:0], 11) // msh[n] is MSH-n, split once for every check
-	msgTime, terr := hl7.ParseTime(component(msh, 7, 1))
+	msgTime, terr := hl7.ParseTimeIn(component(msh, 7, 1), e.loc)
 	timeOK := terr == nil
 	if timeOK {
 		em.msgTime = msgTime
 	}
 
 	// Control IDs: an identical re-send within the window is a retransmission
-	// after a lost ACK and changes nothing.
+	// after a lost ACK and changes nothing. A device that reuses IDs from its
+	// first messages on (some send "1" always) is not judged on them.
+	s.msgs++
 	id, content := maphash.Bytes(e.seed, component(msh, 10, 0)), maphash.Bytes(e.seed, m.Bytes())
-	now := idSeen{content, arrival.UnixNano()}
+	now := idSeen{uint32(content), uint32(arrival.Unix())}
 	if i := s.ids.find(id); i >= 0 {
 		prev := s.idSeen[i]
-		since := arrival.Sub(time.Unix(0, prev.at))
-		if prev.content == content && since <= rc.ReplayControlID.ResendWindow {
+		since := time.Duration(int64(now.at)-int64(prev.at)) * time.Second
+		if prev.content == now.content && since.Abs() <= rc.ReplayControlID.ResendWindow {
+			s.msgs--
 			return dst
 		}
 		s.idSeen[i] = now
-		if em.on(rReplayControlID) {
+		if prev.content != now.content && s.msgs <= learnIDs {
+			s.idsReused = true
+		}
+		if em.on(rReplayControlID) && !s.idsReused {
 			expl := "control ID reused with different content"
-			if prev.content == content {
+			if prev.content == now.content {
 				expl = "identical message re-sent after the retransmission window"
 			}
 			dst = em.add(dst, rReplayControlID, pNone, 0, time.Time{}, since.Seconds(), 0, rc.ReplayControlID.ResendWindow.Seconds(), "", expl)
@@ -185,21 +194,34 @@ func (s *stream) observe(e *Engine, src netip.Addr, m *hl7.Message, arrival time
 		s.idSeen[s.ids.push(id)] = now
 	}
 
-	dst, patient := s.extract(e, &em, m, string(component(msh, 11, 1)) == "D", dst)
+	if switched && em.on(rIdentityApplication) {
+		dst = em.add(dst, rIdentityApplication, pNone, 0, time.Time{}, 0, 0, switchAfter, "", "another device (MSH-3/MSH-4) replaced the one on this source")
+	}
+	if p := component(msh, 11, 1); (string(p) == "D" || string(p) == "T") && em.on(rDemo) {
+		dst = em.add(dst, rDemo, pNone, 0, time.Time{}, 0, 0, 0, "", "message marked as demonstration or training data (MSH-11) on a production listener")
+	}
+	dst, patient := s.extract(e, &em, m, dst)
 	dst = s.identity(e, &em, msh, patient, arrival, dst)
 	if timeOK {
 		dst = s.timing(e, &em, msgTime, arrival, dst)
 	}
 	dst = s.values(e, &em, arrival, dst)
 	s.prevArrival = arrival
-	return dst
+	return s.closeEpisodes(&em, arrival, dst)
 }
 
+// learnIDs is how many first messages show whether a device reuses control
+// IDs by design.
+const learnIDs = 16
+
 // extract fills s.cur from the OBX rows of m and returns the patient hash
-// (0 when PID carries no identity). Rows that are not measurements (device
-// hierarchy, OBX-11 X or empty, OBX-8 DEMO, MSH-11 D, sentinels, non-NM) are
-// skipped; rows with a wrong unit or an impossible value are reported here.
-func (s *stream) extract(e *Engine, em *emitter, m *hl7.Message, demo bool, dst []Finding) ([]Finding, uint64) {
+// (0 when PID carries no identity or marks the patient unidentified). Rows
+// that are not measurements (device hierarchy, OBX-11 D or W, non-NM,
+// sentinels and "not measured" placeholders) are skipped; rows with a wrong
+// unit or an impossible value are reported here. Every row of a parameter is
+// judged; the first valid one is the parameter's value. Demonstration data
+// (OBX-8 DEMO) is read like any other and reported.
+func (s *stream) extract(e *Engine, em *emitter, m *hl7.Message, dst []Finding) ([]Finding, uint64) {
 	clear(s.cur[:])
 	var patient uint64
 	d := m.Delimiters()
@@ -207,29 +229,24 @@ func (s *stream) extract(e *Engine, em *emitter, m *hl7.Message, demo bool, dst 
 		seg := m.Segment(i)
 		switch string(seg.Name()) {
 		case "PID":
-			id, name := seg.Field(3).Bytes(), seg.Field(5).Bytes()
-			if len(id) > 0 || len(name) > 0 {
-				var h maphash.Hash
-				h.SetSeed(e.seed)
-				h.Write(id)
-				h.WriteByte(0)
-				h.Write(name)
-				patient = h.Sum64() | 1
+			patient = patientHash(e.seed, seg.Field(3).Bytes(), seg.Field(5), d)
+		case "PV1":
+			if loc := seg.Field(3).Component(1).Bytes(); len(loc) > 0 {
+				s.neonatal = s.baseNeonatal || e.neonatalLocation(loc)
 			}
 		case "OBX":
-			// The fields are read left to right and only as far as needed:
-			// OBX-3 rules out most rows the checks skip (device rows, codes
-			// they do not read, a second row for a parameter), and OBX-18 is
-			// read only until a row names the equipment.
+			// The fields are read left to right and only as far as needed.
 			r := seg.Reader()
 			o := obxFields{valueType: r.Field(2)}
-			p, read := e.t.codes.get(firstComponent(r.Field(3), d))
-			if read = read && !demo && !s.cur[p].ok; read {
+			p, read := e.t.code(r.Field(3), d)
+			if read {
 				o.value, o.unit, o.flags = r.Field(5), firstComponent(r.Field(6), d), r.Field(8)
 				o.status, o.obsTime = r.Field(11), firstComponent(r.Field(14), d)
+			} else if string(o.valueType) == "NM" {
+				e.unknownCodes.Add(1)
 			}
 			if len(em.equip) == 0 {
-				em.equip = firstComponent(r.Field(18), d)
+				em.equip = eui64(r.Field(18), d)
 			}
 			if read {
 				dst = s.obx(e, em, &o, p, d, i, dst)
@@ -237,6 +254,37 @@ func (s *stream) extract(e *Engine, em *emitter, m *hl7.Message, demo bool, dst 
 		}
 	}
 	return dst, patient
+}
+
+// patientHash returns the hash of a patient identifier list (PID-3), or 0
+// when there is none or the name (PID-5) has name type U: an unidentified
+// patient, whose later real identity is an update, not another patient.
+func patientHash(seed maphash.Seed, id []byte, name hl7.Field, d hl7.Delimiters) uint64 {
+	if len(id) == 0 || string(name.Component(7).Bytes()) == "U" {
+		return 0
+	}
+	return maphash.Bytes(seed, id) | 1
+}
+
+// eui64 returns component 1 of an OBX-18 when it is an EUI-64 (16 hex
+// digits, separators allowed), the device identity; a bed label or other
+// name is not one.
+func eui64(f []byte, d hl7.Delimiters) []byte {
+	c := firstComponent(f, d)
+	n := 0
+	for _, b := range c {
+		switch {
+		case b >= '0' && b <= '9', b >= 'a' && b <= 'f', b >= 'A' && b <= 'F':
+			n++
+		case b == '-' || b == ':':
+		default:
+			return nil
+		}
+	}
+	if n != 16 {
+		return nil
+	}
+	return c
 }
 
 // component returns component c of field f[n] of a split segment (the whole
@@ -268,12 +316,14 @@ func firstComponent(f []byte, d hl7.Delimiters) []byte {
 	return f
 }
 
-// measurement reports whether an OBX row carries a valid measurement.
-func (o *obxFields) measurement(d hl7.Delimiters) bool {
+// measurement reports whether an OBX row carries a measurement, and
+// whether it is flagged as demonstration data. OBX-11 empty or X with a
+// number is a value (vendors leave it empty or use X on metric rows); D
+// (deleted) and W (wrong) are not.
+func (o *obxFields) measurement(d hl7.Delimiters) (ok, demo bool) {
 	switch string(o.status) {
-	case "R", "F", "C", "P":
-	default:
-		return false // X (device row or invalid), empty, D, W, ...
+	case "D", "W":
+		return false, false
 	}
 	for flags := o.flags; len(flags) > 0; {
 		f := flags
@@ -283,28 +333,35 @@ func (o *obxFields) measurement(d hl7.Delimiters) bool {
 			flags = nil
 		}
 		if string(f) == "DEMO" {
-			return false
+			demo = true
 		}
 	}
-	return string(o.valueType) == "NM"
+	return string(o.valueType) == "NM", demo
 }
 
 // obx reads OBX segment i, a row for parameter p, into s.cur[p] when it is
 // the first valid measurement of p in the message.
 func (s *stream) obx(e *Engine, em *emitter, o *obxFields, p param, d hl7.Delimiters, i int, dst []Finding) []Finding {
-	if !o.measurement(d) {
+	ok, demo := o.measurement(d)
+	if !ok {
 		return dst
 	}
 	v, ok := parseNumber(o.value)
 	if !ok || isSentinel(v) {
 		return dst
 	}
+	if demo && em.on(rDemo) {
+		dst = em.add(dst, rDemo, pNone, i, time.Time{}, v, 0, 0, "", "row flagged as demonstration data (OBX-8 DEMO) on a production listener")
+	}
 	at := em.obsTimeOf(o.obsTime)
 	u := uint8(unitNone)
 	if len(o.unit) > 0 {
 		ui, known := e.t.units.get(o.unit)
+		if !known {
+			e.unknownUnits.Add(1)
+		}
 		if !known || e.t.canon[ui].q != params[p].q {
-			if s.edge(rUnitMismatch, int(p), true) && em.on(rUnitMismatch) {
+			if em.on(rUnitMismatch) {
 				dst = em.add(dst, rUnitMismatch, p, i, at, v, 0, 0, "", "unit unknown or not a unit of this parameter; value ignored")
 			}
 			return dst
@@ -313,19 +370,26 @@ func (s *stream) obx(e *Engine, em *emitter, o *obxFields, p param, d hl7.Delimi
 	}
 	cu := e.t.canon[u]
 	base := v*cu.scale + cu.offset
-	if lim := e.limits[p]; base < lim.Min || base > lim.Max {
+	lim := e.limits[s.class()][p]
+	if (base < lim.Min || base > lim.Max) && e.placeholder(v) {
+		return dst // "not measured"
+	}
+	if base < lim.Min || base > lim.Max {
 		for ai, alt := range e.t.canon {
+			if len(o.unit) == 0 {
+				break // no label, so none to be wrong
+			}
 			if alt.q != params[p].q || ai == int(u) {
 				continue
 			}
 			if ab := v*alt.scale + alt.offset; ab >= e.plausible[p].Min && ab <= e.plausible[p].Max {
-				if s.edge(rUnitMismatch, int(p), true) && em.on(rUnitMismatch) {
+				if em.on(rUnitMismatch) {
 					dst = em.add(dst, rUnitMismatch, p, i, at, base, ab, lim.Max, KindIntegrity, "value impossible in its declared unit but plausible in another: unit mislabelled")
 				}
 				return dst
 			}
 		}
-		if s.edge(rRange, int(p), true) && em.on(rRange) {
+		if em.on(rRange) {
 			th := lim.Max
 			if base < lim.Min {
 				th = lim.Min
@@ -334,30 +398,17 @@ func (s *stream) obx(e *Engine, em *emitter, o *obxFields, p param, d hl7.Delimi
 		}
 		return dst
 	}
-	s.edge(rRange, int(p), false)
-	s.edge(rUnitMismatch, int(p), false)
-	s.cur[p] = reading{v: base, at: at, seg: i, unit: u, ok: true}
+	if !s.cur[p].ok {
+		s.cur[p] = reading{v: base, at: at, seg: i, unit: u, ok: true}
+	}
 	return dst
 }
 
-// identity checks sending application, equipment and patient continuity.
+// identity checks equipment and patient continuity (the sending device is
+// judged per source, in Engine.stream).
 func (s *stream) identity(e *Engine, em *emitter, msh []hl7.Field, patient uint64, arrival time.Time, dst []Finding) []Finding {
-	var h maphash.Hash
-	h.SetSeed(e.seed)
-	h.Write(component(msh, 3, 0))
-	h.WriteByte(0)
-	h.Write(component(msh, 4, 0))
-	app := h.Sum64() | 1
-	if s.app != 0 && app != s.app && em.on(rIdentityApplication) {
-		dst = em.add(dst, rIdentityApplication, pNone, 0, time.Time{}, 0, 0, 0, "", "sending application or facility changed on this source")
-	}
-	s.app = app
-	if len(em.equip) > 0 {
-		eq := maphash.Bytes(e.seed, em.equip) | 1
-		if s.equip != 0 && eq != s.equip && em.on(rIdentityEquipment) {
-			dst = em.add(dst, rIdentityEquipment, pNone, 0, time.Time{}, 0, 0, 0, "", "equipment identifier (OBX-18) changed on this source")
-		}
-		s.equip = eq
+	if len(em.equip) > 0 && s.equip.see(maphash.Bytes(e.seed, em.equip)|1) && em.on(rIdentityEquipment) {
+		dst = em.add(dst, rIdentityEquipment, pNone, 0, time.Time{}, 0, 0, switchAfter, "", "equipment identifier (OBX-18) changed on this device")
 	}
 	gap := e.cfg.Rules.IdentityPatient.TurnoverGap
 	typ := component(msh, 9, 1)
@@ -365,12 +416,14 @@ func (s *stream) identity(e *Engine, em *emitter, msh []hl7.Field, patient uint6
 	case string(typ) == "ADT":
 		s.patient, s.patientEmptySince = patient, time.Time{} // admit, transfer, update: adopt
 	case patient == 0:
+		// No identity, or an unidentified patient: whoever is identified
+		// next is adopted (an unidentified admission gets its real identity).
+		s.patient = 0
 		if s.patientEmptySince.IsZero() {
 			s.patientEmptySince = arrival
 		}
 	default:
-		turnover := (!s.prevArrival.IsZero() && arrival.Sub(s.prevArrival) >= gap) ||
-			(!s.patientEmptySince.IsZero() && arrival.Sub(s.patientEmptySince) >= gap)
+		turnover := !s.prevArrival.IsZero() && arrival.Sub(s.prevArrival) >= gap
 		if s.patient != 0 && patient != s.patient && !turnover && em.on(rIdentityPatient) {
 			dst = em.add(dst, rIdentityPatient, pNone, 0, time.Time{}, 0, 0, gap.Seconds(), "", "patient identity changed without admission, transfer or bed turnover")
 		}
@@ -400,10 +453,10 @@ func (s *stream) timing(e *Engine, em *emitter, msgTime, arrival time.Time, dst 
 		}
 	} else {
 		d := off - s.offset
-		if s.edge(rTimeFuture, 0, d > rc.TimeFuture.MaxAhead) && em.on(rTimeFuture) {
+		if d > rc.TimeFuture.MaxAhead && em.on(rTimeFuture) {
 			dst = em.add(dst, rTimeFuture, pNone, 0, time.Time{}, d.Seconds(), s.offset.Seconds(), rc.TimeFuture.MaxAhead.Seconds(), "", "message time ahead of arrival beyond the device's learned clock offset")
 		}
-		if s.edge(rTimeSkew, 0, d < -rc.TimeSkew.MaxBehind) && em.on(rTimeSkew) {
+		if d < -rc.TimeSkew.MaxBehind && em.on(rTimeSkew) {
 			dst = em.add(dst, rTimeSkew, pNone, 0, time.Time{}, d.Seconds(), s.offset.Seconds(), -rc.TimeSkew.MaxBehind.Seconds(), "", "message time far behind arrival beyond the device's learned clock offset")
 		}
 		// A clock that settles at a new offset (NTP step, DST) is adopted.
@@ -428,7 +481,7 @@ func (s *stream) timing(e *Engine, em *emitter, msgTime, arrival time.Time, dst 
 			break
 		}
 	}
-	if s.edge(rTimeFuture, 1, future) && em.on(rTimeFuture) {
+	if future && em.on(rTimeFuture) {
 		r := &s.cur[fp]
 		dst = em.add(dst, rTimeFuture, fp, r.seg, r.at, r.at.Sub(msgTime).Seconds(), 0, rc.TimeFuture.OBXTolerance.Seconds(), "", "observation time (OBX-14) after the message time")
 	}
@@ -441,8 +494,9 @@ func (s *stream) values(e *Engine, em *emitter, arrival time.Time, dst []Finding
 	dst = s.rate(e, em, arrival, dst)
 	dst = s.hrpr(e, em, arrival, dst)
 	dst = s.nibpChecks(e, em, arrival, dst)
-	dst = s.bp(e, em, pARTSys, pARTDia, pARTMean, 1, true, dst)
+	dst = s.bp(e, em, pARTSys, pARTDia, pARTMean, true, dst)
 	dst = s.frozen(e, em, arrival, dst)
+	dst = s.excursions(e, em, arrival, dst)
 	dst = s.regular(e, em, dst)
 	dst = s.replayWindow(e, em, dst)
 	for p := range s.cur {
@@ -509,6 +563,10 @@ func (s *stream) rate(e *Engine, em *emitter, arrival time.Time, dst []Finding) 
 			pd.active = false // went back (a spike, an artefact) or vanished: not a sustained edit
 			continue
 		}
+		if rp.p != pHR && s.cur[pHR].ok && deficitRatio(c.v, s.cur[pHR].v) {
+			pd.active = false // the pulse fell to a bigeminy deficit of a heart rate still there
+			continue
+		}
 		s.corroborate(rp.p, rp.partners, pd)
 		if arrival.Sub(pd.at) < rr.Corroboration {
 			continue
@@ -528,7 +586,7 @@ func (s *stream) rate(e *Engine, em *emitter, arrival time.Time, dst []Finding) 
 		d := c.v - pr.v
 		fast = dt <= rr.MaxGap && math.Abs(d) >= rr.TempStep && math.Abs(d)/max(dt.Minutes(), 1.0/60) >= rr.TempPerMinute
 	}
-	if s.edge(rRate, int(pTemp), fast) {
+	if fast {
 		kind, expl := KindIntegrity, "temperature rose faster than physiology allows"
 		if c.v < pr.v {
 			kind, expl = KindQuality, "temperature fell faster than physiology allows (probe displaced?)"
@@ -572,22 +630,28 @@ func (s *stream) corroborate(p param, partners [3]param, pd *step) {
 
 // respond judges an SpO2 step: corroborated when a related channel's mean
 // since the step moved from its smoothed level before the step by
-// PartnerResponse in the physiological direction (heart and breathing rates
-// rise as saturation falls, settle as it recovers). Means keep the noise of
-// an irregular rhythm (AF) from passing for a response.
+// PartnerResponse, in either direction: heart and breathing rates rise as
+// an adult desaturates, but a neonate's heart rate falls with its
+// saturation (bradycardia–desaturation). Means keep the noise of an
+// irregular rhythm (AF) from passing for a response.
 func (s *stream) respond(pd *step, rr *RateRule) {
-	dir := math.Copysign(1, pd.pre-s.cur[pSpO2].v)
 	for j := range pd.partners {
 		if pd.counts[j] > 0 && pd.partners[j].ok {
 			moved := pd.sums[j]/float64(pd.counts[j]) - pd.partners[j].v
-			pd.corroborated = pd.corroborated || moved*dir >= rr.PartnerResponse
+			pd.corroborated = pd.corroborated || math.Abs(moved) >= rr.PartnerResponse
 		}
 	}
 }
 
 // hrpr flags ECG heart rate and a pulse rate that disagree for longer than
-// the persistence time; a pulse deficit (HR above PR, as in AF) is allowed
-// more than a pulse above the heart rate.
+// the persistence time. A pulse above the heart rate is never physiological
+// beyond PROverHR. A pulse deficit (heart rate above the pulse) is allowed
+// Deficit in a regular rhythm and HROverPR in an irregular one (AF: the
+// heart rate's median sample-to-sample change is at least Irregular); a
+// pulse rate at 40–65 % of the heart rate is the deficit of bigeminy (every
+// other beat not perfused). Neither allowance holds when the disagreement
+// began with the heart rate leaving its level while the pulse rate stayed:
+// then the ECG channel moved alone.
 func (s *stream) hrpr(e *Engine, em *emitter, arrival time.Time, dst []Finding) []Finding {
 	hc := &e.cfg.Rules.HRPR
 	hr := &s.cur[pHR]
@@ -598,23 +662,59 @@ func (s *stream) hrpr(e *Engine, em *emitter, arrival time.Time, dst []Finding) 
 		var d float64
 		if hr.ok && pr.ok {
 			d = pr.v - hr.v
-			bad = d > hc.PROverHR || -d > hc.HROverPR
+			bad = d > hc.PROverHR || -d > hc.Deficit
 		}
 		if !bad {
 			dg.n = 0
-		} else if dg.n++; dg.n == 1 {
+			continue
+		}
+		if dg.n++; dg.n == 1 {
 			dg.since = arrival
+			dg.hr, dg.pr = s.smooth[pHR], s.smooth[q]
 		}
-		fire := bad && dg.n >= hc.MinSamples && arrival.Sub(dg.since) >= hc.Persist
-		if s.edge(rHRPR, i, fire) && em.on(rHRPR) {
-			th := hc.PROverHR
-			if d < 0 {
-				th = hc.HROverPR
+		if dg.n < hc.MinSamples || arrival.Sub(dg.since) < hc.Persist || !em.on(rHRPR) {
+			continue
+		}
+		th := hc.PROverHR
+		if d < 0 {
+			th = hc.Deficit
+			hrAlone := dg.hr.ok && dg.pr.ok && math.Abs(hr.v-dg.hr.v) >= 0.6*-d && math.Abs(pr.v-dg.pr.v) <= 0.25*-d
+			switch {
+			case hrAlone:
+			case deficitRatio(pr.v, hr.v):
+				continue // bigeminy
+			case s.hrN <= 16:
+				continue // too few samples yet to tell the rhythm
+			case s.irregular(hc.Irregular):
+				if th = hc.HROverPR; -d <= th {
+					continue // AF
+				}
 			}
-			dst = em.add(dst, rHRPR, pHR, hr.seg, hr.at, hr.v, pr.v, th, "", "ECG heart rate and pulse rate disagree persistently")
 		}
+		dst = em.add(dst, rHRPR, pHR, hr.seg, hr.at, hr.v, pr.v, th, "", "ECG heart rate and pulse rate disagree persistently")
 	}
 	return dst
+}
+
+// deficitRatio reports a pulse rate at 40–65 % of the heart rate: the
+// pulse deficit of bigeminy, where every other beat is not perfused.
+func deficitRatio(pulse, heart float64) bool {
+	return heart > 0 && pulse >= 0.4*heart && pulse <= 0.65*heart
+}
+
+// irregular reports whether the heart rate's median absolute change between
+// consecutive samples, over the last 16, is at least lim.
+func (s *stream) irregular(lim float64) bool {
+	const n = 16
+	if s.hrN < n+1 {
+		return false
+	}
+	var d [n]float64
+	for k := range n {
+		d[k] = math.Abs(s.hr[(s.hrN-1-k)%historyLen] - s.hr[(s.hrN-2-k)%historyLen])
+	}
+	slices.Sort(d[:])
+	return (d[n/2-1]+d[n/2])/2 >= lim
 }
 
 // nibpChecks runs the cuff checks once per new cuff reading (a new OBX-14,
@@ -631,8 +731,12 @@ func (s *stream) nibpChecks(e *Engine, em *emitter, arrival time.Time, dst []Fin
 			break
 		}
 	}
+	// A new reading has new values; the same values under a new OBX-14 are
+	// a new reading only when that time is not just the message's own (some
+	// devices re-stamp the last reading with each message's time).
 	vals := [3]float64{sys.v, dia.v, mean.v}
-	isNew := !s.haveNIBP || (!at.IsZero() && !at.Equal(s.nibpAt)) || (at.IsZero() && vals != s.nibp)
+	restamped := !at.IsZero() && at.Sub(em.msgTime).Abs() <= 2*time.Second
+	isNew := !s.haveNIBP || vals != s.nibp || (!at.IsZero() && !at.Equal(s.nibpAt) && !restamped)
 	if !isNew {
 		return dst
 	}
@@ -655,18 +759,18 @@ func (s *stream) nibpChecks(e *Engine, em *emitter, arrival time.Time, dst []Fin
 		} else {
 			s.nibpBad = 0
 		}
-		if s.edge(rNIBPIBP, 0, s.nibpBad >= ni.Readings) && em.on(rNIBPIBP) {
+		if s.nibpBad >= ni.Readings && em.on(rNIBPIBP) {
 			dst = em.add(dst, rNIBPIBP, pNIBPMean, mean.seg, at, mean.v, art.v, ni.Tolerance, "", "cuff and arterial mean pressure disagree over consecutive cuff readings")
 		}
 	}
-	return s.bp(e, em, pNIBPSys, pNIBPDia, pNIBPMean, 0, false, dst)
+	return s.bp(e, em, pNIBPSys, pNIBPDia, pNIBPMean, false, dst)
 }
 
 // bp checks one SYS/DIA/MEAN triple: ordering, MAP formula and pulse
-// pressure. bit separates NIBP (0) from arterial (1). Latched triples (the
+// pressure. Latched triples (the
 // continuous arterial line) must fail in two consecutive messages and report
 // an episode once; cuff readings are judged one by one.
-func (s *stream) bp(e *Engine, em *emitter, ps, pd, pm param, bit int, latched bool, dst []Finding) []Finding {
+func (s *stream) bp(e *Engine, em *emitter, ps, pd, pm param, latched bool, dst []Finding) []Finding {
 	sys, dia, mean := &s.cur[ps], &s.cur[pd], &s.cur[pm]
 	if !sys.ok || !dia.ok {
 		return dst
@@ -682,11 +786,15 @@ func (s *stream) bp(e *Engine, em *emitter, ps, pd, pm param, bit int, latched b
 		if cond {
 			s.bpPrev |= 1 << r
 		}
-		return s.edge(r, bit, cond && prev) && em.on(r)
+		return cond && prev && em.on(r)
 	}
 	rc := &e.cfg.Rules
 	pp := sys.v - dia.v
 	flat := mean.ok && sys.v == dia.v && dia.v == mean.v
+	if latched && lineArtefact(sys.v, dia.v, mean.v, mean.ok) {
+		s.bpPrev = 0
+		return dst // flush, zeroing or blood sampling: the line shows no pulse
+	}
 	order := !flat && (pp <= 0 || (mean.ok && (mean.v > sys.v || mean.v < dia.v)))
 	if fire(rBPOrder, order) {
 		o := dia.v
@@ -706,9 +814,10 @@ func (s *stream) bp(e *Engine, em *emitter, ps, pd, pm param, bit int, latched b
 	if fire(rMAP, mapBad) {
 		dst = em.add(dst, rMAP, pm, mean.seg, mean.at, mean.v, est, rc.MAPFormula.Tolerance, "", "mean pressure inconsistent with systolic and diastolic")
 	}
-	// The narrow-pulse-pressure rules are arterial-line artefact rules; a
-	// cuff reading is only held to SYS = DIA = MAP.
-	narrow := !order && (flat || latched && (narrowPulsePressure(sys.v, pp) || sys.v <= 10 || dia.v <= 10))
+	// A narrow arterial pulse pressure is damping, an artefact, not a
+	// manipulation (and a flat line is skipped above); a cuff reading is
+	// held to SYS = DIA = MAP.
+	narrow := !order && flat
 	wide := !order && pp > rc.PulsePressure.Max
 	if fire(rPulsePressure, narrow || wide) {
 		expl := "pulse pressure implausibly narrow for the systolic pressure (damped, flushed or zeroed line?)"
@@ -720,19 +829,16 @@ func (s *stream) bp(e *Engine, em *emitter, ps, pd, pm param, bit int, latched b
 	return dst
 }
 
-// narrowPulsePressure applies the arterial artefact rules of Li & Clifford
-// (PMC7015776, table 1).
-func narrowPulsePressure(sys, pp float64) bool {
-	switch {
-	case sys > 200:
-		return pp < 50
-	case sys > 150:
-		return pp < 30
-	case sys >= 100:
-		return pp < 15
-	default:
-		return pp < 10
+// lineArtefact reports an arterial line that shows no pulse: systolic,
+// diastolic and mean within a few mmHg of one another (a flush at the bag
+// pressure, zeroing to atmosphere, a closed stopcock while sampling). The
+// values are then not blood pressures at all, so no pressure rule applies.
+func lineArtefact(sys, dia, mean float64, haveMean bool) bool {
+	lo, hi := min(sys, dia), max(sys, dia)
+	if haveMean {
+		lo, hi = min(lo, mean), max(hi, mean)
 	}
+	return hi-lo <= max(6, 0.05*hi)
 }
 
 // frozen flags a stream whose continuous parameters all stop changing.
@@ -760,7 +866,7 @@ func (s *stream) frozen(e *Engine, em *emitter, arrival time.Time, dst []Finding
 	}
 	cond := same && mask == s.frozenMask && s.frozenN >= fc.MinSamples &&
 		arrival.Sub(s.frozenSince) >= fc.Duration && bits.OnesCount32(mask) >= fc.MinParameters
-	if s.edge(rFrozen, 0, cond) && em.on(rFrozen) {
+	if cond && em.on(rFrozen) {
 		dst = em.add(dst, rFrozen, pNone, 0, time.Time{}, float64(s.frozenN), float64(bits.OnesCount32(mask)), fc.Duration.Seconds(), "", "every continuous parameter unchanged for longer than a live patient allows")
 	}
 	return dst
@@ -808,7 +914,7 @@ func (s *stream) regular(e *Engine, em *emitter, dst []Finding) []Finding {
 		smooth := rough < rc.MaxRoughness && peak <= 2 && flat < rc.Window/2
 		cond = hi-lo >= rc.MinRange && (smooth || s.eqN >= rc.Window)
 	}
-	if s.edge(rRegular, 0, cond) && em.on(rRegular) {
+	if cond && em.on(rRegular) {
 		expl := "heart rate moves without measurement noise"
 		if s.eqN >= rc.Window {
 			expl = "ECG heart rate and pulse rate identical sample after sample"
@@ -822,6 +928,12 @@ func (s *stream) regular(e *Engine, em *emitter, dst []Finding) []Finding {
 // earlier run exactly. Runs with few distinct samples (plateaus) are skipped.
 func (s *stream) replayWindow(e *Engine, em *emitter, dst []Finding) []Finding {
 	rw := &e.cfg.Rules.ReplayWindow
+	if !em.on(rReplayWindow) {
+		return dst
+	}
+	if lag, ok := s.nearReplay(); ok {
+		dst = em.add(dst, rReplayWindow, pNone, 0, time.Time{}, replayWin, float64(lag), replayMinLag, "", "a run of values repeats an earlier stretch, within a small jitter")
+	}
 	var h uint64
 	for i, p := range continuous {
 		if r := &s.cur[p]; r.ok {
@@ -853,7 +965,7 @@ func (s *stream) replayWindow(e *Engine, em *emitter, dst []Finding) []Finding {
 		return dst
 	}
 	repeat := s.wins.find(win) >= 0
-	if s.edge(rReplayWindow, 0, repeat) && em.on(rReplayWindow) {
+	if repeat && em.on(rReplayWindow) {
 		dst = em.add(dst, rReplayWindow, pNone, 0, time.Time{}, float64(rw.Samples), float64(distinct), float64(rw.MinDistinct), "", "a run of values repeats an earlier run exactly")
 	}
 	s.wins.push(win)

@@ -1,0 +1,313 @@
+package vitals
+
+import (
+	"math"
+	"slices"
+	"time"
+)
+
+// tracked are the continuously reported parameters judged one by one for
+// spikes, steps, unit jumps and freezes.
+var tracked = [...]param{pHR, pPR, pPRInv, pSpO2, pRR, pARTSys, pARTDia, pARTMean, pEtCO2, pTemp}
+
+// trackInfo is what the per-parameter checks need to know of a parameter.
+// scale is the smallest change that is clearly not noise, in base units: an
+// excursion of scale from the baseline is one a rule looks at, a related
+// channel moving a third of its own scale corroborates. ownStep marks the
+// parameters whose sustained steps rate_of_change already judges with its
+// corroboration window (HR, pulse rates, SpO2, temperature).
+var trackInfo = [numParams]struct {
+	scale    float64
+	partners [3]param
+	ownStep  bool
+	freezes  bool    // a live patient keeps this value moving (not temperature)
+	noSpike  bool    // spikes are what motion does to it (the plethysmographic pulse rate)
+	rel      float64 // for rates: the share of the level that is also a threshold
+}{
+	pHR:      {30, [3]param{pPR, pPRInv, pARTSys}, true, true, false, 0.3},
+	pPR:      {30, [3]param{pHR, pPRInv, pSpO2}, true, true, true, 0.3},
+	pPRInv:   {30, [3]param{pHR, pPR, pARTSys}, true, true, true, 0.3},
+	pSpO2:    {8, [3]param{pPR, pHR, pRR}, true, true, false, 0},
+	pRR:      {15, [3]param{pEtCO2, pHR, pSpO2}, false, true, false, 0.5},
+	pARTSys:  {35, [3]param{pARTDia, pHR, pPRInv}, false, true, false, 0},
+	pARTDia:  {25, [3]param{pARTSys, pHR, pPRInv}, false, true, false, 0},
+	pARTMean: {25, [3]param{pARTSys, pARTDia, pHR}, false, true, false, 0},
+	pEtCO2:   {12, [3]param{pRR, pHR, pSpO2}, false, true, false, 0},
+	pTemp:    {1, [3]param{}, true, false, false, 0},
+}
+
+// baseN is the number of recent values whose median is a parameter's baseline.
+const baseN = 5
+
+// maxSpike is the longest excursion, in messages, that counts as a spike;
+// a longer one is a step.
+const maxSpike = 3
+
+// track is the per-parameter state of the checks in this file.
+type track struct {
+	base   [baseN]float64 // recent values outside excursions (a ring)
+	nb, bi uint8
+
+	exN       uint8   // messages in the current excursion, 0 when none
+	exPre     float64 // baseline when it began
+	exStart   int64   // arrival of its first message, Unix ns
+	exPartner bool    // a related channel moved with it
+	exSeg     int
+	exPeak    float64 // the value furthest from exPre
+
+	last, last2 float64 // the two previous values
+	noise       float64 // mean |change| between messages outside excursions, moving average
+	rough       float64 // mean |second difference|, long moving average
+	roughNow    float64 // the same over the last dozen messages
+
+	runV     float64 // the value of the current run of identical values
+	run      uint32  // its length in messages
+	runSince int64   // arrival of its first message, Unix ns
+	seen     uint32  // samples seen
+	changes  uint32  // changes seen while learning
+
+	// low tracks the channel's 10th percentile. A channel held at its
+	// floor (a demand pacemaker's rate, a ventilator's set rate) is not
+	// frozen: the freeze of a live value sits inside its range.
+	low     float64
+	changeP float64 // learned probability that the value changes from one message to the next
+}
+
+// baseline returns the median of the recent values and whether there are
+// enough of them.
+func (t *track) baseline() (float64, bool) {
+	if t.nb < baseN {
+		return 0, false
+	}
+	b := t.base
+	slices.Sort(b[:])
+	return b[baseN/2], true
+}
+
+func (t *track) push(v float64) {
+	t.base[t.bi] = v
+	t.bi = (t.bi + 1) % baseN
+	t.nb = min(t.nb+1, baseN)
+}
+
+// reset makes v the whole baseline: a new level was accepted.
+func (t *track) reset(v float64) {
+	for i := range t.base {
+		t.base[i] = v
+	}
+	t.nb, t.exN = baseN, 0
+}
+
+// moved reports whether parameter q is present and away from its baseline
+// by a third of its scale.
+func (s *stream) moved(q param) bool {
+	if !s.cur[q].ok {
+		return false
+	}
+	b, ok := s.tracks[q].baseline()
+	return ok && math.Abs(s.cur[q].v-b) >= trackInfo[q].scale/3
+}
+
+// excursions runs the per-parameter checks: spikes (an excursion of 1–3
+// messages that returns, with no related channel moving), steps of the
+// parameters rate_of_change does not judge (a sustained excursion that no
+// related channel corroborates within the corroboration time), unit jumps
+// (a value that becomes the previous level converted to another unit of the
+// quantity) and single-channel freezes.
+func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Finding) []Finding {
+	now := arrival.UnixNano()
+	// Related channels are judged against their baselines before this
+	// message updates any of them.
+	var moved, partner [numParams]bool
+	for _, q := range tracked {
+		moved[q] = s.moved(q)
+	}
+	for _, p := range tracked {
+		for _, q := range trackInfo[p].partners {
+			partner[p] = partner[p] || moved[q]
+		}
+	}
+	corr := e.cfg.Rules.Rate.Corroboration.Nanoseconds()
+	for _, p := range tracked {
+		c, t, info := &s.cur[p], &s.tracks[p], &trackInfo[p]
+		if !c.ok {
+			continue // a gap (probe off) neither ends nor extends an excursion
+		}
+		dst = s.freeze(e, em, p, now, dst)
+		dst = s.tooSmooth(e, em, p, dst)
+		b, ok := t.baseline()
+		if !ok {
+			t.push(c.v)
+			continue
+		}
+		dev := c.v - b
+		th := t.threshold(p, b)
+		lo := th / 2 // a sustained step is judged from half the spike threshold, except a breathing rate's
+		if p == pRR {
+			lo = th // (breathing pauses and changes pace by itself, and impedance is noisy)
+		}
+		if t.exN == 0 {
+			if math.Abs(dev) < lo {
+				t.noise += (math.Abs(c.v-t.last) - t.noise) / 32
+				t.push(c.v)
+				continue
+			}
+			if s.unitJump(e, p, b, c.v) {
+				if em.on(rUnitMismatch) {
+					dst = em.add(dst, rUnitMismatch, p, c.seg, c.at, c.v, b, 0, KindIntegrity, "value jumped to its previous level converted to another unit: unit mislabelled")
+				}
+				continue // the baseline stays in the true unit
+			}
+			t.exN, t.exPre, t.exStart, t.exPartner, t.exSeg, t.exPeak = 1, b, now, partner[p], c.seg, c.v
+			continue
+		}
+		if math.Abs(c.v-t.exPre) < lo/2 { // back
+			if t.exN <= maxSpike && math.Abs(t.exPeak-t.exPre) >= th && !t.exPartner && !info.noSpike && em.on(rSpike) {
+				dst = em.add(dst, rSpike, p, t.exSeg, c.at, t.exPeak, t.exPre, th, "", "short excursion that returned with no related channel moving")
+			}
+			t.exN = 0
+			t.push(c.v)
+			continue
+		}
+		t.exN = min(t.exN+1, 255)
+		t.exPartner = t.exPartner || partner[p]
+		if math.Abs(c.v-t.exPre) > math.Abs(t.exPeak-t.exPre) {
+			t.exPeak = c.v
+		}
+		if t.exN <= maxSpike || now-t.exStart < corr {
+			continue
+		}
+		if !info.ownStep && !t.exPartner && em.on(rRate) {
+			dst = em.add(dst, rRate, p, c.seg, c.at, c.v, t.exPre, lo, "", "stepped to a new level with no related channel moving")
+		}
+		t.reset(c.v)
+	}
+	return dst
+}
+
+// threshold is the excursion of p from its baseline b that the checks look
+// at: the parameter's scale, or eight times its own noise between messages,
+// or for a rate a share of its level (a neonate breathing at 50/min pauses
+// and varies more than an adult at 14), whichever is largest.
+func (t *track) threshold(p param, b float64) float64 {
+	th := max(trackInfo[p].scale, 8*t.noise)
+	if params[p].q == qRate {
+		th = max(th, trackInfo[p].rel*math.Abs(b))
+	}
+	return th
+}
+
+// tooSmooth flags a channel that keeps moving but has lost the
+// sample-to-sample noise every measurement has: its mean absolute second
+// difference over the last two dozen messages fell below smoothRatio of its own
+// long-run level (a synthetic or moving-average stream). Judged against the
+// channel itself, a quiet patient or a slow trend does not trip it.
+func (s *stream) tooSmooth(e *Engine, em *emitter, p param, dst []Finding) []Finding {
+	c, t := &s.cur[p], &s.tracks[p]
+	if !trackInfo[p].freezes || p == pSpO2 { // SpO2 is coarse and saturates: its noise vanishes at 100 %
+		return dst
+	}
+	if t.seen >= 3 {
+		d2 := math.Abs(c.v - 2*t.last + t.last2)
+		t.roughNow += (d2 - t.roughNow) / 24
+		if t.seen < smoothLearn {
+			t.rough += (d2 - t.rough) / float64(t.seen-2) // plain mean while learning
+		} else if t.roughNow >= 0.5*t.rough {
+			t.rough += (d2 - t.rough) / 256 // not while suspicious: a forgery must not teach
+		}
+	}
+	t.last2, t.last = t.last, c.v
+	moving := t.run == 1 // the value changed in this message
+	if t.seen >= smoothLearn && moving && t.rough >= 0.5 && t.roughNow < smoothRatio*t.rough && em.on(rRegular) {
+		dst = em.add(dst, rRegular, p, c.seg, c.at, t.roughNow, t.rough, smoothRatio*t.rough, "", "channel moves without the measurement noise it had")
+	}
+	return dst
+}
+
+// smoothLearn is how many samples teach a channel's own roughness.
+const smoothLearn = 120
+
+// smoothRatio is the share of its own roughness below which a moving channel is too smooth.
+const smoothRatio = 0.08
+
+// unitJump reports whether v is the level b of parameter p converted to
+// another unit of its quantity (within 10 %): a value relabelled, not a
+// patient changing.
+func (s *stream) unitJump(e *Engine, p param, b, v float64) bool {
+	cu := e.t.canon[s.cur[p].unit]
+	if cu.q != params[p].q || b == 0 {
+		return false
+	}
+	declared := (v - cu.offset) / cu.scale // the number as sent
+	for _, alt := range e.t.canon {
+		if alt.q != cu.q || (alt.scale == cu.scale && alt.offset == cu.offset) {
+			continue
+		}
+		// The number sent is b expressed in alt, labelled as the declared unit.
+		want := ((b - alt.offset) / alt.scale)
+		if math.Abs(declared-want) <= 0.1*math.Abs(want) {
+			return true
+		}
+	}
+	return false
+}
+
+// freeze judges one run of identical values of p. The chance that a channel
+// which changes with probability q from one message to the next stays put
+// for n messages is (1-q)^n; a run whose chance is below freezeChance, for
+// at least the frozen rule's duration, is a frozen channel. q is learned
+// per monitor and parameter, so a paced heart rate, a ventilator's set rate
+// or a saturation resting at 100 % never freeze; nor does a channel held at
+// its floor (a demand pacemaker taking over from a faster own rhythm).
+func (s *stream) freeze(e *Engine, em *emitter, p param, now int64, dst []Finding) []Finding {
+	c, t := &s.cur[p], &s.tracks[p]
+	if !trackInfo[p].freezes {
+		return dst
+	}
+	if t.run > 0 && c.v == t.runV {
+		t.run++
+	} else {
+		switch {
+		case t.run == 0:
+		case t.seen < changeLearn:
+			t.changes++ // while learning: the plain share of changes
+			t.changeP = float64(t.changes) / float64(t.seen)
+		default:
+			// The run ended: run-1 messages without a change, then one.
+			t.changeP = t.changeP*math.Pow(1-changeAlpha, float64(t.run)) + changeAlpha
+		}
+		t.runV, t.run, t.runSince = c.v, 1, now
+	}
+	t.seen++
+	fc := &e.cfg.Rules.Frozen
+	if t.run == 1 { // a stochastic estimate of the 10th percentile, from the values that begin runs
+		d := trackInfo[p].scale / 20
+		if t.seen == 1 {
+			t.low = c.v
+		} else if c.v < t.low {
+			t.low -= 0.9 * d
+		} else {
+			t.low += 0.1 * d
+		}
+	}
+	// A pacemaker's rate is programmed in steps of 5/min: a heart or pulse
+	// rate held at such a value may be paced.
+	floor := c.v <= t.low+trackInfo[p].scale/15 || (p != pSpO2 && trackInfo[p].ownStep && math.Mod(c.v, 5) == 0)
+	if t.seen < changeLearn || t.changeP < 0.3 || (p == pSpO2 && c.v >= 99) || floor {
+		return dst
+	}
+	if int(t.run) < fc.MinSamples || now-t.runSince < fc.ChannelDuration.Nanoseconds() {
+		return dst
+	}
+	need := math.Log(freezeChance) / math.Log(1-t.changeP)
+	if float64(t.run) >= need && em.on(rFrozen) {
+		dst = em.add(dst, rFrozen, p, c.seg, c.at, float64(t.run), t.changeP, need, "", "channel unchanged far longer than its own variability allows")
+	}
+	return dst
+}
+
+const (
+	changeAlpha  = 1.0 / 128 // weight of one message in the learned change probability
+	changeLearn  = 60        // samples before a channel's freezes are judged
+	freezeChance = 1e-12     // chance of a genuine run at which it counts as frozen
+)
