@@ -1,7 +1,7 @@
 # make check runs what CI runs (.ci/run) plus a short fuzz run of every fuzz target.
 FUZZTIME ?= 10s
 
-.PHONY: check test fuzz build bench
+.PHONY: check test fuzz build bench vitals-eval
 check:
 	bash .ci/run
 	$(MAKE) fuzz
@@ -23,3 +23,7 @@ fuzz:
 
 bench:
 	go test -run='^$$' -bench=. -benchmem ./hl7/... ./gateway/... ./policy/...
+
+# Detection figures on held-out seeds of the blind corpus and the simulator (docs/vitals.md); EVAL_ARGS passes flags.
+vitals-eval:
+	bash test/bench/vitals-eval.sh $(EVAL_ARGS)

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/json"
 	"errors"
@@ -9,6 +11,7 @@ import (
 	"io"
 	"net/netip"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -16,7 +19,6 @@ import (
 
 	"github.com/hl7gate/hl7gate/gateway/config"
 	"github.com/hl7gate/hl7gate/hl7"
-	"github.com/hl7gate/hl7gate/hl7/mllp"
 	"github.com/hl7gate/hl7gate/policy/vitals"
 )
 
@@ -28,6 +30,7 @@ const checkMaxFrame = 16 << 20
 type checkFinding struct {
 	File               string          `json:"file"`
 	Message            int             `json:"message"` // 1-based position in the file
+	Monitor            string          `json:"monitor"` // the monitor's key: EUI-64, "MSH-3 ..." or the source address
 	Rule               string          `json:"rule"`
 	Severity           vitals.Severity `json:"severity"`
 	Kind               string          `json:"kind"`
@@ -45,21 +48,54 @@ type checkFinding struct {
 	Action             vitals.Action   `json:"action"`
 }
 
-// checkCmd runs the vital-sign checks over captured traffic: files of
-// MLLP-framed or plain CR/LF-separated messages. By default each file is one
-// monitor, source 127.0.1.N for the N-th file; --source sets it, and --mixed
-// treats every sending application (MSH-3, which usually carries the
-// device's EUI-64) in a file as a monitor of its own. Offline there is no
-// arrival time: MSH-7 stands in for it, so time_future and time_skew cannot
-// fire. Findings go to stdout as JSON lines, a summary to stderr.
+// checkUsage is the head of `hl7gate check --help`.
+const checkUsage = `usage: hl7gate check [flags] FILE...
+
+Runs the vital-sign checks over captured monitor traffic. Findings go to stdout
+as JSON lines (file, message position, monitor, rule, values; never patient
+data); problems with the input and a summary go to stderr.
+
+Input, detected per file:
+  gzip    any of the below, compressed (magic bytes 1f 8b; concatenated members too)
+  MLLP    frames 0x0B ... 0x1C 0x0D (a 0x0B within the first 64 KiB); bytes
+          between frames are skipped, a bare 0x1C ends a frame too
+  text    messages one after another, segments ending in CR, LF or CR LF; a
+          message starts at a line that begins with MSH
+  FHS/BHS batches and several messages in one frame are split. A comment or
+  other junk before the first MSH is skipped and reported; a truncated or
+  oversized frame is reported and the rest of the file is read.
+
+Monitors (--monitor): "device" (default) keys each monitor by the device
+identity its messages carry: the first EUI-64 in an OBX-18 (equipment
+instance), else an EUI-64 in MSH-3, else MSH-3 as sent; a message without
+either belongs to its file's source. So one file may hold several monitors
+(an aggregating gateway, a merged capture) and one monitor may span several
+files (a rotated capture). "file" keys by source alone: each file is one
+monitor unless --source gives files the same address.
+
+Arrival time (--arrival): "msh7" (default) takes MSH-7 for it; "order" takes
+MSH-7 but never earlier than the monitor's previous message, so a message
+arriving after another is never taken as older, and a re-send carrying an old
+MSH-7 is judged as arriving now; a FILE is JSON lines
+{"file":"mon-0001.hl7","message":1,"arrival":"2026-01-15T06:02:53.133Z"}
+(message: 1-based position in the file; file: the path as given or its base
+name; other fields are ignored, so hl7load's labels.jsonl works as it is);
+messages it does not list are timed as with "order".
+
+Flags:
+`
+
+// checkCmd runs the vital-sign checks over captured traffic; checkUsage
+// says what it reads and how it assigns monitors and arrival times.
 func checkCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("check", stderr)
 	cfgPath := fs.String("config", "", "YAML file whose vitals section configures the checks (default: the built-in defaults)")
 	profile := fs.String("profile", "", "range profile: adult or neonatal (overrides the configuration)")
-	sources := fs.StringArray("source", nil, "assumed monitor address: ADDR for every file, or FILE=ADDR for one (repeatable)")
-	mixed := fs.Bool("mixed", false, "files hold several monitors: group messages by sending application (MSH-3)")
+	sources := fs.StringArray("source", nil, "assumed monitor address: ADDR for every file, or FILE=ADDR for one (repeatable; default 127.0.1.1 for the first file, 127.0.1.2 for the second, ...)")
+	keyBy := fs.String("monitor", "device", "what a monitor is: device (MSH-3/OBX-18 identity) or file (source address)")
+	arrival := fs.String("arrival", "msh7", "arrival time: msh7, order, or a JSON-lines FILE of file/message/arrival")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: hl7gate check [flags] FILE...")
+		fmt.Fprint(stderr, checkUsage)
 		fs.PrintDefaults()
 	}
 	if err := parseFlags(fs, args); err != nil {
@@ -68,6 +104,9 @@ func checkCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if fs.NArg() == 0 {
 		fs.Usage()
 		return errUsage
+	}
+	if *keyBy != "device" && *keyBy != "file" {
+		return fmt.Errorf("%w: --monitor %q: want device or file", errUsage, *keyBy)
 	}
 	cfg, err := loadVitalsConfig(*cfgPath)
 	if err != nil {
@@ -84,22 +123,51 @@ func checkCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return fmt.Errorf("%w: %v", errUsage, err)
 	}
-	c := checker{e: e, out: json.NewEncoder(stdout), stderr: stderr, mixed: *mixed, senders: map[string]netip.Addr{}}
+	c := checker{e: e, out: json.NewEncoder(stdout), stderr: stderr, byDevice: *keyBy == "device",
+		monitors: map[string]*checkMonitor{}, appDevice: map[string]string{}}
+	switch *arrival {
+	case "msh7":
+	case "order":
+		c.order = true
+	default:
+		c.order = true // for messages the file does not list
+		if c.arrivals, err = loadArrivals(*arrival); err != nil {
+			return err
+		}
+	}
 	for i, name := range fs.Args() {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
 		src, ok := assumed[name]
 		if !ok {
-			src = netip.AddrFrom4([4]byte{127, 0, 1, byte(i + 1)})
+			if src, err = fileSource(i); err != nil {
+				return fmt.Errorf("%w: %v", errUsage, err)
+			}
 		}
 		if err := c.file(name, src); err != nil {
 			return err
 		}
 	}
 	fmt.Fprintf(stderr, "%d files, %d messages, %d monitors, %d unreadable, %d findings\n",
-		fs.NArg(), c.messages, e.Monitors(), c.unreadable, c.findings)
+		fs.NArg(), c.messages, len(c.monitors), c.unreadable, c.findings)
+	if c.problems > 0 {
+		fmt.Fprintf(stderr, "%d input problems (truncated frames, skipped or unreadable parts), listed above\n", c.problems)
+	}
+	if c.arrivals != nil && c.unlisted > 0 {
+		fmt.Fprintf(stderr, "%d messages without an arrival time in %s, timed by order\n", c.unlisted, *arrival)
+	}
 	return nil
+}
+
+// fileSource is the default source address of the i-th file (from 0):
+// 127.0.1.1 onwards through 127.255.255.255, so that files never share one.
+func fileSource(i int) (netip.Addr, error) {
+	n := 1<<8 + 1 + i // 127.0.1.1 is 0x000101
+	if n >= 1<<24 {
+		return netip.Addr{}, fmt.Errorf("more than %d files: give --source", 1<<24-1<<8-1)
+	}
+	return netip.AddrFrom4([4]byte{127, byte(n >> 16), byte(n >> 8), byte(n)}), nil
 }
 
 // parseSources reads the --source values: "ADDR" applies to every file,
@@ -155,59 +223,86 @@ func loadVitalsConfig(path string) (vitals.Config, error) {
 
 // checker runs the files through one Engine.
 type checker struct {
-	e       *vitals.Engine
-	out     *json.Encoder
-	stderr  io.Writer
-	mixed   bool
-	senders map[string]netip.Addr // --mixed: MSH-3 → assigned source
+	e         *vitals.Engine
+	out       *json.Encoder
+	stderr    io.Writer
+	byDevice  bool                     // --monitor device
+	order     bool                     // arrival never earlier than the monitor's previous message
+	arrivals  map[arrivalKey]time.Time // --arrival FILE
+	monitors  map[string]*checkMonitor // by monitorKey
+	appDevice map[string]string        // MSH-3 → the one EUI-64 seen with it ("" when several)
 
 	msg                            hl7.Message
-	batch                          [][]byte
-	last                           time.Time
 	fs                             []vitals.Finding
 	messages, unreadable, findings int
+	problems, unlisted             int
 }
 
-// file checks every message of one capture, assumed to come from src.
+// checkMonitor is what check keeps per monitor.
+type checkMonitor struct {
+	addr netip.Addr // the Engine's key: 2001:db8::N, one per monitor
+	last time.Time  // arrival time of its previous message
+}
+
+// file checks every message of one capture, assumed to come from src. Only
+// a file that cannot be opened is an error; what is wrong inside it is
+// reported on stderr and the rest is read.
 func (c *checker) file(name string, src netip.Addr) error {
-	b, err := os.ReadFile(name)
+	f, err := os.Open(name)
 	if err != nil {
 		return err
 	}
-	n := 0
-	each := func(frame []byte) error {
-		var err error
-		if c.batch, err = hl7.SplitBatch(frame, c.batch); err != nil {
-			n++
-			c.unreadable++
-			fmt.Fprintf(c.stderr, "%s: message %d: %v\n", name, n, err)
-			return nil
-		}
-		for _, m := range c.batch {
-			n++
-			if err := c.message(name, n, m, src); err != nil {
-				return err
-			}
-		}
+	defer f.Close()
+	cr, err := newCaptureReader(f)
+	if err != nil {
+		c.problem(name, 0, err)
 		return nil
 	}
-	if bytes.IndexByte(b, 0x0b) < 0 { // no MLLP start block: plain messages, one after another
-		return each(b)
-	}
-	r := mllp.NewReader(bytes.NewReader(b), checkMaxFrame)
-	r.TolerateMissingCR = true
+	defer cr.Close()
+	n := 0
 	for {
-		frame, err := r.ReadFrame()
-		if errors.Is(err, io.EOF) {
+		chunk, err := cr.Next()
+		var p *captureProblem
+		switch {
+		case errors.Is(err, io.EOF):
+			if s := cr.Skipped(); s > 0 {
+				fmt.Fprintf(c.stderr, "%s: %d bytes outside MLLP frames skipped\n", name, s)
+			}
+			return nil
+		case errors.As(err, &p) && cr.Framed(): // a frame, though a broken one: it takes a position
+			n++
+			c.messages++
+			c.unreadable++
+			c.problems++
+			fmt.Fprintf(c.stderr, "%s: message %d: %v\n", name, n, p)
+			continue
+		case errors.As(err, &p):
+			c.problem(name, n, p)
+			continue
+		case err != nil:
+			c.problem(name, n, fmt.Errorf("%w; the rest of the file is lost", err))
 			return nil
 		}
-		if err != nil {
-			return fmt.Errorf("%s: %w", name, err)
-		}
-		if err := each(frame); err != nil {
-			return err
+		switch chunkKind(chunk) {
+		case chunkMessage:
+			n++
+			if err := c.message(name, n, chunk, src); err != nil {
+				return err
+			}
+		case chunkJunk:
+			c.problem(name, n, fmt.Errorf("%d bytes that are no message skipped", len(chunk)))
 		}
 	}
+}
+
+// problem reports something wrong with the input after message n of a file.
+func (c *checker) problem(name string, n int, err error) {
+	c.problems++
+	if n == 0 {
+		fmt.Fprintf(c.stderr, "%s: before the first message: %v\n", name, err)
+		return
+	}
+	fmt.Fprintf(c.stderr, "%s: after message %d: %v\n", name, n, err)
 }
 
 func (c *checker) message(name string, n int, b []byte, src netip.Addr) error {
@@ -217,26 +312,19 @@ func (c *checker) message(name string, n int, b []byte, src netip.Addr) error {
 		fmt.Fprintf(c.stderr, "%s: message %d: %v\n", name, n, err)
 		return nil
 	}
-	if c.mixed {
-		app := string(c.msg.SendingApplication())
-		a, ok := c.senders[app]
-		if !ok {
-			k := len(c.senders) + 1
-			a = netip.AddrFrom4([4]byte{127, 2, byte(k >> 8), byte(k)})
-			c.senders[app] = a
-		}
-		src = a
+	key := c.monitorKey(src)
+	mon := c.monitors[key]
+	if mon == nil {
+		k := len(c.monitors) + 1
+		mon = &checkMonitor{addr: netip.AddrFrom16([16]byte{0x20, 0x01, 0x0d, 0xb8, 8: byte(k >> 56), byte(k >> 48), byte(k >> 40), byte(k >> 32), byte(k >> 24), byte(k >> 16), byte(k >> 8), byte(k)})}
+		c.monitors[key] = mon
 	}
-	at, err := c.msg.Time()
-	if err != nil {
-		at = c.last // no usable MSH-7: the previous message's time
-	}
-	c.last = at
-	c.fs = c.e.Observe(src, &c.msg, at, c.fs[:0])
+	at := c.arrival(name, n, mon)
+	c.fs = c.e.Observe(mon.addr, &c.msg, at, c.fs[:0])
 	for _, f := range c.fs {
 		c.findings++
 		err := c.out.Encode(checkFinding{
-			File: name, Message: n, Rule: f.Rule, Severity: f.Severity, Kind: f.Kind, Source: f.Source.String(),
+			File: name, Message: n, Monitor: key, Rule: f.Rule, Severity: f.Severity, Kind: f.Kind, Source: src.String(),
 			SendingApplication: f.SendingApplication, SendingFacility: f.SendingFacility, Equipment: f.Equipment,
 			ControlID: f.ControlID, ObservedAt: f.ObservedAt, Parameter: f.Parameter,
 			Value: f.Value, Other: f.Other, Threshold: f.Threshold, Explanation: f.Explanation, Action: f.Action,
@@ -246,4 +334,152 @@ func (c *checker) message(name string, n int, b []byte, src netip.Addr) error {
 		}
 	}
 	return nil
+}
+
+// monitorKey names the monitor that sent c.msg (see checkUsage): its device
+// identity with --monitor device, else (and when it carries none) src.
+func (c *checker) monitorKey(src netip.Addr) string {
+	if !c.byDevice {
+		return src.String()
+	}
+	app := string(c.msg.SendingApplication())
+	if eui := deviceEUI(&c.msg); eui != "" {
+		if app != "" {
+			if known, seen := c.appDevice[app]; !seen {
+				c.appDevice[app] = eui
+			} else if known != eui {
+				c.appDevice[app] = "" // a gateway of several devices: MSH-3 alone names none
+			}
+		}
+		return eui
+	}
+	if app == "" {
+		return src.String()
+	}
+	if eui := c.appDevice[app]; eui != "" {
+		return eui
+	}
+	return "MSH-3 " + app
+}
+
+// deviceEUI returns the first EUI-64 among the components of the OBX-18
+// fields of m, else among those of MSH-3, or "". An EUI-64 is 16 hex digits,
+// or whatever component the next one marks "EUI-64" (as in IHE PCD's
+// OBX-18 "0012345678ABCDEF^EUI-64" and MSH-3 "NAME^0012345678ABCDEF^EUI-64"),
+// returned in upper case. An OBX-18 that is a bed label or a model name is
+// passed over.
+func deviceEUI(m *hl7.Message) string {
+	for i := range m.NumSegments() {
+		s := m.Segment(i)
+		if string(s.Name()) != "OBX" {
+			continue
+		}
+		if eui := findEUI(s.Field(18)); eui != "" {
+			return eui
+		}
+	}
+	if s, ok := m.Find("MSH", 1); ok {
+		return findEUI(s.Field(3))
+	}
+	return ""
+}
+
+func findEUI(f hl7.Field) string {
+	for r := range f.NumReps() {
+		rep := f.Rep(r + 1)
+		for i := 1; i <= rep.NumComponents(); i++ {
+			v := rep.Component(i).Bytes()
+			if len(v) > 0 && (isHex64(v) || bytes.EqualFold(rep.Component(i+1).Bytes(), []byte("EUI-64"))) {
+				return strings.ToUpper(string(v))
+			}
+		}
+	}
+	return ""
+}
+
+// isHex64 reports whether v is 16 hex digits.
+func isHex64(v []byte) bool {
+	if len(v) != 16 {
+		return false
+	}
+	for _, b := range v {
+		if !(b >= '0' && b <= '9' || b >= 'A' && b <= 'F' || b >= 'a' && b <= 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+// arrival returns when message n of file name arrived, per --arrival, and
+// remembers it as mon's latest.
+func (c *checker) arrival(name string, n int, mon *checkMonitor) time.Time {
+	at, listed := time.Time{}, false
+	if c.arrivals != nil {
+		if at, listed = c.arrivals[arrivalKey{name, n}]; !listed {
+			at, listed = c.arrivals[arrivalKey{filepath.Base(name), n}]
+		}
+		if !listed {
+			c.unlisted++
+		}
+	}
+	if !listed {
+		var err error
+		if at, err = c.msg.Time(); err != nil {
+			at = mon.last // no usable MSH-7: the previous message's time
+		}
+		if c.order && at.Before(mon.last) {
+			at = mon.last
+		}
+	}
+	mon.last = at
+	return at
+}
+
+// arrivalKey names one message of a capture: its file and 1-based position.
+type arrivalKey struct {
+	file    string
+	message int
+}
+
+// loadArrivals reads an --arrival file: JSON lines with "file", "message"
+// and "arrival" (RFC 3339), other fields ignored; gzip-compressed or not.
+func loadArrivals(path string) (map[arrivalKey]time.Time, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("--arrival: %w", err)
+	}
+	defer f.Close()
+	var rd io.Reader = bufio.NewReader(f)
+	if magic, _ := rd.(*bufio.Reader).Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
+		gz, err := gzip.NewReader(rd)
+		if err != nil {
+			return nil, fmt.Errorf("--arrival %s: %w", path, err)
+		}
+		defer gz.Close()
+		rd = gz
+	}
+	out := map[arrivalKey]time.Time{}
+	sc := bufio.NewScanner(rd)
+	sc.Buffer(nil, 1<<20)
+	for line := 1; sc.Scan(); line++ {
+		if len(bytes.TrimSpace(sc.Bytes())) == 0 {
+			continue
+		}
+		var l struct {
+			File    string    `json:"file"`
+			Message int       `json:"message"`
+			Arrival time.Time `json:"arrival"`
+		}
+		if err := json.Unmarshal(sc.Bytes(), &l); err != nil {
+			return nil, fmt.Errorf("--arrival %s:%d: %w", path, line, err)
+		}
+		if l.File == "" || l.Message < 1 || l.Arrival.IsZero() {
+			return nil, fmt.Errorf("--arrival %s:%d: want file, message (from 1) and arrival", path, line)
+		}
+		out[arrivalKey{l.File, l.Message}] = l.Arrival
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("--arrival %s: %w", path, err)
+	}
+	return out, nil
 }

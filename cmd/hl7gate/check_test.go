@@ -108,15 +108,26 @@ func TestCheck(t *testing.T) {
 				t.Errorf("severity %v, want critical", fs[0].Severity)
 			}
 		}},
-		{"files are separate monitors", []string{clean, rogue}, []string{"identity_application"}, nil, func(t *testing.T, fs []checkFinding, _ string) {
-			if fs[0].Source != "127.0.1.2" || fs[0].File != rogue {
+		{"--monitor file: files are separate monitors", []string{"--monitor", "file", clean, rogue}, []string{"identity_application"}, nil, func(t *testing.T, fs []checkFinding, _ string) {
+			if fs[0].Source != "127.0.1.2" || fs[0].Monitor != "127.0.1.2" || fs[0].File != rogue {
 				t.Errorf("finding %+v", fs[0])
 			}
 		}},
+		{"--monitor device: a device with a new identity is a monitor of its own", []string{clean, rogue}, nil, nil, func(t *testing.T, _ []checkFinding, stderr string) {
+			if !strings.Contains(stderr, "2 files, 400 messages, 3 monitors,") {
+				t.Errorf("summary %q", stderr)
+			}
+		}},
 		// The second device comes more than state.idle_evict after the first fell silent (its clock is an
-		// hour ahead): a bed turnover, not a switch. Each device is a monitor of its own.
-		{"one source for both files: two devices, one after the other", []string{"--source", "192.0.2.9", clean, flat}, []string{"hr_pr_agreement", "rate_of_change"}, nil, nil},
-		{"--mixed groups by sending application", []string{"--mixed", "--source", "192.0.2.9", clean, flat}, []string{"hr_pr_agreement", "rate_of_change"}, nil, nil},
+		// hour ahead): a bed turnover, not a switch.
+		{"--monitor file: one source for both files, one device after the other", []string{"--monitor", "file", "--source", "192.0.2.9", clean, flat}, []string{"hr_pr_agreement", "rate_of_change"}, nil, nil},
+		{"one source for both files, keyed by device", []string{"--source", "192.0.2.9", clean, flat}, []string{"hr_pr_agreement", "rate_of_change"}, nil, func(t *testing.T, fs []checkFinding, _ string) {
+			if fs[0].Source != "192.0.2.9" || fs[0].Monitor != "12340000000002" {
+				t.Errorf("finding %+v", fs[0])
+			}
+		}},
+		{"bad --monitor", []string{"--monitor", "bed", clean}, nil, errUsage, nil},
+		{"bad --arrival file", []string{"--arrival", filepath.Join(dir, "nope.jsonl"), clean}, nil, os.ErrNotExist, nil},
 		{"per-file source", []string{"--source", flat + "=2001:db8::7", flat}, []string{"hr_pr_agreement", "rate_of_change"}, nil, func(t *testing.T, fs []checkFinding, _ string) {
 			if fs[0].Source != "2001:db8::7" {
 				t.Errorf("source %s", fs[0].Source)

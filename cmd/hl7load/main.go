@@ -57,6 +57,7 @@ commands:
   run        a station and monitors in one process (small runs)
   table      one comparison table from JSON reports of "monitors --json"
   corpus     a labelled vital-sign corpus (gen) and the scoring of a detector's findings (score)
+  simeval    the project's own simulator through the vital-sign checks: recall and false flags
 
 "hl7load <command> -h" lists a command's flags.
 `
@@ -78,6 +79,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return tableCmd(args[1:], stdout, stderr)
 	case "corpus":
 		return corpusCmd(args[1:], stdout, stderr)
+	case "simeval":
+		return simEvalCmd(args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
