@@ -1,188 +1,147 @@
 package gateway
 
 import (
-	"context"
-	"net"
 	"net/netip"
-	"runtime/debug"
-	"strings"
+	"sync"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-
-	"github.com/hl7gate/hl7gate/gateway/export"
 	"github.com/hl7gate/hl7gate/gateway/store"
-	"github.com/hl7gate/hl7gate/policy"
-	"github.com/hl7gate/hl7gate/policy/inventory"
 )
 
-// exportCloseTimeout bounds how long Shutdown waits for the export targets to take what is buffered.
-const exportCloseTimeout = 5 * time.Second
+// Event aggregation bounds what one misbehaving source costs the store. Each (listener, source, kind,
+// class) is one stored event (vital-sign findings: the first logBurst, see note): the first
+// occurrence is written with Count 1, repeats are only counted in memory (no store write, no allocation) and folded into that event (Count, LastSeen) by the flusher
+// every aggFlush. So one source flooding rejected messages writes one event, not one per message, and
+// can never evict another source's evidence. An aggregate idle for aggIdle is forgotten: the next
+// occurrence starts a new event. At most aggMaxKeys aggregates are open at once; beyond that, new ones
+// go to one overflow aggregate per kind (source empty), so many sources cannot flood either.
+const (
+	aggFlush   = time.Second
+	aggIdle    = time.Minute
+	aggMaxKeys = 4096
+)
 
-// version is hl7gate's module version as the build recorded it ("(devel)" for a local build); it goes
-// into exported events.
-func version() string {
-	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
-		return bi.Main.Version
-	}
-	return "(devel)"
+// aggKey names one aggregate. It holds no allocated text of its own: class is a constant reason label.
+type aggKey struct {
+	listener string
+	src      netip.Addr
+	kind     string
+	class    string
 }
 
-// newInventory builds the device inventory and its metrics, and the exporter with its metrics, from the
-// validated configuration.
-func (g *Gateway) newInventory() error {
-	wl, err := inventory.NewWatchlist(g.cfg.Inventory.Watchlist)
-	if err != nil {
-		return err
-	}
-	g.inv = inventory.New(g.cfg.Inventory.MaxDevices, wl)
-	for _, e := range wl.Entries() {
-		// Each entry's series exists at 0 from the start, so that increase() sees the first hit.
-		g.metrics.watchlistHits.WithLabelValues(e.Name)
-	}
-	g.metrics.reg.MustRegister(
-		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
-			Name: "hl7gate_inventory_devices", Help: "Devices in the inventory.",
-		}, func() float64 { return float64(g.inv.Stats().Devices) }),
-		prometheus.NewCounterFunc(prometheus.CounterOpts{
-			Name: "hl7gate_inventory_evicted_total", Help: "Devices forgotten because the inventory was full (inventory.max_devices).",
-		}, func() float64 { return float64(g.inv.Stats().Evicted) }),
-	)
-	if g.export, err = export.New(g.cfg.Export, version(), g.log.With().Str("component", "export").Logger()); err != nil {
-		return err
-	}
-	g.metrics.reg.MustRegister(g.export)
-	return nil
+// aggregate is the stored event of a key and what is not yet folded into it.
+type aggregate struct {
+	ev      store.Event // as stored, with Count, FirstSeen and LastSeen
+	pending uint64      // occurrences since the last flush
+	last    time.Time
+	stored  int // events stored for it (see note)
 }
 
-// Devices returns the device inventory, sorted by key.
-func (g *Gateway) Devices() []inventory.Device { return g.inv.Devices() }
-
-// closeExport flushes and closes the export targets.
-func (g *Gateway) closeExport() {
-	ctx, cancel := context.WithTimeout(context.Background(), exportCloseTimeout)
-	defer cancel()
-	if err := g.export.Close(ctx); err != nil {
-		g.log.Warn().Err(err).Msg("export: events left unsent at shutdown")
-	}
+// eventLog writes events through aggregation. Safe for concurrent use.
+type eventLog struct {
+	store *store.Store
+	mu    sync.Mutex
+	aggs  map[aggKey]*aggregate
 }
 
-// deviceOf is the exported identity of a device: no patient data, only what names it.
-func deviceOf(id *inventory.Identity) export.Device {
-	fw := id.Firmware
-	if fw == "" {
-		fw = id.Software
-	}
-	return export.Device{ID: id.Key(), Manufacturer: id.Manufacturer, Model: id.Model, Firmware: fw}
+func newEventLog(st *store.Store) *eventLog {
+	return &eventLog{store: st, aggs: map[aggKey]*aggregate{}}
 }
 
-// remoteAddrPort is a connection's remote address and port, the zero value when it has none.
-func remoteAddrPort(remote net.Addr) netip.AddrPort {
-	if a, ok := remote.(*net.TCPAddr); ok {
-		ap := a.AddrPort()
-		return netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())
-	}
-	return netip.AddrPort{}
-}
-
-// observe updates the connection's device identity from its message and files the message in the
-// inventory; the first message that puts a device on the watchlist raises the hit. For a known device
-// whose identity and message type did not change it does not allocate.
-func (s *session) observe(now time.Time) {
-	s.ident.Update(&s.msg)
-	typ, trig, _ := s.msg.MessageType()
-	if !sameMessageType(s.msgType, typ, trig) {
-		s.msgType = string(typ) + "^" + string(trig)
-	}
-	if hit := s.g.inv.Observe(s.ident, inventory.Sighting{Time: now, Addr: s.src, Listener: s.l.cfg.Name,
-		MessageType: s.msgType}); hit != nil {
-		s.watchlistHit(now, hit)
-	}
-}
-
-// sameMessageType reports whether have is typ^trig, without allocating.
-func sameMessageType(have string, typ, trig []byte) bool {
-	return len(have) == len(typ)+1+len(trig) && have[:len(typ)] == string(typ) && have[len(typ)] == '^' &&
-		have[len(typ)+1:] == string(trig)
-}
-
-// watchlistHit raises the critical event of a device that matched watchlist entry e: a store event, a
-// log line, hl7gate_watchlist_hits_total and an export event. Observe reports it once per device.
-func (s *session) watchlistHit(now time.Time, e *inventory.Entry) {
-	d, _ := s.g.inv.Get(s.ident.Key())
-	dev := deviceOf(&d.Identity)
-	adv := e.Advisories()
-	s.g.metrics.watchlistHits.WithLabelValues(e.Name).Inc()
-	s.g.store.AddEvent(store.Event{Time: now, Kind: store.KindWatchlist, Severity: "critical", Listener: s.l.cfg.Name,
-		Source: s.src.String(), SendingApp: d.Identity.Sender, Equipment: d.Identity.Equipment, Rule: e.Name,
-		Reason: "device on the vulnerable-model watchlist: " + describe(dev) + " (" + adv + ")"})
-	s.log.Error().Str("severity", "critical").Str("device", dev.ID).Str("manufacturer", dev.Manufacturer).
-		Str("model", dev.Model).Str("firmware", dev.Firmware).Str("watchlist", e.Name).Str("advisory", adv).
-		Msg("device on the vulnerable-model watchlist")
-	s.g.export.Send(export.Event{Kind: export.KindWatchlistHit, Time: now, Device: dev, Listener: s.l.cfg.Name,
-		Src: s.remote, Action: "flagged", Rule: e.Name, Advisory: adv, Detail: e.Note})
-}
-
-// describe names a device by what is known of it, e.g. "Contec CMS8000 firmware CMS7.820.075.08".
-func describe(d export.Device) string {
-	var parts []string
-	for _, p := range []struct{ label, v string }{{"", d.Manufacturer}, {"", d.Model}, {"firmware ", d.Firmware}} {
-		if p.v != "" {
-			parts = append(parts, p.label+p.v)
+// note records one occurrence of k at now. build makes the event; it is called only for an occurrence
+// that is stored, so a repeat costs a map lookup and no allocation. burst > 0 stores the first burst
+// occurrences of k each as its own event (vital-sign findings: each carries its values) before
+// repeats are folded into the last one, until the aggregate has been idle for aggIdle; 0 stores only
+// the first.
+func (l *eventLog) note(k aggKey, now time.Time, burst int, build func() store.Event) {
+	l.mu.Lock()
+	a, ok := l.aggs[k]
+	if ok && burst > 0 {
+		if a.stored < burst && a.ev.ID != 0 {
+			a.stored++
+			prev := a.ev
+			if a.pending > 0 {
+				prev.Count += a.pending
+				prev.LastSeen = a.last
+			}
+			pending := a.pending
+			ev := build()
+			ev.Time, ev.Count, ev.FirstSeen, ev.LastSeen = now, 1, now, now
+			a.ev, a.pending, a.last = ev, 0, now
+			l.mu.Unlock()
+			if pending > 0 {
+				l.store.UpdateEvent(prev)
+			}
+			id := l.store.AddEvent(ev)
+			l.mu.Lock()
+			a.ev.ID = id
+			l.mu.Unlock()
+			return
 		}
 	}
-	if len(parts) == 0 {
-		return d.ID
+	if ok {
+		a.pending++
+		a.last = now
+		l.mu.Unlock()
+		return
 	}
-	return strings.Join(parts, " ")
+	if len(l.aggs) >= aggMaxKeys {
+		k = aggKey{kind: k.kind, class: "overflow"}
+		if a, ok = l.aggs[k]; ok {
+			a.pending++
+			a.last = now
+			l.mu.Unlock()
+			return
+		}
+	}
+	ev := build()
+	if k.class == "overflow" {
+		ev.Listener, ev.Source, ev.ControlID = "", "", ""
+		ev.Reason = "more sources than hl7gate aggregates at once: " + ev.Reason
+	}
+	ev.Time, ev.Count, ev.FirstSeen, ev.LastSeen = now, 1, now, now
+	a = &aggregate{ev: ev, last: now, stored: 1}
+	l.aggs[k] = a
+	l.mu.Unlock()
+	// Written outside the lock; the flusher folds repeats in only once ev.ID is set.
+	id := l.store.AddEvent(ev)
+	l.mu.Lock()
+	a.ev.ID = id
+	l.mu.Unlock()
 }
 
-// exportRejection exports a message the gateway refused to pass: rule names the check (the policy
-// check that dropped it, or the framing/parsing problem), text the reason. Delivery failures are no
-// security event and are not exported.
-func (s *session) exportRejection(now time.Time, rule, text string) {
-	s.g.export.Send(export.Event{Kind: export.KindPolicyRejection, Time: now, Device: deviceOf(&s.ident),
-		Listener: s.l.cfg.Name, Src: s.remote, Proto: "TCP", Action: "rejected", Rule: rule, Reason: text})
+// flush folds pending repeats into their stored events and forgets idle aggregates.
+func (l *eventLog) flush(now time.Time) {
+	var updates []store.Event
+	l.mu.Lock()
+	for k, a := range l.aggs {
+		if a.pending > 0 && a.ev.ID != 0 {
+			a.ev.Count += a.pending
+			a.ev.LastSeen = a.last
+			a.pending = 0
+			updates = append(updates, a.ev)
+		}
+		if a.pending == 0 && now.Sub(a.last) > aggIdle {
+			delete(l.aggs, k)
+		}
+	}
+	l.mu.Unlock()
+	for _, ev := range updates {
+		l.store.UpdateEvent(ev)
+	}
 }
 
-// exportFinding exports a vital-sign finding the policy chain reported: its rule, parameter and
-// explanation, never the values (they are the patient's). A finding opens its episode (act=open); with
-// vitals.state.report_close the notice that ends it is act=close, cnt the messages that showed it.
-func (s *session) exportFinding(now time.Time, f *policy.Finding) {
-	e := export.Event{Kind: export.KindVitalsEpisode, Time: now, Severity: findingSeverity(f),
-		Device: deviceOf(&s.ident), Listener: s.l.cfg.Name, Src: s.remote, Action: "open", Rule: f.Rule,
-		Parameter: f.Parameter, Detail: f.Explanation}
-	if f.Closed {
-		e.Action, e.Count = "close", int64(f.Count)
+// run flushes every aggFlush until done is closed, then once more.
+func (l *eventLog) run(done <-chan struct{}) {
+	t := time.NewTicker(aggFlush)
+	defer t.Stop()
+	for {
+		select {
+		case <-done:
+			l.flush(time.Now())
+			return
+		case now := <-t.C:
+			l.flush(now)
+		}
 	}
-	s.g.export.Send(e)
-}
-
-// findingSeverity maps a finding's configured severity to CEF: critical 9, warning 6, else 3.
-func findingSeverity(f *policy.Finding) export.Severity {
-	switch f.Severity.String() {
-	case "critical":
-		return 9
-	case "warning":
-		return 6
-	}
-	return 3
-}
-
-// exportRefused exports a connection a listener refused.
-func (g *Gateway) exportRefused(l *listener, remote netip.AddrPort, reason string) {
-	g.export.Send(export.Event{Kind: export.KindConnectionRefused, Time: time.Now(), Listener: l.cfg.Name,
-		Src: remote, Proto: "TCP", Action: "refused", Reason: reason})
-}
-
-// exportHealth exports a station going up or down.
-func (s *station) exportHealth(up bool, lastErr string) {
-	e := export.Event{Kind: export.KindStationDown, Time: time.Now(), Station: s.cfg.Name, Action: "down", Reason: lastErr}
-	if up {
-		e.Kind, e.Action, e.Reason = export.KindStationUp, "up", ""
-	}
-	if ap, err := netip.ParseAddrPort(s.cfg.Address); err == nil {
-		e.Dst = ap
-	}
-	s.export.Send(e)
 }

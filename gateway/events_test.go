@@ -5,82 +5,41 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rs/zerolog"
-
-	"github.com/hl7gate/hl7gate/gateway/config"
-	"github.com/hl7gate/hl7gate/policy"
-	"github.com/hl7gate/hl7gate/test/testkit"
+	"github.com/hl7gate/hl7gate/gateway/store"
 )
 
-// pcdMessage is a PCD-01 ORU^R01 whose MDS row and product rows name the device.
-const pcdMessage = "MSH|^~\\&|MON^0009FBFFFF059322^EUI-64|ICU|CENTRAL|HOSP|20261125120000||ORU^R01^ORU_R01|C1|P|2.6\r" +
-	"PID|||MRN12345^^^HOSP^MR||SECRETNAME^PATIENT\r" +
-	"OBR|1|||182777000^monitoring of patient^SCT\r" +
-	"OBX|1||69965^MDC_DEV_MON_PHYSIO_MULTI_PARAM_MDS^MDC|1.0.0.0|||||||X|||||||0009FBFFFF059322^^0009FBFFFF059322^EUI-64\r" +
-	"OBX|2|ST|531970^MDC_ID_MODEL_MANUFACTURER^MDC|1.0.0.1|ACME||||||R\r" +
-	"OBX|3|ST|531969^MDC_ID_MODEL_NUMBER^MDC|1.0.0.2|M3||||||R\r" +
-	"OBX|4|ST|531976^MDC_ID_PROD_SPEC_FW^MDC|1.0.0.3|4.2||||||R\r" +
-	"OBX|5|NM|147842^MDC_ECG_HEART_RATE^MDC|1.1.1.147842|72|264864^MDC_DIM_BEAT_PER_MIN^MDC|||||R\r"
-
-// observingSession is a session of a gateway (not started) that has parsed msg, as handle leaves it.
-func observingSession(tb testing.TB, msg string) *session {
-	tb.Helper()
-	cfg := config.Config{
-		Listeners: []config.ListenerConfig{{Name: "icu", Address: "127.0.0.1:0", AllowSources: []string{"127.0.0.0/8"}}},
-		Stations:  []config.StationConfig{{Name: "central", Address: testkit.AckStation(tb).String()}},
-		Routes:    []policy.RouteConfig{{Name: "all", Stations: []string{"central"}}},
-	}
-	g, err := New(cfg, zerolog.Nop())
+// Repeats of one (listener, source, kind, reason) are folded into one stored event, or with a burst
+// into at most burst events per window; another source's event is never evicted by them.
+func TestEventLogAggregates(t *testing.T) {
+	st, err := store.New(30)
 	if err != nil {
-		tb.Fatal(err)
+		t.Fatal(err)
 	}
-	tb.Cleanup(g.closeExport)
-	s := &session{g: g, l: g.lns[0], src: netip.MustParseAddr("127.0.0.1"), log: zerolog.Nop()}
-	if err := s.msg.Parse([]byte(msg)); err != nil {
-		tb.Fatal(err)
+	l := newEventLog(st)
+	src, other := netip.MustParseAddr("192.0.2.10"), netip.MustParseAddr("192.0.2.11")
+	t0 := time.Unix(1_800_000_000, 0)
+	ev := func(kind string) func() store.Event {
+		return func() store.Event { return store.Event{Kind: kind, Reason: "r"} }
 	}
-	return s
-}
-
-// A known device costs no allocation per message: identity update, message type and inventory.
-func TestObserveKnownDeviceAllocs(t *testing.T) {
-	s := observingSession(t, pcdMessage)
-	now := time.Now()
-	s.observe(now)
-	if allocs := testing.AllocsPerRun(1000, func() { s.observe(now) }); allocs != 0 {
-		t.Fatalf("%.1f allocations per message of a known device", allocs)
+	l.note(aggKey{"icu", other, store.KindPolicy, "policy"}, t0, 0, ev(store.KindPolicy))
+	const n = 1000
+	for i := range n {
+		at := t0.Add(time.Duration(i) * time.Millisecond)
+		l.note(aggKey{"icu", src, store.KindPolicy, "policy"}, at, 0, ev(store.KindPolicy))
+		l.note(aggKey{"icu", src, store.KindVitals, "range"}, at, logBurst, ev(store.KindVitals))
 	}
-	ds := s.g.Devices()
-	if len(ds) != 1 || ds[0].Key != "0009FBFFFF059322" || ds[0].Identity.Model != "M3" || ds[0].Messages != 1002 ||
-		ds[0].MessageTypes[0] != "ORU^R01" || ds[0].Listeners[0] != "icu" || ds[0].Watchlist != nil {
-		t.Fatalf("inventory %+v", ds)
+	l.flush(t0.Add(n * time.Millisecond))
+	pol := st.Events(store.KindPolicy, 0, 0)
+	if len(pol) != 2 || pol[0].Count != 1 || pol[1].Count != n || !pol[1].FirstSeen.Equal(t0) ||
+		!pol[1].LastSeen.Equal(t0.Add((n-1)*time.Millisecond)) {
+		t.Fatalf("policy events %+v, want the other source's and one aggregate of %d", pol, n)
 	}
-}
-
-// BenchmarkObserve is the per-message cost of keeping the inventory, for a known device.
-func BenchmarkObserve(b *testing.B) {
-	s := observingSession(b, pcdMessage)
-	now := time.Now()
-	b.ReportAllocs()
-	for b.Loop() {
-		s.observe(now)
+	vit := st.Events(store.KindVitals, 0, 0)
+	var total uint64
+	for _, e := range vit {
+		total += e.Count
 	}
-}
-
-func TestSameMessageType(t *testing.T) {
-	for _, tc := range []struct {
-		have, typ, trig string
-		want            bool
-	}{
-		{"ORU^R01", "ORU", "R01", true},
-		{"ORU^R01", "ORU", "R40", false},
-		{"ORU^R01", "OR", "U^R01", false},
-		{"^", "", "", true},
-		{"", "", "", false},
-		{"ORUXR01", "ORU", "R01", false},
-	} {
-		if got := sameMessageType(tc.have, []byte(tc.typ), []byte(tc.trig)); got != tc.want {
-			t.Errorf("sameMessageType(%q, %q, %q) = %v", tc.have, tc.typ, tc.trig, got)
-		}
+	if len(vit) != logBurst || total != n || vit[logBurst-1].Count != n-logBurst+1 {
+		t.Fatalf("%d vitals events counting %d, want %d (the burst) counting %d", len(vit), total, logBurst, n)
 	}
 }

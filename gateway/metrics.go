@@ -16,6 +16,8 @@ const (
 	reasonPolicy        = "policy"          // no route (default deny) or quarantine: AR
 	reasonUndelivered   = "undelivered"     // no station accepted it in time: AE or silence
 	reasonStationNak    = "station_nak"     // a station answered AE/AR: relayed
+	reasonMonitorAck    = "monitor_ack"     // an ACK from a monitor: never answered, never forwarded
+	reasonBody          = "body"            // the body failed the listener's body checks: AE/AR
 	reasonQueueFull     = "queue_full"      // store mode: the route's queue is at max_bytes or max_age: AE
 	reasonNotQueued     = "not_queued"      // store mode: the append failed (disk error, shutdown): AE
 )
@@ -37,6 +39,8 @@ type metrics struct {
 	alertsSent     *prometheus.CounterVec   // station, result
 	frameJunkBytes *prometheus.CounterVec   // listener
 	watchlistHits  *prometheus.CounterVec   // entry
+	secondary      *prometheus.CounterVec   // station, result
+	acksIgnored    *prometheus.CounterVec   // listener
 	queueDelivered *prometheus.CounterVec   // route, station
 	queueDead      *prometheus.CounterVec   // route
 }
@@ -85,6 +89,13 @@ func newMetrics() *metrics {
 		watchlistHits: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "hl7gate_watchlist_hits_total", Help: "Devices that matched the vulnerable-model watchlist, by entry (once per device).",
 		}, []string{"entry"}),
+		secondary: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "hl7gate_secondary_messages_total",
+			Help: "Messages for a secondary station of an ack_from: primary route, delivered in the background, by result (accepted, rejected, failed, dropped: its queue was full).",
+		}, []string{"station", "result"}),
+		acksIgnored: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "hl7gate_monitor_acks_total", Help: "ACK messages received from monitors: never answered, never forwarded.",
+		}, []string{"listener"}),
 		queueDelivered: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "hl7gate_queue_delivered_total", Help: "Queued messages a station accepted (store mode).",
 		}, []string{"route", "station"}),
@@ -92,7 +103,7 @@ func newMetrics() *metrics {
 			Name: "hl7gate_queue_dead_lettered_total", Help: "Queued messages moved to the dead letters (store mode).",
 		}, []string{"route"}),
 	}
-	m.reg.MustRegister(m.received, m.forwarded, m.rejected, m.acks, m.latency, m.openConns, m.refused,
+	m.reg.MustRegister(m.secondary, m.acksIgnored, m.received, m.forwarded, m.rejected, m.acks, m.latency, m.openConns, m.refused,
 		m.stationUp, m.stationConns, m.findings, m.alertsSent, m.frameJunkBytes, m.watchlistHits, m.queueDelivered, m.queueDead,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m

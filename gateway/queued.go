@@ -307,7 +307,7 @@ func (rq *routeQueue) deliver(key queue.Key) {
 		}
 		st := g.stations[si]
 		var code hl7.AckCode
-		ack, code, err = st.forward(g.ctx, m.Body, ctrl, ack[:0])
+		ack, code, err = st.forward(g.ctx, m.Body, ctrl, ack[:0], wantsAppAck(&msg))
 		switch {
 		case err != nil:
 			if m.Attempt == 1 || m.Attempt%100 == 0 {

@@ -43,6 +43,7 @@ import (
 	"github.com/hl7gate/hl7gate/gateway/export"
 	"github.com/hl7gate/hl7gate/gateway/intercept"
 	"github.com/hl7gate/hl7gate/gateway/store"
+	"github.com/hl7gate/hl7gate/hl7"
 	"github.com/hl7gate/hl7gate/policy"
 	"github.com/hl7gate/hl7gate/policy/inventory"
 )
@@ -55,6 +56,7 @@ type Gateway struct {
 	cfg      config.Config
 	log      zerolog.Logger
 	store    *store.Store
+	events   *eventLog // every event but egress goes through it
 	metrics  *metrics
 	chain    policy.Chain
 	egress   *egress.Recorder // nil when egress containment is off
@@ -74,6 +76,10 @@ type Gateway struct {
 
 	mu       sync.Mutex
 	sessions map[*session]struct{}
+
+	stopFlush chan struct{} // closed by Shutdown: the event flusher flushes once more and ends
+	flushed   chan struct{} // closed when it has
+	flushing  atomic.Bool   // the flusher runs
 }
 
 // New builds a gateway from a configuration; it completes it with defaults and validates it
@@ -87,8 +93,9 @@ func New(cfg config.Config, log zerolog.Logger) (*Gateway, error) {
 	if err != nil {
 		return nil, err
 	}
-	g := &Gateway{cfg: cfg, log: log, store: st, metrics: newMetrics(), sessions: map[*session]struct{}{},
-		queues: map[string]*routeQueue{}}
+	g := &Gateway{cfg: cfg, log: log, store: st, events: newEventLog(st), metrics: newMetrics(),
+		sessions: map[*session]struct{}{}, queues: map[string]*routeQueue{},
+		flushed: make(chan struct{}), stopFlush: make(chan struct{})}
 	g.ctx, g.cancel = context.WithCancel(context.Background())
 	g.ackID.Store(uint64(time.Now().UnixNano()))
 	if err := g.newInventory(); err != nil {
@@ -187,13 +194,22 @@ func (g *Gateway) Start(ctx context.Context) error {
 		}
 	}
 	for _, s := range g.stations {
-		g.wg.Add(1)
+		g.wg.Add(2)
 		go func() {
 			defer g.wg.Done()
 			s.warm(g.ctx)
 			s.keep(g.ctx)
 		}()
+		go func() {
+			defer g.wg.Done()
+			s.backlog.run(g.ctx)
+		}()
 	}
+	g.flushing.Store(true)
+	go func() {
+		defer close(g.flushed)
+		g.events.run(g.stopFlush)
+	}()
 	g.startDeliverers()
 	for _, l := range g.lns {
 		g.wg.Add(1)
@@ -258,7 +274,13 @@ func (g *Gateway) Shutdown(ctx context.Context) error {
 		g.admin.Close()
 	}
 	g.wg.Wait()
-	g.closeQueues() // after the sessions and deliverers: fsyncs the pending acknowledgements
+	g.closeQueues()        // after the sessions and deliverers: fsyncs the pending acknowledgements
+	if g.flushing.Load() { // after every session: their last events are folded in
+		close(g.stopFlush)
+		<-g.flushed
+	} else {
+		g.events.flush(time.Now())
+	}
 	g.closeExport()
 	g.log.Info().Msg("gateway stopped")
 	return err
@@ -358,6 +380,8 @@ type listener struct {
 	allow   []netip.Prefix
 	tls     *tls.Config
 	targets map[netip.AddrPort]int // intercept mode: original destination → station index
+	body    bool                   // run the body checks
+	limits  hl7.BodyLimits
 
 	open     prometheus.Gauge
 	received prometheus.Counter
@@ -383,6 +407,8 @@ func (g *Gateway) newListener(lc config.ListenerConfig) (*listener, error) {
 		open:      g.metrics.openConns.WithLabelValues(lc.Name),
 		received:  g.metrics.received.WithLabelValues(lc.Name),
 		junk:      g.metrics.frameJunkBytes.WithLabelValues(lc.Name),
+		body:      lc.BodyChecks.On(),
+		limits:    lc.BodyChecks.Limits(),
 	}
 	for _, s := range lc.AllowSources {
 		p, err := netip.ParsePrefix(s)
@@ -560,13 +586,15 @@ func (g *Gateway) accept(l *listener, c net.Conn) {
 // label; detail (optional) says more, without anything the peer sent.
 func (g *Gateway) refuse(l *listener, src netip.Addr, remote net.Addr, reason, detail string) {
 	g.metrics.refused.WithLabelValues(l.cfg.Name, reason).Inc()
-	g.exportRefused(l, remoteAddrPort(remote), reason)
 	text := reason
 	if detail != "" {
 		text += ": " + detail
 	}
-	g.store.AddEvent(store.Event{Kind: store.KindConnection, Severity: "warning", Listener: l.cfg.Name,
-		Source: src.String(), Reason: text})
+	g.events.note(aggKey{l.cfg.Name, src, store.KindConnection, reason}, time.Now(), 0, func() store.Event {
+		g.exportRefused(l, remoteAddrPort(remote), reason) // the first of its aggregate, as the store keeps it
+		return store.Event{Kind: store.KindConnection, Severity: "warning", Listener: l.cfg.Name,
+			Source: src.String(), Reason: text}
+	})
 	l.refusedMu.Lock()
 	log, notLogged := l.refusedLogs.allow(time.Now()), l.refusedLogs.suppressed
 	l.refusedMu.Unlock()
