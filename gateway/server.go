@@ -590,7 +590,7 @@ func (g *Gateway) refuse(l *listener, src netip.Addr, remote net.Addr, reason, d
 	if detail != "" {
 		text += ": " + detail
 	}
-	g.events.note(aggKey{l.cfg.Name, src, store.KindConnection, reason}, time.Now(), 0, func() store.Event {
+	g.events.note(aggKey{l.cfg.Name, src, store.KindConnection, text}, time.Now(), 0, func() store.Event {
 		g.exportRefused(l, remoteAddrPort(remote), reason) // the first of its aggregate, as the store keeps it
 		return store.Event{Kind: store.KindConnection, Severity: "warning", Listener: l.cfg.Name,
 			Source: src.String(), Reason: text}
