@@ -382,7 +382,7 @@ func (s *session) handle(frame []byte, ferr error) ([]byte, bool) {
 		s.errs.Add(1)
 		s.g.metrics.rejected.WithLabelValues(s.l.cfg.Name, reasonStationNak).Inc()
 	}
-	s.g.metrics.acks.WithLabelValues("station", codeLabel(code)).Inc()
+	s.g.metrics.stationAcks.of(code).Inc()
 	return ack, true
 }
 
@@ -510,7 +510,7 @@ func (s *session) nak(now time.Time, frame []byte, reason string, code hl7.AckCo
 	}
 	s.reply = hl7.AppendNak(s.reply[:0], frame, hl7.Ack{Code: code, ErrorCode: errCode, Reason: text,
 		ControlID: s.g.nextControlID(), Time: now})
-	s.g.metrics.acks.WithLabelValues("gateway", codeLabel(code)).Inc()
+	s.g.metrics.gatewayAcks.of(code).Inc()
 	return s.reply
 }
 
@@ -521,7 +521,7 @@ func (s *session) ownAck(now time.Time, code hl7.AckCode, errCode int, text stri
 	}
 	s.reply = hl7.AppendAck(s.reply[:0], &s.msg, hl7.Ack{Code: code, ErrorCode: errCode, Reason: text,
 		ControlID: s.g.nextControlID(), Time: now})
-	s.g.metrics.acks.WithLabelValues("gateway", codeLabel(code)).Inc()
+	s.g.metrics.gatewayAcks.of(code).Inc()
 	return s.reply
 }
 
