@@ -60,6 +60,7 @@ func (g *Gateway) buildLive(cfg config.Config, old *live) (*live, error) {
 			if s, err = newStation(sc, g.log, g.store, g.metrics); err != nil {
 				return nil, err
 			}
+			s.export = g.export
 		}
 		rt.stations = append(rt.stations, s)
 		rt.byName[sc.Name] = i
@@ -362,6 +363,12 @@ func restartOnly(cur, next config.Config) []error {
 	}
 	if !reflect.DeepEqual(cur.Log, next.Log) {
 		bad("log", "logging is set at start")
+	}
+	if !reflect.DeepEqual(cur.Inventory, next.Inventory) {
+		bad("inventory", "the device inventory and its watchlist are set at start")
+	}
+	if !reflect.DeepEqual(cur.Export, next.Export) {
+		bad("export", "the SIEM export targets are set at start")
 	}
 	if !reflect.DeepEqual(cur.State, next.State) {
 		bad("state", "the event store and journal are set at start")

@@ -13,6 +13,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/hl7gate/hl7gate/gateway/config"
+	"github.com/hl7gate/hl7gate/gateway/export"
 	"github.com/hl7gate/hl7gate/hl7"
 	"github.com/hl7gate/hl7gate/hl7/mllp"
 	"github.com/hl7gate/hl7gate/policy"
@@ -81,6 +82,8 @@ func TestRestartOnly(t *testing.T) {
 		}, "listeners: 2 listeners configured, 1 running"},
 		{"admin", func(c *config.Config) { c.Admin.Address = "127.0.0.1:9103" }, "admin:"},
 		{"journal", func(c *config.Config) { c.State.Journal.Dir = "/tmp/j" }, "state:"},
+		{"inventory", func(c *config.Config) { c.Inventory.MaxDevices = 7 }, "inventory:"},
+		{"export", func(c *config.Config) { c.Export.Syslog = append(c.Export.Syslog, export.SyslogConfig{Name: "soc"}) }, "export:"},
 		{"egress sinkhole", func(c *config.Config) { c.Egress.Sinkhole = "10.0.0.1:9" }, "egress:"},
 		{"relay route added", func(c *config.Config) {
 			c.Routes = append(c.Routes, policy.RouteConfig{Name: "more", Stations: []string{"central"}})

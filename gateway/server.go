@@ -40,10 +40,12 @@ import (
 	"github.com/hl7gate/hl7gate/gateway/admin"
 	"github.com/hl7gate/hl7gate/gateway/config"
 	"github.com/hl7gate/hl7gate/gateway/egress"
+	"github.com/hl7gate/hl7gate/gateway/export"
 	"github.com/hl7gate/hl7gate/gateway/intercept"
 	"github.com/hl7gate/hl7gate/gateway/journal"
 	"github.com/hl7gate/hl7gate/gateway/store"
 	"github.com/hl7gate/hl7gate/hl7"
+	"github.com/hl7gate/hl7gate/policy/inventory"
 )
 
 // ErrServerClosed is returned by Start after Shutdown.
@@ -58,8 +60,10 @@ type Gateway struct {
 	metrics *metrics
 	rt      atomic.Pointer[live] // what a reload swaps; sessions take it once per message
 	egress  *egress.Recorder     // nil when egress containment is off
-	admin   *admin.Server        // nil when the admin endpoint is off
-	journal *journal.Journal     // nil when state.journal.dir is unset
+	inv     *inventory.Inventory
+	export  *export.Exporter // never nil; without targets it takes events and does nothing
+	admin   *admin.Server    // nil when the admin endpoint is off
+	journal *journal.Journal // nil when state.journal.dir is unset
 	lns     []*listener
 
 	reloadMu sync.Mutex                      // one reload at a time; guards keepers
@@ -102,10 +106,15 @@ func New(cfg config.Config, log zerolog.Logger) (*Gateway, error) {
 		flushed: make(chan struct{}), stopFlush: make(chan struct{})}
 	g.ctx, g.cancel = context.WithCancel(context.Background())
 	g.ackID.Store(uint64(time.Now().UnixNano()))
+	if err := g.newInventory(); err != nil {
+		return nil, err
+	}
 	if cfg.Egress.Enabled {
 		if g.egress, err = egress.New(cfg, log, st, g.metrics.reg); err != nil {
+			g.closeExport()
 			return nil, err
 		}
+		g.egress.ExportTo(g.export)
 	}
 	if cfg.Admin.Address != "" {
 		g.admin = admin.New(cfg.Admin, adminState{g.store, g}, g.metrics.reg, log)
@@ -113,6 +122,7 @@ func New(cfg config.Config, log zerolog.Logger) (*Gateway, error) {
 	}
 	rt, err := g.buildLive(cfg, nil)
 	if err != nil {
+		g.closeExport()
 		return nil, err
 	}
 	g.rt.Store(rt)
@@ -120,6 +130,7 @@ func New(cfg config.Config, log zerolog.Logger) (*Gateway, error) {
 	for i, lc := range cfg.Listeners {
 		l, err := g.newListener(lc, i)
 		if err != nil {
+			g.closeExport()
 			return nil, err
 		}
 		g.lns = append(g.lns, l)
@@ -284,6 +295,7 @@ func (g *Gateway) Shutdown(ctx context.Context) error {
 	}
 	g.store.AddEvent(store.Event{Kind: store.KindGateway, Severity: "info", Reason: "gateway stopped"})
 	g.closeJournal() // after the last event
+	g.closeExport()
 	g.log.Info().Msg("gateway stopped")
 	return err
 }
@@ -331,6 +343,9 @@ func (a adminState) Queues() []admin.QueueStatus { return a.g.queueStatus() }
 
 // Monitors implements admin.State.
 func (a adminState) Monitors() []store.Monitor { return a.g.monitors() }
+
+// Devices implements admin.State.
+func (a adminState) Devices() []inventory.Device { return a.g.Devices() }
 
 // Ready implements admin.State: not while shutting down, and only with at least one station up, unless
 // every route is in store mode: then the gateway takes messages (into its queues) with every station down.
@@ -602,6 +617,7 @@ func (g *Gateway) refuse(l *listener, src netip.Addr, remote net.Addr, reason, d
 		text += ": " + detail
 	}
 	g.events.note(aggKey{l.cfg.Name, src, store.KindConnection, text}, time.Now(), 0, func() store.Event {
+		g.exportRefused(l, remoteAddrPort(remote), reason) // the first of its aggregate, as the store keeps it
 		return store.Event{Kind: store.KindConnection, Severity: "warning", Listener: l.cfg.Name,
 			Source: src.String(), Reason: text}
 	})

@@ -8,6 +8,8 @@
 //	                                  the nftables ruleset that contains the monitor segment
 //	hl7gate evidence --config FILE --since TIME [--until TIME] [--device ID] -o FILE.tar.gz
 //	                                  the incident evidence bundle, from the on-disk event journal
+//	hl7gate devices [--admin URL] [--token-file F] [--json]
+//	                                  the device inventory of a running gateway, watchlist matches marked
 //	hl7gate queue list|inspect|replay|discard --config FILE
 //	                                  store-mode queues and their dead letters (the gateway stopped)
 package main
@@ -48,6 +50,7 @@ func commands() map[string]command {
 		"demo":     {"run the gateway with simulated monitors and a central station", demoCmd},
 		"firewall": {"print, install or remove the nftables rules that contain the monitor segment", firewallCmd},
 		"evidence": {"build the incident evidence bundle from the event journal", evidenceCmd},
+		"devices":  {"print the device inventory of a running gateway, watchlist matches marked", devicesCmd},
 		"queue":    {"list, inspect, replay or discard store-mode dead letters (gateway stopped)", queueCmd},
 	}
 }

@@ -25,6 +25,8 @@ func TestHelpAndUsageExitCodes(t *testing.T) {
 		{[]string{"firewall", "render", "-h"}, 0, "usage: hl7gate firewall render|apply|remove --config FILE"},
 		{[]string{"evidence", "--help"}, 0, "--include-patient-data"},
 		{[]string{"evidence", "--config", "x.yaml"}, 2, "--since string"},
+		{[]string{"devices", "--help"}, 0, "--token-file string"},
+		{[]string{"devices", "extra"}, 2, "unexpected arguments: extra"},
 		{nil, 2, "usage: hl7gate COMMAND [flags]"},
 		{[]string{"serv"}, 2, `hl7gate: unknown command "serv"`},
 		{[]string{"serve", "--no-such-flag"}, 2, "unknown flag: --no-such-flag"},

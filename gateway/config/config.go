@@ -15,6 +15,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/hl7gate/hl7gate/gateway/export"
 	"github.com/hl7gate/hl7gate/hl7"
 	"github.com/hl7gate/hl7gate/policy"
 	"github.com/hl7gate/hl7gate/policy/vitals"
@@ -32,6 +33,8 @@ type Config struct {
 	State     StateConfig          `mapstructure:"state"`
 	Vitals    VitalsConfig         `mapstructure:"vitals"`
 	Egress    EgressConfig         `mapstructure:"egress"`
+	Export    export.Config        `mapstructure:"export"`
+	Inventory InventoryConfig      `mapstructure:"inventory"`
 	Queue     QueueConfig          `mapstructure:"queue"`
 }
 
@@ -260,6 +263,7 @@ func (c Config) WithDefaults() Config {
 	setDefault(&c.State.MaxEvents, DefaultMaxEvents)
 	setDefault(&c.State.Journal.MaxBytes, DefaultJournalBytes)
 	c.Egress = c.Egress.withDefaults()
+	setDefault(&c.Inventory.MaxDevices, DefaultMaxDevices)
 	c.Queue = c.Queue.withDefaults()
 	return c
 }
@@ -428,6 +432,8 @@ func (c Config) Validate() error {
 		bad("state.journal.max_bytes", "%d must be at least %d", c.State.Journal.MaxBytes, MinJournalBytes)
 	}
 	errs = append(errs, c.validateEgress()...)
+	errs = append(errs, c.Export.Validate("export"))
+	errs = append(errs, c.validateInventory()...)
 	errs = append(errs, c.validateQueue()...)
 	return errors.Join(errs...)
 }

@@ -38,6 +38,7 @@ const (
 	KindDelivery   = "delivery"   // a message no station accepted
 	KindEgress     = "egress"     // a monitor-segment attempt to reach anything but hl7gate (first of its pair)
 	KindGateway    = "gateway"    // the gateway started, stopped or reloaded its configuration
+	KindWatchlist  = "watchlist"  // a device matched the vulnerable-model watchlist (once per device)
 )
 
 // Monitor is one monitor as the gateway sees it: a source address on a listener.
