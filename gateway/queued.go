@@ -202,7 +202,7 @@ func (s *session) enqueue(now time.Time, rq *routeQueue, msg []byte) ([]byte, bo
 	}
 	s.reply = hl7.AppendAck(s.reply[:0], &s.msg, hl7.Ack{Code: code, Reason: commitReason,
 		ControlID: s.g.nextControlID(), Time: now})
-	s.g.metrics.acks.WithLabelValues("gateway", codeLabel(code)).Inc()
+	s.g.metrics.gatewayAcks.of(code).Inc()
 	return s.reply, true
 }
 
@@ -307,7 +307,7 @@ func (rq *routeQueue) deliver(key queue.Key) {
 		}
 		st := g.stations[si]
 		var code hl7.AckCode
-		ack, code, err = st.forward(g.ctx, m.Body, ctrl, ack[:0])
+		ack, code, err = st.forward(g.ctx, m.Body, ctrl, ack[:0], wantsAppAck(&msg))
 		switch {
 		case err != nil:
 			if m.Attempt == 1 || m.Attempt%100 == 0 {

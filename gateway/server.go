@@ -42,6 +42,7 @@ import (
 	"github.com/hl7gate/hl7gate/gateway/egress"
 	"github.com/hl7gate/hl7gate/gateway/intercept"
 	"github.com/hl7gate/hl7gate/gateway/store"
+	"github.com/hl7gate/hl7gate/hl7"
 	"github.com/hl7gate/hl7gate/policy"
 )
 
@@ -53,6 +54,7 @@ type Gateway struct {
 	cfg      config.Config
 	log      zerolog.Logger
 	store    *store.Store
+	events   *eventLog // every event but egress goes through it
 	metrics  *metrics
 	chain    policy.Chain
 	egress   *egress.Recorder // nil when egress containment is off
@@ -70,6 +72,10 @@ type Gateway struct {
 
 	mu       sync.Mutex
 	sessions map[*session]struct{}
+
+	stopFlush chan struct{} // closed by Shutdown: the event flusher flushes once more and ends
+	flushed   chan struct{} // closed when it has
+	flushing  atomic.Bool   // the flusher runs
 }
 
 // New builds a gateway from a configuration; it completes it with defaults and validates it
@@ -83,8 +89,9 @@ func New(cfg config.Config, log zerolog.Logger) (*Gateway, error) {
 	if err != nil {
 		return nil, err
 	}
-	g := &Gateway{cfg: cfg, log: log, store: st, metrics: newMetrics(), sessions: map[*session]struct{}{},
-		queues: map[string]*routeQueue{}}
+	g := &Gateway{cfg: cfg, log: log, store: st, events: newEventLog(st), metrics: newMetrics(),
+		sessions: map[*session]struct{}{}, queues: map[string]*routeQueue{},
+		flushed: make(chan struct{}), stopFlush: make(chan struct{})}
 	g.ctx, g.cancel = context.WithCancel(context.Background())
 	g.ackID.Store(uint64(time.Now().UnixNano()))
 	if cfg.Egress.Enabled {
@@ -174,13 +181,22 @@ func (g *Gateway) Start(ctx context.Context) error {
 		}
 	}
 	for _, s := range g.stations {
-		g.wg.Add(1)
+		g.wg.Add(2)
 		go func() {
 			defer g.wg.Done()
 			s.warm(g.ctx)
 			s.keep(g.ctx)
 		}()
+		go func() {
+			defer g.wg.Done()
+			s.backlog.run(g.ctx)
+		}()
 	}
+	g.flushing.Store(true)
+	go func() {
+		defer close(g.flushed)
+		g.events.run(g.stopFlush)
+	}()
 	g.startDeliverers()
 	for _, l := range g.lns {
 		g.wg.Add(1)
@@ -245,7 +261,13 @@ func (g *Gateway) Shutdown(ctx context.Context) error {
 		g.admin.Close()
 	}
 	g.wg.Wait()
-	g.closeQueues() // after the sessions and deliverers: fsyncs the pending acknowledgements
+	g.closeQueues()        // after the sessions and deliverers: fsyncs the pending acknowledgements
+	if g.flushing.Load() { // after every session: their last events are folded in
+		close(g.stopFlush)
+		<-g.flushed
+	} else {
+		g.events.flush(time.Now())
+	}
 	g.log.Info().Msg("gateway stopped")
 	return err
 }
@@ -341,6 +363,8 @@ type listener struct {
 	allow   []netip.Prefix
 	tls     *tls.Config
 	targets map[netip.AddrPort]int // intercept mode: original destination → station index
+	body    bool                   // run the body checks
+	limits  hl7.BodyLimits
 
 	open     prometheus.Gauge
 	received prometheus.Counter
@@ -366,6 +390,8 @@ func (g *Gateway) newListener(lc config.ListenerConfig) (*listener, error) {
 		open:      g.metrics.openConns.WithLabelValues(lc.Name),
 		received:  g.metrics.received.WithLabelValues(lc.Name),
 		junk:      g.metrics.frameJunkBytes.WithLabelValues(lc.Name),
+		body:      lc.BodyChecks.On(),
+		limits:    lc.BodyChecks.Limits(),
 	}
 	for _, s := range lc.AllowSources {
 		p, err := netip.ParsePrefix(s)
@@ -547,8 +573,10 @@ func (g *Gateway) refuse(l *listener, src netip.Addr, remote net.Addr, reason, d
 	if detail != "" {
 		text += ": " + detail
 	}
-	g.store.AddEvent(store.Event{Kind: store.KindConnection, Severity: "warning", Listener: l.cfg.Name,
-		Source: src.String(), Reason: text})
+	g.events.note(aggKey{l.cfg.Name, src, store.KindConnection, text}, time.Now(), 0, func() store.Event {
+		return store.Event{Kind: store.KindConnection, Severity: "warning", Listener: l.cfg.Name,
+			Source: src.String(), Reason: text}
+	})
 	l.refusedMu.Lock()
 	log, notLogged := l.refusedLogs.allow(time.Now()), l.refusedLogs.suppressed
 	l.refusedMu.Unlock()

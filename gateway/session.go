@@ -9,6 +9,8 @@ import (
 	"net/netip"
 	"os"
 	"strconv"
+	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -70,24 +72,27 @@ type session struct {
 	monitor string // store ID: listener/source
 	station int    // intercepted: the station the original destination maps to; else -1
 
-	r     *mllp.Reader
-	w     *mllp.Writer
-	msg   hl7.Message
-	req   policy.Request
-	v     policy.Verdict
-	reply []byte   // the gateway's own ACKs
-	acks  [][]byte // one ACK buffer per station of a route
-	out   []byte   // an annotated copy of the message, when a vital-sign rule asks for one
-	alert []byte   // ORU^R40 alerts
+	r       *mllp.Reader
+	w       *mllp.Writer
+	msg     hl7.Message
+	req     policy.Request
+	v       policy.Verdict
+	reply   []byte   // the gateway's own ACKs
+	acks    [][]byte // one ACK buffer per station of a route
+	codes   []hl7.AckCode
+	fanErrs []error // per station of an all/any route
+	out     []byte  // an annotated copy of the message, when a vital-sign rule asks for one
+	alert   []byte  // ORU^R40 alerts
 
 	busy atomic.Bool // between a complete frame and its answer
 	stop atomic.Bool // shutting down: finish the message in flight, then close
 
 	opened      time.Time
-	delivered   uint64    // messages a station accepted
-	queued      uint64    // messages durably queued (store mode)
-	identity    bool      // sending application etc. recorded in the store
-	logs        logBudget // rejection lines
+	delivered   uint64     // messages a station accepted
+	queued      uint64     // messages durably queued (store mode)
+	identity    bool       // sending application etc. recorded in the store
+	logMu       sync.Mutex // logs is spent by fan-out goroutines too
+	logs        logBudget  // rejection lines
 	closeReason string
 
 	// This connection's share of its monitor's record (see tally). It reaches the store once, when the
@@ -187,8 +192,10 @@ func (s *session) prepare() error {
 		}
 		i, ok := s.l.targets[dst]
 		if !ok {
-			s.g.store.AddEvent(store.Event{Kind: store.KindConnection, Severity: "warning", Listener: lc.Name,
-				Source: s.src.String(), Reason: "intercepted destination " + dst.String() + " maps to no station"})
+			s.g.events.note(aggKey{lc.Name, s.src, store.KindConnection, "unmapped_destination"}, time.Now(), 0, func() store.Event {
+				return store.Event{Kind: store.KindConnection, Severity: "warning", Listener: lc.Name,
+					Source: s.src.String(), Reason: "intercepted destination " + dst.String() + " maps to no station"}
+			})
 			s.g.metrics.refused.WithLabelValues(lc.Name, "unmapped_destination").Inc()
 			return errors.New("intercepted destination maps to no station")
 		}
@@ -318,6 +325,25 @@ func (s *session) handle(frame []byte, ferr error) ([]byte, bool) {
 	if err := s.msg.Parse(frame); err != nil {
 		return s.nak(now, frame, reasonParse, hl7.AE, 100, "message header could not be parsed"), true
 	}
+	if s.msg.IsAck() {
+		// HL7 never acknowledges an acknowledgement (a monitor answering ours would loop forever), and a
+		// monitor's ACK is for no station: count and record it, answer and forward nothing.
+		s.g.metrics.acksIgnored.WithLabelValues(s.l.cfg.Name).Inc()
+		s.reject(now, reasonMonitorAck, &s.msg, "acknowledgement from a monitor: not answered, not forwarded")
+		return nil, false
+	}
+	if s.l.body {
+		if err := s.msg.CheckBody(s.l.limits); err != nil {
+			var be *hl7.BodyError
+			code := hl7.CodeDataType
+			if errors.As(err, &be) {
+				code = be.ErrorCode()
+			}
+			text := "message body refused: " + strings.TrimPrefix(err.Error(), "hl7: ")
+			s.reject(now, reasonBody, &s.msg, text)
+			return s.ownAck(now, hl7.AE, code, text), true
+		}
+	}
 	if !s.identity {
 		s.recordIdentity(now)
 	}
@@ -334,16 +360,16 @@ func (s *session) handle(frame []byte, ferr error) ([]byte, bool) {
 	if annotated, ok := s.v.AppendAnnotated(s.out[:0], &s.msg); ok {
 		s.out, out = annotated, annotated
 	}
-	if rq := s.g.queues[s.v.Route.Name]; rq != nil {
+	if rq := s.g.queues[s.v.Route.Name]; rq != nil && s.station < 0 { // intercepted: always relayed, to its station
 		return s.enqueue(now, rq, out)
 	}
-	ack, code, err := s.deliver(s.v.Route, out, s.msg.ControlID())
+	ack, code, err := s.deliver(now, s.v.Route, out, s.msg.ControlID())
 	if err != nil {
 		s.reject(now, reasonUndelivered, &s.msg, "not delivered: "+err.Error())
 		if s.g.cfg.Delivery.OnFailure == config.OnFailureSilent {
 			return nil, false
 		}
-		return s.ownAck(now, hl7.AE, 207, "central station did not accept the message"), true
+		return s.ownAck(now, hl7.AE, hl7.CodeInternalError, "central station did not accept the message"), true
 	}
 	if code.Positive() {
 		s.delivered++
@@ -351,68 +377,117 @@ func (s *session) handle(frame []byte, ferr error) ([]byte, bool) {
 		s.errs.Add(1)
 		s.g.metrics.rejected.WithLabelValues(s.l.cfg.Name, reasonStationNak).Inc()
 	}
-	s.g.metrics.acks.WithLabelValues("station", codeLabel(code)).Inc()
+	s.g.metrics.stationAcks.of(code).Inc()
 	return ack, true
 }
 
 // deliver forwards msg along rt and picks the ACK for the monitor as the route's ack_from says. An error
 // means no ACK may be relayed; a negative station ACK is relayed as it is.
-func (s *session) deliver(rt *policy.Route, msg, ctrl []byte) ([]byte, hl7.AckCode, error) {
-	var (
-		chosen     []byte
-		chosenCode hl7.AckCode
-		neg        []byte
-		negCode    hl7.AckCode
-		firstErr   error
-	)
-	for k, i := range rt.Stations {
-		ack, code, err := s.g.stations[i].forward(s.g.ctx, msg, ctrl, s.ackBuf(k))
-		s.acks[k] = ack
+//
+// With ack_from: primary only the primary is waited for; the secondaries get a copy through their
+// backlogs, in the background. With all or any every station is forwarded to at once, so the answer
+// takes as long as the slowest station, never the sum of them.
+func (s *session) deliver(now time.Time, rt *policy.Route, msg, ctrl []byte) ([]byte, hl7.AckCode, error) {
+	n := len(rt.Stations)
+	for k := range n {
+		s.acks[k] = s.ackBuf(k)
+	}
+	if rt.AckFrom == policy.AckPrimary {
+		for _, i := range rt.Stations[1:] {
+			if st := s.g.stations[i]; !st.backlog.offer(msg, ctrl, wantsAppAck(&s.msg)) {
+				s.dropSecondary(now, st, ctrl)
+			}
+		}
+		ack, code, err := s.forwardTo(0, rt.Stations[0], msg, ctrl)
 		if err != nil {
-			s.log.Warn().Str("station", s.g.stations[i].cfg.Name).Str("msh10", string(ctrl)).Err(err).Msg("forward failed")
-			if firstErr == nil {
-				firstErr = fmt.Errorf("%s: %w", s.g.stations[i].cfg.Name, err)
-			}
-			if k == 0 && rt.AckFrom == policy.AckPrimary {
-				chosen = nil
-			}
-			continue
+			return nil, "", err
 		}
+		return ack, code, nil
+	}
+	codes, errs := s.codes[:0], s.fanErrs[:0]
+	for range n {
+		codes, errs = append(codes, ""), append(errs, nil)
+	}
+	s.codes, s.fanErrs = codes, errs
+	var wg sync.WaitGroup
+	for k, i := range rt.Stations[1:] {
+		wg.Go(func() { s.acks[k+1], codes[k+1], errs[k+1] = s.forwardTo(k+1, i, msg, ctrl) })
+	}
+	s.acks[0], codes[0], errs[0] = s.forwardTo(0, rt.Stations[0], msg, ctrl)
+	wg.Wait()
+
+	var firstErr error
+	chosen, neg := -1, -1
+	for k := range n {
 		switch {
-		case rt.AckFrom == policy.AckPrimary && k == 0:
-			chosen, chosenCode = ack, code
-		case rt.AckFrom == policy.AckAll && k == 0 && code.Positive():
-			chosen, chosenCode = ack, code
-		case rt.AckFrom == policy.AckAny && code.Positive() && chosen == nil:
-			chosen, chosenCode = ack, code
-		}
-		if !code.Positive() && neg == nil {
-			neg, negCode = ack, code
+		case errs[k] != nil:
+			if firstErr == nil {
+				firstErr = errs[k]
+			}
+		case !codes[k].Positive():
+			if neg < 0 {
+				neg = k
+			}
+		case chosen < 0:
+			chosen = k
 		}
 	}
-	switch rt.AckFrom {
-	case policy.AckPrimary:
-		if chosen == nil {
+	pick := func(k int) ([]byte, hl7.AckCode, error) { return s.acks[k], codes[k], nil }
+	if rt.AckFrom == policy.AckAll {
+		switch {
+		case neg >= 0:
+			return pick(neg)
+		case firstErr != nil:
 			return nil, "", firstErr
 		}
-		return chosen, chosenCode, nil
-	case policy.AckAll:
-		if neg != nil {
-			return neg, negCode, nil
-		}
-		if firstErr != nil {
-			return nil, "", firstErr
-		}
-		return chosen, chosenCode, nil
-	default: // any
-		if chosen != nil {
-			return chosen, chosenCode, nil
-		}
-		if neg != nil {
-			return neg, negCode, nil
-		}
-		return nil, "", firstErr
+		return pick(0)
 	}
+	switch { // any
+	case chosen >= 0:
+		return pick(chosen)
+	case neg >= 0:
+		return pick(neg)
+	}
+	return nil, "", firstErr
+}
+
+// forwardTo forwards msg to station i into the session's k-th ACK buffer, and logs a failure (rate
+// limited: during an outage every message fails).
+func (s *session) forwardTo(k, i int, msg, ctrl []byte) ([]byte, hl7.AckCode, error) {
+	st := s.g.stations[i]
+	ack, code, err := st.forward(s.g.ctx, msg, ctrl, s.acks[k][:0], wantsAppAck(&s.msg))
+	if err != nil {
+		if s.logAllow(time.Now()) {
+			s.log.Warn().Str("station", st.cfg.Name).Str("msh10", string(ctrl)).Err(err).
+				Int("log_suppressed", s.logSuppressed()).Msg("forward failed")
+		}
+		return ack, "", fmt.Errorf("%s: %w", st.cfg.Name, err)
+	}
+	return ack, code, nil
+}
+
+// dropSecondary counts, records and (rate-limited) logs a message a secondary's full backlog refused.
+func (s *session) dropSecondary(now time.Time, st *station, ctrl []byte) {
+	s.g.events.note(aggKey{s.l.cfg.Name, s.src, store.KindDelivery, "backlog_full:" + st.cfg.Name}, now, 0, func() store.Event {
+		return store.Event{Kind: store.KindDelivery, Severity: "warning", Listener: s.l.cfg.Name, Station: st.cfg.Name,
+			Source: s.src.String(), ControlID: string(ctrl), Reason: "secondary station " + st.cfg.Name + " backlog full: not delivered there"}
+	})
+	if s.logAllow(now) {
+		s.log.Warn().Str("station", st.cfg.Name).Str("msh10", string(ctrl)).Msg("secondary backlog full: not delivered there")
+	}
+}
+
+// logAllow spends one of the connection's log lines; safe from the fan-out goroutines.
+func (s *session) logAllow(now time.Time) bool {
+	s.logMu.Lock()
+	defer s.logMu.Unlock()
+	return s.logs.allow(now)
+}
+
+func (s *session) logSuppressed() int {
+	s.logMu.Lock()
+	defer s.logMu.Unlock()
+	return s.logs.suppressed
 }
 
 func (s *session) ackBuf(k int) []byte {
@@ -430,7 +505,7 @@ func (s *session) nak(now time.Time, frame []byte, reason string, code hl7.AckCo
 	}
 	s.reply = hl7.AppendNak(s.reply[:0], frame, hl7.Ack{Code: code, ErrorCode: errCode, Reason: text,
 		ControlID: s.g.nextControlID(), Time: now})
-	s.g.metrics.acks.WithLabelValues("gateway", codeLabel(code)).Inc()
+	s.g.metrics.gatewayAcks.of(code).Inc()
 	return s.reply
 }
 
@@ -441,7 +516,7 @@ func (s *session) ownAck(now time.Time, code hl7.AckCode, errCode int, text stri
 	}
 	s.reply = hl7.AppendAck(s.reply[:0], &s.msg, hl7.Ack{Code: code, ErrorCode: errCode, Reason: text,
 		ControlID: s.g.nextControlID(), Time: now})
-	s.g.metrics.acks.WithLabelValues("gateway", codeLabel(code)).Inc()
+	s.g.metrics.gatewayAcks.of(code).Inc()
 	return s.reply
 }
 
@@ -474,6 +549,16 @@ func wantsAcceptAck(m *hl7.Message) bool {
 	return false
 }
 
+// wantsAppAck reports whether the sender of m expects an application ACK: MSH-16 is empty (original
+// mode), AL or SU. With NE or ER it expects none on success, so a station's commit accept is its answer.
+func wantsAppAck(m *hl7.Message) bool {
+	switch string(m.AppAckType()) {
+	case "NE", "ER":
+		return false
+	}
+	return true
+}
+
 func codeLabel(c hl7.AckCode) string {
 	switch c {
 	case hl7.AA, hl7.AE, hl7.AR, hl7.CA, hl7.CE, hl7.CR:
@@ -487,23 +572,27 @@ func codeLabel(c hl7.AckCode) string {
 func (s *session) reject(now time.Time, reason string, msg *hl7.Message, text string) {
 	s.errs.Add(1)
 	s.g.metrics.rejected.WithLabelValues(s.l.cfg.Name, reason).Inc()
-	ev := store.Event{Time: now, Kind: store.KindPolicy, Severity: "warning", Listener: s.l.cfg.Name,
-		Source: s.src.String(), Reason: text}
+	kind := store.KindPolicy
 	if reason == reasonUndelivered || reason == reasonQueueFull || reason == reasonNotQueued {
-		ev.Kind = store.KindDelivery
+		kind = store.KindDelivery
 	}
-	var ctrl, typ string
-	if msg != nil {
-		ctrl = string(msg.ControlID())
-		t, trig, _ := msg.MessageType()
-		typ = string(t) + "^" + string(trig)
-		ev.ControlID = ctrl
-	}
-	s.g.store.AddEvent(ev)
-	if !s.logs.allow(now) {
+	s.g.events.note(aggKey{s.l.cfg.Name, s.src, kind, reason}, now, 0, func() store.Event {
+		ev := store.Event{Kind: kind, Severity: "warning", Listener: s.l.cfg.Name, Source: s.src.String(), Reason: text}
+		if msg != nil {
+			ev.ControlID = string(msg.ControlID())
+		}
+		return ev
+	})
+	if !s.logAllow(now) {
 		return
 	}
-	s.log.Warn().Str("msh10", ctrl).Str("type", typ).Str("check", reason).Str("reason", text).Msg("message rejected")
+	var ctrl, typ []byte
+	if msg != nil {
+		ctrl = msg.ControlID()
+		t, trig, _ := msg.MessageType()
+		typ = append(append(append(typ, t...), '^'), trig...)
+	}
+	s.log.Warn().Bytes("msh10", ctrl).Bytes("type", typ).Str("check", reason).Str("reason", text).Msg("message rejected")
 }
 
 // tally adds the session to its monitor's record m: its counters, and its times when they are the
@@ -556,12 +645,14 @@ func (s *session) recordFindings(now time.Time) {
 	for _, f := range s.v.Findings {
 		sev := f.Severity.String()
 		s.g.metrics.findings.WithLabelValues(f.Rule, sev).Inc()
-		value, other, threshold := f.Value, f.Other, f.Threshold
-		s.g.store.AddEvent(store.Event{Time: now, Kind: store.KindVitals, Severity: sev, Listener: s.l.cfg.Name,
-			Source: s.src.String(), SendingApp: f.SendingApplication, Equipment: f.Equipment, ControlID: f.ControlID,
-			Rule: f.Rule, Parameter: f.Parameter, Value: &value, Other: &other, Threshold: &threshold,
-			ObservedAt: f.ObservedAt, Reason: f.Explanation})
-		if !s.logs.allow(now) {
+		s.g.events.note(aggKey{s.l.cfg.Name, s.src, store.KindVitals, f.Rule}, now, logBurst, func() store.Event {
+			value, other, threshold := f.Value, f.Other, f.Threshold
+			return store.Event{Kind: store.KindVitals, Severity: sev, Listener: s.l.cfg.Name,
+				Source: s.src.String(), SendingApp: f.SendingApplication, Equipment: f.Equipment, ControlID: f.ControlID,
+				Rule: f.Rule, Parameter: f.Parameter, Value: &value, Other: &other, Threshold: &threshold,
+				ObservedAt: f.ObservedAt, Reason: f.Explanation}
+		})
+		if !s.logAllow(now) {
 			continue
 		}
 		s.log.Warn().Str("msh10", f.ControlID).Str("rule", f.Rule).Str("severity", sev).Str("kind", f.Kind).
@@ -587,7 +678,7 @@ func (s *session) sendAlerts() {
 		s.alert = policy.AppendAlert(s.alert[:0], f, id, time.Now())
 		for k, i := range rt.Stations {
 			st := s.g.stations[i]
-			ack, code, err := st.forward(s.g.ctx, s.alert, []byte(id), s.ackBuf(k))
+			ack, code, err := st.forward(s.g.ctx, s.alert, []byte(id), s.ackBuf(k), true)
 			s.acks[k] = ack
 			result := "accepted"
 			switch {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net"
+	"net/netip"
 	"strings"
 	"testing"
 
@@ -66,5 +67,41 @@ func TestClosedLinesBudget(t *testing.T) {
 	}
 	if _, ok := closed[0]["closes_not_logged"]; !ok {
 		t.Errorf("connection closed line without closes_not_logged: %v", closed[0])
+	}
+}
+
+// BenchmarkHandle compares what one message costs the session, forwarded to a station and rejected by
+// the allowlist: a rejected message (a flood of them) must cost no more than a forwarded one. Its event
+// is aggregated, so a repeat writes nothing to the store.
+func BenchmarkHandle(b *testing.B) {
+	cfg := config.Config{
+		Listeners: []config.ListenerConfig{{Name: "icu", Address: "127.0.0.1:0", AllowSources: []string{"127.0.0.0/8"}}},
+		Stations:  []config.StationConfig{{Name: "central", Address: testkit.AckStation(b).String()}},
+		Routes:    []policy.RouteConfig{{Name: "vitals", Match: policy.MatchConfig{MessageTypes: []string{"ORU^R01"}}, Stations: []string{"central"}}},
+	}
+	cfg.Vitals.Enabled = false
+	g, err := New(cfg, zerolog.Nop())
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := g.Start(b.Context()); err != nil {
+		b.Fatal(err)
+	}
+	defer g.Shutdown(context.Background())
+	a, c := net.Pipe()
+	defer a.Close()
+	defer c.Close()
+	s := g.newSession(g.lns[0], c, netip.MustParseAddr("127.0.0.1"))
+	const msh = "MSH|^~\\&|MON|ICU|CENTRAL|HOSP|20261125120000||%s|C1|P|2.6\rOBX|1|NM|8867-4^HR^LN||72|/min|||||F\r"
+	for _, bc := range []struct{ name, typ string }{{"forwarded", "ORU^R01"}, {"rejected", "ADT^A08"}} {
+		frame := []byte(strings.Replace(msh, "%s", bc.typ, 1))
+		b.Run(bc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, ok := s.handle(frame, nil); !ok {
+					b.Fatal("no answer")
+				}
+			}
+		})
 	}
 }

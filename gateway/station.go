@@ -52,6 +52,7 @@ type station struct {
 	store *store.Store
 	tls   *tls.Config
 
+	backlog *backlog      // background delivery as a secondary of ack_from: primary routes
 	tokens  chan struct{} // one per message in flight, at most Connections × Pipeline
 	readers sync.WaitGroup
 
@@ -67,8 +68,10 @@ type station struct {
 	closed  bool          // closeAll ran: no new connections
 	isUp    atomic.Bool   // read on every message; written under mu
 	lastErr string
-	retryAt time.Time // no dial before this while the station is down
+	retryAt time.Time // no probe dial before this while the station is down
 	backoff time.Duration
+	// dialLogs bounds "station connect failed" lines: during an outage every message dials.
+	dialLogs logBudget
 }
 
 func newStation(cfg config.StationConfig, log zerolog.Logger, st *store.Store, m *metrics) (*station, error) {
@@ -90,6 +93,7 @@ func newStation(cfg config.StationConfig, log zerolog.Logger, st *store.Store, m
 		}
 		s.tls = tc
 	}
+	s.backlog = newBacklog(s, m)
 	s.setHealth(false, "not contacted yet")
 	return s, nil
 }
@@ -124,17 +128,22 @@ func clientTLS(cfg config.StationConfig) (*tls.Config, error) {
 // forward sends msg (whose MSH-10 is ctrl) and appends the station's ACK frame to dst. It returns the
 // ACK's MSA-1 code (CA for an MLLP release 2 commit ACK). A nil error means the station answered with an
 // ACK that matches ctrl; the code says whether it accepted the message.
-func (s *station) forward(ctx context.Context, msg, ctrl, dst []byte) ([]byte, hl7.AckCode, error) {
+//
+// A commit accept (CA) is not an application accept: when wantApp (the monitor expects an application
+// ACK: its MSH-16 is not NE or ER) forward waits past a CA for the station's application ACK, within
+// the same ack_timeout, and returns that; otherwise the CA is the answer. A CE or CR is always final.
+func (s *station) forward(ctx context.Context, msg, ctrl, dst []byte, wantApp bool) ([]byte, hl7.AckCode, error) {
 	deadline := time.Now().Add(s.cfg.AckTimeout)
 	cl := getCall()
 	defer putCall(cl)
+	mode := getAny
 	for attempt := 0; ; attempt++ {
-		c, err := s.get(ctx, deadline)
+		c, err := s.get(ctx, deadline, mode)
 		if err != nil {
 			return dst, "", err
 		}
 		start := time.Now()
-		cl.ctrl, cl.ack, cl.code, cl.err = ctrl, dst, "", nil
+		cl.ctrl, cl.ack, cl.code, cl.err, cl.wantApp, cl.committed = ctrl, dst, "", nil, wantApp, false
 		var reused bool
 		if s.cfg.Pipeline == 1 {
 			reused, err = c.exchange(cl, msg, deadline)
@@ -155,6 +164,13 @@ func (s *station) forward(ctx context.Context, msg, ctrl, dst []byte) ([]byte, h
 		// on a fresh connection; the station may see the message twice, which HL7's at-least-once
 		// delivery allows, but never zero times with a positive ACK.
 		retry := errors.Is(err, errNotSent) && attempt < 2 || reused && isStale(err) && attempt == 0
+		if reused && isStale(err) {
+			// A station that closed one idle connection (a restart, an idle limit) has most likely
+			// closed the others too: drop them, and retry on a connection dialled now, never on
+			// another idle one that would fail the same way.
+			s.dropIdle()
+			mode = getFresh
+		}
 		if retry && ctx.Err() == nil && time.Now().Before(deadline) {
 			continue
 		}
@@ -164,14 +180,23 @@ func (s *station) forward(ctx context.Context, msg, ctrl, dst []byte) ([]byte, h
 }
 
 func isStale(err error) bool {
-	return errors.Is(err, io.EOF) || errors.Is(err, mllp.ErrIncomplete) || errors.Is(err, net.ErrClosed) ||
+	return errors.Is(err, io.EOF) || errors.Is(err, errPeerClosed) || errors.Is(err, mllp.ErrIncomplete) || errors.Is(err, net.ErrClosed) ||
 		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
 }
+
+// How get picks a connection.
+type getMode int
+
+const (
+	getAny   getMode = iota // an idle pooled connection, else a new one, else the least busy
+	getFresh                // a connection dialled now: the pooled ones are suspect (idle ones are closed)
+	getProbe                // as getAny, but a dial respects the backoff after failures (the keeper's)
+)
 
 // get reserves room for one message on a connection: the least busy open one if it is idle, else a
 // new one while the pool has room, else the least busy one with room. It waits for room until
 // deadline. The caller gives the room back with release.
-func (s *station) get(ctx context.Context, deadline time.Time) (*stationConn, error) {
+func (s *station) get(ctx context.Context, deadline time.Time, mode getMode) (*stationConn, error) {
 	var t *time.Timer // made only when get has to wait
 	defer func() {
 		if t != nil {
@@ -209,6 +234,16 @@ func (s *station) get(ctx context.Context, deadline time.Time) (*stationConn, er
 			}
 		}
 		full := len(s.pool)+s.dialing >= s.cfg.Connections
+		if mode == getFresh && full && best != nil && best.load == 0 {
+			// Make room for the fresh connection by closing an idle, suspect one.
+			s.unpool(best)
+			s.mu.Unlock()
+			best.kill(errSuspect)
+			continue
+		}
+		if mode == getFresh && !full {
+			best = nil
+		}
 		if best != nil && best.load < s.cfg.Pipeline && (best.load == 0 || full) {
 			best.load++
 			s.mu.Unlock()
@@ -217,7 +252,7 @@ func (s *station) get(ctx context.Context, deadline time.Time) (*stationConn, er
 		if !full {
 			s.dialing++
 			s.mu.Unlock()
-			return s.grow(ctx, deadline)
+			return s.grow(ctx, deadline, mode == getProbe)
 		}
 		// Every open connection is busy and the rest of the pool is being dialed: the token says
 		// there will be room once a dial ends.
@@ -236,8 +271,8 @@ func (s *station) get(ctx context.Context, deadline time.Time) (*stationConn, er
 }
 
 // grow dials a connection for get, which counted it in s.dialing and holds a token for it.
-func (s *station) grow(ctx context.Context, deadline time.Time) (*stationConn, error) {
-	c, err := s.dial(ctx, deadline)
+func (s *station) grow(ctx context.Context, deadline time.Time, probe bool) (*stationConn, error) {
+	c, err := s.dial(ctx, deadline, probe)
 	s.mu.Lock()
 	s.dialing--
 	close(s.dialed)
@@ -271,12 +306,14 @@ func (s *station) release(c *stationConn) {
 	<-s.tokens
 }
 
-// dial opens a connection unless the station is in its backoff period after a failure.
-func (s *station) dial(ctx context.Context, deadline time.Time) (*stationConn, error) {
+// dial opens a connection. A probe (the keeper's, without a message waiting) does not dial during the
+// backoff period after a failure; a message always dials, so that monitors sending reach a station the
+// moment it is back, not after a backoff of seconds. The number of dials at once is bounded by the pool.
+func (s *station) dial(ctx context.Context, deadline time.Time, probe bool) (*stationConn, error) {
 	s.mu.Lock()
 	wait := time.Until(s.retryAt)
 	s.mu.Unlock()
-	if wait > 0 {
+	if probe && wait > 0 {
 		return nil, ErrStationDown
 	}
 	// The TLS handshake is part of connecting: connect_timeout and the message's deadline bound both
@@ -306,7 +343,12 @@ func (s *station) dial(ctx context.Context, deadline time.Time) (*stationConn, e
 		s.retryAt = time.Now().Add(s.backoff)
 		s.mu.Unlock()
 		s.setHealth(false, "connect failed")
-		s.log.Warn().Err(err).Msg("station connect failed")
+		s.mu.Lock()
+		log, notLogged := s.dialLogs.allow(time.Now()), s.dialLogs.suppressed
+		s.mu.Unlock()
+		if log {
+			s.log.Warn().Err(err).Int("failures_not_logged", notLogged).Msg("station connect failed")
+		}
 		return nil, fmt.Errorf("%w: %w", ErrStationDown, err)
 	}
 	c := &stationConn{s: s, c: nc, r: mllp.NewReader(nc, maxAckFrame)}
@@ -322,11 +364,37 @@ func (s *station) dial(ctx context.Context, deadline time.Time) (*stationConn, e
 // remove takes a dead connection out of the pool.
 func (s *station) remove(c *stationConn) {
 	s.mu.Lock()
+	s.unpool(c)
+	s.mu.Unlock()
+}
+
+// unpool takes c out of the pool, if it is still there. Under s.mu.
+func (s *station) unpool(c *stationConn) {
 	if i := slices.Index(s.pool, c); i >= 0 {
 		s.pool = slices.Delete(s.pool, i, i+1)
+		s.conns.Dec()
+	}
+}
+
+// errSuspect closes idle connections to a station that has just closed one of them.
+var errSuspect = errors.New("idle connection suspect: the station closed another one")
+
+// dropIdle closes every idle pooled connection: one of them proved dead, so the others are suspect.
+func (s *station) dropIdle() {
+	s.mu.Lock()
+	var idle []*stationConn
+	for _, c := range s.pool {
+		if c.load == 0 {
+			idle = append(idle, c)
+		}
+	}
+	for _, c := range idle {
+		s.unpool(c)
 	}
 	s.mu.Unlock()
-	s.conns.Dec()
+	for _, c := range idle {
+		c.kill(errSuspect)
+	}
 }
 
 // closeAll closes every connection, idle or in use, and waits for their readers: a message waiting
@@ -351,7 +419,10 @@ func (s *station) warm(ctx context.Context) {
 	if n > 0 {
 		return
 	}
-	if c, err := s.get(ctx, time.Now().Add(s.cfg.ConnectTimeout)); err == nil {
+	if c, err := s.get(ctx, time.Now().Add(s.cfg.ConnectTimeout), getProbe); err == nil {
+		c.mu.Lock()
+		c.used = true // from now on it sits idle in the pool, and may go stale like any other
+		c.mu.Unlock()
 		s.release(c)
 	}
 }

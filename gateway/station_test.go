@@ -37,7 +37,7 @@ func BenchmarkForward(b *testing.B) {
 				ack := make([]byte, 0, 512)
 				for pb.Next() {
 					var err error
-					if ack, _, err = s.forward(ctx, msg, ctrl, ack[:0]); err != nil {
+					if ack, _, err = s.forward(ctx, msg, ctrl, ack[:0], true); err != nil {
 						b.Error(err)
 						return
 					}

@@ -51,12 +51,16 @@ type stationConn struct {
 
 // call is one message waiting for its ACK. Calls are pooled; done carries exactly one signal per use.
 type call struct {
-	ctrl  []byte      // the message's MSH-10
-	ack   []byte      // the caller's buffer; the ACK frame is appended to it
-	code  hl7.AckCode // MSA-1, or CA/CE for a commit ACK
-	err   error
-	done  chan struct{}
-	timer *time.Timer
+	ctrl []byte      // the message's MSH-10
+	ack  []byte      // the caller's buffer; the ACK frame is appended to it
+	code hl7.AckCode // MSA-1, or CA/CE for a commit ACK
+	err  error
+	// wantApp: the monitor expects an application ACK (MSH-16 is not NE or ER), so a station's commit
+	// accept (CA) is not the answer: the call waits for the application ACK that follows it.
+	wantApp   bool
+	committed bool // a CA arrived and the call waits for its application ACK
+	done      chan struct{}
+	timer     *time.Timer
 }
 
 var calls = sync.Pool{New: func() any {
@@ -76,7 +80,16 @@ func putCall(cl *call) {
 // message may be retried on another connection without any risk of a duplicate.
 var errNotSent = errors.New("not sent")
 
-// exchange writes msg and reads its ACK on a stop-and-wait connection, in the caller's goroutine.
+// Errors of a stop-and-wait connection whose station sent more than the one answer awaited.
+var (
+	errUnexpected = errors.New("station sent data while no message was in flight")
+	errPeerClosed = errors.New("station closed the connection while idle")
+)
+
+// exchange writes msg and reads its ACK on a stop-and-wait connection, in the caller's goroutine. A
+// station must send exactly one answer per message (a commit accept before it when cl.wantApp): a
+// connection with bytes waiting before the message goes out, or after its answer, is closed, never
+// reused, so that nothing a station sent unasked can be read as the answer to a later message.
 func (c *stationConn) exchange(cl *call, msg []byte, deadline time.Time) (reused bool, err error) {
 	c.mu.Lock()
 	if c.err != nil {
@@ -86,6 +99,19 @@ func (c *stationConn) exchange(cl *call, msg []byte, deadline time.Time) (reused
 	}
 	reused, c.used = c.used, true
 	c.mu.Unlock()
+	if reused {
+		var perr error
+		switch {
+		case c.r.Buffered() > 0:
+			perr = errUnexpected
+		default:
+			perr = idleState(c.c)
+		}
+		if perr != nil {
+			c.kill(perr)
+			return reused, fmt.Errorf("%w: %w", errNotSent, perr)
+		}
+	}
 	if c.out, err = mllp.AppendFrame(c.out[:0], msg); err != nil {
 		return reused, err
 	}
@@ -98,27 +124,68 @@ func (c *stationConn) exchange(cl *call, msg []byte, deadline time.Time) (reused
 		c.kill(err)
 		return reused, err
 	}
-	frame, err := c.r.ReadFrame()
-	if err != nil {
-		if errors.Is(err, os.ErrDeadlineExceeded) {
-			err = ErrAckTimeout
-		} else {
-			err = fmt.Errorf("read ack: %w", err)
+	for {
+		frame, err := c.r.ReadFrame()
+		if err != nil {
+			if errors.Is(err, os.ErrDeadlineExceeded) {
+				err = ErrAckTimeout
+			} else {
+				err = fmt.Errorf("read ack: %w", err)
+			}
+			c.kill(err) // closing it is what keeps a late ACK from answering the next message
+			return reused, err
 		}
-		c.kill(err) // closing it is what keeps a late ACK from answering the next message
-		return reused, err
+		code, id, err := c.decode(frame)
+		if err == nil && id != nil && !bytes.Equal(id, cl.ctrl) {
+			err = ErrAckMismatch
+		}
+		var wait bool
+		if err == nil {
+			wait, err = interim(cl, code, id)
+		}
+		if err != nil {
+			c.kill(err)
+			return reused, err
+		}
+		if wait {
+			continue
+		}
+		cl.ack, cl.code = append(cl.ack, frame...), code
+		break
 	}
-	code, id, err := c.decode(frame)
-	if err == nil && id != nil && !bytes.Equal(id, cl.ctrl) {
-		err = ErrAckMismatch
+	switch {
+	case c.r.Buffered() > 0:
+		c.kill(errUnexpected) // the answer stands; what came after it is never read as another's
+	case isCommitCode(cl.code):
+		// A commit ACK ended the exchange (the monitor asked for no application ACK, or the station
+		// refused the message). A station in enhanced mode may still send an application ACK for it,
+		// naming the same control ID as a re-sent message would: never reuse the connection.
+		c.kill(errAfterCommit)
 	}
-	if err != nil {
-		c.kill(err)
-		return reused, err
-	}
-	cl.ack, cl.code = append(cl.ack, frame...), code
 	return reused, nil
 }
+
+// interim reports whether an answer to cl (code, and id: nil for an MLLP commit ACK) is a commit
+// accept that cl must wait past for its application ACK, and marks cl committed when it is. A second
+// commit ACK for one message is an error: a CA must never stand for an application accept.
+func interim(cl *call, code hl7.AckCode, id []byte) (bool, error) {
+	if cl.committed && (id == nil || code == hl7.CA) {
+		return false, errSecondCommit
+	}
+	if code == hl7.CA && cl.wantApp {
+		cl.committed = true
+		return true, nil
+	}
+	return false, nil
+}
+
+// errAfterCommit closes a stop-and-wait connection whose exchange a commit ACK ended.
+var errAfterCommit = errors.New("exchange ended by a commit acknowledgement: connection not reused")
+
+func isCommitCode(c hl7.AckCode) bool { return c == hl7.CA || c == hl7.CE || c == hl7.CR }
+
+// errSecondCommit: a station sent a second commit ACK for one message.
+var errSecondCommit = errors.New("second commit acknowledgement for one message")
 
 // send queues msg for cl and writes the queue unless another caller is writing it. reused reports
 // whether the connection had carried a message before this one. An error means cl was not queued.
@@ -224,6 +291,16 @@ func (c *stationConn) readLoop() {
 			return
 		}
 		cl := c.inflight[i]
+		wait, err := interim(cl, code, id)
+		if err != nil {
+			c.mu.Unlock()
+			c.kill(err)
+			return
+		}
+		if wait {
+			c.mu.Unlock()
+			continue
+		}
 		c.inflight = slices.Delete(c.inflight, i, i+1)
 		cl.ack, cl.code = append(cl.ack, frame...), code
 		c.settled.Broadcast()
@@ -247,13 +324,17 @@ func (c *stationConn) decode(frame []byte) (hl7.AckCode, []byte, error) {
 	if !ok {
 		return "", nil, ErrAckMalformed
 	}
+	if id == nil {
+		id = []byte{} // an HL7 ACK without MSA-2 answers no message; nil is an MLLP commit ACK's
+	}
 	return code, id, nil
 }
 
-// match returns the index of the oldest call in flight that id answers, or -1.
+// match returns the index of the oldest call in flight that id answers, or -1. A commit ACK without a
+// control ID (id nil) answers the oldest call not committed yet.
 func (c *stationConn) match(id []byte) int {
 	for i, cl := range c.inflight {
-		if id == nil || bytes.Equal(cl.ctrl, id) {
+		if id == nil && !cl.committed || id != nil && bytes.Equal(cl.ctrl, id) {
 			return i
 		}
 	}

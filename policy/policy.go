@@ -88,7 +88,7 @@ func (c Chain) Evaluate(ctx context.Context, req *Request, v *Verdict) {
 		}
 	}
 	if v.Route == nil { // a chain without a router denies everything
-		v.Drop, v.By, v.Code, v.ErrorCode, v.Reason = true, "default-deny", hl7.AR, 207, "no route to an allowlisted station"
+		v.Drop, v.By, v.Code, v.ErrorCode, v.Reason = true, "default-deny", hl7.AR, hl7.CodeUnsupportedMessageType, "no route to an allowlisted station"
 	}
 }
 

@@ -59,29 +59,36 @@ func TestRouter(t *testing.T) {
 		route    string // "" for a drop
 		to       []int
 		ackFrom  string
+		errCode  int // of a drop: HL7 table 0357
 	}{
-		{"icu monitor", "icu", icuSrc, -1, message(t, "MON", "ICU", "CENTRAL", "HOSP", "ORU^R01"), "icu-monitors", []int{0, 1}, policy.AckAll},
-		{"app matched by its first component", "icu", icuSrc, -1, message(t, "MON^0009FBFFFF059322^EUI-64", "ICU", "CENTRAL", "HOSP", "ORU^R01^ORU_R01"), "icu-monitors", []int{0, 1}, policy.AckAll},
-		{"first match wins", "icu", icuSrc, -1, message(t, "MON", "ICU", "LAB", "HOSP", "ORU^R01^ORU_R01"), "lab-results", []int{2}, policy.AckPrimary},
-		{"type matched by type alone", "ward", wardSrc, -1, message(t, "ADTAPP", "WARD", "CENTRAL", "HOSP", "ADT^A01"), "ward-adt", []int{1}, policy.AckPrimary},
-		{"intercepted: the original destination's station", "intercept", wardSrc, 2, message(t, "X", "Y", "Z", "W", "ORU^R01"), "intercept:lab", []int{2}, policy.AckPrimary},
+		{"icu monitor", "icu", icuSrc, -1, message(t, "MON", "ICU", "CENTRAL", "HOSP", "ORU^R01"), "icu-monitors", []int{0, 1}, policy.AckAll, 0},
+		{"app matched by its first component", "icu", icuSrc, -1, message(t, "MON^0009FBFFFF059322^EUI-64", "ICU", "CENTRAL", "HOSP", "ORU^R01^ORU_R01"), "icu-monitors", []int{0, 1}, policy.AckAll, 0},
+		{"first match wins", "icu", icuSrc, -1, message(t, "MON", "ICU", "LAB", "HOSP", "ORU^R01^ORU_R01"), "lab-results", []int{2}, policy.AckPrimary, 0},
+		{"type matched by type alone", "ward", wardSrc, -1, message(t, "ADTAPP", "WARD", "CENTRAL", "HOSP", "ADT^A01"), "ward-adt", []int{1}, policy.AckPrimary, 0},
+		// Intercepted: the original destination narrows the matching route to its station, never widens
+		// what may pass.
+		{"intercepted: the route narrowed to the original destination's station", "icu", icuSrc, 1, message(t, "MON", "ICU", "CENTRAL", "HOSP", "ORU^R01"), "icu-monitors", []int{1}, policy.AckPrimary, 0},
+		{"intercepted: the first route that includes the station", "icu", icuSrc, 2, message(t, "MON", "ICU", "LAB", "HOSP", "ORU^R01^ORU_R01"), "lab-results", []int{2}, policy.AckPrimary, 0},
+		{"intercepted: a type no route allows", "intercept", wardSrc, 2, message(t, "X", "Y", "Z", "W", "ADT^A08"), "", nil, "", hl7.CodeUnsupportedMessageType},
+		{"intercepted: the allowlist of another listener", "intercept", icuSrc, 0, message(t, "MON", "ICU", "CENTRAL", "HOSP", "ORU^R01"), "", nil, "", hl7.CodeUnsupportedMessageType},
+		{"intercepted: a station the matching route does not include", "icu", icuSrc, 2, message(t, "MON", "ICU", "CENTRAL", "HOSP", "ORU^R01"), "", nil, "", hl7.CodeUnsupportedMessageType},
 		// Default deny: whatever matches no route is dropped.
-		{"wrong listener", "ward", icuSrc, -1, message(t, "MON", "ICU", "CENTRAL", "HOSP", "ORU^R01"), "", nil, ""},
-		{"source outside the route's networks", "icu", wardSrc, -1, message(t, "MON", "ICU", "CENTRAL", "HOSP", "ORU^R01"), "", nil, ""},
-		{"other sending application", "icu", icuSrc, -1, message(t, "PUMP", "ICU", "CENTRAL", "HOSP", "ORU^R01"), "", nil, ""},
-		{"application matched only as a whole or first component", "icu", icuSrc, -1, message(t, "X^MON", "ICU", "CENTRAL", "HOSP", "ORU^R01"), "", nil, ""},
-		{"other trigger", "icu", icuSrc, -1, message(t, "MON", "ICU", "CENTRAL", "HOSP", "ORU^R30"), "", nil, ""},
-		{"other structure", "icu", icuSrc, -1, message(t, "MON", "ICU", "LAB", "HOSP", "ORU^R01^ORU_R02"), "icu-monitors", []int{0, 1}, policy.AckAll},
-		{"other facility", "ward", wardSrc, -1, message(t, "ADTAPP", "ICU", "CENTRAL", "HOSP", "ADT^A01"), "", nil, ""},
-		{"station index out of range is not a route", "intercept", wardSrc, 3, message(t, "MON", "ICU", "CENTRAL", "HOSP", "ORU^R01"), "", nil, ""},
+		{"wrong listener", "ward", icuSrc, -1, message(t, "MON", "ICU", "CENTRAL", "HOSP", "ORU^R01"), "", nil, "", hl7.CodeUnsupportedMessageType},
+		{"source outside the route's networks", "icu", wardSrc, -1, message(t, "MON", "ICU", "CENTRAL", "HOSP", "ORU^R01"), "", nil, "", hl7.CodeUnsupportedMessageType},
+		{"other sending application", "icu", icuSrc, -1, message(t, "PUMP", "ICU", "CENTRAL", "HOSP", "ORU^R01"), "", nil, "", hl7.CodeUnsupportedMessageType},
+		{"application matched only as a whole or first component", "icu", icuSrc, -1, message(t, "X^MON", "ICU", "CENTRAL", "HOSP", "ORU^R01"), "", nil, "", hl7.CodeUnsupportedMessageType},
+		{"other trigger", "icu", icuSrc, -1, message(t, "MON", "ICU", "CENTRAL", "HOSP", "ORU^R30"), "", nil, "", hl7.CodeUnsupportedEvent},
+		{"other structure", "icu", icuSrc, -1, message(t, "MON", "ICU", "LAB", "HOSP", "ORU^R01^ORU_R02"), "icu-monitors", []int{0, 1}, policy.AckAll, 0},
+		{"other facility", "ward", wardSrc, -1, message(t, "ADTAPP", "ICU", "CENTRAL", "HOSP", "ADT^A01"), "", nil, "", hl7.CodeUnsupportedMessageType},
+		{"station index out of range is not a route", "intercept", wardSrc, 3, message(t, "MON", "ICU", "CENTRAL", "HOSP", "ORU^R01"), "", nil, "", hl7.CodeUnsupportedMessageType},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var v policy.Verdict
 			policy.Chain{r}.Evaluate(t.Context(), &policy.Request{Listener: tc.listener, Source: tc.src, Msg: tc.msg,
 				Arrival: time.Now(), Station: tc.station}, &v)
 			if tc.route == "" {
-				if !v.Drop || v.By != "allowlist" || v.Code != hl7.AR || v.ErrorCode != 207 || v.Route != nil ||
-					v.Reason != "no route to an allowlisted station" {
+				if !v.Drop || v.By != "allowlist" || v.Code != hl7.AR || v.ErrorCode != tc.errCode || v.Route != nil ||
+					!strings.HasPrefix(v.Reason, "no route to an allowlisted station") {
 					t.Errorf("verdict %+v, want a default-deny drop by the allowlist", v)
 				}
 				return
@@ -117,7 +124,7 @@ func TestChainDefaultDeny(t *testing.T) {
 	req := &policy.Request{Listener: "icu", Source: icuSrc, Msg: msg, Station: -1}
 	var v policy.Verdict
 	policy.Chain{}.Evaluate(t.Context(), req, &v)
-	if !v.Drop || v.By != "default-deny" || v.Code != hl7.AR || v.ErrorCode != 207 || v.Reason != "no route to an allowlisted station" {
+	if !v.Drop || v.By != "default-deny" || v.Code != hl7.AR || v.ErrorCode != hl7.CodeUnsupportedMessageType || v.Reason != "no route to an allowlisted station" {
 		t.Errorf("empty chain: %+v, want a default-deny drop", v)
 	}
 

@@ -53,12 +53,15 @@ type Route struct {
 	sources                          []netip.Prefix
 	sendApp, sendFac, recvApp, recvF []string
 	types                            [][3]string
+	narrow                           []Route // narrow[k]: this route to Stations[k] alone (intercepted connections)
 }
 
-// Router is the allowlist: it picks the route of each message, or drops it.
+// Router is the allowlist: it picks the route of each message, or drops it. Every message goes through
+// the same decision, whichever listener it arrived on: an intercepted connection's original destination
+// (Request.Station) only narrows the matching route to that one station, it never lets through a message
+// no route allows.
 type Router struct {
 	routes []Route
-	direct []Route // one per station, for intercepted connections
 }
 
 // NewRouter compiles routes against the allowlisted station names and the listener names. The error
@@ -126,10 +129,12 @@ func NewRouter(routes []RouteConfig, stations, listeners []string) (*Router, err
 			copy(mt[:], parts)
 			rt.types = append(rt.types, mt)
 		}
+		for _, k := range rt.Stations {
+			n := rt
+			n.Stations, n.AckFrom, n.narrow = []int{k}, AckPrimary, nil
+			rt.narrow = append(rt.narrow, n)
+		}
 		r.routes = append(r.routes, rt)
-	}
-	for i, s := range stations {
-		r.direct = append(r.direct, Route{Name: "intercept:" + s, Stations: []int{i}, AckFrom: AckPrimary})
 	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
@@ -140,22 +145,51 @@ func NewRouter(routes []RouteConfig, stations, listeners []string) (*Router, err
 // Name implements Check.
 func (*Router) Name() string { return "allowlist" }
 
-// Check implements Check: it sets out.Route, or drops the message with AR (default deny).
+// Check implements Check: it sets out.Route to the first route that matches, or drops the message with
+// AR (default deny). For an intercepted connection (req.Station >= 0) only routes that include that
+// station are considered, and the route is narrowed to it: the monitor aimed at one station and gets
+// that one, if the allowlist lets the message through at all.
 func (r *Router) Check(_ context.Context, req *Request, out *Verdict) {
-	if req.Station >= 0 && req.Station < len(r.direct) {
-		out.Route = &r.direct[req.Station]
-		return
-	}
 	for i := range r.routes {
-		if r.routes[i].match(req) {
-			out.Route = &r.routes[i]
+		rt := &r.routes[i]
+		if !rt.match(req) {
+			continue
+		}
+		if req.Station < 0 {
+			out.Route = rt
+			return
+		}
+		if k := slices.Index(rt.Stations, req.Station); k >= 0 {
+			out.Route = &rt.narrow[k]
 			return
 		}
 	}
-	out.Drop, out.Code, out.ErrorCode = true, hl7.AR, 207
-	out.Reason = "no route to an allowlisted station"
+	out.Drop, out.Code = true, hl7.AR
+	out.ErrorCode, out.Reason = r.denyCode(req)
 }
 
+// denyCode picks the ERR code of a message no route allows (HL7 table 0357): 201 (unsupported event)
+// when some route takes its message type but none its trigger event, else 200 (unsupported message
+// type: nothing lets this message through, whatever else it matched).
+func (r *Router) denyCode(req *Request) (int, string) {
+	typ, trig, _ := req.Msg.MessageType()
+	typeKnown := false
+	for i := range r.routes {
+		for _, t := range r.routes[i].types {
+			if string(typ) != t[0] {
+				continue
+			}
+			if t[1] == "" || string(trig) == t[1] {
+				return hl7.CodeUnsupportedMessageType, "no route to an allowlisted station"
+			}
+			typeKnown = true
+		}
+	}
+	if typeKnown {
+		return hl7.CodeUnsupportedEvent, "no route to an allowlisted station for this trigger event"
+	}
+	return hl7.CodeUnsupportedMessageType, "no route to an allowlisted station"
+}
 func (rt *Route) match(req *Request) bool {
 	if len(rt.listeners) > 0 && !slices.Contains(rt.listeners, req.Listener) {
 		return false

@@ -79,8 +79,28 @@ func TestEgressContainment(t *testing.T) {
 				t.Errorf("HL7 to %s: ACK %s for %q, want AA for %s", dst, code, id, ctrl)
 			}
 		}
-		if got := n.station.waitReceived(t, 3); len(got) != 3 {
-			t.Errorf("station received %d messages, want 3", len(got))
+		// The allowlist holds on every path: an ADT^A08 (a patient's name rewritten) gets AR with ERR 200
+		// wherever the monitor aims it, and never reaches the station.
+		for i, dst := range []string{"198.51.100.10:2575", "203.0.113.120:511", "192.0.2.1:2575"} {
+			ctrl := fmt.Sprintf("D%d", i)
+			ack := n.sendHL7Raw(t, dst, withType(oru("MON1", ctrl), "ADT^A08^ADT_A01"))
+			if code, id := parseAck(t, ack); code != hl7.AR || id != ctrl || !strings.Contains(string(ack), "\rERR|||200^") {
+				t.Errorf("ADT^A08 to %s: ACK %q, want AR for %s with ERR code 200", dst, ack, ctrl)
+			}
+		}
+		// An allowed message after them still arrives, and it is the only one: the station has exactly
+		// the three ORU^R01 and this one.
+		if code, id := n.sendHL7(t, "203.0.113.120:511", oru("MON1", "E3")); code != hl7.AA || id != "E3" {
+			t.Errorf("HL7 after the denied ones: ACK %s for %q, want AA for E3", code, id)
+		}
+		delivered := n.station.waitReceived(t, 4)
+		if len(delivered) != 4 {
+			t.Errorf("station received %d messages, want 4", len(delivered))
+		}
+		for _, m := range delivered {
+			if strings.Contains(string(m), "ADT^A08") {
+				t.Errorf("station received an ADT^A08 the allowlist denies")
+			}
 		}
 
 		// Everything else from the monitor: TCP is sinkholed (the connection is accepted, then reset),
@@ -244,7 +264,7 @@ listeners:
 stations:
   - {name: central, address: "198.51.100.10:2575", connections: 1, ack_timeout: 5s, capture: ["203.0.113.120:511"]}
 routes:
-  - {name: all, stations: [central]}
+  - {name: vitals, match: {message_types: ["ORU^R01"]}, stations: [central]}
 admin: {address: "127.0.0.1:9102"}
 egress:
   enabled: true
@@ -330,6 +350,12 @@ func (n *egressNet) apply(t *testing.T) {
 // sendHL7 connects from the monitor to dst, sends msg and returns the ACK's code and MSA-2.
 func (n *egressNet) sendHL7(t *testing.T, dst string, msg []byte) (hl7.AckCode, string) {
 	t.Helper()
+	return parseAck(t, n.sendHL7Raw(t, dst, msg))
+}
+
+// sendHL7Raw connects from the monitor to dst, sends msg and returns the ACK frame.
+func (n *egressNet) sendHL7Raw(t *testing.T, dst string, msg []byte) []byte {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
 	defer cancel()
 	c, err := n.mon.Dial(ctx, "tcp", dst)
@@ -338,8 +364,8 @@ func (n *egressNet) sendHL7(t *testing.T, dst string, msg []byte) (hl7.AckCode, 
 	}
 	defer c.Close()
 	m := &monitor{c: c, r: mllp.NewReader(c, 0), w: mllp.NewWriter(c)}
-	code, id, _ := m.mustAck(t, msg)
-	return code, id
+	_, _, ack := m.mustAck(t, msg)
+	return ack
 }
 
 // sendTCP connects from the monitor to dst and writes payload; the sinkhole must accept the connection and

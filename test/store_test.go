@@ -177,6 +177,7 @@ func TestStoreModeQueueFull(t *testing.T) {
 	down := downStation(t)
 	cfg := storeConfig(t, down)
 	cfg.Queue.MaxBytes = 1 << 20
+	cfg.Listeners[0].BodyChecks.MaxSegmentLength = 256 << 10 // the pad below is one 200 KiB segment
 	g, _ := startGateway(t, cfg)
 	m := dialMonitor(t, g.ListenerAddr("icu"))
 	pad := "NTE|1||" + strings.Repeat("x", 200<<10) + "\r"

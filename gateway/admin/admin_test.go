@@ -108,3 +108,27 @@ func TestServer(t *testing.T) {
 		}
 	}
 }
+
+// With pprof on, the profiles are served next to the dashboard (their patterns once conflicted with its
+// "GET /" and the server panicked at start).
+func TestPprof(t *testing.T) {
+	st, err := store.New(10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := New(config.AdminConfig{Address: "127.0.0.1:0", Pprof: true}, &storeState{Store: st}, prometheus.NewRegistry(), zerolog.Nop())
+	if err := a.Start(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	for path, want := range map[string]int{"/debug/pprof/": 200, "/debug/pprof/heap?debug=1": 200, "/debug/pprof/symbol": 200, "/": 200} {
+		resp, err := http.Get("http://" + a.Addr().String() + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != want {
+			t.Errorf("GET %s: %d, want %d", path, resp.StatusCode, want)
+		}
+	}
+}

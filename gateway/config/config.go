@@ -15,6 +15,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/hl7gate/hl7gate/hl7"
 	"github.com/hl7gate/hl7gate/policy"
 	"github.com/hl7gate/hl7gate/policy/vitals"
 )
@@ -68,6 +69,28 @@ type ListenerConfig struct {
 	MaxFrame          int           `mapstructure:"max_frame"`
 	TolerateMissingCR bool          `mapstructure:"tolerate_missing_cr"`
 	TLS               ServerTLS     `mapstructure:"tls"`
+	BodyChecks        BodyChecks    `mapstructure:"body_checks"`
+}
+
+// BodyChecks are the checks of a message's body (hl7.Message.CheckBody), on by default: control bytes
+// other than the segment terminator, bytes the character set MSH-18 declares does not allow, the
+// number of segments and the length of each. A message that fails gets AE (CE) with an ERR that says
+// why, and a policy event; it is not forwarded.
+type BodyChecks struct {
+	Enabled             *bool `mapstructure:"enabled"`               // default true; false turns every body check off
+	MaxSegments         int   `mapstructure:"max_segments"`          // default hl7.DefaultMaxSegments (5000)
+	MaxSegmentLength    int   `mapstructure:"max_segment_length"`    // bytes; default hl7.DefaultMaxSegmentLen (64 KiB)
+	AllowLF             bool  `mapstructure:"allow_lf"`              // a line feed inside a segment (free text)
+	AllowUnknownCharset bool  `mapstructure:"allow_unknown_charset"` // an MSH-18 the checks cannot read
+}
+
+// On reports whether the body checks run (after WithDefaults).
+func (b BodyChecks) On() bool { return b.Enabled == nil || *b.Enabled }
+
+// Limits returns the checks as hl7.BodyLimits.
+func (b BodyChecks) Limits() hl7.BodyLimits {
+	return hl7.BodyLimits{MaxSegments: b.MaxSegments, MaxSegmentLen: b.MaxSegmentLength,
+		AllowLF: b.AllowLF, AllowUnknownCharset: b.AllowUnknownCharset}
 }
 
 // ServerTLS turns TLS on for a listener when CertFile is set. ClientCAFile, when set, requires client
@@ -87,7 +110,11 @@ type StationConfig struct {
 	// Pipeline is how many messages one connection may carry before their ACKs are back. 1 (the
 	// default) is MLLP's stop-and-wait; raise it only for a station known to read a stream of messages
 	// and answer each in turn. ACKs are matched by MSA-2, so a station may also answer out of order.
-	Pipeline       int           `mapstructure:"pipeline"`
+	Pipeline int `mapstructure:"pipeline"`
+	// Queue bounds the messages waiting for this station when it is a secondary of an ack_from: primary
+	// route: those are delivered in the background, and a message that finds the queue full is counted
+	// and recorded, not delivered (the primary's answer never waits for a secondary).
+	Queue          int           `mapstructure:"queue"`
 	ConnectTimeout time.Duration `mapstructure:"connect_timeout"`
 	AckTimeout     time.Duration `mapstructure:"ack_timeout"`
 	TLS            ClientTLS     `mapstructure:"tls"`
@@ -168,9 +195,13 @@ const (
 	DefaultMaxConnections = 10000
 	DefaultMaxPerSource   = 16
 	DefaultIdleTimeout    = 10 * time.Minute
-	DefaultFrameTimeout   = 30 * time.Second
+	// DefaultFrameTimeout bounds the time from a frame's start block to its end: a PCD-01 message
+	// arrives in milliseconds, even a 1 MiB frame on a 10 Mbit/s link in about a second, while a
+	// slow-loris client that trickles a frame holds its connection only this long.
+	DefaultFrameTimeout   = 5 * time.Second
 	DefaultHandshake      = 5 * time.Second
 	DefaultConnections    = 4
+	DefaultQueue          = 256
 	DefaultConnectTimeout = 5 * time.Second
 	DefaultAckTimeout     = 10 * time.Second
 	DefaultShutdownGrace  = 10 * time.Second
@@ -188,6 +219,8 @@ func (c Config) WithDefaults() Config {
 		setDefault(&l.FrameTimeout, DefaultFrameTimeout)
 		setDefault(&l.HandshakeTimeout, DefaultHandshake)
 		setDefault(&l.MaxFrame, DefaultMaxFrame)
+		setDefault(&l.BodyChecks.MaxSegments, hl7.DefaultMaxSegments)
+		setDefault(&l.BodyChecks.MaxSegmentLength, hl7.DefaultMaxSegmentLen)
 		ls[i] = l
 	}
 	c.Listeners = ls
@@ -195,6 +228,7 @@ func (c Config) WithDefaults() Config {
 	for i, s := range c.Stations {
 		setDefault(&s.Connections, DefaultConnections)
 		setDefault(&s.Pipeline, 1)
+		setDefault(&s.Queue, DefaultQueue)
 		setDefault(&s.ConnectTimeout, DefaultConnectTimeout)
 		setDefault(&s.AckTimeout, DefaultAckTimeout)
 		ss[i] = s
@@ -279,6 +313,12 @@ func (c Config) Validate() error {
 		if l.HandshakeTimeout < time.Millisecond {
 			bad(key+".handshake_timeout", "%s is too short", l.HandshakeTimeout)
 		}
+		if b := l.BodyChecks; b.MaxSegments < 1 || b.MaxSegments > 1<<20 {
+			bad(key+".body_checks.max_segments", "%d not in 1..1048576", b.MaxSegments)
+		}
+		if b := l.BodyChecks; b.MaxSegmentLength < 16 || b.MaxSegmentLength > 16<<20 {
+			bad(key+".body_checks.max_segment_length", "%d not in 16..16777216", b.MaxSegmentLength)
+		}
 		errs = append(errs, l.TLS.check(key+".tls")...)
 	}
 	if len(c.Stations) == 0 {
@@ -295,6 +335,9 @@ func (c Config) Validate() error {
 		}
 		if s.Pipeline < 1 || s.Pipeline > 256 {
 			bad(key+".pipeline", "%d not in 1..256", s.Pipeline)
+		}
+		if s.Queue < 1 || s.Queue > 65536 {
+			bad(key+".queue", "%d not in 1..65536", s.Queue)
 		}
 		if s.AckTimeout < time.Millisecond {
 			bad(key+".ack_timeout", "%s is too short", s.AckTimeout)

@@ -113,6 +113,7 @@ func (c Config) firewallSpec() (firewall.Spec, []error) {
 	}
 
 	intercept := -1
+	var interceptAddr netip.Addr // the intercept listener's address
 	for i, l := range c.Listeners {
 		key := fmt.Sprintf("listeners[%d]", i)
 		ap, err := netip.ParseAddrPort(l.Address)
@@ -135,6 +136,7 @@ func (c Config) firewallSpec() (firewall.Spec, []error) {
 				continue
 			}
 			intercept = i
+			interceptAddr = ap.Addr().Unmap()
 			s.InterceptPort = ap.Port()
 		}
 	}
@@ -154,13 +156,20 @@ func (c Config) firewallSpec() (firewall.Spec, []error) {
 		s.Stations = append(s.Stations, ap)
 		if intercept >= 0 {
 			s.Intercept = append(s.Intercept, ap)
+			if msg := familyMismatch(interceptAddr, ap.Addr()); msg != "" {
+				bad(key+".address", "%s but listeners[%d].address (the intercept listener) is %s", msg, intercept, interceptAddr)
+			}
 		}
 		if len(st.Capture) > 0 && intercept < 0 {
 			bad(key+".capture", "captured destinations are redirected to the intercept listener, and there is none")
 		}
-		for _, d := range st.Capture {
+		for j, d := range st.Capture {
 			if cp, err := netip.ParseAddrPort(d); err == nil {
 				s.Capture = append(s.Capture, netip.AddrPortFrom(cp.Addr().Unmap(), cp.Port()))
+				if msg := familyMismatch(interceptAddr, cp.Addr().Unmap()); intercept >= 0 && msg != "" {
+					bad(fmt.Sprintf("%s.capture[%d]", key, j), "%s but listeners[%d].address (the intercept listener) is %s",
+						msg, intercept, interceptAddr)
+				}
 			}
 		}
 	}
@@ -171,6 +180,20 @@ func (c Config) firewallSpec() (firewall.Spec, []error) {
 		return s, []error{fmt.Errorf("egress: the firewall rules would be invalid: %w", err)}
 	}
 	return s, nil
+}
+
+// familyMismatch says why connections redirected to dst could not reach an intercept listener bound to
+// ln, or "" when they can. A wildcard address (0.0.0.0 or ::) serves both families (Go listens
+// dual-stack on it); a specific address serves only its own, and the kernel would refuse a redirected
+// connection of the other family before hl7gate could record it.
+func familyMismatch(ln, dst netip.Addr) string {
+	if ln.IsUnspecified() || ln.Is4() == dst.Is4() {
+		return ""
+	}
+	if dst.Is4() {
+		return fmt.Sprintf("%s is IPv4", dst)
+	}
+	return fmt.Sprintf("%s is IPv6", dst)
 }
 
 // appendPrefixes parses CIDRs listed under key, reporting each bad one with its index.

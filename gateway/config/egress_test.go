@@ -136,6 +136,21 @@ func TestEgressValidate(t *testing.T) {
 		{"station by name", func(c *Config) { c.Stations[1].Address = "central-b.example:2575" }, []string{
 			`stations[1].address: "central-b.example:2575": with egress enabled a station address must be ip:port (the rules match addresses, not names)`,
 		}},
+		// A listener on one IPv4 address cannot take a redirected IPv6 connection: the kernel would refuse
+		// it before hl7gate could record anything.
+		{"IPv6 capture and station with an IPv4 intercept listener", func(c *Config) {
+			c.Listeners[1].Address = "192.0.2.1:2576"
+			c.Stations[0].Capture = append(c.Stations[0].Capture, "[2001:db8::120]:511")
+		}, []string{
+			"stations[0].capture[1]: 2001:db8::120 is IPv6 but listeners[1].address (the intercept listener) is 192.0.2.1",
+			"stations[1].address: fd00:2::10 is IPv6 but listeners[1].address (the intercept listener) is 192.0.2.1",
+		}},
+		{"IPv4 capture with an IPv6 intercept listener", func(c *Config) {
+			c.Listeners[1].Address = "[fd00:1::1]:2576"
+		}, []string{
+			"stations[0].address: 198.51.100.10 is IPv4 but listeners[1].address (the intercept listener) is fd00:1::1",
+			"stations[0].capture[0]: 203.0.113.120 is IPv4 but listeners[1].address (the intercept listener) is fd00:1::1",
+		}},
 		{"rules the firewall refuses", func(c *Config) { c.Egress.Table = "no-dashes" }, []string{
 			`egress: the firewall rules would be invalid: table: "no-dashes" is not a letter followed by up to 31 letters, digits or underscores`,
 		}},

@@ -82,6 +82,11 @@ type Event struct {
 	Threshold  *float64  `json:"threshold,omitempty"`
 	ObservedAt time.Time `json:"observed_at,omitzero"`
 	Reason     string    `json:"reason"`
+	// Count, FirstSeen and LastSeen aggregate repeats of the same event (one source, one kind, one
+	// reason): the gateway stores the first and folds the repeats in. Zero for an event not aggregated.
+	Count     uint64    `json:"count,omitempty"`
+	FirstSeen time.Time `json:"first_seen,omitzero"`
+	LastSeen  time.Time `json:"last_seen,omitzero"`
 }
 
 // Egress is the aggregate of one kind of blocked attempt: a monitor trying one destination.
@@ -227,6 +232,19 @@ func (s *Store) AddEvent(e Event) uint64 {
 	}
 	txn.Commit()
 	return e.ID
+}
+
+// UpdateEvent replaces the stored event with e.ID (an aggregate's new count), if it is still stored:
+// an event already dropped for its age stays dropped. It keeps the event's place in the order.
+func (s *Store) UpdateEvent(e Event) {
+	txn := s.db.Txn(true)
+	defer txn.Abort()
+	if raw, err := txn.First(tableEvents, indexID, e.ID); err != nil || raw == nil {
+		return
+	}
+	if err := txn.Insert(tableEvents, &e); err == nil {
+		txn.Commit()
+	}
 }
 
 // Events returns up to limit events of kind (all kinds when empty) with an ID above since, oldest first.

@@ -269,7 +269,7 @@ function episodes() {
       open.set(key, ep);
       out.push(ep);
     }
-    ep.count++;
+    ep.count += e.count || 1; // an event may aggregate repeats (count)
     ep.last = e;
     ep.lastT = t;
     if (e.severity === "critical") ep.severity = "critical";
@@ -379,7 +379,7 @@ function renderMonitors() {
   }
 
   const findings = new Map(); // monitor id -> vital-sign findings in this tab's window
-  for (const e of state.events.vitals) findings.set(monitorOf(e), (findings.get(monitorOf(e)) || 0) + 1);
+  for (const e of state.events.vitals) findings.set(monitorOf(e), (findings.get(monitorOf(e)) || 0) + (e.count || 1));
   const idx = deviceIndex();
   const filter = $("monitor-filter").value.trim().toLowerCase();
   const flaggedOnly = $("monitor-flagged").checked;
@@ -506,7 +506,7 @@ function renderRefused() {
     const key = [e.kind, e.listener, e.source, e.station, e.reason].join("\u0000");
     let g = groups.get(key);
     if (!g) groups.set(key, (g = { e, count: 0, first: e.time, lastID: 0 }));
-    g.count++;
+    g.count += e.count || 1; // an event may aggregate repeats (count)
     if (e.id > g.lastID) { g.lastID = e.id; g.e = e; }
   }
   const list = [...groups.values()].sort((a, b) => b.lastID - a.lastID);
