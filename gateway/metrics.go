@@ -40,6 +40,7 @@ type metrics struct {
 	findings       *prometheus.CounterVec   // rule, severity
 	alertsSent     *prometheus.CounterVec   // station, result
 	frameJunkBytes *prometheus.CounterVec   // listener
+	watchlistHits  *prometheus.CounterVec   // entry
 	secondary      *prometheus.CounterVec   // station, result
 	acksIgnored    *prometheus.CounterVec   // listener
 	queueDelivered *prometheus.CounterVec   // route, station
@@ -122,6 +123,9 @@ func newMetrics() *metrics {
 		frameJunkBytes: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "hl7gate_frame_skipped_bytes_total", Help: "Bytes received outside MLLP frames.",
 		}, []string{"listener"}),
+		watchlistHits: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "hl7gate_watchlist_hits_total", Help: "Devices that matched the vulnerable-model watchlist, by entry (once per device).",
+		}, []string{"entry"}),
 		secondary: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "hl7gate_secondary_messages_total",
 			Help: "Messages for a secondary station of an ack_from: primary route, delivered in the background, by result (accepted, rejected, failed, dropped: its queue was full).",
@@ -137,7 +141,7 @@ func newMetrics() *metrics {
 		}, []string{"route"}),
 	}
 	m.reg.MustRegister(m.secondary, m.acksIgnored, m.received, m.forwarded, m.rejected, m.acks, m.latency, m.openConns, m.refused,
-		m.stationUp, m.stationConns, m.findings, m.alertsSent, m.frameJunkBytes, m.queueDelivered, m.queueDead,
+		m.stationUp, m.stationConns, m.findings, m.alertsSent, m.frameJunkBytes, m.watchlistHits, m.queueDelivered, m.queueDead,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m.stationAcks, m.gatewayAcks = newAckCounters(m.acks, "station"), newAckCounters(m.acks, "gateway")
 	return m

@@ -144,8 +144,8 @@ func deviceKey(id *inventory.Identity, src netip.Addr) string {
 }
 
 // queueKeys returns the keys of the session's current device in rq, one per station, cached per session.
+// s.ident is the current message's (observe updated it).
 func (s *session) queueKeys(rq *routeQueue) []queue.Key {
-	s.ident.Update(&s.msg)
 	dev := s.qdev
 	if s.ident.EUI64 != s.qid.EUI64 || s.ident.Equipment != s.qid.Equipment || dev == "" {
 		dev = deviceKey(&s.ident, s.src)
