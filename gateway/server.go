@@ -45,6 +45,7 @@ import (
 	"github.com/hl7gate/hl7gate/gateway/journal"
 	"github.com/hl7gate/hl7gate/gateway/store"
 	"github.com/hl7gate/hl7gate/hl7"
+	"github.com/hl7gate/hl7gate/policy"
 	"github.com/hl7gate/hl7gate/policy/inventory"
 )
 
@@ -127,6 +128,7 @@ func New(cfg config.Config, log zerolog.Logger) (*Gateway, error) {
 	}
 	g.rt.Store(rt)
 	g.stations = rt.stations
+	g.metrics.registerUnrecognised(func() policy.Chain { return g.rt.Load().chain })
 	for i, lc := range cfg.Listeners {
 		l, err := g.newListener(lc, i)
 		if err != nil {
