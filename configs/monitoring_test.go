@@ -20,17 +20,11 @@ const (
 
 // coming are metrics the rules use that the gateway does not export yet, with the package that will:
 // once it does and the README lists them, delete them here.
-var coming = []string{
-	// policy/inventory, counted by the gateway per hit
-	"hl7gate_watchlist_hits_total",
-	// gateway/export
-	"hl7gate_export_sent_total", "hl7gate_export_dropped_total", "hl7gate_export_reconnects_total",
-	"hl7gate_export_connect_errors_total", "hl7gate_export_queue_depth", "hl7gate_export_connected",
-}
+var coming = []string{}
 
 // undocumented are metrics the gateway exports today that the README's list omits: add them there,
 // then delete them here.
-var undocumented = []string{"hl7gate_vitals_alerts_total"}
+var undocumented = []string{}
 
 var metricName = regexp.MustCompile(`\bhl7gate_[a-z0-9_]+`)
 

@@ -5,6 +5,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/hl7gate/hl7gate/gateway/queue"
+	"github.com/hl7gate/hl7gate/hl7"
 )
 
 // Reasons a message is rejected or not delivered; they label hl7gate_messages_rejected_total.
@@ -38,10 +39,46 @@ type metrics struct {
 	findings       *prometheus.CounterVec   // rule, severity
 	alertsSent     *prometheus.CounterVec   // station, result
 	frameJunkBytes *prometheus.CounterVec   // listener
+	watchlistHits  *prometheus.CounterVec   // entry
 	secondary      *prometheus.CounterVec   // station, result
 	acksIgnored    *prometheus.CounterVec   // listener
 	queueDelivered *prometheus.CounterVec   // route, station
 	queueDead      *prometheus.CounterVec   // route
+	// The series of acks, resolved once: a label lookup per message (hashing, a read lock) showed in
+	// the relay's profile.
+	stationAcks, gatewayAcks ackCounters
+}
+
+// ackCodes are the MSA-1 codes hl7gate_acks_total names; any other code is counted as "other".
+var ackCodes = [...]hl7.AckCode{hl7.AA, hl7.AE, hl7.AR, hl7.CA, hl7.CE, hl7.CR}
+
+// ackCounters holds one origin's series of hl7gate_acks_total: one per code of ackCodes, then "other".
+type ackCounters [len(ackCodes) + 1]prometheus.Counter
+
+func newAckCounters(vec *prometheus.CounterVec, origin string) ackCounters {
+	var c ackCounters
+	for i := range c {
+		c[i] = vec.WithLabelValues(origin, codeLabel(ackCodeAt(i)))
+	}
+	return c
+}
+
+// ackCodeAt is the code of series i of ackCounters ("" for "other").
+func ackCodeAt(i int) hl7.AckCode {
+	if i < len(ackCodes) {
+		return ackCodes[i]
+	}
+	return ""
+}
+
+// of returns the series counting code.
+func (c *ackCounters) of(code hl7.AckCode) prometheus.Counter {
+	for i, k := range ackCodes {
+		if code == k {
+			return c[i]
+		}
+	}
+	return c[len(ackCodes)]
 }
 
 func newMetrics() *metrics {
@@ -85,6 +122,9 @@ func newMetrics() *metrics {
 		frameJunkBytes: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "hl7gate_frame_skipped_bytes_total", Help: "Bytes received outside MLLP frames.",
 		}, []string{"listener"}),
+		watchlistHits: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "hl7gate_watchlist_hits_total", Help: "Devices that matched the vulnerable-model watchlist, by entry (once per device).",
+		}, []string{"entry"}),
 		secondary: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "hl7gate_secondary_messages_total",
 			Help: "Messages for a secondary station of an ack_from: primary route, delivered in the background, by result (accepted, rejected, failed, dropped: its queue was full).",
@@ -100,8 +140,9 @@ func newMetrics() *metrics {
 		}, []string{"route"}),
 	}
 	m.reg.MustRegister(m.secondary, m.acksIgnored, m.received, m.forwarded, m.rejected, m.acks, m.latency, m.openConns, m.refused,
-		m.stationUp, m.stationConns, m.findings, m.alertsSent, m.frameJunkBytes, m.queueDelivered, m.queueDead,
+		m.stationUp, m.stationConns, m.findings, m.alertsSent, m.frameJunkBytes, m.watchlistHits, m.queueDelivered, m.queueDead,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	m.stationAcks, m.gatewayAcks = newAckCounters(m.acks, "station"), newAckCounters(m.acks, "gateway")
 	return m
 }
 

@@ -144,8 +144,8 @@ func deviceKey(id *inventory.Identity, src netip.Addr) string {
 }
 
 // queueKeys returns the keys of the session's current device in rq, one per station, cached per session.
+// s.ident is the current message's (observe updated it).
 func (s *session) queueKeys(rq *routeQueue) []queue.Key {
-	s.ident.Update(&s.msg)
 	dev := s.qdev
 	if s.ident.EUI64 != s.qid.EUI64 || s.ident.Equipment != s.qid.Equipment || dev == "" {
 		dev = deviceKey(&s.ident, s.src)
@@ -202,7 +202,7 @@ func (s *session) enqueue(now time.Time, rq *routeQueue, msg []byte) ([]byte, bo
 	}
 	s.reply = hl7.AppendAck(s.reply[:0], &s.msg, hl7.Ack{Code: code, Reason: commitReason,
 		ControlID: s.g.nextControlID(), Time: now})
-	s.g.metrics.acks.WithLabelValues("gateway", codeLabel(code)).Inc()
+	s.g.metrics.gatewayAcks.of(code).Inc()
 	return s.reply, true
 }
 

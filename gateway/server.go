@@ -40,10 +40,12 @@ import (
 	"github.com/hl7gate/hl7gate/gateway/admin"
 	"github.com/hl7gate/hl7gate/gateway/config"
 	"github.com/hl7gate/hl7gate/gateway/egress"
+	"github.com/hl7gate/hl7gate/gateway/export"
 	"github.com/hl7gate/hl7gate/gateway/intercept"
 	"github.com/hl7gate/hl7gate/gateway/store"
 	"github.com/hl7gate/hl7gate/hl7"
 	"github.com/hl7gate/hl7gate/policy"
+	"github.com/hl7gate/hl7gate/policy/inventory"
 )
 
 // ErrServerClosed is returned by Start after Shutdown.
@@ -58,6 +60,8 @@ type Gateway struct {
 	metrics  *metrics
 	chain    policy.Chain
 	egress   *egress.Recorder // nil when egress containment is off
+	inv      *inventory.Inventory
+	export   *export.Exporter // never nil; without targets it takes events and does nothing
 	admin    *admin.Server    // nil when the admin endpoint is off
 	stations []*station
 	lns      []*listener
@@ -94,10 +98,15 @@ func New(cfg config.Config, log zerolog.Logger) (*Gateway, error) {
 		flushed: make(chan struct{}), stopFlush: make(chan struct{})}
 	g.ctx, g.cancel = context.WithCancel(context.Background())
 	g.ackID.Store(uint64(time.Now().UnixNano()))
+	if err := g.newInventory(); err != nil {
+		return nil, err
+	}
 	if cfg.Egress.Enabled {
 		if g.egress, err = egress.New(cfg, log, st, g.metrics.reg); err != nil {
+			g.closeExport()
 			return nil, err
 		}
+		g.egress.ExportTo(g.export)
 	}
 	if cfg.Admin.Address != "" {
 		g.admin = admin.New(cfg.Admin, adminState{g.store, g}, g.metrics.reg, log)
@@ -107,8 +116,10 @@ func New(cfg config.Config, log zerolog.Logger) (*Gateway, error) {
 	for i, sc := range cfg.Stations {
 		s, err := newStation(sc, log, st, g.metrics)
 		if err != nil {
+			g.closeExport()
 			return nil, err
 		}
+		s.export = g.export
 		g.stations = append(g.stations, s)
 		names[i] = sc.Name
 	}
@@ -118,12 +129,14 @@ func New(cfg config.Config, log zerolog.Logger) (*Gateway, error) {
 	}
 	router, err := policy.NewRouter(cfg.Routes, names, lnames)
 	if err != nil {
+		g.closeExport()
 		return nil, err
 	}
 	g.chain = policy.Chain{router}
 	if cfg.Vitals.Enabled {
 		v, err := policy.NewVitals(cfg.Vitals.Config)
 		if err != nil {
+			g.closeExport()
 			return nil, err
 		}
 		g.chain = append(g.chain, v)
@@ -131,6 +144,7 @@ func New(cfg config.Config, log zerolog.Logger) (*Gateway, error) {
 	for _, lc := range cfg.Listeners {
 		l, err := g.newListener(lc)
 		if err != nil {
+			g.closeExport()
 			return nil, err
 		}
 		g.lns = append(g.lns, l)
@@ -267,6 +281,7 @@ func (g *Gateway) Shutdown(ctx context.Context) error {
 	} else {
 		g.events.flush(time.Now())
 	}
+	g.closeExport()
 	g.log.Info().Msg("gateway stopped")
 	return err
 }
@@ -314,6 +329,9 @@ func (a adminState) Queues() []admin.QueueStatus { return a.g.queueStatus() }
 
 // Monitors implements admin.State.
 func (a adminState) Monitors() []store.Monitor { return a.g.monitors() }
+
+// Devices implements admin.State.
+func (a adminState) Devices() []inventory.Device { return a.g.Devices() }
 
 // Ready implements admin.State: not while shutting down, and only with at least one station up, unless
 // every route is in store mode: then the gateway takes messages (into its queues) with every station down.
@@ -573,6 +591,7 @@ func (g *Gateway) refuse(l *listener, src netip.Addr, remote net.Addr, reason, d
 		text += ": " + detail
 	}
 	g.events.note(aggKey{l.cfg.Name, src, store.KindConnection, text}, time.Now(), 0, func() store.Event {
+		g.exportRefused(l, remoteAddrPort(remote), reason) // the first of its aggregate, as the store keeps it
 		return store.Event{Kind: store.KindConnection, Severity: "warning", Listener: l.cfg.Name,
 			Source: src.String(), Reason: text}
 	})

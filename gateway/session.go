@@ -67,6 +67,7 @@ type session struct {
 	c       net.Conn // raw, or the TLS connection over it once prepare's handshake succeeded
 	counted bool     // the connection counts against its source's limit (see listener.handshaken)
 	src     netip.Addr
+	remote  netip.AddrPort // src with its port, for exported events
 	id      string
 	log     zerolog.Logger
 	monitor string // store ID: listener/source
@@ -88,6 +89,7 @@ type session struct {
 	stop atomic.Bool // shutting down: finish the message in flight, then close
 
 	opened      time.Time
+	msgType     string     // MSH-9.1^MSH-9.2 of the latest message (the inventory's sighting)
 	delivered   uint64     // messages a station accepted
 	queued      uint64     // messages durably queued (store mode)
 	identity    bool       // sending application etc. recorded in the store
@@ -101,7 +103,8 @@ type session struct {
 	lastFrame  atomic.Int64 // Unix ns of the latest frame; 0 before the first
 	msgs, errs atomic.Uint64
 
-	// Store mode: the device the latest message names and its queue keys (see queueKeys).
+	// The device the latest message names (updated by observe for every parsed message: the inventory's
+	// key) and, in store mode, its queue keys (see queueKeys).
 	ident inventory.Identity
 	qid   inventory.Identity
 	qdev  string
@@ -112,7 +115,7 @@ type session struct {
 func (g *Gateway) newSession(l *listener, c net.Conn, src netip.Addr) *session {
 	id := strconv.FormatUint(g.ackID.Add(1), 36)
 	s := &session{
-		g: g, l: l, raw: c, c: c, src: src, id: id, station: -1, counted: l.tls == nil,
+		g: g, l: l, raw: c, c: c, src: src, remote: remoteAddrPort(c.RemoteAddr()), id: id, station: -1, counted: l.tls == nil,
 		monitor: l.cfg.Name + "/" + src.String(),
 		opened:  time.Now(),
 	}
@@ -197,6 +200,7 @@ func (s *session) prepare() error {
 					Source: s.src.String(), Reason: "intercepted destination " + dst.String() + " maps to no station"}
 			})
 			s.g.metrics.refused.WithLabelValues(lc.Name, "unmapped_destination").Inc()
+			s.g.exportRefused(s.l, s.remote, "unmapped_destination")
 			return errors.New("intercepted destination maps to no station")
 		}
 		s.station = i
@@ -347,6 +351,7 @@ func (s *session) handle(frame []byte, ferr error) ([]byte, bool) {
 	if !s.identity {
 		s.recordIdentity(now)
 	}
+	s.observe(now)
 	s.req = policy.Request{Listener: s.l.cfg.Name, Source: s.src, Msg: &s.msg, Arrival: now, Station: s.station}
 	s.g.chain.Evaluate(s.g.ctx, &s.req, &s.v)
 	if len(s.v.Findings) > 0 {
@@ -377,7 +382,7 @@ func (s *session) handle(frame []byte, ferr error) ([]byte, bool) {
 		s.errs.Add(1)
 		s.g.metrics.rejected.WithLabelValues(s.l.cfg.Name, reasonStationNak).Inc()
 	}
-	s.g.metrics.acks.WithLabelValues("station", codeLabel(code)).Inc()
+	s.g.metrics.stationAcks.of(code).Inc()
 	return ack, true
 }
 
@@ -505,7 +510,7 @@ func (s *session) nak(now time.Time, frame []byte, reason string, code hl7.AckCo
 	}
 	s.reply = hl7.AppendNak(s.reply[:0], frame, hl7.Ack{Code: code, ErrorCode: errCode, Reason: text,
 		ControlID: s.g.nextControlID(), Time: now})
-	s.g.metrics.acks.WithLabelValues("gateway", codeLabel(code)).Inc()
+	s.g.metrics.gatewayAcks.of(code).Inc()
 	return s.reply
 }
 
@@ -516,7 +521,7 @@ func (s *session) ownAck(now time.Time, code hl7.AckCode, errCode int, text stri
 	}
 	s.reply = hl7.AppendAck(s.reply[:0], &s.msg, hl7.Ack{Code: code, ErrorCode: errCode, Reason: text,
 		ControlID: s.g.nextControlID(), Time: now})
-	s.g.metrics.acks.WithLabelValues("gateway", codeLabel(code)).Inc()
+	s.g.metrics.gatewayAcks.of(code).Inc()
 	return s.reply
 }
 
@@ -580,6 +585,14 @@ func (s *session) reject(now time.Time, reason string, msg *hl7.Message, text st
 		ev := store.Event{Kind: kind, Severity: "warning", Listener: s.l.cfg.Name, Source: s.src.String(), Reason: text}
 		if msg != nil {
 			ev.ControlID = string(msg.ControlID())
+		}
+		if reason != reasonUndelivered && reason != reasonQueueFull && reason != reasonNotQueued {
+			// Exported as the store keeps it: the first of its aggregate, so a flood is one SIEM event.
+			rule := reason
+			if reason == reasonPolicy {
+				rule = s.v.By
+			}
+			s.exportRejection(now, rule, text)
 		}
 		return ev
 	})
@@ -652,6 +665,7 @@ func (s *session) recordFindings(now time.Time) {
 				Rule: f.Rule, Parameter: f.Parameter, Value: &value, Other: &other, Threshold: &threshold,
 				ObservedAt: f.ObservedAt, Reason: f.Explanation}
 		})
+		s.exportFinding(now, &f)
 		if !s.logAllow(now) {
 			continue
 		}

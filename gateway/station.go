@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"github.com/hl7gate/hl7gate/gateway/config"
+	"github.com/hl7gate/hl7gate/gateway/export"
 
 	"context"
 	"crypto/tls"
@@ -72,6 +73,9 @@ type station struct {
 	backoff time.Duration
 	// dialLogs bounds "station connect failed" lines: during an outage every message dials.
 	dialLogs logBudget
+
+	export   *export.Exporter // set by New before Start
+	reported bool             // a health change was exported: later ones only when up/down flips
 }
 
 func newStation(cfg config.StationConfig, log zerolog.Logger, st *store.Store, m *metrics) (*station, error) {
@@ -436,7 +440,12 @@ func (s *station) setHealth(up bool, lastErr string) {
 	}
 	s.isUp.Store(up)
 	s.lastErr = lastErr
+	export := s.export != nil && (changed || !s.reported) // the first result after "not contacted yet" too
+	s.reported = s.reported || export
 	s.mu.Unlock()
+	if export {
+		s.exportHealth(up, lastErr)
+	}
 	if up {
 		s.up.Set(1)
 	} else {

@@ -110,6 +110,25 @@ HL7GATE_DELIVERY_ON_FAILURE="retry": delivery.on_failure: "retry" is not nak or 
 	}
 }
 
+// The export and inventory sections decode through the real loader, lists and durations included.
+func TestExportInventoryConfig(t *testing.T) {
+	cfg, err := loadConfig(filepath.Join("testdata", "export.yaml"), nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	inv, x := cfg.Inventory, cfg.Export
+	if inv.MaxDevices != 50 || len(inv.Watchlist) != 1 || inv.Watchlist[0].Model != "M3*" || len(inv.Watchlist[0].CVEs) != 2 {
+		t.Errorf("inventory: %+v", inv)
+	}
+	if len(x.Syslog) != 1 || x.Syslog[0].Transport != "tcp" || x.Syslog[0].Facility == nil || *x.Syslog[0].Facility != 4 ||
+		x.Syslog[0].Buffer != 100 || x.Syslog[0].MinBackoff.Milliseconds() != 50 {
+		t.Errorf("export.syslog: %+v", x.Syslog)
+	}
+	if len(x.Webhook) != 1 || x.Webhook[0].Attempts != 3 || !x.Webhook[0].IncludePatientData {
+		t.Errorf("export.webhook: %+v", x.Webhook)
+	}
+}
+
 // Map keys keep the case they have in the file (viper lowercases every key): an OBX-3 code or a unit
 // that differs from the table only in case is matched as the monitor sends it.
 func TestMapKeysKeepCase(t *testing.T) {

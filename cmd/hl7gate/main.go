@@ -6,6 +6,8 @@
 //	hl7gate check FILE...             run the vital-sign checks over captured HL7 traffic
 //	hl7gate firewall render|apply|remove --config FILE
 //	                                  the nftables ruleset that contains the monitor segment
+//	hl7gate devices [--admin URL] [--token-file F] [--json]
+//	                                  the device inventory of a running gateway, watchlist matches marked
 //	hl7gate queue list|inspect|replay|discard --config FILE
 //	                                  store-mode queues and their dead letters (the gateway stopped)
 package main
@@ -44,6 +46,7 @@ func commands() map[string]command {
 		"check":    {"run the vital-sign checks over captured traffic", checkCmd},
 		"demo":     {"run the gateway with simulated monitors and a central station", demoCmd},
 		"firewall": {"print, install or remove the nftables rules that contain the monitor segment", firewallCmd},
+		"devices":  {"print the device inventory of a running gateway, watchlist matches marked", devicesCmd},
 		"queue":    {"list, inspect, replay or discard store-mode dead letters (gateway stopped)", queueCmd},
 	}
 }

@@ -23,6 +23,8 @@ func TestHelpAndUsageExitCodes(t *testing.T) {
 		{[]string{"demo", "-h"}, 0, "--duration"},
 		{[]string{"firewall", "--help"}, 0, "usage: hl7gate firewall render|apply|remove --config FILE"},
 		{[]string{"firewall", "render", "-h"}, 0, "usage: hl7gate firewall render|apply|remove --config FILE"},
+		{[]string{"devices", "--help"}, 0, "--token-file string"},
+		{[]string{"devices", "extra"}, 2, "unexpected arguments: extra"},
 		{nil, 2, "usage: hl7gate COMMAND [flags]"},
 		{[]string{"serv"}, 2, `hl7gate: unknown command "serv"`},
 		{[]string{"serve", "--no-such-flag"}, 2, "unknown flag: --no-such-flag"},

@@ -100,6 +100,22 @@ func TestMonitorsVerifyOverHTTPWithPID(t *testing.T) {
 	}
 }
 
+// TestMonitorsPrebuilt runs the light driver (--prebuilt), clean and with a manipulation on every message,
+// against the station and checks every message arrived once, unchanged and in order.
+func TestMonitorsPrebuilt(t *testing.T) {
+	for _, extra := range [][]string{nil, {"--manipulation", "range", "--manipulate-at", "1"}, {"--manipulation", "range", "--manipulate-at", "1", "--manipulated", "1"}} {
+		addr, url := startStation(t) // a fresh one: both runs use the same control IDs
+		args := append([]string{"monitors", "--addr", addr, "--station", url, "-n", "3", "--messages", "7", "--duration", "0", "--prebuilt", "2"}, extra...)
+		rep, err := runJSON(t, args...)
+		if err != nil {
+			t.Fatalf("%q: %v", args, err)
+		}
+		if st := rep.Station; rep.Sent != 21 || rep.Answers["AA"] != 21 || st == nil || st.Received != 21 || rep.Failed {
+			t.Errorf("%q: report %+v, want 21 sent, AA and received, not failed", args, rep)
+		}
+	}
+}
+
 func TestMonitorsFailWhenStationLacksMessages(t *testing.T) {
 	sendTo, _ := startStation(t)
 	_, verifyAgainst := startStation(t) // a station that received nothing
@@ -240,6 +256,9 @@ func TestUsageErrors(t *testing.T) {
 		{"monitors", "--manipulation", "range", "--manipulate-at", "-1"},
 		{"station", "--ack", "maybe"},
 		{"monitors", "-n", "0"},
+		{"monitors", "--prebuilt", "-1"},
+		{"monitors", "--manipulated", "1"},
+		{"monitors", "--manipulation", "range", "--manipulated", "-1"},
 	}
 	for _, args := range tests {
 		t.Run(strings.Join(args, " "), func(t *testing.T) {

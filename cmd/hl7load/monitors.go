@@ -35,6 +35,8 @@ type fleetFlags struct {
 	interval     time.Duration
 	manipulation string
 	manipulateAt int
+	prebuilt     int
+	manipulated  int
 	ackTimeout   time.Duration
 	sources      string
 	tls          bool
@@ -62,6 +64,8 @@ func (o *fleetFlags) register(fs *flag.FlagSet, defaultAddr string) {
 	fs.DurationVar(&o.interval, "msg-interval", 0, "how far each message's timestamps advance (default 1/rate; 1s in closed loop)")
 	fs.StringVar(&o.manipulation, "manipulation", "", "inject this manipulation of the vital-sign simulator into every monitor's stream (e.g. hr_step, frozen)")
 	fs.IntVar(&o.manipulateAt, "manipulate-at", 0, "index (from 0) of the first manipulated message; 0 keeps the simulator's default, 35 to 45 simulated minutes in")
+	fs.IntVar(&o.manipulated, "manipulated", 0, "only the first `K` monitors carry --manipulation; 0 = all of them")
+	fs.IntVar(&o.prebuilt, "prebuilt", 0, "render `N` messages per monitor before sending and cycle through them, patching only MSH-10 in place (a light driver: no per-message formatting); with --manipulation only manipulated messages are kept")
 	fs.DurationVar(&o.ackTimeout, "ack-timeout", 10*time.Second, "longest wait for a connect or an ACK")
 	fs.StringVar(&o.sources, "sources", "", "local addresses to connect from, round robin: a list of IPs and ranges, e.g. 127.0.0.1-127.0.0.8")
 	fs.BoolVar(&o.tls, "tls", false, "connect with TLS")
@@ -88,7 +92,13 @@ func (o *fleetFlags) fleet() (*loadgen.Fleet, error) {
 	if o.manipulateAt < 0 || (o.manipulateAt > 0 && kind == "") {
 		return nil, fmt.Errorf("--manipulate-at %d: want a positive message index, with --manipulation", o.manipulateAt)
 	}
-	content := loadgen.Content{Size: size, Seed: o.seed, Interval: o.interval, Manipulation: kind, ManipulateAt: o.manipulateAt}
+	if o.manipulated < 0 || (o.manipulated > 0 && kind == "") {
+		return nil, fmt.Errorf("--manipulated %d: want a monitor count, with --manipulation", o.manipulated)
+	}
+	if o.prebuilt < 0 {
+		return nil, fmt.Errorf("--prebuilt %d: want a message count, or 0 for messages formatted as they are sent", o.prebuilt)
+	}
+	content := loadgen.Content{Size: size, Seed: o.seed, Interval: o.interval, Manipulation: kind, ManipulateAt: o.manipulateAt, Manipulated: o.manipulated, Prebuilt: o.prebuilt}
 	f := &loadgen.Fleet{
 		Addrs:      strings.Split(o.addr, ","),
 		Monitors:   o.n,

@@ -5,8 +5,9 @@
 //	/metrics          Prometheus metrics
 //	/api/monitors     monitors seen
 //	/api/stations     stations and their health
-//	/api/events       recent events; ?kind=policy|vitals|connection|delivery|egress&since=ID&limit=N
+//	/api/events       recent events; ?kind=policy|vitals|connection|delivery|egress|watchlist&since=ID&limit=N
 //	/api/egress       aggregated egress attempts of the monitor segment
+//	/api/devices      the device inventory, watchlist matches marked (see Device)
 //	/api/queue        the durable queues of store-mode routes: depth, oldest age, dead letters (no payload)
 //	/debug/pprof/     profiles, when admin.pprof is on
 //	/                 the dashboard (gateway/dashboard), a page that reads the API above
@@ -38,6 +39,7 @@ import (
 	"github.com/hl7gate/hl7gate/gateway/dashboard"
 	"github.com/hl7gate/hl7gate/gateway/queue"
 	"github.com/hl7gate/hl7gate/gateway/store"
+	"github.com/hl7gate/hl7gate/policy/inventory"
 )
 
 // State is what the admin endpoint reads. Every method must be safe for concurrent use.
@@ -48,6 +50,8 @@ type State interface {
 	Stations() []store.Station
 	Events(kind string, since uint64, limit int) []store.Event
 	EgressAttempts() []store.Egress
+	// Devices returns the device inventory, sorted by key.
+	Devices() []inventory.Device
 	// Queues returns the state of each store-mode route's queue, in configuration order.
 	Queues() []QueueStatus
 }
@@ -125,15 +129,25 @@ func (a *Server) Start(ctx context.Context) error {
 	mux.HandleFunc("GET /api/egress", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, a.state.EgressAttempts())
 	})
+	mux.HandleFunc("GET /api/devices", func(w http.ResponseWriter, _ *http.Request) {
+		ds := a.state.Devices()
+		out := make([]Device, len(ds))
+		for i, d := range ds {
+			out[i] = DeviceOf(d)
+		}
+		writeJSON(w, out)
+	})
 	mux.HandleFunc("GET /api/queue", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, a.state.Queues())
 	})
 	mux.Handle("GET /", dashboard.Handler())
 	if a.cfg.Pprof {
-		mux.HandleFunc("/debug/pprof/", pprof.Index)
-		mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
-		mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
-		mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+		// With methods, like the dashboard's "GET /": a pattern without one conflicts with it.
+		mux.HandleFunc("GET /debug/pprof/", pprof.Index)
+		mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
+		mux.HandleFunc("GET /debug/pprof/symbol", pprof.Symbol)
+		mux.HandleFunc("POST /debug/pprof/symbol", pprof.Symbol)
+		mux.HandleFunc("GET /debug/pprof/trace", pprof.Trace)
 	}
 	var h http.Handler = mux
 	if token != nil {

@@ -3,9 +3,11 @@ package admin
 import (
 	"encoding/json"
 	"errors"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/rs/zerolog"
@@ -13,17 +15,21 @@ import (
 	"github.com/hl7gate/hl7gate/gateway/config"
 	"github.com/hl7gate/hl7gate/gateway/queue"
 	"github.com/hl7gate/hl7gate/gateway/store"
+	"github.com/hl7gate/hl7gate/policy/inventory"
 	"github.com/hl7gate/hl7gate/test/testkit"
 )
 
-// storeState is a State over a real store, with a readiness the test sets.
+// storeState is a State over a real store and inventory, with a readiness the test sets.
 type storeState struct {
 	*store.Store
+	inv    *inventory.Inventory
 	ready  error
 	queues []QueueStatus
 }
 
 func (s *storeState) Ready() error { return s.ready }
+
+func (s *storeState) Devices() []inventory.Device { return s.inv.Devices() }
 
 func (s *storeState) Queues() []QueueStatus { return s.queues }
 
@@ -35,7 +41,16 @@ func TestServer(t *testing.T) {
 	}
 	st.AddEvent(store.Event{Kind: store.KindPolicy, Severity: "warning", Reason: "one"})
 	st.AddEvent(store.Event{Kind: store.KindEgress, Severity: "warning", Reason: "two"})
-	state := &storeState{Store: st, ready: errors.New("no central station reachable"),
+	wl, err := inventory.NewWatchlist(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	inv := inventory.New(10, wl)
+	seen := time.Date(2026, 12, 2, 17, 0, 0, 0, time.UTC)
+	inv.Observe(inventory.Identity{EUI64: "0009FBFFFF059322", Manufacturer: "Contec", Model: "CMS8000", Firmware: "CMS7.820.075.08/0.74(0.75)"},
+		inventory.Sighting{Time: seen, Addr: netip.MustParseAddr("10.20.0.7"), Listener: "icu-a", MessageType: "ORU^R01"})
+	inv.Observe(inventory.Identity{Sender: "MINDRAY_VS"}, inventory.Sighting{Time: seen, Listener: "icu-a"})
+	state := &storeState{Store: st, inv: inv, ready: errors.New("no central station reachable"),
 		queues: []QueueStatus{{Route: "vitals", Depth: 3, DeadLetters: []queue.DeadLetter{{ID: 7, Key: "central/eui64:00", Reason: "AR from station central after 1 attempts"}}}}}
 	token := filepath.Join(t.TempDir(), "token")
 	if err := os.WriteFile(token, []byte("0123456789abcdef0123\n"), 0o600); err != nil {
@@ -78,6 +93,24 @@ func TestServer(t *testing.T) {
 	if err := json.Unmarshal([]byte(body), &evs); code != 200 || err != nil || len(evs) != 1 || evs[0].Reason != "two" {
 		t.Errorf("GET /api/events?kind=egress: %d %v %s", code, err, body)
 	}
+	// The field names the dashboard and hl7gate devices read.
+	code, body = get("/api/devices", good)
+	var devs []map[string]any
+	if err := json.Unmarshal([]byte(body), &devs); code != 200 || err != nil || len(devs) != 2 {
+		t.Fatalf("GET /api/devices: %d %v %s", code, err, body)
+	}
+	cms, _ := json.Marshal(devs[0])
+	want := `{"addresses":["10.20.0.7"],"eui64":"0009FBFFFF059322","firmware":"CMS7.820.075.08/0.74(0.75)",` +
+		`"first_seen":"2026-12-02T17:00:00Z","id":"0009FBFFFF059322","last_seen":"2026-12-02T17:00:00Z",` +
+		`"listeners":["icu-a"],"manufacturer":"Contec","message_types":["ORU^R01"],"messages":1,"model":"CMS8000",` +
+		`"watchlist":{"advisory":"ICSMA-25-030-01","cves":["CVE-2024-12248","CVE-2025-0626","CVE-2025-0683","CVE-2025-1204"],` +
+		`"name":"contec-cms8000","note":` + mustJSON(t, wl.Entries()[0].Note) + `}}`
+	if string(cms) != want {
+		t.Errorf("watchlisted device:\n got %s\nwant %s", cms, want)
+	}
+	if _, ok := devs[1]["watchlist"]; ok || devs[1]["id"] != "MINDRAY_VS" || devs[1]["addresses"] == nil {
+		t.Errorf("device off the watchlist: %v", devs[1])
+	}
 	code, body = get("/api/queue", good)
 	var qs []QueueStatus
 	if err := json.Unmarshal([]byte(body), &qs); code != 200 || err != nil || len(qs) != 1 || qs[0].Depth != 3 ||
@@ -91,6 +124,34 @@ func TestServer(t *testing.T) {
 	for _, p := range []string{"/", "/dashboard.js", "/dashboard.css"} {
 		if code, body := get(p, ""); code != 200 || len(body) == 0 {
 			t.Errorf("GET %s without token: %d, %d bytes; want 200 and the asset", p, code, len(body))
+		}
+	}
+}
+
+func mustJSON(t *testing.T, v any) string {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// With pprof on, the profiles are served next to the dashboard (their patterns once conflicted with its
+// "GET /" and the server panicked at start).
+func TestPprof(t *testing.T) {
+	st, err := store.New(10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := New(config.AdminConfig{Address: "127.0.0.1:0", Pprof: true}, &storeState{Store: st}, prometheus.NewRegistry(), zerolog.Nop())
+	if err := a.Start(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	for path, want := range map[string]int{"/debug/pprof/": 200, "/debug/pprof/heap?debug=1": 200, "/debug/pprof/symbol": 200, "/": 200} {
+		if code, _ := testkit.Get(t, "http://"+a.Addr().String()+path, ""); code != want {
+			t.Errorf("GET %s: %d, want %d", path, code, want)
 		}
 	}
 }

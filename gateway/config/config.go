@@ -15,6 +15,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/hl7gate/hl7gate/gateway/export"
 	"github.com/hl7gate/hl7gate/hl7"
 	"github.com/hl7gate/hl7gate/policy"
 	"github.com/hl7gate/hl7gate/policy/vitals"
@@ -32,6 +33,8 @@ type Config struct {
 	State     StateConfig          `mapstructure:"state"`
 	Vitals    VitalsConfig         `mapstructure:"vitals"`
 	Egress    EgressConfig         `mapstructure:"egress"`
+	Export    export.Config        `mapstructure:"export"`
+	Inventory InventoryConfig      `mapstructure:"inventory"`
 	Queue     QueueConfig          `mapstructure:"queue"`
 }
 
@@ -247,6 +250,7 @@ func (c Config) WithDefaults() Config {
 	setDefault(&c.Log.Format, "json")
 	setDefault(&c.State.MaxEvents, DefaultMaxEvents)
 	c.Egress = c.Egress.withDefaults()
+	setDefault(&c.Inventory.MaxDevices, DefaultMaxDevices)
 	c.Queue = c.Queue.withDefaults()
 	return c
 }
@@ -412,6 +416,8 @@ func (c Config) Validate() error {
 		bad("state.max_events", "%d must be at least 1", c.State.MaxEvents)
 	}
 	errs = append(errs, c.validateEgress()...)
+	errs = append(errs, c.Export.Validate("export"))
+	errs = append(errs, c.validateInventory()...)
 	errs = append(errs, c.validateQueue()...)
 	return errors.Join(errs...)
 }

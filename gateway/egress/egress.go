@@ -19,6 +19,7 @@ import (
 	"net/netip"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -27,6 +28,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/hl7gate/hl7gate/gateway/config"
+	"github.com/hl7gate/hl7gate/gateway/export"
 	"github.com/hl7gate/hl7gate/gateway/firewall"
 	"github.com/hl7gate/hl7gate/gateway/intercept"
 	"github.com/hl7gate/hl7gate/gateway/store"
@@ -57,6 +59,7 @@ type Recorder struct {
 	store       *store.Store
 	log         zerolog.Logger
 	attempts    *prometheus.CounterVec // protocol, watchlist
+	export      *export.Exporter       // nil: events go to the store and the log only
 
 	sink  net.Listener  // nil until bound
 	nfc   packetReader  // nil when egress.nflog_group is 0
@@ -152,6 +155,9 @@ func (e *Recorder) record(a attempt) {
 	e.store.AddEvent(store.Event{Time: now, Kind: store.KindEgress, Severity: severity, Source: a.monitor.String(),
 		SendingApp: app, Equipment: equipment,
 		Reason: fmt.Sprintf("%s: %s to %s port %d", verdict, a.protocol, a.dst, a.port)})
+	if e.export != nil {
+		e.export.Send(exportEvent(now, a, watch, verdict, app, equipment))
+	}
 	e.mu.Lock()
 	e.newPairs++
 	quiet := e.newPairs > newPairLogBurst
@@ -166,6 +172,28 @@ func (e *Recorder) record(a attempt) {
 	e.log.WithLevel(level).Str("monitor", a.monitor.String()).Str("destination", a.dst.String()).
 		Str("protocol", a.protocol).Uint16("port", a.port).Bool("watchlist", watch).Bool("looks_like_hl7", a.looksLikeHL7).
 		Str("severity", severity).Str("verdict", verdict).Msg("new egress attempt")
+}
+
+// ExportTo makes the recorder send each new (monitor, destination) pair to x as an egress_attempt
+// event. Call it before Start.
+func (e *Recorder) ExportTo(x *export.Exporter) { e.export = x }
+
+// exportEvent is the export event of a new pair: the first attempt of a monitor toward a destination.
+func exportEvent(now time.Time, a attempt, watch bool, verdict, app, equipment string) export.Event {
+	ev := export.Event{Kind: export.KindEgressAttempt, Time: now, Src: netip.AddrPortFrom(a.monitor, 0),
+		Dst: netip.AddrPortFrom(a.dst, a.port), Proto: strings.ToUpper(a.protocol), Action: "blocked", Count: 1,
+		Device: export.Device{ID: cmp.Or(equipment, app)}}
+	if verdict != "blocked" {
+		ev.Action = "allowed"
+		ev.Detail = verdict
+	}
+	if watch {
+		ev.Severity, ev.Rule = 10, "watchlist"
+	}
+	if a.looksLikeHL7 {
+		ev.Detail = strings.TrimPrefix(ev.Detail+"; looks like HL7", "; ")
+	}
+	return ev
 }
 
 // identify returns the sending application and equipment id the monitor at addr announced, if any.

@@ -4,11 +4,14 @@ package egress
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"net/netip"
 	"os"
 	"strings"
@@ -21,6 +24,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/hl7gate/hl7gate/gateway/config"
+	"github.com/hl7gate/hl7gate/gateway/export"
 	"github.com/hl7gate/hl7gate/gateway/firewall"
 	"github.com/hl7gate/hl7gate/gateway/store"
 	"github.com/hl7gate/hl7gate/policy"
@@ -338,3 +342,48 @@ func freePort(t *testing.T) string {
 }
 
 func ap(s string) netip.AddrPort { return netip.MustParseAddrPort(s) }
+
+// Each new pair is exported once, as an egress_attempt event (here to a real webhook on loopback); later
+// attempts on the pair are not.
+func TestEgressExport(t *testing.T) {
+	got := make(chan map[string]any, 10)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var ev map[string]any
+		if err := json.NewDecoder(r.Body).Decode(&ev); err != nil {
+			t.Error(err)
+		}
+		got <- ev
+	}))
+	defer srv.Close()
+	x, err := export.New(export.Config{Webhook: []export.WebhookConfig{{Name: "noc", URL: srv.URL}}}, "test", zerolog.Nop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := newRecorder(t, recorderConfig(), zerolog.Nop(), mustStore(t))
+	e.ExportTo(x)
+	mon := netip.MustParseAddr("192.0.2.7")
+	for range 3 {
+		e.record(attempt{monitor: mon, protocol: "udp", dst: netip.MustParseAddr("203.0.113.119"), port: 53, watchlist: true})
+	}
+	e.record(attempt{monitor: mon, protocol: "tcp", dst: netip.MustParseAddr("198.51.100.99"), port: 515, looksLikeHL7: true})
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
+	defer cancel()
+	if err := x.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	close(got)
+	var evs []string
+	for ev := range got {
+		delete(ev, "time")
+		delete(ev, "sequence")
+		b, _ := json.Marshal(ev)
+		evs = append(evs, string(b))
+	}
+	want := []string{
+		`{"action":"blocked","count":1,"dst":"203.0.113.119:53","kind":"egress_attempt","name":"Egress attempt from the monitor segment","proto":"UDP","rule":"watchlist","severity":10,"src":"192.0.2.7"}`,
+		`{"action":"blocked","count":1,"detail":"looks like HL7","dst":"198.51.100.99:515","kind":"egress_attempt","name":"Egress attempt from the monitor segment","proto":"TCP","severity":7,"src":"192.0.2.7"}`,
+	}
+	if strings.Join(evs, "\n") != strings.Join(want, "\n") {
+		t.Errorf("exported:\n%s\nwant:\n%s", strings.Join(evs, "\n"), strings.Join(want, "\n"))
+	}
+}

@@ -6,88 +6,9 @@ import (
 	"strings"
 	"testing"
 	"time"
-)
 
-// parseCEF is an independent reader of CEF lines, written from the format's rules rather than from
-// Append: seven header fields split on unescaped '|', then key=value pairs where a key is the word
-// before an unescaped '='.
-func parseCEF(t testing.TB, line string) (header []string, ext map[string]string) {
-	t.Helper()
-	var cur strings.Builder
-	i := 0
-	for ; i < len(line) && len(header) < 7; i++ {
-		switch c := line[i]; {
-		case c == '\\' && i+1 < len(line) && (line[i+1] == '\\' || line[i+1] == '|'):
-			cur.WriteByte(line[i+1])
-			i++
-		case c == '|':
-			header = append(header, cur.String())
-			cur.Reset()
-		default:
-			cur.WriteByte(c)
-		}
-	}
-	if len(header) != 7 {
-		t.Fatalf("header has %d fields: %q", len(header), line)
-	}
-	rest := line[i:]
-	// Positions of unescaped '=' in rest.
-	var eqs []int
-	for j := 0; j < len(rest); j++ {
-		if rest[j] == '\\' {
-			j++
-			continue
-		}
-		if rest[j] == '=' {
-			eqs = append(eqs, j)
-		}
-	}
-	ext = map[string]string{}
-	unescape := func(v string) string {
-		var b strings.Builder
-		for j := 0; j < len(v); j++ {
-			if v[j] == '\\' && j+1 < len(v) {
-				j++
-				switch v[j] {
-				case 'n':
-					b.WriteByte('\n')
-				case 'r':
-					b.WriteByte('\r')
-				default:
-					b.WriteByte(v[j])
-				}
-				continue
-			}
-			b.WriteByte(v[j])
-		}
-		return b.String()
-	}
-	keyStart := func(eq, floor int) int {
-		k := strings.LastIndexByte(rest[floor:eq], ' ')
-		if k < 0 {
-			return floor
-		}
-		return floor + k + 1
-	}
-	prevEq := -1
-	for n, eq := range eqs {
-		ks := keyStart(eq, prevEq+1)
-		key := rest[ks:eq]
-		if key == "" || strings.ContainsAny(key, " \\") {
-			t.Fatalf("bad key %q in %q", key, line)
-		}
-		end := len(rest)
-		if n+1 < len(eqs) {
-			end = keyStart(eqs[n+1], eq+1) - 1 // the separating space
-		}
-		if _, dup := ext[key]; dup {
-			t.Fatalf("key %q twice in %q", key, line)
-		}
-		ext[key] = unescape(rest[eq+1 : end])
-		prevEq = eq
-	}
-	return header, ext
-}
+	"github.com/hl7gate/hl7gate/test/testkit"
+)
 
 func TestCEFEscaping(t *testing.T) {
 	tests := []struct {
@@ -118,7 +39,7 @@ func TestCEFEscaping(t *testing.T) {
 				t.Errorf("value: %q, want %q", got, tc.value)
 			}
 			line := string(CEF{Version: tc.in}.Append(nil, &Event{Kind: KindPolicyRejection, Reason: tc.in, Detail: tc.in}))
-			h, ext := parseCEF(t, line)
+			h, ext := testkit.ParseCEF(t, line)
 			if h[3] != strings.ReplaceAll(tc.header, `\`, "") && !strings.Contains(tc.in, `\`) && !strings.Contains(tc.in, "|") {
 				t.Errorf("parsed version %q", h[3])
 			}
@@ -175,7 +96,7 @@ func TestCEFEvent(t *testing.T) {
 			if got != tc.want {
 				t.Fatalf("\ngot  %s\nwant %s", got, tc.want)
 			}
-			parseCEF(t, got) // and it reads back
+			testkit.ParseCEF(t, got) // and it reads back
 		})
 	}
 }
@@ -207,7 +128,7 @@ func FuzzCEFEscaping(f *testing.F) {
 		if strings.ContainsAny(line, "\r\n") {
 			t.Fatalf("line break in %q", line)
 		}
-		h, ext := parseCEF(t, line)
+		h, ext := testkit.ParseCEF(t, line)
 		if h[3] != sanitize(version, false) {
 			t.Fatalf("version %q, want %q", h[3], sanitize(version, false))
 		}
@@ -260,5 +181,5 @@ func TestFrameBounded(t *testing.T) {
 	if err != nil || n != len(frame)-sp-1 || n > MaxMessageLen {
 		t.Fatalf("octet count %q for %d bytes", frame[:sp], len(frame)-sp-1)
 	}
-	parseCEF(t, frame[strings.Index(frame, "CEF:"):])
+	testkit.ParseCEF(t, frame[strings.Index(frame, "CEF:"):])
 }

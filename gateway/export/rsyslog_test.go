@@ -2,204 +2,21 @@ package export
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
 	"fmt"
-	"math/big"
-	"net"
 	"net/netip"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/rs/zerolog"
+
+	"github.com/hl7gate/hl7gate/test/testkit"
 )
 
 // These tests send events to a real rsyslogd (Debian's rsyslog; rsyslog-gnutls for TLS), started by
-// the test on a loopback port with its own configuration in a temporary directory. rsyslogd writes each
-// message's parsed RFC 5424 fields, tab-separated, to a file that the test polls.
-
-const rsyslogd = "/usr/sbin/rsyslogd"
-
-func needRsyslog(t *testing.T, module string) {
-	t.Helper()
-	missing := ""
-	if _, err := os.Stat(rsyslogd); err != nil {
-		missing = rsyslogd + " (Debian package rsyslog)"
-	} else if module != "" {
-		if m, _ := filepath.Glob("/usr/lib/*/rsyslog/" + module + ".so"); len(m) == 0 {
-			missing = module + " (Debian package rsyslog-gnutls)"
-		}
-	}
-	if missing == "" {
-		return
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatalf("%s is missing; .ci/deps installs it", missing)
-	}
-	t.Skipf("%s is missing: install it to run this test", missing)
-}
-
-// receiver is one rsyslogd process and its files.
-type receiver struct {
-	t      *testing.T
-	dir    string
-	port   int
-	out    string // where the template writes
-	tls    *testPKI
-	cmd    *exec.Cmd
-	exited chan struct{} // closed when cmd has exited
-}
-
-func newReceiver(t *testing.T, pki *testPKI) *receiver {
-	t.Helper()
-	dir := t.TempDir()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := ln.Addr().(*net.TCPAddr).Port
-	ln.Close()
-	r := &receiver{t: t, dir: dir, port: port, out: filepath.Join(dir, "out.log"), tls: pki}
-	if err := os.Mkdir(filepath.Join(dir, "work"), 0o700); err != nil {
-		t.Fatal(err)
-	}
-	var global, module string
-	if pki != nil {
-		global = fmt.Sprintf(` defaultNetstreamDriverCAFile=%q defaultNetstreamDriverCertFile=%q defaultNetstreamDriverKeyFile=%q`,
-			pki.caFile, pki.certFile, pki.keyFile)
-		module = ` StreamDriver.Name="gtls" StreamDriver.Mode="1" StreamDriver.AuthMode="anon"`
-	}
-	conf := fmt.Sprintf(`global(workDirectory=%q%s)
-module(load="imtcp"%s)
-template(name="fields" type="list") {
-	property(name="pri") constant(value="\t")
-	property(name="protocol-version") constant(value="\t")
-	property(name="timereported" dateFormat="rfc3339") constant(value="\t")
-	property(name="hostname") constant(value="\t")
-	property(name="app-name") constant(value="\t")
-	property(name="procid") constant(value="\t")
-	property(name="msgid") constant(value="\t")
-	property(name="structured-data") constant(value="\t")
-	property(name="msg") constant(value="\n")
-}
-ruleset(name="export") {
-	action(type="omfile" file=%q template="fields")
-}
-input(type="imtcp" address="127.0.0.1" port="%d" ruleset="export")
-`, filepath.Join(dir, "work"), global, module, r.out, port)
-	if err := os.WriteFile(filepath.Join(dir, "rsyslog.conf"), []byte(conf), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(r.kill)
-	return r
-}
-
-// start runs rsyslogd in the foreground and waits until it accepts connections.
-func (r *receiver) start() {
-	r.t.Helper()
-	logPath := filepath.Join(r.dir, "rsyslogd.stderr")
-	logFile, err := os.Create(logPath)
-	if err != nil {
-		r.t.Fatal(err)
-	}
-	defer logFile.Close()
-	r.cmd = exec.Command(rsyslogd, "-n", "-f", filepath.Join(r.dir, "rsyslog.conf"), "-i", filepath.Join(r.dir, "rsyslogd.pid"))
-	r.cmd.Stdout, r.cmd.Stderr = logFile, logFile
-	if err := r.cmd.Start(); err != nil {
-		r.t.Fatal(err)
-	}
-	exited := make(chan struct{})
-	r.exited = exited
-	go func(cmd *exec.Cmd) { cmd.Wait(); close(exited) }(r.cmd)
-	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(r.port))
-	waitFor(r.t, "rsyslogd to listen on "+addr, func() bool {
-		select {
-		case <-exited:
-			out, _ := os.ReadFile(logPath)
-			r.t.Fatalf("rsyslogd exited: %s", out)
-		default:
-		}
-		c, err := net.DialTimeout("tcp", addr, time.Second)
-		if err != nil {
-			return false
-		}
-		c.Close()
-		return true
-	})
-}
-
-// kill stops rsyslogd with SIGKILL, as a crash would, and waits for it.
-func (r *receiver) kill() {
-	if r.cmd == nil {
-		return
-	}
-	r.cmd.Process.Signal(syscall.SIGKILL)
-	<-r.exited
-	r.cmd = nil
-}
-
-// record is one line of the receiver's output file.
-type record struct {
-	pri, version, timestamp, hostname, appName, procID, msgID, sd, msg string
-}
-
-// lines returns what the receiver wrote so far, one record per complete line.
-func (r *receiver) lines() []record {
-	b, err := os.ReadFile(r.out)
-	if err != nil {
-		return nil
-	}
-	var recs []record
-	for _, l := range strings.SplitAfter(string(b), "\n") {
-		if !strings.HasSuffix(l, "\n") {
-			break // not complete yet
-		}
-		f := strings.SplitN(strings.TrimSuffix(l, "\n"), "\t", 9)
-		if len(f) != 9 {
-			r.t.Fatalf("output line has %d fields: %q", len(f), l)
-		}
-		recs = append(recs, record{f[0], f[1], f[2], f[3], f[4], f[5], f[6], f[7], f[8]})
-	}
-	return recs
-}
-
-// waitLines polls the output file until it holds n records, within a bounded time.
-func (r *receiver) waitLines(n int) []record {
-	r.t.Helper()
-	var recs []record
-	waitFor(r.t, fmt.Sprintf("%d records from rsyslogd", n), func() bool {
-		recs = r.lines()
-		return len(recs) >= n
-	})
-	if len(recs) != n {
-		r.t.Fatalf("%d records, want %d", len(recs), n)
-	}
-	return recs
-}
-
-// waitFor polls cond every 10ms until it holds; it fails the test after 15s.
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
-	tick := time.NewTicker(10 * time.Millisecond)
-	defer tick.Stop()
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		<-tick.C
-	}
-}
+// the test on a loopback port (see testkit.Rsyslog).
 
 // testEvents is one event of each kind, with values that need escaping.
 func testEvents(at time.Time) []Event {
@@ -236,24 +53,24 @@ func newTestSyslog(t *testing.T, cfg SyslogConfig) *Syslog {
 }
 
 // checkRecord checks every field rsyslogd parsed from the message of e, the seq-th of its connection.
-func checkRecord(t *testing.T, rec record, e Event, seq int) {
+func checkRecord(t *testing.T, rec testkit.SyslogRecord, e Event, seq int) {
 	t.Helper()
-	if want := strconv.Itoa(DefaultFacility*8 + e.severity().syslog()); rec.pri != want {
-		t.Errorf("%s: PRI %s, want %s", e.Kind, rec.pri, want)
+	if want := strconv.Itoa(DefaultFacility*8 + e.severity().syslog()); rec.PRI != want {
+		t.Errorf("%s: PRI %s, want %s", e.Kind, rec.PRI, want)
 	}
-	if rec.version != "1" {
-		t.Errorf("%s: version %q", e.Kind, rec.version)
+	if rec.Version != "1" {
+		t.Errorf("%s: version %q", e.Kind, rec.Version)
 	}
-	if ts, err := time.Parse(time.RFC3339Nano, rec.timestamp); err != nil || !ts.Equal(e.Time.Truncate(time.Microsecond)) {
-		t.Errorf("%s: timestamp %q (%v), want %s", e.Kind, rec.timestamp, err, e.Time.UTC().Format(time.RFC3339Nano))
+	if ts, err := time.Parse(time.RFC3339Nano, rec.Timestamp); err != nil || !ts.Equal(e.Time.Truncate(time.Microsecond)) {
+		t.Errorf("%s: timestamp %q (%v), want %s", e.Kind, rec.Timestamp, err, e.Time.UTC().Format(time.RFC3339Nano))
 	}
-	if rec.hostname != "gw-test" || rec.appName != "hl7gate" || rec.procID != strconv.Itoa(os.Getpid()) || rec.msgID != string(e.Kind) {
-		t.Errorf("%s: hostname %q app-name %q procid %q msgid %q", e.Kind, rec.hostname, rec.appName, rec.procID, rec.msgID)
+	if rec.Hostname != "gw-test" || rec.AppName != "hl7gate" || rec.ProcID != strconv.Itoa(os.Getpid()) || rec.MsgID != string(e.Kind) {
+		t.Errorf("%s: hostname %q app-name %q procid %q msgid %q", e.Kind, rec.Hostname, rec.AppName, rec.ProcID, rec.MsgID)
 	}
-	if want := fmt.Sprintf(`[origin software="hl7gate" swVersion="9.9.9"][meta sequenceId="%d"]`, seq); rec.sd != want {
-		t.Errorf("%s: structured data %q, want %q", e.Kind, rec.sd, want)
+	if want := fmt.Sprintf(`[origin software="hl7gate" swVersion="9.9.9"][meta sequenceId="%d"]`, seq); rec.SD != want {
+		t.Errorf("%s: structured data %q, want %q", e.Kind, rec.SD, want)
 	}
-	h, ext := parseCEF(t, rec.msg)
+	h, ext := testkit.ParseCEF(t, rec.Msg)
 	wantHeader := []string{"CEF:0", "hl7gate", "hl7gate", "9.9.9", string(e.Kind), kindInfo[e.Kind].name, strconv.Itoa(int(e.severity()))}
 	if strings.Join(h, "|") != strings.Join(wantHeader, "|") {
 		t.Errorf("%s: CEF header %q, want %q", e.Kind, h, wantHeader)
@@ -291,21 +108,21 @@ func checkRecord(t *testing.T, rec record, e Event, seq int) {
 	if fmt.Sprint(ext) != fmt.Sprint(want) {
 		t.Errorf("%s: CEF extension\n got %v\nwant %v", e.Kind, ext, want)
 	}
-	if strings.Contains(rec.msg, "SECRET") {
-		t.Errorf("%s: patient data exported without include_patient_data: %q", e.Kind, rec.msg)
+	if strings.Contains(rec.Msg, "SECRET") {
+		t.Errorf("%s: patient data exported without include_patient_data: %q", e.Kind, rec.Msg)
 	}
 }
 
 func TestSyslogRsyslogTCP(t *testing.T) {
-	needRsyslog(t, "")
-	r := newReceiver(t, nil)
-	r.start()
-	s := newTestSyslog(t, SyslogConfig{Address: net.JoinHostPort("127.0.0.1", strconv.Itoa(r.port)), Transport: "tcp"})
+	testkit.NeedRsyslog(t, "")
+	r := testkit.NewRsyslog(t, nil)
+	r.Start()
+	s := newTestSyslog(t, SyslogConfig{Address: r.Addr(), Transport: "tcp"})
 	events := testEvents(time.Now().Add(-time.Hour))
 	for _, e := range events {
 		s.Send(e)
 	}
-	recs := r.waitLines(len(events))
+	recs := r.WaitLines(len(events))
 	for i, e := range events {
 		checkRecord(t, recs[i], e, i+1)
 	}
@@ -324,27 +141,27 @@ func TestSyslogRsyslogTCP(t *testing.T) {
 }
 
 func TestSyslogRsyslogTLS(t *testing.T) {
-	needRsyslog(t, "lmnsd_gtls")
-	pki := newTestPKI(t)
-	r := newReceiver(t, pki)
-	r.start()
+	testkit.NeedRsyslog(t, "lmnsd_gtls")
+	pki := testkit.NewPKI(t)
+	r := testkit.NewRsyslog(t, pki)
+	r.Start()
 
 	// A sender that trusts another CA does not send to this receiver.
-	other := newTestPKI(t)
-	distrust := newTestSyslog(t, SyslogConfig{Name: "distrust", Address: net.JoinHostPort("127.0.0.1", strconv.Itoa(r.port)),
-		Transport: "tls", CAFile: other.caFile})
+	other := testkit.NewPKI(t)
+	distrust := newTestSyslog(t, SyslogConfig{Name: "distrust", Address: r.Addr(),
+		Transport: "tls", CAFile: other.CAFile})
 	distrust.Send(testEvents(time.Now())[0])
-	waitFor(t, "a failed TLS handshake", func() bool { return distrust.Stats().DialErrors > 0 })
+	testkit.WaitFor(t, "a failed TLS handshake", func() bool { return distrust.Stats().DialErrors > 0 })
 	if st := distrust.Stats(); st.Sent != 0 || st.Connected || st.Queued != 1 {
 		t.Fatalf("sender with the wrong CA: %+v", st)
 	}
 
-	s := newTestSyslog(t, SyslogConfig{Address: net.JoinHostPort("127.0.0.1", strconv.Itoa(r.port)), Transport: "tls", CAFile: pki.caFile})
+	s := newTestSyslog(t, SyslogConfig{Address: r.Addr(), Transport: "tls", CAFile: pki.CAFile})
 	events := testEvents(time.Now())
 	for _, e := range events {
 		s.Send(e)
 	}
-	recs := r.waitLines(len(events)) // and not one more, from the sender that distrusts it
+	recs := r.WaitLines(len(events)) // and not one more, from the sender that distrusts it
 	for i, e := range events {
 		checkRecord(t, recs[i], e, i+1)
 	}
@@ -354,28 +171,28 @@ func TestSyslogRsyslogTLS(t *testing.T) {
 }
 
 func TestSyslogReconnect(t *testing.T) {
-	needRsyslog(t, "")
-	r := newReceiver(t, nil)
-	r.start()
+	testkit.NeedRsyslog(t, "")
+	r := testkit.NewRsyslog(t, nil)
+	r.Start()
 	const buffer = 8
-	s := newTestSyslog(t, SyslogConfig{Address: net.JoinHostPort("127.0.0.1", strconv.Itoa(r.port)), Transport: "tcp", Buffer: buffer})
+	s := newTestSyslog(t, SyslogConfig{Address: r.Addr(), Transport: "tcp", Buffer: buffer})
 	numbered := func(n int) Event { return Event{Kind: KindEgressAttempt, Action: "blocked", Count: int64(n)} }
-	counts := func(recs []record) (cnt, seq []string) {
+	counts := func(recs []testkit.SyslogRecord) (cnt, seq []string) {
 		for _, rec := range recs {
-			_, ext := parseCEF(t, rec.msg)
+			_, ext := testkit.ParseCEF(t, rec.Msg)
 			cnt = append(cnt, ext["cnt"])
-			seq = append(seq, strings.TrimSuffix(strings.TrimPrefix(rec.sd, `[origin software="hl7gate" swVersion="9.9.9"][meta sequenceId="`), `"]`))
+			seq = append(seq, strings.TrimSuffix(strings.TrimPrefix(rec.SD, `[origin software="hl7gate" swVersion="9.9.9"][meta sequenceId="`), `"]`))
 		}
 		return cnt, seq
 	}
 	for i := 1; i <= 3; i++ {
 		s.Send(numbered(i))
 	}
-	r.waitLines(3)
+	r.WaitLines(3)
 
-	r.kill()
+	r.Kill()
 	// Once a connection attempt has failed, the receiver is gone and the sender waits in its backoff.
-	waitFor(t, "a failed connection attempt", func() bool { return s.Stats().DialErrors > 0 })
+	testkit.WaitFor(t, "a failed connection attempt", func() bool { return s.Stats().DialErrors > 0 })
 	for i := 4; i <= 3+buffer+5; i++ { // 8 fit in the buffer, 5 are dropped
 		s.Send(numbered(i))
 	}
@@ -383,10 +200,10 @@ func TestSyslogReconnect(t *testing.T) {
 		t.Fatalf("while the receiver is down: %+v, want 5 dropped and %d queued", st, buffer)
 	}
 
-	r.start()
-	recs := r.waitLines(3 + buffer)
+	r.Start()
+	recs := r.WaitLines(3 + buffer)
 	s.Send(numbered(100))
-	recs = r.waitLines(3 + buffer + 1)
+	recs = r.WaitLines(3 + buffer + 1)
 	cnt, seq := counts(recs)
 	if got, want := strings.Join(cnt, " "), "1 2 3 4 5 6 7 8 9 10 11 100"; got != want {
 		t.Fatalf("events received %s, want %s", got, want)
@@ -398,54 +215,5 @@ func TestSyslogReconnect(t *testing.T) {
 	// A sender may reach the dying receiver's listener once more while it exits: one reconnect or two.
 	if st := s.Stats(); st.Sent != 3+buffer+1 || st.Dropped != 5 || st.Reconnects < 1 || st.Reconnects > 2 || !st.Connected {
 		t.Fatalf("after the restart: %+v", st)
-	}
-}
-
-// testPKI is a CA and a server certificate for 127.0.0.1, generated for one test.
-type testPKI struct{ caFile, certFile, keyFile string }
-
-func newTestPKI(t *testing.T) *testPKI {
-	t.Helper()
-	dir := t.TempDir()
-	newKey := func() *ecdsa.PrivateKey {
-		k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return k
-	}
-	write := func(name, typ string, der []byte) string {
-		p := filepath.Join(dir, name)
-		if err := os.WriteFile(p, pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: der}), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		return p
-	}
-	now := time.Now()
-	caKey := newKey()
-	caTmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "hl7gate test CA"},
-		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(time.Hour), IsCA: true, BasicConstraintsValid: true,
-		KeyUsage: x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature}
-	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ca, _ := x509.ParseCertificate(caDER)
-	srvKey := newKey()
-	srvTmpl := &x509.Certificate{SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: "127.0.0.1"},
-		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(time.Hour), IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)},
-		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}
-	srvDER, err := x509.CreateCertificate(rand.Reader, srvTmpl, ca, &srvKey.PublicKey, caKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	keyDER, err := x509.MarshalPKCS8PrivateKey(srvKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &testPKI{
-		caFile:   write("ca.pem", "CERTIFICATE", caDER),
-		certFile: write("cert.pem", "CERTIFICATE", srvDER),
-		keyFile:  write("key.pem", "PRIVATE KEY", keyDER),
 	}
 }

@@ -10,6 +10,8 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/rs/zerolog"
+
+	"github.com/hl7gate/hl7gate/test/testkit"
 )
 
 func TestSyslogConfigValidate(t *testing.T) {
@@ -63,7 +65,7 @@ func TestSyslogCloseDeadline(t *testing.T) {
 	for range 3 {
 		s.Send(Event{Kind: KindStationDown})
 	}
-	waitFor(t, "a refused connection attempt", func() bool { return s.Stats().DialErrors > 0 })
+	testkit.WaitFor(t, "a refused connection attempt", func() bool { return s.Stats().DialErrors > 0 })
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
 	start := time.Now()

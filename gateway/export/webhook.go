@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"os"
 	"strings"
@@ -172,16 +173,23 @@ func (w *Webhook) marshal(e *queued) ([]byte, error) {
 	if e.Device != (Device{}) {
 		j.Device = &e.Device
 	}
-	if e.Src.IsValid() {
-		j.Src = e.Src.String()
-	}
-	if e.Dst.IsValid() {
-		j.Dst = e.Dst.String()
-	}
+	j.Src, j.Dst = addrPort(e.Src), addrPort(e.Dst)
 	if w.cfg.IncludePatientData {
 		j.PatientData = e.PatientData
 	}
 	return json.Marshal(j)
+}
+
+// addrPort writes ap as ip:port, or as the address alone when the port is zero (as CEF leaves spt/dpt
+// out); "" when ap is not valid.
+func addrPort(ap netip.AddrPort) string {
+	switch {
+	case !ap.IsValid():
+		return ""
+	case ap.Port() == 0:
+		return ap.Addr().Unmap().String()
+	}
+	return netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port()).String()
 }
 
 // run is the sender goroutine: one event at a time, retried with backoff.

@@ -37,6 +37,7 @@ const (
 	KindConnection = "connection" // a connection refused (source not allowed, limits)
 	KindDelivery   = "delivery"   // a message no station accepted
 	KindEgress     = "egress"     // a monitor-segment attempt to reach anything but hl7gate (first of its pair)
+	KindWatchlist  = "watchlist"  // a device matched the vulnerable-model watchlist (once per device)
 )
 
 // Monitor is one monitor as the gateway sees it: a source address on a listener.

@@ -18,6 +18,9 @@ func TestContentMessages(t *testing.T) {
 		{"unpadded", Content{Seed: 7}, 1000},
 		{"16 KB", Content{Seed: 7, Size: 16 << 10}, 16 << 10},
 		{"manipulated", Content{Seed: 7, Manipulation: sim.HRStep}, 1000},
+		{"prebuilt", Content{Seed: 7, Prebuilt: 16}, 1000},
+		{"prebuilt 16 KB", Content{Seed: 7, Size: 16 << 10, Prebuilt: 3}, 16 << 10},
+		{"prebuilt manipulated", Content{Seed: 7, Manipulation: sim.Range, ManipulateAt: 1, Prebuilt: 5}, 1000},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -49,6 +52,74 @@ func TestContentMessages(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestContentPrebuilt checks that prebuilt messages cycle through Prebuilt renderings that differ only in
+// MSH-10, and that with a manipulation only the simulator's manipulated messages are kept.
+func TestContentPrebuilt(t *testing.T) {
+	start := time.Date(2026, 1, 5, 0, 0, 0, 0, time.UTC)
+	const n = 4
+	// stripped is msg without its MSH-10.
+	stripped := func(msg []byte) string {
+		m, err := hl7.Parse(msg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctrl := m.ControlID()
+		off := controlIDOffset(msg)
+		return string(msg[:off]) + string(msg[off+len(ctrl):])
+	}
+	for _, c := range []Content{
+		{Seed: 3, Prebuilt: n},
+		{Seed: 3, Prebuilt: n, Manipulation: sim.Range, ManipulateAt: 2},
+	} {
+		src := c.source(0, start, time.Second)
+		// The simulator's own stream, for what the prebuilt messages must be.
+		ref := sim.NewMonitor(sim.Options{ID: 0, Seed: 3, Start: start, Interval: time.Second, Manipulation: c.Manipulation, ManipulateAt: c.ManipulateAt})
+		var want []string
+		for len(want) < n {
+			msg, _, label := ref.Next(nil)
+			if label.Resend || (c.Manipulation != sim.None && !label.Active) {
+				continue
+			}
+			want = append(want, stripped(msg))
+		}
+		for k := range 3 * n {
+			msg, _, err := src.next(nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := stripped(msg); got != want[k%n] {
+				t.Fatalf("%s: message %d is not the simulator's message %d (%d vs %d bytes)", c.Manipulation, k, k%n, len(got), len(want[k%n]))
+			}
+		}
+	}
+	if _, _, err := (Content{Prebuilt: 1}).source(maxPrebuiltMonitor+1, start, time.Second).next(nil); !errors.Is(err, ErrBadContent) {
+		t.Fatalf("monitor beyond the MSH-10 width: %v, want ErrBadContent", err)
+	}
+}
+
+// TestContentManipulated checks that only the first Manipulated monitors carry the manipulation.
+func TestContentManipulated(t *testing.T) {
+	start := time.Date(2026, 1, 5, 0, 0, 0, 0, time.UTC)
+	c := Content{Seed: 7, Manipulation: sim.Range, ManipulateAt: 1, Manipulated: 1}
+	for mon, manipulated := range []bool{true, false} {
+		clean := Content{Seed: 7}.source(mon, start, time.Second)
+		src := c.source(mon, start, time.Second)
+		for k := range 2 {
+			a, _, err := src.next(nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _, err := clean.next(nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if differs := string(a) != string(b); differs != (manipulated && k == 1) {
+				t.Fatalf("monitor %d message %d: differs from the clean stream = %t", mon, k, differs)
+			}
+		}
 	}
 }
 

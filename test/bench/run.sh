@@ -6,6 +6,10 @@
 #   test/bench/run.sh                       # everything, about 15 minutes
 #   DURATION=10s RELAYS="hl7gate" SCENARIOS="closed50 open10k" test/bench/run.sh
 #   REPEAT=3 test/bench/run.sh              # each scenario 3 times, relays interleaved; table of the median runs
+#   SCENARIOS="light50 flagged1 flagged50 latency1" REPEAT=3 test/bench/run.sh   # the light-driver scenarios
+#
+# The light-driver scenarios (light50, flagged1, flagged50, latency1) send prebuilt messages (hl7load
+# --prebuilt: rendered before the run, only MSH-10 patched per message), so the relay's cost dominates.
 #
 # Results (JSON per run, logs, the table) are kept in $OUT (default: a new /tmp/hl7bench.* directory).
 set -euo pipefail
@@ -14,6 +18,8 @@ source "$(dirname "$0")/lib.sh"
 DURATION=${DURATION:-30s}
 RELAYS=${RELAYS:-"direct haproxy hl7gate hl7gate-pipelined"}
 SCENARIOS=${SCENARIOS:-"closed50 closed50-16k open1k open1k-16k open10k idle"}
+PREBUILT=${PREBUILT:-64}      # messages rendered per monitor in the light-driver scenarios
+LATENCY_MESSAGES=${LATENCY_MESSAGES:-20000}
 IDLE=${IDLE:-19000}    # the gateway needs one fd per monitor plus its station pool; 20,000 per process
 REPEAT=${REPEAT:-1}
 
@@ -33,6 +39,13 @@ for scenario in $SCENARIOS; do
 			open1k-16k) args=(1000 --rate 1 --ramp 5s --duration "$DURATION" --size 16k) ;;
 			open10k) args=(10000 --rate 1 --ramp 20s --duration "$DURATION" --size default) ;;
 			idle) args=("$IDLE" --idle --ramp 20s --duration 10s) ;;
+			# Light driver, clean traffic.
+			light50) args=(50 --duration "$DURATION" --prebuilt "$PREBUILT") ;;
+			# Light driver, one monitor (flagged1) or all (flagged50) tripping the range check on every message.
+			flagged1) args=(50 --duration "$DURATION" --prebuilt "$PREBUILT" --manipulation range --manipulate-at 1 --manipulated 1) ;;
+			flagged50) args=(50 --duration "$DURATION" --prebuilt "$PREBUILT" --manipulation range --manipulate-at 1) ;;
+			# One connection, stop-and-wait: the latency each relay adds (its p50 minus direct's).
+			latency1) args=(1 --messages "$LATENCY_MESSAGES" --duration 0 --prebuilt "$PREBUILT") ;;
 			*)
 				log "unknown scenario $scenario"
 				exit 2
