@@ -6,6 +6,7 @@ import (
 
 	"github.com/hl7gate/hl7gate/gateway/queue"
 	"github.com/hl7gate/hl7gate/hl7"
+	"github.com/hl7gate/hl7gate/policy"
 )
 
 // Reasons a message is rejected or not delivered; they label hl7gate_messages_rejected_total.
@@ -144,6 +145,22 @@ func newMetrics() *metrics {
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m.stationAcks, m.gatewayAcks = newAckCounters(m.acks, "station"), newAckCounters(m.acks, "gateway")
 	return m
+}
+
+// registerUnrecognised adds hl7gate_vitals_unrecognised_total{what="code|unit"}: the numeric OBX rows the
+// vital-sign checks could not judge, read from the chain at each scrape.
+func (m *metrics) registerUnrecognised(chain policy.Chain) {
+	counter := func(what string, pick func(codes, units uint64) uint64) prometheus.Collector {
+		return prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name:        "hl7gate_vitals_unrecognised_total",
+			Help:        "Numeric OBX rows the vital-sign checks did not judge: unknown code, or unknown unit of a known parameter.",
+			ConstLabels: prometheus.Labels{"what": what},
+		}, func() float64 { return float64(pick(chain.Unrecognised())) })
+	}
+	m.reg.MustRegister(
+		counter("code", func(codes, _ uint64) uint64 { return codes }),
+		counter("unit", func(_, units uint64) uint64 { return units }),
+	)
 }
 
 // registerQueue adds the gauges of a store-mode route's queue, read from its Stats at each scrape.

@@ -140,6 +140,7 @@ func New(cfg config.Config, log zerolog.Logger) (*Gateway, error) {
 			return nil, err
 		}
 		g.chain = append(g.chain, v)
+		g.metrics.registerUnrecognised(g.chain)
 	}
 	for _, lc := range cfg.Listeners {
 		l, err := g.newListener(lc)

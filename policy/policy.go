@@ -102,6 +102,17 @@ func (c Chain) ShouldAlert(f Finding) bool {
 	return false
 }
 
+// Unrecognised returns how many numeric OBX rows the chain's vital-sign check could not judge because their
+// code (codes) or unit (units) is not in its tables, since it was built; 0, 0 without one.
+func (c Chain) Unrecognised() (codes, units uint64) {
+	for _, ch := range c {
+		if v, ok := ch.(Vitals); ok {
+			return v.Engine.Unrecognised()
+		}
+	}
+	return 0, 0
+}
+
 // AppendAlert appends to dst the ORU^R40 alert message for f, with MSH-10 controlID.
 func AppendAlert(dst []byte, f Finding, controlID string, now time.Time) []byte {
 	return vitals.AppendAlert(dst, f, controlID, now)

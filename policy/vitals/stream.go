@@ -61,13 +61,6 @@ var rateParams = [...]struct {
 // episodic, nor temperature, which is legitimately flat for long).
 var continuous = [...]param{pHR, pPR, pPRInv, pSpO2, pRR, pARTSys, pARTDia, pARTMean, pEtCO2}
 
-// idSeen is what the control-ID check keeps of a recent message: 8 bytes,
-// so that hours of history stay small.
-type idSeen struct {
-	content uint32 // hash of the whole message
-	at      uint32 // arrival, Unix seconds
-}
-
 // stream is the state kept for one monitor. Its size is fixed at creation
 // (docs/vitals.md reports it).
 type stream struct {
@@ -86,8 +79,7 @@ type stream struct {
 	patientEmptySince time.Time
 	prevArrival       time.Time
 
-	ids    ring     // recent control-ID hashes
-	idSeen []idSeen // idSeen[i] belongs to the control ID at position i of ids
+	ids idHistory // recent control IDs, see idHistory
 
 	lastMsgTime time.Time
 	learned     [maxLearn]time.Duration
@@ -134,9 +126,8 @@ type stream struct {
 
 func newStream(cfg *Config) *stream {
 	s := &stream{
-		ids:    newRing(cfg.Rules.ReplayControlID.History),
-		idSeen: make([]idSeen, cfg.Rules.ReplayControlID.History),
-		wins:   newRing(cfg.Rules.ReplayWindow.History),
+		ids:  newIDHistory(cfg.Rules.ReplayControlID.History),
+		wins: newRing(cfg.Rules.ReplayWindow.History),
 	}
 	for i := range s.unit {
 		s.unit[i] = 0xff
@@ -170,28 +161,29 @@ func (s *stream) observe(e *Engine, src netip.Addr, m *hl7.Message, arrival time
 	// after a lost ACK and changes nothing. A device that reuses IDs from its
 	// first messages on (some send "1" always) is not judged on them.
 	s.msgs++
-	id, content := maphash.Bytes(e.seed, component(msh, 10, 0)), maphash.Bytes(e.seed, m.Bytes())
-	now := idSeen{uint32(content), uint32(arrival.Unix())}
-	if i := s.ids.find(id); i >= 0 {
-		prev := s.idSeen[i]
-		since := time.Duration(int64(now.at)-int64(prev.at)) * time.Second
-		if prev.content == now.content && since.Abs() <= rc.ReplayControlID.ResendWindow {
+	key := idKey(maphash.Bytes(e.seed, component(msh, 10, 0)), maphash.Bytes(e.seed, m.Bytes()))
+	at := uint32(arrival.Unix())
+	if i := s.ids.find(key); i >= 0 {
+		prevKey, prevAt := s.ids.keys[i], s.ids.at[i]
+		since := time.Duration(int64(at)-int64(prevAt)) * time.Second
+		same := prevKey == key
+		if same && since.Abs() <= rc.ReplayControlID.ResendWindow {
 			s.msgs--
 			return dst
 		}
-		s.idSeen[i] = now
-		if prev.content != now.content && s.msgs <= learnIDs {
+		s.ids.set(i, key, at)
+		if !same && s.msgs <= learnIDs {
 			s.idsReused = true
 		}
 		if em.on(rReplayControlID) && !s.idsReused {
 			expl := "control ID reused with different content"
-			if prev.content == now.content {
+			if same {
 				expl = "identical message re-sent after the retransmission window"
 			}
 			dst = em.add(dst, rReplayControlID, pNone, 0, time.Time{}, since.Seconds(), 0, rc.ReplayControlID.ResendWindow.Seconds(), "", expl)
 		}
 	} else {
-		s.idSeen[s.ids.push(id)] = now
+		s.ids.push(key, at)
 	}
 
 	if switched && em.on(rIdentityApplication) {

@@ -23,17 +23,18 @@ var trackInfo = [numParams]struct {
 	freezes  bool    // a live patient keeps this value moving (not temperature)
 	noSpike  bool    // spikes are what motion does to it (the plethysmographic pulse rate)
 	rel      float64 // for rates: the share of the level that is also a threshold
+	spike    float64 // the smallest spike: above scale for rates, whose detectors miscount briefly by themselves
 }{
-	pHR:      {30, [3]param{pPR, pPRInv, pARTSys}, true, true, false, 0.3},
-	pPR:      {30, [3]param{pHR, pPRInv, pSpO2}, true, true, true, 0.3},
-	pPRInv:   {30, [3]param{pHR, pPR, pARTSys}, true, true, true, 0.3},
-	pSpO2:    {8, [3]param{pPR, pHR, pRR}, true, true, false, 0},
-	pRR:      {15, [3]param{pEtCO2, pHR, pSpO2}, false, true, false, 0.5},
-	pARTSys:  {35, [3]param{pARTDia, pHR, pPRInv}, false, true, false, 0},
-	pARTDia:  {25, [3]param{pARTSys, pHR, pPRInv}, false, true, false, 0},
-	pARTMean: {25, [3]param{pARTSys, pARTDia, pHR}, false, true, false, 0},
-	pEtCO2:   {12, [3]param{pRR, pHR, pSpO2}, false, true, false, 0},
-	pTemp:    {1, [3]param{}, true, false, false, 0},
+	pHR:      {30, [3]param{pPR, pPRInv, pARTSys}, true, true, false, 0.3, 45},
+	pPR:      {30, [3]param{pHR, pPRInv, pSpO2}, true, true, true, 0.3, 0},
+	pPRInv:   {30, [3]param{pHR, pPR, pARTSys}, true, true, true, 0.3, 0},
+	pSpO2:    {8, [3]param{pPR, pHR, pRR}, true, true, false, 0, 0},
+	pRR:      {15, [3]param{pEtCO2, pHR, pSpO2}, false, true, false, 0.5, 25},
+	pARTSys:  {35, [3]param{pARTDia, pHR, pPRInv}, false, true, false, 0, 0},
+	pARTDia:  {25, [3]param{pARTSys, pHR, pPRInv}, false, true, false, 0, 0},
+	pARTMean: {25, [3]param{pARTSys, pARTDia, pHR}, false, true, false, 0, 0},
+	pEtCO2:   {12, [3]param{pRR, pHR, pSpO2}, false, true, false, 0, 0},
+	pTemp:    {1, [3]param{}, true, false, false, 0, 0},
 }
 
 // baseN is the number of recent values whose median is a parameter's baseline.
@@ -52,6 +53,7 @@ type track struct {
 	exPre     float64 // baseline when it began
 	exStart   int64   // arrival of its first message, Unix ns
 	exPartner bool    // a related channel moved with it
+	exWitness bool    // a related channel was present during it (not all off, as with a probe off)
 	exSeg     int
 	exPeak    float64 // the value furthest from exPre
 
@@ -108,6 +110,22 @@ func (s *stream) moved(q param) bool {
 	return ok && math.Abs(s.cur[q].v-b) >= trackInfo[q].scale/3
 }
 
+// witnessed reports whether any related channel of p is present in the
+// current message: without one, "no related channel moved" says nothing.
+// A parameter without related channels (temperature) is judged alone.
+func (s *stream) witnessed(p param) bool {
+	ps := trackInfo[p].partners
+	if ps[0] == pNone {
+		return true
+	}
+	for _, q := range ps {
+		if q != pNone && s.cur[q].ok {
+			return true
+		}
+	}
+	return false
+}
+
 // excursions runs the per-parameter checks: spikes (an excursion of 1–3
 // messages that returns, with no related channel moving), steps of the
 // parameters rate_of_change does not judge (a sustained excursion that no
@@ -159,11 +177,13 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 				continue // the baseline stays in the true unit
 			}
 			t.exN, t.exPre, t.exStart, t.exPartner, t.exSeg, t.exPeak = 1, b, now, partner[p], c.seg, c.v
+			t.exWitness = s.witnessed(p)
 			continue
 		}
 		if math.Abs(c.v-t.exPre) < lo/2 { // back
-			if t.exN <= maxSpike && math.Abs(t.exPeak-t.exPre) >= th && !t.exPartner && !info.noSpike && em.on(rSpike) {
-				dst = em.add(dst, rSpike, p, t.exSeg, c.at, t.exPeak, t.exPre, th, "", "short excursion that returned with no related channel moving")
+			if t.exN <= maxSpike && math.Abs(t.exPeak-t.exPre) >= max(th, info.spike) && !t.exPartner && t.exWitness &&
+				!info.noSpike && (params[p].q != qRate || t.exPeak > t.exPre) && em.on(rSpike) {
+				dst = em.add(dst, rSpike, p, t.exSeg, c.at, t.exPeak, t.exPre, max(th, info.spike), "", "short excursion that returned with no related channel moving")
 			}
 			t.exN = 0
 			t.push(c.v)
@@ -171,6 +191,7 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 		}
 		t.exN = min(t.exN+1, 255)
 		t.exPartner = t.exPartner || partner[p]
+		t.exWitness = t.exWitness || s.witnessed(p)
 		if math.Abs(c.v-t.exPre) > math.Abs(t.exPeak-t.exPre) {
 			t.exPeak = c.v
 		}
