@@ -2,19 +2,14 @@ package test
 
 import (
 	"bytes"
-	"context"
 	"fmt"
 	"net"
-	"os"
 	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/rs/zerolog"
-
-	"github.com/hl7gate/hl7gate/gateway"
 	"github.com/hl7gate/hl7gate/gateway/config"
 	"github.com/hl7gate/hl7gate/hl7"
 	"github.com/hl7gate/hl7gate/hl7/mllp"
@@ -39,15 +34,7 @@ func BenchmarkDeliveryMode(b *testing.B) {
 				}
 				cfg.Routes[0].Stations = []string{"central"}
 				cfg.Routes[0].Delivery = mode
-				g, err := gateway.New(cfg, zerolog.New(os.Stderr).Level(zerolog.WarnLevel))
-				if err != nil {
-					b.Fatal(err)
-				}
-				if err := g.Start(context.Background()); err != nil {
-					b.Fatal(err)
-				}
-				defer g.Shutdown(context.Background())
-				exchangeMany(b, g.ListenerAddr("icu"), monitors)
+				exchangeMany(b, benchGateway(b, cfg).ListenerAddr("icu"), monitors)
 			})
 		}
 	}

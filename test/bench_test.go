@@ -44,17 +44,23 @@ func BenchmarkForward(b *testing.B) {
 			}
 			cfg.Routes = baseConfig().Routes
 			cfg.Routes[0].Stations = []string{"central"}
-			g, err := gateway.New(cfg, zerolog.New(os.Stderr).Level(zerolog.WarnLevel))
-			if err != nil {
-				b.Fatal(err)
-			}
-			if err := g.Start(context.Background()); err != nil {
-				b.Fatal(err)
-			}
-			defer g.Shutdown(context.Background())
-			exchange(b, g.ListenerAddr("icu"), monitorMessage(size))
+			exchange(b, benchGateway(b, cfg).ListenerAddr("icu"), monitorMessage(size))
 		})
 	}
+}
+
+// benchGateway starts a gateway with cfg, logging warnings and errors only, for the length of b.
+func benchGateway(b *testing.B, cfg config.Config) *gateway.Gateway {
+	b.Helper()
+	g, err := gateway.New(cfg, zerolog.New(os.Stderr).Level(zerolog.WarnLevel))
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := g.Start(context.Background()); err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { g.Shutdown(context.Background()) })
+	return g
 }
 
 // BenchmarkDirect is BenchmarkForward's baseline: the monitor talks to the station itself.

@@ -16,7 +16,6 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -283,30 +282,7 @@ egress:
 	}
 
 	cmd := n.gw.Command(context.Background(), bin, "serve", "--config", n.config)
-	cmd.Stdout, cmd.Stderr = n.logs, n.logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan struct{}) // closed when hl7gate has exited and exitErr is set
-	var exitErr error
-	go func() {
-		exitErr = cmd.Wait()
-		close(exited)
-		n.logs.update.bump() // wakes a wait on the logs below
-	}()
-	t.Cleanup(func() {
-		_ = cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-exited:
-		case <-time.After(10 * time.Second):
-			_ = cmd.Process.Kill()
-			<-exited
-			t.Errorf("hl7gate did not stop on SIGTERM")
-		}
-		if t.Failed() {
-			t.Logf("hl7gate output:\n%s", n.logs.String())
-		}
-	})
+	proc := serveHL7gate(t, cmd, n.logs)
 	n.admin = &http.Client{Timeout: 2 * time.Second, Transport: &http.Transport{
 		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
 			return n.gw.Dial(ctx, network, addr)
@@ -317,17 +293,9 @@ egress:
 	// bound and served.
 	const listeners = 2
 	up := func() bool { return strings.Count(n.logs.String(), `"message":"listening"`) == listeners }
-	exitedEarly := func() bool {
-		select {
-		case <-exited:
-			return true
-		default:
-			return false
-		}
-	}
-	if !n.logs.update.waitFor(10*time.Second, func() bool { return up() || exitedEarly() }) || !up() {
-		if exitedEarly() {
-			t.Fatalf("hl7gate exited: %v\n%s", exitErr, n.logs.String())
+	if !n.logs.update.waitFor(10*time.Second, func() bool { return up() || proc.hasExited() }) || !up() {
+		if proc.hasExited() {
+			t.Fatalf("hl7gate exited: %v\n%s", proc.err, n.logs.String())
 		}
 		t.Fatalf("hl7gate not up:\n%s", n.logs.String())
 	}

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"os"
@@ -23,6 +22,7 @@ import (
 	"github.com/hl7gate/hl7gate/hl7"
 	"github.com/hl7gate/hl7gate/hl7/mllp"
 	"github.com/hl7gate/hl7gate/policy"
+	"github.com/hl7gate/hl7gate/test/testkit"
 )
 
 func TestDeliveryByteExactAndAckRelayed(t *testing.T) {
@@ -224,11 +224,7 @@ func TestFanOutAllWithStationDownNeverPositive(t *testing.T) {
 }
 
 func TestStationDownThenUp(t *testing.T) {
-	st := newStation(t, accept)
-	addr := st.addr()
-	st.close()
-	cfg := baseConfig(st)
-	cfg.Stations[0].Address = addr
+	cfg, addr := downStationConfig(t)
 	g, _ := startGateway(t, cfg)
 	m := dialMonitor(t, g.ListenerAddr("icu"))
 	for i := range 3 {
@@ -485,17 +481,7 @@ func TestAdminEndpoint(t *testing.T) {
 	base := "http://" + g.AdminAddr().String()
 	get := func(path, tok string) (int, string) {
 		t.Helper()
-		req, _ := http.NewRequest("GET", base+path, nil)
-		if tok != "" {
-			req.Header.Set("Authorization", "Bearer "+tok)
-		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		return resp.StatusCode, string(b)
+		return testkit.Get(t, base+path, tok)
 	}
 	if code, _ := get("/healthz", ""); code != 200 {
 		t.Fatalf("/healthz: %d", code)

@@ -8,9 +8,11 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"os/exec"
 	"runtime"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -104,6 +106,52 @@ func rawStation(t *testing.T, handle func(r *mllp.Reader, w *mllp.Writer)) *stat
 	return &station{t: t, ln: ln}
 }
 
+// acceptConns listens on a loopback port and runs serve on each accepted connection in a goroutine of
+// its own; a nil serve holds each connection open and never says a word. Cleanup closes the listener and
+// every connection, and waits for the goroutines.
+func acceptConns(t *testing.T, serve func(c net.Conn)) net.Listener {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var (
+		wg    sync.WaitGroup
+		mu    sync.Mutex
+		conns []net.Conn
+	)
+	t.Cleanup(func() {
+		ln.Close()
+		mu.Lock()
+		for _, c := range conns {
+			c.Close()
+		}
+		mu.Unlock()
+		wg.Wait()
+	})
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			conns = append(conns, c)
+			mu.Unlock()
+			if serve != nil {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					serve(c)
+				}()
+			}
+		}
+	}()
+	return ln
+}
+
 // newStationAt listens on a given address (to bring a station "back up" at its old address, which
 // close released: Go listeners set SO_REUSEADDR, so no lingering connection holds the port).
 func newStationAt(t *testing.T, addr string, beh stationBehaviour) *station {
@@ -120,6 +168,17 @@ func newStationAt(t *testing.T, addr string, beh stationBehaviour) *station {
 }
 
 func (s *station) addr() string { return s.ln.Addr().String() }
+
+// downStationConfig returns baseConfig with one station that is down, and that station's address: a
+// station listened there and is closed, so a station started at addr later is the same one back.
+func downStationConfig(t *testing.T) (config.Config, string) {
+	st := newStation(t, accept)
+	addr := st.addr()
+	st.close()
+	cfg := baseConfig(st)
+	cfg.Stations[0].Address = addr
+	return cfg, addr
+}
 
 func (s *station) close() {
 	s.ln.Close()
@@ -381,6 +440,53 @@ func baseConfig(stations ...*station) config.Config {
 }
 
 // syncBuffer is a log sink safe for concurrent writes that tests can wait on.
+// hl7gateProc is an hl7gate process a test started with serveHL7gate.
+type hl7gateProc struct {
+	exited chan struct{} // closed when the process has exited and err is set
+	err    error         // what cmd.Wait returned
+}
+
+// serveHL7gate starts cmd, an `hl7gate serve`, with its output into logs, until the test ends: cleanup
+// sends SIGTERM and waits up to 10 s for the exit (then kills it and fails the test), and shows the last
+// 8 KiB of the output when the test failed. Every write to logs, and the exit, bump logs.update.
+func serveHL7gate(t *testing.T, cmd *exec.Cmd, logs *syncBuffer) *hl7gateProc {
+	t.Helper()
+	cmd.Stdout, cmd.Stderr = logs, logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	p := &hl7gateProc{exited: make(chan struct{})}
+	go func() {
+		p.err = cmd.Wait()
+		close(p.exited)
+		logs.update.bump() // wakes a wait on the logs
+	}()
+	t.Cleanup(func() {
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-p.exited:
+		case <-time.After(10 * time.Second):
+			_ = cmd.Process.Kill()
+			<-p.exited
+			t.Error("hl7gate did not stop on SIGTERM")
+		}
+		if t.Failed() {
+			t.Logf("hl7gate output (last 8 KiB):\n%s", tail(logs.String(), 8<<10))
+		}
+	})
+	return p
+}
+
+// hasExited reports whether the process has exited.
+func (p *hl7gateProc) hasExited() bool {
+	select {
+	case <-p.exited:
+		return true
+	default:
+		return false
+	}
+}
+
 type syncBuffer struct {
 	mu     sync.Mutex
 	buf    bytes.Buffer

@@ -16,7 +16,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
@@ -72,25 +71,7 @@ state: {max_events: 1000}
 	}
 	logs := &syncBuffer{}
 	cmd := exec.Command(bin, "serve", "--config", conf)
-	cmd.Stdout, cmd.Stderr = logs, logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait(); logs.update.bump() }()
-	t.Cleanup(func() {
-		_ = cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-exited:
-		case <-time.After(10 * time.Second):
-			_ = cmd.Process.Kill()
-			<-exited
-			t.Error("hl7gate did not stop on SIGTERM")
-		}
-		if t.Failed() {
-			t.Logf("hl7gate output (last 4 KB):\n%s", tail(logs.String(), 4096))
-		}
-	})
+	serveHL7gate(t, cmd, logs)
 	addr := listeningAddr(t, logs)
 	pid := cmd.Process.Pid
 

@@ -19,6 +19,7 @@ import (
 
 	"github.com/hl7gate/hl7gate/hl7"
 	"github.com/hl7gate/hl7gate/hl7/mllp"
+	"github.com/hl7gate/hl7gate/test/testkit"
 )
 
 var kills = flag.Int("kills", 5, "SIGKILLs of the gateway in TestStoreKill9 while the station is down (the long run: -kills=25)")
@@ -35,28 +36,7 @@ func TestStoreKill9(t *testing.T) {
 	dir := t.TempDir()
 	gwAddr, stAddr := freeLoopbackPort(t), freeLoopbackPort(t)
 	cfgPath := filepath.Join(dir, "hl7gate.yaml")
-	cfg := fmt.Sprintf(`listeners:
-  - name: icu
-    address: %q
-    allow_sources: ["127.0.0.0/8"]
-stations:
-  - name: central
-    address: %q
-    connect_timeout: 200ms
-    ack_timeout: 2s
-routes:
-  - name: vitals
-    delivery: store
-    stations: [central]
-queue:
-  directory: %q
-  retry_min: 10ms
-  retry_max: 200ms
-vitals:
-  enabled: false
-log:
-  level: warn
-`, gwAddr, stAddr, filepath.Join(dir, "queue"))
+	cfg := testkit.StoreModeYAML(gwAddr, stAddr, filepath.Join(dir, "queue"))
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}

@@ -71,11 +71,7 @@ func TestStationRestartWithPooledConnections(t *testing.T) {
 // A station that was down long enough for the keeper's backoff to grow to seconds is reached by the
 // first message after it is back: a message never waits out the backoff.
 func TestStationBackNoBackoffWait(t *testing.T) {
-	st := newStation(t, accept)
-	addr := st.addr()
-	st.close()
-	cfg := baseConfig(st)
-	cfg.Stations[0].Address = addr
+	cfg, addr := downStationConfig(t)
 	g, logs := startGateway(t, cfg)
 	// The keeper's probes fail at 50, 100, 200, 400, 800 ms...: after 6 the backoff is 1.6 s.
 	logs.waitCount(t, `"station connect failed"`, 6)
@@ -193,56 +189,26 @@ func metricValue(t *testing.T, g *gateway.Gateway, name string, labels ...string
 // Only the returned station's address is meant to be used.
 func scriptStation(t *testing.T, answer func(n int, m *hl7.Message, w *mllp.Writer)) *station {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
 	var (
-		wg sync.WaitGroup
 		mu sync.Mutex
 		n  int
 	)
-	var conns []net.Conn
-	t.Cleanup(func() {
-		ln.Close()
-		mu.Lock()
-		for _, c := range conns {
-			c.Close()
-		}
-		mu.Unlock()
-		wg.Wait()
-	})
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
+	ln := acceptConns(t, func(c net.Conn) {
+		defer c.Close()
+		r, w := mllp.NewReader(c, 0), mllp.NewWriter(c)
+		var m hl7.Message
 		for {
-			c, err := ln.Accept()
-			if err != nil {
+			frame, err := r.ReadFrame()
+			if err != nil || m.Parse(frame) != nil {
 				return
 			}
 			mu.Lock()
-			conns = append(conns, c)
+			n++
+			k := n
 			mu.Unlock()
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				defer c.Close()
-				r, w := mllp.NewReader(c, 0), mllp.NewWriter(c)
-				var m hl7.Message
-				for {
-					frame, err := r.ReadFrame()
-					if err != nil || m.Parse(frame) != nil {
-						return
-					}
-					mu.Lock()
-					n++
-					k := n
-					mu.Unlock()
-					answer(k, &m, w)
-				}
-			}()
+			answer(k, &m, w)
 		}
-	}()
+	})
 	return &station{t: t, ln: ln}
 }
 

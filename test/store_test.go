@@ -142,15 +142,7 @@ func TestStoreModeStationRejects(t *testing.T) {
 					t.Fatalf("%s: %s, want AA (queued)", ctrl, code)
 				}
 			}
-			got := st.waitReceived(t, 2+tc.sends)
-			var order []string
-			for _, msg := range got {
-				var hm hl7.Message
-				if err := hm.Parse(msg); err != nil {
-					t.Fatal(err)
-				}
-				order = append(order, string(hm.ControlID()))
-			}
+			order := controlIDs(t, st.waitReceived(t, 2+tc.sends))
 			want := "OK1 " + strings.Repeat("BAD ", tc.sends) + "OK2"
 			if strings.Join(order, " ") != want {
 				t.Fatalf("station saw %v, want %s", order, want)
@@ -246,15 +238,7 @@ func TestStoreModeNodeFails(t *testing.T) {
 	st.waitReceived(t, 2)
 
 	startGateway(t, cfgA) // node A runs again (as standby: delivering needs no VIP)
-	got := st.waitReceived(t, 5)
-	var order []string
-	for _, msg := range got {
-		var hm hl7.Message
-		if err := hm.Parse(msg); err != nil {
-			t.Fatal(err)
-		}
-		order = append(order, string(hm.ControlID()))
-	}
+	order := controlIDs(t, st.waitReceived(t, 5))
 	if strings.Join(order, " ") != "B1 B2 A1 A2 A3" {
 		t.Fatalf("station received %v, want B's queue first, then A's once A runs again", order)
 	}
@@ -279,4 +263,18 @@ func TestStoreModeOrphanQueue(t *testing.T) {
 	if !strings.Contains(logs.String(), "queue of a route that is not in store mode") {
 		t.Errorf("no warning about the queue left on disk:\n%s", logs.String())
 	}
+}
+
+// controlIDs returns the control IDs (MSH-10) of msgs, in order.
+func controlIDs(t *testing.T, msgs [][]byte) []string {
+	t.Helper()
+	ids := make([]string, 0, len(msgs))
+	for _, msg := range msgs {
+		var hm hl7.Message
+		if err := hm.Parse(msg); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, string(hm.ControlID()))
+	}
+	return ids
 }

@@ -18,7 +18,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -292,39 +291,7 @@ func TestTLSStalledHandshakesDoNotLockOut(t *testing.T) {
 // ack_timeout: every monitor gets its AE in time, also those whose messages waited for the pool.
 func TestStationTLSHandshakeBounded(t *testing.T) {
 	p := newPKI(t)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var (
-		mu    sync.Mutex
-		held  []net.Conn
-		wg    sync.WaitGroup
-		alive = make(chan struct{})
-	)
-	wg.Add(1)
-	go func() { // accepts and never says a word
-		defer wg.Done()
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			held = append(held, c)
-			mu.Unlock()
-		}
-	}()
-	t.Cleanup(func() {
-		close(alive)
-		ln.Close()
-		wg.Wait()
-		mu.Lock()
-		for _, c := range held {
-			c.Close()
-		}
-		mu.Unlock()
-	})
+	ln := acceptConns(t, nil) // accepts and never says a word
 	cfg := baseConfig()
 	cfg.Stations = []config.StationConfig{{Name: "central0", Address: ln.Addr().String(), Connections: 2,
 		AckTimeout: 500 * time.Millisecond, ConnectTimeout: 5 * time.Second,

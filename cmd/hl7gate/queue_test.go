@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/hl7gate/hl7gate/gateway/queue"
+	"github.com/hl7gate/hl7gate/test/testkit"
 )
 
 // The queue command lists dead letters without payloads, shows a payload only with
@@ -16,20 +17,8 @@ import (
 func TestQueueCommand(t *testing.T) {
 	dir := t.TempDir()
 	cfgPath := filepath.Join(dir, "hl7gate.yaml")
-	if err := os.WriteFile(cfgPath, []byte(fmt.Sprintf(`listeners:
-  - name: icu
-    address: "127.0.0.1:2575"
-    allow_sources: ["127.0.0.0/8"]
-stations:
-  - name: central
-    address: "127.0.0.1:2576"
-routes:
-  - name: vitals
-    delivery: store
-    stations: [central]
-queue:
-  directory: %q
-`, filepath.Join(dir, "q"))), 0o600); err != nil {
+	// The addresses are never bound: the queue command only reads the queue directory.
+	if err := os.WriteFile(cfgPath, []byte(testkit.StoreModeYAML("127.0.0.1:2575", "127.0.0.1:2576", filepath.Join(dir, "q"))), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	const phi = "PID|||MRN12345^^^HOSP^MR||SECRETNAME^PATIENT"

@@ -3,8 +3,6 @@ package admin
 import (
 	"encoding/json"
 	"errors"
-	"io"
-	"net/http"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -18,6 +16,7 @@ import (
 	"github.com/hl7gate/hl7gate/gateway/queue"
 	"github.com/hl7gate/hl7gate/gateway/store"
 	"github.com/hl7gate/hl7gate/policy/inventory"
+	"github.com/hl7gate/hl7gate/test/testkit"
 )
 
 // storeState is a State over a real store and inventory, with a readiness the test sets.
@@ -65,20 +64,7 @@ func TestServer(t *testing.T) {
 	base := "http://" + a.Addr().String()
 	get := func(path, bearer string) (int, string) {
 		t.Helper()
-		req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, base+path, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if bearer != "" {
-			req.Header.Set("Authorization", "Bearer "+bearer)
-		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		return resp.StatusCode, string(b)
+		return testkit.Get(t, base+path, bearer)
 	}
 	const good = "0123456789abcdef0123"
 	for _, tc := range []struct {
@@ -164,13 +150,8 @@ func TestPprof(t *testing.T) {
 	}
 	defer a.Close()
 	for path, want := range map[string]int{"/debug/pprof/": 200, "/debug/pprof/heap?debug=1": 200, "/debug/pprof/symbol": 200, "/": 200} {
-		resp, err := http.Get("http://" + a.Addr().String() + path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		if resp.StatusCode != want {
-			t.Errorf("GET %s: %d, want %d", path, resp.StatusCode, want)
+		if code, _ := testkit.Get(t, "http://"+a.Addr().String()+path, ""); code != want {
+			t.Errorf("GET %s: %d, want %d", path, code, want)
 		}
 	}
 }

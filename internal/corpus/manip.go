@@ -64,6 +64,27 @@ func (b *bedSim) window(n, lead int) (int, int) {
 	return s, min(s+n, i1) - 1
 }
 
+// measured lists the parameters cs and, where this bed's monitor measures them, the invasive
+// blood pressure abp and the end-tidal CO2 co2.
+func measured[T any](b *bedSim, abp, co2 T, cs ...T) []T {
+	if b.m.hasABP {
+		cs = append(cs, abp)
+	}
+	if b.m.hasCO2 {
+		cs = append(cs, co2)
+	}
+	return cs
+}
+
+// shiftWindow picks the parameter p of a drift or step from cs (and records it in ep), its window
+// s..e of 10 to 60 minutes, and the direction sign (-1 or +1) where the parameter may go either way.
+func (b *bedSim) shiftWindow(ep *episode, cs []string) (p string, s, e int, sign float64) {
+	p = pick(b.rng, cs...)
+	ep.param = p
+	s, e = b.window(b.msgs(b.minutes(10, 60)), 0)
+	return p, s, e, pick(b.rng, -1.0, 1.0)
+}
+
 // manipulate applies the bed's episode, if any, and labels its records.
 func (b *bedSim) manipulate() *episode {
 	m, rng := b.m, b.rng
@@ -104,13 +125,7 @@ func (b *bedSim) manipulate() *episode {
 			}
 		}
 	case Frozen:
-		cs := []Channel{HR, PR, RR, SpO2}
-		if m.hasABP {
-			cs = append(cs, ABPSys)
-		}
-		if m.hasCO2 {
-			cs = append(cs, EtCO2)
-		}
+		cs := measured(b, ABPSys, EtCO2, HR, PR, RR, SpO2)
 		c := pick(rng, cs...)
 		ep.param = c.String()
 		s, e = b.window(b.msgs(b.minutes(sf(5, 20), sf(15, 60))), 0)
@@ -159,17 +174,9 @@ func (b *bedSim) manipulate() *episode {
 			}
 		}
 	case Drift:
-		cs := []string{"HR", "SpO2", "RR", "Temp"}
-		if m.hasABP {
-			cs = append(cs, "ABP")
-		}
-		if m.hasCO2 {
-			cs = append(cs, "etCO2")
-		}
-		p := pick(rng, cs...)
-		ep.param = p
-		s, e = b.window(b.msgs(b.minutes(10, 60)), 0)
-		sign := pick(rng, -1.0, 1.0)
+		var p string
+		var sign float64
+		p, s, e, sign = b.shiftWindow(ep, measured(b, "ABP", "etCO2", "HR", "SpO2", "RR", "Temp"))
 		var mag float64
 		switch p {
 		case "HR":
@@ -190,13 +197,7 @@ func (b *bedSim) manipulate() *episode {
 			b.shiftParam(&b.recs[i], p, mag*float64(i-s+1)/n)
 		}
 	case TooSmooth:
-		cs := []string{"HR", "PR", "RR", "SpO2"}
-		if m.hasABP {
-			cs = append(cs, "ABP")
-		}
-		if m.hasCO2 {
-			cs = append(cs, "etCO2")
-		}
+		cs := measured(b, "ABP", "etCO2", "HR", "PR", "RR", "SpO2")
 		rng.Shuffle(len(cs), func(i, j int) { cs[i], cs[j] = cs[j], cs[i] })
 		cs = cs[:1+rng.IntN(3)]
 		slices.Sort(cs)
@@ -220,10 +221,9 @@ func (b *bedSim) manipulate() *episode {
 		if m.hasABP {
 			cs = append(cs, "ABP")
 		}
-		p := pick(rng, cs...)
-		ep.param = p
-		s, e = b.window(b.msgs(b.minutes(10, 60)), 0)
-		sign := pick(rng, -1.0, 1.0)
+		var p string
+		var sign float64
+		p, s, e, sign = b.shiftWindow(ep, cs)
 		var mag float64
 		switch p {
 		case "HR":

@@ -1,9 +1,11 @@
 // Package testkit holds what the tests of several packages share that is no namespace (see test/netns):
-// a real MLLP station on loopback and a log sink. Only tests import it.
+// a real MLLP station on loopback, a log sink and an HTTP GET. Only tests import it.
 package testkit
 
 import (
+	"io"
 	"net"
+	"net/http"
 	"strings"
 	"sync"
 	"testing"
@@ -66,4 +68,27 @@ func (b *LogBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.b.String()
+}
+
+// Get sends a GET for url, with the bearer token when it is not empty, and returns the response's
+// status code and body. A request that fails to reach the server fails the test.
+func Get(tb testing.TB, url, bearer string) (int, string) {
+	tb.Helper()
+	req, err := http.NewRequestWithContext(tb.Context(), http.MethodGet, url, nil)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if bearer != "" {
+		req.Header.Set("Authorization", "Bearer "+bearer)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return resp.StatusCode, string(b)
 }
