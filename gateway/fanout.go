@@ -20,6 +20,8 @@ type backlog struct {
 	q      chan queued
 	bytes  atomic.Int64
 	result *prometheus.CounterVec // result: accepted, rejected, failed, dropped
+	retire chan struct{}          // closed when a reload retired the station: deliver what is queued, then stop
+	done   chan struct{}          // closed when run returns
 }
 
 // queued is one message waiting in a backlog: its own copy, and its MSH-10.
@@ -30,7 +32,8 @@ type queued struct {
 
 func newBacklog(st *station, m *metrics) *backlog {
 	return &backlog{st: st, q: make(chan queued, st.cfg.Queue),
-		result: m.secondary.MustCurryWith(prometheus.Labels{"station": st.cfg.Name})}
+		result: m.secondary.MustCurryWith(prometheus.Labels{"station": st.cfg.Name}),
+		retire: make(chan struct{}), done: make(chan struct{})}
 }
 
 // offer queues a copy of msg (whose MSH-10 is ctrl) and reports whether it fit. It never blocks.
@@ -53,25 +56,48 @@ func (b *backlog) offer(msg, ctrl []byte, wantApp bool) bool {
 	}
 }
 
-// run delivers queued messages one at a time until ctx ends; what is still queued then is dropped.
+// run delivers queued messages one at a time until ctx ends, or, once stopAfterQueued was called, until
+// the queue is empty; what is still queued when ctx ends is dropped.
 func (b *backlog) run(ctx context.Context) {
+	defer close(b.done)
 	var ack []byte
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case m := <-b.q:
-			b.bytes.Add(-int64(len(m.msg) + len(m.ctrl)))
-			a, code, err := b.st.forward(ctx, m.msg, m.ctrl, ack[:0], m.wantApp)
-			ack = a
-			switch {
-			case err != nil:
-				b.result.WithLabelValues("failed").Inc()
-			case code.Positive():
-				b.result.WithLabelValues("accepted").Inc()
-			default:
-				b.result.WithLabelValues("rejected").Inc()
+			ack = b.deliver(ctx, m, ack)
+		case <-b.retire:
+			for {
+				select {
+				case <-ctx.Done():
+					return
+				case m := <-b.q:
+					ack = b.deliver(ctx, m, ack)
+				default:
+					return
+				}
 			}
 		}
 	}
+}
+
+// stopAfterQueued makes run return once it has delivered what is queued. Call it once, when nothing
+// offers to the backlog any more (the station is retired and no message of a configuration that had it
+// is in flight); wait for done before closing the station.
+func (b *backlog) stopAfterQueued() { close(b.retire) }
+
+// deliver forwards one queued message, counts the result and returns the ACK buffer for reuse.
+func (b *backlog) deliver(ctx context.Context, m queued, ack []byte) []byte {
+	b.bytes.Add(-int64(len(m.msg) + len(m.ctrl)))
+	a, code, err := b.st.forward(ctx, m.msg, m.ctrl, ack[:0], m.wantApp)
+	switch {
+	case err != nil:
+		b.result.WithLabelValues("failed").Inc()
+	case code.Positive():
+		b.result.WithLabelValues("accepted").Inc()
+	default:
+		b.result.WithLabelValues("rejected").Inc()
+	}
+	return a
 }

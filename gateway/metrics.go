@@ -148,14 +148,16 @@ func newMetrics() *metrics {
 }
 
 // registerUnrecognised adds hl7gate_vitals_unrecognised_total{what="code|unit"}: the numeric OBX rows the
-// vital-sign checks could not judge, read from the chain at each scrape.
-func (m *metrics) registerUnrecognised(chain policy.Chain) {
+// vital-sign checks could not judge, read at each scrape from the chain that chain returns (the live one:
+// a reload that rebuilds the vital-sign checks starts their count again, which Prometheus reads as a
+// counter reset; 0 while the checks are off).
+func (m *metrics) registerUnrecognised(chain func() policy.Chain) {
 	counter := func(what string, pick func(codes, units uint64) uint64) prometheus.Collector {
 		return prometheus.NewCounterFunc(prometheus.CounterOpts{
 			Name:        "hl7gate_vitals_unrecognised_total",
 			Help:        "Numeric OBX rows the vital-sign checks did not judge: unknown code, or unknown unit of a known parameter.",
 			ConstLabels: prometheus.Labels{"what": what},
-		}, func() float64 { return float64(pick(chain.Unrecognised())) })
+		}, func() float64 { return float64(pick(chain().Unrecognised())) })
 	}
 	m.reg.MustRegister(
 		counter("code", func(codes, _ uint64) uint64 { return codes }),

@@ -19,7 +19,7 @@ func TestMetricsVitalsUnrecognised(t *testing.T) {
 	}
 	chain := policy.Chain{v}
 	m := newMetrics()
-	m.registerUnrecognised(chain)
+	m.registerUnrecognised(func() policy.Chain { return chain })
 	msg := "MSH|^~\\&|MON|ICU|CS|HOSP|20260115060000||ORU^R01|1|P|2.6\r" +
 		"PID|||123\r" +
 		"OBR|1\r" +

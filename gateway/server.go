@@ -18,7 +18,7 @@
 //	if err != nil { ... }
 //	if err := g.Start(ctx); err != nil { ... }
 //	<-ctx.Done()
-//	g.Shutdown(context.Background()) // bounded by cfg.Delivery.ShutdownGrace
+//	g.Shutdown(context.Background()) // bounded by delivery.shutdown_grace (as last reloaded)
 package gateway
 
 import (
@@ -42,6 +42,7 @@ import (
 	"github.com/hl7gate/hl7gate/gateway/egress"
 	"github.com/hl7gate/hl7gate/gateway/export"
 	"github.com/hl7gate/hl7gate/gateway/intercept"
+	"github.com/hl7gate/hl7gate/gateway/journal"
 	"github.com/hl7gate/hl7gate/gateway/store"
 	"github.com/hl7gate/hl7gate/hl7"
 	"github.com/hl7gate/hl7gate/policy"
@@ -53,18 +54,26 @@ var ErrServerClosed = errors.New("gateway: closed")
 
 // Gateway is a running hl7gate: its listeners, stations, policy chain, state and admin endpoint.
 type Gateway struct {
-	cfg      config.Config
-	log      zerolog.Logger
-	store    *store.Store
-	events   *eventLog // every event but egress goes through it
-	metrics  *metrics
-	chain    policy.Chain
-	egress   *egress.Recorder // nil when egress containment is off
-	inv      *inventory.Inventory
-	export   *export.Exporter // never nil; without targets it takes events and does nothing
-	admin    *admin.Server    // nil when the admin endpoint is off
+	cfg     config.Config
+	log     zerolog.Logger
+	store   *store.Store
+	events  *eventLog // every event but egress and the gateway's own goes through it
+	metrics *metrics
+	rt      atomic.Pointer[live] // what a reload swaps; sessions take it once per message
+	egress  *egress.Recorder     // nil when egress containment is off
+	inv     *inventory.Inventory
+	export  *export.Exporter // never nil; without targets it takes events and does nothing
+	admin   *admin.Server    // nil when the admin endpoint is off
+	journal *journal.Journal // nil when state.journal.dir is unset
+	lns     []*listener
+
+	reloadMu sync.Mutex                      // one reload at a time; guards keepers
+	keepers  map[*station]context.CancelFunc // stops each running station's health keeper
+	running  bool                            // Start started the stations; guarded by reloadMu
+	source   func() (config.Config, error)   // re-reads the configuration for SIGHUP and /api/reload
+	// stations are the stations at start, which store-mode queues index; a reload never changes
+	// them (it refuses to), so they stay in every live configuration.
 	stations []*station
-	lns      []*listener
 	queues   map[string]*routeQueue // store-mode routes by name; written only in Start
 
 	ctx     context.Context // cancelled when shutdown must stop waiting
@@ -94,7 +103,7 @@ func New(cfg config.Config, log zerolog.Logger) (*Gateway, error) {
 		return nil, err
 	}
 	g := &Gateway{cfg: cfg, log: log, store: st, events: newEventLog(st), metrics: newMetrics(),
-		sessions: map[*session]struct{}{}, queues: map[string]*routeQueue{},
+		sessions: map[*session]struct{}{}, keepers: map[*station]context.CancelFunc{}, queues: map[string]*routeQueue{},
 		flushed: make(chan struct{}), stopFlush: make(chan struct{})}
 	g.ctx, g.cancel = context.WithCancel(context.Background())
 	g.ackID.Store(uint64(time.Now().UnixNano()))
@@ -110,40 +119,18 @@ func New(cfg config.Config, log zerolog.Logger) (*Gateway, error) {
 	}
 	if cfg.Admin.Address != "" {
 		g.admin = admin.New(cfg.Admin, adminState{g.store, g}, g.metrics.reg, log)
+		g.admin.Reload = g.reloadFromSource
 	}
-
-	names := make([]string, len(cfg.Stations))
-	for i, sc := range cfg.Stations {
-		s, err := newStation(sc, log, st, g.metrics)
-		if err != nil {
-			g.closeExport()
-			return nil, err
-		}
-		s.export = g.export
-		g.stations = append(g.stations, s)
-		names[i] = sc.Name
-	}
-	lnames := make([]string, len(cfg.Listeners))
-	for i, lc := range cfg.Listeners {
-		lnames[i] = lc.Name
-	}
-	router, err := policy.NewRouter(cfg.Routes, names, lnames)
+	rt, err := g.buildLive(cfg, nil)
 	if err != nil {
 		g.closeExport()
 		return nil, err
 	}
-	g.chain = policy.Chain{router}
-	if cfg.Vitals.Enabled {
-		v, err := policy.NewVitals(cfg.Vitals.Config)
-		if err != nil {
-			g.closeExport()
-			return nil, err
-		}
-		g.chain = append(g.chain, v)
-		g.metrics.registerUnrecognised(g.chain)
-	}
-	for _, lc := range cfg.Listeners {
-		l, err := g.newListener(lc)
+	g.rt.Store(rt)
+	g.stations = rt.stations
+	g.metrics.registerUnrecognised(func() policy.Chain { return g.rt.Load().chain })
+	for i, lc := range cfg.Listeners {
+		l, err := g.newListener(lc, i)
 		if err != nil {
 			g.closeExport()
 			return nil, err
@@ -151,6 +138,28 @@ func New(cfg config.Config, log zerolog.Logger) (*Gateway, error) {
 		g.lns = append(g.lns, l)
 	}
 	return g, nil
+}
+
+// SetConfigSource gives the gateway the function that re-reads its configuration (the file it was
+// started with) for ReloadFromSource, SIGHUP and POST /api/reload. Call it before Start. When the file
+// decodes but does not validate, load may return the decoded configuration with the error: the reload
+// is refused either way, and then also reports what in it would need a restart.
+func (g *Gateway) SetConfigSource(load func() (config.Config, error)) { g.source = load }
+
+// ReloadFromSource re-reads the configuration with the function given to SetConfigSource and applies it
+// with Reload.
+func (g *Gateway) ReloadFromSource(ctx context.Context) error { return g.reloadFromSource(ctx) }
+
+func (g *Gateway) reloadFromSource(ctx context.Context) error {
+	if g.source == nil {
+		return errors.New("reload: the gateway was started without a configuration file to re-read")
+	}
+	cfg, err := g.source()
+	if err != nil && len(cfg.Listeners) == 0 { // nothing decoded: only the load error to report
+		g.store.AddEvent(store.Event{Kind: store.KindGateway, Severity: "warning", Reason: reloadRefused})
+		return err
+	}
+	return g.reload(ctx, cfg, err)
 }
 
 // Store returns the gateway's live state (read it, do not write it).
@@ -168,12 +177,17 @@ func (g *Gateway) Start(ctx context.Context) error {
 	if !g.started.CompareAndSwap(false, true) {
 		return errors.New("gateway: already started")
 	}
+	if err := g.openJournal(); err != nil {
+		return err
+	}
 	if err := g.openQueues(); err != nil {
+		g.closeJournal()
 		return err
 	}
 	for _, l := range g.lns {
 		if err := l.bind(ctx); err != nil {
 			g.closeListeners()
+			g.closeJournal()
 			g.closeQueues()
 			return err
 		}
@@ -181,6 +195,7 @@ func (g *Gateway) Start(ctx context.Context) error {
 	if g.egress != nil {
 		if err := g.egress.Start(ctx); err != nil {
 			g.closeListeners()
+			g.closeJournal()
 			g.closeQueues()
 			return err
 		}
@@ -190,28 +205,24 @@ func (g *Gateway) Start(ctx context.Context) error {
 	if g.admin != nil {
 		if err := g.admin.Start(ctx); err != nil {
 			g.closeListeners()
+			g.closeJournal()
 			g.closeQueues()
 			return err
 		}
 	}
-	for _, s := range g.stations {
-		g.wg.Add(2)
-		go func() {
-			defer g.wg.Done()
-			s.warm(g.ctx)
-			s.keep(g.ctx)
-		}()
-		go func() {
-			defer g.wg.Done()
-			s.backlog.run(g.ctx)
-		}()
+	g.reloadMu.Lock()
+	for _, s := range g.rt.Load().stations {
+		g.startStation(s)
 	}
+	g.running = true
+	g.reloadMu.Unlock()
 	g.flushing.Store(true)
 	go func() {
 		defer close(g.flushed)
 		g.events.run(g.stopFlush)
 	}()
 	g.startDeliverers()
+	g.store.AddEvent(store.Event{Kind: store.KindGateway, Severity: "info", Reason: "gateway started"})
 	for _, l := range g.lns {
 		g.wg.Add(1)
 		go g.acceptLoop(l)
@@ -245,7 +256,7 @@ func (g *Gateway) Shutdown(ctx context.Context) error {
 	if !g.closing.CompareAndSwap(false, true) {
 		return ErrServerClosed
 	}
-	ctx, cancel := context.WithTimeout(ctx, g.cfg.Delivery.ShutdownGrace)
+	ctx, cancel := context.WithTimeout(ctx, g.rt.Load().cfg.Delivery.ShutdownGrace) // as last reloaded
 	defer cancel()
 	g.closeListeners()
 	g.mu.Lock()
@@ -268,9 +279,11 @@ func (g *Gateway) Shutdown(ctx context.Context) error {
 		g.mu.Unlock()
 	}
 	g.cancel()
-	for _, s := range g.stations {
+	g.reloadMu.Lock() // no reload from here on: Reload sees closing
+	for _, s := range g.rt.Load().stations {
 		s.closeAll()
 	}
+	g.reloadMu.Unlock()
 	if g.admin != nil {
 		g.admin.Close()
 	}
@@ -282,6 +295,8 @@ func (g *Gateway) Shutdown(ctx context.Context) error {
 	} else {
 		g.events.flush(time.Now())
 	}
+	g.store.AddEvent(store.Event{Kind: store.KindGateway, Severity: "info", Reason: "gateway stopped"})
+	g.closeJournal() // after the last event
 	g.closeExport()
 	g.log.Info().Msg("gateway stopped")
 	return err
@@ -340,12 +355,12 @@ func (a adminState) Ready() error {
 	if a.g.closing.Load() {
 		return errors.New("shutting down")
 	}
-	for _, s := range a.g.stations {
+	for _, s := range a.g.rt.Load().stations {
 		if s.healthy() {
 			return nil
 		}
 	}
-	if len(a.g.queues) > 0 && len(a.g.queues) == len(a.g.cfg.Routes) {
+	if len(a.g.queues) > 0 && len(a.g.queues) == len(a.g.rt.Load().cfg.Routes) {
 		return nil
 	}
 	return errors.New("no central station reachable")
@@ -374,15 +389,15 @@ func (g *Gateway) closeListeners() {
 	}
 }
 
-// listener is one configured socket for monitor feeds.
+// listener is one configured socket for monitor feeds. Its source allowlist lives in the live configuration (a
+// reload changes it), at index idx.
 type listener struct {
-	cfg     config.ListenerConfig
-	ln      net.Listener
-	allow   []netip.Prefix
-	tls     *tls.Config
-	targets map[netip.AddrPort]int // intercept mode: original destination → station index
-	body    bool                   // run the body checks
-	limits  hl7.BodyLimits
+	cfg    config.ListenerConfig
+	idx    int
+	ln     net.Listener
+	tls    *tls.Config
+	body   bool // run the body checks
+	limits hl7.BodyLimits
 
 	open     prometheus.Gauge
 	received prometheus.Counter
@@ -400,9 +415,10 @@ type listener struct {
 	handshake map[netip.Addr][]net.Conn // TLS handshakes in progress, oldest first
 }
 
-func (g *Gateway) newListener(lc config.ListenerConfig) (*listener, error) {
+func (g *Gateway) newListener(lc config.ListenerConfig, idx int) (*listener, error) {
 	l := &listener{
 		cfg:       lc,
+		idx:       idx,
 		perSource: map[netip.Addr]int{},
 		handshake: map[netip.Addr][]net.Conn{},
 		open:      g.metrics.openConns.WithLabelValues(lc.Name),
@@ -411,30 +427,12 @@ func (g *Gateway) newListener(lc config.ListenerConfig) (*listener, error) {
 		body:      lc.BodyChecks.On(),
 		limits:    lc.BodyChecks.Limits(),
 	}
-	for _, s := range lc.AllowSources {
-		p, err := netip.ParsePrefix(s)
-		if err != nil {
-			return nil, fmt.Errorf("listener %s: %w", lc.Name, err)
-		}
-		l.allow = append(l.allow, p.Masked())
-	}
 	if lc.TLS.CertFile != "" {
 		tc, err := lc.TLS.Load()
 		if err != nil {
 			return nil, fmt.Errorf("listener %s: %w", lc.Name, err)
 		}
 		l.tls = tc
-	}
-	if lc.Mode == config.ModeIntercept {
-		l.targets = map[netip.AddrPort]int{}
-		for i, sc := range g.cfg.Stations {
-			if ap, err := netip.ParseAddrPort(sc.Address); err == nil {
-				l.targets[ap] = i
-			}
-			for _, c := range sc.Capture {
-				l.targets[netip.MustParseAddrPort(c)] = i // validated
-			}
-		}
 	}
 	return l, nil
 }
@@ -456,8 +454,8 @@ func (l *listener) bind(ctx context.Context) error {
 // takes a handshake slot instead, and its source's share only once the handshake succeeds (see
 // handshaken): a source has at most max_connections_per_source handshakes in progress, and a new one
 // closes the oldest, so stalled handshakes from a monitor's address can never lock the monitor out.
-func (l *listener) admit(src netip.Addr, c net.Conn) string {
-	if !containsAddr(l.allow, src) {
+func (l *listener) admit(allow []netip.Prefix, src netip.Addr, c net.Conn) string {
+	if !containsAddr(allow, src) {
 		return "source_not_allowed"
 	}
 	l.mu.Lock()
@@ -560,7 +558,7 @@ func (g *Gateway) acceptLoop(l *listener) {
 
 func (g *Gateway) accept(l *listener, c net.Conn) {
 	src := intercept.AddrOf(c.RemoteAddr())
-	if reason := l.admit(src, c); reason != "" {
+	if reason := l.admit(g.rt.Load().allow[l.idx], src, c); reason != "" {
 		g.refuse(l, src, c.RemoteAddr(), reason, "")
 		c.Close()
 		return
@@ -580,6 +578,35 @@ func (g *Gateway) accept(l *listener, c net.Conn) {
 	g.mu.Unlock()
 	g.wg.Add(1)
 	go g.serveSession(s)
+}
+
+// openJournal starts the on-disk event journal when state.journal.dir is set: from here on every event
+// the store records is journaled too.
+func (g *Gateway) openJournal() error {
+	jc := g.cfg.State.Journal
+	if jc.Dir == "" {
+		return nil
+	}
+	j, err := journal.Open(journal.Options{Dir: jc.Dir, MaxBytes: jc.MaxBytes}, time.Now().UTC().Format(time.RFC3339Nano))
+	if err != nil {
+		return err
+	}
+	g.journal = j
+	g.store.SetSink(j)
+	g.metrics.reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
+		Name: "hl7gate_journal_dropped_events_total", Help: "Events not written to the on-disk journal (its buffer was full).",
+	}, func() float64 { return float64(j.Dropped()) }))
+	return nil
+}
+
+// closeJournal writes the journal's last events and closes it.
+func (g *Gateway) closeJournal() {
+	if g.journal == nil {
+		return
+	}
+	if err := g.journal.Close(); err != nil {
+		g.log.Error().Err(err).Msg("event journal")
+	}
 }
 
 // refuse counts and records a refused connection (metric and event) and logs it within the listener's

@@ -71,7 +71,8 @@ type session struct {
 	id      string
 	log     zerolog.Logger
 	monitor string // store ID: listener/source
-	station int    // intercepted: the station the original destination maps to; else -1
+	target  string // intercepted: the station the original destination maps to; else ""
+	rt      *live  // the configuration the message being handled is decided and delivered under
 
 	r       *mllp.Reader
 	w       *mllp.Writer
@@ -115,7 +116,7 @@ type session struct {
 func (g *Gateway) newSession(l *listener, c net.Conn, src netip.Addr) *session {
 	id := strconv.FormatUint(g.ackID.Add(1), 36)
 	s := &session{
-		g: g, l: l, raw: c, c: c, src: src, remote: remoteAddrPort(c.RemoteAddr()), id: id, station: -1, counted: l.tls == nil,
+		g: g, l: l, raw: c, c: c, src: src, remote: remoteAddrPort(c.RemoteAddr()), id: id, counted: l.tls == nil,
 		monitor: l.cfg.Name + "/" + src.String(),
 		opened:  time.Now(),
 	}
@@ -193,7 +194,7 @@ func (s *session) prepare() error {
 		if err != nil {
 			return fmt.Errorf("original destination: %w", err)
 		}
-		i, ok := s.l.targets[dst]
+		name, ok := s.g.rt.Load().targets[dst]
 		if !ok {
 			s.g.events.note(aggKey{lc.Name, s.src, store.KindConnection, "unmapped_destination"}, time.Now(), 0, func() store.Event {
 				return store.Event{Kind: store.KindConnection, Severity: "warning", Listener: lc.Name,
@@ -203,8 +204,8 @@ func (s *session) prepare() error {
 			s.g.exportRefused(s.l, s.remote, "unmapped_destination")
 			return errors.New("intercepted destination maps to no station")
 		}
-		s.station = i
-		s.log = s.log.With().Str("station", s.g.stations[i].cfg.Name).Logger()
+		s.target = name
+		s.log = s.log.With().Str("station", name).Logger()
 	}
 	s.r = mllp.NewReader(s.c, lc.MaxFrame)
 	s.r.TolerateMissingCR = lc.TolerateMissingCR
@@ -262,10 +263,12 @@ func (s *session) loop() string {
 			return readEndReason(ferr, s.stop.Load())
 		}
 		s.busy.Store(true)
+		s.rt = s.g.acquire()
 		reply, send := s.handle(frame, ferr)
 		if send {
 			_ = s.c.SetWriteDeadline(time.Now().Add(lc.FrameTimeout))
 			if err := s.w.WriteFrame(reply); err != nil {
+				s.rt.release()
 				s.busy.Store(false)
 				return "write ack: " + errText(err)
 			}
@@ -273,6 +276,7 @@ func (s *session) loop() string {
 		if len(s.v.Findings) > 0 {
 			s.sendAlerts()
 		}
+		s.rt.release()
 		s.busy.Store(false)
 	}
 }
@@ -352,8 +356,16 @@ func (s *session) handle(frame []byte, ferr error) ([]byte, bool) {
 		s.recordIdentity(now)
 	}
 	s.observe(now)
-	s.req = policy.Request{Listener: s.l.cfg.Name, Source: s.src, Msg: &s.msg, Arrival: now, Station: s.station}
-	s.g.chain.Evaluate(s.g.ctx, &s.req, &s.v)
+	station := -1
+	if s.target != "" {
+		if station = s.rt.stationIndex(s.target); station < 0 { // its station was removed by a reload
+			s.v.Reset()
+			s.reject(now, reasonPolicy, &s.msg, "intercepted destination maps to no station")
+			return s.ownAck(now, hl7.AR, hl7.CodeInternalError, "intercepted destination maps to no station"), true
+		}
+	}
+	s.req = policy.Request{Listener: s.l.cfg.Name, Source: s.src, Msg: &s.msg, Arrival: now, Station: station}
+	s.rt.chain.Evaluate(s.g.ctx, &s.req, &s.v)
 	if len(s.v.Findings) > 0 {
 		s.recordFindings(now)
 	}
@@ -365,13 +377,13 @@ func (s *session) handle(frame []byte, ferr error) ([]byte, bool) {
 	if annotated, ok := s.v.AppendAnnotated(s.out[:0], &s.msg); ok {
 		s.out, out = annotated, annotated
 	}
-	if rq := s.g.queues[s.v.Route.Name]; rq != nil && s.station < 0 { // intercepted: always relayed, to its station
+	if rq := s.g.queues[s.v.Route.Name]; rq != nil && s.target == "" { // intercepted: always relayed, to its station
 		return s.enqueue(now, rq, out)
 	}
 	ack, code, err := s.deliver(now, s.v.Route, out, s.msg.ControlID())
 	if err != nil {
 		s.reject(now, reasonUndelivered, &s.msg, "not delivered: "+err.Error())
-		if s.g.cfg.Delivery.OnFailure == config.OnFailureSilent {
+		if s.rt.cfg.Delivery.OnFailure == config.OnFailureSilent {
 			return nil, false
 		}
 		return s.ownAck(now, hl7.AE, hl7.CodeInternalError, "central station did not accept the message"), true
@@ -399,7 +411,7 @@ func (s *session) deliver(now time.Time, rt *policy.Route, msg, ctrl []byte) ([]
 	}
 	if rt.AckFrom == policy.AckPrimary {
 		for _, i := range rt.Stations[1:] {
-			if st := s.g.stations[i]; !st.backlog.offer(msg, ctrl, wantsAppAck(&s.msg)) {
+			if st := s.rt.stations[i]; !st.backlog.offer(msg, ctrl, wantsAppAck(&s.msg)) {
 				s.dropSecondary(now, st, ctrl)
 			}
 		}
@@ -459,7 +471,7 @@ func (s *session) deliver(now time.Time, rt *policy.Route, msg, ctrl []byte) ([]
 // forwardTo forwards msg to station i into the session's k-th ACK buffer, and logs a failure (rate
 // limited: during an outage every message fails).
 func (s *session) forwardTo(k, i int, msg, ctrl []byte) ([]byte, hl7.AckCode, error) {
-	st := s.g.stations[i]
+	st := s.rt.stations[i]
 	ack, code, err := st.forward(s.g.ctx, msg, ctrl, s.acks[k][:0], wantsAppAck(&s.msg))
 	if err != nil {
 		if s.logAllow(time.Now()) {
@@ -685,13 +697,13 @@ func (s *session) sendAlerts() {
 		return
 	}
 	for _, f := range s.v.Findings {
-		if !s.g.chain.ShouldAlert(f) {
+		if !s.rt.chain.ShouldAlert(f) {
 			continue
 		}
 		id := s.g.nextControlID()
 		s.alert = policy.AppendAlert(s.alert[:0], f, id, time.Now())
 		for k, i := range rt.Stations {
-			st := s.g.stations[i]
+			st := s.rt.stations[i]
 			ack, code, err := st.forward(s.g.ctx, s.alert, []byte(id), s.ackBuf(k), true)
 			s.acks[k] = ack
 			result := "accepted"

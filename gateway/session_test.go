@@ -92,6 +92,8 @@ func BenchmarkHandle(b *testing.B) {
 	defer a.Close()
 	defer c.Close()
 	s := g.newSession(g.lns[0], c, netip.MustParseAddr("127.0.0.1"))
+	s.rt = g.acquire()
+	defer s.rt.release()
 	const msh = "MSH|^~\\&|MON|ICU|CENTRAL|HOSP|20261125120000||%s|C1|P|2.6\rOBX|1|NM|8867-4^HR^LN||72|/min|||||F\r"
 	for _, bc := range []struct{ name, typ string }{{"forwarded", "ORU^R01"}, {"rejected", "ADT^A08"}} {
 		frame := []byte(strings.Replace(msh, "%s", bc.typ, 1))

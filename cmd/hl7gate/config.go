@@ -26,7 +26,8 @@ const envPrefix = "HL7GATE_"
 // overrides (HL7GATE_ADMIN_ADDRESS, HL7GATE_LOG_LEVEL, ...: every key outside lists) and the flags bound in
 // fs, decodes strictly (an unknown key is an error) and validates. Every problem is reported at once; a
 // problem with an environment variable names the variable, and an HL7GATE_* variable that overrides no
-// key is an error too.
+// key is an error too. When the file decodes but does not validate, the decoded configuration comes
+// back with the error, for a reload to report what else it would change; nothing may run on it.
 func loadConfig(path string, fs *pflag.FlagSet, env []string) (config.Config, error) {
 	v := viper.New()
 	v.SetConfigType("yaml")
@@ -90,7 +91,7 @@ func loadConfig(path string, fs *pflag.FlagSet, env []string) (config.Config, er
 		errs = append(errs, envError(envErrs))
 	}
 	if len(errs) > 0 {
-		return config.Config{}, errors.Join(errs...)
+		return cfg, errors.Join(errs...) // decoded but invalid: only a reload looks at it, for what needs a restart
 	}
 	return cfg, nil
 }

@@ -65,7 +65,7 @@ func demoCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	started := make(chan *gateway.Gateway, 1)
 	gwDone := make(chan error, 1)
 	go func() {
-		gwDone <- serve(ctx, cfg, newLogger(cfg.Log, logOut), func(g *gateway.Gateway) { started <- g })
+		gwDone <- serve(ctx, cfg, newLogger(cfg.Log, logOut), nil, func(g *gateway.Gateway) { started <- g })
 	}()
 	var g *gateway.Gateway
 	select {

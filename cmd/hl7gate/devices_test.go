@@ -49,7 +49,7 @@ func TestDevices(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	started := make(chan *gateway.Gateway, 1)
 	done := make(chan error, 1)
-	go func() { done <- serve(ctx, cfg, zerolog.Nop(), func(g *gateway.Gateway) { started <- g }) }()
+	go func() { done <- serve(ctx, cfg, zerolog.Nop(), nil, func(g *gateway.Gateway) { started <- g }) }()
 	defer func() {
 		cancel()
 		if err := <-done; err != nil {

@@ -6,6 +6,8 @@
 //	hl7gate check FILE...             run the vital-sign checks over captured HL7 traffic
 //	hl7gate firewall render|apply|remove --config FILE
 //	                                  the nftables ruleset that contains the monitor segment
+//	hl7gate evidence --config FILE --since TIME [--until TIME] [--device ID] -o FILE.tar.gz
+//	                                  the incident evidence bundle, from the on-disk event journal
 //	hl7gate devices [--admin URL] [--token-file F] [--json]
 //	                                  the device inventory of a running gateway, watchlist matches marked
 //	hl7gate queue list|inspect|replay|discard --config FILE
@@ -20,6 +22,7 @@ import (
 	"os"
 	"os/signal"
 	"sort"
+	"strings"
 	"syscall"
 	"time"
 
@@ -46,6 +49,7 @@ func commands() map[string]command {
 		"check":    {"run the vital-sign checks over captured traffic", checkCmd},
 		"demo":     {"run the gateway with simulated monitors and a central station", demoCmd},
 		"firewall": {"print, install or remove the nftables rules that contain the monitor segment", firewallCmd},
+		"evidence": {"build the incident evidence bundle from the event journal", evidenceCmd},
 		"devices":  {"print the device inventory of a running gateway, watchlist matches marked", devicesCmd},
 		"queue":    {"list, inspect, replay or discard store-mode dead letters (gateway stopped)", queueCmd},
 	}
@@ -138,15 +142,20 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	for _, w := range cfg.Warnings() {
 		log.Warn().Msg(w)
 	}
-	return serve(ctx, cfg, log, nil)
+	env := os.Environ()
+	reload := func() (config.Config, error) { return loadConfig(*path, fs, env) }
+	return serve(ctx, cfg, log, reload, nil)
 }
 
-// serve runs a gateway until ctx ends, then shuts it down gracefully. started, if set, is called once
-// the gateway listens.
-func serve(ctx context.Context, cfg config.Config, log zerolog.Logger, started func(*gateway.Gateway)) error {
+// serve runs a gateway until ctx ends, then shuts it down gracefully. reload, if set, re-reads the
+// configuration on SIGHUP and POST /api/reload. started, if set, is called once the gateway listens.
+func serve(ctx context.Context, cfg config.Config, log zerolog.Logger, reload func() (config.Config, error), started func(*gateway.Gateway)) error {
 	g, err := gateway.New(cfg, log)
 	if err != nil {
 		return err
+	}
+	if reload != nil {
+		g.SetConfigSource(reload)
 	}
 	if err := g.Start(ctx); err != nil {
 		return err
@@ -154,7 +163,20 @@ func serve(ctx context.Context, cfg config.Config, log zerolog.Logger, started f
 	if started != nil {
 		started(g)
 	}
-	<-ctx.Done()
+	hup := make(chan os.Signal, 1)
+	if reload != nil {
+		signal.Notify(hup, syscall.SIGHUP)
+		defer signal.Stop(hup)
+	}
+	for ctx.Err() == nil {
+		select {
+		case <-ctx.Done():
+		case <-hup:
+			if err := g.ReloadFromSource(ctx); err != nil {
+				log.Error().Strs("errors", errorLines(err)).Msg("configuration reload refused, the running configuration stays")
+			}
+		}
+	}
 	log.Info().Msg("shutting down")
 	if err := g.Shutdown(context.Background()); err != nil {
 		log.Warn().Err(err).Msg("shutdown")
@@ -177,6 +199,17 @@ func validateCmd(_ context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	fmt.Fprintf(stdout, "%s: ok\n", nameOf(*path))
 	return nil
+}
+
+// errorLines splits an error (often joined, one problem a line) into its non-empty lines.
+func errorLines(err error) []string {
+	var out []string
+	for l := range strings.SplitSeq(err.Error(), "\n") {
+		if l = strings.TrimSpace(l); l != "" {
+			out = append(out, l)
+		}
+	}
+	return out
 }
 
 // newLogger is the only place that chooses where logs go.

@@ -23,6 +23,8 @@ func TestHelpAndUsageExitCodes(t *testing.T) {
 		{[]string{"demo", "-h"}, 0, "--duration"},
 		{[]string{"firewall", "--help"}, 0, "usage: hl7gate firewall render|apply|remove --config FILE"},
 		{[]string{"firewall", "render", "-h"}, 0, "usage: hl7gate firewall render|apply|remove --config FILE"},
+		{[]string{"evidence", "--help"}, 0, "--include-patient-data"},
+		{[]string{"evidence", "--config", "x.yaml"}, 2, "--since string"},
 		{[]string{"devices", "--help"}, 0, "--token-file string"},
 		{[]string{"devices", "extra"}, 2, "unexpected arguments: extra"},
 		{nil, 2, "usage: hl7gate COMMAND [flags]"},

@@ -1,14 +1,15 @@
-// Package admin serves hl7gate's read-only admin endpoint over HTTP(S):
+// Package admin serves hl7gate's admin endpoint over HTTP(S): read-only but for the reload:
 //
 //	/healthz          the process is alive
 //	/readyz           listeners are bound and at least one station is up, or every route is in store mode (503 otherwise)
 //	/metrics          Prometheus metrics
 //	/api/monitors     monitors seen
 //	/api/stations     stations and their health
-//	/api/events       recent events; ?kind=policy|vitals|connection|delivery|egress|watchlist&since=ID&limit=N
+//	/api/events       recent events; ?kind=policy|vitals|connection|delivery|egress|watchlist|gateway&since=ID&limit=N
 //	/api/egress       aggregated egress attempts of the monitor segment
 //	/api/devices      the device inventory, watchlist matches marked (see Device)
 //	/api/queue        the durable queues of store-mode routes: depth, oldest age, dead letters (no payload)
+//	POST /api/reload  re-read and apply the configuration (200, or 400 with every error)
 //	/debug/pprof/     profiles, when admin.pprof is on
 //	/                 the dashboard (gateway/dashboard), a page that reads the API above
 //
@@ -80,9 +81,19 @@ type Server struct {
 	gath  prometheus.Gatherer
 	log   zerolog.Logger
 
+	// Reload, when set before Start, serves POST /api/reload: it re-reads and applies the configuration
+	// and returns every problem when it refused it.
+	Reload func(context.Context) error
+
 	ln  net.Listener
 	srv *http.Server
 	wg  sync.WaitGroup
+}
+
+// reloadAnswer is the body of POST /api/reload's answer.
+type reloadAnswer struct {
+	Reloaded bool     `json:"reloaded"`
+	Errors   []string `json:"errors,omitempty"` // one problem a line, each naming its key
 }
 
 // New prepares the endpoint for cfg (cfg.Address set); Start binds it.
@@ -140,6 +151,21 @@ func (a *Server) Start(ctx context.Context) error {
 	mux.HandleFunc("GET /api/queue", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, a.state.Queues())
 	})
+	if a.Reload != nil {
+		mux.HandleFunc("POST /api/reload", func(w http.ResponseWriter, r *http.Request) {
+			if err := a.Reload(r.Context()); err != nil {
+				w.Header().Set("Content-Type", "application/json")
+				w.WriteHeader(http.StatusBadRequest)
+				_ = json.NewEncoder(w).Encode(reloadAnswer{Errors: errorLines(err)})
+				return
+			}
+			writeJSON(w, reloadAnswer{Reloaded: true})
+		})
+		mux.HandleFunc("GET /api/reload", func(w http.ResponseWriter, _ *http.Request) { // not the dashboard's 404
+			w.Header().Set("Allow", http.MethodPost)
+			http.Error(w, "method not allowed: POST to reload", http.StatusMethodNotAllowed)
+		})
+	}
 	mux.Handle("GET /", dashboard.Handler())
 	if a.cfg.Pprof {
 		// With methods, like the dashboard's "GET /": a pattern without one conflicts with it.
@@ -224,6 +250,17 @@ func requireToken(token []byte, next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// errorLines splits an error (often joined, one problem a line) into its non-empty lines.
+func errorLines(err error) []string {
+	var out []string
+	for l := range strings.SplitSeq(err.Error(), "\n") {
+		if l = strings.TrimSpace(l); l != "" {
+			out = append(out, l)
+		}
+	}
+	return out
 }
 
 // loopbackHost lets a request through only when its Host names the loopback interface: "localhost", a

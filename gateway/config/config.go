@@ -187,9 +187,19 @@ type LogConfig struct {
 	IncludePatientData bool `mapstructure:"include_patient_data"`
 }
 
-// StateConfig bounds the live state kept in memory.
+// StateConfig bounds the live state kept in memory and names the on-disk event journal.
 type StateConfig struct {
-	MaxEvents int `mapstructure:"max_events"` // recent events kept; older ones are dropped
+	MaxEvents int           `mapstructure:"max_events"` // recent events kept; older ones are dropped
+	Journal   JournalConfig `mapstructure:"journal"`
+}
+
+// JournalConfig keeps every event on disk as well (gateway/journal), so that they survive a restart and
+// `hl7gate evidence` can build an incident bundle from them. Off when Dir is empty (the default, so
+// that a gateway run by an unprivileged user or a test writes nothing); the example configuration turns
+// it on under /var/lib/hl7gate/journal.
+type JournalConfig struct {
+	Dir      string `mapstructure:"dir"`
+	MaxBytes int64  `mapstructure:"max_bytes"` // total size of the segments kept; the oldest go first
 }
 
 // Defaults.
@@ -209,6 +219,8 @@ const (
 	DefaultAckTimeout     = 10 * time.Second
 	DefaultShutdownGrace  = 10 * time.Second
 	DefaultMaxEvents      = 10000
+	DefaultJournalBytes   = 64 << 20
+	MinJournalBytes       = 1 << 20
 )
 
 // WithDefaults returns c with every zero field set to its default.
@@ -249,6 +261,7 @@ func (c Config) WithDefaults() Config {
 	setDefault(&c.Log.Level, "info")
 	setDefault(&c.Log.Format, "json")
 	setDefault(&c.State.MaxEvents, DefaultMaxEvents)
+	setDefault(&c.State.Journal.MaxBytes, DefaultJournalBytes)
 	c.Egress = c.Egress.withDefaults()
 	setDefault(&c.Inventory.MaxDevices, DefaultMaxDevices)
 	c.Queue = c.Queue.withDefaults()
@@ -414,6 +427,9 @@ func (c Config) Validate() error {
 	}
 	if c.State.MaxEvents < 1 {
 		bad("state.max_events", "%d must be at least 1", c.State.MaxEvents)
+	}
+	if c.State.Journal.MaxBytes < MinJournalBytes {
+		bad("state.journal.max_bytes", "%d must be at least %d", c.State.Journal.MaxBytes, MinJournalBytes)
 	}
 	errs = append(errs, c.validateEgress()...)
 	errs = append(errs, c.Export.Validate("export"))

@@ -41,6 +41,10 @@ type EgressConfig struct {
 	// SummaryInterval is how often one log line sums up the attempts since the last one; each new
 	// (monitor, destination) pair is logged once when first seen.
 	SummaryInterval time.Duration `mapstructure:"summary_interval"`
+	// ApplyOnReload lets a running gateway re-apply the ruleset (nft -f, one transaction) when a
+	// configuration reload changes it (stations, capture, learn). Off by default: the rules are then
+	// installed by `hl7gate firewall apply`, and a reload that changes them logs that they differ.
+	ApplyOnReload bool `mapstructure:"apply_on_reload"`
 }
 
 // DefaultEgressSummaryInterval is the default egress.summary_interval.

@@ -37,6 +37,7 @@ const (
 	KindConnection = "connection" // a connection refused (source not allowed, limits)
 	KindDelivery   = "delivery"   // a message no station accepted
 	KindEgress     = "egress"     // a monitor-segment attempt to reach anything but hl7gate (first of its pair)
+	KindGateway    = "gateway"    // the gateway started, stopped or reloaded its configuration
 	KindWatchlist  = "watchlist"  // a device matched the vulnerable-model watchlist (once per device)
 )
 
@@ -120,8 +121,18 @@ const OverflowKey = "overflow"
 type Store struct {
 	db        *memdb.MemDB
 	maxEvents int
-	egressN   int // egress aggregates stored; read and written only inside write transactions
+	egressN   int  // egress aggregates stored; read and written only inside write transactions
+	sink      Sink // set before use; nil: events live only here
 }
+
+// Sink receives every event the store records, numbered, in ID order (e.g. gateway/journal, which keeps
+// them on disk). Append is called inside the store's write transaction: it must not block.
+type Sink interface {
+	Append(Event)
+}
+
+// SetSink makes every event recorded from now on go to sink as well. Call it before the store is used.
+func (s *Store) SetSink(sink Sink) { s.sink = sink }
 
 func schema() *memdb.DBSchema {
 	return &memdb.DBSchema{Tables: map[string]*memdb.TableSchema{
@@ -207,6 +218,15 @@ func (s *Store) SetStation(st Station) {
 	}
 }
 
+// DeleteStation forgets a station (no longer configured).
+func (s *Store) DeleteStation(name string) {
+	txn := s.db.Txn(true)
+	defer txn.Abort()
+	if _, err := txn.DeleteAll(tableStations, indexID, name); err == nil {
+		txn.Commit()
+	}
+}
+
 // Stations returns every station, ordered by name.
 func (s *Store) Stations() []Station { return all[Station](s, tableStations) }
 
@@ -230,6 +250,9 @@ func (s *Store) AddEvent(e Event) uint64 {
 		if oldest, err := txn.First(tableEvents, indexID); err == nil && oldest != nil {
 			_ = txn.Delete(tableEvents, oldest)
 		}
+	}
+	if s.sink != nil {
+		s.sink.Append(e) // under the write lock: the sink sees the events in ID order
 	}
 	txn.Commit()
 	return e.ID

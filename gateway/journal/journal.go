@@ -1,0 +1,363 @@
+// Package journal keeps the gateway's events on disk so that they survive a restart: an append-only set
+// of JSON-lines segment files in one directory, bounded in total size (the oldest segment goes first),
+// written by one goroutine off the message path and fsynced periodically and on Close.
+//
+// The relay never waits for the disk: Append hands an event to a bounded channel and, when that is
+// full, counts it as dropped instead of blocking (Dropped). Events carry no patient data (see
+// gateway/store), so neither does the journal.
+//
+//	j, err := journal.Open(journal.Options{Dir: "/var/lib/hl7gate/journal", MaxBytes: 64 << 20}, boot)
+//	if err != nil { ... }
+//	st.SetSink(j)    // every event the store records is journaled too
+//	defer j.Close()
+//	err = journal.Read(dir, func(r journal.Record) error { ... }) // oldest first
+package journal
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/hl7gate/hl7gate/gateway/store"
+)
+
+// Defaults for the zero fields of Options.
+const (
+	DefaultMaxBytes     = 64 << 20
+	DefaultSyncInterval = time.Second
+	DefaultBuffer       = 4096
+	minSegmentBytes     = 64 << 10
+	segmentsPerJournal  = 8 // a segment is MaxBytes/8: dropping the oldest keeps 7/8 of the history
+)
+
+// Options configure a journal. Zero fields take the defaults.
+type Options struct {
+	Dir          string        // created (0750) when missing
+	MaxBytes     int64         // total size of the segments kept
+	SyncInterval time.Duration // how often written events are fsynced
+	Buffer       int           // events waiting to be written; beyond it Append drops
+}
+
+// Record is one journaled event: the event as the store numbered it, and the boot it belongs to (event
+// IDs start again at 1 after a restart; Boot tells the runs apart).
+type Record struct {
+	Boot string `json:"boot"`
+	store.Event
+}
+
+// Journal writes events to the segment files. Append and Dropped are safe for concurrent use.
+type Journal struct {
+	opt  Options
+	boot string
+	ch   chan store.Event
+	done chan struct{}
+
+	dropped atomic.Uint64
+	closed  atomic.Bool
+	mu      sync.RWMutex // Append holds it shared while sending; Close exclusively, to close ch once
+
+	// Owned by the writer goroutine.
+	f        *os.File
+	w        *bufio.Writer
+	size     int64 // of the current segment
+	seq      uint64
+	segments []segment // oldest first, the current one last
+	err      error     // the last write error, reported by Close
+}
+
+type segment struct {
+	seq  uint64
+	size int64
+}
+
+// segmentName is the file name of segment seq; names sort in sequence order.
+func segmentName(seq uint64) string { return fmt.Sprintf("events-%016d.jsonl", seq) }
+
+func parseSegmentName(name string) (uint64, bool) {
+	s, ok := strings.CutPrefix(name, "events-")
+	if !ok {
+		return 0, false
+	}
+	s, ok = strings.CutSuffix(s, ".jsonl")
+	if !ok {
+		return 0, false
+	}
+	n, err := strconv.ParseUint(s, 10, 64)
+	return n, err == nil
+}
+
+func (o Options) withDefaults() Options {
+	if o.MaxBytes <= 0 {
+		o.MaxBytes = DefaultMaxBytes
+	}
+	if o.SyncInterval <= 0 {
+		o.SyncInterval = DefaultSyncInterval
+	}
+	if o.Buffer <= 0 {
+		o.Buffer = DefaultBuffer
+	}
+	return o
+}
+
+func (o Options) segmentBytes() int64 { return max(o.MaxBytes/segmentsPerJournal, minSegmentBytes) }
+
+// Open opens (creating it when missing) the journal in opt.Dir and starts its writer. New events go to a
+// new segment, after those of earlier runs; boot names this run in every record.
+func Open(opt Options, boot string) (*Journal, error) {
+	opt = opt.withDefaults()
+	if opt.Dir == "" {
+		return nil, errors.New("journal: no directory")
+	}
+	if err := os.MkdirAll(opt.Dir, 0o750); err != nil {
+		return nil, fmt.Errorf("journal: %w", err)
+	}
+	segs, err := listSegments(opt.Dir)
+	if err != nil {
+		return nil, err
+	}
+	j := &Journal{opt: opt, boot: boot, ch: make(chan store.Event, opt.Buffer), done: make(chan struct{}), segments: segs}
+	if n := len(segs); n > 0 {
+		j.seq = segs[n-1].seq
+	}
+	if err := j.rotate(); err != nil {
+		return nil, err
+	}
+	go j.run()
+	return j, nil
+}
+
+func listSegments(dir string) ([]segment, error) {
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("journal: %w", err)
+	}
+	var segs []segment
+	for _, e := range ents {
+		seq, ok := parseSegmentName(e.Name())
+		if !ok || !e.Type().IsRegular() {
+			continue
+		}
+		info, err := e.Info()
+		if err != nil {
+			return nil, fmt.Errorf("journal: %w", err)
+		}
+		segs = append(segs, segment{seq: seq, size: info.Size()})
+	}
+	slices.SortFunc(segs, func(a, b segment) int { return cmpU64(a.seq, b.seq) })
+	return segs, nil
+}
+
+func cmpU64(a, b uint64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// Append queues e for writing without waiting; when the buffer is full (the disk is slower than the
+// events) e is dropped and counted. It implements store.Sink.
+func (j *Journal) Append(e store.Event) {
+	j.mu.RLock()
+	defer j.mu.RUnlock()
+	if j.closed.Load() {
+		j.dropped.Add(1)
+		return
+	}
+	select {
+	case j.ch <- e:
+	default:
+		j.dropped.Add(1)
+	}
+}
+
+// Dropped is the number of events not journaled because the buffer was full or the journal closed.
+func (j *Journal) Dropped() uint64 { return j.dropped.Load() }
+
+// Close writes what is queued, fsyncs and closes the current segment. It returns the first write error
+// of the journal's life, if any.
+func (j *Journal) Close() error {
+	j.mu.Lock()
+	if !j.closed.CompareAndSwap(false, true) {
+		j.mu.Unlock()
+		<-j.done
+		return nil
+	}
+	close(j.ch)
+	j.mu.Unlock()
+	<-j.done
+	return j.err
+}
+
+// run writes queued events until Close, syncing every SyncInterval when something was written.
+func (j *Journal) run() {
+	defer close(j.done)
+	t := time.NewTicker(j.opt.SyncInterval)
+	defer t.Stop()
+	dirty := false
+	for {
+		select {
+		case e, ok := <-j.ch:
+			if !ok {
+				j.keep(j.sync())
+				j.keep(j.f.Close())
+				return
+			}
+			j.write(e)
+			dirty = true
+		case <-t.C:
+			if dirty {
+				j.keep(j.sync())
+				dirty = false
+			}
+		}
+	}
+}
+
+func (j *Journal) keep(err error) {
+	if err != nil && j.err == nil {
+		j.err = fmt.Errorf("journal: %w", err)
+	}
+}
+
+func (j *Journal) write(e store.Event) {
+	line, err := json.Marshal(Record{Boot: j.boot, Event: e})
+	if err != nil {
+		j.keep(err)
+		return
+	}
+	line = append(line, '\n')
+	if j.size > 0 && j.size+int64(len(line)) > j.opt.segmentBytes() {
+		if err := j.rotate(); err != nil {
+			j.keep(err)
+			return
+		}
+	}
+	n, err := j.w.Write(line)
+	j.size += int64(n)
+	j.segments[len(j.segments)-1].size = j.size
+	j.keep(err)
+}
+
+func (j *Journal) sync() error {
+	if err := j.w.Flush(); err != nil {
+		return err
+	}
+	return j.f.Sync()
+}
+
+// rotate closes the current segment (if any), starts the next one and removes the oldest segments while
+// the total is over MaxBytes.
+func (j *Journal) rotate() error {
+	if j.f != nil {
+		if err := j.sync(); err != nil {
+			return err
+		}
+		if err := j.f.Close(); err != nil {
+			return err
+		}
+	}
+	j.seq++
+	f, err := os.OpenFile(filepath.Join(j.opt.Dir, segmentName(j.seq)), os.O_CREATE|os.O_EXCL|os.O_WRONLY|os.O_APPEND, 0o640)
+	if err != nil {
+		return fmt.Errorf("journal: %w", err)
+	}
+	j.f, j.size = f, 0
+	if j.w == nil {
+		j.w = bufio.NewWriterSize(f, 64<<10)
+	} else {
+		j.w.Reset(f)
+	}
+	j.segments = append(j.segments, segment{seq: j.seq})
+	var total int64
+	for _, s := range j.segments {
+		total += s.size
+	}
+	for len(j.segments) > 1 && total+j.opt.segmentBytes() > j.opt.MaxBytes {
+		old := j.segments[0]
+		if err := os.Remove(filepath.Join(j.opt.Dir, segmentName(old.seq))); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("journal: %w", err)
+		}
+		total -= old.size
+		j.segments = j.segments[1:]
+	}
+	return syncDir(j.opt.Dir)
+}
+
+// syncDir makes the creation and removal of segments durable.
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
+}
+
+// Read calls fn for every record in the journal in dir, oldest first. A line that does not decode (the
+// torn tail of a segment written when the host lost power) is skipped; an error from fn stops the walk
+// and is returned.
+func Read(dir string, fn func(Record) error) error {
+	segs, err := listSegments(dir)
+	if err != nil {
+		return err
+	}
+	for _, s := range segs {
+		if err := readSegment(filepath.Join(dir, segmentName(s.seq)), fn); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func readSegment(path string, fn func(Record) error) error {
+	f, err := os.Open(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil // removed by a running gateway's rotation meanwhile
+	}
+	if err != nil {
+		return fmt.Errorf("journal: %w", err)
+	}
+	defer f.Close()
+	return decode(f, fn)
+}
+
+// decode reads JSON lines from r; lines longer than 64 KiB or that do not decode are skipped.
+func decode(r io.Reader, fn func(Record) error) error {
+	br := bufio.NewReaderSize(r, 64<<10)
+	for {
+		line, err := br.ReadSlice('\n')
+		if errors.Is(err, bufio.ErrBufferFull) {
+			for errors.Is(err, bufio.ErrBufferFull) { // an over-long line: skip it whole
+				_, err = br.ReadSlice('\n')
+			}
+			continue
+		}
+		if len(line) > 0 {
+			var rec Record
+			if json.Unmarshal(line, &rec) == nil {
+				if ferr := fn(rec); ferr != nil {
+					return ferr
+				}
+			}
+		}
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("journal: %w", err)
+		}
+	}
+}
