@@ -15,7 +15,6 @@ import (
 	"github.com/hl7gate/hl7gate/gateway/config"
 	"github.com/hl7gate/hl7gate/gateway/export"
 	"github.com/hl7gate/hl7gate/hl7"
-	"github.com/hl7gate/hl7gate/hl7/mllp"
 	"github.com/hl7gate/hl7gate/policy"
 	"github.com/hl7gate/hl7gate/test/testkit"
 )
@@ -113,42 +112,6 @@ func TestRestartOnly(t *testing.T) {
 	}
 }
 
-// gatedStation is a central station on loopback that sends each message it reads to got and answers
-// it with AA only once gate is closed.
-func gatedStation(t *testing.T, gate <-chan struct{}, got chan<- string) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer c.Close()
-				r, w := mllp.NewReader(c, 0), mllp.NewWriter(c)
-				var m hl7.Message
-				for {
-					frame, err := r.ReadFrame()
-					if err != nil || m.Parse(frame) != nil {
-						return
-					}
-					got <- string(m.ControlID())
-					<-gate
-					if w.WriteFrame(hl7.AppendAck(nil, &m, hl7.Ack{Code: hl7.AA, ControlID: "1"})) != nil {
-						return
-					}
-				}
-			}()
-		}
-	}()
-	return ln.Addr().String()
-}
-
 // A reload that removes a secondary station while its backlog holds messages delivers them before the
 // station's pool closes, and the backlog's goroutine ends.
 func TestReloadDrainsRetiredBacklog(t *testing.T) {
@@ -157,7 +120,10 @@ func TestReloadDrainsRetiredBacklog(t *testing.T) {
 	cfg := config.Config{
 		Listeners: []config.ListenerConfig{{Name: "icu", Address: "127.0.0.1:0", AllowSources: []string{"127.0.0.0/8"}}},
 		Stations: []config.StationConfig{{Name: "central", Address: testkit.AckStation(t).String()},
-			{Name: "second", Address: gatedStation(t, gate, got), Connections: 1, Queue: n, AckTimeout: time.Minute}},
+			{Name: "second", Address: testkit.GatedStation(t, func(m *hl7.Message) {
+				got <- string(m.ControlID()) // then answer only once the gate is open
+				<-gate
+			}).String(), Connections: 1, Queue: n, AckTimeout: time.Minute}},
 		Routes: []policy.RouteConfig{{Name: "all", Stations: []string{"central", "second"}, AckFrom: policy.AckPrimary}},
 	}
 	cfg.Vitals.Enabled = false

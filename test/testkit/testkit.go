@@ -16,7 +16,11 @@ import (
 
 // AckStation is a central station on loopback that answers every message with AA and reuses its buffers,
 // so that a benchmark's allocation count is the caller's. t.Cleanup closes it.
-func AckStation(tb testing.TB) net.Addr {
+func AckStation(tb testing.TB) net.Addr { return GatedStation(tb, nil) }
+
+// GatedStation is AckStation with a hook: before answering a message it calls before with the message
+// (nil: none), so a test can see what arrived and hold the answer back.
+func GatedStation(tb testing.TB, before func(m *hl7.Message)) net.Addr {
 	tb.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -38,6 +42,9 @@ func AckStation(tb testing.TB) net.Addr {
 					frame, err := r.ReadFrame()
 					if err != nil || m.Parse(frame) != nil {
 						return
+					}
+					if before != nil {
+						before(&m)
 					}
 					ack = hl7.AppendAck(ack[:0], &m, hl7.Ack{Code: hl7.AA, ControlID: "1"})
 					if w.WriteFrame(ack) != nil {
