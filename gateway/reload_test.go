@@ -37,22 +37,28 @@ func TestRestartOnlyStoreRoutes(t *testing.T) {
 		{"store route switched to relay", func(c *config.Config) { c.Routes[0].Delivery = config.DeliveryRelay }, `routes: store-mode route "stored"`},
 		{"store route removed", func(c *config.Config) { c.Routes = c.Routes[1:] }, `routes: store-mode route "stored"`},
 	} {
-		t.Run(tc.name, func(t *testing.T) {
-			next := base
-			next.Stations = append([]config.StationConfig(nil), base.Stations...)
-			next.Routes = append([]policy.RouteConfig(nil), base.Routes...)
-			tc.change(&next)
-			errs := restartOnly(base, next.WithDefaults())
-			if tc.want == "" {
-				if len(errs) != 0 {
-					t.Fatalf("refused: %v", errs)
-				}
-				return
-			}
-			if len(errs) != 1 || !errors.Is(errs[0], ErrNeedsRestart) || !strings.HasPrefix(errs[0].Error(), tc.want) {
-				t.Fatalf("errors %v, want one starting %q that needs a restart", errs, tc.want)
-			}
-		})
+		t.Run(tc.name, func(t *testing.T) { checkRestartOnly(t, base, tc.change, tc.want) })
+	}
+}
+
+// checkRestartOnly applies change to a copy of base and checks what restartOnly says of it: nothing when want
+// is empty, else one ErrNeedsRestart error starting with want.
+func checkRestartOnly(t *testing.T, base config.Config, change func(*config.Config), want string) {
+	t.Helper()
+	next := base
+	next.Listeners = append([]config.ListenerConfig(nil), base.Listeners...)
+	next.Stations = append([]config.StationConfig(nil), base.Stations...)
+	next.Routes = append([]policy.RouteConfig(nil), base.Routes...)
+	change(&next)
+	errs := restartOnly(base, next.WithDefaults())
+	if want == "" {
+		if len(errs) != 0 {
+			t.Fatalf("refused: %v", errs)
+		}
+		return
+	}
+	if len(errs) != 1 || !errors.Is(errs[0], ErrNeedsRestart) || !strings.HasPrefix(errs[0].Error(), want) {
+		t.Fatalf("errors %v, want one starting %q that needs a restart", errs, want)
 	}
 }
 
@@ -92,23 +98,7 @@ func TestRestartOnly(t *testing.T) {
 		}, `routes[0]: "more" newly in store mode`},
 		{"queue", func(c *config.Config) { c.Queue.Directory = "/var/lib/hl7gate/queue2" }, "queue:"},
 	} {
-		t.Run(tc.name, func(t *testing.T) {
-			next := base
-			next.Listeners = append([]config.ListenerConfig(nil), base.Listeners...)
-			next.Stations = append([]config.StationConfig(nil), base.Stations...)
-			next.Routes = append([]policy.RouteConfig(nil), base.Routes...)
-			tc.change(&next)
-			errs := restartOnly(base, next.WithDefaults())
-			if tc.want == "" {
-				if len(errs) != 0 {
-					t.Fatalf("refused: %v", errs)
-				}
-				return
-			}
-			if len(errs) != 1 || !errors.Is(errs[0], ErrNeedsRestart) || !strings.HasPrefix(errs[0].Error(), tc.want) {
-				t.Fatalf("errors %v, want one starting %q that needs a restart", errs, tc.want)
-			}
-		})
+		t.Run(tc.name, func(t *testing.T) { checkRestartOnly(t, base, tc.change, tc.want) })
 	}
 }
 
