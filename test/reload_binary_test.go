@@ -1,12 +1,9 @@
 package test
 
 import (
-	"archive/tar"
 	"bufio"
-	"compress/gzip"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net"
 	"os"
 	"os/exec"
@@ -18,6 +15,7 @@ import (
 
 	"github.com/hl7gate/hl7gate/hl7"
 	"github.com/hl7gate/hl7gate/hl7/mllp"
+	"github.com/hl7gate/hl7gate/test/testkit"
 )
 
 // serveProc is the hl7gate binary running `serve`, its JSON log lines collected in memory for waiting on.
@@ -166,7 +164,7 @@ state:
 	if b, err := exec.Command(bin, "evidence", "--config", cfg, "--since", "1h", "-o", out).CombinedOutput(); err != nil {
 		t.Fatalf("evidence: %v\n%s", err, b)
 	}
-	files := readBundle(t, out)
+	files := testkit.EvidenceFiles(t, out)
 	tl := string(files["timeline.jsonl"])
 	for _, want := range []string{`"control_id":"BIN-ADT1"`, `"control_id":"BIN-ADT2"`, `configuration reloaded`, `configuration reload refused`, `gateway stopped`} {
 		if !strings.Contains(tl, want) {
@@ -179,35 +177,5 @@ state:
 				t.Errorf("%s holds patient data %q", name, s)
 			}
 		}
-	}
-}
-
-// readBundle returns the files of an evidence bundle by base name.
-func readBundle(t *testing.T, path string) map[string][]byte {
-	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	zr, err := gzip.NewReader(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tr := tar.NewReader(zr)
-	files := map[string][]byte{}
-	for {
-		h, err := tr.Next()
-		if err == io.EOF {
-			return files
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, err := io.ReadAll(tr)
-		if err != nil {
-			t.Fatal(err)
-		}
-		files[filepath.Base(h.Name)] = b
 	}
 }

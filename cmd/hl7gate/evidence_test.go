@@ -1,13 +1,10 @@
 package main
 
 import (
-	"archive/tar"
 	"bytes"
-	"compress/gzip"
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net"
 	"os"
 	"path/filepath"
@@ -135,7 +132,7 @@ state:
 			if code := run(t.Context(), append([]string{"evidence"}, args...), &stdout, &stderr); code != 0 {
 				t.Fatalf("exit %d: %s", code, &stderr)
 			}
-			files := untar(t, out)
+			files := testkit.EvidenceFiles(t, out)
 			var m manifest
 			if err := json.Unmarshal(files["manifest.json"], &m); err != nil {
 				t.Fatal(err)
@@ -187,7 +184,7 @@ state:
 	if code := run(t.Context(), []string{"evidence", "--config", cfgPath, "--since", "1h", "--device", "10.9.9.9", "-o", out}, &stdout, &stderr); code != 0 {
 		t.Fatalf("exit %d: %s", code, &stderr)
 	}
-	if err := journalDecode(untar(t, out)["timeline.jsonl"], func(r journal.Record) {
+	if err := journalDecode(testkit.EvidenceFiles(t, out)["timeline.jsonl"], func(r journal.Record) {
 		if r.Kind != "gateway" {
 			t.Errorf("event of another device in its bundle: %+v", r)
 		}
@@ -206,43 +203,4 @@ func journalDecode(b []byte, fn func(journal.Record)) error {
 		fn(r)
 	}
 	return nil
-}
-
-// untar returns the files of a bundle by name, checking they all sit in one directory.
-func untar(t *testing.T, path string) map[string][]byte {
-	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	zr, err := gzip.NewReader(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tr := tar.NewReader(zr)
-	files := map[string][]byte{}
-	var top string
-	for {
-		h, err := tr.Next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		d, name, _ := strings.Cut(h.Name, "/")
-		if top == "" {
-			top = d
-		}
-		if d != top || !strings.HasPrefix(d, "hl7gate-evidence-") {
-			t.Fatalf("%s is outside the bundle's directory %s", h.Name, top)
-		}
-		b, err := io.ReadAll(tr)
-		if err != nil {
-			t.Fatal(err)
-		}
-		files[name] = b
-	}
-	return files
 }
