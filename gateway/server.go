@@ -535,23 +535,17 @@ func containsAddr(ps []netip.Prefix, a netip.Addr) bool {
 	return false
 }
 
-// acceptLoop accepts connections until the listener closes, backing off on temporary errors
-// (5 ms doubling to 1 s, as net/http does) instead of giving up on EMFILE.
+// acceptLoop accepts connections until the listener closes, backing off on failed accepts
+// (intercept.Accept) instead of giving up on EMFILE.
 func (g *Gateway) acceptLoop(l *listener) {
 	defer g.wg.Done()
-	var delay time.Duration
 	for {
-		c, err := l.ln.Accept()
-		if err != nil {
-			if g.closing.Load() || errors.Is(err, net.ErrClosed) {
-				return
-			}
-			delay = min(max(2*delay, 5*time.Millisecond), time.Second)
-			g.log.Warn().Err(err).Str("listener", l.cfg.Name).Dur("retry_in", delay).Msg("accept failed")
-			time.Sleep(delay)
-			continue
+		c, ok := intercept.Accept(l.ln, g.closing.Load, func(err error, in time.Duration) {
+			g.log.Warn().Err(err).Str("listener", l.cfg.Name).Dur("retry_in", in).Msg("accept failed")
+		})
+		if !ok {
+			return
 		}
-		delay = 0
 		g.accept(l, c)
 	}
 }

@@ -371,19 +371,13 @@ func (e *Recorder) summaryLoop() {
 // errors as the relay's accept loop does.
 func (e *Recorder) sinkholeLoop() {
 	defer e.wg.Done()
-	var delay time.Duration
 	for {
-		c, err := e.sink.Accept()
-		if err != nil {
-			if e.closing.Load() || errors.Is(err, net.ErrClosed) {
-				return
-			}
-			delay = min(max(2*delay, 5*time.Millisecond), time.Second)
-			e.log.Warn().Err(err).Dur("retry_in", delay).Msg("sinkhole accept failed")
-			time.Sleep(delay)
-			continue
+		c, ok := intercept.Accept(e.sink, e.closing.Load, func(err error, in time.Duration) {
+			e.log.Warn().Err(err).Dur("retry_in", in).Msg("sinkhole accept failed")
+		})
+		if !ok {
+			return
 		}
-		delay = 0
 		select {
 		case e.slots <- struct{}{}:
 			e.wg.Add(1)
