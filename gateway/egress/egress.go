@@ -55,7 +55,7 @@ type packetReader interface {
 type Recorder struct {
 	cfg         config.EgressConfig
 	monitorNets []netip.Prefix
-	watchlist   []netip.Prefix // firewall.DefaultWatchlist plus egress.watchlist
+	watchlist   atomic.Pointer[[]netip.Prefix] // firewall.DefaultWatchlist plus egress.watchlist; SetWatchlist swaps it
 	store       *store.Store
 	log         zerolog.Logger
 	attempts    *prometheus.CounterVec // protocol, watchlist
@@ -110,21 +110,28 @@ func New(cfg config.Config, log zerolog.Logger, st *store.Store, reg prometheus.
 	e := &Recorder{
 		cfg:         cfg.Egress,
 		monitorNets: spec.MonitorNets,
-		watchlist:   append(firewall.DefaultWatchlist(), spec.Watchlist...),
 		store:       st,
 		log:         log.With().Str("component", "egress").Logger(),
 		attempts:    attempts,
 		slots:       make(chan struct{}, sinkholeMaxConns),
 		changed:     map[string]*pairDelta{},
 	}
+	e.SetWatchlist(spec.Watchlist)
 	e.ctx, e.cancel = context.WithCancel(context.Background())
 	return e, nil
+}
+
+// SetWatchlist replaces the destinations egress.watchlist adds to the built-in watchlist (a configuration
+// reload); attempts recorded from here on are checked against it.
+func (e *Recorder) SetWatchlist(extra []netip.Prefix) {
+	wl := append(firewall.DefaultWatchlist(), extra...)
+	e.watchlist.Store(&wl)
 }
 
 // record adds one attempt to its pair's aggregate; a new pair becomes an event and a log line.
 func (e *Recorder) record(a attempt) {
 	now := time.Now()
-	watch := a.watchlist || containsAddr(e.watchlist, a.dst)
+	watch := a.watchlist || containsAddr(*e.watchlist.Load(), a.dst)
 	severity := "warning"
 	if watch {
 		severity = "critical"
