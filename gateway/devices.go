@@ -14,6 +14,7 @@ import (
 	"github.com/hl7gate/hl7gate/gateway/config"
 	"github.com/hl7gate/hl7gate/gateway/export"
 	"github.com/hl7gate/hl7gate/gateway/store"
+	"github.com/hl7gate/hl7gate/hl7"
 	"github.com/hl7gate/hl7gate/policy"
 	"github.com/hl7gate/hl7gate/policy/inventory"
 )
@@ -183,6 +184,8 @@ func (s *session) exportRejection(now time.Time, rule, text string) {
 // exportFinding exports a vital-sign finding the policy chain reported: its rule, parameter and
 // explanation, never the values (they are the patient's). A finding opens its episode (act=open); with
 // vitals.state.report_close the notice that ends it is act=close, cnt the messages that showed it.
+// Only when an export target has include_patient_data on does it carry whom and where (patientData);
+// the targets without it leave that out.
 func (s *session) exportFinding(now time.Time, f *policy.Finding) {
 	e := export.Event{Kind: export.KindVitalsEpisode, Time: now, Severity: findingSeverity(f),
 		Device: deviceOf(&s.ident), Listener: s.l.cfg.Name, Src: s.remote, Action: "open", Rule: f.Rule,
@@ -190,7 +193,25 @@ func (s *session) exportFinding(now time.Time, f *policy.Finding) {
 	if f.Closed {
 		e.Action, e.Count = "close", int64(f.Count)
 	}
+	if s.g.export.IncludesPatientData() {
+		e.PatientData = patientData(&s.msg)
+	}
 	s.g.export.Send(e)
+}
+
+// patientData is what an operator who turns include_patient_data on gets on a vital-sign episode: the
+// patient's identifier (PID-3, first repetition) and bed (PV1-3, assigned patient location), as the
+// message has them (HL7 escapes not decoded), e.g. "PID-3=MRN12345^^^HOSP^MR PV1-3=ICU^BED1". A part the
+// message lacks is left out. It goes only into the export event, never into a log, metric or stored event.
+func patientData(m *hl7.Message) string {
+	var parts []string
+	if v, _ := m.Get("PID-3[1]"); len(v) > 0 {
+		parts = append(parts, "PID-3="+string(v))
+	}
+	if v, _ := m.Get("PV1-3"); len(v) > 0 {
+		parts = append(parts, "PV1-3="+string(v))
+	}
+	return strings.Join(parts, " ")
 }
 
 // findingSeverity maps a finding's configured severity to CEF: critical 9, warning 6, else 3.

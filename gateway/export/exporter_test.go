@@ -199,3 +199,32 @@ func TestExporterUpdateRetiredDrops(t *testing.T) {
 		t.Errorf("the aborted target sent %d requests", other.requests())
 	}
 }
+
+// IncludesPatientData follows the current targets: on while one of them has include_patient_data.
+func TestExporterIncludesPatientData(t *testing.T) {
+	h := newHook(t)
+	x, err := New(Config{Webhook: []WebhookConfig{{Name: "noc", URL: h.srv.URL}}}, "1", zerolog.Nop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer x.Close(context.Background())
+	if x.IncludesPatientData() {
+		t.Fatal("on without a target that asks for it")
+	}
+	u, err := x.Prepare(Config{Syslog: []SyslogConfig{{Name: "phi", Address: "127.0.0.1:1", Transport: "tcp", IncludePatientData: true}},
+		Webhook: []WebhookConfig{{Name: "noc", URL: h.srv.URL}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if x.IncludesPatientData() {
+		t.Fatal("on before Commit")
+	}
+	u.Commit(time.Millisecond)
+	if !x.IncludesPatientData() {
+		t.Fatal("off with a target that asks for it")
+	}
+	var zero Exporter
+	if zero.IncludesPatientData() {
+		t.Fatal("the zero Exporter includes patient data")
+	}
+}
