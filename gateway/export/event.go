@@ -14,6 +14,10 @@
 //	x.Send(export.Event{Kind: export.KindEgressAttempt, Time: now, Src: src, Dst: dst,
 //		Proto: "TCP", Action: "blocked", Listener: "sinkhole", Count: 1}) // never blocks
 //	...
+//	u, err := x.Prepare(next.Export) // a reload: validates, starts the new targets' senders
+//	if err != nil { ... }            // nothing changed
+//	u.Commit(5 * time.Second)        // swap; unchanged targets keep their buffers, retired ones flush
+//	...
 //	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 //	defer cancel()
 //	x.Close(ctx) // flushes what is buffered until ctx ends
