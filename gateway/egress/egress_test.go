@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -482,5 +483,25 @@ func TestEgressExportRepeats(t *testing.T) {
 	}
 	if st := x.Stats()["noc"]; st.Sent != 2+2+summaryMaxExport+2+summaryMaxExport+1 || st.Dropped != 0 {
 		t.Errorf("webhook stats %+v", st)
+	}
+}
+
+// SetWatchlist (a reload) changes which destinations are critical from the next attempt on.
+func TestEgressSetWatchlist(t *testing.T) {
+	st := mustStore(t)
+	e := newRecorder(t, recorderConfig(), zerolog.Nop(), st)
+	mon := netip.MustParseAddr("192.0.2.7")
+	e.record(attempt{monitor: mon, protocol: "tcp", dst: netip.MustParseAddr("203.0.113.50"), port: 80})
+	e.SetWatchlist([]netip.Prefix{netip.MustParsePrefix("203.0.113.50/32")})
+	e.record(attempt{monitor: mon, protocol: "tcp", dst: netip.MustParseAddr("203.0.113.50"), port: 81})
+	e.record(attempt{monitor: mon, protocol: "tcp", dst: netip.MustParseAddr("203.0.113.119"), port: 82}) // no longer listed
+	e.record(attempt{monitor: mon, protocol: "tcp", dst: netip.MustParseAddr("202.114.4.119"), port: 83}) // built in
+	want := map[uint16]bool{80: false, 81: true, 82: false, 83: true}
+	got := map[uint16]bool{}
+	for _, p := range st.EgressAttempts() {
+		got[p.Port] = p.Watchlist
+	}
+	if !maps.Equal(got, want) {
+		t.Fatalf("watchlist flags by port %v, want %v", got, want)
 	}
 }

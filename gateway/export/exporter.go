@@ -3,8 +3,10 @@ package export
 import (
 	"cmp"
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
+	"os"
 	"reflect"
 	"slices"
 	"sync"
@@ -69,9 +71,31 @@ type sender interface {
 
 // target is one running sender with its name and the configuration it was started with (Version set).
 type target struct {
-	name string
-	cfg  any // SyslogConfig or WebhookConfig, as configured: a reload keeps the sender when it is equal
-	s    sender
+	name  string
+	cfg   any      // SyslogConfig or WebhookConfig, as configured: a reload keeps the sender when it is equal
+	files [32]byte // SHA-256 of the files cfg names (CA, certificate, key, token), read when it started
+	s     sender
+}
+
+// filesDigest hashes the contents of the files a target reads when it starts, so that a reload restarts
+// a target whose certificate or token was replaced under the same path. A file that cannot be read
+// hashes its error: the target is started again and reports it.
+func filesDigest(paths ...string) [32]byte {
+	h := sha256.New()
+	for _, p := range paths {
+		if p == "" {
+			continue
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			b = []byte(err.Error())
+		}
+		fmt.Fprintf(h, "%s\x00%d\x00", p, len(b))
+		h.Write(b)
+	}
+	var d [32]byte
+	h.Sum(d[:0])
+	return d
 }
 
 // Exporter sends each event to every configured target. The zero value and an Exporter without targets
@@ -102,8 +126,8 @@ func New(cfg Config, version string, log zerolog.Logger) (*Exporter, error) {
 	return x, nil
 }
 
-// start validates cfg and returns its targets: those of keep whose name and configuration are unchanged,
-// and a new sender for each other one. On error the new senders are closed and keep is untouched.
+// start validates cfg and returns its targets: those of keep whose name, configuration and files (CA,
+// certificate, key, token) are unchanged, and a new sender for each other one. On error the new senders are closed and keep is untouched.
 func (x *Exporter) start(cfg Config, keep []target) ([]target, error) {
 	if err := cfg.Validate("export"); err != nil {
 		return nil, err
@@ -119,9 +143,9 @@ func (x *Exporter) start(cfg Config, keep []target) ([]target, error) {
 		}
 		return nil, err
 	}
-	reuse := func(name string, c any) sender {
+	reuse := func(name string, c any, files [32]byte) sender {
 		for _, k := range keep {
-			if k.name == name && reflect.DeepEqual(k.cfg, c) {
+			if k.name == name && k.files == files && reflect.DeepEqual(k.cfg, c) {
 				return k.s
 			}
 		}
@@ -130,7 +154,8 @@ func (x *Exporter) start(cfg Config, keep []target) ([]target, error) {
 	for _, c := range cfg.Syslog {
 		c.Version = x.version
 		name := cmp.Or(c.Name, "syslog")
-		s := reuse(name, c)
+		files := filesDigest(c.CAFile, c.CertFile, c.KeyFile)
+		s := reuse(name, c, files)
 		if s == nil {
 			n, err := NewSyslog(c, x.log)
 			if err != nil {
@@ -138,12 +163,13 @@ func (x *Exporter) start(cfg Config, keep []target) ([]target, error) {
 			}
 			s = n
 		}
-		ts = append(ts, target{name, c, s})
+		ts = append(ts, target{name, c, files, s})
 	}
 	for _, c := range cfg.Webhook {
 		c.Version = x.version
 		name := cmp.Or(c.Name, "webhook")
-		s := reuse(name, c)
+		files := filesDigest(c.CAFile, c.TokenFile)
+		s := reuse(name, c, files)
 		if s == nil {
 			n, err := NewWebhook(c, x.log)
 			if err != nil {
@@ -151,7 +177,7 @@ func (x *Exporter) start(cfg Config, keep []target) ([]target, error) {
 			}
 			s = n
 		}
-		ts = append(ts, target{name, c, s})
+		ts = append(ts, target{name, c, files, s})
 	}
 	return ts, nil
 }
@@ -160,7 +186,7 @@ func (x *Exporter) start(cfg Config, keep []target) ([]target, error) {
 type Update struct {
 	x       *Exporter
 	next    []target
-	Kept    int // targets whose configuration is unchanged: kept with their connection and buffered events
+	Kept    int // targets whose configuration and files are unchanged: kept with their connection and buffered events
 	Started int // targets new or changed: started by Prepare, taking events from Commit on
 	Retired int // targets no longer configured, or changed: retired by Commit
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"net"
+	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -226,5 +228,47 @@ func TestExporterIncludesPatientData(t *testing.T) {
 	var zero Exporter
 	if zero.IncludesPatientData() {
 		t.Fatal("the zero Exporter includes patient data")
+	}
+}
+
+// A target is kept only while its settings and the files it read at start are unchanged: a token
+// replaced under the same path starts it again.
+func TestExporterUpdateFileChanged(t *testing.T) {
+	h := newHook(t)
+	token := filepath.Join(t.TempDir(), "token")
+	if err := os.WriteFile(token, []byte("one"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg := Config{Webhook: []WebhookConfig{{Name: "noc", URL: h.srv.URL, TokenFile: token}}}
+	x, err := New(cfg, "1", zerolog.Nop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer x.Close(context.Background())
+	u, err := x.Prepare(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u.Kept != 1 || u.Started != 0 || u.Retired != 0 {
+		t.Fatalf("same settings and token: %+v", u)
+	}
+	u.Commit(time.Second)
+	if err := os.WriteFile(token, []byte("two"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if u, err = x.Prepare(cfg); err != nil {
+		t.Fatal(err)
+	}
+	if u.Kept != 0 || u.Started != 1 || u.Retired != 1 {
+		t.Fatalf("token replaced: %+v", u)
+	}
+	u.Commit(time.Second)
+	x.Send(Event{Kind: KindStationUp})
+	<-h.arrived
+	h.mu.Lock()
+	auth := h.auth[0]
+	h.mu.Unlock()
+	if auth != "Bearer two" {
+		t.Errorf("Authorization %q, want the new token", auth)
 	}
 }
