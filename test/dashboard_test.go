@@ -16,6 +16,8 @@ import (
 
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
+
+	"github.com/hl7gate/hl7gate/hl7"
 )
 
 // chromiumPath is where Debian's chromium package installs the browser.
@@ -24,8 +26,8 @@ const chromiumPath = "/usr/bin/chromium"
 // TestDashboardInBrowser runs the real binaries (an hl7load station, hl7gate serve with an admin token,
 // hl7load monitors, one of them tampered) and drives Debian's headless Chromium against the dashboard on
 // the admin address. It asserts what the page shows: the token prompt and a rejected token, the monitors
-// with their message rate, paging and the filter, no inventory columns without the inventory API, the
-// tampered monitor flagged with its finding and explanation, a refused connection, and the station
+// with their message rate, paging and the filter, the inventory's columns, the tampered monitor flagged
+// with its finding and explanation, a Contec CMS8000 marked red as watchlisted, a refused connection, and the station
 // turning from green to red once its process is killed.
 func TestDashboardInBrowser(t *testing.T) {
 	requireChromium(t)
@@ -72,9 +74,12 @@ admin: {address: "127.0.0.1:0", token_file: %q}
 	page("61 monitors, first page of 50", `document.getElementById("monitors-count").textContent === "(61)" &&
 		document.querySelectorAll("#monitors tbody tr[data-monitor]").length === 50 &&
 		document.getElementById("page-info").textContent.startsWith("1–50 of 61")`)
-	// This gateway has no device inventory (/api/devices answers 404): its columns are left out.
-	page("no inventory columns", `document.querySelectorAll("#monitors thead th").length === 10 &&
-		![...document.querySelectorAll("#monitors thead th")].some(th => th.textContent === "Model")`)
+	// The device inventory's columns are there from the first data shown after the token, not only once
+	// the page's 30 s re-check of /api/devices comes round: the page asked before the token too (401).
+	if got, err := chromedp.Run(ctx, chromedp.Evaluate[string](`[...document.querySelectorAll("#monitors thead th")].map(th => th.textContent).join(",")`)); err != nil ||
+		!strings.Contains(got, ",Manufacturer,Model,Firmware,Watchlist,") {
+		t.Errorf("monitor columns at the first data after the token: %q, %v; want the inventory's", got, err)
+	}
 	page("a message rate", `[...document.querySelectorAll("#monitors tbody tr[data-monitor]")].some(tr =>
 		Number(tr.querySelector(".rate").textContent) > 0)`)
 
@@ -108,6 +113,23 @@ admin: {address: "127.0.0.1:0", token_file: %q}
 		t.Fatal(err)
 	}
 	page("filter cleared", `document.querySelectorAll("#monitors tbody tr[data-monitor]").length === 50`)
+
+	// A Contec CMS8000 (by its product rows) from 127.0.0.1: marked red with its advisory, sorted first.
+	la, err := net.ResolveTCPAddr("tcp", listener)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code, _, _ := dialMonitor(t, la).mustAck(t, deviceORU("0009FBFFFF059322", "Contec", "CMS8000", "CMS7.820.075.08/0.74(0.75)", "CMS1")); code != hl7.AA {
+		t.Fatalf("CMS8000 message: %s", code)
+	}
+	watched := page("watchlisted monitor first", `(() => {
+		const tr = document.querySelector("#monitors tbody tr[data-monitor]");
+		return tr && tr.classList.contains("watch") && tr.cells[7].textContent.includes("ICSMA-25-030-01") &&
+			tr.cells[5].textContent === "CMS8000" && tr.dataset.monitor;
+	})()`)
+	if watched != "icu/127.0.0.1" {
+		t.Errorf("first monitor row = %q, want the CMS8000 icu/127.0.0.1", watched)
+	}
 
 	// A refused connection appears with its source.
 	refuse(t, listener, "127.0.0.200")

@@ -70,8 +70,14 @@ func loadConfig(path string, fs *pflag.FlagSet, env []string) (config.Config, er
 		return config.Config{}, errors.Join(fmt.Errorf("config %s: %w", nameOf(path), err), envError(envErrs))
 	}
 	cfg := config.Default()
-	if err := v.UnmarshalExact(&cfg, viper.DecodeHook(decodeHooks)); err != nil {
-		return config.Config{}, errors.Join(fmt.Errorf("config %s: %w", nameOf(path), err), envError(envErrs))
+	// An unknown key is an error, but the rest of the file is still validated, so that one run (a
+	// validate, a refused reload) reports every problem; the configuration itself is then not returned.
+	unknown := v.UnmarshalExact(&cfg, viper.DecodeHook(decodeHooks))
+	if unknown != nil {
+		cfg = config.Default()
+		if err := v.Unmarshal(&cfg, viper.DecodeHook(decodeHooks)); err != nil {
+			return config.Config{}, errors.Join(fmt.Errorf("config %s: %w", nameOf(path), unknown), envError(envErrs))
+		}
 	}
 	if err := keepKeyCase(reflect.ValueOf(&cfg).Elem(), raw, ""); err != nil {
 		return config.Config{}, errors.Join(fmt.Errorf("config %s: %w", nameOf(path), err), envError(envErrs))
@@ -84,11 +90,17 @@ func loadConfig(path string, fs *pflag.FlagSet, env []string) (config.Config, er
 		envErrs = append(envErrs, fromEnv...)
 	}
 	var errs []error
+	if unknown != nil {
+		errs = append(errs, fmt.Errorf("config %s: %w", nameOf(path), unknown))
+	}
 	if len(fileErrs) > 0 {
 		errs = append(errs, fmt.Errorf("config %s:\n%w", nameOf(path), errors.Join(fileErrs...)))
 	}
 	if len(envErrs) > 0 {
 		errs = append(errs, envError(envErrs))
+	}
+	if unknown != nil {
+		return config.Config{}, errors.Join(errs...)
 	}
 	if len(errs) > 0 {
 		return cfg, errors.Join(errs...) // decoded but invalid: only a reload looks at it, for what needs a restart

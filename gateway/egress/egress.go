@@ -32,6 +32,8 @@ import (
 	"github.com/hl7gate/hl7gate/gateway/firewall"
 	"github.com/hl7gate/hl7gate/gateway/intercept"
 	"github.com/hl7gate/hl7gate/gateway/store"
+	"github.com/hl7gate/hl7gate/hl7"
+	"github.com/hl7gate/hl7gate/policy/inventory"
 )
 
 // Sinkhole bounds: a redirected connection is held only long enough to read its first bytes.
@@ -199,7 +201,7 @@ func (e *Recorder) ExportTo(x *export.Exporter) { e.export = x }
 func exportEvent(now time.Time, a attempt, watch bool, verdict, app, equipment string) export.Event {
 	ev := export.Event{Kind: export.KindEgressAttempt, Time: now, Src: netip.AddrPortFrom(a.monitor, 0),
 		Dst: netip.AddrPortFrom(a.dst, a.port), Proto: strings.ToUpper(a.protocol), Action: "blocked", Count: 1,
-		Device: export.Device{ID: cmp.Or(equipment, app)}}
+		Device: export.Device{ID: deviceID(app, equipment)}}
 	if verdict != "blocked" {
 		ev.Action = "allowed"
 		ev.Detail = verdict
@@ -211,6 +213,22 @@ func exportEvent(now time.Time, a attempt, watch bool, verdict, app, equipment s
 		ev.Detail = strings.TrimPrefix(ev.Detail+"; looks like HL7", "; ")
 	}
 	return ev
+}
+
+// deviceID is the inventory key (inventory.Identity.Key: the EUI-64, else OBX-18.1, else MSH-3.1) of the
+// device whose first message had MSH-3 app and OBX-18 equipment, the raw fields the store keeps. So an
+// egress event names the device as the watchlist, policy and vital-sign events do, and the SOC can
+// correlate them. The fields are read through the same code as the inventory's, from a message made of them.
+func deviceID(app, equipment string) string {
+	if app == "" && equipment == "" {
+		return ""
+	}
+	m, err := hl7.Parse([]byte("MSH|^~\\&|" + app + "||||||ORU^R01|X\rOBX|1" + strings.Repeat("|", 17) + equipment + "\r"))
+	if err != nil {
+		return ""
+	}
+	id := inventory.Extract(m)
+	return id.Key()
 }
 
 // identify returns the sending application and equipment id the monitor at addr announced, if any.

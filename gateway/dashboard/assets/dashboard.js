@@ -121,7 +121,8 @@ async function pollEvents() {
 
 // pollDevices reads the device inventory when the gateway has one; without it (404, or an answer that
 // is not a list) the page checks again every 30 s and leaves the model columns out. Only a 401 is an
-// error here: the rest of the page works without the inventory.
+// error here: the rest of the page works without the inventory. A 401 is no answer about the inventory:
+// the first poll after the token is entered asks again, so watchlisted devices are marked at once.
 async function pollDevices() {
   if (state.devices === null && Date.now() - state.devicesCheckedAt < 30000) return;
   state.devicesCheckedAt = Date.now();
@@ -129,7 +130,10 @@ async function pollDevices() {
     const body = await (await api("/api/devices")).json();
     state.devices = Array.isArray(body) ? body : (body && Array.isArray(body.devices) ? body.devices : null);
   } catch (e) {
-    if (e instanceof AuthError) throw e;
+    if (e instanceof AuthError) {
+      state.devicesCheckedAt = 0;
+      throw e;
+    }
     state.devices = null;
   }
 }
