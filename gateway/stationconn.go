@@ -99,27 +99,29 @@ func (c *stationConn) exchange(cl *call, msg []byte, deadline time.Time) (reused
 	}
 	reused, c.used = c.used, true
 	c.mu.Unlock()
-	if reused {
-		var perr error
-		switch {
-		case c.r.Buffered() > 0:
-			perr = errUnexpected
-		default:
-			perr = idleState(c.c)
-		}
-		if perr != nil {
-			c.kill(perr)
-			return reused, fmt.Errorf("%w: %w", errNotSent, perr)
-		}
+	if reused && c.r.Buffered() > 0 {
+		c.kill(errUnexpected)
+		return reused, fmt.Errorf("%w: %w", errNotSent, errUnexpected)
 	}
 	if c.out, err = mllp.AppendFrame(c.out[:0], msg); err != nil {
 		return reused, err
 	}
-	if err := c.c.SetDeadline(deadline); err != nil {
+	if err := c.c.SetReadDeadline(deadline); err != nil {
 		c.kill(err)
 		return reused, err
 	}
-	if _, err := c.c.Write(c.out); err != nil {
+	// A reused connection is looked at before the message goes out (writeAwait's check).
+	n, perr, err := writeAwait(c.c, c.out, reused)
+	if perr != nil {
+		c.kill(perr)
+		return reused, fmt.Errorf("%w: %w", errNotSent, perr)
+	}
+	if err == nil && n < len(c.out) {
+		if err = c.c.SetWriteDeadline(deadline); err == nil {
+			_, err = c.c.Write(c.out[n:])
+		}
+	}
+	if err != nil {
 		err = fmt.Errorf("write: %w", err)
 		c.kill(err)
 		return reused, err
