@@ -7,3 +7,6 @@ import "net"
 // writeAwait cannot write and wait on a socket of this platform: the caller writes and reads as usual, and
 // a stale connection is found when it fails.
 func writeAwait(net.Conn, []byte, bool) (n int, perr, werr error) { return 0, nil, nil }
+
+// writeNow writes nothing on this platform: the caller writes with its deadline.
+func writeNow(net.Conn, []byte) (n int, ok bool, err error) { return 0, false, nil }

@@ -4,6 +4,7 @@ package gateway
 
 import (
 	"net"
+	"os"
 	"syscall"
 )
 
@@ -77,4 +78,40 @@ func idleState(fd int) error {
 		return nil
 	}
 	return errPeerClosed // ECONNRESET and the like
+}
+
+// writeNow writes as much of p as a plain TCP connection's socket takes without waiting, and returns how
+// much that was. It ignores the write deadline: it never waits. ok is false, and nothing is written, on a
+// connection that is not a plain socket (TLS).
+func writeNow(nc net.Conn, p []byte) (n int, ok bool, err error) {
+	tc, ok := nc.(*net.TCPConn)
+	if !ok {
+		return 0, false, nil
+	}
+	rc, err := tc.SyscallConn()
+	if err != nil {
+		return 0, false, nil
+	}
+	var werr error
+	err = rc.Write(func(fd uintptr) bool {
+		for n < len(p) {
+			m, err := syscall.Write(int(fd), p[n:])
+			if m > 0 {
+				n += m
+			}
+			switch {
+			case err == syscall.EINTR:
+			case err == syscall.EAGAIN:
+				return true
+			case err != nil:
+				werr = os.NewSyscallError("write", err)
+				return true
+			}
+		}
+		return true
+	})
+	if werr != nil {
+		err = werr
+	}
+	return n, true, err
 }

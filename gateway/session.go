@@ -74,8 +74,8 @@ type session struct {
 	target  string // intercepted: the station the original destination maps to; else ""
 	rt      *live  // the configuration the message being handled is decided and delivered under
 
-	r       *mllp.Reader
-	w       *mllp.Writer
+	r       *mllp.Reader // reads monitorIn
+	w       *mllp.Writer // writes monitorOut
 	msg     hl7.Message
 	req     policy.Request
 	v       policy.Verdict
@@ -85,6 +85,11 @@ type session struct {
 	fanErrs []error // per station of an all/any route
 	out     []byte  // an annotated copy of the message, when a vital-sign rule asks for one
 	alert   []byte  // ORU^R40 alerts
+
+	// The read deadline armed on c (zero: none), and whether a frame has started whose deadline is not
+	// armed yet (see sessionio.go).
+	readDeadline time.Time
+	inFrame      bool
 
 	busy atomic.Bool // between a complete frame and its answer
 	stop atomic.Bool // shutting down: finish the message in flight, then close
@@ -207,10 +212,10 @@ func (s *session) prepare() error {
 		s.target = name
 		s.log = s.log.With().Str("station", name).Logger()
 	}
-	s.r = mllp.NewReader(s.c, lc.MaxFrame)
+	s.r = mllp.NewReader(monitorIn{s}, lc.MaxFrame)
 	s.r.TolerateMissingCR = lc.TolerateMissingCR
-	s.r.OnFrameStart = func() { _ = s.c.SetReadDeadline(time.Now().Add(lc.FrameTimeout)) }
-	s.w = mllp.NewWriterSize(s.c, ackWriteBuffer)
+	s.r.OnFrameStart = func() { s.inFrame = true }
+	s.w = mllp.NewWriterSize(monitorOut{s}, ackWriteBuffer)
 	return nil
 }
 
@@ -249,16 +254,16 @@ func (s *session) handshake() error {
 
 // loop serves messages until the connection ends, and says why it ended.
 func (s *session) loop() string {
-	lc := s.l.cfg
 	for {
 		if s.stop.Load() {
 			return "shutdown"
 		}
-		_ = s.c.SetReadDeadline(time.Now().Add(lc.IdleTimeout))
+		s.armIdle()
 		if s.stop.Load() { // re-check: stopIdle may have moved the deadline just before ours
 			return "shutdown"
 		}
 		frame, ferr := s.r.ReadFrame()
+		s.inFrame = false
 		if ferr != nil && !isFrameError(ferr) {
 			return readEndReason(ferr, s.stop.Load())
 		}
@@ -266,7 +271,6 @@ func (s *session) loop() string {
 		s.rt = s.g.acquire()
 		reply, send := s.handle(frame, ferr)
 		if send {
-			_ = s.c.SetWriteDeadline(time.Now().Add(lc.FrameTimeout))
 			if err := s.w.WriteFrame(reply); err != nil {
 				s.rt.release()
 				s.busy.Store(false)
