@@ -195,27 +195,38 @@ func (s *session) prepare() error {
 		}
 	}
 	if lc.Mode == config.ModeIntercept {
-		dst, err := intercept.OriginalDst(s.raw)
-		if err != nil {
-			return fmt.Errorf("original destination: %w", err)
+		if err := s.mapDestination(); err != nil {
+			return err
 		}
-		name, ok := s.g.rt.Load().targets[dst]
-		if !ok {
-			s.g.events.note(aggKey{lc.Name, s.src, store.KindConnection, "unmapped_destination"}, time.Now(), 0, func() store.Event {
-				return store.Event{Kind: store.KindConnection, Severity: "warning", Listener: lc.Name,
-					Source: s.src.String(), Reason: "intercepted destination " + dst.String() + " maps to no station"}
-			})
-			s.g.metrics.refused.WithLabelValues(lc.Name, "unmapped_destination").Inc()
-			s.g.exportRefused(s.l, s.remote, "unmapped_destination")
-			return errors.New("intercepted destination maps to no station")
-		}
-		s.target = name
-		s.log = s.log.With().Str("station", name).Logger()
 	}
 	s.r = mllp.NewReader(monitorIn{s}, lc.MaxFrame)
 	s.r.TolerateMissingCR = lc.TolerateMissingCR
 	s.r.OnFrameStart = func() { s.inFrame = true }
 	s.w = mllp.NewWriterSize(monitorOut{s}, ackWriteBuffer)
+	return nil
+}
+
+// mapDestination maps an intercepted connection's original destination to its station. Apart from
+// prepare, so that prepare's stack frame stays small: a session's goroutine keeps the stack its deepest
+// call needed, and an idle connection's stack is most of what it costs.
+func (s *session) mapDestination() error {
+	lc := s.l.cfg
+	dst, err := intercept.OriginalDst(s.raw)
+	if err != nil {
+		return fmt.Errorf("original destination: %w", err)
+	}
+	name, ok := s.g.rt.Load().targets[dst]
+	if !ok {
+		s.g.events.note(aggKey{lc.Name, s.src, store.KindConnection, "unmapped_destination"}, time.Now(), 0, func() store.Event {
+			return store.Event{Kind: store.KindConnection, Severity: "warning", Listener: lc.Name,
+				Source: s.src.String(), Reason: "intercepted destination " + dst.String() + " maps to no station"}
+		})
+		s.g.metrics.refused.WithLabelValues(lc.Name, "unmapped_destination").Inc()
+		s.g.exportRefused(s.l, s.remote, "unmapped_destination")
+		return errors.New("intercepted destination maps to no station")
+	}
+	s.target = name
+	s.log = s.log.With().Str("station", name).Logger()
 	return nil
 }
 
@@ -267,22 +278,29 @@ func (s *session) loop() string {
 		if ferr != nil && !isFrameError(ferr) {
 			return readEndReason(ferr, s.stop.Load())
 		}
-		s.busy.Store(true)
-		s.rt = s.g.acquire()
-		reply, send := s.handle(frame, ferr)
-		if send {
-			if err := s.w.WriteFrame(reply); err != nil {
-				s.rt.release()
-				s.busy.Store(false)
-				return "write ack: " + errText(err)
-			}
+		if end := s.serve(frame, ferr); end != "" {
+			return end
 		}
-		if len(s.v.Findings) > 0 {
-			s.sendAlerts()
-		}
-		s.rt.release()
-		s.busy.Store(false)
 	}
+}
+
+// serve handles one frame and answers it; a non-empty result ends the connection and says why. Apart from
+// loop, so that the stack of a connection waiting for its next message stays small.
+func (s *session) serve(frame []byte, ferr error) string {
+	s.busy.Store(true)
+	defer s.busy.Store(false)
+	s.rt = s.g.acquire()
+	defer s.rt.release()
+	reply, send := s.handle(frame, ferr)
+	if send {
+		if err := s.w.WriteFrame(reply); err != nil {
+			return "write ack: " + errText(err)
+		}
+	}
+	if len(s.v.Findings) > 0 {
+		s.sendAlerts()
+	}
+	return ""
 }
 
 func isFrameError(err error) bool {
