@@ -8,24 +8,33 @@ import (
 // arming moves a runtime timer, and a closed loop of 50 monitors armed about 150,000 a second.
 //
 //   - Idle: the read deadline while waiting for a message. armIdle moves it only when it is no longer
-//     between IdleTimeout and IdleTimeout + IdleTimeout/idleSlack from now, so a silent connection is closed
-//     after between IdleTimeout and 17/16 of it, and a busy one re-arms it about sixteen times per
-//     IdleTimeout, whatever its message rate.
+//     between IdleTimeout and IdleTimeout + IdleTimeout/deadlineSlack from now (rearm), so a silent
+//     connection is closed after between IdleTimeout and 17/16 of it, and a busy one re-arms it about
+//     sixteen times per IdleTimeout, whatever its message rate. A stop-and-wait station connection treats
+//     its ACK deadline alike (stationConn.exchange).
 //   - Frame: once a start block was read, the rest of the frame must come within FrameTimeout. A frame whose
 //     end came in the same read as its start (almost every message) needs no more reading, so its deadline
 //     is armed only before the next read of the connection (monitorIn.Read).
 //   - ACK write: an ACK goes out in one non-blocking write when the socket has room, as it has unless the
 //     monitor stopped reading; only a write that has to wait gets the FrameTimeout deadline (monitorOut).
-const idleSlack = 16
+const deadlineSlack = 16
 
 // armIdle arms the idle read deadline, unless the one armed already falls in its window.
 func (s *session) armIdle() {
 	idle := s.l.cfg.IdleTimeout
-	now := time.Now()
-	if low := now.Add(idle); !s.readDeadline.Before(low) && !s.readDeadline.After(low.Add(idle/idleSlack)) {
-		return
+	if t, move := rearm(s.readDeadline, time.Now().Add(idle), idle/deadlineSlack); move {
+		s.setReadDeadline(t)
 	}
-	s.setReadDeadline(now.Add(idle + idle/idleSlack))
+}
+
+// rearm says whether a deadline armed at armed must move for one wanted at want, and where to: it stays
+// when it falls between want and want+slack, and moves to want+slack otherwise, so that a deadline wanted a
+// little later each time is armed again only once the wanted one has caught up with it.
+func rearm(armed, want time.Time, slack time.Duration) (time.Time, bool) {
+	if !armed.Before(want) && !armed.After(want.Add(slack)) {
+		return armed, false
+	}
+	return want.Add(slack), true
 }
 
 // setReadDeadline arms the read deadline of the session's connection and remembers it.

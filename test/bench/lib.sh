@@ -85,7 +85,7 @@ start_relay() {
 		TARGET=127.0.0.1:$RELAY_PORT
 		sed -e "s/@LISTEN@/$TARGET/" -e "s/@STATION@/$STATION/" -e "s/@ADMIN@/$ADMIN/" -e "s/@MAXCONN@/20000/" \
 			-e "s/@CONNS@/$conns/" -e "s/@PIPELINE@/$pipeline/" "$BENCH/hl7gate.yaml.in" >"$OUT/$relay.yaml"
-		"$BIN/hl7gate" serve --config "$OUT/$relay.yaml" >"$OUT/$relay.log" 2>&1 &
+		env ${RELAY_ENV:-} "$BIN/hl7gate" serve --config "$OUT/$relay.yaml" >"$OUT/$relay.log" 2>&1 &
 		RELAY_PIDS+=($!)
 		;;
 	*)
