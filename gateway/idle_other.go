@@ -4,5 +4,9 @@ package gateway
 
 import "net"
 
-// idleState cannot peek at a socket on this platform: a stale connection is found when it fails.
-func idleState(net.Conn) error { return nil }
+// writeAwait cannot write and wait on a socket of this platform: the caller writes and reads as usual, and
+// a stale connection is found when it fails.
+func writeAwait(net.Conn, []byte, bool) (n int, perr, werr error) { return 0, nil, nil }
+
+// writeNow writes nothing on this platform: the caller writes with its deadline.
+func writeNow(net.Conn, []byte) (n int, ok bool, err error) { return 0, false, nil }

@@ -3,46 +3,115 @@
 package gateway
 
 import (
-	"crypto/tls"
 	"net"
+	"os"
 	"syscall"
 )
 
-// idleState checks, without blocking or consuming anything, a station connection that should be idle
-// (no message in flight): errUnexpected when the station sent bytes nobody asked for, errPeerClosed
-// when it closed the connection, nil when it is quiet. One non-blocking MSG_PEEK receive. A TLS
-// connection is not peeked at: a TLS 1.3 server sends session tickets after the handshake, unread
-// until the next Read, which are no answer to anything.
-func idleState(nc net.Conn) error {
-	if _, ok := nc.(*tls.Conn); ok {
-		return nil
-	}
-	sc, ok := nc.(syscall.Conn)
+// writeAwait writes b on a plain TCP connection and waits until the connection has something to read
+// (or its read deadline passes, or it is closed): one stop-and-wait exchange's write and wait, without the
+// read a net.Conn's Read makes before it waits, which right after the write finds nothing (one system call
+// per message saved). The caller then reads the answer as usual; a deadline or close that ended the wait
+// is what that read returns.
+//
+// With check, the connection should be idle (no message in flight): before writing, writeAwait looks at it
+// without blocking or consuming anything (one non-blocking MSG_PEEK receive) and writes nothing when the
+// station sent bytes nobody asked for (perr errUnexpected) or closed it (perr errPeerClosed). Looking and
+// writing happen after the runtime's poller was reset for this wait, so that an answer arriving at any
+// moment after the write wakes it.
+//
+// n is how much of b went out: less than len(b) when the socket's send buffer was full or the connection is
+// not a plain socket (TLS: n 0, nothing looked at; a TLS 1.3 server sends session tickets after the
+// handshake, unread until the next Read, which are no answer to anything), and the caller writes the rest.
+// werr is a write's error.
+func writeAwait(nc net.Conn, b []byte, check bool) (n int, perr, werr error) {
+	tc, ok := nc.(*net.TCPConn)
 	if !ok {
-		return nil
+		return 0, nil, nil
 	}
-	rc, err := sc.SyscallConn()
+	rc, err := tc.SyscallConn()
 	if err != nil {
-		return nil
+		return 0, nil, nil
 	}
-	var (
-		n    int
-		rerr error
-		b    [1]byte
-	)
-	if err := rc.Read(func(fd uintptr) bool {
-		n, _, rerr = syscall.Recvfrom(int(fd), b[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
-		return true // never wait for readiness
-	}); err != nil {
-		return nil
-	}
+	first := true
+	_ = rc.Read(func(fd uintptr) bool { // its error (deadline, closed) is the caller's next read's
+		if !first {
+			return true // readable: the caller reads
+		}
+		first = false
+		if check {
+			if perr = idleState(int(fd)); perr != nil {
+				return true
+			}
+		}
+		for n < len(b) {
+			m, err := syscall.Write(int(fd), b[n:])
+			if m > 0 {
+				n += m
+			}
+			switch {
+			case err == syscall.EINTR:
+			case err == syscall.EAGAIN:
+				return true // the send buffer is full: the caller writes the rest, with its deadline
+			case err != nil:
+				werr = err
+				return true
+			}
+		}
+		return false
+	})
+	return n, perr, werr
+}
+
+// idleState checks, without blocking or consuming anything, the socket of a station connection that should
+// be idle: errUnexpected when the station sent bytes nobody asked for, errPeerClosed when it closed the
+// connection, nil when it is quiet.
+func idleState(fd int) error {
+	var b [1]byte
+	n, _, err := syscall.Recvfrom(fd, b[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
 	switch {
 	case n > 0:
 		return errUnexpected
-	case rerr == nil:
+	case err == nil:
 		return errPeerClosed // a zero-byte receive is the end of the stream
-	case rerr == syscall.EAGAIN || rerr == syscall.EWOULDBLOCK || rerr == syscall.EINTR:
+	case err == syscall.EAGAIN || err == syscall.EWOULDBLOCK || err == syscall.EINTR:
 		return nil
 	}
 	return errPeerClosed // ECONNRESET and the like
+}
+
+// writeNow writes as much of p as a plain TCP connection's socket takes without waiting, and returns how
+// much that was. It ignores the write deadline: it never waits. ok is false, and nothing is written, on a
+// connection that is not a plain socket (TLS).
+func writeNow(nc net.Conn, p []byte) (n int, ok bool, err error) {
+	tc, ok := nc.(*net.TCPConn)
+	if !ok {
+		return 0, false, nil
+	}
+	rc, err := tc.SyscallConn()
+	if err != nil {
+		return 0, false, nil
+	}
+	var werr error
+	err = rc.Write(func(fd uintptr) bool {
+		for n < len(p) {
+			m, err := syscall.Write(int(fd), p[n:])
+			if m > 0 {
+				n += m
+			}
+			switch {
+			case err == syscall.EINTR:
+			case err == syscall.EAGAIN:
+				return true
+			case err != nil:
+				werr = os.NewSyscallError("write", err)
+				return true
+			}
+		}
+		return true
+	})
+	if werr != nil {
+		err = werr
+	}
+	return n, true, err
 }

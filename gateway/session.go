@@ -74,8 +74,8 @@ type session struct {
 	target  string // intercepted: the station the original destination maps to; else ""
 	rt      *live  // the configuration the message being handled is decided and delivered under
 
-	r       *mllp.Reader
-	w       *mllp.Writer
+	r       *mllp.Reader // reads monitorIn
+	w       *mllp.Writer // writes monitorOut
 	msg     hl7.Message
 	req     policy.Request
 	v       policy.Verdict
@@ -85,6 +85,11 @@ type session struct {
 	fanErrs []error // per station of an all/any route
 	out     []byte  // an annotated copy of the message, when a vital-sign rule asks for one
 	alert   []byte  // ORU^R40 alerts
+
+	// The read deadline armed on c (zero: none), and whether a frame has started whose deadline is not
+	// armed yet (see sessionio.go).
+	readDeadline time.Time
+	inFrame      bool
 
 	busy atomic.Bool // between a complete frame and its answer
 	stop atomic.Bool // shutting down: finish the message in flight, then close
@@ -120,8 +125,18 @@ func (g *Gateway) newSession(l *listener, c net.Conn, src netip.Addr) *session {
 		monitor: l.cfg.Name + "/" + src.String(),
 		opened:  time.Now(),
 	}
-	s.log = g.log.With().Str("conn", id).Stringer("remote", c.RemoteAddr()).Str("listener", l.cfg.Name).Logger()
+	s.log = g.log.Hook(sessionFields{s})
 	return s
+}
+
+// sessionFields adds the connection's conn, remote and listener to each of its session's log lines. A hook
+// rather than a logger context: zerolog's With allocates a 500-byte context per connection, most of which
+// never log a line (the level filters them), and that was a fourteenth of an idle connection's memory.
+type sessionFields struct{ s *session }
+
+// Run implements zerolog.Hook.
+func (h sessionFields) Run(e *zerolog.Event, _ zerolog.Level, _ string) {
+	e.Str("conn", h.s.id).Stringer("remote", h.s.raw.RemoteAddr()).Str("listener", h.s.l.cfg.Name)
 }
 
 // stopIdle asks the session to end: at once when it waits for a message, after its answer otherwise.
@@ -190,27 +205,38 @@ func (s *session) prepare() error {
 		}
 	}
 	if lc.Mode == config.ModeIntercept {
-		dst, err := intercept.OriginalDst(s.raw)
-		if err != nil {
-			return fmt.Errorf("original destination: %w", err)
+		if err := s.mapDestination(); err != nil {
+			return err
 		}
-		name, ok := s.g.rt.Load().targets[dst]
-		if !ok {
-			s.g.events.note(aggKey{lc.Name, s.src, store.KindConnection, "unmapped_destination"}, time.Now(), 0, func() store.Event {
-				return store.Event{Kind: store.KindConnection, Severity: "warning", Listener: lc.Name,
-					Source: s.src.String(), Reason: "intercepted destination " + dst.String() + " maps to no station"}
-			})
-			s.g.metrics.refused.WithLabelValues(lc.Name, "unmapped_destination").Inc()
-			s.g.exportRefused(s.l, s.remote, "unmapped_destination")
-			return errors.New("intercepted destination maps to no station")
-		}
-		s.target = name
-		s.log = s.log.With().Str("station", name).Logger()
 	}
-	s.r = mllp.NewReader(s.c, lc.MaxFrame)
+	s.r = mllp.NewReader(monitorIn{s}, lc.MaxFrame)
 	s.r.TolerateMissingCR = lc.TolerateMissingCR
-	s.r.OnFrameStart = func() { _ = s.c.SetReadDeadline(time.Now().Add(lc.FrameTimeout)) }
-	s.w = mllp.NewWriterSize(s.c, ackWriteBuffer)
+	s.r.OnFrameStart = func() { s.inFrame = true }
+	s.w = mllp.NewWriterSize(monitorOut{s}, ackWriteBuffer)
+	return nil
+}
+
+// mapDestination maps an intercepted connection's original destination to its station. Apart from
+// prepare, so that prepare's stack frame stays small: a session's goroutine keeps the stack its deepest
+// call needed, and an idle connection's stack is most of what it costs.
+func (s *session) mapDestination() error {
+	lc := s.l.cfg
+	dst, err := intercept.OriginalDst(s.raw)
+	if err != nil {
+		return fmt.Errorf("original destination: %w", err)
+	}
+	name, ok := s.g.rt.Load().targets[dst]
+	if !ok {
+		s.g.events.note(aggKey{lc.Name, s.src, store.KindConnection, "unmapped_destination"}, time.Now(), 0, func() store.Event {
+			return store.Event{Kind: store.KindConnection, Severity: "warning", Listener: lc.Name,
+				Source: s.src.String(), Reason: "intercepted destination " + dst.String() + " maps to no station"}
+		})
+		s.g.metrics.refused.WithLabelValues(lc.Name, "unmapped_destination").Inc()
+		s.g.exportRefused(s.l, s.remote, "unmapped_destination")
+		return errors.New("intercepted destination maps to no station")
+	}
+	s.target = name
+	s.log = s.log.With().Str("station", name).Logger()
 	return nil
 }
 
@@ -249,36 +275,42 @@ func (s *session) handshake() error {
 
 // loop serves messages until the connection ends, and says why it ended.
 func (s *session) loop() string {
-	lc := s.l.cfg
 	for {
 		if s.stop.Load() {
 			return "shutdown"
 		}
-		_ = s.c.SetReadDeadline(time.Now().Add(lc.IdleTimeout))
+		s.armIdle()
 		if s.stop.Load() { // re-check: stopIdle may have moved the deadline just before ours
 			return "shutdown"
 		}
 		frame, ferr := s.r.ReadFrame()
+		s.inFrame = false
 		if ferr != nil && !isFrameError(ferr) {
 			return readEndReason(ferr, s.stop.Load())
 		}
-		s.busy.Store(true)
-		s.rt = s.g.acquire()
-		reply, send := s.handle(frame, ferr)
-		if send {
-			_ = s.c.SetWriteDeadline(time.Now().Add(lc.FrameTimeout))
-			if err := s.w.WriteFrame(reply); err != nil {
-				s.rt.release()
-				s.busy.Store(false)
-				return "write ack: " + errText(err)
-			}
+		if end := s.serve(frame, ferr); end != "" {
+			return end
 		}
-		if len(s.v.Findings) > 0 {
-			s.sendAlerts()
-		}
-		s.rt.release()
-		s.busy.Store(false)
 	}
+}
+
+// serve handles one frame and answers it; a non-empty result ends the connection and says why. Apart from
+// loop, so that the stack of a connection waiting for its next message stays small.
+func (s *session) serve(frame []byte, ferr error) string {
+	s.busy.Store(true)
+	defer s.busy.Store(false)
+	s.rt = s.g.acquire()
+	defer s.rt.release()
+	reply, send := s.handle(frame, ferr)
+	if send {
+		if err := s.w.WriteFrame(reply); err != nil {
+			return "write ack: " + errText(err)
+		}
+	}
+	if len(s.v.Findings) > 0 {
+		s.sendAlerts()
+	}
+	return ""
 }
 
 func isFrameError(err error) bool {

@@ -39,6 +39,8 @@ type stationConn struct {
 
 	load int // messages reserved on it by station.get; under s.mu
 
+	readDeadline time.Time // armed on c by exchange, which has the connection to itself
+
 	mu       sync.Mutex
 	settled  sync.Cond // on mu: broadcast when a call in flight completes or the connection dies
 	out      []byte    // frames queued, not yet written
@@ -99,27 +101,35 @@ func (c *stationConn) exchange(cl *call, msg []byte, deadline time.Time) (reused
 	}
 	reused, c.used = c.used, true
 	c.mu.Unlock()
-	if reused {
-		var perr error
-		switch {
-		case c.r.Buffered() > 0:
-			perr = errUnexpected
-		default:
-			perr = idleState(c.c)
-		}
-		if perr != nil {
-			c.kill(perr)
-			return reused, fmt.Errorf("%w: %w", errNotSent, perr)
-		}
+	if reused && c.r.Buffered() > 0 {
+		c.kill(errUnexpected)
+		return reused, fmt.Errorf("%w: %w", errNotSent, errUnexpected)
 	}
 	if c.out, err = mllp.AppendFrame(c.out[:0], msg); err != nil {
 		return reused, err
 	}
-	if err := c.c.SetDeadline(deadline); err != nil {
-		c.kill(err)
-		return reused, err
+	// The ACK wait's deadline is armed again only when the one armed for an earlier message would end it
+	// too early or more than a sixteenth of ack_timeout too late (see rearm): a timer moved per message
+	// was 2 % of the gateway's CPU time.
+	if t, move := rearm(c.readDeadline, deadline, c.s.cfg.AckTimeout/deadlineSlack); move {
+		if err := c.c.SetReadDeadline(t); err != nil {
+			c.kill(err)
+			return reused, err
+		}
+		c.readDeadline = t
 	}
-	if _, err := c.c.Write(c.out); err != nil {
+	// A reused connection is looked at before the message goes out (writeAwait's check).
+	n, perr, err := writeAwait(c.c, c.out, reused)
+	if perr != nil {
+		c.kill(perr)
+		return reused, fmt.Errorf("%w: %w", errNotSent, perr)
+	}
+	if err == nil && n < len(c.out) {
+		if err = c.c.SetWriteDeadline(deadline); err == nil {
+			_, err = c.c.Write(c.out[n:])
+		}
+	}
+	if err != nil {
 		err = fmt.Errorf("write: %w", err)
 		c.kill(err)
 		return reused, err

@@ -5,11 +5,13 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 BENCH=$ROOT/test/bench
 OUT=${OUT:-$(mktemp -d /tmp/hl7bench.XXXXXX)}
 BIN=$OUT/bin
-# Unusual ports so the benchmark does not collide with a gateway or station already running.
-STATION=127.0.0.1:22576
-STATION_HTTP=127.0.0.1:22900
-RELAY_PORT=22575        # a second HAProxy process (runs with more than HAPROXY_MAX monitors) uses RELAY_PORT+10
-ADMIN=127.0.0.1:22902
+# Unusual ports so the benchmark does not collide with a gateway or station already running; PORT_BASE moves
+# them all, so that two benchmarks can run side by side.
+PORT_BASE=${PORT_BASE:-22575}
+STATION=127.0.0.1:$((PORT_BASE + 1))
+STATION_HTTP=127.0.0.1:$((PORT_BASE + 325))
+RELAY_PORT=$PORT_BASE   # a second HAProxy process (runs with more than HAPROXY_MAX monitors) uses RELAY_PORT+10
+ADMIN=127.0.0.1:$((PORT_BASE + 327))
 # One source address per monitor, as on a real monitor segment: the vital-sign checks keep their state per
 # monitor address, and one loopback address would also run out of ports near 28,000 connections.
 SOURCES=127.1.0.1-127.1.255.254
@@ -83,7 +85,7 @@ start_relay() {
 		TARGET=127.0.0.1:$RELAY_PORT
 		sed -e "s/@LISTEN@/$TARGET/" -e "s/@STATION@/$STATION/" -e "s/@ADMIN@/$ADMIN/" -e "s/@MAXCONN@/20000/" \
 			-e "s/@CONNS@/$conns/" -e "s/@PIPELINE@/$pipeline/" "$BENCH/hl7gate.yaml.in" >"$OUT/$relay.yaml"
-		"$BIN/hl7gate" serve --config "$OUT/$relay.yaml" >"$OUT/$relay.log" 2>&1 &
+		env ${RELAY_ENV:-} "$BIN/hl7gate" serve --config "$OUT/$relay.yaml" >"$OUT/$relay.log" 2>&1 &
 		RELAY_PIDS+=($!)
 		;;
 	*)

@@ -38,6 +38,8 @@ for scenario in $SCENARIOS; do
 			open1k) args=(1000 --rate 1 --ramp 5s --duration "$DURATION" --size default) ;;
 			open1k-16k) args=(1000 --rate 1 --ramp 5s --duration "$DURATION" --size 16k) ;;
 			open10k) args=(10000 --rate 1 --ramp 20s --duration "$DURATION" --size default) ;;
+			# Issue 15's open loop: 5,000 monitors at 1 msg/s, light driver.
+			open5k) args=(5000 --rate 1 --ramp 10s --duration "$DURATION" --prebuilt "$PREBUILT") ;;
 			idle) args=("$IDLE" --idle --ramp 20s --duration 10s) ;;
 			# Light driver, clean traffic.
 			light50) args=(50 --duration "$DURATION" --prebuilt "$PREBUILT") ;;
