@@ -11,36 +11,38 @@ import (
 //
 // Every k-th message is remembered: its pulse rate (ECG heart rate, else
 // the pulse oximeter's), SpO2, breathing rate and arterial mean, rounded to
-// bytes. k is chosen once per monitor from its first intervals, as the
-// smallest power of two for which replayHist remembered messages span
-// replayHorizon: 1 at a cadence of 15 s or slower, 2 at 10 s, 4 at 5 s, 16
-// at 1 s. The k messages between two remembered ones are a period.
+// bytes. k is chosen once per monitor from its first intervals (1 until
+// then), as the smallest power of two for which replayHist remembered
+// messages span replayHorizon: 1 at a cadence of 10 s or slower, 2 at 5 s,
+// 16 at 1 s. Only remembered messages are compared: a replayed segment
+// keeps the order of the messages it copies, so at the replay's lag each
+// remembered message copies one remembered k messages apart (exactly when
+// the lag is a multiple of k, else a neighbour of it, which at a cadence of
+// seconds is alike within the tolerance).
 //
-// A replayed segment keeps the order of the messages it copies, so at the
-// replay's lag every period holds a message that copies a remembered one
-// (within the jitter), period after period. Each message is compared with
-// the remembered messages whose pulse rate is within the tolerance, found
-// through an index rather than a scan: the remembered messages of each
-// rounded pulse rate form a chain, newest first. For each lag (in
-// remembered messages), the periods in a row with a match are counted.
-//
-// A run is a replay when chance cannot explain it: a patient's stable
-// hours look alike, so the run must be long for how alike the copied
-// stretch's own messages are. Per channel, the share of the stretch's
-// consecutive messages that lie within the tolerance of each other stands
-// for the chance that two messages match by luck; the chance that every
-// period of the run matches by luck must be below replayChance.
+// Candidate lags come from an index, not a scan of every lag: the
+// remembered messages of each rounded pulse rate form a chain, newest
+// first, so a message visits only the past ones whose pulse rate is within
+// the tolerance. For each lag the messages in a row that matched are
+// counted (with the number of the last one, so that runs of lags no longer
+// visited lapse without being cleared). A run of win, over messages that
+// move enough that matching them by chance is implausible, is a replay.
+// win is replayWin, or replaySlowWin at a cadence of 30 s or slower,
+// where consecutive messages are nearly independent samples and a 10 min
+// replay is a dozen messages.
 //
 // Memory per monitor: replayHist × 9 B (values, chain, run, stamp) plus
 // 512 B of chain heads: 9.5 KiB.
 const (
 	replayHist    = 1024              // messages remembered (a power of two)
-	replayHorizon = 150 * time.Minute // the history spans at least this, with periods of up to replayMaxK messages
+	replayHorizon = 150 * time.Minute // the history spans at least this, with k up to replayMaxK
 	replayMinLag  = 30                // closer repeats (in remembered messages) are plateaus and slow trends
-	replayWin     = 20                // periods in a row
+	replayWin     = 20                // matching messages in a row
+	replaySlowWin = 12                // the same at a cadence of replaySlow or slower
+	replaySlow    = 30                // seconds
 	replayMove    = 4                 // mean change between remembered messages, summed over the channels, that makes a stretch informative
 	replayLearn   = 8                 // intervals that set k
-	replayMaxK    = 16                // the longest period, in messages
+	replayMaxK    = 16                // the most messages per remembered one
 )
 
 // replayParams are the channels compared, with their tolerance. The first
@@ -53,40 +55,45 @@ var replayParams = [4]struct {
 type replayState struct {
 	hist  [replayHist][4]uint8 // remembered messages; 0 = absent
 	next  [replayHist]uint16   // number of the previous remembered message with the same key; 0 = none
-	run   [replayHist]uint8    // run[L]: periods in a row with a match at lag L
-	stamp [replayHist]uint16   // the period that last matched at lag L
+	run   [replayHist]uint8    // run[L]: remembered messages in a row matching at lag L
+	stamp [replayHist]uint16   // the number of the last of them
 	heads [256]uint16          // per key, the number of its latest remembered message; 0 = none
-	n     int                  // messages remembered; the i-th has number i (mod 2¹⁶), and period n is under way
+	n     int                  // messages remembered; the i-th has number i (mod 2¹⁶)
 
-	k      uint8                // messages per period; 0 while learning
-	inPer  uint8                // messages of the current period so far
+	k      uint8                // messages per remembered one; 0 while learning (1 then)
+	win    uint8                // matching messages in a row that make a replay
+	inPer  uint8                // messages since the last remembered one
 	learnN uint8                // intervals learned
 	learn  [replayLearn]float32 // intervals, seconds
 }
 
-// nearReplay compares the current message with the remembered past,
-// remembers it when its period ends, and reports whether a run of periods
+// nearReplay remembers every k-th message and compares it with the
+// remembered past; it reports whether a run of win remembered messages
 // repeats a past stretch, and at what lag in messages.
-func (s *stream) nearReplay(arrival time.Time) (lag int, found bool) {
+func (s *stream) nearReplay(arrival time.Time) (lag, win int, found bool) {
 	rs := &s.replay
-	if rs.k == 0 {
-		if !s.prevArrival.IsZero() {
-			rs.learn[rs.learnN] = float32(arrival.Sub(s.prevArrival).Seconds())
-			rs.learnN++
-		}
-		if rs.learnN < replayLearn {
-			return 0, false
-		}
-		l := rs.learn
-		slices.Sort(l[:])
-		cad := max(float64(l[replayLearn/2]), 0.1)
-		rs.k = 1
-		for rs.k < replayMaxK && replayHist*float64(rs.k)*cad < replayHorizon.Seconds() {
-			rs.k *= 2
+	if rs.k == 0 && !s.prevArrival.IsZero() {
+		rs.learn[rs.learnN] = float32(arrival.Sub(s.prevArrival).Seconds())
+		if rs.learnN++; rs.learnN == replayLearn {
+			l := rs.learn
+			slices.Sort(l[:])
+			cad := max(float64(l[replayLearn/2]), 0.1)
+			rs.k = 1
+			for rs.k < replayMaxK && replayHist*float64(rs.k)*cad < replayHorizon.Seconds() {
+				rs.k *= 2
+			}
+			rs.win = replayWin
+			if cad >= replaySlow {
+				rs.win = replaySlowWin
+			}
 		}
 	}
-	if rs.inPer++; rs.inPer < rs.k {
-		return 0, false
+	k := max(rs.k, 1)
+	if win = int(rs.win); win == 0 {
+		win = replayWin
+	}
+	if rs.inPer++; rs.inPer < k {
+		return 0, 0, false
 	}
 	rs.inPer = 0
 	var q [4]uint8
@@ -99,9 +106,9 @@ func (s *stream) nearReplay(arrival time.Time) (lag int, found bool) {
 	}
 	rs.remember(q)
 	if q[0] != 0 {
-		lag, found = rs.match(&q)
+		lag, found = rs.match(&q, win)
 	}
-	return lag * int(rs.k), found
+	return lag * int(k), int(win), found
 }
 
 func quantise(r *reading) uint8 {
@@ -128,12 +135,12 @@ func near(a, b *[4]uint8) bool {
 	return compared >= 2
 }
 
-// match counts, for every remembered message that q matches, the run of
-// periods at its lag, and returns a lag (in remembered messages) whose run
-// is a replay.
-func (rs *replayState) match(q *[4]uint8) (lag int, found bool) {
+// match counts, for every remembered message that q (the latest one)
+// matches, the run at its lag, and returns a lag (in remembered messages)
+// whose run is a replay.
+func (rs *replayState) match(q *[4]uint8, win int) (lag int, found bool) {
 	const mask = replayHist - 1
-	num, per := uint16(rs.n), uint16(rs.n)
+	num := uint16(rs.n)
 	tol := int(replayParams[0].tol)
 	for v := max(1, int(q[0])-tol); v <= min(255, int(q[0])+tol); v++ {
 		prevAge := -1
@@ -146,16 +153,13 @@ func (rs *replayState) match(q *[4]uint8) (lag int, found bool) {
 			if age < replayMinLag || !near(q, &rs.hist[int(b)&mask]) {
 				continue
 			}
-			switch st := rs.stamp[age]; {
-			case st == per && rs.run[age] > 0: // this period already matched
-				continue
-			case st == per-1 && rs.run[age] > 0:
+			if rs.stamp[age] == num-1 && rs.run[age] > 0 {
 				rs.run[age] = min(rs.run[age]+1, 255)
-			default:
+			} else {
 				rs.run[age] = 1
 			}
-			rs.stamp[age] = per
-			if !found && rs.run[age] >= replayWin && rs.informative() {
+			rs.stamp[age] = num
+			if !found && int(rs.run[age]) >= win && rs.informative(win) {
 				lag, found = age, true
 			}
 		}
@@ -176,13 +180,14 @@ func (rs *replayState) remember(q [4]uint8) {
 	}
 }
 
-// informative reports whether the last replayWin remembered messages move
-// enough that matching them by chance is implausible: on average
-// replayMove units from one to the next, summed over the channels.
-func (rs *replayState) informative() bool {
+// informative reports whether the last win remembered messages move
+// enough that matching them by chance is implausible: as much, summed over
+// their changes and channels, as replayWin messages moving replayMove
+// units from one to the next (a shorter run must move more).
+func (rs *replayState) informative(win int) bool {
 	const mask = replayHist - 1
 	total := 0
-	for j := range replayWin - 1 {
+	for j := range win - 1 {
 		x, y := &rs.hist[(rs.n-j)&mask], &rs.hist[(rs.n-j-1)&mask]
 		for i := range x {
 			if x[i] != 0 && y[i] != 0 {

@@ -923,8 +923,8 @@ func (s *stream) replayWindow(e *Engine, em *emitter, dst []Finding) []Finding {
 	if !em.on(rReplayWindow) {
 		return dst
 	}
-	if lag, ok := s.nearReplay(em.arrival); ok {
-		dst = em.add(dst, rReplayWindow, pNone, 0, time.Time{}, replayWin, float64(lag), replayMinLag, "", "a run of values repeats an earlier stretch, within a small jitter")
+	if lag, win, ok := s.nearReplay(em.arrival); ok {
+		dst = em.add(dst, rReplayWindow, pNone, 0, time.Time{}, float64(win), float64(lag), replayMinLag, "", "a run of values repeats an earlier stretch, within a small jitter")
 	}
 	var h uint64
 	for i, p := range continuous {
