@@ -31,8 +31,8 @@ import (
 // where consecutive messages are nearly independent samples and a 10 min
 // replay is a dozen messages.
 //
-// Memory per monitor: replayHist × 9 B (values, chain, run, stamp) plus
-// 512 B of chain heads: 9.5 KiB.
+// Memory per monitor: replayHist × 8 B (values, chain, run, stamp) plus
+// 512 B of chain heads: 8.5 KiB.
 const (
 	replayHist    = 1024              // messages remembered (a power of two)
 	replayHorizon = 150 * time.Minute // the history spans at least this, with k up to replayMaxK
@@ -56,7 +56,7 @@ type replayState struct {
 	hist  [replayHist][4]uint8 // remembered messages; 0 = absent
 	next  [replayHist]uint16   // number of the previous remembered message with the same key; 0 = none
 	run   [replayHist]uint8    // run[L]: remembered messages in a row matching at lag L
-	stamp [replayHist]uint16   // the number of the last of them
+	stamp [replayHist]uint8    // the number of the last of them, low byte (a run is verified before it counts)
 	heads [256]uint16          // per key, the number of its latest remembered message; 0 = none
 	n     int                  // messages remembered; the i-th has number i (mod 2¹⁶)
 
@@ -153,18 +153,30 @@ func (rs *replayState) match(q *[4]uint8, win int) (lag int, found bool) {
 			if age < replayMinLag || !near(q, &rs.hist[int(b)&mask]) {
 				continue
 			}
-			if rs.stamp[age] == num-1 && rs.run[age] > 0 {
+			if rs.stamp[age] == uint8(num-1) && rs.run[age] > 0 {
 				rs.run[age] = min(rs.run[age]+1, 255)
 			} else {
 				rs.run[age] = 1
 			}
-			rs.stamp[age] = num
-			if !found && int(rs.run[age]) >= win && rs.informative(win) {
+			rs.stamp[age] = uint8(num)
+			if !found && int(rs.run[age]) >= win && age+win <= replayHist && rs.repeats(age, win) && rs.informative(win) {
 				lag, found = age, true
 			}
 		}
 	}
 	return lag, found
+}
+
+// repeats reports whether the last win remembered messages match those lag
+// earlier, one by one: a run count can be stale (its stamp is one byte).
+func (rs *replayState) repeats(lag, win int) bool {
+	const mask = replayHist - 1
+	for j := range win {
+		if !near(&rs.hist[(rs.n-j)&mask], &rs.hist[(rs.n-j-lag)&mask]) {
+			return false
+		}
+	}
+	return true
 }
 
 // remember adds q to the history and its chain.
