@@ -159,19 +159,21 @@ func (rs *replayState) match(q *[4]uint8, win int) (lag int, found bool) {
 				rs.run[age] = 1
 			}
 			rs.stamp[age] = uint8(num)
-			if !found && int(rs.run[age]) >= win && age+win <= replayHist && rs.repeats(age, win) && rs.informative(win) {
-				lag, found = age, true
+			if run := int(rs.run[age]); !found && run >= win && age+replayWin <= replayHist {
+				if n := min(run, replayWin); rs.repeats(age, n) && rs.informative(n) {
+					lag, found = age, true
+				}
 			}
 		}
 	}
 	return lag, found
 }
 
-// repeats reports whether the last win remembered messages match those lag
+// repeats reports whether the last n remembered messages match those lag
 // earlier, one by one: a run count can be stale (its stamp is one byte).
-func (rs *replayState) repeats(lag, win int) bool {
+func (rs *replayState) repeats(lag, n int) bool {
 	const mask = replayHist - 1
-	for j := range win {
+	for j := range n {
 		if !near(&rs.hist[(rs.n-j)&mask], &rs.hist[(rs.n-j-lag)&mask]) {
 			return false
 		}
@@ -192,14 +194,15 @@ func (rs *replayState) remember(q [4]uint8) {
 	}
 }
 
-// informative reports whether the last win remembered messages move
-// enough that matching them by chance is implausible: as much, summed over
-// their changes and channels, as replayWin messages moving replayMove
-// units from one to the next (a shorter run must move more).
-func (rs *replayState) informative(win int) bool {
+// informative reports whether the last n remembered messages (the run, up
+// to replayWin) move enough that matching them by chance is implausible:
+// as much, summed over their changes and channels, as replayWin messages
+// moving replayMove units from one to the next (a shorter run must move
+// more).
+func (rs *replayState) informative(n int) bool {
 	const mask = replayHist - 1
 	total := 0
-	for j := range win - 1 {
+	for j := range n - 1 {
 		x, y := &rs.hist[(rs.n-j)&mask], &rs.hist[(rs.n-j-1)&mask]
 		for i := range x {
 			if x[i] != 0 && y[i] != 0 {
