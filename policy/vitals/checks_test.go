@@ -282,7 +282,19 @@ func TestReplay(t *testing.T) {
 			}
 			return m
 		})), []string{"replay_window"}},
+		{"13 minutes from 90 minutes earlier replayed with ±1 jitter at a 2 s cadence", then(every(2800, 2*sec, varying), 2*sec, every(400, 2*sec, func(i int) msg {
+			m := varying(i + 104) // a lag of 2,696 messages, beyond 1,024: every 8th is remembered
+			for j := range m.rows {
+				if v, err := strconv.ParseFloat(m.rows[j].value, 64); err == nil && m.rows[j].code != "150344" {
+					m.rows[j].value = num(v + float64(i%3-1))
+				}
+			}
+			return m
+		})), []string{"replay_window"}},
+		{"12 minutes from two hours earlier replayed at a 60 s cadence", then(every(130, time.Minute, func(i int) msg { return vitalsAt(i, 70+float64(i%17), 72+float64(i%11), 94+float64(i%5)) }), time.Minute,
+			every(12, time.Minute, func(i int) msg { return vitalsAt(i+3, 70+float64((i+3)%17), 72+float64((i+3)%11), 94+float64((i+3)%5)) })), []string{"replay_window"}},
 		{"an hour of a stable patient is not a replay", every(400, 10*sec, normal), nil},
+		{"three hours of a stable patient at a 2 s cadence are not a replay", every(5400, 2*sec, normal), nil},
 		{"plateau repeating is not a replay", every(80, 10*sec, func(i int) msg { return msg{rows: []row{hr("70"), pr(num(70 + float64(i%2))), spo2("100")}} }), nil},
 	}
 	for _, tc := range tests {

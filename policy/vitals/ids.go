@@ -1,50 +1,67 @@
 package vitals
 
 // idHistory is what the control-ID check keeps of a device's recent
-// messages: per message a 48-bit fingerprint of its MSH-10 and a 16-bit
-// fingerprint of its bytes in one word, and its arrival in Unix seconds:
-// 12 bytes, so that hours of history stay small. It is searched by a scan,
+// messages: per message one word holding a 40-bit fingerprint of its MSH-10,
+// an 8-bit fingerprint of its bytes and its arrival in seconds modulo 2¹⁶:
+// 8 bytes, so that hours of history stay small. It is searched by a scan,
 // which costs well under a microsecond for 1,024 entries and saves an
 // index as large as the words. A wrong match of the control ID needs a
-// 48-bit collision (about 4·10⁻¹² per message at 1,024 entries); a content
-// collision (1 in 65,536) only makes a reused ID look like a re-send.
+// 40-bit collision (about 10⁻⁹ per message at 1,024 entries); a content
+// collision (1 in 256) only makes a reused ID look like a re-send. Times are
+// told apart within ±9 hours: a byte-identical message re-sent a multiple
+// of about 18 hours later, within the resend window of that, looks like a
+// retransmission.
 type idHistory struct {
-	keys []uint64 // control-ID fingerprint (top 48 bits) | content fingerprint (low 16); keys[:n] are in use
-	at   []uint32 // arrival of keys[i], Unix seconds
-	n    int
-	next int // position the next push writes, overwriting the oldest once full
+	words []uint64 // control ID (top 40 bits) | content (8) | arrival (16); words[:n] are in use
+	n     int
+	next  int // position the next push writes, overwriting the oldest once full
 }
 
-const idContentBits = 16
+const (
+	idTimeBits    = 16
+	idContentBits = 8
+	idLowBits     = idTimeBits + idContentBits // below the control-ID fingerprint
+)
 
 func newIDHistory(size int) idHistory {
-	return idHistory{keys: make([]uint64, size), at: make([]uint32, size)}
+	return idHistory{words: make([]uint64, size)}
 }
 
-// idKey packs the fingerprints of a control ID and of the message's bytes.
+// idKey packs the fingerprints of a control ID and of the message's bytes
+// (the arrival bits left zero).
 func idKey(id, content uint64) uint64 {
-	return id&^(1<<idContentBits-1) | content&(1<<idContentBits-1)
+	return id&^(1<<idLowBits-1) | (content&(1<<idContentBits-1))<<idTimeBits
 }
 
 // find returns the position of an entry with the control ID of k, or -1.
 func (h *idHistory) find(k uint64) int {
-	want := k >> idContentBits
-	for i, v := range h.keys[:h.n] {
-		if v>>idContentBits == want {
+	want := k >> idLowBits
+	for i, v := range h.words[:h.n] {
+		if v>>idLowBits == want {
 			return i
 		}
 	}
 	return -1
 }
 
-// set records k, arriving at, at position i.
-func (h *idHistory) set(i int, k uint64, at uint32) { h.keys[i], h.at[i] = k, at }
+// get returns the key at position i and its arrival, in Unix seconds,
+// as the one within ±9 hours of now (Unix seconds) that it records.
+func (h *idHistory) get(i int, now uint32) (key uint64, at uint32) {
+	w := h.words[i]
+	d := int16(uint16(now) - uint16(w))
+	return w &^ (1<<idTimeBits - 1), uint32(int64(now) - int64(d))
+}
+
+// set records k, arriving at (Unix seconds), at position i.
+func (h *idHistory) set(i int, k uint64, at uint32) {
+	h.words[i] = k&^(1<<idTimeBits-1) | uint64(uint16(at))
+}
 
 // push adds k, arriving at, evicting the oldest entry when full.
 func (h *idHistory) push(k uint64, at uint32) {
 	h.set(h.next, k, at)
 	h.n = max(h.n, h.next+1)
-	if h.next++; h.next == len(h.keys) {
+	if h.next++; h.next == len(h.words) {
 		h.next = 0
 	}
 }

@@ -1,30 +1,114 @@
 package vitals
 
-import "math"
-
-// Near-replay detection: a segment of a monitor's own past (minutes to
-// hours earlier) sent again, exactly or with a little jitter added. Each
-// message's HR, SpO2, RR and arterial mean are kept, rounded to bytes, for
-// the last replayHist messages (4 KiB). For every lag the number of
-// consecutive messages that match the past at that lag within a small
-// tolerance is counted (1 KiB); replayWin in a row, over a window whose
-// values really move, is a replay. Cost: one pass over the lags per message.
-const (
-	replayHist   = 1024 // messages remembered (a power of two)
-	replayMinLag = 30   // closer repeats are plateaus and slow trends, not replays
-	replayWin    = 20   // consecutive matching messages
+import (
+	"math"
+	"slices"
+	"time"
 )
 
-// replayParams are the channels compared, with their tolerance.
+// Near-replay detection: a segment of a monitor's own past (minutes to
+// hours earlier) sent again, exactly or with a little jitter added.
+//
+// Every k-th message is remembered: its pulse rate (ECG heart rate, else
+// the pulse oximeter's), SpO2, breathing rate and arterial mean, rounded to
+// bytes. k is chosen once per monitor from its first intervals (1 until
+// then), as the smallest power of two for which replayHist remembered
+// messages span replayHorizon: 1 at a cadence of 10 s or slower, 2 at 5 s,
+// 16 at 1 s. Only remembered messages are compared: a replayed segment
+// keeps the order of the messages it copies, so at the replay's lag each
+// remembered message copies one remembered k messages apart (exactly when
+// the lag is a multiple of k, else a neighbour of it, which at a cadence of
+// seconds is alike within the tolerance).
+//
+// Candidate lags come from an index, not a scan of every lag: the
+// remembered messages of each rounded pulse rate form a chain, newest
+// first, so a message visits only the past ones whose pulse rate is within
+// the tolerance. For each lag the messages in a row that matched are
+// counted (with the number of the last one, so that runs of lags no longer
+// visited lapse without being cleared). A run of win, over messages that
+// move enough that matching them by chance is implausible, is a replay.
+// win is replayWin, or replaySlowWin at a cadence of 30 s or slower,
+// where consecutive messages are nearly independent samples and a 10 min
+// replay is a dozen messages.
+//
+// Memory per monitor: replayHist × 8 B (values, chain, run, stamp) plus
+// 512 B of chain heads: 8.5 KiB.
+const (
+	replayHist    = 1024              // messages remembered (a power of two)
+	replayHorizon = 150 * time.Minute // the history spans at least this, with k up to replayMaxK
+	replayMinLag  = 30                // closer repeats (in remembered messages) are plateaus and slow trends
+	replayWin     = 20                // matching messages in a row
+	replaySlowWin = 12                // the same at a cadence of replaySlow or slower
+	replaySlow    = 30                // seconds
+	replayMove    = 4                 // mean change between remembered messages, summed over the channels, that makes a stretch informative
+	replayLearn   = 8                 // intervals that set k
+	replayMaxK    = 16                // the most messages per remembered one
+)
+
+// replayParams are the channels compared, with their tolerance. The first
+// is the index key: ECG heart rate, or the pulse rate when there is none.
 var replayParams = [4]struct {
 	p   param
 	tol uint8
 }{{pHR, 2}, {pSpO2, 1}, {pRR, 2}, {pARTMean, 2}}
 
 type replayState struct {
-	hist [replayHist][4]uint8 // 0 = absent
-	run  [replayHist]uint8    // run[L]: messages in a row matching the past at lag L
-	n    int
+	hist  [replayHist][4]uint8 // remembered messages; 0 = absent
+	next  [replayHist]uint16   // number of the previous remembered message with the same key; 0 = none
+	run   [replayHist]uint8    // run[L]: remembered messages in a row matching at lag L
+	stamp [replayHist]uint8    // the number of the last of them, low byte (a run is verified before it counts)
+	heads [256]uint16          // per key, the number of its latest remembered message; 0 = none
+	n     int                  // messages remembered; the i-th has number i (mod 2¹⁶)
+
+	k      uint8                // messages per remembered one; 0 while learning (1 then)
+	win    uint8                // matching messages in a row that make a replay
+	inPer  uint8                // messages since the last remembered one
+	learnN uint8                // intervals learned
+	learn  [replayLearn]float32 // intervals, seconds
+}
+
+// nearReplay remembers every k-th message and compares it with the
+// remembered past; it reports whether a run of win remembered messages
+// repeats a past stretch, and at what lag in messages.
+func (s *stream) nearReplay(arrival time.Time) (lag, win int, found bool) {
+	rs := &s.replay
+	if rs.k == 0 && !s.prevArrival.IsZero() {
+		rs.learn[rs.learnN] = float32(arrival.Sub(s.prevArrival).Seconds())
+		if rs.learnN++; rs.learnN == replayLearn {
+			l := rs.learn
+			slices.Sort(l[:])
+			cad := max(float64(l[replayLearn/2]), 0.1)
+			rs.k = 1
+			for rs.k < replayMaxK && replayHist*float64(rs.k)*cad < replayHorizon.Seconds() {
+				rs.k *= 2
+			}
+			rs.win = replayWin
+			if cad >= replaySlow {
+				rs.win = replaySlowWin
+			}
+		}
+	}
+	k := max(rs.k, 1)
+	if win = int(rs.win); win == 0 {
+		win = replayWin
+	}
+	if rs.inPer++; rs.inPer < k {
+		return 0, 0, false
+	}
+	rs.inPer = 0
+	var q [4]uint8
+	for i, rp := range replayParams {
+		r := &s.cur[rp.p]
+		if i == 0 && !r.ok {
+			r = &s.cur[pPR]
+		}
+		q[i] = quantise(r)
+	}
+	rs.remember(q)
+	if q[0] != 0 {
+		lag, found = rs.match(&q, win)
+	}
+	return lag * int(k), int(win), found
 }
 
 func quantise(r *reading) uint8 {
@@ -34,68 +118,98 @@ func quantise(r *reading) uint8 {
 	return uint8(min(255, max(1, math.Round(r.v))))
 }
 
-// nearReplay records the current message and reports whether the last
-// replayWin messages repeat a past stretch.
-func (s *stream) nearReplay() (lag int, found bool) {
-	rs := &s.replay
-	var q [4]uint8
+// near reports whether two messages match: every channel present in both
+// within its tolerance, and at least two channels compared.
+func near(a, b *[4]uint8) bool {
+	compared := 0
 	for i, rp := range replayParams {
-		q[i] = quantise(&s.cur[rp.p])
-	}
-	limit := min(rs.n, replayHist)
-	for L := replayMinLag; L < limit; L++ {
-		h := &rs.hist[(rs.n-L)&(replayHist-1)]
-		// Heart rate first: it rules out almost every lag at once.
-		if a, b := q[0], h[0]; a != 0 && b != 0 && (a > b+replayParams[0].tol || b > a+replayParams[0].tol) {
-			if rs.run[L] != 0 {
-				rs.run[L] = 0
-			}
+		x, y := a[i], b[i]
+		if x == 0 || y == 0 {
 			continue
 		}
-		match, compared := true, 0
-		for i, rp := range replayParams {
-			a, b := q[i], h[i]
-			if a == 0 || b == 0 {
+		if x > y+rp.tol || y > x+rp.tol {
+			return false
+		}
+		compared++
+	}
+	return compared >= 2
+}
+
+// match counts, for every remembered message that q (the latest one)
+// matches, the run at its lag, and returns a lag (in remembered messages)
+// whose run is a replay.
+func (rs *replayState) match(q *[4]uint8, win int) (lag int, found bool) {
+	const mask = replayHist - 1
+	num := uint16(rs.n)
+	tol := int(replayParams[0].tol)
+	for v := max(1, int(q[0])-tol); v <= min(255, int(q[0])+tol); v++ {
+		prevAge := -1
+		for b := rs.heads[v]; b != 0; b = rs.next[int(b)&mask] {
+			age := int(num - b) // 16-bit arithmetic wraps with the numbers
+			if age <= prevAge || age >= replayHist || age > rs.n {
+				break // beyond the history, or a link to an overwritten message
+			}
+			prevAge = age
+			if age < replayMinLag || !near(q, &rs.hist[int(b)&mask]) {
 				continue
 			}
-			compared++
-			if a > b+rp.tol || b > a+rp.tol {
-				match = false
-				break
+			if rs.stamp[age] == uint8(num-1) && rs.run[age] > 0 {
+				rs.run[age] = min(rs.run[age]+1, 255)
+			} else {
+				rs.run[age] = 1
+			}
+			rs.stamp[age] = uint8(num)
+			if run := int(rs.run[age]); !found && run >= win && age+replayWin <= replayHist {
+				if n := min(run, replayWin); rs.repeats(age, n) && rs.informative(n) {
+					lag, found = age, true
+				}
 			}
 		}
-		if !match || compared < 2 {
-			rs.run[L] = 0
-			continue
-		}
-		if rs.run[L] < 255 {
-			rs.run[L]++
-		}
-		if int(rs.run[L]) >= replayWin && !found && s.informative(q) {
-			lag, found = L, true
-		}
 	}
-	rs.hist[rs.n&(replayHist-1)] = q
-	rs.n++
 	return lag, found
 }
 
-// informative reports whether the last replayWin messages (ending with the
-// current one, q) move enough that matching them by chance is implausible:
-// on average at least 2 units per message over the compared channels.
-func (s *stream) informative(q [4]uint8) bool {
-	rs := &s.replay
+// repeats reports whether the last n remembered messages match those lag
+// earlier, one by one: a run count can be stale (its stamp is one byte).
+func (rs *replayState) repeats(lag, n int) bool {
+	const mask = replayHist - 1
+	for j := range n {
+		if !near(&rs.hist[(rs.n-j)&mask], &rs.hist[(rs.n-j-lag)&mask]) {
+			return false
+		}
+	}
+	return true
+}
+
+// remember adds q to the history and its chain.
+func (rs *replayState) remember(q [4]uint8) {
+	const mask = replayHist - 1
+	rs.n++
+	num := uint16(rs.n)
+	slot := rs.n & mask
+	rs.hist[slot] = q
+	rs.next[slot] = 0
+	if q[0] != 0 && num != 0 {
+		rs.next[slot], rs.heads[q[0]] = rs.heads[q[0]], num
+	}
+}
+
+// informative reports whether the last n remembered messages (the run, up
+// to replayWin) move enough that matching them by chance is implausible:
+// as much, summed over their changes and channels, as replayWin messages
+// moving replayMove units from one to the next (a shorter run must move
+// more).
+func (rs *replayState) informative(n int) bool {
+	const mask = replayHist - 1
 	total := 0
-	prev := q
-	for k := 1; k < replayWin; k++ {
-		h := rs.hist[(rs.n-k)&(replayHist-1)]
-		for i := range h {
-			if h[i] != 0 && prev[i] != 0 {
-				d := int(h[i]) - int(prev[i])
+	for j := range n - 1 {
+		x, y := &rs.hist[(rs.n-j)&mask], &rs.hist[(rs.n-j-1)&mask]
+		for i := range x {
+			if x[i] != 0 && y[i] != 0 {
+				d := int(x[i]) - int(y[i])
 				total += max(d, -d)
 			}
 		}
-		prev = h
 	}
-	return total >= 2*replayWin*2
+	return total >= replayMove*(replayWin-1)
 }

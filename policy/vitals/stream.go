@@ -164,7 +164,7 @@ func (s *stream) observe(e *Engine, src netip.Addr, m *hl7.Message, arrival time
 	key := idKey(maphash.Bytes(e.seed, component(msh, 10, 0)), maphash.Bytes(e.seed, m.Bytes()))
 	at := uint32(arrival.Unix())
 	if i := s.ids.find(key); i >= 0 {
-		prevKey, prevAt := s.ids.keys[i], s.ids.at[i]
+		prevKey, prevAt := s.ids.get(i, at)
 		since := time.Duration(int64(at)-int64(prevAt)) * time.Second
 		same := prevKey == key
 		if same && since.Abs() <= rc.ReplayControlID.ResendWindow {
@@ -923,8 +923,8 @@ func (s *stream) replayWindow(e *Engine, em *emitter, dst []Finding) []Finding {
 	if !em.on(rReplayWindow) {
 		return dst
 	}
-	if lag, ok := s.nearReplay(); ok {
-		dst = em.add(dst, rReplayWindow, pNone, 0, time.Time{}, replayWin, float64(lag), replayMinLag, "", "a run of values repeats an earlier stretch, within a small jitter")
+	if lag, win, ok := s.nearReplay(em.arrival); ok {
+		dst = em.add(dst, rReplayWindow, pNone, 0, time.Time{}, float64(win), float64(lag), replayMinLag, "", "a run of values repeats an earlier stretch, within a small jitter")
 	}
 	var h uint64
 	for i, p := range continuous {
