@@ -1,0 +1,75 @@
+package vitals
+
+import "math"
+
+// stepMin is the smallest sustained, abrupt shift of a parameter that
+// rate_of_change judges as a step, in base units, for the parameters whose
+// steps the excursion checks judge (track.go): a shift a clinician would
+// call a change of state rather than noise (a breathing rate 6/min, etCO2
+// 5 mmHg). Zero: not judged this way: the arterial pressures, which a
+// vasopressor moves by 20–40 mmHg within a minute, are judged from the
+// excursion threshold only.
+var stepMin = [numParams]float64{
+	pRR:    6,
+	pEtCO2: 5,
+}
+
+// stepNoise is how many times its own mean change between messages a shift
+// must be to be followed as an abrupt step: a measurement's noise alone
+// does not jump that far in one message and then stay there.
+const stepNoise = 4
+
+// stepFloor is the smallest abrupt shift of p from its baseline b that is
+// followed as a possible step: stepMin, four times the channel's own noise
+// between messages, and for a breathing rate 25 % of the level (a neonate
+// at 50/min changes pace by more than an adult at 14). +Inf for the
+// parameters judged otherwise.
+func (t *track) stepFloor(p param, b float64) float64 {
+	if stepMin[p] == 0 {
+		return math.Inf(1)
+	}
+	f := max(stepMin[p], stepNoise*t.noise)
+	if p == pRR {
+		f = max(f, 0.25*math.Abs(b))
+	}
+	return f
+}
+
+// arterial reports whether p is one of the arterial line's pressures.
+func arterial(p param) bool { return p == pARTSys || p == pARTDia || p == pARTMean }
+
+// learnNoise averages one change between messages outside excursions into
+// the channel's noise: a plain mean over the first 32, then a moving
+// average, so the first minutes of a monitor are not judged against a
+// noise of zero.
+func (t *track) learnNoise(d float64) {
+	if t.noiseN < 32 {
+		t.noiseN++
+	}
+	t.noise += (d - t.noise) / float64(t.noiseN)
+}
+
+// damped reports an arterial trace with a pulse pressure below a quarter
+// of its mean pressure (at least 12 mmHg): damping (air, a clot, a kinked
+// catheter, the narrow trace after zeroing) narrows the pulse around an
+// unchanged mean (within a third of the mean's scale of its baseline).
+// Its values are the waveform's shape, not the patient's pressure. The
+// baseline is not updated while damped, so a damped start cannot become a
+// level that later values are measured against.
+func (s *stream) damped() bool {
+	sys, dia := &s.cur[pARTSys], &s.cur[pARTDia]
+	if !sys.ok || !dia.ok {
+		return false
+	}
+	mean := (sys.v + 2*dia.v) / 3
+	if m := &s.cur[pARTMean]; m.ok {
+		mean = m.v
+	}
+	if sys.v-dia.v >= max(12, 0.25*mean) {
+		return false
+	}
+	// Damping keeps the mean; a diastolic pulled up to the systolic
+	// (a forgery) raises it.
+	b, ok := s.tracks[pARTMean].baseline()
+	return !ok || !s.cur[pARTMean].ok || math.Abs(mean-b) < trackInfo[pARTMean].scale/3
+}
