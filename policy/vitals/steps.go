@@ -5,12 +5,12 @@ import "math"
 // stepMin is the smallest sustained, abrupt shift of a parameter that
 // rate_of_change judges as a step, in base units, for the parameters whose
 // steps the excursion checks judge (track.go): a shift a clinician would
-// call a change of state rather than noise (a breathing rate 6/min, etCO2
+// call a change of state rather than noise (a breathing rate 10/min, etCO2
 // 5 mmHg). Zero: not judged this way: the arterial pressures, which a
 // vasopressor moves by 20–40 mmHg within a minute, are judged from the
 // excursion threshold only.
 var stepMin = [numParams]float64{
-	pRR:    6,
+	pRR:    10,
 	pEtCO2: 5,
 }
 
@@ -72,4 +72,29 @@ func (s *stream) damped() bool {
 	// (a forgery) raises it.
 	b, ok := s.tracks[pARTMean].baseline()
 	return !ok || !s.cur[pARTMean].ok || math.Abs(mean-b) < trackInfo[pARTMean].scale/3
+}
+
+// hrAlone judges a pulse deficit that has persisted: did it begin with the
+// ECG heart rate leaving its level (by 60 % of the deficit) while the pulse
+// rate q stayed (within 25 %)? Then the ECG channel moved alone and no
+// arrhythmia allowance applies (1). Did the pulse rate leave its level by
+// 60 % of the deficit? Then it is the pulse channel that moved, as in a
+// bigeminy's onset (-1). Otherwise it is not decided yet (0: a heart rate
+// drifting away is judged again with the next message). The levels are the
+// smoothed ones before the disagreement and now, so one irregular beat does
+// not decide, and a decision is kept for the disagreement's life: a heart
+// rate that later climbs (a tachycardia on top of a bigeminy) does not turn
+// a pulse deficit into a forged channel.
+func (s *stream) hrAlone(hr0, pr0 sample, q param, deficit float64) int8 {
+	hr, pr := s.smooth[pHR], s.smooth[q]
+	if !hr0.ok || !pr0.ok || !hr.ok || !pr.ok {
+		return 0
+	}
+	switch dh, dp := math.Abs(hr.v-hr0.v), math.Abs(pr.v-pr0.v); {
+	case dh >= 0.6*deficit && dp <= 0.25*deficit:
+		return 1
+	case dp >= 0.6*deficit:
+		return -1
+	}
+	return 0
 }

@@ -98,6 +98,7 @@ type stream struct {
 		since  time.Time
 		n      int
 		hr, pr sample // smoothed levels before the disagreement began
+		alone  int8   // the ECG channel moved alone: 0 not judged yet, 1 yes, -1 no (see hrpr)
 	}
 
 	nibpAt   time.Time
@@ -416,7 +417,7 @@ func (s *stream) identity(e *Engine, em *emitter, msh []hl7.Field, patient uint6
 		}
 	default:
 		turnover := !s.prevArrival.IsZero() && arrival.Sub(s.prevArrival) >= gap
-		if s.patient != 0 && patient != s.patient && !turnover && em.on(rIdentityPatient) {
+		if s.patient != 0 && patient != s.patient && !turnover && !s.admittedInGap(e, em, arrival) && em.on(rIdentityPatient) {
 			dst = em.add(dst, rIdentityPatient, pNone, 0, time.Time{}, 0, 0, gap.Seconds(), "", "patient identity changed without admission, transfer or bed turnover")
 		}
 		s.patient, s.patientEmptySince = patient, time.Time{}
@@ -663,6 +664,7 @@ func (s *stream) hrpr(e *Engine, em *emitter, arrival time.Time, dst []Finding) 
 		if dg.n++; dg.n == 1 {
 			dg.since = arrival
 			dg.hr, dg.pr = s.smooth[pHR], s.smooth[q]
+			dg.alone = 0
 		}
 		if dg.n < hc.MinSamples || arrival.Sub(dg.since) < hc.Persist || !em.on(rHRPR) {
 			continue
@@ -670,9 +672,11 @@ func (s *stream) hrpr(e *Engine, em *emitter, arrival time.Time, dst []Finding) 
 		th := hc.PROverHR
 		if d < 0 {
 			th = hc.Deficit
-			hrAlone := dg.hr.ok && dg.pr.ok && math.Abs(hr.v-dg.hr.v) >= 0.6*-d && math.Abs(pr.v-dg.pr.v) <= 0.25*-d
+			if dg.alone == 0 {
+				dg.alone = s.hrAlone(dg.hr, dg.pr, q, -d)
+			}
 			switch {
-			case hrAlone:
+			case dg.alone > 0:
 			case deficitRatio(pr.v, hr.v):
 				continue // bigeminy
 			case s.hrN <= 16:
