@@ -65,6 +65,9 @@ func (s *stream) damped() bool {
 	if m := &s.cur[pARTMean]; m.ok {
 		mean = m.v
 	}
+	if sys.v < 15 {
+		return true // zeroed to atmosphere: no circulation has a systolic pressure this low
+	}
 	if sys.v-dia.v >= max(12, 0.25*mean) {
 		return false
 	}
@@ -97,4 +100,22 @@ func (s *stream) hrAlone(hr0, pr0 sample, q param, deficit float64) int8 {
 		return -1
 	}
 	return 0
+}
+
+// newPatient forgets the excursion baselines after a bed turnover: the
+// next patient's levels are not steps from the last one's.
+func (s *stream) newPatient() {
+	for p := range s.tracks {
+		t := &s.tracks[p]
+		t.nb, t.bi, t.exN = 0, 0, 0
+	}
+}
+
+// backToBaseline reports whether the current value of p is within tol of
+// its baseline (the median of its recent values outside excursions): a
+// jump from an artefact (a motion dip of the saturation, a miscounted
+// pulse) back to the patient's level is a recovery, not a step.
+func (s *stream) backToBaseline(p param, tol float64) bool {
+	b, ok := s.tracks[p].baseline()
+	return ok && math.Abs(s.cur[p].v-b) < tol
 }

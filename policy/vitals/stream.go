@@ -417,8 +417,12 @@ func (s *stream) identity(e *Engine, em *emitter, msh []hl7.Field, patient uint6
 		}
 	default:
 		turnover := !s.prevArrival.IsZero() && arrival.Sub(s.prevArrival) >= gap
-		if s.patient != 0 && patient != s.patient && !turnover && !s.admittedInGap(e, em, arrival) && em.on(rIdentityPatient) {
-			dst = em.add(dst, rIdentityPatient, pNone, 0, time.Time{}, 0, 0, gap.Seconds(), "", "patient identity changed without admission, transfer or bed turnover")
+		if s.patient != 0 && patient != s.patient {
+			if turnover = turnover || s.admittedInGap(e, em, arrival); turnover {
+				s.newPatient()
+			} else if em.on(rIdentityPatient) {
+				dst = em.add(dst, rIdentityPatient, pNone, 0, time.Time{}, 0, 0, gap.Seconds(), "", "patient identity changed without admission, transfer or bed turnover")
+			}
 		}
 		s.patient, s.patientEmptySince = patient, time.Time{}
 	}
@@ -540,7 +544,7 @@ func (s *stream) rate(e *Engine, em *emitter, arrival time.Time, dst []Finding) 
 		pd := &s.pend[i]
 		if !pd.active && c.ok && pr.ok && arrival.Sub(pr.at) <= rr.MaxGap {
 			d := math.Abs(c.v - pr.v)
-			if d >= th && (rp.p != pSpO2 || d/max(arrival.Sub(pr.at).Minutes(), 1.0/60) >= rr.SpO2PerMinute) {
+			if d >= th && (rp.p != pSpO2 || d/max(arrival.Sub(pr.at).Minutes(), 1.0/60) >= rr.SpO2PerMinute) && !s.backToBaseline(rp.p, 0.75*th) {
 				*pd = step{active: true, at: arrival, pre: pr.v}
 				for j, q := range rp.partners {
 					if q != pNone {
