@@ -35,6 +35,16 @@ func (t *track) stepFloor(p param, b float64) float64 {
 	return f
 }
 
+// flushed reports an arterial line flushed at the bag pressure: systolic,
+// diastolic and mean flat (lineArtefact) at 200 mmHg or more. A flat line
+// at a pressure a patient can have is judged by damped, which asks
+// whether the mean stayed where it was (a diastolic pulled up to the
+// systolic is not an artefact).
+func (s *stream) flushed() bool {
+	sys, dia, mean := &s.cur[pARTSys], &s.cur[pARTDia], &s.cur[pARTMean]
+	return sys.ok && dia.ok && sys.v >= 200 && lineArtefact(sys.v, dia.v, mean.v, mean.ok)
+}
+
 // arterial reports whether p is one of the arterial line's pressures.
 func arterial(p param) bool { return p == pARTSys || p == pARTDia || p == pARTMean }
 
@@ -52,7 +62,8 @@ func (t *track) learnNoise(d float64) {
 // damped reports an arterial trace with a pulse pressure below a quarter
 // of its mean pressure (at least 12 mmHg): damping (air, a clot, a kinked
 // catheter, the narrow trace after zeroing) narrows the pulse around an
-// unchanged mean (within a third of the mean's scale of its baseline).
+// unchanged mean: the systolic below its baseline, the diastolic above
+// its own, the mean within a third of its scale of its baseline.
 // Its values are the waveform's shape, not the patient's pressure. The
 // baseline is not updated while damped, so a damped start cannot become a
 // level that later values are measured against.
@@ -71,10 +82,16 @@ func (s *stream) damped() bool {
 	if sys.v-dia.v >= max(12, 0.25*mean) {
 		return false
 	}
-	// Damping keeps the mean; a diastolic pulled up to the systolic
-	// (a forgery) raises it.
+	// Damping pulls both toward an unchanged mean; a diastolic pulled up
+	// to the systolic (a forgery) leaves the systolic and raises the mean.
+	bs, oks := s.tracks[pARTSys].baseline()
+	bd, okd := s.tracks[pARTDia].baseline()
+	if !oks || !okd {
+		return true
+	}
+	converged := sys.v <= bs-3 && dia.v >= bd+3
 	b, ok := s.tracks[pARTMean].baseline()
-	return !ok || !s.cur[pARTMean].ok || math.Abs(mean-b) < trackInfo[pARTMean].scale/3
+	return converged && (!ok || !s.cur[pARTMean].ok || math.Abs(mean-b) < trackInfo[pARTMean].scale/3)
 }
 
 // hrAlone judges a pulse deficit that has persisted: did it begin with the

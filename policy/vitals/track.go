@@ -155,10 +155,9 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 		}
 	}
 	corr := e.cfg.Rules.Rate.Corroboration.Nanoseconds()
-	// A flushed, zeroed or sampling arterial line shows no pressure at all:
+	// A flushed, zeroed or damped arterial line shows no patient pressure:
 	// its values neither begin, extend nor end an excursion.
-	line := s.cur[pARTSys].ok && s.cur[pARTDia].ok && lineArtefact(s.cur[pARTSys].v, s.cur[pARTDia].v, s.cur[pARTMean].v, s.cur[pARTMean].ok)
-	line = line || s.damped()
+	line := s.flushed() || s.damped()
 	for _, p := range tracked {
 		c, t, info := &s.cur[p], &s.tracks[p], &trackInfo[p]
 		if !c.ok {
