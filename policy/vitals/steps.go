@@ -136,3 +136,37 @@ func (s *stream) backToBaseline(p param, tol float64) bool {
 	b, ok := s.tracks[p].baseline()
 	return ok && math.Abs(s.cur[p].v-b) < tol
 }
+
+// lockstep follows the difference between the pulse rate and the heart
+// rate during a disagreement. Two sensors (the ECG and the plethysmograph
+// or the arterial line) count beats independently, each with its own
+// noise: in a bigeminy the pulse is about half the heart rate and follows
+// it proportionally, in AF the deficit varies beat to beat. A pulse rate
+// that is the heart rate minus the same number, sample after sample, while
+// the heart rate moves, was computed from it, not measured.
+type lockstep struct {
+	d, hr   float64 // the previous difference and heart rate
+	n, move uint8   // samples in a row with the same difference; of them, with the heart rate changed
+}
+
+// Samples in a row with one difference, and heart-rate changes among them,
+// that make a pulse rate derived from the heart rate.
+const (
+	lockSamples = 6
+	lockMoves   = 3
+)
+
+func (l *lockstep) see(d, hr float64) {
+	if l.n > 0 && d == l.d {
+		l.n = min(l.n+1, 255)
+		if hr != l.hr {
+			l.move = min(l.move+1, 255)
+		}
+	} else {
+		l.n, l.move = 1, 0
+	}
+	l.d, l.hr = d, hr
+}
+
+// derived reports a pulse rate locked to the heart rate at a fixed offset.
+func (l *lockstep) derived() bool { return l.n >= lockSamples && l.move >= lockMoves }

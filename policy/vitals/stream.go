@@ -99,6 +99,7 @@ type stream struct {
 		n      int
 		hr, pr sample // smoothed levels before the disagreement began
 		alone  int8   // the ECG channel moved alone: 0 not judged yet, 1 yes, -1 no (see hrpr)
+		locked lockstep
 	}
 
 	nibpAt   time.Time
@@ -668,8 +669,9 @@ func (s *stream) hrpr(e *Engine, em *emitter, arrival time.Time, dst []Finding) 
 		if dg.n++; dg.n == 1 {
 			dg.since = arrival
 			dg.hr, dg.pr = s.smooth[pHR], s.smooth[q]
-			dg.alone = 0
+			dg.alone, dg.locked = 0, lockstep{}
 		}
+		dg.locked.see(d, hr.v)
 		if dg.n < hc.MinSamples || arrival.Sub(dg.since) < hc.Persist || !em.on(rHRPR) {
 			continue
 		}
@@ -680,7 +682,7 @@ func (s *stream) hrpr(e *Engine, em *emitter, arrival time.Time, dst []Finding) 
 				dg.alone = s.hrAlone(dg.hr, dg.pr, q, -d)
 			}
 			switch {
-			case dg.alone > 0:
+			case dg.alone > 0, dg.locked.derived():
 			case deficitRatio(pr.v, hr.v):
 				continue // bigeminy
 			case s.hrN <= 16:
