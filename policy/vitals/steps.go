@@ -62,8 +62,8 @@ func (t *track) learnNoise(d float64) {
 // damped reports an arterial trace with a pulse pressure below a quarter
 // of its mean pressure (at least 12 mmHg): damping (air, a clot, a kinked
 // catheter, the narrow trace after zeroing) narrows the pulse around an
-// unchanged mean: the systolic below its baseline, the diastolic above
-// its own, the mean within a third of its scale of its baseline.
+// unchanged mean: the systolic below its baseline, the diastolic not
+// below its own, the mean within a third of its scale of its baseline.
 // Its values are the waveform's shape, not the patient's pressure. The
 // baseline is not updated while damped, so a damped start cannot become a
 // level that later values are measured against.
@@ -82,14 +82,15 @@ func (s *stream) damped() bool {
 	if sys.v-dia.v >= max(12, 0.25*mean) {
 		return false
 	}
-	// Damping pulls both toward an unchanged mean; a diastolic pulled up
+	// Damping pulls the systolic down toward an unchanged mean (the
+	// diastolic rises or stays); a diastolic pulled up
 	// to the systolic (a forgery) leaves the systolic and raises the mean.
 	bs, oks := s.tracks[pARTSys].baseline()
 	bd, okd := s.tracks[pARTDia].baseline()
 	if !oks || !okd {
 		return true
 	}
-	converged := sys.v <= bs-3 && dia.v >= bd+3
+	converged := sys.v <= bs-3 && dia.v >= bd-3
 	b, ok := s.tracks[pARTMean].baseline()
 	return converged && (!ok || !s.cur[pARTMean].ok || math.Abs(mean-b) < trackInfo[pARTMean].scale/3)
 }

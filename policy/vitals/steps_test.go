@@ -108,3 +108,20 @@ func TestShortBedTurnover(t *testing.T) {
 	checkRules(t, run(t, vitals.DefaultConfig(), next(10*sec, 295*sec)), "identity_patient")
 	checkRules(t, run(t, vitals.DefaultConfig(), next(6*time.Minute, -5*time.Hour)), "identity_patient")
 }
+
+// TestPulseLockedToHeartRate: a pulse rate that is the heart rate minus
+// the same number, message after message, is derived from it, even where
+// its ratio looks like a bigeminy's (PR 55 % of HR); a genuine bigeminy's
+// pulse follows the heart rate in proportion, with its own noise.
+func TestPulseLockedToHeartRate(t *testing.T) {
+	locked := then(baseline(), 10*sec, every(30, 10*sec, func(i int) msg {
+		h := 100 + float64(i%4)
+		return msg{rows: []row{hr(num(h)), pr(num(h - 45)), spo2("96"), rr(wobble(16, i)), temp("37.0")}}
+	}))
+	checkRules(t, run(t, vitals.DefaultConfig(), locked), "hr_pr_agreement")
+	bigeminy := then(baseline(), 10*sec, every(30, 10*sec, func(i int) msg {
+		h := 100 + float64(i%4)
+		return msg{rows: []row{hr(num(h)), pr(wobble(math.Round(0.55*h), i+9)), spo2("96"), rr(wobble(16, i)), temp("37.0")}}
+	}))
+	checkRules(t, run(t, vitals.DefaultConfig(), bigeminy))
+}
