@@ -171,3 +171,13 @@ func (l *lockstep) see(d, hr float64) {
 
 // derived reports a pulse rate locked to the heart rate at a fixed offset.
 func (l *lockstep) derived() bool { return l.n >= lockSamples && l.move >= lockMoves }
+
+// steady reports whether a pending rate_of_change step held a level: its
+// values since the step spread over less than 40 % of the step threshold
+// th or a quarter of the step, whichever is larger. A changed rate, real
+// or forged, settles at its new level; motion scatters a plethysmographic
+// pulse rate or saturation over tens of units from one message to the
+// next, which is an artefact, not a step.
+func (pd *step) steady(th, v float64) bool {
+	return pd.hi-pd.lo < max(0.4*th, 0.25*math.Abs(v-pd.pre))
+}

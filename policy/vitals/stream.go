@@ -43,6 +43,7 @@ type step struct {
 	partners                     [3]sample  // related channels before the step (smoothed)
 	sums                         [3]float64 // related channels since the step
 	counts                       [3]int
+	lo, hi                       float64 // the channel's own range since the step (see steady)
 }
 
 // rateParams are the parameters whose steps need corroboration, and their
@@ -546,7 +547,7 @@ func (s *stream) rate(e *Engine, em *emitter, arrival time.Time, dst []Finding) 
 		if !pd.active && c.ok && pr.ok && arrival.Sub(pr.at) <= rr.MaxGap {
 			d := math.Abs(c.v - pr.v)
 			if d >= th && (rp.p != pSpO2 || d/max(arrival.Sub(pr.at).Minutes(), 1.0/60) >= rr.SpO2PerMinute) && !s.backToBaseline(rp.p, 0.75*th) {
-				*pd = step{active: true, at: arrival, pre: pr.v}
+				*pd = step{active: true, at: arrival, pre: pr.v, lo: c.v, hi: c.v}
 				for j, q := range rp.partners {
 					if q != pNone {
 						pd.partners[j] = s.smooth[q]
@@ -565,6 +566,7 @@ func (s *stream) rate(e *Engine, em *emitter, arrival time.Time, dst []Finding) 
 			pd.active = false // the pulse fell to a bigeminy deficit of a heart rate still there
 			continue
 		}
+		pd.lo, pd.hi = min(pd.lo, c.v), max(pd.hi, c.v)
 		s.corroborate(rp.p, rp.partners, pd)
 		if arrival.Sub(pd.at) < rr.Corroboration {
 			continue
@@ -573,7 +575,7 @@ func (s *stream) rate(e *Engine, em *emitter, arrival time.Time, dst []Finding) 
 		if rp.p == pSpO2 {
 			s.respond(pd, rr)
 		}
-		if pd.judged && !pd.corroborated {
+		if pd.judged && !pd.corroborated && pd.steady(th, c.v) {
 			dst = em.add(dst, rRate, rp.p, c.seg, c.at, c.v, pd.pre, th, "", stepExplanation[i])
 		}
 	}
