@@ -6,12 +6,12 @@ import "math"
 // rate_of_change judges as a step, in base units, for the parameters whose
 // steps the excursion checks judge (track.go): a shift a clinician would
 // call a change of state rather than noise (a breathing rate 10/min, etCO2
-// 5 mmHg). Zero: not judged this way: the arterial pressures, which a
-// vasopressor moves by 20–40 mmHg within a minute, are judged from the
-// excursion threshold only.
+// 8 mmHg, about 1 kPa). Zero: not judged this way: the arterial pressures,
+// which a vasopressor moves by 20–40 mmHg within a minute, are judged from
+// the excursion threshold only.
 var stepMin = [numParams]float64{
 	pRR:    10,
-	pEtCO2: 5,
+	pEtCO2: 8,
 }
 
 // stepNoise is how many times its own mean change between messages a shift
