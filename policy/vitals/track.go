@@ -51,6 +51,10 @@ const maxSpike = 3
 type track struct {
 	base   [baseN]float64 // recent values outside excursions (a ring)
 	nb, bi uint8
+	// Kept next to nb and bi, in the padding of one word:
+	exSmall  bool  // the excursion began below the spike-derived threshold, as an abrupt step (see stepFloor)
+	exAbrupt bool  // most of it happened in one message (a drug or a trend ramps over several)
+	noiseN   uint8 // changes averaged into noise while learning it
 
 	exN       uint8   // messages in the current excursion, 0 when none
 	exPre     float64 // baseline when it began
@@ -59,11 +63,8 @@ type track struct {
 	exWitness bool    // a related channel was present during it (not all off, as with a probe off)
 	exSeg     int
 	exPeak    float64 // the value furthest from exPre
-	exSmall   bool    // begun below the spike-derived threshold, as an abrupt step (see stepFloor)
 	exSum     float64 // sum of its values, for the mean shift of a small step
 	exFirst   float64 // its first value: a step holds its level, a drug response keeps ramping
-	exAbrupt  bool    // most of it happened in one message (a drug or a trend ramps over several)
-	noiseN    uint8   // changes averaged into noise while learning it
 
 	last, last2 float64 // the two previous values
 	prevV       float64 // the previous value, for noise (last is kept only by tooSmooth)
