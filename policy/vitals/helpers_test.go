@@ -28,6 +28,7 @@ type row struct {
 type msg struct {
 	ctrl, ts, app, pid, proc, typ, equip string
 	pidName                              string // PID-5, default DOE^JANE
+	pv1                                  string // PV1 after PV1-0, none when empty
 	rows                                 []row
 }
 
@@ -46,7 +47,11 @@ func (m msg) bytes(arrival time.Time, n int) []byte {
 	if m.pid == "none" { // an unassociated bed
 		pid, name = "", ""
 	}
-	fmt.Fprintf(&b, "PID|||%s||%s\rOBR|1|||182777000^monitoring of patient^SCT|||%s\r", pid, name, ts)
+	fmt.Fprintf(&b, "PID|||%s||%s\r", pid, name)
+	if m.pv1 != "" {
+		fmt.Fprintf(&b, "PV1|%s\r", m.pv1)
+	}
+	fmt.Fprintf(&b, "OBR|1|||182777000^monitoring of patient^SCT|||%s\r", ts)
 	equip := or(m.equip, "0012340000000001")
 	fmt.Fprintf(&b, "OBX|1||69965^MDC_DEV_MON_PHYSIO_MULTI_PARAM_MDS^MDC|1.0.0.0|||||||X|||||||%s^^%s^EUI-64\r", equip, equip)
 	for i, r := range m.rows {

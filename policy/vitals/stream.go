@@ -43,6 +43,7 @@ type step struct {
 	partners                     [3]sample  // related channels before the step (smoothed)
 	sums                         [3]float64 // related channels since the step
 	counts                       [3]int
+	lo, hi                       float64 // the channel's own range since the step (see steady)
 }
 
 // rateParams are the parameters whose steps need corroboration, and their
@@ -98,6 +99,8 @@ type stream struct {
 		since  time.Time
 		n      int
 		hr, pr sample // smoothed levels before the disagreement began
+		alone  int8   // the ECG channel moved alone: 0 not judged yet, 1 yes, -1 no (see hrpr)
+		locked lockstep
 	}
 
 	nibpAt   time.Time
@@ -416,8 +419,12 @@ func (s *stream) identity(e *Engine, em *emitter, msh []hl7.Field, patient uint6
 		}
 	default:
 		turnover := !s.prevArrival.IsZero() && arrival.Sub(s.prevArrival) >= gap
-		if s.patient != 0 && patient != s.patient && !turnover && em.on(rIdentityPatient) {
-			dst = em.add(dst, rIdentityPatient, pNone, 0, time.Time{}, 0, 0, gap.Seconds(), "", "patient identity changed without admission, transfer or bed turnover")
+		if s.patient != 0 && patient != s.patient {
+			if turnover = turnover || s.admittedInGap(e, em, arrival); turnover {
+				s.newPatient()
+			} else if em.on(rIdentityPatient) {
+				dst = em.add(dst, rIdentityPatient, pNone, 0, time.Time{}, 0, 0, gap.Seconds(), "", "patient identity changed without admission, transfer or bed turnover")
+			}
 		}
 		s.patient, s.patientEmptySince = patient, time.Time{}
 	}
@@ -539,8 +546,8 @@ func (s *stream) rate(e *Engine, em *emitter, arrival time.Time, dst []Finding) 
 		pd := &s.pend[i]
 		if !pd.active && c.ok && pr.ok && arrival.Sub(pr.at) <= rr.MaxGap {
 			d := math.Abs(c.v - pr.v)
-			if d >= th && (rp.p != pSpO2 || d/max(arrival.Sub(pr.at).Minutes(), 1.0/60) >= rr.SpO2PerMinute) {
-				*pd = step{active: true, at: arrival, pre: pr.v}
+			if d >= th && (rp.p != pSpO2 || d/max(arrival.Sub(pr.at).Minutes(), 1.0/60) >= rr.SpO2PerMinute) && !s.backToBaseline(rp.p, 0.75*th) {
+				*pd = step{active: true, at: arrival, pre: pr.v, lo: c.v, hi: c.v}
 				for j, q := range rp.partners {
 					if q != pNone {
 						pd.partners[j] = s.smooth[q]
@@ -559,6 +566,7 @@ func (s *stream) rate(e *Engine, em *emitter, arrival time.Time, dst []Finding) 
 			pd.active = false // the pulse fell to a bigeminy deficit of a heart rate still there
 			continue
 		}
+		pd.lo, pd.hi = min(pd.lo, c.v), max(pd.hi, c.v)
 		s.corroborate(rp.p, rp.partners, pd)
 		if arrival.Sub(pd.at) < rr.Corroboration {
 			continue
@@ -567,7 +575,7 @@ func (s *stream) rate(e *Engine, em *emitter, arrival time.Time, dst []Finding) 
 		if rp.p == pSpO2 {
 			s.respond(pd, rr)
 		}
-		if pd.judged && !pd.corroborated {
+		if pd.judged && !pd.corroborated && pd.steady(th, c.v) {
 			dst = em.add(dst, rRate, rp.p, c.seg, c.at, c.v, pd.pre, th, "", stepExplanation[i])
 		}
 	}
@@ -663,16 +671,20 @@ func (s *stream) hrpr(e *Engine, em *emitter, arrival time.Time, dst []Finding) 
 		if dg.n++; dg.n == 1 {
 			dg.since = arrival
 			dg.hr, dg.pr = s.smooth[pHR], s.smooth[q]
+			dg.alone, dg.locked = 0, lockstep{}
 		}
+		dg.locked.see(d, hr.v)
 		if dg.n < hc.MinSamples || arrival.Sub(dg.since) < hc.Persist || !em.on(rHRPR) {
 			continue
 		}
 		th := hc.PROverHR
 		if d < 0 {
 			th = hc.Deficit
-			hrAlone := dg.hr.ok && dg.pr.ok && math.Abs(hr.v-dg.hr.v) >= 0.6*-d && math.Abs(pr.v-dg.pr.v) <= 0.25*-d
+			if dg.alone == 0 {
+				dg.alone = s.hrAlone(dg.hr, dg.pr, q, -d)
+			}
 			switch {
-			case hrAlone:
+			case dg.alone > 0, dg.locked.derived():
 			case deficitRatio(pr.v, hr.v):
 				continue // bigeminy
 			case s.hrN <= 16:

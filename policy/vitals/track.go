@@ -15,7 +15,10 @@ var tracked = [...]param{pHR, pPR, pPRInv, pSpO2, pRR, pARTSys, pARTDia, pARTMea
 // excursion of scale from the baseline is one a rule looks at, a related
 // channel moving a third of its own scale corroborates. ownStep marks the
 // parameters whose sustained steps rate_of_change already judges with its
-// corroboration window (HR, pulse rates, SpO2, temperature).
+// corroboration window (HR, pulse rates, SpO2, temperature). The three
+// arterial pressures are one transducer: a forged or artefactual shift moves
+// them together, so they do not corroborate one another; the heart and pulse
+// rates (the baroreflex) do.
 var trackInfo = [numParams]struct {
 	scale    float64
 	partners [3]param
@@ -28,11 +31,11 @@ var trackInfo = [numParams]struct {
 	pHR:      {30, [3]param{pPR, pPRInv, pARTSys}, true, true, false, 0.3, 45},
 	pPR:      {30, [3]param{pHR, pPRInv, pSpO2}, true, true, true, 0.3, 0},
 	pPRInv:   {30, [3]param{pHR, pPR, pARTSys}, true, true, true, 0.3, 0},
-	pSpO2:    {8, [3]param{pPR, pHR, pRR}, true, true, false, 0, 0},
+	pSpO2:    {8, [3]param{pPR, pHR, pRR}, true, true, false, 0, 16},
 	pRR:      {15, [3]param{pEtCO2, pHR, pSpO2}, false, true, false, 0.5, 25},
-	pARTSys:  {35, [3]param{pARTDia, pHR, pPRInv}, false, true, false, 0, 0},
-	pARTDia:  {25, [3]param{pARTSys, pHR, pPRInv}, false, true, false, 0, 0},
-	pARTMean: {25, [3]param{pARTSys, pARTDia, pHR}, false, true, false, 0, 0},
+	pARTSys:  {35, [3]param{pHR, pPR, pPRInv}, false, true, false, 0, 0},
+	pARTDia:  {25, [3]param{pHR, pPR, pPRInv}, false, true, false, 0, 0},
+	pARTMean: {25, [3]param{pHR, pPR, pPRInv}, false, true, false, 0, 0},
 	pEtCO2:   {12, [3]param{pRR, pHR, pSpO2}, false, true, false, 0, 0},
 	pTemp:    {1, [3]param{}, true, false, false, 0, 0},
 }
@@ -48,6 +51,10 @@ const maxSpike = 3
 type track struct {
 	base   [baseN]float64 // recent values outside excursions (a ring)
 	nb, bi uint8
+	// Kept next to nb and bi, in the padding of one word:
+	exSmall  bool  // the excursion began below the spike-derived threshold, as an abrupt step (see stepFloor)
+	exAbrupt bool  // most of it happened in one message (a drug or a trend ramps over several)
+	noiseN   uint8 // changes averaged into noise while learning it
 
 	exN       uint8   // messages in the current excursion, 0 when none
 	exPre     float64 // baseline when it began
@@ -56,8 +63,11 @@ type track struct {
 	exWitness bool    // a related channel was present during it (not all off, as with a probe off)
 	exSeg     int
 	exPeak    float64 // the value furthest from exPre
+	exSum     float64 // sum of its values, for the mean shift of a small step
+	exFirst   float64 // its first value: a step holds its level, a drug response keeps ramping
 
 	last, last2 float64 // the two previous values
+	prevV       float64 // the previous value, for noise (last is kept only by tooSmooth)
 	noise       float64 // mean |change| between messages outside excursions, moving average
 	rough       float64 // mean |second difference|, long moving average
 	roughNow    float64 // the same over the last dozen messages
@@ -146,6 +156,9 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 		}
 	}
 	corr := e.cfg.Rules.Rate.Corroboration.Nanoseconds()
+	// A flushed, zeroed or damped arterial line shows no patient pressure:
+	// its values neither begin, extend nor end an excursion.
+	line := s.flushed() || s.damped()
 	for _, p := range tracked {
 		c, t, info := &s.cur[p], &s.tracks[p], &trackInfo[p]
 		if !c.ok {
@@ -153,6 +166,11 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 		}
 		dst = s.freeze(e, em, p, now, dst)
 		dst = s.tooSmooth(e, em, p, dst)
+		if line && arterial(p) {
+			continue
+		}
+		prevV := t.prevV
+		t.prevV = c.v
 		b, ok := t.baseline()
 		if !ok {
 			t.push(c.v)
@@ -164,9 +182,13 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 		if p == pRR {
 			lo = th // (breathing pauses and changes pace by itself, and impedance is noisy)
 		}
+		small := t.stepFloor(p, b)
 		if t.exN == 0 {
-			if math.Abs(dev) < lo {
-				t.noise += (math.Abs(c.v-t.last) - t.noise) / 32
+			// An abrupt shift (most of it in one message) is followed from
+			// the channel's own step floor; anything else from lo.
+			abrupt := small < lo && math.Abs(dev) >= small && math.Abs(c.v-prevV) >= 0.75*math.Abs(dev)
+			if math.Abs(dev) < lo && !abrupt {
+				t.learnNoise(math.Abs(c.v - prevV))
 				t.push(c.v)
 				continue
 			}
@@ -178,11 +200,19 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 			}
 			t.exN, t.exPre, t.exStart, t.exPartner, t.exSeg, t.exPeak = 1, b, now, partner[p], c.seg, c.v
 			t.exWitness = s.witnessed(p)
+			t.exSmall, t.exSum, t.exFirst = math.Abs(dev) < lo, c.v, c.v
+			t.exAbrupt = math.Abs(c.v-prevV) >= 0.6*math.Abs(dev)
 			continue
 		}
-		if math.Abs(c.v-t.exPre) < lo/2 { // back
+		back := math.Abs(c.v-t.exPre) < max(lo/2, math.Abs(t.exPeak-t.exPre)/4) // most of the way back
+		if t.exSmall {
+			// A small step ends when it falls back inside its own floor
+			// or turns to the other side.
+			back = (c.v-t.exPre)*(t.exPeak-t.exPre) <= 0 || math.Abs(c.v-t.exPre) < small/3
+		}
+		if back {
 			if t.exN <= maxSpike && math.Abs(t.exPeak-t.exPre) >= max(th, info.spike) && !t.exPartner && t.exWitness &&
-				!info.noSpike && (params[p].q != qRate || t.exPeak > t.exPre) && em.on(rSpike) {
+				!info.noSpike && (params[p].q != qRate || t.exPeak > t.exPre) && (p != pTemp || t.exPeak > t.exPre) && em.on(rSpike) {
 				dst = em.add(dst, rSpike, p, t.exSeg, c.at, t.exPeak, t.exPre, max(th, info.spike), "", "short excursion that returned with no related channel moving")
 			}
 			t.exN = 0
@@ -190,6 +220,7 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 			continue
 		}
 		t.exN = min(t.exN+1, 255)
+		t.exSum += c.v
 		t.exPartner = t.exPartner || partner[p]
 		t.exWitness = t.exWitness || s.witnessed(p)
 		if math.Abs(c.v-t.exPre) > math.Abs(t.exPeak-t.exPre) {
@@ -198,8 +229,10 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 		if t.exN <= maxSpike || now-t.exStart < corr {
 			continue
 		}
-		if !info.ownStep && !t.exPartner && em.on(rRate) {
-			dst = em.add(dst, rRate, p, c.seg, c.at, c.v, t.exPre, lo, "", "stepped to a new level with no related channel moving")
+		// A small step must hold its floor on average, not only begin there.
+		held := !t.exSmall || (math.Abs(t.exSum/float64(t.exN)-t.exPre) >= small && math.Abs(c.v-t.exFirst) <= 0.5*math.Abs(t.exFirst-t.exPre))
+		if !info.ownStep && !t.exPartner && t.exWitness && t.exAbrupt && held && em.on(rRate) {
+			dst = em.add(dst, rRate, p, c.seg, c.at, c.v, t.exPre, min(lo, small), "", "stepped to a new level with no related channel moving")
 		}
 		t.reset(c.v)
 	}

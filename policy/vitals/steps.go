@@ -1,0 +1,183 @@
+package vitals
+
+import "math"
+
+// stepMin is the smallest sustained, abrupt shift of a parameter that
+// rate_of_change judges as a step, in base units, for the parameters whose
+// steps the excursion checks judge (track.go): a shift a clinician would
+// call a change of state rather than noise (a breathing rate 10/min, etCO2
+// 8 mmHg, about 1 kPa). Zero: not judged this way: the arterial pressures,
+// which a vasopressor moves by 20–40 mmHg within a minute, are judged from
+// the excursion threshold only.
+var stepMin = [numParams]float64{
+	pRR:    10,
+	pEtCO2: 8,
+}
+
+// stepNoise is how many times its own mean change between messages a shift
+// must be to be followed as an abrupt step: a measurement's noise alone
+// does not jump that far in one message and then stay there.
+const stepNoise = 4
+
+// stepFloor is the smallest abrupt shift of p from its baseline b that is
+// followed as a possible step: stepMin, four times the channel's own noise
+// between messages, and for a breathing rate 25 % of the level (a neonate
+// at 50/min changes pace by more than an adult at 14). +Inf for the
+// parameters judged otherwise.
+func (t *track) stepFloor(p param, b float64) float64 {
+	if stepMin[p] == 0 {
+		return math.Inf(1)
+	}
+	f := max(stepMin[p], stepNoise*t.noise)
+	if p == pRR {
+		f = max(f, 0.25*math.Abs(b))
+	}
+	return f
+}
+
+// flushed reports an arterial line flushed at the bag pressure: systolic,
+// diastolic and mean flat (lineArtefact) at 200 mmHg or more. A flat line
+// at a pressure a patient can have is judged by damped, which asks
+// whether the mean stayed where it was (a diastolic pulled up to the
+// systolic is not an artefact).
+func (s *stream) flushed() bool {
+	sys, dia, mean := &s.cur[pARTSys], &s.cur[pARTDia], &s.cur[pARTMean]
+	return sys.ok && dia.ok && sys.v >= 200 && lineArtefact(sys.v, dia.v, mean.v, mean.ok)
+}
+
+// arterial reports whether p is one of the arterial line's pressures.
+func arterial(p param) bool { return p == pARTSys || p == pARTDia || p == pARTMean }
+
+// learnNoise averages one change between messages outside excursions into
+// the channel's noise: a plain mean over the first 32, then a moving
+// average, so the first minutes of a monitor are not judged against a
+// noise of zero.
+func (t *track) learnNoise(d float64) {
+	if t.noiseN < 32 {
+		t.noiseN++
+	}
+	t.noise += (d - t.noise) / float64(t.noiseN)
+}
+
+// damped reports an arterial trace with a pulse pressure below a quarter
+// of its mean pressure (at least 12 mmHg): damping (air, a clot, a kinked
+// catheter, the narrow trace after zeroing) narrows the pulse around an
+// unchanged mean: the systolic below its baseline, the diastolic not
+// below its own, the mean within a third of its scale of its baseline.
+// Its values are the waveform's shape, not the patient's pressure. The
+// baseline is not updated while damped, so a damped start cannot become a
+// level that later values are measured against.
+func (s *stream) damped() bool {
+	sys, dia := &s.cur[pARTSys], &s.cur[pARTDia]
+	if !sys.ok || !dia.ok {
+		return false
+	}
+	mean := (sys.v + 2*dia.v) / 3
+	if m := &s.cur[pARTMean]; m.ok {
+		mean = m.v
+	}
+	if sys.v < 15 {
+		return true // zeroed to atmosphere: no circulation has a systolic pressure this low
+	}
+	if sys.v-dia.v >= max(12, 0.25*mean) {
+		return false
+	}
+	// Damping pulls the systolic down toward an unchanged mean (the
+	// diastolic rises or stays); a diastolic pulled up
+	// to the systolic (a forgery) leaves the systolic and raises the mean.
+	bs, oks := s.tracks[pARTSys].baseline()
+	bd, okd := s.tracks[pARTDia].baseline()
+	if !oks || !okd {
+		return true
+	}
+	converged := sys.v <= bs-3 && dia.v >= bd-3
+	b, ok := s.tracks[pARTMean].baseline()
+	return converged && (!ok || !s.cur[pARTMean].ok || math.Abs(mean-b) < trackInfo[pARTMean].scale/3)
+}
+
+// hrAlone judges a pulse deficit that has persisted: did it begin with the
+// ECG heart rate leaving its level (by 60 % of the deficit) while the pulse
+// rate q stayed (within 25 %)? Then the ECG channel moved alone and no
+// arrhythmia allowance applies (1). Did the pulse rate leave its level by
+// 60 % of the deficit? Then it is the pulse channel that moved, as in a
+// bigeminy's onset (-1). Otherwise it is not decided yet (0: a heart rate
+// drifting away is judged again with the next message). The levels are the
+// smoothed ones before the disagreement and now, so one irregular beat does
+// not decide, and a decision is kept for the disagreement's life: a heart
+// rate that later climbs (a tachycardia on top of a bigeminy) does not turn
+// a pulse deficit into a forged channel.
+func (s *stream) hrAlone(hr0, pr0 sample, q param, deficit float64) int8 {
+	hr, pr := s.smooth[pHR], s.smooth[q]
+	if !hr0.ok || !pr0.ok || !hr.ok || !pr.ok {
+		return 0
+	}
+	switch dh, dp := math.Abs(hr.v-hr0.v), math.Abs(pr.v-pr0.v); {
+	case dh >= 0.6*deficit && dp <= 0.25*deficit:
+		return 1
+	case dp >= 0.6*deficit:
+		return -1
+	}
+	return 0
+}
+
+// newPatient forgets the excursion baselines after a bed turnover: the
+// next patient's levels are not steps from the last one's.
+func (s *stream) newPatient() {
+	for p := range s.tracks {
+		t := &s.tracks[p]
+		t.nb, t.bi, t.exN = 0, 0, 0
+	}
+}
+
+// backToBaseline reports whether the current value of p is within tol of
+// its baseline (the median of its recent values outside excursions): a
+// jump from an artefact (a motion dip of the saturation, a miscounted
+// pulse) back to the patient's level is a recovery, not a step.
+func (s *stream) backToBaseline(p param, tol float64) bool {
+	b, ok := s.tracks[p].baseline()
+	return ok && math.Abs(s.cur[p].v-b) < tol
+}
+
+// lockstep follows the difference between the pulse rate and the heart
+// rate during a disagreement. Two sensors (the ECG and the plethysmograph
+// or the arterial line) count beats independently, each with its own
+// noise: in a bigeminy the pulse is about half the heart rate and follows
+// it proportionally, in AF the deficit varies beat to beat. A pulse rate
+// that is the heart rate minus the same number, sample after sample, while
+// the heart rate moves, was computed from it, not measured.
+type lockstep struct {
+	d, hr   float64 // the previous difference and heart rate
+	n, move uint8   // samples in a row with the same difference; of them, with the heart rate changed
+}
+
+// Samples in a row with one difference, and heart-rate changes among them,
+// that make a pulse rate derived from the heart rate.
+const (
+	lockSamples = 6
+	lockMoves   = 3
+)
+
+func (l *lockstep) see(d, hr float64) {
+	if l.n > 0 && d == l.d {
+		l.n = min(l.n+1, 255)
+		if hr != l.hr {
+			l.move = min(l.move+1, 255)
+		}
+	} else {
+		l.n, l.move = 1, 0
+	}
+	l.d, l.hr = d, hr
+}
+
+// derived reports a pulse rate locked to the heart rate at a fixed offset.
+func (l *lockstep) derived() bool { return l.n >= lockSamples && l.move >= lockMoves }
+
+// steady reports whether a pending rate_of_change step held a level: its
+// values since the step spread over less than 40 % of the step threshold
+// th or a quarter of the step, whichever is larger. A changed rate, real
+// or forged, settles at its new level; motion scatters a plethysmographic
+// pulse rate or saturation over tens of units from one message to the
+// next, which is an artefact, not a step.
+func (pd *step) steady(th, v float64) bool {
+	return pd.hi-pd.lo < max(0.4*th, 0.25*math.Abs(v-pd.pre))
+}

@@ -1,0 +1,140 @@
+package vitals_test
+
+import (
+	"math"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hl7gate/hl7gate/policy/vitals"
+)
+
+// art is a normal adult message with an arterial line at sys/dia (mean by
+// the usual formula), each with noise, and heart rate h.
+func art(i int, h, sys, dia float64) msg {
+	m := vitalsAt(i, h, h, 96)
+	s, d := float64(int(sys)+i%5-2), float64(int(dia)+(i/2)%3-1)
+	m.rows = append(m.rows, rr(wobble(16, i+3)), artS(num(s)), artD(num(d)), artM(num(math.Round(d+0.4*(s-d)))), temp("37.0"))
+	return m
+}
+
+// TestSteps: a lasting step of one channel that no independent channel
+// explains is caught; the arterial pressures do not vouch for one another,
+// and drug responses, line artefacts and breathing changes that ramp stay
+// quiet.
+func TestSteps(t *testing.T) {
+	base := every(40, 10*sec, func(i int) msg { return art(i, 80, 120, 70) })
+	tests := []struct {
+		name  string
+		ticks []tick
+		want  []string
+	}{
+		{"arterial S/D/M stepped together by 30, heart rate steady", then(base, 10*sec, every(20, 10*sec, func(i int) msg { return art(i+100, 80, 150, 100) })), []string{"rate_of_change"}},
+		{"vasopressor: pressure ramps up over minutes", then(base, 10*sec, every(40, 10*sec, func(i int) msg {
+			r := min(1, float64(i)/24)
+			return art(i+100, 80, 120+35*r, 70+25*r)
+		})), nil},
+		{"flush, zeroing and a damped trace after it", then(base, 10*sec, every(30, 10*sec, func(i int) msg {
+			m := art(i+100, 80, 120, 70)
+			switch {
+			case i < 3: // flush at the bag pressure
+				m.rows[4], m.rows[5], m.rows[6] = artS("298"), artD("296"), artM("297")
+			case i < 5: // zeroing
+				m.rows[4], m.rows[5], m.rows[6] = artS("2"), artD("0"), artM("1")
+			case i < 12: // damped: narrow pulse around the same mean
+				m.rows[4], m.rows[5], m.rows[6] = artS("93"), artD("83"), artM("89")
+			}
+			return m
+		})), nil},
+		{"breathing rate steps 16 to 30 and stays", then(base, 10*sec, every(20, 10*sec, func(i int) msg {
+			m := art(i+100, 80, 120, 70)
+			m.rows[3] = rr(wobble(30, i))
+			return m
+		})), []string{"rate_of_change"}},
+		{"breathing rate rises 16 to 30 over five minutes", then(base, 10*sec, every(40, 10*sec, func(i int) msg {
+			m := art(i+100, 80, 120, 70)
+			m.rows[3] = rr(num(math.Round(16 + 14*min(1, float64(i)/30))))
+			return m
+		})), nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) { checkRules(t, run(t, vitals.DefaultConfig(), tc.ticks), tc.want...) })
+	}
+}
+
+// TestSpO2Spike: a saturation that drops for one message and returns, with
+// no heart or breathing response, is a spike; a probe's slow desaturation
+// is not.
+func TestSpO2Spike(t *testing.T) {
+	spike := then(baseline(), 10*sec, every(20, 10*sec, func(i int) msg {
+		if i == 1 {
+			return vitalsAt(i+300, 80, 80, 60)
+		}
+		return normal(i + 300)
+	}))
+	checkRules(t, run(t, vitals.DefaultConfig(), spike), "spike")
+}
+
+// TestBigeminyUnderTachycardia: a pulse deficit that began with the pulse
+// halving (bigeminy) stays allowed when the heart rate later climbs, while
+// a heart rate that leaves a steady pulse behind is still caught.
+func TestBigeminyUnderTachycardia(t *testing.T) {
+	bigeminy := then(baseline(), 10*sec, every(60, 10*sec, func(i int) msg {
+		h := 80 + 30*min(1, float64(max(0, i-20))/10) // tachycardia from the 20th message
+		return vitalsAt(i+400, h, math.Round(0.55*h), 96)
+	}))
+	checkRules(t, run(t, vitals.DefaultConfig(), bigeminy))
+	alone := then(baseline(), 10*sec, every(30, 10*sec, func(i int) msg { return vitalsAt(i+400, 120, 80, 96) }))
+	checkRules(t, run(t, vitals.DefaultConfig(), alone), "hr_pr_agreement", "rate_of_change")
+}
+
+// TestShortBedTurnover: a new patient admitted during a silence of a few
+// minutes (PV1-44 inside it) is a bed turnover; the same identity change
+// without the silence, or with an old admission time, is not.
+func TestShortBedTurnover(t *testing.T) {
+	admit := func(at time.Duration) string {
+		return "I|ICU^BED1" + strings.Repeat("|", 42) + t0.Add(at).UTC().Format("20060102150405")
+	}
+	first := every(30, 10*sec, func(i int) msg { m := normal(i); m.pv1 = admit(-48 * time.Hour); return m })
+	next := func(gap, admittedAt time.Duration) []tick {
+		return then(first, gap, every(10, 10*sec, func(i int) msg {
+			m := normal(i + 50)
+			m.pid, m.pidName, m.pv1 = "99999^^^H^MR", "ROE^RICHARD", admit(admittedAt)
+			return m
+		}))
+	}
+	// The first list's last message is at 290 s.
+	checkRules(t, run(t, vitals.DefaultConfig(), next(6*time.Minute, 290*sec+3*time.Minute)))
+	checkRules(t, run(t, vitals.DefaultConfig(), next(10*sec, 295*sec)), "identity_patient")
+	checkRules(t, run(t, vitals.DefaultConfig(), next(6*time.Minute, -5*time.Hour)), "identity_patient")
+}
+
+// TestPulseLockedToHeartRate: a pulse rate that is the heart rate minus
+// the same number, message after message, is derived from it, even where
+// its ratio looks like a bigeminy's (PR 55 % of HR); a genuine bigeminy's
+// pulse follows the heart rate in proportion, with its own noise.
+func TestPulseLockedToHeartRate(t *testing.T) {
+	locked := then(baseline(), 10*sec, every(30, 10*sec, func(i int) msg {
+		h := 100 + float64(i%4)
+		return msg{rows: []row{hr(num(h)), pr(num(h - 45)), spo2("96"), rr(wobble(16, i)), temp("37.0")}}
+	}))
+	checkRules(t, run(t, vitals.DefaultConfig(), locked), "hr_pr_agreement")
+	bigeminy := then(baseline(), 10*sec, every(30, 10*sec, func(i int) msg {
+		h := 100 + float64(i%4)
+		return msg{rows: []row{hr(num(h)), pr(wobble(math.Round(0.55*h), i+9)), spo2("96"), rr(wobble(16, i)), temp("37.0")}}
+	}))
+	checkRules(t, run(t, vitals.DefaultConfig(), bigeminy))
+}
+
+// TestMotionScattersPulseRate: motion throws the plethysmographic pulse
+// rate around for a minute (HR steady) and it comes back: not a step.
+func TestMotionScattersPulseRate(t *testing.T) {
+	scatter := []float64{135, 177, 124, 172, 149, 128, 170}
+	motion := then(baseline(), 10*sec, every(20, 10*sec, func(i int) msg {
+		if i < len(scatter) {
+			return vitalsAt(i+600, 80, scatter[i], 96)
+		}
+		return normal(i + 600)
+	}))
+	checkRules(t, run(t, vitals.DefaultConfig(), motion))
+}
