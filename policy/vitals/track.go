@@ -232,10 +232,12 @@ func (s *stream) tooSmooth(e *Engine, em *emitter, p param, dst []Finding) []Fin
 		d2 := math.Abs(c.v - 2*t.last + t.last2)
 		t.roughNow += (d2 - t.roughNow) / 24
 		// An artefact (an arterial flush, zeroing, motion) must not teach
-		// the channel a roughness its measurement does not have.
+		// the channel a roughness its measurement does not have: a second
+		// difference counts for at most four times the roughness learned so
+		// far, or half the parameter's scale.
 		learn := d2
-		if t.seen > 12 {
-			learn = min(d2, 4*t.rough)
+		if t.seen > 4 {
+			learn = min(d2, max(4*t.rough, trackInfo[p].scale/2))
 		}
 		if t.seen < smoothLearn {
 			t.rough += (learn - t.rough) / float64(t.seen-2) // plain mean while learning
