@@ -42,6 +42,12 @@ func TestChannelWitnesses(t *testing.T) {
 			checkRules(t, run(t, vitals.DefaultConfig(), then(learn, 10*sec, tc.more)), tc.want...)
 		})
 	}
+	t.Run("atrial fibrillation converts to a calm sinus rhythm", func(t *testing.T) {
+		ticks := then(every(150, 10*sec, func(i int) msg { return af(i, 100, 90) }), 10*sec, every(90, 10*sec, func(i int) msg {
+			return msg{rows: []row{hr(num(80 + float64(i/5%2))), pr(quiet(80, i+500)), spo2("96"), rr(wobble(16, i+1003)), temp("37.0")}}
+		}))
+		checkRules(t, run(t, vitals.DefaultConfig(), ticks))
+	})
 }
 
 // quiet is base ±1, a calm patient's rate.

@@ -253,6 +253,11 @@ func (s *stream) tooSmooth(e *Engine, em *emitter, p param, dst []Finding) []Fin
 	expl, th := "channel moves without the measurement noise it had", smoothRatio*t.rough
 	if q := smoothWitness[p]; q != pNone && s.noisy(q) {
 		expl, th = smoothWitnessExpl[p], smoothWitnessRatio*t.rough
+	} else if p == pHR && t.rough >= 2*e.cfg.Rules.HRPR.Irregular && !s.noisy(pPR) && !s.noisy(pPRInv) {
+		// Roughness learned in an irregular rhythm (AF), which ends by
+		// itself: a heart rate losing it is only suspect while a pulse
+		// rate, which shares the rhythm, keeps it.
+		return dst
 	}
 	if t.roughNow < th {
 		dst = em.add(dst, rRegular, p, c.seg, c.at, t.roughNow, t.rough, th, "", expl)
