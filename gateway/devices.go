@@ -9,9 +9,12 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/rs/zerolog"
 
+	"github.com/hl7gate/hl7gate/gateway/config"
 	"github.com/hl7gate/hl7gate/gateway/export"
 	"github.com/hl7gate/hl7gate/gateway/store"
+	"github.com/hl7gate/hl7gate/hl7"
 	"github.com/hl7gate/hl7gate/policy"
 	"github.com/hl7gate/hl7gate/policy/inventory"
 )
@@ -106,21 +109,54 @@ func sameMessageType(have string, typ, trig []byte) bool {
 		have[len(typ)+1:] == string(trig)
 }
 
-// watchlistHit raises the critical event of a device that matched watchlist entry e: a store event, a
-// log line, hl7gate_watchlist_hits_total and an export event. Observe reports it once per device.
+// watchlistHit raises the critical event of the session's device, which matched watchlist entry e.
+// Observe reports it once per device.
 func (s *session) watchlistHit(now time.Time, e *inventory.Entry) {
 	d, _ := s.g.inv.Get(s.ident.Key())
+	s.g.watchlistHit(now, &d, e, s.l.cfg.Name, s.src, s.remote, s.log)
+}
+
+// watchlistHit raises the critical event of device d, which matched watchlist entry e, last seen from src
+// (remote: with its port, when known) on listener: a store event, a log line, hl7gate_watchlist_hits_total
+// and an export event.
+func (g *Gateway) watchlistHit(now time.Time, d *inventory.Device, e *inventory.Entry, listener string, src netip.Addr,
+	remote netip.AddrPort, log zerolog.Logger) {
 	dev := deviceOf(&d.Identity)
 	adv := e.Advisories()
-	s.g.metrics.watchlistHits.WithLabelValues(e.Name).Inc()
-	s.g.store.AddEvent(store.Event{Time: now, Kind: store.KindWatchlist, Severity: "critical", Listener: s.l.cfg.Name,
-		Source: s.src.String(), SendingApp: d.Identity.Sender, Equipment: d.Identity.Equipment, Rule: e.Name,
+	g.metrics.watchlistHits.WithLabelValues(e.Name).Inc()
+	g.store.AddEvent(store.Event{Time: now, Kind: store.KindWatchlist, Severity: "critical", Listener: listener,
+		Source: src.String(), SendingApp: d.Identity.Sender, Equipment: d.Identity.Equipment, Rule: e.Name,
 		Reason: "device on the vulnerable-model watchlist: " + describe(dev) + " (" + adv + ")"})
-	s.log.Error().Str("severity", "critical").Str("device", dev.ID).Str("manufacturer", dev.Manufacturer).
+	log.Error().Str("severity", "critical").Str("device", dev.ID).Str("manufacturer", dev.Manufacturer).
 		Str("model", dev.Model).Str("firmware", dev.Firmware).Str("watchlist", e.Name).Str("advisory", adv).
 		Msg("device on the vulnerable-model watchlist")
-	s.g.export.Send(export.Event{Kind: export.KindWatchlistHit, Time: now, Device: dev, Listener: s.l.cfg.Name,
-		Src: s.remote, Action: "flagged", Rule: e.Name, Advisory: adv, Detail: e.Note})
+	g.export.Send(export.Event{Kind: export.KindWatchlistHit, Time: now, Device: dev, Listener: listener,
+		Src: remote, Action: "flagged", Rule: e.Name, Advisory: adv, Detail: e.Note})
+}
+
+// reconfigureInventory applies a reloaded inventory section: the new bound and watchlist, every known
+// device checked again, and a watchlist hit raised for each device that now matches an entry it did not.
+func (g *Gateway) reconfigureInventory(c config.InventoryConfig) error {
+	wl, err := inventory.NewWatchlist(c.Watchlist)
+	if err != nil {
+		return err
+	}
+	for _, e := range wl.Entries() {
+		g.metrics.watchlistHits.WithLabelValues(e.Name) // at 0 from the start, as in newInventory
+	}
+	now := time.Now()
+	for _, d := range g.inv.Reconfigure(c.MaxDevices, wl) {
+		var src netip.Addr
+		var listener string
+		if len(d.Addrs) > 0 {
+			src = d.Addrs[len(d.Addrs)-1]
+		}
+		if len(d.Listeners) > 0 {
+			listener = d.Listeners[len(d.Listeners)-1]
+		}
+		g.watchlistHit(now, &d, d.Watchlist, listener, src, netip.AddrPortFrom(src, 0), g.log)
+	}
+	return nil
 }
 
 // describe names a device by what is known of it, e.g. "Contec CMS8000 firmware CMS7.820.075.08".
@@ -148,6 +184,8 @@ func (s *session) exportRejection(now time.Time, rule, text string) {
 // exportFinding exports a vital-sign finding the policy chain reported: its rule, parameter and
 // explanation, never the values (they are the patient's). A finding opens its episode (act=open); with
 // vitals.state.report_close the notice that ends it is act=close, cnt the messages that showed it.
+// Only when an export target has include_patient_data on does it carry whom and where (patientData);
+// the targets without it leave that out.
 func (s *session) exportFinding(now time.Time, f *policy.Finding) {
 	e := export.Event{Kind: export.KindVitalsEpisode, Time: now, Severity: findingSeverity(f),
 		Device: deviceOf(&s.ident), Listener: s.l.cfg.Name, Src: s.remote, Action: "open", Rule: f.Rule,
@@ -155,7 +193,25 @@ func (s *session) exportFinding(now time.Time, f *policy.Finding) {
 	if f.Closed {
 		e.Action, e.Count = "close", int64(f.Count)
 	}
+	if s.g.export.IncludesPatientData() {
+		e.PatientData = patientData(&s.msg)
+	}
 	s.g.export.Send(e)
+}
+
+// patientData is what an operator who turns include_patient_data on gets on a vital-sign episode: the
+// patient's identifier (PID-3, first repetition) and bed (PV1-3, assigned patient location), as the
+// message has them (HL7 escapes not decoded), e.g. "PID-3=MRN12345^^^HOSP^MR PV1-3=ICU^BED1". A part the
+// message lacks is left out. It goes only into the export event, never into a log, metric or stored event.
+func patientData(m *hl7.Message) string {
+	var parts []string
+	if v, _ := m.Get("PID-3[1]"); len(v) > 0 {
+		parts = append(parts, "PID-3="+string(v))
+	}
+	if v, _ := m.Get("PV1-3"); len(v) > 0 {
+		parts = append(parts, "PV1-3="+string(v))
+	}
+	return strings.Join(parts, " ")
 }
 
 // findingSeverity maps a finding's configured severity to CEF: critical 9, warning 6, else 3.

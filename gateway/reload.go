@@ -160,7 +160,12 @@ func (g *Gateway) startStation(s *station) {
 
 // Reload applies cfg to the running gateway: it completes and validates it whole, refuses changes that
 // need a restart (listener addresses, modes and limits, the admin endpoint, logging, state, the egress
-// recorder), and otherwise swaps routes, stations, source allowlists and vital-sign settings at once.
+// recorder's sockets), and otherwise swaps routes, stations, source allowlists, vital-sign settings,
+// export targets, the inventory's bound and watchlist and the egress watchlist at once. An export target
+// whose settings are unchanged keeps its connection and buffered events; a removed or changed one is
+// closed in the background (it delivers what it buffered within exportCloseTimeout, then counts the rest
+// as dropped). Every known device is checked against the new watchlist: one that now matches raises
+// its watchlist hit.
 // Connections from monitors stay open and every message in flight finishes under the configuration it
 // started with; stations no longer configured (or configured differently) close once their last message
 // is answered. With egress.apply_on_reload on, a changed nftables ruleset is applied first, and a
@@ -190,12 +195,19 @@ func (g *Gateway) reload(ctx context.Context, cfg config.Config, loadErr error) 
 		g.store.AddEvent(store.Event{Kind: store.KindGateway, Severity: "warning", Reason: reloadRefused})
 		return err
 	}
+	xu, err := g.export.Prepare(cfg.Export) // the new targets' senders start; events still go to the current ones
+	if err != nil {
+		g.store.AddEvent(store.Event{Kind: store.KindGateway, Severity: "warning", Reason: "configuration reload refused: export targets not started"})
+		return err
+	}
 	if err := g.applyRules(ctx, old.cfg, cfg); err != nil {
+		xu.Abort()
 		g.store.AddEvent(store.Event{Kind: store.KindGateway, Severity: "warning", Reason: "configuration reload refused: nftables rules not applied"})
 		return err
 	}
 	rt, err := g.buildLive(cfg, old)
 	if err != nil {
+		xu.Abort()
 		return err
 	}
 	kept := map[*station]bool{}
@@ -207,6 +219,14 @@ func (g *Gateway) reload(ctx context.Context, cfg config.Config, loadErr error) 
 	}
 	g.rt.Store(rt)
 	old.retire()
+	xu.Commit(exportCloseTimeout)
+	if err := g.reconfigureInventory(cfg.Inventory); err != nil { // validated: cannot fail
+		g.log.Error().Err(err).Msg("inventory not reconfigured")
+	}
+	if g.egress != nil {
+		spec, _ := cfg.FirewallSpec() // validated with egress on (restartOnly keeps egress.enabled)
+		g.egress.SetWatchlist(spec.Watchlist)
+	}
 	var gone []*station
 	for _, s := range old.stations {
 		if !kept[s] {
@@ -220,9 +240,12 @@ func (g *Gateway) reload(ctx context.Context, cfg config.Config, loadErr error) 
 		go g.closeRetired(old, gone)
 	}
 	g.store.AddEvent(store.Event{Kind: store.KindGateway, Severity: "info", Reason: fmt.Sprintf(
-		"configuration reloaded: %d routes, %d stations (%d kept with their connections, %d closing)",
-		len(cfg.Routes), len(rt.stations), len(rt.stations)-countNew(old, rt), len(gone))})
-	g.log.Info().Int("routes", len(cfg.Routes)).Int("stations", len(rt.stations)).Int("stations_closing", len(gone)).Msg("configuration reloaded")
+		"configuration reloaded: %d routes, %d stations (%d kept with their connections, %d closing), %d export targets (%d kept with their buffers, %d started, %d retired)",
+		len(cfg.Routes), len(rt.stations), len(rt.stations)-countNew(old, rt), len(gone),
+		xu.Kept+xu.Started, xu.Kept, xu.Started, xu.Retired)})
+	g.log.Info().Int("routes", len(cfg.Routes)).Int("stations", len(rt.stations)).Int("stations_closing", len(gone)).
+		Int("export_targets_kept", xu.Kept).Int("export_targets_started", xu.Started).Int("export_targets_retired", xu.Retired).
+		Msg("configuration reloaded")
 	return nil
 }
 
@@ -364,20 +387,15 @@ func restartOnly(cur, next config.Config) []error {
 	if !reflect.DeepEqual(cur.Log, next.Log) {
 		bad("log", "logging is set at start")
 	}
-	if !reflect.DeepEqual(cur.Inventory, next.Inventory) {
-		bad("inventory", "the device inventory and its watchlist are set at start")
-	}
-	if !reflect.DeepEqual(cur.Export, next.Export) {
-		bad("export", "the SIEM export targets are set at start")
-	}
 	if !reflect.DeepEqual(cur.State, next.State) {
 		bad("state", "the event store and journal are set at start")
 	}
 	a, b := cur.Egress, next.Egress
 	a.Learn, b.Learn = false, false // reloadable: changes the rules only
 	a.ApplyOnReload, b.ApplyOnReload = false, false
+	a.Watchlist, b.Watchlist = nil, nil // the recorder swaps it; changes the rules
 	if !reflect.DeepEqual(a, b) {
-		bad("egress", "only egress.learn and egress.apply_on_reload reload; the recorder's interfaces, networks, sinkhole, NFLOG group, table and watchlist are set at start")
+		bad("egress", "only egress.learn, egress.watchlist and egress.apply_on_reload reload; the recorder's interfaces, networks, sinkhole, NFLOG group, table and summary interval are set at start")
 	}
 	return errs
 }

@@ -87,8 +87,12 @@ func TestRestartOnly(t *testing.T) {
 		}, "listeners: 2 listeners configured, 1 running"},
 		{"admin", func(c *config.Config) { c.Admin.Address = "127.0.0.1:9103" }, "admin:"},
 		{"journal", func(c *config.Config) { c.State.Journal.Dir = "/tmp/j" }, "state:"},
-		{"inventory", func(c *config.Config) { c.Inventory.MaxDevices = 7 }, "inventory:"},
-		{"export", func(c *config.Config) { c.Export.Syslog = append(c.Export.Syslog, export.SyslogConfig{Name: "soc"}) }, "export:"},
+		{"inventory", func(c *config.Config) { c.Inventory.MaxDevices = 7 }, ""},
+		{"export", func(c *config.Config) {
+			c.Export.Syslog = append(c.Export.Syslog, export.SyslogConfig{Name: "soc", Address: "127.0.0.1:514"})
+		}, ""},
+		{"egress.watchlist", func(c *config.Config) { c.Egress.Watchlist = []string{"203.0.113.0/24"} }, ""},
+		{"egress summary", func(c *config.Config) { c.Egress.SummaryInterval = time.Hour }, "egress:"},
 		{"egress sinkhole", func(c *config.Config) { c.Egress.Sinkhole = "10.0.0.1:9" }, "egress:"},
 		{"relay route added", func(c *config.Config) {
 			c.Routes = append(c.Routes, policy.RouteConfig{Name: "more", Stations: []string{"central"}})

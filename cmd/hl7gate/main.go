@@ -154,19 +154,19 @@ func serve(ctx context.Context, cfg config.Config, log zerolog.Logger, reload fu
 	if err != nil {
 		return err
 	}
+	// SIGHUP is caught before the listeners open: one that arrives while the gateway starts is a reload
+	// once it runs, never the default action (exit).
+	hup := make(chan os.Signal, 1)
 	if reload != nil {
 		g.SetConfigSource(reload)
+		signal.Notify(hup, syscall.SIGHUP)
+		defer signal.Stop(hup)
 	}
 	if err := g.Start(ctx); err != nil {
 		return err
 	}
 	if started != nil {
 		started(g)
-	}
-	hup := make(chan os.Signal, 1)
-	if reload != nil {
-		signal.Notify(hup, syscall.SIGHUP)
-		defer signal.Stop(hup)
 	}
 	for ctx.Err() == nil {
 		select {

@@ -40,6 +40,7 @@ const (
 	sinkholeMaxConns = 256         // connections peeked at once; beyond it they are recorded unpeeked
 	newPairLogBurst  = 20          // new pairs logged one line each per summary interval; the rest are counted
 	summaryMaxPairs  = 10          // pairs named in one summary line; the rest are only counted
+	summaryMaxExport = 100         // pairs exported one event each per summary; the rest in one event
 )
 
 // errPacketLost is wrapped by packetReader.read when NFLOG messages were lost or malformed; reading goes on.
@@ -55,7 +56,7 @@ type packetReader interface {
 type Recorder struct {
 	cfg         config.EgressConfig
 	monitorNets []netip.Prefix
-	watchlist   []netip.Prefix // firewall.DefaultWatchlist plus egress.watchlist
+	watchlist   atomic.Pointer[[]netip.Prefix] // firewall.DefaultWatchlist plus egress.watchlist; SetWatchlist swaps it
 	store       *store.Store
 	log         zerolog.Logger
 	attempts    *prometheus.CounterVec // protocol, watchlist
@@ -88,10 +89,12 @@ type attempt struct {
 	looksLikeHL7 bool
 }
 
-// pairDelta is a known pair's attempts since the last summary.
+// pairDelta is a known pair's attempts since the last summary, with what the first of them found.
 type pairDelta struct {
-	a attempt
-	n uint64
+	a              attempt
+	n              uint64
+	watch          bool
+	app, equipment string
 }
 
 // New builds the recorder for cfg, whose egress section must be on; it checks the whole of cfg. Its counter
@@ -110,21 +113,28 @@ func New(cfg config.Config, log zerolog.Logger, st *store.Store, reg prometheus.
 	e := &Recorder{
 		cfg:         cfg.Egress,
 		monitorNets: spec.MonitorNets,
-		watchlist:   append(firewall.DefaultWatchlist(), spec.Watchlist...),
 		store:       st,
 		log:         log.With().Str("component", "egress").Logger(),
 		attempts:    attempts,
 		slots:       make(chan struct{}, sinkholeMaxConns),
 		changed:     map[string]*pairDelta{},
 	}
+	e.SetWatchlist(spec.Watchlist)
 	e.ctx, e.cancel = context.WithCancel(context.Background())
 	return e, nil
+}
+
+// SetWatchlist replaces the destinations egress.watchlist adds to the built-in watchlist (a configuration
+// reload); attempts recorded from here on are checked against it.
+func (e *Recorder) SetWatchlist(extra []netip.Prefix) {
+	wl := append(firewall.DefaultWatchlist(), extra...)
+	e.watchlist.Store(&wl)
 }
 
 // record adds one attempt to its pair's aggregate; a new pair becomes an event and a log line.
 func (e *Recorder) record(a attempt) {
 	now := time.Now()
-	watch := a.watchlist || containsAddr(e.watchlist, a.dst)
+	watch := a.watchlist || containsAddr(*e.watchlist.Load(), a.dst)
 	severity := "warning"
 	if watch {
 		severity = "critical"
@@ -143,15 +153,12 @@ func (e *Recorder) record(a attempt) {
 		if d := e.changed[key]; d != nil {
 			d.n++
 		} else {
-			e.changed[key] = &pairDelta{a: a, n: 1}
+			e.changed[key] = &pairDelta{a: a, n: 1, watch: watch, app: app, equipment: equipment}
 		}
 		e.mu.Unlock()
 		return
 	}
-	verdict := "blocked"
-	if e.cfg.Learn && !watch {
-		verdict = "allowed (learning mode)"
-	}
+	verdict := e.verdict(watch)
 	e.store.AddEvent(store.Event{Time: now, Kind: store.KindEgress, Severity: severity, Source: a.monitor.String(),
 		SendingApp: app, Equipment: equipment,
 		Reason: fmt.Sprintf("%s: %s to %s port %d", verdict, a.protocol, a.dst, a.port)})
@@ -174,8 +181,18 @@ func (e *Recorder) record(a attempt) {
 		Str("severity", severity).Str("verdict", verdict).Msg("new egress attempt")
 }
 
+// verdict is what the rules do with an attempt: drop it, or let it pass in learning mode unless its
+// destination is on the watchlist.
+func (e *Recorder) verdict(watch bool) string {
+	if e.cfg.Learn && !watch {
+		return "allowed (learning mode)"
+	}
+	return "blocked"
+}
+
 // ExportTo makes the recorder send each new (monitor, destination) pair to x as an egress_attempt
-// event. Call it before Start.
+// event, and the repeats on known pairs as one summary event per pair and summary interval (see
+// exportRepeats). Call it before Start.
 func (e *Recorder) ExportTo(x *export.Exporter) { e.export = x }
 
 // exportEvent is the export event of a new pair: the first attempt of a monitor toward a destination.
@@ -227,6 +244,7 @@ func (e *Recorder) summarize() {
 		return cmp.Or(cmp.Compare(y.n, x.n), x.a.monitor.Compare(y.a.monitor), x.a.dst.Compare(y.a.dst),
 			cmp.Compare(x.a.protocol, y.a.protocol), cmp.Compare(x.a.port, y.a.port))
 	})
+	e.exportRepeats(time.Now(), pairs)
 	arr := zerolog.Arr()
 	for _, d := range pairs[:min(len(pairs), summaryMaxPairs)] {
 		arr.Dict(zerolog.Dict().Str("monitor", d.a.monitor.String()).Str("destination", d.a.dst.String()).
@@ -235,6 +253,33 @@ func (e *Recorder) summarize() {
 	e.log.Info().Int("new_pairs", newPairs).Int("new_pairs_not_logged", max(newPairs-newPairLogBurst, 0)).
 		Int("pairs", len(pairs)).Uint64("attempts", total).Array("busiest", arr).
 		Int("pairs_not_named", max(len(pairs)-summaryMaxPairs, 0)).Uint64("nflog_lost", lost).Msg("egress summary")
+}
+
+// exportRepeats exports the attempts on known pairs since the last summary, busiest first: one
+// egress_attempt event per pair (reason "repeated", cnt the attempts), for at most summaryMaxExport
+// pairs; the attempts on the pairs beyond are summed up in one more event without addresses or act. So a
+// monitor that retries a blocked destination all day costs the SOC one line per summary interval.
+func (e *Recorder) exportRepeats(now time.Time, pairs []*pairDelta) {
+	if e.export == nil || len(pairs) == 0 {
+		return
+	}
+	detail := "repeats since the last summary (egress.summary_interval " + e.cfg.SummaryInterval.String() + ")"
+	for _, d := range pairs[:min(len(pairs), summaryMaxExport)] {
+		ev := exportEvent(now, d.a, d.watch, e.verdict(d.watch), d.app, d.equipment)
+		ev.Count, ev.Reason = int64(d.n), "repeated"
+		ev.Detail = strings.TrimPrefix(ev.Detail+"; "+detail, "; ")
+		e.export.Send(ev)
+	}
+	if len(pairs) <= summaryMaxExport {
+		return
+	}
+	var rest uint64
+	for _, d := range pairs[summaryMaxExport:] {
+		rest += d.n
+	}
+	e.export.Send(export.Event{Kind: export.KindEgressAttempt, Time: now, Reason: "repeated",
+		Count: int64(rest), Detail: fmt.Sprintf("%d more pairs, not named (at most %d per summary); %s",
+			len(pairs)-summaryMaxExport, summaryMaxExport, detail)})
 }
 
 // packet is what the egress recorder keeps of one NFLOG-logged packet (see package nflog): headers only.

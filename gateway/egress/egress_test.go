@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -385,5 +386,122 @@ func TestEgressExport(t *testing.T) {
 	}
 	if strings.Join(evs, "\n") != strings.Join(want, "\n") {
 		t.Errorf("exported:\n%s\nwant:\n%s", strings.Join(evs, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// Repeats on known pairs are exported aggregated: one egress_attempt per pair and summary with the
+// attempts since the last one in cnt (reason "repeated"), busiest first; a summary with nothing new sends
+// nothing; beyond summaryMaxExport pairs the rest are summed up in one event (here to a real webhook on
+// loopback).
+func TestEgressExportRepeats(t *testing.T) {
+	got := make(chan map[string]any, summaryMaxExport+20)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var ev map[string]any
+		if err := json.NewDecoder(r.Body).Decode(&ev); err != nil {
+			t.Error(err)
+		}
+		delete(ev, "time")
+		delete(ev, "sequence")
+		delete(ev, "name")
+		got <- ev
+	}))
+	defer srv.Close()
+	x, err := export.New(export.Config{Webhook: []export.WebhookConfig{{Name: "noc", URL: srv.URL}}}, "test", zerolog.Nop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := newRecorder(t, recorderConfig(), zerolog.Nop(), mustStore(t))
+	e.ExportTo(x)
+	mon := netip.MustParseAddr("192.0.2.7")
+	nfs := attempt{monitor: mon, protocol: "tcp", dst: netip.MustParseAddr("203.0.113.119"), port: 2049}
+	other := attempt{monitor: mon, protocol: "udp", dst: netip.MustParseAddr("198.51.100.99"), port: 9999}
+	for range 5 {
+		e.record(nfs)
+	}
+	for range 2 {
+		e.record(other)
+	}
+	next := func() string {
+		t.Helper()
+		select {
+		case ev := <-got:
+			b, _ := json.Marshal(ev)
+			return string(b)
+		case <-time.After(10 * time.Second):
+			t.Fatal("no event")
+			return ""
+		}
+	}
+	// The first attempt on each pair: its own event, as before.
+	for range 2 {
+		if ev := next(); !strings.Contains(ev, `"count":1,`) || strings.Contains(ev, "repeated") {
+			t.Errorf("first attempt: %s", ev)
+		}
+	}
+	e.summarize()
+	detail := "repeats since the last summary (egress.summary_interval 1m0s)"
+	for _, want := range []string{
+		`{"action":"blocked","count":4,"detail":"` + detail + `","dst":"203.0.113.119:2049","kind":"egress_attempt","proto":"TCP","reason":"repeated","rule":"watchlist","severity":10,"src":"192.0.2.7"}`,
+		`{"action":"blocked","count":1,"detail":"` + detail + `","dst":"198.51.100.99:9999","kind":"egress_attempt","proto":"UDP","reason":"repeated","severity":7,"src":"192.0.2.7"}`,
+	} {
+		if ev := next(); ev != want {
+			t.Errorf("repeat summary:\n got %s\nwant %s", ev, want)
+		}
+	}
+	e.summarize() // nothing since: nothing exported (checked below, after the next summary's events)
+
+	// summaryMaxExport+2 pairs with repeats: the busiest summaryMaxExport named, the last two summed up.
+	for i := range summaryMaxExport + 2 {
+		a := attempt{monitor: mon, protocol: "tcp", dst: netip.MustParseAddr("198.51.100.1"), port: uint16(1000 + i)}
+		for range 2 + (summaryMaxExport + 2 - i) { // busiest first: the lower the port, the more attempts
+			e.record(a)
+		}
+		if ev := next(); !strings.Contains(ev, fmt.Sprintf(`"dst":"198.51.100.1:%d"`, 1000+i)) {
+			t.Fatalf("first attempt on pair %d: %s", i, ev)
+		}
+	}
+	e.summarize()
+	for i := range summaryMaxExport {
+		if ev := next(); !strings.Contains(ev, fmt.Sprintf(`"count":%d,`, 1+summaryMaxExport+2-i)) ||
+			!strings.Contains(ev, fmt.Sprintf(`"dst":"198.51.100.1:%d"`, 1000+i)) {
+			t.Fatalf("repeat summary %d: %s", i, ev)
+		}
+	}
+	if ev, want := next(), `{"count":5,"detail":"2 more pairs, not named (at most 100 per summary); `+detail+
+		`","kind":"egress_attempt","reason":"repeated","severity":7}`; ev != want {
+		t.Errorf("the rest:\n got %s\nwant %s", ev, want)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
+	defer cancel()
+	if err := x.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case ev := <-got:
+		t.Errorf("an event more: %v", ev)
+	default:
+	}
+	if st := x.Stats()["noc"]; st.Sent != 2+2+summaryMaxExport+2+summaryMaxExport+1 || st.Dropped != 0 {
+		t.Errorf("webhook stats %+v", st)
+	}
+}
+
+// SetWatchlist (a reload) changes which destinations are critical from the next attempt on.
+func TestEgressSetWatchlist(t *testing.T) {
+	st := mustStore(t)
+	e := newRecorder(t, recorderConfig(), zerolog.Nop(), st)
+	mon := netip.MustParseAddr("192.0.2.7")
+	e.record(attempt{monitor: mon, protocol: "tcp", dst: netip.MustParseAddr("203.0.113.50"), port: 80})
+	e.SetWatchlist([]netip.Prefix{netip.MustParsePrefix("203.0.113.50/32")})
+	e.record(attempt{monitor: mon, protocol: "tcp", dst: netip.MustParseAddr("203.0.113.50"), port: 81})
+	e.record(attempt{monitor: mon, protocol: "tcp", dst: netip.MustParseAddr("203.0.113.119"), port: 82}) // no longer listed
+	e.record(attempt{monitor: mon, protocol: "tcp", dst: netip.MustParseAddr("202.114.4.119"), port: 83}) // built in
+	want := map[uint16]bool{80: false, 81: true, 82: false, 83: true}
+	got := map[uint16]bool{}
+	for _, p := range st.EgressAttempts() {
+		got[p.Port] = p.Watchlist
+	}
+	if !maps.Equal(got, want) {
+		t.Fatalf("watchlist flags by port %v, want %v", got, want)
 	}
 }

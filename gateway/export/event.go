@@ -14,6 +14,10 @@
 //	x.Send(export.Event{Kind: export.KindEgressAttempt, Time: now, Src: src, Dst: dst,
 //		Proto: "TCP", Action: "blocked", Listener: "sinkhole", Count: 1}) // never blocks
 //	...
+//	u, err := x.Prepare(next.Export) // a reload: validates, starts the new targets' senders
+//	if err != nil { ... }            // nothing changed
+//	u.Commit(5 * time.Second)        // swap; unchanged targets keep their buffers, retired ones flush
+//	...
 //	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 //	defer cancel()
 //	x.Close(ctx) // flushes what is buffered until ctx ends
@@ -104,8 +108,9 @@ type Event struct {
 	Advisory  string // advisory and CVEs of a watchlist entry, e.g. "ICSMA-25-030-01 CVE-2025-0626"
 	Count     int64  // how many times it happened (e.g. attempts in a summary); 0 is left out
 	Detail    string // a PHI-free explanation for the person on duty
-	// PatientData is exported only when the operator turned on include_patient_data; otherwise it is
-	// dropped before formatting. The gateway should leave it empty unless that option is on.
+	// PatientData is exported only to the targets whose operator turned on include_patient_data; the
+	// others drop it before formatting. The gateway fills it only on vitals_episode events and only while
+	// a target has that option on (Exporter.IncludesPatientData): the patient's PID-3 and bed (PV1-3).
 	PatientData string
 }
 

@@ -109,6 +109,37 @@ func (inv *Inventory) Observe(id Identity, s Sighting) (hit *Entry) {
 	return hit
 }
 
+// Reconfigure applies a reloaded configuration: at most size devices (at least 1; beyond it the devices
+// seen least recently are forgotten and counted in Stats) checked against wl. Every device is checked
+// against wl again at once: a device that now matches an entry other than the one it matched (or none)
+// is marked and returned, so the caller raises its watchlist hit as Observe's caller does, once; a
+// device that matches no entry any more loses its mark. It returns copies, most recently seen first.
+func (inv *Inventory) Reconfigure(size int, wl *Watchlist) (hits []Device) {
+	inv.mu.Lock()
+	defer inv.mu.Unlock()
+	inv.max, inv.watchlist = max(1, size), wl
+	for inv.lru.Len() > inv.max {
+		old := inv.lru.Remove(inv.lru.Back()).(*Device)
+		delete(inv.byKey, old.Key)
+		inv.evicted++
+	}
+	for el := inv.lru.Front(); el != nil; el = el.Next() {
+		dev := el.Value.(*Device)
+		e, ok := wl.Match(&dev.Identity)
+		switch {
+		case !ok:
+			dev.Watchlist = nil
+		case dev.Watchlist == nil || dev.Watchlist.Name != e.Name:
+			dev.Watchlist = e
+			inv.hits++
+			hits = append(hits, dev.copy())
+		default:
+			dev.Watchlist = e // the same entry, perhaps with other advisories or notes
+		}
+	}
+	return hits
+}
+
 // merge sets the fields id knows in dst: a message that omits the product rows does not erase what an
 // earlier one said.
 func merge(dst *Identity, id Identity) {

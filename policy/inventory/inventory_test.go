@@ -258,3 +258,44 @@ func FuzzExtract(f *testing.F) {
 		}
 	})
 }
+
+// Reconfigure checks every known device against the new watchlist: a newly matching device is a hit
+// once, a device that no longer matches loses its mark, and a smaller bound forgets the devices seen
+// least recently.
+func TestReconfigure(t *testing.T) {
+	inv := New(10, nil)
+	at := time.Date(2026, 12, 2, 17, 0, 0, 0, time.UTC)
+	for i, id := range []Identity{{EUI64: "A", Manufacturer: "ACME", Model: "M3"}, {EUI64: "B", Model: "X1"}, {EUI64: "C", Model: "M3"}} {
+		if hit := inv.Observe(id, Sighting{Time: at.Add(time.Duration(i) * time.Second)}); hit != nil {
+			t.Fatalf("hit %v without a watchlist", hit)
+		}
+	}
+	wl, err := NewWatchlist([]Entry{{Name: "m3", Model: "M3"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hits := inv.Reconfigure(10, wl)
+	if len(hits) != 2 || hits[0].Key != "C" || hits[1].Key != "A" || hits[0].Watchlist.Name != "m3" {
+		t.Fatalf("hits %+v, want C then A (most recently seen first)", hits)
+	}
+	if again := inv.Reconfigure(10, wl); len(again) != 0 {
+		t.Fatalf("the same watchlist again: hits %+v", again)
+	}
+	if hit := inv.Observe(Identity{EUI64: "A", Manufacturer: "ACME", Model: "M3"}, Sighting{Time: at.Add(time.Minute)}); hit != nil {
+		t.Fatalf("a marked device's next message: hit %v", hit)
+	}
+	wl2, err := NewWatchlist([]Entry{{Name: "acme", Manufacturer: "ACME"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if hits := inv.Reconfigure(2, wl2); len(hits) != 1 || hits[0].Key != "A" || hits[0].Watchlist.Name != "acme" {
+		t.Fatalf("hits %+v, want A on its new entry", hits)
+	}
+	ds := inv.Devices()
+	if len(ds) != 2 || ds[0].Key != "A" || ds[1].Key != "C" || ds[1].Watchlist != nil {
+		t.Fatalf("devices %+v, want A and C (B, seen least recently, forgotten), C unmarked", ds)
+	}
+	if st := inv.Stats(); st.Evicted != 1 || st.WatchlistHits != 3 {
+		t.Fatalf("stats %+v", st)
+	}
+}

@@ -1,0 +1,108 @@
+//go:build linux
+
+package test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/hl7gate/hl7gate/test/netns"
+)
+
+// reloadRulesYAML is the configuration of TestReloadAppliesRules: everything on loopback inside the
+// test's namespace, egress containment on, extra watchlist destinations as given.
+func reloadRulesYAML(applyOnReload bool, watchlist string) string {
+	return fmt.Sprintf(`
+listeners:
+  - {name: icu, address: "127.0.0.1:2575", allow_sources: ["127.0.0.0/8"]}
+  - {name: intercept, address: "0.0.0.0:2576", mode: intercept, allow_sources: ["192.0.2.0/24"]}
+stations:
+  - {name: central, address: "127.0.0.1:2580", connections: 1}
+routes:
+  - {name: vitals, match: {message_types: ["ORU^R01"]}, stations: [central]}
+egress:
+  enabled: true
+  apply_on_reload: %t
+  table: hl7gate_reload
+  monitor_interface: gmon
+  hospital_interface: ghosp
+  monitor_networks: ["192.0.2.0/24"]
+  sinkhole: "127.0.0.1:2577"
+  watchlist: [%s]
+`, applyOnReload, watchlist)
+}
+
+// A reload (SIGHUP) whose egress settings change the nftables ruleset: with egress.apply_on_reload the
+// ruleset in force (nft list table, in the gateway's own network namespace) is the new one; without it,
+// the ruleset in force stays as `hl7gate firewall apply` installed it and the gateway logs a warning.
+func TestReloadAppliesRules(t *testing.T) {
+	netns.Require(t)
+	bin := buildHL7gate(t)
+	for _, apply := range []bool{true, false} {
+		t.Run(fmt.Sprintf("apply_on_reload=%t", apply), func(t *testing.T) {
+			ns := netns.New(t, "rl")
+			ns.IP(t, "link", "add", "gmon", "type", "veth", "peer", "name", "ghosp") // the host's two legs, by name
+			st := &station{t: t, ln: ns.Listen(t, "tcp", "127.0.0.1:2580"), beh: accept}
+			st.wg.Add(1)
+			go st.serve()
+			t.Cleanup(st.close)
+			cfgFile := t.TempDir() + "/hl7gate.yaml"
+			write := func(watchlist string) {
+				if err := os.WriteFile(cfgFile, []byte(reloadRulesYAML(apply, watchlist)), 0o600); err != nil {
+					t.Fatal(err)
+				}
+			}
+			write(`"203.0.113.119/32"`)
+			if out, err := ns.Command(t.Context(), bin, "firewall", "apply", "--config", cfgFile).CombinedOutput(); err != nil {
+				t.Fatalf("hl7gate firewall apply: %v\n%s", err, out)
+			}
+			ruleset := func() string {
+				t.Helper()
+				out, err := ns.Command(t.Context(), "nft", "list", "table", "inet", "hl7gate_reload").CombinedOutput()
+				if err != nil {
+					t.Fatalf("nft list table: %v\n%s", err, out)
+				}
+				return string(out)
+			}
+			before := ruleset()
+			if !strings.Contains(before, "203.0.113.119") || strings.Contains(before, "203.0.113.77") {
+				t.Fatalf("the installed ruleset:\n%s", before)
+			}
+
+			logs := &syncBuffer{}
+			cmd := ns.Command(context.Background(), bin, "serve", "--config", cfgFile)
+			proc := serveHL7gate(t, cmd, logs)
+			up := func() bool { return strings.Count(logs.String(), `"message":"listening"`) == 2 }
+			if !logs.update.waitFor(10*time.Second, func() bool { return up() || proc.hasExited() }) || !up() {
+				t.Fatalf("hl7gate not up:\n%s", logs.String())
+			}
+			write(`"203.0.113.119/32", "203.0.113.77/32"`) // a new watchlist destination: other rules
+			if err := cmd.Process.Signal(syscall.SIGHUP); err != nil {
+				t.Fatal(err)
+			}
+			logs.waitCount(t, `"message":"configuration reloaded"`, 1)
+			after := ruleset()
+			if apply {
+				if !strings.Contains(after, "203.0.113.77") || !strings.Contains(after, "203.0.113.119") {
+					t.Errorf("apply_on_reload on: the ruleset in force lacks the new watchlist destination:\n%s", after)
+				}
+				if !strings.Contains(logs.String(), `"message":"nftables rules re-applied"`) {
+					t.Errorf("no log line of the re-applied rules:\n%s", logs.String())
+				}
+				return
+			}
+			if after != before {
+				t.Errorf("apply_on_reload off: the ruleset in force changed:\nbefore:\n%s\nafter:\n%s", before, after)
+			}
+			if !strings.Contains(logs.String(), `"level":"warn"`) ||
+				!strings.Contains(logs.String(), "the reloaded configuration derives other nftables rules") {
+				t.Errorf("no warning that the rules in force are out of date:\n%s", logs.String())
+			}
+		})
+	}
+}
