@@ -53,8 +53,12 @@ func (s *stream) decoupled(e *Engine, em *emitter, arrival time.Time, dst []Find
 		if !ca.ok || !cb.ok {
 			continue
 		}
-		if deficitRatio(cb.v, ca.v) || s.irregular(e.cfg.Rules.HRPR.Irregular) {
-			d.since, d.n = 0, 0 // bigeminy or an irregular rhythm: physiology, not judged here
+		// Bigeminy, or an irregular rhythm now or in the heart rate's learned
+		// roughness (AF comes and goes, and its pulse deficit varies with
+		// the rate): physiology, not judged here.
+		irr := e.cfg.Rules.HRPR.Irregular
+		if deficitRatio(cb.v, ca.v) || s.irregular(irr) || s.tracks[pHR].rough >= 2*irr {
+			d.since, d.n = 0, 0
 			continue
 		}
 		dt := time.Duration(now - d.at)

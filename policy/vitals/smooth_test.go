@@ -33,6 +33,13 @@ func TestChannelWitnesses(t *testing.T) {
 		{"sleep: the heart rate quietens, the pulse rate keeps the oximeter's noise", every(90, 10*sec, func(i int) msg {
 			return msg{rows: []row{hr(num(62 + float64(i/7%2))), pr(wobble(62, i+1005)), spo2(wobble(96, i+1007)), rr(wobble(14, i+1003))}}
 		}), nil},
+		{"demand pacing at 60 with an intrinsic beat now and then", every(120, 10*sec, func(i int) msg {
+			h := "60"
+			if i%30 == 3 {
+				h = "59"
+			}
+			return msg{rows: []row{hr(h), pr(wobble(60, i+1005)), spo2(wobble(96, i+1007)), rr(wobble(16, i+1003))}}
+		}), nil},
 		{"heart and pulse rate quieten together (sedation)", every(90, 10*sec, func(i int) msg {
 			return msg{rows: []row{hr(quiet(64, i)), pr(quiet(64, i+500)), spo2(wobble(96, i+1007)), rr(wobble(14, i+1003))}}
 		}), nil},

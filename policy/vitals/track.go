@@ -71,8 +71,9 @@ type track struct {
 	// low tracks the channel's 10th percentile. A channel held at its
 	// floor (a demand pacemaker's rate, a ventilator's set rate) is not
 	// frozen: the freeze of a live value sits inside its range.
-	low     float64
-	changeP float64 // learned probability that the value changes from one message to the next
+	low       float64
+	changeP   float64 // learned probability that the value changes from one message to the next
+	changeNow float64 // the share of messages that changed it, over the last 16 or so
 }
 
 // baseline returns the median of the recent values and whether there are
@@ -247,6 +248,11 @@ func (s *stream) tooSmooth(e *Engine, em *emitter, p param, dst []Finding) []Fin
 	}
 	t.last2, t.last = t.last, c.v
 	moving := t.run == 1 // the value changed in this message
+	changed := 0.0
+	if moving {
+		changed = 1
+	}
+	t.changeNow += (changed - t.changeNow) / 16
 	if t.seen < smoothLearn || !moving || t.rough < 0.5 || !em.on(rRegular) {
 		return dst
 	}
@@ -257,6 +263,10 @@ func (s *stream) tooSmooth(e *Engine, em *emitter, p param, dst []Finding) []Fin
 		// Roughness learned in an irregular rhythm (AF), which ends by
 		// itself: a heart rate losing it is only suspect while a pulse
 		// rate, which shares the rhythm, keeps it.
+		return dst
+	} else if p == pHR && t.changeNow < 0.5 {
+		// A heart rate held most of the time and stepping now and then is
+		// a paced rhythm with intrinsic beats: it has no noise to lose.
 		return dst
 	}
 	if t.roughNow < th {
