@@ -120,9 +120,10 @@ type stream struct {
 
 	eps [maxEpisodes]episode // open findings, see emitter.add
 
-	tracks [numParams]track                // per-parameter checks, see excursions
-	replay replayState                     // near-replay history, see nearReplay
-	drift  [len(decoupledPairs)]decoupling // see decoupled
+	tracks [numParams]track // per-parameter checks, see excursions
+	replay replayState      // near-replay history, see nearReplay
+
+	drift [len(decoupledPairs)]decoupling // see decoupled
 }
 
 func newStream(cfg *Config) *stream {
