@@ -71,9 +71,10 @@ type track struct {
 	// low tracks the channel's 10th percentile. A channel held at its
 	// floor (a demand pacemaker's rate, a ventilator's set rate) is not
 	// frozen: the freeze of a live value sits inside its range.
-	low       float64
-	changeP   float64 // learned probability that the value changes from one message to the next
-	changeNow float64 // the share of messages that changed it, over the last 16 or so
+	low     float64
+	changeP float64 // learned probability that the value changes from one message to the next
+
+	changeNow float64 // the share of messages that changed it, over the last 16 or so (too_regular)
 }
 
 // baseline returns the median of the recent values and whether there are
