@@ -91,6 +91,9 @@ type Rules struct {
 	// Spike reports a 1–3 message excursion of one parameter that returns
 	// to its baseline while no related channel moved (docs/vitals.md).
 	Spike Rule `mapstructure:"spike"`
+	// Decoupled reports the ECG heart rate and a pulse rate drifting apart
+	// in a regular rhythm, one keeping its level (docs/vitals.md).
+	Decoupled Rule `mapstructure:"decoupled"`
 }
 
 // Limits is an inclusive range in the parameter's base unit.
@@ -276,6 +279,7 @@ func DefaultConfig() Config {
 			IdentityApplication: on("critical"),
 			DemoData:            on("warning"),
 			Spike:               on("warning"),
+			Decoupled:           on("warning"),
 		},
 		State: StateConfig{MaxMonitors: 10000, IdleEvict: 15 * time.Minute, EpisodeHoldoff: 5 * time.Minute},
 		Alert: AlertConfig{SendR40: false, MinSeverity: "warning"},

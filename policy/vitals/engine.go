@@ -219,7 +219,7 @@ func (c Config) ruleSections() [numRules]Rule {
 		rReplayWindow: r.ReplayWindow.Rule, rTimeFuture: r.TimeFuture.Rule, rTimeBackwards: r.TimeBackwards.Rule,
 		rTimeSkew: r.TimeSkew.Rule, rIdentityPatient: r.IdentityPatient.Rule,
 		rIdentityEquipment: r.IdentityEquipment, rIdentityApplication: r.IdentityApplication,
-		rDemo: r.DemoData, rSpike: r.Spike,
+		rDemo: r.DemoData, rSpike: r.Spike, rDecoupled: r.Decoupled,
 	}
 }
 

@@ -157,6 +157,7 @@ const (
 	rIdentityApplication
 	rDemo
 	rSpike
+	rDecoupled
 	numRules
 )
 
@@ -184,6 +185,7 @@ var ruleInfo = [numRules]struct{ name, kind string }{
 	rIdentityApplication: {"identity_application", KindIntegrity},
 	rDemo:                {"demo_data", KindIntegrity},
 	rSpike:               {"spike", KindIntegrity},
+	rDecoupled:           {"decoupled", KindIntegrity},
 }
 
 // RuleNames returns the names of all rules, in a fixed order.

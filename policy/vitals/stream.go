@@ -125,6 +125,8 @@ type stream struct {
 
 	tracks [numParams]track // per-parameter checks, see excursions
 	replay replayState      // near-replay history, see nearReplay
+
+	drift [len(decoupledPairs)]decoupling // see decoupled
 }
 
 func newStream(cfg *Config) *stream {
@@ -492,6 +494,7 @@ func (s *stream) values(e *Engine, em *emitter, arrival time.Time, dst []Finding
 	dst = s.units(em, dst)
 	dst = s.rate(e, em, arrival, dst)
 	dst = s.hrpr(e, em, arrival, dst)
+	dst = s.decoupled(e, em, arrival, dst)
 	dst = s.nibpChecks(e, em, arrival, dst)
 	dst = s.bp(e, em, pARTSys, pARTDia, pARTMean, true, dst)
 	dst = s.frozen(e, em, arrival, dst)

@@ -83,6 +83,8 @@ type track struct {
 	// frozen: the freeze of a live value sits inside its range.
 	low     float64
 	changeP float64 // learned probability that the value changes from one message to the next
+
+	changeNow float64 // the share of messages that changed it, over the last 16 or so (too_regular)
 }
 
 // baseline returns the median of the recent values and whether there are
@@ -264,19 +266,74 @@ func (s *stream) tooSmooth(e *Engine, em *emitter, p param, dst []Finding) []Fin
 	if t.seen >= 3 {
 		d2 := math.Abs(c.v - 2*t.last + t.last2)
 		t.roughNow += (d2 - t.roughNow) / 24
+		// An artefact (an arterial flush, zeroing, motion) must not teach
+		// the channel a roughness its measurement does not have: a second
+		// difference counts for at most four times the roughness learned so
+		// far, or half the parameter's scale.
+		learn := d2
+		if t.seen > 4 {
+			learn = min(d2, max(4*t.rough, trackInfo[p].scale/2))
+		}
 		if t.seen < smoothLearn {
-			t.rough += (d2 - t.rough) / float64(t.seen-2) // plain mean while learning
+			t.rough += (learn - t.rough) / float64(t.seen-2) // plain mean while learning
 		} else if t.roughNow >= 0.5*t.rough {
-			t.rough += (d2 - t.rough) / 256 // not while suspicious: a forgery must not teach
+			t.rough += (learn - t.rough) / 256 // not while suspicious: a forgery must not teach
 		}
 	}
 	t.last2, t.last = t.last, c.v
 	moving := t.run == 1 // the value changed in this message
-	if t.seen >= smoothLearn && moving && t.rough >= 0.5 && t.roughNow < smoothRatio*t.rough && em.on(rRegular) {
-		dst = em.add(dst, rRegular, p, c.seg, c.at, t.roughNow, t.rough, smoothRatio*t.rough, "", "channel moves without the measurement noise it had")
+	changed := 0.0
+	if moving {
+		changed = 1
+	}
+	t.changeNow += (changed - t.changeNow) / 16
+	if t.seen < smoothLearn || !moving || t.rough < 0.5 || !em.on(rRegular) {
+		return dst
+	}
+	expl, th := "channel moves without the measurement noise it had", smoothRatio*t.rough
+	if q := smoothWitness[p]; q != pNone && s.noisy(q) {
+		expl, th = smoothWitnessExpl[p], smoothWitnessRatio*t.rough
+	} else if p == pHR && t.rough >= 2*e.cfg.Rules.HRPR.Irregular && !s.noisy(pPR) && !s.noisy(pPRInv) {
+		// Roughness learned in an irregular rhythm (AF), which ends by
+		// itself: a heart rate losing it is only suspect while a pulse
+		// rate, which shares the rhythm, keeps it.
+		return dst
+	} else if p == pHR && t.changeNow < 0.5 {
+		// A heart rate held most of the time and stepping now and then is
+		// a paced rhythm with intrinsic beats: it has no noise to lose.
+		return dst
+	}
+	if t.roughNow < th {
+		dst = em.add(dst, rRegular, p, c.seg, c.at, t.roughNow, t.rough, th, "", expl)
 	}
 	return dst
 }
+
+// smoothWitness is the channel whose noise a channel's own noise cannot
+// fall below: a pulse rate is the heart rate measured again by another
+// sensor, so it carries the heart rate's beat-to-beat variation plus its own
+// sensor's noise; an end-tidal CO2 is sampled breath by breath, so it varies
+// at least as the breathing does. A quiet patient (sleep, sedation) quietens
+// the witness as well; the ECG heart rate and the breathing rate, whose
+// variation is physiological, have no witness.
+var smoothWitness = [numParams]param{pPR: pHR, pPRInv: pHR, pEtCO2: pRR}
+
+var smoothWitnessExpl = [numParams]string{
+	pPR:    "pulse rate lost its noise while the heart rate it measures kept its own",
+	pPRInv: "pulse rate lost its noise while the heart rate it measures kept its own",
+	pEtCO2: "end-tidal CO2 lost its noise while the breathing rate kept its own",
+}
+
+// noisy reports whether channel q is present, learned and as rough now as
+// it usually is.
+func (s *stream) noisy(q param) bool {
+	t := &s.tracks[q]
+	return s.cur[q].ok && t.seen >= smoothLearn && t.rough >= 0.5 && t.roughNow >= 0.6*t.rough
+}
+
+// smoothWitnessRatio is the share of its own roughness below which a channel
+// whose witness kept its noise is too smooth.
+const smoothWitnessRatio = 0.25
 
 // smoothLearn is how many samples teach a channel's own roughness.
 const smoothLearn = 120
@@ -344,9 +401,18 @@ func (s *stream) freeze(e *Engine, em *emitter, p param, now int64, dst []Findin
 			t.low += 0.1 * d
 		}
 	}
-	// A pacemaker's rate is programmed in steps of 5/min: a heart or pulse
-	// rate held at such a value may be paced.
-	floor := c.v <= t.low+trackInfo[p].scale/15 || (p != pSpO2 && trackInfo[p].ownStep && math.Mod(c.v, 5) == 0)
+	// A channel held at its floor by a machine (a demand pacemaker taking
+	// over, a ventilator's set rate) is not frozen; only rates have one. A
+	// pacemaker's rate is programmed in steps of 5/min: a heart rate held at
+	// such a value may be paced. A pulse rate is paced only with the heart
+	// rate it follows: a pulse held while the ECG heart rate keeps moving is
+	// not a pacemaker.
+	floor := params[p].q == qRate && c.v <= t.low+trackInfo[p].scale/15
+	if p == pHR || ((p == pPR || p == pPRInv) && s.heartHeld(t.run)) {
+		floor = floor || math.Mod(c.v, 5) == 0
+	} else if p == pPR || p == pPRInv {
+		floor = false
+	}
 	if t.seen < changeLearn || t.changeP < 0.3 || (p == pSpO2 && c.v >= 99) || floor {
 		return dst
 	}
@@ -358,6 +424,12 @@ func (s *stream) freeze(e *Engine, em *emitter, p param, now int64, dst []Findin
 		dst = em.add(dst, rFrozen, p, c.seg, c.at, float64(t.run), t.changeP, need, "", "channel unchanged far longer than its own variability allows")
 	}
 	return dst
+}
+
+// heartHeld reports whether the ECG heart rate is absent or has been
+// unchanged for at least half of run messages.
+func (s *stream) heartHeld(run uint32) bool {
+	return !s.cur[pHR].ok || 2*s.tracks[pHR].run >= run
 }
 
 const (

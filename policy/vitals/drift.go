@@ -1,0 +1,114 @@
+package vitals
+
+import (
+	"math"
+	"time"
+)
+
+// The decoupled rule: the ECG heart rate and a pulse rate count the same
+// beats, so in a regular rhythm their difference is a property of the
+// device pair (a few bpm of averaging at most) that physiology does not
+// move: a tachycardia, a fever or a drug raises both. A slow drift of one of
+// them away from the other, minutes long, while the other keeps its level,
+// is one channel edited. Pulse deficits that are physiology are left to
+// hr_pr_agreement: an irregular rhythm (AF) and the 40–65 % pulse of
+// bigeminy are not judged here.
+
+// decoupledPairs are the redundant measurements compared: the ECG heart
+// rate with the oximeter's and with the arterial line's pulse rate.
+var decoupledPairs = [...][2]param{{pHR, pPR}, {pHR, pPRInv}}
+
+const (
+	decoupledFast    = 2 * time.Minute  // time constant of the recent difference
+	decoupledSlow    = 30 * time.Minute // time constant of the learned difference and levels
+	decoupledLearn   = 20 * time.Minute // paired time before a pair is judged
+	decoupledPersist = 5 * time.Minute  // the recent difference stays off this long
+	decoupledGap     = 10 * time.Minute // a longer gap (a transfer, a probe off) starts learning anew
+	decoupledRelearn = 2 * time.Hour    // a departure this old is learned as the pair's difference
+	decoupledMin     = 10.0             // bpm: the smallest departure judged
+	decoupledSpread  = 5.0              // and at least this many times the pair's own spread
+)
+
+// decoupling is the state of one pair: exponential averages of the
+// difference b − a and of each channel's level, in time, not messages, so
+// that a device's cadence does not change what they mean.
+type decoupling struct {
+	at      int64   // arrival of the last pair, Unix ns; 0 = none yet
+	learned int64   // paired time seen, ns
+	since   int64   // arrival when the recent difference left the learned one, 0 = it has not
+	n       int32   // pairs since then
+	fast    float64 // recent difference
+	base    float64 // learned difference
+	spread  float64 // learned mean |fast − base|
+	a, b    float64 // learned levels of the two channels
+	fa, fb  float64 // recent levels of the two channels
+}
+
+// decoupled runs the decoupled rule over the pairs present in the current
+// message.
+func (s *stream) decoupled(e *Engine, em *emitter, arrival time.Time, dst []Finding) []Finding {
+	now := arrival.UnixNano()
+	for i, pq := range decoupledPairs {
+		ca, cb, d := &s.cur[pq[0]], &s.cur[pq[1]], &s.drift[i]
+		if !ca.ok || !cb.ok {
+			continue
+		}
+		// Bigeminy, or an irregular rhythm now or in the heart rate's learned
+		// roughness (AF comes and goes, and its pulse deficit varies with
+		// the rate): physiology, not judged here.
+		irr := e.cfg.Rules.HRPR.Irregular
+		if deficitRatio(cb.v, ca.v) || s.irregular(irr) || s.tracks[pHR].rough >= 2*irr {
+			d.since, d.n = 0, 0
+			continue
+		}
+		dt := time.Duration(now - d.at)
+		if d.at == 0 || dt > decoupledGap || dt < 0 {
+			*d = decoupling{at: now, fast: cb.v - ca.v, base: cb.v - ca.v, a: ca.v, b: cb.v, fa: ca.v, fb: cb.v}
+			continue
+		}
+		d.at = now
+		th := max(decoupledMin, decoupledSpread*d.spread)
+		// One message counts for at most three thresholds off the learned
+		// difference: motion or a probe artefact must not pass for a drift.
+		diff := d.base + math.Max(-3*th, math.Min(3*th, cb.v-ca.v-d.base))
+		wf := 1 - math.Exp(-dt.Seconds()/decoupledFast.Seconds())
+		d.fast += wf * (diff - d.fast)
+		d.fa += wf * (ca.v - d.fa)
+		d.fb += wf * (cb.v - d.fb)
+		off := d.fast - d.base
+		if math.Abs(off) < th/2 {
+			// In agreement: learn the pair's difference, spread and levels.
+			ws := 1 - math.Exp(-dt.Seconds()/decoupledSlow.Seconds())
+			d.base += ws * (d.fast - d.base)
+			d.spread += ws * (math.Abs(off) - d.spread)
+			d.a += ws * (d.fa - d.a)
+			d.b += ws * (d.fb - d.b)
+			d.learned += int64(dt)
+			d.since, d.n = 0, 0
+			continue
+		}
+		if d.since == 0 {
+			d.since = now
+		} else if now-d.since > int64(decoupledRelearn) {
+			// Apart for hours: whatever it is, it is the pair's new normal.
+			*d = decoupling{at: now, fast: cb.v - ca.v, base: cb.v - ca.v, a: ca.v, b: cb.v, fa: ca.v, fb: cb.v}
+			continue
+		}
+		d.n++
+		if d.learned < int64(decoupledLearn) || math.Abs(off) < th || now-d.since < int64(decoupledPersist) || d.n < 6 {
+			continue
+		}
+		// One channel left its level, the other kept its own.
+		ma, mb := math.Abs(d.fa-d.a), math.Abs(d.fb-d.b)
+		alone := (ma >= 0.6*math.Abs(off) && mb <= 0.4*math.Abs(off)) || (mb >= 0.6*math.Abs(off) && ma <= 0.4*math.Abs(off))
+		if !alone || !em.on(rDecoupled) {
+			continue
+		}
+		p, c, o := pq[0], ca, d.a
+		if mb > ma {
+			p, c, o = pq[1], cb, d.b
+		}
+		dst = em.add(dst, rDecoupled, p, c.seg, c.at, c.v, o, th, "", "drifted away from a redundant measurement of the same heart rate, which kept its level")
+	}
+	return dst
+}

@@ -1,0 +1,118 @@
+package vitals_test
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/hl7gate/hl7gate/policy/vitals"
+)
+
+// TestChannelWitnesses covers the single-channel freezes and smoothings that
+// are judged against the channel that bounds them (the ECG heart rate for a
+// pulse rate, the breathing rate for end-tidal CO2), and the clinical
+// situations that must stay quiet.
+func TestChannelWitnesses(t *testing.T) {
+	learn := every(150, 10*sec, func(i int) msg {
+		return msg{rows: []row{hr(wobble(72, i)), pr(wobble(72, i+5)), spo2(wobble(96, i+7)), rr(wobble(16, i+3))}}
+	})
+	tests := []struct {
+		name string
+		more []tick
+		want []string
+	}{
+		{"pulse rate held at a multiple of 5 while the heart rate keeps moving", every(60, 10*sec, func(i int) msg {
+			return msg{rows: []row{hr(wobble(72, i+1000)), pr("70"), spo2(wobble(96, i+1007)), rr(wobble(16, i+1003))}}
+		}), []string{"frozen"}},
+		{"pacemaker takes over: heart and pulse rate held at the paced rate", every(60, 10*sec, func(i int) msg {
+			return msg{rows: []row{hr("70"), pr("70"), spo2(wobble(96, i+1007)), rr(wobble(16, i+1003))}}
+		}), nil},
+		{"pulse rate loses its noise while the heart rate keeps its own", every(60, 10*sec, func(i int) msg {
+			return msg{rows: []row{hr(wobble(72, i+1000)), pr(num(math.Round(72 + 1.5*math.Sin(float64(i)/6)))), spo2(wobble(96, i+1007)), rr(wobble(16, i+1003))}}
+		}), []string{"too_regular"}},
+		{"sleep: the heart rate quietens, the pulse rate keeps the oximeter's noise", every(90, 10*sec, func(i int) msg {
+			return msg{rows: []row{hr(num(62 + float64(i/7%2))), pr(wobble(62, i+1005)), spo2(wobble(96, i+1007)), rr(wobble(14, i+1003))}}
+		}), nil},
+		{"demand pacing at 60 with an intrinsic beat now and then", every(120, 10*sec, func(i int) msg {
+			h := "60"
+			if i%30 == 3 {
+				h = "59"
+			}
+			return msg{rows: []row{hr(h), pr(wobble(60, i+1005)), spo2(wobble(96, i+1007)), rr(wobble(16, i+1003))}}
+		}), nil},
+		{"heart and pulse rate quieten together (sedation)", every(90, 10*sec, func(i int) msg {
+			return msg{rows: []row{hr(quiet(64, i)), pr(quiet(64, i+500)), spo2(wobble(96, i+1007)), rr(wobble(14, i+1003))}}
+		}), nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			checkRules(t, run(t, vitals.DefaultConfig(), then(learn, 10*sec, tc.more)), tc.want...)
+		})
+	}
+	t.Run("atrial fibrillation converts to a calm sinus rhythm", func(t *testing.T) {
+		ticks := then(every(150, 10*sec, func(i int) msg { return af(i, 100, 90) }), 10*sec, every(90, 10*sec, func(i int) msg {
+			return msg{rows: []row{hr(num(80 + float64(i/5%2))), pr(quiet(80, i+500)), spo2("96"), rr(wobble(16, i+1003)), temp("37.0")}}
+		}))
+		checkRules(t, run(t, vitals.DefaultConfig(), ticks))
+	})
+}
+
+// quiet is base ±1, a calm patient's rate.
+func quiet(base float64, i int) string {
+	return num(base + float64(rand.New(rand.NewPCG(uint64(i), 9)).IntN(3)-1))
+}
+
+// TestFlushDoesNotTeachRoughness: arterial-line flushes while a channel's
+// roughness is learned must not make its ordinary noise look too smooth
+// later.
+func TestFlushDoesNotTeachRoughness(t *testing.T) {
+	art := func(i int, flush bool) msg {
+		s, d, m := wobble(120, i), wobble(70, i+2), wobble(87, i+4)
+		if flush {
+			s, d, m = "300", "298", "299"
+		}
+		return msg{rows: []row{hr(wobble(72, i)), pr(wobble(72, i+5)), spo2(wobble(96, i+7)), artS(s), artD(d), artM(m)}}
+	}
+	ticks := every(400, 10*sec, func(i int) msg { return art(i, i < 120 && i%15 >= 7 && i%15 <= 8) })
+	checkRules(t, run(t, vitals.DefaultConfig(), ticks))
+}
+
+// TestDecoupled: the ECG heart rate and the pulse rate drift apart slowly,
+// one keeping its level, against genuine changes that move both or that are
+// pulse deficits of an arrhythmia.
+func TestDecoupled(t *testing.T) {
+	learn := every(180, 10*sec, func(i int) msg { return vitalsAt(i, 80, 80, 96) })
+	tests := []struct {
+		name string
+		more []tick
+		want []string
+	}{
+		{"heart rate creeps up 25 bpm over 20 min, pulse rate stays", every(180, 10*sec, func(i int) msg {
+			return vitalsAt(i+1000, 80+min(25, float64(i)/5), 80, 96)
+		}), []string{"decoupled"}},
+		{"pulse rate slides down 15 bpm, heart rate stays", every(180, 10*sec, func(i int) msg {
+			return vitalsAt(i+1000, 80, 80-min(15, float64(i)/8), 96)
+		}), []string{"decoupled"}},
+		{"sinus tachycardia: both rise 40 bpm together", every(180, 10*sec, func(i int) msg {
+			return vitalsAt(i+1000, 80+min(40, float64(i)/3), 80+min(40, float64(i)/3), 96)
+		}), nil},
+		{"bigeminy begins: pulse at 55 % of the heart rate", every(180, 10*sec, func(i int) msg {
+			return vitalsAt(i+1000, 80, 44, 96)
+		}), nil},
+		{"atrial fibrillation with a growing pulse deficit", every(180, 10*sec, func(i int) msg {
+			return af(i+1000, 110, 110-min(12, float64(i)/10))
+		}), nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			fs := run(t, vitals.DefaultConfig(), then(learn, 10*sec, tc.more))
+			var got []vitals.Finding
+			for _, f := range fs {
+				if f.Rule == "decoupled" {
+					got = append(got, f)
+				}
+			}
+			checkRules(t, got, tc.want...)
+		})
+	}
+}
