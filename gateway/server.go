@@ -346,6 +346,22 @@ func (a adminState) Queues() []admin.QueueStatus { return a.g.queueStatus() }
 // Monitors implements admin.State.
 func (a adminState) Monitors() []store.Monitor { return a.g.monitors() }
 
+// Stations implements admin.State: the store's rows with each current station's latency and queue.
+func (a adminState) Stations() []store.Station {
+	ss := a.Store.Stations()
+	rt := a.g.rt.Load()
+	for i := range ss {
+		j, ok := rt.byName[ss[i].Name]
+		if !ok {
+			continue
+		}
+		s := rt.stations[j]
+		ss[i].LatencyMS = float64(s.lastRTT.Load()) / float64(time.Millisecond)
+		ss[i].Queue = len(s.backlog.q)
+	}
+	return ss
+}
+
 // Devices implements admin.State.
 func (a adminState) Devices() []inventory.Device { return a.g.Devices() }
 

@@ -68,6 +68,7 @@ type station struct {
 	dialed  chan struct{} // closed and replaced when a dial ends
 	closed  bool          // closeAll ran: no new connections
 	isUp    atomic.Bool   // read on every message; written under mu
+	lastRTT atomic.Int64  // nanoseconds, the last acknowledged message's round trip (the dashboard's latency)
 	lastErr string
 	retryAt time.Time // no probe dial before this while the station is down
 	backoff time.Duration
@@ -156,7 +157,9 @@ func (s *station) forward(ctx context.Context, msg, ctrl, dst []byte, wantApp bo
 		}
 		s.release(c)
 		if err == nil {
-			s.latency.Observe(time.Since(start).Seconds())
+			rtt := time.Since(start)
+			s.latency.Observe(rtt.Seconds())
+			s.lastRTT.Store(int64(rtt))
 			s.forwarded.Inc()
 			if !s.healthy() {
 				s.setHealth(true, "")

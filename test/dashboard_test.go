@@ -139,6 +139,12 @@ admin: {address: "127.0.0.1:0", token_file: %q}
 	// The station is up (green), then its process dies and it turns red.
 	const badge = `getComputedStyle(document.querySelector('#stations tr[data-station="central"] .badge'))`
 	green := page("station up", `document.querySelector('#stations tr[data-station="central"].up') && `+badge+`.backgroundColor`)
+	// Its row shows the last acknowledged message's round trip and an empty background queue.
+	page("station latency and queue", `(() => {
+		const tr = document.querySelector('#stations tr[data-station="central"]');
+		return tr && /^[0-9.]+ ms$/.test(tr.cells[4].textContent) && parseFloat(tr.cells[4].textContent) > 0 &&
+			tr.cells[5].textContent === "0";
+	})()`)
 	stopStation()
 	red := page("station down", `document.querySelector('#stations tr[data-station="central"].down') &&
 		document.querySelector('#stations tr[data-station="central"] .badge').textContent === "DOWN" && `+badge+`.backgroundColor`)

@@ -63,6 +63,11 @@ type Station struct {
 	Up         bool      `json:"up"`
 	LastError  string    `json:"last_error,omitempty"`
 	LastChange time.Time `json:"last_change"`
+	// LatencyMS is the round trip of the station's last acknowledged message, in milliseconds (0 before
+	// the first). Queue counts the messages waiting in its background queue as a secondary station
+	// (store-mode queues are per route: /api/queues). Both are filled when the admin API reads them.
+	LatencyMS float64 `json:"latency_ms"`
+	Queue     int     `json:"queue"`
 }
 
 // Event is one thing worth telling an operator. Fields that do not apply stay empty.
