@@ -171,6 +171,12 @@ func (g *Gateway) serveSession(s *session) {
 			return m
 		})
 		g.mu.Unlock()
+		if n := s.msgs.Load(); n > 0 { // a connection that sent nothing is a scan, recorded only if refused
+			g.store.AddEvent(store.Event{Time: closed, Kind: store.KindSession, Severity: "info", Listener: s.l.cfg.Name,
+				Source: s.src.String(), SendingApp: s.ident.Sender, Equipment: s.ident.Equipment,
+				Reason: fmt.Sprintf("connection opened %s, closed after %d messages (%d delivered, %d queued, %d rejected): %s",
+					s.opened.UTC().Format(time.RFC3339), n, s.delivered, s.queued, s.errs.Load(), s.closeReason)})
+		}
 		s.l.closedMu.Lock()
 		log, notLogged := s.l.closedLogs.allow(closed), s.l.closedLogs.suppressed
 		s.l.closedMu.Unlock()

@@ -14,6 +14,7 @@ import (
 
 	"github.com/hl7gate/hl7gate/gateway"
 	"github.com/hl7gate/hl7gate/gateway/journal"
+	"github.com/hl7gate/hl7gate/gateway/store"
 	"github.com/hl7gate/hl7gate/hl7"
 	"github.com/hl7gate/hl7gate/hl7/mllp"
 	"github.com/hl7gate/hl7gate/test/testkit"
@@ -155,10 +156,13 @@ state:
 			if !bytes.Equal(files["config.yaml"], cfgRaw) || !strings.Contains(string(files["README.txt"]), sha(cfgRaw)) {
 				t.Error("config.yaml is not the configuration file, or README does not give its sha256")
 			}
-			var ctrls []string
+			var ctrls, sessions []string
 			boots := map[string]bool{}
 			if err := journalDecode(files["timeline.jsonl"], func(r journal.Record) {
 				boots[r.Boot] = true
+				if r.Kind == store.KindSession { // the device's connection timeline: one per run's connection
+					sessions = append(sessions, r.SendingApp+" "+strings.Join(strings.Fields(r.Reason)[3:6], " "))
+				}
 				if r.ControlID != "" {
 					ctrls = append(ctrls, r.Kind+":"+r.ControlID)
 				}
@@ -168,6 +172,9 @@ state:
 			want := "policy:RUN1-ADT vitals:RUN1-VITALS policy:RUN2-ADT"
 			if got := strings.Join(ctrls, " "); got != want || len(boots) != 2 || len(m.Boots) != 2 {
 				t.Errorf("timeline events %q from %d runs, want %q from 2", got, len(boots), want)
+			}
+			if got, want := strings.Join(sessions, "; "), "MONX closed after 3; MONX closed after 1"; got != want {
+				t.Errorf("connections in the timeline: %q, want %q", got, want)
 			}
 			for name, data := range files {
 				for _, s := range patientStrings {

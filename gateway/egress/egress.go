@@ -262,7 +262,9 @@ func (e *Recorder) summarize() {
 		return cmp.Or(cmp.Compare(y.n, x.n), x.a.monitor.Compare(y.a.monitor), x.a.dst.Compare(y.a.dst),
 			cmp.Compare(x.a.protocol, y.a.protocol), cmp.Compare(x.a.port, y.a.port))
 	})
-	e.exportRepeats(time.Now(), pairs)
+	now := time.Now()
+	e.storeRepeats(now, pairs)
+	e.exportRepeats(now, pairs)
 	arr := zerolog.Arr()
 	for _, d := range pairs[:min(len(pairs), summaryMaxPairs)] {
 		arr.Dict(zerolog.Dict().Str("monitor", d.a.monitor.String()).Str("destination", d.a.dst.String()).
@@ -271,6 +273,23 @@ func (e *Recorder) summarize() {
 	e.log.Info().Int("new_pairs", newPairs).Int("new_pairs_not_logged", max(newPairs-newPairLogBurst, 0)).
 		Int("pairs", len(pairs)).Uint64("attempts", total).Array("busiest", arr).
 		Int("pairs_not_named", max(len(pairs)-summaryMaxPairs, 0)).Uint64("nflog_lost", lost).Msg("egress summary")
+}
+
+// storeRepeats records the attempts on known pairs since the last summary as events (kind egress, reason
+// "repeated ...", Count the attempts), one per pair for at most summaryMaxExport pairs, busiest first: the
+// journal, and so an incident's evidence bundle, then shows how often a device kept trying, at one event
+// per pair and summary interval.
+func (e *Recorder) storeRepeats(now time.Time, pairs []*pairDelta) {
+	for _, d := range pairs[:min(len(pairs), summaryMaxExport)] {
+		severity := "warning"
+		if d.watch {
+			severity = "critical"
+		}
+		e.store.AddEvent(store.Event{Time: now, Kind: store.KindEgress, Severity: severity, Source: d.a.monitor.String(),
+			SendingApp: d.app, Equipment: d.equipment, Count: d.n,
+			Reason: fmt.Sprintf("%s: repeated, %s to %s port %d, %d attempts since the last summary", e.verdict(d.watch),
+				d.a.protocol, d.a.dst, d.a.port, d.n)})
+	}
 }
 
 // exportRepeats exports the attempts on known pairs since the last summary, busiest first: one

@@ -15,6 +15,7 @@ import (
 	"net/http/httptest"
 	"net/netip"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -170,8 +171,8 @@ func TestEgressRecorderStorm(t *testing.T) {
 	if lpd.Count != repeat || lpd.Watchlist || lpd.Severity != "warning" || !lpd.LooksLikeHL7 {
 		t.Errorf("tcp 515 pair: %+v", lpd)
 	}
-	if evs := st.Events(store.KindEgress, 0, 0); len(evs) != many+2 {
-		t.Errorf("%d egress events, want one per new pair (%d)", len(evs), many+2)
+	if evs := st.Events(store.KindEgress, 0, 0); len(evs) != many+2+2 {
+		t.Errorf("%d egress events, want one per new pair (%d) and one per pair with repeats (2)", len(evs), many+2)
 	}
 	if got := counterValue(t, e, "udp", "true"); got != repeat {
 		t.Errorf("udp watchlist counter = %v, want %d", got, repeat)
@@ -503,5 +504,36 @@ func TestEgressSetWatchlist(t *testing.T) {
 	}
 	if !maps.Equal(got, want) {
 		t.Fatalf("watchlist flags by port %v, want %v", got, want)
+	}
+}
+
+// Repeated attempts reach the event store (and so the journal and the evidence bundle) as one event per
+// pair and summary, with the attempts since the last summary; a summary with no repeats stores nothing.
+func TestEgressStoresRepeats(t *testing.T) {
+	st := mustStore(t)
+	e := newRecorder(t, recorderConfig(), zerolog.Nop(), st)
+	mon := netip.MustParseAddr("192.0.2.7")
+	nfs := attempt{monitor: mon, protocol: "tcp", dst: netip.MustParseAddr("203.0.113.119"), port: 2049}
+	other := attempt{monitor: mon, protocol: "udp", dst: netip.MustParseAddr("198.51.100.99"), port: 9999}
+	for range 5 {
+		e.record(nfs)
+	}
+	for range 2 {
+		e.record(other)
+	}
+	e.summarize()
+	e.summarize()
+	var got []string
+	for _, ev := range st.Events(store.KindEgress, 0, 100) {
+		got = append(got, fmt.Sprintf("%s %d %s", ev.Severity, ev.Count, ev.Reason))
+	}
+	want := []string{
+		"critical 0 blocked: tcp to 203.0.113.119 port 2049",
+		"warning 0 blocked: udp to 198.51.100.99 port 9999",
+		"critical 4 blocked: repeated, tcp to 203.0.113.119 port 2049, 4 attempts since the last summary",
+		"warning 1 blocked: repeated, udp to 198.51.100.99 port 9999, 1 attempts since the last summary",
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("egress events:\n got %q\nwant %q", got, want)
 	}
 }

@@ -35,6 +35,7 @@ const (
 	KindPolicy     = "policy"     // a message rejected by the gateway's policy or parser
 	KindVitals     = "vitals"     // a vital-sign finding
 	KindConnection = "connection" // a connection refused (source not allowed, limits)
+	KindSession    = "session"    // a monitor connection that carried messages ended (the device's connection timeline)
 	KindDelivery   = "delivery"   // a message no station accepted
 	KindEgress     = "egress"     // a monitor-segment attempt to reach anything but hl7gate (first of its pair)
 	KindGateway    = "gateway"    // the gateway started, stopped or reloaded its configuration
