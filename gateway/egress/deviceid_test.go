@@ -2,16 +2,12 @@ package egress
 
 import (
 	"context"
-	"encoding/json"
-	"net/http"
-	"net/http/httptest"
 	"net/netip"
 	"testing"
 	"time"
 
 	"github.com/rs/zerolog"
 
-	"github.com/hl7gate/hl7gate/gateway/export"
 	"github.com/hl7gate/hl7gate/gateway/store"
 	"github.com/hl7gate/hl7gate/hl7"
 	"github.com/hl7gate/hl7gate/policy/inventory"
@@ -43,19 +39,7 @@ func TestEgressExportDeviceID(t *testing.T) {
 					t.Fatalf("the inventory files this device under %q, the test expects %q", id.Key(), tc.want)
 				}
 			}
-			got := make(chan map[string]any, 1)
-			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				var ev map[string]any
-				if err := json.NewDecoder(r.Body).Decode(&ev); err != nil {
-					t.Error(err)
-				}
-				got <- ev
-			}))
-			defer srv.Close()
-			x, err := export.New(export.Config{Webhook: []export.WebhookConfig{{Name: "noc", URL: srv.URL}}}, "test", zerolog.Nop())
-			if err != nil {
-				t.Fatal(err)
-			}
+			x, got := webhookExporter(t, 1)
 			st := mustStore(t)
 			mon := netip.MustParseAddr("192.0.2.10")
 			if tc.app != "" || tc.equipment != "" {

@@ -343,12 +343,11 @@ func freePort(t *testing.T) string {
 	return fmt.Sprint(ln.Addr().(*net.TCPAddr).Port)
 }
 
-func ap(s string) netip.AddrPort { return netip.MustParseAddrPort(s) }
-
-// Each new pair is exported once, as an egress_attempt event (here to a real webhook on loopback); later
-// attempts on the pair are not.
-func TestEgressExport(t *testing.T) {
-	got := make(chan map[string]any, 10)
+// webhookExporter starts a webhook receiver on loopback and an exporter sending to it; each event arrives on
+// the channel (buffered for n) as decoded JSON.
+func webhookExporter(t *testing.T, n int) (*export.Exporter, chan map[string]any) {
+	t.Helper()
+	got := make(chan map[string]any, n)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var ev map[string]any
 		if err := json.NewDecoder(r.Body).Decode(&ev); err != nil {
@@ -356,11 +355,20 @@ func TestEgressExport(t *testing.T) {
 		}
 		got <- ev
 	}))
-	defer srv.Close()
+	t.Cleanup(srv.Close)
 	x, err := export.New(export.Config{Webhook: []export.WebhookConfig{{Name: "noc", URL: srv.URL}}}, "test", zerolog.Nop())
 	if err != nil {
 		t.Fatal(err)
 	}
+	return x, got
+}
+
+func ap(s string) netip.AddrPort { return netip.MustParseAddrPort(s) }
+
+// Each new pair is exported once, as an egress_attempt event (here to a real webhook on loopback); later
+// attempts on the pair are not.
+func TestEgressExport(t *testing.T) {
+	x, got := webhookExporter(t, 10)
 	e := newRecorder(t, recorderConfig(), zerolog.Nop(), mustStore(t))
 	e.ExportTo(x)
 	mon := netip.MustParseAddr("192.0.2.7")
@@ -395,22 +403,7 @@ func TestEgressExport(t *testing.T) {
 // nothing; beyond summaryMaxExport pairs the rest are summed up in one event (here to a real webhook on
 // loopback).
 func TestEgressExportRepeats(t *testing.T) {
-	got := make(chan map[string]any, summaryMaxExport+20)
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var ev map[string]any
-		if err := json.NewDecoder(r.Body).Decode(&ev); err != nil {
-			t.Error(err)
-		}
-		delete(ev, "time")
-		delete(ev, "sequence")
-		delete(ev, "name")
-		got <- ev
-	}))
-	defer srv.Close()
-	x, err := export.New(export.Config{Webhook: []export.WebhookConfig{{Name: "noc", URL: srv.URL}}}, "test", zerolog.Nop())
-	if err != nil {
-		t.Fatal(err)
-	}
+	x, got := webhookExporter(t, summaryMaxExport+20)
 	e := newRecorder(t, recorderConfig(), zerolog.Nop(), mustStore(t))
 	e.ExportTo(x)
 	mon := netip.MustParseAddr("192.0.2.7")
@@ -426,6 +419,9 @@ func TestEgressExportRepeats(t *testing.T) {
 		t.Helper()
 		select {
 		case ev := <-got:
+			delete(ev, "time")
+			delete(ev, "sequence")
+			delete(ev, "name")
 			b, _ := json.Marshal(ev)
 			return string(b)
 		case <-time.After(10 * time.Second):
