@@ -404,7 +404,8 @@ func TestEgressExport(t *testing.T) {
 // loopback).
 func TestEgressExportRepeats(t *testing.T) {
 	x, got := webhookExporter(t, summaryMaxExport+20)
-	e := newRecorder(t, recorderConfig(), zerolog.Nop(), mustStore(t))
+	st := mustStore(t)
+	e := newRecorder(t, recorderConfig(), zerolog.Nop(), st)
 	e.ExportTo(x)
 	mon := netip.MustParseAddr("192.0.2.7")
 	nfs := attempt{monitor: mon, protocol: "tcp", dst: netip.MustParseAddr("203.0.113.119"), port: 2049}
@@ -446,6 +447,20 @@ func TestEgressExportRepeats(t *testing.T) {
 		}
 	}
 	e.summarize() // nothing since: nothing exported (checked below, after the next summary's events)
+	// The repeats reach the event store too (and so the journal and the evidence bundle): one event per pair
+	// and summary, none for the empty summary.
+	var stored []string
+	for _, ev := range st.Events(store.KindEgress, 0, 100) {
+		stored = append(stored, fmt.Sprintf("%s %d %s", ev.Severity, ev.Count, ev.Reason))
+	}
+	if want := []string{
+		"critical 0 blocked: tcp to 203.0.113.119 port 2049",
+		"warning 0 blocked: udp to 198.51.100.99 port 9999",
+		"critical 4 blocked: repeated, tcp to 203.0.113.119 port 2049, 4 attempts since the last summary",
+		"warning 1 blocked: repeated, udp to 198.51.100.99 port 9999, 1 attempts since the last summary",
+	}; !slices.Equal(stored, want) {
+		t.Errorf("egress events:\n got %q\nwant %q", stored, want)
+	}
 
 	// summaryMaxExport+2 pairs with repeats: the busiest summaryMaxExport named, the last two summed up.
 	for i := range summaryMaxExport + 2 {
@@ -500,36 +515,5 @@ func TestEgressSetWatchlist(t *testing.T) {
 	}
 	if !maps.Equal(got, want) {
 		t.Fatalf("watchlist flags by port %v, want %v", got, want)
-	}
-}
-
-// Repeated attempts reach the event store (and so the journal and the evidence bundle) as one event per
-// pair and summary, with the attempts since the last summary; a summary with no repeats stores nothing.
-func TestEgressStoresRepeats(t *testing.T) {
-	st := mustStore(t)
-	e := newRecorder(t, recorderConfig(), zerolog.Nop(), st)
-	mon := netip.MustParseAddr("192.0.2.7")
-	nfs := attempt{monitor: mon, protocol: "tcp", dst: netip.MustParseAddr("203.0.113.119"), port: 2049}
-	other := attempt{monitor: mon, protocol: "udp", dst: netip.MustParseAddr("198.51.100.99"), port: 9999}
-	for range 5 {
-		e.record(nfs)
-	}
-	for range 2 {
-		e.record(other)
-	}
-	e.summarize()
-	e.summarize()
-	var got []string
-	for _, ev := range st.Events(store.KindEgress, 0, 100) {
-		got = append(got, fmt.Sprintf("%s %d %s", ev.Severity, ev.Count, ev.Reason))
-	}
-	want := []string{
-		"critical 0 blocked: tcp to 203.0.113.119 port 2049",
-		"warning 0 blocked: udp to 198.51.100.99 port 9999",
-		"critical 4 blocked: repeated, tcp to 203.0.113.119 port 2049, 4 attempts since the last summary",
-		"warning 1 blocked: repeated, udp to 198.51.100.99 port 9999, 1 attempts since the last summary",
-	}
-	if !slices.Equal(got, want) {
-		t.Errorf("egress events:\n got %q\nwant %q", got, want)
 	}
 }
