@@ -44,23 +44,30 @@ func writeAwait(nc net.Conn, b []byte, check bool) (n int, perr, werr error) {
 				return true
 			}
 		}
-		for n < len(b) {
-			m, err := syscall.Write(int(fd), b[n:])
-			if m > 0 {
-				n += m
-			}
-			switch {
-			case err == syscall.EINTR:
-			case err == syscall.EAGAIN:
-				return true // the send buffer is full: the caller writes the rest, with its deadline
-			case err != nil:
-				werr = err
-				return true
-			}
-		}
-		return false
+		n, werr = writeFD(int(fd), b)
+		// Done unless the send buffer was full (the caller writes the rest, with its deadline) or it failed.
+		return werr != nil || n < len(b)
 	})
 	return n, perr, werr
+}
+
+// writeFD writes p to the non-blocking socket fd until it is all written, the send buffer is full (n <
+// len(p), err nil) or a write fails.
+func writeFD(fd int, p []byte) (n int, err error) {
+	for n < len(p) {
+		m, err := syscall.Write(fd, p[n:])
+		if m > 0 {
+			n += m
+		}
+		switch {
+		case err == syscall.EINTR:
+		case err == syscall.EAGAIN:
+			return n, nil
+		case err != nil:
+			return n, err
+		}
+	}
+	return n, nil
 }
 
 // idleState checks, without blocking or consuming anything, the socket of a station connection that should
@@ -94,24 +101,11 @@ func writeNow(nc net.Conn, p []byte) (n int, ok bool, err error) {
 	}
 	var werr error
 	err = rc.Write(func(fd uintptr) bool {
-		for n < len(p) {
-			m, err := syscall.Write(int(fd), p[n:])
-			if m > 0 {
-				n += m
-			}
-			switch {
-			case err == syscall.EINTR:
-			case err == syscall.EAGAIN:
-				return true
-			case err != nil:
-				werr = os.NewSyscallError("write", err)
-				return true
-			}
-		}
+		n, werr = writeFD(int(fd), p)
 		return true
 	})
 	if werr != nil {
-		err = werr
+		err = os.NewSyscallError("write", werr)
 	}
 	return n, true, err
 }
