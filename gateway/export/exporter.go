@@ -151,33 +151,37 @@ func (x *Exporter) start(cfg Config, keep []target) ([]target, error) {
 		}
 		return nil
 	}
-	for _, c := range cfg.Syslog {
-		c.Version = x.version
-		name := cmp.Or(c.Name, "syslog")
-		files := filesDigest(c.CAFile, c.CertFile, c.KeyFile)
+	// add appends the target name: the current sender when reuse finds one, else a new one from start.
+	add := func(name string, c any, files [32]byte, start func() (sender, error)) error {
 		s := reuse(name, c, files)
 		if s == nil {
-			n, err := NewSyslog(c, x.log)
-			if err != nil {
-				return fail(err)
+			var err error
+			if s, err = start(); err != nil {
+				return err
 			}
-			s = n
 		}
 		ts = append(ts, target{name, c, files, s})
+		return nil
+	}
+	for _, c := range cfg.Syslog {
+		c.Version = x.version
+		err := add(cmp.Or(c.Name, "syslog"), c, filesDigest(c.CAFile, c.CertFile, c.KeyFile), func() (sender, error) {
+			s, err := NewSyslog(c, x.log)
+			return s, err
+		})
+		if err != nil {
+			return fail(err)
+		}
 	}
 	for _, c := range cfg.Webhook {
 		c.Version = x.version
-		name := cmp.Or(c.Name, "webhook")
-		files := filesDigest(c.CAFile, c.TokenFile)
-		s := reuse(name, c, files)
-		if s == nil {
-			n, err := NewWebhook(c, x.log)
-			if err != nil {
-				return fail(err)
-			}
-			s = n
+		err := add(cmp.Or(c.Name, "webhook"), c, filesDigest(c.CAFile, c.TokenFile), func() (sender, error) {
+			s, err := NewWebhook(c, x.log)
+			return s, err
+		})
+		if err != nil {
+			return fail(err)
 		}
-		ts = append(ts, target{name, c, files, s})
 	}
 	return ts, nil
 }
