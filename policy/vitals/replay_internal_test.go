@@ -48,3 +48,27 @@ func TestMatcherIsNear(t *testing.T) {
 		check(q, y)
 	}
 }
+
+// TestIDHistoryFind checks the blocked scan against a plain one: the first
+// entry with the control ID, whatever its position and the history's fill.
+func TestIDHistoryFind(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	for range 2000 {
+		h := newIDHistory(1 + r.IntN(40))
+		for range r.IntN(60) {
+			// Few distinct IDs, so that repeats and misses both occur.
+			h.push(idKey(uint64(r.IntN(8))<<idLowBits, r.Uint64()), r.Uint32())
+		}
+		k := idKey(uint64(r.IntN(10))<<idLowBits, r.Uint64())
+		want := -1
+		for i, v := range h.words[:h.n] {
+			if v>>idLowBits == k>>idLowBits {
+				want = i
+				break
+			}
+		}
+		if got := h.find(k); got != want {
+			t.Fatalf("find = %d, want %d (%d entries)", got, want, h.n)
+		}
+	}
+}
