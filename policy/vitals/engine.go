@@ -237,14 +237,16 @@ func (e *Engine) Monitors() int {
 // within the resend window) is ignored entirely, and so are queries and
 // acknowledgements (QBP, QRY, RSP, ACK), which carry no observations.
 func (e *Engine) Observe(src netip.Addr, m *hl7.Message, arrival time.Time, dst []Finding) []Finding {
-	switch typ, _, _ := m.MessageType(); string(typ) {
+	var scratch [12]hl7.Field
+	msh := m.Segment(0).Fields(scratch[:0], 11) // msh[n] is MSH-n, split once for every check
+	switch string(component(msh, 9, 1)) {
 	case "QBP", "QRY", "RSP", "ACK":
 		return dst
 	}
-	s, switched := e.stream(src, m.SendingApplication(), m.SendingFacility(), arrival)
+	s, switched := e.stream(src, component(msh, 3, 0), component(msh, 4, 0), arrival)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.observe(e, src, m, arrival, switched, dst)
+	return s.observe(e, src, m, msh, arrival, switched, dst)
 }
 
 // stream returns the state of the device (app, fac) at src, creating it as

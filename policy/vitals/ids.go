@@ -35,9 +35,20 @@ func idKey(id, content uint64) uint64 {
 
 // find returns the position of an entry with the control ID of k, or -1.
 func (h *idHistory) find(k uint64) int {
-	want := k >> idLowBits
-	for i, v := range h.words[:h.n] {
-		if v>>idLowBits == want {
+	// An entry has the control ID of k when they differ only in the low
+	// bits. Four entries are tested per step: the scan runs on every
+	// message, and a new ID (the usual case) reads all of them.
+	const low = 1 << idLowBits
+	ws := h.words[:h.n]
+	i := 0
+	for ; i+4 <= len(ws); i += 4 {
+		w := ws[i : i+4 : i+4]
+		if w[0]^k < low || w[1]^k < low || w[2]^k < low || w[3]^k < low {
+			break
+		}
+	}
+	for ; i < len(ws); i++ {
+		if ws[i]^k < low {
 			return i
 		}
 	}

@@ -53,18 +53,30 @@ var replayParams = [4]struct {
 }{{pHR, 2}, {pSpO2, 1}, {pRR, 2}, {pARTMean, 2}}
 
 type replayState struct {
-	hist  [replayHist][4]uint8 // remembered messages; 0 = absent
-	next  [replayHist]uint16   // number of the previous remembered message with the same key; 0 = none
-	run   [replayHist]uint8    // run[L]: remembered messages in a row matching at lag L
-	stamp [replayHist]uint8    // the number of the last of them, low byte (a run is verified before it counts)
-	heads [256]uint16          // per key, the number of its latest remembered message; 0 = none
-	n     int                  // messages remembered; the i-th has number i (mod 2¹⁶)
+	hist  [replayHist]remembered // remembered messages, by number mod replayHist
+	lags  [replayHist]lagRun     // per lag in remembered messages, see lagRun
+	heads [256]uint16            // per key, the number of its latest remembered message; 0 = none
+	n     int                    // messages remembered; the i-th has number i (mod 2¹⁶)
 
 	k      uint8                // messages per remembered one; 0 while learning (1 then)
 	win    uint8                // matching messages in a row that make a replay
 	inPer  uint8                // messages since the last remembered one
 	learnN uint8                // intervals learned
 	learn  [replayLearn]float32 // intervals, seconds
+}
+
+// remembered is one remembered message: its rounded values and its link in
+// the chain of its key, side by side because the chain walk reads both.
+type remembered struct {
+	v    [4]uint8 // 0 = absent
+	next uint16   // number of the previous remembered message with the same key; 0 = none
+}
+
+// lagRun is what match keeps per lag: the remembered messages in a row
+// matching at that lag, and the number of the last of them, low byte (a
+// run is verified before it counts).
+type lagRun struct {
+	run, stamp uint8
 }
 
 // nearReplay remembers every k-th message and compares it with the
@@ -142,24 +154,27 @@ func (rs *replayState) match(q *[4]uint8, win int) (lag int, found bool) {
 	const mask = replayHist - 1
 	num := uint16(rs.n)
 	tol := int(replayParams[0].tol)
+	m := newMatcher(q)
 	for v := max(1, int(q[0])-tol); v <= min(255, int(q[0])+tol); v++ {
 		prevAge := -1
-		for b := rs.heads[v]; b != 0; b = rs.next[int(b)&mask] {
+		for b := rs.heads[v]; b != 0; {
+			h := &rs.hist[int(b)&mask]
 			age := int(num - b) // 16-bit arithmetic wraps with the numbers
 			if age <= prevAge || age >= replayHist || age > rs.n {
 				break // beyond the history, or a link to an overwritten message
 			}
-			prevAge = age
-			if age < replayMinLag || !near(q, &rs.hist[int(b)&mask]) {
+			prevAge, b = age, h.next
+			if age < replayMinLag || !m.near(&h.v) {
 				continue
 			}
-			if rs.stamp[age] == uint8(num-1) && rs.run[age] > 0 {
-				rs.run[age] = min(rs.run[age]+1, 255)
+			l := &rs.lags[age]
+			if l.stamp == uint8(num-1) && l.run > 0 {
+				l.run = min(l.run+1, 255)
 			} else {
-				rs.run[age] = 1
+				l.run = 1
 			}
-			rs.stamp[age] = uint8(num)
-			if run := int(rs.run[age]); !found && run >= win && age+replayWin <= replayHist {
+			l.stamp = uint8(num)
+			if run := int(l.run); !found && run >= win && age+replayWin <= replayHist {
 				if n := min(run, replayWin); rs.repeats(age, n) && rs.informative(n) {
 					lag, found = age, true
 				}
@@ -169,12 +184,59 @@ func (rs *replayState) match(q *[4]uint8, win int) (lag int, found bool) {
 	return lag, found
 }
 
+// matcher is near(q, ·) for one q, without a branch per channel: the four
+// channels are compared at once, one per 16-bit lane of a word (see lanes).
+// A lane is in range when the other value is within [lo, hi], the bounds
+// q ± tol as near computes them in bytes: a channel at 256 − tol or above
+// never matches, because there near's sums wrap.
+type matcher struct {
+	lo, hi uint64 // per lane, 0x8000 − lo and 0x7fff − hi: adding a value sets bit 15 when it is ≥ lo, and when it is > hi
+	q      uint64 // bit 15 of the lanes where q is present
+}
+
+const (
+	laneTop = 0x8000_8000_8000_8000 // bit 15 of every lane
+	laneOne = 0x0001_0001_0001_0001
+)
+
+// lanes spreads four bytes over the 16-bit lanes of a word.
+func lanes(v *[4]uint8) uint64 {
+	return uint64(v[0]) | uint64(v[1])<<16 | uint64(v[2])<<32 | uint64(v[3])<<48
+}
+
+// newMatcher returns the matcher of q.
+func newMatcher(q *[4]uint8) matcher {
+	var m matcher
+	for i, rp := range replayParams {
+		x, tol := int(q[i]), int(rp.tol)
+		lo, hi := x-tol, x+tol
+		if x > 255-tol {
+			lo, hi = 1, 0 // never in range
+		}
+		hi = min(hi, 255-tol)
+		m.lo |= uint64(0x8000-lo) << (16 * i)
+		m.hi |= uint64(0x7fff-hi) << (16 * i)
+		if x != 0 {
+			m.q |= 0x8000 << (16 * i)
+		}
+	}
+	return m
+}
+
+// near reports near(q, y) for the matcher's q.
+func (m *matcher) near(y *[4]uint8) bool {
+	v := lanes(y)
+	both := (v + 0x7fff*laneOne) & m.q         // present in both
+	in := (v + m.lo) &^ (v + m.hi) & laneTop   // within [lo, hi]
+	return both&^in == 0 && both&(both-1) != 0 // every channel compared matches, and two or more
+}
+
 // repeats reports whether the last n remembered messages match those lag
 // earlier, one by one: a run count can be stale (its stamp is one byte).
 func (rs *replayState) repeats(lag, n int) bool {
 	const mask = replayHist - 1
 	for j := range n {
-		if !near(&rs.hist[(rs.n-j)&mask], &rs.hist[(rs.n-j-lag)&mask]) {
+		if !near(&rs.hist[(rs.n-j)&mask].v, &rs.hist[(rs.n-j-lag)&mask].v) {
 			return false
 		}
 	}
@@ -187,10 +249,9 @@ func (rs *replayState) remember(q [4]uint8) {
 	rs.n++
 	num := uint16(rs.n)
 	slot := rs.n & mask
-	rs.hist[slot] = q
-	rs.next[slot] = 0
+	rs.hist[slot] = remembered{v: q}
 	if q[0] != 0 && num != 0 {
-		rs.next[slot], rs.heads[q[0]] = rs.heads[q[0]], num
+		rs.hist[slot].next, rs.heads[q[0]] = rs.heads[q[0]], num
 	}
 }
 
@@ -203,7 +264,7 @@ func (rs *replayState) informative(n int) bool {
 	const mask = replayHist - 1
 	total := 0
 	for j := range n - 1 {
-		x, y := &rs.hist[(rs.n-j)&mask], &rs.hist[(rs.n-j-1)&mask]
+		x, y := &rs.hist[(rs.n-j)&mask].v, &rs.hist[(rs.n-j-1)&mask].v
 		for i := range x {
 			if x[i] != 0 && y[i] != 0 {
 				d := int(x[i]) - int(y[i])

@@ -151,12 +151,11 @@ func (s *stream) class() int {
 	return 0
 }
 
-func (s *stream) observe(e *Engine, src netip.Addr, m *hl7.Message, arrival time.Time, switched bool, dst []Finding) []Finding {
+// observe runs the checks over m, whose MSH is split in msh (msh[n] is MSH-n).
+func (s *stream) observe(e *Engine, src netip.Addr, m *hl7.Message, msh []hl7.Field, arrival time.Time, switched bool, dst []Finding) []Finding {
 	s.lastSeen.Store(arrival.UnixNano())
 	rc := &e.cfg.Rules
 	em := emitter{e: e, s: s, arrival: arrival, src: src, m: m, msgTime: arrival}
-	var scratch [12]hl7.Field
-	msh := m.Segment(0).Fields(scratch[:0], 11) // msh[n] is MSH-n, split once for every check
 	msgTime, terr := hl7.ParseTimeIn(component(msh, 7, 1), e.loc)
 	timeOK := terr == nil
 	if timeOK {
