@@ -1,6 +1,9 @@
 package vitals
 
-import "math"
+import (
+	"math"
+	"time"
+)
 
 // stepMin is the smallest sustained, abrupt shift of a parameter that
 // rate_of_change judges as a step, in base units, for the parameters whose
@@ -180,4 +183,56 @@ func (l *lockstep) derived() bool { return l.n >= lockSamples && l.move >= lockM
 // next, which is an artefact, not a step.
 func (pd *step) steady(th, v float64) bool {
 	return pd.hi-pd.lo < max(0.4*th, 0.25*math.Abs(v-pd.pre))
+}
+
+// disagreement is the state of hr_pr_agreement for the heart rate and one
+// pulse rate.
+type disagreement struct {
+	since  time.Time
+	n      int
+	hr, pr sample // smoothed levels before the disagreement began
+	alone  int8   // the ECG channel moved alone: 0 not judged yet, 1 yes, -1 no (see hrpr)
+	locked lockstep
+	levels bool      // the heart rate had a level before the disagreement (hrAlone can judge)
+	un     int       // samples in a row that no allowance explains (see unexplained)
+	unAt   time.Time // arrival of the first of them
+}
+
+// levelSamples is how many heart-rate samples in a row make a level that
+// a disagreement can be said to have left: at a monitor's first messages
+// (an AF patient connected mid-rhythm) there is none.
+const levelSamples = 5
+
+// unexplained counts the samples of a disagreement that no allowance
+// (bigeminy, AF, a disturbed plethysmograph) explains and reports whether
+// they have persisted for the persistence time and samples in a row. An
+// explained sample starts the count anew: a long bigeminy or AF deficit is
+// allowed, and one beat counted outside the allowance (a pulse at 66 % of
+// the heart rate, a deficit of 52 in AF, a motion artefact flipping the
+// difference's sign) is not a disagreement that persisted; a forged pulse
+// rate keeps its offset message after message.
+func (dg *disagreement) unexplained(explained bool, arrival time.Time, hc *HRPRRule) bool {
+	if explained {
+		dg.un = 0
+		return false
+	}
+	if dg.un++; dg.un == 1 {
+		dg.unAt = arrival
+	}
+	return dg.un >= hc.MinSamples && arrival.Sub(dg.unAt) >= hc.Persist
+}
+
+// pulseDisturbed reports a plethysmograph disturbed by motion or poor
+// perfusion: the SpO2 pulse rate q while the saturation it comes with lies
+// away from its baseline by a third of its scale and four times its own
+// noise between messages. Motion scatters both values of the oximeter at
+// once; a forged pulse rate leaves the saturation where it was. The
+// arterial pulse rate has no such witness.
+func (s *stream) pulseDisturbed(q param) bool {
+	c, t := &s.cur[pSpO2], &s.tracks[pSpO2]
+	if q != pPR || !c.ok {
+		return false
+	}
+	b, ok := t.baseline()
+	return ok && math.Abs(c.v-b) >= max(trackInfo[pSpO2].scale/3, stepNoise*t.noise)
 }

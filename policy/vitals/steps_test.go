@@ -138,3 +138,39 @@ func TestMotionScattersPulseRate(t *testing.T) {
 	}))
 	checkRules(t, run(t, vitals.DefaultConfig(), motion))
 }
+
+// TestDeficitOutsideItsAllowanceOnce: a long bigeminy (pulse at ~58 % of
+// the heart rate) with one beat counted outside the ratio, and an AF
+// deficit that exceeds its allowance for one message, are allowed
+// disagreements that did not persist outside the allowance; motion that
+// throws the oximeter's pulse rate above and below the heart rate while the
+// saturation dips is the oximeter disturbed. A pulse rate held 20 below a
+// steady heart rate for minutes is caught.
+func TestDeficitOutsideItsAllowanceOnce(t *testing.T) {
+	odd := every(80, 10*sec, func(i int) msg {
+		m := msg{rows: []row{hr(wobble(140, i)), pr(wobble(82, i+5)), spo2(wobble(92, i+2)), rr(wobble(40, i)), temp("37.0")}}
+		if i == 65 {
+			m.rows[1] = pr("106") // 76 % of the heart rate: one beat outside the bigeminy ratio
+		}
+		return m
+	})
+	checkRules(t, run(t, vitals.DefaultConfig(), odd))
+	inAF := then(every(40, 10*sec, func(i int) msg { return af(i, 120, 100) }), 10*sec, every(3, 10*sec, func(i int) msg {
+		m := af(i+40, 120, 100)
+		if i == 1 {
+			m.rows[0], m.rows[1] = hr("151"), pr("99") // a deficit of 52 for one message
+		}
+		return m
+	}))
+	checkRules(t, run(t, vitals.DefaultConfig(), inAF))
+	motion := then(baseline(), 60*sec, every(8, 60*sec, func(i int) msg {
+		pulse := []float64{100, 62, 98, 104}
+		if i < len(pulse) {
+			return vitalsAt(i+700, 80, pulse[i], 84)
+		}
+		return normal(i + 700)
+	}))
+	checkRules(t, run(t, vitals.DefaultConfig(), motion))
+	forged := then(baseline(), 10*sec, every(30, 10*sec, func(i int) msg { return vitalsAt(i+800, 80, 60, 96) }))
+	checkRules(t, run(t, vitals.DefaultConfig(), forged), "hr_pr_agreement")
+}

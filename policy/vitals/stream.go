@@ -95,13 +95,7 @@ type stream struct {
 	smooth [numParams]sample // exponentially smoothed (α = 0.3), for rate_of_change partners
 	pend   [len(rateParams)]step
 
-	disagree [2]struct {
-		since  time.Time
-		n      int
-		hr, pr sample // smoothed levels before the disagreement began
-		alone  int8   // the ECG channel moved alone: 0 not judged yet, 1 yes, -1 no (see hrpr)
-		locked lockstep
-	}
+	disagree [2]disagreement // ECG heart rate against each pulse rate, see hrpr
 
 	nibpAt   time.Time
 	nibp     [3]float64
@@ -675,28 +669,34 @@ func (s *stream) hrpr(e *Engine, em *emitter, arrival time.Time, dst []Finding) 
 			dg.since = arrival
 			dg.hr, dg.pr = s.smooth[pHR], s.smooth[q]
 			dg.alone, dg.locked = 0, lockstep{}
+			dg.levels, dg.un = s.hrN >= levelSamples, 0
 		}
 		dg.locked.see(d, hr.v)
-		if dg.n < hc.MinSamples || arrival.Sub(dg.since) < hc.Persist || !em.on(rHRPR) {
-			continue
-		}
+		persisted := dg.n >= hc.MinSamples && arrival.Sub(dg.since) >= hc.Persist
 		th := hc.PROverHR
+		explained := s.pulseDisturbed(q)
 		if d < 0 {
 			th = hc.Deficit
-			if dg.alone == 0 {
+			if persisted && dg.alone == 0 && dg.levels {
 				dg.alone = s.hrAlone(dg.hr, dg.pr, q, -d)
 			}
 			switch {
 			case dg.alone > 0, dg.locked.derived():
+				// The ECG channel moved alone, or the pulse is computed
+				// from it: the whole disagreement is unexplained.
+				explained, dg.un, dg.unAt = false, dg.n-1, dg.since
 			case deficitRatio(pr.v, hr.v):
-				continue // bigeminy
+				explained = true // bigeminy
 			case s.hrN <= 16:
-				continue // too few samples yet to tell the rhythm
+				explained = true // too few samples yet to tell the rhythm
 			case s.irregular(hc.Irregular):
 				if th = hc.HROverPR; -d <= th {
-					continue // AF
+					explained = true // AF
 				}
 			}
+		}
+		if !dg.unexplained(explained, arrival, hc) || !persisted || !em.on(rHRPR) {
+			continue
 		}
 		dst = em.add(dst, rHRPR, pHR, hr.seg, hr.at, hr.v, pr.v, th, "", "ECG heart rate and pulse rate disagree persistently")
 	}
