@@ -162,9 +162,9 @@ const (
 
 func (l *lockstep) see(d, hr float64) {
 	if l.n > 0 && d == l.d {
-		l.n = min(l.n+1, 255)
+		l.n = min(l.n, 254) + 1
 		if hr != l.hr {
-			l.move = min(l.move+1, 255)
+			l.move = min(l.move, 254) + 1
 		}
 	} else {
 		l.n, l.move = 1, 0
@@ -235,4 +235,39 @@ func (s *stream) pulseDisturbed(q param) bool {
 	}
 	b, ok := t.baseline()
 	return ok && math.Abs(c.v-b) >= max(trackInfo[pSpO2].scale/3, stepNoise*t.noise)
+}
+
+// plethSettle is how many messages after a disturbance of the oximeter a
+// saturation step is still its recovery (at least; see plethSettling).
+const plethSettle = 3
+
+// notePleth counts the messages since the oximeter was last disturbed:
+// its pulse rate above the ECG heart rate by more than lim (never a
+// circulation's), or jumping by more than lim in one message while the
+// heart rate moved less than half as much. Motion and poor perfusion
+// scatter the plethysmograph's pulse rate and pull its saturation down
+// together; the saturation's jump back when it settles is a recovery, not
+// a step.
+func (s *stream) notePleth(lim float64, arrival time.Time) {
+	hr, pr, hp, pp := &s.cur[pHR], &s.cur[pPR], &s.prev[pHR], &s.prev[pPR]
+	disturbed := false
+	if hr.ok && pr.ok {
+		disturbed = pr.v-hr.v > lim
+		if hp.ok && pp.ok {
+			dp, dh := math.Abs(pr.v-pp.v), math.Abs(hr.v-hp.v)
+			disturbed = disturbed || (dp > lim && dh < dp/2)
+		}
+	}
+	if disturbed {
+		s.plethOK, s.plethAt = 0, arrival.UnixNano()
+	} else if s.plethOK < math.MaxUint8 {
+		s.plethOK++
+	}
+}
+
+// plethSettling reports an oximeter disturbed within the last plethSettle
+// messages or the window (the corroboration time): a saturation step now
+// is not judged.
+func (s *stream) plethSettling(arrival time.Time, window time.Duration) bool {
+	return s.plethAt != 0 && (s.plethOK <= plethSettle || arrival.UnixNano()-s.plethAt < window.Nanoseconds())
 }

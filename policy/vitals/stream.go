@@ -96,6 +96,8 @@ type stream struct {
 	pend   [len(rateParams)]step
 
 	disagree [2]disagreement // ECG heart rate against each pulse rate, see hrpr
+	plethOK  uint8           // messages since the oximeter was last disturbed, see notePleth
+	plethAt  int64           // arrival of that disturbance, Unix ns
 
 	nibpAt   time.Time
 	nibp     [3]float64
@@ -534,6 +536,7 @@ func (s *stream) rate(e *Engine, em *emitter, arrival time.Time, dst []Finding) 
 	if !em.on(rRate) {
 		return dst
 	}
+	s.notePleth(e.cfg.Rules.HRPR.PROverHR, arrival)
 	for i, rp := range rateParams {
 		c, pr := &s.cur[rp.p], &s.prev[rp.p]
 		th := rr.HRStep
@@ -543,7 +546,8 @@ func (s *stream) rate(e *Engine, em *emitter, arrival time.Time, dst []Finding) 
 		pd := &s.pend[i]
 		if !pd.active && c.ok && pr.ok && arrival.Sub(pr.at) <= rr.MaxGap {
 			d := math.Abs(c.v - pr.v)
-			if d >= th && (rp.p != pSpO2 || d/max(arrival.Sub(pr.at).Minutes(), 1.0/60) >= rr.SpO2PerMinute) && !s.backToBaseline(rp.p, 0.75*th) {
+			if d >= th && (rp.p != pSpO2 || d/max(arrival.Sub(pr.at).Minutes(), 1.0/60) >= rr.SpO2PerMinute) && !s.backToBaseline(rp.p, 0.75*th) &&
+				(rp.p != pSpO2 || !s.plethSettling(arrival, rr.Corroboration)) {
 				*pd = step{active: true, at: arrival, pre: pr.v, lo: c.v, hi: c.v}
 				for j, q := range rp.partners {
 					if q != pNone {
@@ -559,7 +563,7 @@ func (s *stream) rate(e *Engine, em *emitter, arrival time.Time, dst []Finding) 
 			pd.active = false // went back (a spike, an artefact) or vanished: not a sustained edit
 			continue
 		}
-		if rp.p != pHR && s.cur[pHR].ok && deficitRatio(c.v, s.cur[pHR].v) {
+		if (rp.p == pPR || rp.p == pPRInv) && s.cur[pHR].ok && deficitRatio(c.v, s.cur[pHR].v) {
 			pd.active = false // the pulse fell to a bigeminy deficit of a heart rate still there
 			continue
 		}

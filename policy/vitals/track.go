@@ -221,7 +221,7 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 			t.push(c.v)
 			continue
 		}
-		t.exN = min(t.exN+1, 255)
+		t.exN = min(t.exN, 254) + 1
 		t.exSum += c.v
 		t.exPartner = t.exPartner || partner[p]
 		t.exWitness = t.exWitness || s.witnessed(p)
