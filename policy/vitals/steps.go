@@ -13,7 +13,7 @@ import (
 // which a vasopressor moves by 20–40 mmHg within a minute, are judged from
 // the excursion threshold only.
 var stepMin = [numParams]float64{
-	pRR:    10,
+	pRR:    8,
 	pEtCO2: 8,
 }
 
@@ -270,4 +270,32 @@ func (s *stream) notePleth(lim float64, arrival time.Time) {
 // is not judged.
 func (s *stream) plethSettling(arrival time.Time, window time.Duration) bool {
 	return s.plethAt != 0 && (s.plethOK <= plethSettle || arrival.UnixNano()-s.plethAt < window.Nanoseconds())
+}
+
+// settled reports whether the channel's recent values outside excursions
+// (its baseline ring) lie within three times its own noise of one another
+// (at least 2 units) or half the shift dev: a level a small step can
+// leave. Motion scatters a breathing rate over 5–25/min for a minute; the
+// value it settles at afterwards is a return to the patient's level, not a
+// step from it.
+func (t *track) settled(dev float64) bool {
+	lo, hi := t.base[0], t.base[0]
+	for _, v := range t.base[1:t.nb] {
+		lo, hi = min(lo, v), max(hi, v)
+	}
+	return hi-lo <= max(2, 3*t.noise, math.Abs(dev)/2)
+}
+
+// nudged reports whether parameter q is present and away from its
+// baseline by three times its own noise between messages, where that is
+// less than a third of its scale (moved): a small step of a breathing rate
+// (from its step floor) is corroborated by a heart rate that changed pace
+// with it by a few beats, as when a neonate wakes.
+func (s *stream) nudged(q param) bool {
+	t := &s.tracks[q]
+	if !s.cur[q].ok || t.noiseN < 32 {
+		return false
+	}
+	b, ok := t.baseline()
+	return ok && math.Abs(s.cur[q].v-b) >= max(1, min(trackInfo[q].scale/3, 3*t.noise))
 }

@@ -148,13 +148,14 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 	now := arrival.UnixNano()
 	// Related channels are judged against their baselines before this
 	// message updates any of them.
-	var moved, partner [numParams]bool
+	var moved, partner, nudged, partnerNudged [numParams]bool
 	for _, q := range tracked {
-		moved[q] = s.moved(q)
+		moved[q], nudged[q] = s.moved(q), s.nudged(q)
 	}
 	for _, p := range tracked {
 		for _, q := range trackInfo[p].partners {
 			partner[p] = partner[p] || moved[q]
+			partnerNudged[p] = partnerNudged[p] || nudged[q]
 		}
 	}
 	corr := e.cfg.Rules.Rate.Corroboration.Nanoseconds()
@@ -188,7 +189,7 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 		if t.exN == 0 {
 			// An abrupt shift (most of it in one message) is followed from
 			// the channel's own step floor; anything else from lo.
-			abrupt := small < lo && math.Abs(dev) >= small && math.Abs(c.v-prevV) >= 0.75*math.Abs(dev)
+			abrupt := small < lo && math.Abs(dev) >= small && math.Abs(c.v-prevV) >= 0.75*math.Abs(dev) && t.settled(dev)
 			if math.Abs(dev) < lo && !abrupt {
 				t.learnNoise(math.Abs(c.v - prevV))
 				t.push(c.v)
@@ -203,6 +204,7 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 			t.exN, t.exPre, t.exStart, t.exPartner, t.exSeg, t.exPeak = 1, b, now, partner[p], c.seg, c.v
 			t.exWitness = s.witnessed(p)
 			t.exSmall, t.exSum, t.exFirst = math.Abs(dev) < lo, c.v, c.v
+			t.exPartner = t.exPartner || (t.exSmall && partnerNudged[p])
 			t.exAbrupt = math.Abs(c.v-prevV) >= 0.6*math.Abs(dev)
 			continue
 		}
@@ -223,7 +225,7 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 		}
 		t.exN = min(t.exN, 254) + 1
 		t.exSum += c.v
-		t.exPartner = t.exPartner || partner[p]
+		t.exPartner = t.exPartner || partner[p] || (t.exSmall && partnerNudged[p])
 		t.exWitness = t.exWitness || s.witnessed(p)
 		if math.Abs(c.v-t.exPre) > math.Abs(t.exPeak-t.exPre) {
 			t.exPeak = c.v
