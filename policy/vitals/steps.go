@@ -287,15 +287,23 @@ func (t *track) settled(dev float64) bool {
 }
 
 // nudged reports whether parameter q is present and away from its
-// baseline by three times its own noise between messages, where that is
-// less than a third of its scale (moved): a small step of a breathing rate
-// (from its step floor) is corroborated by a heart rate that changed pace
-// with it by a few beats, as when a neonate wakes.
+// baseline by three times its own noise between messages and, for a rate,
+// 4 % of its level, where that is less than a third of its scale (moved):
+// a small step of a breathing rate (from its step floor) is corroborated
+// by a heart rate that changed pace with it by a few beats, as when a
+// neonate wakes.
 func (s *stream) nudged(q param) bool {
 	t := &s.tracks[q]
 	if !s.cur[q].ok || t.noiseN < 32 {
 		return false
 	}
 	b, ok := t.baseline()
-	return ok && math.Abs(s.cur[q].v-b) >= max(1, min(trackInfo[q].scale/3, 3*t.noise))
+	if !ok {
+		return false
+	}
+	bar := max(1, 3*t.noise)
+	if params[q].q == qRate {
+		bar = max(bar, 0.04*math.Abs(b))
+	}
+	return math.Abs(s.cur[q].v-b) >= min(trackInfo[q].scale/3, bar)
 }

@@ -65,6 +65,7 @@ type track struct {
 	exPeak    float64 // the value furthest from exPre
 	exSum     float64 // sum of its values, for the mean shift of a small step
 	exFirst   float64 // its first value: a step holds its level, a drug response keeps ramping
+	exNudged  uint8   // its messages in which a related channel was nudged (see nudged)
 
 	last, last2 float64 // the two previous values
 	prevV       float64 // the previous value, for noise (last is kept only by tooSmooth)
@@ -204,7 +205,10 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 			t.exN, t.exPre, t.exStart, t.exPartner, t.exSeg, t.exPeak = 1, b, now, partner[p], c.seg, c.v
 			t.exWitness = s.witnessed(p)
 			t.exSmall, t.exSum, t.exFirst = math.Abs(dev) < lo, c.v, c.v
-			t.exPartner = t.exPartner || (t.exSmall && partnerNudged[p])
+			t.exNudged = 0
+			if partnerNudged[p] {
+				t.exNudged = 1
+			}
 			t.exAbrupt = math.Abs(c.v-prevV) >= 0.6*math.Abs(dev)
 			continue
 		}
@@ -225,7 +229,10 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 		}
 		t.exN = min(t.exN, 254) + 1
 		t.exSum += c.v
-		t.exPartner = t.exPartner || partner[p] || (t.exSmall && partnerNudged[p])
+		t.exPartner = t.exPartner || partner[p]
+		if partnerNudged[p] {
+			t.exNudged = min(t.exNudged, 254) + 1
+		}
 		t.exWitness = t.exWitness || s.witnessed(p)
 		if math.Abs(c.v-t.exPre) > math.Abs(t.exPeak-t.exPre) {
 			t.exPeak = c.v
@@ -235,7 +242,10 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 		}
 		// A small step must hold its floor on average, not only begin there.
 		held := !t.exSmall || (math.Abs(t.exSum/float64(t.exN)-t.exPre) >= small && math.Abs(c.v-t.exFirst) <= 0.5*math.Abs(t.exFirst-t.exPre))
-		if !info.ownStep && !t.exPartner && t.exWitness && t.exAbrupt && held && em.on(rRate) {
+		// A small step whose partner changed pace with it for most of it
+		// is corroborated (see nudged).
+		nudgedAlong := t.exSmall && 2*int(t.exNudged) >= int(t.exN)
+		if !info.ownStep && !t.exPartner && !nudgedAlong && t.exWitness && t.exAbrupt && held && em.on(rRate) {
 			dst = em.add(dst, rRate, p, c.seg, c.at, c.v, t.exPre, min(lo, small), "", "stepped to a new level with no related channel moving")
 		}
 		t.reset(c.v)
