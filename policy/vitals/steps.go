@@ -307,3 +307,28 @@ func (s *stream) nudged(q param) bool {
 	}
 	return math.Abs(s.cur[q].v-b) >= min(trackInfo[q].scale/3, bar)
 }
+
+// abrupt reports whether an excursion that lasted happened mostly in one
+// message: its first message's change was at least 60 % of the excursion's
+// mean shift from where it began (exPre), not only of its first value. A
+// vasopressor raises the pressure over several messages at a slow cadence
+// (100, 110, 125, 134, 139): the first change over the threshold is a part
+// of the ramp; a forged level arrives in one message.
+func (t *track) abrupt() bool {
+	return t.exAbrupt && float64(t.exJump) >= 0.6*math.Abs(t.exSum/float64(t.exN)-t.exPre)
+}
+
+// narrowArt reports an arterial trace whose pulse pressure is below a
+// quarter of its mean (at least 12 mmHg), the shape damping leaves (see
+// damped, which also asks where the pressures moved).
+func (s *stream) narrowArt() bool {
+	sys, dia := &s.cur[pARTSys], &s.cur[pARTDia]
+	if !sys.ok || !dia.ok {
+		return false
+	}
+	mean := (sys.v + 2*dia.v) / 3
+	if m := &s.cur[pARTMean]; m.ok {
+		mean = m.v
+	}
+	return sys.v-dia.v < max(12, 0.25*mean)
+}

@@ -98,6 +98,7 @@ type stream struct {
 	disagree [2]disagreement // ECG heart rate against each pulse rate, see hrpr
 	plethOK  uint8           // messages since the oximeter was last disturbed, see notePleth
 	plethAt  int64           // arrival of that disturbance, Unix ns
+	lineWas  bool            // the previous message's arterial line was flushed, zeroed or damped
 
 	nibpAt   time.Time
 	nibp     [3]float64

@@ -55,6 +55,7 @@ type track struct {
 	exSmall  bool  // the excursion began below the spike-derived threshold, as an abrupt step (see stepFloor)
 	exAbrupt bool  // most of it happened in one message (a drug or a trend ramps over several)
 	noiseN   uint8 // changes averaged into noise while learning it
+	exNudged uint8 // messages of the excursion in which a related channel was nudged (see nudged)
 
 	exN       uint8   // messages in the current excursion, 0 when none
 	exPre     float64 // baseline when it began
@@ -65,7 +66,7 @@ type track struct {
 	exPeak    float64 // the value furthest from exPre
 	exSum     float64 // sum of its values, for the mean shift of a small step
 	exFirst   float64 // its first value: a step holds its level, a drug response keeps ramping
-	exNudged  uint8   // its messages in which a related channel was nudged (see nudged)
+	exJump    float32 // the change into its first message, for abrupt
 
 	last, last2 float64 // the two previous values
 	prevV       float64 // the previous value, for noise (last is kept only by tooSmooth)
@@ -162,7 +163,12 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 	corr := e.cfg.Rules.Rate.Corroboration.Nanoseconds()
 	// A flushed, zeroed or damped arterial line shows no patient pressure:
 	// its values neither begin, extend nor end an excursion.
-	line := s.flushed() || s.damped()
+	line, narrow := s.flushed() || s.damped(), s.narrowArt()
+	if s.cur[pARTSys].ok {
+		// Remembered through the narrow trace that follows a flush or a
+		// zeroing until the pulse pressure opens again (see below).
+		defer func() { s.lineWas = line || (s.lineWas && narrow) }()
+	}
 	for _, p := range tracked {
 		c, t, info := &s.cur[p], &s.tracks[p], &trackInfo[p]
 		if !c.ok {
@@ -178,6 +184,13 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 		b, ok := t.baseline()
 		if !ok {
 			t.push(c.v)
+			continue
+		}
+		if s.lineWas && arterial(p) && !narrow {
+			// The first open trace after a flush, zeroing or damping is
+			// read against a new zero (re-levelled, the clot cleared): its
+			// level is the reference now, not a step from the old one.
+			t.reset(c.v)
 			continue
 		}
 		dev := c.v - b
@@ -210,6 +223,7 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 				t.exNudged = 1
 			}
 			t.exAbrupt = math.Abs(c.v-prevV) >= 0.6*math.Abs(dev)
+			t.exJump = float32(math.Abs(c.v - prevV))
 			continue
 		}
 		back := math.Abs(c.v-t.exPre) < max(lo/2, math.Abs(t.exPeak-t.exPre)/4) // most of the way back
@@ -245,7 +259,7 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 		// A small step whose partner changed pace with it for most of it
 		// is corroborated (see nudged).
 		nudgedAlong := t.exSmall && 2*int(t.exNudged) >= int(t.exN)
-		if !info.ownStep && !t.exPartner && !nudgedAlong && t.exWitness && t.exAbrupt && held && em.on(rRate) {
+		if !info.ownStep && !t.exPartner && !nudgedAlong && t.exWitness && t.abrupt() && held && em.on(rRate) {
 			dst = em.add(dst, rRate, p, c.seg, c.at, c.v, t.exPre, min(lo, small), "", "stepped to a new level with no related channel moving")
 		}
 		t.reset(c.v)
