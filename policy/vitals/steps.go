@@ -1,6 +1,9 @@
 package vitals
 
-import "math"
+import (
+	"math"
+	"time"
+)
 
 // stepMin is the smallest sustained, abrupt shift of a parameter that
 // rate_of_change judges as a step, in base units, for the parameters whose
@@ -10,7 +13,7 @@ import "math"
 // which a vasopressor moves by 20–40 mmHg within a minute, are judged from
 // the excursion threshold only.
 var stepMin = [numParams]float64{
-	pRR:    10,
+	pRR:    8,
 	pEtCO2: 8,
 }
 
@@ -159,9 +162,9 @@ const (
 
 func (l *lockstep) see(d, hr float64) {
 	if l.n > 0 && d == l.d {
-		l.n = min(l.n+1, 255)
+		l.n = min(l.n, 254) + 1
 		if hr != l.hr {
-			l.move = min(l.move+1, 255)
+			l.move = min(l.move, 254) + 1
 		}
 	} else {
 		l.n, l.move = 1, 0
@@ -180,4 +183,152 @@ func (l *lockstep) derived() bool { return l.n >= lockSamples && l.move >= lockM
 // next, which is an artefact, not a step.
 func (pd *step) steady(th, v float64) bool {
 	return pd.hi-pd.lo < max(0.4*th, 0.25*math.Abs(v-pd.pre))
+}
+
+// disagreement is the state of hr_pr_agreement for the heart rate and one
+// pulse rate.
+type disagreement struct {
+	since  time.Time
+	n      int
+	hr, pr sample // smoothed levels before the disagreement began
+	alone  int8   // the ECG channel moved alone: 0 not judged yet, 1 yes, -1 no (see hrpr)
+	locked lockstep
+	levels bool      // the heart rate had a level before the disagreement (hrAlone can judge)
+	un     int       // samples in a row that no allowance explains (see unexplained)
+	unAt   time.Time // arrival of the first of them
+}
+
+// levelSamples is how many heart-rate samples in a row make a level that
+// a disagreement can be said to have left: at a monitor's first messages
+// (an AF patient connected mid-rhythm) there is none.
+const levelSamples = 5
+
+// unexplained counts the samples of a disagreement that no allowance
+// (bigeminy, AF, a disturbed plethysmograph) explains and reports whether
+// they have persisted for the persistence time and samples in a row. An
+// explained sample starts the count anew: a long bigeminy or AF deficit is
+// allowed, and one beat counted outside the allowance (a pulse at 66 % of
+// the heart rate, a deficit of 52 in AF, a motion artefact flipping the
+// difference's sign) is not a disagreement that persisted; a forged pulse
+// rate keeps its offset message after message.
+func (dg *disagreement) unexplained(explained bool, arrival time.Time, hc *HRPRRule) bool {
+	if explained {
+		dg.un = 0
+		return false
+	}
+	if dg.un++; dg.un == 1 {
+		dg.unAt = arrival
+	}
+	return dg.un >= hc.MinSamples && arrival.Sub(dg.unAt) >= hc.Persist
+}
+
+// pulseDisturbed reports a plethysmograph disturbed by motion or poor
+// perfusion: the SpO2 pulse rate q while the saturation it comes with lies
+// away from its baseline by a third of its scale and four times its own
+// noise between messages. Motion scatters both values of the oximeter at
+// once; a forged pulse rate leaves the saturation where it was. The
+// arterial pulse rate has no such witness.
+func (s *stream) pulseDisturbed(q param) bool {
+	c, t := &s.cur[pSpO2], &s.tracks[pSpO2]
+	if q != pPR || !c.ok {
+		return false
+	}
+	b, ok := t.baseline()
+	return ok && math.Abs(c.v-b) >= max(trackInfo[pSpO2].scale/3, stepNoise*t.noise)
+}
+
+// plethSettle is how many messages after a disturbance of the oximeter a
+// saturation step is still its recovery (at least; see plethSettling).
+const plethSettle = 3
+
+// notePleth counts the messages since the oximeter was last disturbed:
+// its pulse rate above the ECG heart rate by more than lim (never a
+// circulation's), or jumping by more than lim in one message while the
+// heart rate moved less than half as much. Motion and poor perfusion
+// scatter the plethysmograph's pulse rate and pull its saturation down
+// together; the saturation's jump back when it settles is a recovery, not
+// a step.
+func (s *stream) notePleth(lim float64, arrival time.Time) {
+	hr, pr, hp, pp := &s.cur[pHR], &s.cur[pPR], &s.prev[pHR], &s.prev[pPR]
+	disturbed := false
+	if hr.ok && pr.ok {
+		disturbed = pr.v-hr.v > lim
+		if hp.ok && pp.ok {
+			dp, dh := math.Abs(pr.v-pp.v), math.Abs(hr.v-hp.v)
+			disturbed = disturbed || (dp > lim && dh < dp/2)
+		}
+	}
+	if disturbed {
+		s.plethOK, s.plethAt = 0, arrival.UnixNano()
+	} else if s.plethOK < math.MaxUint8 {
+		s.plethOK++
+	}
+}
+
+// plethSettling reports an oximeter disturbed within the last plethSettle
+// messages or the window (the corroboration time): a saturation step now
+// is not judged.
+func (s *stream) plethSettling(arrival time.Time, window time.Duration) bool {
+	return s.plethAt != 0 && (s.plethOK <= plethSettle || arrival.UnixNano()-s.plethAt < window.Nanoseconds())
+}
+
+// settled reports whether the channel's recent values outside excursions
+// (its baseline ring) lie within three times its own noise of one another
+// (at least 2 units) or half the shift dev: a level a small step can
+// leave. Motion scatters a breathing rate over 5–25/min for a minute; the
+// value it settles at afterwards is a return to the patient's level, not a
+// step from it.
+func (t *track) settled(dev float64) bool {
+	lo, hi := t.base[0], t.base[0]
+	for _, v := range t.base[1:t.nb] {
+		lo, hi = min(lo, v), max(hi, v)
+	}
+	return hi-lo <= max(2, 3*t.noise, math.Abs(dev)/2)
+}
+
+// nudged reports whether parameter q is present and away from its
+// baseline by three times its own noise between messages and, for a rate,
+// 4 % of its level, where that is less than a third of its scale (moved):
+// a small step of a breathing rate (from its step floor) is corroborated
+// by a heart rate that changed pace with it by a few beats, as when a
+// neonate wakes.
+func (s *stream) nudged(q param) bool {
+	t := &s.tracks[q]
+	if !s.cur[q].ok || t.noiseN < 32 {
+		return false
+	}
+	b, ok := t.baseline()
+	if !ok {
+		return false
+	}
+	bar := max(1, 3*t.noise)
+	if params[q].q == qRate {
+		bar = max(bar, 0.04*math.Abs(b))
+	}
+	return math.Abs(s.cur[q].v-b) >= min(trackInfo[q].scale/3, bar)
+}
+
+// abrupt reports whether an excursion that lasted happened mostly in one
+// message: its first message's change was at least 60 % of the excursion's
+// mean shift from where it began (exPre), not only of its first value. A
+// vasopressor raises the pressure over several messages at a slow cadence
+// (100, 110, 125, 134, 139): the first change over the threshold is a part
+// of the ramp; a forged level arrives in one message.
+func (t *track) abrupt() bool {
+	return t.exAbrupt && float64(t.exJump) >= 0.6*math.Abs(t.exSum/float64(t.exN)-t.exPre)
+}
+
+// narrowArt reports an arterial trace whose pulse pressure is below a
+// quarter of its mean (at least 12 mmHg), the shape damping leaves (see
+// damped, which also asks where the pressures moved).
+func (s *stream) narrowArt() bool {
+	sys, dia := &s.cur[pARTSys], &s.cur[pARTDia]
+	if !sys.ok || !dia.ok {
+		return false
+	}
+	mean := (sys.v + 2*dia.v) / 3
+	if m := &s.cur[pARTMean]; m.ok {
+		mean = m.v
+	}
+	return sys.v-dia.v < max(12, 0.25*mean)
 }

@@ -138,3 +138,124 @@ func TestMotionScattersPulseRate(t *testing.T) {
 	}))
 	checkRules(t, run(t, vitals.DefaultConfig(), motion))
 }
+
+// TestDeficitOutsideItsAllowanceOnce: a long bigeminy (pulse at ~58 % of
+// the heart rate) with one beat counted outside the ratio, and an AF
+// deficit that exceeds its allowance for one message, are allowed
+// disagreements that did not persist outside the allowance; motion that
+// throws the oximeter's pulse rate above and below the heart rate while the
+// saturation dips is the oximeter disturbed. A pulse rate held 20 below a
+// steady heart rate for minutes is caught.
+func TestDeficitOutsideItsAllowanceOnce(t *testing.T) {
+	odd := every(80, 10*sec, func(i int) msg {
+		m := msg{rows: []row{hr(wobble(140, i)), pr(wobble(82, i+5)), spo2(wobble(92, i+2)), rr(wobble(40, i)), temp("37.0")}}
+		if i == 65 {
+			m.rows[1] = pr("106") // 76 % of the heart rate: one beat outside the bigeminy ratio
+		}
+		return m
+	})
+	checkRules(t, run(t, vitals.DefaultConfig(), odd))
+	inAF := then(every(40, 10*sec, func(i int) msg { return af(i, 120, 100) }), 10*sec, every(3, 10*sec, func(i int) msg {
+		m := af(i+40, 120, 100)
+		if i == 1 {
+			m.rows[0], m.rows[1] = hr("151"), pr("99") // a deficit of 52 for one message
+		}
+		return m
+	}))
+	checkRules(t, run(t, vitals.DefaultConfig(), inAF))
+	motion := then(baseline(), 60*sec, every(8, 60*sec, func(i int) msg {
+		pulse := []float64{100, 62, 98, 104}
+		if i < len(pulse) {
+			return vitalsAt(i+700, 80, pulse[i], 84)
+		}
+		return normal(i + 700)
+	}))
+	checkRules(t, run(t, vitals.DefaultConfig(), motion))
+	forged := then(baseline(), 10*sec, every(30, 10*sec, func(i int) msg { return vitalsAt(i+800, 80, 60, 96) }))
+	checkRules(t, run(t, vitals.DefaultConfig(), forged), "hr_pr_agreement")
+}
+
+// neo is a neonatal message: heart and pulse rate h, saturation s,
+// breathing rate r, each with noise.
+func neo(i int, h, s, r float64) msg {
+	return msg{rows: []row{hr(wobble(h, i)), pr(wobble(h, i+5)), spo2(num(s + float64(i%2))), rr(wobble(r, i+3)), temp("37.0")}}
+}
+
+// TestSaturationStepOnANeonate: a saturation forged down by 20 on a
+// neonate whose heart rate stays at 150 is a step (the saturation is about
+// half the heart rate there, which is a bigeminy's pulse ratio but means
+// nothing for a saturation); the same with the heart rate falling with it
+// (bradycardia–desaturation) is not.
+func TestSaturationStepOnANeonate(t *testing.T) {
+	cfg := vitals.DefaultConfig()
+	cfg.Profile = "neonatal"
+	before := every(40, 10*sec, func(i int) msg { return neo(i, 150, 94, 45) })
+	forged := then(before, 10*sec, every(12, 10*sec, func(i int) msg { return neo(i+100, 150, 74, 45) }))
+	checkRules(t, run(t, cfg, forged), "rate_of_change")
+	brady := then(before, 10*sec, every(12, 10*sec, func(i int) msg { return neo(i+100, 100, 74, 45) }))
+	checkRules(t, run(t, cfg, brady))
+}
+
+// TestSaturationRecoversAfterMotion: motion scatters the oximeter's pulse
+// rate above and below the heart rate and pulls the saturation down for
+// half a minute; its jump back up when the probe settles is a recovery.
+func TestSaturationRecoversAfterMotion(t *testing.T) {
+	pulse := []float64{103, 43, 94, 126, 86}
+	sat := []float64{84, 83, 78, 88, 86}
+	motion := then(baseline(), 10*sec, every(20, 10*sec, func(i int) msg {
+		if i < len(pulse) {
+			return vitalsAt(i+900, 80, pulse[i], sat[i])
+		}
+		return normal(i + 900)
+	}))
+	checkRules(t, run(t, vitals.DefaultConfig(), motion))
+}
+
+// TestSmallBreathingStep: a breathing rate forged from a quiet 18/min to
+// 9/min in one message, held while nothing else changes, is a step; the
+// same rate settling at its old level after a minute of motion scatter is
+// not.
+func TestSmallBreathingStep(t *testing.T) {
+	quiet := func(i int, r float64) msg {
+		return msg{rows: []row{hr(num(80 + float64(i%3))), pr(num(80 + float64((i+1)%3))), spo2("97"), rr(num(r + float64(i%2))), temp("37.0")}}
+	}
+	before := every(60, 15*sec, func(i int) msg { return quiet(i, 18) })
+	forged := then(before, 15*sec, every(20, 15*sec, func(i int) msg { return quiet(i, 9) }))
+	checkRules(t, run(t, vitals.DefaultConfig(), forged), "rate_of_change")
+	scatter := []float64{26, 11, 6, 21, 21, 19, 24, 18, 26}
+	motion := then(before, 15*sec, every(30, 15*sec, func(i int) msg {
+		if i < len(scatter) {
+			return quiet(i, scatter[i])
+		}
+		return quiet(i, 14)
+	}))
+	checkRules(t, run(t, vitals.DefaultConfig(), motion))
+}
+
+// TestArterialRampAndRezero: a vasopressor raising the pressure over four
+// one-minute messages is a ramp, not a step; a line zeroed and damped for a
+// minute that opens again 20 mmHg above its old level was re-levelled.
+func TestArterialRampAndRezero(t *testing.T) {
+	base := every(40, 60*sec, func(i int) msg { return art(i, 86, 102, 68) })
+	ramp := []float64{110, 125, 134, 139}
+	vaso := then(base, 60*sec, every(20, 60*sec, func(i int) msg {
+		s := 139.0
+		if i < len(ramp) {
+			s = ramp[i]
+		}
+		return art(i+100, 87, s, 68+(s-102)/3)
+	}))
+	checkRules(t, run(t, vitals.DefaultConfig(), vaso))
+	base15 := every(80, 15*sec, func(i int) msg { return art(i, 57, 140, 76) })
+	rezero := then(base15, 15*sec, every(30, 15*sec, func(i int) msg {
+		m := art(i+100, 57, 162, 86)
+		switch {
+		case i < 3: // zeroing
+			m.rows[4], m.rows[5], m.rows[6] = artS("3"), artD("0"), artM("1")
+		case i < 10: // damped afterwards
+			m.rows[4], m.rows[5], m.rows[6] = artS("110"), artD("101"), artM("104")
+		}
+		return m
+	}))
+	checkRules(t, run(t, vitals.DefaultConfig(), rezero))
+}

@@ -96,13 +96,10 @@ type stream struct {
 	smooth [numParams]sample // exponentially smoothed (α = 0.3), for rate_of_change partners
 	pend   [len(rateParams)]step
 
-	disagree [2]struct {
-		since  time.Time
-		n      int
-		hr, pr sample // smoothed levels before the disagreement began
-		alone  int8   // the ECG channel moved alone: 0 not judged yet, 1 yes, -1 no (see hrpr)
-		locked lockstep
-	}
+	disagree [2]disagreement // ECG heart rate against each pulse rate, see hrpr
+	plethOK  uint8           // messages since the oximeter was last disturbed, see notePleth
+	plethAt  int64           // arrival of that disturbance, Unix ns
+	lineWas  bool            // the previous message's arterial line was flushed, zeroed or damped
 
 	nibpAt   time.Time
 	nibp     [3]float64
@@ -544,6 +541,7 @@ func (s *stream) rate(e *Engine, em *emitter, arrival time.Time, dst []Finding) 
 	if !em.on(rRate) {
 		return dst
 	}
+	s.notePleth(e.cfg.Rules.HRPR.PROverHR, arrival)
 	for i, rp := range rateParams {
 		c, pr := &s.cur[rp.p], &s.prev[rp.p]
 		th := rr.HRStep
@@ -553,7 +551,8 @@ func (s *stream) rate(e *Engine, em *emitter, arrival time.Time, dst []Finding) 
 		pd := &s.pend[i]
 		if !pd.active && c.ok && pr.ok && arrival.Sub(pr.at) <= rr.MaxGap {
 			d := math.Abs(c.v - pr.v)
-			if d >= th && (rp.p != pSpO2 || d/max(arrival.Sub(pr.at).Minutes(), 1.0/60) >= rr.SpO2PerMinute) && !s.backToBaseline(rp.p, 0.75*th) {
+			if d >= th && (rp.p != pSpO2 || d/max(arrival.Sub(pr.at).Minutes(), 1.0/60) >= rr.SpO2PerMinute) && !s.backToBaseline(rp.p, 0.75*th) &&
+				(rp.p != pSpO2 || !s.plethSettling(arrival, rr.Corroboration)) {
 				*pd = step{active: true, at: arrival, pre: pr.v, lo: c.v, hi: c.v}
 				for j, q := range rp.partners {
 					if q != pNone {
@@ -569,7 +568,7 @@ func (s *stream) rate(e *Engine, em *emitter, arrival time.Time, dst []Finding) 
 			pd.active = false // went back (a spike, an artefact) or vanished: not a sustained edit
 			continue
 		}
-		if rp.p != pHR && s.cur[pHR].ok && deficitRatio(c.v, s.cur[pHR].v) {
+		if (rp.p == pPR || rp.p == pPRInv) && s.cur[pHR].ok && deficitRatio(c.v, s.cur[pHR].v) {
 			pd.active = false // the pulse fell to a bigeminy deficit of a heart rate still there
 			continue
 		}
@@ -679,28 +678,34 @@ func (s *stream) hrpr(e *Engine, em *emitter, arrival time.Time, dst []Finding) 
 			dg.since = arrival
 			dg.hr, dg.pr = s.smooth[pHR], s.smooth[q]
 			dg.alone, dg.locked = 0, lockstep{}
+			dg.levels, dg.un = s.hrN >= levelSamples, 0
 		}
 		dg.locked.see(d, hr.v)
-		if dg.n < hc.MinSamples || arrival.Sub(dg.since) < hc.Persist || !em.on(rHRPR) {
-			continue
-		}
+		persisted := dg.n >= hc.MinSamples && arrival.Sub(dg.since) >= hc.Persist
 		th := hc.PROverHR
+		explained := s.pulseDisturbed(q)
 		if d < 0 {
 			th = hc.Deficit
-			if dg.alone == 0 {
+			if persisted && dg.alone == 0 && dg.levels {
 				dg.alone = s.hrAlone(dg.hr, dg.pr, q, -d)
 			}
 			switch {
 			case dg.alone > 0, dg.locked.derived():
+				// The ECG channel moved alone, or the pulse is computed
+				// from it: the whole disagreement is unexplained.
+				explained, dg.un, dg.unAt = false, dg.n-1, dg.since
 			case deficitRatio(pr.v, hr.v):
-				continue // bigeminy
+				explained = true // bigeminy
 			case s.hrN <= 16:
-				continue // too few samples yet to tell the rhythm
+				explained = true // too few samples yet to tell the rhythm
 			case s.irregular(hc.Irregular):
 				if th = hc.HROverPR; -d <= th {
-					continue // AF
+					explained = true // AF
 				}
 			}
+		}
+		if !dg.unexplained(explained, arrival, hc) || !persisted || !em.on(rHRPR) {
+			continue
 		}
 		dst = em.add(dst, rHRPR, pHR, hr.seg, hr.at, hr.v, pr.v, th, "", "ECG heart rate and pulse rate disagree persistently")
 	}

@@ -55,6 +55,7 @@ type track struct {
 	exSmall  bool  // the excursion began below the spike-derived threshold, as an abrupt step (see stepFloor)
 	exAbrupt bool  // most of it happened in one message (a drug or a trend ramps over several)
 	noiseN   uint8 // changes averaged into noise while learning it
+	exNudged uint8 // messages of the excursion in which a related channel was nudged (see nudged)
 
 	exN       uint8   // messages in the current excursion, 0 when none
 	exPre     float64 // baseline when it began
@@ -65,6 +66,7 @@ type track struct {
 	exPeak    float64 // the value furthest from exPre
 	exSum     float64 // sum of its values, for the mean shift of a small step
 	exFirst   float64 // its first value: a step holds its level, a drug response keeps ramping
+	exJump    float32 // the change into its first message, for abrupt
 
 	last, last2 float64 // the two previous values
 	prevV       float64 // the previous value, for noise (last is kept only by tooSmooth)
@@ -148,19 +150,25 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 	now := arrival.UnixNano()
 	// Related channels are judged against their baselines before this
 	// message updates any of them.
-	var moved, partner [numParams]bool
+	var moved, partner, nudged, partnerNudged [numParams]bool
 	for _, q := range tracked {
-		moved[q] = s.moved(q)
+		moved[q], nudged[q] = s.moved(q), s.nudged(q)
 	}
 	for _, p := range tracked {
 		for _, q := range trackInfo[p].partners {
 			partner[p] = partner[p] || moved[q]
+			partnerNudged[p] = partnerNudged[p] || nudged[q]
 		}
 	}
 	corr := e.cfg.Rules.Rate.Corroboration.Nanoseconds()
 	// A flushed, zeroed or damped arterial line shows no patient pressure:
 	// its values neither begin, extend nor end an excursion.
-	line := s.flushed() || s.damped()
+	line, narrow := s.flushed() || s.damped(), s.narrowArt()
+	if s.cur[pARTSys].ok {
+		// Remembered through the narrow trace that follows a flush or a
+		// zeroing until the pulse pressure opens again (see below).
+		defer func() { s.lineWas = line || (s.lineWas && narrow) }()
+	}
 	for _, p := range tracked {
 		c, t, info := &s.cur[p], &s.tracks[p], &trackInfo[p]
 		if !c.ok {
@@ -178,6 +186,13 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 			t.push(c.v)
 			continue
 		}
+		if s.lineWas && arterial(p) && !narrow {
+			// The first open trace after a flush, zeroing or damping is
+			// read against a new zero (re-levelled, the clot cleared): its
+			// level is the reference now, not a step from the old one.
+			t.reset(c.v)
+			continue
+		}
 		dev := c.v - b
 		th := t.threshold(p, b)
 		lo := th / 2 // a sustained step is judged from half the spike threshold, except a breathing rate's
@@ -188,7 +203,7 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 		if t.exN == 0 {
 			// An abrupt shift (most of it in one message) is followed from
 			// the channel's own step floor; anything else from lo.
-			abrupt := small < lo && math.Abs(dev) >= small && math.Abs(c.v-prevV) >= 0.75*math.Abs(dev)
+			abrupt := small < lo && math.Abs(dev) >= small && math.Abs(c.v-prevV) >= 0.75*math.Abs(dev) && t.settled(dev)
 			if math.Abs(dev) < lo && !abrupt {
 				t.learnNoise(math.Abs(c.v - prevV))
 				t.push(c.v)
@@ -203,7 +218,12 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 			t.exN, t.exPre, t.exStart, t.exPartner, t.exSeg, t.exPeak = 1, b, now, partner[p], c.seg, c.v
 			t.exWitness = s.witnessed(p)
 			t.exSmall, t.exSum, t.exFirst = math.Abs(dev) < lo, c.v, c.v
+			t.exNudged = 0
+			if partnerNudged[p] {
+				t.exNudged = 1
+			}
 			t.exAbrupt = math.Abs(c.v-prevV) >= 0.6*math.Abs(dev)
+			t.exJump = float32(math.Abs(c.v - prevV))
 			continue
 		}
 		back := math.Abs(c.v-t.exPre) < max(lo/2, math.Abs(t.exPeak-t.exPre)/4) // most of the way back
@@ -221,9 +241,12 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 			t.push(c.v)
 			continue
 		}
-		t.exN = min(t.exN+1, 255)
+		t.exN = min(t.exN, 254) + 1
 		t.exSum += c.v
 		t.exPartner = t.exPartner || partner[p]
+		if partnerNudged[p] {
+			t.exNudged = min(t.exNudged, 254) + 1
+		}
 		t.exWitness = t.exWitness || s.witnessed(p)
 		if math.Abs(c.v-t.exPre) > math.Abs(t.exPeak-t.exPre) {
 			t.exPeak = c.v
@@ -233,7 +256,10 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 		}
 		// A small step must hold its floor on average, not only begin there.
 		held := !t.exSmall || (math.Abs(t.exSum/float64(t.exN)-t.exPre) >= small && math.Abs(c.v-t.exFirst) <= 0.5*math.Abs(t.exFirst-t.exPre))
-		if !info.ownStep && !t.exPartner && t.exWitness && t.exAbrupt && held && em.on(rRate) {
+		// A small step whose partner changed pace with it for most of it
+		// is corroborated (see nudged).
+		nudgedAlong := t.exSmall && 2*int(t.exNudged) >= int(t.exN)
+		if !info.ownStep && !t.exPartner && !nudgedAlong && t.exWitness && t.abrupt() && held && em.on(rRate) {
 			dst = em.add(dst, rRate, p, c.seg, c.at, c.v, t.exPre, min(lo, small), "", "stepped to a new level with no related channel moving")
 		}
 		t.reset(c.v)
