@@ -85,6 +85,15 @@ type track struct {
 	changeP float64 // learned probability that the value changes from one message to the next
 
 	changeNow float64 // the share of messages that changed it, over the last 16 or so (too_regular)
+
+	// For a pulse rate: its learned difference from the ECG heart rate and
+	// the mean absolute deviation of that difference (frozen, witnessed).
+	pairOff, pairDev float64
+	pairN            uint32
+	// For a heart or pulse rate: the summed deviation of its witness from
+	// the held value during the current run, and how many messages had one.
+	witSum float64
+	witN   uint32
 }
 
 // baseline returns the median of the recent values and whether there are
@@ -390,6 +399,8 @@ func (s *stream) freeze(e *Engine, em *emitter, p param, now int64, dst []Findin
 		t.runV, t.run, t.runSince = c.v, 1, now
 	}
 	t.seen++
+	s.learnPair(p)
+	s.witness(p)
 	fc := &e.cfg.Rules.Frozen
 	if t.run == 1 { // a stochastic estimate of the 10th percentile, from the values that begin runs
 		d := trackInfo[p].scale / 20
@@ -416,14 +427,95 @@ func (s *stream) freeze(e *Engine, em *emitter, p param, now int64, dst []Findin
 	if t.seen < changeLearn || t.changeP < 0.3 || (p == pSpO2 && c.v >= 99) || floor {
 		return dst
 	}
-	if int(t.run) < fc.MinSamples || now-t.runSince < fc.ChannelDuration.Nanoseconds() {
+	if int(t.run) < fc.MinSamples || !em.on(rFrozen) {
 		return dst
 	}
-	need := math.Log(freezeChance) / math.Log(1-t.changeP)
-	if float64(t.run) >= need && em.on(rFrozen) {
-		dst = em.add(dst, rFrozen, p, c.seg, c.at, float64(t.run), t.changeP, need, "", "channel unchanged far longer than its own variability allows")
+	if now-t.runSince >= fc.ChannelDuration.Nanoseconds() {
+		need := math.Log(freezeChance) / math.Log(1-t.changeP)
+		if float64(t.run) >= need {
+			return em.add(dst, rFrozen, p, c.seg, c.at, float64(t.run), t.changeP, need, "", "channel unchanged far longer than its own variability allows")
+		}
+	}
+	// A shorter run, improbable but not beyond doubt by itself, is a freeze
+	// when the same heart counted by another sensor left the held value:
+	// a genuinely steady rate keeps its witness around it.
+	if t.witN < witnessMin || float64(t.run) < math.Log(witnessChance)/math.Log(1-t.changeP) {
+		return dst
+	}
+	gap, th := math.Abs(t.witSum/float64(t.witN)), max(witnessGapMin, witnessGapRatio*s.pairSpread(p))
+	if gap >= th {
+		dst = em.add(dst, rFrozen, p, c.seg, c.at, float64(t.run), gap, th, "", "rate held while the same heart counted by another sensor left it")
 	}
 	return dst
+}
+
+// learnPair learns, for a pulse rate p, its usual difference from the ECG
+// heart rate and how much that difference scatters, while neither of the
+// two is held (a freeze must not teach the difference it creates).
+func (s *stream) learnPair(p param) {
+	if (p != pPR && p != pPRInv) || !s.cur[pHR].ok {
+		return
+	}
+	t := &s.tracks[p]
+	d := s.cur[p].v - s.cur[pHR].v
+	switch {
+	case t.pairN == 0:
+		t.pairOff = d
+	case t.run < 3 && s.tracks[pHR].run < 3:
+		k := float64(min(t.pairN, pairLearn))
+		t.pairDev += (math.Abs(d-t.pairOff) - t.pairDev) / k
+		t.pairOff += (d - t.pairOff) / k
+	default:
+		return
+	}
+	t.pairN++
+}
+
+// witnessOf returns the pulse rate that witnesses the heart or pulse rate
+// p in the current message (the ECG heart rate for a pulse rate; the SpO2
+// pulse rate, else the invasive one, for the heart rate) and whether one is
+// present and has learned its difference from the heart rate.
+func (s *stream) witnessOf(p param) (pulse param, ok bool) {
+	learned := func(q param) bool { return s.cur[q].ok && s.tracks[q].pairN >= changeLearn }
+	switch p {
+	case pHR:
+		for _, q := range [...]param{pPR, pPRInv} {
+			if learned(q) {
+				return q, true
+			}
+		}
+	case pPR, pPRInv:
+		return p, s.cur[pHR].ok && learned(p)
+	}
+	return pNone, false
+}
+
+// witness adds to the current run of p how far its witness is from the
+// held value, beyond the pair's learned difference.
+func (s *stream) witness(p param) {
+	t := &s.tracks[p]
+	if t.run == 1 {
+		t.witSum, t.witN = 0, 0
+	}
+	q, ok := s.witnessOf(p)
+	if !ok {
+		return
+	}
+	pulse, heart := s.cur[q].v, s.cur[pHR].v
+	if p == pHR {
+		heart = t.runV
+	} else {
+		pulse = t.runV
+	}
+	t.witSum += pulse - heart - s.tracks[q].pairOff
+	t.witN++
+}
+
+// pairSpread is the learned scatter of the difference between the heart or
+// pulse rate p and its witness in the current message.
+func (s *stream) pairSpread(p param) float64 {
+	q, _ := s.witnessOf(p)
+	return s.tracks[q].pairDev
 }
 
 // heartHeld reports whether the ECG heart rate is absent or has been
@@ -436,4 +528,15 @@ const (
 	changeAlpha  = 1.0 / 128 // weight of one message in the learned change probability
 	changeLearn  = 60        // samples before a channel's freezes are judged
 	freezeChance = 1e-12     // chance of a genuine run at which it counts as frozen
+
+	// A run with a witness that left it counts from witnessChance, with at
+	// least witnessMin messages of the witness, when the witness's mean
+	// distance from the held value (beyond the pair's learned difference)
+	// is at least witnessGapMin and witnessGapRatio times the pair's
+	// learned scatter.
+	witnessChance   = 1e-6
+	witnessMin      = 4
+	witnessGapMin   = 2.0
+	witnessGapRatio = 2.5
+	pairLearn       = 64 // messages over which a pair's difference is averaged
 )
