@@ -1,6 +1,7 @@
 package vitals_test
 
 import (
+	"math"
 	"testing"
 	"time"
 
@@ -44,5 +45,41 @@ func TestWitnessedFreeze(t *testing.T) {
 				checkRules(t, run(t, vitals.DefaultConfig(), then(then(learn, d, tc.more(d)), d, after)), tc.want...)
 			})
 		}
+	}
+}
+
+// TestPeriodicHeartRate: a heart rate drawn from a periodic curve (a sine of
+// 16 bpm peak to peak every 3 min, sampled every 10 s, its pulse rate
+// computed the same way) repeats itself exactly and is too regular;
+// measured rates that move as much do not repeat, nor does a paced rate
+// with an intrinsic beat now and then.
+func TestPeriodicHeartRate(t *testing.T) {
+	learn := every(60, 10*sec, func(i int) msg { return vitalsAt(i, 80, 80, 96) })
+	sine := func(i int, shift float64) string {
+		return num(math.Round(80 + shift + 8*math.Sin(2*math.Pi*(float64(i)*10+shift)/180)))
+	}
+	tests := []struct {
+		name string
+		more []tick
+		want []string
+	}{
+		{"heart and pulse rate from one periodic curve", every(60, 10*sec, func(i int) msg {
+			return msg{rows: []row{hr(sine(i, 0)), pr(sine(i, -2)), spo2(wobble(96, i+1007)), rr(wobble(16, i+1003))}}
+		}), []string{"too_regular"}},
+		{"measured rates swinging as much", every(60, 10*sec, func(i int) msg {
+			return msg{rows: []row{hr(wobble(80+8*math.Sin(float64(i)/3), i+1000)), pr(wobble(80+8*math.Sin(float64(i)/3), i+1005)), spo2(wobble(96, i+1007)), rr(wobble(16, i+1003))}}
+		}), nil},
+		{"paced at 70 with an intrinsic beat every 9th message", every(60, 10*sec, func(i int) msg {
+			h := "70"
+			if i%9 == 4 {
+				h = "76"
+			}
+			return msg{rows: []row{hr(h), pr(wobble(70, i+1005)), spo2(wobble(96, i+1007)), rr(wobble(16, i+1003))}}
+		}), nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			checkRules(t, run(t, vitals.DefaultConfig(), then(learn, 10*sec, tc.more)), tc.want...)
+		})
 	}
 }
