@@ -112,6 +112,7 @@ type stream struct {
 	frozenN     int
 	frozenMask  uint32
 	frozenRef   [len(continuous)]float64
+	held        witnessState // heart and pulse rates held apart from their witness, see witness
 
 	hr       [historyLen]float64 // ring of HR samples
 	hrN, eqN int                 // HR samples in a row; HR == PR in a row

@@ -86,14 +86,6 @@ type track struct {
 
 	changeNow float64 // the share of messages that changed it, over the last 16 or so (too_regular)
 
-	// For a pulse rate: its learned difference from the ECG heart rate and
-	// the mean absolute deviation of that difference (frozen, witnessed).
-	pairOff, pairDev float64
-	pairN            uint32
-	// For a heart or pulse rate: the summed deviation of its witness from
-	// the held value during the current run, and how many messages had one.
-	witSum float64
-	witN   uint32
 }
 
 // baseline returns the median of the recent values and whether there are
@@ -439,65 +431,104 @@ func (s *stream) freeze(e *Engine, em *emitter, p param, now int64, dst []Findin
 	// A shorter run, improbable but not beyond doubt by itself, is a freeze
 	// when the same heart counted by another sensor left the held value:
 	// a genuinely steady rate keeps its witness around it.
-	if t.witN < witnessMin || float64(t.run) < math.Log(witnessChance)/math.Log(1-t.changeP) {
+	if float64(t.run) < math.Log(witnessChance)/math.Log(1-t.changeP) {
 		return dst
 	}
-	gap, th := math.Abs(t.witSum/float64(t.witN)), max(witnessGapMin, witnessGapRatio*s.pairSpread(p))
-	if gap >= th {
+	if gap, th, ok := s.witnessGap(p); ok && gap >= th {
 		dst = em.add(dst, rFrozen, p, c.seg, c.at, float64(t.run), gap, th, "", "rate held while the same heart counted by another sensor left it")
 	}
 	return dst
+}
+
+// witnessState is what the witnessed freeze of a heart or pulse rate
+// keeps: per pulse rate (SpO2, invasive) its learned difference from the
+// ECG heart rate and the mean absolute deviation of that difference, and
+// per held rate (heart, SpO2 pulse, invasive pulse) the summed deviation of
+// its witness from the held value during the current run and how many
+// messages had one.
+type witnessState struct {
+	off, dev [2]float64
+	n        [2]uint32
+	sum      [3]float64
+	sumN     [3]uint32
+}
+
+// pulseIndex returns the index of a pulse rate in witnessState's pairs.
+func pulseIndex(p param) (int, bool) {
+	switch p {
+	case pPR:
+		return 0, true
+	case pPRInv:
+		return 1, true
+	}
+	return 0, false
+}
+
+// rateIndex returns the index of a heart or pulse rate in witnessState's runs.
+func rateIndex(p param) (int, bool) {
+	if p == pHR {
+		return 2, true
+	}
+	return pulseIndex(p)
 }
 
 // learnPair learns, for a pulse rate p, its usual difference from the ECG
 // heart rate and how much that difference scatters, while neither of the
 // two is held (a freeze must not teach the difference it creates).
 func (s *stream) learnPair(p param) {
-	if (p != pPR && p != pPRInv) || !s.cur[pHR].ok {
+	i, ok := pulseIndex(p)
+	if !ok || !s.cur[pHR].ok {
 		return
 	}
-	t := &s.tracks[p]
+	w := &s.held
 	d := s.cur[p].v - s.cur[pHR].v
 	switch {
-	case t.pairN == 0:
-		t.pairOff = d
-	case t.run < 3 && s.tracks[pHR].run < 3:
-		k := float64(min(t.pairN, pairLearn))
-		t.pairDev += (math.Abs(d-t.pairOff) - t.pairDev) / k
-		t.pairOff += (d - t.pairOff) / k
+	case w.n[i] == 0:
+		w.off[i] = d
+	case s.tracks[p].run < 3 && s.tracks[pHR].run < 3:
+		k := float64(min(w.n[i], pairLearn))
+		w.dev[i] += (math.Abs(d-w.off[i]) - w.dev[i]) / k
+		w.off[i] += (d - w.off[i]) / k
 	default:
 		return
 	}
-	t.pairN++
+	w.n[i] = min(w.n[i]+1, pairLearn)
 }
 
 // witnessOf returns the pulse rate that witnesses the heart or pulse rate
 // p in the current message (the ECG heart rate for a pulse rate; the SpO2
-// pulse rate, else the invasive one, for the heart rate) and whether one is
-// present and has learned its difference from the heart rate.
-func (s *stream) witnessOf(p param) (pulse param, ok bool) {
-	learned := func(q param) bool { return s.cur[q].ok && s.tracks[q].pairN >= changeLearn }
-	switch p {
-	case pHR:
+// pulse rate, else the invasive one, for the heart rate), its index in
+// witnessState's pairs, and whether one is present and has learned its
+// difference from the heart rate.
+func (s *stream) witnessOf(p param) (pulse param, i int, ok bool) {
+	learned := func(q param) (int, bool) {
+		i, ok := pulseIndex(q)
+		return i, ok && s.cur[q].ok && s.held.n[i] >= pairLearn
+	}
+	if p == pHR {
 		for _, q := range [...]param{pPR, pPRInv} {
-			if learned(q) {
-				return q, true
+			if i, ok := learned(q); ok {
+				return q, i, true
 			}
 		}
-	case pPR, pPRInv:
-		return p, s.cur[pHR].ok && learned(p)
+		return pNone, 0, false
 	}
-	return pNone, false
+	i, ok = learned(p)
+	return p, i, ok && s.cur[pHR].ok
 }
 
-// witness adds to the current run of p how far its witness is from the
-// held value, beyond the pair's learned difference.
+// witness adds to the current run of the heart or pulse rate p how far its
+// witness is from the held value, beyond the pair's learned difference.
 func (s *stream) witness(p param) {
-	t := &s.tracks[p]
-	if t.run == 1 {
-		t.witSum, t.witN = 0, 0
+	r, ok := rateIndex(p)
+	if !ok {
+		return
 	}
-	q, ok := s.witnessOf(p)
+	t, w := &s.tracks[p], &s.held
+	if t.run == 1 {
+		w.sum[r], w.sumN[r] = 0, 0
+	}
+	q, i, ok := s.witnessOf(p)
 	if !ok {
 		return
 	}
@@ -507,15 +538,22 @@ func (s *stream) witness(p param) {
 	} else {
 		pulse = t.runV
 	}
-	t.witSum += pulse - heart - s.tracks[q].pairOff
-	t.witN++
+	w.sum[r] += pulse - heart - w.off[i]
+	w.sumN[r]++
 }
 
-// pairSpread is the learned scatter of the difference between the heart or
-// pulse rate p and its witness in the current message.
-func (s *stream) pairSpread(p param) float64 {
-	q, _ := s.witnessOf(p)
-	return s.tracks[q].pairDev
+// witnessGap returns how far, on average, the witness of the heart or pulse
+// rate p stayed from its held value in the current run, the distance that
+// counts (max(witnessGapMin, witnessGapRatio × the pair's learned scatter)),
+// and whether enough of the run had a witness.
+func (s *stream) witnessGap(p param) (gap, need float64, ok bool) {
+	r, ok := rateIndex(p)
+	_, i, wok := s.witnessOf(p)
+	w := &s.held
+	if !ok || !wok || w.sumN[r] < witnessMin {
+		return 0, 0, false
+	}
+	return math.Abs(w.sum[r] / float64(w.sumN[r])), max(witnessGapMin, witnessGapRatio*w.dev[i]), true
 }
 
 // heartHeld reports whether the ECG heart rate is absent or has been
