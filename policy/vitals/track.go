@@ -503,7 +503,7 @@ func (s *stream) learnPair(p param) {
 func (s *stream) witnessOf(p param) (pulse param, i int, ok bool) {
 	learned := func(q param) (int, bool) {
 		i, ok := pulseIndex(q)
-		return i, ok && s.cur[q].ok && s.held.n[i] >= pairLearn
+		return i, ok && s.cur[q].ok && s.held.n[i] >= changeLearn
 	}
 	if p == pHR {
 		for _, q := range [...]param{pPR, pPRInv} {
@@ -548,10 +548,15 @@ func (s *stream) witness(p param) {
 // and whether enough of the run had a witness.
 func (s *stream) witnessGap(p param) (gap, need float64, ok bool) {
 	r, ok := rateIndex(p)
-	_, i, wok := s.witnessOf(p)
 	w := &s.held
-	if !ok || !wok || w.sumN[r] < witnessMin {
+	if !ok || w.sumN[r] < witnessMin {
 		return 0, 0, false
+	}
+	// The scatter of the pair that witnessed the run; the witness itself
+	// may be absent from this message (a probe off).
+	i, _ := pulseIndex(p)
+	if p == pHR && w.n[0] < changeLearn {
+		i = 1
 	}
 	return math.Abs(w.sum[r] / float64(w.sumN[r])), max(witnessGapMin, witnessGapRatio*w.dev[i]), true
 }
@@ -576,5 +581,5 @@ const (
 	witnessMin      = 4
 	witnessGapMin   = 2.0
 	witnessGapRatio = 2.5
-	pairLearn       = 64 // messages over which a pair's difference is averaged
+	pairLearn       = 64 // messages over which a pair's difference is averaged (judged after changeLearn)
 )
