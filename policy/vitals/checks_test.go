@@ -234,7 +234,8 @@ func TestFrozenAndRegular(t *testing.T) {
 			return msg{rows: []row{hr(num(v)), pr(wobble(80, i)), spo2("97")}}
 		}), []string{"too_regular"}},
 		{"genuine trend: rounded heart rate rising and falling", every(80, 10*sec, func(i int) msg {
-			v := math.Round(80 + 8*math.Sin(2*math.Pi*float64(i)/18))
+			// (not a whole number of samples per period: a measured trend does not repeat itself exactly)
+			v := math.Round(80 + 8*math.Sin(2*math.Pi*float64(i)/18.7))
 			return msg{rows: []row{hr(num(v)), pr(wobble(80, i)), spo2("97")}}
 		}), nil},
 		{"heart rate loses its noise (moving average forgery)", then(every(150, 10*sec, func(i int) msg { return vitalsAt(i, 80, 80, 96) }), 10*sec,

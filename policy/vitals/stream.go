@@ -110,6 +110,7 @@ type stream struct {
 	frozenN     int
 	frozenMask  uint32
 	frozenRef   [len(continuous)]float64
+	held        witnessState // heart and pulse rates held apart from their witness, see witness
 
 	hr       [historyLen]float64 // ring of HR samples
 	hrN, eqN int                 // HR samples in a row; HR == PR in a row
@@ -936,9 +937,57 @@ func (s *stream) regular(e *Engine, em *emitter, dst []Finding) []Finding {
 			expl = "ECG heart rate and pulse rate identical sample after sample"
 		}
 		dst = em.add(dst, rRegular, pHR, hr.seg, hr.at, rough, float64(s.eqN), rc.MaxRoughness, "", expl)
+	} else if lag, distinct := s.periodic(); lag > 0 && em.on(rRegular) {
+		dst = em.add(dst, rRegular, pHR, hr.seg, hr.at, float64(lag), float64(distinct), periodRun, "", "heart rate repeats its own recent values exactly: a looped or periodic generator")
 	}
 	return dst
 }
+
+// periodic reports the lag, in samples, at which the last periodRun heart
+// rates repeat earlier ones exactly, and how many distinct values they
+// hold; lag 0 when they repeat none. Only runs that move (at least
+// periodDistinct distinct values) count: a measured rate that moves does
+// not repeat a dozen of its values in order, a looped table or a periodic
+// curve sampled at a multiple of its period does.
+func (s *stream) periodic() (lag, distinct int) {
+	if s.hrN < periodRun+periodMinLag {
+		return 0, 0
+	}
+	at := func(k int) float64 { return s.hr[(s.hrN-1-k)%historyLen] } // k samples back
+	for l := periodMinLag; l+periodRun <= min(s.hrN, historyLen) && lag == 0; l++ {
+		k := 0
+		for k < periodRun && at(k) == at(k+l) {
+			k++
+		}
+		if k == periodRun {
+			lag = l
+		}
+	}
+	if lag == 0 {
+		return 0, 0
+	}
+	var run [periodRun]float64
+	for k := range run {
+		run[k] = at(k)
+	}
+	slices.Sort(run[:])
+	distinct = 1
+	for k := 1; k < periodRun; k++ {
+		if run[k] != run[k-1] {
+			distinct++
+		}
+	}
+	if distinct < periodDistinct {
+		return 0, distinct
+	}
+	return lag, distinct
+}
+
+const (
+	periodRun      = 12 // heart rates that must repeat in order
+	periodDistinct = 6  // distinct values among them
+	periodMinLag   = 4  // shortest lag judged, in samples
+)
 
 // replayWindow flags a run of messages whose continuous values repeat an
 // earlier run exactly. Runs with few distinct samples (plateaus) are skipped.

@@ -87,6 +87,7 @@ type track struct {
 	changeP float64 // learned probability that the value changes from one message to the next
 
 	changeNow float64 // the share of messages that changed it, over the last 16 or so (too_regular)
+
 }
 
 // baseline returns the median of the recent values and whether there are
@@ -416,6 +417,8 @@ func (s *stream) freeze(e *Engine, em *emitter, p param, now int64, dst []Findin
 		t.runV, t.run, t.runSince = c.v, 1, now
 	}
 	t.seen++
+	s.learnPair(p)
+	s.witness(p)
 	fc := &e.cfg.Rules.Frozen
 	if t.run == 1 { // a stochastic estimate of the 10th percentile, from the values that begin runs
 		d := trackInfo[p].scale / 20
@@ -442,14 +445,146 @@ func (s *stream) freeze(e *Engine, em *emitter, p param, now int64, dst []Findin
 	if t.seen < changeLearn || t.changeP < 0.3 || (p == pSpO2 && c.v >= 99) || floor {
 		return dst
 	}
-	if int(t.run) < fc.MinSamples || now-t.runSince < fc.ChannelDuration.Nanoseconds() {
+	if int(t.run) < fc.MinSamples || !em.on(rFrozen) {
 		return dst
 	}
-	need := math.Log(freezeChance) / math.Log(1-t.changeP)
-	if float64(t.run) >= need && em.on(rFrozen) {
-		dst = em.add(dst, rFrozen, p, c.seg, c.at, float64(t.run), t.changeP, need, "", "channel unchanged far longer than its own variability allows")
+	if now-t.runSince >= fc.ChannelDuration.Nanoseconds() {
+		need := math.Log(freezeChance) / math.Log(1-t.changeP)
+		if float64(t.run) >= need {
+			return em.add(dst, rFrozen, p, c.seg, c.at, float64(t.run), t.changeP, need, "", "channel unchanged far longer than its own variability allows")
+		}
+	}
+	// A shorter run, improbable but not beyond doubt by itself, is a freeze
+	// when the same heart counted by another sensor left the held value:
+	// a genuinely steady rate keeps its witness around it.
+	if float64(t.run) < math.Log(witnessChance)/math.Log(1-t.changeP) {
+		return dst
+	}
+	if gap, th, ok := s.witnessGap(p); ok && gap >= th {
+		dst = em.add(dst, rFrozen, p, c.seg, c.at, float64(t.run), gap, th, "", "rate held while the same heart counted by another sensor left it")
 	}
 	return dst
+}
+
+// witnessState is what the witnessed freeze of a heart or pulse rate
+// keeps: per pulse rate (SpO2, invasive) its learned difference from the
+// ECG heart rate and the mean absolute deviation of that difference, and
+// per held rate (heart, SpO2 pulse, invasive pulse) the summed deviation of
+// its witness from the held value during the current run and how many
+// messages had one.
+type witnessState struct {
+	off, dev [2]float64
+	n        [2]uint32
+	sum      [3]float64
+	sumN     [3]uint32
+}
+
+// pulseIndex returns the index of a pulse rate in witnessState's pairs.
+func pulseIndex(p param) (int, bool) {
+	switch p {
+	case pPR:
+		return 0, true
+	case pPRInv:
+		return 1, true
+	}
+	return 0, false
+}
+
+// rateIndex returns the index of a heart or pulse rate in witnessState's runs.
+func rateIndex(p param) (int, bool) {
+	if p == pHR {
+		return 2, true
+	}
+	return pulseIndex(p)
+}
+
+// learnPair learns, for a pulse rate p, its usual difference from the ECG
+// heart rate and how much that difference scatters, while neither of the
+// two is held (a freeze must not teach the difference it creates).
+func (s *stream) learnPair(p param) {
+	i, ok := pulseIndex(p)
+	if !ok || !s.cur[pHR].ok {
+		return
+	}
+	w := &s.held
+	d := s.cur[p].v - s.cur[pHR].v
+	switch {
+	case w.n[i] == 0:
+		w.off[i] = d
+	case s.tracks[p].run < 3 && s.tracks[pHR].run < 3:
+		k := float64(min(w.n[i], pairLearn))
+		w.dev[i] += (math.Abs(d-w.off[i]) - w.dev[i]) / k
+		w.off[i] += (d - w.off[i]) / k
+	default:
+		return
+	}
+	w.n[i] = min(w.n[i]+1, pairLearn)
+}
+
+// witnessOf returns the pulse rate that witnesses the heart or pulse rate
+// p in the current message (the ECG heart rate for a pulse rate; the SpO2
+// pulse rate, else the invasive one, for the heart rate), its index in
+// witnessState's pairs, and whether one is present and has learned its
+// difference from the heart rate.
+func (s *stream) witnessOf(p param) (pulse param, i int, ok bool) {
+	learned := func(q param) (int, bool) {
+		i, ok := pulseIndex(q)
+		return i, ok && s.cur[q].ok && s.held.n[i] >= changeLearn
+	}
+	if p == pHR {
+		for _, q := range [...]param{pPR, pPRInv} {
+			if i, ok := learned(q); ok {
+				return q, i, true
+			}
+		}
+		return pNone, 0, false
+	}
+	i, ok = learned(p)
+	return p, i, ok && s.cur[pHR].ok
+}
+
+// witness adds to the current run of the heart or pulse rate p how far its
+// witness is from the held value, beyond the pair's learned difference.
+func (s *stream) witness(p param) {
+	r, ok := rateIndex(p)
+	if !ok {
+		return
+	}
+	t, w := &s.tracks[p], &s.held
+	if t.run == 1 {
+		w.sum[r], w.sumN[r] = 0, 0
+	}
+	q, i, ok := s.witnessOf(p)
+	if !ok {
+		return
+	}
+	pulse, heart := s.cur[q].v, s.cur[pHR].v
+	if p == pHR {
+		heart = t.runV
+	} else {
+		pulse = t.runV
+	}
+	w.sum[r] += pulse - heart - w.off[i]
+	w.sumN[r]++
+}
+
+// witnessGap returns how far, on average, the witness of the heart or pulse
+// rate p stayed from its held value in the current run, the distance that
+// counts (max(witnessGapMin, witnessGapRatio × the pair's learned scatter)),
+// and whether enough of the run had a witness.
+func (s *stream) witnessGap(p param) (gap, need float64, ok bool) {
+	r, ok := rateIndex(p)
+	w := &s.held
+	if !ok || w.sumN[r] < witnessMin {
+		return 0, 0, false
+	}
+	// The scatter of the pair that witnessed the run; the witness itself
+	// may be absent from this message (a probe off).
+	i, _ := pulseIndex(p)
+	if p == pHR && w.n[0] < changeLearn {
+		i = 1
+	}
+	return math.Abs(w.sum[r] / float64(w.sumN[r])), max(witnessGapMin, witnessGapRatio*w.dev[i]), true
 }
 
 // heartHeld reports whether the ECG heart rate is absent or has been
@@ -462,4 +597,15 @@ const (
 	changeAlpha  = 1.0 / 128 // weight of one message in the learned change probability
 	changeLearn  = 60        // samples before a channel's freezes are judged
 	freezeChance = 1e-12     // chance of a genuine run at which it counts as frozen
+
+	// A run with a witness that left it counts from witnessChance, with at
+	// least witnessMin messages of the witness, when the witness's mean
+	// distance from the held value (beyond the pair's learned difference)
+	// is at least witnessGapMin and witnessGapRatio times the pair's
+	// learned scatter.
+	witnessChance   = 1e-6
+	witnessMin      = 4
+	witnessGapMin   = 2.0
+	witnessGapRatio = 2.5
+	pairLearn       = 64 // messages over which a pair's difference is averaged (judged after changeLearn)
 )
