@@ -157,9 +157,8 @@ func (r *retrace) returned(v, rec, j float64) (float64, bool) {
 		// The recent values continue the trend (not a dip that a motion
 		// artefact or a probe made in the last minutes), and the trend is
 		// larger than the wander of the channel's level.
-		b1 := r.bucket(newest - 1)
 		r.since = uint8(newest - k)
-		if mono && (prev-b1)*s >= 0.15*aj && (b1-ref)*s >= 0.15*aj && (prev-ref)*s >= 0.4*aj &&
+		if mono && (prev-ref)*s >= 0.4*aj &&
 			(rec-prev)*s >= -tol && (rec-prev)*s <= 0.5*aj && (rec-ref)*s >= 3*float64(r.wander) {
 			return ref, true
 		}
@@ -190,10 +189,12 @@ func (s *stream) driftReturn(em *emitter, arrival time.Time, dst []Finding) []Fi
 	for i, p := range tracked {
 		r := &s.retrace[i]
 		if r.pend && s.cur[p].ok {
-			// The return held for a second message: not a one-message
-			// artefact that happened to land on the old level.
+			// The return held for a second message, and still no other
+			// channel responds: not a one-message artefact that happened to
+			// land on the old level, nor an event the body follows.
 			r.pend = false
-			if c := &s.cur[p]; math.Abs(c.v-float64(r.pref)) <= 0.35*math.Abs(float64(r.pj)) && em.on(rDriftReturn) {
+			c := &s.cur[p]
+			if math.Abs(c.v-float64(r.pref)) <= 0.35*math.Abs(float64(r.pj)) && s.alone(i, &resid, &have) && em.on(rDriftReturn) {
 				dst = em.add(dst, rDriftReturn, p, c.seg, c.at, c.v, float64(r.pref), math.Abs(float64(r.pj)), "", "returned in one message, alone, to the level it had before a slow trend: the trend was not the patient's")
 			}
 			continue
@@ -201,28 +202,18 @@ func (s *stream) driftReturn(em *emitter, arrival time.Time, dst []Finding) []Fi
 		if !have[i] || r.nn < retraceLearn || retraceInfo[p].min == 0 {
 			continue
 		}
-		j, info := resid[i], &retraceInfo[p]
-		if math.Abs(j) < max(info.min, retraceNoise*float64(r.noise)) {
+		j := resid[i]
+		if math.Abs(j) < max(retraceInfo[p].min, retraceNoise*float64(r.noise)) || !s.alone(i, &resid, &have) {
 			continue
 		}
-		// A change of state (waking, pain, a drug) moves other channels in
-		// the same message.
-		alone := true
-		for k, q := range tracked {
-			if k == i || !have[k] || (info.group != 0 && retraceInfo[q].group == info.group) {
-				continue
-			}
-			rq := &s.retrace[k]
-			if rq.nn >= retraceLearn && math.Abs(resid[k]) >= max(retraceInfo[q].min/2, retraceWitness*float64(rq.noise)) {
-				alone = false
-				break
-			}
-		}
-		if !alone {
+		// All of the return in this message: the previous value still
+		// held the trend's level (a drug or a recovery takes several).
+		v, rec := s.cur[p].v, 0.0
+		rec, _ = r.recent()
+		if (v-float64(r.last[(r.li+2)%3]))/j < 0.75 {
 			continue
 		}
-		rec, _ := r.recent()
-		if ref, ok := r.returned(s.cur[p].v, rec, j); ok && s.partnersKept(p, int(r.nl)-1-int(r.since)) {
+		if ref, ok := r.returned(v, rec, j); ok && s.partnersKept(p, int(r.nl)-1-int(r.since)) {
 			r.pend, r.pref, r.pj = true, float32(ref), float32(j)
 		}
 	}
@@ -253,6 +244,23 @@ func (s *stream) partnersKept(p param, back int) bool {
 		}
 		d := math.Abs(rq.bucket(newest) - rq.bucket(newest-back))
 		if d > max(retraceInfo[q].min/2, 2*float64(rq.wander)) {
+			return false
+		}
+	}
+	return true
+}
+
+// alone reports whether no channel but tracked[i] (and those of its
+// transducer) jumped in this message beyond its own scatter: a change of
+// state (waking, pain, a drug, a desaturation) moves several.
+func (s *stream) alone(i int, resid *[len(tracked)]float64, have *[len(tracked)]bool) bool {
+	g := retraceInfo[tracked[i]].group
+	for k, q := range tracked {
+		if k == i || !have[k] || (g != 0 && retraceInfo[q].group == g) {
+			continue
+		}
+		rq := &s.retrace[k]
+		if rq.nn >= retraceLearn && math.Abs(resid[k]) >= max(retraceInfo[q].min/2, retraceWitness*float64(rq.noise)) {
 			return false
 		}
 	}
