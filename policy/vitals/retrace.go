@@ -23,21 +23,24 @@ import (
 // (well above a monitor's display resolution and a sensor's beat-to-beat
 // scatter, the size of a change a clinician would act on) and the
 // transducer group (channels that one probe or line forges together, so they
-// do not witness for one another; 0 = none).
+// do not witness for one another; 0 = none). The pulse rates only witness:
+// a pulse rate halves and recovers with bigeminy, and the heart rate they
+// count is judged itself.
 var retraceInfo = [numParams]struct {
-	min   float64
-	group uint8
+	min     float64
+	group   uint8
+	witness bool // witnesses only, never judged
 }{
-	pHR:      {8, 0},
-	pPR:      {0, 0}, // a pulse rate halves and recovers with bigeminy; the heart rate is judged
-	pPRInv:   {0, 0},
-	pSpO2:    {3, 0},
-	pRR:      {5, 0},
-	pARTSys:  {10, 1},
-	pARTDia:  {8, 1},
-	pARTMean: {8, 1},
-	pEtCO2:   {5, 0},
-	pTemp:    {0.3, 0},
+	pHR:      {8, 0, false},
+	pPR:      {8, 0, true},
+	pPRInv:   {8, 0, true},
+	pSpO2:    {3, 0, false},
+	pRR:      {5, 0, false},
+	pARTSys:  {10, 1, false},
+	pARTDia:  {8, 1, false},
+	pARTMean: {8, 1, false},
+	pEtCO2:   {5, 0, false},
+	pTemp:    {0.3, 0, false},
 }
 
 const (
@@ -138,16 +141,16 @@ func (r *retrace) returned(v, rec, j float64) (float64, bool) {
 	s := math.Copysign(1, -j) // the direction the trend went
 	tol := 0.25 * aj
 	newest := int(r.nl) - 1
+	best, found := 0.0, false
 	for k := newest - retraceMinAge; k >= 0; k-- {
 		ref := r.bucket(k)
-		if math.Abs(v-ref) > 0.35*aj || (rec-ref)*s < 0.7*aj {
+		if math.Abs(v-ref) > 0.35*aj || (rec-ref)*s < 0.7*aj || (found && math.Abs(v-ref) >= math.Abs(v-best)) {
 			continue
 		}
-		// From the level to the recent value: every bucket at or past the
-		// previous one, the newest at least a third of the way.
-		// No message of the trend moved it by half the return: it was a
-		// ramp, not a step that a genuine event (a desaturation, a
-		// bolus) takes and gives back.
+		// From the level to the recent value every bucket at or past the
+		// previous one, and no message of the trend moved it by half the
+		// return: a ramp, not a step that a genuine event (a
+		// desaturation, a bolus) takes and gives back.
 		mono, prev := float64(r.cjump) < 0.5*aj, ref
 		for i := k + 1; i <= newest && mono; i++ {
 			b := r.bucket(i)
@@ -156,14 +159,14 @@ func (r *retrace) returned(v, rec, j float64) (float64, bool) {
 		}
 		// The recent values continue the trend (not a dip that a motion
 		// artefact or a probe made in the last minutes), and the trend is
-		// larger than the wander of the channel's level.
-		r.since = uint8(newest - k)
+		// larger than the wander of the channel's level. Of the levels
+		// that qualify, the one the value returned to most closely.
 		if mono && (prev-ref)*s >= 0.4*aj &&
 			(rec-prev)*s >= -tol && (rec-prev)*s <= 0.5*aj && (rec-ref)*s >= 3*float64(r.wander) {
-			return ref, true
+			best, found, r.since = ref, true, uint8(newest-k)
 		}
 	}
-	return 0, false
+	return best, found
 }
 
 // driftReturn runs the drift_return rule over the tracked channels of the
@@ -199,7 +202,7 @@ func (s *stream) driftReturn(em *emitter, arrival time.Time, dst []Finding) []Fi
 			}
 			continue
 		}
-		if !have[i] || r.nn < retraceLearn || retraceInfo[p].min == 0 {
+		if !have[i] || r.nn < retraceLearn || retraceInfo[p].witness {
 			continue
 		}
 		j := resid[i]
