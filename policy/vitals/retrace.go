@@ -142,9 +142,11 @@ func (r *retrace) returned(v, rec, j float64) (float64, bool) {
 	tol := 0.25 * aj
 	newest := int(r.nl) - 1
 	best, found := 0.0, false
-	for k := newest - retraceMinAge; k >= 0; k-- {
+	for k := newest - retraceMinAge; k >= 1; k-- {
+		// A level the channel held: two buckets, ten minutes, at it.
 		ref := r.bucket(k)
-		if math.Abs(v-ref) > 0.35*aj || (rec-ref)*s < 0.7*aj || (found && math.Abs(v-ref) >= math.Abs(v-best)) {
+		if math.Abs(v-ref) > 0.35*aj || (rec-ref)*s < 0.7*aj || math.Abs(r.bucket(k-1)-ref) > tol ||
+			(found && math.Abs(v-ref) >= math.Abs(v-best)) {
 			continue
 		}
 		// From the level to the recent value every bucket at or past the
