@@ -55,7 +55,7 @@ const (
 
 // retrace is the state of one channel for drift_return: 5-min means of its
 // level over the last hour, its last three values and its scatter (mean
-// |value − mean of the three before it|). About 90 bytes.
+// |value − mean of the three before it|): 168 bytes.
 type retrace struct {
 	lvl    [retraceBuckets]float32 // completed bucket means, a ring; lvl[(head+i)%n] oldest first
 	jump   [retraceBuckets]float32 // the largest |residual| in each bucket
