@@ -72,7 +72,25 @@ func TestDriftReturn(t *testing.T) {
 		{"hypoventilation: etCO2 climbs while the breathing rate falls, then both recover", trend(60, func(i int, x float64) msg {
 			return patient(i, 80, 97, 16-8*x, 38+14*x)
 		}), nil},
+		{"SpO2 slides over 30 min and snaps back, but the heart rate jumps with it (waking)", trend(60, func(i int, x float64) msg {
+			if x == 0 && i >= 1060 {
+				return patient(i, 95, 97, 16, 38)
+			}
+			return patient(i, 80, 97-8*x, 16, 38)
+		}), nil},
 	}
+	// At a 60 s cadence the trend is 30 messages and the return still one.
+	slow := every(30+10, time.Minute, func(i int) msg {
+		if i >= 30 {
+			return patient(i+1000, 80, 97, 16, 38)
+		}
+		return patient(i+1000, 80, 97, 16+12*ramp(i, 30), 38)
+	})
+	tests = append(tests, struct {
+		name string
+		more []tick
+		want []string
+	}{"60 s cadence: the breathing rate creeps 16 → 28 over 30 min, snaps back", slow, []string{"drift_return"}})
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			fs := run(t, vitals.DefaultConfig(), then(learn, step, tc.more))
