@@ -94,6 +94,9 @@ type Rules struct {
 	// Decoupled reports the ECG heart rate and a pulse rate drifting apart
 	// in a regular rhythm, one keeping its level (docs/vitals.md).
 	Decoupled Rule `mapstructure:"decoupled"`
+	// DriftReturn reports one channel returning in one message, alone, to
+	// the level it had before a slow trend (docs/vitals.md).
+	DriftReturn Rule `mapstructure:"drift_return"`
 }
 
 // Limits is an inclusive range in the parameter's base unit.
@@ -280,6 +283,7 @@ func DefaultConfig() Config {
 			DemoData:            on("warning"),
 			Spike:               on("warning"),
 			Decoupled:           on("warning"),
+			DriftReturn:         on("warning"),
 		},
 		State: StateConfig{MaxMonitors: 10000, IdleEvict: 15 * time.Minute, EpisodeHoldoff: 5 * time.Minute},
 		Alert: AlertConfig{SendR40: false, MinSeverity: "warning"},

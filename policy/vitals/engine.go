@@ -220,6 +220,7 @@ func (c Config) ruleSections() [numRules]Rule {
 		rTimeSkew: r.TimeSkew.Rule, rIdentityPatient: r.IdentityPatient.Rule,
 		rIdentityEquipment: r.IdentityEquipment, rIdentityApplication: r.IdentityApplication,
 		rDemo: r.DemoData, rSpike: r.Spike, rDecoupled: r.Decoupled,
+		rDriftReturn: r.DriftReturn,
 	}
 }
 

@@ -158,6 +158,7 @@ const (
 	rDemo
 	rSpike
 	rDecoupled
+	rDriftReturn
 	numRules
 )
 
@@ -186,6 +187,7 @@ var ruleInfo = [numRules]struct{ name, kind string }{
 	rDemo:                {"demo_data", KindIntegrity},
 	rSpike:               {"spike", KindIntegrity},
 	rDecoupled:           {"decoupled", KindIntegrity},
+	rDriftReturn:         {"drift_return", KindIntegrity},
 }
 
 // RuleNames returns the names of all rules, in a fixed order.

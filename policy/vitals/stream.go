@@ -126,6 +126,8 @@ type stream struct {
 	replay replayState      // near-replay history, see nearReplay
 
 	drift [len(decoupledPairs)]decoupling // see decoupled
+
+	retrace [len(tracked)]retrace // see driftReturn
 }
 
 func newStream(cfg *Config) *stream {
@@ -497,6 +499,7 @@ func (s *stream) values(e *Engine, em *emitter, arrival time.Time, dst []Finding
 	dst = s.rate(e, em, arrival, dst)
 	dst = s.hrpr(e, em, arrival, dst)
 	dst = s.decoupled(e, em, arrival, dst)
+	dst = s.driftReturn(em, arrival, dst)
 	dst = s.nibpChecks(e, em, arrival, dst)
 	dst = s.bp(e, em, pARTSys, pARTDia, pARTMean, true, dst)
 	dst = s.frozen(e, em, arrival, dst)

@@ -1,0 +1,273 @@
+package vitals
+
+import (
+	"math"
+	"slices"
+	"time"
+)
+
+// The drift_return rule: a channel that ramps slowly away from its level
+// over ten minutes or more and then returns to that level in one message,
+// alone. A body does not do this: a temperature, a saturation, a breathing
+// rate or a pressure that took minutes to leave recovers with its own time
+// constant (the fever breaks over an hour, the saturation climbs as the
+// lungs refill), and an abrupt change of state (waking, pain, a bolus) moves
+// several channels at once. One channel's value snapping back, in one
+// message, to the level it had before a slow monotone trend, while no other
+// channel jumps, is a trend that was added to the channel and then removed.
+// It does not need a redundant partner (SpO2, RR, etCO2, temperature,
+// arterial pressure have none), and at a slow cadence the return is still
+// one message.
+
+// retraceInfo is per parameter: the smallest return judged, in base units
+// (well above a monitor's display resolution and a sensor's beat-to-beat
+// scatter, the size of a change a clinician would act on) and the
+// transducer group (channels that one probe or line forges together, so they
+// do not witness for one another; 0 = none). The pulse rates only witness:
+// a pulse rate halves and recovers with bigeminy, and the heart rate they
+// count is judged itself.
+var retraceInfo = [numParams]struct {
+	min     float64
+	group   uint8
+	witness bool // witnesses only, never judged
+}{
+	pHR:      {8, 0, false},
+	pPR:      {8, 0, true},
+	pPRInv:   {8, 0, true},
+	pSpO2:    {3, 0, false},
+	pRR:      {5, 0, false},
+	pARTSys:  {10, 1, false},
+	pARTDia:  {8, 1, false},
+	pARTMean: {8, 1, false},
+	pEtCO2:   {5, 0, false},
+	pTemp:    {0.3, 0, false},
+}
+
+const (
+	retraceBucket  = 5 * time.Minute  // the channel's level is kept as means over this long
+	retraceBuckets = 13               // levels kept: a trend up to an hour back
+	retraceMinAge  = 2                // the level returned to is at least this many buckets old (10 min)
+	retraceGap     = 10 * time.Minute // a longer gap (transfer, probe off) starts anew
+	retraceNoise   = 4.0              // the return is at least this many times the channel's own scatter
+	retraceWitness = 3.0              // another channel jumping this many times its scatter witnesses a change of state
+	retraceLearn   = 30               // values before the channel's scatter is trusted
+)
+
+// retrace is the state of one channel for drift_return: 5-min means of its
+// level over the last hour, its last three values and its scatter (mean
+// |value − mean of the three before it|): 168 bytes.
+type retrace struct {
+	lvl    [retraceBuckets]float32 // completed bucket means, a ring; lvl[(head+i)%n] oldest first
+	jump   [retraceBuckets]float32 // the largest |residual| in each bucket
+	cjump  float32                 // and in the current one
+	head   uint8                   // index of the oldest bucket when nl == retraceBuckets
+	nl     uint8                   // completed buckets kept
+	nlast  uint8                   // values in last (consecutive, at most 3)
+	li     uint8                   // next slot in last
+	n      uint16                  // values in the current bucket
+	nn     uint16                  // values averaged into noise
+	sum    float32                 // sum of the current bucket
+	noise  float32                 // scatter
+	wander float32                 // mean |change| between consecutive buckets
+	pref   float32                 // a return waiting for its confirmation: the level returned to
+	pj     float32                 // and the return
+	since  uint8                   // the bucket index, counted back from the newest, where the trend began (set by returned)
+	pend   bool
+	last   [3]float32
+	start  int64 // arrival of the current bucket's first value, Unix ns
+	at     int64 // arrival of the last value, Unix ns
+}
+
+// bucket returns the i-th completed bucket, oldest first.
+func (r *retrace) bucket(i int) float64 {
+	return float64(r.lvl[(int(r.head)+i)%retraceBuckets])
+}
+
+// recent returns the mean of the last three values and whether there are
+// three in a row.
+func (r *retrace) recent() (float64, bool) {
+	if r.nlast < 3 {
+		return 0, false
+	}
+	return float64(r.last[0]+r.last[1]+r.last[2]) / 3, true
+}
+
+// push adds value v arriving at now.
+func (r *retrace) push(v float64, now int64, resid float64, judged bool) {
+	if judged {
+		// The scatter learns from ordinary messages: a residual is clipped at
+		// three times the scatter so a step or a flush does not inflate it.
+		d := math.Abs(resid)
+		if r.nn >= retraceLearn {
+			d = min(d, 3*float64(r.noise))
+		}
+		if r.nn < 64 {
+			r.nn++
+		}
+		r.noise += float32((d - float64(r.noise)) / float64(min(r.nn, 64)))
+		r.cjump = max(r.cjump, float32(math.Abs(resid)))
+	}
+	r.last[r.li] = float32(v)
+	r.li = (r.li + 1) % 3
+	r.nlast = min(r.nlast+1, 3)
+	r.at = now
+	if r.n > 0 && now-r.start >= int64(retraceBucket) {
+		m := r.sum / float32(r.n)
+		if r.nl > 0 {
+			last := float64(r.lvl[(int(r.head)+int(r.nl)-1)%retraceBuckets])
+			r.wander += float32((math.Abs(float64(m)-last) - float64(r.wander)) / 8)
+		}
+		i := (int(r.head) + int(r.nl)) % retraceBuckets
+		if r.nl < retraceBuckets {
+			r.nl++
+		} else {
+			r.head = (r.head + 1) % retraceBuckets
+		}
+		r.lvl[i], r.jump[i] = m, r.cjump
+		r.n, r.sum, r.cjump = 0, 0, 0
+	}
+	if r.n == 0 {
+		r.start = now
+	}
+	r.n++
+	r.sum += float32(v)
+}
+
+// returned reports whether value v, a return by j = v − recent from the
+// recent level rec, goes back to a level the channel held ten minutes to an
+// hour ago, left along a monotone trend. It returns that level.
+func (r *retrace) returned(v, rec, j float64) (float64, bool) {
+	aj := math.Abs(j)
+	s := math.Copysign(1, -j) // the direction the trend went
+	tol := 0.25 * aj
+	newest := int(r.nl) - 1
+	best, found := 0.0, false
+	for k := newest - retraceMinAge; k >= 1; k-- {
+		// A level the channel held: two buckets, ten minutes, at it.
+		ref := r.bucket(k)
+		if math.Abs(v-ref) > 0.35*aj || (rec-ref)*s < 0.7*aj || math.Abs(r.bucket(k-1)-ref) > tol ||
+			(found && math.Abs(v-ref) >= math.Abs(v-best)) {
+			continue
+		}
+		// From the level to the recent value every bucket at or past the
+		// previous one, and no message of the trend moved it by half the
+		// return: a ramp, not a step that a genuine event (a
+		// desaturation, a bolus) takes and gives back.
+		mono, prev := float64(r.cjump) < 0.5*aj, ref
+		for i := k + 1; i <= newest && mono; i++ {
+			b := r.bucket(i)
+			mono = (b-prev)*s >= -tol && float64(r.jump[(int(r.head)+i)%retraceBuckets]) < 0.5*aj
+			prev = b
+		}
+		// The recent values continue the trend (not a dip that a motion
+		// artefact or a probe made in the last minutes), and the trend is
+		// larger than the wander of the channel's level. Of the levels
+		// that qualify, the one the value returned to most closely.
+		if mono && (prev-ref)*s >= 0.4*aj &&
+			(rec-prev)*s >= -tol && (rec-prev)*s <= 0.5*aj && (rec-ref)*s >= 3*float64(r.wander) {
+			best, found, r.since = ref, true, uint8(newest-k)
+		}
+	}
+	return best, found
+}
+
+// driftReturn runs the drift_return rule over the tracked channels of the
+// current message and then remembers their values.
+func (s *stream) driftReturn(em *emitter, arrival time.Time, dst []Finding) []Finding {
+	now := arrival.UnixNano()
+	line := s.flushed() || s.damped()
+	var resid [len(tracked)]float64
+	var have [len(tracked)]bool
+	for i, p := range tracked {
+		c, r := &s.cur[p], &s.retrace[i]
+		if !c.ok || (line && arterial(p)) {
+			r.nlast = 0 // the recent level is three values in a row
+			continue
+		}
+		if r.at != 0 && (now-r.at > int64(retraceGap) || now < r.at) {
+			*r = retrace{}
+		}
+		if rec, ok := r.recent(); ok {
+			resid[i], have[i] = c.v-rec, true
+		}
+	}
+	for i, p := range tracked {
+		r := &s.retrace[i]
+		if r.pend && s.cur[p].ok {
+			// The return held for a second message, and still no other
+			// channel responds: not a one-message artefact that happened to
+			// land on the old level, nor an event the body follows.
+			r.pend = false
+			c := &s.cur[p]
+			if math.Abs(c.v-float64(r.pref)) <= 0.35*math.Abs(float64(r.pj)) && s.alone(i, &resid, &have) && em.on(rDriftReturn) {
+				dst = em.add(dst, rDriftReturn, p, c.seg, c.at, c.v, float64(r.pref), math.Abs(float64(r.pj)), "", "returned in one message, alone, to the level it had before a slow trend: the trend was not the patient's")
+			}
+			continue
+		}
+		if !have[i] || r.nn < retraceLearn || retraceInfo[p].witness {
+			continue
+		}
+		j := resid[i]
+		if math.Abs(j) < max(retraceInfo[p].min, retraceNoise*float64(r.noise)) || !s.alone(i, &resid, &have) {
+			continue
+		}
+		// All of the return in this message: the previous value still
+		// held the trend's level (a drug or a recovery takes several).
+		v, rec := s.cur[p].v, 0.0
+		rec, _ = r.recent()
+		if (v-float64(r.last[(r.li+2)%3]))/j < 0.75 {
+			continue
+		}
+		if ref, ok := r.returned(v, rec, j); ok && s.partnersKept(p, int(r.nl)-1-int(r.since)) {
+			r.pend, r.pref, r.pj = true, float32(ref), float32(j)
+		}
+	}
+	for i, p := range tracked {
+		c := &s.cur[p]
+		if !c.ok || (line && arterial(p)) {
+			continue
+		}
+		s.retrace[i].push(c.v, now, resid[i], have[i])
+	}
+	return dst
+}
+
+// partnersKept reports whether every related channel of p (trackInfo) that
+// has a level as old as the trend's start, back buckets before the newest,
+// kept that level: a genuine trend (a desaturation raising the heart and
+// breathing rates, a fever the heart rate) moves them with it.
+func (s *stream) partnersKept(p param, back int) bool {
+	for _, q := range trackInfo[p].partners {
+		if q == pNone {
+			continue
+		}
+		k := slices.Index(tracked[:], q)
+		rq := &s.retrace[k]
+		newest := int(rq.nl) - 1
+		if newest-back < 0 {
+			continue
+		}
+		d := math.Abs(rq.bucket(newest) - rq.bucket(newest-back))
+		if d > max(retraceInfo[q].min/2, 2*float64(rq.wander)) {
+			return false
+		}
+	}
+	return true
+}
+
+// alone reports whether no channel but tracked[i] (and those of its
+// transducer) jumped in this message beyond its own scatter: a change of
+// state (waking, pain, a drug, a desaturation) moves several.
+func (s *stream) alone(i int, resid *[len(tracked)]float64, have *[len(tracked)]bool) bool {
+	g := retraceInfo[tracked[i]].group
+	for k, q := range tracked {
+		if k == i || !have[k] || (g != 0 && retraceInfo[q].group == g) {
+			continue
+		}
+		rq := &s.retrace[k]
+		if rq.nn >= retraceLearn && math.Abs(resid[k]) >= max(retraceInfo[q].min/2, retraceWitness*float64(rq.noise)) {
+			return false
+		}
+	}
+	return true
+}

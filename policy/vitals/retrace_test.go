@@ -1,0 +1,106 @@
+package vitals_test
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+	"time"
+
+	"github.com/hl7gate/hl7gate/policy/vitals"
+)
+
+// patient is an adult message with heart rate h, SpO2 s, breathing rate r
+// and etCO2 c, each with its own small noise (seeded by i), and a steady
+// pulse rate following the heart rate.
+func patient(i int, h, s, r, c float64) msg {
+	g := rand.New(rand.NewPCG(uint64(i), 13))
+	n := func(k int) float64 { return float64(g.IntN(2*k+1) - k) }
+	h, s, r, c = math.Round(h), math.Round(s), math.Round(r), math.Round(c)
+	hv := h + n(2)
+	return msg{rows: []row{
+		hr(num(hv)), pr(num(hv + n(1))), spo2(num(min(100, s+n(1)))), rr(num(r + n(1))),
+		temp("37.0"), {code: "151708", value: num(c + n(1)), unit: "266016"},
+	}}
+}
+
+// ramp is the share of a trend done at message i of n: 0 before, 1 at the
+// end.
+func ramp(i, n int) float64 { return min(1, max(0, float64(i)/float64(n))) }
+
+// TestDriftReturn: one channel slides over tens of minutes and snaps back in
+// one message while everything else keeps its level, against genuine events
+// that move several channels, or return gradually, or begin abruptly.
+func TestDriftReturn(t *testing.T) {
+	const step = 30 * time.Second
+	learn := every(120, step, func(i int) msg { return patient(i, 80, 97, 16, 38) })
+	// A trend of n messages after the learning hour, then back for 10.
+	trend := func(n int, f func(i int, x float64) msg) []tick {
+		return every(n+10, step, func(i int) msg {
+			if i >= n {
+				return f(i+1000, 0)
+			}
+			return f(i+1000, ramp(i, n))
+		})
+	}
+	tests := []struct {
+		name string
+		more []tick
+		want []string
+	}{
+		{"SpO2 slides 97 → 89 over 30 min, heart and breathing rates steady, snaps back", trend(60, func(i int, x float64) msg {
+			return patient(i, 80, 97-8*x, 16, 38)
+		}), []string{"drift_return"}},
+		{"breathing rate creeps 16 → 28 over 20 min, snaps back", trend(40, func(i int, x float64) msg {
+			return patient(i, 80, 97, 16+12*x, 38)
+		}), []string{"drift_return"}},
+		{"etCO2 climbs 38 → 52 over 40 min with a steady breathing rate, snaps back", trend(80, func(i int, x float64) msg {
+			return patient(i, 80, 97, 16, 38+14*x)
+		}), []string{"drift_return"}},
+		{"desaturation: SpO2 falls in a minute, the heart rate rises, both recover at once", every(60, step, func(i int) msg {
+			if i >= 20 && i < 45 {
+				return patient(i+1000, 95, 88, 20, 38)
+			}
+			return patient(i+1000, 80, 97, 16, 38)
+		}), nil},
+		{"sleep: heart and breathing rates sink over 30 min, waking restores both at once", trend(60, func(i int, x float64) msg {
+			return patient(i, 80-15*x, 97, 16-6*x, 38)
+		}), nil},
+		{"SpO2 slides over 30 min and recovers over 10 min", every(90, step, func(i int) msg {
+			x := ramp(i, 60) - ramp(i-60, 20)
+			return patient(i+1000, 80, 97-8*x, 16, 38)
+		}), nil},
+		{"hypoventilation: etCO2 climbs while the breathing rate falls, then both recover", trend(60, func(i int, x float64) msg {
+			return patient(i, 80, 97, 16-8*x, 38+14*x)
+		}), nil},
+		{"SpO2 slides over 30 min and snaps back, but the heart rate jumps with it (waking)", trend(60, func(i int, x float64) msg {
+			if x == 0 && i >= 1060 {
+				return patient(i, 95, 97, 16, 38)
+			}
+			return patient(i, 80, 97-8*x, 16, 38)
+		}), nil},
+	}
+	// At a 60 s cadence the trend is 30 messages and the return still one.
+	slow := every(30+10, time.Minute, func(i int) msg {
+		if i >= 30 {
+			return patient(i+1000, 80, 97, 16, 38)
+		}
+		return patient(i+1000, 80, 97, 16+12*ramp(i, 30), 38)
+	})
+	tests = append(tests, struct {
+		name string
+		more []tick
+		want []string
+	}{"60 s cadence: the breathing rate creeps 16 → 28 over 30 min, snaps back", slow, []string{"drift_return"}})
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			fs := run(t, vitals.DefaultConfig(), then(learn, step, tc.more))
+			var got []vitals.Finding
+			for _, f := range fs {
+				if f.Rule == "drift_return" {
+					got = append(got, f)
+				}
+			}
+			checkRules(t, got, tc.want...)
+		})
+	}
+}
