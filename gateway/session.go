@@ -86,10 +86,18 @@ type session struct {
 	out     []byte  // an annotated copy of the message, when a vital-sign rule asks for one
 	alert   []byte  // ORU^R40 alerts
 
-	// The read deadline armed on c (zero: none), and whether a frame has started whose deadline is not
-	// armed yet (see sessionio.go).
+	// The read deadline armed on c (zero: none), when the wait for the next message began, and whether
+	// a frame has started whose deadline is not armed yet (see sessionio.go).
 	readDeadline time.Time
+	waitSince    time.Time
 	inFrame      bool
+
+	// Parking (park_linux.go): whether this connection can be parked, and, guarded by the parker's
+	// mutex, its token, idle timer, and whether its socket was ever registered with the parker.
+	parkable   bool
+	parkTok    uint64
+	parkTimer  *time.Timer
+	epollAdded bool
 
 	busy atomic.Bool // between a complete frame and its answer
 	stop atomic.Bool // shutting down: finish the message in flight, then close
@@ -147,52 +155,84 @@ func (s *session) stopIdle() {
 	if !s.busy.Load() {
 		_ = s.raw.SetReadDeadline(time.Now())
 	}
+	if s.g.parker != nil {
+		s.g.parker.wakeSession(s)
+	}
 }
 
-func (g *Gateway) serveSession(s *session) {
-	defer g.wg.Done()
+// waking says why runSession runs a session.
+type waking int
+
+const (
+	wokeNone waking = iota // a new connection
+	wokeRead               // parked, and its socket became readable (or Shutdown woke it)
+	wokeIdle               // parked for its whole idle timeout
+)
+
+// runSession serves s until its connection ends or it is parked. A session counts in g.wg from its
+// accept to its end, parked or not.
+func (g *Gateway) runSession(s *session, why waking) {
+	parked := false
 	defer func() {
 		if p := recover(); p != nil { // a bug must cost one connection, not the gateway
 			s.closeReason = "internal error"
 			s.log.Error().Str("panic", fmt.Sprint(p)).Msg("session panic")
+			parked = false
 		}
-		s.c.Close()
-		s.l.release(s.src, s.counted)
-		s.l.open.Dec()
-		s.l.junk.Add(float64(s.skipped()))
-		// Under g.mu, so that Gateway.monitors counts this session's messages either live or in the
-		// store, never both and never neither.
-		closed := time.Now()
-		g.mu.Lock()
-		delete(g.sessions, s)
-		g.store.UpdateMonitor(s.monitor, func(m store.Monitor) store.Monitor {
-			m = s.tally(m)
-			m.LastSeen = closed
-			return m
-		})
-		g.mu.Unlock()
-		if n := s.msgs.Load(); n > 0 { // a connection that sent nothing is a scan, recorded only if refused
-			g.store.AddEvent(store.Event{Time: closed, Kind: store.KindSession, Severity: "info", Listener: s.l.cfg.Name,
-				Source: s.src.String(), SendingApp: s.ident.Sender, Equipment: s.ident.Equipment,
-				Reason: fmt.Sprintf("connection opened %s, closed after %d messages (%d delivered, %d queued, %d rejected): %s",
-					s.opened.UTC().Format(time.RFC3339), n, s.delivered, s.queued, s.errs.Load(), s.closeReason)})
-		}
-		s.l.closedMu.Lock()
-		log, notLogged := s.l.closedLogs.allow(closed), s.l.closedLogs.suppressed
-		s.l.closedMu.Unlock()
-		if log {
-			s.log.Info().Uint64("messages", s.msgs.Load()).Uint64("delivered", s.delivered).Uint64("queued", s.queued).Uint64("rejected", s.errs.Load()).
-				Int("log_suppressed", s.logs.suppressed).Int64("skipped_bytes", s.skipped()).
-				Dur("duration", time.Since(s.opened)).Str("reason", s.closeReason).
-				Int("closes_not_logged", notLogged).Msg("connection closed")
+		if !parked {
+			g.endSession(s)
 		}
 	}()
-	s.l.open.Inc()
-	if err := s.prepare(); err != nil {
-		s.closeReason = err.Error()
+	switch why {
+	case wokeNone:
+		s.l.open.Inc()
+		if err := s.prepare(); err != nil {
+			s.closeReason = err.Error()
+			return
+		}
+	case wokeIdle:
+		s.closeReason = readEndReason(os.ErrDeadlineExceeded, s.stop.Load())
 		return
 	}
-	s.closeReason = s.loop()
+	var end string
+	if end, parked = s.loop(why == wokeRead); !parked { // parked: s is another goroutine's already
+		s.closeReason = end
+	}
+}
+
+// endSession closes s's connection and accounts for it.
+func (g *Gateway) endSession(s *session) {
+	defer g.wg.Done()
+	s.c.Close()
+	s.l.release(s.src, s.counted)
+	s.l.open.Dec()
+	s.l.junk.Add(float64(s.skipped()))
+	// Under g.mu, so that Gateway.monitors counts this session's messages either live or in the
+	// store, never both and never neither.
+	closed := time.Now()
+	g.mu.Lock()
+	delete(g.sessions, s)
+	g.store.UpdateMonitor(s.monitor, func(m store.Monitor) store.Monitor {
+		m = s.tally(m)
+		m.LastSeen = closed
+		return m
+	})
+	g.mu.Unlock()
+	if n := s.msgs.Load(); n > 0 { // a connection that sent nothing is a scan, recorded only if refused
+		g.store.AddEvent(store.Event{Time: closed, Kind: store.KindSession, Severity: "info", Listener: s.l.cfg.Name,
+			Source: s.src.String(), SendingApp: s.ident.Sender, Equipment: s.ident.Equipment,
+			Reason: fmt.Sprintf("connection opened %s, closed after %d messages (%d delivered, %d queued, %d rejected): %s",
+				s.opened.UTC().Format(time.RFC3339), n, s.delivered, s.queued, s.errs.Load(), s.closeReason)})
+	}
+	s.l.closedMu.Lock()
+	log, notLogged := s.l.closedLogs.allow(closed), s.l.closedLogs.suppressed
+	s.l.closedMu.Unlock()
+	if log {
+		s.log.Info().Uint64("messages", s.msgs.Load()).Uint64("delivered", s.delivered).Uint64("queued", s.queued).Uint64("rejected", s.errs.Load()).
+			Int("log_suppressed", s.logs.suppressed).Int64("skipped_bytes", s.skipped()).
+			Dur("duration", time.Since(s.opened)).Str("reason", s.closeReason).
+			Int("closes_not_logged", notLogged).Msg("connection closed")
+	}
 }
 
 func (s *session) skipped() int64 {
@@ -218,7 +258,7 @@ func (s *session) prepare() error {
 	s.r = mllp.NewReader(monitorIn{s}, lc.MaxFrame)
 	s.r.TolerateMissingCR = lc.TolerateMissingCR
 	s.r.OnFrameStart = func() { s.inFrame = true }
-	s.w = mllp.NewWriterSize(monitorOut{s}, ackWriteBuffer)
+	s.parkable = s.parks()
 	return nil
 }
 
@@ -279,23 +319,36 @@ func (s *session) handshake() error {
 	return errors.New(detail)
 }
 
-// loop serves messages until the connection ends, and says why it ended.
-func (s *session) loop() string {
+// loop serves messages until the connection ends, and says why it ended, or until it was parked. resumed:
+// the session was parked, and still waits for the message it waited for then.
+func (s *session) loop(resumed bool) (end string, parked bool) {
 	for {
 		if s.stop.Load() {
-			return "shutdown"
+			return "shutdown", false
 		}
-		s.armIdle()
+		if resumed {
+			s.armResumed()
+			resumed = false
+		} else {
+			s.armIdle()
+		}
 		if s.stop.Load() { // re-check: stopIdle may have moved the deadline just before ours
-			return "shutdown"
+			return "shutdown", false
 		}
 		frame, ferr := s.r.ReadFrame()
 		s.inFrame = false
 		if ferr != nil && !isFrameError(ferr) {
-			return readEndReason(ferr, s.stop.Load())
+			switch s.park(ferr) {
+			case parkDone:
+				return "", true
+			case parkWait:
+				resumed = true
+				continue
+			}
+			return readEndReason(ferr, s.stop.Load()), false
 		}
 		if end := s.serve(frame, ferr); end != "" {
-			return end
+			return end, false
 		}
 	}
 }
@@ -309,6 +362,9 @@ func (s *session) serve(frame []byte, ferr error) string {
 	defer s.rt.release()
 	reply, send := s.handle(frame, ferr)
 	if send {
+		if s.w == nil { // the first answer, or the first since the session was parked
+			s.w = mllp.NewWriterSize(monitorOut{s}, ackWriteBuffer)
+		}
 		if err := s.w.WriteFrame(reply); err != nil {
 			return "write ack: " + errText(err)
 		}
