@@ -86,11 +86,12 @@ type session struct {
 	out     []byte  // an annotated copy of the message, when a vital-sign rule asks for one
 	alert   []byte  // ORU^R40 alerts
 
-	// The read deadline armed on c (zero: none), when the wait for the next message began, and whether
-	// a frame has started whose deadline is not armed yet (see sessionio.go).
+	// The read deadline armed on c (zero: none), when the wait for the next message began, whether a
+	// frame has started whose deadline is not armed yet, and whether it was (see sessionio.go).
 	readDeadline time.Time
 	waitSince    time.Time
 	inFrame      bool
+	framing      bool // the read deadline armed is a frame's
 
 	// Parking (park_linux.go): whether this connection can be parked, and, guarded by the parker's
 	// mutex, its token, idle timer, and whether its socket was ever registered with the parker.

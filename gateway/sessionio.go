@@ -38,7 +38,7 @@ const parkAfter = 2 * time.Second
 // unless the one armed already falls in its window.
 func (s *session) armIdle() {
 	now := time.Now()
-	s.waitSince = now
+	s.waitSince, s.framing = now, false
 	wait := s.l.cfg.IdleTimeout
 	if s.parkable {
 		wait = min(wait, parkAfter)
@@ -71,7 +71,7 @@ type monitorIn struct{ s *session }
 func (in monitorIn) Read(p []byte) (int, error) {
 	s := in.s
 	if s.inFrame {
-		s.inFrame = false
+		s.inFrame, s.framing = false, true
 		s.setReadDeadline(time.Now().Add(s.l.cfg.FrameTimeout))
 	}
 	return s.c.Read(p)
@@ -102,6 +102,7 @@ func (out monitorOut) Write(p []byte) (int, error) {
 // the park deadline passed (woken from parking by bytes that may not be a frame yet): parkAfter from now,
 // or when its idle timeout, counted from its wait's start, is over, whichever comes first.
 func (s *session) armResumed() {
+	s.framing = false
 	t := time.Now().Add(parkAfter)
 	if end := s.waitSince.Add(s.l.cfg.IdleTimeout); end.Before(t) {
 		t = end
@@ -116,11 +117,11 @@ const (
 	parkWait        // the park deadline passed, but the reader holds part of something: read on
 )
 
-// park parks the session after its read ended with ferr, when that was the park deadline: not stopping,
-// idle time left, nothing read and not answered. Its read buffer, ACK writer and message buffers go with
-// its goroutine.
+// park parks the session after its read ended with ferr, when that was the park deadline (not a frame's
+// deadline, which ends the connection): not stopping, idle time left, nothing read and not answered. Its
+// read buffer, ACK writer and message buffers go with its goroutine.
 func (s *session) park(ferr error) int {
-	if !s.parkable || !errors.Is(ferr, os.ErrDeadlineExceeded) || s.stop.Load() {
+	if !s.parkable || s.framing || !errors.Is(ferr, os.ErrDeadlineExceeded) || s.stop.Load() {
 		return parkNot
 	}
 	left := time.Until(s.waitSince.Add(s.l.cfg.IdleTimeout))
