@@ -62,7 +62,7 @@ func (p *parker) run(rc syscall.RawConn) {
 				return true // closed under us
 			}
 			for _, ev := range evs[:n] {
-				p.wake(uint64(uint32(ev.Fd))|uint64(uint32(ev.Pad))<<32, wokeRead)
+				p.readable(uint64(uint32(ev.Fd)) | uint64(uint32(ev.Pad))<<32)
 			}
 			if n < len(evs) {
 				return false // drained: wait for the next event
@@ -114,17 +114,52 @@ type syscallConn interface {
 
 // wake resumes the session parked under tok, if it still is, in a new goroutine.
 func (p *parker) wake(tok uint64, why waking) {
+	if s := p.take(tok); s != nil {
+		go p.g.runSession(s, why)
+	}
+}
+
+// readable resumes the session parked under tok, whose socket became readable, unless the monitor closed
+// it with nothing unread: then the session ends here, without a goroutine and a read buffer for it, so that
+// thousands of parked connections closing at once (a switch restarting) cost no more than they did parked.
+func (p *parker) readable(tok uint64) {
+	s := p.take(tok)
+	if s == nil {
+		return
+	}
+	if s.peerGone() {
+		s.closeReason = "closed by monitor"
+		p.g.endSession(s)
+		return
+	}
+	go p.g.runSession(s, wokeRead)
+}
+
+// take removes the session parked under tok from the parker and returns it, or nil if it is not parked
+// (woken already).
+func (p *parker) take(tok uint64) *session {
 	p.mu.Lock()
+	defer p.mu.Unlock()
 	s := p.parked[tok]
 	if s == nil {
-		p.mu.Unlock()
-		return
+		return nil
 	}
 	delete(p.parked, tok)
 	s.parkTimer.Stop()
 	s.parkTimer = nil
-	p.mu.Unlock()
-	go p.g.runSession(s, why)
+	return s
+}
+
+// peerGone says whether the monitor closed s's connection and left nothing unread (one non-blocking
+// MSG_PEEK receive).
+func (s *session) peerGone() bool {
+	rc, err := s.c.(syscallConn).SyscallConn()
+	if err != nil {
+		return false
+	}
+	gone := false
+	_ = rc.Control(func(fd uintptr) { gone = idleState(int(fd)) == errPeerClosed })
+	return gone
 }
 
 // wakeSession resumes s if it is parked (Shutdown).
