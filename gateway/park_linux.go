@@ -71,6 +71,13 @@ func (p *parker) run(rc syscall.RawConn) {
 	})
 }
 
+// count returns how many sessions are parked.
+func (p *parker) count() float64 {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return float64(len(p.parked))
+}
+
 // close stops the parker. Every session must have ended before (Shutdown wakes the parked ones).
 func (p *parker) close() {
 	p.ep.Close()

@@ -79,6 +79,22 @@ func parkedAgain(t *testing.T, g *Gateway, prev uint64) uint64 {
 	return 0
 }
 
+// parkedMetric reads hl7gate_connections_parked.
+func parkedMetric(t *testing.T, g *Gateway) float64 {
+	t.Helper()
+	mfs, err := g.metrics.reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() == "hl7gate_connections_parked" {
+			return mf.GetMetric()[0].GetGauge().GetValue()
+		}
+	}
+	t.Fatal("no hl7gate_connections_parked")
+	return 0
+}
+
 // A connection parked after parkAfter of silence answers its next message as before; bytes that are no
 // frame wake it without losing what follows; it is parked again after each.
 func TestParkedConnectionServes(t *testing.T) {
@@ -87,6 +103,9 @@ func TestParkedConnectionServes(t *testing.T) {
 	r := mllp.NewReader(c, 0)
 	exchange(t, c, r, 1)
 	tok := parkedAgain(t, g, 0)
+	if n := parkedMetric(t, g); n != 1 {
+		t.Errorf("hl7gate_connections_parked = %v with one connection parked", n)
+	}
 	exchange(t, c, r, 2)
 	tok = parkedAgain(t, g, tok)
 	// Junk first (woken, nothing to answer, parked again), then a frame in two parts.

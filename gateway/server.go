@@ -216,6 +216,11 @@ func (g *Gateway) Start(ctx context.Context) error {
 		p, err := newParker(g)
 		if err != nil {
 			g.log.Warn().Err(err).Msg("quiet connections keep their goroutine")
+		} else {
+			g.metrics.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+				Name: "hl7gate_connections_parked",
+				Help: "Open monitor connections parked: quiet for 2 s, held without a goroutine or buffers until they send.",
+			}, p.count))
 		}
 		g.parker = p
 	}
