@@ -65,11 +65,9 @@ type session struct {
 	l       *listener
 	raw     net.Conn // the accepted connection; other goroutines touch only this one (stopIdle, Shutdown)
 	c       net.Conn // raw, or the TLS connection over it once prepare's handshake succeeded
-	counted bool     // the connection counts against its source's limit (see listener.handshaken)
 	src     netip.Addr
 	remote  netip.AddrPort // src with its port, for exported events
 	id      string
-	log     zerolog.Logger
 	monitor string // store ID: listener/source
 	target  string // intercepted: the station the original destination maps to; else ""
 	rt      *live  // the configuration the message being handled is decided and delivered under
@@ -92,6 +90,8 @@ type session struct {
 	waitSince    time.Time
 	inFrame      bool
 	framing      bool // the read deadline armed is a frame's
+
+	counted bool // the connection counts against its source's limit (see listener.handshaken)
 
 	// Parking (park_linux.go): whether this connection can be parked, and, guarded by the parker's
 	// mutex, its token, idle timer, and whether its socket was ever registered with the parker.
@@ -120,11 +120,12 @@ type session struct {
 
 	// The device the latest message names (updated by observe for every parsed message: the inventory's
 	// key) and, in store mode, its queue keys (see queueKeys).
-	ident inventory.Identity
-	qid   inventory.Identity
-	qdev  string
-	qrq   *routeQueue
-	qkeys []queue.Key
+	ident  inventory.Identity
+	qEUI64 string // the identity qdev was made for (its two fields deviceKey reads)
+	qEquip string
+	qdev   string
+	qrq    *routeQueue
+	qkeys  []queue.Key
 }
 
 func (g *Gateway) newSession(l *listener, c net.Conn, src netip.Addr) *session {
@@ -134,18 +135,28 @@ func (g *Gateway) newSession(l *listener, c net.Conn, src netip.Addr) *session {
 		monitor: l.cfg.Name + "/" + src.String(),
 		opened:  time.Now(),
 	}
-	s.log = g.log.Hook(sessionFields{s})
 	return s
 }
 
-// sessionFields adds the connection's conn, remote and listener to each of its session's log lines. A hook
-// rather than a logger context: zerolog's With allocates a 500-byte context per connection, most of which
-// never log a line (the level filters them), and that was a fourteenth of an idle connection's memory.
+// logger is the session's logger: the gateway's, with sessionFields. Made for each line rather than kept:
+// a kept logger is 112 bytes of every connection, most of which never log a line.
+func (s *session) logger() *zerolog.Logger {
+	l := s.g.log.Hook(sessionFields{s})
+	return &l
+}
+
+// sessionFields adds the connection's conn, remote, listener and (intercepted) station to each of its
+// session's log lines. A hook rather than a logger context: zerolog's With allocates a 500-byte context per
+// connection, most of which never log a line (the level filters them), and that was a fourteenth of an
+// idle connection's memory.
 type sessionFields struct{ s *session }
 
 // Run implements zerolog.Hook.
 func (h sessionFields) Run(e *zerolog.Event, _ zerolog.Level, _ string) {
 	e.Str("conn", h.s.id).Stringer("remote", h.s.raw.RemoteAddr()).Str("listener", h.s.l.cfg.Name)
+	if h.s.target != "" {
+		e.Str("station", h.s.target)
+	}
 }
 
 // stopIdle asks the session to end: at once when it waits for a message, after its answer otherwise.
@@ -177,7 +188,7 @@ func (g *Gateway) runSession(s *session, why waking) {
 	defer func() {
 		if p := recover(); p != nil { // a bug must cost one connection, not the gateway
 			s.closeReason = "internal error"
-			s.log.Error().Str("panic", fmt.Sprint(p)).Msg("session panic")
+			s.logger().Error().Str("panic", fmt.Sprint(p)).Msg("session panic")
 			parked = false
 		}
 		if !parked {
@@ -229,7 +240,7 @@ func (g *Gateway) endSession(s *session) {
 	log, notLogged := s.l.closedLogs.allow(closed), s.l.closedLogs.suppressed
 	s.l.closedMu.Unlock()
 	if log {
-		s.log.Info().Uint64("messages", s.msgs.Load()).Uint64("delivered", s.delivered).Uint64("queued", s.queued).Uint64("rejected", s.errs.Load()).
+		s.logger().Info().Uint64("messages", s.msgs.Load()).Uint64("delivered", s.delivered).Uint64("queued", s.queued).Uint64("rejected", s.errs.Load()).
 			Int("log_suppressed", s.logs.suppressed).Int64("skipped_bytes", s.skipped()).
 			Dur("duration", time.Since(s.opened)).Str("reason", s.closeReason).
 			Int("closes_not_logged", notLogged).Msg("connection closed")
@@ -283,7 +294,6 @@ func (s *session) mapDestination() error {
 		return errors.New("intercepted destination maps to no station")
 	}
 	s.target = name
-	s.log = s.log.With().Str("station", name).Logger()
 	return nil
 }
 
@@ -411,7 +421,7 @@ func (s *session) handle(frame []byte, ferr error) ([]byte, bool) {
 	s.l.received.Inc()
 	s.v.Findings = s.v.Findings[:0] // no alerts for a frame that never reaches the checks
 	if s.g.cfg.Log.IncludePatientData {
-		s.log.Debug().Bytes("frame", frame).Msg("frame received (log.include_patient_data is on)")
+		s.logger().Debug().Bytes("frame", frame).Msg("frame received (log.include_patient_data is on)")
 	}
 
 	switch {
@@ -570,7 +580,7 @@ func (s *session) forwardTo(k, i int, msg, ctrl []byte) ([]byte, hl7.AckCode, er
 	ack, code, err := st.forward(s.g.ctx, msg, ctrl, s.acks[k][:0], wantsAppAck(&s.msg))
 	if err != nil {
 		if s.logAllow(time.Now()) {
-			s.log.Warn().Str("station", st.cfg.Name).Str("msh10", string(ctrl)).Err(err).
+			s.logger().Warn().Str("station", st.cfg.Name).Str("msh10", string(ctrl)).Err(err).
 				Int("log_suppressed", s.logSuppressed()).Msg("forward failed")
 		}
 		return ack, "", fmt.Errorf("%s: %w", st.cfg.Name, err)
@@ -585,7 +595,7 @@ func (s *session) dropSecondary(now time.Time, st *station, ctrl []byte) {
 			Source: s.src.String(), ControlID: string(ctrl), Reason: "secondary station " + st.cfg.Name + " backlog full: not delivered there"}
 	})
 	if s.logAllow(now) {
-		s.log.Warn().Str("station", st.cfg.Name).Str("msh10", string(ctrl)).Msg("secondary backlog full: not delivered there")
+		s.logger().Warn().Str("station", st.cfg.Name).Str("msh10", string(ctrl)).Msg("secondary backlog full: not delivered there")
 	}
 }
 
@@ -712,7 +722,7 @@ func (s *session) reject(now time.Time, reason string, msg *hl7.Message, text st
 		t, trig, _ := msg.MessageType()
 		typ = append(append(append(typ, t...), '^'), trig...)
 	}
-	s.log.Warn().Bytes("msh10", ctrl).Bytes("type", typ).Str("check", reason).Str("reason", text).Msg("message rejected")
+	s.logger().Warn().Bytes("msh10", ctrl).Bytes("type", typ).Str("check", reason).Str("reason", text).Msg("message rejected")
 }
 
 // tally adds the session to its monitor's record m: its counters, and its times when they are the
@@ -776,7 +786,7 @@ func (s *session) recordFindings(now time.Time) {
 		if !s.logAllow(now) {
 			continue
 		}
-		s.log.Warn().Str("msh10", f.ControlID).Str("rule", f.Rule).Str("severity", sev).Str("kind", f.Kind).
+		s.logger().Warn().Str("msh10", f.ControlID).Str("rule", f.Rule).Str("severity", sev).Str("kind", f.Kind).
 			Str("parameter", f.Parameter).Float64("value", f.Value).Float64("other", f.Other).
 			Float64("threshold", f.Threshold).Str("action", f.Action.String()).Str("explanation", f.Explanation).
 			Msg("vital-sign finding")
@@ -805,7 +815,7 @@ func (s *session) sendAlerts() {
 			switch {
 			case err != nil:
 				result = "failed"
-				s.log.Warn().Str("station", st.cfg.Name).Str("rule", f.Rule).Err(err).Msg("alert not delivered")
+				s.logger().Warn().Str("station", st.cfg.Name).Str("rule", f.Rule).Err(err).Msg("alert not delivered")
 			case !code.Positive():
 				result = "rejected"
 			}
