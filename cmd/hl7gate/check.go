@@ -82,6 +82,12 @@ MSH-7 is judged as arriving now; a FILE is JSON lines
 name; other fields are ignored, so hl7load's labels.jsonl works as it is);
 messages it does not list are timed as with "order".
 
+Exit status: 0 when every file was read, with or without findings; problems
+inside a file (junk, truncated frames, unreadable messages) are reported on
+stderr and counted in the summary, not in the status, so one damaged capture
+does not stop the others from being judged. 1 when a file cannot be opened or
+read, or --arrival cannot be loaded; 2 on bad arguments.
+
 Flags:
 `
 

@@ -323,15 +323,16 @@ type emitter struct {
 	obsTime time.Time // usually share it
 }
 
-// obsTimeOf parses an OBX-14 value, reusing the previous row's result when the text is the same.
-// Unreadable gives the zero time (the message time applies).
+// obsTimeOf parses an OBX-14 value (without a UTC offset: in the configured time zone, as MSH-7),
+// reusing the previous row's result when the text is the same. Unreadable gives the zero time (the
+// message time applies).
 func (em *emitter) obsTimeOf(raw []byte) time.Time {
 	if len(raw) == 0 {
 		return time.Time{}
 	}
 	if !bytes.Equal(raw, em.obsRaw) {
 		em.obsRaw = raw
-		em.obsTime, _ = hl7.ParseTime(raw)
+		em.obsTime, _ = hl7.ParseTimeIn(raw, em.e.loc)
 	}
 	return em.obsTime
 }

@@ -192,6 +192,21 @@ func TestFindingCarriesNoPatientData(t *testing.T) {
 	}
 }
 
+// TestObservationTimeZone: an OBX-14 without a UTC offset is read in vitals.time_zone, like MSH-7.
+func TestObservationTimeZone(t *testing.T) {
+	cfg := vitals.DefaultConfig()
+	cfg.TimeZone = "Europe/Berlin" // UTC+1 in March
+	r := spo2("130")
+	r.at = "20260301130000" // 12:00 UTC
+	fs := run(t, cfg, []tick{{0, msg{ts: "20260301130000", rows: []row{r}}}})
+	if len(fs) != 1 || fs[0].Rule != "range" {
+		t.Fatalf("findings %v, want one range", rulesOf(fs))
+	}
+	if !fs[0].ObservedAt.Equal(t0) {
+		t.Errorf("observed at %v, want %v (OBX-14 in Europe/Berlin)", fs[0].ObservedAt, t0)
+	}
+}
+
 func TestAppendAnnotated(t *testing.T) {
 	base := "MSH|^~\\&|MON|ICU|||20260301120000||ORU^R01|C1|P|2.6\rPID|||1\rOBR|1\rOBX|1|NM|150456^^MDC|1|130|%\rOBX|2|NM|147842^^MDC|2|80"
 	value := vitals.Finding{Rule: "range", Severity: vitals.Critical, Explanation: "a|b", Action: vitals.Annotate, Segment: 3}

@@ -80,7 +80,8 @@ type stream struct {
 	patientEmptySince time.Time
 	prevArrival       time.Time
 
-	ids idHistory // recent control IDs, see idHistory
+	ids idHistory  // recent control IDs, see idHistory
+	seq idSequence // the device's message counter, see idSequence
 
 	lastMsgTime time.Time
 	learned     [maxLearn]time.Duration
@@ -189,6 +190,10 @@ func (s *stream) observe(e *Engine, src netip.Addr, m *hl7.Message, arrival time
 		}
 	} else {
 		s.ids.push(key, at)
+		if reused, back := s.seq.next(component(msh, 10, 0)); reused && em.on(rReplayControlID) && !s.idsReused {
+			dst = em.add(dst, rReplayControlID, pNone, 0, time.Time{}, float64(back), 0, seqMinBack, "",
+				"control ID reused: it lies behind the device's message counter")
+		}
 	}
 
 	if switched && em.on(rIdentityApplication) {

@@ -1,0 +1,52 @@
+package vitals_test
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/hl7gate/hl7gate/policy/vitals"
+)
+
+// TestControlIDCounter: a device that numbers its messages with a counter is
+// caught reusing an ID from longer ago than the control-ID history keeps
+// (1,024 messages); restarts, leaps and a counter shared by many beds are not.
+func TestControlIDCounter(t *testing.T) {
+	counted := func(start, step int, format string) func(i int) msg {
+		return func(i int) msg { m := normal(i); m.ctrl = fmt.Sprintf(format, start+step*i); return m }
+	}
+	const n = 1500 // beyond the history of 1,024
+	tests := []struct {
+		name  string
+		ticks []tick
+		want  []string
+	}{
+		{"an ID from 1,400 messages back, new content", then(every(n, 2*time.Second, counted(5000, 1, "MSG%09d")), 2*time.Second,
+			[]tick{{0, func() msg { m := normal(3); m.ctrl = "MSG000005100"; return m }()}, {2 * time.Second, counted(5000+n, 1, "MSG%09d")(0)}}),
+			[]string{"replay_control_id"}},
+		{"an 18-digit time-stamped counter, an ID from 1,400 back", then(every(n, 2*time.Second, counted(88411, 1, "2026010100000%05d")), 2*time.Second,
+			[]tick{{0, func() msg { m := normal(3); m.ctrl = "202601010000088511"; return m }()}}),
+			[]string{"replay_control_id"}},
+		{"device restart: the counter starts again below the stretch seen", then(every(n, 2*time.Second, counted(5000, 1, "%d")), 2*time.Second,
+			every(100, 2*time.Second, counted(1, 1, "%d"))), nil},
+		{"messages not seen: the counter leaps ahead", then(every(n, 2*time.Second, counted(5000, 1, "%d")), 2*time.Second,
+			every(100, 2*time.Second, counted(90000, 1, "%d"))), nil},
+		{"a counter shared by 12 beds, delivered a little out of order", every(n, 2*time.Second, func(i int) msg {
+			m := normal(i)
+			k := i
+			if i%100 == 50 { // swapped with its neighbour
+				k = i + 1
+			} else if i%100 == 51 {
+				k = i - 1
+			}
+			m.ctrl = fmt.Sprint(1000 + 12*k)
+			return m
+		}), nil},
+		{"IDs that are not a counter", every(n, 2*time.Second, func(i int) msg { m := normal(i); m.ctrl = fmt.Sprintf("X%d", (i*7919)%1543); return m }), nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			checkRules(t, run(t, vitals.DefaultConfig(), tc.ticks), tc.want...)
+		})
+	}
+}
