@@ -113,7 +113,7 @@ func sameMessageType(have string, typ, trig []byte) bool {
 // Observe reports it once per device.
 func (s *session) watchlistHit(now time.Time, e *inventory.Entry) {
 	d, _ := s.g.inv.Get(s.ident.Key())
-	s.g.watchlistHit(now, &d, e, s.l.cfg.Name, s.src, s.remote, s.log)
+	s.g.watchlistHit(now, &d, e, s.l.cfg.Name, s.src, s.remote, *s.logger())
 }
 
 // watchlistHit raises the critical event of device d, which matched watchlist entry e, last seen from src

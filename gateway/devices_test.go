@@ -35,7 +35,7 @@ func observingSession(tb testing.TB, msg string) *session {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(g.closeExport)
-	s := &session{g: g, l: g.lns[0], src: netip.MustParseAddr("127.0.0.1"), log: zerolog.Nop()}
+	s := &session{g: g, l: g.lns[0], src: netip.MustParseAddr("127.0.0.1")}
 	if err := s.msg.Parse([]byte(msg)); err != nil {
 		tb.Fatal(err)
 	}

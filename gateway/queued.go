@@ -147,9 +147,9 @@ func deviceKey(id *inventory.Identity, src netip.Addr) string {
 // s.ident is the current message's (observe updated it).
 func (s *session) queueKeys(rq *routeQueue) []queue.Key {
 	dev := s.qdev
-	if s.ident.EUI64 != s.qid.EUI64 || s.ident.Equipment != s.qid.Equipment || dev == "" {
+	if s.ident.EUI64 != s.qEUI64 || s.ident.Equipment != s.qEquip || dev == "" {
 		dev = deviceKey(&s.ident, s.src)
-		s.qid = s.ident
+		s.qEUI64, s.qEquip = s.ident.EUI64, s.ident.Equipment
 		s.qdev = dev
 		s.qrq = nil
 	}

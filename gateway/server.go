@@ -66,6 +66,8 @@ type Gateway struct {
 	admin   *admin.Server    // nil when the admin endpoint is off
 	journal *journal.Journal // nil when state.journal.dir is unset
 	lns     []*listener
+	parker  *parker // quiet monitor connections without their goroutine; nil if none can be parked
+	parkOff bool    // set before Start: no parker (TestIdleConnMemory's comparison)
 
 	reloadMu sync.Mutex                      // one reload at a time; guards keepers
 	keepers  map[*station]context.CancelFunc // stops each running station's health keeper
@@ -210,6 +212,18 @@ func (g *Gateway) Start(ctx context.Context) error {
 			return err
 		}
 	}
+	if !g.parkOff {
+		p, err := newParker(g)
+		if err != nil {
+			g.log.Warn().Err(err).Msg("quiet connections keep their goroutine")
+		} else {
+			g.metrics.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+				Name: "hl7gate_connections_parked",
+				Help: "Open monitor connections parked: quiet for 2 s, held without a goroutine or buffers until they send.",
+			}, p.count))
+		}
+		g.parker = p
+	}
 	g.reloadMu.Lock()
 	for _, s := range g.rt.Load().stations {
 		g.startStation(s)
@@ -288,6 +302,9 @@ func (g *Gateway) Shutdown(ctx context.Context) error {
 		g.admin.Close()
 	}
 	g.wg.Wait()
+	if g.parker != nil { // after the sessions: Shutdown woke the parked ones
+		g.parker.close()
+	}
 	g.closeQueues()        // after the sessions and deliverers: fsyncs the pending acknowledgements
 	if g.flushing.Load() { // after every session: their last events are folded in
 		close(g.stopFlush)
@@ -587,7 +604,7 @@ func (g *Gateway) accept(l *listener, c net.Conn) {
 	g.sessions[s] = struct{}{}
 	g.mu.Unlock()
 	g.wg.Add(1)
-	go g.serveSession(s)
+	go g.runSession(s, wokeNone)
 }
 
 // openJournal starts the on-disk event journal when state.journal.dir is set: from here on every event

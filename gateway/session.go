@@ -65,11 +65,9 @@ type session struct {
 	l       *listener
 	raw     net.Conn // the accepted connection; other goroutines touch only this one (stopIdle, Shutdown)
 	c       net.Conn // raw, or the TLS connection over it once prepare's handshake succeeded
-	counted bool     // the connection counts against its source's limit (see listener.handshaken)
 	src     netip.Addr
 	remote  netip.AddrPort // src with its port, for exported events
 	id      string
-	log     zerolog.Logger
 	monitor string // store ID: listener/source
 	target  string // intercepted: the station the original destination maps to; else ""
 	rt      *live  // the configuration the message being handled is decided and delivered under
@@ -86,10 +84,21 @@ type session struct {
 	out     []byte  // an annotated copy of the message, when a vital-sign rule asks for one
 	alert   []byte  // ORU^R40 alerts
 
-	// The read deadline armed on c (zero: none), and whether a frame has started whose deadline is not
-	// armed yet (see sessionio.go).
+	// The read deadline armed on c (zero: none), when the wait for the next message began, whether a
+	// frame has started whose deadline is not armed yet, and whether it was (see sessionio.go).
 	readDeadline time.Time
+	waitSince    time.Time
 	inFrame      bool
+	framing      bool // the read deadline armed is a frame's
+
+	counted bool // the connection counts against its source's limit (see listener.handshaken)
+
+	// Parking (park_linux.go): whether this connection can be parked, and, guarded by the parker's
+	// mutex, its token, idle timer, and whether its socket was ever registered with the parker.
+	parkable   bool
+	parkTok    uint64
+	parkTimer  *time.Timer
+	epollAdded bool
 
 	busy atomic.Bool // between a complete frame and its answer
 	stop atomic.Bool // shutting down: finish the message in flight, then close
@@ -111,11 +120,12 @@ type session struct {
 
 	// The device the latest message names (updated by observe for every parsed message: the inventory's
 	// key) and, in store mode, its queue keys (see queueKeys).
-	ident inventory.Identity
-	qid   inventory.Identity
-	qdev  string
-	qrq   *routeQueue
-	qkeys []queue.Key
+	ident  inventory.Identity
+	qEUI64 string // the identity qdev was made for (its two fields deviceKey reads)
+	qEquip string
+	qdev   string
+	qrq    *routeQueue
+	qkeys  []queue.Key
 }
 
 func (g *Gateway) newSession(l *listener, c net.Conn, src netip.Addr) *session {
@@ -125,18 +135,28 @@ func (g *Gateway) newSession(l *listener, c net.Conn, src netip.Addr) *session {
 		monitor: l.cfg.Name + "/" + src.String(),
 		opened:  time.Now(),
 	}
-	s.log = g.log.Hook(sessionFields{s})
 	return s
 }
 
-// sessionFields adds the connection's conn, remote and listener to each of its session's log lines. A hook
-// rather than a logger context: zerolog's With allocates a 500-byte context per connection, most of which
-// never log a line (the level filters them), and that was a fourteenth of an idle connection's memory.
+// logger is the session's logger: the gateway's, with sessionFields. Made for each line rather than kept:
+// a kept logger is 112 bytes of every connection, most of which never log a line.
+func (s *session) logger() *zerolog.Logger {
+	l := s.g.log.Hook(sessionFields{s})
+	return &l
+}
+
+// sessionFields adds the connection's conn, remote, listener and (intercepted) station to each of its
+// session's log lines. A hook rather than a logger context: zerolog's With allocates a 500-byte context per
+// connection, most of which never log a line (the level filters them), and that was a fourteenth of an
+// idle connection's memory.
 type sessionFields struct{ s *session }
 
 // Run implements zerolog.Hook.
 func (h sessionFields) Run(e *zerolog.Event, _ zerolog.Level, _ string) {
 	e.Str("conn", h.s.id).Stringer("remote", h.s.raw.RemoteAddr()).Str("listener", h.s.l.cfg.Name)
+	if h.s.target != "" {
+		e.Str("station", h.s.target)
+	}
 }
 
 // stopIdle asks the session to end: at once when it waits for a message, after its answer otherwise.
@@ -147,52 +167,84 @@ func (s *session) stopIdle() {
 	if !s.busy.Load() {
 		_ = s.raw.SetReadDeadline(time.Now())
 	}
+	if s.g.parker != nil {
+		s.g.parker.wakeSession(s)
+	}
 }
 
-func (g *Gateway) serveSession(s *session) {
-	defer g.wg.Done()
+// waking says why runSession runs a session.
+type waking int
+
+const (
+	wokeNone waking = iota // a new connection
+	wokeRead               // parked, and its socket became readable (or Shutdown woke it)
+	wokeIdle               // parked for its whole idle timeout
+)
+
+// runSession serves s until its connection ends or it is parked. A session counts in g.wg from its
+// accept to its end, parked or not.
+func (g *Gateway) runSession(s *session, why waking) {
+	parked := false
 	defer func() {
 		if p := recover(); p != nil { // a bug must cost one connection, not the gateway
 			s.closeReason = "internal error"
-			s.log.Error().Str("panic", fmt.Sprint(p)).Msg("session panic")
+			s.logger().Error().Str("panic", fmt.Sprint(p)).Msg("session panic")
+			parked = false
 		}
-		s.c.Close()
-		s.l.release(s.src, s.counted)
-		s.l.open.Dec()
-		s.l.junk.Add(float64(s.skipped()))
-		// Under g.mu, so that Gateway.monitors counts this session's messages either live or in the
-		// store, never both and never neither.
-		closed := time.Now()
-		g.mu.Lock()
-		delete(g.sessions, s)
-		g.store.UpdateMonitor(s.monitor, func(m store.Monitor) store.Monitor {
-			m = s.tally(m)
-			m.LastSeen = closed
-			return m
-		})
-		g.mu.Unlock()
-		if n := s.msgs.Load(); n > 0 { // a connection that sent nothing is a scan, recorded only if refused
-			g.store.AddEvent(store.Event{Time: closed, Kind: store.KindSession, Severity: "info", Listener: s.l.cfg.Name,
-				Source: s.src.String(), SendingApp: s.ident.Sender, Equipment: s.ident.Equipment,
-				Reason: fmt.Sprintf("connection opened %s, closed after %d messages (%d delivered, %d queued, %d rejected): %s",
-					s.opened.UTC().Format(time.RFC3339), n, s.delivered, s.queued, s.errs.Load(), s.closeReason)})
-		}
-		s.l.closedMu.Lock()
-		log, notLogged := s.l.closedLogs.allow(closed), s.l.closedLogs.suppressed
-		s.l.closedMu.Unlock()
-		if log {
-			s.log.Info().Uint64("messages", s.msgs.Load()).Uint64("delivered", s.delivered).Uint64("queued", s.queued).Uint64("rejected", s.errs.Load()).
-				Int("log_suppressed", s.logs.suppressed).Int64("skipped_bytes", s.skipped()).
-				Dur("duration", time.Since(s.opened)).Str("reason", s.closeReason).
-				Int("closes_not_logged", notLogged).Msg("connection closed")
+		if !parked {
+			g.endSession(s)
 		}
 	}()
-	s.l.open.Inc()
-	if err := s.prepare(); err != nil {
-		s.closeReason = err.Error()
+	switch why {
+	case wokeNone:
+		s.l.open.Inc()
+		if err := s.prepare(); err != nil {
+			s.closeReason = err.Error()
+			return
+		}
+	case wokeIdle:
+		s.closeReason = readEndReason(os.ErrDeadlineExceeded, s.stop.Load())
 		return
 	}
-	s.closeReason = s.loop()
+	var end string
+	if end, parked = s.loop(why == wokeRead); !parked { // parked: s is another goroutine's already
+		s.closeReason = end
+	}
+}
+
+// endSession closes s's connection and accounts for it.
+func (g *Gateway) endSession(s *session) {
+	defer g.wg.Done()
+	s.c.Close()
+	s.l.release(s.src, s.counted)
+	s.l.open.Dec()
+	s.l.junk.Add(float64(s.skipped()))
+	// Under g.mu, so that Gateway.monitors counts this session's messages either live or in the
+	// store, never both and never neither.
+	closed := time.Now()
+	g.mu.Lock()
+	delete(g.sessions, s)
+	g.store.UpdateMonitor(s.monitor, func(m store.Monitor) store.Monitor {
+		m = s.tally(m)
+		m.LastSeen = closed
+		return m
+	})
+	g.mu.Unlock()
+	if n := s.msgs.Load(); n > 0 { // a connection that sent nothing is a scan, recorded only if refused
+		g.store.AddEvent(store.Event{Time: closed, Kind: store.KindSession, Severity: "info", Listener: s.l.cfg.Name,
+			Source: s.src.String(), SendingApp: s.ident.Sender, Equipment: s.ident.Equipment,
+			Reason: fmt.Sprintf("connection opened %s, closed after %d messages (%d delivered, %d queued, %d rejected): %s",
+				s.opened.UTC().Format(time.RFC3339), n, s.delivered, s.queued, s.errs.Load(), s.closeReason)})
+	}
+	s.l.closedMu.Lock()
+	log, notLogged := s.l.closedLogs.allow(closed), s.l.closedLogs.suppressed
+	s.l.closedMu.Unlock()
+	if log {
+		s.logger().Info().Uint64("messages", s.msgs.Load()).Uint64("delivered", s.delivered).Uint64("queued", s.queued).Uint64("rejected", s.errs.Load()).
+			Int("log_suppressed", s.logs.suppressed).Int64("skipped_bytes", s.skipped()).
+			Dur("duration", time.Since(s.opened)).Str("reason", s.closeReason).
+			Int("closes_not_logged", notLogged).Msg("connection closed")
+	}
 }
 
 func (s *session) skipped() int64 {
@@ -218,7 +270,7 @@ func (s *session) prepare() error {
 	s.r = mllp.NewReader(monitorIn{s}, lc.MaxFrame)
 	s.r.TolerateMissingCR = lc.TolerateMissingCR
 	s.r.OnFrameStart = func() { s.inFrame = true }
-	s.w = mllp.NewWriterSize(monitorOut{s}, ackWriteBuffer)
+	s.parkable = s.parks()
 	return nil
 }
 
@@ -242,7 +294,6 @@ func (s *session) mapDestination() error {
 		return errors.New("intercepted destination maps to no station")
 	}
 	s.target = name
-	s.log = s.log.With().Str("station", name).Logger()
 	return nil
 }
 
@@ -279,23 +330,36 @@ func (s *session) handshake() error {
 	return errors.New(detail)
 }
 
-// loop serves messages until the connection ends, and says why it ended.
-func (s *session) loop() string {
+// loop serves messages until the connection ends, and says why it ended, or until it was parked. resumed:
+// the session was parked, and still waits for the message it waited for then.
+func (s *session) loop(resumed bool) (end string, parked bool) {
 	for {
 		if s.stop.Load() {
-			return "shutdown"
+			return "shutdown", false
 		}
-		s.armIdle()
+		if resumed {
+			s.armResumed()
+			resumed = false
+		} else {
+			s.armIdle()
+		}
 		if s.stop.Load() { // re-check: stopIdle may have moved the deadline just before ours
-			return "shutdown"
+			return "shutdown", false
 		}
 		frame, ferr := s.r.ReadFrame()
 		s.inFrame = false
 		if ferr != nil && !isFrameError(ferr) {
-			return readEndReason(ferr, s.stop.Load())
+			switch s.park(ferr) {
+			case parkDone:
+				return "", true
+			case parkWait:
+				resumed = true
+				continue
+			}
+			return readEndReason(ferr, s.stop.Load()), false
 		}
 		if end := s.serve(frame, ferr); end != "" {
-			return end
+			return end, false
 		}
 	}
 }
@@ -309,6 +373,9 @@ func (s *session) serve(frame []byte, ferr error) string {
 	defer s.rt.release()
 	reply, send := s.handle(frame, ferr)
 	if send {
+		if s.w == nil { // the first answer, or the first since the session was parked
+			s.w = mllp.NewWriterSize(monitorOut{s}, ackWriteBuffer)
+		}
 		if err := s.w.WriteFrame(reply); err != nil {
 			return "write ack: " + errText(err)
 		}
@@ -354,7 +421,7 @@ func (s *session) handle(frame []byte, ferr error) ([]byte, bool) {
 	s.l.received.Inc()
 	s.v.Findings = s.v.Findings[:0] // no alerts for a frame that never reaches the checks
 	if s.g.cfg.Log.IncludePatientData {
-		s.log.Debug().Bytes("frame", frame).Msg("frame received (log.include_patient_data is on)")
+		s.logger().Debug().Bytes("frame", frame).Msg("frame received (log.include_patient_data is on)")
 	}
 
 	switch {
@@ -513,7 +580,7 @@ func (s *session) forwardTo(k, i int, msg, ctrl []byte) ([]byte, hl7.AckCode, er
 	ack, code, err := st.forward(s.g.ctx, msg, ctrl, s.acks[k][:0], wantsAppAck(&s.msg))
 	if err != nil {
 		if s.logAllow(time.Now()) {
-			s.log.Warn().Str("station", st.cfg.Name).Str("msh10", string(ctrl)).Err(err).
+			s.logger().Warn().Str("station", st.cfg.Name).Str("msh10", string(ctrl)).Err(err).
 				Int("log_suppressed", s.logSuppressed()).Msg("forward failed")
 		}
 		return ack, "", fmt.Errorf("%s: %w", st.cfg.Name, err)
@@ -528,7 +595,7 @@ func (s *session) dropSecondary(now time.Time, st *station, ctrl []byte) {
 			Source: s.src.String(), ControlID: string(ctrl), Reason: "secondary station " + st.cfg.Name + " backlog full: not delivered there"}
 	})
 	if s.logAllow(now) {
-		s.log.Warn().Str("station", st.cfg.Name).Str("msh10", string(ctrl)).Msg("secondary backlog full: not delivered there")
+		s.logger().Warn().Str("station", st.cfg.Name).Str("msh10", string(ctrl)).Msg("secondary backlog full: not delivered there")
 	}
 }
 
@@ -655,7 +722,7 @@ func (s *session) reject(now time.Time, reason string, msg *hl7.Message, text st
 		t, trig, _ := msg.MessageType()
 		typ = append(append(append(typ, t...), '^'), trig...)
 	}
-	s.log.Warn().Bytes("msh10", ctrl).Bytes("type", typ).Str("check", reason).Str("reason", text).Msg("message rejected")
+	s.logger().Warn().Bytes("msh10", ctrl).Bytes("type", typ).Str("check", reason).Str("reason", text).Msg("message rejected")
 }
 
 // tally adds the session to its monitor's record m: its counters, and its times when they are the
@@ -719,7 +786,7 @@ func (s *session) recordFindings(now time.Time) {
 		if !s.logAllow(now) {
 			continue
 		}
-		s.log.Warn().Str("msh10", f.ControlID).Str("rule", f.Rule).Str("severity", sev).Str("kind", f.Kind).
+		s.logger().Warn().Str("msh10", f.ControlID).Str("rule", f.Rule).Str("severity", sev).Str("kind", f.Kind).
 			Str("parameter", f.Parameter).Float64("value", f.Value).Float64("other", f.Other).
 			Float64("threshold", f.Threshold).Str("action", f.Action.String()).Str("explanation", f.Explanation).
 			Msg("vital-sign finding")
@@ -748,7 +815,7 @@ func (s *session) sendAlerts() {
 			switch {
 			case err != nil:
 				result = "failed"
-				s.log.Warn().Str("station", st.cfg.Name).Str("rule", f.Rule).Err(err).Msg("alert not delivered")
+				s.logger().Warn().Str("station", st.cfg.Name).Str("rule", f.Rule).Err(err).Msg("alert not delivered")
 			case !code.Positive():
 				result = "rejected"
 			}

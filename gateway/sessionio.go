@@ -1,7 +1,11 @@
 package gateway
 
 import (
+	"errors"
+	"os"
 	"time"
+
+	"github.com/hl7gate/hl7gate/hl7"
 )
 
 // A session's deadlines are armed only where they can matter, not twice or three times per message: each
@@ -17,12 +21,29 @@ import (
 //     is armed only before the next read of the connection (monitorIn.Read).
 //   - ACK write: an ACK goes out in one non-blocking write when the socket has room, as it has unless the
 //     monitor stopped reading; only a write that has to wait gets the FrameTimeout deadline (monitorOut).
+//
+// A plain TCP connection that has waited parkAfter (to 17/16 of it) for its next message is parked (see
+// parker): its goroutine ends and its read buffer and ACK writer are released until bytes arrive. Its read
+// deadline is then the park deadline, armed like the idle deadline, and the idle timeout is the parker's
+// timer: a silent connection is closed when IdleTimeout has passed since its wait began.
 const deadlineSlack = 16
 
-// armIdle arms the idle read deadline, unless the one armed already falls in its window.
+// parkAfter is how long a monitor connection waits for its next message in its own goroutine before it
+// is parked: longer than the interval of a monitor sending every second, so that such a monitor costs
+// no parking per message; short enough that connections that send rarely or not at all cost their
+// session and socket only.
+const parkAfter = 2 * time.Second
+
+// armIdle arms the read deadline for the wait for the next message (idle, or park when it comes first),
+// unless the one armed already falls in its window.
 func (s *session) armIdle() {
-	idle := s.l.cfg.IdleTimeout
-	if t, move := rearm(s.readDeadline, time.Now().Add(idle), idle/deadlineSlack); move {
+	now := time.Now()
+	s.waitSince, s.framing = now, false
+	wait := s.l.cfg.IdleTimeout
+	if s.parkable {
+		wait = min(wait, parkAfter)
+	}
+	if t, move := rearm(s.readDeadline, now.Add(wait), wait/deadlineSlack); move {
 		s.setReadDeadline(t)
 	}
 }
@@ -50,7 +71,7 @@ type monitorIn struct{ s *session }
 func (in monitorIn) Read(p []byte) (int, error) {
 	s := in.s
 	if s.inFrame {
-		s.inFrame = false
+		s.inFrame, s.framing = false, true
 		s.setReadDeadline(time.Now().Add(s.l.cfg.FrameTimeout))
 	}
 	return s.c.Read(p)
@@ -75,4 +96,45 @@ func (out monitorOut) Write(p []byte) (int, error) {
 		err = s.c.SetWriteDeadline(time.Time{})
 	}
 	return n + m, err
+}
+
+// armResumed arms the read deadline of a session that still waits for the message it waited for when
+// the park deadline passed (woken from parking by bytes that may not be a frame yet): parkAfter from now,
+// or when its idle timeout, counted from its wait's start, is over, whichever comes first.
+func (s *session) armResumed() {
+	s.framing = false
+	t := time.Now().Add(parkAfter)
+	if end := s.waitSince.Add(s.l.cfg.IdleTimeout); end.Before(t) {
+		t = end
+	}
+	s.setReadDeadline(t)
+}
+
+// What park did.
+const (
+	parkNot  = iota // the read's end stands: the connection ends
+	parkDone        // the caller returns at once: the session carries on in another goroutine
+	parkWait        // the park deadline passed, but the reader holds part of something: read on
+)
+
+// park parks the session after its read ended with ferr, when that was the park deadline (not a frame's
+// deadline, which ends the connection): not stopping, idle time left, nothing read and not answered. Its
+// read buffer, ACK writer and message buffers go with its goroutine.
+func (s *session) park(ferr error) int {
+	if !s.parkable || s.framing || !errors.Is(ferr, os.ErrDeadlineExceeded) || s.stop.Load() {
+		return parkNot
+	}
+	left := time.Until(s.waitSince.Add(s.l.cfg.IdleTimeout))
+	switch {
+	case left <= 0:
+		return parkNot
+	case !s.r.Release(): // the rest of an oversized frame, still under the idle timeout
+		return parkWait
+	}
+	// What only a message in flight needs goes too; the next message allocates it again. The parsed
+	// message aliases the read buffer.
+	s.w, s.msg, s.reply, s.acks, s.out, s.alert = nil, hl7.Message{}, nil, nil, nil, nil
+	s.readDeadline = time.Time{} // armed anew when it wakes
+	s.g.parker.park(s, left)
+	return parkDone
 }

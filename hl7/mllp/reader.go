@@ -7,9 +7,9 @@ import (
 )
 
 const (
-	// initialBuffer is the size of a new Reader's buffer: what an idle
-	// connection costs. The buffer grows only while a frame needs it, and
-	// the next ReadFrame returns to it.
+	// initialBuffer is the size of a Reader's buffer, allocated by its first
+	// read (and again by the first read after Release). The buffer grows only
+	// while a frame needs it, and the next ReadFrame returns to it.
 	initialBuffer = 4 << 10
 	// keepBuffer is the largest buffer a Reader keeps between frames, so
 	// that a sender of frames up to 16 KiB (a large PCD-01 message) costs no
@@ -43,7 +43,7 @@ type Reader struct {
 
 	rd       io.Reader
 	buf      []byte // buf[r:w] is read from rd and not yet returned
-	base     []byte // the buffer of initialBuffer bytes; buf is base unless a frame needed more
+	base     []byte // the buffer of initialBuffer bytes; buf is base unless a frame needed more; nil before the first read
 	hint     int    // what the last frame needed when that was more than base: a new growth starts there
 	r, w     int
 	maxFrame int
@@ -60,13 +60,19 @@ func NewReader(rd io.Reader, maxFrame int) *Reader {
 	if maxFrame <= 0 {
 		maxFrame = DefaultMaxFrame
 	}
-	base := make([]byte, min(initialBuffer, maxFrame+frameTrailer))
-	return &Reader{
-		rd:       rd,
-		buf:      base,
-		base:     base,
-		maxFrame: maxFrame,
+	return &Reader{rd: rd, maxFrame: maxFrame}
+}
+
+// Release gives the Reader's buffer up when it holds nothing (no byte read
+// and not returned, no frame started), so that a connection waiting long
+// for its next frame holds no buffer; the next read allocates a new one. It
+// reports whether the Reader holds nothing.
+func (r *Reader) Release() bool {
+	if r.state != stateBetween || r.r != r.w || r.readErr != nil {
+		return false
 	}
+	r.buf, r.base, r.r, r.w = nil, nil, 0, 0
+	return true
 }
 
 // Reset discards all state and makes r read from rd, keeping r's base
@@ -253,6 +259,10 @@ func (r *Reader) fill() error {
 	if err := r.readErr; err != nil {
 		r.readErr = nil
 		return err
+	}
+	if r.base == nil {
+		r.base = make([]byte, min(initialBuffer, r.maxFrame+frameTrailer))
+		r.buf = r.base
 	}
 	if r.r > 0 {
 		r.w = copy(r.buf, r.buf[r.r:r.w])

@@ -197,11 +197,72 @@ func TestNewReaderBuffer(t *testing.T) {
 		{1 << 16, 1 << 16, initialBuffer},
 	}
 	for _, tc := range tests {
-		r := NewReader(nil, tc.maxFrame)
-		if r.maxFrame != tc.wantLimit || len(r.buf) != tc.wantBuf {
-			t.Errorf("NewReader(nil, %d): limit %d, buffer %d; want %d, %d",
-				tc.maxFrame, r.maxFrame, len(r.buf), tc.wantLimit, tc.wantBuf)
+		r := NewReader(strings.NewReader(frame("MSH|1")), tc.maxFrame)
+		if r.maxFrame != tc.wantLimit || r.buf != nil {
+			t.Errorf("NewReader(nil, %d): limit %d, buffer %d before the first read; want %d, none",
+				tc.maxFrame, r.maxFrame, len(r.buf), tc.wantLimit)
 		}
+		if _, err := r.ReadFrame(); err != nil || len(r.buf) != tc.wantBuf {
+			t.Errorf("NewReader(nil, %d): buffer %d after the first read (%v); want %d", tc.maxFrame, len(r.buf), err, tc.wantBuf)
+		}
+	}
+}
+
+// Release gives the buffer up only when the Reader holds nothing: not inside a frame, not with a frame or
+// part of one buffered. After it the frames still come whole and in order, and the CR a tolerant Reader
+// owes after a bare end block is still consumed.
+func TestReaderRelease(t *testing.T) {
+	one, two := frame("MSH|1"), frame("MSH|2")
+	rd := &scriptReader{steps: []any{one + two[:3], iotest.ErrTimeout, two[3:], iotest.ErrTimeout,
+		"\x0bMSH|3\x1c", iotest.ErrTimeout, "\r" + frame("MSH|4")}}
+	r := NewReader(rd, 0)
+	r.TolerateMissingCR = true
+	if !r.Release() {
+		t.Error("Release of a new Reader = false")
+	}
+	read := func(want string) {
+		t.Helper()
+		p, err := r.ReadFrame()
+		for errors.Is(err, iotest.ErrTimeout) {
+			p, err = r.ReadFrame()
+		}
+		if err != nil || string(p) != want {
+			t.Fatalf("ReadFrame = %q, %v; want %q", p, err, want)
+		}
+	}
+	read("MSH|1")
+	if r.Release() || r.buf == nil {
+		t.Error("Release with the next frame's start buffered: it gave the buffer up")
+	}
+	if _, err := r.ReadFrame(); !errors.Is(err, iotest.ErrTimeout) {
+		t.Fatalf("ReadFrame = %v, want the timeout", err)
+	}
+	if r.Release() {
+		t.Error("Release inside a frame = true")
+	}
+	read("MSH|2")
+	if r.Release() {
+		t.Error("Release with the frame's CR buffered = true")
+	}
+	if _, err := r.ReadFrame(); !errors.Is(err, iotest.ErrTimeout) {
+		t.Fatalf("ReadFrame = %v, want the timeout", err)
+	}
+	if !r.Release() || r.buf != nil || r.base != nil {
+		t.Errorf("Release between frames, nothing buffered: buffer %d, base %d", len(r.buf), len(r.base))
+	}
+	read("MSH|3")
+	if _, err := r.ReadFrame(); !errors.Is(err, iotest.ErrTimeout) {
+		t.Fatalf("ReadFrame = %v, want the timeout", err)
+	}
+	if !r.Release() {
+		t.Error("Release with only the owed CR to come = false")
+	}
+	read("MSH|4")
+	if _, err := r.ReadFrame(); err != io.EOF {
+		t.Fatalf("ReadFrame at end = %v, want io.EOF", err)
+	}
+	if r.Skipped() != 0 {
+		t.Errorf("Skipped = %d, want 0 (the CR after a bare end block is not junk)", r.Skipped())
 	}
 }
 

@@ -1,0 +1,214 @@
+//go:build linux
+
+package gateway
+
+import (
+	"bytes"
+	"context"
+	"net"
+	"os"
+	"runtime"
+	"strconv"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/hl7gate/hl7gate/gateway/config"
+	"github.com/hl7gate/hl7gate/hl7/mllp"
+	"github.com/hl7gate/hl7gate/policy"
+	"github.com/hl7gate/hl7gate/test/testkit"
+)
+
+// idleConns is how many idle monitor connections TestIdleConnMemory opens: enough that the gateway's fixed
+// costs vanish in the per-connection figure, few enough for a test.
+const idleConns = 2000
+
+// idleConnBudget is what an idle monitor connection may cost the gateway in Go heap and stack, measured
+// after a collection: issue 15's 6 KiB per idle connection (RSS, test/bench/run.sh's idle scenario), less
+// what RSS adds to the live heap (the collector's slack and the runtime's own structures).
+const idleConnBudget = 4 << 10
+
+// What idleConns idle connections to a running gateway cost it, per connection: the live heap and the
+// goroutine stacks after a collection, when every connection waits for its next message. Two states:
+// connected and silent, and after one message answered (buffers used once); each with the connections
+// waiting in their goroutines (the gateway without its parker) and parked (quiet for parkAfter). The
+// parked figures must stay within idleConnBudget. The client side uses raw sockets, which cost the test
+// process's Go heap nothing, so the figures are the gateway's alone.
+//
+//	go test -run TestIdleConnMemory -v ./gateway/
+func TestIdleConnMemory(t *testing.T) {
+	if testing.Short() {
+		t.Skip("opens 2,000 connections twice, waits for parking")
+	}
+	for _, parking := range []bool{false, true} {
+		t.Run(map[bool]string{false: "goroutines", true: "parked"}[parking], func(t *testing.T) {
+			silent, used := idleConnMemory(t, parking)
+			if !parking {
+				return
+			}
+			for _, c := range []struct {
+				what string
+				per  uint64
+			}{{"silent", silent}, {"after one message", used}} {
+				if c.per > idleConnBudget {
+					t.Errorf("%s: a parked connection costs %d bytes of Go heap and stack, budget %d", c.what, c.per, idleConnBudget)
+				}
+			}
+		})
+	}
+}
+
+// idleConnMemory measures TestIdleConnMemory's figures for one gateway, with or without parking, and
+// returns the Go heap and stack per connection, silent and after one message.
+func idleConnMemory(t *testing.T, parking bool) (silent, used uint64) {
+	cfg := config.Config{
+		Listeners: []config.ListenerConfig{{Name: "icu", Address: "127.0.0.1:0", AllowSources: []string{"127.0.0.0/8"},
+			MaxConnections: 2 * idleConns, MaxPerSource: 2 * idleConns}},
+		Stations: []config.StationConfig{{Name: "central", Address: testkit.AckStation(t).String()}},
+		Routes:   []policy.RouteConfig{{Name: "all", Stations: []string{"central"}}},
+	}
+	g, err := New(cfg, zerolog.Nop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	g.parkOff = !parking
+	if err := g.Start(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	defer g.Shutdown(context.Background())
+	addr := g.ListenerAddr("icu").(*net.TCPAddr).AddrPort()
+	sa := &syscall.SockaddrInet4{Port: int(addr.Port()), Addr: addr.Addr().As4()}
+	wait := func(n int) { // until n sessions wait for their next message, in their goroutine or parked
+		if parking {
+			waitSessions(t, g, 0, n)
+		} else {
+			waitSessions(t, g, n, 0)
+		}
+	}
+
+	// One message first, so that the station's pool connection and the per-device state of the one
+	// device every message names exist before the baseline.
+	fds := make([]int, idleConns+1)
+	fds[0] = dialRaw(t, sa)
+	exchangeRaw(t, fds[0], 0)
+	wait(1)
+	before := memNow(t)
+	for i := 1; i < len(fds); i++ {
+		fds[i] = dialRaw(t, sa)
+	}
+	wait(len(fds))
+	m := memNow(t)
+	m.report(t, "connected, silent", before, idleConns)
+	silent = m.goBytes(before) / idleConns
+	for i := 1; i < len(fds); i++ {
+		exchangeRaw(t, fds[i], i)
+	}
+	wait(len(fds))
+	m = memNow(t)
+	m.report(t, "after one message", before, idleConns)
+	return silent, m.goBytes(before) / idleConns
+}
+
+// dialRaw connects a blocking raw socket to sa.
+func dialRaw(t *testing.T, sa *syscall.SockaddrInet4) int {
+	t.Helper()
+	fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { syscall.Close(fd) })
+	if err := syscall.Connect(fd, sa); err != nil {
+		t.Fatal(err)
+	}
+	return fd
+}
+
+// exchangeRaw sends message i on fd and reads its ACK.
+func exchangeRaw(t *testing.T, fd, i int) {
+	t.Helper()
+	var b bytes.Buffer
+	msg := "MSH|^~\\&|MON|ICU|CENTRAL|HOSP|20261125120000||ORU^R01|M" + strconv.Itoa(i) + "|P|2.6\r" +
+		"OBX|1|NM|150456^MDC_PULS_OXIM_SAT_O2^MDC||97|%|||||F\r"
+	if err := mllp.NewWriter(&b).WriteFrame([]byte(msg)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := syscall.Write(fd, b.Bytes()); err != nil {
+		t.Fatal(err)
+	}
+	ack, err := mllp.NewReader(rawReader(fd), 0).ReadFrame()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(ack, []byte("MSA|AA|M"+strconv.Itoa(i)+"\r")) {
+		t.Fatalf("message %d: ACK %q", i, ack)
+	}
+}
+
+type rawReader int
+
+func (r rawReader) Read(p []byte) (int, error) {
+	n, err := syscall.Read(int(r), p)
+	if n < 0 {
+		n = 0
+	}
+	if err == nil && n == 0 {
+		err = os.ErrClosed
+	}
+	return n, err
+}
+
+// stackBuf holds waitSessionsIdle's goroutine dumps: allocated with the test binary, not between the
+// samples.
+var stackBuf [4 << 20]byte
+
+// waitSessions waits until waiting sessions wait in their connection's read for the next message (the
+// goroutine dump names them) and parked sessions are parked, so that what they hold is allocated and
+// nothing of a message is in flight.
+func waitSessions(t *testing.T, g *Gateway, waiting, parked int) {
+	t.Helper()
+	buf := stackBuf[:]
+	for deadline := time.Now().Add(30 * time.Second); ; runtime.Gosched() {
+		w := 0
+		for g := range bytes.SplitSeq(buf[:runtime.Stack(buf, true)], []byte("\n\n")) {
+			if bytes.Contains(g, []byte("[IO wait")) && bytes.Contains(g, []byte("gateway.(*session).loop")) {
+				w++
+			}
+		}
+		p := 0
+		if g.parker != nil {
+			g.parker.mu.Lock()
+			p = len(g.parker.parked)
+			g.parker.mu.Unlock()
+		}
+		if w == waiting && p == parked {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d sessions waiting for a message and %d parked, want %d and %d", w, p, waiting, parked)
+		}
+	}
+}
+
+// memSample is the process's Go heap and stacks at one moment, after a collection.
+type memSample struct{ heap, stack uint64 }
+
+func memNow(t *testing.T) memSample {
+	t.Helper()
+	runtime.GC()
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	return memSample{heap: ms.HeapAlloc, stack: ms.StackInuse}
+}
+
+// goBytes is what the Go heap and stacks grew by since before.
+func (m memSample) goBytes(before memSample) uint64 {
+	return m.heap + m.stack - before.heap - before.stack
+}
+
+func (m memSample) report(t *testing.T, what string, before memSample, n int) {
+	t.Logf("%s, per connection: heap %d, stack %d, heap+stack %d bytes", what,
+		(m.heap-before.heap)/uint64(n), (m.stack-before.stack)/uint64(n), m.goBytes(before)/uint64(n))
+}

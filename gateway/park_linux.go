@@ -1,0 +1,191 @@
+package gateway
+
+import (
+	"errors"
+	"os"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// parker holds the monitor connections that have been quiet for parkAfter: their session's goroutine has
+// ended (its stack freed), their read buffer is released, and one epoll instance of the gateway watches
+// their sockets. Bytes from the monitor (or its close), its idle timeout, or a shutdown start a goroutine
+// that carries on with the session where it stopped. A connection then costs its session and socket,
+// not a goroutine and buffers, as a connection waiting in an event loop costs a byte relay.
+//
+// The epoll instance itself is watched by the runtime's poller (an os.File over it), so no thread blocks
+// on it. Sockets are registered one-shot and level-triggered: bytes that arrived before the registration
+// wake it at once.
+type parker struct {
+	g    *Gateway
+	ep   *os.File
+	done chan struct{} // closed when run has returned
+
+	mu     sync.Mutex
+	next   uint64              // the latest token
+	parked map[uint64]*session // by token, carried in the epoll event; a stale event finds none
+}
+
+// newParker makes the gateway's parker and starts its goroutine.
+func newParker(g *Gateway) (*parker, error) {
+	fd, err := syscall.EpollCreate1(syscall.EPOLL_CLOEXEC)
+	if err != nil {
+		return nil, os.NewSyscallError("epoll_create1", err)
+	}
+	if err := syscall.SetNonblock(fd, true); err != nil {
+		syscall.Close(fd)
+		return nil, os.NewSyscallError("setnonblock", err)
+	}
+	p := &parker{g: g, ep: os.NewFile(uintptr(fd), "parked-connections"), done: make(chan struct{}),
+		parked: map[uint64]*session{}}
+	rc, err := p.ep.SyscallConn()
+	if err != nil {
+		p.ep.Close()
+		return nil, err
+	}
+	go p.run(rc)
+	return p, nil
+}
+
+// run wakes the sessions whose sockets became readable until the parker is closed.
+func (p *parker) run(rc syscall.RawConn) {
+	defer close(p.done)
+	var evs [64]syscall.EpollEvent
+	_ = rc.Read(func(fd uintptr) bool {
+		for {
+			n, err := syscall.EpollWait(int(fd), evs[:], 0)
+			if err == syscall.EINTR {
+				continue
+			}
+			if err != nil {
+				return true // closed under us
+			}
+			for _, ev := range evs[:n] {
+				p.readable(uint64(uint32(ev.Fd)) | uint64(uint32(ev.Pad))<<32)
+			}
+			if n < len(evs) {
+				return false // drained: wait for the next event
+			}
+		}
+	})
+}
+
+// count returns how many sessions are parked.
+func (p *parker) count() float64 {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return float64(len(p.parked))
+}
+
+// close stops the parker. Every session must have ended before (Shutdown wakes the parked ones).
+func (p *parker) close() {
+	p.ep.Close()
+	<-p.done
+}
+
+// park parks s, whose reader holds nothing, until bytes arrive, left has passed (its idle timeout) or the
+// gateway stops. The calling goroutine must end right after without touching s: another may already run
+// the session.
+func (p *parker) park(s *session, left time.Duration) {
+	rc, err := s.c.(syscallConn).SyscallConn()
+	p.mu.Lock()
+	p.next++
+	tok := p.next
+	p.parked[tok] = s
+	s.parkTok = tok
+	s.parkTimer = time.AfterFunc(left, func() { p.wake(tok, wokeIdle) })
+	op := syscall.EPOLL_CTL_ADD
+	if s.epollAdded {
+		op = syscall.EPOLL_CTL_MOD
+	}
+	s.epollAdded = true
+	p.mu.Unlock()
+	if err == nil {
+		ev := syscall.EpollEvent{Events: syscall.EPOLLIN | syscall.EPOLLRDHUP | syscall.EPOLLONESHOT,
+			Fd: int32(uint32(tok)), Pad: int32(uint32(tok >> 32))}
+		cerr := rc.Control(func(fd uintptr) { err = syscall.EpollCtl(int(p.ep.Fd()), op, int(fd), &ev) })
+		err = errors.Join(err, cerr)
+	}
+	if err != nil || s.stop.Load() {
+		// Not watched (the connection is closing under us), or Shutdown may have looked for it before
+		// it was parked: it carries on at once, and its next read or its stop flag ends it.
+		p.wake(tok, wokeRead)
+	}
+}
+
+// syscallConn is a connection whose socket can be reached (a *net.TCPConn).
+type syscallConn interface {
+	SyscallConn() (syscall.RawConn, error)
+}
+
+// wake resumes the session parked under tok, if it still is, in a new goroutine.
+func (p *parker) wake(tok uint64, why waking) {
+	if s := p.take(tok); s != nil {
+		go p.g.runSession(s, why)
+	}
+}
+
+// readable resumes the session parked under tok, whose socket became readable, unless the monitor closed
+// it with nothing unread: then the session ends here, without a goroutine and a read buffer for it, so that
+// thousands of parked connections closing at once (a switch restarting) cost no more than they did parked.
+func (p *parker) readable(tok uint64) {
+	s := p.take(tok)
+	if s == nil {
+		return
+	}
+	if s.peerGone() {
+		s.closeReason = "closed by monitor"
+		p.g.endSession(s)
+		return
+	}
+	go p.g.runSession(s, wokeRead)
+}
+
+// take removes the session parked under tok from the parker and returns it, or nil if it is not parked
+// (woken already).
+func (p *parker) take(tok uint64) *session {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	s := p.parked[tok]
+	if s == nil {
+		return nil
+	}
+	delete(p.parked, tok)
+	s.parkTimer.Stop()
+	s.parkTimer = nil
+	return s
+}
+
+// peerGone says whether the monitor closed s's connection and left nothing unread (one non-blocking
+// MSG_PEEK receive).
+func (s *session) peerGone() bool {
+	rc, err := s.c.(syscallConn).SyscallConn()
+	if err != nil {
+		return false
+	}
+	gone := false
+	_ = rc.Control(func(fd uintptr) { gone = idleState(int(fd)) == errPeerClosed })
+	return gone
+}
+
+// wakeSession resumes s if it is parked (Shutdown).
+func (p *parker) wakeSession(s *session) {
+	p.mu.Lock()
+	tok := s.parkTok
+	parked := p.parked[tok] == s
+	p.mu.Unlock()
+	if parked {
+		p.wake(tok, wokeRead)
+	}
+}
+
+// parks says whether s's connection can be parked: a plain TCP connection (a TLS connection may hold
+// decrypted bytes its socket no longer shows) of a gateway whose parker runs. prepare asks once.
+func (s *session) parks() bool {
+	if s.g.parker == nil {
+		return false
+	}
+	_, ok := s.c.(syscallConn)
+	return ok && s.c == s.raw
+}

@@ -1,0 +1,171 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net"
+	"os"
+	"runtime"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/hl7gate/hl7gate/gateway/config"
+	"github.com/hl7gate/hl7gate/hl7/mllp"
+	"github.com/hl7gate/hl7gate/policy"
+	"github.com/hl7gate/hl7gate/test/testkit"
+)
+
+// parkingGateway starts a gateway whose listener closes connections idle for idle, and dials it.
+func parkingGateway(t *testing.T, idle time.Duration) (*Gateway, net.Conn) {
+	t.Helper()
+	cfg := config.Config{
+		Listeners: []config.ListenerConfig{{Name: "icu", Address: "127.0.0.1:0", AllowSources: []string{"127.0.0.0/8"},
+			IdleTimeout: idle}},
+		Stations: []config.StationConfig{{Name: "central", Address: testkit.AckStation(t).String()}},
+		Routes:   []policy.RouteConfig{{Name: "all", Stations: []string{"central"}}},
+	}
+	cfg.Vitals.Enabled = false
+	g, err := New(cfg, zerolog.Nop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := g.Start(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { g.Shutdown(context.Background()) })
+	c, err := net.Dial("tcp", g.ListenerAddr("icu").String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	if err := c.SetDeadline(time.Now().Add(time.Minute)); err != nil { // a session never woken fails, not hangs
+		t.Fatal(err)
+	}
+	return g, c
+}
+
+// exchange sends message i on c and checks its positive ACK.
+func exchange(t *testing.T, c net.Conn, r *mllp.Reader, i int) {
+	t.Helper()
+	msg := "MSH|^~\\&|MON|ICU|CENTRAL|HOSP|20261125120000||ORU^R01|M" + strconv.Itoa(i) + "|P|2.6\r"
+	if err := mllp.NewWriter(c).WriteFrame([]byte(msg)); err != nil {
+		t.Fatal(err)
+	}
+	ack, err := r.ReadFrame()
+	if err != nil || !strings.Contains(string(ack), "MSA|AA|M"+strconv.Itoa(i)+"\r") {
+		t.Fatalf("message %d: ACK %q, %v", i, ack, err)
+	}
+}
+
+// parkedAgain waits until g's one connection is parked under a token after prev, and returns it.
+func parkedAgain(t *testing.T, g *Gateway, prev uint64) uint64 {
+	t.Helper()
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); runtime.Gosched() {
+		g.parker.mu.Lock()
+		for tok := range g.parker.parked {
+			if tok > prev {
+				g.parker.mu.Unlock()
+				return tok
+			}
+		}
+		g.parker.mu.Unlock()
+	}
+	t.Fatalf("not parked again after token %d", prev)
+	return 0
+}
+
+// parkedMetric reads hl7gate_connections_parked.
+func parkedMetric(t *testing.T, g *Gateway) float64 {
+	t.Helper()
+	mfs, err := g.metrics.reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() == "hl7gate_connections_parked" {
+			return mf.GetMetric()[0].GetGauge().GetValue()
+		}
+	}
+	t.Fatal("no hl7gate_connections_parked")
+	return 0
+}
+
+// A connection parked after parkAfter of silence answers its next message as before; bytes that are no
+// frame wake it without losing what follows; it is parked again after each.
+func TestParkedConnectionServes(t *testing.T) {
+	t.Parallel()
+	g, c := parkingGateway(t, time.Minute)
+	r := mllp.NewReader(c, 0)
+	exchange(t, c, r, 1)
+	tok := parkedAgain(t, g, 0)
+	if n := parkedMetric(t, g); n != 1 {
+		t.Errorf("hl7gate_connections_parked = %v with one connection parked", n)
+	}
+	exchange(t, c, r, 2)
+	tok = parkedAgain(t, g, tok)
+	// Junk first (woken, nothing to answer, parked again), then a frame in two parts.
+	if _, err := c.Write([]byte("\r\n")); err != nil {
+		t.Fatal(err)
+	}
+	parkedAgain(t, g, tok)
+	frame, _ := mllp.AppendFrame(nil, []byte("MSH|^~\\&|MON|ICU|CENTRAL|HOSP|20261125120000||ORU^R01|M3|P|2.6\r"))
+	if _, err := c.Write(frame[:10]); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Write(frame[10:]); err != nil {
+		t.Fatal(err)
+	}
+	if ack, err := r.ReadFrame(); err != nil || !strings.Contains(string(ack), "MSA|AA|M3\r") {
+		t.Fatalf("message 3: ACK %q, %v", ack, err)
+	}
+}
+
+// A parked connection is closed when its idle timeout, counted from its last message, is over: not
+// earlier, not parkAfter later.
+func TestParkedConnectionIdleTimeout(t *testing.T) {
+	t.Parallel()
+	const idle = 3 * parkAfter // parked for 2 parkAfter: time enough to see it, on a loaded machine too
+	g, c := parkingGateway(t, idle)
+	r := mllp.NewReader(c, 0)
+	sent := time.Now() // the gateway's wait for the next message starts after this
+	exchange(t, c, r, 1)
+	answered := time.Now() // and before this
+	waitSessions(t, g, 0, 1)
+	if err := c.SetReadDeadline(answered.Add(2 * idle)); err != nil {
+		t.Fatal(err)
+	}
+	_, err := r.ReadFrame()
+	if !errors.Is(err, io.EOF) {
+		t.Fatalf("ReadFrame on the parked connection: %v, want the gateway's close", err)
+	}
+	if early, late := time.Since(sent), time.Since(answered); early < idle || late > idle+idle/deadlineSlack+time.Second {
+		t.Errorf("closed %v after the last message (%v after its answer), idle timeout %v", early, late, idle)
+	}
+}
+
+// Shutdown ends parked connections at once, as it ends connections waiting in their goroutine.
+func TestParkedConnectionShutdown(t *testing.T) {
+	t.Parallel()
+	g, c := parkingGateway(t, time.Minute)
+	r := mllp.NewReader(c, 0)
+	exchange(t, c, r, 1)
+	waitSessions(t, g, 0, 1)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := g.Shutdown(ctx); err != nil {
+		t.Fatalf("Shutdown with a parked connection: %v", err)
+	}
+	if err := c.SetReadDeadline(time.Now().Add(10 * time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.ReadFrame(); !errors.Is(err, io.EOF) && !errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Fatalf("after Shutdown: %v, want the close", err)
+	} else if errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Fatal("the parked connection was not closed by Shutdown")
+	}
+}

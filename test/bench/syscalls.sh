@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# System calls per message of each relay over one light50 run (50 monitors, closed loop, light driver):
+# every system call the relay process enters, counted by the kernel's tracepoints (perf stat -p, all
+# threads, the whole run), divided by the messages the monitors sent. Counts, not rates: they do not
+# depend on how loaded the machine is. Needs perf (Debian package linux-perf).
+#
+#   test/bench/syscalls.sh                             # haproxy, hl7gate, hl7gate-pipelined; 8 s each
+#   DURATION=4s RELAYS=hl7gate test/bench/syscalls.sh
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+
+DURATION=${DURATION:-8s}
+RELAYS=${RELAYS:-"haproxy hl7gate hl7gate-pipelined"}
+CALLS=${CALLS:-"read write recvfrom sendto readv writev epoll_pwait epoll_wait epoll_ctl futex nanosleep sched_yield setsockopt getsockopt accept4 close"}
+
+command -v perf >/dev/null || { log "perf is missing (apt-get install linux-perf)"; exit 2; }
+trap stop_all EXIT
+build $RELAYS
+if [[ " $RELAYS " == *" haproxy "* ]]; then need_haproxy; fi
+
+log "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
+events=$(for c in $CALLS; do printf 'syscalls:sys_enter_%s,' "$c"; done)
+for relay in $RELAYS; do
+	name=syscalls.$relay
+	start_station "$name"
+	start_relay "$relay" 50
+	perf stat -x, -e "${events%,}" -p "$(IFS=,; echo "${RELAY_PIDS[*]}")" -o "$OUT/$name.perf" &
+	perf_pid=$!
+	sleep 1 # perf takes a moment to attach to every thread; a message before that would not be counted
+	"$BIN/hl7load" monitors --addr "$TARGET" --sources "$SOURCES" -n 50 --station "http://$STATION_HTTP" \
+		--duration "$DURATION" --prebuilt 64 --scenario light50 --relay "$relay" --json >"$OUT/$name.json" 2>"$OUT/$name.log" ||
+		log "   $relay: the run failed verification (see $OUT/$name.log)"
+	kill -INT "$perf_pid"
+	wait "$perf_pid" || true
+	stop_all
+	sent=$(grep -o '"sent": *[0-9]*' "$OUT/$name.json" | head -1 | grep -o '[0-9]*$')
+	printf '%s: %s messages\n' "$relay" "$sent"
+	awk -F, -v n="$sent" '/syscalls:/ && $1 > 0 {
+		sub("syscalls:sys_enter_", "", $3); t += $1; printf "  %-12s %6.2f\n", $3, $1 / n
+	} END { printf "  %-12s %6.2f per message\n", "total", t / n }' "$OUT/$name.perf"
+done
+echo "perf counts in $OUT"
