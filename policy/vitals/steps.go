@@ -71,18 +71,14 @@ func (t *track) learnNoise(d float64) {
 // baseline is not updated while damped, so a damped start cannot become a
 // level that later values are measured against.
 func (s *stream) damped() bool {
-	sys, dia := &s.cur[pARTSys], &s.cur[pARTDia]
-	if !sys.ok || !dia.ok {
+	sys, dia, mean, narrow := s.artPulse()
+	if sys == nil {
 		return false
-	}
-	mean := (sys.v + 2*dia.v) / 3
-	if m := &s.cur[pARTMean]; m.ok {
-		mean = m.v
 	}
 	if sys.v < 15 {
 		return true // zeroed to atmosphere: no circulation has a systolic pressure this low
 	}
-	if sys.v-dia.v >= max(12, 0.25*mean) {
+	if !narrow {
 		return false
 	}
 	// Damping pulls the systolic down toward an unchanged mean (the
@@ -322,13 +318,21 @@ func (t *track) abrupt() bool {
 // quarter of its mean (at least 12 mmHg), the shape damping leaves (see
 // damped, which also asks where the pressures moved).
 func (s *stream) narrowArt() bool {
-	sys, dia := &s.cur[pARTSys], &s.cur[pARTDia]
+	_, _, _, narrow := s.artPulse()
+	return narrow
+}
+
+// artPulse returns the message's arterial systolic and diastolic (nil without
+// both), its mean (measured, else computed) and whether the pulse pressure is
+// below a quarter of the mean (at least 12 mmHg).
+func (s *stream) artPulse() (sys, dia *reading, mean float64, narrow bool) {
+	sys, dia = &s.cur[pARTSys], &s.cur[pARTDia]
 	if !sys.ok || !dia.ok {
-		return false
+		return nil, nil, 0, false
 	}
-	mean := (sys.v + 2*dia.v) / 3
+	mean = (sys.v + 2*dia.v) / 3
 	if m := &s.cur[pARTMean]; m.ok {
 		mean = m.v
 	}
-	return sys.v-dia.v < max(12, 0.25*mean)
+	return sys, dia, mean, sys.v-dia.v < max(12, 0.25*mean)
 }
