@@ -169,7 +169,9 @@ func (rs *replayState) match(q *[4]uint8, win int) (lag int, found bool) {
 			}
 			l := &rs.lags[age]
 			if l.stamp == uint8(num-1) && l.run > 0 {
-				l.run = min(l.run+1, 255)
+				if l.run < 255 { // saturate: run+1 would wrap to 0 in a byte
+					l.run++
+				}
 			} else {
 				l.run = 1
 			}
