@@ -15,16 +15,28 @@ type idHistory struct {
 	words []uint64 // control ID (top 40 bits) | content (8) | arrival (16); words[:n] are in use
 	n     int
 	next  int // position the next push writes, overwriting the oldest once full
+	limit int // the most entries words grows to
+
+	recent  [idRecent]recentID // the last messages' full fingerprints, see sameContent
+	recentN int                // messages recorded in recent
 }
 
+// recentID is one of the last messages: the full fingerprints of its control
+// ID and of its bytes.
+type recentID struct{ id, content uint64 }
+
 const (
+	idStart       = 64 // entries a new history starts with
+	idRecent      = 8  // last messages whose content is compared in full
 	idTimeBits    = 16
 	idContentBits = 8
 	idLowBits     = idTimeBits + idContentBits // below the control-ID fingerprint
 )
 
-func newIDHistory(size int) idHistory {
-	return idHistory{words: make([]uint64, size)}
+// newIDHistory returns an empty history of at most limit entries. It starts
+// with idStart (see push for when it grows).
+func newIDHistory(limit int) idHistory {
+	return idHistory{words: make([]uint64, min(idStart, limit)), limit: limit}
 }
 
 // idKey packs the fingerprints of a control ID and of the message's bytes
@@ -68,11 +80,52 @@ func (h *idHistory) set(i int, k uint64, at uint32) {
 	h.words[i] = k&^(1<<idTimeBits-1) | uint64(uint16(at))
 }
 
-// push adds k, arriving at, evicting the oldest entry when full.
-func (h *idHistory) push(k uint64, at uint32) {
+// push adds k, arriving at. When the history is full it doubles (up to its
+// limit) if keep is set, else it evicts the oldest entry. Growing copies the
+// entries oldest first; it happens a few times in a device's life, never in
+// a steady state.
+func (h *idHistory) push(k uint64, at uint32, keep bool) {
+	if h.n == len(h.words) && h.n < h.limit && keep {
+		w := make([]uint64, min(2*h.n, h.limit))
+		copy(w, h.words[h.next:])
+		copy(w[h.n-h.next:], h.words[:h.next])
+		h.words, h.next = w, h.n
+	}
 	h.set(h.next, k, at)
 	h.n = max(h.n, h.next+1)
 	if h.next++; h.next == len(h.words) {
 		h.next = 0
 	}
+}
+
+// spans reports whether the history, when full, reaches back further than
+// d seconds before now (Unix seconds); a history not yet full reaches back
+// to the device's first message, and does.
+func (h *idHistory) spans(now, d uint32) bool {
+	if h.n < len(h.words) {
+		return true
+	}
+	_, oldest := h.get(h.next, now)
+	return now-oldest > d
+}
+
+// remember records the full fingerprints of a message's control ID and bytes
+// among the last idRecent.
+func (h *idHistory) remember(id, content uint64) {
+	h.recent[h.recentN%idRecent] = recentID{id, content}
+	h.recentN++
+}
+
+// sameContent reports whether a message with control ID id and bytes content
+// (full fingerprints), whose 8-bit content fingerprint equals that of an
+// earlier use of the ID, has the same bytes: compared in full when the
+// earlier use is among the last idRecent messages (where a re-send after a
+// lost acknowledgement lies), else by the 8 bits (1 in 256 wrong).
+func (h *idHistory) sameContent(id, content uint64) bool {
+	for j := range min(h.recentN, idRecent) {
+		if r := &h.recent[(h.recentN-1-j)%idRecent]; r.id == id {
+			return r.content == content
+		}
+	}
+	return true
 }

@@ -57,7 +57,7 @@ func TestIDHistoryFind(t *testing.T) {
 		h := newIDHistory(1 + r.IntN(40))
 		for range r.IntN(60) {
 			// Few distinct IDs, so that repeats and misses both occur.
-			h.push(idKey(uint64(r.IntN(8))<<idLowBits, r.Uint64()), r.Uint32())
+			h.push(idKey(uint64(r.IntN(8))<<idLowBits, r.Uint64()), r.Uint32(), r.IntN(2) == 0)
 		}
 		k := idKey(uint64(r.IntN(10))<<idLowBits, r.Uint64())
 		want := -1
