@@ -106,7 +106,7 @@ func (h *idHistory) spans(now, d uint32) bool {
 		return true
 	}
 	_, oldest := h.get(h.next, now)
-	return now-oldest > d
+	return int64(now)-int64(oldest) > int64(d) // a clock stepped back does not count as reach
 }
 
 // remember records the full fingerprints of a message's control ID and bytes

@@ -192,9 +192,9 @@ func (s *stream) observe(e *Engine, src netip.Addr, m *hl7.Message, msh []hl7.Fi
 		}
 	} else {
 		// A device with a learned counter needs the history only to tell
-		// re-sends from reuse within the window (twice it, for margin): an
-		// older ID is behind its counter. Any other device keeps it whole.
-		s.ids.push(key, at, !s.seq.learned() || !s.ids.spans(at, uint32(2*window/time.Second)))
+		// re-sends from reuse within the window: an older ID is behind its
+		// counter. Any other device keeps it whole.
+		s.ids.push(key, at, !s.seq.learned() || !s.ids.spans(at, uint32(window/time.Second)))
 		s.ids.remember(idFP, contentFP)
 		if reused, back := s.seq.next(component(msh, 10, 0)); reused && em.on(rReplayControlID) && !s.idsReused {
 			dst = em.add(dst, rReplayControlID, pNone, 0, time.Time{}, float64(back), 0, seqMinBack, "",
