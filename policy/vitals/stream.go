@@ -120,7 +120,7 @@ type stream struct {
 
 	bpPrev uint32 // arterial checks that failed in the previous message, by ruleID bit
 
-	eps [maxEpisodes]episode // open findings, see emitter.add
+	eps *[maxEpisodes]episode // open findings, see emitter.add; allocated at the first
 
 	tracks [numParams]track // per-parameter checks, see excursions
 	replay replayState      // near-replay history, see nearReplay
