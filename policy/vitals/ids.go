@@ -17,13 +17,9 @@ type idHistory struct {
 	next  int // position the next push writes, overwriting the oldest once full
 	limit int // the most entries words grows to
 
-	recent  [idRecent]recentID // the last messages' full fingerprints, see sameContent
-	recentN int                // messages recorded in recent
+	recent  [idRecent]uint64 // the last messages: 32 bits of the control ID's fingerprint | 32 of the bytes', see sameContent
+	recentN uint8            // messages recorded in recent, modulo 256 (a multiple of idRecent)
 }
-
-// recentID is one of the last messages: the full fingerprints of its control
-// ID and of its bytes.
-type recentID struct{ id, content uint64 }
 
 const (
 	idStart       = 64 // entries a new history starts with
@@ -109,22 +105,23 @@ func (h *idHistory) spans(now, d uint32) bool {
 	return int64(now)-int64(oldest) > int64(d) // a clock stepped back does not count as reach
 }
 
-// remember records the full fingerprints of a message's control ID and bytes
+// remember records the fingerprints of a message's control ID and bytes
 // among the last idRecent.
 func (h *idHistory) remember(id, content uint64) {
-	h.recent[h.recentN%idRecent] = recentID{id, content}
+	h.recent[h.recentN%idRecent] = id<<32 | content&(1<<32-1)
 	h.recentN++
 }
 
 // sameContent reports whether a message with control ID id and bytes content
-// (full fingerprints), whose 8-bit content fingerprint equals that of an
-// earlier use of the ID, has the same bytes: compared in full when the
-// earlier use is among the last idRecent messages (where a re-send after a
-// lost acknowledgement lies), else by the 8 bits (1 in 256 wrong).
+// (fingerprints), whose 8-bit content fingerprint equals that of an earlier
+// use of the ID, has the same bytes: compared on 32 bits when the earlier
+// use is among the last idRecent messages (where a re-send after a lost
+// acknowledgement lies), else on the 8 (1 in 256 wrong).
 func (h *idHistory) sameContent(id, content uint64) bool {
-	for j := range min(h.recentN, idRecent) {
-		if r := &h.recent[(h.recentN-1-j)%idRecent]; r.id == id {
-			return r.content == content
+	for j := range uint8(idRecent) {
+		i := h.recentN - 1 - j
+		if r := h.recent[i%idRecent]; r != 0 && r>>32 == id&(1<<32-1) {
+			return uint32(r) == uint32(content)
 		}
 	}
 	return true
