@@ -181,7 +181,7 @@ func (rs *replayState) match(q *[4]uint8, win int) (lag int, found bool) {
 			if found || filter && rs.was[age/64]&bit == 0 {
 				continue
 			}
-			if run := rs.run(age); run >= win && rs.informative(run) {
+			if run := rs.run(age, win); run >= win && rs.informative(run) {
 				lag, found = age, true
 			}
 		}
@@ -193,16 +193,33 @@ func (rs *replayState) match(q *[4]uint8, win int) (lag int, found bool) {
 // up to replayWin, match the ones lag earlier as the chain walk matches
 // them: a pulse rate on both sides, near, and not numbered 0 mod 2¹⁶
 // (remember leaves those out of the chains). The latest one is known to.
-func (rs *replayState) run(lag int) int {
-	const mask = replayHist - 1
-	n := 1
-	for ; n < replayWin && rs.n-n-lag >= 1 && uint16(rs.n-n-lag) != 0; n++ {
-		a, b := &rs.hist[(rs.n-n)&mask].v, &rs.hist[(rs.n-n-lag)&mask].v
-		if a[0] == 0 || b[0] == 0 || !near(a, b) {
-			break
+// A run shorter than win is only reported as such (1): the win-th message
+// back is tested first, since a chance run usually ends within a few.
+func (rs *replayState) run(lag, win int) int {
+	if win > replayWin || !rs.matches(win-1, lag) {
+		return 1
+	}
+	for j := win - 2; j >= 1; j-- {
+		if !rs.matches(j, lag) {
+			return 1
 		}
 	}
+	n := win
+	for n < replayWin && rs.matches(n, lag) {
+		n++
+	}
 	return n
+}
+
+// matches reports whether the remembered message j back from the latest
+// matches the one lag earlier, as the chain walk matches them (see run).
+func (rs *replayState) matches(j, lag int) bool {
+	const mask = replayHist - 1
+	if i := rs.n - j - lag; i < 1 || uint16(i) == 0 {
+		return false
+	}
+	a, b := &rs.hist[(rs.n-j)&mask].v, &rs.hist[(rs.n-j-lag)&mask].v
+	return a[0] != 0 && b[0] != 0 && near(a, b)
 }
 
 // matcher is near(q, ·) for one q, without a branch per channel: the four
