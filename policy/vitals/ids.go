@@ -7,10 +7,16 @@ package vitals
 // which costs well under a microsecond for 1,024 entries and saves an
 // index as large as the words. A wrong match of the control ID needs a
 // 40-bit collision (about 10⁻⁹ per message at 1,024 entries); a content
-// collision (1 in 256) only makes a reused ID look like a re-send. Times are
-// told apart within ±9 hours: a byte-identical message re-sent a multiple
-// of about 18 hours later, within the resend window of that, looks like a
-// retransmission.
+// collision only makes a reused ID look like a re-send, and for the last
+// idRecent messages, where re-sends lie, 32 content bits are compared (see
+// sameContent), elsewhere 8 (1 in 256). Times are told apart within ±9
+// hours: a byte-identical message re-sent a multiple of about 18 hours
+// later, within the resend window of that, looks like a retransmission.
+//
+// It starts with idStart entries and grows by doubling, up to its limit,
+// only as the caller asks (push): for a device whose control IDs are a
+// learned counter, while it spans less than the resend window; for any
+// other, always. 8 B per entry: 512 B to 8 KB per monitor.
 type idHistory struct {
 	words []uint64 // control ID (top 40 bits) | content (8) | arrival (16); words[:n] are in use
 	n     int
@@ -23,7 +29,7 @@ type idHistory struct {
 
 const (
 	idStart       = 64 // entries a new history starts with
-	idRecent      = 8  // last messages whose content is compared in full
+	idRecent      = 8  // last messages whose content is compared on 32 bits
 	idTimeBits    = 16
 	idContentBits = 8
 	idLowBits     = idTimeBits + idContentBits // below the control-ID fingerprint
