@@ -51,6 +51,25 @@ func (s *stream) flushed() bool {
 // arterial reports whether p is one of the arterial line's pressures.
 func arterial(p param) bool { return p == pARTSys || p == pARTDia || p == pARTMean }
 
+// partnerNoise is how many times its own mean change between messages a
+// related channel must move to corroborate another channel's excursion.
+// A heart rate in atrial fibrillation scatters by 10–20 beats from one
+// message to the next, a neonate's saturation by several points: such a
+// channel is always a third of its scale from its median somewhere in a
+// few messages, and that says nothing about the patient's state. A change
+// of state moves a related channel beyond its own scatter.
+const partnerNoise = 3
+
+// ownScatter is the move beyond which the channel's own noise between
+// messages no longer explains a departure from its baseline (see
+// partnerNoise); 0 while the noise is being learned.
+func (t *track) ownScatter() float64 {
+	if t.noiseN < 32 {
+		return 0
+	}
+	return partnerNoise * t.noise
+}
+
 // learnNoise averages one change between messages outside excursions into
 // the channel's noise: a plain mean over the first 32, then a moving
 // average, so the first minutes of a monitor are not judged against a
@@ -301,7 +320,7 @@ func (s *stream) nudged(q param) bool {
 	if params[q].q == qRate {
 		bar = max(bar, 0.04*math.Abs(b))
 	}
-	return math.Abs(s.cur[q].v-b) >= min(trackInfo[q].scale/3, bar)
+	return math.Abs(s.cur[q].v-b) >= max(min(trackInfo[q].scale/3, bar), t.ownScatter())
 }
 
 // abrupt reports whether an excursion that lasted happened mostly in one
