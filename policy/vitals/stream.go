@@ -576,6 +576,10 @@ func (s *stream) rate(e *Engine, em *emitter, arrival time.Time, dst []Finding) 
 			pd.active = false // the pulse fell to a bigeminy deficit of a heart rate still there
 			continue
 		}
+		if rp.p == pPR && s.plethSettling(arrival, rr.Corroboration) {
+			pd.active = false // a disturbed oximeter's pulse rate (motion): an artefact, see notePleth
+			continue
+		}
 		pd.lo, pd.hi = min(pd.lo, c.v), max(pd.hi, c.v)
 		s.corroborate(rp.p, rp.partners, pd)
 		if arrival.Sub(pd.at) < rr.Corroboration {
@@ -634,7 +638,8 @@ func (s *stream) corroborate(p param, partners [3]param, pd *step) {
 			continue
 		}
 		pd.judged = true
-		pd.corroborated = pd.corroborated || math.Abs(s.cur[q].v-c.v) <= half
+		pd.corroborated = pd.corroborated || math.Abs(s.cur[q].v-c.v) <= half ||
+			(pd.partners[j].ok && proportional(p, q, c.v, pd.pre, s.cur[q].v, pd.partners[j].v, half))
 	}
 }
 
