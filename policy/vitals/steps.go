@@ -329,8 +329,15 @@ func (s *stream) nudged(q param) bool {
 // vasopressor raises the pressure over several messages at a slow cadence
 // (100, 110, 125, 134, 139): the first change over the threshold is a part
 // of the ramp; a forged level arrives in one message.
+//
+// The change into the first message must also be beyond the channel's own
+// scatter (stepNoise times its mean change between messages): an etCO2
+// sliding from 36 to 30 over a few messages crosses the threshold with one
+// change of 4 mmHg that its noise makes every few minutes; a forged level
+// arrives with a jump the channel's noise does not make.
 func (t *track) abrupt() bool {
-	return t.exAbrupt && float64(t.exJump) >= 0.6*math.Abs(t.exSum/float64(t.exN)-t.exPre)
+	return t.exAbrupt && float64(t.exJump) >= 0.6*math.Abs(t.exSum/float64(t.exN)-t.exPre) &&
+		float64(t.exJump) >= stepNoise*t.noise
 }
 
 // narrowArt reports an arterial trace whose pulse pressure is below a
