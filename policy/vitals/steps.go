@@ -287,6 +287,16 @@ func (s *stream) plethSettling(arrival time.Time, window time.Duration) bool {
 	return s.plethAt != 0 && (s.plethOK <= plethSettle || arrival.UnixNano()-s.plethAt < window.Nanoseconds())
 }
 
+// plethSince reports an oximeter disturbed (see notePleth) within the last
+// n messages. A patient moving throws every sensor on them about over a
+// few messages, not all in the same one: a breathing rate, heart rate or
+// pressure spike in or next to a message whose plethysmographic pulse
+// rate left the heart rate is part of such a burst. A forged spike is
+// written into calm data, and leaves the oximeter's pulse rate alone.
+func (s *stream) plethSince(n int) bool {
+	return s.plethAt != 0 && int(s.plethOK) <= n
+}
+
 // settled reports whether the channel's recent values outside excursions
 // (its baseline ring) lie within three times its own noise of one another
 // (at least 2 units) or half the shift dev: a level a small step can

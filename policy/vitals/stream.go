@@ -542,10 +542,10 @@ func (s *stream) units(em *emitter, dst []Finding) []Finding {
 // time, temperature steps at once.
 func (s *stream) rate(e *Engine, em *emitter, arrival time.Time, dst []Finding) []Finding {
 	rr := &e.cfg.Rules.Rate
+	s.notePleth(e.cfg.Rules.HRPR.PROverHR, arrival) // spikes need it too
 	if !em.on(rRate) {
 		return dst
 	}
-	s.notePleth(e.cfg.Rules.HRPR.PROverHR, arrival)
 	for i, rp := range rateParams {
 		c, pr := &s.cur[rp.p], &s.prev[rp.p]
 		th := rr.HRStep

@@ -261,7 +261,7 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 			back = (c.v-t.exPre)*(t.exPeak-t.exPre) <= 0 || math.Abs(c.v-t.exPre) < small/3
 		}
 		if back {
-			if t.exN <= maxSpike && math.Abs(t.exPeak-t.exPre) >= max(th, info.spike) && !t.exPartner && t.exWitness &&
+			if t.exN <= maxSpike && math.Abs(t.exPeak-t.exPre) >= max(th, info.spike) && !t.exPartner && !s.plethSince(int(t.exN)+1) && t.exWitness &&
 				!info.noSpike && (params[p].q != qRate || t.exPeak > t.exPre) && (p != pTemp || t.exPeak > t.exPre) && em.on(rSpike) {
 				dst = em.add(dst, rSpike, p, t.exSeg, c.at, t.exPeak, t.exPre, max(th, info.spike), "", "short excursion that returned with no related channel moving")
 			}
