@@ -117,21 +117,22 @@ func (t *track) reset(v float64) {
 }
 
 // moved reports whether parameter q is present and away from its baseline
-// by a third of its scale, and with beyond its own scatter (see
-// partnerNoise). A spike shared by a related channel is an artefact of
-// both (motion) whatever their scatter; a step is corroborated only by a
-// related channel that left its own noise.
-func (s *stream) moved(q param, beyond bool) bool {
+// by a third of its scale, and whether it is also beyond its own scatter
+// (see partnerNoise). A spike shared by a related channel is an artefact
+// of both (motion) whatever their scatter; a step is corroborated only by
+// a related channel that left its own noise.
+func (s *stream) moved(q param) (moved, beyond bool) {
 	if !s.cur[q].ok {
-		return false
+		return false, false
 	}
 	t := &s.tracks[q]
 	b, ok := t.baseline()
-	bar := trackInfo[q].scale / 3
-	if beyond {
-		bar = max(bar, t.ownScatter())
+	if !ok {
+		return false, false
 	}
-	return ok && math.Abs(s.cur[q].v-b) >= bar
+	d := math.Abs(s.cur[q].v - b)
+	moved = d >= trackInfo[q].scale/3
+	return moved, moved && d >= t.ownScatter()
 }
 
 // witnessed reports whether any related channel of p is present in the
@@ -162,7 +163,8 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 	// message updates any of them.
 	var moved, shifted, partner, partnerShifted, nudged, partnerNudged [numParams]bool
 	for _, q := range tracked {
-		moved[q], shifted[q], nudged[q] = s.moved(q, false), s.moved(q, true), s.nudged(q)
+		moved[q], shifted[q] = s.moved(q)
+		nudged[q] = s.nudged(q)
 	}
 	var shiftedN, arterialShifted int // channels shifted beyond their scatter in this message; of them arterial
 	for _, p := range tracked {
