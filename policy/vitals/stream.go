@@ -549,10 +549,10 @@ func (s *stream) units(em *emitter, dst []Finding) []Finding {
 // time, temperature steps at once.
 func (s *stream) rate(e *Engine, em *emitter, arrival time.Time, dst []Finding) []Finding {
 	rr := &e.cfg.Rules.Rate
+	s.notePleth(e.cfg.Rules.HRPR.PROverHR, arrival) // spikes need it too
 	if !em.on(rRate) {
 		return dst
 	}
-	s.notePleth(e.cfg.Rules.HRPR.PROverHR, arrival)
 	for i, rp := range rateParams {
 		c, pr := &s.cur[rp.p], &s.prev[rp.p]
 		th := rr.HRStep
@@ -581,6 +581,10 @@ func (s *stream) rate(e *Engine, em *emitter, arrival time.Time, dst []Finding) 
 		}
 		if (rp.p == pPR || rp.p == pPRInv) && s.cur[pHR].ok && deficitRatio(c.v, s.cur[pHR].v) {
 			pd.active = false // the pulse fell to a bigeminy deficit of a heart rate still there
+			continue
+		}
+		if rp.p == pPR && s.plethSettling(arrival, rr.Corroboration) {
+			pd.active = false // a disturbed oximeter's pulse rate (motion): an artefact, see notePleth
 			continue
 		}
 		pd.lo, pd.hi = min(pd.lo, c.v), max(pd.hi, c.v)
@@ -641,7 +645,8 @@ func (s *stream) corroborate(p param, partners [3]param, pd *step) {
 			continue
 		}
 		pd.judged = true
-		pd.corroborated = pd.corroborated || math.Abs(s.cur[q].v-c.v) <= half
+		pd.corroborated = pd.corroborated || math.Abs(s.cur[q].v-c.v) <= half ||
+			(pd.partners[j].ok && proportional(p, q, c.v, pd.pre, s.cur[q].v, pd.partners[j].v, half))
 	}
 }
 
