@@ -472,13 +472,17 @@ func (s *stream) freeze(e *Engine, em *emitter, p param, now int64, dst []Findin
 	} else if p == pPR || p == pPRInv {
 		floor = false
 	}
-	if t.seen < changeLearn || t.changeP < 0.3 || (p == pSpO2 && c.v >= 99) || floor {
+	if t.seen < changeLearn || t.changeP < 0.3 || (p == pSpO2 && c.v >= 99) || (floor && !paceWitnessed(p)) {
 		return dst
 	}
 	if int(t.run) < fc.MinSamples || !em.on(rFrozen) {
 		return dst
 	}
-	if now-t.runSince >= fc.ChannelDuration.Nanoseconds() {
+	// A rate at its floor or at a pacing rate is judged only by its
+	// witness (below): a pacemaker paces the heart both sensors count, so
+	// the other sensor stays at the paced rate; one that leaves it shows
+	// the held value is not the heart's.
+	if !floor && now-t.runSince >= fc.ChannelDuration.Nanoseconds() {
 		need := math.Log(freezeChance) / math.Log(1-t.changeP)
 		if float64(t.run) >= need {
 			return em.add(dst, rFrozen, p, c.seg, c.at, float64(t.run), t.changeP, need, "", "channel unchanged far longer than its own variability allows")
@@ -494,6 +498,17 @@ func (s *stream) freeze(e *Engine, em *emitter, p param, now int64, dst []Findin
 		dst = em.add(dst, rFrozen, p, c.seg, c.at, float64(t.run), gap, th, "", "rate held while the same heart counted by another sensor left it")
 	}
 	return dst
+}
+
+// paceWitnessed reports whether a held heart or pulse rate that may be
+// paced (held at the channel's floor or at a programmed pacing rate) is
+// still judged against its witness: a paced heart is paced for the ECG and
+// the oximeter alike, so the held value is exempt from a freeze only while
+// the other sensor stays with it (see witnessGap). A breathing rate held at
+// its floor (a ventilator's set rate) has no such witness and stays exempt.
+func paceWitnessed(p param) bool {
+	_, ok := rateIndex(p)
+	return ok
 }
 
 // witnessState is what the witnessed freeze of a heart or pulse rate
