@@ -192,7 +192,8 @@ func (rs *replayState) match(q *[4]uint8, win int) (lag int, found bool) {
 // run returns how many remembered messages in a row, the latest first and
 // up to replayWin, match the ones lag earlier as the chain walk matches
 // them: a pulse rate on both sides, near, and not numbered 0 mod 2¹⁶
-// (remember leaves those out of the chains). The latest one is known to.
+// (remember leaves those out of the chains). The latest one is known to
+// match (the walk found it at lag), so it is not tested again.
 // A run shorter than win is only reported as such (1): the win-th message
 // back is tested first, since a chance run usually ends within a few.
 func (rs *replayState) run(lag, win int) int {

@@ -73,9 +73,9 @@ func TestIDHistoryFind(t *testing.T) {
 	}
 }
 
-// TestReplayRunSaturates: a replay longer than a run counter can count (255
-// remembered messages) is reported on every message after the first win,
-// not lost for a window each time the byte would wrap around.
+// TestReplayRunSaturates: a replay longer than a one-byte run count could
+// count (255 remembered messages, the count match once kept per lag) is
+// reported on every message after the first win, at a multiple of its lag.
 func TestReplayRunSaturates(t *testing.T) {
 	r := rand.New(rand.NewPCG(9, 10))
 	const lag, n = 300, 700

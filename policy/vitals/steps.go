@@ -313,10 +313,10 @@ func (t *track) settled(dev float64) bool {
 
 // nudged reports whether parameter q is present and away from its
 // baseline by three times its own noise between messages and, for a rate,
-// 4 % of its level, where that is less than a third of its scale (moved):
-// a small step of a breathing rate (from its step floor) is corroborated
-// by a heart rate that changed pace with it by a few beats, as when a
-// neonate wakes.
+// 4 % of its level, where that is less than a third of its scale (moved),
+// and never by less than its own scatter (ownScatter): a small step of a
+// breathing rate (from its step floor) is corroborated by a heart rate that
+// changed pace with it by a few beats, as when a neonate wakes.
 func (s *stream) nudged(q param) bool {
 	t := &s.tracks[q]
 	if !s.cur[q].ok || t.noiseN < 32 {

@@ -61,7 +61,7 @@ type track struct {
 	exPre     float64 // baseline when it began
 	exStart   int64   // arrival of its first message, Unix ns
 	exPartner bool    // a related channel moved with it
-	exShifted bool    // a related channel moved with it beyond its own scatter (corroborates a step)
+	exShifted bool    // a related channel moved with it beyond its own scatter, or any other channel did in its first message (corroborates a step)
 	exWitness bool    // a related channel was present during it (not all off, as with a probe off)
 	exSeg     int
 	exPeak    float64 // the value furthest from exPre
