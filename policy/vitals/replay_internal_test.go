@@ -103,3 +103,45 @@ func TestReplayRunSaturates(t *testing.T) {
 		}
 	}
 }
+
+// TestReplayAfterLongUnwalkedStretch: the lag bits of a walk filter the
+// next message's walk only when that walk was of the previous message. A
+// walk 65,537 messages earlier (a monitor without a pulse rate, or a quiet
+// patient, for days) is not the previous one although its number is, mod
+// 2¹⁶: its stale bits must not hide a replay.
+func TestReplayAfterLongUnwalkedStretch(t *testing.T) {
+	r := rand.New(rand.NewPCG(11, 12))
+	const lag, unwalked = 300, 1<<16 + 1
+	var rs replayState
+	q := [4]uint8{80, 95, 16, 85}
+	walk := func() {
+		for c := range q {
+			q[c] = uint8(min(200, max(40, int(q[c])+r.IntN(9)-4)))
+		}
+	}
+	for range replayWin {
+		walk()
+		rs.remember(q)
+	}
+	if rs.match(&q, replayWin); rs.walked != replayWin {
+		t.Fatal("the first stretch was not walked")
+	}
+	// Messages that are not walked, ending with a moving stretch and its
+	// replay at lag; the last one is walked.
+	var past [lag][4]uint8
+	for i := range unwalked {
+		switch j := i - (unwalked - 2*lag); {
+		case j < 0:
+			q = [4]uint8{80, 95, 16, 85}
+		case j < lag:
+			walk()
+			past[j] = q
+		default:
+			q = past[j-lag]
+		}
+		rs.remember(q)
+	}
+	if got, found := rs.match(&q, replayWin); !found || got%lag != 0 {
+		t.Fatalf("found %v at lag %d, want a multiple of %d", found, got, lag)
+	}
+}
