@@ -82,10 +82,11 @@ func BenchmarkObserve(b *testing.B) {
 }
 
 // BenchmarkMemoryPerMonitor reports the heap each tracked monitor costs after
-// its first message (new: 10,000 monitors), and once every history it keeps
-// is full (steady: 500 monitors after 1,100 messages at 1 s), for a device
-// that numbers its messages with a counter and for one whose control IDs are
-// random.
+// its first message (new: 10,000 monitors), and once the control-ID history,
+// the one that grows, has reached its steady size (steady: 500 monitors
+// after 1,100 messages at 1 s; the other histories are fixed-size), for a
+// device that numbers its messages with a counter and for one whose control
+// IDs are random.
 func BenchmarkMemoryPerMonitor(b *testing.B) {
 	for _, bc := range []struct {
 		name           string
