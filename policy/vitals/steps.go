@@ -373,28 +373,22 @@ func (s *stream) artPulse() (sys, dia *reading, mean float64, narrow bool) {
 	return sys, dia, mean, sys.v-dia.v < max(12, 0.25*mean)
 }
 
-// proportional reports whether the heart or pulse rate q followed a step of
-// the rate p (from pre to v) in a bigeminy: the pulse rate was at a
+// proportional reports whether a pulse rate q followed a step of the ECG
+// heart rate p (from pre to v) in a bigeminy: the pulse rate was at a
 // bigeminy deficit of the heart rate before the step (q0, smoothed) and is
-// now, and it agrees, at that ratio, with the step's new value within half
-// the step (half) at the same ratio. Every other beat is not perfused, so a
-// tachycardia's onset in a bigeminy moves the pulse by half as much as the
-// heart rate (78/41 to 128/70); a forged heart rate leaves the pulse where
-// it was. Only a heart rate and a pulse rate have that ratio.
+// now (qv), and it agrees, at that ratio, with the step's new value within
+// half the step (half) at the same ratio. Every other beat is not perfused,
+// so a tachycardia's onset in a bigeminy moves the pulse by half as much as
+// the heart rate (78/41 to 128/70); a forged heart rate leaves the pulse
+// where it was. A pulse-rate step needs no such test: one that ends at a
+// bigeminy deficit of the heart rate is not judged at all (see rate).
 func proportional(p, q param, v, pre, qv, q0, half float64) bool {
-	if p != pHR && q != pHR {
+	if p != pHR || (q != pPR && q != pPRInv) {
 		return false
 	}
-	heart, pulse, heart0, pulse0 := v, qv, pre, q0
-	if p != pHR {
-		heart, pulse, heart0, pulse0 = qv, v, q0, pre
-	}
-	if !deficitRatio(pulse0, heart0) || !deficitRatio(pulse, heart) {
+	if !deficitRatio(q0, pre) || !deficitRatio(qv, v) {
 		return false
 	}
-	r := pulse0 / heart0
-	if p == pHR {
-		return math.Abs(qv-r*v) <= r*half
-	}
-	return math.Abs(qv-v/r) <= half/r
+	r := q0 / pre
+	return math.Abs(qv-r*v) <= r*half
 }
