@@ -51,6 +51,14 @@ func TestSteps(t *testing.T) {
 			m.rows[3] = rr(wobble(30, i))
 			return m
 		})), []string{"rate_of_change"}},
+		{"breathing rate steps 16 to 30 as the line is flushed (no change of state)", then(base, 10*sec, every(20, 10*sec, func(i int) msg {
+			m := art(i+100, 80, 120, 70)
+			m.rows[3] = rr(wobble(30, i))
+			if i < 2 {
+				m.rows[4], m.rows[5], m.rows[6] = artS("298"), artD("296"), artM("297")
+			}
+			return m
+		})), []string{"rate_of_change"}},
 		{"breathing rate rises 16 to 30 over five minutes", then(base, 10*sec, every(40, 10*sec, func(i int) msg {
 			m := art(i+100, 80, 120, 70)
 			m.rows[3] = rr(num(math.Round(16 + 14*min(1, float64(i)/30))))
