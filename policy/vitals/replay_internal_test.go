@@ -54,8 +54,8 @@ func TestMatcherIsNear(t *testing.T) {
 func TestIDHistoryFind(t *testing.T) {
 	r := rand.New(rand.NewPCG(7, 8))
 	for range 2000 {
-		h := newIDHistory(1 + r.IntN(40))
-		for range r.IntN(60) {
+		h := newIDHistory(1 + r.IntN(160)) // beyond idStart: grown histories too
+		for range r.IntN(300) {
 			// Few distinct IDs, so that repeats and misses both occur.
 			h.push(idKey(uint64(r.IntN(8))<<idLowBits, r.Uint64()), r.Uint32(), r.IntN(2) == 0)
 		}
@@ -69,6 +69,43 @@ func TestIDHistoryFind(t *testing.T) {
 		}
 		if got := h.find(k); got != want {
 			t.Fatalf("find = %d, want %d (%d entries)", got, want, h.n)
+		}
+	}
+}
+
+// TestIDHistoryGrows checks push against a plain model: a history starts
+// with idStart entries (or its limit), doubles up to its limit when it is
+// full and the caller keeps, else overwrites the oldest; growing keeps
+// every entry, oldest first.
+func TestIDHistoryGrows(t *testing.T) {
+	r := rand.New(rand.NewPCG(13, 14))
+	for range 500 {
+		limit := 1 + r.IntN(300)
+		h := newIDHistory(limit)
+		size := min(idStart, limit)
+		var model []uint64 // the keys the history should hold, oldest first
+		for i := range r.IntN(700) {
+			k := idKey(uint64(i+1)<<idLowBits, r.Uint64()) // every ID new
+			keep := r.IntN(3) > 0
+			if len(model) == size && keep {
+				size = min(2*size, limit)
+			}
+			if model = append(model, k); len(model) > size {
+				model = model[1:]
+			}
+			h.push(k, uint32(i), keep)
+		}
+		if len(h.words) != size || h.n != len(model) {
+			t.Fatalf("limit %d: %d of %d entries in use, want %d of %d", limit, h.n, len(h.words), len(model), size)
+		}
+		for j, k := range model {
+			i := j
+			if h.n == len(h.words) {
+				i = (h.next + j) % h.n // the oldest is overwritten next
+			}
+			if got, _ := h.get(i, 0); got != k {
+				t.Fatalf("limit %d: entry %d (oldest first) is %x, want %x", limit, j, got, k)
+			}
 		}
 	}
 }
