@@ -212,3 +212,83 @@ func (m memSample) report(t *testing.T, what string, before memSample, n int) {
 	t.Logf("%s, per connection: heap %d, stack %d, heap+stack %d bytes", what,
 		(m.heap-before.heap)/uint64(n), (m.stack-before.stack)/uint64(n), m.goBytes(before)/uint64(n))
 }
+
+// activeConns and activeRounds: how many connections TestActiveConnMemory opens and how many messages
+// each sends before the figure is taken (enough for the second wait in a row to count).
+const (
+	activeConns  = 2000
+	activeRounds = quickParkGaps + 1
+)
+
+// What an active monitor connection, one that sends a message every second or so and is therefore never
+// quiet for parkAfter, costs the gateway between its messages: the live heap and the goroutine stacks
+// per connection after a collection, once each of activeConns connections has sent activeRounds
+// messages. Two gateways: without parking (such a connection waits in its goroutine, as every one did
+// before quick parking) and with quick parking (quickGap 0 here, so that every wait counts as slow: the
+// test is about what a parked-between-messages connection holds, not about the clock). The quickly parked
+// figure must stay within idleConnBudget, like a connection parked when quiet (not judged under the race
+// detector, whose bookkeeping adds to it).
+//
+//	go test -run TestActiveConnMemory -v ./gateway/
+func TestActiveConnMemory(t *testing.T) {
+	if testing.Short() {
+		t.Skip("opens 2,000 connections twice")
+	}
+	for _, quick := range []bool{false, true} {
+		t.Run(map[bool]string{false: "goroutines", true: "parked between messages"}[quick], func(t *testing.T) {
+			per := activeConnMemory(t, quick)
+			if quick && !raceOn && per > idleConnBudget {
+				t.Errorf("a connection parked between its messages costs %d bytes of Go heap and stack, budget %d", per, idleConnBudget)
+			}
+		})
+	}
+}
+
+// activeConnMemory measures TestActiveConnMemory's figure for one gateway and returns the Go heap and
+// stack per connection.
+func activeConnMemory(t *testing.T, quick bool) uint64 {
+	cfg := config.Config{
+		Listeners: []config.ListenerConfig{{Name: "icu", Address: "127.0.0.1:0", AllowSources: []string{"127.0.0.0/8"},
+			MaxConnections: 2 * activeConns, MaxPerSource: 2 * activeConns}},
+		Stations: []config.StationConfig{{Name: "central", Address: testkit.AckStation(t).String()}},
+		Routes:   []policy.RouteConfig{{Name: "all", Stations: []string{"central"}}},
+	}
+	g, err := New(cfg, zerolog.Nop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	g.parkOff = !quick
+	g.quickGap = 0
+	if err := g.Start(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	defer g.Shutdown(context.Background())
+	addr := g.ListenerAddr("icu").(*net.TCPAddr).AddrPort()
+	sa := &syscall.SockaddrInet4{Port: int(addr.Port()), Addr: addr.Addr().As4()}
+	wait := func(n int) {
+		if quick {
+			waitSessions(t, g, 0, n)
+		} else {
+			waitSessions(t, g, n, 0)
+		}
+	}
+	fds := make([]int, activeConns+1)
+	fds[0] = dialRaw(t, sa)
+	for r := range activeRounds {
+		exchangeRaw(t, fds[0], r)
+	}
+	wait(1)
+	before := memNow(t)
+	for i := 1; i < len(fds); i++ {
+		fds[i] = dialRaw(t, sa)
+	}
+	for r := range activeRounds {
+		for i := 1; i < len(fds); i++ {
+			exchangeRaw(t, fds[i], r*len(fds)+i)
+		}
+	}
+	wait(len(fds))
+	m := memNow(t)
+	m.report(t, "between messages", before, activeConns)
+	return m.goBytes(before) / activeConns
+}
