@@ -2,6 +2,8 @@ package vitals_test
 
 import (
 	"bytes"
+	"fmt"
+	"math/rand/v2"
 	"net/netip"
 	"runtime"
 	"testing"
@@ -79,30 +81,54 @@ func BenchmarkObserve(b *testing.B) {
 	}
 }
 
-// BenchmarkMemoryPerMonitor reports the heap each tracked monitor costs.
+// BenchmarkMemoryPerMonitor reports the heap each tracked monitor costs after
+// its first message (new: 10,000 monitors), and once every history it keeps
+// is full (steady: 500 monitors after 1,100 messages at 1 s), for a device
+// that numbers its messages with a counter and for one whose control IDs are
+// random.
 func BenchmarkMemoryPerMonitor(b *testing.B) {
-	msgs, at, _ := benchMessages(b, 1, 0)
-	var m hl7.Message
-	if err := m.Parse(msgs[0]); err != nil {
-		b.Fatal(err)
-	}
-	const monitors = 10000
-	for b.Loop() {
-		e, err := vitals.NewEngine(vitals.DefaultConfig())
-		if err != nil {
-			b.Fatal(err)
-		}
-		var before, after runtime.MemStats
-		runtime.GC()
-		runtime.ReadMemStats(&before)
-		for i := range monitors {
-			e.Observe(netip.AddrFrom4([4]byte{10, 1, byte(i >> 8), byte(i)}), &m, at[0], nil)
-		}
-		runtime.GC()
-		runtime.ReadMemStats(&after)
-		if e.Monitors() != monitors {
-			b.Fatalf("tracking %d monitors, want %d", e.Monitors(), monitors)
-		}
-		b.ReportMetric(float64(after.HeapAlloc-before.HeapAlloc)/monitors, "B/monitor")
+	for _, bc := range []struct {
+		name           string
+		monitors, msgs int
+		random         bool
+	}{{"new", 10000, 1, false}, {"steady-counter", 500, 1100, false}, {"steady-random", 500, 1100, true}} {
+		b.Run(bc.name, func(b *testing.B) {
+			mon := sim.NewMonitor(sim.Options{ID: 1, Seed: 7, Interval: time.Second})
+			ms := make([]hl7.Message, bc.msgs)
+			at := make([]time.Time, bc.msgs)
+			for i := range ms {
+				msg, t, _ := mon.Next(nil)
+				if bc.random {
+					// MSH-10 is the tenth field: replace it with a random token.
+					f := bytes.SplitN(msg, []byte("|"), 11)
+					f[9] = fmt.Appendf(nil, "%016x", rand.Uint64())
+					msg = bytes.Join(f, []byte("|"))
+				}
+				if err := ms[i].Parse(msg); err != nil {
+					b.Fatal(err)
+				}
+				at[i] = t
+			}
+			for b.Loop() {
+				e, err := vitals.NewEngine(vitals.DefaultConfig())
+				if err != nil {
+					b.Fatal(err)
+				}
+				var before, after runtime.MemStats
+				runtime.GC()
+				runtime.ReadMemStats(&before)
+				for j := range ms {
+					for i := range bc.monitors {
+						e.Observe(netip.AddrFrom4([4]byte{10, 1, byte(i >> 8), byte(i)}), &ms[j], at[j], nil)
+					}
+				}
+				runtime.GC()
+				runtime.ReadMemStats(&after)
+				if e.Monitors() != bc.monitors {
+					b.Fatalf("tracking %d monitors, want %d", e.Monitors(), bc.monitors)
+				}
+				b.ReportMetric(float64(after.HeapAlloc-before.HeapAlloc)/float64(bc.monitors), "B/monitor")
+			}
+		})
 	}
 }

@@ -28,6 +28,9 @@ type episode struct {
 // emits the Finding) and false when it only updates an open one.
 func (s *stream) occur(r ruleID, p param, value float64, arrival time.Time) (*episode, bool) {
 	now := arrival.UnixNano()
+	if s.eps == nil {
+		s.eps = new([maxEpisodes]episode) // once per monitor: most never have a finding
+	}
 	free := -1
 	for i := range s.eps {
 		ep := &s.eps[i]
@@ -58,6 +61,9 @@ func (s *stream) occur(r ruleID, p param, value float64, arrival time.Time) (*ep
 // closeEpisodes ends the episodes whose condition has been absent for the
 // hold-off and, when closes are reported, appends a closing Finding for each.
 func (s *stream) closeEpisodes(em *emitter, arrival time.Time, dst []Finding) []Finding {
+	if s.eps == nil {
+		return dst
+	}
 	holdoff := em.e.cfg.State.EpisodeHoldoff.Nanoseconds()
 	now := arrival.UnixNano()
 	for i := range s.eps {

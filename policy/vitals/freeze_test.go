@@ -48,6 +48,42 @@ func TestWitnessedFreeze(t *testing.T) {
 	}
 }
 
+// TestPacedRateWitnessed: a heart rate held at a pacing rate (a multiple of
+// 5) or at its own floor is exempt from a freeze only while the pulse rate,
+// which counts the same paced beats, stays with it: a pacemaker paces the
+// heart both sensors see. Held while the pulse rate moves away, it is frozen
+// however long the run; held with the pulse rate around it, it is paced.
+func TestPacedRateWitnessed(t *testing.T) {
+	held := func(n int, v string, p float64) func(time.Duration) []tick {
+		return func(d time.Duration) []tick {
+			return every(n, d, func(i int) msg {
+				m := vitalsAt(i+1000, 120, p, 96)
+				m.rows[0].value = v
+				return m
+			})
+		}
+	}
+	tests := []struct {
+		name string
+		more func(time.Duration) []tick
+		want []string
+	}{
+		{"held at a pacing rate while the pulse rate climbs 8 above it", held(12, "120", 128), []string{"frozen"}},
+		{"held at its floor while the pulse rate climbs 8 above it", held(12, "117", 125), []string{"frozen"}},
+		{"paced: held at a pacing rate, the pulse rate with it", held(12, "120", 120), nil},
+		{"paced at its floor, the pulse rate with it", held(12, "117", 117), nil},
+	}
+	for _, d := range []time.Duration{60 * sec, 10 * sec} {
+		for _, tc := range tests {
+			t.Run(d.String()+" "+tc.name, func(t *testing.T) {
+				learn := every(150, d, func(i int) msg { return vitalsAt(i, 120, 120, 96) })
+				after := every(10, d, func(i int) msg { return vitalsAt(i+2000, 120, 120, 96) })
+				checkRules(t, run(t, vitals.DefaultConfig(), then(then(learn, d, tc.more(d)), d, after)), tc.want...)
+			})
+		}
+	}
+}
+
 // TestPeriodicHeartRate: a heart rate drawn from a periodic curve (a sine of
 // 16 bpm peak to peak every 3 min, sampled every 10 s, its pulse rate
 // computed the same way) repeats itself exactly and is too regular;

@@ -46,6 +46,10 @@ func (q *idSequence) next(id []byte) (reused bool, back uint64) {
 	return false, 0
 }
 
+// learned reports whether the device's counter is trusted: a reused ID
+// behind it is found without the control-ID history.
+func (q *idSequence) learned() bool { return q.run >= seqLearn }
+
 // splitCounter splits a control ID into the hash of its prefix and the value
 // of its last seqDigits decimal digits; ok is false without a trailing digit.
 func splitCounter(id []byte) (prefix uint32, n uint64, ok bool) {

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hl7gate/hl7gate/hl7"
 	"github.com/hl7gate/hl7gate/policy/vitals"
 )
 
@@ -14,6 +15,17 @@ import (
 func TestControlIDCounter(t *testing.T) {
 	counted := func(start, step int, format string) func(i int) msg {
 		return func(i int) msg { m := normal(i); m.ctrl = fmt.Sprintf(format, start+step*i); return m }
+	}
+	// stamped gives message k of f the MSH-7 it has when sent on time, so
+	// that sending it again later repeats its bytes.
+	stamped := func(f func(i int) msg, k int) func(i int) msg {
+		return func(i int) msg {
+			m := f(i)
+			if i == k {
+				m.ts = string(hl7.AppendTime(nil, t0.Add(time.Duration(k)*500*time.Millisecond)))
+			}
+			return m
+		}
 	}
 	const n = 1500 // beyond the history of 1,024
 	tests := []struct {
@@ -42,6 +54,12 @@ func TestControlIDCounter(t *testing.T) {
 			m.ctrl = fmt.Sprint(1000 + 12*k)
 			return m
 		}), nil},
+		// The history of a device with a learned counter is kept as long
+		// as the resend window (here 240 messages), not 64 entries.
+		{"a counter at 0.5 s, a message re-sent unchanged 100 s later: a retransmission",
+			then(then(every(210, 500*time.Millisecond, stamped(counted(5000, 1, "MSG%09d"), 10)), 500*time.Millisecond,
+				[]tick{{0, stamped(counted(5000, 1, "MSG%09d"), 10)(10)}}), 500*time.Millisecond,
+				every(50, 500*time.Millisecond, func(i int) msg { return counted(5000, 1, "MSG%09d")(210 + i) })), nil},
 		{"IDs that are not a counter", every(n, 2*time.Second, func(i int) msg { m := normal(i); m.ctrl = fmt.Sprintf("X%d", (i*7919)%1543); return m }), nil},
 	}
 	for _, tc := range tests {

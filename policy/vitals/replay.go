@@ -23,16 +23,20 @@ import (
 // Candidate lags come from an index, not a scan of every lag: the
 // remembered messages of each rounded pulse rate form a chain, newest
 // first, so a message visits only the past ones whose pulse rate is within
-// the tolerance. For each lag the messages in a row that matched are
-// counted (with the number of the last one, so that runs of lags no longer
-// visited lapse without being cleared). A run of win, over messages that
-// move enough that matching them by chance is implausible, is a replay.
-// win is replayWin, or replaySlowWin at a cadence of 30 s or slower,
-// where consecutive messages are nearly independent samples and a 10 min
-// replay is a dozen messages.
+// the tolerance. A run of win remembered messages in a row matching those
+// at one lag, over messages that move enough that matching them by chance
+// is implausible, is a replay. win is replayWin, or replaySlowWin at a
+// cadence of 30 s or slower, where consecutive messages are nearly
+// independent samples and a 10 min replay is a dozen messages. The walk is
+// skipped while the last replayWin remembered messages do not move enough
+// (a quiet patient), since then no run can be one; a visited message that
+// matches has its run counted backwards, message by message, when the
+// previous message matched at the same lag (a bit per lag), so no count is
+// kept per lag.
 //
-// Memory per monitor: replayHist × 8 B (values, chain, run, stamp) plus
-// 512 B of chain heads: 8.5 KiB.
+// Memory per monitor: replayHist × 6 B (values and chain link), 512 B of
+// chain heads and 2 × 128 B of lag bits: 6.8 KiB. Reach: replayHist remembered messages, at least
+// replayHorizon (2 h 30 min) at any cadence down to 0.6 s.
 const (
 	replayHist    = 1024              // messages remembered (a power of two)
 	replayHorizon = 150 * time.Minute // the history spans at least this, with k up to replayMaxK
@@ -54,9 +58,11 @@ var replayParams = [4]struct {
 
 type replayState struct {
 	hist  [replayHist]remembered // remembered messages, by number mod replayHist
-	lags  [replayHist]lagRun     // per lag in remembered messages, see lagRun
 	heads [256]uint16            // per key, the number of its latest remembered message; 0 = none
 	n     int                    // messages remembered; the i-th has number i (mod 2¹⁶)
+
+	was, now [replayHist / 64]uint64 // lags matched by the previous walk and by this one, a bit each
+	walked   uint16                  // number of the message whose walk filled now
 
 	k      uint8                // messages per remembered one; 0 while learning (1 then)
 	win    uint8                // matching messages in a row that make a replay
@@ -70,13 +76,6 @@ type replayState struct {
 type remembered struct {
 	v    [4]uint8 // 0 = absent
 	next uint16   // number of the previous remembered message with the same key; 0 = none
-}
-
-// lagRun is what match keeps per lag: the remembered messages in a row
-// matching at that lag, and the number of the last of them, low byte (a
-// run is verified before it counts).
-type lagRun struct {
-	run, stamp uint8
 }
 
 // nearReplay remembers every k-th message and compares it with the
@@ -147,12 +146,22 @@ func near(a, b *[4]uint8) bool {
 	return compared >= 2
 }
 
-// match counts, for every remembered message that q (the latest one)
-// matches, the run at its lag, and returns a lag (in remembered messages)
-// whose run is a replay.
+// match returns a lag (in remembered messages) at which the run of
+// remembered messages ending with q, the latest one, repeats the past: win
+// of them in a row, each matching the one lag earlier, and moving enough.
+// The lags are those of the remembered messages q matches, newest first
+// per pulse rate; the first that is a replay is returned. The walk goes on
+// after it, so that the lags this message matched are all recorded.
 func (rs *replayState) match(q *[4]uint8, win int) (lag int, found bool) {
 	const mask = replayHist - 1
+	if !rs.informative(replayWin) {
+		return 0, false // no run can move enough (see informative)
+	}
 	num := uint16(rs.n)
+	// A run longer than one continues a lag the previous message matched:
+	// when that message was walked, only those lags are counted.
+	filter := rs.walked == num-1
+	rs.was, rs.now, rs.walked = rs.now, [replayHist / 64]uint64{}, num
 	tol := int(replayParams[0].tol)
 	m := newMatcher(q)
 	for v := max(1, int(q[0])-tol); v <= min(255, int(q[0])+tol); v++ {
@@ -164,24 +173,53 @@ func (rs *replayState) match(q *[4]uint8, win int) (lag int, found bool) {
 				break // beyond the history, or a link to an overwritten message
 			}
 			prevAge, b = age, h.next
-			if age < replayMinLag || !m.near(&h.v) {
+			if age < replayMinLag || age+replayWin > replayHist || !m.near(&h.v) {
 				continue
 			}
-			l := &rs.lags[age]
-			if l.stamp == uint8(num-1) && l.run > 0 {
-				l.run = min(l.run+1, 255)
-			} else {
-				l.run = 1
+			bit := uint64(1) << (age % 64)
+			rs.now[age/64] |= bit
+			if found || filter && rs.was[age/64]&bit == 0 {
+				continue
 			}
-			l.stamp = uint8(num)
-			if run := int(l.run); !found && run >= win && age+replayWin <= replayHist {
-				if n := min(run, replayWin); rs.repeats(age, n) && rs.informative(n) {
-					lag, found = age, true
-				}
+			if run := rs.run(age, win); run >= win && rs.informative(run) {
+				lag, found = age, true
 			}
 		}
 	}
 	return lag, found
+}
+
+// run returns how many remembered messages in a row, the latest first and
+// up to replayWin, match the ones lag earlier as the chain walk matches
+// them: a pulse rate on both sides, near, and not numbered 0 mod 2¹⁶
+// (remember leaves those out of the chains). The latest one is known to.
+// A run shorter than win is only reported as such (1): the win-th message
+// back is tested first, since a chance run usually ends within a few.
+func (rs *replayState) run(lag, win int) int {
+	if win > replayWin || !rs.matches(win-1, lag) {
+		return 1
+	}
+	for j := win - 2; j >= 1; j-- {
+		if !rs.matches(j, lag) {
+			return 1
+		}
+	}
+	n := win
+	for n < replayWin && rs.matches(n, lag) {
+		n++
+	}
+	return n
+}
+
+// matches reports whether the remembered message j back from the latest
+// matches the one lag earlier, as the chain walk matches them (see run).
+func (rs *replayState) matches(j, lag int) bool {
+	const mask = replayHist - 1
+	if i := rs.n - j - lag; i < 1 || uint16(i) == 0 {
+		return false
+	}
+	a, b := &rs.hist[(rs.n-j)&mask].v, &rs.hist[(rs.n-j-lag)&mask].v
+	return a[0] != 0 && b[0] != 0 && near(a, b)
 }
 
 // matcher is near(q, ·) for one q, without a branch per channel: the four
@@ -229,18 +267,6 @@ func (m *matcher) near(y *[4]uint8) bool {
 	both := (v + 0x7fff*laneOne) & m.q         // present in both
 	in := (v + m.lo) &^ (v + m.hi) & laneTop   // within [lo, hi]
 	return both&^in == 0 && both&(both-1) != 0 // every channel compared matches, and two or more
-}
-
-// repeats reports whether the last n remembered messages match those lag
-// earlier, one by one: a run count can be stale (its stamp is one byte).
-func (rs *replayState) repeats(lag, n int) bool {
-	const mask = replayHist - 1
-	for j := range n {
-		if !near(&rs.hist[(rs.n-j)&mask].v, &rs.hist[(rs.n-j-lag)&mask].v) {
-			return false
-		}
-	}
-	return true
 }
 
 // remember adds q to the history and its chain.

@@ -57,7 +57,7 @@ func TestIDHistoryFind(t *testing.T) {
 		h := newIDHistory(1 + r.IntN(40))
 		for range r.IntN(60) {
 			// Few distinct IDs, so that repeats and misses both occur.
-			h.push(idKey(uint64(r.IntN(8))<<idLowBits, r.Uint64()), r.Uint32())
+			h.push(idKey(uint64(r.IntN(8))<<idLowBits, r.Uint64()), r.Uint32(), r.IntN(2) == 0)
 		}
 		k := idKey(uint64(r.IntN(10))<<idLowBits, r.Uint64())
 		want := -1
@@ -69,6 +69,37 @@ func TestIDHistoryFind(t *testing.T) {
 		}
 		if got := h.find(k); got != want {
 			t.Fatalf("find = %d, want %d (%d entries)", got, want, h.n)
+		}
+	}
+}
+
+// TestReplayRunSaturates: a replay longer than a run counter can count (255
+// remembered messages) is reported on every message after the first win,
+// not lost for a window each time the byte would wrap around.
+func TestReplayRunSaturates(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 10))
+	const lag, n = 300, 700
+	var rs replayState
+	var past [lag][4]uint8
+	for i := range n {
+		var q [4]uint8
+		if i < lag {
+			// A moving patient: a random walk on every channel.
+			prev := [4]uint8{80, 95, 16, 85}
+			if i > 0 {
+				prev = past[i-1]
+			}
+			for c := range q {
+				q[c] = uint8(min(200, max(40, int(prev[c])+r.IntN(9)-4)))
+			}
+			past[i] = q
+		} else {
+			q = past[i%lag] // the same stretch, sent again and again
+		}
+		rs.remember(q)
+		got, found := rs.match(&q, replayWin)
+		if i >= lag+replayWin && (!found || got%lag != 0) {
+			t.Fatalf("message %d (%d into the replay): found %v at lag %d, want a multiple of %d", i, i-lag, found, got, lag)
 		}
 	}
 }

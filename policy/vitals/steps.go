@@ -51,6 +51,25 @@ func (s *stream) flushed() bool {
 // arterial reports whether p is one of the arterial line's pressures.
 func arterial(p param) bool { return p == pARTSys || p == pARTDia || p == pARTMean }
 
+// partnerNoise is how many times its own mean change between messages a
+// related channel must move to corroborate another channel's excursion.
+// A heart rate in atrial fibrillation scatters by 10–20 beats from one
+// message to the next, a neonate's saturation by several points: such a
+// channel is always a third of its scale from its median somewhere in a
+// few messages, and that says nothing about the patient's state. A change
+// of state moves a related channel beyond its own scatter.
+const partnerNoise = 3
+
+// ownScatter is the move beyond which the channel's own noise between
+// messages no longer explains a departure from its baseline (see
+// partnerNoise); 0 while the noise is being learned.
+func (t *track) ownScatter() float64 {
+	if t.noiseN < 32 {
+		return 0
+	}
+	return partnerNoise * t.noise
+}
+
 // learnNoise averages one change between messages outside excursions into
 // the channel's noise: a plain mean over the first 32, then a moving
 // average, so the first minutes of a monitor are not judged against a
@@ -295,6 +314,16 @@ func (s *stream) plethSettling(arrival time.Time, window time.Duration) bool {
 	return s.plethAt != 0 && (s.plethOK <= plethSettle || arrival.UnixNano()-s.plethAt < window.Nanoseconds())
 }
 
+// plethSince reports an oximeter disturbed (see notePleth) within the last
+// n messages. A patient moving throws every sensor on them about over a
+// few messages, not all in the same one: a breathing rate, heart rate or
+// pressure spike in or next to a message whose plethysmographic pulse
+// rate left the heart rate is part of such a burst. A forged spike is
+// written into calm data, and leaves the oximeter's pulse rate alone.
+func (s *stream) plethSince(n int) bool {
+	return s.plethAt != 0 && int(s.plethOK) <= n
+}
+
 // settled reports whether the channel's recent values outside excursions
 // (its baseline ring) lie within three times its own noise of one another
 // (at least 2 units) or half the shift dev: a level a small step can
@@ -328,7 +357,7 @@ func (s *stream) nudged(q param) bool {
 	if params[q].q == qRate {
 		bar = max(bar, 0.04*math.Abs(b))
 	}
-	return math.Abs(s.cur[q].v-b) >= min(trackInfo[q].scale/3, bar)
+	return math.Abs(s.cur[q].v-b) >= max(min(trackInfo[q].scale/3, bar), t.ownScatter())
 }
 
 // abrupt reports whether an excursion that lasted happened mostly in one
@@ -337,8 +366,15 @@ func (s *stream) nudged(q param) bool {
 // vasopressor raises the pressure over several messages at a slow cadence
 // (100, 110, 125, 134, 139): the first change over the threshold is a part
 // of the ramp; a forged level arrives in one message.
+//
+// The change into the first message must also be beyond the channel's own
+// scatter (stepNoise times its mean change between messages): an etCO2
+// sliding from 36 to 30 over a few messages crosses the threshold with one
+// change of 4 mmHg that its noise makes every few minutes; a forged level
+// arrives with a jump the channel's noise does not make.
 func (t *track) abrupt() bool {
-	return t.exAbrupt && float64(t.exJump) >= 0.6*math.Abs(t.exSum/float64(t.exN)-t.exPre)
+	return t.exAbrupt && float64(t.exJump) >= 0.6*math.Abs(t.exSum/float64(t.exN)-t.exPre) &&
+		float64(t.exJump) >= stepNoise*t.noise
 }
 
 // narrowArt reports an arterial trace whose pulse pressure is below a
@@ -362,4 +398,30 @@ func (s *stream) artPulse() (sys, dia *reading, mean float64, narrow bool) {
 		mean = m.v
 	}
 	return sys, dia, mean, sys.v-dia.v < max(12, 0.25*mean)
+}
+
+// proportional reports whether the heart or pulse rate q followed a step of
+// the rate p (from pre to v) in a bigeminy: the pulse rate was at a
+// bigeminy deficit of the heart rate before the step (q0, smoothed) and is
+// now, and it agrees, at that ratio, with the step's new value within half
+// the step (half) at the same ratio. Every other beat is not perfused, so a
+// tachycardia's onset in a bigeminy moves the pulse by half as much as the
+// heart rate (78/41 to 128/70); a forged heart rate leaves the pulse where
+// it was. Only a heart rate and a pulse rate have that ratio.
+func proportional(p, q param, v, pre, qv, q0, half float64) bool {
+	if p != pHR && q != pHR {
+		return false
+	}
+	heart, pulse, heart0, pulse0 := v, qv, pre, q0
+	if p != pHR {
+		heart, pulse, heart0, pulse0 = qv, v, q0, pre
+	}
+	if !deficitRatio(pulse0, heart0) || !deficitRatio(pulse, heart) {
+		return false
+	}
+	r := pulse0 / heart0
+	if p == pHR {
+		return math.Abs(qv-r*v) <= r*half
+	}
+	return math.Abs(qv-v/r) <= half/r
 }

@@ -120,7 +120,7 @@ type stream struct {
 
 	bpPrev uint32 // arterial checks that failed in the previous message, by ruleID bit
 
-	eps [maxEpisodes]episode // open findings, see emitter.add
+	eps *[maxEpisodes]episode // open findings, see emitter.add; allocated at the first
 
 	tracks [numParams]track // per-parameter checks, see excursions
 	replay replayState      // near-replay history, see nearReplay
@@ -166,17 +166,20 @@ func (s *stream) observe(e *Engine, src netip.Addr, m *hl7.Message, msh []hl7.Fi
 	// after a lost ACK and changes nothing. A device that reuses IDs from its
 	// first messages on (some send "1" always) is not judged on them.
 	s.msgs++
-	key := idKey(maphash.Bytes(e.seed, component(msh, 10, 0)), maphash.Bytes(e.seed, m.Bytes()))
+	idFP, contentFP := maphash.Bytes(e.seed, component(msh, 10, 0)), maphash.Bytes(e.seed, m.Bytes())
+	key := idKey(idFP, contentFP)
 	at := uint32(arrival.Unix())
+	window := rc.ReplayControlID.ResendWindow
 	if i := s.ids.find(key); i >= 0 {
 		prevKey, prevAt := s.ids.get(i, at)
 		since := time.Duration(int64(at)-int64(prevAt)) * time.Second
-		same := prevKey == key
-		if same && since.Abs() <= rc.ReplayControlID.ResendWindow {
+		same := prevKey == key && s.ids.sameContent(idFP, contentFP)
+		if same && since.Abs() <= window {
 			s.msgs--
 			return dst
 		}
 		s.ids.set(i, key, at)
+		s.ids.remember(idFP, contentFP)
 		if !same && s.msgs <= learnIDs {
 			s.idsReused = true
 		}
@@ -188,7 +191,11 @@ func (s *stream) observe(e *Engine, src netip.Addr, m *hl7.Message, msh []hl7.Fi
 			dst = em.add(dst, rReplayControlID, pNone, 0, time.Time{}, since.Seconds(), 0, rc.ReplayControlID.ResendWindow.Seconds(), "", expl)
 		}
 	} else {
-		s.ids.push(key, at)
+		// A device with a learned counter needs the history only to tell
+		// re-sends from reuse within the window: an older ID is behind its
+		// counter. Any other device keeps it whole.
+		s.ids.push(key, at, !s.seq.learned() || !s.ids.spans(at, uint32(window/time.Second)))
+		s.ids.remember(idFP, contentFP)
 		if reused, back := s.seq.next(component(msh, 10, 0)); reused && em.on(rReplayControlID) && !s.idsReused {
 			dst = em.add(dst, rReplayControlID, pNone, 0, time.Time{}, float64(back), 0, seqMinBack, "",
 				"control ID reused: it lies behind the device's message counter")
@@ -542,10 +549,10 @@ func (s *stream) units(em *emitter, dst []Finding) []Finding {
 // time, temperature steps at once.
 func (s *stream) rate(e *Engine, em *emitter, arrival time.Time, dst []Finding) []Finding {
 	rr := &e.cfg.Rules.Rate
+	s.notePleth(e.cfg.Rules.HRPR.PROverHR, arrival) // spikes need it too
 	if !em.on(rRate) {
 		return dst
 	}
-	s.notePleth(e.cfg.Rules.HRPR.PROverHR, arrival)
 	for i, rp := range rateParams {
 		c, pr := &s.cur[rp.p], &s.prev[rp.p]
 		th := rr.HRStep
@@ -574,6 +581,10 @@ func (s *stream) rate(e *Engine, em *emitter, arrival time.Time, dst []Finding) 
 		}
 		if (rp.p == pPR || rp.p == pPRInv) && s.cur[pHR].ok && deficitRatio(c.v, s.cur[pHR].v) {
 			pd.active = false // the pulse fell to a bigeminy deficit of a heart rate still there
+			continue
+		}
+		if rp.p == pPR && s.plethSettling(arrival, rr.Corroboration) {
+			pd.active = false // a disturbed oximeter's pulse rate (motion): an artefact, see notePleth
 			continue
 		}
 		pd.lo, pd.hi = min(pd.lo, c.v), max(pd.hi, c.v)
@@ -634,7 +645,8 @@ func (s *stream) corroborate(p param, partners [3]param, pd *step) {
 			continue
 		}
 		pd.judged = true
-		pd.corroborated = pd.corroborated || math.Abs(s.cur[q].v-c.v) <= half
+		pd.corroborated = pd.corroborated || math.Abs(s.cur[q].v-c.v) <= half ||
+			(pd.partners[j].ok && proportional(p, q, c.v, pd.pre, s.cur[q].v, pd.partners[j].v, half))
 	}
 }
 

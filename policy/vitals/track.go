@@ -61,6 +61,7 @@ type track struct {
 	exPre     float64 // baseline when it began
 	exStart   int64   // arrival of its first message, Unix ns
 	exPartner bool    // a related channel moved with it
+	exShifted bool    // a related channel moved with it beyond its own scatter (corroborates a step)
 	exWitness bool    // a related channel was present during it (not all off, as with a probe off)
 	exSeg     int
 	exPeak    float64 // the value furthest from exPre
@@ -116,13 +117,22 @@ func (t *track) reset(v float64) {
 }
 
 // moved reports whether parameter q is present and away from its baseline
-// by a third of its scale.
-func (s *stream) moved(q param) bool {
+// by a third of its scale, and whether it is also beyond its own scatter
+// (see partnerNoise). A spike shared by a related channel is an artefact
+// of both (motion) whatever their scatter; a step is corroborated only by
+// a related channel that left its own noise.
+func (s *stream) moved(q param) (moved, beyond bool) {
 	if !s.cur[q].ok {
-		return false
+		return false, false
 	}
-	b, ok := s.tracks[q].baseline()
-	return ok && math.Abs(s.cur[q].v-b) >= trackInfo[q].scale/3
+	t := &s.tracks[q]
+	b, ok := t.baseline()
+	if !ok {
+		return false, false
+	}
+	d := math.Abs(s.cur[q].v - b)
+	moved = d >= trackInfo[q].scale/3
+	return moved, moved && d >= t.ownScatter()
 }
 
 // witnessed reports whether any related channel of p is present in the
@@ -151,14 +161,23 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 	now := arrival.UnixNano()
 	// Related channels are judged against their baselines before this
 	// message updates any of them.
-	var moved, partner, nudged, partnerNudged [numParams]bool
+	var moved, shifted, partner, partnerShifted, nudged, partnerNudged [numParams]bool
 	for _, q := range tracked {
-		moved[q], nudged[q] = s.moved(q), s.nudged(q)
+		moved[q], shifted[q] = s.moved(q)
+		nudged[q] = s.nudged(q)
 	}
+	var shiftedN, arterialShifted int // channels shifted beyond their scatter in this message; of them arterial
 	for _, p := range tracked {
 		for _, q := range trackInfo[p].partners {
 			partner[p] = partner[p] || moved[q]
+			partnerShifted[p] = partnerShifted[p] || shifted[q]
 			partnerNudged[p] = partnerNudged[p] || nudged[q]
+		}
+		if shifted[p] {
+			shiftedN++
+			if arterial(p) {
+				arterialShifted++
+			}
 		}
 	}
 	corr := e.cfg.Rules.Rate.Corroboration.Nanoseconds()
@@ -217,6 +236,16 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 				continue // the baseline stays in the true unit
 			}
 			t.exN, t.exPre, t.exStart, t.exPartner, t.exSeg, t.exPeak = 1, b, now, partner[p], c.seg, c.v
+			// A change of state (waking, a transfer, a rhythm converting)
+			// moves other channels in the same message, related or not; a
+			// forged level moves one channel (or the one arterial line).
+			others := shiftedN
+			if arterial(p) {
+				others -= arterialShifted
+			} else if shifted[p] {
+				others--
+			}
+			t.exShifted = partnerShifted[p] || others > 0
 			t.exWitness = s.witnessed(p)
 			t.exSmall, t.exSum, t.exFirst = math.Abs(dev) < lo, c.v, c.v
 			t.exNudged = 0
@@ -234,7 +263,7 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 			back = (c.v-t.exPre)*(t.exPeak-t.exPre) <= 0 || math.Abs(c.v-t.exPre) < small/3
 		}
 		if back {
-			if t.exN <= maxSpike && math.Abs(t.exPeak-t.exPre) >= max(th, info.spike) && !t.exPartner && t.exWitness &&
+			if t.exN <= maxSpike && math.Abs(t.exPeak-t.exPre) >= max(th, info.spike) && !t.exPartner && !s.plethSince(int(t.exN)+1) && t.exWitness &&
 				!info.noSpike && (params[p].q != qRate || t.exPeak > t.exPre) && (p != pTemp || t.exPeak > t.exPre) && em.on(rSpike) {
 				dst = em.add(dst, rSpike, p, t.exSeg, c.at, t.exPeak, t.exPre, max(th, info.spike), "", "short excursion that returned with no related channel moving")
 			}
@@ -245,6 +274,7 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 		t.exN = min(t.exN, 254) + 1
 		t.exSum += c.v
 		t.exPartner = t.exPartner || partner[p]
+		t.exShifted = t.exShifted || partnerShifted[p]
 		if partnerNudged[p] {
 			t.exNudged = min(t.exNudged, 254) + 1
 		}
@@ -260,7 +290,7 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 		// A small step whose partner changed pace with it for most of it
 		// is corroborated (see nudged).
 		nudgedAlong := t.exSmall && 2*int(t.exNudged) >= int(t.exN)
-		if !info.ownStep && !t.exPartner && !nudgedAlong && t.exWitness && t.abrupt() && held && em.on(rRate) {
+		if !info.ownStep && !t.exShifted && !nudgedAlong && t.exWitness && t.abrupt() && held && em.on(rRate) {
 			dst = em.add(dst, rRate, p, c.seg, c.at, c.v, t.exPre, min(lo, small), "", "stepped to a new level with no related channel moving")
 		}
 		t.reset(c.v)
@@ -442,13 +472,17 @@ func (s *stream) freeze(e *Engine, em *emitter, p param, now int64, dst []Findin
 	} else if p == pPR || p == pPRInv {
 		floor = false
 	}
-	if t.seen < changeLearn || t.changeP < 0.3 || (p == pSpO2 && c.v >= 99) || floor {
+	if t.seen < changeLearn || t.changeP < 0.3 || (p == pSpO2 && c.v >= 99) || (floor && !paceWitnessed(p)) {
 		return dst
 	}
 	if int(t.run) < fc.MinSamples || !em.on(rFrozen) {
 		return dst
 	}
-	if now-t.runSince >= fc.ChannelDuration.Nanoseconds() {
+	// A rate at its floor or at a pacing rate is judged only by its
+	// witness (below): a pacemaker paces the heart both sensors count, so
+	// the other sensor stays at the paced rate; one that leaves it shows
+	// the held value is not the heart's.
+	if !floor && now-t.runSince >= fc.ChannelDuration.Nanoseconds() {
 		need := math.Log(freezeChance) / math.Log(1-t.changeP)
 		if float64(t.run) >= need {
 			return em.add(dst, rFrozen, p, c.seg, c.at, float64(t.run), t.changeP, need, "", "channel unchanged far longer than its own variability allows")
@@ -464,6 +498,17 @@ func (s *stream) freeze(e *Engine, em *emitter, p param, now int64, dst []Findin
 		dst = em.add(dst, rFrozen, p, c.seg, c.at, float64(t.run), gap, th, "", "rate held while the same heart counted by another sensor left it")
 	}
 	return dst
+}
+
+// paceWitnessed reports whether a held heart or pulse rate that may be
+// paced (held at the channel's floor or at a programmed pacing rate) is
+// still judged against its witness: a paced heart is paced for the ECG and
+// the oximeter alike, so the held value is exempt from a freeze only while
+// the other sensor stays with it (see witnessGap). A breathing rate held at
+// its floor (a ventilator's set rate) has no such witness and stays exempt.
+func paceWitnessed(p param) bool {
+	_, ok := rateIndex(p)
+	return ok
 }
 
 // witnessState is what the witnessed freeze of a heart or pulse rate
