@@ -112,7 +112,7 @@ func idleConnMemory(t *testing.T, parking bool) (silent, used uint64) {
 }
 
 // dialRaw connects a blocking raw socket to sa.
-func dialRaw(t *testing.T, sa *syscall.SockaddrInet4) int {
+func dialRaw(t testing.TB, sa *syscall.SockaddrInet4) int {
 	t.Helper()
 	fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
 	if err != nil {
@@ -126,7 +126,7 @@ func dialRaw(t *testing.T, sa *syscall.SockaddrInet4) int {
 }
 
 // exchangeRaw sends message i on fd and reads its ACK.
-func exchangeRaw(t *testing.T, fd, i int) {
+func exchangeRaw(t testing.TB, fd, i int) {
 	t.Helper()
 	var b bytes.Buffer
 	msg := "MSH|^~\\&|MON|ICU|CENTRAL|HOSP|20261125120000||ORU^R01|M" + strconv.Itoa(i) + "|P|2.6\r" +
@@ -211,4 +211,146 @@ func (m memSample) goBytes(before memSample) uint64 {
 func (m memSample) report(t *testing.T, what string, before memSample, n int) {
 	t.Logf("%s, per connection: heap %d, stack %d, heap+stack %d bytes", what,
 		(m.heap-before.heap)/uint64(n), (m.stack-before.stack)/uint64(n), m.goBytes(before)/uint64(n))
+}
+
+// activeConns and activeRounds: how many connections TestActiveConnMemory opens and how many messages
+// each sends before the figure is taken (enough for the second wait in a row to count).
+const (
+	activeConns  = 2000
+	activeRounds = quickParkGaps + 1
+)
+
+// What an active monitor connection, one that sends a message every second or so and is therefore never
+// quiet for parkAfter, costs the gateway between its messages: the live heap and the goroutine stacks
+// per connection after a collection, once each of activeConns connections has sent activeRounds
+// messages. Two gateways: without parking (such a connection waits in its goroutine, as every one did
+// before quick parking) and with quick parking (quickGap 0 here, so that every wait counts as slow: the
+// test is about what a parked-between-messages connection holds, not about the clock). The quickly parked
+// figure must stay within idleConnBudget, like a connection parked when quiet (not judged under the race
+// detector, whose bookkeeping adds to it).
+//
+//	go test -run TestActiveConnMemory -v ./gateway/
+func TestActiveConnMemory(t *testing.T) {
+	if testing.Short() {
+		t.Skip("opens 2,000 connections twice")
+	}
+	for _, quick := range []bool{false, true} {
+		t.Run(map[bool]string{false: "goroutines", true: "parked between messages"}[quick], func(t *testing.T) {
+			per := activeConnMemory(t, quick)
+			if quick && !raceOn && per > idleConnBudget {
+				t.Errorf("a connection parked between its messages costs %d bytes of Go heap and stack, budget %d", per, idleConnBudget)
+			}
+		})
+	}
+}
+
+// activeConnMemory measures TestActiveConnMemory's figure for one gateway and returns the Go heap and
+// stack per connection.
+func activeConnMemory(t *testing.T, quick bool) uint64 {
+	cfg := config.Config{
+		Listeners: []config.ListenerConfig{{Name: "icu", Address: "127.0.0.1:0", AllowSources: []string{"127.0.0.0/8"},
+			MaxConnections: 2 * activeConns, MaxPerSource: 2 * activeConns}},
+		Stations: []config.StationConfig{{Name: "central", Address: testkit.AckStation(t).String()}},
+		Routes:   []policy.RouteConfig{{Name: "all", Stations: []string{"central"}}},
+	}
+	g, err := New(cfg, zerolog.Nop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	g.parkOff = !quick
+	g.quickGap = 0
+	if err := g.Start(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	defer g.Shutdown(context.Background())
+	addr := g.ListenerAddr("icu").(*net.TCPAddr).AddrPort()
+	sa := &syscall.SockaddrInet4{Port: int(addr.Port()), Addr: addr.Addr().As4()}
+	wait := func(n int) {
+		if quick {
+			waitSessions(t, g, 0, n)
+		} else {
+			waitSessions(t, g, n, 0)
+		}
+	}
+	fds := make([]int, activeConns+1)
+	fds[0] = dialRaw(t, sa)
+	for r := range activeRounds {
+		exchangeRaw(t, fds[0], r)
+	}
+	wait(1)
+	before := memNow(t)
+	for i := 1; i < len(fds); i++ {
+		fds[i] = dialRaw(t, sa)
+	}
+	for r := range activeRounds {
+		for i := 1; i < len(fds); i++ {
+			exchangeRaw(t, fds[i], r*len(fds)+i)
+		}
+	}
+	wait(len(fds))
+	m := memNow(t)
+	m.report(t, "between messages", before, activeConns)
+	return m.goBytes(before) / activeConns
+}
+
+// What a message costs when its connection is parked after it and woken for the next (quickGap 0: every
+// connection parked between messages) against a connection that waits in its goroutine (no parker):
+// 200 connections send one message each per round, one connection after another, so that each message
+// finds its connection waiting. cpu-µs/msg is the process's user and system CPU time per message (the
+// client's raw-socket writes and reads included, the same in both).
+//
+//	go test -run XXX -bench ParkedMessage -benchtime 20x ./gateway/
+func BenchmarkParkedMessage(b *testing.B) {
+	for _, quick := range []bool{false, true} {
+		b.Run(map[bool]string{false: "goroutines", true: "parked"}[quick], func(b *testing.B) {
+			const conns = 200
+			cfg := config.Config{
+				Listeners: []config.ListenerConfig{{Name: "icu", Address: "127.0.0.1:0", AllowSources: []string{"127.0.0.0/8"},
+					MaxConnections: 2 * conns, MaxPerSource: 2 * conns}},
+				Stations: []config.StationConfig{{Name: "central", Address: testkit.AckStation(b).String()}},
+				Routes:   []policy.RouteConfig{{Name: "all", Stations: []string{"central"}}},
+			}
+			g, err := New(cfg, zerolog.Nop())
+			if err != nil {
+				b.Fatal(err)
+			}
+			g.parkOff, g.quickGap = !quick, 0
+			if err := g.Start(b.Context()); err != nil {
+				b.Fatal(err)
+			}
+			defer g.Shutdown(context.Background())
+			addr := g.ListenerAddr("icu").(*net.TCPAddr).AddrPort()
+			sa := &syscall.SockaddrInet4{Port: int(addr.Port()), Addr: addr.Addr().As4()}
+			fds := make([]int, conns)
+			for i := range fds {
+				fds[i] = dialRaw(b, sa)
+				for r := range activeRounds {
+					exchangeRaw(b, fds[i], r*conns+i)
+				}
+			}
+			id := activeRounds * conns
+			cpu0 := cpuTime(b)
+			b.ResetTimer()
+			for b.Loop() {
+				for _, fd := range fds {
+					exchangeRaw(b, fd, id)
+					id++
+				}
+			}
+			b.StopTimer()
+			msgs := float64(b.N * conns)
+			b.ReportMetric(float64((cpuTime(b)-cpu0).Microseconds())/msgs, "cpu-µs/msg")
+			b.ReportMetric(float64(b.Elapsed().Microseconds())/msgs, "µs/msg")
+			b.ReportMetric(0, "ns/op")
+		})
+	}
+}
+
+// cpuTime is the process's user and system CPU time so far.
+func cpuTime(tb testing.TB) time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		tb.Fatal(err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

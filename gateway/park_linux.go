@@ -62,7 +62,7 @@ func (p *parker) run(rc syscall.RawConn) {
 				return true // closed under us
 			}
 			for _, ev := range evs[:n] {
-				p.readable(uint64(uint32(ev.Fd)) | uint64(uint32(ev.Pad))<<32)
+				p.readable(uint64(uint32(ev.Fd))|uint64(uint32(ev.Pad))<<32, ev.Events&(syscall.EPOLLRDHUP|syscall.EPOLLHUP|syscall.EPOLLERR) != 0)
 			}
 			if n < len(evs) {
 				return false // drained: wait for the next event
@@ -94,7 +94,12 @@ func (p *parker) park(s *session, left time.Duration) {
 	tok := p.next
 	p.parked[tok] = s
 	s.parkTok = tok
-	s.parkTimer = time.AfterFunc(left, func() { p.wake(tok, wokeIdle) })
+	s.parkUntil = time.Now().Add(left)
+	if s.parkTimer == nil {
+		s.parkTimer = time.AfterFunc(left, func() { p.idle(s) })
+	} else {
+		s.parkTimer.Reset(left)
+	}
 	op := syscall.EPOLL_CTL_ADD
 	if s.epollAdded {
 		op = syscall.EPOLL_CTL_MOD
@@ -126,15 +131,29 @@ func (p *parker) wake(tok uint64, why waking) {
 	}
 }
 
+// idle resumes s, if it is parked and its idle timeout is due (its timer may fire for an earlier parking
+// while it is parked again: a session parked after every message keeps one timer).
+func (p *parker) idle(s *session) {
+	p.mu.Lock()
+	tok := s.parkTok
+	due := p.parked[tok] == s && !time.Now().Before(s.parkUntil)
+	p.mu.Unlock()
+	if due {
+		p.wake(tok, wokeIdle)
+	}
+}
+
 // readable resumes the session parked under tok, whose socket became readable, unless the monitor closed
 // it with nothing unread: then the session ends here, without a goroutine and a read buffer for it, so that
 // thousands of parked connections closing at once (a switch restarting) cost no more than they did parked.
-func (p *parker) readable(tok uint64) {
+// hup: the event said the peer closed or the socket failed; without it the socket has bytes to read, and
+// no look (a system call) is needed.
+func (p *parker) readable(tok uint64, hup bool) {
 	s := p.take(tok)
 	if s == nil {
 		return
 	}
-	if s.peerGone() {
+	if hup && s.peerGone() {
 		s.closeReason = "closed by monitor"
 		p.g.endSession(s)
 		return
@@ -153,7 +172,6 @@ func (p *parker) take(tok uint64) *session {
 	}
 	delete(p.parked, tok)
 	s.parkTimer.Stop()
-	s.parkTimer = nil
 	return s
 }
 

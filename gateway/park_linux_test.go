@@ -23,6 +23,12 @@ import (
 // parkingGateway starts a gateway whose listener closes connections idle for idle, and dials it.
 func parkingGateway(t *testing.T, idle time.Duration) (*Gateway, net.Conn) {
 	t.Helper()
+	return quickParkingGateway(t, idle, quickParkGap)
+}
+
+// quickParkingGateway is parkingGateway with the gateway's quickGap set to quick.
+func quickParkingGateway(t *testing.T, idle, quick time.Duration) (*Gateway, net.Conn) {
+	t.Helper()
 	cfg := config.Config{
 		Listeners: []config.ListenerConfig{{Name: "icu", Address: "127.0.0.1:0", AllowSources: []string{"127.0.0.0/8"},
 			IdleTimeout: idle}},
@@ -34,6 +40,7 @@ func parkingGateway(t *testing.T, idle time.Duration) (*Gateway, net.Conn) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	g.quickGap = quick
 	if err := g.Start(t.Context()); err != nil {
 		t.Fatal(err)
 	}
@@ -168,4 +175,63 @@ func TestParkedConnectionShutdown(t *testing.T) {
 	} else if errors.Is(err, os.ErrDeadlineExceeded) {
 		t.Fatal("the parked connection was not closed by Shutdown")
 	}
+}
+
+// A connection whose waits for a message were slow (every wait, with quickGap 0) is parked right after
+// each answer, from its second message on, and still gets every ACK in order: a message sent to a parked
+// connection wakes it; frames sent back to back (the next one buffered when the answer goes out) are
+// answered by the same goroutine, which parks after the last; a frame arriving in two parts is read whole.
+func TestQuickPark(t *testing.T) {
+	g, c := quickParkingGateway(t, time.Minute, 0)
+	r := mllp.NewReader(c, 0)
+	exchange(t, c, r, 0)
+	exchange(t, c, r, 1)
+	tok := parkedAgain(t, g, 0)
+	exchange(t, c, r, 2)
+	tok = parkedAgain(t, g, tok)
+
+	var burst strings.Builder
+	w := mllp.NewWriter(&burst)
+	for i := 3; i < 6; i++ {
+		if err := w.WriteFrame([]byte("MSH|^~\\&|MON|ICU|CENTRAL|HOSP|20261125120000||ORU^R01|M" + strconv.Itoa(i) + "|P|2.6\r")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := io.WriteString(c, burst.String()); err != nil {
+		t.Fatal(err)
+	}
+	for i := 3; i < 6; i++ {
+		ack, err := r.ReadFrame()
+		if err != nil || !strings.Contains(string(ack), "MSA|AA|M"+strconv.Itoa(i)+"\r") {
+			t.Fatalf("message %d of the burst: ACK %q, %v", i, ack, err)
+		}
+	}
+	tok = parkedAgain(t, g, tok)
+
+	msg := "\x0bMSH|^~\\&|MON|ICU|CENTRAL|HOSP|20261125120000||ORU^R01|M6|P|2.6\r\x1c\r"
+	if _, err := io.WriteString(c, msg[:20]); err != nil {
+		t.Fatal(err)
+	}
+	waitUnparked(t, g, tok)
+	if _, err := io.WriteString(c, msg[20:]); err != nil {
+		t.Fatal(err)
+	}
+	if ack, err := r.ReadFrame(); err != nil || !strings.Contains(string(ack), "MSA|AA|M6\r") {
+		t.Fatalf("message sent in two parts: ACK %q, %v", ack, err)
+	}
+	parkedAgain(t, g, tok)
+}
+
+// waitUnparked waits until the connection parked under tok is no longer parked (woken by its first bytes).
+func waitUnparked(t *testing.T, g *Gateway, tok uint64) {
+	t.Helper()
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); runtime.Gosched() {
+		g.parker.mu.Lock()
+		_, parked := g.parker.parked[tok]
+		g.parker.mu.Unlock()
+		if !parked {
+			return
+		}
+	}
+	t.Fatalf("token %d still parked", tok)
 }

@@ -68,6 +68,9 @@ type Gateway struct {
 	lns     []*listener
 	parker  *parker // quiet monitor connections without their goroutine; nil if none can be parked
 	parkOff bool    // set before Start: no parker (TestIdleConnMemory's comparison)
+	// quickGap: a connection whose last quickParkGaps waits for a message each took longer is parked
+	// right after its answer (quickParkGap; TestActiveConnMemory sets it to 0).
+	quickGap time.Duration
 
 	reloadMu sync.Mutex                      // one reload at a time; guards keepers
 	keepers  map[*station]context.CancelFunc // stops each running station's health keeper
@@ -106,7 +109,7 @@ func New(cfg config.Config, log zerolog.Logger) (*Gateway, error) {
 	}
 	g := &Gateway{cfg: cfg, log: log, store: st, events: newEventLog(st), metrics: newMetrics(),
 		sessions: map[*session]struct{}{}, keepers: map[*station]context.CancelFunc{}, queues: map[string]*routeQueue{},
-		flushed: make(chan struct{}), stopFlush: make(chan struct{})}
+		flushed: make(chan struct{}), stopFlush: make(chan struct{}), quickGap: quickParkGap}
 	g.ctx, g.cancel = context.WithCancel(context.Background())
 	g.ackID.Store(uint64(time.Now().UnixNano()))
 	if err := g.newInventory(); err != nil {
@@ -219,7 +222,7 @@ func (g *Gateway) Start(ctx context.Context) error {
 		} else {
 			g.metrics.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 				Name: "hl7gate_connections_parked",
-				Help: "Open monitor connections parked: quiet for 2 s, held without a goroutine or buffers until they send.",
+				Help: "Open monitor connections parked (quiet for 2 s, or between the messages of a monitor sending every 250 ms or slower), held without a goroutine or buffers until they send.",
 			}, p.count))
 		}
 		g.parker = p

@@ -98,7 +98,9 @@ type session struct {
 	parkable   bool
 	parkTok    uint64
 	parkTimer  *time.Timer
+	parkUntil  time.Time // when parkTimer's idle timeout is due
 	epollAdded bool
+	slowWaits  uint8 // how many of the latest waits for a message in a row took longer than quickGap
 
 	busy atomic.Bool // between a complete frame and its answer
 	stop atomic.Bool // shutting down: finish the message in flight, then close
@@ -340,6 +342,8 @@ func (s *session) loop(resumed bool) (end string, parked bool) {
 		if resumed {
 			s.armResumed()
 			resumed = false
+		} else if s.parkNow() {
+			return "", true
 		} else {
 			s.armIdle()
 		}
@@ -348,6 +352,9 @@ func (s *session) loop(resumed bool) (end string, parked bool) {
 		}
 		frame, ferr := s.r.ReadFrame()
 		s.inFrame = false
+		if ferr == nil {
+			s.waited(time.Now())
+		}
 		if ferr != nil && !isFrameError(ferr) {
 			switch s.park(ferr) {
 			case parkDone:
@@ -364,6 +371,10 @@ func (s *session) loop(resumed bool) (end string, parked bool) {
 	}
 }
 
+// ackWriters holds the ACK writers of parked sessions: a connection parked between messages takes one
+// back for its answer and costs no garbage per message.
+var ackWriters = sync.Pool{New: func() any { return mllp.NewWriterSize(nil, ackWriteBuffer) }}
+
 // serve handles one frame and answers it; a non-empty result ends the connection and says why. Apart from
 // loop, so that the stack of a connection waiting for its next message stays small.
 func (s *session) serve(frame []byte, ferr error) string {
@@ -374,7 +385,8 @@ func (s *session) serve(frame []byte, ferr error) string {
 	reply, send := s.handle(frame, ferr)
 	if send {
 		if s.w == nil { // the first answer, or the first since the session was parked
-			s.w = mllp.NewWriterSize(monitorOut{s}, ackWriteBuffer)
+			s.w = ackWriters.Get().(*mllp.Writer)
+			s.w.Reset(monitorOut{s})
 		}
 		if err := s.w.WriteFrame(reply); err != nil {
 			return "write ack: " + errText(err)

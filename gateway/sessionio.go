@@ -34,6 +34,18 @@ const deadlineSlack = 16
 // session and socket only.
 const parkAfter = 2 * time.Second
 
+// A connection whose latest quickParkGaps waits for a message each took longer than quickParkGap (the
+// Gateway's quickGap) is parked right after its answer instead of after parkAfter: a monitor sending
+// every second would otherwise hold its goroutine's stack (grown while its message was checked), its read
+// buffer and its ACK writer for most of every second, about 20 KB per connection. The threshold is far
+// above the gaps of a closed loop (a stop-and-wait monitor sends its next message as soon as it has the
+// ACK), where parking would cost an epoll_ctl and a goroutine start per message for nothing; two in a row,
+// so that one slow gap of a busy monitor does not.
+const (
+	quickParkGap  = parkAfter / 8
+	quickParkGaps = 2
+)
+
 // armIdle arms the read deadline for the wait for the next message (idle, or park when it comes first),
 // unless the one armed already falls in its window.
 func (s *session) armIdle() {
@@ -98,16 +110,51 @@ func (out monitorOut) Write(p []byte) (int, error) {
 	return n + m, err
 }
 
-// armResumed arms the read deadline of a session that still waits for the message it waited for when
-// the park deadline passed (woken from parking by bytes that may not be a frame yet): parkAfter from now,
-// or when its idle timeout, counted from its wait's start, is over, whichever comes first.
+// armResumed arms the read deadline of a session woken from parking by bytes that may not be a frame yet,
+// and that still waits for the message it waited for when it was parked: parkAfter from now, or when its
+// idle timeout, counted from its wait's start, is over, whichever comes first; like armIdle, it stays
+// where it was armed when that falls in its window (a connection parked after every message would
+// otherwise move a runtime timer per message).
 func (s *session) armResumed() {
 	s.framing = false
-	t := time.Now().Add(parkAfter)
-	if end := s.waitSince.Add(s.l.cfg.IdleTimeout); end.Before(t) {
-		t = end
+	want := time.Now().Add(parkAfter)
+	if end := s.waitSince.Add(s.l.cfg.IdleTimeout); end.Before(want) {
+		want = end
 	}
-	s.setReadDeadline(t)
+	if t, move := rearm(s.readDeadline, want, min(parkAfter, s.l.cfg.IdleTimeout)/deadlineSlack); move {
+		s.setReadDeadline(t)
+	}
+}
+
+// waited counts the wait for the message just read, which ended at now, for parkNow.
+func (s *session) waited(now time.Time) {
+	if now.Sub(s.waitSince) > s.g.quickGap {
+		s.slowWaits = min(s.slowWaits+1, quickParkGaps)
+	} else {
+		s.slowWaits = 0
+	}
+}
+
+// parkNow parks the session right after its answer, if its monitor sends slowly (see quickParkGap) and
+// nothing of its next message has been read yet; it says whether it did. The read buffer and the ACK
+// writer go back to their pools; the message buffers, small, stay for the next message.
+func (s *session) parkNow() bool {
+	if !s.parkable || s.slowWaits < quickParkGaps || s.stop.Load() || !s.r.Release() {
+		return false
+	}
+	s.waitSince, s.framing = time.Now(), false
+	s.releaseWriter()
+	s.g.parker.park(s, s.l.cfg.IdleTimeout)
+	return true
+}
+
+// releaseWriter gives the session's ACK writer back to the pool.
+func (s *session) releaseWriter() {
+	if s.w != nil {
+		s.w.Reset(nil)
+		ackWriters.Put(s.w)
+		s.w = nil
+	}
 }
 
 // What park did.
@@ -133,7 +180,8 @@ func (s *session) park(ferr error) int {
 	}
 	// What only a message in flight needs goes too; the next message allocates it again. The parsed
 	// message aliases the read buffer.
-	s.w, s.msg, s.reply, s.acks, s.out, s.alert = nil, hl7.Message{}, nil, nil, nil, nil
+	s.releaseWriter()
+	s.msg, s.reply, s.acks, s.out, s.alert = hl7.Message{}, nil, nil, nil, nil
 	s.readDeadline = time.Time{} // armed anew when it wakes
 	s.g.parker.park(s, left)
 	return parkDone

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"sync"
 )
 
 const (
@@ -65,15 +66,24 @@ func NewReader(rd io.Reader, maxFrame int) *Reader {
 
 // Release gives the Reader's buffer up when it holds nothing (no byte read
 // and not returned, no frame started), so that a connection waiting long
-// for its next frame holds no buffer; the next read allocates a new one. It
-// reports whether the Reader holds nothing.
+// for its next frame holds no buffer; the next read takes one again. It
+// reports whether the Reader holds nothing. A base buffer of initialBuffer
+// bytes goes back to a pool shared by all Readers, so that a connection
+// released between frames costs no garbage per frame: the frames r returned
+// must not be used after Release.
 func (r *Reader) Release() bool {
 	if r.state != stateBetween || r.r != r.w || r.readErr != nil {
 		return false
 	}
+	if len(r.base) == initialBuffer && cap(r.base) == initialBuffer {
+		basePool.Put((*[initialBuffer]byte)(r.base))
+	}
 	r.buf, r.base, r.r, r.w = nil, nil, 0, 0
 	return true
 }
+
+// basePool holds the base buffers Readers released.
+var basePool = sync.Pool{New: func() any { return new([initialBuffer]byte) }}
 
 // Reset discards all state and makes r read from rd, keeping r's base
 // buffer, limit, TolerateMissingCR and OnFrameStart.
@@ -261,7 +271,11 @@ func (r *Reader) fill() error {
 		return err
 	}
 	if r.base == nil {
-		r.base = make([]byte, min(initialBuffer, r.maxFrame+frameTrailer))
+		if r.maxFrame+frameTrailer >= initialBuffer {
+			r.base = basePool.Get().(*[initialBuffer]byte)[:]
+		} else {
+			r.base = make([]byte, r.maxFrame+frameTrailer)
+		}
 		r.buf = r.base
 	}
 	if r.r > 0 {

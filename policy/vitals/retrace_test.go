@@ -104,3 +104,39 @@ func TestDriftReturn(t *testing.T) {
 		})
 	}
 }
+
+// TestDriftReturnZeroedLine: an arterial line zeroed to atmosphere and then
+// damped (the systolic sunk toward an unchanged mean for minutes, long
+// enough to become the channels' level) opens again in one message: the
+// systolic is back where it was before the zeroing. The zeroing gave the
+// transducer a new reference; the level before it was not left along a
+// trend, and drift_return stays quiet.
+func TestDriftReturnZeroedLine(t *testing.T) {
+	const step = 10 * time.Second
+	art := func(i int, s, d, m float64) msg {
+		g := rand.New(rand.NewPCG(uint64(i), 17))
+		n := func() float64 { return float64(g.IntN(5) - 2) }
+		p := patient(i, 130, 97, 45, 38)
+		p.rows = append(p.rows, artS(num(s+n())), artD(num(d+n()/2)), artM(num(m+n()/2)))
+		return p
+	}
+	ticks := every(360, step, func(i int) msg {
+		switch {
+		case i < 240: // 40 min of an open trace
+			return art(i, 68, 35, 46)
+		case i < 243: // zeroed
+			return art(i, 2, 0, 1)
+		case i < 340: // damped for 16 min
+			return art(i, 50, 41, 46)
+		default: // flushed open again
+			return art(i, 68, 33, 45)
+		}
+	})
+	var got []vitals.Finding
+	for _, f := range run(t, vitals.DefaultConfig(), ticks) {
+		if f.Rule == "drift_return" {
+			got = append(got, f)
+		}
+	}
+	checkRules(t, got)
+}

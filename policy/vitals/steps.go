@@ -165,7 +165,10 @@ func (s *stream) backToBaseline(p param, tol float64) bool {
 // the heart rate moves, was computed from it, not measured.
 type lockstep struct {
 	d, hr   float64 // the previous difference and heart rate
+	pd, dv  float32 // the previous difference outside bigeminy; the sum of |changes| of it (see vary)
 	n, move uint8   // samples in a row with the same difference; of them, with the heart rate changed
+	nv      uint8   // changes summed in dv
+	vp      bool    // pd is set
 }
 
 // Samples in a row with one difference, and heart-rate changes among them,
@@ -190,6 +193,29 @@ func (l *lockstep) see(d, hr float64) {
 // derived reports a pulse rate locked to the heart rate at a fixed offset.
 func (l *lockstep) derived() bool { return l.n >= lockSamples && l.move >= lockMoves }
 
+// vary follows how much the difference d changes between the samples of a
+// disagreement; a bigeminy sample (a pulse at 40–65 % of the heart rate) is
+// another rhythm and starts it anew.
+func (l *lockstep) vary(d float64, bigeminy bool) {
+	switch {
+	case bigeminy:
+		l.dv, l.nv, l.vp = 0, 0, false
+		return
+	case l.vp && l.nv < 255:
+		l.dv += float32(math.Abs(d - float64(l.pd)))
+		l.nv++
+	}
+	l.pd, l.vp = float32(d), true
+}
+
+// varies reports whether the difference changed by at least lim bpm on
+// average over at least three changes: the deficit of AF varies beat to
+// beat, as the ventricles fill more or less and the pulse loses more or
+// fewer beats; an offset added to one channel keeps the two sensors' noise.
+func (l *lockstep) varies(lim float64) bool {
+	return l.nv >= 3 && float64(l.dv) >= lim*float64(l.nv)
+}
+
 // steady reports whether a pending rate_of_change step held a level: its
 // values since the step spread over less than 40 % of the step threshold
 // th or a quarter of the step, whichever is larger. A changed rate, real
@@ -209,6 +235,7 @@ type disagreement struct {
 	alone  int8   // the ECG channel moved alone: 0 not judged yet, 1 yes, -1 no (see hrpr)
 	locked lockstep
 	levels bool      // the heart rate had a level before the disagreement (hrAlone can judge)
+	af     bool      // an irregular rhythm began with the disagreement (see onset)
 	un     int       // samples in a row that no allowance explains (see unexplained)
 	unAt   time.Time // arrival of the first of them
 }

@@ -695,15 +695,19 @@ func (s *stream) hrpr(e *Engine, em *emitter, arrival time.Time, dst []Finding) 
 		if dg.n++; dg.n == 1 {
 			dg.since = arrival
 			dg.hr, dg.pr = s.smooth[pHR], s.smooth[q]
-			dg.alone, dg.locked = 0, lockstep{}
+			dg.alone, dg.locked, dg.af = 0, lockstep{}, false
 			dg.levels, dg.un = s.hrN >= levelSamples, 0
 		}
 		dg.locked.see(d, hr.v)
+		dg.locked.vary(d, d < 0 && deficitRatio(pr.v, hr.v))
 		persisted := dg.n >= hc.MinSamples && arrival.Sub(dg.since) >= hc.Persist
 		th := hc.PROverHR
 		explained := s.pulseDisturbed(q)
 		if d < 0 {
 			th = hc.Deficit
+			if dg.alone == 0 && dg.onset(s, hr.v, hc.Irregular) {
+				dg.alone = -1 // AF began with it: the rhythm changed, not the ECG channel alone
+			}
 			if persisted && dg.alone == 0 && dg.levels {
 				dg.alone = s.hrAlone(dg.hr, dg.pr, q, -d)
 			}
@@ -716,7 +720,7 @@ func (s *stream) hrpr(e *Engine, em *emitter, arrival time.Time, dst []Finding) 
 				explained = true // bigeminy
 			case s.hrN <= 16:
 				explained = true // too few samples yet to tell the rhythm
-			case s.irregular(hc.Irregular):
+			case s.irregular(hc.Irregular) || dg.af:
 				if th = hc.HROverPR; -d <= th {
 					explained = true // AF
 				}
@@ -728,6 +732,39 @@ func (s *stream) hrpr(e *Engine, em *emitter, arrival time.Time, dst []Finding) 
 		dst = em.add(dst, rHRPR, pHR, hr.seg, hr.at, hr.v, pr.v, th, "", "ECG heart rate and pulse rate disagree persistently")
 	}
 	return dst
+}
+
+// onsetRough is how many times its own learned roughness (a mean |second
+// difference|, about 1.7 times the mean |change| of sensor noise) the heart
+// rate's median change reaches at the onset of AF: about twice the
+// learned change from sample to sample (see onset).
+const onsetRough = 1.2
+
+// onset reports an irregular rhythm that began with the disagreement: AF
+// starting makes the heart rate jump and vary from beat to beat, and the
+// pulse lose a share of the beats that varies as much, minutes before the
+// irregular samples are half of the last 16 (8 min at 30 s). The heart
+// rate's median change over its last 8 changes up to the current value h
+// (as many as the disagreement's samples when it is longer, at most 16)
+// and the deficit's mean change over the disagreement are at least lim and
+// about twice the heart rate's own learned variation (onsetRough: a noisy
+// regular rhythm is not AF, its variation is the one learned); once seen,
+// the rhythm stays irregular for the rest of the disagreement (AF has
+// calmer stretches).
+func (dg *disagreement) onset(s *stream, h, lim float64) bool {
+	th := max(lim, onsetRough*s.tracks[pHR].rough)
+	n := min(16, max(8, dg.n)) &^ 1
+	if dg.af || s.hrN < n || !dg.locked.varies(th) {
+		return dg.af
+	}
+	var d [16]float64
+	for k := range n {
+		v := s.hr[(s.hrN-1-k)%historyLen]
+		d[k], h = math.Abs(h-v), v
+	}
+	slices.Sort(d[:n])
+	dg.af = (d[n/2-1]+d[n/2])/2 >= th
+	return dg.af
 }
 
 // deficitRatio reports a pulse rate at 40–65 % of the heart rate: the

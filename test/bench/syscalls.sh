@@ -1,16 +1,27 @@
 #!/usr/bin/env bash
-# System calls per message of each relay over one light50 run (50 monitors, closed loop, light driver):
-# every system call the relay process enters, counted by the kernel's tracepoints (perf stat -p, all
-# threads, the whole run), divided by the messages the monitors sent. Counts, not rates: they do not
-# depend on how loaded the machine is. Needs perf (Debian package linux-perf).
+# System calls per message of each relay over one light50 run (50 monitors, closed loop, light driver),
+# or one open5k run (SCENARIO=open5k: 5,000 monitors at 1 msg/s, each parked between its messages by
+# hl7gate): every system call the relay process enters, counted by the kernel's tracepoints (perf stat -p,
+# all threads, the whole run, open5k's ramp included), divided by the messages the monitors sent. Counts,
+# not rates: they do not depend on how loaded the machine is. Needs perf (Debian package linux-perf).
 #
 #   test/bench/syscalls.sh                             # haproxy, hl7gate, hl7gate-pipelined; 8 s each
 #   DURATION=4s RELAYS=hl7gate test/bench/syscalls.sh
+#   SCENARIO=open5k DURATION=10s RELAYS="haproxy hl7gate" test/bench/syscalls.sh
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
 DURATION=${DURATION:-8s}
 RELAYS=${RELAYS:-"haproxy hl7gate hl7gate-pipelined"}
+SCENARIO=${SCENARIO:-light50}
+case $SCENARIO in
+light50) monitors=50 load=() ;;
+open5k) monitors=5000 load=(--rate 1 --ramp 10s) ;;
+*)
+	log "unknown scenario $SCENARIO (light50 or open5k)"
+	exit 2
+	;;
+esac
 CALLS=${CALLS:-"read write recvfrom sendto readv writev epoll_pwait epoll_wait epoll_ctl futex nanosleep sched_yield setsockopt getsockopt accept4 close"}
 
 command -v perf >/dev/null || { log "perf is missing (apt-get install linux-perf)"; exit 2; }
@@ -23,12 +34,12 @@ events=$(for c in $CALLS; do printf 'syscalls:sys_enter_%s,' "$c"; done)
 for relay in $RELAYS; do
 	name=syscalls.$relay
 	start_station "$name"
-	start_relay "$relay" 50
+	start_relay "$relay" "$monitors"
 	perf stat -x, -e "${events%,}" -p "$(IFS=,; echo "${RELAY_PIDS[*]}")" -o "$OUT/$name.perf" &
 	perf_pid=$!
 	sleep 1 # perf takes a moment to attach to every thread; a message before that would not be counted
-	"$BIN/hl7load" monitors --addr "$TARGET" --sources "$SOURCES" -n 50 --station "http://$STATION_HTTP" \
-		--duration "$DURATION" --prebuilt 64 --scenario light50 --relay "$relay" --json >"$OUT/$name.json" 2>"$OUT/$name.log" ||
+	"$BIN/hl7load" monitors --addr "$TARGET" --sources "$SOURCES" -n "$monitors" --station "http://$STATION_HTTP" \
+		"${load[@]}" --duration "$DURATION" --prebuilt 64 --scenario "$SCENARIO" --relay "$relay" --json >"$OUT/$name.json" 2>"$OUT/$name.log" ||
 		log "   $relay: the run failed verification (see $OUT/$name.log)"
 	kill -INT "$perf_pid"
 	wait "$perf_pid" || true
