@@ -5,7 +5,9 @@ package vitals
 // message. Once seqLearn steps in a row rose that way, a control ID that lies
 // behind the counter, inside the stretch the counter already passed, is a
 // reused ID however long ago its first use was: the control-ID history
-// (idHistory) only remembers the last 1,024 messages, minutes at 1 s cadence.
+// (idHistory) remembers at most the last 1,024 messages, minutes at 1 s
+// cadence, and for a device with a learned counter only about the resend
+// window.
 // 24 bytes per device.
 //
 // Devices that number otherwise stay out: random or time-based IDs never rise

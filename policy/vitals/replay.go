@@ -62,7 +62,7 @@ type replayState struct {
 	n     int                    // messages remembered; the i-th has number i (mod 2¹⁶)
 
 	was, now [replayHist / 64]uint64 // lags matched by the previous walk and by this one, a bit each
-	walked   uint16                  // number of the message whose walk filled now
+	walked   int32                   // rs.n (mod 2³²) of the message whose walk filled now: mod 2¹⁶, a walk 65,536 messages back passed for the previous one
 
 	k      uint8                // messages per remembered one; 0 while learning (1 then)
 	win    uint8                // matching messages in a row that make a replay
@@ -160,8 +160,8 @@ func (rs *replayState) match(q *[4]uint8, win int) (lag int, found bool) {
 	num := uint16(rs.n)
 	// A run longer than one continues a lag the previous message matched:
 	// when that message was walked, only those lags are counted.
-	filter := rs.walked == num-1
-	rs.was, rs.now, rs.walked = rs.now, [replayHist / 64]uint64{}, num
+	filter := rs.walked == int32(rs.n-1)
+	rs.was, rs.now, rs.walked = rs.now, [replayHist / 64]uint64{}, int32(rs.n)
 	tol := int(replayParams[0].tol)
 	m := newMatcher(q)
 	for v := max(1, int(q[0])-tol); v <= min(255, int(q[0])+tol); v++ {
@@ -192,7 +192,8 @@ func (rs *replayState) match(q *[4]uint8, win int) (lag int, found bool) {
 // run returns how many remembered messages in a row, the latest first and
 // up to replayWin, match the ones lag earlier as the chain walk matches
 // them: a pulse rate on both sides, near, and not numbered 0 mod 2¹⁶
-// (remember leaves those out of the chains). The latest one is known to.
+// (remember leaves those out of the chains). The latest one is known to
+// match (the walk found it at lag), so it is not tested again.
 // A run shorter than win is only reported as such (1): the win-th message
 // back is tested first, since a chance run usually ends within a few.
 func (rs *replayState) run(lag, win int) int {

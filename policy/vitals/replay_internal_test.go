@@ -54,8 +54,8 @@ func TestMatcherIsNear(t *testing.T) {
 func TestIDHistoryFind(t *testing.T) {
 	r := rand.New(rand.NewPCG(7, 8))
 	for range 2000 {
-		h := newIDHistory(1 + r.IntN(40))
-		for range r.IntN(60) {
+		h := newIDHistory(1 + r.IntN(160)) // beyond idStart: grown histories too
+		for range r.IntN(300) {
 			// Few distinct IDs, so that repeats and misses both occur.
 			h.push(idKey(uint64(r.IntN(8))<<idLowBits, r.Uint64()), r.Uint32(), r.IntN(2) == 0)
 		}
@@ -73,9 +73,46 @@ func TestIDHistoryFind(t *testing.T) {
 	}
 }
 
-// TestReplayRunSaturates: a replay longer than a run counter can count (255
-// remembered messages) is reported on every message after the first win,
-// not lost for a window each time the byte would wrap around.
+// TestIDHistoryGrows checks push against a plain model: a history starts
+// with idStart entries (or its limit), doubles up to its limit when it is
+// full and the caller keeps, else overwrites the oldest; growing keeps
+// every entry, oldest first.
+func TestIDHistoryGrows(t *testing.T) {
+	r := rand.New(rand.NewPCG(13, 14))
+	for range 500 {
+		limit := 1 + r.IntN(300)
+		h := newIDHistory(limit)
+		size := min(idStart, limit)
+		var model []uint64 // the keys the history should hold, oldest first
+		for i := range r.IntN(700) {
+			k := idKey(uint64(i+1)<<idLowBits, r.Uint64()) // every ID new
+			keep := r.IntN(3) > 0
+			if len(model) == size && keep {
+				size = min(2*size, limit)
+			}
+			if model = append(model, k); len(model) > size {
+				model = model[1:]
+			}
+			h.push(k, uint32(i), keep)
+		}
+		if len(h.words) != size || h.n != len(model) {
+			t.Fatalf("limit %d: %d of %d entries in use, want %d of %d", limit, h.n, len(h.words), len(model), size)
+		}
+		for j, k := range model {
+			i := j
+			if h.n == len(h.words) {
+				i = (h.next + j) % h.n // the oldest is overwritten next
+			}
+			if got, _ := h.get(i, 0); got != k {
+				t.Fatalf("limit %d: entry %d (oldest first) is %x, want %x", limit, j, got, k)
+			}
+		}
+	}
+}
+
+// TestReplayRunSaturates: a replay longer than a one-byte run count could
+// count (255 remembered messages, the count match once kept per lag) is
+// reported on every message after the first win, at a multiple of its lag.
 func TestReplayRunSaturates(t *testing.T) {
 	r := rand.New(rand.NewPCG(9, 10))
 	const lag, n = 300, 700
@@ -100,6 +137,74 @@ func TestReplayRunSaturates(t *testing.T) {
 		got, found := rs.match(&q, replayWin)
 		if i >= lag+replayWin && (!found || got%lag != 0) {
 			t.Fatalf("message %d (%d into the replay): found %v at lag %d, want a multiple of %d", i, i-lag, found, got, lag)
+		}
+	}
+}
+
+// TestReplayAfterLongUnwalkedStretch: the lag bits of a walk filter the
+// next message's walk only when that walk was of the previous message. A
+// walk 65,537 messages earlier (a monitor without a pulse rate, or a quiet
+// patient, for days) is not the previous one although its number is, mod
+// 2¹⁶: its stale bits must not hide a replay.
+func TestReplayAfterLongUnwalkedStretch(t *testing.T) {
+	r := rand.New(rand.NewPCG(11, 12))
+	const lag, unwalked = 300, 1<<16 + 1
+	var rs replayState
+	q := [4]uint8{80, 95, 16, 85}
+	walk := func() {
+		for c := range q {
+			q[c] = uint8(min(200, max(40, int(q[c])+r.IntN(9)-4)))
+		}
+	}
+	for range replayWin {
+		walk()
+		rs.remember(q)
+	}
+	if rs.match(&q, replayWin); rs.walked != replayWin {
+		t.Fatal("the first stretch was not walked")
+	}
+	// Messages that are not walked, ending with a moving stretch and its
+	// replay at lag; the last one is walked.
+	var past [lag][4]uint8
+	for i := range unwalked {
+		switch j := i - (unwalked - 2*lag); {
+		case j < 0:
+			q = [4]uint8{80, 95, 16, 85}
+		case j < lag:
+			walk()
+			past[j] = q
+		default:
+			q = past[j-lag]
+		}
+		rs.remember(q)
+	}
+	if got, found := rs.match(&q, replayWin); !found || got%lag != 0 {
+		t.Fatalf("found %v at lag %d, want a multiple of %d", found, got, lag)
+	}
+}
+
+// TestIDHistorySameContent: among the last idRecent messages a reused
+// control ID is told from a re-send on 32 bits of content, the latest use
+// counting; an ID used earlier than that is left to the 8 bits (true here),
+// also after recentN has wrapped around.
+func TestIDHistorySameContent(t *testing.T) {
+	h := newIDHistory(1024)
+	const id, other = 0xabcd_0000_1234_5678, 0x1111_0000_2222_3333
+	for round := range 100 { // 100 × 10 messages: recentN wraps around
+		h.remember(id, 0xaa00_0001)
+		h.remember(id, 0xaa00_0002) // the latest use of id
+		if !h.sameContent(id, 0xaa00_0002) || h.sameContent(id, 0xbb00_0002) || h.sameContent(id, 0xaa00_0001) {
+			t.Fatalf("round %d: the latest use of an ID among the last %d is not compared on 32 bits", round, idRecent)
+		}
+		for range idRecent - 1 {
+			h.remember(other, 0)
+		}
+		if h.sameContent(id, 0xbb00_0002) {
+			t.Fatalf("round %d: an ID used %d messages back is not compared on 32 bits", round, idRecent)
+		}
+		h.remember(other, 0)
+		if !h.sameContent(id, 0xbb00_0002) {
+			t.Fatalf("round %d: an ID used %d messages back is compared on 32 bits", round, idRecent+1)
 		}
 	}
 }

@@ -340,10 +340,10 @@ func (t *track) settled(dev float64) bool {
 
 // nudged reports whether parameter q is present and away from its
 // baseline by three times its own noise between messages and, for a rate,
-// 4 % of its level, where that is less than a third of its scale (moved):
-// a small step of a breathing rate (from its step floor) is corroborated
-// by a heart rate that changed pace with it by a few beats, as when a
-// neonate wakes.
+// 4 % of its level, where that is less than a third of its scale (moved),
+// and never by less than its own scatter (ownScatter): a small step of a
+// breathing rate (from its step floor) is corroborated by a heart rate that
+// changed pace with it by a few beats, as when a neonate wakes.
 func (s *stream) nudged(q param) bool {
 	t := &s.tracks[q]
 	if !s.cur[q].ok || t.noiseN < 32 {
@@ -400,28 +400,22 @@ func (s *stream) artPulse() (sys, dia *reading, mean float64, narrow bool) {
 	return sys, dia, mean, sys.v-dia.v < max(12, 0.25*mean)
 }
 
-// proportional reports whether the heart or pulse rate q followed a step of
-// the rate p (from pre to v) in a bigeminy: the pulse rate was at a
+// proportional reports whether a pulse rate q followed a step of the ECG
+// heart rate p (from pre to v) in a bigeminy: the pulse rate was at a
 // bigeminy deficit of the heart rate before the step (q0, smoothed) and is
-// now, and it agrees, at that ratio, with the step's new value within half
-// the step (half) at the same ratio. Every other beat is not perfused, so a
-// tachycardia's onset in a bigeminy moves the pulse by half as much as the
-// heart rate (78/41 to 128/70); a forged heart rate leaves the pulse where
-// it was. Only a heart rate and a pulse rate have that ratio.
+// now (qv), and it agrees, at that ratio, with the step's new value within
+// half the step (half) at the same ratio. Every other beat is not perfused,
+// so a tachycardia's onset in a bigeminy moves the pulse by half as much as
+// the heart rate (78/41 to 128/70); a forged heart rate leaves the pulse
+// where it was. A pulse-rate step needs no such test: one that ends at a
+// bigeminy deficit of the heart rate is not judged at all (see rate).
 func proportional(p, q param, v, pre, qv, q0, half float64) bool {
-	if p != pHR && q != pHR {
+	if p != pHR || (q != pPR && q != pPRInv) {
 		return false
 	}
-	heart, pulse, heart0, pulse0 := v, qv, pre, q0
-	if p != pHR {
-		heart, pulse, heart0, pulse0 = qv, v, q0, pre
-	}
-	if !deficitRatio(pulse0, heart0) || !deficitRatio(pulse, heart) {
+	if !deficitRatio(q0, pre) || !deficitRatio(qv, v) {
 		return false
 	}
-	r := pulse0 / heart0
-	if p == pHR {
-		return math.Abs(qv-r*v) <= r*half
-	}
-	return math.Abs(qv-v/r) <= half/r
+	r := q0 / pre
+	return math.Abs(qv-r*v) <= r*half
 }

@@ -51,6 +51,14 @@ func TestSteps(t *testing.T) {
 			m.rows[3] = rr(wobble(30, i))
 			return m
 		})), []string{"rate_of_change"}},
+		{"breathing rate steps 16 to 30 as the line is flushed (no change of state)", then(base, 10*sec, every(20, 10*sec, func(i int) msg {
+			m := art(i+100, 80, 120, 70)
+			m.rows[3] = rr(wobble(30, i))
+			if i < 2 {
+				m.rows[4], m.rows[5], m.rows[6] = artS("298"), artD("296"), artM("297")
+			}
+			return m
+		})), []string{"rate_of_change"}},
 		{"breathing rate rises 16 to 30 over five minutes", then(base, 10*sec, every(40, 10*sec, func(i int) msg {
 			m := art(i+100, 80, 120, 70)
 			m.rows[3] = rr(num(math.Round(16 + 14*min(1, float64(i)/30))))
@@ -196,19 +204,32 @@ func TestSaturationStepOnANeonate(t *testing.T) {
 	checkRules(t, run(t, cfg, brady))
 }
 
-// TestSaturationRecoversAfterMotion: motion scatters the oximeter's pulse
-// rate above and below the heart rate and pulls the saturation down for
-// half a minute; its jump back up when the probe settles is a recovery.
-func TestSaturationRecoversAfterMotion(t *testing.T) {
-	pulse := []float64{103, 43, 94, 126, 86}
-	sat := []float64{84, 83, 78, 88, 86}
-	motion := then(baseline(), 10*sec, every(20, 10*sec, func(i int) msg {
-		if i < len(pulse) {
-			return vitalsAt(i+900, 80, pulse[i], sat[i])
-		}
-		return normal(i + 900)
-	}))
-	checkRules(t, run(t, vitals.DefaultConfig(), motion))
+// TestMotionIsNoStep: motion scatters the oximeter's pulse rate about the
+// heart rate and pulls the saturation down for half a minute: the
+// saturation's jump back up when the probe settles is a recovery, and a
+// pulse rate thrown 30-45 above the heart rate for four messages (40 s)
+// while the saturation drops is a disturbed plethysmograph, not a step of
+// the pulse.
+func TestMotionIsNoStep(t *testing.T) {
+	tests := []struct {
+		name       string
+		pulse, sat []float64 // the oximeter's readings during the motion, the heart rate at 80
+		n, from    int       // messages after the baseline, and the number of the first
+	}{
+		{"the saturation recovers", []float64{103, 43, 94, 126, 86}, []float64{84, 83, 78, 88, 86}, 20, 900},
+		{"the pulse rate jumps", []float64{126, 118, 120, 122}, []float64{91, 86, 88, 90}, 12, 500},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			motion := then(baseline(), 10*sec, every(tc.n, 10*sec, func(i int) msg {
+				if i < len(tc.pulse) {
+					return vitalsAt(i+tc.from, 80, tc.pulse[i], tc.sat[i])
+				}
+				return normal(i + tc.from)
+			}))
+			checkRules(t, run(t, vitals.DefaultConfig(), motion))
+		})
+	}
 }
 
 // TestSmallBreathingStep: a breathing rate forged from a quiet 18/min to

@@ -63,7 +63,9 @@ var rateParams = [...]struct {
 var continuous = [...]param{pHR, pPR, pPRInv, pSpO2, pRR, pARTSys, pARTDia, pARTMean, pEtCO2}
 
 // stream is the state kept for one monitor. Its size is fixed at creation
-// (docs/vitals.md reports it).
+// except for the control-ID history, which grows up to its limit (see
+// idHistory), and the episode slots, allocated at the monitor's first
+// finding (docs/vitals.md, "Cost", reports both).
 type stream struct {
 	mu       sync.Mutex
 	lastSeen atomic.Int64 // arrival, Unix ns; read without mu by eviction
@@ -120,7 +122,7 @@ type stream struct {
 
 	bpPrev uint32 // arterial checks that failed in the previous message, by ruleID bit
 
-	eps *[maxEpisodes]episode // open findings, see emitter.add; allocated at the first
+	eps *[maxEpisodes]episode // open findings, see emitter.add; nil until the monitor's first finding (see occur)
 
 	tracks [numParams]track // per-parameter checks, see excursions
 	replay replayState      // near-replay history, see nearReplay

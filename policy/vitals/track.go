@@ -61,7 +61,7 @@ type track struct {
 	exPre     float64 // baseline when it began
 	exStart   int64   // arrival of its first message, Unix ns
 	exPartner bool    // a related channel moved with it
-	exShifted bool    // a related channel moved with it beyond its own scatter (corroborates a step)
+	exShifted bool    // a related channel moved with it beyond its own scatter, or any other channel did in its first message (corroborates a step)
 	exWitness bool    // a related channel was present during it (not all off, as with a probe off)
 	exSeg     int
 	exPeak    float64 // the value furthest from exPre
@@ -166,6 +166,10 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 		moved[q], shifted[q] = s.moved(q)
 		nudged[q] = s.nudged(q)
 	}
+	// A flushed, zeroed or damped arterial line shows no patient pressure:
+	// its values neither begin, extend nor end an excursion, nor are they
+	// a change of state.
+	line, narrow := s.flushed() || s.damped(), s.narrowArt()
 	var shiftedN, arterialShifted int // channels shifted beyond their scatter in this message; of them arterial
 	for _, p := range tracked {
 		for _, q := range trackInfo[p].partners {
@@ -173,7 +177,7 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 			partnerShifted[p] = partnerShifted[p] || shifted[q]
 			partnerNudged[p] = partnerNudged[p] || nudged[q]
 		}
-		if shifted[p] {
+		if shifted[p] && !(line && arterial(p)) {
 			shiftedN++
 			if arterial(p) {
 				arterialShifted++
@@ -181,9 +185,6 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 		}
 	}
 	corr := e.cfg.Rules.Rate.Corroboration.Nanoseconds()
-	// A flushed, zeroed or damped arterial line shows no patient pressure:
-	// its values neither begin, extend nor end an excursion.
-	line, narrow := s.flushed() || s.damped(), s.narrowArt()
 	if s.cur[pARTSys].ok {
 		// Remembered through the narrow trace that follows a flush or a
 		// zeroing until the pulse pressure opens again (see below).
