@@ -1,0 +1,56 @@
+package vitals
+
+import (
+	"math/rand/v2"
+	"slices"
+	"testing"
+)
+
+// TestMedian5 pins median5 to the median a sort gives, ties included.
+func TestMedian5(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	for range 100000 {
+		var b [baseN]float64
+		for i := range b {
+			b[i] = float64(r.IntN(7)) // few distinct values: many ties
+			if r.IntN(2) == 0 {
+				b[i] = r.NormFloat64() * 50
+			}
+		}
+		s := b
+		slices.Sort(s[:])
+		if got := median5(&b); got != s[baseN/2] {
+			t.Fatalf("median5(%v) = %v, want %v", b, got, s[baseN/2])
+		}
+	}
+}
+
+// TestIrregular pins irregular to the median of the sorted changes compared
+// with lim, including lims equal to a change and exactly half the changes
+// at or above lim.
+func TestIrregular(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	for range 50000 {
+		var s stream
+		n := 17 + r.IntN(40)
+		for range n {
+			s.hr[s.hrN%historyLen] = float64(60 + r.IntN(12))
+			if r.IntN(3) == 0 {
+				s.hr[s.hrN%historyLen] += r.Float64()
+			}
+			s.hrN++
+		}
+		var d [16]float64
+		for k := range d {
+			d[k] = max(s.hr[(s.hrN-1-k)%historyLen]-s.hr[(s.hrN-2-k)%historyLen], s.hr[(s.hrN-2-k)%historyLen]-s.hr[(s.hrN-1-k)%historyLen])
+		}
+		lims := []float64{float64(r.IntN(8)), r.Float64() * 8, d[r.IntN(16)]}
+		slices.Sort(d[:])
+		lims = append(lims, (d[7]+d[8])/2, d[7], d[8])
+		for _, lim := range lims {
+			if got, want := s.irregular(lim), (d[7]+d[8])/2 >= lim; got != want {
+				t.Fatalf("irregular(%v) = %v, want %v (changes %v)", lim, got, want, d)
+			}
+		}
+	}
+}
