@@ -4,6 +4,8 @@ import (
 	"math/rand/v2"
 	"slices"
 	"testing"
+
+	"github.com/hl7gate/hl7gate/hl7"
 )
 
 // TestMedian5 pins median5 to the median a sort gives, ties included.
@@ -51,6 +53,26 @@ func TestIrregular(t *testing.T) {
 			if got, want := s.irregular(lim), (d[7]+d[8])/2 >= lim; got != want {
 				t.Fatalf("irregular(%v) = %v, want %v (changes %v)", lim, got, want, d)
 			}
+		}
+	}
+}
+
+// TestEUI64 checks which OBX-18 values are taken as the device's EUI-64.
+func TestEUI64(t *testing.T) {
+	d := hl7.DefaultDelimiters()
+	for _, tc := range []struct{ f, want string }{
+		{"00A0000120089285^EUI-64", "00A0000120089285"},
+		{"00-a0-00-01-20-08-92-85^^x^EUI-64", "00-a0-00-01-20-08-92-85"},
+		{"00A0000120089285~1234", "00A0000120089285"},
+		{"12340000000001^^12340000000001^EUI-64", ""}, // 14 digits
+		{"00A000012008928", ""},                       // 15
+		{"00A00001200892850", ""},                     // 17
+		{"00A0000120089G85", ""},                      // not hex
+		{"BED01", ""},
+		{"", ""},
+	} {
+		if got := string(eui64([]byte(tc.f), d)); got != tc.want {
+			t.Errorf("eui64(%q) = %q, want %q", tc.f, got, tc.want)
 		}
 	}
 }

@@ -285,6 +285,9 @@ func patientHash(seed maphash.Seed, id []byte, name hl7.Field, d hl7.Delimiters)
 // name is not one.
 func eui64(f []byte, d hl7.Delimiters) []byte {
 	c := firstComponent(f, d)
+	if len(c) < 16 {
+		return nil // fewer than 16 hex digits (a bed label, a shorter serial)
+	}
 	n := 0
 	for _, b := range c {
 		switch {
