@@ -246,8 +246,14 @@ func (s *stream) extract(e *Engine, em *emitter, m *hl7.Message, dst []Finding) 
 				s.neonatal = s.baseNeonatal || e.neonatalLocation(loc)
 			}
 		case "OBX":
-			// The fields are read left to right and only as far as needed.
+			// The fields are split only as far as needed.
+			// When OBX-18 is needed (no EUI-64 yet), it is read first: the
+			// row is split in one pass, and the other fields are then known.
 			r := seg.Reader()
+			var equip []byte
+			if len(em.equip) == 0 {
+				equip = r.Field(18)
+			}
 			o := obxFields{valueType: r.Field(2)}
 			p, read := e.t.code(r.Field(3), d)
 			if read {
@@ -257,7 +263,7 @@ func (s *stream) extract(e *Engine, em *emitter, m *hl7.Message, dst []Finding) 
 				unknown++
 			}
 			if len(em.equip) == 0 {
-				em.equip = eui64(r.Field(18), d)
+				em.equip = eui64(equip, d)
 			}
 			if read {
 				dst = s.obx(e, em, &o, p, d, i, dst)
