@@ -246,19 +246,23 @@ func (s *stream) extract(e *Engine, em *emitter, m *hl7.Message, dst []Finding) 
 				s.neonatal = s.baseNeonatal || e.neonatalLocation(loc)
 			}
 		case "OBX":
-			// The fields are split only as far as needed.
-			// When OBX-18 is needed (no EUI-64 yet), it is read first: the
-			// row is split in one pass, and the other fields are then known.
+			// The fields are split only as far as needed, the furthest
+			// needed first, so that a row is split in one or two passes
+			// (through OBX-3, then through OBX-14) rather than resumed for
+			// every field: OBX-18 while no row has given an EUI-64, OBX-14
+			// for a row of a known code.
 			r := seg.Reader()
 			var equip []byte
 			if len(em.equip) == 0 {
 				equip = r.Field(18)
 			}
+			code := r.Field(3)
 			o := obxFields{valueType: r.Field(2)}
-			p, read := e.t.code(r.Field(3), d)
+			p, read := e.t.code(code, d)
 			if read {
+				o.obsTime = firstComponent(r.Field(14), d)
 				o.value, o.unit, o.flags = r.Field(5), firstComponent(r.Field(6), d), r.Field(8)
-				o.status, o.obsTime = r.Field(11), firstComponent(r.Field(14), d)
+				o.status = r.Field(11)
 			} else if string(o.valueType) == "NM" {
 				unknown++
 			}
