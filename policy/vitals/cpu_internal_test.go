@@ -76,3 +76,33 @@ func TestEUI64(t *testing.T) {
 		}
 	}
 }
+
+// TestCode checks which OBX-3 component names the parameter: component 1 of
+// the first repetition, else component 4, else component 2.
+func TestCode(t *testing.T) {
+	e, err := NewEngine(DefaultConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := hl7.DefaultDelimiters()
+	for _, tc := range []struct {
+		f    string
+		want param
+		ok   bool
+	}{
+		{"147842^MDC_ECG_HEART_RATE^MDC", pHR, true},
+		{"8867-4^Heart rate^LN^147842^MDC_ECG_HEART_RATE^MDC", pHR, true},
+		{"X1^whatever^L^150456^MDC_PULS_OXIM_SAT_O2^MDC", pSpO2, true}, // component 4
+		{"999^150456^x^150344", pTemp, true},                           // component 4 before 2
+		{"^150456", pSpO2, true},                                       // component 2
+		{"150456~147842", pSpO2, true},                                 // first repetition only
+		{"~147842", pNone, false},
+		{"131841^MDC_ECG_AMPL_ST^MDC", pNone, false},
+		{"131841", pNone, false},
+		{"", pNone, false},
+	} {
+		if p, ok := e.t.code([]byte(tc.f), d); p != tc.want || ok != tc.ok {
+			t.Errorf("code(%q) = %v, %v; want %v, %v", tc.f, p, ok, tc.want, tc.ok)
+		}
+	}
+}
