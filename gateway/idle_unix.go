@@ -55,7 +55,7 @@ func writeAwait(nc net.Conn, b []byte, check bool) (n int, perr, werr error) {
 // len(p), err nil) or a write fails.
 func writeFD(fd int, p []byte) (n int, err error) {
 	for n < len(p) {
-		m, err := writeNB(fd, p[n:])
+		m, err := syscall.Write(fd, p[n:])
 		if m > 0 {
 			n += m
 		}
@@ -75,7 +75,7 @@ func writeFD(fd int, p []byte) (n int, err error) {
 // connection, nil when it is quiet.
 func idleState(fd int) error {
 	var b [1]byte
-	n, err := peekNB(fd, b[:])
+	n, _, err := syscall.Recvfrom(fd, b[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
 	switch {
 	case n > 0:
 		return errUnexpected
