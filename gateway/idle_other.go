@@ -10,3 +10,12 @@ func writeAwait(net.Conn, []byte, bool) (n int, perr, werr error) { return 0, ni
 
 // writeNow writes nothing on this platform: the caller writes with its deadline.
 func writeNow(net.Conn, []byte) (n int, ok bool, err error) { return 0, false, nil }
+
+// pollable is false on this platform: sessions read through their net.Conn.
+func (s *session) pollable() bool { return false }
+
+// loopPolled is never called on this platform (pollable).
+func (s *session) loopPolled(bool) (string, bool) { panic("gateway: no polled loop on this platform") }
+
+// readPolled is never called on this platform (pollable).
+func (s *session) readPolled([]byte) (int, error) { panic("gateway: no polled read on this platform") }

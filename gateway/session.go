@@ -90,6 +90,15 @@ type session struct {
 	waitSince    time.Time
 	inFrame      bool
 	framing      bool // the read deadline armed is a frame's
+	armed        bool // the wait for the next message is armed: the loop's last turn ended waiting (stepWait)
+
+	// A plain TCP connection is read without the poller's reset before each wait (loopPolled): then
+	// monitorIn reads fd (-1: wait for readiness first), or returns waitErr, how the latest wait ended;
+	// drained: the latest read took all the socket held.
+	polled  bool
+	drained bool
+	fd      int
+	waitErr error
 
 	counted bool // the connection counts against its source's limit (see listener.handshaken)
 
@@ -273,6 +282,7 @@ func (s *session) prepare() error {
 	s.r.TolerateMissingCR = lc.TolerateMissingCR
 	s.r.OnFrameStart = func() { s.inFrame = true }
 	s.parkable = s.parks()
+	s.polled = s.pollable()
 	return nil
 }
 
@@ -335,40 +345,65 @@ func (s *session) handshake() error {
 // loop serves messages until the connection ends, and says why it ended, or until it was parked. resumed:
 // the session was parked, and still waits for the message it waited for then.
 func (s *session) loop(resumed bool) (end string, parked bool) {
+	if s.polled {
+		return s.loopPolled(resumed)
+	}
 	for {
-		if s.stop.Load() {
-			return "shutdown", false
+		if end, parked, next := s.step(&resumed); next == stepEnd {
+			return end, parked
 		}
-		if resumed {
+	}
+}
+
+// What a turn of the session's loop (step) leaves to do.
+const (
+	stepNext = iota // take the next turn
+	stepWait        // wait until the connection has something to read, then take the next turn (loopPolled)
+	stepEnd         // the connection ends, or the session was parked
+)
+
+// step takes one turn of the session's loop: it arms the wait for the next message unless that is armed
+// already (a turn that ended in stepWait), reads a frame and serves it.
+func (s *session) step(resumed *bool) (end string, parked bool, next int) {
+	if !s.armed {
+		if s.stop.Load() {
+			return "shutdown", false, stepEnd
+		}
+		if *resumed {
 			s.armResumed()
-			resumed = false
+			*resumed = false
 		} else if s.parkNow() {
-			return "", true
+			return "", true, stepEnd
 		} else {
 			s.armIdle()
 		}
 		if s.stop.Load() { // re-check: stopIdle may have moved the deadline just before ours
-			return "shutdown", false
+			return "shutdown", false, stepEnd
 		}
-		frame, ferr := s.r.ReadFrame()
-		s.inFrame = false
-		if ferr == nil {
-			s.waited(time.Now())
-		}
-		if ferr != nil && !isFrameError(ferr) {
-			switch s.park(ferr) {
-			case parkDone:
-				return "", true
-			case parkWait:
-				resumed = true
-				continue
-			}
-			return readEndReason(ferr, s.stop.Load()), false
-		}
-		if end := s.serve(frame, ferr); end != "" {
-			return end, false
-		}
+		s.armed = true
 	}
+	frame, ferr := s.r.ReadFrame()
+	if ferr == mllp.ErrWouldBlock {
+		return "", false, stepWait
+	}
+	s.armed, s.inFrame = false, false
+	if ferr == nil {
+		s.waited(time.Now())
+	}
+	if ferr != nil && !isFrameError(ferr) {
+		switch s.park(ferr) {
+		case parkDone:
+			return "", true, stepEnd
+		case parkWait:
+			*resumed = true
+			return "", false, stepNext
+		}
+		return readEndReason(ferr, s.stop.Load()), false, stepEnd
+	}
+	if end := s.serve(frame, ferr); end != "" {
+		return end, false, stepEnd
+	}
+	return "", false, stepNext
 }
 
 // ackWriters holds the ACK writers of parked sessions: a connection parked between messages takes one

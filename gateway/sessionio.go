@@ -86,6 +86,9 @@ func (in monitorIn) Read(p []byte) (int, error) {
 		s.inFrame, s.framing = false, true
 		s.setReadDeadline(time.Now().Add(s.l.cfg.FrameTimeout))
 	}
+	if s.polled {
+		return s.readPolled(p)
+	}
 	return s.c.Read(p)
 }
 

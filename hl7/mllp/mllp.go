@@ -31,6 +31,11 @@ var (
 	// ErrFramingByte: WriteFrame was given a payload containing a start or
 	// end block, which would split or corrupt the frame on the wire.
 	ErrFramingByte = errors.New("mllp: payload contains a framing byte")
+	// ErrWouldBlock is what a Reader's io.Reader returns when it has nothing
+	// to read now but may have later (a non-blocking socket). ReadFrame
+	// returns it as it is, not wrapped, and keeps what it has read of a
+	// frame: call ReadFrame again once there is something to read.
+	ErrWouldBlock = errors.New("mllp: nothing to read now")
 )
 
 // IsCommitACK reports whether payload is an MLLP release 2 commit acknowledgement.

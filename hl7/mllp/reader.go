@@ -305,11 +305,15 @@ func (r *Reader) fill() error {
 	return io.ErrNoProgress
 }
 
-// wrap turns a fill error into ReadFrame's: io.EOF becomes atEOF, anything
-// else is wrapped so that errors.Is still finds it.
+// wrap turns a fill error into ReadFrame's: io.EOF becomes atEOF, ErrWouldBlock
+// stays as it is (it is no failure: it costs no allocation), anything else is
+// wrapped so that errors.Is still finds it.
 func (r *Reader) wrap(err, atEOF error) error {
-	if err == io.EOF {
+	switch err {
+	case io.EOF:
 		return atEOF
+	case ErrWouldBlock:
+		return err
 	}
 	return fmt.Errorf("mllp: read: %w", err)
 }

@@ -1,0 +1,100 @@
+//go:build unix
+
+package gateway
+
+import (
+	"io"
+	"net"
+	"os"
+	"syscall"
+
+	"github.com/hl7gate/hl7gate/hl7/mllp"
+)
+
+// pollable says whether the session's connection is a plain TCP socket, which loopPolled serves.
+func (s *session) pollable() bool {
+	_, ok := s.c.(*net.TCPConn)
+	return ok
+}
+
+// loopPolled is loop for a plain TCP connection: the whole loop runs inside the callback of one
+// RawConn.Read, which reads the socket itself (readPolled) and hands back to the runtime's poller only
+// to wait. A net.Conn's Read makes the poller forget any readiness it saw before it reads (it must, since
+// it cannot know what the read will take), so after each answer it reads once more, finds nothing and
+// only then waits: one system call per message for nothing. Here the poller is reset once, when
+// RawConn.Read begins, and never between a read and the wait after it, so bytes that arrived any time
+// after a read (a pipelining monitor's next frame sent before its ACK included) mark the socket ready and
+// end the wait at once. When the latest read left nothing in the socket (it returned less than it could
+// take), the turn after an answer therefore waits without reading first; when it filled the buffer, the
+// socket may hold more that no readiness will announce, and the turn reads. A wait the read deadline or a
+// close ended is read once, outside the callback, as the read's error (waitErr), and the loop goes on as
+// loop's would.
+//
+// Nothing of s is touched after a turn parked it: another goroutine may carry on with it (that one's
+// RawConn.Read waits for this one's to return).
+func (s *session) loopPolled(resumed bool) (string, bool) {
+	rc, err := s.c.(*net.TCPConn).SyscallConn()
+	if err != nil {
+		return errText(err), false
+	}
+	var (
+		end          string
+		parked, done bool
+	)
+	turns := func() bool {
+		for {
+			e, p, next := s.step(&resumed)
+			switch next {
+			case stepWait:
+				return false
+			case stepEnd:
+				end, parked, done = e, p, true
+				return true
+			}
+			if s.drained {
+				s.fd = -1 // nothing was left unread: wait for the next bytes' readiness
+			}
+		}
+	}
+	for {
+		err := rc.Read(func(fd uintptr) bool {
+			s.fd = int(fd)
+			return turns()
+		})
+		if done {
+			return end, parked
+		}
+		// The wait ended with nothing to read: read its error, as a net.Conn's Read would return it.
+		s.fd, s.waitErr = -1, err
+		if turns(); done {
+			return end, parked
+		}
+	}
+}
+
+// readPolled reads the socket without waiting (loopPolled): mllp.ErrWouldBlock when it has nothing now, or
+// when the loop waits for readiness (fd -1). It notes whether a read took all the socket held (drained).
+func (s *session) readPolled(p []byte) (int, error) {
+	if err := s.waitErr; err != nil {
+		s.waitErr = nil
+		return 0, err
+	}
+	if s.fd < 0 {
+		return 0, mllp.ErrWouldBlock
+	}
+	for {
+		n, err := syscall.Read(s.fd, p)
+		switch {
+		case n > 0:
+			s.drained = n < len(p)
+			return n, nil
+		case err == nil:
+			return 0, io.EOF
+		case err == syscall.EINTR:
+			continue
+		case err == syscall.EAGAIN:
+			return 0, mllp.ErrWouldBlock
+		}
+		return 0, &net.OpError{Op: "read", Net: "tcp", Err: os.NewSyscallError("read", err)}
+	}
+}

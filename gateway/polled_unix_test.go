@@ -1,0 +1,110 @@
+//go:build unix
+
+package gateway
+
+import (
+	"context"
+	"net"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/hl7gate/hl7gate/gateway/config"
+	"github.com/hl7gate/hl7gate/hl7"
+	"github.com/hl7gate/hl7gate/hl7/mllp"
+	"github.com/hl7gate/hl7gate/policy"
+	"github.com/hl7gate/hl7gate/test/testkit"
+)
+
+// pollingGateway starts a gateway in front of station and dials it; c fails its reads after 20 s. Nothing
+// is parked and the idle timeout is a minute, so that a frame the session's loop failed to see hangs the
+// exchange (parking would wake it after parkAfter) instead of being answered late.
+func pollingGateway(t *testing.T, station net.Addr) net.Conn {
+	t.Helper()
+	cfg := config.Config{
+		Listeners: []config.ListenerConfig{{Name: "icu", Address: "127.0.0.1:0", AllowSources: []string{"127.0.0.0/8"},
+			IdleTimeout: time.Minute}},
+		Stations: []config.StationConfig{{Name: "central", Address: station.String()}},
+		Routes:   []policy.RouteConfig{{Name: "all", Stations: []string{"central"}}},
+	}
+	cfg.Vitals.Enabled = false
+	g, err := New(cfg, zerolog.Nop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	g.parkOff = true
+	if err := g.Start(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { g.Shutdown(context.Background()) })
+	c, err := net.Dial("tcp", g.ListenerAddr("icu").String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	if err := c.SetDeadline(time.Now().Add(20 * time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func pollMsg(i int) []byte {
+	return []byte("MSH|^~\\&|MON|ICU|CENTRAL|HOSP|20261125120000||ORU^R01|M" + strconv.Itoa(i) + "|P|2.6\r" +
+		"OBX|1|NM|150456^MDC_PULS_OXIM_SAT_O2^MDC|1.1.1.1|" + strings.Repeat("9", 200) + "|%|||||F\r")
+}
+
+func readAcks(t *testing.T, c net.Conn, from, to int) {
+	t.Helper()
+	r := mllp.NewReader(c, 0)
+	for i := from; i < to; i++ {
+		ack, err := r.ReadFrame()
+		if err != nil || !strings.Contains(string(ack), "MSA|AA|M"+strconv.Itoa(i)+"\r") {
+			t.Fatalf("message %d: ACK %q, %v", i, ack, err)
+		}
+	}
+}
+
+// A monitor's next frame that arrives after the gateway read its previous one but before that one's ACK
+// went out (a pipelining monitor) is answered at once: the session's wait after the ACK, which does not
+// read first (loopPolled), sees it.
+func TestPolledFrameBeforeAck(t *testing.T) {
+	got, sent := make(chan struct{}), make(chan struct{})
+	station := testkit.GatedStation(t, func(m *hl7.Message) {
+		if string(m.ControlID()) == "M0" {
+			got <- struct{}{} // the gateway has read M0 and waits for its ACK
+			<-sent            // M1 is in the gateway's socket
+		}
+	})
+	c := pollingGateway(t, station)
+	w := mllp.NewWriter(c)
+	if err := w.WriteFrame(pollMsg(0)); err != nil {
+		t.Fatal(err)
+	}
+	<-got
+	if err := w.WriteFrame(pollMsg(1)); err != nil {
+		t.Fatal(err)
+	}
+	close(sent)
+	readAcks(t, c, 0, 2)
+}
+
+// A burst larger than the session's read buffer fills it: what the socket still holds then is read
+// before the session waits, and every frame is answered in order.
+func TestPolledBurstFillsBuffer(t *testing.T) {
+	c := pollingGateway(t, testkit.AckStation(t))
+	const n = 60 // about 15 KB, several 4 KiB buffers
+	var burst []byte
+	for i := range n {
+		var err error
+		if burst, err = mllp.AppendFrame(burst, pollMsg(i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := c.Write(burst); err != nil {
+		t.Fatal(err)
+	}
+	readAcks(t, c, 0, n)
+}
