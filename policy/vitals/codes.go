@@ -210,16 +210,18 @@ func (t *tables) code(f []byte, d hl7.Delimiters) (param, bool) {
 	if i := bytes.IndexByte(f, d.Repetition); i >= 0 {
 		f = f[:i]
 	}
-	var comp [4][]byte
-	for n := 0; n < len(comp); n++ {
-		i := bytes.IndexByte(f, d.Component)
-		if i < 0 {
-			comp[n] = f
-			break
+	// Component 1 is looked up before the others are cut out: a known code
+	// is usually there.
+	c1, f, _ := bytes.Cut(f, []byte{d.Component})
+	if len(c1) > 0 {
+		if p, ok := t.codes.get(c1); ok {
+			return p, true
 		}
-		comp[n], f = f[:i], f[i+1:]
 	}
-	for _, c := range [3][]byte{comp[0], comp[3], comp[1]} {
+	c2, f, _ := bytes.Cut(f, []byte{d.Component})
+	_, f, _ = bytes.Cut(f, []byte{d.Component})
+	c4, _, _ := bytes.Cut(f, []byte{d.Component})
+	for _, c := range [2][]byte{c4, c2} {
 		if len(c) > 0 {
 			if p, ok := t.codes.get(c); ok {
 				return p, true

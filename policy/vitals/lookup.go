@@ -7,7 +7,8 @@ package vitals
 // probing) at most half full, built once and never written.
 type lookup[V any] struct {
 	entries []lookupEntry[V]
-	shift   uint // 64 - log2(len(entries))
+	shift   uint   // 64 - log2(len(entries))
+	lens    uint64 // bit n set when a key is n bytes long (bit 63: 63 or more)
 }
 
 type lookupEntry[V any] struct {
@@ -30,6 +31,7 @@ func newLookup[V any](m map[string]V) lookup[V] {
 			i = (i + 1) & mask
 		}
 		l.entries[i] = lookupEntry[V]{key: k, val: v, used: true}
+		l.lens |= lenBit(len(k))
 	}
 	return l
 }
@@ -44,8 +46,16 @@ func (l *lookup[V]) home(b []byte) int {
 	return int((h * 0x9e3779b97f4a7c15) >> l.shift)
 }
 
-// get returns the value for b and whether there is one.
+// lenBit is the bit of a key length in lookup.lens.
+func lenBit(n int) uint64 { return 1 << min(n, 63) }
+
+// get returns the value for b and whether there is one. A b of a length no
+// key has (an OBX-3 text such as MDC_ECG_AMPL_ST, looked up when the code
+// is unknown) is answered without hashing it.
 func (l *lookup[V]) get(b []byte) (v V, ok bool) {
+	if l.lens&lenBit(len(b)) == 0 {
+		return v, false
+	}
 	mask := len(l.entries) - 1
 	for i := l.home(b); l.entries[i].used; i = (i + 1) & mask {
 		if l.entries[i].key == string(b) {

@@ -1,6 +1,7 @@
 package vitals
 
 import (
+	"encoding/binary"
 	"math"
 	"slices"
 	"time"
@@ -162,6 +163,14 @@ func (rs *replayState) match(q *[4]uint8, win int) (lag int, found bool) {
 	// when that message was walked, only those lags are counted.
 	filter := rs.walked == int32(rs.n-1)
 	rs.was, rs.now, rs.walked = rs.now, [replayHist / 64]uint64{}, int32(rs.n)
+	// A lag is a candidate when q matches there and, with the filter, the
+	// previous message did too; computed without a branch per visit (the
+	// match is a coin toss to the branch predictor), leaving one branch,
+	// taken rarely, for the candidates.
+	all := uint64(0)
+	if !filter {
+		all = ^uint64(0)
+	}
 	tol := int(replayParams[0].tol)
 	m := newMatcher(q)
 	for v := max(1, int(q[0])-tol); v <= min(255, int(q[0])+tol); v++ {
@@ -173,12 +182,12 @@ func (rs *replayState) match(q *[4]uint8, win int) (lag int, found bool) {
 				break // beyond the history, or a link to an overwritten message
 			}
 			prevAge, b = age, h.next
-			if age < replayMinLag || age+replayWin > replayHist || !m.near(&h.v) {
+			if age < replayMinLag || age+replayWin > replayHist {
 				continue
 			}
-			bit := uint64(1) << (age % 64)
+			bit := m.hit(&h.v) << (age % 64)
 			rs.now[age/64] |= bit
-			if found || filter && rs.was[age/64]&bit == 0 {
+			if bit&(rs.was[age/64]|all) == 0 || found {
 				continue
 			}
 			if run := rs.run(age, win); run >= win && rs.informative(run) {
@@ -240,7 +249,9 @@ const (
 
 // lanes spreads four bytes over the 16-bit lanes of a word.
 func lanes(v *[4]uint8) uint64 {
-	return uint64(v[0]) | uint64(v[1])<<16 | uint64(v[2])<<32 | uint64(v[3])<<48
+	x := uint64(binary.LittleEndian.Uint32(v[:]))
+	x = (x | x<<16) & 0x0000_ffff_0000_ffff
+	return (x | x<<8) & 0x00ff_00ff_00ff_00ff
 }
 
 // newMatcher returns the matcher of q.
@@ -263,11 +274,18 @@ func newMatcher(q *[4]uint8) matcher {
 }
 
 // near reports near(q, y) for the matcher's q.
-func (m *matcher) near(y *[4]uint8) bool {
+func (m *matcher) near(y *[4]uint8) bool { return m.hit(y) == 1 }
+
+// hit is near as 1 or 0, computed without a branch: every channel compared
+// matches (out, the compared lanes not within [lo, hi], is 0: then and only
+// then (out−1) &^ out has its top bit set) and two or more are compared
+// (both keeps a bit without its lowest one: then and only then −(that>>1)
+// is negative; lane bits are 15 or above, so >>1 keeps them).
+func (m *matcher) hit(y *[4]uint8) uint64 {
 	v := lanes(y)
-	both := (v + 0x7fff*laneOne) & m.q         // present in both
-	in := (v + m.lo) &^ (v + m.hi) & laneTop   // within [lo, hi]
-	return both&^in == 0 && both&(both-1) != 0 // every channel compared matches, and two or more
+	both := (v + 0x7fff*laneOne) & m.q // present in both
+	out := both &^ ((v + m.lo) &^ (v + m.hi) & laneTop)
+	return ((out - 1) &^ out & -(both & (both - 1) >> 1)) >> 63
 }
 
 // remember adds q to the history and its chain.

@@ -234,6 +234,7 @@ const learnIDs = 16
 func (s *stream) extract(e *Engine, em *emitter, m *hl7.Message, dst []Finding) ([]Finding, uint64) {
 	clear(s.cur[:])
 	var patient uint64
+	unknown := uint64(0) // NM rows of unknown codes, added to the Engine's count once
 	d := m.Delimiters()
 	for i := range m.NumSegments() {
 		seg := m.Segment(i)
@@ -245,23 +246,36 @@ func (s *stream) extract(e *Engine, em *emitter, m *hl7.Message, dst []Finding) 
 				s.neonatal = s.baseNeonatal || e.neonatalLocation(loc)
 			}
 		case "OBX":
-			// The fields are read left to right and only as far as needed.
+			// The fields are split only as far as needed, the furthest
+			// needed first, so that a row is split in one or two passes
+			// (through OBX-3, then through OBX-14) rather than resumed for
+			// every field: OBX-18 while no row has given an EUI-64, OBX-14
+			// for a row of a known code.
 			r := seg.Reader()
+			var equip []byte
+			if len(em.equip) == 0 {
+				equip = r.Field(18)
+			}
+			code := r.Field(3)
 			o := obxFields{valueType: r.Field(2)}
-			p, read := e.t.code(r.Field(3), d)
+			p, read := e.t.code(code, d)
 			if read {
+				o.obsTime = firstComponent(r.Field(14), d)
 				o.value, o.unit, o.flags = r.Field(5), firstComponent(r.Field(6), d), r.Field(8)
-				o.status, o.obsTime = r.Field(11), firstComponent(r.Field(14), d)
+				o.status = r.Field(11)
 			} else if string(o.valueType) == "NM" {
-				e.unknownCodes.Add(1)
+				unknown++
 			}
 			if len(em.equip) == 0 {
-				em.equip = eui64(r.Field(18), d)
+				em.equip = eui64(equip, d)
 			}
 			if read {
 				dst = s.obx(e, em, &o, p, d, i, dst)
 			}
 		}
+	}
+	if unknown > 0 {
+		e.unknownCodes.Add(unknown)
 	}
 	return dst, patient
 }
@@ -281,6 +295,9 @@ func patientHash(seed maphash.Seed, id []byte, name hl7.Field, d hl7.Delimiters)
 // name is not one.
 func eui64(f []byte, d hl7.Delimiters) []byte {
 	c := firstComponent(f, d)
+	if len(c) < 16 {
+		return nil // fewer than 16 hex digits (a bed label, a shorter serial)
+	}
 	n := 0
 	for _, b := range c {
 		switch {
@@ -780,12 +797,26 @@ func (s *stream) irregular(lim float64) bool {
 	if s.hrN < n+1 {
 		return false
 	}
-	var d [n]float64
+	// The median is (a+b)/2 of the two middle changes a <= b: it reaches
+	// lim when both do and not when neither does; only when exactly half
+	// the changes reach lim are a (the largest below) and b (the smallest
+	// at or above) needed. Same result as sorting, without the sort.
+	above, a, b := 0, math.Inf(-1), math.Inf(1)
 	for k := range n {
-		d[k] = math.Abs(s.hr[(s.hrN-1-k)%historyLen] - s.hr[(s.hrN-2-k)%historyLen])
+		d := math.Abs(s.hr[(s.hrN-1-k)%historyLen] - s.hr[(s.hrN-2-k)%historyLen])
+		if d >= lim {
+			above, b = above+1, min(b, d)
+		} else {
+			a = max(a, d)
+		}
 	}
-	slices.Sort(d[:])
-	return (d[n/2-1]+d[n/2])/2 >= lim
+	switch {
+	case above > n/2:
+		return true
+	case above < n/2:
+		return false
+	}
+	return (a+b)/2 >= lim
 }
 
 // nibpChecks runs the cuff checks once per new cuff reading (a new OBX-14,

@@ -2,7 +2,6 @@ package vitals
 
 import (
 	"math"
-	"slices"
 	"time"
 )
 
@@ -97,9 +96,16 @@ func (t *track) baseline() (float64, bool) {
 	if t.nb < baseN {
 		return 0, false
 	}
-	b := t.base
-	slices.Sort(b[:])
-	return b[baseN/2], true
+	return median5(&t.base), true
+}
+
+// median5 returns the median of five finite values (as sorting them would),
+// without a sort: the lower and the higher of two pairs drop the lowest and
+// the highest of those four, which leaves the median as the median of three.
+func median5(b *[baseN]float64) float64 {
+	lo := max(min(b[0], b[1]), min(b[3], b[4]))
+	hi := min(max(b[0], b[1]), max(b[3], b[4]))
+	return max(min(lo, hi), min(max(lo, hi), b[2]))
 }
 
 func (t *track) push(v float64) {

@@ -1,0 +1,108 @@
+package vitals
+
+import (
+	"math/rand/v2"
+	"slices"
+	"testing"
+
+	"github.com/hl7gate/hl7gate/hl7"
+)
+
+// TestMedian5 pins median5 to the median a sort gives, ties included.
+func TestMedian5(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	for range 100000 {
+		var b [baseN]float64
+		for i := range b {
+			b[i] = float64(r.IntN(7)) // few distinct values: many ties
+			if r.IntN(2) == 0 {
+				b[i] = r.NormFloat64() * 50
+			}
+		}
+		s := b
+		slices.Sort(s[:])
+		if got := median5(&b); got != s[baseN/2] {
+			t.Fatalf("median5(%v) = %v, want %v", b, got, s[baseN/2])
+		}
+	}
+}
+
+// TestIrregular pins irregular to the median of the sorted changes compared
+// with lim, including lims equal to a change and exactly half the changes
+// at or above lim.
+func TestIrregular(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	for range 50000 {
+		var s stream
+		n := 17 + r.IntN(40)
+		for range n {
+			s.hr[s.hrN%historyLen] = float64(60 + r.IntN(12))
+			if r.IntN(3) == 0 {
+				s.hr[s.hrN%historyLen] += r.Float64()
+			}
+			s.hrN++
+		}
+		var d [16]float64
+		for k := range d {
+			d[k] = max(s.hr[(s.hrN-1-k)%historyLen]-s.hr[(s.hrN-2-k)%historyLen], s.hr[(s.hrN-2-k)%historyLen]-s.hr[(s.hrN-1-k)%historyLen])
+		}
+		lims := []float64{float64(r.IntN(8)), r.Float64() * 8, d[r.IntN(16)]}
+		slices.Sort(d[:])
+		lims = append(lims, (d[7]+d[8])/2, d[7], d[8])
+		for _, lim := range lims {
+			if got, want := s.irregular(lim), (d[7]+d[8])/2 >= lim; got != want {
+				t.Fatalf("irregular(%v) = %v, want %v (changes %v)", lim, got, want, d)
+			}
+		}
+	}
+}
+
+// TestEUI64 checks which OBX-18 values are taken as the device's EUI-64.
+func TestEUI64(t *testing.T) {
+	d := hl7.DefaultDelimiters()
+	for _, tc := range []struct{ f, want string }{
+		{"00A0000120089285^EUI-64", "00A0000120089285"},
+		{"00-a0-00-01-20-08-92-85^^x^EUI-64", "00-a0-00-01-20-08-92-85"},
+		{"00A0000120089285~1234", "00A0000120089285"},
+		{"12340000000001^^12340000000001^EUI-64", ""}, // 14 digits
+		{"00A000012008928", ""},                       // 15
+		{"00A00001200892850", ""},                     // 17
+		{"00A0000120089G85", ""},                      // not hex
+		{"BED01", ""},
+		{"", ""},
+	} {
+		if got := string(eui64([]byte(tc.f), d)); got != tc.want {
+			t.Errorf("eui64(%q) = %q, want %q", tc.f, got, tc.want)
+		}
+	}
+}
+
+// TestCode checks which OBX-3 component names the parameter: component 1 of
+// the first repetition, else component 4, else component 2.
+func TestCode(t *testing.T) {
+	e, err := NewEngine(DefaultConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := hl7.DefaultDelimiters()
+	for _, tc := range []struct {
+		f    string
+		want param
+		ok   bool
+	}{
+		{"147842^MDC_ECG_HEART_RATE^MDC", pHR, true},
+		{"8867-4^Heart rate^LN^147842^MDC_ECG_HEART_RATE^MDC", pHR, true},
+		{"X1^whatever^L^150456^MDC_PULS_OXIM_SAT_O2^MDC", pSpO2, true}, // component 4
+		{"999^150456^x^150344", pTemp, true},                           // component 4 before 2
+		{"^150456", pSpO2, true},                                       // component 2
+		{"150456~147842", pSpO2, true},                                 // first repetition only
+		{"~147842", pNone, false},
+		{"131841^MDC_ECG_AMPL_ST^MDC", pNone, false},
+		{"131841", pNone, false},
+		{"", pNone, false},
+	} {
+		if p, ok := e.t.code([]byte(tc.f), d); p != tc.want || ok != tc.ok {
+			t.Errorf("code(%q) = %v, %v; want %v, %v", tc.f, p, ok, tc.want, tc.ok)
+		}
+	}
+}
