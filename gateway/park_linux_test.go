@@ -12,11 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rs/zerolog"
-
-	"github.com/hl7gate/hl7gate/gateway/config"
 	"github.com/hl7gate/hl7gate/hl7/mllp"
-	"github.com/hl7gate/hl7gate/policy"
 	"github.com/hl7gate/hl7gate/test/testkit"
 )
 
@@ -29,31 +25,7 @@ func parkingGateway(t *testing.T, idle time.Duration) (*Gateway, net.Conn) {
 // quickParkingGateway is parkingGateway with the gateway's quickGap set to quick.
 func quickParkingGateway(t *testing.T, idle, quick time.Duration) (*Gateway, net.Conn) {
 	t.Helper()
-	cfg := config.Config{
-		Listeners: []config.ListenerConfig{{Name: "icu", Address: "127.0.0.1:0", AllowSources: []string{"127.0.0.0/8"},
-			IdleTimeout: idle}},
-		Stations: []config.StationConfig{{Name: "central", Address: testkit.AckStation(t).String()}},
-		Routes:   []policy.RouteConfig{{Name: "all", Stations: []string{"central"}}},
-	}
-	cfg.Vitals.Enabled = false
-	g, err := New(cfg, zerolog.Nop())
-	if err != nil {
-		t.Fatal(err)
-	}
-	g.quickGap = quick
-	if err := g.Start(t.Context()); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { g.Shutdown(context.Background()) })
-	c, err := net.Dial("tcp", g.ListenerAddr("icu").String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Close() })
-	if err := c.SetDeadline(time.Now().Add(time.Minute)); err != nil { // a session never woken fails, not hangs
-		t.Fatal(err)
-	}
-	return g, c
+	return dialGateway(t, testkit.AckStation(t), idle, time.Minute, func(g *Gateway) { g.quickGap = quick })
 }
 
 // exchange sends message i on c and checks its positive ACK.

@@ -24,9 +24,19 @@ import (
 // exchange (parking would wake it after parkAfter) instead of being answered late.
 func pollingGateway(t *testing.T, station net.Addr) net.Conn {
 	t.Helper()
+	_, c := dialGateway(t, station, time.Minute, 20*time.Second, func(g *Gateway) { g.parkOff = true })
+	return c
+}
+
+// dialGateway starts a gateway with one loopback listener (connections idle for idle are closed) routing
+// everything to station, with the vital-sign checks off and tune applied before Start, and dials it; the
+// connection's reads and writes fail after deadline, so that a session never answered fails the test
+// instead of hanging it.
+func dialGateway(t *testing.T, station net.Addr, idle, deadline time.Duration, tune func(*Gateway)) (*Gateway, net.Conn) {
+	t.Helper()
 	cfg := config.Config{
 		Listeners: []config.ListenerConfig{{Name: "icu", Address: "127.0.0.1:0", AllowSources: []string{"127.0.0.0/8"},
-			IdleTimeout: time.Minute}},
+			IdleTimeout: idle}},
 		Stations: []config.StationConfig{{Name: "central", Address: station.String()}},
 		Routes:   []policy.RouteConfig{{Name: "all", Stations: []string{"central"}}},
 	}
@@ -35,7 +45,7 @@ func pollingGateway(t *testing.T, station net.Addr) net.Conn {
 	if err != nil {
 		t.Fatal(err)
 	}
-	g.parkOff = true
+	tune(g)
 	if err := g.Start(t.Context()); err != nil {
 		t.Fatal(err)
 	}
@@ -45,10 +55,10 @@ func pollingGateway(t *testing.T, station net.Addr) net.Conn {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { c.Close() })
-	if err := c.SetDeadline(time.Now().Add(20 * time.Second)); err != nil {
+	if err := c.SetDeadline(time.Now().Add(deadline)); err != nil {
 		t.Fatal(err)
 	}
-	return c
+	return g, c
 }
 
 func pollMsg(i int) []byte {
