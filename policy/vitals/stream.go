@@ -779,8 +779,7 @@ func (dg *disagreement) onset(s *stream, h, lim float64) bool {
 		v := s.hr[(s.hrN-1-k)%historyLen]
 		d[k], h = math.Abs(h-v), v
 	}
-	slices.Sort(d[:n])
-	dg.af = (d[n/2-1]+d[n/2])/2 >= th
+	dg.af = medianReaches(d[:n], th)
 	return dg.af
 }
 
@@ -797,23 +796,31 @@ func (s *stream) irregular(lim float64) bool {
 	if s.hrN < n+1 {
 		return false
 	}
-	// The median is (a+b)/2 of the two middle changes a <= b: it reaches
-	// lim when both do and not when neither does; only when exactly half
-	// the changes reach lim are a (the largest below) and b (the smallest
-	// at or above) needed. Same result as sorting, without the sort.
+	var d [n]float64
+	for k := range d {
+		d[k] = math.Abs(s.hr[(s.hrN-1-k)%historyLen] - s.hr[(s.hrN-2-k)%historyLen])
+	}
+	return medianReaches(d[:], lim)
+}
+
+// medianReaches reports whether the median of d, an even count of values,
+// reaches lim, as sorting d would tell, without the sort. The median is
+// (a+b)/2 of the two middle values a <= b: it reaches lim when both do and
+// not when neither does; only when exactly half the values reach lim are a
+// (the largest below) and b (the smallest at or above) needed.
+func medianReaches(d []float64, lim float64) bool {
 	above, a, b := 0, math.Inf(-1), math.Inf(1)
-	for k := range n {
-		d := math.Abs(s.hr[(s.hrN-1-k)%historyLen] - s.hr[(s.hrN-2-k)%historyLen])
-		if d >= lim {
-			above, b = above+1, min(b, d)
+	for _, v := range d {
+		if v >= lim {
+			above, b = above+1, min(b, v)
 		} else {
-			a = max(a, d)
+			a = max(a, v)
 		}
 	}
 	switch {
-	case above > n/2:
+	case above > len(d)/2:
 		return true
-	case above < n/2:
+	case above < len(d)/2:
 		return false
 	}
 	return (a+b)/2 >= lim
