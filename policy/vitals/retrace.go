@@ -51,7 +51,6 @@ const (
 	retraceNoise   = 4.0              // the return is at least this many times the channel's own scatter
 	retraceWitness = 3.0              // another channel jumping this many times its scatter witnesses a change of state
 	retraceLearn   = 30               // values before the channel's scatter is trusted
-	retraceZero    = 15               // mmHg: an arterial value below this is a line zeroed to atmosphere
 )
 
 // retrace is the state of one channel for drift_return: 5-min means of its
@@ -183,7 +182,7 @@ func (s *stream) driftReturn(em *emitter, arrival time.Time, dst []Finding) []Fi
 		c, r := &s.cur[p], &s.retrace[i]
 		if !c.ok || (line && arterial(p)) {
 			r.nlast = 0 // the recent level is three values in a row
-			if c.ok && arterial(p) && c.v < retraceZero {
+			if c.ok && arterial(p) && s.zeroed() {
 				// Zeroed to atmosphere: the transducer gets a new
 				// reference, and the level after it (often a damped
 				// trace) was not reached along a trend. Its levels start

@@ -81,6 +81,17 @@ func (t *track) learnNoise(d float64) {
 	t.noise += (d - t.noise) / float64(t.noiseN)
 }
 
+// zeroedBelow is the arterial systolic pressure, in mmHg, below which the
+// line is read as zeroed to atmosphere: no circulation has a systolic
+// pressure this low.
+const zeroedBelow = 15
+
+// zeroed reports an arterial line zeroed to atmosphere (see zeroedBelow).
+func (s *stream) zeroed() bool {
+	sys := &s.cur[pARTSys]
+	return sys.ok && sys.v < zeroedBelow
+}
+
 // damped reports an arterial trace with a pulse pressure below a quarter
 // of its mean pressure (at least 12 mmHg): damping (air, a clot, a kinked
 // catheter, the narrow trace after zeroing) narrows the pulse around an
@@ -94,8 +105,8 @@ func (s *stream) damped() bool {
 	if sys == nil {
 		return false
 	}
-	if sys.v < 15 {
-		return true // zeroed to atmosphere: no circulation has a systolic pressure this low
+	if s.zeroed() {
+		return true
 	}
 	if !narrow {
 		return false
