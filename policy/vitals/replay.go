@@ -273,10 +273,7 @@ func newMatcher(q *[4]uint8) matcher {
 	return m
 }
 
-// near reports near(q, y) for the matcher's q.
-func (m *matcher) near(y *[4]uint8) bool { return m.hit(y) == 1 }
-
-// hit is near as 1 or 0, computed without a branch: every channel compared
+// hit is near(q, y) for the matcher's q as 1 or 0, computed without a branch: every channel compared
 // matches (out, the compared lanes not within [lo, hi], is 0: then and only
 // then (out−1) &^ out has its top bit set) and two or more are compared
 // (both keeps a bit without its lowest one: then and only then −(that>>1)

@@ -23,8 +23,8 @@ func TestMatcherIsNear(t *testing.T) {
 	}
 	check := func(q, y [4]uint8) {
 		m := newMatcher(&q)
-		if got, want := m.near(&y), near(&q, &y); got != want {
-			t.Fatalf("matcher(%v).near(%v) = %v, near = %v", q, y, got, want)
+		if got, want := m.hit(&y) == 1, near(&q, &y); got != want {
+			t.Fatalf("matcher(%v).hit(%v) = %v, near = %v", q, y, m.hit(&y), want)
 		}
 	}
 	for i := range 4 {
