@@ -13,11 +13,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rs/zerolog"
-
 	"github.com/hl7gate/hl7gate/gateway/config"
 	"github.com/hl7gate/hl7gate/hl7/mllp"
-	"github.com/hl7gate/hl7gate/policy"
 	"github.com/hl7gate/hl7gate/test/testkit"
 )
 
@@ -63,23 +60,8 @@ func TestIdleConnMemory(t *testing.T) {
 // idleConnMemory measures TestIdleConnMemory's figures for one gateway, with or without parking, and
 // returns the Go heap and stack per connection, silent and after one message.
 func idleConnMemory(t *testing.T, parking bool) (silent, used uint64) {
-	cfg := config.Config{
-		Listeners: []config.ListenerConfig{{Name: "icu", Address: "127.0.0.1:0", AllowSources: []string{"127.0.0.0/8"},
-			MaxConnections: 2 * idleConns, MaxPerSource: 2 * idleConns}},
-		Stations: []config.StationConfig{{Name: "central", Address: testkit.AckStation(t).String()}},
-		Routes:   []policy.RouteConfig{{Name: "all", Stations: []string{"central"}}},
-	}
-	g, err := New(cfg, zerolog.Nop())
-	if err != nil {
-		t.Fatal(err)
-	}
-	g.parkOff = !parking
-	if err := g.Start(t.Context()); err != nil {
-		t.Fatal(err)
-	}
+	g, sa := rawGateway(t, idleConns, func(g *Gateway) { g.parkOff = !parking })
 	defer g.Shutdown(context.Background())
-	addr := g.ListenerAddr("icu").(*net.TCPAddr).AddrPort()
-	sa := &syscall.SockaddrInet4{Port: int(addr.Port()), Addr: addr.Addr().As4()}
 	wait := func(n int) { // until n sessions wait for their next message, in their goroutine or parked
 		if parking {
 			waitSessions(t, g, 0, n)
@@ -109,6 +91,17 @@ func idleConnMemory(t *testing.T, parking bool) (silent, used uint64) {
 	m = memNow(t)
 	m.report(t, "after one message", before, idleConns)
 	return silent, m.goBytes(before) / idleConns
+}
+
+// rawGateway starts a gateway taking up to 2 × conns monitor connections, with its default vital-sign
+// checks (see startGateway), and returns it and its listener's address for raw sockets. The caller shuts
+// it down: the memory tests measure two gateways one after the other.
+func rawGateway(tb testing.TB, conns int, tune func(*Gateway)) (*Gateway, *syscall.SockaddrInet4) {
+	tb.Helper()
+	lc := config.ListenerConfig{MaxConnections: 2 * conns, MaxPerSource: 2 * conns}
+	g := startGateway(tb, lc, testkit.AckStation(tb), true, tune)
+	addr := g.ListenerAddr("icu").(*net.TCPAddr).AddrPort()
+	return g, &syscall.SockaddrInet4{Port: int(addr.Port()), Addr: addr.Addr().As4()}
 }
 
 // dialRaw connects a blocking raw socket to sa.
@@ -247,24 +240,8 @@ func TestActiveConnMemory(t *testing.T) {
 // activeConnMemory measures TestActiveConnMemory's figure for one gateway and returns the Go heap and
 // stack per connection.
 func activeConnMemory(t *testing.T, quick bool) uint64 {
-	cfg := config.Config{
-		Listeners: []config.ListenerConfig{{Name: "icu", Address: "127.0.0.1:0", AllowSources: []string{"127.0.0.0/8"},
-			MaxConnections: 2 * activeConns, MaxPerSource: 2 * activeConns}},
-		Stations: []config.StationConfig{{Name: "central", Address: testkit.AckStation(t).String()}},
-		Routes:   []policy.RouteConfig{{Name: "all", Stations: []string{"central"}}},
-	}
-	g, err := New(cfg, zerolog.Nop())
-	if err != nil {
-		t.Fatal(err)
-	}
-	g.parkOff = !quick
-	g.quickGap = 0
-	if err := g.Start(t.Context()); err != nil {
-		t.Fatal(err)
-	}
+	g, sa := rawGateway(t, activeConns, func(g *Gateway) { g.parkOff, g.quickGap = !quick, 0 })
 	defer g.Shutdown(context.Background())
-	addr := g.ListenerAddr("icu").(*net.TCPAddr).AddrPort()
-	sa := &syscall.SockaddrInet4{Port: int(addr.Port()), Addr: addr.Addr().As4()}
 	wait := func(n int) {
 		if quick {
 			waitSessions(t, g, 0, n)
@@ -304,23 +281,8 @@ func BenchmarkParkedMessage(b *testing.B) {
 	for _, quick := range []bool{false, true} {
 		b.Run(map[bool]string{false: "goroutines", true: "parked"}[quick], func(b *testing.B) {
 			const conns = 200
-			cfg := config.Config{
-				Listeners: []config.ListenerConfig{{Name: "icu", Address: "127.0.0.1:0", AllowSources: []string{"127.0.0.0/8"},
-					MaxConnections: 2 * conns, MaxPerSource: 2 * conns}},
-				Stations: []config.StationConfig{{Name: "central", Address: testkit.AckStation(b).String()}},
-				Routes:   []policy.RouteConfig{{Name: "all", Stations: []string{"central"}}},
-			}
-			g, err := New(cfg, zerolog.Nop())
-			if err != nil {
-				b.Fatal(err)
-			}
-			g.parkOff, g.quickGap = !quick, 0
-			if err := g.Start(b.Context()); err != nil {
-				b.Fatal(err)
-			}
+			g, sa := rawGateway(b, conns, func(g *Gateway) { g.parkOff, g.quickGap = !quick, 0 })
 			defer g.Shutdown(context.Background())
-			addr := g.ListenerAddr("icu").(*net.TCPAddr).AddrPort()
-			sa := &syscall.SockaddrInet4{Port: int(addr.Port()), Addr: addr.Addr().As4()}
 			fds := make([]int, conns)
 			for i := range fds {
 				fds[i] = dialRaw(b, sa)

@@ -28,27 +28,12 @@ func pollingGateway(t *testing.T, station net.Addr) net.Conn {
 	return c
 }
 
-// dialGateway starts a gateway with one loopback listener (connections idle for idle are closed) routing
-// everything to station, with the vital-sign checks off and tune applied before Start, and dials it; the
-// connection's reads and writes fail after deadline, so that a session never answered fails the test
-// instead of hanging it.
+// dialGateway starts a gateway with the vital-sign checks off whose listener closes connections idle for
+// idle (see startGateway), and dials it; the connection's reads and writes fail after deadline, so that a
+// session never answered fails the test instead of hanging it.
 func dialGateway(t *testing.T, station net.Addr, idle, deadline time.Duration, tune func(*Gateway)) (*Gateway, net.Conn) {
 	t.Helper()
-	cfg := config.Config{
-		Listeners: []config.ListenerConfig{{Name: "icu", Address: "127.0.0.1:0", AllowSources: []string{"127.0.0.0/8"},
-			IdleTimeout: idle}},
-		Stations: []config.StationConfig{{Name: "central", Address: station.String()}},
-		Routes:   []policy.RouteConfig{{Name: "all", Stations: []string{"central"}}},
-	}
-	cfg.Vitals.Enabled = false
-	g, err := New(cfg, zerolog.Nop())
-	if err != nil {
-		t.Fatal(err)
-	}
-	tune(g)
-	if err := g.Start(t.Context()); err != nil {
-		t.Fatal(err)
-	}
+	g := startGateway(t, config.ListenerConfig{IdleTimeout: idle}, station, false, tune)
 	t.Cleanup(func() { g.Shutdown(context.Background()) })
 	c, err := net.Dial("tcp", g.ListenerAddr("icu").String())
 	if err != nil {
@@ -59,6 +44,31 @@ func dialGateway(t *testing.T, station net.Addr, idle, deadline time.Duration, t
 		t.Fatal(err)
 	}
 	return g, c
+}
+
+// startGateway starts a gateway whose one listener, "icu", has lc's settings on a loopback port for
+// loopback sources and routes every message to station, with the vital-sign checks on or off and tune
+// applied before Start. The caller shuts it down.
+func startGateway(tb testing.TB, lc config.ListenerConfig, station net.Addr, vitals bool, tune func(*Gateway)) *Gateway {
+	tb.Helper()
+	lc.Name, lc.Address, lc.AllowSources = "icu", "127.0.0.1:0", []string{"127.0.0.0/8"}
+	cfg := config.Config{
+		Listeners: []config.ListenerConfig{lc},
+		Stations:  []config.StationConfig{{Name: "central", Address: station.String()}},
+		Routes:    []policy.RouteConfig{{Name: "all", Stations: []string{"central"}}},
+	}
+	if !vitals {
+		cfg.Vitals.Enabled = false
+	}
+	g, err := New(cfg, zerolog.Nop())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tune(g)
+	if err := g.Start(tb.Context()); err != nil {
+		tb.Fatal(err)
+	}
+	return g
 }
 
 func pollMsg(i int) []byte {
