@@ -10,17 +10,18 @@ import (
 
 // parker holds the monitor connections that have been quiet for parkAfter: their session's goroutine has
 // ended (its stack freed), their read buffer is released, and one epoll instance of the gateway watches
-// their sockets. Bytes from the monitor (or its close), its idle timeout, or a shutdown start a goroutine
-// that carries on with the session where it stopped. A connection then costs its session and socket,
+// their sockets. Bytes from the monitor (or its close), its idle timeout, or a shutdown hand it to a goroutine
+// (wakers) that carries on with the session where it stopped. A connection then costs its session and socket,
 // not a goroutine and buffers, as a connection waiting in an event loop costs a byte relay.
 //
 // The epoll instance itself is watched by the runtime's poller (an os.File over it), so no thread blocks
 // on it. Sockets are registered one-shot and level-triggered: bytes that arrived before the registration
 // wake it at once.
 type parker struct {
-	g    *Gateway
-	ep   *os.File
-	done chan struct{} // closed when run has returned
+	g      *Gateway
+	ep     *os.File
+	done   chan struct{} // closed when watch has returned
+	wakers wakers        // the goroutines that run the woken sessions
 
 	mu     sync.Mutex
 	next   uint64              // the latest token
@@ -39,17 +40,18 @@ func newParker(g *Gateway) (*parker, error) {
 	}
 	p := &parker{g: g, ep: os.NewFile(uintptr(fd), "parked-connections"), done: make(chan struct{}),
 		parked: map[uint64]*session{}}
+	p.wakers.g = g
 	rc, err := p.ep.SyscallConn()
 	if err != nil {
 		p.ep.Close()
 		return nil, err
 	}
-	go p.run(rc)
+	go p.watch(rc)
 	return p, nil
 }
 
-// run wakes the sessions whose sockets became readable until the parker is closed.
-func (p *parker) run(rc syscall.RawConn) {
+// watch wakes the sessions whose sockets became readable until the parker is closed.
+func (p *parker) watch(rc syscall.RawConn) {
 	defer close(p.done)
 	var evs [64]syscall.EpollEvent
 	_ = rc.Read(func(fd uintptr) bool {
@@ -82,6 +84,7 @@ func (p *parker) count() float64 {
 func (p *parker) close() {
 	p.ep.Close()
 	<-p.done
+	p.wakers.close()
 }
 
 // park parks s, whose reader holds nothing, until bytes arrive, left has passed (its idle timeout) or the
@@ -124,10 +127,10 @@ type syscallConn interface {
 	SyscallConn() (syscall.RawConn, error)
 }
 
-// wake resumes the session parked under tok, if it still is, in a new goroutine.
+// wake resumes the session parked under tok, if it still is, in another goroutine.
 func (p *parker) wake(tok uint64, why waking) {
 	if s := p.take(tok); s != nil {
-		go p.g.runSession(s, why)
+		p.wakers.run(s, why)
 	}
 }
 
@@ -158,7 +161,7 @@ func (p *parker) readable(tok uint64, hup bool) {
 		p.g.endSession(s)
 		return
 	}
-	go p.g.runSession(s, wokeRead)
+	p.wakers.run(s, wokeRead)
 }
 
 // take removes the session parked under tok from the parker and returns it, or nil if it is not parked
