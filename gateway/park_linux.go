@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"errors"
+	"net"
 	"os"
 	"sync"
 	"syscall"
@@ -91,7 +92,7 @@ func (p *parker) close() {
 // gateway stops. The calling goroutine must end right after without touching s: another may already run
 // the session.
 func (p *parker) park(s *session, left time.Duration) {
-	rc, err := s.c.(syscallConn).SyscallConn()
+	rc, err := s.c.(*net.TCPConn).SyscallConn() // the concrete type: its callbacks below stay on the stack
 	p.mu.Lock()
 	p.next++
 	tok := p.next
@@ -120,11 +121,6 @@ func (p *parker) park(s *session, left time.Duration) {
 		// it was parked: it carries on at once, and its next read or its stop flag ends it.
 		p.wake(tok, wokeRead)
 	}
-}
-
-// syscallConn is a connection whose socket can be reached (a *net.TCPConn).
-type syscallConn interface {
-	SyscallConn() (syscall.RawConn, error)
 }
 
 // wake resumes the session parked under tok, if it still is, in another goroutine.
@@ -181,7 +177,7 @@ func (p *parker) take(tok uint64) *session {
 // peerGone says whether the monitor closed s's connection and left nothing unread (one non-blocking
 // MSG_PEEK receive).
 func (s *session) peerGone() bool {
-	rc, err := s.c.(syscallConn).SyscallConn()
+	rc, err := s.c.(*net.TCPConn).SyscallConn()
 	if err != nil {
 		return false
 	}
@@ -207,6 +203,6 @@ func (s *session) parks() bool {
 	if s.g.parker == nil {
 		return false
 	}
-	_, ok := s.c.(syscallConn)
+	_, ok := s.c.(*net.TCPConn)
 	return ok && s.c == s.raw
 }

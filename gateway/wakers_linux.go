@@ -43,7 +43,7 @@ type wakeJob struct {
 // (5,000 monitors at 1 msg/s: about one).
 const (
 	wakerIdle     = time.Second
-	maxIdleWakers = 64
+	maxIdleWakers = 32
 )
 
 // run runs s (runSession) in an idle goroutine, or in a new one when none is idle.
