@@ -57,7 +57,7 @@ func (p *parker) watch(rc syscall.RawConn) {
 	var evs [64]syscall.EpollEvent
 	_ = rc.Read(func(fd uintptr) bool {
 		for {
-			n, err := syscall.EpollWait(int(fd), evs[:], 0)
+			n, err := sysEpollWait(int(fd), evs[:])
 			if err == syscall.EINTR {
 				continue
 			}
@@ -113,7 +113,7 @@ func (p *parker) park(s *session, left time.Duration) {
 	if err == nil {
 		ev := syscall.EpollEvent{Events: syscall.EPOLLIN | syscall.EPOLLRDHUP | syscall.EPOLLONESHOT,
 			Fd: int32(uint32(tok)), Pad: int32(uint32(tok >> 32))}
-		cerr := rc.Control(func(fd uintptr) { err = syscall.EpollCtl(int(p.ep.Fd()), op, int(fd), &ev) })
+		cerr := rc.Control(func(fd uintptr) { err = sysEpollCtl(int(p.ep.Fd()), op, int(fd), &ev) })
 		err = errors.Join(err, cerr)
 	}
 	if err != nil || s.stop.Load() {
