@@ -11,8 +11,8 @@ import (
 
 // parker holds the monitor connections that have been quiet for parkAfter: their session's goroutine has
 // ended (its stack freed), their read buffer is released, and one epoll instance of the gateway watches
-// their sockets. Bytes from the monitor (or its close), its idle timeout, or a shutdown hand it to a goroutine
-// (wakers) that carries on with the session where it stopped. A connection then costs its session and socket,
+// their sockets. Bytes from the monitor (or its close), its idle timeout, or a shutdown hand the session to
+// a goroutine (wakers) that carries on where it stopped. A connection then costs its session and socket,
 // not a goroutine and buffers, as a connection waiting in an event loop costs a byte relay.
 //
 // The epoll instance itself is watched by the runtime's poller (an os.File over it), so no thread blocks
@@ -21,7 +21,7 @@ import (
 type parker struct {
 	g      *Gateway
 	ep     *os.File
-	done   chan struct{} // closed when watch has returned
+	done   chan struct{} // closed when run has returned
 	wakers wakers        // the goroutines that run the woken sessions
 
 	mu     sync.Mutex
@@ -47,12 +47,12 @@ func newParker(g *Gateway) (*parker, error) {
 		p.ep.Close()
 		return nil, err
 	}
-	go p.watch(rc)
+	go p.run(rc)
 	return p, nil
 }
 
-// watch wakes the sessions whose sockets became readable until the parker is closed.
-func (p *parker) watch(rc syscall.RawConn) {
+// run wakes the sessions whose sockets became readable until the parker is closed.
+func (p *parker) run(rc syscall.RawConn) {
 	defer close(p.done)
 	var evs [64]syscall.EpollEvent
 	_ = rc.Read(func(fd uintptr) bool {
