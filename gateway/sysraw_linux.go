@@ -16,9 +16,9 @@ import (
 // Only calls that cannot block go through here: reads, writes and peeks on non-blocking sockets, and
 // epoll_ctl and epoll_pwait with a zero timeout on the parker's epoll instance.
 //
-// Under the race detector they are package syscall's (sysraw_other.go, sysraw_race_linux.go): its reads and writes tell the
-// detector that what one goroutine wrote to a socket happened before what another reads from it, which
-// tests of the gateway that talk to it over sockets rely on.
+// Under the race detector they are package syscall's (sysraw_other.go, sysraw_race_linux.go): its reads
+// and writes tell the detector that what one goroutine wrote to a socket happened before what another
+// reads from it, which tests of the gateway that talk to it over sockets rely on.
 
 // sysRead is syscall.Read on a non-blocking descriptor.
 func sysRead(fd int, p []byte) (int, error) {
