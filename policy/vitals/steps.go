@@ -309,6 +309,13 @@ func (s *stream) notePleth(lim float64, arrival time.Time) {
 		if hp.ok && pp.ok {
 			dp, dh := math.Abs(pr.v-pp.v), math.Abs(hr.v-hp.v)
 			disturbed = disturbed || (dp > lim && dh < dp/2)
+			// Motion disturbs the ECG as well: both counts jump, apart
+			// from each other, while the saturation lies off its level.
+			// The two sensors count one heart, so their difference
+			// jumping by more than lim in one message is a miscount; a
+			// forged heart rate leaves the saturation where it was, a
+			// forged saturation leaves the two counts together.
+			disturbed = disturbed || (math.Abs((pr.v-hr.v)-(pp.v-hp.v)) > lim && s.pulseDisturbed(pPR))
 		}
 	}
 	if disturbed {
@@ -429,4 +436,24 @@ func proportional(p, q param, v, pre, qv, q0, half float64) bool {
 	}
 	r := q0 / pre
 	return math.Abs(qv-r*v) <= r*half
+}
+
+// heartJumped reports that the ECG heart rate and the SpO2 pulse rate both
+// changed in this message, the same way, each beyond its own scatter
+// (ownScatter), and by amounts within half of each other: two sensors
+// counted one heart changing pace. A saturation that dips in that same
+// message is a patient moving or rousing (the probe disturbed, the heart
+// answering the effort), not a value written into calm data: a forged
+// saturation leaves the heart where it was. Not in an irregular rhythm
+// (the median change of the heart rate at least lim, AF): both sensors
+// count its changes from beat to beat in every message.
+func (s *stream) heartJumped(lim float64) bool {
+	hr, pr, hp, pp := &s.cur[pHR], &s.cur[pPR], &s.prev[pHR], &s.prev[pPR]
+	if !hr.ok || !pr.ok || !hp.ok || !pp.ok || s.irregular(lim) {
+		return false
+	}
+	dh, dp := hr.v-hp.v, pr.v-pp.v
+	sh, sp := s.tracks[pHR].ownScatter(), s.tracks[pPR].ownScatter()
+	return sh > 0 && sp > 0 && dh*dp > 0 && math.Abs(dh) >= sh && math.Abs(dp) >= sp &&
+		math.Abs(dh-dp) <= max(math.Abs(dh), math.Abs(dp))/2
 }
