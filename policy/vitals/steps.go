@@ -456,11 +456,11 @@ func proportional(p, q param, v, pre, qv, q0, half float64) bool {
 // count its changes from beat to beat in every message.
 func (s *stream) heartJumped(lim float64) bool {
 	hr, pr, hp, pp := &s.cur[pHR], &s.cur[pPR], &s.prev[pHR], &s.prev[pPR]
-	if !hr.ok || !pr.ok || !hp.ok || !pp.ok || s.irregular(lim) {
+	if !hr.ok || !pr.ok || !hp.ok || !pp.ok {
 		return false
 	}
 	dh, dp := hr.v-hp.v, pr.v-pp.v
 	sh, sp := s.tracks[pHR].ownScatter(), s.tracks[pPR].ownScatter()
 	return sh > 0 && sp > 0 && dh*dp > 0 && math.Abs(dh) >= sh && math.Abs(dp) >= sp &&
-		math.Abs(dh-dp) <= max(math.Abs(dh), math.Abs(dp))/2
+		math.Abs(dh-dp) <= max(math.Abs(dh), math.Abs(dp))/2 && !s.irregular(lim) // the rhythm last: it costs a median
 }
