@@ -568,7 +568,7 @@ func (s *stream) units(em *emitter, dst []Finding) []Finding {
 // time, temperature steps at once.
 func (s *stream) rate(e *Engine, em *emitter, arrival time.Time, dst []Finding) []Finding {
 	rr := &e.cfg.Rules.Rate
-	s.notePleth(e.cfg.Rules.HRPR.PROverHR, arrival) // spikes need it too
+	s.notePleth(e.cfg.Rules.HRPR.PROverHR, e.cfg.Rules.HRPR.Irregular, arrival) // spikes need it too
 	if !em.on(rRate) {
 		return dst
 	}

@@ -176,6 +176,7 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 	// its values neither begin, extend nor end an excursion, nor are they
 	// a change of state.
 	line, narrow := s.flushed() || s.damped(), s.narrowArt()
+	beat := s.heartJumped(e.cfg.Rules.HRPR.Irregular)
 	var shiftedN, arterialShifted int // channels shifted beyond their scatter in this message; of them arterial
 	for _, p := range tracked {
 		for _, q := range trackInfo[p].partners {
@@ -242,7 +243,7 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 				}
 				continue // the baseline stays in the true unit
 			}
-			t.exN, t.exPre, t.exStart, t.exPartner, t.exSeg, t.exPeak = 1, b, now, partner[p], c.seg, c.v
+			t.exN, t.exPre, t.exStart, t.exPartner, t.exSeg, t.exPeak = 1, b, now, partner[p] || (p == pSpO2 && beat), c.seg, c.v
 			// A change of state (waking, a transfer, a rhythm converting)
 			// moves other channels in the same message, related or not; a
 			// forged level moves one channel (or the one arterial line).
