@@ -240,7 +240,7 @@ func TestFrozenAndRegular(t *testing.T) {
 		}), nil},
 		{"heart rate loses its noise (moving average forgery)", then(every(150, 10*sec, func(i int) msg { return vitalsAt(i, 80, 80, 96) }), 10*sec,
 			every(90, 10*sec, func(i int) msg {
-				return msg{rows: []row{hr(num(math.Round(10*(80+2*math.Sin(float64(i)/5))) / 10)), pr(wobble(80, i+5)), spo2(wobble(96, i+7)), rr(wobble(16, i+3))}}
+				return msg{rows: []row{hr(num(math.Round(10*(80+2*math.Sin(float64(i)/12))) / 10)), pr(wobble(80, i+5)), spo2(wobble(96, i+7)), rr(wobble(16, i+3))}}
 			})), []string{"too_regular"}},
 		{"paced with intrinsic beats", every(60, 10*sec, func(i int) msg {
 			h := "70"
