@@ -294,6 +294,17 @@ func TestReplay(t *testing.T) {
 		})), []string{"replay_window"}},
 		{"12 minutes from two hours earlier replayed at a 60 s cadence", then(every(130, time.Minute, func(i int) msg { return vitalsAt(i, 70+float64(i%17), 72+float64(i%11), 94+float64(i%5)) }), time.Minute,
 			every(12, time.Minute, func(i int) msg { return vitalsAt(i+3, 70+float64((i+3)%17), 72+float64((i+3)%11), 94+float64((i+3)%5)) })), []string{"replay_window"}},
+		{"12 minutes with an arterial flush replayed at a 60 s cadence", then(every(130, time.Minute, flushedAt(8)), time.Minute,
+			every(12, time.Minute, func(i int) msg { return jittered(flushedAt(8)(i+3), i) })), []string{"replay_window"}},
+		{"arterial flushes of a quiet patient an hour apart are not a replay", every(240, time.Minute, func(i int) msg {
+			m := msg{rows: []row{hr(num(72 + float64(i%2))), pr("72"), spo2("97"), rr("16")}}
+			v := num(80 + float64(i%2))
+			if i%60 == 7 {
+				v = "300"
+			}
+			m.rows = append(m.rows, artS(v), artD(v), artM(v))
+			return m
+		}), nil},
 		{"an hour of a stable patient is not a replay", every(400, 10*sec, normal), nil},
 		{"three hours of a stable patient at a 2 s cadence are not a replay", every(5400, 2*sec, normal), nil},
 		{"plateau repeating is not a replay", every(80, 10*sec, func(i int) msg { return msg{rows: []row{hr("70"), pr(num(70 + float64(i%2))), spo2("100")}} }), nil},
@@ -303,6 +314,31 @@ func TestReplay(t *testing.T) {
 			checkRules(t, run(t, vitals.DefaultConfig(), tc.ticks), tc.want...)
 		})
 	}
+}
+
+// flushedAt returns a patient at a 60 s cadence whose values vary, with
+// an arterial line flushed (300 mmHg) in message f.
+func flushedAt(f int) func(int) msg {
+	return func(i int) msg {
+		m := vitalsAt(i, 70+float64(i%17), 72+float64(i%11), 94+float64(i%5))
+		s, d, mean := num(110+float64(i%7)), num(60+float64(i%5)), num(80+float64(i%6))
+		if i == f {
+			s, d, mean = "300", "300", "300"
+		}
+		m.rows = append(m.rows, artS(s), artD(d), artM(mean))
+		return m
+	}
+}
+
+// jittered adds −1, 0 or +1 (by i) to every value of m but the temperature
+// and a flushed line's.
+func jittered(m msg, i int) msg {
+	for j := range m.rows {
+		if v, err := strconv.ParseFloat(m.rows[j].value, 64); err == nil && m.rows[j].code != "150344" && v < 300 {
+			m.rows[j].value = num(v + float64(i%3-1))
+		}
+	}
+	return m
 }
 
 func TestTime(t *testing.T) {

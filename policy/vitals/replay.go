@@ -48,6 +48,13 @@ const (
 	replayMove    = 4                 // mean change between remembered messages, summed over the channels, that makes a stretch informative
 	replayLearn   = 8                 // intervals that set k
 	replayMaxK    = 16                // the most messages per remembered one
+	// replayTop is the largest remembered value: 255 less the widest
+	// tolerance, so that two values off the byte's scale (an arterial flush
+	// at 300 mmHg) still match each other, as near and the matcher compare
+	// them, instead of breaking a replayed run that copies a flush. Such a
+	// value tells nothing about when it was sent, so informative does not
+	// count changes to or from it.
+	replayTop = 253
 )
 
 // replayParams are the channels compared, with their tolerance. The first
@@ -127,7 +134,7 @@ func quantise(r *reading) uint8 {
 	if !r.ok {
 		return 0
 	}
-	return uint8(min(255, max(1, math.Round(r.v))))
+	return uint8(min(replayTop, max(1, math.Round(r.v))))
 }
 
 // near reports whether two messages match: every channel present in both
@@ -301,14 +308,14 @@ func (rs *replayState) remember(q [4]uint8) {
 // to replayWin) move enough that matching them by chance is implausible:
 // as much, summed over their changes and channels, as replayWin messages
 // moving replayMove units from one to the next (a shorter run must move
-// more).
+// more). Changes to or from a value at replayTop (off the scale) do not count.
 func (rs *replayState) informative(n int) bool {
 	const mask = replayHist - 1
 	total := 0
 	for j := range n - 1 {
 		x, y := &rs.hist[(rs.n-j)&mask].v, &rs.hist[(rs.n-j-1)&mask].v
 		for i := range x {
-			if x[i] != 0 && y[i] != 0 {
+			if x[i] != 0 && y[i] != 0 && x[i] < replayTop && y[i] < replayTop {
 				d := int(x[i]) - int(y[i])
 				total += max(d, -d)
 			}
