@@ -305,6 +305,20 @@ func TestReplay(t *testing.T) {
 			m.rows = append(m.rows, artS(v), artD(v), artM(v))
 			return m
 		}), nil},
+		{"a sleeping neonate whose values wander inside the tolerance for 3 h is not a replay", func() []tick {
+			r := rand.New(rand.NewPCG(16, 19))
+			return every(1080, 10*sec, func(int) msg {
+				return msg{rows: []row{hr(num(120 + float64(r.IntN(4)))), pr(num(120 + float64(r.IntN(4)))), rr(num(35 + float64(r.IntN(4)))),
+					artS(num(50 + float64(r.IntN(4)))), artD(num(28 + float64(r.IntN(4)))), artM(num(34 + float64(r.IntN(4))))}}
+			})
+		}(), nil},
+		{"a quiet patient's arterial line zeroed every 45 min is not a replay", every(480, 30*sec, func(i int) msg {
+			a := num(93 + float64(i%2))
+			if i%91 == 5 {
+				a = "1"
+			}
+			return msg{rows: []row{hr(num(66 + float64(i%2))), pr("66"), spo2("97"), rr(num(11 + float64(i%2))), artS(a), artD(a), artM(a)}}
+		}), nil},
 		{"an hour of a stable patient is not a replay", every(400, 10*sec, normal), nil},
 		{"three hours of a stable patient at a 2 s cadence are not a replay", every(5400, 2*sec, normal), nil},
 		{"plateau repeating is not a replay", every(80, 10*sec, func(i int) msg { return msg{rows: []row{hr("70"), pr(num(70 + float64(i%2))), spo2("100")}} }), nil},

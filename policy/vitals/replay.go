@@ -46,14 +46,14 @@ const (
 	replaySlowWin = 12                // the same at a cadence of replaySlow or slower
 	replaySlow    = 30                // seconds
 	replayMove    = 4                 // mean change between remembered messages, summed over the channels, that makes a stretch informative
+	replayJump    = 8                 // the most one change of one channel counts for in that
+	replaySpread  = 2                 // summed over the channels, how far a run's values reach beyond twice their tolerance
 	replayLearn   = 8                 // intervals that set k
 	replayMaxK    = 16                // the most messages per remembered one
 	// replayTop is the largest remembered value: 255 less the widest
 	// tolerance, so that two values off the byte's scale (an arterial flush
 	// at 300 mmHg) still match each other, as near and the matcher compare
-	// them, instead of breaking a replayed run that copies a flush. Such a
-	// value tells nothing about when it was sent, so informative does not
-	// count changes to or from it.
+	// them, instead of breaking a replayed run that copies a flush.
 	replayTop = 253
 )
 
@@ -197,7 +197,7 @@ func (rs *replayState) match(q *[4]uint8, win int) (lag int, found bool) {
 			if bit&(rs.was[age/64]|all) == 0 || found {
 				continue
 			}
-			if run := rs.run(age, win); run >= win && rs.informative(run) {
+			if run := rs.run(age, win); run >= win && rs.informativeAt(run, age) {
 				lag, found = age, true
 			}
 		}
@@ -305,21 +305,48 @@ func (rs *replayState) remember(q [4]uint8) {
 }
 
 // informative reports whether the last n remembered messages (the run, up
-// to replayWin) move enough that matching them by chance is implausible:
-// as much, summed over their changes and channels, as replayWin messages
-// moving replayMove units from one to the next (a shorter run must move
-// more). Changes to or from a value at replayTop (off the scale) do not count.
+// to replayWin) can move enough that matching them by chance is
+// implausible (see informativeAt); without a lag it counts every channel
+// present in consecutive messages, an upper bound of what informativeAt
+// counts at any lag, so the walk is skipped when it fails.
 func (rs *replayState) informative(n int) bool {
+	return rs.informativeAt(n, 0)
+}
+
+// informativeAt reports whether the last n remembered messages (the run, up
+// to replayWin) and the ones lag earlier that they match move enough that
+// the match is no chance: as much, summed over their changes and channels,
+// as replayWin messages moving replayMove units from one to the next (a
+// shorter run must move more), and the values reaching beyond twice their
+// tolerance by replaySpread, summed over the channels. Only values compared
+// at that lag count (present on both sides), and a change counts for at
+// most replayJump: a quiet patient's values wandering inside the tolerance
+// match any other quiet stretch, and an artefact (a zeroing, a spike, a
+// flush) is one large change however far it goes, so two that happen to
+// fall at the same place in two stretches do not make them a copy.
+// Lag 0 counts every present value (informative).
+func (rs *replayState) informativeAt(n, lag int) bool {
 	const mask = replayHist - 1
-	total := 0
-	for j := range n - 1 {
-		x, y := &rs.hist[(rs.n-j)&mask].v, &rs.hist[(rs.n-j-1)&mask].v
-		for i := range x {
-			if x[i] != 0 && y[i] != 0 && x[i] < replayTop && y[i] < replayTop {
-				d := int(x[i]) - int(y[i])
-				total += max(d, -d)
+	compared := func(j, i int) bool {
+		return rs.hist[(rs.n-j)&mask].v[i] != 0 && rs.hist[(rs.n-j-lag)&mask].v[i] != 0
+	}
+	total, spread := 0, 0
+	for i, rp := range replayParams {
+		lo, hi := 255, 0
+		for j := range n {
+			if !compared(j, i) {
+				continue
+			}
+			x := int(rs.hist[(rs.n-j)&mask].v[i])
+			lo, hi = min(lo, x), max(hi, x)
+			if j+1 < n && compared(j+1, i) {
+				d := x - int(rs.hist[(rs.n-j-1)&mask].v[i])
+				total += min(max(d, -d), replayJump)
 			}
 		}
+		if hi > 0 {
+			spread += max(0, hi-lo-2*int(rp.tol))
+		}
 	}
-	return total >= replayMove*(replayWin-1)
+	return total >= replayMove*(replayWin-1) && (lag == 0 || spread >= replaySpread)
 }
