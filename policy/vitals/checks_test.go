@@ -319,6 +319,8 @@ func TestReplay(t *testing.T) {
 			}
 			return msg{rows: []row{hr(num(66 + float64(i%2))), pr("66"), spo2("97"), rr(num(11 + float64(i%2))), artS(a), artD(a), artM(a)}}
 		}), nil},
+		{"10 minutes from two hours earlier replayed at a 60 s cadence", then(every(130, time.Minute, moving), time.Minute,
+			every(10, time.Minute, func(i int) msg { return moving(i + 3) })), []string{"replay_window"}},
 		{"an hour of a stable patient is not a replay", every(400, 10*sec, normal), nil},
 		{"three hours of a stable patient at a 2 s cadence are not a replay", every(5400, 2*sec, normal), nil},
 		{"plateau repeating is not a replay", every(80, 10*sec, func(i int) msg { return msg{rows: []row{hr("70"), pr(num(70 + float64(i%2))), spo2("100")}} }), nil},
@@ -328,6 +330,15 @@ func TestReplay(t *testing.T) {
 			checkRules(t, run(t, vitals.DefaultConfig(), tc.ticks), tc.want...)
 		})
 	}
+}
+
+// moving returns a patient at a 60 s cadence whose heart rate, saturation
+// and arterial pressure move by a few units from one message to the next.
+func moving(i int) msg {
+	h := 60 + 5*float64(i%12)
+	m := vitalsAt(i, h, h, 90+2*float64(i%4))
+	m.rows = append(m.rows, artM(num(80+3*float64(i%7))))
+	return m
 }
 
 // flushedAt returns a patient at a 60 s cadence whose values vary, with

@@ -28,7 +28,8 @@ import (
 // at one lag, over messages that move enough that matching them by chance
 // is implausible, is a replay. win is replayWin, or replaySlowWin at a
 // cadence of 30 s or slower, where consecutive messages are nearly
-// independent samples and a 10 min replay is a dozen messages. The walk is
+// independent samples, or replayMinuteWin at 60 s or slower, where a 10 min
+// replay is ten messages. The walk is
 // skipped while the last replayWin remembered messages do not move enough
 // (a quiet patient), since then no run can be one; a visited message that
 // matches has its run counted backwards, message by message, when the
@@ -39,17 +40,19 @@ import (
 // chain heads and 2 × 128 B of lag bits: 6.8 KiB. Reach: replayHist remembered messages, at least
 // replayHorizon (2 h 30 min) at any cadence down to 0.6 s.
 const (
-	replayHist    = 1024              // messages remembered (a power of two)
-	replayHorizon = 150 * time.Minute // the history spans at least this, with k up to replayMaxK
-	replayMinLag  = 30                // closer repeats (in remembered messages) are plateaus and slow trends
-	replayWin     = 20                // matching messages in a row
-	replaySlowWin = 12                // the same at a cadence of replaySlow or slower
-	replaySlow    = 30                // seconds
-	replayMove    = 4                 // mean change between remembered messages, summed over the channels, that makes a stretch informative
-	replayJump    = 8                 // the most one change of one channel counts for in that
-	replaySpread  = 2                 // summed over the channels, how far a run's values reach beyond twice their tolerance
-	replayLearn   = 8                 // intervals that set k
-	replayMaxK    = 16                // the most messages per remembered one
+	replayHist      = 1024              // messages remembered (a power of two)
+	replayHorizon   = 150 * time.Minute // the history spans at least this, with k up to replayMaxK
+	replayMinLag    = 30                // closer repeats (in remembered messages) are plateaus and slow trends
+	replayWin       = 20                // matching messages in a row
+	replaySlowWin   = 12                // the same at a cadence of replaySlow or slower
+	replaySlow      = 30                // seconds
+	replayMinuteWin = 10                // the same at a cadence of replayMinute or slower: a 10 min replay is ten messages
+	replayMinute    = 60                // seconds
+	replayMove      = 4                 // mean change between remembered messages, summed over the channels, that makes a stretch informative
+	replayJump      = 8                 // the most one change of one channel counts for in that
+	replaySpread    = 2                 // summed over the channels, how far a run's values reach beyond twice their tolerance
+	replayLearn     = 8                 // intervals that set k
+	replayMaxK      = 16                // the most messages per remembered one
 	// replayTop is the largest remembered value: 255 less the widest
 	// tolerance, so that two values off the byte's scale (an arterial flush
 	// at 300 mmHg) still match each other, as near and the matcher compare
@@ -104,6 +107,9 @@ func (s *stream) nearReplay(arrival time.Time) (lag, win int, found bool) {
 			rs.win = replayWin
 			if cad >= replaySlow {
 				rs.win = replaySlowWin
+			}
+			if cad >= replayMinute {
+				rs.win = replayMinuteWin
 			}
 		}
 	}
