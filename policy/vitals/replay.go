@@ -28,7 +28,8 @@ import (
 // at one lag, over messages that move enough that matching them by chance
 // is implausible, is a replay. win is replayWin, or replaySlowWin at a
 // cadence of 30 s or slower, where consecutive messages are nearly
-// independent samples and a 10 min replay is a dozen messages. The walk is
+// independent samples, or replayMinuteWin at 60 s or slower, where a 10 min
+// replay is ten messages. The walk is
 // skipped while the last replayWin remembered messages do not move enough
 // (a quiet patient), since then no run can be one; a visited message that
 // matches has its run counted backwards, message by message, when the
@@ -39,15 +40,24 @@ import (
 // chain heads and 2 × 128 B of lag bits: 6.8 KiB. Reach: replayHist remembered messages, at least
 // replayHorizon (2 h 30 min) at any cadence down to 0.6 s.
 const (
-	replayHist    = 1024              // messages remembered (a power of two)
-	replayHorizon = 150 * time.Minute // the history spans at least this, with k up to replayMaxK
-	replayMinLag  = 30                // closer repeats (in remembered messages) are plateaus and slow trends
-	replayWin     = 20                // matching messages in a row
-	replaySlowWin = 12                // the same at a cadence of replaySlow or slower
-	replaySlow    = 30                // seconds
-	replayMove    = 4                 // mean change between remembered messages, summed over the channels, that makes a stretch informative
-	replayLearn   = 8                 // intervals that set k
-	replayMaxK    = 16                // the most messages per remembered one
+	replayHist      = 1024              // messages remembered (a power of two)
+	replayHorizon   = 150 * time.Minute // the history spans at least this, with k up to replayMaxK
+	replayMinLag    = 30                // closer repeats (in remembered messages) are plateaus and slow trends
+	replayWin       = 20                // matching messages in a row
+	replaySlowWin   = 12                // the same at a cadence of replaySlow or slower
+	replaySlow      = 30                // seconds
+	replayMinuteWin = 10                // the same at a cadence of replayMinute or slower: a 10 min replay is ten messages
+	replayMinute    = 60                // seconds
+	replayMove      = 4                 // mean change between remembered messages, summed over the channels, that makes a stretch informative
+	replayJump      = 8                 // the most one change of one channel counts for in that
+	replaySpread    = 2                 // summed over the channels, how far a run's values reach beyond twice their tolerance
+	replayLearn     = 8                 // intervals that set k
+	replayMaxK      = 16                // the most messages per remembered one
+	// replayTop is the largest remembered value: 255 less the widest
+	// tolerance, so that two values off the byte's scale (an arterial flush
+	// at 300 mmHg) still match each other, as near and the matcher compare
+	// them, instead of breaking a replayed run that copies a flush.
+	replayTop = 253
 )
 
 // replayParams are the channels compared, with their tolerance. The first
@@ -98,6 +108,9 @@ func (s *stream) nearReplay(arrival time.Time) (lag, win int, found bool) {
 			if cad >= replaySlow {
 				rs.win = replaySlowWin
 			}
+			if cad >= replayMinute {
+				rs.win = replayMinuteWin
+			}
 		}
 	}
 	k := max(rs.k, 1)
@@ -127,7 +140,7 @@ func quantise(r *reading) uint8 {
 	if !r.ok {
 		return 0
 	}
-	return uint8(min(255, max(1, math.Round(r.v))))
+	return uint8(min(replayTop, max(1, math.Round(r.v))))
 }
 
 // near reports whether two messages match: every channel present in both
@@ -190,7 +203,7 @@ func (rs *replayState) match(q *[4]uint8, win int) (lag int, found bool) {
 			if bit&(rs.was[age/64]|all) == 0 || found {
 				continue
 			}
-			if run := rs.run(age, win); run >= win && rs.informative(run) {
+			if run := rs.run(age, win); run >= win && rs.informativeAt(run, age) {
 				lag, found = age, true
 			}
 		}
@@ -298,21 +311,48 @@ func (rs *replayState) remember(q [4]uint8) {
 }
 
 // informative reports whether the last n remembered messages (the run, up
-// to replayWin) move enough that matching them by chance is implausible:
-// as much, summed over their changes and channels, as replayWin messages
-// moving replayMove units from one to the next (a shorter run must move
-// more).
+// to replayWin) can move enough that matching them by chance is
+// implausible (see informativeAt); without a lag it counts every channel
+// present in consecutive messages, an upper bound of what informativeAt
+// counts at any lag, so the walk is skipped when it fails.
 func (rs *replayState) informative(n int) bool {
+	return rs.informativeAt(n, 0)
+}
+
+// informativeAt reports whether the last n remembered messages (the run, up
+// to replayWin) and the ones lag earlier that they match move enough that
+// the match is no chance: as much, summed over their changes and channels,
+// as replayWin messages moving replayMove units from one to the next (a
+// shorter run must move more), and the values reaching beyond twice their
+// tolerance by replaySpread, summed over the channels. Only values compared
+// at that lag count (present on both sides), and a change counts for at
+// most replayJump: a quiet patient's values wandering inside the tolerance
+// match any other quiet stretch, and an artefact (a zeroing, a spike, a
+// flush) is one large change however far it goes, so two that happen to
+// fall at the same place in two stretches do not make them a copy.
+// Lag 0 counts every present value (informative).
+func (rs *replayState) informativeAt(n, lag int) bool {
 	const mask = replayHist - 1
-	total := 0
-	for j := range n - 1 {
-		x, y := &rs.hist[(rs.n-j)&mask].v, &rs.hist[(rs.n-j-1)&mask].v
-		for i := range x {
-			if x[i] != 0 && y[i] != 0 {
-				d := int(x[i]) - int(y[i])
-				total += max(d, -d)
+	compared := func(j, i int) bool {
+		return rs.hist[(rs.n-j)&mask].v[i] != 0 && rs.hist[(rs.n-j-lag)&mask].v[i] != 0
+	}
+	total, spread := 0, 0
+	for i, rp := range replayParams {
+		lo, hi := 255, 0
+		for j := range n {
+			if !compared(j, i) {
+				continue
+			}
+			x := int(rs.hist[(rs.n-j)&mask].v[i])
+			lo, hi = min(lo, x), max(hi, x)
+			if j+1 < n && compared(j+1, i) {
+				d := x - int(rs.hist[(rs.n-j-1)&mask].v[i])
+				total += min(max(d, -d), replayJump)
 			}
 		}
+		if hi > 0 {
+			spread += max(0, hi-lo-2*int(rp.tol))
+		}
 	}
-	return total >= replayMove*(replayWin-1)
+	return total >= replayMove*(replayWin-1) && (lag == 0 || spread >= replaySpread)
 }
