@@ -3,6 +3,7 @@ package vitals
 import (
 	"encoding/binary"
 	"math"
+	"math/bits"
 	"slices"
 	"time"
 )
@@ -62,8 +63,9 @@ type replayState struct {
 	heads [256]uint16            // per key, the number of its latest remembered message; 0 = none
 	n     int                    // messages remembered; the i-th has number i (mod 2¹⁶)
 
-	was, now [replayHist / 64]uint64 // lags matched by the previous walk and by this one, a bit each
-	walked   int32                   // rs.n (mod 2³²) of the message whose walk filled now: mod 2¹⁶, a walk 65,536 messages back passed for the previous one
+	lags   [replayHist / 64]uint64 // lags that may carry a run, a bit each (see match)
+	walked int32                   // rs.n (mod 2³²) of the message whose match filled lags: mod 2¹⁶, a walk 65,536 messages back passed for the previous one
+	since  uint8                   // messages matched by lags alone since the last chain walk
 
 	k      uint8                // messages per remembered one; 0 while learning (1 then)
 	win    uint8                // matching messages in a row that make a replay
@@ -150,29 +152,38 @@ func near(a, b *[4]uint8) bool {
 // match returns a lag (in remembered messages) at which the run of
 // remembered messages ending with q, the latest one, repeats the past: win
 // of them in a row, each matching the one lag earlier, and moving enough.
-// The lags are those of the remembered messages q matches, newest first
-// per pulse rate; the first that is a replay is returned. The walk goes on
-// after it, so that the lags this message matched are all recorded.
+// Of several such lags the one a walk of the chains meets first is
+// returned: the lowest pulse rate there, then the shortest lag.
+//
+// The lags that can carry such a run are kept as bits: a chain walk sets
+// those q matches, and each following message keeps only those it matches
+// too, testing the one remembered message per lag instead of walking the
+// chains again. A run of win ending at a message started at most win − 1
+// messages earlier, so the chains are walked once every win messages (and
+// after a message that was not matched): every lag with a run of win is
+// then among the bits, and those are judged as the walk would.
 func (rs *replayState) match(q *[4]uint8, win int) (lag int, found bool) {
-	const mask = replayHist - 1
 	if !rs.informative(replayWin) {
 		return 0, false // no run can move enough (see informative)
 	}
-	num := uint16(rs.n)
-	// A run longer than one continues a lag the previous message matched:
-	// when that message was walked, only those lags are counted.
-	filter := rs.walked == int32(rs.n-1)
-	rs.was, rs.now, rs.walked = rs.now, [replayHist / 64]uint64{}, int32(rs.n)
-	// A lag is a candidate when q matches there and, with the filter, the
-	// previous message did too; computed without a branch per visit (the
-	// match is a coin toss to the branch predictor), leaving one branch,
-	// taken rarely, for the candidates.
-	all := uint64(0)
-	if !filter {
-		all = ^uint64(0)
-	}
-	tol := int(replayParams[0].tol)
 	m := newMatcher(q)
+	if rs.walked == int32(rs.n-1) && int(rs.since)+1 < win {
+		rs.walked, rs.since = int32(rs.n), rs.since+1
+		return rs.follow(&m, win)
+	}
+	rs.walked, rs.since = int32(rs.n), 0
+	return rs.walk(q, &m, win)
+}
+
+// walk visits the remembered messages whose pulse rate is within the
+// tolerance of q's, through their chains, newest first per pulse rate,
+// and sets the bits of the lags q matches; the first lag that is a replay
+// is returned.
+func (rs *replayState) walk(q *[4]uint8, m *matcher, win int) (lag int, found bool) {
+	const mask = replayHist - 1
+	num := uint16(rs.n)
+	rs.lags = [replayHist / 64]uint64{}
+	tol := int(replayParams[0].tol)
 	for v := max(1, int(q[0])-tol); v <= min(255, int(q[0])+tol); v++ {
 		prevAge := -1
 		for b := rs.heads[v]; b != 0; {
@@ -185,15 +196,45 @@ func (rs *replayState) match(q *[4]uint8, win int) (lag int, found bool) {
 			if age < replayMinLag || age+replayWin > replayHist {
 				continue
 			}
+			// No branch on the match (a coin toss to the branch
+			// predictor); one, taken rarely, for a run that may be one.
 			bit := m.hit(&h.v) << (age % 64)
-			rs.now[age/64] |= bit
-			if bit&(rs.was[age/64]|all) == 0 || found {
+			rs.lags[age/64] |= bit
+			if bit == 0 || found {
 				continue
 			}
 			if run := rs.run(age, win); run >= win && rs.informative(run) {
 				lag, found = age, true
 			}
 		}
+	}
+	return lag, found
+}
+
+// follow keeps the bits of the lags q matches among those set, as walk
+// would have found them: the remembered message lag back is chained (see
+// matches) and near q. Of the lags that are a replay it returns the one
+// walk would have met first.
+func (rs *replayState) follow(m *matcher, win int) (lag int, found bool) {
+	const mask = replayHist - 1
+	key := 0
+	for w, word := range rs.lags {
+		for rest := word; rest != 0; rest &= rest - 1 {
+			age := w*64 + bits.TrailingZeros64(rest)
+			i := rs.n - age
+			h := &rs.hist[i&mask]
+			if i < 1 || uint16(i) == 0 || h.v[0] == 0 || m.hit(&h.v) == 0 {
+				word &^= 1 << (age % 64)
+				continue
+			}
+			if found && int(h.v[0]) >= key {
+				continue
+			}
+			if run := rs.run(age, win); run >= win && rs.informative(run) {
+				lag, found, key = age, true, int(h.v[0])
+			}
+		}
+		rs.lags[w] = word
 	}
 	return lag, found
 }
