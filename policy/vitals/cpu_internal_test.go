@@ -70,9 +70,29 @@ func TestEUI64(t *testing.T) {
 		{"00A0000120089G85", ""},                      // not hex
 		{"BED01", ""},
 		{"", ""},
+		{"00A0000120089285", "00A0000120089285"},
+		{"00A000012008928^5", ""},
+		{"00A000012008928~00A0000120089285", ""},
+		{"00A0000120089285^^", "00A0000120089285"},
 	} {
 		if got := string(eui64([]byte(tc.f), d)); got != tc.want {
 			t.Errorf("eui64(%q) = %q, want %q", tc.f, got, tc.want)
+		}
+	}
+	// separated16 is "component 1 is shorter than 16 bytes", separators
+	// anywhere in the 16 bytes, other delimiters and top-bit bytes around.
+	r := rand.New(rand.NewPCG(17, 18))
+	alphabet := []byte{'0', 'A', '^', '~', '&', '|', 0x80, 0xff, 0x5e + 0x80, 0x7e - 1, 0x5e + 1}
+	for range 200000 {
+		f := make([]byte, 16)
+		for i := range f {
+			f[i] = alphabet[r.IntN(len(alphabet))]
+			if r.IntN(3) > 0 {
+				f[i] = '0'
+			}
+		}
+		if got, want := separated16(f, d), len(firstComponent(f, d)) < 16; got != want {
+			t.Fatalf("separated16(%q) = %v, want %v", f, got, want)
 		}
 	}
 }
