@@ -207,17 +207,25 @@ func readCSV(b []byte, n int) ([][]string, error) {
 // repetition, else component 4 (the alternate identifier: NIST puts LOINC
 // first and MDC there), else component 2 (some devices send the code there).
 func (t *tables) code(f []byte, d hl7.Delimiters) (param, bool) {
-	if i := bytes.IndexByte(f, d.Repetition); i >= 0 {
-		f = f[:i]
-	}
 	// Component 1 is looked up before the others are cut out: a known code
-	// is usually there.
-	c1, f, _ := bytes.Cut(f, []byte{d.Component})
-	if len(c1) > 0 {
-		if p, ok := t.codes.get(c1); ok {
+	// is usually there. It keeps the field's capacity, so that lookup
+	// reads it as one word.
+	i := 0
+	for i < len(f) && f[i] != d.Component && f[i] != d.Repetition {
+		i++
+	}
+	if i > 0 {
+		if p, ok := t.codes.get(f[:i]); ok {
 			return p, true
 		}
 	}
+	if i == len(f) || f[i] == d.Repetition {
+		return pNone, false // component 1 is all of the first repetition
+	}
+	if i := bytes.IndexByte(f, d.Repetition); i >= 0 {
+		f = f[:i]
+	}
+	_, f, _ = bytes.Cut(f, []byte{d.Component})
 	c2, f, _ := bytes.Cut(f, []byte{d.Component})
 	_, f, _ = bytes.Cut(f, []byte{d.Component})
 	c4, _, _ := bytes.Cut(f, []byte{d.Component})
