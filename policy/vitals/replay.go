@@ -66,6 +66,7 @@ type replayState struct {
 	lags   [replayHist / 64]uint64 // lags that may carry a run, a bit each (see match)
 	walked int32                   // rs.n (mod 2³²) of the message whose match filled lags: mod 2¹⁶, a walk 65,536 messages back passed for the previous one
 	since  uint8                   // messages matched by lags alone since the last chain walk
+	moved  int32                   // the changes of the last replayWin remembered messages (see informative), summed as they are remembered
 
 	k      uint8                // messages per remembered one; 0 while learning (1 then)
 	win    uint8                // matching messages in a row that make a replay
@@ -158,30 +159,41 @@ func near(a, b *[4]uint8) bool {
 // The lags that can carry such a run are kept as bits: a chain walk sets
 // those q matches, and each following message keeps only those it matches
 // too, testing the one remembered message per lag instead of walking the
-// chains again. A run of win ending at a message started at most win − 1
-// messages earlier, so the chains are walked once every win messages (and
-// after a message that was not matched): every lag with a run of win is
-// then among the bits, and those are judged as the walk would.
+// chains again. After a walk and s messages followed, the bits hold every
+// lag with a run of s + 1 (or more) ending at the latest message. A run of
+// win is all that is judged, so the bits alone serve while s + 1 ≤ win;
+// they are kept to s + 2 ≤ win, so that at the next walk the previous
+// message's bits hold every lag with a run of win − 1, the only ones whose
+// run can reach win now. The chains are walked again once s + 2 would
+// exceed win, and after a message that was not matched.
 func (rs *replayState) match(q *[4]uint8, win int) (lag int, found bool) {
 	if !rs.informative(replayWin) {
 		return 0, false // no run can move enough (see informative)
 	}
 	m := newMatcher(q)
-	if rs.walked == int32(rs.n-1) && int(rs.since)+1 < win {
-		rs.walked, rs.since = int32(rs.n), rs.since+1
+	prev := rs.walked == int32(rs.n-1)
+	s := int(rs.since)
+	rs.walked = int32(rs.n)
+	if prev && s+3 <= win {
+		rs.since++
 		return rs.follow(&m, win)
 	}
-	rs.walked, rs.since = int32(rs.n), 0
-	return rs.walk(q, &m, win)
+	rs.since = 0
+	return rs.walk(q, &m, win, prev && s+2 <= win)
 }
 
 // walk visits the remembered messages whose pulse rate is within the
 // tolerance of q's, through their chains, newest first per pulse rate,
 // and sets the bits of the lags q matches; the first lag that is a replay
-// is returned.
-func (rs *replayState) walk(q *[4]uint8, m *matcher, win int) (lag int, found bool) {
+// is returned. With filter, only the lags among the bits before (the
+// previous message's, holding every run of win − 1) are judged.
+func (rs *replayState) walk(q *[4]uint8, m *matcher, win int, filter bool) (lag int, found bool) {
 	const mask = replayHist - 1
 	num := uint16(rs.n)
+	was, all := rs.lags, uint64(0)
+	if !filter {
+		all = ^uint64(0)
+	}
 	rs.lags = [replayHist / 64]uint64{}
 	tol := int(replayParams[0].tol)
 	for v := max(1, int(q[0])-tol); v <= min(255, int(q[0])+tol); v++ {
@@ -200,7 +212,7 @@ func (rs *replayState) walk(q *[4]uint8, m *matcher, win int) (lag int, found bo
 			// predictor); one, taken rarely, for a run that may be one.
 			bit := m.hit(&h.v) << (age % 64)
 			rs.lags[age/64] |= bit
-			if bit == 0 || found {
+			if bit&(was[age/64]|all) == 0 || found {
 				continue
 			}
 			if run := rs.run(age, win); run >= win && rs.informative(run) {
@@ -336,6 +348,26 @@ func (rs *replayState) remember(q [4]uint8) {
 	if q[0] != 0 && num != 0 {
 		rs.hist[slot].next, rs.heads[q[0]] = rs.heads[q[0]], num
 	}
+	// The change into this message joins the sum, the one out of the
+	// message replayWin back leaves it: neither message has been
+	// overwritten (at the start, slots not yet written are zero, as
+	// informative reads them).
+	rs.moved += rs.change(rs.n) - rs.change(rs.n-replayWin+1)
+}
+
+// change returns the change from remembered message i − 1 to i, summed
+// over the channels present in both.
+func (rs *replayState) change(i int) int32 {
+	const mask = replayHist - 1
+	x, y := &rs.hist[i&mask].v, &rs.hist[(i-1)&mask].v
+	total := int32(0)
+	for c := range x {
+		if x[c] != 0 && y[c] != 0 {
+			d := int32(x[c]) - int32(y[c])
+			total += max(d, -d)
+		}
+	}
+	return total
 }
 
 // informative reports whether the last n remembered messages (the run, up
@@ -344,15 +376,11 @@ func (rs *replayState) remember(q [4]uint8) {
 // moving replayMove units from one to the next (a shorter run must move
 // more).
 func (rs *replayState) informative(n int) bool {
-	const mask = replayHist - 1
-	total := 0
-	for j := range n - 1 {
-		x, y := &rs.hist[(rs.n-j)&mask].v, &rs.hist[(rs.n-j-1)&mask].v
-		for i := range x {
-			if x[i] != 0 && y[i] != 0 {
-				d := int(x[i]) - int(y[i])
-				total += max(d, -d)
-			}
+	total := rs.moved
+	if n != replayWin {
+		total = 0
+		for j := range n - 1 {
+			total += rs.change(rs.n - j)
 		}
 	}
 	return total >= replayMove*(replayWin-1)

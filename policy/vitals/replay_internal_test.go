@@ -257,6 +257,9 @@ func TestReplayMatchModel(t *testing.T) {
 			if p[0] == 0 {
 				continue
 			}
+			if round >= 4 && rs.n == 2000 {
+				win = replayWin + replaySlowWin - win // as when a monitor's cadence is learned
+			}
 			wantLag, wantFound := replayModel(&rs, win)
 			lag, found := rs.match(&p, win)
 			if found != wantFound || lag != wantLag {
@@ -277,7 +280,19 @@ func TestReplayMatchModel(t *testing.T) {
 // to replayWin, moves enough, and of several lags the one whose remembered
 // message has the lowest pulse rate, then the shortest.
 func replayModel(rs *replayState, win int) (lag int, found bool) {
-	if !rs.informative(replayWin) {
+	moves := func(n int) bool { // the last n remembered messages move enough
+		moved := 0
+		for j := range n - 1 {
+			x, y := rs.hist[(rs.n-j)&(replayHist-1)].v, rs.hist[(rs.n-j-1)&(replayHist-1)].v
+			for c := range x {
+				if x[c] != 0 && y[c] != 0 {
+					moved += max(int(x[c])-int(y[c]), int(y[c])-int(x[c]))
+				}
+			}
+		}
+		return moved >= replayMove*(replayWin-1)
+	}
+	if !moves(replayWin) {
 		return 0, false
 	}
 	key := 0
@@ -286,7 +301,7 @@ func replayModel(rs *replayState, win int) (lag int, found bool) {
 		for run < replayWin && rs.matches(run, l) {
 			run++
 		}
-		if run < win || !rs.informative(run) {
+		if run < win || !moves(run) {
 			continue
 		}
 		if k := int(rs.hist[(rs.n-l)&(replayHist-1)].v[0]); !found || k < key {
