@@ -31,13 +31,14 @@ import (
 // cadence of 30 s or slower, where consecutive messages are nearly
 // independent samples and a 10 min replay is a dozen messages. The walk is
 // skipped while the last replayWin remembered messages do not move enough
-// (a quiet patient), since then no run can be one; a visited message that
-// matches has its run counted backwards, message by message, when the
-// previous message matched at the same lag (a bit per lag), so no count is
-// kept per lag.
+// (a quiet patient), since then no run can be one. The chains are walked
+// only once every win − 1 messages: between walks a bit per lag keeps the
+// lags every message since has matched, and only those are tested (see
+// match). A lag that may be a replay has its run counted backwards,
+// message by message, so no count is kept per lag.
 //
 // Memory per monitor: replayHist × 6 B (values and chain link), 512 B of
-// chain heads and 2 × 128 B of lag bits: 6.8 KiB. Reach: replayHist remembered messages, at least
+// chain heads and 128 B of lag bits: 6.7 KiB. Reach: replayHist remembered messages, at least
 // replayHorizon (2 h 30 min) at any cadence down to 0.6 s.
 const (
 	replayHist    = 1024              // messages remembered (a power of two)
