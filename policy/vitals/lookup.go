@@ -47,16 +47,21 @@ func newLookup[V any](m map[string]V) lookup[V] {
 
 // shortWord returns b, at most 8 bytes long, as a little-endian word padded
 // with zero bytes. When b's capacity allows, the word is loaded at once and
-// the bytes beyond b masked off.
+// the bytes beyond b masked off; else from two loads that overlap (a unit
+// cut to its first component has no capacity beyond it).
 func shortWord(b []byte) uint64 {
-	if cap(b) >= 8 {
-		return binary.LittleEndian.Uint64(b[:8]) & (^uint64(0) >> (64 - 8*len(b)))
+	n := len(b)
+	switch {
+	case cap(b) >= 8:
+		return binary.LittleEndian.Uint64(b[:8]) & (^uint64(0) >> (64 - 8*n))
+	case n >= 4:
+		return uint64(binary.LittleEndian.Uint32(b)) | uint64(binary.LittleEndian.Uint32(b[n-4:]))<<(8*(n-4))
+	case n >= 2:
+		return uint64(binary.LittleEndian.Uint16(b)) | uint64(binary.LittleEndian.Uint16(b[n-2:]))<<(8*(n-2))
+	case n == 1:
+		return uint64(b[0])
 	}
-	var x uint64
-	for i, c := range b {
-		x |= uint64(c) << (8 * i)
-	}
-	return x
+	return 0
 }
 
 // home returns the slot where the search for b starts: for up to 8 bytes

@@ -29,9 +29,11 @@ func TestLookup(t *testing.T) {
 		l := newLookup(m)
 		check := func(k string) {
 			t.Helper()
-			// The key alone, and followed by other bytes within its
-			// capacity (as a field inside a message is).
-			for _, b := range [][]byte{[]byte(k), []byte(k + "0^x|MDC_" + k)[:len(k)]} {
+			// The key alone, without capacity beyond it, and followed by
+			// other bytes within its capacity (as a field inside a message
+			// is).
+			exact := []byte(k)
+			for _, b := range [][]byte{exact[:len(k):len(k)], []byte(k + "0^x|MDC_" + k)[:len(k)]} {
 				v, ok := l.get(b)
 				if want, wantOK := m[k]; v != want || ok != wantOK {
 					t.Fatalf("n=%d: get(%q) (capacity %d) = %d, %v; want %d, %v", n, k, cap(b), v, ok, want, wantOK)
