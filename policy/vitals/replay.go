@@ -38,7 +38,7 @@ import (
 // message by message, so no count is kept per lag.
 //
 // Memory per monitor: replayHist × 6 B (values and chain link), 512 B of
-// chain heads and 128 B of lag bits: 6.7 KiB. Reach: replayHist remembered messages, at least
+// chain heads and 128 B of lag bits: 6.6 KiB. Reach: replayHist remembered messages, at least
 // replayHorizon (2 h 30 min) at any cadence down to 0.6 s.
 const (
 	replayHist    = 1024              // messages remembered (a power of two)
