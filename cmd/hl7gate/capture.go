@@ -152,6 +152,32 @@ type splitter struct {
 	work    int64 // bytes searched or moved
 }
 
+// lineBreak returns the index of the first \r or \n in b, or -1, as
+// bytes.IndexAny(b, "\r\n") does, but with two vectorised searches per
+// window of lineWindow bytes instead of a byte-wise scan for either (a
+// tenth of check's CPU). The window bounds the work per line when one of
+// the two never comes, as \r in a file with \n line ends.
+func lineBreak(b []byte) int {
+	for off := 0; off < len(b); off += lineWindow {
+		w := b[off:min(off+lineWindow, len(b))]
+		i := bytes.IndexByte(w, '\r')
+		if i < 0 {
+			i = len(w)
+		}
+		if j := bytes.IndexByte(w[:i], '\n'); j >= 0 {
+			return off + j
+		}
+		if i < len(w) {
+			return off + i
+		}
+	}
+	return -1
+}
+
+// lineWindow is how far lineBreak searches for one line break before the
+// other.
+const lineWindow = 512
+
 // next returns the next non-blank chunk, valid until the next call. When
 // the input ends with a read error, the incomplete last chunk is dropped and
 // the error returned.
@@ -159,7 +185,7 @@ func (s *splitter) next() ([]byte, error) {
 	for {
 		for s.scanned < s.w || s.atLine {
 			if !s.atLine {
-				i := bytes.IndexAny(s.buf[s.scanned:s.w], "\r\n")
+				i := lineBreak(s.buf[s.scanned:s.w])
 				if i < 0 {
 					s.work += int64(s.w - s.scanned)
 					s.scanned = s.w

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"slices"
@@ -497,4 +498,24 @@ func FuzzSplitter(f *testing.F) {
 			t.Fatalf("work %d for %d bytes", s.work, len(in))
 		}
 	})
+}
+
+// TestLineBreak checks lineBreak against bytes.IndexAny: \r, \n, both or
+// neither, anywhere, in inputs shorter and longer than a window.
+func TestLineBreak(t *testing.T) {
+	r := rand.New(rand.NewPCG(23, 24))
+	for range 20000 {
+		b := make([]byte, r.IntN(3*lineWindow))
+		for i := range b {
+			b[i] = 'x'
+		}
+		for range r.IntN(4) {
+			if len(b) > 0 {
+				b[r.IntN(len(b))] = "\r\n"[r.IntN(2)]
+			}
+		}
+		if got, want := lineBreak(b), bytes.IndexAny(b, "\r\n"); got != want {
+			t.Fatalf("lineBreak = %d, want %d (%d bytes)", got, want, len(b))
+		}
+	}
 }

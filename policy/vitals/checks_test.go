@@ -240,7 +240,7 @@ func TestFrozenAndRegular(t *testing.T) {
 		}), nil},
 		{"heart rate loses its noise (moving average forgery)", then(every(150, 10*sec, func(i int) msg { return vitalsAt(i, 80, 80, 96) }), 10*sec,
 			every(90, 10*sec, func(i int) msg {
-				return msg{rows: []row{hr(num(math.Round(10*(80+2*math.Sin(float64(i)/5))) / 10)), pr(wobble(80, i+5)), spo2(wobble(96, i+7)), rr(wobble(16, i+3))}}
+				return msg{rows: []row{hr(num(math.Round(10*(80+2*math.Sin(float64(i)/12))) / 10)), pr(wobble(80, i+5)), spo2(wobble(96, i+7)), rr(wobble(16, i+3))}}
 			})), []string{"too_regular"}},
 		{"paced with intrinsic beats", every(60, 10*sec, func(i int) msg {
 			h := "70"
@@ -294,6 +294,33 @@ func TestReplay(t *testing.T) {
 		})), []string{"replay_window"}},
 		{"12 minutes from two hours earlier replayed at a 60 s cadence", then(every(130, time.Minute, func(i int) msg { return vitalsAt(i, 70+float64(i%17), 72+float64(i%11), 94+float64(i%5)) }), time.Minute,
 			every(12, time.Minute, func(i int) msg { return vitalsAt(i+3, 70+float64((i+3)%17), 72+float64((i+3)%11), 94+float64((i+3)%5)) })), []string{"replay_window"}},
+		{"12 minutes with an arterial flush replayed at a 60 s cadence", then(every(130, time.Minute, flushedAt(8)), time.Minute,
+			every(12, time.Minute, func(i int) msg { return jittered(flushedAt(8)(i+3), i) })), []string{"replay_window"}},
+		{"arterial flushes of a quiet patient an hour apart are not a replay", every(240, time.Minute, func(i int) msg {
+			m := msg{rows: []row{hr(num(72 + float64(i%2))), pr("72"), spo2("97"), rr("16")}}
+			v := num(80 + float64(i%2))
+			if i%60 == 7 {
+				v = "300"
+			}
+			m.rows = append(m.rows, artS(v), artD(v), artM(v))
+			return m
+		}), nil},
+		{"a sleeping neonate whose values wander inside the tolerance for 3 h is not a replay", func() []tick {
+			r := rand.New(rand.NewPCG(16, 19))
+			return every(1080, 10*sec, func(int) msg {
+				return msg{rows: []row{hr(num(120 + float64(r.IntN(4)))), pr(num(120 + float64(r.IntN(4)))), rr(num(35 + float64(r.IntN(4)))),
+					artS(num(50 + float64(r.IntN(4)))), artD(num(28 + float64(r.IntN(4)))), artM(num(34 + float64(r.IntN(4))))}}
+			})
+		}(), nil},
+		{"a quiet patient's arterial line zeroed every 45 min is not a replay", every(480, 30*sec, func(i int) msg {
+			a := num(93 + float64(i%2))
+			if i%91 == 5 {
+				a = "1"
+			}
+			return msg{rows: []row{hr(num(66 + float64(i%2))), pr("66"), spo2("97"), rr(num(11 + float64(i%2))), artS(a), artD(a), artM(a)}}
+		}), nil},
+		{"10 minutes from two hours earlier replayed at a 60 s cadence", then(every(130, time.Minute, moving), time.Minute,
+			every(10, time.Minute, func(i int) msg { return moving(i + 3) })), []string{"replay_window"}},
 		{"an hour of a stable patient is not a replay", every(400, 10*sec, normal), nil},
 		{"three hours of a stable patient at a 2 s cadence are not a replay", every(5400, 2*sec, normal), nil},
 		{"plateau repeating is not a replay", every(80, 10*sec, func(i int) msg { return msg{rows: []row{hr("70"), pr(num(70 + float64(i%2))), spo2("100")}} }), nil},
@@ -303,6 +330,40 @@ func TestReplay(t *testing.T) {
 			checkRules(t, run(t, vitals.DefaultConfig(), tc.ticks), tc.want...)
 		})
 	}
+}
+
+// moving returns a patient at a 60 s cadence whose heart rate, saturation
+// and arterial pressure move by a few units from one message to the next.
+func moving(i int) msg {
+	h := 60 + 5*float64(i%12)
+	m := vitalsAt(i, h, h, 90+2*float64(i%4))
+	m.rows = append(m.rows, artM(num(80+3*float64(i%7))))
+	return m
+}
+
+// flushedAt returns a patient at a 60 s cadence whose values vary, with
+// an arterial line flushed (300 mmHg) in message f.
+func flushedAt(f int) func(int) msg {
+	return func(i int) msg {
+		m := vitalsAt(i, 70+float64(i%17), 72+float64(i%11), 94+float64(i%5))
+		s, d, mean := num(110+float64(i%7)), num(60+float64(i%5)), num(80+float64(i%6))
+		if i == f {
+			s, d, mean = "300", "300", "300"
+		}
+		m.rows = append(m.rows, artS(s), artD(d), artM(mean))
+		return m
+	}
+}
+
+// jittered adds −1, 0 or +1 (by i) to every value of m but the temperature
+// and a flushed line's.
+func jittered(m msg, i int) msg {
+	for j := range m.rows {
+		if v, err := strconv.ParseFloat(m.rows[j].value, 64); err == nil && m.rows[j].code != "150344" && v < 300 {
+			m.rows[j].value = num(v + float64(i%3-1))
+		}
+	}
+	return m
 }
 
 func TestTime(t *testing.T) {

@@ -3,11 +3,13 @@ package vitals
 import (
 	"bytes"
 	_ "embed"
+	"encoding/binary"
 	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
 	"maps"
+	"math/bits"
 	"slices"
 	"strconv"
 	"strings"
@@ -203,24 +205,51 @@ func readCSV(b []byte, n int) ([][]string, error) {
 	}
 }
 
+// componentEnd returns where component 1 of f's first repetition ends: at
+// the first component or repetition separator, else len(f). When f has
+// room for a word, its first eight bytes are tested at once (the lowest
+// byte the borrow test marks is always a true match).
+func componentEnd(f []byte, d hl7.Delimiters) int {
+	i := 0
+	if cap(f) >= 8 {
+		w := binary.LittleEndian.Uint64(f[:8])
+		if m := zeroByte(w^byteOnes*uint64(d.Component)) | zeroByte(w^byteOnes*uint64(d.Repetition)); m != 0 {
+			return min(bits.TrailingZeros64(m)/8, len(f))
+		}
+		i = min(8, len(f))
+	}
+	for i < len(f) && f[i] != d.Component && f[i] != d.Repetition {
+		i++
+	}
+	return i
+}
+
 // code returns the parameter of an OBX-3 value: component 1 of its first
 // repetition, else component 4 (the alternate identifier: NIST puts LOINC
 // first and MDC there), else component 2 (some devices send the code there).
 func (t *tables) code(f []byte, d hl7.Delimiters) (param, bool) {
-	if i := bytes.IndexByte(f, d.Repetition); i >= 0 {
-		f = f[:i]
-	}
 	// Component 1 is looked up before the others are cut out: a known code
-	// is usually there.
-	c1, f, _ := bytes.Cut(f, []byte{d.Component})
-	if len(c1) > 0 {
-		if p, ok := t.codes.get(c1); ok {
+	// is usually there. It keeps the field's capacity, so that lookup
+	// reads it as one word.
+	i := componentEnd(f, d)
+	if i > 0 {
+		if p, ok := t.codes.get(f[:i]); ok {
 			return p, true
 		}
 	}
-	c2, f, _ := bytes.Cut(f, []byte{d.Component})
-	_, f, _ = bytes.Cut(f, []byte{d.Component})
-	c4, _, _ := bytes.Cut(f, []byte{d.Component})
+	// Components 2 and 4 of the first repetition, in one pass on from
+	// component 1.
+	var c2, c4 []byte
+	for j, k, start := i, 1, i+1; j < len(f) && f[j] != d.Repetition && k < 4; {
+		if j++; j == len(f) || f[j] == d.Component || f[j] == d.Repetition {
+			if k++; k == 2 {
+				c2 = f[start:j]
+			} else if k == 4 {
+				c4 = f[start:j]
+			}
+			start = j + 1
+		}
+	}
 	for _, c := range [2][]byte{c4, c2} {
 		if len(c) > 0 {
 			if p, ok := t.codes.get(c); ok {

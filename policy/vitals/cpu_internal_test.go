@@ -3,6 +3,7 @@ package vitals
 import (
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/hl7gate/hl7gate/hl7"
@@ -70,9 +71,29 @@ func TestEUI64(t *testing.T) {
 		{"00A0000120089G85", ""},                      // not hex
 		{"BED01", ""},
 		{"", ""},
+		{"00A0000120089285", "00A0000120089285"},
+		{"00A000012008928^5", ""},
+		{"00A000012008928~00A0000120089285", ""},
+		{"00A0000120089285^^", "00A0000120089285"},
 	} {
 		if got := string(eui64([]byte(tc.f), d)); got != tc.want {
 			t.Errorf("eui64(%q) = %q, want %q", tc.f, got, tc.want)
+		}
+	}
+	// separated16 is "component 1 is shorter than 16 bytes", separators
+	// anywhere in the 16 bytes, other delimiters and top-bit bytes around.
+	r := rand.New(rand.NewPCG(17, 18))
+	alphabet := []byte{'0', 'A', '^', '~', '&', '|', 0x80, 0xff, 0x5e + 0x80, 0x7e - 1, 0x5e + 1}
+	for range 200000 {
+		f := make([]byte, 16)
+		for i := range f {
+			f[i] = alphabet[r.IntN(len(alphabet))]
+			if r.IntN(3) > 0 {
+				f[i] = '0'
+			}
+		}
+		if got, want := separated16(f, d), len(firstComponent(f, d)) < 16; got != want {
+			t.Fatalf("separated16(%q) = %v, want %v", f, got, want)
 		}
 	}
 }
@@ -103,6 +124,52 @@ func TestCode(t *testing.T) {
 	} {
 		if p, ok := e.t.code([]byte(tc.f), d); p != tc.want || ok != tc.ok {
 			t.Errorf("code(%q) = %v, %v; want %v, %v", tc.f, p, ok, tc.want, tc.ok)
+		}
+	}
+	// Random OBX-3 values against strings.Split: component 1 of the first
+	// repetition, else 4, else 2, each when not empty.
+	r0 := rand.New(rand.NewPCG(21, 22))
+	parts := []string{"", "150456", "147842", "MDC_X", "8867-4", "1", "^", "~", "^", "~"}
+	for range 100000 {
+		var b strings.Builder
+		for range r0.IntN(12) {
+			b.WriteString(parts[r0.IntN(len(parts))])
+		}
+		f := b.String()
+		want, wantOK := pNone, false
+		comps := strings.Split(strings.SplitN(f, "~", 2)[0], "^")
+		for _, c := range []int{0, 3, 1} {
+			if c < len(comps) && comps[c] != "" {
+				if p, ok := e.t.codes.get([]byte(comps[c])); ok {
+					want, wantOK = p, true
+					break
+				}
+			}
+		}
+		if p, ok := e.t.code([]byte(f), d); p != want || ok != wantOK {
+			t.Fatalf("code(%q) = %v, %v; want %v, %v", f, p, ok, want, wantOK)
+		}
+	}
+	// componentEnd is the length firstComponent cuts to, separators
+	// anywhere, within the first word or after it, or beyond the field
+	// in its capacity.
+	r := rand.New(rand.NewPCG(19, 20))
+	alphabet := []byte{'1', '^', '~', '&', 0x80, 0xff, '^' + 0x80, '^' - 1, '^' + 1}
+	for range 200000 {
+		buf := make([]byte, 1+r.IntN(20))
+		for i := range buf {
+			buf[i] = alphabet[r.IntN(len(alphabet))]
+			if r.IntN(4) > 0 {
+				buf[i] = '1'
+			}
+		}
+		n := r.IntN(len(buf) + 1)
+		f := buf[:n]
+		if r.IntN(2) == 0 {
+			f = buf[:n:n]
+		}
+		if got, want := componentEnd(f, d), len(firstComponent(f, d)); got != want {
+			t.Fatalf("componentEnd(%q, capacity %d) = %d, want %d", f, cap(f), got, want)
 		}
 	}
 }

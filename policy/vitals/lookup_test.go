@@ -21,15 +21,23 @@ func TestLookup(t *testing.T) {
 				k = "MDC_" + k
 			case 2: // 62 bytes or longer: lengths from 63 on share one bit of lookup.lens
 				k = strings.Repeat("x", 56) + k
+			case 3: // short ones, whose words end in zero bytes
+				k = k[:1+r.IntN(len(k))]
 			}
 			m[k] = r.Int()
 		}
 		l := newLookup(m)
 		check := func(k string) {
 			t.Helper()
-			v, ok := l.get([]byte(k))
-			if want, wantOK := m[k]; v != want || ok != wantOK {
-				t.Fatalf("n=%d: get(%q) = %d, %v; want %d, %v", n, k, v, ok, want, wantOK)
+			// The key alone, without capacity beyond it, and followed by
+			// other bytes within its capacity (as a field inside a message
+			// is).
+			exact := []byte(k)
+			for _, b := range [][]byte{exact[:len(k):len(k)], []byte(k + "0^x|MDC_" + k)[:len(k)]} {
+				v, ok := l.get(b)
+				if want, wantOK := m[k]; v != want || ok != wantOK {
+					t.Fatalf("n=%d: get(%q) (capacity %d) = %d, %v; want %d, %v", n, k, cap(b), v, ok, want, wantOK)
+				}
 			}
 		}
 		check("")

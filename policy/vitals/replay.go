@@ -3,6 +3,7 @@ package vitals
 import (
 	"encoding/binary"
 	"math"
+	"math/bits"
 	"slices"
 	"time"
 )
@@ -28,26 +29,37 @@ import (
 // at one lag, over messages that move enough that matching them by chance
 // is implausible, is a replay. win is replayWin, or replaySlowWin at a
 // cadence of 30 s or slower, where consecutive messages are nearly
-// independent samples and a 10 min replay is a dozen messages. The walk is
+// independent samples, or replayMinuteWin at 60 s or slower, where a 10 min
+// replay is ten messages. The walk is
 // skipped while the last replayWin remembered messages do not move enough
-// (a quiet patient), since then no run can be one; a visited message that
-// matches has its run counted backwards, message by message, when the
-// previous message matched at the same lag (a bit per lag), so no count is
-// kept per lag.
+// (a quiet patient), since then no run can be one. The chains are walked
+// only once every win − 1 messages: between walks a bit per lag keeps the
+// lags every message since has matched, and only those are tested (see
+// match). A lag that may be a replay has its run counted backwards,
+// message by message, so no count is kept per lag.
 //
 // Memory per monitor: replayHist × 6 B (values and chain link), 512 B of
-// chain heads and 2 × 128 B of lag bits: 6.8 KiB. Reach: replayHist remembered messages, at least
+// chain heads and 128 B of lag bits: 6.6 KiB. Reach: replayHist remembered messages, at least
 // replayHorizon (2 h 30 min) at any cadence down to 0.6 s.
 const (
-	replayHist    = 1024              // messages remembered (a power of two)
-	replayHorizon = 150 * time.Minute // the history spans at least this, with k up to replayMaxK
-	replayMinLag  = 30                // closer repeats (in remembered messages) are plateaus and slow trends
-	replayWin     = 20                // matching messages in a row
-	replaySlowWin = 12                // the same at a cadence of replaySlow or slower
-	replaySlow    = 30                // seconds
-	replayMove    = 4                 // mean change between remembered messages, summed over the channels, that makes a stretch informative
-	replayLearn   = 8                 // intervals that set k
-	replayMaxK    = 16                // the most messages per remembered one
+	replayHist      = 1024              // messages remembered (a power of two)
+	replayHorizon   = 150 * time.Minute // the history spans at least this, with k up to replayMaxK
+	replayMinLag    = 30                // closer repeats (in remembered messages) are plateaus and slow trends
+	replayWin       = 20                // matching messages in a row
+	replaySlowWin   = 12                // the same at a cadence of replaySlow or slower
+	replaySlow      = 30                // seconds
+	replayMinuteWin = 10                // the same at a cadence of replayMinute or slower: a 10 min replay is ten messages
+	replayMinute    = 60                // seconds
+	replayMove      = 4                 // mean change between remembered messages, summed over the channels, that makes a stretch informative
+	replayJump      = 8                 // the most one change of one channel counts for in that
+	replaySpread    = 2                 // summed over the channels, how far a run's values reach beyond twice their tolerance
+	replayLearn     = 8                 // intervals that set k
+	replayMaxK      = 16                // the most messages per remembered one
+	// replayTop is the largest remembered value: 255 less the widest
+	// tolerance, so that two values off the byte's scale (an arterial flush
+	// at 300 mmHg) still match each other, as near and the matcher compare
+	// them, instead of breaking a replayed run that copies a flush.
+	replayTop = 253
 )
 
 // replayParams are the channels compared, with their tolerance. The first
@@ -62,8 +74,10 @@ type replayState struct {
 	heads [256]uint16            // per key, the number of its latest remembered message; 0 = none
 	n     int                    // messages remembered; the i-th has number i (mod 2¹⁶)
 
-	was, now [replayHist / 64]uint64 // lags matched by the previous walk and by this one, a bit each
-	walked   int32                   // rs.n (mod 2³²) of the message whose walk filled now: mod 2¹⁶, a walk 65,536 messages back passed for the previous one
+	lags   [replayHist / 64]uint64 // lags that may carry a run, a bit each (see match)
+	walked int32                   // rs.n (mod 2³²) of the message whose match filled lags: mod 2¹⁶, a walk 65,536 messages back passed for the previous one
+	since  uint8                   // messages matched by lags alone since the last chain walk
+	moved  int32                   // the changes of the last replayWin remembered messages (see informative), summed as they are remembered
 
 	k      uint8                // messages per remembered one; 0 while learning (1 then)
 	win    uint8                // matching messages in a row that make a replay
@@ -98,6 +112,9 @@ func (s *stream) nearReplay(arrival time.Time) (lag, win int, found bool) {
 			if cad >= replaySlow {
 				rs.win = replaySlowWin
 			}
+			if cad >= replayMinute {
+				rs.win = replayMinuteWin
+			}
 		}
 	}
 	k := max(rs.k, 1)
@@ -127,7 +144,7 @@ func quantise(r *reading) uint8 {
 	if !r.ok {
 		return 0
 	}
-	return uint8(min(255, max(1, math.Round(r.v))))
+	return uint8(min(replayTop, max(1, math.Round(r.v))))
 }
 
 // near reports whether two messages match: every channel present in both
@@ -150,29 +167,49 @@ func near(a, b *[4]uint8) bool {
 // match returns a lag (in remembered messages) at which the run of
 // remembered messages ending with q, the latest one, repeats the past: win
 // of them in a row, each matching the one lag earlier, and moving enough.
-// The lags are those of the remembered messages q matches, newest first
-// per pulse rate; the first that is a replay is returned. The walk goes on
-// after it, so that the lags this message matched are all recorded.
+// Of several such lags the one a walk of the chains meets first is
+// returned: the lowest pulse rate there, then the shortest lag.
+//
+// The lags that can carry such a run are kept as bits: a chain walk sets
+// those q matches, and each following message keeps only those it matches
+// too, testing the one remembered message per lag instead of walking the
+// chains again. After a walk and s messages followed, the bits hold every
+// lag with a run of s + 1 (or more) ending at the latest message. A run of
+// win is all that is judged, so the bits alone serve while s + 1 ≤ win;
+// they are kept to s + 2 ≤ win, so that at the next walk the previous
+// message's bits hold every lag with a run of win − 1, the only ones whose
+// run can reach win now. The chains are walked again once s + 2 would
+// exceed win, and after a message that was not matched.
 func (rs *replayState) match(q *[4]uint8, win int) (lag int, found bool) {
-	const mask = replayHist - 1
 	if !rs.informative(replayWin) {
 		return 0, false // no run can move enough (see informative)
 	}
+	m := newMatcher(q)
+	prev := rs.walked == int32(rs.n-1)
+	s := int(rs.since)
+	rs.walked = int32(rs.n)
+	if prev && s+3 <= win {
+		rs.since++
+		return rs.follow(&m, win)
+	}
+	rs.since = 0
+	return rs.walk(q, &m, win, prev && s+2 <= win)
+}
+
+// walk visits the remembered messages whose pulse rate is within the
+// tolerance of q's, through their chains, newest first per pulse rate,
+// and sets the bits of the lags q matches; the first lag that is a replay
+// is returned. With filter, only the lags among the bits before (the
+// previous message's, holding every run of win − 1) are judged.
+func (rs *replayState) walk(q *[4]uint8, m *matcher, win int, filter bool) (lag int, found bool) {
+	const mask = replayHist - 1
 	num := uint16(rs.n)
-	// A run longer than one continues a lag the previous message matched:
-	// when that message was walked, only those lags are counted.
-	filter := rs.walked == int32(rs.n-1)
-	rs.was, rs.now, rs.walked = rs.now, [replayHist / 64]uint64{}, int32(rs.n)
-	// A lag is a candidate when q matches there and, with the filter, the
-	// previous message did too; computed without a branch per visit (the
-	// match is a coin toss to the branch predictor), leaving one branch,
-	// taken rarely, for the candidates.
-	all := uint64(0)
+	was, all := rs.lags, uint64(0)
 	if !filter {
 		all = ^uint64(0)
 	}
+	rs.lags = [replayHist / 64]uint64{}
 	tol := int(replayParams[0].tol)
-	m := newMatcher(q)
 	for v := max(1, int(q[0])-tol); v <= min(255, int(q[0])+tol); v++ {
 		prevAge := -1
 		for b := rs.heads[v]; b != 0; {
@@ -185,15 +222,45 @@ func (rs *replayState) match(q *[4]uint8, win int) (lag int, found bool) {
 			if age < replayMinLag || age+replayWin > replayHist {
 				continue
 			}
+			// No branch on the match (a coin toss to the branch
+			// predictor); one, taken rarely, for a run that may be one.
 			bit := m.hit(&h.v) << (age % 64)
-			rs.now[age/64] |= bit
-			if bit&(rs.was[age/64]|all) == 0 || found {
+			rs.lags[age/64] |= bit
+			if bit&(was[age/64]|all) == 0 || found {
 				continue
 			}
-			if run := rs.run(age, win); run >= win && rs.informative(run) {
+			if run := rs.run(age, win); run >= win && rs.informativeAt(run, age) {
 				lag, found = age, true
 			}
 		}
+	}
+	return lag, found
+}
+
+// follow keeps the bits of the lags q matches among those set, as walk
+// would have found them: the remembered message lag back is chained (see
+// matches) and near q. Of the lags that are a replay it returns the one
+// walk would have met first.
+func (rs *replayState) follow(m *matcher, win int) (lag int, found bool) {
+	const mask = replayHist - 1
+	key := 0
+	for w, word := range rs.lags {
+		for rest := word; rest != 0; rest &= rest - 1 {
+			age := w*64 + bits.TrailingZeros64(rest)
+			i := rs.n - age
+			h := &rs.hist[i&mask]
+			if i < 1 || uint16(i) == 0 || h.v[0] == 0 || m.hit(&h.v) == 0 {
+				word &^= 1 << (age % 64)
+				continue
+			}
+			if found && int(h.v[0]) >= key {
+				continue
+			}
+			if run := rs.run(age, win); run >= win && rs.informativeAt(run, age) {
+				lag, found, key = age, true, int(h.v[0])
+			}
+		}
+		rs.lags[w] = word
 	}
 	return lag, found
 }
@@ -295,24 +362,78 @@ func (rs *replayState) remember(q [4]uint8) {
 	if q[0] != 0 && num != 0 {
 		rs.hist[slot].next, rs.heads[q[0]] = rs.heads[q[0]], num
 	}
+	// The change into this message joins the sum, the one out of the
+	// message replayWin back leaves it: neither message has been
+	// overwritten (at the start, slots not yet written are zero, as
+	// informative reads them).
+	rs.moved += rs.change(rs.n) - rs.change(rs.n-replayWin+1)
+}
+
+// change returns the change from remembered message i − 1 to i, summed
+// over the channels present in both, each counting for at most replayJump
+// (as informativeAt counts them).
+func (rs *replayState) change(i int) int32 {
+	const mask = replayHist - 1
+	x, y := &rs.hist[i&mask].v, &rs.hist[(i-1)&mask].v
+	total := int32(0)
+	for c := range x {
+		if x[c] != 0 && y[c] != 0 {
+			d := int32(x[c]) - int32(y[c])
+			total += min(max(d, -d), replayJump)
+		}
+	}
+	return total
 }
 
 // informative reports whether the last n remembered messages (the run, up
-// to replayWin) move enough that matching them by chance is implausible:
-// as much, summed over their changes and channels, as replayWin messages
-// moving replayMove units from one to the next (a shorter run must move
-// more).
+// to replayWin) can move enough that matching them by chance is
+// implausible (see informativeAt); without a lag it counts every channel
+// present in consecutive messages, an upper bound of what informativeAt
+// counts at any lag, so the walk is skipped when it fails.
 func (rs *replayState) informative(n int) bool {
-	const mask = replayHist - 1
-	total := 0
-	for j := range n - 1 {
-		x, y := &rs.hist[(rs.n-j)&mask].v, &rs.hist[(rs.n-j-1)&mask].v
-		for i := range x {
-			if x[i] != 0 && y[i] != 0 {
-				d := int(x[i]) - int(y[i])
-				total += max(d, -d)
-			}
+	total := rs.moved
+	if n != replayWin {
+		total = 0
+		for j := range n - 1 {
+			total += rs.change(rs.n - j)
 		}
 	}
 	return total >= replayMove*(replayWin-1)
+}
+
+// informativeAt reports whether the last n remembered messages (the run, up
+// to replayWin) and the ones lag earlier that they match move enough that
+// the match is no chance: as much, summed over their changes and channels,
+// as replayWin messages moving replayMove units from one to the next (a
+// shorter run must move more), and the values reaching beyond twice their
+// tolerance by replaySpread, summed over the channels. Only values compared
+// at that lag count (present on both sides), and a change counts for at
+// most replayJump: a quiet patient's values wandering inside the tolerance
+// match any other quiet stretch, and an artefact (a zeroing, a spike, a
+// flush) is one large change however far it goes, so two that happen to
+// fall at the same place in two stretches do not make them a copy.
+func (rs *replayState) informativeAt(n, lag int) bool {
+	const mask = replayHist - 1
+	compared := func(j, i int) bool {
+		return rs.hist[(rs.n-j)&mask].v[i] != 0 && rs.hist[(rs.n-j-lag)&mask].v[i] != 0
+	}
+	total, spread := 0, 0
+	for i, rp := range replayParams {
+		lo, hi := 255, 0
+		for j := range n {
+			if !compared(j, i) {
+				continue
+			}
+			x := int(rs.hist[(rs.n-j)&mask].v[i])
+			lo, hi = min(lo, x), max(hi, x)
+			if j+1 < n && compared(j+1, i) {
+				d := x - int(rs.hist[(rs.n-j-1)&mask].v[i])
+				total += min(max(d, -d), replayJump)
+			}
+		}
+		if hi > 0 {
+			spread += max(0, hi-lo-2*int(rp.tol))
+		}
+	}
+	return total >= replayMove*(replayWin-1) && spread >= replaySpread
 }

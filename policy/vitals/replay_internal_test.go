@@ -208,3 +208,105 @@ func TestIDHistorySameContent(t *testing.T) {
 		}
 	}
 }
+
+// TestReplayMatchModel checks match against a plain model that tries every
+// lag: the replays it reports, and of several the lag a walk of the chains
+// meets first (the lowest pulse rate, then the shortest lag), on moving,
+// quiet and replayed stretches with absent channels, at both windows.
+func TestReplayMatchModel(t *testing.T) {
+	r := rand.New(rand.NewPCG(15, 16))
+	for round := range 6 {
+		var rs replayState
+		win := []int{replayWin, replaySlowWin}[round%2]
+		q := [4]uint8{80, 95, 16, 85}
+		var all [][4]uint8
+		reported := 0
+		for i := range 4000 {
+			switch {
+			case len(all) > 200 && r.IntN(150) == 0: // a replay starts
+				from := len(all) - replayMinLag - r.IntN(min(len(all)-replayMinLag, replayHist-replayWin-replayMinLag))
+				for j := range 20 + r.IntN(60) {
+					if from+j >= len(all) {
+						break
+					}
+					p := all[from+j]
+					for c := range p {
+						if p[c] != 0 && r.IntN(3) == 0 {
+							p[c] = uint8(max(1, int(p[c])+r.IntN(3)-1))
+						}
+					}
+					all = append(all, p)
+				}
+				continue
+			case i%500 < 40: // a quiet patient
+			default: // a moving one
+				for c := range q {
+					q[c] = uint8(min(200, max(40, int(q[c])+r.IntN(9)-4)))
+				}
+			}
+			p := q
+			for c := range p {
+				if r.IntN(40) == 0 {
+					p[c] = 0 // absent
+				}
+			}
+			all = append(all, p)
+		}
+		for _, p := range all {
+			rs.remember(p)
+			if p[0] == 0 {
+				continue
+			}
+			if round >= 4 && rs.n == 2000 {
+				win = replayWin + replaySlowWin - win // as when a monitor's cadence is learned
+			}
+			wantLag, wantFound := replayModel(&rs, win)
+			lag, found := rs.match(&p, win)
+			if found != wantFound || lag != wantLag {
+				t.Fatalf("round %d, message %d: match = %d, %v; the model %d, %v", round, rs.n, lag, found, wantLag, wantFound)
+			}
+			if found {
+				reported++
+			}
+		}
+		if reported == 0 {
+			t.Fatalf("round %d: no replay reported", round)
+		}
+	}
+}
+
+// replayModel is match by trying every lag: the latest remembered message
+// and the win − 1 before it match those lag earlier (matches), the run, up
+// to replayWin, moves enough (informativeAt), and of several lags the one whose remembered
+// message has the lowest pulse rate, then the shortest.
+func replayModel(rs *replayState, win int) (lag int, found bool) {
+	moves := func(n int) bool { // the last n remembered messages move enough
+		moved := 0
+		for j := range n - 1 {
+			x, y := rs.hist[(rs.n-j)&(replayHist-1)].v, rs.hist[(rs.n-j-1)&(replayHist-1)].v
+			for c := range x {
+				if x[c] != 0 && y[c] != 0 {
+					moved += min(max(int(x[c])-int(y[c]), int(y[c])-int(x[c])), replayJump)
+				}
+			}
+		}
+		return moved >= replayMove*(replayWin-1)
+	}
+	if !moves(replayWin) {
+		return 0, false
+	}
+	key := 0
+	for l := replayMinLag; l+replayWin <= replayHist; l++ {
+		run := 0
+		for run < replayWin && rs.matches(run, l) {
+			run++
+		}
+		if run < win || !rs.informativeAt(run, l) {
+			continue
+		}
+		if k := int(rs.hist[(rs.n-l)&(replayHist-1)].v[0]); !found || k < key {
+			lag, found, key = l, true, k
+		}
+	}
+	return lag, found
+}

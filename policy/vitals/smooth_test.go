@@ -1,6 +1,7 @@
 package vitals_test
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -113,6 +114,26 @@ func TestDecoupled(t *testing.T) {
 				}
 			}
 			checkRules(t, got, tc.want...)
+		})
+	}
+}
+
+// TestQuietArterialLine: in deep sedation an arterial line's diastolic and
+// mean pressure can settle to a step of 1 mmHg every 8–10 messages, keeping
+// only 5–8 % of the roughness they had: genuine channels of the training
+// corpora fall that low (0.06 over 24 messages), so it is not too smooth.
+func TestQuietArterialLine(t *testing.T) {
+	art := func(i int, s, d, m string) msg {
+		return msg{rows: []row{hr(wobble(72, i)), pr(wobble(72, i+5)), spo2(wobble(96, i+7)), rr(wobble(14, i+3)), artS(s), artD(d), artM(m)}}
+	}
+	learn := every(150, 10*sec, func(i int) msg { return art(i, wobble(120, i+11), wobble(70, i+13), wobble(87, i+17)) })
+	for _, k := range []int{8, 10} {
+		t.Run(fmt.Sprintf("a step every %d messages", k), func(t *testing.T) {
+			sedated := every(120, 10*sec, func(i int) msg {
+				step := float64(i / k % 2)
+				return art(i+1000, quiet(118, i), num(68+step), num(84+step))
+			})
+			checkRules(t, run(t, vitals.DefaultConfig(), then(learn, 10*sec, sedated)))
 		})
 	}
 }

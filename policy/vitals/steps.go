@@ -297,11 +297,14 @@ const plethSettle = 3
 // notePleth counts the messages since the oximeter was last disturbed:
 // its pulse rate above the ECG heart rate by more than lim (never a
 // circulation's), or jumping by more than lim in one message while the
-// heart rate moved less than half as much. Motion and poor perfusion
+// heart rate moved less than half as much, or the two counts agreeing
+// again (within lim) after a message in which they were apart by more than
+// lim, with the saturation off its level, outside an irregular rhythm
+// (median change of the heart rate below irregular). Motion and poor perfusion
 // scatter the plethysmograph's pulse rate and pull its saturation down
 // together; the saturation's jump back when it settles is a recovery, not
 // a step.
-func (s *stream) notePleth(lim float64, arrival time.Time) {
+func (s *stream) notePleth(lim, irregular float64, arrival time.Time) {
 	hr, pr, hp, pp := &s.cur[pHR], &s.cur[pPR], &s.prev[pHR], &s.prev[pPR]
 	disturbed := false
 	if hr.ok && pr.ok {
@@ -309,6 +312,17 @@ func (s *stream) notePleth(lim float64, arrival time.Time) {
 		if hp.ok && pp.ok {
 			dp, dh := math.Abs(pr.v-pp.v), math.Abs(hr.v-hp.v)
 			disturbed = disturbed || (dp > lim && dh < dp/2)
+			// A miscount that ends: the two sensors count one heart, and
+			// in a regular rhythm a disagreement of more than lim in the
+			// previous message that is gone in this one was one of them
+			// thrown off (motion jolts the ECG as well as the probe, so it
+			// may be either); with the saturation off its level now, a
+			// jump of it is the burst's end. A forged saturation leaves
+			// the two counts together; a forged heart rate leaves the
+			// saturation where it was. Not in an irregular rhythm (AF),
+			// whose deficit varies from beat to beat by itself.
+			ended := math.Abs(pp.v-hp.v) > lim && math.Abs(pr.v-hr.v) <= lim
+			disturbed = disturbed || (ended && s.pulseDisturbed(pPR) && !s.irregular(irregular))
 		}
 	}
 	if disturbed {
@@ -429,4 +443,24 @@ func proportional(p, q param, v, pre, qv, q0, half float64) bool {
 	}
 	r := q0 / pre
 	return math.Abs(qv-r*v) <= r*half
+}
+
+// heartJumped reports that the ECG heart rate and the SpO2 pulse rate both
+// changed in this message, the same way, each beyond its own scatter
+// (ownScatter), and by amounts within half of each other: two sensors
+// counted one heart changing pace. A saturation that dips in that same
+// message is a patient moving or rousing (the probe disturbed, the heart
+// answering the effort), not a value written into calm data: a forged
+// saturation leaves the heart where it was. Not in an irregular rhythm
+// (the median change of the heart rate at least lim, AF): both sensors
+// count its changes from beat to beat in every message.
+func (s *stream) heartJumped(lim float64) bool {
+	hr, pr, hp, pp := &s.cur[pHR], &s.cur[pPR], &s.prev[pHR], &s.prev[pPR]
+	if !hr.ok || !pr.ok || !hp.ok || !pp.ok {
+		return false
+	}
+	dh, dp := hr.v-hp.v, pr.v-pp.v
+	sh, sp := s.tracks[pHR].ownScatter(), s.tracks[pPR].ownScatter()
+	return sh > 0 && sp > 0 && dh*dp > 0 && math.Abs(dh) >= sh && math.Abs(dp) >= sp &&
+		math.Abs(dh-dp) <= max(math.Abs(dh), math.Abs(dp))/2 && !s.irregular(lim) // the rhythm last: it costs a median
 }

@@ -2,6 +2,7 @@ package vitals
 
 import (
 	"bytes"
+	"encoding/binary"
 	"hash/maphash"
 	"math"
 	"math/bits"
@@ -294,6 +295,9 @@ func patientHash(seed maphash.Seed, id []byte, name hl7.Field, d hl7.Delimiters)
 // digits, separators allowed), the device identity; a bed label or other
 // name is not one.
 func eui64(f []byte, d hl7.Delimiters) []byte {
+	if len(f) < 16 || separated16(f, d) {
+		return nil // fewer than 16 characters in component 1
+	}
 	c := firstComponent(f, d)
 	if len(c) < 16 {
 		return nil // fewer than 16 hex digits (a bed label, a shorter serial)
@@ -313,6 +317,23 @@ func eui64(f []byte, d hl7.Delimiters) []byte {
 	}
 	return c
 }
+
+// separated16 reports whether the first 16 bytes of f hold a component or
+// repetition separator, two words at a time: OBX-18 is tested on every row
+// while no row has given an EUI-64, and most are serials or labels that a
+// separator ends within 16 bytes.
+func separated16(f []byte, d hl7.Delimiters) bool {
+	a, b := binary.LittleEndian.Uint64(f), binary.LittleEndian.Uint64(f[8:16])
+	c, r := byteOnes*uint64(d.Component), byteOnes*uint64(d.Repetition)
+	return zeroByte(a^c)|zeroByte(b^c)|zeroByte(a^r)|zeroByte(b^r) != 0
+}
+
+// byteOnes has every byte 1.
+const byteOnes = 0x0101_0101_0101_0101
+
+// zeroByte has the top bit of some byte set when w has a zero byte (the
+// borrow test: exact for whether there is one, not for which).
+func zeroByte(w uint64) uint64 { return (w - byteOnes) &^ w & (byteOnes << 7) }
 
 // component returns component c of field f[n] of a split segment (the whole
 // field when c is 0), or nil when the segment has no field n.
@@ -568,7 +589,7 @@ func (s *stream) units(em *emitter, dst []Finding) []Finding {
 // time, temperature steps at once.
 func (s *stream) rate(e *Engine, em *emitter, arrival time.Time, dst []Finding) []Finding {
 	rr := &e.cfg.Rules.Rate
-	s.notePleth(e.cfg.Rules.HRPR.PROverHR, arrival) // spikes need it too
+	s.notePleth(e.cfg.Rules.HRPR.PROverHR, e.cfg.Rules.HRPR.Irregular, arrival) // spikes need it too
 	if !em.on(rRate) {
 		return dst
 	}
