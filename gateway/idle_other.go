@@ -2,7 +2,10 @@
 
 package gateway
 
-import "net"
+import (
+	"io"
+	"net"
+)
 
 // writeAwait cannot write and wait on a socket of this platform: the caller writes and reads as usual, and
 // a stale connection is found when it fails.
@@ -19,3 +22,6 @@ func (s *session) loopPolled(bool) (string, bool) { panic("gateway: no polled lo
 
 // readPolled is never called on this platform (pollable).
 func (s *session) readPolled([]byte) (int, error) { panic("gateway: no polled read on this platform") }
+
+// ackIn is the station connection itself on this platform.
+func ackIn(nc net.Conn) io.Reader { return nc }

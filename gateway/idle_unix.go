@@ -3,6 +3,7 @@
 package gateway
 
 import (
+	"io"
 	"net"
 	"os"
 	"syscall"
@@ -55,7 +56,7 @@ func writeAwait(nc net.Conn, b []byte, check bool) (n int, perr, werr error) {
 // len(p), err nil) or a write fails.
 func writeFD(fd int, p []byte) (n int, err error) {
 	for n < len(p) {
-		m, err := syscall.Write(fd, p[n:])
+		m, err := sysWrite(fd, p[n:])
 		if m > 0 {
 			n += m
 		}
@@ -75,7 +76,7 @@ func writeFD(fd int, p []byte) (n int, err error) {
 // connection, nil when it is quiet.
 func idleState(fd int) error {
 	var b [1]byte
-	n, _, err := syscall.Recvfrom(fd, b[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
+	n, err := sysPeek(fd, b[:])
 	switch {
 	case n > 0:
 		return errUnexpected
@@ -108,4 +109,44 @@ func writeNow(nc net.Conn, p []byte) (n int, ok bool, err error) {
 		err = os.NewSyscallError("write", werr)
 	}
 	return n, true, err
+}
+
+// ackIn is what a station connection's MLLP reader reads: a plain TCP connection read with sysRead
+// inside RawConn.Read (waiting, with the read deadline, only when the socket is empty), so that reading
+// an answer does not wake the runtime's monitor thread (see sysraw_linux.go); any other connection (TLS)
+// as it is.
+func ackIn(nc net.Conn) io.Reader {
+	if tc, ok := nc.(*net.TCPConn); ok {
+		return sockReader{tc}
+	}
+	return nc
+}
+
+// sockReader reads a plain TCP connection with sysRead, waiting for readiness through the runtime's
+// poller only when the socket has nothing.
+type sockReader struct{ tc *net.TCPConn }
+
+func (r sockReader) Read(p []byte) (n int, err error) {
+	rc, err := r.tc.SyscallConn()
+	if err != nil {
+		return 0, err
+	}
+	var rerr error
+	err = rc.Read(func(fd uintptr) bool {
+		for {
+			n, rerr = sysRead(int(fd), p)
+			if rerr != syscall.EINTR {
+				return rerr != syscall.EAGAIN
+			}
+		}
+	})
+	switch {
+	case err != nil: // a deadline or a close ended the wait
+		return 0, err
+	case rerr != nil:
+		return 0, &net.OpError{Op: "read", Net: "tcp", Err: os.NewSyscallError("read", rerr)}
+	case n == 0 && len(p) > 0:
+		return 0, io.EOF
+	}
+	return n, nil
 }

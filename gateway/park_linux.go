@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"errors"
+	"net"
 	"os"
 	"sync"
 	"syscall"
@@ -10,17 +11,18 @@ import (
 
 // parker holds the monitor connections that have been quiet for parkAfter: their session's goroutine has
 // ended (its stack freed), their read buffer is released, and one epoll instance of the gateway watches
-// their sockets. Bytes from the monitor (or its close), its idle timeout, or a shutdown start a goroutine
-// that carries on with the session where it stopped. A connection then costs its session and socket,
+// their sockets. Bytes from the monitor (or its close), its idle timeout, or a shutdown hand the session to
+// a goroutine (wakers) that carries on where it stopped. A connection then costs its session and socket,
 // not a goroutine and buffers, as a connection waiting in an event loop costs a byte relay.
 //
 // The epoll instance itself is watched by the runtime's poller (an os.File over it), so no thread blocks
 // on it. Sockets are registered one-shot and level-triggered: bytes that arrived before the registration
 // wake it at once.
 type parker struct {
-	g    *Gateway
-	ep   *os.File
-	done chan struct{} // closed when run has returned
+	g      *Gateway
+	ep     *os.File
+	done   chan struct{} // closed when run has returned
+	wakers wakers        // the goroutines that run the woken sessions
 
 	mu     sync.Mutex
 	next   uint64              // the latest token
@@ -39,6 +41,7 @@ func newParker(g *Gateway) (*parker, error) {
 	}
 	p := &parker{g: g, ep: os.NewFile(uintptr(fd), "parked-connections"), done: make(chan struct{}),
 		parked: map[uint64]*session{}}
+	p.wakers.g = g
 	rc, err := p.ep.SyscallConn()
 	if err != nil {
 		p.ep.Close()
@@ -54,7 +57,7 @@ func (p *parker) run(rc syscall.RawConn) {
 	var evs [64]syscall.EpollEvent
 	_ = rc.Read(func(fd uintptr) bool {
 		for {
-			n, err := syscall.EpollWait(int(fd), evs[:], 0)
+			n, err := sysEpollWait(int(fd), evs[:])
 			if err == syscall.EINTR {
 				continue
 			}
@@ -82,13 +85,14 @@ func (p *parker) count() float64 {
 func (p *parker) close() {
 	p.ep.Close()
 	<-p.done
+	p.wakers.close()
 }
 
 // park parks s, whose reader holds nothing, until bytes arrive, left has passed (its idle timeout) or the
 // gateway stops. The calling goroutine must end right after without touching s: another may already run
 // the session.
 func (p *parker) park(s *session, left time.Duration) {
-	rc, err := s.c.(syscallConn).SyscallConn()
+	rc, err := s.c.(*net.TCPConn).SyscallConn() // the concrete type: its callbacks below stay on the stack
 	p.mu.Lock()
 	p.next++
 	tok := p.next
@@ -109,7 +113,7 @@ func (p *parker) park(s *session, left time.Duration) {
 	if err == nil {
 		ev := syscall.EpollEvent{Events: syscall.EPOLLIN | syscall.EPOLLRDHUP | syscall.EPOLLONESHOT,
 			Fd: int32(uint32(tok)), Pad: int32(uint32(tok >> 32))}
-		cerr := rc.Control(func(fd uintptr) { err = syscall.EpollCtl(int(p.ep.Fd()), op, int(fd), &ev) })
+		cerr := rc.Control(func(fd uintptr) { err = sysEpollCtl(int(p.ep.Fd()), op, int(fd), &ev) })
 		err = errors.Join(err, cerr)
 	}
 	if err != nil || s.stop.Load() {
@@ -119,15 +123,10 @@ func (p *parker) park(s *session, left time.Duration) {
 	}
 }
 
-// syscallConn is a connection whose socket can be reached (a *net.TCPConn).
-type syscallConn interface {
-	SyscallConn() (syscall.RawConn, error)
-}
-
-// wake resumes the session parked under tok, if it still is, in a new goroutine.
+// wake resumes the session parked under tok, if it still is, in another goroutine.
 func (p *parker) wake(tok uint64, why waking) {
 	if s := p.take(tok); s != nil {
-		go p.g.runSession(s, why)
+		p.wakers.run(s, why)
 	}
 }
 
@@ -158,7 +157,7 @@ func (p *parker) readable(tok uint64, hup bool) {
 		p.g.endSession(s)
 		return
 	}
-	go p.g.runSession(s, wokeRead)
+	p.wakers.run(s, wokeRead)
 }
 
 // take removes the session parked under tok from the parker and returns it, or nil if it is not parked
@@ -178,7 +177,7 @@ func (p *parker) take(tok uint64) *session {
 // peerGone says whether the monitor closed s's connection and left nothing unread (one non-blocking
 // MSG_PEEK receive).
 func (s *session) peerGone() bool {
-	rc, err := s.c.(syscallConn).SyscallConn()
+	rc, err := s.c.(*net.TCPConn).SyscallConn()
 	if err != nil {
 		return false
 	}
@@ -204,6 +203,6 @@ func (s *session) parks() bool {
 	if s.g.parker == nil {
 		return false
 	}
-	_, ok := s.c.(syscallConn)
+	_, ok := s.c.(*net.TCPConn)
 	return ok && s.c == s.raw
 }

@@ -83,7 +83,7 @@ func (s *session) readPolled(p []byte) (int, error) {
 		return 0, mllp.ErrWouldBlock
 	}
 	for {
-		n, err := syscall.Read(s.fd, p)
+		n, err := sysRead(s.fd, p)
 		switch {
 		case n > 0:
 			s.drained = n < len(p)

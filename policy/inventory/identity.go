@@ -83,7 +83,13 @@ func (id *Identity) Update(m *hl7.Message) (changed bool) {
 		if string(s.Name()) != "OBX" {
 			continue
 		}
-		f := s.Fields(buf[:0], 18)
+		// OBX-18 only until an OBX has one; after that only OBX-3 and OBX-5 are read, and the split
+		// stops at OBX-5 instead of running through every OBX's value, units and ranges.
+		last := 18
+		if next[2] != nil {
+			last = 5
+		}
+		f := s.Fields(buf[:0], last)
 		if len(f) > 18 && next[2] == nil && !f[18].IsEmpty() {
 			ei := f[18].Rep(1)
 			next[2] = ei.Component(1).Bytes()
