@@ -254,6 +254,9 @@ func TestReplayMatchModel(t *testing.T) {
 		}
 		for _, p := range all {
 			rs.remember(p)
+			if got, want := rs.moved, recountMoved(&rs); got != want {
+				t.Fatalf("round %d, message %d: moved = %d, recounted %d", round, rs.n, got, want)
+			}
 			if p[0] == 0 {
 				continue
 			}
@@ -278,23 +281,9 @@ func TestReplayMatchModel(t *testing.T) {
 // replayModel is match by trying every lag: the latest remembered message
 // and the win − 1 before it match those lag earlier (matches), the run, up
 // to replayWin, moves enough (informativeAt), and of several lags the one whose remembered
-// message has the lowest pulse rate, then the shortest.
+// message has the lowest pulse rate, then the shortest. It has no shortcut
+// for a quiet stretch: match's (informative) must hide no replay.
 func replayModel(rs *replayState, win int) (lag int, found bool) {
-	moves := func(n int) bool { // the last n remembered messages move enough
-		moved := 0
-		for j := range n - 1 {
-			x, y := rs.hist[(rs.n-j)&(replayHist-1)].v, rs.hist[(rs.n-j-1)&(replayHist-1)].v
-			for c := range x {
-				if x[c] != 0 && y[c] != 0 {
-					moved += min(max(int(x[c])-int(y[c]), int(y[c])-int(x[c])), replayJump)
-				}
-			}
-		}
-		return moved >= replayMove*(replayWin-1)
-	}
-	if !moves(replayWin) {
-		return 0, false
-	}
 	key := 0
 	for l := replayMinLag; l+replayWin <= replayHist; l++ {
 		run := 0
@@ -309,4 +298,20 @@ func replayModel(rs *replayState, win int) (lag int, found bool) {
 		}
 	}
 	return lag, found
+}
+
+// recountMoved is replayState.moved counted afresh: the changes between the
+// last replayWin remembered messages, each channel present on both sides
+// counting for at most replayJump.
+func recountMoved(rs *replayState) int32 {
+	moved := 0
+	for j := range min(rs.n, replayWin) - 1 {
+		x, y := rs.hist[(rs.n-j)&(replayHist-1)].v, rs.hist[(rs.n-j-1)&(replayHist-1)].v
+		for c := range x {
+			if x[c] != 0 && y[c] != 0 {
+				moved += min(max(int(x[c])-int(y[c]), int(y[c])-int(x[c])), replayJump)
+			}
+		}
+	}
+	return int32(moved)
 }
