@@ -212,7 +212,7 @@ func TestIDHistorySameContent(t *testing.T) {
 // TestReplayMatchModel checks match against a plain model that tries every
 // lag: the replays it reports, and of several the lag a walk of the chains
 // meets first (the lowest pulse rate, then the shortest lag), on moving,
-// quiet and replayed stretches with absent channels, at both windows.
+// slow, quiet and replayed stretches with absent channels, at both windows.
 func TestReplayMatchModel(t *testing.T) {
 	r := rand.New(rand.NewPCG(15, 16))
 	for round := range 6 {
@@ -239,6 +239,10 @@ func TestReplayMatchModel(t *testing.T) {
 				}
 				continue
 			case i%500 < 40: // a quiet patient
+			case i%500 < 160: // a slow one: about as much movement as informative asks for
+				for c := range q {
+					q[c] = uint8(min(200, max(40, int(q[c])+r.IntN(3)-1)))
+				}
 			default: // a moving one
 				for c := range q {
 					q[c] = uint8(min(200, max(40, int(q[c])+r.IntN(9)-4)))
