@@ -170,7 +170,7 @@ const (
 
 // park parks the session after its read ended with ferr, when that was the park deadline (not a frame's
 // deadline, which ends the connection): not stopping, idle time left, nothing read and not answered. Its
-// read buffer, ACK writer and message buffers go with its goroutine.
+// read buffer, ACK writer and message buffers are released, and its goroutine lets it go.
 func (s *session) park(ferr error) int {
 	if !s.parkable || s.framing || !errors.Is(ferr, os.ErrDeadlineExceeded) || s.stop.Load() {
 		return parkNot
