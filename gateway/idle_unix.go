@@ -126,6 +126,8 @@ func ackIn(nc net.Conn) io.Reader {
 // poller only when the socket has nothing.
 type sockReader struct{ tc *net.TCPConn }
 
+// Read implements io.Reader as the connection's Read does: a deadline or close that ends the wait is
+// the error, and an empty socket whose peer closed is io.EOF.
 func (r sockReader) Read(p []byte) (n int, err error) {
 	rc, err := r.tc.SyscallConn()
 	if err != nil {

@@ -10,10 +10,11 @@ import (
 )
 
 // parker holds the monitor connections that have been quiet for parkAfter: their session's goroutine has
-// ended (its stack freed), their read buffer is released, and one epoll instance of the gateway watches
-// their sockets. Bytes from the monitor (or its close), its idle timeout, or a shutdown hand the session to
-// a goroutine (wakers) that carries on where it stopped. A connection then costs its session and socket,
-// not a goroutine and buffers, as a connection waiting in an event loop costs a byte relay.
+// let them go (it ended, or waits among the wakers for another session), their read buffer is released,
+// and one epoll instance of the gateway watches their sockets. Bytes from the monitor (or its close), its
+// idle timeout, or a shutdown hand the session to a goroutine (wakers) that carries on where it stopped. A
+// connection then costs its session and socket, not a goroutine and buffers, as a connection waiting in an
+// event loop costs a byte relay.
 //
 // The epoll instance itself is watched by the runtime's poller (an os.File over it), so no thread blocks
 // on it. Sockets are registered one-shot and level-triggered: bytes that arrived before the registration
@@ -89,8 +90,8 @@ func (p *parker) close() {
 }
 
 // park parks s, whose reader holds nothing, until bytes arrive, left has passed (its idle timeout) or the
-// gateway stops. The calling goroutine must end right after without touching s: another may already run
-// the session.
+// gateway stops. The caller must return right after without touching s (its goroutine ends, or waits among
+// the wakers for another session): another goroutine may already run the session.
 func (p *parker) park(s *session, left time.Duration) {
 	rc, err := s.c.(*net.TCPConn).SyscallConn() // the concrete type: its callbacks below stay on the stack
 	p.mu.Lock()

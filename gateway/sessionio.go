@@ -23,7 +23,8 @@ import (
 //     monitor stopped reading; only a write that has to wait gets the FrameTimeout deadline (monitorOut).
 //
 // A plain TCP connection that has waited parkAfter (to 17/16 of it) for its next message is parked (see
-// parker): its goroutine ends and its read buffer and ACK writer are released until bytes arrive. Its read
+// parker): its goroutine lets it go (and ends, or waits among the parker's wakers for another session) and
+// its read buffer and ACK writer are released until bytes arrive. Its read
 // deadline is then the park deadline, armed like the idle deadline, and the idle timeout is the parker's
 // timer: a silent connection is closed when IdleTimeout has passed since its wait began.
 const deadlineSlack = 16
@@ -39,8 +40,8 @@ const parkAfter = 2 * time.Second
 // every second would otherwise hold its goroutine's stack (grown while its message was checked), its read
 // buffer and its ACK writer for most of every second, about 20 KB per connection. The threshold is far
 // above the gaps of a closed loop (a stop-and-wait monitor sends its next message as soon as it has the
-// ACK), where parking would cost an epoll_ctl and a goroutine start per message for nothing; two in a row,
-// so that one slow gap of a busy monitor does not.
+// ACK), where parking would cost an epoll_ctl and a hand-off to another goroutine per message for nothing;
+// two in a row, so that one slow gap of a busy monitor does not.
 const (
 	quickParkGap  = parkAfter / 8
 	quickParkGaps = 2
@@ -169,7 +170,7 @@ const (
 
 // park parks the session after its read ended with ferr, when that was the park deadline (not a frame's
 // deadline, which ends the connection): not stopping, idle time left, nothing read and not answered. Its
-// read buffer, ACK writer and message buffers go with its goroutine.
+// read buffer, ACK writer and message buffers are released, and its goroutine lets it go.
 func (s *session) park(ferr error) int {
 	if !s.parkable || s.framing || !errors.Is(ferr, os.ErrDeadlineExceeded) || s.stop.Load() {
 		return parkNot

@@ -181,7 +181,7 @@ func near(a, b *[4]uint8) bool {
 // run can reach win now. The chains are walked again once s + 2 would
 // exceed win, and after a message that was not matched.
 func (rs *replayState) match(q *[4]uint8, win int) (lag int, found bool) {
-	if !rs.informative(replayWin) {
+	if !rs.informative() {
 		return 0, false // no run can move enough (see informative)
 	}
 	m := newMatcher(q)
@@ -364,8 +364,8 @@ func (rs *replayState) remember(q [4]uint8) {
 	}
 	// The change into this message joins the sum, the one out of the
 	// message replayWin back leaves it: neither message has been
-	// overwritten (at the start, slots not yet written are zero, as
-	// informative reads them).
+	// overwritten (at the start, slots not yet written are zero: a change
+	// out of one counts 0, as it did when it joined, or never joined).
 	rs.moved += rs.change(rs.n) - rs.change(rs.n-replayWin+1)
 }
 
@@ -385,20 +385,14 @@ func (rs *replayState) change(i int) int32 {
 	return total
 }
 
-// informative reports whether the last n remembered messages (the run, up
-// to replayWin) can move enough that matching them by chance is
-// implausible (see informativeAt); without a lag it counts every channel
-// present in consecutive messages, an upper bound of what informativeAt
-// counts at any lag, so the walk is skipped when it fails.
-func (rs *replayState) informative(n int) bool {
-	total := rs.moved
-	if n != replayWin {
-		total = 0
-		for j := range n - 1 {
-			total += rs.change(rs.n - j)
-		}
-	}
-	return total >= replayMove*(replayWin-1)
+// informative reports whether the last replayWin remembered messages can
+// move enough that matching them by chance is implausible (see
+// informativeAt); without a lag it counts every channel present in
+// consecutive messages (rs.moved), an upper bound of what informativeAt
+// counts for any run of up to replayWin at any lag, so the walk is skipped
+// when it fails.
+func (rs *replayState) informative() bool {
+	return rs.moved >= replayMove*(replayWin-1)
 }
 
 // informativeAt reports whether the last n remembered messages (the run, up

@@ -212,7 +212,7 @@ func TestIDHistorySameContent(t *testing.T) {
 // TestReplayMatchModel checks match against a plain model that tries every
 // lag: the replays it reports, and of several the lag a walk of the chains
 // meets first (the lowest pulse rate, then the shortest lag), on moving,
-// quiet and replayed stretches with absent channels, at both windows.
+// slow, quiet and replayed stretches with absent channels, at both windows.
 func TestReplayMatchModel(t *testing.T) {
 	r := rand.New(rand.NewPCG(15, 16))
 	for round := range 6 {
@@ -239,6 +239,10 @@ func TestReplayMatchModel(t *testing.T) {
 				}
 				continue
 			case i%500 < 40: // a quiet patient
+			case i%500 < 160: // a slow one: about as much movement as informative asks for
+				for c := range q {
+					q[c] = uint8(min(200, max(40, int(q[c])+r.IntN(3)-1)))
+				}
 			default: // a moving one
 				for c := range q {
 					q[c] = uint8(min(200, max(40, int(q[c])+r.IntN(9)-4)))
@@ -254,6 +258,9 @@ func TestReplayMatchModel(t *testing.T) {
 		}
 		for _, p := range all {
 			rs.remember(p)
+			if got, want := rs.moved, recountMoved(&rs); got != want {
+				t.Fatalf("round %d, message %d: moved = %d, recounted %d", round, rs.n, got, want)
+			}
 			if p[0] == 0 {
 				continue
 			}
@@ -278,23 +285,9 @@ func TestReplayMatchModel(t *testing.T) {
 // replayModel is match by trying every lag: the latest remembered message
 // and the win − 1 before it match those lag earlier (matches), the run, up
 // to replayWin, moves enough (informativeAt), and of several lags the one whose remembered
-// message has the lowest pulse rate, then the shortest.
+// message has the lowest pulse rate, then the shortest. It has no shortcut
+// for a quiet stretch: match's (informative) must hide no replay.
 func replayModel(rs *replayState, win int) (lag int, found bool) {
-	moves := func(n int) bool { // the last n remembered messages move enough
-		moved := 0
-		for j := range n - 1 {
-			x, y := rs.hist[(rs.n-j)&(replayHist-1)].v, rs.hist[(rs.n-j-1)&(replayHist-1)].v
-			for c := range x {
-				if x[c] != 0 && y[c] != 0 {
-					moved += min(max(int(x[c])-int(y[c]), int(y[c])-int(x[c])), replayJump)
-				}
-			}
-		}
-		return moved >= replayMove*(replayWin-1)
-	}
-	if !moves(replayWin) {
-		return 0, false
-	}
 	key := 0
 	for l := replayMinLag; l+replayWin <= replayHist; l++ {
 		run := 0
@@ -309,4 +302,20 @@ func replayModel(rs *replayState, win int) (lag int, found bool) {
 		}
 	}
 	return lag, found
+}
+
+// recountMoved is replayState.moved counted afresh: the changes between the
+// last replayWin remembered messages, each channel present on both sides
+// counting for at most replayJump.
+func recountMoved(rs *replayState) int32 {
+	moved := 0
+	for j := range min(rs.n, replayWin) - 1 {
+		x, y := rs.hist[(rs.n-j)&(replayHist-1)].v, rs.hist[(rs.n-j-1)&(replayHist-1)].v
+		for c := range x {
+			if x[c] != 0 && y[c] != 0 {
+				moved += min(max(int(x[c])-int(y[c]), int(y[c])-int(x[c])), replayJump)
+			}
+		}
+	}
+	return int32(moved)
 }
