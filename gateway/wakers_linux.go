@@ -66,6 +66,7 @@ func (w *wakers) run(s *session, why waking) {
 func (w *wakers) serve(k *waker, j wakeJob) {
 	for ok := true; ok; j, ok = <-k.next {
 		w.g.runSession(j.s, j.why)
+		j = wakeJob{} // an idle goroutine keeps no ended session alive
 		if !w.rest(k) {
 			return
 		}
