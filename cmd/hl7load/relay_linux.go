@@ -128,9 +128,9 @@ func relayConn(m, s *net.TCPConn, idleCheck bool) {
 			room := cap(frame) - len(frame)
 			n, err := rawRead(int(fd), frame[len(frame):cap(frame)])
 			switch {
-			case errors.Is(err, syscall.EINTR):
+			case err == syscall.EINTR:
 				continue
-			case errors.Is(err, syscall.EAGAIN):
+			case err == syscall.EAGAIN:
 				return false
 			case n <= 0:
 				return true // closed or failed
@@ -168,9 +168,9 @@ func exchange(rc syscall.RawConn, s *net.TCPConn, frame, ack []byte, idleCheck b
 			room := cap(ack) - len(ack)
 			n, err := rawRead(int(fd), ack[len(ack):cap(ack)])
 			switch {
-			case errors.Is(err, syscall.EINTR):
+			case err == syscall.EINTR:
 				continue
-			case errors.Is(err, syscall.EAGAIN):
+			case err == syscall.EAGAIN:
 				return false
 			case n <= 0:
 				return true
@@ -215,7 +215,7 @@ func idle(fd int) bool {
 	var b [1]byte
 	_, err := rawResult(syscall.RawSyscall6(syscall.SYS_RECVFROM, uintptr(fd), uintptr(unsafe.Pointer(&b[0])), 1,
 		syscall.MSG_PEEK|syscall.MSG_DONTWAIT, 0, 0))
-	return errors.Is(err, syscall.EAGAIN)
+	return err == syscall.EAGAIN
 }
 
 // writeAll writes p to the non-blocking socket fd, and what its send buffer does not take through c's
@@ -224,8 +224,8 @@ func writeAll(fd int, c net.Conn, p []byte) error {
 	for len(p) > 0 {
 		n, err := rawResult(syscall.RawSyscall(syscall.SYS_WRITE, uintptr(fd), uintptr(unsafe.Pointer(unsafe.SliceData(p))), uintptr(len(p))))
 		switch {
-		case errors.Is(err, syscall.EINTR):
-		case errors.Is(err, syscall.EAGAIN):
+		case err == syscall.EINTR:
+		case err == syscall.EAGAIN:
 			_, err = c.Write(p)
 			return err
 		case err != nil:
