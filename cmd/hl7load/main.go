@@ -54,6 +54,7 @@ const usage = `usage: hl7load <command> [flags]
 commands:
   monitors   simulated monitors against a gateway, relay or station
   station    a simulated central station that ACKs and records what it receives
+  relay      a bare MLLP relay in Go, the benchmark's floor for hl7gate's socket pattern (Linux)
   run        a station and monitors in one process (small runs)
   table      one comparison table from JSON reports of "monitors --json"
   corpus     a labelled vital-sign corpus (gen) and the scoring of a detector's findings (score)
@@ -73,6 +74,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return monitorsCmd(ctx, args[1:], stdout, stderr)
 	case "station":
 		return stationCmd(ctx, args[1:], stdout, stderr)
+	case "relay":
+		return relayCmd(ctx, args[1:], stderr)
 	case "run":
 		return runCmd(ctx, args[1:], stdout, stderr)
 	case "table":

@@ -77,6 +77,13 @@ start_relay() {
 			TARGET=${TARGET:+$TARGET,}$addr
 		done
 		;;
+	gorelay)
+		# hl7load's bare relay: hl7gate's socket pattern in Go (the station idle check included) without its
+		# work on the message; the floor for hl7gate's CPU per message (BENCHMARKS.md, tenth round).
+		TARGET=127.0.0.1:$RELAY_PORT
+		"$BIN/hl7load" relay --addr "$TARGET" --station "$STATION" >"$OUT/gorelay.log" 2>&1 &
+		RELAY_PIDS+=($!)
+		;;
 	hl7gate | hl7gate-pipelined)
 		# hl7gate: MLLP stop-and-wait toward the station (the default), one message per pooled connection.
 		# hl7gate-pipelined: station.pipeline set, so a few connections carry many messages in flight.
