@@ -93,3 +93,53 @@ func BenchmarkStationGet(b *testing.B) {
 		}
 	})
 }
+
+// get takes an idle connection from the idle list, the one released last first, and never one that died
+// while idle: that one left the pool and the list.
+func TestStationIdleList(t *testing.T) {
+	st, err := store.New(100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := config.Config{Stations: []config.StationConfig{{Name: "central", Address: testkit.AckStation(t).String(), Connections: 4}}}.WithDefaults()
+	s, err := newStation(cfg.Stations[0], zerolog.Nop(), st, newMetrics())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.closeAll()
+	ctx, deadline := t.Context(), time.Now().Add(time.Minute)
+	var cs [3]*stationConn
+	for i := range cs {
+		if cs[i], err = s.get(ctx, deadline, getAny); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if cs[0] == cs[1] || cs[1] == cs[2] || cs[0] == cs[2] {
+		t.Fatal("a busy connection was handed out again")
+	}
+	for _, c := range cs {
+		s.release(c)
+	}
+	cs[2].kill(errSuspect) // the one released last dies while idle
+	for _, want := range []*stationConn{cs[1], cs[0]} {
+		c, err := s.get(ctx, deadline, getAny)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c != want {
+			t.Fatalf("got connection %p, want %p (the idle one released last)", c, want)
+		}
+	}
+	c, err := s.get(ctx, deadline, getAny) // no idle one left: a new one
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c == cs[0] || c == cs[1] || c == cs[2] {
+		t.Fatalf("got connection %p again; want a new one", c)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.idle) != 0 || len(s.pool) != 3 {
+		t.Fatalf("%d idle, %d pooled; want 0 and 3", len(s.idle), len(s.pool))
+	}
+}
