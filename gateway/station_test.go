@@ -2,7 +2,9 @@ package gateway
 
 import (
 	"context"
+	"runtime"
 	"testing"
+	"time"
 
 	"github.com/rs/zerolog"
 
@@ -12,18 +14,24 @@ import (
 )
 
 // BenchmarkForward measures station.forward, the per-message cost of reaching a station (its pooled
-// call included), stop-and-wait and pipelined.
+// call included), stop-and-wait and pipelined; and stop-and-wait with 50 callers at once on a pool of 64
+// connections, as test/bench's light50 has it.
 func BenchmarkForward(b *testing.B) {
 	for _, bc := range []struct {
-		name     string
-		pipeline int
-	}{{"stop-and-wait", 1}, {"pipelined", 8}} {
+		name              string
+		pipeline, callers int
+	}{{"stop-and-wait", 1, 0}, {"pipelined", 8, 0}, {"stop-and-wait-50", 1, 50}} {
 		b.Run(bc.name, func(b *testing.B) {
 			st, err := store.New(100)
 			if err != nil {
 				b.Fatal(err)
 			}
-			cfg := config.Config{Stations: []config.StationConfig{{Name: "central", Address: testkit.AckStation(b).String(), Pipeline: bc.pipeline}}}.WithDefaults()
+			sc := config.StationConfig{Name: "central", Address: testkit.AckStation(b).String(), Pipeline: bc.pipeline}
+			if bc.callers > 0 {
+				sc.Connections = 64
+				b.SetParallelism(max(1, bc.callers/runtime.GOMAXPROCS(0)))
+			}
+			cfg := config.Config{Stations: []config.StationConfig{sc}}.WithDefaults()
 			s, err := newStation(cfg.Stations[0], zerolog.Nop(), st, newMetrics())
 			if err != nil {
 				b.Fatal(err)
@@ -44,5 +52,94 @@ func BenchmarkForward(b *testing.B) {
 				}
 			})
 		})
+	}
+}
+
+// BenchmarkStationGet measures what reserving a connection of a pool of 50 open ones and giving it back
+// costs (station.get and release; no message sent), 50 callers at once, as light50 has them.
+func BenchmarkStationGet(b *testing.B) {
+	st, err := store.New(100)
+	if err != nil {
+		b.Fatal(err)
+	}
+	cfg := config.Config{Stations: []config.StationConfig{{Name: "central", Address: testkit.AckStation(b).String(), Connections: 64}}}.WithDefaults()
+	s, err := newStation(cfg.Stations[0], zerolog.Nop(), st, newMetrics())
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.closeAll()
+	ctx := context.Background()
+	deadline := time.Now().Add(time.Hour)
+	const callers = 50
+	held := make([]*stationConn, callers) // dial 50 connections: each get finds the others busy
+	for i := range held {
+		if held[i], err = s.get(ctx, deadline, getAny); err != nil {
+			b.Fatal(err)
+		}
+	}
+	for _, c := range held {
+		s.release(c)
+	}
+	b.SetParallelism(max(1, callers/runtime.GOMAXPROCS(0)))
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			c, err := s.get(ctx, deadline, getAny)
+			if err != nil {
+				b.Error(err)
+				return
+			}
+			s.release(c)
+		}
+	})
+}
+
+// get takes an idle connection from the idle list, the one released last first, and never one that died
+// while idle: that one left the pool and the list.
+func TestStationIdleList(t *testing.T) {
+	st, err := store.New(100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := config.Config{Stations: []config.StationConfig{{Name: "central", Address: testkit.AckStation(t).String(), Connections: 4}}}.WithDefaults()
+	s, err := newStation(cfg.Stations[0], zerolog.Nop(), st, newMetrics())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.closeAll()
+	ctx, deadline := t.Context(), time.Now().Add(time.Minute)
+	var cs [3]*stationConn
+	for i := range cs {
+		if cs[i], err = s.get(ctx, deadline, getAny); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if cs[0] == cs[1] || cs[1] == cs[2] || cs[0] == cs[2] {
+		t.Fatal("a busy connection was handed out again")
+	}
+	for _, c := range cs {
+		s.release(c)
+	}
+	cs[2].kill(errSuspect) // the one released last dies while idle
+	for _, want := range []*stationConn{cs[1], cs[0]} {
+		c, err := s.get(ctx, deadline, getAny)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c != want {
+			t.Fatalf("got connection %p, want %p (the idle one released last)", c, want)
+		}
+	}
+	c, err := s.get(ctx, deadline, getAny) // no idle one left: a new one
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c == cs[0] || c == cs[1] || c == cs[2] {
+		t.Fatalf("got connection %p again; want a new one", c)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.idle) != 0 || len(s.pool) != 3 {
+		t.Fatalf("%d idle, %d pooled; want 0 and 3", len(s.idle), len(s.pool))
 	}
 }

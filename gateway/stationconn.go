@@ -37,7 +37,8 @@ type stationConn struct {
 	r *mllp.Reader
 	a hl7.Message // the reader's
 
-	load int // messages reserved on it by station.get; under s.mu
+	load   int  // messages reserved on it by station.get; under s.mu
+	pooled bool // in s.pool (and, while load is 0, in s.idle); under s.mu
 
 	readDeadline time.Time // armed on c by exchange, which has the connection to itself
 

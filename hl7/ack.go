@@ -75,18 +75,17 @@ func AppendAck(dst []byte, orig *Message, a Ack) []byte {
 	if orig == nil || orig.NumSegments() == 0 {
 		return appendAck(dst, ackHeader{d: DefaultDelimiters()}, a)
 	}
-	msh := orig.Segment(0)
 	return appendAck(dst, ackHeader{
 		d:         orig.d,
-		sendApp:   msh.Field(3).b,
-		sendFac:   msh.Field(4).b,
-		recvApp:   msh.Field(5).b,
-		recvFac:   msh.Field(6).b,
-		trigger:   msh.Field(9).Component(2).b,
-		controlID: msh.Field(10).b,
-		procID:    msh.Field(11).b,
-		version:   msh.Field(12).b,
-		charset:   msh.Field(18).b,
+		sendApp:   orig.msh(3),
+		sendFac:   orig.msh(4),
+		recvApp:   orig.msh(5),
+		recvFac:   orig.msh(6),
+		trigger:   orig.HeaderField(9).Component(2).b,
+		controlID: orig.msh(10),
+		procID:    orig.msh(11),
+		version:   orig.msh(12),
+		charset:   orig.msh(18),
 	}, a)
 }
 

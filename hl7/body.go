@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
+	"math/bits"
 	"strconv"
 	"unicode/utf8"
 )
@@ -163,10 +164,10 @@ func (m *Message) CheckBody(l BodyLimits) error {
 	if len(m.segs) > maxSegs {
 		return &BodyError{Segment: maxSegs, Offset: m.segs[maxSegs].start, Err: ErrTooManySegments}
 	}
-	msh18 := m.Segment(0).Field(18).Bytes()
+	msh18 := m.msh(18)
 	cs, ok := charsetOf(msh18, m.d)
 	if !ok && (!l.AllowUnknownCharset || isWideUnicode(msh18)) {
-		lo, _ := m.Segment(0).bounds(18 - 1) // MSH-n is part n-1
+		lo, _ := m.mshBounds(18 - 1) // MSH-n is part n-1
 		return &BodyError{Field: 18, Offset: m.segs[0].start + lo, Err: ErrCharset}
 	}
 	for i, sp := range m.segs {
@@ -229,19 +230,24 @@ var errLF = errors.New("hl7: line feed")
 // checkText returns the index of the first byte of b that charset cs (and
 // allowLF) does not allow, and why; -1, nil when there is none. CR is
 // allowed: it only ever ends a segment. It tests eight bytes at a time for
-// anything outside 0x20-0x7E.
+// anything outside 0x20-0x7E, and goes straight to the first such byte of a
+// word.
 func checkText(b []byte, cs charset, allowLF bool) (int, error) {
 	const high = lsb * 0x80
 	for i := 0; i < len(b); {
-		if i+8 <= len(b) {
+		for ; i+8 <= len(b); i += 8 {
 			// A byte below 0x20 borrows; a byte from 0x7F up carries or has
-			// its top bit set. Either marks the word (perhaps a neighbouring
-			// byte too, which the byte-wise test below clears).
+			// its top bit set. Either marks its byte, and perhaps bytes above
+			// it (the borrow or carry runs upward), never one below: the
+			// lowest mark is the word's first byte outside 0x20-0x7E.
 			x := binary.LittleEndian.Uint64(b[i:])
-			if ((x-lsb*0x20)&^x|(x+lsb)|x)&high == 0 {
-				i += 8
-				continue
+			if t := ((x-lsb*0x20)&^x | (x + lsb) | x) & high; t != 0 {
+				i += bits.TrailingZeros64(t) >> 3
+				break
 			}
+		}
+		if i == len(b) {
+			break
 		}
 		c := b[i]
 		switch {

@@ -66,6 +66,20 @@ func FuzzParse(f *testing.F) {
 
 // walk reads every segment, field, repetition, component and subcomponent of
 // m, checking that each view lies inside the input, and gets some paths.
+// checkHeaderFields checks that HeaderField, which reads Parse's index of MSH, gives what splitting MSH
+// gives, through and past the fields the index holds.
+func checkHeaderFields(t *testing.T, m *hl7.Message) {
+	t.Helper()
+	msh := m.Segment(0)
+	for n := range 24 {
+		got, want := m.HeaderField(n), msh.Field(n)
+		if !bytes.Equal(got.Bytes(), want.Bytes()) || len(got.Bytes()) != len(want.Bytes()) ||
+			got.NumComponents() != want.NumComponents() {
+			t.Fatalf("HeaderField(%d) = %q, Segment(0).Field(%d) = %q", n, got.Bytes(), n, want.Bytes())
+		}
+	}
+}
+
 func walk(t *testing.T, m *hl7.Message, in []byte) {
 	t.Helper()
 	inside := func(v []byte) {
@@ -77,6 +91,7 @@ func walk(t *testing.T, m *hl7.Message, in []byte) {
 	if d.Validate() != nil {
 		t.Fatalf("parsed with invalid delimiters %q", d)
 	}
+	checkHeaderFields(t, m)
 	for i := range m.NumSegments() {
 		s := m.Segment(i)
 		if len(s.Bytes()) == 0 || bytes.ContainsAny(s.Bytes(), "\r") {

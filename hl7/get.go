@@ -97,14 +97,14 @@ func pathNumber(s string) (n int, rest string, ok bool) {
 	return n, s[i:], true
 }
 
-func (m *Message) msh(n int) []byte { return m.Segment(0).Field(n).Bytes() }
+func (m *Message) msh(n int) []byte { return m.HeaderField(n).Bytes() }
 
 // ControlID returns MSH-10, the message control ID.
 func (m *Message) ControlID() []byte { return m.msh(10) }
 
 // MessageType returns MSH-9.1 (e.g. ORU), MSH-9.2 (R01) and MSH-9.3 (ORU_R01).
 func (m *Message) MessageType() (typ, trigger, structure []byte) {
-	f := m.Segment(0).Field(9)
+	f := m.HeaderField(9)
 	return f.Component(1).Bytes(), f.Component(2).Bytes(), f.Component(3).Bytes()
 }
 
@@ -138,5 +138,5 @@ func (m *Message) Charset() []byte { return m.msh(18) }
 // Time returns MSH-7, the time of the message, read by ParseTime (a value
 // without a UTC offset is taken as UTC).
 func (m *Message) Time() (time.Time, error) {
-	return ParseTime(m.Segment(0).Field(7).Component(1).Bytes())
+	return ParseTime(m.HeaderField(7).Component(1).Bytes())
 }

@@ -15,7 +15,19 @@ type Message struct {
 	d    Delimiters
 	seps seps
 	segs []span
+
+	// The MSH index Parse makes, so that the header's fields (read by routing, the inventory, the
+	// checks and the ACKs, a dozen times per message) cost no scan each: mshEnds[k] is where part k of
+	// MSH split at the field separator ends, relative to the segment (MSH-n is part n-1), for the
+	// first mshN parts; mshAll: those are all of MSH's parts.
+	mshEnds [mshParts]uint16
+	mshN    uint8
+	mshAll  bool
 }
+
+// mshParts is how many parts of MSH the index keeps: through MSH-18 (the character set), the last header
+// field the package and the gateway read.
+const mshParts = 18
 
 type span struct{ start, end int }
 
@@ -52,9 +64,10 @@ func (m *Message) Parse(b []byte) error {
 		}
 	}
 	m.buf, m.d, m.seps = b, d, sepsOf(d)
-	// MSH-1 is the field separator itself, so MSH-n is part n-1 of the split.
 	msh := m.Segment(0)
-	lo, hi := msh.bounds(9 - 1)
+	m.indexMSH(msh.b)
+	// MSH-1 is the field separator itself, so MSH-n is part n-1 of the split.
+	lo, hi := m.mshBounds(9 - 1)
 	if indexEither(msh.b[lo:hi], d.Component, d.Repetition) == 0 {
 		return m.fail(&ParseError{Segment: "MSH", Field: 9, Offset: start + lo, Err: ErrNoMessageType})
 	}
@@ -67,7 +80,68 @@ func (m *Message) Parse(b []byte) error {
 // fail empties m and returns err.
 func (m *Message) fail(err *ParseError) error {
 	m.buf, m.d, m.seps, m.segs = nil, Delimiters{}, 0, m.segs[:0]
+	m.mshN, m.mshAll = 0, false
 	return err
+}
+
+// indexMSH finds where the first mshParts parts of msh (the first segment, split at the field
+// separator) end, eight bytes at a time, as FieldReader.split does. Parts ending beyond what a uint16
+// holds are left to a scan.
+func (m *Message) indexMSH(msh []byte) {
+	if len(msh) > 1<<16-1 {
+		msh = msh[:1<<16-1] // the index stops at the last part that ends within it
+	}
+	fs, n, i := m.d.Field, 0, 0
+	for pat := lsb * uint64(fs); i+8 <= len(msh); i += 8 {
+		for t := zeroBytes(binary.LittleEndian.Uint64(msh[i:]) ^ pat); t != 0; t &= t - 1 {
+			m.mshEnds[n] = uint16(i + bits.TrailingZeros64(t)>>3)
+			if n++; n == mshParts {
+				m.mshN, m.mshAll = mshParts, false
+				return
+			}
+		}
+	}
+	for ; i < len(msh); i++ {
+		if msh[i] == fs {
+			m.mshEnds[n] = uint16(i)
+			if n++; n == mshParts {
+				m.mshN, m.mshAll = mshParts, false
+				return
+			}
+		}
+	}
+	m.mshN, m.mshAll = uint8(n), false
+	if seg := m.segs[0]; seg.end-seg.start == len(msh) { // the whole segment: its last part ends it
+		m.mshEnds[n] = uint16(len(msh))
+		m.mshN, m.mshAll = uint8(n+1), true
+	}
+}
+
+// mshBounds is Segment.bounds of MSH's part n, from the index when it holds it.
+func (m *Message) mshBounds(n int) (lo, hi int) {
+	switch {
+	case n < int(m.mshN):
+		lo = 0
+		if n > 0 {
+			lo = int(m.mshEnds[n-1]) + 1
+		}
+		return lo, int(m.mshEnds[n])
+	case m.mshAll:
+		end := m.segs[0].end - m.segs[0].start
+		return end, end
+	}
+	return m.Segment(0).bounds(n)
+}
+
+// HeaderField returns MSH-n as Segment(0).Field(n) does, but reads the index Parse made of MSH's
+// fields (through MSH-18) instead of splitting the segment again.
+func (m *Message) HeaderField(n int) Field {
+	if n < 3 || len(m.segs) == 0 {
+		return m.Segment(0).Field(n)
+	}
+	lo, hi := m.mshBounds(n - 1) // MSH-1 is the field separator: MSH-n is part n-1
+	seg := m.segs[0]
+	return Field{b: m.buf[seg.start+lo : seg.start+hi : seg.start+hi], d: m.seps}
 }
 
 // skipLeadingSpace returns the index after a UTF-8 byte order mark and any

@@ -113,6 +113,24 @@ func TestMSHHelpers(t *testing.T) {
 	}
 }
 
+// HeaderField reads MSH from Parse's index: the same fields as Segment(0).Field for a header with fewer
+// fields than the index holds, with more, and with one longer than the index's offsets reach.
+func TestHeaderField(t *testing.T) {
+	long := strings.Repeat("x", 70000)
+	for _, msh := range []string{
+		"MSH|^~\\&|A|B|C|D|20240101||ORU^R01|C1|P|2.6",
+		"MSH|^~\\&|A|B|C|D|20240101||ORU^R01|C1|P|2.6|||NE|AL||UNICODE UTF-8|||IHE^PCD|X|Y|Z",
+		"MSH|^~\\&|A|B|C|D|20240101||ORU^R01|C1|P|2.6||||||UTF8",
+		"MSH|^~\\&|A|B|C|D|20240101||ORU^R01|C1|P|2.6|||NE|AL||",
+		"MSH|^~\\&|A|" + long + "|C|D|20240101||ORU^R01|C1|P|2.6|||NE|AL||UNICODE UTF-8",
+		"MSH|^~\\&|A|B|C|D|20240101||ORU^R01|C1|P|2.6|" + long + "||NE|AL||UNICODE UTF-8",
+		"MSH|^~\\&|A|B|C|D|20240101||ORU^R01|C1|P|2.6|||NE|AL||UNICODE UTF-8|" + long,
+	} {
+		m := mustParse(t, []byte(msh+"\rOBX|1|NM|X||1\r"))
+		checkHeaderFields(t, m)
+	}
+}
+
 func TestParseErrors(t *testing.T) {
 	tests := []struct {
 		name   string

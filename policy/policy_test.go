@@ -223,3 +223,24 @@ func TestVitalsInChain(t *testing.T) {
 		t.Errorf("AppendAnnotated without findings = %q, %v; want nothing", out, ok)
 	}
 }
+
+// BenchmarkRoute is the routing of one message under test/bench's configuration: one route taking
+// ORU^R01 and ORU^R40 to one station. The match reads MSH-3 to MSH-6 and MSH-9.
+func BenchmarkRoute(b *testing.B) {
+	r, err := policy.NewRouter([]policy.RouteConfig{{Name: "vitals", Match: policy.MatchConfig{MessageTypes: []string{"ORU^R01", "ORU^R40"}},
+		Stations: []string{"central-a"}}}, stations, listeners)
+	if err != nil {
+		b.Fatal(err)
+	}
+	m := message(b, "MON^0009FBFFFF059322^EUI-64", "ICU", "CENTRAL", "HOSP", "ORU^R01^ORU_R01")
+	req := policy.Request{Listener: "icu", Source: icuSrc, Msg: m, Station: -1}
+	var v policy.Verdict
+	b.ReportAllocs()
+	for b.Loop() {
+		v.Reset()
+		r.Check(b.Context(), &req, &v)
+		if v.Route == nil {
+			b.Fatal("not routed")
+		}
+	}
+}

@@ -72,57 +72,37 @@ func Extract(m *hl7.Message) Identity {
 // segments, only OBX-3, OBX-5 and OBX-18; when nothing changed it does not allocate.
 func (id *Identity) Update(m *hl7.Message) (changed bool) {
 	var next [9][]byte // in the order of Identity's fields
-	msh3 := m.Segment(0).Field(3)
+	msh3 := m.HeaderField(3)
 	next[0] = msh3.Component(1).Bytes()
 	if bytes.EqualFold(msh3.Component(3).Bytes(), []byte("EUI-64")) {
 		next[1] = msh3.Component(2).Bytes()
 	}
-	var buf [19]hl7.Field
 	for i := 1; i < m.NumSegments(); i++ {
 		s := m.Segment(i)
 		if string(s.Name()) != "OBX" {
 			continue
 		}
-		// OBX-18 only until an OBX has one; after that only OBX-3 and OBX-5 are read, and the split
-		// stops at OBX-5 instead of running through every OBX's value, units and ranges.
-		last := 18
-		if next[2] != nil {
-			last = 5
-		}
-		f := s.Fields(buf[:0], last)
-		if len(f) > 18 && next[2] == nil && !f[18].IsEmpty() {
-			ei := f[18].Rep(1)
-			next[2] = ei.Component(1).Bytes()
-			if next[1] == nil {
-				if bytes.EqualFold(ei.Component(4).Bytes(), []byte("EUI-64")) {
-					next[1] = ei.Component(3).Bytes()
-				} else if isEUI64(next[2]) {
-					next[1] = next[2]
+		// OBX-18 only until an OBX has one; after that only OBX-3 (and OBX-5 of a product row) is
+		// split off, instead of every OBX's value, units and ranges.
+		if next[2] == nil {
+			if f18 := s.Field(18); !f18.IsEmpty() {
+				ei := f18.Rep(1)
+				next[2] = ei.Component(1).Bytes()
+				if next[1] == nil {
+					if bytes.EqualFold(ei.Component(4).Bytes(), []byte("EUI-64")) {
+						next[1] = ei.Component(3).Bytes()
+					} else if isEUI64(next[2]) {
+						next[1] = next[2]
+					}
 				}
 			}
 		}
-		if len(f) <= 5 {
+		slot := productSlot(s.Field(3).Component(1).Bytes())
+		if slot == 0 || next[slot] != nil {
 			continue
 		}
-		slot := 0
-		switch string(f[3].Component(1).Bytes()) {
-		case codeManufacturer:
-			slot = 3
-		case codeModelNumber:
-			slot = 4
-		case codeSerial:
-			slot = 5
-		case codeHardware:
-			slot = 6
-		case codeSoftware:
-			slot = 7
-		case codeFirmware:
-			slot = 8
-		default:
-			continue
-		}
-		if next[slot] == nil {
-			next[slot] = f[5].Rep(1).Bytes()
+		if s.NumFields() >= 5 { // an OBX without OBX-5 names nothing
+			next[slot] = s.Field(5).Rep(1).Bytes()
 		}
 	}
 	fields := [9]*string{&id.Sender, &id.EUI64, &id.Equipment, &id.Manufacturer, &id.Model, &id.Serial,
@@ -140,6 +120,26 @@ func (id *Identity) Update(m *hl7.Message) (changed bool) {
 		}
 	}
 	return changed
+}
+
+// productSlot returns the index in Update's next of the production-specification row whose code is
+// OBX-3.1 code, or 0 when it is no such row.
+func productSlot(code []byte) int {
+	switch string(code) {
+	case codeManufacturer:
+		return 3
+	case codeModelNumber:
+		return 4
+	case codeSerial:
+		return 5
+	case codeHardware:
+		return 6
+	case codeSoftware:
+		return 7
+	case codeFirmware:
+		return 8
+	}
+	return 0
 }
 
 // isEUI64 reports whether b is 16 hexadecimal digits.

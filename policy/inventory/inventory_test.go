@@ -1,6 +1,7 @@
 package inventory
 
 import (
+	"bytes"
 	"fmt"
 	"net/netip"
 	"strings"
@@ -8,6 +9,7 @@ import (
 	"time"
 
 	"github.com/hl7gate/hl7gate/hl7"
+	"github.com/hl7gate/hl7gate/internal/sim"
 )
 
 // msg joins segments with CR and parses them.
@@ -243,6 +245,9 @@ func FuzzExtract(f *testing.F) {
 		if id.Update(m) {
 			t.Fatalf("second Update changed %+v", id)
 		}
+		if ref := refExtract(m); id != ref {
+			t.Fatalf("Extract %+v, reference %+v", id, ref)
+		}
 		if id.EUI64 != "" && (!isEUI64([]byte(id.EUI64)) || strings.ToUpper(id.EUI64) != id.EUI64) {
 			t.Fatalf("EUI-64 %q", id.EUI64)
 		}
@@ -257,6 +262,59 @@ func FuzzExtract(f *testing.F) {
 			t.Fatalf("key %q, want %q", d.Key, id.Key())
 		}
 	})
+}
+
+// refExtract is Extract as it was before Update read OBX rows through a FieldReader: every OBX split
+// with Segment.Fields through OBX-18 until one has it, then through OBX-5.
+func refExtract(m *hl7.Message) Identity {
+	var next [9][]byte
+	msh3 := m.Segment(0).Field(3)
+	next[0] = msh3.Component(1).Bytes()
+	if bytes.EqualFold(msh3.Component(3).Bytes(), []byte("EUI-64")) {
+		next[1] = msh3.Component(2).Bytes()
+	}
+	for i := 1; i < m.NumSegments(); i++ {
+		s := m.Segment(i)
+		if string(s.Name()) != "OBX" {
+			continue
+		}
+		last := 18
+		if next[2] != nil {
+			last = 5
+		}
+		f := s.Fields(nil, last)
+		if len(f) > 18 && next[2] == nil && !f[18].IsEmpty() {
+			ei := f[18].Rep(1)
+			next[2] = ei.Component(1).Bytes()
+			if next[1] == nil {
+				if bytes.EqualFold(ei.Component(4).Bytes(), []byte("EUI-64")) {
+					next[1] = ei.Component(3).Bytes()
+				} else if isEUI64(next[2]) {
+					next[1] = next[2]
+				}
+			}
+		}
+		if len(f) <= 5 {
+			continue
+		}
+		if slot := productSlot(f[3].Component(1).Bytes()); slot != 0 && next[slot] == nil {
+			next[slot] = f[5].Rep(1).Bytes()
+		}
+	}
+	var id Identity
+	fields := [9]*string{&id.Sender, &id.EUI64, &id.Equipment, &id.Manufacturer, &id.Model, &id.Serial,
+		&id.Hardware, &id.Software, &id.Firmware}
+	for i, p := range fields {
+		v := next[i]
+		if len(v) > MaxLen {
+			v = v[:MaxLen]
+		}
+		if i == 1 && !isEUI64(v) {
+			v = nil
+		}
+		*p = clean(v)
+	}
+	return id
 }
 
 // Reconfigure checks every known device against the new watchlist: a newly matching device is a hit
@@ -297,5 +355,22 @@ func TestReconfigure(t *testing.T) {
 	}
 	if st := inv.Stats(); st.Evicted != 1 || st.WatchlistHits != 3 {
 		t.Fatalf("stats %+v", st)
+	}
+}
+
+// BenchmarkUpdate is Identity.Update of a known device (nothing changes) for a simulated PCD-01 message
+// of about 2 KB, the light50 benchmark's.
+func BenchmarkUpdate(b *testing.B) {
+	msg, _, _ := sim.NewMonitor(sim.Options{ID: 3, Seed: 10, Size: 2 << 10}).Next(nil)
+	m, err := hl7.Parse(msg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	id := Extract(m)
+	b.ReportAllocs()
+	for b.Loop() {
+		if id.Update(m) {
+			b.Fatal("changed")
+		}
 	}
 }
