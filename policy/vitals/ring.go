@@ -1,5 +1,7 @@
 package vitals
 
+import "math/bits"
+
 // ring is a fixed-size ring of 64-bit hashes with an index, so that finding a
 // hash costs a few probes instead of a scan of the whole ring. Once the ring
 // is full, each push overwrites the oldest entry. The index is an
@@ -7,11 +9,19 @@ package vitals
 // of the ring; an overwritten entry leaves it by backward-shift deletion, so
 // no tombstones build up. Only newRing allocates, and nothing holds pointers
 // but the two slices.
+//
+// A slot holds, besides the position, how far the entry lies from its home
+// slot, in the bits the position leaves free (7 for the replay rule's 360
+// runs; none for a ring of 32,768 or more), saturated at the most they hold.
+// A probe then loads only the keys of entries that may share the sought
+// key's home, and a deletion moves entries back without loading theirs: the
+// keys are a cache line each, every message, on a monitor whose state has
+// left the cache since its last message.
 type ring struct {
 	keys  []uint64 // the ring; keys[:n] are in use
 	n     int      // entries in use, up to len(keys)
 	next  int      // position the next push writes
-	slots []uint16 // position+1 of a key in keys; 0 is an empty slot
+	slots []uint16 // distance from home << posBits | position+1 of a key in keys; 0 is an empty slot
 	shift uint     // 64 - log2(len(slots)): a key's home slot is its top bits after mixing
 }
 
@@ -32,12 +42,28 @@ func newRing(size int) ring {
 // anywhere in the word.
 func (r *ring) home(k uint64) int { return int((k * 0x9e3779b97f4a7c15) >> r.shift) }
 
+// layout returns how many low bits of a slot hold a position+1 and the
+// largest distance from home the bits above them hold: far stands for far
+// or more (then the key tells the home).
+func (r *ring) layout() (posBits uint, far int) {
+	posBits = uint(bits.Len(uint(len(r.keys))))
+	return posBits, 1<<(16-posBits) - 1
+}
+
+// slot encodes position p at distance d from its home.
+func slot(p, d int, posBits uint, far int) uint16 { return uint16(min(d, far)<<posBits | (p + 1)) }
+
 // find returns the position in the ring of an entry equal to k, or -1.
 func (r *ring) find(k uint64) int {
 	mask := len(r.slots) - 1
-	for i := r.home(k); r.slots[i] != 0; i = (i + 1) & mask {
-		if p := int(r.slots[i]) - 1; r.keys[p] == k {
-			return p
+	posBits, far := r.layout()
+	for i, d := r.home(k), 0; r.slots[i] != 0; i, d = (i+1)&mask, d+1 {
+		// An entry at a distance other than d (as far as the slot tells
+		// it) has another home, so another key.
+		if s := int(r.slots[i]); s>>posBits == min(d, far) {
+			if p := s&(1<<posBits-1) - 1; r.keys[p] == k {
+				return p
+			}
 		}
 	}
 	return -1
@@ -54,11 +80,13 @@ func (r *ring) push(k uint64) int {
 	}
 	r.keys[p] = k
 	mask := len(r.slots) - 1
-	i := r.home(k)
+	posBits, far := r.layout()
+	h := r.home(k)
+	i := h
 	for r.slots[i] != 0 {
 		i = (i + 1) & mask
 	}
-	r.slots[i] = uint16(p + 1)
+	r.slots[i] = slot(p, (i-h)&mask, posBits, far)
 	if r.next++; r.next == len(r.keys) {
 		r.next = 0
 	}
@@ -69,15 +97,23 @@ func (r *ring) push(k uint64) int {
 // probe run back so that every entry stays reachable from its home slot.
 func (r *ring) unindex(p int) {
 	mask := len(r.slots) - 1
+	posBits, far := r.layout()
+	pos := 1<<posBits - 1
 	i := r.home(r.keys[p])
-	for int(r.slots[i])-1 != p {
+	for int(r.slots[i])&pos-1 != p {
 		i = (i + 1) & mask
 	}
 	for j := (i + 1) & mask; r.slots[j] != 0; j = (j + 1) & mask {
 		// The entry at j may fill the hole at i unless its home lies
-		// cyclically after i (in (i, j]).
-		if h := r.home(r.keys[r.slots[j]-1]); (j-h)&mask >= (j-i)&mask {
-			r.slots[i] = r.slots[j]
+		// cyclically after i (in (i, j]), that is unless it lies nearer
+		// its home than j-i.
+		s := int(r.slots[j])
+		d := s >> posBits
+		if d == far {
+			d = (j - r.home(r.keys[s&pos-1])) & mask
+		}
+		if gap := (j - i) & mask; d >= gap {
+			r.slots[i] = slot(s&pos-1, d-gap, posBits, far)
 			i = j
 		}
 	}
