@@ -27,7 +27,7 @@ func TestRing(t *testing.T) {
 		// Half the keys' homes among the first four slots (512 slots: the
 		// top 9 bits after the multiplication), the others anywhere: one
 		// probe run holds most of the ring, many entries beyond the distance
-		// a slot holds (127), among entries near their homes, which a
+		// a slot holds (7), among entries near their homes, which a
 		// deletion does not move.
 		{"same homes", 360, func(r *rand.Rand) uint64 {
 			if r.IntN(2) == 0 {
@@ -89,7 +89,7 @@ func TestRingLargest(t *testing.T) {
 
 // TestRingFarEntry deletes an entry before a probe run of 200 entries at
 // their homes, behind which lies one further from its home (201) than a
-// slot of the 360-entry ring holds (127): the deletion must move it into the
+// slot of the 360-entry ring holds (7): the deletion must move it into the
 // hole, reading its distance from its key.
 func TestRingFarEntry(t *testing.T) {
 	rg := newRing(360) // 512 slots: a key's home is the top 9 bits of key * 2^64/φ
