@@ -1042,6 +1042,13 @@ func (s *stream) regular(e *Engine, em *emitter, dst []Finding) []Finding {
 				d2 := math.Abs(v2 - 2*v1 + v)
 				sum, peak = sum+d2, max(peak, d2)
 			}
+			// The sum, the peak and the flat count only grow: once the
+			// window cannot be smooth, and the pulse rate is not the same
+			// sample after sample, cond is false (a measured rate's noise
+			// shows within a few samples).
+			if s.eqN < rc.Window && (peak > 2 || flat >= rc.Window/2 || sum/float64(rc.Window-2) >= rc.MaxRoughness) {
+				break
+			}
 		}
 		rough = sum / float64(rc.Window-2)
 		// Smooth: small mean second difference, not one jump beyond
