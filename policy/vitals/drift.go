@@ -48,6 +48,8 @@ type decoupling struct {
 // message.
 func (s *stream) decoupled(e *Engine, em *emitter, arrival time.Time, dst []Finding) []Finding {
 	now := arrival.UnixNano()
+	irr := e.cfg.Rules.HRPR.Irregular
+	rhythm := 0 // 1 regular, 2 irregular, 0 not yet judged: the pairs share it, and it costs a median
 	for i, pq := range decoupledPairs {
 		ca, cb, d := &s.cur[pq[0]], &s.cur[pq[1]], &s.drift[i]
 		if !ca.ok || !cb.ok {
@@ -56,8 +58,13 @@ func (s *stream) decoupled(e *Engine, em *emitter, arrival time.Time, dst []Find
 		// Bigeminy, or an irregular rhythm now or in the heart rate's learned
 		// roughness (AF comes and goes, and its pulse deficit varies with
 		// the rate): physiology, not judged here.
-		irr := e.cfg.Rules.HRPR.Irregular
-		if deficitRatio(cb.v, ca.v) || s.irregular(irr) || s.tracks[pHR].rough >= 2*irr {
+		if rhythm == 0 && !deficitRatio(cb.v, ca.v) && s.tracks[pHR].rough < 2*irr {
+			rhythm = 1
+			if s.irregular(irr) {
+				rhythm = 2
+			}
+		}
+		if deficitRatio(cb.v, ca.v) || s.tracks[pHR].rough >= 2*irr || rhythm == 2 {
 			d.since, d.n = 0, 0
 			continue
 		}

@@ -1,5 +1,7 @@
 package vitals
 
+import "math"
+
 // idSequence follows a device that numbers its messages with a counter: MSH-10
 // an optional prefix and a decimal number that rises by 1 to seqMaxStep per
 // message. Once seqLearn steps in a row rose that way, a control ID that lies
@@ -8,7 +10,7 @@ package vitals
 // (idHistory) remembers at most the last 1,024 messages, minutes at 1 s
 // cadence, and for a device with a learned counter only about the resend
 // window.
-// 24 bytes per device.
+// 32 bytes per device.
 //
 // Devices that number otherwise stay out: random or time-based IDs never rise
 // by small steps long enough to be learned; a counter shared by many beds (an
@@ -20,6 +22,7 @@ type idSequence struct {
 	first, last uint64 // the stretch of the counter seen: first..last
 	prefix      uint32 // hash of the ID's non-digit part (and of digits beyond seqDigits)
 	run         uint32 // consecutive small rises, capped at seqLearn
+	pushed      uint32 // IDs recorded since the stretch began, see ahead
 }
 
 const (
@@ -29,11 +32,12 @@ const (
 	seqDigits  = 18 // the counter's digits read; more significant ones join the prefix
 )
 
-// next records control ID id and reports whether it lies at least seqMinBack
-// behind a learned counter, within the stretch the counter passed, and how
-// far behind. A reported ID does not move the counter.
-func (q *idSequence) next(id []byte) (reused bool, back uint64) {
-	prefix, n, ok := splitCounter(id)
+// next records a control ID, split by splitCounter, and reports whether it
+// lies at least seqMinBack behind a learned counter, within the stretch the
+// counter passed, and how far behind. A reported ID does not move the
+// counter. It is called for every ID the control-ID history records as a new
+// entry, after the history did.
+func (q *idSequence) next(prefix uint32, n uint64, ok bool) (reused bool, back uint64) {
 	switch {
 	case !ok || prefix != q.prefix:
 		*q = idSequence{first: n, last: n, prefix: prefix}
@@ -41,16 +45,30 @@ func (q *idSequence) next(id []byte) (reused bool, back uint64) {
 		q.last = n
 		q.run = min(q.run+1, seqLearn)
 	case n < q.last && n >= q.first && q.run >= seqLearn && q.last-n >= seqMinBack:
-		return true, q.last - n
+		reused, back = true, q.last-n
 	case n != q.last:
 		*q = idSequence{first: n, last: n, prefix: prefix}
 	}
-	return false, 0
+	if q.pushed < math.MaxUint32 {
+		q.pushed++
+	}
+	return reused, back
 }
 
 // learned reports whether the device's counter is trusted: a reused ID
 // behind it is found without the control-ID history.
 func (q *idSequence) learned() bool { return q.run >= seqLearn }
+
+// ahead reports whether a control ID, split by splitCounter, lies ahead of
+// a learned counter while the held entries of the control-ID history were
+// all recorded in the counter's stretch: they lie at or behind the counter,
+// so none is this ID, and the history need not be searched (on every
+// message of a counting device, the usual case). Only a collision of the
+// history's 40-bit fingerprints, which the search would take for a reused
+// ID, is not reported then.
+func (q *idSequence) ahead(prefix uint32, n uint64, ok bool, held int) bool {
+	return ok && q.learned() && prefix == q.prefix && n > q.last && int64(q.pushed) >= int64(held)
+}
 
 // splitCounter splits a control ID into the hash of its prefix and the value
 // of its last seqDigits decimal digits; ok is false without a trailing digit.

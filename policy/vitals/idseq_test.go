@@ -60,6 +60,13 @@ func TestControlIDCounter(t *testing.T) {
 			then(then(every(210, 500*time.Millisecond, stamped(counted(5000, 1, "MSG%09d"), 10)), 500*time.Millisecond,
 				[]tick{{0, stamped(counted(5000, 1, "MSG%09d"), 10)(10)}}), 500*time.Millisecond,
 				every(50, 500*time.Millisecond, func(i int) msg { return counted(5000, 1, "MSG%09d")(210 + i) })), nil},
+		// After the restart the new counter is learned while the history
+		// still holds IDs of the old one (it grew while no counter was
+		// learned): an old ID ahead of the new counter is searched for.
+		{"device restart, then an ID of the old stretch the history still holds", then(then(every(200, 2*time.Second, counted(5000, 1, "%d")), 2*time.Second,
+			every(40, 2*time.Second, func(i int) msg { m := normal(200 + i); m.ctrl = fmt.Sprint(1 + i); return m })), 2*time.Second,
+			[]tick{{0, func() msg { m := normal(240); m.ctrl = "5150"; return m }()}}),
+			[]string{"replay_control_id"}},
 		{"IDs that are not a counter", every(n, 2*time.Second, func(i int) msg { m := normal(i); m.ctrl = fmt.Sprintf("X%d", (i*7919)%1543); return m }), nil},
 	}
 	for _, tc := range tests {

@@ -10,6 +10,9 @@ import (
 // distinct keys (duplicates in the ring) and with many, and with keys that
 // differ only in their low or high bits.
 func TestRing(t *testing.T) {
+	if m := uint64(homeInverse); m*0x9e3779b97f4a7c15 != 1 {
+		t.Fatalf("homeInverse %#x is not the inverse of ring.home's constant", m)
+	}
 	for _, tc := range []struct {
 		name    string
 		size    int
@@ -21,6 +24,20 @@ func TestRing(t *testing.T) {
 		{"control IDs", 128, func(r *rand.Rand) uint64 { return r.Uint64() | 1 }, 20000},
 		{"low bits", 360, func(r *rand.Rand) uint64 { return r.Uint64N(1000) }, 20000},
 		{"high bits", 200, func(r *rand.Rand) uint64 { return r.Uint64N(500) << 54 }, 20000},
+		// Half the keys' homes among the first four slots (512 slots: the
+		// top 9 bits after the multiplication), the others anywhere: one
+		// probe run holds most of the ring, many entries beyond the distance
+		// a slot holds (7), among entries near their homes, which a
+		// deletion does not move.
+		{"same homes", 360, func(r *rand.Rand) uint64 {
+			if r.IntN(2) == 0 {
+				return homeInverse * (r.Uint64N(4)<<55 | r.Uint64N(1<<55))
+			}
+			return r.Uint64()
+		}, 20000},
+		// 13 bits of position leave 3 for the distance: runs longer than 7
+		// are common.
+		{"long probes", 8000, func(r *rand.Rand) uint64 { return r.Uint64() }, 40000},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := rand.New(rand.NewPCG(1, uint64(tc.size)))
@@ -46,6 +63,10 @@ func TestRing(t *testing.T) {
 	}
 }
 
+// homeInverse is the multiplicative inverse of ring.home's constant modulo
+// 2^64: homeInverse * x has the top bits of x as its home.
+const homeInverse = 0xf1de83e19937733d
+
 // TestRingLargest fills the largest ring, whose last position is the largest the 16-bit index holds,
 // and wraps it once.
 func TestRingLargest(t *testing.T) {
@@ -63,5 +84,30 @@ func TestRingLargest(t *testing.T) {
 		if p := rg.find(key(i)); p != i%maxRing {
 			t.Errorf("find(key %d) = %d, want %d", i, p, i%maxRing)
 		}
+	}
+}
+
+// TestRingFarEntry deletes an entry before a probe run of 200 entries at
+// their homes, behind which lies one further from its home (201) than a
+// slot of the 360-entry ring holds (7): the deletion must move it into the
+// hole, reading its distance from its key.
+func TestRingFarEntry(t *testing.T) {
+	rg := newRing(360) // 512 slots: a key's home is the top 9 bits of key * 2^64/φ
+	at := func(home, i int) uint64 { return homeInverse * (uint64(home)<<55 | uint64(i)) }
+	rg.push(at(0, 0)) // the oldest, at slot 0
+	for h := 1; h <= 200; h++ {
+		rg.push(at(h, 0))
+	}
+	far := at(0, 1) // home 0, slot 201
+	rg.push(far)
+	for h := 300; rg.n < len(rg.keys); h++ {
+		rg.push(at(h, 0))
+	}
+	rg.push(at(500, 0)) // evicts the oldest
+	if p := rg.find(far); p != 201 {
+		t.Fatalf("find(far entry) = %d, want 201", p)
+	}
+	if p := rg.find(at(0, 0)); p >= 0 {
+		t.Fatalf("the evicted entry is still found at %d", p)
 	}
 }

@@ -169,11 +169,17 @@ func (s *stream) observe(e *Engine, src netip.Addr, m *hl7.Message, msh []hl7.Fi
 	// after a lost ACK and changes nothing. A device that reuses IDs from its
 	// first messages on (some send "1" always) is not judged on them.
 	s.msgs++
-	idFP, contentFP := maphash.Bytes(e.seed, component(msh, 10, 0)), maphash.Bytes(e.seed, m.Bytes())
+	id := component(msh, 10, 0)
+	idFP, contentFP := maphash.Bytes(e.seed, id), maphash.Bytes(e.seed, m.Bytes())
 	key := idKey(idFP, contentFP)
 	at := uint32(arrival.Unix())
 	window := rc.ReplayControlID.ResendWindow
-	if i := s.ids.find(key); i >= 0 {
+	prefix, count, counted := splitCounter(id)
+	i := -1
+	if !s.seq.ahead(prefix, count, counted, s.ids.n) {
+		i = s.ids.find(key)
+	}
+	if i >= 0 {
 		prevKey, prevAt := s.ids.get(i, at)
 		since := time.Duration(int64(at)-int64(prevAt)) * time.Second
 		same := prevKey == key && s.ids.sameContent(idFP, contentFP)
@@ -199,7 +205,7 @@ func (s *stream) observe(e *Engine, src netip.Addr, m *hl7.Message, msh []hl7.Fi
 		// counter. Any other device keeps it whole.
 		s.ids.push(key, at, !s.seq.learned() || !s.ids.spans(at, uint32(window/time.Second)))
 		s.ids.remember(idFP, contentFP)
-		if reused, back := s.seq.next(component(msh, 10, 0)); reused && em.on(rReplayControlID) && !s.idsReused {
+		if reused, back := s.seq.next(prefix, count, counted); reused && em.on(rReplayControlID) && !s.idsReused {
 			dst = em.add(dst, rReplayControlID, pNone, 0, time.Time{}, float64(back), 0, seqMinBack, "",
 				"control ID reused: it lies behind the device's message counter")
 		}
@@ -1035,6 +1041,13 @@ func (s *stream) regular(e *Engine, em *emitter, dst []Finding) []Finding {
 				v1, v2 := s.hr[(s.hrN-k)%historyLen], s.hr[(s.hrN+1-k)%historyLen]
 				d2 := math.Abs(v2 - 2*v1 + v)
 				sum, peak = sum+d2, max(peak, d2)
+			}
+			// The sum, the peak and the flat count only grow: once the
+			// window cannot be smooth, and the pulse rate is not the same
+			// sample after sample, cond is false (a measured rate's noise
+			// shows within a few samples).
+			if s.eqN < rc.Window && (peak > 2 || flat >= rc.Window/2 || sum/float64(rc.Window-2) >= rc.MaxRoughness) {
+				break
 			}
 		}
 		rough = sum / float64(rc.Window-2)
