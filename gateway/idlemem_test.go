@@ -121,13 +121,6 @@ func dialRaw(t testing.TB, sa *syscall.SockaddrInet4) int {
 // exchangeRaw sends message i on fd and reads its ACK.
 func exchangeRaw(t testing.TB, fd, i int) {
 	t.Helper()
-	sendRaw(t, fd, i)
-	ackRaw(t, fd, i)
-}
-
-// sendRaw sends message i on fd.
-func sendRaw(t testing.TB, fd, i int) {
-	t.Helper()
 	var b bytes.Buffer
 	msg := "MSH|^~\\&|MON|ICU|CENTRAL|HOSP|20261125120000||ORU^R01|M" + strconv.Itoa(i) + "|P|2.6\r" +
 		"OBX|1|NM|150456^MDC_PULS_OXIM_SAT_O2^MDC||97|%|||||F\r"
@@ -137,11 +130,6 @@ func sendRaw(t testing.TB, fd, i int) {
 	if _, err := syscall.Write(fd, b.Bytes()); err != nil {
 		t.Fatal(err)
 	}
-}
-
-// ackRaw reads the ACK of message i on fd.
-func ackRaw(t testing.TB, fd, i int) {
-	t.Helper()
 	ack, err := mllp.NewReader(rawReader(fd), 0).ReadFrame()
 	if err != nil {
 		t.Fatal(err)

@@ -39,15 +39,11 @@ type wakeJob struct {
 }
 
 // wakerIdle is the reap period: a goroutine idle through a whole one ends. maxIdleWakers: how many
-// goroutines may wait at once. A gateway that keeps up has about one session awake at once (5,000
-// monitors at 1 msg/s), but one that fell behind (a stall of the machine) wakes hundreds at once, every
-// second, until it has caught up: with 32 kept, a third of the wakes of such a backlog started a goroutine
-// and grew its stack again (8,173 in 5 s of open5k, runtime.copystack 11 % of the CPU profile; BENCHMARKS.md,
-// tenth round). Keeping more costs no more memory at the peak (the stacks were in use at the burst) and
-// is given back by the reaper within two periods.
+// goroutines may wait at once, far more than the sessions a gateway that keeps up has awake at once
+// (5,000 monitors at 1 msg/s: about one).
 const (
 	wakerIdle     = time.Second
-	maxIdleWakers = 1024
+	maxIdleWakers = 32
 )
 
 // run runs s (runSession) in an idle goroutine, or in a new one when none is idle.
