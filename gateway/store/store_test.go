@@ -185,3 +185,31 @@ func TestStoreWritesAllocateNothing(t *testing.T) {
 		t.Fatalf("monitor %+v not updated", m)
 	}
 }
+
+// The store writes of a monitor connection's life at 5,000 monitors: its monitor's record updated, an event
+// added to a full log.
+//
+//	go test -run XXX -bench StoreWrites ./gateway/store/
+func BenchmarkStoreWrites(b *testing.B) {
+	s, _ := New(10000)
+	ids := make([]string, 5000)
+	for i := range ids {
+		ids[i] = "bench/" + netip.AddrFrom4([4]byte{127, 1, byte(i >> 8), byte(i)}).String()
+		s.UpdateMonitor(ids[i], func(m Monitor) Monitor { m.Messages++; return m })
+	}
+	for range 10000 {
+		s.AddEvent(Event{Kind: KindSession, Reason: "connection closed"})
+	}
+	b.Run("update-monitor", func(b *testing.B) {
+		b.ReportAllocs()
+		for i := 0; b.Loop(); i++ {
+			s.UpdateMonitor(ids[i%len(ids)], func(m Monitor) Monitor { m.Messages++; m.LastSeen = time.Now(); return m })
+		}
+	})
+	b.Run("add-event", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			s.AddEvent(Event{Kind: KindSession, Reason: "connection closed"})
+		}
+	})
+}
