@@ -172,7 +172,7 @@ func TestTLSListenerSession(t *testing.T) {
 // of TLS 1.2 that the listener no longer accepts.
 func TestTLSHandshakeFailuresRecorded(t *testing.T) {
 	p := newPKI(t)
-	g, _, cert := tlsGateway(t, p, nil)
+	g, logs, cert := tlsGateway(t, p, nil)
 	addr := g.ListenerAddr("icu")
 	noCert := &tls.Config{RootCAs: p.pool}
 	cbc := &tls.Config{RootCAs: p.pool, Certificates: []tls.Certificate{cert}, MaxVersion: tls.VersionTLS12,
@@ -193,7 +193,9 @@ func TestTLSHandshakeFailuresRecorded(t *testing.T) {
 	if _, err := plain.send(oru("MON1", "P1"), 5*time.Second); err == nil {
 		t.Fatal("a plaintext client got an answer from a TLS listener")
 	}
-	// The session records the refusal before it closes the connection, which the clients above saw.
+	// A client can see its handshake fail before the gateway's side of it has returned (the alert goes out
+	// inside the handshake), so wait for the third refusal's log line, written after its metric and event.
+	logs.waitCount(t, `"reason":"tls_handshake"`, 3)
 	if n := refusedCount(t, g, "tls_handshake"); n != 3 {
 		t.Errorf("connections_refused{reason=tls_handshake} = %v, want 3", n)
 	}
