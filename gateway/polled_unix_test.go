@@ -57,8 +57,8 @@ func startGateway(tb testing.TB, lc config.ListenerConfig, station net.Addr, vit
 		Stations:  []config.StationConfig{{Name: "central", Address: station.String()}},
 		Routes:    []policy.RouteConfig{{Name: "all", Stations: []string{"central"}}},
 	}
-	if !vitals {
-		cfg.Vitals.Enabled = false
+	if vitals {
+		cfg.Vitals = config.Default().Vitals // a zero Config has the checks off
 	}
 	g, err := New(cfg, zerolog.Nop())
 	if err != nil {
