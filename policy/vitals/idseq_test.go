@@ -67,6 +67,20 @@ func TestControlIDCounter(t *testing.T) {
 			every(40, 2*time.Second, func(i int) msg { m := normal(200 + i); m.ctrl = fmt.Sprint(1 + i); return m })), 2*time.Second,
 			[]tick{{0, func() msg { m := normal(240); m.ctrl = "5150"; return m }()}}),
 			[]string{"replay_control_id"}},
+		// A four-digit counter wraps to 0000 (a new stretch below the one
+		// seen); once the new stretch is learned, an ID from before the wrap,
+		// ahead of the new counter but still in the history, is searched for.
+		{"a counter that wraps, then an ID from before the wrap the history still holds", then(then(every(200, 2*time.Second, counted(9800, 1, "%04d")), 2*time.Second,
+			every(40, 2*time.Second, func(i int) msg { m := normal(200 + i); m.ctrl = fmt.Sprintf("%04d", i); return m })), 2*time.Second,
+			[]tick{{0, func() msg { m := normal(240); m.ctrl = "9950"; return m }()}}),
+			[]string{"replay_control_id"}},
+		// The device's prefix changes (a second numbering after a
+		// reconfiguration) and its new counter is learned: an ID of the first
+		// numbering, with a number ahead of the new counter, is searched for.
+		{"a new prefix's counter, then an ID of the old prefix the history still holds", then(then(every(200, 2*time.Second, counted(5000, 1, "A%d")), 2*time.Second,
+			every(40, 2*time.Second, func(i int) msg { m := normal(200 + i); m.ctrl = fmt.Sprintf("B%d", 1+i); return m })), 2*time.Second,
+			[]tick{{0, func() msg { m := normal(240); m.ctrl = "A5150"; return m }()}}),
+			[]string{"replay_control_id"}},
 		{"IDs that are not a counter", every(n, 2*time.Second, func(i int) msg { m := normal(i); m.ctrl = fmt.Sprintf("X%d", (i*7919)%1543); return m }), nil},
 	}
 	for _, tc := range tests {
