@@ -218,10 +218,10 @@ func (s *Store) MonitorsSnapshot() func() []Monitor {
 		ms = append(ms, m)
 	}
 	s.monMu.RUnlock()
-	return func() []Monitor {
+	return sync.OnceValue(func() []Monitor { // sorted once, however often and from wherever it is called
 		slices.SortFunc(ms, func(a, b Monitor) int { return strings.Compare(a.ID, b.ID) })
 		return ms
-	}
+	})
 }
 
 // SetStation stores a station's state.
