@@ -125,29 +125,15 @@ func relayConn(m, s *net.TCPConn, idleCheck bool) {
 				wait = false
 				return false
 			}
-			room := cap(frame) - len(frame)
-			n, err := rawRead(int(fd), frame[len(frame):cap(frame)])
-			switch {
-			case err == syscall.EINTR:
-				continue
-			case err == syscall.EAGAIN:
-				return false
-			case n <= 0:
-				return true // closed or failed
-			}
-			frame = frame[:len(frame)+n]
-			if !frameEnds(frame) {
-				if frame, err = grown(frame); err != nil {
-					return true
-				}
-				wait = n < room
-				continue
+			var st readState
+			if frame, st, wait = readFrame(int(fd), frame); st != frameRead {
+				return st == readEnded
 			}
 			var ok bool
 			if ack, ok = exchange(src, s, frame, ack[:0], idleCheck); !ok || writeAll(int(fd), m, ack) != nil {
 				return true
 			}
-			frame, wait = frame[:0], n < room
+			frame = frame[:0]
 		}
 	})
 }
@@ -164,31 +150,48 @@ func exchange(rc syscall.RawConn, s *net.TCPConn, frame, ack []byte, idleCheck b
 			}
 			return writeAll(int(fd), s, frame) != nil // else wait for the answer
 		}
-		for {
-			room := cap(ack) - len(ack)
-			n, err := rawRead(int(fd), ack[len(ack):cap(ack)])
-			switch {
-			case err == syscall.EINTR:
-				continue
-			case err == syscall.EAGAIN:
-				return false
-			case n <= 0:
-				return true
-			}
-			ack = ack[:len(ack)+n]
-			if frameEnds(ack) {
-				ok = true
-				return true
-			}
-			if ack, err = grown(ack); err != nil {
-				return true
-			}
-			if n < room {
-				return false
-			}
-		}
+		var st readState
+		ack, st, _ = readFrame(int(fd), ack)
+		ok = st == frameRead
+		return st != readWait
 	})
 	return ack, ok && err == nil
+}
+
+// readState is what readFrame found.
+type readState int
+
+const (
+	readWait  readState = iota // the socket is empty: wait for readiness
+	frameRead                  // the buffer ends with a frame's end
+	readEnded                  // closed, failed, or the frame is larger than maxRelayFrame
+)
+
+// readFrame reads from the non-blocking socket fd into b until b ends with a frame's end. drained (with
+// frameRead) reports that the last read left the socket empty, so that the next read would be for nothing.
+func readFrame(fd int, b []byte) (_ []byte, _ readState, drained bool) {
+	for {
+		room := cap(b) - len(b)
+		n, err := rawRead(fd, b[len(b):cap(b)])
+		switch {
+		case err == syscall.EINTR:
+			continue
+		case err == syscall.EAGAIN:
+			return b, readWait, false
+		case n <= 0:
+			return b, readEnded, false
+		}
+		b = b[:len(b)+n]
+		if frameEnds(b) {
+			return b, frameRead, n < room
+		}
+		if b, err = grown(b); err != nil {
+			return b, readEnded, false
+		}
+		if n < room {
+			return b, readWait, false
+		}
+	}
 }
 
 // errRelayFrame: a frame or answer larger than maxRelayFrame.
