@@ -20,7 +20,7 @@ type Message struct {
 	// checks and the ACKs, a dozen times per message) cost no scan each: mshEnds[k] is where part k of
 	// MSH split at the field separator ends, relative to the segment (MSH-n is part n-1), for the
 	// first mshN parts; mshAll: those are all of MSH's parts.
-	mshEnds [mshParts]uint16
+	mshEnds [mshParts]int32
 	mshN    uint8
 	mshAll  bool
 }
@@ -85,34 +85,12 @@ func (m *Message) fail(err *ParseError) error {
 }
 
 // indexMSH finds where the first mshParts parts of msh (the first segment, split at the field
-// separator) end, eight bytes at a time, as FieldReader.split does. Parts ending beyond what a uint16
-// holds are left to a scan.
+// separator) end.
 func (m *Message) indexMSH(msh []byte) {
-	if len(msh) > 1<<16-1 {
-		msh = msh[:1<<16-1] // the index stops at the last part that ends within it
-	}
-	fs, n, i := m.d.Field, 0, 0
-	for pat := lsb * uint64(fs); i+8 <= len(msh); i += 8 {
-		for t := zeroBytes(binary.LittleEndian.Uint64(msh[i:]) ^ pat); t != 0; t &= t - 1 {
-			m.mshEnds[n] = uint16(i + bits.TrailingZeros64(t)>>3)
-			if n++; n == mshParts {
-				m.mshN, m.mshAll = mshParts, false
-				return
-			}
-		}
-	}
-	for ; i < len(msh); i++ {
-		if msh[i] == fs {
-			m.mshEnds[n] = uint16(i)
-			if n++; n == mshParts {
-				m.mshN, m.mshAll = mshParts, false
-				return
-			}
-		}
-	}
+	n := fieldEnds(msh, m.d.Field, 0, m.mshEnds[:])
 	m.mshN, m.mshAll = uint8(n), false
-	if seg := m.segs[0]; seg.end-seg.start == len(msh) { // the whole segment: its last part ends it
-		m.mshEnds[n] = uint16(len(msh))
+	if n < mshParts { // the whole segment: its last part ends it
+		m.mshEnds[n] = int32(len(msh))
 		m.mshN, m.mshAll = uint8(n+1), true
 	}
 }
@@ -476,32 +454,45 @@ func (r *FieldReader) Field(n int) []byte {
 }
 
 // split finds the part ends after the known ones, through part n or the end
-// of the segment, eight bytes at a time.
+// of the segment.
 func (r *FieldReader) split(n int) {
-	b, fs := r.s.b, r.s.d.field()
+	b := r.s.b
 	i := 0
 	if r.n > 0 {
 		i = int(r.ends[r.n-1]) + 1
 	}
+	if r.n += fieldEnds(b, r.s.d.field(), i, r.ends[r.n:n+1]); r.n <= n {
+		r.ends[r.n] = int32(len(b))
+		r.n++
+		r.done = true
+	}
+}
+
+// fieldEnds records in ends, in order, where b holds the field separator fs
+// from offset i on, eight bytes at a time, until ends is full or b ends; it
+// returns how many it recorded.
+func fieldEnds(b []byte, fs byte, i int, ends []int32) int {
+	k := 0
+	if len(ends) == 0 {
+		return 0
+	}
 	for pat := lsb * uint64(fs); i+8 <= len(b); i += 8 {
 		for t := zeroBytes(binary.LittleEndian.Uint64(b[i:]) ^ pat); t != 0; t &= t - 1 {
-			r.ends[r.n] = int32(i + bits.TrailingZeros64(t)>>3)
-			if r.n++; r.n > n {
-				return
+			ends[k] = int32(i + bits.TrailingZeros64(t)>>3)
+			if k++; k == len(ends) {
+				return k
 			}
 		}
 	}
 	for ; i < len(b); i++ {
 		if b[i] == fs {
-			r.ends[r.n] = int32(i)
-			if r.n++; r.n > n {
-				return
+			ends[k] = int32(i)
+			if k++; k == len(ends) {
+				return k
 			}
 		}
 	}
-	r.ends[r.n] = int32(len(b))
-	r.n++
-	r.done = true
+	return k
 }
 
 // zeroBytes returns x with the top bit of each zero byte set and every other
