@@ -1140,24 +1140,26 @@ func (s *stream) replayWindow(e *Engine, em *emitter, dst []Finding) []Finding {
 	if s.tupleN < rw.Samples {
 		return dst
 	}
-	var win uint64
+	// The run, oldest first, out of the ring once; its distinct samples
+	// are counted before it is hashed, which a plateau does not need.
+	var buf [historyLen]uint64
+	run := buf[:rw.Samples]
+	from := uint(s.tupleN - rw.Samples)
+	for k := range run {
+		run[k] = s.tuples[(from+uint(k))%historyLen]
+	}
 	distinct := 0
-	for k := range rw.Samples {
-		t := s.tuples[(s.tupleN-rw.Samples+k)%historyLen]
-		win = mix(win ^ t)
-		seen := false
-		for j := range k {
-			if s.tuples[(s.tupleN-rw.Samples+j)%historyLen] == t {
-				seen = true
-				break
-			}
-		}
-		if !seen {
+	for k, t := range run {
+		if !slices.Contains(run[:k], t) {
 			distinct++
 		}
 	}
 	if distinct < rw.MinDistinct {
 		return dst
+	}
+	var win uint64
+	for _, t := range run {
+		win = mix(win ^ t)
 	}
 	repeat := s.wins.find(win) >= 0
 	if repeat && em.on(rReplayWindow) {
