@@ -38,6 +38,7 @@ type rowRead struct {
 	p   param // pNone: the row is no measurement of a known parameter
 	u   uint8 // unit: canon index (unitNone: none given), unitBad or unitUnknown
 	obs uint8 // where OBX-14 starts, counted from the row's end; 0: it is empty
+	lo  uint8 // where OBX-5 starts; 0: further than a byte tells
 }
 
 // What row says of a row besides its rowRead.
@@ -74,7 +75,12 @@ func (t *tables) unitOf(unit []byte, p param) uint8 {
 // OBX-5, and records where each row's OBX-5 lies (lo, hi into the row). The
 // bytes from one row's OBX-5 to the next one's are hashed at once when the
 // rows are adjacent segments (most are): 14 hashes for 13 rows, not 26.
-func rowsHash(seed maphash.Seed, m *hl7.Message, d hl7.Delimiters, spans *[layoutRows][2]int32) uint64 {
+// With a layout (l.ok), a row's OBX-5 is taken to start where it started in
+// the layout's message when a field separator precedes it there, instead of
+// counting the separators before it: the hash equals the layout's only if
+// the bytes before it are the same, and so are their separators. Otherwise
+// the spans may be wrong, and so is the hash for any later message.
+func rowsHash(seed maphash.Seed, m *hl7.Message, d hl7.Delimiters, l *rowLayout, spans *[layoutRows][2]int32) uint64 {
 	h := uint64(d.Field) | uint64(d.Component)<<8 | uint64(d.Repetition)<<16 | uint64(d.EscapeChar)<<24 | uint64(d.Subcomponent)<<32
 	buf := m.Bytes()
 	n, from, last := 0, -1, 0 // rows; start of the bytes not hashed yet, or -1; end of the last row
@@ -92,7 +98,12 @@ func rowsHash(seed maphash.Seed, m *hl7.Message, d hl7.Delimiters, spans *[layou
 			}
 			continue
 		}
-		lo, hi := fieldSpan(b, d.Field, 5)
+		var lo, hi int
+		if k := int(l.rows[n].lo); l.ok && k > 0 && k <= len(b) && b[k-1] == d.Field {
+			lo, hi = k, valueEnd(b, k, d.Field)
+		} else {
+			lo, hi = fieldSpan(b, d.Field, 5)
+		}
 		spans[n] = [2]int32{int32(lo), int32(hi)}
 		if from < 0 {
 			from = start
@@ -105,6 +116,17 @@ func rowsHash(seed maphash.Seed, m *hl7.Message, d hl7.Delimiters, spans *[layou
 		h = mix(h ^ maphash.Bytes(seed, buf[from:last]))
 	}
 	return mix(h ^ uint64(n)<<40)
+}
+
+// valueEnd returns where the field that starts at lo in segment b ends: at
+// the next field separator, or the end.
+func valueEnd(b []byte, lo int, fs byte) int {
+	for i := lo; i < len(b); i++ {
+		if b[i] == fs {
+			return i
+		}
+	}
+	return len(b)
 }
 
 // isOBX reports whether segment b is an OBX.
@@ -197,9 +219,12 @@ func (s *stream) row(e *Engine, em *emitter, seg hl7.Segment, d hl7.Delimiters, 
 	return s.obx(e, em, o.value, o.obsTime, p, rr.u, demo, i, dst), rr, flags
 }
 
-// note records row j of a message read field by field, and whether the
-// message has an EUI-64 after it.
-func (l *rowLayout) note(j int, rr rowRead, flags uint8, equip bool) {
+// note records row j of a message read field by field, where its OBX-5
+// starts, and whether the message has an EUI-64 after the row.
+func (l *rowLayout) note(j int, rr rowRead, flags uint8, lo int32, equip bool) {
+	if lo <= math.MaxUint8 {
+		rr.lo = uint8(lo)
+	}
 	l.rows[j] = rr
 	bit := uint16(1) << j
 	if flags&rowDemo != 0 {

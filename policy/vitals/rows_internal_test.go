@@ -16,7 +16,7 @@ import (
 // layout forgotten before each, and must read the same values, report the
 // same findings (and episodes), take the same EUI-64 and count the same unknown codes and
 // units. The messages change one thing at a time (values only, then a
-// unit, a code, a status, a flag, an OBX-14 time, an EUI-64, the
+// unit, a code, a status, a flag, the fields before OBX-5 (same length), an OBX-14 time, an EUI-64, the
 // delimiters, the number of rows, a segment between rows), each change
 // repeated with new values so that the remembered layout is used with it.
 func TestRowLayout(t *testing.T) {
@@ -48,6 +48,8 @@ func TestRowLayout(t *testing.T) {
 	}{
 		{"base", base, ""},
 		{"component separator", base, "MSH|!~\\&"},
+		{"OBX-4 split in two", with(1, "|1.1.1.1|", "|1.1.1|1|"), ""},
+		{"base", base, ""},
 		{"bad unit", with(1, "264864^MDC_DIM_BEAT_PER_MIN^MDC", "mmHg"), ""},
 		{"unknown unit", with(2, "%%^%%^UCUM", "furlong"), ""},
 		{"no unit", with(2, "%%^%%^UCUM", ""), ""},
@@ -98,7 +100,7 @@ func TestRowLayout(t *testing.T) {
 			at = at.Add(10 * time.Second)
 			uncached.layout = rowLayout{}
 			var spans [layoutRows][2]int32
-			if cached.layout.ok && rowsHash(e.seed, &m, m.Delimiters(), &spans) == cached.layout.hash {
+			if l := cached.layout; l.ok && rowsHash(e.seed, &m, m.Delimiters(), &l, &spans) == l.hash {
 				fast++
 			}
 			type out struct {

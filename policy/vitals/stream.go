@@ -245,9 +245,14 @@ func (s *stream) extract(e *Engine, em *emitter, m *hl7.Message, dst []Finding) 
 	unknown := uint64(0) // NM rows of unknown codes, added to the Engine's count once
 	d := m.Delimiters()
 	var spans [layoutRows][2]int32
-	h := rowsHash(e.seed, m, d, &spans)
+	h := rowsHash(e.seed, m, d, &s.layout, &spans)
 	fast := s.layout.ok && h == s.layout.hash // the rows are the last layout's, see rowLayout
 	if !fast {
+		if s.layout.ok {
+			// Counted afresh: the layout's OBX-5 starts need not be this message's.
+			s.layout = rowLayout{}
+			h = rowsHash(e.seed, m, d, &s.layout, &spans)
+		}
 		s.layout = rowLayout{equip: layoutRows}
 	}
 	j := 0 // OBX rows so far
@@ -283,7 +288,7 @@ func (s *stream) extract(e *Engine, em *emitter, m *hl7.Message, dst []Finding) 
 				unknown++
 			}
 			if j < layoutRows && !fast {
-				s.layout.note(j, rr, flags, len(em.equip) > 0)
+				s.layout.note(j, rr, flags, spans[j][0], len(em.equip) > 0)
 			}
 			j++
 		}
