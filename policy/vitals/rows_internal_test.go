@@ -74,7 +74,6 @@ func TestRowLayout(t *testing.T) {
 	}
 	cached, uncached := newStream(&e.cfg), newStream(&e.cfg)
 	at := time.Date(2026, 1, 5, 0, 0, 0, 0, time.UTC)
-	src := netip.MustParseAddr("10.0.0.1")
 	fast, n := 0, 0
 	for _, v := range variants {
 		for rep := range 4 {
@@ -98,36 +97,73 @@ func TestRowLayout(t *testing.T) {
 				t.Fatalf("%s: %v", v.name, err)
 			}
 			at = at.Add(10 * time.Second)
-			uncached.layout = rowLayout{}
-			var spans [layoutRows][2]int32
-			if l := cached.layout; l.ok && rowsHash(e.seed, &m, m.Delimiters(), &l, &spans) == l.hash {
+			if sameLayout(t, e, cached, uncached, &m, at) {
 				fast++
-			}
-			type out struct {
-				dst            []Finding
-				cur            [numParams]reading
-				equip          string
-				codes, unknown uint64
-				eps            [maxEpisodes]episode
-			}
-			run := func(s *stream) out {
-				em := emitter{e: e, s: s, arrival: at, src: src, m: &m, msgTime: at}
-				c0, u0 := e.Unrecognised()
-				dst, _ := s.extract(e, &em, &m, nil)
-				c1, u1 := e.Unrecognised()
-				o := out{dst, s.cur, string(em.equip), c1 - c0, u1 - u0, [maxEpisodes]episode{}}
-				if s.eps != nil {
-					o.eps = *s.eps
-				}
-				return o
-			}
-			got, want := run(cached), run(uncached)
-			if !reflect.DeepEqual(got, want) {
-				t.Fatalf("%s, message %d: with the layout\n%+v\nwithout\n%+v", v.name, rep, got, want)
 			}
 		}
 	}
 	if fast < n/2 {
 		t.Fatalf("the layout was used for %d of %d messages, want most", fast, n)
 	}
+}
+
+// sameLayout runs extract over m with cached (its layout remembered) and
+// uncached (its layout forgotten first), fails t when their results differ,
+// and reports whether cached used its layout.
+func sameLayout(t *testing.T, e *Engine, cached, uncached *stream, m *hl7.Message, at time.Time) (fast bool) {
+	t.Helper()
+	uncached.layout = rowLayout{}
+	var spans [layoutRows][2]int32
+	if l := cached.layout; l.ok && rowsHash(e.seed, m, m.Delimiters(), &l, &spans) == l.hash {
+		fast = true
+	}
+	type out struct {
+		dst            []Finding
+		cur            [numParams]reading
+		equip          string
+		codes, unknown uint64
+		eps            [maxEpisodes]episode
+	}
+	run := func(s *stream) out {
+		em := emitter{e: e, s: s, arrival: at, src: netip.MustParseAddr("10.0.0.1"), m: m, msgTime: at}
+		c0, u0 := e.Unrecognised()
+		dst, _ := s.extract(e, &em, m, nil)
+		c1, u1 := e.Unrecognised()
+		o := out{dst, s.cur, string(em.equip), c1 - c0, u1 - u0, [maxEpisodes]episode{}}
+		if s.eps != nil {
+			o.eps = *s.eps
+		}
+		return o
+	}
+	got, want := run(cached), run(uncached)
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("message %q: with the layout\n%+v\nwithout\n%+v", m.Bytes(), got, want)
+	}
+	return fast
+}
+
+// FuzzRowLayout checks extract with a remembered row layout against extract
+// without one (see sameLayout) over two messages observed in turn, so that
+// each is read with the other's layout, and again with its own.
+func FuzzRowLayout(f *testing.F) {
+	row := "OBX|2|NM|147842^MDC_ECG_HEART_RATE^MDC|1.1.1.1|%s|264864^MDC_DIM_BEAT_PER_MIN^MDC|||||R|||%s|||AMEAS|00A0000120089285^EUI-64\r"
+	head := "MSH|^~\\&|MON|ICU|GW|HOSP|20260105000000||ORU^R01|C1|P|2.6\rPV1||I|ICU^^BED1\r"
+	f.Add([]byte(head+fmt.Sprintf(row, "80", "")), []byte(head+fmt.Sprintf(row, "81", "")))
+	f.Add([]byte(head+fmt.Sprintf(row, "80", "20260105000000")), []byte(head+fmt.Sprintf(row, "8|0", "20260105000000")))
+	f.Add([]byte(head+fmt.Sprintf(row, "80", "")+"OBX|3|NM|150456|1|97|%|||||R"), []byte(head+fmt.Sprintf(row, "80", "")+"OBX|3|NM|150456|1|97|mmHg|||||R"))
+	f.Fuzz(func(t *testing.T, b1, b2 []byte) {
+		var m1, m2 hl7.Message
+		if m1.Parse(b1) != nil || m2.Parse(b2) != nil {
+			return
+		}
+		e, err := NewEngine(DefaultConfig())
+		if err != nil {
+			t.Fatal(err)
+		}
+		cached, uncached := newStream(&e.cfg), newStream(&e.cfg)
+		at := time.Date(2026, 1, 5, 0, 0, 0, 0, time.UTC)
+		for i, m := range []*hl7.Message{&m1, &m2, &m2, &m1, &m1} {
+			sameLayout(t, e, cached, uncached, m, at.Add(time.Duration(i)*10*time.Second))
+		}
+	})
 }
