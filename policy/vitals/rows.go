@@ -37,15 +37,16 @@ type rowLayout struct {
 type rowRead struct {
 	p   param // pNone: the row is no measurement of a known parameter
 	u   uint8 // unit: canon index (unitNone: none given), unitBad or unitUnknown
-	obs uint8 // where OBX-14 starts, counted from the row's end; 0: it is empty
 	lo  uint8 // where OBX-5 starts; 0: further than a byte tells
+	obs uint8 // where OBX-14 starts, counted from OBX-5's end; 0: it is hashed with the row (see rowsHash)
 }
 
 // What row says of a row besides its rowRead.
 const (
 	rowDemo    = 1 << iota // OBX-8 holds DEMO
-	rowSlow                // a later message's row must be read field by field (OBX-14 is far from the end)
+	rowTimed               // OBX-14 holds a time
 	rowUnknown             // an NM row of an unknown code
+	rowSlow                // a later message's row must be read field by field
 )
 
 // What rowRead.u holds besides a canon index.
@@ -72,15 +73,20 @@ func (t *tables) unitOf(unit []byte, p param) uint8 {
 }
 
 // rowsHash returns the hash of m's first layoutRows OBX rows without their
-// OBX-5, and records where each row's OBX-5 lies (lo, hi into the row). The
-// bytes from one row's OBX-5 to the next one's are hashed at once when the
-// rows are adjacent segments (most are): 14 hashes for 13 rows, not 26.
-// With a layout (l.ok), a row's OBX-5 is taken to start where it started in
-// the layout's message when a field separator precedes it there, instead of
-// counting the separators before it: the hash equals the layout's only if
-// the bytes before it are the same, and so are their separators. Otherwise
-// the spans may be wrong, and so is the hash for any later message.
-func rowsHash(seed maphash.Seed, m *hl7.Message, d hl7.Delimiters, l *rowLayout, spans *[layoutRows][2]int32) uint64 {
+// OBX-5 and OBX-14 (a measurement time, new with every measurement), and
+// records where those lie in each row (spans: lo, hi of OBX-5, then of
+// OBX-14, 0, 0 when OBX-14 is hashed with the row: absent, last, or further
+// than a byte tells from OBX-5's end). The bytes from one row's OBX-5 to
+// the next one's are hashed at once when the rows are adjacent segments
+// (most are): 14 hashes for 13 rows without a time.
+//
+// With a layout (l.ok), a row's OBX-5 and OBX-14 are taken to start where
+// they started in the layout's message when a field separator precedes
+// them there, instead of counting the separators before them: the hash
+// equals the layout's only if the bytes before them are the same, and so
+// are their separators. Otherwise the spans may be wrong, and so is the
+// hash for any later message.
+func rowsHash(seed maphash.Seed, m *hl7.Message, d hl7.Delimiters, l *rowLayout, spans *[layoutRows][4]int32) uint64 {
 	h := uint64(d.Field) | uint64(d.Component)<<8 | uint64(d.Repetition)<<16 | uint64(d.EscapeChar)<<24 | uint64(d.Subcomponent)<<32
 	buf := m.Bytes()
 	n, from, last := 0, -1, 0 // rows; start of the bytes not hashed yet, or -1; end of the last row
@@ -98,18 +104,29 @@ func rowsHash(seed maphash.Seed, m *hl7.Message, d hl7.Delimiters, l *rowLayout,
 			}
 			continue
 		}
-		var lo, hi int
+		var lo, hi, lo14, hi14 int
 		if k := int(l.rows[n].lo); l.ok && k > 0 && k <= len(b) && b[k-1] == d.Field {
 			lo, hi = k, valueEnd(b, k, d.Field)
 		} else {
 			lo, hi = fieldSpan(b, d.Field, 5)
 		}
-		spans[n] = [2]int32{int32(lo), int32(hi)}
+		if !l.ok {
+			if lo14, hi14 = fieldSpan(b, d.Field, 14); lo14 == len(b) || lo14-hi > math.MaxUint8 {
+				lo14, hi14 = 0, 0
+			}
+		} else if k := hi + int(l.rows[n].obs); k > hi && k <= len(b) && b[k-1] == d.Field {
+			lo14, hi14 = k, valueEnd(b, k, d.Field)
+		}
+		spans[n] = [4]int32{int32(lo), int32(hi), int32(lo14), int32(hi14)}
 		if from < 0 {
 			from = start
 		}
 		h = mix(h ^ maphash.Bytes(seed, buf[from:start+lo]))
 		from, last = start+hi, end
+		if lo14 > 0 {
+			h = mix(h ^ maphash.Bytes(seed, buf[from:start+lo14]))
+			from = start + hi14
+		}
 		n++
 	}
 	if from >= 0 {
@@ -170,8 +187,8 @@ func exactZeros(x uint64) uint64 {
 }
 
 // row reads OBX segment i field by field (see extract) and returns what a
-// message of the same layout can take from it, and rowDemo, rowSlow (it
-// can take nothing) and rowUnknown (an NM row of an unknown code).
+// message of the same layout can take from it, and rowDemo, rowTimed and
+// rowUnknown (an NM row of an unknown code).
 func (s *stream) row(e *Engine, em *emitter, seg hl7.Segment, d hl7.Delimiters, i int, dst []Finding) (_ []Finding, rr rowRead, flags uint8) {
 	// The fields are split only as far as needed, the furthest needed
 	// first, so that a row is split in one or two passes (through OBX-3,
@@ -208,22 +225,22 @@ func (s *stream) row(e *Engine, em *emitter, seg hl7.Segment, d hl7.Delimiters, 
 		flags |= rowDemo
 	}
 	if len(o.obsTime) > 0 {
-		b := seg.Bytes()
-		lo, _ := fieldSpan(b, d.Field, 14)
-		if off := len(b) - lo; off <= math.MaxUint8 {
-			rr.obs = uint8(off)
-		} else {
-			flags |= rowSlow
-		}
+		flags |= rowTimed
 	}
 	return s.obx(e, em, o.value, o.obsTime, p, rr.u, demo, i, dst), rr, flags
 }
 
 // note records row j of a message read field by field, where its OBX-5
-// starts, and whether the message has an EUI-64 after the row.
-func (l *rowLayout) note(j int, rr rowRead, flags uint8, lo int32, equip bool) {
-	if lo <= math.MaxUint8 {
-		rr.lo = uint8(lo)
+// and OBX-14 lie (see rowsHash), and whether the message has an EUI-64
+// after the row.
+func (l *rowLayout) note(j int, rr rowRead, flags uint8, span [4]int32, equip bool) {
+	if span[0] <= math.MaxUint8 {
+		rr.lo = uint8(span[0])
+	}
+	if span[2] > 0 {
+		rr.obs = uint8(span[2] - span[1])
+	} else if flags&rowTimed != 0 {
+		flags |= rowSlow // its time is hashed with the row, and the layout does not tell where it is
 	}
 	l.rows[j] = rr
 	bit := uint16(1) << j
@@ -239,19 +256,4 @@ func (l *rowLayout) note(j int, rr rowRead, flags uint8, lo int32, equip bool) {
 	if equip && l.equip == layoutRows {
 		l.equip = uint8(j)
 	}
-}
-
-// obsTime returns OBX-14 of row b, cut to its first component, from where
-// it starts counted from the row's end (rowRead.obs; 0: none).
-func obsTime(b []byte, obs uint8, d hl7.Delimiters) []byte {
-	if obs == 0 {
-		return nil
-	}
-	f := b[len(b)-int(obs):]
-	for i, c := range f {
-		if c == d.Field || c == d.Component || c == d.Repetition {
-			return f[:i:i]
-		}
-	}
-	return f
 }

@@ -16,7 +16,7 @@ import (
 // layout forgotten before each, and must read the same values, report the
 // same findings (and episodes), take the same EUI-64 and count the same unknown codes and
 // units. The messages change one thing at a time (values only, then a
-// unit, a code, a status, a flag, the fields before OBX-5 (same length), an OBX-14 time, an EUI-64, the
+// unit, a code, a status, a flag, the fields before OBX-5 (same length), an OBX-14 time (absent, last, far), an OBX-14 time, an EUI-64, the
 // delimiters, the number of rows, a segment between rows), each change
 // repeated with new values so that the remembered layout is used with it.
 func TestRowLayout(t *testing.T) {
@@ -59,6 +59,9 @@ func TestRowLayout(t *testing.T) {
 		{"not NM", with(1, "|NM|", "|ST|"), ""},
 		{"OBX-14 time", with(3, "20260105002524", "20260105003024"), ""},
 		{"OBX-14 far", with(3, "|||AMEAS^auto-measurement^MDC|1234^^1234^EUI-64", "|||"+strings.Repeat("Z", 300)+"|1234^^1234^EUI-64"), ""},
+		{"OBX-7 long", with(3, "|mmHg|||||F", "|mmHg|"+strings.Repeat("9", 300)+"||||F"), ""},
+		{"OBX-14 empty", with(3, "|20260105002524+0000|", "||"), ""},
+		{"OBX-14 last", with(5, "|rpm|||||F", "|rpm|||||F|||20260105001010"), ""},
 		{"EUI-64 row 3", with(2, "1234^^1234^EUI-64", eui), ""},
 		{"EUI-64 row 1", with(0, "1234^^1234^EUI-64", eui), ""},
 		{"segment between", append(append(append([]string(nil), base[:2]...), "NTE|1||note"), base[2:]...), ""},
@@ -113,7 +116,7 @@ func TestRowLayout(t *testing.T) {
 func sameLayout(t *testing.T, e *Engine, cached, uncached *stream, m *hl7.Message, at time.Time) (fast bool) {
 	t.Helper()
 	uncached.layout = rowLayout{}
-	var spans [layoutRows][2]int32
+	var spans [layoutRows][4]int32
 	if l := cached.layout; l.ok && rowsHash(e.seed, m, m.Delimiters(), &l, &spans) == l.hash {
 		fast = true
 	}

@@ -244,7 +244,7 @@ func (s *stream) extract(e *Engine, em *emitter, m *hl7.Message, dst []Finding) 
 	var patient uint64
 	unknown := uint64(0) // NM rows of unknown codes, added to the Engine's count once
 	d := m.Delimiters()
-	var spans [layoutRows][2]int32
+	var spans [layoutRows][4]int32
 	h := rowsHash(e.seed, m, d, &s.layout, &spans)
 	fast := s.layout.ok && h == s.layout.hash // the rows are the last layout's, see rowLayout
 	if !fast {
@@ -273,9 +273,13 @@ func (s *stream) extract(e *Engine, em *emitter, m *hl7.Message, dst []Finding) 
 					em.equip = eui64(r.Field(18), d)
 				}
 				if rr := s.layout.rows[j]; rr.p != pNone {
-					b := seg.Bytes()
-					value := b[spans[j][0]:spans[j][1]:spans[j][1]]
-					dst = s.obx(e, em, value, obsTime(b, rr.obs, d), rr.p, rr.u, s.layout.demo&bit != 0, i, dst)
+					b, sp := seg.Bytes(), spans[j]
+					value := b[sp[0]:sp[1]:sp[1]]
+					var obs []byte
+					if sp[2] > 0 {
+						obs = firstComponent(b[sp[2]:sp[3]:sp[3]], d)
+					}
+					dst = s.obx(e, em, value, obs, rr.p, rr.u, s.layout.demo&bit != 0, i, dst)
 				}
 				j++
 				continue
@@ -288,7 +292,7 @@ func (s *stream) extract(e *Engine, em *emitter, m *hl7.Message, dst []Finding) 
 				unknown++
 			}
 			if j < layoutRows && !fast {
-				s.layout.note(j, rr, flags, spans[j][0], len(em.equip) > 0)
+				s.layout.note(j, rr, flags, spans[j], len(em.equip) > 0)
 			}
 			j++
 		}
