@@ -41,6 +41,7 @@ func (s *session) loopPolled(resumed bool) (string, bool) {
 		end          string
 		parked, done bool
 	)
+	s.wfd = -1
 	turns := func() bool {
 		for {
 			e, p, next := s.step(&resumed)
@@ -58,9 +59,10 @@ func (s *session) loopPolled(resumed bool) (string, bool) {
 	}
 	for {
 		err := rc.Read(func(fd uintptr) bool {
-			s.fd = int(fd)
+			s.fd, s.wfd = int(fd), int(fd)
 			return turns()
 		})
+		s.wfd = -1
 		if done {
 			return end, parked
 		}
@@ -97,4 +99,19 @@ func (s *session) readPolled(p []byte) (int, error) {
 		}
 		return 0, &net.OpError{Op: "read", Net: "tcp", Err: os.NewSyscallError("read", err)}
 	}
+}
+
+// writeNow writes as much of p as the monitor's socket takes without waiting (see writeNow): inside
+// loopPolled's RawConn.Read directly to the descriptor that holds open, without a RawConn.Write of its own
+// (a lock of the descriptor and a reset of the poller per answer saved); the session's goroutine is the
+// only one that writes to its connection.
+func (s *session) writeNow(p []byte) (n int, ok bool, err error) {
+	if !s.polled || s.wfd < 0 {
+		return writeNow(s.c, p)
+	}
+	n, werr := writeFD(s.wfd, p)
+	if werr != nil {
+		return n, true, os.NewSyscallError("write", werr)
+	}
+	return n, true, nil
 }

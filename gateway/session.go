@@ -99,6 +99,7 @@ type session struct {
 	drained bool
 	fd      int
 	waitErr error
+	wfd     int // inside loopPolled's RawConn.Read: the socket's descriptor, which answers are written to; else -1
 
 	counted bool // the connection counts against its source's limit (see listener.handshaken)
 
@@ -131,12 +132,13 @@ type session struct {
 
 	// The device the latest message names (updated by observe for every parsed message: the inventory's
 	// key) and, in store mode, its queue keys (see queueKeys).
-	ident  inventory.Identity
-	qEUI64 string // the identity qdev was made for (its two fields deviceKey reads)
-	qEquip string
-	qdev   string
-	qrq    *routeQueue
-	qkeys  []queue.Key
+	ident   inventory.Identity
+	invLast inventory.Last // the inventory's device of ident's latest sighting
+	qEUI64  string         // the identity qdev was made for (its two fields deviceKey reads)
+	qEquip  string
+	qdev    string
+	qrq     *routeQueue
+	qkeys   []queue.Key
 }
 
 func (g *Gateway) newSession(l *listener, c net.Conn, src netip.Addr) *session {

@@ -99,7 +99,7 @@ type monitorOut struct{ s *session }
 
 func (out monitorOut) Write(p []byte) (int, error) {
 	s := out.s
-	n, ok, err := writeNow(s.c, p)
+	n, ok, err := s.writeNow(p)
 	if err != nil || n == len(p) {
 		return n, err
 	}

@@ -381,7 +381,8 @@ func (s *station) dial(ctx context.Context, deadline time.Time, probe bool) (*st
 		}
 		return nil, fmt.Errorf("%w: %w", ErrStationDown, err)
 	}
-	c := &stationConn{s: s, c: nc, r: mllp.NewReader(ackIn(nc), maxAckFrame)}
+	in := ackIn(nc)
+	c := &stationConn{s: s, c: nc, in: in, r: mllp.NewReader(in, maxAckFrame)}
 	c.settled.L = &c.mu
 	s.mu.Lock()
 	s.backoff, s.retryAt = 0, time.Time{}
