@@ -41,7 +41,6 @@ func (s *session) loopPolled(resumed bool) (string, bool) {
 		end          string
 		parked, done bool
 	)
-	s.wfd = -1
 	turns := func() bool {
 		for {
 			e, p, next := s.step(&resumed)
@@ -62,12 +61,11 @@ func (s *session) loopPolled(resumed bool) (string, bool) {
 			s.fd, s.wfd = int(fd), int(fd)
 			return turns()
 		})
-		s.wfd = -1
 		if done {
 			return end, parked
 		}
 		// The wait ended with nothing to read: read its error, as a net.Conn's Read would return it.
-		s.fd, s.waitErr = -1, err
+		s.fd, s.wfd, s.waitErr = -1, -1, err
 		if turns(); done {
 			return end, parked
 		}

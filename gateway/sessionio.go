@@ -50,7 +50,7 @@ const (
 // armIdle arms the read deadline for the wait for the next message (idle, or park when it comes first),
 // unless the one armed already falls in its window.
 func (s *session) armIdle() {
-	now := time.Now()
+	now := monoNow()
 	s.waitSince, s.framing = now, false
 	wait := s.l.cfg.IdleTimeout
 	if s.parkable {
