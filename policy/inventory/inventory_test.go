@@ -377,9 +377,9 @@ func BenchmarkUpdate(b *testing.B) {
 	}
 }
 
-// BenchmarkObserve is one connection's sighting of a known device whose identity, address, listener and
+// BenchmarkRepeatSighting is one connection's sighting of a known device whose identity, address, listener and
 // message type repeat the previous message's: Observe, and ObserveNext (what the gateway calls).
-func BenchmarkObserve(b *testing.B) {
+func BenchmarkRepeatSighting(b *testing.B) {
 	id := Identity{Sender: "MON", EUI64: "0123456789ABCDEF", Equipment: "0123456789ABCDEF", Manufacturer: "ACME",
 		Model: "M3", Serial: "S1", Hardware: "1", Software: "2", Firmware: "3"}
 	s := Sighting{Time: time.Unix(1e9, 0), Addr: netip.MustParseAddr("10.1.2.3"), Listener: "icu", MessageType: "ORU^R01"}
