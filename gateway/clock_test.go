@@ -20,3 +20,17 @@ func TestMonoNow(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkClock compares a reading of the clock by time.Now with one by monoNow.
+func BenchmarkClock(b *testing.B) {
+	b.Run("time.Now", func(b *testing.B) {
+		for b.Loop() {
+			_ = time.Now()
+		}
+	})
+	b.Run("monoNow", func(b *testing.B) {
+		for b.Loop() {
+			_ = monoNow()
+		}
+	})
+}

@@ -14,7 +14,7 @@ import (
 )
 
 // tcpPair returns both ends of a loopback TCP connection.
-func tcpPair(t *testing.T) (client, server *net.TCPConn) {
+func tcpPair(t testing.TB) (client, server *net.TCPConn) {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -141,6 +141,35 @@ func TestWriteAwaitIdleCheck(t *testing.T) {
 		n, perr, werr, _, answered := writeAwait(c, ackIn(c), []byte("m"), true, nil)
 		if n != 0 || !errors.Is(perr, errPeerClosed) || werr != nil || answered {
 			t.Fatalf("writeAwait = %d, %v, %v, %v; want 0, errPeerClosed, nil, false", n, perr, werr, answered)
+		}
+	})
+}
+
+// BenchmarkRawConnCall is what a RawConn.Read or RawConn.Write call costs around its callback, on a
+// plain TCP connection whose callback returns at once: the exchange and the monitor's ACK write each
+// made one more of these per message before they shared the RawConn.Read already open.
+func BenchmarkRawConnCall(b *testing.B) {
+	c, _ := tcpPair(b)
+	b.Run("Read", func(b *testing.B) {
+		for b.Loop() {
+			rc, err := c.SyscallConn()
+			if err != nil {
+				b.Fatal(err)
+			}
+			if err := rc.Read(func(uintptr) bool { return true }); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("Write", func(b *testing.B) {
+		for b.Loop() {
+			rc, err := c.SyscallConn()
+			if err != nil {
+				b.Fatal(err)
+			}
+			if err := rc.Write(func(uintptr) bool { return true }); err != nil {
+				b.Fatal(err)
+			}
 		}
 	})
 }
