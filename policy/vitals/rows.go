@@ -10,14 +10,16 @@ import (
 )
 
 // A device sends the same OBX rows every message: the same codes, units,
-// flags, status and equipment identifier, only the values (OBX-5) change.
-// rowLayout remembers, per stream, what the rows of the last message that
-// was read row by row decode to (parameter, unit, flags), under a keyed hash
-// of every byte of those rows except their OBX-5. A message whose rows hash
-// the same differs from it only in its values: its rows are not split past
-// OBX-5, and their code, unit and equipment identifier are not looked up
-// again (extract). The hash is the Engine's maphash, seeded at random per
-// Engine, as the stream's other fingerprints are.
+// flags, status and equipment identifier; only the values (OBX-5) change,
+// and a cuff reading's time (OBX-14). rowLayout remembers, per stream, what
+// the rows of the last message that was read field by field decode to
+// (parameter, unit, flags, where OBX-5 and OBX-14 lie), under a keyed hash
+// of every byte of those rows except their OBX-5 and OBX-14 (see
+// rowsHash). A message whose rows hash the same differs from it only in
+// those fields: its rows are not split past OBX-5, and their code, unit and
+// equipment identifier are not looked up again (extract). The hash is the
+// Engine's maphash, seeded at random per Engine, as the stream's other
+// fingerprints are.
 
 // layoutRows is how many OBX rows of a message a rowLayout describes; rows
 // after them are always read one by one.
@@ -25,7 +27,7 @@ const layoutRows = 16
 
 // rowLayout is the remembered layout of a message's OBX rows (see above).
 type rowLayout struct {
-	hash       uint64              // of the rows without their OBX-5; valid only with ok
+	hash       uint64              // of the rows without their OBX-5 and OBX-14 (rowsHash); valid only with ok
 	rows       [layoutRows]rowRead // the first OBX rows, in order
 	demo, slow uint16              // bit j: row j holds DEMO in OBX-8; row j is read field by field
 	unknown    uint8               // NM rows of unknown codes among them
@@ -33,7 +35,7 @@ type rowLayout struct {
 	ok         bool
 }
 
-// rowRead is what an OBX row decodes to, apart from its value.
+// rowRead is what an OBX row decodes to, apart from its value and time.
 type rowRead struct {
 	p   param // pNone: the row is no measurement of a known parameter
 	u   uint8 // unit: canon index (unitNone: none given), unitBad or unitUnknown
