@@ -32,8 +32,19 @@ func relayCmd(ctx context.Context, args []string, stderr io.Writer) error {
 	addr := fs.String("addr", "127.0.0.1:2575", "`host:port` to accept monitors on")
 	station := fs.String("station", "127.0.0.1:2576", "`host:port` of the station")
 	idleCheck := fs.Bool("idle-check", true, "look at the station connection (a MSG_PEEK receive) before each message, as hl7gate does")
+	engine := fs.String("engine", "go", "`go`: a goroutine per monitor (the runtime's poller); uring: one thread's io_uring loop (relay_uring_linux.go)")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *engine == "uring" {
+		fd, bound, err := uringListen(*addr)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stderr, "relay (io_uring): %s to %s\n", bound, *station)
+		return relayServeUring(ctx, fd, *station, *idleCheck, stderr)
+	} else if *engine != "go" {
+		return fmt.Errorf("relay: unknown engine %q (go or uring)", *engine)
 	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
