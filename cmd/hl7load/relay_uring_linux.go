@@ -48,7 +48,8 @@ type uPair struct {
 	cur      int       // ack[cur] receives the next answer
 	sent     bool      // the frame went to the station: station bytes are its answer
 	ready    bool      // a whole frame is read, its send not yet filled
-	inflight int       // SQEs submitted, not completed
+	inflight int       // receives and the connect submitted, not completed
+	gen      uint32    // tells this pair's completions from those of an earlier pair in its slot
 	closing  bool
 }
 
@@ -68,6 +69,7 @@ type uRelay struct {
 	stopBuf   [8]byte
 	err       error
 	msgs      uint64
+	gen       uint32
 }
 
 // uringListen opens a blocking listening TCP socket on addr (host:port); it returns the socket and the
@@ -193,6 +195,12 @@ func (u *uRelay) run() error {
 }
 
 // post fills an SQE: op on fd for pair slot i (-1: none), with the buffer at addr of n bytes.
+//
+// A send completes silently when it succeeds (IOSQE_CQE_SKIP_SUCCESS), so that a wait ends only for a
+// receive: one connection's message takes two io_uring_enter calls, not four. Only failures complete, so a
+// send is not counted in flight: a pair may be closed while its send is still in the kernel, which then
+// fails on the shut-down socket. Such a send only reads its buffer, and its completion carries the pair's
+// generation, so that it cannot be taken for one of a later pair in the same slot.
 func (u *uRelay) post(i int, kind uint8, fd int, addr uint64, n uint32, off uint64) {
 	e, err := u.r.get()
 	if err != nil {
@@ -202,6 +210,9 @@ func (u *uRelay) post(i int, kind uint8, fd int, addr uint64, n uint32, off uint
 	e.fd = int32(fd)
 	e.addr, e.len, e.off = addr, n, off
 	e.userData = uint64(i+1)<<8 | uint64(kind)
+	if i >= 0 {
+		e.userData |= uint64(u.pairs[i].gen) << 32
+	}
 	switch kind {
 	case uAccept:
 		e.opcode, e.opFlags = opAccept, unix.SOCK_CLOEXEC
@@ -212,7 +223,8 @@ func (u *uRelay) post(i int, kind uint8, fd int, addr uint64, n uint32, off uint
 	case uMonRecv, uStaRecv:
 		e.opcode = opRecv
 	case uStaSend, uMonSend:
-		e.opcode, e.opFlags = opSend, unix.MSG_WAITALL|unix.MSG_NOSIGNAL
+		e.opcode, e.opFlags, e.flags = opSend, unix.MSG_WAITALL|unix.MSG_NOSIGNAL, sqeCQESkipSuccess
+		return
 	}
 	if i >= 0 {
 		u.pairs[i].inflight++
@@ -238,7 +250,7 @@ func (u *uRelay) send(i int, kind uint8, fd int, b []byte) {
 
 // complete handles one completion.
 func (u *uRelay) complete(ud uint64, res int32) {
-	kind, i := uint8(ud&0xff), int(ud>>8)-1
+	kind, i, gen := uint8(ud&0xff), int(ud>>8&0xffffff)-1, uint32(ud>>32)
 	switch kind {
 	case uAccept:
 		u.accepted(int(res))
@@ -254,7 +266,13 @@ func (u *uRelay) complete(ud uint64, res int32) {
 		return
 	}
 	p := u.pairs[i]
-	p.inflight--
+	if kind == uStaSend || kind == uMonSend {
+		if p == nil || p.gen != gen {
+			return // a closed pair's send failed
+		}
+	} else {
+		p.inflight--
+	}
 	switch {
 	case p.closing:
 	case res < 0 || (res == 0 && kind != uConnect):
@@ -295,7 +313,7 @@ func (u *uRelay) complete(ud uint64, res int32) {
 			u.recv(i, uStaRecv, p.s, &p.ack[p.cur])
 		}
 	}
-	u.release(i) // a send's result is all of it (MSG_WAITALL) or an error, handled above
+	u.release(i) // a send completes only when it failed (MSG_WAITALL: all of it or an error), handled above
 }
 
 // sendFrame fills the send of pair i's whole frame to the station (and, without the idle check, the
@@ -339,7 +357,8 @@ func (u *uRelay) pair(m int) {
 	}
 	unix.SetsockoptInt(m, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1) // as Go's net package and HAProxy
 	unix.SetsockoptInt(s, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1)
-	p := &uPair{m: m, s: s, frame: make([]byte, 0, 4096), ack: [2][]byte{make([]byte, 0, 4096), make([]byte, 0, 4096)}}
+	u.gen++
+	p := &uPair{m: m, s: s, gen: u.gen, frame: make([]byte, 0, 4096), ack: [2][]byte{make([]byte, 0, 4096), make([]byte, 0, 4096)}}
 	var i int
 	if n := len(u.free); n > 0 {
 		i, u.free = u.free[n-1], u.free[:n-1]
