@@ -163,7 +163,13 @@ func relayServeUring(ctx context.Context, ln int, station string, idleCheck bool
 	u.station, u.slen = rawSockaddr(ta)
 	_, u.family = sockaddr(ta)
 	err = u.run()
-	r.close()
+	r.close() // cancels what is in flight, so that the sockets of pairs left open by a failure can be closed
+	for _, p := range u.pairs {
+		if p != nil {
+			unix.Close(p.m)
+			unix.Close(p.s)
+		}
+	}
 	unix.Close(ln)
 	unix.Close(stop)
 	if stats != nil {
@@ -334,7 +340,7 @@ func (u *uRelay) sendFrame(i int) {
 func (u *uRelay) accepted(fd int) {
 	u.accepting = false
 	if fd < 0 {
-		if !u.stopping && fd != -int(unix.EMFILE) && fd != -int(unix.ENFILE) && fd != -int(unix.ECONNABORTED) {
+		if !u.stopping && fd != -int(unix.ECONNABORTED) { // as net.Listener.Accept, which retries only that
 			u.err = fmt.Errorf("relay accept: %w", unix.Errno(-fd))
 		}
 	} else if u.stopping {
