@@ -32,17 +32,18 @@ func relayCmd(ctx context.Context, args []string, stderr io.Writer) error {
 	addr := fs.String("addr", "127.0.0.1:2575", "`host:port` to accept monitors on")
 	station := fs.String("station", "127.0.0.1:2576", "`host:port` of the station")
 	idleCheck := fs.Bool("idle-check", true, "look at the station connection (a MSG_PEEK receive) before each message, as hl7gate does")
-	engine := fs.String("engine", "go", "`go`: a goroutine per monitor (the runtime's poller); uring: one thread's io_uring loop (relay_uring_linux.go)")
+	engine := fs.String("engine", "go", "`go`: a goroutine per monitor (the runtime's poller); uring: io_uring loops (relay_uring_linux.go)")
+	rings := fs.Int("rings", 1, "uring engine: `loops`, each its own thread, ring and listening socket (SO_REUSEPORT)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if *engine == "uring" {
-		fd, bound, err := uringListen(*addr)
+		lns, bound, err := uringListeners(*addr, *rings)
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(stderr, "relay (io_uring): %s to %s\n", bound, *station)
-		return relayServeUring(ctx, fd, *station, *idleCheck, stderr)
+		fmt.Fprintf(stderr, "relay (io_uring, %d rings): %s to %s\n", *rings, bound, *station)
+		return relayServeURings(ctx, lns, *station, *idleCheck, stderr)
 	} else if *engine != "go" {
 		return fmt.Errorf("relay: unknown engine %q (go or uring)", *engine)
 	}

@@ -72,9 +72,51 @@ type uRelay struct {
 	gen       uint32
 }
 
-// uringListen opens a blocking listening TCP socket on addr (host:port); it returns the socket and the
-// address it is bound to.
-func uringListen(addr string) (int, string, error) {
+// uringListeners opens rings listening sockets on addr, sharing one port (SO_REUSEPORT, so that the kernel
+// spreads the monitors over them) when there are several; it returns them and the address they are bound to.
+func uringListeners(addr string, rings int) ([]int, string, error) {
+	if rings < 1 {
+		return nil, "", fmt.Errorf("relay: %d rings", rings)
+	}
+	fds := make([]int, 0, rings)
+	for range rings {
+		fd, bound, err := uringListen(addr, rings > 1)
+		if err != nil {
+			for _, fd := range fds {
+				unix.Close(fd)
+			}
+			return nil, "", err
+		}
+		fds, addr = append(fds, fd), bound // the next ones on the port the first was given
+	}
+	return fds, addr, nil
+}
+
+// relayServeURings runs one uring loop per listening socket (it takes them over) toward station until ctx
+// ends or a loop fails.
+func relayServeURings(ctx context.Context, lns []int, station string, idleCheck bool, stats io.Writer) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	errs := make(chan error, len(lns))
+	for _, fd := range lns {
+		go func() {
+			err := relayServeUring(ctx, fd, station, idleCheck, stats)
+			cancel()
+			errs <- err
+		}()
+	}
+	var first error
+	for range lns {
+		if err := <-errs; first == nil {
+			first = err
+		}
+	}
+	return first
+}
+
+// uringListen opens a blocking listening TCP socket on addr (host:port), shared with others on the same
+// port when reusePort; it returns the socket and the address it is bound to.
+func uringListen(addr string, reusePort bool) (int, string, error) {
 	ta, err := net.ResolveTCPAddr("tcp", addr)
 	if err != nil {
 		return -1, "", err
@@ -85,6 +127,9 @@ func uringListen(addr string) (int, string, error) {
 		return -1, "", err
 	}
 	unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_REUSEADDR, 1)
+	if reusePort {
+		unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_REUSEPORT, 1)
+	}
 	if err = unix.Bind(fd, sa); err == nil {
 		err = unix.Listen(fd, 4096)
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"strings"
@@ -14,23 +15,22 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// startURingRelay runs the uring engine (idle check on) toward station until the test ends; it skips the test where the
-// kernel refuses io_uring (kernel.io_uring_disabled, seccomp).
-func startURingRelay(t *testing.T, station string) string {
+// startURingRelay runs the uring engine (idle check on) with rings loops toward station until the test
+// ends; it skips the test where the kernel refuses io_uring (kernel.io_uring_disabled, seccomp).
+func startURingRelay(t *testing.T, station string, rings int) string {
 	t.Helper()
-	fd, addr, err := uringListen("127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
 	if r, err := newURing(8, 0); err != nil {
-		unix.Close(fd)
 		t.Skipf("no io_uring here: %v", err)
 	} else {
 		r.close()
 	}
+	lns, addr, err := uringListeners("127.0.0.1:0", rings)
+	if err != nil {
+		t.Fatal(err)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- relayServeUring(ctx, fd, station, true, nil) }()
+	go func() { done <- relayServeURings(ctx, lns, station, true, nil) }()
 	t.Cleanup(func() {
 		cancel()
 		if err := <-done; err != nil {
@@ -40,17 +40,21 @@ func startURingRelay(t *testing.T, station string) string {
 	return addr
 }
 
-// TestRelayURingCarriesEveryMessage: the light driver through the uring engine, every message acknowledged
-// by the station and verified there (received once, unchanged, in order).
+// TestRelayURingCarriesEveryMessage: the light driver through the uring engine, one loop and two, every
+// message acknowledged by the station and verified there (received once, unchanged, in order).
 func TestRelayURingCarriesEveryMessage(t *testing.T) {
-	station, url := startStation(t)
-	rep, err := runJSON(t, "monitors", "--addr", startURingRelay(t, station), "--station", url, "-n", "8", "--messages", "50",
-		"--duration", "0", "--prebuilt", "3")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if st := rep.Station; rep.Sent != 400 || rep.Answers["AA"] != 400 || st == nil || st.Received != 400 || rep.Failed {
-		t.Errorf("report %+v, want 400 sent, AA and received, not failed", rep)
+	for _, rings := range []int{1, 2} {
+		t.Run(fmt.Sprint(rings), func(t *testing.T) {
+			station, url := startStation(t)
+			rep, err := runJSON(t, "monitors", "--addr", startURingRelay(t, station, rings), "--station", url, "-n", "8",
+				"--messages", "50", "--duration", "0", "--prebuilt", "3")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if st := rep.Station; rep.Sent != 400 || rep.Answers["AA"] != 400 || st == nil || st.Received != 400 || rep.Failed {
+				t.Errorf("report %+v, want 400 sent, AA and received, not failed", rep)
+			}
+		})
 	}
 }
 
@@ -62,7 +66,7 @@ func uringPair(t *testing.T) (monitor, station net.Conn) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { ln.Close() })
-	monitor, err = net.Dial("tcp", startURingRelay(t, ln.Addr().String()))
+	monitor, err = net.Dial("tcp", startURingRelay(t, ln.Addr().String(), 1))
 	if err != nil {
 		t.Fatal(err)
 	}
