@@ -17,7 +17,7 @@ import (
 // then to the monitor; nothing acknowledged that the station did not acknowledge), run by one goroutine
 // locked to its thread around one io_uring. Every connection's receives and sends are SQEs: all those a
 // batch of completions calls for go to the kernel in one io_uring_enter, which then waits for the next
-// batch. Under load a system call and a context switch serve many messages.
+// batch. Under load one system call serves several messages.
 //
 // The idle check is a standing receive: while no frame is out, a receive is posted on the station
 // connection, so that bytes the station sends unasked, or its close, complete it, and the pair is closed
@@ -37,7 +37,6 @@ const (
 	uStaSend        // the frame's send to the station
 	uStaRecv        // a receive on the station connection: the answer, or (idle) anything unasked
 	uMonSend        // the answer's send to the monitor
-	uKinds
 )
 
 // uPair is a monitor connection and its station connection.
@@ -164,7 +163,7 @@ func sockaddr(a *net.TCPAddr) (unix.Sockaddr, int) {
 
 // rawSockaddr is a as the kernel reads it (struct sockaddr_in or sockaddr_in6) and its length.
 func rawSockaddr(a *net.TCPAddr) (raw unix.RawSockaddrAny, n uint32) {
-	if ip4 := a.IP.To4(); ip4 != nil {
+	if ip4 := a.IP.To4(); ip4 != nil || a.IP == nil { // as sockaddr
 		in := (*unix.RawSockaddrInet4)(unsafe.Pointer(&raw))
 		in.Family = unix.AF_INET
 		binary.BigEndian.PutUint16((*[2]byte)(unsafe.Pointer(&in.Port))[:], uint16(a.Port))
@@ -191,17 +190,25 @@ func relayServeUring(ctx context.Context, ln int, station string, idleCheck bool
 		unix.Close(ln)
 		return err
 	}
-	defer context.AfterFunc(ctx, func() {
+	wrote := make(chan struct{})
+	stopWake := context.AfterFunc(ctx, func() {
 		var one [8]byte
 		binary.NativeEndian.PutUint64(one[:], 1)
 		unix.Write(stop, one[:])
-	})()
+		close(wrote)
+	})
+	closeStop := func() {
+		if !stopWake() {
+			<-wrote // it runs: the descriptor must not be closed (and its number reused) before its write
+		}
+		unix.Close(stop)
+	}
 	runtime.LockOSThread() // the ring's single issuer; completions run only on this thread
 	defer runtime.UnlockOSThread()
 	r, err := newURing(4096, setupSubmitAll|setupCoopTaskrun|setupSingleIssuer|setupDeferTaskrun)
 	if err != nil {
 		unix.Close(ln)
-		unix.Close(stop)
+		closeStop()
 		return err
 	}
 	u := &uRelay{r: r, ln: ln, stop: stop, idleCheck: idleCheck}
@@ -216,7 +223,7 @@ func relayServeUring(ctx context.Context, ln int, station string, idleCheck bool
 		}
 	}
 	unix.Close(ln)
-	unix.Close(stop)
+	closeStop()
 	if stats != nil {
 		fmt.Fprintf(stats, "relay: %d messages, %d io_uring_enter calls\n", u.msgs, r.enters)
 	}
