@@ -26,6 +26,7 @@ const maxRelayFrame = 1 << 20
 // station, a wait in the runtime's poller, one read of the answer and one write of it to the monitor, all
 // non-blocking and raw (syscall.RawSyscall) inside RawConn callbacks, with one goroutine per monitor.
 // What hl7gate costs above it is its own work on the message: parsing, checks, routing, bookkeeping.
+// --engine uring runs the same relay as io_uring loops instead (relay_uring_linux.go).
 func relayCmd(ctx context.Context, args []string, stderr io.Writer) error {
 	fs := flag.NewFlagSet("hl7load relay", flag.ContinueOnError)
 	fs.SetOutput(stderr)

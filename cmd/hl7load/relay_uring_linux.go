@@ -23,10 +23,12 @@ import (
 // connection, so that bytes the station sends unasked, or its close, complete it, and the pair is closed
 // before a frame is written. A frame's SQE is filled only after the whole batch of completions it came with
 // has been seen, so a station completion in the same batch is found first: the check sees what a peek
-// just before the write would see, at no SQE and no system call of its own. (A MSG_PEEK receive linked
-// before the send, IOSQE_IO_LINK, cannot express it: a link goes on when the first SQE succeeds, and the
-// idle outcome of a MSG_DONTWAIT peek is -EAGAIN, a failure.) Without the check the station receive is
-// posted with the frame's send.
+// when the previous io_uring_enter returned would see, at no SQE and no system call of its own. Bytes that
+// arrive later complete only in the next io_uring_enter, after its submissions: the check is blind for the
+// batch's handling, where a peek is blind for the moment between it and the write. (A MSG_PEEK receive
+// linked before the send, IOSQE_IO_LINK, cannot express the check: a link goes on when the first SQE
+// succeeds, and the idle outcome of a MSG_DONTWAIT peek is -EAGAIN, a failure.) Without the check the
+// station receive is posted with the frame's send.
 
 // The kinds of operation, in an SQE's user data below the pair's slot.
 const (
@@ -416,7 +418,8 @@ func (u *uRelay) pair(m int) {
 	unix.SetsockoptInt(m, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1) // as Go's net package and HAProxy
 	unix.SetsockoptInt(s, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1)
 	u.gen++
-	p := &uPair{m: m, s: s, gen: u.gen, frame: make([]byte, 0, 4096), ack: [2][]byte{make([]byte, 0, 4096), make([]byte, 0, 4096)}}
+	p := &uPair{m: m, s: s, gen: u.gen, frame: make([]byte, 0, 4096)}
+	p.ack[0], p.ack[1] = make([]byte, 0, 4096), make([]byte, 0, 4096)
 	var i int
 	if n := len(u.free); n > 0 {
 		i, u.free = u.free[n-1], u.free[:n-1]

@@ -86,7 +86,8 @@ func uringPair(t *testing.T) (monitor, station net.Conn) {
 // answer.
 func TestRelayURingAnswerAfterStation(t *testing.T) {
 	m, s := uringPair(t)
-	for i, body := range []string{"MSH|^~\\&|M|I|ST|H|20261203||ORU^R01|M1|P|2.6\r", "MSH|^~\\&|M|I|ST|H|20261203||ORU^R01|M2|P|2.6\r" + strings.Repeat("OBX|1|NM|x||1\r", 700)} {
+	const msh = "MSH|^~\\&|M|I|ST|H|20261203||ORU^R01|M%d|P|2.6\r"
+	for i, body := range []string{fmt.Sprintf(msh, 1), fmt.Sprintf(msh, 2) + strings.Repeat("OBX|1|NM|x||1\r", 700)} {
 		frame, _ := mllp.AppendFrame(nil, []byte(body))
 		half := len(frame) / 2
 		if _, err := m.Write(frame[:half]); err != nil {
@@ -102,7 +103,7 @@ func TestRelayURingAnswerAfterStation(t *testing.T) {
 		if n := pending(t, m); n != 0 {
 			t.Fatalf("frame %d: the monitor holds %d bytes before the station answered", i, n)
 		}
-		ack, _ := mllp.AppendFrame(nil, []byte("MSH|^~\\&|ST|H|M|I|20261203||ACK|A"+string(rune('1'+i))+"|P|2.6\rMSA|AA|M"+string(rune('1'+i))+"\r"))
+		ack, _ := mllp.AppendFrame(nil, fmt.Appendf(nil, "MSH|^~\\&|ST|H|M|I|20261203||ACK|A%d|P|2.6\rMSA|AA|M%d\r", i+1, i+1))
 		if _, err := s.Write(ack); err != nil {
 			t.Fatal(err)
 		}

@@ -18,8 +18,7 @@ import (
 type uringParams struct {
 	sqEntries, cqEntries, flags, sqThreadCPU, sqThreadIdle, features, wqFD uint32
 	resv                                                                   [3]uint32
-	sqOff                                                                  uringOffsets // head, tail, ring_mask, ring_entries, flags, dropped, array
-	cqOff                                                                  uringOffsets // head, tail, ring_mask, ring_entries, overflow, cqes, flags
+	sqOff, cqOff                                                           uringOffsets
 }
 
 // uringOffsets is struct io_sqring_offsets or io_cqring_offsets: seven offsets into a mapped ring.
@@ -106,16 +105,18 @@ func newURing(entries, flags uint32) (*uring, error) {
 		r.close()
 		return nil, fmt.Errorf("io_uring mmap %s: %w", what, err)
 	}
+	mmap := func(off int64, size int) ([]byte, error) {
+		return unix.Mmap(r.fd, off, size, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_SHARED|unix.MAP_POPULATE)
+	}
 	var err error
-	sqSize := int(p.sqOff.v6) + int(p.sqEntries)*4 // the array of SQE indices ends the SQ ring
-	if r.sqMem, err = unix.Mmap(r.fd, offSQRing, sqSize, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_SHARED|unix.MAP_POPULATE); err != nil {
+	// The array of SQE indices ends the SQ ring, the CQEs end the CQ ring.
+	if r.sqMem, err = mmap(offSQRing, int(p.sqOff.v6)+int(p.sqEntries)*4); err != nil {
 		return fail("sq", err)
 	}
-	cqSize := int(p.cqOff.v5) + int(p.cqEntries)*int(unsafe.Sizeof(cqe{}))
-	if r.cqMem, err = unix.Mmap(r.fd, offCQRing, cqSize, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_SHARED|unix.MAP_POPULATE); err != nil {
+	if r.cqMem, err = mmap(offCQRing, int(p.cqOff.v5)+int(p.cqEntries)*int(unsafe.Sizeof(cqe{}))); err != nil {
 		return fail("cq", err)
 	}
-	if r.sqeMem, err = unix.Mmap(r.fd, offSQEs, int(p.sqEntries)*int(unsafe.Sizeof(sqe{})), unix.PROT_READ|unix.PROT_WRITE, unix.MAP_SHARED|unix.MAP_POPULATE); err != nil {
+	if r.sqeMem, err = mmap(offSQEs, int(p.sqEntries)*int(unsafe.Sizeof(sqe{}))); err != nil {
 		return fail("sqes", err)
 	}
 	u32 := func(mem []byte, off uint32) *uint32 { return (*uint32)(unsafe.Pointer(&mem[off])) }
@@ -167,7 +168,8 @@ func (r *uring) enter(wait uint32) error {
 	for {
 		n := r.tail - r.submitted
 		r.enters++
-		_, _, errno := unix.RawSyscall6(unix.SYS_IO_URING_ENTER, uintptr(r.fd), uintptr(n), uintptr(wait), enterGetEvents, 0, 0)
+		_, _, errno := unix.RawSyscall6(unix.SYS_IO_URING_ENTER, uintptr(r.fd), uintptr(n), uintptr(wait),
+			enterGetEvents, 0, 0)
 		r.submitted = atomic.LoadUint32(r.sqHead) // the kernel takes SQEs inside the call (no SQPOLL)
 		switch errno {
 		case 0:
