@@ -35,6 +35,7 @@ func relayCmd(ctx context.Context, args []string, stderr io.Writer) error {
 	idleCheck := fs.Bool("idle-check", true, "look at the station connection (a MSG_PEEK receive) before each message, as hl7gate does")
 	engine := fs.String("engine", "go", "`go`: a goroutine per monitor (the runtime's poller); uring: io_uring loops (relay_uring_linux.go)")
 	rings := fs.Int("rings", 1, "uring engine: `loops`, each its own thread, ring and listening socket (SO_REUSEPORT)")
+	fresh := fs.Bool("fresh-check", true, "uring engine: one more io_uring_enter before a batch's frames go out, so that the idle check is as fresh as a peek")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -44,7 +45,14 @@ func relayCmd(ctx context.Context, args []string, stderr io.Writer) error {
 			return err
 		}
 		fmt.Fprintf(stderr, "relay (io_uring, %d rings): %s to %s\n", *rings, bound, *station)
-		return relayServeURings(ctx, lns, *station, *idleCheck, stderr)
+		idle := idleOff
+		switch {
+		case *idleCheck && *fresh:
+			idle = idleFresh
+		case *idleCheck:
+			idle = idleBatch
+		}
+		return relayServeURings(ctx, lns, *station, idle, stderr)
 	} else if *engine != "go" {
 		return fmt.Errorf("relay: unknown engine %q (go or uring)", *engine)
 	}

@@ -25,10 +25,20 @@ import (
 // has been seen, so a station completion in the same batch is found first: the check sees what a peek
 // when the previous io_uring_enter returned would see, at no SQE and no system call of its own. Bytes that
 // arrive later complete only in the next io_uring_enter, after its submissions: the check is blind for the
-// batch's handling, where a peek is blind for the moment between it and the write. (A MSG_PEEK receive
+// batch's handling, where a peek is blind for the moment between it and the write. idleFresh (the default)
+// closes that window with one more io_uring_enter per batch that has frames to send. (A MSG_PEEK receive
 // linked before the send, IOSQE_IO_LINK, cannot express the check: a link goes on when the first SQE
 // succeeds, and the idle outcome of a MSG_DONTWAIT peek is -EAGAIN, a failure.) Without the check the
 // station receive is posted with the frame's send.
+
+// idleMode is how the uring engine checks a station connection before a frame goes out to it.
+type idleMode int
+
+const (
+	idleOff   idleMode = iota // no check: the station's receive is posted with the frame's send
+	idleBatch                 // the standing receive, as of the previous io_uring_enter
+	idleFresh                 // and one more io_uring_enter (nothing new to submit) before a batch's frames go out
+)
 
 // The kinds of operation, in an SQE's user data below the pair's slot.
 const (
@@ -61,7 +71,7 @@ type uRelay struct {
 	station   unix.RawSockaddrAny
 	slen      uint32
 	family    int
-	idleCheck bool
+	idle      idleMode
 	pairs     []*uPair
 	free      []int
 	ready     []int // pairs with a whole frame, their sends filled after the batch
@@ -95,13 +105,13 @@ func uringListeners(addr string, rings int) ([]int, string, error) {
 
 // relayServeURings runs one uring loop per listening socket (it takes them over) toward station until ctx
 // ends or a loop fails.
-func relayServeURings(ctx context.Context, lns []int, station string, idleCheck bool, stats io.Writer) error {
+func relayServeURings(ctx context.Context, lns []int, station string, idle idleMode, stats io.Writer) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	errs := make(chan error, len(lns))
 	for _, fd := range lns {
 		go func() {
-			err := relayServeUring(ctx, fd, station, idleCheck, stats)
+			err := relayServeUring(ctx, fd, station, idle, stats)
 			cancel()
 			errs <- err
 		}()
@@ -181,7 +191,7 @@ func rawSockaddr(a *net.TCPAddr) (raw unix.RawSockaddrAny, n uint32) {
 
 // relayServeUring relays every monitor connection the listening socket ln accepts (it takes ln over) to
 // station until ctx ends, then closes every connection; stats, when not nil, gets the loop's counts.
-func relayServeUring(ctx context.Context, ln int, station string, idleCheck bool, stats io.Writer) error {
+func relayServeUring(ctx context.Context, ln int, station string, idle idleMode, stats io.Writer) error {
 	ta, err := net.ResolveTCPAddr("tcp", station)
 	if err != nil {
 		unix.Close(ln)
@@ -213,7 +223,7 @@ func relayServeUring(ctx context.Context, ln int, station string, idleCheck bool
 		closeStop()
 		return err
 	}
-	u := &uRelay{r: r, ln: ln, stop: stop, idleCheck: idleCheck}
+	u := &uRelay{r: r, ln: ln, stop: stop, idle: idle}
 	u.station, u.slen = rawSockaddr(ta)
 	_, u.family = sockaddr(ta)
 	err = u.run()
@@ -240,6 +250,14 @@ func (u *uRelay) run() error {
 	u.post(-1, uStop, u.stop, uint64(uintptr(unsafe.Pointer(&u.stopBuf[0]))), 8, 0)
 	for u.err == nil {
 		u.r.reap(u.complete)
+		if len(u.ready) > 0 && u.idle == idleFresh {
+			// What reached the station connections since the previous enter completes only inside the next:
+			// run it now, so that the idle check is as fresh as a peek just before the send.
+			if err := u.r.enter(0); err != nil {
+				return err
+			}
+			u.r.reap(u.complete)
+		}
 		for _, i := range u.ready {
 			u.sendFrame(i)
 		}
@@ -339,7 +357,7 @@ func (u *uRelay) complete(ud uint64, res int32) {
 		u.closePair(i) // failed, or closed by the peer
 	case kind == uConnect:
 		u.recv(i, uMonRecv, p.m, &p.frame)
-		if u.idleCheck {
+		if u.idle != idleOff {
 			u.recv(i, uStaRecv, p.s, &p.ack[p.cur])
 		}
 	case kind == uMonRecv:
@@ -369,7 +387,7 @@ func (u *uRelay) complete(ud uint64, res int32) {
 		p.cur ^= 1
 		p.ack[p.cur] = p.ack[p.cur][:0]
 		u.recv(i, uMonRecv, p.m, &p.frame)
-		if u.idleCheck {
+		if u.idle != idleOff {
 			u.recv(i, uStaRecv, p.s, &p.ack[p.cur])
 		}
 	}
@@ -385,7 +403,7 @@ func (u *uRelay) sendFrame(i int) {
 	}
 	p.ready, p.sent = false, true
 	u.send(i, uStaSend, p.s, p.frame)
-	if !u.idleCheck {
+	if u.idle == idleOff {
 		u.recv(i, uStaRecv, p.s, &p.ack[p.cur])
 	}
 }

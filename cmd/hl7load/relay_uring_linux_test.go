@@ -15,9 +15,9 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// startURingRelay runs the uring engine (idle check on) with rings loops toward station until the test
-// ends; it skips the test where the kernel refuses io_uring (kernel.io_uring_disabled, seccomp).
-func startURingRelay(t *testing.T, station string, rings int) string {
+// startURingRelay runs the uring engine with rings loops and the idle check idle toward station until the
+// test ends; it skips the test where the kernel refuses io_uring (kernel.io_uring_disabled, seccomp).
+func startURingRelay(t *testing.T, station string, rings int, idle idleMode) string {
 	t.Helper()
 	if r, err := newURing(8, 0); err != nil {
 		t.Skipf("no io_uring here: %v", err)
@@ -30,7 +30,7 @@ func startURingRelay(t *testing.T, station string, rings int) string {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- relayServeURings(ctx, lns, station, true, nil) }()
+	go func() { done <- relayServeURings(ctx, lns, station, idle, nil) }()
 	t.Cleanup(func() {
 		cancel()
 		if err := <-done; err != nil {
@@ -40,13 +40,17 @@ func startURingRelay(t *testing.T, station string, rings int) string {
 	return addr
 }
 
-// TestRelayURingCarriesEveryMessage: the light driver through the uring engine, one loop and two, every
-// message acknowledged by the station and verified there (received once, unchanged, in order).
+// TestRelayURingCarriesEveryMessage: the light driver through the uring engine, one loop and two, each
+// idle check, every message acknowledged by the station and verified there (received once, unchanged, in
+// order).
 func TestRelayURingCarriesEveryMessage(t *testing.T) {
-	for _, rings := range []int{1, 2} {
-		t.Run(fmt.Sprint(rings), func(t *testing.T) {
+	for _, c := range []struct {
+		rings int
+		idle  idleMode
+	}{{1, idleFresh}, {2, idleFresh}, {1, idleBatch}, {1, idleOff}} {
+		t.Run(fmt.Sprintf("rings=%d,idle=%d", c.rings, c.idle), func(t *testing.T) {
 			station, url := startStation(t)
-			rep, err := runJSON(t, "monitors", "--addr", startURingRelay(t, station, rings), "--station", url, "-n", "8",
+			rep, err := runJSON(t, "monitors", "--addr", startURingRelay(t, station, c.rings, c.idle), "--station", url, "-n", "8",
 				"--messages", "50", "--duration", "0", "--prebuilt", "3")
 			if err != nil {
 				t.Fatal(err)
@@ -59,14 +63,14 @@ func TestRelayURingCarriesEveryMessage(t *testing.T) {
 }
 
 // uringPair is a monitor connection through the uring relay and the station's end of its station connection.
-func uringPair(t *testing.T) (monitor, station net.Conn) {
+func uringPair(t *testing.T, idle idleMode) (monitor, station net.Conn) {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { ln.Close() })
-	monitor, err = net.Dial("tcp", startURingRelay(t, ln.Addr().String(), 1))
+	monitor, err = net.Dial("tcp", startURingRelay(t, ln.Addr().String(), 1, idle))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,7 +89,7 @@ func uringPair(t *testing.T) (monitor, station net.Conn) {
 // buffer) reach the station whole; the monitor has nothing before the station answers, then exactly its
 // answer.
 func TestRelayURingAnswerAfterStation(t *testing.T) {
-	m, s := uringPair(t)
+	m, s := uringPair(t, idleFresh)
 	const msh = "MSH|^~\\&|M|I|ST|H|20261203||ORU^R01|M%d|P|2.6\r"
 	for i, body := range []string{fmt.Sprintf(msh, 1), fmt.Sprintf(msh, 2) + strings.Repeat("OBX|1|NM|x||1\r", 700)} {
 		frame, _ := mllp.AppendFrame(nil, []byte(body))
@@ -139,8 +143,8 @@ func pending(t *testing.T, c net.Conn) int {
 
 // TestRelayURingStationClosesIdle: a station that closes an idle connection is found by the idle check
 // before any frame: the relay closes both connections, the station reads nothing, the monitor reads no
-// answer. Without the check (relayServeUring's idleCheck false) the relay would not notice until a frame
-// had been written into the closed connection: this test and the next fail then (on their deadline).
+// answer, with either check. Without one (idleOff) the relay would not notice until a frame had been
+// written into the closed connection: this test and the next fail then (on their deadline).
 func TestRelayURingStationClosesIdle(t *testing.T) {
 	testStationIdle(t, func(s net.Conn) { s.(*net.TCPConn).CloseWrite() })
 }
@@ -159,7 +163,14 @@ func TestRelayURingUnaskedBytes(t *testing.T) {
 // testStationIdle does act on the station's end of an idle pair, then expects the relay to close the pair
 // with nothing written to either side.
 func testStationIdle(t *testing.T, act func(station net.Conn)) {
-	m, s := uringPair(t)
+	for _, idle := range []idleMode{idleFresh, idleBatch} {
+		t.Run(fmt.Sprint("idle=", idle), func(t *testing.T) { testStationIdleWith(t, idle, act) })
+	}
+}
+
+// testStationIdleWith is testStationIdle with one idle check.
+func testStationIdleWith(t *testing.T, idle idleMode, act func(station net.Conn)) {
+	m, s := uringPair(t, idle)
 	act(s)
 	if got, err := io.ReadAll(s); len(got) != 0 || err != nil {
 		t.Fatalf("the station read %q (%v), want the relay's close and nothing else", got, err)
