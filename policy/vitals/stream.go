@@ -71,7 +71,8 @@ type stream struct {
 	mu       sync.Mutex
 	lastSeen atomic.Int64 // arrival, Unix ns; read without mu by eviction
 
-	cur [numParams]reading
+	cur    [numParams]reading
+	layout rowLayout // the OBX rows' layout of a recent message, see extract
 
 	neonatal, baseNeonatal bool // neonatal limits: now, and by configuration
 
@@ -243,6 +244,18 @@ func (s *stream) extract(e *Engine, em *emitter, m *hl7.Message, dst []Finding) 
 	var patient uint64
 	unknown := uint64(0) // NM rows of unknown codes, added to the Engine's count once
 	d := m.Delimiters()
+	var spans [layoutRows][4]int32
+	h := rowsHash(e.seed, m, d, &s.layout, &spans)
+	fast := s.layout.ok && h == s.layout.hash // the rows are the last layout's, see rowLayout
+	if !fast {
+		if s.layout.ok {
+			// Counted afresh: the layout's OBX-5 starts need not be this message's.
+			s.layout = rowLayout{}
+			h = rowsHash(e.seed, m, d, &s.layout, &spans)
+		}
+		s.layout = rowLayout{equip: layoutRows}
+	}
+	j := 0 // OBX rows so far
 	for i := range m.NumSegments() {
 		seg := m.Segment(i)
 		switch string(seg.Name()) {
@@ -253,33 +266,41 @@ func (s *stream) extract(e *Engine, em *emitter, m *hl7.Message, dst []Finding) 
 				s.neonatal = s.baseNeonatal || e.neonatalLocation(loc)
 			}
 		case "OBX":
-			// The fields are split only as far as needed, the furthest
-			// needed first, so that a row is split in one or two passes
-			// (through OBX-3, then through OBX-14) rather than resumed for
-			// every field: OBX-18 while no row has given an EUI-64, OBX-14
-			// for a row of a known code.
-			r := seg.Reader()
-			var equip []byte
-			if len(em.equip) == 0 {
-				equip = r.Field(18)
+			if bit := uint16(1) << j; j < layoutRows && fast && s.layout.slow&bit == 0 {
+				// The row is the layout's but for its value.
+				if j == int(s.layout.equip) && len(em.equip) == 0 {
+					r := seg.Reader()
+					em.equip = eui64(r.Field(18), d)
+				}
+				if rr := s.layout.rows[j]; rr.p != pNone {
+					b, sp := seg.Bytes(), spans[j]
+					value := b[sp[0]:sp[1]:sp[1]]
+					var obs []byte
+					if sp[2] > 0 {
+						obs = firstComponent(b[sp[2]:sp[3]:sp[3]], d)
+					}
+					dst = s.obx(e, em, value, obs, rr.p, rr.u, s.layout.demo&bit != 0, i, dst)
+				}
+				j++
+				continue
 			}
-			code := r.Field(3)
-			o := obxFields{valueType: r.Field(2)}
-			p, read := e.t.code(code, d)
-			if read {
-				o.obsTime = firstComponent(r.Field(14), d)
-				o.value, o.unit, o.flags = r.Field(5), firstComponent(r.Field(6), d), r.Field(8)
-				o.status = r.Field(11)
-			} else if string(o.valueType) == "NM" {
+			var (
+				rr    rowRead
+				flags uint8
+			)
+			if dst, rr, flags = s.row(e, em, seg, d, i, dst); flags&rowUnknown != 0 {
 				unknown++
 			}
-			if len(em.equip) == 0 {
-				em.equip = eui64(equip, d)
+			if j < layoutRows && !fast {
+				s.layout.note(j, rr, flags, spans[j], len(em.equip) > 0)
 			}
-			if read {
-				dst = s.obx(e, em, &o, p, d, i, dst)
-			}
+			j++
 		}
+	}
+	if fast {
+		unknown += uint64(s.layout.unknown)
+	} else {
+		s.layout.hash, s.layout.ok = h, true
 	}
 	if unknown > 0 {
 		e.unknownCodes.Add(unknown)
@@ -393,34 +414,26 @@ func (o *obxFields) measurement(d hl7.Delimiters) (ok, demo bool) {
 	return string(o.valueType) == "NM", demo
 }
 
-// obx reads OBX segment i, a row for parameter p, into s.cur[p] when it is
-// the first valid measurement of p in the message.
-func (s *stream) obx(e *Engine, em *emitter, o *obxFields, p param, d hl7.Delimiters, i int, dst []Finding) []Finding {
-	ok, demo := o.measurement(d)
-	if !ok {
-		return dst
-	}
-	v, ok := parseNumber(o.value)
+// obx reads the value of OBX segment i, a measurement row for parameter p
+// (raw OBX-5, OBX-14 cut to component 1, the unit as unitOf reads it), into
+// s.cur[p] when it is the first valid measurement of p in the message.
+func (s *stream) obx(e *Engine, em *emitter, value, obsTime []byte, p param, u uint8, demo bool, i int, dst []Finding) []Finding {
+	v, ok := parseNumber(value)
 	if !ok || isSentinel(v) {
 		return dst
 	}
 	if demo && em.on(rDemo) {
 		dst = em.add(dst, rDemo, pNone, i, time.Time{}, v, 0, 0, "", "row flagged as demonstration data (OBX-8 DEMO) on a production listener")
 	}
-	at := em.obsTimeOf(o.obsTime)
-	u := uint8(unitNone)
-	if len(o.unit) > 0 {
-		ui, known := e.t.units.get(o.unit)
-		if !known {
+	at := em.obsTimeOf(obsTime)
+	if u == unitUnknown || u == unitBad {
+		if u == unitUnknown {
 			e.unknownUnits.Add(1)
 		}
-		if !known || e.t.canon[ui].q != params[p].q {
-			if em.on(rUnitMismatch) {
-				dst = em.add(dst, rUnitMismatch, p, i, at, v, 0, 0, "", "unit unknown or not a unit of this parameter; value ignored")
-			}
-			return dst
+		if em.on(rUnitMismatch) {
+			dst = em.add(dst, rUnitMismatch, p, i, at, v, 0, 0, "", "unit unknown or not a unit of this parameter; value ignored")
 		}
-		u = ui
+		return dst
 	}
 	cu := e.t.canon[u]
 	base := v*cu.scale + cu.offset
@@ -430,7 +443,7 @@ func (s *stream) obx(e *Engine, em *emitter, o *obxFields, p param, d hl7.Delimi
 	}
 	if base < lim.Min || base > lim.Max {
 		for ai, alt := range e.t.canon {
-			if len(o.unit) == 0 {
+			if u == unitNone {
 				break // no label, so none to be wrong
 			}
 			if alt.q != params[p].q || ai == int(u) {
@@ -1136,24 +1149,26 @@ func (s *stream) replayWindow(e *Engine, em *emitter, dst []Finding) []Finding {
 	if s.tupleN < rw.Samples {
 		return dst
 	}
-	var win uint64
+	// The run, oldest first, out of the ring once; its distinct samples
+	// are counted before it is hashed, which a plateau does not need.
+	var buf [historyLen]uint64
+	run := buf[:rw.Samples]
+	from := uint(s.tupleN - rw.Samples)
+	for k := range run {
+		run[k] = s.tuples[(from+uint(k))%historyLen]
+	}
 	distinct := 0
-	for k := range rw.Samples {
-		t := s.tuples[(s.tupleN-rw.Samples+k)%historyLen]
-		win = mix(win ^ t)
-		seen := false
-		for j := range k {
-			if s.tuples[(s.tupleN-rw.Samples+j)%historyLen] == t {
-				seen = true
-				break
-			}
-		}
-		if !seen {
+	for k, t := range run {
+		if !slices.Contains(run[:k], t) {
 			distinct++
 		}
 	}
 	if distinct < rw.MinDistinct {
 		return dst
+	}
+	var win uint64
+	for _, t := range run {
+		win = mix(win ^ t)
 	}
 	repeat := s.wins.find(win) >= 0
 	if repeat && em.on(rReplayWindow) {

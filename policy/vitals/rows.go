@@ -1,0 +1,261 @@
+package vitals
+
+import (
+	"encoding/binary"
+	"hash/maphash"
+	"math"
+	"math/bits"
+
+	"github.com/hl7gate/hl7gate/hl7"
+)
+
+// A device sends the same OBX rows every message: the same codes, units,
+// flags, status and equipment identifier; only the values (OBX-5) change,
+// and a cuff reading's time (OBX-14). rowLayout remembers, per stream, what
+// the rows of the last message that was read field by field decode to
+// (parameter, unit, flags, where OBX-5 and OBX-14 lie), under a keyed hash
+// of every byte of those rows except their OBX-5 and OBX-14 (see
+// rowsHash). A message whose rows hash the same differs from it only in
+// those fields: its rows are not split past OBX-5, and their code, unit and
+// equipment identifier are not looked up again (extract). The hash is the
+// Engine's maphash, seeded at random per Engine, as the stream's other
+// fingerprints are.
+
+// layoutRows is how many OBX rows of a message a rowLayout describes; rows
+// after them are always read one by one.
+const layoutRows = 16
+
+// rowLayout is the remembered layout of a message's OBX rows (see above).
+type rowLayout struct {
+	hash       uint64              // of the rows without their OBX-5 and OBX-14 (rowsHash); valid only with ok
+	rows       [layoutRows]rowRead // the first OBX rows, in order
+	demo, slow uint16              // bit j: row j holds DEMO in OBX-8; row j is read field by field
+	unknown    uint8               // NM rows of unknown codes among them
+	equip      uint8               // the row whose OBX-18 gave the message's EUI-64, or layoutRows
+	ok         bool
+}
+
+// rowRead is what an OBX row decodes to, apart from its value and time.
+type rowRead struct {
+	p   param // pNone: the row is no measurement of a known parameter
+	u   uint8 // unit: canon index (unitNone: none given), unitBad or unitUnknown
+	lo  uint8 // where OBX-5 starts; 0: further than a byte tells
+	obs uint8 // where OBX-14 starts, counted from OBX-5's end; 0: it is hashed with the row (see rowsHash)
+}
+
+// What row says of a row besides its rowRead.
+const (
+	rowDemo    = 1 << iota // OBX-8 holds DEMO
+	rowTimed               // OBX-14 holds a time
+	rowUnknown             // an NM row of an unknown code
+	rowSlow                // a later message's row must be read field by field
+)
+
+// What rowRead.u holds besides a canon index.
+const (
+	unitBad     = 0xfe // a known unit of another quantity than the parameter's
+	unitUnknown = 0xff // a unit the tables do not hold
+)
+
+// unitOf returns how unit (OBX-6, component 1) reads for parameter p:
+// unitNone when it is empty, unitUnknown or unitBad when the value cannot
+// be taken in it, else its canon index.
+func (t *tables) unitOf(unit []byte, p param) uint8 {
+	if len(unit) == 0 {
+		return unitNone
+	}
+	ui, known := t.units.get(unit)
+	switch {
+	case !known:
+		return unitUnknown
+	case t.canon[ui].q != params[p].q:
+		return unitBad
+	}
+	return ui
+}
+
+// rowsHash returns the hash of m's first layoutRows OBX rows without their
+// OBX-5 and OBX-14 (a measurement time, new with every measurement), and
+// records where those lie in each row (spans: lo, hi of OBX-5, then of
+// OBX-14, 0, 0 when OBX-14 is hashed with the row: absent, last, or further
+// than a byte tells from OBX-5's end). The bytes from one row's OBX-5 to
+// the next one's are hashed at once when the rows are adjacent segments
+// (most are): 14 hashes for 13 rows without a time.
+//
+// With a layout (l.ok), a row's OBX-5 and OBX-14 are taken to start where
+// they started in the layout's message when a field separator precedes
+// them there, instead of counting the separators before them: the hash
+// equals the layout's only if the bytes before them are the same, and so
+// are their separators. Otherwise the spans may be wrong, and so is the
+// hash for any later message.
+func rowsHash(seed maphash.Seed, m *hl7.Message, d hl7.Delimiters, l *rowLayout, spans *[layoutRows][4]int32) uint64 {
+	h := uint64(d.Field) | uint64(d.Component)<<8 | uint64(d.Repetition)<<16 | uint64(d.EscapeChar)<<24 | uint64(d.Subcomponent)<<32
+	buf := m.Bytes()
+	n, from, last := 0, -1, 0 // rows; start of the bytes not hashed yet, or -1; end of the last row
+	for i := range m.NumSegments() {
+		start, end := m.SegmentSpan(i)
+		b := buf[start:end:end]
+		if !isOBX(b, d.Field) || n == layoutRows {
+			if from >= 0 {
+				h = mix(h ^ maphash.Bytes(seed, buf[from:last]))
+				from = -1
+			}
+			if n == layoutRows && isOBX(b, d.Field) {
+				n++ // more rows than the layout holds
+				break
+			}
+			continue
+		}
+		var lo, hi, lo14, hi14 int
+		if k := int(l.rows[n].lo); l.ok && k > 0 && k <= len(b) && b[k-1] == d.Field {
+			lo, hi = k, valueEnd(b, k, d.Field)
+		} else {
+			lo, hi = fieldSpan(b, d.Field, 5)
+		}
+		if !l.ok {
+			if lo14, hi14 = fieldSpan(b, d.Field, 14); lo14 == len(b) || lo14-hi > math.MaxUint8 {
+				lo14, hi14 = 0, 0
+			}
+		} else if k := hi + int(l.rows[n].obs); k > hi && k <= len(b) && b[k-1] == d.Field {
+			lo14, hi14 = k, valueEnd(b, k, d.Field)
+		}
+		spans[n] = [4]int32{int32(lo), int32(hi), int32(lo14), int32(hi14)}
+		if from < 0 {
+			from = start
+		}
+		h = mix(h ^ maphash.Bytes(seed, buf[from:start+lo]))
+		from, last = start+hi, end
+		if lo14 > 0 {
+			h = mix(h ^ maphash.Bytes(seed, buf[from:start+lo14]))
+			from = start + hi14
+		}
+		n++
+	}
+	if from >= 0 {
+		h = mix(h ^ maphash.Bytes(seed, buf[from:last]))
+	}
+	return mix(h ^ uint64(n)<<40)
+}
+
+// valueEnd returns where the field that starts at lo in segment b ends: at
+// the next field separator, or the end.
+func valueEnd(b []byte, lo int, fs byte) int {
+	for i := lo; i < len(b); i++ {
+		if b[i] == fs {
+			return i
+		}
+	}
+	return len(b)
+}
+
+// isOBX reports whether segment b is an OBX.
+func isOBX(b []byte, fs byte) bool {
+	return len(b) >= 3 && b[0] == 'O' && b[1] == 'B' && b[2] == 'X' && (len(b) == 3 || b[3] == fs)
+}
+
+// fieldSpan returns where field n (n >= 1) of segment b lies (lo, hi), as
+// hl7.FieldReader splits it: between the n-th field separator and the next
+// one or the end; lo == hi == len(b) when b has fewer than n. The
+// separators are found eight bytes at a time.
+func fieldSpan(b []byte, fs byte, n int) (lo, hi int) {
+	k, lo := 0, len(b)
+	i := 0
+	for pat := byteOnes * uint64(fs); i+8 <= len(b); i += 8 {
+		for t := exactZeros(binary.LittleEndian.Uint64(b[i:]) ^ pat); t != 0; t &= t - 1 {
+			if k++; k == n {
+				lo = i + bits.TrailingZeros64(t)>>3 + 1
+			} else if k > n {
+				return lo, i + bits.TrailingZeros64(t)>>3
+			}
+		}
+	}
+	for ; i < len(b); i++ {
+		if b[i] == fs {
+			if k++; k == n {
+				lo = i + 1
+			} else if k > n {
+				return lo, i
+			}
+		}
+	}
+	return lo, len(b)
+}
+
+// exactZeros returns x with the top bit of each zero byte set and every
+// other bit clear (no byte above a zero one is marked, unlike zeroByte).
+func exactZeros(x uint64) uint64 {
+	const low7 = byteOnes * 0x7f
+	return ^((x&low7 + low7) | x | low7)
+}
+
+// row reads OBX segment i field by field (see extract) and returns what a
+// message of the same layout can take from it, and rowDemo, rowTimed and
+// rowUnknown (an NM row of an unknown code).
+func (s *stream) row(e *Engine, em *emitter, seg hl7.Segment, d hl7.Delimiters, i int, dst []Finding) (_ []Finding, rr rowRead, flags uint8) {
+	// The fields are split only as far as needed, the furthest needed
+	// first, so that a row is split in one or two passes (through OBX-3,
+	// then through OBX-14) rather than resumed for every field: OBX-18
+	// while no row has given an EUI-64, OBX-14 for a row of a known code.
+	r := seg.Reader()
+	var equip []byte
+	if len(em.equip) == 0 {
+		equip = r.Field(18)
+	}
+	code := r.Field(3)
+	o := obxFields{valueType: r.Field(2)}
+	p, read := e.t.code(code, d)
+	if read {
+		o.obsTime = firstComponent(r.Field(14), d)
+		o.value, o.unit, o.flags = r.Field(5), firstComponent(r.Field(6), d), r.Field(8)
+		o.status = r.Field(11)
+	}
+	if len(em.equip) == 0 {
+		em.equip = eui64(equip, d)
+	}
+	if !read {
+		if string(o.valueType) == "NM" {
+			flags = rowUnknown
+		}
+		return dst, rr, flags
+	}
+	ok, demo := o.measurement(d)
+	if !ok {
+		return dst, rr, 0
+	}
+	rr = rowRead{p: p, u: e.t.unitOf(o.unit, p)}
+	if demo {
+		flags |= rowDemo
+	}
+	if len(o.obsTime) > 0 {
+		flags |= rowTimed
+	}
+	return s.obx(e, em, o.value, o.obsTime, p, rr.u, demo, i, dst), rr, flags
+}
+
+// note records row j of a message read field by field, where its OBX-5
+// and OBX-14 lie (see rowsHash), and whether the message has an EUI-64
+// after the row.
+func (l *rowLayout) note(j int, rr rowRead, flags uint8, span [4]int32, equip bool) {
+	if span[0] <= math.MaxUint8 {
+		rr.lo = uint8(span[0])
+	}
+	if span[2] > 0 {
+		rr.obs = uint8(span[2] - span[1])
+	} else if flags&rowTimed != 0 {
+		flags |= rowSlow // its time is hashed with the row, and the layout does not tell where it is
+	}
+	l.rows[j] = rr
+	bit := uint16(1) << j
+	if flags&rowDemo != 0 {
+		l.demo |= bit
+	}
+	if flags&rowSlow != 0 {
+		l.slow |= bit
+	}
+	if flags&rowUnknown != 0 {
+		l.unknown++
+	}
+	if equip && l.equip == layoutRows {
+		l.equip = uint8(j)
+	}
+}

@@ -1,0 +1,172 @@
+package vitals
+
+import (
+	"fmt"
+	"net/netip"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hl7gate/hl7gate/hl7"
+)
+
+// TestRowLayout pins extract with a remembered row layout to extract
+// without one: two streams see the same messages, the second with its
+// layout forgotten before each, and must read the same values, report the
+// same findings (and episodes), take the same EUI-64 and count the same unknown codes and
+// units. The messages change one thing at a time (values only, then a
+// unit, a code, a status, a flag, the fields before OBX-5 (same length), an OBX-14 time (absent, last, far), an OBX-14 time, an EUI-64, the
+// delimiters, the number of rows, a segment between rows), each change
+// repeated with new values so that the remembered layout is used with it.
+func TestRowLayout(t *testing.T) {
+	const eui = "00A0000120089285^EUI-64"
+	base := []string{
+		"OBX|1||69965^MDC_DEV_MON_PHYSIO_MULTI_PARAM_MDS^MDC|1.0.0.0|||||||X|||||||1234^^1234^EUI-64",
+		"OBX|2|NM|147842^MDC_ECG_HEART_RATE^MDC|1.1.1.1|%d|264864^MDC_DIM_BEAT_PER_MIN^MDC|||||R||||||AMEAS^auto-measurement^MDC|1234^^1234^EUI-64",
+		"OBX|3|NM|150456^MDC_PULS_OXIM_SAT_O2^MDC|1.2.1.1|%d|%%^%%^UCUM|||||F||||||AMEAS^auto-measurement^MDC|1234^^1234^EUI-64",
+		"OBX|4|NM|150021^MDC_PRESS_BLD_NONINV_SYS^MDC|1.3.1.1|%d|mmHg|||||F|||20260105002524+0000|||AMEAS^auto-measurement^MDC|1234^^1234^EUI-64",
+		"OBX|5|NM|131841^MDC_ECG_AMPL_ST^MDC|1.1.2.1|0.%d|266418^MDC_DIM_MILLI_M^MDC|||||R||||||AMEAS^auto-measurement^MDC|1234^^1234^EUI-64",
+		"OBX|6|NM|151562^MDC_RESP_RATE^MDC|1.1.1.2|%d|rpm|||||F",
+	}
+	with := func(k int, from, to string) []string {
+		r := append([]string(nil), base...)
+		r[k] = strings.Replace(r[k], from, to, 1)
+		return r
+	}
+	long := append([]string(nil), base...)
+	for len(long) < layoutRows+3 {
+		long = append(long, base[1])
+	}
+	var longer []string
+	longer = append(longer, long...)
+	longer[layoutRows+1] = strings.Replace(longer[layoutRows+1], "264864^MDC_DIM_BEAT", "furlong^MDC_DIM_BEAT", 1)
+	variants := []struct {
+		name string
+		rows []string
+		msh  string
+	}{
+		{"base", base, ""},
+		{"component separator", base, "MSH|!~\\&"},
+		{"OBX-4 split in two", with(1, "|1.1.1.1|", "|1.1.1|1|"), ""},
+		{"base", base, ""},
+		{"bad unit", with(1, "264864^MDC_DIM_BEAT_PER_MIN^MDC", "mmHg"), ""},
+		{"unknown unit", with(2, "%%^%%^UCUM", "furlong"), ""},
+		{"no unit", with(2, "%%^%%^UCUM", ""), ""},
+		{"unknown code", with(1, "147842^MDC_ECG_HEART_RATE", "999999^MDC_ECG_HEART_RATE"), ""},
+		{"status D", with(1, "|||||R|", "|||||D|"), ""},
+		{"demo", with(2, "%%^%%^UCUM||", "%%^%%^UCUM||DEMO~A"), ""},
+		{"not NM", with(1, "|NM|", "|ST|"), ""},
+		{"OBX-14 time", with(3, "20260105002524", "20260105003024"), ""},
+		{"OBX-14 far", with(3, "|||AMEAS^auto-measurement^MDC|1234^^1234^EUI-64", "|||"+strings.Repeat("Z", 300)+"|1234^^1234^EUI-64"), ""},
+		{"OBX-7 long", with(3, "|mmHg|||||F", "|mmHg|"+strings.Repeat("9", 300)+"||||F"), ""},
+		{"OBX-14 empty", with(3, "|20260105002524+0000|", "||"), ""},
+		{"OBX-14 last", with(5, "|rpm|||||F", "|rpm|||||F|||20260105001010"), ""},
+		{"EUI-64 row 3", with(2, "1234^^1234^EUI-64", eui), ""},
+		{"EUI-64 row 1", with(0, "1234^^1234^EUI-64", eui), ""},
+		{"segment between", append(append(append([]string(nil), base[:2]...), "NTE|1||note"), base[2:]...), ""},
+		{"17 rows", long, ""},
+		{"17 rows, late unit", longer, ""},
+		{"no OBX-5", with(5, "|%d|rpm|||||F", ""), ""},
+		{"value with component", with(1, "|%d|264864^", "|%d^1|264864^"), ""},
+		{"base again", base, ""},
+	}
+	e, err := NewEngine(DefaultConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cached, uncached := newStream(&e.cfg), newStream(&e.cfg)
+	at := time.Date(2026, 1, 5, 0, 0, 0, 0, time.UTC)
+	fast, n := 0, 0
+	for _, v := range variants {
+		for rep := range 4 {
+			n++
+			var b strings.Builder
+			msh := "MSH|^~\\&"
+			if v.msh != "" {
+				msh = v.msh
+			}
+			fmt.Fprintf(&b, "%s|MON^00A0000120089285^EUI-64|ICU|GW|HOSP|20260105000000||ORU^R01^ORU_R01|C%d|P|2.6\rPID|||MRN1^^^HOSP^MR||DOE^JOHN\rPV1||I|ICU^^BED1\rOBR|1|C%d|C%d|182777000^monitoring of patient^SCT\r", msh, n, n, n)
+			for k, r := range v.rows {
+				if strings.Contains(r, "%d") {
+					r = fmt.Sprintf(r, 60+(n*7+k*3+rep)%50)
+				} else {
+					r = strings.ReplaceAll(r, "%%", "%")
+				}
+				b.WriteString(r + "\r")
+			}
+			var m hl7.Message
+			if err := m.Parse([]byte(b.String())); err != nil {
+				t.Fatalf("%s: %v", v.name, err)
+			}
+			at = at.Add(10 * time.Second)
+			if sameLayout(t, e, cached, uncached, &m, at) {
+				fast++
+			}
+		}
+	}
+	if fast < n/2 {
+		t.Fatalf("the layout was used for %d of %d messages, want most", fast, n)
+	}
+}
+
+// sameLayout runs extract over m with cached (its layout remembered) and
+// uncached (its layout forgotten first), fails t when their results differ,
+// and reports whether cached used its layout.
+func sameLayout(t *testing.T, e *Engine, cached, uncached *stream, m *hl7.Message, at time.Time) (fast bool) {
+	t.Helper()
+	uncached.layout = rowLayout{}
+	var spans [layoutRows][4]int32
+	if l := cached.layout; l.ok && rowsHash(e.seed, m, m.Delimiters(), &l, &spans) == l.hash {
+		fast = true
+	}
+	type out struct {
+		dst            []Finding
+		cur            [numParams]reading
+		equip          string
+		codes, unknown uint64
+		eps            [maxEpisodes]episode
+	}
+	run := func(s *stream) out {
+		em := emitter{e: e, s: s, arrival: at, src: netip.MustParseAddr("10.0.0.1"), m: m, msgTime: at}
+		c0, u0 := e.Unrecognised()
+		dst, _ := s.extract(e, &em, m, nil)
+		c1, u1 := e.Unrecognised()
+		o := out{dst, s.cur, string(em.equip), c1 - c0, u1 - u0, [maxEpisodes]episode{}}
+		if s.eps != nil {
+			o.eps = *s.eps
+		}
+		return o
+	}
+	got, want := run(cached), run(uncached)
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("message %q: with the layout\n%+v\nwithout\n%+v", m.Bytes(), got, want)
+	}
+	return fast
+}
+
+// FuzzRowLayout checks extract with a remembered row layout against extract
+// without one (see sameLayout) over two messages observed in turn, so that
+// each is read with the other's layout, and again with its own.
+func FuzzRowLayout(f *testing.F) {
+	row := "OBX|2|NM|147842^MDC_ECG_HEART_RATE^MDC|1.1.1.1|%s|264864^MDC_DIM_BEAT_PER_MIN^MDC|||||R|||%s|||AMEAS|00A0000120089285^EUI-64\r"
+	head := "MSH|^~\\&|MON|ICU|GW|HOSP|20260105000000||ORU^R01|C1|P|2.6\rPV1||I|ICU^^BED1\r"
+	f.Add([]byte(head+fmt.Sprintf(row, "80", "")), []byte(head+fmt.Sprintf(row, "81", "")))
+	f.Add([]byte(head+fmt.Sprintf(row, "80", "20260105000000")), []byte(head+fmt.Sprintf(row, "8|0", "20260105000000")))
+	f.Add([]byte(head+fmt.Sprintf(row, "80", "")+"OBX|3|NM|150456|1|97|%|||||R"), []byte(head+fmt.Sprintf(row, "80", "")+"OBX|3|NM|150456|1|97|mmHg|||||R"))
+	f.Fuzz(func(t *testing.T, b1, b2 []byte) {
+		var m1, m2 hl7.Message
+		if m1.Parse(b1) != nil || m2.Parse(b2) != nil {
+			return
+		}
+		e, err := NewEngine(DefaultConfig())
+		if err != nil {
+			t.Fatal(err)
+		}
+		cached, uncached := newStream(&e.cfg), newStream(&e.cfg)
+		at := time.Date(2026, 1, 5, 0, 0, 0, 0, time.UTC)
+		for i, m := range []*hl7.Message{&m1, &m2, &m2, &m1, &m1} {
+			sameLayout(t, e, cached, uncached, m, at.Add(time.Duration(i)*10*time.Second))
+		}
+	})
+}
