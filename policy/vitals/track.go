@@ -602,7 +602,11 @@ func (s *stream) witnessOf(p param) (pulse param, i int, ok bool) {
 }
 
 // witness adds to the current run of the heart or pulse rate p how far its
-// witness is from the held value, beyond the pair's learned difference.
+// witness is from the held value, beyond the pair's learned difference, in
+// either direction (session 11): a heart that wanders around the held value
+// keeps the witness's mean with it but strays from it by more than the
+// two sensors ever disagree, while a paced or steady heart keeps the
+// witness within the pair's learned scatter.
 func (s *stream) witness(p param) {
 	r, ok := rateIndex(p)
 	if !ok {
@@ -622,12 +626,13 @@ func (s *stream) witness(p param) {
 	} else {
 		pulse = t.runV
 	}
-	w.sum[r] += pulse - heart - w.off[i]
+	w.sum[r] += math.Abs(pulse - heart - w.off[i])
 	w.sumN[r]++
 }
 
 // witnessGap returns how far, on average, the witness of the heart or pulse
-// rate p stayed from its held value in the current run, the distance that
+// rate p stayed from its held value (the mean absolute distance beyond the
+// pair's learned difference) in the current run, the distance that
 // counts (max(witnessGapMin, witnessGapRatio × the pair's learned scatter)),
 // and whether enough of the run had a witness.
 func (s *stream) witnessGap(p param) (gap, need float64, ok bool) {
@@ -642,7 +647,7 @@ func (s *stream) witnessGap(p param) (gap, need float64, ok bool) {
 	if p == pHR && w.n[0] < changeLearn {
 		i = 1
 	}
-	return math.Abs(w.sum[r] / float64(w.sumN[r])), max(witnessGapMin, witnessGapRatio*w.dev[i]), true
+	return w.sum[r] / float64(w.sumN[r]), max(witnessGapMin, witnessGapRatio*w.dev[i]), true
 }
 
 // heartHeld reports whether the ECG heart rate is absent or has been
