@@ -92,13 +92,13 @@ func remoteAddrPort(remote net.Addr) netip.AddrPort {
 // inventory; the first message that puts a device on the watchlist raises the hit. For a known device
 // whose identity and message type did not change it does not allocate.
 func (s *session) observe(now time.Time) {
-	s.ident.Update(&s.msg)
+	same := !s.ident.Update(&s.msg)
 	typ, trig, _ := s.msg.MessageType()
 	if !sameMessageType(s.msgType, typ, trig) {
 		s.msgType = string(typ) + "^" + string(trig)
 	}
-	if hit := s.g.inv.Observe(s.ident, inventory.Sighting{Time: now, Addr: s.src, Listener: s.l.cfg.Name,
-		MessageType: s.msgType}); hit != nil {
+	if hit := s.g.inv.ObserveNext(&s.invLast, &s.ident, same, inventory.Sighting{Time: now, Addr: s.src,
+		Listener: s.l.cfg.Name, MessageType: s.msgType}); hit != nil {
 		s.watchlistHit(now, hit)
 	}
 }

@@ -9,10 +9,15 @@ import (
 
 // writeAwait cannot write and wait on a socket of this platform: the caller writes and reads as usual, and
 // a stale connection is found when it fails.
-func writeAwait(net.Conn, []byte, bool) (n int, perr, werr error) { return 0, nil, nil }
+func writeAwait(net.Conn, io.Reader, []byte, bool, func() error) (n int, perr, werr, aerr error, answered bool) {
+	return 0, nil, nil, nil, false
+}
 
 // writeNow writes nothing on this platform: the caller writes with its deadline.
 func writeNow(net.Conn, []byte) (n int, ok bool, err error) { return 0, false, nil }
+
+// writeNow is writeNow of the session's connection on this platform.
+func (s *session) writeNow(p []byte) (n int, ok bool, err error) { return writeNow(s.c, p) }
 
 // pollable is false on this platform: sessions read through their net.Conn.
 func (s *session) pollable() bool { return false }

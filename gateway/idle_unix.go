@@ -7,13 +7,19 @@ import (
 	"net"
 	"os"
 	"syscall"
+
+	"github.com/hl7gate/hl7gate/hl7/mllp"
 )
 
-// writeAwait writes b on a plain TCP connection and waits until the connection has something to read
-// (or its read deadline passes, or it is closed): one stop-and-wait exchange's write and wait, without the
-// read a net.Conn's Read makes before it waits, which right after the write finds nothing (one system call
-// per message saved). The caller then reads the answer as usual; a deadline or close that ended the wait
-// is what that read returns.
+// writeAwait writes b on a plain TCP connection, waits until the connection has something to read (or its
+// read deadline passes, or it is closed) and reads the answer with answer, all inside one RawConn.Read:
+// one stop-and-wait exchange's write, wait and read with the runtime's poller reset once and the
+// descriptor locked once, and without the read a net.Conn's Read makes before it waits, which right after
+// the write finds nothing (one system call per message saved). in is the connection's reader (ackIn's):
+// answer reads through it, which then takes what the socket holds without waiting and returns
+// mllp.ErrWouldBlock when it holds nothing, and answer returns that (unwrapped) to have writeAwait wait for
+// more. A deadline or close that ended a wait is what answer's next read returns. answered says whether
+// answer ran to its end, aerr what it returned.
 //
 // With check, the connection should be idle (no message in flight): before writing, writeAwait looks at it
 // without blocking or consuming anything (one non-blocking MSG_PEEK receive) and writes nothing when the
@@ -23,21 +29,26 @@ import (
 //
 // n is how much of b went out: less than len(b) when the socket's send buffer was full or the connection is
 // not a plain socket (TLS: n 0, nothing looked at; a TLS 1.3 server sends session tickets after the
-// handshake, unread until the next Read, which are no answer to anything), and the caller writes the rest.
-// werr is a write's error.
-func writeAwait(nc net.Conn, b []byte, check bool) (n int, perr, werr error) {
+// handshake, unread until the next Read, which are no answer to anything); then answer has not run, and
+// the caller writes the rest and reads the answer itself. werr is a write's error.
+func writeAwait(nc net.Conn, in io.Reader, b []byte, check bool, answer func() error) (n int, perr, werr, aerr error, answered bool) {
 	tc, ok := nc.(*net.TCPConn)
-	if !ok {
-		return 0, nil, nil
+	sr, _ := in.(*sockReader)
+	if !ok || sr == nil {
+		return 0, nil, nil, nil, false
 	}
 	rc, err := tc.SyscallConn()
 	if err != nil {
-		return 0, nil, nil
+		return 0, nil, nil, nil, false
 	}
 	first := true
-	_ = rc.Read(func(fd uintptr) bool { // its error (deadline, closed) is the caller's next read's
-		if !first {
-			return true // readable: the caller reads
+	err = rc.Read(func(fd uintptr) bool {
+		if !first { // readable
+			sr.fd = int(fd)
+			aerr = answer()
+			sr.fd = -1
+			answered = aerr != mllp.ErrWouldBlock
+			return answered
 		}
 		first = false
 		if check {
@@ -46,10 +57,17 @@ func writeAwait(nc net.Conn, b []byte, check bool) (n int, perr, werr error) {
 			}
 		}
 		n, werr = writeFD(int(fd), b)
-		// Done unless the send buffer was full (the caller writes the rest, with its deadline) or it failed.
+		// Wait for the answer unless the send buffer was full (the caller writes the rest, with its
+		// deadline) or the write failed.
 		return werr != nil || n < len(b)
 	})
-	return n, perr, werr
+	if err != nil && !answered && perr == nil && werr == nil && n == len(b) {
+		// A deadline or a close ended a wait: answer's next read returns it, as a blocking read would.
+		sr.waitErr = err
+		aerr, answered = answer(), true
+		sr.waitErr = nil
+	}
+	return n, perr, werr, aerr, answered
 }
 
 // writeFD writes p to the non-blocking socket fd until it is all written, the send buffer is full (n <
@@ -117,38 +135,62 @@ func writeNow(nc net.Conn, p []byte) (n int, ok bool, err error) {
 // as it is.
 func ackIn(nc net.Conn) io.Reader {
 	if tc, ok := nc.(*net.TCPConn); ok {
-		return sockReader{tc}
+		return &sockReader{tc: tc, fd: -1}
 	}
 	return nc
 }
 
 // sockReader reads a plain TCP connection with sysRead, waiting for readiness through the runtime's
-// poller only when the socket has nothing.
-type sockReader struct{ tc *net.TCPConn }
+// poller only when the socket has nothing. Inside writeAwait's RawConn.Read it reads the descriptor it was
+// given there (fd) without waiting, or returns the error that ended writeAwait's wait (waitErr).
+type sockReader struct {
+	tc      *net.TCPConn
+	fd      int // >= 0: inside writeAwait's RawConn.Read
+	waitErr error
+}
 
 // Read implements io.Reader as the connection's Read does: a deadline or close that ends the wait is
-// the error, and an empty socket whose peer closed is io.EOF.
-func (r sockReader) Read(p []byte) (n int, err error) {
-	rc, err := r.tc.SyscallConn()
-	if err != nil {
+// the error, and an empty socket whose peer closed is io.EOF. Inside writeAwait it returns
+// mllp.ErrWouldBlock instead of waiting.
+func (r *sockReader) Read(p []byte) (n int, err error) {
+	if err := r.waitErr; err != nil {
+		r.waitErr = nil
 		return 0, err
 	}
 	var rerr error
-	err = rc.Read(func(fd uintptr) bool {
-		for {
-			n, rerr = sysRead(int(fd), p)
-			if rerr != syscall.EINTR {
-				return rerr != syscall.EAGAIN
-			}
+	if r.fd >= 0 {
+		n, rerr = readFD(r.fd, p)
+		if rerr == syscall.EAGAIN {
+			return 0, mllp.ErrWouldBlock
 		}
-	})
+	} else {
+		rc, err := r.tc.SyscallConn()
+		if err != nil {
+			return 0, err
+		}
+		err = rc.Read(func(fd uintptr) bool {
+			n, rerr = readFD(int(fd), p)
+			return rerr != syscall.EAGAIN
+		})
+		if err != nil { // a deadline or a close ended the wait
+			return 0, err
+		}
+	}
 	switch {
-	case err != nil: // a deadline or a close ended the wait
-		return 0, err
 	case rerr != nil:
 		return 0, &net.OpError{Op: "read", Net: "tcp", Err: os.NewSyscallError("read", rerr)}
 	case n == 0 && len(p) > 0:
 		return 0, io.EOF
 	}
 	return n, nil
+}
+
+// readFD reads the non-blocking socket fd once, retrying an interrupted read.
+func readFD(fd int, p []byte) (int, error) {
+	for {
+		n, err := sysRead(fd, p)
+		if err != syscall.EINTR {
+			return n, err
+		}
+	}
 }

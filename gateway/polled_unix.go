@@ -58,14 +58,14 @@ func (s *session) loopPolled(resumed bool) (string, bool) {
 	}
 	for {
 		err := rc.Read(func(fd uintptr) bool {
-			s.fd = int(fd)
+			s.fd, s.wfd = int(fd), int(fd)
 			return turns()
 		})
 		if done {
 			return end, parked
 		}
 		// The wait ended with nothing to read: read its error, as a net.Conn's Read would return it.
-		s.fd, s.waitErr = -1, err
+		s.fd, s.wfd, s.waitErr = -1, -1, err
 		if turns(); done {
 			return end, parked
 		}
@@ -97,4 +97,19 @@ func (s *session) readPolled(p []byte) (int, error) {
 		}
 		return 0, &net.OpError{Op: "read", Net: "tcp", Err: os.NewSyscallError("read", err)}
 	}
+}
+
+// writeNow writes as much of p as the monitor's socket takes without waiting (see writeNow): inside
+// loopPolled's RawConn.Read directly to the descriptor that holds open, without a RawConn.Write of its own
+// (a lock of the descriptor and a reset of the poller per answer saved); the session's goroutine is the
+// only one that writes to its connection.
+func (s *session) writeNow(p []byte) (n int, ok bool, err error) {
+	if !s.polled || s.wfd < 0 {
+		return writeNow(s.c, p)
+	}
+	n, werr := writeFD(s.wfd, p)
+	if werr != nil {
+		return n, true, os.NewSyscallError("write", werr)
+	}
+	return n, true, nil
 }

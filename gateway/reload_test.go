@@ -136,7 +136,7 @@ func TestReloadDrainsRetiredBacklog(t *testing.T) {
 	s := g.newSession(g.lns[0], c, netip.MustParseAddr("127.0.0.1"))
 	for i := range n {
 		s.rt = g.acquire()
-		reply, ok := s.handle(fmt.Appendf(nil, "MSH|^~\\&|MON|ICU|CENTRAL|HOSP|20261125120000||ORU^R01|C%d|P|2.6\rOBX|1|NM|8867-4^HR^LN||72|/min|||||F\r", i), nil)
+		reply, ok := s.handle(time.Now(), fmt.Appendf(nil, "MSH|^~\\&|MON|ICU|CENTRAL|HOSP|20261125120000||ORU^R01|C%d|P|2.6\rOBX|1|NM|8867-4^HR^LN||72|/min|||||F\r", i), nil)
 		s.rt.release()
 		if !ok || !strings.Contains(string(reply), "MSA|AA|") {
 			t.Fatalf("message %d: answer %q", i, reply)

@@ -99,6 +99,7 @@ type session struct {
 	drained bool
 	fd      int
 	waitErr error
+	wfd     int // inside loopPolled's RawConn.Read: the socket's descriptor, which answers are written to; else -1
 
 	counted bool // the connection counts against its source's limit (see listener.handshaken)
 
@@ -131,12 +132,13 @@ type session struct {
 
 	// The device the latest message names (updated by observe for every parsed message: the inventory's
 	// key) and, in store mode, its queue keys (see queueKeys).
-	ident  inventory.Identity
-	qEUI64 string // the identity qdev was made for (its two fields deviceKey reads)
-	qEquip string
-	qdev   string
-	qrq    *routeQueue
-	qkeys  []queue.Key
+	ident   inventory.Identity
+	invLast inventory.Last // the inventory's device of ident's latest sighting
+	qEUI64  string         // the identity qdev was made for (its two fields deviceKey reads)
+	qEquip  string
+	qdev    string
+	qrq     *routeQueue
+	qkeys   []queue.Key
 }
 
 func (g *Gateway) newSession(l *listener, c net.Conn, src netip.Addr) *session {
@@ -387,8 +389,9 @@ func (s *session) step(resumed *bool) (end string, parked bool, next int) {
 		return "", false, stepWait
 	}
 	s.armed, s.inFrame = false, false
+	now := time.Now() // when the frame arrived: one reading of the clock for its whole handling
 	if ferr == nil {
-		s.waited(time.Now())
+		s.waited(now)
 	}
 	if ferr != nil && !isFrameError(ferr) {
 		switch s.park(ferr) {
@@ -400,7 +403,7 @@ func (s *session) step(resumed *bool) (end string, parked bool, next int) {
 		}
 		return readEndReason(ferr, s.stop.Load()), false, stepEnd
 	}
-	if end := s.serve(frame, ferr); end != "" {
+	if end := s.serve(now, frame, ferr); end != "" {
 		return end, false, stepEnd
 	}
 	return "", false, stepNext
@@ -412,12 +415,12 @@ var ackWriters = sync.Pool{New: func() any { return mllp.NewWriterSize(nil, ackW
 
 // serve handles one frame and answers it; a non-empty result ends the connection and says why. Apart from
 // loop, so that the stack of a connection waiting for its next message stays small.
-func (s *session) serve(frame []byte, ferr error) string {
+func (s *session) serve(now time.Time, frame []byte, ferr error) string {
 	s.busy.Store(true)
 	defer s.busy.Store(false)
 	s.rt = s.g.acquire()
 	defer s.rt.release()
-	reply, send := s.handle(frame, ferr)
+	reply, send := s.handle(now, frame, ferr)
 	if send {
 		if s.w == nil { // the first answer, or the first since the session was parked
 			s.w = ackWriters.Get().(*mllp.Writer)
@@ -460,9 +463,9 @@ func errText(err error) string {
 	return err.Error()
 }
 
-// handle decides what to do with one frame and returns the answer for the monitor, if any.
-func (s *session) handle(frame []byte, ferr error) ([]byte, bool) {
-	now := time.Now()
+// handle decides what to do with one frame, which arrived at now, and returns the answer for the monitor,
+// if any.
+func (s *session) handle(now time.Time, frame []byte, ferr error) ([]byte, bool) {
 	s.msgs.Add(1)
 	s.lastFrame.Store(now.UnixNano())
 	s.l.received.Inc()

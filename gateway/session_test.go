@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/rs/zerolog"
 
@@ -100,7 +101,7 @@ func BenchmarkHandle(b *testing.B) {
 		b.Run(bc.name, func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
-				if _, ok := s.handle(frame, nil); !ok {
+				if _, ok := s.handle(time.Now(), frame, nil); !ok {
 					b.Fatal("no answer")
 				}
 			}

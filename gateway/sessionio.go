@@ -50,7 +50,7 @@ const (
 // armIdle arms the read deadline for the wait for the next message (idle, or park when it comes first),
 // unless the one armed already falls in its window.
 func (s *session) armIdle() {
-	now := time.Now()
+	now := monoNow()
 	s.waitSince, s.framing = now, false
 	wait := s.l.cfg.IdleTimeout
 	if s.parkable {
@@ -99,7 +99,7 @@ type monitorOut struct{ s *session }
 
 func (out monitorOut) Write(p []byte) (int, error) {
 	s := out.s
-	n, ok, err := writeNow(s.c, p)
+	n, ok, err := s.writeNow(p)
 	if err != nil || n == len(p) {
 		return n, err
 	}

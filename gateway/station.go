@@ -139,7 +139,7 @@ func clientTLS(cfg config.StationConfig) (*tls.Config, error) {
 // ACK: its MSH-16 is not NE or ER) forward waits past a CA for the station's application ACK, within
 // the same ack_timeout, and returns that; otherwise the CA is the answer. A CE or CR is always final.
 func (s *station) forward(ctx context.Context, msg, ctrl, dst []byte, wantApp bool) ([]byte, hl7.AckCode, error) {
-	deadline := time.Now().Add(s.cfg.AckTimeout)
+	deadline := monoNow().Add(s.cfg.AckTimeout)
 	cl := getCall()
 	defer putCall(cl)
 	mode := getAny
@@ -148,7 +148,7 @@ func (s *station) forward(ctx context.Context, msg, ctrl, dst []byte, wantApp bo
 		if err != nil {
 			return dst, "", err
 		}
-		start := time.Now()
+		start := monoNow()
 		cl.ctrl, cl.ack, cl.code, cl.err, cl.wantApp, cl.committed = ctrl, dst, "", nil, wantApp, false
 		var reused bool
 		if s.cfg.Pipeline == 1 {
@@ -381,7 +381,8 @@ func (s *station) dial(ctx context.Context, deadline time.Time, probe bool) (*st
 		}
 		return nil, fmt.Errorf("%w: %w", ErrStationDown, err)
 	}
-	c := &stationConn{s: s, c: nc, r: mllp.NewReader(ackIn(nc), maxAckFrame)}
+	in := ackIn(nc)
+	c := &stationConn{s: s, c: nc, in: in, r: mllp.NewReader(in, maxAckFrame)}
 	c.settled.L = &c.mu
 	s.mu.Lock()
 	s.backoff, s.retryAt = 0, time.Time{}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"runtime"
@@ -32,10 +33,11 @@ import (
 // the connection and fails every message still in flight on it: none of them gets a positive ACK, and a
 // late answer can never be taken for another message's.
 type stationConn struct {
-	s *station
-	c net.Conn
-	r *mllp.Reader
-	a hl7.Message // the reader's
+	s  *station
+	c  net.Conn
+	r  *mllp.Reader
+	in io.Reader   // what r reads: ackIn's
+	a  hl7.Message // the reader's
 
 	load   int  // messages reserved on it by station.get; under s.mu
 	pooled bool // in s.pool (and, while load is 0, in s.idle); under s.mu
@@ -119,8 +121,9 @@ func (c *stationConn) exchange(cl *call, msg []byte, deadline time.Time) (reused
 		}
 		c.readDeadline = t
 	}
-	// A reused connection is looked at before the message goes out (writeAwait's check).
-	n, perr, err := writeAwait(c.c, c.out, reused)
+	// A reused connection is looked at before the message goes out (writeAwait's check); on a plain TCP
+	// connection the answer is read inside the same wait.
+	n, perr, err, aerr, answered := writeAwait(c.c, c.in, c.out, reused, func() error { return c.answer(cl) })
 	if perr != nil {
 		c.kill(perr)
 		return reused, fmt.Errorf("%w: %w", errNotSent, perr)
@@ -135,34 +138,12 @@ func (c *stationConn) exchange(cl *call, msg []byte, deadline time.Time) (reused
 		c.kill(err)
 		return reused, err
 	}
-	for {
-		frame, err := c.r.ReadFrame()
-		if err != nil {
-			if errors.Is(err, os.ErrDeadlineExceeded) {
-				err = ErrAckTimeout
-			} else {
-				err = fmt.Errorf("read ack: %w", err)
-			}
-			c.kill(err) // closing it is what keeps a late ACK from answering the next message
-			return reused, err
-		}
-		code, id, err := c.decode(frame)
-		if err == nil && id != nil && !bytes.Equal(id, cl.ctrl) {
-			err = ErrAckMismatch
-		}
-		var wait bool
-		if err == nil {
-			wait, err = interim(cl, code, id)
-		}
-		if err != nil {
-			c.kill(err)
-			return reused, err
-		}
-		if wait {
-			continue
-		}
-		cl.ack, cl.code = append(cl.ack, frame...), code
-		break
+	if !answered {
+		aerr = c.answer(cl)
+	}
+	if aerr != nil {
+		c.kill(aerr) // closing it is what keeps a late ACK from answering the next message
+		return reused, aerr
 	}
 	switch {
 	case c.r.Buffered() > 0:
@@ -174,6 +155,39 @@ func (c *stationConn) exchange(cl *call, msg []byte, deadline time.Time) (reused
 		c.kill(errAfterCommit)
 	}
 	return reused, nil
+}
+
+// answer reads the station's answers to cl on a stop-and-wait connection until the one that ends the
+// exchange, which it appends to cl.ack, its code in cl.code. A malformed answer, one for another message
+// or a second commit ACK is an error, as is a read's; mllp.ErrWouldBlock (inside writeAwait: nothing to
+// read yet) is returned as it is, and answer is called again once there is more.
+func (c *stationConn) answer(cl *call) error {
+	for {
+		frame, err := c.r.ReadFrame()
+		switch {
+		case err == mllp.ErrWouldBlock:
+			return err
+		case errors.Is(err, os.ErrDeadlineExceeded):
+			return ErrAckTimeout
+		case err != nil:
+			return fmt.Errorf("read ack: %w", err)
+		}
+		code, id, err := c.decode(frame)
+		if err == nil && id != nil && !bytes.Equal(id, cl.ctrl) {
+			err = ErrAckMismatch
+		}
+		var wait bool
+		if err == nil {
+			wait, err = interim(cl, code, id)
+		}
+		if err != nil {
+			return err
+		}
+		if !wait {
+			cl.ack, cl.code = append(cl.ack, frame...), code
+			return nil
+		}
+	}
 }
 
 // interim reports whether an answer to cl (code, and id: nil for an MLLP commit ACK) is a commit

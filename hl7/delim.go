@@ -18,6 +18,9 @@ func DefaultDelimiters() Delimiters { return Delimiters{'|', '^', '~', '\\', '&'
 // non-alphanumeric ASCII character (so not CR, LF, space or a control
 // character) and no two are the same. Truncation may be 0 (none).
 func (d Delimiters) Validate() error {
+	if d == (Delimiters{'|', '^', '~', '\\', '&', 0}) || d == (Delimiters{'|', '^', '~', '\\', '&', '#'}) {
+		return nil // the standard ones, with and without truncation (almost every message): valid
+	}
 	set := [6]byte{d.Field, d.Component, d.Repetition, d.EscapeChar, d.Subcomponent, d.Truncation}
 	n := 5
 	if d.Truncation != 0 {

@@ -26,14 +26,35 @@ const maxRelayFrame = 1 << 20
 // station, a wait in the runtime's poller, one read of the answer and one write of it to the monitor, all
 // non-blocking and raw (syscall.RawSyscall) inside RawConn callbacks, with one goroutine per monitor.
 // What hl7gate costs above it is its own work on the message: parsing, checks, routing, bookkeeping.
+// --engine uring runs the same relay as io_uring loops instead (relay_uring_linux.go).
 func relayCmd(ctx context.Context, args []string, stderr io.Writer) error {
 	fs := flag.NewFlagSet("hl7load relay", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	addr := fs.String("addr", "127.0.0.1:2575", "`host:port` to accept monitors on")
 	station := fs.String("station", "127.0.0.1:2576", "`host:port` of the station")
 	idleCheck := fs.Bool("idle-check", true, "look at the station connection (a MSG_PEEK receive) before each message, as hl7gate does")
+	engine := fs.String("engine", "go", "`go`: a goroutine per monitor (the runtime's poller); uring: io_uring loops (relay_uring_linux.go)")
+	rings := fs.Int("rings", 1, "uring engine: `loops`, each its own thread, ring and listening socket (SO_REUSEPORT)")
+	fresh := fs.Bool("fresh-check", true, "uring engine: one more io_uring_enter before a batch's frames go out, so that the idle check is as fresh as a peek")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *engine == "uring" {
+		lns, bound, err := uringListeners(*addr, *rings)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stderr, "relay (io_uring, %d rings): %s to %s\n", *rings, bound, *station)
+		idle := idleOff
+		switch {
+		case *idleCheck && *fresh:
+			idle = idleFresh
+		case *idleCheck:
+			idle = idleBatch
+		}
+		return relayServeURings(ctx, lns, *station, idle, stderr)
+	} else if *engine != "go" {
+		return fmt.Errorf("relay: unknown engine %q (go or uring)", *engine)
 	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {

@@ -97,6 +97,11 @@ func (id *Identity) Update(m *hl7.Message) (changed bool) {
 				}
 			}
 		}
+		// Every production-specification code holds productPart: a row without it anywhere is none of
+		// them, and its OBX-3 is not split off (one vectorised search instead, most rows being readings).
+		if !bytes.Contains(s.Bytes(), []byte(productPart)) {
+			continue
+		}
 		slot := productSlot(s.Field(3).Component(1).Bytes())
 		if slot == 0 || next[slot] != nil {
 			continue
@@ -121,6 +126,9 @@ func (id *Identity) Update(m *hl7.Message) (changed bool) {
 	}
 	return changed
 }
+
+// productPart is what every code of productSlot's contains.
+const productPart = "5319"
 
 // productSlot returns the index in Update's next of the production-specification row whose code is
 // OBX-3.1 code, or 0 when it is no such row.
@@ -169,6 +177,9 @@ func clean(b []byte) string {
 func same(b []byte, s string) bool {
 	if len(b) != len(s) {
 		return false
+	}
+	if string(b) == s { // s is clean's result, which clean leaves as it is
+		return true
 	}
 	upper := isEUI64(b)
 	for i, c := range b {

@@ -38,6 +38,9 @@ type Device struct {
 	MessageTypes []string
 	// Watchlist is the watchlist entry the device matched, nil when none.
 	Watchlist *Entry
+
+	gen  uint64 // counts the changes of Identity, for ObserveNext
+	gone bool   // the inventory forgot it (evicted): a Last that holds it files its next sighting anew
 }
 
 // Inventory holds at most a fixed number of devices; when full, a new device replaces the one seen least
@@ -65,29 +68,80 @@ func New(size int, wl *Watchlist) *Inventory {
 // that names no device (empty Key) is not recorded. Observe does not allocate for a known device
 // seen from a known address, listener and message type.
 func (inv *Inventory) Observe(id Identity, s Sighting) (hit *Entry) {
-	key := id.Key()
-	if key == "" {
-		return nil
-	}
 	inv.mu.Lock()
 	defer inv.mu.Unlock()
+	hit, _ = inv.observe(&id, &s)
+	return hit
+}
+
+// Last is what ObserveNext keeps of a caller's latest sighting (one per connection): the device it was
+// filed under and which of the device's identities that was. The zero Last holds nothing.
+type Last struct {
+	el  *list.Element // of the device; nil: none
+	gen uint64        // the device's gen after the sighting
+}
+
+// ObserveNext is Observe for a caller that keeps last between its sightings, and returns what Observe
+// returns. same says that id is the identity of the caller's latest sighting (Identity.Update reported no
+// change). A sighting that repeats the latest one — the same identity, address, listener and message type
+// — of a device still held, whose identity and latest address, listener and message type nobody changed
+// since, only counts the message, updates LastSeen and makes the device the most recently seen (all that
+// Observe would change): no map lookup, merge or watchlist match. Any other sighting is Observe's, and
+// last remembers it.
+func (inv *Inventory) ObserveNext(last *Last, id *Identity, same bool, s Sighting) (hit *Entry) {
+	inv.mu.Lock()
+	defer inv.mu.Unlock()
+	if el := last.el; same && el != nil {
+		dev := el.Value.(*Device)
+		if !dev.gone && dev.gen == last.gen && isLast(dev.Addrs, s.Addr) && isLast(dev.Listeners, s.Listener) &&
+			isLast(dev.MessageTypes, s.MessageType) {
+			inv.lru.MoveToFront(el)
+			dev.Messages++
+			if s.Time.After(dev.LastSeen) {
+				dev.LastSeen = s.Time
+			}
+			return nil
+		}
+	}
+	hit, last.el = inv.observe(id, &s)
+	if last.el != nil {
+		last.gen = last.el.Value.(*Device).gen
+	}
+	return hit
+}
+
+// isLast reports whether remember(s, v, n) would leave s as it is: v is its latest, or v is the zero
+// value, which Observe does not remember.
+func isLast[T comparable](s []T, v T) bool {
+	var zero T
+	return v == zero || len(s) > 0 && s[len(s)-1] == v
+}
+
+// observe files sighting s of id, under inv.mu, and returns the watchlist entry it matched and the
+// device's list element (nil when id names no device).
+func (inv *Inventory) observe(id *Identity, s *Sighting) (hit *Entry, el *list.Element) {
+	key := id.Key()
+	if key == "" {
+		return nil, nil
+	}
 	var dev *Device
-	if el, ok := inv.byKey[key]; ok {
+	if e, ok := inv.byKey[key]; ok {
+		el = e
 		inv.lru.MoveToFront(el)
 		dev = el.Value.(*Device)
 	} else {
 		if inv.lru.Len() >= inv.max {
-			old := inv.lru.Remove(inv.lru.Back()).(*Device)
-			delete(inv.byKey, old.Key)
-			inv.evicted++
+			inv.evict()
 		}
 		dev = &Device{Key: key, FirstSeen: s.Time}
-		inv.byKey[key] = inv.lru.PushFront(dev)
+		el = inv.lru.PushFront(dev)
+		inv.byKey[key] = el
 	}
 	merged := dev.Identity
-	merge(&merged, id)
+	merge(&merged, *id)
 	if merged != dev.Identity || dev.Messages == 0 {
 		dev.Identity = merged
+		dev.gen++
 		if e, ok := inv.watchlist.Match(&dev.Identity); ok && (dev.Watchlist == nil || dev.Watchlist.Name != e.Name) {
 			dev.Watchlist, hit = e, e
 			inv.hits++
@@ -106,7 +160,15 @@ func (inv *Inventory) Observe(id Identity, s Sighting) (hit *Entry) {
 	if s.MessageType != "" {
 		dev.MessageTypes = remember(dev.MessageTypes, s.MessageType, maxMessageTypes)
 	}
-	return hit
+	return hit, el
+}
+
+// evict forgets the device seen least recently, under inv.mu.
+func (inv *Inventory) evict() {
+	old := inv.lru.Remove(inv.lru.Back()).(*Device)
+	old.gone = true
+	delete(inv.byKey, old.Key)
+	inv.evicted++
 }
 
 // Reconfigure applies a reloaded configuration: at most size devices (at least 1; beyond it the devices
@@ -119,9 +181,7 @@ func (inv *Inventory) Reconfigure(size int, wl *Watchlist) (hits []Device) {
 	defer inv.mu.Unlock()
 	inv.max, inv.watchlist = max(1, size), wl
 	for inv.lru.Len() > inv.max {
-		old := inv.lru.Remove(inv.lru.Back()).(*Device)
-		delete(inv.byKey, old.Key)
-		inv.evicted++
+		inv.evict()
 	}
 	for el := inv.lru.Front(); el != nil; el = el.Next() {
 		dev := el.Value.(*Device)

@@ -3,7 +3,9 @@ package inventory
 import (
 	"bytes"
 	"fmt"
+	"math/rand/v2"
 	"net/netip"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -372,5 +374,107 @@ func BenchmarkUpdate(b *testing.B) {
 		if id.Update(m) {
 			b.Fatal("changed")
 		}
+	}
+}
+
+// BenchmarkRepeatSighting is one connection's sighting of a known device whose identity, address, listener and
+// message type repeat the previous message's: Observe, and ObserveNext (what the gateway calls).
+func BenchmarkRepeatSighting(b *testing.B) {
+	id := Identity{Sender: "MON", EUI64: "0123456789ABCDEF", Equipment: "0123456789ABCDEF", Manufacturer: "ACME",
+		Model: "M3", Serial: "S1", Hardware: "1", Software: "2", Firmware: "3"}
+	s := Sighting{Time: time.Unix(1e9, 0), Addr: netip.MustParseAddr("10.1.2.3"), Listener: "icu", MessageType: "ORU^R01"}
+	for _, next := range []bool{false, true} {
+		name := "Observe"
+		if next {
+			name = "ObserveNext"
+		}
+		b.Run(name, func(b *testing.B) {
+			inv := New(10000, nil)
+			for i := range 100 { // other devices
+				inv.Observe(Identity{EUI64: fmt.Sprintf("%016X", i)}, s)
+			}
+			var last Last
+			b.ReportAllocs()
+			for b.Loop() {
+				s.Time = s.Time.Add(time.Millisecond)
+				if next {
+					inv.ObserveNext(&last, &id, true, s)
+				} else {
+					inv.Observe(id, s)
+				}
+			}
+			if d, _ := inv.Get(id.Key()); d.LastSeen != s.Time {
+				b.Fatalf("last seen %v, want %v", d.LastSeen, s.Time)
+			}
+		})
+	}
+}
+
+// ObserveNext files every sighting as Observe does: two inventories, one fed with Observe, the other
+// with ObserveNext from three connections (each its own Last), see the same sightings — identities,
+// addresses, listeners and message types that repeat, change, and move between the connections, a
+// watchlist entry some match, evictions from a small inventory — and must report the same hits and hold
+// the same devices after each.
+func TestObserveNext(t *testing.T) {
+	wl, err := NewWatchlist([]Entry{{Name: "m3", Model: "M3"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := []Identity{
+		{Sender: "A", EUI64: "00000000000000A1", Model: "M2"},
+		{Sender: "A", EUI64: "00000000000000A1", Model: "M3"}, // the same device, on the watchlist now
+		{Sender: "A", EUI64: "00000000000000A1"},              // product rows omitted: merged, not erased
+		{Sender: "B", Equipment: "EQ-B"},
+		{Sender: "C"},
+		{}, // names no device
+		{Sender: "D", EUI64: "00000000000000D4", Firmware: "1.0"},
+		{Sender: "D", EUI64: "00000000000000D4", Firmware: "1.1"},
+	}
+	addrs := []netip.Addr{{}, netip.MustParseAddr("10.0.0.1"), netip.MustParseAddr("10.0.0.2")}
+	listeners := []string{"", "icu-a", "icu-b"}
+	types := []string{"", "ORU^R01", "ORU^R40"}
+	plain, next := New(3, wl), New(3, wl) // four devices: evictions
+	type conn struct {
+		id   Identity
+		last Last
+	}
+	conns := make([]conn, 3)
+	rng := rand.New(rand.NewPCG(1, 2))
+	pick := func(n int) int { // mostly the first choices, so that sightings repeat
+		if rng.IntN(4) > 0 {
+			return 0
+		}
+		return rng.IntN(n)
+	}
+	at := time.Unix(1e9, 0)
+	repeats := 0
+	for i := range 5000 {
+		c := &conns[rng.IntN(len(conns))]
+		id := ids[rng.IntN(len(ids))]
+		if rng.IntN(8) > 0 && i > 0 {
+			id = c.id // the connection's device, again
+		}
+		same := id == c.id && i > 0
+		c.id = id
+		at = at.Add(time.Duration(rng.IntN(3)-1) * time.Second) // now and then out of order
+		s := Sighting{Time: at, Addr: addrs[pick(len(addrs))], Listener: listeners[pick(len(listeners))],
+			MessageType: types[pick(len(types))]}
+		want := plain.Observe(id, s)
+		got := next.ObserveNext(&c.last, &c.id, same, s)
+		if got != want {
+			t.Fatalf("sighting %d: hit %v, Observe's %v", i, got, want)
+		}
+		if same {
+			repeats++
+		}
+		if a, b := plain.Devices(), next.Devices(); !reflect.DeepEqual(a, b) {
+			t.Fatalf("sighting %d: devices\n%+v\nObserve's\n%+v", i, b, a)
+		}
+		if a, b := plain.Stats(), next.Stats(); a != b {
+			t.Fatalf("sighting %d: stats %+v, Observe's %+v", i, b, a)
+		}
+	}
+	if repeats < 1000 {
+		t.Fatalf("only %d repeated sightings: the fast path was hardly tried", repeats)
 	}
 }

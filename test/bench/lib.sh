@@ -77,11 +77,15 @@ start_relay() {
 			TARGET=${TARGET:+$TARGET,}$addr
 		done
 		;;
-	gorelay)
+	gorelay | gorelay-uring)
 		# hl7load's bare relay: hl7gate's socket pattern in Go (the station idle check included) without its
 		# work on the message; the floor for hl7gate's CPU per message (BENCHMARKS.md, tenth round).
+		# gorelay-uring: the same relay as one thread's io_uring loop, system calls batched over all
+		# connections (BENCHMARKS.md, eleventh round); its log ends with its messages and io_uring_enter calls.
+		local engine=go
+		if [[ $relay == gorelay-uring ]]; then engine=uring; fi
 		TARGET=127.0.0.1:$RELAY_PORT
-		"$BIN/hl7load" relay --addr "$TARGET" --station "$STATION" >"$OUT/gorelay.log" 2>&1 &
+		"$BIN/hl7load" relay --engine "$engine" --addr "$TARGET" --station "$STATION" >"$OUT/$relay${RUN:+.$RUN}.log" 2>&1 &
 		RELAY_PIDS+=($!)
 		;;
 	hl7gate | hl7gate-pipelined)

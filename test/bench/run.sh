@@ -10,6 +10,8 @@
 #   RATE=0.6 RELAYS="haproxy hl7gate" SCENARIOS=open5k test/bench/run.sh   # 5,000 monitors, 3,000 msg/s in all
 #   RELAYS="haproxy gorelay hl7gate" SCENARIOS="light50 latency1" REPEAT=3 test/bench/run.sh   # with gorelay,
 #                                           # hl7load's bare Go relay with hl7gate's system calls: hl7gate's floor
+#   RELAYS="haproxy gorelay gorelay-uring" SCENARIOS=light50 REPEAT=5 test/bench/run.sh   # gorelay-uring: the
+#                                           # bare relay as one thread's io_uring loop (system calls batched)
 #
 # The light-driver scenarios (light50, flagged1, flagged50, latency1) send prebuilt messages (hl7load
 # --prebuilt: rendered before the run, only MSH-10 patched per message), so the relay's cost dominates.

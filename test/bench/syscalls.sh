@@ -3,16 +3,21 @@
 # or one open5k run (SCENARIO=open5k: 5,000 monitors at 1 msg/s, each parked between its messages by
 # hl7gate): every system call the relay process enters, counted by the kernel's tracepoints (perf stat -p,
 # all threads, the whole run, open5k's ramp included), divided by the messages the monitors sent. Counts,
-# not rates: they do not depend on how loaded the machine is. Needs perf (Debian package linux-perf).
+# not rates: they do not depend on how loaded the machine is. Also every system call
+# (raw_syscalls:sys_enter), the relay's CPU time (task-clock; user and system from /proc/PID/stat over the
+# monitors' run) and its context switches per message. REPEAT=n runs the relays n times, interleaved. Needs perf (Debian package
+# linux-perf).
 #
 #   test/bench/syscalls.sh                             # haproxy, hl7gate, hl7gate-pipelined; 8 s each
 #   DURATION=4s RELAYS=hl7gate test/bench/syscalls.sh
 #   SCENARIO=open5k DURATION=10s RELAYS="haproxy hl7gate" test/bench/syscalls.sh
+#   REPEAT=5 DURATION=6s RELAYS="haproxy gorelay gorelay-uring" test/bench/syscalls.sh
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
 DURATION=${DURATION:-8s}
 RELAYS=${RELAYS:-"haproxy hl7gate hl7gate-pipelined"}
+REPEAT=${REPEAT:-1}
 SCENARIO=${SCENARIO:-light50}
 case $SCENARIO in
 light50) monitors=50 load=() ;;
@@ -22,7 +27,7 @@ open5k) monitors=5000 load=(--rate 1 --ramp 10s) ;;
 	exit 2
 	;;
 esac
-CALLS=${CALLS:-"read write recvfrom sendto readv writev epoll_pwait epoll_wait epoll_ctl futex nanosleep sched_yield setsockopt getsockopt accept4 close"}
+CALLS=${CALLS:-"read write recvfrom sendto readv writev epoll_pwait epoll_wait epoll_ctl futex nanosleep sched_yield setsockopt getsockopt accept4 close io_uring_enter"}
 
 command -v perf >/dev/null || { log "perf is missing (apt-get install linux-perf)"; exit 2; }
 trap stop_all EXIT
@@ -30,24 +35,43 @@ build $RELAYS
 if [[ " $RELAYS " == *" haproxy "* ]]; then need_haproxy; fi
 
 log "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
-events=$(for c in $CALLS; do printf 'syscalls:sys_enter_%s,' "$c"; done)
-for relay in $RELAYS; do
-	name=syscalls.$relay
-	start_station "$name"
-	start_relay "$relay" "$monitors"
-	perf stat -x, -e "${events%,}" -p "$(IFS=,; echo "${RELAY_PIDS[*]}")" -o "$OUT/$name.perf" &
-	perf_pid=$!
-	sleep 1 # perf takes a moment to attach to every thread; a message before that would not be counted
-	"$BIN/hl7load" monitors --addr "$TARGET" --sources "$SOURCES" -n "$monitors" --station "http://$STATION_HTTP" \
-		"${load[@]}" --duration "$DURATION" --prebuilt 64 --scenario "$SCENARIO" --relay "$relay" --json >"$OUT/$name.json" 2>"$OUT/$name.log" ||
-		log "   $relay: the run failed verification (see $OUT/$name.log)"
-	kill -INT "$perf_pid"
-	wait "$perf_pid" || true
-	stop_all
-	sent=$(grep -o '"sent": *[0-9]*' "$OUT/$name.json" | head -1 | grep -o '[0-9]*$')
-	printf '%s: %s messages\n' "$relay" "$sent"
-	awk -F, -v n="$sent" '/syscalls:/ && $1 > 0 {
-		sub("syscalls:sys_enter_", "", $3); t += $1; printf "  %-12s %6.2f\n", $3, $1 / n
-	} END { printf "  %-12s %6.2f per message\n", "total", t / n }' "$OUT/$name.perf"
+# ticks PID...: the processes' user and system CPU time so far, in clock ticks.
+ticks() {
+	local pid u=0 s=0 f
+	for pid in "$@"; do
+		read -ra f <"/proc/$pid/stat"
+		u=$((u + f[13])) s=$((s + f[14]))
+	done
+	echo "$u $s"
+}
+hz=$(getconf CLK_TCK)
+events=task-clock,context-switches,raw_syscalls:sys_enter,$(for c in $CALLS; do printf 'syscalls:sys_enter_%s,' "$c"; done)
+for ((run = 1; run <= REPEAT; run++)); do
+	for relay in $RELAYS; do
+		name=syscalls.$relay label=$relay
+		if ((REPEAT > 1)); then name+=.$run label+=" (run $run)"; fi
+		start_station "$name"
+		start_relay "$relay" "$monitors"
+		perf stat -x, -e "${events%,}" -p "$(IFS=,; echo "${RELAY_PIDS[*]}")" -o "$OUT/$name.perf" &
+		perf_pid=$!
+		sleep 1 # perf takes a moment to attach to every thread; a message before that would not be counted
+		read -r u0 s0 < <(ticks "${RELAY_PIDS[@]}")
+		"$BIN/hl7load" monitors --addr "$TARGET" --sources "$SOURCES" -n "$monitors" --station "http://$STATION_HTTP" \
+			"${load[@]}" --duration "$DURATION" --prebuilt 64 --scenario "$SCENARIO" --relay "$relay" --json >"$OUT/$name.json" 2>"$OUT/$name.log" ||
+			log "   $relay: the run failed verification (see $OUT/$name.log)"
+		read -r u1 s1 < <(ticks "${RELAY_PIDS[@]}")
+		kill -INT "$perf_pid"
+		wait "$perf_pid" || true
+		stop_all
+		sent=$(grep -o '"sent": *[0-9]*' "$OUT/$name.json" | head -1 | grep -o '[0-9]*$')
+		printf '%s: %s messages\n' "$label" "$sent"
+		awk -F, -v n="$sent" -v user=$(((u1 - u0) * 1000000 / hz)) -v sys=$(((s1 - s0) * 1000000 / hz)) '/syscalls:sys_enter_/ && $1 > 0 {
+			sub("syscalls:sys_enter_", "", $3); t += $1; printf "  %-14s %6.2f\n", $3, $1 / n
+		} $3 == "task-clock" { cpu = $1 * 1000 / n } $3 == "context-switches" { cs = $1 / n }
+		$3 == "raw_syscalls:sys_enter" { all = $1 / n }
+		END { printf "  %-14s %6.2f per message (every system call: %.2f)\n  %-14s %6.2f µs per message (user %.1f, system %.1f)\n",
+			"total", t / n, all, "cpu", cpu, user / n, sys / n
+			printf "  %-14s %6.2f per message\n", "ctx switches", cs }' "$OUT/$name.perf"
+	done
 done
 echo "perf counts in $OUT"
