@@ -158,6 +158,12 @@ type NIBPIBPRule struct {
 	Rule      `mapstructure:",squash"`
 	Tolerance float64 `mapstructure:"tolerance"` // |NIBP MAP − ART MAP|, mm[Hg]
 	Readings  int     `mapstructure:"readings"`  // consecutive cuff readings
+	// Deviation: the arterial mean leaving the bed's learned cuff–arterial
+	// difference by this many times that difference's learned scatter, on one
+	// side, at DeviationReadings cuff readings in a row (see cuffOffset); 0
+	// disables it.
+	Deviation         float64 `mapstructure:"deviation"`
+	DeviationReadings int     `mapstructure:"deviation_readings"`
 }
 
 // NIBPCadenceRule flags new cuff readings sooner than a cuff can cycle.
@@ -268,7 +274,7 @@ func DefaultConfig() Config {
 			BPOrder:             on("critical"),
 			MAPFormula:          MAPRule{Rule: on("warning"), Tolerance: 25, FormMin: 0.15, FormMax: 0.75, MinPulsePressure: 30},
 			PulsePressure:       PulsePressureRule{Rule: on("info"), Max: 150},
-			NIBPIBP:             NIBPIBPRule{Rule: on("warning"), Tolerance: 20, Readings: 2},
+			NIBPIBP:             NIBPIBPRule{Rule: on("warning"), Tolerance: 20, Readings: 2, Deviation: 3, DeviationReadings: 3},
 			NIBPCadence:         NIBPCadenceRule{Rule: on("warning"), MinInterval: 30 * time.Second},
 			Frozen:              FrozenRule{Rule: on("warning"), Duration: 2 * time.Minute, MinSamples: 6, MinParameters: 3, ChannelDuration: 5 * time.Minute},
 			TooRegular:          RegularRule{Rule: on("warning"), Window: 30, MinRange: 6, MaxRoughness: 0.3},
@@ -374,6 +380,10 @@ func (c Config) Validate() error {
 	pos("rules.pulse_pressure.max", r.PulsePressure.Max)
 	pos("rules.nibp_ibp_agreement.tolerance", r.NIBPIBP.Tolerance)
 	between("rules.nibp_ibp_agreement.readings", r.NIBPIBP.Readings, 1, 100)
+	between("rules.nibp_ibp_agreement.deviation_readings", r.NIBPIBP.DeviationReadings, 1, 100)
+	if r.NIBPIBP.Deviation < 0 {
+		bad("rules.nibp_ibp_agreement.deviation", "%g: want >= 0 (0 disables)", r.NIBPIBP.Deviation)
+	}
 	posDur("rules.nibp_cadence.min_interval", r.NIBPCadence.MinInterval)
 	posDur("rules.frozen.duration", r.Frozen.Duration)
 	posDur("rules.frozen.channel_duration", r.Frozen.ChannelDuration)

@@ -156,6 +156,7 @@ func (s *stream) newPatient() {
 		t := &s.tracks[p]
 		t.nb, t.bi, t.exN = 0, 0, 0
 	}
+	s.cuff = cuffPair{} // the next patient's cuff sits elsewhere on another artery
 }
 
 // backToBaseline reports whether the current value of p is within tol of

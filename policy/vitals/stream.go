@@ -109,6 +109,7 @@ type stream struct {
 	nibp     [3]float64
 	haveNIBP bool
 	nibpBad  int
+	cuff     cuffPair // cuff against arterial mean, see cuffOffset
 
 	frozenSince time.Time
 	frozenN     int
@@ -896,7 +897,9 @@ func (s *stream) nibpChecks(e *Engine, em *emitter, arrival time.Time, dst []Fin
 	if !sys.ok {
 		seg = mean.seg
 	}
-	if iv := at.Sub(s.nibpAt); s.haveNIBP && iv > 0 && iv < e.cfg.Rules.NIBPCadence.MinInterval && em.on(rNIBPCadence) {
+	iv := at.Sub(s.nibpAt)
+	soon := s.haveNIBP && iv > 0 && iv < e.cfg.Rules.NIBPCadence.MinInterval
+	if soon && em.on(rNIBPCadence) {
 		dst = em.add(dst, rNIBPCadence, pNIBPMean, seg, at, iv.Seconds(), 0, e.cfg.Rules.NIBPCadence.MinInterval.Seconds(), "", "new cuff reading sooner than a cuff can cycle")
 	}
 	s.nibpAt, s.nibp, s.haveNIBP = at, vals, true
@@ -910,6 +913,9 @@ func (s *stream) nibpChecks(e *Engine, em *emitter, arrival time.Time, dst []Fin
 		}
 		if s.nibpBad >= ni.Readings && em.on(rNIBPIBP) {
 			dst = em.add(dst, rNIBPIBP, pNIBPMean, mean.seg, at, mean.v, art.v, ni.Tolerance, "", "cuff and arterial mean pressure disagree over consecutive cuff readings")
+		}
+		if !soon { // sooner than a cuff cycles: not a measurement
+			dst = s.cuffOffset(em, ni, sys, dia, mean, art, at, dst)
 		}
 	}
 	return s.bp(e, em, pNIBPSys, pNIBPDia, pNIBPMean, false, dst)

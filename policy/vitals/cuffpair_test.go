@@ -1,0 +1,79 @@
+package vitals_test
+
+import (
+	"math/rand/v2"
+	"testing"
+	"time"
+
+	"github.com/hl7gate/hl7gate/policy/vitals"
+)
+
+// cuffBed is 4 h of an adult at a 60 s cadence with an arterial line and a
+// cuff every 10 min. level(i) is the patient's mean pressure at minute i,
+// line(i) what the arterial line adds to it (a forgery), cuffNoise the
+// spread of each cuff reading around the patient's pressure (± mmHg) and
+// cuffOff(i) what a cuff reading adds (an artefact).
+func cuffBed(level, line, cuffOff func(i int) float64, cuffNoise int) []tick {
+	return every(240, time.Minute, func(i int) msg {
+		r := rand.New(rand.NewPCG(uint64(i), 23))
+		at := t0.Add(time.Duration(i) * time.Minute).Truncate(10 * time.Minute)
+		k := int(at.Sub(t0) / (10 * time.Minute)) // the reading's number
+		rc := rand.New(rand.NewPCG(uint64(k), 29))
+		cm := level(k*10) - 3 + float64(rc.IntN(2*cuffNoise+1)-cuffNoise) + cuffOff(k*10)
+		ts := at.Format("20060102150405")
+		am := level(i) + line(i) + float64(r.IntN(5)-2)
+		return msg{rows: []row{hr(wobble(78, i)), pr(wobble(78, i+1)), spo2("97"), rr(wobble(16, i+2)),
+			nibpS(num(cm+35), ts), nibpD(num(cm-15), ts), nibpM(num(cm), ts),
+			artS(num(am + 36)), artD(num(am - 18)), artM(num(am))}}
+	})
+}
+
+func TestCuffOffset(t *testing.T) {
+	flat := func(int) float64 { return 88 }
+	none := func(int) float64 { return 0 }
+	// the arterial trio raised by 12 mmHg from minute 100 to 150: under the
+	// fixed 20 mmHg tolerance, and the heart rate does not answer
+	forged := func(i int) float64 {
+		if i >= 100 && i < 150 {
+			return 12
+		}
+		return 0
+	}
+	tests := []struct {
+		name string
+		bed  []tick
+		want bool
+	}{
+		{"the arterial trio stepped up by 12 mmHg for 50 min, the cuff where the patient is", cuffBed(flat, forged, none, 3), true},
+		{"a vasopressor: the pressure rises 25 mmHg over 20 min, cuff and line together", cuffBed(func(i int) float64 {
+			return 88 + 25*min(1, max(0, float64(i-100)/20))
+		}, none, none, 3), false},
+		{"a haemorrhage: the pressure falls 30 mmHg in 10 min and stays, cuff and line together", cuffBed(func(i int) float64 {
+			return 88 - 30*min(1, max(0, float64(i-100)/10))
+		}, none, none, 3), false},
+		{"one cuff reading 20 mmHg off (the arm moved) and one 15 off an hour later", cuffBed(flat, none, func(i int) float64 {
+			switch i {
+			case 100:
+				return 20
+			case 160:
+				return -15
+			}
+			return 0
+		}, 3), false},
+		{"the same 12 mmHg step on a bed whose cuff scatters ±12 around the line", cuffBed(flat, forged, none, 12), false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got := false
+			for _, f := range run(t, vitals.DefaultConfig(), tc.bed) {
+				if f.Rule == "nibp_ibp_agreement" {
+					got = true
+					t.Logf("%s value=%g other=%g threshold=%g at %s: %s", f.Rule, f.Value, f.Other, f.Threshold, f.ObservedAt.Format("15:04"), f.Explanation)
+				}
+			}
+			if got != tc.want {
+				t.Errorf("nibp_ibp_agreement fired %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
