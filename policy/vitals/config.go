@@ -381,7 +381,7 @@ func (c Config) Validate() error {
 	pos("rules.nibp_ibp_agreement.tolerance", r.NIBPIBP.Tolerance)
 	between("rules.nibp_ibp_agreement.readings", r.NIBPIBP.Readings, 1, 100)
 	between("rules.nibp_ibp_agreement.deviation_readings", r.NIBPIBP.DeviationReadings, 1, 100)
-	if r.NIBPIBP.Deviation < 0 {
+	if !(r.NIBPIBP.Deviation >= 0) { // NaN too
 		bad("rules.nibp_ibp_agreement.deviation", "%g: want >= 0 (0 disables)", r.NIBPIBP.Deviation)
 	}
 	posDur("rules.nibp_cadence.min_interval", r.NIBPCadence.MinInterval)

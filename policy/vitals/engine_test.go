@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"math"
 	"net/netip"
 	"strings"
 	"sync"
@@ -52,6 +53,9 @@ func TestValidate(t *testing.T) {
 		}, []string{`vitals.codes.0002-4bb8: unknown parameter "oxygen" (want one of hr, pr, pr_inv, spo2, nibp_sys, nibp_dia, nibp_mean, art_sys, art_dia, art_mean, rr, temp, etco2)`}},
 		{"unit table", func(c *vitals.Config) { c.Units = map[string]string{"268160": "Fahrenheit"} },
 			[]string{`vitals.units.268160: unknown canonical unit "Fahrenheit"`}},
+		{"cuff deviation not a number", func(c *vitals.Config) { c.Rules.NIBPIBP.Deviation = math.NaN() },
+			// NaN would judge every cuff reading after the first eight off its learned difference (cuffOffset), and flag each from the third
+			[]string{"vitals.rules.nibp_ibp_agreement.deviation: NaN: want >= 0 (0 disables)"}},
 		{"alert", func(c *vitals.Config) { c.Alert.MinSeverity = "" },
 			[]string{`vitals.alert.min_severity: severity "": want info, warning or critical`}},
 	}

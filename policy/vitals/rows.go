@@ -78,7 +78,8 @@ func (t *tables) unitOf(unit []byte, p param) uint8 {
 // OBX-5 and OBX-14 (a measurement time, new with every measurement), and
 // records where those lie in each row (spans: lo, hi of OBX-5, then of
 // OBX-14, 0, 0 when OBX-14 is hashed with the row: absent, last, or further
-// than a byte tells from OBX-5's end). The bytes from one row's OBX-5 to
+// than a byte tells from OBX-5's end; without a layout, lo 0 when the row
+// ends where OBX-5 would start, or before). The bytes from one row's OBX-5 to
 // the next one's are hashed at once when the rows are adjacent segments
 // (most are): 14 hashes for 13 rows without a time.
 //
@@ -120,6 +121,12 @@ func rowsHash(seed maphash.Seed, m *hl7.Message, d hl7.Delimiters, l *rowLayout,
 			lo14, hi14 = k, valueEnd(b, k, d.Field)
 		}
 		spans[n] = [4]int32{int32(lo), int32(hi), int32(lo14), int32(hi14)}
+		if !l.ok && lo == len(b) {
+			// The row ends where OBX-5 would start, or before: a later row
+			// with the same bytes up to there may hold OBX-4 there, not
+			// OBX-5 (it is counted in every message, see note).
+			spans[n][0] = 0
+		}
 		if from < 0 {
 			from = start
 		}

@@ -154,6 +154,7 @@ func FuzzRowLayout(f *testing.F) {
 	f.Add([]byte(head+fmt.Sprintf(row, "80", "")), []byte(head+fmt.Sprintf(row, "81", "")))
 	f.Add([]byte(head+fmt.Sprintf(row, "80", "20260105000000")), []byte(head+fmt.Sprintf(row, "8|0", "20260105000000")))
 	f.Add([]byte(head+fmt.Sprintf(row, "80", "")+"OBX|3|NM|150456|1|97|%|||||R"), []byte(head+fmt.Sprintf(row, "80", "")+"OBX|3|NM|150456|1|97|mmHg|||||R"))
+	f.Add([]byte(head+"OBX|2|NM|147842^MDC_ECG_HEART_RATE^MDC|\r"), []byte(head+"OBX|2|NM|147842^MDC_ECG_HEART_RATE^MDC|80\r"))
 	f.Fuzz(func(t *testing.T, b1, b2 []byte) {
 		var m1, m2 hl7.Message
 		if m1.Parse(b1) != nil || m2.Parse(b2) != nil {
@@ -169,4 +170,26 @@ func FuzzRowLayout(f *testing.F) {
 			sameLayout(t, e, cached, uncached, m, at.Add(time.Duration(i)*10*time.Second))
 		}
 	})
+}
+
+// A row that ends before its OBX-5 (a trailing field separator after
+// OBX-4) remembers no OBX-5 start: a later row with the same bytes up to
+// there and a value in OBX-4 (and still no OBX-5) has no value to read, not
+// its OBX-4.
+func TestRowLayoutNoValueField(t *testing.T) {
+	head := "MSH|^~\\&|MON|ICU|GW|HOSP|20260105000000||ORU^R01|C1|P|2.6\rPV1||I|ICU^^BED1\r"
+	row := "OBX|2|NM|147842^MDC_ECG_HEART_RATE^MDC|"
+	e, err := NewEngine(DefaultConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cached, uncached := newStream(&e.cfg), newStream(&e.cfg)
+	at := time.Date(2026, 1, 5, 0, 0, 0, 0, time.UTC)
+	for i, b := range []string{head + row + "\r", head + row + "80\r", head + row + "80\r"} {
+		var m hl7.Message
+		if err := m.Parse([]byte(b)); err != nil {
+			t.Fatal(err)
+		}
+		sameLayout(t, e, cached, uncached, &m, at.Add(time.Duration(i)*10*time.Second))
+	}
 }

@@ -1,0 +1,105 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"net"
+	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/hl7gate/hl7gate/gateway/config"
+	"github.com/hl7gate/hl7gate/gateway/store"
+	"github.com/hl7gate/hl7gate/hl7/mllp"
+)
+
+// A stop-and-wait station that writes its answer one byte per write has the exchange read it in pieces
+// inside writeAwait's wait (answer returns mllp.ErrWouldBlock and is called again): every answer must read
+// as it would in one piece, on a connection reused for 100 messages, and an answer cut short by a close
+// or by the ACK deadline (a stalled station) must fail the message, never answer it.
+func TestExchangeAnswerByteByByte(t *testing.T) {
+	const msh = "MSH|^~\\&|CS|HOSP|MON|ICU|20261125120000||ACK^R01^ACK|A1|P|2.6\r"
+	frame := func(p string) string { return "\x0b" + p + "\x1c\r" }
+	aa := frame(msh + "MSA|AA|C1\r")
+	for _, tc := range []struct {
+		name   string
+		answer string
+		code   string // "": the message fails
+		stall  bool   // after the answer the station waits (the ACK deadline ends the exchange)
+	}{
+		{"AA", aa, "AA", false},
+		{"CA then AA", frame(msh+"MSA|CA|C1\r") + aa, "AA", false},
+		{"commit ACK then AA", frame("\x06") + aa, "AA", false},
+		{"AE", frame(msh + "MSA|AE|C1\r"), "AE", false},
+		{"commit NAK", frame("\x15"), "CE", false},
+		{"AA for another message", frame(msh + "MSA|AA|C2\r"), "", false},
+		{"CA then AA for another message", frame(msh+"MSA|CA|C1\r") + frame(msh+"MSA|AA|C2\r"), "", false},
+		{"garbage", frame("garbage"), "", false},
+		{"half an AA, then close", aa[:20], "", false},
+		{"AA without its CR, then close", aa[:len(aa)-1], "", false},
+		{"half an AA, then stall", aa[:20], "", true},
+		{"CA, then stall", frame(msh + "MSA|CA|C1\r"), "", true},
+		{"AA without its CR, then stall", aa[:len(aa)-1], "", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ln, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer ln.Close()
+			go func() {
+				for {
+					c, err := ln.Accept()
+					if err != nil {
+						return
+					}
+					go func() {
+						defer c.Close()
+						r := mllp.NewReader(c, 0)
+						for {
+							if _, err := r.ReadFrame(); err != nil {
+								return // the gateway closed the connection
+							}
+							for i := range len(tc.answer) {
+								if _, err := c.Write([]byte{tc.answer[i]}); err != nil {
+									return
+								}
+							}
+							if tc.code == "" && !tc.stall {
+								return
+							}
+						}
+					}()
+				}
+			}()
+			st, err := store.New(10)
+			if err != nil {
+				t.Fatal(err)
+			}
+			cfg := config.Config{Stations: []config.StationConfig{{Name: "central", Address: ln.Addr().String(),
+				Pipeline: 1, Connections: 1, AckTimeout: 300 * time.Millisecond}}}.WithDefaults()
+			s, err := newStation(cfg.Stations[0], zerolog.Nop(), st, newMetrics())
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.closeAll()
+			msg := []byte("MSH|^~\\&|MON|ICU|CS|HOSP|20261125120000||ORU^R01|C1|P|2.6\rOBX|1|NM|8867-4^HR^LN||72|/min|||||F\r")
+			rounds := 100
+			if tc.code == "" {
+				rounds = 1
+			}
+			for round := range rounds {
+				_, code, ferr := s.forward(context.Background(), msg, []byte("C1"), nil, true)
+				switch {
+				case tc.code == "" && ferr == nil:
+					t.Fatalf("answered %s, want an error", code)
+				case tc.stall && !errors.Is(ferr, ErrAckTimeout):
+					t.Fatalf("error %v, want %v", ferr, ErrAckTimeout)
+				case tc.code != "" && (ferr != nil || string(code) != tc.code):
+					t.Fatalf("message %d: answered %q (%v), want %s", round, code, ferr, tc.code)
+				}
+			}
+		})
+	}
+}
