@@ -21,7 +21,11 @@ import (
 // transducer's zero by a few mmHg at most, inside the difference's scatter,
 // while the site, the catheter and the cuff that make the difference stay.
 // Flushed, zeroed and damped arterial values are not compared. A bed
-// turnover forgets it (newPatient).
+// turnover forgets it (newPatient), and so does a difference that stays off
+// on one side for cuffPairLen readings in a row: a cuff moved to the other
+// arm or a transducer re-levelled is the bed's new difference once it has
+// been reported, not a finding at every cuff reading until the bed turns
+// over (a forged level that lasts that long has been reported by then).
 
 const (
 	// cuffPairLen is how many accepted differences the offset is the median of.
@@ -81,9 +85,10 @@ func (c *cuffPair) learn(d float64) {
 // of the same message: the finding fires when Deviation × the learned scatter
 // separates them from their learned offset, on one side, at
 // DeviationReadings cuff readings in a row. A reading that far off does not
-// teach the offset, so a level that stays off is not learned as the bed's
-// new difference; every other reading does (leaving out more would narrow
-// the scatter learned).
+// teach the offset, so a level off for a few readings is not learned as the
+// bed's new difference; every other reading does (leaving out more would
+// narrow the scatter learned). After cuffPairLen readings off in a row the
+// difference is learned anew from the latest one.
 func (s *stream) cuffOffset(em *emitter, ni *NIBPIBPRule, csys, cdia, cuff, art *reading, at time.Time, dst []Finding) []Finding {
 	if ni.Deviation <= 0 || s.flushed() || s.damped() {
 		return dst // no patient pressure on the line (zeroing is damped)
@@ -110,10 +115,14 @@ func (s *stream) cuffOffset(em *emitter, ni *NIBPIBPRule, csys, cdia, cuff, art 
 	if c.run == 0 || c.up != (dev > 0) {
 		c.run, c.up = 0, dev > 0
 	}
-	c.run = min(c.run+1, 255)
+	c.run++
 	if int(c.run) >= ni.DeviationReadings && em.on(rNIBPIBP) {
 		dst = em.add(dst, rNIBPIBP, pNIBPMean, cuff.seg, at, dev, off, ni.Deviation*sc, "",
 			"arterial mean pressure left its learned difference from the cuff over consecutive cuff readings")
+	}
+	if c.run >= cuffPairLen {
+		*c = cuffPair{}
+		c.learn(d)
 	}
 	return dst
 }

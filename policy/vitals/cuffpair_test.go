@@ -77,3 +77,31 @@ func TestCuffOffset(t *testing.T) {
 		})
 	}
 }
+
+// A cuff moved to the other arm for good (16 mmHg higher from minute 120, inside the fixed tolerance): the
+// first readings off are reported, as a forged line would be, and from the
+// cuffPairLen-th one the new difference is the bed's own; nothing is
+// reported after it, down to the 4 h's end.
+func TestCuffOffsetRelearns(t *testing.T) {
+	moved := func(i int) float64 {
+		if i >= 120 {
+			return 16
+		}
+		return 0
+	}
+	bed := cuffBed(func(int) float64 { return 88 }, func(int) float64 { return 0 }, moved, 3)
+	var n int
+	for _, f := range run(t, vitals.DefaultConfig(), bed) {
+		if f.Rule != "nibp_ibp_agreement" {
+			continue
+		}
+		n++
+		t.Logf("%s value=%g other=%g threshold=%g at %s", f.Rule, f.Value, f.Other, f.Threshold, f.ObservedAt.Format("15:04"))
+		if last := t0.Add(190 * time.Minute); f.ObservedAt.After(last) {
+			t.Errorf("nibp_ibp_agreement at %s, after the 8th reading off (%s)", f.ObservedAt.Format("15:04"), last.Format("15:04"))
+		}
+	}
+	if n == 0 {
+		t.Error("the first readings off were not reported")
+	}
+}
