@@ -46,6 +46,14 @@ const baseN = 5
 // a longer one is a step.
 const maxSpike = 3
 
+// deepSpike is the size, in spike thresholds, from which a spike is vouched
+// for only by a related channel that left its own scatter, not by one a
+// third of its scale off its median (see moved). A neonate's breathing rate
+// or an AF pulse rate is that far off every few messages by itself; motion
+// that throws a saturation 24 points or more throws its partners beyond
+// their scatter too (session 12, training seeds).
+const deepSpike = 1.5
+
 // track is the per-parameter state of the checks in this file.
 type track struct {
 	base   [baseN]float64 // recent values outside excursions (a ring)
@@ -60,6 +68,7 @@ type track struct {
 	exPre     float64 // baseline when it began
 	exStart   int64   // arrival of its first message, Unix ns
 	exPartner bool    // a related channel moved with it
+	exBeyond  bool    // a related channel moved with it beyond its own scatter, or (SpO2) the heart changed pace: vouches for a deep spike
 	exShifted bool    // a related channel moved with it beyond its own scatter, or any other channel did in its first message (corroborates a step)
 	exWitness bool    // a related channel was present during it (not all off, as with a probe off)
 	exSeg     int
@@ -244,6 +253,7 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 				continue // the baseline stays in the true unit
 			}
 			t.exN, t.exPre, t.exStart, t.exPartner, t.exSeg, t.exPeak = 1, b, now, partner[p] || (p == pSpO2 && beat), c.seg, c.v
+			t.exBeyond = partnerShifted[p] || (p == pSpO2 && beat)
 			// A change of state (waking, a transfer, a rhythm converting)
 			// moves other channels in the same message, related or not; a
 			// forged level moves one channel (or the one arterial line).
@@ -271,9 +281,14 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 			back = (c.v-t.exPre)*(t.exPeak-t.exPre) <= 0 || math.Abs(c.v-t.exPre) < small/3
 		}
 		if back {
-			if t.exN <= maxSpike && math.Abs(t.exPeak-t.exPre) >= max(th, info.spike) && !t.exPartner && !s.plethSince(int(t.exN)+1) && t.exWitness &&
+			spike := max(th, info.spike)
+			size := math.Abs(t.exPeak - t.exPre)
+			// A related channel vouches for a spike it shared; for a deep
+			// one only if it left its own scatter (see deepSpike).
+			vouched := t.exPartner && (size < deepSpike*spike || t.exBeyond)
+			if t.exN <= maxSpike && size >= spike && !vouched && !s.plethSince(int(t.exN)+1) && t.exWitness &&
 				!info.noSpike && (params[p].q != qRate || t.exPeak > t.exPre) && (p != pTemp || t.exPeak > t.exPre) && em.on(rSpike) {
-				dst = em.add(dst, rSpike, p, t.exSeg, c.at, t.exPeak, t.exPre, max(th, info.spike), "", "short excursion that returned with no related channel moving")
+				dst = em.add(dst, rSpike, p, t.exSeg, c.at, t.exPeak, t.exPre, spike, "", "short excursion that returned with no related channel moving")
 			}
 			t.exN = 0
 			t.push(c.v)
@@ -282,6 +297,7 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 		t.exN = min(t.exN, 254) + 1
 		t.exSum += c.v
 		t.exPartner = t.exPartner || partner[p]
+		t.exBeyond = t.exBeyond || partnerShifted[p]
 		t.exShifted = t.exShifted || partnerShifted[p]
 		if partnerNudged[p] {
 			t.exNudged = min(t.exNudged, 254) + 1
