@@ -48,15 +48,15 @@ const (
 
 // The kinds of operation, in an SQE's user data below the pair's slot.
 const (
-	uAccept  = iota // the listener's accept (no pair)
-	uStop           // the read of the stop eventfd (no pair)
-	uConnect        // the station connection's connect
-	uMonRecv        // a receive of the monitor's frame
-	uStaSend        // the frame's send to the station
-	uStaRecv        // a receive on the station connection: the answer, or (idle) anything unasked
-	uMonSend        // the answer's send to the monitor
-	uMonSendWait    // --check: an answer's send whose completion is awaited before the monitor's next frame is read
-	uMonSendLast    // --check: an answer's send whose completion closes the pair (the station connection must go)
+	uAccept      = iota // the listener's accept (no pair)
+	uStop               // the read of the stop eventfd (no pair)
+	uConnect            // the station connection's connect
+	uMonRecv            // a receive of the monitor's frame
+	uStaSend            // the frame's send to the station
+	uStaRecv            // a receive on the station connection: the answer, or (idle) anything unasked
+	uMonSend            // the answer's send to the monitor
+	uMonSendWait        // --check: an answer's send whose completion is awaited before the monitor's next frame is read
+	uMonSendLast        // --check: an answer's send whose completion closes the pair (the station connection must go)
 )
 
 // uPair is a monitor connection and its station connection.
