@@ -9,6 +9,7 @@ import (
 	"io"
 	"math"
 	"net"
+	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -307,4 +308,44 @@ func buildHL7gate(t *testing.T) string {
 		t.Fatalf("go build hl7gate: %v\n%s", err, out)
 	}
 	return bin
+}
+
+// FuzzCheckFrame: any frame through the --check relay's handling, then any station answer to it, as the ring
+// does: nothing panics, a forwarded message is one MLLP frame, and an answer is relayed only when it names the
+// forwarded message's control ID (or is an MLLP commit ACK, which names none).
+func FuzzCheckFrame(f *testing.F) {
+	f.Add([]byte("MSH|^~\\&|MON|ICU|CS|H|20261203120000||ORU^R01^ORU_R01|M1|P|2.6\rOBX|1|NM|150456^MDC_PULS_OXIM_SAT_O2^MDC||97|262688^MDC_DIM_PERCENT^MDC|||||F\r"),
+		[]byte("MSH|^~\\&|CS|H|MON|ICU|20261203120000||ACK|S1|P|2.6\rMSA|AA|M1\r"))
+	f.Add([]byte("MSH|^~\\&|MON|ICU|CS|H|20261203120000||ORU^R01|M2|P|2.6|||AL|AL\r"), []byte{mllp.CommitACK})
+	f.Add([]byte("MSH|^~\\&|MON|ICU|CS|H|20261203120000||ADT^A01|M3|P|2.6\r"), []byte("MSA|AE|M3\r"))
+	chk, err := newGWChecks(context.Background(), "127.0.0.1:1", io.Discard)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, frame, answer []byte) {
+		pc := chk.newPairCheck(netip.MustParseAddr("127.1.0.1"))
+		switch chk.handle(pc, time.Now(), frame, nil) {
+		case chkAnswer:
+			if _, err := hl7.Parse(pc.reply); err != nil {
+				t.Fatalf("own answer %q: %v", pc.reply, err)
+			}
+		case chkForward:
+			r := mllp.NewReader(bytes.NewReader(pc.fwd), 0)
+			if got, err := r.ReadFrame(); err != nil || r.Buffered() != 0 {
+				t.Fatalf("forwarded %q: %v, %d bytes after the frame", pc.fwd, err, r.Buffered())
+			} else if _, err := hl7.Parse(got); err != nil {
+				t.Fatalf("forwarded message %q: %v", got, err)
+			}
+			done, code, err := chk.answer(pc, answer)
+			if err == nil && done && !mllp.IsCommitACK(answer) && !mllp.IsCommitNAK(answer) {
+				m, perr := hl7.Parse(answer)
+				if perr != nil {
+					t.Fatalf("answer %q relayed (%s) though it does not parse: %v", answer, code, perr)
+				}
+				if _, id, _ := hl7.ParseAck(m); !bytes.Equal(id, pc.ctrl) {
+					t.Fatalf("answer %q for %q relayed (%s)", answer, pc.ctrl, code)
+				}
+			}
+		}
+	})
 }
