@@ -39,7 +39,7 @@ func relayCmd(ctx context.Context, args []string, stderr io.Writer) error {
 	rings := fs.Int("rings", 1, "uring engine: `loops`, each its own thread, ring and listening socket (SO_REUSEPORT)")
 	fresh := fs.Bool("fresh-check", true, "uring engine: one more io_uring_enter before a batch's frames go out, so that the idle check is as fresh as a peek")
 	check := fs.Bool("check", false, "uring engine: do the gateway's per-message work on the ring's thread (parse, body check, allowlist, inventory, vital-sign checks, the station's ACK checked against the message; relay_check_linux.go)")
-	findings := fs.String("findings", "", "with --check: write one JSON line per message (source, position, arrival, findings as `hl7gate check` prints them) to `file`")
+	findings := fs.String("findings", "", "with --check: write one JSON line per message (source, position, arrival, findings as hl7gate check prints them) to `file`")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
