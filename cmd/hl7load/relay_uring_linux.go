@@ -235,7 +235,8 @@ func relayServeUring(ctx context.Context, ln int, station string, idle idleMode,
 		closeStop()
 		return err
 	}
-	u := &uRelay{r: r, ln: ln, stop: stop, idle: idle, chk: chk}
+	u := newURelay()
+	u.r, u.ln, u.stop, u.idle, u.chk = r, ln, stop, idle, chk
 	u.station, u.slen = rawSockaddr(ta)
 	_, u.family = sockaddr(ta)
 	err = u.run()
@@ -256,6 +257,14 @@ func relayServeUring(ctx context.Context, ln int, station string, idle idleMode,
 	}
 	return err
 }
+
+// newURelay allocates a uRelay on the heap. The kernel keeps addresses into it (the stop read's buffer, the
+// station's address for connect) while the loop runs; a uRelay on the loop goroutine's stack, where escape
+// analysis would put it, moves when that stack grows (deeper calls, as --check's make), and the stop read
+// then lands in memory that may be another goroutine's stack by then. Go does not move heap objects.
+//
+//go:noinline
+func newURelay() *uRelay { return new(uRelay) }
 
 // run is the loop: reap a batch of completions, fill the SQEs they call for, submit them and wait for the
 // next batch in one io_uring_enter; until the stop eventfd has been read and every pair is closed.
