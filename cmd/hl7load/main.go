@@ -55,7 +55,7 @@ commands:
   monitors   simulated monitors against a gateway, relay or station
   station    a simulated central station that ACKs and records what it receives
   relay      a bare MLLP relay in Go, the benchmark's floor for hl7gate's socket pattern (Linux;
-             --engine uring: one thread's io_uring loop)
+             --engine uring: one thread's io_uring loop; --check: doing hl7gate's per-message work)
   run        a station and monitors in one process (small runs)
   table      one comparison table from JSON reports of "monitors --json"
   corpus     a labelled vital-sign corpus (gen) and the scoring of a detector's findings (score)

@@ -1,12 +1,14 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"net"
+	"os"
 	"slices"
 	"sync"
 	"syscall"
@@ -36,10 +38,32 @@ func relayCmd(ctx context.Context, args []string, stderr io.Writer) error {
 	engine := fs.String("engine", "go", "`go`: a goroutine per monitor (the runtime's poller); uring: io_uring loops (relay_uring_linux.go)")
 	rings := fs.Int("rings", 1, "uring engine: `loops`, each its own thread, ring and listening socket (SO_REUSEPORT)")
 	fresh := fs.Bool("fresh-check", true, "uring engine: one more io_uring_enter before a batch's frames go out, so that the idle check is as fresh as a peek")
+	check := fs.Bool("check", false, "uring engine: do the gateway's per-message work on the ring's thread (parse, body check, allowlist, inventory, vital-sign checks, the station's ACK checked against the message; relay_check_linux.go)")
+	findings := fs.String("findings", "", "with --check: write one JSON line per message (source, position, arrival, findings as hl7gate check prints them) to `file`")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	if (*check || *findings != "") && *engine != "uring" {
+		return errors.New("relay: --check and --findings need --engine uring")
+	}
 	if *engine == "uring" {
+		var chk *gwChecks
+		if *check {
+			var out io.Writer
+			if *findings != "" {
+				f, err := os.Create(*findings)
+				if err != nil {
+					return err
+				}
+				bw := bufio.NewWriterSize(f, 1<<16)
+				defer func() { bw.Flush(); f.Close() }()
+				out = bw
+			}
+			var err error
+			if chk, err = newGWChecks(ctx, *station, out); err != nil {
+				return err
+			}
+		}
 		lns, bound, err := uringListeners(*addr, *rings)
 		if err != nil {
 			return err
@@ -52,7 +76,7 @@ func relayCmd(ctx context.Context, args []string, stderr io.Writer) error {
 		case *idleCheck:
 			idle = idleBatch
 		}
-		return relayServeURings(ctx, lns, *station, idle, stderr)
+		return relayServeURings(ctx, lns, *station, idle, chk, stderr)
 	} else if *engine != "go" {
 		return fmt.Errorf("relay: unknown engine %q (go or uring)", *engine)
 	}

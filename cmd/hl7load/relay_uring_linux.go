@@ -3,13 +3,19 @@ package main
 import (
 	"context"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"io"
 	"net"
+	"net/netip"
 	"runtime"
+	"time"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/hl7gate/hl7gate/hl7"
+	"github.com/hl7gate/hl7gate/hl7/mllp"
 )
 
 // The uring engine of the bare relay (hl7load relay --engine uring): the same stop-and-wait MLLP relay as the
@@ -42,13 +48,15 @@ const (
 
 // The kinds of operation, in an SQE's user data below the pair's slot.
 const (
-	uAccept  = iota // the listener's accept (no pair)
-	uStop           // the read of the stop eventfd (no pair)
-	uConnect        // the station connection's connect
-	uMonRecv        // a receive of the monitor's frame
-	uStaSend        // the frame's send to the station
-	uStaRecv        // a receive on the station connection: the answer, or (idle) anything unasked
-	uMonSend        // the answer's send to the monitor
+	uAccept      = iota // the listener's accept (no pair)
+	uStop               // the read of the stop eventfd (no pair)
+	uConnect            // the station connection's connect
+	uMonRecv            // a receive of the monitor's frame
+	uStaSend            // the frame's send to the station
+	uStaRecv            // a receive on the station connection: the answer, or (idle) anything unasked
+	uMonSend            // the answer's send to the monitor
+	uMonSendWait        // --check: an answer's send whose completion is awaited before the monitor's next frame is read
+	uMonSendLast        // --check: an answer's send whose completion closes the pair (the station connection must go)
 )
 
 // uPair is a monitor connection and its station connection.
@@ -62,6 +70,8 @@ type uPair struct {
 	inflight int       // receives and the connect submitted, not completed
 	gen      uint32    // tells this pair's completions from those of an earlier pair in its slot
 	closing  bool
+	pc       *pairCheck // --check: the gateway's per-message state; frame and sin are then raw receive buffers
+	sin      []byte     // --check: the station connection's receive buffer
 }
 
 // uRelay is the state of one uring relay loop.
@@ -72,6 +82,7 @@ type uRelay struct {
 	slen      uint32
 	family    int
 	idle      idleMode
+	chk       *gwChecks // --check: the gateway's per-message work; nil: a bare relay
 	pairs     []*uPair
 	free      []int
 	ready     []int // pairs with a whole frame, their sends filled after the batch
@@ -104,14 +115,14 @@ func uringListeners(addr string, rings int) ([]int, string, error) {
 }
 
 // relayServeURings runs one uring loop per listening socket (it takes them over) toward station until ctx
-// ends or a loop fails.
-func relayServeURings(ctx context.Context, lns []int, station string, idle idleMode, stats io.Writer) error {
+// ends or a loop fails; with chk, each doing the gateway's per-message work.
+func relayServeURings(ctx context.Context, lns []int, station string, idle idleMode, chk *gwChecks, stats io.Writer) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	errs := make(chan error, len(lns))
 	for _, fd := range lns {
 		go func() {
-			err := relayServeUring(ctx, fd, station, idle, stats)
+			err := relayServeUring(ctx, fd, station, idle, chk, stats)
 			cancel()
 			errs <- err
 		}()
@@ -190,8 +201,9 @@ func rawSockaddr(a *net.TCPAddr) (raw unix.RawSockaddrAny, n uint32) {
 }
 
 // relayServeUring relays every monitor connection the listening socket ln accepts (it takes ln over) to
-// station until ctx ends, then closes every connection; stats, when not nil, gets the loop's counts.
-func relayServeUring(ctx context.Context, ln int, station string, idle idleMode, stats io.Writer) error {
+// station until ctx ends, then closes every connection; stats, when not nil, gets the loop's counts. With
+// chk, each frame goes through the gateway's per-message work first (relay_check_linux.go).
+func relayServeUring(ctx context.Context, ln int, station string, idle idleMode, chk *gwChecks, stats io.Writer) error {
 	ta, err := net.ResolveTCPAddr("tcp", station)
 	if err != nil {
 		unix.Close(ln)
@@ -223,7 +235,8 @@ func relayServeUring(ctx context.Context, ln int, station string, idle idleMode,
 		closeStop()
 		return err
 	}
-	u := &uRelay{r: r, ln: ln, stop: stop, idle: idle}
+	u := newURelay()
+	u.r, u.ln, u.stop, u.idle, u.chk = r, ln, stop, idle, chk
 	u.station, u.slen = rawSockaddr(ta)
 	_, u.family = sockaddr(ta)
 	err = u.run()
@@ -238,9 +251,20 @@ func relayServeUring(ctx context.Context, ln int, station string, idle idleMode,
 	closeStop()
 	if stats != nil {
 		fmt.Fprintf(stats, "relay: %d messages, %d io_uring_enter calls\n", u.msgs, r.enters)
+		if chk != nil {
+			fmt.Fprintln(stats, chk.summary())
+		}
 	}
 	return err
 }
+
+// newURelay allocates a uRelay on the heap. The kernel keeps addresses into it (the stop read's buffer, the
+// station's address for connect) while the loop runs; a uRelay on the loop goroutine's stack, where escape
+// analysis would put it, moves when that stack grows (deeper calls, as --check's make), and the stop read
+// then lands in memory that may be another goroutine's stack by then. Go does not move heap objects.
+//
+//go:noinline
+func newURelay() *uRelay { return new(uRelay) }
 
 // run is the loop: reap a batch of completions, fill the SQEs they call for, submit them and wait for the
 // next batch in one io_uring_enter; until the stop eventfd has been read and every pair is closed.
@@ -303,6 +327,8 @@ func (u *uRelay) post(i int, kind uint8, fd int, addr uint64, n uint32, off uint
 	case uStaSend, uMonSend:
 		e.opcode, e.opFlags, e.flags = opSend, unix.MSG_WAITALL|unix.MSG_NOSIGNAL, sqeCQESkipSuccess
 		return
+	case uMonSendWait, uMonSendLast: // these complete, and are counted in flight
+		e.opcode, e.opFlags = opSend, unix.MSG_WAITALL|unix.MSG_NOSIGNAL
 	}
 	if i >= 0 {
 		u.pairs[i].inflight++
@@ -353,13 +379,23 @@ func (u *uRelay) complete(ud uint64, res int32) {
 	}
 	switch {
 	case p.closing:
+	case p.pc != nil && kind == uStaRecv && p.sent && res <= 0:
+		u.stationFailed(i) // the gateway's AE: the station closed or failed before its answer
 	case res < 0 || (res == 0 && kind != uConnect):
 		u.closePair(i) // failed, or closed by the peer
 	case kind == uConnect:
 		u.recv(i, uMonRecv, p.m, &p.frame)
 		if u.idle != idleOff {
-			u.recv(i, uStaRecv, p.s, &p.ack[p.cur])
+			u.staRecv(i)
 		}
+	case kind == uMonSendWait:
+		u.nextFrame(i)
+	case kind == uMonSendLast:
+		u.closePair(i)
+	case p.pc != nil && kind == uMonRecv:
+		p.frame = p.frame[:len(p.frame)+int(res)]
+		p.pc.mfeed.b, p.frame = p.frame, p.frame[:0] // the next receive is posted only once the reader took it all
+		u.nextFrame(i)
 	case kind == uMonRecv:
 		p.frame = p.frame[:len(p.frame)+int(res)]
 		if frameEnds(p.frame) {
@@ -368,11 +404,13 @@ func (u *uRelay) complete(ud uint64, res int32) {
 		} else {
 			u.recv(i, uMonRecv, p.m, &p.frame)
 		}
+	case kind == uStaRecv && !p.sent:
+		u.closePair(i) // unasked bytes: nothing may be read as a frame's answer
+	case p.pc != nil && kind == uStaRecv:
+		p.sin = p.sin[:len(p.sin)+int(res)]
+		p.pc.sfeed.b = p.sin
+		u.stationBytes(i)
 	case kind == uStaRecv:
-		if !p.sent {
-			u.closePair(i) // unasked bytes: nothing may be read as a frame's answer
-			break
-		}
 		b := &p.ack[p.cur]
 		*b = (*b)[:len(*b)+int(res)]
 		if !frameEnds(*b) {
@@ -391,7 +429,7 @@ func (u *uRelay) complete(ud uint64, res int32) {
 			u.recv(i, uStaRecv, p.s, &p.ack[p.cur])
 		}
 	}
-	u.release(i) // a send completes only when it failed (MSG_WAITALL: all of it or an error), handled above
+	u.release(i) // a silent send completes only when it failed (MSG_WAITALL: all of it or an error), handled above
 }
 
 // sendFrame fills the send of pair i's whole frame to the station (and, without the idle check, the
@@ -402,10 +440,123 @@ func (u *uRelay) sendFrame(i int) {
 		return
 	}
 	p.ready, p.sent = false, true
-	u.send(i, uStaSend, p.s, p.frame)
-	if u.idle == idleOff {
-		u.recv(i, uStaRecv, p.s, &p.ack[p.cur])
+	if p.pc != nil {
+		u.send(i, uStaSend, p.s, p.pc.fwd)
+	} else {
+		u.send(i, uStaSend, p.s, p.frame)
 	}
+	if u.idle == idleOff {
+		u.staRecv(i)
+	}
+}
+
+// staRecv posts a receive on pair i's station connection: into the buffer its answer is relayed from, or,
+// with --check, into the raw buffer its answers' reader is fed from (empty whenever this is called).
+func (u *uRelay) staRecv(i int) {
+	p := u.pairs[i]
+	if p.pc != nil {
+		p.sin = p.sin[:0]
+		u.recv(i, uStaRecv, p.s, &p.sin)
+		return
+	}
+	u.recv(i, uStaRecv, p.s, &p.ack[p.cur])
+}
+
+// nextFrame (--check) reads pair i's next frame from what the monitor sent and handles it as the gateway
+// does; a frame to forward waits in u.ready for the batch's sends, an answer of the gateway's own goes to the
+// monitor; with no whole frame buffered, it posts the monitor's next receive.
+func (u *uRelay) nextFrame(i int) {
+	p := u.pairs[i]
+	for {
+		frame, err := p.pc.mr.ReadFrame()
+		if err == mllp.ErrWouldBlock {
+			u.recv(i, uMonRecv, p.m, &p.frame)
+			return
+		}
+		if err != nil && !errors.Is(err, mllp.ErrFrameTooLarge) && !errors.Is(err, mllp.ErrTruncated) &&
+			!errors.Is(err, mllp.ErrMissingCR) {
+			u.closePair(i)
+			return
+		}
+		switch u.chk.handle(p.pc, time.Now(), frame, err) {
+		case chkAnswer:
+			u.answerMonitor(i, p.pc.reply, uMonSendWait)
+			return
+		case chkForward:
+			p.ready = true
+			u.ready = append(u.ready, i)
+			return
+		}
+	}
+}
+
+// stationBytes (--check) reads the station's answer to pair i's message from its latest receive, as the
+// gateway's station connection does, and relays it to the monitor once whole; a malformed answer, another
+// message's or a second commit ACK gets the monitor the gateway's AE instead and closes the pair.
+func (u *uRelay) stationBytes(i int) {
+	p := u.pairs[i]
+	pc := p.pc
+	for {
+		frame, err := pc.sr.ReadFrame()
+		if err == mllp.ErrWouldBlock {
+			u.staRecv(i)
+			return
+		}
+		var done bool
+		var code hl7.AckCode
+		if err == nil {
+			done, code, err = u.chk.answer(pc, frame)
+		}
+		if err != nil {
+			u.stationFailed(i)
+			return
+		}
+		if !done {
+			continue // a commit accept before the application ACK
+		}
+		u.msgs++
+		p.sent = false
+		switch {
+		case pc.sr.Buffered() > 0 || len(pc.sfeed.b) > 0 || isCommit(code):
+			// The answer stands, but the gateway never reuses the connection: bytes after it, or a commit
+			// ACK (an application ACK may still follow) could answer the next message.
+			u.answerMonitor(i, pc.ans, uMonSendLast)
+		case pc.mr.Buffered() > 0 || len(pc.mfeed.b) > 0:
+			u.answerMonitor(i, pc.ans, uMonSendWait) // the next frame is read once this answer is out
+			if u.idle != idleOff {
+				u.staRecv(i)
+			}
+		default:
+			u.answerMonitor(i, pc.ans, uMonSend)
+			u.recv(i, uMonRecv, p.m, &p.frame)
+			if u.idle != idleOff {
+				u.staRecv(i)
+			}
+		}
+		return
+	}
+}
+
+// stationFailed (--check) answers pair i's message with the gateway's AE and closes the pair once that is
+// sent (the gateway closes the station connection and keeps the monitor's; here they are one pair).
+func (u *uRelay) stationFailed(i int) {
+	p := u.pairs[i]
+	p.sent = false
+	u.chk.stationFailed(p.pc)
+	u.answerMonitor(i, p.pc.reply, uMonSendLast)
+}
+
+// answerMonitor (--check) frames payload into pair i's next answer buffer and sends it to the monitor.
+func (u *uRelay) answerMonitor(i int, payload []byte, kind uint8) {
+	p := u.pairs[i]
+	b, err := mllp.AppendFrame(p.ack[p.cur][:0], payload)
+	if err != nil {
+		u.closePair(i)
+		return
+	}
+	p.ack[p.cur] = b
+	u.send(i, kind, p.m, b)
+	p.cur ^= 1
 }
 
 // accepted takes a new monitor connection fd (or the accept's error) and connects its station connection.
@@ -426,8 +577,19 @@ func (u *uRelay) accepted(fd int) {
 	}
 }
 
-// pair opens the station connection for the monitor connection m.
+// pair opens the station connection for the monitor connection m; with --check, only for a source the
+// listener's allow_sources admit.
 func (u *uRelay) pair(m int) {
+	var pc *pairCheck
+	if u.chk != nil {
+		src, ok := peerAddr(m)
+		if !ok || !u.chk.admits(src) {
+			u.chk.refused.Add(1)
+			unix.Close(m)
+			return
+		}
+		pc = u.chk.newPairCheck(src)
+	}
 	s, err := unix.Socket(u.family, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
 		unix.Close(m)
@@ -436,8 +598,11 @@ func (u *uRelay) pair(m int) {
 	unix.SetsockoptInt(m, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1) // as Go's net package and HAProxy
 	unix.SetsockoptInt(s, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1)
 	u.gen++
-	p := &uPair{m: m, s: s, gen: u.gen, frame: make([]byte, 0, 4096)}
+	p := &uPair{m: m, s: s, gen: u.gen, frame: make([]byte, 0, 4096), pc: pc}
 	p.ack[0], p.ack[1] = make([]byte, 0, 4096), make([]byte, 0, 4096)
+	if pc != nil {
+		p.sin = make([]byte, 0, 4096)
+	}
 	var i int
 	if n := len(u.free); n > 0 {
 		i, u.free = u.free[n-1], u.free[:n-1]
@@ -447,6 +612,21 @@ func (u *uRelay) pair(m int) {
 		u.pairs = append(u.pairs, p)
 	}
 	u.post(i, uConnect, s, uint64(uintptr(unsafe.Pointer(&u.station))), 0, uint64(u.slen))
+}
+
+// peerAddr is the address of the peer of socket fd, IPv4-mapped addresses unmapped (as the gateway's).
+func peerAddr(fd int) (netip.Addr, bool) {
+	sa, err := unix.Getpeername(fd)
+	if err != nil {
+		return netip.Addr{}, false
+	}
+	switch a := sa.(type) {
+	case *unix.SockaddrInet4:
+		return netip.AddrFrom4(a.Addr), true
+	case *unix.SockaddrInet6:
+		return netip.AddrFrom16(a.Addr).Unmap(), true
+	}
+	return netip.Addr{}, false
 }
 
 // closePair shuts pair i's connections down, which ends its pending receives; release closes them.

@@ -30,7 +30,7 @@ func startURingRelay(t *testing.T, station string, rings int, idle idleMode) str
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- relayServeURings(ctx, lns, station, idle, nil) }()
+	go func() { done <- relayServeURings(ctx, lns, station, idle, nil, nil) }()
 	t.Cleanup(func() {
 		cancel()
 		if err := <-done; err != nil {

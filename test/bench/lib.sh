@@ -77,15 +77,20 @@ start_relay() {
 			TARGET=${TARGET:+$TARGET,}$addr
 		done
 		;;
-	gorelay | gorelay-uring)
+	gorelay | gorelay-uring | gorelay-uring-check)
 		# hl7load's bare relay: hl7gate's socket pattern in Go (the station idle check included) without its
 		# work on the message; the floor for hl7gate's CPU per message (BENCHMARKS.md, tenth round).
 		# gorelay-uring: the same relay as one thread's io_uring loop, system calls batched over all
 		# connections (BENCHMARKS.md, eleventh round); its log ends with its messages and io_uring_enter calls.
-		local engine=go
-		if [[ $relay == gorelay-uring ]]; then engine=uring; fi
+		# gorelay-uring-check: that loop doing the gateway's per-message work (parse, body check, allowlist,
+		# inventory, vital-sign checks, the station's ACK checked) on the ring's thread (twelfth round).
+		local engine=go flags=()
+		case $relay in
+		gorelay-uring) engine=uring ;;
+		gorelay-uring-check) engine=uring flags=(--check) ;;
+		esac
 		TARGET=127.0.0.1:$RELAY_PORT
-		"$BIN/hl7load" relay --engine "$engine" --addr "$TARGET" --station "$STATION" >"$OUT/$relay${RUN:+.$RUN}.log" 2>&1 &
+		"$BIN/hl7load" relay --engine "$engine" "${flags[@]}" --addr "$TARGET" --station "$STATION" >"$OUT/$relay${RUN:+.$RUN}.log" 2>&1 &
 		RELAY_PIDS+=($!)
 		;;
 	hl7gate | hl7gate-pipelined)

@@ -12,6 +12,8 @@
 #                                           # hl7load's bare Go relay with hl7gate's system calls: hl7gate's floor
 #   RELAYS="haproxy gorelay gorelay-uring" SCENARIOS=light50 REPEAT=5 test/bench/run.sh   # gorelay-uring: the
 #                                           # bare relay as one thread's io_uring loop (system calls batched)
+#   RELAYS="haproxy gorelay-uring gorelay-uring-check hl7gate" SCENARIOS="light50 flagged1" REPEAT=5 test/bench/run.sh
+#                                           # gorelay-uring-check: that loop doing hl7gate's per-message work
 #
 # The light-driver scenarios (light50, flagged1, flagged50, latency1) send prebuilt messages (hl7load
 # --prebuilt: rendered before the run, only MSH-10 patched per message), so the relay's cost dominates.

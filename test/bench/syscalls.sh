@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# System calls per message of each relay over one light50 run (50 monitors, closed loop, light driver),
-# or one open5k run (SCENARIO=open5k: 5,000 monitors at 1 msg/s, each parked between its messages by
-# hl7gate): every system call the relay process enters, counted by the kernel's tracepoints (perf stat -p,
-# all threads, the whole run, open5k's ramp included), divided by the messages the monitors sent. Counts,
+# System calls per message of each relay over one light50 run (50 monitors, closed loop, light driver), one
+# flagged1 run (light50, one monitor tripping the range check on every message), or one open5k run
+# (SCENARIO=open5k: 5,000 monitors at 1 msg/s, each parked between its messages by hl7gate): every system
+# call the relay process enters, counted by the kernel's tracepoints (perf stat -p, all threads, the whole
+# run, open5k's ramp included), divided by the messages the monitors sent. Counts,
 # not rates: they do not depend on how loaded the machine is. Also every system call
 # (raw_syscalls:sys_enter), the relay's CPU time (task-clock; user and system from /proc/PID/stat over the
 # monitors' run) and its context switches per message. REPEAT=n runs the relays n times, interleaved. Needs perf (Debian package
@@ -12,6 +13,8 @@
 #   DURATION=4s RELAYS=hl7gate test/bench/syscalls.sh
 #   SCENARIO=open5k DURATION=10s RELAYS="haproxy hl7gate" test/bench/syscalls.sh
 #   REPEAT=5 DURATION=6s RELAYS="haproxy gorelay gorelay-uring" test/bench/syscalls.sh
+#   SCENARIO=flagged1 REPEAT=5 DURATION=6s RELAYS="haproxy gorelay-uring gorelay-uring-check hl7gate" test/bench/syscalls.sh
+#   TRACE=0 REPEAT=5 DURATION=6s RELAYS="haproxy gorelay-uring gorelay-uring-check hl7gate" test/bench/syscalls.sh
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
@@ -21,9 +24,10 @@ REPEAT=${REPEAT:-1}
 SCENARIO=${SCENARIO:-light50}
 case $SCENARIO in
 light50) monitors=50 load=() ;;
+flagged1) monitors=50 load=(--manipulation range --manipulate-at 1 --manipulated 1) ;; # one monitor tripping the range check on every message
 open5k) monitors=5000 load=(--rate 1 --ramp 10s) ;;
 *)
-	log "unknown scenario $SCENARIO (light50 or open5k)"
+	log "unknown scenario $SCENARIO (light50, flagged1 or open5k)"
 	exit 2
 	;;
 esac
@@ -46,6 +50,9 @@ ticks() {
 }
 hz=$(getconf CLK_TCK)
 events=task-clock,context-switches,raw_syscalls:sys_enter,$(for c in $CALLS; do printf 'syscalls:sys_enter_%s,' "$c"; done)
+# TRACE=0: task-clock and context switches only, no system-call tracepoints (each traced call costs a relay
+# that makes many of them a little CPU): the CPU per message without the tracing's share.
+if [[ ${TRACE:-1} == 0 ]]; then events=task-clock,context-switches; fi
 for ((run = 1; run <= REPEAT; run++)); do
 	for relay in $RELAYS; do
 		name=syscalls.$relay label=$relay
