@@ -197,7 +197,7 @@ func (s *session) enqueue(now time.Time, rq *routeQueue, msg []byte) ([]byte, bo
 	}
 	s.queued++
 	code := hl7.AA
-	if wantsAcceptAck(&s.msg) {
+	if s.msg.WantsAcceptAck() {
 		code = hl7.CA
 	}
 	s.reply = hl7.AppendAck(s.reply[:0], &s.msg, hl7.Ack{Code: code, Reason: commitReason,
@@ -307,7 +307,7 @@ func (rq *routeQueue) deliver(key queue.Key) {
 		}
 		st := g.stations[si]
 		var code hl7.AckCode
-		ack, code, err = st.forward(g.ctx, m.Body, ctrl, ack[:0], wantsAppAck(&msg))
+		ack, code, err = st.forward(g.ctx, m.Body, ctrl, ack[:0], msg.WantsAppAck())
 		switch {
 		case err != nil:
 			if m.Attempt == 1 || m.Attempt%100 == 0 {

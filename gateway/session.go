@@ -566,7 +566,7 @@ func (s *session) deliver(now time.Time, rt *policy.Route, msg, ctrl []byte) ([]
 	}
 	if rt.AckFrom == policy.AckPrimary {
 		for _, i := range rt.Stations[1:] {
-			if st := s.rt.stations[i]; !st.backlog.offer(msg, ctrl, wantsAppAck(&s.msg)) {
+			if st := s.rt.stations[i]; !st.backlog.offer(msg, ctrl, s.msg.WantsAppAck()) {
 				s.dropSecondary(now, st, ctrl)
 			}
 		}
@@ -627,7 +627,7 @@ func (s *session) deliver(now time.Time, rt *policy.Route, msg, ctrl []byte) ([]
 // limited: during an outage every message fails).
 func (s *session) forwardTo(k, i int, msg, ctrl []byte) ([]byte, hl7.AckCode, error) {
 	st := s.rt.stations[i]
-	ack, code, err := st.forward(s.g.ctx, msg, ctrl, s.acks[k][:0], wantsAppAck(&s.msg))
+	ack, code, err := st.forward(s.g.ctx, msg, ctrl, s.acks[k][:0], s.msg.WantsAppAck())
 	if err != nil {
 		if s.logAllow(time.Now()) {
 			s.logger().Warn().Str("station", st.cfg.Name).Str("msh10", string(ctrl)).Err(err).
@@ -683,7 +683,7 @@ func (s *session) nak(now time.Time, frame []byte, reason string, code hl7.AckCo
 
 // ownAck answers a parsed message with the gateway's own negative ACK (never a positive one).
 func (s *session) ownAck(now time.Time, code hl7.AckCode, errCode int, text string) []byte {
-	if wantsAcceptAck(&s.msg) {
+	if s.msg.WantsAcceptAck() {
 		code = enhanced(code)
 	}
 	s.reply = hl7.AppendAck(s.reply[:0], &s.msg, hl7.Ack{Code: code, ErrorCode: errCode, Reason: text,
@@ -710,25 +710,7 @@ func enhanced(c hl7.AckCode) hl7.AckCode {
 
 func enhancedRaw(frame []byte) bool {
 	var m hl7.Message
-	return m.Parse(frame) == nil && wantsAcceptAck(&m)
-}
-
-func wantsAcceptAck(m *hl7.Message) bool {
-	switch string(m.AcceptAckType()) {
-	case "AL", "ER", "SU":
-		return true
-	}
-	return false
-}
-
-// wantsAppAck reports whether the sender of m expects an application ACK: MSH-16 is empty (original
-// mode), AL or SU. With NE or ER it expects none on success, so a station's commit accept is its answer.
-func wantsAppAck(m *hl7.Message) bool {
-	switch string(m.AppAckType()) {
-	case "NE", "ER":
-		return false
-	}
-	return true
+	return m.Parse(frame) == nil && m.WantsAcceptAck()
 }
 
 func codeLabel(c hl7.AckCode) string {

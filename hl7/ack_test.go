@@ -250,3 +250,30 @@ func TestIsAck(t *testing.T) {
 		t.Error("an empty Message is an ACK")
 	}
 }
+
+func TestWantsAcks(t *testing.T) {
+	tests := []struct {
+		msh15, msh16 string
+		accept, app  bool
+	}{
+		{"", "", false, true}, // original mode
+		{"AL", "AL", true, true},
+		{"AL", "NE", true, false},
+		{"ER", "ER", true, false},
+		{"SU", "SU", true, true},
+		{"NE", "AL", false, true},
+	}
+	for _, tc := range tests {
+		var m hl7.Message
+		body := "MSH|^~\\&|MON|ICU|CS|H|20260101120000||ORU^R01|1|P|2.6|||" + tc.msh15 + "|" + tc.msh16 + "\r"
+		if err := m.Parse([]byte(body)); err != nil {
+			t.Fatal(err)
+		}
+		if got := m.WantsAcceptAck(); got != tc.accept {
+			t.Errorf("MSH-15 %q: WantsAcceptAck %v, want %v", tc.msh15, got, tc.accept)
+		}
+		if got := m.WantsAppAck(); got != tc.app {
+			t.Errorf("MSH-16 %q: WantsAppAck %v, want %v", tc.msh16, got, tc.app)
+		}
+	}
+}

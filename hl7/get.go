@@ -132,6 +132,27 @@ func (m *Message) AcceptAckType() []byte { return m.msh(15) }
 // AppAckType returns MSH-16 (AL, NE, ER, SU or empty).
 func (m *Message) AppAckType() []byte { return m.msh(16) }
 
+// WantsAcceptAck reports whether the sender asked for accept acknowledgements
+// (enhanced mode): MSH-15 is AL, ER or SU.
+func (m *Message) WantsAcceptAck() bool {
+	switch string(m.AcceptAckType()) {
+	case "AL", "ER", "SU":
+		return true
+	}
+	return false
+}
+
+// WantsAppAck reports whether the sender expects an application ACK: MSH-16
+// is empty (original mode), AL or SU. With NE or ER it expects none on
+// success, so a receiver's commit accept is its whole answer.
+func (m *Message) WantsAppAck() bool {
+	switch string(m.AppAckType()) {
+	case "NE", "ER":
+		return false
+	}
+	return true
+}
+
 // Charset returns MSH-18, e.g. UNICODE UTF-8.
 func (m *Message) Charset() []byte { return m.msh(18) }
 

@@ -213,7 +213,7 @@ func (c *gwChecks) handle(pc *pairCheck, now time.Time, frame []byte, ferr error
 	if err != nil { // a framing byte inside the message: the gateway's exchange fails likewise
 		return c.ownAck(pc, now, hl7.AE, hl7.CodeInternalError, "central station did not accept the message")
 	}
-	pc.fwd, pc.ctrl, pc.wantApp, pc.committed = fwd, pc.msg.ControlID(), wantsAppAck(&pc.msg), false
+	pc.fwd, pc.ctrl, pc.wantApp, pc.committed = fwd, pc.msg.ControlID(), pc.msg.WantsAppAck(), false
 	return chkForward
 }
 
@@ -236,7 +236,7 @@ func (c *gwChecks) nak(pc *pairCheck, now time.Time, frame []byte, text string) 
 	c.rejected.Add(1)
 	code := hl7.AE
 	var m hl7.Message
-	if m.Parse(frame) == nil && wantsAcceptAck(&m) {
+	if m.Parse(frame) == nil && m.WantsAcceptAck() {
 		code = hl7.CE
 	}
 	pc.reply = hl7.AppendNak(pc.reply[:0], frame, hl7.Ack{Code: code, ErrorCode: hl7.CodeSegmentSequence, Reason: text,
@@ -247,7 +247,7 @@ func (c *gwChecks) nak(pc *pairCheck, now time.Time, frame []byte, text string) 
 // ownAck answers the parsed message with the gateway's own negative ACK, as the gateway's session.ownAck.
 func (c *gwChecks) ownAck(pc *pairCheck, now time.Time, code hl7.AckCode, errCode int, text string) int {
 	c.rejected.Add(1)
-	if wantsAcceptAck(&pc.msg) {
+	if pc.msg.WantsAcceptAck() {
 		switch code {
 		case hl7.AE:
 			code = hl7.CE
@@ -311,24 +311,6 @@ func (c *gwChecks) answer(pc *pairCheck, frame []byte) (done bool, code hl7.AckC
 
 // isCommit reports whether code is a commit ACK's: the gateway never reuses a station connection after one.
 func isCommit(code hl7.AckCode) bool { return code == hl7.CA || code == hl7.CE || code == hl7.CR }
-
-// wantsAcceptAck is the gateway's: the sender asked for accept acknowledgements (MSH-15 AL, ER or SU).
-func wantsAcceptAck(m *hl7.Message) bool {
-	switch string(m.AcceptAckType()) {
-	case "AL", "ER", "SU":
-		return true
-	}
-	return false
-}
-
-// wantsAppAck is the gateway's: the sender expects an application ACK (MSH-16 empty, AL or SU).
-func wantsAppAck(m *hl7.Message) bool {
-	switch string(m.AppAckType()) {
-	case "NE", "ER":
-		return false
-	}
-	return true
-}
 
 // checkLine is one line of --findings: a message's position on its connection, its source, its arrival
 // (so that the file is also an --arrival file for `hl7gate check`) and its findings in check's fields.
