@@ -53,39 +53,3 @@ func TestDeepSpikeBesideANoisyBreathingRate(t *testing.T) {
 	})
 	checkRules(t, run(t, vitals.DefaultConfig(), crying))
 }
-
-// TestDeepSpikeBesideAWitnessStandingOff: a related channel that stands
-// beyond its own scatter without moving in the spike's messages does not
-// vouch for a deep spike. A neonate's breathing rate changed pace to about
-// 22 above its median three messages earlier (its scatter about 5/min) when
-// the saturation is forged from 95 to 65 for a message: a spike (training seeds
-// 4 m0096, 14 m0045, 46 m0046: dips beside an AF pulse rate scattering, a
-// breathing rate drifting, a heart rate ramping through a desaturation).
-// With the same breathing rate, a shallow motion dip (to 78), a
-// bradycardia–desaturation and a crying neonate whose breathing rate jumps
-// again with the dip stay quiet.
-func TestDeepSpikeBesideAWitnessStandingOff(t *testing.T) {
-	series := func(dip func(m *msg)) []tick {
-		r := rand.New(rand.NewPCG(12, 2))
-		return every(140, 30*sec, func(i int) msg {
-			rate := 50.0
-			if i >= 117 {
-				rate = 72
-			}
-			m := msg{rows: []row{hr(num(140 + float64(i%3))), pr(num(140 + float64((i+1)%3))), spo2(num(94 + float64(i%3))),
-				rr(num(rate + float64(r.IntN(5)-2))), temp("37.0")}}
-			if i == 120 {
-				dip(&m)
-			}
-			return m
-		})
-	}
-	forged := series(func(m *msg) { m.rows[2] = spo2("65") })
-	checkRules(t, run(t, vitals.DefaultConfig(), forged), "spike")
-	shallow := series(func(m *msg) { m.rows[2] = spo2("78") })
-	checkRules(t, run(t, vitals.DefaultConfig(), shallow))
-	brady := series(func(m *msg) { m.rows[0], m.rows[1], m.rows[2] = hr("95"), pr("96"), spo2("65") })
-	checkRules(t, run(t, vitals.DefaultConfig(), brady))
-	crying := series(func(m *msg) { m.rows[2], m.rows[3] = spo2("65"), rr("95") })
-	checkRules(t, run(t, vitals.DefaultConfig(), crying))
-}

@@ -47,14 +47,11 @@ const baseN = 5
 const maxSpike = 3
 
 // deepSpike is the size, in spike thresholds, from which a spike is vouched
-// for only by a related channel that jumped beyond its own scatter in one of
-// its messages, not by one a third of its scale off its median (see moved).
-// A neonate's breathing rate or an AF pulse rate is that far off every few
-// messages by itself, and one in its own excursion (a heart rate ramping up
-// through a desaturation, a breathing rate drifting) stands off its median
-// without moving with the spike; motion that throws a saturation 24 points
-// or more throws its partners beyond their scatter in that message too
-// (session 12, training seeds).
+// for only by a related channel that left its own scatter, not by one a
+// third of its scale off its median (see moved). A neonate's breathing rate
+// or an AF pulse rate is that far off every few messages by itself; motion
+// that throws a saturation 24 points or more throws its partners beyond
+// their scatter too (session 12, training seeds).
 const deepSpike = 1.5
 
 // track is the per-parameter state of the checks in this file.
@@ -71,7 +68,7 @@ type track struct {
 	exPre     float64 // baseline when it began
 	exStart   int64   // arrival of its first message, Unix ns
 	exPartner bool    // a related channel moved with it
-	exBeyond  bool    // a related channel jumped with it beyond its own scatter, or (SpO2) the heart changed pace: vouches for a deep spike
+	exBeyond  bool    // a related channel moved with it beyond its own scatter, or (SpO2) the heart changed pace: vouches for a deep spike
 	exShifted bool    // a related channel moved with it beyond its own scatter, or any other channel did in its first message (corroborates a step)
 	exWitness bool    // a related channel was present during it (not all off, as with a probe off)
 	exSeg     int
@@ -135,26 +132,22 @@ func (t *track) reset(v float64) {
 }
 
 // moved reports whether parameter q is present and away from its baseline
-// by a third of its scale, whether it is also beyond its own scatter (see
-// partnerNoise), and whether it also jumped beyond that scatter from its
-// previous value in this message. A spike shared by a related channel is
-// an artefact of both (motion) whatever their scatter, a deep one only if
-// the channel jumped with it (see deepSpike); a step is corroborated only
-// by a related channel that left its own noise.
-func (s *stream) moved(q param) (moved, beyond, jumped bool) {
+// by a third of its scale, and whether it is also beyond its own scatter
+// (see partnerNoise). A spike shared by a related channel is an artefact
+// of both (motion) whatever their scatter; a step is corroborated only by
+// a related channel that left its own noise.
+func (s *stream) moved(q param) (moved, beyond bool) {
 	if !s.cur[q].ok {
-		return false, false, false
+		return false, false
 	}
 	t := &s.tracks[q]
 	b, ok := t.baseline()
 	if !ok {
-		return false, false, false
+		return false, false
 	}
-	v, sc := s.cur[q].v, t.ownScatter()
-	d := math.Abs(v - b)
+	d := math.Abs(s.cur[q].v - b)
 	moved = d >= trackInfo[q].scale/3
-	beyond = moved && d >= sc
-	return moved, beyond, beyond && math.Abs(v-t.prevV) >= sc
+	return moved, moved && d >= t.ownScatter()
 }
 
 // witnessed reports whether any related channel of p is present in the
@@ -183,9 +176,9 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 	now := arrival.UnixNano()
 	// Related channels are judged against their baselines before this
 	// message updates any of them.
-	var moved, shifted, jumped, partner, partnerShifted, partnerJumped, nudged, partnerNudged [numParams]bool
+	var moved, shifted, partner, partnerShifted, nudged, partnerNudged [numParams]bool
 	for _, q := range tracked {
-		moved[q], shifted[q], jumped[q] = s.moved(q)
+		moved[q], shifted[q] = s.moved(q)
 		nudged[q] = s.nudged(q)
 	}
 	// A flushed, zeroed or damped arterial line shows no patient pressure:
@@ -198,7 +191,6 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 		for _, q := range trackInfo[p].partners {
 			partner[p] = partner[p] || moved[q]
 			partnerShifted[p] = partnerShifted[p] || shifted[q]
-			partnerJumped[p] = partnerJumped[p] || jumped[q]
 			partnerNudged[p] = partnerNudged[p] || nudged[q]
 		}
 		if shifted[p] && !(line && arterial(p)) {
@@ -261,7 +253,7 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 				continue // the baseline stays in the true unit
 			}
 			t.exN, t.exPre, t.exStart, t.exPartner, t.exSeg, t.exPeak = 1, b, now, partner[p] || (p == pSpO2 && beat), c.seg, c.v
-			t.exBeyond = partnerJumped[p] || (p == pSpO2 && beat)
+			t.exBeyond = partnerShifted[p] || (p == pSpO2 && beat)
 			// A change of state (waking, a transfer, a rhythm converting)
 			// moves other channels in the same message, related or not; a
 			// forged level moves one channel (or the one arterial line).
@@ -292,7 +284,7 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 			spike := max(th, info.spike)
 			size := math.Abs(t.exPeak - t.exPre)
 			// A related channel vouches for a spike it shared; for a deep
-			// one only if it jumped beyond its own scatter (see deepSpike).
+			// one only if it left its own scatter (see deepSpike).
 			vouched := t.exPartner && (size < deepSpike*spike || t.exBeyond)
 			if t.exN <= maxSpike && size >= spike && !vouched && !s.plethSince(int(t.exN)+1) && t.exWitness &&
 				!info.noSpike && (params[p].q != qRate || t.exPeak > t.exPre) && (p != pTemp || t.exPeak > t.exPre) && em.on(rSpike) {
@@ -305,7 +297,7 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 		t.exN = min(t.exN, 254) + 1
 		t.exSum += c.v
 		t.exPartner = t.exPartner || partner[p]
-		t.exBeyond = t.exBeyond || partnerJumped[p]
+		t.exBeyond = t.exBeyond || partnerShifted[p]
 		t.exShifted = t.exShifted || partnerShifted[p]
 		if partnerNudged[p] {
 			t.exNudged = min(t.exNudged, 254) + 1
