@@ -127,7 +127,6 @@ func (s *stream) nearReplay(arrival time.Time) (lag, win int, found bool) {
 			}
 		}
 	}
-	k := max(rs.k, 1)
 	if win = int(rs.win); win == 0 {
 		win = replayWin
 	}
@@ -139,23 +138,31 @@ func (s *stream) nearReplay(arrival time.Time) (lag, win int, found bool) {
 		}
 		q[i] = quantise(r)
 	}
+	lag, found = rs.observe(q, win)
+	return lag, win, found
+}
+
+// observe keeps q, a message's rounded values, in recent at k > 1 and
+// remembers it if it is the k-th; it reports whether it ends a replay of
+// win messages (match or offPhase), and at what lag in messages.
+func (rs *replayState) observe(q [4]uint8, win int) (lag int, found bool) {
+	k := max(rs.k, 1)
 	if k > 1 {
 		rs.recent[rs.recentN%replayRecent] = q
 		rs.recentN++
 	}
 	if rs.inPer++; rs.inPer < k {
 		if q[0] == 0 {
-			return 0, 0, false
+			return 0, false
 		}
-		lag, found = rs.offPhase(&q, int(rs.inPer), win)
-		return lag, win, found
+		return rs.offPhase(&q, int(rs.inPer), win)
 	}
 	rs.inPer = 0
 	rs.remember(q)
 	if q[0] != 0 {
 		lag, found = rs.match(&q, win)
 	}
-	return lag * int(k), int(win), found
+	return lag * int(k), found
 }
 
 func quantise(r *reading) uint8 {
