@@ -20,7 +20,12 @@ import (
 // keeps the order of the messages it copies, so at the replay's lag each
 // remembered message copies one remembered k messages apart (exactly when
 // the lag is a multiple of k, else a neighbour of it, which at a cadence of
-// seconds is alike within the tolerance).
+// seconds is alike only for a quiet patient). For the other lags the
+// messages between the remembered ones are compared in turn: the last
+// (replayWin × k) messages are all kept (recent), and each message that is
+// not remembered, with those k, 2k, … before it, is compared with the
+// remembered past (offPhase): a replay at any lag copies remembered
+// messages into one of the k phases.
 //
 // Candidate lags come from an index, not a scan of every lag: the
 // remembered messages of each rounded pulse rate form a chain, newest
@@ -39,22 +44,24 @@ import (
 // message by message, so no count is kept per lag.
 //
 // Memory per monitor: replayHist × 6 B (values and chain link), 512 B of
-// chain heads and 128 B of lag bits: 6.6 KiB. Reach: replayHist remembered messages, at least
+// chain heads, 128 B of lag bits and replayRecent × 4 B of recent
+// messages: 7.9 KiB. Reach: replayHist remembered messages, at least
 // replayHorizon (2 h 30 min) at any cadence down to 0.6 s.
 const (
-	replayHist      = 1024              // messages remembered (a power of two)
-	replayHorizon   = 150 * time.Minute // the history spans at least this, with k up to replayMaxK
-	replayMinLag    = 30                // closer repeats (in remembered messages) are plateaus and slow trends
-	replayWin       = 20                // matching messages in a row
-	replaySlowWin   = 12                // the same at a cadence of replaySlow or slower
-	replaySlow      = 30                // seconds
-	replayMinuteWin = 10                // the same at a cadence of replayMinute or slower: a 10 min replay is ten messages
-	replayMinute    = 60                // seconds
-	replayMove      = 4                 // mean change between remembered messages, summed over the channels, that makes a stretch informative
-	replayJump      = 8                 // the most one change of one channel counts for in that
-	replaySpread    = 2                 // summed over the channels, how far a run's values reach beyond twice their tolerance
-	replayLearn     = 8                 // intervals that set k
-	replayMaxK      = 16                // the most messages per remembered one
+	replayHist      = 1024                   // messages remembered (a power of two)
+	replayHorizon   = 150 * time.Minute      // the history spans at least this, with k up to replayMaxK
+	replayMinLag    = 30                     // closer repeats (in remembered messages) are plateaus and slow trends
+	replayWin       = 20                     // matching messages in a row
+	replaySlowWin   = 12                     // the same at a cadence of replaySlow or slower
+	replaySlow      = 30                     // seconds
+	replayMinuteWin = 10                     // the same at a cadence of replayMinute or slower: a 10 min replay is ten messages
+	replayMinute    = 60                     // seconds
+	replayMove      = 4                      // mean change between remembered messages, summed over the channels, that makes a stretch informative
+	replayJump      = 8                      // the most one change of one channel counts for in that
+	replaySpread    = 2                      // summed over the channels, how far a run's values reach beyond twice their tolerance
+	replayLearn     = 8                      // intervals that set k
+	replayMaxK      = 16                     // the most messages per remembered one
+	replayRecent    = replayWin * replayMaxK // recent messages kept at k > 1: a run of replayWin k apart
 	// replayTop is the largest remembered value: 255 less the widest
 	// tolerance, so that two values off the byte's scale (an arterial flush
 	// at 300 mmHg) still match each other, as near and the matcher compare
@@ -78,6 +85,9 @@ type replayState struct {
 	walked int32                   // rs.n (mod 2³²) of the message whose match filled lags: mod 2¹⁶, a walk 65,536 messages back passed for the previous one
 	since  uint8                   // messages matched by lags alone since the last chain walk
 	moved  int32                   // the changes of the last replayWin remembered messages (see informative), summed as they are remembered
+
+	recent  [replayRecent][4]uint8 // at k > 1, every message's values, by recentN mod replayRecent (see offPhase)
+	recentN int                    // messages kept in recent
 
 	k      uint8                // messages per remembered one; 0 while learning (1 then)
 	win    uint8                // matching messages in a row that make a replay
@@ -117,14 +127,9 @@ func (s *stream) nearReplay(arrival time.Time) (lag, win int, found bool) {
 			}
 		}
 	}
-	k := max(rs.k, 1)
 	if win = int(rs.win); win == 0 {
 		win = replayWin
 	}
-	if rs.inPer++; rs.inPer < k {
-		return 0, 0, false
-	}
-	rs.inPer = 0
 	var q [4]uint8
 	for i, rp := range replayParams {
 		r := &s.cur[rp.p]
@@ -133,11 +138,31 @@ func (s *stream) nearReplay(arrival time.Time) (lag, win int, found bool) {
 		}
 		q[i] = quantise(r)
 	}
+	lag, found = rs.observe(q, win)
+	return lag, win, found
+}
+
+// observe keeps q, a message's rounded values, in recent at k > 1 and
+// remembers it if it is the k-th; it reports whether it ends a replay of
+// win messages (match or offPhase), and at what lag in messages.
+func (rs *replayState) observe(q [4]uint8, win int) (lag int, found bool) {
+	k := max(rs.k, 1)
+	if k > 1 {
+		rs.recent[rs.recentN%replayRecent] = q
+		rs.recentN++
+	}
+	if rs.inPer++; rs.inPer < k {
+		if q[0] == 0 {
+			return 0, false
+		}
+		return rs.offPhase(&q, int(rs.inPer), win)
+	}
+	rs.inPer = 0
 	rs.remember(q)
 	if q[0] != 0 {
 		lag, found = rs.match(&q, win)
 	}
-	return lag * int(k), int(win), found
+	return lag * int(k), found
 }
 
 func quantise(r *reading) uint8 {
@@ -291,12 +316,72 @@ func (rs *replayState) run(lag, win int) int {
 // matches reports whether the remembered message j back from the latest
 // matches the one lag earlier, as the chain walk matches them (see run).
 func (rs *replayState) matches(j, lag int) bool {
-	const mask = replayHist - 1
-	if i := rs.n - j - lag; i < 1 || uint16(i) == 0 {
+	return rs.matchesAt(&rs.hist[(rs.n-j)&(replayHist-1)].v, rs.n-j-lag)
+}
+
+// matchesAt reports whether the values a match remembered message i as the
+// chain walk matches them (see run).
+func (rs *replayState) matchesAt(a *[4]uint8, i int) bool {
+	if i < 1 || uint16(i) == 0 {
 		return false
 	}
-	a, b := &rs.hist[(rs.n-j)&mask].v, &rs.hist[(rs.n-j-lag)&mask].v
+	b := &rs.hist[i&(replayHist-1)].v
 	return a[0] != 0 && b[0] != 0 && near(a, b)
+}
+
+// recentBack returns the values of the message j × k before the latest,
+// from recent.
+func (rs *replayState) recentBack(j int) *[4]uint8 {
+	return &rs.recent[(rs.recentN-1-j*int(rs.k))%replayRecent]
+}
+
+// offPhase compares q, a message phase (1 to k − 1) after the latest
+// remembered one, and the win − 1 messages k, 2k, … before it (recent)
+// with the remembered past: a run of win of them, each matching a
+// remembered message, the remembered ones in a row, and moving enough, is
+// a replay at a lag of age × k + phase messages, age in remembered
+// messages as walk counts it. The remembered messages whose pulse rate is
+// within the tolerance of q's are visited as walk visits them, and the
+// first lag that is a replay returned; no lag bits are kept. Like match,
+// nothing is compared while the last replayWin remembered messages cannot
+// move enough (informative): those are the neighbours of the run's.
+func (rs *replayState) offPhase(q *[4]uint8, phase, win int) (lag int, found bool) {
+	const mask = replayHist - 1
+	if rs.recentN < (win-1)*int(rs.k)+1 || !rs.informative() {
+		return 0, false
+	}
+	m := newMatcher(q)
+	num := uint16(rs.n)
+	tol := int(replayParams[0].tol)
+	for v := max(1, int(q[0])-tol); v <= min(255, int(q[0])+tol); v++ {
+		prevAge := -1
+		for b := rs.heads[v]; b != 0; {
+			h := &rs.hist[int(b)&mask]
+			age := int(num - b)
+			if age <= prevAge || age >= replayHist || age > rs.n {
+				break // beyond the history, or a link to an overwritten message
+			}
+			prevAge, b = age, h.next
+			if age < replayMinLag || age+replayWin > replayHist || m.hit(&h.v) == 0 {
+				continue
+			}
+			j := win - 1 // the oldest first: a chance run usually ends within a few
+			for j >= 1 && rs.matchesAt(rs.recentBack(j), rs.n-age-j) {
+				j--
+			}
+			if j > 0 {
+				continue
+			}
+			var cur, past [replayWin][4]uint8
+			for j := range win {
+				cur[j], past[j] = *rs.recentBack(j), rs.hist[(rs.n-age-j)&mask].v
+			}
+			if informativeRun(&cur, &past, win) {
+				return age*int(rs.k) + phase, true
+			}
+		}
+	}
+	return 0, false
 }
 
 // matcher is near(q, ·) for one q, without a branch per channel: the four
@@ -408,9 +493,18 @@ func (rs *replayState) informative() bool {
 // fall at the same place in two stretches do not make them a copy.
 func (rs *replayState) informativeAt(n, lag int) bool {
 	const mask = replayHist - 1
-	compared := func(j, i int) bool {
-		return rs.hist[(rs.n-j)&mask].v[i] != 0 && rs.hist[(rs.n-j-lag)&mask].v[i] != 0
+	var cur, past [replayWin][4]uint8
+	for j := range n {
+		cur[j], past[j] = rs.hist[(rs.n-j)&mask].v, rs.hist[(rs.n-j-lag)&mask].v
 	}
+	return informativeRun(&cur, &past, n)
+}
+
+// informativeRun is informativeAt for a run of n (up to replayWin): cur[j]
+// the j-th message of the run back from its latest, past[j] the one it
+// matches.
+func informativeRun(cur, past *[replayWin][4]uint8, n int) bool {
+	compared := func(j, i int) bool { return cur[j][i] != 0 && past[j][i] != 0 }
 	total, spread := 0, 0
 	for i, rp := range replayParams {
 		lo, hi := 255, 0
@@ -418,10 +512,10 @@ func (rs *replayState) informativeAt(n, lag int) bool {
 			if !compared(j, i) {
 				continue
 			}
-			x := int(rs.hist[(rs.n-j)&mask].v[i])
+			x := int(cur[j][i])
 			lo, hi = min(lo, x), max(hi, x)
 			if j+1 < n && compared(j+1, i) {
-				d := x - int(rs.hist[(rs.n-j-1)&mask].v[i])
+				d := x - int(cur[j+1][i])
 				total += min(max(d, -d), replayJump)
 			}
 		}

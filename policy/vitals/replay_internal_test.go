@@ -319,3 +319,100 @@ func recountMoved(rs *replayState) int32 {
 	}
 	return int32(moved)
 }
+
+// TestReplayOffPhaseModel checks observe at k > 1 against a plain model
+// that tries every lag for each message between the remembered ones: that
+// message and the win − 1 before it k apart, against remembered messages in
+// a row (matchesAt), moving enough (informativeRun), and of several lags
+// the one whose remembered message has the lowest pulse rate, then the
+// shortest, as offPhase's walk meets them; on moving, slow, quiet and
+// replayed stretches (at any lag) with absent channels. The model keeps
+// offPhase's one shortcut (informative, over the remembered neighbours).
+func TestReplayOffPhaseModel(t *testing.T) {
+	r := rand.New(rand.NewPCG(17, 18))
+	for _, k := range []int{2, 8} {
+		rs := replayState{k: uint8(k), win: replayWin}
+		q := [4]uint8{80, 95, 16, 85}
+		var all [][4]uint8
+		for i := 0; len(all) < 1500*k; i++ {
+			switch {
+			case len(all) > 200*k && r.IntN(150) == 0: // a replay starts, at any lag the history reaches
+				from := len(all) - replayMinLag*k - r.IntN(min(len(all)-replayMinLag*k, (replayHist-replayWin-replayMinLag)*k))
+				for j := range (20 + r.IntN(60)) * k {
+					if from+j >= len(all) {
+						break
+					}
+					p := all[from+j]
+					for c := range p {
+						if p[c] != 0 && r.IntN(3) == 0 {
+							p[c] = uint8(max(1, int(p[c])+r.IntN(3)-1))
+						}
+					}
+					all = append(all, p)
+				}
+				continue
+			case i%500 < 40: // a quiet patient
+			case i%500 < 160: // a slow one
+				for c := range q {
+					q[c] = uint8(min(200, max(40, int(q[c])+r.IntN(3)-1)))
+				}
+			default: // a moving one
+				for c := range q {
+					q[c] = uint8(min(200, max(40, int(q[c])+r.IntN(9)-4)))
+				}
+			}
+			p := q
+			for c := range p {
+				if r.IntN(40) == 0 {
+					p[c] = 0 // absent
+				}
+			}
+			all = append(all, p)
+		}
+		reported := 0
+		for t0, p := range all {
+			lag, found := rs.observe(p, replayWin)
+			if (t0+1)%k == 0 {
+				continue // remembered: match (TestReplayMatchModel)
+			}
+			wantLag, wantFound := offPhaseModel(&rs, all[:t0+1], k)
+			if found != wantFound || lag != wantLag {
+				t.Fatalf("k %d, message %d: observe = %d, %v; the model %d, %v", k, t0+1, lag, found, wantLag, wantFound)
+			}
+			if found {
+				reported++
+			}
+		}
+		if reported == 0 {
+			t.Fatalf("k %d: no replay reported between the remembered messages", k)
+		}
+	}
+}
+
+// offPhaseModel is offPhase by trying every lag, for the last of all (a
+// message between remembered ones; the i-th remembered is all[i×k − 1]).
+func offPhaseModel(rs *replayState, all [][4]uint8, k int) (lag int, found bool) {
+	t := len(all)
+	if all[t-1][0] == 0 || t < (replayWin-1)*k+1 || !rs.informative() {
+		return 0, false
+	}
+	key := 0
+	for age := replayMinLag; age+replayWin <= replayHist; age++ {
+		i0 := rs.n - age
+		var cur, past [replayWin][4]uint8
+		run := 0
+		for ; run < replayWin && i0-run >= 1; run++ {
+			cur[run], past[run] = all[t-1-run*k], all[(i0-run)*k-1]
+			if cur[run][0] == 0 || past[run][0] == 0 || !near(&cur[run], &past[run]) {
+				break
+			}
+		}
+		if run < replayWin || !informativeRun(&cur, &past, replayWin) {
+			continue
+		}
+		if v := int(past[0][0]); !found || v < key {
+			lag, found, key = age*k+t%k, true, v
+		}
+	}
+	return lag, found
+}
