@@ -111,6 +111,7 @@ type session struct {
 	parkUntil  time.Time // when parkTimer's idle timeout is due
 	epollAdded bool
 	slowWaits  uint8 // how many of the latest waits for a message in a row took longer than quickGap
+	spinWait   bool  // the latest wait for a message took less than 2 × spinMax (loopPolled spins for the next)
 
 	busy atomic.Bool // between a complete frame and its answer
 	stop atomic.Bool // shutting down: finish the message in flight, then close
