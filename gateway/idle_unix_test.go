@@ -173,3 +173,62 @@ func BenchmarkRawConnCall(b *testing.B) {
 		}
 	})
 }
+
+// With a spin, an answer is read while writeAwait polls for it, or, when only part of it came before the
+// spin ended, the rest after the wait; either way it reads as it would without the spin, and a wait that
+// nothing answers still ends at the read deadline.
+func TestWriteAwaitSpin(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		spin  time.Duration
+		pause time.Duration // between the answer's two halves
+	}{
+		{"whole answer inside the spin", time.Second, 0},
+		{"answer split across the spin's end", 100 * time.Microsecond, 20 * time.Millisecond},
+		{"no spin", 0, time.Millisecond},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, s := tcpPair(t)
+			msg := []byte("message-and-its-answer")
+			go func() { // echoes each message in two halves, pause apart
+				buf := make([]byte, len(msg))
+				for {
+					if _, err := io.ReadFull(s, buf); err != nil {
+						return
+					}
+					if _, err := s.Write(buf[:len(buf)/2]); err != nil {
+						return
+					}
+					time.Sleep(tc.pause) // the answer's timing, not a synchronisation: any pause reads the same
+					if _, err := s.Write(buf[len(buf)/2:]); err != nil {
+						return
+					}
+				}
+			}()
+			in := ackIn(c)
+			got := make([]byte, 0, len(msg))
+			for i := range 20 {
+				if err := c.SetReadDeadline(time.Now().Add(5 * time.Second)); err != nil {
+					t.Fatal(err)
+				}
+				got = got[:0]
+				n, perr, werr, aerr, answered := writeAwait(c, in, msg, i > 0, tc.spin, readAnswer(in, &got, len(msg)))
+				if n != len(msg) || perr != nil || werr != nil || aerr != nil || !answered || !bytes.Equal(got, msg) {
+					t.Fatalf("round %d: writeAwait = %d, %v, %v, %v, %v, answer %q", i, n, perr, werr, aerr, answered, got)
+				}
+			}
+		})
+	}
+	t.Run("no answer", func(t *testing.T) {
+		c, _ := tcpPair(t)
+		if err := c.SetReadDeadline(time.Now().Add(5 * time.Millisecond)); err != nil {
+			t.Fatal(err)
+		}
+		in := ackIn(c)
+		got := make([]byte, 0, 1)
+		n, perr, werr, aerr, answered := writeAwait(c, in, []byte("m"), false, time.Millisecond, readAnswer(in, &got, 1))
+		if n != 1 || perr != nil || werr != nil || !errors.Is(aerr, os.ErrDeadlineExceeded) || !answered {
+			t.Fatalf("writeAwait = %d, %v, %v, %v, %v; want a deadline error for the answer", n, perr, werr, aerr, answered)
+		}
+	})
+}
