@@ -195,8 +195,8 @@ const spinMax = 100 * time.Microsecond
 // only one in flight to s and no other session has a message to handle (serving; with more, the other
 // messages' goroutines have the CPU's time to use) and the
 // last answer came within spinMax (a station farther away is not polled for at all), else 0. In the
-// benchmark's one-connection scenario this took 15–20 µs off the median round trip, for up to spinMax of
-// CPU per message (BENCHMARKS.md, twelfth round, one connection's latency).
+// benchmark's one-connection scenario this alone took about 12 µs off the median round trip, for about 20 µs
+// more CPU per message (BENCHMARKS.md, "Twelfth round, session 12: one connection's latency").
 func (s *station) spin() time.Duration {
 	if len(s.tokens) == 1 && serving.Load() <= 1 && time.Duration(s.lastRTT.Load()) < spinMax {
 		return spinMax
