@@ -33,8 +33,8 @@ import (
 // within tens of microseconds, and a thread that waits for it sleeps, so that its CPU goes idle and the
 // answer has to wake it (on this project's 2-vCPU test machine a wake-up that crosses to an idle vCPU
 // costs 30–45 µs more than one on a busy vCPU; BENCHMARKS.md, "Twelfth round, session 12: one
-// connection's latency").
-// An answer only partly read when the spin ends is read on after the wait, as any other.
+// connection's latency"). An answer only partly read when the spin ends is read on after the wait, as any
+// other.
 //
 // n is how much of b went out: less than len(b) when the socket's send buffer was full or the connection is
 // not a plain socket (TLS: n 0, nothing looked at; a TLS 1.3 server sends session tickets after the

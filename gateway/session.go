@@ -410,12 +410,6 @@ func (s *session) step(resumed *bool) (end string, parked bool, next int) {
 	return "", false, stepNext
 }
 
-// serving counts the sessions between a complete frame and its answer (serve), in every Gateway of the
-// process: the waits for a station's answer and for a monitor's next message spin only while no other
-// session has a message to handle (station.spin, session.spin), so that a spin never takes a CPU that
-// another message could use.
-var serving atomic.Int32
-
 // ackWriters holds the ACK writers of parked sessions: a connection parked between messages takes one
 // back for its answer and costs no garbage per message.
 var ackWriters = sync.Pool{New: func() any { return mllp.NewWriterSize(nil, ackWriteBuffer) }}
@@ -424,8 +418,8 @@ var ackWriters = sync.Pool{New: func() any { return mllp.NewWriterSize(nil, ackW
 // loop, so that the stack of a connection waiting for its next message stays small.
 func (s *session) serve(now time.Time, frame []byte, ferr error) string {
 	s.busy.Store(true)
-	serving.Add(1)
-	defer serving.Add(-1)
+	s.g.serving.Add(1)
+	defer s.g.serving.Add(-1)
 	defer s.busy.Store(false)
 	s.rt = s.g.acquire()
 	defer s.rt.release()
