@@ -5,11 +5,12 @@ package gateway
 import (
 	"io"
 	"net"
+	"time"
 )
 
 // writeAwait cannot write and wait on a socket of this platform: the caller writes and reads as usual, and
 // a stale connection is found when it fails.
-func writeAwait(net.Conn, io.Reader, []byte, bool, func() error) (n int, perr, werr, aerr error, answered bool) {
+func writeAwait(net.Conn, io.Reader, []byte, bool, time.Duration, func() error) (n int, perr, werr, aerr error, answered bool) {
 	return 0, nil, nil, nil, false
 }
 

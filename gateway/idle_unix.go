@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"syscall"
+	"time"
 
 	"github.com/hl7gate/hl7gate/hl7/mllp"
 )
@@ -27,11 +28,19 @@ import (
 // writing happen after the runtime's poller was reset for this wait, so that an answer arriving at any
 // moment after the write wakes it.
 //
+// With spin > 0, once b is all written writeAwait polls for the answer (answer, reading without waiting)
+// for up to spin before it waits in the runtime's poller: a station on the same machine or segment answers
+// within tens of microseconds, and a thread that waits for it sleeps, so that its CPU goes idle and the
+// answer has to wake it (on this project's 2-vCPU test machine a wake-up that crosses to an idle vCPU
+// costs 30–45 µs more than one on a busy vCPU; BENCHMARKS.md, "Twelfth round, session 12: one
+// connection's latency"). An answer only partly read when the spin ends is read on after the wait, as any
+// other.
+//
 // n is how much of b went out: less than len(b) when the socket's send buffer was full or the connection is
 // not a plain socket (TLS: n 0, nothing looked at; a TLS 1.3 server sends session tickets after the
 // handshake, unread until the next Read, which are no answer to anything); then answer has not run, and
 // the caller writes the rest and reads the answer itself. werr is a write's error.
-func writeAwait(nc net.Conn, in io.Reader, b []byte, check bool, answer func() error) (n int, perr, werr, aerr error, answered bool) {
+func writeAwait(nc net.Conn, in io.Reader, b []byte, check bool, spin time.Duration, answer func() error) (n int, perr, werr, aerr error, answered bool) {
 	tc, ok := nc.(*net.TCPConn)
 	sr, _ := in.(*sockReader)
 	if !ok || sr == nil {
@@ -59,7 +68,13 @@ func writeAwait(nc net.Conn, in io.Reader, b []byte, check bool, answer func() e
 		n, werr = writeFD(int(fd), b)
 		// Wait for the answer unless the send buffer was full (the caller writes the rest, with its
 		// deadline) or the write failed.
-		return werr != nil || n < len(b)
+		if werr != nil || n < len(b) {
+			return true
+		}
+		if spin > 0 {
+			answered, aerr = spinAnswer(int(fd), sr, spin, answer)
+		}
+		return answered
 	})
 	if err != nil && !answered && perr == nil && werr == nil && n == len(b) {
 		// A deadline or a close ended a wait: answer's next read returns it, as a blocking read would.
@@ -68,6 +83,22 @@ func writeAwait(nc net.Conn, in io.Reader, b []byte, check bool, answer func() e
 		sr.waitErr = nil
 	}
 	return n, perr, werr, aerr, answered
+}
+
+// spinAnswer calls answer, reading the socket fd through sr without waiting, until it has read the whole
+// answer (or failed) or spin has passed; answered says whether it ended, aerr what it returned then.
+func spinAnswer(fd int, sr *sockReader, spin time.Duration, answer func() error) (answered bool, aerr error) {
+	sr.fd = fd
+	defer func() { sr.fd = -1 }()
+	end := monoNow().Add(spin)
+	for {
+		if aerr = answer(); aerr != mllp.ErrWouldBlock {
+			return true, aerr
+		}
+		if monoNow().After(end) {
+			return false, nil
+		}
+	}
 }
 
 // writeFD writes p to the non-blocking socket fd until it is all written, the send buffer is full (n <

@@ -93,7 +93,7 @@ func TestWriteAwaitAnswerNotMissed(t *testing.T) {
 			t.Fatal(err)
 		}
 		got = got[:0]
-		n, perr, werr, aerr, answered := writeAwait(c, in, msg, i > 0, readAnswer(in, &got, len(msg)))
+		n, perr, werr, aerr, answered := writeAwait(c, in, msg, i > 0, 0, readAnswer(in, &got, len(msg)))
 		if n != len(msg) || perr != nil || werr != nil || aerr != nil || !answered {
 			t.Fatalf("round %d: writeAwait = %d, %v, %v, %v, %v", i, n, perr, werr, aerr, answered)
 		}
@@ -114,7 +114,7 @@ func TestWriteAwaitIdleCheck(t *testing.T) {
 		in := ackIn(c)
 		got := make([]byte, 0, 1)
 		// nobody answers: the wait ends at the deadline, which the answer's read returns
-		n, perr, werr, aerr, answered := writeAwait(c, in, []byte("m"), true, readAnswer(in, &got, 1))
+		n, perr, werr, aerr, answered := writeAwait(c, in, []byte("m"), true, 0, readAnswer(in, &got, 1))
 		if n != 1 || perr != nil || werr != nil || !errors.Is(aerr, os.ErrDeadlineExceeded) || !answered {
 			t.Fatalf("writeAwait = %d, %v, %v, %v, %v; want a deadline error for the answer", n, perr, werr, aerr, answered)
 		}
@@ -129,7 +129,7 @@ func TestWriteAwaitIdleCheck(t *testing.T) {
 			t.Fatal(err)
 		}
 		readable(t, c)
-		n, perr, werr, _, answered := writeAwait(c, ackIn(c), []byte("m"), true, nil)
+		n, perr, werr, _, answered := writeAwait(c, ackIn(c), []byte("m"), true, 0, nil)
 		if n != 0 || !errors.Is(perr, errUnexpected) || werr != nil || answered {
 			t.Fatalf("writeAwait = %d, %v, %v, %v; want 0, errUnexpected, nil, false", n, perr, werr, answered)
 		}
@@ -138,7 +138,7 @@ func TestWriteAwaitIdleCheck(t *testing.T) {
 		c, s := tcpPair(t)
 		s.Close()
 		readable(t, c)
-		n, perr, werr, _, answered := writeAwait(c, ackIn(c), []byte("m"), true, nil)
+		n, perr, werr, _, answered := writeAwait(c, ackIn(c), []byte("m"), true, 0, nil)
 		if n != 0 || !errors.Is(perr, errPeerClosed) || werr != nil || answered {
 			t.Fatalf("writeAwait = %d, %v, %v, %v; want 0, errPeerClosed, nil, false", n, perr, werr, answered)
 		}
@@ -170,6 +170,65 @@ func BenchmarkRawConnCall(b *testing.B) {
 			if err := rc.Write(func(uintptr) bool { return true }); err != nil {
 				b.Fatal(err)
 			}
+		}
+	})
+}
+
+// With a spin, an answer is read while writeAwait polls for it, or, when only part of it came before the
+// spin ended, the rest after the wait; either way it reads as it would without the spin, and a wait that
+// nothing answers still ends at the read deadline.
+func TestWriteAwaitSpin(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		spin  time.Duration
+		pause time.Duration // between the answer's two halves
+	}{
+		{"whole answer inside the spin", time.Second, 0},
+		{"answer split across the spin's end", 100 * time.Microsecond, 20 * time.Millisecond},
+		{"no spin", 0, time.Millisecond},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, s := tcpPair(t)
+			msg := []byte("message-and-its-answer")
+			go func() { // echoes each message in two halves, pause apart
+				buf := make([]byte, len(msg))
+				for {
+					if _, err := io.ReadFull(s, buf); err != nil {
+						return
+					}
+					if _, err := s.Write(buf[:len(buf)/2]); err != nil {
+						return
+					}
+					time.Sleep(tc.pause) // the answer's timing, not a synchronisation: any pause reads the same
+					if _, err := s.Write(buf[len(buf)/2:]); err != nil {
+						return
+					}
+				}
+			}()
+			in := ackIn(c)
+			got := make([]byte, 0, len(msg))
+			for i := range 20 {
+				if err := c.SetReadDeadline(time.Now().Add(5 * time.Second)); err != nil {
+					t.Fatal(err)
+				}
+				got = got[:0]
+				n, perr, werr, aerr, answered := writeAwait(c, in, msg, i > 0, tc.spin, readAnswer(in, &got, len(msg)))
+				if n != len(msg) || perr != nil || werr != nil || aerr != nil || !answered || !bytes.Equal(got, msg) {
+					t.Fatalf("round %d: writeAwait = %d, %v, %v, %v, %v, answer %q", i, n, perr, werr, aerr, answered, got)
+				}
+			}
+		})
+	}
+	t.Run("no answer", func(t *testing.T) {
+		c, _ := tcpPair(t)
+		if err := c.SetReadDeadline(time.Now().Add(5 * time.Millisecond)); err != nil {
+			t.Fatal(err)
+		}
+		in := ackIn(c)
+		got := make([]byte, 0, 1)
+		n, perr, werr, aerr, answered := writeAwait(c, in, []byte("m"), false, time.Millisecond, readAnswer(in, &got, 1))
+		if n != 1 || perr != nil || werr != nil || !errors.Is(aerr, os.ErrDeadlineExceeded) || !answered {
+			t.Fatalf("writeAwait = %d, %v, %v, %v, %v; want a deadline error for the answer", n, perr, werr, aerr, answered)
 		}
 	})
 }

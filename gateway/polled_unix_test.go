@@ -4,6 +4,7 @@ package gateway
 
 import (
 	"context"
+	"io"
 	"net"
 	"strconv"
 	"strings"
@@ -127,4 +128,38 @@ func TestPolledBurstFillsBuffer(t *testing.T) {
 		t.Fatal(err)
 	}
 	readAcks(t, c, 0, n)
+}
+
+// A monitor in a closed loop on loopback has its session spin for its next message (session.spin): every
+// message, including one whose frame comes in two pieces, is answered in order, and the monitor's close
+// after its last ACK ends the session (the spin hands the end of the stream to the read).
+func TestPolledSpinClosedLoop(t *testing.T) {
+	c := pollingGateway(t, testkit.AckStation(t))
+	r := mllp.NewReader(c, 0)
+	for i := range 200 {
+		frame, err := mllp.AppendFrame(nil, pollMsg(i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i%10 == 9 { // half a frame first: the rest comes after the session has read the half
+			if _, err := c.Write(frame[:len(frame)/2]); err != nil {
+				t.Fatal(err)
+			}
+			time.Sleep(200 * time.Microsecond) // the pieces' timing, not a synchronisation
+			frame = frame[len(frame)/2:]
+		}
+		if _, err := c.Write(frame); err != nil {
+			t.Fatal(err)
+		}
+		ack, err := r.ReadFrame()
+		if err != nil || !strings.Contains(string(ack), "MSA|AA|M"+strconv.Itoa(i)+"\r") {
+			t.Fatalf("message %d: ACK %q, %v", i, ack, err)
+		}
+	}
+	if err := c.(*net.TCPConn).CloseWrite(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.ReadFrame(); err != io.EOF {
+		t.Fatalf("after the monitor's close: %v, want the gateway to close too (io.EOF)", err)
+	}
 }

@@ -60,7 +60,7 @@ func (g *Gateway) buildLive(cfg config.Config, old *live) (*live, error) {
 			if s, err = newStation(sc, g.log, g.store, g.metrics); err != nil {
 				return nil, err
 			}
-			s.export = g.export
+			s.export, s.serving = g.export, &g.serving
 		}
 		rt.stations = append(rt.stations, s)
 		rt.byName[sc.Name] = i

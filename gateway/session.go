@@ -111,6 +111,7 @@ type session struct {
 	parkUntil  time.Time // when parkTimer's idle timeout is due
 	epollAdded bool
 	slowWaits  uint8 // how many of the latest waits for a message in a row took longer than quickGap
+	spinWait   bool  // the latest wait for a message took less than 2 × spinMax (loopPolled spins for the next)
 
 	busy atomic.Bool // between a complete frame and its answer
 	stop atomic.Bool // shutting down: finish the message in flight, then close
@@ -417,6 +418,8 @@ var ackWriters = sync.Pool{New: func() any { return mllp.NewWriterSize(nil, ackW
 // loop, so that the stack of a connection waiting for its next message stays small.
 func (s *session) serve(now time.Time, frame []byte, ferr error) string {
 	s.busy.Store(true)
+	s.g.serving.Add(1)
+	defer s.g.serving.Add(-1)
 	defer s.busy.Store(false)
 	s.rt = s.g.acquire()
 	defer s.rt.release()

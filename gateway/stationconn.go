@@ -123,7 +123,7 @@ func (c *stationConn) exchange(cl *call, msg []byte, deadline time.Time) (reused
 	}
 	// A reused connection is looked at before the message goes out (writeAwait's check); on a plain TCP
 	// connection the answer is read inside the same wait.
-	n, perr, err, aerr, answered := writeAwait(c.c, c.in, c.out, reused, func() error { return c.answer(cl) })
+	n, perr, err, aerr, answered := writeAwait(c.c, c.in, c.out, reused, c.s.spin(), func() error { return c.answer(cl) })
 	if perr != nil {
 		c.kill(perr)
 		return reused, fmt.Errorf("%w: %w", errNotSent, perr)

@@ -103,3 +103,74 @@ func TestExchangeAnswerByteByByte(t *testing.T) {
 		})
 	}
 }
+
+// The exchange's spin (station.spin: one message in flight, no session serving, a station that answered
+// within spinMax, as a loopback station does here unless the machine stalls it) reads answers as the wait
+// does: an AA followed at once by bytes nobody asked for still answers its message
+// but closes the connection, which is never reused; a station answering later than the spin is waited
+// for, and its connection reused.
+func TestExchangeSpin(t *testing.T) {
+	const msh = "MSH|^~\\&|CS|HOSP|MON|ICU|20261125120000||ACK^R01^ACK|A1|P|2.6\r"
+	aa := "\x0b" + msh + "MSA|AA|C1\r\x1c\r"
+	for _, tc := range []struct {
+		name   string
+		answer string
+		delay  time.Duration
+		conns  int // connections the station accepts for 5 messages
+	}{
+		{"AA at once", aa, 0, 1},
+		{"AA and unasked bytes", aa + "\x0b\x06\x1c\r", 0, 5},
+		{"AA after the spin", aa, 2 * time.Millisecond, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ln, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer ln.Close()
+			accepted := make(chan struct{}, 10)
+			go func() {
+				for {
+					c, err := ln.Accept()
+					if err != nil {
+						return
+					}
+					accepted <- struct{}{}
+					go func() {
+						defer c.Close()
+						r := mllp.NewReader(c, 0)
+						for {
+							if _, err := r.ReadFrame(); err != nil {
+								return
+							}
+							time.Sleep(tc.delay) // the station's answer time, not a synchronisation
+							if _, err := c.Write([]byte(tc.answer)); err != nil {
+								return
+							}
+						}
+					}()
+				}
+			}()
+			st, err := store.New(10)
+			if err != nil {
+				t.Fatal(err)
+			}
+			cfg := config.Config{Stations: []config.StationConfig{{Name: "central", Address: ln.Addr().String(),
+				Pipeline: 1, Connections: 1, AckTimeout: 2 * time.Second}}}.WithDefaults()
+			s, err := newStation(cfg.Stations[0], zerolog.Nop(), st, newMetrics())
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.closeAll()
+			msg := []byte("MSH|^~\\&|MON|ICU|CS|HOSP|20261125120000||ORU^R01|C1|P|2.6\rOBX|1|NM|8867-4^HR^LN||72|/min|||||F\r")
+			for round := range 5 {
+				if _, code, ferr := s.forward(context.Background(), msg, []byte("C1"), nil, true); ferr != nil || code != "AA" {
+					t.Fatalf("message %d: answered %q (%v), want AA", round, code, ferr)
+				}
+			}
+			if got := len(accepted); got != tc.conns {
+				t.Fatalf("the station accepted %d connections, want %d", got, tc.conns)
+			}
+		})
+	}
+}
