@@ -19,6 +19,7 @@ import (
 
 	"github.com/hl7gate/hl7gate/gateway/config"
 	"github.com/hl7gate/hl7gate/hl7"
+	"github.com/hl7gate/hl7gate/internal/findingjson"
 	"github.com/hl7gate/hl7gate/policy/vitals"
 )
 
@@ -28,24 +29,11 @@ const checkMaxFrame = 16 << 20
 // checkFinding is one JSON line of `hl7gate check`: the finding and where
 // in the input it was seen. It carries no patient data.
 type checkFinding struct {
-	File               string          `json:"file"`
-	Message            int             `json:"message"` // 1-based position in the file
-	Monitor            string          `json:"monitor"` // the monitor's key: EUI-64, "MSH-3 ..." or the source address
-	Rule               string          `json:"rule"`
-	Severity           vitals.Severity `json:"severity"`
-	Kind               string          `json:"kind"`
-	Source             string          `json:"source"`
-	SendingApplication string          `json:"sending_application"`
-	SendingFacility    string          `json:"sending_facility,omitempty"`
-	Equipment          string          `json:"equipment,omitempty"`
-	ControlID          string          `json:"control_id"`
-	ObservedAt         time.Time       `json:"observed_at"`
-	Parameter          string          `json:"parameter,omitempty"`
-	Value              float64         `json:"value"`
-	Other              float64         `json:"other"`
-	Threshold          float64         `json:"threshold"`
-	Explanation        string          `json:"explanation"`
-	Action             vitals.Action   `json:"action"`
+	File    string `json:"file"`
+	Message int    `json:"message"` // 1-based position in the file
+	Monitor string `json:"monitor"` // the monitor's key: EUI-64, "MSH-3 ..." or the source address
+	Source  string `json:"source"`
+	findingjson.Finding
 }
 
 // checkUsage is the head of `hl7gate check --help`.
@@ -329,12 +317,7 @@ func (c *checker) message(name string, n int, b []byte, src netip.Addr) error {
 	c.fs = c.e.Observe(mon.addr, &c.msg, at, c.fs[:0])
 	for _, f := range c.fs {
 		c.findings++
-		err := c.out.Encode(checkFinding{
-			File: name, Message: n, Monitor: key, Rule: f.Rule, Severity: f.Severity, Kind: f.Kind, Source: src.String(),
-			SendingApplication: f.SendingApplication, SendingFacility: f.SendingFacility, Equipment: f.Equipment,
-			ControlID: f.ControlID, ObservedAt: f.ObservedAt, Parameter: f.Parameter,
-			Value: f.Value, Other: f.Other, Threshold: f.Threshold, Explanation: f.Explanation, Action: f.Action,
-		})
+		err := c.out.Encode(checkFinding{File: name, Message: n, Monitor: key, Source: src.String(), Finding: findingjson.From(&f)})
 		if err != nil {
 			return err
 		}

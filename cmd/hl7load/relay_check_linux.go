@@ -17,9 +17,9 @@ import (
 	"github.com/hl7gate/hl7gate/gateway/config"
 	"github.com/hl7gate/hl7gate/hl7"
 	"github.com/hl7gate/hl7gate/hl7/mllp"
+	"github.com/hl7gate/hl7gate/internal/findingjson"
 	"github.com/hl7gate/hl7gate/policy"
 	"github.com/hl7gate/hl7gate/policy/inventory"
-	"github.com/hl7gate/hl7gate/policy/vitals"
 )
 
 // The gateway's per-message work for the uring engine (hl7load relay --engine uring --check), done on the
@@ -315,38 +315,17 @@ func isCommit(code hl7.AckCode) bool { return code == hl7.CA || code == hl7.CE |
 // checkLine is one line of --findings: a message's position on its connection, its source, its arrival
 // (so that the file is also an --arrival file for `hl7gate check`) and its findings in check's fields.
 type checkLine struct {
-	File     string         `json:"file"` // the monitor's source address
-	Message  int            `json:"message"`
-	Arrival  time.Time      `json:"arrival"`
-	Findings []checkFinding `json:"findings,omitempty"`
-}
-
-// checkFinding is a finding in `hl7gate check`'s fields.
-type checkFinding struct {
-	Rule               string          `json:"rule"`
-	Severity           vitals.Severity `json:"severity"`
-	Kind               string          `json:"kind"`
-	SendingApplication string          `json:"sending_application"`
-	SendingFacility    string          `json:"sending_facility,omitempty"`
-	Equipment          string          `json:"equipment,omitempty"`
-	ControlID          string          `json:"control_id"`
-	ObservedAt         time.Time       `json:"observed_at"`
-	Parameter          string          `json:"parameter,omitempty"`
-	Value              float64         `json:"value"`
-	Other              float64         `json:"other"`
-	Threshold          float64         `json:"threshold"`
-	Explanation        string          `json:"explanation"`
-	Action             vitals.Action   `json:"action"`
+	File     string                `json:"file"` // the monitor's source address
+	Message  int                   `json:"message"`
+	Arrival  time.Time             `json:"arrival"`
+	Findings []findingjson.Finding `json:"findings,omitempty"`
 }
 
 // record writes the message's line to --findings.
 func (c *gwChecks) record(pc *pairCheck, now time.Time) {
 	l := checkLine{File: pc.src.String(), Message: pc.n, Arrival: now}
 	for _, f := range pc.v.Findings {
-		l.Findings = append(l.Findings, checkFinding{Rule: f.Rule, Severity: f.Severity, Kind: f.Kind,
-			SendingApplication: f.SendingApplication, SendingFacility: f.SendingFacility, Equipment: f.Equipment,
-			ControlID: f.ControlID, ObservedAt: f.ObservedAt, Parameter: f.Parameter, Value: f.Value, Other: f.Other,
-			Threshold: f.Threshold, Explanation: f.Explanation, Action: f.Action})
+		l.Findings = append(l.Findings, findingjson.From(&f))
 	}
 	c.outMu.Lock()
 	defer c.outMu.Unlock()

@@ -20,6 +20,7 @@ import (
 
 	"github.com/hl7gate/hl7gate/hl7"
 	"github.com/hl7gate/hl7gate/hl7/mllp"
+	"github.com/hl7gate/hl7gate/internal/findingjson"
 	"github.com/hl7gate/hl7gate/internal/sim"
 )
 
@@ -236,7 +237,7 @@ func TestRelayURingCheckFindingsAsHL7gateCheck(t *testing.T) {
 		t.Fatalf("hl7gate check: %v", err)
 	}
 
-	var relay, check []checkFinding
+	var relay, check []findingjson.Finding
 	var relayAt, checkAt []int
 	sc := bufio.NewScanner(&findings)
 	lines := 0
@@ -260,12 +261,12 @@ func TestRelayURingCheckFindingsAsHL7gateCheck(t *testing.T) {
 	for sc.Scan() {
 		var f struct {
 			Message int `json:"message"`
-			checkFinding
+			findingjson.Finding
 		}
 		if err := json.Unmarshal(sc.Bytes(), &f); err != nil {
 			t.Fatal(err)
 		}
-		check, checkAt = append(check, f.checkFinding), append(checkAt, f.Message)
+		check, checkAt = append(check, f.Finding), append(checkAt, f.Message)
 	}
 	ranged := 0
 	for _, f := range relay {
