@@ -22,10 +22,11 @@ import (
 // while the site, the catheter and the cuff that make the difference stay.
 // Flushed, zeroed and damped arterial values are not compared. A bed
 // turnover forgets it (newPatient), and so does a difference that stays off
-// on one side for cuffPairLen readings in a row (DeviationReadings if more): a cuff moved to the other
-// arm or a transducer re-levelled is the bed's new difference once it has
-// been reported, not a finding at every cuff reading until the bed turns
-// over (a forged level that lasts that long has been reported by then).
+// on one side for cuffPairLen readings in a row (DeviationReadings if more):
+// a cuff moved to the other arm or a transducer re-levelled is the bed's new
+// difference once it has been reported, not a finding at every cuff reading
+// until the bed turns over (a forged level that lasts that long has been
+// reported by then).
 
 const (
 	// cuffPairLen is how many accepted differences the offset is the median of.
