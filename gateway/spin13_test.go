@@ -1,0 +1,140 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net"
+	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/hl7gate/hl7gate/gateway/config"
+	"github.com/hl7gate/hl7gate/gateway/store"
+	"github.com/hl7gate/hl7gate/hl7/mllp"
+)
+
+// scriptedStation listens on loopback and, for the m-th message (from 0) on its conn-th connection (from
+// 0), calls act, which answers on c; act returns false to end the connection (its close is the
+// handler's). accepted counts its connections.
+func scriptedStation(t *testing.T, act func(conn, m int, c *net.TCPConn) bool) (addr string, accepted chan struct{}) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	accepted = make(chan struct{}, 100)
+	go func() {
+		for conn := 0; ; conn++ {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			accepted <- struct{}{}
+			go func() {
+				defer c.Close()
+				r := mllp.NewReader(c, 0)
+				for m := 0; ; m++ {
+					if _, err := r.ReadFrame(); err != nil {
+						return
+					}
+					if !act(conn, m, c.(*net.TCPConn)) {
+						return
+					}
+				}
+			}()
+		}
+	}()
+	return ln.Addr().String(), accepted
+}
+
+// spinStation returns a stop-and-wait station in front of addr with the given ACK timeout.
+func spinStation(t *testing.T, addr string, ackTimeout time.Duration) *station {
+	t.Helper()
+	st, err := store.New(10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := config.Config{Stations: []config.StationConfig{{Name: "central", Address: addr,
+		Pipeline: 1, Connections: 1, AckTimeout: ackTimeout}}}.WithDefaults()
+	s, err := newStation(cfg.Stations[0], zerolog.Nop(), st, newMetrics())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.closeAll)
+	return s
+}
+
+// A station that restarts while the exchange spins for its answer (it read the message, then closed or
+// reset the connection, with none or part of an answer sent), or that sends half an answer and stalls past
+// the ACK timeout, never has the message answered positively by what it sent on that connection: the
+// message is sent again on a new connection (a restart: at-least-once) or fails (the timeout), and the
+// next message, with the same control ID, is answered by the new connection (AE here), never by the rest
+// of the old answer. The last answer's round trip is forgotten before each message, so that station.spin
+// always spins (spinMax), whatever the machine's load made of the previous one.
+func TestExchangeSpinStationRestart(t *testing.T) {
+	const msh = "MSH|^~\\&|CS|HOSP|MON|ICU|20261125120000||ACK^R01^ACK|A1|P|2.6\r"
+	frame := func(p string) string { return "\x0b" + p + "\x1c\r" }
+	aa, ae := frame(msh+"MSA|AA|C1\r"), frame(msh+"MSA|AE|C1\r")
+	write := func(c *net.TCPConn, s string) bool { _, err := c.Write([]byte(s)); return err == nil }
+	untilClosed := func(c *net.TCPConn) { // waits for the gateway to close its end
+		_, _ = io.Copy(io.Discard, c)
+	}
+	for _, tc := range []struct {
+		name string
+		// on the first connection: its second message's fate (the first is answered AA)
+		second  func(c *net.TCPConn) bool
+		want    string // the second message's answer; "": it fails with ErrAckTimeout
+		conns   int    // connections the station accepted for three messages
+		timeout time.Duration
+	}{
+		{"closed after reading it", func(c *net.TCPConn) bool { return false }, "AE", 2, time.Second},
+		{"reset after reading it", func(c *net.TCPConn) bool { _ = c.SetLinger(0); return false }, "AE", 2, time.Second},
+		{"half an AA, then closed", func(c *net.TCPConn) bool { write(c, aa[:25]); return false }, "AE", 2, time.Second},
+		{"half an AA, then reset", func(c *net.TCPConn) bool { write(c, aa[:25]); _ = c.SetLinger(0); return false }, "AE", 2, time.Second},
+		{"AA without its end block, then closed", func(c *net.TCPConn) bool { write(c, aa[:len(aa)-2]); return false }, "AE", 2, time.Second},
+		{"half an AA, stalled past the ACK timeout, then the rest", func(c *net.TCPConn) bool {
+			write(c, aa[:25])
+			untilClosed(c)
+			write(c, aa[25:])
+			return false
+		}, "", 2, 50 * time.Millisecond},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			addr, accepted := scriptedStation(t, func(conn, m int, c *net.TCPConn) bool {
+				switch {
+				case conn == 0 && m == 0:
+					return write(c, aa)
+				case conn == 0:
+					return tc.second(c)
+				}
+				return write(c, ae)
+			})
+			s := spinStation(t, addr, tc.timeout)
+			msg := []byte("MSH|^~\\&|MON|ICU|CS|HOSP|20261125120000||ORU^R01|C1|P|2.6\rOBX|1|NM|8867-4^HR^LN||72|/min|||||F\r")
+			forward := func() (string, error) {
+				s.lastRTT.Store(0) // with its token taken, the message is the only one in flight: spinMax
+				_, code, err := s.forward(context.Background(), msg, []byte("C1"), nil, true)
+				return string(code), err
+			}
+			if code, err := forward(); code != "AA" || err != nil {
+				t.Fatalf("first message: %q, %v; want AA", code, err)
+			}
+			code, err := forward()
+			switch {
+			case tc.want == "" && (!errors.Is(err, ErrAckTimeout) || code != ""):
+				t.Fatalf("second message: %q, %v; want %v", code, err, ErrAckTimeout)
+			case tc.want != "" && (code != tc.want || err != nil):
+				t.Fatalf("second message: %q, %v; want %s", code, err, tc.want)
+			}
+			if code, err := forward(); code != "AE" || err != nil {
+				t.Fatalf("third message: %q, %v; want AE, from the new connection", code, err)
+			}
+			if got := len(accepted); got != tc.conns {
+				t.Fatalf("the station accepted %d connections, want %d", got, tc.conns)
+			}
+		})
+	}
+}
