@@ -5,11 +5,13 @@ package gateway
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -17,7 +19,9 @@ import (
 
 	"github.com/hl7gate/hl7gate/gateway/config"
 	"github.com/hl7gate/hl7gate/gateway/store"
+	"github.com/hl7gate/hl7gate/hl7"
 	"github.com/hl7gate/hl7gate/hl7/mllp"
+	"github.com/hl7gate/hl7gate/policy"
 	"github.com/hl7gate/hl7gate/test/testkit"
 )
 
@@ -175,4 +179,107 @@ func TestPolledSpinOneP(t *testing.T) {
 	if _, err := r.ReadFrame(); err != io.EOF {
 		t.Fatalf("after the monitor's close: %v, want the gateway to close too (io.EOF)", err)
 	}
+}
+
+// Closed-loop monitors, whose sessions and exchanges spin (stop-and-wait station on loopback), through a
+// reload that moves the station to another address and then a shutdown, both while they send: every
+// message a monitor got an AA for reached one of the two stations (nothing is answered that no station
+// answered), the monitors after the reload reach the new one, and the shutdown ends every session.
+func TestSpinReloadShutdown(t *testing.T) {
+	var mu sync.Mutex
+	got := map[string]string{} // control ID -> station
+	recorder := func(name string) net.Addr {
+		return testkit.GatedStation(t, func(m *hl7.Message) {
+			mu.Lock()
+			got[string(m.ControlID())] = name
+			mu.Unlock()
+		})
+	}
+	a, b := recorder("a"), recorder("b")
+	cfg := config.Config{
+		Listeners: []config.ListenerConfig{{Name: "icu", Address: "127.0.0.1:0", AllowSources: []string{"127.0.0.0/8"}}},
+		Stations:  []config.StationConfig{{Name: "central", Address: a.String(), Pipeline: 1}},
+		Routes:    []policy.RouteConfig{{Name: "all", Stations: []string{"central"}}},
+	}
+	g, err := New(cfg, zerolog.Nop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	g.parkOff = true
+	if err := g.Start(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	const monitors, phase = 3, 150
+	var wg sync.WaitGroup
+	acked := make([][]string, monitors)
+	progress := make(chan struct{}, 2*monitors) // a monitor's phase-th and 2·phase-th AA
+	for k := range monitors {
+		c, err := net.Dial("tcp", g.ListenerAddr("icu").String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		if err := c.SetDeadline(time.Now().Add(20 * time.Second)); err != nil {
+			t.Fatal(err)
+		}
+		wg.Add(1)
+		go func() { // sends until the gateway closes the connection
+			defer wg.Done()
+			r := mllp.NewReader(c, 0)
+			for i := 0; ; i++ {
+				ctrl := fmt.Sprintf("S%dx%d", k, i)
+				frame, err := mllp.AppendFrame(nil, []byte("MSH|^~\\&|MON|ICU|CENTRAL|HOSP|20261125120000||ORU^R01|"+ctrl+"|P|2.6\rOBX|1|NM|8867-4^HR^LN||72|/min|||||F\r"))
+				if err != nil {
+					return
+				}
+				if _, err := c.Write(frame); err != nil {
+					return
+				}
+				ack, err := r.ReadFrame()
+				if err != nil {
+					return
+				}
+				if strings.Contains(string(ack), "MSA|AA|"+ctrl+"\r") {
+					acked[k] = append(acked[k], ctrl)
+				}
+				if n := len(acked[k]); n == phase || n == 2*phase {
+					progress <- struct{}{}
+				}
+			}
+		}()
+	}
+	for range monitors {
+		<-progress
+	}
+	next := cfg
+	next.Stations = []config.StationConfig{{Name: "central", Address: b.String(), Pipeline: 1}}
+	if err := g.Reload(t.Context(), next); err != nil {
+		t.Fatal(err)
+	}
+	for range monitors {
+		<-progress
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := g.Shutdown(ctx); err != nil {
+		t.Fatalf("shutdown: %v", err)
+	}
+	wg.Wait()
+	mu.Lock()
+	defer mu.Unlock()
+	atB := 0
+	for k := range monitors {
+		for _, ctrl := range acked[k] {
+			switch got[ctrl] {
+			case "":
+				t.Fatalf("monitor %d: %s answered AA, but no station got it", k, ctrl)
+			case "b":
+				atB++
+			}
+		}
+	}
+	if atB == 0 {
+		t.Fatal("no message reached the station the reload moved to")
+	}
+	t.Logf("AAs: %d, %d, %d; %d of them from the new station", len(acked[0]), len(acked[1]), len(acked[2]), atB)
 }
