@@ -283,3 +283,59 @@ func TestSpinReloadShutdown(t *testing.T) {
 	}
 	t.Logf("AAs: %d, %d, %d; %d of them from the new station", len(acked[0]), len(acked[1]), len(acked[2]), atB)
 }
+
+// A monitor in a closed loop (its latest wait short: spinWait) sends a frame over max_frame, then stalls in
+// the middle of its rest past the park deadline: the park finds the reader discarding the rest (parkWait)
+// and its next turn, outside the poller's callback (no descriptor: wfd -1), waits for more. That wait must
+// go back to the poller: a spin there peeks at descriptor -1, takes EBADF for bytes, and the loop turned
+// forever on one CPU, never read the rest, never timed out and held up Shutdown. The rest and a next message,
+// sent after the stall, are read and answered.
+func TestPolledSpinAfterParkWait(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("no parker on this platform")
+	}
+	g := startGateway(t, config.ListenerConfig{IdleTimeout: time.Minute, MaxFrame: 200}, testkit.AckStation(t), false, func(*Gateway) {})
+	defer func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := g.Shutdown(ctx); err != nil {
+			t.Errorf("shutdown: %v", err)
+		}
+	}()
+	c, err := net.Dial("tcp", g.ListenerAddr("icu").String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if err := c.SetDeadline(time.Now().Add(parkAfter + 10*time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	msg := func(ctrl string) []byte {
+		f, err := mllp.AppendFrame(nil, []byte("MSH|^~\\&|MON|ICU|CENTRAL|HOSP|20261125120000||ORU^R01|"+ctrl+"|P|2.6\r"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return f
+	}
+	// Two messages in one write: the second is read at once after the first's answer (a wait of
+	// microseconds: spinWait), then the start of a frame of 300 bytes.
+	out := append(append(msg("G1"), msg("G2")...), mllp.StartBlock)
+	out = append(out, strings.Repeat("x", 300)...)
+	if _, err := c.Write(out); err != nil {
+		t.Fatal(err)
+	}
+	r := mllp.NewReader(c, 0)
+	for _, want := range []string{"MSA|AA|G1\r", "MSA|AA|G2\r", "MSA|A"} { // the oversized frame's NAK names no message
+		ack, err := r.ReadFrame()
+		if err != nil || !strings.Contains(string(ack), want) {
+			t.Fatalf("answer %q, %v; want %q", ack, err, want)
+		}
+	}
+	time.Sleep(parkAfter + parkAfter/4) // the monitor's stall, past the park deadline (parkAfter + 1/16)
+	if _, err := c.Write(append([]byte("xxx\x1c\r"), msg("G3")...)); err != nil {
+		t.Fatal(err)
+	}
+	if ack, err := r.ReadFrame(); err != nil || !strings.Contains(string(ack), "MSA|AA|G3\r") {
+		t.Fatalf("after the stall: answer %q, %v; want the AA of G3", ack, err)
+	}
+}
