@@ -1,6 +1,7 @@
 package vitals_test
 
 import (
+	"math"
 	"net/netip"
 	"reflect"
 	"slices"
@@ -82,4 +83,41 @@ func TestFindingsDeterministic(t *testing.T) {
 		}
 	}
 	t.Logf("%d messages, %d findings %v", len(msgs), n, rules)
+}
+
+// Values a monitor should never send, in a moving stream at 2 s (k > 1: offPhase runs): NaN, infinities,
+// numbers past float64's range, huge and tiny ones, and negative zero, now and then in one channel or all. No
+// finding may carry a number that is not finite, whatever rule reports it (a NaN would compare false
+// everywhere and an infinity would be exported as such).
+func TestOddValuesFiniteFindings(t *testing.T) {
+	odd := []string{"NaN", "nan", "Inf", "+Inf", "-Inf", "infinity", "1e400", "-1e400", "1e308", "-1e308", "4.9e-324",
+		"99999999999999999999", "-0", "0x1p10", "1_000", "8388607", "8388608", "-8388608"}
+	base := wandering(2026, 2000)
+	ms := make([]msg, len(base))
+	for i, m := range base {
+		ms[i] = m
+		if i%37 == 36 {
+			v := odd[(i/37)%len(odd)]
+			rows := slices.Clone(m.rows)
+			if i%74 == 36 { // all channels
+				for j := range rows {
+					rows[j].value = v
+				}
+			} else {
+				rows[(i/37)%len(rows)].value = v
+			}
+			ms[i].rows = rows
+		}
+	}
+	n := 0
+	for _, f := range run(t, vitals.DefaultConfig(), every(len(ms), 2*sec, func(i int) msg { return ms[i] })) {
+		n++
+		for _, x := range []float64{f.Value, f.Other, f.Threshold} {
+			if math.IsNaN(x) || math.IsInf(x, 0) {
+				t.Errorf("%s at %s: value %g, other %g, threshold %g", f.Rule, f.ObservedAt.Format("15:04:05"), f.Value, f.Other, f.Threshold)
+				break
+			}
+		}
+	}
+	t.Logf("%d findings", n)
 }
