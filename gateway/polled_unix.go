@@ -82,7 +82,15 @@ func (s *session) loopPolled(resumed bool) (string, bool) {
 // come, not a monitor sending every second; and only while no session has a message to handle
 // (Gateway.serving). Like the exchange's spin for a station's answer (writeAwait), this keeps the thread
 // from sleeping, and its CPU from going idle, for a wait that an idle CPU's wake-up would lengthen.
+//
+// It spins only inside loopPolled's RawConn.Read (wfd set): a turn outside it (after a wait that a deadline
+// ended, such as a park that found the reader inside an oversized frame's rest) has no descriptor to peek
+// at, and a peek at -1 fails at once (EBADF), which would count as something to read and turn the loop
+// forever without reading (TestPolledSpinAfterParkWait).
 func (s *session) spin() bool {
+	if s.wfd < 0 {
+		return false
+	}
 	var b [1]byte
 	end := monoNow().Add(spinMax)
 	for {

@@ -22,10 +22,11 @@ import (
 // while the site, the catheter and the cuff that make the difference stay.
 // Flushed, zeroed and damped arterial values are not compared. A bed
 // turnover forgets it (newPatient), and so does a difference that stays off
-// on one side for cuffPairLen readings in a row: a cuff moved to the other
-// arm or a transducer re-levelled is the bed's new difference once it has
-// been reported, not a finding at every cuff reading until the bed turns
-// over (a forged level that lasts that long has been reported by then).
+// on one side for cuffPairLen readings in a row (DeviationReadings if more):
+// a cuff moved to the other arm or a transducer re-levelled is the bed's new
+// difference once it has been reported, not a finding at every cuff reading
+// until the bed turns over (a forged level that lasts that long has been
+// reported by then).
 
 const (
 	// cuffPairLen is how many accepted differences the offset is the median of.
@@ -87,7 +88,8 @@ func (c *cuffPair) learn(d float64) {
 // DeviationReadings cuff readings in a row. A reading that far off does not
 // teach the offset, so a level off for a few readings is not learned as the
 // bed's new difference; every other reading does (leaving out more would
-// narrow the scatter learned). After cuffPairLen readings off in a row the
+// narrow the scatter learned). After cuffPairLen readings off in a row (or
+// DeviationReadings, when more, so that a run can reach them) the
 // difference is learned anew from the latest one.
 func (s *stream) cuffOffset(em *emitter, ni *NIBPIBPRule, csys, cdia, cuff, art *reading, at time.Time, dst []Finding) []Finding {
 	if ni.Deviation <= 0 || s.flushed() || s.damped() {
@@ -120,7 +122,7 @@ func (s *stream) cuffOffset(em *emitter, ni *NIBPIBPRule, csys, cdia, cuff, art 
 		dst = em.add(dst, rNIBPIBP, pNIBPMean, cuff.seg, at, dev, off, ni.Deviation*sc, "",
 			"arterial mean pressure left its learned difference from the cuff over consecutive cuff readings")
 	}
-	if c.run >= cuffPairLen {
+	if int(c.run) >= max(cuffPairLen, ni.DeviationReadings) {
 		*c = cuffPair{}
 		c.learn(d)
 	}

@@ -105,3 +105,33 @@ func TestCuffOffsetRelearns(t *testing.T) {
 		t.Error("the first readings off were not reported")
 	}
 }
+
+// deviation_readings above cuffPairLen (the configuration allows up to 100):
+// the difference is relearned after that many readings off, not after
+// cuffPairLen, which would end every run before it could reach them and
+// leave the finding that the setting asks for dead. The cuff moved for good
+// at minute 120 is 12 readings off to the 4 h's end: with 10 the 10th
+// (minute 210) is reported, and nothing after it.
+func TestCuffOffsetLongDeviationReadings(t *testing.T) {
+	moved := func(i int) float64 {
+		if i >= 120 {
+			return 16
+		}
+		return 0
+	}
+	bed := cuffBed(func(int) float64 { return 88 }, func(int) float64 { return 0 }, moved, 3)
+	for _, readings := range []int{8, 10, 12} {
+		cfg := vitals.DefaultConfig()
+		cfg.Rules.NIBPIBP.DeviationReadings = readings
+		var at []string
+		for _, f := range run(t, cfg, bed) {
+			if f.Rule == "nibp_ibp_agreement" {
+				at = append(at, f.ObservedAt.Format("15:04"))
+			}
+		}
+		first := t0.Add(time.Duration(120+10*(readings-1)) * time.Minute).Format("15:04")
+		if len(at) != 1 || at[0] != first {
+			t.Errorf("deviation_readings %d: nibp_ibp_agreement at %v, want once, at %s (the %dth reading off)", readings, at, first, readings)
+		}
+	}
+}
