@@ -132,7 +132,7 @@ func (s *session) armResumed() {
 
 // waited counts the wait for the message just read, which ended at now, for parkNow.
 func (s *session) waited(now time.Time) {
-	s.spinWait = now.Sub(s.waitSince) < 2*spinMax
+	s.spinWait = now.Sub(s.waitSince) < 2*s.g.spins.budget()
 	if now.Sub(s.waitSince) > s.g.quickGap {
 		s.slowWaits = min(s.slowWaits+1, quickParkGaps)
 	} else {
