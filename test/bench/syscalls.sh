@@ -58,7 +58,7 @@ for ((run = 1; run <= REPEAT; run++)); do
 		name=syscalls.$relay label=$relay
 		if ((REPEAT > 1)); then name+=.$run label+=" (run $run)"; fi
 		start_station "$name"
-		start_relay "$relay" "$monitors"
+		start_relay "$relay" "$monitors" "$name"
 		perf stat -x, -e "${events%,}" -p "$(IFS=,; echo "${RELAY_PIDS[*]}")" -o "$OUT/$name.perf" &
 		perf_pid=$!
 		sleep 1 # perf takes a moment to attach to every thread; a message before that would not be counted
