@@ -6,9 +6,11 @@ import (
 	"context"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/hl7gate/hl7gate/hl7"
 	"github.com/hl7gate/hl7gate/hl7/mllp"
 	"github.com/hl7gate/hl7gate/test/testkit"
 )
@@ -52,10 +54,25 @@ func setBusyPoll(t *testing.T, g *Gateway, d time.Duration) {
 
 // delivery.busy_poll on real sockets (a monitor in a closed loop on loopback, a station that answers at
 // once). On (1ms here, so that a slow test machine's round trips stay under it), waits for the station's
-// answer and for the monitor's next message poll; after a reload to 0 none does, on the same
-// connections, and no session is counted as serving.
+// answer and for the monitor's next message poll, and the session handling a message is counted as
+// serving (the station looks while it holds the message); after a reload to 0 none polls, on the same
+// connections, and no session is counted.
 func TestBusyPollSetting(t *testing.T) {
-	g, c := dialGateway(t, testkit.AckStation(t), time.Minute, time.Minute, func(g *Gateway) { g.parkOff = true })
+	var (
+		gp                atomic.Pointer[Gateway]
+		counted, counted0 atomic.Int32 // messages the station got while a session was counted: all, busy_poll 0
+		off               atomic.Bool
+	)
+	station := testkit.GatedStation(t, func(*hl7.Message) {
+		if g := gp.Load(); g != nil && g.spins.serving.Load() > 0 {
+			counted.Add(1)
+			if off.Load() {
+				counted0.Add(1)
+			}
+		}
+	})
+	g, c := dialGateway(t, station, time.Minute, time.Minute, func(g *Gateway) { g.parkOff = true })
+	gp.Store(g)
 	r := mllp.NewReader(c, 0)
 	send := func(i int) {
 		t.Helper()
@@ -82,7 +99,11 @@ func TestBusyPollSetting(t *testing.T) {
 		}
 		send(i)
 	}
+	if counted.Load() == 0 {
+		t.Fatalf("busy_poll 1ms: no session counted as serving in %d messages", i)
+	}
 	setBusyPoll(t, g, 0)
+	off.Store(true)
 	answer, next := busyPolls(t, g)
 	for end := i + 200; i < end; i++ {
 		send(i)
@@ -91,7 +112,7 @@ func TestBusyPollSetting(t *testing.T) {
 		t.Fatalf("busy_poll 0: %v waits for the station's answer and %v for the next message polled in 200 messages; want none",
 			a-answer, n-next)
 	}
-	if n := g.spins.serving.Load(); n != 0 {
-		t.Fatalf("%d sessions counted as serving with busy_poll 0", n)
+	if n := counted0.Load(); n != 0 {
+		t.Fatalf("busy_poll 0: a session was counted as serving for %d of 200 messages", n)
 	}
 }
