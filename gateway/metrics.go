@@ -45,6 +45,10 @@ type metrics struct {
 	acksIgnored    *prometheus.CounterVec   // listener
 	queueDelivered *prometheus.CounterVec   // route, station
 	queueDead      *prometheus.CounterVec   // route
+	busyPolls      *prometheus.CounterVec   // wait
+	// busyPolls' two series, resolved once: the waits for a station's answer and for a monitor's next
+	// message that polled (delivery.busy_poll).
+	answerPolls, messagePolls prometheus.Counter
 	// The series of acks, resolved once: a label lookup per message (hashing, a read lock) showed in
 	// the relay's profile.
 	stationAcks, gatewayAcks ackCounters
@@ -139,11 +143,16 @@ func newMetrics() *metrics {
 		queueDead: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "hl7gate_queue_dead_lettered_total", Help: "Queued messages moved to the dead letters (store mode).",
 		}, []string{"route"}),
+		busyPolls: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "hl7gate_busy_polls_total",
+			Help: "Waits that polled their socket for up to delivery.busy_poll before sleeping, by wait (station_answer, next_message).",
+		}, []string{"wait"}),
 	}
 	m.reg.MustRegister(m.secondary, m.acksIgnored, m.received, m.forwarded, m.rejected, m.acks, m.latency, m.openConns, m.refused,
-		m.stationUp, m.stationConns, m.findings, m.alertsSent, m.frameJunkBytes, m.watchlistHits, m.queueDelivered, m.queueDead,
+		m.stationUp, m.stationConns, m.findings, m.alertsSent, m.frameJunkBytes, m.watchlistHits, m.queueDelivered, m.queueDead, m.busyPolls,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m.stationAcks, m.gatewayAcks = newAckCounters(m.acks, "station"), newAckCounters(m.acks, "gateway")
+	m.answerPolls, m.messagePolls = m.busyPolls.WithLabelValues("station_answer"), m.busyPolls.WithLabelValues("next_message")
 	return m
 }
 

@@ -41,14 +41,20 @@ func exchange(t *testing.T, c net.Conn, r *mllp.Reader, i int) {
 	}
 }
 
-// parkedAgain waits until g's one connection is parked under a token after prev, and returns it.
+// parkedAgain waits until g's one connection is parked under a token after prev, and returns it. The
+// parked session must hold nothing that points into the read buffer it gave back (its parsed message):
+// that buffer may be another connection's by then.
 func parkedAgain(t *testing.T, g *Gateway, prev uint64) uint64 {
 	t.Helper()
 	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); runtime.Gosched() {
 		g.parker.mu.Lock()
-		for tok := range g.parker.parked {
+		for tok, s := range g.parker.parked {
 			if tok > prev {
+				aliased := s.msg.Bytes() != nil
 				g.parker.mu.Unlock()
+				if aliased {
+					t.Errorf("parked under token %d, the session's message still points into its released read buffer", tok)
+				}
 				return tok
 			}
 		}

@@ -46,7 +46,7 @@ func (s *session) loopPolled(resumed bool) (string, bool) {
 			e, p, next := s.step(&resumed)
 			switch next {
 			case stepWait:
-				if s.fd < 0 && s.spinWait && s.g.serving.Load() == 0 && s.spin() {
+				if s.fd < 0 && s.spinWait && s.g.spins.serving.Load() == 0 && s.spin() {
 					continue
 				}
 				return false
@@ -75,24 +75,27 @@ func (s *session) loopPolled(resumed bool) (string, bool) {
 	}
 }
 
-// spin polls the socket (non-blocking peeks) for the next message's first bytes for up to spinMax, and says
-// whether something came (bytes, the end of the stream or an error, which the next read returns): then the
-// loop reads it at once. loopPolled spins only for a monitor whose latest message came within 2 × spinMax
-// of its answer (spinWait): one sending in a closed loop on a fast link, whose next message is about to
-// come, not a monitor sending every second; and only while no session has a message to handle
-// (Gateway.serving). Like the exchange's spin for a station's answer (writeAwait), this keeps the thread
-// from sleeping, and its CPU from going idle, for a wait that an idle CPU's wake-up would lengthen.
+// spin polls the socket (non-blocking peeks) for the next message's first bytes for up to
+// delivery.busy_poll, and says whether something came (bytes, the end of the stream or an error, which the
+// next read returns): then the loop reads it at once. loopPolled spins only for a monitor whose latest
+// message came within twice that bound of its answer (spinWait): one sending in a closed loop on a fast
+// link, whose next message is about to come, not a monitor sending every second; and only while no
+// session has a message to handle (spinGate.serving). Like the exchange's spin for a station's answer
+// (writeAwait), this keeps the thread from sleeping, and its CPU from going idle, for a wait that an idle
+// CPU's wake-up would lengthen.
 //
 // It spins only inside loopPolled's RawConn.Read (wfd set): a turn outside it (after a wait that a deadline
 // ended, such as a park that found the reader inside an oversized frame's rest) has no descriptor to peek
 // at, and a peek at -1 fails at once (EBADF), which would count as something to read and turn the loop
 // forever without reading (TestPolledSpinAfterParkWait).
 func (s *session) spin() bool {
-	if s.wfd < 0 {
+	bound := s.g.spins.budget()
+	if bound == 0 || s.wfd < 0 { // turned off by a reload since the latest wait, or no descriptor
 		return false
 	}
+	s.g.metrics.messagePolls.Inc()
 	var b [1]byte
-	end := monoNow().Add(spinMax)
+	end := monoNow().Add(bound)
 	for {
 		n, err := sysPeek(s.wfd, b[:])
 		if n > 0 || err != syscall.EAGAIN && err != syscall.EINTR {

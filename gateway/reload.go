@@ -60,7 +60,7 @@ func (g *Gateway) buildLive(cfg config.Config, old *live) (*live, error) {
 			if s, err = newStation(sc, g.log, g.store, g.metrics); err != nil {
 				return nil, err
 			}
-			s.export, s.serving = g.export, &g.serving
+			s.export, s.spins = g.export, &g.spins
 		}
 		rt.stations = append(rt.stations, s)
 		rt.byName[sc.Name] = i
@@ -160,16 +160,17 @@ func (g *Gateway) startStation(s *station) {
 
 // Reload applies cfg to the running gateway: it completes and validates it whole, refuses changes that
 // need a restart (listener addresses, modes and limits, the admin endpoint, logging, state, the egress
-// recorder's sockets), and otherwise swaps routes, stations, source allowlists, vital-sign settings,
-// export targets, the inventory's bound and watchlist and the egress watchlist at once. An export target
-// whose settings are unchanged keeps its connection and buffered events; a removed or changed one is
-// closed in the background (it delivers what it buffered within exportCloseTimeout, then counts the rest
-// as dropped). Every known device is checked against the new watchlist: one that now matches raises
-// its watchlist hit.
+// recorder's sockets), and otherwise swaps routes, stations, source allowlists, vital-sign settings, the
+// delivery settings (on_failure, shutdown_grace, busy_poll), export targets, the inventory's bound and
+// watchlist and the egress watchlist at once. An export target whose settings are unchanged keeps its
+// connection and buffered events; a removed or changed one is closed in the background (it delivers what
+// it buffered within exportCloseTimeout, then counts the rest as dropped). Every known device is checked
+// against the new watchlist: one that now matches raises its watchlist hit.
 // Connections from monitors stay open and every message in flight finishes under the configuration it
-// started with; stations no longer configured (or configured differently) close once their last message
-// is answered. With egress.apply_on_reload on, a changed nftables ruleset is applied first, and a
-// failure to apply it leaves everything as it was. The error lists every problem, each on its own.
+// started with (a new busy_poll applies to the next wait); stations no longer configured (or configured
+// differently) close once their last message is answered. With egress.apply_on_reload on, a changed
+// nftables ruleset is applied first, and a failure to apply it leaves everything as it was. The error
+// lists every problem, each on its own.
 func (g *Gateway) Reload(ctx context.Context, cfg config.Config) error {
 	return g.reload(ctx, cfg, nil)
 }
@@ -218,6 +219,7 @@ func (g *Gateway) reload(ctx context.Context, cfg config.Config, loadErr error) 
 		}
 	}
 	g.rt.Store(rt)
+	g.spins.set(cfg.Delivery)
 	old.retire()
 	xu.Commit(exportCloseTimeout)
 	if err := g.reconfigureInventory(cfg.Inventory); err != nil { // validated: cannot fail

@@ -71,10 +71,10 @@ type Gateway struct {
 	// quickGap: a connection whose last quickParkGaps waits for a message each took longer is parked
 	// right after its answer (quickParkGap; TestActiveConnMemory sets it to 0).
 	quickGap time.Duration
-	// serving counts the sessions between a complete frame and its answer (session.serve): the waits for
-	// a station's answer and for a monitor's next message spin only while no other session has a message to
-	// handle (station.spin, session.spin), so that a spin never takes a CPU that another message could use.
-	serving atomic.Int32
+	// spins says how long the waits for a station's answer and for a monitor's next message may busy-poll
+	// (delivery.busy_poll), and counts the sessions handling a message while they may; shared with the
+	// stations.
+	spins spinGate
 
 	reloadMu sync.Mutex                      // one reload at a time; guards keepers
 	keepers  map[*station]context.CancelFunc // stops each running station's health keeper
@@ -136,6 +136,7 @@ func New(cfg config.Config, log zerolog.Logger) (*Gateway, error) {
 		return nil, err
 	}
 	g.rt.Store(rt)
+	g.spins.set(cfg.Delivery)
 	g.stations = rt.stations
 	g.metrics.registerUnrecognised(func() policy.Chain { return g.rt.Load().chain })
 	for i, lc := range cfg.Listeners {

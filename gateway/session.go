@@ -111,7 +111,7 @@ type session struct {
 	parkUntil  time.Time // when parkTimer's idle timeout is due
 	epollAdded bool
 	slowWaits  uint8 // how many of the latest waits for a message in a row took longer than quickGap
-	spinWait   bool  // the latest wait for a message took less than 2 × spinMax (loopPolled spins for the next)
+	spinWait   bool  // the latest wait for a message took less than 2 × delivery.busy_poll (loopPolled spins for the next)
 
 	busy atomic.Bool // between a complete frame and its answer
 	stop atomic.Bool // shutting down: finish the message in flight, then close
@@ -418,8 +418,10 @@ var ackWriters = sync.Pool{New: func() any { return mllp.NewWriterSize(nil, ackW
 // loop, so that the stack of a connection waiting for its next message stays small.
 func (s *session) serve(now time.Time, frame []byte, ferr error) string {
 	s.busy.Store(true)
-	s.g.serving.Add(1)
-	defer s.g.serving.Add(-1)
+	if s.g.spins.budget() > 0 { // counted only when a wait may spin (station.spin, loopPolled)
+		s.g.spins.serving.Add(1)
+		defer s.g.spins.serving.Add(-1)
+	}
 	defer s.busy.Store(false)
 	s.rt = s.g.acquire()
 	defer s.rt.release()

@@ -132,7 +132,7 @@ func (s *session) armResumed() {
 
 // waited counts the wait for the message just read, which ended at now, for parkNow.
 func (s *session) waited(now time.Time) {
-	s.spinWait = now.Sub(s.waitSince) < 2*spinMax
+	s.spinWait = now.Sub(s.waitSince) < 2*s.g.spins.budget()
 	if now.Sub(s.waitSince) > s.g.quickGap {
 		s.slowWaits = min(s.slowWaits+1, quickParkGaps)
 	} else {
@@ -142,9 +142,15 @@ func (s *session) waited(now time.Time) {
 
 // parkNow parks the session right after its answer, if its monitor sends slowly (see quickParkGap) and
 // nothing of its next message has been read yet; it says whether it did. The read buffer and the ACK
-// writer go back to their pools; the message buffers, small, stay for the next message.
+// writer go back to their pools; the message buffers, small, stay for the next message. The parsed
+// message, which aliases the read buffer, lets go of it first: once released, the buffer may be another
+// connection's.
 func (s *session) parkNow() bool {
-	if !s.parkable || s.slowWaits < quickParkGaps || s.stop.Load() || !s.r.Release() {
+	if !s.parkable || s.slowWaits < quickParkGaps || s.stop.Load() {
+		return false
+	}
+	s.msg.Reset() // answered: nothing reads it before the next Parse
+	if !s.r.Release() {
 		return false
 	}
 	s.waitSince, s.framing = time.Now(), false
@@ -177,14 +183,15 @@ func (s *session) park(ferr error) int {
 		return parkNot
 	}
 	left := time.Until(s.waitSince.Add(s.l.cfg.IdleTimeout))
-	switch {
-	case left <= 0:
+	if left <= 0 {
 		return parkNot
-	case !s.r.Release(): // the rest of an oversized frame, still under the idle timeout
+	}
+	// The parsed message aliases the read buffer, which may be another connection's once released.
+	s.msg.Reset()
+	if !s.r.Release() { // the rest of an oversized frame, still under the idle timeout
 		return parkWait
 	}
-	// What only a message in flight needs goes too; the next message allocates it again. The parsed
-	// message aliases the read buffer.
+	// What only a message in flight needs goes too; the next message allocates it again.
 	s.releaseWriter()
 	s.msg, s.reply, s.acks, s.out, s.alert = hl7.Message{}, nil, nil, nil, nil
 	s.readDeadline = time.Time{} // armed anew when it wakes

@@ -83,7 +83,7 @@ func spinStation(t *testing.T, addr string, ackTimeout time.Duration) *station {
 // message is sent again on a new connection (a restart: at-least-once) or fails (the timeout), and the
 // next message, with the same control ID, is answered by the new connection (AE here), never by the rest
 // of the old answer. The last answer's round trip is forgotten before each message, so that station.spin
-// always spins (spinMax), whatever the machine's load made of the previous one.
+// always spins (delivery.busy_poll), whatever the machine's load made of the previous one.
 func TestExchangeSpinStationRestart(t *testing.T) {
 	const msh = "MSH|^~\\&|CS|HOSP|MON|ICU|20261125120000||ACK^R01^ACK|A1|P|2.6\r"
 	frame := func(p string) string { return "\x0b" + p + "\x1c\r" }
@@ -125,7 +125,7 @@ func TestExchangeSpinStationRestart(t *testing.T) {
 			s := spinStation(t, addr, tc.timeout)
 			msg := []byte("MSH|^~\\&|MON|ICU|CS|HOSP|20261125120000||ORU^R01|C1|P|2.6\rOBX|1|NM|8867-4^HR^LN||72|/min|||||F\r")
 			forward := func() (string, error) {
-				s.lastRTT.Store(0) // with its token taken, the message is the only one in flight: spinMax
+				s.lastRTT.Store(0) // with its token taken, the message is the only one in flight: the busy_poll bound
 				_, code, err := s.forward(context.Background(), msg, []byte("C1"), nil, true)
 				return string(code), err
 			}
@@ -150,8 +150,8 @@ func TestExchangeSpinStationRestart(t *testing.T) {
 }
 
 // At GOMAXPROCS=1 a monitor in the same process cannot send while its session spins for its next message,
-// so every spin finds nothing, and the wait it lengthened by spinMax still counts as short (under 2 ×
-// spinMax): every wait is spun for nothing (review13 counted 2,941 spins, none finding the message, for
+// so every spin finds nothing, and the wait it lengthened by the busy_poll bound still counts as short (under twice
+// that bound): every wait is spun for nothing (review13 counted 2,941 spins, none finding the message, for
 // 3,000 such messages; not changed here, see its report). Every message is still answered in order, and the
 // close after the last ACK still ends the session.
 func TestPolledSpinOneP(t *testing.T) {

@@ -61,6 +61,7 @@ type station struct {
 	forwarded prometheus.Counter
 	up        prometheus.Gauge
 	conns     prometheus.Gauge
+	polled    prometheus.Counter // waits for an answer that polled (hl7gate_busy_polls_total)
 
 	mu      sync.Mutex
 	pool    []*stationConn // open connections
@@ -77,7 +78,7 @@ type station struct {
 	dialLogs logBudget
 
 	export   *export.Exporter // set by New before Start
-	serving  *atomic.Int32    // the gateway's count of sessions handling a message (Gateway.serving); nil: none counted
+	spins    *spinGate        // the gateway's (Gateway.spins); nil outside a gateway: config.DefaultBusyPoll, nothing counted
 	reported bool             // a health change was exported: later ones only when up/down flips
 }
 
@@ -92,6 +93,7 @@ func newStation(cfg config.StationConfig, log zerolog.Logger, st *store.Store, m
 		forwarded: m.forwarded.WithLabelValues(cfg.Name),
 		up:        m.stationUp.WithLabelValues(cfg.Name),
 		conns:     m.stationConns.WithLabelValues(cfg.Name),
+		polled:    m.answerPolls,
 	}
 	if cfg.TLS.On() {
 		tc, err := clientTLS(cfg)
@@ -188,19 +190,43 @@ func (s *station) forward(ctx context.Context, msg, ctrl, dst []byte, wantApp bo
 	}
 }
 
-// spinMax bounds how long a stop-and-wait exchange polls its station's socket for the answer before it
-// waits in the runtime's poller (writeAwait).
-const spinMax = 100 * time.Microsecond
+// spinGate decides how long a wait may busy-poll (spin) before it sleeps: one per gateway, shared by its
+// sessions and stations.
+type spinGate struct {
+	// bound is delivery.busy_poll as last (re)loaded, in nanoseconds; 0: no wait spins, and serving is not
+	// counted (no atomic write per message).
+	bound atomic.Int64
+	// serving counts the sessions between a complete frame and its answer (session.serve) while bound is
+	// not 0: the waits for a station's answer and for a monitor's next message spin only while no other
+	// session has a message to handle (station.spin, loopPolled), so that a spin never takes a CPU that
+	// another message could use.
+	serving atomic.Int32
+}
 
-// spin is how long an exchange on s polls for its answer before it waits: spinMax when its message is the
-// only one in flight to s, no other session has a message to handle (serving: with more, their goroutines
-// have the CPU's time to use) and the last answer came within spinMax (a station farther away is not
-// polled for at all); else 0. In the benchmark's one-connection scenario this alone took about 12 µs off the
-// median round trip, for about 20 µs more CPU per message (BENCHMARKS.md, "Twelfth round, session 12: one
-// connection's latency").
+// set applies d's busy_poll (validated) to the waits that begin from now on.
+func (g *spinGate) set(d config.DeliveryConfig) { g.bound.Store(int64(d.BusyPollBound())) }
+
+// budget is how long a wait may spin: delivery.busy_poll, 0 when off.
+func (g *spinGate) budget() time.Duration { return time.Duration(g.bound.Load()) }
+
+// spin is how long an exchange on s polls for its answer before it waits: delivery.busy_poll when its
+// message is the only one in flight to s, no other session has a message to handle (serving: with more,
+// their goroutines have the CPU's time to use) and the last answer came within that bound (a station
+// farther away is not polled for at all); else 0. In the benchmark's one-connection scenario this alone
+// took about 12 µs off the median round trip, for about 20 µs more CPU per message (BENCHMARKS.md,
+// "Twelfth round, session 12: one connection's latency").
 func (s *station) spin() time.Duration {
-	if len(s.tokens) == 1 && (s.serving == nil || s.serving.Load() <= 1) && time.Duration(s.lastRTT.Load()) < spinMax {
-		return spinMax
+	if len(s.tokens) != 1 {
+		return 0
+	}
+	bound := config.DefaultBusyPoll
+	if g := s.spins; g != nil {
+		if bound = g.budget(); bound == 0 || g.serving.Load() > 1 {
+			return 0
+		}
+	}
+	if time.Duration(s.lastRTT.Load()) < bound {
+		return bound
 	}
 	return 0
 }

@@ -143,3 +143,39 @@ func TestStationIdleList(t *testing.T) {
 		t.Fatalf("%d idle, %d pooled; want 0 and 3", len(s.idle), len(s.pool))
 	}
 }
+
+// With busy_poll 0 an exchange never polls for its station's answer, whatever else would allow it; with it
+// on, as before (TestExchangeSpin runs those exchanges on real sockets).
+func TestStationSpinBound(t *testing.T) {
+	st, err := store.New(10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := config.Config{Stations: []config.StationConfig{{Name: "central", Address: "127.0.0.1:1", Connections: 1}}}.WithDefaults()
+	s, err := newStation(cfg.Stations[0], zerolog.Nop(), st, newMetrics())
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.tokens <- struct{}{} // one message in flight
+	s.lastRTT.Store(int64(30 * time.Microsecond))
+	var gate spinGate
+	s.spins = &gate
+	for _, tc := range []struct {
+		bound   time.Duration
+		serving int32
+		want    time.Duration
+	}{
+		{0, 0, 0},
+		{0, 1, 0},
+		{100 * time.Microsecond, 1, 100 * time.Microsecond},
+		{100 * time.Microsecond, 2, 0},          // another session has a message to handle
+		{20 * time.Microsecond, 1, 0},           // the station's last answer took longer than the bound
+		{time.Millisecond, 1, time.Millisecond}, // the bound is the spin
+	} {
+		gate.set(config.DeliveryConfig{BusyPoll: &tc.bound})
+		gate.serving.Store(tc.serving)
+		if got := s.spin(); got != tc.want {
+			t.Errorf("busy_poll %v, %d serving: spin %v, want %v", tc.bound, tc.serving, got, tc.want)
+		}
+	}
+}

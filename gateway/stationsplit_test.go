@@ -105,8 +105,8 @@ func TestExchangeAnswerByteByByte(t *testing.T) {
 }
 
 // The exchange's spin (station.spin: one message in flight, no session serving, a station that answered
-// within spinMax, as a loopback station does here unless the machine stalls it) reads answers as the wait
-// does: an AA followed at once by bytes nobody asked for still answers its message
+// within config.DefaultBusyPoll, as a loopback station does here unless the machine stalls it) reads
+// answers as the wait does: an AA followed at once by bytes nobody asked for still answers its message
 // but closes the connection, which is never reused; a station answering later than the spin is waited
 // for, and its connection reused.
 func TestExchangeSpin(t *testing.T) {

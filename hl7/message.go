@@ -262,6 +262,10 @@ func skipBreaks(b []byte, i int) int {
 // Bytes returns the input the message was parsed from.
 func (m *Message) Bytes() []byte { return m.buf }
 
+// Reset empties m: it no longer aliases the bytes it was parsed from (whose buffer may then be reused),
+// and keeps its segment index's storage for the next Parse.
+func (m *Message) Reset() { *m = Message{segs: m.segs[:0]} }
+
 // Delimiters returns the message's delimiters (zero for an empty Message).
 func (m *Message) Delimiters() Delimiters { return m.d }
 

@@ -518,3 +518,22 @@ func TestFieldReader(t *testing.T) {
 		}
 	}
 }
+
+// Reset lets go of the parsed bytes (the gateway gives its read buffer back to a pool after it) and the
+// Message parses the next input as a new one would.
+func TestMessageReset(t *testing.T) {
+	var m hl7.Message
+	if err := m.Parse([]byte("MSH|^~\\&|MON|ICU|CS|HOSP|20261125120000||ORU^R01|C1|P|2.6\rOBX|1|NM|8867-4^HR^LN||72|/min\r")); err != nil {
+		t.Fatal(err)
+	}
+	m.Reset()
+	if m.Bytes() != nil || m.NumSegments() != 0 || m.ControlID() != nil {
+		t.Fatalf("after Reset: %q, %d segments, control ID %q", m.Bytes(), m.NumSegments(), m.ControlID())
+	}
+	if err := m.Parse([]byte("MSH|^~\\&|MON|ICU|CS|HOSP|20261125120001||ORU^R01|C2|P|2.6\r")); err != nil {
+		t.Fatal(err)
+	}
+	if string(m.ControlID()) != "C2" || m.NumSegments() != 1 {
+		t.Fatalf("parsed after Reset: control ID %q, %d segments", m.ControlID(), m.NumSegments())
+	}
+}

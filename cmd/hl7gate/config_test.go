@@ -8,8 +8,10 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hl7gate/hl7gate/configs"
+	"github.com/hl7gate/hl7gate/gateway/config"
 )
 
 // Every file in configs/ must load and validate through the real loader.
@@ -191,5 +193,48 @@ routes:
 	}
 	if !strings.Contains(errb.String(), "warning: stations[0].tls.ca_file: not set") {
 		t.Errorf("no warning about the system roots: %q", &errb)
+	}
+}
+
+// delivery.busy_poll through the real loader: a duration, 0 (off, kept as 0 rather than taken for "not
+// set"), not set (the default), and set by HL7GATE_DELIVERY_BUSY_POLL.
+func TestBusyPollLoads(t *testing.T) {
+	base, err := os.ReadFile(filepath.Join("testdata", "invalid-busy-poll.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name, value string
+		env         []string
+		want        time.Duration
+	}{
+		{"duration", "250us", nil, 250 * time.Microsecond},
+		{"off", "0", nil, 0},
+		{"off as a duration", "0s", nil, 0},
+		{"not set", "", nil, config.DefaultBusyPoll},
+		{"environment", "", []string{"HL7GATE_DELIVERY_BUSY_POLL=0"}, 0},
+		{"environment over the file", "250us", []string{"HL7GATE_DELIVERY_BUSY_POLL=40us"}, 40 * time.Microsecond},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			y := strings.Replace(string(base), "busy_poll: 5ms", "busy_poll: "+tc.value, 1)
+			if tc.value == "" {
+				y = strings.Replace(string(base), "delivery:\n  busy_poll: 5ms\n", "", 1)
+			}
+			path := filepath.Join(t.TempDir(), "c.yaml")
+			if err := os.WriteFile(path, []byte(y), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			cfg, err := loadConfig(path, nil, tc.env)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := cfg.Delivery.BusyPollBound(); got != tc.want {
+				t.Fatalf("busy_poll %v, want %v", got, tc.want)
+			}
+		})
+	}
+	if _, err := loadConfig("", nil, []string{"HL7GATE_DELIVERY_BUSY_POLL=-5us"}); err == nil ||
+		!strings.Contains(err.Error(), `HL7GATE_DELIVERY_BUSY_POLL="-5us": delivery.busy_poll: -5µs not in 0..1ms`) {
+		t.Fatalf("negative override: %v", err)
 	}
 }

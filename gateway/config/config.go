@@ -162,11 +162,24 @@ const (
 	OnFailureSilent = "silent" // no answer: the monitor times out and re-sends
 )
 
-// DeliveryConfig governs the gateway's own answers.
+// DeliveryConfig governs the gateway's own answers and how it waits for answers and messages.
 type DeliveryConfig struct {
 	OnFailure string `mapstructure:"on_failure"`
 	// ShutdownGrace bounds how long in-flight messages may take to finish on SIGTERM.
 	ShutdownGrace time.Duration `mapstructure:"shutdown_grace"`
+	// BusyPoll bounds how long the wait for a fast station's answer, and for a fast closed-loop monitor's
+	// next message, polls the socket before the thread sleeps: CPU time spent for latency (README,
+	// "Configuration"). Nil (not set) takes DefaultBusyPoll; 0 turns polling off; at most MaxBusyPoll.
+	// A reload applies it. Read it with BusyPollBound.
+	BusyPoll *time.Duration `mapstructure:"busy_poll"`
+}
+
+// BusyPollBound is delivery.busy_poll: DefaultBusyPoll when not set, 0 when off.
+func (d DeliveryConfig) BusyPollBound() time.Duration {
+	if d.BusyPoll == nil {
+		return DefaultBusyPoll
+	}
+	return *d.BusyPoll
 }
 
 // AdminConfig is the read-only HTTP endpoint: /healthz, /readyz, /metrics, /api/*.
@@ -218,9 +231,15 @@ const (
 	DefaultConnectTimeout = 5 * time.Second
 	DefaultAckTimeout     = 10 * time.Second
 	DefaultShutdownGrace  = 10 * time.Second
-	DefaultMaxEvents      = 10000
-	DefaultJournalBytes   = 64 << 20
-	MinJournalBytes       = 1 << 20
+	// DefaultBusyPoll is delivery.busy_poll's default: on a station on the same machine or segment it took
+	// one connection's median latency below HAProxy's (BENCHMARKS.md, "Twelfth round, session 12").
+	DefaultBusyPoll = 100 * time.Microsecond
+	// MaxBusyPoll bounds delivery.busy_poll: a longer poll only burns CPU for answers that a sleeping
+	// thread would get as quickly.
+	MaxBusyPoll         = time.Millisecond
+	DefaultMaxEvents    = 10000
+	DefaultJournalBytes = 64 << 20
+	MinJournalBytes     = 1 << 20
 )
 
 // WithDefaults returns c with every zero field set to its default.
@@ -258,6 +277,10 @@ func (c Config) WithDefaults() Config {
 	c.Routes = rs
 	setDefault(&c.Delivery.OnFailure, OnFailureNak)
 	setDefault(&c.Delivery.ShutdownGrace, DefaultShutdownGrace)
+	if c.Delivery.BusyPoll == nil {
+		d := DefaultBusyPoll
+		c.Delivery.BusyPoll = &d
+	}
 	setDefault(&c.Log.Level, "info")
 	setDefault(&c.Log.Format, "json")
 	setDefault(&c.State.MaxEvents, DefaultMaxEvents)
@@ -394,6 +417,9 @@ func (c Config) Validate() error {
 	}
 	if c.Delivery.OnFailure != OnFailureNak && c.Delivery.OnFailure != OnFailureSilent {
 		bad("delivery.on_failure", "%q is not nak or silent", c.Delivery.OnFailure)
+	}
+	if d := c.Delivery.BusyPollBound(); d < 0 || d > MaxBusyPoll {
+		bad("delivery.busy_poll", "%s not in 0..%s (0 turns busy polling off)", d, MaxBusyPoll)
 	}
 	if c.Admin.Address != "" {
 		ap, err := netip.ParseAddrPort(c.Admin.Address)

@@ -57,9 +57,11 @@ start_station() { # name
 	wait_port "$STATION"
 }
 
-# start_relay RELAY MONITORS: starts it; sets TARGET (addresses for the monitors) and RELAY_PIDS.
+# start_relay RELAY MONITORS [NAME]: starts it; sets TARGET (addresses for the monitors) and RELAY_PIDS. Its
+# configuration and log are $OUT/NAME.* (NAME: the run's name, default RELAY), so that the runs of several
+# scenarios and rounds keep theirs apart.
 start_relay() {
-	local relay=$1 n=$2
+	local relay=$1 n=$2 name=${3:-$1}
 	RELAY_PIDS=()
 	case $relay in
 	direct)
@@ -71,8 +73,8 @@ start_relay() {
 		for ((i = 0; i < procs; i++)); do
 			addr=127.0.0.1:$((RELAY_PORT + 10 * i))
 			sed -e "s/@LISTEN@/$addr/" -e "s/@STATION@/$STATION/" -e "s/@MAXCONN@/$HAPROXY_MAX/" \
-				"$BENCH/haproxy.cfg.in" >"$OUT/haproxy$i.cfg"
-			haproxy -db -f "$OUT/haproxy$i.cfg" >"$OUT/haproxy$i.log" 2>&1 &
+				"$BENCH/haproxy.cfg.in" >"$OUT/$name.haproxy$i.cfg"
+			haproxy -db -f "$OUT/$name.haproxy$i.cfg" >"$OUT/$name.haproxy$i.log" 2>&1 &
 			RELAY_PIDS+=($!)
 			TARGET=${TARGET:+$TARGET,}$addr
 		done
@@ -90,18 +92,20 @@ start_relay() {
 		gorelay-uring-check) engine=uring flags=(--check) ;;
 		esac
 		TARGET=127.0.0.1:$RELAY_PORT
-		"$BIN/hl7load" relay --engine "$engine" "${flags[@]}" --addr "$TARGET" --station "$STATION" >"$OUT/$relay${RUN:+.$RUN}.log" 2>&1 &
+		"$BIN/hl7load" relay --engine "$engine" "${flags[@]}" --addr "$TARGET" --station "$STATION" >"$OUT/$name.relay.log" 2>&1 &
 		RELAY_PIDS+=($!)
 		;;
-	hl7gate | hl7gate-pipelined)
+	hl7gate | hl7gate-pipelined | hl7gate-nospin)
 		# hl7gate: MLLP stop-and-wait toward the station (the default), one message per pooled connection.
 		# hl7gate-pipelined: station.pipeline set, so a few connections carry many messages in flight.
+		# hl7gate-nospin: hl7gate with delivery.busy_poll 0: no wait polls its socket before it sleeps.
 		local conns=64 pipeline=1
 		if [[ $relay == hl7gate-pipelined ]]; then conns=4 pipeline=32; fi
 		TARGET=127.0.0.1:$RELAY_PORT
 		sed -e "s/@LISTEN@/$TARGET/" -e "s/@STATION@/$STATION/" -e "s/@ADMIN@/$ADMIN/" -e "s/@MAXCONN@/20000/" \
-			-e "s/@CONNS@/$conns/" -e "s/@PIPELINE@/$pipeline/" "$BENCH/hl7gate.yaml.in" >"$OUT/$relay.yaml"
-		env ${RELAY_ENV:-} "$BIN/hl7gate" serve --config "$OUT/$relay.yaml" >"$OUT/$relay.log" 2>&1 &
+			-e "s/@CONNS@/$conns/" -e "s/@PIPELINE@/$pipeline/" "$BENCH/hl7gate.yaml.in" >"$OUT/$name.yaml"
+		if [[ $relay == hl7gate-nospin ]]; then printf 'delivery:\n  busy_poll: 0\n' >>"$OUT/$name.yaml"; fi
+		env ${RELAY_ENV:-} "$BIN/hl7gate" serve --config "$OUT/$name.yaml" >"$OUT/$name.relay.log" 2>&1 &
 		RELAY_PIDS+=($!)
 		;;
 	*)
@@ -132,7 +136,7 @@ measure() {
 	shift 3
 	local name=$scenario.$relay${RUN:+.$RUN} rc=0 pidflag=()
 	start_station "$name" || { stop_all; return 2; }
-	start_relay "$relay" "$n" || { stop_all; return 2; }
+	start_relay "$relay" "$n" "$name" || { stop_all; return 2; }
 	if ((${#RELAY_PIDS[@]})); then
 		pidflag=(--pid "$(IFS=,; echo "${RELAY_PIDS[*]}")")
 	fi

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # System calls per message of each relay over one light50 run (50 monitors, closed loop, light driver), one
-# flagged1 run (light50, one monitor tripping the range check on every message), or one open5k run
-# (SCENARIO=open5k: 5,000 monitors at 1 msg/s, each parked between its messages by hl7gate): every system
+# flagged1 run (light50, one monitor tripping the range check on every message), one open5k run
+# (SCENARIO=open5k: 5,000 monitors at 1 msg/s, each parked between its messages by hl7gate), or one latency1
+# run (SCENARIO=latency1: one monitor, stop-and-wait, 20,000 messages): every system
 # call the relay process enters, counted by the kernel's tracepoints (perf stat -p, all threads, the whole
 # run, open5k's ramp included), divided by the messages the monitors sent. Counts,
 # not rates: they do not depend on how loaded the machine is. Also every system call
@@ -15,6 +16,8 @@
 #   REPEAT=5 DURATION=6s RELAYS="haproxy gorelay gorelay-uring" test/bench/syscalls.sh
 #   SCENARIO=flagged1 REPEAT=5 DURATION=6s RELAYS="haproxy gorelay-uring gorelay-uring-check hl7gate" test/bench/syscalls.sh
 #   TRACE=0 REPEAT=5 DURATION=6s RELAYS="haproxy gorelay-uring gorelay-uring-check hl7gate" test/bench/syscalls.sh
+#   SCENARIO=latency1 TRACE=0 REPEAT=3 RELAYS="haproxy hl7gate hl7gate-nospin" test/bench/syscalls.sh   # one
+#                                           # connection's 20,000 messages: delivery.busy_poll's CPU per message
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
@@ -26,8 +29,9 @@ case $SCENARIO in
 light50) monitors=50 load=() ;;
 flagged1) monitors=50 load=(--manipulation range --manipulate-at 1 --manipulated 1) ;; # one monitor tripping the range check on every message
 open5k) monitors=5000 load=(--rate 1 --ramp 10s) ;;
+latency1) monitors=1 load=(--messages "${LATENCY_MESSAGES:-20000}") DURATION=0 ;; # one connection, stop-and-wait; a count, not a duration
 *)
-	log "unknown scenario $SCENARIO (light50, flagged1 or open5k)"
+	log "unknown scenario $SCENARIO (light50, flagged1, open5k or latency1)"
 	exit 2
 	;;
 esac
@@ -58,7 +62,7 @@ for ((run = 1; run <= REPEAT; run++)); do
 		name=syscalls.$relay label=$relay
 		if ((REPEAT > 1)); then name+=.$run label+=" (run $run)"; fi
 		start_station "$name"
-		start_relay "$relay" "$monitors"
+		start_relay "$relay" "$monitors" "$name"
 		perf stat -x, -e "${events%,}" -p "$(IFS=,; echo "${RELAY_PIDS[*]}")" -o "$OUT/$name.perf" &
 		perf_pid=$!
 		sleep 1 # perf takes a moment to attach to every thread; a message before that would not be counted
@@ -71,7 +75,8 @@ for ((run = 1; run <= REPEAT; run++)); do
 		wait "$perf_pid" || true
 		stop_all
 		sent=$(grep -o '"sent": *[0-9]*' "$OUT/$name.json" | head -1 | grep -o '[0-9]*$')
-		printf '%s: %s messages\n' "$label" "$sent"
+		p50=$(grep -o '"p50_ms": *[0-9.]*' "$OUT/$name.json" | head -1 | grep -o '[0-9.]*$')
+		printf '%s: %s messages, p50 %s ms\n' "$label" "$sent" "$p50"
 		awk -F, -v n="$sent" -v user=$(((u1 - u0) * 1000000 / hz)) -v sys=$(((s1 - s0) * 1000000 / hz)) '/syscalls:sys_enter_/ && $1 > 0 {
 			sub("syscalls:sys_enter_", "", $3); t += $1; printf "  %-14s %6.2f\n", $3, $1 / n
 		} $3 == "task-clock" { cpu = $1 * 1000 / n } $3 == "context-switches" { cs = $1 / n }

@@ -1,0 +1,118 @@
+//go:build unix
+
+package gateway
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/hl7gate/hl7gate/hl7"
+	"github.com/hl7gate/hl7gate/hl7/mllp"
+	"github.com/hl7gate/hl7gate/test/testkit"
+)
+
+// busyPolls reads hl7gate_busy_polls_total: the waits for a station's answer and for a monitor's next
+// message that polled.
+func busyPolls(t *testing.T, g *Gateway) (answer, next float64) {
+	t.Helper()
+	mfs, err := g.metrics.reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() != "hl7gate_busy_polls_total" {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			switch m.GetLabel()[0].GetValue() {
+			case "station_answer":
+				answer = m.GetCounter().GetValue()
+			case "next_message":
+				next = m.GetCounter().GetValue()
+			}
+		}
+	}
+	return answer, next
+}
+
+// setBusyPoll reloads g's configuration with delivery.busy_poll d.
+func setBusyPoll(t *testing.T, g *Gateway, d time.Duration) {
+	t.Helper()
+	cfg := g.rt.Load().cfg
+	cfg.Delivery.BusyPoll = &d
+	if err := g.Reload(context.Background(), cfg); err != nil {
+		t.Fatal(err)
+	}
+	if got := g.spins.budget(); got != d {
+		t.Fatalf("after the reload the waits may poll for %v, want %v", got, d)
+	}
+}
+
+// delivery.busy_poll on real sockets (a monitor in a closed loop on loopback, a station that answers at
+// once). On (1ms here, so that a slow test machine's round trips stay under it), waits for the station's
+// answer and for the monitor's next message poll, and the session handling a message is counted as
+// serving (the station looks while it holds the message); after a reload to 0 none polls, on the same
+// connections, and no session is counted.
+func TestBusyPollSetting(t *testing.T) {
+	var (
+		gp                atomic.Pointer[Gateway]
+		counted, counted0 atomic.Int32 // messages the station got while a session was counted: all, busy_poll 0
+		off               atomic.Bool
+	)
+	station := testkit.GatedStation(t, func(*hl7.Message) {
+		if g := gp.Load(); g != nil && g.spins.serving.Load() > 0 {
+			counted.Add(1)
+			if off.Load() {
+				counted0.Add(1)
+			}
+		}
+	})
+	g, c := dialGateway(t, station, time.Minute, time.Minute, func(g *Gateway) { g.parkOff = true })
+	gp.Store(g)
+	r := mllp.NewReader(c, 0)
+	send := func(i int) {
+		t.Helper()
+		frame, err := mllp.AppendFrame(nil, pollMsg(i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.Write(frame); err != nil {
+			t.Fatal(err)
+		}
+		if ack, err := r.ReadFrame(); err != nil || !strings.Contains(string(ack), "MSA|AA|M"+strconv.Itoa(i)+"\r") {
+			t.Fatalf("message %d: ACK %q, %v", i, ack, err)
+		}
+	}
+	setBusyPoll(t, g, time.Millisecond)
+	i := 0
+	for deadline := time.Now().Add(20 * time.Second); ; i++ {
+		if answer, next := busyPolls(t, g); answer > 0 && next > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			answer, next := busyPolls(t, g)
+			t.Fatalf("busy_poll 1ms: after %d messages %v waits for the station's answer and %v for the next message polled; want both", i, answer, next)
+		}
+		send(i)
+	}
+	if counted.Load() == 0 {
+		t.Fatalf("busy_poll 1ms: no session counted as serving in %d messages", i)
+	}
+	setBusyPoll(t, g, 0)
+	off.Store(true)
+	answer, next := busyPolls(t, g)
+	for end := i + 200; i < end; i++ {
+		send(i)
+	}
+	if a, n := busyPolls(t, g); a != answer || n != next {
+		t.Fatalf("busy_poll 0: %v waits for the station's answer and %v for the next message polled in 200 messages; want none",
+			a-answer, n-next)
+	}
+	if n := counted0.Load(); n != 0 {
+		t.Fatalf("busy_poll 0: a session was counted as serving for %d of 200 messages", n)
+	}
+}
