@@ -494,7 +494,8 @@ func (s *stream) freeze(e *Engine, em *emitter, p param, now int64, dst []Findin
 	// pacemaker's rate is programmed in steps of 5/min: a heart rate held at
 	// such a value may be paced. A pulse rate is paced only with the heart
 	// rate it follows: a pulse held while the ECG heart rate keeps moving is
-	// not a pacemaker.
+	// not a pacemaker. Nor is a heart rate held at a value it kept reading
+	// below before the run: a pacing rate is a lower bound (see readBelow).
 	floor := params[p].q == qRate && c.v <= t.low+trackInfo[p].scale/15
 	if p == pHR && t.run == 1 {
 		s.held.unpaced = s.readBelow(c.v)
@@ -505,7 +506,7 @@ func (s *stream) freeze(e *Engine, em *emitter, p param, now int64, dst []Findin
 		floor = false
 	}
 	if p == pHR && s.held.unpaced {
-		floor = false // a pacing rate is a floor the heart does not read below (session 13)
+		floor = false
 	}
 	if t.seen < changeLearn || t.changeP < 0.3 || (p == pSpO2 && c.v >= 99) || (floor && !paceWitnessed(p)) {
 		return dst
