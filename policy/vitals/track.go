@@ -494,11 +494,18 @@ func (s *stream) freeze(e *Engine, em *emitter, p param, now int64, dst []Findin
 	// pacemaker's rate is programmed in steps of 5/min: a heart rate held at
 	// such a value may be paced. A pulse rate is paced only with the heart
 	// rate it follows: a pulse held while the ECG heart rate keeps moving is
-	// not a pacemaker.
+	// not a pacemaker. Nor is a heart rate held at a value it kept reading
+	// below before the run: a pacing rate is a lower bound (see readBelow).
 	floor := params[p].q == qRate && c.v <= t.low+trackInfo[p].scale/15
+	if p == pHR && t.run == 1 {
+		s.held.unpaced = s.readBelow(c.v)
+	}
 	if p == pHR || ((p == pPR || p == pPRInv) && s.heartHeld(t.run)) {
 		floor = floor || math.Mod(c.v, 5) == 0
 	} else if p == pPR || p == pPRInv {
+		floor = false
+	}
+	if p == pHR && s.held.unpaced {
 		floor = false
 	}
 	if t.seen < changeLearn || t.changeP < 0.3 || (p == pSpO2 && c.v >= 99) || (floor && !paceWitnessed(p)) {
@@ -551,6 +558,7 @@ type witnessState struct {
 	n        [2]uint32
 	sum      [3]float64
 	sumN     [3]uint32
+	unpaced  bool // the ECG heart rate often read below the value of its current run: no pacing rate (see readBelow)
 }
 
 // pulseIndex returns the index of a pulse rate in witnessState's pairs.
@@ -666,6 +674,29 @@ func (s *stream) witnessGap(p param) (gap, need float64, ok bool) {
 	return w.sum[r] / float64(w.sumN[r]), max(witnessGapMin, witnessGapRatio*w.dev[i]), true
 }
 
+// readBelow reports whether the ECG heart rate, in the messages before this
+// one (the last historyLen of an unbroken series, at least paceLook of them),
+// read below v by more than its measurement scatter (twice its mean change
+// between messages, at least witnessGapMin) in more than one in paceBelow of
+// them. A demand pacemaker's rate is a lower bound of the heart's rate: the
+// ECG counts it or faster, give or take its noise, so a value the rate often
+// read below is no pacing rate, whatever its place in the channel's range
+// (session 13).
+func (s *stream) readBelow(v float64) bool {
+	n := min(s.hrN, historyLen)
+	if n < paceLook {
+		return false
+	}
+	lo := v - max(witnessGapMin, 2*s.tracks[pHR].noise)
+	below := 0
+	for k := 1; k <= n; k++ {
+		if s.hr[(s.hrN-k)%historyLen] < lo {
+			below++
+		}
+	}
+	return below*paceBelow > n
+}
+
 // heartHeld reports whether the ECG heart rate is absent or has been
 // unchanged for at least half of run messages.
 func (s *stream) heartHeld(run uint32) bool {
@@ -687,4 +718,10 @@ const (
 	witnessGapMin   = 2.0
 	witnessGapRatio = 2.5
 	pairLearn       = 64 // messages over which a pair's difference is averaged (judged after changeLearn)
+
+	// A heart rate held at its floor or at a multiple of 5 may be paced
+	// unless, of the paceLook or more messages before it, more than one in
+	// paceBelow read below it (see readBelow).
+	paceLook  = 8
+	paceBelow = 16
 )
