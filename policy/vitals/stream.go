@@ -172,7 +172,8 @@ func (s *stream) observe(e *Engine, src netip.Addr, m *hl7.Message, msh []hl7.Fi
 	// first messages on (some send "1" always) is not judged on them.
 	s.msgs++
 	id := component(msh, 10, 0)
-	idFP, contentFP := maphash.Bytes(e.seed, id), maphash.Bytes(e.seed, m.Bytes())
+	rh := s.hashRows(e, m)
+	idFP, contentFP := maphash.Bytes(e.seed, id), rh.content
 	key := idKey(idFP, contentFP)
 	at := uint32(arrival.Unix())
 	window := rc.ReplayControlID.ResendWindow
@@ -219,7 +220,7 @@ func (s *stream) observe(e *Engine, src netip.Addr, m *hl7.Message, msh []hl7.Fi
 	if p := component(msh, 11, 1); (string(p) == "D" || string(p) == "T") && em.on(rDemo) {
 		dst = em.add(dst, rDemo, pNone, 0, time.Time{}, 0, 0, 0, "", "message marked as demonstration or training data (MSH-11) on a production listener")
 	}
-	dst, patient := s.extract(e, &em, m, dst)
+	dst, patient := s.extract(e, &em, m, &rh, dst)
 	dst = s.identity(e, &em, msh, patient, arrival, dst)
 	if timeOK {
 		dst = s.timing(e, &em, msgTime, arrival, dst)
@@ -239,21 +240,15 @@ const learnIDs = 16
 // sentinels and "not measured" placeholders) are skipped; rows with a wrong
 // unit or an impossible value are reported here. Every row of a parameter is
 // judged; the first valid one is the parameter's value. Demonstration data
-// (OBX-8 DEMO) is read like any other and reported.
-func (s *stream) extract(e *Engine, em *emitter, m *hl7.Message, dst []Finding) ([]Finding, uint64) {
+// (OBX-8 DEMO) is read like any other and reported. rh is m's rows hashed
+// against the stream's layout (hashRows).
+func (s *stream) extract(e *Engine, em *emitter, m *hl7.Message, rh *rowHashes, dst []Finding) ([]Finding, uint64) {
 	clear(s.cur[:])
 	var patient uint64
 	unknown := uint64(0) // NM rows of unknown codes, added to the Engine's count once
 	d := m.Delimiters()
-	var spans [layoutRows][4]int32
-	h := rowsHash(e.seed, m, d, &s.layout, &spans)
-	fast := s.layout.ok && h == s.layout.hash // the rows are the last layout's, see rowLayout
+	fast, spans := rh.fast, &rh.spans
 	if !fast {
-		if s.layout.ok {
-			// Counted afresh: the layout's OBX-5 starts need not be this message's.
-			s.layout = rowLayout{}
-			h = rowsHash(e.seed, m, d, &s.layout, &spans)
-		}
 		s.layout = rowLayout{equip: layoutRows}
 	}
 	j := 0 // OBX rows so far
@@ -301,12 +296,33 @@ func (s *stream) extract(e *Engine, em *emitter, m *hl7.Message, dst []Finding) 
 	if fast {
 		unknown += uint64(s.layout.unknown)
 	} else {
-		s.layout.hash, s.layout.ok = h, true
+		s.layout.hash, s.layout.ok = rh.rows, true
 	}
 	if unknown > 0 {
 		e.unknownCodes.Add(unknown)
 	}
 	return dst, patient
+}
+
+// rowHashes is one message's OBX rows hashed against a stream's layout.
+type rowHashes struct {
+	rows, content uint64               // rowsHash's; content is the whole message's fingerprint
+	fast          bool                 // the rows hash as the layout's: extract reads them with it
+	spans         [layoutRows][4]int32 // where the rows' OBX-5 and OBX-14 lie (rowsHash)
+}
+
+// hashRows hashes m's rows against the stream's layout, and counts their
+// spans afresh when they do not hash as the layout's (its OBX-5 starts need
+// not be m's), so that rows and content are always those of counted spans
+// (see rowsHash). The layout is not changed: extract replaces it.
+func (s *stream) hashRows(e *Engine, m *hl7.Message) (rh rowHashes) {
+	d := m.Delimiters()
+	rh.rows, rh.content = rowsHash(e.seed, m, d, &s.layout, &rh.spans)
+	rh.fast = s.layout.ok && rh.rows == s.layout.hash
+	if !rh.fast && s.layout.ok {
+		rh.rows, rh.content = rowsHash(e.seed, m, d, &rowLayout{}, &rh.spans)
+	}
+	return rh
 }
 
 // patientHash returns the hash of a patient identifier list (PID-3), or 0
