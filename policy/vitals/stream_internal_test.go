@@ -86,3 +86,30 @@ func TestPushTuple(t *testing.T) {
 		}
 	}
 }
+
+// TestTrackBaseline checks the baseline kept by push and reset against the
+// median of the values, taken at every step of random pushes, resets and
+// bed turnovers (newPatient).
+func TestTrackBaseline(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	cfg := DefaultConfig()
+	s := newStream(&cfg)
+	tr := &s.tracks[pHR]
+	for i := range 5000 {
+		switch v := float64(r.IntN(40)); r.IntN(20) {
+		case 0:
+			tr.reset(v)
+		case 1:
+			s.newPatient()
+		default:
+			tr.push(v)
+		}
+		b, ok := tr.baseline()
+		if ok != (tr.nb == baseN) {
+			t.Fatalf("step %d: baseline present %v with %d values", i, ok, tr.nb)
+		}
+		if sorted := slices.Sorted(slices.Values(tr.base[:])); ok && b != sorted[baseN/2] {
+			t.Fatalf("step %d: baseline %v, median of %v is %v", i, b, tr.base, sorted[baseN/2])
+		}
+	}
+}
