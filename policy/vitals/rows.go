@@ -111,7 +111,7 @@ func rowsHash(seed maphash.Seed, m *hl7.Message, d hl7.Delimiters, l *rowLayout,
 		b := buf[start:end:end]
 		if !isOBX(b, d.Field) || n == layoutRows {
 			if from >= 0 {
-				h = mix(h ^ c.piece(from, last))
+				h = h*runBase + c.piece(from, last)
 				from = -1
 			}
 			if n == layoutRows && isOBX(b, d.Field) {
@@ -145,25 +145,28 @@ func rowsHash(seed maphash.Seed, m *hl7.Message, d hl7.Delimiters, l *rowLayout,
 			from = start
 		}
 		if hi > lo {
-			h = mix(h ^ c.piece(from, start+lo))
+			h = h*runBase + c.piece(from, start+lo)
 			from = start + hi
 		}
 		if lo14 > 0 && hi14 > lo14 {
-			h = mix(h ^ c.piece(from, start+lo14))
+			h = h*runBase + c.piece(from, start+lo14)
 			from = start + hi14
 		}
 		last = end
 		n++
 	}
 	if from >= 0 {
-		h = mix(h ^ c.piece(from, last))
+		h = h*runBase + c.piece(from, last)
 	}
 	c.gap(len(buf))
-	return mix(h ^ uint64(n)<<40), c.h
+	return mix(h ^ uint64(n)<<40), mix(c.h)
 }
 
 // contentFold folds the hashes of a message's strings, in order, into its
-// content fingerprint (see rowsHash).
+// content fingerprint (see rowsHash): as a polynomial in runBase, one
+// multiply-add per string (the strings' hashes being keyed, a chosen
+// message cannot aim at a sum), mixed once at the end. The rows' hash folds
+// its strings the same way.
 type contentFold struct {
 	seed maphash.Seed
 	buf  []byte
@@ -176,14 +179,14 @@ type contentFold struct {
 func (c *contentFold) piece(from, to int) uint64 {
 	c.gap(from)
 	x := maphash.Bytes(c.seed, c.buf[from:to])
-	c.h, c.done = mix(c.h^x), to
+	c.h, c.done = c.h*runBase+x, to
 	return x
 }
 
 // gap folds the bytes up to to not folded yet, if any.
 func (c *contentFold) gap(to int) {
 	if to > c.done {
-		c.h = mix(c.h ^ maphash.Bytes(c.seed, c.buf[c.done:to]))
+		c.h = c.h*runBase + maphash.Bytes(c.seed, c.buf[c.done:to])
 		c.done = to
 	}
 }
