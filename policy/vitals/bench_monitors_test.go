@@ -5,7 +5,6 @@ package vitals_test
 import (
 	"net/netip"
 	"strconv"
-	"syscall"
 	"testing"
 	"time"
 
@@ -60,13 +59,6 @@ func observeMonitors(b *testing.B, monitors int) {
 	}
 	var fs []vitals.Finding
 	var cpu time.Duration // user+sys over the timed parts
-	var ru syscall.Rusage
-	usage := func() time.Duration {
-		if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-			b.Fatal(err)
-		}
-		return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-	}
 	b.ReportAllocs()
 	b.StopTimer()
 	findings := 0
@@ -75,12 +67,12 @@ func observeMonitors(b *testing.B, monitors int) {
 		if k == 0 {
 			fill()
 			b.StartTimer()
-			cpu -= usage()
+			cpu -= processCPU(b)
 		}
 		fs = e.Observe(srcs[k%monitors], &parsed[k], at[k], fs[:0])
 		findings += len(fs)
 		if k == len(msgs)-1 || i == b.N-1 {
-			cpu += usage()
+			cpu += processCPU(b)
 			b.StopTimer()
 		}
 	}

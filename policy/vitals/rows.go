@@ -81,7 +81,9 @@ func (t *tables) unitOf(unit []byte, p param) uint8 {
 // than a byte tells from OBX-5's end; without a layout, lo 0 when the row
 // ends where OBX-5 would start, or before). The bytes from one row's OBX-5 to
 // the next one's are hashed at once when the rows are adjacent segments
-// (most are): 14 hashes for 13 rows without a time.
+// (most are), and so are rows whose OBX-5 and OBX-14 are empty, which hash
+// the same with or without them: 11 hashes for the simulator's 13 rows
+// (10 values, no time).
 //
 // With a layout (l.ok), a row's OBX-5 and OBX-14 are taken to start where
 // they started in the layout's message when a field separator precedes
@@ -89,16 +91,27 @@ func (t *tables) unitOf(unit []byte, p param) uint8 {
 // equals the layout's only if the bytes before them are the same, and so
 // are their separators. Otherwise the spans may be wrong, and so is the
 // hash for any later message.
-func rowsHash(seed maphash.Seed, m *hl7.Message, d hl7.Delimiters, l *rowLayout, spans *[layoutRows][4]int32) uint64 {
+//
+// The same pass returns the content fingerprint of the whole message
+// (content): the hashes of the rows' strings and of every byte between
+// them (what comes before the first row, the rows' OBX-5 and OBX-14, other
+// segments, rows after the layout's), folded in their order in the
+// message, so that the message is hashed once rather than once for the
+// rows and again whole. Identical messages fold the same strings when the
+// spans are counted (no layout) and, with a layout, when the rows hash as
+// the layout's, whose spans were counted: the spans are then the counted
+// ones. The caller takes content only from those two cases (hashRows).
+func rowsHash(seed maphash.Seed, m *hl7.Message, d hl7.Delimiters, l *rowLayout, spans *[layoutRows][4]int32) (rows, content uint64) {
 	h := uint64(d.Field) | uint64(d.Component)<<8 | uint64(d.Repetition)<<16 | uint64(d.EscapeChar)<<24 | uint64(d.Subcomponent)<<32
 	buf := m.Bytes()
 	n, from, last := 0, -1, 0 // rows; start of the bytes not hashed yet, or -1; end of the last row
+	c := contentFold{seed: seed, buf: buf}
 	for i := range m.NumSegments() {
 		start, end := m.SegmentSpan(i)
 		b := buf[start:end:end]
 		if !isOBX(b, d.Field) || n == layoutRows {
 			if from >= 0 {
-				h = mix(h ^ maphash.Bytes(seed, buf[from:last]))
+				h = h*runBase + c.piece(from, last)
 				from = -1
 			}
 			if n == layoutRows && isOBX(b, d.Field) {
@@ -117,7 +130,8 @@ func rowsHash(seed maphash.Seed, m *hl7.Message, d hl7.Delimiters, l *rowLayout,
 			if lo14, hi14 = fieldSpan(b, d.Field, 14); lo14 == len(b) || lo14-hi > math.MaxUint8 {
 				lo14, hi14 = 0, 0
 			}
-		} else if k := hi + int(l.rows[n].obs); k > hi && k <= len(b) && b[k-1] == d.Field {
+		} else if k := hi + int(l.rows[n].obs); k > hi && k < len(b) && b[k-1] == d.Field {
+			// Not at the row's end, where counting leaves it in the hash.
 			lo14, hi14 = k, valueEnd(b, k, d.Field)
 		}
 		spans[n] = [4]int32{int32(lo), int32(hi), int32(lo14), int32(hi14)}
@@ -130,18 +144,51 @@ func rowsHash(seed maphash.Seed, m *hl7.Message, d hl7.Delimiters, l *rowLayout,
 		if from < 0 {
 			from = start
 		}
-		h = mix(h ^ maphash.Bytes(seed, buf[from:start+lo]))
-		from, last = start+hi, end
-		if lo14 > 0 {
-			h = mix(h ^ maphash.Bytes(seed, buf[from:start+lo14]))
+		if hi > lo {
+			h = h*runBase + c.piece(from, start+lo)
+			from = start + hi
+		}
+		if lo14 > 0 && hi14 > lo14 {
+			h = h*runBase + c.piece(from, start+lo14)
 			from = start + hi14
 		}
+		last = end
 		n++
 	}
 	if from >= 0 {
-		h = mix(h ^ maphash.Bytes(seed, buf[from:last]))
+		h = h*runBase + c.piece(from, last)
 	}
-	return mix(h ^ uint64(n)<<40)
+	c.gap(len(buf))
+	return mix(h ^ uint64(n)<<40), mix(c.h)
+}
+
+// contentFold folds the hashes of a message's strings, in order, into its
+// content fingerprint (see rowsHash): as a polynomial in runBase, one
+// multiply-add per string (the strings' hashes being keyed, a chosen
+// message cannot aim at a sum), mixed once at the end. The rows' hash folds
+// its strings the same way.
+type contentFold struct {
+	seed maphash.Seed
+	buf  []byte
+	h    uint64
+	done int // buf[:done] is folded
+}
+
+// piece returns the hash of buf[from:to], a string of the rows' hash,
+// having folded it and the bytes before it not folded yet.
+func (c *contentFold) piece(from, to int) uint64 {
+	c.gap(from)
+	x := maphash.Bytes(c.seed, c.buf[from:to])
+	c.h, c.done = c.h*runBase+x, to
+	return x
+}
+
+// gap folds the bytes up to to not folded yet, if any.
+func (c *contentFold) gap(to int) {
+	if to > c.done {
+		c.h = c.h*runBase + maphash.Bytes(c.seed, c.buf[c.done:to])
+		c.done = to
+	}
 }
 
 // valueEnd returns where the field that starts at lo in segment b ends: at

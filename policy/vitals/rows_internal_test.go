@@ -1,6 +1,7 @@
 package vitals
 
 import (
+	"bytes"
 	"fmt"
 	"net/netip"
 	"reflect"
@@ -116,9 +117,10 @@ func TestRowLayout(t *testing.T) {
 func sameLayout(t *testing.T, e *Engine, cached, uncached *stream, m *hl7.Message, at time.Time) (fast bool) {
 	t.Helper()
 	uncached.layout = rowLayout{}
-	var spans [layoutRows][4]int32
-	if l := cached.layout; l.ok && rowsHash(e.seed, m, m.Delimiters(), &l, &spans) == l.hash {
-		fast = true
+	crh, urh := cached.hashRows(e, m), uncached.hashRows(e, m)
+	fast = crh.fast
+	if crh.content != urh.content {
+		t.Fatalf("message %q: content fingerprint %x with the layout, %x without", m.Bytes(), crh.content, urh.content)
 	}
 	type out struct {
 		dst            []Finding
@@ -130,7 +132,8 @@ func sameLayout(t *testing.T, e *Engine, cached, uncached *stream, m *hl7.Messag
 	run := func(s *stream) out {
 		em := emitter{e: e, s: s, arrival: at, src: netip.MustParseAddr("10.0.0.1"), m: m, msgTime: at}
 		c0, u0 := e.Unrecognised()
-		dst, _ := s.extract(e, &em, m, nil)
+		rh := s.hashRows(e, m)
+		dst, _ := s.extract(e, &em, m, &rh, nil)
 		c1, u1 := e.Unrecognised()
 		o := out{dst, s.cur, string(em.equip), c1 - c0, u1 - u0, [maxEpisodes]episode{}}
 		if s.eps != nil {
@@ -169,7 +172,55 @@ func FuzzRowLayout(f *testing.F) {
 		for i, m := range []*hl7.Message{&m1, &m2, &m2, &m1, &m1} {
 			sameLayout(t, e, cached, uncached, m, at.Add(time.Duration(i)*10*time.Second))
 		}
+		fresh := newStream(&e.cfg)
+		if same := fresh.hashRows(e, &m1).content == fresh.hashRows(e, &m2).content; same != bytes.Equal(b1, b2) {
+			t.Fatalf("messages %q and %q: content fingerprints equal %v", b1, b2, same)
+		}
 	})
+}
+
+// TestContentFingerprint checks that the content fingerprint of the rows'
+// pass (rowsHash) tells a message (header, rows with and without a value
+// and an OBX-14 time, a segment between rows) from every copy of it with one
+// byte changed, with the stream's layout learned from the message and without
+// one, and is the same for a copy.
+func TestContentFingerprint(t *testing.T) {
+	e, err := NewEngine(DefaultConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := []byte("MSH|^~\\&|MON^00A0000120089285^EUI-64|ICU|GW|HOSP|20260105000000||ORU^R01^ORU_R01|C1|P|2.6\r" +
+		"PID|||MRN1^^^HOSP^MR||DOE^JOHN\rPV1||I|ICU^^BED1\rOBR|1|C1|C1|182777000^monitoring of patient^SCT\r" +
+		"OBX|1||69965^MDC_DEV_MON_PHYSIO_MULTI_PARAM_MDS^MDC|1.0.0.0|||||||X|||||||1234^^1234^EUI-64\r" +
+		"OBX|2|NM|147842^MDC_ECG_HEART_RATE^MDC|1.1.1.1|79|264864^MDC_DIM_BEAT_PER_MIN^MDC|||||R||||||AMEAS^auto-measurement^MDC|1234^^1234^EUI-64\r" +
+		"NTE|1||note\r" +
+		"OBX|3|NM|150021^MDC_PRESS_BLD_NONINV_SYS^MDC|1.3.1.1|120|mmHg|||||F|||20260105002524+0000|||AMEAS^auto-measurement^MDC|1234^^1234^EUI-64\r" +
+		"OBX|4|NM|151562^MDC_RESP_RATE^MDC|1.1.1.2|19|rpm|||||F")
+	var m hl7.Message
+	if err := m.Parse(b); err != nil {
+		t.Fatal(err)
+	}
+	learned := newStream(&e.cfg)
+	rh := learned.hashRows(e, &m)
+	em := emitter{e: e, s: learned, m: &m}
+	learned.extract(e, &em, &m, &rh, nil)
+	want := rh.content
+	for _, s := range []*stream{learned, newStream(&e.cfg)} {
+		if got := s.hashRows(e, &m).content; got != want {
+			t.Fatalf("copy: fingerprint %x, want %x", got, want)
+		}
+		for i := range b {
+			c := bytes.Clone(b)
+			c[i] ^= 0x20
+			var mc hl7.Message
+			if mc.Parse(c) != nil {
+				continue
+			}
+			if s.hashRows(e, &mc).content == want {
+				t.Fatalf("byte %d changed: the same fingerprint", i)
+			}
+		}
+	}
 }
 
 // A row that ends before its OBX-5 (a trailing field separator after

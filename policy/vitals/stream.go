@@ -121,7 +121,10 @@ type stream struct {
 	hrN, eqN int                 // HR samples in a row; HR == PR in a row
 	tuples   [historyLen]uint64  // ring of per-message value fingerprints
 	tupleN   int
-	wins     ring // fingerprints of past runs
+	tupleDup [historyLen]uint8 // per tuple, how many tuples back the last equal one lies; 0: none within a run (see replayWindow)
+	runSum   uint64            // the last run's tuples as a polynomial in runBase (see replayWindow)
+	runPow   uint64            // runBase to the power of the run length
+	wins     ring              // fingerprints of past runs
 
 	bpPrev uint32 // arterial checks that failed in the previous message, by ruleID bit
 
@@ -139,6 +142,10 @@ func newStream(cfg *Config) *stream {
 	s := &stream{
 		ids:  newIDHistory(cfg.Rules.ReplayControlID.History),
 		wins: newRing(cfg.Rules.ReplayWindow.History),
+	}
+	s.runPow = 1
+	for range cfg.Rules.ReplayWindow.Samples {
+		s.runPow *= runBase
 	}
 	for i := range s.unit {
 		s.unit[i] = 0xff
@@ -172,7 +179,8 @@ func (s *stream) observe(e *Engine, src netip.Addr, m *hl7.Message, msh []hl7.Fi
 	// first messages on (some send "1" always) is not judged on them.
 	s.msgs++
 	id := component(msh, 10, 0)
-	idFP, contentFP := maphash.Bytes(e.seed, id), maphash.Bytes(e.seed, m.Bytes())
+	rh := s.hashRows(e, m)
+	idFP, contentFP := maphash.Bytes(e.seed, id), rh.content
 	key := idKey(idFP, contentFP)
 	at := uint32(arrival.Unix())
 	window := rc.ReplayControlID.ResendWindow
@@ -219,7 +227,7 @@ func (s *stream) observe(e *Engine, src netip.Addr, m *hl7.Message, msh []hl7.Fi
 	if p := component(msh, 11, 1); (string(p) == "D" || string(p) == "T") && em.on(rDemo) {
 		dst = em.add(dst, rDemo, pNone, 0, time.Time{}, 0, 0, 0, "", "message marked as demonstration or training data (MSH-11) on a production listener")
 	}
-	dst, patient := s.extract(e, &em, m, dst)
+	dst, patient := s.extract(e, &em, m, &rh, dst)
 	dst = s.identity(e, &em, msh, patient, arrival, dst)
 	if timeOK {
 		dst = s.timing(e, &em, msgTime, arrival, dst)
@@ -239,21 +247,15 @@ const learnIDs = 16
 // sentinels and "not measured" placeholders) are skipped; rows with a wrong
 // unit or an impossible value are reported here. Every row of a parameter is
 // judged; the first valid one is the parameter's value. Demonstration data
-// (OBX-8 DEMO) is read like any other and reported.
-func (s *stream) extract(e *Engine, em *emitter, m *hl7.Message, dst []Finding) ([]Finding, uint64) {
+// (OBX-8 DEMO) is read like any other and reported. rh is m's rows hashed
+// against the stream's layout (hashRows).
+func (s *stream) extract(e *Engine, em *emitter, m *hl7.Message, rh *rowHashes, dst []Finding) ([]Finding, uint64) {
 	clear(s.cur[:])
 	var patient uint64
 	unknown := uint64(0) // NM rows of unknown codes, added to the Engine's count once
 	d := m.Delimiters()
-	var spans [layoutRows][4]int32
-	h := rowsHash(e.seed, m, d, &s.layout, &spans)
-	fast := s.layout.ok && h == s.layout.hash // the rows are the last layout's, see rowLayout
+	fast, spans := rh.fast, &rh.spans
 	if !fast {
-		if s.layout.ok {
-			// Counted afresh: the layout's OBX-5 starts need not be this message's.
-			s.layout = rowLayout{}
-			h = rowsHash(e.seed, m, d, &s.layout, &spans)
-		}
 		s.layout = rowLayout{equip: layoutRows}
 	}
 	j := 0 // OBX rows so far
@@ -301,12 +303,33 @@ func (s *stream) extract(e *Engine, em *emitter, m *hl7.Message, dst []Finding) 
 	if fast {
 		unknown += uint64(s.layout.unknown)
 	} else {
-		s.layout.hash, s.layout.ok = h, true
+		s.layout.hash, s.layout.ok = rh.rows, true
 	}
 	if unknown > 0 {
 		e.unknownCodes.Add(unknown)
 	}
 	return dst, patient
+}
+
+// rowHashes is one message's OBX rows hashed against a stream's layout.
+type rowHashes struct {
+	rows, content uint64               // rowsHash's; content is the whole message's fingerprint
+	fast          bool                 // the rows hash as the layout's: extract reads them with it
+	spans         [layoutRows][4]int32 // where the rows' OBX-5 and OBX-14 lie (rowsHash)
+}
+
+// hashRows hashes m's rows against the stream's layout, and counts their
+// spans afresh when they do not hash as the layout's (its OBX-5 starts need
+// not be m's), so that rows and content are always those of counted spans
+// (see rowsHash). The layout is not changed: extract replaces it.
+func (s *stream) hashRows(e *Engine, m *hl7.Message) (rh rowHashes) {
+	d := m.Delimiters()
+	rh.rows, rh.content = rowsHash(e.seed, m, d, &s.layout, &rh.spans)
+	rh.fast = s.layout.ok && rh.rows == s.layout.hash
+	if !rh.fast && s.layout.ok {
+		rh.rows, rh.content = rowsHash(e.seed, m, d, &rowLayout{}, &rh.spans)
+	}
+	return rh
 }
 
 // patientHash returns the hash of a patient identifier list (PID-3), or 0
@@ -1150,38 +1173,60 @@ func (s *stream) replayWindow(e *Engine, em *emitter, dst []Finding) []Finding {
 			h = mix(h ^ mix(uint64(i+1)<<56^math.Float64bits(r.v)))
 		}
 	}
-	s.tuples[s.tupleN%historyLen] = h
-	s.tupleN++
-	if s.tupleN < rw.Samples {
-		return dst
-	}
-	// The run, oldest first, out of the ring once; its distinct samples
-	// are counted before it is hashed, which a plateau does not need.
-	var buf [historyLen]uint64
-	run := buf[:rw.Samples]
-	from := uint(s.tupleN - rw.Samples)
-	for k := range run {
-		run[k] = s.tuples[(from+uint(k))%historyLen]
-	}
-	distinct := 0
-	for k, t := range run {
-		if !slices.Contains(run[:k], t) {
-			distinct++
-		}
-	}
+	distinct := s.pushTuple(h, rw.Samples)
 	if distinct < rw.MinDistinct {
 		return dst
 	}
-	var win uint64
-	for _, t := range run {
-		win = mix(win ^ t)
-	}
+	win := mix(s.runSum)
 	repeat := s.wins.find(win) >= 0
 	if repeat && em.on(rReplayWindow) {
 		dst = em.add(dst, rReplayWindow, pNone, 0, time.Time{}, float64(rw.Samples), float64(distinct), float64(rw.MinDistinct), "", "a run of values repeats an earlier run exactly")
 	}
 	s.wins.push(win)
 	return dst
+}
+
+// runBase is the base of the polynomial a run of tuples is summed in: odd,
+// so that its powers modulo 2⁶⁴ are too.
+const runBase = 0x9e3779b97f4a7c15
+
+// pushTuple adds h, a message's tuple, to the ring and returns how many
+// distinct tuples the last n (the run, n <= historyLen) hold, 0 while fewer
+// than n have come. The run's fingerprint is kept as it moves, rather than
+// hashed anew from its n tuples every message: runSum is the sum of its
+// tuples t times runBase to the power of how many messages are newer than t
+// (wrapping arithmetic), so the newest tuple enters and the one n back leaves
+// with a multiplication each; equal runs have equal sums, and mix(runSum) is
+// the run's fingerprint. A tuple counts as distinct when no equal one lies
+// before it in the run: the distance back to the last equal tuple within n is
+// found once, as the tuple is added (tupleDup), instead of comparing the
+// run's tuples pairwise every message.
+func (s *stream) pushTuple(h uint64, n int) (distinct int) {
+	i := uint(s.tupleN)
+	var out uint64 // the tuple leaving the run
+	if s.tupleN >= n {
+		out = s.tuples[(i-uint(n))%historyLen]
+	}
+	s.runSum = s.runSum*runBase + h - out*s.runPow
+	dup := uint8(0)
+	for j := uint(1); j < uint(n) && j <= i; j++ {
+		if s.tuples[(i-j)%historyLen] == h {
+			dup = uint8(j)
+			break
+		}
+	}
+	s.tuples[i%historyLen], s.tupleDup[i%historyLen] = h, dup
+	s.tupleN++
+	if s.tupleN < n {
+		return 0
+	}
+	for k := range uint(n) {
+		// The tuple k back is distinct when its last equal one lies before the run.
+		if d := uint(s.tupleDup[(i-k)%historyLen]); d == 0 || d > uint(n)-1-k {
+			distinct++
+		}
+	}
+	return distinct
 }
 
 // mix is the SplitMix64 finaliser: a fast, well-distributed 64-bit mix.

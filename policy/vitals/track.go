@@ -56,7 +56,8 @@ const deepSpike = 1.5
 
 // track is the per-parameter state of the checks in this file.
 type track struct {
-	base   [baseN]float64 // recent values outside excursions (a ring)
+	base   [baseN]float64 // recent values outside excursions (a ring); written only by push and reset, which keep med
+	med    float64        // the median of base while it is full (nb == baseN): the baseline, found once per push, not per use
 	nb, bi uint8
 	// Kept next to nb and bi, in the padding of one word:
 	exSmall  bool  // the excursion began below the spike-derived threshold, as an abrupt step (see stepFloor)
@@ -105,7 +106,7 @@ func (t *track) baseline() (float64, bool) {
 	if t.nb < baseN {
 		return 0, false
 	}
-	return median5(&t.base), true
+	return t.med, true
 }
 
 // median5 returns the median of five finite values (as sorting them would),
@@ -120,7 +121,9 @@ func median5(b *[baseN]float64) float64 {
 func (t *track) push(v float64) {
 	t.base[t.bi] = v
 	t.bi = (t.bi + 1) % baseN
-	t.nb = min(t.nb+1, baseN)
+	if t.nb = min(t.nb+1, baseN); t.nb == baseN {
+		t.med = median5(&t.base)
+	}
 }
 
 // reset makes v the whole baseline: a new level was accepted.
@@ -128,7 +131,7 @@ func (t *track) reset(v float64) {
 	for i := range t.base {
 		t.base[i] = v
 	}
-	t.nb, t.exN = baseN, 0
+	t.nb, t.exN, t.med = baseN, 0, v
 }
 
 // moved reports whether parameter q is present and away from its baseline
