@@ -72,6 +72,10 @@ func TestFleetRamp(t *testing.T) {
 	if v := Verify(res.SentRecords, st.Records()); v != (Verification{Received: ramp + measured}) {
 		t.Errorf("Verify = %+v, want only %d received", v, ramp+measured)
 	}
+	// The measured phase's latencies by second: 100 ms of it is one second.
+	if len(res.BySecond) != 1 || res.BySecond[0].Count() != measured {
+		t.Errorf("latencies by second: %d seconds, want 1 with all %d", len(res.BySecond), measured)
+	}
 }
 
 func TestFleetAgainstStation(t *testing.T) {

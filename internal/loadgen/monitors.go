@@ -86,8 +86,12 @@ type FleetResult struct {
 	Latency     Histogram           // send (closed loop) or intended send (open loop) to ACK, measured phase
 	RampLatency Histogram           // the same for messages sent during the Ramp
 	SendLag     Histogram           // open loop, measured phase: the load generator's own delay in sending (see monitor.run)
+	BySecond    []Histogram         // open loop with a Duration of at most maxBySecond: Latency by the second of the intended send
 	SentRecords [][]Record          // per monitor, in send order, for Verify
 }
+
+// maxBySecond bounds the measured phases whose latencies are also kept by second (37 KB per second).
+const maxBySecond = 10 * time.Minute
 
 // maxRate bounds the messages per second of one monitor: the pacer works in microseconds at best.
 const maxRate = 100_000
@@ -179,6 +183,9 @@ func (f *Fleet) Run(ctx context.Context) (*FleetResult, error) {
 		res.PeakConns = max(res.PeakConns, n)
 		peakMu.Unlock()
 	}
+	if f.Rate > 0 && !f.Idle && f.Duration > 0 && f.Duration <= maxBySecond {
+		res.BySecond = make([]Histogram, (f.Duration+time.Second-1)/time.Second)
+	}
 	var wake []chan struct{} // open loop: monitor i's send times, from pace
 	if f.Rate > 0 && !f.Idle {
 		wake = make([]chan struct{}, f.Monitors)
@@ -208,6 +215,7 @@ func (f *Fleet) Run(ctx context.Context) (*FleetResult, error) {
 			lat:     &res.Latency,
 			rampLat: &res.RampLatency,
 			sendLag: &res.SendLag,
+			bySec:   res.BySecond,
 			counted: &measured,
 			peak:    trackPeak,
 			dialErr: &dialErrs,
@@ -249,6 +257,7 @@ type monitor struct {
 	lat     *Histogram
 	rampLat *Histogram
 	sendLag *Histogram
+	bySec   []Histogram    // the measured phase's latencies by second of the intended send; nil: not kept
 	counted *atomic.Uint64 // ACKs in the measured phase
 	peak    func()
 	dialErr *atomic.Uint64
@@ -374,7 +383,11 @@ func (m *monitor) run(ctx context.Context) []Record {
 		m.answers[rec.Answer].Add(1)
 		if rec.Answer != NoAck {
 			if measured {
-				m.lat.Record(time.Since(intended))
+				lat := time.Since(intended)
+				m.lat.Record(lat)
+				if sec := int(intended.Sub(m.start) / time.Second); sec < len(m.bySec) {
+					m.bySec[sec].Record(lat)
+				}
 				m.counted.Add(1)
 			} else {
 				m.rampLat.Record(time.Since(intended))
