@@ -132,7 +132,8 @@ scrape_runtime() {
 	while sleep 1; do
 		echo "## $(date +%s.%N)"
 		curl -s --max-time 1 "http://$ADMIN/metrics" |
-			grep -E '^(go_sched_latencies_seconds|go_gc_pauses_seconds|go_gc_cycles_total_gc_cycles_total|go_goroutines|hl7gate_connections_open|hl7gate_connections_parked)[ {_]'
+			grep -E '^(go_sched_latencies_seconds|go_gc_pauses_seconds|go_gc_cycles_total_gc_cycles_total|go_goroutines|hl7gate_connections_open|hl7gate_connections_parked)[ {_]' ||
+			true # a failed scrape (run.sh's set -e) must not end the loop
 	done >"$1" 2>/dev/null &
 	PIDS+=($!)
 }
