@@ -150,7 +150,11 @@ func newMetrics() *metrics {
 	}
 	m.reg.MustRegister(m.secondary, m.acksIgnored, m.received, m.forwarded, m.rejected, m.acks, m.latency, m.openConns, m.refused,
 		m.stationUp, m.stationConns, m.findings, m.alertsSent, m.frameJunkBytes, m.watchlistHits, m.queueDelivered, m.queueDead, m.busyPolls,
-		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+		// The runtime's scheduling latencies and collection pauses as well as the default Go metrics: the
+		// two histograms that say whether a latency tail came from the gateway's goroutines waiting for a
+		// CPU or from the collector (BENCHMARKS.md, "Thirteenth round, session 13: the open loop's tail").
+		collectors.NewGoCollector(collectors.WithGoCollectorRuntimeMetrics(collectors.MetricsGC, collectors.MetricsScheduler)),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m.stationAcks, m.gatewayAcks = newAckCounters(m.acks, "station"), newAckCounters(m.acks, "gateway")
 	m.answerPolls, m.messagePolls = m.busyPolls.WithLabelValues("station_answer"), m.busyPolls.WithLabelValues("next_message")
 	return m

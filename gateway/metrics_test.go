@@ -51,3 +51,23 @@ func TestMetricsVitalsUnrecognised(t *testing.T) {
 		t.Errorf("hl7gate_vitals_unrecognised_total = %v, want code 1, unit 2", got)
 	}
 }
+
+// /metrics carries the runtime's scheduling-latency and collection-pause histograms, the two that tell a
+// latency tail of goroutines waiting for a CPU from one of the collector.
+func TestMetricsRuntimeHistograms(t *testing.T) {
+	mfs, err := newMetrics().reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]bool{"go_sched_latencies_seconds": false, "go_gc_pauses_seconds": false}
+	for _, mf := range mfs {
+		if _, ok := want[mf.GetName()]; ok {
+			want[mf.GetName()] = len(mf.GetMetric()) == 1 && mf.GetMetric()[0].GetHistogram() != nil
+		}
+	}
+	for name, ok := range want {
+		if !ok {
+			t.Errorf("%s: not a histogram in /metrics", name)
+		}
+	}
+}

@@ -28,6 +28,16 @@ type parker struct {
 	mu     sync.Mutex
 	next   uint64              // the latest token
 	parked map[uint64]*session // by token, carried in the epoll event; a stale event finds none
+
+	// The sessions whose monitor hung up while parked, ended by one goroutine of their own (ender), not by
+	// run: ending one closes its socket, takes the gateway's lock and records the session (about as long as
+	// handling a message), and run would hand no other parked session its bytes meanwhile. When thousands
+	// hang up at once (a switch restarting, the benchmark's monitors at the end of a run) or an admin read
+	// holds the gateway's lock, the monitors still sending would wait behind them.
+	endMu    sync.Mutex
+	ending   []*session
+	endReady chan struct{} // one token: ending has sessions
+	endDone  chan struct{} // closed when ender has returned
 }
 
 // newParker makes the gateway's parker and starts its goroutine.
@@ -41,7 +51,7 @@ func newParker(g *Gateway) (*parker, error) {
 		return nil, os.NewSyscallError("setnonblock", err)
 	}
 	p := &parker{g: g, ep: os.NewFile(uintptr(fd), "parked-connections"), done: make(chan struct{}),
-		parked: map[uint64]*session{}}
+		parked: map[uint64]*session{}, endReady: make(chan struct{}, 1), endDone: make(chan struct{})}
 	p.wakers.g = g
 	rc, err := p.ep.SyscallConn()
 	if err != nil {
@@ -49,6 +59,7 @@ func newParker(g *Gateway) (*parker, error) {
 		return nil, err
 	}
 	go p.run(rc)
+	go p.ender()
 	return p, nil
 }
 
@@ -86,6 +97,8 @@ func (p *parker) count() float64 {
 func (p *parker) close() {
 	p.ep.Close()
 	<-p.done
+	close(p.endReady)
+	<-p.endDone
 	p.wakers.close()
 }
 
@@ -144,8 +157,9 @@ func (p *parker) idle(s *session) {
 }
 
 // readable resumes the session parked under tok, whose socket became readable, unless the monitor closed
-// it with nothing unread: then the session ends here, without a goroutine and a read buffer for it, so that
-// thousands of parked connections closing at once (a switch restarting) cost no more than they did parked.
+// it with nothing unread: then the session goes to ender, without a goroutine and a read buffer for it, so
+// that thousands of parked connections closing at once (a switch restarting) cost no more than they did
+// parked.
 // hup: the event said the peer closed or the socket failed; without it the socket has bytes to read, and
 // no look (a system call) is needed.
 func (p *parker) readable(tok uint64, hup bool) {
@@ -155,10 +169,31 @@ func (p *parker) readable(tok uint64, hup bool) {
 	}
 	if hup && s.peerGone() {
 		s.closeReason = "closed by monitor"
-		p.g.endSession(s)
+		p.endMu.Lock()
+		p.ending = append(p.ending, s)
+		p.endMu.Unlock()
+		select {
+		case p.endReady <- struct{}{}:
+		default: // ender has a token already
+		}
 		return
 	}
 	p.wakers.run(s, wokeRead)
+}
+
+// ender ends the sessions readable found hung up, in the order they came, until the parker is closed.
+func (p *parker) ender() {
+	defer close(p.endDone)
+	var batch []*session
+	for range p.endReady {
+		p.endMu.Lock()
+		batch, p.ending = p.ending, batch[:0]
+		p.endMu.Unlock()
+		for i, s := range batch {
+			p.g.endSession(s)
+			batch[i] = nil // kept for the next batch, without the ended session
+		}
+	}
 }
 
 // take removes the session parked under tok from the parker and returns it, or nil if it is not parked

@@ -213,3 +213,61 @@ func waitUnparked(t *testing.T, g *Gateway, tok uint64) {
 	}
 	t.Fatalf("token %d still parked", tok)
 }
+
+// A monitor that hangs up while parked is ended off the parker's loop: while its ending waits for the
+// gateway's lock (held here, as an admin read of the monitors holds it), another parked connection's message
+// is still answered, and the hung-up session ends once the lock is free.
+func TestParkedHangUpHoldsNoWake(t *testing.T) {
+	t.Parallel()
+	g, a := quickParkingGateway(t, time.Minute, 0)
+	b, err := net.Dial("tcp", g.ListenerAddr("icu").String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { b.Close() })
+	if err := b.SetDeadline(time.Now().Add(10 * time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	ra, rb := mllp.NewReader(a, 0), mllp.NewReader(b, 0)
+	for i := range 2 { // two slow waits each: parked after every answer from the second on
+		exchange(t, a, ra, i)
+		exchange(t, b, rb, 2+i)
+	}
+	parkedCount := func(want int) {
+		t.Helper()
+		for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); runtime.Gosched() {
+			g.parker.mu.Lock()
+			n := len(g.parker.parked)
+			g.parker.mu.Unlock()
+			if n == want {
+				return
+			}
+		}
+		t.Fatalf("never %d connections parked", want)
+	}
+	parkedCount(2)
+
+	g.mu.Lock()
+	locked := true
+	defer func() {
+		if locked {
+			g.mu.Unlock()
+		}
+	}()
+	a.Close()
+	parkedCount(1)        // the parker has taken a's hang-up; its ending waits for g.mu
+	exchange(t, b, rb, 4) // before the fix: never answered, the parker itself waited for g.mu
+	g.mu.Unlock()
+	locked = false
+	for deadline := time.Now().Add(30 * time.Second); ; runtime.Gosched() {
+		g.mu.Lock()
+		n := len(g.sessions)
+		g.mu.Unlock()
+		if n == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d sessions open after a hung up, want 1", n)
+		}
+	}
+}

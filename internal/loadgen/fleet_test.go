@@ -72,6 +72,10 @@ func TestFleetRamp(t *testing.T) {
 	if v := Verify(res.SentRecords, st.Records()); v != (Verification{Received: ramp + measured}) {
 		t.Errorf("Verify = %+v, want only %d received", v, ramp+measured)
 	}
+	// The measured phase's latencies by second: 100 ms of it is one second.
+	if len(res.BySecond) != 1 || res.BySecond[0].Count() != measured {
+		t.Errorf("latencies by second: %d seconds, want 1 with all %d", len(res.BySecond), measured)
+	}
 }
 
 func TestFleetAgainstStation(t *testing.T) {
@@ -82,6 +86,8 @@ func TestFleetAgainstStation(t *testing.T) {
 		{"closed loop", &Fleet{Monitors: 5, Messages: 20}},
 		{"closed loop 16 KB", &Fleet{Monitors: 3, Messages: 5, Content: Content{Size: 16 << 10, Manipulation: sim.Frozen}}},
 		{"open loop", &Fleet{Monitors: 4, Messages: 6, Rate: 200, Ramp: 10 * time.Millisecond}},
+		{"open loop prebuilt", &Fleet{Monitors: 4, Messages: 6, Rate: 200, Ramp: 10 * time.Millisecond, Content: Content{Prebuilt: 4}}},
+		{"closed loop prebuilt", &Fleet{Monitors: 3, Messages: 5, Content: Content{Prebuilt: 2}}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -102,6 +108,41 @@ func TestFleetAgainstStation(t *testing.T) {
 				t.Errorf("progress after run = %+v, want 0 connected and %d acked", got, want)
 			}
 		})
+	}
+}
+
+// TestFleetPrebuild checks that the messages rendered before a run (prebuilt content) are the ones each
+// monitor would have rendered at its first send, on every worker's share of the monitors.
+func TestFleetPrebuild(t *testing.T) {
+	t0 := time.Date(2026, 1, 5, 0, 0, 0, 0, time.UTC)
+	for _, f := range []*Fleet{
+		{Monitors: 7, Rate: 1, Ramp: time.Second, Content: Content{Seed: 5, Prebuilt: 3}},
+		{Monitors: 5, Content: Content{Seed: 5, Prebuilt: 2, Manipulation: sim.Range, ManipulateAt: 1}},
+	} {
+		srcs, err := f.prebuild(t0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, src := range srcs {
+			if len(src.pre) != f.Content.Prebuilt {
+				t.Fatalf("monitor %d: %d messages rendered, want %d", i, len(src.pre), f.Content.Prebuilt)
+			}
+			_, first, stamp := f.schedule(t0, i)
+			lazy := f.Content.source(i, first, stamp)
+			for k := range 2 * f.Content.Prebuilt {
+				a, _, err := src.next(nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				b, _, err := lazy.next(nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !bytes.Equal(a, b) {
+					t.Fatalf("monitor %d message %d: prebuilt and rendered at the first send differ", i, k)
+				}
+			}
+		}
 	}
 }
 

@@ -83,6 +83,16 @@ func (h *Histogram) Mean() time.Duration {
 	return time.Duration(h.sum.Load() / n)
 }
 
+// Above returns how many observations fell into buckets wholly above d (values above d, up to the bucket
+// precision: a value in d's own bucket is not counted).
+func (h *Histogram) Above(d time.Duration) uint64 {
+	var n uint64
+	for i := bucketOf(uint64(max(d, 0))) + 1; i < numBuckets; i++ {
+		n += h.counts[i].Load()
+	}
+	return n
+}
+
 // Quantile returns the duration at quantile q (0 < q <= 1): the smallest
 // recorded value v such that at least q of all observations are <= v, up to
 // the bucket precision (the result is the bucket's upper bound, capped at Max).

@@ -116,3 +116,19 @@ func BenchmarkHistogramRecord(b *testing.B) {
 		h.Record(d % (50 * time.Millisecond))
 	}
 }
+
+// TestHistogramAbove checks that Above counts the values in buckets wholly above its argument.
+func TestHistogramAbove(t *testing.T) {
+	var h Histogram
+	for _, d := range []time.Duration{time.Microsecond, time.Millisecond, 10 * time.Millisecond, 10 * time.Millisecond, time.Second} {
+		h.Record(d)
+	}
+	for _, tc := range []struct {
+		d    time.Duration
+		want uint64
+	}{{0, 5}, {time.Microsecond, 4}, {5 * time.Millisecond, 3}, {10 * time.Millisecond, 1}, {time.Second, 0}, {-time.Second, 5}} {
+		if got := h.Above(tc.d); got != tc.want {
+			t.Errorf("Above(%v) = %d, want %d", tc.d, got, tc.want)
+		}
+	}
+}

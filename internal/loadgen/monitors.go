@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -85,8 +86,12 @@ type FleetResult struct {
 	Latency     Histogram           // send (closed loop) or intended send (open loop) to ACK, measured phase
 	RampLatency Histogram           // the same for messages sent during the Ramp
 	SendLag     Histogram           // open loop, measured phase: the load generator's own delay in sending (see monitor.run)
+	BySecond    []Histogram         // open loop with a Duration of at most maxBySecond: Latency by the second of the intended send
 	SentRecords [][]Record          // per monitor, in send order, for Verify
 }
+
+// maxBySecond bounds the measured phases whose latencies are also kept by second (37 KB per second).
+const maxBySecond = 10 * time.Minute
 
 // maxRate bounds the messages per second of one monitor: the pacer works in microseconds at best.
 const maxRate = 100_000
@@ -139,6 +144,20 @@ func (f *Fleet) Run(ctx context.Context) (*FleetResult, error) {
 		return nil, err
 	}
 	res := &FleetResult{Monitors: f.Monitors, SentRecords: make([][]Record, f.Monitors)}
+	// Prebuilt messages are rendered before the first monitor starts, and the garbage of rendering them
+	// is collected then: rendered during the ramp, 5,000 monitors' 64 messages each took about a vCPU
+	// for the whole ramp, and the load generator's heap (about 600 MB of messages) doubled into a
+	// collection at the ramp's end, in or next to the measured phase (BENCHMARKS.md, "Thirteenth round,
+	// session 13: the open loop's tail"). Their timestamps are then behind their send times by the time the
+	// rendering took (seconds), as a monitor's clock may be.
+	var srcs []*source
+	if f.Content.Prebuilt > 0 && !f.Idle {
+		var err error
+		if srcs, err = f.prebuild(time.Now()); err != nil {
+			return res, fmt.Errorf("monitor content: %w", err)
+		}
+		runtime.GC()
+	}
 	t0 := time.Now()
 	start := t0.Add(f.Ramp)
 	var end time.Time
@@ -164,6 +183,9 @@ func (f *Fleet) Run(ctx context.Context) (*FleetResult, error) {
 		res.PeakConns = max(res.PeakConns, n)
 		peakMu.Unlock()
 	}
+	if f.Rate > 0 && !f.Idle && f.Duration > 0 && f.Duration <= maxBySecond {
+		res.BySecond = make([]Histogram, (f.Duration+time.Second-1)/time.Second)
+	}
 	var wake []chan struct{} // open loop: monitor i's send times, from pace
 	if f.Rate > 0 && !f.Idle {
 		wake = make([]chan struct{}, f.Monitors)
@@ -181,16 +203,19 @@ func (f *Fleet) Run(ctx context.Context) (*FleetResult, error) {
 		}()
 	}
 	for i := range f.Monitors {
+		connect, first, stamp := f.schedule(t0, i)
 		m := &monitor{
+			connect: connect,
+			first:   first,
+			stamp:   stamp,
 			f:       f,
 			i:       i,
-			connect: t0.Add(time.Duration(int64(f.Ramp) * int64(i) / int64(f.Monitors))),
-			origin:  t0,
 			start:   start,
 			end:     end,
 			lat:     &res.Latency,
 			rampLat: &res.RampLatency,
 			sendLag: &res.SendLag,
+			bySec:   res.BySecond,
 			counted: &measured,
 			peak:    trackPeak,
 			dialErr: &dialErrs,
@@ -200,6 +225,9 @@ func (f *Fleet) Run(ctx context.Context) (*FleetResult, error) {
 		}
 		if wake != nil {
 			m.wake = wake[i]
+		}
+		if srcs != nil {
+			m.src = srcs[i]
 		}
 		wg.Go(func() { res.SentRecords[i] = m.run(ctx) })
 	}
@@ -221,13 +249,15 @@ func (f *Fleet) Run(ctx context.Context) (*FleetResult, error) {
 type monitor struct {
 	f       *Fleet
 	i       int
-	connect time.Time // when to open the first connection and start sending
-	origin  time.Time // open loop: intended send times are origin plus the monitor's phase plus whole intervals
-	start   time.Time // when the measured phase starts
-	end     time.Time // when sending stops; zero: after f.Messages
+	connect time.Time     // when to open the first connection and start sending
+	first   time.Time     // when the first message is due
+	stamp   time.Duration // how far the messages' timestamps advance per message
+	start   time.Time     // when the measured phase starts
+	end     time.Time     // when sending stops; zero: after f.Messages
 	lat     *Histogram
 	rampLat *Histogram
 	sendLag *Histogram
+	bySec   []Histogram    // the measured phase's latencies by second of the intended send; nil: not kept
 	counted *atomic.Uint64 // ACKs in the measured phase
 	peak    func()
 	dialErr *atomic.Uint64
@@ -241,6 +271,45 @@ type monitor struct {
 	ack      hl7.Message
 	fail     func(error)   // records the first content error of the run
 	wake     chan struct{} // open loop: a signal at each of this monitor's send times
+	src      *source       // the monitor's messages, rendered before the run (prebuilt); nil: made in run
+}
+
+// prebuild renders every monitor's prebuilt messages (Content.Prebuilt > 0), on every CPU, timestamped as
+// if the run started at t0.
+func (f *Fleet) prebuild(t0 time.Time) ([]*source, error) {
+	srcs := make([]*source, f.Monitors)
+	workers := min(runtime.GOMAXPROCS(0), f.Monitors)
+	errs := make([]error, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			for i := w; i < f.Monitors && errs[w] == nil; i += workers {
+				_, first, stamp := f.schedule(t0, i)
+				srcs[i] = f.Content.source(i, first, stamp)
+				errs[w] = srcs[i].build()
+			}
+		})
+	}
+	wg.Wait()
+	return srcs, errors.Join(errs...)
+}
+
+// schedule returns when monitor i opens its connection, when its first message is due and the interval its
+// messages' timestamps advance by, for a run that starts at t0.
+func (f *Fleet) schedule(t0 time.Time, i int) (connect, first time.Time, stamp time.Duration) {
+	connect = t0.Add(time.Duration(int64(f.Ramp) * int64(i) / int64(f.Monitors)))
+	first, stamp = connect, time.Second // closed loop: timestamps run ahead of the clock
+	if f.Rate > 0 {
+		// Monitor i's sends are offset by its share of one interval, so the fleet's spread evenly; it
+		// starts at the first of its send times after it connected.
+		interval := f.interval()
+		first = sendTime(t0, interval, i, f.Monitors, 0)
+		if late := connect.Sub(first); late > 0 {
+			first = first.Add((late + interval - 1) / interval * interval)
+		}
+		stamp = interval
+	}
+	return connect, first, stamp
 }
 
 // run is the monitor's life; it returns its sent records.
@@ -261,24 +330,19 @@ func (m *monitor) run(ctx context.Context) []Record {
 		expect   = m.f.Messages // messages this monitor will send, if known
 		prevDone time.Time      // when the previous exchange ended
 	)
-	first := m.connect   // when the first message is due
-	stamp := time.Second // closed loop: timestamps run ahead of the clock
+	first := m.first
 	if m.f.Rate > 0 {
-		// Monitor i's sends are offset by its share of one interval, so the fleet's spread evenly; it
-		// starts at the first of its send times after it connected.
 		interval = m.f.interval()
-		first = sendTime(m.origin, interval, m.i, m.f.Monitors, 0)
-		if late := m.connect.Sub(first); late > 0 {
-			first = first.Add((late + interval - 1) / interval * interval)
-		}
-		stamp = interval
 		if expect == 0 && !m.end.IsZero() {
 			expect = int(m.end.Sub(first)/interval) + 1
 		}
 	}
 	// Sized up front when the count is known (within reason): fewer allocations while measuring.
 	recs := make([]Record, 0, min(max(expect, 0), 256))
-	src := m.f.Content.source(m.i, first, stamp)
+	src := m.src
+	if src == nil {
+		src = m.f.Content.source(m.i, first, m.stamp)
+	}
 	for k := 0; m.f.Messages == 0 || k < m.f.Messages; k++ {
 		intended := first.Add(time.Duration(k) * interval)
 		if interval == 0 {
@@ -319,7 +383,11 @@ func (m *monitor) run(ctx context.Context) []Record {
 		m.answers[rec.Answer].Add(1)
 		if rec.Answer != NoAck {
 			if measured {
-				m.lat.Record(time.Since(intended))
+				lat := time.Since(intended)
+				m.lat.Record(lat)
+				if sec := int(intended.Sub(m.start) / time.Second); sec < len(m.bySec) {
+					m.bySec[sec].Record(lat)
+				}
 				m.counted.Add(1)
 			} else {
 				m.rampLat.Record(time.Since(intended))

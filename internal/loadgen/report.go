@@ -30,6 +30,11 @@ type Report struct {
 	Station    *Verification     `json:"station,omitempty"`      // nil when not verified
 	Gateway    *ProcUsage        `json:"gateway,omitempty"`      // nil without --pid
 	Failed     bool              `json:"failed"`                 // something was lost, falsely ACKed, duplicated, reordered, changed or mismatched
+
+	// BySecond: open loop, the measured phase's latencies by the second of their intended send, each with
+	// how many of them were above the whole phase's p99: whether the tail came from one moment (the
+	// ramp's end, a collection) or from all of it.
+	BySecond []SecondSummary `json:"latency_by_second,omitempty"`
 }
 
 // LatencySummary holds latency quantiles in milliseconds.
@@ -41,6 +46,16 @@ type LatencySummary struct {
 	P99   float64 `json:"p99_ms"`
 	P999  float64 `json:"p99_9_ms"`
 	Max   float64 `json:"max_ms"`
+}
+
+// SecondSummary is one second of the measured phase.
+type SecondSummary struct {
+	Second     int     `json:"second"` // from the measured phase's start
+	Count      uint64  `json:"count"`
+	P50        float64 `json:"p50_ms"`
+	P99        float64 `json:"p99_ms"`
+	Max        float64 `json:"max_ms"`
+	OverRunP99 uint64  `json:"over_run_p99"` // messages above the measured phase's p99
 }
 
 // Summarize reads the usual quantiles from h.
@@ -84,6 +99,12 @@ func NewReport(f *Fleet, res *FleetResult, v *Verification, gw *ProcUsage) Repor
 	if res.SendLag.Count() > 0 {
 		lag := Summarize(&res.SendLag)
 		r.SendLag = &lag
+	}
+	p99 := res.Latency.Quantile(0.99)
+	for i := range res.BySecond {
+		h := &res.BySecond[i]
+		r.BySecond = append(r.BySecond, SecondSummary{Second: i, Count: h.Count(), P50: ms(h.Quantile(0.5)),
+			P99: ms(h.Quantile(0.99)), Max: ms(h.Max()), OverRunP99: h.Above(p99)})
 	}
 	for o, n := range res.Answers {
 		if n > 0 {

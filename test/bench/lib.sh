@@ -128,6 +128,20 @@ stop_all() {
 	PIDS=()
 }
 
+# scrape_runtime FILE: until stop_all, hl7gate's runtime histograms and connection counts from its /metrics
+# once a second, each scrape after a "## <unix time>" line; test/bench/runtime.py reads them (where an open
+# loop's tail came from: goroutines waiting for a CPU, or the collector; BENCHMARKS.md, thirteenth round).
+scrape_runtime() {
+	command -v curl >/dev/null || return 0
+	while sleep 1; do
+		echo "## $(date +%s.%N)"
+		curl -s --max-time 1 "http://$ADMIN/metrics" |
+			grep -E '^(go_sched_latencies_seconds|go_gc_pauses_seconds|go_gc_cycles_total_gc_cycles_total|go_goroutines|hl7gate_connections_open|hl7gate_connections_parked)[ {_]' ||
+			true # a failed scrape (run.sh's set -e) must not end the loop
+	done >"$1" 2>/dev/null &
+	PIDS+=($!)
+}
+
 # measure SCENARIO RELAY MONITORS MONITOR-FLAGS...: one run; the JSON report goes to $OUT/SCENARIO.RELAY.json
 # ($OUT/SCENARIO.RELAY.RUN.json when RUN is set).
 # Returns non-zero when the run failed verification or could not run.
@@ -140,6 +154,7 @@ measure() {
 	if ((${#RELAY_PIDS[@]})); then
 		pidflag=(--pid "$(IFS=,; echo "${RELAY_PIDS[*]}")")
 	fi
+	if [[ $relay == hl7gate* ]]; then scrape_runtime "$OUT/$name.metrics"; fi
 	log "== $scenario via $relay: $n monitors $*"
 	"$BIN/hl7load" monitors --addr "$TARGET" --sources "$SOURCES" -n "$n" --station "http://$STATION_HTTP" \
 		"${pidflag[@]}" --scenario "$scenario" --relay "$relay" --json "$@" >"$OUT/$name.json" 2>"$OUT/$name.log" || rc=$?

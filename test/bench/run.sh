@@ -20,7 +20,10 @@
 # The light-driver scenarios (light50, flagged1, flagged50, latency1) send prebuilt messages (hl7load
 # --prebuilt: rendered before the run, only MSH-10 patched per message), so the relay's cost dominates.
 #
-# Results (JSON per run, logs, the table) are kept in $OUT (default: a new /tmp/hl7bench.* directory).
+# Results (JSON per run, logs, the table) are kept in $OUT (default: a new /tmp/hl7bench.* directory). Each
+# hl7gate run also leaves its runtime histograms scraped once a second ($OUT/*.metrics): where an open loop's
+# tail came from, goroutines waiting for a CPU or the collector, and in which seconds (BENCHMARKS.md, thirteenth
+# round):   test/bench/runtime.py $OUT/open5k.hl7gate.*.metrics
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
