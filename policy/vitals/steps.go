@@ -154,7 +154,7 @@ func (s *stream) hrAlone(hr0, pr0 sample, q param, deficit float64) int8 {
 func (s *stream) newPatient() {
 	for p := range s.tracks {
 		t := &s.tracks[p]
-		t.nb, t.bi, t.exN = 0, 0, 0
+		t.nb, t.bi, t.exN, t.undoOK = 0, 0, 0, false
 	}
 	s.cuff = cuffPair{} // the next patient's cuff sits elsewhere on another artery
 }
