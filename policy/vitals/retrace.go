@@ -208,11 +208,6 @@ func (s *stream) driftReturn(em *emitter, arrival time.Time, dst []Finding) []Fi
 			c := &s.cur[p]
 			if math.Abs(c.v-float64(r.pref)) <= 0.35*math.Abs(float64(r.pj)) && s.alone(i, &resid, &have) && em.on(rDriftReturn) {
 				dst = em.add(dst, rDriftReturn, p, c.seg, c.at, c.v, float64(r.pref), math.Abs(float64(r.pj)), "", "returned in one message, alone, to the level it had before a slow trend: the trend was not the patient's")
-				if t := &s.tracks[p]; t.exN > 0 {
-					// The excursion check follows the same jump: its
-					// step to this level is the return just reported.
-					t.undo, t.undoOK = float32(r.pref), true
-				}
 			}
 			continue
 		}

@@ -65,7 +65,7 @@ type track struct {
 	exNudged uint8 // messages of the excursion in which a related channel was nudged (see nudged)
 
 	exN       uint8   // messages in the current excursion, 0 when none
-	undoOK    bool    // a step or unit jump of the channel from undo, or a return to undo, was reported (see undoes)
+	undoOK    bool    // a step or unit jump of the channel, from undo, was reported (see undoes)
 	exPre     float64 // baseline when it began
 	exStart   int64   // arrival of its first message, Unix ns
 	exPartner bool    // a related channel moved with it
@@ -77,7 +77,7 @@ type track struct {
 	exSum     float64 // sum of its values, for the mean shift of a small step
 	exFirst   float64 // its first value: a step holds its level, a drug response keeps ramping
 	exJump    float32 // the change into its first message, for abrupt
-	undo      float32 // the level the last reported step or unit jump left, or a drift returned to, while undoOK
+	undo      float32 // the level the last reported step or unit jump left, while undoOK
 
 	last, last2 float64 // the two previous values
 	prevV       float64 // the previous value, for noise (last is kept only by tooSmooth)
@@ -136,8 +136,7 @@ func (t *track) reset(v float64) {
 // undoes reports whether a new level v is the channel going back to where
 // it was before its last new level, when that was a step already reported
 // or a unit jump already reported (session 13): within max(lo/2, a quarter
-// of the way) of the level the step left. A drift_return reported while an
-// excursion is open names the level the excursion goes to the same way. A level forged or relabelled on
+// of the way) of the level the step left. A level forged or relabelled on
 // one channel ends by going back to the patient's own, as one abrupt,
 // uncorroborated change; that is the end of the condition reported when it
 // began, not a second one. The memory lasts until it is used, another step
