@@ -793,7 +793,7 @@ func (s *stream) hrpr(e *Engine, em *emitter, arrival time.Time, dst []Finding) 
 				dg.alone = s.hrAlone(dg.hr, dg.pr, q, -d)
 			}
 			switch {
-			case dg.alone > 0, dg.locked.derived():
+			case dg.alone > 0, dg.locked.derived(dg.n):
 				// The ECG channel moved alone, or the pulse is computed
 				// from it: the whole disagreement is unexplained.
 				explained, dg.un, dg.unAt = false, dg.n-1, dg.since

@@ -66,6 +66,7 @@ type track struct {
 	exNudged uint8 // messages of the excursion in which a related channel was nudged (see nudged)
 
 	exN       uint8   // messages in the current excursion, 0 when none
+	undoOK    bool    // a step or unit jump of the channel, from undo, was reported (see undoes)
 	exPre     float64 // baseline when it began
 	exStart   int64   // arrival of its first message, Unix ns
 	exPartner bool    // a related channel moved with it
@@ -77,6 +78,7 @@ type track struct {
 	exSum     float64 // sum of its values, for the mean shift of a small step
 	exFirst   float64 // its first value: a step holds its level, a drug response keeps ramping
 	exJump    float32 // the change into its first message, for abrupt
+	undo      float32 // the level the last reported step or unit jump left, while undoOK
 
 	last, last2 float64 // the two previous values
 	prevV       float64 // the previous value, for noise (last is kept only by tooSmooth)
@@ -132,6 +134,24 @@ func (t *track) reset(v float64) {
 		t.base[i] = v
 	}
 	t.nb, t.exN, t.med = baseN, 0, v
+}
+
+// undoes reports whether a new level v is the channel going back to where
+// it was before its last new level, when that was a step already reported
+// or a unit jump already reported (session 13): within max(lo/2, a quarter
+// of the way) of the level the step left. A level forged or relabelled on
+// one channel ends by going back to the patient's own, as one abrupt,
+// uncorroborated change; that is the end of the condition reported when it
+// began, not a second one. The memory lasts until it is used, another step
+// is reported, the arterial line gets a new zero or the bed a new patient:
+// a relabelled value wandering out of the conversion's 10 % enters the
+// baseline silently, and its return must still be known as one.
+func (t *track) undoes(v, lo float64) bool {
+	if !t.undoOK {
+		return false
+	}
+	u := float64(t.undo)
+	return math.Abs(v-u) <= max(lo/2, math.Abs(t.exPre-u)/4)
 }
 
 // moved reports whether parameter q is present and away from its baseline
@@ -231,6 +251,7 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 			// read against a new zero (re-levelled, the clot cleared): its
 			// level is the reference now, not a step from the old one.
 			t.reset(c.v)
+			t.undoOK = false
 			continue
 		}
 		dev := c.v - b
@@ -252,6 +273,7 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 			if s.unitJump(e, p, b, c.v) {
 				if em.on(rUnitMismatch) {
 					dst = em.add(dst, rUnitMismatch, p, c.seg, c.at, c.v, b, 0, KindIntegrity, "value jumped to its previous level converted to another unit: unit mislabelled")
+					t.undo, t.undoOK = float32(b), true
 				}
 				continue // the baseline stays in the true unit
 			}
@@ -317,10 +339,18 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 		// A small step whose partner changed pace with it for most of it
 		// is corroborated (see nudged).
 		nudgedAlong := t.exSmall && 2*int(t.exNudged) >= int(t.exN)
-		if !info.ownStep && !t.exShifted && !nudgedAlong && t.exWitness && t.abrupt() && held && em.on(rRate) {
+		step := !info.ownStep && !t.exShifted && !nudgedAlong && t.exWitness && t.abrupt() && held && em.on(rRate)
+		undone := t.undoes(c.v, lo)
+		if step && !undone {
 			dst = em.add(dst, rRate, p, c.seg, c.at, c.v, t.exPre, min(lo, small), "", "stepped to a new level with no related channel moving")
 		}
 		t.reset(c.v)
+		switch {
+		case undone:
+			t.undoOK = false
+		case step:
+			t.undo, t.undoOK = float32(t.exPre), true
+		}
 	}
 	return dst
 }
