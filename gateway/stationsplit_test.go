@@ -1,3 +1,5 @@
+//go:build unix
+
 package gateway
 
 import (
@@ -123,45 +125,12 @@ func TestExchangeSpin(t *testing.T) {
 		{"AA after the spin", aa, 2 * time.Millisecond, 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			ln, err := net.Listen("tcp", "127.0.0.1:0")
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer ln.Close()
-			accepted := make(chan struct{}, 10)
-			go func() {
-				for {
-					c, err := ln.Accept()
-					if err != nil {
-						return
-					}
-					accepted <- struct{}{}
-					go func() {
-						defer c.Close()
-						r := mllp.NewReader(c, 0)
-						for {
-							if _, err := r.ReadFrame(); err != nil {
-								return
-							}
-							time.Sleep(tc.delay) // the station's answer time, not a synchronisation
-							if _, err := c.Write([]byte(tc.answer)); err != nil {
-								return
-							}
-						}
-					}()
-				}
-			}()
-			st, err := store.New(10)
-			if err != nil {
-				t.Fatal(err)
-			}
-			cfg := config.Config{Stations: []config.StationConfig{{Name: "central", Address: ln.Addr().String(),
-				Pipeline: 1, Connections: 1, AckTimeout: 2 * time.Second}}}.WithDefaults()
-			s, err := newStation(cfg.Stations[0], zerolog.Nop(), st, newMetrics())
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer s.closeAll()
+			addr, accepted := scriptedStation(t, func(_, _ int, c *net.TCPConn) bool {
+				time.Sleep(tc.delay) // the station's answer time, not a synchronisation
+				_, err := c.Write([]byte(tc.answer))
+				return err == nil
+			})
+			s := spinStation(t, addr, 2*time.Second)
 			msg := []byte("MSH|^~\\&|MON|ICU|CS|HOSP|20261125120000||ORU^R01|C1|P|2.6\rOBX|1|NM|8867-4^HR^LN||72|/min|||||F\r")
 			for round := range 5 {
 				if _, code, ferr := s.forward(context.Background(), msg, []byte("C1"), nil, true); ferr != nil || code != "AA" {
