@@ -451,6 +451,7 @@ func (s *stream) obx(e *Engine, em *emitter, value, obsTime []byte, p param, u u
 	}
 	at := em.obsTimeOf(obsTime)
 	if u == unitUnknown || u == unitBad {
+		s.tracks[p].refused = em.arrival.UnixNano()
 		if u == unitUnknown {
 			e.unknownUnits.Add(1)
 		}
@@ -466,6 +467,7 @@ func (s *stream) obx(e *Engine, em *emitter, value, obsTime []byte, p param, u u
 		return dst // "not measured"
 	}
 	if base < lim.Min || base > lim.Max {
+		s.tracks[p].refused = em.arrival.UnixNano()
 		for ai, alt := range e.t.canon {
 			if u == unitNone {
 				break // no label, so none to be wrong

@@ -79,6 +79,7 @@ type track struct {
 	exFirst   float64 // its first value: a step holds its level, a drug response keeps ramping
 	exJump    float32 // the change into its first message, for abrupt
 	undo      float32 // the level the last reported step or unit jump left, while undoOK
+	refused   int64   // arrival of the last row of the parameter whose value was refused (out of range, unit), Unix ns: the channel was not silent
 
 	last, last2 float64 // the two previous values
 	prevV       float64 // the previous value, for noise (last is kept only by tooSmooth)
@@ -241,6 +242,11 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 		}
 		prevV := t.prevV
 		t.prevV = c.v
+		// Silent for longer than rate_of_change compares across (a probe
+		// off, a line disconnected, the monitor in standby)? Values refused
+		// as impossible (a forged or mislabelled level) are not a silence.
+		pv := &s.prev[p]
+		silent := pv.ok && now-max(pv.at.UnixNano(), t.refused) > e.cfg.Rules.Rate.MaxGap.Nanoseconds()
 		b, ok := t.baseline()
 		if !ok {
 			t.push(c.v)
@@ -261,6 +267,16 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 			lo = th // (breathing pauses and changes pace by itself, and impedance is noisy)
 		}
 		small := t.stepFloor(p, b)
+		if silent && (t.exN > 0 || math.Abs(dev) >= min(lo, small)) {
+			// Back after a silence away from the level it left, or with an
+			// excursion open when it fell silent: the level it comes back
+			// at is its baseline now, not a step or spike from the one it
+			// left, which no physiology has to explain (session 13). The
+			// next message is judged against it.
+			t.reset(c.v)
+			t.undoOK = false
+			continue
+		}
 		if t.exN == 0 {
 			// An abrupt shift (most of it in one message) is followed from
 			// the channel's own step floor; anything else from lo.
