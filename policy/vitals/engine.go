@@ -254,6 +254,12 @@ func (e *Engine) Observe(src netip.Addr, m *hl7.Message, arrival time.Time, dst 
 // needed, and whether that device has just replaced the one src carried.
 // Streams idle for longer than IdleEvict are dropped (swept every
 // IdleEvict/4); at MaxMonitors the least recently seen stream makes room.
+// A stream found idle for longer than IdleEvict is replaced by a new one
+// even if no sweep has dropped it yet: offline (hl7gate check), files each
+// start at their own first arrival, so the engine's clock goes back between
+// them and a sweep due on the latest clock may never come for an earlier
+// file's monitor; a monitor silent that long starts afresh there as it does
+// in the gateway.
 func (e *Engine) stream(src netip.Addr, app, fac []byte, now time.Time) (*stream, bool) {
 	var h maphash.Hash
 	h.SetSeed(e.seed)
@@ -284,14 +290,17 @@ func (e *Engine) stream(src netip.Addr, app, fac []byte, now time.Time) (*stream
 		}
 	}
 	so, ok := e.sources[src]
-	if !ok {
+	if !ok || now.UnixNano()-so.seen > idle.Nanoseconds() {
 		so = &source{}
 		e.sources[src] = so
 	}
 	so.seen = now.UnixNano()
 	switched := so.dev.see(dev)
 	if s, ok := e.streams[key]; ok {
-		return s, switched
+		if now.Sub(s.seen()) <= idle {
+			return s, switched
+		}
+		delete(e.streams, key) // idle too long: the monitor starts afresh
 	}
 	if len(e.streams) >= e.cfg.State.MaxMonitors {
 		var oldest uint64

@@ -282,3 +282,48 @@ func TestShouldAlert(t *testing.T) {
 		}
 	}
 }
+
+// TestIdleStreamStartsAfresh: a monitor silent for longer than state.idle_evict starts afresh even when the
+// engine's clock went back since a later monitor's message (hl7gate check over several files, each from its
+// own first arrival), so that no sweep came for it: its next message is not judged against the old state,
+// as in the gateway. A message MSH-7 10 minutes before the monitor's previous one is time_backwards after a
+// silence of 2 minutes, and a first message after a silence of 20.
+func TestIdleStreamStartsAfresh(t *testing.T) {
+	cfg := vitals.DefaultConfig()
+	cfg.State.IdleEvict = 15 * time.Minute
+	a := netip.MustParseAddr("192.0.2.1")
+	b := netip.MustParseAddr("192.0.2.2")
+	for _, tc := range []struct {
+		silence  time.Duration
+		laterMon bool // another monitor's message, hours later, came first (the clock went back)
+		want     bool // time_backwards
+	}{
+		{2 * time.Minute, true, true},
+		{20 * time.Minute, true, false},
+		{20 * time.Minute, false, false},
+	} {
+		e, err := vitals.NewEngine(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		observe := func(src netip.Addr, m msg, arrival time.Time, n int) []vitals.Finding {
+			pm, err := hl7.Parse(m.bytes(arrival, n))
+			if err != nil {
+				t.Fatal(err)
+			}
+			return e.Observe(src, pm, arrival, nil)
+		}
+		if tc.laterMon {
+			observe(b, msg{app: "MON2^0012340000000002^EUI-64", rows: []row{hr("80")}}, t0.Add(10*time.Hour), 1)
+		}
+		observe(a, msg{rows: []row{hr("80")}}, t0, 1)
+		back := string(hl7.AppendTime(nil, t0.Add(-10*time.Minute)))
+		got := false
+		for _, f := range observe(a, msg{ts: back, rows: []row{hr("80")}}, t0.Add(tc.silence), 2) {
+			got = got || f.Rule == "time_backwards"
+		}
+		if got != tc.want {
+			t.Errorf("silence %s, clock back %v: time_backwards %v, want %v", tc.silence, tc.laterMon, got, tc.want)
+		}
+	}
+}
