@@ -1,6 +1,7 @@
 package vitals
 
 import (
+	"math"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -170,6 +171,27 @@ func TestCode(t *testing.T) {
 		}
 		if got, want := componentEnd(f, d), len(firstComponent(f, d)); got != want {
 			t.Fatalf("componentEnd(%q, capacity %d) = %d, want %d", f, cap(f), got, want)
+		}
+	}
+}
+
+// TestMultipleOf5 pins multipleOf5 to math.Mod(v, 5) == 0: whole and
+// fractional values, signed zeros, values about 2⁵² and 2⁶³, infinities,
+// NaN and random bit patterns.
+func TestMultipleOf5(t *testing.T) {
+	vs := []float64{0, math.Copysign(0, -1), math.Inf(1), math.Inf(-1), math.NaN(), math.MaxFloat64, math.SmallestNonzeroFloat64, 0.5, 2.5, 5.000000000000001, 1 << 52, 1<<52 + 5, 1<<52 - 5, 1 << 53, 1<<53 + 2, 1 << 63, -(1 << 63), 1e300}
+	for v := -1000.0; v <= 1000; v += 0.25 {
+		vs = append(vs, v)
+	}
+	r := rand.New(rand.NewPCG(5, 5))
+	for range 100000 {
+		vs = append(vs, math.Float64frombits(r.Uint64()), float64(r.Int64N(1<<54)-1<<53), math.Ldexp(float64(r.IntN(1<<20)), r.IntN(80)))
+	}
+	for _, v := range vs {
+		for _, x := range []float64{v, -v, math.Nextafter(v, math.Inf(1)), math.Nextafter(v, math.Inf(-1))} {
+			if got, want := multipleOf5(x), math.Mod(x, 5) == 0; got != want {
+				t.Fatalf("multipleOf5(%v) = %v, math.Mod says %v", x, got, want)
+			}
 		}
 	}
 }

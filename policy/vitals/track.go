@@ -534,7 +534,7 @@ func (s *stream) freeze(e *Engine, em *emitter, p param, now int64, dst []Findin
 		s.held.unpaced = s.readBelow(c.v)
 	}
 	if p == pHR || ((p == pPR || p == pPRInv) && s.heartHeld(t.run)) {
-		floor = floor || math.Mod(c.v, 5) == 0
+		floor = floor || multipleOf5(c.v)
 	} else if p == pPR || p == pPRInv {
 		floor = false
 	}
@@ -567,6 +567,17 @@ func (s *stream) freeze(e *Engine, em *emitter, p param, now int64, dst []Findin
 		dst = em.add(dst, rFrozen, p, c.seg, c.at, float64(t.run), gap, th, "", "rate held while the same heart counted by another sensor left it")
 	}
 	return dst
+}
+
+// multipleOf5 reports whether v is a whole multiple of 5 (a programmable
+// pacing rate), as math.Mod(v, 5) == 0 would: a multiple of 5 is whole, and
+// a whole v below 2⁵² converts to an integer exactly. math.Mod, which costs
+// tens of nanoseconds, is left only for larger values, infinities and NaN.
+func multipleOf5(v float64) bool {
+	if math.Abs(v) < 1<<52 {
+		return v == math.Trunc(v) && int64(v)%5 == 0
+	}
+	return math.Mod(v, 5) == 0
 }
 
 // paceWitnessed reports whether a held heart or pulse rate that may be
