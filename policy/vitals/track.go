@@ -120,10 +120,14 @@ func median5(b *[baseN]float64) float64 {
 	return max(min(lo, hi), min(max(lo, hi), b[2]))
 }
 
+// push adds v to the baseline's values, replacing the oldest once there are
+// baseN. A full ring whose oldest value is v, bit for bit (a steady channel),
+// is unchanged, and so is its median.
 func (t *track) push(v float64) {
+	same := t.nb == baseN && math.Float64bits(t.base[t.bi]) == math.Float64bits(v)
 	t.base[t.bi] = v
 	t.bi = (t.bi + 1) % baseN
-	if t.nb = min(t.nb+1, baseN); t.nb == baseN {
+	if t.nb = min(t.nb+1, baseN); t.nb == baseN && !same {
 		t.med = median5(&t.base)
 	}
 }
