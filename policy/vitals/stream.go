@@ -840,7 +840,7 @@ func (dg *disagreement) onset(s *stream, h, lim float64) bool {
 	}
 	var d [16]float64
 	for k := range n {
-		v := s.hr[(s.hrN-1-k)%historyLen]
+		v := s.hrBack(k)
 		d[k], h = math.Abs(h-v), v
 	}
 	dg.af = medianReaches(d[:n], th)
@@ -862,7 +862,7 @@ func (s *stream) irregular(lim float64) bool {
 	}
 	var d [n]float64
 	for k := range d {
-		d[k] = math.Abs(s.hr[(s.hrN-1-k)%historyLen] - s.hr[(s.hrN-2-k)%historyLen])
+		d[k] = math.Abs(s.hrBack(k) - s.hrBack(k+1))
 	}
 	return medianReaches(d[:], lim)
 }
@@ -1074,13 +1074,13 @@ func (s *stream) regular(e *Engine, em *emitter, dst []Finding) []Finding {
 		var sum, peak float64
 		flat := 0
 		for k := range rc.Window {
-			v := s.hr[(s.hrN-1-k)%historyLen]
+			v := s.hrBack(k)
 			lo, hi = min(lo, v), max(hi, v)
-			if k >= 1 && v == s.hr[(s.hrN-k)%historyLen] {
+			if k >= 1 && v == s.hrBack(k-1) {
 				flat++
 			}
 			if k >= 2 {
-				v1, v2 := s.hr[(s.hrN-k)%historyLen], s.hr[(s.hrN+1-k)%historyLen]
+				v1, v2 := s.hrBack(k-1), s.hrBack(k-2)
 				d2 := math.Abs(v2 - 2*v1 + v)
 				sum, peak = sum+d2, max(peak, d2)
 			}
@@ -1111,6 +1111,11 @@ func (s *stream) regular(e *Engine, em *emitter, dst []Finding) []Finding {
 	return dst
 }
 
+// hrBack returns the heart rate k samples before the newest (0 <= k <
+// min(hrN, historyLen)); the index is unsigned, so the ring's modulo is one
+// mask.
+func (s *stream) hrBack(k int) float64 { return s.hr[uint(s.hrN-1-k)%historyLen] }
+
 // periodic reports the lag, in samples, at which the last periodRun heart
 // rates repeat earlier ones exactly, and how many distinct values they
 // hold; lag 0 when they repeat none. Only runs that move (at least
@@ -1121,10 +1126,9 @@ func (s *stream) periodic() (lag, distinct int) {
 	if s.hrN < periodRun+periodMinLag {
 		return 0, 0
 	}
-	at := func(k int) float64 { return s.hr[(s.hrN-1-k)%historyLen] } // k samples back
 	for l := periodMinLag; l+periodRun <= min(s.hrN, historyLen) && lag == 0; l++ {
 		k := 0
-		for k < periodRun && at(k) == at(k+l) {
+		for k < periodRun && s.hrBack(k) == s.hrBack(k+l) {
 			k++
 		}
 		if k == periodRun {
@@ -1136,7 +1140,7 @@ func (s *stream) periodic() (lag, distinct int) {
 	}
 	var run [periodRun]float64
 	for k := range run {
-		run[k] = at(k)
+		run[k] = s.hrBack(k)
 	}
 	slices.Sort(run[:])
 	distinct = 1

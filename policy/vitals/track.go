@@ -738,7 +738,7 @@ func (s *stream) readBelow(v float64) bool {
 	lo := v - max(witnessGapMin, 2*s.tracks[pHR].noise)
 	below := 0
 	for k := 1; k <= n; k++ {
-		if s.hr[(s.hrN-k)%historyLen] < lo {
+		if s.hrBack(k-1) < lo {
 			below++
 		}
 	}
