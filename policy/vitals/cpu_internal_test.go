@@ -195,3 +195,69 @@ func TestMultipleOf5(t *testing.T) {
 		}
 	}
 }
+
+// TestPeriodicCounts pins periodic, which reads the per-lag counts pushHR
+// keeps, to the comparison of the latest periodRun heart rates with those
+// at every lag, over random series of few values with looped stretches and
+// breaks (hrN reset, as a message without a heart rate does).
+func TestPeriodicCounts(t *testing.T) {
+	naive := func(s *stream) (lag, distinct int) {
+		if s.hrN < periodRun+periodMinLag {
+			return 0, 0
+		}
+		at := func(k int) float64 { return s.hr[(s.hrN-1-k)%historyLen] }
+		for l := periodMinLag; l+periodRun <= min(s.hrN, historyLen) && lag == 0; l++ {
+			k := 0
+			for k < periodRun && at(k) == at(k+l) {
+				k++
+			}
+			if k == periodRun {
+				lag = l
+			}
+		}
+		if lag == 0 {
+			return 0, 0
+		}
+		seen := map[float64]bool{}
+		for k := range periodRun {
+			seen[at(k)] = true
+		}
+		if len(seen) < periodDistinct {
+			return 0, len(seen)
+		}
+		return lag, len(seen)
+	}
+	r := rand.New(rand.NewPCG(3, 4))
+	cfg := DefaultConfig()
+	found := 0
+	for range 200 {
+		s := newStream(&cfg)
+		loop := 0 // > 0: repeating the sample that many back
+		for i := range 2000 {
+			switch r.IntN(200) {
+			case 0:
+				s.hrN = 0
+			case 1, 2:
+				loop = periodMinLag + r.IntN(periodMaxLag+3-periodMinLag)
+			case 3:
+				loop = 0
+			}
+			v := float64(60 + r.IntN(8))
+			if loop > 0 && s.hrN > loop {
+				v = s.hrBack(loop - 1)
+			}
+			s.pushHR(v)
+			gl, gd := s.periodic()
+			wl, wd := naive(s)
+			if gl != wl || gd != wd {
+				t.Fatalf("step %d: periodic %d, %d; comparing the runs %d, %d", i, gl, gd, wl, wd)
+			}
+			if gl > 0 {
+				found++
+			}
+		}
+	}
+	if found < 1000 {
+		t.Fatalf("only %d periodic runs: the test does not exercise them", found)
+	}
+}

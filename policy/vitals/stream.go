@@ -117,9 +117,10 @@ type stream struct {
 	frozenRef   [len(continuous)]float64
 	held        witnessState // heart and pulse rates held apart from their witness, see witness
 
-	hr       [historyLen]float64 // ring of HR samples
-	hrN, eqN int                 // HR samples in a row; HR == PR in a row
-	tuples   [historyLen]uint64  // ring of per-message value fingerprints
+	hr       [historyLen]float64                    // ring of HR samples
+	hrN, eqN int                                    // HR samples in a row; HR == PR in a row
+	hrRep    [periodMaxLag - periodMinLag + 1]uint8 // per lag, the latest HR samples in a row equal to the one lag earlier, up to periodRun (see pushHR)
+	tuples   [historyLen]uint64                     // ring of per-message value fingerprints
 	tupleN   int
 	tupleDup [historyLen]uint8 // per tuple, how many tuples back the last equal one lies; 0: none within a run (see replayWindow)
 	runSum   uint64            // the last run's tuples as a polynomial in runBase (see replayWindow)
@@ -1060,8 +1061,7 @@ func (s *stream) regular(e *Engine, em *emitter, dst []Finding) []Finding {
 		s.hrN, s.eqN = 0, 0
 		return dst
 	}
-	s.hr[s.hrN%historyLen] = hr.v
-	s.hrN++
+	s.pushHR(hr.v)
 	if pr.ok && pr.v == hr.v {
 		s.eqN++
 	} else {
@@ -1116,6 +1116,26 @@ func (s *stream) regular(e *Engine, em *emitter, dst []Finding) []Finding {
 // mask.
 func (s *stream) hrBack(k int) float64 { return s.hr[uint(s.hrN-1-k)%historyLen] }
 
+// pushHR adds a heart rate to the ring and counts, per lag l of periodic,
+// the latest samples in a row equal to the one l earlier (hrRep), so that
+// periodic reads a count instead of comparing the runs at every lag each
+// message. A comparison with a sample from before the series began (hrN
+// was reset, or the ring not yet filled) may count too: periodic judges a
+// lag only when l + periodRun <= hrN, and then the latest periodRun
+// comparisons all lay within the series.
+func (s *stream) pushHR(v float64) {
+	s.hr[s.hrN%historyLen] = v
+	s.hrN++
+	for l := periodMinLag; l <= periodMaxLag; l++ {
+		c := &s.hrRep[l-periodMinLag]
+		if v == s.hrBack(l) {
+			*c = min(*c+1, periodRun)
+		} else {
+			*c = 0
+		}
+	}
+}
+
 // periodic reports the lag, in samples, at which the last periodRun heart
 // rates repeat earlier ones exactly, and how many distinct values they
 // hold; lag 0 when they repeat none. Only runs that move (at least
@@ -1127,11 +1147,7 @@ func (s *stream) periodic() (lag, distinct int) {
 		return 0, 0
 	}
 	for l := periodMinLag; l+periodRun <= min(s.hrN, historyLen) && lag == 0; l++ {
-		k := 0
-		for k < periodRun && s.hrBack(k) == s.hrBack(k+l) {
-			k++
-		}
-		if k == periodRun {
+		if s.hrRep[l-periodMinLag] >= periodRun {
 			lag = l
 		}
 	}
@@ -1156,9 +1172,10 @@ func (s *stream) periodic() (lag, distinct int) {
 }
 
 const (
-	periodRun      = 12 // heart rates that must repeat in order
-	periodDistinct = 6  // distinct values among them
-	periodMinLag   = 4  // shortest lag judged, in samples
+	periodRun      = 12                     // heart rates that must repeat in order
+	periodDistinct = 6                      // distinct values among them
+	periodMinLag   = 4                      // shortest lag judged, in samples
+	periodMaxLag   = historyLen - periodRun // longest: the run and its repeat within the ring
 )
 
 // replayWindow flags a run of messages whose continuous values repeat an
