@@ -261,3 +261,13 @@ func TestPeriodicCounts(t *testing.T) {
 		t.Fatalf("only %d periodic runs: the test does not exercise them", found)
 	}
 }
+
+// TestUnchangedFor pins the table of unchangedFor to math.Pow, inside it and
+// beyond.
+func TestUnchangedFor(t *testing.T) {
+	for n := range uint32(1000) {
+		if got, want := unchangedFor(n), math.Pow(1-changeAlpha, float64(n)); got != want {
+			t.Fatalf("unchangedFor(%d) = %v, math.Pow says %v", n, got, want)
+		}
+	}
+}

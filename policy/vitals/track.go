@@ -508,7 +508,7 @@ func (s *stream) freeze(e *Engine, em *emitter, p param, now int64, dst []Findin
 			t.changeP = float64(t.changes) / float64(t.seen)
 		default:
 			// The run ended: run-1 messages without a change, then one.
-			t.changeP = t.changeP*math.Pow(1-changeAlpha, float64(t.run)) + changeAlpha
+			t.changeP = t.changeP*unchangedFor(t.run) + changeAlpha
 		}
 		t.runV, t.run, t.runSince = c.v, 1, now
 	}
@@ -572,6 +572,23 @@ func (s *stream) freeze(e *Engine, em *emitter, p param, now int64, dst []Findin
 	}
 	return dst
 }
+
+// unchangedFor returns math.Pow(1-changeAlpha, n): the weight the learned
+// change probability keeps over a run of n messages. Runs shorter than
+// len(unchangedPow), nearly all of them, read the table math.Pow filled.
+func unchangedFor(n uint32) float64 {
+	if n < uint32(len(unchangedPow)) {
+		return unchangedPow[n]
+	}
+	return math.Pow(1-changeAlpha, float64(n))
+}
+
+var unchangedPow = func() (w [64]float64) {
+	for n := range w {
+		w[n] = math.Pow(1-changeAlpha, float64(n))
+	}
+	return w
+}()
 
 // multipleOf5 reports whether v is a whole multiple of 5 (a programmable
 // pacing rate), as math.Mod(v, 5) == 0 would: a multiple of 5 is whole, and
