@@ -134,7 +134,8 @@ type stream struct {
 	tracks [numParams]track // per-parameter checks, see excursions
 	replay replayState      // near-replay history, see nearReplay
 
-	drift [len(decoupledPairs)]decoupling // see decoupled
+	drift  [len(decoupledPairs)]decoupling // see decoupled
+	driftW [2]pairWeight                   // decoupled's weights of a message: recent (decoupledFast), learned (decoupledSlow)
 
 	retrace [len(tracked)]retrace // see driftReturn
 }
