@@ -120,6 +120,7 @@ type stream struct {
 	hr       [historyLen]float64                    // ring of HR samples
 	hrN, eqN int                                    // HR samples in a row; HR == PR in a row
 	hrRep    [periodMaxLag - periodMinLag + 1]uint8 // per lag, the latest HR samples in a row equal to the one lag earlier, up to periodRun (see pushHR)
+	hrFull   uint32                                 // bit l set: hrRep of lag l is periodRun
 	tuples   [historyLen]uint64                     // ring of per-message value fingerprints
 	tupleN   int
 	tupleDup [historyLen]uint8 // per tuple, how many tuples back the last equal one lies; 0: none within a run (see replayWindow)
@@ -1118,15 +1119,16 @@ func (s *stream) regular(e *Engine, em *emitter, dst []Finding) []Finding {
 func (s *stream) hrBack(k int) float64 { return s.hr[uint(s.hrN-1-k)%historyLen] }
 
 // pushHR adds a heart rate to the ring and counts, per lag l of periodic,
-// the latest samples in a row equal to the one l earlier (hrRep), so that
-// periodic reads a count instead of comparing the runs at every lag each
-// message. A comparison with a sample from before the series began (hrN
+// the latest samples in a row equal to the one l earlier (hrRep), and marks
+// the lags where they reach periodRun (hrFull), so that periodic reads a
+// mask instead of comparing the runs at every lag each message. A comparison with a sample from before the series began (hrN
 // was reset, or the ring not yet filled) may count too: periodic judges a
 // lag only when l + periodRun <= hrN, and then the latest periodRun
 // comparisons all lay within the series.
 func (s *stream) pushHR(v float64) {
 	s.hr[s.hrN%historyLen] = v
 	s.hrN++
+	var full uint32
 	for l := periodMinLag; l <= periodMaxLag; l++ {
 		c := &s.hrRep[l-periodMinLag]
 		if v == s.hrBack(l) {
@@ -1134,7 +1136,11 @@ func (s *stream) pushHR(v float64) {
 		} else {
 			*c = 0
 		}
+		if *c == periodRun {
+			full |= 1 << l
+		}
 	}
+	s.hrFull = full
 }
 
 // periodic reports the lag, in samples, at which the last periodRun heart
@@ -1147,14 +1153,12 @@ func (s *stream) periodic() (lag, distinct int) {
 	if s.hrN < periodRun+periodMinLag {
 		return 0, 0
 	}
-	for l := periodMinLag; l+periodRun <= min(s.hrN, historyLen) && lag == 0; l++ {
-		if s.hrRep[l-periodMinLag] >= periodRun {
-			lag = l
-		}
-	}
-	if lag == 0 {
+	// The lags judged: l + periodRun <= min(hrN, historyLen); the shortest one wins.
+	judged := uint32(1)<<(min(s.hrN, historyLen)-periodRun+1) - 1
+	if s.hrFull&judged == 0 {
 		return 0, 0
 	}
+	lag = bits.TrailingZeros32(s.hrFull & judged)
 	var run [periodRun]float64
 	for k := range run {
 		run[k] = s.hrBack(k)
