@@ -6,7 +6,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/hl7gate/hl7gate/hl7"
 )
@@ -269,25 +268,6 @@ func TestUnchangedFor(t *testing.T) {
 	for n := range uint32(1000) {
 		if got, want := unchangedFor(n), math.Pow(1-changeAlpha, float64(n)); got != want {
 			t.Fatalf("unchangedFor(%d) = %v, math.Pow says %v", n, got, want)
-		}
-	}
-}
-
-// TestPairWeight pins pairWeight to the weight computed anew, over cadences
-// that repeat, change, stop (0) and run back.
-func TestPairWeight(t *testing.T) {
-	r := rand.New(rand.NewPCG(9, 9))
-	var c pairWeight
-	dt := time.Second
-	for i := range 100000 {
-		switch r.IntN(10) {
-		case 0:
-			dt = time.Duration(r.Int64N(int64(time.Hour))) - time.Minute
-		case 1:
-			dt = 0
-		}
-		if got, want := c.of(dt, decoupledFast), 1-math.Exp(-dt.Seconds()/decoupledFast.Seconds()); got != want {
-			t.Fatalf("step %d: weight of %v is %v, anew %v", i, dt, got, want)
 		}
 	}
 }

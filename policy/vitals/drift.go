@@ -44,25 +44,6 @@ type decoupling struct {
 	fa, fb  float64 // recent levels of the two channels
 }
 
-// pairWeight is 1 − e^(−dt/τ), the weight of one message in an average
-// over time constant τ, kept for the last dt it was asked for: at a steady
-// cadence the pairs of a message, and the messages after it, ask for the
-// same dt, and math.Exp was most of the rule's cost. Before the first, dt
-// is 0, whose weight (1 − e⁻⁰) is the 0 kept.
-type pairWeight struct {
-	dt time.Duration
-	w  float64
-}
-
-// of returns the weight of dt for the time constant tau, which is the same
-// at every call on one pairWeight.
-func (c *pairWeight) of(dt, tau time.Duration) float64 {
-	if dt != c.dt {
-		c.dt, c.w = dt, 1-math.Exp(-dt.Seconds()/tau.Seconds())
-	}
-	return c.w
-}
-
 // decoupled runs the decoupled rule over the pairs present in the current
 // message.
 func (s *stream) decoupled(e *Engine, em *emitter, arrival time.Time, dst []Finding) []Finding {
@@ -97,14 +78,14 @@ func (s *stream) decoupled(e *Engine, em *emitter, arrival time.Time, dst []Find
 		// One message counts for at most three thresholds off the learned
 		// difference: motion or a probe artefact must not pass for a drift.
 		diff := d.base + math.Max(-3*th, math.Min(3*th, cb.v-ca.v-d.base))
-		wf := s.driftW[0].of(dt, decoupledFast)
+		wf := 1 - math.Exp(-dt.Seconds()/decoupledFast.Seconds())
 		d.fast += wf * (diff - d.fast)
 		d.fa += wf * (ca.v - d.fa)
 		d.fb += wf * (cb.v - d.fb)
 		off := d.fast - d.base
 		if math.Abs(off) < th/2 {
 			// In agreement: learn the pair's difference, spread and levels.
-			ws := s.driftW[1].of(dt, decoupledSlow)
+			ws := 1 - math.Exp(-dt.Seconds()/decoupledSlow.Seconds())
 			d.base += ws * (d.fast - d.base)
 			d.spread += ws * (math.Abs(off) - d.spread)
 			d.a += ws * (d.fa - d.a)

@@ -135,8 +135,7 @@ type stream struct {
 	tracks [numParams]track // per-parameter checks, see excursions
 	replay replayState      // near-replay history, see nearReplay
 
-	drift  [len(decoupledPairs)]decoupling // see decoupled
-	driftW [2]pairWeight                   // decoupled's weights of a message: recent (decoupledFast), learned (decoupledSlow)
+	drift [len(decoupledPairs)]decoupling // see decoupled
 
 	retrace [len(tracked)]retrace // see driftReturn
 }
