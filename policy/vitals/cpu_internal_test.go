@@ -4,6 +4,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+	"sort"
 	"strings"
 	"testing"
 
@@ -246,7 +247,7 @@ func TestPeriodicCounts(t *testing.T) {
 			if loop > 0 && s.hrN > loop {
 				v = s.hrBack(loop - 1)
 			}
-			s.pushHR(v)
+			s.pushHR(v, cfg.Rules.HRPR.Irregular)
 			gl, gd := s.periodic()
 			wl, wd := naive(s)
 			if gl != wl || gd != wd {
@@ -269,5 +270,54 @@ func TestUnchangedFor(t *testing.T) {
 		if got, want := unchangedFor(n), math.Pow(1-changeAlpha, float64(n)); got != want {
 			t.Fatalf("unchangedFor(%d) = %v, math.Pow says %v", n, got, want)
 		}
+	}
+}
+
+// TestIrregularCount pins irregular, which reads the changes pushHR counted,
+// to the median of the last irregularN changes, over random series whose
+// changes often sit at the threshold, with breaks (as regular makes them
+// when a message has no heart rate), and for thresholds other than the one
+// counted.
+func TestIrregularCount(t *testing.T) {
+	naive := func(s *stream, lim float64) bool {
+		if s.hrN < irregularN+1 {
+			return false
+		}
+		var d [irregularN]float64
+		for k := range d {
+			d[k] = math.Abs(s.hrBack(k) - s.hrBack(k+1))
+		}
+		sort.Float64s(d[:])
+		return (d[irregularN/2-1]+d[irregularN/2])/2 >= lim
+	}
+	r := rand.New(rand.NewPCG(11, 12))
+	cfg := DefaultConfig()
+	lim := cfg.Rules.HRPR.Irregular
+	fast := 0
+	for range 100 {
+		s := newStream(&cfg)
+		v := 80.0
+		spread := 1 + r.IntN(int(2*lim))
+		for i := range 3000 {
+			if r.IntN(300) == 0 {
+				s.hrN, s.eqN, s.hrAbove = 0, 0, 0 // as regular does
+			}
+			if r.IntN(100) == 0 {
+				spread = 1 + r.IntN(int(2*lim))
+			}
+			v = max(30, min(200, v+float64(r.IntN(2*spread+1)-spread)))
+			s.pushHR(v, lim)
+			for _, l := range []float64{lim, lim - 1, lim + 0.5} {
+				if got, want := s.irregular(l), naive(s, l); got != want {
+					t.Fatalf("step %d, limit %v: irregular %v, the median says %v", i, l, got, want)
+				}
+			}
+			if s.hrN > irregularN && s.hrAbove != irregularN/2 {
+				fast++
+			}
+		}
+	}
+	if fast < 100000 {
+		t.Fatalf("only %d judged from the count", fast)
 	}
 }

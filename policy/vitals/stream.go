@@ -121,6 +121,8 @@ type stream struct {
 	hrN, eqN int                                    // HR samples in a row; HR == PR in a row
 	hrRep    [periodMaxLag - periodMinLag + 1]uint8 // per lag, the latest HR samples in a row equal to the one lag earlier, up to periodRun (see pushHR)
 	hrFull   uint32                                 // bit l set: hrRep of lag l is periodRun
+	hrAbove  int32                                  // of the last irregularN changes of the HR, those of at least hrLim (see pushHR)
+	hrLim    float64                                // the change hrAbove counts from: the configured irregular threshold
 	tuples   [historyLen]uint64                     // ring of per-message value fingerprints
 	tupleN   int
 	tupleDup [historyLen]uint8 // per tuple, how many tuples back the last equal one lies; 0: none within a run (see replayWindow)
@@ -855,12 +857,20 @@ func deficitRatio(pulse, heart float64) bool {
 	return heart > 0 && pulse >= 0.4*heart && pulse <= 0.65*heart
 }
 
+// irregularN is how many of the heart rate's latest changes irregular judges.
+const irregularN = 16
+
 // irregular reports whether the heart rate's median absolute change between
-// consecutive samples, over the last 16, is at least lim.
+// consecutive samples, over the last irregularN, is at least lim.
 func (s *stream) irregular(lim float64) bool {
-	const n = 16
+	const n = irregularN
 	if s.hrN < n+1 {
 		return false
+	}
+	// The median reaches lim when more than half the changes do and not
+	// when fewer do (see medianReaches): pushHR counted them.
+	if lim == s.hrLim && s.hrAbove != n/2 {
+		return s.hrAbove > n/2
 	}
 	var d [n]float64
 	for k := range d {
@@ -1059,10 +1069,10 @@ func (s *stream) regular(e *Engine, em *emitter, dst []Finding) []Finding {
 	rc := &e.cfg.Rules.TooRegular
 	hr, pr := &s.cur[pHR], &s.cur[pPR]
 	if !hr.ok {
-		s.hrN, s.eqN = 0, 0
+		s.hrN, s.eqN, s.hrAbove = 0, 0, 0
 		return dst
 	}
-	s.pushHR(hr.v)
+	s.pushHR(hr.v, e.cfg.Rules.HRPR.Irregular)
 	if pr.ok && pr.v == hr.v {
 		s.eqN++
 	} else {
@@ -1124,9 +1134,28 @@ func (s *stream) hrBack(k int) float64 { return s.hr[uint(s.hrN-1-k)%historyLen]
 // was reset, or the ring not yet filled) may count too: periodic judges a
 // lag only when l + periodRun <= hrN, and then the latest periodRun
 // comparisons all lay within the series.
-func (s *stream) pushHR(v float64) {
+//
+// It also counts, of the changes between the last irregularN + 1 samples,
+// those of at least lim (hrAbove, for irregular): the change into v joins,
+// the one irregularN changes back leaves.
+func (s *stream) pushHR(v, lim float64) {
 	s.hr[s.hrN%historyLen] = v
 	s.hrN++
+	if s.hrLim != lim {
+		s.hrLim, s.hrAbove = lim, 0
+		for k := range min(s.hrN-1, irregularN) {
+			if math.Abs(s.hrBack(k)-s.hrBack(k+1)) >= lim {
+				s.hrAbove++
+			}
+		}
+	} else {
+		if s.hrN >= 2 && math.Abs(v-s.hrBack(1)) >= lim {
+			s.hrAbove++
+		}
+		if s.hrN >= irregularN+2 && math.Abs(s.hrBack(irregularN)-s.hrBack(irregularN+1)) >= lim {
+			s.hrAbove--
+		}
+	}
 	var full uint32
 	for l := periodMinLag; l <= periodMaxLag; l++ {
 		c := &s.hrRep[l-periodMinLag]
