@@ -32,18 +32,20 @@ func TestMedian5(t *testing.T) {
 
 // TestIrregular pins irregular to the median of the sorted changes compared
 // with lim, including lims equal to a change and exactly half the changes
-// at or above lim.
+// at or above lim; the samples enter through pushHR, which counts the
+// changes of at least the configured lim (see TestIrregularCount).
 func TestIrregular(t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 4))
+	counted := DefaultConfig().Rules.HRPR.Irregular
 	for range 50000 {
 		var s stream
 		n := 17 + r.IntN(40)
 		for range n {
-			s.hr[s.hrN%historyLen] = float64(60 + r.IntN(12))
+			v := float64(60 + r.IntN(12))
 			if r.IntN(3) == 0 {
-				s.hr[s.hrN%historyLen] += r.Float64()
+				v += r.Float64()
 			}
-			s.hrN++
+			s.pushHR(v, counted)
 		}
 		var d [16]float64
 		for k := range d {
@@ -51,7 +53,7 @@ func TestIrregular(t *testing.T) {
 		}
 		lims := []float64{float64(r.IntN(8)), r.Float64() * 8, d[r.IntN(16)]}
 		slices.Sort(d[:])
-		lims = append(lims, (d[7]+d[8])/2, d[7], d[8])
+		lims = append(lims, (d[7]+d[8])/2, d[7], d[8], counted)
 		for _, lim := range lims {
 			if got, want := s.irregular(lim), (d[7]+d[8])/2 >= lim; got != want {
 				t.Fatalf("irregular(%v) = %v, want %v (changes %v)", lim, got, want, d)
