@@ -1,8 +1,10 @@
 package vitals
 
 import (
+	"math"
 	"math/rand/v2"
 	"slices"
+	"sort"
 	"strings"
 	"testing"
 
@@ -30,18 +32,20 @@ func TestMedian5(t *testing.T) {
 
 // TestIrregular pins irregular to the median of the sorted changes compared
 // with lim, including lims equal to a change and exactly half the changes
-// at or above lim.
+// at or above lim; the samples enter through pushHR, which counts the
+// changes of at least the configured lim (see TestIrregularCount).
 func TestIrregular(t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 4))
+	counted := DefaultConfig().Rules.HRPR.Irregular
 	for range 50000 {
 		var s stream
 		n := 17 + r.IntN(40)
 		for range n {
-			s.hr[s.hrN%historyLen] = float64(60 + r.IntN(12))
+			v := float64(60 + r.IntN(12))
 			if r.IntN(3) == 0 {
-				s.hr[s.hrN%historyLen] += r.Float64()
+				v += r.Float64()
 			}
-			s.hrN++
+			s.pushHR(v, counted)
 		}
 		var d [16]float64
 		for k := range d {
@@ -49,7 +53,7 @@ func TestIrregular(t *testing.T) {
 		}
 		lims := []float64{float64(r.IntN(8)), r.Float64() * 8, d[r.IntN(16)]}
 		slices.Sort(d[:])
-		lims = append(lims, (d[7]+d[8])/2, d[7], d[8])
+		lims = append(lims, (d[7]+d[8])/2, d[7], d[8], counted)
 		for _, lim := range lims {
 			if got, want := s.irregular(lim), (d[7]+d[8])/2 >= lim; got != want {
 				t.Fatalf("irregular(%v) = %v, want %v (changes %v)", lim, got, want, d)
@@ -171,5 +175,151 @@ func TestCode(t *testing.T) {
 		if got, want := componentEnd(f, d), len(firstComponent(f, d)); got != want {
 			t.Fatalf("componentEnd(%q, capacity %d) = %d, want %d", f, cap(f), got, want)
 		}
+	}
+}
+
+// TestMultipleOf5 pins multipleOf5 to math.Mod(v, 5) == 0: whole and
+// fractional values, signed zeros, values about 2⁵² and 2⁶³, infinities,
+// NaN and random bit patterns.
+func TestMultipleOf5(t *testing.T) {
+	vs := []float64{0, math.Copysign(0, -1), math.Inf(1), math.Inf(-1), math.NaN(), math.MaxFloat64, math.SmallestNonzeroFloat64, 0.5, 2.5, 5.000000000000001, 1 << 52, 1<<52 + 5, 1<<52 - 5, 1 << 53, 1<<53 + 2, 1 << 63, -(1 << 63), 1e300}
+	for v := -1000.0; v <= 1000; v += 0.25 {
+		vs = append(vs, v)
+	}
+	r := rand.New(rand.NewPCG(5, 5))
+	for range 100000 {
+		vs = append(vs, math.Float64frombits(r.Uint64()), float64(r.Int64N(1<<54)-1<<53), math.Ldexp(float64(r.IntN(1<<20)), r.IntN(80)))
+	}
+	for _, v := range vs {
+		for _, x := range []float64{v, -v, math.Nextafter(v, math.Inf(1)), math.Nextafter(v, math.Inf(-1))} {
+			if got, want := multipleOf5(x), math.Mod(x, 5) == 0; got != want {
+				t.Fatalf("multipleOf5(%v) = %v, math.Mod says %v", x, got, want)
+			}
+		}
+	}
+}
+
+// TestPeriodicCounts pins periodic, which reads the per-lag counts pushHR
+// keeps, to the comparison of the latest periodRun heart rates with those
+// at every lag, over random series of few values with looped stretches and
+// breaks (hrN reset, as a message without a heart rate does).
+func TestPeriodicCounts(t *testing.T) {
+	naive := func(s *stream) (lag, distinct int) {
+		if s.hrN < periodRun+periodMinLag {
+			return 0, 0
+		}
+		at := func(k int) float64 { return s.hr[(s.hrN-1-k)%historyLen] }
+		for l := periodMinLag; l+periodRun <= min(s.hrN, historyLen) && lag == 0; l++ {
+			k := 0
+			for k < periodRun && at(k) == at(k+l) {
+				k++
+			}
+			if k == periodRun {
+				lag = l
+			}
+		}
+		if lag == 0 {
+			return 0, 0
+		}
+		seen := map[float64]bool{}
+		for k := range periodRun {
+			seen[at(k)] = true
+		}
+		if len(seen) < periodDistinct {
+			return 0, len(seen)
+		}
+		return lag, len(seen)
+	}
+	r := rand.New(rand.NewPCG(3, 4))
+	cfg := DefaultConfig()
+	found := 0
+	for range 200 {
+		s := newStream(&cfg)
+		loop := 0 // > 0: repeating the sample that many back
+		for i := range 2000 {
+			switch r.IntN(200) {
+			case 0:
+				s.hrN = 0
+			case 1, 2:
+				loop = periodMinLag + r.IntN(periodMaxLag+3-periodMinLag)
+			case 3:
+				loop = 0
+			}
+			v := float64(60 + r.IntN(8))
+			if loop > 0 && s.hrN > loop {
+				v = s.hrBack(loop - 1)
+			}
+			s.pushHR(v, cfg.Rules.HRPR.Irregular)
+			gl, gd := s.periodic()
+			wl, wd := naive(s)
+			if gl != wl || gd != wd {
+				t.Fatalf("step %d: periodic %d, %d; comparing the runs %d, %d", i, gl, gd, wl, wd)
+			}
+			if gl > 0 {
+				found++
+			}
+		}
+	}
+	if found < 1000 {
+		t.Fatalf("only %d periodic runs: the test does not exercise them", found)
+	}
+}
+
+// TestUnchangedFor pins the table of unchangedFor to math.Pow, inside it and
+// beyond.
+func TestUnchangedFor(t *testing.T) {
+	for n := range uint32(1000) {
+		if got, want := unchangedFor(n), math.Pow(1-changeAlpha, float64(n)); got != want {
+			t.Fatalf("unchangedFor(%d) = %v, math.Pow says %v", n, got, want)
+		}
+	}
+}
+
+// TestIrregularCount pins irregular, which reads the changes pushHR counted,
+// to the median of the last irregularN changes, over random series whose
+// changes often sit at the threshold, with breaks (as regular makes them
+// when a message has no heart rate), and for thresholds other than the one
+// counted.
+func TestIrregularCount(t *testing.T) {
+	naive := func(s *stream, lim float64) bool {
+		if s.hrN < irregularN+1 {
+			return false
+		}
+		var d [irregularN]float64
+		for k := range d {
+			d[k] = math.Abs(s.hrBack(k) - s.hrBack(k+1))
+		}
+		sort.Float64s(d[:])
+		return (d[irregularN/2-1]+d[irregularN/2])/2 >= lim
+	}
+	r := rand.New(rand.NewPCG(11, 12))
+	cfg := DefaultConfig()
+	lim := cfg.Rules.HRPR.Irregular
+	fast := 0
+	for range 100 {
+		s := newStream(&cfg)
+		v := 80.0
+		spread := 1 + r.IntN(int(2*lim))
+		for i := range 3000 {
+			if r.IntN(300) == 0 {
+				s.hrN, s.eqN, s.hrAbove = 0, 0, 0 // as regular does
+			}
+			if r.IntN(100) == 0 {
+				spread = 1 + r.IntN(int(2*lim))
+			}
+			v = max(30, min(200, v+float64(r.IntN(2*spread+1)-spread)))
+			s.pushHR(v, lim)
+			for _, l := range []float64{lim, lim - 1, lim + 0.5} {
+				if got, want := s.irregular(l), naive(s, l); got != want {
+					t.Fatalf("step %d, limit %v: irregular %v, the median says %v", i, l, got, want)
+				}
+			}
+			if s.hrN > irregularN && s.hrAbove != irregularN/2 {
+				fast++
+			}
+		}
+	}
+	if fast < 100000 {
+		t.Fatalf("only %d judged from the count", fast)
 	}
 }

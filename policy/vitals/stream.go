@@ -117,9 +117,13 @@ type stream struct {
 	frozenRef   [len(continuous)]float64
 	held        witnessState // heart and pulse rates held apart from their witness, see witness
 
-	hr       [historyLen]float64 // ring of HR samples
-	hrN, eqN int                 // HR samples in a row; HR == PR in a row
-	tuples   [historyLen]uint64  // ring of per-message value fingerprints
+	hr       [historyLen]float64                    // ring of HR samples
+	hrN, eqN int                                    // HR samples in a row; HR == PR in a row
+	hrRep    [periodMaxLag - periodMinLag + 1]uint8 // per lag, the latest HR samples in a row equal to the one lag earlier, up to periodRun (see pushHR)
+	hrFull   uint32                                 // bit l set: hrRep of lag l is periodRun
+	hrAbove  int32                                  // of the last irregularN changes of the HR, those of at least hrLim (see pushHR)
+	hrLim    float64                                // the change hrAbove counts from: the configured irregular threshold
+	tuples   [historyLen]uint64                     // ring of per-message value fingerprints
 	tupleN   int
 	tupleDup [historyLen]uint8 // per tuple, how many tuples back the last equal one lies; 0: none within a run (see replayWindow)
 	runSum   uint64            // the last run's tuples as a polynomial in runBase (see replayWindow)
@@ -842,7 +846,7 @@ func (dg *disagreement) onset(s *stream, h, lim float64) bool {
 	}
 	var d [16]float64
 	for k := range n {
-		v := s.hr[(s.hrN-1-k)%historyLen]
+		v := s.hrBack(k)
 		d[k], h = math.Abs(h-v), v
 	}
 	dg.af = medianReaches(d[:n], th)
@@ -855,16 +859,24 @@ func deficitRatio(pulse, heart float64) bool {
 	return heart > 0 && pulse >= 0.4*heart && pulse <= 0.65*heart
 }
 
+// irregularN is how many of the heart rate's latest changes irregular judges.
+const irregularN = 16
+
 // irregular reports whether the heart rate's median absolute change between
-// consecutive samples, over the last 16, is at least lim.
+// consecutive samples, over the last irregularN, is at least lim.
 func (s *stream) irregular(lim float64) bool {
-	const n = 16
+	const n = irregularN
 	if s.hrN < n+1 {
 		return false
 	}
+	// The median reaches lim when more than half the changes do and not
+	// when fewer do (see medianReaches): pushHR counted them.
+	if lim == s.hrLim && s.hrAbove != n/2 {
+		return s.hrAbove > n/2
+	}
 	var d [n]float64
 	for k := range d {
-		d[k] = math.Abs(s.hr[(s.hrN-1-k)%historyLen] - s.hr[(s.hrN-2-k)%historyLen])
+		d[k] = math.Abs(s.hrBack(k) - s.hrBack(k+1))
 	}
 	return medianReaches(d[:], lim)
 }
@@ -1059,11 +1071,10 @@ func (s *stream) regular(e *Engine, em *emitter, dst []Finding) []Finding {
 	rc := &e.cfg.Rules.TooRegular
 	hr, pr := &s.cur[pHR], &s.cur[pPR]
 	if !hr.ok {
-		s.hrN, s.eqN = 0, 0
+		s.hrN, s.eqN, s.hrAbove = 0, 0, 0
 		return dst
 	}
-	s.hr[s.hrN%historyLen] = hr.v
-	s.hrN++
+	s.pushHR(hr.v, e.cfg.Rules.HRPR.Irregular)
 	if pr.ok && pr.v == hr.v {
 		s.eqN++
 	} else {
@@ -1076,13 +1087,13 @@ func (s *stream) regular(e *Engine, em *emitter, dst []Finding) []Finding {
 		var sum, peak float64
 		flat := 0
 		for k := range rc.Window {
-			v := s.hr[(s.hrN-1-k)%historyLen]
+			v := s.hrBack(k)
 			lo, hi = min(lo, v), max(hi, v)
-			if k >= 1 && v == s.hr[(s.hrN-k)%historyLen] {
+			if k >= 1 && v == s.hrBack(k-1) {
 				flat++
 			}
 			if k >= 2 {
-				v1, v2 := s.hr[(s.hrN-k)%historyLen], s.hr[(s.hrN+1-k)%historyLen]
+				v1, v2 := s.hrBack(k-1), s.hrBack(k-2)
 				d2 := math.Abs(v2 - 2*v1 + v)
 				sum, peak = sum+d2, max(peak, d2)
 			}
@@ -1113,6 +1124,55 @@ func (s *stream) regular(e *Engine, em *emitter, dst []Finding) []Finding {
 	return dst
 }
 
+// hrBack returns the heart rate k samples before the newest (0 <= k <
+// min(hrN, historyLen)); the index is unsigned, so the ring's modulo is one
+// mask.
+func (s *stream) hrBack(k int) float64 { return s.hr[uint(s.hrN-1-k)%historyLen] }
+
+// pushHR adds a heart rate to the ring and counts, per lag l of periodic,
+// the latest samples in a row equal to the one l earlier (hrRep), and marks
+// the lags where they reach periodRun (hrFull), so that periodic reads a
+// mask instead of comparing the runs at every lag each message. A comparison with a sample from before the series began (hrN
+// was reset, or the ring not yet filled) may count too: periodic judges a
+// lag only when l + periodRun <= hrN, and then the latest periodRun
+// comparisons all lay within the series.
+//
+// It also counts, of the changes between the last irregularN + 1 samples,
+// those of at least lim (hrAbove, for irregular): the change into v joins,
+// the one irregularN changes back leaves.
+func (s *stream) pushHR(v, lim float64) {
+	s.hr[s.hrN%historyLen] = v
+	s.hrN++
+	if s.hrLim != lim {
+		s.hrLim, s.hrAbove = lim, 0
+		for k := range min(s.hrN-1, irregularN) {
+			if math.Abs(s.hrBack(k)-s.hrBack(k+1)) >= lim {
+				s.hrAbove++
+			}
+		}
+	} else {
+		if s.hrN >= 2 && math.Abs(v-s.hrBack(1)) >= lim {
+			s.hrAbove++
+		}
+		if s.hrN >= irregularN+2 && math.Abs(s.hrBack(irregularN)-s.hrBack(irregularN+1)) >= lim {
+			s.hrAbove--
+		}
+	}
+	var full uint32
+	for l := periodMinLag; l <= periodMaxLag; l++ {
+		c := &s.hrRep[l-periodMinLag]
+		if v == s.hrBack(l) {
+			*c = min(*c+1, periodRun)
+		} else {
+			*c = 0
+		}
+		if *c == periodRun {
+			full |= 1 << l
+		}
+	}
+	s.hrFull = full
+}
+
 // periodic reports the lag, in samples, at which the last periodRun heart
 // rates repeat earlier ones exactly, and how many distinct values they
 // hold; lag 0 when they repeat none. Only runs that move (at least
@@ -1123,22 +1183,15 @@ func (s *stream) periodic() (lag, distinct int) {
 	if s.hrN < periodRun+periodMinLag {
 		return 0, 0
 	}
-	at := func(k int) float64 { return s.hr[(s.hrN-1-k)%historyLen] } // k samples back
-	for l := periodMinLag; l+periodRun <= min(s.hrN, historyLen) && lag == 0; l++ {
-		k := 0
-		for k < periodRun && at(k) == at(k+l) {
-			k++
-		}
-		if k == periodRun {
-			lag = l
-		}
-	}
-	if lag == 0 {
+	// The lags judged: l + periodRun <= min(hrN, historyLen); the shortest one wins.
+	judged := uint32(1)<<(min(s.hrN, historyLen)-periodRun+1) - 1
+	if s.hrFull&judged == 0 {
 		return 0, 0
 	}
+	lag = bits.TrailingZeros32(s.hrFull & judged)
 	var run [periodRun]float64
 	for k := range run {
-		run[k] = at(k)
+		run[k] = s.hrBack(k)
 	}
 	slices.Sort(run[:])
 	distinct = 1
@@ -1154,9 +1207,10 @@ func (s *stream) periodic() (lag, distinct int) {
 }
 
 const (
-	periodRun      = 12 // heart rates that must repeat in order
-	periodDistinct = 6  // distinct values among them
-	periodMinLag   = 4  // shortest lag judged, in samples
+	periodRun      = 12                     // heart rates that must repeat in order
+	periodDistinct = 6                      // distinct values among them
+	periodMinLag   = 4                      // shortest lag judged, in samples
+	periodMaxLag   = historyLen - periodRun // longest: the run and its repeat within the ring
 )
 
 // replayWindow flags a run of messages whose continuous values repeat an

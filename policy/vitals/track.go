@@ -121,10 +121,14 @@ func median5(b *[baseN]float64) float64 {
 	return max(min(lo, hi), min(max(lo, hi), b[2]))
 }
 
+// push adds v to the baseline's values, replacing the oldest once there are
+// baseN. A full ring whose oldest value is v, bit for bit (a steady channel),
+// is unchanged, and so is its median.
 func (t *track) push(v float64) {
+	same := t.nb == baseN && math.Float64bits(t.base[t.bi]) == math.Float64bits(v)
 	t.base[t.bi] = v
 	t.bi = (t.bi + 1) % baseN
-	if t.nb = min(t.nb+1, baseN); t.nb == baseN {
+	if t.nb = min(t.nb+1, baseN); t.nb == baseN && !same {
 		t.med = median5(&t.base)
 	}
 }
@@ -520,7 +524,7 @@ func (s *stream) freeze(e *Engine, em *emitter, p param, now int64, dst []Findin
 			t.changeP = float64(t.changes) / float64(t.seen)
 		default:
 			// The run ended: run-1 messages without a change, then one.
-			t.changeP = t.changeP*math.Pow(1-changeAlpha, float64(t.run)) + changeAlpha
+			t.changeP = t.changeP*unchangedFor(t.run) + changeAlpha
 		}
 		t.runV, t.run, t.runSince = c.v, 1, now
 	}
@@ -550,7 +554,7 @@ func (s *stream) freeze(e *Engine, em *emitter, p param, now int64, dst []Findin
 		s.held.unpaced = s.readBelow(c.v)
 	}
 	if p == pHR || ((p == pPR || p == pPRInv) && s.heartHeld(t.run)) {
-		floor = floor || math.Mod(c.v, 5) == 0
+		floor = floor || multipleOf5(c.v)
 	} else if p == pPR || p == pPRInv {
 		floor = false
 	}
@@ -583,6 +587,34 @@ func (s *stream) freeze(e *Engine, em *emitter, p param, now int64, dst []Findin
 		dst = em.add(dst, rFrozen, p, c.seg, c.at, float64(t.run), gap, th, "", "rate held while the same heart counted by another sensor left it")
 	}
 	return dst
+}
+
+// unchangedFor returns math.Pow(1-changeAlpha, n): the weight the learned
+// change probability keeps over a run of n messages. Runs shorter than
+// len(unchangedPow), nearly all of them, read the table math.Pow filled.
+func unchangedFor(n uint32) float64 {
+	if n < uint32(len(unchangedPow)) {
+		return unchangedPow[n]
+	}
+	return math.Pow(1-changeAlpha, float64(n))
+}
+
+var unchangedPow = func() (w [64]float64) {
+	for n := range w {
+		w[n] = math.Pow(1-changeAlpha, float64(n))
+	}
+	return w
+}()
+
+// multipleOf5 reports whether v is a whole multiple of 5 (a programmable
+// pacing rate), as math.Mod(v, 5) == 0 would: a multiple of 5 is whole, and
+// a whole v below 2⁵² converts to an integer exactly. math.Mod, which costs
+// tens of nanoseconds, is left only for larger values, infinities and NaN.
+func multipleOf5(v float64) bool {
+	if math.Abs(v) < 1<<52 {
+		return v == math.Trunc(v) && int64(v)%5 == 0
+	}
+	return math.Mod(v, 5) == 0
 }
 
 // paceWitnessed reports whether a held heart or pulse rate that may be
@@ -739,7 +771,7 @@ func (s *stream) readBelow(v float64) bool {
 	lo := v - max(witnessGapMin, 2*s.tracks[pHR].noise)
 	below := 0
 	for k := 1; k <= n; k++ {
-		if s.hr[(s.hrN-k)%historyLen] < lo {
+		if s.hrBack(k-1) < lo {
 			below++
 		}
 	}
