@@ -8,12 +8,6 @@ import (
 	"net"
 	"testing"
 	"time"
-
-	"github.com/rs/zerolog"
-
-	"github.com/hl7gate/hl7gate/gateway/config"
-	"github.com/hl7gate/hl7gate/gateway/store"
-	"github.com/hl7gate/hl7gate/hl7/mllp"
 )
 
 // A stop-and-wait station that writes its answer one byte per write has the exchange read it in pieces
@@ -45,47 +39,15 @@ func TestExchangeAnswerByteByByte(t *testing.T) {
 		{"AA without its CR, then stall", aa[:len(aa)-1], "", true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			ln, err := net.Listen("tcp", "127.0.0.1:0")
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer ln.Close()
-			go func() {
-				for {
-					c, err := ln.Accept()
-					if err != nil {
-						return
+			addr, _ := scriptedStation(t, func(_, _ int, c *net.TCPConn) bool {
+				for i := range len(tc.answer) {
+					if _, err := c.Write([]byte{tc.answer[i]}); err != nil {
+						return false
 					}
-					go func() {
-						defer c.Close()
-						r := mllp.NewReader(c, 0)
-						for {
-							if _, err := r.ReadFrame(); err != nil {
-								return // the gateway closed the connection
-							}
-							for i := range len(tc.answer) {
-								if _, err := c.Write([]byte{tc.answer[i]}); err != nil {
-									return
-								}
-							}
-							if tc.code == "" && !tc.stall {
-								return
-							}
-						}
-					}()
 				}
-			}()
-			st, err := store.New(10)
-			if err != nil {
-				t.Fatal(err)
-			}
-			cfg := config.Config{Stations: []config.StationConfig{{Name: "central", Address: ln.Addr().String(),
-				Pipeline: 1, Connections: 1, AckTimeout: 300 * time.Millisecond}}}.WithDefaults()
-			s, err := newStation(cfg.Stations[0], zerolog.Nop(), st, newMetrics())
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer s.closeAll()
+				return tc.code != "" || tc.stall
+			})
+			s := spinStation(t, addr, 300*time.Millisecond)
 			msg := []byte("MSH|^~\\&|MON|ICU|CS|HOSP|20261125120000||ORU^R01|C1|P|2.6\rOBX|1|NM|8867-4^HR^LN||72|/min|||||F\r")
 			rounds := 100
 			if tc.code == "" {
