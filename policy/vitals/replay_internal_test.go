@@ -218,44 +218,8 @@ func TestReplayMatchModel(t *testing.T) {
 	for round := range 6 {
 		var rs replayState
 		win := []int{replayWin, replaySlowWin}[round%2]
-		q := [4]uint8{80, 95, 16, 85}
-		var all [][4]uint8
+		all := replayStream(r, 4000, 1)
 		reported := 0
-		for i := range 4000 {
-			switch {
-			case len(all) > 200 && r.IntN(150) == 0: // a replay starts
-				from := len(all) - replayMinLag - r.IntN(min(len(all)-replayMinLag, replayHist-replayWin-replayMinLag))
-				for j := range 20 + r.IntN(60) {
-					if from+j >= len(all) {
-						break
-					}
-					p := all[from+j]
-					for c := range p {
-						if p[c] != 0 && r.IntN(3) == 0 {
-							p[c] = uint8(max(1, int(p[c])+r.IntN(3)-1))
-						}
-					}
-					all = append(all, p)
-				}
-				continue
-			case i%500 < 40: // a quiet patient
-			case i%500 < 160: // a slow one: about as much movement as informative asks for
-				for c := range q {
-					q[c] = uint8(min(200, max(40, int(q[c])+r.IntN(3)-1)))
-				}
-			default: // a moving one
-				for c := range q {
-					q[c] = uint8(min(200, max(40, int(q[c])+r.IntN(9)-4)))
-				}
-			}
-			p := q
-			for c := range p {
-				if r.IntN(40) == 0 {
-					p[c] = 0 // absent
-				}
-			}
-			all = append(all, p)
-		}
 		for _, p := range all {
 			rs.remember(p)
 			if got, want := rs.moved, recountMoved(&rs); got != want {
@@ -332,43 +296,7 @@ func TestReplayOffPhaseModel(t *testing.T) {
 	r := rand.New(rand.NewPCG(17, 18))
 	for _, k := range []int{2, 8} {
 		rs := replayState{k: uint8(k), win: replayWin}
-		q := [4]uint8{80, 95, 16, 85}
-		var all [][4]uint8
-		for i := 0; len(all) < 1500*k; i++ {
-			switch {
-			case len(all) > 200*k && r.IntN(150) == 0: // a replay starts, at any lag the history reaches
-				from := len(all) - replayMinLag*k - r.IntN(min(len(all)-replayMinLag*k, (replayHist-replayWin-replayMinLag)*k))
-				for j := range (20 + r.IntN(60)) * k {
-					if from+j >= len(all) {
-						break
-					}
-					p := all[from+j]
-					for c := range p {
-						if p[c] != 0 && r.IntN(3) == 0 {
-							p[c] = uint8(max(1, int(p[c])+r.IntN(3)-1))
-						}
-					}
-					all = append(all, p)
-				}
-				continue
-			case i%500 < 40: // a quiet patient
-			case i%500 < 160: // a slow one
-				for c := range q {
-					q[c] = uint8(min(200, max(40, int(q[c])+r.IntN(3)-1)))
-				}
-			default: // a moving one
-				for c := range q {
-					q[c] = uint8(min(200, max(40, int(q[c])+r.IntN(9)-4)))
-				}
-			}
-			p := q
-			for c := range p {
-				if r.IntN(40) == 0 {
-					p[c] = 0 // absent
-				}
-			}
-			all = append(all, p)
-		}
+		all := replayStream(r, 1500*k, k)
 		reported := 0
 		for t0, p := range all {
 			lag, found := rs.observe(p, replayWin)
@@ -415,4 +343,48 @@ func offPhaseModel(rs *replayState, all [][4]uint8, k int) (lag int, found bool)
 		}
 	}
 	return lag, found
+}
+
+// replayStream returns at least n messages' 4-channel patterns of one monitor remembered every k-th: quiet, slow and
+// moving stretches in turn, with an absent channel now and then, and replays (every channel copied
+// from at least replayMinLag remembered messages back, within the history's reach, some jittered by one).
+func replayStream(r *rand.Rand, n, k int) [][4]uint8 {
+	q := [4]uint8{80, 95, 16, 85}
+	var all [][4]uint8
+	for i := 0; len(all) < n; i++ {
+		switch {
+		case len(all) > 200*k && r.IntN(150) == 0: // a replay starts, at any lag the history reaches
+			from := len(all) - replayMinLag*k - r.IntN(min(len(all)-replayMinLag*k, (replayHist-replayWin-replayMinLag)*k))
+			for j := range (20 + r.IntN(60)) * k {
+				if from+j >= len(all) {
+					break
+				}
+				p := all[from+j]
+				for c := range p {
+					if p[c] != 0 && r.IntN(3) == 0 {
+						p[c] = uint8(max(1, int(p[c])+r.IntN(3)-1))
+					}
+				}
+				all = append(all, p)
+			}
+			continue
+		case i%500 < 40: // a quiet patient
+		case i%500 < 160: // a slow one
+			for c := range q {
+				q[c] = uint8(min(200, max(40, int(q[c])+r.IntN(3)-1)))
+			}
+		default: // a moving one
+			for c := range q {
+				q[c] = uint8(min(200, max(40, int(q[c])+r.IntN(9)-4)))
+			}
+		}
+		p := q
+		for c := range p {
+			if r.IntN(40) == 0 {
+				p[c] = 0 // absent
+			}
+		}
+		all = append(all, p)
+	}
+	return all
 }
