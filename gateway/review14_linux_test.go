@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/hl7gate/hl7gate/gateway/config"
+	"github.com/hl7gate/hl7gate/gateway/store"
 	"github.com/hl7gate/hl7gate/hl7"
 	"github.com/hl7gate/hl7gate/hl7/mllp"
 	"github.com/hl7gate/hl7gate/test/testkit"
@@ -196,8 +197,10 @@ func parkedMonitors(t *testing.T, g *Gateway, n int) ([]net.Conn, []*mllp.Reader
 // parker hands a hung-up session to its ender while Shutdown looks for it among the parked): every
 // session ends once (the wait group would panic below zero, -race sees a double close or a use after
 // release), Shutdown returns within its grace, and the parker's goroutines (run, ender) have returned
-// after it. Ten rounds (review14): found sound.
+// after it. Ten rounds, which end sessions both ways (logged) (review14): found sound.
 func TestParkedHangUpDuringShutdown(t *testing.T) {
+	byMonitor, byShutdown := 0, 0
+	defer func() { t.Logf("sessions ended: %d hung up, %d by the shutdown", byMonitor, byShutdown) }()
 	for round := range 10 {
 		station, _ := recordingStation(t)
 		g := startGateway(t, config.ListenerConfig{IdleTimeout: time.Minute, MaxPerSource: 64}, station, false, func(g *Gateway) { g.quickGap = 0 })
@@ -229,6 +232,20 @@ func TestParkedHangUpDuringShutdown(t *testing.T) {
 		g.mu.Unlock()
 		if n != 0 {
 			t.Fatalf("round %d: %d sessions left after Shutdown", round, n)
+		}
+		evs := g.store.Events(store.KindSession, 0, 1000)
+		if len(evs) != len(cs) {
+			t.Fatalf("round %d: %d sessions recorded as ended, want %d (each once)", round, len(evs), len(cs))
+		}
+		for _, ev := range evs {
+			switch {
+			case strings.HasSuffix(ev.Reason, ": closed by monitor"):
+				byMonitor++
+			case strings.HasSuffix(ev.Reason, ": shutdown"):
+				byShutdown++
+			default:
+				t.Errorf("round %d: a session ended with %q", round, ev.Reason)
+			}
 		}
 	}
 }
