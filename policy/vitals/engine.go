@@ -37,10 +37,11 @@ type Engine struct {
 
 	unknownCodes, unknownUnits atomic.Uint64
 
-	mu        sync.Mutex // guards streams, sources and nextSweep; each stream has its own lock
+	mu        sync.Mutex // guards streams, sources, nextSweep and made; each stream has its own lock
 	streams   map[uint64]*stream
 	sources   map[netip.Addr]*source
 	nextSweep time.Time
+	made      uint32 // streams made so far (wrapping), see stream.born
 }
 
 // source is what the Engine keeps per address: which device it carries.
@@ -253,7 +254,9 @@ func (e *Engine) Observe(src netip.Addr, m *hl7.Message, arrival time.Time, dst 
 // stream returns the state of the device (app, fac) at src, creating it as
 // needed, and whether that device has just replaced the one src carried.
 // Streams idle for longer than IdleEvict are dropped (swept every
-// IdleEvict/4); at MaxMonitors the least recently seen stream makes room.
+// IdleEvict/4); at MaxMonitors the least recently seen stream makes room,
+// of several seen last at the same instant the one made first (not the
+// map's iteration order: the same input gives the same findings).
 // A stream found idle for longer than IdleEvict is replaced by a new one
 // even if no sweep has dropped it yet: offline (hl7gate check), files each
 // start at their own first arrival, so the engine's clock goes back between
@@ -304,16 +307,18 @@ func (e *Engine) stream(src netip.Addr, app, fac []byte, now time.Time) (*stream
 	}
 	if len(e.streams) >= e.cfg.State.MaxMonitors {
 		var oldest uint64
-		var at time.Time
+		var at int64
+		var born uint32
 		first := true
 		for k, s := range e.streams {
-			if t := s.seen(); first || t.Before(at) {
-				oldest, at, first = k, t, false
+			if t := s.lastSeen.Load(); first || t < at || t == at && s.born-e.made < born-e.made {
+				oldest, at, born, first = k, t, s.born, false
 			}
 		}
 		delete(e.streams, oldest)
 	}
 	s := newStream(&e.cfg)
+	s.born, e.made = e.made, e.made+1
 	s.neonatal = e.neonatal(src, app)
 	s.baseNeonatal = s.neonatal
 	s.lastSeen.Store(now.UnixNano())

@@ -74,7 +74,8 @@ type stream struct {
 	cur    [numParams]reading
 	layout rowLayout // the OBX rows' layout of a recent message, see extract
 
-	neonatal, baseNeonatal bool // neonatal limits: now, and by configuration
+	neonatal, baseNeonatal bool   // neonatal limits: now, and by configuration
+	born                   uint32 // the Engine's count of streams made before this one: eviction's tie-break (see Engine.stream)
 
 	// identity: hashes with the Engine's seed; 0 = not seen
 	equip             switcher

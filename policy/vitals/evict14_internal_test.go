@@ -1,0 +1,83 @@
+package vitals
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"net/netip"
+	"testing"
+	"time"
+)
+
+// TestStreamEvictionModel: Engine.stream's idle replacement, its sweep and
+// its eviction at state.max_monitors agree, over random arrivals of monitors
+// that share sources, with gaps around state.idle_evict and the clock now
+// and then going back (hl7gate check over several files): never more than
+// max_monitors streams; a monitor silent for longer than idle_evict always
+// starts afresh, swept or not; one back within idle_evict keeps its stream
+// unless a stream was made at capacity since (an eviction) or the clock
+// went back since (a sweep on a later clock may have dropped it). Found
+// sound (session 14).
+func TestStreamEvictionModel(t *testing.T) {
+	r := rand.New(rand.NewPCG(14, 1403))
+	cfg := DefaultConfig()
+	cfg.State.MaxMonitors = 6
+	cfg.State.IdleEvict = time.Minute
+	e, err := NewEngine(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type last struct {
+		s         *stream
+		at        time.Time
+		evictions int // the count of streams made at capacity when it was last seen
+		backs     int // the count of clock steps back then
+	}
+	seen := map[int]last{}
+	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	evictions, backs, fresh, kept := 0, 0, 0, 0
+	for i := range 200000 {
+		switch x := r.IntN(100); {
+		case x == 0: // the clock goes back
+			now = now.Add(-time.Duration(r.IntN(7200)) * time.Second)
+			backs++
+		case x < 3:
+			now = now.Add(cfg.State.IdleEvict + time.Duration(r.IntN(60))*time.Second)
+		default:
+			now = now.Add(time.Duration(r.IntN(6)) * time.Second)
+		}
+		mon := r.IntN(6) // six regular monitors and four now and then: evictions at capacity are not constant
+		if r.IntN(40) == 0 {
+			mon = 6 + r.IntN(4)
+		}
+		src := netip.AddrFrom4([4]byte{192, 0, 2, byte(mon % 4)})
+		app := []byte(fmt.Sprintf("MON%d", mon))
+		before, made := len(e.streams), e.made
+		s, _ := e.stream(src, app, []byte("ICU"), now)
+		s.lastSeen.Store(now.UnixNano()) // as observe does
+		if e.made != made && before == cfg.State.MaxMonitors {
+			evictions++
+		}
+		if n := len(e.streams); n > cfg.State.MaxMonitors {
+			t.Fatalf("arrival %d: %d streams, max_monitors %d", i, n, cfg.State.MaxMonitors)
+		}
+		if p, ok := seen[mon]; ok {
+			switch gap := now.Sub(p.at); {
+			case gap > cfg.State.IdleEvict:
+				if s == p.s {
+					t.Fatalf("arrival %d: monitor %d silent for %v kept its stream (idle_evict %v)", i, mon, gap, cfg.State.IdleEvict)
+				}
+				fresh++
+			case gap >= 0 && p.evictions == evictions && p.backs == backs:
+				if s != p.s {
+					t.Fatalf("arrival %d: monitor %d back after %v lost its stream with no eviction", i, mon, gap)
+				}
+				kept++
+			}
+		}
+		seen[mon] = last{s, now, evictions, backs}
+	}
+	t.Logf("fresh after idle %d, kept %d, evictions at capacity %d, clock steps back %d", fresh, kept, evictions, backs)
+	if fresh < 1000 || kept < 1000 || evictions < 1000 {
+		t.Fatal("the arrivals do not exercise the cases")
+	}
+}
