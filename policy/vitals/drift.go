@@ -12,7 +12,11 @@ import (
 // them away from the other, minutes long, while the other keeps its level,
 // is one channel edited. Pulse deficits that are physiology are left to
 // hr_pr_agreement: an irregular rhythm (AF) and the 40–65 % pulse of
-// bigeminy are not judged here.
+// bigeminy are not judged here, except for the one direction no rhythm
+// explains: the pulse rate above the heart rate. A pulse needs a beat, so a
+// deficit only ever lowers the pulse rate; in AF or bigeminy a pulse rate
+// that stays above the heart rate, beyond the pair's own difference, for
+// minutes is a heart rate edited down (or a pulse rate edited up).
 
 // decoupledPairs are the redundant measurements compared: the ECG heart
 // rate with the oximeter's and with the arterial line's pulse rate.
@@ -42,6 +46,11 @@ type decoupling struct {
 	spread  float64 // learned mean |fast − base|
 	a, b    float64 // learned levels of the two channels
 	fa, fb  float64 // recent levels of the two channels
+	// In an irregular rhythm, where the fields above rest (pulseOver):
+	oat    int64   // arrival of the last pair judged, Unix ns; 0 = none
+	osince int64   // arrival when the pulse rate went above the heart rate, 0 = it has not
+	on     int32   // pairs since then
+	over   float32 // recent difference b − a
 }
 
 // decoupled runs the decoupled rule over the pairs present in the current
@@ -66,8 +75,10 @@ func (s *stream) decoupled(e *Engine, em *emitter, arrival time.Time, dst []Find
 		}
 		if deficitRatio(cb.v, ca.v) || s.tracks[pHR].rough >= 2*irr || rhythm == 2 {
 			d.since, d.n = 0, 0
+			dst = d.pulseOver(em, now, pq, ca, cb, dst)
 			continue
 		}
+		d.oat = 0
 		dt := time.Duration(now - d.at)
 		if d.at == 0 || dt > decoupledGap || dt < 0 {
 			*d = decoupling{at: now, fast: cb.v - ca.v, base: cb.v - ca.v, a: ca.v, b: cb.v, fa: ca.v, fb: cb.v}
@@ -118,4 +129,45 @@ func (s *stream) decoupled(e *Engine, em *emitter, arrival time.Time, dst []Find
 		dst = em.add(dst, rDecoupled, p, c.seg, c.at, c.v, o, th, "", "drifted away from a redundant measurement of the same heart rate, which kept its level")
 	}
 	return dst
+}
+
+// pulseOver judges a pair in an irregular rhythm or bigeminy, where the
+// deficit is physiology: only a recent pulse rate (the difference b − a
+// averaged over decoupledFast, one message counting for at most three
+// thresholds) above the heart rate by max(decoupledMin, decoupledSpread ×
+// the learned spread) beyond the pair's own difference (learned in a
+// regular rhythm; 0, the same beats counted twice, when the pair has not
+// learned one), for decoupledPersist and 6 pairs, fires. The channel
+// reported is the one that left its learned level more, the heart rate when
+// none was learned.
+func (d *decoupling) pulseOver(em *emitter, now int64, pq [2]param, ca, cb *reading, dst []Finding) []Finding {
+	ref := 0.0
+	if d.learned >= int64(decoupledLearn) {
+		ref = d.base
+	}
+	th := max(decoupledMin, decoupledSpread*d.spread)
+	diff := ref + math.Max(-3*th, math.Min(3*th, cb.v-ca.v-ref))
+	dt := time.Duration(now - d.oat)
+	if d.oat == 0 || dt > decoupledGap || dt < 0 {
+		d.oat, d.osince, d.on, d.over = now, 0, 0, float32(diff)
+		return dst
+	}
+	d.oat = now
+	d.over += float32((1 - math.Exp(-dt.Seconds()/decoupledFast.Seconds())) * (diff - float64(d.over)))
+	if float64(d.over)-ref < th {
+		d.osince, d.on = 0, 0
+		return dst
+	}
+	if d.osince == 0 {
+		d.osince = now
+	}
+	d.on++
+	if now-d.osince < int64(decoupledPersist) || d.on < 6 || !em.on(rDecoupled) {
+		return dst
+	}
+	p, c, o := pq[0], ca, cb.v
+	if d.learned >= int64(decoupledLearn) && math.Abs(d.fb-d.b) > math.Abs(d.fa-d.a) {
+		p, c, o = pq[1], cb, ca.v
+	}
+	return em.add(dst, rDecoupled, p, c.seg, c.at, c.v, o, th, "", "the pulse rate stayed above the heart rate in an irregular rhythm, where a pulse deficit can only lower the pulse rate")
 }

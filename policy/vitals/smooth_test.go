@@ -103,6 +103,25 @@ func TestDecoupled(t *testing.T) {
 		{"atrial fibrillation with a growing pulse deficit", every(180, 10*sec, func(i int) msg {
 			return af(i+1000, 110, 110-min(12, float64(i)/10))
 		}), nil},
+		// Session 14: in AF a deficit only lowers the pulse rate; a heart
+		// rate edited down below a pulse rate that kept its level is caught.
+		{"AF, then the heart rate drifts 25 bpm below the pulse rate", every(240, 10*sec, func(i int) msg {
+			return af(i+1000, 110-min(25, float64(max(0, i-60))/4), 100)
+		}), []string{"decoupled"}},
+		{"AF with a pulse deficit that comes and goes, motion pushing the pulse rate up for 30 s every 5 min", every(240, 10*sec, func(i int) msg {
+			m := af(i+1000, 110, 110-float64(i%60)/6)
+			if i%30 < 3 {
+				m = af(i+1000, 110, 150)
+			}
+			return m
+		}), nil},
+		{"AF, the pulse rate above the heart rate by 15 for 4 min only", every(240, 10*sec, func(i int) msg {
+			p := 100.0
+			if i >= 60 && i < 84 {
+				p = 125
+			}
+			return af(i+1000, 110, p)
+		}), nil},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
