@@ -427,6 +427,8 @@ func (s *stream) tooSmooth(e *Engine, em *emitter, p param, dst []Finding) []Fin
 	expl, th := "channel moves without the measurement noise it had", smoothRatio*t.rough
 	if q := smoothWitness[p]; q != pNone && s.noisy(q) {
 		expl, th = smoothWitnessExpl[p], smoothWitnessRatio*t.rough
+	} else if h, ok := s.heartQuiet(p); ok {
+		expl, th = smoothWitnessExpl[p], max(smoothRatio, min(smoothWitnessRatio, pulseHeartShare*h))*t.rough
 	} else if p == pHR && t.rough >= 2*e.cfg.Rules.HRPR.Irregular && !s.noisy(pPR) && !s.noisy(pPRInv) {
 		// Roughness learned in an irregular rhythm (AF), which ends by
 		// itself: a heart rate losing it is only suspect while a pulse
@@ -457,6 +459,31 @@ var smoothWitnessExpl = [numParams]string{
 	pPRInv: "pulse rate lost its noise while the heart rate it measures kept its own",
 	pEtCO2: "end-tidal CO2 lost its noise while the breathing rate kept its own",
 }
+
+// heartQuiet returns, for a pulse rate p, the ECG heart rate's roughness now
+// as a share of its own learned level, and whether the heart rate can vouch
+// for p: present, learned, and p not at a bigeminy's share of it (the weak
+// beats that do not reach the finger halve the pulse and its variation).
+// A pulse rate is the heart rate counted again by a sensor with noise of its
+// own, so it keeps at least the share of its roughness that the heart rate
+// keeps: sleep and sedation quieten the heart and both counts with it, while
+// the sensor's noise stays (session 14, docs/vitals.md).
+func (s *stream) heartQuiet(p param) (float64, bool) {
+	h := &s.tracks[pHR]
+	if (p != pPR && p != pPRInv) || !s.cur[pHR].ok || h.seen < smoothLearn || h.rough < 0.5 ||
+		deficitRatio(s.cur[p].v, s.cur[pHR].v) {
+		return 0, false
+	}
+	return h.roughNow / h.rough, true
+}
+
+// pulseHeartShare is the share of the heart rate's relative roughness below
+// which a pulse rate's own is too smooth when the heart rate is quiet too:
+// a pulse rate cannot lose more of its noise than the heart rate it counts
+// (its sensor's noise only adds to it), and 0.4 leaves the estimates over two
+// dozen messages room to scatter (clean beds of training seeds 45–52 flag at
+// 0.6, none at 0.4).
+const pulseHeartShare = 0.4
 
 // noisy reports whether channel q is present, learned and as rough now as
 // it usually is.
