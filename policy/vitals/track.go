@@ -67,6 +67,7 @@ type track struct {
 
 	exN       uint8   // messages in the current excursion, 0 when none
 	undoOK    bool    // a step or unit jump of the channel, from undo, was reported (see undoes)
+	present   uint8   // messages in a row the channel was present, up to 255 (tooSmooth; kept here, in padding)
 	exPre     float64 // baseline when it began
 	exStart   int64   // arrival of its first message, Unix ns
 	exPartner bool    // a related channel moved with it
@@ -399,7 +400,7 @@ func (s *stream) tooSmooth(e *Engine, em *emitter, p param, dst []Finding) []Fin
 	}
 	if t.seen >= 3 {
 		d2 := math.Abs(c.v - 2*t.last + t.last2)
-		t.roughNow += (d2 - t.roughNow) / 24
+		t.roughNow += (d2 - t.roughNow) / smoothWindow
 		// An artefact (an arterial flush, zeroing, motion) must not teach
 		// the channel a roughness its measurement does not have: a second
 		// difference counts for at most four times the roughness learned so
@@ -415,6 +416,12 @@ func (s *stream) tooSmooth(e *Engine, em *emitter, p param, dst []Finding) []Fin
 		}
 	}
 	t.last2, t.last = t.last, c.v
+	if !s.smooth[p].ok { // absent from the previous message (a probe off)
+		t.present = 0
+	}
+	if t.present < math.MaxUint8 {
+		t.present++
+	}
 	moving := t.run == 1 // the value changed in this message
 	changed := 0.0
 	if moving {
@@ -427,6 +434,8 @@ func (s *stream) tooSmooth(e *Engine, em *emitter, p param, dst []Finding) []Fin
 	expl, th := "channel moves without the measurement noise it had", smoothRatio*t.rough
 	if q := smoothWitness[p]; q != pNone && s.noisy(q) {
 		expl, th = smoothWitnessExpl[p], smoothWitnessRatio*t.rough
+	} else if h, ok := s.heartQuiet(p); ok {
+		expl, th = smoothWitnessExpl[p], max(smoothRatio, min(smoothWitnessRatio, pulseHeartShare*h))*t.rough
 	} else if p == pHR && t.rough >= 2*e.cfg.Rules.HRPR.Irregular && !s.noisy(pPR) && !s.noisy(pPRInv) {
 		// Roughness learned in an irregular rhythm (AF), which ends by
 		// itself: a heart rate losing it is only suspect while a pulse
@@ -458,6 +467,34 @@ var smoothWitnessExpl = [numParams]string{
 	pEtCO2: "end-tidal CO2 lost its noise while the breathing rate kept its own",
 }
 
+// heartQuiet returns, for a pulse rate p, the ECG heart rate's roughness now
+// as a share of its own learned level, and whether the heart rate can vouch
+// for p: present, learned, both present in the last smoothWindow messages
+// (after a probe off the pulse rate's roughness is from before it, the heart
+// rate's from the motion that came with it), and p not at a bigeminy's share
+// of it (the weak beats that do not reach the finger halve the pulse and its
+// variation).
+// A pulse rate is the heart rate counted again by a sensor with noise of its
+// own, so it keeps at least the share of its roughness that the heart rate
+// keeps: sleep and sedation quieten the heart and both counts with it, while
+// the sensor's noise stays (session 14, docs/vitals.md).
+func (s *stream) heartQuiet(p param) (float64, bool) {
+	h := &s.tracks[pHR]
+	if (p != pPR && p != pPRInv) || !s.cur[pHR].ok || h.seen < smoothLearn || h.rough < 0.5 ||
+		s.tracks[p].present < smoothWindow || h.present < smoothWindow || deficitRatio(s.cur[p].v, s.cur[pHR].v) {
+		return 0, false
+	}
+	return h.roughNow / h.rough, true
+}
+
+// pulseHeartShare is the share of the heart rate's relative roughness below
+// which a pulse rate's own is too smooth when the heart rate is quiet too:
+// a pulse rate cannot lose more of its noise than the heart rate it counts
+// (its sensor's noise only adds to it), and 0.4 leaves the estimates over two
+// dozen messages room to scatter (clean beds of training seeds 45–52 flag at
+// 0.6, none at 0.4).
+const pulseHeartShare = 0.4
+
 // noisy reports whether channel q is present, learned and as rough now as
 // it usually is.
 func (s *stream) noisy(q param) bool {
@@ -468,6 +505,10 @@ func (s *stream) noisy(q param) bool {
 // smoothWitnessRatio is the share of its own roughness below which a channel
 // whose witness kept its noise is too smooth.
 const smoothWitnessRatio = 0.25
+
+// smoothWindow is how many messages roughNow averages over (its time
+// constant).
+const smoothWindow = 24
 
 // smoothLearn is how many samples teach a channel's own roughness.
 const smoothLearn = 120
