@@ -12,41 +12,9 @@ import (
 // 8 mmHg, about 1 kPa). Zero: not judged this way: the arterial pressures,
 // which a vasopressor moves by 20–40 mmHg within a minute, are judged from
 // the excursion threshold only.
-//
-// A breathing rate is followed from 5/min (session 14), but a step under
-// stepQuick is a low step (see lowStep): it must stand out twice as far
-// from the channel's own noise and hold for twice the baseline's messages.
 var stepMin = [numParams]float64{
-	pRR:    5,
-	pEtCO2: 8,
-}
-
-// stepQuick is the shift from which a small step is judged as before
-// session 14 (after the corroboration time, from 4 × the channel's noise).
-var stepQuick = [numParams]float64{
 	pRR:    8,
 	pEtCO2: 8,
-}
-
-// lowStep reports whether the open excursion of p is a low step: a small
-// step whose first value moved less than stepQuick. An adult breathing
-// 9/min that forged to 15 moves 6/min: under the 8/min a clinician calls a
-// change of state, but 10–15 × the rate's own scatter on a quiet patient.
-// Such a step is reported only when (lowSettled) it held for 2 × baseN
-// messages, its mean shift is at least 2 × stepNoise × the channel's noise,
-// and the oximeter was not disturbed during it or the baseN messages
-// before it: motion throws an impedance breathing rate about, and the
-// level it settles at afterwards is the patient's (training seeds 1–20,
-// 45–52: "Low breathing-rate steps, session 14" in docs/vitals.md).
-func (t *track) lowStep(p param) bool {
-	return t.exSmall && math.Abs(t.exFirst-t.exPre) < stepQuick[p]
-}
-
-// lowSettled reports whether a low step (see lowStep) stands out enough
-// to be judged: its mean shift against the channel's noise and no
-// oximeter disturbance since baseN messages before it.
-func (s *stream) lowSettled(t *track) bool {
-	return math.Abs(t.exSum/float64(t.exN)-t.exPre) >= 2*stepNoise*t.noise && !s.plethSince(int(t.exN)+baseN)
 }
 
 // stepNoise is how many times its own mean change between messages a shift

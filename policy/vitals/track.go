@@ -354,17 +354,12 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 		if t.exN <= maxSpike || now-t.exStart < corr {
 			continue
 		}
-		low := t.lowStep(p)
-		if low && t.exN < 2*baseN {
-			continue // a low step holds for twice the baseline's messages (see lowStep)
-		}
 		// A small step must hold its floor on average, not only begin there.
 		held := !t.exSmall || (math.Abs(t.exSum/float64(t.exN)-t.exPre) >= small && math.Abs(c.v-t.exFirst) <= 0.5*math.Abs(t.exFirst-t.exPre))
 		// A small step whose partner changed pace with it for most of it
 		// is corroborated (see nudged).
 		nudgedAlong := t.exSmall && 2*int(t.exNudged) >= int(t.exN)
-		step := !info.ownStep && !t.exShifted && !nudgedAlong && t.exWitness && t.abrupt() && held && em.on(rRate) &&
-			(!low || s.lowSettled(t))
+		step := !info.ownStep && !t.exShifted && !nudgedAlong && t.exWitness && t.abrupt() && held && em.on(rRate)
 		undone := t.undoes(c.v, lo)
 		if step && !undone {
 			dst = em.add(dst, rRate, p, c.seg, c.at, c.v, t.exPre, min(lo, small), "", "stepped to a new level with no related channel moving")
