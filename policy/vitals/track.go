@@ -244,13 +244,6 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 		if line && arterial(p) {
 			continue
 		}
-		if p == pRR && s.plethSince(0) {
-			// Motion that throws the oximeter off throws a chest-impedance
-			// breathing rate about too: its value in that message is not
-			// the patient's breathing, and neither a baseline nor a step
-			// (session 14). It is read as a gap.
-			continue
-		}
 		prevV := t.prevV
 		t.prevV = c.v
 		// Silent for longer than rate_of_change compares across (a probe
