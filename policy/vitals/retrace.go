@@ -213,7 +213,7 @@ func (s *stream) driftReturn(em *emitter, arrival time.Time, dst []Finding) []Fi
 				// later, knows it as the end of a reported condition
 				// (see undoes), not a second one.
 				t := &s.tracks[p]
-				t.undo, t.undoBy, t.undoOK = r.pref, 0, true
+				t.undo, t.undoOK = r.pref, true
 			}
 			continue
 		}
