@@ -208,12 +208,6 @@ func (s *stream) driftReturn(em *emitter, arrival time.Time, dst []Finding) []Fi
 			c := &s.cur[p]
 			if math.Abs(c.v-float64(r.pref)) <= 0.35*math.Abs(float64(r.pj)) && s.alone(i, &resid, &have) && em.on(rDriftReturn) {
 				dst = em.add(dst, rDriftReturn, p, c.seg, c.at, c.v, float64(r.pref), math.Abs(float64(r.pj)), "", "returned in one message, alone, to the level it had before a slow trend: the trend was not the patient's")
-				// The return is this finding: the excursion check, which
-				// confirms the same new level as a step a few messages
-				// later, knows it as the end of a reported condition
-				// (see undoes), not a second one.
-				t := &s.tracks[p]
-				t.undo, t.undoOK = r.pref, true
 			}
 			continue
 		}

@@ -66,7 +66,7 @@ type track struct {
 	exNudged uint8 // messages of the excursion in which a related channel was nudged (see nudged)
 
 	exN       uint8   // messages in the current excursion, 0 when none
-	undoOK    bool    // a step or unit jump of the channel, from undo, or a return to undo (drift_return) was reported (see undoes)
+	undoOK    bool    // a step or unit jump of the channel, from undo, was reported (see undoes)
 	exPre     float64 // baseline when it began
 	exStart   int64   // arrival of its first message, Unix ns
 	exPartner bool    // a related channel moved with it
@@ -78,7 +78,7 @@ type track struct {
 	exSum     float64 // sum of its values, for the mean shift of a small step
 	exFirst   float64 // its first value: a step holds its level, a drug response keeps ramping
 	exJump    float32 // the change into its first message, for abrupt
-	undo      float32 // the level the last reported step or unit jump left, or a reported drift_return went back to, while undoOK
+	undo      float32 // the level the last reported step or unit jump left, while undoOK
 	refused   int64   // arrival of the last row of the parameter whose value was refused (out of range, unit), Unix ns: the channel was not silent
 
 	last, last2 float64 // the two previous values
@@ -150,10 +150,7 @@ func (t *track) reset(v float64) {
 // began, not a second one. The memory lasts until it is used, another step
 // is reported, the arterial line gets a new zero or the bed a new patient:
 // a relabelled value wandering out of the conversion's 10 % enters the
-// baseline silently, and its return must still be known as one. A
-// drift_return finding (session 14) leaves the level it went back to: the
-// step the excursion check confirms a few messages later is that return,
-// already reported.
+// baseline silently, and its return must still be known as one.
 func (t *track) undoes(v, lo float64) bool {
 	if !t.undoOK {
 		return false
