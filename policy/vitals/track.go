@@ -73,7 +73,6 @@ type track struct {
 	exBeyond  bool    // a related channel moved with it beyond its own scatter, or (SpO2) the heart changed pace: vouches for a deep spike
 	exShifted bool    // a related channel moved with it beyond its own scatter, or any other channel did in its first message (corroborates a step)
 	exWitness bool    // a related channel was present during it (not all off, as with a probe off)
-	undoBy    float32 // the shift of the last reported step (its mean level less the level it left), while undoOK; 0 after a unit jump
 	exSeg     int
 	exPeak    float64 // the value furthest from exPre
 	exSum     float64 // sum of its values, for the mean shift of a small step
@@ -151,18 +150,13 @@ func (t *track) reset(v float64) {
 // began, not a second one. The memory lasts until it is used, another step
 // is reported, the arterial line gets a new zero or the bed a new patient:
 // a relabelled value wandering out of the conversion's 10 % enters the
-// baseline silently, and its return must still be known as one. A
-// reported step also ends where the patient's own level has moved since (a
-// forged offset added to a pressure the vasopressor was lowering, then
-// removed): a shift back by the step's own size, within max(lo/2, a quarter
-// of it), from the level the channel held just before (session 14).
+// baseline silently, and its return must still be known as one.
 func (t *track) undoes(v, lo float64) bool {
 	if !t.undoOK {
 		return false
 	}
-	u, by, d := float64(t.undo), float64(t.undoBy), v-t.exPre
-	return math.Abs(v-u) <= max(lo/2, math.Abs(t.exPre-u)/4) ||
-		(d*by < 0 && math.Abs(d+by) <= max(lo/2, math.Abs(by)/4))
+	u := float64(t.undo)
+	return math.Abs(v-u) <= max(lo/2, math.Abs(t.exPre-u)/4)
 }
 
 // moved reports whether parameter q is present and away from its baseline
@@ -299,7 +293,7 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 			if s.unitJump(e, p, b, c.v) {
 				if em.on(rUnitMismatch) {
 					dst = em.add(dst, rUnitMismatch, p, c.seg, c.at, c.v, b, 0, KindIntegrity, "value jumped to its previous level converted to another unit: unit mislabelled")
-					t.undo, t.undoBy, t.undoOK = float32(b), 0, true
+					t.undo, t.undoOK = float32(b), true
 				}
 				continue // the baseline stays in the true unit
 			}
@@ -370,13 +364,12 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 		if step && !undone {
 			dst = em.add(dst, rRate, p, c.seg, c.at, c.v, t.exPre, min(lo, small), "", "stepped to a new level with no related channel moving")
 		}
-		by := float32(t.exSum/float64(t.exN) - t.exPre) // before reset ends the excursion
 		t.reset(c.v)
 		switch {
 		case undone:
 			t.undoOK = false
 		case step:
-			t.undo, t.undoBy, t.undoOK = float32(t.exPre), by, true
+			t.undo, t.undoOK = float32(t.exPre), true
 		}
 	}
 	return dst
