@@ -18,6 +18,10 @@
 #   TRACE=0 REPEAT=5 DURATION=6s RELAYS="haproxy gorelay-uring gorelay-uring-check hl7gate" test/bench/syscalls.sh
 #   SCENARIO=latency1 TRACE=0 REPEAT=3 RELAYS="haproxy hl7gate hl7gate-nospin" test/bench/syscalls.sh   # one
 #                                           # connection's 20,000 messages: delivery.busy_poll's CPU per message
+#   SCENARIO=open5k STEADY=1 DURATION=20s REPEAT=3 RELAYS="haproxy hl7gate hl7gate-nospin" test/bench/syscalls.sh
+#                                           # open5k's steady state only: counted from 3 s after the ramp for 10 s
+#                                           # (50,000 messages at the open loop's fixed rate), the ramp's 5,000
+#                                           # connections and their collections left out (BENCHMARKS.md, session 14)
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
@@ -35,6 +39,13 @@ latency1) monitors=1 load=(--messages "${LATENCY_MESSAGES:-20000}") DURATION=0 ;
 	exit 2
 	;;
 esac
+# STEADY=1 (open5k only): count 10 s of the measured phase, from 3 s after the 10 s ramp, instead of the whole
+# run; the divisor is the messages the open loop sends in them (5,000 a second), not the run's.
+STEADY=${STEADY:-0}
+if [[ $STEADY == 1 && $SCENARIO != open5k ]]; then
+	log "STEADY=1 is for SCENARIO=open5k"
+	exit 2
+fi
 CALLS=${CALLS:-"read write recvfrom sendto readv writev epoll_pwait epoll_wait epoll_ctl futex nanosleep sched_yield setsockopt getsockopt accept4 close io_uring_enter"}
 
 command -v perf >/dev/null || { log "perf is missing (apt-get install linux-perf)"; exit 2; }
@@ -63,18 +74,33 @@ for ((run = 1; run <= REPEAT; run++)); do
 		if ((REPEAT > 1)); then name+=.$run label+=" (run $run)"; fi
 		start_station "$name"
 		start_relay "$relay" "$monitors" "$name"
-		perf stat -x, -e "${events%,}" -p "$(IFS=,; echo "${RELAY_PIDS[*]}")" -o "$OUT/$name.perf" &
-		perf_pid=$!
-		sleep 1 # perf takes a moment to attach to every thread; a message before that would not be counted
-		read -r u0 s0 < <(ticks "${RELAY_PIDS[@]}")
-		"$BIN/hl7load" monitors --addr "$TARGET" --sources "$SOURCES" -n "$monitors" --station "http://$STATION_HTTP" \
-			"${load[@]}" --duration "$DURATION" --prebuilt 64 --scenario "$SCENARIO" --relay "$relay" --json >"$OUT/$name.json" 2>"$OUT/$name.log" ||
-			log "   $relay: the run failed verification (see $OUT/$name.log)"
-		read -r u1 s1 < <(ticks "${RELAY_PIDS[@]}")
-		kill -INT "$perf_pid"
-		wait "$perf_pid" || true
+		pids=$(IFS=,; echo "${RELAY_PIDS[*]}")
+		monitors_run() {
+			"$BIN/hl7load" monitors --addr "$TARGET" --sources "$SOURCES" -n "$monitors" --station "http://$STATION_HTTP" \
+				"${load[@]}" --duration "$DURATION" --prebuilt 64 --scenario "$SCENARIO" --relay "$relay" --json >"$OUT/$name.json" 2>"$OUT/$name.log" ||
+				log "   $relay: the run failed verification (see $OUT/$name.log)"
+		}
+		if [[ $STEADY == 1 ]]; then
+			monitors_run &
+			load_pid=$!
+			sleep 13 # the 10 s ramp and 3 s more
+			read -r u0 s0 < <(ticks "${RELAY_PIDS[@]}")
+			perf stat -x, -e "${events%,}" -p "$pids" -o "$OUT/$name.perf" -- sleep 10
+			read -r u1 s1 < <(ticks "${RELAY_PIDS[@]}")
+			wait "$load_pid"
+		else
+			perf stat -x, -e "${events%,}" -p "$pids" -o "$OUT/$name.perf" &
+			perf_pid=$!
+			sleep 1 # perf takes a moment to attach to every thread; a message before that would not be counted
+			read -r u0 s0 < <(ticks "${RELAY_PIDS[@]}")
+			monitors_run
+			read -r u1 s1 < <(ticks "${RELAY_PIDS[@]}")
+			kill -INT "$perf_pid"
+			wait "$perf_pid" || true
+		fi
 		stop_all
 		sent=$(grep -o '"sent": *[0-9]*' "$OUT/$name.json" | head -1 | grep -o '[0-9]*$')
+		if [[ $STEADY == 1 ]]; then sent=50000; fi # counted: 10 s at 5,000 messages a second
 		p50=$(grep -o '"p50_ms": *[0-9.]*' "$OUT/$name.json" | head -1 | grep -o '[0-9.]*$')
 		printf '%s: %s messages, p50 %s ms\n' "$label" "$sent" "$p50"
 		awk -F, -v n="$sent" -v user=$(((u1 - u0) * 1000000 / hz)) -v sys=$(((s1 - s0) * 1000000 / hz)) '/syscalls:sys_enter_/ && $1 > 0 {
