@@ -618,17 +618,6 @@ func (s *stream) freeze(e *Engine, em *emitter, p param, now int64, dst []Findin
 			return em.add(dst, rFrozen, p, c.seg, c.at, float64(t.run), t.changeP, need, "", "channel unchanged far longer than its own variability allows")
 		}
 	}
-	// A shorter run of a channel other than the heart and breathing rate,
-	// improbable below restlessChance, is a freeze while both of those keep
-	// their variation: rest, sleep and sedation quieten the heart and the
-	// breathing together, and genuine runs of other channels fall in them
-	// (see restless).
-	if !floor && now-t.runSince >= fc.ChannelDuration.Nanoseconds() && s.restless(p) {
-		need := math.Log(restlessChance) / math.Log(1-t.changeP)
-		if float64(t.run) >= need {
-			return em.add(dst, rFrozen, p, c.seg, c.at, float64(t.run), t.changeP, need, "", "channel held while the heart and breathing rates kept their variation")
-		}
-	}
 	// A shorter run, improbable but not beyond doubt by itself, is a freeze
 	// when the same heart counted by another sensor left the held value:
 	// a genuinely steady rate keeps its witness around it.
@@ -830,28 +819,6 @@ func (s *stream) readBelow(v float64) bool {
 	return below*paceBelow > n
 }
 
-// restless reports whether the patient is not at rest while p, neither
-// the heart nor the breathing rate, is held: the ECG heart rate and the
-// breathing rate are both present, learned and keep at least restlessShare
-// of their usual roughness. Rest, sleep and sedation quieten the heart and
-// the breathing together; a genuine saturation, etCO2 or pressure holds one
-// value in them, a channel held while both keep their variation is less
-// likely the patient's. A held heart or breathing rate has only the other
-// one to vouch and is left to the other clauses (training seeds 1–20: one
-// breathing rate of a clean bed flagged with a single witness).
-func (s *stream) restless(p param) bool {
-	if p == pHR || p == pRR {
-		return false
-	}
-	for _, w := range [...]param{pHR, pRR} {
-		t := &s.tracks[w]
-		if !s.cur[w].ok || t.seen < smoothLearn || t.rough < 0.5 || t.roughNow < restlessShare*t.rough {
-			return false
-		}
-	}
-	return true
-}
-
 // heartHeld reports whether the ECG heart rate is absent or has been
 // unchanged for at least half of run messages.
 func (s *stream) heartHeld(run uint32) bool {
@@ -862,11 +829,6 @@ const (
 	changeAlpha  = 1.0 / 128 // weight of one message in the learned change probability
 	changeLearn  = 60        // samples before a channel's freezes are judged
 	freezeChance = 1e-12     // chance of a genuine run at which it counts as frozen
-	// restlessChance is the chance from which a run of at least the frozen
-	// rule's channel duration counts as frozen while the heart and breathing
-	// rates keep restlessShare of their roughness (see restless).
-	restlessChance = 1e-9
-	restlessShare  = 0.8
 
 	// A run with a witness that left it counts from witnessChance, with at
 	// least witnessMin messages of the witness, when the witness's mean
