@@ -2,6 +2,7 @@ package vitals
 
 import (
 	"math"
+	"slices"
 	"time"
 )
 
@@ -70,6 +71,7 @@ type retrace struct {
 	wander float32                 // mean |change| between consecutive buckets
 	pref   float32                 // a return waiting for its confirmation: the level returned to
 	pj     float32                 // and the return
+	since  uint8                   // the bucket index, counted back from the newest, where the trend began (set by returned)
 	pend   bool
 	last   [3]float32
 	start  int64 // arrival of the current bucket's first value, Unix ns
@@ -163,7 +165,7 @@ func (r *retrace) returned(v, rec, j float64) (float64, bool) {
 		// that qualify, the one the value returned to most closely.
 		if mono && (prev-ref)*s >= 0.4*aj &&
 			(rec-prev)*s >= -tol && (rec-prev)*s <= 0.5*aj && (rec-ref)*s >= 3*float64(r.wander) {
-			best, found = ref, true
+			best, found, r.since = ref, true, uint8(newest-k)
 		}
 	}
 	return best, found
@@ -223,7 +225,7 @@ func (s *stream) driftReturn(em *emitter, arrival time.Time, dst []Finding) []Fi
 		if (v-float64(r.last[(r.li+2)%3]))/j < 0.75 {
 			continue
 		}
-		if ref, ok := r.returned(v, rec, j); ok {
+		if ref, ok := r.returned(v, rec, j); ok && s.partnersKept(p, int(r.nl)-1-int(r.since)) {
 			r.pend, r.pref, r.pj = true, float32(ref), float32(j)
 		}
 	}
@@ -235,6 +237,29 @@ func (s *stream) driftReturn(em *emitter, arrival time.Time, dst []Finding) []Fi
 		s.retrace[i].push(c.v, now, resid[i], have[i])
 	}
 	return dst
+}
+
+// partnersKept reports whether every related channel of p (trackInfo) that
+// has a level as old as the trend's start, back buckets before the newest,
+// kept that level: a genuine trend (a desaturation raising the heart and
+// breathing rates, a fever the heart rate) moves them with it.
+func (s *stream) partnersKept(p param, back int) bool {
+	for _, q := range trackInfo[p].partners {
+		if q == pNone {
+			continue
+		}
+		k := slices.Index(tracked[:], q)
+		rq := &s.retrace[k]
+		newest := int(rq.nl) - 1
+		if newest-back < 0 {
+			continue
+		}
+		d := math.Abs(rq.bucket(newest) - rq.bucket(newest-back))
+		if d > max(retraceInfo[q].min/2, 2*float64(rq.wander)) {
+			return false
+		}
+	}
+	return true
 }
 
 // alone reports whether no channel but tracked[i] (and those of its

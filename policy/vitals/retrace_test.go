@@ -78,26 +78,6 @@ func TestDriftReturn(t *testing.T) {
 			}
 			return patient(i, 80, 97-8*x, 16, 38)
 		}), nil},
-		// Session 14: a forged trend rides on the patient's own; the partners
-		// follow the patient, not the forgery.
-		{"breathing rate creeps 16 → 26 over 30 min while sleep lowers the heart rate 12 bpm, snaps back alone", every(70, step, func(i int) msg {
-			h := 80 - 12*ramp(i, 60) // the patient's own trend, which goes on
-			if i >= 60 {
-				return patient(i+1000, h, 97, 16, 38)
-			}
-			return patient(i+1000, h, 97, 16+10*ramp(i, 60), 38)
-		}), []string{"drift_return"}},
-		{"SpO2 slides 97 → 90 over 30 min while the heart rate climbs 15 bpm, snaps back alone", every(70, step, func(i int) msg {
-			h := 80 + 15*ramp(i, 60)
-			if i >= 60 {
-				return patient(i+1000, h, 97, 16, 38)
-			}
-			return patient(i+1000, h, 97-7*ramp(i, 60), 16, 38)
-		}), []string{"drift_return"}},
-		{"desaturation over 30 min with the heart rate rising, oxygen restores SpO2 over 2 min", every(100, step, func(i int) msg {
-			x := ramp(i, 60) - ramp(i-60, 4)
-			return patient(i+1000, 80+15*x, 97-7*x, 16, 38)
-		}), nil},
 	}
 	// At a 60 s cadence the trend is 30 messages and the return still one.
 	slow := every(30+10, time.Minute, func(i int) msg {
