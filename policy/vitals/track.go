@@ -86,7 +86,7 @@ type track struct {
 	prevV       float64 // the previous value, for noise (last is kept only by tooSmooth)
 	noise       float64 // mean |change| between messages outside excursions, moving average
 	rough       float64 // mean |second difference|, long moving average
-	roughNow    float64 // the same over the last dozen messages
+	roughNow    float64 // the same over about the last smoothWindow (24) messages
 
 	runV     float64 // the value of the current run of identical values
 	run      uint32  // its length in messages
