@@ -17,7 +17,7 @@ label as vitals-runs.py (clean, cleanpart, KIND:hit, KIND:MISSED, other-in-ep); 
 Standard library only. Never run it on held-out seeds.
 """
 import importlib.util, json, math, os, sys
-spec = importlib.util.spec_from_file_location('vn', '/work/wt/vfrozen14/test/bench/vitals-noise.py')
+spec = importlib.util.spec_from_file_location('vn', os.path.join(os.path.dirname(os.path.abspath(__file__)), 'vitals-noise.py'))
 vn = importlib.util.module_from_spec(spec); spec.loader.exec_module(vn)
 
 def mad(xs):
@@ -36,8 +36,6 @@ for s in seeds:
         if mo['layout'] == 'gateway' or mo['cadence_s'] < MINCAD:
             continue
         ser = vn.parse('%s/%s' % (d, mo['file']))
-        ef, el = mo.get('episode_first', 0) - 1, mo.get('episode_last', 0) - 1
-        eps = vn.params(mo) if mo['status'] != 'clean' else []
         for c in vn.CH:
             run, rv, seen, ch, q, start = 0, None, 0, 0, None, 0
             for i, m in enumerate(ser):
@@ -50,12 +48,7 @@ for s in seeds:
                     if run and seen >= 60 and q >= 0.3 and run >= 5 and not (c == 'SpO2' and rv >= 99):
                         lc = run * math.log10(1 - q)
                         if lc <= -3:
-                            if mo['status'] == 'clean':
-                                lab = 'clean'
-                            elif c in eps and ef <= i <= el + 3:
-                                lab = '%s:%s' % (mo['kind'], 'MISSED' if mo['episode'] in missed else 'hit')
-                            else:
-                                lab = 'cleanpart' if not ef <= i <= el + 3 else 'other-in-ep'
+                            lab = vn.label(mo, c, i, missed)
                             out = []
                             for w in ('HR', 'RR', 'PR'):
                                 if w == c:

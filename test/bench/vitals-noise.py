@@ -75,6 +75,20 @@ def params(mo):
     return [c for p in mo['parameter'].split(',') for c in (['ABP-sys', 'ABP-dia', 'ABP-mean'] if p == 'ABP' else [p])]
 
 
+def label(mo, c, i, missed):
+    """How a run of channel c ending at message i of monitor mo counts: clean (a clean monitor), KIND:hit or
+    KIND:MISSED (inside the episode of a manipulated channel, or 3 messages after it), other-in-ep (another
+    channel during the episode) or cleanpart (outside the episode). missed holds the missed episodes' ids."""
+    if mo['status'] == 'clean':
+        return 'clean'
+    ef, el = mo.get('episode_first', 0) - 1, mo.get('episode_last', 0) - 1
+    if not ef <= i <= el + 3:
+        return 'cleanpart'
+    if c in params(mo):
+        return '%s:%s' % (mo['kind'], 'MISSED' if mo['episode'] in missed else 'hit')
+    return 'other-in-ep'
+
+
 def shape(vals):
     """Per message (reversal share, lag-1 correlation of differences) once LEARN reversals were seen."""
     out, last, lastd, lastnz = [None] * len(vals), None, None, 0

@@ -46,7 +46,6 @@ def runs(corpora, scores, seeds):
                 continue
             ser = vn.parse('%s/%s' % (d, mo['file']))
             ef, el = mo.get('episode_first', 0) - 1, mo.get('episode_last', 0) - 1
-            eps = vn.params(mo) if mo['status'] != 'clean' else []
             for c in vn.CH:
                 pv, run, rv, seen, ch, q, sc, nsc, low, prev = [], 0, None, 0, 0, None, None, 0, None, None
                 for i, m in enumerate(ser):
@@ -61,12 +60,7 @@ def runs(corpora, scores, seeds):
                             lc = run * math.log10(1 - q)
                             if lc <= -2.5:
                                 fl = (c in SCALE and rv <= low + SCALE[c] / 15) or (c == 'HR' and rv % 5 == 0)
-                                if mo['status'] == 'clean':
-                                    lab = 'clean'
-                                elif c in eps and ef <= i <= el + 3:
-                                    lab = '%s:%s' % (mo['kind'], 'MISSED' if mo['episode'] in missed else 'hit')
-                                else:
-                                    lab = 'cleanpart' if not ef <= i <= el + 3 else 'other-in-ep'
+                                lab = vn.label(mo, c, i, missed)
                                 b0 = len(pv) - 1 - run  # the run's first value
                                 q16, q32 = share(pv[max(0, b0-16):b0+1]), share(pv[max(0, b0-32):b0+1])
                                 pre = pv[max(0, b0-120):b0]
