@@ -10,8 +10,8 @@ import (
 
 // writeAwait cannot write and wait on a socket of this platform: the caller writes and reads as usual, and
 // a stale connection is found when it fails.
-func writeAwait(net.Conn, io.Reader, []byte, bool, time.Duration, func() error) (n int, perr, werr, aerr error, answered bool) {
-	return 0, nil, nil, nil, false
+func writeAwait(net.Conn, io.Reader, []byte, bool, time.Duration, func() error) (n int, perr, werr, aerr error, answered, spun bool) {
+	return 0, nil, nil, nil, false, false
 }
 
 // writeNow writes nothing on this platform: the caller writes with its deadline.

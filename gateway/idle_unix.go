@@ -34,21 +34,21 @@ import (
 // answer has to wake it (on this project's 2-vCPU test machine a wake-up that crosses to an idle vCPU
 // costs 30–45 µs more than one on a busy vCPU; BENCHMARKS.md, "Twelfth round, session 12: one
 // connection's latency"). An answer only partly read when the spin ends is read on after the wait, as any
-// other.
+// other. spun says whether answer ran to its end while polling, without a wait.
 //
 // n is how much of b went out: less than len(b) when the socket's send buffer was full or the connection is
 // not a plain socket (TLS: n 0, nothing looked at; a TLS 1.3 server sends session tickets after the
 // handshake, unread until the next Read, which are no answer to anything); then answer has not run, and
 // the caller writes the rest and reads the answer itself. werr is a write's error.
-func writeAwait(nc net.Conn, in io.Reader, b []byte, check bool, spin time.Duration, answer func() error) (n int, perr, werr, aerr error, answered bool) {
+func writeAwait(nc net.Conn, in io.Reader, b []byte, check bool, spin time.Duration, answer func() error) (n int, perr, werr, aerr error, answered, spun bool) {
 	tc, ok := nc.(*net.TCPConn)
 	sr, _ := in.(*sockReader)
 	if !ok || sr == nil {
-		return 0, nil, nil, nil, false
+		return 0, nil, nil, nil, false, false
 	}
 	rc, err := tc.SyscallConn()
 	if err != nil {
-		return 0, nil, nil, nil, false
+		return 0, nil, nil, nil, false, false
 	}
 	first := true
 	err = rc.Read(func(fd uintptr) bool {
@@ -73,6 +73,7 @@ func writeAwait(nc net.Conn, in io.Reader, b []byte, check bool, spin time.Durat
 		}
 		if spin > 0 {
 			answered, aerr = spinAnswer(int(fd), sr, spin, answer)
+			spun = answered
 		}
 		return answered
 	})
@@ -82,7 +83,7 @@ func writeAwait(nc net.Conn, in io.Reader, b []byte, check bool, spin time.Durat
 		aerr, answered = answer(), true
 		sr.waitErr = nil
 	}
-	return n, perr, werr, aerr, answered
+	return n, perr, werr, aerr, answered, spun
 }
 
 // spinAnswer calls answer, reading the socket fd through sr without waiting, until it has read the whole

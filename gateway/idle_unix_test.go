@@ -93,7 +93,7 @@ func TestWriteAwaitAnswerNotMissed(t *testing.T) {
 			t.Fatal(err)
 		}
 		got = got[:0]
-		n, perr, werr, aerr, answered := writeAwait(c, in, msg, i > 0, 0, readAnswer(in, &got, len(msg)))
+		n, perr, werr, aerr, answered, _ := writeAwait(c, in, msg, i > 0, 0, readAnswer(in, &got, len(msg)))
 		if n != len(msg) || perr != nil || werr != nil || aerr != nil || !answered {
 			t.Fatalf("round %d: writeAwait = %d, %v, %v, %v, %v", i, n, perr, werr, aerr, answered)
 		}
@@ -114,7 +114,7 @@ func TestWriteAwaitIdleCheck(t *testing.T) {
 		in := ackIn(c)
 		got := make([]byte, 0, 1)
 		// nobody answers: the wait ends at the deadline, which the answer's read returns
-		n, perr, werr, aerr, answered := writeAwait(c, in, []byte("m"), true, 0, readAnswer(in, &got, 1))
+		n, perr, werr, aerr, answered, _ := writeAwait(c, in, []byte("m"), true, 0, readAnswer(in, &got, 1))
 		if n != 1 || perr != nil || werr != nil || !errors.Is(aerr, os.ErrDeadlineExceeded) || !answered {
 			t.Fatalf("writeAwait = %d, %v, %v, %v, %v; want a deadline error for the answer", n, perr, werr, aerr, answered)
 		}
@@ -129,7 +129,7 @@ func TestWriteAwaitIdleCheck(t *testing.T) {
 			t.Fatal(err)
 		}
 		readable(t, c)
-		n, perr, werr, _, answered := writeAwait(c, ackIn(c), []byte("m"), true, 0, nil)
+		n, perr, werr, _, answered, _ := writeAwait(c, ackIn(c), []byte("m"), true, 0, nil)
 		if n != 0 || !errors.Is(perr, errUnexpected) || werr != nil || answered {
 			t.Fatalf("writeAwait = %d, %v, %v, %v; want 0, errUnexpected, nil, false", n, perr, werr, answered)
 		}
@@ -138,7 +138,7 @@ func TestWriteAwaitIdleCheck(t *testing.T) {
 		c, s := tcpPair(t)
 		s.Close()
 		readable(t, c)
-		n, perr, werr, _, answered := writeAwait(c, ackIn(c), []byte("m"), true, 0, nil)
+		n, perr, werr, _, answered, _ := writeAwait(c, ackIn(c), []byte("m"), true, 0, nil)
 		if n != 0 || !errors.Is(perr, errPeerClosed) || werr != nil || answered {
 			t.Fatalf("writeAwait = %d, %v, %v, %v; want 0, errPeerClosed, nil, false", n, perr, werr, answered)
 		}
@@ -212,7 +212,7 @@ func TestWriteAwaitSpin(t *testing.T) {
 					t.Fatal(err)
 				}
 				got = got[:0]
-				n, perr, werr, aerr, answered := writeAwait(c, in, msg, i > 0, tc.spin, readAnswer(in, &got, len(msg)))
+				n, perr, werr, aerr, answered, _ := writeAwait(c, in, msg, i > 0, tc.spin, readAnswer(in, &got, len(msg)))
 				if n != len(msg) || perr != nil || werr != nil || aerr != nil || !answered || !bytes.Equal(got, msg) {
 					t.Fatalf("round %d: writeAwait = %d, %v, %v, %v, %v, answer %q", i, n, perr, werr, aerr, answered, got)
 				}
@@ -226,7 +226,7 @@ func TestWriteAwaitSpin(t *testing.T) {
 		}
 		in := ackIn(c)
 		got := make([]byte, 0, 1)
-		n, perr, werr, aerr, answered := writeAwait(c, in, []byte("m"), false, time.Millisecond, readAnswer(in, &got, 1))
+		n, perr, werr, aerr, answered, _ := writeAwait(c, in, []byte("m"), false, time.Millisecond, readAnswer(in, &got, 1))
 		if n != 1 || perr != nil || werr != nil || !errors.Is(aerr, os.ErrDeadlineExceeded) || !answered {
 			t.Fatalf("writeAwait = %d, %v, %v, %v, %v; want a deadline error for the answer", n, perr, werr, aerr, answered)
 		}

@@ -46,9 +46,11 @@ type metrics struct {
 	queueDelivered *prometheus.CounterVec   // route, station
 	queueDead      *prometheus.CounterVec   // route
 	busyPolls      *prometheus.CounterVec   // wait
-	// busyPolls' two series, resolved once: the waits for a station's answer and for a monitor's next
-	// message that polled (delivery.busy_poll).
+	busyFound      *prometheus.CounterVec   // wait
+	// busyPolls' and busyFound's two series each, resolved once: the waits for a station's answer and for
+	// a monitor's next message that polled (delivery.busy_poll), and those whose poll found it.
 	answerPolls, messagePolls prometheus.Counter
+	answerFound, messageFound prometheus.Counter
 	// The series of acks, resolved once: a label lookup per message (hashing, a read lock) showed in
 	// the relay's profile.
 	stationAcks, gatewayAcks ackCounters
@@ -147,9 +149,13 @@ func newMetrics() *metrics {
 			Name: "hl7gate_busy_polls_total",
 			Help: "Waits that polled their socket for up to delivery.busy_poll before sleeping, by wait (station_answer, next_message).",
 		}, []string{"wait"}),
+		busyFound: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "hl7gate_busy_polls_found_total",
+			Help: "Waits that polled (hl7gate_busy_polls_total) and found what they waited for before delivery.busy_poll ran out, by wait (station_answer, next_message).",
+		}, []string{"wait"}),
 	}
 	m.reg.MustRegister(m.secondary, m.acksIgnored, m.received, m.forwarded, m.rejected, m.acks, m.latency, m.openConns, m.refused,
-		m.stationUp, m.stationConns, m.findings, m.alertsSent, m.frameJunkBytes, m.watchlistHits, m.queueDelivered, m.queueDead, m.busyPolls,
+		m.stationUp, m.stationConns, m.findings, m.alertsSent, m.frameJunkBytes, m.watchlistHits, m.queueDelivered, m.queueDead, m.busyPolls, m.busyFound,
 		// The runtime's scheduling latencies and collection pauses as well as the default Go metrics: the
 		// two histograms that say whether a latency tail came from the gateway's goroutines waiting for a
 		// CPU or from the collector (BENCHMARKS.md, "Thirteenth round, session 13: the open loop's tail").
@@ -157,6 +163,7 @@ func newMetrics() *metrics {
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m.stationAcks, m.gatewayAcks = newAckCounters(m.acks, "station"), newAckCounters(m.acks, "gateway")
 	m.answerPolls, m.messagePolls = m.busyPolls.WithLabelValues("station_answer"), m.busyPolls.WithLabelValues("next_message")
+	m.answerFound, m.messageFound = m.busyFound.WithLabelValues("station_answer"), m.busyFound.WithLabelValues("next_message")
 	return m
 }
 

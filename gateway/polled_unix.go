@@ -100,6 +100,7 @@ func (s *session) spin() bool {
 		n, err := sysPeek(s.wfd, b[:])
 		if n > 0 || err != syscall.EAGAIN && err != syscall.EINTR {
 			s.fd = s.wfd
+			s.g.metrics.messageFound.Inc()
 			return true
 		}
 		if monoNow().After(end) {

@@ -62,6 +62,7 @@ type station struct {
 	up        prometheus.Gauge
 	conns     prometheus.Gauge
 	polled    prometheus.Counter // waits for an answer that polled (hl7gate_busy_polls_total)
+	found     prometheus.Counter // and those whose poll read the answer (hl7gate_busy_polls_found_total)
 
 	mu      sync.Mutex
 	pool    []*stationConn // open connections
@@ -94,6 +95,7 @@ func newStation(cfg config.StationConfig, log zerolog.Logger, st *store.Store, m
 		up:        m.stationUp.WithLabelValues(cfg.Name),
 		conns:     m.stationConns.WithLabelValues(cfg.Name),
 		polled:    m.answerPolls,
+		found:     m.answerFound,
 	}
 	if cfg.TLS.On() {
 		tc, err := clientTLS(cfg)

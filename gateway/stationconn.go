@@ -124,9 +124,12 @@ func (c *stationConn) exchange(cl *call, msg []byte, deadline time.Time) (reused
 	// A reused connection is looked at before the message goes out (writeAwait's check); on a plain TCP
 	// connection the answer is read inside the same wait.
 	spin := c.s.spin()
-	n, perr, err, aerr, answered := writeAwait(c.c, c.in, c.out, reused, spin, func() error { return c.answer(cl) })
+	n, perr, err, aerr, answered, spun := writeAwait(c.c, c.in, c.out, reused, spin, func() error { return c.answer(cl) })
 	if spin > 0 && perr == nil && err == nil && n == len(c.out) { // writeAwait polled for the answer
 		c.s.polled.Inc()
+		if spun {
+			c.s.found.Inc()
+		}
 	}
 	if perr != nil {
 		c.kill(perr)
