@@ -26,42 +26,33 @@ def mad(xs):
     return sum(d)/len(d) if d else float('nan')
 
 corp, MINCAD, seeds = sys.argv[1], int(sys.argv[2]), [int(x) for x in sys.argv[3:]]
-for s in seeds:
-    d = '%s/corpus-%d' % (corp, s)
-    missed = set()
-    for k in json.load(open('%s/score-%d.json' % (corp, s)))['kinds']:
-        missed |= set(k['missed_episodes'])
-    for line in open(d + '/monitors.jsonl'):
-        mo = json.loads(line)
-        if mo['layout'] == 'gateway' or mo['cadence_s'] < MINCAD:
-            continue
-        ser = vn.parse('%s/%s' % (d, mo['file']))
-        for c in vn.CH:
-            run, rv, seen, ch, q, start = 0, None, 0, 0, None, 0
-            for i, m in enumerate(ser):
-                v = m.get(c)
-                if v is None:
-                    continue
-                if run and v == rv:
-                    run += 1
-                else:
-                    if run and seen >= 60 and q >= 0.3 and run >= 5 and not (c == 'SpO2' and rv >= 99):
-                        lc = run * math.log10(1 - q)
-                        if lc <= -3:
-                            lab = vn.label(mo, c, i, missed)
-                            out = []
-                            for w in ('HR', 'RR', 'PR'):
-                                if w == c:
-                                    out.append('-'); continue
-                                dur = [x.get(w) for x in ser[start:i]]
-                                pre = [x.get(w) for x in ser[max(0, start-120):start]]
-                                a, b = mad(dur), mad(pre)
-                                out.append('%.2f' % (a/b) if b and b == b and a == a else 'nan')
-                            print(lab, s, mo['id'], c, mo['cadence_s'], run, round(lc, 1), *out)
-                    if run:
-                        if seen < 60:
-                            ch += 1; q = ch / max(seen, 1)
-                        else:
-                            q = q * (1 - 1/128) ** run + 1/128
-                    rv, run, start = v, 1, i
-                seen += 1
+for s, mo, ser, missed in vn.corpus(corp, corp, seeds, keep=lambda mo: mo['cadence_s'] >= MINCAD):
+    for c in vn.CH:
+        run, rv, seen, ch, q, start = 0, None, 0, 0, None, 0
+        for i, m in enumerate(ser):
+            v = m.get(c)
+            if v is None:
+                continue
+            if run and v == rv:
+                run += 1
+            else:
+                if run and seen >= 60 and q >= 0.3 and run >= 5 and not (c == 'SpO2' and rv >= 99):
+                    lc = run * math.log10(1 - q)
+                    if lc <= -3:
+                        lab = vn.label(mo, c, i, missed)
+                        out = []
+                        for w in ('HR', 'RR', 'PR'):
+                            if w == c:
+                                out.append('-'); continue
+                            dur = [x.get(w) for x in ser[start:i]]
+                            pre = [x.get(w) for x in ser[max(0, start-120):start]]
+                            a, b = mad(dur), mad(pre)
+                            out.append('%.2f' % (a/b) if b and b == b and a == a else 'nan')
+                        print(lab, s, mo['id'], c, mo['cadence_s'], run, round(lc, 1), *out)
+                if run:
+                    if seen < 60:
+                        ch += 1; q = ch / max(seen, 1)
+                    else:
+                        q = q * (1 - 1/128) ** run + 1/128
+                rv, run, start = v, 1, i
+            seen += 1

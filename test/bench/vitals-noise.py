@@ -53,22 +53,30 @@ def parse(path):
     return out
 
 
-def monitors(args):
-    """Yields (seed, monitor, series, status) with status clean / hit / missed."""
-    for seed in args.seeds:
-        d = '%s/corpus-%d' % (args.corpora, seed)
+def corpus(corpora, scores, seeds, score='score-%d.json', keep=lambda mo: True):
+    """Yields (seed, monitor, series, missed) for every monitor of CORPORA/corpus-SEED that is not an
+    aggregating gateway's and that keep accepts; missed holds the missed episodes' ids from SCORES/score
+    (empty when there is no such file)."""
+    for seed in seeds:
+        d = '%s/corpus-%d' % (corpora, seed)
         missed = set()
         try:
-            for k in json.load(open('%s/score-%d.json' % (args.scores, seed)))['kinds']:
+            for k in json.load(open(('%s/' + score) % (scores, seed)))['kinds']:
                 missed |= set(k['missed_episodes'])
         except FileNotFoundError:
             pass
         for line in open(d + '/monitors.jsonl'):
             mo = json.loads(line)
-            if mo['layout'] == 'gateway':
+            if mo['layout'] == 'gateway' or not keep(mo):
                 continue
-            st = 'clean' if mo['status'] == 'clean' else ('missed' if mo['episode'] in missed else 'hit')
-            yield seed, mo, parse('%s/%s' % (d, mo['file'])), st
+            yield seed, mo, parse('%s/%s' % (d, mo['file'])), missed
+
+
+def monitors(args):
+    """Yields (seed, monitor, series, status) with status clean / hit / missed."""
+    for seed, mo, ser, missed in corpus(args.corpora, args.scores, args.seeds):
+        st = 'clean' if mo['status'] == 'clean' else ('missed' if mo['episode'] in missed else 'hit')
+        yield seed, mo, ser, st
 
 
 def params(mo):

@@ -35,57 +35,48 @@ def share(seg):
 
 
 def runs(corpora, scores, seeds):
-    for s in seeds:
-        d = '%s/corpus-%d' % (corpora, s)
-        missed = set()
-        for k in json.load(open('%s/main-score-%d.json' % (scores, s)))['kinds']:
-            missed |= set(k['missed_episodes'])
-        for line in open(d + '/monitors.jsonl'):
-            mo = json.loads(line)
-            if mo['layout'] == 'gateway':
-                continue
-            ser = vn.parse('%s/%s' % (d, mo['file']))
-            ef, el = mo.get('episode_first', 0) - 1, mo.get('episode_last', 0) - 1
-            for c in vn.CH:
-                pv, run, rv, seen, ch, q, sc, nsc, low, prev = [], 0, None, 0, 0, None, None, 0, None, None
-                for i, m in enumerate(ser):
-                    v = m.get(c)
-                    if v is None:
-                        continue
-                    pv.append(v)
-                    if run and v == rv:
-                        run += 1
-                    else:
-                        if run and seen >= 60 and q >= 0.3 and run >= 5 and sc and not (c == 'SpO2' and rv >= 99):
-                            lc = run * math.log10(1 - q)
-                            if lc <= -2.5:
-                                fl = (c in SCALE and rv <= low + SCALE[c] / 15) or (c == 'HR' and rv % 5 == 0)
-                                lab = vn.label(mo, c, i, missed)
-                                b0 = len(pv) - 1 - run  # the run's first value
-                                q16, q32 = share(pv[max(0, b0-16):b0+1]), share(pv[max(0, b0-32):b0+1])
-                                pre = pv[max(0, b0-120):b0]
-                                tol = SCALE.get(c, 20) / 15
-                                below = sum(x < rv for x in pre) / max(1, len(pre))
-                                below_s = sum(x < rv - tol for x in pre) / max(1, len(pre))
-                                below_a = sum(x < rv - tol for x in pv[:b0]) / max(1, b0)
-                                lc16 = run * math.log10(max(1e-9, 1 - q16)) if q16 == q16 else 0
-                                print(lab, s, mo['id'], c, mo['cadence_s'], run, round(lc, 1), rv, v, round(sc, 2),
-                                      round(abs(v - rv) / sc, 2), fl, i, ef, el, round(q, 2), round(q16, 2), round(q32, 2),
-                                      round(lc16, 1), round(below, 3), round(below_s, 3), round(below_a, 3))
-                        if run:
-                            if seen < 60:
-                                ch += 1; q = ch / max(seen, 1)
-                            else:
-                                q = q * (1 - 1/128) ** run + 1/128
-                        rv, run = v, 1
-                    if prev is not None and v != prev:
-                        nsc += 1
-                        sc = abs(v - prev) if sc is None else sc + (abs(v - prev) - sc) / min(nsc, 64)
-                    prev = v
-                    seen += 1
-                    if run == 1:  # the engine's stochastic 10th percentile, from values that begin runs
-                        dd = SCALE.get(c, 20) / 20
-                        low = v if low is None else (low - 0.9 * dd if v < low else low + 0.1 * dd)
+    for s, mo, ser, missed in vn.corpus(corpora, scores, seeds, 'main-score-%d.json'):
+        ef, el = mo.get('episode_first', 0) - 1, mo.get('episode_last', 0) - 1
+        for c in vn.CH:
+            pv, run, rv, seen, ch, q, sc, nsc, low, prev = [], 0, None, 0, 0, None, None, 0, None, None
+            for i, m in enumerate(ser):
+                v = m.get(c)
+                if v is None:
+                    continue
+                pv.append(v)
+                if run and v == rv:
+                    run += 1
+                else:
+                    if run and seen >= 60 and q >= 0.3 and run >= 5 and sc and not (c == 'SpO2' and rv >= 99):
+                        lc = run * math.log10(1 - q)
+                        if lc <= -2.5:
+                            fl = (c in SCALE and rv <= low + SCALE[c] / 15) or (c == 'HR' and rv % 5 == 0)
+                            lab = vn.label(mo, c, i, missed)
+                            b0 = len(pv) - 1 - run  # the run's first value
+                            q16, q32 = share(pv[max(0, b0-16):b0+1]), share(pv[max(0, b0-32):b0+1])
+                            pre = pv[max(0, b0-120):b0]
+                            tol = SCALE.get(c, 20) / 15
+                            below = sum(x < rv for x in pre) / max(1, len(pre))
+                            below_s = sum(x < rv - tol for x in pre) / max(1, len(pre))
+                            below_a = sum(x < rv - tol for x in pv[:b0]) / max(1, b0)
+                            lc16 = run * math.log10(max(1e-9, 1 - q16)) if q16 == q16 else 0
+                            print(lab, s, mo['id'], c, mo['cadence_s'], run, round(lc, 1), rv, v, round(sc, 2),
+                                  round(abs(v - rv) / sc, 2), fl, i, ef, el, round(q, 2), round(q16, 2), round(q32, 2),
+                                  round(lc16, 1), round(below, 3), round(below_s, 3), round(below_a, 3))
+                    if run:
+                        if seen < 60:
+                            ch += 1; q = ch / max(seen, 1)
+                        else:
+                            q = q * (1 - 1/128) ** run + 1/128
+                    rv, run = v, 1
+                if prev is not None and v != prev:
+                    nsc += 1
+                    sc = abs(v - prev) if sc is None else sc + (abs(v - prev) - sc) / min(nsc, 64)
+                prev = v
+                seen += 1
+                if run == 1:  # the engine's stochastic 10th percentile, from values that begin runs
+                    dd = SCALE.get(c, 20) / 20
+                    low = v if low is None else (low - 0.9 * dd if v < low else low + 0.1 * dd)
 
 
 if __name__ == '__main__':
