@@ -22,8 +22,15 @@ import (
 type parker struct {
 	g      *Gateway
 	ep     *os.File
+	epfd   int           // ep's descriptor, for epoll_ctl (os.File.Fd would race with Close and set it blocking)
 	done   chan struct{} // closed when run has returned
 	wakers wakers        // the goroutines that run the woken sessions
+
+	// Held shared by park from the moment the session is visible to the parker until park returns: the
+	// session can be woken and ended by others meanwhile (its monitor hung up as it was registered), and
+	// Shutdown then stops the parker; close takes it exclusively before closing ep, so that no epoll_ctl
+	// reaches a closed descriptor, or one reused by another epoll instance.
+	using sync.RWMutex
 
 	mu     sync.Mutex
 	next   uint64              // the latest token
@@ -50,7 +57,7 @@ func newParker(g *Gateway) (*parker, error) {
 		syscall.Close(fd)
 		return nil, os.NewSyscallError("setnonblock", err)
 	}
-	p := &parker{g: g, ep: os.NewFile(uintptr(fd), "parked-connections"), done: make(chan struct{}),
+	p := &parker{g: g, ep: os.NewFile(uintptr(fd), "parked-connections"), epfd: fd, done: make(chan struct{}),
 		parked: map[uint64]*session{}, endReady: make(chan struct{}, 1), endDone: make(chan struct{})}
 	p.wakers.g = g
 	rc, err := p.ep.SyscallConn()
@@ -95,7 +102,9 @@ func (p *parker) count() float64 {
 
 // close stops the parker. Every session must have ended before (Shutdown wakes the parked ones).
 func (p *parker) close() {
+	p.using.Lock() // no park still registering a socket
 	p.ep.Close()
+	p.using.Unlock()
 	<-p.done
 	close(p.endReady)
 	<-p.endDone
@@ -107,6 +116,8 @@ func (p *parker) close() {
 // the wakers for another session): another goroutine may already run the session.
 func (p *parker) park(s *session, left time.Duration) {
 	rc, err := s.c.(*net.TCPConn).SyscallConn() // the concrete type: its callbacks below stay on the stack
+	p.using.RLock()
+	defer p.using.RUnlock()
 	p.mu.Lock()
 	p.next++
 	tok := p.next
@@ -127,7 +138,7 @@ func (p *parker) park(s *session, left time.Duration) {
 	if err == nil {
 		ev := syscall.EpollEvent{Events: syscall.EPOLLIN | syscall.EPOLLRDHUP | syscall.EPOLLONESHOT,
 			Fd: int32(uint32(tok)), Pad: int32(uint32(tok >> 32))}
-		cerr := rc.Control(func(fd uintptr) { err = sysEpollCtl(int(p.ep.Fd()), op, int(fd), &ev) })
+		cerr := rc.Control(func(fd uintptr) { err = sysEpollCtl(p.epfd, op, int(fd), &ev) })
 		err = errors.Join(err, cerr)
 	}
 	if err != nil || s.stop.Load() {
