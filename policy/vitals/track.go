@@ -94,9 +94,9 @@ type track struct {
 	seen     uint32  // samples seen
 	changes  uint32  // changes seen while learning
 
-	// low tracks the channel's 10th percentile. A channel held at its
-	// floor (a demand pacemaker's rate, a ventilator's set rate) is not
-	// frozen: the freeze of a live value sits inside its range.
+	// low tracks the channel's 10th percentile. A rate held at its floor
+	// (a demand pacemaker's rate, a ventilator's set rate) is judged apart
+	// (see freeze): the freeze of a live value often sits inside its range.
 	low     float64
 	changeP float64 // learned probability that the value changes from one message to the next
 
@@ -548,8 +548,9 @@ func (s *stream) unitJump(e *Engine, p param, b, v float64) bool {
 // for n messages is (1-q)^n; a run whose chance is below freezeChance, for
 // at least the frozen rule's duration, is a frozen channel. q is learned
 // per monitor and parameter, so a paced heart rate, a ventilator's set rate
-// or a saturation resting at 100 % never freeze; nor does a channel held at
-// its floor (a demand pacemaker taking over from a faster own rhythm).
+// or a saturation resting at 100 % never freeze; a rate held at its floor
+// (a demand pacemaker or a ventilator taking over from the patient's own
+// rhythm) is judged by its witness, or, a breathing rate, by setRateChance.
 func (s *stream) freeze(e *Engine, em *emitter, p param, now int64, dst []Finding) []Finding {
 	c, t := &s.cur[p], &s.tracks[p]
 	if !trackInfo[p].freezes {
@@ -602,21 +603,31 @@ func (s *stream) freeze(e *Engine, em *emitter, p param, now int64, dst []Findin
 	if p == pHR && s.held.unpaced {
 		floor = false
 	}
-	if t.seen < changeLearn || t.changeP < 0.3 || (p == pSpO2 && c.v >= 99) || (floor && !paceWitnessed(p)) {
+	// A breathing rate at its floor may be a ventilator's set rate, which
+	// has no witness: it is judged only against setRateChance.
+	setRate := floor && !paceWitnessed(p)
+	if t.seen < changeLearn || t.changeP < 0.3 || (p == pSpO2 && c.v >= 99) {
 		return dst
 	}
 	if int(t.run) < fc.MinSamples || !em.on(rFrozen) {
 		return dst
 	}
-	// A rate at its floor or at a pacing rate is judged only by its
-	// witness (below): a pacemaker paces the heart both sensors count, so
-	// the other sensor stays at the paced rate; one that leaves it shows
-	// the held value is not the heart's.
-	if !floor && now-t.runSince >= fc.ChannelDuration.Nanoseconds() {
-		need := math.Log(freezeChance) / math.Log(1-t.changeP)
+	// A heart or pulse rate at its floor or at a pacing rate is judged only
+	// by its witness (below): a pacemaker paces the heart both sensors
+	// count, so the other sensor stays at the paced rate; one that leaves
+	// it shows the held value is not the heart's.
+	if (!floor || setRate) && now-t.runSince >= fc.ChannelDuration.Nanoseconds() {
+		chance := freezeChance
+		if setRate {
+			chance = setRateChance
+		}
+		need := math.Log(chance) / math.Log(1-t.changeP)
 		if float64(t.run) >= need {
 			return em.add(dst, rFrozen, p, c.seg, c.at, float64(t.run), t.changeP, need, "", "channel unchanged far longer than its own variability allows")
 		}
+	}
+	if setRate {
+		return dst
 	}
 	// A shorter run, improbable but not beyond doubt by itself, is a freeze
 	// when the same heart counted by another sensor left the held value:
@@ -663,7 +674,8 @@ func multipleOf5(v float64) bool {
 // still judged against its witness: a paced heart is paced for the ECG and
 // the oximeter alike, so the held value is exempt from a freeze only while
 // the other sensor stays with it (see witnessGap). A breathing rate held at
-// its floor (a ventilator's set rate) has no such witness and stays exempt.
+// its floor (a ventilator's set rate) has no such witness: it is judged
+// against setRateChance alone.
 func paceWitnessed(p param) bool {
 	_, ok := rateIndex(p)
 	return ok
@@ -829,6 +841,11 @@ const (
 	changeAlpha  = 1.0 / 128 // weight of one message in the learned change probability
 	changeLearn  = 60        // samples before a channel's freezes are judged
 	freezeChance = 1e-12     // chance of a genuine run at which it counts as frozen
+	// A breathing rate held at its floor, which may be a ventilator's set
+	// rate, counts as frozen only at setRateChance (freezeChance squared):
+	// genuine runs at the floor stay above 1e-14 on the training corpora,
+	// freezes of an hour reach 1e-40 and beyond (docs/vitals.md, session 15).
+	setRateChance = 1e-24
 
 	// A run with a witness that left it counts from witnessChance, with at
 	// least witnessMin messages of the witness, when the witness's mean

@@ -24,7 +24,10 @@ only; aggregating gateway files are skipped. Never run it on held-out seeds.
 import argparse, collections, json, math, statistics
 
 CODES = {'147842': 'HR', '149530': 'PR', '150456': 'SpO2', '151562': 'RR', '150033': 'ABP-sys',
-         '150034': 'ABP-dia', '150035': 'ABP-mean', '151708': 'etCO2'}
+         '150034': 'ABP-dia', '150035': 'ABP-mean', '151708': 'etCO2',
+         # LOINC, as the nist layout codes them
+         '8867-4': 'HR', '8889-8': 'PR', '59408-5': 'SpO2', '9279-1': 'RR', '76215-3': 'ABP-sys',
+         '76213-8': 'ABP-dia', '76214-6': 'ABP-mean', '19889-5': 'etCO2'}
 CH = ['HR', 'PR', 'SpO2', 'RR', 'ABP-sys', 'ABP-dia', 'ABP-mean', 'etCO2']
 LEARN = 120
 
