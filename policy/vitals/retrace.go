@@ -25,26 +25,22 @@ import (
 // transducer group (channels that one probe or line forges together, so they
 // do not witness for one another; 0 = none). The pulse rates only witness:
 // a pulse rate halves and recovers with bigeminy, and the heart rate they
-// count is judged itself. sensor names the device that measures the channel
-// (ECG, oximeter, arterial line, breathing, capnograph, thermometer): an
-// artefact (motion, a probe) upsets one sensor, an event of the body more
-// than one.
+// count is judged itself.
 var retraceInfo = [numParams]struct {
 	min     float64
 	group   uint8
-	sensor  uint8
 	witness bool // witnesses only, never judged
 }{
-	pHR:      {8, 0, 1, false},
-	pPR:      {8, 0, 2, true},
-	pPRInv:   {8, 0, 3, true},
-	pSpO2:    {3, 0, 2, false},
-	pRR:      {5, 0, 4, false},
-	pARTSys:  {10, 1, 3, false},
-	pARTDia:  {8, 1, 3, false},
-	pARTMean: {8, 1, 3, false},
-	pEtCO2:   {5, 0, 5, false},
-	pTemp:    {0.3, 0, 6, false},
+	pHR:      {8, 0, false},
+	pPR:      {8, 0, true},
+	pPRInv:   {8, 0, true},
+	pSpO2:    {3, 0, false},
+	pRR:      {5, 0, false},
+	pARTSys:  {10, 1, false},
+	pARTDia:  {8, 1, false},
+	pARTMean: {8, 1, false},
+	pEtCO2:   {5, 0, false},
+	pTemp:    {0.3, 0, false},
 }
 
 const (
@@ -59,7 +55,7 @@ const (
 
 // retrace is the state of one channel for drift_return: 5-min means of its
 // level over the last hour, its last three values and its scatter (mean
-// |value − mean of the three before it|): 168 bytes (wit fills padding).
+// |value − mean of the three before it|): 168 bytes.
 type retrace struct {
 	lvl    [retraceBuckets]float32 // completed bucket means, a ring; lvl[(head+i)%n] oldest first
 	jump   [retraceBuckets]float32 // the largest |residual| in each bucket
@@ -76,8 +72,7 @@ type retrace struct {
 	pref   float32                 // a return waiting for its confirmation: the level returned to
 	pj     float32                 // and the return
 	since  uint8                   // the bucket index, counted back from the newest, where the trend began (set by returned)
-	pend   uint8                   // 0 no return waiting; 1 its confirming message; 2 the message after, for wit
-	wit    uint16                  // bit k: tracked[k] jumped in the last message judged, and is a witness if it holds there
+	pend   bool
 	last   [3]float32
 	start  int64 // arrival of the current bucket's first value, Unix ns
 	at     int64 // arrival of the last value, Unix ns
@@ -205,36 +200,13 @@ func (s *stream) driftReturn(em *emitter, arrival time.Time, dst []Finding) []Fi
 	}
 	for i, p := range tracked {
 		r := &s.retrace[i]
-		if r.pend != 0 && s.cur[p].ok {
+		if r.pend && s.cur[p].ok {
 			// The return held for a second message, and still no other
 			// channel responds: not a one-message artefact that happened to
-			// land on the old level, nor an event the body follows. A
-			// channel that jumped with the return, or with its
-			// confirmation, responds if it holds its new level one
-			// message on; one that falls back is its own artefact or
-			// beat-to-beat scatter (a pulse rate's motion spike, a
-			// breath-to-breath jump), which a change of state is not.
+			// land on the old level, nor an event the body follows.
+			r.pend = false
 			c := &s.cur[p]
-			if math.Abs(c.v-float64(r.pref)) > 0.35*math.Abs(float64(r.pj)) || s.witnessHeld(r.wit) {
-				r.pend = 0
-				continue
-			}
-			if r.pend == 1 {
-				// A channel that jumped with the return and did not hold
-				// moves back now: that is its fall, not a new jump. An
-				// event that reached one sensor with the return and
-				// another with the confirmation is one event.
-				if w := s.jumped(i, &resid, &have) &^ r.wit; w != 0 {
-					r.pend = 2
-					if sensors(r.wit | w) {
-						r.pend = 0
-					}
-					r.wit = w
-					continue
-				}
-			}
-			r.pend = 0
-			if em.on(rDriftReturn) {
+			if math.Abs(c.v-float64(r.pref)) <= 0.35*math.Abs(float64(r.pj)) && s.alone(i, &resid, &have) && em.on(rDriftReturn) {
 				dst = em.add(dst, rDriftReturn, p, c.seg, c.at, c.v, float64(r.pref), math.Abs(float64(r.pj)), "", "returned in one message, alone, to the level it had before a slow trend: the trend was not the patient's")
 			}
 			continue
@@ -243,7 +215,7 @@ func (s *stream) driftReturn(em *emitter, arrival time.Time, dst []Finding) []Fi
 			continue
 		}
 		j := resid[i]
-		if math.Abs(j) < max(retraceInfo[p].min, retraceNoise*float64(r.noise)) {
+		if math.Abs(j) < max(retraceInfo[p].min, retraceNoise*float64(r.noise)) || !s.alone(i, &resid, &have) {
 			continue
 		}
 		// All of the return in this message: the previous value still
@@ -254,7 +226,7 @@ func (s *stream) driftReturn(em *emitter, arrival time.Time, dst []Finding) []Fi
 			continue
 		}
 		if ref, ok := r.returned(v, rec, j); ok && s.partnersKept(p, int(r.nl)-1-int(r.since)) {
-			r.pend, r.pref, r.pj, r.wit = 1, float32(ref), float32(j), s.jumped(i, &resid, &have)
+			r.pend, r.pref, r.pj = true, float32(ref), float32(j)
 		}
 	}
 	for i, p := range tracked {
@@ -290,61 +262,19 @@ func (s *stream) partnersKept(p param, back int) bool {
 	return true
 }
 
-// jumped returns the channels but tracked[i] (and those of its transducer)
-// that jumped in this message beyond their own scatter, as bits: a change of
-// state (waking, pain, a drug, a desaturation) moves several, and witnessHeld
-// tells, one message later, whether they kept their new level.
-func (s *stream) jumped(i int, resid *[len(tracked)]float64, have *[len(tracked)]bool) uint16 {
+// alone reports whether no channel but tracked[i] (and those of its
+// transducer) jumped in this message beyond its own scatter: a change of
+// state (waking, pain, a drug, a desaturation) moves several.
+func (s *stream) alone(i int, resid *[len(tracked)]float64, have *[len(tracked)]bool) bool {
 	g := retraceInfo[tracked[i]].group
-	var w uint16
 	for k, q := range tracked {
 		if k == i || !have[k] || (g != 0 && retraceInfo[q].group == g) {
 			continue
 		}
 		rq := &s.retrace[k]
 		if rq.nn >= retraceLearn && math.Abs(resid[k]) >= max(retraceInfo[q].min/2, retraceWitness*float64(rq.noise)) {
-			w |= 1 << k
+			return false
 		}
 	}
-	return w
-}
-
-// sensors reports whether the channels of wit (bits of tracked) are
-// measured by two sensors or more.
-func sensors(wit uint16) bool {
-	var m uint8
-	for k, q := range tracked {
-		if wit&(1<<k) != 0 {
-			m |= 1 << retraceInfo[q].sensor
-		}
-	}
-	return m&(m-1) != 0
-}
-
-// witnessHeld reports whether the channels of wit (bits from jumped in the
-// previous message) responded to a change of state: they are of two sensors
-// or more (an event the body made, however brief: an apnoea's bradycardia
-// and desaturation at a 60 s cadence last one message), or one of them
-// still holds half of its jump in this message, against the mean of the two
-// values before the jump, or cannot tell (it is absent now, or its last
-// three values are not consecutive), which counts as held.
-func (s *stream) witnessHeld(wit uint16) bool {
-	if sensors(wit) {
-		return true
-	}
-	for k, q := range tracked {
-		if wit&(1<<k) == 0 {
-			continue
-		}
-		c, rq := &s.cur[q], &s.retrace[k]
-		if !c.ok || rq.nlast < 3 {
-			return true
-		}
-		before := float64(rq.last[rq.li]+rq.last[(rq.li+1)%3]) / 2
-		jump := float64(rq.last[(rq.li+2)%3]) - before
-		if (c.v-before)*math.Copysign(1, jump) >= 0.5*math.Abs(jump) {
-			return true
-		}
-	}
-	return false
+	return true
 }

@@ -78,47 +78,6 @@ func TestDriftReturn(t *testing.T) {
 			}
 			return patient(i, 80, 97-8*x, 16, 38)
 		}), nil},
-		// A witness is a channel that changes state: one that jumps with the
-		// return or its confirmation and falls back at once is a sensor's
-		// artefact; two sensors jumping together are an event of the body,
-		// however brief.
-		{"breathing rate creeps 16 → 28 over 20 min and snaps back while an ECG artefact lifts the heart rate for that message", trend(40, func(i int, x float64) msg {
-			p := patient(i, 80, 97, 16+12*x, 38)
-			if i == 1040 {
-				p.rows[0] = hr("125")
-			}
-			return p
-		}), []string{"drift_return"}},
-		{"breathing rate creeps and snaps back, and an ECG artefact lifts the heart rate in the next message", trend(40, func(i int, x float64) msg {
-			p := patient(i, 80, 97, 16+12*x, 38)
-			if i == 1041 {
-				p.rows[0] = hr("125")
-			}
-			return p
-		}), []string{"drift_return"}},
-		{"breathing rate creeps and snaps back as an apnoea's bradycardia and desaturation last one message", trend(40, func(i int, x float64) msg {
-			if i == 1040 {
-				return patient(i, 50, 87, 16, 38)
-			}
-			return patient(i, 80, 97, 16+12*x, 38)
-		}), nil},
-		{"breathing rate creeps and snaps back as the saturation dips for that message and the heart rate for the next", trend(40, func(i int, x float64) msg {
-			switch i {
-			case 1040:
-				return patient(i, 80, 88, 16, 38)
-			case 1041:
-				p := patient(i, 80, 97, 16, 38)
-				p.rows[0] = hr("60")
-				return p
-			}
-			return patient(i, 80, 97, 16+12*x, 38)
-		}), nil},
-		{"breathing rate creeps and snaps back, and the heart rate rises one message later and stays (waking)", trend(40, func(i int, x float64) msg {
-			if i > 1040 {
-				return patient(i, 100, 97, 16, 38)
-			}
-			return patient(i, 80, 97, 16+12*x, 38)
-		}), nil},
 	}
 	// At a 60 s cadence the trend is 30 messages and the return still one.
 	slow := every(30+10, time.Minute, func(i int) msg {
