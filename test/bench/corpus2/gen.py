@@ -191,6 +191,7 @@ class Patient:
             "pp_s": OU(3 if not neonate else 2, 1800, rng),
             "temp_s": OU(0.15, 3600, rng),
             "et_s": OU(1.5, 900, rng), "et_f": OU(0.7, 20, rng),
+            "af_f": OU(8, 6, rng),  # beat-to-beat irregularity of AF seen through the HR average
         }
         # Cuff error of this patient's NIBP against the arterial line.
         self.nb_s = g(-4, 5)
@@ -385,19 +386,21 @@ class Monitor:
                         ev.append(Event("af", a, b, p={"rate": r.uniform(100, 150)}))
             elif u < 0.16 and kind not in ("frozen", "step"):
                 self.pace_rate = r.choice([60, 70, 70, 80, 90])
+                self.pat.hr = self.pace_rate - r.uniform(15, 30)  # intrinsic rhythm slow: why it is paced
                 step_t = r.uniform(0.2, 0.8) * T if r.random() < 0.4 else None
                 ev.append(Event("paced", 0, T, p={"step_t": step_t, "step": r.choice([-10, 10])}))
             elif u < 0.24:
                 for _ in range(r.randint(1, 3)):
                     a = r.uniform(0, T - 600)
                     b = a + r.uniform(5, 50) * 60
-                    ev.append(Event("bigeminy", a, b, p={"sinus": r.uniform(40, 55)}))
+                    ev.append(Event("bigeminy", a, b, p={"seen": r.uniform(0.5, 0.62)}))
         if self.has_et and not neo and r.random() < 0.6 and kind != "frozen":
             self.vent_ctl = True
             self.vent_rate = r.choice([12, 14, 14, 16, 18, 20])
             ev.append(Event("vent_controlled", 0, T))
         # Transfers and unidentified admissions (not where identity or replay is the manipulation).
-        if kind not in ("identity_switch", "replay", "duplicate_control_id") and r.random() < 0.08:
+        if kind not in ("identity_switch", "replay", "duplicate_control_id") and not self.pace_rate \
+                and r.random() < 0.1:
             g0 = r.uniform(0.3, 0.65) * T
             g1 = g0 + r.uniform(10, 40) * 60
             if self._free(g0, g1 + 900, 600):
@@ -479,7 +482,7 @@ class Monitor:
         elif r.random() < 0.3:
             add("cough", 30, 120, 5, 60, {"hr": r.uniform(6, 14), "map": r.uniform(6, 14), "rr": r.uniform(6, 12)})
         if self.has_abp:
-            add("art_flush", 60, 120, n=r.choice([0, 1, 1, 2]))  # blood sample, then the fast flush
+            add("art_flush", 20, 60, n=r.choice([0, 1, 1, 2]))  # blood sample, then the fast flush
             if r.random() < 0.35:
                 add("art_zero", 10, 60)
         if r.random() < 0.2 and kind != "nibp_cadence":
@@ -537,14 +540,15 @@ class Monitor:
             pp_extra_sd = 0.0
             for e in active:
                 if e.name == "af":
-                    vr = e.p["rate"] + o["hr_s"].x + 0.5 * d["hr"] + r.gauss(0, 9)
+                    vr = e.p["rate"] + o["hr_s"].x + 0.5 * d["hr"] + o["af_f"].x
                     hr = vr
                     pr = vr - max(0.0, (vr - 70) * r.uniform(0.08, 0.3)) - abs(r.gauss(0, 3))
                     pp_extra_sd = 5.0
                 elif e.name == "bigeminy":
-                    sr = e.p["sinus"] + 0.3 * o["hr_s"].x + r.gauss(0, 1.5)
-                    hr = 2 * sr + r.gauss(0, 1.5)
-                    pr = sr + r.gauss(0, 2)
+                    # Each sinus beat is followed by a PVC and a compensatory pause: the ECG
+                    # counts both, the oximeter mostly misses the weak PVC pulse.
+                    hr = sinus + r.gauss(0, 1.5)
+                    pr = sinus * e.p["seen"] + r.gauss(0, 2)
                     pp_extra_sd = 4.0
                 elif e.name == "psvt":
                     rate = e.p["rate"] + r.gauss(0, 1.5)
@@ -558,7 +562,8 @@ class Monitor:
                         rate = self.pace_rate
                         if e.p["step_t"] is not None and t >= e.p["step_t"]:
                             rate += e.p["step"]
-                        if hr < rate + 3 or r.random() < 0.9:
+                        # Demand pacing: the pacemaker fires when the intrinsic rate is below its rate.
+                        if hr < rate + 2:
                             hr = rate + r.gauss(0, 0.35)
                             pr = rate + r.gauss(0, 0.9)
             hr = max(hr, 20.0)
@@ -623,16 +628,20 @@ class Monitor:
                     nibp_pending = nibp_next + nibp_dur + r.uniform(-3, 6)
                 while nibp_next <= t:
                     nibp_next += self.nibp_every * 60
-            if nibp_pending is not None and t >= nibp_pending:
+            while nibp_pending is not None and t >= nibp_pending:
                 ok = not any(e.name == "motion" for e in active) or r.random() < 0.3
                 if ok:
-                    ns = sys_ + pat.nb_s + r.gauss(0, 5)
-                    nd = dia + pat.nb_d + r.gauss(0, 4)
-                    nm = mp + r.gauss(0, 3)
-                    nm = clip(nm, nd + 2, ns - 5)
+                    # Oscillometry measures MAP; SYS and DIA are derived from it.
+                    k = 0.5 if pat.neonate else 1.0
+                    nm = mp + r.gauss(0, 3 * k)
+                    ns = sys_ + k * (pat.nb_s + r.gauss(0, 5))
+                    nd = dia + k * (pat.nb_d + r.gauss(0, 4))
+                    ns = max(ns, nm + 0.45 * pp)
+                    nd = min(nd, nm - 0.2 * pp)
                     nibp_last = (ns, nd, nm, nibp_pending)
                     nibp_new = True
-                nibp_pending = None
+                # In STAT mode the next cuff cycle starts as soon as the cuff has deflated.
+                nibp_pending = nibp_pending + r.uniform(35, 50) if stat else None
             dev = t + self.skew + self.drift * t
             if self.clock_step_t is not None and t >= self.clock_step_t:
                 dev -= self.skew
