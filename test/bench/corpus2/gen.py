@@ -169,7 +169,7 @@ class Patient:
             self.hr = clip(g(146, 9), 120, 170)
             self.spo2 = clip(g(94.5, 2), 89, 99)
             self.rr = clip(g(48, 7), 32, 65)
-            self.map = clip(g(40, 6), 28, 55)
+            self.map = clip(g(42, 6), 31, 55)
             self.pp = clip(g(24, 5), 14, 35)
             self.temp = clip(g(36.9, 0.25), 36.3, 37.5)
             self.etco2 = clip(g(42, 4), 33, 52)
@@ -259,7 +259,8 @@ class Monitor:
         self.cad = float(spec.cadence)
         # Channels.
         ch = ["hr", "pr", "spo2", "rr", "nibp"]
-        self.has_abp = r.random() < (0.25 if neo else 0.55)
+        # Arterial lines: about half of adult ICU beds, a quarter of NICU beds (umbilical).
+        self.has_abp = r.random() < (0.25 if neo else 0.75 if spec.kind == "bp_inconsistent" else 0.55)
         self.has_et = r.random() < (0.15 if neo else 0.4)
         self.has_temp = r.random() < (0.9 if neo else 0.7)
         if self.has_abp:
@@ -393,7 +394,8 @@ class Monitor:
                 for _ in range(r.randint(1, 3)):
                     a = r.uniform(0, T - 600)
                     b = a + r.uniform(5, 50) * 60
-                    ev.append(Event("bigeminy", a, b, p={"seen": r.uniform(0.5, 0.62)}))
+                    if self._free(a, b):
+                        ev.append(Event("bigeminy", a, b, p={"seen": r.uniform(0.5, 0.62)}))
         if self.has_et and not neo and r.random() < 0.6 and kind != "frozen":
             self.vent_ctl = True
             self.vent_rate = r.choice([12, 14, 14, 16, 18, 20])
@@ -463,13 +465,18 @@ class Monitor:
             else:
                 add("tachy", 5 * 60, 30 * 60, 120, 300, {"hr": r.uniform(30, 50), "map": 8, "rr": 4})
         if not neo and r.random() < 0.08:
-            add("brady", 2 * 60, 15 * 60, 60, 120, {"hr": -r.uniform(25, 40)})
+            add("brady", 2 * 60, 15 * 60, 60, 120, {"hr": -max(0.0, self.pat.hr - r.uniform(38, 50))})
         # Respiratory.
         if neo:
-            k = r.choice([0, 1, 2, 3, 4, 6])
-            for _ in range(k):
+            # Preterm infants: tens of desaturations a day (Nagraj et al. 2019), many with
+            # apnoea and bradycardia (Poets et al. 1993).
+            for _ in range(r.choice([0, 1, 2, 3, 4, 6, 8])):
                 add("brady_desat", 15, 60, r.uniform(10, 20), r.uniform(30, 60),
                     {"hr": -r.uniform(50, 80), "spo2": -r.uniform(12, 25), "rr": -r.uniform(25, 40)})
+            for _ in range(r.choice([0, 1, 2, 4, 6])):
+                add("desat", 10, 40, r.uniform(5, 15), r.uniform(15, 40), {"spo2": -r.uniform(8, 20)})
+            for _ in range(r.choice([0, 0, 1, 2, 3])):
+                add("brady", 4, 20, 3, 10, {"hr": -r.uniform(45, 65)})
         elif r.random() < 0.25:
             add("desat", 60, 5 * 60, r.uniform(60, 180), r.uniform(60, 120),
                 {"spo2": -r.uniform(6, 12), "hr": r.uniform(4, 10), "rr": 4}, n=r.randint(1, 2))
@@ -487,6 +494,12 @@ class Monitor:
                 add("art_zero", 10, 60)
         if r.random() < 0.2 and kind != "nibp_cadence":
             add("nibp_stat", 5 * 60, 12 * 60)
+        if neo:
+            # A neonate's pressures are about half an adult's; so are their swings.
+            for e in ev:
+                for k in ("map", "pp"):
+                    if k in e.d:
+                        e.d[k] *= 0.5
         ev.sort(key=lambda e: (e.t0, e.name))
         for e in ev:
             if e.name not in self.conditions:
@@ -503,7 +516,7 @@ class Monitor:
         last_t = None
         pat = self.pat
         ev = self.events
-        nibp_next = r.uniform(1, self.nibp_every) * 60
+        nibp_next = r.uniform(1, min(self.nibp_every, 20)) * 60
         nibp_dur = r.uniform(25, 45)
         nibp_pending = None    # completion time of a running measurement
         nibp_last = None       # (sys, dia, map, measured at true time)
@@ -566,8 +579,9 @@ class Monitor:
                         if hr < rate + 2:
                             hr = rate + r.gauss(0, 0.35)
                             pr = rate + r.gauss(0, 0.9)
-            hr = max(hr, 20.0)
-            pr = max(pr, 20.0)
+            floor = 45.0 if pat.neonate else 32.0
+            hr = max(hr, floor + r.uniform(0, 3))
+            pr = max(pr, floor + r.uniform(0, 3))
             # Oxygen, breathing, pressure, temperature.
             spo2 = pat.spo2 + o["spo2_s"].x + o["spo2_f"].x + d["spo2"]
             if spo2 > 99.6:
@@ -578,7 +592,10 @@ class Monitor:
                 rr = pat.rr + o["rr_s"].x + o["rr_f"].x + d["rr"]
             rr = max(rr, 0.0)
             mp = pat.map + o["map_s"].x + o["map_f"].x + d["map"]
-            pp = max(pat.pp + o["pp_s"].x + d["pp"] + r.gauss(0, 1.2 + pp_extra_sd), 8.0)
+            floor = 24 if pat.neonate else 40
+            if mp < floor + 5:  # autoregulation and treatment keep the pressure off the floor
+                mp = floor + 5 * math.exp((mp - floor - 5) / 5)
+            pp = clip(pat.pp + o["pp_s"].x + d["pp"] + r.gauss(0, 1.2 + pp_extra_sd), 8.0, 0.85 * mp)
             dia = mp - pat.ff * pp
             sys_ = dia + pp
             temp = pat.temp + o["temp_s"].x + d["temp"] + r.gauss(0, 0.03)
@@ -649,6 +666,8 @@ class Monitor:
                 ident = ("T%05d" % (self.s.idx * 7 + 10000), "UNKNOWN^UNKNOWN", "", "U", pat.visit)
             else:
                 ident = pat.ident()
+            if nibp_last is not None and t - nibp_last[3] > 3600:
+                nibp_last = None  # monitors stop showing an NIBP result after an hour
             recs.append({"t": t, "v": v, "nibp": nibp_last, "nibp_new": nibp_new, "ev": names,
                          "ident": ident, "dev_shift": 0.0, "obs_shift": 0.0, "units": None, "ctrl": None,
                          "man": False})
@@ -700,7 +719,9 @@ class Monitor:
         return hit
 
     def m_spike(self, idx, sub, r):
-        p = self._pick(r, ["hr", "spo2", "abp", "rr", "etco2", "temp", "pr"])
+        # Subtle spikes only where the other channels show it cannot be real.
+        p = self._pick(r, ["hr", "spo2", "abp", "temp", "pr"] if sub else
+                       ["hr", "spo2", "abp", "rr", "etco2", "temp", "pr"])
         n = len(idx)
         if p == "hr":
             amt = r.choice([-1, 1]) * r.uniform(28, 40) if sub else r.uniform(110, 170)
@@ -755,8 +776,8 @@ class Monitor:
         return p, "%s held at %s for %.0f min" % (p, held, (self.win[1] - self.win[0]) / 60), ch
 
     def m_replay(self, idx, sub, r):
-        off = self.replay_off
-        shift = int(round(off / self.cad))
+        shift = max(1, min(int(round(self.replay_off / self.cad)), idx[0]))  # short runs
+        off = shift * self.cad
         ch = []
         for i in idx:
             j = i - shift
@@ -786,8 +807,8 @@ class Monitor:
         p = r.choice(opts)
         big = {"spo2": -r.uniform(9, 13), "abp": r.choice([-1, 1]) * r.uniform(25, 35), "temp": r.uniform(1.8, 2.5),
                "etco2": r.uniform(13, 18), "rr": r.uniform(10, 14), "hrpr": r.choice([-1, 1]) * r.uniform(28, 38)}
-        small = {"spo2": -r.uniform(3.5, 5), "abp": r.choice([-1, 1]) * r.uniform(10, 14), "temp": r.uniform(0.6, 0.9),
-                 "etco2": r.uniform(5, 7), "rr": r.uniform(4.5, 6), "hrpr": r.choice([-1, 1]) * r.uniform(11, 15)}
+        small = {"spo2": -r.uniform(3.5, 5), "abp": r.choice([-1, 1]) * r.uniform(13, 18), "temp": r.uniform(0.6, 0.9),
+                 "etco2": r.uniform(5, 7), "rr": r.uniform(4.5, 6), "hrpr": r.choice([-1, 1]) * r.uniform(12, 16)}
         return p, (small if sub else big)[p]
 
     def m_drift(self, idx, sub, r):
@@ -882,12 +903,12 @@ class Monitor:
                     self.recs[i]["dup_of"] = i - back
                     ch.append(i)
             return "msh10", "MSH-10 of the message %d before reused" % back, ch
-        shift = int(round(self.dup_off / self.cad))
+        shift = max(1, min(int(round(self.dup_off / self.cad)), idx[0]))
         for i in idx:
             if i - shift >= 0:
                 self.recs[i]["dup_of"] = i - shift
                 ch.append(i)
-        return "msh10", "MSH-10 of messages %.0f min earlier reused" % (self.dup_off / 60), ch
+        return "msh10", "MSH-10 of messages %.0f min earlier reused" % (shift * self.cad / 60), ch
 
     def m_unit_mislabel(self, idx, sub, r):
         opts = []
@@ -897,10 +918,18 @@ class Monitor:
             opts.append("etco2")
         if self.has_abp:
             opts.append("abp")
-        opts.append("nibp")
-        if not sub:
+        if any(x["nibp_new"] for x in self.recs):
+            opts.append("nibp")
+        if not sub or not opts:
             opts.append("spo2")
         p = r.choice(opts)
+        if p == "nibp" and not any(self.recs[i]["nibp_new"] or (self.recs[i]["nibp"] is not None and
+                                                                 self.s.layout != "ge_pcd") for i in idx):
+            # No NIBP result in the window: start at the next measurement.
+            j = next((i for i in range(idx[0], len(self.recs)) if self.recs[i]["nibp_new"]), None)
+            if j is None:
+                j = max(i for i in range(idx[0]) if self.recs[i]["nibp_new"])
+            idx = list(range(j, min(len(self.recs), j + len(idx))))
         ch = []
         for i in idx:
             rec = self.recs[i]
@@ -1058,24 +1087,27 @@ class Monitor:
     def m_nibp_cadence(self, idx, sub, r):
         recs = self.recs
         ch = []
-        fast = self.cad <= (10 if sub else 15)
+        fast = self.cad <= 15
         last = recs[idx[0] - 1]["nibp"] if idx[0] > 0 else None
         base = last or recs[idx[0]]["nibp"]
         if base is None:
             base = (115.0, 65.0, 82.0, recs[idx[0]]["t"])
-        every = 1 if not sub else 2
+        # A cuff needs 20-45 s to inflate, measure and deflate, plus a pause.
+        every = 1 if not sub or not fast else max(1, int(14 // self.cad))
+        start = base
         n_meas = 0
         for j, i in enumerate(idx):
             rec = recs[i]
-            if sub and n_meas >= 6:
+            if sub and n_meas >= (6 if fast else 3):
                 break
             if j % every:
                 rec["nibp"] = base
                 continue
+            # Forged results scattered around the last real one.
             ds = r.uniform(4, 9) * r.choice([-1, 1]) if sub else r.uniform(8, 20) * r.choice([-1, 1])
-            s_, d_ = base[0] + ds, base[1] + ds * 0.6
-            m_ = d_ + (s_ - d_) * 0.4
-            tm = rec["t"] if fast else base[3]
+            s_, d_ = start[0] + ds, start[1] + ds * r.uniform(0.4, 0.8)
+            m_ = d_ + (s_ - d_) * r.uniform(0.35, 0.45)
+            tm = rec["t"] - r.uniform(0, 2) if fast else start[3]
             base = (s_, d_, m_, tm)
             rec["nibp"] = base
             rec["nibp_new"] = True
