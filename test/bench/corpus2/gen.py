@@ -775,8 +775,27 @@ class Monitor:
             ch.append(i)
         return p, "%s held at %s for %.0f min" % (p, held, (self.win[1] - self.win[0]) / 60), ch
 
+    def _seam(self, a, b):
+        """How visibly record b's values differ from record a's (for a replay's joins)."""
+        va, vb = self.recs[a]["v"], self.recs[b]["v"]
+        d = 0.0
+        for k, scale in (("hr", 5), ("pr", 5), ("spo2", 2), ("rr", 4), ("amap", 5), ("etco2", 3)):
+            if va[k] is not None and vb[k] is not None:
+                d += abs(va[k] - vb[k]) / scale
+        return d
+
     def m_replay(self, idx, sub, r):
         shift = max(1, min(int(round(self.replay_off / self.cad)), idx[0]))  # short runs
+        if sub:
+            # A careful attacker picks a recording whose joins do not show.
+            lo = max(1, int(15 * 60 / self.cad))
+            hi = min(idx[0], int(45 * 60 / self.cad))
+            if hi > lo:
+                step = max(1, (hi - lo) // 300)
+                a, b = idx[0], idx[-1]
+                after = min(b + 1, len(self.recs) - 1)
+                shift = min(range(lo, hi + 1, step),
+                            key=lambda k: self._seam(a - 1, a - k) + self._seam(after, b - k))
         off = shift * self.cad
         ch = []
         for i in idx:
@@ -852,8 +871,10 @@ class Monitor:
 
     def m_too_smooth(self, idx, sub, r):
         keys = ["hr", "pr", "spo2", "rr"]
+        name = "hr,pr,spo2,rr"
         if self.has_abp and r.random() < 0.5:
             keys = ["asys", "adia", "amap", "hr"]
+            name = "abp,hr"
         recs = self.recs
         # Smoothed truth: exponential moving average, forward then backward (no lag).
         tau = (20 if not sub else 6) * 60.0
@@ -891,8 +912,7 @@ class Monitor:
                     recs[i]["v"][k] = ser[j]
                     j += 1
                     ch.add(i)
-        return ",".join(keys), ("%s replaced by a %s" % (",".join(keys), "smoothed series" if sub else
-                                                          "straight line")), sorted(ch)
+        return name, "%s replaced by a %s" % (name, "smoothed series" if sub else "straight line"), sorted(ch)
 
     def m_duplicate_control_id(self, idx, sub, r):
         ch = []
