@@ -1296,74 +1296,103 @@ class Monitor:
 
 # ---------------------------------------------------------------- driver
 
-def generate(seed, out_dir, monitors=150, hours=4.0, start=START):
+def plan_gateways(seed, specs, gateways, beds):
+    """Groups beds behind aggregating gateways: one file, one connection, one vendor.
+
+    Returns the list of groups (lists of specs) in file order."""
+    rng = random.Random("corpus2-gw:%d" % seed)
+    n = len(specs)
+    starts = [p for p in range(0, n - beds + 1, beds)] if beds > 1 else []
+    chosen = set(rng.sample(starts, min(gateways, len(starts))))
+    groups = []
+    p = 0
+    while p < n:
+        if p in chosen:
+            g = specs[p:p + beds]
+            for sp in g[1:]:  # a gateway serves one unit and one vendor's monitors
+                sp.layout, sp.neonate, sp.file = g[0].layout, g[0].neonate, g[0].file
+            groups.append(g)
+            p += beds
+        else:
+            groups.append([specs[p]])
+            p += 1
+    return groups
+
+
+def generate(seed, out_dir, monitors=150, hours=4.0, start=START, gateways=1, gateway_beds=4):
     os.makedirs(out_dir, exist_ok=True)
     clock = Clock(start)
     specs = plan_population(seed, monitors)
     for s in specs:
         s.seed = seed
-    idents = {}
+    groups = plan_gateways(seed, specs, gateways, gateway_beds)
     labels = open(os.path.join(out_dir, "labels.jsonl"), "w")
     mons = open(os.path.join(out_dir, "monitors.jsonl"), "w")
     ep_no = 0
     total = 0
     prev_ident = None
-    for s in specs:
-        m = Monitor(s, hours, clock, 100000 + s.idx * 37 + seed % 1000 * 1000, prev_ident)
-        m.plan_episode_window()
-        m.plan_events()
-        m.simulate()
-        m.manipulate()
-        m.build()
-        prev_ident = m.pat.ident()
-        idents[s.id] = prev_ident
-        ep = None
-        if m.ep:
-            ep_no += 1
-            ep = ep_no
-        first_pos = last_pos = ep_start = ep_end = None
-        for i, rec in enumerate(m.recs):
-            rec["_i"] = i
-        lines = []
-        lab = []
-        for pos, (arr, text, rec, evs) in enumerate(m.out, 1):
-            lines.append(text)
-            lab.append(({"file": s.file, "message": pos, "monitor": s.id, "arrival": clock.rfc(arr)}, rec, evs))
-        with open(os.path.join(out_dir, s.file), "w", newline="") as f:
-            for text in lines:
+    for group in groups:
+        ms = []
+        rows = []   # (arrival, bed order, text, monitor, record, events)
+        for k, s in enumerate(group):
+            m = Monitor(s, hours, clock, 100000 + s.idx * 37 + seed % 1000 * 1000, prev_ident)
+            m.plan_episode_window()
+            m.plan_events()
+            m.simulate()
+            m.manipulate()
+            m.build()
+            prev_ident = m.pat.ident()
+            for i, rec in enumerate(m.recs):
+                rec["_i"] = i
+            m.ep_no = None
+            if m.ep:
+                ep_no += 1
+                m.ep_no = ep_no
+            m.first_pos = m.last_pos = m.ep_start = m.ep_end = None
+            m.count = 0
+            ms.append(m)
+            rows.extend((arr, k, text, m, rec, evs) for arr, text, rec, evs in m.out)
+        if len(group) > 1:
+            # One connection, stop-and-wait: the gateway forwards in arrival order, one at a time.
+            rows.sort(key=lambda x: (x[0], x[1]))
+            last = -1e9
+            for j, x in enumerate(rows):
+                arr = max(x[0], last + 0.003)
+                rows[j] = (arr,) + x[1:]
+                last = arr
+        fname = group[0].file
+        with open(os.path.join(out_dir, fname), "w", newline="") as f:
+            for pos, (arr, _, text, m, rec, evs) in enumerate(rows, 1):
                 f.write(text)
                 f.write("\n")
-        for row, rec, evs in lab:
-            i = rec["_i"]
-            if m.ep and m.ep[0] <= i <= m.ep[1]:
-                row["label"] = s.kind
-                row["parameter"] = m.ep[2]
-                row["episode"] = ep
-                row["strength"] = s.strength
-                if first_pos is None:
-                    first_pos = row["message"]
-                    ep_start = row["arrival"]
-                last_pos = row["message"]
-                ep_end = row["arrival"]
-            else:
-                row["label"] = "clean"
-                row["parameter"] = ""
-                row["episode"] = 0
-            if evs:
-                row["events"] = ",".join(sorted(set(evs)))
-            labels.write(json.dumps(row, separators=(",", ":")) + "\n")
-        info = {"id": s.id, "file": s.file, "device": m.device, "class": "neonatal" if s.neonate else "adult",
-                "layout": s.layout, "cadence_s": s.cadence, "hours": hours, "status": s.status,
-                "messages": len(lines), "channels": m.channels, "conditions": m.conditions,
-                "nibp_every_min": m.nibp_every, "clock_skew_s": round(m.skew, 3),
-                "temp_unit": m.temp_unit if m.has_temp else "", "etco2_unit": m.et_unit if m.has_et else "",
-                "not_measured": m.not_measured}
-        if m.ep:
-            info.update({"kind": s.kind, "parameter": m.ep[2], "strength": s.strength, "episode": ep,
-                         "episode_first": first_pos, "episode_last": last_pos,
-                         "episode_start": ep_start, "episode_end": ep_end, "detail": m.ep[3]})
-        mons.write(json.dumps(info, separators=(",", ":")) + "\n")
-        total += len(lines)
+                s = m.s
+                row = {"file": fname, "message": pos, "monitor": s.id, "arrival": clock.rfc(arr)}
+                i = rec["_i"]
+                if m.ep and m.ep[0] <= i <= m.ep[1]:
+                    row.update({"label": s.kind, "parameter": m.ep[2], "episode": m.ep_no, "strength": s.strength})
+                    if m.first_pos is None:
+                        m.first_pos, m.ep_start = pos, row["arrival"]
+                    m.last_pos, m.ep_end = pos, row["arrival"]
+                else:
+                    row.update({"label": "clean", "parameter": "", "episode": 0})
+                if evs:
+                    row["events"] = ",".join(sorted(set(evs)))
+                labels.write(json.dumps(row, separators=(",", ":")) + "\n")
+                m.count += 1
+        for m in ms:
+            s = m.s
+            info = {"id": s.id, "file": fname, "device": m.device, "class": "neonatal" if s.neonate else "adult",
+                    "layout": s.layout, "cadence_s": s.cadence, "hours": hours, "status": s.status,
+                    "messages": m.count, "channels": m.channels, "conditions": m.conditions,
+                    "nibp_every_min": m.nibp_every, "clock_skew_s": round(m.skew, 3),
+                    "temp_unit": m.temp_unit if m.has_temp else "", "etco2_unit": m.et_unit if m.has_et else "",
+                    "not_measured": m.not_measured, "gateway": len(group) > 1}
+            if m.ep:
+                info.update({"kind": s.kind, "parameter": m.ep[2], "strength": s.strength, "episode": m.ep_no,
+                             "episode_first": m.first_pos, "episode_last": m.last_pos,
+                             "episode_start": m.ep_start, "episode_end": m.ep_end, "detail": m.ep[3]})
+            mons.write(json.dumps(info, separators=(",", ":")) + "\n")
+            total += m.count
     labels.close()
     mons.close()
     return total
@@ -1376,8 +1405,10 @@ def main(argv=None):
     ap.add_argument("--monitors", type=int, default=150)
     ap.add_argument("--hours", type=float, default=4.0)
     ap.add_argument("--start", default=START)
+    ap.add_argument("--gateways", type=int, default=1, help="aggregating-gateway files (0: none)")
+    ap.add_argument("--gateway-beds", type=int, default=4, help="beds behind each gateway")
     a = ap.parse_args(argv)
-    n = generate(a.seed, a.out, a.monitors, a.hours, a.start)
+    n = generate(a.seed, a.out, a.monitors, a.hours, a.start, a.gateways, a.gateway_beds)
     print("%d messages, %d monitors -> %s" % (n, a.monitors, a.out), file=sys.stderr)
 
 
