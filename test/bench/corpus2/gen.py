@@ -832,6 +832,14 @@ class Monitor:
 
     def m_drift(self, idx, sub, r):
         p, amt = self._ramp_params(sub, r)
+        if sub:
+            # Slow subtle drifts look like physiology unless a second source of the same
+            # quantity stays put: HR against pulse rate, ABP against NIBP.
+            opts = ["hr", "pr"] + (["abp"] if self.has_abp else [])
+            if self.pace_rate:
+                opts.remove("hr")
+            p = r.choice(opts)
+            amt = r.choice([-1, 1]) * (r.uniform(13, 18) if p == "abp" else r.uniform(12, 16))
         w0, w1 = self.win
         dur = w1 - w0
         up = dur * (0.7 if sub else 0.8)
