@@ -823,6 +823,9 @@ class Monitor:
         if self.pace_rate:
             opts.remove("hrpr")
         opts = [o for o in opts if o in ("hrpr", "spo2", "rr") or o in self.channels]
+        if sub:
+            # Small abrupt RR or etCO2 shifts happen with ventilator or posture changes.
+            opts = [o for o in opts if o not in ("rr", "etco2")]
         p = r.choice(opts)
         big = {"spo2": -r.uniform(9, 13), "abp": r.choice([-1, 1]) * r.uniform(25, 35), "temp": r.uniform(1.8, 2.5),
                "etco2": r.uniform(13, 18), "rr": r.uniform(10, 14), "hrpr": r.choice([-1, 1]) * r.uniform(28, 38)}
