@@ -482,7 +482,7 @@ class Monitor:
                 {"spo2": -r.uniform(6, 12), "hr": r.uniform(4, 10), "rr": 4}, n=r.randint(1, 2))
         # Artefacts.
         add("probe_off", 10, 8 * 60, n=r.choice([0, 0, 1, 1, 2, 3] if not neo else [1, 2, 3, 4]))
-        add("motion", 20, 180, n=r.choice([0, 1, 1, 2, 3]), p={"seed": r.random()})
+        add("motion", 20, 180, n=r.choice([0, 1, 1, 2, 3]))
         if self.has_et and not neo:
             add("suction", 60, 180, 5, 90, {"hr": r.uniform(8, 20), "map": r.uniform(8, 18), "spo2": -r.uniform(2, 7)},
                 n=r.choice([0, 1, 1, 2]))
@@ -521,7 +521,6 @@ class Monitor:
         nibp_pending = None    # completion time of a running measurement
         nibp_last = None       # (sys, dia, map, measured at true time)
         manual = sorted(r.uniform(0, T) for _ in range(r.randint(0, 2)))
-        psvt_onset = {}
         while t < T:
             if self.transfer and self.transfer[0] <= t < self.transfer[1]:
                 t = self.transfer[1] + r.uniform(0, cad)
@@ -659,9 +658,6 @@ class Monitor:
                     nibp_new = True
                 # In STAT mode the next cuff cycle starts as soon as the cuff has deflated.
                 nibp_pending = nibp_pending + r.uniform(35, 50) if stat else None
-            dev = t + self.skew + self.drift * t
-            if self.clock_step_t is not None and t >= self.clock_step_t:
-                dev -= self.skew
             if self.unident_until is not None and t < self.unident_until:
                 ident = ("T%05d" % (self.s.idx * 7 + 10000), "UNKNOWN^UNKNOWN", "", "U", pat.visit)
             else:
