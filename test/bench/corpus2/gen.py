@@ -1150,7 +1150,7 @@ class Monitor:
         code, ref, ucum = UNITS[ukey]
         lay = self.s.layout
         if lay == "philips_mdil":
-            return "%04x-%04x^%s^MDIL" % (code >> 16, code & 0xFFFF, ucum)
+            return "%04x-%04x^%s^MDIL^%d^%s^MDC" % (code >> 16, code & 0xFFFF, ucum, code, ref)
         if lay == "mindray_pcd" and ukey in ("degc", "degf", "kpa"):
             return "%d^%s^MDC^%s^%s^UCUM" % (code, ref, ucum, ucum)
         return "%d^%s^MDC" % (code, ref)
@@ -1158,7 +1158,8 @@ class Monitor:
     def id_field(self, key):
         code, ref, label = MDC[key]
         if self.s.layout == "philips_mdil":
-            return "%04x-%04x^%s^MDIL" % (code >> 16, code & 0xFFFF, label)
+            # Vendor code first, the MDC code as the CWE alternate identifier.
+            return "%04x-%04x^%s^MDIL^%d^%s^MDC" % (code >> 16, code & 0xFFFF, label, code, ref)
         return "%d^%s^MDC" % (code, ref)
 
     def render(self, i):
