@@ -117,6 +117,7 @@ type stream struct {
 	frozenMask  uint32
 	frozenRef   [len(continuous)]float64
 	held        witnessState // heart and pulse rates held apart from their witness, see witness
+	pulse       pulseTrack   // the arterial pulse pressure's roughness, see pulseSmooth
 
 	hr       [historyLen]float64                    // ring of HR samples
 	hrN, eqN int                                    // HR samples in a row; HR == PR in a row
