@@ -117,7 +117,6 @@ type stream struct {
 	frozenMask  uint32
 	frozenRef   [len(continuous)]float64
 	held        witnessState // heart and pulse rates held apart from their witness, see witness
-	pulse       pulseTrack   // the arterial pulse pressure's roughness, see pulseSmooth
 
 	hr       [historyLen]float64                    // ring of HR samples
 	hrN, eqN int                                    // HR samples in a row; HR == PR in a row
@@ -142,6 +141,7 @@ type stream struct {
 	drift [len(decoupledPairs)]decoupling // see decoupled
 
 	retrace [len(tracked)]retrace // see driftReturn
+	pulse   pulseTrack            // the arterial pulse pressure's roughness, see pulseSmooth
 }
 
 func newStream(cfg *Config) *stream {
