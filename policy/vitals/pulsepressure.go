@@ -55,6 +55,12 @@ func (s *stream) pulseSmooth(e *Engine, em *emitter, line bool, dst []Finding) [
 	if pp.seen < smoothLearn || int(pp.present) < smoothWindow || pp.rough < 0.5 || !moving || !em.on(rRegular) {
 		return dst
 	}
+	if h := &s.tracks[pHR]; h.rough >= 2*e.cfg.Rules.HRPR.Irregular && !s.noisy(pHR) {
+		// Learned in an irregular rhythm (AF: the stroke volume changes
+		// from beat to beat), which ends by itself: the pulse pressure calms
+		// with the heart rate (as the heart rate's own clause in tooSmooth).
+		return dst
+	}
 	if th := pulseSmoothRatio * pp.rough; pp.roughNow < th {
 		dst = em.add(dst, rRegular, pARTSys, sys.seg, sys.at, pp.roughNow, pp.rough, th, "",
 			"arterial pulse pressure lost the beat-to-beat variation it had")

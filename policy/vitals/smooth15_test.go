@@ -2,6 +2,7 @@ package vitals_test
 
 import (
 	"math"
+	"math/rand/v2"
 	"testing"
 
 	"github.com/hl7gate/hl7gate/policy/vitals"
@@ -52,4 +53,26 @@ func TestPulsePressureSmooth(t *testing.T) {
 			checkRules(t, run(t, vitals.DefaultConfig(), then(learn, 60*sec, tc.more)), tc.want...)
 		})
 	}
+	// In atrial fibrillation the stroke volume changes from beat to beat and
+	// the pulse pressure with it; when the rhythm converts, the pulse pressure
+	// calms far below what it learned, as the heart rate does (too_regular
+	// judges neither while the heart rate has lost an irregular rhythm's
+	// roughness). The same pressures after a regular rhythm fire: the
+	// exemption is the rhythm's, not the pressures'.
+	erratic := func(i int) string { return num(118 + float64(rand.New(rand.NewPCG(uint64(i), 13)).IntN(31)-15)) }
+	sinus := every(90, 60*sec, func(i int) msg {
+		return vitalsArt(i+1000, quiet(116, i+1011), quiet(68, i+1013), quiet(84, i+1017))
+	})
+	t.Run("atrial fibrillation converts to sinus rhythm, the pulse pressure calms", func(t *testing.T) {
+		irregular := every(150, 60*sec, func(i int) msg {
+			m := af(i, 110, 100)
+			m.rows = append(m.rows, artS(erratic(i)), artD(wobble(70, i+13)), artM(wobble(85, i+17)))
+			return m
+		})
+		checkRules(t, run(t, vitals.DefaultConfig(), then(irregular, 60*sec, sinus)))
+	})
+	t.Run("a regular rhythm, the pulse pressure calms as far", func(t *testing.T) {
+		regular := every(150, 60*sec, func(i int) msg { return vitalsArt(i, erratic(i), wobble(70, i+13), wobble(85, i+17)) })
+		checkRules(t, run(t, vitals.DefaultConfig(), then(regular, 60*sec, sinus)), "too_regular")
+	})
 }
