@@ -141,6 +141,7 @@ type stream struct {
 	drift [len(decoupledPairs)]decoupling // see decoupled
 
 	retrace [len(tracked)]retrace // see driftReturn
+	pulse   pulseTrack            // the arterial pulse pressure's roughness, see pulseSmooth
 }
 
 func newStream(cfg *Config) *stream {

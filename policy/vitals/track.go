@@ -373,7 +373,7 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 			t.undo, t.undoOK = float32(t.exPre), true
 		}
 	}
-	return dst
+	return s.pulseSmooth(e, em, line, dst)
 }
 
 // threshold is the excursion of p from its baseline b that the checks look

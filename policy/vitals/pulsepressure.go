@@ -1,0 +1,75 @@
+package vitals
+
+import "math"
+
+// pulseTrack follows the roughness of the arterial pulse pressure (systolic
+// minus diastolic), as track does for a channel's own value (see tooSmooth).
+type pulseTrack struct {
+	last, last2 float64 // the two previous pulse pressures
+	rough       float64 // mean |second difference|, long moving average
+	roughNow    float64 // the same over about the last smoothWindow messages
+	seen        uint32  // second differences seen
+	present     uint8   // messages in a row with both pressures and no line artefact, up to 255
+}
+
+// pulseSmooth flags an arterial line whose pulse pressure has lost the
+// message-to-message variation it had while the pressures keep moving. The
+// systolic and the diastolic are the peak and the trough of the same beats,
+// read at different points of the waveform: their difference carries the
+// beat-to-beat variation of the stroke volume and the breath, and each
+// reading's own error, none of which sleep or sedation removes (clean beds
+// of the training corpus keep at least 0.38 of its learned roughness over
+// two dozen messages, at any cadence). Smoothed pressures lose it together,
+// whether each was smoothed alone or the triplet moved as one curve, even
+// where rounding leaves each pressure much of its own roughness (session 15,
+// docs/vitals.md). line says the message shows a flushed, zeroed or damped
+// line, whose values teach nothing.
+func (s *stream) pulseSmooth(e *Engine, em *emitter, line bool, dst []Finding) []Finding {
+	sys, dia, pp := &s.cur[pARTSys], &s.cur[pARTDia], &s.pulse
+	if !sys.ok || !dia.ok || line {
+		pp.present = 0
+		return dst
+	}
+	v := sys.v - dia.v
+	if pp.present >= 2 {
+		d2 := math.Abs(v - 2*pp.last + pp.last2)
+		pp.roughNow += (d2 - pp.roughNow) / smoothWindow
+		pp.seen++
+		// As for a channel (tooSmooth): an artefact must not teach a
+		// roughness the measurement does not have, nor a forgery a calm one.
+		learn := d2
+		if pp.seen > 2 {
+			learn = min(d2, max(4*pp.rough, trackInfo[pARTSys].scale/2))
+		}
+		if pp.seen < smoothLearn {
+			pp.rough += (learn - pp.rough) / float64(pp.seen)
+		} else if pp.roughNow >= 0.5*pp.rough {
+			pp.rough += (learn - pp.rough) / 256
+		}
+	}
+	pp.last2, pp.last = pp.last, v
+	if pp.present < math.MaxUint8 {
+		pp.present++
+	}
+	moving := s.tracks[pARTSys].run == 1 || s.tracks[pARTDia].run == 1
+	if pp.seen < smoothLearn || int(pp.present) < smoothWindow || pp.rough < 0.5 || !moving || !em.on(rRegular) {
+		return dst
+	}
+	if h := &s.tracks[pHR]; h.rough >= 2*e.cfg.Rules.HRPR.Irregular && !s.noisy(pHR) {
+		// Learned in an irregular rhythm (AF: the stroke volume changes
+		// from beat to beat), which ends by itself: the pulse pressure calms
+		// with the heart rate (as the heart rate's own clause in tooSmooth).
+		return dst
+	}
+	if th := pulseSmoothRatio * pp.rough; pp.roughNow < th {
+		dst = em.add(dst, rRegular, pARTSys, sys.seg, sys.at, pp.roughNow, pp.rough, th, "",
+			"arterial pulse pressure lost the beat-to-beat variation it had")
+	}
+	return dst
+}
+
+// pulseSmoothRatio is the share of its learned roughness below which the
+// pulse pressure is too smooth: clean arterial lines of training seeds 1–20
+// and 45 fall to 0.38 over two dozen messages (a sleeping patient on a
+// vasopressor at one message a minute), the next lowest to 0.46.
+const pulseSmoothRatio = 0.25
