@@ -237,20 +237,7 @@ func (t *tables) code(f []byte, d hl7.Delimiters) (param, bool) {
 			return p, true
 		}
 	}
-	// Components 2 and 4 of the first repetition, in one pass on from
-	// component 1.
-	var c2, c4 []byte
-	for j, k, start := i, 1, i+1; j < len(f) && f[j] != d.Repetition && k < 4; {
-		if j++; j == len(f) || f[j] == d.Component || f[j] == d.Repetition {
-			if k++; k == 2 {
-				c2 = f[start:j]
-			} else if k == 4 {
-				c4 = f[start:j]
-			}
-			start = j + 1
-		}
-	}
-	for _, c := range [2][]byte{c4, c2} {
+	for _, c := range alternates(f, i, d) {
 		if len(c) > 0 {
 			if p, ok := t.codes.get(c); ok {
 				return p, true
@@ -258,4 +245,22 @@ func (t *tables) code(f []byte, d hl7.Delimiters) (param, bool) {
 		}
 	}
 	return pNone, false
+}
+
+// alternates returns components 4 (the alternate identifier) and 2 (the
+// text) of a coded field's first repetition, in that order, walking on from
+// i, where component 1 ends. The order is the one code and unitOf try them
+// in after component 1.
+func alternates(f []byte, i int, d hl7.Delimiters) (c [2][]byte) {
+	for j, k, start := i, 1, i+1; j < len(f) && f[j] != d.Repetition && k < 4; {
+		if j++; j == len(f) || f[j] == d.Component || f[j] == d.Repetition {
+			if k++; k == 2 {
+				c[1] = f[start:j]
+			} else if k == 4 {
+				c[0] = f[start:j]
+			}
+			start = j + 1
+		}
+	}
+	return c
 }

@@ -57,14 +57,26 @@ const (
 	unitUnknown = 0xff // a unit the tables do not hold
 )
 
-// unitOf returns how unit (OBX-6, component 1) reads for parameter p:
-// unitNone when it is empty, unitUnknown or unitBad when the value cannot
-// be taken in it, else its canon index.
-func (t *tables) unitOf(unit []byte, p param) uint8 {
-	if len(unit) == 0 {
+// unitOf returns how an OBX-6 unit reads for parameter p: unitNone when it
+// is empty, unitUnknown or unitBad when the value cannot be taken in it, else
+// its canon index. Component 1 is read first, then, if the tables do not hold
+// it, the alternate identifier and the text, as for the code (a Philips-style
+// row carries its own unit code first and the MDC one as the alternate).
+func (t *tables) unitOf(field []byte, p param, d hl7.Delimiters) uint8 {
+	i := componentEnd(field, d)
+	alt := alternates(field, i, d)
+	if i == 0 && len(alt[0]) == 0 && len(alt[1]) == 0 {
 		return unitNone
 	}
-	ui, known := t.units.get(unit)
+	var ui uint8
+	known := false
+	for _, c := range [3][]byte{field[:i], alt[0], alt[1]} {
+		if len(c) > 0 {
+			if ui, known = t.units.get(c); known {
+				break
+			}
+		}
+	}
 	switch {
 	case !known:
 		return unitUnknown
@@ -260,7 +272,7 @@ func (s *stream) row(e *Engine, em *emitter, seg hl7.Segment, d hl7.Delimiters, 
 	p, read := e.t.code(code, d)
 	if read {
 		o.obsTime = firstComponent(r.Field(14), d)
-		o.value, o.unit, o.flags = r.Field(5), firstComponent(r.Field(6), d), r.Field(8)
+		o.value, o.unit, o.flags = r.Field(5), r.Field(6), r.Field(8)
 		o.status = r.Field(11)
 	}
 	if len(em.equip) == 0 {
@@ -276,7 +288,7 @@ func (s *stream) row(e *Engine, em *emitter, seg hl7.Segment, d hl7.Delimiters, 
 	if !ok {
 		return dst, rr, 0
 	}
-	rr = rowRead{p: p, u: e.t.unitOf(o.unit, p)}
+	rr = rowRead{p: p, u: e.t.unitOf(o.unit, p, d)}
 	if demo {
 		flags |= rowDemo
 	}
