@@ -11,6 +11,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -434,21 +435,60 @@ func TestCheckHelp(t *testing.T) {
 	}
 }
 
-// The evaluation pipeline of test/bench/vitals-eval.sh in small: a blind
-// corpus, check with its arrival times, the scorer. Every message is read
-// and every finding names a message of the corpus.
+// TestCheckCorpusPipeline: a small corpus of each blind generator (hl7load corpus, and corpus2, the Python one
+// in test/bench/corpus2) goes through check with its arrival times and the scorer: every message read, every
+// finding on a message of the corpus, one episode per manipulated monitor.
 func TestCheckCorpusPipeline(t *testing.T) {
-	dir := t.TempDir()
-	sum, err := corpus.Generate(corpus.Config{Seed: 7, Dir: dir, Monitors: 6, Hours: 0.5, Gateways: 1, GatewayBeds: 2, Workers: 1})
+	t.Run("hl7load corpus", func(t *testing.T) {
+		dir := t.TempDir()
+		if _, err := corpus.Generate(corpus.Config{Seed: 7, Dir: dir, Monitors: 6, Hours: 0.5, Gateways: 1, GatewayBeds: 2, Workers: 1}); err != nil {
+			t.Fatal(err)
+		}
+		checkCorpus(t, dir)
+	})
+	t.Run("corpus2", func(t *testing.T) {
+		dir := t.TempDir()
+		gen := exec.Command("python3", filepath.Join("..", "..", "test", "bench", "corpus2", "gen.py"),
+			"--seed", "7", "--monitors", "6", "--hours", "0.5", "--out", dir)
+		if out, err := gen.CombinedOutput(); err != nil {
+			t.Fatalf("corpus2 gen: %v\n%s", err, out)
+		}
+		checkCorpus(t, dir)
+	})
+}
+
+// checkCorpus runs check over the corpus in dir and scores its findings.
+func checkCorpus(t *testing.T, dir string) {
+	t.Helper()
+	files, _ := filepath.Glob(filepath.Join(dir, "mon-*.hl7"))
+	monitors, err := os.ReadFile(filepath.Join(dir, "monitors.jsonl"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	files, _ := filepath.Glob(filepath.Join(dir, "mon-*.hl7"))
+	labels, err := os.ReadFile(filepath.Join(dir, "labels.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mons []struct{ Status string }
+	for line := range bytes.Lines(monitors) {
+		var m struct{ Status string }
+		if err := json.Unmarshal(line, &m); err != nil {
+			t.Fatal(err)
+		}
+		mons = append(mons, m)
+	}
+	clean := 0
+	for _, m := range mons {
+		if m.Status == "clean" {
+			clean++
+		}
+	}
+	messages := bytes.Count(labels, []byte("\n"))
 	var out, errOut bytes.Buffer
 	if err := checkCmd(context.Background(), append([]string{"--arrival", filepath.Join(dir, "labels.jsonl")}, files...), &out, &errOut); err != nil {
 		t.Fatal(err)
 	}
-	if want := fmt.Sprintf("%d files, %d messages, %d monitors, 0 unreadable", sum.Files, sum.Messages, sum.Monitors); !strings.Contains(errOut.String(), want) {
+	if want := fmt.Sprintf("%d files, %d messages, %d monitors, 0 unreadable", len(files), messages, len(mons)); !strings.Contains(errOut.String(), want) {
 		t.Errorf("stderr %q, want %q", errOut.String(), want)
 	}
 	if strings.Contains(errOut.String(), "without an arrival time") {
@@ -459,7 +499,7 @@ func TestCheckCorpusPipeline(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if sc.Findings != lines || sc.Unmatched != 0 || sc.Episodes != sum.Monitors-sum.Clean {
+	if sc.Findings != lines || sc.Unmatched != 0 || sc.Episodes != len(mons)-clean {
 		t.Errorf("scored %d findings of %d, %d unmatched, %d episodes", sc.Findings, lines, sc.Unmatched, sc.Episodes)
 	}
 }
