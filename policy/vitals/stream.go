@@ -141,6 +141,8 @@ type stream struct {
 	drift [len(decoupledPairs)]decoupling // see decoupled
 
 	retrace [len(tracked)]retrace // see driftReturn
+
+	boxes [len(boxed)]box // candidate forged levels, see judgeBox
 }
 
 func newStream(cfg *Config) *stream {
