@@ -308,7 +308,8 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 					dst = em.add(dst, rUnitMismatch, p, c.seg, c.at, c.v, b, 0, KindIntegrity, "value jumped to its previous level converted to another unit: unit mislabelled")
 					t.undo, t.undoOK = float32(b), true
 				}
-				s.cancelBox(p) // reported: its end is the undo
+				// Reported: the jump back is its undo, not a box.
+				s.cancelBox(p)
 				continue // the baseline stays in the true unit
 			}
 			t.exN, t.exPre, t.exStart, t.exPartner, t.exSeg, t.exPeak = 1, b, now, partner[p] || (p == pSpO2 && beat), c.seg, c.v
