@@ -52,6 +52,9 @@ const (
 	// scatter, a genuine new state (motion, an arrhythmia, an artefact)
 	// brings its own.
 	boxRough = 2
+	// boxLapses: one value in boxLapses of a box's may lie off its level
+	// (see lapse).
+	boxLapses = 10
 )
 
 // box follows one channel's candidate box (see boxed).
@@ -61,7 +64,9 @@ type box struct {
 	pre, jump  float32 // the level it left, the change into it
 	noise      float32 // the channel's noise when it began
 	last       float32 // the previous value inside it
-	n          uint16  // its messages
+	n          uint16  // its messages on its level
+	lapses     uint8   // its values off its level that were not its return (see lapse)
+	lapsed     bool    // the previous value was one
 	state      uint8   // boxNone, boxHolding or boxReturned
 }
 
@@ -73,6 +78,36 @@ const (
 
 // shift returns the box's mean level less the level it left.
 func (b *box) shift() float64 { return b.sum/float64(b.n) - float64(b.pre) }
+
+// holds reports whether v lies on the box's side of the level it left, by
+// at least half its mean shift.
+func (b *box) holds(v float64) bool {
+	sh := b.shift()
+	return (v-float64(b.pre))*math.Copysign(1, sh) >= 0.5*math.Abs(sh)
+}
+
+// add takes v, on the box's level, into it.
+func (b *box) add(v float64) {
+	b.sum += v
+	b.rough += math.Abs(v - float64(b.last))
+	b.n++
+	b.last = float32(v)
+	b.lapsed = false
+}
+
+// lapse counts a value off the box's level that is not its return: a
+// channel's own scatter throws one value in a while across half a small
+// shift (a breathing rate of 16 forged to 9 reads 13 now and then). One at
+// a time, and at most one in boxLapses of the box's messages, is borne; the
+// value is not taken into the box's level or scatter.
+func (b *box) lapse() {
+	if b.lapsed || int(b.lapses+1)*boxLapses > int(b.n) {
+		b.state = boxNone
+		return
+	}
+	b.lapses++
+	b.lapsed = true
+}
 
 // cancelBox forgets p's candidate box: its start was reported as a step
 // already, or the channel's reference changed (a silence, a new zero).
@@ -87,7 +122,7 @@ func (s *stream) cancelBox(p param) {
 // here as a box (its mean level, the level it left and the smallest shift
 // judged): it began and ended in one message each, with no other
 // channel moving beyond its own scatter then (quiet), held its level with
-// the scatter it had before, and came back to where it left by the change
+// the scatter it had before (one value off it now and then aside), and came back to where it left by the change
 // it went out with, confirmed by this message.
 func (s *stream) judgeBox(p param, v, prev, base float64, now int64, quiet bool) (level, pre, size float64, ok bool) {
 	i := boxSlot[p]
@@ -100,18 +135,14 @@ func (s *stream) judgeBox(p param, v, prev, base float64, now int64, quiet bool)
 	case boxHolding:
 		sh := b.shift()
 		d := v - float64(b.last)
-		if (v-float64(b.pre))*math.Copysign(1, sh) >= 0.5*math.Abs(sh) {
+		if b.holds(v) {
 			if now-b.start > boxMaxHold || b.n == math.MaxUint16 {
 				b.state = boxNone // the patient's level now
 				return 0, 0, 0, false
 			}
-			b.sum += v
-			b.rough += math.Abs(d)
-			b.n++
-			b.last = float32(v)
+			b.add(v)
 			return 0, 0, 0, false
 		}
-		b.state = boxNone
 		noise := float64(b.noise)
 		if quiet && now-b.start >= boxHold && b.n >= 2*baseN &&
 			math.Abs(sh) >= max(boxMin[p], boxNoise*noise) &&
@@ -119,13 +150,25 @@ func (s *stream) judgeBox(p param, v, prev, base float64, now int64, quiet bool)
 			math.Abs(float64(b.jump)+d) <= 3*noise+1 &&
 			b.rough/float64(b.n-1) <= boxRough*noise {
 			b.state = boxReturned
+			return 0, 0, 0, false
 		}
+		b.lapse()
 		return 0, 0, 0, false
 	case boxReturned:
-		b.state = boxNone
 		sh := b.shift()
 		if quiet && math.Abs(v-float64(b.pre)) <= boxBack*math.Abs(sh) {
+			b.state = boxNone
 			return b.sum / float64(b.n), float64(b.pre), max(boxMin[p], boxNoise*float64(b.noise)), true
+		}
+		// Not confirmed: the value that looked like the return was one
+		// off the level, if the channel is back on it now.
+		b.state = boxHolding
+		b.lapse()
+		if b.state == boxHolding && b.holds(v) {
+			b.lapsed = false
+			b.add(v)
+		} else {
+			b.state = boxNone
 		}
 		return 0, 0, 0, false
 	}

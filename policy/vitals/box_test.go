@@ -50,6 +50,15 @@ func TestBox(t *testing.T) {
 			}
 			return plain(i)
 		}), []string{"rate_of_change"}},
+		{"breathing rate forged 16 → 10 for 30 min, one value in 15 back at 14, then back", box(60, func(i, k int) msg {
+			switch {
+			case k >= 0 && k < 60 && k%15 == 12:
+				return withArt(patient(i, 80, 97, 14, 38), i, 120, 70, 87)
+			case k >= 0 && k < 60:
+				return withArt(patient(i, 80, 97, 10, 38), i, 120, 70, 87)
+			}
+			return plain(i)
+		}), []string{"rate_of_change"}},
 		{"arterial pressures forged +10 mmHg for 30 min (under half the spike threshold), then back", box(60, func(i, k int) msg {
 			if k >= 0 && k < 60 {
 				return withArt(patient(i, 80, 97, 16, 38), i, 130, 80, 97)
