@@ -156,6 +156,7 @@ func (s *stream) newPatient() {
 		t := &s.tracks[p]
 		t.nb, t.bi, t.exN, t.undoOK = 0, 0, 0, false
 	}
+	s.boxes = [len(boxed)]box{}
 	s.cuff = cuffPair{} // the next patient's cuff sits elsewhere on another artery
 }
 

@@ -142,6 +142,8 @@ type stream struct {
 
 	retrace [len(tracked)]retrace // see driftReturn
 	pulse   pulseTrack            // the arterial pulse pressure's roughness, see pulseSmooth
+
+	boxes [len(boxed)]box // candidate forged levels, see judgeBox
 }
 
 func newStream(cfg *Config) *stream {

@@ -263,6 +263,7 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 			// level is the reference now, not a step from the old one.
 			t.reset(c.v)
 			t.undoOK = false
+			s.cancelBox(p)
 			continue
 		}
 		dev := c.v - b
@@ -280,7 +281,18 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 			// next message is judged against it.
 			t.reset(c.v)
 			t.undoOK = false
+			s.cancelBox(p)
 			continue
+		}
+		// A forged level judged as a whole when it ends (see box.go).
+		others := shiftedN
+		if arterial(p) {
+			others -= arterialShifted
+		} else if shifted[p] {
+			others--
+		}
+		if level, pre, size, ok := s.judgeBox(p, c.v, prevV, b, now, !partnerShifted[p] && others == 0); ok && em.on(rRate) {
+			dst = em.add(dst, rRate, p, c.seg, c.at, level, pre, size, "", "held a level and came back to the one it left, each in one message, with no other channel moving")
 		}
 		if t.exN == 0 {
 			// An abrupt shift (most of it in one message) is followed from
@@ -296,6 +308,8 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 					dst = em.add(dst, rUnitMismatch, p, c.seg, c.at, c.v, b, 0, KindIntegrity, "value jumped to its previous level converted to another unit: unit mislabelled")
 					t.undo, t.undoOK = float32(b), true
 				}
+				// Reported: the jump back is its undo, not a box.
+				s.cancelBox(p)
 				continue // the baseline stays in the true unit
 			}
 			t.exN, t.exPre, t.exStart, t.exPartner, t.exSeg, t.exPeak = 1, b, now, partner[p] || (p == pSpO2 && beat), c.seg, c.v
@@ -303,12 +317,6 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 			// A change of state (waking, a transfer, a rhythm converting)
 			// moves other channels in the same message, related or not; a
 			// forged level moves one channel (or the one arterial line).
-			others := shiftedN
-			if arterial(p) {
-				others -= arterialShifted
-			} else if shifted[p] {
-				others--
-			}
 			t.exShifted = partnerShifted[p] || others > 0
 			t.exWitness = s.witnessed(p)
 			t.exSmall, t.exSum, t.exFirst = math.Abs(dev) < lo, c.v, c.v
@@ -371,6 +379,7 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 			t.undoOK = false
 		case step:
 			t.undo, t.undoOK = float32(t.exPre), true
+			s.cancelBox(p) // its start is reported: its end is the undo
 		}
 	}
 	return s.pulseSmooth(e, em, line, dst)

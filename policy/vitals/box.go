@@ -1,0 +1,184 @@
+package vitals
+
+import "math"
+
+// A forged step is a box: an offset added to one channel from one message
+// to another and taken away again. The channel jumps in one message, holds
+// the new level with its own scatter (the offset rides on the patient's own
+// signal), and comes back in one message, minutes later, to where it left,
+// by the jump it went out with. Each of the two jumps alone is a change of
+// pace a patient makes now and then (a breathing rate settling after
+// waking, a vasopressor's effect); the pair judged together, when the
+// return comes, is the shape of an edit: a genuine change of state moves
+// other channels at its start or end, takes more than one message, comes
+// back elsewhere, or holds its level with another scatter (docs/vitals.md,
+// "Steps as boxes, session 15"). Judged for the channels whose sustained
+// steps the excursion check judges (rate_of_change judges the heart, pulse,
+// saturation and temperature steps with its own window).
+var boxed = [...]param{pRR, pARTSys, pARTDia, pARTMean, pEtCO2}
+
+// boxSlot is each parameter's place in stream.boxes, -1 for none.
+var boxSlot = func() (m [numParams]int8) {
+	for p := range m {
+		m[p] = -1
+	}
+	for i, p := range boxed {
+		m[p] = int8(i)
+	}
+	return m
+}()
+
+// boxMin is the smallest shift a box is judged at, per parameter, in base
+// units: a breathing rate of 4/min, an arterial pressure of 8 mmHg, an
+// end-tidal CO2 of 4 mmHg (below them an integer reading's rounding and a
+// patient's own wandering make the shape).
+var boxMin = [numParams]float64{pRR: 4, pARTSys: 8, pARTDia: 8, pARTMean: 8, pEtCO2: 4}
+
+const (
+	// boxNoise is the box's smallest shift in the channel's own noise (its
+	// mean change between messages when the box began).
+	boxNoise = 5
+	// boxHold and boxMaxHold bound how long the level is held, in
+	// nanoseconds: a patient's own change of pace that comes back within
+	// minutes is common (a breath-holding spell, a short arousal); one held
+	// for longer than 90 minutes is the patient's level now.
+	boxHold    = int64(10 * 60 * 1e9)
+	boxMaxHold = int64(90 * 60 * 1e9)
+	// boxBack is how near, as a share of the shift, the return lands to
+	// the level the box left.
+	boxBack = 0.35
+	// boxRough is how many times its noise before the box the channel may
+	// change between messages inside it: an offset keeps the patient's
+	// scatter, a genuine new state (motion, an arrhythmia, an artefact)
+	// brings its own.
+	boxRough = 2
+	// boxLapses: one value in boxLapses of a box's may lie off its level
+	// (see lapse).
+	boxLapses = 10
+)
+
+// box follows one channel's candidate box (see boxed).
+type box struct {
+	sum, rough float64 // the values inside it and their changes (absolute), summed
+	start      int64   // arrival of its first message, Unix ns
+	pre, jump  float32 // the level it left, the change into it
+	noise      float32 // the channel's noise when it began
+	last       float32 // the previous value inside it
+	n          uint16  // its messages on its level
+	lapses     uint8   // its values off its level that were not its return (see lapse)
+	lapsed     bool    // the previous value was one
+	state      uint8   // boxNone, boxHolding or boxReturned
+}
+
+const (
+	boxNone     = iota
+	boxHolding  // the channel jumped and holds its new level
+	boxReturned // it jumped back to where it left: confirmed by the next message
+)
+
+// shift returns the box's mean level less the level it left.
+func (b *box) shift() float64 { return b.sum/float64(b.n) - float64(b.pre) }
+
+// holds reports whether v lies on the box's side of the level it left, by
+// at least half its mean shift.
+func (b *box) holds(v float64) bool {
+	sh := b.shift()
+	return (v-float64(b.pre))*math.Copysign(1, sh) >= 0.5*math.Abs(sh)
+}
+
+// add takes v, on the box's level, into it.
+func (b *box) add(v float64) {
+	b.sum += v
+	b.rough += math.Abs(v - float64(b.last))
+	b.n++
+	b.last = float32(v)
+	b.lapsed = false
+}
+
+// lapse counts a value off the box's level that is not its return: a
+// channel's own scatter throws one value in a while across half a small
+// shift (a breathing rate of 16 forged to 9 reads 13 now and then). One at
+// a time, and at most one in boxLapses of the box's messages, is borne; the
+// value is not taken into the box's level or scatter.
+func (b *box) lapse() {
+	if b.lapsed || int(b.lapses+1)*boxLapses > int(b.n) {
+		b.state = boxNone
+		return
+	}
+	b.lapses++
+	b.lapsed = true
+}
+
+// cancelBox forgets p's candidate box: its start was reported as a step
+// already, or the channel's reference changed (a silence, a new zero).
+func (s *stream) cancelBox(p param) {
+	if i := boxSlot[p]; i >= 0 {
+		s.boxes[i].state = boxNone
+	}
+}
+
+// judgeBox follows p's box through the message with value v (prev the
+// channel's previous value, base its baseline) and reports whether it ended
+// here as a box (its mean level, the level it left and the smallest shift
+// judged): it began and ended in one message each, with no other
+// channel moving beyond its own scatter then (quiet), held its level with
+// the scatter it had before (one value off it now and then aside), and came back to where it left by the change
+// it went out with, confirmed by this message.
+func (s *stream) judgeBox(p param, v, prev, base float64, now int64, quiet bool) (level, pre, size float64, ok bool) {
+	i := boxSlot[p]
+	if i < 0 {
+		return 0, 0, 0, false
+	}
+	b, t := &s.boxes[i], &s.tracks[p]
+	quiet = quiet && s.witnessed(p) && (p != pRR || !s.plethSince(3))
+	switch b.state {
+	case boxHolding:
+		sh := b.shift()
+		d := v - float64(b.last)
+		if b.holds(v) {
+			if now-b.start > boxMaxHold || b.n == math.MaxUint16 {
+				b.state = boxNone // the patient's level now
+				return 0, 0, 0, false
+			}
+			b.add(v)
+			return 0, 0, 0, false
+		}
+		noise := float64(b.noise)
+		if quiet && now-b.start >= boxHold && b.n >= 2*baseN &&
+			math.Abs(sh) >= max(boxMin[p], boxNoise*noise) &&
+			math.Abs(d) >= 0.75*math.Abs(sh) && math.Abs(v-float64(b.pre)) <= boxBack*math.Abs(sh) &&
+			math.Abs(float64(b.jump)+d) <= 3*noise+1 &&
+			b.rough/float64(b.n-1) <= boxRough*noise {
+			b.state = boxReturned
+			return 0, 0, 0, false
+		}
+		b.lapse()
+		return 0, 0, 0, false
+	case boxReturned:
+		sh := b.shift()
+		if quiet && math.Abs(v-float64(b.pre)) <= boxBack*math.Abs(sh) {
+			b.state = boxNone
+			return b.sum / float64(b.n), float64(b.pre), max(boxMin[p], boxNoise*float64(b.noise)), true
+		}
+		// Not confirmed: the value that looked like the return was one
+		// off the level, if the channel is back on it now.
+		b.state = boxHolding
+		b.lapse()
+		if b.state == boxHolding && b.holds(v) {
+			b.lapsed = false
+			b.add(v)
+		} else {
+			b.state = boxNone
+		}
+		return 0, 0, 0, false
+	}
+	// A jump, most of it in one message, from a settled level, while no
+	// other channel moved: a box may begin.
+	dev := v - base
+	if !quiet || t.exN != 0 || t.noiseN < 32 || math.Abs(dev) < max(boxMin[p], boxNoise*t.noise) ||
+		math.Abs(v-prev) < 0.75*math.Abs(dev) || !t.settled(dev) {
+		return 0, 0, 0, false
+	}
+	*b = box{pre: float32(base), jump: float32(v - prev), noise: float32(t.noise), last: float32(v), sum: v, start: now, n: 1, state: boxHolding}
+	return 0, 0, 0, false
+}

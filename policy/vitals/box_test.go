@@ -1,0 +1,116 @@
+package vitals_test
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+	"time"
+
+	"github.com/hl7gate/hl7gate/policy/vitals"
+)
+
+// withArt appends arterial rows (systolic s, diastolic d, mean m, each with a
+// noise of ±1 seeded by i) to a message.
+func withArt(m msg, i int, s, d, mn float64) msg {
+	g := rand.New(rand.NewPCG(uint64(i), 17))
+	n := func() float64 { return float64(g.IntN(3) - 1) }
+	m.rows = append(m.rows, artS(num(math.Round(s)+n())), artD(num(math.Round(d)+n())), artM(num(math.Round(mn)+n())))
+	return m
+}
+
+// TestBox: an offset added to one channel for half an hour and taken away
+// again (a box: one jump out, the level held with the channel's own
+// scatter, one jump back to where it left, nothing else moving) is reported
+// when it ends, also below the step floors; a patient's own changes of
+// pace and pressure that come back differently, move other channels, are
+// short, ramp or scatter stay quiet.
+func TestBox(t *testing.T) {
+	const step = 30 * time.Second
+	learn := every(120, step, func(i int) msg { return withArt(patient(i, 80, 97, 16, 38), i, 120, 70, 87) })
+	// 10 messages at the patient's level, then f for n messages, then 10
+	// after it (k counts from the box's first message).
+	box := func(n int, f func(i, k int) msg) []tick {
+		return every(n+20, step, func(i int) msg {
+			k := i - 10
+			if k < 0 || k >= n+10 {
+				return f(i+1000, -1)
+			}
+			return f(i+1000, k)
+		})
+	}
+	plain := func(i int) msg { return withArt(patient(i, 80, 97, 16, 38), i, 120, 70, 87) }
+	tests := []struct {
+		name string
+		more []tick
+		want []string
+	}{
+		{"breathing rate forged 16 → 22 for 30 min (under the 8/min step floor), then back", box(60, func(i, k int) msg {
+			if k >= 0 && k < 60 {
+				return withArt(patient(i, 80, 97, 22, 38), i, 120, 70, 87)
+			}
+			return plain(i)
+		}), []string{"rate_of_change"}},
+		{"breathing rate forged 16 → 10 for 30 min, one value in 15 back at 14, then back", box(60, func(i, k int) msg {
+			switch {
+			case k >= 0 && k < 60 && k%15 == 12:
+				return withArt(patient(i, 80, 97, 14, 38), i, 120, 70, 87)
+			case k >= 0 && k < 60:
+				return withArt(patient(i, 80, 97, 10, 38), i, 120, 70, 87)
+			}
+			return plain(i)
+		}), []string{"rate_of_change"}},
+		{"arterial pressures forged +10 mmHg for 30 min (under half the spike threshold), then back", box(60, func(i, k int) msg {
+			if k >= 0 && k < 60 {
+				return withArt(patient(i, 80, 97, 16, 38), i, 130, 80, 97)
+			}
+			return plain(i)
+		}), []string{"rate_of_change"}},
+		{"breathing rate 16 → 22 for 30 min, back to 19 (a new level, not the old one)", box(60, func(i, k int) msg {
+			switch {
+			case k >= 0 && k < 60:
+				return withArt(patient(i, 80, 97, 22, 38), i, 120, 70, 87)
+			case k >= 60:
+				return withArt(patient(i, 80, 97, 19, 38), i, 120, 70, 87)
+			}
+			return plain(i)
+		}), nil},
+		{"breathing rate 16 → 22 for 30 min, the heart rate +15 as it begins and ends (waking, sleeping)", box(60, func(i, k int) msg {
+			if k >= 0 && k < 60 {
+				return withArt(patient(i, 95, 97, 22, 38), i, 120, 70, 87)
+			}
+			return plain(i)
+		}), nil},
+		{"breathing rate 16 → 22 for 5 min, then back", box(10, func(i, k int) msg {
+			if k >= 0 && k < 10 {
+				return withArt(patient(i, 80, 97, 22, 38), i, 120, 70, 87)
+			}
+			return plain(i)
+		}), nil},
+		{"breathing rate 16 → 22 for 30 min, back over 4 messages", box(60, func(i, k int) msg {
+			if k >= 0 && k < 64 {
+				return withArt(patient(i, 80, 97, 22-6*ramp(k-59, 5), 38), i, 120, 70, 87)
+			}
+			return plain(i)
+		}), nil},
+		{"breathing rate 16 → 22 for 30 min, scattering ±4 inside (irregular breathing), then back", box(60, func(i, k int) msg {
+			if k >= 0 && k < 60 {
+				return withArt(patient(i, 80, 97, 22+4*float64(k%2*2-1), 38), i, 120, 70, 87)
+			}
+			return plain(i)
+		}), nil},
+		{"vasopressor: arterial pressures +15 over 5 min, held 30 min, off over 5 min", box(70, func(i, k int) msg {
+			x := ramp(k, 10) - ramp(k-60, 10)
+			if k < 0 {
+				x = 0
+			}
+			return withArt(patient(i, 80, 97, 16, 38), i, 120+15*x, 70+10*x, 87+12*x)
+		}), nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			// Only rate_of_change is asserted: drift_return may read a box's
+			// return too (the arterial one's diastolic), on its own terms.
+			checkRules(t, only(run(t, vitals.DefaultConfig(), then(learn, step, tc.more)), "rate_of_change"), tc.want...)
+		})
+	}
+}
