@@ -89,6 +89,7 @@ type stream struct {
 	seq idSequence // the device's message counter, see idSequence
 
 	lastMsgTime time.Time
+	obsAt       [len(continuous)]int64 // per continuous channel, its last OBX-14 (Unix ns; 0 = none), see timing
 	learned     [maxLearn]time.Duration
 	nLearned    int
 	offset      time.Duration
@@ -540,10 +541,29 @@ func (s *stream) identity(e *Engine, em *emitter, msh []hl7.Field, patient uint6
 func (s *stream) timing(e *Engine, em *emitter, msgTime, arrival time.Time, dst []Finding) []Finding {
 	rc := &e.cfg.Rules
 	tol := rc.TimeBackwards.Tolerance
-	if !s.lastMsgTime.IsZero() && msgTime.Before(s.lastMsgTime.Add(-tol)) && em.on(rTimeBackwards) {
+	back := !s.lastMsgTime.IsZero() && msgTime.Before(s.lastMsgTime.Add(-tol))
+	if back && em.on(rTimeBackwards) {
 		dst = em.add(dst, rTimeBackwards, pNone, 0, time.Time{}, s.lastMsgTime.Sub(msgTime).Seconds(), 0, tol.Seconds(), "", "message time went backwards")
 	}
 	s.lastMsgTime = msgTime
+	// A continuous channel's observation time (OBX-14) never goes backwards
+	// either: a newer sample is never measured before the one it follows,
+	// whatever lag the device stamps it with. Re-stamping only the rows under
+	// an honest MSH-7 moves them back while the message time goes on. The
+	// cuff is left out: its rows keep the last reading's time, which a device
+	// may re-stamp with each message's (nibpChecks).
+	for i, p := range continuous {
+		r := &s.cur[p]
+		if !r.ok || r.at.IsZero() {
+			continue
+		}
+		at, prev := r.at.UnixNano(), s.obsAt[i]
+		s.obsAt[i] = at
+		if prev != 0 && at < prev-int64(tol) && !back && em.on(rTimeBackwards) {
+			back = true
+			dst = em.add(dst, rTimeBackwards, p, r.seg, r.at, float64(prev-at)/1e9, 0, tol.Seconds(), "", "observation time (OBX-14) went backwards while the message time did not")
+		}
+	}
 
 	off := msgTime.Sub(arrival)
 	if !s.offsetKnown {
