@@ -89,3 +89,58 @@ func TestObservationTimeBackwards(t *testing.T) {
 		})
 	}
 }
+
+// TestCuffValuesUnderOneTime: a cuff reading is one measurement, so cuff
+// values that change while the rows keep one measurement time (OBX-14) are
+// nibp_cadence (session 15, found by the second blind generator: main took
+// every change of values for a new reading, at an interval of 0 s, which is
+// not "sooner than a cuff can cycle"). New readings with their own times, a
+// reading whose mean row comes and goes, and readings of a stat series
+// stamped to the minute (two share a stamp) stay quiet.
+func TestCuffValuesUnderOneTime(t *testing.T) {
+	// cuff returns 30 messages 10 s apart of a patient with a cuff reading
+	// of systolic s(i), mean m(i) ("" leaves the row out) stamped at(i).
+	cuff := func(s, m func(i int) string, at func(i int) string) []tick {
+		return every(30, 10*sec, func(i int) msg {
+			msg := normal(i)
+			msg.rows = append(msg.rows, nibpS(s(i), at(i)), nibpD("72", at(i)))
+			if v := m(i); v != "" {
+				msg.rows = append(msg.rows, nibpM(v, at(i)))
+			}
+			return msg
+		})
+	}
+	fixed := func(v string) func(int) string { return func(int) string { return v } }
+	changing := func(i int) string {
+		if i >= 15 {
+			return num(float64(100 + 7*(i%4)))
+		}
+		return "120"
+	}
+	tests := []struct {
+		name  string
+		ticks []tick
+		want  []string
+	}{
+		{"values change under one OBX-14", cuff(changing, fixed("88"), fixed("20260301115930")), []string{"nibp_cadence"}},
+		{"a new reading with its own time every 2 min", cuff(func(i int) string { return num(float64(115 + i/12)) }, fixed("88"),
+			func(i int) string { return t0.Add(time.Duration(i/12)*2*time.Minute - 20*sec).Format("20060102150405") }), nil},
+		{"mean row left out every other message", cuff(fixed("120"), func(i int) string {
+			if i%2 == 1 {
+				return ""
+			}
+			return "88"
+		}, fixed("20260301115930")), nil},
+		{"stat series stamped to the minute", cuff(func(i int) string { return num(float64(115 + (i/4)%2)) }, fixed("88"),
+			func(i int) string { return t0.Add(time.Duration(i) * 10 * sec).Format("200601021504") }), nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			fs := run(t, vitals.DefaultConfig(), tc.ticks)
+			checkRules(t, fs, tc.want...)
+			if len(fs) != len(tc.want) {
+				t.Errorf("%d findings, want one per rule", len(fs))
+			}
+		})
+	}
+}

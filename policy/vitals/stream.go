@@ -949,7 +949,8 @@ func (s *stream) nibpChecks(e *Engine, em *emitter, arrival time.Time, dst []Fin
 	if !isNew {
 		return dst
 	}
-	if at.IsZero() {
+	stamped := !at.IsZero()
+	if !stamped {
 		at = arrival
 	}
 	seg := sys.seg
@@ -960,6 +961,19 @@ func (s *stream) nibpChecks(e *Engine, em *emitter, arrival time.Time, dst []Fin
 	soon := s.haveNIBP && iv > 0 && iv < e.cfg.Rules.NIBPCadence.MinInterval
 	if soon && em.on(rNIBPCadence) {
 		dst = em.add(dst, rNIBPCadence, pNIBPMean, seg, at, iv.Seconds(), 0, e.cfg.Rules.NIBPCadence.MinInterval.Seconds(), "", "new cuff reading sooner than a cuff can cycle")
+	}
+	// A cuff reading is one measurement: its values do not change while its
+	// measurement time (OBX-14) stays. Only values present in both count (a
+	// row left out is not a change), and a time without seconds may be a
+	// device's minute-precision stamp, which two readings of a stat series
+	// can share.
+	if s.haveNIBP && iv == 0 && stamped && !at.Equal(at.Truncate(time.Minute)) && em.on(rNIBPCadence) {
+		for k, v := range vals {
+			if v != 0 && s.nibp[k] != 0 && v != s.nibp[k] {
+				dst = em.add(dst, rNIBPCadence, pNIBPMean, seg, at, 0, 0, e.cfg.Rules.NIBPCadence.MinInterval.Seconds(), "", "cuff values changed under the same measurement time (OBX-14)")
+				break
+			}
+		}
 	}
 	s.nibpAt, s.nibp, s.haveNIBP = at, vals, true
 
