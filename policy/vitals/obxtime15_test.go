@@ -16,7 +16,9 @@ import (
 // channel that returns after a gap, and cuff rows that keep an older
 // reading's time after a device re-stamped them with each message's time
 // stay quiet; a clock that moves MSH-7 and OBX-14 back together is one
-// time_backwards, not two.
+// time_backwards, not two, and neither the return from a clock jump ahead
+// (for a channel absent on the return too) nor from rows stamped after their
+// message (time_future) is another.
 func TestObservationTimeBackwards(t *testing.T) {
 	stamp := func(d time.Duration) string { return t0.Add(d).Format("20060102150405") }
 	// rows returns 30 messages 10 s apart (MSH-7 at the arrival plus msh(i))
@@ -57,6 +59,27 @@ func TestObservationTimeBackwards(t *testing.T) {
 			}
 			return 0
 		}, movedBack, nil), []string{"time_backwards"}},
+		{"clock 10 min ahead for 3 messages, pulse rate lost on the return", rows(func(i int) time.Duration {
+			if i >= 12 && i <= 14 {
+				return 10 * time.Minute
+			}
+			return 0
+		}, func(i, _ int, at time.Duration) time.Duration {
+			if i >= 12 && i <= 14 {
+				return at + 10*time.Minute
+			}
+			return at
+		}, func(i int, m *msg) {
+			if i >= 15 && i < 20 {
+				m.rows = append(m.rows[:1], m.rows[2:]...)
+			}
+		}), []string{"time_future", "time_backwards"}},
+		{"rows stamped 10 min after the message for 3 messages", rows(none, func(i, _ int, at time.Duration) time.Duration {
+			if i >= 12 && i <= 14 {
+				return at + 10*time.Minute
+			}
+			return at
+		}, nil), []string{"time_future"}},
 		{"breathing rate stamped when last computed, once a minute", rows(none, func(_, j int, at time.Duration) time.Duration {
 			if j == 3 { // breathing rate
 				return at.Truncate(time.Minute)

@@ -551,10 +551,17 @@ func (s *stream) timing(e *Engine, em *emitter, msgTime, arrival time.Time, dst 
 	// whatever lag the device stamps it with. Re-stamping only the rows under
 	// an honest MSH-7 moves them back while the message time goes on. The
 	// cuff is left out: its rows keep the last reading's time, which a device
-	// may re-stamp with each message's (nibpChecks).
+	// may re-stamp with each message's (nibpChecks). A message time that went
+	// back (reported above: the device's clock moved, or returned from a
+	// jump ahead) starts the channels afresh, those absent now included; a
+	// time after the message's (time_future, below) is no reference.
+	if back {
+		clear(s.obsAt[:])
+	}
+	limit := msgTime.Add(rc.TimeFuture.OBXTolerance)
 	for i, p := range continuous {
 		r := &s.cur[p]
-		if !r.ok || r.at.IsZero() {
+		if !r.ok || r.at.IsZero() || r.at.After(limit) {
 			continue
 		}
 		at, prev := r.at.UnixNano(), s.obsAt[i]
@@ -596,7 +603,6 @@ func (s *stream) timing(e *Engine, em *emitter, msgTime, arrival time.Time, dst 
 		}
 	}
 	future := false
-	limit := msgTime.Add(rc.TimeFuture.OBXTolerance)
 	var fp param
 	for p := range s.cur {
 		if r := &s.cur[p]; r.ok && r.at.After(limit) {
