@@ -167,3 +167,48 @@ func TestCuffValuesUnderOneTime(t *testing.T) {
 		})
 	}
 }
+
+// TestCuffInAnotherUnit: a cuff reports no systolic below 30 mm[Hg], so a
+// whole reading there, in order, whose systolic is a possible one for the
+// patient in another unit of pressure is that unit mislabelled: kPa sent as
+// mm[Hg] (session 15, found by the second blind generator: 16.0/8.7/11.2
+// "mm[Hg]" lay inside the cuff's 0–280 range and passed). A neonate's low
+// reading (28 kPa would be 210 mm[Hg], beyond a neonate's cuff), a low
+// reading the arterial line confirms as labelled, and a swapped reading
+// (bp_order's) are not.
+func TestCuffInAnotherUnit(t *testing.T) {
+	reading := func(s, d, m string, line bool) []tick {
+		return every(12, 10*sec, func(i int) msg {
+			msg := normal(i)
+			at := t0.Add(-30 * sec).Format("20060102150405")
+			msg.rows = append(msg.rows, nibpS(s, at), nibpD(d, at), nibpM(m, at))
+			if line {
+				msg.rows = append(msg.rows, artS("30"), artD("22"), artM("25"))
+			}
+			return msg
+		})
+	}
+	neonatal := vitals.DefaultConfig()
+	neonatal.Profile = "neonatal"
+	tests := []struct {
+		name  string
+		cfg   vitals.Config
+		ticks []tick
+		want  []string
+	}{
+		{"adult reading in kPa labelled mm[Hg]", vitals.DefaultConfig(), reading("16.0", "8.7", "11.2", false), []string{"unit_mismatch"}},
+		{"neonate's reading in kPa labelled mm[Hg]", neonatal, reading("8.0", "4.7", "6.0", false), []string{"unit_mismatch"}},
+		{"neonate's low reading", neonatal, reading("28", "23", "24", false), nil},
+		{"low reading the arterial line confirms", vitals.DefaultConfig(), reading("28", "23", "24", true), nil},
+		{"swapped low reading", vitals.DefaultConfig(), reading("29", "50", "40", false), []string{"bp_order"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			fs := run(t, tc.cfg, tc.ticks)
+			checkRules(t, fs, tc.want...)
+			if len(fs) != len(tc.want) {
+				t.Errorf("%d findings, want one per rule", len(fs))
+			}
+		})
+	}
+}
