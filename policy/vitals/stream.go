@@ -89,6 +89,7 @@ type stream struct {
 	seq idSequence // the device's message counter, see idSequence
 
 	lastMsgTime time.Time
+	obsAt       [len(continuous)]int64 // per continuous channel, its last OBX-14 (Unix ns; 0 = none), see timing
 	learned     [maxLearn]time.Duration
 	nLearned    int
 	offset      time.Duration
@@ -446,6 +447,24 @@ func (o *obxFields) measurement(d hl7.Delimiters) (ok, demo bool) {
 	return string(o.valueType) == "NM", demo
 }
 
+// otherUnit returns v of parameter p, labelled with unit u, read in another
+// unit of p's quantity in which it is a plausible value (plausibleLimits),
+// in p's base unit; false when there is none, or when v carries no unit.
+func (e *Engine) otherUnit(p param, u uint8, v float64) (float64, bool) {
+	if u == unitNone {
+		return 0, false // no label, so none to be wrong
+	}
+	for ai, alt := range e.t.canon {
+		if alt.q != params[p].q || ai == int(u) {
+			continue
+		}
+		if ab := v*alt.scale + alt.offset; ab >= e.plausible[p].Min && ab <= e.plausible[p].Max {
+			return ab, true
+		}
+	}
+	return 0, false
+}
+
 // obx reads the value of OBX segment i, a measurement row for parameter p
 // (raw OBX-5, OBX-14 cut to component 1, the unit as unitOf reads it), into
 // s.cur[p] when it is the first valid measurement of p in the message.
@@ -476,19 +495,11 @@ func (s *stream) obx(e *Engine, em *emitter, value, obsTime []byte, p param, u u
 	}
 	if base < lim.Min || base > lim.Max {
 		s.tracks[p].refused = em.arrival.UnixNano()
-		for ai, alt := range e.t.canon {
-			if u == unitNone {
-				break // no label, so none to be wrong
+		if ab, ok := e.otherUnit(p, u, v); ok {
+			if em.on(rUnitMismatch) {
+				dst = em.add(dst, rUnitMismatch, p, i, at, base, ab, lim.Max, KindIntegrity, "value impossible in its declared unit but plausible in another: unit mislabelled")
 			}
-			if alt.q != params[p].q || ai == int(u) {
-				continue
-			}
-			if ab := v*alt.scale + alt.offset; ab >= e.plausible[p].Min && ab <= e.plausible[p].Max {
-				if em.on(rUnitMismatch) {
-					dst = em.add(dst, rUnitMismatch, p, i, at, base, ab, lim.Max, KindIntegrity, "value impossible in its declared unit but plausible in another: unit mislabelled")
-				}
-				return dst
-			}
+			return dst
 		}
 		if em.on(rRange) {
 			th := lim.Max
@@ -542,10 +553,36 @@ func (s *stream) identity(e *Engine, em *emitter, msh []hl7.Field, patient uint6
 func (s *stream) timing(e *Engine, em *emitter, msgTime, arrival time.Time, dst []Finding) []Finding {
 	rc := &e.cfg.Rules
 	tol := rc.TimeBackwards.Tolerance
-	if !s.lastMsgTime.IsZero() && msgTime.Before(s.lastMsgTime.Add(-tol)) && em.on(rTimeBackwards) {
+	back := !s.lastMsgTime.IsZero() && msgTime.Before(s.lastMsgTime.Add(-tol))
+	if back && em.on(rTimeBackwards) {
 		dst = em.add(dst, rTimeBackwards, pNone, 0, time.Time{}, s.lastMsgTime.Sub(msgTime).Seconds(), 0, tol.Seconds(), "", "message time went backwards")
 	}
 	s.lastMsgTime = msgTime
+	// A continuous channel's observation time (OBX-14) never goes backwards
+	// either: a newer sample is never measured before the one it follows,
+	// whatever lag the device stamps it with. Re-stamping only the rows under
+	// an honest MSH-7 moves them back while the message time goes on. The
+	// cuff is left out: its rows keep the last reading's time, which a device
+	// may re-stamp with each message's (nibpChecks). A message time that went
+	// back (reported above: the device's clock moved, or returned from a
+	// jump ahead) starts the channels afresh, those absent now included; a
+	// time after the message's (time_future, below) is no reference.
+	if back {
+		clear(s.obsAt[:])
+	}
+	limit := msgTime.Add(rc.TimeFuture.OBXTolerance)
+	for i, p := range continuous {
+		r := &s.cur[p]
+		if !r.ok || r.at.IsZero() || r.at.After(limit) {
+			continue
+		}
+		at, prev := r.at.UnixNano(), s.obsAt[i]
+		s.obsAt[i] = at
+		if prev != 0 && at < prev-int64(tol) && !back && em.on(rTimeBackwards) {
+			back = true
+			dst = em.add(dst, rTimeBackwards, p, r.seg, r.at, float64(prev-at)/1e9, 0, tol.Seconds(), "", "observation time (OBX-14) went backwards while the message time did not")
+		}
+	}
 
 	off := msgTime.Sub(arrival)
 	if !s.offsetKnown {
@@ -578,7 +615,6 @@ func (s *stream) timing(e *Engine, em *emitter, msgTime, arrival time.Time, dst 
 		}
 	}
 	future := false
-	limit := msgTime.Add(rc.TimeFuture.OBXTolerance)
 	var fp param
 	for p := range s.cur {
 		if r := &s.cur[p]; r.ok && r.at.After(limit) {
@@ -908,6 +944,12 @@ func medianReaches(d []float64, lim float64) bool {
 	return (a+b)/2 >= lim
 }
 
+// cuffFloor is the lowest systolic pressure an oscillometric cuff reports,
+// in mm[Hg]: the lowest of the vendors' measurement ranges (30 mm[Hg] for
+// adults and neonates alike; others start at 40; docs/vitals.md, session 15,
+// c2miss15). Below it a cuff reports no value.
+const cuffFloor = 30
+
 // nibpChecks runs the cuff checks once per new cuff reading (a new OBX-14,
 // or new values when there is none); repeats of the last reading are quiet.
 func (s *stream) nibpChecks(e *Engine, em *emitter, arrival time.Time, dst []Finding) []Finding {
@@ -925,13 +967,32 @@ func (s *stream) nibpChecks(e *Engine, em *emitter, arrival time.Time, dst []Fin
 	// A new reading has new values; the same values under a new OBX-14 are
 	// a new reading only when that time is not just the message's own (some
 	// devices re-stamp the last reading with each message's time).
+	// A cuff measures no systolic below its floor. A reading whose systolic
+	// lies there, in the order a reading keeps (systolic above mean above
+	// diastolic), and is a plausible systolic for this patient in another
+	// unit of pressure is a whole reading in that unit, mislabelled (kPa as
+	// mm[Hg]): reported, and not judged as a reading. A swapped or broken
+	// reading is bp_order's; a low reading the arterial line confirms, as
+	// labelled, is a very low pressure (a preterm neonate's).
+	art := &s.cur[pARTMean]
+	confirmed := mean.ok && art.ok && math.Abs(mean.v-art.v) <= e.cfg.Rules.NIBPIBP.Tolerance
+	if sys.ok && dia.ok && sys.v > 0 && sys.v < cuffFloor && sys.v > dia.v && (!mean.ok || (mean.v < sys.v && mean.v > dia.v)) && !confirmed {
+		cu := e.t.canon[sys.unit]
+		if ab, ok := e.otherUnit(pNIBPSys, sys.unit, (sys.v-cu.offset)/cu.scale); ok && ab <= e.limits[s.class()][pNIBPSys].Max {
+			if em.on(rUnitMismatch) {
+				dst = em.add(dst, rUnitMismatch, pNIBPSys, sys.seg, sys.at, sys.v, ab, cuffFloor, KindIntegrity, "cuff systolic below what a cuff can measure in its declared unit but plausible in another: unit mislabelled")
+			}
+			return dst
+		}
+	}
 	vals := [3]float64{sys.v, dia.v, mean.v}
 	restamped := !at.IsZero() && at.Sub(em.msgTime).Abs() <= 2*time.Second
 	isNew := !s.haveNIBP || vals != s.nibp || (!at.IsZero() && !at.Equal(s.nibpAt) && !restamped)
 	if !isNew {
 		return dst
 	}
-	if at.IsZero() {
+	stamped := !at.IsZero()
+	if !stamped {
 		at = arrival
 	}
 	seg := sys.seg
@@ -943,10 +1004,23 @@ func (s *stream) nibpChecks(e *Engine, em *emitter, arrival time.Time, dst []Fin
 	if soon && em.on(rNIBPCadence) {
 		dst = em.add(dst, rNIBPCadence, pNIBPMean, seg, at, iv.Seconds(), 0, e.cfg.Rules.NIBPCadence.MinInterval.Seconds(), "", "new cuff reading sooner than a cuff can cycle")
 	}
+	// A cuff reading is one measurement: its values do not change while its
+	// measurement time (OBX-14) stays. Only values present in both count (a
+	// row left out is not a change), and a time without seconds may be a
+	// device's minute-precision stamp, which two readings of a stat series
+	// can share.
+	if s.haveNIBP && iv == 0 && stamped && !at.Equal(at.Truncate(time.Minute)) && em.on(rNIBPCadence) {
+		for k, v := range vals {
+			if v != 0 && s.nibp[k] != 0 && v != s.nibp[k] {
+				dst = em.add(dst, rNIBPCadence, pNIBPMean, seg, at, 0, 0, e.cfg.Rules.NIBPCadence.MinInterval.Seconds(), "", "cuff values changed under the same measurement time (OBX-14)")
+				break
+			}
+		}
+	}
 	s.nibpAt, s.nibp, s.haveNIBP = at, vals, true
 
 	ni := &e.cfg.Rules.NIBPIBP
-	if art := &s.cur[pARTMean]; mean.ok && art.ok {
+	if mean.ok && art.ok {
 		if math.Abs(mean.v-art.v) > ni.Tolerance {
 			s.nibpBad++
 		} else {
