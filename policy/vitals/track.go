@@ -68,6 +68,7 @@ type track struct {
 	exN       uint8   // messages in the current excursion, 0 when none
 	undoOK    bool    // a step or unit jump of the channel, from undo, was reported, or a step corroborated (see undoes)
 	undoCorr  bool    // undo is the level a corroborated step left, not a reported one's (kept here, in padding)
+	unitPend  bool    // the last message was the baseline converted to another unit, not yet reported (kept here, in padding)
 	present   uint8   // messages in a row the channel was present, up to 255 (tooSmooth; kept here, in padding)
 	exPre     float64 // baseline when it began
 	exStart   int64   // arrival of its first message, Unix ns
@@ -269,6 +270,8 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 		}
 		prevV := t.prevV
 		t.prevV = c.v
+		pend := t.unitPend // the previous message of p was its level converted to another unit
+		t.unitPend = false
 		// Silent for longer than rate_of_change compares across (a probe
 		// off, a line disconnected, the monitor in standby)? Values refused
 		// as impossible (a forged or mislabelled level) are not a silence.
@@ -314,6 +317,17 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 				continue
 			}
 			if s.unitJump(e, p, b, c.v) {
+				// A mislabelled unit is a configuration: it holds message
+				// after message. One value near the converted level is what
+				// any reading near 0 is to a conversion that divides by 7.5
+				// (mmHg to kPa): a capnograph sampling air while the circuit
+				// is open for suction (0-5 mmHg under 35-40), a transducer
+				// open to the air (the second blind generator, session 15).
+				// The second in a row decides; the first is set aside.
+				if !pend {
+					t.unitPend = true
+					continue
+				}
 				if em.on(rUnitMismatch) {
 					dst = em.add(dst, rUnitMismatch, p, c.seg, c.at, c.v, b, 0, KindIntegrity, "value jumped to its previous level converted to another unit: unit mislabelled")
 					t.undo, t.undoOK, t.undoCorr = float32(b), true, false
