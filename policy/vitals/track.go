@@ -407,8 +407,11 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 			t.undoOK = false
 		case step:
 			t.undo, t.undoOK, t.undoCorr = float32(t.exPre), true, false
-		case !info.ownStep && !t.undoOK && (t.exShifted || nudgedAlong):
-			// A level another channel corroborated (see undoes).
+		case !info.ownStep && !t.undoOK && t.exShifted && !t.exSmall:
+			// A level another channel corroborated (see undoes), a full
+			// excursion: a small step's level is one a patient wanders
+			// from, and its memory would excuse a later step of the same
+			// size that no channel explains.
 			t.undo, t.undoOK, t.undoCorr = float32(t.exPre), true, true
 		}
 	}
