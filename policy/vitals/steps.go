@@ -97,25 +97,31 @@ func (t *track) learnNoise(d float64) {
 
 // zeroedBelow is the arterial pressure, in mmHg, below which the line is
 // read as zeroed to atmosphere: no circulation has a systolic pressure this
-// low, nor a beating heart a diastolic and a mean this low (a stopped
-// heart's mean is the mean filling pressure, around 7-10 mmHg).
+// low, nor a beating heart a mean pressure this low (a stopped heart's mean
+// is the mean filling pressure, around 7-10 mmHg).
 const zeroedBelow = 15
 
-// zeroed reports an arterial line zeroed to atmosphere: its systolic, or
-// its diastolic and its mean, below zeroedBelow. Open to the air the
-// transducer reads 0 with its noise, but the monitor's averaging window may
-// still hold the last beat before the stopcock turned as its peak: a
-// systolic of 15-20 mmHg over a diastolic of 0-5 and a mean under 10
-// (session 15, the second blind generator) is a zeroing, not a pressure. A
-// mean forged low under a systolic and a diastolic that stay is not. The
-// mean is the one measured, else the one computed.
+// atmosphere is the diastolic pressure, in mmHg, below which the trough of
+// the window is read as the air's: a transducer open to it reads 0 within a
+// few mmHg of noise and zero offset.
+const atmosphere = 5
+
+// zeroed reports an arterial line zeroed to atmosphere: its systolic below
+// zeroedBelow, or its diastolic at the atmosphere's 0 with its mean below
+// zeroedBelow. Open to the air the transducer reads 0 with its noise, but
+// the monitor's averaging window may still hold the last beat before the
+// stopcock turned as its peak: 18/1/7 (the second blind generator, session
+// 15) is a zeroing, not a pressure. A pressure sent in kPa and labelled
+// mmHg keeps its shape, its trough well above 0 (120/70/85 reads 16/9/11),
+// and a mean forged low under a diastolic that stays is no zeroing either.
+// The mean is the one measured, else the one computed.
 func (s *stream) zeroed() bool {
 	sys, dia, mean, _ := s.artPulse()
 	if sys == nil {
 		sys := &s.cur[pARTSys]
 		return sys.ok && sys.v < zeroedBelow
 	}
-	return sys.v < zeroedBelow || dia.v < zeroedBelow && mean < zeroedBelow
+	return sys.v < zeroedBelow || dia.v < atmosphere && mean < zeroedBelow
 }
 
 // damped reports an arterial trace with a pulse pressure below a quarter

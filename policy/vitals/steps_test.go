@@ -69,6 +69,11 @@ func TestSteps(t *testing.T) {
 			}
 			return m
 		})), nil},
+		{"arterial pressure sent in kPa, labelled mmHg: its shape kept, its trough above 0", then(base, 10*sec, every(20, 10*sec, func(i int) msg {
+			m := art(i+100, 80, 120, 70)
+			m.rows[4], m.rows[5], m.rows[6] = artS(num(16+float64(i%2)/10)), artD(num(9.3+float64(i%3)/10)), artM(num(11.3))
+			return m
+		})), []string{"unit_mismatch"}},
 		{"arterial S/D/M forged up to 190/130/150 for two messages, heart rate steady", then(base, 10*sec, every(20, 10*sec, func(i int) msg {
 			m := art(i+100, 80, 120, 70)
 			if i == 2 || i == 3 {
