@@ -38,14 +38,28 @@ func (t *track) stepFloor(p param, b float64) float64 {
 	return f
 }
 
+// flushBelow is the arterial pressure, in mmHg, from which a flat line, or
+// a systolic and a diastolic both, are read as the flush bag's pressure
+// (about 300 mmHg), not the patient's: no circulation has a diastolic
+// pressure of 200 mmHg (malignant hypertension's reach about 140-150).
+const flushBelow = 200
+
 // flushed reports an arterial line flushed at the bag pressure: systolic,
-// diastolic and mean flat (lineArtefact) at 200 mmHg or more. A flat line
-// at a pressure a patient can have is judged by damped, which asks
-// whether the mean stayed where it was (a diastolic pulled up to the
-// systolic is not an artefact).
+// diastolic and mean flat (lineArtefact) at flushBelow or more, or the
+// systolic and the diastolic both there however far apart. A monitor
+// reports the extremes and the mean of the pressure over its averaging
+// window (several beats): a fast flush that fills most of the window
+// raises all three toward the bag pressure, but how close together they end
+// depends on how much of the window it filled and on the vendor's averaging
+// (306/269/288 as well as 300/300/300; session 15, the second blind
+// generator). The systolic is the window's peak: a diastolic at the bag's
+// pressure under a systolic that is not is no flush. A flat line at a
+// pressure a patient can have is judged by damped, which asks whether the
+// mean stayed where it was (a diastolic pulled up to the systolic is not an
+// artefact).
 func (s *stream) flushed() bool {
 	sys, dia, mean := &s.cur[pARTSys], &s.cur[pARTDia], &s.cur[pARTMean]
-	return sys.ok && dia.ok && sys.v >= 200 && lineArtefact(sys.v, dia.v, mean.v, mean.ok)
+	return sys.ok && dia.ok && sys.v >= flushBelow && (dia.v >= flushBelow || lineArtefact(sys.v, dia.v, mean.v, mean.ok))
 }
 
 // arterial reports whether p is one of the arterial line's pressures.
@@ -81,15 +95,33 @@ func (t *track) learnNoise(d float64) {
 	t.noise += (d - t.noise) / float64(t.noiseN)
 }
 
-// zeroedBelow is the arterial systolic pressure, in mmHg, below which the
-// line is read as zeroed to atmosphere: no circulation has a systolic
-// pressure this low.
+// zeroedBelow is the arterial pressure, in mmHg, below which the line is
+// read as zeroed to atmosphere: no circulation has a systolic pressure this
+// low, nor a beating heart a mean pressure this low (a stopped heart's mean
+// is the mean filling pressure, around 7-10 mmHg).
 const zeroedBelow = 15
 
-// zeroed reports an arterial line zeroed to atmosphere (see zeroedBelow).
+// atmosphere is the diastolic pressure, in mmHg, below which the trough of
+// the window is read as the air's: a transducer open to it reads 0 within a
+// few mmHg of noise and zero offset.
+const atmosphere = 5
+
+// zeroed reports an arterial line zeroed to atmosphere: its systolic below
+// zeroedBelow, or its diastolic at the atmosphere's 0 with its mean below
+// zeroedBelow. Open to the air the transducer reads 0 with its noise, but
+// the monitor's averaging window may still hold the last beat before the
+// stopcock turned as its peak: 18/1/7 (the second blind generator, session
+// 15) is a zeroing, not a pressure. A pressure sent in kPa and labelled
+// mmHg keeps its shape, its trough well above 0 (120/70/85 reads 16/9/11),
+// and a mean forged low under a diastolic that stays is no zeroing either.
+// The mean is the one measured, else the one computed.
 func (s *stream) zeroed() bool {
-	sys := &s.cur[pARTSys]
-	return sys.ok && sys.v < zeroedBelow
+	sys, dia, mean, _ := s.artPulse()
+	if sys == nil {
+		sys := &s.cur[pARTSys]
+		return sys.ok && sys.v < zeroedBelow
+	}
+	return sys.v < zeroedBelow || dia.v < atmosphere && mean < zeroedBelow
 }
 
 // damped reports an arterial trace with a pulse pressure below a quarter

@@ -46,6 +46,41 @@ func TestSteps(t *testing.T) {
 			}
 			return m
 		})), nil},
+		// A monitor reports the extremes and the mean over its averaging
+		// window: a flush that fills most of it reads 306/269/288, not a
+		// flat 300, and a transducer open to the air for zeroing still
+		// carries the last beats' dregs, 18/1/7 (session 15, the second
+		// blind generator; main before it: spike, unit_mismatch and
+		// rate_of_change on the way back).
+		{"zeroing with the last beats in the window, then a flush that is not flat", then(base, 10*sec, every(30, 10*sec, func(i int) msg {
+			m := art(i+100, 80, 120, 70)
+			switch {
+			case i < 4: // zeroing
+				m.rows[4], m.rows[5], m.rows[6] = artS(num(16+float64(i%3))), artD(num(float64(i%4))), artM(num(6+float64(i%2)))
+			case i == 4: // flush
+				m.rows[4], m.rows[5], m.rows[6] = artS("306"), artD("269"), artM("288")
+			}
+			return m
+		})), nil},
+		{"a flush that is not flat, alone", then(base, 10*sec, every(20, 10*sec, func(i int) msg {
+			m := art(i+100, 80, 120, 70)
+			if i == 2 {
+				m.rows[4], m.rows[5], m.rows[6] = artS("264"), artD("228"), artM("246")
+			}
+			return m
+		})), nil},
+		{"arterial pressure sent in kPa, labelled mmHg: its shape kept, its trough above 0", then(base, 10*sec, every(20, 10*sec, func(i int) msg {
+			m := art(i+100, 80, 120, 70)
+			m.rows[4], m.rows[5], m.rows[6] = artS(num(16+float64(i%2)/10)), artD(num(9.3+float64(i%3)/10)), artM(num(11.3))
+			return m
+		})), []string{"unit_mismatch"}},
+		{"arterial S/D/M forged up to 190/130/150 for two messages, heart rate steady", then(base, 10*sec, every(20, 10*sec, func(i int) msg {
+			m := art(i+100, 80, 120, 70)
+			if i == 2 || i == 3 {
+				m.rows[4], m.rows[5], m.rows[6] = artS("190"), artD("130"), artM("150")
+			}
+			return m
+		})), []string{"spike"}},
 		{"breathing rate steps 16 to 30 and stays", then(base, 10*sec, every(20, 10*sec, func(i int) msg {
 			m := art(i+100, 80, 120, 70)
 			m.rows[3] = rr(wobble(30, i))

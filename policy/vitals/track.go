@@ -66,7 +66,9 @@ type track struct {
 	exNudged uint8 // messages of the excursion in which a related channel was nudged (see nudged)
 
 	exN       uint8   // messages in the current excursion, 0 when none
-	undoOK    bool    // a step or unit jump of the channel, from undo, was reported (see undoes)
+	undoOK    bool    // a step or unit jump of the channel, from undo, was reported, or a step corroborated (see undoes)
+	undoCorr  bool    // undo is the level a corroborated step left, not a reported one's (kept here, in padding)
+	unitPend  bool    // the last message was the baseline converted to another unit, not yet reported (kept here, in padding)
 	present   uint8   // messages in a row the channel was present, up to 255 (tooSmooth; kept here, in padding)
 	exPre     float64 // baseline when it began
 	exStart   int64   // arrival of its first message, Unix ns
@@ -79,7 +81,7 @@ type track struct {
 	exSum     float64 // sum of its values, for the mean shift of a small step
 	exFirst   float64 // its first value: a step holds its level, a drug response keeps ramping
 	exJump    float32 // the change into its first message, for abrupt
-	undo      float32 // the level the last reported step or unit jump left, while undoOK
+	undo      float32 // the level the last reported or corroborated step or unit jump left, while undoOK
 	refused   int64   // arrival of the last row of the parameter whose value was refused (out of range, unit), Unix ns: the channel was not silent
 
 	last, last2 float64 // the two previous values
@@ -144,20 +146,41 @@ func (t *track) reset(v float64) {
 
 // undoes reports whether a new level v is the channel going back to where
 // it was before its last new level, when that was a step already reported
-// or a unit jump already reported (session 13): within max(lo/2, a quarter
-// of the way) of the level the step left. A level forged or relabelled on
-// one channel ends by going back to the patient's own, as one abrupt,
-// uncorroborated change; that is the end of the condition reported when it
-// began, not a second one. The memory lasts until it is used, another step
-// is reported, the arterial line gets a new zero or the bed a new patient:
-// a relabelled value wandering out of the conversion's 10 % enters the
-// baseline silently, and its return must still be known as one.
+// or a unit jump already reported (session 13), or a step another channel
+// corroborated (session 15): within max(lo/2, a quarter of the way) of the
+// level the step left. A level forged or relabelled on one channel ends by
+// going back to the patient's own, as one abrupt, uncorroborated change;
+// that is the end of the condition reported when it began, not a second
+// one. A level another channel corroborated ends the same way, and its
+// return is the end of that condition too once the channels that moved with
+// it hold no level of their own from it (see partnersSettled): a circuit
+// opened for suction drops the etCO2 to 0 while the breathing rate goes
+// erratic (coughing, the ventilator's triggers), and when it closes the
+// etCO2 comes back alone (the second blind generator: rate_of_change on the
+// return). The memory lasts until it is used, another step is reported, the
+// arterial line gets a new zero or the bed a new patient: a relabelled value
+// wandering out of the conversion's 10 % enters the baseline silently, and
+// its return must still be known as one.
 func (t *track) undoes(v, lo float64) bool {
 	if !t.undoOK {
 		return false
 	}
 	u := float64(t.undo)
 	return math.Abs(v-u) <= max(lo/2, math.Abs(t.exPre-u)/4)
+}
+
+// partnersSettled reports whether no related channel of p still holds a
+// level it reached with another channel's corroboration and has not come
+// back from. A breathing rate that rose with an etCO2 falling (both
+// corroborated, hyperventilation) and then falls back alone while the
+// etCO2 stays low is a step of its own (session 13).
+func (s *stream) partnersSettled(p param) bool {
+	for _, q := range trackInfo[p].partners {
+		if q != pNone && s.tracks[q].undoOK && s.tracks[q].undoCorr {
+			return false
+		}
+	}
+	return true
 }
 
 // moved reports whether parameter q is present and away from its baseline
@@ -247,6 +270,8 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 		}
 		prevV := t.prevV
 		t.prevV = c.v
+		pend := t.unitPend // the previous message of p was its level converted to another unit
+		t.unitPend = false
 		// Silent for longer than rate_of_change compares across (a probe
 		// off, a line disconnected, the monitor in standby)? Values refused
 		// as impossible (a forged or mislabelled level) are not a silence.
@@ -304,9 +329,20 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 				continue
 			}
 			if s.unitJump(e, p, b, c.v) {
+				// A mislabelled unit is a configuration: it holds message
+				// after message. One value near the converted level is what
+				// any reading near 0 is to a conversion that divides by 7.5
+				// (mmHg to kPa): a capnograph sampling air while the circuit
+				// is open for suction (0-5 mmHg under 35-40), a transducer
+				// open to the air (the second blind generator, session 15).
+				// The second in a row decides; the first is set aside.
+				if !pend {
+					t.unitPend = true
+					continue
+				}
 				if em.on(rUnitMismatch) {
 					dst = em.add(dst, rUnitMismatch, p, c.seg, c.at, c.v, b, 0, KindIntegrity, "value jumped to its previous level converted to another unit: unit mislabelled")
-					t.undo, t.undoOK = float32(b), true
+					t.undo, t.undoOK, t.undoCorr = float32(b), true, false
 				}
 				// Reported: the jump back is its undo, not a box.
 				s.cancelBox(p)
@@ -369,7 +405,7 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 		// is corroborated (see nudged).
 		nudgedAlong := t.exSmall && 2*int(t.exNudged) >= int(t.exN)
 		step := !info.ownStep && !t.exShifted && !nudgedAlong && t.exWitness && t.abrupt() && held && em.on(rRate)
-		undone := t.undoes(c.v, lo)
+		undone := t.undoes(c.v, lo) && (!t.undoCorr || s.partnersSettled(p))
 		if step && !undone {
 			dst = em.add(dst, rRate, p, c.seg, c.at, c.v, t.exPre, min(lo, small), "", "stepped to a new level with no related channel moving")
 		}
@@ -378,8 +414,14 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 		case undone:
 			t.undoOK = false
 		case step:
-			t.undo, t.undoOK = float32(t.exPre), true
+			t.undo, t.undoOK, t.undoCorr = float32(t.exPre), true, false
 			s.cancelBox(p) // its start is reported: its end is the undo
+		case !info.ownStep && !t.undoOK && t.exShifted && !t.exSmall:
+			// A level another channel corroborated (see undoes), a full
+			// excursion: a small step's level is one a patient wanders
+			// from, and its memory would excuse a later step of the same
+			// size that no channel explains.
+			t.undo, t.undoOK, t.undoCorr = float32(t.exPre), true, true
 		}
 	}
 	return s.pulseSmooth(e, em, line, dst)
