@@ -266,9 +266,16 @@ func (g *Gateway) closeRetired(old *live, gone []*station) {
 	for _, s := range gone {
 		<-s.backlog.done // ends at once when g.ctx is done
 	}
-	cur := g.rt.Load()
 	for _, s := range gone {
 		s.closeAll()
+	}
+	// Under reloadMu, against the configuration current then: a reload may meanwhile have added a station
+	// of the same name back, and made its series and row anew (buildLive, before it publishes the
+	// configuration); deleting them would leave that station's gauges out of the registry.
+	g.reloadMu.Lock()
+	defer g.reloadMu.Unlock()
+	cur := g.rt.Load()
+	for _, s := range gone {
 		if cur.stationIndex(s.cfg.Name) < 0 { // gone, not replaced: no state, no series left behind
 			g.store.DeleteStation(s.cfg.Name)
 			g.metrics.stationUp.DeleteLabelValues(s.cfg.Name)

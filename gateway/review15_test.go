@@ -1,6 +1,8 @@
 package gateway
 
 import (
+	"context"
+	"slices"
 	"sync"
 	"testing"
 
@@ -9,6 +11,8 @@ import (
 
 	"github.com/hl7gate/hl7gate/gateway/config"
 	"github.com/hl7gate/hl7gate/gateway/store"
+	"github.com/hl7gate/hl7gate/policy"
+	"github.com/hl7gate/hl7gate/test/testkit"
 )
 
 // A station's health as the store (dashboard, /api) and hl7gate_station_up show it must be the health the
@@ -50,5 +54,62 @@ func TestStationHealthPublishedInOrder(t *testing.T) {
 		if len(stored) != 1 || stored[0].Up != want || (m.GetGauge().GetValue() == 1) != want {
 			t.Fatalf("round %d: healthy() %v, store %+v, hl7gate_station_up %v", i, want, stored, m.GetGauge().GetValue())
 		}
+	}
+}
+
+// A station removed by a reload and added back by the next one, while the first reload's closeRetired
+// still winds the removed one down, keeps its hl7gate_station_up series and its row in the store: before
+// the fix closeRetired decided "gone, not replaced" from the configuration it read before closing the
+// station's connections and could delete the series and row after the second reload had made them anew
+// for the station added back, whose gauge then went nowhere until its next replacement.
+func TestReloadReaddedStationKeepsSeries(t *testing.T) {
+	cfg := config.Config{
+		Listeners: []config.ListenerConfig{{Name: "icu", Address: "127.0.0.1:0", AllowSources: []string{"127.0.0.0/8"}}},
+		Stations: []config.StationConfig{{Name: "central", Address: testkit.AckStation(t).String()},
+			{Name: "second", Address: testkit.AckStation(t).String(), Pipeline: 4}},
+		Routes: []policy.RouteConfig{{Name: "all", Stations: []string{"central", "second"}, AckFrom: policy.AckPrimary}},
+	}
+	cfg.Vitals.Enabled = false
+	without := cfg
+	without.Stations = cfg.Stations[:1]
+	without.Routes = []policy.RouteConfig{{Name: "all", Stations: []string{"central"}}}
+	g, err := New(cfg, zerolog.Nop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := g.Start(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 300 {
+		if err := g.Reload(t.Context(), without); err != nil {
+			t.Fatalf("reload %d without: %v", i, err)
+		}
+		if err := g.Reload(t.Context(), cfg); err != nil {
+			t.Fatalf("reload %d with: %v", i, err)
+		}
+	}
+	if err := g.Shutdown(context.Background()); err != nil { // every closeRetired has returned
+		t.Fatal(err)
+	}
+	mfs, err := g.metrics.reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var series []string
+	for _, mf := range mfs {
+		if mf.GetName() == "hl7gate_station_up" {
+			for _, m := range mf.GetMetric() {
+				series = append(series, m.GetLabel()[0].GetValue())
+			}
+		}
+	}
+	var rows []string
+	for _, st := range g.store.Stations() {
+		rows = append(rows, st.Name)
+	}
+	slices.Sort(series)
+	slices.Sort(rows)
+	if want := []string{"central", "second"}; !slices.Equal(series, want) || !slices.Equal(rows, want) {
+		t.Fatalf("hl7gate_station_up for %q, store rows %q, want both for %q", series, rows, want)
 	}
 }
