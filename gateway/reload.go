@@ -146,9 +146,11 @@ func (rt *live) stationIndex(name string) int {
 func (g *Gateway) startStation(s *station) {
 	ctx, cancel := context.WithCancel(g.ctx)
 	g.keepers[s] = cancel
+	s.keeperDone = make(chan struct{})
 	g.wg.Add(2)
 	go func() {
 		defer g.wg.Done()
+		defer close(s.keeperDone)
 		s.warm(ctx)
 		s.keep(ctx)
 	}()
@@ -265,6 +267,9 @@ func (g *Gateway) closeRetired(old *live, gone []*station) {
 	}
 	for _, s := range gone {
 		<-s.backlog.done // ends at once when g.ctx is done
+		// The reload stopped its keeper, whose dial may still report the station's health (to the store)
+		// as it ends: wait for it, so that nothing writes the station's row after it is forgotten below.
+		<-s.keeperDone
 	}
 	for _, s := range gone {
 		s.closeAll()

@@ -2,9 +2,11 @@ package gateway
 
 import (
 	"context"
+	"net"
 	"slices"
 	"sync"
 	"testing"
+	"time"
 
 	dto "github.com/prometheus/client_model/go"
 	"github.com/rs/zerolog"
@@ -111,5 +113,65 @@ func TestReloadReaddedStationKeepsSeries(t *testing.T) {
 	slices.Sort(rows)
 	if want := []string{"central", "second"}; !slices.Equal(series, want) || !slices.Equal(rows, want) {
 		t.Fatalf("hl7gate_station_up for %q, store rows %q, want both for %q", series, rows, want)
+	}
+}
+
+// A station removed by a reload while its keeper is still dialing it (here: a TLS handshake the station
+// never answers) leaves no row in the store: the keeper's dial, ended by the reload, reports the station
+// down, and before the fix that report could come after closeRetired had forgotten the station, leaving
+// the dashboard a station that is no longer configured.
+func TestReloadRetiredStationDialLeavesNoRow(t *testing.T) {
+	for i := range 20 {
+		silent, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		hello := make(chan net.Conn, 1)
+		go func() {
+			c, err := silent.Accept()
+			if err != nil {
+				close(hello)
+				return
+			}
+			var b [1]byte
+			c.Read(b[:]) // the ClientHello: the keeper's dial now waits for the handshake's answer
+			hello <- c
+		}()
+		on := true
+		cfg := config.Config{
+			Listeners: []config.ListenerConfig{{Name: "icu", Address: "127.0.0.1:0", AllowSources: []string{"127.0.0.0/8"}}},
+			Stations: []config.StationConfig{{Name: "central", Address: testkit.AckStation(t).String()},
+				{Name: "silent", Address: silent.Addr().String(), TLS: config.ClientTLS{Enabled: &on}, ConnectTimeout: time.Minute}},
+			Routes: []policy.RouteConfig{{Name: "all", Stations: []string{"central"}}},
+		}
+		cfg.Vitals.Enabled = false
+		g, err := New(cfg, zerolog.Nop())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := g.Start(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		c, ok := <-hello
+		if !ok {
+			t.Fatal("the keeper never dialed the silent station")
+		}
+		without := cfg
+		without.Stations = cfg.Stations[:1]
+		if err := g.Reload(t.Context(), without); err != nil {
+			t.Fatal(err)
+		}
+		if err := g.Shutdown(context.Background()); err != nil { // the keeper and closeRetired have returned
+			t.Fatal(err)
+		}
+		c.Close()
+		silent.Close()
+		var rows []string
+		for _, st := range g.store.Stations() {
+			rows = append(rows, st.Name)
+		}
+		if !slices.Equal(rows, []string{"central"}) {
+			t.Fatalf("round %d: store rows %q after the reload removed \"silent\", want only \"central\"", i, rows)
+		}
 	}
 }

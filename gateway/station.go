@@ -78,6 +78,8 @@ type station struct {
 
 	export *export.Exporter // set by New before Start
 	spins  *spinGate        // the gateway's (Gateway.spins); nil outside a gateway: config.DefaultBusyPoll, nothing counted
+	// Closed when the health keeper Gateway.startStation ran for it has returned (set by startStation).
+	keeperDone chan struct{}
 
 	// Held by setHealth from deciding a change to publishing it (export, gauge, store), so that two
 	// reports at once (a message's failure, another's success) are published in the order they were
