@@ -146,9 +146,11 @@ func (rt *live) stationIndex(name string) int {
 func (g *Gateway) startStation(s *station) {
 	ctx, cancel := context.WithCancel(g.ctx)
 	g.keepers[s] = cancel
+	s.keeperDone = make(chan struct{})
 	g.wg.Add(2)
 	go func() {
 		defer g.wg.Done()
+		defer close(s.keeperDone)
 		s.warm(ctx)
 		s.keep(ctx)
 	}()
@@ -265,10 +267,20 @@ func (g *Gateway) closeRetired(old *live, gone []*station) {
 	}
 	for _, s := range gone {
 		<-s.backlog.done // ends at once when g.ctx is done
+		// The reload stopped its keeper, whose dial may still report the station's health (to the store)
+		// as it ends: wait for it, so that nothing writes the station's row after it is forgotten below.
+		<-s.keeperDone
 	}
-	cur := g.rt.Load()
 	for _, s := range gone {
 		s.closeAll()
+	}
+	// Under reloadMu, against the configuration current then: a reload may meanwhile have added a station
+	// of the same name back, and made its series and row anew (buildLive, before it publishes the
+	// configuration); deleting them would leave that station's gauges out of the registry.
+	g.reloadMu.Lock()
+	defer g.reloadMu.Unlock()
+	cur := g.rt.Load()
+	for _, s := range gone {
 		if cur.stationIndex(s.cfg.Name) < 0 { // gone, not replaced: no state, no series left behind
 			g.store.DeleteStation(s.cfg.Name)
 			g.metrics.stationUp.DeleteLabelValues(s.cfg.Name)

@@ -70,17 +70,24 @@ type station struct {
 	dialing int
 	dialed  chan struct{} // closed and replaced when a dial ends
 	closed  bool          // closeAll ran: no new connections
-	isUp    atomic.Bool   // read on every message; written under mu
 	lastRTT atomic.Int64  // nanoseconds, the last acknowledged message's round trip (the dashboard's latency)
-	lastErr string
-	retryAt time.Time // no probe dial before this while the station is down
+	retryAt time.Time     // no probe dial before this while the station is down
 	backoff time.Duration
 	// dialLogs bounds "station connect failed" lines: during an outage every message dials.
 	dialLogs logBudget
 
-	export   *export.Exporter // set by New before Start
-	spins    *spinGate        // the gateway's (Gateway.spins); nil outside a gateway: config.DefaultBusyPoll, nothing counted
-	reported bool             // a health change was exported: later ones only when up/down flips
+	export *export.Exporter // set by New before Start
+	spins  *spinGate        // the gateway's (Gateway.spins); nil outside a gateway: config.DefaultBusyPoll, nothing counted
+	// Closed when the health keeper Gateway.startStation ran for it has returned (set by startStation).
+	keeperDone chan struct{}
+
+	// Held by setHealth from deciding a change to publishing it (export, gauge, store), so that two
+	// reports at once (a message's failure, another's success) are published in the order they were
+	// decided, and what the store and hl7gate_station_up show is the health isUp says.
+	healthMu sync.Mutex
+	isUp     atomic.Bool // read on every message; written under healthMu
+	lastErr  string
+	reported bool // a health change was exported: later ones only when up/down flips
 }
 
 func newStation(cfg config.StationConfig, log zerolog.Logger, st *store.Store, m *metrics) (*station, error) {
@@ -507,17 +514,16 @@ func (s *station) warm(ctx context.Context) {
 }
 
 func (s *station) setHealth(up bool, lastErr string) {
-	s.mu.Lock()
+	s.healthMu.Lock()
+	defer s.healthMu.Unlock()
 	changed := up != s.isUp.Load()
 	if !changed && lastErr == s.lastErr {
-		s.mu.Unlock()
 		return
 	}
 	s.isUp.Store(up)
 	s.lastErr = lastErr
 	export := s.export != nil && (changed || !s.reported) // the first result after "not contacted yet" too
 	s.reported = s.reported || export
-	s.mu.Unlock()
 	if export {
 		s.exportHealth(up, lastErr)
 	}

@@ -3,10 +3,16 @@ package loadgen
 import (
 	"os"
 	"runtime"
+	"runtime/debug"
 	"testing"
 )
 
 func TestReadProcStatOwnProcess(t *testing.T) {
+	// Memory the heap freed but kept (an earlier run of this test with -count, another test's) would be
+	// reused by the allocation below without growing the resident size, or handed back to the system
+	// by the scavenger while it is measured: hand it back first (review15: with -count 5 the resident
+	// size grew by nothing, or shrank, in 3 of 5 runs).
+	debug.FreeOSMemory()
 	before, err := ReadProcStat(os.Getpid())
 	if err != nil {
 		t.Fatal(err)
@@ -34,8 +40,11 @@ func TestReadProcStatOwnProcess(t *testing.T) {
 		}
 	}
 	runtime.KeepAlive(mem)
-	if after.PeakRSS < before.PeakRSS+n/2 {
-		t.Errorf("peak rss %d → %d after touching %d bytes, want it to grow by at least half", before.PeakRSS, after.PeakRSS, n)
+	// The peak is compared with the resident size, not the peak before: that may be higher already (an
+	// earlier run of this test, another test's allocations), and then it need not grow at all.
+	if after.PeakRSS < after.RSS || after.PeakRSS < before.RSS+n/2 {
+		t.Errorf("peak rss %d (rss %d → %d) after touching %d bytes, want at least the rss now and at least half of them above the rss before",
+			after.PeakRSS, before.RSS, after.RSS, n)
 	}
 	if after.RSS < before.RSS+n/2 {
 		t.Errorf("rss %d → %d after touching %d bytes, want it to grow by at least half", before.RSS, after.RSS, n)

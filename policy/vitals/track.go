@@ -486,7 +486,7 @@ func (s *stream) tooSmooth(e *Engine, em *emitter, p param, dst []Finding) []Fin
 	if q := smoothWitness[p]; q != pNone && s.noisy(q) {
 		expl, th = smoothWitnessExpl[p], smoothWitnessRatio*t.rough
 	} else if h, ok := s.heartQuiet(p); ok {
-		expl, th = smoothWitnessExpl[p], max(smoothRatio, min(smoothWitnessRatio, pulseHeartShare*h))*t.rough
+		expl, th = pulseQuietExpl, max(smoothRatio, min(smoothWitnessRatio, pulseHeartShare*h))*t.rough
 	} else if p == pHR && t.rough >= 2*e.cfg.Rules.HRPR.Irregular && !s.noisy(pPR) && !s.noisy(pPRInv) {
 		// Roughness learned in an irregular rhythm (AF), which ends by
 		// itself: a heart rate losing it is only suspect while a pulse
@@ -537,6 +537,10 @@ func (s *stream) heartQuiet(p param) (float64, bool) {
 	}
 	return h.roughNow / h.rough, true
 }
+
+// pulseQuietExpl explains a pulse rate too smooth against a heart rate that
+// is quiet too (heartQuiet), which did not keep its noise.
+const pulseQuietExpl = "pulse rate lost more of its noise than the heart rate it measures, which is quiet too"
 
 // pulseHeartShare is the share of the heart rate's relative roughness below
 // which a pulse rate's own is too smooth when the heart rate is quiet too:
