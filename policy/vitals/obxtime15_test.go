@@ -46,11 +46,7 @@ func TestObservationTimeBackwards(t *testing.T) {
 		}
 		return at
 	}
-	tests := []struct {
-		name  string
-		ticks []tick
-		want  []string
-	}{
+	tests := []ruleCase{
 		{"rows stamped 3 s before the message", rows(none, lagged, nil), nil},
 		{"rows re-stamped 5 min back for 3 messages", rows(none, movedBack, nil), []string{"time_backwards"}},
 		{"rows re-stamped 5 min back, message time too", rows(func(i int) time.Duration {
@@ -102,15 +98,7 @@ func TestObservationTimeBackwards(t *testing.T) {
 			m.rows = append(m.rows, nibpS(v, at), nibpD("70", at), nibpM("87", at))
 		}), nil},
 	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			fs := run(t, vitals.DefaultConfig(), tc.ticks)
-			checkRules(t, fs, tc.want...)
-			if len(fs) != len(tc.want) {
-				t.Errorf("%d findings, want one per rule", len(fs))
-			}
-		})
-	}
+	checkCases(t, tests)
 }
 
 // TestCuffValuesUnderOneTime: a cuff reading is one measurement, so cuff
@@ -140,11 +128,7 @@ func TestCuffValuesUnderOneTime(t *testing.T) {
 		}
 		return "120"
 	}
-	tests := []struct {
-		name  string
-		ticks []tick
-		want  []string
-	}{
+	tests := []ruleCase{
 		{"values change under one OBX-14", cuff(changing, fixed("88"), fixed("20260301115930")), []string{"nibp_cadence"}},
 		{"a new reading with its own time every 2 min", cuff(func(i int) string { return num(float64(115 + i/12)) }, fixed("88"),
 			func(i int) string { return t0.Add(time.Duration(i/12)*2*time.Minute - 20*sec).Format("20060102150405") }), nil},
@@ -157,15 +141,7 @@ func TestCuffValuesUnderOneTime(t *testing.T) {
 		{"stat series stamped to the minute", cuff(func(i int) string { return num(float64(115 + (i/4)%2)) }, fixed("88"),
 			func(i int) string { return t0.Add(time.Duration(i) * 10 * sec).Format("200601021504") }), nil},
 	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			fs := run(t, vitals.DefaultConfig(), tc.ticks)
-			checkRules(t, fs, tc.want...)
-			if len(fs) != len(tc.want) {
-				t.Errorf("%d findings, want one per rule", len(fs))
-			}
-		})
-	}
+	checkCases(t, tests)
 }
 
 // TestCuffInAnotherUnit: a cuff reports no systolic below 30 mm[Hg], so a
@@ -205,6 +181,29 @@ func TestCuffInAnotherUnit(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			fs := run(t, tc.cfg, tc.ticks)
+			checkRules(t, fs, tc.want...)
+			if len(fs) != len(tc.want) {
+				t.Errorf("%d findings, want one per rule", len(fs))
+			}
+		})
+	}
+}
+
+// ruleCase is a named run of messages and the rules it must raise, one
+// finding each.
+type ruleCase struct {
+	name  string
+	ticks []tick
+	want  []string
+}
+
+// checkCases runs each case on the default configuration: its rules, one
+// finding per rule, nothing else.
+func checkCases(t *testing.T, cases []ruleCase) {
+	t.Helper()
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			fs := run(t, vitals.DefaultConfig(), tc.ticks)
 			checkRules(t, fs, tc.want...)
 			if len(fs) != len(tc.want) {
 				t.Errorf("%d findings, want one per rule", len(fs))
