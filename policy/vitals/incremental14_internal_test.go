@@ -331,14 +331,7 @@ func TestIncrementalOddValues(t *testing.T) {
 			}
 		}
 		tr := &s.tracks[pHR]
-		switch r.IntN(40) {
-		case 0:
-			tr.reset(v)
-		case 1:
-			s.newPatient()
-		default:
-			tr.push(v)
-		}
+		randomTrackOp(s, tr, r.IntN(40), v)
 		if tr.nb == baseN {
 			b := tr.base
 			if got, want := tr.med, median5(&b); math.Float64bits(got) != math.Float64bits(want) {

@@ -96,14 +96,8 @@ func TestTrackBaseline(t *testing.T) {
 	s := newStream(&cfg)
 	tr := &s.tracks[pHR]
 	for i := range 5000 {
-		switch v := float64(r.IntN(40)); r.IntN(20) {
-		case 0:
-			tr.reset(v)
-		case 1:
-			s.newPatient()
-		default:
-			tr.push(v)
-		}
+		v := float64(r.IntN(40))
+		randomTrackOp(s, tr, r.IntN(20), v)
 		b, ok := tr.baseline()
 		if ok != (tr.nb == baseN) {
 			t.Fatalf("step %d: baseline present %v with %d values", i, ok, tr.nb)
@@ -111,5 +105,18 @@ func TestTrackBaseline(t *testing.T) {
 		if sorted := slices.Sorted(slices.Values(tr.base[:])); ok && b != sorted[baseN/2] {
 			t.Fatalf("step %d: baseline %v, median of %v is %v", i, b, tr.base, sorted[baseN/2])
 		}
+	}
+}
+
+// randomTrackOp applies one step of a random walk over a stream's track:
+// op 0 resets tr to v, op 1 starts a new patient, any other op pushes v.
+func randomTrackOp(s *stream, tr *track, op int, v float64) {
+	switch op {
+	case 0:
+		tr.reset(v)
+	case 1:
+		s.newPatient()
+	default:
+		tr.push(v)
 	}
 }
