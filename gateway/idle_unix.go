@@ -34,7 +34,8 @@ import (
 // answer has to wake it (on this project's 2-vCPU test machine a wake-up that crosses to an idle vCPU
 // costs 30–45 µs more than one on a busy vCPU; BENCHMARKS.md, "Twelfth round, session 12: one
 // connection's latency"). An answer only partly read when the spin ends is read on after the wait, as any
-// other. spun says whether answer ran to its end while polling, without a wait.
+// other. spun says whether answer ran to its end while polling, without a wait, having read bytes there
+// (not only the end of the stream or a read error: a station's close is no answer found by polling).
 //
 // n is how much of b went out: less than len(b) when the socket's send buffer was full or the connection is
 // not a plain socket (TLS: n 0, nothing looked at; a TLS 1.3 server sends session tickets after the
@@ -72,8 +73,7 @@ func writeAwait(nc net.Conn, in io.Reader, b []byte, check bool, spin time.Durat
 			return true
 		}
 		if spin > 0 {
-			answered, aerr = spinAnswer(int(fd), sr, spin, answer)
-			spun = answered
+			answered, spun, aerr = spinAnswer(int(fd), sr, spin, answer)
 		}
 		return answered
 	})
@@ -87,17 +87,18 @@ func writeAwait(nc net.Conn, in io.Reader, b []byte, check bool, spin time.Durat
 }
 
 // spinAnswer calls answer, reading the socket fd through sr without waiting, until it has read the whole
-// answer (or failed) or spin has passed; answered says whether it ended, aerr what it returned then.
-func spinAnswer(fd int, sr *sockReader, spin time.Duration, answer func() error) (answered bool, aerr error) {
-	sr.fd = fd
+// answer (or failed) or spin has passed; answered says whether it ended, found whether it read bytes then,
+// aerr what it returned.
+func spinAnswer(fd int, sr *sockReader, spin time.Duration, answer func() error) (answered, found bool, aerr error) {
+	sr.fd, sr.got = fd, false
 	defer func() { sr.fd = -1 }()
 	end := monoNow().Add(spin)
 	for {
 		if aerr = answer(); aerr != mllp.ErrWouldBlock {
-			return true, aerr
+			return true, sr.got, aerr
 		}
 		if monoNow().After(end) {
-			return false, nil
+			return false, false, nil
 		}
 	}
 }
@@ -177,7 +178,8 @@ func ackIn(nc net.Conn) io.Reader {
 // given there (fd) without waiting, or returns the error that ended writeAwait's wait (waitErr).
 type sockReader struct {
 	tc      *net.TCPConn
-	fd      int // >= 0: inside writeAwait's RawConn.Read
+	fd      int  // >= 0: inside writeAwait's RawConn.Read
+	got     bool // a read of fd returned bytes (spinAnswer resets it)
 	waitErr error
 }
 
@@ -195,6 +197,7 @@ func (r *sockReader) Read(p []byte) (n int, err error) {
 		if rerr == syscall.EAGAIN {
 			return 0, mllp.ErrWouldBlock
 		}
+		r.got = r.got || n > 0
 	} else {
 		rc, err := r.tc.SyscallConn()
 		if err != nil {

@@ -151,7 +151,7 @@ func newMetrics() *metrics {
 		}, []string{"wait"}),
 		busyFound: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "hl7gate_busy_polls_found_total",
-			Help: "Waits that polled (hl7gate_busy_polls_total) and found what they waited for before delivery.busy_poll ran out, by wait (station_answer, next_message).",
+			Help: "Waits that polled (hl7gate_busy_polls_total) and found what they waited for before delivery.busy_poll ran out: the station's answer, or the first bytes of the monitor's next message; not the peer's close or a socket error. By wait (station_answer, next_message).",
 		}, []string{"wait"}),
 	}
 	m.reg.MustRegister(m.secondary, m.acksIgnored, m.received, m.forwarded, m.rejected, m.acks, m.latency, m.openConns, m.refused,

@@ -100,7 +100,9 @@ func (s *session) spin() bool {
 		n, err := sysPeek(s.wfd, b[:])
 		if n > 0 || err != syscall.EAGAIN && err != syscall.EINTR {
 			s.fd = s.wfd
-			s.g.metrics.messageFound.Inc()
+			if n > 0 { // the end of the stream or an error is read at once too, but is no message found
+				s.g.metrics.messageFound.Inc()
+			}
 			return true
 		}
 		if monoNow().After(end) {

@@ -85,9 +85,15 @@ type Server struct {
 	// and returns every problem when it refused it.
 	Reload func(context.Context) error
 
-	ln  net.Listener
-	srv *http.Server
-	wg  sync.WaitGroup
+	ln     net.Listener
+	srv    *http.Server
+	wg     sync.WaitGroup
+	grace  time.Duration      // how long Close lets requests in progress finish
+	cancel context.CancelFunc // ends the requests' contexts
+
+	reqMu   sync.Mutex
+	closing bool           // Close began: requests are refused
+	reqs    sync.WaitGroup // requests in their handler
 }
 
 // reloadAnswer is the body of POST /api/reload's answer.
@@ -98,7 +104,7 @@ type reloadAnswer struct {
 
 // New prepares the endpoint for cfg (cfg.Address set); Start binds it.
 func New(cfg config.AdminConfig, state State, metrics prometheus.Gatherer, log zerolog.Logger) *Server {
-	return &Server{cfg: cfg, state: state, gath: metrics, log: log}
+	return &Server{cfg: cfg, state: state, gath: metrics, log: log, grace: time.Second}
 }
 
 // Start reads the token, binds the address and starts serving. On error nothing is left open.
@@ -182,7 +188,7 @@ func (a *Server) Start(ctx context.Context) error {
 	if ap, err := netip.ParseAddrPort(a.cfg.Address); err == nil && ap.Addr().IsLoopback() {
 		h = loopbackHost(ap.Addr(), h)
 	}
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second, IdleTimeout: time.Minute}
+	srv := &http.Server{Handler: a.track(h), ReadHeaderTimeout: 5 * time.Second, IdleTimeout: time.Minute}
 	tlsOn := a.cfg.TLS.CertFile != ""
 	if tlsOn {
 		tc, err := a.cfg.TLS.Load()
@@ -196,7 +202,9 @@ func (a *Server) Start(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("admin: %w", err)
 	}
-	a.ln, a.srv = ln, srv
+	base, cancel := context.WithCancel(context.Background()) // Close cancels it: the requests' contexts end
+	srv.BaseContext = func(net.Listener) context.Context { return base }
+	a.ln, a.srv, a.cancel = ln, srv, cancel
 	a.wg.Add(1)
 	go func() {
 		defer a.wg.Done()
@@ -222,15 +230,43 @@ func (a *Server) Addr() net.Addr {
 	return a.ln.Addr()
 }
 
-// Close stops serving, giving requests in progress up to a second, and waits for the server to end.
+// Close stops serving and returns once no handler runs any more, so that the gateway can close what the
+// handlers read (its queues, its journal) after it. Requests in progress get up to a second to finish;
+// then their connections are closed and their contexts cancelled (the client sees the response cut
+// off), and Close waits for their handlers to return. A request that comes meanwhile is answered 503.
 func (a *Server) Close() {
 	if a.srv == nil {
 		return
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-	_ = a.srv.Shutdown(ctx)
+	a.reqMu.Lock()
+	a.closing = true
+	a.reqMu.Unlock()
+	ctx, cancel := context.WithTimeout(context.Background(), a.grace)
+	err := a.srv.Shutdown(ctx)
 	cancel()
+	a.cancel()
+	if err != nil {
+		a.srv.Close() // the grace ran out: end the requests still in progress
+	}
+	a.reqs.Wait()
 	a.wg.Wait()
+}
+
+// track counts the requests in their handler for Close, and refuses those that come once Close began.
+func (a *Server) track(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		a.reqMu.Lock()
+		if a.closing {
+			a.reqMu.Unlock()
+			w.Header().Set("Connection", "close")
+			http.Error(w, "the gateway is shutting down", http.StatusServiceUnavailable)
+			return
+		}
+		a.reqs.Add(1)
+		a.reqMu.Unlock()
+		defer a.reqs.Done()
+		next.ServeHTTP(w, r)
+	})
 }
 
 // requireToken lets a request through only with "Authorization: Bearer <token>" (constant-time compare);

@@ -3,6 +3,7 @@ package admin
 import (
 	"encoding/json"
 	"errors"
+	"net"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -154,4 +155,63 @@ func TestPprof(t *testing.T) {
 			t.Errorf("GET %s: %d, want %d", path, code, want)
 		}
 	}
+}
+
+// slowState is a State whose Queues blocks until the test releases it: a request that outlasts the
+// endpoint's shutdown grace (a dead-letter listing of a large queue, or a scrape that stalls).
+type slowState struct {
+	storeState
+	entered, release chan struct{}
+}
+
+func (s *slowState) Queues() []QueueStatus {
+	close(s.entered)
+	<-s.release
+	return s.storeState.Queues()
+}
+
+// Close returns only once every request's handler has returned: past the grace it ends the requests still
+// running (their connections closed, their contexts cancelled) and waits for them, so that the gateway
+// closes its queues and store only when no handler can still read them (review15: a handler outlived
+// Shutdown).
+func TestCloseWaitsForHandlers(t *testing.T) {
+	st, err := store.New(10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	state := &slowState{storeState: storeState{Store: st}, entered: make(chan struct{}), release: make(chan struct{})}
+	a := New(config.AdminConfig{Address: "127.0.0.1:0"}, state, prometheus.NewRegistry(), zerolog.Nop())
+	if err := a.Start(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	c, err := net.Dial("tcp", a.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if _, err := c.Write([]byte("GET /api/queue HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")); err != nil {
+		t.Fatal(err)
+	}
+	<-state.entered
+	closed := make(chan struct{})
+	a.grace = 10 * time.Millisecond // the default second, shortened
+	go func() { a.Close(); close(closed) }()
+	cut := make(chan error, 1)
+	go func() { _, err := c.Read(make([]byte, 1)); cut <- err }() // the server ends the request's connection
+	select {
+	case <-closed:
+		close(state.release)
+		t.Fatal("Close returned while a request's handler was still running")
+	case err := <-cut:
+		if err == nil {
+			t.Fatal("the request was answered while its handler was still blocked")
+		}
+	}
+	select {
+	case <-closed:
+		t.Fatal("Close returned before the handler it cut off returned")
+	default:
+	}
+	close(state.release)
+	<-closed
 }

@@ -58,16 +58,16 @@ func (q *Queue) DeadLetter(key Key, seq uint64, reason string) error {
 		}
 		q.mu.Unlock()
 	}
-	q.filesMu.RLock()
+	q.filesMu.RLock() // until the dead letter is written: Close waits for it
 	q.mu.Unlock()
 	var buf []byte
 	r, err := readRecord(e.seg, e.off, e.n, &buf)
+	if err == nil {
+		rec := appendDead(nil, seq, r.time, time.Now().UnixNano(), string(key), reason, r.body)
+		err = q.writeDead(seq, rec)
+	}
 	q.filesMu.RUnlock()
 	if err != nil {
-		return err
-	}
-	rec := appendDead(nil, seq, r.time, time.Now().UnixNano(), string(key), reason, r.body)
-	if err := q.writeDead(seq, rec); err != nil {
 		return err
 	}
 	q.mu.Lock()
@@ -76,6 +76,18 @@ func (q *Queue) DeadLetter(key Key, seq uint64, reason string) error {
 		return err
 	}
 	q.deadN++
+	return nil
+}
+
+// hold takes filesMu shared for a use of the queue's files (release it with q.filesMu.RUnlock), or
+// returns ErrClosed after Close.
+func (q *Queue) hold() error {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.closed {
+		return ErrClosed
+	}
+	q.filesMu.RLock()
 	return nil
 }
 
@@ -122,7 +134,11 @@ func syncDir(dir string) error {
 
 // DeadLetters lists the dead letters, oldest first, without their payloads.
 func (q *Queue) DeadLetters() ([]DeadLetter, error) {
+	if err := q.hold(); err != nil {
+		return nil, err
+	}
 	ids, err := deadIDs(filepath.Join(q.dir, deadDir), false)
+	q.filesMu.RUnlock()
 	if err != nil {
 		return nil, err
 	}
@@ -143,7 +159,11 @@ func (q *Queue) DeadLetters() ([]DeadLetter, error) {
 // Inspect returns dead letter id and its payload, which may hold patient data: show it only when an
 // operator asked for it explicitly.
 func (q *Queue) Inspect(id uint64) (DeadLetter, []byte, error) {
+	if err := q.hold(); err != nil {
+		return DeadLetter{}, nil, err
+	}
 	b, err := os.ReadFile(filepath.Join(q.dir, deadDir, deadName(id)))
+	q.filesMu.RUnlock()
 	if errors.Is(err, fs.ErrNotExist) {
 		return DeadLetter{}, nil, ErrNotFound
 	}
@@ -177,13 +197,17 @@ func (q *Queue) Replay(ctx context.Context, id uint64) (uint64, error) {
 
 // Discard deletes dead letter id.
 func (q *Queue) Discard(id uint64) error {
+	if err := q.hold(); err != nil {
+		return err
+	}
 	dir := filepath.Join(q.dir, deadDir)
 	err := os.Remove(filepath.Join(dir, deadName(id)))
-	if errors.Is(err, fs.ErrNotExist) {
-		return ErrNotFound
-	}
 	if err == nil {
 		err = syncDir(dir)
+	}
+	q.filesMu.RUnlock()
+	if errors.Is(err, fs.ErrNotExist) {
+		return ErrNotFound
 	}
 	if err != nil {
 		return fmt.Errorf("queue: discard dead letter %d: %w", id, err)

@@ -144,7 +144,9 @@ type Queue struct {
 	fsyncs   uint64
 	moved    uint64
 
-	filesMu sync.RWMutex // readers hold it while reading a segment; deleting one takes it
+	// filesMu is held shared by whoever reads a segment or writes or removes a dead letter (taken while
+	// the queue is open, under mu); deleting a segment, and Close closing the files, take it exclusively.
+	filesMu sync.RWMutex
 	kick    chan struct{}
 	compact chan struct{}
 	stop    chan struct{}
@@ -246,8 +248,9 @@ func (q *Queue) Stats() Stats {
 	return s
 }
 
-// Close writes and fsyncs what is pending (Acks included), stops the queue and closes its files.
-// Blocked Next calls return ErrClosed.
+// Close writes and fsyncs what is pending (Acks included), stops the queue and closes its files once
+// the reads and dead-letter writes in progress ended: after it returns nothing touches the directory,
+// whose lock it released. Blocked Next calls return ErrClosed, and so do calls made later.
 func (q *Queue) Close() error {
 	q.mu.Lock()
 	if q.closed {
@@ -261,7 +264,9 @@ func (q *Queue) Close() error {
 	q.mu.Lock()
 	err := q.err
 	q.mu.Unlock()
+	q.filesMu.Lock()
 	q.closeFiles()
+	q.filesMu.Unlock()
 	return err
 }
 
