@@ -238,6 +238,7 @@ func FuzzExtract(f *testing.F) {
 	f.Add([]byte("MSH|^~\\&|B40|ICU|||x||ORU^R01|7|P|2.6\rOBX|1||69965^MDC|1.0.0.0|||||||X|||||||XY150Z0409^^0009fbffff059322^EUI-64\r" +
 		"OBX|2|ST|531976^MDC_ID_PROD_SPEC_FW^MDC|1.0.0.6|CMS7.820.075.08/0.74(0.75)\r"))
 	f.Add([]byte("MSH|^~\\&|X|Y|||x||ORU^R01|7\nOBX|2|ST|531970~531969|1|a~b|||||||||||||080019fffe0b4020^B40\r"))
+	f.Add([]byte("MSH#^~\\&#X#Y###x##ORU^R01#7\rOBX#1#ST#531969^MDC_ID_MODEL_NUMBER^MDC#1#M3|5319\rOBX#2#ST#5319#1#short code\r"))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		m, err := hl7.Parse(b)
 		if err != nil {
