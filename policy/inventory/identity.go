@@ -77,6 +77,7 @@ func (id *Identity) Update(m *hl7.Message) (changed bool) {
 	if bytes.EqualFold(msh3.Component(3).Bytes(), []byte("EUI-64")) {
 		next[1] = msh3.Component(2).Bytes()
 	}
+	fs := m.Delimiters().Field
 	for i := 1; i < m.NumSegments(); i++ {
 		s := m.Segment(i)
 		if string(s.Name()) != "OBX" {
@@ -97,9 +98,9 @@ func (id *Identity) Update(m *hl7.Message) (changed bool) {
 				}
 			}
 		}
-		// Every production-specification code holds productPart: a row without it anywhere is none of
-		// them, and its OBX-3 is not split off (one vectorised search instead, most rows being readings).
-		if !bytes.Contains(s.Bytes(), []byte(productPart)) {
+		// Every production-specification code begins with productPart: a row whose OBX-3 does not is none
+		// of them, and its OBX-3 is not split off (most rows being readings).
+		if !fieldHasPrefix(s.Bytes(), fs, 3, productPart) {
 			continue
 		}
 		slot := productSlot(s.Field(3).Component(1).Bytes())
@@ -127,8 +128,22 @@ func (id *Identity) Update(m *hl7.Message) (changed bool) {
 	return changed
 }
 
-// productPart is what every code of productSlot's contains.
+// productPart is what every code of productSlot's begins with.
 const productPart = "5319"
+
+// fieldHasPrefix reports whether field n (n >= 1) of segment seg, whose fields fs separates, begins with
+// p. It tests the bytes before that field one by one: in an OBX only OBX-1 and OBX-2, a few bytes, precede
+// OBX-3, so that this costs less than Segment.Field's word-at-a-time split or a search of the whole row
+// for p (a reading's values hold p's first digit often).
+func fieldHasPrefix(seg []byte, fs byte, n int, p string) bool {
+	i := 0
+	for ; n > 0 && i < len(seg); i++ {
+		if seg[i] == fs {
+			n--
+		}
+	}
+	return n == 0 && len(seg)-i >= len(p) && string(seg[i:i+len(p)]) == p
+}
 
 // productSlot returns the index in Update's next of the production-specification row whose code is
 // OBX-3.1 code, or 0 when it is no such row.

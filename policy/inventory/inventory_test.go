@@ -89,6 +89,33 @@ func TestExtract(t *testing.T) {
 	}
 }
 
+// fieldHasPrefix finds the field by counting separators: at the segment's end, in an empty or short field, and
+// never past the field it was asked about.
+func TestFieldHasPrefix(t *testing.T) {
+	tests := []struct {
+		seg  string
+		n    int
+		want bool
+	}{
+		{"OBX|1|ST|531969^MDC_ID_MODEL_NUMBER^MDC|1|M3", 3, true},
+		{"OBX|1|NM|150456^MDC_PULS_OXIM_SAT_O2^MDC|1|5319", 3, false}, // in OBX-5, not OBX-3
+		{"OBX|1|ST|5319", 3, true},
+		{"OBX|1|ST|531", 3, false}, // shorter than the prefix
+		{"OBX|1|ST||531969", 3, false},
+		{"OBX|1|ST", 3, false}, // no OBX-3
+		{"OBX|1|ST|", 3, false},
+		{"OBX#1#ST#531969", 3, false}, // '|' is not this segment's separator
+	}
+	for _, tc := range tests {
+		if got := fieldHasPrefix([]byte(tc.seg), '|', tc.n, productPart); got != tc.want {
+			t.Errorf("fieldHasPrefix(%q, %d) = %v, want %v", tc.seg, tc.n, got, tc.want)
+		}
+	}
+	if !fieldHasPrefix([]byte("OBX#1#ST#531969"), '#', 3, productPart) {
+		t.Error("fieldHasPrefix with '#' as the separator: false")
+	}
+}
+
 func TestUpdateAllocs(t *testing.T) {
 	m := msg(t, "MSH|^~\\&|CMS8000^0009FBFFFF059322^EUI-64|WARD|||20261202||ORU^R01^ORU_R01|9|P|2.6", pid, obr,
 		"OBX|1||69965^MDC_DEV_MON_PHYSIO_MULTI_PARAM_MDS^MDC|1.0.0.0|||||||X|||||||XY150Z0409^^0009FBFFFF059322^EUI-64",
@@ -238,6 +265,7 @@ func FuzzExtract(f *testing.F) {
 	f.Add([]byte("MSH|^~\\&|B40|ICU|||x||ORU^R01|7|P|2.6\rOBX|1||69965^MDC|1.0.0.0|||||||X|||||||XY150Z0409^^0009fbffff059322^EUI-64\r" +
 		"OBX|2|ST|531976^MDC_ID_PROD_SPEC_FW^MDC|1.0.0.6|CMS7.820.075.08/0.74(0.75)\r"))
 	f.Add([]byte("MSH|^~\\&|X|Y|||x||ORU^R01|7\nOBX|2|ST|531970~531969|1|a~b|||||||||||||080019fffe0b4020^B40\r"))
+	f.Add([]byte("MSH#^~\\&#X#Y###x##ORU^R01#7\rOBX#1#ST#531969^MDC_ID_MODEL_NUMBER^MDC#1#M3|5319\rOBX#2#ST#5319#1#short code\r"))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		m, err := hl7.Parse(b)
 		if err != nil {
