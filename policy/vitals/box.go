@@ -13,9 +13,17 @@ import "math"
 // other channels at its start or end, takes more than one message, comes
 // back elsewhere, or holds its level with another scatter (docs/vitals.md,
 // "Steps as boxes, session 15"). Judged for the channels whose sustained
-// steps the excursion check judges (rate_of_change judges the heart, pulse,
-// saturation and temperature steps with its own window).
-var boxed = [...]param{pRR, pARTSys, pARTDia, pARTMean, pEtCO2}
+// steps the excursion check judges, and for the saturation and the
+// temperature, whose steps rate_of_change judges only from 10 points and
+// 1 °C (session 16): a saturation does not fall and recover by several
+// points in one message each, holding its level between with its own
+// scatter, while the heart and breathing rates stay where they were (the
+// body's oxygen stores and the oximeter's averaging spread a change of
+// oxygenation over minutes, and hypoxaemia moves the heart rate), and a
+// temperature, with the body's heat capacity behind it, does not move by
+// half a degree in one message at all. The heart and pulse rates are not
+// boxed: a paroxysmal rhythm starts and stops in one beat.
+var boxed = [...]param{pRR, pARTSys, pARTDia, pARTMean, pEtCO2, pSpO2, pTemp}
 
 // boxSlot is each parameter's place in stream.boxes, -1 for none.
 var boxSlot = func() (m [numParams]int8) {
@@ -30,9 +38,10 @@ var boxSlot = func() (m [numParams]int8) {
 
 // boxMin is the smallest shift a box is judged at, per parameter, in base
 // units: a breathing rate of 4/min, an arterial pressure of 8 mmHg, an
-// end-tidal CO2 of 4 mmHg (below them an integer reading's rounding and a
+// end-tidal CO2 of 4 mmHg, a saturation of 3 points, a temperature of
+// 0.5 °C (below them an integer reading's rounding and a
 // patient's own wandering make the shape).
-var boxMin = [numParams]float64{pRR: 4, pARTSys: 8, pARTDia: 8, pARTMean: 8, pEtCO2: 4}
+var boxMin = [numParams]float64{pRR: 4, pARTSys: 8, pARTDia: 8, pARTMean: 8, pEtCO2: 4, pSpO2: 3, pTemp: 0.5}
 
 const (
 	// boxNoise is the box's smallest shift in the channel's own noise (its
@@ -130,7 +139,10 @@ func (s *stream) judgeBox(p param, v, prev, base float64, now int64, quiet bool)
 		return 0, 0, 0, false
 	}
 	b, t := &s.boxes[i], &s.tracks[p]
-	quiet = quiet && s.witnessed(p) && (p != pRR || !s.plethSince(3))
+	// A disturbed oximeter (motion, poor perfusion) throws the saturation
+	// and the breathing rate about: a jump next to one is its burst's
+	// start or end, not an edit's.
+	quiet = quiet && s.witnessed(p) && (p != pRR && p != pSpO2 || !s.plethSince(3))
 	switch b.state {
 	case boxHolding:
 		sh := b.shift()
