@@ -118,6 +118,17 @@ func (b *box) lapse() {
 	b.lapsed = true
 }
 
+// desaturated reports whether a saturation's box of mean shift sh is a
+// fall, most of it (75 %) in the message that began it. A patient's
+// saturation sits near the top of what the lungs allow: a rise held and
+// lost again is the lull between two desaturations, the lower level being
+// the desaturated one. And a genuine desaturation that begins with a jump
+// goes on falling over the next messages as the body's oxygen stores run
+// down (its heart rate rising), where an offset lands on its level at once.
+func desaturated(b *box, sh float64) bool {
+	return sh < 0 && math.Abs(float64(b.jump)) >= 0.75*math.Abs(sh)
+}
+
 // cancelBox forgets p's candidate box: its start was reported as a step
 // already, or the channel's reference changed (a silence, a new zero).
 func (s *stream) cancelBox(p param) {
@@ -158,7 +169,8 @@ func (s *stream) judgeBox(p param, v, prev, base float64, now int64, quiet bool)
 		noise := float64(b.noise)
 		if quiet && now-b.start >= boxHold && b.n >= 2*baseN &&
 			math.Abs(sh) >= max(boxMin[p], boxNoise*noise) &&
-			math.Abs(d) >= 0.75*math.Abs(sh) && math.Abs(v-float64(b.pre)) <= boxBack*math.Abs(sh) &&
+			math.Abs(d) >= 0.75*math.Abs(sh) && (p != pSpO2 || desaturated(b, sh)) &&
+			math.Abs(v-float64(b.pre)) <= boxBack*math.Abs(sh) &&
 			math.Abs(float64(b.jump)+d) <= 3*noise+1 &&
 			b.rough/float64(b.n-1) <= boxRough*noise {
 			b.state = boxReturned

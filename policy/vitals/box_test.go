@@ -101,6 +101,12 @@ func TestBox(t *testing.T) {
 			}
 			return plain(i)
 		}), nil},
+		{"saturation 97 → 92 in one message, falling on to 88 over 3 more (a desaturation), held 30 min, then back", box(60, func(i, k int) msg {
+			if k >= 0 && k < 60 {
+				return withArt(patient(i, 80, 92-4*ramp(k, 3), 16, 38), i, 120, 70, 87)
+			}
+			return plain(i)
+		}), nil},
 		{"saturation 97 → 91 for 30 min with the heart rate +15 as it begins and ends (hypoxaemia)", box(60, func(i, k int) msg {
 			if k >= 0 && k < 60 {
 				return withArt(patient(i, 95, 91, 16, 38), i, 120, 70, 87)
@@ -153,6 +159,31 @@ func TestBox(t *testing.T) {
 			// Only rate_of_change is asserted: drift_return may read a box's
 			// return too (the arterial one's diastolic), on its own terms.
 			checkRules(t, only(run(t, vitals.DefaultConfig(), then(learn, step, tc.more)), "rate_of_change"), tc.want...)
+		})
+	}
+}
+
+// TestSaturationBoxRise: a saturation that rises by several points in one
+// message, holds, and falls back in one message is the lull between two
+// desaturations of a patient whose own level is the lower one, not a box;
+// the same shape downward is.
+func TestSaturationBoxRise(t *testing.T) {
+	const step = 30 * time.Second
+	at := func(s float64) func(int) msg {
+		return func(i int) msg { return withArt(patient(i, 80, s, 16, 38), i, 120, 70, 87) }
+	}
+	for _, tc := range []struct {
+		name         string
+		level, inner float64
+		want         []string
+	}{
+		{"91 → 97 for 30 min, back to 91", 91, 97, nil},
+		{"97 → 91 for 30 min, back to 97", 97, 91, []string{"rate_of_change"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ticks := then(every(130, step, at(tc.level)), step, every(60, step, func(i int) msg { return at(tc.inner)(i + 1000) }))
+			ticks = then(ticks, step, every(10, step, func(i int) msg { return at(tc.level)(i + 2000) }))
+			checkRules(t, only(run(t, vitals.DefaultConfig(), ticks), "rate_of_change"), tc.want...)
 		})
 	}
 }
