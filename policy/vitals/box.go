@@ -13,9 +13,17 @@ import "math"
 // other channels at its start or end, takes more than one message, comes
 // back elsewhere, or holds its level with another scatter (docs/vitals.md,
 // "Steps as boxes, session 15"). Judged for the channels whose sustained
-// steps the excursion check judges (rate_of_change judges the heart, pulse,
-// saturation and temperature steps with its own window).
-var boxed = [...]param{pRR, pARTSys, pARTDia, pARTMean, pEtCO2}
+// steps the excursion check judges, and for the saturation and the
+// temperature, whose steps rate_of_change judges only from 10 points and
+// 1 °C (session 16): a saturation does not fall and recover by several
+// points in one message each, holding its level between with its own
+// scatter, while the heart and breathing rates stay where they were (the
+// body's oxygen stores and the oximeter's averaging spread a change of
+// oxygenation over minutes, and hypoxaemia moves the heart rate), and a
+// temperature, with the body's heat capacity behind it, does not move by
+// half a degree in one message at all. The heart and pulse rates are not
+// boxed: a paroxysmal rhythm starts and stops in one beat.
+var boxed = [...]param{pRR, pARTSys, pARTDia, pARTMean, pEtCO2, pSpO2, pTemp}
 
 // boxSlot is each parameter's place in stream.boxes, -1 for none.
 var boxSlot = func() (m [numParams]int8) {
@@ -30,9 +38,10 @@ var boxSlot = func() (m [numParams]int8) {
 
 // boxMin is the smallest shift a box is judged at, per parameter, in base
 // units: a breathing rate of 4/min, an arterial pressure of 8 mmHg, an
-// end-tidal CO2 of 4 mmHg (below them an integer reading's rounding and a
+// end-tidal CO2 of 4 mmHg, a saturation of 3 points, a temperature of
+// 0.5 °C (below them an integer reading's rounding and a
 // patient's own wandering make the shape).
-var boxMin = [numParams]float64{pRR: 4, pARTSys: 8, pARTDia: 8, pARTMean: 8, pEtCO2: 4}
+var boxMin = [numParams]float64{pRR: 4, pARTSys: 8, pARTDia: 8, pARTMean: 8, pEtCO2: 4, pSpO2: 3, pTemp: 0.5}
 
 const (
 	// boxNoise is the box's smallest shift in the channel's own noise (its
@@ -109,6 +118,17 @@ func (b *box) lapse() {
 	b.lapsed = true
 }
 
+// desaturated reports whether a saturation's box of mean shift sh is a
+// fall, most of it (75 %) in the message that began it. A patient's
+// saturation sits near the top of what the lungs allow: a rise held and
+// lost again is the lull between two desaturations, the lower level being
+// the desaturated one. And a genuine desaturation that begins with a jump
+// goes on falling over the next messages as the body's oxygen stores run
+// down (its heart rate rising), where an offset lands on its level at once.
+func desaturated(b *box, sh float64) bool {
+	return sh < 0 && math.Abs(float64(b.jump)) >= 0.75*math.Abs(sh)
+}
+
 // cancelBox forgets p's candidate box: its start was reported as a step
 // already, or the channel's reference changed (a silence, a new zero).
 func (s *stream) cancelBox(p param) {
@@ -130,7 +150,10 @@ func (s *stream) judgeBox(p param, v, prev, base float64, now int64, quiet bool)
 		return 0, 0, 0, false
 	}
 	b, t := &s.boxes[i], &s.tracks[p]
-	quiet = quiet && s.witnessed(p) && (p != pRR || !s.plethSince(3))
+	// A disturbed oximeter (motion, poor perfusion) throws the saturation
+	// and the breathing rate about: a jump next to one is its burst's
+	// start or end, not an edit's.
+	quiet = quiet && s.witnessed(p) && (p != pRR && p != pSpO2 || !s.plethSince(3))
 	switch b.state {
 	case boxHolding:
 		sh := b.shift()
@@ -146,7 +169,8 @@ func (s *stream) judgeBox(p param, v, prev, base float64, now int64, quiet bool)
 		noise := float64(b.noise)
 		if quiet && now-b.start >= boxHold && b.n >= 2*baseN &&
 			math.Abs(sh) >= max(boxMin[p], boxNoise*noise) &&
-			math.Abs(d) >= 0.75*math.Abs(sh) && math.Abs(v-float64(b.pre)) <= boxBack*math.Abs(sh) &&
+			math.Abs(d) >= 0.75*math.Abs(sh) && (p != pSpO2 || desaturated(b, sh)) &&
+			math.Abs(v-float64(b.pre)) <= boxBack*math.Abs(sh) &&
 			math.Abs(float64(b.jump)+d) <= 3*noise+1 &&
 			b.rough/float64(b.n-1) <= boxRough*noise {
 			b.state = boxReturned

@@ -3,6 +3,7 @@ package vitals_test
 import (
 	"math"
 	"math/rand/v2"
+	"strconv"
 	"testing"
 	"time"
 
@@ -18,6 +19,18 @@ func withArt(m msg, i int, s, d, mn float64) msg {
 	return m
 }
 
+// withTemp sets message i's temperature row (patient's) to v with a
+// probe's scatter of ±0.1 °C seeded by i.
+func withTemp(m msg, i int, v float64) msg {
+	g := rand.New(rand.NewPCG(uint64(i), 19))
+	for j, r := range m.rows {
+		if r.code == temp("").code {
+			m.rows[j] = temp(strconv.FormatFloat(v+0.1*float64(g.IntN(3)-1), 'f', 1, 64))
+		}
+	}
+	return m
+}
+
 // TestBox: an offset added to one channel for half an hour and taken away
 // again (a box: one jump out, the level held with the channel's own
 // scatter, one jump back to where it left, nothing else moving) is reported
@@ -26,7 +39,7 @@ func withArt(m msg, i int, s, d, mn float64) msg {
 // short, ramp or scatter stay quiet.
 func TestBox(t *testing.T) {
 	const step = 30 * time.Second
-	learn := every(120, step, func(i int) msg { return withArt(patient(i, 80, 97, 16, 38), i, 120, 70, 87) })
+	learn := every(120, step, func(i int) msg { return withTemp(withArt(patient(i, 80, 97, 16, 38), i, 120, 70, 87), i, 37) })
 	// 10 messages at the patient's level, then f for n messages, then 10
 	// after it (k counts from the box's first message).
 	box := func(n int, f func(i, k int) msg) []tick {
@@ -38,7 +51,7 @@ func TestBox(t *testing.T) {
 			return f(i+1000, k)
 		})
 	}
-	plain := func(i int) msg { return withArt(patient(i, 80, 97, 16, 38), i, 120, 70, 87) }
+	plain := func(i int) msg { return withTemp(withArt(patient(i, 80, 97, 16, 38), i, 120, 70, 87), i, 37) }
 	tests := []struct {
 		name string
 		more []tick
@@ -65,6 +78,41 @@ func TestBox(t *testing.T) {
 			}
 			return plain(i)
 		}), []string{"rate_of_change"}},
+		{"saturation forged 97 → 91 for 30 min (under the 10-point step), then back", box(60, func(i, k int) msg {
+			if k >= 0 && k < 60 {
+				return withArt(patient(i, 80, 91, 16, 38), i, 120, 70, 87)
+			}
+			return plain(i)
+		}), []string{"rate_of_change"}},
+		{"temperature forged 37.0 → 37.8 for 30 min (under the 1 °C step), then back", box(60, func(i, k int) msg {
+			if k >= 0 && k < 60 {
+				return withTemp(plain(i), i, 37.8)
+			}
+			return plain(i)
+		}), []string{"rate_of_change"}},
+		{"saturation pulled to 83 by motion (the pulse rate thrown about) for 20 min, back to 97 for 30 min, then a two-message dip", box(110, func(i, k int) msg {
+			switch {
+			case k >= 0 && k < 40:
+				m := withArt(patient(i, 80, 83, 16, 38), i, 120, 70, 87)
+				m.rows[1] = pr(num(float64(80 + 25*(k%2))))
+				return m
+			case k == 100 || k == 101:
+				return withArt(patient(i, 80, 85, 16, 38), i, 120, 70, 87)
+			}
+			return plain(i)
+		}), nil},
+		{"saturation 97 → 92 in one message, falling on to 88 over 3 more (a desaturation), held 30 min, then back", box(60, func(i, k int) msg {
+			if k >= 0 && k < 60 {
+				return withArt(patient(i, 80, 92-4*ramp(k, 3), 16, 38), i, 120, 70, 87)
+			}
+			return plain(i)
+		}), nil},
+		{"saturation 97 → 91 for 30 min with the heart rate +15 as it begins and ends (hypoxaemia)", box(60, func(i, k int) msg {
+			if k >= 0 && k < 60 {
+				return withArt(patient(i, 95, 91, 16, 38), i, 120, 70, 87)
+			}
+			return plain(i)
+		}), nil},
 		{"breathing rate 16 → 22 for 30 min, back to 19 (a new level, not the old one)", box(60, func(i, k int) msg {
 			switch {
 			case k >= 0 && k < 60:
@@ -111,6 +159,31 @@ func TestBox(t *testing.T) {
 			// Only rate_of_change is asserted: drift_return may read a box's
 			// return too (the arterial one's diastolic), on its own terms.
 			checkRules(t, only(run(t, vitals.DefaultConfig(), then(learn, step, tc.more)), "rate_of_change"), tc.want...)
+		})
+	}
+}
+
+// TestSaturationBoxRise: a saturation that rises by several points in one
+// message, holds, and falls back in one message is the lull between two
+// desaturations of a patient whose own level is the lower one, not a box;
+// the same shape downward is.
+func TestSaturationBoxRise(t *testing.T) {
+	const step = 30 * time.Second
+	at := func(s float64) func(int) msg {
+		return func(i int) msg { return withArt(patient(i, 80, s, 16, 38), i, 120, 70, 87) }
+	}
+	for _, tc := range []struct {
+		name         string
+		level, inner float64
+		want         []string
+	}{
+		{"91 → 97 for 30 min, back to 91", 91, 97, nil},
+		{"97 → 91 for 30 min, back to 97", 97, 91, []string{"rate_of_change"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ticks := then(every(130, step, at(tc.level)), step, every(60, step, func(i int) msg { return at(tc.inner)(i + 1000) }))
+			ticks = then(ticks, step, every(10, step, func(i int) msg { return at(tc.level)(i + 2000) }))
+			checkRules(t, only(run(t, vitals.DefaultConfig(), ticks), "rate_of_change"), tc.want...)
 		})
 	}
 }
