@@ -648,22 +648,23 @@ func (s *stream) timing(e *Engine, em *emitter, msgTime, arrival time.Time, dst 
 // waits in the device's queue or is re-sent after a lost acknowledgement.
 const transitDelay = 30 * time.Second
 
-// clockSet reports whether the device's clock was just set right: the
-// previous message's MSH-7 lay off its arrival by more than tol, this one's
-// (off) agrees with its arrival (within tol ahead, transitDelay behind), and
-// the arrival clock did not go back. An NTP step or an operator setting the
-// time moves MSH-7 and the rows' OBX-14 together, once, to the time the
-// gateway keeps (both follow the hospital's time source); the stamps are right
-// from then on, so the step is no finding and the new offset holds at once.
-// A forged time moves the stamps away from the arrival instead; a return from
-// one to the arrival's time is the end of the forgery, already reported. With
-// no independent arrival clock (hl7gate check without arrival times, where the
-// arrival is MSH-7) no offset was ever off, so nothing is taken for this.
+// clockSet reports whether the device's clock was just set right: this
+// message's MSH-7 agrees with its arrival (off within tol ahead, transitDelay
+// behind), the previous message's lay further from its arrival by more than
+// tol, and the arrival clock did not go back. An NTP step or an operator
+// setting the time moves MSH-7 and the rows' OBX-14 together, once, to the
+// time the gateway keeps (both follow the hospital's time source); the stamps
+// are right from then on, so the step is no finding and the new offset holds
+// at once. A forged time moves the stamps away from the arrival instead; a
+// return from one to the arrival's time is the end of the forgery, already
+// reported. With no independent arrival clock (hl7gate check without arrival
+// times, where the arrival is MSH-7) no offset was ever off, so nothing is
+// taken for this.
 func (s *stream) clockSet(off time.Duration, arrival time.Time, tol time.Duration) bool {
 	if s.lastMsgTime.IsZero() || arrival.Before(s.prevArrival) || off > tol || off < -transitDelay {
 		return false
 	}
-	return s.lastMsgTime.Sub(s.prevArrival).Abs() > tol
+	return s.lastMsgTime.Sub(s.prevArrival).Abs()-off.Abs() > tol
 }
 
 // values runs the physiological checks over s.cur and then remembers it.
