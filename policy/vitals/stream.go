@@ -553,8 +553,17 @@ func (s *stream) identity(e *Engine, em *emitter, msh []hl7.Field, patient uint6
 func (s *stream) timing(e *Engine, em *emitter, msgTime, arrival time.Time, dst []Finding) []Finding {
 	rc := &e.cfg.Rules
 	tol := rc.TimeBackwards.Tolerance
+	off := msgTime.Sub(arrival)
+	set := s.clockSet(off, arrival, tol)
+	// The rows of the message that sets the clock may still carry the old
+	// clock's time (a cuff reading taken just before): up to where that clock
+	// stood at this arrival.
+	rowLimit := msgTime.Add(rc.TimeFuture.OBXTolerance)
+	if old := s.lastMsgTime.Add(arrival.Sub(s.prevArrival) + rc.TimeFuture.OBXTolerance); set && old.After(rowLimit) {
+		rowLimit = old
+	}
 	back := !s.lastMsgTime.IsZero() && msgTime.Before(s.lastMsgTime.Add(-tol))
-	if back && em.on(rTimeBackwards) {
+	if back && !set && em.on(rTimeBackwards) {
 		dst = em.add(dst, rTimeBackwards, pNone, 0, time.Time{}, s.lastMsgTime.Sub(msgTime).Seconds(), 0, tol.Seconds(), "", "message time went backwards")
 	}
 	s.lastMsgTime = msgTime
@@ -564,8 +573,8 @@ func (s *stream) timing(e *Engine, em *emitter, msgTime, arrival time.Time, dst 
 	// an honest MSH-7 moves them back while the message time goes on. The
 	// cuff is left out: its rows keep the last reading's time, which a device
 	// may re-stamp with each message's (nibpChecks). A message time that went
-	// back (reported above: the device's clock moved, or returned from a
-	// jump ahead) starts the channels afresh, those absent now included; a
+	// back (the device's clock moved, or returned from a jump ahead, or was
+	// set right) starts the channels afresh, those absent now included; a
 	// time after the message's (time_future, below) is no reference.
 	if back {
 		clear(s.obsAt[:])
@@ -584,7 +593,6 @@ func (s *stream) timing(e *Engine, em *emitter, msgTime, arrival time.Time, dst 
 		}
 	}
 
-	off := msgTime.Sub(arrival)
 	if !s.offsetKnown {
 		s.learned[s.nLearned] = off
 		s.nLearned++
@@ -593,6 +601,8 @@ func (s *stream) timing(e *Engine, em *emitter, msgTime, arrival time.Time, dst 
 			slices.Sort(l)
 			s.offset, s.offsetKnown = l[len(l)/2], true
 		}
+	} else if set {
+		s.offset, s.candN = off, 0
 	} else {
 		d := off - s.offset
 		if d > rc.TimeFuture.MaxAhead && em.on(rTimeFuture) {
@@ -614,10 +624,15 @@ func (s *stream) timing(e *Engine, em *emitter, msgTime, arrival time.Time, dst 
 			s.offset, s.candN = s.cand, 0
 		}
 	}
+	// A cuff reading already held was judged when it came: after the clock
+	// was set back its time, stamped by the old clock, may lie after the
+	// message's until the next reading.
 	future := false
 	var fp param
 	for p := range s.cur {
-		if r := &s.cur[p]; r.ok && r.at.After(limit) {
+		r := &s.cur[p]
+		held := s.haveNIBP && param(p) >= pNIBPSys && param(p) <= pNIBPMean && r.at.Equal(s.nibpAt)
+		if r.ok && r.at.After(rowLimit) && !held {
 			future, fp = true, param(p)
 			break
 		}
@@ -627,6 +642,29 @@ func (s *stream) timing(e *Engine, em *emitter, msgTime, arrival time.Time, dst 
 		dst = em.add(dst, rTimeFuture, fp, r.seg, r.at, r.at.Sub(msgTime).Seconds(), 0, rc.TimeFuture.OBXTolerance.Seconds(), "", "observation time (OBX-14) after the message time")
 	}
 	return dst
+}
+
+// transitDelay is how long after its MSH-7 a message may arrive: a message
+// waits in the device's queue or is re-sent after a lost acknowledgement.
+const transitDelay = 30 * time.Second
+
+// clockSet reports whether the device's clock was just set right: this
+// message's MSH-7 agrees with its arrival (off within tol ahead, transitDelay
+// behind), the previous message's lay further from its arrival by more than
+// tol, and the arrival clock did not go back. An NTP step or an operator
+// setting the time moves MSH-7 and the rows' OBX-14 together, once, to the
+// time the gateway keeps (both follow the hospital's time source); the stamps
+// are right from then on, so the step is no finding and the new offset holds
+// at once. A forged time moves the stamps away from the arrival instead; a
+// return from one to the arrival's time is the end of the forgery, already
+// reported. With no independent arrival clock (hl7gate check without arrival
+// times, where the arrival is MSH-7) no offset was ever off, so nothing is
+// taken for this.
+func (s *stream) clockSet(off time.Duration, arrival time.Time, tol time.Duration) bool {
+	if s.lastMsgTime.IsZero() || arrival.Before(s.prevArrival) || off > tol || off < -transitDelay {
+		return false
+	}
+	return s.lastMsgTime.Sub(s.prevArrival).Abs()-off.Abs() > tol
 }
 
 // values runs the physiological checks over s.cur and then remembers it.
