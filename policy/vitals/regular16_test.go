@@ -76,3 +76,50 @@ func TestBigeminyPulsePressure(t *testing.T) {
 		checkRules(t, run(t, vitals.DefaultConfig(), then(then(bigeminy, step, calm), step, smoothed)), "too_regular")
 	})
 }
+
+// TestStaircase: the ECG heart rate and the oximeter's pulse rate count the
+// same heart, each with its sensor's error, so they do not both climb a
+// straight line in unit steps for a quarter of an hour: a straight line
+// replacing both, rounded to integers, keeps each channel's second-difference
+// roughness (every step is a ±1 pair) and passed (corpus2 training seeds 5
+// m0059, 6 m0032, 7 m0145, 8 m0078; main before session 16: quiet). The same
+// for the systolic and the diastolic of one arterial line (8 m0099). A heart
+// rate rising in unit steps while the pulse rate keeps its noise (a calm
+// heart in a haemorrhage, hl7load corpus training seed 11 m0052), and a
+// short climb of both, stay quiet.
+func TestStaircase(t *testing.T) {
+	const step = 60 * sec
+	vitalsAt := func(i int, h, p, s, d string) msg {
+		return msg{rows: []row{hr(h), pr(p), spo2(wobble(96, i+7)), rr(wobble(16, i+3)), artS(s), artD(d), artM(wobble(87, i+17))}}
+	}
+	learn := every(150, step, func(i int) msg {
+		return vitalsAt(i, wobble(90, i), wobble(90, i+5), wobble(120, i+11), wobble(70, i+13))
+	})
+	line := func(i int, from float64, per int) string { return num(from - float64(i/per)) }
+	tests := []struct {
+		name string
+		more []tick
+		want []string
+	}{
+		{"heart and pulse rate replaced by one falling line", every(40, step, func(i int) msg {
+			return vitalsAt(i+1000, line(i, 100, 3), line(i+1, 101, 3), wobble(120, i+1011), wobble(70, i+1013))
+		}), []string{"too_regular"}},
+		{"systolic and diastolic replaced by falling lines", every(40, step, func(i int) msg {
+			return vitalsAt(i+1000, wobble(90, i+1000), wobble(90, i+1005), line(i, 125, 3), line(i, 74, 4))
+		}), []string{"too_regular"}},
+		{"a calm heart rate climbs in unit steps, the pulse rate keeps its noise", every(40, step, func(i int) msg {
+			return vitalsAt(i+1000, line(i, 90, -3), wobble(90+float64(i/3), i+1005), wobble(120, i+1011), wobble(70, i+1013))
+		}), nil},
+		{"heart and pulse rate fall together for ten minutes", every(40, step, func(i int) msg {
+			if i < 10 {
+				return vitalsAt(i+1000, line(i, 100, 2), line(i, 100, 2), wobble(120, i+1011), wobble(70, i+1013))
+			}
+			return vitalsAt(i+1000, wobble(95, i+1000), wobble(95, i+1005), wobble(120, i+1011), wobble(70, i+1013))
+		}), nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			checkRules(t, run(t, vitals.DefaultConfig(), then(learn, step, tc.more)), tc.want...)
+		})
+	}
+}
