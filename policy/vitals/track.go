@@ -104,11 +104,6 @@ type track struct {
 
 	changeNow float64 // the share of messages that changed it, over the last 16 or so (too_regular)
 
-	// The current staircase: changes of exactly one unit, all one way
-	// (see stair). stairSteps counts them, negative for a fall; stairSince
-	// is the arrival of the staircase's first value, Unix ns.
-	stairSince int64
-	stairSteps int32
 }
 
 // baseline returns the median of the recent values and whether there are
@@ -487,9 +482,6 @@ func (s *stream) tooSmooth(e *Engine, em *emitter, p param, dst []Finding) []Fin
 	if t.seen < smoothLearn || !moving || t.rough < 0.5 || !em.on(rRegular) {
 		return dst
 	}
-	if q, ok := s.stairTwin(p, em.arrival.UnixNano()); ok {
-		return em.add(dst, rRegular, p, c.seg, c.at, float64(t.stairSteps), float64(s.tracks[q].stairSteps), stairSteps, "", stairExpl)
-	}
 	expl, th := "channel moves without the measurement noise it had", smoothRatio*t.rough
 	if q := smoothWitness[p]; q != pNone && s.noisy(q) {
 		expl, th = smoothWitnessExpl[p], smoothWitnessRatio*t.rough
@@ -512,71 +504,6 @@ func (s *stream) tooSmooth(e *Engine, em *emitter, p param, dst []Finding) []Fin
 	}
 	return dst
 }
-
-// stair follows the channel's staircase with a change d of its value, at
-// now, from a value held since prev (Unix ns): a change of one unit the way
-// the staircase goes extends it; one of one unit the other way begins a new
-// one from the held value; any other change begins one at now.
-func (t *track) stair(d float64, prev, now int64) {
-	switch {
-	case d == 1 && t.stairSteps >= 0, d == -1 && t.stairSteps <= 0:
-		if t.stairSteps == 0 {
-			t.stairSince = prev
-		}
-		t.stairSteps += int32(d)
-	case d == 1 || d == -1:
-		t.stairSteps, t.stairSince = int32(d), prev
-	default:
-		t.stairSteps, t.stairSince = 0, now
-	}
-}
-
-// stairTwin reports, for a channel that just stepped, its twin (the other
-// count of the same heart, the other pressure of the same transducer) when
-// both have moved in unit steps one way, the same way, for at least
-// stairSteps steps and stairFor: measurements of one quantity by two
-// sensors, or at two points of one waveform, each with its own error, do
-// not both lose their noise and climb a straight line (session 16).
-func (s *stream) stairTwin(p param, now int64) (param, bool) {
-	t := &s.tracks[p]
-	if !t.stairLong(now) {
-		return pNone, false
-	}
-	for _, q := range stairTwins[p] {
-		u := &s.tracks[q]
-		if q != pNone && s.cur[q].ok && (u.stairSteps > 0) == (t.stairSteps > 0) && u.stairLong(now) {
-			return q, true
-		}
-	}
-	return pNone, false
-}
-
-// stairLong reports whether the channel's staircase has stairSteps steps and
-// has lasted stairFor by now.
-func (t *track) stairLong(now int64) bool {
-	n := t.stairSteps
-	if n < 0 {
-		n = -n
-	}
-	return n >= stairSteps && now-t.stairSince >= stairFor.Nanoseconds()
-}
-
-// stairTwins are the channels that measure what a channel measures with an
-// error of their own.
-var stairTwins = [numParams][2]param{
-	pHR:      {pPR, pPRInv},
-	pPR:      {pHR, pNone},
-	pPRInv:   {pHR, pNone},
-	pARTSys:  {pARTDia, pNone},
-	pARTDia:  {pARTSys, pNone},
-	pARTMean: {pARTSys, pNone},
-}
-
-const (
-	stairSteps = 5                // unit steps, one way
-	stairFor   = 15 * time.Minute // and their duration
-	stairExpl  = "channel and its twin climb in unit steps, one way, without the noise of either measurement"
-)
 
 // smoothWitness is the channel whose noise a channel's own noise cannot
 // fall below: a pulse rate is the heart rate measured again by another
@@ -697,9 +624,6 @@ func (s *stream) freeze(e *Engine, em *emitter, p param, now int64, dst []Findin
 		default:
 			// The run ended: run-1 messages without a change, then one.
 			t.changeP = t.changeP*unchangedFor(t.run) + changeAlpha
-		}
-		if t.run > 0 {
-			t.stair(c.v-t.runV, t.runSince, now)
 		}
 		t.runV, t.run, t.runSince = c.v, 1, now
 	}
