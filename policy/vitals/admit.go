@@ -44,8 +44,8 @@ func (s *stream) admittedInGap(e *Engine, em *emitter, arrival time.Time) bool {
 
 // identified reports a provisional identity replaced by the patient's real
 // one: an unidentified admission (an unconscious trauma patient, a newborn)
-// is registered under a temporary identifier, with no birth date and sex
-// "unknown", and its real identity replaces it later under the same visit
+// is registered under a temporary identifier, with sex "unknown" (and no
+// birth date), and its real identity replaces it later under the same visit
 // number (PV1-19), in the same bed (PV1-3). A forged or misassociated
 // identity carries the other patient's own visit number; an identity that
 // was complete is never provisional, so the replacement is accepted once.
@@ -60,14 +60,15 @@ func (s *stream) identified(e *Engine, em *emitter) bool {
 
 // visitOf returns the hash of m's visit number (PV1-19) with its bed (PV1-3),
 // 0 when it has no visit number, and whether its patient identity is
-// provisional: no birth date (PID-7) or administrative sex U, unknown
-// (PID-8), what a registration desk knows of a patient who cannot tell.
+// provisional: administrative sex U, unknown (PID-8), what a registration
+// desk records of a patient who cannot tell. A birth date left out is no
+// such mark: many monitors send none for any patient.
 func visitOf(seed maphash.Seed, m *hl7.Message) (visit uint64, provisional bool) {
 	for i := range m.NumSegments() {
 		seg := m.Segment(i)
 		switch string(seg.Name()) {
 		case "PID":
-			provisional = len(seg.Field(7).Component(1).Bytes()) == 0 || string(seg.Field(8).Component(1).Bytes()) == "U"
+			provisional = string(seg.Field(8).Component(1).Bytes()) == "U"
 		case "PV1":
 			if n := seg.Field(19).Component(1).Bytes(); len(n) > 0 {
 				var h maphash.Hash
