@@ -78,13 +78,12 @@ type stream struct {
 	born                   uint32 // the Engine's count of streams made before this one: eviction's tie-break (see Engine.stream)
 
 	// identity: hashes with the Engine's seed; 0 = not seen
-	equip             switcher
-	patient           uint64
-	tempVisit         uint64 // while the patient's identity is provisional, its visit and bed (visitOf); else 0
-	msgs              int    // messages observed
-	idsReused         bool   // the device reuses control IDs by design (e.g. always "1")
-	patientEmptySince time.Time
-	prevArrival       time.Time
+	equip       switcher
+	patient     uint64
+	tempVisit   uint64 // while the patient's identity is provisional, its visit and bed (visitOf); else 0
+	msgs        int    // messages observed
+	idsReused   bool   // the device reuses control IDs by design (e.g. always "1")
+	prevArrival time.Time
 
 	ids idHistory  // recent control IDs, see idHistory
 	seq idSequence // the device's message counter, see idSequence
@@ -529,14 +528,11 @@ func (s *stream) identity(e *Engine, em *emitter, msh []hl7.Field, patient uint6
 	was := s.patient
 	switch {
 	case string(typ) == "ADT":
-		s.patient, s.patientEmptySince = patient, time.Time{} // admit, transfer, update: adopt
+		s.patient = patient // admit, transfer, update: adopt
 	case patient == 0:
 		// No identity, or an unidentified patient: whoever is identified
 		// next is adopted (an unidentified admission gets its real identity).
 		s.patient = 0
-		if s.patientEmptySince.IsZero() {
-			s.patientEmptySince = arrival
-		}
 	default:
 		if s.patient != 0 && patient != s.patient {
 			switch {
@@ -548,7 +544,7 @@ func (s *stream) identity(e *Engine, em *emitter, msh []hl7.Field, patient uint6
 				dst = em.add(dst, rIdentityPatient, pNone, 0, time.Time{}, 0, 0, gap.Seconds(), "", "patient identity changed without admission, transfer or bed turnover")
 			}
 		}
-		s.patient, s.patientEmptySince = patient, time.Time{}
+		s.patient = patient
 	}
 	if s.patient != was {
 		s.tempVisit = 0
