@@ -1,6 +1,7 @@
 package vitals
 
 import (
+	"hash/maphash"
 	"time"
 
 	"github.com/hl7gate/hl7gate/hl7"
@@ -39,4 +40,45 @@ func (s *stream) admittedInGap(e *Engine, em *emitter, arrival time.Time) bool {
 		return !admit.Before(s.lastMsgTime.Add(-admitSkew)) && !admit.After(em.msgTime.Add(admitSkew))
 	}
 	return false
+}
+
+// identified reports a provisional identity replaced by the patient's real
+// one: an unidentified admission (an unconscious trauma patient, a newborn)
+// is registered under a temporary identifier, with sex "unknown" (and no
+// birth date), and its real identity replaces it later under the same visit
+// number (PV1-19), in the same bed (PV1-3). A forged or misassociated
+// identity carries the other patient's own visit number; an identity that
+// was complete is never provisional, so the replacement is accepted once.
+// Read only when the patient changed.
+func (s *stream) identified(e *Engine, em *emitter) bool {
+	if s.tempVisit == 0 {
+		return false
+	}
+	v, _ := visitOf(e.seed, em.m)
+	return v == s.tempVisit
+}
+
+// visitOf returns the hash of m's visit number (PV1-19) with its bed (PV1-3),
+// 0 when it has no visit number, and whether its patient identity is
+// provisional: administrative sex U, unknown (PID-8), what a registration
+// desk records of a patient who cannot tell. A birth date left out is no
+// such mark: many monitors send none for any patient.
+func visitOf(seed maphash.Seed, m *hl7.Message) (visit uint64, provisional bool) {
+	for i := range m.NumSegments() {
+		seg := m.Segment(i)
+		switch string(seg.Name()) {
+		case "PID":
+			provisional = string(seg.Field(8).Component(1).Bytes()) == "U"
+		case "PV1":
+			if n := seg.Field(19).Component(1).Bytes(); len(n) > 0 {
+				var h maphash.Hash
+				h.SetSeed(seed)
+				h.Write(n)
+				h.WriteByte('|')
+				h.Write(seg.Field(3).Bytes())
+				visit = h.Sum64() | 1
+			}
+		}
+	}
+	return visit, provisional
 }

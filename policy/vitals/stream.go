@@ -78,12 +78,12 @@ type stream struct {
 	born                   uint32 // the Engine's count of streams made before this one: eviction's tie-break (see Engine.stream)
 
 	// identity: hashes with the Engine's seed; 0 = not seen
-	equip             switcher
-	patient           uint64
-	msgs              int  // messages observed
-	idsReused         bool // the device reuses control IDs by design (e.g. always "1")
-	patientEmptySince time.Time
-	prevArrival       time.Time
+	equip       switcher
+	patient     uint64
+	tempVisit   uint64 // while the patient's identity is provisional, its visit and bed (visitOf); else 0
+	msgs        int    // messages observed
+	idsReused   bool   // the device reuses control IDs by design (e.g. always "1")
+	prevArrival time.Time
 
 	ids idHistory  // recent control IDs, see idHistory
 	seq idSequence // the device's message counter, see idSequence
@@ -110,6 +110,7 @@ type stream struct {
 	nibpAt   time.Time
 	nibp     [3]float64
 	haveNIBP bool
+	nibpSoon bool // the last new reading came sooner than min_interval after the one before, see nibpChecks
 	nibpBad  int
 	cuff     cuffPair // cuff against arterial mean, see cuffOffset
 
@@ -524,26 +525,32 @@ func (s *stream) identity(e *Engine, em *emitter, msh []hl7.Field, patient uint6
 	}
 	gap := e.cfg.Rules.IdentityPatient.TurnoverGap
 	typ := component(msh, 9, 1)
+	was := s.patient
 	switch {
 	case string(typ) == "ADT":
-		s.patient, s.patientEmptySince = patient, time.Time{} // admit, transfer, update: adopt
+		s.patient = patient // admit, transfer, update: adopt
 	case patient == 0:
 		// No identity, or an unidentified patient: whoever is identified
 		// next is adopted (an unidentified admission gets its real identity).
 		s.patient = 0
-		if s.patientEmptySince.IsZero() {
-			s.patientEmptySince = arrival
-		}
 	default:
-		turnover := !s.prevArrival.IsZero() && arrival.Sub(s.prevArrival) >= gap
 		if s.patient != 0 && patient != s.patient {
-			if turnover = turnover || s.admittedInGap(e, em, arrival); turnover {
+			switch {
+			case !s.prevArrival.IsZero() && arrival.Sub(s.prevArrival) >= gap, s.admittedInGap(e, em, arrival):
 				s.newPatient()
-			} else if em.on(rIdentityPatient) {
+			case s.identified(e, em):
+				// The same patient, now identified: the levels learned stay.
+			case em.on(rIdentityPatient):
 				dst = em.add(dst, rIdentityPatient, pNone, 0, time.Time{}, 0, 0, gap.Seconds(), "", "patient identity changed without admission, transfer or bed turnover")
 			}
 		}
-		s.patient, s.patientEmptySince = patient, time.Time{}
+		s.patient = patient
+	}
+	if s.patient != was {
+		s.tempVisit = 0
+		if v, provisional := visitOf(e.seed, em.m); provisional && s.patient != 0 {
+			s.tempVisit = v
+		}
 	}
 	return dst
 }
@@ -1037,9 +1044,19 @@ func (s *stream) nibpChecks(e *Engine, em *emitter, arrival time.Time, dst []Fin
 	if !sys.ok {
 		seg = mean.seg
 	}
+	// A cuff cannot cycle faster than it inflates and deflates, so readings
+	// kept sooner than min_interval apart are not the cuff's cycle. One early
+	// reading alone is not that: a measurement repeated at once after a
+	// disturbed one (motion, a cough) or started by hand on top of the
+	// schedule follows the last reading closely once; a cuff made to report
+	// faster than it can cycle does so reading after reading. A new reading
+	// stamped shortly before the last one is no cycle either (readings
+	// copied with their times jittered).
 	iv := at.Sub(s.nibpAt)
-	soon := s.haveNIBP && iv > 0 && iv < e.cfg.Rules.NIBPCadence.MinInterval
-	if soon && em.on(rNIBPCadence) {
+	soon := s.haveNIBP && iv != 0 && iv.Abs() < e.cfg.Rules.NIBPCadence.MinInterval
+	soonAgain := soon && s.nibpSoon
+	s.nibpSoon = soon
+	if soonAgain && em.on(rNIBPCadence) {
 		dst = em.add(dst, rNIBPCadence, pNIBPMean, seg, at, iv.Seconds(), 0, e.cfg.Rules.NIBPCadence.MinInterval.Seconds(), "", "new cuff reading sooner than a cuff can cycle")
 	}
 	// A cuff reading is one measurement: its values do not change while its
