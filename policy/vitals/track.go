@@ -386,7 +386,7 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 			// A related channel vouches for a spike it shared; for a deep
 			// one only if it left its own scatter (see deepSpike).
 			vouched := t.exPartner && (size < deepSpike*spike || t.exBeyond)
-			judged := !info.noSpike && !s.plethSince(int(t.exN)+1) || t.exAlone && t.exN > 1 && others == 0 && !partnerShifted[p]
+			judged := !info.noSpike && !s.plethSince(int(t.exN)+1) || t.exAlone && t.exN > 1 && now-t.exStart >= corr && others == 0 && !partnerShifted[p]
 			if t.exN <= maxSpike && size >= spike && !vouched && t.exWitness && judged && (params[p].q != qRate || t.exPeak > t.exPre) && (p != pTemp || t.exPeak > t.exPre) && em.on(rSpike) {
 				dst = em.add(dst, rSpike, p, t.exSeg, c.at, t.exPeak, t.exPre, spike, "", "short excursion that returned with no related channel moving")
 			}
