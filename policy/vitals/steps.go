@@ -349,6 +349,7 @@ const plethSettle = 3
 // a step.
 func (s *stream) notePleth(lim, irregular float64, arrival time.Time) {
 	hr, pr, hp, pp := &s.cur[pHR], &s.cur[pPR], &s.prev[pHR], &s.prev[pPR]
+	s.plethWas = s.plethOK
 	disturbed := false
 	if hr.ok && pr.ok {
 		disturbed = pr.v-hr.v > lim

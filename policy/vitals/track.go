@@ -76,6 +76,7 @@ type track struct {
 	exBeyond  bool    // a related channel moved with it beyond its own scatter, or (SpO2) the heart changed pace: vouches for a deep spike
 	exShifted bool    // a related channel moved with it beyond its own scatter, or any other channel did in its first message (corroborates a step)
 	exWitness bool    // a related channel was present during it (not all off, as with a probe off)
+	exAlone   bool    // (SpO2 pulse rate) above the heart rate in every message, no other channel beyond its scatter (see pulseAlone)
 	exSeg     int
 	exPeak    float64 // the value furthest from exPre
 	exSum     float64 // sum of its values, for the mean shift of a small step
@@ -202,6 +203,13 @@ func (s *stream) moved(q param) (moved, beyond bool) {
 	return moved, moved && d >= t.ownScatter()
 }
 
+// pulseAbove reports whether the SpO2 pulse rate lies above the ECG heart
+// rate by more than lim in the current message: more pulses than beats,
+// which no circulation makes (see hr_pr_agreement's pr_over_hr).
+func (s *stream) pulseAbove(lim float64) bool {
+	return s.cur[pHR].ok && s.cur[pPR].ok && s.cur[pPR].v-s.cur[pHR].v > lim
+}
+
 // witnessed reports whether any related channel of p is present in the
 // current message: without one, "no related channel moved" says nothing.
 // A parameter without related channels (temperature) is judged alone.
@@ -253,6 +261,7 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 		}
 	}
 	corr := e.cfg.Rules.Rate.Corroboration.Nanoseconds()
+	lim := e.cfg.Rules.HRPR.PROverHR
 	if s.cur[pARTSys].ok {
 		// Remembered through the narrow trace that follows a flush or a
 		// zeroing until the pulse pressure opens again (see below).
@@ -355,6 +364,7 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 			// forged level moves one channel (or the one arterial line).
 			t.exShifted = partnerShifted[p] || others > 0
 			t.exWitness = s.witnessed(p)
+			t.exAlone = p == pPR && s.plethWas > plethSettle && s.pulseAbove(lim) && others == 0 && !partnerShifted[p]
 			t.exSmall, t.exSum, t.exFirst = math.Abs(dev) < lo, c.v, c.v
 			t.exNudged = 0
 			if partnerNudged[p] {
@@ -376,8 +386,8 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 			// A related channel vouches for a spike it shared; for a deep
 			// one only if it left its own scatter (see deepSpike).
 			vouched := t.exPartner && (size < deepSpike*spike || t.exBeyond)
-			if t.exN <= maxSpike && size >= spike && !vouched && !s.plethSince(int(t.exN)+1) && t.exWitness &&
-				!info.noSpike && (params[p].q != qRate || t.exPeak > t.exPre) && (p != pTemp || t.exPeak > t.exPre) && em.on(rSpike) {
+			judged := !info.noSpike && !s.plethSince(int(t.exN)+1) || t.exAlone && t.exN > 1 && now-t.exStart >= corr && others == 0 && !partnerShifted[p]
+			if t.exN <= maxSpike && size >= spike && !vouched && t.exWitness && judged && (params[p].q != qRate || t.exPeak > t.exPre) && (p != pTemp || t.exPeak > t.exPre) && em.on(rSpike) {
 				dst = em.add(dst, rSpike, p, t.exSeg, c.at, t.exPeak, t.exPre, spike, "", "short excursion that returned with no related channel moving")
 			}
 			t.exN = 0
@@ -393,6 +403,7 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 			t.exNudged = min(t.exNudged, 254) + 1
 		}
 		t.exWitness = t.exWitness || s.witnessed(p)
+		t.exAlone = t.exAlone && s.pulseAbove(lim) && others == 0 && !partnerShifted[p]
 		if math.Abs(c.v-t.exPre) > math.Abs(t.exPeak-t.exPre) {
 			t.exPeak = c.v
 		}

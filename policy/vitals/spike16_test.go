@@ -1,0 +1,57 @@
+package vitals_test
+
+import (
+	"testing"
+
+	"github.com/hl7gate/hl7gate/policy/vitals"
+)
+
+// TestPulseRateHeldAboveTheHeartRate: an SpO2 pulse rate forged to 210 for
+// two messages at a 30 s cadence while the ECG heart rate stays at 80 and
+// the saturation and breathing rate stay where they were is a spike (the
+// second blind generator's blatant pulse-rate spikes, corpus2 training
+// seeds 1 m0072, 3 m0062, 6 m0121, 10 m0066). More pulses than heartbeats
+// is no circulation's. The genuine look-alikes stay quiet: one message of a
+// miscount (a probe jolted: the pulse rate 60 above the heart rate, then
+// back), the same two messages with the saturation pulled down (motion
+// disturbs the whole plethysmograph), and the same two messages one message
+// after the oximeter was last disturbed (a burst of motion going on).
+func TestPulseRateHeldAboveTheHeartRate(t *testing.T) {
+	series := func(edit func(i int, m *msg)) []tick {
+		return every(100, 30*sec, func(i int) msg {
+			m := msg{rows: []row{hr(num(80 + float64(i%3))), pr(num(80 + float64((i+1)%3))), spo2(num(96 + float64(i%2))),
+				rr(num(16 + float64(i%3))), temp("37.0")}}
+			if i >= 75 && i < 85 {
+				edit(i-75, &m)
+			}
+			return m
+		})
+	}
+	forged := series(func(i int, m *msg) {
+		if i == 5 || i == 6 {
+			m.rows[1] = pr("210")
+		}
+	})
+	checkRules(t, run(t, vitals.DefaultConfig(), forged), "spike")
+	miscount := series(func(i int, m *msg) {
+		if i == 5 {
+			m.rows[1] = pr("140")
+		}
+	})
+	checkRules(t, run(t, vitals.DefaultConfig(), miscount))
+	motion := series(func(i int, m *msg) {
+		if i == 5 || i == 6 {
+			m.rows[1], m.rows[2] = pr("150"), spo2("88")
+		}
+	})
+	checkRules(t, run(t, vitals.DefaultConfig(), motion))
+	burst := series(func(i int, m *msg) {
+		switch i {
+		case 3:
+			m.rows[1] = pr("110")
+		case 5, 6:
+			m.rows[1] = pr("150")
+		}
+	})
+	checkRules(t, run(t, vitals.DefaultConfig(), burst))
+}
