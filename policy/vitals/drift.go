@@ -27,7 +27,6 @@ const (
 	decoupledSlow    = 30 * time.Minute // time constant of the learned difference and levels
 	decoupledLearn   = 20 * time.Minute // paired time before a pair is judged
 	decoupledPersist = 5 * time.Minute  // the recent difference stays off this long
-	decoupledParted  = 10 * time.Minute // the levels when the pair last agreed tell which channel left, this long
 	decoupledGap     = 10 * time.Minute // a longer gap (a transfer, a probe off) starts learning anew
 	decoupledRelearn = 2 * time.Hour    // a departure this old is learned as the pair's difference
 	decoupledMin     = 10.0             // bpm: the smallest departure judged
@@ -47,7 +46,6 @@ type decoupling struct {
 	spread  float64 // learned mean |fast − base|
 	a, b    float64 // learned levels of the two channels
 	fa, fb  float64 // recent levels of the two channels
-	la, lb  float64 // recent levels of the two channels when they last agreed
 	// In an irregular rhythm, where the fields above rest (pulseOver):
 	oat    int64   // arrival of the last pair judged, Unix ns; 0 = none
 	osince int64   // arrival when the pulse rate went above the heart rate, 0 = it has not
@@ -83,7 +81,7 @@ func (s *stream) decoupled(e *Engine, em *emitter, arrival time.Time, dst []Find
 		d.oat = 0
 		dt := time.Duration(now - d.at)
 		if d.at == 0 || dt > decoupledGap || dt < 0 {
-			*d = decoupling{at: now, fast: cb.v - ca.v, base: cb.v - ca.v, a: ca.v, b: cb.v, fa: ca.v, fb: cb.v, la: ca.v, lb: cb.v}
+			*d = decoupling{at: now, fast: cb.v - ca.v, base: cb.v - ca.v, a: ca.v, b: cb.v, fa: ca.v, fb: cb.v}
 			continue
 		}
 		d.at = now
@@ -103,7 +101,6 @@ func (s *stream) decoupled(e *Engine, em *emitter, arrival time.Time, dst []Find
 			d.spread += ws * (math.Abs(off) - d.spread)
 			d.a += ws * (d.fa - d.a)
 			d.b += ws * (d.fb - d.b)
-			d.la, d.lb = d.fa, d.fb
 			d.learned += int64(dt)
 			d.since, d.n = 0, 0
 			continue
@@ -112,76 +109,26 @@ func (s *stream) decoupled(e *Engine, em *emitter, arrival time.Time, dst []Find
 			d.since = now
 		} else if now-d.since > int64(decoupledRelearn) {
 			// Apart for hours: whatever it is, it is the pair's new normal.
-			*d = decoupling{at: now, fast: cb.v - ca.v, base: cb.v - ca.v, a: ca.v, b: cb.v, fa: ca.v, fb: cb.v, la: ca.v, lb: cb.v}
+			*d = decoupling{at: now, fast: cb.v - ca.v, base: cb.v - ca.v, a: ca.v, b: cb.v, fa: ca.v, fb: cb.v}
 			continue
 		}
 		d.n++
 		if d.learned < int64(decoupledLearn) || math.Abs(off) < th || now-d.since < int64(decoupledPersist) || d.n < 6 {
 			continue
 		}
-		// One channel left its level, the other kept its own: judged
-		// against the learned levels (a slow drift that parted them), and
-		// against the levels when the two last agreed (a channel that parted
-		// at once, after the patient's rate had changed within the learned
-		// levels' half hour: a drug, a suction; both channels followed that
-		// change, so only the one that moved since they parted is edited).
-		// The second only while the parting is recent, the two channels
-		// still differ and the heart beat regularly since (see parted).
-		k, o, moved := d.alone(math.Abs(off), d.a, d.b)
-		if !moved && d.parted(s, now, cb.v-ca.v, th, irr) {
-			k, o, moved = d.alone(math.Abs(off), d.la, d.lb)
-		}
-		if !moved || !em.on(rDecoupled) {
+		// One channel left its level, the other kept its own.
+		ma, mb := math.Abs(d.fa-d.a), math.Abs(d.fb-d.b)
+		alone := (ma >= 0.6*math.Abs(off) && mb <= 0.4*math.Abs(off)) || (mb >= 0.6*math.Abs(off) && ma <= 0.4*math.Abs(off))
+		if !alone || !em.on(rDecoupled) {
 			continue
 		}
-		p, c := pq[0], ca
-		if k == 1 {
-			p, c = pq[1], cb
+		p, c, o := pq[0], ca, d.a
+		if mb > ma {
+			p, c, o = pq[1], cb, d.b
 		}
 		dst = em.add(dst, rDecoupled, p, c.seg, c.at, c.v, o, th, "", "drifted away from a redundant measurement of the same heart rate, which kept its level")
 	}
 	return dst
-}
-
-// partedBeats is how many of the heart rate's latest changes parted judges.
-const partedBeats = 8
-
-// parted reports whether the levels of the pair when it last agreed (la,
-// lb) can tell which channel left: the departure began at most
-// decoupledParted ago (later, the patient's own changes since are in both
-// levels); the two channels still differ by half the threshold th, in
-// their recent difference and in this message's, diff (a departure back to
-// agreement is a learned difference ending: a deficit that stopped, or an
-// edit that the pair had learned or that ended a moment ago); and the
-// heart rate's mean change over its last partedBeats changes stays below
-// lim, the irregular rhythm's: AF's onset parts the two at once, the heart
-// rate jumping and the pulse losing a varying share of the beats, minutes
-// before the longer window of irregular sees it (a mean, since the median
-// of 8 random AF changes falls below lim now and then).
-func (d *decoupling) parted(s *stream, now int64, diff, th, lim float64) bool {
-	if now-d.since > int64(decoupledParted) || math.Abs(d.fast) < th/2 || math.Abs(diff) < th/2 || s.hrN < partedBeats+1 {
-		return false
-	}
-	sum := 0.0
-	for k := range partedBeats {
-		sum += math.Abs(s.hrBack(k) - s.hrBack(k+1))
-	}
-	return sum < lim*partedBeats
-}
-
-// alone reports which channel of the pair left its level (a for the first,
-// b for the second) by at least 60 % of the departure off while the other
-// stayed within 40 % of it: 0 the first, 1 the second, with the level it
-// left.
-func (d *decoupling) alone(off, a, b float64) (int, float64, bool) {
-	ma, mb := math.Abs(d.fa-a), math.Abs(d.fb-b)
-	switch {
-	case ma >= 0.6*off && mb <= 0.4*off:
-		return 0, a, true
-	case mb >= 0.6*off && ma <= 0.4*off:
-		return 1, b, true
-	}
-	return 0, 0, false
 }
 
 // pulseOver judges a pair in an irregular rhythm or bigeminy, where the
