@@ -868,11 +868,15 @@ func (s *stream) hrpr(e *Engine, em *emitter, arrival time.Time, dst []Finding) 
 		if dg.n++; dg.n == 1 {
 			dg.since = arrival
 			dg.hr, dg.pr = s.smooth[pHR], s.smooth[q]
-			dg.alone, dg.locked, dg.af = 0, lockstep{}, false
+			dg.alone, dg.locked, dg.af, dg.fol = 0, lockstep{}, false, follow{}
 			dg.levels, dg.un = s.hrN >= levelSamples, 0
 		}
 		dg.locked.see(d, hr.v)
-		dg.locked.vary(d, d < 0 && deficitRatio(pr.v, hr.v))
+		bigeminy := d < 0 && deficitRatio(pr.v, hr.v)
+		dg.locked.vary(d, bigeminy)
+		if bigeminy {
+			dg.fol.add(hr.v, pr.v)
+		}
 		persisted := dg.n >= hc.MinSamples && arrival.Sub(dg.since) >= hc.Persist
 		th := hc.PROverHR
 		explained := s.pulseDisturbed(q)
@@ -890,7 +894,7 @@ func (s *stream) hrpr(e *Engine, em *emitter, arrival time.Time, dst []Finding) 
 				// from it: the whole disagreement is unexplained.
 				explained, dg.un, dg.unAt = false, dg.n-1, dg.since
 			case deficitRatio(pr.v, hr.v):
-				explained = true // bigeminy
+				explained = !dg.fol.oneForOne() // bigeminy, unless the pulse follows the heart rate one for one
 			case s.hrN <= 16:
 				explained = true // too few samples yet to tell the rhythm
 			case s.irregular(hc.Irregular) || dg.af:
