@@ -26,7 +26,7 @@ type pulseTrack struct {
 // line, whose values teach nothing.
 func (s *stream) pulseSmooth(e *Engine, em *emitter, line bool, dst []Finding) []Finding {
 	sys, dia, pp := &s.cur[pARTSys], &s.cur[pARTDia], &s.pulse
-	if !sys.ok || !dia.ok || line || s.bigeminy() {
+	if !sys.ok || !dia.ok || line {
 		pp.present = 0
 		return dst
 	}
@@ -73,23 +73,3 @@ func (s *stream) pulseSmooth(e *Engine, em *emitter, line bool, dst []Finding) [
 // and 45 fall to 0.38 over two dozen messages (a sleeping patient on a
 // vasopressor at one message a minute), the next lowest to 0.46.
 const pulseSmoothRatio = 0.25
-
-// bigeminy reports whether a pulse rate (SpO2 or invasive) is at a
-// bigeminy's share of the ECG heart rate (see deficitRatio): every other
-// beat is premature, with a smaller stroke volume, and the systolic and the
-// diastolic of a message depend on which beats its window caught. Such a
-// pulse pressure alternates by the rhythm, not by the beat-to-beat variation
-// of a regular one, so it neither teaches the pulse pressure's roughness
-// nor is judged against it (the rhythm ends by itself).
-func (s *stream) bigeminy() bool {
-	hr := &s.cur[pHR]
-	if !hr.ok {
-		return false
-	}
-	for _, p := range [...]param{pPR, pPRInv} {
-		if c := &s.cur[p]; c.ok && deficitRatio(c.v, hr.v) {
-			return true
-		}
-	}
-	return false
-}
