@@ -503,11 +503,9 @@ func (s *stream) tooSmooth(e *Engine, em *emitter, p param, dst []Finding) []Fin
 		// itself: a heart rate losing it is only suspect while a pulse
 		// rate, which shares the rhythm, keeps it.
 		return dst
-	} else if (p == pHR || p == pRR) && t.changeNow < 0.5 {
+	} else if p == pHR && t.changeNow < 0.5 {
 		// A heart rate held most of the time and stepping now and then is
-		// a paced rhythm with intrinsic beats, a breathing rate so held is
-		// a ventilator's set rate with breaths the patient triggers: it has
-		// no noise to lose.
+		// a paced rhythm with intrinsic beats: it has no noise to lose.
 		return dst
 	}
 	if t.roughNow < th {
