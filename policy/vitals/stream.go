@@ -562,7 +562,7 @@ func (s *stream) timing(e *Engine, em *emitter, msgTime, arrival time.Time, dst 
 	rc := &e.cfg.Rules
 	tol := rc.TimeBackwards.Tolerance
 	off := msgTime.Sub(arrival)
-	set := s.clockSet(off, arrival, tol)
+	set := s.clockSet(off, arrival, rc)
 	// The rows of the message that sets the clock may still carry the old
 	// clock's time (a cuff reading taken just before): up to where that clock
 	// stood at this arrival.
@@ -665,14 +665,24 @@ const transitDelay = 30 * time.Second
 // are right from then on, so the step is no finding and the new offset holds
 // at once. A forged time moves the stamps away from the arrival instead; a
 // return from one to the arrival's time is the end of the forgery, already
-// reported. With no independent arrival clock (hl7gate check without arrival
-// times, where the arrival is MSH-7) no offset was ever off, so nothing is
-// taken for this.
-func (s *stream) clockSet(off time.Duration, arrival time.Time, tol time.Duration) bool {
-	if s.lastMsgTime.IsZero() || arrival.Before(s.prevArrival) || off > tol || off < -transitDelay {
+// reported. So the previous message must not lie ahead of the device's
+// learned offset by more than tol yet no more than time_future's max_ahead:
+// such a message is itself no finding, and the next back on time must not
+// restart the OBX-14 references unreported (review16,
+// TestClockSetNeedsOldClock). A message behind it is the old clock after a
+// wait. With no independent arrival clock (hl7gate
+// check without arrival times, where the arrival is MSH-7) no offset was
+// ever off, so nothing is taken for this.
+func (s *stream) clockSet(off time.Duration, arrival time.Time, rc *Rules) bool {
+	tol := rc.TimeBackwards.Tolerance
+	if s.lastMsgTime.IsZero() || !s.offsetKnown || arrival.Before(s.prevArrival) || off > tol || off < -transitDelay {
 		return false
 	}
-	return s.lastMsgTime.Sub(s.prevArrival).Abs()-off.Abs() > tol
+	was := s.lastMsgTime.Sub(s.prevArrival)
+	if d := was - s.offset; d > tol && d <= rc.TimeFuture.MaxAhead {
+		return false // ahead of the device's clock, unreported
+	}
+	return was.Abs()-off.Abs() > tol
 }
 
 // values runs the physiological checks over s.cur and then remembers it.
