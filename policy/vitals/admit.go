@@ -48,14 +48,16 @@ func (s *stream) admittedInGap(e *Engine, em *emitter, arrival time.Time) bool {
 // birth date), and its real identity replaces it later under the same visit
 // number (PV1-19), in the same bed (PV1-3). A forged or misassociated
 // identity carries the other patient's own visit number; an identity that
-// was complete is never provisional, so the replacement is accepted once.
-// Read only when the patient changed.
+// was complete is never provisional, and the replacement must be complete
+// itself, so the replacement is accepted once (one provisional identity
+// swapped for another is no identification). Read only when the patient
+// changed.
 func (s *stream) identified(e *Engine, em *emitter) bool {
 	if s.tempVisit == 0 {
 		return false
 	}
-	v, _ := visitOf(e.seed, em.m)
-	return v == s.tempVisit
+	v, provisional := visitOf(e.seed, em.m)
+	return !provisional && v == s.tempVisit
 }
 
 // visitOf returns the hash of m's visit number (PV1-19) with its bed (PV1-3),

@@ -40,8 +40,11 @@ func TestProvisionalIdentity(t *testing.T) {
 	temp := bed(0, "T100^^^H^MR", true, "12", "V1")
 	tests := []ruleCase{
 		{"provisional identity replaced under its visit and bed", seq(temp, bed(10, "4711^^^H^MR", false, "12", "V1")), nil},
-		{"provisional identity replaced by another provisional one, then the real one", seq(temp,
-			bed(10, "T101^^^H^MR", true, "12", "V1"), bed(20, "4711^^^H^MR", false, "12", "V1")), nil},
+		// One provisional identity swapped for another is no identification:
+		// accepted, it would let a device swap identities under one visit at will
+		// (review16).
+		{"provisional identity replaced by another provisional one", seq(temp,
+			bed(10, "T101^^^H^MR", true, "12", "V1")), []string{"identity_patient"}},
 		{"provisional identity, then another visit", seq(temp, bed(10, "4711^^^H^MR", false, "12", "V2")), []string{"identity_patient"}},
 		{"provisional identity, then another bed", seq(temp, bed(10, "4711^^^H^MR", false, "13", "V1")), []string{"identity_patient"}},
 		{"a complete identity, then another under the same visit", seq(bed(0, "4710^^^H^MR", false, "12", "V1"),
@@ -60,8 +63,9 @@ func TestProvisionalIdentity(t *testing.T) {
 // after a disturbed one, or started by hand on top of the schedule) is quiet
 // (session 16: the second blind generator's clean beds carry such single
 // early readings 6-28 s after the last; main flagged each). Readings every
-// 10 s, and one reading copied with its time jittered back and forth by a
-// second, are nibp_cadence.
+// 10 s, one reading copied with its time jittered back and forth by a
+// second, and an early reading after every other scheduled one are
+// nibp_cadence.
 func TestCuffEarlyReading(t *testing.T) {
 	// cuff returns 60 messages 10 s apart whose cuff reading, systolic
 	// sys(i), is stamped at(i) (seconds after t0).
@@ -86,6 +90,13 @@ func TestCuffEarlyReading(t *testing.T) {
 		}
 		return cycle(i)
 	}
+	alternate := func(i int) time.Duration { // from 2 min on: a reading 20 s after each even scheduled one
+		c := cycle(i)
+		if c >= 2*time.Minute && c%(4*time.Minute) == 0 && i%12 >= 6 {
+			return c + 20*sec
+		}
+		return c
+	}
 	tests := []ruleCase{
 		{"one reading 20 s after the last", cuff(func(i int) float64 { return float64(115 + early(i)/time.Minute) }, early), nil},
 		{"a new reading every 10 s", cuff(func(i int) float64 { return float64(110 + i%5) }, func(i int) time.Duration {
@@ -95,6 +106,10 @@ func TestCuffEarlyReading(t *testing.T) {
 			return cycle(i)
 		}), []string{"nibp_cadence"}},
 		{"one reading copied with its time jittered", cuff(func(i int) float64 { return float64(115 + jitter(i)/time.Minute) }, jitter),
+			[]string{"nibp_cadence"}},
+		// An early reading slipped in after every other scheduled one is never
+		// early twice in a row, but twice within three readings (review16).
+		{"an early reading after every other scheduled one", cuff(func(i int) float64 { return float64(110 + alternate(i)/(10*sec)) }, alternate),
 			[]string{"nibp_cadence"}},
 	}
 	checkCases(t, tests)

@@ -111,7 +111,7 @@ type stream struct {
 	nibpAt   time.Time
 	nibp     [3]float64
 	haveNIBP bool
-	nibpSoon bool // the last new reading came sooner than min_interval after the one before, see nibpChecks
+	nibpSoon uint8 // one bit per new reading, latest lowest: it came sooner than min_interval after the one before, see nibpChecks
 	nibpBad  int
 	cuff     cuffPair // cuff against arterial mean, see cuffOffset
 
@@ -1010,6 +1010,12 @@ func medianReaches(d []float64, lim float64) bool {
 // c2miss15). Below it a cuff reports no value.
 const cuffFloor = 30
 
+// nibpSoonWindow selects, in stream.nibpSoon, the readings before the
+// current one among which a second early reading is a cuff made to report
+// faster than it cycles: the last three (at a usual 5–15 min cycle, the
+// last 15–45 minutes).
+const nibpSoonWindow = 0b111
+
 // nibpChecks runs the cuff checks once per new cuff reading (a new OBX-14,
 // or new values when there is none); repeats of the last reading are quiet.
 func (s *stream) nibpChecks(e *Engine, em *emitter, arrival time.Time, dst []Finding) []Finding {
@@ -1064,13 +1070,17 @@ func (s *stream) nibpChecks(e *Engine, em *emitter, arrival time.Time, dst []Fin
 	// reading alone is not that: a measurement repeated at once after a
 	// disturbed one (motion, a cough) or started by hand on top of the
 	// schedule follows the last reading closely once; a cuff made to report
-	// faster than it can cycle does so reading after reading. A new reading
-	// stamped shortly before the last one is no cycle either (readings
-	// copied with their times jittered).
+	// faster than it can cycle does so again within a few readings (an early
+	// reading slipped in after every other scheduled one included). A new
+	// reading stamped shortly before the last one is no cycle either
+	// (readings copied with their times jittered).
 	iv := at.Sub(s.nibpAt)
 	soon := s.haveNIBP && iv != 0 && iv.Abs() < e.cfg.Rules.NIBPCadence.MinInterval
-	soonAgain := soon && s.nibpSoon
-	s.nibpSoon = soon
+	soonAgain := soon && s.nibpSoon&nibpSoonWindow != 0
+	s.nibpSoon <<= 1
+	if soon {
+		s.nibpSoon |= 1
+	}
 	if soonAgain && em.on(rNIBPCadence) {
 		dst = em.add(dst, rNIBPCadence, pNIBPMean, seg, at, iv.Seconds(), 0, e.cfg.Rules.NIBPCadence.MinInterval.Seconds(), "", "new cuff reading sooner than a cuff can cycle")
 	}
