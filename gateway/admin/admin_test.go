@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"errors"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -214,4 +216,24 @@ func TestCloseWaitsForHandlers(t *testing.T) {
 	}
 	close(state.release)
 	<-closed
+}
+
+// TestRefusedWhileClosing: once Close began, a request that reaches the
+// handler chain is answered 503 and never reaches its handler (which could
+// read a queue the gateway is about to close), and it is not counted among
+// the requests Close waits for.
+func TestRefusedWhileClosing(t *testing.T) {
+	a := &Server{}
+	reached := false
+	h := a.track(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { reached = true }))
+	a.closing = true
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/api/queue", nil))
+	if w.Code != http.StatusServiceUnavailable || reached {
+		t.Fatalf("status %d, handler reached %v; want 503 without the handler", w.Code, reached)
+	}
+	if w.Header().Get("Connection") != "close" {
+		t.Errorf("Connection header %q; want close", w.Header().Get("Connection"))
+	}
+	a.reqs.Wait() // returns at once: the refused request was not counted
 }
