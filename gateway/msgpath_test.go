@@ -10,8 +10,6 @@ import (
 	"syscall"
 	"testing"
 
-	"github.com/rs/zerolog"
-
 	"github.com/hl7gate/hl7gate/gateway/config"
 	"github.com/hl7gate/hl7gate/hl7"
 	"github.com/hl7gate/hl7gate/hl7/mllp"
@@ -136,13 +134,7 @@ func BenchmarkMessagePath(b *testing.B) {
 			cfg.Stations = []config.StationConfig{{Name: "central", Address: testkit.AckStation(b).String(), Connections: 64}}
 			cfg.Routes = []policy.RouteConfig{{Name: "vitals", Match: policy.MatchConfig{MessageTypes: []string{"ORU^R01", "ORU^R40"}},
 				Stations: []string{"central"}}}
-			g, err := New(cfg, zerolog.Nop())
-			if err != nil {
-				b.Fatal(err)
-			}
-			if err := g.Start(b.Context()); err != nil {
-				b.Fatal(err)
-			}
+			g := startConfig(b, cfg, nil)
 			defer g.Shutdown(context.Background())
 			ap := g.ListenerAddr("bench").(*net.TCPAddr).AddrPort()
 			sa := &syscall.SockaddrInet4{Port: int(ap.Port()), Addr: ap.Addr().As4()}

@@ -11,8 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rs/zerolog"
-
 	"github.com/hl7gate/hl7gate/gateway/config"
 	"github.com/hl7gate/hl7gate/hl7"
 	"github.com/hl7gate/hl7gate/hl7/mllp"
@@ -61,15 +59,7 @@ func startGateway(tb testing.TB, lc config.ListenerConfig, station net.Addr, vit
 	if vitals {
 		cfg.Vitals = config.Default().Vitals // a zero Config has the checks off
 	}
-	g, err := New(cfg, zerolog.Nop())
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tune(g)
-	if err := g.Start(tb.Context()); err != nil {
-		tb.Fatal(err)
-	}
-	return g
+	return startConfig(tb, cfg, tune)
 }
 
 func pollMsg(i int) []byte {

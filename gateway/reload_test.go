@@ -10,8 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rs/zerolog"
-
 	"github.com/hl7gate/hl7gate/gateway/config"
 	"github.com/hl7gate/hl7gate/gateway/export"
 	"github.com/hl7gate/hl7gate/hl7"
@@ -121,13 +119,7 @@ func TestReloadDrainsRetiredBacklog(t *testing.T) {
 		Routes: []policy.RouteConfig{{Name: "all", Stations: []string{"central", "second"}, AckFrom: policy.AckPrimary}},
 	}
 	cfg.Vitals.Enabled = false
-	g, err := New(cfg, zerolog.Nop())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := g.Start(t.Context()); err != nil {
-		t.Fatal(err)
-	}
+	g := startConfig(t, cfg, nil)
 	defer g.Shutdown(context.Background())
 	second := g.rt.Load().stations[1]
 	a, c := net.Pipe()

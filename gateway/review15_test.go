@@ -75,13 +75,7 @@ func TestReloadReaddedStationKeepsSeries(t *testing.T) {
 	without := cfg
 	without.Stations = cfg.Stations[:1]
 	without.Routes = []policy.RouteConfig{{Name: "all", Stations: []string{"central"}}}
-	g, err := New(cfg, zerolog.Nop())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := g.Start(t.Context()); err != nil {
-		t.Fatal(err)
-	}
+	g := startConfig(t, cfg, nil)
 	for i := range 300 {
 		if err := g.Reload(t.Context(), without); err != nil {
 			t.Fatalf("reload %d without: %v", i, err)
@@ -145,13 +139,7 @@ func TestReloadRetiredStationDialLeavesNoRow(t *testing.T) {
 			Routes: []policy.RouteConfig{{Name: "all", Stations: []string{"central"}}},
 		}
 		cfg.Vitals.Enabled = false
-		g, err := New(cfg, zerolog.Nop())
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := g.Start(t.Context()); err != nil {
-			t.Fatal(err)
-		}
+		g := startConfig(t, cfg, nil)
 		c, ok := <-hello
 		if !ok {
 			t.Fatal("the keeper never dialed the silent station")

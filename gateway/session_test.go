@@ -81,13 +81,7 @@ func BenchmarkHandle(b *testing.B) {
 		Routes:    []policy.RouteConfig{{Name: "vitals", Match: policy.MatchConfig{MessageTypes: []string{"ORU^R01"}}, Stations: []string{"central"}}},
 	}
 	cfg.Vitals.Enabled = false
-	g, err := New(cfg, zerolog.Nop())
-	if err != nil {
-		b.Fatal(err)
-	}
-	if err := g.Start(b.Context()); err != nil {
-		b.Fatal(err)
-	}
+	g := startConfig(b, cfg, nil)
 	defer g.Shutdown(context.Background())
 	a, c := net.Pipe()
 	defer a.Close()
@@ -107,4 +101,21 @@ func BenchmarkHandle(b *testing.B) {
 			}
 		})
 	}
+}
+
+// startConfig makes and starts a gateway from cfg, with tune (if not nil)
+// applied before Start. The caller shuts it down.
+func startConfig(tb testing.TB, cfg config.Config, tune func(*Gateway)) *Gateway {
+	tb.Helper()
+	g, err := New(cfg, zerolog.Nop())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if tune != nil {
+		tune(g)
+	}
+	if err := g.Start(tb.Context()); err != nil {
+		tb.Fatal(err)
+	}
+	return g
 }

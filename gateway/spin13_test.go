@@ -201,14 +201,7 @@ func TestSpinReloadShutdown(t *testing.T) {
 		Stations:  []config.StationConfig{{Name: "central", Address: a.String(), Pipeline: 1}},
 		Routes:    []policy.RouteConfig{{Name: "all", Stations: []string{"central"}}},
 	}
-	g, err := New(cfg, zerolog.Nop())
-	if err != nil {
-		t.Fatal(err)
-	}
-	g.parkOff = true
-	if err := g.Start(t.Context()); err != nil {
-		t.Fatal(err)
-	}
+	g := startConfig(t, cfg, func(g *Gateway) { g.parkOff = true })
 	const monitors, phase = 3, 150
 	var wg sync.WaitGroup
 	acked := make([][]string, monitors)
