@@ -94,6 +94,8 @@ type Gateway struct {
 
 	mu       sync.Mutex
 	sessions map[*session]struct{}
+	drained  chan struct{} // closed under mu once Shutdown began and the last session ended
+	drain    sync.Once
 
 	stopFlush chan struct{} // closed by Shutdown: the event flusher flushes once more and ends
 	flushed   chan struct{} // closed when it has
@@ -113,7 +115,8 @@ func New(cfg config.Config, log zerolog.Logger) (*Gateway, error) {
 	}
 	g := &Gateway{cfg: cfg, log: log, store: st, events: newEventLog(st), metrics: newMetrics(),
 		sessions: map[*session]struct{}{}, keepers: map[*station]context.CancelFunc{}, queues: map[string]*routeQueue{},
-		flushed: make(chan struct{}), stopFlush: make(chan struct{}), quickGap: quickParkGap}
+		flushed: make(chan struct{}), stopFlush: make(chan struct{}), drained: make(chan struct{}),
+		quickGap: quickParkGap}
 	g.ctx, g.cancel = context.WithCancel(context.Background())
 	g.ackID.Store(uint64(time.Now().UnixNano()))
 	if err := g.newInventory(); err != nil {
@@ -285,13 +288,12 @@ func (g *Gateway) Shutdown(ctx context.Context) error {
 	for s := range g.sessions {
 		s.stopIdle() // sessions between messages stop now; busy ones after their ACK
 	}
+	g.noteDrained()
 	g.mu.Unlock()
 
-	done := make(chan struct{})
-	go func() { g.waitSessions(); close(done) }()
 	var err error
 	select {
-	case <-done:
+	case <-g.drained:
 	case <-ctx.Done():
 		err = fmt.Errorf("gateway: shutdown grace over, closing busy connections: %w", ctx.Err())
 		g.mu.Lock()
@@ -407,15 +409,11 @@ func (a adminState) Ready() error {
 	return errors.New("no central station reachable")
 }
 
-func (g *Gateway) waitSessions() {
-	for {
-		g.mu.Lock()
-		n := len(g.sessions)
-		g.mu.Unlock()
-		if n == 0 {
-			return
-		}
-		time.Sleep(5 * time.Millisecond)
+// noteDrained closes drained when Shutdown has begun and no session is left; called under g.mu by
+// Shutdown and by every session that ends, so the last one to go wakes Shutdown.
+func (g *Gateway) noteDrained() {
+	if g.closing.Load() && len(g.sessions) == 0 {
+		g.drain.Do(func() { close(g.drained) })
 	}
 }
 

@@ -238,6 +238,7 @@ func (g *Gateway) endSession(s *session) {
 	closed := time.Now()
 	g.mu.Lock()
 	delete(g.sessions, s)
+	g.noteDrained()
 	g.store.UpdateMonitor(s.monitor, func(m store.Monitor) store.Monitor {
 		m = s.tally(m)
 		m.LastSeen = closed
