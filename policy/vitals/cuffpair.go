@@ -47,6 +47,8 @@ type cuffPair struct {
 	head uint8                // next slot of the ring
 	run  uint8                // readings in a row off the offset on one side
 	up   bool                 // the side of that run: cuff above the line
+
+	cuff, art float32 // the cuff and arterial means of the last reading compared (art 0: none, or forgotten with the offset), see cuffCmH2O
 }
 
 // offset returns the learned difference (the median of the accepted ones)
@@ -81,8 +83,8 @@ func (c *cuffPair) learn(d float64) {
 	c.n = min(c.n+1, cuffPairLen)
 }
 
-// cuffOffset judges one new cuff reading (systolic csys, diastolic cdia,
-// mean cuff; not one sooner than a cuff cycles) against the arterial mean
+// cuffOffset judges one new cuff reading (mean cuff; one cuffComparable
+// admits, not one sooner than a cuff cycles) against the arterial mean
 // of the same message: the finding fires when Deviation × the learned scatter
 // separates them from their learned offset, on one side, at
 // DeviationReadings cuff readings in a row. A reading that far off does not
@@ -91,14 +93,8 @@ func (c *cuffPair) learn(d float64) {
 // narrow the scatter learned). After cuffPairLen readings off in a row (or
 // DeviationReadings, when more, so that a run can reach them) the
 // difference is learned anew from the latest one.
-func (s *stream) cuffOffset(em *emitter, ni *NIBPIBPRule, csys, cdia, cuff, art *reading, at time.Time, dst []Finding) []Finding {
-	if ni.Deviation <= 0 || s.flushed() || s.damped() {
-		return dst // no patient pressure on the line (zeroing is damped)
-	}
-	if !csys.ok || !cdia.ok || csys.v <= cdia.v || cuff.v < cdia.v || cuff.v > csys.v {
-		return dst // a cuff reading out of order is no measurement (bp_order judges it)
-	}
-	if sys, dia := &s.cur[pARTSys], &s.cur[pARTDia]; sys.ok && dia.ok && lineArtefact(sys.v, dia.v, art.v, true) {
+func (s *stream) cuffOffset(em *emitter, ni *NIBPIBPRule, cuff, art *reading, at time.Time, dst []Finding) []Finding {
+	if ni.Deviation <= 0 {
 		return dst
 	}
 	c := &s.cuff
@@ -125,6 +121,69 @@ func (s *stream) cuffOffset(em *emitter, ni *NIBPIBPRule, csys, cdia, cuff, art 
 	if int(c.run) >= max(cuffPairLen, ni.DeviationReadings) {
 		*c = cuffPair{}
 		c.learn(d)
+	}
+	return dst
+}
+
+// cuffComparable reports whether a new cuff reading (systolic csys,
+// diastolic cdia, mean cuff) and the arterial line of its message (mean
+// art) measure the patient's pressure, so that they can be compared: not a
+// flushed, zeroed or damped line, nor one showing no pulse, and a cuff
+// reading in order (bp_order judges one that is not).
+func (s *stream) cuffComparable(csys, cdia, cuff, art *reading) bool {
+	if s.flushed() || s.damped() {
+		return false // no patient pressure on the line (zeroing is damped)
+	}
+	if !csys.ok || !cdia.ok || csys.v <= cdia.v || cuff.v < cdia.v || cuff.v > csys.v {
+		return false
+	}
+	sys, dia := &s.cur[pARTSys], &s.cur[pARTDia]
+	return !sys.ok || !dia.ok || !lineArtefact(sys.v, dia.v, art.v, true)
+}
+
+// mmHgInCmH2O is one millimetre of mercury in centimetres of water.
+const mmHgInCmH2O = 1.35951
+
+// A cuff that sends centimetres of water labelled mm[Hg] reads 1.36 times
+// the pressure: its systolic, diastolic and mean pressures all sit at 1.36
+// times the arterial line's, each as close as a genuine cuff sits to the
+// line. A genuine difference between the two is additive (the catheter's
+// site, the cuff's size, a transducer's height). One reading hardly tells
+// them apart (at a mean of 85 mmHg, 1.36 times is 31 mmHg more; scaled,
+// the pulse pressure grows by a third of itself, 10–20 mmHg, about what a
+// cuff's systolic and diastolic scatter by), but a genuine difference is
+// the bed's at every reading, and a mislabel starts at one. So a reading
+// is reported when, read in cmH2O, its three pressures agree with the
+// line's (within the nibp_ibp_agreement tolerance, each), as labelled its
+// mean does not, the previous reading compared agreed with the line as
+// labelled, and since then the cuff's mean has moved further than the
+// line's. The last keeps a line that stepped down (a transducer raised,
+// a forged level) beside a cuff that stayed from being taken for a cuff
+// that jumped: 22–29 mmHg under a mean of 85–110 is also 1.36 times less.
+
+// cuffCmH2O judges one new cuff reading (one cuffComparable admits, not one
+// sooner than a cuff cycles) against the arterial pressures of its message
+// for a unit of cmH2O labelled mm[Hg] (see above), and keeps its means as
+// the previous reading compared.
+func (s *stream) cuffCmH2O(em *emitter, ni *NIBPIBPRule, csys, cdia, cuff, art *reading, at time.Time, dst []Finding) []Finding {
+	c := &s.cuff
+	pc, pa := float64(c.cuff), float64(c.art)
+	c.cuff, c.art = float32(cuff.v), float32(art.v)
+	asys, adia := &s.cur[pARTSys], &s.cur[pARTDia]
+	if pa == 0 || !asys.ok || !adia.ok || math.Abs(pc-pa) > ni.Tolerance || cuff.v-art.v <= ni.Tolerance {
+		return dst
+	}
+	if cuff.v-pc <= math.Abs(art.v-pa) {
+		return dst // the line moved as far: the cuff did not leave it
+	}
+	for _, p := range [3][2]float64{{csys.v, asys.v}, {cdia.v, adia.v}, {cuff.v, art.v}} {
+		if math.Abs(p[0]/mmHgInCmH2O-p[1]) > ni.Tolerance {
+			return dst
+		}
+	}
+	if em.on(rUnitMismatch) {
+		dst = em.add(dst, rUnitMismatch, pNIBPMean, cuff.seg, at, cuff.v, cuff.v/mmHgInCmH2O, ni.Tolerance, KindIntegrity,
+			"cuff pressures at the arterial pressures in cmH2O, labelled mmHg, where the cuff agreed with the line before: unit mislabelled")
 	}
 	return dst
 }

@@ -1109,8 +1109,9 @@ func (s *stream) nibpChecks(e *Engine, em *emitter, arrival time.Time, dst []Fin
 		if s.nibpBad >= ni.Readings && em.on(rNIBPIBP) {
 			dst = em.add(dst, rNIBPIBP, pNIBPMean, mean.seg, at, mean.v, art.v, ni.Tolerance, "", "cuff and arterial mean pressure disagree over consecutive cuff readings")
 		}
-		if !soon { // sooner than a cuff cycles: not a measurement
-			dst = s.cuffOffset(em, ni, sys, dia, mean, art, at, dst)
+		if !soon && s.cuffComparable(sys, dia, mean, art) { // sooner than a cuff cycles: not a measurement
+			dst = s.cuffOffset(em, ni, mean, art, at, dst)
+			dst = s.cuffCmH2O(em, ni, sys, dia, mean, art, at, dst)
 		}
 	}
 	return s.bp(e, em, pNIBPSys, pNIBPDia, pNIBPMean, false, dst)
