@@ -76,7 +76,7 @@ type track struct {
 	exBeyond  bool    // a related channel moved with it beyond its own scatter, or (SpO2) the heart changed pace: vouches for a deep spike
 	exShifted bool    // a related channel moved with it beyond its own scatter, or any other channel did in its first message (corroborates a step)
 	exWitness bool    // a related channel was present during it (not all off, as with a probe off)
-	exAlone   bool    // (SpO2 pulse rate, ECG heart rate) above the other count in every message, no other channel beyond its scatter (see countAbove)
+	exAlone   bool    // (SpO2 pulse rate) above the heart rate in every message, no other channel beyond its scatter (see pulseAlone)
 	exSeg     int
 	exPeak    float64 // the value furthest from exPre
 	exSum     float64 // sum of its values, for the mean shift of a small step
@@ -203,25 +203,11 @@ func (s *stream) moved(q param) (moved, beyond bool) {
 	return moved, moved && d >= t.ownScatter()
 }
 
-// countAbove reports whether p, the SpO2 pulse rate or the ECG heart rate,
-// lies above the other count of the same heart by more than lim in the
-// current message. More pulses than beats no circulation makes (see
-// hr_pr_agreement's pr_over_hr); more beats than pulses it does, as a pulse
-// deficit (AF, bigeminy), but then by the pulse falling short and for as
-// long as the rhythm lasts, not by the heart rate rising alone for a few
-// messages and coming back. False for any other parameter.
-func (s *stream) countAbove(p param, lim float64) bool {
-	hr, pr := &s.cur[pHR], &s.cur[pPR]
-	if !hr.ok || !pr.ok {
-		return false
-	}
-	switch p {
-	case pPR:
-		return pr.v-hr.v > lim
-	case pHR:
-		return hr.v-pr.v > lim
-	}
-	return false
+// pulseAbove reports whether the SpO2 pulse rate lies above the ECG heart
+// rate by more than lim in the current message: more pulses than beats,
+// which no circulation makes (see hr_pr_agreement's pr_over_hr).
+func (s *stream) pulseAbove(lim float64) bool {
+	return s.cur[pHR].ok && s.cur[pPR].ok && s.cur[pPR].v-s.cur[pHR].v > lim
 }
 
 // witnessed reports whether any related channel of p is present in the
@@ -378,7 +364,7 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 			// forged level moves one channel (or the one arterial line).
 			t.exShifted = partnerShifted[p] || others > 0
 			t.exWitness = s.witnessed(p)
-			t.exAlone = s.plethWas > plethSettle && s.countAbove(p, lim) && others == 0 && !partnerShifted[p]
+			t.exAlone = p == pPR && s.plethWas > plethSettle && s.pulseAbove(lim) && others == 0 && !partnerShifted[p]
 			t.exSmall, t.exSum, t.exFirst = math.Abs(dev) < lo, c.v, c.v
 			t.exNudged = 0
 			if partnerNudged[p] {
@@ -396,20 +382,11 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 		}
 		if back {
 			spike := max(th, info.spike)
-			// One count of the heart held above the other across samples
-			// (see countAbove), in calm data.
-			alone := t.exAlone && t.exN > 1 && now-t.exStart >= corr && others == 0 && !partnerShifted[p]
-			if alone && p == pHR {
-				// The heart rate's spike floor and share of the level
-				// allow for a detector miscounting briefly; the pulse
-				// rate staying where it was rules that out.
-				spike = max(info.scale, 8*t.noise)
-			}
 			size := math.Abs(t.exPeak - t.exPre)
 			// A related channel vouches for a spike it shared; for a deep
 			// one only if it left its own scatter (see deepSpike).
 			vouched := t.exPartner && (size < deepSpike*spike || t.exBeyond)
-			judged := !info.noSpike && !s.plethSince(int(t.exN)+1) || alone
+			judged := !info.noSpike && !s.plethSince(int(t.exN)+1) || t.exAlone && t.exN > 1 && now-t.exStart >= corr && others == 0 && !partnerShifted[p]
 			if t.exN <= maxSpike && size >= spike && !vouched && t.exWitness && judged && (params[p].q != qRate || t.exPeak > t.exPre) && (p != pTemp || t.exPeak > t.exPre) && em.on(rSpike) {
 				dst = em.add(dst, rSpike, p, t.exSeg, c.at, t.exPeak, t.exPre, spike, "", "short excursion that returned with no related channel moving")
 			}
@@ -426,7 +403,7 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 			t.exNudged = min(t.exNudged, 254) + 1
 		}
 		t.exWitness = t.exWitness || s.witnessed(p)
-		t.exAlone = t.exAlone && s.countAbove(p, lim) && others == 0 && !partnerShifted[p]
+		t.exAlone = t.exAlone && s.pulseAbove(lim) && others == 0 && !partnerShifted[p]
 		if math.Abs(c.v-t.exPre) > math.Abs(t.exPeak-t.exPre) {
 			t.exPeak = c.v
 		}
