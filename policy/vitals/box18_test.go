@@ -23,13 +23,13 @@ func withSpO2(m msg, i int, s float64) msg {
 }
 
 // TestSaturationBoxNoise: an offset of −5 points on a saturation that
-// scatters ±1 by itself and wanders two points up under it reads 93 now and
-// then in its last quarter hour, two points from the 95 it left (corpus2
-// seed 4 m0037); it held a level all the same and is reported when it ends,
-// back at 96 (the patient a point up). A
-// genuine desaturation whose edges take minutes (one that falls over
-// several messages and recovers over several, or one that falls in one
-// message and recovers gradually) stays quiet.
+// scatters ±1 by itself, with the patient wandering 2.5 points up under it
+// in its last 10 minutes, reads 93 every other message there, two points
+// from the 95 it left (the shape of corpus2 seed 4 m0037); it held a level
+// all the same and is reported when it ends, back at 96. A genuine
+// desaturation whose edges take minutes (one that falls over several
+// messages and recovers over several, or one that falls in one message and
+// recovers gradually) stays quiet.
 func TestSaturationBoxNoise(t *testing.T) {
 	const step = 30 * time.Second
 	at := func(s float64) func(int) msg {
