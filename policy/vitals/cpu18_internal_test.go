@@ -9,7 +9,8 @@ import (
 
 // TestIDHistoryFilter: the per-block filters let find skip blocks, never an
 // entry. Control IDs that share the filtered byte but not the
-// fingerprint are told apart, an absent one with that byte is a miss, and
+// fingerprint are told apart, an absent one with that byte is a miss, a
+// filter holds no byte its block's entries lack (before any overwrite), and
 // after pushes that grow the history, overwrite its oldest entries and
 // rewrite entries in place (set, as a reused ID does), find agrees with a
 // plain scan of the entries in use.
@@ -31,6 +32,11 @@ func TestIDHistoryFilter(t *testing.T) {
 	}
 	if got := h.find(id(7, 0x5b)); got != -1 {
 		t.Fatalf("find(absent ID, other byte) = %d, want -1", got)
+	}
+	for j, f := range h.seen {
+		if f.has(id(7, 0x5b)) {
+			t.Fatalf("block %d's filter holds a byte no entry has: it would be scanned", j)
+		}
 	}
 
 	r := rand.New(rand.NewPCG(18, 1))
