@@ -639,8 +639,10 @@ func (s *stream) timing(e *Engine, em *emitter, msgTime, arrival time.Time, dst 
 	var fp param
 	for p := range s.cur {
 		r := &s.cur[p]
-		held := s.haveNIBP && param(p) >= pNIBPSys && param(p) <= pNIBPMean && r.at.Equal(s.nibpAt)
-		if r.ok && r.at.After(rowLimit) && !held {
+		if !r.ok || !r.at.After(rowLimit) { // the usual case: tested first
+			continue
+		}
+		if held := s.haveNIBP && param(p) >= pNIBPSys && param(p) <= pNIBPMean && r.at.Equal(s.nibpAt); !held {
 			future, fp = true, param(p)
 			break
 		}
