@@ -120,6 +120,7 @@ type stream struct {
 	frozenMask  uint32
 	frozenRef   [len(continuous)]float64
 	held        witnessState // heart and pulse rates held apart from their witness, see witness
+	vent        ventState    // the breathing rate at a ventilator's set rate, see ventState
 
 	hr       [historyLen]float64                    // ring of HR samples
 	hrN, eqN int                                    // HR samples in a row; HR == PR in a row

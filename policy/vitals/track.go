@@ -477,6 +477,9 @@ func (s *stream) tooSmooth(e *Engine, em *emitter, p param, dst []Finding) []Fin
 			t.rough += (learn - t.rough) / 256 // not while suspicious: a forgery must not teach
 		}
 	}
+	if p == pRR {
+		s.vent.observe(c.v, t.last)
+	}
 	t.last2, t.last = t.last, c.v
 	if !s.smooth[p].ok { // absent from the previous message (a probe off)
 		t.present = 0
@@ -506,6 +509,10 @@ func (s *stream) tooSmooth(e *Engine, em *emitter, p param, dst []Finding) []Fin
 	} else if p == pHR && t.changeNow < 0.5 {
 		// A heart rate held most of the time and stepping now and then is
 		// a paced rhythm with intrinsic beats: it has no noise to lose.
+		return dst
+	} else if p == pRR && s.vent.held() {
+		// A ventilator's set rate with breaths the patient triggers: no
+		// noise to lose either (vent.go).
 		return dst
 	}
 	if t.roughNow < th {
