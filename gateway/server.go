@@ -95,7 +95,7 @@ type Gateway struct {
 	mu       sync.Mutex
 	sessions map[*session]struct{}
 	drained  chan struct{} // closed under mu once Shutdown began and the last session ended
-	drain    sync.Once
+	drain    sync.Once     // closes drained once
 
 	stopFlush chan struct{} // closed by Shutdown: the event flusher flushes once more and ends
 	flushed   chan struct{} // closed when it has

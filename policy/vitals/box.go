@@ -95,12 +95,15 @@ func (b *box) shift() float64 { return b.sum/float64(b.n) - float64(b.pre) }
 // scatters a point either way by itself and wanders a point or two under
 // the offset, so a forged 95 → 90 reads 93 for minutes at a time, 2 points
 // from the level it left with a mean shift of 4.2, and held a level all the
-// same (session 18, corpus2 seed 4 m0037).
+// same (session 18, corpus2 seed 4 m0037). Never less than a point (the
+// reading's resolution), or half the shift when that is less: a mean shift
+// that shrank to twice the noise would otherwise count the level the box
+// left as holding, and the box would never end (review18).
 func (b *box) holds(p param, v float64) bool {
 	sh := b.shift()
 	share := 0.5 * math.Abs(sh)
 	if p == pSpO2 {
-		share -= float64(b.noise)
+		share = max(share-float64(b.noise), min(share, 1))
 	}
 	return (v-float64(b.pre))*math.Copysign(1, sh) >= share
 }

@@ -63,6 +63,12 @@ func TestCuffCmH2O(t *testing.T) {
 		{"a hypertensive crisis: 85 to 120 mmHg mean in 10 min, cuff and line together", func(i int) float64 {
 			return 85 + 35*min(1, max(0, float64(i-50)/10))
 		}, one, none, false},
+		{"the cuff reading at minute 60 at 1.8 times the line: not in cmH2O", flat, func(k int) float64 {
+			if k == 6 {
+				return 1.8
+			}
+			return 1
+		}, none, false},
 		{"a hypertensive patient at 125 mmHg mean throughout", func(int) float64 { return 125 }, one, none, false},
 	}
 	for _, tc := range tests {

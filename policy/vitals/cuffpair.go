@@ -144,6 +144,11 @@ func (s *stream) cuffComparable(csys, cdia, cuff, art *reading) bool {
 // mmHgInCmH2O is one millimetre of mercury in centimetres of water.
 const mmHgInCmH2O = 1.35951
 
+// cuffCmH2O judges one new cuff reading (one cuffComparable admits, not one
+// sooner than a cuff cycles) against the arterial pressures of its message
+// for a unit of cmH2O labelled mm[Hg], and keeps its means as the previous
+// reading compared.
+//
 // A cuff that sends centimetres of water labelled mm[Hg] reads 1.36 times
 // the pressure: its systolic, diastolic and mean pressures all sit at 1.36
 // times the arterial line's, each as close as a genuine cuff sits to the
@@ -160,11 +165,8 @@ const mmHgInCmH2O = 1.35951
 // line's. The last keeps a line that stepped down (a transducer raised,
 // a forged level) beside a cuff that stayed from being taken for a cuff
 // that jumped: 22–29 mmHg under a mean of 85–110 is also 1.36 times less.
-
-// cuffCmH2O judges one new cuff reading (one cuffComparable admits, not one
-// sooner than a cuff cycles) against the arterial pressures of its message
-// for a unit of cmH2O labelled mm[Hg] (see above), and keeps its means as
-// the previous reading compared.
+// A cuff that alone jumped by about a third (22–29 mmHg at these means)
+// passes the same tests, hence the finding's wording.
 func (s *stream) cuffCmH2O(em *emitter, ni *NIBPIBPRule, csys, cdia, cuff, art *reading, at time.Time, dst []Finding) []Finding {
 	c := &s.cuff
 	pc, pa := float64(c.cuff), float64(c.art)
@@ -183,7 +185,7 @@ func (s *stream) cuffCmH2O(em *emitter, ni *NIBPIBPRule, csys, cdia, cuff, art *
 	}
 	if em.on(rUnitMismatch) {
 		dst = em.add(dst, rUnitMismatch, pNIBPMean, cuff.seg, at, cuff.v, cuff.v/mmHgInCmH2O, ni.Tolerance, KindIntegrity,
-			"cuff pressures at the arterial pressures in cmH2O, labelled mmHg, where the cuff agreed with the line before: unit mislabelled")
+			"cuff pressures at the arterial pressures in cmH2O, labelled mmHg, where the cuff agreed with the line before: unit mislabelled, or the cuff alone stepped")
 	}
 	return dst
 }
