@@ -57,14 +57,7 @@ func TestIDHistoryFilter(t *testing.T) {
 			}
 		}
 		k := id(r.IntN(80), uint8(r.IntN(5)))
-		want := -1
-		for i, w := range h.words[:h.n] {
-			if w>>idLowBits == k>>idLowBits {
-				want = i
-				break
-			}
-		}
-		if got := h.find(k); got != want {
+		if got, want := h.find(k), scanFind(&h, k); got != want {
 			t.Fatalf("find = %d, want %d (%d of %d entries)", got, want, h.n, len(h.words))
 		}
 	}

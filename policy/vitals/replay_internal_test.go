@@ -60,17 +60,21 @@ func TestIDHistoryFind(t *testing.T) {
 			h.push(idKey(uint64(r.IntN(8))<<idLowBits, r.Uint64()), r.Uint32(), r.IntN(2) == 0)
 		}
 		k := idKey(uint64(r.IntN(10))<<idLowBits, r.Uint64())
-		want := -1
-		for i, v := range h.words[:h.n] {
-			if v>>idLowBits == k>>idLowBits {
-				want = i
-				break
-			}
-		}
-		if got := h.find(k); got != want {
+		if got, want := h.find(k), scanFind(&h, k); got != want {
 			t.Fatalf("find = %d, want %d (%d entries)", got, want, h.n)
 		}
 	}
+}
+
+// scanFind is idHistory.find as a plain scan of the entries in use: the
+// first with k's control ID, or -1.
+func scanFind(h *idHistory, k uint64) int {
+	for i, v := range h.words[:h.n] {
+		if v>>idLowBits == k>>idLowBits {
+			return i
+		}
+	}
+	return -1
 }
 
 // TestIDHistoryGrows checks push against a plain model: a history starts
