@@ -12,7 +12,7 @@ import "math"
 // above (session 18, docs/vitals.md).
 type ventState struct {
 	level   float64 // the candidate set rate: the value the rate last fell back to
-	returns uint8   // falls back to level from above since it became the candidate, none below it (saturating)
+	returns uint8   // falls back to level from above since it became the candidate, none below it nor after a window away (saturating)
 	away    uint8   // messages since the rate was last at level (saturating)
 }
 
@@ -21,21 +21,21 @@ type ventState struct {
 const ventReturns = 8
 
 // observe takes a message's breathing rate v and the rate before it, prev.
-// A fall below the candidate, or to another value after a window away from
-// it, makes the value fallen to the candidate, with no returns yet.
+// A fall below the candidate, or to any value after a window away from the
+// candidate, makes the value fallen to the candidate, with no returns yet:
+// a set rate is revisited every few breaths, so a fall back to it after a
+// window away is no return (a smoothed curve wandering off and back).
 func (vs *ventState) observe(v, prev float64) {
-	if v == vs.level {
+	switch {
+	case v < prev && (v < vs.level || vs.away >= smoothWindow):
+		vs.level, vs.returns, vs.away = v, 0, 0
+	case v == vs.level:
 		if v < prev && vs.returns < math.MaxUint8 {
 			vs.returns++
 		}
 		vs.away = 0
-		return
-	}
-	if vs.away < math.MaxUint8 {
+	case vs.away < math.MaxUint8:
 		vs.away++
-	}
-	if v < prev && (v < vs.level || vs.away > smoothWindow) {
-		vs.level, vs.returns, vs.away = v, 0, 0
 	}
 }
 

@@ -16,7 +16,9 @@ import (
 // 1 s; main d8b08cf: too_regular (b) on the breathing rate, its roughness
 // learned while the patient breathed alone). A forgery smoothed on the same
 // bed after the ventilator's stretch, dipping below the set rate, staying
-// above it or rising from it, is still too_regular.
+// above it or rising from it, is still too_regular; so is one that touches
+// the set rate every 22 messages, leaves it for longer than the window and
+// falls back to it (corpus2 training seed 6 m0041 message 2403, vent18b).
 func TestVentilatorSetRate18(t *testing.T) {
 	const step = 5 * sec
 	vitalsRR := func(i int, rate string) msg {
@@ -52,4 +54,25 @@ func TestVentilatorSetRate18(t *testing.T) {
 			checkRules(t, run(t, vitals.DefaultConfig(), then(ventilated, step, forged)), "too_regular")
 		})
 	}
+	t.Run("after the ventilator, smoothed, back at the set rate after a window away", func(t *testing.T) {
+		// A triangle 12 … 23 … 12 touching the set rate every 22 messages
+		// keeps the exemption (vent.go); held at 13 for 40 messages, its
+		// fall back to 12 is no set rate's return and is judged.
+		const away, back = 40, 88
+		rate := func(i int) float64 {
+			switch {
+			case i >= back+away:
+				i -= away
+			case i >= back:
+				return 13
+			}
+			return 23 - math.Abs(float64(i%22-11))
+		}
+		forged := then(ventilated, step, every(back+away+44, step, func(i int) msg { return vitalsRR(i+2000, num(rate(i))) }))
+		fs := run(t, vitals.DefaultConfig(), forged)
+		checkRules(t, fs, "too_regular")
+		if at := t0.Add(forged[len(ventilated)+back+away].at); len(fs) == 0 || !fs[0].ObservedAt.Equal(at) {
+			t.Errorf("first finding not at the fall back to 12 (%v)", at)
+		}
+	})
 }
