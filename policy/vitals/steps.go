@@ -189,7 +189,8 @@ func (s *stream) newPatient() {
 		t.nb, t.bi, t.exN, t.undoOK = 0, 0, 0, false
 	}
 	s.boxes = [len(boxed)]box{}
-	s.cuff = cuffPair{} // the next patient's cuff sits elsewhere on another artery
+	s.cuff = cuffPair{}  // the next patient's cuff sits elsewhere on another artery
+	s.vent = ventState{} // nor is the next patient on the same ventilator settings
 }
 
 // backToBaseline reports whether the current value of p is within tol of

@@ -477,7 +477,7 @@ func (s *stream) tooSmooth(e *Engine, em *emitter, p param, dst []Finding) []Fin
 			t.rough += (learn - t.rough) / 256 // not while suspicious: a forgery must not teach
 		}
 	}
-	if p == pRR {
+	if p == pRR && s.smooth[p].ok { // no fall across a message without it
 		s.vent.observe(c.v, t.last)
 	}
 	t.last2, t.last = t.last, c.v
@@ -510,9 +510,11 @@ func (s *stream) tooSmooth(e *Engine, em *emitter, p param, dst []Finding) []Fin
 		// A heart rate held most of the time and stepping now and then is
 		// a paced rhythm with intrinsic beats: it has no noise to lose.
 		return dst
-	} else if p == pRR && s.vent.held() {
-		// A ventilator's set rate with breaths the patient triggers: no
-		// noise to lose either (vent.go).
+	} else if p == pRR && t.changeNow < 0.5 && s.vent.held() {
+		// A ventilator's set rate with breaths the patient triggers, held
+		// most of the time like a paced heart rate: no noise to lose
+		// either (vent.go). A smoothed curve that touches a floor moves in
+		// every message (review18).
 		return dst
 	}
 	if t.roughNow < th {

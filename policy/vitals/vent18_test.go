@@ -47,6 +47,7 @@ func TestVentilatorSetRate18(t *testing.T) {
 		{"smoothed, dipping below the set rate", func(i int) float64 { return 9 + math.Abs(float64((i+12)%30-15)) }},
 		{"smoothed, above the set rate", func(i int) float64 { return math.Round(10*(17+3*math.Sin(float64(i)/6))) / 10 }},
 		{"smoothed, rising from the set rate without falling back", func(i int) float64 { return 12 + math.Round(float64(i)*0.8)/10 }},
+		{"smoothed, touching the set rate every 16 messages (review18)", func(i int) float64 { return 12 + 0.5*math.Abs(float64(i%16-8)) }},
 	}
 	for _, f := range forgeries {
 		t.Run("after the ventilator, "+f.name, func(t *testing.T) {
