@@ -54,6 +54,13 @@ const maxSpike = 3
 // their scatter too (session 12, training seeds).
 const deepSpike = 1.5
 
+// neoSpO2Spike is the smallest saturation spike judged on a neonate: a
+// preterm infant's brief desaturations (apnoea of prematurity, with or
+// without a slower heart) take it 16–21 points down for a sample and back
+// with every other channel steady, tens of times a day; forged one-message
+// dips on neonates were 22 points or more (session 18, training seeds).
+const neoSpO2Spike = 22
+
 // track is the per-parameter state of the checks in this file.
 type track struct {
 	base   [baseN]float64 // recent values outside excursions (a ring); written only by push and reset, which keep med
@@ -387,8 +394,12 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 			// one only if it left its own scatter (see deepSpike).
 			vouched := t.exPartner && (size < deepSpike*spike || t.exBeyond)
 			judged := !info.noSpike && !s.plethSince(int(t.exN)+1) || t.exAlone && t.exN > 1 && now-t.exStart >= corr && others == 0 && !partnerShifted[p]
-			if t.exN <= maxSpike && size >= spike && !vouched && t.exWitness && judged && (params[p].q != qRate || t.exPeak > t.exPre) && (p != pTemp || t.exPeak > t.exPre) && em.on(rSpike) {
-				dst = em.add(dst, rSpike, p, t.exSeg, c.at, t.exPeak, t.exPre, spike, "", "short excursion that returned with no related channel moving")
+			least := spike
+			if p == pSpO2 && s.neonatal {
+				least = max(spike, neoSpO2Spike) // the vouching depth stays deepSpike × spike
+			}
+			if t.exN <= maxSpike && size >= least && !vouched && t.exWitness && judged && (params[p].q != qRate || t.exPeak > t.exPre) && (p != pTemp || t.exPeak > t.exPre) && em.on(rSpike) {
+				dst = em.add(dst, rSpike, p, t.exSeg, c.at, t.exPeak, t.exPre, least, "", "short excursion that returned with no related channel moving")
 			}
 			t.exN = 0
 			t.push(c.v)
