@@ -517,15 +517,12 @@ func (s *stream) tooSmooth(e *Engine, em *emitter, p param, dst []Finding) []Fin
 		// itself: a heart rate losing it is only suspect while a pulse
 		// rate, which shares the rhythm, keeps it.
 		return dst
-	} else if p == pHR && t.changeNow < 0.5 {
-		// A heart rate held most of the time and stepping now and then is
-		// a paced rhythm with intrinsic beats: it has no noise to lose.
-		return dst
-	} else if p == pRR && t.changeNow < 0.5 && s.vent.held() {
-		// A ventilator's set rate with breaths the patient triggers, held
-		// most of the time like a paced heart rate: no noise to lose
-		// either (vent.go). A smoothed curve that touches a floor moves in
-		// every message (review18).
+	} else if t.changeNow < 0.5 && (p == pHR || p == pRR && s.vent.held()) {
+		// A rate held most of the time and stepping now and then has no
+		// noise to lose: a paced heart rhythm with intrinsic beats, or a
+		// ventilator's set rate with breaths the patient triggers
+		// (vent.go). A smoothed curve that touches a floor moves in every
+		// message (review18).
 		return dst
 	}
 	if t.roughNow < th {
