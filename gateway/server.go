@@ -88,6 +88,7 @@ type Gateway struct {
 	ctx     context.Context // cancelled when shutdown must stop waiting
 	cancel  context.CancelFunc
 	wg      sync.WaitGroup // accept loops, sessions, station keepers
+	life    sync.Mutex     // held by Start throughout and by Shutdown while it sets closing: one sees the other whole
 	closing atomic.Bool
 	started atomic.Bool
 	ackID   atomic.Uint64 // MSH-10 of the gateway's own ACKs
@@ -182,8 +183,11 @@ func (g *Gateway) Store() *store.Store { return g.store }
 func (g *Gateway) Registry() *prometheus.Registry { return g.metrics.reg }
 
 // Start binds every listener and the admin endpoint and starts serving. It returns once all sockets are
-// bound, or the first bind error (after closing what it opened).
+// bound, or the first bind error (after closing what it opened). After Shutdown has begun it returns
+// ErrServerClosed; a Shutdown called while Start runs waits for it and then closes what it bound.
 func (g *Gateway) Start(ctx context.Context) error {
+	g.life.Lock()
+	defer g.life.Unlock()
 	if g.closing.Load() {
 		return ErrServerClosed
 	}
@@ -278,7 +282,10 @@ func (g *Gateway) AdminAddr() net.Addr {
 // out, then closes every connection. A message cut off this way gets no answer (never a positive one),
 // so the monitor re-sends it to the next gateway it reaches.
 func (g *Gateway) Shutdown(ctx context.Context) error {
-	if !g.closing.CompareAndSwap(false, true) {
+	g.life.Lock()
+	first := g.closing.CompareAndSwap(false, true)
+	g.life.Unlock()
+	if !first {
 		return ErrServerClosed
 	}
 	ctx, cancel := context.WithTimeout(ctx, g.rt.Load().cfg.Delivery.ShutdownGrace) // as last reloaded
