@@ -811,8 +811,7 @@ def m_spike(mon, recs, ed, rng, blatant):
                 v["hr"] = int(round(clamp(v["hr"] + d, 25, 290)))
         else:
             shift(v, p, d)
-    return p, "%s %s %+.0f for %d message(s)%s" % ("blatant" if blatant else "subtle", p, d, k,
-                                                      "" if blatant else ", coupled channels moved with it")
+    return p, "%s %+.0f for %d message(s)%s" % (p, d, k, "" if blatant else ", coupled channels moved with it")
 
 
 def m_step(mon, recs, ed, rng, blatant):
@@ -831,7 +830,7 @@ def m_step(mon, recs, ed, rng, blatant):
     d = (-1 if p in DOWN else rng.choice((-1, 1))) * rng.uniform(*lo_hi)
     for i in range(a, b + 1):
         shift(ed.m(i)["v"], p, d)
-    return p, "%s offset %+.1f from message %d%s" % (p, d, a + 1, " to the end" if till_end else "")
+    return p, "%s offset %+.1f%s" % (p, d, " to the end of the stay" if till_end else "")
 
 
 def m_drift(mon, recs, ed, rng, blatant):
@@ -878,8 +877,8 @@ def m_frozen(mon, recs, ed, rng, blatant):
                 for k in ("pr", "abp_pr"):
                     if k in v:
                         v[k] = src.get(k)
-    return (p or "all"), "%s held at message %d's values for %d messages" % (
-        "all numerics" if blatant else p, a, b - a + 1)
+    return (p or "all"), "%s held at the previous message's values for %d messages" % (
+        "all numerics" if blatant else p, b - a + 1)
 
 
 def m_too_smooth(mon, recs, ed, rng, blatant):
@@ -934,8 +933,8 @@ def m_replay(mon, recs, ed, rng, blatant):
         r["v"] = dict(src["v"])
         if blatant:
             r["nibp"] = src["nibp"]
-    return ("all" if blatant else "numerics"), "messages %d-%d carry the values of messages %d-%d%s" % (
-        a + 1, b + 1, a + 1 - lag, b + 1 - lag, " including NIBP rows" if blatant else "")
+    return ("all" if blatant else "numerics"), "%d messages carry the values sent %d messages (%.0f min) earlier%s" % (
+        b - a + 1, lag, (recs[a]["t"] - recs[a - lag]["t"]) / 60, ", NIBP rows included" if blatant else "")
 
 
 def m_duplicate_control_id(mon, recs, ed, rng, blatant):
@@ -954,8 +953,8 @@ def m_duplicate_control_id(mon, recs, ed, rng, blatant):
             r["dev"] = src["dev"] + rng.uniform(0.3, 0.9) * min(mon["cadence_s"], 5)
             r["inj"] = True
             ed.inject.append((i, r))
-        return "", "%d forged messages injected after messages %d-%d, each reusing the control ID of the " \
-                   "genuine message before it" % (b - a + 1, a + 1, b + 1)
+        return "", "%d forged messages injected, each reusing the control ID of the genuine message before it " \
+                   "with HR and SpO2 changed" % (b - a + 1)
     w = pick_window(mon, recs, rng, 3)
     if not w:
         return None
@@ -963,7 +962,7 @@ def m_duplicate_control_id(mon, recs, ed, rng, blatant):
     n = rng.randint(1, 2)
     for i in range(a, a + n):
         ed.m(i)["ctl"] = recs[a - rng.randint(1, 3)]["ctl"]
-    return "", "%d message(s) from %d carry the control ID of an earlier message" % (n, a + 1)
+    return "", "%d message(s) carry the control ID of one of the 3 messages before" % n
 
 
 def m_unit_mislabel(mon, recs, ed, rng, blatant):
@@ -980,12 +979,9 @@ def m_unit_mislabel(mon, recs, ed, rng, blatant):
     a, b = w
     own = {"temp": mon["temp_unit"], "etco2": mon["etco2_unit"], "abp": "mmHg", "nibp": "mmHg"}[p]
     other = {"C": "F", "F": "C", "mmHg": "kPa", "kPa": "mmHg"}[own]
-    if p in ("abp", "nibp"):
-        pair = ("kPa", "mmHg")         # values in kPa, labelled mmHg
-    elif blatant:
-        pair = (other, own)            # values converted, label unchanged
-    else:
-        pair = (own, other)            # values unchanged, label swapped
+    # Blatant: the values converted, the label unchanged (the numbers jump);
+    # subtle: only the unit field changes.
+    pair = (other, own) if blatant else (own, other)
     for i in range(a, b + 1):
         r = ed.m(i)
         if p == "nibp" and r["nibp"] is None:
@@ -1141,8 +1137,8 @@ def m_identity_switch(mon, recs, ed, rng, blatant):
         other = ("".join(mrn),) + cur[1:]
     for i in range(a, b + 1):
         ed.m(i)["pid"] = other
-    return "", "PID-3%s of another patient on messages %d-%d" % (" and PID-5" if blatant else " (one digit)",
-                                                                  a + 1, b + 1)
+    return "", "PID-3%s of another patient on %d messages" % (" and PID-5" if blatant else " (one digit)",
+                                                               b - a + 1)
 
 
 def m_nibp_cadence(mon, recs, ed, rng, blatant):
@@ -1176,8 +1172,8 @@ def m_nibp_cadence(mon, recs, ed, rng, blatant):
         while i < len(recs) and recs[i]["nibp"] is not None and recs[i]["nibp"][4] == recs[b]["nibp"][4]:
             ed.m(i)["nibp"] = forged
             i += 1
-    return "nibp", "%d forged NIBP determinations %s apart over messages %d-%d" % (
-        n, "one message" if blatant else "45-60 s", a + 1, b + 1)
+    return "nibp", "%d forged NIBP determinations %s apart over %d messages" % (
+        n, "10 s or one message" if blatant else "45-60 s", b - a + 1)
 
 
 MANIP = {k: globals()["m_" + k] for k in KINDS}
@@ -1234,7 +1230,7 @@ class Renderer:
         self.status = "F" if lay == "philips_mdil23" else "R"
         ver = self.style["version"]
         msh9 = "ORU^R01" if ver == "2.3" else "ORU^R01^ORU_R01"
-        tail = {"ge_pcd26": "|||NE|AL||UNICODE UTF-8|||" + PROFILE,
+        tail = {"ge_pcd26": "|||NE|AL||UNICODE UTF-8|||" + PROFILE.replace("IHE_PCD_001", "PCD_DEC_001"),
                 "mindray_pcd26": "|||AL|NE||UNICODE UTF-8|||" + PROFILE,
                 "philips_mdil23": "", "bridge_loinc251": "|||AL|NE"}[lay]
         self.msh = ("MSH|^~\\&|%s|%s|CIS|HOSP|" % (mon["device"], mon["unit"]), "||%s|" % msh9, "|P|%s%s" % (ver, tail))
@@ -1328,9 +1324,9 @@ def rfc3339(t):
 
 
 def build_monitor(seed, idx, hours, start, kind, strength, manipulated=True):
-    """One monitor: its info line and its messages as (text, arrival,
-    changed, events). With manipulated=False a manipulated monitor's
-    genuine stream (for tests)."""
+    """One monitor: its plan, its messages as (text, arrival, changed,
+    events, injected), the parameter and the detail of its manipulation.
+    With manipulated=False a manipulated monitor's genuine stream (tests)."""
     mon = plan_monitor(seed, idx, hours, start, kind, strength)
     recs = simulate(mon, seed)
     rend = Renderer(mon)
@@ -1356,28 +1352,38 @@ def build_monitor(seed, idx, hours, start, kind, strength, manipulated=True):
             for x in inj.get(i, ()):
                 out.append((x, True))
     # Arrivals of injected records, then genuine retransmissions (GE: up to
-    # three retries without an ACK) of whatever was sent.
-    rng = random.Random("corpus3:%d:%d:net" % (seed, idx))
+    # three retries without an ACK) of whatever was sent. The retransmission
+    # draws see only genuine records, so they are the same with and without
+    # the manipulation.
+    rng_inj = random.Random("corpus3:%d:%d:inject" % (seed, idx))
+    rng_net = random.Random("corpus3:%d:%d:net" % (seed, idx))
     final = []
+    nxt_genuine = [None] * len(out)
+    nxt = None
+    for j in range(len(out) - 1, -1, -1):
+        nxt_genuine[j] = nxt
+        if not out[j][0]["inj"]:
+            nxt = out[j][0]["arr"]
     for j, (r, ch) in enumerate(out):
+        nxt = nxt_genuine[j]
         if r["inj"]:
             prev = final[-1][0]["arr"]
-            nxt = out[j + 1][0]["arr"] if j + 1 < len(out) else prev + mon["cadence_s"]
+            if nxt is None:
+                nxt = prev + mon["cadence_s"]
             r = dict(r)
-            r["arr"] = prev + max(0.002, rng.uniform(0.2, 0.6) * (nxt - prev))
+            r["arr"] = prev + max(0.002, rng_inj.uniform(0.2, 0.6) * (nxt - prev))
+            final.append((r, ch))
+            continue
         final.append((r, ch))
-        if rng.random() < mon["retransmit_p"] and not r["inj"]:
-            nxt = out[j + 1][0]["arr"] if j + 1 < len(out) else r["arr"] + mon["cadence_s"]
-            room = nxt - r["arr"]
-            if room > 0.05:
-                d = dict(r)
-                d["arr"] = r["arr"] + min(10.0, rng.uniform(0.3, 0.8) * room)
-                d["ev"] = r["ev"] + ["retransmit"]
-                d["retx"] = True
-                final.append((d, ch))
+        if rng_net.random() < mon["retransmit_p"]:
+            room = (r["arr"] + mon["cadence_s"] if nxt is None else nxt) - r["arr"]
+            d = dict(r)
+            d["arr"] = r["arr"] + min(10.0, 0.3 * room + 0.5 * room * rng_net.random())
+            d["ev"] = r["ev"] + ["retransmit"]
+            final.append((d, ch))
     msgs = []
     for r, ch in final:
-        msgs.append((rend.render(r), r["arr"], ch, r["ev"]))
+        msgs.append((rend.render(r), r["arr"], ch, r["ev"], r["inj"]))
     return mon, msgs, param, detail
 
 
@@ -1448,7 +1454,7 @@ def generate(seed, out, monitors=150, hours=4.0, start=DEFAULT_START):
             with open(os.path.join(out, mon["file"]), "w", newline="") as f:
                 f.write("".join(m[0] + "\n" for m in msgs))
             lines = []
-            for i, (text, arr, ch, ev) in enumerate(msgs):
+            for i, (text, arr, ch, ev, _) in enumerate(msgs):
                 inside = kind is not None and first <= i <= last
                 d = {"file": mon["file"], "message": i + 1, "monitor": mon["id"], "arrival": rfc3339(arr),
                      "label": kind if inside else "clean", "parameter": param if inside else "",
