@@ -437,18 +437,18 @@ def simulate(mon, seed):
     unident = mon["unidentified_until"]
     temp_ident = ("T%07d" % rng.randrange(10 ** 6, 10 ** 7), "UNKNOWN", "TRAUMA" + rng.choice("ABCDEFG"),
                   "", "U")
-    recent_id_change = -1e9
+    last_gap = None
     pend_backfill = []
     for t in times:
         # Interruptions.
         state = None
         while out_idx < len(outages) and t >= outages[out_idx][2]:
             name = outages[out_idx][0]
+            last_gap = (name, outages[out_idx][2])
             if name == "new_patient":
                 patient = Ids.patient(rng, cls, mon["start"])
                 b = baselines(rng, cls)
                 ou = {k: rng.gauss(0, 1) * v[0] for k, v in wan.items()}
-                recent_id_change = t
             if name == "reboot" and lay["ctl"] == "counter":
                 ctl = 1
             out_idx += 1
@@ -591,8 +591,8 @@ def simulate(mon, seed):
                 names.append("unidentified")
             elif t - unident < 600:
                 names.append("identified")
-        if t - recent_id_change < 600:
-            names.append("new_patient")
+        if last_gap and t - last_gap[1] < max(3 * cad, 300):
+            names.append(last_gap[0])       # the first minutes after a gap
         if state == "outage":
             names.append("backfill")
         rec = {"t": t, "dev": mon["start"] + t + dev_off, "ctl": ctl, "pid": pid, "v": v, "nibp": nib,
