@@ -446,9 +446,13 @@ def simulate(mon, seed):
             name = outages[out_idx][0]
             last_gap = (name, outages[out_idx][2])
             if name == "new_patient":
+                # The next patient: new identity and physiology; the
+                # previous patient's conditions leave with them.
                 patient = Ids.patient(rng, cls, mon["start"])
                 b = baselines(rng, cls)
                 ou = {k: rng.gauss(0, 1) * v[0] for k, v in wan.items()}
+                ev = [e for e in ev if e.t0 >= outages[out_idx][2]]
+                pace = None
             if name == "reboot" and lay["ctl"] == "counter":
                 ctl = 1
             out_idx += 1
@@ -912,6 +916,16 @@ def m_too_smooth(mon, recs, ed, rng, blatant):
     return p, "%s replaced by a %s" % (p, "slow sinusoid around its mean" if blatant else "heavily smoothed copy")
 
 
+def splice_gap(a, b):
+    """How far apart two records' main values are (for a seamless replay)."""
+    d = 0.0
+    for k in ("hr", "spo2", "abp", "rr"):
+        x, y = get(a["v"], k), get(b["v"], k)
+        if isnum(x) and isnum(y):
+            d += abs(x - y)
+    return d
+
+
 def m_replay(mon, recs, ed, rng, blatant):
     length = n_for(mon, rng.uniform(900, 2400), 10)
     for _ in range(50):
@@ -922,8 +936,12 @@ def m_replay(mon, recs, ed, rng, blatant):
         lo = b - a + 6
         if a < lo:
             continue
-        lag = rng.randint(max(lo, min(a, n_for(mon, 1800))), a)
-        if recs[a - lag]["pid"] == recs[a]["pid"]:
+        lags = [rng.randint(max(lo, min(a, n_for(mon, 1800))), a) for _ in range(1 if blatant else 30)]
+        lags = [x for x in lags if recs[a - x]["pid"] == recs[a]["pid"]]
+        if lags:
+            # A careful attacker splices where the recording matches the
+            # patient's current values.
+            lag = min(lags, key=lambda x: splice_gap(recs[a - 1], recs[a - x]))
             break
     else:
         return None
@@ -934,7 +952,8 @@ def m_replay(mon, recs, ed, rng, blatant):
         if blatant:
             r["nibp"] = src["nibp"]
     return ("all" if blatant else "numerics"), "%d messages carry the values sent %d messages (%.0f min) earlier%s" % (
-        b - a + 1, lag, (recs[a]["t"] - recs[a - lag]["t"]) / 60, ", NIBP rows included" if blatant else "")
+        b - a + 1, lag, (recs[a]["t"] - recs[a - lag]["t"]) / 60,
+        ", NIBP rows included" if blatant else ", spliced where the values matched")
 
 
 def m_duplicate_control_id(mon, recs, ed, rng, blatant):
