@@ -331,7 +331,7 @@ def plan_monitor(seed, idx, hours, start, kind, strength):
         ch.append("pvc")
     if layout == "mindray_pcd26":
         ch.append("pi")
-    if kind in ("bp_inconsistent",) and "abp" not in ch and rng.random() < 0.5:
+    if kind == "bp_inconsistent" and "abp" not in ch and rng.random() < 0.5:
         ch.append("abp")
     nibp_every = wchoice(rng, ((5, 6), (10, 10), (15, 30), (30, 30), (60, 24)))
     if "abp" in ch:
@@ -774,7 +774,6 @@ PARAMS = {
     "frozen": ("hr", "spo2", "abp", "rr"),
     "too_smooth": ("hr", "spo2", "abp", "rr"),
     "out_of_range": ("spo2", "hr", "temp", "abp", "rr"),
-    "unit_mislabel": ("temp", "etco2", "abp", "nibp"),
 }
 # Offsets (blatant, subtle) by parameter, for step and drift; sign chosen later.
 STEP = {"hr": ((30, 45), (10, 14)), "spo2": ((8, 14), (3, 5)), "abp": ((25, 40), (10, 15)),
@@ -785,12 +784,20 @@ DOWN = {"spo2"}                 # parameters an attacker moves down (a false des
 
 
 def present(recs, p):
-    k = "abp" if p == "abp" else p
-    return sum(1 for r in recs[::max(1, len(recs) // 50)] if isnum(get(r["v"], k))) >= 10 if k != "nibp" else True
+    """Whether parameter p is measured through most of the stream."""
+    sample = recs[::max(1, len(recs) // 50)]
+    return sum(1 for r in sample if isnum(get(r["v"], p))) >= min(10, len(sample) // 2)
 
 
 def choose_param(mon, recs, rng, kind):
-    opts = [p for p in PARAMS[kind] if (p in mon["channels"] and present(recs, p))]
+    # Freezing or smoothing a ventilator's rate or a pacemaker's would
+    # change nothing: a forger picks a parameter that moves.
+    fixed = set()
+    if kind in ("frozen", "too_smooth"):
+        fixed = {"rr"} if mon["ventilated"] else set()
+        if mon["paced"]:
+            fixed.add("hr")
+    opts = [p for p in PARAMS[kind] if p in mon["channels"] and p not in fixed and present(recs, p)]
     return rng.choice(opts) if opts else None
 
 
@@ -1352,24 +1359,27 @@ def build_monitor(seed, idx, hours, start, kind, strength, manipulated=True):
     param, detail = "", ""
     out = [(r, False) for r in recs]
     if kind and manipulated:
-        res = None
-        for attempt in range(8):
+        # A manipulation that finds no place, or changes no message, is
+        # tried again elsewhere.
+        for attempt in range(12):
             ed = Edit(recs)
             rng = random.Random("corpus3:%d:%d:manip:%d" % (seed, idx, attempt))
             res = MANIP[kind](mon, recs, ed, rng, strength == "blatant")
-            if res:
+            if not res:
+                continue
+            param, detail = res
+            inj = {}
+            for i, r in ed.inject:
+                inj.setdefault(i, []).append(r)
+            out = []
+            for i, r in enumerate(ed.recs):
+                out.append((r, i in ed.touched and rend.render(r) != rend.render(recs[i])))
+                for x in inj.get(i, ()):
+                    out.append((x, True))
+            if any(ch for _, ch in out):
                 break
-        if not res:
+        else:
             raise RuntimeError("monitor %s cannot carry %s" % (mon["id"], kind))
-        param, detail = res
-        inj = {}
-        for i, r in ed.inject:
-            inj.setdefault(i, []).append(r)
-        out = []
-        for i, r in enumerate(ed.recs):
-            out.append((r, i in ed.touched and rend.render(r) != rend.render(recs[i])))
-            for x in inj.get(i, ()):
-                out.append((x, True))
     # Arrivals of injected records, then genuine retransmissions (GE: up to
     # three retries without an ACK) of whatever was sent. The retransmission
     # draws see only genuine records, so they are the same with and without
