@@ -93,6 +93,8 @@ LAYOUTS = {
     "bridge_loinc251": dict(version="2.5.1", nibp_style="once", missing=("-999", "omit"), ctl="guid", tz=True,
                             frac=False),
 }
+MODELS = {"ge_pcd26": ("B650", "B450", "B105"), "mindray_pcd26": ("N17", "N15", "BeneVision"),
+          "philips_mdil23": ("MX750", "MX550", "MX450"), "bridge_loinc251": ("VSBRIDGE",)}
 LAYOUT_WEIGHTS = (("ge_pcd26", 30), ("mindray_pcd26", 25), ("philips_mdil23", 25), ("bridge_loinc251", 20))
 
 # Baselines per class: (low, high) of the patient's resting value.
@@ -144,8 +146,9 @@ def clamp(x, lo, hi):
 
 class Event:
     """A genuine condition: active on [t0, t1) seconds from the monitor's
-    start, with a trapezoid envelope (rise, fall seconds), additive deltas on
-    the physiology and flags for artefacts."""
+    start, with a trapezoid envelope (rise, fall seconds), deltas on the
+    physiology (HR as a fraction of itself, the rest in their units) and
+    flags for rhythms and artefacts."""
     __slots__ = ("name", "t0", "t1", "rise", "fall", "d", "f")
 
     def __init__(self, name, t0, t1, rise=0.0, fall=0.0, d=None, f=None):
@@ -351,8 +354,7 @@ def plan_monitor(seed, idx, hours, start, kind, strength):
     if lay["tz"] and rng.random() < 0.6:
         tzmin = rng.choice((60, 120, -300, -360, 330, 600))
     eui = "".join(rng.choice("0123456789ABCDEF") for _ in range(16))
-    model = {"ge_pcd26": rng.choice(("B650", "B450", "B105")), "mindray_pcd26": rng.choice(("N17", "N15", "BeneVision")),
-             "philips_mdil23": rng.choice(("MX750", "MX550", "MX450")), "bridge_loinc251": "VSBRIDGE"}[layout]
+    model = rng.choice(MODELS[layout])
     if layout == "ge_pcd26":
         eui = "080019" + eui[6:]
     elif layout == "mindray_pcd26":
@@ -439,6 +441,14 @@ def simulate(mon, seed):
                   "", "U")
     last_gap = None
     pend_backfill = []
+
+    def dev_clock(t):
+        """The device clock at time t: skew, drift and an NTP step."""
+        off = skew + mon["clock_drift_ppm"] * 1e-6 * t
+        if step and t >= step[0]:
+            off += step[1]
+        return mon["start"] + t + off
+
     for t in times:
         # Interruptions.
         state = None
@@ -558,7 +568,8 @@ def simulate(mon, seed):
         if "etco2" in ch:
             v["etco2"] = round(clamp(etco2 + rng.gauss(0, 0.6), 5, 90), 1)
         if "pvc" in ch:
-            v["pvc"] = int(round(hr_m / 2)) if mode == "half" else (rng.choice((0, 0, 0, 1, 2, 3)) if rng.random() < 0.3 else 0)
+            v["pvc"] = int(round(hr_m / 2)) if mode == "half" else \
+                (rng.choice((0, 0, 0, 1, 2, 3)) if rng.random() < 0.3 else 0)
         for k in flags.get("na", ()):
             if k in v:
                 v[k] = None
@@ -570,10 +581,7 @@ def simulate(mon, seed):
                 cs = tt_sbp + b["cuff"] + rng.gauss(0, 4)
                 cd = tt_dbp + rng.gauss(0, 3)
                 cm = tt_map + rng.gauss(0, 2.5)
-                dev_start = mon["start"] + t_start + skew + mon["clock_drift_ppm"] * 1e-6 * t_start
-                if step and t_start >= step[0]:
-                    dev_start += step[1]
-                last_nibp = (int(round(cs)), int(round(cd)), int(round(cm)), dev_start, ni)
+                last_nibp = (int(round(cs)), int(round(cd)), int(round(cm)), dev_clock(t_start), ni)
                 new_nibp = True
                 if tag:
                     names.append(tag)
@@ -582,12 +590,8 @@ def simulate(mon, seed):
             nib = last_nibp if new_nibp else None
         else:
             nib = last_nibp
-        # Device clock.
-        dev_off = skew + mon["clock_drift_ppm"] * 1e-6 * t
-        if step and t >= step[0]:
-            dev_off += step[1]
-            if t - step[0] < 3 * cad + 60:
-                names.append("clock_step")
+        if step and 0 <= t - step[0] < 3 * cad + 60:
+            names.append("clock_step")
         pid = patient
         if unident is not None:
             if t < unident:
@@ -599,7 +603,7 @@ def simulate(mon, seed):
             names.append(last_gap[0])       # the first minutes after a gap
         if state == "outage":
             names.append("backfill")
-        rec = {"t": t, "dev": mon["start"] + t + dev_off, "ctl": ctl, "pid": pid, "v": v, "nibp": nib,
+        rec = {"t": t, "dev": dev_clock(t), "ctl": ctl, "pid": pid, "v": v, "nibp": nib,
                "units": None, "ev": names, "true_bp": (tt_sbp, tt_dbp, tt_map), "inj": False}
         ctl += 1
         if state == "outage":
@@ -1296,7 +1300,8 @@ class Renderer:
         mrn, fam, given, dob, sex = r["pid"]
         segs = [self.msh[0] + ts + self.msh[1] + ctl + self.msh[2],
                 "PID|||%s^^^HOSP^MR||%s^%s||%s|%s" % (mrn, fam, given, dob, sex), self.pv1,
-                "OBR|1|%s^%s||182777000^monitoring of patient^SCT|||%s" % (ctl, mon["eui"][:12], self.ts(r["dev"], False))]
+                "OBR|1|%s^%s||182777000^monitoring of patient^SCT|||%s" % (ctl, mon["eui"][:12],
+                                                                          self.ts(r["dev"], False))]
         n = 0
         if self.mds:
             segs.append(self.mds)
