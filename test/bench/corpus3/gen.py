@@ -402,7 +402,7 @@ def baselines(rng, cls):
     b["sbp"] = max(b["sbp"], b["dbp"] + (22 if cls == "neonatal" else 30))
     b["pi"] = rng.uniform(0.8, 5.0)
     b["ff"] = rng.uniform(0.33, 0.41)            # form factor of the arterial waveform (MAP)
-    b["cuff"] = rng.uniform(-9, 3)               # cuff systolic versus radial line
+    b["cuff"] = rng.uniform(-9, 3) if cls != "neonatal" else rng.uniform(-3, 2)  # cuff versus arterial systolic
     return b
 
 
@@ -547,7 +547,9 @@ def simulate(mon, seed):
             s = tt_sbp + rng.gauss(0, 1.5)
             d = tt_dbp + rng.gauss(0, 1.0)
             if "abp_damp" in flags:
-                s, d = s - 18, d + 7
+                # Overdamped: systolic under-read, diastolic over-read.
+                pp = s - d
+                s, d = s - 0.35 * pp, d + 0.15 * pp
             off = flags.get("abp_offset", 0)
             m = d + (s - d) * b["ff"] + rng.gauss(0, 0.8)
             s, d, m = s + off, d + off, m + off
@@ -578,9 +580,11 @@ def simulate(mon, seed):
         while ni < len(nibp) and nibp[ni][1] <= t:
             t_start, t_end, tag = nibp[ni]
             if tag != "fail":
-                cs = tt_sbp + b["cuff"] + rng.gauss(0, 4)
-                cd = tt_dbp + rng.gauss(0, 3)
+                # Oscillometry measures the mean and derives systolic and
+                # diastolic from it: always diastolic < mean < systolic.
                 cm = tt_map + rng.gauss(0, 2.5)
+                cs = max(tt_sbp + b["cuff"] + rng.gauss(0, 4), cm + 6)
+                cd = min(tt_dbp + rng.gauss(0, 3), cm - 4)
                 last_nibp = (int(round(cs)), int(round(cd)), int(round(cm)), dev_clock(t_start), ni)
                 new_nibp = True
                 if tag:

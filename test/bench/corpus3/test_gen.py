@@ -125,6 +125,22 @@ class CorpusTest(unittest.TestCase):
                     elif f[5] not in PLACEHOLDERS:
                         float(f[5])
 
+    def test_genuine_pressures_ordered(self):
+        # (systolic, diastolic) codes of each layout's cuff and arterial rows.
+        pairs = [("150033", "150034"), ("150021", "150022"), ("150301", "150302"), ("0002-4a11", "0002-4a12"),
+                 ("0002-4a05", "0002-4a06"), ("76215-3", "76213-8"), ("8480-6", "8462-4")]
+        n = 0
+        for m in self.mons:
+            if m["status"] != "clean":
+                continue
+            for text in self.files[m["file"]][:-1].split("\n"):
+                vals = {f[3].split("^")[0]: f[5] for name, f in parse_hl7(text) if name == "OBX" and f[2] == "NM"}
+                for s, d in pairs:
+                    if vals.get(s, "") not in ("",) and vals.get(s) not in PLACEHOLDERS:
+                        self.assertLessEqual(float(vals[d]), float(vals[s]), (m["id"], text[:60]))
+                        n += 1
+        self.assertGreater(n, 1000)
+
     def test_all_kinds_both_strengths(self):
         seen = {(m["kind"], m["strength"]) for m in self.mons if m["status"] == "manipulated"}
         for k in gen.KINDS:
