@@ -378,11 +378,11 @@ def plan_monitor(seed, idx, hours, start, kind, strength):
     # discharge and a new admission, a monitor reboot, an unidentified
     # admission later identified; a one-off NTP clock step.
     outages = []
-    for name, p in (("outage", 0.15), ("transport", 0.08), ("new_patient", 0.06), ("reboot", 0.06)):
+    for name, p, lo, hi in (("outage", 0.15, 60, 600), ("transport", 0.08, 1200, 3000),
+                            ("new_patient", 0.06, 900, 2400), ("reboot", 0.06, 60, 180)):
         if rng.random() < p:
             t0 = rng.uniform(0.15, 0.85) * span
-            dur = {"outage": rng.uniform(60, 600), "transport": rng.uniform(1200, 3000),
-                   "new_patient": rng.uniform(900, 2400), "reboot": rng.uniform(60, 180)}[name]
+            dur = rng.uniform(lo, hi)
             if all(t0 > b + 600 or t0 + dur < a - 600 for _, a, b in outages):
                 outages.append((name, t0, t0 + dur))
     mon["outages"] = sorted(outages, key=lambda o: o[1])
