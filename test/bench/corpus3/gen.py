@@ -733,11 +733,12 @@ def shift(v, p, d):
     elif p == "temp":
         if isnum(v.get("temp")):
             v["temp"] = round(v["temp"] + d, 1)
-    elif p in ("rr", "etco2"):
-        if isnum(v.get(p)):
-            v[p] = round(clamp(v[p] + d, 0, 150), 1 if p == "etco2" else None)
-            if p == "rr":
-                v[p] = int(v[p])
+    elif p == "rr":
+        if isnum(v.get("rr")):
+            v["rr"] = int(round(clamp(v["rr"] + d, 0, 150)))
+    elif p == "etco2":
+        if isnum(v.get("etco2")):
+            v["etco2"] = round(clamp(v["etco2"] + d, 0, 150), 1)
 
 
 def get(v, p):
@@ -1194,9 +1195,10 @@ def m_nibp_cadence(mon, recs, ed, rng, blatant):
             continue
         last = r["t"]
         s, d, m = r["true_bp"]
+        m += rng.gauss(0, 2)
         mid += 1
-        forged = (int(round(s + rng.gauss(-3, 4))), int(round(d + rng.gauss(0, 3))), int(round(m + rng.gauss(0, 2))),
-                  r["dev"] - rng.uniform(3, 8), mid)
+        forged = (int(round(max(s + rng.gauss(-3, 4), m + 6))), int(round(min(d + rng.gauss(0, 3), m - 4))),
+                  int(round(m)), r["dev"] - rng.uniform(3, 8), mid)
         ed.m(i)["nibp"] = forged
         n += 1
     # A repeating layout keeps showing the last forged value until the next
