@@ -341,17 +341,39 @@ type emitter struct {
 }
 
 // obsTimeOf parses an OBX-14 value (without a UTC offset: in the configured time zone, as MSH-7),
-// reusing the previous row's result when the text is the same. Unreadable gives the zero time (the
-// message time applies).
+// reusing the previous row's result, or the stream's last (heldTime), when the text is the same.
+// Unreadable gives the zero time (the message time applies).
 func (em *emitter) obsTimeOf(raw []byte) time.Time {
 	if len(raw) == 0 {
 		return time.Time{}
 	}
 	if !bytes.Equal(raw, em.obsRaw) {
 		em.obsRaw = raw
-		em.obsTime, _ = hl7.ParseTimeIn(raw, em.e.loc)
+		em.obsTime = em.s.held14.parse(raw, em.e.loc)
 	}
 	return em.obsTime
+}
+
+// heldTime is the last OBX-14 text a stream parsed (up to its length) and
+// its time: a cuff's reading, and its time, come back unchanged in message
+// after message until the next measurement, so the text is parsed once.
+type heldTime struct {
+	raw [24]byte
+	n   uint8 // raw[:n] is the text; 0: none
+	t   time.Time
+}
+
+// parse returns raw (not empty) parsed as an OBX-14 time in loc, the
+// Engine's zone, as obsTimeOf does.
+func (h *heldTime) parse(raw []byte, loc *time.Location) time.Time {
+	if int(h.n) == len(raw) && string(h.raw[:h.n]) == string(raw) {
+		return h.t
+	}
+	t, _ := hl7.ParseTimeIn(raw, loc)
+	if len(raw) <= len(h.raw) {
+		h.n, h.t = uint8(copy(h.raw[:], raw)), t
+	}
+	return t
 }
 
 func (em *emitter) on(r ruleID) bool { return em.e.rules[r].enabled }

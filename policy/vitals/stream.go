@@ -90,6 +90,7 @@ type stream struct {
 
 	lastMsgTime time.Time
 	obsAt       [len(continuous)]int64 // per continuous channel, its last OBX-14 (Unix ns; 0 = none), see timing
+	held14      heldTime               // the last OBX-14 text parsed, see obsTimeOf
 	learned     [maxLearn]time.Duration
 	nLearned    int
 	offset      time.Duration
