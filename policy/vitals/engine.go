@@ -264,14 +264,7 @@ func (e *Engine) Observe(src netip.Addr, m *hl7.Message, arrival time.Time, dst 
 // file's monitor; a monitor silent that long starts afresh there as it does
 // in the gateway.
 func (e *Engine) stream(src netip.Addr, app, fac []byte, now time.Time) (*stream, bool) {
-	var h maphash.Hash
-	h.SetSeed(e.seed)
-	a16 := src.As16()
-	h.Write(a16[:])
-	h.Write(app)
-	h.WriteByte(0)
-	h.Write(fac)
-	key := h.Sum64()
+	key := streamKey(e.seed, src, app, fac)
 	dev := key
 	if len(app) == 0 && len(fac) == 0 {
 		dev = 1
@@ -324,6 +317,30 @@ func (e *Engine) stream(src netip.Addr, app, fac []byte, now time.Time) (*stream
 	s.lastSeen.Store(now.UnixNano())
 	e.streams[key] = s
 	return s, switched
+}
+
+// streamKey returns the hash of a device's source address, MSH-3 and
+// MSH-4 (a 0 byte between them), the key of its stream. The usual short
+// names are hashed from a copy on the stack in one call, which costs less
+// than a maphash.Hash's writes and gives the same hash.
+func streamKey(seed maphash.Seed, src netip.Addr, app, fac []byte) uint64 {
+	a16 := src.As16()
+	var b [80]byte
+	if len(a16)+len(app)+1+len(fac) > len(b) {
+		var h maphash.Hash
+		h.SetSeed(seed)
+		h.Write(a16[:])
+		h.Write(app)
+		h.WriteByte(0)
+		h.Write(fac)
+		return h.Sum64()
+	}
+	n := copy(b[:], a16[:])
+	n += copy(b[n:], app)
+	b[n] = 0
+	n++
+	n += copy(b[n:], fac)
+	return maphash.Bytes(seed, b[:n])
 }
 
 // emitter carries what every finding of one message shares.

@@ -272,9 +272,16 @@ func (s *stream) extract(e *Engine, em *emitter, m *hl7.Message, rh *rowHashes, 
 		s.layout = rowLayout{equip: layoutRows}
 	}
 	j := 0 // OBX rows so far
+	buf := m.Bytes()
 	for i := range m.NumSegments() {
+		// Only segments named in three characters (as Segment.Name reads
+		// them) are of interest; their names are tested in place.
+		start, end := m.SegmentSpan(i)
+		if b := buf[start:end]; len(b) < 3 || len(b) > 3 && b[3] != d.Field {
+			continue
+		}
 		seg := m.Segment(i)
-		switch string(seg.Name()) {
+		switch string(buf[start : start+3]) {
 		case "PID":
 			patient = patientHash(e.seed, seg.Field(3).Bytes(), seg.Field(5), d)
 		case "PV1":
