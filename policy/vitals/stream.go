@@ -574,10 +574,13 @@ func (s *stream) timing(e *Engine, em *emitter, msgTime, arrival time.Time, dst 
 	set := s.clockSet(off, arrival, rc)
 	// The rows of the message that sets the clock may still carry the old
 	// clock's time (a cuff reading taken just before): up to where that clock
-	// stood at this arrival.
-	rowLimit := msgTime.Add(rc.TimeFuture.OBXTolerance)
-	if old := s.lastMsgTime.Add(arrival.Sub(s.prevArrival) + rc.TimeFuture.OBXTolerance); set && old.After(rowLimit) {
-		rowLimit = old
+	// stood at this arrival (computed only then, the rare case).
+	limit := msgTime.Add(rc.TimeFuture.OBXTolerance)
+	rowLimit := limit
+	if set {
+		if old := s.lastMsgTime.Add(arrival.Sub(s.prevArrival) + rc.TimeFuture.OBXTolerance); old.After(rowLimit) {
+			rowLimit = old
+		}
 	}
 	back := !s.lastMsgTime.IsZero() && msgTime.Before(s.lastMsgTime.Add(-tol))
 	if back && !set && em.on(rTimeBackwards) {
@@ -596,7 +599,6 @@ func (s *stream) timing(e *Engine, em *emitter, msgTime, arrival time.Time, dst 
 	if back {
 		clear(s.obsAt[:])
 	}
-	limit := msgTime.Add(rc.TimeFuture.OBXTolerance)
 	for i, p := range continuous {
 		r := &s.cur[p]
 		if !r.ok || r.at.IsZero() || r.at.After(limit) {
