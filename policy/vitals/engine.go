@@ -264,14 +264,7 @@ func (e *Engine) Observe(src netip.Addr, m *hl7.Message, arrival time.Time, dst 
 // file's monitor; a monitor silent that long starts afresh there as it does
 // in the gateway.
 func (e *Engine) stream(src netip.Addr, app, fac []byte, now time.Time) (*stream, bool) {
-	var h maphash.Hash
-	h.SetSeed(e.seed)
-	a16 := src.As16()
-	h.Write(a16[:])
-	h.Write(app)
-	h.WriteByte(0)
-	h.Write(fac)
-	key := h.Sum64()
+	key := streamKey(e.seed, src, app, fac)
 	dev := key
 	if len(app) == 0 && len(fac) == 0 {
 		dev = 1
@@ -326,6 +319,30 @@ func (e *Engine) stream(src netip.Addr, app, fac []byte, now time.Time) (*stream
 	return s, switched
 }
 
+// streamKey returns the hash of a device's source address, MSH-3 and
+// MSH-4 (a 0 byte between them), the key of its stream. The usual short
+// names are hashed from a copy on the stack in one call, which costs less
+// than a maphash.Hash's writes and gives the same hash.
+func streamKey(seed maphash.Seed, src netip.Addr, app, fac []byte) uint64 {
+	a16 := src.As16()
+	var b [80]byte
+	if len(a16)+len(app)+1+len(fac) > len(b) {
+		var h maphash.Hash
+		h.SetSeed(seed)
+		h.Write(a16[:])
+		h.Write(app)
+		h.WriteByte(0)
+		h.Write(fac)
+		return h.Sum64()
+	}
+	n := copy(b[:], a16[:])
+	n += copy(b[n:], app)
+	b[n] = 0
+	n++
+	n += copy(b[n:], fac)
+	return maphash.Bytes(seed, b[:n])
+}
+
 // emitter carries what every finding of one message shares.
 type emitter struct {
 	e       *Engine
@@ -341,17 +358,39 @@ type emitter struct {
 }
 
 // obsTimeOf parses an OBX-14 value (without a UTC offset: in the configured time zone, as MSH-7),
-// reusing the previous row's result when the text is the same. Unreadable gives the zero time (the
-// message time applies).
+// reusing the previous row's result, or the stream's last (heldTime), when the text is the same.
+// Unreadable gives the zero time (the message time applies).
 func (em *emitter) obsTimeOf(raw []byte) time.Time {
 	if len(raw) == 0 {
 		return time.Time{}
 	}
 	if !bytes.Equal(raw, em.obsRaw) {
 		em.obsRaw = raw
-		em.obsTime, _ = hl7.ParseTimeIn(raw, em.e.loc)
+		em.obsTime = em.s.held14.parse(raw, em.e.loc)
 	}
 	return em.obsTime
+}
+
+// heldTime is the last OBX-14 text a stream parsed (up to its length) and
+// its time: a cuff's reading, and its time, come back unchanged in message
+// after message until the next measurement, so the text is parsed once.
+type heldTime struct {
+	raw [24]byte
+	n   uint8 // raw[:n] is the text; 0: none
+	t   time.Time
+}
+
+// parse returns raw (not empty) parsed as an OBX-14 time in loc, the
+// Engine's zone, as obsTimeOf does.
+func (h *heldTime) parse(raw []byte, loc *time.Location) time.Time {
+	if int(h.n) == len(raw) && string(h.raw[:h.n]) == string(raw) {
+		return h.t
+	}
+	t, _ := hl7.ParseTimeIn(raw, loc)
+	if len(raw) <= len(h.raw) {
+		h.n, h.t = uint8(copy(h.raw[:], raw)), t
+	}
+	return t
 }
 
 func (em *emitter) on(r ruleID) bool { return em.e.rules[r].enabled }

@@ -90,6 +90,7 @@ type stream struct {
 
 	lastMsgTime time.Time
 	obsAt       [len(continuous)]int64 // per continuous channel, its last OBX-14 (Unix ns; 0 = none), see timing
+	held14      heldTime               // the last OBX-14 text parsed, see obsTimeOf
 	learned     [maxLearn]time.Duration
 	nLearned    int
 	offset      time.Duration
@@ -271,9 +272,16 @@ func (s *stream) extract(e *Engine, em *emitter, m *hl7.Message, rh *rowHashes, 
 		s.layout = rowLayout{equip: layoutRows}
 	}
 	j := 0 // OBX rows so far
+	buf := m.Bytes()
 	for i := range m.NumSegments() {
+		// Only segments named in three characters (as Segment.Name reads
+		// them) are of interest; their names are tested in place.
+		start, end := m.SegmentSpan(i)
+		if b := buf[start:end]; len(b) < 3 || len(b) > 3 && b[3] != d.Field {
+			continue
+		}
 		seg := m.Segment(i)
-		switch string(seg.Name()) {
+		switch string(buf[start : start+3]) {
 		case "PID":
 			patient = patientHash(e.seed, seg.Field(3).Bytes(), seg.Field(5), d)
 		case "PV1":
@@ -566,10 +574,13 @@ func (s *stream) timing(e *Engine, em *emitter, msgTime, arrival time.Time, dst 
 	set := s.clockSet(off, arrival, rc)
 	// The rows of the message that sets the clock may still carry the old
 	// clock's time (a cuff reading taken just before): up to where that clock
-	// stood at this arrival.
-	rowLimit := msgTime.Add(rc.TimeFuture.OBXTolerance)
-	if old := s.lastMsgTime.Add(arrival.Sub(s.prevArrival) + rc.TimeFuture.OBXTolerance); set && old.After(rowLimit) {
-		rowLimit = old
+	// stood at this arrival (computed only then, the rare case).
+	limit := msgTime.Add(rc.TimeFuture.OBXTolerance)
+	rowLimit := limit
+	if set {
+		if old := s.lastMsgTime.Add(arrival.Sub(s.prevArrival) + rc.TimeFuture.OBXTolerance); old.After(rowLimit) {
+			rowLimit = old
+		}
 	}
 	back := !s.lastMsgTime.IsZero() && msgTime.Before(s.lastMsgTime.Add(-tol))
 	if back && !set && em.on(rTimeBackwards) {
@@ -588,7 +599,6 @@ func (s *stream) timing(e *Engine, em *emitter, msgTime, arrival time.Time, dst 
 	if back {
 		clear(s.obsAt[:])
 	}
-	limit := msgTime.Add(rc.TimeFuture.OBXTolerance)
 	for i, p := range continuous {
 		r := &s.cur[p]
 		if !r.ok || r.at.IsZero() || r.at.After(limit) {

@@ -39,6 +39,29 @@ var trackInfo = [numParams]struct {
 	pTemp:    {1, [3]param{}, true, false, false, 0, 0},
 }
 
+// partnerMask is trackInfo's related channels of each parameter as a
+// bitmask (chanBit), so that excursions tests them in one instruction each.
+var partnerMask = func() (m [numParams]uint16) {
+	for p := range trackInfo {
+		for _, q := range trackInfo[p].partners {
+			m[p] |= chanBit(q, true)
+		}
+	}
+	return m
+}()
+
+// A bitmask of parameters is 16 bits wide.
+var _ [16 - numParams]struct{}
+
+// chanBit returns parameter p's bit in a bitmask of parameters if b holds,
+// else 0.
+func chanBit(p param, b bool) uint16 {
+	if !b {
+		return 0
+	}
+	return 1 << p
+}
+
 // baseN is the number of recent values whose median is a parameter's baseline.
 const baseN = 5
 
@@ -243,24 +266,24 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 	now := arrival.UnixNano()
 	// Related channels are judged against their baselines before this
 	// message updates any of them.
-	var moved, shifted, partner, partnerShifted, nudged, partnerNudged [numParams]bool
+	var moved, shifted, nudged uint16 // bit q: channel q moved, moved beyond its scatter, was nudged
 	for _, q := range tracked {
-		moved[q], shifted[q] = s.moved(q)
-		nudged[q] = s.nudged(q)
+		m, sh := s.moved(q)
+		moved |= chanBit(q, m)
+		shifted |= chanBit(q, sh)
+		nudged |= chanBit(q, s.nudged(q))
 	}
 	// A flushed, zeroed or damped arterial line shows no patient pressure:
 	// its values neither begin, extend nor end an excursion, nor are they
 	// a change of state.
 	line, narrow := s.flushed() || s.damped(), s.narrowArt()
 	beat := s.heartJumped(e.cfg.Rules.HRPR.Irregular)
-	var shiftedN, arterialShifted int // channels shifted beyond their scatter in this message; of them arterial
+	var shiftedN, arterialShifted int                          // channels shifted beyond their scatter in this message; of them arterial
+	var partner, partnerShifted, partnerNudged [numParams]bool // of p's related channels, one moved, ...
 	for _, p := range tracked {
-		for _, q := range trackInfo[p].partners {
-			partner[p] = partner[p] || moved[q]
-			partnerShifted[p] = partnerShifted[p] || shifted[q]
-			partnerNudged[p] = partnerNudged[p] || nudged[q]
-		}
-		if shifted[p] && !(line && arterial(p)) {
+		pm := partnerMask[p]
+		partner[p], partnerShifted[p], partnerNudged[p] = moved&pm != 0, shifted&pm != 0, nudged&pm != 0
+		if shifted&chanBit(p, true) != 0 && !(line && arterial(p)) {
 			shiftedN++
 			if arterial(p) {
 				arterialShifted++
@@ -329,7 +352,7 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 		others := shiftedN
 		if arterial(p) {
 			others -= arterialShifted
-		} else if shifted[p] {
+		} else if shifted&chanBit(p, true) != 0 {
 			others--
 		}
 		if level, pre, size, ok := s.judgeBox(p, c.v, prevV, b, now, !partnerShifted[p] && others == 0); ok && em.on(rRate) {
