@@ -11,20 +11,20 @@ import (
 // −1, −2, −1, … for a fast one). Every measurement carries its own error, so
 // a measured rate or pressure turns back within minutes; two measurements of
 // one quantity (the ECG heart rate and a pulse rate, the peak and the trough
-// of one arterial waveform) do not both follow such a line for a quarter of
-// an hour. A forgery that replaces them by a line between two true values
+// of one arterial waveform) do not both follow such a line for ten minutes
+// and more. A forgery that replaces them by a line between two true values
 // does (session 19, docs/vitals.md). No learned roughness is needed, so a
 // line is judged from a channel's first messages.
 
-// lineStep follows the channel's current rounded line with its new value v.
-// last is its value in the previous message (arrival lastAt, Unix ns), when
-// present says it had one. A change that keeps the line's first differences
-// within two neighbouring integers of one sign extends the line; any other
-// begins a new one at the previous value.
-func (t *track) lineStep(v, last float64, lastAt int64, present bool) {
+// lineStep follows the channel's current rounded line with its new value v
+// at now. last is its value in the previous message (arrival lastAt, Unix
+// ns), when present says it had one. A change that keeps the line's first
+// differences within two neighbouring integers of one sign extends the line;
+// any other begins a new one at the previous value.
+func (t *track) lineStep(v, last float64, lastAt, now int64, present bool) {
 	d := v - last
-	if !present || d != math.Trunc(d) || math.Abs(d) > lineMaxStep {
-		t.lineSince = 0 // no line across a gap, nor of values a device does not round to integers
+	if !present || now-lastAt > lineGap.Nanoseconds() || d != math.Trunc(d) || math.Abs(d) > lineMaxStep {
+		t.lineSince = 0 // no line across a gap or a silence, nor of values a device does not round to integers
 		return
 	}
 	di := int8(d)
@@ -79,7 +79,8 @@ var lineTwins = [numParams][2]param{
 
 const (
 	lineSteps   = 5                // units the line must cover
-	lineFor     = 15 * time.Minute // and how long it must last
+	lineFor     = 10 * time.Minute // and how long it must last
+	lineGap     = 2 * time.Minute  // a silence longer than this ends a line
 	lineMaxStep = 100              // a first difference beyond this is no line (and fits an int8)
 	lineExpl    = "channel and another measurement of the same quantity follow one rounded straight line, without the error of either"
 )
