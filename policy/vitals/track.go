@@ -135,6 +135,12 @@ type track struct {
 
 	changeNow float64 // the share of messages that changed it, over the last 16 or so (too_regular)
 
+	// The current rounded straight line (line.go): its first differences
+	// lie in [lineLo, lineHi]; it began at lineFrom, arrival lineSince
+	// (Unix ns; 0 when there is none).
+	lineSince      int64
+	lineFrom       float32
+	lineLo, lineHi int8
 }
 
 // baseline returns the median of the recent values and whether there are
@@ -514,6 +520,7 @@ func (s *stream) tooSmooth(e *Engine, em *emitter, p param, dst []Finding) []Fin
 	if p == pRR && s.smooth[p].ok { // no fall across a message without it
 		s.vent.observe(c.v, t.last)
 	}
+	t.lineStep(c.v, t.last, s.prev[p].at.UnixNano(), em.arrival.UnixNano(), s.smooth[p].ok)
 	t.last2, t.last = t.last, c.v
 	if !s.smooth[p].ok { // absent from the previous message (a probe off)
 		t.present = 0
@@ -527,7 +534,13 @@ func (s *stream) tooSmooth(e *Engine, em *emitter, p param, dst []Finding) []Fin
 		changed = 1
 	}
 	t.changeNow += (changed - t.changeNow) / 16
-	if t.seen < smoothLearn || !moving || t.rough < 0.5 || !em.on(rRegular) {
+	if !moving || !em.on(rRegular) {
+		return dst
+	}
+	if d, dq := s.lineTwin(p, em.arrival.UnixNano()); d != 0 {
+		return em.add(dst, rRegular, p, c.seg, c.at, d, dq, lineSteps, "", lineExpl)
+	}
+	if t.seen < smoothLearn || t.rough < 0.5 {
 		return dst
 	}
 	expl, th := "channel moves without the measurement noise it had", smoothRatio*t.rough
