@@ -23,7 +23,7 @@ import "math"
 // temperature, with the body's heat capacity behind it, does not move by
 // half a degree in one message at all. The heart and pulse rates are not
 // boxed: a paroxysmal rhythm starts and stops in one beat.
-var boxed = [...]param{pRR, pARTSys, pARTDia, pARTMean, pEtCO2, pSpO2, pTemp}
+var boxed = [...]param{pRR, pARTSys, pARTDia, pARTMean, pEtCO2, pSpO2, pTemp, pHR}
 
 // boxSlot is each parameter's place in stream.boxes, -1 for none.
 var boxSlot = func() (m [numParams]int8) {
@@ -41,7 +41,7 @@ var boxSlot = func() (m [numParams]int8) {
 // end-tidal CO2 of 4 mmHg, a saturation of 3 points, a temperature of
 // 0.5 °C (below them an integer reading's rounding and a
 // patient's own wandering make the shape).
-var boxMin = [numParams]float64{pRR: 4, pARTSys: 8, pARTDia: 8, pARTMean: 8, pEtCO2: 4, pSpO2: 3, pTemp: 0.5}
+var boxMin = [numParams]float64{pRR: 4, pARTSys: 8, pARTDia: 8, pARTMean: 8, pEtCO2: 4, pSpO2: 3, pTemp: 0.5, pHR: 10}
 
 const (
 	// boxNoise is the box's smallest shift in the channel's own noise (its
@@ -182,7 +182,7 @@ func (s *stream) judgeBox(p param, v, prev, base float64, now int64, quiet bool)
 		noise := float64(b.noise)
 		if quiet && now-b.start >= boxHold && b.n >= 2*baseN &&
 			math.Abs(sh) >= max(boxMin[p], boxNoise*noise) &&
-			math.Abs(d) >= 0.75*math.Abs(sh) && (p != pSpO2 || desaturated(b, sh)) &&
+			math.Abs(d) >= 0.75*math.Abs(sh) && (p != pSpO2 || desaturated(b, sh)) && (p != pHR || s.heartJumped(s.hrLim)) &&
 			math.Abs(v-float64(b.pre)) <= boxBack*math.Abs(sh) &&
 			math.Abs(float64(b.jump)+d) <= 3*noise+1 &&
 			b.rough/float64(b.n-1) <= boxRough*noise {
@@ -213,9 +213,23 @@ func (s *stream) judgeBox(p param, v, prev, base float64, now int64, quiet bool)
 	// other channel moved: a box may begin.
 	dev := v - base
 	if !quiet || t.exN != 0 || t.noiseN < 32 || math.Abs(dev) < max(boxMin[p], boxNoise*t.noise) ||
-		math.Abs(v-prev) < 0.75*math.Abs(dev) || !t.settled(dev) {
+		math.Abs(v-prev) < 0.75*math.Abs(dev) || !t.settled(dev) || p == pHR && !s.heartJumped(s.hrLim) ||
+		p == pHR && max(v, base) >= s.paroxysmal() {
 		return 0, 0, 0, false
 	}
 	*b = box{pre: float32(base), jump: float32(v - prev), noise: float32(t.noise), last: float32(v), sum: v, start: now, n: 1, state: boxHolding}
 	return 0, 0, 0, false
+}
+
+// paroxysmal is the heart rate from which a level the heart jumped to or
+// from, with the pulse, is a re-entrant rhythm's: a supraventricular
+// tachycardia or a flutter starts and stops in one beat at 150–250/min in
+// an adult, 220–300/min in a neonate, and comes back to where it left.
+// Below it a rate that jumps with its pulse and comes back is no rhythm of
+// its own.
+func (s *stream) paroxysmal() float64 {
+	if s.neonatal {
+		return 220
+	}
+	return 150
 }
