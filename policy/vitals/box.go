@@ -64,6 +64,8 @@ const (
 	// boxLapses: one value in boxLapses of a box's may lie off its level
 	// (see lapse).
 	boxLapses = 10
+	// heartBack is boxBack for the heart rate (see returns).
+	heartBack = 0.5
 )
 
 // box follows one channel's candidate box (see boxed).
@@ -131,6 +133,44 @@ func (b *box) lapse() {
 	b.lapsed = true
 }
 
+// back reports whether v, a value of p, lies back at the level the box
+// left: within boxBack of its mean shift, or for the heart rate within
+// heartBack of it (see returns).
+func (b *box) back(p param, v float64) bool {
+	share := boxBack
+	if p == pHR {
+		share = heartBack
+	}
+	return math.Abs(v-float64(b.pre)) <= share*math.Abs(b.shift())
+}
+
+// returns reports whether v, a change d from the box's last value, is the
+// box's return: a jump back by most (75 %) of the shift, to the level it
+// left (back), by the jump it went out with (within three times the noise
+// and a beat). The heart rate under an offset wanders with the patient over
+// half an hour (a drug, a fever, waking) by more than a pressure or a
+// saturation does, taking the box's mean level with it: its return is
+// measured against the jump it went out with (75 % of it, and equal to it
+// within boxBack of it) rather than the mean shift, and lands nearer the
+// level it left than the box's level (corpus2 training: a +13.8 offset
+// whose heart rate rose by 6 beneath it, seed 1 m0014; a −37 one that rose
+// by 8, seed 2 m0067). Measured so, the jump must come from a value on the
+// box's level, not from one off it (lapse): a tachycardia or a bradycardia
+// that ends over three or four messages passes through a lapse, and its
+// last steps would be a jump the size of its first (corpus2 training seed
+// 2, clean m0038 and m0075).
+func (b *box) returns(p param, v, d float64) bool {
+	ref, tol := math.Abs(b.shift()), 3*float64(b.noise)+1
+	if p == pHR {
+		if b.lapsed {
+			return false
+		}
+		ref = math.Abs(float64(b.jump))
+		tol = max(tol, boxBack*ref)
+	}
+	return math.Abs(d) >= 0.75*ref && b.back(p, v) && math.Abs(float64(b.jump)+d) <= tol
+}
+
 // desaturated reports whether a saturation's box of mean shift sh is a
 // fall, most of it (75 %) in the message that began it. A patient's
 // saturation sits near the top of what the lungs allow: a rise held and
@@ -182,9 +222,7 @@ func (s *stream) judgeBox(p param, v, prev, base float64, now int64, quiet bool)
 		noise := float64(b.noise)
 		if quiet && now-b.start >= boxHold && b.n >= 2*baseN &&
 			math.Abs(sh) >= max(boxMin[p], boxNoise*noise) &&
-			math.Abs(d) >= 0.75*math.Abs(sh) && (p != pSpO2 || desaturated(b, sh)) && (p != pHR || s.heartJumped(s.hrLim)) &&
-			math.Abs(v-float64(b.pre)) <= boxBack*math.Abs(sh) &&
-			math.Abs(float64(b.jump)+d) <= 3*noise+1 &&
+			b.returns(p, v, d) && (p != pSpO2 || desaturated(b, sh)) && (p != pHR || s.heartJumped(s.hrLim)) &&
 			b.rough/float64(b.n-1) <= boxRough*noise {
 			b.state = boxReturned
 			return 0, 0, 0, false
@@ -192,8 +230,7 @@ func (s *stream) judgeBox(p param, v, prev, base float64, now int64, quiet bool)
 		b.lapse()
 		return 0, 0, 0, false
 	case boxReturned:
-		sh := b.shift()
-		if quiet && math.Abs(v-float64(b.pre)) <= boxBack*math.Abs(sh) {
+		if quiet && b.back(p, v) {
 			b.state = boxNone
 			return b.sum / float64(b.n), float64(b.pre), max(boxMin[p], boxNoise*float64(b.noise)), true
 		}
