@@ -72,8 +72,10 @@ const (
 type box struct {
 	sum, rough float64 // the values inside it and their changes (absolute), summed
 	start      int64   // arrival of its first message, Unix ns
+	moved      int64   // the last arrival, Unix ns, at which the channel's baseline jumped (see heartRests)
 	pre, jump  float32 // the level it left, the change into it
 	noise      float32 // the channel's noise when it began
+	ref        float32 // the channel's baseline in its previous message with no box holding
 	last       float32 // the previous value inside it
 	n          uint16  // its messages on its level
 	lapses     uint8   // its values off its level that were not its return (see lapse)
@@ -158,11 +160,14 @@ func (b *box) back(p param, v float64) bool {
 // box's level, not from one off it (lapse): a tachycardia or a bradycardia
 // that ends over three or four messages passes through a lapse, and its
 // last steps would be a jump the size of its first (corpus2 training seed
-// 2, clean m0038 and m0075).
+// 2, clean m0038 and m0075). And the jump out carried at least half the
+// mean shift: a tachycardia that ends over six messages begins a box with
+// its first step, a fifth of its fall (hl7load training seed 7, clean
+// m0108: 205 → 191 → … → 147).
 func (b *box) returns(p param, v, d float64) bool {
 	ref, tol := math.Abs(b.shift()), 3*float64(b.noise)+1
 	if p == pHR {
-		if b.lapsed {
+		if b.lapsed || math.Abs(float64(b.jump)) < 0.5*ref {
 			return false
 		}
 		ref = math.Abs(float64(b.jump))
@@ -248,14 +253,32 @@ func (s *stream) judgeBox(p param, v, prev, base float64, now int64, quiet bool)
 	}
 	// A jump, most of it in one message, from a settled level, while no
 	// other channel moved: a box may begin.
-	dev := v - base
-	if !quiet || t.exN != 0 || t.noiseN < 32 || math.Abs(dev) < max(boxMin[p], boxNoise*t.noise) ||
-		math.Abs(v-prev) < 0.75*math.Abs(dev) || !t.settled(dev) || p == pHR && !s.heartJumped(s.hrLim) ||
-		p == pHR && max(v, base) >= s.paroxysmal() {
+	dev, least := v-base, max(boxMin[p], boxNoise*t.noise)
+	if b.ref != 0 && math.Abs(base-float64(b.ref)) >= least/2 { // a first level is no move
+		b.moved = now
+	}
+	b.ref = float32(base)
+	if !quiet || t.exN != 0 || t.noiseN < 32 || math.Abs(dev) < least ||
+		math.Abs(v-prev) < 0.75*math.Abs(dev) || !t.settled(dev) || p == pHR && !s.heartRests(v, base, b.moved, now) {
 		return 0, 0, 0, false
 	}
-	*b = box{pre: float32(base), jump: float32(v - prev), noise: float32(t.noise), last: float32(v), sum: v, start: now, n: 1, state: boxHolding}
+	*b = box{pre: float32(base), ref: float32(base), jump: float32(v - prev), noise: float32(t.noise), last: float32(v), sum: v, start: now, moved: b.moved, n: 1, state: boxHolding}
 	return 0, 0, 0, false
+}
+
+// heartRests reports whether a heart rate's jump from base to v, at now,
+// may begin a box: its pulse rate jumped with it (heartJumped), neither
+// level is a re-entrant rhythm's (paroxysmal), and the level it left had
+// been the heart's for as long as a box must hold (boxHold: its baseline
+// last jumped, by half a box's smallest shift from one message to the
+// next, at moved; a trend moves it by less). A heart that arrived
+// at its level minutes before by a jump is changing between two rhythms
+// or rates (episodes of a tachycardia or a bradycardia, the normal rhythm
+// between them), and comes back to each (hl7load training seeds 2 m0106,
+// 19 m0137, 52 m0117: 6, 5 and 8 minutes); an offset is written into a
+// rate that was the patient's own.
+func (s *stream) heartRests(v, base float64, moved, now int64) bool {
+	return max(v, base) < s.paroxysmal() && now-moved >= boxHold && s.heartJumped(s.hrLim)
 }
 
 // paroxysmal is the heart rate from which a level the heart jumped to or
