@@ -21,8 +21,12 @@ import "math"
 // body's oxygen stores and the oximeter's averaging spread a change of
 // oxygenation over minutes, and hypoxaemia moves the heart rate), and a
 // temperature, with the body's heat capacity behind it, does not move by
-// half a degree in one message at all. The heart and pulse rates are not
-// boxed: a paroxysmal rhythm starts and stops in one beat.
+// half a degree in one message at all. The heart rate (session 19) is
+// boxed with its pulse: an offset written into both moves the heart as two
+// sensors count it and nothing else, which a rhythm of the patient's own
+// also does (a paroxysmal tachycardia starts and stops in one beat), so
+// its box is judged below a re-entrant rhythm's rates, from a level the
+// heart had held, by the jump it went out with (heartRests, returns).
 var boxed = [...]param{pRR, pARTSys, pARTDia, pARTMean, pEtCO2, pSpO2, pTemp, pHR}
 
 // boxSlot is each parameter's place in stream.boxes, -1 for none.
