@@ -21,9 +21,13 @@ import "math"
 // body's oxygen stores and the oximeter's averaging spread a change of
 // oxygenation over minutes, and hypoxaemia moves the heart rate), and a
 // temperature, with the body's heat capacity behind it, does not move by
-// half a degree in one message at all. The heart and pulse rates are not
-// boxed: a paroxysmal rhythm starts and stops in one beat.
-var boxed = [...]param{pRR, pARTSys, pARTDia, pARTMean, pEtCO2, pSpO2, pTemp}
+// half a degree in one message at all. The heart rate (session 19) is
+// boxed with its pulse: an offset written into both moves the heart as two
+// sensors count it and nothing else, which a rhythm of the patient's own
+// also does (a paroxysmal tachycardia starts and stops in one beat), so
+// its box is judged below a re-entrant rhythm's rates, from a level the
+// heart had held, by the jump it went out with (heartRests, returns).
+var boxed = [...]param{pRR, pARTSys, pARTDia, pARTMean, pEtCO2, pSpO2, pTemp, pHR}
 
 // boxSlot is each parameter's place in stream.boxes, -1 for none.
 var boxSlot = func() (m [numParams]int8) {
@@ -41,7 +45,7 @@ var boxSlot = func() (m [numParams]int8) {
 // end-tidal CO2 of 4 mmHg, a saturation of 3 points, a temperature of
 // 0.5 °C (below them an integer reading's rounding and a
 // patient's own wandering make the shape).
-var boxMin = [numParams]float64{pRR: 4, pARTSys: 8, pARTDia: 8, pARTMean: 8, pEtCO2: 4, pSpO2: 3, pTemp: 0.5}
+var boxMin = [numParams]float64{pRR: 4, pARTSys: 8, pARTDia: 8, pARTMean: 8, pEtCO2: 4, pSpO2: 3, pTemp: 0.5, pHR: 10}
 
 const (
 	// boxNoise is the box's smallest shift in the channel's own noise (its
@@ -64,14 +68,18 @@ const (
 	// boxLapses: one value in boxLapses of a box's may lie off its level
 	// (see lapse).
 	boxLapses = 10
+	// heartBack is boxBack for the heart rate (see returns).
+	heartBack = 0.5
 )
 
 // box follows one channel's candidate box (see boxed).
 type box struct {
 	sum, rough float64 // the values inside it and their changes (absolute), summed
 	start      int64   // arrival of its first message, Unix ns
+	moved      int64   // the last arrival, Unix ns, at which the channel's baseline jumped (see heartRests)
 	pre, jump  float32 // the level it left, the change into it
 	noise      float32 // the channel's noise when it began
+	ref        float32 // the channel's baseline in its previous message with no box holding
 	last       float32 // the previous value inside it
 	n          uint16  // its messages on its level
 	lapses     uint8   // its values off its level that were not its return (see lapse)
@@ -131,6 +139,47 @@ func (b *box) lapse() {
 	b.lapsed = true
 }
 
+// back reports whether v, a value of p, lies back at the level the box
+// left: within boxBack of its mean shift, or for the heart rate within
+// heartBack of it (see returns).
+func (b *box) back(p param, v float64) bool {
+	share := boxBack
+	if p == pHR {
+		share = heartBack
+	}
+	return math.Abs(v-float64(b.pre)) <= share*math.Abs(b.shift())
+}
+
+// returns reports whether v, a change d from the box's last value, is the
+// box's return: a jump back by most (75 %) of the shift, to the level it
+// left (back), by the jump it went out with (within three times the noise
+// and a beat). The heart rate under an offset wanders with the patient over
+// half an hour (a drug, a fever, waking) by more than a pressure or a
+// saturation does, taking the box's mean level with it: its return is
+// measured against the jump it went out with (75 % of it, and equal to it
+// within boxBack of it) rather than the mean shift, and lands nearer the
+// level it left than the box's level (corpus2 training: a +13.8 offset
+// whose heart rate rose by 6 beneath it, seed 1 m0014; a −37 one that rose
+// by 8, seed 2 m0067). Measured so, the jump must come from a value on the
+// box's level, not from one off it (lapse): a tachycardia or a bradycardia
+// that ends over three or four messages passes through a lapse, and its
+// last steps would be a jump the size of its first (corpus2 training seed
+// 2, clean m0038 and m0075). And the jump out carried at least half the
+// mean shift: a tachycardia that ends over six messages begins a box with
+// its first step, a fifth of its fall (hl7load training seed 7, clean
+// m0108: 205 → 191 → … → 147).
+func (b *box) returns(p param, v, d float64) bool {
+	ref, tol := math.Abs(b.shift()), 3*float64(b.noise)+1
+	if p == pHR {
+		if b.lapsed || math.Abs(float64(b.jump)) < 0.5*ref {
+			return false
+		}
+		ref = math.Abs(float64(b.jump))
+		tol = max(tol, boxBack*ref)
+	}
+	return math.Abs(d) >= 0.75*ref && b.back(p, v) && math.Abs(float64(b.jump)+d) <= tol
+}
+
 // desaturated reports whether a saturation's box of mean shift sh is a
 // fall, most of it (75 %) in the message that began it. A patient's
 // saturation sits near the top of what the lungs allow: a rise held and
@@ -182,9 +231,7 @@ func (s *stream) judgeBox(p param, v, prev, base float64, now int64, quiet bool)
 		noise := float64(b.noise)
 		if quiet && now-b.start >= boxHold && b.n >= 2*baseN &&
 			math.Abs(sh) >= max(boxMin[p], boxNoise*noise) &&
-			math.Abs(d) >= 0.75*math.Abs(sh) && (p != pSpO2 || desaturated(b, sh)) &&
-			math.Abs(v-float64(b.pre)) <= boxBack*math.Abs(sh) &&
-			math.Abs(float64(b.jump)+d) <= 3*noise+1 &&
+			b.returns(p, v, d) && (p != pSpO2 || desaturated(b, sh)) && (p != pHR || s.heartJumped(s.hrLim)) &&
 			b.rough/float64(b.n-1) <= boxRough*noise {
 			b.state = boxReturned
 			return 0, 0, 0, false
@@ -192,8 +239,7 @@ func (s *stream) judgeBox(p param, v, prev, base float64, now int64, quiet bool)
 		b.lapse()
 		return 0, 0, 0, false
 	case boxReturned:
-		sh := b.shift()
-		if quiet && math.Abs(v-float64(b.pre)) <= boxBack*math.Abs(sh) {
+		if quiet && b.back(p, v) {
 			b.state = boxNone
 			return b.sum / float64(b.n), float64(b.pre), max(boxMin[p], boxNoise*float64(b.noise)), true
 		}
@@ -211,11 +257,43 @@ func (s *stream) judgeBox(p param, v, prev, base float64, now int64, quiet bool)
 	}
 	// A jump, most of it in one message, from a settled level, while no
 	// other channel moved: a box may begin.
-	dev := v - base
-	if !quiet || t.exN != 0 || t.noiseN < 32 || math.Abs(dev) < max(boxMin[p], boxNoise*t.noise) ||
-		math.Abs(v-prev) < 0.75*math.Abs(dev) || !t.settled(dev) {
+	dev, least := v-base, max(boxMin[p], boxNoise*t.noise)
+	if b.ref != 0 && math.Abs(base-float64(b.ref)) >= least/2 { // a first level is no move
+		b.moved = now
+	}
+	b.ref = float32(base)
+	if !quiet || t.exN != 0 || t.noiseN < 32 || math.Abs(dev) < least ||
+		math.Abs(v-prev) < 0.75*math.Abs(dev) || !t.settled(dev) || p == pHR && !s.heartRests(v, base, b.moved, now) {
 		return 0, 0, 0, false
 	}
-	*b = box{pre: float32(base), jump: float32(v - prev), noise: float32(t.noise), last: float32(v), sum: v, start: now, n: 1, state: boxHolding}
+	*b = box{pre: float32(base), ref: float32(base), jump: float32(v - prev), noise: float32(t.noise), last: float32(v), sum: v, start: now, moved: b.moved, n: 1, state: boxHolding}
 	return 0, 0, 0, false
+}
+
+// heartRests reports whether a heart rate's jump from base to v, at now,
+// may begin a box: its pulse rate jumped with it (heartJumped), neither
+// level is a re-entrant rhythm's (paroxysmal), and the level it left had
+// been the heart's for as long as a box must hold (boxHold: its baseline
+// last jumped, by half a box's smallest shift from one message to the
+// next, at moved; a trend moves it by less). A heart that arrived
+// at its level minutes before by a jump is changing between two rhythms
+// or rates (episodes of a tachycardia or a bradycardia, the normal rhythm
+// between them), and comes back to each (hl7load training seeds 2 m0106,
+// 19 m0137, 52 m0117: 6, 5 and 8 minutes); an offset is written into a
+// rate that was the patient's own.
+func (s *stream) heartRests(v, base float64, moved, now int64) bool {
+	return max(v, base) < s.paroxysmal() && now-moved >= boxHold && s.heartJumped(s.hrLim)
+}
+
+// paroxysmal is the heart rate from which a level the heart jumped to or
+// from, with the pulse, is a re-entrant rhythm's: a supraventricular
+// tachycardia or a flutter starts and stops in one beat at 150–250/min in
+// an adult, 220–300/min in a neonate, and comes back to where it left.
+// Below it a rate that jumps with its pulse and comes back is no rhythm of
+// its own.
+func (s *stream) paroxysmal() float64 {
+	if s.neonatal {
+		return 220
+	}
+	return 150
 }

@@ -361,7 +361,19 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 		} else if shifted&chanBit(p, true) != 0 {
 			others--
 		}
-		if level, pre, size, ok := s.judgeBox(p, c.v, prevV, b, now, !partnerShifted[p] && others == 0); ok && em.on(rRate) {
+		quiet := !partnerShifted[p] && others == 0
+		if p == pHR {
+			// The pulse rates count the same heart: an offset to the heart
+			// rate is written into them too (judgeBox asks that the pulse
+			// rate jumped with it).
+			for _, q := range [...]param{pPR, pPRInv} {
+				if shifted&chanBit(q, true) != 0 {
+					others--
+				}
+			}
+			quiet = others == 0
+		}
+		if level, pre, size, ok := s.judgeBox(p, c.v, prevV, b, now, quiet); ok && em.on(rRate) {
 			dst = em.add(dst, rRate, p, c.seg, c.at, level, pre, size, "", "held a level and came back to the one it left, each in one message, with no other channel moving")
 		}
 		if t.exN == 0 {
