@@ -8,7 +8,7 @@ type pulseTrack struct {
 	last, last2 float64 // the two previous pulse pressures
 	rough       float64 // mean |second difference|, long moving average
 	roughNow    float64 // the same over about the last smoothWindow messages
-	seen        uint32  // second differences seen
+	seen        uint32  // second differences learned from
 	present     uint8   // messages in a row with both pressures and no line artefact, up to 255
 }
 
@@ -34,17 +34,24 @@ func (s *stream) pulseSmooth(e *Engine, em *emitter, line bool, dst []Finding) [
 	if pp.present >= 2 {
 		d2 := math.Abs(v - 2*pp.last + pp.last2)
 		pp.roughNow += (d2 - pp.roughNow) / smoothWindow
-		pp.seen++
-		// As for a channel (tooSmooth): an artefact must not teach a
-		// roughness the measurement does not have, nor a forgery a calm one.
-		learn := d2
-		if pp.seen > 2 {
-			learn = min(d2, max(4*pp.rough, trackInfo[pARTSys].scale/2))
-		}
-		if pp.seen < smoothLearn {
-			pp.rough += (learn - pp.rough) / float64(pp.seen)
-		} else if pp.roughNow >= 0.5*pp.rough {
-			pp.rough += (learn - pp.rough) / 256
+		// A bigeminy teaches it nothing: the premature beats' smaller
+		// stroke volume makes the pulse pressure jump by the rhythm (a
+		// message's systolic depends on how many of them its window
+		// caught), and the regular rhythm after it would look too smooth
+		// against that. It is judged there all the same (session 19).
+		if !s.bigeminy() {
+			pp.seen++
+			// As for a channel (tooSmooth): an artefact must not teach a
+			// roughness the measurement does not have, nor a forgery a calm one.
+			learn := d2
+			if pp.seen > 2 {
+				learn = min(d2, max(4*pp.rough, trackInfo[pARTSys].scale/2))
+			}
+			if pp.seen < smoothLearn {
+				pp.rough += (learn - pp.rough) / float64(pp.seen)
+			} else if pp.roughNow >= 0.5*pp.rough {
+				pp.rough += (learn - pp.rough) / 256
+			}
 		}
 	}
 	pp.last2, pp.last = pp.last, v
@@ -61,6 +68,12 @@ func (s *stream) pulseSmooth(e *Engine, em *emitter, line bool, dst []Finding) [
 		// with the heart rate (as the heart rate's own clause in tooSmooth).
 		return dst
 	}
+	if s.tracks[pARTSys].changeNow < 0.5 && s.tracks[pARTDia].changeNow < 0.5 {
+		// Both pressures held most of the time, at their 1 mmHg display
+		// step (see tooSmooth): their difference changes only when one of
+		// them steps, and its roughness is the steps' (session 19).
+		return dst
+	}
 	if th := pulseSmoothRatio * pp.rough; pp.roughNow < th {
 		dst = em.add(dst, rRegular, pARTSys, sys.seg, sys.at, pp.roughNow, pp.rough, th, "",
 			"arterial pulse pressure lost the beat-to-beat variation it had")
@@ -73,3 +86,19 @@ func (s *stream) pulseSmooth(e *Engine, em *emitter, line bool, dst []Finding) [
 // and 45 fall to 0.38 over two dozen messages (a sleeping patient on a
 // vasopressor at one message a minute), the next lowest to 0.46.
 const pulseSmoothRatio = 0.25
+
+// bigeminy reports whether a pulse rate (SpO2 or invasive) is at a
+// bigeminy's share of the ECG heart rate (see deficitRatio): every other
+// beat is premature and barely perfused.
+func (s *stream) bigeminy() bool {
+	hr := &s.cur[pHR]
+	if !hr.ok {
+		return false
+	}
+	for _, p := range [...]param{pPR, pPRInv} {
+		if c := &s.cur[p]; c.ok && deficitRatio(c.v, hr.v) {
+			return true
+		}
+	}
+	return false
+}

@@ -565,12 +565,15 @@ func (s *stream) tooSmooth(e *Engine, em *emitter, p param, dst []Finding) []Fin
 		// itself: a heart rate losing it is only suspect while a pulse
 		// rate, which shares the rhythm, keeps it.
 		return dst
-	} else if t.changeNow < 0.5 && (p == pHR || p == pRR && s.vent.held()) {
+	} else if t.changeNow < 0.5 && (p == pHR || p == pRR && s.vent.held() || arterial(p)) {
 		// A rate held most of the time and stepping now and then has no
 		// noise to lose: a paced heart rhythm with intrinsic beats, or a
 		// ventilator's set rate with breaths the patient triggers
 		// (vent.go). A smoothed curve that touches a floor moves in every
-		// message (review18).
+		// message (review18). An arterial pressure held most of the time
+		// varies by less than the 1 mmHg it is displayed in: its first
+		// step after a hold of two dozen messages reads as a roughness of
+		// 1/24 whatever lies below the step (session 19, heldLine).
 		return dst
 	}
 	if t.roughNow < th {
@@ -737,7 +740,7 @@ func (s *stream) freeze(e *Engine, em *emitter, p param, now int64, dst []Findin
 	// A breathing rate at its floor may be a ventilator's set rate, which
 	// has no witness: it is judged only against setRateChance.
 	setRate := floor && !paceWitnessed(p)
-	if t.seen < changeLearn || t.changeP < 0.3 || (p == pSpO2 && c.v >= 99) {
+	if t.seen < changeLearn || t.changeP < minChangeP(p) || (p == pSpO2 && c.v >= 99) {
 		return dst
 	}
 	if int(t.run) < fc.MinSamples || !em.on(rFrozen) {
@@ -770,6 +773,22 @@ func (s *stream) freeze(e *Engine, em *emitter, p param, now int64, dst []Findin
 		dst = em.add(dst, rFrozen, p, c.seg, c.at, float64(t.run), gap, th, "", "rate held while the same heart counted by another sensor left it")
 	}
 	return dst
+}
+
+// minChangeP is the learned change probability below which a channel's
+// runs are not judged by freeze. A channel that changes in fewer than a
+// third of its messages holds by itself. An arterial pressure moves by
+// several mmHg between messages; one that changes in fewer than half of
+// them varies by less than the 1 mmHg it is displayed in (a line sinking
+// to a low level in shock, its variation shrinking with it), and how long
+// it then holds depends on where the pressure lies within that step, not
+// on a rate of change (session 19, heldLine). A forged freeze comes on at
+// once, while the change probability still holds the line's own.
+func minChangeP(p param) float64 {
+	if arterial(p) {
+		return 0.5
+	}
+	return 0.3
 }
 
 // unchangedFor returns math.Pow(1-changeAlpha, n): the weight the learned
