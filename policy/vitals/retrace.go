@@ -25,22 +25,29 @@ import (
 // transducer group (channels that one probe or line forges together, so they
 // do not witness for one another; 0 = none). The pulse rates only witness:
 // a pulse rate halves and recovers with bigeminy, and the heart rate they
-// count is judged itself.
+// count is judged itself. kept: the related channels (trackInfo's
+// partners) must have kept their levels over the trend, for the breathing
+// rate and the arterial pressures only, whose genuine changes of pattern (a
+// sigh, waking, a bolus) the body answers slowly. A forged saturation, etCO2
+// or heart rate rides on the patient's own course (sleep, fever, a drug),
+// whose partners move by themselves (sessions 9 and 14; session 19 on the
+// second corpus).
 var retraceInfo = [numParams]struct {
 	min     float64
 	group   uint8
 	witness bool // witnesses only, never judged
+	kept    bool // the partners kept their levels over the trend
 }{
-	pHR:      {8, 0, false},
-	pPR:      {8, 0, true},
-	pPRInv:   {8, 0, true},
-	pSpO2:    {3, 0, false},
-	pRR:      {5, 0, false},
-	pARTSys:  {10, 1, false},
-	pARTDia:  {8, 1, false},
-	pARTMean: {8, 1, false},
-	pEtCO2:   {5, 0, false},
-	pTemp:    {0.3, 0, false},
+	pHR:      {8, 0, false, false},
+	pPR:      {8, 0, true, false},
+	pPRInv:   {8, 0, true, false},
+	pSpO2:    {3, 0, false, false},
+	pRR:      {5, 0, false, true},
+	pARTSys:  {10, 1, false, true},
+	pARTDia:  {8, 1, false, true},
+	pARTMean: {8, 1, false, true},
+	pEtCO2:   {5, 0, false, false},
+	pTemp:    {0.3, 0, false, false},
 }
 
 const (
@@ -152,8 +159,11 @@ func (r *retrace) returned(v, rec, j float64) (float64, bool) {
 		// From the level to the recent value every bucket at or past the
 		// previous one, and no message of the trend moved it by half the
 		// return: a ramp, not a step that a genuine event (a
-		// desaturation, a bolus) takes and gives back.
-		mono, prev := float64(r.cjump) < 0.5*aj, ref
+		// desaturation, a bolus) takes and gives back. That holds for the
+		// level's own bucket too: a level whose bucket holds the step (a
+		// ventilator's rate set up late in it) is no level held before a
+		// trend.
+		mono, prev := float64(r.cjump) < 0.5*aj && float64(r.jump[(int(r.head)+k)%retraceBuckets]) < 0.5*aj, ref
 		for i := k + 1; i <= newest && mono; i++ {
 			b := r.bucket(i)
 			mono = (b-prev)*s >= -tol && float64(r.jump[(int(r.head)+i)%retraceBuckets]) < 0.5*aj
@@ -225,7 +235,7 @@ func (s *stream) driftReturn(em *emitter, arrival time.Time, dst []Finding) []Fi
 		if (v-float64(r.last[(r.li+2)%3]))/j < 0.75 {
 			continue
 		}
-		if ref, ok := r.returned(v, rec, j); ok && s.partnersKept(p, int(r.nl)-1-int(r.since)) {
+		if ref, ok := r.returned(v, rec, j); ok && (!retraceInfo[p].kept || s.partnersKept(p, int(r.nl)-1-int(r.since))) {
 			r.pend, r.pref, r.pj = true, float32(ref), float32(j)
 		}
 	}

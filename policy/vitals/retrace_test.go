@@ -72,6 +72,19 @@ func TestDriftReturn(t *testing.T) {
 		{"hypoventilation: etCO2 climbs while the breathing rate falls, then both recover", trend(60, func(i int, x float64) msg {
 			return patient(i, 80, 97, 16-8*x, 38+14*x)
 		}), nil},
+		// Session 19: a forged saturation or etCO2 rides on the patient's
+		// own course, whose partners move by themselves.
+		{"SpO2 slides 97 → 89 over 30 min while sleep lowers the heart rate 12 bpm, snaps back alone", trend(60, func(i int, x float64) msg {
+			return patient(i, 80-12*ramp(i-1000, 60), 97-8*x, 16, 38)
+		}), []string{"drift_return"}},
+		// Session 19: the level returned to must not hold a step in its
+		// own bucket.
+		{"a ventilator's rate set 16 → 24 late in a 5-min bucket for 20 min, set back in one message", every(55, step, func(i int) msg {
+			if i >= 8 && i < 48 {
+				return patient(i+1000, 80, 97, 24, 38)
+			}
+			return patient(i+1000, 80, 97, 16, 38)
+		}), nil},
 		{"SpO2 slides over 30 min and snaps back, but the heart rate jumps with it (waking)", trend(60, func(i int, x float64) msg {
 			if x == 0 && i >= 1060 {
 				return patient(i, 95, 97, 16, 38)
