@@ -11,8 +11,8 @@ import (
 // under the same visit number (PV1-19), in the same bed (PV1-3): the same
 // patient, quiet (session 16, the second blind generator's `unidentified`
 // beds: main flagged every such replacement). Another visit, another bed, a
-// patient whose identity was complete, a second replacement and a feed with
-// no visit number are identity_patient.
+// patient whose identity was complete and a second replacement are
+// identity_patient; a feed with no visit number is judged by its bed.
 func TestProvisionalIdentity(t *testing.T) {
 	// bed returns 10 messages 10 s apart of patient id, provisional or not,
 	// in bed loc under visit (none when empty), from message k on.
@@ -51,8 +51,13 @@ func TestProvisionalIdentity(t *testing.T) {
 			bed(10, "4711^^^H^MR", false, "12", "V1")), []string{"identity_patient"}},
 		{"replaced once, then another patient under the same visit", seq(temp, bed(10, "4711^^^H^MR", false, "12", "V1"),
 			bed(20, "4712^^^H^MR", false, "12", "V1")), []string{"identity_patient"}},
-		{"provisional identity, no visit number", seq(bed(0, "T100^^^H^MR", true, "12", ""), bed(10, "4711^^^H^MR", false, "12", "")),
+		// A monitor that sends no visit number is left its bed (session 19,
+		// the third blind generator's unidentified beds).
+		{"provisional identity, no visit number, same bed", seq(bed(0, "T100^^^H^MR", true, "12", ""), bed(10, "4711^^^H^MR", false, "12", "")), nil},
+		{"provisional identity, no visit number, then another bed", seq(bed(0, "T100^^^H^MR", true, "12", ""), bed(10, "4711^^^H^MR", false, "13", "")),
 			[]string{"identity_patient"}},
+		{"a complete identity, then another in the same bed, no visit number", seq(bed(0, "4710^^^H^MR", false, "12", ""),
+			bed(10, "4711^^^H^MR", false, "12", "")), []string{"identity_patient"}},
 	}
 	checkCases(t, tests)
 }

@@ -235,6 +235,9 @@ func (s *stream) driftReturn(em *emitter, arrival time.Time, dst []Finding) []Fi
 		if (v-float64(r.last[(r.li+2)%3]))/j < 0.75 {
 			continue
 		}
+		if p == pTemp && s.probeBack(rec, v) {
+			continue // a temperature probe put back on, not a trend undone
+		}
 		if ref, ok := r.returned(v, rec, j); ok && (!retraceInfo[p].kept || s.partnersKept(p, int(r.nl)-1-int(r.since))) {
 			r.pend, r.pref, r.pj = true, float32(ref), float32(j)
 		}
@@ -287,4 +290,26 @@ func (s *stream) alone(i int, resid *[len(tracked)]float64, have *[len(tracked)]
 		}
 	}
 	return true
+}
+
+// probeCool is how far, in °C, a temperature must lie below the level it
+// held in the last hour for a fast rise back to that level to be a probe
+// put back on (probeBack).
+const probeCool = 2
+
+// probeBack reports whether a temperature rising from lo to v warms back
+// to the level it held within the last hour (its highest 5-min mean, not
+// exceeded by more than half a degree) from at least probeCool below it. A
+// skin or body probe that comes off reads the room, cooling toward 25-32 °C
+// over minutes, and warms back to the patient's temperature within a minute
+// or two when it is put back on (the third blind generator's skin-probe
+// falls, session 19). No patient cools by two degrees and rewarms in
+// minutes; a forged rise starts from the patient's level, not below it.
+func (s *stream) probeBack(lo, v float64) bool {
+	r := &s.retrace[slices.Index(tracked[:], pTemp)]
+	held := math.Inf(-1)
+	for k := range int(r.nl) {
+		held = max(held, r.bucket(k))
+	}
+	return lo <= held-probeCool && v <= held+0.5
 }

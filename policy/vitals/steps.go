@@ -57,10 +57,32 @@ const flushBelow = 200
 // pressure a patient can have is judged by damped, which asks whether the
 // mean stayed where it was (a diastolic pulled up to the systolic is not an
 // artefact).
+//
+// Below flushBelow a flush is still told by its diastolic: one at flushDia
+// or more under a systolic within flushNarrow of it is the bag's pressure
+// held over most of the window (204/192/196, 198/190/193: the third blind
+// generator's fast flushes, session 19). No circulation has that diastolic,
+// and a hypertensive pressure that reached it would keep its pulse (a
+// forged rise of 75 mmHg on 180/110 is 255/185).
 func (s *stream) flushed() bool {
 	sys, dia, mean := &s.cur[pARTSys], &s.cur[pARTDia], &s.cur[pARTMean]
-	return sys.ok && dia.ok && sys.v >= flushBelow && (dia.v >= flushBelow || lineArtefact(sys.v, dia.v, mean.v, mean.ok))
+	if !sys.ok || !dia.ok {
+		return false
+	}
+	if dia.v >= flushDia && sys.v-dia.v <= flushNarrow*sys.v {
+		return true
+	}
+	return sys.v >= flushBelow && (dia.v >= flushBelow || lineArtefact(sys.v, dia.v, mean.v, mean.ok))
 }
+
+// flushDia is the arterial diastolic pressure, in mmHg, from which a
+// narrow pulse (flushNarrow) is read as a flush (see flushed): above the
+// 140-150 of malignant hypertension.
+const flushDia = 160
+
+// flushNarrow is the widest pulse pressure, as a share of the systolic,
+// of a flush read by its diastolic (flushed).
+const flushNarrow = 0.12
 
 // arterial reports whether p is one of the arterial line's pressures.
 func arterial(p param) bool { return p == pARTSys || p == pARTDia || p == pARTMean }

@@ -805,7 +805,7 @@ func (s *stream) rate(e *Engine, em *emitter, arrival time.Time, dst []Finding) 
 		d := c.v - pr.v
 		fast = dt <= rr.MaxGap && math.Abs(d) >= rr.TempStep && math.Abs(d)/max(dt.Minutes(), 1.0/60) >= rr.TempPerMinute
 	}
-	if fast {
+	if fast && (c.v < pr.v || !s.probeBack(pr.v, c.v)) {
 		kind, expl := KindIntegrity, "temperature rose faster than physiology allows"
 		if c.v < pr.v {
 			kind, expl = KindQuality, "temperature fell faster than physiology allows (probe displaced?)"
@@ -1113,7 +1113,7 @@ func (s *stream) nibpChecks(e *Engine, em *emitter, arrival time.Time, dst []Fin
 	s.nibpAt, s.nibp, s.haveNIBP = at, vals, true
 
 	ni := &e.cfg.Rules.NIBPIBP
-	if mean.ok && art.ok {
+	if mean.ok && art.ok && !s.flushed() && !s.damped() { // a line showing no patient pressure is not compared
 		if math.Abs(mean.v-art.v) > ni.Tolerance {
 			s.nibpBad++
 		} else {
@@ -1155,7 +1155,7 @@ func (s *stream) bp(e *Engine, em *emitter, ps, pd, pm param, latched bool, dst 
 	rc := &e.cfg.Rules
 	pp := sys.v - dia.v
 	flat := mean.ok && sys.v == dia.v && dia.v == mean.v
-	if latched && lineArtefact(sys.v, dia.v, mean.v, mean.ok) {
+	if latched && (lineArtefact(sys.v, dia.v, mean.v, mean.ok) || s.flushed()) {
 		s.bpPrev = 0
 		return dst // flush, zeroing or blood sampling: the line shows no pulse
 	}
