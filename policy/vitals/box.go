@@ -287,13 +287,15 @@ func (s *stream) heartRests(v, base float64, moved, now int64) bool {
 
 // paroxysmal is the heart rate from which a level the heart jumped to or
 // from, with the pulse, is a re-entrant rhythm's: a supraventricular
-// tachycardia or a flutter starts and stops in one beat at 150–250/min in
-// an adult, 220–300/min in a neonate, and comes back to where it left.
-// Below it a rate that jumps with its pulse and comes back is no rhythm of
-// its own.
+// tachycardia or a flutter starts and stops in one beat, in an adult from
+// 120/min (an AV-nodal re-entry runs at 120–140 in older patients, a flutter
+// with 2:1 block at 130–150, slower under an antiarrhythmic drug; the
+// project's own simulator makes one at 143) to 250, in a neonate at
+// 220–300, and comes back to where it left. Below it a rate that jumps with
+// its pulse and comes back is no rhythm of its own.
 func (s *stream) paroxysmal() float64 {
 	if s.neonatal {
 		return 220
 	}
-	return 150
+	return 120
 }

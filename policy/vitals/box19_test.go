@@ -27,7 +27,7 @@ func paced(m msg, h float64) msg {
 // channel steady, is reported when it ends, also when the patient's rate
 // wandered under it (corpus2 seeds 1 m0014, 2 m0067). What a heart does by
 // itself in one message and back stays quiet: a re-entrant tachycardia (a
-// PSVT at 200), a pacing rate reprogrammed and set back, the normal rhythm
+// PSVT at 200, or at 143 as the project's simulator makes one), a pacing rate reprogrammed and set back, the normal rhythm
 // between two episodes of a tachycardia (hl7load seed 19 m0137), a
 // tachycardia that ends over several messages and starts again (hl7load
 // seed 7 m0108), a bradycardia that ends so (corpus2 seed 2 m0075).
@@ -61,6 +61,18 @@ func TestHeartRateBox19(t *testing.T) {
 			}
 			return 85
 		}, nil},
+		{"paroxysmal tachycardia at 143 for 10 min from 80, in one message each way (hl7load's simulator)", false, func(k int) float64 {
+			if k >= 10 && k < 30 {
+				return 143
+			}
+			return 80
+		}, nil},
+		{"forged 80 → 115 for 30 min, then back: under a re-entrant rhythm's rates", false, func(k int) float64 {
+			if k >= 10 && k < 70 {
+				return 115
+			}
+			return 80
+		}, []string{"rate_of_change"}},
 		{"pacing rate 70 set to 85 for 30 min, then back", true, func(k int) float64 {
 			if k >= 10 && k < 70 {
 				return 85
