@@ -532,7 +532,9 @@ func (s *stream) tooSmooth(e *Engine, em *emitter, p param, dst []Finding) []Fin
 	if p == pRR && s.smooth[p].ok { // no fall across a message without it
 		s.vent.observe(c.v, t.last)
 	}
-	t.lineStep(c.v, t.last, s.prev[p].at.UnixNano(), em.arrival.UnixNano(), s.smooth[p].ok)
+	if lineTwins[p][0] != pNone { // a line is judged only beside a twin
+		t.lineStep(c.v, t.last, s.prev[p].at.UnixNano(), em.arrival.UnixNano(), s.smooth[p].ok)
+	}
 	t.last2, t.last = t.last, c.v
 	if !s.smooth[p].ok { // absent from the previous message (a probe off)
 		t.present = 0
