@@ -30,6 +30,7 @@ func TestTemperatureProbeBack(t *testing.T) {
 	checkRuleCases(t, []ruleCase{
 		{"probe off, cooling, put back on", bed(append(cooled, "34.8", "36.8")...), nil},
 		{"probe off, warming in one message", bed(append(cooled, "37.0")...), nil},
+		{"probe off, warming over three messages", bed(append(cooled, "33.5", "35.4", "37.0")...), nil},
 		{"temperature forged up from the patient's level", bed("38.5", "38.5", "38.6", "38.5", "38.5", "38.6", "38.5", "38.5", "38.6", "38.5"), []string{"rate_of_change"}},
 		{"probe off, then warmed to well above the level it held", bed(append(cooled, "39.5", "39.5", "39.5", "39.5", "39.5")...), []string{"drift_return", "rate_of_change"}},
 	})

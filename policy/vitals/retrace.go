@@ -299,7 +299,8 @@ const probeCool = 2
 
 // probeBack reports whether a temperature rising from lo to v warms back
 // to the level it held within the last hour (its highest 5-min mean, not
-// exceeded by more than half a degree) from at least probeCool below it. A
+// exceeded by more than half a degree) from at least probeCool below it,
+// lo or one of the channel's last three values. A
 // skin or body probe that comes off reads the room, cooling toward 25-32 °C
 // over minutes, and warms back to the patient's temperature within a minute
 // or two when it is put back on (the third blind generator's skin-probe
@@ -310,6 +311,9 @@ func (s *stream) probeBack(lo, v float64) bool {
 	held := math.Inf(-1)
 	for k := range int(r.nl) {
 		held = max(held, r.bucket(k))
+	}
+	for k := range int(r.nlast) {
+		lo = min(lo, float64(r.last[k])) // a probe warming back over several messages
 	}
 	return lo <= held-probeCool && v <= held+0.5
 }
