@@ -575,7 +575,7 @@ func (s *stream) tooSmooth(e *Engine, em *emitter, p param, dst []Finding) []Fin
 		// message (review18). An arterial pressure held most of the time
 		// varies by less than the 1 mmHg it is displayed in: its first
 		// step after a hold of two dozen messages reads as a roughness of
-		// 1/24 whatever lies below the step (session 19, heldLine).
+		// 1/24 whatever lies below the step (session 19, `TestArterialResolution19`).
 		return dst
 	}
 	if t.roughNow < th {
@@ -784,7 +784,7 @@ func (s *stream) freeze(e *Engine, em *emitter, p param, now int64, dst []Findin
 // them varies by less than the 1 mmHg it is displayed in (a line sinking
 // to a low level in shock, its variation shrinking with it), and how long
 // it then holds depends on where the pressure lies within that step, not
-// on a rate of change (session 19, heldLine). A forged freeze comes on at
+// on a rate of change (session 19, `TestArterialResolution19`). A forged freeze comes on at
 // once, while the change probability still holds the line's own.
 func minChangeP(p param) float64 {
 	if arterial(p) {
