@@ -834,6 +834,14 @@ def m_spike(mon, recs, ed, rng, blatant):
     return p, "%s %+.0f for %d message(s)%s" % (p, d, k, "" if blatant else ", coupled channels moved with it")
 
 
+def last_of_stay(recs, a):
+    """The last record of the patient whose record a is (a forgery to the end of the stay)."""
+    b = len(recs) - 1
+    while recs[b]["pid"] != recs[a]["pid"]:
+        b -= 1
+    return b
+
+
 def m_step(mon, recs, ed, rng, blatant):
     p = choose_param(mon, recs, rng, "step")
     till_end = rng.random() < 0.4
@@ -843,9 +851,7 @@ def m_step(mon, recs, ed, rng, blatant):
         return None
     a, b = w
     if till_end:
-        b = len(recs) - 1
-        while recs[b]["pid"] != recs[a]["pid"]:
-            b -= 1
+        b = last_of_stay(recs, a)
     lo_hi = STEP[p][0 if blatant else 1]
     d = (-1 if p in DOWN else rng.choice((-1, 1))) * rng.uniform(*lo_hi)
     for i in range(a, b + 1):
@@ -863,9 +869,7 @@ def m_drift(mon, recs, ed, rng, blatant):
         return None
     a, b = w
     if till_end:
-        b = len(recs) - 1
-        while recs[b]["pid"] != recs[a]["pid"]:
-            b -= 1
+        b = last_of_stay(recs, a)
     full = (-1 if p in DOWN else rng.choice((-1, 1))) * rng.uniform(*DRIFT[p][0 if blatant else 1])
     for i in range(a, b + 1):
         j = i - a
