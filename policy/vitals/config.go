@@ -148,11 +148,12 @@ type MAPRule struct {
 	FormMin          float64 `mapstructure:"form_min"`           // form factor (MAP−DIA)/PP below this
 	FormMax          float64 `mapstructure:"form_max"`           // or above this
 	MinPulsePressure float64 `mapstructure:"min_pulse_pressure"` // form factor only judged from this PP
-	// ChildMargin replaces the form factor for the cuff readings of
-	// neonates and children: their mean, measured at the oscillations'
-	// peak, lies at least this far (mm[Hg]) inside [DIA, SYS], which the
-	// cuff derives from it (judged when PP exceeds twice the margin).
-	ChildMargin float64 `mapstructure:"child_margin"`
+	// ChildForm replaces [FormMin, FormMax] for the cuff readings of
+	// neonates and children, at any PP: their mean, measured at the
+	// oscillations' peak, lies more than this share of PP inside [DIA, SYS],
+	// which the cuff derives from it: a form factor below ChildForm or above
+	// 1 − ChildForm is no measured mean.
+	ChildForm float64 `mapstructure:"child_form"`
 }
 
 // PulsePressureRule flags implausibly narrow or wide pulse pressure.
@@ -185,7 +186,8 @@ type NIBPCadenceRule struct {
 	// cuff, which inflates less high and deflates over a narrower range.
 	MinIntervalChild time.Duration `mapstructure:"min_interval_child"`
 	// Stat is the longest series of readings less than statGap apart (a
-	// STAT or continuous mode: five minutes on most monitors, ten on some).
+	// STAT or continuous mode: five minutes on most monitors, ten on some,
+	// fifteen of rapid readings after an interval is set on others).
 	Stat time.Duration `mapstructure:"stat"`
 }
 
@@ -290,10 +292,10 @@ func DefaultConfig() Config {
 				Corroboration: 30 * time.Second, MaxGap: 2 * time.Minute},
 			HRPR:                HRPRRule{Rule: on("warning"), PROverHR: 15, HROverPR: 50, Deficit: 15, Irregular: 4, Persist: 90 * time.Second, MinSamples: 3},
 			BPOrder:             on("critical"),
-			MAPFormula:          MAPRule{Rule: on("warning"), Tolerance: 25, FormMin: 0.15, FormMax: 0.75, MinPulsePressure: 30, ChildMargin: 3},
+			MAPFormula:          MAPRule{Rule: on("warning"), Tolerance: 25, FormMin: 0.15, FormMax: 0.75, MinPulsePressure: 30, ChildForm: 0.08},
 			PulsePressure:       PulsePressureRule{Rule: on("info"), Max: 150},
 			NIBPIBP:             NIBPIBPRule{Rule: on("warning"), Tolerance: 20, Readings: 2, Deviation: 3, DeviationReadings: 3},
-			NIBPCadence:         NIBPCadenceRule{Rule: on("warning"), MinInterval: 30 * time.Second, MinIntervalChild: 15 * time.Second, Stat: 10 * time.Minute},
+			NIBPCadence:         NIBPCadenceRule{Rule: on("warning"), MinInterval: 30 * time.Second, MinIntervalChild: 15 * time.Second, Stat: 15 * time.Minute},
 			Frozen:              FrozenRule{Rule: on("warning"), Duration: 2 * time.Minute, MinSamples: 6, MinParameters: 3, ChannelDuration: 5 * time.Minute},
 			TooRegular:          RegularRule{Rule: on("warning"), Window: 30, MinRange: 6, MaxRoughness: 0.3},
 			ReplayControlID:     ControlIDRule{Rule: on("critical"), ResendWindow: 2 * time.Minute, History: 1024},
@@ -400,7 +402,9 @@ func (c Config) Validate() error {
 		bad("rules.map_formula.form_min", "%g..%g (form_max): want 0 <= form_min < form_max <= 1", r.MAPFormula.FormMin, r.MAPFormula.FormMax)
 	}
 	pos("rules.map_formula.min_pulse_pressure", r.MAPFormula.MinPulsePressure)
-	pos("rules.map_formula.child_margin", r.MAPFormula.ChildMargin)
+	if !(r.MAPFormula.ChildForm > 0 && r.MAPFormula.ChildForm < 0.5) {
+		bad("rules.map_formula.child_form", "%g: want 0 < child_form < 0.5 (a share of the pulse pressure)", r.MAPFormula.ChildForm)
+	}
 	pos("rules.pulse_pressure.max", r.PulsePressure.Max)
 	pos("rules.nibp_ibp_agreement.tolerance", r.NIBPIBP.Tolerance)
 	between("rules.nibp_ibp_agreement.readings", r.NIBPIBP.Readings, 1, 100)

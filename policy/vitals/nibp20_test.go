@@ -55,7 +55,10 @@ func schedule(step, from time.Duration, n int, gap, end time.Duration) []time.Du
 // STAT series for five to ten minutes, and no automatic interval is shorter
 // than a minute. The third blind generator's neonates ran STAT series 25–29
 // s apart (s3 m0021) and reported means 4 mmHg above the diastolic at a
-// pulse pressure of 30 (s1 m0036: 68/38, mean 42); main flagged both.
+// pulse pressure of 30 (s1 m0036: 68/38, mean 42); main flagged both. The
+// second generator's and the project's own preterm neonates have a mean
+// 1–3 mmHg above the diastolic at pulse pressures of 4–23 (corpus2 s1
+// m0065: 49/40, mean 42), which a margin in mmHg flagged.
 func TestChildCuff(t *testing.T) {
 	varying := func(s, d, m float64) func(k int) [3]float64 {
 		return func(k int) [3]float64 { j := float64(k % 3); return [3]float64{s + j, d + j, m + j} } // one shape, new values
@@ -71,6 +74,7 @@ func TestChildCuff(t *testing.T) {
 			[]string{"nibp_cadence"}},
 		{"a neonate's mean 4 above its diastolic", cuffReadings("NICU", 40*time.Minute, every5, varying(68, 38, 42)), nil},
 		{"an adult's mean 4 above its diastolic", cuffReadings("", 40*time.Minute, every5, varying(68, 38, 42)), []string{"map_formula"}},
+		{"a preterm neonate's mean 2 above its diastolic at a pulse pressure of 12", cuffReadings("NICU", 40*time.Minute, every5, varying(38, 26, 28)), nil},
 		{"a neonate's mean 1 under its systolic", cuffReadings("NICU", 40*time.Minute, every5, varying(64, 44, 63)), []string{"map_formula"}},
 		{"a child's mean 1 above its diastolic", cuffReadings("PICU", 40*time.Minute, every5, varying(100, 66, 67)), []string{"map_formula"}},
 	}
@@ -119,11 +123,11 @@ func TestPaediatricConfig(t *testing.T) {
 	cfg.Paediatric.Sources = []string{"10.1.2.0/33"}
 	cfg.Rules.NIBPCadence.Stat = 30 * time.Second
 	cfg.Rules.NIBPCadence.MinIntervalChild = 0
-	cfg.Rules.MAPFormula.ChildMargin = -1
+	cfg.Rules.MAPFormula.ChildForm = 0.5
 	err := cfg.Validate()
 	for _, want := range []string{`vitals.profile: "child": want adult, paediatric or neonatal`, "vitals.paediatric.sources:",
 		"vitals.rules.nibp_cadence.stat: 30s: want at least 55s", "vitals.rules.nibp_cadence.min_interval_child: 0s: must be positive",
-		"vitals.rules.map_formula.child_margin: -1: must be positive"} {
+		"vitals.rules.map_formula.child_form: 0.5: want 0 < child_form < 0.5"} {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("error %v, want it to contain %q", err, want)
 		}

@@ -1214,11 +1214,12 @@ func (s *stream) bp(e *Engine, em *emitter, ps, pd, pm param, latched bool, dst 
 		mapBad = math.Abs(mean.v-est) > mr.Tolerance
 		if !latched && (s.neonatal || s.paediatric) {
 			// An oscillometric cuff measures the mean (the oscillations'
-			// peak) and derives systolic and diastolic from it, at fixed
-			// fractions of that peak above and below it: in a child's narrow
-			// pulse pressure the form factor of a computed mean says little,
-			// but a mean on the edge of the range is none the cuff measured.
-			mapBad = mapBad || pp > 2*mr.ChildMargin && min(mean.v-dia.v, sys.v-mean.v) < mr.ChildMargin
+			// peak) and derives systolic and diastolic from it, where the
+			// oscillations fall to fixed fractions of that peak above and
+			// below it: in a child's narrow pulse pressure the form factor
+			// of a computed mean says little, but a mean on the edge of the
+			// range is none the cuff measured.
+			mapBad = mapBad || f < mr.ChildForm || f > 1-mr.ChildForm
 		} else {
 			mapBad = mapBad || (pp >= mr.MinPulsePressure && (f < mr.FormMin || f > mr.FormMax))
 		}
