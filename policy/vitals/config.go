@@ -149,11 +149,14 @@ type MAPRule struct {
 	FormMax          float64 `mapstructure:"form_max"`           // or above this
 	MinPulsePressure float64 `mapstructure:"min_pulse_pressure"` // form factor only judged from this PP
 	// ChildForm replaces [FormMin, FormMax] for the cuff readings of
-	// neonates and children, at any PP: their mean, measured at the
-	// oscillations' peak, lies more than this share of PP inside [DIA, SYS],
-	// which the cuff derives from it: a form factor below ChildForm or above
-	// 1 − ChildForm is no measured mean.
-	ChildForm float64 `mapstructure:"child_form"`
+	// neonates and children: their mean, measured at the oscillations'
+	// peak, lies more than this share of PP inside [DIA, SYS], which the
+	// cuff derives from it: a form factor below ChildForm or above
+	// 1 − ChildForm is no measured mean. It is judged from a PP of
+	// ChildMinPulsePressure: in a narrower one, a few of the cuff's
+	// deflation steps, the rounded mean may meet a bound.
+	ChildForm             float64 `mapstructure:"child_form"`
+	ChildMinPulsePressure float64 `mapstructure:"child_min_pulse_pressure"`
 }
 
 // PulsePressureRule flags implausibly narrow or wide pulse pressure.
@@ -292,10 +295,10 @@ func DefaultConfig() Config {
 				Corroboration: 30 * time.Second, MaxGap: 2 * time.Minute},
 			HRPR:                HRPRRule{Rule: on("warning"), PROverHR: 15, HROverPR: 50, Deficit: 15, Irregular: 4, Persist: 90 * time.Second, MinSamples: 3},
 			BPOrder:             on("critical"),
-			MAPFormula:          MAPRule{Rule: on("warning"), Tolerance: 25, FormMin: 0.15, FormMax: 0.75, MinPulsePressure: 30, ChildForm: 0.08},
+			MAPFormula:          MAPRule{Rule: on("warning"), Tolerance: 25, FormMin: 0.15, FormMax: 0.75, MinPulsePressure: 30, ChildForm: 0.08, ChildMinPulsePressure: 16},
 			PulsePressure:       PulsePressureRule{Rule: on("info"), Max: 150},
 			NIBPIBP:             NIBPIBPRule{Rule: on("warning"), Tolerance: 20, Readings: 2, Deviation: 3, DeviationReadings: 3},
-			NIBPCadence:         NIBPCadenceRule{Rule: on("warning"), MinInterval: 30 * time.Second, MinIntervalChild: 15 * time.Second, Stat: 15 * time.Minute},
+			NIBPCadence:         NIBPCadenceRule{Rule: on("warning"), MinInterval: 30 * time.Second, MinIntervalChild: 18 * time.Second, Stat: 15 * time.Minute},
 			Frozen:              FrozenRule{Rule: on("warning"), Duration: 2 * time.Minute, MinSamples: 6, MinParameters: 3, ChannelDuration: 5 * time.Minute},
 			TooRegular:          RegularRule{Rule: on("warning"), Window: 30, MinRange: 6, MaxRoughness: 0.3},
 			ReplayControlID:     ControlIDRule{Rule: on("critical"), ResendWindow: 2 * time.Minute, History: 1024},
@@ -405,6 +408,7 @@ func (c Config) Validate() error {
 	if !(r.MAPFormula.ChildForm > 0 && r.MAPFormula.ChildForm < 0.5) {
 		bad("rules.map_formula.child_form", "%g: want 0 < child_form < 0.5 (a share of the pulse pressure)", r.MAPFormula.ChildForm)
 	}
+	pos("rules.map_formula.child_min_pulse_pressure", r.MAPFormula.ChildMinPulsePressure)
 	pos("rules.pulse_pressure.max", r.PulsePressure.Max)
 	pos("rules.nibp_ibp_agreement.tolerance", r.NIBPIBP.Tolerance)
 	between("rules.nibp_ibp_agreement.readings", r.NIBPIBP.Readings, 1, 100)

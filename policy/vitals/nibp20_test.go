@@ -58,7 +58,9 @@ func schedule(step, from time.Duration, n int, gap, end time.Duration) []time.Du
 // pulse pressure of 30 (s1 m0036: 68/38, mean 42); main flagged both. The
 // second generator's and the project's own preterm neonates have a mean
 // 1–3 mmHg above the diastolic at pulse pressures of 4–23 (corpus2 s1
-// m0065: 49/40, mean 42), which a margin in mmHg flagged.
+// m0065: 49/40, mean 42), which a margin in mmHg flagged; the project's
+// own simulator's at pulse pressures up to 14 even on a bound (hl7load s14
+// m0066: 46/32, mean 32).
 func TestChildCuff(t *testing.T) {
 	varying := func(s, d, m float64) func(k int) [3]float64 {
 		return func(k int) [3]float64 { j := float64(k % 3); return [3]float64{s + j, d + j, m + j} } // one shape, new values
@@ -75,6 +77,7 @@ func TestChildCuff(t *testing.T) {
 		{"a neonate's mean 4 above its diastolic", cuffReadings("NICU", 40*time.Minute, every5, varying(68, 38, 42)), nil},
 		{"an adult's mean 4 above its diastolic", cuffReadings("", 40*time.Minute, every5, varying(68, 38, 42)), []string{"map_formula"}},
 		{"a preterm neonate's mean 2 above its diastolic at a pulse pressure of 12", cuffReadings("NICU", 40*time.Minute, every5, varying(38, 26, 28)), nil},
+		{"a preterm neonate's mean on its diastolic at a pulse pressure of 14", cuffReadings("NICU", 40*time.Minute, every5, varying(46, 32, 32)), nil},
 		{"a neonate's mean 1 under its systolic", cuffReadings("NICU", 40*time.Minute, every5, varying(64, 44, 63)), []string{"map_formula"}},
 		{"a child's mean 1 above its diastolic", cuffReadings("PICU", 40*time.Minute, every5, varying(100, 66, 67)), []string{"map_formula"}},
 	}
@@ -124,10 +127,11 @@ func TestPaediatricConfig(t *testing.T) {
 	cfg.Rules.NIBPCadence.Stat = 30 * time.Second
 	cfg.Rules.NIBPCadence.MinIntervalChild = 0
 	cfg.Rules.MAPFormula.ChildForm = 0.5
+	cfg.Rules.MAPFormula.ChildMinPulsePressure = 0
 	err := cfg.Validate()
 	for _, want := range []string{`vitals.profile: "child": want adult, paediatric or neonatal`, "vitals.paediatric.sources:",
 		"vitals.rules.nibp_cadence.stat: 30s: want at least 55s", "vitals.rules.nibp_cadence.min_interval_child: 0s: must be positive",
-		"vitals.rules.map_formula.child_form: 0.5: want 0 < child_form < 0.5"} {
+		"vitals.rules.map_formula.child_form: 0.5: want 0 < child_form < 0.5", "vitals.rules.map_formula.child_min_pulse_pressure: 0: must be positive"} {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("error %v, want it to contain %q", err, want)
 		}
