@@ -148,14 +148,15 @@ type MAPRule struct {
 	FormMin          float64 `mapstructure:"form_min"`           // form factor (MAP−DIA)/PP below this
 	FormMax          float64 `mapstructure:"form_max"`           // or above this
 	MinPulsePressure float64 `mapstructure:"min_pulse_pressure"` // form factor only judged from this PP
-	// ChildForm replaces [FormMin, FormMax] for the cuff readings of
-	// neonates and children: their mean, measured at the oscillations'
-	// peak, lies more than this share of PP inside [DIA, SYS], which the
-	// cuff derives from it: a form factor below ChildForm or above
-	// 1 − ChildForm is no measured mean. It is judged from a PP of
-	// ChildMinPulsePressure: in a narrower one, a few of the cuff's
-	// deflation steps, the rounded mean may meet a bound.
-	ChildForm             float64 `mapstructure:"child_form"`
+	// ChildFormMin and ChildFormMax replace FormMin and FormMax for the cuff
+	// readings of neonates and children: their mean, measured at the
+	// oscillations' peak, lies well inside [DIA, SYS], which the cuff
+	// derives from it, nearer the diastolic, less near it as the heart rate
+	// rises. They are judged from a PP of ChildMinPulsePressure: in a
+	// narrower one, a few of the cuff's deflation steps, the rounded mean
+	// may meet a bound.
+	ChildFormMin          float64 `mapstructure:"child_form_min"`
+	ChildFormMax          float64 `mapstructure:"child_form_max"`
 	ChildMinPulsePressure float64 `mapstructure:"child_min_pulse_pressure"`
 }
 
@@ -295,7 +296,7 @@ func DefaultConfig() Config {
 				Corroboration: 30 * time.Second, MaxGap: 2 * time.Minute},
 			HRPR:                HRPRRule{Rule: on("warning"), PROverHR: 15, HROverPR: 50, Deficit: 15, Irregular: 4, Persist: 90 * time.Second, MinSamples: 3},
 			BPOrder:             on("critical"),
-			MAPFormula:          MAPRule{Rule: on("warning"), Tolerance: 25, FormMin: 0.15, FormMax: 0.75, MinPulsePressure: 30, ChildForm: 0.08, ChildMinPulsePressure: 16},
+			MAPFormula:          MAPRule{Rule: on("warning"), Tolerance: 25, FormMin: 0.15, FormMax: 0.75, MinPulsePressure: 30, ChildFormMin: 0.08, ChildFormMax: 0.85, ChildMinPulsePressure: 16},
 			PulsePressure:       PulsePressureRule{Rule: on("info"), Max: 150},
 			NIBPIBP:             NIBPIBPRule{Rule: on("warning"), Tolerance: 20, Readings: 2, Deviation: 3, DeviationReadings: 3},
 			NIBPCadence:         NIBPCadenceRule{Rule: on("warning"), MinInterval: 30 * time.Second, MinIntervalChild: 18 * time.Second, Stat: 15 * time.Minute},
@@ -405,8 +406,8 @@ func (c Config) Validate() error {
 		bad("rules.map_formula.form_min", "%g..%g (form_max): want 0 <= form_min < form_max <= 1", r.MAPFormula.FormMin, r.MAPFormula.FormMax)
 	}
 	pos("rules.map_formula.min_pulse_pressure", r.MAPFormula.MinPulsePressure)
-	if !(r.MAPFormula.ChildForm > 0 && r.MAPFormula.ChildForm < 0.5) {
-		bad("rules.map_formula.child_form", "%g: want 0 < child_form < 0.5 (a share of the pulse pressure)", r.MAPFormula.ChildForm)
+	if !(r.MAPFormula.ChildFormMin >= 0 && r.MAPFormula.ChildFormMin < r.MAPFormula.ChildFormMax && r.MAPFormula.ChildFormMax <= 1) {
+		bad("rules.map_formula.child_form_min", "%g..%g (child_form_max): want 0 <= child_form_min < child_form_max <= 1", r.MAPFormula.ChildFormMin, r.MAPFormula.ChildFormMax)
 	}
 	pos("rules.map_formula.child_min_pulse_pressure", r.MAPFormula.ChildMinPulsePressure)
 	pos("rules.pulse_pressure.max", r.PulsePressure.Max)

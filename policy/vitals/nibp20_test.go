@@ -78,6 +78,7 @@ func TestChildCuff(t *testing.T) {
 		{"an adult's mean 4 above its diastolic", cuffReadings("", 40*time.Minute, every5, varying(68, 38, 42)), []string{"map_formula"}},
 		{"a preterm neonate's mean 2 above its diastolic at a pulse pressure of 12", cuffReadings("NICU", 40*time.Minute, every5, varying(38, 26, 28)), nil},
 		{"a preterm neonate's mean on its diastolic at a pulse pressure of 14", cuffReadings("NICU", 40*time.Minute, every5, varying(46, 32, 32)), nil},
+		{"a neonate's mean 4 under its systolic at a pulse pressure of 43", cuffReadings("NICU", 40*time.Minute, every5, varying(71, 28, 67)), []string{"map_formula"}},
 		{"a neonate's mean 1 under its systolic", cuffReadings("NICU", 40*time.Minute, every5, varying(64, 44, 63)), []string{"map_formula"}},
 		{"a child's mean 1 above its diastolic", cuffReadings("PICU", 40*time.Minute, every5, varying(100, 66, 67)), []string{"map_formula"}},
 	}
@@ -126,12 +127,12 @@ func TestPaediatricConfig(t *testing.T) {
 	cfg.Paediatric.Sources = []string{"10.1.2.0/33"}
 	cfg.Rules.NIBPCadence.Stat = 30 * time.Second
 	cfg.Rules.NIBPCadence.MinIntervalChild = 0
-	cfg.Rules.MAPFormula.ChildForm = 0.5
+	cfg.Rules.MAPFormula.ChildFormMin = 0.9
 	cfg.Rules.MAPFormula.ChildMinPulsePressure = 0
 	err := cfg.Validate()
 	for _, want := range []string{`vitals.profile: "child": want adult, paediatric or neonatal`, "vitals.paediatric.sources:",
 		"vitals.rules.nibp_cadence.stat: 30s: want at least 55s", "vitals.rules.nibp_cadence.min_interval_child: 0s: must be positive",
-		"vitals.rules.map_formula.child_form: 0.5: want 0 < child_form < 0.5", "vitals.rules.map_formula.child_min_pulse_pressure: 0: must be positive"} {
+		"vitals.rules.map_formula.child_form_min: 0.9..0.85 (child_form_max): want 0 <= child_form_min < child_form_max <= 1", "vitals.rules.map_formula.child_min_pulse_pressure: 0: must be positive"} {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("error %v, want it to contain %q", err, want)
 		}

@@ -1219,7 +1219,7 @@ func (s *stream) bp(e *Engine, em *emitter, ps, pd, pm param, latched bool, dst 
 			// below it: in a child's narrow pulse pressure the form factor
 			// of a computed mean says little, but a mean on the edge of the
 			// range is none the cuff measured.
-			mapBad = mapBad || (pp >= mr.ChildMinPulsePressure && (f < mr.ChildForm || f > 1-mr.ChildForm))
+			mapBad = mapBad || (pp >= mr.ChildMinPulsePressure && (f < mr.ChildFormMin || f > mr.ChildFormMax))
 		} else {
 			mapBad = mapBad || (pp >= mr.MinPulsePressure && (f < mr.FormMin || f > mr.FormMax))
 		}
