@@ -73,6 +73,8 @@ type stream struct {
 
 	cur    [numParams]reading
 	layout rowLayout // the OBX rows' layout of a recent message, see extract
+	pid    pidRead   // the last PID segment, see extract
+	pv1    pv1Read   // the last PV1 segment, see extract
 
 	neonatal, baseNeonatal bool   // neonatal limits: now, and by configuration
 	born                   uint32 // the Engine's count of streams made before this one: eviction's tie-break (see Engine.stream)
@@ -283,10 +285,19 @@ func (s *stream) extract(e *Engine, em *emitter, m *hl7.Message, rh *rowHashes, 
 		seg := m.Segment(i)
 		switch string(buf[start : start+3]) {
 		case "PID":
-			patient = patientHash(e.seed, seg.Field(3).Bytes(), seg.Field(5), d)
+			// A monitor repeats its patient's PID message after message:
+			// it is split only when it changed (see segmentKey).
+			if k := segmentKey(e.seed, seg.Bytes(), d); k != s.pid.key {
+				s.pid = pidRead{key: k, patient: patientHash(e.seed, seg.Field(3).Bytes(), seg.Field(5), d)}
+			}
+			patient = s.pid.patient
 		case "PV1":
-			if loc := seg.Field(3).Component(1).Bytes(); len(loc) > 0 {
-				s.neonatal = s.baseNeonatal || e.neonatalLocation(loc)
+			if k := segmentKey(e.seed, seg.Bytes(), d); k != s.pv1.key {
+				loc := seg.Field(3).Component(1).Bytes()
+				s.pv1 = pv1Read{key: k, located: len(loc) > 0, neonatal: len(loc) > 0 && e.neonatalLocation(loc)}
+			}
+			if s.pv1.located {
+				s.neonatal = s.baseNeonatal || s.pv1.neonatal
 			}
 		case "OBX":
 			if bit := uint16(1) << j; j < layoutRows && fast && s.layout.slow&bit == 0 {
@@ -329,6 +340,26 @@ func (s *stream) extract(e *Engine, em *emitter, m *hl7.Message, rh *rowHashes, 
 		e.unknownCodes.Add(unknown)
 	}
 	return dst, patient
+}
+
+// pidRead is what the stream's last PID segment read as (see extract).
+type pidRead struct {
+	key     uint64 // segmentKey; 0: none yet
+	patient uint64 // patientHash of its PID-3 and PID-5
+}
+
+// pv1Read is what the stream's last PV1 segment read as (see extract).
+type pv1Read struct {
+	key      uint64 // segmentKey; 0: none yet
+	located  bool   // PV1-3 names a point of care
+	neonatal bool   // a neonatal one (Engine.neonatalLocation)
+}
+
+// segmentKey returns a keyed hash of segment b and the delimiters d that
+// it is read with, never 0: a segment with the key of an earlier one reads
+// as that one did, as rows with the layout's hash do (see rowLayout).
+func segmentKey(seed maphash.Seed, b []byte, d hl7.Delimiters) uint64 {
+	return (maphash.Bytes(seed, b) ^ delimiterWord(d)) | 1
 }
 
 // rowHashes is one message's OBX rows hashed against a stream's layout.
