@@ -72,6 +72,7 @@ type stream struct {
 	lastSeen atomic.Int64 // arrival, Unix ns; read without mu by eviction
 
 	cur    [numParams]reading
+	timed  uint16    // bit p (chanBit): cur[p] carries an OBX-14, see timing
 	layout rowLayout // the OBX rows' layout of a recent message, see extract
 	pid    pidRead   // the last PID segment, see extract
 	pv1    pv1Read   // the last PV1 segment, see extract
@@ -266,6 +267,7 @@ const learnIDs = 16
 // against the stream's layout (hashRows).
 func (s *stream) extract(e *Engine, em *emitter, m *hl7.Message, rh *rowHashes, dst []Finding) ([]Finding, uint64) {
 	clear(s.cur[:])
+	s.timed = 0
 	var patient uint64
 	unknown := uint64(0) // NM rows of unknown codes, added to the Engine's count once
 	d := m.Delimiters()
@@ -554,6 +556,7 @@ func (s *stream) obx(e *Engine, em *emitter, value, obsTime []byte, p param, u u
 	}
 	if !s.cur[p].ok {
 		s.cur[p] = reading{v: base, at: at, seg: i, unit: u, ok: true}
+		s.timed |= chanBit(p, !at.IsZero())
 	}
 	return dst
 }
@@ -630,9 +633,11 @@ func (s *stream) timing(e *Engine, em *emitter, msgTime, arrival time.Time, dst 
 	if back {
 		clear(s.obsAt[:])
 	}
+	// Most rows carry no OBX-14 (timed): the loops below look only at
+	// those that do.
 	for i, p := range continuous {
 		r := &s.cur[p]
-		if !r.ok || r.at.IsZero() || r.at.After(limit) {
+		if s.timed&chanBit(p, true) == 0 || r.at.After(limit) {
 			continue
 		}
 		at, prev := r.at.UnixNano(), s.obsAt[i]
@@ -679,13 +684,14 @@ func (s *stream) timing(e *Engine, em *emitter, msgTime, arrival time.Time, dst 
 	// message's until the next reading.
 	future := false
 	var fp param
-	for p := range s.cur {
+	for m := s.timed; m != 0; m &= m - 1 {
+		p := param(bits.TrailingZeros16(m))
 		r := &s.cur[p]
-		if !r.ok || !r.at.After(rowLimit) { // the usual case: tested first
+		if !r.at.After(rowLimit) { // the usual case: tested first
 			continue
 		}
-		if held := s.haveNIBP && param(p) >= pNIBPSys && param(p) <= pNIBPMean && r.at.Equal(s.nibpAt); !held {
-			future, fp = true, param(p)
+		if held := s.haveNIBP && p >= pNIBPSys && p <= pNIBPMean && r.at.Equal(s.nibpAt); !held {
+			future, fp = true, p
 			break
 		}
 	}
