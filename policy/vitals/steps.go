@@ -431,26 +431,22 @@ func (t *track) settled(dev float64) bool {
 	return hi-lo <= max(2, 3*t.noise, math.Abs(dev)/2)
 }
 
-// nudged reports whether parameter q is present and away from its
-// baseline by three times its own noise between messages and, for a rate,
-// 4 % of its level, where that is less than a third of its scale (moved),
-// and never by less than its own scatter (ownScatter): a small step of a
-// breathing rate (from its step floor) is corroborated by a heart rate that
-// changed pace with it by a few beats, as when a neonate wakes.
-func (s *stream) nudged(q param) bool {
-	t := &s.tracks[q]
-	if !s.cur[q].ok || t.noiseN < 32 {
-		return false
-	}
-	b, ok := t.baseline()
-	if !ok {
+// nudged reports whether parameter q, present at distance d from its
+// baseline b (see moved), is away from it by three times its own noise
+// between messages and, for a rate, 4 % of its level, where that is less
+// than a third of its scale (moved), and never by less than its own
+// scatter (ownScatter): a small step of a breathing rate (from its step
+// floor) is corroborated by a heart rate that changed pace with it by a
+// few beats, as when a neonate wakes.
+func (t *track) nudged(q param, b, d float64) bool {
+	if t.noiseN < 32 {
 		return false
 	}
 	bar := max(1, 3*t.noise)
 	if params[q].q == qRate {
 		bar = max(bar, 0.04*math.Abs(b))
 	}
-	return math.Abs(s.cur[q].v-b) >= max(min(trackInfo[q].scale/3, bar), t.ownScatter())
+	return d >= max(min(trackInfo[q].scale/3, bar), t.ownScatter())
 }
 
 // abrupt reports whether an excursion that lasted happened mostly in one

@@ -72,7 +72,10 @@ type stream struct {
 	lastSeen atomic.Int64 // arrival, Unix ns; read without mu by eviction
 
 	cur    [numParams]reading
+	timed  uint16    // bit p (chanBit): cur[p] carries an OBX-14, see timing
 	layout rowLayout // the OBX rows' layout of a recent message, see extract
+	pid    pidRead   // the last PID segment, see extract
+	pv1    pv1Read   // the last PV1 segment, see extract
 
 	neonatal, baseNeonatal bool   // neonatal limits: now, and by configuration
 	born                   uint32 // the Engine's count of streams made before this one: eviction's tie-break (see Engine.stream)
@@ -264,6 +267,7 @@ const learnIDs = 16
 // against the stream's layout (hashRows).
 func (s *stream) extract(e *Engine, em *emitter, m *hl7.Message, rh *rowHashes, dst []Finding) ([]Finding, uint64) {
 	clear(s.cur[:])
+	s.timed = 0
 	var patient uint64
 	unknown := uint64(0) // NM rows of unknown codes, added to the Engine's count once
 	d := m.Delimiters()
@@ -283,10 +287,19 @@ func (s *stream) extract(e *Engine, em *emitter, m *hl7.Message, rh *rowHashes, 
 		seg := m.Segment(i)
 		switch string(buf[start : start+3]) {
 		case "PID":
-			patient = patientHash(e.seed, seg.Field(3).Bytes(), seg.Field(5), d)
+			// A monitor repeats its patient's PID message after message:
+			// it is split only when it changed (see segmentKey).
+			if k := segmentKey(e.seed, seg.Bytes(), d); k != s.pid.key {
+				s.pid = pidRead{key: k, patient: patientHash(e.seed, seg.Field(3).Bytes(), seg.Field(5), d)}
+			}
+			patient = s.pid.patient
 		case "PV1":
-			if loc := seg.Field(3).Component(1).Bytes(); len(loc) > 0 {
-				s.neonatal = s.baseNeonatal || e.neonatalLocation(loc)
+			if k := segmentKey(e.seed, seg.Bytes(), d); k != s.pv1.key {
+				loc := seg.Field(3).Component(1).Bytes()
+				s.pv1 = pv1Read{key: k, located: len(loc) > 0, neonatal: len(loc) > 0 && e.neonatalLocation(loc)}
+			}
+			if s.pv1.located {
+				s.neonatal = s.baseNeonatal || s.pv1.neonatal
 			}
 		case "OBX":
 			if bit := uint16(1) << j; j < layoutRows && fast && s.layout.slow&bit == 0 {
@@ -329,6 +342,26 @@ func (s *stream) extract(e *Engine, em *emitter, m *hl7.Message, rh *rowHashes, 
 		e.unknownCodes.Add(unknown)
 	}
 	return dst, patient
+}
+
+// pidRead is what the stream's last PID segment read as (see extract).
+type pidRead struct {
+	key     uint64 // segmentKey; 0: none yet
+	patient uint64 // patientHash of its PID-3 and PID-5
+}
+
+// pv1Read is what the stream's last PV1 segment read as (see extract).
+type pv1Read struct {
+	key      uint64 // segmentKey; 0: none yet
+	located  bool   // PV1-3 names a point of care
+	neonatal bool   // a neonatal one (Engine.neonatalLocation)
+}
+
+// segmentKey returns a keyed hash of segment b and the delimiters d that
+// it is read with, never 0: a segment with the key of an earlier one reads
+// as that one did, as rows with the layout's hash do (see rowLayout).
+func segmentKey(seed maphash.Seed, b []byte, d hl7.Delimiters) uint64 {
+	return (maphash.Bytes(seed, b) ^ delimiterWord(d)) | 1
 }
 
 // rowHashes is one message's OBX rows hashed against a stream's layout.
@@ -523,6 +556,7 @@ func (s *stream) obx(e *Engine, em *emitter, value, obsTime []byte, p param, u u
 	}
 	if !s.cur[p].ok {
 		s.cur[p] = reading{v: base, at: at, seg: i, unit: u, ok: true}
+		s.timed |= chanBit(p, !at.IsZero())
 	}
 	return dst
 }
@@ -599,9 +633,11 @@ func (s *stream) timing(e *Engine, em *emitter, msgTime, arrival time.Time, dst 
 	if back {
 		clear(s.obsAt[:])
 	}
+	// Most rows carry no OBX-14 (timed): the loops below look only at
+	// those that do.
 	for i, p := range continuous {
 		r := &s.cur[p]
-		if !r.ok || r.at.IsZero() || r.at.After(limit) {
+		if s.timed&chanBit(p, true) == 0 || r.at.After(limit) {
 			continue
 		}
 		at, prev := r.at.UnixNano(), s.obsAt[i]
@@ -648,13 +684,14 @@ func (s *stream) timing(e *Engine, em *emitter, msgTime, arrival time.Time, dst 
 	// message's until the next reading.
 	future := false
 	var fp param
-	for p := range s.cur {
+	for m := s.timed; m != 0; m &= m - 1 {
+		p := param(bits.TrailingZeros16(m))
 		r := &s.cur[p]
-		if !r.ok || !r.at.After(rowLimit) { // the usual case: tested first
+		if !r.at.After(rowLimit) { // the usual case: tested first
 			continue
 		}
-		if held := s.haveNIBP && param(p) >= pNIBPSys && param(p) <= pNIBPMean && r.at.Equal(s.nibpAt); !held {
-			future, fp = true, param(p)
+		if held := s.haveNIBP && p >= pNIBPSys && p <= pNIBPMean && r.at.Equal(s.nibpAt); !held {
+			future, fp = true, p
 			break
 		}
 	}

@@ -221,22 +221,23 @@ func (s *stream) partnersSettled(p param) bool {
 }
 
 // moved reports whether parameter q is present and away from its baseline
-// by a third of its scale, and whether it is also beyond its own scatter
-// (see partnerNoise). A spike shared by a related channel is an artefact
-// of both (motion) whatever their scatter; a step is corroborated only by
-// a related channel that left its own noise.
-func (s *stream) moved(q param) (moved, beyond bool) {
+// by a third of its scale, whether it is also beyond its own scatter (see
+// partnerNoise), and whether it was nudged (see track.nudged): the three
+// are read from one distance to the baseline. A spike shared by a related
+// channel is an artefact of both (motion) whatever their scatter; a step
+// is corroborated only by a related channel that left its own noise.
+func (s *stream) moved(q param) (moved, beyond, nudged bool) {
 	if !s.cur[q].ok {
-		return false, false
+		return false, false, false
 	}
 	t := &s.tracks[q]
 	b, ok := t.baseline()
 	if !ok {
-		return false, false
+		return false, false, false
 	}
 	d := math.Abs(s.cur[q].v - b)
 	moved = d >= trackInfo[q].scale/3
-	return moved, moved && d >= t.ownScatter()
+	return moved, moved && d >= t.ownScatter(), t.nudged(q, b, d)
 }
 
 // pulseAbove reports whether the SpO2 pulse rate lies above the ECG heart
@@ -274,10 +275,10 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 	// message updates any of them.
 	var moved, shifted, nudged uint16 // bit q: channel q moved, moved beyond its scatter, was nudged
 	for _, q := range tracked {
-		m, sh := s.moved(q)
+		m, sh, n := s.moved(q)
 		moved |= chanBit(q, m)
 		shifted |= chanBit(q, sh)
-		nudged |= chanBit(q, s.nudged(q))
+		nudged |= chanBit(q, n)
 	}
 	// A flushed, zeroed or damped arterial line shows no patient pressure:
 	// its values neither begin, extend nor end an excursion, nor are they
