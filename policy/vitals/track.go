@@ -654,10 +654,10 @@ const smoothWitnessRatio = 0.25
 // teaches the pulse rate two to four times its roughness, which is not
 // unlearnt while the channel looks suspicious, and once the motion is over
 // the pulse rate, back with the heart rate, sits below a quarter of it for
-// the rest of the stay (session 20: 81 clean-bed findings of corpus3's
+// the rest of the stay (session 20: 80 clean-bed findings of corpus3's
 // training seeds, the pulse rate at 0.77–1.8 of the heart rate's roughness;
-// pulse rates smoothed while the heart rate kept its noise sit at 0.06–0.33,
-// `TestPulseAfterMotion20`).
+// hl7load's pulse rates smoothed while the heart rate kept its noise, at
+// 0.06–0.35; `TestPulseAfterMotion20`).
 const pulseHeartRough = 0.5
 
 // smoothWindow is how many messages roughNow averages over (its time
