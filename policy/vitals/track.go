@@ -561,6 +561,9 @@ func (s *stream) tooSmooth(e *Engine, em *emitter, p param, dst []Finding) []Fin
 	expl, th := "channel moves without the measurement noise it had", smoothRatio*t.rough
 	if q := smoothWitness[p]; q != pNone && s.noisy(q) {
 		expl, th = smoothWitnessExpl[p], smoothWitnessRatio*t.rough
+		if q == pHR { // a pulse rate as rough as the beats it counts kept its noise
+			th = min(th, pulseHeartRough*s.tracks[pHR].roughNow)
+		}
 	} else if h, ok := s.heartQuiet(p); ok {
 		expl, th = pulseQuietExpl, max(smoothRatio, min(smoothWitnessRatio, pulseHeartShare*h))*t.rough
 	} else if p == pHR && t.rough >= 2*e.cfg.Rules.HRPR.Irregular && !s.noisy(pPR) && !s.noisy(pPRInv) {
@@ -642,6 +645,21 @@ func (s *stream) noisy(q param) bool {
 // smoothWitnessRatio is the share of its own roughness below which a channel
 // whose witness kept its noise is too smooth.
 const smoothWitnessRatio = 0.25
+
+// pulseHeartRough is the share of the ECG heart rate's roughness now below
+// which a pulse rate whose own roughness fell below smoothWitnessRatio is
+// too smooth: it counts the same beats, so one at least half as rough as the
+// heart rate still carries the heart's variation, whatever level it learned.
+// Motion or a crying infant make an oximeter's pulse rate erratic for
+// minutes while the ECG stays with the heart; at a 1–5 s cadence that
+// teaches the pulse rate two to four times its roughness, which is not
+// unlearnt while the channel looks suspicious, and once the motion is over
+// the pulse rate, back with the heart rate, sits below a quarter of it for
+// the rest of the stay (session 20: 80 clean-bed findings of corpus3's
+// training seeds, the pulse rate at 0.77–1.8 of the heart rate's roughness;
+// hl7load's pulse rates smoothed while the heart rate kept its noise, at
+// 0.06–0.35; `TestPulseAfterMotion20`).
+const pulseHeartRough = 0.5
 
 // smoothWindow is how many messages roughNow averages over (its time
 // constant).
