@@ -178,6 +178,55 @@ func (s *stream) damped() bool {
 	return converged && (!ok || !s.cur[pARTMean].ok || math.Abs(mean-b) < trackInfo[pARTMean].scale/3)
 }
 
+// For dampChanged: dampDia is the least share of the systolic's change
+// that the diastolic's, the other way, must be; dampMean the largest share
+// of the change in pulse pressure that the mean may have moved by.
+const (
+	dampDia  = 0.2
+	dampMean = 0.2
+)
+
+// dampChanged reports whether the arterial line's damping changed in this
+// message: the systolic and the diastolic moved toward each other (an
+// over-damped line: air, a clot, a soft or kinked catheter) or apart (its
+// end: the line flushed, the bubble or the clot cleared), the diastolic by
+// at least dampDia of the systolic's change and beyond its own scatter
+// (at least 2 mmHg), while the mean moved by at most dampMean of the change
+// in pulse pressure (from its previous value or from its baseline). Damping changes how the transducer renders the
+// pressure wave, not the pressure: the systolic under-reads, the diastolic
+// over-reads, and the mean, the wave's area, stays (106/60/78 to 93/66/77
+// and back to 108/60/78 over 21 minutes, corpus3 training seed 3 m0030).
+// Moderate damping keeps a pulse pressure wider than damped's narrow one,
+// so its values are judged, but the jump into it and out of it is the
+// line's, not a step or a box of the patient's pressure. A pressure a
+// patient or a forger changes moves the mean with it (a vasopressor, an
+// offset added to the triple, a systolic raised with a third of it on the
+// mean) and the diastolic the same way or not at all.
+func (s *stream) dampChanged() bool {
+	sys, dia, mean, _ := s.artPulse()
+	ps, pd, pm := &s.prev[pARTSys], &s.prev[pARTDia], &s.prev[pARTMean]
+	if sys == nil || !ps.ok || !pd.ok {
+		return false
+	}
+	before := (ps.v + 2*pd.v) / 3 // the mean the same way as now: measured in both, else computed
+	if s.cur[pARTMean].ok && pm.ok {
+		before = pm.v
+	} else {
+		mean = (sys.v + 2*dia.v) / 3
+	}
+	ds, dd := sys.v-ps.v, dia.v-pd.v
+	if ds*dd >= 0 || math.Abs(dd) < max(2, dampDia*math.Abs(ds), s.tracks[pARTDia].ownScatter()) {
+		return false
+	}
+	// The mean stayed: where it was in the previous message or, that one
+	// off by its own noise, where its recent values lie.
+	dm := math.Abs(mean - before)
+	if b, ok := s.tracks[pARTMean].baseline(); ok && s.cur[pARTMean].ok {
+		dm = min(dm, math.Abs(mean-b))
+	}
+	return dm <= dampMean*math.Abs(ds-dd)
+}
+
 // hrAlone judges a pulse deficit that has persisted: did it begin with the
 // ECG heart rate leaving its level (by 60 % of the deficit) while the pulse
 // rate q stayed (within 25 %)? Then the ECG channel moved alone and no

@@ -284,6 +284,11 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 	// its values neither begin, extend nor end an excursion, nor are they
 	// a change of state.
 	line, narrow := s.flushed() || s.damped(), s.narrowArt()
+	// A change of the line's damping moves the systolic and the diastolic
+	// against each other around a mean that stays: a change of the
+	// transducer's rendering, as another channel's shift is a change of
+	// state, for the arterial pressures' steps and boxes.
+	damping := s.dampChanged()
 	beat := s.heartJumped(e.cfg.Rules.HRPR.Irregular)
 	var shiftedN, arterialShifted int                          // channels shifted beyond their scatter in this message; of them arterial
 	var partner, partnerShifted, partnerNudged [numParams]bool // of p's related channels, one moved, ...
@@ -362,7 +367,8 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 		} else if shifted&chanBit(p, true) != 0 {
 			others--
 		}
-		quiet := !partnerShifted[p] && others == 0
+		lineMoved := damping && arterial(p)
+		quiet := !partnerShifted[p] && others == 0 && !lineMoved
 		if p == pHR {
 			// The pulse rates count the same heart: an offset to the heart
 			// rate is written into them too (judgeBox asks that the pulse
@@ -411,7 +417,7 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 			// A change of state (waking, a transfer, a rhythm converting)
 			// moves other channels in the same message, related or not; a
 			// forged level moves one channel (or the one arterial line).
-			t.exShifted = partnerShifted[p] || others > 0
+			t.exShifted = partnerShifted[p] || others > 0 || lineMoved
 			t.exWitness = s.witnessed(p)
 			t.exAlone = p == pPR && s.plethWas > plethSettle && s.pulseAbove(lim) && others == 0 && !partnerShifted[p]
 			t.exSmall, t.exSum, t.exFirst = math.Abs(dev) < lo, c.v, c.v
