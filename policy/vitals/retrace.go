@@ -238,7 +238,7 @@ func (s *stream) driftReturn(em *emitter, arrival time.Time, dst []Finding) []Fi
 		if p == pTemp && s.probeBack(rec, v) {
 			continue // a temperature probe put back on, not a trend undone
 		}
-		if arterial(p) && s.reshaped() {
+		if arterial(p) && s.dampChanged() {
 			continue // a trace damping or clearing, not a trend undone
 		}
 		if ref, ok := r.returned(v, rec, j); ok && (!retraceInfo[p].kept || s.partnersKept(p, int(r.nl)-1-int(r.since))) {
@@ -293,27 +293,6 @@ func (s *stream) alone(i int, resid *[len(tracked)]float64, have *[len(tracked)]
 		}
 	}
 	return true
-}
-
-// reshaped reports whether the arterial pulse changed its shape around its
-// mean in this message: the systolic and the diastolic moved in opposite
-// directions, the diastolic by max(3 mmHg, a quarter of the systolic's
-// move), the mean by less than a third of the systolic's. A trace that damps
-// (air, a clot, a kinked catheter) narrows its pulse around an unchanged
-// mean, and widens it again when it clears, often by less than damped
-// counts (a neonatal 61/31 read 51/36, an adult 120/77 read 152/67 when
-// flushed clear: corpus3's clean beds, session 20); a forged pressure moves
-// the three together, or one alone.
-func (s *stream) reshaped() bool {
-	var d [3]float64
-	for k, p := range [3]param{pARTSys, pARTDia, pARTMean} {
-		c, pr := &s.cur[p], &s.prev[p]
-		if !c.ok || !pr.ok {
-			return false
-		}
-		d[k] = c.v - pr.v
-	}
-	return d[0]*d[1] < 0 && math.Abs(d[1]) >= max(3, math.Abs(d[0])/4) && math.Abs(d[2]) < math.Abs(d[0])/3
 }
 
 // probeCool is how far, in °C, a temperature must lie below the level it
