@@ -100,6 +100,9 @@ type stream struct {
 	offsetKnown bool
 	cand        time.Duration
 	candN       int
+	stepAt      int64         // arrival of a small step back not yet judged (Unix ns; 0 = none), see clockStep
+	stepFrom    time.Duration // the device's offset before that step
+	stepBack    time.Duration // how far MSH-7 went back in it
 
 	unit   [numParams]uint8  // learned unit, 0xff unknown
 	prev   [numParams]sample // last value seen, across gaps (a probe off), for rate_of_change
@@ -616,10 +619,26 @@ func (s *stream) timing(e *Engine, em *emitter, msgTime, arrival time.Time, dst 
 			rowLimit = old
 		}
 	}
+	prevOff := s.lastMsgTime.Sub(s.prevArrival)
+	dst = s.clockStep(em, off, arrival, rc, dst)
 	back := !s.lastMsgTime.IsZero() && msgTime.Before(s.lastMsgTime.Add(-tol))
-	if back && !set && em.on(rTimeBackwards) {
+	// A small step back of the device's clock, from its learned offset (not
+	// the return from a message stamped ahead) on an independent arrival
+	// clock, is judged by what follows it (clockStep); any other is reported
+	// at once.
+	switch {
+	case !back || set:
+	case s.stepAt == 0 && s.offsetKnown && !arrival.Before(s.prevArrival) && prevOff-s.offset <= tol && prevOff-off <= clockStepMax:
+		s.stepAt, s.stepFrom, s.stepBack = arrival.UnixNano(), prevOff, s.lastMsgTime.Sub(msgTime)
+	case em.on(rTimeBackwards):
 		dst = em.add(dst, rTimeBackwards, pNone, 0, time.Time{}, s.lastMsgTime.Sub(msgTime).Seconds(), 0, tol.Seconds(), "", "message time went backwards")
 	}
+	// A message stored through a silence of the link and sent when it came
+	// back (a monitor's store-and-forward after an outage) is behind the
+	// arrival by the silence, honestly: its time goes on from the last
+	// message's and lies inside the silence, or the burst is catching up
+	// (its lag shrinks from the message before).
+	stored := msgTime.After(s.lastMsgTime) && (!msgTime.Add(-s.offset).Before(s.prevArrival.Add(-tol)) || off > prevOff)
 	s.lastMsgTime = msgTime
 	// A continuous channel's observation time (OBX-14) never goes backwards
 	// either: a newer sample is never measured before the one it follows,
@@ -663,7 +682,7 @@ func (s *stream) timing(e *Engine, em *emitter, msgTime, arrival time.Time, dst 
 		if d > rc.TimeFuture.MaxAhead && em.on(rTimeFuture) {
 			dst = em.add(dst, rTimeFuture, pNone, 0, time.Time{}, d.Seconds(), s.offset.Seconds(), rc.TimeFuture.MaxAhead.Seconds(), "", "message time ahead of arrival beyond the device's learned clock offset")
 		}
-		if d < -rc.TimeSkew.MaxBehind && em.on(rTimeSkew) {
+		if d < -rc.TimeSkew.MaxBehind && !stored && em.on(rTimeSkew) {
 			dst = em.add(dst, rTimeSkew, pNone, 0, time.Time{}, d.Seconds(), s.offset.Seconds(), -rc.TimeSkew.MaxBehind.Seconds(), "", "message time far behind arrival beyond the device's learned clock offset")
 		}
 		// A clock that settles at a new offset (NTP step, DST) is adopted.
@@ -698,6 +717,41 @@ func (s *stream) timing(e *Engine, em *emitter, msgTime, arrival time.Time, dst 
 	if future && em.on(rTimeFuture) {
 		r := &s.cur[fp]
 		dst = em.add(dst, rTimeFuture, fp, r.seg, r.at, r.at.Sub(msgTime).Seconds(), 0, rc.TimeFuture.OBXTolerance.Seconds(), "", "observation time (OBX-14) after the message time")
+	}
+	return dst
+}
+
+// clockStepMax is the largest step back of a device's clock that may be its
+// time source's correction: seconds to a minute or two (corpus3's clean beds:
+// 5-90 s). A larger step back is reported at once.
+const clockStepMax = 2 * time.Minute
+
+// clockHold is how long a small step back of a device's clock must hold to
+// be the clock's own correction: a time source (NTP, the central station's
+// clock) or an operator steps the clock once and it keeps the new time for
+// hours, while a forged time put back on a few messages returns to the
+// device's clock when the forgery ends (every one seen lasted at most 3 min).
+const clockHold = 10 * time.Minute
+
+// clockStep judges a pending small step back of MSH-7 (at most clockStepMax
+// against the arrival, from the device's learned offset, on an arrival clock
+// that did not go back):
+// reported as time_backwards when MSH-7 comes back to the device's clock
+// before it (within time_backwards' tolerance) within clockHold of the step,
+// forgotten as the clock's own correction when it held that long. A device
+// clock stepped back by a time source keeps its new time and is not reported
+// (corpus3's clean beds: steps of 5-90 s, session 20).
+func (s *stream) clockStep(em *emitter, off time.Duration, arrival time.Time, rc *Rules, dst []Finding) []Finding {
+	switch {
+	case s.stepAt == 0:
+	case off >= s.stepFrom-rc.TimeBackwards.Tolerance:
+		if em.on(rTimeBackwards) {
+			dst = em.add(dst, rTimeBackwards, pNone, 0, time.Time{}, s.stepBack.Seconds(), 0, rc.TimeBackwards.Tolerance.Seconds(), "",
+				"message time went backwards and came back to the device's clock")
+		}
+		s.stepAt = 0
+	case arrival.UnixNano()-s.stepAt >= int64(clockHold):
+		s.stepAt = 0
 	}
 	return dst
 }
