@@ -114,7 +114,7 @@ func (t *tables) unitOf(field []byte, p param, d hl7.Delimiters) uint8 {
 // the layout's, whose spans were counted: the spans are then the counted
 // ones. The caller takes content only from those two cases (hashRows).
 func rowsHash(seed maphash.Seed, m *hl7.Message, d hl7.Delimiters, l *rowLayout, spans *[layoutRows][4]int32) (rows, content uint64) {
-	h := uint64(d.Field) | uint64(d.Component)<<8 | uint64(d.Repetition)<<16 | uint64(d.EscapeChar)<<24 | uint64(d.Subcomponent)<<32
+	h := delimiterWord(d)
 	buf := m.Bytes()
 	n, from, last := 0, -1, 0 // rows; start of the bytes not hashed yet, or -1; end of the last row
 	c := contentFold{seed: seed, buf: buf}
@@ -172,6 +172,11 @@ func rowsHash(seed maphash.Seed, m *hl7.Message, d hl7.Delimiters, l *rowLayout,
 	}
 	c.gap(len(buf))
 	return mix(h ^ uint64(n)<<40), mix(c.h)
+}
+
+// delimiterWord returns the message's five delimiters as one word.
+func delimiterWord(d hl7.Delimiters) uint64 {
+	return uint64(d.Field) | uint64(d.Component)<<8 | uint64(d.Repetition)<<16 | uint64(d.EscapeChar)<<24 | uint64(d.Subcomponent)<<32
 }
 
 // contentFold folds the hashes of a message's strings, in order, into its

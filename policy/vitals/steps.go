@@ -178,6 +178,55 @@ func (s *stream) damped() bool {
 	return converged && (!ok || !s.cur[pARTMean].ok || math.Abs(mean-b) < trackInfo[pARTMean].scale/3)
 }
 
+// For dampChanged: dampDia is the least share of the systolic's change
+// that the diastolic's, the other way, must be; dampMean the largest share
+// of the change in pulse pressure that the mean may have moved by.
+const (
+	dampDia  = 0.2
+	dampMean = 0.2
+)
+
+// dampChanged reports whether the arterial line's damping changed in this
+// message: the systolic and the diastolic moved toward each other (an
+// over-damped line: air, a clot, a soft or kinked catheter) or apart (its
+// end: the line flushed, the bubble or the clot cleared), the diastolic by
+// at least dampDia of the systolic's change and beyond its own scatter
+// (at least 2 mmHg), while the mean moved by at most dampMean of the change
+// in pulse pressure (from its previous value or from its baseline). Damping changes how the transducer renders the
+// pressure wave, not the pressure: the systolic under-reads, the diastolic
+// over-reads, and the mean, the wave's area, stays (106/60/78 to 93/66/77
+// and back to 108/60/78 over 21 minutes, corpus3 training seed 3 m0030).
+// Moderate damping keeps a pulse pressure wider than damped's narrow one,
+// so its values are judged, but the jump into it and out of it is the
+// line's, not a step or a box of the patient's pressure. A pressure a
+// patient or a forger changes moves the mean with it (a vasopressor, an
+// offset added to the triple, a systolic raised with a third of it on the
+// mean) and the diastolic the same way or not at all.
+func (s *stream) dampChanged() bool {
+	sys, dia, mean, _ := s.artPulse()
+	ps, pd, pm := &s.prev[pARTSys], &s.prev[pARTDia], &s.prev[pARTMean]
+	if sys == nil || !ps.ok || !pd.ok {
+		return false
+	}
+	before := (ps.v + 2*pd.v) / 3 // the mean the same way as now: measured in both, else computed
+	if s.cur[pARTMean].ok && pm.ok {
+		before = pm.v
+	} else {
+		mean = (sys.v + 2*dia.v) / 3
+	}
+	ds, dd := sys.v-ps.v, dia.v-pd.v
+	if ds*dd >= 0 || math.Abs(dd) < max(2, dampDia*math.Abs(ds), s.tracks[pARTDia].ownScatter()) {
+		return false
+	}
+	// The mean stayed: where it was in the previous message or, that one
+	// off by its own noise, where its recent values lie.
+	dm := math.Abs(mean - before)
+	if b, ok := s.tracks[pARTMean].baseline(); ok && s.cur[pARTMean].ok {
+		dm = min(dm, math.Abs(mean-b))
+	}
+	return dm <= dampMean*math.Abs(ds-dd)
+}
+
 // hrAlone judges a pulse deficit that has persisted: did it begin with the
 // ECG heart rate leaving its level (by 60 % of the deficit) while the pulse
 // rate q stayed (within 25 %)? Then the ECG channel moved alone and no
@@ -431,26 +480,22 @@ func (t *track) settled(dev float64) bool {
 	return hi-lo <= max(2, 3*t.noise, math.Abs(dev)/2)
 }
 
-// nudged reports whether parameter q is present and away from its
-// baseline by three times its own noise between messages and, for a rate,
-// 4 % of its level, where that is less than a third of its scale (moved),
-// and never by less than its own scatter (ownScatter): a small step of a
-// breathing rate (from its step floor) is corroborated by a heart rate that
-// changed pace with it by a few beats, as when a neonate wakes.
-func (s *stream) nudged(q param) bool {
-	t := &s.tracks[q]
-	if !s.cur[q].ok || t.noiseN < 32 {
-		return false
-	}
-	b, ok := t.baseline()
-	if !ok {
+// nudged reports whether parameter q, present at distance d from its
+// baseline b (see moved), is away from it by three times its own noise
+// between messages and, for a rate, 4 % of its level, where that is less
+// than a third of its scale (moved), and never by less than its own
+// scatter (ownScatter): a small step of a breathing rate (from its step
+// floor) is corroborated by a heart rate that changed pace with it by a
+// few beats, as when a neonate wakes.
+func (t *track) nudged(q param, b, d float64) bool {
+	if t.noiseN < 32 {
 		return false
 	}
 	bar := max(1, 3*t.noise)
 	if params[q].q == qRate {
 		bar = max(bar, 0.04*math.Abs(b))
 	}
-	return math.Abs(s.cur[q].v-b) >= max(min(trackInfo[q].scale/3, bar), t.ownScatter())
+	return d >= max(min(trackInfo[q].scale/3, bar), t.ownScatter())
 }
 
 // abrupt reports whether an excursion that lasted happened mostly in one

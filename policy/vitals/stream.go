@@ -72,7 +72,10 @@ type stream struct {
 	lastSeen atomic.Int64 // arrival, Unix ns; read without mu by eviction
 
 	cur    [numParams]reading
+	timed  uint16    // bit p (chanBit): cur[p] carries an OBX-14, see timing
 	layout rowLayout // the OBX rows' layout of a recent message, see extract
+	pid    pidRead   // the last PID segment, see extract
+	pv1    pv1Read   // the last PV1 segment, see extract
 
 	neonatal, baseNeonatal     bool   // neonatal limits: now, and by configuration
 	paediatric, basePaediatric bool   // a child (unless neonatal too): now, and by configuration
@@ -98,6 +101,9 @@ type stream struct {
 	offsetKnown bool
 	cand        time.Duration
 	candN       int
+	stepAt      int64         // arrival of a small step back not yet judged (Unix ns; 0 = none), see clockStep
+	stepFrom    time.Duration // the device's offset before that step
+	stepBack    time.Duration // how far MSH-7 went back in it
 
 	unit   [numParams]uint8  // learned unit, 0xff unknown
 	prev   [numParams]sample // last value seen, across gaps (a probe off), for rate_of_change
@@ -271,6 +277,7 @@ const learnIDs = 16
 // against the stream's layout (hashRows).
 func (s *stream) extract(e *Engine, em *emitter, m *hl7.Message, rh *rowHashes, dst []Finding) ([]Finding, uint64) {
 	clear(s.cur[:])
+	s.timed = 0
 	var patient uint64
 	unknown := uint64(0) // NM rows of unknown codes, added to the Engine's count once
 	d := m.Delimiters()
@@ -290,11 +297,24 @@ func (s *stream) extract(e *Engine, em *emitter, m *hl7.Message, rh *rowHashes, 
 		seg := m.Segment(i)
 		switch string(buf[start : start+3]) {
 		case "PID":
-			patient = patientHash(e.seed, seg.Field(3).Bytes(), seg.Field(5), d)
+			// A monitor repeats its patient's PID message after message:
+			// it is split only when it changed (see segmentKey).
+			if k := segmentKey(e.seed, seg.Bytes(), d); k != s.pid.key {
+				s.pid = pidRead{key: k, patient: patientHash(e.seed, seg.Field(3).Bytes(), seg.Field(5), d)}
+			}
+			patient = s.pid.patient
 		case "PV1":
-			if loc := seg.Field(3).Component(1).Bytes(); len(loc) > 0 {
-				s.neonatal = s.baseNeonatal || atLocation(&e.cfg.Neonatal, loc)
-				s.paediatric = s.basePaediatric || atLocation(&e.cfg.Paediatric, loc)
+			if k := segmentKey(e.seed, seg.Bytes(), d); k != s.pv1.key {
+				loc := seg.Field(3).Component(1).Bytes()
+				s.pv1 = pv1Read{key: k, located: len(loc) > 0}
+				if s.pv1.located {
+					s.pv1.neonatal = atLocation(&e.cfg.Neonatal, loc)
+					s.pv1.paediatric = atLocation(&e.cfg.Paediatric, loc)
+				}
+			}
+			if s.pv1.located {
+				s.neonatal = s.baseNeonatal || s.pv1.neonatal
+				s.paediatric = s.basePaediatric || s.pv1.paediatric
 			}
 		case "OBX":
 			if bit := uint16(1) << j; j < layoutRows && fast && s.layout.slow&bit == 0 {
@@ -337,6 +357,27 @@ func (s *stream) extract(e *Engine, em *emitter, m *hl7.Message, rh *rowHashes, 
 		e.unknownCodes.Add(unknown)
 	}
 	return dst, patient
+}
+
+// pidRead is what the stream's last PID segment read as (see extract).
+type pidRead struct {
+	key     uint64 // segmentKey; 0: none yet
+	patient uint64 // patientHash of its PID-3 and PID-5
+}
+
+// pv1Read is what the stream's last PV1 segment read as (see extract).
+type pv1Read struct {
+	key        uint64 // segmentKey; 0: none yet
+	located    bool   // PV1-3 names a point of care
+	neonatal   bool   // a neonatal one (atLocation of the neonatal configuration)
+	paediatric bool   // a paediatric one (atLocation of the paediatric configuration)
+}
+
+// segmentKey returns a keyed hash of segment b and the delimiters d that
+// it is read with, never 0: a segment with the key of an earlier one reads
+// as that one did, as rows with the layout's hash do (see rowLayout).
+func segmentKey(seed maphash.Seed, b []byte, d hl7.Delimiters) uint64 {
+	return (maphash.Bytes(seed, b) ^ delimiterWord(d)) | 1
 }
 
 // rowHashes is one message's OBX rows hashed against a stream's layout.
@@ -531,6 +572,7 @@ func (s *stream) obx(e *Engine, em *emitter, value, obsTime []byte, p param, u u
 	}
 	if !s.cur[p].ok {
 		s.cur[p] = reading{v: base, at: at, seg: i, unit: u, ok: true}
+		s.timed |= chanBit(p, !at.IsZero())
 	}
 	return dst
 }
@@ -590,10 +632,26 @@ func (s *stream) timing(e *Engine, em *emitter, msgTime, arrival time.Time, dst 
 			rowLimit = old
 		}
 	}
+	prevOff := s.lastMsgTime.Sub(s.prevArrival)
+	dst = s.clockStep(em, off, arrival, rc, dst)
 	back := !s.lastMsgTime.IsZero() && msgTime.Before(s.lastMsgTime.Add(-tol))
-	if back && !set && em.on(rTimeBackwards) {
+	// A small step back of the device's clock, from its learned offset (not
+	// the return from a message stamped ahead) on an independent arrival
+	// clock, is judged by what follows it (clockStep); any other is reported
+	// at once.
+	switch {
+	case !back || set:
+	case s.stepAt == 0 && s.offsetKnown && !arrival.Before(s.prevArrival) && prevOff-s.offset <= tol && prevOff-off <= clockStepMax:
+		s.stepAt, s.stepFrom, s.stepBack = arrival.UnixNano(), prevOff, s.lastMsgTime.Sub(msgTime)
+	case em.on(rTimeBackwards):
 		dst = em.add(dst, rTimeBackwards, pNone, 0, time.Time{}, s.lastMsgTime.Sub(msgTime).Seconds(), 0, tol.Seconds(), "", "message time went backwards")
 	}
+	// A message stored through a silence of the link and sent when it came
+	// back (a monitor's store-and-forward after an outage) is behind the
+	// arrival by the silence, honestly: its time goes on from the last
+	// message's and lies inside the silence, or the burst is catching up
+	// (its lag shrinks from the message before).
+	stored := msgTime.After(s.lastMsgTime) && (!msgTime.Add(-s.offset).Before(s.prevArrival.Add(-tol)) || off > prevOff)
 	s.lastMsgTime = msgTime
 	// A continuous channel's observation time (OBX-14) never goes backwards
 	// either: a newer sample is never measured before the one it follows,
@@ -607,9 +665,11 @@ func (s *stream) timing(e *Engine, em *emitter, msgTime, arrival time.Time, dst 
 	if back {
 		clear(s.obsAt[:])
 	}
+	// Most rows carry no OBX-14 (timed): the loops below look only at
+	// those that do.
 	for i, p := range continuous {
 		r := &s.cur[p]
-		if !r.ok || r.at.IsZero() || r.at.After(limit) {
+		if s.timed&chanBit(p, true) == 0 || r.at.After(limit) {
 			continue
 		}
 		at, prev := r.at.UnixNano(), s.obsAt[i]
@@ -635,7 +695,7 @@ func (s *stream) timing(e *Engine, em *emitter, msgTime, arrival time.Time, dst 
 		if d > rc.TimeFuture.MaxAhead && em.on(rTimeFuture) {
 			dst = em.add(dst, rTimeFuture, pNone, 0, time.Time{}, d.Seconds(), s.offset.Seconds(), rc.TimeFuture.MaxAhead.Seconds(), "", "message time ahead of arrival beyond the device's learned clock offset")
 		}
-		if d < -rc.TimeSkew.MaxBehind && em.on(rTimeSkew) {
+		if d < -rc.TimeSkew.MaxBehind && !stored && em.on(rTimeSkew) {
 			dst = em.add(dst, rTimeSkew, pNone, 0, time.Time{}, d.Seconds(), s.offset.Seconds(), -rc.TimeSkew.MaxBehind.Seconds(), "", "message time far behind arrival beyond the device's learned clock offset")
 		}
 		// A clock that settles at a new offset (NTP step, DST) is adopted.
@@ -656,19 +716,55 @@ func (s *stream) timing(e *Engine, em *emitter, msgTime, arrival time.Time, dst 
 	// message's until the next reading.
 	future := false
 	var fp param
-	for p := range s.cur {
+	for m := s.timed; m != 0; m &= m - 1 {
+		p := param(bits.TrailingZeros16(m))
 		r := &s.cur[p]
-		if !r.ok || !r.at.After(rowLimit) { // the usual case: tested first
+		if !r.at.After(rowLimit) { // the usual case: tested first
 			continue
 		}
-		if held := s.haveNIBP && param(p) >= pNIBPSys && param(p) <= pNIBPMean && r.at.Equal(s.nibpAt); !held {
-			future, fp = true, param(p)
+		if held := s.haveNIBP && p >= pNIBPSys && p <= pNIBPMean && r.at.Equal(s.nibpAt); !held {
+			future, fp = true, p
 			break
 		}
 	}
 	if future && em.on(rTimeFuture) {
 		r := &s.cur[fp]
 		dst = em.add(dst, rTimeFuture, fp, r.seg, r.at, r.at.Sub(msgTime).Seconds(), 0, rc.TimeFuture.OBXTolerance.Seconds(), "", "observation time (OBX-14) after the message time")
+	}
+	return dst
+}
+
+// clockStepMax is the largest step back of a device's clock that may be its
+// time source's correction: seconds to a minute or two (corpus3's clean beds:
+// 5-90 s). A larger step back is reported at once.
+const clockStepMax = 2 * time.Minute
+
+// clockHold is how long a small step back of a device's clock must hold to
+// be the clock's own correction: a time source (NTP, the central station's
+// clock) or an operator steps the clock once and it keeps the new time for
+// hours, while a forged time put back on a few messages returns to the
+// device's clock when the forgery ends (every one seen lasted at most 3 min).
+const clockHold = 10 * time.Minute
+
+// clockStep judges a pending small step back of MSH-7 (at most clockStepMax
+// against the arrival, from the device's learned offset, on an arrival clock
+// that did not go back):
+// reported as time_backwards when MSH-7 comes back to the device's clock
+// before it (within time_backwards' tolerance) within clockHold of the step,
+// forgotten as the clock's own correction when it held that long. A device
+// clock stepped back by a time source keeps its new time and is not reported
+// (corpus3's clean beds: steps of 5-90 s, session 20).
+func (s *stream) clockStep(em *emitter, off time.Duration, arrival time.Time, rc *Rules, dst []Finding) []Finding {
+	switch {
+	case s.stepAt == 0:
+	case off >= s.stepFrom-rc.TimeBackwards.Tolerance:
+		if em.on(rTimeBackwards) {
+			dst = em.add(dst, rTimeBackwards, pNone, 0, time.Time{}, s.stepBack.Seconds(), 0, rc.TimeBackwards.Tolerance.Seconds(), "",
+				"message time went backwards and came back to the device's clock")
+		}
+		s.stepAt = 0
+	case arrival.UnixNano()-s.stepAt >= int64(clockHold):
+		s.stepAt = 0
 	}
 	return dst
 }

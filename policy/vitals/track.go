@@ -221,22 +221,23 @@ func (s *stream) partnersSettled(p param) bool {
 }
 
 // moved reports whether parameter q is present and away from its baseline
-// by a third of its scale, and whether it is also beyond its own scatter
-// (see partnerNoise). A spike shared by a related channel is an artefact
-// of both (motion) whatever their scatter; a step is corroborated only by
-// a related channel that left its own noise.
-func (s *stream) moved(q param) (moved, beyond bool) {
+// by a third of its scale, whether it is also beyond its own scatter (see
+// partnerNoise), and whether it was nudged (see track.nudged): the three
+// are read from one distance to the baseline. A spike shared by a related
+// channel is an artefact of both (motion) whatever their scatter; a step
+// is corroborated only by a related channel that left its own noise.
+func (s *stream) moved(q param) (moved, beyond, nudged bool) {
 	if !s.cur[q].ok {
-		return false, false
+		return false, false, false
 	}
 	t := &s.tracks[q]
 	b, ok := t.baseline()
 	if !ok {
-		return false, false
+		return false, false, false
 	}
 	d := math.Abs(s.cur[q].v - b)
 	moved = d >= trackInfo[q].scale/3
-	return moved, moved && d >= t.ownScatter()
+	return moved, moved && d >= t.ownScatter(), t.nudged(q, b, d)
 }
 
 // pulseAbove reports whether the SpO2 pulse rate lies above the ECG heart
@@ -274,15 +275,20 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 	// message updates any of them.
 	var moved, shifted, nudged uint16 // bit q: channel q moved, moved beyond its scatter, was nudged
 	for _, q := range tracked {
-		m, sh := s.moved(q)
+		m, sh, n := s.moved(q)
 		moved |= chanBit(q, m)
 		shifted |= chanBit(q, sh)
-		nudged |= chanBit(q, s.nudged(q))
+		nudged |= chanBit(q, n)
 	}
 	// A flushed, zeroed or damped arterial line shows no patient pressure:
 	// its values neither begin, extend nor end an excursion, nor are they
 	// a change of state.
 	line, narrow := s.flushed() || s.damped(), s.narrowArt()
+	// A change of the line's damping moves the systolic and the diastolic
+	// against each other around a mean that stays: a change of the
+	// transducer's rendering, as another channel's shift is a change of
+	// state, for the arterial pressures' steps and boxes.
+	damping := s.dampChanged()
 	beat := s.heartJumped(e.cfg.Rules.HRPR.Irregular)
 	var shiftedN, arterialShifted int                          // channels shifted beyond their scatter in this message; of them arterial
 	var partner, partnerShifted, partnerNudged [numParams]bool // of p's related channels, one moved, ...
@@ -361,7 +367,8 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 		} else if shifted&chanBit(p, true) != 0 {
 			others--
 		}
-		quiet := !partnerShifted[p] && others == 0
+		lineMoved := damping && arterial(p)
+		quiet := !partnerShifted[p] && others == 0 && !lineMoved
 		if p == pHR {
 			// The pulse rates count the same heart: an offset to the heart
 			// rate is written into them too (judgeBox asks that the pulse
@@ -410,7 +417,7 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 			// A change of state (waking, a transfer, a rhythm converting)
 			// moves other channels in the same message, related or not; a
 			// forged level moves one channel (or the one arterial line).
-			t.exShifted = partnerShifted[p] || others > 0
+			t.exShifted = partnerShifted[p] || others > 0 || lineMoved
 			t.exWitness = s.witnessed(p)
 			t.exAlone = p == pPR && s.plethWas > plethSettle && s.pulseAbove(lim) && others == 0 && !partnerShifted[p]
 			t.exSmall, t.exSum, t.exFirst = math.Abs(dev) < lo, c.v, c.v
@@ -560,6 +567,9 @@ func (s *stream) tooSmooth(e *Engine, em *emitter, p param, dst []Finding) []Fin
 	expl, th := "channel moves without the measurement noise it had", smoothRatio*t.rough
 	if q := smoothWitness[p]; q != pNone && s.noisy(q) {
 		expl, th = smoothWitnessExpl[p], smoothWitnessRatio*t.rough
+		if q == pHR { // a pulse rate as rough as the beats it counts kept its noise
+			th = min(th, pulseHeartRough*s.tracks[pHR].roughNow)
+		}
 	} else if h, ok := s.heartQuiet(p); ok {
 		expl, th = pulseQuietExpl, max(smoothRatio, min(smoothWitnessRatio, pulseHeartShare*h))*t.rough
 	} else if p == pHR && t.rough >= 2*e.cfg.Rules.HRPR.Irregular && !s.noisy(pPR) && !s.noisy(pPRInv) {
@@ -641,6 +651,21 @@ func (s *stream) noisy(q param) bool {
 // smoothWitnessRatio is the share of its own roughness below which a channel
 // whose witness kept its noise is too smooth.
 const smoothWitnessRatio = 0.25
+
+// pulseHeartRough is the share of the ECG heart rate's roughness now below
+// which a pulse rate whose own roughness fell below smoothWitnessRatio is
+// too smooth: it counts the same beats, so one at least half as rough as the
+// heart rate still carries the heart's variation, whatever level it learned.
+// Motion or a crying infant make an oximeter's pulse rate erratic for
+// minutes while the ECG stays with the heart; at a 1–5 s cadence that
+// teaches the pulse rate two to four times its roughness, which is not
+// unlearnt while the channel looks suspicious, and once the motion is over
+// the pulse rate, back with the heart rate, sits below a quarter of it for
+// the rest of the stay (session 20: 80 clean-bed findings of corpus3's
+// training seeds, the pulse rate at 0.77–1.8 of the heart rate's roughness;
+// hl7load's pulse rates smoothed while the heart rate kept its noise, at
+// 0.06–0.35; `TestPulseAfterMotion20`).
+const pulseHeartRough = 0.5
 
 // smoothWindow is how many messages roughNow averages over (its time
 // constant).

@@ -1,0 +1,135 @@
+package vitals_test
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+	"time"
+
+	"github.com/hl7gate/hl7gate/policy/vitals"
+)
+
+// TestClockStepHeld: a device clock stepped back by its time source (NTP,
+// the central station's clock) or an operator, by seconds to a minute or
+// two, keeps its new time for hours; a forged MSH-7 put back on a few
+// messages comes back to the device's clock when the forgery ends (session
+// 20, found by the third blind generator: 16 time_backwards findings on its
+// clean beds, each at a clock step of 5-90 s that held). A small step back
+// is judged when MSH-7 comes back (time_backwards, in the message that
+// returns) or when it held clockHold (no finding); a step back of more than
+// clockStepMax (2 min) is reported at once.
+func TestClockStepHeld(t *testing.T) {
+	stamp := func(d time.Duration) string { return t0.Add(d).Format("20060102150405") }
+	// device returns 120 messages 10 s apart (20 min) from a device whose
+	// clock is clock(i) ahead of the gateway's, its continuous rows stamped
+	// by that clock 2 s before the message.
+	device := func(clock func(i int) time.Duration) []tick {
+		return every(120, 10*sec, func(i int) msg {
+			m := normal(i)
+			at := time.Duration(i)*10*sec + clock(i)
+			m.ts = stamp(at)
+			for j := range m.rows {
+				m.rows[j].at = stamp(at - 2*sec)
+			}
+			return m
+		})
+	}
+	// off is a clock skew before message first and after message last,
+	// skew+by between them.
+	off := func(skew, by time.Duration, first, last int) func(int) time.Duration {
+		return func(i int) time.Duration {
+			if i >= first && i <= last {
+				return skew + by
+			}
+			return skew
+		}
+	}
+	checkCases(t, []ruleCase{
+		{"clock right, stepped 40 s back, holds", device(off(0, -40*sec, 30, 119)), nil},
+		{"clock 70 s ahead, stepped 60 s back, holds", device(off(70*sec, -60*sec, 30, 119)), nil},
+		{"clock 3 min behind, stepped 90 s back, holds 12 min, stepped forward again", device(off(-3*time.Minute, -90*sec, 30, 102)), nil},
+		{"MSH-7 40 s back on 3 messages of a right clock", device(off(0, -40*sec, 30, 32)), []string{"time_backwards"}},
+		{"MSH-7 25 s back on 2 messages of a clock 80 s ahead", device(off(80*sec, -25*sec, 30, 31)), []string{"time_backwards"}},
+		{"MSH-7 100 s back for 8 min", device(off(0, -100*sec, 30, 77)), []string{"time_backwards"}},
+		{"clock right, put 3 min back, holds", device(off(0, -3*time.Minute, 30, 119)), []string{"time_backwards"}},
+		{"clock stepped 8 min back, holds", device(off(0, -8*time.Minute, 30, 119)), []string{"time_backwards", "time_skew"}},
+	})
+}
+
+// TestStoreAndForward: a monitor that lost its link keeps its messages and
+// sends them in a burst when the link comes back, each with its own time
+// (corpus3's clean beds after an outage: time_skew 5 findings, session 20).
+// The first lies inside the silence, the rest catch up with the arrival
+// clock; neither is a clock far behind. A device that resumes after the
+// silence with the time it stopped at and stays behind is still time_skew.
+func TestStoreAndForward(t *testing.T) {
+	stamp := func(d time.Duration) string { return t0.Add(d).Format("20060102150405") }
+	// feed: 120 messages stamped 10 s apart by a clock skew ahead; those
+	// stamped in the silence [30, 78) arrive at arrive(i).
+	feed := func(skew time.Duration, arrive func(i int) time.Duration) []tick {
+		ts := every(120, 10*sec, func(i int) msg {
+			m := normal(i)
+			m.ts = stamp(time.Duration(i)*10*sec + skew)
+			return m
+		})
+		for i := 30; i < 78; i++ {
+			ts[i].at = arrive(i)
+		}
+		return ts
+	}
+	burst := func(i int) time.Duration { return 78*10*sec - time.Duration(78-i)*50*time.Millisecond }
+	late := func(i int) time.Duration { return 78*10*sec + time.Duration(i-30)*100*time.Millisecond }
+	checkCases(t, []ruleCase{
+		{"8 min stored, sent in a burst", feed(0, burst), nil},
+		{"8 min stored on a clock 80 s behind, sent in a burst", feed(-80*sec, burst), nil},
+		{"8 min stored, sent in a slow burst", feed(0, late), nil},
+	})
+	// The clock stopped in the silence and resumes where it stood, 8 min
+	// behind, at its cadence: no store emptied.
+	stopped := feed(0, func(i int) time.Duration { return 0 })
+	for i := 30; i < len(stopped); i++ {
+		stopped[i].at = time.Duration(i)*10*sec + 8*time.Minute
+	}
+	checkCases(t, []ruleCase{{"clock resumes 8 min behind after a silence", stopped, []string{"time_skew"}}})
+}
+
+// TestDriftReturnDamping: an arterial trace that damps (air, a clot, a
+// kinked catheter) narrows its pulse around an unchanged mean, its systolic
+// falling and its diastolic rising in one message, often less than damped
+// counts; a systolic that rose over half an hour with the patient's pressure
+// then lands back on its old level without being undone (corpus3's clean
+// beds: drift_return 3 findings, session 20). The trio's forged rise snapped
+// back together is still drift_return.
+func TestDriftReturnDamping(t *testing.T) {
+	const step = 30 * time.Second
+	art := func(i int, s, d, m float64) msg {
+		g := rand.New(rand.NewPCG(uint64(i), 17))
+		n := func() float64 { return float64(g.IntN(3) - 1) }
+		p := patient(i, 80, 97, 16, 38)
+		p.rows = append(p.rows, artS(num(math.Round(s)+n())), artD(num(math.Round(d)+n())), artM(num(math.Round(m)+n())))
+		return p
+	}
+	// 60 min at 100/60/73, a rise of 16/8/11 over 30 min, then after(i).
+	feed := func(after func(i int) msg) []tick {
+		return every(220, step, func(i int) msg {
+			switch {
+			case i < 120:
+				return art(i, 100, 60, 73)
+			case i < 180:
+				x := ramp(i-120, 60)
+				return art(i, 100+16*x, 60+8*x, 73+11*x)
+			case i < 200:
+				return art(i, 116, 68, 84)
+			}
+			return after(i)
+		})
+	}
+	for _, tc := range []ruleCase{
+		{"the trace damps after a rise: 116/68/84 reads 100/75/83", feed(func(i int) msg { return art(i, 100, 75, 83) }), nil},
+		{"the trio's rise snaps back together", feed(func(i int) msg { return art(i, 100, 60, 73) }), []string{"drift_return"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			checkRules(t, run(t, vitals.DefaultConfig(), tc.ticks), tc.want...)
+		})
+	}
+}
