@@ -12,7 +12,10 @@ import (
 // whole points, too coarse for a roughness ratio. Below 97 % a measured
 // saturation changes in most messages and flickers between neighbouring
 // integers (92, 93, 92) as its estimate scatters around a level; a smoothed
-// copy holds a value for many messages and then steps on, rarely back. The
+// copy holds a value for many messages and then steps on, rarely back: a
+// reading that sits on one integer and blips to the next comes back, one
+// flicker for every two changes, a staircase moves on (at most one flicker
+// for three changes is judged). The
 // channel's own shares of messages that change it and that flicker are
 // learned over its first satLearn messages; satWindow messages in a row below
 // 97 % with both counts improbably low for those shares, at a cadence of at
@@ -109,7 +112,8 @@ func (s *stream) satSmooth(em *emitter, gap bool, dst []Finding) []Finding {
 		} else if changed && q.n == satWindow && q.high.count() == 0 && q.qc > 0.2 && q.qf > 0.1 &&
 			float64(now-q.runAt) >= satCadence*float64(q.runN-1) && q.chg.longestClear() < satWindow/2 && em.on(rRegular) {
 			kc, kf := q.chg.count(), q.flk.count()
-			if p := max(logBinomCDF(kc, satWindow, q.qc), logBinomCDF(kf, satWindow, q.qf)); p < satChance {
+			p := max(logBinomCDF(kc, satWindow, q.qc), logBinomCDF(kf, satWindow, q.qf))
+			if p < satChance && 3*kf <= kc {
 				dst = em.add(dst, rRegular, pSpO2, c.seg, c.at, p, float64(kc), satChance, "", satExpl)
 			}
 		}
