@@ -18,7 +18,9 @@ import (
 // for three changes is judged). The
 // channel's own shares of messages that change it and that flicker are
 // learned over its first satLearn messages; satWindow messages in a row below
-// 97 % with both counts improbably low for those shares, at a cadence of at
+// 97 % with both counts improbably low for those shares, and changes fewer
+// than a third of the learned share (a sleeping patient's saturation wanders
+// in slower steps and changes in about half as many messages), at a cadence of at
 // least satCadence (an oximeter averages over 4–16 s, so faster messages share
 // their samples and a quiet stretch of them is not improbable), are reported,
 // unless the value was held for half the window (a freeze or a plateau, which
@@ -113,7 +115,7 @@ func (s *stream) satSmooth(em *emitter, gap bool, dst []Finding) []Finding {
 			float64(now-q.runAt) >= satCadence*float64(q.runN-1) && q.chg.longestClear() < satWindow/2 && em.on(rRegular) {
 			kc, kf := q.chg.count(), q.flk.count()
 			p := max(logBinomCDF(kc, satWindow, q.qc), logBinomCDF(kf, satWindow, q.qf))
-			if p < satChance && 3*kf <= kc {
+			if p < satChance && 3*kf <= kc && 3*float64(kc) <= q.qc*satWindow {
 				dst = em.add(dst, rRegular, pSpO2, c.seg, c.at, p, float64(kc), satChance, "", satExpl)
 			}
 		}
