@@ -26,19 +26,18 @@ import (
 // unless the value was held for half the window (a freeze or a plateau, which
 // frozen judges).
 type satQuiet struct {
-	last    [3]float64 // the previous values present in a row, latest first
-	run     uint8      // values present in a row, up to len(last)+1
-	runAt   int64      // arrival of the first message of the window's run, Unix ns
-	runN    int        // messages in that run
-	chg     bits96     // the window: the value changed in that message
-	flk     bits96     // the value came back to one of the last 2–3 messages' after leaving it
-	high    bits96     // the value was at or above satCeiling
-	n       int        // messages in the window, up to satWindow
-	learnN  int        // messages learned from, up to satLearn
-	chgN    int        // of them, changes
-	flkN    int        // of them, flickers
-	qc, qf  float64    // the learned shares of changes and flickers (0 until learned)
-	learned bool
+	last   [3]float64 // the previous values present in a row, latest first
+	run    uint8      // values present in a row, up to len(last)
+	runAt  int64      // arrival of the first message of the window's run, Unix ns
+	runN   int        // messages in that run
+	chg    bits96     // the window: the value changed in that message
+	flk    bits96     // the value came back to one of the last 2–3 messages' after leaving it
+	high   bits96     // the value was at or above satCeiling
+	n      int        // messages in the window, up to satWindow
+	learnN int        // messages learned from, up to satLearn
+	chgN   int        // of them, changes
+	flkN   int        // of them, flickers
+	qc, qf float64    // the learned shares of changes and flickers
 }
 
 // bits96 is a window of the last satWindow flags, latest lowest.
@@ -73,8 +72,13 @@ const (
 	satLearn   = 48   // messages that teach the channel's shares
 	satCeiling = 97   // % from which a saturation is quiet by itself
 	satChance  = -12  // log10 chance below which both counts are improbable
-	satCadence = 10e9 // ns: the mean interval from which readings are independent
-	satExpl    = "saturation moves in steps without the changes and flicker between neighbouring values it had"
+	satCadence = 10e9 // ns: the mean interval from which readings share few of the oximeter's samples
+
+	// A saturation that changed in fewer of its first messages, or flickered
+	// in fewer, had little scatter to lose (at 96 % from a long averaging
+	// time, or settled on one value).
+	satMinChange, satMinFlicker = 0.2, 0.1
+	satExpl                     = "saturation moves in steps without the changes and flicker between neighbouring values it had"
 )
 
 // satSmooth updates the saturation's window with the present value v and
@@ -99,7 +103,7 @@ func (s *stream) satSmooth(em *emitter, gap bool, dst []Finding) []Finding {
 		if q.n < satWindow {
 			q.n++
 		}
-		if !q.learned {
+		if q.learnN < satLearn {
 			q.learnN++
 			if changed {
 				q.chgN++
@@ -109,9 +113,8 @@ func (s *stream) satSmooth(em *emitter, gap bool, dst []Finding) []Finding {
 			}
 			if q.learnN == satLearn {
 				q.qc, q.qf = float64(q.chgN)/satLearn, float64(q.flkN)/satLearn
-				q.learned = true
 			}
-		} else if changed && q.n == satWindow && q.high.count() == 0 && q.qc > 0.2 && q.qf > 0.1 &&
+		} else if changed && q.n == satWindow && q.high.count() == 0 && q.qc > satMinChange && q.qf > satMinFlicker &&
 			float64(now-q.runAt) >= satCadence*float64(q.runN-1) && q.chg.longestClear() < satWindow/2 && em.on(rRegular) {
 			kc, kf := q.chg.count(), q.flk.count()
 			p := max(logBinomCDF(kc, satWindow, q.qc), logBinomCDF(kf, satWindow, q.qf))
