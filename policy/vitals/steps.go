@@ -262,6 +262,7 @@ func (s *stream) newPatient() {
 	s.boxes = [len(boxed)]box{}
 	s.cuff = cuffPair{}  // the next patient's cuff sits elsewhere on another artery
 	s.vent = ventState{} // nor is the next patient on the same ventilator settings
+	s.sat = satQuiet{}   // nor does the next patient's saturation scatter as the last one's
 }
 
 // backToBaseline reports whether the current value of p is within tol of

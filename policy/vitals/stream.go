@@ -130,6 +130,7 @@ type stream struct {
 	frozenRef   [len(continuous)]float64
 	held        witnessState // heart and pulse rates held apart from their witness, see witness
 	vent        ventState    // the breathing rate at a ventilator's set rate, see ventState
+	sat         satQuiet     // the saturation's changes and flicker, see satSmooth
 
 	hr       [historyLen]float64                    // ring of HR samples
 	hrN, eqN int                                    // HR samples in a row; HR == PR in a row

@@ -516,8 +516,11 @@ func (t *track) threshold(p param, b float64) float64 {
 // channel itself, a quiet patient or a slow trend does not trip it.
 func (s *stream) tooSmooth(e *Engine, em *emitter, p param, dst []Finding) []Finding {
 	c, t := &s.cur[p], &s.tracks[p]
-	if !trackInfo[p].freezes || p == pSpO2 { // SpO2 is coarse and saturates: its noise vanishes at 100 %
+	if !trackInfo[p].freezes {
 		return dst
+	}
+	if p == pSpO2 { // coarse and saturating: its noise vanishes at 100 % (satquiet.go)
+		return s.satSmooth(em, !s.smooth[p].ok, dst)
 	}
 	if t.seen >= 3 {
 		d2 := math.Abs(c.v - 2*t.last + t.last2)

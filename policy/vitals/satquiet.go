@@ -1,0 +1,149 @@
+package vitals
+
+import (
+	"math"
+	"math/bits"
+)
+
+// satQuiet follows an oximeter's saturation for too_regular (g): a saturation
+// replaced by a moving average or a slow curve. too_regular (b) leaves SpO2
+// out: it is an integer that sits at 97–100 % and is clipped at 100, where a
+// real reading has little noise to lose, and its second differences are
+// whole points, too coarse for a roughness ratio. Below 97 % a measured
+// saturation changes in most messages and flickers between neighbouring
+// integers (92, 93, 92) as its estimate scatters around a level; a smoothed
+// copy holds a value for many messages and then steps on, rarely back: a
+// reading that sits on one integer and blips to the next comes back, one
+// flicker for every two changes, a staircase moves on (at most one flicker
+// for three changes is judged). The
+// channel's own shares of messages that change it and that flicker are
+// learned over its first satLearn messages; satWindow messages in a row below
+// 97 % with both counts improbably low for those shares, and changes fewer
+// than a third of the learned share (a sleeping patient's saturation wanders
+// in slower steps and changes in about half as many messages), at a cadence of at
+// least satCadence (an oximeter averages over 4–16 s, so faster messages share
+// their samples and a quiet stretch of them is not improbable), are reported,
+// unless the value was held for half the window (a freeze or a plateau, which
+// frozen judges).
+type satQuiet struct {
+	last   [3]float64 // the previous values present in a row, latest first
+	run    uint8      // values present in a row, up to len(last)
+	runAt  int64      // arrival of the first message of the window's run, Unix ns
+	runN   int        // messages in that run
+	chg    bits96     // the window: the value changed in that message
+	flk    bits96     // the value came back to one of the last 2–3 messages' after leaving it
+	high   bits96     // the value was at or above satCeiling
+	n      int        // messages in the window, up to satWindow
+	learnN int        // messages learned from, up to satLearn
+	chgN   int        // of them, changes
+	flkN   int        // of them, flickers
+	qc, qf float64    // the learned shares of changes and flickers
+}
+
+// bits96 is a window of the last satWindow flags, latest lowest.
+type bits96 [2]uint64
+
+func (b *bits96) push(on bool) {
+	b[1] = (b[1]<<1 | b[0]>>63) & (1<<(satWindow-64) - 1)
+	b[0] <<= 1
+	if on {
+		b[0] |= 1
+	}
+}
+
+func (b *bits96) count() int { return bits.OnesCount64(b[0]) + bits.OnesCount64(b[1]) }
+
+// longestClear returns the longest run of clear flags in the window.
+func (b *bits96) longestClear() int {
+	longest, run := 0, 0
+	for i := range satWindow {
+		if b[i/64]>>(i%64)&1 != 0 {
+			run = 0
+			continue
+		}
+		run++
+		longest = max(longest, run)
+	}
+	return longest
+}
+
+const (
+	satWindow  = 96   // messages judged together
+	satLearn   = 48   // messages that teach the channel's shares
+	satCeiling = 97   // % from which a saturation is quiet by itself
+	satChance  = -12  // log10 chance below which both counts are improbable
+	satCadence = 10e9 // ns: the mean interval from which readings share few of the oximeter's samples
+
+	// A saturation that changed in fewer of its first messages, or flickered
+	// in fewer, had little scatter to lose (at 96 % from a long averaging
+	// time, or settled on one value).
+	satMinChange, satMinFlicker = 0.2, 0.1
+	satExpl                     = "saturation moves in steps without the changes and flicker between neighbouring values it had"
+)
+
+// satSmooth updates the saturation's window with the present value v and
+// reports too_regular (g) (see satQuiet). gap: the previous message had no
+// saturation (a probe off), which starts the window anew.
+func (s *stream) satSmooth(em *emitter, gap bool, dst []Finding) []Finding {
+	q, c := &s.sat, &s.cur[pSpO2]
+	now := em.arrival.UnixNano()
+	if gap || q.run == 0 {
+		q.run, q.n, q.chg, q.flk, q.high = 0, 0, bits96{}, bits96{}, bits96{}
+		q.runAt, q.runN = now, 0
+	}
+	v := c.v
+	q.runN++
+	if int(q.run) == len(q.last) {
+		changed := v != q.last[0]
+		flicker := changed && v == q.last[1] ||
+			v != q.last[0] && v != q.last[1] && v == q.last[2]
+		q.chg.push(changed)
+		q.flk.push(flicker)
+		q.high.push(v >= satCeiling)
+		if q.n < satWindow {
+			q.n++
+		}
+		if q.learnN < satLearn {
+			q.learnN++
+			if changed {
+				q.chgN++
+			}
+			if flicker {
+				q.flkN++
+			}
+			if q.learnN == satLearn {
+				q.qc, q.qf = float64(q.chgN)/satLearn, float64(q.flkN)/satLearn
+			}
+		} else if changed && q.n == satWindow && q.high.count() == 0 && q.qc > satMinChange && q.qf > satMinFlicker &&
+			float64(now-q.runAt) >= satCadence*float64(q.runN-1) && q.chg.longestClear() < satWindow/2 && em.on(rRegular) {
+			kc, kf := q.chg.count(), q.flk.count()
+			p := max(logBinomCDF(kc, satWindow, q.qc), logBinomCDF(kf, satWindow, q.qf))
+			if p < satChance && 3*kf <= kc && 3*float64(kc) <= q.qc*satWindow {
+				dst = em.add(dst, rRegular, pSpO2, c.seg, c.at, p, float64(kc), satChance, "", satExpl)
+			}
+		}
+	} else {
+		q.run++
+	}
+	q.last = [3]float64{v, q.last[0], q.last[1]}
+	return dst
+}
+
+// logBinomCDF returns log10 of the chance of at most k successes in n trials
+// of chance p.
+func logBinomCDF(k, n int, p float64) float64 {
+	if p >= 1 {
+		if k >= n {
+			return 0
+		}
+		return math.Inf(-1)
+	}
+	lgN, _ := math.Lgamma(float64(n + 1))
+	sum := 0.0
+	for i := 0; i <= k; i++ {
+		a, _ := math.Lgamma(float64(i + 1))
+		b, _ := math.Lgamma(float64(n - i + 1))
+		sum += math.Exp(lgN - a - b + float64(i)*math.Log(p) + float64(n-i)*math.Log1p(-p))
+	}
+	return math.Log10(sum)
+}
