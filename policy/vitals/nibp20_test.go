@@ -79,7 +79,7 @@ func TestChildCuff(t *testing.T) {
 		{"a preterm neonate's mean 2 above its diastolic at a pulse pressure of 12", cuffReadings("NICU", 40*time.Minute, every5, varying(38, 26, 28)), nil},
 		{"a preterm neonate's mean on its diastolic at a pulse pressure of 14", cuffReadings("NICU", 40*time.Minute, every5, varying(46, 32, 32)), nil},
 		{"a neonate's mean 4 under its systolic at a pulse pressure of 43", cuffReadings("NICU", 40*time.Minute, every5, varying(71, 28, 67)), []string{"map_formula"}},
-		{"a neonate's mean 1 under its systolic", cuffReadings("NICU", 40*time.Minute, every5, varying(64, 44, 63)), []string{"map_formula"}},
+		{"a neonate's mean 1 under its systolic at a pulse pressure of 34", cuffReadings("NICU", 40*time.Minute, every5, varying(74, 40, 73)), []string{"map_formula"}},
 		{"a child's mean 1 above its diastolic", cuffReadings("PICU", 40*time.Minute, every5, varying(100, 66, 67)), []string{"map_formula"}},
 	}
 	checkCases(t, tests)
