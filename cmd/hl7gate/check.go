@@ -84,7 +84,7 @@ Flags:
 func checkCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("check", stderr)
 	cfgPath := fs.String("config", "", "YAML file whose vitals section configures the checks (default: the built-in defaults)")
-	profile := fs.String("profile", "", "range profile: adult or neonatal (overrides the configuration)")
+	profile := fs.String("profile", "", "patient class of monitors no class configuration matches: adult, paediatric or neonatal (overrides the configuration)")
 	sources := fs.StringArray("source", nil, "assumed monitor address: ADDR for every file, or FILE=ADDR for one (repeatable; default 127.0.1.1 for the first file, 127.0.1.2 for the second, ...)")
 	keyBy := fs.String("monitor", "device", "what a monitor is: device (MSH-3/OBX-18 identity) or file (source address)")
 	arrival := fs.String("arrival", "msh7", "arrival time: msh7, order, or a JSON-lines FILE of file/message/arrival")

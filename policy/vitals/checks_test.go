@@ -205,7 +205,8 @@ func TestCuff(t *testing.T) {
 		{"cuff every 5 min agrees with line", cuffEvery(5*time.Minute, 92), nil},
 		{"line 40 above cuff over readings", cuffEvery(5*time.Minute, 132), []string{"nibp_ibp_agreement"}},
 		{"new cuff reading every 10 s", cuffEvery(10*sec, 92), []string{"nibp_cadence"}},
-		{"STAT mode: every 40 s", cuffEvery(40*sec, 92), nil},
+		{"STAT mode: every 40 s for five minutes", cuffEvery(40*sec, 92)[:30], nil},
+		{"every 40 s for twenty minutes, longer than STAT", cuffEvery(40*sec, 92), []string{"nibp_cadence"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

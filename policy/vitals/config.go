@@ -15,12 +15,15 @@ import (
 // tags; durations as time.Duration) and checked with Validate. Start from
 // DefaultConfig: zero thresholds are invalid, not "default".
 type Config struct {
-	// Profile selects the range limits of a monitor that Neonatal does not
-	// match: "adult" or "neonatal".
+	// Profile selects the patient class of a monitor that neither Neonatal
+	// nor Paediatric matches: "adult", "paediatric" or "neonatal".
 	Profile string `mapstructure:"profile"`
 
 	// Neonatal picks the monitors that get the neonatal limits, per monitor.
-	Neonatal NeonatalConfig `mapstructure:"neonatal"`
+	Neonatal ClassConfig `mapstructure:"neonatal"`
+	// Paediatric picks the monitors that carry children (the paediatric
+	// class), per monitor; a monitor both match is neonatal.
+	Paediatric ClassConfig `mapstructure:"paediatric"`
 
 	// TimeZone is the IANA zone (e.g. "Europe/Berlin") of MSH-7 and OBX-14
 	// values that carry no UTC offset; empty means UTC.
@@ -45,11 +48,12 @@ type Config struct {
 	Alert AlertConfig `mapstructure:"alert"`
 }
 
-// NeonatalConfig says which monitors carry neonates. A monitor matches
-// when its source address is in one of Sources (CIDR prefixes), its sending
-// application (MSH-3) contains one of Applications, or the point of care of
-// its latest PV1-3 starts with one of Locations.
-type NeonatalConfig struct {
+// ClassConfig says which monitors carry a patient class (neonates,
+// children). A monitor matches when its source address is in one of Sources
+// (CIDR prefixes), its sending application (MSH-3) contains one of
+// Applications, or the point of care of its latest PV1-3 starts with one of
+// Locations.
+type ClassConfig struct {
 	Sources      []string `mapstructure:"sources"`
 	Applications []string `mapstructure:"applications"`
 	Locations    []string `mapstructure:"locations"`
@@ -144,6 +148,16 @@ type MAPRule struct {
 	FormMin          float64 `mapstructure:"form_min"`           // form factor (MAP−DIA)/PP below this
 	FormMax          float64 `mapstructure:"form_max"`           // or above this
 	MinPulsePressure float64 `mapstructure:"min_pulse_pressure"` // form factor only judged from this PP
+	// ChildFormMin and ChildFormMax replace FormMin and FormMax for the cuff
+	// readings of neonates and children: their mean, measured at the
+	// oscillations' peak, lies well inside [DIA, SYS], which the cuff
+	// derives from it, nearer the diastolic, less near it as the heart rate
+	// rises. They are judged from a PP of ChildMinPulsePressure: in a
+	// narrower one, a few of the cuff's deflation steps, the rounded mean
+	// may meet a bound.
+	ChildFormMin          float64 `mapstructure:"child_form_min"`
+	ChildFormMax          float64 `mapstructure:"child_form_max"`
+	ChildMinPulsePressure float64 `mapstructure:"child_min_pulse_pressure"`
 }
 
 // PulsePressureRule flags implausibly narrow or wide pulse pressure.
@@ -166,10 +180,19 @@ type NIBPIBPRule struct {
 	DeviationReadings int     `mapstructure:"deviation_readings"`
 }
 
-// NIBPCadenceRule flags new cuff readings sooner than a cuff can cycle.
+// NIBPCadenceRule flags new cuff readings sooner than a cuff can cycle, and
+// series of readings closer than any automatic interval that outlast a STAT
+// series.
 type NIBPCadenceRule struct {
 	Rule        `mapstructure:",squash"`
-	MinInterval time.Duration `mapstructure:"min_interval"`
+	MinInterval time.Duration `mapstructure:"min_interval"` // an adult cuff's shortest cycle
+	// MinIntervalChild is the shortest cycle of a neonatal or paediatric
+	// cuff, which inflates less high and deflates over a narrower range.
+	MinIntervalChild time.Duration `mapstructure:"min_interval_child"`
+	// Stat is the longest series of readings less than statGap apart (a
+	// STAT or continuous mode: five minutes on most monitors, ten on some,
+	// fifteen of rapid readings after an interval is set on others).
+	Stat time.Duration `mapstructure:"stat"`
 }
 
 // FrozenRule flags streams whose values all stop changing.
@@ -261,8 +284,9 @@ type AlertConfig struct {
 func DefaultConfig() Config {
 	on := func(sev string) Rule { return Rule{Enabled: true, Severity: sev, Action: "forward"} }
 	return Config{
-		Profile:  "adult",
-		Neonatal: NeonatalConfig{Locations: []string{"NICU", "NEO", "NNU", "SCBU"}},
+		Profile:    "adult",
+		Neonatal:   ClassConfig{Locations: []string{"NICU", "NEO", "NNU", "SCBU"}},
+		Paediatric: ClassConfig{Locations: []string{"PICU", "PCICU", "PAED", "PED"}},
 		Rules: Rules{
 			Range:        RangeRule{Rule: on("critical")},
 			UnitMismatch: on("warning"),
@@ -272,10 +296,10 @@ func DefaultConfig() Config {
 				Corroboration: 30 * time.Second, MaxGap: 2 * time.Minute},
 			HRPR:                HRPRRule{Rule: on("warning"), PROverHR: 15, HROverPR: 50, Deficit: 15, Irregular: 4, Persist: 90 * time.Second, MinSamples: 3},
 			BPOrder:             on("critical"),
-			MAPFormula:          MAPRule{Rule: on("warning"), Tolerance: 25, FormMin: 0.15, FormMax: 0.75, MinPulsePressure: 30},
+			MAPFormula:          MAPRule{Rule: on("warning"), Tolerance: 25, FormMin: 0.15, FormMax: 0.75, MinPulsePressure: 30, ChildFormMin: 0.08, ChildFormMax: 0.75, ChildMinPulsePressure: 30},
 			PulsePressure:       PulsePressureRule{Rule: on("info"), Max: 150},
 			NIBPIBP:             NIBPIBPRule{Rule: on("warning"), Tolerance: 20, Readings: 2, Deviation: 3, DeviationReadings: 3},
-			NIBPCadence:         NIBPCadenceRule{Rule: on("warning"), MinInterval: 30 * time.Second},
+			NIBPCadence:         NIBPCadenceRule{Rule: on("warning"), MinInterval: 30 * time.Second, MinIntervalChild: 18 * time.Second, Stat: 15 * time.Minute},
 			Frozen:              FrozenRule{Rule: on("warning"), Duration: 2 * time.Minute, MinSamples: 6, MinParameters: 3, ChannelDuration: 5 * time.Minute},
 			TooRegular:          RegularRule{Rule: on("warning"), Window: 30, MinRange: 6, MaxRoughness: 0.3},
 			ReplayControlID:     ControlIDRule{Rule: on("critical"), ResendWindow: 2 * time.Minute, History: 1024},
@@ -305,12 +329,17 @@ func (c Config) Validate() error {
 	bad := func(key string, format string, a ...any) {
 		errs = append(errs, fmt.Errorf("vitals.%s: "+format, append([]any{key}, a...)...))
 	}
-	if c.Profile != "adult" && c.Profile != "neonatal" {
-		bad("profile", "%q: want adult or neonatal", c.Profile)
+	if _, ok := classByProfile[c.Profile]; !ok {
+		bad("profile", "%q: want adult, paediatric or neonatal", c.Profile)
 	}
-	for _, p := range c.Neonatal.Sources {
-		if _, err := netip.ParsePrefix(p); err != nil {
-			bad("neonatal.sources", "%w", err)
+	for _, cc := range [...]struct {
+		key string
+		c   *ClassConfig
+	}{{"neonatal", &c.Neonatal}, {"paediatric", &c.Paediatric}} {
+		for _, p := range cc.c.Sources {
+			if _, err := netip.ParsePrefix(p); err != nil {
+				bad(cc.key+".sources", "%w", err)
+			}
 		}
 	}
 	if _, err := time.LoadLocation(c.TimeZone); err != nil {
@@ -377,6 +406,10 @@ func (c Config) Validate() error {
 		bad("rules.map_formula.form_min", "%g..%g (form_max): want 0 <= form_min < form_max <= 1", r.MAPFormula.FormMin, r.MAPFormula.FormMax)
 	}
 	pos("rules.map_formula.min_pulse_pressure", r.MAPFormula.MinPulsePressure)
+	if !(r.MAPFormula.ChildFormMin >= 0 && r.MAPFormula.ChildFormMin < r.MAPFormula.ChildFormMax && r.MAPFormula.ChildFormMax <= 1) {
+		bad("rules.map_formula.child_form_min", "%g..%g (child_form_max): want 0 <= child_form_min < child_form_max <= 1", r.MAPFormula.ChildFormMin, r.MAPFormula.ChildFormMax)
+	}
+	pos("rules.map_formula.child_min_pulse_pressure", r.MAPFormula.ChildMinPulsePressure)
 	pos("rules.pulse_pressure.max", r.PulsePressure.Max)
 	pos("rules.nibp_ibp_agreement.tolerance", r.NIBPIBP.Tolerance)
 	between("rules.nibp_ibp_agreement.readings", r.NIBPIBP.Readings, 1, 100)
@@ -385,6 +418,10 @@ func (c Config) Validate() error {
 		bad("rules.nibp_ibp_agreement.deviation", "%g: want >= 0 (0 disables)", r.NIBPIBP.Deviation)
 	}
 	posDur("rules.nibp_cadence.min_interval", r.NIBPCadence.MinInterval)
+	posDur("rules.nibp_cadence.min_interval_child", r.NIBPCadence.MinIntervalChild)
+	if r.NIBPCadence.Stat < statGap {
+		bad("rules.nibp_cadence.stat", "%s: want at least %s (a STAT series is longer than one reading's gap)", r.NIBPCadence.Stat, statGap)
+	}
 	posDur("rules.frozen.duration", r.Frozen.Duration)
 	posDur("rules.frozen.channel_duration", r.Frozen.ChannelDuration)
 	between("rules.frozen.min_samples", r.Frozen.MinSamples, 2, 10000)

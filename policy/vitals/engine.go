@@ -27,12 +27,13 @@ type settings struct {
 type Engine struct {
 	cfg       Config
 	t         *tables
-	limits    [2][numParams]Limits // [0] adult, [1] neonatal
+	limits    [numClasses][numParams]Limits
 	plausible [numParams]Limits
 	rules     [numRules]settings
 	seed      maphash.Seed // stream, patient and identity hashes; random per Engine, never stored
 	loc       *time.Location
 	neoNets   []netip.Prefix
+	paedNets  []netip.Prefix
 	holders   []float64 // placeholders beyond the built-in ones
 
 	unknownCodes, unknownUnits atomic.Uint64
@@ -105,8 +106,21 @@ func (e *Engine) placeholder(v float64) bool {
 	return slices.Contains(builtinPlaceholders[:], v) || slices.Contains(e.holders, v)
 }
 
+// Patient classes, the index of Engine.limits.
+const (
+	classAdult = iota
+	classNeonatal
+	classPaediatric
+	numClasses
+)
+
+// classByProfile maps each valid Config.Profile to its class.
+var classByProfile = map[string]int{"adult": classAdult, "neonatal": classNeonatal, "paediatric": classPaediatric}
+
 // profileLimits are the hard device/physiological ranges per profile, in base
-// units (docs/vitals.md cites the sources).
+// units (docs/vitals.md cites the sources). A paediatric monitor's are the
+// adult ones: its cuff inflates to the adult maximum on some monitors and
+// its heart-rate range is the adult one.
 func profileLimits(profile string) [numParams]Limits {
 	var l [numParams]Limits
 	l[pHR] = Limits{0, 300}
@@ -161,14 +175,19 @@ func NewEngine(cfg Config) (*Engine, error) {
 		return nil, err
 	}
 	e := &Engine{cfg: cfg, t: t, plausible: plausibleLimits(), seed: maphash.MakeSeed(), holders: cfg.Placeholders}
-	e.limits[0], e.limits[1] = profileLimits("adult"), profileLimits("neonatal")
-	for k, l := range cfg.Rules.Range.Limits {
-		p, _ := paramByKey(k)
-		e.limits[0][p], e.limits[1][p] = l, l
+	for prof, c := range classByProfile {
+		e.limits[c] = profileLimits(prof)
+		for k, l := range cfg.Rules.Range.Limits {
+			p, _ := paramByKey(k)
+			e.limits[c][p] = l
+		}
 	}
 	e.loc, _ = time.LoadLocation(cfg.TimeZone)
 	for _, p := range cfg.Neonatal.Sources {
 		e.neoNets = append(e.neoNets, netip.MustParsePrefix(p))
+	}
+	for _, p := range cfg.Paediatric.Sources {
+		e.paedNets = append(e.paedNets, netip.MustParsePrefix(p))
 	}
 	for r, sec := range cfg.ruleSections() {
 		sev, _ := ParseSeverity(sec.Severity)
@@ -180,18 +199,19 @@ func NewEngine(cfg Config) (*Engine, error) {
 	return e, nil
 }
 
-// neonatal reports whether a monitor at src sending as app is configured
-// as one carrying a neonate.
-func (e *Engine) neonatal(src netip.Addr, app []byte) bool {
-	if e.cfg.Profile == "neonatal" {
+// configured reports whether a monitor at src sending as app is configured
+// as one carrying a patient of the class that profile names, c and nets
+// (c's sources) select.
+func (e *Engine) configured(profile string, c *ClassConfig, nets []netip.Prefix, src netip.Addr, app []byte) bool {
+	if e.cfg.Profile == profile {
 		return true
 	}
-	for _, p := range e.neoNets {
+	for _, p := range nets {
 		if p.Contains(src) {
 			return true
 		}
 	}
-	for _, a := range e.cfg.Neonatal.Applications {
+	for _, a := range c.Applications {
 		if a != "" && bytes.Contains(app, []byte(a)) {
 			return true
 		}
@@ -199,9 +219,10 @@ func (e *Engine) neonatal(src netip.Addr, app []byte) bool {
 	return false
 }
 
-// neonatalLocation reports whether a PV1-3 point of care is a neonatal one.
-func (e *Engine) neonatalLocation(loc []byte) bool {
-	for _, l := range e.cfg.Neonatal.Locations {
+// atLocation reports whether a PV1-3 point of care starts with one of c's
+// locations.
+func atLocation(c *ClassConfig, loc []byte) bool {
+	for _, l := range c.Locations {
 		if l != "" && bytes.HasPrefix(loc, []byte(l)) {
 			return true
 		}
@@ -312,8 +333,10 @@ func (e *Engine) stream(src netip.Addr, app, fac []byte, now time.Time) (*stream
 	}
 	s := newStream(&e.cfg)
 	s.born, e.made = e.made, e.made+1
-	s.neonatal = e.neonatal(src, app)
+	s.neonatal = e.configured("neonatal", &e.cfg.Neonatal, e.neoNets, src, app)
 	s.baseNeonatal = s.neonatal
+	s.paediatric = e.configured("paediatric", &e.cfg.Paediatric, e.paedNets, src, app)
+	s.basePaediatric = s.paediatric
 	s.lastSeen.Store(now.UnixNano())
 	e.streams[key] = s
 	return s, switched

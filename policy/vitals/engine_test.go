@@ -23,7 +23,7 @@ func TestValidate(t *testing.T) {
 		want   []string // every line of the error, in order
 	}{
 		{"default is valid", func(*vitals.Config) {}, nil},
-		{"profile", func(c *vitals.Config) { c.Profile = "child" }, []string{`vitals.profile: "child": want adult or neonatal`}},
+		{"profile", func(c *vitals.Config) { c.Profile = "child" }, []string{`vitals.profile: "child": want adult, paediatric or neonatal`}},
 		{"severity and action", func(c *vitals.Config) {
 			c.Rules.Frozen.Severity, c.Rules.BPOrder.Action = "high", "drop"
 		}, []string{

@@ -77,8 +77,9 @@ type stream struct {
 	pid    pidRead   // the last PID segment, see extract
 	pv1    pv1Read   // the last PV1 segment, see extract
 
-	neonatal, baseNeonatal bool   // neonatal limits: now, and by configuration
-	born                   uint32 // the Engine's count of streams made before this one: eviction's tie-break (see Engine.stream)
+	neonatal, baseNeonatal     bool   // neonatal limits: now, and by configuration
+	paediatric, basePaediatric bool   // a child (unless neonatal too): now, and by configuration
+	born                       uint32 // the Engine's count of streams made before this one: eviction's tie-break (see Engine.stream)
 
 	// identity: hashes with the Engine's seed; 0 = not seen
 	equip       switcher
@@ -119,6 +120,7 @@ type stream struct {
 	nibp     [3]float64
 	haveNIBP bool
 	nibpSoon uint8 // one bit per new reading, latest lowest: it came sooner than min_interval after the one before, see nibpChecks
+	statFrom int64 // the first reading of the current series less than statGap apart (Unix ns; 0 = none), see nibpChecks
 	nibpBad  int
 	cuff     cuffPair // cuff against arterial mean, see cuffOffset
 
@@ -175,12 +177,17 @@ func newStream(cfg *Config) *stream {
 
 func (s *stream) seen() time.Time { return time.Unix(0, s.lastSeen.Load()) }
 
-// class is the index of the stream's range limits in Engine.limits.
+// class is the stream's patient class, the index of its range limits in
+// Engine.limits: neonatal when both the neonatal and the paediatric
+// configuration match.
 func (s *stream) class() int {
-	if s.neonatal {
-		return 1
+	switch {
+	case s.neonatal:
+		return classNeonatal
+	case s.paediatric:
+		return classPaediatric
 	}
-	return 0
+	return classAdult
 }
 
 // observe runs the checks over m, whose MSH is split in msh (msh[n] is MSH-n).
@@ -300,10 +307,15 @@ func (s *stream) extract(e *Engine, em *emitter, m *hl7.Message, rh *rowHashes, 
 		case "PV1":
 			if k := segmentKey(e.seed, seg.Bytes(), d); k != s.pv1.key {
 				loc := seg.Field(3).Component(1).Bytes()
-				s.pv1 = pv1Read{key: k, located: len(loc) > 0, neonatal: len(loc) > 0 && e.neonatalLocation(loc)}
+				s.pv1 = pv1Read{key: k, located: len(loc) > 0}
+				if s.pv1.located {
+					s.pv1.neonatal = atLocation(&e.cfg.Neonatal, loc)
+					s.pv1.paediatric = atLocation(&e.cfg.Paediatric, loc)
+				}
 			}
 			if s.pv1.located {
 				s.neonatal = s.baseNeonatal || s.pv1.neonatal
+				s.paediatric = s.basePaediatric || s.pv1.paediatric
 			}
 		case "OBX":
 			if bit := uint16(1) << j; j < layoutRows && fast && s.layout.slow&bit == 0 {
@@ -356,9 +368,10 @@ type pidRead struct {
 
 // pv1Read is what the stream's last PV1 segment read as (see extract).
 type pv1Read struct {
-	key      uint64 // segmentKey; 0: none yet
-	located  bool   // PV1-3 names a point of care
-	neonatal bool   // a neonatal one (Engine.neonatalLocation)
+	key        uint64 // segmentKey; 0: none yet
+	located    bool   // PV1-3 names a point of care
+	neonatal   bool   // a neonatal one (atLocation of the neonatal configuration)
+	paediatric bool   // a paediatric one (atLocation of the paediatric configuration)
 }
 
 // segmentKey returns a keyed hash of segment b and the delimiters d that
@@ -1121,6 +1134,14 @@ const cuffFloor = 30
 // last 15–45 minutes).
 const nibpSoonWindow = 0b111
 
+// statGap is the longest gap between two cuff readings of one series: below
+// the shortest automatic interval, one minute on every monitor, by more
+// than the few seconds a determination's length varies. Readings closer
+// than this come from a STAT (or continuous) mode, which stops after
+// NIBPCadenceRule.Stat, or from a cuff made to report more often than it
+// measures.
+const statGap = 55 * time.Second
+
 // nibpChecks runs the cuff checks once per new cuff reading (a new OBX-14,
 // or new values when there is none); repeats of the last reading are quiet.
 func (s *stream) nibpChecks(e *Engine, em *emitter, arrival time.Time, dst []Finding) []Finding {
@@ -1179,15 +1200,37 @@ func (s *stream) nibpChecks(e *Engine, em *emitter, arrival time.Time, dst []Fin
 	// reading slipped in after every other scheduled one included). A new
 	// reading stamped shortly before the last one is no cycle either
 	// (readings copied with their times jittered).
+	//
+	// A neonatal or paediatric cuff cycles faster (min_interval_child). A
+	// STAT series (readings back to back for five minutes, ten on some
+	// monitors) is a cuff's own; readings closer than any automatic interval
+	// (statGap) for longer than that are not (stat).
+	nc := &e.cfg.Rules.NIBPCadence
+	cycle := nc.MinInterval
+	if s.neonatal || s.paediatric {
+		cycle = nc.MinIntervalChild
+	}
 	iv := at.Sub(s.nibpAt)
-	soon := s.haveNIBP && iv != 0 && iv.Abs() < e.cfg.Rules.NIBPCadence.MinInterval
+	soon := s.haveNIBP && iv != 0 && iv.Abs() < cycle
 	soonAgain := soon && s.nibpSoon&nibpSoonWindow != 0
 	s.nibpSoon <<= 1
 	if soon {
 		s.nibpSoon |= 1
 	}
-	if soonAgain && em.on(rNIBPCadence) {
-		dst = em.add(dst, rNIBPCadence, pNIBPMean, seg, at, iv.Seconds(), 0, e.cfg.Rules.NIBPCadence.MinInterval.Seconds(), "", "new cuff reading sooner than a cuff can cycle")
+	inSeries := s.haveNIBP && iv < statGap
+	switch {
+	case !inSeries:
+		s.statFrom = 0
+	case s.statFrom == 0:
+		s.statFrom = s.nibpAt.UnixNano()
+	}
+	series := time.Duration(at.UnixNano() - s.statFrom)
+	switch {
+	case !em.on(rNIBPCadence):
+	case soonAgain:
+		dst = em.add(dst, rNIBPCadence, pNIBPMean, seg, at, iv.Seconds(), 0, cycle.Seconds(), "", "new cuff reading sooner than a cuff can cycle")
+	case inSeries && series > nc.Stat:
+		dst = em.add(dst, rNIBPCadence, pNIBPMean, seg, at, series.Seconds(), iv.Seconds(), nc.Stat.Seconds(), "", "cuff readings closer than any automatic interval for longer than a STAT series lasts")
 	}
 	// A cuff reading is one measurement: its values do not change while its
 	// measurement time (OBX-14) stays. Only values present in both count (a
@@ -1214,7 +1257,7 @@ func (s *stream) nibpChecks(e *Engine, em *emitter, arrival time.Time, dst []Fin
 		if s.nibpBad >= ni.Readings && em.on(rNIBPIBP) {
 			dst = em.add(dst, rNIBPIBP, pNIBPMean, mean.seg, at, mean.v, art.v, ni.Tolerance, "", "cuff and arterial mean pressure disagree over consecutive cuff readings")
 		}
-		if !soon && s.cuffComparable(sys, dia, mean, art) { // sooner than a cuff cycles: not a measurement
+		if !inSeries && s.cuffComparable(sys, dia, mean, art) { // a series' readings (STAT) are one measurement of the difference, not several
 			dst = s.cuffOffset(em, ni, mean, art, at, dst)
 			dst = s.cuffCmH2O(em, ni, sys, dia, mean, art, at, dst)
 		}
@@ -1265,7 +1308,18 @@ func (s *stream) bp(e *Engine, em *emitter, ps, pd, pm param, latched bool, dst 
 		mr := &rc.MAPFormula
 		est = dia.v + 0.4*pp
 		f := (mean.v - dia.v) / pp
-		mapBad = math.Abs(mean.v-est) > mr.Tolerance || (pp >= mr.MinPulsePressure && (f < mr.FormMin || f > mr.FormMax))
+		mapBad = math.Abs(mean.v-est) > mr.Tolerance
+		if !latched && (s.neonatal || s.paediatric) {
+			// An oscillometric cuff measures the mean (the oscillations'
+			// peak) and derives systolic and diastolic from it, where the
+			// oscillations fall to fixed fractions of that peak above and
+			// below it: in a child's narrow pulse pressure the form factor
+			// of a computed mean says little, but a mean on the edge of the
+			// range is none the cuff measured.
+			mapBad = mapBad || (pp >= mr.ChildMinPulsePressure && (f < mr.ChildFormMin || f > mr.ChildFormMax))
+		} else {
+			mapBad = mapBad || (pp >= mr.MinPulsePressure && (f < mr.FormMin || f > mr.FormMax))
+		}
 	}
 	if fire(rMAP, mapBad) {
 		dst = em.add(dst, rMAP, pm, mean.seg, mean.at, mean.v, est, rc.MAPFormula.Tolerance, "", "mean pressure inconsistent with systolic and diastolic")
