@@ -329,7 +329,7 @@ func (c Config) Validate() error {
 	bad := func(key string, format string, a ...any) {
 		errs = append(errs, fmt.Errorf("vitals.%s: "+format, append([]any{key}, a...)...))
 	}
-	if _, ok := classByProfile[c.Profile]; !ok {
+	if _, ok := classOf(c.Profile); !ok {
 		bad("profile", "%q: want adult, paediatric or neonatal", c.Profile)
 	}
 	for _, cc := range [...]struct {

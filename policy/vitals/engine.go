@@ -34,6 +34,7 @@ type Engine struct {
 	loc       *time.Location
 	neoNets   []netip.Prefix
 	paedNets  []netip.Prefix
+	profile   int       // the class Config.Profile names (stream.classify)
 	holders   []float64 // placeholders beyond the built-in ones
 
 	unknownCodes, unknownUnits atomic.Uint64
@@ -114,8 +115,26 @@ const (
 	numClasses
 )
 
-// classByProfile maps each valid Config.Profile to its class.
-var classByProfile = map[string]int{"adult": classAdult, "neonatal": classNeonatal, "paediatric": classPaediatric}
+// className returns the Config.Profile that names class c.
+func className(c int) string {
+	switch c {
+	case classNeonatal:
+		return "neonatal"
+	case classPaediatric:
+		return "paediatric"
+	}
+	return "adult"
+}
+
+// classOf returns the class that profile names, and whether it names one.
+func classOf(profile string) (int, bool) {
+	for c := range numClasses {
+		if className(c) == profile {
+			return c, true
+		}
+	}
+	return 0, false
+}
 
 // profileLimits are the hard device/physiological ranges per profile, in base
 // units (docs/vitals.md cites the sources). A paediatric monitor's are the
@@ -175,8 +194,9 @@ func NewEngine(cfg Config) (*Engine, error) {
 		return nil, err
 	}
 	e := &Engine{cfg: cfg, t: t, plausible: plausibleLimits(), seed: maphash.MakeSeed(), holders: cfg.Placeholders}
-	for prof, c := range classByProfile {
-		e.limits[c] = profileLimits(prof)
+	e.profile, _ = classOf(cfg.Profile)
+	for c := range numClasses {
+		e.limits[c] = profileLimits(className(c))
 		for k, l := range cfg.Rules.Range.Limits {
 			p, _ := paramByKey(k)
 			e.limits[c][p] = l
@@ -200,12 +220,10 @@ func NewEngine(cfg Config) (*Engine, error) {
 }
 
 // configured reports whether a monitor at src sending as app is configured
-// as one carrying a patient of the class that profile names, c and nets
-// (c's sources) select.
-func (e *Engine) configured(profile string, c *ClassConfig, nets []netip.Prefix, src netip.Addr, app []byte) bool {
-	if e.cfg.Profile == profile {
-		return true
-	}
+// as one carrying a patient of the class that c and nets (c's sources)
+// select. Config.Profile is not asked: it names the class of a monitor that
+// no class's keys select (stream.classify).
+func (e *Engine) configured(c *ClassConfig, nets []netip.Prefix, src netip.Addr, app []byte) bool {
 	for _, p := range nets {
 		if p.Contains(src) {
 			return true
@@ -333,10 +351,9 @@ func (e *Engine) stream(src netip.Addr, app, fac []byte, now time.Time) (*stream
 	}
 	s := newStream(&e.cfg)
 	s.born, e.made = e.made, e.made+1
-	s.neonatal = e.configured("neonatal", &e.cfg.Neonatal, e.neoNets, src, app)
-	s.baseNeonatal = s.neonatal
-	s.paediatric = e.configured("paediatric", &e.cfg.Paediatric, e.paedNets, src, app)
-	s.basePaediatric = s.paediatric
+	s.baseNeonatal = e.configured(&e.cfg.Neonatal, e.neoNets, src, app)
+	s.basePaediatric = e.configured(&e.cfg.Paediatric, e.paedNets, src, app)
+	s.classify(s.baseNeonatal, s.basePaediatric, e.profile)
 	s.lastSeen.Store(now.UnixNano())
 	e.streams[key] = s
 	return s, switched

@@ -238,7 +238,7 @@ func (s *stream) driftReturn(em *emitter, arrival time.Time, dst []Finding) []Fi
 		if p == pTemp && s.probeBack(rec, v) {
 			continue // a temperature probe put back on, not a trend undone
 		}
-		if arterial(p) && s.dampChanged() {
+		if arterial(p) && s.damping {
 			continue // a trace damping or clearing, not a trend undone
 		}
 		if ref, ok := r.returned(v, rec, j); ok && (!retraceInfo[p].kept || s.partnersKept(p, int(r.nl)-1-int(r.since))) {

@@ -187,21 +187,26 @@ const (
 )
 
 // dampChanged reports whether the arterial line's damping changed in this
-// message: the systolic and the diastolic moved toward each other (an
-// over-damped line: air, a clot, a soft or kinked catheter) or apart (its
-// end: the line flushed, the bubble or the clot cleared), the diastolic by
-// at least dampDia of the systolic's change and beyond its own scatter
-// (at least 2 mmHg), while the mean moved by at most dampMean of the change
-// in pulse pressure (from its previous value or from its baseline). Damping changes how the transducer renders the
-// pressure wave, not the pressure: the systolic under-reads, the diastolic
-// over-reads, and the mean, the wave's area, stays (106/60/78 to 93/66/77
-// and back to 108/60/78 over 21 minutes, corpus3 training seed 3 m0030).
-// Moderate damping keeps a pulse pressure wider than damped's narrow one,
-// so its values are judged, but the jump into it and out of it is the
-// line's, not a step or a box of the patient's pressure. A pressure a
-// patient or a forger changes moves the mean with it (a vasopressor, an
+// message, and remembers the pulse pressure a narrowing left (openPP): the
+// systolic and the diastolic moved toward each other (an over-damped line:
+// air, a clot, a soft or kinked catheter) or apart back to no wider than
+// the line's pulse before it narrowed (its end: the line flushed, the
+// bubble or the clot cleared), the diastolic by at least dampDia of the
+// systolic's change and beyond its own scatter (at least 2 mmHg), while the
+// mean moved by at most dampMean of the change in pulse pressure (from its
+// previous value or from its baseline). Damping changes how the transducer
+// renders the pressure wave, not the pressure: the systolic under-reads,
+// the diastolic over-reads, and the mean, the wave's area, stays (106/60/78
+// to 93/66/77 and back to 108/60/78 over 21 minutes, corpus3 training seed
+// 3 m0030). Moderate damping keeps a pulse pressure wider than damped's
+// narrow one, so its values are judged, but the jump into it and out of it
+// is the line's, not a step or a box of the patient's pressure. A pressure
+// a patient or a forger changes moves the mean with it (a vasopressor, an
 // offset added to the triple, a systolic raised with a third of it on the
-// mean) and the diastolic the same way or not at all.
+// mean) and the diastolic the same way or not at all; a pulse widened
+// beyond what the line had before it narrowed is no damping clearing
+// (session 20, review20: a systolic raised 30 with the diastolic lowered 8
+// around a kept mean). Called once per message (values).
 func (s *stream) dampChanged() bool {
 	sys, dia, mean, _ := s.artPulse()
 	ps, pd, pm := &s.prev[pARTSys], &s.prev[pARTDia], &s.prev[pARTMean]
@@ -224,7 +229,24 @@ func (s *stream) dampChanged() bool {
 	if b, ok := s.tracks[pARTMean].baseline(); ok && s.cur[pARTMean].ok {
 		dm = min(dm, math.Abs(mean-b))
 	}
-	return dm <= dampMean*math.Abs(ds-dd)
+	if dm > dampMean*math.Abs(ds-dd) {
+		return false
+	}
+	pp, pp0 := sys.v-dia.v, ps.v-pd.v
+	if pp < pp0 { // narrowing: remember the pulse it left
+		if s.openPP == 0 {
+			s.openPP = float32(pp0)
+		}
+		return true
+	}
+	open := float64(s.openPP)
+	if open == 0 || pp > open+max(3, 0.1*open) {
+		return false
+	}
+	if pp >= open-max(3, 0.1*open) {
+		s.openPP = 0 // the line is open again
+	}
+	return true
 }
 
 // hrAlone judges a pulse deficit that has persisted: did it begin with the
@@ -263,6 +285,7 @@ func (s *stream) newPatient() {
 	s.cuff = cuffPair{}  // the next patient's cuff sits elsewhere on another artery
 	s.vent = ventState{} // nor is the next patient on the same ventilator settings
 	s.sat = satQuiet{}   // nor does the next patient's saturation scatter as the last one's
+	s.openPP = 0         // nor is the next patient's arterial line the last one's
 }
 
 // backToBaseline reports whether the current value of p is within tol of

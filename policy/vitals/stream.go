@@ -77,8 +77,8 @@ type stream struct {
 	pid    pidRead   // the last PID segment, see extract
 	pv1    pv1Read   // the last PV1 segment, see extract
 
-	neonatal, baseNeonatal     bool   // neonatal limits: now, and by configuration
-	paediatric, basePaediatric bool   // a child (unless neonatal too): now, and by configuration
+	neonatal, baseNeonatal     bool   // neonatal limits: now (classify), and matched by the configuration's keys
+	paediatric, basePaediatric bool   // a child (never with neonatal): now (classify), and matched by the keys
 	born                       uint32 // the Engine's count of streams made before this one: eviction's tie-break (see Engine.stream)
 
 	// identity: hashes with the Engine's seed; 0 = not seen
@@ -119,8 +119,10 @@ type stream struct {
 	nibpAt   time.Time
 	nibp     [3]float64
 	haveNIBP bool
-	nibpSoon uint8 // one bit per new reading, latest lowest: it came sooner than min_interval after the one before, see nibpChecks
-	statFrom int64 // the first reading of the current series less than statGap apart (Unix ns; 0 = none), see nibpChecks
+	damping  bool    // this message changed the arterial line's damping (dampChanged), set by values
+	openPP   float32 // the arterial pulse pressure before the line's damping narrowed it; 0: none (dampChanged)
+	nibpSoon uint8   // one bit per new reading, latest lowest: it came sooner than the class's cycle (min_interval, min_interval_child) after the one before, see nibpChecks
+	statFrom int64   // the first reading of the current series less than statGap apart (Unix ns; 0 = none), see nibpChecks
 	nibpBad  int
 	cuff     cuffPair // cuff against arterial mean, see cuffOffset
 
@@ -176,6 +178,17 @@ func newStream(cfg *Config) *stream {
 }
 
 func (s *stream) seen() time.Time { return time.Unix(0, s.lastSeen.Load()) }
+
+// classify sets the stream's patient class from what the configuration's
+// keys (sources, applications) and the latest PV1-3 select: neonatal when
+// neo, else paediatric when paed, else profile's class (Config.Profile: the
+// class of a monitor that no class's keys select).
+func (s *stream) classify(neo, paed bool, profile int) {
+	if !neo && !paed {
+		neo, paed = profile == classNeonatal, profile == classPaediatric
+	}
+	s.neonatal, s.paediatric = neo, paed && !neo
+}
 
 // class is the stream's patient class, the index of its range limits in
 // Engine.limits: neonatal when both the neonatal and the paediatric
@@ -314,8 +327,7 @@ func (s *stream) extract(e *Engine, em *emitter, m *hl7.Message, rh *rowHashes, 
 				}
 			}
 			if s.pv1.located {
-				s.neonatal = s.baseNeonatal || s.pv1.neonatal
-				s.paediatric = s.basePaediatric || s.pv1.paediatric
+				s.classify(s.baseNeonatal || s.pv1.neonatal, s.basePaediatric || s.pv1.paediatric, e.profile)
 			}
 		case "OBX":
 			if bit := uint16(1) << j; j < layoutRows && fast && s.layout.slow&bit == 0 {
@@ -650,9 +662,13 @@ func (s *stream) timing(e *Engine, em *emitter, msgTime, arrival time.Time, dst 
 	// A message stored through a silence of the link and sent when it came
 	// back (a monitor's store-and-forward after an outage) is behind the
 	// arrival by the silence, honestly: its time goes on from the last
-	// message's and lies inside the silence, or the burst is catching up
-	// (its lag shrinks from the message before).
-	stored := msgTime.After(s.lastMsgTime) && (!msgTime.Add(-s.offset).Before(s.prevArrival.Add(-tol)) || off > prevOff)
+	// message's and lies inside the silence, or the burst is catching up:
+	// its lag shrinks from the message before's by at least half the time
+	// between their MSH-7s, the messages arriving at least twice as fast as
+	// they were stamped (a lag shrinking a little per message is a late
+	// clock's or a forger's, not a burst: review20).
+	step := msgTime.Sub(s.lastMsgTime)
+	stored := step > 0 && (!msgTime.Add(-s.offset).Before(s.prevArrival.Add(-tol)) || off-prevOff >= step/2)
 	s.lastMsgTime = msgTime
 	// A continuous channel's observation time (OBX-14) never goes backwards
 	// either: a newer sample is never measured before the one it follows,
@@ -750,15 +766,17 @@ const clockHold = 10 * time.Minute
 // clockStep judges a pending small step back of MSH-7 (at most clockStepMax
 // against the arrival, from the device's learned offset, on an arrival clock
 // that did not go back):
-// reported as time_backwards when MSH-7 comes back to the device's clock
-// before it (within time_backwards' tolerance) within clockHold of the step,
+// reported as time_backwards when MSH-7 comes back toward the device's clock
+// before it, by most of the step (to within time_backwards' tolerance or a
+// quarter of the step, whichever is larger: a forger who returns a few
+// seconds short is no clock that held, review20), within clockHold of the step,
 // forgotten as the clock's own correction when it held that long. A device
 // clock stepped back by a time source keeps its new time and is not reported
 // (corpus3's clean beds: steps of 5-90 s, session 20).
 func (s *stream) clockStep(em *emitter, off time.Duration, arrival time.Time, rc *Rules, dst []Finding) []Finding {
 	switch {
 	case s.stepAt == 0:
-	case off >= s.stepFrom-rc.TimeBackwards.Tolerance:
+	case off >= s.stepFrom-max(rc.TimeBackwards.Tolerance, s.stepBack/4):
 		if em.on(rTimeBackwards) {
 			dst = em.add(dst, rTimeBackwards, pNone, 0, time.Time{}, s.stepBack.Seconds(), 0, rc.TimeBackwards.Tolerance.Seconds(), "",
 				"message time went backwards and came back to the device's clock")
@@ -805,6 +823,7 @@ func (s *stream) clockSet(off time.Duration, arrival time.Time, rc *Rules) bool 
 
 // values runs the physiological checks over s.cur and then remembers it.
 func (s *stream) values(e *Engine, em *emitter, arrival time.Time, dst []Finding) []Finding {
+	s.damping = s.dampChanged()
 	dst = s.units(em, dst)
 	dst = s.rate(e, em, arrival, dst)
 	dst = s.hrpr(e, em, arrival, dst)

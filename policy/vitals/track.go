@@ -288,7 +288,7 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 	// against each other around a mean that stays: a change of the
 	// transducer's rendering, as another channel's shift is a change of
 	// state, for the arterial pressures' steps and boxes.
-	damping := s.dampChanged()
+	damping := s.damping
 	beat := s.heartJumped(e.cfg.Rules.HRPR.Irregular)
 	var shiftedN, arterialShifted int                          // channels shifted beyond their scatter in this message; of them arterial
 	var partner, partnerShifted, partnerNudged [numParams]bool // of p's related channels, one moved, ...
