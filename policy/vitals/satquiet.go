@@ -115,11 +115,15 @@ func (s *stream) satSmooth(em *emitter, gap bool, dst []Finding) []Finding {
 				q.qc, q.qf = float64(q.chgN)/satLearn, float64(q.flkN)/satLearn
 			}
 		} else if changed && q.n == satWindow && q.high.count() == 0 && q.qc > satMinChange && q.qf > satMinFlicker &&
-			float64(now-q.runAt) >= satCadence*float64(q.runN-1) && q.chg.longestClear() < satWindow/2 && em.on(rRegular) {
+			float64(now-q.runAt) >= satCadence*float64(q.runN-1) && em.on(rRegular) {
+			// The counts' bounds first, the chances (a sum of Lgammas) only
+			// for a window that passes them: a saturation below the ceiling
+			// changes too often for most windows to.
 			kc, kf := q.chg.count(), q.flk.count()
-			p := max(logBinomCDF(kc, satWindow, q.qc), logBinomCDF(kf, satWindow, q.qf))
-			if p < satChance && 3*kf <= kc && 3*float64(kc) <= q.qc*satWindow {
-				dst = em.add(dst, rRegular, pSpO2, c.seg, c.at, p, float64(kc), satChance, "", satExpl)
+			if 3*kf <= kc && 3*float64(kc) <= q.qc*satWindow && q.chg.longestClear() < satWindow/2 {
+				if p := max(logBinomCDF(kc, satWindow, q.qc), logBinomCDF(kf, satWindow, q.qf)); p < satChance {
+					dst = em.add(dst, rRegular, pSpO2, c.seg, c.at, p, float64(kc), satChance, "", satExpl)
+				}
 			}
 		}
 	} else {
