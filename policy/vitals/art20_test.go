@@ -43,6 +43,10 @@ func TestArterialDamping20(t *testing.T) {
 		{"systolic forged up by 25 alone for 20 min", held(func(i int) msg {
 			return withArt(patient(i, 80, 97, 16, 38), i, 145, 70, 87)
 		}), []string{"rate_of_change"}},
+		// review20: a widening from a line that never narrowed is no damping clearing.
+		{"systolic forged up by 30, the diastolic down by 8, the mean kept", held(func(i int) msg {
+			return withArt(patient(i, 80, 97, 16, 38), i, 150, 62, 87)
+		}), []string{"rate_of_change"}},
 		{"systolic forged down by 20, the diastolic up by 6 and the mean down by 7", held(func(i int) msg {
 			return withArt(patient(i, 80, 97, 16, 38), i, 100, 76, 80)
 		}), []string{"rate_of_change"}},

@@ -1,6 +1,7 @@
 package vitals_test
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -136,5 +137,22 @@ func TestPaediatricConfig(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("error %v, want it to contain %q", err, want)
 		}
+	}
+}
+
+// TestProfileIsTheFallbackClass (review20): Config.Profile names the class
+// of a monitor that no class's keys select; a PICU bed under profile
+// neonatal is a child's, its cuff judged by the paediatric (adult) range,
+// not the neonatal 140 mmHg.
+func TestProfileIsTheFallbackClass(t *testing.T) {
+	cfg := vitals.DefaultConfig()
+	cfg.Profile = "neonatal"
+	ticks := every(6, 10*sec, func(i int) msg { m := normal(i); m.pv1 = "|I|PICU^^BED1"; return m })
+	last := normal(6)
+	last.pv1 = "|I|PICU^^BED1"
+	last.rows = append(last.rows, nibpS("150", ""))
+	ticks = then(ticks, 10*sec, []tick{{0, last}})
+	if slices.Contains(rulesOf(run(t, cfg, ticks)), "range") {
+		t.Errorf("a child's cuff systolic of 150 at a PICU bed is out of range under profile neonatal")
 	}
 }

@@ -49,6 +49,14 @@ func TestClockStepHeld(t *testing.T) {
 		{"clock 70 s ahead, stepped 60 s back, holds", device(off(70*sec, -60*sec, 30, 119)), nil},
 		{"clock 3 min behind, stepped 90 s back, holds 12 min, stepped forward again", device(off(-3*time.Minute, -90*sec, 30, 102)), nil},
 		{"MSH-7 40 s back on 3 messages of a right clock", device(off(0, -40*sec, 30, 32)), []string{"time_backwards"}},
+		// review20: coming back short of the device's clock by more than the
+		// tolerance is still coming back (most of the step).
+		{"MSH-7 40 s back on 3 messages, then back to 6 s short", device(func(i int) time.Duration {
+			if i > 32 {
+				return -6 * sec
+			}
+			return off(0, -40*sec, 30, 32)(i)
+		}), []string{"time_backwards"}},
 		{"MSH-7 25 s back on 2 messages of a clock 80 s ahead", device(off(80*sec, -25*sec, 30, 31)), []string{"time_backwards"}},
 		{"MSH-7 100 s back for 8 min", device(off(0, -100*sec, 30, 77)), []string{"time_backwards"}},
 		{"clock right, put 3 min back, holds", device(off(0, -3*time.Minute, 30, 119)), []string{"time_backwards"}},
@@ -90,7 +98,16 @@ func TestStoreAndForward(t *testing.T) {
 	for i := 30; i < len(stopped); i++ {
 		stopped[i].at = time.Duration(i)*10*sec + 8*time.Minute
 	}
-	checkCases(t, []ruleCase{{"clock resumes 8 min behind after a silence", stopped, []string{"time_skew"}}})
+	// review20: the same, sending each message 0.1 s sooner than its stamps'
+	// spacing, so that its lag shrinks a little per message: no burst.
+	creeping := feed(0, func(i int) time.Duration { return 0 })
+	for i := 30; i < len(creeping); i++ {
+		creeping[i].at = time.Duration(i)*10*sec + 8*time.Minute - time.Duration(i-30)*100*time.Millisecond
+	}
+	checkCases(t, []ruleCase{
+		{"clock resumes 8 min behind after a silence", stopped, []string{"time_skew"}},
+		{"clock resumes 8 min behind, its lag shrinking 0.1 s a message", creeping, []string{"time_skew"}},
+	})
 }
 
 // TestDriftReturnDamping: an arterial trace that damps (air, a clot, a
