@@ -148,16 +148,11 @@ type MAPRule struct {
 	FormMin          float64 `mapstructure:"form_min"`           // form factor (MAP−DIA)/PP below this
 	FormMax          float64 `mapstructure:"form_max"`           // or above this
 	MinPulsePressure float64 `mapstructure:"min_pulse_pressure"` // form factor only judged from this PP
-	// ChildFormMin and ChildFormMax replace FormMin and FormMax for the cuff
-	// readings of neonates and children: their mean, measured at the
-	// oscillations' peak, lies well inside [DIA, SYS], which the cuff
-	// derives from it, nearer the diastolic, less near it as the heart rate
-	// rises. They are judged from a PP of ChildMinPulsePressure: in a
-	// narrower one, a few of the cuff's deflation steps, the rounded mean
-	// may meet a bound.
-	ChildFormMin          float64 `mapstructure:"child_form_min"`
-	ChildFormMax          float64 `mapstructure:"child_form_max"`
-	ChildMinPulsePressure float64 `mapstructure:"child_min_pulse_pressure"`
+	// ChildFormMin replaces FormMin for the cuff readings of neonates and
+	// children: their mean, measured at the oscillations' peak, lies nearer
+	// the diastolic, which the cuff derives from it, the more so the slower
+	// the heart (a form factor as low as 0.11 in genuine child cuffs).
+	ChildFormMin float64 `mapstructure:"child_form_min"`
 }
 
 // PulsePressureRule flags implausibly narrow or wide pulse pressure.
@@ -296,7 +291,7 @@ func DefaultConfig() Config {
 				Corroboration: 30 * time.Second, MaxGap: 2 * time.Minute},
 			HRPR:                HRPRRule{Rule: on("warning"), PROverHR: 15, HROverPR: 50, Deficit: 15, Irregular: 4, Persist: 90 * time.Second, MinSamples: 3},
 			BPOrder:             on("critical"),
-			MAPFormula:          MAPRule{Rule: on("warning"), Tolerance: 25, FormMin: 0.15, FormMax: 0.75, MinPulsePressure: 30, ChildFormMin: 0.08, ChildFormMax: 0.75, ChildMinPulsePressure: 30},
+			MAPFormula:          MAPRule{Rule: on("warning"), Tolerance: 25, FormMin: 0.15, FormMax: 0.75, MinPulsePressure: 30, ChildFormMin: 0.08},
 			PulsePressure:       PulsePressureRule{Rule: on("info"), Max: 150},
 			NIBPIBP:             NIBPIBPRule{Rule: on("warning"), Tolerance: 20, Readings: 2, Deviation: 3, DeviationReadings: 3},
 			NIBPCadence:         NIBPCadenceRule{Rule: on("warning"), MinInterval: 30 * time.Second, MinIntervalChild: 18 * time.Second, Stat: 15 * time.Minute},
@@ -406,10 +401,9 @@ func (c Config) Validate() error {
 		bad("rules.map_formula.form_min", "%g..%g (form_max): want 0 <= form_min < form_max <= 1", r.MAPFormula.FormMin, r.MAPFormula.FormMax)
 	}
 	pos("rules.map_formula.min_pulse_pressure", r.MAPFormula.MinPulsePressure)
-	if !(r.MAPFormula.ChildFormMin >= 0 && r.MAPFormula.ChildFormMin < r.MAPFormula.ChildFormMax && r.MAPFormula.ChildFormMax <= 1) {
-		bad("rules.map_formula.child_form_min", "%g..%g (child_form_max): want 0 <= child_form_min < child_form_max <= 1", r.MAPFormula.ChildFormMin, r.MAPFormula.ChildFormMax)
+	if !(r.MAPFormula.ChildFormMin >= 0 && r.MAPFormula.ChildFormMin < r.MAPFormula.FormMax) {
+		bad("rules.map_formula.child_form_min", "%g (form_max %g): want 0 <= child_form_min < form_max", r.MAPFormula.ChildFormMin, r.MAPFormula.FormMax)
 	}
-	pos("rules.map_formula.child_min_pulse_pressure", r.MAPFormula.ChildMinPulsePressure)
 	pos("rules.pulse_pressure.max", r.PulsePressure.Max)
 	pos("rules.nibp_ibp_agreement.tolerance", r.NIBPIBP.Tolerance)
 	between("rules.nibp_ibp_agreement.readings", r.NIBPIBP.Readings, 1, 100)

@@ -223,7 +223,7 @@ func NewEngine(cfg Config) (*Engine, error) {
 // as one carrying a patient of the class that c and nets (c's sources)
 // select. Config.Profile is not asked: it names the class of a monitor that
 // no class's keys select (stream.classify).
-func (e *Engine) configured(c *ClassConfig, nets []netip.Prefix, src netip.Addr, app []byte) bool {
+func configured(c *ClassConfig, nets []netip.Prefix, src netip.Addr, app []byte) bool {
 	for _, p := range nets {
 		if p.Contains(src) {
 			return true
@@ -351,8 +351,8 @@ func (e *Engine) stream(src netip.Addr, app, fac []byte, now time.Time) (*stream
 	}
 	s := newStream(&e.cfg)
 	s.born, e.made = e.made, e.made+1
-	s.baseNeonatal = e.configured(&e.cfg.Neonatal, e.neoNets, src, app)
-	s.basePaediatric = e.configured(&e.cfg.Paediatric, e.paedNets, src, app)
+	s.baseNeonatal = configured(&e.cfg.Neonatal, e.neoNets, src, app)
+	s.basePaediatric = configured(&e.cfg.Paediatric, e.paedNets, src, app)
 	s.classify(s.baseNeonatal, s.basePaediatric, e.profile)
 	s.lastSeen.Store(now.UnixNano())
 	e.streams[key] = s

@@ -1327,18 +1327,15 @@ func (s *stream) bp(e *Engine, em *emitter, ps, pd, pm param, latched bool, dst 
 		mr := &rc.MAPFormula
 		est = dia.v + 0.4*pp
 		f := (mean.v - dia.v) / pp
-		mapBad = math.Abs(mean.v-est) > mr.Tolerance
+		// An oscillometric cuff measures the mean (the oscillations' peak)
+		// and derives systolic and diastolic from it: a neonate's or a
+		// child's measured mean sits lower in its pulse than an adult's
+		// (child_form_min).
+		lo := mr.FormMin
 		if !latched && (s.neonatal || s.paediatric) {
-			// An oscillometric cuff measures the mean (the oscillations'
-			// peak) and derives systolic and diastolic from it, where the
-			// oscillations fall to fixed fractions of that peak above and
-			// below it: in a child's narrow pulse pressure the form factor
-			// of a computed mean says little, but a mean on the edge of the
-			// range is none the cuff measured.
-			mapBad = mapBad || (pp >= mr.ChildMinPulsePressure && (f < mr.ChildFormMin || f > mr.ChildFormMax))
-		} else {
-			mapBad = mapBad || (pp >= mr.MinPulsePressure && (f < mr.FormMin || f > mr.FormMax))
+			lo = mr.ChildFormMin
 		}
+		mapBad = math.Abs(mean.v-est) > mr.Tolerance || (pp >= mr.MinPulsePressure && (f < lo || f > mr.FormMax))
 	}
 	if fire(rMAP, mapBad) {
 		dst = em.add(dst, rMAP, pm, mean.seg, mean.at, mean.v, est, rc.MAPFormula.Tolerance, "", "mean pressure inconsistent with systolic and diastolic")

@@ -284,11 +284,6 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 	// its values neither begin, extend nor end an excursion, nor are they
 	// a change of state.
 	line, narrow := s.flushed() || s.damped(), s.narrowArt()
-	// A change of the line's damping moves the systolic and the diastolic
-	// against each other around a mean that stays: a change of the
-	// transducer's rendering, as another channel's shift is a change of
-	// state, for the arterial pressures' steps and boxes.
-	damping := s.damping
 	beat := s.heartJumped(e.cfg.Rules.HRPR.Irregular)
 	var shiftedN, arterialShifted int                          // channels shifted beyond their scatter in this message; of them arterial
 	var partner, partnerShifted, partnerNudged [numParams]bool // of p's related channels, one moved, ...
@@ -367,7 +362,11 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 		} else if shifted&chanBit(p, true) != 0 {
 			others--
 		}
-		lineMoved := damping && arterial(p)
+		// A change of the line's damping (dampChanged) moves the systolic and
+		// the diastolic against each other around a mean that stays: a
+		// change of the transducer's rendering, as another channel's shift is
+		// a change of state, for the arterial pressures' steps and boxes.
+		lineMoved := s.damping && arterial(p)
 		quiet := !partnerShifted[p] && others == 0 && !lineMoved
 		if p == pHR {
 			// The pulse rates count the same heart: an offset to the heart
