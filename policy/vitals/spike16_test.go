@@ -16,6 +16,15 @@ import (
 // back), the same two messages with the saturation pulled down (motion
 // disturbs the whole plethysmograph), and the same two messages one message
 // after the oximeter was last disturbed (a burst of motion going on).
+//
+// The mirror (session 21, spike21): the ECG heart rate fallen 45 below a
+// pulse rate that kept its level, for one 30 s message (corpus3 training
+// seed 10 m0050, m0101), is a spike too: fewer beats than pulses, for longer
+// than an oximeter averages its rate (pulseLag, 15 s), is beats the ECG
+// missed or a forgery, no heart's. Quiet: the same fall for two messages at
+// 5 s (10 s to its return: the pulse rate lags a brief bradycardia), a fall
+// the pulse rate shares (a bradycardia), one with the saturation pulled
+// down (motion), and one a message after the oximeter was disturbed.
 func TestPulseRateHeldAboveTheHeartRate(t *testing.T) {
 	series := func(edit func(i int, m *msg)) []tick {
 		return every(100, 30*sec, func(i int) msg {
@@ -54,4 +63,41 @@ func TestPulseRateHeldAboveTheHeartRate(t *testing.T) {
 		}
 	})
 	checkRules(t, run(t, vitals.DefaultConfig(), burst))
+
+	fell := series(func(i int, m *msg) {
+		if i == 5 {
+			m.rows[0] = hr("35")
+		}
+	})
+	checkRules(t, run(t, vitals.DefaultConfig(), fell), "spike")
+	brief := every(400, 5*sec, func(i int) msg {
+		m := msg{rows: []row{hr(num(80 + float64(i%3))), pr(num(80 + float64((i+1)%3))), spo2(num(96 + float64(i%2))),
+			rr(num(16 + float64(i%3))), temp("37.0")}}
+		if i == 300 || i == 301 {
+			m.rows[0] = hr("35")
+		}
+		return m
+	})
+	checkRules(t, run(t, vitals.DefaultConfig(), brief))
+	brady := series(func(i int, m *msg) {
+		if i == 5 {
+			m.rows[0], m.rows[1] = hr("35"), pr("37")
+		}
+	})
+	checkRules(t, run(t, vitals.DefaultConfig(), brady))
+	moving := series(func(i int, m *msg) {
+		if i == 5 {
+			m.rows[0], m.rows[2] = hr("35"), spo2("88")
+		}
+	})
+	checkRules(t, run(t, vitals.DefaultConfig(), moving))
+	jolted := series(func(i int, m *msg) {
+		switch i {
+		case 4:
+			m.rows[1] = pr("110")
+		case 5:
+			m.rows[0] = hr("35")
+		}
+	})
+	checkRules(t, run(t, vitals.DefaultConfig(), jolted))
 }

@@ -69,6 +69,14 @@ const baseN = 5
 // a longer one is a step.
 const maxSpike = 3
 
+// pulseLag is how long, from its first message to its return, a fall of
+// the ECG heart rate must last before an oximeter's pulse rate that kept
+// its level below it witnesses against it: the oximeter averages its rate
+// over about 5-15 s (4-16 beats), so a heart that slowed for that long
+// shows in both counts, and a fall only the ECG counted is beats it missed
+// or a forgery, not a heart (session 21, spike21).
+const pulseLag = 15 * time.Second
+
 // deepSpike is the size, in spike thresholds, from which a spike is vouched
 // for only by a related channel that left its own scatter, not by one a
 // third of its scale off its median (see moved). A neonate's breathing rate
@@ -106,7 +114,7 @@ type track struct {
 	exBeyond  bool    // a related channel moved with it beyond its own scatter, or (SpO2) the heart changed pace: vouches for a deep spike
 	exShifted bool    // a related channel moved with it beyond its own scatter, or any other channel did in its first message (corroborates a step)
 	exWitness bool    // a related channel was present during it (not all off, as with a probe off)
-	exAlone   bool    // (SpO2 pulse rate) above the heart rate in every message, no other channel beyond its scatter (see pulseAlone)
+	exAlone   bool    // the SpO2 pulse rate above the heart rate in every message (the pulse rate's spike, or the heart rate's fall), no other channel beyond its scatter (see pulseAbove)
 	exSeg     int
 	exPeak    float64 // the value furthest from exPre
 	exSum     float64 // sum of its values, for the mean shift of a small step
@@ -418,7 +426,7 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 			// forged level moves one channel (or the one arterial line).
 			t.exShifted = partnerShifted[p] || others > 0 || lineMoved
 			t.exWitness = s.witnessed(p)
-			t.exAlone = p == pPR && s.plethWas > plethSettle && s.pulseAbove(lim) && others == 0 && !partnerShifted[p]
+			t.exAlone = (p == pPR || p == pHR && dev < 0) && s.plethWas > plethSettle && s.pulseAbove(lim) && others == 0 && !partnerShifted[p]
 			t.exSmall, t.exSum, t.exFirst = math.Abs(dev) < lo, c.v, c.v
 			t.exNudged = 0
 			if partnerNudged[p] {
@@ -440,13 +448,28 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 			// A related channel vouches for a spike it shared; for a deep
 			// one only if it left its own scatter (see deepSpike).
 			vouched := t.exPartner && (size < deepSpike*spike || t.exBeyond)
-			judged := !info.noSpike && !s.plethSince(int(t.exN)+1) || t.exAlone && t.exN > 1 && now-t.exStart >= corr && others == 0 && !partnerShifted[p]
+			alone := t.exAlone && others == 0 && !partnerShifted[p]
+			// The heart rate fallen below a pulse rate that kept its level,
+			// for longer than the oximeter averages (pulseLag): the ECG
+			// missed beats the pulse still counted, or was forged; no heart
+			// slows for the one sensor. Judged from the heart rate's own
+			// scale and noise: the witness, not the level, tells it from a
+			// heart (session 21).
+			fell := p == pHR && alone && t.exPeak < t.exPre && now-t.exStart >= pulseLag.Nanoseconds()
+			judged := !info.noSpike && !s.plethSince(int(t.exN)+1) || alone && t.exN > 1 && now-t.exStart >= corr || fell
 			least := spike
 			if p == pSpO2 && s.neonatal {
 				least = max(spike, neoSpO2Spike) // the vouching depth stays deepSpike × spike
 			}
-			if t.exN <= maxSpike && size >= least && !vouched && t.exWitness && judged && (params[p].q != qRate || t.exPeak > t.exPre) && (p != pTemp || t.exPeak > t.exPre) && em.on(rSpike) {
-				dst = em.add(dst, rSpike, p, t.exSeg, c.at, t.exPeak, t.exPre, least, "", "short excursion that returned with no related channel moving")
+			if fell {
+				least = max(trackInfo[p].scale, 8*t.noise)
+			}
+			if t.exN <= maxSpike && size >= least && !vouched && t.exWitness && judged && (params[p].q != qRate || t.exPeak > t.exPre || fell) && (p != pTemp || t.exPeak > t.exPre) && em.on(rSpike) {
+				why := "short excursion that returned with no related channel moving"
+				if fell {
+					why = "heart rate fell below a pulse rate that kept its level, for longer than an oximeter averages, and returned: beats the ECG missed, or forged"
+				}
+				dst = em.add(dst, rSpike, p, t.exSeg, c.at, t.exPeak, t.exPre, least, "", why)
 			}
 			t.exN = 0
 			t.push(c.v)
