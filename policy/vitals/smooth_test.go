@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"testing"
+	"time"
 
 	"github.com/hl7gate/hl7gate/policy/vitals"
 )
@@ -153,6 +154,60 @@ func TestQuietArterialLine(t *testing.T) {
 				return art(i+1000, quiet(118, i), num(68+step), num(84+step))
 			})
 			checkRules(t, run(t, vitals.DefaultConfig(), then(learn, 10*sec, sedated)))
+		})
+	}
+}
+
+// TestRoundedSlowCurve21: too_regular (h). A breathing rate measured at a
+// 60 s cadence (a level with each reading's own error, sd 1.2/min), replaced
+// by a slow sinusoid or by a moving average of itself, rounded to whole
+// breaths, moves by at most two a message and only one way until the curve
+// turns: it is reported before the 120 messages that teach (b) its
+// roughness. The same rate with its error kept around the same slow
+// sinusoid, a rate rising one way with its error (a patient tiring), a
+// rate that rose in steps of one and turned once, a breathing rate at the
+// edge of a display step (flickering 14/15 as it wanders) and the sinusoid at
+// a 10 s cadence (readings sharing a monitor's averaging) stay quiet.
+func TestRoundedSlowCurve21(t *testing.T) {
+	noise := func(i int) float64 { return rand.New(rand.NewPCG(uint64(i), 31)).NormFloat64() }
+	beat := func(i int, r float64) msg {
+		return msg{rows: []row{hr(num(math.Round(82 + 1.5*noise(i)))), spo2("97"), rr(num(math.Round(r))), temp("37.0")}}
+	}
+	measured := func(i int) msg { return beat(i, 15+1.2*noise(i+5000)) }
+	sine := func(x float64) float64 { return 15 + 3.5*math.Sin(2*math.Pi*x/18) }
+	for _, tc := range []struct {
+		name   string
+		step   time.Duration
+		n      int
+		after  func(i int) msg
+		report bool
+	}{
+		{"a slow sinusoid", 60 * sec, 80, func(i int) msg { return beat(i+40, sine(float64(i))) }, true},
+		{"a moving average", 60 * sec, 80, func(i int) msg {
+			s := 0.0
+			for k := range 12 {
+				s += 15 + 5*math.Sin(float64(i-k)/8) + 1.2*noise(i+5040-k)
+			}
+			return beat(i+40, s/12)
+		}, true},
+		{"a slow sinusoid with the reading's error", 60 * sec, 80, func(i int) msg { return beat(i+40, sine(float64(i))+1.2*noise(i+5040)) }, false},
+		{"a rate rising with its error", 60 * sec, 80, func(i int) msg { return beat(i+40, 15+0.3*float64(i)+1.2*noise(i+5040)) }, false},
+		{"a rise in steps of one that turns once", 60 * sec, 60, func(i int) msg { return beat(i+40, 12+float64(min(i/2, 22)-max(0, i-48)/2)) }, false},
+		{"a rate at a display step", 60 * sec, 80, func(i int) msg { return beat(i+40, 14.5+0.8*math.Sin(float64(i)/9)+0.3*noise(i+5040)) }, false},
+		{"a slow sinusoid at a 10 s cadence", 10 * sec, 240, func(i int) msg { return beat(i+40, sine(float64(i)/3)) }, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			fs := run(t, vitals.DefaultConfig(), then(every(40, tc.step, measured), tc.step, every(tc.n, tc.step, tc.after)))
+			n := 0
+			for _, f := range fs {
+				if f.Rule == "too_regular" && f.Parameter == "MDC_RESP_RATE" {
+					n++
+				}
+			}
+			if (n > 0) != tc.report {
+				checkRules(t, fs)
+				t.Errorf("%d too_regular findings on the breathing rate, want any: %v", n, tc.report)
+			}
 		})
 	}
 }

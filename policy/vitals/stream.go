@@ -130,9 +130,10 @@ type stream struct {
 	frozenN     int
 	frozenMask  uint32
 	frozenRef   [len(continuous)]float64
-	held        witnessState // heart and pulse rates held apart from their witness, see witness
-	vent        ventState    // the breathing rate at a ventilator's set rate, see ventState
-	sat         satQuiet     // the saturation's changes and flicker, see satSmooth
+	held        witnessState         // heart and pulse rates held apart from their witness, see witness
+	vent        ventState            // the breathing rate at a ventilator's set rate, see ventState
+	sat         satQuiet             // the saturation's changes and flicker, see satSmooth
+	curves      [numParams]curveRuns // each channel's directions of change, see curve
 
 	hr       [historyLen]float64                    // ring of HR samples
 	hrN, eqN int                                    // HR samples in a row; HR == PR in a row

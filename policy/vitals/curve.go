@@ -1,0 +1,115 @@
+package vitals
+
+import (
+	"math"
+	"math/bits"
+)
+
+// curveRuns follows a channel's changes for too_regular (h): a rounded slow
+// curve. A measured heart rate, pulse rate, breathing rate, arterial pressure
+// or end-tidal CO2 is a level plus each reading's own error (the beats or
+// breaths averaged since the last message, the transducer's noise): from one
+// message to the next the reading moves up or down by that error as much as by
+// the level, so the directions of its changes come in no order, and a reading
+// that sits near a display step flickers across it (up, down, up). A moving
+// average of the displayed values or a slow sinusoid, rounded to the display
+// step, moves by at most a step or two per message and only one way until its
+// curve turns: its changes come in a few long runs of one sign. Over the
+// channel's last curveK changes, each at most curveStep, the number of runs of
+// one sign is judged against the chance of so few if the ups and downs
+// (as many as there are) came in any order (the Wald–Wolfowitz runs test);
+// conditioned on how many went up, a trend (a drug, a haemorrhage, sleep)
+// does not lower it, and an error that a reading carries makes consecutive
+// changes alternate more often than chance, not less. At least curveEach
+// changes must go each way (a curve that turned, not a trend that turned
+// once). Judged at a mean interval of at least curveCadence: faster messages
+// share the beats a monitor averages over, and a heart rate's response of a
+// few minutes (a desaturation, a sleeping patient's rise and fall) spans more
+// messages than the window; at 10 s hl7load's clean sleeping heart rates move
+// so (docs/vitals.md, "Rounded slow curves, session 21"). The saturation is
+// judged by (g) (satquiet.go) instead.
+type curveRuns struct {
+	up    uint32 // the window's changes, latest lowest: 1 up, 0 down
+	small uint32 // 1: the change was at most curveStep
+	n     uint8  // changes in the window, up to curveK
+	runN  uint32 // messages in the present run of the channel (since a gap)
+	runAt int64  // arrival of its first message, Unix ns
+}
+
+const (
+	curveK       = 24   // changes judged together
+	curveStep    = 2    // the largest change of a rounded slow curve, base units (two display steps)
+	curveChance  = -3   // log10 chance below which the runs are too few
+	curveEach    = 6    // changes each way at least: a curve that went both ways, not a trend that turned once
+	curveCadence = 19e9 // ns: the mean interval from which readings share no beats of a monitor's average and a response of a few minutes spans fewer messages than the window (a 20 s cadence with its jitter)
+	curveExpl    = "channel moves in a few long runs one way and back, by at most two units a message: a rounded slow curve, not a measurement"
+)
+
+// curve updates p's window with the present value v (prev: the previous
+// value, when present in the previous message) and reports too_regular (h)
+// (see curveRuns).
+func (s *stream) curve(em *emitter, p param, v, prev float64, gap bool, dst []Finding) []Finding {
+	q := &s.curves[p]
+	now := em.arrival.UnixNano()
+	if gap || q.runN == 0 {
+		*q = curveRuns{runN: 1, runAt: now}
+		return dst
+	}
+	q.runN++
+	d := v - prev
+	if d == 0 {
+		return dst
+	}
+	q.up <<= 1
+	q.small <<= 1
+	if d > 0 {
+		q.up |= 1
+	}
+	if math.Abs(d) <= curveStep {
+		q.small |= 1
+	}
+	if q.n < curveK {
+		q.n++
+		return dst
+	}
+	const mask = 1<<curveK - 1
+	if q.small&mask != mask || float64(now-q.runAt) < curveCadence*float64(q.runN-1) || !em.on(rRegular) {
+		return dst
+	}
+	n1 := bits.OnesCount32(q.up & mask)
+	runs := 1 + bits.OnesCount32((q.up^q.up>>1)&(mask>>1))
+	// The bound first: the chance is summed (Lgammas) only for a window
+	// with fewer runs than half the count expected in any order.
+	if min(n1, curveK-n1) < curveEach || 2*runs > 1+2*n1*(curveK-n1)/curveK {
+		return dst
+	}
+	if c := logRunsCDF(runs, n1, curveK-n1); c < curveChance {
+		dst = em.add(dst, rRegular, p, s.cur[p].seg, s.cur[p].at, c, float64(runs), curveChance, "", curveExpl)
+	}
+	return dst
+}
+
+// logRunsCDF returns log10 of the chance of at most r runs of one sign when
+// n1 ups and n2 downs come in a random order.
+func logRunsCDF(r, n1, n2 int) float64 {
+	lc := func(n, k int) float64 {
+		if k < 0 || k > n {
+			return math.Inf(-1)
+		}
+		a, _ := math.Lgamma(float64(n + 1))
+		b, _ := math.Lgamma(float64(k + 1))
+		c, _ := math.Lgamma(float64(n - k + 1))
+		return a - b - c
+	}
+	total := lc(n1+n2, n1)
+	sum := 0.0
+	for x := 2; x <= r; x++ {
+		m := x / 2
+		if x%2 == 0 {
+			sum += 2 * math.Exp(lc(n1-1, m-1)+lc(n2-1, m-1)-total)
+		} else {
+			sum += math.Exp(lc(n1-1, m-1)+lc(n2-1, m)-total) + math.Exp(lc(n1-1, m)+lc(n2-1, m-1)-total)
+		}
+	}
+	return math.Log10(sum)
+}
