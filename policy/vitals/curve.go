@@ -15,7 +15,7 @@ import (
 // average of the displayed values or a slow sinusoid, rounded to the display
 // step, moves by at most a step or two per message and only one way until its
 // curve turns: its changes come in a few long runs of one sign. Over the
-// channel's last curveK changes, each at most curveStep, the number of runs of
+// channel's last curveK changes, all but curveBig at most curveStep, the number of runs of
 // one sign is judged against the chance of so few if the ups and downs
 // (as many as there are) came in any order (the Wald–Wolfowitz runs test);
 // conditioned on how many went up, a trend (a drug, a haemorrhage, sleep)
@@ -29,11 +29,11 @@ import (
 // so (docs/vitals.md, "Rounded slow curves, session 21"). The saturation is
 // judged by (g) (satquiet.go) instead.
 type curveRuns struct {
-	up    uint32 // the window's changes, latest lowest: 1 up, 0 down
-	small uint32 // 1: the change was at most curveStep
-	n     uint8  // changes in the window, up to curveK
-	runN  uint32 // messages in the present run of the channel (since a gap)
-	runAt int64  // arrival of its first message, Unix ns
+	up    uint32  // the window's changes, latest lowest: 1 up, 0 down
+	small uint32  // 1: the change was at most curveStep
+	n     uint8   // changes in the window, up to curveK
+	last  int64   // arrival of the channel's last reading, Unix ns (0: none since a silence)
+	every float64 // the interval between its readings, ns: a moving average over about 16
 }
 
 const (
@@ -41,21 +41,30 @@ const (
 	curveStep    = 2    // the largest change of a rounded slow curve, base units (two display steps)
 	curveChance  = -3   // log10 chance below which the runs are too few
 	curveEach    = 6    // changes each way at least: a curve that went both ways, not a trend that turned once
+	curveBig     = 4    // changes in the window allowed above curveStep: a curve's steeper flanks (two a cycle)
+	curveSilence = 3e11 // ns: a silence after which the window starts again (3 min: a 60 s cadence with a reading missed stays one run)
 	curveCadence = 19e9 // ns: the mean interval from which readings share no beats of a monitor's average and a response of a few minutes spans fewer messages than the window (a 20 s cadence with its jitter)
 	curveExpl    = "channel moves in a few long runs one way and back, by at most two units a message: a rounded slow curve, not a measurement"
 )
 
-// curve updates p's window with the present value v (prev: the previous
-// value, when present in the previous message) and reports too_regular (h)
-// (see curveRuns).
-func (s *stream) curve(em *emitter, p param, v, prev float64, gap bool, dst []Finding) []Finding {
+// curve updates p's window with the present value v (prev: the channel's
+// previous reading, in the previous message or before a short hole: a
+// message without it, an NIBP-only message) and reports too_regular (h)
+// (see curveRuns). The cadence is the window's own (a moving average of the
+// channel's interval), not the mean since the bed began.
+func (s *stream) curve(em *emitter, p param, v, prev float64, dst []Finding) []Finding {
 	q := &s.curves[p]
 	now := em.arrival.UnixNano()
-	if gap || q.runN == 0 {
-		*q = curveRuns{runN: 1, runAt: now}
+	if q.last == 0 || now-q.last > curveSilence {
+		*q = curveRuns{last: now}
 		return dst
 	}
-	q.runN++
+	if dt := float64(now - q.last); q.every == 0 {
+		q.every = dt
+	} else {
+		q.every += (dt - q.every) / 16
+	}
+	q.last = now
 	d := v - prev
 	if d == 0 {
 		return dst
@@ -70,10 +79,9 @@ func (s *stream) curve(em *emitter, p param, v, prev float64, gap bool, dst []Fi
 	}
 	if q.n < curveK {
 		q.n++
-		return dst
 	}
 	const mask = 1<<curveK - 1
-	if q.small&mask != mask || float64(now-q.runAt) < curveCadence*float64(q.runN-1) || !em.on(rRegular) {
+	if q.n < curveK || bits.OnesCount32(q.small&mask) < curveK-curveBig || q.every < curveCadence || !em.on(rRegular) {
 		return dst
 	}
 	n1 := bits.OnesCount32(q.up & mask)

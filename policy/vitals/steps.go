@@ -282,11 +282,11 @@ func (s *stream) newPatient() {
 		t.nb, t.bi, t.exN, t.undoOK = 0, 0, 0, false
 	}
 	s.boxes = [len(boxed)]box{}
-	s.cuff = cuffPair{}  // the next patient's cuff sits elsewhere on another artery
-	s.vent = ventState{} // nor is the next patient on the same ventilator settings
-	s.sat = satQuiet{}   // nor does the next patient's saturation scatter as the last one's
-	s.curves = [numParams]curveRuns{}
-	s.openPP = 0 // nor is the next patient's arterial line the last one's
+	s.cuff = cuffPair{}               // the next patient's cuff sits elsewhere on another artery
+	s.vent = ventState{}              // nor is the next patient on the same ventilator settings
+	s.sat = satQuiet{}                // nor does the next patient's saturation scatter as the last one's
+	s.curves = [numParams]curveRuns{} // nor do the next patient's channels curve as the last one's
+	s.openPP = 0                      // nor is the next patient's arterial line the last one's
 }
 
 // backToBaseline reports whether the current value of p is within tol of
