@@ -99,8 +99,9 @@ func (r *retrace) recent() (float64, bool) {
 	return float64(r.last[0]+r.last[1]+r.last[2]) / 3, true
 }
 
-// push adds value v arriving at now.
-func (r *retrace) push(v float64, now int64, resid float64, judged bool) {
+// push adds value v arriving at now and reports whether it completed a
+// bucket.
+func (r *retrace) push(v float64, now int64, resid float64, judged bool) bool {
 	if judged {
 		// The scatter learns from ordinary messages: a residual is clipped at
 		// three times the scatter so a step or a flush does not inflate it.
@@ -118,7 +119,9 @@ func (r *retrace) push(v float64, now int64, resid float64, judged bool) {
 	r.li = (r.li + 1) % 3
 	r.nlast = min(r.nlast+1, 3)
 	r.at = now
+	closed := false
 	if r.n > 0 && now-r.start >= int64(retraceBucket) {
+		closed = true
 		m := r.sum / float32(r.n)
 		if r.nl > 0 {
 			last := float64(r.lvl[(int(r.head)+int(r.nl)-1)%retraceBuckets])
@@ -138,6 +141,7 @@ func (r *retrace) push(v float64, now int64, resid float64, judged bool) {
 	}
 	r.n++
 	r.sum += float32(v)
+	return closed
 }
 
 // returned reports whether value v, a return by j = v − recent from the
@@ -250,9 +254,86 @@ func (s *stream) driftReturn(em *emitter, arrival time.Time, dst []Finding) []Fi
 		if !c.ok || (line && arterial(p)) {
 			continue
 		}
-		s.retrace[i].push(c.v, now, resid[i], have[i])
+		if s.retrace[i].push(c.v, now, resid[i], have[i]) && p == pSpO2 {
+			if ref, ok := s.slid(i); ok && em.on(rDriftReturn) {
+				dst = em.add(dst, rDriftReturn, p, c.seg, c.at, c.v, ref, retraceInfo[p].min, "", "slid along a slow ramp below every level it held half an hour to an hour before and stayed there, while the heart rate, breathing rate and etCO2 kept theirs")
+			}
+		}
 	}
 	return dst
+}
+
+// The saturation's slide (session 21, drift21): a saturation that has lain
+// for 15 min (slideHold buckets) at least retraceInfo's smallest return (3
+// points) below every 5-min mean it held 30 to 60 min before (slideOld
+// buckets back and older, at least slideRef of them), having got there
+// along a ramp (from slideOld buckets back no 5-min mean fell by more than
+// half the whole fall from the highest of those levels, nor rose by more
+// than a quarter of it), while the heart rate, the breathing rate and
+// etCO2, where present, kept their levels (slidePartners): a desaturation
+// that the lungs or the circulation make begins as a step (a plug, an
+// apnoea, a position) or moves the breathing and heart rates with it; a
+// ramp added to one channel leaves them where they were.
+const (
+	slideHold = 3 // buckets the saturation lies low (15 min)
+	slideOld  = 6 // the levels compared are at least this many buckets old (30 min)
+	slideRef  = 3 // and at least this many of them
+)
+
+// slidePartners are the channels that must have kept their levels, with
+// the change that counts as moving: 5 bpm, 3 breaths/min, 3 mmHg.
+var slidePartners = [...]struct {
+	p    param
+	move float64
+}{{pHR, 5}, {pRR, 3}, {pEtCO2, 3}}
+
+// slid reports whether the saturation (tracked[i]) slid, and the lowest
+// level it held before.
+func (s *stream) slid(i int) (float64, bool) {
+	r := &s.retrace[i]
+	n := int(r.nl) - 1
+	lo := max(0, n-retraceBuckets+1)
+	if n-slideOld-lo+1 < slideRef {
+		return 0, false
+	}
+	low, high := math.Inf(1), math.Inf(-1)
+	for k := lo; k <= n-slideOld; k++ {
+		low, high = min(low, r.bucket(k)), max(high, r.bucket(k))
+	}
+	now := math.Inf(-1)
+	for k := n - slideHold + 1; k <= n; k++ {
+		now = max(now, r.bucket(k))
+	}
+	fall := high - now
+	if low-now < retraceInfo[pSpO2].min {
+		return 0, false
+	}
+	for k, prev := n-slideOld+1, r.bucket(n-slideOld); k <= n; k++ {
+		b := r.bucket(k)
+		if prev-b > 0.5*fall || b-prev > 0.25*fall {
+			return 0, false // a step, or a recovery on the way
+		}
+		prev = b
+	}
+	for _, q := range slidePartners {
+		rq := &s.retrace[slices.Index(tracked[:], q.p)]
+		nq := int(rq.nl) - 1
+		lq := max(0, nq-retraceBuckets+1)
+		if nq-slideOld-lq+1 < slideRef {
+			continue // absent, or not for long enough to have a level
+		}
+		var a, b float64
+		for k := lq; k <= nq-slideOld; k++ {
+			a += rq.bucket(k)
+		}
+		for k := nq - slideHold + 1; k <= nq; k++ {
+			b += rq.bucket(k)
+		}
+		if math.Abs(b/slideHold-a/float64(nq-slideOld-lq+1)) >= q.move {
+			return 0, false
+		}
+	}
+	return low, true
 }
 
 // partnersKept reports whether every related channel of p (trackInfo) that

@@ -3,6 +3,7 @@ package vitals_test
 import (
 	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
 	"time"
 
@@ -42,41 +43,46 @@ func TestDriftReturn(t *testing.T) {
 			return f(i+1000, ramp(i, n))
 		})
 	}
+	// slide: the case is about the saturation's slide (session 21), not
+	// about a return: only that variant of drift_return is counted.
 	tests := []struct {
-		name string
-		more []tick
-		want []string
+		name  string
+		more  []tick
+		want  []string
+		slide bool
 	}{
+		// Since session 21 the slide reports it before the return, which
+		// then continues that episode.
 		{"SpO2 slides 97 → 89 over 30 min, heart and breathing rates steady, snaps back", trend(60, func(i int, x float64) msg {
 			return patient(i, 80, 97-8*x, 16, 38)
-		}), []string{"drift_return"}},
+		}), []string{"drift_return"}, true},
 		{"breathing rate creeps 16 → 28 over 20 min, snaps back", trend(40, func(i int, x float64) msg {
 			return patient(i, 80, 97, 16+12*x, 38)
-		}), []string{"drift_return"}},
+		}), []string{"drift_return"}, false},
 		{"etCO2 climbs 38 → 52 over 40 min with a steady breathing rate, snaps back", trend(80, func(i int, x float64) msg {
 			return patient(i, 80, 97, 16, 38+14*x)
-		}), []string{"drift_return"}},
+		}), []string{"drift_return"}, false},
 		{"desaturation: SpO2 falls in a minute, the heart rate rises, both recover at once", every(60, step, func(i int) msg {
 			if i >= 20 && i < 45 {
 				return patient(i+1000, 95, 88, 20, 38)
 			}
 			return patient(i+1000, 80, 97, 16, 38)
-		}), nil},
+		}), nil, false},
 		{"sleep: heart and breathing rates sink over 30 min, waking restores both at once", trend(60, func(i int, x float64) msg {
 			return patient(i, 80-15*x, 97, 16-6*x, 38)
-		}), nil},
+		}), nil, false},
 		{"SpO2 slides over 30 min and recovers over 10 min", every(90, step, func(i int) msg {
 			x := ramp(i, 60) - ramp(i-60, 20)
 			return patient(i+1000, 80, 97-8*x, 16, 38)
-		}), nil},
+		}), nil, false},
 		{"hypoventilation: etCO2 climbs while the breathing rate falls, then both recover", trend(60, func(i int, x float64) msg {
 			return patient(i, 80, 97, 16-8*x, 38+14*x)
-		}), nil},
+		}), nil, false},
 		// Session 19: a forged saturation or etCO2 rides on the patient's
 		// own course, whose partners move by themselves.
 		{"SpO2 slides 97 → 89 over 30 min while sleep lowers the heart rate 12 bpm, snaps back alone", trend(60, func(i int, x float64) msg {
 			return patient(i, 80-12*ramp(i-1000, 60), 97-8*x, 16, 38)
-		}), []string{"drift_return"}},
+		}), []string{"drift_return"}, false},
 		// Session 19: the level returned to must not hold a step in its
 		// own bucket.
 		{"a ventilator's rate set 16 → 24 late in a 5-min bucket for 20 min, set back in one message", every(55, step, func(i int) msg {
@@ -84,13 +90,33 @@ func TestDriftReturn(t *testing.T) {
 				return patient(i+1000, 80, 97, 24, 38)
 			}
 			return patient(i+1000, 80, 97, 16, 38)
-		}), nil},
+		}), nil, false},
 		{"SpO2 slides over 30 min and snaps back, but the heart rate jumps with it (waking)", trend(60, func(i int, x float64) msg {
 			if x == 0 && i >= 1060 {
 				return patient(i, 95, 97, 16, 38)
 			}
 			return patient(i, 80, 97-8*x, 16, 38)
-		}), nil},
+		}), nil, false},
+		// Session 21 (drift21): a saturation that slid along a ramp below
+		// every level it held 30–60 min before and lies there 15 min, while
+		// the heart rate, breathing rate and etCO2 kept theirs.
+		{"slide: SpO2 slides 97 → 91 over 40 min and holds, partners steady", every(110, step, func(i int) msg {
+			return patient(i+1000, 80, 97-6*ramp(i, 80), 16, 38)
+		}), []string{"drift_return"}, true},
+		{"slide: SpO2 slides 97 → 91 over 40 min while the breathing rate climbs 16 → 22", every(110, step, func(i int) msg {
+			x := ramp(i, 80)
+			return patient(i+1000, 80, 97-6*x, 16+6*x, 38)
+		}), nil, true},
+		{"slide: SpO2 slides 97 → 91 over 40 min while the heart rate climbs 80 → 92", every(110, step, func(i int) msg {
+			x := ramp(i, 80)
+			return patient(i+1000, 80+12*x, 97-6*x, 16, 38)
+		}), nil, true},
+		{"slide: SpO2 falls 97 → 91 in one minute (a plug) and stays, partners steady", every(110, step, func(i int) msg {
+			return patient(i+1000, 80, 97-6*ramp(i-60, 2), 16, 38)
+		}), nil, true},
+		{"slide: SpO2 slides 97 → 95 over 40 min (less than 3 below its old levels)", every(110, step, func(i int) msg {
+			return patient(i+1000, 80, 97-2*ramp(i, 80), 16, 38)
+		}), nil, true},
 	}
 	// At a 60 s cadence the trend is 30 messages and the return still one.
 	slow := every(30+10, time.Minute, func(i int) msg {
@@ -100,16 +126,17 @@ func TestDriftReturn(t *testing.T) {
 		return patient(i+1000, 80, 97, 16+12*ramp(i, 30), 38)
 	})
 	tests = append(tests, struct {
-		name string
-		more []tick
-		want []string
-	}{"60 s cadence: the breathing rate creeps 16 → 28 over 30 min, snaps back", slow, []string{"drift_return"}})
+		name  string
+		more  []tick
+		want  []string
+		slide bool
+	}{"60 s cadence: the breathing rate creeps 16 → 28 over 30 min, snaps back", slow, []string{"drift_return"}, false})
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			fs := run(t, vitals.DefaultConfig(), then(learn, step, tc.more))
 			var got []vitals.Finding
 			for _, f := range fs {
-				if f.Rule == "drift_return" {
+				if f.Rule == "drift_return" && strings.HasPrefix(f.Explanation, "slid") == tc.slide {
 					got = append(got, f)
 				}
 			}
