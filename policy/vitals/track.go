@@ -62,20 +62,6 @@ func chanBit(p param, b bool) uint16 {
 	return 1 << p
 }
 
-// pulseWith reports whether a pulse rate moved in this message the way the
-// heart rate did (d), by at least a third as much: a heart that changed pace
-// moves both counts one way; a pulse rate that went the other way does not
-// vouch for the heart rate's fall, nor keep it from being judged alone
-// (review21).
-func (s *stream) pulseWith(d float64) bool {
-	for _, q := range [...]param{pPR, pPRInv} {
-		if c, pv := &s.cur[q], &s.prev[q]; c.ok && pv.ok && (c.v-pv.v)*d > 0 && math.Abs(c.v-pv.v) >= math.Abs(d)/3 {
-			return true
-		}
-	}
-	return false
-}
-
 // baseN is the number of recent values whose median is a parameter's baseline.
 const baseN = 5
 
@@ -403,16 +389,12 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 		}
 		// The heart rate's fall below its pulse rate (exAlone) is judged
 		// beside the channels a jolt of the patient or the probe disturbs:
-		// no motion moves a core temperature within a message.
+		// no motion moves a core temperature within a message (review21).
+		// A pulse rate that moved either way still vouches for the fall:
+		// motion throws both counts off, the pulse rate often upward.
 		othersAlone := others
-		pMoved, pShifted := partner[p], partnerShifted[p]
-		if p == pHR && (t.exN == 0 && dev < 0 || t.exN > 0 && t.exPeak < t.exPre) {
-			if shifted&chanBit(pTemp, true) != 0 {
-				othersAlone--
-			}
-			if !s.pulseWith(c.v - prevV) {
-				pMoved, pShifted = false, false
-			}
+		if p == pHR && shifted&chanBit(pTemp, true) != 0 && (t.exN == 0 && dev < 0 || t.exN > 0 && t.exPeak < t.exPre) {
+			othersAlone--
 		}
 		if level, pre, size, ok := s.judgeBox(p, c.v, prevV, b, now, quiet); ok && em.on(rRate) {
 			dst = em.add(dst, rRate, p, c.seg, c.at, level, pre, size, "", "held a level and came back to the one it left, each in one message, with no other channel moving")
@@ -446,14 +428,14 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 				s.cancelBox(p)
 				continue // the baseline stays in the true unit
 			}
-			t.exN, t.exPre, t.exStart, t.exPartner, t.exSeg, t.exPeak = 1, b, now, pMoved || (p == pSpO2 && beat), c.seg, c.v
+			t.exN, t.exPre, t.exStart, t.exPartner, t.exSeg, t.exPeak = 1, b, now, partner[p] || (p == pSpO2 && beat), c.seg, c.v
 			t.exBeyond = partnerShifted[p] || (p == pSpO2 && beat)
 			// A change of state (waking, a transfer, a rhythm converting)
 			// moves other channels in the same message, related or not; a
 			// forged level moves one channel (or the one arterial line).
 			t.exShifted = partnerShifted[p] || others > 0 || lineMoved
 			t.exWitness = s.witnessed(p)
-			t.exAlone = (p == pPR || p == pHR && dev < 0) && s.plethWas > plethSettle && s.pulseAbove(lim) && othersAlone == 0 && !pShifted
+			t.exAlone = (p == pPR || p == pHR && dev < 0) && s.plethWas > plethSettle && s.pulseAbove(lim) && othersAlone == 0 && !partnerShifted[p]
 			t.exSmall, t.exSum, t.exFirst = math.Abs(dev) < lo, c.v, c.v
 			t.exNudged = 0
 			if partnerNudged[p] {
@@ -475,7 +457,7 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 			// A related channel vouches for a spike it shared; for a deep
 			// one only if it left its own scatter (see deepSpike).
 			vouched := t.exPartner && (size < deepSpike*spike || t.exBeyond)
-			alone := t.exAlone && othersAlone == 0 && !pShifted
+			alone := t.exAlone && othersAlone == 0 && !partnerShifted[p]
 			// The heart rate fallen below a pulse rate that kept its level,
 			// for longer than the oximeter averages (pulseLag): the ECG
 			// missed beats the pulse still counted, or was forged; no heart
@@ -504,7 +486,7 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 		}
 		t.exN = min(t.exN, 254) + 1
 		t.exSum += c.v
-		t.exPartner = t.exPartner || pMoved
+		t.exPartner = t.exPartner || partner[p]
 		t.exBeyond = t.exBeyond || partnerShifted[p]
 		t.exShifted = t.exShifted || partnerShifted[p]
 		if partnerNudged[p] {
