@@ -33,6 +33,16 @@ func TestTemperatureProbeBack(t *testing.T) {
 		{"probe off, warming over three messages", bed(append(cooled, "33.5", "35.4", "37.0")...), nil},
 		{"temperature forged up from the patient's level", bed("38.5", "38.5", "38.6", "38.5", "38.5", "38.6", "38.5", "38.5", "38.6", "38.5"), []string{"rate_of_change"}},
 		{"probe off, then warmed to well above the level it held", bed(append(cooled, "39.5", "39.5", "39.5", "39.5", "39.5")...), []string{"drift_return", "rate_of_change"}},
+		// Session 21 (probe21): a probe cooling by 1 °C a message or along a
+		// decay (the fall slowing) is no step; a fall that holds its level,
+		// also after two messages, or comes back, still is, and so is one
+		// below any room's air (a Celsius value read as Fahrenheit).
+		{"probe off, cooling 1 °C a message", bed("36.2", "35.2", "34.2", "33.2", "32.2", "31.2", "30.2", "29.2", "28.2", "27.5", "27.5", "27.5", "27.5", "27.5", "27.5", "27.5"), nil},
+		{"probe off, cooling along a decay", bed("34.0", "32.1", "30.8", "29.9", "29.3", "28.9", "28.7", "28.6", "28.6", "28.6", "28.6", "28.6", "28.6", "28.6"), nil},
+		{"temperature forged down to a level", bed("35.8", "35.8", "35.9", "35.8", "35.8", "35.9", "35.8", "35.8", "35.9", "35.8"), []string{"rate_of_change"}},
+		{"temperature forged down in two messages", bed("35.9", "34.8", "34.8", "34.9", "34.8", "34.8", "34.9", "34.8", "34.8", "34.9"), []string{"rate_of_change"}},
+		{"temperature forged down for one message", bed("35.5"), []string{"rate_of_change"}},
+		{"temperature falling below any room's air", bed("15.0", "13.5", "12.0", "10.5", "9.0", "9.0", "9.0", "9.0", "9.0", "9.0"), []string{"rate_of_change"}},
 	})
 }
 

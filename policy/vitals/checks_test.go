@@ -141,8 +141,11 @@ func TestRateAndAgreement(t *testing.T) {
 	}
 }
 
+// TestTemperatureFallIsQuality: a fall is judged on the message after it
+// (session 21, probe21: a probe cooling toward the air falls on; a level
+// holds), so the stream has a third message.
 func TestTemperatureFallIsQuality(t *testing.T) {
-	fs := run(t, vitals.DefaultConfig(), []tick{{0, msg{rows: []row{temp("37.0")}}}, {60 * sec, msg{rows: []row{temp("33.0")}}}})
+	fs := run(t, vitals.DefaultConfig(), []tick{{0, msg{rows: []row{temp("37.0")}}}, {60 * sec, msg{rows: []row{temp("33.0")}}}, {120 * sec, msg{rows: []row{temp("33.0")}}}})
 	checkRules(t, fs, "rate_of_change")
 	if len(fs) == 1 && fs[0].Kind != vitals.KindQuality {
 		t.Errorf("kind %q, want %q (probe displaced)", fs[0].Kind, vitals.KindQuality)

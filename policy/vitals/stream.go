@@ -110,6 +110,10 @@ type stream struct {
 	smooth [numParams]sample // exponentially smoothed (α = 0.3), for rate_of_change partners
 	pend   [len(rateParams)]step
 
+	coolRun  uint8    // messages in a row whose temperature fell along a decay (up to coolFalls), see rate
+	lastFall float32  // the temperature's fall into the previous message (°C; 0: none), see rate
+	tempFall tempFall // a fast temperature fall not yet judged, see rate
+
 	disagree [2]disagreement // ECG heart rate against each pulse rate, see hrpr
 	plethOK  uint8           // messages since the oximeter was last disturbed, see notePleth
 	plethWas uint8           // plethOK before the current message (a pulse-rate spike's calm before it)
@@ -120,6 +124,7 @@ type stream struct {
 	nibp     [3]float64
 	haveNIBP bool
 	damping  bool    // this message changed the arterial line's damping (dampChanged), set by values
+	circuit  bool    // this message's breathing rate is 0 through an open circuit (circuitOpen), set by values
 	openPP   float32 // the arterial pulse pressure before the line's damping narrowed it; 0: none (dampChanged)
 	nibpSoon uint8   // one bit per new reading, latest lowest: it came sooner than the class's cycle (min_interval, min_interval_child) after the one before, see nibpChecks
 	statFrom int64   // the first reading of the current series less than statGap apart (Unix ns; 0 = none), see nibpChecks
@@ -824,6 +829,7 @@ func (s *stream) clockSet(off time.Duration, arrival time.Time, rc *Rules) bool 
 
 // values runs the physiological checks over s.cur and then remembers it.
 func (s *stream) values(e *Engine, em *emitter, arrival time.Time, dst []Finding) []Finding {
+	s.circuit = s.circuitOpen(arrival, e.cfg.Rules.Rate.MaxGap)
 	s.damping = s.dampChanged()
 	dst = s.units(em, dst)
 	dst = s.rate(e, em, arrival, dst)
@@ -851,6 +857,24 @@ func (s *stream) values(e *Engine, em *emitter, arrival time.Time, dst []Finding
 		}
 	}
 	return dst
+}
+
+// openCO2 is the end-tidal CO2, in mmHg, below which a capnograph that was
+// reading samples no exhaled gas: the airway circuit is open.
+const openCO2 = 5
+
+// circuitOpen reports whether the breathing rate of the current message is
+// 0 while the etCO2, present within gap before, is absent or below openCO2:
+// a ventilator circuit opened (for suction, a disconnection) counts no
+// breaths and the capnograph samples room air, so a rate of 0 then is no
+// reading of the patient's breathing, and its return to the patient's rate
+// when the circuit closes is no step (the third blind generator's suction,
+// session 21). Such a value neither begins, extends nor ends an excursion
+// (excursions), as a flushed arterial line's; the other checks read it as
+// before. A rate forged to 0 leaves the etCO2 as it was.
+func (s *stream) circuitOpen(arrival time.Time, gap time.Duration) bool {
+	rr, co2, was := &s.cur[pRR], &s.cur[pEtCO2], &s.prev[pEtCO2]
+	return rr.ok && rr.v == 0 && (!co2.ok || co2.v < openCO2) && was.ok && arrival.Sub(was.at) <= gap
 }
 
 func (s *stream) units(em *emitter, dst []Finding) []Finding {
@@ -924,20 +948,83 @@ func (s *stream) rate(e *Engine, em *emitter, arrival time.Time, dst []Finding) 
 		}
 	}
 	c, pr := &s.cur[pTemp], &s.prev[pTemp]
-	fast := false
+	fast, near := false, false
 	if c.ok && pr.ok {
 		dt := arrival.Sub(pr.at)
 		d := c.v - pr.v
-		fast = dt <= rr.MaxGap && math.Abs(d) >= rr.TempStep && math.Abs(d)/max(dt.Minutes(), 1.0/60) >= rr.TempPerMinute
+		near = dt <= rr.MaxGap
+		fast = near && math.Abs(d) >= rr.TempStep && math.Abs(d)/max(dt.Minutes(), 1.0/60) >= rr.TempPerMinute
 	}
-	if fast && (c.v < pr.v || !s.probeBack(pr.v, c.v)) {
-		kind, expl := KindIntegrity, "temperature rose faster than physiology allows"
-		if c.v < pr.v {
-			kind, expl = KindQuality, "temperature fell faster than physiology allows (probe displaced?)"
+	// The temperature's run of falls, each at least a third of the one
+	// before it: a decay (see coolFalls).
+	fall := 0.0
+	if near {
+		fall = pr.v - c.v
+	}
+	switch {
+	case fall < tempFallMin:
+		s.coolRun = 0
+	case s.coolRun > 0 && fall >= float64(s.lastFall)/3:
+		s.coolRun = min(s.coolRun+1, coolFalls)
+	default:
+		s.coolRun = 1
+	}
+	s.lastFall = float32(max(fall, 0))
+	cooling := s.coolRun >= coolFalls && c.v >= ambientMin
+	const fellExpl = "temperature fell faster than physiology allows (probe displaced?)"
+	if f := &s.tempFall; f.n > 0 {
+		// A fall held back (see below) is decided by the messages after it.
+		switch {
+		case cooling:
+			f.n = 0 // still falling: a probe cooling toward the room's air
+		case s.coolRun >= 2 && f.n < coolFalls-1:
+			f.n++ // the decay goes on: one more message decides
+		default:
+			var at time.Time
+			seg := 0
+			if c.ok {
+				seg, at = c.seg, c.at
+			}
+			dst = em.add(dst, rRate, pTemp, seg, at, f.v, f.pre, rr.TempStep, KindQuality, fellExpl)
+			f.n = 0
 		}
-		dst = em.add(dst, rRate, pTemp, c.seg, c.at, c.v, pr.v, rr.TempStep, kind, expl)
+	}
+	switch {
+	case !fast:
+	case c.v < pr.v:
+		// A probe that comes off cools toward the air around it (25-32
+		// °C in a room or an incubator) along a decay, each reading lower
+		// than the last; a forged or displaced level moves and holds, or
+		// comes back. A fast fall is held back until coolFalls falls in a
+		// row show the decay (quiet) or a reading that does not fall shows
+		// a level (reported then, at most coolFalls-1 messages late).
+		if !cooling && s.tempFall.n == 0 {
+			s.tempFall = tempFall{n: 1, v: c.v, pre: pr.v}
+		}
+	case !s.probeBack(pr.v, c.v):
+		dst = em.add(dst, rRate, pTemp, c.seg, c.at, c.v, pr.v, rr.TempStep, KindIntegrity, "temperature rose faster than physiology allows")
 	}
 	return dst
+}
+
+// A temperature probe coming off (rate): coolFalls readings in a row, each
+// at least tempFallMin °C below the one before and by at least a third of
+// the fall before it (a decay toward the air goes on; a level's noise after
+// a step does not), the last not below ambientMin °C, are a probe cooling
+// toward the air, not a step. No room a patient
+// lies in is colder than ambientMin; a value below it is no probe reading
+// the air (a Celsius value labelled Fahrenheit reads 2-4 °C).
+const (
+	coolFalls   = 3
+	tempFallMin = 0.05
+	ambientMin  = 20
+)
+
+// tempFall is a fast temperature fall held back by rate: n messages since
+// it (0: none), its value and the value before it.
+type tempFall struct {
+	n      uint8
+	v, pre float64
 }
 
 var stepExplanation = [len(rateParams)]string{

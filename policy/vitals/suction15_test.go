@@ -35,4 +35,20 @@ func TestSuctionReturn(t *testing.T) {
 	// before session 15: unit_mismatch); a unit mislabelled holds it in
 	// every message (TestUnitJumpUndone).
 	checkRules(t, run(t, vitals.DefaultConfig(), suction(38, []float64{5, 0, 1, 3, 2, 1})))
+	// Session 21 (probe21): the third blind generator's suction: the
+	// breathing rate reads 0 while the capnograph sends nothing, for 40 s at
+	// a 5 s cadence, and comes back to the patient's rate (main before it:
+	// rate_of_change). A rate forged to 0 beside an etCO2 that keeps its
+	// level is still a step.
+	open := func(co2 bool) []tick {
+		return then(then(before, 5*sec, every(8, 5*sec, func(i int) msg {
+			m := at(60+i, 0, 38)
+			if !co2 {
+				m.rows = m.rows[:len(m.rows)-1]
+			}
+			return m
+		})), 5*sec, every(30, 5*sec, func(i int) msg { return at(68+i, float64(14+i%2), float64(38+i%3)) }))
+	}
+	checkRules(t, run(t, vitals.DefaultConfig(), open(false)))
+	checkRules(t, run(t, vitals.DefaultConfig(), open(true)), "rate_of_change")
 }

@@ -290,7 +290,8 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 	}
 	// A flushed, zeroed or damped arterial line shows no patient pressure:
 	// its values neither begin, extend nor end an excursion, nor are they
-	// a change of state.
+	// a change of state. Nor does a breathing rate of 0 through an open
+	// circuit (circuitOpen) begin, extend or end one.
 	line, narrow := s.flushed() || s.damped(), s.narrowArt()
 	beat := s.heartJumped(e.cfg.Rules.HRPR.Irregular)
 	var shiftedN, arterialShifted int                          // channels shifted beyond their scatter in this message; of them arterial
@@ -319,7 +320,7 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 		}
 		dst = s.freeze(e, em, p, now, dst)
 		dst = s.tooSmooth(e, em, p, dst)
-		if line && arterial(p) {
+		if line && arterial(p) || p == pRR && s.circuit {
 			continue
 		}
 		prevV := t.prevV
