@@ -907,9 +907,10 @@ func (s *stream) rate(e *Engine, em *emitter, arrival time.Time, dst []Finding) 
 			th = rr.SpO2Step
 		}
 		pd := &s.pend[i]
-		if !pd.active && c.ok && pr.ok && arrival.Sub(pr.at) <= rr.MaxGap {
-			d := math.Abs(c.v - pr.v)
-			if d >= th && (rp.p != pSpO2 || d/max(arrival.Sub(pr.at).Minutes(), 1.0/60) >= rr.SpO2PerMinute) && !s.backToBaseline(rp.p, 0.75*th) &&
+		// The step's size first: most messages move by less, and the
+		// interval (a time.Time subtraction) is needed only for a step.
+		if d := math.Abs(c.v - pr.v); !pd.active && c.ok && pr.ok && d >= th && arrival.Sub(pr.at) <= rr.MaxGap {
+			if (rp.p != pSpO2 || d/max(arrival.Sub(pr.at).Minutes(), 1.0/60) >= rr.SpO2PerMinute) && !s.backToBaseline(rp.p, 0.75*th) &&
 				(rp.p != pSpO2 || !s.plethSettling(arrival, rr.Corroboration)) {
 				*pd = step{active: true, at: arrival, pre: pr.v, lo: c.v, hi: c.v}
 				for j, q := range rp.partners {
