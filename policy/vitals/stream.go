@@ -1581,15 +1581,17 @@ func (s *stream) pushHR(v, lim float64) {
 			s.hrAbove--
 		}
 	}
+	// Without branches (a moving heart rate equals an earlier one at random,
+	// which no predictor guesses): the count goes up, or to 0 where v differs.
 	var full uint32
+	last := uint(s.hrN - 1)
 	for l := periodMinLag; l <= periodMaxLag; l++ {
-		c := &s.hrRep[l-periodMinLag]
-		if v == s.hrBack(l) {
-			*c = min(*c+1, periodRun)
-		} else {
-			*c = 0
+		c := min(s.hrRep[l-periodMinLag]+1, periodRun)
+		if v != s.hr[(last-uint(l))%historyLen] {
+			c = 0
 		}
-		if *c == periodRun {
+		s.hrRep[l-periodMinLag] = c
+		if c == periodRun {
 			full |= 1 << l
 		}
 	}
