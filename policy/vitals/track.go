@@ -781,6 +781,15 @@ func (s *stream) freeze(e *Engine, em *emitter, p param, now int64, dst []Findin
 			t.low += 0.1 * d
 		}
 	}
+	if p == pHR && t.run == 1 {
+		s.held.unpaced = s.readBelow(c.v) // at each run's start, judged or not
+	}
+	if t.seen < changeLearn || t.changeP < minChangeP(p) || (p == pSpO2 && c.v >= 99) {
+		return dst
+	}
+	if int(t.run) < fc.MinSamples || !em.on(rFrozen) {
+		return dst // most messages: the floor below is not worked out
+	}
 	// A channel held at its floor by a machine (a demand pacemaker taking
 	// over, a ventilator's set rate) is not frozen; only rates have one. A
 	// pacemaker's rate is programmed in steps of 5/min: a heart rate held at
@@ -789,9 +798,6 @@ func (s *stream) freeze(e *Engine, em *emitter, p param, now int64, dst []Findin
 	// not a pacemaker. Nor is a heart rate held at a value it kept reading
 	// below before the run: a pacing rate is a lower bound (see readBelow).
 	floor := params[p].q == qRate && c.v <= t.low+trackInfo[p].scale/15
-	if p == pHR && t.run == 1 {
-		s.held.unpaced = s.readBelow(c.v)
-	}
 	if p == pHR || ((p == pPR || p == pPRInv) && s.heartHeld(t.run)) {
 		floor = floor || multipleOf5(c.v)
 	} else if p == pPR || p == pPRInv {
@@ -803,12 +809,6 @@ func (s *stream) freeze(e *Engine, em *emitter, p param, now int64, dst []Findin
 	// A breathing rate at its floor may be a ventilator's set rate, which
 	// has no witness: it is judged only against setRateChance.
 	setRate := floor && !paceWitnessed(p)
-	if t.seen < changeLearn || t.changeP < minChangeP(p) || (p == pSpO2 && c.v >= 99) {
-		return dst
-	}
-	if int(t.run) < fc.MinSamples || !em.on(rFrozen) {
-		return dst
-	}
 	// A heart or pulse rate at its floor or at a pacing rate is judged only
 	// by its witness (below): a pacemaker paces the heart both sensors
 	// count, so the other sensor stays at the paced rate; one that leaves
