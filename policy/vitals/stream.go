@@ -125,6 +125,7 @@ type stream struct {
 	haveNIBP bool
 	damping  bool    // this message changed the arterial line's damping (dampChanged), set by values
 	circuit  bool    // this message's breathing rate is 0 through an open circuit (circuitOpen), set by values
+	rrBefore float32 // the breathing rate before the circuit opened, see circuitEnds
 	openPP   float32 // the arterial pulse pressure before the line's damping narrowed it; 0: none (dampChanged)
 	nibpSoon uint8   // one bit per new reading, latest lowest: it came sooner than the class's cycle (min_interval, min_interval_child) after the one before, see nibpChecks
 	statFrom int64   // the first reading of the current series less than statGap apart (Unix ns; 0 = none), see nibpChecks
@@ -829,7 +830,7 @@ func (s *stream) clockSet(off time.Duration, arrival time.Time, rc *Rules) bool 
 
 // values runs the physiological checks over s.cur and then remembers it.
 func (s *stream) values(e *Engine, em *emitter, arrival time.Time, dst []Finding) []Finding {
-	s.circuit = s.circuitOpen(arrival, e.cfg.Rules.Rate.MaxGap)
+	dst = s.circuitEnds(em, arrival, e.cfg.Rules.Rate.MaxGap, dst)
 	s.damping = s.dampChanged()
 	dst = s.units(em, dst)
 	dst = s.rate(e, em, arrival, dst)
@@ -863,6 +864,13 @@ func (s *stream) values(e *Engine, em *emitter, arrival time.Time, dst []Finding
 // reading samples no exhaled gas: the airway circuit is open.
 const openCO2 = 5
 
+// circuitMax is how long after the last etCO2 reading a breathing rate of 0
+// beside an absent etCO2 is taken for an open circuit: an airway suction is
+// kept under 15 s (AARC clinical practice guideline, 2010), and with the
+// capnograph's return after the circuit closes it lasts well under a minute
+// (the third generator's suctions, 30-40 s, sit inside it).
+const circuitMax = 45 * time.Second
+
 // circuitOpen reports whether the breathing rate of the current message is
 // 0 while the etCO2, present within gap before, is absent or below openCO2:
 // a ventilator circuit opened (for suction, a disconnection) counts no
@@ -871,10 +879,31 @@ const openCO2 = 5
 // when the circuit closes is no step (the third blind generator's suction,
 // session 21). Such a value neither begins, extends nor ends an excursion
 // (excursions), as a flushed arterial line's; the other checks read it as
-// before. A rate forged to 0 leaves the etCO2 as it was.
+// before. A rate forged to 0 leaves the etCO2 as it was, or drops it: an
+// etCO2 absent for longer than circuitMax is no open circuit, so such a
+// forgery is judged after circuitMax (one shorter is not: review22).
+// circuitEnds sets s.circuit for the current message. A breathing rate
+// still 0 beside a still absent etCO2 when the circuit can no longer be open
+// (circuitMax after the last etCO2) was no suction: it is reported at once,
+// against the rate before the circuit opened (excursions alone would judge
+// only what follows circuitMax, too short a box to find).
+func (s *stream) circuitEnds(em *emitter, arrival time.Time, gap time.Duration, dst []Finding) []Finding {
+	open := s.circuitOpen(arrival, gap)
+	rr := &s.cur[pRR]
+	switch {
+	case open && !s.circuit:
+		s.rrBefore = float32(s.prev[pRR].v)
+	case s.circuit && !open && rr.ok && rr.v == 0 && !s.cur[pEtCO2].ok && em.on(rRate):
+		dst = em.add(dst, rRate, pRR, rr.seg, rr.at, 0, float64(s.rrBefore), circuitMax.Seconds(), "",
+			"breathing rate read 0 with the capnograph silent for longer than an airway suction")
+	}
+	s.circuit = open
+	return dst
+}
+
 func (s *stream) circuitOpen(arrival time.Time, gap time.Duration) bool {
 	rr, co2, was := &s.cur[pRR], &s.cur[pEtCO2], &s.prev[pEtCO2]
-	return rr.ok && rr.v == 0 && (!co2.ok || co2.v < openCO2) && was.ok && arrival.Sub(was.at) <= gap
+	return rr.ok && rr.v == 0 && (!co2.ok || co2.v < openCO2) && was.ok && arrival.Sub(was.at) <= min(gap, circuitMax)
 }
 
 func (s *stream) units(em *emitter, dst []Finding) []Finding {
@@ -957,36 +986,35 @@ func (s *stream) rate(e *Engine, em *emitter, arrival time.Time, dst []Finding) 
 		fast = near && math.Abs(d) >= rr.TempStep && math.Abs(d)/max(dt.Minutes(), 1.0/60) >= rr.TempPerMinute
 	}
 	// The temperature's run of falls, each at least a third of the one
-	// before it: a decay (see coolFalls).
+	// before it and at most twice it: a decay (see coolFalls).
 	fall := 0.0
 	if near {
 		fall = pr.v - c.v
 	}
-	switch {
+	switch last := float64(s.lastFall); {
 	case fall < tempFallMin:
 		s.coolRun = 0
-	case s.coolRun > 0 && fall >= float64(s.lastFall)/3:
+	case s.coolRun > 0 && fall >= last/3 && fall <= 2*last:
 		s.coolRun = min(s.coolRun+1, coolFalls)
 	default:
 		s.coolRun = 1
 	}
 	s.lastFall = float32(max(fall, 0))
 	cooling := s.coolRun >= coolFalls && c.v >= ambientMin
-	const fellExpl = "temperature fell faster than physiology allows (probe displaced?)"
 	if f := &s.tempFall; f.n > 0 {
 		// A fall held back (see below) is decided by the messages after it.
 		switch {
 		case cooling:
-			f.n = 0 // still falling: a probe cooling toward the room's air
-		case s.coolRun >= 2 && f.n < coolFalls-1:
-			f.n++ // the decay goes on: one more message decides
+			f.cooled, f.low = true, c.v // the decay goes on: judged where it ends
+		case !f.cooled && s.coolRun >= 2 && f.n < coolFalls-1:
+			f.n++ // a decay may be starting: one more message decides
 		default:
-			var at time.Time
-			seg := 0
-			if c.ok {
-				seg, at = c.seg, c.at
+			if !f.cooled || f.low > airMax {
+				// A level that holds, or a decay that stopped short of
+				// any air a probe could be reading.
+				dst = em.add(dst, rRate, pTemp, 0, f.at, f.v, f.pre, rr.TempStep, KindQuality,
+					"temperature fell faster than physiology allows (probe displaced?)")
 			}
-			dst = em.add(dst, rRate, pTemp, seg, at, f.v, f.pre, rr.TempStep, KindQuality, fellExpl)
 			f.n = 0
 		}
 	}
@@ -997,10 +1025,16 @@ func (s *stream) rate(e *Engine, em *emitter, arrival time.Time, dst []Finding) 
 		// °C in a room or an incubator) along a decay, each reading lower
 		// than the last; a forged or displaced level moves and holds, or
 		// comes back. A fast fall is held back until coolFalls falls in a
-		// row show the decay (quiet) or a reading that does not fall shows
-		// a level (reported then, at most coolFalls-1 messages late).
+		// row show a decay, which is then followed to its end (quiet if
+		// it reached airMax), or a reading that does not fall shows a
+		// level (reported then, at most coolFalls-1 messages late, with
+		// the fall's own time).
 		if !cooling && s.tempFall.n == 0 {
-			s.tempFall = tempFall{n: 1, v: c.v, pre: pr.v}
+			at := c.at
+			if at.IsZero() {
+				at = em.msgTime
+			}
+			s.tempFall = tempFall{n: 1, v: c.v, pre: pr.v, at: at}
 		}
 	case !s.probeBack(pr.v, c.v):
 		dst = em.add(dst, rRate, pTemp, c.seg, c.at, c.v, pr.v, rr.TempStep, KindIntegrity, "temperature rose faster than physiology allows")
@@ -1009,23 +1043,31 @@ func (s *stream) rate(e *Engine, em *emitter, arrival time.Time, dst []Finding) 
 }
 
 // A temperature probe coming off (rate): coolFalls readings in a row, each
-// at least tempFallMin °C below the one before and by at least a third of
-// the fall before it (a decay toward the air goes on; a level's noise after
-// a step does not), the last not below ambientMin °C, are a probe cooling
-// toward the air, not a step. No room a patient
-// lies in is colder than ambientMin; a value below it is no probe reading
-// the air (a Celsius value labelled Fahrenheit reads 2-4 °C).
+// at least tempFallMin °C below the one before, by at least a third of the
+// fall before it and at most twice it (a decay toward the air goes on and
+// its falls shrink or, along a line, stay; a level's noise after a step
+// does not go on, and a step after small falls is no decay), the last not
+// below ambientMin °C, are a probe cooling toward the air; the fall is not
+// judged if the decay then reaches airMax °C or below. No room a patient
+// lies in is colder than ambientMin (a Celsius value labelled Fahrenheit
+// reads 2-4 °C); a probe in a room's air, or lying in the bed, reads below
+// airMax (an incubator's air may be warmer: a neonate's probe coming off
+// there is reported as before).
 const (
 	coolFalls   = 3
 	tempFallMin = 0.05
 	ambientMin  = 20
+	airMax      = 33
 )
 
 // tempFall is a fast temperature fall held back by rate: n messages since
-// it (0: none), its value and the value before it.
+// it (0: none), its value, the value before it and its time; cooled when a
+// decay followed it, low the decay's last reading.
 type tempFall struct {
-	n      uint8
-	v, pre float64
+	n           uint8
+	cooled      bool
+	v, pre, low float64
+	at          time.Time
 }
 
 var stepExplanation = [len(rateParams)]string{
