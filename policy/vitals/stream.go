@@ -120,17 +120,18 @@ type stream struct {
 	plethAt  int64           // arrival of that disturbance, Unix ns
 	lineWas  bool            // the previous message's arterial line was flushed, zeroed or damped
 
-	nibpAt   time.Time
-	nibp     [3]float64
-	haveNIBP bool
-	damping  bool    // this message changed the arterial line's damping (dampChanged), set by values
-	circuit  bool    // this message's breathing rate is 0 through an open circuit (circuitOpen), set by values
-	rrBefore float32 // the breathing rate before the circuit opened, see circuitEnds
-	openPP   float32 // the arterial pulse pressure before the line's damping narrowed it; 0: none (dampChanged)
-	nibpSoon uint8   // one bit per new reading, latest lowest: it came sooner than the class's cycle (min_interval, min_interval_child) after the one before, see nibpChecks
-	statFrom int64   // the first reading of the current series less than statGap apart (Unix ns; 0 = none), see nibpChecks
-	nibpBad  int
-	cuff     cuffPair // cuff against arterial mean, see cuffOffset
+	nibpAt      time.Time
+	nibp        [3]float64
+	haveNIBP    bool
+	damping     bool    // this message changed the arterial line's damping (dampChanged), set by values
+	circuit     bool    // this message's breathing rate is 0 through an open circuit (circuitOpen), set by values
+	rrBefore    float32 // the breathing rate before the circuit opened, see circuitEnds
+	circuitFrom int64   // when the current run of open-circuit breathing rates began (Unix ns; 0 = none), see circuitEnds
+	openPP      float32 // the arterial pulse pressure before the line's damping narrowed it; 0: none (dampChanged)
+	nibpSoon    uint8   // one bit per new reading, latest lowest: it came sooner than the class's cycle (min_interval, min_interval_child) after the one before, see nibpChecks
+	statFrom    int64   // the first reading of the current series less than statGap apart (Unix ns; 0 = none), see nibpChecks
+	nibpBad     int
+	cuff        cuffPair // cuff against arterial mean, see cuffOffset
 
 	frozenSince time.Time
 	frozenN     int
@@ -860,15 +861,41 @@ func (s *stream) values(e *Engine, em *emitter, arrival time.Time, dst []Finding
 	return dst
 }
 
+// circuitEnds sets s.circuit for the current message: its breathing rate
+// is 0 through an open circuit (circuitOpen) for at most circuitMax since
+// the run of such messages began. A breathing rate still 0 beside a still
+// absent etCO2 after circuitMax was no suction: it is reported at once,
+// against the rate before the circuit opened (excursions alone would judge
+// only what follows circuitMax, too short a box to find).
+func (s *stream) circuitEnds(em *emitter, arrival time.Time, gap time.Duration, dst []Finding) []Finding {
+	rr, now := &s.cur[pRR], arrival.UnixNano()
+	if !rr.ok || rr.v != 0 {
+		s.circuitFrom = 0
+	}
+	open := s.circuitOpen(arrival, gap)
+	if open && s.circuitFrom == 0 {
+		s.circuitFrom, s.rrBefore = now, float32(s.prev[pRR].v)
+	}
+	if open && now-s.circuitFrom > circuitMax.Nanoseconds() {
+		if s.circuit && !s.cur[pEtCO2].ok && em.on(rRate) {
+			dst = em.add(dst, rRate, pRR, rr.seg, rr.at, 0, float64(s.rrBefore), circuitMax.Seconds(), "",
+				"breathing rate read 0 with the capnograph silent for longer than an airway suction")
+		}
+		open = false
+	}
+	s.circuit = open
+	return dst
+}
+
 // openCO2 is the end-tidal CO2, in mmHg, below which a capnograph that was
 // reading samples no exhaled gas: the airway circuit is open.
 const openCO2 = 5
 
-// circuitMax is how long after the last etCO2 reading a breathing rate of 0
-// beside an absent etCO2 is taken for an open circuit: an airway suction is
-// kept under 15 s (AARC clinical practice guideline, 2010), and with the
-// capnograph's return after the circuit closes it lasts well under a minute
-// (the third generator's suctions, 30-40 s, sit inside it).
+// circuitMax is how long a run of breathing rates of 0 beside an absent or
+// near-0 etCO2 is taken for an open circuit: an airway suction is kept under
+// 15 s (AARC clinical practice guideline, 2010), and with the capnograph's
+// return after the circuit closes it lasts well under a minute (the third
+// generator's suctions, 30-40 s, sit inside it).
 const circuitMax = 45 * time.Second
 
 // circuitOpen reports whether the breathing rate of the current message is
@@ -879,31 +906,11 @@ const circuitMax = 45 * time.Second
 // when the circuit closes is no step (the third blind generator's suction,
 // session 21). Such a value neither begins, extends nor ends an excursion
 // (excursions), as a flushed arterial line's; the other checks read it as
-// before. A rate forged to 0 leaves the etCO2 as it was, or drops it: an
-// etCO2 absent for longer than circuitMax is no open circuit, so such a
-// forgery is judged after circuitMax (one shorter is not: review22).
-// circuitEnds sets s.circuit for the current message. A breathing rate
-// still 0 beside a still absent etCO2 when the circuit can no longer be open
-// (circuitMax after the last etCO2) was no suction: it is reported at once,
-// against the rate before the circuit opened (excursions alone would judge
-// only what follows circuitMax, too short a box to find).
-func (s *stream) circuitEnds(em *emitter, arrival time.Time, gap time.Duration, dst []Finding) []Finding {
-	open := s.circuitOpen(arrival, gap)
-	rr := &s.cur[pRR]
-	switch {
-	case open && !s.circuit:
-		s.rrBefore = float32(s.prev[pRR].v)
-	case s.circuit && !open && rr.ok && rr.v == 0 && !s.cur[pEtCO2].ok && em.on(rRate):
-		dst = em.add(dst, rRate, pRR, rr.seg, rr.at, 0, float64(s.rrBefore), circuitMax.Seconds(), "",
-			"breathing rate read 0 with the capnograph silent for longer than an airway suction")
-	}
-	s.circuit = open
-	return dst
-}
-
+// before. A rate forged to 0 leaves the etCO2 as it was, or drops it: then
+// it is judged after circuitMax (circuitEnds; one shorter is not: review22).
 func (s *stream) circuitOpen(arrival time.Time, gap time.Duration) bool {
 	rr, co2, was := &s.cur[pRR], &s.cur[pEtCO2], &s.prev[pEtCO2]
-	return rr.ok && rr.v == 0 && (!co2.ok || co2.v < openCO2) && was.ok && arrival.Sub(was.at) <= min(gap, circuitMax)
+	return rr.ok && rr.v == 0 && (!co2.ok || co2.v < openCO2) && was.ok && arrival.Sub(was.at) <= gap
 }
 
 func (s *stream) units(em *emitter, dst []Finding) []Finding {
