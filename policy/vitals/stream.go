@@ -1500,7 +1500,7 @@ func (s *stream) bp(e *Engine, em *emitter, ps, pd, pm param, latched bool, dst 
 // cuffLineAgree is how close (mmHg) a cuff's mean must lie to the arterial
 // line's mean in the same message for the line to confirm it: the genuine
 // readings outside the form factor window on the training corpora lay 0–6
-// mmHg from the line's mean, the forged cuff means beside a line 15–40.
+// mmHg from the line's mean, the forged cuff means beside a line 15–69.
 const cuffLineAgree = 8
 
 // cuffMeanOnLine reports whether the arterial line in the current message,
