@@ -1473,7 +1473,11 @@ func (s *stream) bp(e *Engine, em *emitter, ps, pd, pm param, latched bool, dst 
 		if !latched && (s.neonatal || s.paediatric) {
 			lo = mr.ChildFormMin
 		}
-		mapBad = math.Abs(mean.v-est) > mr.Tolerance || (pp >= mr.MinPulsePressure && (f < lo || f > mr.FormMax))
+		form := pp >= mr.MinPulsePressure && (f < lo || f > mr.FormMax)
+		if form && !latched && s.cuffMeanOnLine(mean.v) {
+			form = false // the measured mean is the patient's; its derived pressures are the algorithm's
+		}
+		mapBad = math.Abs(mean.v-est) > mr.Tolerance || form
 	}
 	if fire(rMAP, mapBad) {
 		dst = em.add(dst, rMAP, pm, mean.seg, mean.at, mean.v, est, rc.MAPFormula.Tolerance, "", "mean pressure inconsistent with systolic and diastolic")
@@ -1491,6 +1495,29 @@ func (s *stream) bp(e *Engine, em *emitter, ps, pd, pm param, latched bool, dst 
 		dst = em.add(dst, rPulsePressure, ps, sys.seg, sys.at, pp, sys.v, rc.PulsePressure.Max, "", expl)
 	}
 	return dst
+}
+
+// cuffLineAgree is how close (mmHg) a cuff's mean must lie to the arterial
+// line's mean in the same message for the line to confirm it: the genuine
+// readings outside the form factor window on the training corpora lay 0–6
+// mmHg from the line's mean, the forged cuff means beside a line 15–69.
+const cuffLineAgree = 8
+
+// cuffMeanOnLine reports whether the arterial line in the current message,
+// showing a patient pressure (not flushed, zeroed or damped), has a mean
+// within cuffLineAgree of the cuff's mean. An oscillometric cuff measures
+// the mean (the cuff pressure of the largest oscillation) and derives the
+// systolic and diastolic from it by fixed ratios of that peak, which vary
+// with the artery's compliance and the pulse pressure: a mean the line
+// confirms is the patient's, and a form factor outside the window is then
+// the derivation's, not a forged mean (map_formula's window stays quiet;
+// its tolerance still applies).
+func (s *stream) cuffMeanOnLine(cuffMean float64) bool {
+	sys, dia, mean := &s.cur[pARTSys], &s.cur[pARTDia], &s.cur[pARTMean]
+	if !sys.ok || !dia.ok || !mean.ok || s.flushed() || s.damped() || lineArtefact(sys.v, dia.v, mean.v, true) {
+		return false
+	}
+	return math.Abs(cuffMean-mean.v) <= cuffLineAgree
 }
 
 // lineArtefact reports an arterial line that shows no pulse: systolic,
