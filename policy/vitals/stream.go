@@ -129,7 +129,8 @@ type stream struct {
 	circuitFrom int64   // when the current run of open-circuit breathing rates began (Unix ns; 0 = none), see circuitEnds
 	openPP      float32 // the arterial pulse pressure before the line's damping narrowed it; 0: none (dampChanged)
 	nibpSoon    uint8   // one bit per new reading, latest lowest: it came sooner than the class's cycle (min_interval, min_interval_child) after the one before, see nibpChecks
-	statFrom    int64   // the first reading of the current series less than statGap apart (Unix ns; 0 = none), see nibpChecks
+	statFrom    int64   // the first reading of the current series less than cycleGap apart (Unix ns; 0 = none), see nibpChecks
+	statLast    int64   // the latest measurement time of the current series (Unix ns), see nibpChecks
 	nibpBad     int
 	cuff        cuffPair // cuff against arterial mean, see cuffOffset
 
@@ -1299,6 +1300,15 @@ const nibpSoonWindow = 0b111
 // measures.
 const statGap = 55 * time.Second
 
+// cycleGap is the longest gap between two cuff readings of one series
+// judged by its length (NIBPCadenceRule.Stat): a one-minute automatic
+// interval with the few seconds a determination's length and its timing by
+// message arrival add. Readings this close keep the cuff inflated for much
+// of every minute; a STAT series does so for five minutes (ten on some
+// monitors), and a bed whose pressure must be known every minute for
+// longer is usually given an arterial line (docs/vitals.md, session 22).
+const cycleGap = 65 * time.Second
+
 // nibpChecks runs the cuff checks once per new cuff reading (a new OBX-14,
 // or new values when there is none); repeats of the last reading are quiet.
 func (s *stream) nibpChecks(e *Engine, em *emitter, arrival time.Time, dst []Finding) []Finding {
@@ -1375,19 +1385,27 @@ func (s *stream) nibpChecks(e *Engine, em *emitter, arrival time.Time, dst []Fin
 		s.nibpSoon |= 1
 	}
 	inSeries := s.haveNIBP && iv < statGap
+	// A series is timed from its latest reading: a reading stamped before
+	// the one before it (a scheduled reading among readings made to come
+	// between its cycles) neither ends the series nor moves its end.
+	run := time.Duration(at.UnixNano() - s.statLast)
+	inRun := s.haveNIBP && s.statLast != 0 && run < cycleGap
 	switch {
-	case !inSeries:
+	case !inRun:
 		s.statFrom = 0
 	case s.statFrom == 0:
-		s.statFrom = s.nibpAt.UnixNano()
+		s.statFrom = s.statLast
+	}
+	if !inRun || run > 0 {
+		s.statLast = at.UnixNano()
 	}
 	series := time.Duration(at.UnixNano() - s.statFrom)
 	switch {
 	case !em.on(rNIBPCadence):
 	case soonAgain:
 		dst = em.add(dst, rNIBPCadence, pNIBPMean, seg, at, iv.Seconds(), 0, cycle.Seconds(), "", "new cuff reading sooner than a cuff can cycle")
-	case inSeries && series > nc.Stat:
-		dst = em.add(dst, rNIBPCadence, pNIBPMean, seg, at, series.Seconds(), iv.Seconds(), nc.Stat.Seconds(), "", "cuff readings closer than any automatic interval for longer than a STAT series lasts")
+	case inRun && s.statFrom != 0 && series > nc.Stat:
+		dst = em.add(dst, rNIBPCadence, pNIBPMean, seg, at, series.Seconds(), iv.Seconds(), nc.Stat.Seconds(), "", "cuff readings a minute apart or closer for longer than a STAT series lasts")
 	}
 	// A cuff reading is one measurement: its values do not change while its
 	// measurement time (OBX-14) stays. Only values present in both count (a
