@@ -1,6 +1,7 @@
 package vitals_test
 
 import (
+	"math/rand/v2"
 	"testing"
 	"time"
 
@@ -35,6 +36,49 @@ func TestReplayAcrossSilence(t *testing.T) {
 			ts := every(len(before), 10*sec, func(i int) msg { return before[i] })
 			ts = then(ts, tc.silence, every(len(after), 10*sec, func(i int) msg { return after[i] }))
 			checkRules(t, run(t, vitals.DefaultConfig(), ts), tc.wantRules...)
+		})
+	}
+}
+
+// sleeping returns n messages of a still, sleeping patient: heart and pulse
+// rate 57–61, saturation 93–94, breathing 16–19, at random; no arterial
+// line. Any two stretches are alike within the near replay's tolerance.
+func sleeping(seed uint64, n int) []msg {
+	r := rand.New(rand.NewPCG(seed, 22))
+	ms := make([]msg, n)
+	for i := range ms {
+		h := 57 + r.IntN(5)
+		ms[i] = msg{rows: []row{hr(num(float64(h))), pr(num(float64(h + r.IntN(3) - 1))), spo2(num(float64(93 + r.IntN(2)))), rr(num(float64(16 + r.IntN(4)))), temp("36.8")}}
+	}
+	return ms
+}
+
+// TestExactReplayFarBack: a quiet patient's values, too still for the near
+// replay to tell a copy from chance, copied exactly an hour or two later
+// (corpus3 training seed 7 m0110, 111 min at 3 s; seed 10 m0030, 42 min at
+// 5 s) are a replay: an exact repeat of a run of 12 is looked up among
+// every farEvery-th run of the last 2 h 30 min as well as among the last
+// 360. The same patient unreplayed for 3 h is quiet.
+func TestExactReplayFarBack(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		step      time.Duration
+		n, lag    int
+		replayed  int
+		wantRules []string
+	}{
+		{"3 s, 111 min back", 3 * sec, 2400, 2220, 200, []string{"replay_window"}},
+		{"5 s, 42 min back", 5 * sec, 600, 504, 100, []string{"replay_window"}},
+		{"1 s, 2 h back", 1 * sec, 7300, 7200, 100, []string{"replay_window"}},
+		{"3 s, 3 h unreplayed", 3 * sec, 3600, 0, 0, nil},
+		{"10 s, 3 h unreplayed", 10 * sec, 1080, 0, 0, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ms := sleeping(uint64(tc.n), tc.n)
+			for range tc.replayed {
+				ms = append(ms, ms[len(ms)-tc.lag])
+			}
+			checkRules(t, run(t, vitals.DefaultConfig(), every(len(ms), tc.step, func(i int) msg { return ms[i] })), tc.wantRules...)
 		})
 	}
 }
