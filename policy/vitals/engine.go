@@ -39,11 +39,19 @@ type Engine struct {
 
 	unknownCodes, unknownUnits atomic.Uint64
 
-	mu        sync.Mutex // guards streams, sources, nextSweep and made; each stream has its own lock
+	mu        sync.Mutex // guards streams, parked, sources, nextSweep and made; each stream has its own lock
 	streams   map[uint64]*stream
+	parked    map[uint64]parkedReplay // near-replay histories of streams dropped idle, see park
 	sources   map[netip.Addr]*source
 	nextSweep time.Time
 	made      uint32 // streams made so far (wrapping), see stream.born
+}
+
+// parkedReplay is the near-replay history of a stream dropped for being
+// idle, and when its monitor was last seen (Unix ns).
+type parkedReplay struct {
+	seen int64
+	rs   *replayState
 }
 
 // source is what the Engine keeps per address: which device it carries.
@@ -215,6 +223,7 @@ func NewEngine(cfg Config) (*Engine, error) {
 		e.rules[r] = settings{enabled: sec.Enabled, severity: sev, action: act}
 	}
 	e.streams = make(map[uint64]*stream)
+	e.parked = make(map[uint64]parkedReplay)
 	e.sources = make(map[netip.Addr]*source)
 	return e, nil
 }
@@ -315,7 +324,13 @@ func (e *Engine) stream(src netip.Addr, app, fac []byte, now time.Time) (*stream
 		e.nextSweep = now.Add(idle / 4)
 		for k, s := range e.streams {
 			if now.Sub(s.seen()) > idle {
+				e.park(k, s)
 				delete(e.streams, k)
+			}
+		}
+		for k, p := range e.parked {
+			if now.UnixNano()-p.seen > replayHorizon.Nanoseconds() {
+				delete(e.parked, k)
 			}
 		}
 		for a, so := range e.sources {
@@ -335,6 +350,7 @@ func (e *Engine) stream(src netip.Addr, app, fac []byte, now time.Time) (*stream
 		if now.Sub(s.seen()) <= idle {
 			return s, switched
 		}
+		e.park(key, s)
 		delete(e.streams, key) // idle too long: the monitor starts afresh
 	}
 	if len(e.streams) >= e.cfg.State.MaxMonitors {
@@ -355,8 +371,33 @@ func (e *Engine) stream(src netip.Addr, app, fac []byte, now time.Time) (*stream
 	s.basePaediatric = configured(&e.cfg.Paediatric, e.paedNets, src, app)
 	s.classify(s.baseNeonatal, s.basePaediatric, e.profile)
 	s.lastSeen.Store(now.UnixNano())
+	if p, ok := e.parked[key]; ok {
+		delete(e.parked, key)
+		if d := now.UnixNano() - p.seen; d >= 0 && d <= replayHorizon.Nanoseconds() {
+			s.replay = *p.rs
+		}
+	}
 	e.streams[key] = s
 	return s, switched
+}
+
+// park keeps the near-replay history of s, the stream of key dropped for
+// being idle, for its monitor's return within replayHorizon of when it was
+// last seen: a monitor silent through a transport (the patient to CT and
+// back, 15 min to 2 h) starts afresh in every other check, but a replay of
+// values it sent before the silence is still one. At most MaxMonitors
+// histories are parked (7.9 KiB each, see replayState), dropped
+// replayHorizon after their monitor was last seen; a stream made to room
+// at MaxMonitors is not parked.
+func (e *Engine) park(key uint64, s *stream) {
+	if len(e.parked) >= e.cfg.State.MaxMonitors {
+		return
+	}
+	s.mu.Lock()
+	rs := new(replayState)
+	*rs = s.replay
+	s.mu.Unlock()
+	e.parked[key] = parkedReplay{seen: s.lastSeen.Load(), rs: rs}
 }
 
 // streamKey returns the hash of a device's source address, MSH-3 and

@@ -155,6 +155,8 @@ type stream struct {
 	runSum   uint64            // the last run's tuples as a polynomial in runBase (see replayWindow)
 	runPow   uint64            // runBase to the power of the run length
 	wins     ring              // fingerprints of past runs
+	far      ring              // fingerprints of every farEvery-th past run, see farRepeat
+	farIn    uint8             // runs since the last one far kept
 
 	bpPrev uint32 // arterial checks that failed in the previous message, by ruleID bit
 
@@ -175,6 +177,7 @@ func newStream(cfg *Config) *stream {
 	s := &stream{
 		ids:  newIDHistory(cfg.Rules.ReplayControlID.History),
 		wins: newRing(cfg.Rules.ReplayWindow.History),
+		far:  newRing(farRuns),
 	}
 	s.runPow = 1
 	for range cfg.Rules.ReplayWindow.Samples {
@@ -1753,13 +1756,41 @@ func (s *stream) replayWindow(e *Engine, em *emitter, dst []Finding) []Finding {
 		return dst
 	}
 	win := mix(s.runSum)
-	repeat := s.wins.find(win) >= 0
+	repeat := s.wins.find(win) >= 0 || s.farRepeat(win)
 	if repeat && em.on(rReplayWindow) {
 		dst = em.add(dst, rReplayWindow, pNone, 0, time.Time{}, float64(rw.Samples), float64(distinct), float64(rw.MinDistinct), "", "a run of values repeats an earlier run exactly")
 	}
 	s.wins.push(win)
 	return dst
 }
+
+// farRuns is how many run fingerprints far keeps: with every farEvery-th
+// run kept, at least replayHorizon (2 h 30 min) of them at the device's
+// cadence (at 10 s, every 2nd; at 3 s, every 8th; at 1 s, every 32nd).
+// 6 KiB per monitor (4 KiB of fingerprints, 2 KiB of index).
+const farRuns = 512
+
+// farRepeat reports whether run, the latest run's fingerprint, repeats
+// one far keeps, and keeps it if it is the farEvery-th since the last kept.
+// The exact repeat (wins) reaches back history (360) runs, 30 min at 5 s
+// and 18 min at 3 s: a quiet patient's stretch, too still for the near
+// replay to tell a copy from chance, copied exactly an hour or two later
+// went unseen (corpus3 training seed 7 m0110, 111 min at 3 s; seed 10
+// m0030, 42 min at 5 s). Of a copy of farEvery + samples − 1 messages or
+// more, some run is one far kept.
+func (s *stream) farRepeat(run uint64) bool {
+	found := s.far.find(run) >= 0
+	if s.farIn++; int(s.farIn) >= farEvery(s.replay.k) {
+		s.farIn = 0
+		s.far.push(run)
+	}
+	return found
+}
+
+// farEvery returns how many runs far keeps one of, twice the near
+// replay's k (1 while it learns the cadence): farRuns of them span
+// replayHorizon at the device's cadence, as replayHist of k do.
+func farEvery(k uint8) int { return 2 * int(max(k, 1)) }
 
 // runBase is the base of the polynomial a run of tuples is summed in: odd,
 // so that its powers modulo 2⁶⁴ are too.
