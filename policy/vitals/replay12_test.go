@@ -34,22 +34,33 @@ func wandering(seed uint64, n int) []msg {
 // remembered ones are compared with the remembered past in turn, so such a
 // replay is found; the same patient unreplayed for 3 h is not one.
 func TestReplayAtAnyLag(t *testing.T) {
-	for _, tc := range []struct {
-		name      string
-		step      time.Duration
-		n, lag    int
-		replayed  int
-		wantRules []string
-	}{
+	checkReplayCases(t, wandering, jittered, []replayCase{
 		{"5 s, lag 1,269", 5 * sec, 1800, 1269, 200, []string{"replay_window"}},
 		{"2 s, lag 2,701", 2 * sec, 3000, 2701, 300, []string{"replay_window"}},
 		{"5 s, 3 h unreplayed", 5 * sec, 2160, 0, 0, nil},
 		{"2 s, 3 h unreplayed", 2 * sec, 5400, 0, 0, nil},
-	} {
+	})
+}
+
+// replayCase is a patient of n messages at step, then replayed messages
+// each copying the one lag before it, and the rules that must fire.
+type replayCase struct {
+	name      string
+	step      time.Duration
+	n, lag    int
+	replayed  int
+	wantRules []string
+}
+
+// checkReplayCases runs each case with the patient's messages (seeded by
+// n) and copies made by copyOf (the i-th copy of a message).
+func checkReplayCases(t *testing.T, patient func(seed uint64, n int) []msg, copyOf func(m msg, i int) msg, cases []replayCase) {
+	t.Helper()
+	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			ms := wandering(uint64(tc.n), tc.n)
+			ms := patient(uint64(tc.n), tc.n)
 			for i := range tc.replayed {
-				ms = append(ms, jittered(ms[len(ms)-tc.lag], i))
+				ms = append(ms, copyOf(ms[len(ms)-tc.lag], i))
 			}
 			checkRules(t, run(t, vitals.DefaultConfig(), every(len(ms), tc.step, func(i int) msg { return ms[i] })), tc.wantRules...)
 		})

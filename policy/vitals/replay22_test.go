@@ -60,25 +60,12 @@ func sleeping(seed uint64, n int) []msg {
 // every farEvery-th run of the last 2 h 30 min as well as among the last
 // 360. The same patient unreplayed for 3 h is quiet.
 func TestExactReplayFarBack(t *testing.T) {
-	for _, tc := range []struct {
-		name      string
-		step      time.Duration
-		n, lag    int
-		replayed  int
-		wantRules []string
-	}{
+	exact := func(m msg, _ int) msg { return m }
+	checkReplayCases(t, sleeping, exact, []replayCase{
 		{"3 s, 111 min back", 3 * sec, 2400, 2220, 200, []string{"replay_window"}},
 		{"5 s, 42 min back", 5 * sec, 600, 504, 100, []string{"replay_window"}},
 		{"1 s, 2 h back", 1 * sec, 7300, 7200, 100, []string{"replay_window"}},
 		{"3 s, 3 h unreplayed", 3 * sec, 3600, 0, 0, nil},
 		{"10 s, 3 h unreplayed", 10 * sec, 1080, 0, 0, nil},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			ms := sleeping(uint64(tc.n), tc.n)
-			for range tc.replayed {
-				ms = append(ms, ms[len(ms)-tc.lag])
-			}
-			checkRules(t, run(t, vitals.DefaultConfig(), every(len(ms), tc.step, func(i int) msg { return ms[i] })), tc.wantRules...)
-		})
-	}
+	})
 }
