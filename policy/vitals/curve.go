@@ -28,12 +28,28 @@ import (
 // messages than the window; at 10 s hl7load's clean sleeping heart rates move
 // so (docs/vitals.md, "Rounded slow curves, session 21"). The saturation is
 // judged by (g) (satquiet.go) instead.
+//
+// Below that cadence one shape is judged (session 23, a staircase): a
+// channel whose learned roughness is at least a display unit, whose last
+// curveK changes were each exactly one unit, holding each value for
+// stairHold readings and stairTime on average, with as few runs. A reading
+// carries its own error, and one whose error is below a unit still flickers
+// back across the step it just crossed; readings that agree to the unit for
+// longer than a monitor averages beats over (5–16 s), then step once, cleanly,
+// and go on the same way, are a slow curve rounded to the display, not a
+// heart, a breath or a pulse measured (docs/vitals.md, "Staircases at fast cadences,
+// session 23").
 type curveRuns struct {
-	up    uint32  // the window's changes, latest lowest: 1 up, 0 down
-	small uint32  // 1: the change was at most curveStep
-	n     uint8   // changes in the window, up to curveK
-	last  int64   // arrival of the channel's last reading, Unix ns (0: none since a silence)
-	every float64 // the interval between its readings, ns: a moving average over about 16
+	up    uint32        // the window's changes, latest lowest: 1 up, 0 down
+	small uint32        // 1: the change was at most curveStep
+	unit  uint32        // 1: the change was exactly one unit
+	n     uint8         // changes in the window, up to curveK
+	still uint8         // readings since the last change, up to 254
+	hi    uint8         // holds' next slot
+	held  uint16        // the window's holds summed
+	holds [curveK]uint8 // readings from each change of the window to the next (the latest: to this one)
+	last  int64         // arrival of the channel's last reading, Unix ns (0: none since a silence)
+	every float64       // the interval between its readings, ns: a moving average over about 16
 }
 
 const (
@@ -45,6 +61,10 @@ const (
 	curveSilence = 3e11 // ns: a silence after which the window starts again (3 min: a 60 s cadence with a reading missed stays one run)
 	curveCadence = 19e9 // ns: the mean interval from which readings share no beats of a monitor's average and a response of a few minutes spans fewer messages than the window (a 20 s cadence with its jitter)
 	curveExpl    = "channel moves in a few long runs one way and back, by at most two units a message: a rounded slow curve, not a measurement"
+	stairHold    = 4    // readings a value holds on average in a staircase
+	stairTime    = 40e9 // ns a value holds on average in a staircase: longer than a monitor averages a rate or pressure over
+	stairRough   = 1    // the learned roughness (mean |second difference|, base units) from which a channel's readings scatter by a unit
+	stairExpl    = "channel climbs and falls one unit at a time, holding each value for readings on end without flickering back: a slow curve rounded to the display, not a measurement"
 )
 
 // curve updates p's window with the present value v (prev: the channel's
@@ -67,22 +87,39 @@ func (s *stream) curve(em *emitter, p param, v, prev float64, dst []Finding) []F
 	q.last = now
 	d := v - prev
 	if d == 0 {
+		q.still = min(q.still, 253) + 1
 		return dst
 	}
+	h := q.still + 1
+	q.still = 0
+	q.held += uint16(h) - uint16(q.holds[q.hi])
+	q.holds[q.hi] = h
+	q.hi = (q.hi + 1) % curveK
 	q.up <<= 1
 	q.small <<= 1
+	q.unit <<= 1
 	if d > 0 {
 		q.up |= 1
 	}
 	if math.Abs(d) <= curveStep {
 		q.small |= 1
 	}
+	if math.Abs(d) == 1 {
+		q.unit |= 1
+	}
 	if q.n < curveK {
 		q.n++
 	}
 	const mask = 1<<curveK - 1
-	if q.n < curveK || bits.OnesCount32(q.small&mask) < curveK-curveBig || q.every < curveCadence || !em.on(rRegular) {
+	if q.n < curveK || bits.OnesCount32(q.small&mask) < curveK-curveBig || !em.on(rRegular) {
 		return dst
+	}
+	expl := curveExpl
+	if q.every < curveCadence {
+		if !s.staircase(p) {
+			return dst
+		}
+		expl = stairExpl
 	}
 	n1 := bits.OnesCount32(q.up & mask)
 	runs := 1 + bits.OnesCount32((q.up^q.up>>1)&(mask>>1))
@@ -92,9 +129,21 @@ func (s *stream) curve(em *emitter, p param, v, prev float64, dst []Finding) []F
 		return dst
 	}
 	if c := logRunsCDF(runs, n1, curveK-n1); c < curveChance {
-		dst = em.add(dst, rRegular, p, s.cur[p].seg, s.cur[p].at, c, float64(runs), curveChance, "", curveExpl)
+		dst = em.add(dst, rRegular, p, s.cur[p].seg, s.cur[p].at, c, float64(runs), curveChance, "", expl)
 	}
 	return dst
+}
+
+// staircase reports whether p's full window of changes is a staircase (see
+// curveRuns): every change exactly one unit, each value held stairHold
+// readings and stairTime on average, by a channel whose learned roughness
+// is at least stairRough (a line that varies by less than its unit, a paced
+// or ventilated rate, holds by itself).
+func (s *stream) staircase(p param) bool {
+	const mask = 1<<curveK - 1
+	q, t := &s.curves[p], &s.tracks[p]
+	return q.unit&mask == mask && int(q.held) >= stairHold*curveK &&
+		float64(q.held)*q.every >= stairTime*curveK && t.seen >= smoothLearn && t.rough >= stairRough
 }
 
 // logRunsCDF returns log10 of the chance of at most r runs of one sign when

@@ -176,6 +176,10 @@ func TestQuietArterialLine(t *testing.T) {
 // window's 24 changes are the stream's first (judged at the 24th change, not
 // the 25th); the 10 s sinusoid stays quiet after four hours at 60 s (the
 // cadence is the window's, not the mean since the channel's last silence).
+//
+// Session 23: the 10 s sinusoids are twice as fast as before (period 27
+// readings, the rate changing every other one): the slower one holds each
+// value 45 s and is a staircase, reported below 20 s (TestStaircase23).
 func TestRoundedSlowCurve21(t *testing.T) {
 	noise := func(i int) float64 { return rand.New(rand.NewPCG(uint64(i), 31)).NormFloat64() }
 	beat := func(i int, r float64) msg {
@@ -203,7 +207,7 @@ func TestRoundedSlowCurve21(t *testing.T) {
 		{"a rate rising with its error", 60 * sec, 80, func(i int) msg { return beat(i+40, 15+0.3*float64(i)+1.2*noise(i+5040)) }, false, nil},
 		{"a rise in steps of one that turns once", 60 * sec, 60, func(i int) msg { return beat(i+40, 12+float64(min(i/2, 22)-max(0, i-48)/2)) }, false, nil},
 		{"a rate at a display step", 60 * sec, 80, func(i int) msg { return beat(i+40, 14.5+0.8*math.Sin(float64(i)/9)+0.3*noise(i+5040)) }, false, nil},
-		{"a slow sinusoid at a 10 s cadence", 10 * sec, 240, func(i int) msg { return beat(i+40, sine(float64(i)/3)) }, false, nil},
+		{"a slow sinusoid at a 10 s cadence", 10 * sec, 240, func(i int) msg { return beat(i+40, sine(float64(i)/1.5)) }, false, nil},
 		{"a slow sinusoid with the rate left out of one message in 20", 60 * sec, 80, func(i int) msg {
 			m := beat(i+40, sine(float64(i)))
 			if i%20 == 19 {
@@ -226,7 +230,7 @@ func TestRoundedSlowCurve21(t *testing.T) {
 		{"a slow sinusoid at 60 s after 25 min at 5 s", 60 * sec, 80, func(i int) msg { return beat(i+300, sine(float64(i))) }, true,
 			every(300, 5*sec, measured)},
 		{"a slow sinusoid of exactly 24 changes", 60 * sec, 37, func(i int) msg { return beat(i, sine(float64(i))) }, true, []tick{}},
-		{"a slow sinusoid at a 10 s cadence after 4 h at 60 s", 10 * sec, 240, func(i int) msg { return beat(i+240, sine(float64(i)/3)) }, false,
+		{"a slow sinusoid at a 10 s cadence after 4 h at 60 s", 10 * sec, 240, func(i int) msg { return beat(i+240, sine(float64(i)/1.5)) }, false,
 			every(240, 60*sec, measured)},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
