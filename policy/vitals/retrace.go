@@ -365,7 +365,7 @@ func (s *stream) partnersKept(p param, back int) bool {
 func (s *stream) alone(i int, resid *[len(tracked)]float64, have *[len(tracked)]bool) bool {
 	g := retraceInfo[tracked[i]].group
 	for k, q := range tracked {
-		if k == i || !have[k] || (g != 0 && retraceInfo[q].group == g) {
+		if k == i || !have[k] || (g != 0 && retraceInfo[q].group == g) || sameBeats(tracked[i], q, resid[i], resid[k]) {
 			continue
 		}
 		rq := &s.retrace[k]
@@ -400,4 +400,24 @@ func (s *stream) probeBack(lo, v float64) bool {
 		lo = min(lo, float64(r.last[k])) // a probe warming back over several messages
 	}
 	return lo <= held-probeCool && v <= held+0.5
+}
+
+// sameBeatsTol is how closely, as a fraction of the heart rate's change, a
+// pulse rate's change must match it to be the same beats counted again.
+const sameBeatsTol = 0.25
+
+// sameBeats reports whether channel q's change dq in this message is the
+// heart rate's rise dp (p the heart rate) counted again by a pulse rate:
+// the oximeter and the arterial line count the beats the ECG counts, so a
+// pulse rate that rose with the heart rate, by the same amount within
+// sameBeatsTol, is no second channel answering a change of state (session
+// 23, drift23: a forger edits the heart rate and its pulse rates together).
+// A pulse rate that moved otherwise (motion on the oximeter, a crying
+// neonate's pleth) still witnesses. Only a rise: a heart rate falls
+// abruptly by itself (a vagal or a neonate's bradycardia, a crying bout's
+// end, a rhythm that changes, the training beds' haemorrhage and sepsis),
+// and such a fall can land on a level it held before; one that sank over
+// half an hour and jumps back up while nothing else moves was edited.
+func sameBeats(p, q param, dp, dq float64) bool {
+	return p == pHR && dp > 0 && (q == pPR || q == pPRInv) && math.Abs(dq-dp) <= sameBeatsTol*dp
 }
