@@ -217,10 +217,13 @@ func (s *stream) driftReturn(em *emitter, arrival time.Time, dst []Finding) []Fi
 		if r.pend && s.cur[p].ok {
 			// The return held for a second message, and still no other
 			// channel responds: not a one-message artefact that happened to
-			// land on the old level, nor an event the body follows.
+			// land on the old level, nor an event the body follows. A
+			// response here is a move by a witness's whole smallest return
+			// (session 23, drift23): one message of a breathing rate's or an
+			// oximeter pulse rate's scatter after the return is no answer.
 			r.pend = false
 			c := &s.cur[p]
-			if math.Abs(c.v-float64(r.pref)) <= 0.35*math.Abs(float64(r.pj)) && s.alone(i, &resid, &have) && em.on(rDriftReturn) {
+			if math.Abs(c.v-float64(r.pref)) <= 0.35*math.Abs(float64(r.pj)) && s.alone(i, &resid, &have, 1) && em.on(rDriftReturn) {
 				dst = em.add(dst, rDriftReturn, p, c.seg, c.at, c.v, float64(r.pref), math.Abs(float64(r.pj)), "", "returned in one message, alone, to the level it had before a slow trend: the trend was not the patient's")
 			}
 			continue
@@ -229,7 +232,7 @@ func (s *stream) driftReturn(em *emitter, arrival time.Time, dst []Finding) []Fi
 			continue
 		}
 		j := resid[i]
-		if math.Abs(j) < max(retraceInfo[p].min, retraceNoise*float64(r.noise)) || !s.alone(i, &resid, &have) {
+		if math.Abs(j) < max(retraceInfo[p].min, retraceNoise*float64(r.noise)) || !s.alone(i, &resid, &have, 0.5) {
 			continue
 		}
 		// All of the return in this message: the previous value still
@@ -360,16 +363,18 @@ func (s *stream) partnersKept(p param, back int) bool {
 }
 
 // alone reports whether no channel but tracked[i] (and those of its
-// transducer) jumped in this message beyond its own scatter: a change of
-// state (waking, pain, a drug, a desaturation) moves several.
-func (s *stream) alone(i int, resid *[len(tracked)]float64, have *[len(tracked)]bool) bool {
+// transducer, and a pulse rate counting the heart rate's beats again,
+// sameBeats) jumped in this message beyond its own scatter and share of its
+// smallest return (retraceInfo): a change of state (waking, pain, a drug, a
+// desaturation) moves several.
+func (s *stream) alone(i int, resid *[len(tracked)]float64, have *[len(tracked)]bool, share float64) bool {
 	g := retraceInfo[tracked[i]].group
 	for k, q := range tracked {
-		if k == i || !have[k] || (g != 0 && retraceInfo[q].group == g) {
+		if k == i || !have[k] || (g != 0 && retraceInfo[q].group == g) || sameBeats(tracked[i], q, resid[i], resid[k]) {
 			continue
 		}
 		rq := &s.retrace[k]
-		if rq.nn >= retraceLearn && math.Abs(resid[k]) >= max(retraceInfo[q].min/2, retraceWitness*float64(rq.noise)) {
+		if rq.nn >= retraceLearn && math.Abs(resid[k]) >= max(share*retraceInfo[q].min, retraceWitness*float64(rq.noise)) {
 			return false
 		}
 	}
@@ -400,4 +405,29 @@ func (s *stream) probeBack(lo, v float64) bool {
 		lo = min(lo, float64(r.last[k])) // a probe warming back over several messages
 	}
 	return lo <= held-probeCool && v <= held+0.5
+}
+
+// sameBeatsTol is how closely, as a fraction of the heart rate's change, a
+// pulse rate's change must match it to be the same beats counted again.
+const sameBeatsTol = 0.25
+
+// sameBeatsMin is how many times the heart rate's smallest return its rise
+// must be for the pulse rates not to witness: a sleeping or sedated
+// patient's heart rate stirs by 8–15 bpm in a message, its pulse with it.
+const sameBeatsMin = 2
+
+// sameBeats reports whether channel q's change dq in this message is the
+// heart rate's rise dp (p the heart rate) counted again by a pulse rate:
+// the oximeter and the arterial line count the beats the ECG counts, so a
+// pulse rate that rose with the heart rate, by the same amount within
+// sameBeatsTol, is no second channel answering a change of state (session
+// 23, drift23: a forger edits the heart rate and its pulse rates together).
+// A pulse rate that moved otherwise (motion on the oximeter, a crying
+// neonate's pleth) still witnesses. Only a rise: a heart rate falls
+// abruptly by itself (a vagal or a neonate's bradycardia, a crying bout's
+// end, a rhythm that changes, the training beds' haemorrhage and sepsis),
+// and such a fall can land on a level it held before; one that sank over
+// half an hour and jumps back up while nothing else moves was edited.
+func sameBeats(p, q param, dp, dq float64) bool {
+	return p == pHR && dp >= sameBeatsMin*retraceInfo[pHR].min && (q == pPR || q == pPRInv) && math.Abs(dq-dp) <= sameBeatsTol*dp
 }

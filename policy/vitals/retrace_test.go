@@ -117,6 +117,38 @@ func TestDriftReturn(t *testing.T) {
 		{"slide: SpO2 slides 97 → 95 over 40 min (less than 3 below its old levels)", every(110, step, func(i int) msg {
 			return patient(i+1000, 80, 97-2*ramp(i, 80), 16, 38)
 		}), nil, true},
+		// Session 23 (drift23): the pulse rate counts the heart rate's beats
+		// again; moving with it, it is no second channel answering.
+		{"heart rate and its pulse rate sink 80 → 50 over 30 min, both snap back, nothing else moves", trend(60, func(i int, x float64) msg {
+			return patient(i, 80-30*x, 97, 16, 38)
+		}), []string{"drift_return"}, false},
+		{"heart rate and its pulse rate climb 80 → 110 over 30 min and fall back at once (a vagal bradycardia, a crying bout's end)", trend(60, func(i int, x float64) msg {
+			return patient(i, 80+30*x, 97, 16, 38)
+		}), nil, false},
+		{"heart rate sinks 80 → 50 over 30 min and snaps back while the pulse rate jumps otherwise (motion on the oximeter)", trend(60, func(i int, x float64) msg {
+			m := patient(i, 80-30*x, 97, 16, 38)
+			if x == 0 && i >= 1060 {
+				m.rows[1] = pr(num(125))
+			}
+			return m
+		}), nil, false},
+		{"heart rate and its pulse rate sink 80 → 68 over 30 min and rise back together (a sleeping patient stirs)", trend(60, func(i int, x float64) msg {
+			return patient(i, 80-12*x, 97, 16, 38)
+		}), nil, false},
+		// The confirming message: one message of a witness's scatter is no
+		// answer of the body, a move by its smallest return is.
+		{"heart rate and its pulse rate sink 80 → 50 over 30 min, snap back, the breathing rate blips 16 → 20 in the next message", trend(60, func(i int, x float64) msg {
+			if i == 1061 {
+				return patient(i, 80, 97, 20, 38)
+			}
+			return patient(i, 80-30*x, 97, 16, 38)
+		}), []string{"drift_return"}, false},
+		{"breathing rate creeps 16 → 28 over 20 min, snaps back, the heart rate climbs 12 in the next message", trend(40, func(i int, x float64) msg {
+			if i >= 1041 {
+				return patient(i, 92, 97, 16, 38)
+			}
+			return patient(i, 80, 97, 16+12*x, 38)
+		}), nil, false},
 	}
 	// At a 60 s cadence the trend is 30 messages and the return still one.
 	slow := every(30+10, time.Minute, func(i int) msg {
