@@ -114,7 +114,7 @@ type track struct {
 	exBeyond  bool    // a related channel moved with it beyond its own scatter, or (SpO2) the heart changed pace: vouches for a deep spike
 	exShifted bool    // a related channel moved with it beyond its own scatter, or any other channel did in its first message (corroborates a step)
 	exWitness bool    // a related channel was present during it (not all off, as with a probe off)
-	exAlone   bool    // the SpO2 pulse rate above the heart rate in every message (the pulse rate's spike, or the heart rate's fall), no other channel beyond its scatter (see pulseAbove)
+	exAlone   bool    // the SpO2 pulse rate above the heart rate in every message (the pulse rate's spike, or the heart rate's fall; see pulseAbove), or the breathing rate 0 beside a capnograph that held (see breathsSeen), no other channel beyond its scatter
 	exSeg     int
 	exPeak    float64 // the value furthest from exPre
 	exSum     float64 // sum of its values, for the mean shift of a small step
@@ -253,6 +253,25 @@ func (s *stream) moved(q param) (moved, beyond, nudged bool) {
 // which no circulation makes (see hr_pr_agreement's pr_over_hr).
 func (s *stream) pulseAbove(lim float64) bool {
 	return s.cur[pHR].ok && s.cur[pPR].ok && s.cur[pPR].v-s.cur[pHR].v > lim
+}
+
+// capnoHeld reports whether the capnograph reads an end-tidal CO2 in the
+// current message, at least openCO2 and within a third of its scale of its
+// baseline (moved holds the channels that left theirs): breaths are being
+// exhaled through it at the patient's level.
+func (s *stream) capnoHeld(moved uint16) bool {
+	_, ok := s.tracks[pEtCO2].baseline()
+	return ok && s.cur[pEtCO2].ok && s.cur[pEtCO2].v >= openCO2 && moved&chanBit(pEtCO2, true) == 0
+}
+
+// breathsSeen reports a breathing rate of 0 in the current message beside a
+// capnograph that holds its end-tidal CO2 (capnoHeld): a rate that says no
+// breath was taken while the airway's gas says the breaths went on. The
+// oximeter must be on (its pulse rate present): it is what tells a patient
+// moving, whose impedance leads lose the breaths for a sample, from a calm
+// one (see notePleth); without it nothing is known of motion.
+func (s *stream) breathsSeen(moved uint16) bool {
+	return s.cur[pRR].ok && s.cur[pRR].v == 0 && s.cur[pPR].ok && s.capnoHeld(moved)
 }
 
 // witnessed reports whether any related channel of p is present in the
@@ -436,7 +455,7 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 			// forged level moves one channel (or the one arterial line).
 			t.exShifted = partnerShifted[p] || others > 0 || lineMoved
 			t.exWitness = s.witnessed(p)
-			t.exAlone = (p == pPR || p == pHR && dev < 0) && s.plethWas > plethSettle && s.pulseAbove(lim) && othersAlone == 0 && !partnerShifted[p]
+			t.exAlone = ((p == pPR || p == pHR && dev < 0) && s.plethWas > plethSettle && s.pulseAbove(lim) || p == pRR && s.plethWas > plethSettle && s.breathsSeen(moved)) && othersAlone == 0 && !partnerShifted[p]
 			t.exSmall, t.exSum, t.exFirst = math.Abs(dev) < lo, c.v, c.v
 			t.exNudged = 0
 			if partnerNudged[p] {
@@ -458,7 +477,7 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 			// A related channel vouches for a spike it shared; for a deep
 			// one only if it left its own scatter (see deepSpike).
 			vouched := t.exPartner && (size < deepSpike*spike || t.exBeyond)
-			alone := t.exAlone && othersAlone == 0 && !partnerShifted[p]
+			alone := t.exAlone && othersAlone == 0 && !partnerShifted[p] && (p != pRR || s.capnoHeld(moved))
 			// The heart rate fallen below a pulse rate that kept its level,
 			// for longer than the oximeter averages (pulseLag): the ECG
 			// missed beats the pulse still counted, or was forged; no heart
@@ -466,6 +485,12 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 			// scale and noise: the witness, not the level, tells it from a
 			// heart (session 21).
 			fell := p == pHR && alone && t.exPeak < t.exPre && now-t.exStart >= pulseLag.Nanoseconds()
+			// A breathing rate of 0 beside a capnograph that kept reading
+			// the same end-tidal CO2, breath after breath, in each of its
+			// messages and the return, with every other channel within its
+			// scatter: the breaths the rate says stopped were measured
+			// (session 23, breathless).
+			breathless := p == pRR && alone && t.exPeak == 0
 			judged := !info.noSpike && !s.plethSince(int(t.exN)+1) || alone && t.exN > 1 && now-t.exStart >= corr || fell
 			least := spike
 			if p == pSpO2 && s.neonatal {
@@ -474,10 +499,16 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 			if fell {
 				least = max(trackInfo[p].scale, 8*t.noise)
 			}
-			if t.exN <= maxSpike && size >= least && !vouched && t.exWitness && judged && (params[p].q != qRate || t.exPeak > t.exPre || fell) && (p != pTemp || t.exPeak > t.exPre) && em.on(rSpike) {
+			if breathless {
+				least = max(small, 8*t.noise) // the rate's own step floor: the capnograph, not the size, tells it from a pause
+			}
+			if t.exN <= maxSpike && size >= least && !vouched && t.exWitness && judged && (params[p].q != qRate || t.exPeak > t.exPre || fell || breathless) && (p != pTemp || t.exPeak > t.exPre) && em.on(rSpike) {
 				why := "short excursion that returned with no related channel moving"
-				if fell {
+				switch {
+				case fell:
 					why = "heart rate fell below a pulse rate that kept its level, for longer than an oximeter averages, and returned: beats the ECG missed, or forged"
+				case breathless:
+					why = "breathing rate read 0 while the capnograph kept its end-tidal CO2, and returned: breaths measured but not counted, or forged"
 				}
 				dst = em.add(dst, rSpike, p, t.exSeg, c.at, t.exPeak, t.exPre, least, "", why)
 			}
@@ -494,7 +525,7 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 			t.exNudged = min(t.exNudged, 254) + 1
 		}
 		t.exWitness = t.exWitness || s.witnessed(p)
-		t.exAlone = t.exAlone && s.pulseAbove(lim) && others == 0 && !partnerShifted[p]
+		t.exAlone = t.exAlone && (p != pRR && s.pulseAbove(lim) || p == pRR && s.breathsSeen(moved)) && others == 0 && !partnerShifted[p]
 		if math.Abs(c.v-t.exPre) > math.Abs(t.exPeak-t.exPre) {
 			t.exPeak = c.v
 		}
