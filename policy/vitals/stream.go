@@ -142,6 +142,7 @@ type stream struct {
 	vent        ventState            // the breathing rate at a ventilator's set rate, see ventState
 	sat         satQuiet             // the saturation's changes and flicker, see satSmooth
 	curves      [numParams]curveRuns // each channel's directions of change, see curve
+	holds       [numParams]heldRuns  // each channel's changes, see heldTogether
 
 	hr       [historyLen]float64                    // ring of HR samples
 	hrN, eqN int                                    // HR samples in a row; HR == PR in a row
@@ -846,6 +847,7 @@ func (s *stream) values(e *Engine, em *emitter, arrival time.Time, dst []Finding
 	dst = s.bp(e, em, pARTSys, pARTDia, pARTMean, true, dst)
 	dst = s.frozen(e, em, arrival, dst)
 	dst = s.excursions(e, em, arrival, dst)
+	dst = s.heldTogether(em, dst)
 	dst = s.regular(e, em, dst)
 	dst = s.replayWindow(e, em, dst)
 	for p := range s.cur {

@@ -582,6 +582,7 @@ func (s *stream) tooSmooth(e *Engine, em *emitter, p param, dst []Finding) []Fin
 	if !trackInfo[p].freezes {
 		return dst
 	}
+	s.heldStep(p, c.v, em.arrival.UnixNano(), !s.smooth[p].ok)
 	if p == pSpO2 { // coarse and saturating: its noise vanishes at 100 % (satquiet.go)
 		return s.satSmooth(em, !s.smooth[p].ok, dst)
 	}
