@@ -223,7 +223,7 @@ func (s *stream) driftReturn(em *emitter, arrival time.Time, dst []Finding) []Fi
 			// oximeter pulse rate's scatter after the return is no answer.
 			r.pend = false
 			c := &s.cur[p]
-			if math.Abs(c.v-float64(r.pref)) <= 0.35*math.Abs(float64(r.pj)) && s.alone(i, &resid, &have, 1) && em.on(rDriftReturn) {
+			if math.Abs(c.v-float64(r.pref)) <= 0.35*math.Abs(float64(r.pj)) && s.alone(i, &resid, &have, 1, float64(r.pj)) && em.on(rDriftReturn) {
 				dst = em.add(dst, rDriftReturn, p, c.seg, c.at, c.v, float64(r.pref), math.Abs(float64(r.pj)), "", "returned in one message, alone, to the level it had before a slow trend: the trend was not the patient's")
 			}
 			continue
@@ -232,7 +232,7 @@ func (s *stream) driftReturn(em *emitter, arrival time.Time, dst []Finding) []Fi
 			continue
 		}
 		j := resid[i]
-		if math.Abs(j) < max(retraceInfo[p].min, retraceNoise*float64(r.noise)) || !s.alone(i, &resid, &have, 0.5) {
+		if math.Abs(j) < max(retraceInfo[p].min, retraceNoise*float64(r.noise)) || !s.alone(i, &resid, &have, 0.5, j) {
 			continue
 		}
 		// All of the return in this message: the previous value still
@@ -366,11 +366,12 @@ func (s *stream) partnersKept(p param, back int) bool {
 // transducer, and a pulse rate counting the heart rate's beats again,
 // sameBeats) jumped in this message beyond its own scatter and share of its
 // smallest return (retraceInfo): a change of state (waking, pain, a drug, a
-// desaturation) moves several.
-func (s *stream) alone(i int, resid *[len(tracked)]float64, have *[len(tracked)]bool, share float64) bool {
+// desaturation) moves several. rise is tracked[i]'s whole return (the
+// message's residual, or in the confirming message the return it confirms).
+func (s *stream) alone(i int, resid *[len(tracked)]float64, have *[len(tracked)]bool, share, rise float64) bool {
 	g := retraceInfo[tracked[i]].group
 	for k, q := range tracked {
-		if k == i || !have[k] || (g != 0 && retraceInfo[q].group == g) || sameBeats(tracked[i], q, resid[i], resid[k]) {
+		if k == i || !have[k] || (g != 0 && retraceInfo[q].group == g) || sameBeats(tracked[i], q, rise, resid[i], resid[k]) {
 			continue
 		}
 		rq := &s.retrace[k]
@@ -417,7 +418,8 @@ const sameBeatsTol = 0.25
 const sameBeatsMin = 2
 
 // sameBeats reports whether channel q's change dq in this message is the
-// heart rate's rise dp (p the heart rate) counted again by a pulse rate:
+// heart rate's change dp (p the heart rate, whose return is rise) counted
+// again by a pulse rate:
 // the oximeter and the arterial line count the beats the ECG counts, so a
 // pulse rate that rose with the heart rate, by the same amount within
 // sameBeatsTol, is no second channel answering a change of state (session
@@ -428,6 +430,10 @@ const sameBeatsMin = 2
 // end, a rhythm that changes, the training beds' haemorrhage and sepsis),
 // and such a fall can land on a level it held before; one that sank over
 // half an hour and jumps back up while nothing else moves was edited.
-func sameBeats(p, q param, dp, dq float64) bool {
-	return p == pHR && dp >= sameBeatsMin*retraceInfo[pHR].min && (q == pPR || q == pPRInv) && math.Abs(dq-dp) <= sameBeatsTol*dp
+// The size is judged on the whole return, not on dp: in the confirming
+// message a residual is taken from the mean of the last three values, two
+// thirds of the return (review23: judged on dp, returns of 16–23 bpm were
+// never confirmed).
+func sameBeats(p, q param, rise, dp, dq float64) bool {
+	return p == pHR && rise >= sameBeatsMin*retraceInfo[pHR].min && dp > 0 && (q == pPR || q == pPRInv) && math.Abs(dq-dp) <= sameBeatsTol*dp
 }
