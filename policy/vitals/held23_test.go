@@ -42,6 +42,14 @@ func TestHeldTogether23(t *testing.T) {
 		m.rows[0], m.rows[1], m.rows[2] = hr(num(h)), pr(num(h+1)), spo2("95")
 		return m
 	}
+	// after: n messages of the bed at saturation sat, with set's rows held.
+	after := func(n int, sat float64, set func(m *msg)) []tick {
+		return every(n, time.Minute, func(i int) msg {
+			m := bed(i+200, 1, sat)
+			set(&m)
+			return m
+		})
+	}
 	for _, tc := range []struct {
 		name   string
 		lead   []tick
@@ -52,17 +60,9 @@ func TestHeldTogether23(t *testing.T) {
 		{"heart, pulse and saturation held by a moving average at 60 s", every(100, time.Minute, measured), time.Minute,
 			every(16, time.Minute, averaged), true},
 		{"a sedated patient's breathing rate and saturation held at 60 s", every(100, time.Minute, measured), time.Minute,
-			every(20, time.Minute, func(i int) msg {
-				m := bed(i+200, 1, 95)
-				m.rows[2], m.rows[3] = spo2("95"), rr("12")
-				return m
-			}), false},
+			after(20, 95, func(m *msg) { m.rows[2], m.rows[3] = spo2("95"), rr("12") }), false},
 		{"an oximeter holding its pulse rate and saturation at 60 s", every(100, time.Minute, measured), time.Minute,
-			every(20, time.Minute, func(i int) msg {
-				m := bed(i+200, 1, 95)
-				m.rows[1], m.rows[2] = pr("83"), spo2("95")
-				return m
-			}), false},
+			after(20, 95, func(m *msg) { m.rows[1], m.rows[2] = pr("83"), spo2("95") }), false},
 		{"a pacemaker taking over at 70/min at 60 s", every(100, time.Minute, measured), time.Minute,
 			every(30, time.Minute, func(i int) msg {
 				m := bed(i+200, 1, 95)
@@ -72,11 +72,7 @@ func TestHeldTogether23(t *testing.T) {
 		{"a patient falling asleep at 60 s", every(100, time.Minute, measured), time.Minute,
 			every(60, time.Minute, func(i int) msg { return bed(i+200, 0.5, 95) }), false},
 		{"a saturation at its plateau beside a held breathing rate at 60 s", every(100, time.Minute, func(i int) msg { return bed(i, 1, 99.6) }), time.Minute,
-			every(20, time.Minute, func(i int) msg {
-				m := bed(i+200, 1, 99.6)
-				m.rows[2], m.rows[3] = spo2("100"), rr("12")
-				return m
-			}), false},
+			after(20, 99.6, func(m *msg) { m.rows[2], m.rows[3] = spo2("100"), rr("12") }), false},
 		{"the moving average at 10 s", every(300, 10*sec, measured), 10 * sec,
 			every(16, 10*sec, averaged), false},
 	} {

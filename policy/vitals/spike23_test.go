@@ -32,68 +32,55 @@ func TestBreathingRateZeroBesideCapnograph(t *testing.T) {
 			return m
 		})
 	}
+	at5 := func(set func(m *msg)) func(i int, m *msg) {
+		return func(i int, m *msg) {
+			if i == 5 {
+				set(m)
+			}
+		}
+	}
+	zero := at5(func(m *msg) { m.rows[3] = rr("0") })
 	cfg := vitals.DefaultConfig()
-	zero := func(i int, m *msg) {
-		if i == 5 {
-			m.rows[3] = rr("0")
-		}
-	}
-	checkRules(t, run(t, cfg, series(10*sec, zero)), "spike")
-	checkRules(t, run(t, cfg, series(60*sec, zero)), "spike")
-	twice := func(i int, m *msg) {
-		if i == 5 || i == 6 {
-			m.rows[3] = rr("0")
-		}
-	}
-	checkRules(t, run(t, cfg, series(15*sec, twice)), "spike")
-
-	open := series(10*sec, func(i int, m *msg) {
-		if i == 5 {
-			m.rows[3], m.rows[4] = rr("0"), etco2("2")
-		}
-	})
-	checkRules(t, run(t, cfg, open))
-	absent := series(10*sec, func(i int, m *msg) {
-		if i == 5 {
+	for _, tc := range []struct {
+		name string
+		step time.Duration
+		edit func(i int, m *msg)
+		want []string
+	}{
+		{"0 for one message at 10 s", 10 * sec, zero, []string{"spike"}},
+		{"0 for one message at 60 s", 60 * sec, zero, []string{"spike"}},
+		{"0 for two messages at 15 s", 15 * sec, func(i int, m *msg) {
+			if i == 5 || i == 6 {
+				m.rows[3] = rr("0")
+			}
+		}, []string{"spike"}},
+		{"an open circuit: etCO2 near 0", 10 * sec, at5(func(m *msg) { m.rows[3], m.rows[4] = rr("0"), etco2("2") }), nil},
+		{"the capnograph gone", 10 * sec, at5(func(m *msg) {
 			m.rows[3] = rr("0")
 			m.rows = append(m.rows[:4], m.rows[5:]...)
-		}
+		}), nil},
+		{"a real pause: etCO2 falling 8 mmHg with it", 10 * sec, at5(func(m *msg) { m.rows[3], m.rows[4] = rr("0"), etco2("30") }), nil},
+		{"the oximeter off", 10 * sec, at5(func(m *msg) { m.rows = []row{hr("81"), rr("0"), etco2("38"), temp("37.0")} }), nil},
+		{"three messages after the oximeter was jolted", 10 * sec, func(i int, m *msg) {
+			switch i {
+			case 2:
+				m.rows[1] = pr("110")
+			case 5:
+				m.rows[3] = rr("0")
+			}
+		}, nil},
+		{"the heart rate 15 up with it", 10 * sec, at5(func(m *msg) { m.rows[0], m.rows[1], m.rows[3] = hr("96"), pr("96"), rr("0") }), nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) { checkRules(t, run(t, cfg, series(tc.step, tc.edit)), tc.want...) })
+	}
+	t.Run("no capnograph on the bed", func(t *testing.T) {
+		checkRules(t, run(t, cfg, every(100, 10*sec, func(i int) msg {
+			m := msg{rows: []row{hr(num(80 + float64(i%3))), pr(num(80 + float64((i+1)%3))), spo2(num(96 + float64(i%2))),
+				rr(num(14 + float64(i%2))), temp("37.0")}}
+			if i == 80 {
+				m.rows[3] = rr("0")
+			}
+			return m
+		})))
 	})
-	checkRules(t, run(t, cfg, absent))
-	noCapno := every(100, 10*sec, func(i int) msg {
-		m := msg{rows: []row{hr(num(80 + float64(i%3))), pr(num(80 + float64((i+1)%3))), spo2(num(96 + float64(i%2))),
-			rr(num(14 + float64(i%2))), temp("37.0")}}
-		if i == 80 {
-			m.rows[3] = rr("0")
-		}
-		return m
-	})
-	checkRules(t, run(t, cfg, noCapno))
-	paused := series(10*sec, func(i int, m *msg) {
-		if i == 5 {
-			m.rows[3], m.rows[4] = rr("0"), etco2("30")
-		}
-	})
-	checkRules(t, run(t, cfg, paused))
-	probeOff := series(10*sec, func(i int, m *msg) {
-		if i == 5 {
-			m.rows = []row{hr("81"), rr("0"), etco2("38"), temp("37.0")}
-		}
-	})
-	checkRules(t, run(t, cfg, probeOff))
-	jolted := series(10*sec, func(i int, m *msg) {
-		switch i {
-		case 2:
-			m.rows[1] = pr("110")
-		case 5:
-			m.rows[3] = rr("0")
-		}
-	})
-	checkRules(t, run(t, cfg, jolted))
-	roused := series(10*sec, func(i int, m *msg) {
-		if i == 5 {
-			m.rows[0], m.rows[1], m.rows[3] = hr("96"), pr("96"), rr("0")
-		}
-	})
-	checkRules(t, run(t, cfg, roused))
 }
