@@ -49,7 +49,7 @@ const (
 // is measured by: an oximeter holds its pulse rate and saturation together
 // while it has no signal, an arterial transducer's three pressures are one
 // reading, so a sensor counts once, by its least probable channel. The heart
-// rate comes first, the pulse rates second and fourth.
+// rate comes first (heldTogether reads it as ls[0]).
 var heldParams = [...]struct {
 	p      param
 	sensor uint8
@@ -109,12 +109,13 @@ func (s *stream) heldTogether(em *emitter, dst []Finding) []Finding {
 	// A heart rate held at a multiple of 5 is a pacemaker's set rate
 	// (frozen's pacing exemption): the pulse rates count the paced beats
 	// again, so the heart counts once.
-	if ls[0] < 0 && math.Mod(s.cur[pHR].v, 5) == 0 {
-		ls[1], ls[3] = 0, 0 // heldParams' pPR and pPRInv
-	}
+	paced := ls[0] < 0 && math.Mod(s.cur[pHR].v, 5) == 0
 	var least [5]float64 // per sensor, the least log10 chance of its held channels
 	worst, at := 0.0, pNone
 	for i, hp := range heldParams {
+		if paced && (hp.p == pPR || hp.p == pPRInv) {
+			continue
+		}
 		least[hp.sensor] = min(least[hp.sensor], ls[i])
 		if ls[i] < worst {
 			worst, at = ls[i], hp.p
