@@ -639,6 +639,9 @@ func (s *stream) tooSmooth(e *Engine, em *emitter, p param, dst []Finding) []Fin
 			th = min(th, pulseHeartRough*s.tracks[pHR].roughNow)
 		}
 	} else if h, ok := s.heartQuiet(p); ok {
+		if t.roughNow >= pulseReadingRough && t.roughNow >= pulseHeartRough*s.tracks[pHR].roughNow {
+			return dst // still varies reading to reading, as the beats it counts do (pulseReadingRough)
+		}
 		expl, th = pulseQuietExpl, max(smoothRatio, min(smoothWitnessRatio, pulseHeartShare*h))*t.rough
 	} else if p == pHR && t.rough >= 2*e.cfg.Rules.HRPR.Irregular && !s.noisy(pPR) && !s.noisy(pPRInv) {
 		// Roughness learned in an irregular rhythm (AF), which ends by
@@ -708,6 +711,20 @@ const pulseQuietExpl = "pulse rate lost more of its noise than the heart rate it
 // dozen messages room to scatter (clean beds of training seeds 45–52 flag at
 // 0.6, none at 0.4).
 const pulseHeartShare = 0.4
+
+// pulseReadingRough is the mean |second difference| (1/min, one display step)
+// from which a pulse rate judged beside a quiet heart rate (heartQuiet) has
+// kept its reading-to-reading noise, when it is also at least pulseHeartRough
+// of the heart rate's roughness now. Motion or a crying infant at a 1–3 s
+// cadence teach the oximeter's pulse rate four to ten times the roughness it
+// has at rest, which the heart rate's learned level does not share; once the
+// motion is over the pulse rate, back with the heart at 2–6 per message, sits
+// below its share of that level for the rest of the stay (session 24, clean24:
+// corpus3's clean beds). A rate smoothed by a moving average, alone or with
+// the heart rate, changes by a display step now and then: its mean second
+// difference stays well below one (0.04–0.75 on the training corpora's
+// forgeries).
+const pulseReadingRough = 1.0
 
 // noisy reports whether channel q is present, learned and as rough now as
 // it usually is.
