@@ -838,12 +838,6 @@ func (s *stream) freeze(e *Engine, em *emitter, p param, now int64, dst []Findin
 	if p == pHR && s.held.unpaced {
 		floor = false
 	}
-	// Nor is a heart rate held at its floor, off the steps of 5, while a
-	// pulse rate stopped with it: two sensors stopped at once at a value
-	// no pacemaker is set to is judged as any channel's run (session 24).
-	if p == pHR && floor && !multipleOf5(c.v) && s.pulseStopped(t.run) {
-		floor = false
-	}
 	// A breathing rate at its floor may be a ventilator's set rate, which
 	// has no witness: it is judged only against setRateChance.
 	setRate := floor && !paceWitnessed(p)
@@ -1080,23 +1074,6 @@ func (s *stream) readBelow(v float64) bool {
 		}
 	}
 	return below*paceBelow > n
-}
-
-// pulseStopped reports whether a pulse rate (SpO2 or invasive) is present
-// and has held its value for as many messages as the heart rate's run of
-// run (one fewer: the pulse rates are tracked after the heart rate), i.e.
-// stopped when the heart rate did. On the training corpora genuine runs of
-// the two together off the steps of 5 last at most 8 messages; freezes
-// of the heart rate that hold the pulse rate too last 13 to 1,226
-// (docs/vitals.md, session 24).
-func (s *stream) pulseStopped(run uint32) bool {
-	for _, q := range [...]param{pPR, pPRInv} {
-		c, t := &s.cur[q], &s.tracks[q]
-		if c.ok && c.v == t.runV && t.run+1 >= run {
-			return true
-		}
-	}
-	return false
 }
 
 // heartHeld reports whether the ECG heart rate is absent or has been
