@@ -24,20 +24,23 @@ import (
 // least satCadence (an oximeter averages over 4–16 s, so faster messages share
 // their samples and a quiet stretch of them is not improbable), are reported,
 // unless the value was held for half the window (a freeze or a plateau, which
-// frozen judges).
+// frozen judges). At a slow cadence the last satShort messages are judged as
+// well (see shortQuiet).
 type satQuiet struct {
-	last   [3]float64 // the previous values present in a row, latest first
-	run    uint8      // values present in a row, up to len(last)
-	runAt  int64      // arrival of the first message of the window's run, Unix ns
-	runN   int        // messages in that run
-	chg    bits96     // the window: the value changed in that message
-	flk    bits96     // the value came back to one of the last 2–3 messages' after leaving it
-	high   bits96     // the value was at or above satCeiling
-	n      int        // messages in the window, up to satWindow
-	learnN int        // messages learned from, up to satLearn
-	chgN   int        // of them, changes
-	flkN   int        // of them, flickers
-	qc, qf float64    // the learned shares of changes and flickers
+	last   [3]float64        // the previous values present in a row, latest first
+	run    uint8             // values present in a row, up to len(last)
+	runAt  int64             // arrival of the first message of the window's run, Unix ns
+	runN   int               // messages in that run
+	chg    bits96            // the window: the value changed in that message
+	flk    bits96            // the value came back to one of the last 2–3 messages' after leaving it
+	high   bits96            // the value was at or above satCeiling
+	n      int               // messages in the window, up to satWindow
+	learnN int               // messages learned from, up to satLearn
+	chgN   int               // of them, changes
+	flkN   int               // of them, flickers
+	qc, qf float64           // the learned shares of changes and flickers
+	vals   [satShort]float32 // the window's last satShort values, a ring
+	vi     uint8             // the ring's next slot
 }
 
 // bits96 is a window of the last satWindow flags, latest lowest.
@@ -53,10 +56,10 @@ func (b *bits96) push(on bool) {
 
 func (b *bits96) count() int { return bits.OnesCount64(b[0]) + bits.OnesCount64(b[1]) }
 
-// longestClear returns the longest run of clear flags in the window.
-func (b *bits96) longestClear() int {
+// longestClear returns the longest run of clear flags among the last n.
+func (b *bits96) longestClear(n int) int {
 	longest, run := 0, 0
-	for i := range satWindow {
+	for i := range n {
 		if b[i/64]>>(i%64)&1 != 0 {
 			run = 0
 			continue
@@ -79,6 +82,13 @@ const (
 	// time, or settled on one value).
 	satMinChange, satMinFlicker = 0.2, 0.1
 	satExpl                     = "saturation moves in steps without the changes and flicker between neighbouring values it had"
+
+	// At a mean interval of satShortCadence or more, satWindow messages span
+	// 40 min and more, longer than many a smoothed stretch; satShort of them
+	// still span 20 min, longer than the 16 min satWindow spans at satCadence.
+	satShort        = 48
+	satShortCadence = 25e9
+	satShortModal   = 28 // at most this many of the satShort values on one value (60 %)
 )
 
 // satSmooth updates the saturation's window with the present value v and
@@ -100,6 +110,8 @@ func (s *stream) satSmooth(em *emitter, gap bool, dst []Finding) []Finding {
 		q.chg.push(changed)
 		q.flk.push(flicker)
 		q.high.push(v >= satCeiling)
+		q.vals[q.vi] = float32(v)
+		q.vi = (q.vi + 1) % satShort
 		if q.n < satWindow {
 			q.n++
 		}
@@ -114,14 +126,23 @@ func (s *stream) satSmooth(em *emitter, gap bool, dst []Finding) []Finding {
 			if q.learnN == satLearn {
 				q.qc, q.qf = float64(q.chgN)/satLearn, float64(q.flkN)/satLearn
 			}
-		} else if changed && q.n == satWindow && q.high.count() == 0 && q.qc > satMinChange && q.qf > satMinFlicker &&
-			float64(now-q.runAt) >= satCadence*float64(q.runN-1) && em.on(rRegular) {
-			// The counts' bounds first, the chances (a sum of Lgammas) only
-			// for a window that passes them: a saturation below the ceiling
-			// changes too often for most windows to.
-			kc, kf := q.chg.count(), q.flk.count()
-			if 3*kf <= kc && 3*float64(kc) <= q.qc*satWindow && q.chg.longestClear() < satWindow/2 {
-				if p := max(logBinomCDF(kc, satWindow, q.qc), logBinomCDF(kf, satWindow, q.qf)); p < satChance {
+		} else if changed && q.qc > satMinChange && q.qf > satMinFlicker && em.on(rRegular) {
+			gaps := float64(q.runN - 1)
+			reported := false
+			if q.n == satWindow && q.high.count() == 0 && float64(now-q.runAt) >= satCadence*gaps {
+				// The counts' bounds first, the chances (a sum of Lgammas) only
+				// for a window that passes them: a saturation below the ceiling
+				// changes too often for most windows to.
+				kc, kf := q.chg.count(), q.flk.count()
+				if 3*kf <= kc && 3*float64(kc) <= q.qc*satWindow && q.chg.longestClear(satWindow) < satWindow/2 {
+					if p := max(logBinomCDF(kc, satWindow, q.qc), logBinomCDF(kf, satWindow, q.qf)); p < satChance {
+						dst = em.add(dst, rRegular, pSpO2, c.seg, c.at, p, float64(kc), satChance, "", satExpl)
+						reported = true
+					}
+				}
+			}
+			if !reported && q.n >= satShort && float64(now-q.runAt) >= satShortCadence*gaps {
+				if p, kc, quiet := q.shortQuiet(); quiet {
 					dst = em.add(dst, rRegular, pSpO2, c.seg, c.at, p, float64(kc), satChance, "", satExpl)
 				}
 			}
@@ -131,6 +152,47 @@ func (s *stream) satSmooth(em *emitter, gap bool, dst []Finding) []Finding {
 	}
 	q.last = [3]float64{v, q.last[0], q.last[1]}
 	return dst
+}
+
+// shortQuiet judges the window's last satShort messages, at a slow cadence
+// (satShortCadence), where a smoothed stretch is often shorter than the
+// window: quiet when none was at the ceiling, the changes are at most a third
+// of the learned share and the flickers at most a third of the changes (as
+// for the whole window), no value was held for half of them, no value fills
+// more than satShortModal of them, and the chance p of so few changes for the
+// learned share is below 10^satChance. The chance of so few flickers is not
+// asked for: over satShort messages it cannot reach 10^satChance unless the
+// learned flicker share exceeds 0.44. The one-value clause takes its place: a
+// quiet saturation (a sleeping patient's) sits on one value and blips to its
+// neighbours, coming back after a few messages, while a curve passes through
+// its values in turn.
+func (q *satQuiet) shortQuiet() (p float64, kc int, quiet bool) {
+	const mask = 1<<satShort - 1
+	if q.high[0]&mask != 0 {
+		return 0, 0, false
+	}
+	kc, kf := bits.OnesCount64(q.chg[0]&mask), bits.OnesCount64(q.flk[0]&mask)
+	if 3*kf > kc || 3*float64(kc) > q.qc*satShort || q.chg.longestClear(satShort) >= satShort/2 || q.mostOnOne() > satShortModal {
+		return 0, kc, false
+	}
+	p = logBinomCDF(kc, satShort, q.qc)
+	return p, kc, p < satChance
+}
+
+// mostOnOne returns how many of the last satShort values share one value,
+// the most any does.
+func (q *satQuiet) mostOnOne() int {
+	most := 0
+	for _, v := range q.vals {
+		n := 0
+		for _, w := range q.vals {
+			if w == v {
+				n++
+			}
+		}
+		most = max(most, n)
+	}
+	return most
 }
 
 // logBinomCDF returns log10 of the chance of at most k successes in n trials
