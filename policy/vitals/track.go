@@ -274,29 +274,6 @@ func (s *stream) breathsSeen(moved uint16) bool {
 	return s.cur[pRR].ok && s.cur[pRR].v == 0 && s.cur[pPR].ok && s.capnoHeld(moved)
 }
 
-// joinedWithin is how close, in beats per minute, the SpO2 pulse rate must
-// come to the ECG heart rate for its move to be read as it counting the
-// beats the ECG counts (see pulseJoined).
-const joinedWithin = 5
-
-// pulseJoined reports whether the SpO2 pulse rate rose from a baseline
-// below the heart rate's (by more than joinedWithin: a pulse deficit) onto
-// the ECG heart rate, to within joinedWithin, while the heart rate kept its
-// own level (moved holds the channels that left theirs): the deficit
-// closing, as when a bigeminy ends or AF's deficit shrinks for a few beats.
-// The oximeter then counts every beat the ECG counts, which is a probe
-// reading clean pulses, not one thrown about, and the heart did not change
-// pace: the move says nothing about a saturation beside it (session 24).
-func (s *stream) pulseJoined(moved uint16) bool {
-	if moved&chanBit(pPR, true) == 0 || moved&chanBit(pHR, true) != 0 || !s.cur[pHR].ok {
-		return false
-	}
-	hb, _ := s.tracks[pHR].baseline()
-	pb, _ := s.tracks[pPR].baseline() // moved: the pulse rate has one
-	hr, pr := s.cur[pHR].v, s.cur[pPR].v
-	return pr > pb && hb-pb > joinedWithin && math.Abs(pr-hr) <= joinedWithin
-}
-
 // witnessed reports whether any related channel of p is present in the
 // current message: without one, "no related channel moved" says nothing.
 // A parameter without related channels (temperature) is judged alone.
@@ -338,12 +315,8 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 	beat := s.heartJumped(e.cfg.Rules.HRPR.Irregular)
 	var shiftedN, arterialShifted int                          // channels shifted beyond their scatter in this message; of them arterial
 	var partner, partnerShifted, partnerNudged [numParams]bool // of p's related channels, one moved, ...
-	joined := s.pulseJoined(moved)
 	for _, p := range tracked {
 		pm := partnerMask[p]
-		if p == pSpO2 {
-			pm &^= chanBit(pPR, joined) // a deficit closing vouches for no saturation (pulseJoined)
-		}
 		partner[p], partnerShifted[p], partnerNudged[p] = moved&pm != 0, shifted&pm != 0, nudged&pm != 0
 		if shifted&chanBit(p, true) != 0 && !(line && arterial(p)) {
 			shiftedN++
