@@ -39,14 +39,14 @@ func TestBreathingRateSlide24(t *testing.T) {
 		{"hyperventilation: 16 → 28 while etCO2 falls 38 → 30", func(i int, x float64) msg {
 			return patient(i, 80, 97, 16+12*x, 38-8*x)
 		}, nil},
-		{"opioid: 16 → 8 while etCO2 climbs 38 → 50", func(i int, x float64) msg {
-			return patient(i, 80, 97, 16-8*x, 38+12*x)
+		{"opioid: 16 → 6 while etCO2 climbs 38 → 50", func(i int, x float64) msg {
+			return patient(i, 80, 97, 16-10*x, 38+12*x)
 		}, nil},
 		{"tachypnoea with a falling saturation: 16 → 28 while SpO2 falls 97 → 92", func(i int, x float64) msg {
 			return patient(i, 80, 97-5*x, 16+12*x, 38)
 		}, nil},
-		{"a ventilator's rate set 16 → 22 → 28, a quarter of an hour apart", func(i int, x float64) msg {
-			return patient(i, 80, 97, 16+6*float64(int(2*x+0.01)), 38)
+		{"a ventilator's rate set 16 → 24 → 28, a quarter of an hour apart", func(i int, x float64) msg {
+			return patient(i, 80, 97, []float64{16, 24, 28}[int(2*x+0.01)], 38)
 		}, nil},
 		{"breathing rate climbs 16 → 20 over 30 min (less than 6/min)", func(i int, x float64) msg {
 			return patient(i, 80, 97, 16+4*x, 38)
