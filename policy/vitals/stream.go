@@ -127,7 +127,6 @@ type stream struct {
 	circuit     bool    // this message's breathing rate is 0 through an open circuit (circuitOpen), set by values
 	rrBefore    float32 // the breathing rate before the circuit opened, see circuitEnds
 	circuitFrom int64   // when the current run of open-circuit breathing rates began (Unix ns; 0 = none), see circuitEnds
-	breathsFrom int64   // when the current run of breathing rates of 0 beside a capnograph reading exhaled CO2 began (Unix ns; 0 = none), see circuitEnds
 	openPP      float32 // the arterial pulse pressure before the line's damping narrowed it; 0: none (dampChanged)
 	nibpSoon    uint8   // one bit per new reading, latest lowest: it came sooner than the class's cycle (min_interval, min_interval_child) after the one before, see nibpChecks
 	statFrom    int64   // the first reading of the current series less than cycleGap apart (Unix ns; 0 = none), see nibpChecks
@@ -891,42 +890,6 @@ func (s *stream) circuitEnds(em *emitter, arrival time.Time, gap time.Duration, 
 		open = false
 	}
 	s.circuit = open
-	return s.breathsCounted(em, arrival, gap, dst)
-}
-
-// breathsMax is how long a breathing rate may read 0 while the capnograph
-// beside it keeps reading exhaled CO2 (session 24, drift24). The
-// capnograph's end-tidal value is the peak of each exhaled breath: in an
-// apnoea it stops being renewed, the waveform goes flat and the monitor
-// alarms within 20-30 s; the clean beds of the training corpora show runs of
-// a rate of 0 beside an etCO2 of at least openCO2 of at most 45 s (a sigh, a
-// breath held, the impedance signal lost for a few messages). Two minutes
-// of them are breaths the rate channel did not count: its 0 was drawn on
-// it (a slow slide to 0, an apnoea a ventilated patient cannot have).
-const breathsMax = 2 * time.Minute
-
-// breathsCounted reports a breathing rate of 0 that has stayed 0, in every
-// message no more than gap apart, beside an etCO2 of at least openCO2 in
-// each of them for longer than breathsMax, once per run: value 0, other the
-// etCO2, threshold breathsMax in seconds.
-func (s *stream) breathsCounted(em *emitter, arrival time.Time, gap time.Duration, dst []Finding) []Finding {
-	rr, co2, was := &s.cur[pRR], &s.cur[pEtCO2], &s.prev[pRR]
-	if !rr.ok || rr.v != 0 || !co2.ok || co2.v < openCO2 {
-		s.breathsFrom = 0
-		return dst
-	}
-	now := arrival.UnixNano()
-	if s.breathsFrom == 0 || !was.ok || was.v != 0 || arrival.Sub(was.at) > gap {
-		s.breathsFrom = now
-		return dst
-	}
-	if now-s.breathsFrom > breathsMax.Nanoseconds() {
-		s.breathsFrom = math.MaxInt64 // reported: not again in this run
-		if em.on(rRate) {
-			dst = em.add(dst, rRate, pRR, rr.seg, rr.at, 0, co2.v, breathsMax.Seconds(), "",
-				"breathing rate read 0 for longer than an apnoea is left unalarmed while the capnograph kept reading exhaled CO2")
-		}
-	}
 	return dst
 }
 
