@@ -1188,12 +1188,9 @@ func (s *stream) hrpr(e *Engine, em *emitter, arrival time.Time, dst []Finding) 
 				explained = !dg.fol.oneForOne() // bigeminy, unless the pulse follows the heart rate one for one
 			case s.hrN <= 16:
 				explained = true // too few samples yet to tell the rhythm
-			case s.neonatal:
-				// No AF allowance: AF is all but unknown in neonates, whose
-				// heart rate varies by itself as much as irregular asks.
 			case s.irregular(hc.Irregular) || dg.af:
-				if th = hc.HROverPR; -d <= th {
-					explained = true // AF
+				if th = hc.HROverPR; -d <= th && !(s.neonatal && dg.locked.held(hc.Irregular)) {
+					explained = true // AF (on a neonate, a pleth thrown about by crying)
 				}
 			}
 		}
