@@ -367,6 +367,18 @@ func (l *lockstep) varies(lim float64) bool {
 	return l.nv >= 3 && float64(l.dv) >= lim*float64(l.nv)
 }
 
+// held reports a difference that changed by less than lim bpm on average
+// over at least three changes: a deficit held while the heart rate varies.
+// A neonate's heart rate varies by itself as much as irregular asks (at a
+// 60 s cadence), and AF is all but unknown in neonates: an irregular
+// neonatal heart rate with a deficit that varies as much is a crying or
+// moving baby's plethysmograph miscounting, while a pulse rate held 36
+// below it is the heart rate counted again minus a number (session 24,
+// hrpr24; corpus2 training seeds 5 and 9).
+func (l *lockstep) held(lim float64) bool {
+	return l.nv >= 3 && float64(l.dv) < lim*float64(l.nv)
+}
+
 // steady reports whether a pending rate_of_change step held a level: its
 // values since the step spread over less than 40 % of the step threshold
 // th or a quarter of the step, whichever is larger. A changed rate, real

@@ -1189,8 +1189,8 @@ func (s *stream) hrpr(e *Engine, em *emitter, arrival time.Time, dst []Finding) 
 			case s.hrN <= 16:
 				explained = true // too few samples yet to tell the rhythm
 			case s.irregular(hc.Irregular) || dg.af:
-				if th = hc.HROverPR; -d <= th {
-					explained = true // AF
+				if th = hc.HROverPR; -d <= th && !(s.neonatal && dg.locked.held(hc.Irregular)) {
+					explained = true // AF (on a neonate, a pleth thrown about by crying)
 				}
 			}
 		}
