@@ -92,6 +92,18 @@ const deepSpike = 1.5
 // dips on neonates were 22 points or more (session 18, training seeds).
 const neoSpO2Spike = 22
 
+// deepDip is the fall, in saturation points, from which an older patient's
+// (not a neonate's) saturation dip of 1–3 messages is judged whatever its
+// related channels did: no adult desaturates 40 points and recovers within
+// three samples, and no heart rate or breathing rate that moved with it
+// makes it physiology. On the training seeds of the three generators no
+// clean bed's dip that deep was vouched for (the deepest vouched for and
+// judged, outside episodes, 25–30 points); the vouched ones were forgeries
+// in AF and a bigeminy (session 24, spike24b). A neonate's bradycardia–
+// desaturation does take it 40–50 points down with its heart rate (neo18).
+// A disturbed oximeter (plethSince) still keeps the dip from being judged.
+const deepDip = 40
+
 // track is the per-parameter state of the checks in this file.
 type track struct {
 	base   [baseN]float64 // recent values outside excursions (a ring); written only by push and reset, which keep med
@@ -475,8 +487,9 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 			spike := max(th, info.spike)
 			size := math.Abs(t.exPeak - t.exPre)
 			// A related channel vouches for a spike it shared; for a deep
-			// one only if it left its own scatter (see deepSpike).
-			vouched := t.exPartner && (size < deepSpike*spike || t.exBeyond)
+			// one only if it left its own scatter (see deepSpike); for an
+			// older patient's saturation dip of deepDip or more, none.
+			vouched := t.exPartner && (size < deepSpike*spike || t.exBeyond) && !(p == pSpO2 && !s.neonatal && t.exPeak < t.exPre && size >= deepDip)
 			alone := t.exAlone && othersAlone == 0 && !partnerShifted[p] && (p != pRR || s.capnoHeld(moved))
 			// The heart rate fallen below a pulse rate that kept its level,
 			// for longer than the oximeter averages (pulseLag): the ECG
