@@ -139,7 +139,6 @@ type stream struct {
 	frozenMask  uint32
 	frozenRef   [len(continuous)]float64
 	held        witnessState         // heart and pulse rates held apart from their witness, see witness
-	line        lineRun              // the arterial line's three pressures held together, see lineFrozen
 	vent        ventState            // the breathing rate at a ventilator's set rate, see ventState
 	sat         satQuiet             // the saturation's changes and flicker, see satSmooth
 	curves      [numParams]curveRuns // each channel's directions of change, see curve

@@ -312,7 +312,6 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 	// a change of state. Nor does a breathing rate of 0 through an open
 	// circuit (circuitOpen) begin, extend or end one.
 	line, narrow := s.flushed() || s.damped(), s.narrowArt()
-	dst = s.lineFrozen(e, em, now, line, dst)
 	beat := s.heartJumped(e.cfg.Rules.HRPR.Irregular)
 	var shiftedN, arterialShifted int                          // channels shifted beyond their scatter in this message; of them arterial
 	var partner, partnerShifted, partnerNudged [numParams]bool // of p's related channels, one moved, ...
