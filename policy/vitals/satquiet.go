@@ -41,6 +41,8 @@ type satQuiet struct {
 	qc, qf float64           // the learned shares of changes and flickers
 	vals   [satShort]float32 // the window's last satShort values, a ring
 	vi     uint8             // the ring's next slot
+	slow   bits96            // the window: the message came satShortCadence or more after the one before
+	prevAt int64             // arrival of the previous message with a saturation, Unix ns
 }
 
 // bits96 is a window of the last satWindow flags, latest lowest.
@@ -98,11 +100,13 @@ func (s *stream) satSmooth(em *emitter, gap bool, dst []Finding) []Finding {
 	q, c := &s.sat, &s.cur[pSpO2]
 	now := em.arrival.UnixNano()
 	if gap || q.run == 0 {
-		q.run, q.n, q.chg, q.flk, q.high = 0, 0, bits96{}, bits96{}, bits96{}
+		q.run, q.n, q.chg, q.flk, q.high, q.slow = 0, 0, bits96{}, bits96{}, bits96{}, bits96{}
 		q.runAt, q.runN = now, 0
 	}
 	v := c.v
 	q.runN++
+	interval := now - q.prevAt
+	q.prevAt = now
 	if int(q.run) == len(q.last) {
 		changed := v != q.last[0]
 		flicker := changed && v == q.last[1] ||
@@ -110,6 +114,7 @@ func (s *stream) satSmooth(em *emitter, gap bool, dst []Finding) []Finding {
 		q.chg.push(changed)
 		q.flk.push(flicker)
 		q.high.push(v >= satCeiling)
+		q.slow.push(interval >= satShortCadence)
 		q.vals[q.vi] = float32(v)
 		q.vi = (q.vi + 1) % satShort
 		if q.n < satWindow {
@@ -141,7 +146,7 @@ func (s *stream) satSmooth(em *emitter, gap bool, dst []Finding) []Finding {
 					}
 				}
 			}
-			if !reported && q.n >= satShort && float64(now-q.runAt) >= satShortCadence*gaps {
+			if !reported && q.n >= satShort && q.slowShort() {
 				if p, kc, quiet := q.shortQuiet(); quiet {
 					dst = em.add(dst, rRegular, pSpO2, c.seg, c.at, p, float64(kc), satChance, "", satExpl)
 				}
@@ -177,6 +182,18 @@ func (q *satQuiet) shortQuiet() (p float64, kc int, quiet bool) {
 	}
 	p = logBinomCDF(kc, satShort, q.qc)
 	return p, kc, p < satChance
+}
+
+// slowShort reports whether at least half of the window's last satShort
+// messages came satShortCadence or more after the message before them: the
+// readings judged are the oximeter's at a slow cadence, whatever came before
+// them in the run (a mean over the run since the probe was last put on counts
+// a silence of the link, up to the 15 min after which the monitor starts
+// afresh, as slow readings and judges the 15–20 s readings after it;
+// review24, `TestSlowSaturationSilence24`).
+func (q *satQuiet) slowShort() bool {
+	const mask = 1<<satShort - 1
+	return 2*bits.OnesCount64(q.slow[0]&mask) >= satShort
 }
 
 // mostOnOne returns how many of the last satShort values share one value,
