@@ -25,7 +25,7 @@ import (
 // their samples and a quiet stretch of them is not improbable), are reported,
 // unless the value was held for half the window (a freeze or a plateau, which
 // frozen judges). At a slow cadence the last satShort messages are judged as
-// well (see shortQuiet).
+// well (see shortQuiet and slowShort).
 type satQuiet struct {
 	last   [3]float64        // the previous values present in a row, latest first
 	run    uint8             // values present in a row, up to len(last)
@@ -85,9 +85,10 @@ const (
 	satMinChange, satMinFlicker = 0.2, 0.1
 	satExpl                     = "saturation moves in steps without the changes and flicker between neighbouring values it had"
 
-	// At a mean interval of satShortCadence or more, satWindow messages span
+	// At satShortCadence or more between messages, satWindow messages span
 	// 40 min and more, longer than many a smoothed stretch; satShort of them
-	// still span 20 min, longer than the 16 min satWindow spans at satCadence.
+	// still span 20 min, longer than the 16 min satWindow spans at satCadence
+	// (judged when at least half of them came so slowly, see slowShort).
 	satShort        = 48
 	satShortCadence = 25e9
 	satShortModal   = 28 // at most this many of the satShort values on one value (60 %)
@@ -160,7 +161,7 @@ func (s *stream) satSmooth(em *emitter, gap bool, dst []Finding) []Finding {
 }
 
 // shortQuiet judges the window's last satShort messages, at a slow cadence
-// (satShortCadence), where a smoothed stretch is often shorter than the
+// (satShortCadence, slowShort), where a smoothed stretch is often shorter than the
 // window: quiet when none was at the ceiling, the changes are at most a third
 // of the learned share and the flickers at most a third of the changes (as
 // for the whole window), no value was held for half of them, no value fills
