@@ -25,7 +25,7 @@ import (
 // their samples and a quiet stretch of them is not improbable), are reported,
 // unless the value was held for half the window (a freeze or a plateau, which
 // frozen judges). At a slow cadence the last satShort messages are judged as
-// well (see shortQuiet).
+// well (see shortQuiet and slowShort).
 type satQuiet struct {
 	last   [3]float64        // the previous values present in a row, latest first
 	run    uint8             // values present in a row, up to len(last)
@@ -41,6 +41,8 @@ type satQuiet struct {
 	qc, qf float64           // the learned shares of changes and flickers
 	vals   [satShort]float32 // the window's last satShort values, a ring
 	vi     uint8             // the ring's next slot
+	slow   bits96            // the window: the message came satShortCadence or more after the one before
+	prevAt int64             // arrival of the previous message with a saturation, Unix ns
 }
 
 // bits96 is a window of the last satWindow flags, latest lowest.
@@ -83,9 +85,10 @@ const (
 	satMinChange, satMinFlicker = 0.2, 0.1
 	satExpl                     = "saturation moves in steps without the changes and flicker between neighbouring values it had"
 
-	// At a mean interval of satShortCadence or more, satWindow messages span
+	// At satShortCadence or more between messages, satWindow messages span
 	// 40 min and more, longer than many a smoothed stretch; satShort of them
-	// still span 20 min, longer than the 16 min satWindow spans at satCadence.
+	// still span 20 min, longer than the 16 min satWindow spans at satCadence
+	// (judged when at least half of them came so slowly, see slowShort).
 	satShort        = 48
 	satShortCadence = 25e9
 	satShortModal   = 28 // at most this many of the satShort values on one value (60 %)
@@ -98,11 +101,13 @@ func (s *stream) satSmooth(em *emitter, gap bool, dst []Finding) []Finding {
 	q, c := &s.sat, &s.cur[pSpO2]
 	now := em.arrival.UnixNano()
 	if gap || q.run == 0 {
-		q.run, q.n, q.chg, q.flk, q.high = 0, 0, bits96{}, bits96{}, bits96{}
+		q.run, q.n, q.chg, q.flk, q.high, q.slow = 0, 0, bits96{}, bits96{}, bits96{}, bits96{}
 		q.runAt, q.runN = now, 0
 	}
 	v := c.v
 	q.runN++
+	interval := now - q.prevAt
+	q.prevAt = now
 	if int(q.run) == len(q.last) {
 		changed := v != q.last[0]
 		flicker := changed && v == q.last[1] ||
@@ -110,6 +115,7 @@ func (s *stream) satSmooth(em *emitter, gap bool, dst []Finding) []Finding {
 		q.chg.push(changed)
 		q.flk.push(flicker)
 		q.high.push(v >= satCeiling)
+		q.slow.push(interval >= satShortCadence)
 		q.vals[q.vi] = float32(v)
 		q.vi = (q.vi + 1) % satShort
 		if q.n < satWindow {
@@ -141,7 +147,7 @@ func (s *stream) satSmooth(em *emitter, gap bool, dst []Finding) []Finding {
 					}
 				}
 			}
-			if !reported && q.n >= satShort && float64(now-q.runAt) >= satShortCadence*gaps {
+			if !reported && q.n >= satShort && q.slowShort() {
 				if p, kc, quiet := q.shortQuiet(); quiet {
 					dst = em.add(dst, rRegular, pSpO2, c.seg, c.at, p, float64(kc), satChance, "", satExpl)
 				}
@@ -155,7 +161,7 @@ func (s *stream) satSmooth(em *emitter, gap bool, dst []Finding) []Finding {
 }
 
 // shortQuiet judges the window's last satShort messages, at a slow cadence
-// (satShortCadence), where a smoothed stretch is often shorter than the
+// (satShortCadence, slowShort), where a smoothed stretch is often shorter than the
 // window: quiet when none was at the ceiling, the changes are at most a third
 // of the learned share and the flickers at most a third of the changes (as
 // for the whole window), no value was held for half of them, no value fills
@@ -177,6 +183,18 @@ func (q *satQuiet) shortQuiet() (p float64, kc int, quiet bool) {
 	}
 	p = logBinomCDF(kc, satShort, q.qc)
 	return p, kc, p < satChance
+}
+
+// slowShort reports whether at least half of the window's last satShort
+// messages came satShortCadence or more after the message before them: the
+// readings judged are the oximeter's at a slow cadence, whatever came before
+// them in the run (a mean over the run since the probe was last put on counts
+// a silence of the link, up to the 15 min after which the monitor starts
+// afresh, as slow readings and judges the 15–20 s readings after it;
+// review24, `TestSlowSaturationSilence24`).
+func (q *satQuiet) slowShort() bool {
+	const mask = 1<<satShort - 1
+	return 2*bits.OnesCount64(q.slow[0]&mask) >= satShort
 }
 
 // mostOnOne returns how many of the last satShort values share one value,
