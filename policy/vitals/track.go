@@ -343,7 +343,10 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 	if !line {
 		for _, q := range [...]param{pARTSys, pARTDia, pARTMean} {
 			tq := &s.tracks[q]
-			if b, ok := tq.baseline(); ok && s.cur[q].ok && tq.exN > 0 && tq.undoOK && !tq.undoCorr && tq.undoes(s.cur[q].v, tq.threshold(q, b)/2) {
+			if !s.cur[q].ok || tq.exN == 0 || !tq.undoOK || tq.undoCorr {
+				continue // no excursion from a reported step open
+			}
+			if b, ok := tq.baseline(); ok && tq.undoes(s.cur[q].v, tq.threshold(q, b)/2) {
 				lineBack[q] = s.cur[q].v - tq.exPre
 			}
 		}
