@@ -339,6 +339,18 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 	}
 	corr := e.cfg.Rules.Rate.Corroboration.Nanoseconds()
 	lim := e.cfg.Rules.HRPR.PROverHR
+	var lineBack [numParams]float64 // arterial q undoing its reported step in this message: the way it moved (see lineReturned)
+	if !line {
+		for _, q := range [...]param{pARTSys, pARTDia, pARTMean} {
+			tq := &s.tracks[q]
+			if !s.cur[q].ok || tq.exN == 0 || !tq.undoOK || tq.undoCorr {
+				continue // no excursion from a reported step open
+			}
+			if b, ok := tq.baseline(); ok && tq.undoes(s.cur[q].v, tq.threshold(q, b)/2) {
+				lineBack[q] = s.cur[q].v - tq.exPre
+			}
+		}
+	}
 	if s.cur[pARTSys].ok {
 		// Remembered through the narrow trace that follows a flush or a
 		// zeroing until the pulse pressure opens again (see below).
@@ -551,7 +563,7 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 		// is corroborated (see nudged).
 		nudgedAlong := t.exSmall && 2*int(t.exNudged) >= int(t.exN)
 		step := !info.ownStep && !t.exShifted && !nudgedAlong && t.exWitness && t.abrupt() && held && em.on(rRate)
-		undone := t.undoes(c.v, lo) && (!t.undoCorr || s.partnersSettled(p))
+		undone := t.undoes(c.v, lo) && (!t.undoCorr || s.partnersSettled(p)) || lineReturned(p, c.v-t.exPre, &lineBack)
 		if step && !undone {
 			dst = em.add(dst, rRate, p, c.seg, c.at, c.v, t.exPre, min(lo, small), "", "stepped to a new level with no related channel moving")
 		}
@@ -562,6 +574,14 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 		case step:
 			t.undo, t.undoOK, t.undoCorr = float32(t.exPre), true, false
 			s.cancelBox(p) // its start is reported: its end is the undo
+			if arterial(p) {
+				// The line's step is reported: a twin's box begun with it
+				// (below its own threshold) ends at the line's return, which
+				// lineReturned excuses (session 24, clean24b).
+				s.cancelBox(pARTSys)
+				s.cancelBox(pARTDia)
+				s.cancelBox(pARTMean)
+			}
 		case !info.ownStep && !t.undoOK && t.exShifted && !t.exSmall:
 			// A level another channel corroborated (see undoes), a full
 			// excursion: a small step's level is one a patient wanders
@@ -1139,3 +1159,25 @@ const (
 	paceLook  = 8
 	paceBelow = 16
 )
+
+// lineReturned reports whether arterial p's step, a move by dev from the
+// level it left, is the line going back: in the same message another of the
+// three pressures came back the same way to the level its own reported step
+// left (lineBack, per twin: the way it moved, 0 if it did not). A
+// transducer off its level (raised or lowered on its pole, the bed moved)
+// shifts the three pressures together and its return brings them back
+// together; the one return of the line ends the condition reported when it
+// began, although a twin came back a few mmHg from where it left (the patient
+// drifted meanwhile) or its own step was below its threshold and never
+// reported (session 24, clean24b).
+func lineReturned(p param, dev float64, lineBack *[numParams]float64) bool {
+	if !arterial(p) {
+		return false
+	}
+	for _, q := range [...]param{pARTSys, pARTDia, pARTMean} {
+		if q != p && lineBack[q]*dev > 0 {
+			return true
+		}
+	}
+	return false
+}
