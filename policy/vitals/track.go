@@ -866,24 +866,7 @@ func (s *stream) freeze(e *Engine, em *emitter, p param, now int64, dst []Findin
 	if p == pHR && t.run == 1 {
 		s.held.unpaced = s.readBelow(c.v) // at each run's start, judged or not
 	}
-	// Before changeLearn samples the change probability is not learned: a
-	// run is judged by a pessimistic one, the share of changes among the
-	// messages before the run (counted as if one more had not changed) less
-	// two standard errors, once earlyLearn of them were seen. A line that
-	// moved in nearly every message and then holds is caught early (an
-	// arterial line held from message 36 of a 60 s stream); a channel that
-	// changes in about half of them is not judged before it is learned
-	// (session 24, frozen24c).
-	q := t.changeP
-	if t.seen < changeLearn {
-		n := float64(t.seen - t.run)
-		if n < earlyLearn {
-			return dst
-		}
-		q = float64(t.changes) / (n + 1)
-		q -= 2 * math.Sqrt(q*(1-q)/n)
-	}
-	if q < minChangeP(p) || (p == pSpO2 && c.v >= 99) {
+	if t.seen < changeLearn || t.changeP < minChangeP(p) || (p == pSpO2 && c.v >= 99) {
 		return dst
 	}
 	if int(t.run) < fc.MinSamples || !em.on(rFrozen) {
@@ -917,9 +900,9 @@ func (s *stream) freeze(e *Engine, em *emitter, p param, now int64, dst []Findin
 		if setRate {
 			chance = setRateChance
 		}
-		need := math.Log(chance) / math.Log(1-q)
+		need := math.Log(chance) / math.Log(1-t.changeP)
 		if float64(t.run) >= need {
-			return em.add(dst, rFrozen, p, c.seg, c.at, float64(t.run), q, need, "", "channel unchanged far longer than its own variability allows")
+			return em.add(dst, rFrozen, p, c.seg, c.at, float64(t.run), t.changeP, need, "", "channel unchanged far longer than its own variability allows")
 		}
 	}
 	if setRate {
@@ -928,7 +911,7 @@ func (s *stream) freeze(e *Engine, em *emitter, p param, now int64, dst []Findin
 	// A shorter run, improbable but not beyond doubt by itself, is a freeze
 	// when the same heart counted by another sensor left the held value:
 	// a genuinely steady rate keeps its witness around it.
-	if float64(t.run) < math.Log(witnessChance)/math.Log(1-q) {
+	if float64(t.run) < math.Log(witnessChance)/math.Log(1-t.changeP) {
 		return dst
 	}
 	if gap, th, ok := s.witnessGap(p); ok && gap >= th {
@@ -1151,8 +1134,7 @@ func (s *stream) heartHeld(run uint32) bool {
 
 const (
 	changeAlpha  = 1.0 / 128 // weight of one message in the learned change probability
-	changeLearn  = 60        // samples before a channel's change probability is learned
-	earlyLearn   = 20        // samples before a run from which it is judged while changeLearn is not reached (see freeze)
+	changeLearn  = 60        // samples before a channel's freezes are judged
 	freezeChance = 1e-12     // chance of a genuine run at which it counts as frozen
 	// A breathing rate held at its floor, which may be a ventilator's set
 	// rate, counts as frozen only at setRateChance (freezeChance squared):
