@@ -398,6 +398,7 @@ type disagreement struct {
 	alone  int8   // the ECG channel moved alone: 0 not judged yet, 1 yes, -1 no (see hrpr)
 	locked lockstep
 	fol    follow    // the pulse's slope on the heart rate over the bigeminy samples (see follow)
+	sh     share     // the pulse's mean share of the heart rate over the disagreement (see share)
 	levels bool      // the heart rate had a level before the disagreement (hrAlone can judge)
 	af     bool      // an irregular rhythm began with the disagreement (see onset)
 	un     int       // samples in a row that no allowance explains (see unexplained)

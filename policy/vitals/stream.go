@@ -1137,7 +1137,7 @@ func (s *stream) respond(pd *step, rr *RateRule) {
 // Deficit in a regular rhythm and HROverPR in an irregular one (AF: the
 // heart rate's median sample-to-sample change is at least Irregular); a
 // pulse rate at 40–65 % of the heart rate is the deficit of bigeminy (every
-// other beat not perfused). Neither allowance holds when the disagreement
+// other beat not perfused; its mean share not below shareFloor). Neither allowance holds when the disagreement
 // began with the heart rate leaving its level while the pulse rate stayed:
 // then the ECG channel moved alone.
 func (s *stream) hrpr(e *Engine, em *emitter, arrival time.Time, dst []Finding) []Finding {
@@ -1159,7 +1159,7 @@ func (s *stream) hrpr(e *Engine, em *emitter, arrival time.Time, dst []Finding) 
 		if dg.n++; dg.n == 1 {
 			dg.since = arrival
 			dg.hr, dg.pr = s.smooth[pHR], s.smooth[q]
-			dg.alone, dg.locked, dg.af, dg.fol = 0, lockstep{}, false, follow{}
+			dg.alone, dg.locked, dg.af, dg.fol, dg.sh = 0, lockstep{}, false, follow{}, share{}
 			dg.levels, dg.un = s.hrN >= levelSamples, 0
 		}
 		dg.locked.see(d, hr.v)
@@ -1167,6 +1167,9 @@ func (s *stream) hrpr(e *Engine, em *emitter, arrival time.Time, dst []Finding) 
 		dg.locked.vary(d, bigeminy)
 		if bigeminy {
 			dg.fol.add(hr.v, pr.v)
+		}
+		if d < 0 {
+			dg.sh.add(pr.v / hr.v)
 		}
 		persisted := dg.n >= hc.MinSamples && arrival.Sub(dg.since) >= hc.Persist
 		th := hc.PROverHR
@@ -1184,7 +1187,7 @@ func (s *stream) hrpr(e *Engine, em *emitter, arrival time.Time, dst []Finding) 
 				// The ECG channel moved alone, or the pulse is computed
 				// from it: the whole disagreement is unexplained.
 				explained, dg.un, dg.unAt = false, dg.n-1, dg.since
-			case deficitRatio(pr.v, hr.v):
+			case deficitRatio(pr.v, hr.v) && !dg.sh.low():
 				explained = !dg.fol.oneForOne() // bigeminy, unless the pulse follows the heart rate one for one
 			case s.hrN <= 16:
 				explained = true // too few samples yet to tell the rhythm
