@@ -58,6 +58,14 @@ func (b *bits96) push(on bool) {
 
 func (b *bits96) count() int { return bits.OnesCount64(b[0]) + bits.OnesCount64(b[1]) }
 
+// countLast returns how many of the last n flags (n ≤ 64, or satWindow) are set.
+func (b *bits96) countLast(n int) int {
+	if n >= satWindow {
+		return b.count()
+	}
+	return bits.OnesCount64(b[0] & (1<<n - 1))
+}
+
 // longestClear returns the longest run of clear flags among the last n.
 func (b *bits96) longestClear(n int) int {
 	longest, run := 0, 0
@@ -135,12 +143,11 @@ func (s *stream) satSmooth(em *emitter, gap bool, dst []Finding) []Finding {
 		} else if changed && q.qc > satMinChange && q.qf > satMinFlicker && em.on(rRegular) {
 			gaps := float64(q.runN - 1)
 			reported := false
-			if q.n == satWindow && q.high.count() == 0 && float64(now-q.runAt) >= satCadence*gaps {
+			if q.n == satWindow && float64(now-q.runAt) >= satCadence*gaps {
 				// The counts' bounds first, the chances (a sum of Lgammas) only
 				// for a window that passes them: a saturation below the ceiling
 				// changes too often for most windows to.
-				kc, kf := q.chg.count(), q.flk.count()
-				if 3*kf <= kc && 3*float64(kc) <= q.qc*satWindow && q.chg.longestClear(satWindow) < satWindow/2 {
+				if kc, kf, ok := q.bounded(satWindow); ok {
 					if p := max(logBinomCDF(kc, satWindow, q.qc), logBinomCDF(kf, satWindow, q.qf)); p < satChance {
 						dst = em.add(dst, rRegular, pSpO2, c.seg, c.at, p, float64(kc), satChance, "", satExpl)
 						reported = true
@@ -173,16 +180,25 @@ func (s *stream) satSmooth(em *emitter, gap bool, dst []Finding) []Finding {
 // neighbours, coming back after a few messages, while a curve passes through
 // its values in turn.
 func (q *satQuiet) shortQuiet() (p float64, kc int, quiet bool) {
-	const mask = 1<<satShort - 1
-	if q.high[0]&mask != 0 {
-		return 0, 0, false
-	}
-	kc, kf := bits.OnesCount64(q.chg[0]&mask), bits.OnesCount64(q.flk[0]&mask)
-	if 3*kf > kc || 3*float64(kc) > q.qc*satShort || q.chg.longestClear(satShort) >= satShort/2 || q.mostOnOne() > satShortModal {
+	kc, _, ok := q.bounded(satShort)
+	if !ok || q.mostOnOne() > satShortModal {
 		return 0, kc, false
 	}
 	p = logBinomCDF(kc, satShort, q.qc)
 	return p, kc, p < satChance
+}
+
+// bounded counts the changes kc and flickers kf among the last n messages
+// (satShort or satWindow) and reports whether they pass the bounds both
+// windows share: none at the ceiling, flickers at most a third of the
+// changes, changes at most a third of the learned share, no value held for
+// half of them.
+func (q *satQuiet) bounded(n int) (kc, kf int, ok bool) {
+	if q.high.countLast(n) != 0 {
+		return 0, 0, false
+	}
+	kc, kf = q.chg.countLast(n), q.flk.countLast(n)
+	return kc, kf, 3*kf <= kc && 3*float64(kc) <= q.qc*float64(n) && q.chg.longestClear(n) < n/2
 }
 
 // slowShort reports whether at least half of the window's last satShort
@@ -193,8 +209,7 @@ func (q *satQuiet) shortQuiet() (p float64, kc int, quiet bool) {
 // afresh, as slow readings and judges the 15–20 s readings after it;
 // review24, `TestSlowSaturationSilence24`).
 func (q *satQuiet) slowShort() bool {
-	const mask = 1<<satShort - 1
-	return 2*bits.OnesCount64(q.slow[0]&mask) >= satShort
+	return 2*q.slow.countLast(satShort) >= satShort
 }
 
 // mostOnOne returns how many of the last satShort values share one value,

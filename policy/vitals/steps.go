@@ -376,7 +376,7 @@ func (l *lockstep) varies(lim float64) bool {
 // below it is the heart rate counted again minus a number (session 24,
 // hrpr24; corpus2 training seeds 5 and 9).
 func (l *lockstep) held(lim float64) bool {
-	return l.nv >= 3 && float64(l.dv) < lim*float64(l.nv)
+	return l.nv >= 3 && !l.varies(lim)
 }
 
 // steady reports whether a pending rate_of_change step held a level: its

@@ -1137,9 +1137,9 @@ func (s *stream) respond(pd *step, rr *RateRule) {
 // Deficit in a regular rhythm and HROverPR in an irregular one (AF: the
 // heart rate's median sample-to-sample change is at least Irregular); a
 // pulse rate at 40–65 % of the heart rate is the deficit of bigeminy (every
-// other beat not perfused; its mean share not below shareFloor). Neither allowance holds when the disagreement
-// began with the heart rate leaving its level while the pulse rate stayed:
-// then the ECG channel moved alone.
+// other beat not perfused; its mean share not below shareFloor). Neither
+// allowance holds when the disagreement began with the heart rate leaving its
+// level while the pulse rate stayed: then the ECG channel moved alone.
 func (s *stream) hrpr(e *Engine, em *emitter, arrival time.Time, dst []Finding) []Finding {
 	hc := &e.cfg.Rules.HRPR
 	hr := &s.cur[pHR]
