@@ -664,9 +664,16 @@ func (s *stream) timing(e *Engine, em *emitter, msgTime, arrival time.Time, dst 
 	// A small step back of the device's clock, from its learned offset (not
 	// the return from a message stamped ahead) on an independent arrival
 	// clock, is judged by what follows it (clockStep); any other is reported
-	// at once.
+	// at once. A step back that lands on the arrival's time (clockSet) is a
+	// clock set right, held as such only if it holds too: a clock set right
+	// does not return to its old time seconds later, a forged time put back
+	// by about the clock's lead does when the forgery ends (easy25).
 	switch {
-	case !back || set:
+	case !back:
+	case set:
+		if s.stepAt == 0 && prevOff-s.offset <= tol && prevOff-off <= clockStepMax {
+			s.stepAt, s.stepFrom, s.stepBack = arrival.UnixNano(), prevOff, s.lastMsgTime.Sub(msgTime)
+		}
 	case s.stepAt == 0 && s.offsetKnown && !arrival.Before(s.prevArrival) && prevOff-s.offset <= tol && prevOff-off <= clockStepMax:
 		s.stepAt, s.stepFrom, s.stepBack = arrival.UnixNano(), prevOff, s.lastMsgTime.Sub(msgTime)
 	case em.on(rTimeBackwards):
