@@ -12,8 +12,8 @@ import (
 // (here the patient woke as the bed was moved: the heart rate rose with it,
 // a change of state), putting the transducer back takes the same amount off
 // the three in one message, alone, and that is no step (the third blind
-// generator's s2 m0114 257, s5 m0063 366, s9 m0041 839, the line back by
-// −12/−14/−12 after −11/−11/−10 with the patient drifting between). Main
+// generator's s2 m0114 257, s5 m0063 366, s9 m0041 839: s2 m0114's line
+// back by +12/+12/+11 after −11/−14/−11, the patient drifting between). Main
 // before it: rate_of_change at the return. A line that then moves by another
 // amount, or by a share of each pressure (a forged scaling), is still
 // reported.
