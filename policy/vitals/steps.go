@@ -287,6 +287,7 @@ func (s *stream) newPatient() {
 	s.sat = satQuiet{}                // nor does the next patient's saturation scatter as the last one's
 	s.curves = [numParams]curveRuns{} // nor do the next patient's channels curve as the last one's
 	s.openPP = 0                      // nor is the next patient's arterial line the last one's
+	s.levelAt = 0                     // nor its transducer's height
 }
 
 // backToBaseline reports whether the current value of p is within tol of

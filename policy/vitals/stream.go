@@ -128,6 +128,9 @@ type stream struct {
 	rrBefore    float32 // the breathing rate before the circuit opened, see circuitEnds
 	circuitFrom int64   // when the current run of open-circuit breathing rates began (Unix ns; 0 = none), see circuitEnds
 	openPP      float32 // the arterial pulse pressure before the line's damping narrowed it; 0: none (dampChanged)
+	level       float32 // the arterial line's last shift of its height (levelShift), while levelAt is set
+	levelAt     int64   // arrival of that shift (Unix ns; 0 = none)
+	levelBack   bool    // this message takes the line back by that shift (levelled), set by values
 	nibpSoon    uint8   // one bit per new reading, latest lowest: it came sooner than the class's cycle (min_interval, min_interval_child) after the one before, see nibpChecks
 	statFrom    int64   // the first reading of the current series less than cycleGap apart (Unix ns; 0 = none), see nibpChecks
 	statLast    int64   // the latest measurement time of the current series (Unix ns), see nibpChecks
@@ -845,6 +848,7 @@ func (s *stream) clockSet(off time.Duration, arrival time.Time, rc *Rules) bool 
 func (s *stream) values(e *Engine, em *emitter, arrival time.Time, dst []Finding) []Finding {
 	dst = s.circuitEnds(em, arrival, e.cfg.Rules.Rate.MaxGap, dst)
 	s.damping = s.dampChanged()
+	s.levelBack = s.levelled(arrival.UnixNano())
 	dst = s.units(em, dst)
 	dst = s.rate(e, em, arrival, dst)
 	dst = s.hrpr(e, em, arrival, dst)

@@ -112,6 +112,7 @@ type track struct {
 	// Kept next to nb and bi, in the padding of one word:
 	exSmall  bool  // the excursion began below the spike-derived threshold, as an abrupt step (see stepFloor)
 	exAbrupt bool  // most of it happened in one message (a drug or a trend ramps over several)
+	exLevel  bool  // it began with the arterial line taken back by the shift it made last (levelled)
 	noiseN   uint8 // changes averaged into noise while learning it
 	exNudged uint8 // messages of the excursion in which a related channel was nudged (see nudged)
 
@@ -486,6 +487,7 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 				t.exNudged = 1
 			}
 			t.exAbrupt = math.Abs(c.v-prevV) >= 0.6*math.Abs(dev)
+			t.exLevel = s.levelBack && arterial(p)
 			t.exJump = float32(math.Abs(c.v - prevV))
 			continue
 		}
@@ -563,7 +565,7 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 		// is corroborated (see nudged).
 		nudgedAlong := t.exSmall && 2*int(t.exNudged) >= int(t.exN)
 		step := !info.ownStep && !t.exShifted && !nudgedAlong && t.exWitness && t.abrupt() && held && em.on(rRate)
-		undone := t.undoes(c.v, lo) && (!t.undoCorr || s.partnersSettled(p)) || lineReturned(p, c.v-t.exPre, &lineBack)
+		undone := t.undoes(c.v, lo) && (!t.undoCorr || s.partnersSettled(p)) || lineReturned(p, c.v-t.exPre, &lineBack) || t.exLevel
 		if step && !undone {
 			dst = em.add(dst, rRate, p, c.seg, c.at, c.v, t.exPre, min(lo, small), "", "stepped to a new level with no related channel moving")
 		}
@@ -575,6 +577,9 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 			t.undo, t.undoOK, t.undoCorr = float32(t.exPre), true, false
 			s.cancelBox(p) // its start is reported: its end is the undo
 			if arterial(p) {
+				// So is the line's return (undoes, lineReturned), not a
+				// shift back by the one it made (levelled).
+				s.levelAt = 0
 				// The line's step is reported: a twin's box begun with it
 				// (below its own threshold) ends at the line's return, which
 				// lineReturned excuses (session 24, clean24b).

@@ -1,0 +1,70 @@
+package vitals
+
+import (
+	"math"
+	"time"
+)
+
+// A pressure transducer h cm below the phlebostatic axis adds 0.74·h mmHg to
+// every pressure it measures: a bed raised or lowered with the transducer
+// left on its pole, or a transducer slipped in its holder, moves the
+// systolic, the diastolic and the mean by one amount in one message, and
+// levelling it again takes that amount back in one message, minutes later.
+// The start looks like a forged arterial step of one amount and is judged
+// as one (level21, session 21: no number tells them apart). The return is
+// different: the line goes back by the amount it left by, to the height it
+// was at, whether or not its start was reported. A step whose start was
+// reported is already excused at its return (undoes, lineReturned); one
+// whose start was not (below its threshold, or another channel moved with
+// it) made its return the reported step (session 25, clean25).
+const (
+	levelMin   = 6.0  // mmHg: the least shift of the line judged as a change of its height
+	levelMax   = 20.0 // mmHg: 27 cm, a bed's travel from its working height
+	levelTol   = 5.0  // mmHg: the three shifts' spread (each reading and its baseline scatter by a mmHg or two)
+	levelShare = 0.4  // of the earlier shift: how far the return may differ from it (the patient drifted meanwhile)
+	levelKeep  = 90 * time.Minute
+)
+
+// levelShift returns the amount by which the arterial line's three
+// pressures moved together in this message: each off its baseline the same
+// way by levelMin to levelMax, within levelTol of one another, most of it
+// (60 %) since the previous message. ok is false for anything else.
+func (s *stream) levelShift() (d float64, ok bool) {
+	lo, hi, jump := math.Inf(1), math.Inf(-1), 0.0
+	for _, q := range [...]param{pARTSys, pARTDia, pARTMean} {
+		b, have := s.tracks[q].baseline()
+		if !have || !s.cur[q].ok || !s.prev[q].ok {
+			return 0, false
+		}
+		v := s.cur[q].v - b
+		d += v / 3
+		lo, hi = min(lo, v), max(hi, v)
+		jump += (s.cur[q].v - s.prev[q].v) / 3
+	}
+	if lo*hi <= 0 || hi-lo > levelTol || math.Abs(d) < levelMin || math.Abs(d) > levelMax || jump*d < 0.6*d*d {
+		return 0, false
+	}
+	return d, true
+}
+
+// levelled reports whether this message's arterial values take the line
+// back by the shift it made last (within levelKeep, opposite, equal within
+// levelShare of it or levelTol): the transducer put back on its level. The
+// shift it made otherwise becomes the one remembered. A flushed, zeroed or
+// damped line is not judged.
+func (s *stream) levelled(now int64) bool {
+	if s.flushed() || s.damped() {
+		return false
+	}
+	d, ok := s.levelShift()
+	if !ok {
+		return false
+	}
+	was := float64(s.level)
+	if s.levelAt != 0 && now-s.levelAt <= levelKeep.Nanoseconds() && d*was < 0 && math.Abs(d+was) <= max(levelTol, levelShare*math.Abs(was)) {
+		s.levelAt = 0
+		return true
+	}
+	s.level, s.levelAt = float32(d), now
+	return false
+}
