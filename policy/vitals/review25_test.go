@@ -1,0 +1,54 @@
+package vitals_test
+
+import (
+	"testing"
+
+	"github.com/hl7gate/hl7gate/policy/vitals"
+)
+
+// TestLevelNotHeld25 (session 25, review25): the arterial line's shift that
+// levelled remembers must be one the line held (its baseline went with it).
+// A jolt of one message, the three pressures up by one amount and straight
+// back, moved no transducer; main after clean25 remembered it for 90 min and
+// excused a forged step the other way by the same amount as the transducer
+// put back. A shift held for 15 min (its start unreported: the heart rate
+// rose with it) and put back is still quiet.
+func TestLevelNotHeld25(t *testing.T) {
+	line := func(i int, h, ds, dd, dm float64) msg {
+		m := art(i, h, 120, 70)
+		s, d := 120+ds+float64(i%3-1), 70+dd+float64((i/2)%3-1)
+		m.rows[4], m.rows[5], m.rows[6] = artS(num(s)), artD(num(d)), artM(num(90+dm+float64(i%3-1)))
+		return m
+	}
+	seg := func(k, n int, h, ds, dd, dm float64) []tick {
+		return every(n, 10*sec, func(i int) msg { return line(i+k, h, ds, dd, dm) })
+	}
+	tests := []struct {
+		name   string
+		ticks  []tick
+		report bool
+	}{
+		{"a jolt of one message, a forged step down by its amount 10 min later",
+			then(then(then(seg(0, 60, 80, 0, 0, 0), 10*sec, seg(100, 1, 80, 18, 17, 17)), 10*sec, seg(200, 60, 80, 0, 0, 0)), 10*sec, seg(300, 90, 80, -18, -17, -17)), true},
+		{"a shift held 15 min, the heart rate rising with it, put back",
+			then(then(seg(0, 60, 80, 0, 0, 0), 10*sec, seg(100, 90, 100, 18, 17, 17)), 10*sec, seg(300, 60, 100, 0, 0, 0)), false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			last := t0.Add(tc.ticks[len(tc.ticks)-90].at) // the last segment's start
+			n := 0
+			for _, f := range run(t, vitals.DefaultConfig(), tc.ticks) {
+				t.Logf("%s %s %v %g from %g", f.Rule, f.Parameter, f.ObservedAt.Sub(t0), f.Value, f.Other)
+				if f.Rule == "rate_of_change" && !f.ObservedAt.Before(last) {
+					n++
+				}
+			}
+			if tc.report && n == 0 {
+				t.Errorf("the forged step was not reported")
+			}
+			if !tc.report && n > 0 {
+				t.Errorf("the transducer's return was reported")
+			}
+		})
+	}
+}
