@@ -573,6 +573,13 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 		switch {
 		case undone:
 			t.undoOK = false
+			if arterial(p) {
+				// The line's return from a level it was on (a reported
+				// step's, a corroborated one's, a transducer's) is no
+				// new height: a forged step repeated the same way after
+				// it is no transducer put back (levelled; review25).
+				s.levelAt = 0
+			}
 		case step:
 			t.undo, t.undoOK, t.undoCorr = float32(t.exPre), true, false
 			s.cancelBox(p) // its start is reported: its end is the undo
