@@ -28,49 +28,44 @@ const (
 // levelShift returns the amount by which the arterial line's three
 // pressures moved together in this message: each off its baseline the same
 // way by levelMin to levelMax, within levelTol of one another, most of it
-// (60 %) since the previous message; and base, the three baselines' mean.
-// ok is false for anything else.
-func (s *stream) levelShift() (d, base float64, ok bool) {
+// (60 %) since the previous message. ok is false for anything else.
+func (s *stream) levelShift() (d float64, ok bool) {
 	lo, hi, jump := math.Inf(1), math.Inf(-1), 0.0
 	for _, q := range [...]param{pARTSys, pARTDia, pARTMean} {
 		b, have := s.tracks[q].baseline()
 		if !have || !s.cur[q].ok || !s.prev[q].ok {
-			return 0, 0, false
+			return 0, false
 		}
 		v := s.cur[q].v - b
 		d += v / 3
-		base += b / 3
 		lo, hi = min(lo, v), max(hi, v)
 		jump += (s.cur[q].v - s.prev[q].v) / 3
 	}
 	if lo*hi <= 0 || hi-lo > levelTol || math.Abs(d) < levelMin || math.Abs(d) > levelMax || jump*d < 0.6*d*d {
-		return 0, 0, false
+		return 0, false
 	}
-	return d, base, true
+	return d, true
 }
 
 // levelled reports whether this message's arterial values take the line
 // back by the shift it made last (within levelKeep, opposite, equal within
-// levelShare of it or levelTol), a shift the line held: its baseline went
-// with it, by half of it at least. That is the transducer put back on its
-// level. A shift that came back by itself (a jolt of the line, a spike, a
-// short box) left the baseline where it was, and set no height to return
-// from: a later step the other way is no return (review25). The shift it
-// made otherwise becomes the one remembered. A flushed, zeroed or damped
-// line is not judged.
+// levelShare of it or levelTol): the transducer put back on its level. The
+// shift it made otherwise becomes the one remembered, until the excursion
+// it began comes back by itself or a return is judged undone (excursions;
+// review25). A flushed, zeroed or damped line is not judged.
 func (s *stream) levelled(now int64) bool {
 	if s.flushed() || s.damped() {
 		return false
 	}
-	d, base, ok := s.levelShift()
+	d, ok := s.levelShift()
 	if !ok {
 		return false
 	}
-	was, held := float64(s.level), (base-float64(s.levelFrom))*float64(s.level)
-	if s.levelAt != 0 && now-s.levelAt <= levelKeep.Nanoseconds() && d*was < 0 && math.Abs(d+was) <= max(levelTol, levelShare*math.Abs(was)) && held >= 0.5*was*was {
+	was := float64(s.level)
+	if s.levelAt != 0 && now-s.levelAt <= levelKeep.Nanoseconds() && d*was < 0 && math.Abs(d+was) <= max(levelTol, levelShare*math.Abs(was)) {
 		s.levelAt = 0
 		return true
 	}
-	s.level, s.levelFrom, s.levelAt = float32(d), float32(base), now
+	s.level, s.levelAt = float32(d), now
 	return false
 }

@@ -7,17 +7,17 @@ import (
 )
 
 // TestLevelNotHeld25 (session 25, review25): the arterial line's shift that
-// levelled remembers must be one the line held (its baseline went with it).
-// A jolt of one message, the three pressures up by one amount and straight
-// back, moved no transducer; main after clean25 remembered it for 90 min and
-// excused a forged step the other way by the same amount as the transducer
-// put back. Nor is the return of a reported step such a shift: main
-// remembered it and excused the same forged step made again minutes later
-// (under a box's 10 min) as the transducer put back. A shift held for 15 min
-// (its start unreported: the heart rate rose with it) and put back is still
-// quiet; one put back by 18 after a
-// shift of 10 is no return (a case for levelled's match, which
-// TestTransducerLevelled25's cases, out of levelShift's bounds, do not pin).
+// levelled remembers must be one the line held (the excursion it began did
+// not come back by itself). A jolt of one message, the three pressures up by
+// one amount and straight back, moved no transducer; main after clean25
+// remembered it for 90 min and excused a forged step the other way by the
+// same amount as the transducer put back. Nor is the return of a reported
+// step such a shift: main remembered it and excused the same forged step made
+// again minutes later (under a box's 10 min) as the transducer put back. A
+// shift held for 15 min (its start unreported: the heart rate rose with it)
+// and put back is still quiet; one put back by 18 after a shift of 10 is no
+// return (a case for levelled's match, which TestTransducerLevelled25's
+// cases, out of levelShift's bounds, do not pin).
 func TestLevelNotHeld25(t *testing.T) {
 	line := func(i int, h, ds, dd, dm float64) msg {
 		m := art(i, h, 120, 70)

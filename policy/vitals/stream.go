@@ -129,7 +129,6 @@ type stream struct {
 	circuitFrom int64   // when the current run of open-circuit breathing rates began (Unix ns; 0 = none), see circuitEnds
 	openPP      float32 // the arterial pulse pressure before the line's damping narrowed it; 0: none (dampChanged)
 	level       float32 // the arterial line's last shift of its height (levelShift), while levelAt is set
-	levelFrom   float32 // the line's baseline (its three pressures' mean) before that shift
 	levelAt     int64   // arrival of that shift (Unix ns; 0 = none)
 	levelBack   bool    // this message takes the line back by that shift (levelled), set by values
 	nibpSoon    uint8   // one bit per new reading, latest lowest: it came sooner than the class's cycle (min_interval, min_interval_child) after the one before, see nibpChecks
