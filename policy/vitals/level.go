@@ -50,8 +50,9 @@ func (s *stream) levelShift() (d float64, ok bool) {
 // levelled reports whether this message's arterial values take the line
 // back by the shift it made last (within levelKeep, opposite, equal within
 // levelShare of it or levelTol): the transducer put back on its level. The
-// shift it made otherwise becomes the one remembered. A flushed, zeroed or
-// damped line is not judged.
+// shift it made otherwise becomes the one remembered, until the excursion
+// it began comes back by itself or a return is judged undone (excursions;
+// review25). A flushed, zeroed or damped line is not judged.
 func (s *stream) levelled(now int64) bool {
 	if s.flushed() || s.damped() {
 		return false

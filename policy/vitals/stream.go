@@ -670,15 +670,14 @@ func (s *stream) timing(e *Engine, em *emitter, msgTime, arrival time.Time, dst 
 	// at once. A step back that lands on the arrival's time (clockSet) is a
 	// clock set right, held as such only if it holds too: a clock set right
 	// does not return to its old time seconds later, a forged time put back
-	// by about the clock's lead does when the forgery ends (easy25).
+	// by about the clock's lead does when the forgery ends (easy25). So it is
+	// judged like a small step when it is one (clockSet implies the offset
+	// known and the arrival clock not gone back), and is quiet otherwise.
 	switch {
 	case !back:
-	case set:
-		if s.stepAt == 0 && prevOff-s.offset <= tol && prevOff-off <= clockStepMax {
-			s.stepAt, s.stepFrom, s.stepBack = arrival.UnixNano(), prevOff, s.lastMsgTime.Sub(msgTime)
-		}
 	case s.stepAt == 0 && s.offsetKnown && !arrival.Before(s.prevArrival) && prevOff-s.offset <= tol && prevOff-off <= clockStepMax:
 		s.stepAt, s.stepFrom, s.stepBack = arrival.UnixNano(), prevOff, s.lastMsgTime.Sub(msgTime)
+	case set:
 	case em.on(rTimeBackwards):
 		dst = em.add(dst, rTimeBackwards, pNone, 0, time.Time{}, s.lastMsgTime.Sub(msgTime).Seconds(), 0, tol.Seconds(), "", "message time went backwards")
 	}

@@ -498,6 +498,12 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 			back = (c.v-t.exPre)*(t.exPeak-t.exPre) <= 0 || math.Abs(c.v-t.exPre) < small/3
 		}
 		if back {
+			if arterial(p) && t.exStart == s.levelAt {
+				// The line came back from the shift levelled remembers,
+				// by itself (a jolt, a spike): no transducer moved, and a
+				// later step the other way is no return (review25).
+				s.levelAt = 0
+			}
 			spike := max(th, info.spike)
 			size := math.Abs(t.exPeak - t.exPre)
 			// A related channel vouches for a spike it shared; for a deep
@@ -573,6 +579,13 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 		switch {
 		case undone:
 			t.undoOK = false
+			if arterial(p) {
+				// The line's return from a level it was on (a reported
+				// step's, a corroborated one's, a transducer's) is no
+				// new height: a forged step repeated the same way after
+				// it is no transducer put back (levelled; review25).
+				s.levelAt = 0
+			}
 		case step:
 			t.undo, t.undoOK, t.undoCorr = float32(t.exPre), true, false
 			s.cancelBox(p) // its start is reported: its end is the undo
