@@ -50,6 +50,21 @@ var retraceInfo = [numParams]struct {
 	pTemp:    {0.3, 0, false, false},
 }
 
+// settleGap (session 25, drift25): an adult's or a child's breathing rate
+// whose value follows the one before within this long is seconds of
+// breathing, and its jump counts as a step of the trend (returned's ramp
+// test) only as far as the next value stays on it, and at least as the
+// channel's ordinary scatter (retraceWitness × its noise; retrace.push):
+// an impedance signal's artefact (a cough, talking, the chest leads
+// moved) is one value that comes back, no change of the patient's level,
+// and a forged ramp carries the patient's own artefacts. A value a minute
+// after the one before is a minute of breathing, and its jump counts at
+// once; so does a neonate's at any cadence, whose breathing changes pace
+// by itself for seconds (periodic breathing) and whose rate wanders by
+// the size of a return (a septic neonate's 49 → 53 → 47/min at 30 s, hl7load
+// training seed 8, which a first version flagged).
+const settleGap = 45 * time.Second
+
 const (
 	retraceBucket  = 5 * time.Minute  // the channel's level is kept as means over this long
 	retraceBuckets = 13               // levels kept: a trend up to an hour back
@@ -62,7 +77,7 @@ const (
 
 // retrace is the state of one channel for drift_return: 5-min means of its
 // level over the last hour, its last three values and its scatter (mean
-// |value − mean of the three before it|): 168 bytes.
+// |value − mean of the three before it|): 176 bytes.
 type retrace struct {
 	lvl    [retraceBuckets]float32 // completed bucket means, a ring; lvl[(head+i)%n] oldest first
 	jump   [retraceBuckets]float32 // the largest |residual| in each bucket
@@ -81,8 +96,9 @@ type retrace struct {
 	since  uint8                   // the bucket index, counted back from the newest, where the trend began (set by returned)
 	pend   bool
 	last   [3]float32
-	start  int64 // arrival of the current bucket's first value, Unix ns
-	at     int64 // arrival of the last value, Unix ns
+	pres   float32 // the previous value's residual, while its step is unconfirmed (settle)
+	start  int64   // arrival of the current bucket's first value, Unix ns
+	at     int64   // arrival of the last value, Unix ns
 }
 
 // bucket returns the i-th completed bucket, oldest first.
@@ -100,8 +116,9 @@ func (r *retrace) recent() (float64, bool) {
 }
 
 // push adds value v arriving at now and reports whether it completed a
-// bucket.
-func (r *retrace) push(v float64, now int64, resid float64, judged bool) bool {
+// bucket. settle: a jump counts as a step only as far as the next value
+// stays on it (settleGap).
+func (r *retrace) push(v float64, now int64, resid float64, judged, settle bool) bool {
 	if judged {
 		// The scatter learns from ordinary messages: a residual is clipped at
 		// three times the scatter so a step or a flush does not inflate it.
@@ -113,7 +130,35 @@ func (r *retrace) push(v float64, now int64, resid float64, judged bool) bool {
 			r.nn++
 		}
 		r.noise += float32((d - float64(r.noise)) / float64(min(r.nn, 64)))
-		r.cjump = max(r.cjump, float32(math.Abs(resid)))
+		step := math.Abs(resid)
+		if settle {
+			// The previous value's jump counts as far as this one stayed
+			// on it, and at least as the channel's ordinary scatter. A
+			// value that came back has no jump of its own but its
+			// distance from the level before; at a fast cadence any
+			// other value's jump waits for the next.
+			back := -1.0
+			if r.pres != 0 {
+				p, d := math.Abs(float64(r.pres)), v-(float64(r.last[(r.li+2)%3])-float64(r.pres))
+				held := 0.0
+				if d*float64(r.pres) > 0 {
+					held = math.Abs(d)
+				}
+				r.cjump = max(r.cjump, float32(min(p, max(held, retraceWitness*float64(r.noise)))))
+				if math.Abs(d) < p/2 {
+					back = math.Abs(d)
+				}
+			}
+			r.pres = 0
+			if back >= 0 {
+				step = back
+			} else if now-r.at < int64(settleGap) {
+				r.pres, step = float32(resid), 0
+			}
+		}
+		r.cjump = max(r.cjump, float32(step))
+	} else {
+		r.pres = 0
 	}
 	r.last[r.li] = float32(v)
 	r.li = (r.li + 1) % 3
@@ -257,7 +302,7 @@ func (s *stream) driftReturn(em *emitter, arrival time.Time, dst []Finding) []Fi
 		if !c.ok || (line && arterial(p)) {
 			continue
 		}
-		if s.retrace[i].push(c.v, now, resid[i], have[i]) && p == pSpO2 {
+		if s.retrace[i].push(c.v, now, resid[i], have[i], p == pRR && !s.neonatal) && p == pSpO2 {
 			if ref, ok := s.slid(i); ok && em.on(rDriftReturn) {
 				dst = em.add(dst, rDriftReturn, p, c.seg, c.at, c.v, ref, retraceInfo[p].min, "", "slid along a slow ramp below every level it held half an hour to an hour before and stayed there, while the heart rate, breathing rate and etCO2 kept theirs")
 			}

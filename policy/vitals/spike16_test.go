@@ -20,9 +20,10 @@ import (
 // The mirror (session 21, spike21): the ECG heart rate fallen 45 below a
 // pulse rate that kept its level, for one 30 s message (corpus3 training
 // seed 10 m0050, m0101), is a spike too: fewer beats than pulses, for longer
-// than an oximeter averages its rate (pulseLag, 15 s), is beats the ECG
-// missed or a forgery, no heart's. Quiet: the same fall for two messages at
-// 5 s (10 s to its return: the pulse rate lags a brief bradycardia), a fall
+// than an oximeter averages its rate (pulseLag, 15 s; 5 s since spike25),
+// is beats the ECG missed or a forgery, no heart's. Quiet: the same fall for
+// two messages at 2 s (4 s to its return: the pulse rate lags a brief
+// bradycardia; two 5 s messages until spike25), a fall
 // the pulse rate shares (a bradycardia), one with the saturation pulled
 // down (motion), and one a message after the oximeter was disturbed.
 //
@@ -32,8 +33,8 @@ import (
 // quiet, as before: a pulse rate that moved either way is the oximeter
 // disturbed too (motion throws both counts off; making only a pulse rate that
 // fell vouch cost hl7load training 1 clean-bed and 4 other flags on motion,
-// docs/vitals.md spike21). The brief 10 s fall that is quiet
-// at 5 s is reported as a monitor reporting every 15 s sends it: first
+// docs/vitals.md spike21). The brief fall that is quiet
+// at 2 s is reported as a monitor reporting every 15 s sends it: first
 // message to return bounds the fall's length from above, not below, so at a
 // cadence of 15 s or more one low reading is trusted (a design choice kept
 // after review21, docs/vitals.md spike21: the one-message forgeries are the
@@ -83,7 +84,7 @@ func TestPulseRateHeldAboveTheHeartRate(t *testing.T) {
 		}
 	})
 	checkRules(t, run(t, vitals.DefaultConfig(), fell), "spike")
-	brief := every(400, 5*sec, func(i int) msg {
+	brief := every(400, 2*sec, func(i int) msg {
 		m := msg{rows: []row{hr(num(80 + float64(i%3))), pr(num(80 + float64((i+1)%3))), spo2(num(96 + float64(i%2))),
 			rr(num(16 + float64(i%3))), temp("37.0")}}
 		if i == 300 || i == 301 {

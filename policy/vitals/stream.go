@@ -39,6 +39,7 @@ type sample struct {
 // step is a rate_of_change step waiting for its related channels to follow.
 type step struct {
 	active, judged, corroborated bool
+	slow                         bool       // a saturation fall too slow to time (see slowFall)
 	at                           time.Time  // arrival of the step
 	pre                          float64    // value before the step
 	partners                     [3]sample  // related channels before the step (smoothed)
@@ -943,6 +944,18 @@ func (s *stream) units(em *emitter, dst []Finding) []Finding {
 	return dst
 }
 
+// slowFall is how long a saturation fall of at least spo2_step between two
+// messages too far apart to time it (slower than spo2_per_minute over the
+// interval: at a cadence of 15 s or slower) must hold its level, with the
+// scatter it had and no heart or breathing rate answering, before it is
+// judged as a step. Between two messages a minute apart a genuine
+// desaturation and a forged offset look alike; what tells them apart is
+// what follows: motion and a patient's desaturation come back or are
+// answered within a minute or two, a saturation written 10 points lower
+// stays there, and nothing else in the patient notices. A rise (a
+// recovery, a probe put back) is not judged this way.
+const slowFall = 5 * time.Minute
+
 // rate flags steps faster than physiology allows: pulse-rate and SpO2 steps
 // only when no related channel corroborates them within the corroboration
 // time, temperature steps at once.
@@ -962,9 +975,10 @@ func (s *stream) rate(e *Engine, em *emitter, arrival time.Time, dst []Finding) 
 		// The step's size first: most messages move by less, and the
 		// interval (a time.Time subtraction) is needed only for a step.
 		if d := math.Abs(c.v - pr.v); !pd.active && c.ok && pr.ok && d >= th && arrival.Sub(pr.at) <= rr.MaxGap {
-			if (rp.p != pSpO2 || d/max(arrival.Sub(pr.at).Minutes(), 1.0/60) >= rr.SpO2PerMinute) && !s.backToBaseline(rp.p, 0.75*th) &&
+			fast := rp.p != pSpO2 || d/max(arrival.Sub(pr.at).Minutes(), 1.0/60) >= rr.SpO2PerMinute
+			if (fast || c.v < pr.v) && !s.backToBaseline(rp.p, 0.75*th) &&
 				(rp.p != pSpO2 || !s.plethSettling(arrival, rr.Corroboration)) {
-				*pd = step{active: true, at: arrival, pre: pr.v, lo: c.v, hi: c.v}
+				*pd = step{active: true, slow: !fast, at: arrival, pre: pr.v, lo: c.v, hi: c.v}
 				for j, q := range rp.partners {
 					if q != pNone {
 						pd.partners[j] = s.smooth[q]
@@ -989,7 +1003,7 @@ func (s *stream) rate(e *Engine, em *emitter, arrival time.Time, dst []Finding) 
 		}
 		pd.lo, pd.hi = min(pd.lo, c.v), max(pd.hi, c.v)
 		s.corroborate(rp.p, rp.partners, pd)
-		if arrival.Sub(pd.at) < rr.Corroboration {
+		if held := arrival.Sub(pd.at); held < rr.Corroboration || pd.slow && held < slowFall {
 			continue
 		}
 		pd.active = false
