@@ -48,8 +48,16 @@ type curveRuns struct {
 	hi    uint8         // holds' next slot
 	held  uint16        // the window's holds summed
 	holds [curveK]uint8 // readings from each change of the window to the next (the latest: to this one)
-	last  int64         // arrival of the channel's last reading, Unix ns (0: none since a silence)
-	every float64       // the interval between its readings, ns: a moving average over about 16
+	// The calm run (session 25, see calm):
+	bigN        uint8   // readings learned from, up to calmLearn (kept across a silence)
+	bigK        uint8   // those that moved calmBig or more from the reading before
+	calmN       uint16  // readings in a row since then that moved less than calmBig
+	calmCh      uint8   // those among them that changed, up to 255
+	calmUp      uint8   // those that went up
+	bigs, reads uint16  // moves of calmBig or more and readings since learning (wrapping counters, for a witness)
+	witB, witR  uint16  // the witness's bigs and reads when the calm run began
+	last        int64   // arrival of the channel's last reading, Unix ns (0: none since a silence)
+	every       float64 // the interval between its readings, ns: a moving average over about 16
 }
 
 const (
@@ -72,11 +80,11 @@ const (
 // message without it, an NIBP-only message) and reports too_regular (h)
 // (see curveRuns). The cadence is the window's own (a moving average of the
 // channel's interval), not the mean since the bed began.
-func (s *stream) curve(em *emitter, p param, v, prev float64, dst []Finding) []Finding {
+func (s *stream) curve(em *emitter, p param, v, prev, irr float64, dst []Finding) []Finding {
 	q := &s.curves[p]
 	now := em.arrival.UnixNano()
 	if q.last == 0 || now-q.last > curveSilence {
-		*q = curveRuns{last: now}
+		*q = curveRuns{last: now, bigN: q.bigN, bigK: q.bigK}
 		return dst
 	}
 	if dt := float64(now - q.last); q.every == 0 {
@@ -86,6 +94,10 @@ func (s *stream) curve(em *emitter, p param, v, prev float64, dst []Finding) []F
 	}
 	q.last = now
 	d := v - prev
+	q.calmStep(d)
+	if w := calmWitness(p); w != pNone && q.calmN <= 1 {
+		q.witB, q.witR = s.curves[w].bigs, s.curves[w].reads // the run begins
+	}
 	if d == 0 {
 		q.still = min(q.still, 253) + 1
 		return dst
@@ -111,7 +123,13 @@ func (s *stream) curve(em *emitter, p param, v, prev float64, dst []Finding) []F
 		q.n++
 	}
 	const mask = 1<<curveK - 1
-	if q.n < curveK || bits.OnesCount32(q.small&mask) < curveK-curveBig || !em.on(rRegular) {
+	if !em.on(rRegular) {
+		return dst
+	}
+	if c, ok := q.calm(); ok && s.calmWitnessed(p, irr) {
+		return em.add(dst, rRegular, p, s.cur[p].seg, s.cur[p].at, c, float64(q.calmN), calmChance, "", calmExpl)
+	}
+	if q.n < curveK || bits.OnesCount32(q.small&mask) < curveK-curveBig {
 		return dst
 	}
 	expl := curveExpl
@@ -132,6 +150,100 @@ func (s *stream) curve(em *emitter, p param, v, prev float64, dst []Finding) []F
 		dst = em.add(dst, rRegular, p, s.cur[p].seg, s.cur[p].at, c, float64(runs), curveChance, "", expl)
 	}
 	return dst
+}
+
+// Too_regular (j), the calm run (session 25): a heart rate, pulse rate,
+// breathing rate or arterial pressure carries each reading's own error, so a
+// share of its readings moves calmBig units or more from the one before; the
+// share is learned over the channel's first calmLearn readings. A slow
+// sinusoid or a moving average rounded to the display moves by at most a
+// unit a message, however long it runs, and still changes. Reported on a
+// message where the channel changed, at an interval between its readings of
+// at least curveCadence, when at least calmChanges of the readings since the
+// last move of calmBig or more changed, calmEach of them each way, and the chance of so many readings in
+// a row below calmBig, each at the learned share, is below calmChance
+// (docs/vitals.md, "A slow curve that never moves two units, session 25").
+const (
+	calmLearn    = 60  // readings the share of moves of calmBig or more is learned over
+	calmBig      = 2   // base units: two display steps
+	calmChanges  = 8   // changes in the run at least: a value that moves, not one held (frozen's)
+	calmEach     = 3   // changes each way at least: a curve that turned, not a calm heart climbing (TestRoundedStraightLine)
+	calmChance   = -14 // log10 chance below which the run is too long
+	calmShare    = 0.9 // the learned share at most (a start all artefact)
+	calmWitReads = 10  // readings of the witness since the run began at least
+	calmWitShare = 0.6 // the share of its learned moves the witness keeps at least
+	calmExpl     = "channel keeps changing by at most one unit a message for longer than its own readings ever stay so close: a rounded slow curve, not a measurement"
+)
+
+// calmStep learns the share of readings that move calmBig or more (d: the
+// change from the channel's previous reading) and follows the calm run.
+func (q *curveRuns) calmStep(d float64) {
+	big := math.Abs(d) >= calmBig
+	switch {
+	case q.bigN < calmLearn:
+		q.bigN++
+		if big {
+			q.bigK++
+		}
+	case big:
+		q.calmN, q.calmCh, q.calmUp = 0, 0, 0
+		q.bigs++
+		q.reads++
+	default:
+		q.reads++
+		q.calmN = min(q.calmN, math.MaxUint16-1) + 1
+		if d != 0 && q.calmCh < math.MaxUint8 {
+			q.calmCh++
+			if d > 0 {
+				q.calmUp++
+			}
+		}
+	}
+}
+
+// calm returns log10 of the chance of the calm run at the learned share and
+// whether it is reported (see calmStep); calmWitnessed decides which channels
+// are judged.
+func (q *curveRuns) calm() (float64, bool) {
+	if q.bigN < calmLearn || q.bigK == 0 || q.calmCh < calmChanges || min(q.calmUp, q.calmCh-q.calmUp) < calmEach || q.every < curveCadence {
+		return 0, false
+	}
+	c := float64(q.calmN) * math.Log10(1-min(float64(q.bigK)/float64(q.bigN), calmShare))
+	return c, c < calmChance
+}
+
+// calmWitness is the channel of another sensor whose own moves a calm run
+// is held against: the breathing rate for the heart, pulse and arterial
+// channels; pNone for the rest, which are not judged. A breathing rate's own
+// calm is physiology as often as not: sleep and sedation regularise breathing
+// and a ventilator sets it (a set rate with a triggered breath now and then
+// moves by one a message for hours), and beside it the heart rate, its only
+// witness, may be rough from AF or falling with a haemorrhage.
+func calmWitness(p param) param {
+	switch p {
+	case pHR, pPR, pPRInv, pARTSys, pARTDia, pARTMean:
+		return pRR
+	}
+	return pNone
+}
+
+// calmWitnessed reports whether p's calm run is witnessed (see calm): its
+// witness, learned, read at least calmWitReads times since the run began and
+// moved calmBig or more in at least calmWitShare of its own learned share of
+// them. Sleep and sedation quieten the patient's rates together; a slow curve
+// put in place of one channel leaves the others as they were. Nothing is
+// judged while the heart rate is irregular or its roughness was learned so
+// (AF; irr: hr_pr_agreement's irregular): AF ends by itself, and the rates and
+// pressures it leaves are calm (TestPulsePressureSmooth).
+func (s *stream) calmWitnessed(p param, irr float64) bool {
+	w := calmWitness(p)
+	if w == pNone || s.tracks[pHR].rough >= 2*irr || s.irregular(irr) {
+		return false
+	}
+	q, o := &s.curves[p], &s.curves[w]
+	n, k := o.reads-q.witR, o.bigs-q.witB
+	return o.bigN >= calmLearn && n >= calmWitReads &&
+		float64(k) >= calmWitShare*float64(n)*float64(o.bigK)/float64(o.bigN)
 }
 
 // staircase reports whether p's full window of changes is a staircase (see

@@ -659,7 +659,7 @@ func (s *stream) tooSmooth(e *Engine, em *emitter, p param, dst []Finding) []Fin
 			t.rough += (learn - t.rough) / 256 // not while suspicious: a forgery must not teach
 		}
 	}
-	dst = s.curve(em, p, c.v, t.last, dst)
+	dst = s.curve(em, p, c.v, t.last, e.cfg.Rules.HRPR.Irregular, dst)
 	if p == pRR && s.smooth[p].ok { // no fall across a message without it
 		s.vent.observe(c.v, t.last)
 	}
