@@ -28,18 +28,9 @@ const neoPaceSpan = 30 * time.Minute
 // (handled, crying, its periodic breathing's cycles) are no level.
 const neoPaceWarm = 10 * time.Minute
 
-// neoPaceShare is the share of the half hour's samples that must have
-// held a level beyond a step's midpoint for the new level to be one the
-// rate kept.
+// neoPaceShare is the share of the half hour's samples that must lie
+// beyond a step's midpoint for the new level to be one the rate kept.
 const neoPaceShare = 0.1
-
-// neoPaceRecent is how recently before a step the rate must have held a
-// level beyond its midpoint: a neonate's spell of crying or of periodic
-// breathing takes it from its pace for minutes, and it goes back (session
-// 25, clean25c: the clean beds' flags were back at a level held 3–17 min
-// before; the returns of forged steps and drifts on training to the level
-// they left came 20 min or more after it was last held).
-const neoPaceRecent = 18 * time.Minute
 
 // neoPace is a neonate's breathing rate sampled every neoPaceEvery, see
 // paced.
@@ -66,13 +57,10 @@ func (s *stream) notePace(now int64, v float64) {
 }
 
 // paced reports whether a neonate's breathing-rate step from pre to v,
-// begun at start (Unix ns), went back to a pace its rate kept in the half
-// hour before it, or came before the rate was watched for neoPaceWarm: its
-// own periodic breathing, not a forged level. A sample counts as a pace
-// kept only when it and the samples either side of it lie at or beyond the
-// step's midpoint (a level held for a minute, not a crossing on a ramp or a
-// single noisy sample); at least neoPaceShare of the half hour's samples
-// must count, the last of them within neoPaceRecent of the step.
+// begun at start (Unix ns), went to a pace its rate kept in the half hour
+// before it (neoPaceShare of its samples there at or beyond the step's
+// midpoint), or came before the rate was watched for neoPaceWarm: its own
+// periodic breathing, not a forged level.
 func (s *stream) paced(start int64, pre, v float64) bool {
 	pc := s.pace
 	if pc == nil {
@@ -82,29 +70,15 @@ func (s *stream) paced(start int64, pre, v float64) bool {
 		return true
 	}
 	mid, up := (pre+v)/2, v > pre
-	beyond := func(x float32) bool {
-		return up && float64(x) >= mid || !up && float64(x) <= mid
-	}
-	n, held := 0, 0
-	var last int64
-	run := 0 // samples in a row beyond the midpoint, the current one included
-	for j := 0; j < pc.n; j++ {
-		k := (pc.i - pc.n + j + neoPaceN) % neoPaceN // oldest first
-		at := pc.at[k]
-		if at >= start || at < start-neoPaceSpan.Nanoseconds() {
-			run = 0
+	n, beyond := 0, 0
+	for k := 0; k < pc.n; k++ {
+		if at := pc.at[k]; at >= start || at < start-neoPaceSpan.Nanoseconds() {
 			continue
 		}
 		n++
-		if !beyond(pc.v[k]) {
-			run = 0
-			continue
-		}
-		run++
-		if run >= 3 { // the previous sample is held: it and both its neighbours are beyond
-			held++
-			last = pc.at[(k+neoPaceN-1)%neoPaceN]
+		if x := float64(pc.v[k]); up && x >= mid || !up && x <= mid {
+			beyond++
 		}
 	}
-	return held > 0 && float64(held) >= neoPaceShare*float64(n) && start-last <= neoPaceRecent.Nanoseconds()
+	return beyond > 0 && float64(beyond) >= neoPaceShare*float64(n)
 }

@@ -288,7 +288,6 @@ func (s *stream) newPatient() {
 	s.curves = [numParams]curveRuns{} // nor do the next patient's channels curve as the last one's
 	s.openPP = 0                      // nor is the next patient's arterial line the last one's
 	s.levelAt = 0                     // nor its transducer's height
-	s.pace = nil                      // nor the paces the last neonate breathed at (neopace.go)
 }
 
 // backToBaseline reports whether the current value of p is within tol of
