@@ -78,10 +78,9 @@ type stream struct {
 	pid    pidRead   // the last PID segment, see extract
 	pv1    pv1Read   // the last PV1 segment, see extract
 
-	neonatal, baseNeonatal     bool     // neonatal limits: now (classify), and matched by the configuration's keys
-	pace                       *neoPace // a neonate's breathing rate over the last half hour (neopace.go); nil until one is seen
-	paediatric, basePaediatric bool     // a child (never with neonatal): now (classify), and matched by the keys
-	born                       uint32   // the Engine's count of streams made before this one: eviction's tie-break (see Engine.stream)
+	neonatal, baseNeonatal     bool   // neonatal limits: now (classify), and matched by the configuration's keys
+	paediatric, basePaediatric bool   // a child (never with neonatal): now (classify), and matched by the keys
+	born                       uint32 // the Engine's count of streams made before this one: eviction's tie-break (see Engine.stream)
 
 	// identity: hashes with the Engine's seed; 0 = not seen
 	equip       switcher

@@ -372,9 +372,6 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 		if line && arterial(p) || p == pRR && s.circuit {
 			continue
 		}
-		if p == pRR && s.neonatal {
-			s.notePace(now, c.v)
-		}
 		prevV := t.prevV
 		t.prevV = c.v
 		pend := t.unitPend // the previous message of p was its level converted to another unit
@@ -578,9 +575,7 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 		// A small step whose partner changed pace with it for most of it
 		// is corroborated (see nudged).
 		nudgedAlong := t.exSmall && 2*int(t.exNudged) >= int(t.exN)
-		// A neonate's breathing rate back at a pace it kept (neopace.go).
-		paced := p == pRR && s.neonatal && s.paced(t.exStart, t.exPre, c.v)
-		step := !info.ownStep && !t.exShifted && !nudgedAlong && t.exWitness && t.abrupt() && held && !paced && em.on(rRate)
+		step := !info.ownStep && !t.exShifted && !nudgedAlong && t.exWitness && t.abrupt() && held && em.on(rRate)
 		undone := t.undoes(c.v, lo) && (!t.undoCorr || s.partnersSettled(p)) || lineReturned(p, c.v-t.exPre, &lineBack) || t.exLevel
 		if step && !undone {
 			dst = em.add(dst, rRate, p, c.seg, c.at, c.v, t.exPre, min(lo, small), "", "stepped to a new level with no related channel moving")
