@@ -13,7 +13,10 @@ import (
 // channel within its scatter, for at least 15 s from its first message to
 // its return (pulseLag), is a spike below the heart rate's spike scale (45):
 // the second blind generator's subtle heart-rate spikes, corpus2 training
-// seeds 1 m0066 (+29 for 3 × 10 s) and 7 m0017 (+36 for 2 × 60 s). A heart
+// seeds 1 m0066 (+29 for 3 × 10 s) and 7 m0017 (+36 for 2 × 60 s); also
+// when it comes back to a pulse rate that moved on a little meanwhile, to
+// 12 above the level it left (5 m0106, a neonate whose heart rate wanders
+// by 10 in its sleep: the pulse, not the old level, is its reference). A heart
 // that speeds up is counted by both sensors; the mirror of spike21's fall
 // (TestPulseRateHeldAboveTheHeartRate). Quiet: a rise the pulse rate shares
 // (a heart changing pace), one message at 10 s (10 s to the return: the
@@ -50,6 +53,14 @@ func TestHeartRateRoseAbovePulse(t *testing.T) {
 		{"one message at 30 s", 30 * sec, up(1), []string{"spike"}},
 		{"two messages at 60 s", 60 * sec, up(2), []string{"spike"}},
 		{"three messages at 10 s", 10 * sec, up(3), []string{"spike"}},
+		{"back to a pulse rate that moved on", 30 * sec, func(i int, m *msg) {
+			switch i {
+			case 5, 6:
+				m.rows[0], m.rows[1] = hr("114"), pr(num(84+3*float64(i-5)))
+			case 7, 8, 9:
+				m.rows[0], m.rows[1] = hr("90"), pr("90")
+			}
+		}, []string{"spike"}},
 		{"one message at 10 s", 10 * sec, up(1), nil},
 		{"the pulse rate rising with it", 30 * sec, func(i int, m *msg) {
 			if i == 5 || i == 6 {

@@ -522,6 +522,13 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 			// or turns to the other side.
 			back = (c.v-t.exPre)*(t.exPeak-t.exPre) <= 0 || math.Abs(c.v-t.exPre) < small/3
 		}
+		if !back && p == pHR && t.exAlone && t.exPeak > t.exPre && s.cur[pPR].ok && math.Abs(s.cur[pPR].v-t.exPre) <= deficit && math.Abs(c.v-s.cur[pPR].v) <= max(2, t.noise) {
+			// A heart rate risen alone above the pulse (beatsAdded) is back
+			// when it agrees with the pulse rate again: the pulse, which
+			// kept the heart's level, is its reference, not the level
+			// before, which the heart may have left with the pulse since.
+			back = true
+		}
 		if back {
 			if arterial(p) && t.exStart == s.levelAt {
 				// The line came back from the shift levelled remembers,
