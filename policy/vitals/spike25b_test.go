@@ -11,7 +11,8 @@ import (
 // heart rate forged 33 up for one to three messages, in one jump from its
 // level, while the SpO2 pulse rate stays at the heart's level and every other
 // channel within its scatter, for at least 15 s from its first message to
-// its return (pulseLag), is a spike below the heart rate's spike scale (45):
+// its return (riseLag; pulseLag before spike25 shortened that for falls), is
+// a spike below the heart rate's spike scale (45):
 // the second blind generator's subtle heart-rate spikes, corpus2 training
 // seeds 1 m0066 (+29 for 3 × 10 s) and 7 m0017 (+36 for 2 × 60 s); also
 // when it comes back to a pulse rate that moved on a little meanwhile, to

@@ -82,6 +82,14 @@ const maxSpike = 3
 // brief bradycardia at a 2 s cadence).
 const pulseLag = 5 * time.Second
 
+// riseLag is pulseLag for a rise of the ECG heart rate above a pulse rate
+// that kept the heart's level (beatsAdded, session 25): the whole of the
+// oximeter's longest average, 15 s, as spike21 waited for a fall. spike25
+// shortened the wait for falls only; a rise was judged (pool25b's fresh
+// block) with 15 s, and a single 10 s message of an ECG reading high (a
+// tall T wave or lead motion counted as beats) stays quiet.
+const riseLag = 15 * time.Second
+
 // deepSpike is the size, in spike thresholds, from which a spike is vouched
 // for only by a related channel that left its own scatter, not by one a
 // third of its scale off its median (see moved). A neonate's breathing rate
@@ -551,12 +559,12 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 			// heart (session 21).
 			fell := p == pHR && alone && t.exPeak < t.exPre && now-t.exStart >= pulseLag.Nanoseconds()
 			// Its mirror (session 25, beatsAdded): the heart rate risen above
-			// a pulse rate that stayed at the heart's level, for as long. A
+			// a pulse rate that stayed at the heart's level, for riseLag. A
 			// heart that speeds up is counted by both sensors; beats only the
 			// ECG counted, with no channel disturbed, are forged or noise
 			// counted as beats, not a rhythm (a rhythm's deficit begins with
 			// the pulse rate leaving the heart's level, see pulseStayed).
-			rose := p == pHR && alone && t.exPeak > t.exPre && now-t.exStart >= pulseLag.Nanoseconds()
+			rose := p == pHR && alone && t.exPeak > t.exPre && now-t.exStart >= riseLag.Nanoseconds()
 			// A breathing rate of 0 beside a capnograph that kept reading
 			// the same end-tidal CO2, breath after breath, in each of its
 			// messages and the return, with every other channel within its
