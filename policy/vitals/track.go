@@ -82,6 +82,14 @@ const maxSpike = 3
 // brief bradycardia at a 2 s cadence).
 const pulseLag = 5 * time.Second
 
+// riseLag is pulseLag for a rise of the ECG heart rate above a pulse rate
+// that kept the heart's level (beatsAdded, session 25): the whole of the
+// oximeter's longest average, 15 s, as spike21 waited for a fall. spike25
+// shortened the wait for falls only; a rise was judged (pool25b's fresh
+// block) with 15 s, and a single 10 s message of an ECG reading high (a
+// tall T wave or lead motion counted as beats) stays quiet.
+const riseLag = 15 * time.Second
+
 // deepSpike is the size, in spike thresholds, from which a spike is vouched
 // for only by a related channel that left its own scatter, not by one a
 // third of its scale off its median (see moved). A neonate's breathing rate
@@ -273,6 +281,25 @@ func (s *stream) pulseAbove(lim float64) bool {
 	return s.cur[pHR].ok && s.cur[pPR].ok && s.cur[pPR].v-s.cur[pHR].v > lim
 }
 
+// pulseBelow reports whether the ECG heart rate lies above the SpO2 pulse
+// rate by more than lim in the current message (see hr_pr_agreement's
+// deficit): beats the oximeter did not count as pulses.
+func (s *stream) pulseBelow(lim float64) bool {
+	return s.cur[pHR].ok && s.cur[pPR].ok && s.cur[pHR].v-s.cur[pPR].v > lim
+}
+
+// pulseStayed reports whether, as the heart rate leaves its baseline b
+// upward, the SpO2 pulse rate lies more than lim below it while still within
+// lim of b: the pulse kept the heart's level and the ECG alone rose (see
+// beatsAdded). A pulse already below b by more (a bigeminy's deficit, AF's)
+// is a rhythm the pulse rate does not follow beat by beat, and says nothing.
+// The rise is judged only when most of it (75 %) came in one message, from
+// the level: a heart rate that was already climbing, as a patient moves,
+// is a heart changing pace that the oximeter follows late.
+func (s *stream) pulseStayed(b, lim float64) bool {
+	return s.pulseBelow(lim) && math.Abs(s.cur[pPR].v-b) <= lim
+}
+
 // capnoHeld reports whether the capnograph reads an end-tidal CO2 in the
 // current message, at least openCO2 and within a third of its scale of its
 // baseline (moved holds the channels that left theirs): breaths are being
@@ -345,6 +372,7 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 	}
 	corr := e.cfg.Rules.Rate.Corroboration.Nanoseconds()
 	lim := e.cfg.Rules.HRPR.PROverHR
+	deficit := e.cfg.Rules.HRPR.Deficit
 	var lineBack [numParams]float64 // arterial q undoing its reported step in this message: the way it moved (see lineReturned)
 	if !line {
 		for _, q := range [...]param{pARTSys, pARTDia, pARTMean} {
@@ -485,7 +513,7 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 			// forged level moves one channel (or the one arterial line).
 			t.exShifted = partnerShifted[p] || others > 0 || lineMoved
 			t.exWitness = s.witnessed(p)
-			t.exAlone = ((p == pPR || p == pHR && dev < 0) && s.plethWas > plethSettle && s.pulseAbove(lim) || p == pRR && s.plethWas > plethSettle && s.breathsSeen(moved)) && othersAlone == 0 && !partnerShifted[p]
+			t.exAlone = ((p == pPR || p == pHR && dev < 0) && s.plethWas > plethSettle && s.pulseAbove(lim) || p == pHR && dev > 0 && c.v-prevV >= 0.75*dev && s.plethWas > plethSettle && s.pulseStayed(b, deficit) || p == pRR && s.plethWas > plethSettle && s.breathsSeen(moved)) && othersAlone == 0 && !partnerShifted[p]
 			t.exSmall, t.exSum, t.exFirst = math.Abs(dev) < lo, c.v, c.v
 			t.exNudged = 0
 			if partnerNudged[p] {
@@ -501,6 +529,13 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 			// A small step ends when it falls back inside its own floor
 			// or turns to the other side.
 			back = (c.v-t.exPre)*(t.exPeak-t.exPre) <= 0 || math.Abs(c.v-t.exPre) < small/3
+		}
+		if !back && p == pHR && t.exAlone && t.exPeak > t.exPre && s.cur[pPR].ok && math.Abs(s.cur[pPR].v-t.exPre) <= deficit && math.Abs(c.v-s.cur[pPR].v) <= max(2, t.noise) {
+			// A heart rate risen alone above the pulse (beatsAdded) is back
+			// when it agrees with the pulse rate again: the pulse, which
+			// kept the heart's level, is its reference, not the level
+			// before, which the heart may have left with the pulse since.
+			back = true
 		}
 		if back {
 			if arterial(p) && t.exStart == s.levelAt {
@@ -523,18 +558,25 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 			// scale and noise: the witness, not the level, tells it from a
 			// heart (session 21).
 			fell := p == pHR && alone && t.exPeak < t.exPre && now-t.exStart >= pulseLag.Nanoseconds()
+			// Its mirror (session 25, beatsAdded): the heart rate risen above
+			// a pulse rate that stayed at the heart's level, for riseLag. A
+			// heart that speeds up is counted by both sensors; beats only the
+			// ECG counted, with no channel disturbed, are forged or noise
+			// counted as beats, not a rhythm (a rhythm's deficit begins with
+			// the pulse rate leaving the heart's level, see pulseStayed).
+			rose := p == pHR && alone && t.exPeak > t.exPre && now-t.exStart >= riseLag.Nanoseconds()
 			// A breathing rate of 0 beside a capnograph that kept reading
 			// the same end-tidal CO2, breath after breath, in each of its
 			// messages and the return, with every other channel within its
 			// scatter: the breaths the rate says stopped were measured
 			// (session 23, breathless).
 			breathless := p == pRR && alone && t.exPeak == 0
-			judged := !info.noSpike && !s.plethSince(int(t.exN)+1) || alone && t.exN > 1 && now-t.exStart >= corr || fell
+			judged := !info.noSpike && !s.plethSince(int(t.exN)+1) || alone && t.exN > 1 && now-t.exStart >= corr || fell || rose
 			least := spike
 			if p == pSpO2 && s.neonatal {
 				least = max(spike, neoSpO2Spike) // the vouching depth stays deepSpike × spike
 			}
-			if fell {
+			if fell || rose {
 				least = max(trackInfo[p].scale, 8*t.noise)
 			}
 			if breathless {
@@ -545,6 +587,8 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 				switch {
 				case fell:
 					why = "heart rate fell below a pulse rate that kept its level, for longer than an oximeter averages, and returned: beats the ECG missed, or forged"
+				case rose:
+					why = "heart rate rose above a pulse rate that kept the heart's level, for longer than an oximeter averages, and returned: beats only the ECG counted, or forged"
 				case breathless:
 					why = "breathing rate read 0 while the capnograph kept its end-tidal CO2, and returned: breaths measured but not counted, or forged"
 				}
@@ -563,7 +607,7 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 			t.exNudged = min(t.exNudged, 254) + 1
 		}
 		t.exWitness = t.exWitness || s.witnessed(p)
-		t.exAlone = t.exAlone && (p != pRR && s.pulseAbove(lim) || p == pRR && s.breathsSeen(moved)) && others == 0 && !partnerShifted[p]
+		t.exAlone = t.exAlone && (p == pHR && t.exPeak > t.exPre && s.pulseStayed(t.exPre, deficit) || p != pRR && !(p == pHR && t.exPeak > t.exPre) && s.pulseAbove(lim) || p == pRR && s.breathsSeen(moved)) && others == 0 && !partnerShifted[p]
 		if math.Abs(c.v-t.exPre) > math.Abs(t.exPeak-t.exPre) {
 			t.exPeak = c.v
 		}
