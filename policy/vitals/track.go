@@ -300,6 +300,24 @@ func (s *stream) pulseStayed(b, lim float64) bool {
 	return s.pulseBelow(lim) && math.Abs(s.cur[pPR].v-b) <= lim
 }
 
+// witnessAgainst reports whether the channel that measures p's quantity
+// another way says, in this message, that p's excursion (up: above its
+// level ref) did not happen: for a breathing rate, breaths the capnograph
+// saw (breathsSeen); for a heart rate risen, a pulse rate that kept the
+// heart's level (pulseStayed, beatsAdded); for a heart rate fallen and a
+// pulse rate, more pulses than beats (pulseAbove). lim and deficit are
+// hr_pr_agreement's pr_over_hr and deficit.
+func (s *stream) witnessAgainst(p param, up bool, ref float64, moved uint16, lim, deficit float64) bool {
+	switch {
+	case p == pRR:
+		return s.breathsSeen(moved)
+	case p == pHR && up:
+		return s.pulseStayed(ref, deficit)
+	default:
+		return s.pulseAbove(lim)
+	}
+}
+
 // capnoHeld reports whether the capnograph reads an end-tidal CO2 in the
 // current message, at least openCO2 and within a third of its scale of its
 // baseline (moved holds the channels that left theirs): breaths are being
@@ -513,7 +531,8 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 			// forged level moves one channel (or the one arterial line).
 			t.exShifted = partnerShifted[p] || others > 0 || lineMoved
 			t.exWitness = s.witnessed(p)
-			t.exAlone = ((p == pPR || p == pHR && dev < 0) && s.plethWas > plethSettle && s.pulseAbove(lim) || p == pHR && dev > 0 && c.v-prevV >= 0.75*dev && s.plethWas > plethSettle && s.pulseStayed(b, deficit) || p == pRR && s.plethWas > plethSettle && s.breathsSeen(moved)) && othersAlone == 0 && !partnerShifted[p]
+			judgedAlone := p == pPR || p == pRR || p == pHR && (dev < 0 || dev > 0 && c.v-prevV >= 0.75*dev)
+			t.exAlone = judgedAlone && s.plethWas > plethSettle && s.witnessAgainst(p, dev > 0, b, moved, lim, deficit) && othersAlone == 0 && !partnerShifted[p]
 			t.exSmall, t.exSum, t.exFirst = math.Abs(dev) < lo, c.v, c.v
 			t.exNudged = 0
 			if partnerNudged[p] {
@@ -607,7 +626,7 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 			t.exNudged = min(t.exNudged, 254) + 1
 		}
 		t.exWitness = t.exWitness || s.witnessed(p)
-		t.exAlone = t.exAlone && (p == pHR && t.exPeak > t.exPre && s.pulseStayed(t.exPre, deficit) || p != pRR && !(p == pHR && t.exPeak > t.exPre) && s.pulseAbove(lim) || p == pRR && s.breathsSeen(moved)) && others == 0 && !partnerShifted[p]
+		t.exAlone = t.exAlone && s.witnessAgainst(p, t.exPeak > t.exPre, t.exPre, moved, lim, deficit) && others == 0 && !partnerShifted[p]
 		if math.Abs(c.v-t.exPre) > math.Abs(t.exPeak-t.exPre) {
 			t.exPeak = c.v
 		}
