@@ -54,7 +54,7 @@ type curveRuns struct {
 	calmN       uint16  // readings in a row since then that moved less than calmBig
 	calmCh      uint8   // those among them that changed, up to 255
 	calmUp      uint8   // those that went up
-	bigs, reads uint16  // moves of calmBig or more and readings since learning (wrapping counters, for a witness)
+	bigs, reads uint16  // moves of calmBig or more and readings since learning (wrapping counters, for a witness; kept across a silence)
 	witB, witR  uint16  // the witness's bigs and reads when the calm run began
 	last        int64   // arrival of the channel's last reading, Unix ns (0: none since a silence)
 	every       float64 // the interval between its readings, ns: a moving average over about 16
@@ -84,7 +84,9 @@ func (s *stream) curve(em *emitter, p param, v, prev, irr float64, dst []Finding
 	q := &s.curves[p]
 	now := em.arrival.UnixNano()
 	if q.last == 0 || now-q.last > curveSilence {
-		*q = curveRuns{last: now, bigN: q.bigN, bigK: q.bigK}
+		// The learned share and the witness's counters survive: another
+		// channel's calm run may have begun before this silence (calmWitnessed).
+		*q = curveRuns{last: now, bigN: q.bigN, bigK: q.bigK, bigs: q.bigs, reads: q.reads}
 		return dst
 	}
 	if dt := float64(now - q.last); q.every == 0 {

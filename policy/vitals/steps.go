@@ -286,6 +286,7 @@ func (s *stream) newPatient() {
 	s.vent = ventState{}              // nor is the next patient on the same ventilator settings
 	s.sat = satQuiet{}                // nor does the next patient's saturation scatter as the last one's
 	s.curves = [numParams]curveRuns{} // nor do the next patient's channels curve as the last one's
+	clear(s.pend[:])                  // nor is a step waiting for what follows (slowFall) the next patient's
 	s.openPP = 0                      // nor is the next patient's arterial line the last one's
 	s.levelAt = 0                     // nor its transducer's height
 }
