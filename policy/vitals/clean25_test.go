@@ -18,14 +18,8 @@ import (
 // amount, or by a share of each pressure (a forged scaling), is still
 // reported.
 func TestTransducerLevelled25(t *testing.T) {
-	line := func(i int, h, ds, dd, dm float64) msg {
-		m := art(i, h, 120, 70)
-		s, d := 120+ds+float64(i%3-1), 70+dd+float64((i/2)%3-1)
-		m.rows[4], m.rows[5], m.rows[6] = artS(num(s)), artD(num(d)), artM(num(90+dm+float64(i%3-1)))
-		return m
-	}
-	base := every(60, 10*sec, func(i int) msg { return line(i, 80, 0, 0, 0) })
-	off := every(150, 10*sec, func(i int) msg { return line(i+100, 100, 13, 12, 12) })
+	base := every(60, 10*sec, func(i int) msg { return artShifted(i, 80, 0, 0, 0) })
+	off := every(150, 10*sec, func(i int) msg { return artShifted(i+100, 100, 13, 12, 12) })
 	tests := []struct {
 		name   string
 		back   [3]float64 // the line's offsets after its return
@@ -38,7 +32,7 @@ func TestTransducerLevelled25(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			ret := every(40, 10*sec, func(i int) msg { return line(i+300, 100, tc.back[0], tc.back[1], tc.back[2]) })
+			ret := every(40, 10*sec, func(i int) msg { return artShifted(i+300, 100, tc.back[0], tc.back[1], tc.back[2]) })
 			ticks := then(then(base, 10*sec, off), 10*sec, ret)
 			returned := t0.Add(ticks[len(ticks)-len(ret)].at)
 			fs := run(t, vitals.DefaultConfig(), ticks)
@@ -59,4 +53,14 @@ func TestTransducerLevelled25(t *testing.T) {
 			}
 		})
 	}
+}
+
+// artShifted is art's message i (heart rate h, an arterial line at 120/70,
+// mean 90, with a mmHg or so of scatter) with the systolic, diastolic and
+// mean moved by ds, dd and dm: a transducer off its level, or a forgery.
+func artShifted(i int, h, ds, dd, dm float64) msg {
+	m := art(i, h, 120, 70)
+	s, d := 120+ds+float64(i%3-1), 70+dd+float64((i/2)%3-1)
+	m.rows[4], m.rows[5], m.rows[6] = artS(num(s)), artD(num(d)), artM(num(90+dm+float64(i%3-1)))
+	return m
 }

@@ -155,7 +155,8 @@ func (s *stream) curve(em *emitter, p param, v, prev, irr float64, dst []Finding
 }
 
 // Too_regular (j), the calm run (session 25): a heart rate, pulse rate,
-// breathing rate or arterial pressure carries each reading's own error, so a
+// breathing rate or arterial pressure carries each reading's own error (the
+// breathing rate's is learned as the others' witness, calmWitness), so a
 // share of its readings moves calmBig units or more from the one before; the
 // share is learned over the channel's first calmLearn readings. A slow
 // sinusoid or a moving average rounded to the display moves by at most a

@@ -19,14 +19,8 @@ import (
 // return (a case for levelled's match, which TestTransducerLevelled25's
 // cases, out of levelShift's bounds, do not pin).
 func TestLevelNotHeld25(t *testing.T) {
-	line := func(i int, h, ds, dd, dm float64) msg {
-		m := art(i, h, 120, 70)
-		s, d := 120+ds+float64(i%3-1), 70+dd+float64((i/2)%3-1)
-		m.rows[4], m.rows[5], m.rows[6] = artS(num(s)), artD(num(d)), artM(num(90+dm+float64(i%3-1)))
-		return m
-	}
 	seg := func(k, n int, h, ds, dd, dm float64) []tick {
-		return every(n, 10*sec, func(i int) msg { return line(i+k, h, ds, dd, dm) })
+		return every(n, 10*sec, func(i int) msg { return artShifted(i+k, h, ds, dd, dm) })
 	}
 	tests := []struct {
 		name   string

@@ -21,11 +21,8 @@ import (
 // end (oxygen given, a probe put back: a recovery is not judged this way);
 // the forged fall at a 15 s cadence held only 4 min and taken back.
 func TestSlowSaturationFall25(t *testing.T) {
-	sat := func(i int, v float64) string {
-		return num(v + float64(rand.New(rand.NewPCG(uint64(i), 25)).IntN(3)-1))
-	}
 	beat := func(i int, s, h float64) msg {
-		return msg{rows: []row{hr(wobble(h, i)), pr(wobble(h, i+5)), spo2(sat(i, s)), rr(wobble(16, i+3)), temp("37.0")}}
+		return msg{rows: []row{hr(wobble(h, i)), pr(wobble(h, i+5)), spo2(satScatter(i, s)), rr(wobble(16, i+3)), temp("37.0")}}
 	}
 	level := func(s, h float64) func(i int) msg { return func(i int) msg { return beat(i, s, h) } }
 	for _, tc := range []struct {
@@ -58,4 +55,10 @@ func TestSlowSaturationFall25(t *testing.T) {
 			}
 		})
 	}
+}
+
+// satScatter is a saturation of v read with an oximeter's one-point
+// scatter, the same for message i in every run.
+func satScatter(i int, v float64) string {
+	return num(v + float64(rand.New(rand.NewPCG(uint64(i), 25)).IntN(3)-1))
 }

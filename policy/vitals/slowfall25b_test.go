@@ -1,7 +1,6 @@
 package vitals_test
 
 import (
-	"math/rand/v2"
 	"testing"
 
 	"github.com/hl7gate/hl7gate/policy/vitals"
@@ -15,12 +14,9 @@ import (
 // fix the step waiting across the turnover was judged against the next
 // patient's first saturation).
 func TestSlowFallTurnover(t *testing.T) {
-	sat := func(i int, v float64) string {
-		return num(v + float64(rand.New(rand.NewPCG(uint64(i), 25)).IntN(3)-1))
-	}
 	level := func(s float64, pid string) func(i int) msg {
 		return func(i int) msg {
-			return msg{pid: pid, rows: []row{hr(wobble(80, i)), pr(wobble(80, i+5)), spo2(sat(i, s)), rr(wobble(16, i+3)), temp("37.0")}}
+			return msg{pid: pid, rows: []row{hr(wobble(80, i)), pr(wobble(80, i+5)), spo2(satScatter(i, s)), rr(wobble(16, i+3)), temp("37.0")}}
 		}
 	}
 	ts := then(every(60, 60*sec, level(96, "")), 60*sec, every(2, 60*sec, level(83, "")))
