@@ -163,7 +163,8 @@ type stream struct {
 	far      ring              // fingerprints of every farEvery-th past run, see farRepeat
 	farIn    uint8             // runs since the last one far kept
 
-	bpPrev uint32 // arterial checks that failed in the previous message, by ruleID bit
+	bpPrev uint32   // arterial checks that failed in the previous message, by ruleID bit
+	shape  artShape // the arterial mean's place in its waveform, see artShape
 
 	eps *[maxEpisodes]episode // open findings, see emitter.add; nil until the monitor's first finding (see occur)
 
@@ -1524,6 +1525,9 @@ func (s *stream) bp(e *Engine, em *emitter, ps, pd, pm param, latched bool, dst 
 			lo = mr.ChildFormMin
 		}
 		form := pp >= mr.MinPulsePressure && (f < lo || f > mr.FormMax)
+		if !latched && pp >= narrowCuffPulse && pp < mr.MinPulsePressure && f > narrowFormMax {
+			form = true // a narrow pulse's measured mean at its systolic
+		}
 		if form && !latched && s.cuffMeanOnLine(mean.v) {
 			form = false // the measured mean is the patient's; its derived pressures are the algorithm's
 		}
@@ -1531,6 +1535,11 @@ func (s *stream) bp(e *Engine, em *emitter, ps, pd, pm param, latched bool, dst 
 	}
 	if fire(rMAP, mapBad) {
 		dst = em.add(dst, rMAP, pm, mean.seg, mean.at, mean.v, est, rc.MAPFormula.Tolerance, "", "mean pressure inconsistent with systolic and diastolic")
+	}
+	if latched && mean.ok && !order && !flat && !s.damped() {
+		if want, now := s.shape.judge(sys.v, dia.v, mean.v); now && em.on(rMAP) {
+			dst = em.add(dst, rMAP, pm, mean.seg, mean.at, mean.v, want, artShapeOff, "", "arterial mean moved off its own waveform: its systolic and diastolic did not follow")
+		}
 	}
 	// A narrow arterial pulse pressure is damping, an artefact, not a
 	// manipulation (and a flat line is skipped above); a cuff reading is
@@ -1546,6 +1555,23 @@ func (s *stream) bp(e *Engine, em *emitter, ps, pd, pm param, latched bool, dst 
 	}
 	return dst
 }
+
+// For a cuff reading whose pulse pressure is below map_formula's
+// min_pulse_pressure (a neonate's, a child's, a shocked adult's), where the
+// form-factor window is not applied: from narrowCuffPulse mmHg of pulse, a
+// measured mean above narrowFormMax of its pulse over the diastolic (within
+// one to three mmHg of the systolic) is no oscillometric mean. The cuff
+// measures the mean at the oscillations' peak and derives the systolic
+// above it and the diastolic below, and the mean lies nearer the diastolic
+// (clean cuffs of the training seeds with a pulse of 10-29 mmHg: form
+// factors up to 0.79; forged means 0.95-0.96). The low side is not judged
+// there: a preterm neonate's rounded mean meets its diastolic (46/32, mean
+// 32; docs/vitals.md, session 20), and below narrowCuffPulse the rounding
+// reaches the systolic too.
+const (
+	narrowCuffPulse = 16
+	narrowFormMax   = 0.88
+)
 
 // cuffLineAgree is how close (mmHg) a cuff's mean must lie to the arterial
 // line's mean in the same message for the line to confirm it: the genuine
