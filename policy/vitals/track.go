@@ -413,6 +413,9 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 		if !c.ok {
 			continue // a gap (probe off) neither ends nor extends an excursion
 		}
+		if p == pRR && s.rrSince == 0 {
+			s.rrSince = now
+		}
 		dst = s.freeze(e, em, p, now, dst)
 		dst = s.tooSmooth(e, em, p, dst)
 		if line && arterial(p) || p == pRR && s.circuit {
@@ -638,7 +641,7 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 		// A small step whose partner changed pace with it for most of it
 		// is corroborated (see nudged).
 		nudgedAlong := t.exSmall && 2*int(t.exNudged) >= int(t.exN)
-		step := !info.ownStep && !t.exShifted && !nudgedAlong && t.exWitness && t.abrupt() && held && em.on(rRate)
+		step := !info.ownStep && !t.exShifted && !nudgedAlong && t.exWitness && t.abrupt() && held && !s.neoRRWarming(p, t.exStart) && em.on(rRate)
 		undone := t.undoes(c.v, lo) && (!t.undoCorr || s.partnersSettled(p)) || lineReturned(p, c.v-t.exPre, &lineBack) || t.exLevel
 		if step && !undone {
 			dst = em.add(dst, rRate, p, c.seg, c.at, c.v, t.exPre, min(lo, small), "", "stepped to a new level with no related channel moving")
