@@ -85,13 +85,13 @@ SPC = {
 LAYOUTS = {
     # name: (device MSH-3 stem, vendor, placeholder, hr beats averaged, SpO2 averaging s,
     #        RR method, ABP averaging s, NIBP reporting, buffers during outages, ID counter reset at reboot)
-    "mdc": dict(dev="INFINITY_DELTA", vendor="Draeger-style", ph="8388607", hr_n=12, spo2_s=8, rr="mean8",
+    "mdc": dict(pr_n=8, dev="INFINITY_DELTA", vendor="Draeger-style", ph="8388607", hr_n=12, spo2_s=8, rr="mean8",
                 abp_s=4, nibp="repeat_time", buffer=True, cid_reset=False, hr_upd=1.0),
-    "nk": dict(dev="NK_BSM6000", vendor="NihonKohden-style", ph="omit", hr_n=8, spo2_s=10, rr="count30",
+    "nk": dict(pr_n=6, dev="NK_BSM6000", vendor="NihonKohden-style", ph="omit", hr_n=8, spo2_s=10, rr="count30",
                abp_s=6, nibp="fresh_only", buffer=False, cid_reset=True, hr_upd=2.0),
-    "ivue": dict(dev="IntelliVue_MX800", vendor="Philips-style", ph="empty_x", hr_n=12, spo2_s=12, rr="mean8",
+    "ivue": dict(pr_n=10, dev="IntelliVue_MX800", vendor="Philips-style", ph="empty_x", hr_n=12, spo2_s=12, rr="mean8",
                  abp_s=5, nibp="repeat_time", buffer=True, cid_reset=False, hr_upd=1.0),
-    "spc": dict(dev="ULTRAVIEW_SL", vendor="Spacelabs-style", ph="-999", hr_n=16, spo2_s=6, rr="count20",
+    "spc": dict(pr_n=8, dev="ULTRAVIEW_SL", vendor="Spacelabs-style", ph="-999", hr_n=16, spo2_s=6, rr="count20",
                 abp_s=8, nibp="repeat_notime", buffer=False, cid_reset=True, hr_upd=2.0),
 }
 LAYOUT_NAMES = ["mdc", "nk", "ivue", "spc"]
@@ -451,8 +451,8 @@ class Sim:
             perf = True
             s_adj = 0.0
             if rhythm == "af":
-                rr = base * math.exp(r.gauss(0, 0.17))
-                if rr < 0.62 * base:
+                rr = base * math.exp(r.gauss(0, 0.22))
+                if rr < 0.7 * base:
                     perf = r.random() < 0.3
                     s_adj = -20
             elif rhythm == "svt":
@@ -556,6 +556,8 @@ class Sim:
         nibp_meas = []  # pending measurement completions: (t_done,)
         cid = m["cid0"]
         hr_n = L["hr_n"]
+        pr_n = L["pr_n"]
+        ptt = r.uniform(0.15, 0.3) if m["age"] == "adult" else r.uniform(0.08, 0.15)
         spo2_s = L["spo2_s"]
         hr_W = max(12.0, hr_n * 60.0 / 60.0 * 1.6 + 4)
         backlog = []
@@ -619,7 +621,10 @@ class Sim:
             else:
                 self.probe_t = None
                 motion = fl.get("motion", 0) > 0.5
-                pulses = [b[0] for b in bs[:j] if b[2]]
+                # the oximeter sees the pulse a transit time after the R wave, with its own jitter, and
+                # updates on its own clock (0.5 s after the ECG's)
+                lim2 = t - ((t - 0.5) % 1.0)
+                pulses = [b[0] + ptt + r.gauss(0, 0.018) for b in bs if b[2] and b[0] + ptt <= lim2]
                 if motion:
                     q = []
                     for x in pulses:
@@ -630,7 +635,7 @@ class Sim:
                             q.append((q[-1] + x) / 2)
                         q.append(x)
                     pulses = q
-                pulses = pulses[-(hr_n + 1):]
+                pulses = pulses[-(pr_n + 1):]
                 if len(pulses) >= 3:
                     pr = 60.0 * (len(pulses) - 1) / (pulses[-1] - pulses[0])
                     vals["PR"] = pr
@@ -1284,6 +1289,48 @@ def parse_start(s):
     return d.timestamp()
 
 
+def build_monitor(seed, m, e0, T):
+    """One monitor's genuine records and texts, and (if manipulated) the sent texts and the episode."""
+    r = sub_rng(seed, "sim", m["idx"])
+    pats = [make_patient(r, m["age"], m["ventilated"]), make_patient(r, m["age"], m["ventilated"])]
+    events, dev, adt = make_events(r, m, T)
+    G = Sim(m, r, T).run(pats, events, dev, adt)
+    rend = Renderer(m, e0)
+    gtxt = [rend.render(x) for x in G]
+    info = {}
+    ep_first = ep_last = None
+    texts = gtxt
+    if m["kind"] is not None:
+        mr = sub_rng(seed, "attack", m["idx"])
+        op = make_patient(mr, m["age"], False)
+        other = (op["mrn"], op["last"], op["first"], op["dob"], op["sex"])
+        if m["strength"] == "subtle":
+            other = (op["mrn"], op["last"], op["first"], op["dob"], pats[0]["sex"])
+        for _attempt in range(20):
+            M, param, detail = manipulate(m, mr, G, other)
+            if any(not _same(x, y) for x, y in zip(M, G)):
+                break
+        for i, x in enumerate(M):  # retransmissions carry the (manipulated) original's content
+            if x["dup"] >= 0:
+                src = M[x["dup"]]
+                M[i] = dict(src, arr=x["arr"], ev=x["ev"], dup=x["dup"])
+        texts = []
+        for i, x in enumerate(M):
+            tx = gtxt[i] if _same(x, G[i]) else rend.render(x)
+            texts.append(tx)
+            if tx != gtxt[i]:
+                if ep_first is None:
+                    ep_first = i
+                ep_last = i
+        if ep_first is None:
+            raise RuntimeError("monitor %s: %s changed nothing" % (m["id"], m["kind"]))
+        info = dict(kind=m["kind"], parameter=param, strength=m["strength"], episode=0,
+                    episode_first=ep_first + 1, episode_last=ep_last + 1,
+                    episode_start=iso_ms(G[ep_first]["arr"] + e0), episode_end=iso_ms(G[ep_last]["arr"] + e0),
+                    detail=" ".join("%s=%s" % kv for kv in detail.items()))
+    return dict(G=G, gtxt=gtxt, texts=texts, info=info, ep_first=ep_first, ep_last=ep_last)
+
+
 def generate(seed, out, n_mon=150, hours=4.0, start=DEFAULT_START):
     os.makedirs(out, exist_ok=True)
     e0 = parse_start(start)
@@ -1294,48 +1341,12 @@ def generate(seed, out, n_mon=150, hours=4.0, start=DEFAULT_START):
     episode = 0
     totals = dict(messages=0, bytes=0)
     for m in mons:
-        r = sub_rng(seed, "sim", m["idx"])
-        pats = [make_patient(r, m["age"], m["ventilated"]), make_patient(r, m["age"], m["ventilated"])]
-        events, dev, adt = make_events(r, m, T)
-        sim = Sim(m, r, T)
-        G = sim.run(pats, events, dev, adt)
-        rend = Renderer(m, e0)
-        gtxt = [rend.render(x) for x in G]
-        status = "clean"
-        info = {}
-        labels = ["clean"] * len(G)
-        ep_first = ep_last = None
-        texts = gtxt
-        if m["kind"] is not None:
-            status = "manipulated"
-            mr = sub_rng(seed, "attack", m["idx"])
-            op = make_patient(mr, m["age"], False)
-            other = (op["mrn"], op["last"], op["first"], op["dob"], op["sex"])
-            if m["strength"] == "subtle":
-                other = (op["mrn"], op["last"], op["first"], op["dob"], pats[0]["sex"])
-            for _attempt in range(20):
-                M, param, detail = manipulate(m, mr, G, other)
-                if any(not _same(x, y) for x, y in zip(M, G)):
-                    break
-            for i, x in enumerate(M):  # retransmissions carry the (manipulated) original's content
-                if x["dup"] >= 0:
-                    src = M[x["dup"]]
-                    M[i] = dict(src, arr=x["arr"], ev=x["ev"], dup=x["dup"])
-            texts = []
-            for i, x in enumerate(M):
-                tx = gtxt[i] if _same(x, G[i]) else rend.render(x)
-                texts.append(tx)
-                if tx != gtxt[i]:
-                    if ep_first is None:
-                        ep_first = i
-                    ep_last = i
-            if ep_first is None:
-                raise RuntimeError("monitor %s: %s changed nothing" % (m["id"], m["kind"]))
+        bm = build_monitor(seed, m, e0, T)
+        G, texts, info, ep_first, ep_last = bm["G"], bm["texts"], bm["info"], bm["ep_first"], bm["ep_last"]
+        status = "manipulated" if info else "clean"
+        if info:
             episode += 1
-            info = dict(kind=m["kind"], parameter=param, strength=m["strength"], episode=episode,
-                        episode_first=ep_first + 1, episode_last=ep_last + 1,
-                        episode_start=iso_ms(G[ep_first]["arr"] + e0), episode_end=iso_ms(G[ep_last]["arr"] + e0),
-                        detail=" ".join("%s=%s" % kv for kv in detail.items()))
+            info["episode"] = episode
         with open(os.path.join(out, m["file"]), "w", newline="") as f:
             f.write("\n".join(texts) + "\n")
             totals["bytes"] += sum(len(x) + 1 for x in texts)
