@@ -638,7 +638,7 @@ class Sim:
                 pulses = pulses[-(pr_n + 1):]
                 if len(pulses) >= 3:
                     pr = 60.0 * (len(pulses) - 1) / (pulses[-1] - pulses[0])
-                    vals["PR"] = pr
+                    vals["PR"] = min(300.0, max(20.0, pr))  # the oximeter's display range
                 else:
                     vals["PR"] = None
                 npuls = max(1, len(pulses))
@@ -1036,13 +1036,23 @@ def manipulate(m, r, G, other_pid):
     if kind == "replay":
         L_min = r.uniform(15, 30) if strong else r.uniform(10, 20)
         back = r.uniform(60, 180) if strong else r.uniform(30, 120)
-        t_total = M[-1]["t"]
-        back = min(back * 60, max(600.0, M[-1]["t"] * 0.5))
         i0 = pick_start(r, M, 0.55, 0.8)
-        src_t0 = M[i0]["t"] - back
-        ts = [x["t"] for x in G]
-        s0 = max(0, bisect.bisect_left(ts, src_t0))
+        back = max(60.0, min(back * 60, M[i0]["t"] - 60))
         i1 = idx_until(M, i0, L_min * 60)
+        ts = [x["t"] for x in G]
+        s0 = max(0, bisect.bisect_left(ts, M[i0]["t"] - back))
+        if not strong:
+            # a careful attacker replays a calm stretch: the fewest transient conditions in the source
+            chronic = {"ventilated", "af", "paced", "bigeminy", "sepsis", "vasopressor", "beta_blocker", "fever",
+                       "transducer_height", "art_damped", "vent_rate_change", "sleep"}
+            best = None
+            for _ in range(12):
+                b_ = max(60.0, min(r.uniform(30, 120) * 60, M[i0]["t"] - 60))
+                c0 = max(0, bisect.bisect_left(ts, M[i0]["t"] - b_))
+                noisy = sum(1 for x in G[c0:c0 + (i1 - i0 + 1)] if set(x["ev"]) - chronic)
+                if best is None or noisy < best[0]:
+                    best = (noisy, c0, b_)
+            _, s0, back = best
         off = {}
         if not strong:
             for c, x in G[i0]["v"].items():
