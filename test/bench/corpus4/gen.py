@@ -330,7 +330,7 @@ def make_events(r, m, T):
         dev.append(ev("reboot", t0, t0 + r.uniform(60, 200)))
     if r.random() < 0.25:
         dev.append(ev("clock_step", at(0.1, 0.9), T * 3, step=r.choice([-1, 1]) * r.uniform(1.5, 45)))
-    n_rt = r.choice([0, 0, 1, 2, 4])
+    n_rt = r.choice([0, 0, 0, 1, 2, 3])
     for _ in range(n_rt):
         dev.append(ev("retransmit", at(), 0))
     adt = []
@@ -561,7 +561,8 @@ class Sim:
         spo2_s = L["spo2_s"]
         hr_W = max(12.0, hr_n * 60.0 / 60.0 * 1.6 + 4)
         backlog = []
-        prev_hr = None
+        pending = set()  # device events between the previous message and this one
+        self.last_sent = None
         p = p_list[0]
         pi = 0
         retx_i = 0
@@ -584,6 +585,7 @@ class Sim:
                 t += cad
                 if m["layout"] in ("nk", "spc"):
                     cid = 0
+                pending.add("reboot")
                 continue
             dt_ = cad if self.last_t is None else t - self.last_t
             self.last_t = t
@@ -744,6 +746,12 @@ class Sim:
                 ident = dict(p, first="UNKNOWN", last="TRAUMA%s" % m["bed"], mrn="T%07d" % (int(p["mrn"]) % 10 ** 7),
                              dob="", sex="U")
             evs = [a for a in active if a not in ("nibp_interval_change",)]
+            for ts_, st in steps:
+                if self.last_sent is not None and self.last_sent < ts_ <= t:
+                    pending.add("clock_step")
+            self.last_sent = t
+            evs += sorted(pending)
+            pending = set()
             if unid and t < unid[0]["t1"]:
                 evs.append("unidentified_patient")
             if turn and pi == 1 and t < turn[0]["t1"] + 1800:
@@ -769,6 +777,8 @@ class Sim:
             if out is not None:
                 if L["buffer"] and t > out["t1"] - 300:
                     backlog.append(rec)
+                else:
+                    pending.add("outage")
                 t += cad
                 continue
             if backlog:
@@ -1019,7 +1029,7 @@ def manipulate(m, r, G, other_pid):
         det = dict(messages=k)
         return M, ch.lower(), det
     if kind == "frozen":
-        ch = r.choice([c for c in ("HR", "SPO2", "RR", "ABPM", "ETCO2") if has(c)])
+        ch = r.choice([c for c in ("HR", "RR", "ABPM") + (() if strong else ("ETCO2",)) if has(c)])
         i0 = pick_valid(r, M, ch)
         i1 = idx_until(M, i0, 60 * (r.uniform(20, 40) if strong else r.uniform(10, 20)))
         group = ["ABPS", "ABPD", "ABPM"] if ch == "ABPM" else [ch]
@@ -1112,7 +1122,7 @@ def manipulate(m, r, G, other_pid):
                     M[i]["v"]["PR"] = int(round(G[i]["v"]["PR"] + d))
         return M, {"ABPM": "abp"}.get(ch, ch.lower()), dict(magnitude=mag, ramp_min=round(ramp / 60, 1))
     if kind == "too_smooth":
-        ch = r.choice([c for c in ("HR", "SPO2", "RR", "ABPM") if has(c)])
+        ch = r.choice([c for c in ("HR", "RR", "ABPM") if has(c)])
         group = ["ABPS", "ABPD", "ABPM"] if ch == "ABPM" else [ch]
         i0 = pick_valid(r, M, ch)
         i1 = idx_until(M, i0, 60 * (r.uniform(30, 60) if strong else r.uniform(25, 45)))
