@@ -94,7 +94,17 @@ LAYOUTS = {
     "spc": dict(pr_n=8, dev="ULTRAVIEW_SL", vendor="Spacelabs-style", ph="-999", hr_n=16, spo2_s=6, rr="count20",
                 abp_s=8, nibp="repeat_notime", buffer=False, cid_reset=True, hr_upd=2.0),
 }
-LAYOUT_NAMES = ["mdc", "nk", "ivue", "spc"]
+LAYOUTS["mr"] = dict(pr_n=8, dev="MINDRAY_BENEVIEW", vendor="Mindray-style", ph="-100", hr_n=10, spo2_s=8,
+                     rr="count30", abp_s=5, nibp="repeat_time", buffer=False, cid_reset=False, hr_upd=1.0)
+LAYOUT_NAMES = ["mdc", "nk", "ivue", "spc", "mr"]
+LAYOUT_W = [0.24, 0.22, 0.22, 0.22, 0.10]
+# OBX-4 ordinals (MDS.VMD.channel.metric) of the Draeger-style layout (GE B40-like); the Mindray-style
+# layout ends OBX-4 with the MDC code instead.
+ORD = {"HR": "1.1.1.1", "PR": "1.2.1.2", "SPO2": "1.2.1.1", "RR": "1.3.1.1", "ETCO2": "1.4.1.1",
+       "ABPS": "1.5.1.1", "ABPD": "1.5.1.2", "ABPM": "1.5.1.3", "TEMP": "1.6.1.1", "NBPS": "1.7.1.1",
+       "NBPD": "1.7.1.2", "NBPM": "1.7.1.3"}
+CUFF = {"NBPS": "150301^MDC_PRESS_CUFF_SYS^MDC", "NBPD": "150302^MDC_PRESS_CUFF_DIA^MDC",
+        "NBPM": "150303^MDC_PRESS_CUFF_MEAN^MDC"}
 SITES = [("Europe", 60), ("US-East", -300), ("Japan", 540)]
 CADENCES = [1, 2, 5, 10, 15, 30, 60]
 CAD_W = [0.01, 0.03, 0.12, 0.3, 0.22, 0.2, 0.12]
@@ -132,9 +142,11 @@ def make_population(seed, n_mon, hours):
 def make_monitor(r, mi, hours, kind, strength):
     u = r.random()
     age = "adult" if u < 0.66 else ("paediatric" if u < 0.82 else "neonatal")
-    layout = r.choice(LAYOUT_NAMES)
+    layout = r.choices(LAYOUT_NAMES, LAYOUT_W)[0]
+    if kind == "duplicate_control_id" and layout == "mr":
+        layout = "mdc"  # its MSH-10 is always 1: no reuse to forge
     cad = r.choices(CADENCES, CAD_W)[0]
-    site, tz = SITES[{"mdc": 0, "nk": 2, "ivue": 0, "spc": 1}[layout] if r.random() < 0.7 else r.randrange(3)]
+    site, tz = SITES[{"mdc": 0, "nk": 2, "ivue": 0, "spc": 1, "mr": 2}[layout] if r.random() < 0.7 else r.randrange(3)]
     chans = ["HR", "PR", "SPO2", "RR"]
     art = r.random() < (0.55 if age == "adult" else 0.3)
     ventilated = r.random() < (0.4 if age == "adult" else 0.3)
@@ -162,7 +174,7 @@ def make_monitor(r, mi, hours, kind, strength):
         chans.append("TEMP")
     if nibp:
         chans += ["NBPS", "NBPD", "NBPM"]
-    kpa = co2 and layout in ("nk", "mdc") and site != "US-East" and r.random() < 0.5
+    kpa = co2 and layout in ("nk", "mdc", "mr") and site != "US-East" and r.random() < 0.5
     nibp_every = r.choice([5, 10, 15, 15, 30, 30, 60]) if nibp else 0
     if kind == "nibp_cadence":
         nibp_every = r.choice([15, 30, 60])
@@ -231,7 +243,7 @@ def make_events(r, m, T):
         return r.uniform(lo, hi) * T
 
     n_phys = r.randint(2, 5)
-    pool = ["sleep", "fever", "sedation", "motion", "motion", "probe_off", "suction", "cough", "brady"]
+    pool = ["sleep", "fever", "sedation", "motion", "motion", "probe_off", "suction", "cough", "brady", "leads_off"]
     if adult:
         pool += ["sepsis", "haemorrhage", "vasopressor", "beta_blocker", "opioid", "af_onset", "svt"]
     else:
@@ -279,6 +291,8 @@ def make_events(r, m, T):
             E.append(ev("brady", t0, t0 + r.uniform(60, 600), 20, hr=-0.4, map=-10))
         elif name == "motion":
             E.append(ev("motion", t0, t0 + r.uniform(60, 420), 1, motion=1, hr=0.08))
+        elif name == "leads_off":
+            E.append(ev("leads_off", t0, t0 + r.uniform(30, 300), 1, leads_off=1))
         elif name == "probe_off":
             E.append(ev("probe_off", t0, t0 + r.uniform(40, 900), 1, probe_off=1))
         elif name == "suction":
@@ -697,6 +711,9 @@ class Sim:
             else:
                 span = 10.0 if cardio else Wr
                 vals["RR"] = len([x for x in det_t if x > t - span]) * 60.0 / span
+            if fl.get("leads_off", 0) > 0.5:
+                vals["HR"] = None  # ECG leads off: no HR, and no impedance RR (same electrodes)
+                vals["RR"] = None
             if m["co2"]:
                 pk = [b[2] for b in brs if b[0] > t - 12]
                 vals["ETCO2"] = max(pk) if pk else 0.0
@@ -809,7 +826,7 @@ def fmt_ts(epoch, layout, tz_min, ms=False):
         return d.strftime("%Y%m%d%H%M%S") + ".%03d+0000" % (d.microsecond // 1000)
     d = dt.datetime.fromtimestamp(epoch + tz_min * 60, dt.timezone.utc)
     s = d.strftime("%Y%m%d%H%M%S")
-    if layout == "mdc":
+    if layout in ("mdc", "mr"):
         sign = "+" if tz_min >= 0 else "-"
         return s + "%s%02d%02d" % (sign, abs(tz_min) // 60, abs(tz_min) % 60)
     return s
@@ -860,6 +877,12 @@ class Renderer:
             segs.append("PV1||I|%s^^%s" % (m["unit"], m["bed"]))
             segs.append("OBR|1|%s^%s|%s^%s|182777000^monitoring of patient^SCT|||%s" % (cid, L["dev"], cid, L["dev"], st))
             segs.append("OBX|1||69965^MDC_DEV_MON_PHYSIO_MULTI_PARAM_MDS^MDC|1.0.0.0||||||X|||||||%s^EUI-64" % m["eui"])
+        elif lay == "mr":
+            segs.append("MSH|^~\\&|%s^%s^EUI-64|||%s|%s||ORU^R01^ORU_R01|1|P|2.6|||AL|NE||UNICODE UTF-8|||"
+                        "IHE_PCD_001^IHE PCD^1.3.6.1.4.1.19376.1.6.1.1.1^ISO" % (L["dev"], m["eui"], m["unit"], st))
+            segs.append("PID|||%s^^^^MR||%s^%s||%s|%s" % (mrn, last, first, dob, sex))
+            segs.append("PV1||I|%s^%s^%s" % (m["unit"], m["bed"], m["bed"]))
+            segs.append("OBR|1|||182777000^monitoring of patient^SCT|||%s" % st)
         elif lay == "nk":
             segs.append("MSH|^~\\&|%s^%s|NKGATEWAY|HIS|%s|%s||ORU^R01|%s|P|2.5|||AL|NE" % (L["dev"], m["serial"], m["unit"], st, cid))
             segs.append("PID|1||%s||%s^%s||%s|%s" % (mrn, last, first, dob, sex))
@@ -909,8 +932,17 @@ class Renderer:
                 return ""
         if ch == "ETCO2":
             unit_kpa = self.m["etco2_unit"] == "kPa"
+        if lay == "mr":
+            code, unit, sid = MDC[ch]
+            code = CUFF.get(ch, code)
+            if ch == "ETCO2" and unit_kpa:
+                unit = MDC_KPA
+            if x is None:
+                return "OBX|%d|NM|%s|%s|-100|%s|||||X" % (n, code, sid, unit)
+            return "OBX|%d|NM|%s|%s|%s|%s|||||R|||%s" % (n, code, sid, self.val(ch, x, mis), unit, mt or st)
         if lay == "mdc":
             code, unit, sid = MDC[ch]
+            sid = ORD[ch]
             if ch == "ETCO2" and unit_kpa:
                 unit = MDC_KPA
             if x is None:
