@@ -771,6 +771,8 @@ class Sim:
             pending = set()
             if unid and t < unid[0]["t1"]:
                 evs.append("unidentified_patient")
+            elif unid and t < unid[0]["t1"] + 900:
+                evs.append("patient_identified")
             if turn and pi == 1 and t < turn[0]["t1"] + 1800:
                 evs.append("bed_turnover")
             if p["rhythm"] != "sinus" and not any(x in evs for x in ("af", "svt")):
