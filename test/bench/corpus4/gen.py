@@ -383,6 +383,7 @@ class Sim:
         self.pr_hold = None
         self.probe_t = None
         self.apnoea_since = None
+        self.cardio_until = -1.0
 
     def ou_step(self, dt_):
         r, o = self.r, self.ou
@@ -457,6 +458,7 @@ class Sim:
         ppv = 2.0 + (4.0 if self.m["ventilated"] else 1.0) + 4 * fl.get("damp", 0) * 0
         damp = fl.get("damp", 0)
         hoff = fl.get("hoff", 0)
+        motion = fl.get("motion", 0) > 0.5
         beats = self.beats
         bt = self.bt
         pvc_p = p["pvc"]
@@ -502,6 +504,11 @@ class Sim:
             if damp:
                 mean = d + (s - d) / 3
                 s, d = mean + (s - mean) * (1 - damp), mean + (d - mean) * (1 - damp)
+            if motion and r.random() < 0.07:
+                # ECG motion artefact detected as an extra QRS inside this R-R interval (no pulse)
+                u = r.uniform(0.3, 0.7)
+                beats.append((bt - rr * (1 - u), rr * u, False, s + hoff, d + hoff))
+                rr = rr * (1 - u)
             beats.append((bt, rr, perf, s + hoff, d + hoff))
         self.bt = bt
         if len(beats) > 80:
@@ -528,7 +535,7 @@ class Sim:
                 amp = 1.0
             else:
                 iv = 60.0 / rr_true * math.exp(r.gauss(0, cv))
-                amp = max(0.05, (1 - shallow) * math.exp(r.gauss(0, 0.25)))
+                amp = max(0.05, (1 - 0.8 * shallow) * math.exp(r.gauss(0, 0.25)))
             if apnoea and not vent:
                 iv = max(iv, 12.0)
                 amp = 0.05
@@ -622,8 +629,6 @@ class Sim:
                 for k in range(j - n, j):
                     tot += bs[k][1]
                 hrd = 60.0 * n / tot
-                if fl.get("motion", 0) > 0.5 and r.random() < 0.25:
-                    hrd *= r.uniform(1.0, 1.35)  # ECG motion noise counted as beats
                 vals["HR"] = hrd
             # pleth pulses -> PR, SpO2
             probe_off = fl.get("probe_off", 0) > 0.5
@@ -697,7 +702,13 @@ class Sim:
             self.gen_breaths(p, t, max(Wr, 40.0), rr_true, etco2, fl)
             brs = self.breaths
             det = [b for b in brs if b[0] > t - Wr and (b[1] >= p["shallow_thr"] or p["vent_rate"])]
-            cardio = fl.get("shallow", 0) > 0.3 and not p["vent_rate"] and len(det) < 3 and r.random() < 0.7
+            # shallow breathing: the detector may lock onto the cardiogenic oscillation (slow hearts only; the
+            # respiration filter removes faster ones)
+            cardio = False
+            if fl.get("shallow", 0) > 0.3 and not p["vent_rate"] and len(det) < 3 and hr < 115:
+                if t >= self.cardio_until and r.random() < min(1.0, dt_ / 240.0):
+                    self.cardio_until = t + r.uniform(30, 180)  # a lock lasts half a minute to 3 minutes
+                cardio = t < self.cardio_until
             if cardio:
                 # the detector locks onto the cardiogenic oscillation: it counts heartbeats
                 det_t = [b[0] for b in bs[:j] if b[0] > t - 10]
