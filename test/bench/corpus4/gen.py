@@ -384,6 +384,8 @@ class Sim:
         self.probe_t = None
         self.apnoea_since = None
         self.cardio_until = -1.0
+        self.same_limb = m["nibp"] and r.random() < 0.3  # NIBP cuff on the arm with the SpO2 probe
+        self.cuff = (-1.0, -1.0)
 
     def ou_step(self, dt_):
         r, o = self.r, self.ou
@@ -632,6 +634,9 @@ class Sim:
                 vals["HR"] = hrd
             # pleth pulses -> PR, SpO2
             probe_off = fl.get("probe_off", 0) > 0.5
+            if self.same_limb and self.cuff[0] <= t <= self.cuff[1]:
+                probe_off = True  # the inflated cuff occludes the oximeter's arm
+                active = active + ["nibp_same_limb"]
             if probe_off:
                 if self.probe_t is None:
                     self.probe_t = t
@@ -749,6 +754,7 @@ class Sim:
                 if t >= self.nibp_next:
                     dur = r.uniform(25, 45) if m["age"] != "neonatal" else r.uniform(15, 30)
                     mres = self.nibp_measure(p, self.nibp_next + dur, sysv, diav, mp, fl)
+                    self.cuff = (self.nibp_next + 5, self.nibp_next + dur)
                     if mres is None:
                         self.nibp_next = t + r.uniform(30, 60)  # retry after a failed cycle
                     else:
