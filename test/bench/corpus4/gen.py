@@ -1014,11 +1014,17 @@ def copy_rec(rec):
     return d
 
 
+EARLY = [False]  # set by build_monitor when an attack found no room at its usual place (short records)
+
+
 def pick_start(r, recs, lo=0.15, hi=0.75):
+    if EARLY[0]:
+        lo, hi = 0.02, 0.3
     t_end = recs[-1]["t"]
     t0 = recs[0]["t"] + r.uniform(lo, hi) * (t_end - recs[0]["t"])
     ts = [x["t"] for x in recs]
-    return max(1, min(len(recs) - 2, bisect.bisect_left(ts, t0)))
+    n = len(recs)
+    return min(n - 1, max(min(1, n - 1), min(n - 2, bisect.bisect_left(ts, t0))))
 
 
 def pick_valid(r, recs, ch, lo=0.15, hi=0.75):
@@ -1266,8 +1272,10 @@ def manipulate(m, r, G, other_pid):
             M[i]["v"]["PR"] = int(round(max(25, x + d * f)))
         return M, "pr", dict(offset=round(d))
     if kind == "bp_inconsistent":
-        use_abp = has("ABPM") and (not has("NBPM") or r.random() < 0.5)
-        i0 = pick_start(r, M)
+        nibp_seen = any(x["nibp"] is not None for x in G)
+        abp_seen = has("ABPM") and any(x["v"].get("ABPS") is not None for x in G)
+        use_abp = abp_seen and (not nibp_seen or r.random() < 0.5)
+        i0 = pick_valid(r, M, "ABPS") if use_abp else pick_start(r, M)
         if use_abp:
             i1 = idx_until(M, i0, 60 * (r.uniform(10, 20) if strong else r.uniform(3, 6)))
             for i in range(i0, i1 + 1):
@@ -1287,6 +1295,14 @@ def manipulate(m, r, G, other_pid):
             if nb is not None and (not firsts or firsts[-1][1] != nb):
                 firsts.append((i, nb))
         need = 3 if strong else 1
+        if not firsts:
+            # no measurement yet: the attacker reports one of its own, inconsistent
+            s, d_, mm = (118, 64, 82) if adult else (58, 32, 41)
+            nb = (d_ - 2, s + 8, mm, M[i0]["t"] - 2.0) if strong else (s, d_, d_ - 4, M[i0]["t"] - 2.0)
+            for i in range(i0, n):
+                M[i]["nibp"] = nb
+                M[i]["fresh"] = i == i0
+            return M, "nibp", dict(measurements=1)
         later = [k for k, (i, nb) in enumerate(firsts) if i >= i0]
         k0 = later[0] if later else max(0, len(firsts) - need)
         targets = {}
@@ -1377,10 +1393,20 @@ def build_monitor(seed, m, e0, T):
         other = (op["mrn"], op["last"], op["first"], op["dob"], op["sex"])
         if m["strength"] == "subtle":
             other = (op["mrn"], op["last"], op["first"], op["dob"], pats[0]["sex"])
-        for _attempt in range(20):
+        changed = False
+        for attempt in range(20):
+            EARLY[0] = attempt >= 10
             M, param, detail = manipulate(m, mr, G, other)
+            EARLY[0] = False
             if any(not _same(x, y) for x, y in zip(M, G)):
+                changed = True
                 break
+        if not changed:
+            # only in records too short for the attack (e.g. --hours 0.25): the monitor stays clean
+            print("corpus4: %s: no room for %s in %d messages; left clean" % (m["id"], m["kind"], len(G)),
+                  file=sys.stderr)
+            m["kind"] = m["strength"] = None
+            return dict(G=G, gtxt=gtxt, texts=gtxt, info={}, ep_first=None, ep_last=None)
         for i, x in enumerate(M):  # retransmissions carry the (manipulated) original's content
             if x["dup"] >= 0:
                 src = M[x["dup"]]
@@ -1393,8 +1419,8 @@ def build_monitor(seed, m, e0, T):
                 if ep_first is None:
                     ep_first = i
                 ep_last = i
-        if ep_first is None:
-            raise RuntimeError("monitor %s: %s changed nothing" % (m["id"], m["kind"]))
+        if ep_first is None:  # changed records that render the same (cannot happen with the kinds above)
+            raise RuntimeError("monitor %s: %s changed no text" % (m["id"], m["kind"]))
         info = dict(kind=m["kind"], parameter=param, strength=m["strength"], episode=0,
                     episode_first=ep_first + 1, episode_last=ep_last + 1,
                     episode_start=iso_ms(G[ep_first]["arr"] + e0), episode_end=iso_ms(G[ep_last]["arr"] + e0),
