@@ -1393,34 +1393,31 @@ def build_monitor(seed, m, e0, T):
         other = (op["mrn"], op["last"], op["first"], op["dob"], op["sex"])
         if m["strength"] == "subtle":
             other = (op["mrn"], op["last"], op["first"], op["dob"], pats[0]["sex"])
-        changed = False
         for attempt in range(20):
             EARLY[0] = attempt >= 10
             M, param, detail = manipulate(m, mr, G, other)
             EARLY[0] = False
-            if any(not _same(x, y) for x, y in zip(M, G)):
-                changed = True
+            for i, x in enumerate(M):  # retransmissions carry the (manipulated) original's content
+                if x["dup"] >= 0:
+                    src = M[x["dup"]]
+                    M[i] = dict(src, arr=x["arr"], ev=x["ev"], dup=x["dup"])
+            texts = []
+            ep_first = ep_last = None
+            for i, x in enumerate(M):
+                tx = gtxt[i] if _same(x, G[i]) else rend.render(x)
+                texts.append(tx)
+                if tx != gtxt[i]:
+                    if ep_first is None:
+                        ep_first = i
+                    ep_last = i
+            if ep_first is not None:
                 break
-        if not changed:
+        if ep_first is None:
             # only in records too short for the attack (e.g. --hours 0.25): the monitor stays clean
             print("corpus4: %s: no room for %s in %d messages; left clean" % (m["id"], m["kind"], len(G)),
                   file=sys.stderr)
             m["kind"] = m["strength"] = None
             return dict(G=G, gtxt=gtxt, texts=gtxt, info={}, ep_first=None, ep_last=None)
-        for i, x in enumerate(M):  # retransmissions carry the (manipulated) original's content
-            if x["dup"] >= 0:
-                src = M[x["dup"]]
-                M[i] = dict(src, arr=x["arr"], ev=x["ev"], dup=x["dup"])
-        texts = []
-        for i, x in enumerate(M):
-            tx = gtxt[i] if _same(x, G[i]) else rend.render(x)
-            texts.append(tx)
-            if tx != gtxt[i]:
-                if ep_first is None:
-                    ep_first = i
-                ep_last = i
-        if ep_first is None:  # changed records that render the same (cannot happen with the kinds above)
-            raise RuntimeError("monitor %s: %s changed no text" % (m["id"], m["kind"]))
         info = dict(kind=m["kind"], parameter=param, strength=m["strength"], episode=0,
                     episode_first=ep_first + 1, episode_last=ep_last + 1,
                     episode_start=iso_ms(G[ep_first]["arr"] + e0), episode_end=iso_ms(G[ep_last]["arr"] + e0),
