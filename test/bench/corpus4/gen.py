@@ -1181,6 +1181,8 @@ def manipulate(m, r, G, other_pid):
     if kind == "too_smooth":
         ch = r.choice([c for c in ("HR", "RR", "ABPM") if has(c)])
         group = ["ABPS", "ABPD", "ABPM"] if ch == "ABPM" else [ch]
+        if ch == "HR" and not strong:
+            group = ["HR", "PR"]  # careful: the pulse rate is smoothed alike
         i0 = pick_valid(r, M, ch)
         i1 = idx_until(M, i0, 60 * (r.uniform(30, 60) if strong else r.uniform(25, 45)))
         K = 30 if strong else r.randint(4, 6)
@@ -1223,6 +1225,8 @@ def manipulate(m, r, G, other_pid):
         i0 = pick_valid(r, M, ch)
         i1 = idx_until(M, i0, 60 * (r.uniform(20, 40) if strong else r.uniform(15, 30)))
         group = ["ABPS", "ABPD", "ABPM"] if ch == "ABPM" else [ch]
+        if ch == "HR" and not strong:
+            group = ["HR", "PR"]  # careful: the pulse rate steps alike
         for i in range(i0, i1 + 1):
             for c in group:
                 x = G[i]["v"].get(c)
