@@ -16,9 +16,11 @@
 # without reading either the checks or the first generator; seeds 1-10 and the fresh seeds named in docs/vitals.md
 # were tuned on, 2001-2006 and 3001-3006 are held out) instead of hl7load corpus gen; --generator corpus3 from the
 # third, test/bench/corpus3/gen.py (session 19, written without reading the checks or the other two generators;
-# no seed of it has been tuned on). The scorer and the files are the same.
+# no seed of it has been tuned on); --generator corpus4 from the fourth, test/bench/corpus4/gen.py (session 26, written
+# blind the same way; it models beats, breaths and the monitor's averaging; seeds >= 1000 are held out). The scorer
+# and the files are the same.
 #
-# Flags: --generator corpus|corpus2|corpus3 (corpus), --seeds "S...", --monitors N (150), --hours H (4), --config FILE (a gateway YAML whose vitals section
+# Flags: --generator corpus|corpus2|corpus3|corpus4 (corpus), --seeds "S...", --monitors N (150), --hours H (4), --config FILE (a gateway YAML whose vitals section
 # hl7gate check uses; the simulator always runs the defaults), --sim-per-kind N (10), --sim-clean N (50),
 # --sim-hours H (4), --no-sim, --out DIR (default a new /tmp/vitals-eval.XXXXXX; findings, scores and logs stay
 # there), --keep (keep the generated corpora, about 430 MiB per seed at the default size), --json FILE (the
@@ -60,8 +62,8 @@ while [ $# -gt 0 ]; do
 	shift
 done
 case $GENERATOR in
-corpus | corpus2 | corpus3) ;;
-*) echo "vitals-eval: --generator is corpus, corpus2 or corpus3, not $GENERATOR" >&2; exit 2 ;;
+corpus | corpus2 | corpus3 | corpus4) ;;
+*) echo "vitals-eval: --generator is corpus, corpus2, corpus3 or corpus4, not $GENERATOR" >&2; exit 2 ;;
 esac
 command -v jq >/dev/null || { echo "vitals-eval: needs jq (apt-get install jq)" >&2; exit 2; }
 OUT=${OUT:-$(mktemp -d /tmp/vitals-eval.XXXXXX)}
@@ -152,7 +154,7 @@ table() { # table GENERATOR TITLE FALSE-FLAG-LABEL
 		(["false flags / h outside episodes, manipulated monitors"] + [$t.runs[] | .manipulated_false_flags_per_monitor_hour | num] | @tsv)
 	else empty end)' "$OUT/eval.json" | column -t -s $'\t'
 }
-table corpus "blind corpus ($GENERATOR): $([ "$GENERATOR" = corpus2 ] && echo test/bench/corpus2/gen.py || echo hl7load corpus gen), hl7gate check --arrival labels.jsonl, hl7load corpus score" "false flags / clean monitor-hour"
+table corpus "blind corpus ($GENERATOR): $([ "$GENERATOR" = corpus ] && echo hl7load corpus gen || echo "test/bench/$GENERATOR/gen.py"), hl7gate check --arrival labels.jsonl, hl7load corpus score" "false flags / clean monitor-hour"
 jq -r '.corpus.runs[] | "seed \(.seed) false findings on clean monitors by rule: " +
 	(.false_by_rule | to_entries | sort_by(-.value) | map("\(.key) \(.value)") | join(", "))' "$OUT/eval.json"
 table sim_adult "project simulator, adult: hl7load simeval" "false findings / clean monitor-hour"
