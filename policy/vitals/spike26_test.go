@@ -70,3 +70,30 @@ func TestPulseRateFarAboveHeartRate(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) { checkRules(t, run(t, cfg, series(tc.step, tc.edit)), tc.want...) })
 	}
 }
+
+// TestHeartRateRoseAfterLeadIn (review25b's evasion, fixed in session 26,
+// spike26, ledAlone): a heart rate forged above a pulse rate that kept the
+// heart's level (beatsAdded) with one lead-in message 13 up, within
+// hr_pr_agreement's deficit of the pulse, then 34 up for two messages at 30 s
+// and back (80 → 93 → 114 × 2 → 80, the pulse at 80 throughout), is a
+// spike: the lead-in is the ECG's alone too. Quiet: the same heart rate with
+// the pulse following the lead-in (80 → 90) before staying behind, a heart
+// climbing as a patient moves (hl7load training seed 48 m0062).
+func TestHeartRateRoseAfterLeadIn(t *testing.T) {
+	series := func(lead string) []tick {
+		return every(100, 30*sec, func(i int) msg {
+			m := msg{rows: []row{hr(num(80 + float64(i%3))), pr(num(80 + float64((i+1)%3))), spo2(num(96 + float64(i%2))),
+				rr(num(16 + float64(i%3))), temp("37.0")}}
+			switch i {
+			case 79:
+				m.rows[0], m.rows[1] = hr("93"), pr(lead)
+			case 80, 81:
+				m.rows[0], m.rows[1] = hr("114"), pr("80")
+			}
+			return m
+		})
+	}
+	cfg := vitals.DefaultConfig()
+	t.Run("the pulse staying through the lead-in", func(t *testing.T) { checkRules(t, run(t, cfg, series("80")), "spike") })
+	t.Run("the pulse following the lead-in", func(t *testing.T) { checkRules(t, run(t, cfg, series("90"))) })
+}

@@ -314,6 +314,22 @@ func (s *stream) pulseStayed(b, lim float64) bool {
 	return s.pulseBelow(lim) && math.Abs(s.cur[pPR].v-b) <= lim
 }
 
+// ledAlone reports whether the heart rate's previous value prevV, a lead-in
+// above its level b too small to begin an excursion, rose above a pulse rate
+// that stayed at b (moved by at most a third of the lead-in): a heart rate
+// risen in two messages that only the ECG counted, from the first, is a
+// rise the pulse did not share (pulseStayed), not a heart that was already
+// climbing. A heart climbing as a patient moves is counted by the oximeter
+// too, the lead-in included (hl7load training seed 48 m0062: 84 → 93 → 116
+// with the pulse 84 → 92). Without it one lead-in message within
+// hr_pr_agreement's deficit of the pulse (80 → 93 → 114 × 2 → 80 beside a
+// pulse at 80) kept a forged rise from carrying 75 % of its shift in its
+// first message (review25b; session 26, spike26).
+func (s *stream) ledAlone(b, prevV float64) bool {
+	pp := &s.prev[pPR]
+	return pp.ok && prevV > b && math.Abs(pp.v-b) <= (prevV-b)/3
+}
+
 // witnessAgainst reports whether the channel that measures p's quantity
 // another way says, in this message, that p's excursion (up: above its
 // level ref) did not happen: for a breathing rate, breaths the capnograph
@@ -548,7 +564,7 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 			// forged level moves one channel (or the one arterial line).
 			t.exShifted = partnerShifted[p] || others > 0 || lineMoved
 			t.exWitness = s.witnessed(p)
-			judgedAlone := p == pPR || p == pRR || p == pHR && (dev < 0 || dev > 0 && c.v-prevV >= 0.75*dev)
+			judgedAlone := p == pPR || p == pRR || p == pHR && (dev < 0 || dev > 0 && (c.v-prevV >= 0.75*dev || s.ledAlone(b, prevV)))
 			t.exAlone = judgedAlone && s.plethWas > plethSettle && s.witnessAgainst(p, dev > 0, b, moved, lim, deficit) && othersAlone == 0 && !partnerShifted[p]
 			t.exFar = p == pPR && s.pulseAbove(pulseFar)
 			t.exSmall, t.exSum, t.exFirst = math.Abs(dev) < lo, c.v, c.v
