@@ -90,6 +90,19 @@ const pulseLag = 5 * time.Second
 // tall T wave or lead motion counted as beats) stays quiet.
 const riseLag = 15 * time.Second
 
+// pulseFar is how far, per minute, an SpO2 pulse rate above the ECG heart
+// rate must lie in each message of its brief rise (1–3 messages) for the
+// rise to be judged however short (see exFar; a rise of 2–3 messages lasting
+// `corroboration` is judged from pr_over_hr). An oximeter that miscounts a
+// moving finger throws its saturation or the heart rate's leads too (a
+// moving patient), or reads a few tens of pulses too many; on the three
+// generators' training beds a pulse rate alone above a calm heart rate, with
+// the saturation and every other channel within their scatter, read at
+// most 73/min above it (an adult in AF). One 90 or more above is pulses no
+// heart beat, counted by an oximeter that saw nothing else, or written
+// (session 26, spike26).
+const pulseFar = 90
+
 // deepSpike is the size, in spike thresholds, from which a spike is vouched
 // for only by a related channel that left its own scatter, not by one a
 // third of its scale off its median (see moved). A neonate's breathing rate
@@ -140,6 +153,7 @@ type track struct {
 	exBeyond  bool    // a related channel moved with it beyond its own scatter, or (SpO2) the heart changed pace: vouches for a deep spike
 	exShifted bool    // a related channel moved with it beyond its own scatter, or any other channel did in its first message (corroborates a step)
 	exWitness bool    // a related channel was present during it (not all off, as with a probe off)
+	exFar     bool    // the SpO2 pulse rate above the heart rate by more than pulseFar in every message of its rise (kept here, in padding)
 	exAlone   bool    // the SpO2 pulse rate above the heart rate in every message (the pulse rate's spike, or the heart rate's fall; see pulseAbove), or the breathing rate 0 beside a capnograph that held (see breathsSeen), no other channel beyond its scatter
 	exSeg     int
 	exPeak    float64 // the value furthest from exPre
@@ -298,6 +312,22 @@ func (s *stream) pulseBelow(lim float64) bool {
 // is a heart changing pace that the oximeter follows late.
 func (s *stream) pulseStayed(b, lim float64) bool {
 	return s.pulseBelow(lim) && math.Abs(s.cur[pPR].v-b) <= lim
+}
+
+// ledAlone reports whether the heart rate's previous value prevV, a lead-in
+// above its level b too small to begin an excursion, rose above a pulse rate
+// that stayed at b (moved by at most a third of the lead-in): a heart rate
+// risen in two messages that only the ECG counted, from the first, is a
+// rise the pulse did not share (pulseStayed), not a heart that was already
+// climbing. A heart climbing as a patient moves is counted by the oximeter
+// too, the lead-in included (hl7load training seed 48 m0062: 84 → 93 → 116
+// with the pulse 84 → 92). Without it one lead-in message within
+// hr_pr_agreement's deficit of the pulse (80 → 93 → 114 × 2 → 80 beside a
+// pulse at 80) kept a forged rise from carrying 75 % of its shift in its
+// first message (review25b; session 26, spike26).
+func (s *stream) ledAlone(b, prevV float64) bool {
+	pp := &s.prev[pPR]
+	return pp.ok && prevV > b && math.Abs(pp.v-b) <= (prevV-b)/3
 }
 
 // witnessAgainst reports whether the channel that measures p's quantity
@@ -534,8 +564,9 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 			// forged level moves one channel (or the one arterial line).
 			t.exShifted = partnerShifted[p] || others > 0 || lineMoved
 			t.exWitness = s.witnessed(p)
-			judgedAlone := p == pPR || p == pRR || p == pHR && (dev < 0 || dev > 0 && c.v-prevV >= 0.75*dev)
+			judgedAlone := p == pPR || p == pRR || p == pHR && (dev < 0 || dev > 0 && (c.v-prevV >= 0.75*dev || s.ledAlone(b, prevV)))
 			t.exAlone = judgedAlone && s.plethWas > plethSettle && s.witnessAgainst(p, dev > 0, b, moved, lim, deficit) && othersAlone == 0 && !partnerShifted[p]
+			t.exFar = p == pPR && s.pulseAbove(pulseFar)
 			t.exSmall, t.exSum, t.exFirst = math.Abs(dev) < lo, c.v, c.v
 			t.exNudged = 0
 			if partnerNudged[p] {
@@ -593,7 +624,10 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 			// scatter: the breaths the rate says stopped were measured
 			// (session 23, breathless).
 			breathless := p == pRR && alone && t.exPeak == 0
-			judged := !info.noSpike && !s.plethSince(int(t.exN)+1) || alone && t.exN > 1 && now-t.exStart >= corr || fell || rose
+			// The pulse rate risen alone far above the heart rate (pulseFar)
+			// in each of its messages: judged however brief.
+			far := p == pPR && alone && t.exFar && t.exPeak > t.exPre
+			judged := !info.noSpike && !s.plethSince(int(t.exN)+1) || alone && t.exN > 1 && now-t.exStart >= corr || fell || rose || far
 			least := spike
 			if p == pSpO2 && s.neonatal {
 				least = max(spike, neoSpO2Spike) // the vouching depth stays deepSpike × spike
@@ -611,6 +645,8 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 					why = "heart rate fell below a pulse rate that kept its level, for longer than an oximeter averages, and returned: beats the ECG missed, or forged"
 				case rose:
 					why = "heart rate rose above a pulse rate that kept the heart's level, for longer than an oximeter averages, and returned: beats only the ECG counted, or forged"
+				case far:
+					why = "pulse rate rose far above the heart rate with the saturation and every other channel steady, and returned: pulses no heart beat, or forged"
 				case breathless:
 					why = "breathing rate read 0 while the capnograph kept its end-tidal CO2, and returned: breaths measured but not counted, or forged"
 				}
@@ -630,6 +666,7 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 		}
 		t.exWitness = t.exWitness || s.witnessed(p)
 		t.exAlone = t.exAlone && s.witnessAgainst(p, t.exPeak > t.exPre, t.exPre, moved, lim, deficit) && others == 0 && !partnerShifted[p]
+		t.exFar = t.exFar && s.pulseAbove(pulseFar)
 		if math.Abs(c.v-t.exPre) > math.Abs(t.exPeak-t.exPre) {
 			t.exPeak = c.v
 		}
