@@ -11,7 +11,7 @@ import "math"
 // three pressures together. Damping and ringing change the shape at once,
 // but they move the systolic and the diastolic around a mean that stays
 // (damped, flushed and zeroed lines are not judged here). A mean that
-// leaves its own waveform by artShapeOff mmHg or more (and by more than
+// leaves its own waveform by artShapeOff mmHg or more (and by at least
 // artShapeScat times the line's own scatter of that offset: a rhythm whose
 // beats vary, a ventilated patient's swing, make a line whose mean wanders
 // more between messages) in artShapeRun messages in a row, while the
@@ -57,17 +57,18 @@ type artShape struct {
 // judge takes one arterial triple showing a patient pressure (in order,
 // not flushed, zeroed or damped) and reports whether its mean has just
 // become off the bed's waveform: the artShapeRun-th message in a row off,
-// with the mean moved since the last message learned from by more than the
-// systolic and the diastolic (expected is the mean the learned offset
-// gives).
+// or the first after it in the same run, whose mean moved since the last
+// message learned from by more than the systolic and the diastolic, once
+// per run (expected is the mean the learned offset gives, bound the
+// distance from it that counted as off).
 // Messages off are not learned, so a forged mean held for hours is not
 // taken for the shape, and the return to it is quiet; the first message
 // back within the limit re-arms the check.
-func (a *artShape) judge(sys, dia, mean float64) (expected float64, now bool) {
+func (a *artShape) judge(sys, dia, mean float64) (expected, bound float64, now bool) {
 	r := mean - dia - 0.4*(sys-dia)
 	if a.n >= artShapeLearn {
 		d := math.Abs(r - a.off)
-		if d >= max(artShapeOff, artShapeScat*a.scat) {
+		if bound = max(artShapeOff, artShapeScat*a.scat); d >= bound {
 			a.run = min(a.run+1, artShapeRun)
 			// The mean must be what moved: a systolic that rose or fell
 			// alone (a line ringing or damped, a forged systolic) moves
@@ -77,7 +78,7 @@ func (a *artShape) judge(sys, dia, mean float64) (expected float64, now bool) {
 			if now {
 				a.reported = true
 			}
-			return dia + 0.4*(sys-dia) + a.off, now
+			return dia + 0.4*(sys-dia) + a.off, bound, now
 		}
 		a.run, a.reported = 0, false
 		a.scat += (d - a.scat) / artShapeScatSpan
@@ -86,5 +87,5 @@ func (a *artShape) judge(sys, dia, mean float64) (expected float64, now bool) {
 	}
 	a.off += (r - a.off) / float64(min(a.n, artShapeSpan))
 	a.last = [3]float64{sys, dia, mean}
-	return 0, false
+	return 0, 0, false
 }

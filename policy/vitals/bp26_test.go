@@ -12,7 +12,7 @@ import (
 // place from message to message (beats that vary, a ventilated patient's
 // swing) and then lies 13 off for three messages has not left its waveform
 // by more than it wanders by itself; 18 off, on the same line, it has. A
-// quiet line 10 off for three messages is caught as before.
+// quiet line 11 off for three messages is caught as before.
 func TestArterialShapeScatter26(t *testing.T) {
 	const step = 30 * time.Second
 	// line's mean swings by sw times 3 or 4 mmHg either way, seeded by i.

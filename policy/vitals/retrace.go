@@ -293,7 +293,7 @@ func (s *stream) driftReturn(em *emitter, arrival time.Time, dst []Finding) []Fi
 		if arterial(p) && (s.damping || s.levelBack) {
 			continue // a trace damping or clearing, or a transducer put back on its level (levelled), not a trend undone
 		}
-		if ref, ok := r.returned(v, rec, j); ok && (!retraceInfo[p].kept || s.partnersKept(p, int(r.nl)-1-int(r.since))) {
+		if ref, ok := r.returned(v, rec, j); ok && (!retraceInfo[p].kept || s.partnersKept(p, int(r.since))) {
 			r.pend, r.pref, r.pj = true, float32(ref), float32(j)
 		}
 	}
