@@ -228,12 +228,14 @@ func neo(i int, h, s, r float64) msg {
 // neonate whose heart rate stays at 150 is a step (the saturation is about
 // half the heart rate there, which is a bigeminy's pulse ratio but means
 // nothing for a saturation); the same with the heart rate falling with it
-// (bradycardia–desaturation) is not.
+// (bradycardia–desaturation) is not. The forged level holds 3 min: a
+// neonate's fall is reported once it has held neoDesatHold (2 min, session
+// 26, clean26b; an apnoea's desaturation is given back by then).
 func TestSaturationStepOnANeonate(t *testing.T) {
 	cfg := vitals.DefaultConfig()
 	cfg.Profile = "neonatal"
 	before := every(40, 10*sec, func(i int) msg { return neo(i, 150, 94, 45) })
-	forged := then(before, 10*sec, every(12, 10*sec, func(i int) msg { return neo(i+100, 150, 74, 45) }))
+	forged := then(before, 10*sec, every(18, 10*sec, func(i int) msg { return neo(i+100, 150, 74, 45) }))
 	checkRules(t, run(t, cfg, forged), "rate_of_change")
 	brady := then(before, 10*sec, every(12, 10*sec, func(i int) msg { return neo(i+100, 100, 74, 45) }))
 	checkRules(t, run(t, cfg, brady))

@@ -40,6 +40,7 @@ type sample struct {
 type step struct {
 	active, judged, corroborated bool
 	slow                         bool       // a saturation fall too slow to time (see slowFall)
+	verdict                      bool       // a neonate's saturation fall judged a step, reported if it has not come back by neoDesatHold
 	at                           time.Time  // arrival of the step
 	pre                          float64    // value before the step
 	partners                     [3]sample  // related channels before the step (smoothed)
@@ -958,6 +959,15 @@ func (s *stream) units(em *emitter, dst []Finding) []Finding {
 // recovery, a probe put back) is not judged this way.
 const slowFall = 5 * time.Minute
 
+// neoDesatHold is how long a neonate's saturation fall, judged a step at the
+// corroboration time as any other, must stay away before it is reported. A
+// newborn's apnoea or periodic breathing takes its saturation 10–20 points
+// down within a reading, holds it for a few readings and gives it back over
+// the next few as breathing resumes, within a minute or two, with no heart
+// or breathing rate answering beyond their scatter; a saturation written
+// lower stays there (session 26, clean26b).
+const neoDesatHold = 2 * time.Minute
+
 // rate flags steps faster than physiology allows: pulse-rate and SpO2 steps
 // only when no related channel corroborates them within the corroboration
 // time, temperature steps at once.
@@ -1008,11 +1018,23 @@ func (s *stream) rate(e *Engine, em *emitter, arrival time.Time, dst []Finding) 
 		if held := arrival.Sub(pd.at); held < rr.Corroboration || pd.slow && held < slowFall {
 			continue
 		}
+		if pd.verdict {
+			if arrival.Sub(pd.at) < neoDesatHold {
+				continue
+			}
+			pd.active = false
+			dst = em.add(dst, rRate, rp.p, c.seg, c.at, c.v, pd.pre, th, "", stepExplanation[i])
+			continue
+		}
 		pd.active = false
 		if rp.p == pSpO2 {
 			s.respond(pd, rr)
 		}
 		if pd.judged && !pd.corroborated && pd.steady(th, c.v) {
+			if rp.p == pSpO2 && s.neonatal && pd.pre > c.v && arrival.Sub(pd.at) < neoDesatHold {
+				pd.active, pd.verdict = true, true // judged as before; reported if it holds
+				continue
+			}
 			dst = em.add(dst, rRate, rp.p, c.seg, c.at, c.v, pd.pre, th, "", stepExplanation[i])
 		}
 	}

@@ -1,0 +1,31 @@
+package vitals_test
+
+import (
+	"testing"
+
+	"github.com/hl7gate/hl7gate/policy/vitals"
+)
+
+// TestNeonatalDesaturation26 (session 26, clean26b): a newborn's apnoea
+// takes its saturation 15 points down within a reading, holds it for a few
+// readings and gives it back over the next few as it breathes again, its
+// heart rate steady (the second generator's clean seed 8 m0068: 91, 76, 76,
+// 77, 79, 83, 87, 90 at 10 s). Main before it: rate_of_change at the
+// corroboration time. A saturation forged 15 points lower that stays there
+// is still a step, reported when it has held neoDesatHold.
+func TestNeonatalDesaturation26(t *testing.T) {
+	cfg := vitals.DefaultConfig()
+	cfg.Profile = "neonatal"
+	before := every(60, 10*sec, func(i int) msg { return neo(i, 150, 91, 45) })
+	apnoea := []float64{76, 76, 77, 79, 83, 87, 90}
+	desat := then(before, 10*sec, every(30, 10*sec, func(i int) msg {
+		s := 91.0
+		if i < len(apnoea) {
+			s = apnoea[i] - float64((i+100)%2) // neo adds i%2 back
+		}
+		return neo(i+100, 150, s, 45)
+	}))
+	checkRules(t, run(t, cfg, desat))
+	forged := then(before, 10*sec, every(30, 10*sec, func(i int) msg { return neo(i+100, 150, 76, 45) }))
+	checkRules(t, run(t, cfg, forged), "rate_of_change")
+}
