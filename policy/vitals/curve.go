@@ -131,6 +131,9 @@ func (s *stream) curve(em *emitter, p param, v, prev, irr float64, dst []Finding
 	if c, ok := q.calm(); ok && s.calmWitnessed(p, irr) {
 		return em.add(dst, rRegular, p, s.cur[p].seg, s.cur[p].at, c, float64(q.calmN), calmChance, "", calmExpl)
 	}
+	if c, ok := s.lineCalm(p); ok && s.calmWitnessed(p, irr) {
+		return em.add(dst, rRegular, p, s.cur[p].seg, s.cur[p].at, c, float64(q.calmN), calmChance, "", calmExpl)
+	}
 	if q.n < curveK || bits.OnesCount32(q.small&mask) < curveK-curveBig {
 		return dst
 	}
@@ -212,6 +215,44 @@ func (q *curveRuns) calm() (float64, bool) {
 		return 0, false
 	}
 	c := float64(q.calmN) * math.Log10(1-min(float64(q.bigK)/float64(q.bigN), calmShare))
+	return c, c < calmChance
+}
+
+// lineCalm judges an arterial pressure p's calm run together with its
+// twins' (too_regular (j), session 26). The systolic, diastolic and mean are
+// read from the same beats but each at its own point of the waveform and
+// rounded on its own, so each keeps its own share of moves of calmBig or
+// more; a line replaced by a slow curve loses them in all three at once, and
+// a curve near its peak or trough may change too rarely in any one pressure
+// for calm. Over p's run (each twin's counted from where p's began, or its
+// own if shorter) the three runs' changes together must pass calm's bounds
+// and be at most lineHeld of their readings (a rounded slow curve holds a
+// value for readings on end; pressures that scatter by a unit around a level
+// in sleep change in more than half of them, TestPulsePressureSmooth), and
+// the chance is the three runs' summed, each at its own learned share
+// (docs/vitals.md, "An arterial line calm in its three pressures at once,
+// session 26").
+func (s *stream) lineCalm(p param) (float64, bool) {
+	const lineHeld = 0.4 // the share of the runs' readings that change, at most
+	q := &s.curves[p]
+	if !arterial(p) || q.every < curveCadence {
+		return 0, false
+	}
+	ch, up, n := 0, 0, 0
+	for _, t := range [...]param{pARTSys, pARTDia, pARTMean} {
+		if o := &s.curves[t]; o.calmN <= q.calmN {
+			ch, up, n = ch+int(o.calmCh), up+int(o.calmUp), n+int(o.calmN)
+		}
+	}
+	if ch < calmChanges || min(up, ch-up) < calmEach || float64(ch) > lineHeld*float64(n) {
+		return 0, false
+	}
+	c := 0.0
+	for _, t := range [...]param{pARTSys, pARTDia, pARTMean} {
+		if o := &s.curves[t]; o.bigN >= calmLearn && o.bigK > 0 {
+			c += float64(min(o.calmN, q.calmN)) * math.Log10(1-min(float64(o.bigK)/float64(o.bigN), calmShare))
+		}
+	}
 	return c, c < calmChance
 }
 

@@ -282,6 +282,7 @@ func (s *stream) newPatient() {
 		t.nb, t.bi, t.exN, t.undoOK = 0, 0, 0, false
 	}
 	s.boxes = [len(boxed)]box{}
+	s.left = leftLevel{}              // nor is the level the last patient's rate left one to come back to
 	s.cuff = cuffPair{}               // the next patient's cuff sits elsewhere on another artery
 	s.vent = ventState{}              // nor is the next patient on the same ventilator settings
 	s.sat = satQuiet{}                // nor does the next patient's saturation scatter as the last one's
@@ -618,4 +619,49 @@ func (s *stream) heartJumped(lim float64) bool {
 	sh, sp := s.tracks[pHR].ownScatter(), s.tracks[pPR].ownScatter()
 	return sh > 0 && sp > 0 && dh*dp > 0 && math.Abs(dh) >= sh && math.Abs(dp) >= sp &&
 		math.Abs(dh-dp) <= max(math.Abs(dh), math.Abs(dp))/2 && !s.irregular(lim) // the rhythm last: it costs a median
+}
+
+// leftLevel is the breathing rate's last jump, in one message, away from
+// the level it held (see jumpedBack).
+type leftLevel struct {
+	at       int64   // arrival of the jump, Unix ns; 0 when none
+	pre, dev float32 // the level it left (the baseline then) and the value's shift from it
+}
+
+// holds reports whether the jump l is still the channel's level at now,
+// its baseline b: for boxMaxHold at most, and once it is boxHold old with
+// the baseline on the jump's side by half the jump (a cough or a lone
+// value's jump is not followed by the baseline; a level is).
+func (l *leftLevel) holds(b float64, now int64) bool {
+	age, dev := now-l.at, float64(l.dev)
+	return l.at != 0 && age <= boxMaxHold && (age < boxHold || (b-float64(l.pre))*math.Copysign(1, dev) >= 0.5*math.Abs(dev))
+}
+
+// noteLeft remembers a jump of the breathing rate (its value's shift dev
+// from its baseline b, jump of it since the previous message) away from
+// its level: at least a box's smallest shift and three times the rate's own
+// noise, most of it (75 %) in one message, while no earlier jump's level
+// holds.
+func (s *stream) noteLeft(t *track, dev, jump, b float64, now int64) {
+	if s.left.holds(b, now) || math.Abs(dev) < max(boxMin[pRR], 3*t.noise) || math.Abs(jump) < 0.75*math.Abs(dev) {
+		return
+	}
+	s.left = leftLevel{at: now, pre: float32(b), dev: float32(dev)}
+}
+
+// jumpedBack reports whether the breathing rate's value v, a shift dev
+// from its baseline b that opens an excursion, lands back on the level the
+// rate left by its last jump in one message (within boxBack of that jump),
+// after holding the jump's level for boxHold at least. A forged offset
+// taken away puts the patient's own rate back: the rate had held that
+// level before, so the new level needs no four messages to tell it from a
+// spike, and the step is judged once the next message holds it (an offset
+// whose start stayed under the step floor, as a halved rate of 16 does,
+// is reported by its end, which at a minute's cadence four messages later
+// is minutes after the offset went). A change of pace that comes back by
+// itself is judged as any step: only sooner.
+func (s *stream) jumpedBack(v, dev, b float64, now int64) bool {
+	l := &s.left
+	return l.holds(b, now) && now-l.at >= boxHold && dev*float64(l.dev) < 0 &&
+		math.Abs(v-float64(l.pre)) <= boxBack*math.Abs(float64(l.dev))
 }

@@ -179,6 +179,7 @@ type stream struct {
 	pulse   pulseTrack            // the arterial pulse pressure's roughness, see pulseSmooth
 
 	boxes [len(boxed)]box // candidate forged levels, see judgeBox
+	left  leftLevel       // the breathing rate's last jump away from its level, see jumpedBack
 }
 
 func newStream(cfg *Config) *stream {

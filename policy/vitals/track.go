@@ -154,6 +154,7 @@ type track struct {
 	exShifted bool    // a related channel moved with it beyond its own scatter, or any other channel did in its first message (corroborates a step)
 	exWitness bool    // a related channel was present during it (not all off, as with a probe off)
 	exFar     bool    // the SpO2 pulse rate above the heart rate by more than pulseFar in every message of its rise (kept here, in padding)
+	exBack    bool    // it began by jumping back to the level the channel left by a jump in one message 10–90 min before (see jumpedBack)
 	exAlone   bool    // the SpO2 pulse rate above the heart rate in every message (the pulse rate's spike, or the heart rate's fall; see pulseAbove), or the breathing rate 0 beside a capnograph that held (see breathsSeen), no other channel beyond its scatter
 	exSeg     int
 	exPeak    float64 // the value furthest from exPre
@@ -528,6 +529,9 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 		if level, pre, size, ok := s.judgeBox(p, c.v, prevV, b, now, quiet); ok && em.on(rRate) {
 			dst = em.add(dst, rRate, p, c.seg, c.at, level, pre, size, "", "held a level and came back to the one it left, each in one message, with no other channel moving")
 		}
+		if t.exN == 0 && p == pRR {
+			s.noteLeft(t, dev, c.v-prevV, b, now)
+		}
 		if t.exN == 0 {
 			// An abrupt shift (most of it in one message) is followed from
 			// the channel's own step floor; anything else from lo.
@@ -575,6 +579,7 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 			t.exAbrupt = math.Abs(c.v-prevV) >= 0.6*math.Abs(dev)
 			t.exLevel = s.levelBack && arterial(p)
 			t.exJump = float32(math.Abs(c.v - prevV))
+			t.exBack = p == pRR && s.jumpedBack(c.v, dev, b, now)
 			continue
 		}
 		back := math.Abs(c.v-t.exPre) < max(lo/2, math.Abs(t.exPeak-t.exPre)/4) // most of the way back
@@ -670,7 +675,7 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 		if math.Abs(c.v-t.exPre) > math.Abs(t.exPeak-t.exPre) {
 			t.exPeak = c.v
 		}
-		if t.exN <= maxSpike || now-t.exStart < corr {
+		if t.exN <= maxSpike && !(t.exBack && t.exN >= 2) || now-t.exStart < corr {
 			continue
 		}
 		// A small step must hold its floor on average, not only begin there.
@@ -680,6 +685,9 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 		nudgedAlong := t.exSmall && 2*int(t.exNudged) >= int(t.exN)
 		step := !info.ownStep && !t.exShifted && !nudgedAlong && t.exWitness && t.abrupt() && held && !s.neoRRWarming(p, t.exStart) && em.on(rRate)
 		undone := t.undoes(c.v, lo) && (!t.undoCorr || s.partnersSettled(p)) || lineReturned(p, c.v-t.exPre, &lineBack) || t.exLevel
+		if t.exN <= maxSpike && (!step || undone) {
+			continue // judged this early only to be reported (exBack); else followed on as any excursion
+		}
 		if step && !undone {
 			dst = em.add(dst, rRate, p, c.seg, c.at, c.v, t.exPre, min(lo, small), "", "stepped to a new level with no related channel moving")
 		}
