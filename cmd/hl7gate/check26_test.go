@@ -45,6 +45,9 @@ func TestCheckModelName(t *testing.T) {
 	if err != nil || len(fs) != 0 || !strings.Contains(stderr, "2 files, 80 messages, 2 monitors,") {
 		t.Errorf("separate files: err %v, rules %v, summary %q", err, rules(fs), stderr)
 	}
+	if !strings.Contains(stderr, "not checked: 0 numeric rows of unknown codes, 0 rows of unknown units") {
+		t.Errorf("summary %q", stderr)
+	}
 	fs, _, err = runCheck(t, "--source", "192.0.2.9", a, b)
 	if err != nil || !strings.Contains(strings.Join(rules(fs), " "), "identity_application") {
 		t.Errorf("one source: err %v, rules %v", err, rules(fs))
