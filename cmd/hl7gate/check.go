@@ -55,10 +55,12 @@ Input, detected per file:
 
 Monitors (--monitor): "device" (default) keys each monitor by the device
 identity its messages carry: the first EUI-64 in an OBX-18 (equipment
-instance), else an EUI-64 in MSH-3, else MSH-3 as sent; a message without
-either belongs to its file's source. So one file may hold several monitors
+instance), else an EUI-64 in MSH-3, else MSH-3 as sent together with the
+file's source (a model name, not a device); a message without either belongs
+to its file's source. So one file may hold several monitors
 (an aggregating gateway, a merged capture) and one monitor may span several
-files (a rotated capture). "file" keys by source alone: each file is one
+files (a rotated capture; one named by MSH-3 alone when --source gives the
+files one address). "file" keys by source alone: each file is one
 monitor unless --source gives files the same address.
 
 Arrival time (--arrival): "msh7" (default) takes MSH-7 for it; "order" takes
@@ -143,8 +145,11 @@ func checkCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			return err
 		}
 	}
-	fmt.Fprintf(stderr, "%d files, %d messages, %d monitors, %d unreadable, %d findings\n",
-		fs.NArg(), c.messages, len(c.monitors), c.unreadable, c.findings)
+	// Rows the tables cannot read are not checked: say how many, as the
+	// gateway's metrics do, so a feed's unknown codes and units are seen.
+	codes, units := c.e.Unrecognised()
+	fmt.Fprintf(stderr, "%d files, %d messages, %d monitors, %d unreadable, %d findings; not checked: %d numeric rows of unknown codes, %d rows of unknown units\n",
+		fs.NArg(), c.messages, len(c.monitors), c.unreadable, c.findings, codes, units)
 	if c.problems > 0 {
 		fmt.Fprintf(stderr, "%d input problems (truncated frames, skipped or unreadable parts), listed above\n", c.problems)
 	}
@@ -348,7 +353,14 @@ func (c *checker) monitorKey(src netip.Addr) string {
 	if eui := c.appDevice[app]; eui != "" {
 		return eui
 	}
-	return "MSH-3 " + app
+	// MSH-3 without an EUI-64 names a model more often than a device (every
+	// Spacelabs monitor sends ULTRAVIEW_SL, telling beds apart in MSH-4): on
+	// the wire each such monitor has its own address, so here its file's
+	// source stays part of its key. Monitors of one model in several files
+	// are then not taken for one device that changed beds, patients and
+	// clocks; files of one such monitor are joined by giving them one
+	// --source.
+	return "MSH-3 " + app + " from " + src.String()
 }
 
 // deviceEUI returns the first EUI-64 among the components of the OBX-18

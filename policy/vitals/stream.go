@@ -1366,6 +1366,30 @@ const statGap = 55 * time.Second
 // longer is usually given an arterial line (docs/vitals.md, session 22).
 const cycleGap = 65 * time.Second
 
+// restampJitter is how far a device's repeated stamp of one cuff reading
+// (OBX-14) may wander from the reading's first: some exports derive it anew
+// for each message from the monitor's relative clock, tens of milliseconds
+// off each time (fineJitter, for stamps with a fraction of a second), or
+// round it to the second either way (restampJitter, for whole seconds: two
+// seconds from one extreme to the other). A cuff takes far longer to measure
+// again, so the same values stamped this close are the same reading. A stamp
+// that walks away from the reading's own by more, message after message, is
+// no rounding (a replay's times rewritten).
+const (
+	restampJitter = 2 * time.Second
+	fineJitter    = 250 * time.Millisecond
+)
+
+// sameStamp reports whether cuff stamps a and b can be one reading's time
+// re-derived (see restampJitter).
+func sameStamp(a, b time.Time) bool {
+	tol := restampJitter
+	if a.Nanosecond() != 0 || b.Nanosecond() != 0 {
+		tol = fineJitter
+	}
+	return a.Sub(b).Abs() <= tol
+}
+
 // nibpChecks runs the cuff checks once per new cuff reading (a new OBX-14,
 // or new values when there is none); repeats of the last reading are quiet.
 func (s *stream) nibpChecks(e *Engine, em *emitter, arrival time.Time, dst []Finding) []Finding {
@@ -1382,7 +1406,8 @@ func (s *stream) nibpChecks(e *Engine, em *emitter, arrival time.Time, dst []Fin
 	}
 	// A new reading has new values; the same values under a new OBX-14 are
 	// a new reading only when that time is not just the message's own (some
-	// devices re-stamp the last reading with each message's time).
+	// devices re-stamp the last reading with each message's time), nor
+	// one the reading's own re-derived (sameStamp).
 	// A cuff measures no systolic below its floor. A reading whose systolic
 	// lies there, in the order a reading keeps (systolic above mean above
 	// diastolic), and is a plausible systolic for this patient in another
@@ -1403,7 +1428,7 @@ func (s *stream) nibpChecks(e *Engine, em *emitter, arrival time.Time, dst []Fin
 	}
 	vals := [3]float64{sys.v, dia.v, mean.v}
 	restamped := !at.IsZero() && at.Sub(em.msgTime).Abs() <= 2*time.Second
-	isNew := !s.haveNIBP || vals != s.nibp || (!at.IsZero() && !at.Equal(s.nibpAt) && !restamped)
+	isNew := !s.haveNIBP || vals != s.nibp || (!at.IsZero() && !sameStamp(at, s.nibpAt) && !restamped)
 	if !isNew {
 		return dst
 	}
