@@ -35,9 +35,9 @@ func TestCuffMeanOnLine22(t *testing.T) {
 		return func(k int) [3]float64 { j := float64(k % 3); return [3]float64{s + j, d + j, m + j} }
 	}
 	every5 := schedule(5*time.Minute, 0, 0, 0, 40*time.Minute)
-	low := cuffReadings("", 40*time.Minute, every5, same(113, 79, 80))   // form factor 0.03 (session 26: below cuff_form_min)
+	low := cuffReadings("", 40*time.Minute, every5, same(113, 79, 84))   // form factor 0.15 less a step
 	high := cuffReadings("", 40*time.Minute, every5, same(73, 41, 67))   // 0.81
-	moved := cuffReadings("", 40*time.Minute, every5, same(118, 80, 81)) // 0.03
+	moved := cuffReadings("", 40*time.Minute, every5, same(118, 80, 84)) // 0.11
 	tests := []ruleCase{
 		{"a cuff mean low in its pulse on the line's mean", withLine(low, 108, 73, 84), nil},
 		{"a cuff mean high in its pulse 3 above the line's", withLine(high, 85, 48, 64), nil},

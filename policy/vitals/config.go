@@ -148,13 +148,11 @@ type MAPRule struct {
 	FormMin          float64 `mapstructure:"form_min"`           // form factor (MAP−DIA)/PP below this
 	FormMax          float64 `mapstructure:"form_max"`           // or above this
 	MinPulsePressure float64 `mapstructure:"min_pulse_pressure"` // form factor only judged from this PP
-	// CuffFormMin replaces FormMin for cuff readings (any patient class):
-	// an oscillometric cuff measures the mean (the oscillations' peak) and
-	// derives the systolic and diastolic from it by ratios that vary with
-	// the algorithm, the artery and the heart rate, so a measured mean may
-	// sit low in its pulse (genuine cuffs at 0.05-0.15); a mean within a
-	// mmHg or two of its diastolic is no measurement.
-	CuffFormMin float64 `mapstructure:"cuff_form_min"`
+	// ChildFormMin replaces FormMin for the cuff readings of neonates and
+	// children: their mean, measured at the oscillations' peak, lies nearer
+	// the diastolic, which the cuff derives from it, the more so the slower
+	// the heart (a form factor as low as 0.11 in genuine child cuffs).
+	ChildFormMin float64 `mapstructure:"child_form_min"`
 }
 
 // PulsePressureRule flags implausibly narrow or wide pulse pressure.
@@ -293,7 +291,7 @@ func DefaultConfig() Config {
 				Corroboration: 30 * time.Second, MaxGap: 2 * time.Minute},
 			HRPR:                HRPRRule{Rule: on("warning"), PROverHR: 15, HROverPR: 50, Deficit: 15, Irregular: 4, Persist: 90 * time.Second, MinSamples: 3},
 			BPOrder:             on("critical"),
-			MAPFormula:          MAPRule{Rule: on("warning"), Tolerance: 25, FormMin: 0.15, FormMax: 0.75, MinPulsePressure: 30, CuffFormMin: 0.04},
+			MAPFormula:          MAPRule{Rule: on("warning"), Tolerance: 25, FormMin: 0.15, FormMax: 0.75, MinPulsePressure: 30, ChildFormMin: 0.08},
 			PulsePressure:       PulsePressureRule{Rule: on("info"), Max: 150},
 			NIBPIBP:             NIBPIBPRule{Rule: on("warning"), Tolerance: 20, Readings: 2, Deviation: 3, DeviationReadings: 3},
 			NIBPCadence:         NIBPCadenceRule{Rule: on("warning"), MinInterval: 30 * time.Second, MinIntervalChild: 18 * time.Second, Stat: 15 * time.Minute},
@@ -403,8 +401,8 @@ func (c Config) Validate() error {
 		bad("rules.map_formula.form_min", "%g..%g (form_max): want 0 <= form_min < form_max <= 1", r.MAPFormula.FormMin, r.MAPFormula.FormMax)
 	}
 	pos("rules.map_formula.min_pulse_pressure", r.MAPFormula.MinPulsePressure)
-	if !(r.MAPFormula.CuffFormMin >= 0 && r.MAPFormula.CuffFormMin < r.MAPFormula.FormMax) {
-		bad("rules.map_formula.cuff_form_min", "%g (form_max %g): want 0 <= cuff_form_min < form_max", r.MAPFormula.CuffFormMin, r.MAPFormula.FormMax)
+	if !(r.MAPFormula.ChildFormMin >= 0 && r.MAPFormula.ChildFormMin < r.MAPFormula.FormMax) {
+		bad("rules.map_formula.child_form_min", "%g (form_max %g): want 0 <= child_form_min < form_max", r.MAPFormula.ChildFormMin, r.MAPFormula.FormMax)
 	}
 	pos("rules.pulse_pressure.max", r.PulsePressure.Max)
 	pos("rules.nibp_ibp_agreement.tolerance", r.NIBPIBP.Tolerance)

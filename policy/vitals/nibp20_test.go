@@ -76,7 +76,7 @@ func TestChildCuff(t *testing.T) {
 		{"readings 50 s apart for 20 minutes", cuffReadings("NICU", 40*time.Minute, schedule(10*time.Minute, 10*time.Minute, 24, 50*sec, 40*time.Minute), varying(68, 38, 48)),
 			[]string{"nibp_cadence"}},
 		{"a neonate's mean 4 above its diastolic", cuffReadings("NICU", 40*time.Minute, every5, varying(68, 38, 42)), nil},
-		{"an adult's mean 1 above its diastolic", cuffReadings("", 40*time.Minute, every5, varying(68, 38, 39)), []string{"map_formula"}}, // session 26: an adult's mean 4 above is measured (TestCuffMeanLow26)
+		{"an adult's mean 4 above its diastolic", cuffReadings("", 40*time.Minute, every5, varying(68, 38, 42)), []string{"map_formula"}},
 		{"a preterm neonate's mean 2 above its diastolic at a pulse pressure of 12", cuffReadings("NICU", 40*time.Minute, every5, varying(38, 26, 28)), nil},
 		{"a preterm neonate's mean on its diastolic at a pulse pressure of 14", cuffReadings("NICU", 40*time.Minute, every5, varying(46, 32, 32)), nil},
 		{"a neonate's mean 4 under its systolic at a pulse pressure of 43", cuffReadings("NICU", 40*time.Minute, every5, varying(71, 28, 67)), []string{"map_formula"}},
@@ -128,11 +128,11 @@ func TestPaediatricConfig(t *testing.T) {
 	cfg.Paediatric.Sources = []string{"10.1.2.0/33"}
 	cfg.Rules.NIBPCadence.Stat = 30 * time.Second
 	cfg.Rules.NIBPCadence.MinIntervalChild = 0
-	cfg.Rules.MAPFormula.CuffFormMin = 0.9
+	cfg.Rules.MAPFormula.ChildFormMin = 0.9
 	err := cfg.Validate()
 	for _, want := range []string{`vitals.profile: "child": want adult, paediatric or neonatal`, "vitals.paediatric.sources:",
 		"vitals.rules.nibp_cadence.stat: 30s: want at least 55s", "vitals.rules.nibp_cadence.min_interval_child: 0s: must be positive",
-		"vitals.rules.map_formula.cuff_form_min: 0.9 (form_max 0.75): want 0 <= cuff_form_min < form_max"} {
+		"vitals.rules.map_formula.child_form_min: 0.9 (form_max 0.75): want 0 <= child_form_min < form_max"} {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("error %v, want it to contain %q", err, want)
 		}

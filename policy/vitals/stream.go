@@ -1566,12 +1566,12 @@ func (s *stream) bp(e *Engine, em *emitter, ps, pd, pm param, latched bool, dst 
 		est = dia.v + 0.4*pp
 		f := (mean.v - dia.v) / pp
 		// An oscillometric cuff measures the mean (the oscillations' peak)
-		// and derives systolic and diastolic from it: its measured mean may
-		// sit low in its pulse, a neonate's, a child's or an adult's
-		// (cuff_form_min).
+		// and derives systolic and diastolic from it: a neonate's or a
+		// child's measured mean sits lower in its pulse than an adult's
+		// (child_form_min).
 		lo := mr.FormMin
-		if !latched {
-			lo = mr.CuffFormMin
+		if !latched && (s.neonatal || s.paediatric) {
+			lo = mr.ChildFormMin
 		}
 		form := pp >= mr.MinPulsePressure && (f < lo || f > mr.FormMax)
 		if !latched && pp >= narrowCuffPulse && pp < mr.MinPulsePressure && f > narrowFormMax {
