@@ -384,43 +384,6 @@ func (s *stream) witnessed(p param) bool {
 	return false
 }
 
-// countsBeats reports whether the breathing rate of the current message
-// counts heartbeats: impedance pneumography reads breaths from the swing of
-// the chest's impedance, and when breathing is slow and shallow (sedation,
-// opioids: a rate level below bradypnoea) each heartbeat's swing
-// (the cardiogenic oscillation) is what it counts, so the rate reads the
-// heart's for a message or a few (cardioLo to cardioHi of the heart or the
-// pulse rate; beats counted over a few seconds come out a little low) and
-// falls back. Such a value is no breathing of the patient: it does not
-// begin an excursion (nor end one, as none is open), as an open circuit's 0
-// does not. One already begun by a rate that was not the heart's it extends
-// as any value does (hl7load s4 m0138: a forged 43, then 54 beside a heart
-// rate of 60, from 11).
-func (s *stream) countsBeats() bool {
-	rr := &s.cur[pRR]
-	b, ok := s.tracks[pRR].baseline()
-	if !rr.ok || !ok || b >= bradypnoea {
-		return false
-	}
-	for _, q := range [...]param{pHR, pPR} {
-		if c := &s.cur[q]; c.ok && rr.v >= cardioLo*c.v && rr.v <= cardioHi*c.v {
-			return true
-		}
-	}
-	return false
-}
-
-// bradypnoea is the breathing rate level (breaths a minute) below which
-// impedance may count heartbeats (countsBeats): at 12 and above (a
-// ventilator's set rate of 12, full breaths) the breaths' own swing is what
-// it counts. cardioLo and cardioHi bound the counted rate as fractions of
-// the heart or pulse rate.
-const (
-	bradypnoea = 12
-	cardioLo   = 0.8
-	cardioHi   = 1.1
-)
-
 // excursions runs the per-parameter checks: spikes (an excursion of 1–3
 // messages that returns, with no related channel moving), steps of the
 // parameters rate_of_change does not judge (a sustained excursion that no
@@ -486,7 +449,7 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 		}
 		dst = s.freeze(e, em, p, now, dst)
 		dst = s.tooSmooth(e, em, p, dst)
-		if line && arterial(p) || p == pRR && (s.circuit || t.exN == 0 && s.countsBeats()) {
+		if line && arterial(p) || p == pRR && s.circuit {
 			continue
 		}
 		prevV := t.prevV
