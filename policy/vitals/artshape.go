@@ -19,7 +19,7 @@ import "math"
 // line's measurement (no clean bed of the third generator's training seeds
 // is 5 mmHg or more off its learned offset for three messages in a row
 // outside a flush; their lines scatter 0.5-2 mmHg about it; forged means
-// moved 10-16 mmHg off it, docs/vitals.md, sessions 24 and 26).
+// moved 10-16 mmHg off it, docs/vitals-history.md, sessions 24 and 26).
 //
 // map_formula's tolerance (25 mmHg) and form-factor window judge the shape
 // against all patients; this judges it against the bed's own.

@@ -11,7 +11,7 @@ import "math"
 // waking, a vasopressor's effect); the pair judged together, when the
 // return comes, is the shape of an edit: a genuine change of state moves
 // other channels at its start or end, takes more than one message, comes
-// back elsewhere, or holds its level with another scatter (docs/vitals.md,
+// back elsewhere, or holds its level with another scatter (docs/vitals-history.md,
 // "Steps as boxes, session 15"). Judged for the channels whose sustained
 // steps the excursion check judges, and for the saturation and the
 // temperature, whose steps rate_of_change judges only from 10 points and

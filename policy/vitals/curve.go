@@ -26,7 +26,7 @@ import (
 // share the beats a monitor averages over, and a heart rate's response of a
 // few minutes (a desaturation, a sleeping patient's rise and fall) spans more
 // messages than the window; at 10 s hl7load's clean sleeping heart rates move
-// so (docs/vitals.md, "Rounded slow curves, session 21"). The saturation is
+// so (docs/vitals-history.md, "Rounded slow curves, session 21"). The saturation is
 // judged by (g) (satquiet.go) instead.
 //
 // Below that cadence one shape is judged (session 23, a staircase): a
@@ -37,8 +37,8 @@ import (
 // back across the step it just crossed; readings that agree to the unit for
 // longer than a monitor averages beats over (5–16 s), then step once, cleanly,
 // and go on the same way, are a slow curve rounded to the display, not a
-// heart, a breath or a pulse measured (docs/vitals.md, "Staircases at fast cadences,
-// session 23").
+// heart, a breath or a pulse measured (docs/vitals-history.md, "Staircases at
+// fast cadences, session 23").
 type curveRuns struct {
 	up    uint32        // the window's changes, latest lowest: 1 up, 0 down
 	small uint32        // 1: the change was at most curveStep
@@ -168,7 +168,7 @@ func (s *stream) curve(em *emitter, p param, v, prev, irr float64, dst []Finding
 // at least curveCadence, when at least calmChanges of the readings since the
 // last move of calmBig or more changed, calmEach of them each way, and the chance of so many readings in
 // a row below calmBig, each at the learned share, is below calmChance
-// (docs/vitals.md, "A slow curve that never moves two units, session 25").
+// (docs/vitals-history.md, "A slow curve that never moves two units, session 25").
 const (
 	calmLearn    = 60  // readings the share of moves of calmBig or more is learned over
 	calmBig      = 2   // base units: two display steps
@@ -230,7 +230,7 @@ func (q *curveRuns) calm() (float64, bool) {
 // value for readings on end; pressures that scatter by a unit around a level
 // in sleep change in more than half of them, TestPulsePressureSmooth), and
 // the chance is the three runs' summed, each at its own learned share
-// (docs/vitals.md, "An arterial line calm in its three pressures at once,
+// (docs/vitals-history.md, "An arterial line calm in its three pressures at once,
 // session 26").
 func (s *stream) lineCalm(p param) (float64, bool) {
 	const lineHeld = 0.4 // the share of the runs' readings that change, at most

@@ -23,7 +23,7 @@ import (
 // were learned to change in at least half their messages, multiplied over
 // the sensors, below 10^heldChance. Sleep lowers the shares over minutes; it
 // does not stop a heart rate and a breathing rate or a saturation together
-// for ten minutes (docs/vitals.md, "Channels held together at slow cadences,
+// for ten minutes (docs/vitals-history.md, "Channels held together at slow cadences,
 // session 23").
 type heldRuns struct {
 	flags uint16  // the window: the value changed in that message, latest lowest

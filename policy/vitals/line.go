@@ -13,7 +13,7 @@ import (
 // one quantity (the ECG heart rate and a pulse rate, the peak and the trough
 // of one arterial waveform) do not both follow such a line for ten minutes
 // and more. A forgery that replaces them by a line between two true values
-// does (session 19, docs/vitals.md). No learned roughness is needed, so a
+// does (session 19, docs/vitals-history.md). No learned roughness is needed, so a
 // line is judged from a channel's first messages.
 
 // lineStep follows the channel's current rounded line with its new value v

@@ -34,7 +34,7 @@ func tempBed(temps ...string) []tick {
 // the three falls for a probe cooling toward the air and never judges the
 // fall, also when the "decay" stops at 35.3 instead of going on toward the
 // room's 25-32 °C. Main before probe21 reported the 1.0 °C fall at once;
-// docs/vitals.md says "a forged or displaced level moves and holds" is still
+// docs/vitals-history.md says "a forged or displaced level moves and holds" is still
 // reported and only a probe cooling "toward the air" is quiet. One more
 // shaped message than the covered case "temperature forged down in two
 // messages" is enough to evade it: a cheap evasion.

@@ -33,11 +33,11 @@ import (
 // quiet, as before: a pulse rate that moved either way is the oximeter
 // disturbed too (motion throws both counts off; making only a pulse rate that
 // fell vouch cost hl7load training 1 clean-bed and 4 other flags on motion,
-// docs/vitals.md spike21). The brief fall that is quiet
+// docs/vitals-history.md spike21). The brief fall that is quiet
 // at 2 s is reported as a monitor reporting every 15 s sends it: first
 // message to return bounds the fall's length from above, not below, so at a
 // cadence of 15 s or more one low reading is trusted (a design choice kept
-// after review21, docs/vitals.md spike21: the one-message forgeries are the
+// after review21, docs/vitals-history.md spike21: the one-message forgeries are the
 // ones caught).
 func TestPulseRateHeldAboveTheHeartRate(t *testing.T) {
 	series := func(edit func(i int, m *msg)) []tick {

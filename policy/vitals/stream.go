@@ -1339,7 +1339,7 @@ func medianReaches(d []float64, lim float64) bool {
 
 // cuffFloor is the lowest systolic pressure an oscillometric cuff reports,
 // in mm[Hg]: the lowest of the vendors' measurement ranges (30 mm[Hg] for
-// adults and neonates alike; others start at 40; docs/vitals.md, session 15,
+// adults and neonates alike; others start at 40; docs/vitals-history.md, session 15,
 // c2miss15). Below it a cuff reports no value.
 const cuffFloor = 30
 
@@ -1363,7 +1363,7 @@ const statGap = 55 * time.Second
 // message arrival add. Readings this close keep the cuff inflated for much
 // of every minute; a STAT series does so for five minutes (ten on some
 // monitors), and a bed whose pressure must be known every minute for
-// longer is usually given an arterial line (docs/vitals.md, session 22).
+// longer is usually given an arterial line (docs/vitals-history.md, session 22).
 const cycleGap = 65 * time.Second
 
 // restampJitter is how far a device's repeated stamp of one cuff reading
@@ -1615,7 +1615,7 @@ func (s *stream) bp(e *Engine, em *emitter, ps, pd, pm param, latched bool, dst 
 // (clean cuffs of the training seeds with a pulse of 10-29 mmHg: form
 // factors up to 0.79; forged means 0.95-0.96). The low side is not judged
 // there: a preterm neonate's rounded mean meets its diastolic (46/32, mean
-// 32; docs/vitals.md, session 20), and below narrowCuffPulse the rounding
+// 32; docs/vitals-history.md, session 20), and below narrowCuffPulse the rounding
 // reaches the systolic too.
 const (
 	narrowCuffPulse = 16

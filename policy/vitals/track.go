@@ -857,7 +857,7 @@ var smoothWitnessExpl = [numParams]string{
 // A pulse rate is the heart rate counted again by a sensor with noise of its
 // own, so it keeps at least the share of its roughness that the heart rate
 // keeps: sleep and sedation quieten the heart and both counts with it, while
-// the sensor's noise stays (session 14, docs/vitals.md).
+// the sensor's noise stays (session 14, docs/vitals-history.md).
 func (s *stream) heartQuiet(p param) (float64, bool) {
 	h := &s.tracks[pHR]
 	if (p != pPR && p != pPRInv) || !s.cur[pHR].ok || h.seen < smoothLearn || h.rough < 0.5 ||
@@ -931,7 +931,7 @@ const smoothLearn = 120
 // messages the clean channels of training seeds 1–16 fall to 0.06 of their
 // learned roughness (arterial diastolic and mean pressure at 30–60 s in
 // sleep and sedation, test/bench/vitals-noise.py), so the threshold sits at
-// two thirds of that, not at it (session 9, docs/vitals.md).
+// two thirds of that, not at it (session 9, docs/vitals-history.md).
 const smoothRatio = 0.04
 
 // unitJump reports whether v is the level b of parameter p converted to
@@ -1273,7 +1273,7 @@ const (
 	// A breathing rate held at its floor, which may be a ventilator's set
 	// rate, counts as frozen only at setRateChance (freezeChance squared):
 	// genuine runs at the floor stay above 1e-14 on the training corpora,
-	// freezes of an hour reach 1e-40 and beyond (docs/vitals.md, session 15).
+	// freezes of an hour reach 1e-40 and beyond (docs/vitals-history.md, session 15).
 	setRateChance = 1e-24
 
 	// A run with a witness that left it counts from witnessChance, with at

@@ -9,7 +9,7 @@ import "math"
 // a rate is held for long stretches with excursions upward only, which
 // too_regular (b) would read as a channel that lost its noise; a moving
 // average or a synthetic curve does not keep returning to one value from
-// above (session 18, docs/vitals.md).
+// above (session 18, docs/vitals-history.md).
 type ventState struct {
 	level   float64 // the candidate set rate: the value the rate last fell back to
 	returns uint8   // falls back to level from above since it became the candidate, none below it nor after a window away (saturating)
