@@ -497,6 +497,8 @@ class Sim:
                     s_adj = -25
                 else:
                     rr = base * (1 + rsa * ph + r.gauss(0, p["hrv"]))
+            if not rr > 0:
+                raise ValueError("corpus4: R-R interval %r at t=%.1f (hr %r)" % (rr, t, hr))
             bt += rr
             if bt > t:
                 bt -= rr
@@ -522,6 +524,11 @@ class Sim:
             self.brt = t - W - r.random() * 60.0 / rr_true
             self.breaths = []
         vent = p["vent_rate"] + fl.get("vent", 0) if p["vent_rate"] else 0
+        if vent < 0:
+            # several rate changes turned down past zero (e.g. 16 - 3 x 6): the ventilator delivers no
+            # mandatory breaths and the patient breathes on its own, as at exactly zero.  A negative
+            # interval would never reach t: an unbounded breath list (seed 105's m0025).
+            vent = 0
         shallow = fl.get("shallow", 0)
         apnoea = fl.get("apnoea", 0) > 0.5
         brt = self.brt
@@ -541,6 +548,8 @@ class Sim:
             if apnoea and not vent:
                 iv = max(iv, 12.0)
                 amp = 0.05
+            if not iv > 0:
+                raise ValueError("corpus4: breath interval %r at t=%.1f (vent %r, rr %r)" % (iv, t, vent, rr_true))
             brt += iv
             if brt > t:
                 brt -= iv

@@ -189,6 +189,23 @@ class Corpus(unittest.TestCase):
         self.assertEqual(s["clean_monitors"], sum(1 for m in self.mons if m["status"] == "clean"))
 
 
+class VentRateDownPastZero(unittest.TestCase):
+    def test_seed105_m0025_terminates(self):
+        # seed 105's m0025: set rate 16, three rate changes of -6 -> -2/min.  A negative breath
+        # interval never reached the current time: an unbounded breath list (24 GB, OOM).  With the
+        # rate held at zero the patient breathes on its own.
+        m = gen.make_population(105, 150, 4.0)[24]
+        r = gen.sub_rng(105, "sim", m["idx"])
+        pats = [gen.make_patient(r, m["age"], m["ventilated"]), gen.make_patient(r, m["age"], m["ventilated"])]
+        events, dev, adt = gen.make_events(r, m, 4 * 3600.0)
+        vent = [e["fx"]["vent"] for e in events if e["name"] == "vent_rate_change"]
+        self.assertLess(pats[0]["vent_rate"] + sum(vent), 0)
+        G = gen.Sim(m, r, 4 * 3600.0).run(pats, events, dev, adt)
+        late = [x for x in G if x["t"] > 12000]
+        self.assertTrue(late)
+        self.assertTrue(all(0 < x["v"]["RR"] < 60 for x in late), [x["v"]["RR"] for x in late][:20])
+
+
 class Determinism(unittest.TestCase):
     def digest(self, seed, d, hashseed):
         # a separate interpreter with its own string-hash seed: no dependence on set or hash order
