@@ -809,6 +809,15 @@ func (s *stream) tooSmooth(e *Engine, em *emitter, p param, dst []Finding) []Fin
 		if t.roughNow >= pulseReadingRough && t.roughNow >= pulseHeartRough*s.tracks[pHR].roughNow {
 			return dst // still varies reading to reading, as the beats it counts do (pulseReadingRough)
 		}
+		if t.changeNow < 0.5 && s.tracks[pHR].run >= smoothWindow {
+			// A pulse rate held most of the time, stepping now and then,
+			// beside a heart rate that has not moved for smoothWindow
+			// messages: a paced heart, whose beats the pulse rate counts at
+			// the pacing rate as the ECG does, has no noise to lose (as the
+			// heart rate's, below). A curve forged into both moves them
+			// together.
+			return dst
+		}
 		expl, th = pulseQuietExpl, max(smoothRatio, min(smoothWitnessRatio, pulseHeartShare*h))*t.rough
 	} else if p == pHR && t.rough >= 2*e.cfg.Rules.HRPR.Irregular && !s.noisy(pPR) && !s.noisy(pPRInv) {
 		// Roughness learned in an irregular rhythm (AF), which ends by
