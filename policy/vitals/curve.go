@@ -128,10 +128,11 @@ func (s *stream) curve(em *emitter, p param, v, prev, irr float64, dst []Finding
 	if !em.on(rRegular) {
 		return dst
 	}
-	if c, ok := q.calm(); ok && s.calmWitnessed(p, irr) {
-		return em.add(dst, rRegular, p, s.cur[p].seg, s.cur[p].at, c, float64(q.calmN), calmChance, "", calmExpl)
+	c, ok := q.calm()
+	if !ok {
+		c, ok = s.lineCalm(p) // an arterial pressure judged with its twins
 	}
-	if c, ok := s.lineCalm(p); ok && s.calmWitnessed(p, irr) {
+	if ok && s.calmWitnessed(p, irr) {
 		return em.add(dst, rRegular, p, s.cur[p].seg, s.cur[p].at, c, float64(q.calmN), calmChance, "", calmExpl)
 	}
 	if q.n < curveK || bits.OnesCount32(q.small&mask) < curveK-curveBig {

@@ -92,6 +92,21 @@ func every(n int, step time.Duration, f func(i int) msg) []tick {
 	return ts
 }
 
+// calmBed returns 100 messages step apart of a calm adult (heart and pulse
+// rates near 80, each scattering by a beat, saturation 96–97, breathing
+// rate 16–18, temperature 37.0), messages 75–84 passed to edit with their
+// index from 75: the bed the spike tests forge one channel of.
+func calmBed(step time.Duration, edit func(i int, m *msg)) []tick {
+	return every(100, step, func(i int) msg {
+		m := msg{rows: []row{hr(num(80 + float64(i%3))), pr(num(80 + float64((i+1)%3))), spo2(num(96 + float64(i%2))),
+			rr(num(16 + float64(i%3))), temp("37.0")}}
+		if i >= 75 && i < 85 {
+			edit(i-75, &m)
+		}
+		return m
+	})
+}
+
 // then appends ticks shifted to start step after the last of ts.
 func then(ts []tick, step time.Duration, more []tick) []tick {
 	base := time.Duration(0)

@@ -40,16 +40,7 @@ import (
 // after review21, docs/vitals-history.md spike21: the one-message forgeries are the
 // ones caught).
 func TestPulseRateHeldAboveTheHeartRate(t *testing.T) {
-	series := func(edit func(i int, m *msg)) []tick {
-		return every(100, 30*sec, func(i int) msg {
-			m := msg{rows: []row{hr(num(80 + float64(i%3))), pr(num(80 + float64((i+1)%3))), spo2(num(96 + float64(i%2))),
-				rr(num(16 + float64(i%3))), temp("37.0")}}
-			if i >= 75 && i < 85 {
-				edit(i-75, &m)
-			}
-			return m
-		})
-	}
+	series := func(edit func(i int, m *msg)) []tick { return calmBed(30*sec, edit) }
 	forged := series(func(i int, m *msg) {
 		if i == 5 || i == 6 {
 			m.rows[1] = pr("210")

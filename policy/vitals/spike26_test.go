@@ -20,16 +20,7 @@ import (
 // one the heart rate follows half-way (the leads moved too), and one three
 // messages after the oximeter was jolted.
 func TestPulseRateFarAboveHeartRate(t *testing.T) {
-	series := func(step time.Duration, edit func(i int, m *msg)) []tick {
-		return every(100, step, func(i int) msg {
-			m := msg{rows: []row{hr(num(80 + float64(i%3))), pr(num(80 + float64((i+1)%3))), spo2(num(96 + float64(i%2))),
-				rr(num(16 + float64(i%3))), temp("37.0")}}
-			if i >= 75 && i < 85 {
-				edit(i-75, &m)
-			}
-			return m
-		})
-	}
+	series := calmBed
 	up := func(v string, n int) func(i int, m *msg) {
 		return func(i int, m *msg) {
 			if i >= 5 && i < 5+n {
