@@ -632,7 +632,11 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 			// The pulse rate risen alone far above the heart rate (pulseFar)
 			// in each of its messages: judged however brief.
 			far := p == pPR && alone && t.exFar && t.exPeak > t.exPre
-			judged := !info.noSpike && !s.plethSince(int(t.exN)+1) || alone && t.exN > 1 && now-t.exStart >= corr || fell || rose || far
+			disturbed := s.plethSince(int(t.exN) + 1)
+			if p == pHR {
+				disturbed = s.ownSince(int(t.exN) + 1)
+			}
+			judged := !info.noSpike && !disturbed || alone && t.exN > 1 && now-t.exStart >= corr || fell || rose || far
 			least := spike
 			if p == pSpO2 && s.neonatal {
 				least = max(spike, neoSpO2Spike) // the vouching depth stays deepSpike × spike
