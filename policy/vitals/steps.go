@@ -462,15 +462,18 @@ const plethSettle = 3
 // (median change of the heart rate below irregular). Motion and poor perfusion
 // scatter the plethysmograph's pulse rate and pull its saturation down
 // together; the saturation's jump back when it settles is a recovery, not
-// a step.
+// a step. plethOwn counts the same without the heart rate's own departures
+// beneath a pulse rate that kept its level (heartLeft; see ownSince).
 func (s *stream) notePleth(lim, irregular float64, arrival time.Time) {
 	hr, pr, hp, pp := &s.cur[pHR], &s.cur[pPR], &s.prev[pHR], &s.prev[pPR]
 	s.plethWas = s.plethOK
-	disturbed := false
+	disturbed, own := false, false
 	if hr.ok && pr.ok {
 		disturbed = pr.v-hr.v > lim
+		own = disturbed && !s.heartLeft(lim)
 		if hp.ok && pp.ok {
 			dp, dh := math.Abs(pr.v-pp.v), math.Abs(hr.v-hp.v)
+			own = own || (dp > lim && dh < dp/2)
 			disturbed = disturbed || (dp > lim && dh < dp/2)
 			// A miscount that ends: the two sensors count one heart, and
 			// in a regular rhythm a disagreement of more than lim in the
@@ -482,7 +485,9 @@ func (s *stream) notePleth(lim, irregular float64, arrival time.Time) {
 			// saturation where it was. Not in an irregular rhythm (AF),
 			// whose deficit varies from beat to beat by itself.
 			ended := math.Abs(pp.v-hp.v) > lim && math.Abs(pr.v-hr.v) <= lim
-			disturbed = disturbed || (ended && s.pulseDisturbed(pPR) && !s.irregular(irregular))
+			ended = ended && s.pulseDisturbed(pPR) && !s.irregular(irregular)
+			own = own || ended
+			disturbed = disturbed || ended
 		}
 	}
 	if disturbed {
@@ -490,6 +495,24 @@ func (s *stream) notePleth(lim, irregular float64, arrival time.Time) {
 	} else if s.plethOK < math.MaxUint8 {
 		s.plethOK++
 	}
+	if own {
+		s.plethOwn, s.ownSet = 0, true
+	} else if s.plethOwn < math.MaxUint8 {
+		s.plethOwn++
+	}
+}
+
+// heartLeft reports the ECG heart rate away from its own level by more
+// than lim while the SpO2 pulse rate kept its own (within lim) and the
+// saturation its own (see pulseDisturbed): the two counts parted because
+// the ECG moved, not the plethysmograph. Motion that throws the probe
+// scatters its pulse rate and pulls its saturation; a pulse rate above a
+// heart rate that fell beneath it, with the oximeter on its levels, is the
+// ECG's miscount or a forgery, not a disturbed oximeter.
+func (s *stream) heartLeft(lim float64) bool {
+	bh, okh := s.tracks[pHR].baseline()
+	bp, okp := s.tracks[pPR].baseline()
+	return okh && okp && math.Abs(s.cur[pHR].v-bh) > lim && math.Abs(s.cur[pPR].v-bp) <= lim && !s.pulseDisturbed(pPR)
 }
 
 // plethSettling reports an oximeter disturbed within the last plethSettle
@@ -507,6 +530,14 @@ func (s *stream) plethSettling(arrival time.Time, window time.Duration) bool {
 // written into calm data, and leaves the oximeter's pulse rate alone.
 func (s *stream) plethSince(n int) bool {
 	return s.plethAt != 0 && int(s.plethOK) <= n
+}
+
+// ownSince is plethSince without the heart rate's own departures beneath
+// a pulse rate that kept its level (heartLeft): the heart rate's spike is
+// excused by an oximeter that was disturbed, not by the gap its own
+// values opened below the pulse rate.
+func (s *stream) ownSince(n int) bool {
+	return s.ownSet && int(s.plethOwn) <= n
 }
 
 // settled reports whether the channel's recent values outside excursions

@@ -119,6 +119,8 @@ type stream struct {
 	disagree [2]disagreement // ECG heart rate against each pulse rate, see hrpr
 	plethOK  uint8           // messages since the oximeter was last disturbed, see notePleth
 	plethWas uint8           // plethOK before the current message (a pulse-rate spike's calm before it)
+	plethOwn uint8           // messages since the oximeter itself was last disturbed: plethOK without the heart rate's own departures (see notePleth)
+	ownSet   bool            // plethOwn counts from a disturbance (none yet: false)
 	plethAt  int64           // arrival of that disturbance, Unix ns
 	lineWas  bool            // the previous message's arterial line was flushed, zeroed or damped
 

@@ -147,6 +147,7 @@ type track struct {
 	undoCorr  bool    // undo is the level a corroborated step left, not a reported one's (kept here, in padding)
 	unitPend  bool    // the last message was the baseline converted to another unit, not yet reported (kept here, in padding)
 	present   uint8   // messages in a row the channel was present, up to 255 (tooSmooth; kept here, in padding)
+	exUp      bool    // a message of the excursion lay above its baseline by the spike threshold (a rate's rise; kept here, in padding)
 	exPre     float64 // baseline when it began
 	exStart   int64   // arrival of its first message, Unix ns
 	exPartner bool    // a related channel moved with it
@@ -572,6 +573,7 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 			t.exAlone = judgedAlone && s.plethWas > plethSettle && s.witnessAgainst(p, dev > 0, b, moved, lim, deficit) && othersAlone == 0 && !partnerShifted[p]
 			t.exFar = p == pPR && s.pulseAbove(pulseFar)
 			t.exSmall, t.exSum, t.exFirst = math.Abs(dev) < lo, c.v, c.v
+			t.exUp = dev >= max(th, info.spike)
 			t.exNudged = 0
 			if partnerNudged[p] {
 				t.exNudged = 1
@@ -632,7 +634,11 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 			// The pulse rate risen alone far above the heart rate (pulseFar)
 			// in each of its messages: judged however brief.
 			far := p == pPR && alone && t.exFar && t.exPeak > t.exPre
-			judged := !info.noSpike && !s.plethSince(int(t.exN)+1) || alone && t.exN > 1 && now-t.exStart >= corr || fell || rose || far
+			disturbed := s.plethSince(int(t.exN) + 1)
+			if p == pHR {
+				disturbed = s.ownSince(int(t.exN) + 1)
+			}
+			judged := !info.noSpike && !disturbed || alone && t.exN > 1 && now-t.exStart >= corr || fell || rose || far
 			least := spike
 			if p == pSpO2 && s.neonatal {
 				least = max(spike, neoSpO2Spike) // the vouching depth stays deepSpike × spike
@@ -643,7 +649,11 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 			if breathless {
 				least = max(small, 8*t.noise) // the rate's own step floor: the capnograph, not the size, tells it from a pause
 			}
-			if t.exN <= maxSpike && size >= least && !vouched && t.exWitness && judged && (params[p].q != qRate || t.exPeak > t.exPre || fell || breathless) && (p != pTemp || t.exPeak > t.exPre) && em.on(rSpike) {
+			// A rate is judged upward (exUp: any of its messages above the
+			// level by the threshold, even when a message between fell
+			// further): lost beats or breaths explain a brief fall, not a
+			// rise beside it.
+			if t.exN <= maxSpike && size >= least && !vouched && t.exWitness && judged && (params[p].q != qRate || t.exPeak > t.exPre || t.exUp || fell || breathless) && (p != pTemp || t.exPeak > t.exPre) && em.on(rSpike) {
 				why := "short excursion that returned with no related channel moving"
 				switch {
 				case fell:
@@ -675,6 +685,7 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 		if math.Abs(c.v-t.exPre) > math.Abs(t.exPeak-t.exPre) {
 			t.exPeak = c.v
 		}
+		t.exUp = t.exUp || c.v-t.exPre >= max(th, info.spike)
 		if t.exN <= maxSpike && !(t.exBack && t.exN >= 2) || now-t.exStart < corr {
 			continue
 		}
