@@ -1002,6 +1002,13 @@ func (s *stream) rate(e *Engine, em *emitter, arrival time.Time, dst []Finding) 
 		if !pd.active {
 			continue
 		}
+		if !c.ok && pd.verdict {
+			// A neonate's fall already judged a step waits to see whether
+			// it is given back; a message without the saturation (the
+			// cuff's own, a probe off for a reading) shows neither, and the
+			// next one with it decides.
+			continue
+		}
 		if !c.ok || math.Abs(c.v-pd.pre) < 0.75*th {
 			pd.active = false // went back (a spike, an artefact) or vanished: not a sustained edit
 			continue
