@@ -63,7 +63,8 @@ type artShape struct {
 // distance from it that counted as off).
 // Messages off are not learned, so a forged mean held for hours is not
 // taken for the shape, and the return to it is quiet; the first message
-// back within the limit re-arms the check.
+// back within the limit re-arms the check. A message not judged (skip)
+// breaks the run.
 func (a *artShape) judge(sys, dia, mean float64) (expected, bound float64, now bool) {
 	r := mean - dia - 0.4*(sys-dia)
 	if a.n >= artShapeLearn {
@@ -88,4 +89,14 @@ func (a *artShape) judge(sys, dia, mean float64) (expected, bound float64, now b
 	a.off += (r - a.off) / float64(min(a.n, artShapeSpan))
 	a.last = [3]float64{sys, dia, mean}
 	return 0, 0, false
+}
+
+// skip takes a message of the line that shows no patient pressure to judge
+// (a flush, a zeroing, blood sampling, a damped line, pressures out of
+// order or without a mean): it ends the run of messages off, which counts
+// the line's pressures in a row. The messages around a flush or a zeroing
+// are the ones a transducer's disturbance moves; the run that is reported
+// has stayed off through pressures the line measured.
+func (a *artShape) skip() {
+	a.run = 0
 }

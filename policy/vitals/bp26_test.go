@@ -40,3 +40,36 @@ func TestArterialShapeScatter26(t *testing.T) {
 	}
 	checkCases(t, tests)
 }
+
+// TestArterialShapeRunFlush27 (session 27, fix27): the arterial mean off
+// its waveform must be off in artShapeRun of the line's pressures in a
+// row; a flush between them (the transducer open to the flush bag, no
+// pulse on the line) breaks the run. A quiet line's mean 11 off in two
+// messages, then a flush, then off once more, stays quiet (main before it:
+// reported at the third, the run spanning the flush); three in a row after
+// the flush are reported.
+func TestArterialShapeRunFlush27(t *testing.T) {
+	const step = 30 * time.Second
+	plain := func(i int) msg { return withArt(patient(i, 80, 97, 16, 38), i, 120, 70, 87) }
+	// line lies 11 off at the messages (of 40, after 200 of the line) for
+	// which off is true, and is flushed at message 12.
+	line := func(off func(i int) bool) []tick {
+		return then(every(200, step, plain), step, every(40, step, func(i int) msg {
+			m := patient(i+1000, 80, 97, 16, 38)
+			switch {
+			case i == 12:
+				m.rows = append(m.rows, artS("300"), artD("296"), artM("298"))
+				return m
+			case off(i):
+				return withArt(m, i+1000, 120, 70, 98)
+			}
+			return plain(i + 1000)
+		}))
+	}
+	tests := []ruleCase{
+		{"a flush alone", line(func(int) bool { return false }), nil},
+		{"off twice, a flush, off once", line(func(i int) bool { return i == 10 || i == 11 || i == 13 }), nil},
+		{"a flush, then off three times", line(func(i int) bool { return i >= 13 && i < 16 }), []string{"map_formula"}},
+	}
+	checkCases(t, tests)
+}

@@ -1556,6 +1556,7 @@ func (s *stream) bp(e *Engine, em *emitter, ps, pd, pm param, latched bool, dst 
 	flat := mean.ok && sys.v == dia.v && dia.v == mean.v
 	if latched && (lineArtefact(sys.v, dia.v, mean.v, mean.ok) || s.flushed()) {
 		s.bpPrev = 0
+		s.shape.skip()
 		return dst // flush, zeroing or blood sampling: the line shows no pulse
 	}
 	order := !flat && (pp <= 0 || (mean.ok && (mean.v > sys.v || mean.v < dia.v)))
@@ -1596,6 +1597,8 @@ func (s *stream) bp(e *Engine, em *emitter, ps, pd, pm param, latched bool, dst 
 		if want, bound, now := s.shape.judge(sys.v, dia.v, mean.v); now && em.on(rMAP) {
 			dst = em.add(dst, rMAP, pm, mean.seg, mean.at, mean.v, want, bound, "", "arterial mean moved off its own waveform: its systolic and diastolic did not follow")
 		}
+	} else if latched {
+		s.shape.skip()
 	}
 	// A narrow arterial pulse pressure is damping, an artefact, not a
 	// manipulation (and a flat line is skipped above); a cuff reading is
