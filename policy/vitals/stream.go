@@ -1594,7 +1594,7 @@ func (s *stream) bp(e *Engine, em *emitter, ps, pd, pm param, latched bool, dst 
 		dst = em.add(dst, rMAP, pm, mean.seg, mean.at, mean.v, est, rc.MAPFormula.Tolerance, "", "mean pressure inconsistent with systolic and diastolic")
 	}
 	if latched && mean.ok && !order && !flat && !s.damped() {
-		if want, bound, now := s.shape.judge(sys.v, dia.v, mean.v); now && em.on(rMAP) {
+		if want, bound, now := s.shape.judge(sys.v, dia.v, mean.v, em.arrival.UnixNano()); now && em.on(rMAP) {
 			dst = em.add(dst, rMAP, pm, mean.seg, mean.at, mean.v, want, bound, "", "arterial mean moved off its own waveform: its systolic and diastolic did not follow")
 		}
 	} else if latched {
