@@ -36,6 +36,12 @@ const (
 	artShapeLearn = 10
 	// artShapeSpan is the span of the offset's moving average, in messages.
 	artShapeSpan = 8
+	// artShapeTime (ns) is the least span of the offset's moving average in
+	// time: artShapeSpan messages at 30 s. The shape of a patient's
+	// waveform changes over minutes; at a fast cadence eight messages are
+	// seconds, and a mean moved off it by half a mmHg a message (15 mmHg in
+	// 2.5 min at 5 s) would be learned as it moved.
+	artShapeTime = int64(artShapeSpan * 30 * 1e9)
 	// artShapeScat is how many times the line's own scatter about its
 	// offset the mean must lie off it, when that is more than artShapeOff.
 	artShapeScat = 4
@@ -49,6 +55,7 @@ type artShape struct {
 	last     [3]float64 // the last triple learned from: systolic, diastolic, mean
 	off      float64    // learned offset, mmHg
 	scat     float64    // learned mean absolute deviation from off, mmHg
+	at       int64      // arrival of the last message learned from, Unix ns
 	n        uint8      // messages learned from, up to artShapeLearn
 	run      uint8      // messages in a row off the offset, up to artShapeRun
 	reported bool       // the current run has been reported
@@ -60,11 +67,13 @@ type artShape struct {
 // or the first after it in the same run, whose mean moved since the last
 // message learned from by more than the systolic and the diastolic, once
 // per run (expected is the mean the learned offset gives, bound the
-// distance from it that counted as off).
+// distance from it that counted as off; at is the message's arrival, Unix
+// ns).
 // Messages off are not learned, so a forged mean held for hours is not
 // taken for the shape, and the return to it is quiet; the first message
-// back within the limit re-arms the check.
-func (a *artShape) judge(sys, dia, mean float64) (expected, bound float64, now bool) {
+// back within the limit re-arms the check. A message not judged (skip)
+// breaks the run.
+func (a *artShape) judge(sys, dia, mean float64, at int64) (expected, bound float64, now bool) {
 	r := mean - dia - 0.4*(sys-dia)
 	if a.n >= artShapeLearn {
 		d := math.Abs(r - a.off)
@@ -85,7 +94,21 @@ func (a *artShape) judge(sys, dia, mean float64) (expected, bound float64, now b
 	} else {
 		a.n++
 	}
-	a.off += (r - a.off) / float64(min(a.n, artShapeSpan))
-	a.last = [3]float64{sys, dia, mean}
+	w := 1 / float64(min(a.n, artShapeSpan))
+	if a.n >= artShapeLearn {
+		w = min(w, float64(max(at-a.at, 0))/float64(artShapeTime))
+	}
+	a.off += (r - a.off) * w
+	a.last, a.at = [3]float64{sys, dia, mean}, at
 	return 0, 0, false
+}
+
+// skip takes a message of the line that shows no patient pressure to judge
+// (a flush, a zeroing, blood sampling, a damped line, pressures out of
+// order or without a mean): it ends the run of messages off, which counts
+// the line's pressures in a row. The messages around a flush or a zeroing
+// are the ones a transducer's disturbance moves; the run that is reported
+// has stayed off through pressures the line measured.
+func (a *artShape) skip() {
+	a.run = 0
 }

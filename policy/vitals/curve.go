@@ -225,12 +225,14 @@ func (q *curveRuns) calm() (float64, bool) {
 // rounded on its own, so each keeps its own share of moves of calmBig or
 // more; a line replaced by a slow curve loses them in all three at once, and
 // a curve near its peak or trough may change too rarely in any one pressure
-// for calm. Over p's run (each twin's counted from where p's began, or its
-// own if shorter) the three runs' changes together must pass calm's bounds
-// and be at most lineHeld of their readings (a rounded slow curve holds a
-// value for readings on end; pressures that scatter by a unit around a level
-// in sleep change in more than half of them, TestPulsePressureSmooth), and
-// the chance is the three runs' summed, each at its own learned share
+// for calm. The changes of p's run and of each twin's run no longer than
+// p's (a longer run's changes are counted from its own start and cannot be
+// cut to p's, so they are left out) must together pass calm's bounds and be
+// at most lineHeld of their readings (a rounded slow curve holds a value for
+// readings on end; pressures that scatter by a unit around a level in sleep
+// change in more than half of them, TestPulsePressureSmooth), and the chance
+// is summed over the three pressures' readings since p's run began (a
+// twin's own run if shorter), each at its own learned share
 // (docs/vitals-history.md, "An arterial line calm in its three pressures at once,
 // session 26").
 func (s *stream) lineCalm(p param) (float64, bool) {

@@ -1004,6 +1004,13 @@ func (s *stream) rate(e *Engine, em *emitter, arrival time.Time, dst []Finding) 
 		if !pd.active {
 			continue
 		}
+		if !c.ok && pd.verdict {
+			// A neonate's fall already judged a step waits to see whether
+			// it is given back; a message without the saturation (the
+			// cuff's own, a probe off for a reading) shows neither, and the
+			// next one with it decides.
+			continue
+		}
 		if !c.ok || math.Abs(c.v-pd.pre) < 0.75*th {
 			pd.active = false // went back (a spike, an artefact) or vanished: not a sustained edit
 			continue
@@ -1551,6 +1558,7 @@ func (s *stream) bp(e *Engine, em *emitter, ps, pd, pm param, latched bool, dst 
 	flat := mean.ok && sys.v == dia.v && dia.v == mean.v
 	if latched && (lineArtefact(sys.v, dia.v, mean.v, mean.ok) || s.flushed()) {
 		s.bpPrev = 0
+		s.shape.skip()
 		return dst // flush, zeroing or blood sampling: the line shows no pulse
 	}
 	order := !flat && (pp <= 0 || (mean.ok && (mean.v > sys.v || mean.v < dia.v)))
@@ -1588,9 +1596,11 @@ func (s *stream) bp(e *Engine, em *emitter, ps, pd, pm param, latched bool, dst 
 		dst = em.add(dst, rMAP, pm, mean.seg, mean.at, mean.v, est, rc.MAPFormula.Tolerance, "", "mean pressure inconsistent with systolic and diastolic")
 	}
 	if latched && mean.ok && !order && !flat && !s.damped() {
-		if want, bound, now := s.shape.judge(sys.v, dia.v, mean.v); now && em.on(rMAP) {
+		if want, bound, now := s.shape.judge(sys.v, dia.v, mean.v, em.arrival.UnixNano()); now && em.on(rMAP) {
 			dst = em.add(dst, rMAP, pm, mean.seg, mean.at, mean.v, want, bound, "", "arterial mean moved off its own waveform: its systolic and diastolic did not follow")
 		}
+	} else if latched {
+		s.shape.skip()
 	}
 	// A narrow arterial pulse pressure is damping, an artefact, not a
 	// manipulation (and a flat line is skipped above); a cuff reading is
