@@ -76,3 +76,29 @@ func TestBreathingRateBack(t *testing.T) {
 		})
 	}
 }
+
+// TestBreathingRateBackForgotten (session 27, fix27): the level a breathing
+// rate left is remembered only while it holds. A dip of one message to 6
+// that the rate never followed is no level left: when, 55 min later, the
+// rate slides over three messages to 9 (no jump in one message), holds
+// there 23 min and comes back to 18, its return is judged as any step is,
+// from its fourth message, not from the next one as the return onto a level
+// left by a jump is (main before it: the remembered dip held again once the
+// baseline slid below it, and the step was reported at the next message).
+func TestBreathingRateBackForgotten(t *testing.T) {
+	const step = time.Minute
+	before := append(append([]float64{}, rrBefore...), rrBefore...)
+	before[len(rrBefore)+5] = 6 // the dip, 55 min before the slide
+	vs := append(append(append(before, 13, 11), rrHalved...), rrAfter...)
+	got := -1
+	for _, f := range run(t, vitals.DefaultConfig(), every(len(vs), step, func(i int) msg { return withRR(i, vs[i], 0) })) {
+		if f.Rule == "rate_of_change" && f.Parameter == "MDC_RESP_RATE" {
+			n, _ := strconv.Atoi(f.ControlID[1:])
+			got = n + 1 - len(before) - 2 - len(rrHalved)
+			break
+		}
+	}
+	if got != 4 {
+		t.Errorf("breathing-rate step at message %d after the slid level, want 4", got)
+	}
+}

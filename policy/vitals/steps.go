@@ -672,9 +672,16 @@ func (l *leftLevel) holds(b float64, now int64) bool {
 // from its baseline b, jump of it since the previous message) away from
 // its level: at least a box's smallest shift and three times the rate's own
 // noise, most of it (75 %) in one message, while no earlier jump's level
-// holds.
+// holds. It is called at every message outside an excursion, and forgets
+// a jump whose level has stopped holding: a dip of one message the
+// baseline never followed is no level left, however the baseline wanders
+// later.
 func (s *stream) noteLeft(t *track, dev, jump, b float64, now int64) {
-	if s.left.holds(b, now) || math.Abs(dev) < max(boxMin[pRR], 3*t.noise) || math.Abs(jump) < 0.75*math.Abs(dev) {
+	if s.left.holds(b, now) {
+		return
+	}
+	s.left = leftLevel{}
+	if math.Abs(dev) < max(boxMin[pRR], 3*t.noise) || math.Abs(jump) < 0.75*math.Abs(dev) {
 		return
 	}
 	s.left = leftLevel{at: now, pre: float32(b), dev: float32(dev)}
