@@ -1043,16 +1043,8 @@ func (s *stream) freeze(e *Engine, em *emitter, p param, now int64, dst []Findin
 		floor = false
 	}
 	// A breathing rate at its floor may be a ventilator's set rate, which
-	// has no witness: it is judged only against setRateChance. A mandatory
-	// mode delivers at least the set rate, so the measured rate keeps
-	// falling back to it from above (ventState); a rate held at a low value
-	// it never fell back to so is no set rate and is judged as any channel.
-	// A rate of 0 is no breath counted (an apnoea, a lost signal), not a
-	// set rate either, and keeps the set rate's bar.
+	// has no witness: it is judged only against setRateChance.
 	setRate := floor && !paceWitnessed(p)
-	if setRate && c.v > 0 && !(s.vent.held() && c.v == s.vent.level) {
-		floor, setRate = false, false
-	}
 	// A heart or pulse rate at its floor or at a pacing rate is judged only
 	// by its witness (below): a pacemaker paces the heart both sensors
 	// count, so the other sensor stays at the paced rate; one that leaves
