@@ -105,6 +105,11 @@ func (s *stream) cuffOffset(em *emitter, ni *NIBPIBPRule, cuff, art *reading, at
 		return dst
 	}
 	dev := d - off
+	if math.Abs(dev) >= ni.Deviation*sc {
+		if o := s.lineOff(); o != 0 && math.Abs(dev+o) < ni.Deviation*sc {
+			d, dev = d+o, dev+o // the line's reported height taken out (lineOff)
+		}
+	}
 	if math.Abs(dev) < ni.Deviation*sc {
 		c.run = 0
 		c.learn(d)
@@ -188,4 +193,28 @@ func (s *stream) cuffCmH2O(em *emitter, ni *NIBPIBPRule, csys, cdia, cuff, art *
 			"cuff pressures at the arterial pressures in cmH2O, labelled mmHg, where the cuff agreed with the line before: unit mislabelled, or the cuff alone stepped")
 	}
 	return dst
+}
+
+// lineOff returns the height shift the arterial line's reported step began
+// with (its three pressures moved by one amount in one message, see
+// levelShift), while that step stands: no arterial pressure has come back
+// from it, nor was the line zeroed, flushed or silent since (each clears its
+// step's memory, undoOK). A transducer raised or lowered reads every pressure
+// off by that amount until it is levelled again; the cuff, on the patient's
+// arm, does not. Once the step has been reported, a cuff reading that agrees
+// with the line with that amount taken out says nothing new: without it
+// the same condition would be reported again at every cuff reading for as
+// long as the transducer stays where it is. A cuff that disagrees with the
+// line either way is still judged. 0 when there is none.
+func (s *stream) lineOff() float64 {
+	if s.lineStep == 0 {
+		return 0
+	}
+	for _, q := range [...]param{pARTSys, pARTDia, pARTMean} {
+		if t := &s.tracks[q]; t.undoOK && !t.undoCorr {
+			return float64(s.lineStep)
+		}
+	}
+	s.lineStep = 0
+	return 0
 }

@@ -43,14 +43,24 @@ func TestCuffOffset(t *testing.T) {
 		name string
 		bed  []tick
 		want bool
+		step bool // the line's step is reported at its start (rate_of_change), and the cuff does not repeat it (lineOff)
 	}{
-		{"the arterial trio stepped up by 12 mmHg for 50 min, the cuff where the patient is", cuffBed(flat, forged, none, 3), true},
+		{"the arterial trio stepped up by 12 mmHg for 50 min, the cuff where the patient is", cuffBed(flat, forged, none, 3), false, true},
+		{"the arterial trio raised 12 mmHg over 4 min for 55 min, the cuff where the patient is", cuffBed(flat, func(i int) float64 {
+			return 12 * min(1, max(0, float64(i-95)/4)) * float64(min(1, max(0, 150-i)))
+		}, none, 3), true, false},
+		{"a transducer raised by 18 mmHg and left there, the cuff reading 5 mmHg above the line before", cuffBed(flat, func(i int) float64 {
+			if i >= 100 {
+				return -18
+			}
+			return 0
+		}, func(int) float64 { return 8 }, 3), false, true},
 		{"a vasopressor: the pressure rises 25 mmHg over 20 min, cuff and line together", cuffBed(func(i int) float64 {
 			return 88 + 25*min(1, max(0, float64(i-100)/20))
-		}, none, none, 3), false},
+		}, none, none, 3), false, false},
 		{"a haemorrhage: the pressure falls 30 mmHg in 10 min and stays, cuff and line together", cuffBed(func(i int) float64 {
 			return 88 - 30*min(1, max(0, float64(i-100)/10))
-		}, none, none, 3), false},
+		}, none, none, 3), false, false},
 		{"one cuff reading 20 mmHg off (the arm moved) and one 15 off an hour later", cuffBed(flat, none, func(i int) float64 {
 			switch i {
 			case 100:
@@ -59,13 +69,14 @@ func TestCuffOffset(t *testing.T) {
 				return -15
 			}
 			return 0
-		}, 3), false},
-		{"the same 12 mmHg step on a bed whose cuff scatters ±12 around the line", cuffBed(flat, forged, none, 12), false},
+		}, 3), false, false},
+		{"the same 12 mmHg step on a bed whose cuff scatters ±12 around the line", cuffBed(flat, forged, none, 12), false, true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			got := false
+			got, step := false, false
 			for _, f := range run(t, vitals.DefaultConfig(), tc.bed) {
+				step = step || f.Rule == "rate_of_change" && f.Parameter == "MDC_PRESS_BLD_ART_MEAN" && f.ObservedAt.Before(t0.Add(110*time.Minute))
 				if f.Rule == "nibp_ibp_agreement" {
 					got = true
 					t.Logf("%s value=%g other=%g threshold=%g at %s: %s", f.Rule, f.Value, f.Other, f.Threshold, f.ObservedAt.Format("15:04"), f.Explanation)
@@ -73,6 +84,9 @@ func TestCuffOffset(t *testing.T) {
 			}
 			if got != tc.want {
 				t.Errorf("nibp_ibp_agreement fired %v, want %v", got, tc.want)
+			}
+			if tc.step && !step {
+				t.Error("the line's step was not reported at its start")
 			}
 		})
 	}

@@ -22,7 +22,10 @@ const (
 	levelMax   = 20.0 // mmHg: 27 cm, a bed's travel from its working height
 	levelTol   = 5.0  // mmHg: the three shifts' spread (each reading and its baseline scatter by a mmHg or two)
 	levelShare = 0.4  // of the earlier shift: how far the return may differ from it (the patient drifted meanwhile)
-	levelKeep  = 90 * time.Minute
+	// levelKeep: how long a shift is remembered for its return. A
+	// transducer left off its level stays there until someone levels it
+	// again, at a round or a handover, hours later.
+	levelKeep = 4 * time.Hour
 )
 
 // levelShift returns the amount by which the arterial line's three

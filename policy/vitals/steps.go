@@ -290,6 +290,7 @@ func (s *stream) newPatient() {
 	clear(s.pend[:])                  // nor is a step waiting for what follows (slowFall) the next patient's
 	s.openPP = 0                      // nor is the next patient's arterial line the last one's
 	s.levelAt = 0                     // nor its transducer's height
+	s.lineStep = 0                    // nor a height its line was reported at
 	s.shape = artShape{}              // nor its waveform
 	s.rrSince = 0                     // nor is the next baby's first breathing its pace (neoRRWarming)
 }

@@ -134,6 +134,8 @@ type stream struct {
 	openPP      float32 // the arterial pulse pressure before the line's damping narrowed it; 0: none (dampChanged)
 	level       float32 // the arterial line's last shift of its height (levelShift), while levelAt is set
 	levelAt     int64   // arrival of that shift (Unix ns; 0 = none)
+	lineStep    float32 // the height shift a reported arterial step began with, while that step stands (see lineOff)
+	lineFrom    int64   // the arrival that step began at (Unix ns), which its twins' reports share
 	rrSince     int64   // arrival of the patient's first breathing rate (Unix ns; 0 = none yet), see neoRRWarming
 	levelBack   bool    // this message takes the line back by that shift (levelled), set by values
 	nibpSoon    uint8   // one bit per new reading, latest lowest: it came sooner than the class's cycle (min_interval, min_interval_child) after the one before, see nibpChecks
@@ -1515,7 +1517,7 @@ func (s *stream) nibpChecks(e *Engine, em *emitter, arrival time.Time, dst []Fin
 
 	ni := &e.cfg.Rules.NIBPIBP
 	if mean.ok && art.ok && !s.flushed() && !s.damped() { // a line showing no patient pressure is not compared
-		if math.Abs(mean.v-art.v) > ni.Tolerance {
+		if math.Abs(mean.v-art.v) > ni.Tolerance && math.Abs(mean.v-art.v+s.lineOff()) > ni.Tolerance {
 			s.nibpBad++
 		} else {
 			s.nibpBad = 0

@@ -717,6 +717,12 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 			t.undo, t.undoOK, t.undoCorr = float32(t.exPre), true, false
 			s.cancelBox(p) // its start is reported: its end is the undo
 			if arterial(p) {
+				switch {
+				case t.exStart == s.levelAt:
+					s.lineStep, s.lineFrom = s.level, t.exStart // the line's height moved (see lineOff)
+				case t.exStart != s.lineFrom:
+					s.lineStep = 0 // a step of another shape
+				}
 				// So is the line's return (undoes, lineReturned), not a
 				// shift back by the one it made (levelled).
 				s.levelAt = 0
