@@ -291,6 +291,7 @@ func (s *stream) newPatient() {
 	s.openPP = 0                      // nor is the next patient's arterial line the last one's
 	s.levelAt = 0                     // nor its transducer's height
 	s.shape = artShape{}              // nor its waveform
+	s.form = cuffForm{}               // nor the next patient's cuff its form factor
 	s.rrSince = 0                     // nor is the next baby's first breathing its pace (neoRRWarming)
 }
 
