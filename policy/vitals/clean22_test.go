@@ -34,10 +34,20 @@ func TestCuffMeanOnLine22(t *testing.T) {
 	same := func(s, d, m float64) func(k int) [3]float64 {
 		return func(k int) [3]float64 { j := float64(k % 3); return [3]float64{s + j, d + j, m + j} }
 	}
+	// settled gives the bed's first four readings another shape: a low
+	// form factor is judged against the bed's own (cuffForm, session 27).
+	settled := func(first, then func(k int) [3]float64) func(k int) [3]float64 {
+		return func(k int) [3]float64 {
+			if k < 4 {
+				return first(k)
+			}
+			return then(k)
+		}
+	}
 	every5 := schedule(5*time.Minute, 0, 0, 0, 40*time.Minute)
-	low := cuffReadings("", 40*time.Minute, every5, same(113, 79, 84))   // form factor 0.15 less a step
-	high := cuffReadings("", 40*time.Minute, every5, same(73, 41, 67))   // 0.81
-	moved := cuffReadings("", 40*time.Minute, every5, same(118, 80, 84)) // 0.11
+	low := cuffReadings("", 40*time.Minute, every5, settled(same(104, 70, 84), same(113, 79, 84)))   // form factor 0.41, then 0.15 less a step
+	high := cuffReadings("", 40*time.Minute, every5, same(73, 41, 67))                               // 0.81
+	moved := cuffReadings("", 40*time.Minute, every5, settled(same(118, 80, 95), same(118, 80, 84))) // 0.39, then 0.11
 	tests := []ruleCase{
 		{"a cuff mean low in its pulse on the line's mean", withLine(low, 108, 73, 84), nil},
 		{"a cuff mean high in its pulse 3 above the line's", withLine(high, 85, 48, 64), nil},

@@ -76,7 +76,12 @@ func TestChildCuff(t *testing.T) {
 		{"readings 50 s apart for 20 minutes", cuffReadings("NICU", 40*time.Minute, schedule(10*time.Minute, 10*time.Minute, 24, 50*sec, 40*time.Minute), varying(68, 38, 48)),
 			[]string{"nibp_cadence"}},
 		{"a neonate's mean 4 above its diastolic", cuffReadings("NICU", 40*time.Minute, every5, varying(68, 38, 42)), nil},
-		{"an adult's mean 4 above its diastolic", cuffReadings("", 40*time.Minute, every5, varying(68, 38, 42)), []string{"map_formula"}},
+		{"an adult's mean 4 above its diastolic after readings at 0.4 of its pulse", cuffReadings("", 40*time.Minute, every5, func(k int) [3]float64 {
+			if k < 4 {
+				return varying(68, 38, 50)(k)
+			}
+			return varying(68, 38, 42)(k)
+		}), []string{"map_formula"}},
 		{"a preterm neonate's mean 2 above its diastolic at a pulse pressure of 12", cuffReadings("NICU", 40*time.Minute, every5, varying(38, 26, 28)), nil},
 		{"a preterm neonate's mean on its diastolic at a pulse pressure of 14", cuffReadings("NICU", 40*time.Minute, every5, varying(46, 32, 32)), nil},
 		{"a neonate's mean 4 under its systolic at a pulse pressure of 43", cuffReadings("NICU", 40*time.Minute, every5, varying(71, 28, 67)), []string{"map_formula"}},

@@ -292,6 +292,7 @@ func (s *stream) newPatient() {
 	s.levelAt = 0                     // nor its transducer's height
 	s.lineStep = 0                    // nor a height its line was reported at
 	s.shape = artShape{}              // nor its waveform
+	s.form = cuffForm{}               // nor the next patient's cuff its form factor
 	s.rrSince = 0                     // nor is the next baby's first breathing its pace (neoRRWarming)
 }
 

@@ -171,6 +171,7 @@ type stream struct {
 
 	bpPrev uint32   // arterial checks that failed in the previous message, by ruleID bit
 	shape  artShape // the arterial mean's place in its waveform, see artShape
+	form   cuffForm // the cuff mean's place in its derived pulse, see cuffForm
 
 	eps *[maxEpisodes]episode // open findings, see emitter.add; nil until the monitor's first finding (see occur)
 
@@ -1586,6 +1587,9 @@ func (s *stream) bp(e *Engine, em *emitter, ps, pd, pm param, latched bool, dst 
 			lo = mr.ChildFormMin
 		}
 		form := pp >= mr.MinPulsePressure && (f < lo || f > mr.FormMax)
+		if !latched && pp >= mr.MinPulsePressure && !s.form.low(f, mr.FormMax) && f < lo {
+			form = false // within the bed's own scatter of its derived pressures
+		}
 		if !latched && pp >= narrowCuffPulse && pp < mr.MinPulsePressure && f > narrowFormMax {
 			form = true // a narrow pulse's measured mean at its systolic
 		}
