@@ -385,6 +385,88 @@ func (s *stream) witnessed(p param) bool {
 	return false
 }
 
+// countsBeats reports whether the breathing rate of the current message
+// counts heartbeats: impedance pneumography reads breaths from the swing of
+// the chest's impedance, and when breathing is slow and shallow (sedation,
+// opioids: a rate level below bradypnoea) each heartbeat's swing (the
+// cardiogenic oscillation) is what it counts, so the rate reads the heart's
+// for a message or a few (cardioLo to cardioHi of the heart or the pulse
+// rate; beats counted over a few seconds come out a little low) and falls
+// back. Such a value is no breathing of the patient: it does not begin an
+// excursion, as an open circuit's 0 does not. A rate at the heart's is also
+// what a forged spike often is, so the value must also be one the monitor
+// can have counted: on the grid its breathing rates have kept (rrGrid, a
+// count over a fixed window scaled to a minute). Off that grid, or on a
+// monitor that keeps none, it is judged as any value.
+func (s *stream) countsBeats(onGrid bool) bool {
+	rr := &s.cur[pRR]
+	b, ok := s.tracks[pRR].baseline()
+	if !onGrid || !rr.ok || !ok || b >= bradypnoea {
+		return false
+	}
+	for _, q := range [...]param{pHR, pPR} {
+		if c := &s.cur[q]; c.ok && rr.v >= cardioLo*c.v && rr.v <= cardioHi*c.v {
+			return true
+		}
+	}
+	return false
+}
+
+// bradypnoea is the breathing rate level (breaths a minute) below which
+// impedance may count heartbeats (countsBeats): at 12 and above (a
+// ventilator's set rate of 12, full breaths) the breaths' own swing is what
+// it counts. cardioLo and cardioHi bound the counted rate as fractions of
+// the heart or pulse rate.
+const (
+	bradypnoea = 12
+	cardioLo   = 0.8
+	cardioHi   = 1.1
+)
+
+// rrGrid is the step of the breathing rates a monitor reports. Some count
+// the breaths (impedance swings) over a fixed window and scale the count
+// to a minute: over 20 s every rate is a multiple of 3, over 10 s of 6, over
+// 30 s of 2. step is the greatest common divisor of the rates above 0 seen
+// so far (1: none, a rate off any grid or not whole), n how many (up to
+// gridSeen). It belongs to the monitor, not the patient: a new patient
+// keeps it.
+type rrGrid struct {
+	step uint8
+	n    uint8
+}
+
+// gridSeen is how many breathing rates above 0 a grid must have held before
+// a value is judged by it; gridMax the coarsest count window's step (10 s).
+const (
+	gridSeen = 30
+	gridMax  = 6
+)
+
+// on reports whether v lies on a grid the monitor's rates have kept.
+func (g *rrGrid) on(v float64) bool {
+	if g.n < gridSeen || g.step < 2 || g.step > gridMax || v != math.Trunc(v) {
+		return false
+	}
+	return int64(v)%int64(g.step) == 0
+}
+
+// learn adds the breathing rate v to the grid.
+func (g *rrGrid) learn(v float64) {
+	if v <= 0 || g.step == 1 {
+		return
+	}
+	if v != math.Trunc(v) || v > 255 {
+		g.step = 1
+		return
+	}
+	a, b := int(g.step), int(v)
+	for b != 0 {
+		a, b = b, a%b
+	}
+	g.step = uint8(a)
+	g.n = min(g.n+1, gridSeen)
+}
+
 // excursions runs the per-parameter checks: spikes (an excursion of 1–3
 // messages that returns, with no related channel moving), steps of the
 // parameters rate_of_change does not judge (a sustained excursion that no
@@ -445,12 +527,17 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 		if !c.ok {
 			continue // a gap (probe off) neither ends nor extends an excursion
 		}
-		if p == pRR && s.rrSince == 0 {
-			s.rrSince = now
+		onGrid := false // a breathing rate on the grid its monitor kept before it
+		if p == pRR {
+			if s.rrSince == 0 {
+				s.rrSince = now
+			}
+			onGrid = s.rrGrid.on(c.v)
+			s.rrGrid.learn(c.v)
 		}
 		dst = s.freeze(e, em, p, now, dst)
 		dst = s.tooSmooth(e, em, p, dst)
-		if line && arterial(p) || p == pRR && s.circuit {
+		if line && arterial(p) || p == pRR && (s.circuit || t.exN == 0 && s.countsBeats(onGrid)) {
 			continue
 		}
 		prevV := t.prevV
