@@ -59,6 +59,9 @@ const (
 	replayMove      = 4                      // mean change between remembered messages, summed over the channels, that makes a stretch informative
 	replayJump      = 8                      // the most one change of one channel counts for in that
 	replaySpread    = 2                      // summed over the channels, how far a run's values reach beyond twice their tolerance
+	shiftBand       = 2                      // how far a shifted copy's differences from its original may scatter, per channel: a jitter of ±1
+	shiftMid        = 0x4000                 // a lane's zero in shifted's test: above any sum of two values, below bit 15 less them
+	shiftPeriod     = 180                    // seconds between searches for a shifted copy (see shifted)
 	replayLearn     = 8                      // intervals that set k
 	replayMaxK      = 16                     // the most messages per remembered one
 	replayRecent    = replayWin * replayMaxK // recent messages kept at k > 1: a run of replayWin k apart
@@ -89,11 +92,13 @@ type replayState struct {
 	recent  [replayRecent][4]uint8 // at k > 1, every message's values, by recentN mod replayRecent (see offPhase)
 	recentN int                    // messages kept in recent
 
-	k      uint8                // messages per remembered one; 0 while learning (1 then)
-	win    uint8                // matching messages in a row that make a replay
-	inPer  uint8                // messages since the last remembered one
-	learnN uint8                // intervals learned
-	learn  [replayLearn]float32 // intervals, seconds
+	shiftN     uint8                // remembered messages since shifted last searched
+	shiftEvery uint8                // remembered messages between its searches: shiftPeriod at the cadence; 0 while learning (no search)
+	k          uint8                // messages per remembered one; 0 while learning (1 then)
+	win        uint8                // matching messages in a row that make a replay
+	inPer      uint8                // messages since the last remembered one
+	learnN     uint8                // intervals learned
+	learn      [replayLearn]float32 // intervals, seconds
 }
 
 // remembered is one remembered message: its rounded values and its link in
@@ -125,6 +130,7 @@ func (s *stream) nearReplay(arrival time.Time) (lag, win int, found bool) {
 			if cad >= replayMinute {
 				rs.win = replayMinuteWin
 			}
+			rs.shiftEvery = uint8(max(1, math.Round(shiftPeriod/(cad*float64(rs.k)))))
 		}
 	}
 	if win = int(rs.win); win == 0 {
@@ -160,7 +166,9 @@ func (rs *replayState) observe(q [4]uint8, win int) (lag int, found bool) {
 	rs.inPer = 0
 	rs.remember(q)
 	if q[0] != 0 {
-		lag, found = rs.match(&q, win)
+		if lag, found = rs.match(&q, win); !found {
+			lag, found = rs.shifted(win)
+		}
 	}
 	return lag * int(k), found
 }
@@ -382,6 +390,110 @@ func (rs *replayState) offPhase(q *[4]uint8, phase, win int) (lag int, found boo
 		}
 	}
 	return 0, false
+}
+
+// shifted returns a lag (in remembered messages) at which the last win
+// remembered messages repeat the past with each channel moved by its own
+// constant: a copied stretch whose levels were shifted so that it no longer
+// matches its original, but whose every rise and fall does. Two genuine
+// stretches of a moving patient do not keep four channels' differences
+// within shiftBand over win messages. It is looked for only where match
+// found no copy at the levels. Every lag is tested (a shifted level has no
+// index), so the search runs once per shiftPeriod of the stream (every
+// shiftEvery remembered messages: 18 at 10 s, 12 at 15 s, 6 at 30 s, 3 at
+// 60 s), and only while the last ones move enough (informative); a copy
+// win + shiftEvery − 1 remembered messages long (6 to 12 min) is always
+// met. The search costs no memory beyond its two counters.
+func (rs *replayState) shifted(win int) (lag int, found bool) {
+	const mask = replayHist - 1
+	if rs.shiftEvery == 0 {
+		return 0, false // learning the cadence
+	}
+	if rs.shiftN = min(rs.shiftN+1, rs.shiftEvery); rs.shiftN < rs.shiftEvery || !rs.informative() {
+		return 0, false
+	}
+	rs.shiftN = 0
+	var cur, past [replayWin][4]uint8
+	for j := range win {
+		cur[j] = rs.hist[(rs.n-j)&mask].v
+	}
+	// The oldest and a middle message against the latest first, four
+	// channels at once (one per 16-bit lane, see lanes): a chance match
+	// usually fails there. A lane holds first − a − (other − b) + shiftMid,
+	// the change from the other message to the latest less the past's,
+	// which a shifted copy keeps within shiftBand.
+	mid := win / 2
+	first, last, middle := lanes(&cur[0]), lanes(&cur[win-1]), lanes(&cur[mid])
+	both := present(first) & present(last)
+	bothMid := present(first) & present(middle)
+	rise := int(cur[0][0]) - int(cur[win-1][0])
+	top := min(replayHist-replayWin, rs.n-win)
+	for age := replayMinLag; age <= top; age++ {
+		a, b := &rs.hist[(rs.n-age)&mask].v, &rs.hist[(rs.n-win+1-age)&mask].v
+		if d := rise - int(a[0]) + int(b[0]); d > shiftBand || -d > shiftBand || a[0] == 0 || b[0] == 0 {
+			continue // the pulse rate alone, before the lanes
+		}
+		pa := lanes(a)
+		if !shiftFits(first, last, pa, lanes(b), both) {
+			continue
+		}
+		if !shiftFits(first, middle, pa, lanes(&rs.hist[(rs.n-mid-age)&mask].v), bothMid) {
+			continue
+		}
+		for j := range win {
+			past[j] = rs.hist[(rs.n-j-age)&mask].v
+		}
+		if shiftedRun(&cur, &past, win) && informativeRun(&cur, &past, win) {
+			return age, true
+		}
+	}
+	return 0, false
+}
+
+// shiftFits reports whether the change from other to first, a message's
+// lanes (see lanes), is within shiftBand of the change from pb to pa, the
+// past's, in every lane that both marks (bit 15) and all four hold.
+func shiftFits(first, other, pa, pb, both uint64) bool {
+	d := first + pb + shiftMid*laneOne - pa - other
+	in := (d + (0x8000-shiftMid+shiftBand)*laneOne) &^ (d + (0x7fff-shiftMid-shiftBand)*laneOne)
+	return both&present(pa)&present(pb)&^in == 0
+}
+
+// shiftedRun reports whether past[j] is cur[j] with each channel moved by
+// a constant within shiftBand, every message with a pulse rate on both
+// sides and two or more channels compared (as near counts them).
+func shiftedRun(cur, past *[replayWin][4]uint8, n int) bool {
+	var lo, hi [4]int
+	for c := range lo {
+		lo[c], hi[c] = 1<<20, -1<<20
+	}
+	for j := range n {
+		a, b := &cur[j], &past[j]
+		if a[0] == 0 || b[0] == 0 {
+			return false
+		}
+		compared := 0
+		for c := range a {
+			if a[c] == 0 || b[c] == 0 {
+				continue
+			}
+			d := int(a[c]) - int(b[c])
+			lo[c], hi[c] = min(lo[c], d), max(hi[c], d)
+			if hi[c]-lo[c] > shiftBand {
+				return false
+			}
+			compared++
+		}
+		if compared < 2 {
+			return false
+		}
+	}
+	return true
+}
+
+// present returns bit 15 of the lanes of v (see lanes) that hold a value.
+func present(v uint64) uint64 {
+	return (v + 0x7fff*laneOne) & laneTop
 }
 
 // matcher is near(q, ·) for one q, without a branch per channel: the four
