@@ -414,7 +414,7 @@ func (rs *replayState) shifted(win int) (lag int, found bool) {
 	}
 	rs.shiftN = 0
 	var cur, past [replayWin][4]uint8
-	for j := range win {
+	for j := range min(replayWin, rs.n) {
 		cur[j] = rs.hist[(rs.n-j)&mask].v
 	}
 	// The oldest and a middle message against the latest first, four
@@ -440,10 +440,12 @@ func (rs *replayState) shifted(win int) (lag int, found bool) {
 		if !shiftFits(first, middle, pa, lanes(&rs.hist[(rs.n-mid-age)&mask].v), bothMid) {
 			continue
 		}
-		for j := range win {
+		n := min(replayWin, rs.n-age)
+		for j := range n {
 			past[j] = rs.hist[(rs.n-j-age)&mask].v
 		}
-		if shiftedRun(&cur, &past, win) && informativeRun(&cur, &past, win) {
+		// A run of win, continued up to replayWin as match's is (run).
+		if n = shiftedRun(&cur, &past, n); n >= win && informativeRun(&cur, &past, n) {
 			return age, true
 		}
 	}
@@ -459,10 +461,11 @@ func shiftFits(first, other, pa, pb, both uint64) bool {
 	return both&present(pa)&present(pb)&^in == 0
 }
 
-// shiftedRun reports whether past[j] is cur[j] with each channel moved by
-// a constant within shiftBand, every message with a pulse rate on both
-// sides and two or more channels compared (as near counts them).
-func shiftedRun(cur, past *[replayWin][4]uint8, n int) bool {
+// shiftedRun returns how many of cur's first n messages in a row, the
+// latest first, are past's with each channel moved by a constant within
+// shiftBand, every message with a pulse rate on both sides and two or more
+// channels compared (as near counts them).
+func shiftedRun(cur, past *[replayWin][4]uint8, n int) int {
 	var lo, hi [4]int
 	for c := range lo {
 		lo[c], hi[c] = 1<<20, -1<<20
@@ -470,7 +473,7 @@ func shiftedRun(cur, past *[replayWin][4]uint8, n int) bool {
 	for j := range n {
 		a, b := &cur[j], &past[j]
 		if a[0] == 0 || b[0] == 0 {
-			return false
+			return j
 		}
 		compared := 0
 		for c := range a {
@@ -478,17 +481,17 @@ func shiftedRun(cur, past *[replayWin][4]uint8, n int) bool {
 				continue
 			}
 			d := int(a[c]) - int(b[c])
-			lo[c], hi[c] = min(lo[c], d), max(hi[c], d)
-			if hi[c]-lo[c] > shiftBand {
-				return false
+			if max(hi[c], d)-min(lo[c], d) > shiftBand {
+				return j
 			}
+			lo[c], hi[c] = min(lo[c], d), max(hi[c], d)
 			compared++
 		}
 		if compared < 2 {
-			return false
+			return j
 		}
 	}
-	return true
+	return n
 }
 
 // present returns bit 15 of the lanes of v (see lanes) that hold a value.
