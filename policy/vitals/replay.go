@@ -403,7 +403,10 @@ func (rs *replayState) offPhase(q *[4]uint8, phase, win int) (lag int, found boo
 // shiftEvery remembered messages: 18 at 10 s, 12 at 15 s, 6 at 30 s, 3 at
 // 60 s), and only while the last ones move enough (informative); a copy
 // win + shiftEvery − 1 remembered messages long (6 to 12 min) is always
-// met. The search costs no memory beyond its two counters.
+// met. Every lag is first tested on the pulse rate alone, eight lags at
+// once (shiftCandidates), and the few that pass are tested in full, the
+// shortest first, so the lag returned is the one a test of every lag in
+// turn would return. The search costs no memory beyond its two counters.
 func (rs *replayState) shifted(win int) (lag int, found bool) {
 	const mask = replayHist - 1
 	if rs.shiftEvery == 0 {
@@ -426,30 +429,115 @@ func (rs *replayState) shifted(win int) (lag int, found bool) {
 	first, last, middle := lanes(&cur[0]), lanes(&cur[win-1]), lanes(&cur[mid])
 	both := present(first) & present(last)
 	bothMid := present(first) & present(middle)
-	rise := int(cur[0][0]) - int(cur[win-1][0])
 	top := min(replayHist-replayWin, rs.n-win)
-	for age := replayMinLag; age <= top; age++ {
-		a, b := &rs.hist[(rs.n-age)&mask].v, &rs.hist[(rs.n-win+1-age)&mask].v
-		if d := rise - int(a[0]) + int(b[0]); d > shiftBand || -d > shiftBand || a[0] == 0 || b[0] == 0 {
-			continue // the pulse rate alone, before the lanes
+	for j := range win {
+		if cur[j][0] == 0 {
+			return 0, false // shiftedRun stops there at every lag
 		}
-		pa := lanes(a)
-		if !shiftFits(first, last, pa, lanes(b), both) {
-			continue
-		}
-		if !shiftFits(first, middle, pa, lanes(&rs.hist[(rs.n-mid-age)&mask].v), bothMid) {
-			continue
-		}
-		n := min(replayWin, rs.n-age)
-		for j := range n {
-			past[j] = rs.hist[(rs.n-j-age)&mask].v
-		}
-		// A run of win, continued up to replayWin as match's is (run).
-		if n = shiftedRun(&cur, &past, n); n >= win && informativeRun(&cur, &past, n) {
-			return age, true
+	}
+	var cand [replayHist / 64]uint64
+	rs.shiftCandidates(&cur, win, top, &cand)
+	rise := int(cur[0][0]) - int(cur[win-1][0])
+	for w, word := range cand {
+		for ; word != 0; word &= word - 1 {
+			age := w*64 + bits.TrailingZeros64(word)
+			a, b := &rs.hist[(rs.n-age)&mask].v, &rs.hist[(rs.n-win+1-age)&mask].v
+			if d := rise - int(a[0]) + int(b[0]); d > shiftBand || -d > shiftBand || a[0] == 0 || b[0] == 0 {
+				continue // the pulse rate alone, before the lanes
+			}
+			pa := lanes(a)
+			if !shiftFits(first, last, pa, lanes(b), both) {
+				continue
+			}
+			if !shiftFits(first, middle, pa, lanes(&rs.hist[(rs.n-mid-age)&mask].v), bothMid) {
+				continue
+			}
+			n := min(replayWin, rs.n-age)
+			for j := range n {
+				past[j] = rs.hist[(rs.n-j-age)&mask].v
+			}
+			// A run of win, continued up to replayWin as match's is (run).
+			if n = shiftedRun(&cur, &past, n); n >= win && informativeRun(&cur, &past, n) {
+				return age, true
+			}
 		}
 	}
 	return 0, false
+}
+
+// shiftCandidates sets in cand the bit of every lag from replayMinLag to
+// top at which the pulse rate of the last win remembered messages may be
+// the past's moved by a constant: each one's change from the latest within
+// shiftBand of the past's (cur[j] − cur[0] against past[j] − past[0], j
+// from 1 to win − 1), a condition every shifted copy meets, and one that a
+// pulse rate varying from one message to the next meets at few lags, so
+// that shifted's full test runs at those few alone. The pulse rates are
+// first laid out by age (line), so that eight lags' values are one word and
+// eight lags are tested at once, one per byte (swarBand). The values are
+// taken modulo 128, so that a byte's arithmetic never carries into the
+// next: the test can let through a lag that the full test rejects (a
+// change 128 away), never the reverse.
+func (rs *replayState) shiftCandidates(cur *[replayWin][4]uint8, win, top int, cand *[replayHist / 64]uint64) {
+	const mask = replayHist - 1
+	var line [replayHist + 32]uint8 // line[t]: the pulse rate t remembered messages back, modulo 128; 0 beyond the history
+	for t := range min(replayHist, rs.n+1) {
+		line[t] = rs.hist[(rs.n-t)&mask].v[0] & 0x7f
+	}
+	// The j-th message back, in the order most likely to reject a lag
+	// first: the oldest, the middle one, then the rest.
+	var order [replayWin]int
+	order[0], order[1] = win-1, win/2
+	o := 2
+	for j := 1; j < win-1; j++ {
+		if j != win/2 {
+			order[o] = j
+			o++
+		}
+	}
+	var shift [replayWin]uint64 // per j, cur[j] − cur[0] + shiftBand modulo 128 in every byte
+	for _, j := range order[:o] {
+		shift[j] = uint64((int(cur[j][0])-int(cur[0][0])+shiftBand)&0x7f) * byteOne
+	}
+	for age := replayMinLag; age <= top; age += 8 {
+		x := binary.LittleEndian.Uint64(line[age:]) | byteTop
+		// Three tests without a branch: eight lags seldom all fail fewer.
+		pass := swarBand(x, binary.LittleEndian.Uint64(line[age+order[0]:]), shift[order[0]]) &
+			swarBand(x, binary.LittleEndian.Uint64(line[age+order[1]:]), shift[order[1]]) &
+			swarBand(x, binary.LittleEndian.Uint64(line[age+order[2]:]), shift[order[2]])
+		for _, j := range order[3:o] {
+			if pass == 0 {
+				break
+			}
+			pass &= swarBand(x, binary.LittleEndian.Uint64(line[age+j:]), shift[j])
+		}
+		for ; pass != 0; pass &= pass - 1 {
+			l := age + bits.TrailingZeros64(pass)/8
+			cand[l/64] |= 1 << (l % 64)
+		}
+	}
+	// The last block's lags beyond top.
+	for w := range cand {
+		if beyond := top + 1 - 64*w; beyond < 64 {
+			cand[w] &= 1<<max(0, beyond) - 1
+		}
+	}
+}
+
+const (
+	byteTop = 0x8080_8080_8080_8080 // bit 7 of every byte
+	byteOne = 0x0101_0101_0101_0101
+)
+
+// swarBand returns, per byte of its words, bit 7 where x − y + c (modulo
+// 128) is within [0, 2 × shiftBand]: for the bytes of x a past's pulse rate
+// at eight lags (modulo 128, bit 7 set), of y those j messages earlier
+// (modulo 128) and of c cur[j] − cur[0] + shiftBand (modulo 128), where the
+// past's change over those j messages is within shiftBand of the latest
+// messages'. With bit 7 set in x and clear in y and c, no byte borrows
+// from or carries into the next.
+func swarBand(x, y, c uint64) uint64 {
+	d := ((x-y)&^byteTop + c) &^ byteTop // x − y + c per byte, modulo 128
+	return ^(d + (0x80-2*shiftBand-1)*byteOne) & byteTop
 }
 
 // shiftFits reports whether the change from other to first, a message's
