@@ -96,6 +96,9 @@ func TestRange(t *testing.T) {
 	}
 }
 
+// The stretch after a change takes other noise than the one before it
+// (vitalsAt(i+1000, …), as later does): the same noise at another level
+// would be a copy of the stretch before, moved off its levels (shifted).
 func TestRateAndAgreement(t *testing.T) {
 	nan := math.NaN()
 	tests := []struct {
@@ -105,18 +108,18 @@ func TestRateAndAgreement(t *testing.T) {
 	}{
 		{"flat line: HR 80 to 0, pulse continues", then(baseline(), 10*sec, every(30, 10*sec, func(i int) msg { return vitalsAt(i, 0, 80, 96) })),
 			[]string{"rate_of_change", "hr_pr_agreement"}},
-		{"HR raised 50 alone", then(baseline(), 10*sec, every(30, 10*sec, func(i int) msg { return vitalsAt(i, 130, 80, 96) })),
+		{"HR raised 50 alone", then(baseline(), 10*sec, every(30, 10*sec, func(i int) msg { return vitalsAt(i+1000, 130, 80, 96) })),
 			[]string{"rate_of_change", "hr_pr_agreement"}},
 		{"tachycardia: PR follows 10 s later", then(baseline(), 10*sec, every(30, 10*sec, func(i int) msg {
-			return vitalsAt(i, 140, map[bool]float64{true: 80, false: 140}[i == 0], 96)
+			return vitalsAt(i+1000, 140, map[bool]float64{true: 80, false: 140}[i == 0], 96)
 		})), nil},
 		{"tachycardia ends: HR and PR fall together", then(every(30, 10*sec, func(i int) msg { return vitalsAt(i, 150, 150, 96) }), 10*sec,
-			every(30, 10*sec, func(i int) msg { return vitalsAt(i, 85, 85, 96) })), nil},
-		{"SpO2 step 20 with nothing responding", then(baseline(), 10*sec, every(30, 10*sec, func(i int) msg { return vitalsAt(i, 80, 80, 76) })),
+			every(30, 10*sec, func(i int) msg { return vitalsAt(i+1000, 85, 85, 96) })), nil},
+		{"SpO2 step 20 with nothing responding", then(baseline(), 10*sec, every(30, 10*sec, func(i int) msg { return vitalsAt(i+1000, 80, 80, 76) })),
 			[]string{"rate_of_change"}},
 		{"genuine desaturation: 25 %/min, HR and RR respond", then(baseline(), 10*sec, every(30, 10*sec, func(i int) msg {
 			s := max(76, 96-4*float64(i+1))
-			m := vitalsAt(i, 80+(96-s)*0.8, 80+(96-s)*0.8, s)
+			m := vitalsAt(i+1000, 80+(96-s)*0.8, 80+(96-s)*0.8, s)
 			return m
 		})), nil},
 		{"probe falls off: SpO2 and PR vanish together", then(baseline(), 10*sec, every(30, 10*sec, func(i int) msg { return vitalsAt(i, 80, nan, nan) })), nil},
@@ -128,7 +131,7 @@ func TestRateAndAgreement(t *testing.T) {
 		{"bigeminy begins: pulse halves", then(baseline(), 10*sec, every(60, 10*sec, func(i int) msg { return vitalsAt(i+1000, 80, 44, 96) })), nil},
 		{"regular rhythm: heart rate 35 above pulse", every(60, 10*sec, func(i int) msg { return vitalsAt(i, 115, 80, 96) }), []string{"hr_pr_agreement"}},
 		{"heart rate raised 45 on a regular 70", then(every(30, 10*sec, func(i int) msg { return vitalsAt(i, 70, 70, 96) }), 10*sec,
-			every(60, 10*sec, func(i int) msg { return vitalsAt(i, 115, 70, 96) })), []string{"hr_pr_agreement", "rate_of_change"}},
+			every(60, 10*sec, func(i int) msg { return vitalsAt(i+1000, 115, 70, 96) })), []string{"hr_pr_agreement", "rate_of_change"}},
 		{"pulse above heart rate by 30 for 3 min", every(18, 10*sec, func(i int) msg { return vitalsAt(i, 70, 100, 96) }), []string{"hr_pr_agreement"}},
 		{"disagreement for 40 s only", then(then(baseline(), 10*sec, every(4, 10*sec, func(i int) msg { return vitalsAt(i, 60, 95, 96) })), 10*sec, later()), nil},
 		{"temperature rises 1.5 in a minute", []tick{{0, msg{rows: []row{temp("37.0")}}}, {60 * sec, msg{rows: []row{temp("38.5")}}}}, []string{"rate_of_change"}},

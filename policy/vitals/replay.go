@@ -59,6 +59,9 @@ const (
 	replayMove      = 4                      // mean change between remembered messages, summed over the channels, that makes a stretch informative
 	replayJump      = 8                      // the most one change of one channel counts for in that
 	replaySpread    = 2                      // summed over the channels, how far a run's values reach beyond twice their tolerance
+	shiftBand       = 2                      // how far a shifted copy's differences from its original may scatter, per channel: a jitter of ±1
+	shiftMid        = 0x4000                 // a lane's zero in shifted's test: above any sum of two values, below bit 15 less them
+	shiftPeriod     = 180                    // seconds between searches for a shifted copy (see shifted)
 	replayLearn     = 8                      // intervals that set k
 	replayMaxK      = 16                     // the most messages per remembered one
 	replayRecent    = replayWin * replayMaxK // recent messages kept at k > 1: a run of replayWin k apart
@@ -89,11 +92,13 @@ type replayState struct {
 	recent  [replayRecent][4]uint8 // at k > 1, every message's values, by recentN mod replayRecent (see offPhase)
 	recentN int                    // messages kept in recent
 
-	k      uint8                // messages per remembered one; 0 while learning (1 then)
-	win    uint8                // matching messages in a row that make a replay
-	inPer  uint8                // messages since the last remembered one
-	learnN uint8                // intervals learned
-	learn  [replayLearn]float32 // intervals, seconds
+	shiftN     uint8                // remembered messages since shifted last searched
+	shiftEvery uint8                // remembered messages between its searches: shiftPeriod at the cadence; 0 while learning (no search)
+	k          uint8                // messages per remembered one; 0 while learning (1 then)
+	win        uint8                // matching messages in a row that make a replay
+	inPer      uint8                // messages since the last remembered one
+	learnN     uint8                // intervals learned
+	learn      [replayLearn]float32 // intervals, seconds
 }
 
 // remembered is one remembered message: its rounded values and its link in
@@ -125,6 +130,7 @@ func (s *stream) nearReplay(arrival time.Time) (lag, win int, found bool) {
 			if cad >= replayMinute {
 				rs.win = replayMinuteWin
 			}
+			rs.shiftEvery = uint8(max(1, math.Round(shiftPeriod/(cad*float64(rs.k)))))
 		}
 	}
 	if win = int(rs.win); win == 0 {
@@ -160,7 +166,9 @@ func (rs *replayState) observe(q [4]uint8, win int) (lag int, found bool) {
 	rs.inPer = 0
 	rs.remember(q)
 	if q[0] != 0 {
-		lag, found = rs.match(&q, win)
+		if lag, found = rs.match(&q, win); !found {
+			lag, found = rs.shifted(win)
+		}
 	}
 	return lag * int(k), found
 }
@@ -382,6 +390,201 @@ func (rs *replayState) offPhase(q *[4]uint8, phase, win int) (lag int, found boo
 		}
 	}
 	return 0, false
+}
+
+// shifted returns a lag (in remembered messages) at which the last win
+// remembered messages repeat the past with each channel moved by its own
+// constant: a copied stretch whose levels were shifted so that it no longer
+// matches its original, but whose every rise and fall does. Two genuine
+// stretches of a moving patient do not keep four channels' differences
+// within shiftBand over win messages. It is looked for only where match
+// found no copy at the levels. Every lag is tested (a shifted level has no
+// index), so the search runs once per shiftPeriod of the stream (every
+// shiftEvery remembered messages: 18 at 10 s, 12 at 15 s, 6 at 30 s, 3 at
+// 60 s), and only while the last ones move enough (informative); a copy
+// win + shiftEvery − 1 remembered messages long (6 to 12 min) is always
+// met. Every lag is first tested on the pulse rate alone, eight lags at
+// once (shiftCandidates), and the few that pass are tested in full, the
+// shortest first, so the lag returned is the one a test of every lag in
+// turn would return. The search costs no memory beyond its two counters.
+func (rs *replayState) shifted(win int) (lag int, found bool) {
+	const mask = replayHist - 1
+	if rs.shiftEvery == 0 {
+		return 0, false // learning the cadence
+	}
+	if rs.shiftN = min(rs.shiftN+1, rs.shiftEvery); rs.shiftN < rs.shiftEvery || !rs.informative() {
+		return 0, false
+	}
+	rs.shiftN = 0
+	var cur, past [replayWin][4]uint8
+	for j := range min(replayWin, rs.n) {
+		cur[j] = rs.hist[(rs.n-j)&mask].v
+	}
+	// The oldest and a middle message against the latest first, four
+	// channels at once (one per 16-bit lane, see lanes): a chance match
+	// usually fails there. A lane holds first − a − (other − b) + shiftMid,
+	// the change from the other message to the latest less the past's,
+	// which a shifted copy keeps within shiftBand.
+	mid := win / 2
+	first, last, middle := lanes(&cur[0]), lanes(&cur[win-1]), lanes(&cur[mid])
+	both := present(first) & present(last)
+	bothMid := present(first) & present(middle)
+	top := min(replayHist-replayWin, rs.n-win)
+	for j := range win {
+		if cur[j][0] == 0 {
+			return 0, false // shiftedRun stops there at every lag
+		}
+	}
+	var cand [replayHist / 64]uint64
+	rs.shiftCandidates(&cur, win, top, &cand)
+	rise := int(cur[0][0]) - int(cur[win-1][0])
+	for w, word := range cand {
+		for ; word != 0; word &= word - 1 {
+			age := w*64 + bits.TrailingZeros64(word)
+			a, b := &rs.hist[(rs.n-age)&mask].v, &rs.hist[(rs.n-win+1-age)&mask].v
+			if d := rise - int(a[0]) + int(b[0]); d > shiftBand || -d > shiftBand || a[0] == 0 || b[0] == 0 {
+				continue // the pulse rate alone, before the lanes
+			}
+			pa := lanes(a)
+			if !shiftFits(first, last, pa, lanes(b), both) {
+				continue
+			}
+			if !shiftFits(first, middle, pa, lanes(&rs.hist[(rs.n-mid-age)&mask].v), bothMid) {
+				continue
+			}
+			n := min(replayWin, rs.n-age)
+			for j := range n {
+				past[j] = rs.hist[(rs.n-j-age)&mask].v
+			}
+			// A run of win, continued up to replayWin as match's is (run).
+			if n = shiftedRun(&cur, &past, n); n >= win && informativeRun(&cur, &past, n) {
+				return age, true
+			}
+		}
+	}
+	return 0, false
+}
+
+// shiftCandidates sets in cand the bit of every lag from replayMinLag to
+// top at which the pulse rate of the last win remembered messages may be
+// the past's moved by a constant: each one's change from the latest within
+// shiftBand of the past's (cur[j] − cur[0] against past[j] − past[0], j
+// from 1 to win − 1), a condition every shifted copy meets, and one that a
+// pulse rate varying from one message to the next meets at few lags, so
+// that shifted's full test runs at those few alone. The pulse rates are
+// first laid out by age (line), so that eight lags' values are one word and
+// eight lags are tested at once, one per byte (swarBand). The values are
+// taken modulo 128, so that a byte's arithmetic never carries into the
+// next: the test can let through a lag that the full test rejects (a
+// change 128 away), never the reverse.
+func (rs *replayState) shiftCandidates(cur *[replayWin][4]uint8, win, top int, cand *[replayHist / 64]uint64) {
+	const mask = replayHist - 1
+	var line [replayHist + 32]uint8 // line[t]: the pulse rate t remembered messages back, modulo 128; 0 beyond the history
+	for t := range min(replayHist, rs.n+1) {
+		line[t] = rs.hist[(rs.n-t)&mask].v[0] & 0x7f
+	}
+	// The j-th message back, in the order most likely to reject a lag
+	// first: the oldest, the middle one, then the rest.
+	var order [replayWin]int
+	order[0], order[1] = win-1, win/2
+	o := 2
+	for j := 1; j < win-1; j++ {
+		if j != win/2 {
+			order[o] = j
+			o++
+		}
+	}
+	var shift [replayWin]uint64 // per j, cur[j] − cur[0] + shiftBand modulo 128 in every byte
+	for _, j := range order[:o] {
+		shift[j] = uint64((int(cur[j][0])-int(cur[0][0])+shiftBand)&0x7f) * byteOne
+	}
+	for age := replayMinLag; age <= top; age += 8 {
+		x := binary.LittleEndian.Uint64(line[age:]) | byteTop
+		// Three tests without a branch: eight lags seldom all fail fewer.
+		pass := swarBand(x, binary.LittleEndian.Uint64(line[age+order[0]:]), shift[order[0]]) &
+			swarBand(x, binary.LittleEndian.Uint64(line[age+order[1]:]), shift[order[1]]) &
+			swarBand(x, binary.LittleEndian.Uint64(line[age+order[2]:]), shift[order[2]])
+		for _, j := range order[3:o] {
+			if pass == 0 {
+				break
+			}
+			pass &= swarBand(x, binary.LittleEndian.Uint64(line[age+j:]), shift[j])
+		}
+		for ; pass != 0; pass &= pass - 1 {
+			l := age + bits.TrailingZeros64(pass)/8
+			cand[l/64] |= 1 << (l % 64)
+		}
+	}
+	// The last block's lags beyond top.
+	for w := range cand {
+		if beyond := top + 1 - 64*w; beyond < 64 {
+			cand[w] &= 1<<max(0, beyond) - 1
+		}
+	}
+}
+
+const (
+	byteTop = 0x8080_8080_8080_8080 // bit 7 of every byte
+	byteOne = 0x0101_0101_0101_0101
+)
+
+// swarBand returns, per byte of its words, bit 7 where x − y + c (modulo
+// 128) is within [0, 2 × shiftBand]: for the bytes of x a past's pulse rate
+// at eight lags (modulo 128, bit 7 set), of y those j messages earlier
+// (modulo 128) and of c cur[j] − cur[0] + shiftBand (modulo 128), where the
+// past's change over those j messages is within shiftBand of the latest
+// messages'. With bit 7 set in x and clear in y and c, no byte borrows
+// from or carries into the next.
+func swarBand(x, y, c uint64) uint64 {
+	d := ((x-y)&^byteTop + c) &^ byteTop // x − y + c per byte, modulo 128
+	return ^(d + (0x80-2*shiftBand-1)*byteOne) & byteTop
+}
+
+// shiftFits reports whether the change from other to first, a message's
+// lanes (see lanes), is within shiftBand of the change from pb to pa, the
+// past's, in every lane that both marks (bit 15) and all four hold.
+func shiftFits(first, other, pa, pb, both uint64) bool {
+	d := first + pb + shiftMid*laneOne - pa - other
+	in := (d + (0x8000-shiftMid+shiftBand)*laneOne) &^ (d + (0x7fff-shiftMid-shiftBand)*laneOne)
+	return both&present(pa)&present(pb)&^in == 0
+}
+
+// shiftedRun returns how many of cur's first n messages in a row, the
+// latest first, are past's with each channel moved by a constant within
+// shiftBand, every message with a pulse rate on both sides and two or more
+// channels compared (as near counts them).
+func shiftedRun(cur, past *[replayWin][4]uint8, n int) int {
+	var lo, hi [4]int
+	for c := range lo {
+		lo[c], hi[c] = 1<<20, -1<<20
+	}
+	for j := range n {
+		a, b := &cur[j], &past[j]
+		if a[0] == 0 || b[0] == 0 {
+			return j
+		}
+		compared := 0
+		for c := range a {
+			if a[c] == 0 || b[c] == 0 {
+				continue
+			}
+			d := int(a[c]) - int(b[c])
+			if max(hi[c], d)-min(lo[c], d) > shiftBand {
+				return j
+			}
+			lo[c], hi[c] = min(lo[c], d), max(hi[c], d)
+			compared++
+		}
+		if compared < 2 {
+			return j
+		}
+	}
+	return n
+}
+
+// present returns bit 15 of the lanes of v (see lanes) that hold a value.
+func present(v uint64) uint64 {
+	return (v + 0x7fff*laneOne) & laneTop
 }
 
 // matcher is near(q, ·) for one q, without a branch per channel: the four
