@@ -1,5 +1,7 @@
 package vitals
 
+import "math"
+
 // In a bigeminy every other beat is not perfused: the pulse counts the
 // sinus beats and the ECG counts those and the extra beats between them, so
 // the pulse rate is about half the heart rate and moves by about half of the
@@ -45,6 +47,9 @@ func (f *follow) add(h, p float64) {
 	if f.n == 0 {
 		f.h0, f.p0 = h, p
 	}
+	if f.n >= followSamples {
+		p = f.winsor(h, p)
+	}
 	const keep = 1 - 1.0/followWindow
 	f.r = keep*f.r + p/h
 	h, p = h-f.h0, p-f.p0
@@ -55,6 +60,33 @@ func (f *follow) add(h, p float64) {
 	f.hh = keep*f.hh + h*h
 	f.hp = keep*f.hp + h*p
 	f.pp = keep*f.pp + p*p
+}
+
+// followClip is how many residual standard deviations (at least one
+// display step, 1/min) from the line fitted so far a sample's pulse rate
+// counts for at most.
+const followClip = 2.5
+
+// winsor returns the pulse rate p, brought to within followClip residual
+// standard deviations of the pulse the line fitted so far gives for the
+// heart rate h. An oximeter that misses or adds a beat in its averaging
+// window reads one pulse rate far off the others (a weak or moving pulse);
+// counted whole, one such reading swells the residual variance for minutes
+// and hides a pulse that otherwise follows the heart rate one for one.
+// Counted at that distance, it still tells its direction (a Huber-like
+// weight; a bigeminy's pulse that scatters widely keeps its wide residual
+// and its low slope).
+func (f *follow) winsor(h, p float64) float64 {
+	sxx := f.hh - f.h*f.h/f.w
+	if sxx <= 0 {
+		return p
+	}
+	sxy := f.hp - f.h*f.p/f.w
+	syy := f.pp - f.p*f.p/f.w
+	b := sxy / sxx
+	lim := followClip * max(math.Sqrt(max(syy-b*sxy, 0)/(f.w-2)), 1)
+	want := f.p0 + f.p/f.w + b*(h-f.h0-f.h/f.w)
+	return min(max(p, want-lim), want+lim)
 }
 
 // oneForOne reports a pulse rate that followed the heart rate closer to one
