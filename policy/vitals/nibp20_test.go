@@ -71,7 +71,7 @@ func TestChildCuff(t *testing.T) {
 	tests := []ruleCase{
 		{"a neonate's STAT series 27 s apart", cuffReadings("NICU", 50*time.Minute, stat, varying(68, 38, 48)), nil},
 		{"a child's STAT series 27 s apart", cuffReadings("PICU", 50*time.Minute, stat, varying(100, 60, 74)), nil},
-		{"an adult's readings 27 s apart", cuffReadings("", 50*time.Minute, stat, varying(120, 70, 88)), []string{"nibp_cadence"}},
+		{"an adult's readings 27 s apart", cuffReadings("", 50*time.Minute, stat, varying(120, 70, 88)), nil},                                                                                       // session 27: one STAT series of back-to-back determinations, 20–45 s each (TestStatSeriesBackToBack)
 		{"a one-minute automatic interval for ten minutes", cuffReadings("", 40*time.Minute, schedule(15*time.Minute, 15*time.Minute, 11, time.Minute, 40*time.Minute), varying(120, 70, 88)), nil}, // session 22: a minute's cycle for longer than stat is nibp_cadence (TestMinuteCycle22)
 		{"readings 50 s apart for 20 minutes", cuffReadings("NICU", 40*time.Minute, schedule(10*time.Minute, 10*time.Minute, 24, 50*sec, 40*time.Minute), varying(68, 38, 48)),
 			[]string{"nibp_cadence"}},

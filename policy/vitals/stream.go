@@ -135,6 +135,8 @@ type stream struct {
 	rrSince     int64   // arrival of the patient's first breathing rate (Unix ns; 0 = none yet), see neoRRWarming
 	levelBack   bool    // this message takes the line back by that shift (levelled), set by values
 	nibpSoon    uint8   // one bit per new reading, latest lowest: it came sooner than the class's cycle (min_interval, min_interval_child) after the one before, see nibpChecks
+	nibpRun     uint8   // as nibpSoon, the readings before the latest that belong to its series (less than cycleGap apart), see nibpChecks
+	statN       uint16  // the readings of the current series, the latest included, see nibpChecks
 	statFrom    int64   // the first reading of the current series less than cycleGap apart (Unix ns; 0 = none), see nibpChecks
 	statLast    int64   // the latest measurement time of the current series (Unix ns), see nibpChecks
 	nibpBad     int
@@ -1366,6 +1368,17 @@ const statGap = 55 * time.Second
 // longer is usually given an arterial line (docs/vitals-history.md, session 22).
 const cycleGap = 65 * time.Second
 
+// seriesSpare is how many more readings than its length allows at one
+// determination per cycle (min_interval, min_interval_child) a series of
+// readings back to back may hold. Each determination inflates the cuff and
+// deflates it step by step over 20–45 s, so back-to-back readings come a
+// cycle apart on average; a few come closer (a determination cut short by
+// motion repeated at once, a reading started by hand on top of a STAT one,
+// stamps taken at the start of one determination and the end of the next).
+// A series that keeps reporting new values faster than that is not one cuff
+// measuring.
+const seriesSpare = 6
+
 // restampJitter is how far a device's repeated stamp of one cuff reading
 // (OBX-14) may wander from the reading's first: some exports derive it anew
 // for each message from the monitor's relative clock, tens of milliseconds
@@ -1461,17 +1474,37 @@ func (s *stream) nibpChecks(e *Engine, em *emitter, arrival time.Time, dst []Fin
 	}
 	iv := at.Sub(s.nibpAt)
 	soon := s.haveNIBP && iv != 0 && iv.Abs() < cycle
-	soonAgain := soon && s.nibpSoon&nibpSoonWindow != 0
-	s.nibpSoon <<= 1
-	if soon {
-		s.nibpSoon |= 1
-	}
 	inSeries := s.haveNIBP && iv < statGap
 	// A series is timed from its latest reading: a reading stamped before
 	// the one before it (a scheduled reading among readings made to come
 	// between its cycles) neither ends the series nor moves its end.
 	run := time.Duration(at.UnixNano() - s.statLast)
 	inRun := s.haveNIBP && s.statLast != 0 && run < cycleGap
+	if inRun {
+		s.nibpRun = s.nibpRun<<1 | 1
+		if s.statN < math.MaxUint16 {
+			s.statN++
+		}
+	} else {
+		s.nibpRun, s.statN = 0, 1
+	}
+	// The early readings that count are those of earlier series: within one
+	// series (a STAT run, a determination repeated at once after a disturbed
+	// one and then another) determinations follow each other as fast as the
+	// cuff measures, which their number over the series' length judges below
+	// (seriesSpare), and the series' length is judged too (stat); a cuff
+	// that comes back early cycle after cycle is not one series. A reading
+	// stamped before the one before it is no next determination: its early
+	// neighbours count wherever they are.
+	same := s.nibpRun
+	if iv < 0 {
+		same = 0
+	}
+	soonAgain := soon && s.nibpSoon&nibpSoonWindow&^same != 0
+	s.nibpSoon <<= 1
+	if soon {
+		s.nibpSoon |= 1
+	}
 	switch {
 	case !inRun:
 		s.statFrom = 0
@@ -1486,6 +1519,8 @@ func (s *stream) nibpChecks(e *Engine, em *emitter, arrival time.Time, dst []Fin
 	case !em.on(rNIBPCadence):
 	case soonAgain:
 		dst = em.add(dst, rNIBPCadence, pNIBPMean, seg, at, iv.Seconds(), 0, cycle.Seconds(), "", "new cuff reading sooner than a cuff can cycle")
+	case inRun && s.statFrom != 0 && series > 0 && float64(s.statN-1)-series.Seconds()/cycle.Seconds() > seriesSpare:
+		dst = em.add(dst, rNIBPCadence, pNIBPMean, seg, at, float64(s.statN), series.Seconds(), cycle.Seconds(), "", "more cuff readings in a series than a cuff can measure in its time")
 	case inRun && s.statFrom != 0 && series > nc.Stat:
 		dst = em.add(dst, rNIBPCadence, pNIBPMean, seg, at, series.Seconds(), iv.Seconds(), nc.Stat.Seconds(), "", "cuff readings a minute apart or closer for longer than a STAT series lasts")
 	}
