@@ -91,18 +91,3 @@ func TestStatSeriesBackToBack(t *testing.T) {
 		{"an early reading after every scheduled one", cuffReadings("", 60*time.Minute, early, nil3), "sooner than a cuff can cycle"},
 	})
 }
-
-// TestOlderReadingComesBack: a monitor reports its latest determination. On
-// a 30-minute cycle, readings every 4 minutes from minute 33 and then the
-// cycle's own reading of minute 30 again at minute 47 mean the readings in
-// between were not this cuff's; a reading stamped seconds before the one
-// before it (stamps rounded, a clock nudged) is not that.
-func TestOlderReadingComesBack(t *testing.T) {
-	arrive := []time.Duration{10 * sec, 30*time.Minute + 10*sec, 33 * time.Minute, 37 * time.Minute, 41 * time.Minute, 45 * time.Minute, 47 * time.Minute}
-	stamp := []time.Duration{0, 30 * time.Minute, 33 * time.Minute, 37 * time.Minute, 41 * time.Minute, 45 * time.Minute, 30 * time.Minute}
-	near := []time.Duration{0, 30 * time.Minute, 33 * time.Minute, 45 * time.Minute, 45*time.Minute - 8*sec}
-	checkCuffCases(t, []cuffCase{
-		{"the cycle's reading back after readings between", cuffStamped(55*time.Minute, arrive, stamp), "stamped before the one before it"},
-		{"a reading stamped 8 s before the one before it", cuffStamped(55*time.Minute, []time.Duration{10 * sec, 30*time.Minute + 10*sec, 33 * time.Minute, 45 * time.Minute, 46 * time.Minute}, near), ""},
-	})
-}

@@ -1517,13 +1517,6 @@ func (s *stream) nibpChecks(e *Engine, em *emitter, arrival time.Time, dst []Fin
 	series := time.Duration(at.UnixNano() - s.statFrom)
 	switch {
 	case !em.on(rNIBPCadence):
-	case stamped && iv < -cycleGap && em.msgTime.Sub(at) > cycleGap:
-		// A monitor reports its latest determination: a reading with new
-		// values stamped well before the one before it, and long before
-		// the message that brings it, is an older determination come back
-		// (the readings between it and the message were not this cuff's).
-		// A clock stepped back moves the message time with the stamp.
-		dst = em.add(dst, rNIBPCadence, pNIBPMean, seg, at, iv.Seconds(), em.msgTime.Sub(at).Seconds(), -cycleGap.Seconds(), "", "new cuff reading stamped before the one before it")
 	case soonAgain:
 		dst = em.add(dst, rNIBPCadence, pNIBPMean, seg, at, iv.Seconds(), 0, cycle.Seconds(), "", "new cuff reading sooner than a cuff can cycle")
 	case inRun && s.statFrom != 0 && series > 0 && float64(s.statN-1)-series.Seconds()/cycle.Seconds() > seriesSpare:
