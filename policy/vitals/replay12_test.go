@@ -13,15 +13,24 @@ import (
 // cadence of seconds, neighbouring messages differ by more than the
 // near-replay tolerance.
 func wandering(seed uint64, n int) []msg {
-	r := rand.New(rand.NewPCG(seed, 12))
-	h, s, b, a := 90, 96, 18, 80
+	return walk(rand.New(rand.NewPCG(seed, 12)), n, walkBounds{start: [4]int{90, 96, 18, 80}, lo: [4]int{60, 90, 10, 65}, hi: [4]int{130, 99, 28, 105}})
+}
+
+// walkBounds are a random walk's start and bounds for the heart rate,
+// saturation, breathing rate and arterial mean, in that order.
+type walkBounds struct{ start, lo, hi [4]int }
+
+// walk returns n messages whose heart rate and arterial mean move by up to
+// 3 and whose saturation and breathing rate move by up to 1 each message,
+// inside the bounds, with a pulse rate within 1 of the heart rate.
+func walk(r *rand.Rand, n int, b walkBounds) []msg {
+	v := b.start
 	ms := make([]msg, n)
 	for i := range ms {
-		h = min(130, max(60, h+r.IntN(7)-3))
-		s = min(99, max(90, s+r.IntN(3)-1))
-		b = min(28, max(10, b+r.IntN(3)-1))
-		a = min(105, max(65, a+r.IntN(7)-3))
-		ms[i] = msg{rows: []row{hr(num(float64(h))), pr(num(float64(h + r.IntN(3) - 1))), spo2(num(float64(s))), rr(num(float64(b))), artM(num(float64(a))), temp("37.0")}}
+		for c, span := range [4]int{7, 3, 3, 7} {
+			v[c] = min(b.hi[c], max(b.lo[c], v[c]+r.IntN(span)-span/2))
+		}
+		ms[i] = msg{rows: []row{hr(num(float64(v[0]))), pr(num(float64(v[0] + r.IntN(3) - 1))), spo2(num(float64(v[1]))), rr(num(float64(v[2]))), artM(num(float64(v[3]))), temp("37.0")}}
 	}
 	return ms
 }

@@ -53,17 +53,7 @@ func TestShiftedReplay(t *testing.T) {
 // heart rate and arterial mean by up to 3 from one message to the next,
 // saturation and breathing rate by up to 1.
 func ambling(seed uint64, n int) []msg {
-	r := rand.New(rand.NewPCG(seed, 27))
-	h, s, b, a := 80, 96, 16, 85
-	ms := make([]msg, n)
-	for i := range ms {
-		h = min(110, max(60, h+r.IntN(7)-3))
-		s = min(99, max(92, s+r.IntN(3)-1))
-		b = min(24, max(10, b+r.IntN(3)-1))
-		a = min(100, max(70, a+r.IntN(7)-3))
-		ms[i] = msg{rows: []row{hr(num(float64(h))), pr(num(float64(h + r.IntN(3) - 1))), spo2(num(float64(s))), rr(num(float64(b))), artM(num(float64(a))), temp("37.0")}}
-	}
-	return ms
+	return walk(rand.New(rand.NewPCG(seed, 27)), n, walkBounds{start: [4]int{80, 96, 16, 85}, lo: [4]int{60, 92, 10, 70}, hi: [4]int{110, 99, 24, 100}})
 }
 
 // TestShiftedReplaySlow: at 30 s a run of 12 remembered messages is a
