@@ -2,7 +2,6 @@ package vitals_test
 
 import (
 	"testing"
-	"time"
 
 	"github.com/hl7gate/hl7gate/policy/vitals"
 )
@@ -58,47 +57,6 @@ func TestTransducerBackAfterDrift28(t *testing.T) {
 			}
 			if !tc.report && n > 0 {
 				t.Errorf("the transducer's return was reported")
-			}
-		})
-	}
-}
-
-// TestTransducerBoxLevelled28 (session 28, artroc28): a transducer lowered
-// 14 cm (−10 mmHg on the three pressures, below their step threshold, so
-// not reported) and put back 30 min later is a level held and let go, each
-// in one message: the box check reported it at its return although the step
-// check does not (clean25's `levelled`; corpus4 training s5 m0027 701–702,
-// −12 at 442, +12 at 700). A level held that way on the pressures by
-// different amounts (a forged scaling) is still reported at its return.
-func TestTransducerBoxLevelled28(t *testing.T) {
-	base := every(60, 15*sec, func(i int) msg { return artShifted(i, 80, 0, 0, 0) })
-	tests := []struct {
-		name   string
-		off    [3]float64
-		report bool
-	}{
-		{"off its level by one amount and put back", [3]float64{-10, -10, -10}, false},
-		{"scaled: the systolic twice the diastolic", [3]float64{-14, -6, -9}, true},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			off := every(120, 15*sec, func(i int) msg { return artShifted(i+100, 80, tc.off[0], tc.off[1], tc.off[2]) })
-			ret := every(20, 15*sec, func(i int) msg { return artShifted(i+300, 80, 0, 0, 0) })
-			ticks := then(then(base, 15*sec, off), 15*sec, ret)
-			returned := t0.Add(ticks[len(ticks)-len(ret)].at)
-			fs := run(t, vitals.DefaultConfig(), ticks)
-			n := 0
-			for _, f := range fs {
-				t.Logf("%s %s %v %g from %g: %s", f.Rule, f.Parameter, f.ObservedAt.Sub(returned), f.Value, f.Other, f.Explanation)
-				if f.Rule == "rate_of_change" && f.ObservedAt.Sub(returned) >= 0 && f.ObservedAt.Sub(returned) <= 2*15*time.Second {
-					n++
-				}
-			}
-			if tc.report && n == 0 {
-				t.Errorf("the level held and let go was not reported; rules fired %q", rulesOf(fs))
-			}
-			if !tc.report && n > 0 {
-				t.Errorf("the transducer off its level and put back was reported")
 			}
 		})
 	}

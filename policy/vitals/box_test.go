@@ -72,12 +72,9 @@ func TestBox(t *testing.T) {
 			}
 			return plain(i)
 		}), []string{"rate_of_change"}},
-		// +14/+8/+10, not +10 on all three: that is a transducer 14 cm off
-		// its level and put back, quiet since session 28 (artroc28,
-		// TestTransducerBoxLevelled28).
-		{"arterial pressures forged +14/+8/+10 mmHg for 30 min (under half the spike threshold), then back", box(60, func(i, k int) msg {
+		{"arterial pressures forged +10 mmHg for 30 min (under half the spike threshold), then back", box(60, func(i, k int) msg {
 			if k >= 0 && k < 60 {
-				return withArt(patient(i, 80, 97, 16, 38), i, 134, 78, 97)
+				return withArt(patient(i, 80, 97, 16, 38), i, 130, 80, 97)
 			}
 			return plain(i)
 		}), []string{"rate_of_change"}},

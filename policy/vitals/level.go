@@ -18,9 +18,12 @@ import (
 // line comes back to the level it left, and by the shift it began with when
 // the patient's own level moved meanwhile (session 28, artroc28); one
 // whose start was not (below its threshold, or another channel moved with
-// it) made its return the reported step (session 25, clean25). Nor is a
-// line that went off and came back each in one message, by one amount,
-// reported as a forged level held (a box) at that return (artroc28).
+// it) made its return the reported step (session 25, clean25). A line that
+// went off and came back each in one message by one amount, its start
+// unreported, is still reported at its return as a level held (a box):
+// corpus4 forges exactly that (training s7 m0075, −11 on all three for
+// 21 min), and nothing in the numbers tells it from a transducer lowered
+// and put back (artroc28).
 const (
 	levelMin   = 6.0  // mmHg: the least shift of the line judged as a change of its height
 	levelMax   = 20.0 // mmHg: 27 cm, a bed's travel from its working height
@@ -71,13 +74,6 @@ func (s *stream) levelled(now int64) bool {
 	}
 	if s.levelAt != 0 && now-s.levelAt <= levelKeep.Nanoseconds() && takesBack(d, float64(s.level)) {
 		s.levelAt = 0
-		// Nor is the line a forged level held and let go (a box, judged at
-		// its return, which may lapse a message before it lands): the
-		// boxes its three pressures began with the shift end here
-		// (session 28, artroc28).
-		s.cancelBox(pARTSys)
-		s.cancelBox(pARTDia)
-		s.cancelBox(pARTMean)
 		return true
 	}
 	if o := s.lineOff(); o != 0 && now-s.lineFrom <= levelKeep.Nanoseconds() && takesBack(d, o) {
