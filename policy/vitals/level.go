@@ -14,9 +14,16 @@ import (
 // as one (level21, session 21: no number tells them apart). The return is
 // different: the line goes back by the amount it left by, to the height it
 // was at, whether or not its start was reported. A step whose start was
-// reported is already excused at its return (undoes, lineReturned); one
+// reported is already excused at its return (undoes, lineReturned) when the
+// line comes back to the level it left, and by the shift it began with when
+// the patient's own level moved meanwhile (session 28, artroc28); one
 // whose start was not (below its threshold, or another channel moved with
-// it) made its return the reported step (session 25, clean25).
+// it) made its return the reported step (session 25, clean25). A line that
+// went off and came back each in one message by one amount, its start
+// unreported, is still reported at its return as a level held (a box):
+// corpus4 forges exactly that (training s7 m0075, −11 on all three for
+// 21 min), and nothing in the numbers tells it from a transducer lowered
+// and put back (artroc28).
 const (
 	levelMin   = 6.0  // mmHg: the least shift of the line judged as a change of its height
 	levelMax   = 20.0 // mmHg: 27 cm, a bed's travel from its working height
@@ -52,7 +59,8 @@ func (s *stream) levelShift() (d float64, ok bool) {
 
 // levelled reports whether this message's arterial values take the line
 // back by the shift it made last (within levelKeep, opposite, equal within
-// levelShare of it or levelTol): the transducer put back on its level. The
+// levelShare of it or levelTol), or by the shift a reported step that still
+// stands began with (lineOff): the transducer put back on its level. The
 // shift it made otherwise becomes the one remembered, until the excursion
 // it began comes back by itself or a return is judged undone (excursions;
 // review25). A flushed, zeroed or damped line is not judged.
@@ -64,11 +72,27 @@ func (s *stream) levelled(now int64) bool {
 	if !ok {
 		return false
 	}
-	was := float64(s.level)
-	if s.levelAt != 0 && now-s.levelAt <= levelKeep.Nanoseconds() && d*was < 0 && math.Abs(d+was) <= max(levelTol, levelShare*math.Abs(was)) {
+	if s.levelAt != 0 && now-s.levelAt <= levelKeep.Nanoseconds() && takesBack(d, float64(s.level)) {
 		s.levelAt = 0
+		return true
+	}
+	if o := s.lineOff(); o != 0 && now-s.lineFrom <= levelKeep.Nanoseconds() && takesBack(d, o) {
+		// The height shift a reported step began with, taken back while
+		// that step stands (lineOff): the transducer put back after the
+		// patient's own level moved under it, so the line does not come
+		// back to the level it left (undoes, lineReturned ask for that)
+		// but by the amount it left by. The step was reported at its start;
+		// its end is no second one (session 28, artroc28).
+		s.lineStep = 0
 		return true
 	}
 	s.level, s.levelAt = float32(d), now
 	return false
+}
+
+// takesBack reports whether a shift d of the line's height takes back an
+// earlier one, was: the other way, equal to it within levelShare of it or
+// levelTol.
+func takesBack(d, was float64) bool {
+	return d*was < 0 && math.Abs(d+was) <= max(levelTol, levelShare*math.Abs(was))
 }
