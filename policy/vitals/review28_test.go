@@ -34,3 +34,28 @@ func TestBreathingRateAtHeartHeld28(t *testing.T) {
 	}
 	checkCases(t, tests)
 }
+
+// TestBreathingRateZeroBesidePulseZero28 (review28): a breathing rate of 0
+// counts no heartbeats. Beside an oximeter reporting a pulse rate of 0 (no
+// pulse found) it lay within 0.8-1.1 of that rate, so countsBeats took a
+// sedated patient's breathing rate falling from 9 to 0 and held 2.5 min
+// for impedance counting heartbeats, and the step was not judged.
+func TestBreathingRateZeroBesidePulseZero28(t *testing.T) {
+	series := func(pulse func(h float64, r *rand.Rand) string) []tick {
+		r := rand.New(rand.NewPCG(27, 3))
+		return every(200, 15*sec, func(i int) msg {
+			h := 68 + float64(r.IntN(3))
+			m := msg{rows: []row{hr(num(h)), pr(pulse(h, r)), spo2(num(95 + float64(r.IntN(2)))),
+				rr(num(9 + 3*float64(r.IntN(4)/3))), temp("37.0")}}
+			if i >= 100 && i < 110 {
+				m.rows[3] = rr("0")
+			}
+			return m
+		})
+	}
+	tests := []ruleCase{
+		{"beside a pulse rate", series(func(h float64, r *rand.Rand) string { return num(h + float64(r.IntN(3)-1)) }), []string{"rate_of_change"}},
+		{"beside a pulse rate of 0", series(func(float64, *rand.Rand) string { return "0" }), []string{"hr_pr_agreement", "rate_of_change"}},
+	}
+	checkCases(t, tests)
+}

@@ -397,11 +397,13 @@ func (s *stream) witnessed(p param) bool {
 // what a forged spike often is, so the value must also be one the monitor
 // can have counted: on the grid its breathing rates have kept (rrGrid, a
 // count over a fixed window scaled to a minute). Off that grid, or on a
-// monitor that keeps none, it is judged as any value.
+// monitor that keeps none, it is judged as any value. A rate of 0 counts
+// nothing, whatever a heart or pulse rate of 0 beside it (an oximeter that
+// found no pulse) would make of the bounds (review28).
 func (s *stream) countsBeats(onGrid bool) bool {
 	rr := &s.cur[pRR]
 	b, ok := s.tracks[pRR].baseline()
-	if !onGrid || !rr.ok || !ok || b >= bradypnoea {
+	if !onGrid || !rr.ok || rr.v <= 0 || !ok || b >= bradypnoea {
 		return false
 	}
 	for _, q := range [...]param{pHR, pPR} {
