@@ -65,6 +65,13 @@ func (s *stream) levelShift() (d float64, ok bool) {
 // it began comes back by itself or a return is judged undone (excursions;
 // review25). A flushed, zeroed or damped line is not judged.
 func (s *stream) levelled(now int64) bool {
+	if s.zeroed() {
+		// Zeroed, the transducer is opened to the air at the height it is
+		// levelled at: a shift of the line before it is no height a later
+		// move puts it back from (review28). A flush, blood sampling or a
+		// damped trace leaves the transducer where it was.
+		s.levelAt = 0
+	}
 	if s.flushed() || s.damped() {
 		return false
 	}

@@ -294,6 +294,7 @@ func (s *stream) newPatient() {
 	s.shape = artShape{}              // nor its waveform
 	s.form = cuffForm{}               // nor the next patient's cuff its form factor
 	s.rrSince = 0                     // nor is the next baby's first breathing its pace (neoRRWarming)
+	s.beatsFrom = 0                   // nor a run of counted heartbeats the next patient's (beatsCounted)
 }
 
 // backToBaseline reports whether the current value of p is within tol of

@@ -138,6 +138,7 @@ type stream struct {
 	lineFrom    int64   // the arrival that step began at (Unix ns), which its twins' reports share
 	rrSince     int64   // arrival of the patient's first breathing rate (Unix ns; 0 = none yet), see neoRRWarming
 	rrGrid      rrGrid  // the step of the monitor's breathing rates, see countsBeats
+	beatsFrom   int64   // arrival of the first breathing rate of the current run of counted heartbeats (Unix ns; 0 = none), see beatsCounted
 	levelBack   bool    // this message takes the line back by that shift (levelled), set by values
 	nibpSoon    uint8   // one bit per new reading, latest lowest: it came sooner than the class's cycle (min_interval, min_interval_child) after the one before, see nibpChecks
 	statFrom    int64   // the first reading of the current series less than cycleGap apart (Unix ns; 0 = none), see nibpChecks
