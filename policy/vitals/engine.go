@@ -48,10 +48,11 @@ type Engine struct {
 }
 
 // parkedReplay is the near-replay history of a stream dropped for being
-// idle, and when its monitor was last seen (Unix ns).
+// idle, its message counters, and when its monitor was last seen (Unix ns).
 type parkedReplay struct {
-	seen int64
-	rs   *replayState
+	seen      int64
+	rs        *replayState
+	seq, hseq idSequence
 }
 
 // source is what the Engine keeps per address: which device it carries.
@@ -375,6 +376,7 @@ func (e *Engine) stream(src netip.Addr, app, fac []byte, now time.Time) (*stream
 		delete(e.parked, key)
 		if d := now.UnixNano() - p.seen; d >= 0 && d <= replayHorizon.Nanoseconds() {
 			s.replay = *p.rs
+			s.seq, s.hseq = p.seq, p.hseq
 		}
 	}
 	e.streams[key] = s
@@ -385,8 +387,9 @@ func (e *Engine) stream(src netip.Addr, app, fac []byte, now time.Time) (*stream
 // being idle, for its monitor's return within replayHorizon of when it was
 // last seen: a monitor silent through a transport (the patient to CT and
 // back, 15 min to 2 h) starts afresh in every other check, but a replay of
-// values it sent before the silence is still one. At most MaxMonitors
-// histories are parked (7.9 KiB each, see replayState), dropped
+// values it sent before the silence is still one, and so is a control ID
+// its counter passed before it (the counters, 128 B, are parked too). At
+// most MaxMonitors histories are parked (7.9 KiB each, see replayState), dropped
 // replayHorizon after their monitor was last seen; a stream made to room
 // at MaxMonitors is not parked.
 func (e *Engine) park(key uint64, s *stream) {
@@ -396,8 +399,9 @@ func (e *Engine) park(key uint64, s *stream) {
 	s.mu.Lock()
 	rs := new(replayState)
 	*rs = s.replay
+	p := parkedReplay{seen: s.lastSeen.Load(), rs: rs, seq: s.seq, hseq: s.hseq}
 	s.mu.Unlock()
-	e.parked[key] = parkedReplay{seen: s.lastSeen.Load(), rs: rs}
+	e.parked[key] = p
 }
 
 // streamKey returns the hash of a device's source address, MSH-3 and

@@ -10,7 +10,8 @@ import "math"
 // (idHistory) remembers at most the last 1,024 messages, minutes at 1 s
 // cadence, and for a device with a learned counter only about the resend
 // window.
-// 32 bytes per device.
+// 64 bytes per device and numbering (decimal and hexadecimal, see
+// splitHex): 128 per device.
 //
 // Devices that number otherwise stay out: random or time-based IDs never rise
 // by small steps long enough to be learned; a counter shared by many beds (an
@@ -18,41 +19,82 @@ import "math"
 // that restarts below the stretch (a device restart) or leaps ahead starts a
 // new stretch. A restart to a number the stretch passed, seen from the
 // counter's own first message on, is a reused ID and is reported once.
+//
+// The last seqEarlier learned stretches a restart or leap ended are kept
+// (same prefix): an ID that comes back into one of them, at least
+// seqMinBack behind its end, and is not the current counter's next, is a
+// reused ID too (an ID from before a device restart or an outage's leap,
+// ahead of the new counter). An earlier stretch the current one reaches by
+// small steps is forgotten: the device numbers through it again.
 type idSequence struct {
-	first, last uint64 // the stretch of the counter seen: first..last
-	prefix      uint32 // hash of the ID's non-digit part (and of digits beyond seqDigits)
-	run         uint32 // consecutive small rises, capped at seqLearn
-	pushed      uint32 // IDs recorded since the stretch began, see ahead
+	first, last uint64              // the stretch of the counter seen: first..last
+	prefix      uint32              // hash of the ID's non-digit part (and of digits beyond seqDigits)
+	run         uint32              // consecutive small rises, capped at seqLearn
+	pushed      uint32              // IDs recorded since the stretch began, see ahead
+	earlier     [seqEarlier]stretch // learned stretches ended by a restart or leap, newest first; zero = none
 }
+
+// stretch is a range of a counter a device passed: first..last.
+type stretch struct{ first, last uint64 }
 
 const (
 	seqMaxStep = 8  // a rise of up to this many is the next message (some not seen)
 	seqLearn   = 32 // small rises in a row before the counter is trusted
 	seqMinBack = 16 // how far behind the counter an ID must lie: not a reordering
 	seqDigits  = 18 // the counter's digits read; more significant ones join the prefix
+	seqHex     = 16 // the hexadecimal counter's digits read, see splitHex
+	seqEarlier = 2  // learned stretches kept after a restart or leap
 )
 
-// next records a control ID, split by splitCounter, and reports whether it
-// lies at least seqMinBack behind a learned counter, within the stretch the
-// counter passed, and how far behind. A reported ID does not move the
+// next records a control ID, split by splitCounter (or splitHex), and
+// reports whether it lies at least seqMinBack behind a learned counter,
+// within the stretch the counter passed or within an earlier stretch kept,
+// and how far behind that stretch's end. A reported ID does not move the
 // counter. It is called for every ID the control-ID history records as a new
 // entry, after the history did.
 func (q *idSequence) next(prefix uint32, n uint64, ok bool) (reused bool, back uint64) {
 	switch {
 	case !ok || prefix != q.prefix:
-		*q = idSequence{first: n, last: n, prefix: prefix}
+		q.restart(prefix, n)
 	case n > q.last && n-q.last <= seqMaxStep:
 		q.last = n
 		q.run = min(q.run+1, seqLearn)
+		for i, e := range q.earlier {
+			if e != (stretch{}) && e.first <= q.last && e.last >= q.first {
+				q.earlier[i] = stretch{} // numbered through again
+			}
+		}
 	case n < q.last && n >= q.first && q.run >= seqLearn && q.last-n >= seqMinBack:
 		reused, back = true, q.last-n
 	case n != q.last:
-		*q = idSequence{first: n, last: n, prefix: prefix}
+		for _, e := range q.earlier {
+			if e != (stretch{}) && n >= e.first && n <= e.last && e.last-n >= seqMinBack {
+				reused, back = true, e.last-n
+				break
+			}
+		}
+		if !reused {
+			q.restart(prefix, n)
+		}
 	}
 	if q.pushed < math.MaxUint32 {
 		q.pushed++
 	}
 	return reused, back
+}
+
+// restart begins a new stretch at n, keeping the one it ends among the
+// earlier stretches if it was learned and the prefix stays; a new prefix
+// forgets them.
+func (q *idSequence) restart(prefix uint32, n uint64) {
+	earlier := q.earlier
+	if prefix != q.prefix {
+		earlier = [seqEarlier]stretch{}
+	} else if q.learned() {
+		copy(earlier[1:], earlier[:])
+		earlier[0] = stretch{q.first, q.last}
+	}
+	*q = idSequence{first: n, last: n, prefix: prefix, earlier: earlier}
 }
 
 // learned reports whether the device's counter is trusted: a reused ID
@@ -82,6 +124,40 @@ func splitCounter(id []byte) (prefix uint32, n uint64, ok bool) {
 	}
 	for _, c := range id[i:] {
 		n = n*10 + uint64(c-'0')
+	}
+	prefix = 2166136261 // FNV-1a
+	for _, c := range id[:i] {
+		prefix = (prefix ^ uint32(c)) * 16777619
+	}
+	return prefix, n, true
+}
+
+// splitHex splits a control ID whose last seqHex characters or fewer are
+// hexadecimal digits, at least one of them a letter (a device counting in
+// hexadecimal, such as B0AC00274F), into the hash of its prefix and the
+// value of those digits; ok is false otherwise, so a decimal counter is read
+// by splitCounter alone.
+func splitHex(id []byte) (prefix uint32, n uint64, ok bool) {
+	i, letter := len(id), false
+	for i > 0 && len(id)-i < seqHex {
+		c := id[i-1]
+		switch {
+		case c >= '0' && c <= '9':
+			n |= uint64(c-'0') << (4 * (len(id) - i))
+		case c >= 'A' && c <= 'F':
+			n |= uint64(c-'A'+10) << (4 * (len(id) - i))
+			letter = true
+		case c >= 'a' && c <= 'f':
+			n |= uint64(c-'a'+10) << (4 * (len(id) - i))
+			letter = true
+		default:
+			goto done
+		}
+		i--
+	}
+done:
+	if !letter {
+		return 0, 0, false
 	}
 	prefix = 2166136261 // FNV-1a
 	for _, c := range id[:i] {

@@ -91,8 +91,9 @@ type stream struct {
 	idsReused   bool   // the device reuses control IDs by design (e.g. always "1")
 	prevArrival time.Time
 
-	ids idHistory  // recent control IDs, see idHistory
-	seq idSequence // the device's message counter, see idSequence
+	ids  idHistory  // recent control IDs, see idHistory
+	seq  idSequence // the device's message counter, see idSequence
+	hseq idSequence // the same for a counter in hexadecimal (splitHex)
 
 	lastMsgTime time.Time
 	obsAt       [len(continuous)]int64 // per continuous channel, its last OBX-14 (Unix ns; 0 = none), see timing
@@ -253,8 +254,9 @@ func (s *stream) observe(e *Engine, src netip.Addr, m *hl7.Message, msh []hl7.Fi
 	at := uint32(arrival.Unix())
 	window := rc.ReplayControlID.ResendWindow
 	prefix, count, counted := splitCounter(id)
+	hprefix, hcount, hcounted := splitHex(id)
 	i := -1
-	if !s.seq.ahead(prefix, count, counted, s.ids.n) {
+	if !s.seq.ahead(prefix, count, counted, s.ids.n) && !s.hseq.ahead(hprefix, hcount, hcounted, s.ids.n) {
 		i = s.ids.find(key)
 	}
 	if i >= 0 {
@@ -281,9 +283,13 @@ func (s *stream) observe(e *Engine, src netip.Addr, m *hl7.Message, msh []hl7.Fi
 		// A device with a learned counter needs the history only to tell
 		// re-sends from reuse within the window: an older ID is behind its
 		// counter. Any other device keeps it whole.
-		s.ids.push(key, at, !s.seq.learned() || !s.ids.spans(at, uint32(window/time.Second)))
+		s.ids.push(key, at, !s.seq.learned() && !s.hseq.learned() || !s.ids.spans(at, uint32(window/time.Second)))
 		s.ids.remember(idFP, contentFP)
-		if reused, back := s.seq.next(prefix, count, counted); reused && em.on(rReplayControlID) && !s.idsReused {
+		reused, back := s.seq.next(prefix, count, counted)
+		if hreused, hback := s.hseq.next(hprefix, hcount, hcounted); hreused && !reused {
+			reused, back = true, hback
+		}
+		if reused && em.on(rReplayControlID) && !s.idsReused {
 			dst = em.add(dst, rReplayControlID, pNone, 0, time.Time{}, float64(back), 0, seqMinBack, "",
 				"control ID reused: it lies behind the device's message counter")
 		}
