@@ -63,6 +63,8 @@ func TestControlIDCounterEarlier(t *testing.T) {
 			[]string{"replay_control_id"}},
 		{"a silence longer than idle_evict, then an ID from before it", silence(ids(n, 0, 46000, "%d"), 40*time.Minute, seq(ids(80, n, 46000+n+5, "%d"), reuse("46377"), ids(5, n+81, 46000+n+85, "%d"))),
 			[]string{"replay_control_id"}},
+		{"a device's first ID reused, the counter going on from where it was", seq(ids(n, 0, 1, "%d"), reuse("2"), ids(5, n+1, n+1, "%d")),
+			[]string{"replay_control_id"}},
 		{"a silence longer than idle_evict, the first ID after it from before", silence(ids(n, 0, 19000, "%d"), 40*time.Minute, seq(reuse("19696"), ids(5, n+1, 19000+n+1, "%d"))),
 			[]string{"replay_control_id"}},
 
@@ -75,6 +77,8 @@ func TestControlIDCounterEarlier(t *testing.T) {
 		{"a four-digit counter wraps, numbers up to the stretch before the wrap, and restarts there", seq(ids(200, 0, 9800, "%04d"), ids(9850, 200, 0, "%04d"), ids(100, 10050, 9900, "%04d")), nil},
 		{"an outage's backlog delivered after the counter resumed", seq(ids(n, 0, 5000, "%d"), ids(100, n, 5000+n+200, "%d"), ids(200, n+100, 5000+n, "%d")), nil},
 		{"a silence, the device restarted during it", silence(ids(n, 0, 46000, "%d"), 40*time.Minute, ids(100, n, 1, "%d")), nil},
+		{"a device seen from its boot boots again during a silence", silence(ids(n, 0, 1, "%d"), 40*time.Minute, ids(100, n, 1, "%d")), nil},
+		{"a device seen from its boot boots again at once, its first message lost", seq(ids(n, 0, 1, "%d"), ids(100, n, 2, "%d")), nil},
 		{"a silence, the counter leaps ahead on return", silence(ids(n, 0, 46000, "%d"), 40*time.Minute, ids(100, n, 46000+n+1200, "%d")), nil},
 	}
 	for _, tc := range tests {

@@ -18,7 +18,11 @@ import "math"
 // aggregating gateway) rises by more than seqMaxStep per device; a counter
 // that restarts below the stretch (a device restart) or leaps ahead starts a
 // new stretch. A restart to a number the stretch passed, seen from the
-// counter's own first message on, is a reused ID and is reported once.
+// counter's own first message on, is a reused ID and is reported once;
+// one within seqMaxStep of the stretch's first number is judged at the
+// next ID instead: a device seen from its boot that boots again numbers on
+// from there (a new stretch), while a forger reusing the device's first
+// IDs goes on from the counter (a reused ID, reported late).
 //
 // The last seqEarlier learned stretches a restart or leap ended are kept
 // (same prefix): an ID that comes back into one of them, at least
@@ -32,6 +36,8 @@ type idSequence struct {
 	run         uint32              // consecutive small rises, capped at seqLearn
 	pushed      uint32              // IDs recorded since the stretch began, see ahead
 	earlier     [seqEarlier]stretch // learned stretches ended by a restart or leap, newest first; zero = none
+	boot        uint64              // an ID come back to the stretch's start, judged at the next ID (see next); valid while booting
+	booting     bool
 }
 
 // stretch is a range of a counter a device passed: first..last.
@@ -51,8 +57,17 @@ const (
 // within the stretch the counter passed or within an earlier stretch kept,
 // and how far behind that stretch's end. A reported ID does not move the
 // counter. It is called for every ID the control-ID history records as a new
-// entry, after the history did.
-func (q *idSequence) next(prefix uint32, n uint64, ok bool) (reused bool, back uint64) {
+// entry, after the history did. late reports that the reused ID is the one
+// before this one (a return to the stretch's start, judged now).
+func (q *idSequence) next(prefix uint32, n uint64, ok bool) (reused, late bool, back uint64) {
+	if q.booting {
+		q.booting = false
+		if ok && prefix == q.prefix && n > q.boot && n-q.boot <= seqMaxStep {
+			q.restart(prefix, q.boot) // it numbers on from there: booted again
+		} else {
+			late, back = true, q.last-q.boot
+		}
+	}
 	switch {
 	case !ok || prefix != q.prefix:
 		q.restart(prefix, n)
@@ -65,7 +80,11 @@ func (q *idSequence) next(prefix uint32, n uint64, ok bool) (reused bool, back u
 			}
 		}
 	case n < q.last && n >= q.first && q.run >= seqLearn && q.last-n >= seqMinBack:
-		reused, back = true, q.last-n
+		if n-q.first <= seqMaxStep && !late {
+			q.booting, q.boot = true, n // a boot or a reuse: the next ID tells
+		} else {
+			reused, back = true, q.last-n
+		}
 	case n != q.last:
 		for _, e := range q.earlier {
 			if e != (stretch{}) && n >= e.first && n <= e.last && e.last-n >= seqMinBack {
@@ -80,7 +99,10 @@ func (q *idSequence) next(prefix uint32, n uint64, ok bool) (reused bool, back u
 	if q.pushed < math.MaxUint32 {
 		q.pushed++
 	}
-	return reused, back
+	if reused {
+		late = false // this ID's own reuse is the one reported
+	}
+	return reused || late, late, back
 }
 
 // restart begins a new stretch at n, keeping the one it ends among the

@@ -285,13 +285,16 @@ func (s *stream) observe(e *Engine, src netip.Addr, m *hl7.Message, msh []hl7.Fi
 		// counter. Any other device keeps it whole.
 		s.ids.push(key, at, !s.seq.learned() && !s.hseq.learned() || !s.ids.spans(at, uint32(window/time.Second)))
 		s.ids.remember(idFP, contentFP)
-		reused, back := s.seq.next(prefix, count, counted)
-		if hreused, hback := s.hseq.next(hprefix, hcount, hcounted); hreused && !reused {
-			reused, back = true, hback
+		reused, late, back := s.seq.next(prefix, count, counted)
+		if hreused, hlate, hback := s.hseq.next(hprefix, hcount, hcounted); hreused && !reused {
+			reused, late, back = true, hlate, hback
 		}
 		if reused && em.on(rReplayControlID) && !s.idsReused {
-			dst = em.add(dst, rReplayControlID, pNone, 0, time.Time{}, float64(back), 0, seqMinBack, "",
-				"control ID reused: it lies behind the device's message counter")
+			why := "control ID reused: it lies behind the device's message counter"
+			if late {
+				why = "control ID reused: the one before this message came back to the counter's start, and the counter went on from where it was"
+			}
+			dst = em.add(dst, rReplayControlID, pNone, 0, time.Time{}, float64(back), 0, seqMinBack, "", why)
 		}
 	}
 
