@@ -147,11 +147,16 @@ func splitCounter(id []byte) (prefix uint32, n uint64, ok bool) {
 	for _, c := range id[i:] {
 		n = n*10 + uint64(c-'0')
 	}
-	prefix = 2166136261 // FNV-1a
-	for _, c := range id[:i] {
-		prefix = (prefix ^ uint32(c)) * 16777619
+	return prefixHash(id[:i]), n, true
+}
+
+// prefixHash is the FNV-1a hash of a control ID's part before its counter.
+func prefixHash(b []byte) uint32 {
+	h := uint32(2166136261)
+	for _, c := range b {
+		h = (h ^ uint32(c)) * 16777619
 	}
-	return prefix, n, true
+	return h
 }
 
 // splitHex splits a control ID whose last seqHex characters or fewer are
@@ -161,29 +166,23 @@ func splitCounter(id []byte) (prefix uint32, n uint64, ok bool) {
 // by splitCounter alone.
 func splitHex(id []byte) (prefix uint32, n uint64, ok bool) {
 	i, letter := len(id), false
-	for i > 0 && len(id)-i < seqHex {
-		c := id[i-1]
-		switch {
+digits:
+	for ; i > 0 && len(id)-i < seqHex; i-- {
+		var d byte
+		switch c := id[i-1]; {
 		case c >= '0' && c <= '9':
-			n |= uint64(c-'0') << (4 * (len(id) - i))
+			d = c - '0'
 		case c >= 'A' && c <= 'F':
-			n |= uint64(c-'A'+10) << (4 * (len(id) - i))
-			letter = true
+			d, letter = c-'A'+10, true
 		case c >= 'a' && c <= 'f':
-			n |= uint64(c-'a'+10) << (4 * (len(id) - i))
-			letter = true
+			d, letter = c-'a'+10, true
 		default:
-			goto done
+			break digits
 		}
-		i--
+		n |= uint64(d) << (4 * (len(id) - i))
 	}
-done:
 	if !letter {
 		return 0, 0, false
 	}
-	prefix = 2166136261 // FNV-1a
-	for _, c := range id[:i] {
-		prefix = (prefix ^ uint32(c)) * 16777619
-	}
-	return prefix, n, true
+	return prefixHash(id[:i]), n, true
 }
