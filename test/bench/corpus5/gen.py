@@ -452,6 +452,8 @@ def simulate(m, T):
     if "NIBP" in m.ch:
         if m.nibp_mode == "auto":
             x = rng.uniform(0, m.nibp_every * 60)
+            if m.kind in ("nibp_cadence", "bp_inconsistent"):
+                x = rng.uniform(0, min(m.nibp_every * 60, 0.1 * T))
             while x < T:
                 nibp_times.append(x)
                 x += m.nibp_every * 60 + rng.uniform(-2, 2)
@@ -891,9 +893,13 @@ def forge(m, recs, rng):
     if k == "frozen":
         p = choose(["HR", "RR", "SPO2", "ABPM", "ETCO2", "PR", "HR"])
         dur = rng.uniform(360, 900) if sub else rng.uniform(1800, 3600)
+        dur = min(dur, (recs[-1]["t"] - recs[0]["t"]) * 0.4)
         i0, i1 = pick_window(recs, rng, dur, min_msgs=4 if sub else 10,
                              avoid=lambda r: r["v"].get(p) is not None and "paced" not in r["ev"]
                              and "ventilated" not in r["ev"])
+        if not any(r["v"].get(p) is not None for r in recs[i0 - 1:i1 + 1]):
+            p = next(q for q in ("HR", "PR", "RR", "SPO2") if any(r["v"].get(q) is not None
+                                                                  for r in recs[i0 - 1:i1 + 1]))
         val = next(r["v"][p] for r in recs[i0 - 1:] if r["v"].get(p) is not None)
         if p in ("ABPS", "ABPD", "ABPM"):
             src = next(r for r in recs[i0 - 1:] if r["v"].get(p) is not None)
@@ -981,8 +987,11 @@ def forge(m, recs, rng):
         dur = rng.uniform(1500, 3000) if sub else rng.uniform(1800, 3600)
         i0, i1 = pick_window(recs, rng, dur, min_msgs=10, avoid=lambda r: all(r["v"].get(q) is not None for q in ps))
         seg = recs[i0:i1 + 1]
+        ps = [q for q in ps if any(r["v"].get(q) is not None for r in seg)] or ps[:1]
         for q in ps:
             xs = [r["v"].get(q) for r in seg]
+            if not any(x is not None for x in xs):
+                continue
             known = [x for x in xs if x is not None]
             mean = sum(known) / len(known)
             xs = [mean if x is None else x for x in xs]
@@ -1013,6 +1022,7 @@ def forge(m, recs, rng):
         i0, _ = pick_window(recs, rng, 0, lo=0.45, hi=0.9)
         # inject n forged messages after recs[i0], each reusing the ID of a message `lag` seconds earlier
         src = next(i for i, r in enumerate(recs) if r["t"] >= recs[i0]["t"] - lag)
+        src = max(0, min(src, i0 - n - 1))
         new = []
         for j in range(n):
             base = recs[i0]
@@ -1120,6 +1130,19 @@ def forge(m, recs, rng):
     if k == "bp_inconsistent":
         idx = [i for i, r in enumerate(recs) if r["nibp_new"] and 0.2 < i / len(recs) < 0.9]
         use_abp = "ABP" in m.ch and (not idx or rng.random() < 0.6)
+        if not use_abp and not idx:
+            idx = [i for i, r in enumerate(recs) if r["nibp_new"] and i < len(recs) - 4]
+        if not use_abp and not idx:  # no cuff reading at all (very short corpora): force one
+            i = len(recs) // 2
+            r = recs[i]
+            s_, d_ = int(round(r["v"].get("ABPS") or 110)), int(round(r["v"].get("ABPD") or 65))
+            r["nibp"] = (s_, d_, int(round(d_ + (s_ - d_) * 0.4)), r["t"] - 1)
+            r["nibp_new"] = True
+            j = i + 1
+            while j < len(recs) and not recs[j]["nibp_new"]:
+                recs[j]["nibp"] = r["nibp"]
+                j += 1
+            idx = [i]
         if use_abp:
             dur = rng.uniform(60, 300) if sub else rng.uniform(300, 1200)
             i0, i1 = pick_window(recs, rng, dur, min_msgs=2,
@@ -1176,7 +1199,7 @@ def forge(m, recs, rng):
         dur = rng.uniform(120, 600) if sub else rng.uniform(900, 2400)
         i0, i1 = pick_window(recs, rng, dur, min_msgs=2,
                              avoid=lambda r: r["pat"] is not None and not ({"admission", "identified"} & r["ev"]))
-        p0 = recs[i0]["pat"]
+        p0 = next((r["pat"] for r in recs[i0:] if r["pat"] is not None), None) or m.patients[0]
         if sub:  # another patient's MRN, one digit off, same name: a bed mix-up that is easy to miss
             digits = list(p0["mrn"])
             j = len(digits) - 1 - rng.randrange(3)
@@ -1202,13 +1225,20 @@ def forge(m, recs, rng):
         i0, _ = pick_window(recs, rng, 0, lo=0.25, hi=0.75, avoid=lambda r: r["nibp"] is not None
                             and "nibp_stat" not in r["ev"])
         if recs[i0]["nibp"] is None:
-            i0 = rng.choice([i for i, r in enumerate(recs) if r["nibp"] is not None and i < len(recs) - 8])
+            cand = [i for i, r in enumerate(recs) if r["nibp"] is not None and i < len(recs) - 8]
+            if not cand:  # no cuff reading yet (very short corpora): the forger starts from a plausible one
+                i0 = len(recs) // 3
+                s_, d_ = int(round(recs[i0]["v"].get("ABPS") or 118)), int(round(recs[i0]["v"].get("ABPD") or 68))
+                recs[i0]["nibp"] = (s_, d_, int(round(d_ + (s_ - d_) * 0.4)), recs[i0]["t"] - 600)
+            else:
+                i0 = rng.choice(cand)
         gap_s = rng.uniform(60, 150) if sub else max(cad, rng.uniform(10, 40))
         i = i0
         made = 0
         s_, d_, mm, _ = recs[i0]["nibp"]
         lastt = recs[i0]["nibp"][3]
         first_i = None
+        fk = None
         while made < n_fake and i < len(recs) - 5:
             r = recs[i]
             if r["t"] - lastt >= gap_s and not r["nibp_new"]:
@@ -1231,6 +1261,14 @@ def forge(m, recs, rng):
                     j += 1
                 i = j
                 continue
+            i += 1
+        if fk is None:  # the span was too short for the gap: one forged reading right away
+            i = min(i0 + 1, len(recs) - 6)
+            s_ += rng.randint(-7, 4)
+            fk = (s_, d_, int(round(d_ + (s_ - d_) * 0.4)), recs[i]["t"] - 1)
+            recs[i]["nibp"], recs[i]["nibp_new"] = fk, True
+            mark(recs[i], k, "NIBP", st)
+            made = 1
             i += 1
         # the following repeats of the last forged reading, up to the next real one
         while i < len(recs) and not recs[i]["nibp_new"]:
@@ -1572,8 +1610,8 @@ def main(argv=None):
     ap.add_argument("--tz-minutes", type=int, default=0,
                     help="the site's UTC offset in minutes (MSH-7 local time; GE-style stamps carry no offset)")
     a = ap.parse_args(argv)
-    if a.monitors < 1 or a.hours <= 0:
-        ap.error("--monitors and --hours must be positive")
+    if a.monitors < 1 or a.hours < 0.5:
+        ap.error("--monitors must be positive and --hours at least 0.5 (a forged span and what precedes it must fit)")
     generate(a.seed, a.out, a.monitors, a.hours, parse_start(a.start), a.tz_minutes)
 
 
