@@ -488,6 +488,8 @@ def simulate(m, T):
     vent = next((e for e in cont if e.name == "ventilated"), None)
     vch = [e for e in cont if e.name == "vent_change"]
     inst_i = 0
+    irr = 0.0  # irregular-rhythm component of the displayed HR, correlated over ~8 s
+    art_p = min(1.0, m.cad / 10.0)  # artefacts come in bursts: per-message odds scale with the cadence
     while True:
         t += m.cad + (rng.gauss(0, 0.02 * m.cad) if m.cad >= 5 else 0.0)
         if t >= T:
@@ -633,7 +635,7 @@ def simulate(m, T):
             elif n == "af":
                 f = ramp(t, e.t0, e.t1, 60, 300)
                 hr += (25 + 30 * p["a"]) * f
-                hr_irreg = 10 * f
+                hr_irreg = 8 * f
                 pr_ratio = 1 - 0.12 * f
             elif n == "flutter":
                 # 2:1 block at ~150 switching abruptly to 4:1 or 3:1
@@ -705,21 +707,23 @@ def simulate(m, T):
         if hr_fix is not None:
             h = hr_fix + (rng.choice((0, 0, 0, 0, 1, -1)) if m.cad >= 5 else 0)
         else:
-            h = hr + rng.gauss(0, WHITE["HR"] * wn + hr_irreg)
+            a_ = math.exp(-dt / 10.0)
+            irr = irr * a_ + hr_irreg * math.sqrt(1 - a_ * a_) * rng.gauss(0, 1)
+            h = hr + irr + rng.gauss(0, WHITE["HR"] * wn)
         if m.cls == "neonatal":
             h = clamp(h, 55, 235)
             prr = h
         else:
             h = clamp(h, 28, 210)
-        prr = h * pr_ratio + rng.gauss(0, 1.2 + hr_irreg * 0.5)
-        if motion > 0 and rng.random() < motion * 0.5:
+        prr = h * pr_ratio + rng.gauss(0, 1.2 + hr_irreg * 0.2)
+        if motion > 0 and rng.random() < motion * 0.5 * art_p:
             prr += rng.uniform(-25, 35) * motion
             ev.add("motion")
-        if motion > 0 and rng.random() < motion * 0.25:
+        if motion > 0 and rng.random() < motion * 0.25 * art_p:
             h += rng.uniform(15, 45)  # ECG motion artefact counted as beats
         v["HR"] = None if hr_off else h
         s = spo2 + rng.gauss(0, WHITE["SPO2"] * wn)
-        if motion > 0 and rng.random() < motion * 0.4:
+        if motion > 0 and rng.random() < motion * 0.4 * art_p:
             s -= rng.uniform(2, 14) * motion
         s = clamp(s, 40, 100)
         v["SPO2"] = None if spo2_off else s
@@ -841,6 +845,37 @@ def pick_window(recs, rng, dur_s, lo=0.2, hi=0.85, min_msgs=1, avoid=None):
     if best is None:
         best = (n // 2, min(n - 5, n // 2 + min_msgs - 1))
     return best
+
+
+def unmark_unchanged(m, recs):
+    """A label marks only what was actually changed: drop it where the forged message renders as the genuine one
+    would (a drift's first steps round to the genuine value, a moving average can meet it, a frozen value can be
+    the genuine one)."""
+    for r in recs:
+        o = r.pop("orig", None)
+        if o is None or r["lab"] is None:
+            continue
+        v0, nibp0, dev0, pat0 = o
+        if r["mis"] or r.get("eui") or r.get("ctl_dev") or r["pat"] is not pat0 or int(r["dev"]) != int(dev0):
+            continue
+        if r["nibp"] != nibp0 and nibp_visible(m, r):
+            continue
+        same = True
+        for q in set(v0) | set(r["v"]):
+            a, b = v0.get(q), r["v"].get(q)
+            if (a is None) != (b is None):
+                same = False
+                break
+            if a is None:
+                continue
+            uk, conv = unit_of(m, q, None)
+            if conv is not None:
+                a, b = conv(a), conv(b)
+            if fmt(q, a, uk) != fmt(q, b, uk):
+                same = False
+                break
+        if same:
+            r["lab"] = None
 
 
 def nibp_visible(m, r):
@@ -1636,7 +1671,10 @@ def generate(seed, out, n, hours, start, tz_min=0):
             m.info = {}
             if m.status == "manipulated":
                 frng = R(seed, "forge", m.idx)
+                for r in recs:
+                    r["orig"] = (dict(r["v"]), r["nibp"], r["dev"], r["pat"])
                 param, detail = forge(m, recs, frng)
+                unmark_unchanged(m, recs)
                 ep_id += 1
                 m.episode = ep_id
                 m.param, m.detail = param, detail
