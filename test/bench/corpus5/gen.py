@@ -54,6 +54,8 @@ MDC = {
     "ABPD": ("150034", "MDC_PRESS_BLD_ART_DIA"),
     "ABPM": ("150035", "MDC_PRESS_BLD_ART_MEAN"),
     "ABPPR": ("149522", "MDC_BLD_PULS_RATE_INV"),
+    "CVP": ("150087", "MDC_PRESS_BLD_VEN_CENT_MEAN"),
+    "TEMP2": ("150388", "MDC_TEMP_SKIN"),
     "NIBPS": ("150021", "MDC_PRESS_BLD_NONINV_SYS"),
     "NIBPD": ("150022", "MDC_PRESS_BLD_NONINV_DIA"),
     "NIBPM": ("150023", "MDC_PRESS_BLD_NONINV_MEAN"),
@@ -67,7 +69,7 @@ MDCU = {
     "rpm": "264928^MDC_DIM_RESP_PER_MIN^MDC", "mmHg": "266016^MDC_DIM_MMHG^MDC",
     "kPa": "265987^MDC_DIM_KILO_PASCAL^MDC", "degC": "268192^MDC_DIM_DEGC^MDC", "degF": "268160^MDC_DIM_FAHR^MDC",
 }
-UNIT_KIND = {"HR": "bpm", "PR": "bpm", "ABPPR": "bpm", "PVC": "bpm", "SPO2": "pct", "PI": "pct", "RR": "rpm",
+UNIT_KIND = {"CVP": "mmHg", "TEMP2": "T", "HR": "bpm", "PR": "bpm", "ABPPR": "bpm", "PVC": "bpm", "SPO2": "pct", "PI": "pct", "RR": "rpm",
              "ABPS": "mmHg", "ABPD": "mmHg", "ABPM": "mmHg", "NIBPS": "mmHg", "NIBPD": "mmHg", "NIBPM": "mmHg",
              "TEMP": "T", "ETCO2": "CO2"}
 
@@ -79,6 +81,7 @@ LOINC = {
     "NIBPD": ("8462-4", "Diastolic blood pressure"), "NIBPM": ("8478-0", "Mean blood pressure"),
     "TEMP": ("8310-5", "Body temperature"), "ETCO2": ("19889-5", "Carbon dioxide/Gas.total.at end expiration"),
     "PI": ("61006-3", "Perfusion index Tissue by Pulse oximetry"), "ABPPR": ("8867-4", "Heart rate"),
+    "CVP": ("60985-9", "Central venous pressure (CVP)"), "TEMP2": ("39106-0", "Temperature of Skin"),
 }
 UCUM = {"bpm": "/min^per minute^UCUM", "pct": "%^percent^UCUM", "rpm": "/min^per minute^UCUM",
         "mmHg": "mm[Hg]^millimeter of mercury^UCUM", "kPa": "kPa^kilopascal^UCUM", "degC": "Cel^degree Celsius^UCUM",
@@ -86,7 +89,8 @@ UCUM = {"bpm": "/min^per minute^UCUM", "pct": "%^percent^UCUM", "rpm": "/min^per
 
 MDIL = {"HR": ("0002-4182", "HR"), "PR": ("0002-480a", "Pulse"), "SPO2": ("0002-4bb8", "SpO2"),
         "RR": ("0002-5000", "Resp"), "ABPS": ("0002-4a15", "ABPs"), "ABPD": ("0002-4a16", "ABPd"),
-        "ABPM": ("0002-4a17", "ABPm"), "ABPPR": ("0002-4822", "PulseABP"), "NIBPS": ("0002-4a05", "NBPs"),
+        "ABPM": ("0002-4a17", "ABPm"), "ABPPR": ("0002-4812", "PulseABP"),
+        "CVP": ("0002-4a47", "CVPm"), "TEMP2": ("0002-4b74", "Tskin"), "NIBPS": ("0002-4a05", "NBPs"),
         "NIBPD": ("0002-4a06", "NBPd"), "NIBPM": ("0002-4a07", "NBPm"), "TEMP": ("0002-f0c7", "T1"),
         "ETCO2": ("0002-50b0", "etCO2"), "PI": ("0002-f093", "Perf")}
 MDILU = {"bpm": "0004-0aa0^bpm^MDIL", "pct": "0004-0220^%^MDIL", "rpm": "0004-0ae0^rpm^MDIL",
@@ -162,10 +166,14 @@ def baseline(rng, cls, care):
         b["DBP"] = b["SBP"] * rng.uniform(0.55, 0.68)
         sd = dict(HR=rng.uniform(4, 9), SPO2=rng.uniform(0.8, 2.0), RR=rng.uniform(3, 7), SBP=rng.uniform(2, 4),
                   TEMP=0.06, ETCO2=rng.uniform(1, 2.5), PI=0.15)
+    b["CVP"] = rng.uniform(4, 14) if cls != "neonatal" else rng.uniform(3, 8)
+    b["TGAP"] = rng.uniform(2, 5) if care == "cardiac" else rng.uniform(0.4, 1.5)
+    sd["CVP"] = rng.uniform(0.8, 2)
+    sd["TEMP2"] = rng.uniform(0.1, 0.3)
     return b, sd
 
 
-TAU = dict(HR=400.0, SPO2=150.0, RR=200.0, SBP=700.0, TEMP=2400.0, ETCO2=500.0, PI=600.0)
+TAU = dict(CVP=600.0, TEMP2=900.0, HR=400.0, SPO2=150.0, RR=200.0, SBP=700.0, TEMP=2400.0, ETCO2=500.0, PI=600.0)
 WHITE = dict(HR=0.9, SPO2=0.45, RR=1.1, SBP=1.8, TEMP=0.03, ETCO2=0.6, PI=0.07)
 
 # Conditions available per care type: (name, probability, duration range s).
@@ -178,7 +186,7 @@ COND = {
                 ("nibp_stat", .3, (300, 900)), ("nibp_manual", .4, (1, 2)), ("vent_change", .3, (1, 2)),
                 ("pause", .15, (1, 2)), ("art_flush", .6, (2, 6)), ("art_zero", .35, (15, 90)),
                 ("art_damped", .25, (600, 3600)), ("transducer_move", .3, (900, 5400))],
-    "cardiac": [("paced", .5, (3600, 99999)), ("pacing_change", .3, (1, 2)), ("af", .35, (1800, 9000)),
+    "cardiac": [("temp_probe_off", .2, (600, 3600)), ("paced", .5, (3600, 99999)), ("pacing_change", .3, (1, 2)), ("af", .35, (1800, 9000)),
                 ("flutter", .15, (1200, 6000)), ("bigeminy", .2, (600, 3000)), ("pause", .3, (1, 2)),
                 ("art_flush", .85, (2, 6)), ("art_zero", .5, (15, 90)), ("art_damped", .35, (600, 3600)),
                 ("transducer_move", .4, (900, 5400)), ("haemorrhage", .15, (2400, 6000)),
@@ -195,7 +203,8 @@ COND = {
                  ("crying", .6, (120, 900)), ("handling", .7, (300, 1200)), ("probe_off", .8, (20, 900)),
                  ("motion", .6, (60, 900)), ("lead_off", .4, (30, 300)), ("fever", .15, (3600, 9000)),
                  ("sepsis", .1, (5400, 12000)), ("suction", .25, (60, 200)), ("art_flush", .2, (2, 6)),
-                 ("nibp_manual", .3, (1, 2)), ("phototherapy", .3, (3600, 14400))],
+                 ("nibp_manual", .3, (1, 2)), ("phototherapy", .3, (3600, 14400)),
+                 ("temp_probe_off", .2, (300, 2400))],
 }
 
 
@@ -334,6 +343,13 @@ def configure(seed, m, hours, start):
         ch.add("NIBP")
     if m.kind == "unit_mislabel" and not ({"ETCO2", "TEMP"} & ch):
         ch.add("ETCO2")
+    if "ABP" in ch and m.layout in ("ge_carescape", "draeger_infinity", "spacelabs", "nist_loinc",
+                                    "philips_intellivue") and rng.random() < 0.7:
+        ch.add("ABPPR")
+    if "ABP" in ch and rng.random() < {"cardiac": 0.7, "general": 0.35}.get(m.care, 0.1):
+        ch.add("CVP")
+    if "TEMP" in ch and rng.random() < {"cardiac": 0.5, "neonatal": 0.6}.get(m.care, 0.1):
+        ch.add("TEMP2")
     m.ch = ch
     m.etco2_unit = "kPa" if ("ETCO2" in ch and rng.random() < 0.3) else "mmHg"
     m.temp_unit = "degF" if ("TEMP" in ch and m.layout in ("draeger_infinity", "spacelabs") and rng.random() < 0.5) \
@@ -371,6 +387,8 @@ def plan_conditions(m, T):
     evs = []
     for name, p, (d0, d1) in COND[m.care]:
         if rng.random() >= p:
+            continue
+        if name == "temp_probe_off" and "TEMP2" not in m.ch:
             continue
         reps = 1
         if name in ("probe_off", "motion", "suction", "art_flush", "pause", "lead_off", "nibp_manual",
@@ -550,6 +568,9 @@ def simulate(m, T):
         hr_fix = None
         rr_fix = None
         etco2_off = False
+        cvp_d = 0.0
+        vasoc = 0.0
+        tprobe = 0.0
         for e in cont:
             if not (e.t0 <= t < e.t1):
                 continue
@@ -581,12 +602,15 @@ def simulate(m, T):
                 d = e.t1 - e.t0
                 f = ramp(t, e.t0, e.t1, d * 0.55, d * 0.4)
                 hr += 35 * f * p["a"]
+                cvp_d -= 5 * f
+                vasoc = max(vasoc, f)
                 sbp -= 38 * f * p["a"]
                 dbp -= 20 * f * p["a"]
                 rr += 5 * f
                 pi *= 1 - 0.6 * f
             elif n == "bolus":
                 f = min(1.0, (t - e.t0) / 900.0)
+                cvp_d += 3 * f
                 sbp += 12 * f * p["a"]
                 dbp += 6 * f * p["a"]
                 hr -= 6 * f * p["a"]
@@ -630,6 +654,8 @@ def simulate(m, T):
                 hr += 15 * f
                 motion = max(motion, 0.4 * f)
                 temp -= 0.3 * f
+            elif n == "temp_probe_off":
+                tprobe = 1 - math.exp(-(t - e.t0) / 300.0)
             elif n == "phototherapy":
                 temp += 0.35 * ramp(t, e.t0, e.t1, 1800, 1200)
             elif n == "af":
@@ -758,6 +784,16 @@ def simulate(m, T):
             v["TEMP"] = temp + rng.gauss(0, WHITE["TEMP"])
         if "ETCO2" in m.ch:
             v["ETCO2"] = None if etco2_off else clamp(etco2 + rng.gauss(0, WHITE["ETCO2"] * wn), 0, 99)
+        if "ABPPR" in m.ch:
+            v["ABPPR"] = None if art else clamp(h * pr_ratio + rng.gauss(0, 1.0), 25, 240)
+        if "CVP" in m.ch:
+            cv = b["CVP"] + ou["CVP"] + abp_off * 0.8 + cvp_d + rng.gauss(0, 0.6)
+            v["CVP"] = cv if not (art and art[0] == "zero") else rng.uniform(-1, 1)
+        if "TEMP2" in m.ch:
+            t2 = temp - b["TGAP"] * (1 + 0.8 * vasoc) + ou["TEMP2"]
+            if tprobe:
+                t2 = t2 - (t2 - 28.5) * tprobe
+            v["TEMP2"] = t2 + rng.gauss(0, 0.03)
         if "PVC" in m.ch:
             v["PVC"] = 0 if "bigeminy" not in ev else rng.randint(20, 60)
         # NIBP.
@@ -1367,8 +1403,10 @@ def hl7ts(sec, tz_min, with_tz):
 
 
 def fmt(p, x, unit):
-    if p in ("TEMP",):
+    if p in ("TEMP", "TEMP2"):
         return "%.1f" % x
+    if p in ("CVP", "ABPPR", "PVC"):
+        return "%d" % int(round(x))
     if p == "ETCO2" and unit == "kPa":
         return "%.1f" % x
     if p == "PI":
@@ -1436,8 +1474,9 @@ def obx6(m, uk):
     return MDCU[uk]
 
 
-ORDER = ("HR", "PVC", "SPO2", "PR", "PI", "RR", "ABPS", "ABPD", "ABPM", "NIBPS", "NIBPD", "NIBPM", "TEMP", "ETCO2")
-VMD = {"HR": (5, "69798^MDC_DEV_ECG_VMD"), "PVC": (5, "69798^MDC_DEV_ECG_VMD"), "SPO2": (3, "69642^MDC_DEV_ANALY_SAT_O2_VMD"),
+ORDER = ("HR", "PVC", "SPO2", "PR", "PI", "RR", "ABPS", "ABPD", "ABPM", "ABPPR", "CVP", "NIBPS", "NIBPD", "NIBPM",
+         "TEMP", "TEMP2", "ETCO2")
+VMD = {"ABPPR": (13, ""), "CVP": (13, ""), "TEMP2": (9, ""), "HR": (5, "69798^MDC_DEV_ECG_VMD"), "PVC": (5, "69798^MDC_DEV_ECG_VMD"), "SPO2": (3, "69642^MDC_DEV_ANALY_SAT_O2_VMD"),
        "PR": (3, "69642^MDC_DEV_ANALY_SAT_O2_VMD"), "PI": (3, "69642^MDC_DEV_ANALY_SAT_O2_VMD"),
        "RR": (6, "70666^MDC_DEV_ANALY_RESP_RATE_VMD"), "ABPS": (13, "69854^MDC_DEV_METER_PRESS_BLD_VMD"),
        "ABPD": (13, ""), "ABPM": (13, ""), "NIBPS": (14, "69854^MDC_DEV_METER_PRESS_BLD_VMD"), "NIBPD": (14, ""),
@@ -1449,7 +1488,7 @@ class Renderer:
         self.m = m
         self.tz = tz_min
         self.rng = R(seed, "render", m.idx)
-        self.params = [p for p in ORDER if (p in m.ch or (p[:3] == "ABP" and "ABP" in m.ch)
+        self.params = [p for p in ORDER if (p in m.ch or (p in ("ABPS", "ABPD", "ABPM") and "ABP" in m.ch)
                                             or (p[:4] == "NIBP" and "NIBP" in m.ch))]
         self.cache = {}
         L = m.layout
