@@ -506,6 +506,8 @@ def simulate(m, T):
     vent = next((e for e in cont if e.name == "ventilated"), None)
     vch = [e for e in cont if e.name == "vent_change"]
     inst_i = 0
+    rtc_until = 0.0
+    held = 0
     irr = 0.0  # irregular-rhythm component of the displayed HR, correlated over ~8 s
     art_p = min(1.0, m.cad / 10.0)  # artefacts come in bursts: per-message odds scale with the cadence
     while True:
@@ -533,6 +535,8 @@ def simulate(m, T):
             elif e.name == "reboot":
                 ctl = 1
                 e.p["seen"] = t
+                # some devices come up with their clock at its epoch until the time server answers
+                rtc_until = t + rng.uniform(20, 120) if rng.random() < 0.25 else 0.0
             elif e.name == "turnover":
                 pat = new_patient(rng, m.cls, m.idx)
                 m.patients.append(pat)
@@ -831,13 +835,18 @@ def simulate(m, T):
             pass
         # Device time and arrival.
         dev = t + skew + clock_off + rng.uniform(-0.3, 0.3)
+        if t < rtc_until:
+            dev = 946684800.0 - m.t_start + 45 + (t - rtc_until + 120)  # 2000-01-01 plus uptime
+            ev.add("clock_reset")
         arr = t + rng.uniform(0.005, 0.25)
         if "backfill" in pending_flags and in_gap:
-            # Held by the monitor; sent when the link returns.
-            arr = in_gap[1] + 0.02 * (len(recs) % 1000) + rng.uniform(0, 0.01)
+            # Held by the monitor; sent in a burst (with the live messages) when the link returns.
+            arr = in_gap[1] + 0.05 * held + rng.uniform(0, 0.01)
+            held += 1
             ev.add("backfill")
         else:
             pending_flags.discard("backfill")
+            held = 0
         rec = {"t": t, "dev": dev, "arr": arr, "ctl": ctl, "v": v, "nibp": last_nibp, "nibp_new": nibp_new,
                "pat": None if unident else pat, "ev": ev, "lab": None, "ep": 0, "typ": "ORU", "mis": None}
         ctl += 1
@@ -870,6 +879,7 @@ def pick_window(recs, rng, dur_s, lo=0.2, hi=0.85, min_msgs=1, avoid=None):
         seg = recs[i0 - 1:i1 + 2]
         ok = all(b["t"] - a["t"] < max(3 * cad, 90) for a, b in zip(seg, seg[1:]))
         ok = ok and not any(("backfill" in r["ev"] or "clock_step" in r["ev"] or "reboot" in r["ev"]
+                             or "clock_reset" in r["ev"]
                              or "admission" in r["ev"] or "transport" in r["ev"] or "outage" in r["ev"]
                              or r["typ"] != "ORU") for r in seg)
         if best is None:
