@@ -429,7 +429,7 @@ def plan_conditions(m, T):
     add("transport", 0.05 if m.cls != "neonatal" else 0.0, gap=rng.uniform(1200, 2700))
     add("turnover", 0.06, gap=rng.uniform(600, 2400))
     m.unidentified_until = rng.uniform(300, T * 0.6) if rng.random() < 0.12 else 0.0
-    m.retx_rate = rng.choice((0, 0, 0.001, 0.003, 0.01))
+    m.retx_rate = rng.choice((0, 0, 0.0005, 0.001, 0.003))
     m.queries = m.layout in ("mindray_benevision", GATEWAY_LAYOUT) and rng.random() < 0.5
     return evs
 
@@ -1368,29 +1368,33 @@ def forge(m, recs, rng):
 
 def transport(m, recs, rng):
     out = []
-    extra_delay = 0.0
+    block_until = -1e18
+    k = 0
     for r in recs:
-        r["arr"] += extra_delay
+        if r["arr"] < block_until:
+            # sent at wire speed right after the retransmission the monitor was waiting on
+            k += 1
+            r["arr"] = block_until + 0.004 * k
+            r["ev"].add("queued")
+        else:
+            k = 0
         out.append(r)
         if m.retx_rate and r["typ"] == "ORU" and rng.random() < m.retx_rate:
-            # the ACK was lost: the monitor sends the same message again after its ACK timeout; later messages queue
+            # the ACK was lost: the monitor sends the same message again after its ACK timeout; later messages wait
             wait = rng.choice((5.0, 10.0, 10.0, 30.0))
             c = dict(r)
             c["ev"] = set(r["ev"]) | {"retransmission"}
             c["arr"] = r["arr"] + wait
             c["retx"] = True
             out.append(c)
-            if wait > m.cad:
-                extra_delay += wait - m.cad * 0.9
-        elif extra_delay > 0:
-            extra_delay = max(0.0, extra_delay - m.cad * 0.5)
-            r["ev"].add("queued")
+            block_until = c["arr"]
+            k = 0
     if m.queries:
         qs = [i for i, r in enumerate(out) if {"admission", "identified"} & r["ev"] or i == 0]
         for n, i in enumerate(sorted(set(qs[:1] + qs[::40]))):
             r = out[i]
             out.append({"t": r["t"] + 0.5, "dev": r["dev"] + 0.5, "arr": r["arr"] + 0.4, "ctl": n + 1,
-                        "typ": "QBP", "pat": r["pat"], "ev": {"patient_query"}, "lab": r["lab"] if False else None,
+                        "typ": "QBP", "pat": r["pat"], "ev": {"patient_query"}, "lab": None,
                         "ep": 0, "v": {}, "nibp": None, "nibp_new": False, "mis": None})
     out.sort(key=lambda r: r["arr"])
     # keep arrivals strictly increasing
