@@ -286,9 +286,6 @@ def hash_kind(k):
     return sum(ord(c) for c in k)
 
 
-NEEDS = {"hr_pr_mismatch": ("HR", "PR"), "bp_inconsistent": ("ABP|NIBP",), "unit_mislabel": ("ETCO2|TEMP",),
-         "nibp_cadence": ("NIBP",), "step": (), "duplicate_control_id": ()}
-
 
 def configure(seed, m, hours, start):
     rng = R(seed, "mon", m.idx)
@@ -489,13 +486,9 @@ def simulate(m, T):
     ni = 0
     last_nibp = None
     gi = 0
-    cur_patient_t0 = 0.0
     prev_t = 0.0
-    lab_hold = {}
     pending_flags = set()
-    step_idx = 0
     clock_off = 0.0
-    ctl_reset = False
     admitted_at = 0.0
     pace = None
     for e in cont:
@@ -685,7 +678,6 @@ def simulate(m, T):
                     rr_fix = p["set"]
                 else:
                     rr = p["set"] + abs(ou["RR"]) + 2
-                etco2 += 0
             elif n == "probe_off":
                 spo2_off = True
             elif n == "motion":
@@ -742,7 +734,6 @@ def simulate(m, T):
             h = hr + irr + rng.gauss(0, WHITE["HR"] * wn)
         if m.cls == "neonatal":
             h = clamp(h, 55, 235)
-            prr = h
         else:
             h = clamp(h, 28, 210)
         prr = h * pr_ratio + rng.gauss(0, 1.2 + hr_irreg * 0.2)
@@ -831,8 +822,6 @@ def simulate(m, T):
                 # after a reboot the arterial channel is re-zeroed
                 v["ABPS"], v["ABPD"], v["ABPM"] = rng.uniform(-1, 2), rng.uniform(-2, 1), rng.uniform(-1, 1)
                 ev.add("art_zero")
-        if "art_flush" in ev or "art_zero" in ev:
-            pass
         # Device time and arrival.
         dev = t + skew + clock_off + rng.uniform(-0.3, 0.3)
         if t < rtc_until:
@@ -1767,8 +1756,6 @@ def generate(seed, out, n, hours, start, tz_min=0):
                     ev.add("placeholder")
                 if not m.tz and tz_min != 0:
                     ev.add("no_tz_offset")
-                for q in ("paced", "ventilated"):
-                    pass
                 lab = {"file": fname, "message": pos, "monitor": m.id, "arrival": rfc3339(r["arr"])}
                 s = stats.setdefault(m.idx, {"n": 0, "first": None, "last": None, "t0": None, "t1": None})
                 s["n"] += 1
