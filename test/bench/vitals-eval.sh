@@ -17,10 +17,12 @@
 # were tuned on, 2001-2006 and 3001-3006 are held out) instead of hl7load corpus gen; --generator corpus3 from the
 # third, test/bench/corpus3/gen.py (session 19, written without reading the checks or the other two generators;
 # no seed of it has been tuned on); --generator corpus4 from the fourth, test/bench/corpus4/gen.py (session 26, written
-# blind the same way; it models beats, breaths and the monitor's averaging; seeds >= 1000 are held out). The scorer
-# and the files are the same.
+# blind the same way; it models beats, breaths and the monitor's averaging; seeds >= 1000 are held out); --generator
+# corpus5 from the fifth, test/bench/corpus5/gen.py (session 29, written blind the same way; ten vendor layouts and an
+# aggregating gateway, clinical and device/network traps named in each label's events; seeds >= 1000 are held out).
+# The scorer and the files are the same.
 #
-# Flags: --generator corpus|corpus2|corpus3|corpus4 (corpus), --seeds "S...", --monitors N (150), --hours H (4), --config FILE (a gateway YAML whose vitals section
+# Flags: --generator corpus|corpus2|corpus3|corpus4|corpus5 (corpus), --seeds "S...", --monitors N (150), --hours H (4), --config FILE (a gateway YAML whose vitals section
 # hl7gate check uses; the simulator always runs the defaults), --sim-per-kind N (10), --sim-clean N (50),
 # --sim-hours H (4), --no-sim, --out DIR (default a new /tmp/vitals-eval.XXXXXX; findings, scores and logs stay
 # there), --keep (keep the generated corpora, about 430 MiB per seed at the default size), --json FILE (the
@@ -62,8 +64,8 @@ while [ $# -gt 0 ]; do
 	shift
 done
 case $GENERATOR in
-corpus | corpus2 | corpus3 | corpus4) ;;
-*) echo "vitals-eval: --generator is corpus, corpus2, corpus3 or corpus4, not $GENERATOR" >&2; exit 2 ;;
+corpus | corpus2 | corpus3 | corpus4 | corpus5) ;;
+*) echo "vitals-eval: --generator is corpus, corpus2, corpus3, corpus4 or corpus5, not $GENERATOR" >&2; exit 2 ;;
 esac
 command -v jq >/dev/null || { echo "vitals-eval: needs jq (apt-get install jq)" >&2; exit 2; }
 OUT=${OUT:-$(mktemp -d /tmp/vitals-eval.XXXXXX)}
