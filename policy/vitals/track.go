@@ -948,12 +948,12 @@ func (s *stream) tooSmooth(e *Engine, em *emitter, p param, dst []Finding) []Fin
 			return dst
 		}
 		expl, th = pulseQuietExpl, max(smoothRatio, min(smoothWitnessRatio, pulseHeartShare*h))*t.rough
-	} else if p == pHR && t.rough >= 2*e.cfg.Rules.HRPR.Irregular && !s.noisy(pPR) && !s.noisy(pPRInv) {
+	} else if p == pHR && t.rough >= 2*e.cfg.Rules.HRPR.Irregular && !s.pulseNoisy() {
 		// Roughness learned in an irregular rhythm (AF), which ends by
 		// itself: a heart rate losing it is only suspect while a pulse
 		// rate, which shares the rhythm, keeps it.
 		return dst
-	} else if t.changeNow < 0.5 && (p == pHR || p == pRR && s.vent.held() || arterial(p)) {
+	} else if t.changeNow < 0.5 && (p == pHR && !s.pulseNoisy() || p == pRR && s.vent.held() || arterial(p)) {
 		// A rate held most of the time and stepping now and then has no
 		// noise to lose: a paced heart rhythm with intrinsic beats, or a
 		// ventilator's set rate with breaths the patient triggers
@@ -962,6 +962,13 @@ func (s *stream) tooSmooth(e *Engine, em *emitter, p param, dst []Finding) []Fin
 		// varies by less than the 1 mmHg it is displayed in: its first
 		// step after a hold of two dozen messages reads as a roughness of
 		// 1/24 whatever lies below the step (session 19, `TestArterialResolution19`).
+		// Not a heart rate beside a pulse rate that keeps its noise
+		// (session 29, frozen29): a pacemaker paces the beats both
+		// sensors count, so a paced pulse rate is held with the heart
+		// rate (pace26); a heart rate held most of the time while the
+		// pulse rate still varies reading to reading around it has lost
+		// the beat-to-beat variation the pulse rate shows the heart still
+		// has: a moving average of it, a staircase of one-beat steps.
 		return dst
 	}
 	if t.roughNow < th {
@@ -1036,6 +1043,13 @@ const pulseReadingRough = 1.0
 func (s *stream) noisy(q param) bool {
 	t := &s.tracks[q]
 	return s.cur[q].ok && t.seen >= smoothLearn && t.rough >= 0.5 && t.roughNow >= 0.6*t.rough
+}
+
+// pulseNoisy reports whether a pulse rate (SpO2 or invasive) is as rough now
+// as it usually is (noisy): the heart's beat-to-beat variation, counted
+// again, is still there.
+func (s *stream) pulseNoisy() bool {
+	return s.noisy(pPR) || s.noisy(pPRInv)
 }
 
 // smoothWitnessRatio is the share of its own roughness below which a channel
