@@ -157,7 +157,6 @@ type track struct {
 	exFar     bool    // the SpO2 pulse rate above the heart rate by more than pulseFar in every message of its rise (kept here, in padding)
 	exBack    bool    // it began by jumping back to the level the channel left by a jump in one message 10–90 min before (see jumpedBack)
 	exAlone   bool    // the SpO2 pulse rate above the heart rate in every message (the pulse rate's spike, or the heart rate's fall; see pulseAbove), or the breathing rate 0 beside a capnograph that held (see breathsSeen), no other channel beyond its scatter
-	exStill   bool    // a saturation dip with both pulse counts within their scatter and no other channel beyond its own, in every message (see stillDip; kept here, in padding)
 	exSeg     int
 	exPeak    float64 // the value furthest from exPre
 	exSum     float64 // sum of its values, for the mean shift of a small step
@@ -370,45 +369,8 @@ func (s *stream) breathsSeen(moved uint16) bool {
 	return s.cur[pRR].ok && s.cur[pRR].v == 0 && s.cur[pPR].ok && s.capnoHeld(moved)
 }
 
-// pulsesStill reports whether the ECG heart rate and the SpO2 pulse rate are
-// both present in the current message, their scatter learned, and neither
-// nor the breathing rate was nudged off its level (nudged holds the channels
-// that were; see stillDip).
-func (s *stream) pulsesStill(nudged uint16) bool {
-	for _, q := range [...]param{pHR, pPR} {
-		if !s.cur[q].ok || s.tracks[q].noiseN < 32 {
-			return false
-		}
-	}
-	return nudged&(chanBit(pHR, true)|chanBit(pPR, true)|chanBit(pRR, true)) == 0
-}
-
-// stillDip reports whether a saturation excursion is a dip judged from the
-// saturation's own threshold (session 29, spike29): p is the saturation, down
-// its excursion below its level, nudged and others as in excursions. A pulse
-// oximeter computes the saturation and the pulse rate from the same
-// plethysmogram. What pulls its ratio of red to infrared a few points in one
-// reading without a change of the blood (motion, light, a cuff inflating on
-// the oximeter's arm, venous pulsation, poor perfusion) distorts the pulses it
-// counts and moves its pulse rate; and an adult whose blood desaturates by 8
-// points or more and recovers within a few samples does so in an event
-// (suction, a cough, an obstructed or held breath, crying) that moves the
-// heart: its oxygen stores take minutes to empty, and the recovery reaches the
-// finger only after the lung-to-finger circulation and the oximeter's own 5–15
-// s average. An older patient's (not a neonate's) dip of 1–3 messages while
-// the ECG heart rate and the SpO2 pulse rate, both present and their scatter
-// learned, each stayed within its own scatter (not nudged) in every message of
-// it and in the return, no other channel left its scatter, and the oximeter
-// was undisturbed for the messages before, is judged from the saturation's
-// threshold (its scale, 8, or 8 times its noise) instead of the spike's 16. A
-// neonate's desaturations do this by themselves (apnoea of prematurity, see
-// neoSpO2Spike) and are left to the spike's threshold.
-func (s *stream) stillDip(p param, down bool, nudged uint16, others int) bool {
-	return p == pSpO2 && down && !s.neonatal && s.pulsesStill(nudged) && others == 0
-}
-
 // witnessed reports whether any related channel of p is present in the
-// // current message: without one, "no related channel moved" says nothing.
+// current message: without one, "no related channel moved" says nothing.
 // A parameter without related channels (temperature) is judged alone.
 func (s *stream) witnessed(p param) bool {
 	ps := trackInfo[p].partners
@@ -722,7 +684,6 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 			judgedAlone := p == pPR || p == pRR || p == pHR && (dev < 0 || dev > 0 && (c.v-prevV >= 0.75*dev || s.ledAlone(b, prevV)))
 			t.exAlone = judgedAlone && s.plethWas > plethSettle && s.witnessAgainst(p, dev > 0, b, moved, lim, deficit) && othersAlone == 0 && !partnerShifted[p]
 			t.exFar = p == pPR && s.pulseAbove(pulseFar)
-			t.exStill = s.plethWas > plethSettle && s.stillDip(p, dev < 0, nudged, others)
 			t.exSmall, t.exSum, t.exFirst = math.Abs(dev) < lo, c.v, c.v
 			t.exUp = dev >= max(th, info.spike)
 			t.exNudged = 0
@@ -785,9 +746,6 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 			// The pulse rate risen alone far above the heart rate (pulseFar)
 			// in each of its messages: judged however brief.
 			far := p == pPR && alone && t.exFar && t.exPeak > t.exPre
-			// A saturation dip beside two pulse counts that stayed on their
-			// levels, in each of its messages and the return (stillDip).
-			still := t.exStill && s.stillDip(p, t.exPeak < t.exPre, nudged, others)
 			disturbed := s.plethSince(int(t.exN) + 1)
 			if p == pHR {
 				disturbed = s.ownSince(int(t.exN) + 1)
@@ -799,9 +757,6 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 			}
 			if fell || rose {
 				least = max(trackInfo[p].scale, 8*t.noise)
-			}
-			if still && size < least {
-				least = th // the saturation's scale or 8 × its noise: the pulse counts, not the depth, tell it from an artefact
 			}
 			if breathless {
 				least = max(small, 8*t.noise) // the rate's own step floor: the capnograph, not the size, tells it from a pause
@@ -821,8 +776,6 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 					why = "pulse rate rose far above the heart rate with the saturation and every other channel steady, and returned: pulses no heart beat, or forged"
 				case breathless:
 					why = "breathing rate read 0 while the capnograph kept its end-tidal CO2, and returned: breaths measured but not counted, or forged"
-				case still && least < spike:
-					why = "saturation dipped and returned within a few samples while the heart rate and the oximeter's own pulse rate kept their levels and no other channel moved: no artefact and no desaturation of an adult, or forged"
 				}
 				dst = em.add(dst, rSpike, p, t.exSeg, c.at, t.exPeak, t.exPre, least, "", why)
 			}
@@ -841,7 +794,6 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 		t.exWitness = t.exWitness || s.witnessed(p)
 		t.exAlone = t.exAlone && s.witnessAgainst(p, t.exPeak > t.exPre, t.exPre, moved, lim, deficit) && others == 0 && !partnerShifted[p]
 		t.exFar = t.exFar && s.pulseAbove(pulseFar)
-		t.exStill = t.exStill && s.stillDip(p, t.exPeak < t.exPre && c.v < t.exPre, nudged, others)
 		if math.Abs(c.v-t.exPre) > math.Abs(t.exPeak-t.exPre) {
 			t.exPeak = c.v
 		}
