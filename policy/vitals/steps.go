@@ -72,7 +72,44 @@ func (s *stream) flushed() bool {
 	if dia.v >= flushDia && sys.v-dia.v <= flushNarrow*sys.v {
 		return true
 	}
-	return sys.v >= flushBelow && (dia.v >= flushBelow || lineArtefact(sys.v, dia.v, mean.v, mean.ok))
+	return sys.v >= flushBelow && (dia.v >= flushBelow || lineArtefact(sys.v, dia.v, mean.v, mean.ok)) || s.flushedPart()
+}
+
+// flushPeak is the arterial systolic, in mmHg, from which a window whose
+// mean lies far above a beat's is read as a fast flush in part of it
+// (flushedPart): the bag's 300 mmHg reached, a systolic no circulation with
+// a diastolic at its own level has.
+const flushPeak = 250
+
+// flushShare is the share of the pulse pressure above the diastolic from
+// which an arterial mean is no beat's (flushedPart): a pressure waveform's
+// mean lies about a third of the way from its diastolic to its systolic
+// (form factor 0.3-0.4), a window half filled by the bag's pressure puts it
+// about half way.
+const flushShare = 0.45
+
+// flushDiaKept is how far, in mmHg (or 20 % of the level, whichever is
+// larger), the diastolic of a window partly filled by a fast flush may lie
+// from the line's baseline (flushedPart).
+const flushDiaKept = 12
+
+// flushedPart reports a fast flush that filled part of the monitor's
+// averaging window (session 29, c5clean29): the window's peak is the bag's
+// pressure (systolic at flushPeak or more), its trough still a diastole of
+// the patient's beats (the diastolic within max(flushDiaKept, 20 %) of the
+// line's baseline) and its mean the average of both: at least flushShare of
+// the way from the diastolic to the systolic, below the systolic. A square
+// wave test held for a second or two of a 5-10 s window does this
+// (288/54/168 where the line read 100/49/69). A forged systolic raised
+// alone leaves the mean at a beat's share, and a forged triplet raised as
+// one lifts the diastolic too.
+func (s *stream) flushedPart() bool {
+	sys, dia, mean := &s.cur[pARTSys], &s.cur[pARTDia], &s.cur[pARTMean]
+	if !mean.ok || sys.v < flushPeak || mean.v >= sys.v || mean.v-dia.v < flushShare*(sys.v-dia.v) {
+		return false
+	}
+	b, ok := s.tracks[pARTDia].baseline()
+	return ok && math.Abs(dia.v-b) <= max(flushDiaKept, 0.2*b)
 }
 
 // flushDia is the arterial diastolic pressure, in mmHg, from which a

@@ -96,6 +96,7 @@ type stream struct {
 	hseq idSequence // the same for a counter in hexadecimal (splitHex)
 
 	lastMsgTime time.Time
+	beforeLast  int64                  // MSH-7 of the message before the last (Unix ns; 0 = none), see timing
 	obsAt       [len(continuous)]int64 // per continuous channel, its last OBX-14 (Unix ns; 0 = none), see timing
 	held14      heldTime               // the last OBX-14 text parsed, see obsTimeOf
 	learned     [maxLearn]time.Duration
@@ -685,6 +686,12 @@ func (s *stream) timing(e *Engine, em *emitter, msgTime, arrival time.Time, dst 
 	prevOff := s.lastMsgTime.Sub(s.prevArrival)
 	dst = s.clockStep(em, off, arrival, rc, dst)
 	back := !s.lastMsgTime.IsZero() && msgTime.Before(s.lastMsgTime.Add(-tol))
+	// A message held in the device's queue (behind a retransmission, or
+	// stored through a silence of the link) that arrives in the burst right
+	// after a newer one that overtook it goes on from the message before
+	// that one: the order of the burst, not the clock (overtaken).
+	over := back && s.overtaken(msgTime, arrival, tol)
+	back = back && !over
 	// A small step back of the device's clock, from its learned offset (not
 	// the return from a message stamped ahead) on an independent arrival
 	// clock, is judged by what follows it (clockStep); any other is reported
@@ -711,7 +718,11 @@ func (s *stream) timing(e *Engine, em *emitter, msgTime, arrival time.Time, dst 
 	// they were stamped (a lag shrinking a little per message is a late
 	// clock's or a forger's, not a burst: review20).
 	step := msgTime.Sub(s.lastMsgTime)
-	stored := step > 0 && (!msgTime.Add(-s.offset).Before(s.prevArrival.Add(-tol)) || off-prevOff >= step/2)
+	catching := step > 0 && off-prevOff >= step/2
+	stored := over || step > 0 && (!msgTime.Add(-s.offset).Before(s.prevArrival.Add(-tol)) || catching)
+	if !s.lastMsgTime.IsZero() {
+		s.beforeLast = s.lastMsgTime.UnixNano()
+	}
 	s.lastMsgTime = msgTime
 	// A continuous channel's observation time (OBX-14) never goes backwards
 	// either: a newer sample is never measured before the one it follows,
@@ -722,7 +733,7 @@ func (s *stream) timing(e *Engine, em *emitter, msgTime, arrival time.Time, dst 
 	// back (the device's clock moved, or returned from a jump ahead, or was
 	// set right) starts the channels afresh, those absent now included; a
 	// time after the message's (time_future, below) is no reference.
-	if back {
+	if back || over {
 		clear(s.obsAt[:])
 	}
 	// Most rows carry no OBX-14 (timed): the loops below look only at
@@ -758,8 +769,13 @@ func (s *stream) timing(e *Engine, em *emitter, msgTime, arrival time.Time, dst 
 		if d < -rc.TimeSkew.MaxBehind && !stored && em.on(rTimeSkew) {
 			dst = em.add(dst, rTimeSkew, pNone, 0, time.Time{}, d.Seconds(), s.offset.Seconds(), -rc.TimeSkew.MaxBehind.Seconds(), "", "message time far behind arrival beyond the device's learned clock offset")
 		}
-		// A clock that settles at a new offset (NTP step, DST) is adopted.
+		// A clock that settles at a new offset (NTP step, DST) is adopted;
+		// a burst catching up on stored messages (its lag shrinking by
+		// most of the time between their MSH-7s) is no clock's offset and
+		// teaches it nothing (session 29: learned from it, the live
+		// messages after the burst were ahead of it, time_future).
 		switch {
+		case catching:
 		case d.Abs() <= tol:
 			s.candN = 0
 		case s.candN > 0 && (off-s.cand).Abs() <= tol:
@@ -792,6 +808,30 @@ func (s *stream) timing(e *Engine, em *emitter, msgTime, arrival time.Time, dst 
 		dst = em.add(dst, rTimeFuture, fp, r.seg, r.at, r.at.Sub(msgTime).Seconds(), 0, rc.TimeFuture.OBXTolerance.Seconds(), "", "observation time (OBX-14) after the message time")
 	}
 	return dst
+}
+
+// burstGap is the longest time between two arrivals, in a burst of
+// messages a device sends at wire speed (its queue after a retransmission,
+// or its store after a silence of the link), shorter than any monitor's
+// cadence (1 s at the fastest).
+const burstGap = 250 * time.Millisecond
+
+// overtaken reports whether a message whose MSH-7 went back from the last
+// message's is one of a burst that the last message overtook: it arrived
+// within burstGap of it, and its MSH-7 goes on from the message's before
+// that (from tol before it to transitDelay after it). A device sending its
+// queue or its store in one burst while its live messages go on (corpus5's
+// retransmission queues and backfill, session 29, c5clean29) puts a newer
+// message among older ones; the older ones' times continue their own
+// sequence, and the newer one's jump ahead is no finding either. A time put
+// back by a forger arrives at the device's cadence, not in a burst, and
+// does not continue the message before the last.
+func (s *stream) overtaken(msgTime, arrival time.Time, tol time.Duration) bool {
+	if s.beforeLast == 0 || s.prevArrival.IsZero() || arrival.Before(s.prevArrival) || arrival.Sub(s.prevArrival) >= burstGap {
+		return false
+	}
+	from := msgTime.Sub(time.Unix(0, s.beforeLast))
+	return from >= -tol && from <= transitDelay
 }
 
 // clockStepMax is the largest step back of a device's clock that may be its
