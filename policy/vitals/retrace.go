@@ -65,44 +65,6 @@ var retraceInfo = [numParams]struct {
 // training seed 8, which a first version flagged).
 const settleGap = 45 * time.Second
 
-// window is a settle window for retrace.push: values lo to hi after the
-// one before; a jump that came back still counts as floor (and as the
-// channel's ordinary scatter).
-type window struct {
-	lo, hi time.Duration
-	floor  float64
-}
-
-// satSettle (session 29, c5step29) is the saturation's settle window: at a
-// cadence of 20 s or slower (up to retraceGap) a saturation value that
-// left the level and came back in the next message is one reading of the
-// oximeter's artefact (motion, a probe pressed or shifted: 91, 89, 91 or
-// 95, 87, 93), not a step of the level, and counts in the ramp test
-// (returned) only as far as the next value stayed on it. A genuine
-// desaturation does not give its fall back in one message; a saturation
-// that falls and holds counts as before. At a faster cadence a motion burst
-// spans several messages and each of its jumps still counts. The fifth
-// generator's blatant saturation ramps carry such dips where the patient
-// moved during the forgery (30 and 60 s cadences), and the ramp test took
-// each for a step of half the return. Such a dip still counts as the
-// smallest return judged (3 points): a return under twice that is not told
-// from the scatter that motion dips leave on a quiet saturation (a clean
-// child's 3.7-point return on the third generator, session 29).
-var satSettle = window{20 * time.Second, retraceGap, retraceInfo[pSpO2].min}
-
-// settleWindow is channel p's settle window for retrace.push: up to
-// settleGap for an adult's or a child's breathing rate, satSettle for the
-// saturation, none for the others.
-func (s *stream) settleWindow(p param) window {
-	switch {
-	case p == pRR && !s.neonatal:
-		return window{0, settleGap, 0}
-	case p == pSpO2:
-		return satSettle
-	}
-	return window{}
-}
-
 const (
 	retraceBucket  = 5 * time.Minute  // the channel's level is kept as means over this long
 	retraceBuckets = 13               // levels kept: a trend up to an hour back
@@ -154,11 +116,9 @@ func (r *retrace) recent() (float64, bool) {
 }
 
 // push adds value v arriving at now and reports whether it completed a
-// bucket. settle: the jump of a value that follows the one before after
-// at least settle.lo and less than settle.hi counts as a step only as far
-// as the next value stays on it, and at least as settle.floor
-// (settleWindow; the zero window: every jump counts at once).
-func (r *retrace) push(v float64, now int64, resid float64, judged bool, settle window) bool {
+// bucket. settle: a jump counts as a step only as far as the next value
+// stays on it (settleGap).
+func (r *retrace) push(v float64, now int64, resid float64, judged, settle bool) bool {
 	if judged {
 		// The scatter learns from ordinary messages: a residual is clipped at
 		// three times the scatter so a step or a flush does not inflate it.
@@ -171,7 +131,7 @@ func (r *retrace) push(v float64, now int64, resid float64, judged bool, settle 
 		}
 		r.noise += float32((d - float64(r.noise)) / float64(min(r.nn, 64)))
 		step := math.Abs(resid)
-		if settle.hi > 0 {
+		if settle {
 			// The previous value's jump counts as far as this one stayed
 			// on it, and at least as the channel's ordinary scatter. A
 			// value that came back has no jump of its own but its
@@ -184,7 +144,7 @@ func (r *retrace) push(v float64, now int64, resid float64, judged bool, settle 
 				if d*float64(r.pres) > 0 {
 					held = math.Abs(d)
 				}
-				r.cjump = max(r.cjump, float32(min(p, max(held, retraceWitness*float64(r.noise), settle.floor))))
+				r.cjump = max(r.cjump, float32(min(p, max(held, retraceWitness*float64(r.noise)))))
 				if math.Abs(d) < p/2 {
 					back = math.Abs(d)
 				}
@@ -192,7 +152,7 @@ func (r *retrace) push(v float64, now int64, resid float64, judged bool, settle 
 			r.pres = 0
 			if back >= 0 {
 				step = back
-			} else if gap := now - r.at; gap >= int64(settle.lo) && gap < int64(settle.hi) {
+			} else if now-r.at < int64(settleGap) {
 				r.pres, step = float32(resid), 0
 			}
 		}
@@ -327,9 +287,6 @@ func (s *stream) driftReturn(em *emitter, arrival time.Time, dst []Finding) []Fi
 		if (v-float64(r.last[(r.li+2)%3]))/j < 0.75 {
 			continue
 		}
-		if p == pSpO2 && float64(r.pres)*j < 0 && math.Abs(float64(r.pres)) >= 0.5*math.Abs(j) {
-			continue // the saturation back out of a one-message dip (satSettle), not a trend undone
-		}
 		if p == pTemp && s.probeBack(rec, v) {
 			continue // a temperature probe put back on, not a trend undone
 		}
@@ -345,7 +302,7 @@ func (s *stream) driftReturn(em *emitter, arrival time.Time, dst []Finding) []Fi
 		if !c.ok || (line && arterial(p)) {
 			continue
 		}
-		if s.retrace[i].push(c.v, now, resid[i], have[i], s.settleWindow(p)) && p == pSpO2 {
+		if s.retrace[i].push(c.v, now, resid[i], have[i], p == pRR && !s.neonatal) && p == pSpO2 {
 			if ref, ok := s.slid(i); ok && em.on(rDriftReturn) {
 				dst = em.add(dst, rDriftReturn, p, c.seg, c.at, c.v, ref, retraceInfo[p].min, "", "slid along a slow ramp below every level it held half an hour to an hour before and stayed there, while the heart rate, breathing rate and etCO2 kept theirs")
 			}
