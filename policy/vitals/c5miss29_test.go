@@ -1,8 +1,11 @@
 package vitals_test
 
 import (
+	"cmp"
 	"net/netip"
+	"slices"
 	"testing"
+	"time"
 
 	"github.com/hl7gate/hl7gate/hl7"
 	"github.com/hl7gate/hl7gate/policy/vitals"
@@ -90,5 +93,44 @@ func TestGatewayBedsOnConnection29(t *testing.T) {
 func TestMonitorSwappedAfterSilence29(t *testing.T) {
 	ticks := then(every(20, 30*sec, func(i int) msg { return device(i, "MON^001C01FFFEFF033A^EUI-64", "001C01FFFEFF033A", "5514174") }),
 		20*60*sec, every(20, 30*sec, func(i int) msg { return device(i+20, "MON^080019FFFE24E643^EUI-64", "080019FFFE24E643", "8694004") }))
+	checkRules(t, runVia(t, ticks))
+}
+
+// TestGatewayBedReplaced29: on an aggregating gateway's connection (three
+// beds, one MSH-3, each bed its EUI-64 in OBX-18, 30 s apart each) one bed's
+// identity is replaced by another device with another patient while the
+// other two beds keep talking (corpus5's blatant switch on its eGateway):
+// the bed fell silent as the new device began, identity_application once.
+// The real bed coming back when the forgery ends is not reported again.
+func TestGatewayBedReplaced29(t *testing.T) {
+	euis := []string{"00E0D6FFFE000001", "00E0D6FFFE000002", "00E0D6FFFE000003"}
+	ticks := every(180, 10*sec, func(i int) msg {
+		b := i % 3
+		if b == 2 && i >= 90 && i < 150 {
+			return device(i, "EGATEWAY^MINDRAY", "080019FFFE24E643", "MRN8694004")
+		}
+		return device(i, "EGATEWAY^MINDRAY", euis[b], "77000"+string(rune('1'+b)))
+	})
+	fs := runVia(t, ticks)
+	checkRules(t, fs, "identity_application")
+	if len(fs) != 1 || fs[0].ControlID != "C98" {
+		t.Errorf("%d findings, first at %s, want 1 at C98 (the new device's third message)", len(fs), fs[0].ControlID)
+	}
+}
+
+// TestGatewayBedStarts29: a gateway's capture begins with one bed at a 60 s
+// cadence; a second bed starts 24 s after its fourth message, at 10 s, and
+// has sent three messages before the first bed's next one is due (hl7load
+// s1 m0147 and s49 m0143: reported by b2dfeaa's count of three messages
+// alone). The first bed was not overdue and talks on: quiet.
+func TestGatewayBedStarts29(t *testing.T) {
+	var ticks []tick
+	for i := range 20 {
+		ticks = append(ticks, tick{time.Duration(i) * 60 * sec, device(i, "GW02_BED3^00A00095E85662E8^EUI-64", "00A00095E85662E8", "7001")})
+	}
+	for i := range 100 {
+		ticks = append(ticks, tick{204*sec + time.Duration(i)*10*sec, device(100+i, "GW02_BED2^00A00094E7FB889E^EUI-64", "00A00094E7FB889E", "7002")})
+	}
+	slices.SortStableFunc(ticks, func(a, b tick) int { return cmp.Compare(a.at, b.at) })
 	checkRules(t, runVia(t, ticks))
 }

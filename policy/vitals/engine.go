@@ -58,7 +58,7 @@ type parkedReplay struct {
 // source is what the Engine keeps per connection (an address, see
 // ObserveVia): which device it carries.
 type source struct {
-	dev  switcher
+	dev  connDevices
 	seen int64 // Unix ns
 }
 
@@ -296,12 +296,12 @@ func (e *Engine) Observe(src netip.Addr, m *hl7.Message, arrival time.Time, dst 
 // messages came over the connection conn, which the gateway knows only as
 // the monitor's address (Observe: conn = src). Offline (hl7gate check
 // --monitor device) each device a capture names gets an address of its own,
-// and the capture's source is the connection: a device that replaces the
-// one a connection carried, the old one falling silent as the new one
-// begins, is then still judged (identity_application), as on the wire,
-// where a forger who changes the device identity along with the patient
-// otherwise starts a monitor with no past to compare against. Devices that
-// interleave on a connection (an aggregating gateway's beds) are not.
+// and the capture's source is the connection: a device that replaces one
+// the connection carried, the old one falling silent as the new one begins,
+// is then still judged (identity_application, see connDevices), as on the
+// wire, where a forger who changes the device identity along with the
+// patient otherwise starts a monitor with no past to compare against.
+// Devices that talk on side by side (an aggregating gateway's beds) are not.
 func (e *Engine) ObserveVia(conn, src netip.Addr, m *hl7.Message, arrival time.Time, dst []Finding) []Finding {
 	var scratch [12]hl7.Field
 	msh := m.Segment(0).Fields(scratch[:0], 11) // msh[n] is MSH-n, split once for every check
@@ -362,7 +362,7 @@ func (e *Engine) stream(conn, src netip.Addr, app, fac []byte, now time.Time) (*
 		e.sources[conn] = so
 	}
 	so.seen = now.UnixNano()
-	switched := so.dev.see(dev)
+	switched := so.dev.see(dev, now.UnixNano())
 	if s, ok := e.streams[key]; ok {
 		if now.Sub(s.seen()) <= idle {
 			return s, switched
