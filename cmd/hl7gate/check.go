@@ -60,7 +60,10 @@ file's source (a model name, not a device); a message without either belongs
 to its file's source. So one file may hold several monitors
 (an aggregating gateway, a merged capture) and one monitor may span several
 files (a rotated capture; one named by MSH-3 alone when --source gives the
-files one address). "file" keys by source alone: each file is one
+files one address). A file's source is still the connection its devices
+came on: a device replacing the one it carried is reported
+(identity_application); interleaving devices (a gateway's beds) are not.
+"file" keys by source alone: each file is one
 monitor unless --source gives files the same address.
 
 Arrival time (--arrival): "msh7" (default) takes MSH-7 for it; "order" takes
@@ -319,7 +322,9 @@ func (c *checker) message(name string, n int, b []byte, src netip.Addr) error {
 		c.monitors[key] = mon
 	}
 	at := c.arrival(name, n, mon)
-	c.fs = c.e.Observe(mon.addr, &c.msg, at, c.fs[:0])
+	// The file's source is the connection: a device replacing the one it
+	// carried is judged there (vitals.Engine.ObserveVia).
+	c.fs = c.e.ObserveVia(src, mon.addr, &c.msg, at, c.fs[:0])
 	for _, f := range c.fs {
 		c.findings++
 		err := c.out.Encode(checkFinding{File: name, Message: n, Monitor: key, Source: src.String(), Finding: findingjson.From(&f)})

@@ -55,9 +55,10 @@ type parkedReplay struct {
 	seq, hseq idSequence
 }
 
-// source is what the Engine keeps per address: which device it carries.
+// source is what the Engine keeps per connection (an address, see
+// ObserveVia): which device it carries.
 type source struct {
-	dev  switcher
+	dev  connDevices
 	seen int64 // Unix ns
 }
 
@@ -288,20 +289,35 @@ func (e *Engine) Monitors() int {
 // within the resend window) is ignored entirely, and so are queries and
 // acknowledgements (QBP, QRY, RSP, ACK), which carry no observations.
 func (e *Engine) Observe(src netip.Addr, m *hl7.Message, arrival time.Time, dst []Finding) []Finding {
+	return e.ObserveVia(src, src, m, arrival, dst)
+}
+
+// ObserveVia is Observe for a monitor whose state is keyed by src but whose
+// messages came over the connection conn, which the gateway knows only as
+// the monitor's address (Observe: conn = src). Offline (hl7gate check
+// --monitor device) each device a capture names gets an address of its own,
+// and the capture's source is the connection: a device that replaces one
+// the connection carried, the old one falling silent as the new one begins,
+// is then still judged (identity_application, see connDevices), as on the
+// wire, where a forger who changes the device identity along with the
+// patient otherwise starts a monitor with no past to compare against.
+// Devices that talk on side by side (an aggregating gateway's beds) are not.
+func (e *Engine) ObserveVia(conn, src netip.Addr, m *hl7.Message, arrival time.Time, dst []Finding) []Finding {
 	var scratch [12]hl7.Field
 	msh := m.Segment(0).Fields(scratch[:0], 11) // msh[n] is MSH-n, split once for every check
 	switch string(component(msh, 9, 1)) {
 	case "QBP", "QRY", "RSP", "ACK":
 		return dst
 	}
-	s, switched := e.stream(src, component(msh, 3, 0), component(msh, 4, 0), arrival)
+	s, switched := e.stream(conn, src, component(msh, 3, 0), component(msh, 4, 0), arrival)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.observe(e, src, m, msh, arrival, switched, dst)
 }
 
 // stream returns the state of the device (app, fac) at src, creating it as
-// needed, and whether that device has just replaced the one src carried.
+// needed, and whether that device has just replaced the one the connection
+// conn carried (conn is src but offline, see ObserveVia).
 // Streams idle for longer than IdleEvict are dropped (swept every
 // IdleEvict/4); at MaxMonitors the least recently seen stream makes room,
 // of several seen last at the same instant the one made first (not the
@@ -312,10 +328,10 @@ func (e *Engine) Observe(src netip.Addr, m *hl7.Message, arrival time.Time, dst 
 // them and a sweep due on the latest clock may never come for an earlier
 // file's monitor; a monitor silent that long starts afresh there as it does
 // in the gateway.
-func (e *Engine) stream(src netip.Addr, app, fac []byte, now time.Time) (*stream, bool) {
+func (e *Engine) stream(conn, src netip.Addr, app, fac []byte, now time.Time) (*stream, bool) {
 	key := streamKey(e.seed, src, app, fac)
 	dev := key
-	if len(app) == 0 && len(fac) == 0 {
+	if len(app) == 0 && len(fac) == 0 && src == conn {
 		dev = 1
 	}
 	e.mu.Lock()
@@ -340,13 +356,13 @@ func (e *Engine) stream(src netip.Addr, app, fac []byte, now time.Time) (*stream
 			}
 		}
 	}
-	so, ok := e.sources[src]
+	so, ok := e.sources[conn]
 	if !ok || now.UnixNano()-so.seen > idle.Nanoseconds() {
 		so = &source{}
-		e.sources[src] = so
+		e.sources[conn] = so
 	}
 	so.seen = now.UnixNano()
-	switched := so.dev.see(dev)
+	switched := so.dev.see(dev, now.UnixNano())
 	if s, ok := e.streams[key]; ok {
 		if now.Sub(s.seen()) <= idle {
 			return s, switched
