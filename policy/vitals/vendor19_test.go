@@ -28,6 +28,12 @@ func TestVendorTables19(t *testing.T) {
 			mdil("0002-4a05^NBPs^MDIL", "121", "0004-0f20^mmHg^MDIL"), mdil("0002-4a06^NBPd^MDIL", "74", "0004-0f20^mmHg^MDIL"),
 			mdil("0002-4a07^NBPm^MDIL", "90", "0004-0f20^mmHg^MDIL"), mdil("0002-509c^etCO2^MDIL", "5.1", "0004-0f03^kPa^MDIL"),
 			mdil("0002-4b48^Temp^MDIL", "98.6", "0004-1140^degF^MDIL")), nil},
+		// Session 29 (codes29): IntelliVue's own etCO2 label is NOM_AWAY_CO2_ET
+		// (0x50b0) and its skin temperature NOM_TEMP_SKIN (0x4b74).
+		{"MDIL etCO2 (0x50b0) of 250 mmHg", one(mdil("0002-50b0^etCO2^MDIL", "250", "0004-0f20^mmHg^MDIL")), []string{"range"}},
+		{"MDIL skin temperature (0x4b74) of 48 degC", one(mdil("0002-4b74^Tskin^MDIL", "48", "0004-17a0^degC^MDIL")), []string{"range"}},
+		{"a genuine MDIL etCO2 (0x50b0) and skin temperature", one(mdil("0002-50b0^etCO2^MDIL", "36", "0004-0f20^mmHg^MDIL"),
+			mdil("0002-4b74^Tskin^MDIL", "34.1", "0004-17a0^degC^MDIL")), nil},
 		{"a genuine LOINC arterial line", one(row{code: "76215-3^^LN", value: "118", unit: "mm[Hg]"}, row{code: "76213-8^^LN", value: "64", unit: "mm[Hg]"},
 			row{code: "76214-6^^LN", value: "82", unit: "mm[Hg]"}), nil},
 		// 0x1780 is no Philips unit (NOM_DIM_FAHR is 0x1140): not taken for
