@@ -181,6 +181,11 @@ type vals struct {
 	probeOff                    bool
 }
 
+// pacedPRNoise is the pulse rate's noise (standard deviation, per minute)
+// over a paced rhythm: the pulse detection's timing jitter averaged over the
+// oximeter's few beats.
+const pacedPRNoise = 0.4
+
 // measure samples the monitor's displayed values now. frozen holds the
 // values shown before the probe went off (the oximeter freezes them).
 func (p *patient) measure(r *rand.Rand, frozen *vals) vals {
@@ -196,7 +201,15 @@ func (p *patient) measure(r *rand.Rand, frozen *vals) vals {
 		lagged -= p.afDeficit.x
 	}
 	e := &p.ev
-	v.pr = math.Round(lagged + p.prNoise*r.NormFloat64())
+	prNoise := p.prNoise
+	if p.paced && p.trueHR <= p.paceRate {
+		// The oximeter counts the paced beats: as regular as the ECG's,
+		// only its pulse detection's jitter left (session 29: the pulse
+		// rate scattered ±3 around a held pacing rate, which no averaged
+		// count of regular beats does).
+		prNoise = pacedPRNoise
+	}
+	v.pr = math.Round(lagged + prNoise*r.NormFloat64())
 	v.spo2 = math.Min(100, math.Round(p.trueSpO2+0.6*r.NormFloat64()))
 	if e.motion > 0 {
 		v.spo2 -= math.Round(e.motionDip)
