@@ -95,8 +95,9 @@ start_relay() {
 		"$BIN/hl7load" relay --engine "$engine" "${flags[@]}" --addr "$TARGET" --station "$STATION" >"$OUT/$name.relay.log" 2>&1 &
 		RELAY_PIDS+=($!)
 		;;
-	hl7gate | hl7gate-pipelined | hl7gate-nospin)
+	hl7gate | hl7gate-pipelined | hl7gate-nospin | hl7gate-b)
 		# hl7gate: MLLP stop-and-wait toward the station (the default), one message per pooled connection.
+		# hl7gate-b: hl7gate's configuration run by another build, $B_HL7GATE (an A/B of two commits or builds).
 		# hl7gate-pipelined: station.pipeline set, so a few connections carry many messages in flight.
 		# hl7gate-nospin: hl7gate with delivery.busy_poll 0: no wait polls its socket before it sleeps.
 		local conns=64 pipeline=1
@@ -105,7 +106,9 @@ start_relay() {
 		sed -e "s/@LISTEN@/$TARGET/" -e "s/@STATION@/$STATION/" -e "s/@ADMIN@/$ADMIN/" -e "s/@MAXCONN@/20000/" \
 			-e "s/@CONNS@/$conns/" -e "s/@PIPELINE@/$pipeline/" "$BENCH/hl7gate.yaml.in" >"$OUT/$name.yaml"
 		if [[ $relay == hl7gate-nospin ]]; then printf 'delivery:\n  busy_poll: 0\n' >>"$OUT/$name.yaml"; fi
-		env ${RELAY_ENV:-} "$BIN/hl7gate" serve --config "$OUT/$name.yaml" >"$OUT/$name.relay.log" 2>&1 &
+		local bin=$BIN/hl7gate
+		if [[ $relay == hl7gate-b ]]; then bin=${B_HL7GATE:?hl7gate-b runs the build B_HL7GATE names}; fi
+		env ${RELAY_ENV:-} "$bin" serve --config "$OUT/$name.yaml" >"$OUT/$name.relay.log" 2>&1 &
 		RELAY_PIDS+=($!)
 		;;
 	*)

@@ -10,6 +10,8 @@
 #   RATE=0.6 RELAYS="haproxy hl7gate" SCENARIOS=open5k test/bench/run.sh   # 5,000 monitors, 3,000 msg/s in all
 #   RELAYS="haproxy hl7gate hl7gate-nospin" SCENARIOS=latency1 REPEAT=3 test/bench/run.sh   # delivery.busy_poll's
 #                                           # trade-off: hl7gate-nospin is hl7gate with busy_poll 0
+#   B_HL7GATE=/tmp/old/hl7gate RELAYS="hl7gate hl7gate-b" SCENARIOS=light50 REPEAT=5 test/bench/run.sh   # an A/B:
+#                                           # hl7gate-b is hl7gate's configuration run by the build B_HL7GATE names
 #   RELAYS="haproxy gorelay hl7gate" SCENARIOS="light50 latency1" REPEAT=3 test/bench/run.sh   # with gorelay,
 #                                           # hl7load's bare Go relay with hl7gate's system calls: hl7gate's floor
 #   RELAYS="haproxy gorelay gorelay-uring" SCENARIOS=light50 REPEAT=5 test/bench/run.sh   # gorelay-uring: the
