@@ -97,19 +97,7 @@ func TestBurstOvertaken(t *testing.T) {
 		}
 		return stamp + 200*time.Millisecond
 	}
-	qOrder := func() []int {
-		var o []int
-		for i := range 300 {
-			switch {
-			case i == 204:
-				o = append(o, 210, 204)
-			case i == 210:
-			default:
-				o = append(o, i)
-			}
-		}
-		return o
-	}()
+	qOrder := overtaken(300, 210, 204)
 	// Backfill: 5 s cadence, messages 100-219 stored through a 10-min
 	// silence and sent 2 ms apart when the link came back at 1,100 s; the
 	// live message 220 arrives among them, after 159.
@@ -126,19 +114,7 @@ func TestBurstOvertaken(t *testing.T) {
 		}
 		return stamp + 300*time.Millisecond
 	}
-	bOrder := func() []int {
-		var o []int
-		for i := range 400 {
-			switch {
-			case i == 160:
-				o = append(o, 220, 160)
-			case i == 220:
-			default:
-				o = append(o, i)
-			}
-		}
-		return o
-	}()
+	bOrder := overtaken(400, 220, 160)
 	// A forger's time put back by 60 s on messages 200-219 at the device's
 	// cadence (2 s): their arrivals go on, their stamps do not.
 	putBack := func() []tick {
@@ -175,4 +151,20 @@ func TestBurstOvertaken(t *testing.T) {
 			checkRules(t, run(t, vitals.DefaultConfig(), tc.ticks), tc.want...)
 		})
 	}
+}
+
+// overtaken is the arrival order of messages 0..n-1 in which message live is
+// sent right before message first (a live message overtaking a burst).
+func overtaken(n, live, first int) []int {
+	o := make([]int, 0, n)
+	for i := range n {
+		switch i {
+		case first:
+			o = append(o, live, first)
+		case live:
+		default:
+			o = append(o, i)
+		}
+	}
+	return o
 }
