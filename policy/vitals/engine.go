@@ -62,7 +62,7 @@ type source struct {
 	seen int64 // Unix ns
 }
 
-// switcher follows one identity (a device, an equipment ID) on a channel
+// switcher follows one identity (a device's equipment ID, OBX-18) on a channel
 // that normally carries one. A new identity that is the only one for
 // switchAfter messages in a row while the old one is silent has replaced it;
 // identities that interleave mean the channel carries several (an
