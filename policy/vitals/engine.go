@@ -370,15 +370,17 @@ func (e *Engine) stream(conn, src netip.Addr, app, fac []byte, m *hl7.Message, n
 		e.sources[conn] = so
 	}
 	so.seen = now.UnixNano()
-	if e.bedsOf(so, key) {
+	s, ok := e.streams[key]
+	if e.bedsOf(so, key, s) {
 		if eui := messageEUI(m); eui != nil {
 			so.dev.forget(dev) // the gateway itself is no device of the connection: its beds are
 			key = bedKey(key, maphash.Bytes(e.seed, eui)|1)
 			dev = key
+			s, ok = e.streams[key]
 		}
 	}
 	switched := so.dev.see(dev, now.UnixNano())
-	if s, ok := e.streams[key]; ok {
+	if ok {
 		if now.Sub(s.seen()) <= idle {
 			return s, switched
 		}
@@ -397,7 +399,7 @@ func (e *Engine) stream(conn, src netip.Addr, app, fac []byte, m *hl7.Message, n
 		}
 		delete(e.streams, oldest)
 	}
-	s := newStream(&e.cfg)
+	s = newStream(&e.cfg)
 	s.born, e.made = e.made, e.made+1
 	s.baseNeonatal = configured(&e.cfg.Neonatal, e.neoNets, src, app)
 	s.basePaediatric = configured(&e.cfg.Paediatric, e.paedNets, src, app)
@@ -414,8 +416,8 @@ func (e *Engine) stream(conn, src netip.Addr, app, fac []byte, m *hl7.Message, n
 	return s, switched
 }
 
-// bedsOf reports whether the device of stream key on the connection so
-// carries several equipment identifiers (beds). Its stream says so once
+// bedsOf reports whether the device of stream key (s, nil when none) on the
+// connection so carries several equipment identifiers (beds). Its stream says so once
 // (stream.beds) after a message whose identifier came back while another
 // was new; the stream then becomes the bed of that identifier, keeping
 // what it learned, and every later message of the device that names an
@@ -423,18 +425,14 @@ func (e *Engine) stream(conn, src netip.Addr, app, fac []byte, m *hl7.Message, n
 // device's key). So each bed is judged alone from the device's fifth message
 // or so on, and a forger cannot wipe a monitor's past by sending one message
 // under another identifier: it only starts a bed of its own.
-func (e *Engine) bedsOf(so *source, key uint64) bool {
+func (e *Engine) bedsOf(so *source, key uint64, s *stream) bool {
 	if so.beds == key {
 		return true
 	}
-	s, ok := e.streams[key]
-	if !ok {
+	if s == nil || s.beds.Load() == 0 {
 		return false
 	}
 	cur := s.beds.Swap(0)
-	if cur == 0 {
-		return false
-	}
 	so.beds = key
 	delete(e.streams, key)
 	e.streams[bedKey(key, cur)] = s
