@@ -2,8 +2,10 @@ package test
 
 import (
 	"bytes"
+	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hl7gate/hl7gate/gateway/config"
 	"github.com/hl7gate/hl7gate/gateway/store"
@@ -92,5 +94,53 @@ func TestVitalsQuarantineIsExplicitAndNeverPositive(t *testing.T) {
 	}
 	if got := st.received(); len(got) != 1 || !bytes.Contains(got[0], []byte("|V4|")) {
 		t.Fatalf("station got %d messages; the quarantined one must not reach it", len(got))
+	}
+}
+
+// gatewayBed is an ORU^R01 as an aggregating gateway (Mindray's eGateway) sends it for one of its beds: the
+// gateway's MSH-3, the bed's patient and its EUI-64 in OBX-18, stamped now.
+func gatewayBed(eui, mrn, hr, spo2, ctrl string) []byte {
+	now := string(hl7.AppendTime(nil, time.Now()))
+	return []byte(strings.Join([]string{
+		"MSH|^~\\&|MINDRAY_EGATEWAY^00A037FFFE5AB708^EUI-64|ICU|CENTRAL|HOSP|" + now + "||ORU^R01^ORU_R01|" + ctrl + "|P|2.6|||NE|AL",
+		"PID|||" + mrn + "^^^HOSP^MR||SECRETNAME^PATIENT",
+		"OBR|1|||182777000^monitoring of patient^SCT|||" + now,
+		"OBX|1|NM|147842^MDC_ECG_HEART_RATE^MDC|1.1.1.147842|" + hr + "|264864^MDC_DIM_BEAT_PER_MIN^MDC|||||R|||" + now + "||||" + eui + "^^" + eui + "^EUI-64",
+		"OBX|2|NM|150456^MDC_PULS_OXIM_SAT_O2^MDC|1.2.1.150456|" + spo2 + "|262688^MDC_DIM_PERCENT^MDC|||||R|||" + now + "||||" + eui + "^^" + eui + "^EUI-64",
+	}, "\r") + "\r")
+}
+
+// TestVitalsGatewayBedsKeptApart: one monitor connection carries three beds under one MSH-3, each bed its
+// own EUI-64 in OBX-18, patient and levels (issue 14: state keyed by the device identity the message
+// carries, not by the source address). The gateway judges each bed alone: no finding while the beds
+// interleave, and an impossible saturation on one bed is reported with that bed's equipment identifier.
+func TestVitalsGatewayBedsKeptApart(t *testing.T) {
+	st := newStation(t, accept)
+	g, _ := startGateway(t, vitalsConfig(st))
+	m := dialMonitor(t, g.ListenerAddr("icu"))
+	beds := []struct{ eui, mrn, hr, spo2 string }{
+		{"00E0D6FFFE000001", "MRN1001", "58", "99"},
+		{"00E0D6FFFE000002", "MRN1002", "104", "91"},
+		{"00E0D6FFFE000003", "MRN1003", "142", "95"},
+	}
+	n := 0
+	for range 10 {
+		for _, b := range beds {
+			n++
+			if code, _, _ := m.mustAck(t, gatewayBed(b.eui, b.mrn, b.hr, b.spo2, fmt.Sprintf("G%d", n))); code != hl7.AA {
+				t.Fatalf("message %d: ACK %s", n, code)
+			}
+		}
+	}
+	for _, e := range g.Store().Events(store.KindVitals, 0, 0) {
+		t.Errorf("finding on interleaving beds: %s %s (%s): %s", e.Rule, e.Parameter, e.Equipment, e.Reason)
+	}
+	b := beds[1]
+	if code, _, _ := m.mustAck(t, gatewayBed(b.eui, b.mrn, b.hr, "150", "G-IMPOSSIBLE")); code != hl7.AA {
+		t.Fatalf("ACK %s", code)
+	}
+	evs := g.Store().Events(store.KindVitals, 0, 0)
+	if len(evs) != 1 || evs[0].Rule != "range" || evs[0].Equipment != b.eui || evs[0].ControlID != "G-IMPOSSIBLE" {
+		t.Fatalf("events = %+v, want one range finding on bed %s", evs, b.eui)
 	}
 }

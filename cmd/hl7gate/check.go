@@ -63,8 +63,10 @@ files (a rotated capture; one named by MSH-3 alone when --source gives the
 files one address). A file's source is still the connection its devices
 came on: a device replacing the one it carried is reported
 (identity_application); interleaving devices (a gateway's beds) are not.
-"file" keys by source alone: each file is one
-monitor unless --source gives files the same address.
+"file" keys by source alone, as the gateway knows a
+connection: each file is one monitor unless --source gives files the same
+address (the checks still tell an aggregating gateway's beds apart by their
+OBX-18 EUI-64s, as on the wire).
 
 Arrival time (--arrival): "msh7" (default) takes MSH-7 for it; "order" takes
 MSH-7 but never earlier than the monitor's previous message, so a message

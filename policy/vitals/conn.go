@@ -65,6 +65,15 @@ func (c *connDevices) see(k uint64, now int64) bool {
 	return false
 }
 
+// forget drops device k from the connection's devices.
+func (c *connDevices) forget(k uint64) {
+	if d := c.find(k); d != nil {
+		c.n--
+		*d = c.devs[c.n]
+		c.devs[c.n] = connDevice{}
+	}
+}
+
 // find returns the entry of device k, or nil.
 func (c *connDevices) find(k uint64) *connDevice {
 	for i := range c.n {

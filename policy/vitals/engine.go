@@ -59,7 +59,8 @@ type parkedReplay struct {
 // ObserveVia): which device it carries.
 type source struct {
 	dev  connDevices
-	seen int64 // Unix ns
+	seen int64  // Unix ns
+	beds uint64 // the stream key of a device found to carry several (an aggregating gateway's beds), see bedsOf; 0 = none
 }
 
 // switcher follows one identity (a device's equipment ID, OBX-18) on a channel
@@ -101,6 +102,10 @@ func (w *switcher) see(k uint64) bool {
 	w.cur, w.curN, w.pend, w.pendN = k, w.pendN, 0, 0
 	return switched
 }
+
+// unsettled reports whether an identity other than the established one
+// was seen and is neither its replacement yet nor gone (see, multi).
+func (w *switcher) unsettled() bool { return w.pend != 0 }
 
 // Unrecognised returns how many numeric OBX rows had a code the tables do
 // not know and how many rows of a known parameter had a unit they do not
@@ -309,15 +314,18 @@ func (e *Engine) ObserveVia(conn, src netip.Addr, m *hl7.Message, arrival time.T
 	case "QBP", "QRY", "RSP", "ACK":
 		return dst
 	}
-	s, switched := e.stream(conn, src, component(msh, 3, 0), component(msh, 4, 0), arrival)
+	s, switched := e.stream(conn, src, component(msh, 3, 0), component(msh, 4, 0), m, arrival)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.observe(e, src, m, msh, arrival, switched, dst)
 }
 
-// stream returns the state of the device (app, fac) at src, creating it as
-// needed, and whether that device has just replaced the one the connection
-// conn carried (conn is src but offline, see ObserveVia).
+// stream returns the state of the device (app, fac) at src that sent m,
+// creating it as needed, and whether that device has just replaced the one
+// the connection conn carried (conn is src but offline, see ObserveVia).
+// A device found to carry several equipment identifiers side by side (an
+// aggregating gateway: its beds, each with its EUI-64 in OBX-18, under one
+// MSH-3) has a stream per bed from then on, see bedsOf.
 // Streams idle for longer than IdleEvict are dropped (swept every
 // IdleEvict/4); at MaxMonitors the least recently seen stream makes room,
 // of several seen last at the same instant the one made first (not the
@@ -328,7 +336,7 @@ func (e *Engine) ObserveVia(conn, src netip.Addr, m *hl7.Message, arrival time.T
 // them and a sweep due on the latest clock may never come for an earlier
 // file's monitor; a monitor silent that long starts afresh there as it does
 // in the gateway.
-func (e *Engine) stream(conn, src netip.Addr, app, fac []byte, now time.Time) (*stream, bool) {
+func (e *Engine) stream(conn, src netip.Addr, app, fac []byte, m *hl7.Message, now time.Time) (*stream, bool) {
 	key := streamKey(e.seed, src, app, fac)
 	dev := key
 	if len(app) == 0 && len(fac) == 0 && src == conn {
@@ -362,8 +370,17 @@ func (e *Engine) stream(conn, src netip.Addr, app, fac []byte, now time.Time) (*
 		e.sources[conn] = so
 	}
 	so.seen = now.UnixNano()
+	s, ok := e.streams[key]
+	if e.bedsOf(so, key, s) {
+		if eui := messageEUI(m); eui != nil {
+			so.dev.forget(dev) // the gateway itself is no device of the connection: its beds are
+			key = bedKey(key, maphash.Bytes(e.seed, eui)|1)
+			dev = key
+			s, ok = e.streams[key]
+		}
+	}
 	switched := so.dev.see(dev, now.UnixNano())
-	if s, ok := e.streams[key]; ok {
+	if ok {
 		if now.Sub(s.seen()) <= idle {
 			return s, switched
 		}
@@ -382,7 +399,7 @@ func (e *Engine) stream(conn, src netip.Addr, app, fac []byte, now time.Time) (*
 		}
 		delete(e.streams, oldest)
 	}
-	s := newStream(&e.cfg)
+	s = newStream(&e.cfg)
 	s.born, e.made = e.made, e.made+1
 	s.baseNeonatal = configured(&e.cfg.Neonatal, e.neoNets, src, app)
 	s.basePaediatric = configured(&e.cfg.Paediatric, e.paedNets, src, app)
@@ -397,6 +414,53 @@ func (e *Engine) stream(conn, src netip.Addr, app, fac []byte, now time.Time) (*
 	}
 	e.streams[key] = s
 	return s, switched
+}
+
+// bedsOf reports whether the device of stream key (s, nil when none) on the
+// connection so carries several equipment identifiers (beds). Its stream says so once
+// (stream.beds) after a message whose identifier came back while another
+// was new; the stream then becomes the bed of that identifier, keeping
+// what it learned, and every later message of the device that names an
+// identifier goes to that bed's stream (messages naming none stay with the
+// device's key). So each bed is judged alone from the device's fifth message
+// or so on, and a forger cannot wipe a monitor's past by sending one message
+// under another identifier: it only starts a bed of its own.
+func (e *Engine) bedsOf(so *source, key uint64, s *stream) bool {
+	if so.beds == key {
+		return true
+	}
+	if s == nil || s.beds.Load() == 0 {
+		return false
+	}
+	cur := s.beds.Swap(0)
+	so.beds = key
+	delete(e.streams, key)
+	e.streams[bedKey(key, cur)] = s
+	return true
+}
+
+// bedKey returns the stream key of the bed with equipment identifier hash
+// id (the switcher's) behind the device of stream key.
+func bedKey(key, id uint64) uint64 {
+	return maphash.Comparable(bedSeed, [2]uint64{key, id})
+}
+
+// bedSeed hashes bed keys; any seed serves, the keys it mixes are hashes
+// with the Engine's random seed already.
+var bedSeed = maphash.MakeSeed()
+
+// messageEUI returns the EUI-64 in OBX-18 of the first OBX row that has
+// one (eui64), the device identity the rows read, or nil.
+func messageEUI(m *hl7.Message) []byte {
+	d := m.Delimiters()
+	for i := range m.NumSegments() {
+		if seg := m.Segment(i); string(seg.Name()) == "OBX" {
+			if eui := eui64(seg.Field(18).Bytes(), d); eui != nil {
+				return eui
+			}
+		}
+	}
+	return nil
 }
 
 // park keeps the near-replay history of s, the stream of key dropped for

@@ -52,7 +52,7 @@ func TestStreamEvictionModel(t *testing.T) {
 		src := netip.AddrFrom4([4]byte{192, 0, 2, byte(mon % 4)})
 		app := []byte(fmt.Sprintf("MON%d", mon))
 		before, made := len(e.streams), e.made
-		s, _ := e.stream(src, src, app, []byte("ICU"), now)
+		s, _ := e.stream(src, src, app, []byte("ICU"), nil, now)
 		s.lastSeen.Store(now.UnixNano()) // as observe does
 		if e.made != made && before == cfg.State.MaxMonitors {
 			evictions++

@@ -127,6 +127,12 @@ func run(t *testing.T, cfg vitals.Config, ticks []tick) []vitals.Finding {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return feed(t, e, ticks)
+}
+
+// feed feeds the ticks from one source through e and returns every finding.
+func feed(t *testing.T, e *vitals.Engine, ticks []tick) []vitals.Finding {
+	t.Helper()
 	src := netip.MustParseAddr("192.0.2.10")
 	var all []vitals.Finding
 	for i, tk := range ticks {

@@ -85,6 +85,7 @@ type stream struct {
 
 	// identity: hashes with the Engine's seed; 0 = not seen
 	equip       switcher
+	beds        atomic.Uint64 // the established equipment identifier, once the device showed several side by side; see Engine.bedsOf
 	patient     uint64
 	tempVisit   uint64 // while the patient's identity is provisional, its visit and bed (visitOf); else 0
 	msgs        int    // messages observed
@@ -631,8 +632,23 @@ func (s *stream) obx(e *Engine, em *emitter, value, obsTime []byte, p param, u u
 // identity checks equipment and patient continuity (the sending device is
 // judged per source, in Engine.stream).
 func (s *stream) identity(e *Engine, em *emitter, msh []hl7.Field, patient uint64, arrival time.Time, dst []Finding) []Finding {
-	if len(em.equip) > 0 && s.equip.see(maphash.Bytes(e.seed, em.equip)|1) && em.on(rIdentityEquipment) {
-		dst = em.add(dst, rIdentityEquipment, pNone, 0, time.Time{}, 0, 0, switchAfter, "", "equipment identifier (OBX-18) changed on this device")
+	if len(em.equip) > 0 {
+		if s.equip.see(maphash.Bytes(e.seed, em.equip)|1) && em.on(rIdentityEquipment) {
+			dst = em.add(dst, rIdentityEquipment, pNone, 0, time.Time{}, 0, 0, switchAfter, "", "equipment identifier (OBX-18) changed on this device")
+		}
+		if s.equip.multi {
+			// Several identifiers side by side: this stream is the bed of
+			// the established one from now on (Engine.bedsOf).
+			s.beds.Store(s.equip.cur)
+			s.equip = switcher{cur: s.equip.cur, curN: s.equip.curN}
+		}
+	}
+	if s.equip.unsettled() {
+		// Another equipment identifier than the established one: the
+		// device replaced (identity_equipment after switchAfter messages,
+		// the patient judged then) or a gateway's other bed (a stream of
+		// its own soon): the patient is not judged meanwhile.
+		return dst
 	}
 	gap := e.cfg.Rules.IdentityPatient.TurnoverGap
 	typ := component(msh, 9, 1)
