@@ -30,25 +30,6 @@ func TestGatewayBedsLive30(t *testing.T) {
 	checkRules(t, runVia(t, ticks))
 }
 
-// TestGatewayBedReplacedLive30 is TestGatewayBedReplaced29 on the wire: one
-// bed of a gateway's three replaced by another device with another patient
-// while the other two keep talking: identity_application once, as offline.
-func TestGatewayBedReplacedLive30(t *testing.T) {
-	euis := []string{"00E0D6FFFE000001", "00E0D6FFFE000002", "00E0D6FFFE000003"}
-	ticks := every(180, 10*sec, func(i int) msg {
-		b := i % 3
-		if b == 2 && i >= 90 && i < 150 {
-			return device(i, "EGATEWAY^MINDRAY", "080019FFFE24E643", "MRN8694004")
-		}
-		return device(i, "EGATEWAY^MINDRAY", euis[b], "77000"+string(rune('1'+b)))
-	})
-	fs := run(t, vitals.DefaultConfig(), ticks)
-	checkRules(t, fs, "identity_application")
-	if len(fs) != 1 || fs[0].ControlID != "C98" {
-		t.Errorf("%d findings, want 1 at C98 (the new device's third message)", len(fs))
-	}
-}
-
 // TestDeviceAndPatientSwitchedLive30: a single monitor whose equipment
 // identifier and patient change together (corpus5's blatant identity
 // switch on a monitor of its own) is no gateway: the new identifier stays

@@ -102,6 +102,8 @@ func TestMonitorSwappedAfterSilence29(t *testing.T) {
 // other two beds keep talking (corpus5's blatant switch on its eGateway):
 // the bed fell silent as the new device began, identity_application once.
 // The real bed coming back when the forgery ends is not reported again.
+// Offline (each device a monitor of its own, runVia) and on the wire (one
+// source, the beds told apart by the Engine: session 30, beds30).
 func TestGatewayBedReplaced29(t *testing.T) {
 	euis := []string{"00E0D6FFFE000001", "00E0D6FFFE000002", "00E0D6FFFE000003"}
 	ticks := every(180, 10*sec, func(i int) msg {
@@ -111,10 +113,11 @@ func TestGatewayBedReplaced29(t *testing.T) {
 		}
 		return device(i, "EGATEWAY^MINDRAY", euis[b], "77000"+string(rune('1'+b)))
 	})
-	fs := runVia(t, ticks)
-	checkRules(t, fs, "identity_application")
-	if len(fs) != 1 || fs[0].ControlID != "C98" {
-		t.Errorf("%d findings, first at %s, want 1 at C98 (the new device's third message)", len(fs), fs[0].ControlID)
+	for _, fs := range [][]vitals.Finding{runVia(t, ticks), run(t, vitals.DefaultConfig(), ticks)} {
+		checkRules(t, fs, "identity_application")
+		if len(fs) != 1 || fs[0].ControlID != "C98" {
+			t.Errorf("%d findings, want 1 at C98 (the new device's third message)", len(fs))
+		}
 	}
 }
 
