@@ -588,14 +588,18 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 			// read against a new zero (re-levelled, the clot cleared): its
 			// level is the reference now, not a step from the old one.
 			t.reset(c.v)
-			if s.lineZero {
+			if s.lineZero || t.undoCorr {
 				// Zeroed, the line reads from a new reference: the level
 				// a reported step left is none it comes back to. A flush
 				// or a damped trace (the fast-flush valve opened, a clot
 				// or air in the tubing) leaves the transducer where it
 				// was, so a reported step, a height shift among them
 				// (lineOff), stands through it and its end is still its
-				// end (session 30, art30).
+				// end (session 30, art30). A level another channel
+				// corroborated is the patient's, not the line's: the
+				// new reference follows the patient, and that memory
+				// goes as before (kept, it excused transducers put back
+				// long after it: corpus3 training s6 m0012, s8 m0141).
 				t.undoOK = false
 			}
 			s.cancelBox(p)
