@@ -598,8 +598,9 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 				// end (session 30, art30). A level another channel
 				// corroborated is the patient's, not the line's: the
 				// new reference follows the patient, and that memory
-				// goes as before (kept, it excused transducers put back
-				// long after it: corpus3 training s6 m0012, s8 m0141).
+				// goes as before (kept, it excused a transducer put back
+				// 100 messages after an agitation's level: corpus3
+				// training s8 m0141).
 				t.undoOK = false
 			}
 			s.cancelBox(p)
