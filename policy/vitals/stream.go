@@ -126,6 +126,7 @@ type stream struct {
 	ownSet   bool            // plethOwn counts from a disturbance (none yet: false)
 	plethAt  int64           // arrival of that disturbance, Unix ns
 	lineWas  bool            // the previous message's arterial line was flushed, zeroed or damped
+	lineZero bool            // and it was zeroed since it last showed an open trace (the reported steps' memory is forgotten, see excursions)
 
 	nibpAt      time.Time
 	nibp        [3]float64

@@ -544,8 +544,12 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 	}
 	if s.cur[pARTSys].ok {
 		// Remembered through the narrow trace that follows a flush or a
-		// zeroing until the pulse pressure opens again (see below).
-		defer func() { s.lineWas = line || (s.lineWas && narrow) }()
+		// zeroing until the pulse pressure opens again (see below), and
+		// whether a zeroing was among them.
+		defer func() {
+			s.lineZero = line && s.zeroed() || s.lineWas && s.lineZero
+			s.lineWas = line || (s.lineWas && narrow)
+		}()
 	}
 	for _, p := range tracked {
 		c, t, info := &s.cur[p], &s.tracks[p], &trackInfo[p]
@@ -584,7 +588,21 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 			// read against a new zero (re-levelled, the clot cleared): its
 			// level is the reference now, not a step from the old one.
 			t.reset(c.v)
-			t.undoOK = false
+			if s.lineZero || t.undoCorr {
+				// Zeroed, the line reads from a new reference: the level
+				// a reported step left is none it comes back to. A flush
+				// or a damped trace (the fast-flush valve opened, a clot
+				// or air in the tubing) leaves the transducer where it
+				// was, so a reported step, a height shift among them
+				// (lineOff), stands through it and its end is still its
+				// end (session 30, art30). A level another channel
+				// corroborated is the patient's, not the line's: the
+				// new reference follows the patient, and that memory
+				// goes as before (kept, it excused a transducer put back
+				// 100 messages after an agitation's level: corpus3
+				// training s8 m0141).
+				t.undoOK = false
+			}
 			s.cancelBox(p)
 			continue
 		}
