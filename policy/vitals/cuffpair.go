@@ -86,11 +86,8 @@ func (c *cuffPair) learn(d float64) {
 // cuffOffset judges one new cuff reading (mean cuff; one cuffComparable
 // admits, not one sooner than a cuff cycles) against the arterial mean
 // of the same message: the finding fires when Deviation × the learned scatter
-// separates them from their learned offset, on one side, at the
-// DeviationReadings-th cuff reading in a row, once for the run: a run is one
-// difference gone off (a transducer off its level, a cuff moved to the
-// other arm, a forged level), reported when it is shown, not again at each
-// later reading of it until it ends. A reading that far off does not
+// separates them from their learned offset, on one side, at
+// DeviationReadings cuff readings in a row. A reading that far off does not
 // teach the offset, so a level off for a few readings is not learned as the
 // bed's new difference; every other reading does (leaving out more would
 // narrow the scatter learned). After cuffPairLen readings off in a row (or
@@ -122,7 +119,7 @@ func (s *stream) cuffOffset(em *emitter, ni *NIBPIBPRule, cuff, art *reading, at
 		c.run, c.up = 0, dev > 0
 	}
 	c.run++
-	if int(c.run) == ni.DeviationReadings && em.on(rNIBPIBP) {
+	if int(c.run) >= ni.DeviationReadings && em.on(rNIBPIBP) {
 		dst = em.add(dst, rNIBPIBP, pNIBPMean, cuff.seg, at, dev, off, ni.Deviation*sc, "",
 			"arterial mean pressure left its learned difference from the cuff over consecutive cuff readings")
 	}

@@ -120,33 +120,6 @@ func TestCuffOffsetRelearns(t *testing.T) {
 	}
 }
 
-// A run of cuff readings off the learned difference is one finding, at its
-// deviation_readings-th reading, not one at each later reading of the run
-// (session 30: a transducer left off its level reported at every cuff
-// reading for up to an hour on corpus4's clean beds). A second run, after
-// the readings came back to the difference, is reported again. The cuff
-// reads 16 mmHg high at minutes 90–120 (four readings: reported at the
-// third, 110) and at 170–230 (seven: reported at the third, 190).
-func TestCuffOffsetOncePerRun(t *testing.T) {
-	off := func(i int) float64 {
-		if i >= 90 && i <= 120 || i >= 170 && i <= 230 {
-			return 16
-		}
-		return 0
-	}
-	bed := cuffBed(func(int) float64 { return 88 }, func(int) float64 { return 0 }, off, 3)
-	var at []string
-	for _, f := range run(t, vitals.DefaultConfig(), bed) {
-		if f.Rule == "nibp_ibp_agreement" {
-			at = append(at, f.ObservedAt.Format("15:04"))
-		}
-	}
-	want := []string{t0.Add(110 * time.Minute).Format("15:04"), t0.Add(190 * time.Minute).Format("15:04")}
-	if len(at) != len(want) || at[0] != want[0] || at[1] != want[1] {
-		t.Errorf("nibp_ibp_agreement at %v, want %v (each run once, at its third reading off)", at, want)
-	}
-}
-
 // deviation_readings above cuffPairLen (the configuration allows up to 100):
 // the difference is relearned after that many readings off, not after
 // cuffPairLen, which would end every run before it could reach them and
