@@ -59,8 +59,8 @@ type parkedReplay struct {
 // ObserveVia): which device it carries.
 type source struct {
 	dev  connDevices
-	seen int64  // Unix ns
-	beds uint64 // the stream key of a device found to carry several (an aggregating gateway's beds), see bedsOf; 0 = none
+	seen int64    // Unix ns
+	beds []uint64 // the stream keys of devices found to carry several (aggregating gateways' beds), see bedsOf; at most connMax
 }
 
 // switcher follows one identity (a device's equipment ID, OBX-18) on a channel
@@ -72,14 +72,16 @@ type switcher struct {
 	cur, pend   uint64
 	curN, pendN uint32
 	multi       bool
+
+	curLast, curGap int64 // cur's last message (arrival, Unix ns) and its usual interval; see unsettled
 }
 
 // switchAfter is how many messages in a row a new identity needs.
 const switchAfter = 3
 
-// see records identity k and reports whether it has just replaced an
-// established one.
-func (w *switcher) see(k uint64) bool {
+// see records identity k at now (arrival, Unix ns) and reports whether it
+// has just replaced an established one.
+func (w *switcher) see(k uint64, now int64) bool {
 	switch {
 	case w.multi:
 		return false
@@ -88,7 +90,10 @@ func (w *switcher) see(k uint64) bool {
 			w.multi = true // the old identity is back while the new one was live
 			return false
 		}
-		w.cur = k
+		if iv := now - w.curLast; w.cur != 0 && iv > 0 {
+			w.curGap = max(iv, w.curGap-w.curGap/8) // as connDevices.see
+		}
+		w.cur, w.curLast = k, now
 		w.curN++
 		return false
 	case k != w.pend:
@@ -100,12 +105,24 @@ func (w *switcher) see(k uint64) bool {
 	}
 	switched := w.curN >= switchAfter
 	w.cur, w.curN, w.pend, w.pendN = k, w.pendN, 0, 0
+	w.curLast, w.curGap = now, 0
 	return switched
 }
 
-// unsettled reports whether an identity other than the established one
-// was seen and is neither its replacement yet nor gone (see, multi).
-func (w *switcher) unsettled() bool { return w.pend != 0 }
+// unsettled reports whether at now an identity other than the established
+// one was seen and is neither its replacement yet nor gone (see, multi),
+// while the established one may still come back: not once it is overdue,
+// established (switchAfter messages) and silent for more than two of its
+// intervals, as connDevices judges a device gone. Identities that go on
+// changing among themselves without it (a forger alternating two, B C B C,
+// which never settles) are then judged on their patient again.
+func (w *switcher) unsettled(now int64) bool {
+	if w.pend == 0 {
+		return false
+	}
+	overdue := w.curN >= switchAfter && w.curGap > 0 && now-w.curLast > 2*w.curGap
+	return !overdue
+}
 
 // Unrecognised returns how many numeric OBX rows had a code the tables do
 // not know and how many rows of a known parameter had a unit they do not
@@ -371,7 +388,7 @@ func (e *Engine) stream(conn, src netip.Addr, app, fac []byte, m *hl7.Message, n
 	}
 	so.seen = now.UnixNano()
 	s, ok := e.streams[key]
-	if e.bedsOf(so, key, s) {
+	if e.bedsOf(so, key, s, now) {
 		if eui := messageEUI(m); eui != nil {
 			so.dev.forget(dev) // the gateway itself is no device of the connection: its beds are
 			key = bedKey(key, maphash.Bytes(e.seed, eui)|1)
@@ -405,15 +422,26 @@ func (e *Engine) stream(conn, src netip.Addr, app, fac []byte, m *hl7.Message, n
 	s.basePaediatric = configured(&e.cfg.Paediatric, e.paedNets, src, app)
 	s.classify(s.baseNeonatal, s.basePaediatric, e.profile)
 	s.lastSeen.Store(now.UnixNano())
-	if p, ok := e.parked[key]; ok {
-		delete(e.parked, key)
-		if d := now.UnixNano() - p.seen; d >= 0 && d <= replayHorizon.Nanoseconds() {
-			s.replay = *p.rs
-			s.seq, s.hseq = p.seq, p.hseq
-		}
-	}
+	e.unpark(key, s, now)
 	e.streams[key] = s
 	return s, switched
+}
+
+// unpark gives s, the stream of key from now, the near-replay history
+// parked for key (park), if its monitor was last seen within replayHorizon.
+// s is new, or locked here: a stream moved to a bed (bedsOf) may be in use.
+func (e *Engine) unpark(key uint64, s *stream, now time.Time) {
+	p, ok := e.parked[key]
+	if !ok {
+		return
+	}
+	delete(e.parked, key)
+	if d := now.UnixNano() - p.seen; d >= 0 && d <= replayHorizon.Nanoseconds() {
+		s.mu.Lock()
+		s.replay = *p.rs
+		s.seq, s.hseq = p.seq, p.hseq
+		s.mu.Unlock()
+	}
 }
 
 // bedsOf reports whether the device of stream key (s, nil when none) on the
@@ -425,17 +453,36 @@ func (e *Engine) stream(conn, src netip.Addr, app, fac []byte, m *hl7.Message, n
 // device's key). So each bed is judged alone from the device's fifth message
 // or so on, and a forger cannot wipe a monitor's past by sending one message
 // under another identifier: it only starts a bed of its own.
-func (e *Engine) bedsOf(so *source, key uint64, s *stream) bool {
-	if so.beds == key {
+//
+// A connection may carry several such devices (two gateways behind one
+// address): so keeps up to connMax of them, the latest found last. A bed
+// that already has a live stream (its device was found before, then
+// forgotten: the source dropped idle, or pushed out by connMax others)
+// keeps it; the device's stream, read mixed for a few messages, is dropped.
+// Otherwise the stream takes the near-replay history parked for the bed
+// (its beds were dropped idle with the connection, and it came back), as
+// a bed's new stream would (unpark).
+func (e *Engine) bedsOf(so *source, key uint64, s *stream, now time.Time) bool {
+	if slices.Contains(so.beds, key) {
 		return true
 	}
 	if s == nil || s.beds.Load() == 0 {
 		return false
 	}
 	cur := s.beds.Swap(0)
-	so.beds = key
+	if len(so.beds) == connMax {
+		so.beds = slices.Delete(so.beds, 0, 1)
+	}
+	so.beds = append(so.beds, key)
 	delete(e.streams, key)
-	e.streams[bedKey(key, cur)] = s
+	bk := bedKey(key, cur)
+	if old, ok := e.streams[bk]; !ok || now.Sub(old.seen()) > e.cfg.State.IdleEvict {
+		if ok {
+			e.park(bk, old)
+		}
+		e.streams[bk] = s
+		e.unpark(bk, s, now)
+	}
 	return true
 }
 

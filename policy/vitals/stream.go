@@ -634,21 +634,22 @@ func (s *stream) obx(e *Engine, em *emitter, value, obsTime []byte, p param, u u
 // judged per source, in Engine.stream).
 func (s *stream) identity(e *Engine, em *emitter, msh []hl7.Field, patient uint64, arrival time.Time, dst []Finding) []Finding {
 	if len(em.equip) > 0 {
-		if s.equip.see(maphash.Bytes(e.seed, em.equip)|1) && em.on(rIdentityEquipment) {
+		if s.equip.see(maphash.Bytes(e.seed, em.equip)|1, arrival.UnixNano()) && em.on(rIdentityEquipment) {
 			dst = em.add(dst, rIdentityEquipment, pNone, 0, time.Time{}, 0, 0, switchAfter, "", "equipment identifier (OBX-18) changed on this device")
 		}
 		if s.equip.multi {
 			// Several identifiers side by side: this stream is the bed of
 			// the established one from now on (Engine.bedsOf).
 			s.beds.Store(s.equip.cur)
-			s.equip = switcher{cur: s.equip.cur, curN: s.equip.curN}
+			s.equip = switcher{cur: s.equip.cur, curN: s.equip.curN, curLast: s.equip.curLast, curGap: s.equip.curGap}
 		}
 	}
-	if s.equip.unsettled() {
+	if s.equip.unsettled(arrival.UnixNano()) {
 		// Another equipment identifier than the established one: the
 		// device replaced (identity_equipment after switchAfter messages,
 		// the patient judged then) or a gateway's other bed (a stream of
-		// its own soon): the patient is not judged meanwhile.
+		// its own soon): the patient is not judged meanwhile, unless the
+		// established one is overdue.
 		return dst
 	}
 	gap := e.cfg.Rules.IdentityPatient.TurnoverGap
