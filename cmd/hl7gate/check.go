@@ -370,52 +370,24 @@ func (c *checker) monitorKey(src netip.Addr) string {
 	return "MSH-3 " + app + " from " + src.String()
 }
 
-// deviceEUI returns the first EUI-64 among the components of the OBX-18
-// fields of m, else among those of MSH-3, or "". An EUI-64 is 16 hex digits,
-// or whatever component the next one marks "EUI-64" (as in IHE PCD's
-// OBX-18 "0012345678ABCDEF^EUI-64" and MSH-3 "NAME^0012345678ABCDEF^EUI-64"),
-// returned in upper case. An OBX-18 that is a bed label or a model name is
-// passed over.
+// deviceEUI returns the device identity m carries (vitals.EUI64): the
+// first EUI-64 in an OBX-18, else in MSH-3, or "", in upper case. An
+// OBX-18 that is a bed label or a model name is passed over.
 func deviceEUI(m *hl7.Message) string {
+	d := m.Delimiters()
 	for i := range m.NumSegments() {
 		s := m.Segment(i)
 		if string(s.Name()) != "OBX" {
 			continue
 		}
-		if eui := findEUI(s.Field(18)); eui != "" {
-			return eui
+		if eui := vitals.EUI64(s.Field(18).Bytes(), d); eui != nil {
+			return strings.ToUpper(string(eui))
 		}
 	}
 	if s, ok := m.Find("MSH", 1); ok {
-		return findEUI(s.Field(3))
+		return strings.ToUpper(string(vitals.EUI64(s.Field(3).Bytes(), d)))
 	}
 	return ""
-}
-
-func findEUI(f hl7.Field) string {
-	for r := range f.NumReps() {
-		rep := f.Rep(r + 1)
-		for i := 1; i <= rep.NumComponents(); i++ {
-			v := rep.Component(i).Bytes()
-			if len(v) > 0 && (isHex64(v) || bytes.EqualFold(rep.Component(i+1).Bytes(), []byte("EUI-64"))) {
-				return strings.ToUpper(string(v))
-			}
-		}
-	}
-	return ""
-}
-
-// isHex64 reports whether v is 16 hex digits.
-func isHex64(v []byte) bool {
-	if len(v) != 16 {
-		return false
-	}
-	for _, b := range v {
-		if !(b >= '0' && b <= '9' || b >= 'A' && b <= 'F' || b >= 'a' && b <= 'f') {
-			return false
-		}
-	}
-	return true
 }
 
 // arrival returns when message n of file name arrived, per --arrival, and

@@ -62,42 +62,35 @@ func TestIrregular(t *testing.T) {
 	}
 }
 
-// TestEUI64 checks which OBX-18 values are taken as the device's EUI-64.
+// TestEUI64 checks which OBX-18 (or MSH-3) values are taken as the
+// device's EUI-64: the first component, in any repetition, of 16 hex digits
+// or marked so by the next.
 func TestEUI64(t *testing.T) {
 	d := hl7.DefaultDelimiters()
 	for _, tc := range []struct{ f, want string }{
 		{"00A0000120089285^EUI-64", "00A0000120089285"},
 		{"00-a0-00-01-20-08-92-85^^x^EUI-64", "00-a0-00-01-20-08-92-85"},
 		{"00A0000120089285~1234", "00A0000120089285"},
-		{"12340000000001^^12340000000001^EUI-64", ""}, // 14 digits
-		{"00A000012008928", ""},                       // 15
-		{"00A00001200892850", ""},                     // 17
-		{"00A0000120089G85", ""},                      // not hex
+		{"12340000000001^^12340000000001^EUI-64", "12340000000001"}, // 14 digits, but marked
+		{"12340000000001", ""},                                      // 14 digits, unmarked
+		{"00A000012008928", ""},                                     // 15
+		{"00A00001200892850", ""},                                   // 17
+		{"00A0000120089G85", ""},                                    // not hex
 		{"BED01", ""},
 		{"", ""},
 		{"00A0000120089285", "00A0000120089285"},
 		{"00A000012008928^5", ""},
-		{"00A000012008928~00A0000120089285", ""},
+		{"00A000012008928~00A0000120089285", "00A0000120089285"},
 		{"00A0000120089285^^", "00A0000120089285"},
+		{"^^00A0000120089285^EUI-64", "00A0000120089285"}, // IHE, entity identifier empty
+		{"BED-01^00A0000120089285", "00A0000120089285"},
+		{"MINDRAY_EGATEWAY^00A037FFFE5AB708^EUI-64", "00A037FFFE5AB708"}, // an MSH-3
+		{"ICU-B057^BED 7", ""},
+		{"SERIAL-7^EUI-64x", ""},
+		{"SERIAL-7~EUI-64", ""}, // a repetition, not the type
 	} {
-		if got := string(eui64([]byte(tc.f), d)); got != tc.want {
-			t.Errorf("eui64(%q) = %q, want %q", tc.f, got, tc.want)
-		}
-	}
-	// separated16 is "component 1 is shorter than 16 bytes", separators
-	// anywhere in the 16 bytes, other delimiters and top-bit bytes around.
-	r := rand.New(rand.NewPCG(17, 18))
-	alphabet := []byte{'0', 'A', '^', '~', '&', '|', 0x80, 0xff, 0x5e + 0x80, 0x7e - 1, 0x5e + 1}
-	for range 200000 {
-		f := make([]byte, 16)
-		for i := range f {
-			f[i] = alphabet[r.IntN(len(alphabet))]
-			if r.IntN(3) > 0 {
-				f[i] = '0'
-			}
-		}
-		if got, want := separated16(f, d), len(firstComponent(f, d)) < 16; got != want {
-			t.Fatalf("separated16(%q) = %v, want %v", f, got, want)
+		if got := string(EUI64([]byte(tc.f), d)); got != tc.want {
+			t.Errorf("EUI64(%q) = %q, want %q", tc.f, got, tc.want)
 		}
 	}
 }

@@ -497,12 +497,12 @@ func bedKey(key, id uint64) uint64 {
 var bedSeed = maphash.MakeSeed()
 
 // messageEUI returns the EUI-64 in OBX-18 of the first OBX row that has
-// one (eui64), the device identity the rows read, or nil.
+// one (EUI64), the device identity the rows read, or nil.
 func messageEUI(m *hl7.Message) []byte {
 	d := m.Delimiters()
 	for i := range m.NumSegments() {
 		if seg := m.Segment(i); string(seg.Name()) == "OBX" {
-			if eui := eui64(seg.Field(18).Bytes(), d); eui != nil {
+			if eui := EUI64(seg.Field(18).Bytes(), d); eui != nil {
 				return eui
 			}
 		}

@@ -281,7 +281,7 @@ func (s *stream) row(e *Engine, em *emitter, seg hl7.Segment, d hl7.Delimiters, 
 		o.status = r.Field(11)
 	}
 	if len(em.equip) == 0 {
-		em.equip = eui64(equip, d)
+		em.equip = EUI64(equip, d)
 	}
 	if !read {
 		if string(o.valueType) == "NM" {

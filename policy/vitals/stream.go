@@ -2,7 +2,6 @@ package vitals
 
 import (
 	"bytes"
-	"encoding/binary"
 	"hash/maphash"
 	"math"
 	"math/bits"
@@ -374,7 +373,7 @@ func (s *stream) extract(e *Engine, em *emitter, m *hl7.Message, rh *rowHashes, 
 				// The row is the layout's but for its value.
 				if j == int(s.layout.equip) && len(em.equip) == 0 {
 					r := seg.Reader()
-					em.equip = eui64(r.Field(18), d)
+					em.equip = EUI64(r.Field(18), d)
 				}
 				if rr := s.layout.rows[j]; rr.p != pNone {
 					b, sp := seg.Bytes(), spans[j]
@@ -464,17 +463,39 @@ func patientHash(seed maphash.Seed, id []byte, name hl7.Field, d hl7.Delimiters)
 	return maphash.Bytes(seed, id) | 1
 }
 
-// eui64 returns component 1 of an OBX-18 when it is an EUI-64 (16 hex
-// digits, separators allowed), the device identity; a bed label or other
-// name is not one.
-func eui64(f []byte, d hl7.Delimiters) []byte {
-	if len(f) < 16 || separated16(f, d) {
-		return nil // fewer than 16 characters in component 1
+// EUI64 returns the first component of the raw field f (in any of its
+// repetitions; d its message's delimiters) that is an EUI-64: 16 hex digits
+// ('-' or ':' between them allowed), or whatever component the next one
+// marks "EUI-64" (IHE's universal ID and its type). That is a device's
+// identity in OBX-18 (the equipment instance: "0012345678ABCDEF^EUI-64",
+// or "^^0012345678ABCDEF^EUI-64" with an empty entity identifier) or in
+// MSH-3 ("NAME^0012345678ABCDEF^EUI-64"). nil when none is: a bed label, a
+// model name or a shorter serial is no device identity.
+func EUI64(f []byte, d hl7.Delimiters) []byte {
+	for len(f) > 0 {
+		i := 0
+		for i < len(f) && f[i] != d.Component && f[i] != d.Repetition {
+			i++
+		}
+		c := f[:i:i]
+		if len(c) >= 16 && hex16(c) {
+			return c
+		}
+		if i == len(f) {
+			return nil
+		}
+		sep := f[i]
+		f = f[i+1:]
+		if len(c) > 0 && sep == d.Component && len(f) >= 6 && bytes.EqualFold(f[:6], []byte("EUI-64")) &&
+			(len(f) == 6 || f[6] == d.Component || f[6] == d.Repetition || f[6] == d.Subcomponent) {
+			return c
+		}
 	}
-	c := firstComponent(f, d)
-	if len(c) < 16 {
-		return nil // fewer than 16 hex digits (a bed label, a shorter serial)
-	}
+	return nil
+}
+
+// hex16 reports whether c is 16 hex digits, '-' or ':' allowed between.
+func hex16(c []byte) bool {
 	n := 0
 	for _, b := range c {
 		switch {
@@ -482,23 +503,10 @@ func eui64(f []byte, d hl7.Delimiters) []byte {
 			n++
 		case b == '-' || b == ':':
 		default:
-			return nil
+			return false
 		}
 	}
-	if n != 16 {
-		return nil
-	}
-	return c
-}
-
-// separated16 reports whether the first 16 bytes of f hold a component or
-// repetition separator, two words at a time: OBX-18 is tested on every row
-// while no row has given an EUI-64, and most are serials or labels that a
-// separator ends within 16 bytes.
-func separated16(f []byte, d hl7.Delimiters) bool {
-	a, b := binary.LittleEndian.Uint64(f), binary.LittleEndian.Uint64(f[8:16])
-	c, r := byteOnes*uint64(d.Component), byteOnes*uint64(d.Repetition)
-	return zeroByte(a^c)|zeroByte(b^c)|zeroByte(a^r)|zeroByte(b^r) != 0
+	return n == 16
 }
 
 // byteOnes has every byte 1.
