@@ -835,9 +835,14 @@ func (s *stream) overtaken(msgTime, arrival time.Time, tol time.Duration) bool {
 }
 
 // clockStepMax is the largest step back of a device's clock that may be its
-// time source's correction: seconds to a minute or two (corpus3's clean beds:
-// 5-90 s). A larger step back is reported at once.
-const clockStepMax = 2 * time.Minute
+// time source's correction, judged by what follows (clockStep): time_skew's
+// default max_behind. ntpd steps a clock whose offset exceeds its step
+// threshold (128 ms) by the whole offset, up to its panic threshold (1000 s;
+// the NTP reference implementation's "Clock State Machine"), and a device's
+// clock drifts minutes between corrections: corpus3's clean beds step 5-90 s,
+// corpus5's 20-180 s (session 30, c5clean30; 2 min until then). A larger
+// step back is reported at once, and is old data (time_skew) as well.
+const clockStepMax = 5 * time.Minute
 
 // clockHold is how long a small step back of a device's clock must hold to
 // be the clock's own correction: a time source (NTP, the central station's
