@@ -103,6 +103,8 @@ type stream struct {
 	nLearned    int
 	offset      time.Duration
 	offsetKnown bool
+	priorKnown  bool
+	prior       time.Duration // the offset before the last one relearned (priorKnown), see undoes
 	cand        time.Duration
 	candN       int
 	stepAt      int64         // arrival of a small step back not yet judged (Unix ns; 0 = none), see clockStep
@@ -703,7 +705,7 @@ func (s *stream) timing(e *Engine, em *emitter, msgTime, arrival time.Time, dst 
 	// known and the arrival clock not gone back), and is quiet otherwise.
 	switch {
 	case !back:
-	case s.stepAt == 0 && s.offsetKnown && !arrival.Before(s.prevArrival) && prevOff-s.offset <= tol && prevOff-off <= clockStepMax:
+	case s.stepAt == 0 && s.offsetKnown && !arrival.Before(s.prevArrival) && prevOff-s.offset <= tol && prevOff-off <= clockStepMax && !s.undoes(off, tol):
 		s.stepAt, s.stepFrom, s.stepBack = arrival.UnixNano(), prevOff, s.lastMsgTime.Sub(msgTime)
 	case set:
 	case em.on(rTimeBackwards):
@@ -784,6 +786,7 @@ func (s *stream) timing(e *Engine, em *emitter, msgTime, arrival time.Time, dst 
 			s.cand, s.candN = off, 1
 		}
 		if s.candN >= rc.TimeSkew.Relearn {
+			s.prior, s.priorKnown = s.offset, true
 			s.offset, s.candN = s.cand, 0
 		}
 	}
@@ -843,6 +846,18 @@ func (s *stream) overtaken(msgTime, arrival time.Time, tol time.Duration) bool {
 // corpus5's 20-180 s (session 30, c5clean30; 2 min until then). A larger
 // step back is reported at once, and is old data (time_skew) as well.
 const clockStepMax = 5 * time.Minute
+
+// undoes reports whether a step back of MSH-7 to offset off lands on the
+// offset the device kept before its last relearned one (within tol): a jump
+// of the clock undone, not a time source's correction, which lands a clock
+// that drifted on a new offset. A forged time ahead held long enough to be
+// relearned (time_skew.relearn messages) comes back to the device's clock
+// when the forgery ends (corpus3's subtle time_future, 2–3 min ahead; seed
+// 7 m0077, session 30): reported at once, as any step back beyond
+// clockStepMax.
+func (s *stream) undoes(off, tol time.Duration) bool {
+	return s.priorKnown && (off-s.prior).Abs() <= tol
+}
 
 // clockHold is how long a small step back of a device's clock must hold to
 // be the clock's own correction: a time source (NTP, the central station's

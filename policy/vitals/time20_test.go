@@ -64,6 +64,12 @@ func TestClockStepHeld(t *testing.T) {
 		// time_skew's max_behind (5 min) are judged by what follows.
 		{"clock right, stepped 3 min back by its time source, holds", device(off(0, -3*time.Minute, 30, 119)), nil},
 		{"MSH-7 4 min back for 3 min", device(off(0, -4*time.Minute, 30, 47)), []string{"time_backwards"}},
+		// A time put 100 s ahead for 5 min (below time_future's max_ahead)
+		// is relearned as the device's offset after time_skew.relearn
+		// messages; its end, a step back onto the offset the clock kept
+		// before, is the jump undone, reported at once (corpus3 seed 7
+		// m0077: 161 s).
+		{"MSH-7 100 s ahead for 5 min, then back to the device's clock", device(off(-3*time.Minute, 100*sec, 30, 59)), []string{"time_backwards"}},
 		{"clock stepped 8 min back, holds", device(off(0, -8*time.Minute, 30, 119)), []string{"time_backwards", "time_skew"}},
 	})
 }
