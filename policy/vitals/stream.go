@@ -104,7 +104,7 @@ type stream struct {
 	offset      time.Duration
 	offsetKnown bool
 	priorKnown  bool
-	prior       time.Duration // the offset before the last one relearned (priorKnown), see undoes
+	prior       time.Duration // the offset before the last one set or relearned (priorKnown), see undoes
 	cand        time.Duration
 	candN       int
 	stepAt      int64         // arrival of a small step back not yet judged (Unix ns; 0 = none), see clockStep
@@ -762,6 +762,7 @@ func (s *stream) timing(e *Engine, em *emitter, msgTime, arrival time.Time, dst 
 			s.offset, s.offsetKnown = l[len(l)/2], true
 		}
 	} else if set {
+		s.prior, s.priorKnown = s.offset, true
 		s.offset, s.candN = off, 0
 	} else {
 		d := off - s.offset
@@ -848,13 +849,14 @@ func (s *stream) overtaken(msgTime, arrival time.Time, tol time.Duration) bool {
 const clockStepMax = 5 * time.Minute
 
 // undoes reports whether a step back of MSH-7 to offset off lands on the
-// offset the device kept before its last relearned one (within tol): a jump
-// of the clock undone, not a time source's correction, which lands a clock
-// that drifted on a new offset. A forged time ahead held long enough to be
-// relearned (time_skew.relearn messages) comes back to the device's clock
-// when the forgery ends (corpus3's subtle time_future, 2–3 min ahead; seed
-// 7 m0077, session 30): reported at once, as any step back beyond
-// clockStepMax.
+// offset the device kept before its last one, set right (clockSet) or
+// relearned (time_skew.relearn messages at a new offset), within tol: the
+// jump undone, not a time source's correction, which lands a clock that
+// drifted on a new offset. A forged time put ahead, onto the arrival's time
+// or anywhere for long enough to be learned, comes back to the device's
+// clock when the forgery ends (corpus3 seed 7 m0077: 192 s ahead for 15
+// min, onto the arrival's time, session 30): reported at once, as any step
+// back beyond clockStepMax.
 func (s *stream) undoes(off, tol time.Duration) bool {
 	return s.priorKnown && (off-s.prior).Abs() <= tol
 }

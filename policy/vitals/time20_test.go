@@ -70,6 +70,7 @@ func TestClockStepHeld(t *testing.T) {
 		// before, is the jump undone, reported at once (corpus3 seed 7
 		// m0077: 161 s).
 		{"MSH-7 100 s ahead for 5 min, then back to the device's clock", device(off(-3*time.Minute, 100*sec, 30, 59)), []string{"time_backwards"}},
+		{"a clock 190 s behind put on the arrival's time for 15 min, then back", device(off(-190*sec, 190*sec, 20, 110)), []string{"time_backwards"}},
 		{"clock stepped 8 min back, holds", device(off(0, -8*time.Minute, 30, 119)), []string{"time_backwards", "time_skew"}},
 	})
 }
