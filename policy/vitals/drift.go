@@ -122,6 +122,9 @@ func (s *stream) decoupled(e *Engine, em *emitter, arrival time.Time, dst []Find
 		if !alone || !em.on(rDecoupled) {
 			continue
 		}
+		if mb > ma && d.fb-d.fa < th/2 && s.pacedHeart(ca.v) {
+			continue // a pulse deficit beneath a pacemaker, or its end (see pacedHeart)
+		}
 		p, c, o := pq[0], ca, d.a
 		if mb > ma {
 			p, c, o = pq[1], cb, d.b
@@ -129,6 +132,36 @@ func (s *stream) decoupled(e *Engine, em *emitter, arrival time.Time, dst []Find
 		dst = em.add(dst, rDecoupled, p, c.seg, c.at, c.v, o, th, "", "drifted away from a redundant measurement of the same heart rate, which kept its level")
 	}
 	return dst
+}
+
+// pacedSpan is the widest range, in 1/min, of the heart rate's last samples
+// that pacedHeart reads as a pacing rate: the programmed rate with the
+// count's flicker of one beat either way.
+const pacedSpan = 2
+
+// pacedHeart reports whether the ECG heart rate, h now and its last
+// irregularN samples before, lies within pacedSpan: held at a pacing rate.
+// The ECG then counts the paced complexes (or the stimuli: IEC 60601-2-27
+// asks monitors to reject pacemaker pulses because a monitor counting them
+// shows a heart rate without pulses) whatever the rhythm beneath does, so it
+// cannot tell decoupled that the rhythm is regular: AF beneath a pacemaker,
+// fusion beats or a loss of capture lower the pulse rate below the paced
+// rate, beat to beat, and their end brings it back (corpus5's paced patients
+// in AF, session 30). decoupled leaves such a pulse rate, at or below the
+// paced rate, to hr_pr_agreement, which still judges a deficit beyond
+// `deficit` (15) in a rhythm it reads as regular; a pulse rate above the
+// paced rate has no such cause and stays judged, as pulseOver judges it in
+// an irregular rhythm.
+func (s *stream) pacedHeart(h float64) bool {
+	if s.hrN < irregularN {
+		return false
+	}
+	lo, hi := h, h
+	for k := range irregularN {
+		v := s.hrBack(k)
+		lo, hi = min(lo, v), max(hi, v)
+	}
+	return hi-lo <= pacedSpan
 }
 
 // pulseOver judges a pair in an irregular rhythm or bigeminy, where the

@@ -103,6 +103,8 @@ type stream struct {
 	nLearned    int
 	offset      time.Duration
 	offsetKnown bool
+	priorKnown  bool
+	prior       time.Duration // the offset before the last one set or relearned (priorKnown), see undoes
 	cand        time.Duration
 	candN       int
 	stepAt      int64         // arrival of a small step back not yet judged (Unix ns; 0 = none), see clockStep
@@ -729,7 +731,7 @@ func (s *stream) timing(e *Engine, em *emitter, msgTime, arrival time.Time, dst 
 	// known and the arrival clock not gone back), and is quiet otherwise.
 	switch {
 	case !back:
-	case s.stepAt == 0 && s.offsetKnown && !arrival.Before(s.prevArrival) && prevOff-s.offset <= tol && prevOff-off <= clockStepMax:
+	case s.stepAt == 0 && s.offsetKnown && !arrival.Before(s.prevArrival) && prevOff-s.offset <= tol && prevOff-off <= clockStepMax && !s.undoes(off, tol):
 		s.stepAt, s.stepFrom, s.stepBack = arrival.UnixNano(), prevOff, s.lastMsgTime.Sub(msgTime)
 	case set:
 	case em.on(rTimeBackwards):
@@ -786,6 +788,7 @@ func (s *stream) timing(e *Engine, em *emitter, msgTime, arrival time.Time, dst 
 			s.offset, s.offsetKnown = l[len(l)/2], true
 		}
 	} else if set {
+		s.prior, s.priorKnown = s.offset, true
 		s.offset, s.candN = off, 0
 	} else {
 		d := off - s.offset
@@ -810,6 +813,7 @@ func (s *stream) timing(e *Engine, em *emitter, msgTime, arrival time.Time, dst 
 			s.cand, s.candN = off, 1
 		}
 		if s.candN >= rc.TimeSkew.Relearn {
+			s.prior, s.priorKnown = s.offset, true
 			s.offset, s.candN = s.cand, 0
 		}
 	}
@@ -861,9 +865,27 @@ func (s *stream) overtaken(msgTime, arrival time.Time, tol time.Duration) bool {
 }
 
 // clockStepMax is the largest step back of a device's clock that may be its
-// time source's correction: seconds to a minute or two (corpus3's clean beds:
-// 5-90 s). A larger step back is reported at once.
-const clockStepMax = 2 * time.Minute
+// time source's correction, judged by what follows (clockStep): time_skew's
+// default max_behind. ntpd steps a clock whose offset exceeds its step
+// threshold (128 ms) by the whole offset, up to its panic threshold (1000 s;
+// the NTP reference implementation's "Clock State Machine"), and a device's
+// clock drifts minutes between corrections: corpus3's clean beds step 5-90 s,
+// corpus5's 20-180 s (session 30, c5clean30; 2 min until then). A larger
+// step back is reported at once, and is old data (time_skew) as well.
+const clockStepMax = 5 * time.Minute
+
+// undoes reports whether a step back of MSH-7 to offset off lands on the
+// offset the device kept before its last one, set right (clockSet) or
+// relearned (time_skew.relearn messages at a new offset), within tol: the
+// jump undone, not a time source's correction, which lands a clock that
+// drifted on a new offset. A forged time put ahead, onto the arrival's time
+// or anywhere for long enough to be learned, comes back to the device's
+// clock when the forgery ends (corpus3 seed 7 m0077: 192 s ahead for 15
+// min, onto the arrival's time, session 30): reported at once, as any step
+// back beyond clockStepMax.
+func (s *stream) undoes(off, tol time.Duration) bool {
+	return s.priorKnown && (off-s.prior).Abs() <= tol
+}
 
 // clockHold is how long a small step back of a device's clock must hold to
 // be the clock's own correction: a time source (NTP, the central station's
