@@ -16,8 +16,10 @@ import (
 // messages at 30 s), in the message after a dip of 6 and four messages
 // after it, and with the dip in the rise's own message. Caught: the same
 // rises with the saturation on its level, with a dip of 2 (within the
-// oximeter's scatter) just before, and five messages after a dip (the
-// motion burst over).
+// oximeter's scatter) just before, five messages after a dip (the motion
+// burst over), and a rise to more than twice the level after a dip
+// (artefact counted as beats at most doubles the count; hl7load training
+// seed 49 m0139, a forged 139 -> 340 two messages after a dip of 20).
 func TestHeartRateRiseAfterSaturationDip30(t *testing.T) {
 	cfg := vitals.DefaultConfig()
 	rise := func(v string, n, dipAt int, dip string) func(i int, m *msg) {
@@ -40,6 +42,7 @@ func TestHeartRateRiseAfterSaturationDip30(t *testing.T) {
 		{"plain, a dip of 2 just before", rise("141", 1, 5, "94"), []string{"spike"}},
 		{"plain, five messages after a dip", rise("141", 1, 1, "90"), []string{"spike"}},
 		{"beatsAdded, five messages after a dip", rise("114", 2, 1, "90"), []string{"spike"}},
+		{"plain, more than double its level, the message after a dip", rise("175", 1, 5, "90"), []string{"spike"}},
 		{"plain, the message after a dip", rise("141", 1, 5, "90"), nil},
 		{"plain, four messages after a dip", rise("141", 1, 2, "90"), nil},
 		{"plain, a dip in its own message", rise("141", 1, 6, "90"), nil},

@@ -768,11 +768,14 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 			// A heart rate's rise in, or within plethSettle+1 messages
 			// after, a saturation pulled below its level is part of a
 			// motion burst (session 30, motion30, dipSince): judged by no
-			// path but fell's.
+			// path but fell's. Artefact counted as beats adds at most one
+			// detection between two true beats (a QRS detector's refractory
+			// period), so it at most doubles the count: a heart rate more
+			// than twice its level is judged all the same.
 			thrown := false
 			if p == pHR {
 				disturbed = s.ownSince(int(t.exN) + 1)
-				thrown = s.dipSince(int(t.exN) + plethSettle + 1)
+				thrown = t.exPeak <= 2*t.exPre && s.dipSince(int(t.exN)+plethSettle+1)
 			}
 			judged := !thrown && (!info.noSpike && !disturbed || alone && t.exN > 1 && now-t.exStart >= corr || rose) || fell || far
 			least := spike
