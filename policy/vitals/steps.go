@@ -503,7 +503,9 @@ const plethSettle = 3
 // scatter the plethysmograph's pulse rate and pull its saturation down
 // together; the saturation's jump back when it settles is a recovery, not
 // a step. plethOwn counts the same without the heart rate's own departures
-// beneath a pulse rate that kept its level (heartLeft; see ownSince).
+// beneath a pulse rate that kept its level (heartLeft; see ownSince), and
+// plethDip the messages since the saturation was pulled below its level
+// (satPulled; see dipSince).
 func (s *stream) notePleth(lim, irregular float64, arrival time.Time) {
 	hr, pr, hp, pp := &s.cur[pHR], &s.cur[pPR], &s.prev[pHR], &s.prev[pPR]
 	s.plethWas = s.plethOK
@@ -540,6 +542,31 @@ func (s *stream) notePleth(lim, irregular float64, arrival time.Time) {
 	} else if s.plethOwn < math.MaxUint8 {
 		s.plethOwn++
 	}
+	if s.satPulled() {
+		s.plethDip, s.dipSet = 0, true
+	} else if s.plethDip < math.MaxUint8 {
+		s.plethDip++
+	}
+}
+
+// satDip is how far below its level, in points, a saturation reading lies
+// outside a pulse oximeter's own scatter: the oximeter reads within about
+// ±2 points (one standard deviation) of the arterial saturation, so a
+// reading 4 below its level is beyond two of them.
+const satDip = 4
+
+// satPulled reports the current saturation below its baseline by satDip
+// and by stepNoise times its own noise between messages: a probe moved
+// on a finger or an ear (light let in, venous blood pulsing) reads low for
+// a sample or a few. A softer sign of motion than pulseDisturbed's third of
+// the saturation's scale, and one that needs no pulse rate beside it.
+func (s *stream) satPulled() bool {
+	c, t := &s.cur[pSpO2], &s.tracks[pSpO2]
+	if !c.ok {
+		return false
+	}
+	b, ok := t.baseline()
+	return ok && b-c.v >= max(satDip, stepNoise*t.noise)
 }
 
 // heartLeft reports the ECG heart rate away from its own level by more
@@ -578,6 +605,16 @@ func (s *stream) plethSince(n int) bool {
 // values opened below the pulse rate.
 func (s *stream) ownSince(n int) bool {
 	return s.ownSet && int(s.plethOwn) <= n
+}
+
+// dipSince reports the saturation pulled below its level (satPulled)
+// within the last n messages. A patient moving throws the ECG (muscle and
+// electrode artefact counted as beats) and the oximeter over some tens of
+// seconds, not in the same message: the saturation dips a few messages
+// before or during the heart rate's burst. A forged heart rate is written
+// into calm data, with the saturation on its level.
+func (s *stream) dipSince(n int) bool {
+	return s.dipSet && int(s.plethDip) <= n
 }
 
 // settled reports whether the channel's recent values outside excursions

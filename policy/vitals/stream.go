@@ -125,6 +125,8 @@ type stream struct {
 	plethWas uint8           // plethOK before the current message (a pulse-rate spike's calm before it)
 	plethOwn uint8           // messages since the oximeter itself was last disturbed: plethOK without the heart rate's own departures (see notePleth)
 	ownSet   bool            // plethOwn counts from a disturbance (none yet: false)
+	plethDip uint8           // messages since the saturation was last pulled below its level (satPulled, see notePleth)
+	dipSet   bool            // plethDip counts from such a dip (none yet: false)
 	plethAt  int64           // arrival of that disturbance, Unix ns
 	lineWas  bool            // the previous message's arterial line was flushed, zeroed or damped
 	lineZero bool            // and it was zeroed since it last showed an open trace (the reported steps' memory is forgotten, see excursions)

@@ -765,10 +765,19 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 			// in each of its messages: judged however brief.
 			far := p == pPR && alone && t.exFar && t.exPeak > t.exPre
 			disturbed := s.plethSince(int(t.exN) + 1)
+			// A heart rate's rise in, or within plethSettle+1 messages
+			// after, a saturation pulled below its level is part of a
+			// motion burst (session 30, motion30, dipSince): judged by no
+			// path but fell's. Artefact counted as beats adds at most one
+			// detection between two true beats (a QRS detector's refractory
+			// period), so it at most doubles the count: a heart rate more
+			// than twice its level is judged all the same.
+			thrown := false
 			if p == pHR {
 				disturbed = s.ownSince(int(t.exN) + 1)
+				thrown = t.exPeak <= 2*t.exPre && s.dipSince(int(t.exN)+plethSettle+1)
 			}
-			judged := !info.noSpike && !disturbed || alone && t.exN > 1 && now-t.exStart >= corr || fell || rose || far
+			judged := !thrown && (!info.noSpike && !disturbed || alone && t.exN > 1 && now-t.exStart >= corr || rose) || fell || far
 			least := spike
 			if p == pSpO2 && s.neonatal {
 				least = max(spike, neoSpO2Spike) // the vouching depth stays deepSpike × spike
