@@ -72,11 +72,16 @@ type stream struct {
 	mu       sync.Mutex
 	lastSeen atomic.Int64 // arrival, Unix ns; read without mu by eviction
 
-	cur    [numParams]reading
-	timed  uint16    // bit p (chanBit): cur[p] carries an OBX-14, see timing
-	layout rowLayout // the OBX rows' layout of a recent message, see extract
-	pid    pidRead   // the last PID segment, see extract
-	pv1    pv1Read   // the last PV1 segment, see extract
+	cur   [numParams]reading
+	timed uint16 // bit p (chanBit): cur[p] carries an OBX-14, see timing
+	// Flags kept here, beside timed, where they cost no padding: the
+	// stream stays in its allocation size class (TestStreamSizeClass).
+	idsReused   bool      // the device reuses control IDs by design (e.g. always "1")
+	offsetKnown bool      // offset (the device clock's, see timing) is learned
+	priorKnown  bool      // prior is known, see undoes
+	layout      rowLayout // the OBX rows' layout of a recent message, see extract
+	pid         pidRead   // the last PID segment, see extract
+	pv1         pv1Read   // the last PV1 segment, see extract
 
 	neonatal, baseNeonatal     bool   // neonatal limits: now (classify), and matched by the configuration's keys
 	paediatric, basePaediatric bool   // a child (never with neonatal): now (classify), and matched by the keys
@@ -88,7 +93,6 @@ type stream struct {
 	patient     uint64
 	tempVisit   uint64 // while the patient's identity is provisional, its visit and bed (visitOf); else 0
 	msgs        int    // messages observed
-	idsReused   bool   // the device reuses control IDs by design (e.g. always "1")
 	prevArrival time.Time
 
 	ids  idHistory  // recent control IDs, see idHistory
@@ -102,8 +106,6 @@ type stream struct {
 	learned     [maxLearn]time.Duration
 	nLearned    int
 	offset      time.Duration
-	offsetKnown bool
-	priorKnown  bool
 	prior       time.Duration // the offset before the last one set or relearned (priorKnown), see undoes
 	cand        time.Duration
 	candN       int
