@@ -2,8 +2,6 @@ package vitals_test
 
 import (
 	"testing"
-
-	"github.com/hl7gate/hl7gate/policy/vitals"
 )
 
 // TestTransducerBackAfterFlush30 (session 30, art30): a transducer lowered
@@ -46,27 +44,7 @@ func TestTransducerBackAfterFlush30(t *testing.T) {
 			})
 			ret := every(40, 30*sec, func(i int) msg { return artShifted(i+182, 80, tc.back, tc.back, tc.back) })
 			ticks := then(then(then(then(base, 30*sec, off), 30*sec, fl), 30*sec, after), 30*sec, ret)
-			returned := t0.Add(ticks[len(ticks)-len(ret)].at)
-			fs := run(t, vitals.DefaultConfig(), ticks)
-			start, n := 0, 0
-			for _, f := range fs {
-				t.Logf("%s %s %v %g from %g", f.Rule, f.Parameter, f.ObservedAt.Sub(returned), f.Value, f.Other)
-				switch {
-				case f.ObservedAt.Before(returned) && f.Rule == "rate_of_change":
-					start++
-				case !f.ObservedAt.Before(returned) && (f.Rule == "rate_of_change" || f.Rule == "drift_return"):
-					n++
-				}
-			}
-			if start == 0 {
-				t.Errorf("the line's shift at its start was not reported; rules fired %q", rulesOf(fs))
-			}
-			if tc.report && n == 0 {
-				t.Errorf("the line's move at the return was not reported; rules fired %q", rulesOf(fs))
-			}
-			if !tc.report && n > 0 {
-				t.Errorf("the transducer's return was reported")
-			}
+			checkLineReturn(t, ticks, len(ret), tc.report)
 		})
 	}
 }

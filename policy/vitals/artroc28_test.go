@@ -37,27 +37,36 @@ func TestTransducerBackAfterDrift28(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			ret := every(40, 30*sec, func(i int) msg { return artShifted(i+400, 80, tc.back[0], tc.back[1], tc.back[2]) })
 			ticks := then(then(base, 30*sec, off), 30*sec, ret)
-			returned := t0.Add(ticks[len(ticks)-len(ret)].at)
-			fs := run(t, vitals.DefaultConfig(), ticks)
-			start, n := 0, 0
-			for _, f := range fs {
-				t.Logf("%s %s %v %g from %g", f.Rule, f.Parameter, f.ObservedAt.Sub(returned), f.Value, f.Other)
-				switch {
-				case f.ObservedAt.Before(returned) && f.Rule == "rate_of_change":
-					start++
-				case !f.ObservedAt.Before(returned) && (f.Rule == "rate_of_change" || f.Rule == "drift_return"):
-					n++
-				}
-			}
-			if start == 0 {
-				t.Errorf("the line's shift at its start was not reported; rules fired %q", rulesOf(fs))
-			}
-			if tc.report && n == 0 {
-				t.Errorf("the line's move at the return was not reported; rules fired %q", rulesOf(fs))
-			}
-			if !tc.report && n > 0 {
-				t.Errorf("the transducer's return was reported")
-			}
+			checkLineReturn(t, ticks, len(ret), tc.report)
 		})
+	}
+}
+
+// checkLineReturn runs ticks, whose last n messages are an arterial line's
+// return from a shift, and fails unless the shift's start was reported
+// (rate_of_change) and the return was (rate_of_change or drift_return)
+// exactly when report says.
+func checkLineReturn(t *testing.T, ticks []tick, n int, report bool) {
+	t.Helper()
+	returned := t0.Add(ticks[len(ticks)-n].at)
+	fs := run(t, vitals.DefaultConfig(), ticks)
+	start, back := 0, 0
+	for _, f := range fs {
+		t.Logf("%s %s %v %g from %g", f.Rule, f.Parameter, f.ObservedAt.Sub(returned), f.Value, f.Other)
+		switch {
+		case f.ObservedAt.Before(returned) && f.Rule == "rate_of_change":
+			start++
+		case !f.ObservedAt.Before(returned) && (f.Rule == "rate_of_change" || f.Rule == "drift_return"):
+			back++
+		}
+	}
+	if start == 0 {
+		t.Errorf("the line's shift at its start was not reported; rules fired %q", rulesOf(fs))
+	}
+	if report && back == 0 {
+		t.Errorf("the line's move at the return was not reported; rules fired %q", rulesOf(fs))
+	}
+	if !report && back > 0 {
+		t.Errorf("the transducer's return was reported")
 	}
 }
