@@ -1,8 +1,6 @@
 package vitals_test
 
-import (
-	"testing"
-)
+import "testing"
 
 // TestTransducerBackAfterFlush30 (session 30, art30): a transducer lowered
 // 20 cm moves the three arterial pressures down by 15 mmHg in one message,
