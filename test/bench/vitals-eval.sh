@@ -26,7 +26,9 @@
 # hl7gate check uses; the simulator always runs the defaults), --sim-per-kind N (10), --sim-clean N (50),
 # --sim-hours H (4), --no-sim, --out DIR (default a new /tmp/vitals-eval.XXXXXX; findings, scores and logs stay
 # there), --keep (keep the generated corpora, about 430 MiB per seed at the default size), --json FILE (the
-# aggregated figures as JSON). A default seed costs about 220,000 messages: a minute or two of CPU.
+# aggregated figures as JSON), --monitor device|file (hl7gate check's keying, default device: each device a monitor;
+# file keys each file, one connection, by its source as the gateway keys a connection, so its figures are the
+# wire's). A default seed costs about 220,000 messages: a minute or two of CPU.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -42,6 +44,7 @@ SIM_HOURS=4
 OUT=
 KEEP=0
 JSON=
+MONITOR=device
 
 usage() { sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//' >&2; exit 2; }
 while [ $# -gt 0 ]; do
@@ -58,6 +61,7 @@ while [ $# -gt 0 ]; do
 	--out) OUT=$2; shift ;;
 	--keep) KEEP=1 ;;
 	--json) JSON=$2; shift ;;
+	--monitor) MONITOR=$2; shift ;;
 	-h | --help) usage ;;
 	*) echo "vitals-eval: unknown argument $1" >&2; usage ;;
 	esac
@@ -75,7 +79,7 @@ log() { printf '%s\n' "$*" >&2; }
 (cd "$ROOT" && go build -o "$OUT/bin/" ./cmd/hl7gate ./cmd/hl7load)
 log "vitals-eval: $(cd "$ROOT" && git rev-parse --short HEAD 2>/dev/null || echo '?'), seeds $SEEDS, output in $OUT"
 
-check_args=()
+check_args=(--monitor "$MONITOR")
 [ -n "$CONFIG" ] && check_args+=(--config "$CONFIG")
 for seed in $SEEDS; do
 	corpus=$OUT/corpus-$seed
@@ -156,7 +160,7 @@ table() { # table GENERATOR TITLE FALSE-FLAG-LABEL
 		(["false flags / h outside episodes, manipulated monitors"] + [$t.runs[] | .manipulated_false_flags_per_monitor_hour | num] | @tsv)
 	else empty end)' "$OUT/eval.json" | column -t -s $'\t'
 }
-table corpus "blind corpus ($GENERATOR): $([ "$GENERATOR" = corpus ] && echo hl7load corpus gen || echo "test/bench/$GENERATOR/gen.py"), hl7gate check --arrival labels.jsonl, hl7load corpus score" "false flags / clean monitor-hour"
+table corpus "blind corpus ($GENERATOR): $([ "$GENERATOR" = corpus ] && echo hl7load corpus gen || echo "test/bench/$GENERATOR/gen.py"), hl7gate check --monitor $MONITOR --arrival labels.jsonl, hl7load corpus score" "false flags / clean monitor-hour"
 jq -r '.corpus.runs[] | "seed \(.seed) false findings on clean monitors by rule: " +
 	(.false_by_rule | to_entries | sort_by(-.value) | map("\(.key) \(.value)") | join(", "))' "$OUT/eval.json"
 table sim_adult "project simulator, adult: hl7load simeval" "false findings / clean monitor-hour"
