@@ -537,17 +537,26 @@ func (s *stream) notePleth(lim, irregular float64, arrival time.Time) {
 	} else if s.plethOK < math.MaxUint8 {
 		s.plethOK++
 	}
-	if own {
-		s.plethOwn, s.ownSet = 0, true
-	} else if s.plethOwn < math.MaxUint8 {
-		s.plethOwn++
-	}
-	if s.satPulled() {
-		s.plethDip, s.dipSet = 0, true
-	} else if s.plethDip < math.MaxUint8 {
-		s.plethDip++
+	s.plethOwn.note(own)
+	s.plethDip.note(s.satPulled())
+}
+
+// lately counts the messages since an event: 0 none yet, 1 in the current
+// message, k in the one k−1 messages back (at most 255).
+type lately uint8
+
+// note records the current message, with or without the event.
+func (l *lately) note(event bool) {
+	switch {
+	case event:
+		*l = 1
+	case *l != 0 && *l < math.MaxUint8:
+		*l++
 	}
 }
+
+// within reports the event in the current message or the n before it.
+func (l lately) within(n int) bool { return l != 0 && int(l)-1 <= n }
 
 // satDip is how far below its level, in points, a saturation reading lies
 // outside a pulse oximeter's own scatter: the oximeter reads within about
@@ -604,7 +613,7 @@ func (s *stream) plethSince(n int) bool {
 // excused by an oximeter that was disturbed, not by the gap its own
 // values opened below the pulse rate.
 func (s *stream) ownSince(n int) bool {
-	return s.ownSet && int(s.plethOwn) <= n
+	return s.plethOwn.within(n)
 }
 
 // dipSince reports the saturation pulled below its level (satPulled)
@@ -614,7 +623,7 @@ func (s *stream) ownSince(n int) bool {
 // before or during the heart rate's burst. A forged heart rate is written
 // into calm data, with the saturation on its level.
 func (s *stream) dipSince(n int) bool {
-	return s.dipSet && int(s.plethDip) <= n
+	return s.plethDip.within(n)
 }
 
 // settled reports whether the channel's recent values outside excursions

@@ -125,10 +125,8 @@ type stream struct {
 	disagree [2]disagreement // ECG heart rate against each pulse rate, see hrpr
 	plethOK  uint8           // messages since the oximeter was last disturbed, see notePleth
 	plethWas uint8           // plethOK before the current message (a pulse-rate spike's calm before it)
-	plethOwn uint8           // messages since the oximeter itself was last disturbed: plethOK without the heart rate's own departures (see notePleth)
-	ownSet   bool            // plethOwn counts from a disturbance (none yet: false)
-	plethDip uint8           // messages since the saturation was last pulled below its level (satPulled, see notePleth)
-	dipSet   bool            // plethDip counts from such a dip (none yet: false)
+	plethOwn lately          // since the oximeter itself was last disturbed: plethOK without the heart rate's own departures (see notePleth)
+	plethDip lately          // since the saturation was last pulled below its level (satPulled, see notePleth)
 	plethAt  int64           // arrival of that disturbance, Unix ns
 	lineWas  bool            // the previous message's arterial line was flushed, zeroed or damped
 	lineZero bool            // and it was zeroed since it last showed an open trace (the reported steps' memory is forgotten, see excursions)
@@ -655,7 +653,7 @@ func (s *stream) identity(e *Engine, em *emitter, msh []hl7.Field, patient uint6
 			// Several identifiers side by side: this stream is the bed of
 			// the established one from now on (Engine.bedsOf).
 			s.beds.Store(s.equip.cur)
-			s.equip = switcher{cur: s.equip.cur, curN: s.equip.curN, curLast: s.equip.curLast, curGap: s.equip.curGap}
+			s.equip.pend, s.equip.pendN, s.equip.multi = 0, 0, false
 		}
 	}
 	if s.equip.unsettled(arrival.UnixNano()) {
