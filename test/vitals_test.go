@@ -3,6 +3,7 @@ package test
 import (
 	"bytes"
 	"fmt"
+	"net"
 	"strings"
 	"testing"
 	"time"
@@ -10,6 +11,7 @@ import (
 	"github.com/hl7gate/hl7gate/gateway/config"
 	"github.com/hl7gate/hl7gate/gateway/store"
 	"github.com/hl7gate/hl7gate/hl7"
+	"github.com/hl7gate/hl7gate/hl7/mllp"
 )
 
 // vitalsConfig is baseConfig with the vital-sign checks on, as the YAML loader would set them.
@@ -143,4 +145,61 @@ func TestVitalsGatewayBedsKeptApart(t *testing.T) {
 	if len(evs) != 1 || evs[0].Rule != "range" || evs[0].Equipment != b.eui || evs[0].ControlID != "G-IMPOSSIBLE" {
 		t.Fatalf("events = %+v, want one range finding on bed %s", evs, b.eui)
 	}
+}
+
+// stampedORU is a monitor's ORU^R01 from device app, stamped at.
+func stampedORU(app, ctrl string, at time.Time) []byte {
+	ts := string(hl7.AppendTime(nil, at))
+	return []byte(strings.Join([]string{
+		"MSH|^~\\&|" + app + "|ICU|CENTRAL|HOSP|" + ts + "||ORU^R01^ORU_R01|" + ctrl + "|P|2.6|||NE|AL",
+		"PID|||MRN12345^^^HOSP^MR||SECRETNAME^PATIENT",
+		"OBR|1|||182777000^monitoring of patient^SCT|||" + ts,
+		"OBX|1|NM|147842^MDC_ECG_HEART_RATE^MDC|1.1.1.147842|72|264864^MDC_DIM_BEAT_PER_MIN^MDC|||||R|||" + ts,
+	}, "\r") + "\r")
+}
+
+// TestVitalsIdentityFloodKeepsOthers: a device on the monitor segment that names a new identity (MSH-3) in
+// every message must not push another monitor's check state out of the gateway (one device never crowds
+// out another's state). A monitor talks, a second connection from another address sends 300 messages
+// under 300 made-up identities, six times the configured max_monitors, then the monitor sends a message
+// whose MSH-7 went back 10 minutes: time_backwards, which only a monitor whose state was kept can raise.
+// Before state.max_per_source (session 31) the flood had evicted it and the gateway raised nothing.
+func TestVitalsIdentityFloodKeepsOthers(t *testing.T) {
+	st := newStation(t, accept)
+	cfg := vitalsConfig(st)
+	cfg.Vitals.State.MaxMonitors = 50
+	cfg.Vitals.State.MaxPerSource = 8
+	g, _ := startGateway(t, cfg)
+	m := dialMonitor(t, g.ListenerAddr("icu"))
+	start := time.Now()
+	for i := range 10 {
+		if code, _, _ := m.mustAck(t, stampedORU("MON1", fmt.Sprintf("M%d", i), start.Add(time.Duration(i)*time.Millisecond))); code != hl7.AA {
+			t.Fatalf("monitor message %d: ACK %s", i, code)
+		}
+	}
+	c, err := (&net.Dialer{LocalAddr: &net.TCPAddr{IP: net.IPv4(127, 0, 0, 2)}}).Dial("tcp", g.ListenerAddr("icu").String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	flood := &monitor{c: c, r: mllp.NewReader(c, 0), w: mllp.NewWriter(c)}
+	for i := range 300 {
+		if code, _, _ := flood.mustAck(t, stampedORU(fmt.Sprintf("FAKE%d", i), fmt.Sprintf("F%d", i), time.Now())); code != hl7.AA {
+			t.Fatalf("flood message %d: ACK %s", i, code)
+		}
+	}
+	for _, e := range g.Store().Events(store.KindVitals, 0, 0) {
+		if e.Rule == "time_backwards" {
+			t.Fatalf("time_backwards before the monitor's clock went back: %+v", e)
+		}
+	}
+	if code, _, _ := m.mustAck(t, stampedORU("MON1", "M-BACK", time.Now().Add(-10*time.Minute))); code != hl7.AA {
+		t.Fatalf("ACK %s", code)
+	}
+	for _, e := range g.Store().Events(store.KindVitals, 0, 0) {
+		if e.Rule == "time_backwards" && e.ControlID == "M-BACK" {
+			return
+		}
+	}
+	t.Fatal("no time_backwards for the monitor after the flood: its state was pushed out")
 }

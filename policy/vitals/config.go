@@ -258,8 +258,12 @@ type IdentityRule struct {
 
 // StateConfig bounds the per-monitor state.
 type StateConfig struct {
-	MaxMonitors int           `mapstructure:"max_monitors"`
-	IdleEvict   time.Duration `mapstructure:"idle_evict"` // a monitor silent this long is forgotten
+	MaxMonitors int `mapstructure:"max_monitors"`
+	// MaxPerSource bounds the monitors one connection's messages keep state
+	// for (a monitor, a gateway's beds, the devices behind a NAT): beyond
+	// it, the connection's own least settled stream makes room.
+	MaxPerSource int           `mapstructure:"max_per_source"`
+	IdleEvict    time.Duration `mapstructure:"idle_evict"` // a monitor silent this long is forgotten
 	// EpisodeHoldoff is how long a condition must stay absent before its
 	// episode closes (a later occurrence opens a new one).
 	EpisodeHoldoff time.Duration `mapstructure:"episode_holdoff"`
@@ -310,7 +314,7 @@ func DefaultConfig() Config {
 			Decoupled:           on("warning"),
 			DriftReturn:         on("warning"),
 		},
-		State: StateConfig{MaxMonitors: 10000, IdleEvict: 15 * time.Minute, EpisodeHoldoff: 5 * time.Minute},
+		State: StateConfig{MaxMonitors: 10000, MaxPerSource: 256, IdleEvict: 15 * time.Minute, EpisodeHoldoff: 5 * time.Minute},
 		Alert: AlertConfig{SendR40: false, MinSeverity: "warning"},
 	}
 }
@@ -436,6 +440,7 @@ func (c Config) Validate() error {
 	between("rules.time_skew.relearn", r.TimeSkew.Relearn, 1, 10000)
 	posDur("rules.identity_patient.turnover_gap", r.IdentityPatient.TurnoverGap)
 	between("state.max_monitors", c.State.MaxMonitors, 1, 10_000_000)
+	between("state.max_per_source", c.State.MaxPerSource, 1, 10_000_000)
 	posDur("state.idle_evict", c.State.IdleEvict)
 	if c.State.EpisodeHoldoff < 0 {
 		bad("state.episode_holdoff", "%s: must not be negative", c.State.EpisodeHoldoff)

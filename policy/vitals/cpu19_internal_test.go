@@ -100,7 +100,7 @@ func TestExtractSegmentNames(t *testing.T) {
 		e.Observe(netip.MustParseAddr("10.0.0.1"), &m, time.Date(2026, 1, 5, 8, 17, 20, 0, time.UTC), nil)
 		var s *stream
 		for _, st := range e.streams {
-			s = st
+			s = st.s
 		}
 		if got := s.cur[pHR].ok && s.cur[pHR].v == 72; got != tc.ok {
 			t.Errorf("%q: heart rate read = %v, want %v", tc.seg, got, tc.ok)

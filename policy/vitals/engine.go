@@ -40,7 +40,7 @@ type Engine struct {
 	unknownCodes, unknownUnits atomic.Uint64
 
 	mu        sync.Mutex // guards streams, parked, sources, nextSweep and made; each stream has its own lock
-	streams   map[uint64]*stream
+	streams   map[uint64]held
 	parked    map[uint64]parkedReplay // near-replay histories of streams dropped idle, see park
 	sources   map[netip.Addr]*source
 	nextSweep time.Time
@@ -56,12 +56,31 @@ type parkedReplay struct {
 }
 
 // source is what the Engine keeps per connection (an address, see
-// ObserveVia): which device it carries.
+// ObserveVia): which device it carries, and the streams its messages made.
 type source struct {
 	dev  connDevices
 	seen int64    // Unix ns
 	beds []uint64 // the stream keys of devices found to carry several (aggregating gateways' beds), see bedsOf; at most connMax
+	keys []uint64 // the streams it made, at most StateConfig.MaxPerSource (see Engine.stream)
 }
+
+// held is a stream as the Engine keeps it: with the connection whose
+// messages made it and when its first message came.
+type held struct {
+	s    *stream
+	so   *source
+	made int64 // Unix ns
+}
+
+// settledAfter is how long a stream must have been talking (its last
+// message this long after its first) before it is settled: a monitor that
+// sends at any cadence up to one a minute is settled by its second message;
+// identities that a device names once, or for a few seconds, never are. To
+// make room, a stream not settled goes before any settled one (Engine.room).
+const settledAfter = time.Minute
+
+// settled reports whether h's monitor has been talking for settledAfter.
+func (h held) settled() bool { return h.s.lastSeen.Load()-h.made >= settledAfter.Nanoseconds() }
 
 // switcher follows one identity (a device's equipment ID, OBX-18) on a channel
 // that normally carries one. A new identity that is the only one for
@@ -246,7 +265,7 @@ func NewEngine(cfg Config) (*Engine, error) {
 		act, _ := ParseAction(sec.Action)
 		e.rules[r] = settings{enabled: sec.Enabled, severity: sev, action: act}
 	}
-	e.streams = make(map[uint64]*stream)
+	e.streams = make(map[uint64]held)
 	e.parked = make(map[uint64]parkedReplay)
 	e.sources = make(map[netip.Addr]*source)
 	return e, nil
@@ -344,9 +363,10 @@ func (e *Engine) ObserveVia(conn, src netip.Addr, m *hl7.Message, arrival time.T
 // aggregating gateway: its beds, each with its EUI-64 in OBX-18, under one
 // MSH-3) has a stream per bed from then on, see bedsOf.
 // Streams idle for longer than IdleEvict are dropped (swept every
-// IdleEvict/4); at MaxMonitors the least recently seen stream makes room,
-// of several seen last at the same instant the one made first (not the
-// map's iteration order: the same input gives the same findings).
+// IdleEvict/4). A connection whose messages made MaxPerSource streams makes
+// room among its own for another (room): one device naming a new identity in
+// every message (a forger, or a fault) churns its own streams, never another
+// connection's monitors; at MaxMonitors room is made among all streams.
 // A stream found idle for longer than IdleEvict is replaced by a new one
 // even if no sweep has dropped it yet: offline (hl7gate check), files each
 // start at their own first arrival, so the engine's clock goes back between
@@ -364,10 +384,10 @@ func (e *Engine) stream(conn, src netip.Addr, app, fac []byte, m *hl7.Message, n
 	idle := e.cfg.State.IdleEvict
 	if now.After(e.nextSweep) {
 		e.nextSweep = now.Add(idle / 4)
-		for k, s := range e.streams {
-			if now.Sub(s.seen()) > idle {
-				e.park(k, s)
-				delete(e.streams, k)
+		for k, h := range e.streams {
+			if now.Sub(h.s.seen()) > idle {
+				e.park(k, h)
+				e.drop(k)
 			}
 		}
 		for k, p := range e.parked {
@@ -387,44 +407,88 @@ func (e *Engine) stream(conn, src netip.Addr, app, fac []byte, m *hl7.Message, n
 		e.sources[conn] = so
 	}
 	so.seen = now.UnixNano()
-	s, ok := e.streams[key]
-	if e.bedsOf(so, key, s, now) {
+	h, ok := e.streams[key]
+	if e.bedsOf(so, key, h.s, now) {
 		if eui := messageEUI(m); eui != nil {
 			so.dev.forget(dev) // the gateway itself is no device of the connection: its beds are
 			key = bedKey(key, maphash.Bytes(e.seed, eui)|1)
 			dev = key
-			s, ok = e.streams[key]
+			h, ok = e.streams[key]
 		}
 	}
 	switched := so.dev.see(dev, now.UnixNano())
 	if ok {
-		if now.Sub(s.seen()) <= idle {
-			return s, switched
+		if now.Sub(h.s.seen()) <= idle {
+			return h.s, switched
 		}
-		e.park(key, s)
-		delete(e.streams, key) // idle too long: the monitor starts afresh
+		e.park(key, h)
+		e.drop(key) // idle too long: the monitor starts afresh
 	}
-	if len(e.streams) >= e.cfg.State.MaxMonitors {
-		var oldest uint64
-		var at int64
-		var born uint32
-		first := true
-		for k, s := range e.streams {
-			if t := s.lastSeen.Load(); first || t < at || t == at && s.born-e.made < born-e.made {
-				oldest, at, born, first = k, t, s.born, false
-			}
-		}
-		delete(e.streams, oldest)
+	switch {
+	case len(so.keys) >= e.cfg.State.MaxPerSource:
+		e.drop(e.room(so.keys))
+	case len(e.streams) >= e.cfg.State.MaxMonitors:
+		e.drop(e.room(nil))
 	}
-	s = newStream(&e.cfg)
+	s := newStream(&e.cfg)
 	s.born, e.made = e.made, e.made+1
 	s.baseNeonatal = configured(&e.cfg.Neonatal, e.neoNets, src, app)
 	s.basePaediatric = configured(&e.cfg.Paediatric, e.paedNets, src, app)
 	s.classify(s.baseNeonatal, s.basePaediatric, e.profile)
 	s.lastSeen.Store(now.UnixNano())
 	e.unpark(key, s, now)
-	e.streams[key] = s
+	e.keep(key, s, so, now.UnixNano())
 	return s, switched
+}
+
+// keep makes s the stream of key, made by the messages of the connection
+// so, the first at made (Unix ns).
+func (e *Engine) keep(key uint64, s *stream, so *source, made int64) {
+	e.streams[key] = held{s: s, so: so, made: made}
+	so.keys = append(so.keys, key)
+}
+
+// drop forgets the stream of key, and its place among its connection's.
+func (e *Engine) drop(key uint64) {
+	h, ok := e.streams[key]
+	if !ok {
+		return
+	}
+	delete(e.streams, key)
+	if i := slices.Index(h.so.keys, key); i >= 0 {
+		h.so.keys = slices.Delete(h.so.keys, i, i+1)
+	}
+}
+
+// room returns the key of the stream to drop to make room among keys (nil:
+// among all streams): of the streams not settled, if any, the least
+// recently seen, else the least recently seen of all; of several seen last
+// at the same instant the one made first (not the map's iteration order:
+// the same input gives the same findings). So a burst of identities made up
+// by one device goes before any monitor that has been talking for a minute.
+func (e *Engine) room(keys []uint64) uint64 {
+	var (
+		pick    uint64
+		settled bool
+		at      int64
+		born    uint32
+		first   = true
+	)
+	offer := func(k uint64, h held) {
+		st, t, b := h.settled(), h.s.lastSeen.Load(), h.s.born-e.made
+		if first || !st && settled || st == settled && (t < at || t == at && b < born) {
+			pick, settled, at, born, first = k, st, t, b, false
+		}
+	}
+	if keys == nil {
+		for k, h := range e.streams {
+			offer(k, h)
+		}
+	}
+	for _, k := range keys {
+		offer(k, e.streams[k])
+	}
+	return pick
 }
 
 // unpark gives s, the stream of key from now, the near-replay history
@@ -474,13 +538,15 @@ func (e *Engine) bedsOf(so *source, key uint64, s *stream, now time.Time) bool {
 		so.beds = slices.Delete(so.beds, 0, 1)
 	}
 	so.beds = append(so.beds, key)
-	delete(e.streams, key)
+	h := e.streams[key]
+	e.drop(key)
 	bk := bedKey(key, cur)
-	if old, ok := e.streams[bk]; !ok || now.Sub(old.seen()) > e.cfg.State.IdleEvict {
+	if old, ok := e.streams[bk]; !ok || now.Sub(old.s.seen()) > e.cfg.State.IdleEvict {
 		if ok {
 			e.park(bk, old)
+			e.drop(bk)
 		}
-		e.streams[bk] = s
+		e.keep(bk, s, h.so, h.made)
 		e.unpark(bk, s, now)
 	}
 	return true
@@ -510,19 +576,22 @@ func messageEUI(m *hl7.Message) []byte {
 	return nil
 }
 
-// park keeps the near-replay history of s, the stream of key dropped for
+// park keeps the near-replay history of h, the stream of key dropped for
 // being idle, for its monitor's return within replayHorizon of when it was
 // last seen: a monitor silent through a transport (the patient to CT and
 // back, 15 min to 2 h) starts afresh in every other check, but a replay of
 // values it sent before the silence is still one, and so is a control ID
 // its counter passed before it (the counters, 128 B, are parked too). At
 // most MaxMonitors histories are parked (7.9 KiB each, see replayState), dropped
-// replayHorizon after their monitor was last seen; a stream made to room
-// at MaxMonitors is not parked.
-func (e *Engine) park(key uint64, s *stream) {
-	if len(e.parked) >= e.cfg.State.MaxMonitors {
+// replayHorizon after their monitor was last seen; a stream dropped to make
+// room (Engine.room) is not parked, nor one that never settled (identities
+// named for less than settledAfter have no history worth keeping, and a
+// device making them up cannot fill the parking with them).
+func (e *Engine) park(key uint64, h held) {
+	if len(e.parked) >= e.cfg.State.MaxMonitors || !h.settled() {
 		return
 	}
+	s := h.s
 	s.mu.Lock()
 	rs := new(replayState)
 	*rs = s.replay

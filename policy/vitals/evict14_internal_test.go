@@ -9,18 +9,21 @@ import (
 )
 
 // TestStreamEvictionModel: Engine.stream's idle replacement, its sweep and
-// its eviction at state.max_monitors agree, over random arrivals of monitors
-// that share sources, with gaps around state.idle_evict and the clock now
-// and then going back (hl7gate check over several files): never more than
-// max_monitors streams; a monitor silent for longer than idle_evict always
-// starts afresh, swept or not; one back within idle_evict keeps its stream
-// unless a stream was made at capacity since (an eviction) or the clock
-// went back since (a sweep on a later clock may have dropped it). Found
-// sound (session 14).
+// its eviction at state.max_monitors and state.max_per_source agree, over
+// random arrivals of monitors that share sources, with gaps around
+// state.idle_evict and the clock now and then going back (hl7gate check over
+// several files): never more than max_monitors streams, nor more than
+// max_per_source made by one source; every stream counted once among its
+// source's; a monitor silent for longer than idle_evict always starts afresh,
+// swept or not; one back within idle_evict keeps its stream unless a stream
+// was made at capacity since (an eviction) or the clock went back since (a
+// sweep on a later clock may have dropped it). Found sound (session 14; the
+// per-source bound, session 31).
 func TestStreamEvictionModel(t *testing.T) {
 	r := rand.New(rand.NewPCG(14, 1403))
 	cfg := DefaultConfig()
 	cfg.State.MaxMonitors = 6
+	cfg.State.MaxPerSource = 2 // sources 0 and 1 carry three monitors each
 	cfg.State.IdleEvict = time.Minute
 	e, err := NewEngine(cfg)
 	if err != nil {
@@ -52,13 +55,32 @@ func TestStreamEvictionModel(t *testing.T) {
 		src := netip.AddrFrom4([4]byte{192, 0, 2, byte(mon % 4)})
 		app := []byte(fmt.Sprintf("MON%d", mon))
 		before, made := len(e.streams), e.made
+		full := false
+		if so := e.sources[src]; so != nil {
+			full = len(so.keys) >= cfg.State.MaxPerSource
+		}
 		s, _ := e.stream(src, src, app, []byte("ICU"), nil, now)
 		s.lastSeen.Store(now.UnixNano()) // as observe does
-		if e.made != made && before == cfg.State.MaxMonitors {
+		if e.made != made && (before == cfg.State.MaxMonitors || full) {
 			evictions++
 		}
 		if n := len(e.streams); n > cfg.State.MaxMonitors {
 			t.Fatalf("arrival %d: %d streams, max_monitors %d", i, n, cfg.State.MaxMonitors)
+		}
+		for k, h := range e.streams {
+			if c := count(h.so.keys, k); c != 1 {
+				t.Fatalf("arrival %d: a stream counted %d times among its source's", i, c)
+			}
+		}
+		for a, so := range e.sources {
+			if len(so.keys) > cfg.State.MaxPerSource {
+				t.Fatalf("arrival %d: source %v made %d streams, max_per_source %d", i, a, len(so.keys), cfg.State.MaxPerSource)
+			}
+			for _, k := range so.keys {
+				if h, ok := e.streams[k]; !ok || h.so != so {
+					t.Fatalf("arrival %d: source %v counts a stream it does not hold", i, a)
+				}
+			}
 		}
 		if p, ok := seen[mon]; ok {
 			switch gap := now.Sub(p.at); {
@@ -80,4 +102,15 @@ func TestStreamEvictionModel(t *testing.T) {
 	if fresh < 1000 || kept < 1000 || evictions < 1000 {
 		t.Fatal("the arrivals do not exercise the cases")
 	}
+}
+
+// count returns how many times k is in keys.
+func count(keys []uint64, k uint64) int {
+	n := 0
+	for _, x := range keys {
+		if x == k {
+			n++
+		}
+	}
+	return n
 }

@@ -132,7 +132,7 @@ func (d *incDriver) check() {
 	t.Helper()
 	var s *stream
 	for _, x := range d.e.streams {
-		s = x
+		s = x.s
 	}
 	if s != d.m.s {
 		d.m = incModel{s: s}

@@ -1,0 +1,141 @@
+package vitals_test
+
+import (
+	"fmt"
+	"net/netip"
+	"testing"
+	"time"
+
+	"github.com/hl7gate/hl7gate/hl7"
+	"github.com/hl7gate/hl7gate/policy/vitals"
+)
+
+// floodBed is one monitor of TestIdentityFlood31: where it sends from and
+// the device it names.
+type floodBed struct {
+	src int
+	app string
+}
+
+// TestIdentityFlood31: a device that names a new identity (MSH-3) in every
+// message must not push other monitors' state out of the Engine (the
+// invariant that one device never crowds out another's state). Each case
+// lets five monitors talk for three minutes, floods with made-up
+// identities, then has each monitor send a message whose MSH-7 went back 10
+// minutes: time_backwards only if its stream survived the flood. Before
+// max_per_source and settled streams (session 31) every case lost all five.
+func TestIdentityFlood31(t *testing.T) {
+	addr := func(i int) netip.Addr { return netip.AddrFrom4([4]byte{192, 0, 2, byte(i)}) }
+	legit := []floodBed{{1, "MONA"}, {2, "MONB"}, {3, "MONC"}, {4, "MOND"}, {5, "MONE"}}
+	behindNAT := []floodBed{{7, "MONA"}, {7, "MONB"}, {7, "MONC"}, {7, "MOND"}, {7, "MONE"}}
+	for _, tc := range []struct {
+		name    string
+		beds    []floodBed
+		sources []int // the flood's, in turn, one identity a message
+	}{
+		{"one source floods", legit, []int{99}},
+		{"fifty sources flood past max_monitors", legit, func() []int {
+			var s []int
+			for i := range 50 {
+				s = append(s, 100+i)
+			}
+			return s
+		}()},
+		{"a device behind the monitors' own address floods", behindNAT, []int{7}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := vitals.DefaultConfig()
+			cfg.State.MaxMonitors = 100
+			cfg.State.MaxPerSource = 16
+			e, err := vitals.NewEngine(cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			n := 0
+			observe := func(src int, m msg, at time.Time) []vitals.Finding {
+				n++
+				pm, err := hl7.Parse(m.bytes(at, n))
+				if err != nil {
+					t.Fatal(err)
+				}
+				return e.Observe(addr(src), pm, at, nil)
+			}
+			at := t0
+			for range 18 { // three minutes, a message every 10 s
+				for _, b := range tc.beds {
+					observe(b.src, msg{app: b.app, rows: []row{hr("80")}}, at)
+				}
+				at = at.Add(10 * sec)
+			}
+			for i := range 5000 {
+				at = at.Add(10 * time.Millisecond)
+				observe(tc.sources[i%len(tc.sources)], msg{app: fmt.Sprintf("FAKE%d", i), rows: []row{hr("80")}}, at)
+			}
+			if got, most := e.Monitors(), cfg.State.MaxMonitors; got > most {
+				t.Errorf("%d streams, max_monitors %d", got, most)
+			}
+			back := string(hl7.AppendTime(nil, at.Add(-10*time.Minute)))
+			for _, b := range tc.beds {
+				found := false
+				for _, f := range observe(b.src, msg{app: b.app, ts: back, rows: []row{hr("80")}}, at.Add(sec)) {
+					found = found || f.Rule == "time_backwards"
+				}
+				if !found {
+					t.Errorf("%s at %v: no time_backwards after the flood: its state was pushed out", b.app, addr(b.src))
+				}
+			}
+		})
+	}
+}
+
+// TestFloodChurnsItsOwn31: a connection at max_per_source makes room among
+// its own streams, the least recently seen first; a stream that has been
+// talking for a minute goes only when none of the others settled.
+func TestFloodChurnsItsOwn31(t *testing.T) {
+	cfg := vitals.DefaultConfig()
+	cfg.State.MaxPerSource = 3
+	e, err := vitals.NewEngine(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := netip.AddrFrom4([4]byte{192, 0, 2, 1})
+	n := 0
+	observe := func(app string, at time.Time, ts string) []vitals.Finding {
+		n++
+		pm, err := hl7.Parse(msg{app: app, ts: ts, rows: []row{hr("80")}}.bytes(at, n))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return e.Observe(src, pm, at, nil)
+	}
+	kept := func(app string, at time.Time) bool {
+		for _, f := range observe(app, at, string(hl7.AppendTime(nil, at.Add(-10*time.Minute)))) {
+			if f.Rule == "time_backwards" {
+				return true
+			}
+		}
+		return false
+	}
+	for i := range 7 { // A talks for a minute: settled
+		observe("A", t0.Add(time.Duration(i)*10*sec), "")
+	}
+	at := t0.Add(61 * sec)
+	observe("B", at, "")
+	observe("C", at.Add(sec), "")
+	observe("D", at.Add(2*sec), "") // at the quota: B, not settled and least recently seen, goes
+	if got := e.Monitors(); got != 3 {
+		t.Fatalf("%d streams, want max_per_source 3", got)
+	}
+	if !kept("A", at.Add(3*sec)) {
+		t.Error("A, settled, lost its stream while streams that were not settled were there")
+	}
+	if kept("B", at.Add(4*sec)) { // B comes back afresh, and C (least recently seen, not settled) makes room
+		t.Error("B kept its stream: room was not made among the connection's own")
+	}
+	if !kept("D", at.Add(5*sec)) {
+		t.Error("D lost its stream; C was the one to go")
+	}
+	if got := e.Monitors(); got != 3 {
+		t.Fatalf("%d streams, want max_per_source 3", got)
+	}
+}
