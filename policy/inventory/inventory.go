@@ -43,8 +43,15 @@ type Device struct {
 	gone bool   // the inventory forgot it (evicted): a Last that holds it files its next sighting anew
 }
 
-// Inventory holds at most a fixed number of devices; when full, a new device replaces the one seen least
-// recently (counted in Stats). It is safe for concurrent use.
+// settledAfter is how long a device must have been seen (its last message this long after its first)
+// before it is settled: a monitor at any cadence up to one message a minute settles by its second
+// message; identities that a device names once never do. See evict.
+const settledAfter = time.Minute
+
+func (d *Device) settled() bool { return d.LastSeen.Sub(d.FirstSeen) >= settledAfter }
+
+// Inventory holds at most a fixed number of devices; when full, a new device replaces one that has not
+// settled, else the one seen least recently (see evict; counted in Stats). It is safe for concurrent use.
 type Inventory struct {
 	max       int
 	watchlist *Watchlist
@@ -52,6 +59,7 @@ type Inventory struct {
 	mu      sync.Mutex
 	byKey   map[string]*list.Element // of *Device
 	lru     *list.List               // front: most recently seen
+	made    []*list.Element          // devices in the order they were filed, not yet passed by evict
 	evicted uint64
 	hits    uint64
 }
@@ -136,6 +144,7 @@ func (inv *Inventory) observe(id *Identity, s *Sighting) (hit *Entry, el *list.E
 		dev = &Device{Key: key, FirstSeen: s.Time}
 		el = inv.lru.PushFront(dev)
 		inv.byKey[key] = el
+		inv.made = append(inv.made, el)
 	}
 	merged := dev.Identity
 	merge(&merged, *id)
@@ -163,16 +172,31 @@ func (inv *Inventory) observe(id *Identity, s *Sighting) (hit *Entry, el *list.E
 	return hit, el
 }
 
-// evict forgets the device seen least recently, under inv.mu.
+// evict forgets a device to make room, under inv.mu: of the devices that have not settled, the one
+// filed first, else the one seen least recently. So a device that names a new identity in every
+// message (a forger hiding among made-up devices, or a fault) churns the entries it made, never a
+// device that has been talking for a minute, and the entries of the real ones stay on the dashboard
+// and in the metrics without watchlist hits raised again when they are filed anew. Each filed device
+// is passed once, so making room costs O(1) amortised.
 func (inv *Inventory) evict() {
-	old := inv.lru.Remove(inv.lru.Back()).(*Device)
+	el := inv.lru.Back()
+	for len(inv.made) > 0 {
+		f := inv.made[0]
+		inv.made[0] = nil
+		inv.made = inv.made[1:]
+		if d := f.Value.(*Device); !d.gone && !d.settled() {
+			el = f
+			break
+		}
+	}
+	old := inv.lru.Remove(el).(*Device)
 	old.gone = true
 	delete(inv.byKey, old.Key)
 	inv.evicted++
 }
 
-// Reconfigure applies a reloaded configuration: at most size devices (at least 1; beyond it the devices
-// seen least recently are forgotten and counted in Stats) checked against wl. Every device is checked
+// Reconfigure applies a reloaded configuration: at most size devices (at least 1; beyond it devices are
+// forgotten as evict chooses them, and counted in Stats) checked against wl. Every device is checked
 // against wl again at once: a device that now matches an entry other than the one it matched (or none)
 // is marked and returned, so the caller raises its watchlist hit as Observe's caller does, once; a
 // device that matches no entry any more loses its mark. It returns copies, most recently seen first.

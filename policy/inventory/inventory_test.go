@@ -506,3 +506,50 @@ func TestObserveNext(t *testing.T) {
 		t.Fatalf("only %d repeated sightings: the fast path was hardly tried", repeats)
 	}
 }
+
+// TestInventoryFlood: a device that names a new identity in every message churns the entries it made;
+// devices that have been talking for a minute keep theirs (and are not filed anew, which would raise
+// their watchlist hits again). When every device has settled, the one seen least recently goes.
+func TestInventoryFlood(t *testing.T) {
+	inv := New(20, nil)
+	t0 := time.Date(2026, 12, 5, 17, 0, 0, 0, time.UTC)
+	see := func(key string, at time.Duration, addr string) {
+		inv.Observe(Identity{Sender: key}, Sighting{Time: t0.Add(at), Addr: netip.MustParseAddr(addr)})
+	}
+	real := []string{"MONA", "MONB", "MONC", "MOND", "MONE"}
+	for i := range 13 { // two minutes, a message every 10 s
+		for _, k := range real {
+			see(k, time.Duration(i)*10*time.Second, "10.0.0.5")
+		}
+	}
+	for i := range 10000 {
+		see(fmt.Sprintf("FAKE%d", i), 2*time.Minute+time.Duration(i)*time.Millisecond, "10.0.0.99")
+	}
+	for _, k := range real {
+		if d, ok := inv.Get(k); !ok || d.Messages != 13 {
+			t.Errorf("%s after the flood: held %v, %d messages", k, ok, d.Messages)
+		}
+	}
+	if st := inv.Stats(); st.Devices != 20 || st.Evicted != 10000-15 {
+		t.Fatalf("stats %+v, want 20 devices and %d evicted", st, 10000-15)
+	}
+	if _, ok := inv.Get("FAKE9999"); !ok {
+		t.Fatal("the newest made-up identity is not held")
+	}
+	if _, ok := inv.Get("FAKE9984"); ok {
+		t.Fatal("an older made-up identity is held: room was not made among them in order")
+	}
+
+	all := New(2, nil) // both settled: the one seen least recently goes
+	for i := range 7 {
+		all.Observe(Identity{Sender: "A"}, Sighting{Time: t0.Add(time.Duration(i) * 10 * time.Second)})
+		all.Observe(Identity{Sender: "B"}, Sighting{Time: t0.Add(time.Duration(i)*10*time.Second + time.Second)})
+	}
+	all.Observe(Identity{Sender: "C"}, Sighting{Time: t0.Add(2 * time.Minute)})
+	if _, ok := all.Get("A"); ok {
+		t.Fatal("A, seen least recently, was kept")
+	}
+	if _, ok := all.Get("B"); !ok {
+		t.Fatal("B was dropped")
+	}
+}
