@@ -210,6 +210,7 @@ func TestCheckDeviceKeys(t *testing.T) {
 		gw = append(gw, bytes.Replace(b, m.SendingApplication(), []byte("GATEWAY"), 1))
 	}
 	gateway := writeFile(t, dir, "gateway.hl7", text(gw, "\r", "\n"))
+	perSource := writeFile(t, dir, "vitals.yaml", []byte("vitals:\n  state:\n    max_per_source: 1\n"))
 
 	for _, tc := range []struct {
 		name     string
@@ -224,6 +225,8 @@ func TestCheckDeviceKeys(t *testing.T) {
 		{"one device across a rotated capture", []string{first, second}, "120 messages, 1 monitors", true},
 		{"one device across files, --monitor file", []string{"--monitor", "file", first, second}, "120 messages, 2 monitors", true},
 		{"beds behind a gateway", []string{gateway}, "240 messages, 2 monitors", true},
+		{"more devices from one source than max_per_source", []string{"--config", perSource, both},
+			"two-beds.hl7: message 2: more than 1 devices from source 127.0.1.1 (vitals.state.max_per_source)", true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			fs, stderr, err := runCheck(t, tc.args...)

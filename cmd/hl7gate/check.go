@@ -125,7 +125,8 @@ func checkCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return fmt.Errorf("%w: %v", errUsage, err)
 	}
 	c := checker{e: e, out: json.NewEncoder(stdout), stderr: stderr, byDevice: *keyBy == "device",
-		monitors: map[string]*checkMonitor{}, appDevice: map[string]string{}}
+		monitors: map[string]*checkMonitor{}, appDevice: map[string]string{}, perSource: map[netip.Addr]int{},
+		maxPerSrc: cfg.State.MaxPerSource}
 	switch *arrival {
 	case "msh7":
 	case "order":
@@ -235,6 +236,8 @@ type checker struct {
 	arrivals  map[arrivalKey]time.Time // --arrival FILE
 	monitors  map[string]*checkMonitor // by monitorKey
 	appDevice map[string]string        // MSH-3 → the one EUI-64 seen with it ("" when several)
+	perSource map[netip.Addr]int       // monitors first seen from each file's source
+	maxPerSrc int                      // vitals.state.max_per_source
 
 	msg                            hl7.Message
 	fs                             []vitals.Finding
@@ -322,6 +325,12 @@ func (c *checker) message(name string, n int, b []byte, src netip.Addr) error {
 		k := len(c.monitors) + 1
 		mon = &checkMonitor{addr: netip.AddrFrom16([16]byte{0x20, 0x01, 0x0d, 0xb8, 8: byte(k >> 56), byte(k >> 48), byte(k >> 40), byte(k >> 32), byte(k >> 24), byte(k >> 16), byte(k >> 8), byte(k)})}
 		c.monitors[key] = mon
+		if c.perSource[src]++; c.perSource[src] == c.maxPerSrc+1 {
+			// The file's source is a connection to the Engine, which keeps state for at most
+			// max_per_source of its devices, as the gateway does for one address.
+			fmt.Fprintf(c.stderr, "%s: message %d: more than %d devices from source %s (vitals.state.max_per_source): "+
+				"beyond it the least settled lose their state; raise it with --config\n", name, n, c.maxPerSrc, src)
+		}
 	}
 	at := c.arrival(name, n, mon)
 	// The file's source is the connection: a device replacing the one it
