@@ -35,11 +35,13 @@ func TestValidate(t *testing.T) {
 			c.Rules.HRPR.Persist = -time.Second
 			c.Rules.ReplayWindow.MinDistinct = 40
 			c.State.MaxMonitors = 0
+			c.State.MaxPerSource = 0
 		}, []string{
 			"vitals.rules.rate_of_change.hr_step: 0: must be positive",
 			"vitals.rules.hr_pr_agreement.persist: -1s: must be positive",
 			"vitals.rules.replay_window.min_distinct: 40 not in 1..12",
 			"vitals.state.max_monitors: 0 not in 1..10000000",
+			"vitals.state.max_per_source: 0 not in 1..10000000",
 		}},
 		{"range limits", func(c *vitals.Config) {
 			c.Rules.Range.Limits = map[string]vitals.Limits{"hr": {Min: 10, Max: 5}, "bogus": {Max: 1}}
