@@ -61,7 +61,7 @@ type source struct {
 	dev  connDevices
 	seen int64    // Unix ns
 	beds []uint64 // the stream keys of devices found to carry several (aggregating gateways' beds), see bedsOf; at most connMax
-	keys []uint64 // the streams it made, at most StateConfig.MaxPerSource (see Engine.stream)
+	keys []uint64 // the streams it made, at most StateConfig.MaxPerSource (see Engine.stream); kept while any is held
 }
 
 // held is a stream as the Engine keeps it: with the connection whose
@@ -366,7 +366,10 @@ func (e *Engine) ObserveVia(conn, src netip.Addr, m *hl7.Message, arrival time.T
 // IdleEvict/4). A connection whose messages made MaxPerSource streams makes
 // room among its own for another (room): one device naming a new identity in
 // every message (a forger, or a fault) churns its own streams, never another
-// connection's monitors; at MaxMonitors room is made among all streams.
+// connection's monitors. At MaxMonitors so does a connection that holds any;
+// one that holds none takes room from the connections that hold the most.
+// Making room thus looks at most at MaxPerSource streams but for a
+// connection's first stream at MaxMonitors.
 // A stream found idle for longer than IdleEvict is replaced by a new one
 // even if no sweep has dropped it yet: offline (hl7gate check), files each
 // start at their own first arrival, so the engine's clock goes back between
@@ -396,15 +399,18 @@ func (e *Engine) stream(conn, src netip.Addr, app, fac []byte, m *hl7.Message, n
 			}
 		}
 		for a, so := range e.sources {
-			if now.UnixNano()-so.seen > idle.Nanoseconds() {
+			if now.UnixNano()-so.seen > idle.Nanoseconds() && len(so.keys) == 0 {
 				delete(e.sources, a)
 			}
 		}
 	}
 	so, ok := e.sources[conn]
-	if !ok || now.UnixNano()-so.seen > idle.Nanoseconds() {
+	switch {
+	case !ok:
 		so = &source{}
 		e.sources[conn] = so
+	case now.UnixNano()-so.seen > idle.Nanoseconds():
+		*so = source{keys: so.keys} // the connection starts afresh, and the streams its messages made stay counted
 	}
 	so.seen = now.UnixNano()
 	h, ok := e.streams[key]
@@ -425,7 +431,7 @@ func (e *Engine) stream(conn, src netip.Addr, app, fac []byte, m *hl7.Message, n
 		e.drop(key) // idle too long: the monitor starts afresh
 	}
 	switch {
-	case len(so.keys) >= e.cfg.State.MaxPerSource:
+	case len(so.keys) >= e.cfg.State.MaxPerSource, len(e.streams) >= e.cfg.State.MaxMonitors && len(so.keys) > 0:
 		e.drop(e.room(so.keys))
 	case len(e.streams) >= e.cfg.State.MaxMonitors:
 		e.drop(e.room(nil))
@@ -461,11 +467,14 @@ func (e *Engine) drop(key uint64) {
 }
 
 // room returns the key of the stream to drop to make room among keys (nil:
-// among all streams): of the streams not settled, if any, the least
-// recently seen, else the least recently seen of all; of several seen last
-// at the same instant the one made first (not the map's iteration order:
-// the same input gives the same findings). So a burst of identities made up
-// by one device goes before any monitor that has been talking for a minute.
+// among the streams of the connections that hold the most, see most): of
+// the streams not settled, if any, the least recently seen, else the least
+// recently seen of all; of several seen last at the same instant the one
+// made first (not the map's iteration order: the same input gives the same
+// findings). So a burst of identities made up by one device goes before any
+// monitor that has been talking for a minute, and connections that each
+// hold a few monitors never lose one to connections that made up more
+// identities.
 func (e *Engine) room(keys []uint64) uint64 {
 	var (
 		pick    uint64
@@ -481,14 +490,27 @@ func (e *Engine) room(keys []uint64) uint64 {
 		}
 	}
 	if keys == nil {
+		most := e.most()
 		for k, h := range e.streams {
-			offer(k, h)
+			if len(h.so.keys) == most {
+				offer(k, h)
+			}
 		}
 	}
 	for _, k := range keys {
 		offer(k, e.streams[k])
 	}
 	return pick
+}
+
+// most returns the most streams that one connection's messages made and
+// the Engine holds.
+func (e *Engine) most() int {
+	n := 0
+	for _, so := range e.sources {
+		n = max(n, len(so.keys))
+	}
+	return n
 }
 
 // unpark gives s, the stream of key from now, the near-replay history

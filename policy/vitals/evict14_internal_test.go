@@ -10,15 +10,17 @@ import (
 
 // TestStreamEvictionModel: Engine.stream's idle replacement, its sweep and
 // its eviction at state.max_monitors and state.max_per_source agree, over
-// random arrivals of monitors that share sources, with gaps around
+// random arrivals of monitors that share sources (some over either of two
+// connections, as hl7gate check --monitor device keys them), with gaps around
 // state.idle_evict and the clock now and then going back (hl7gate check over
 // several files): never more than max_monitors streams, nor more than
 // max_per_source made by one source; every stream counted once among its
-// source's; a monitor silent for longer than idle_evict always starts afresh,
+// source's, a source the Engine still has (one replaced or swept after
+// idle_evict leaves none uncounted); a monitor silent for longer than idle_evict always starts afresh,
 // swept or not; one back within idle_evict keeps its stream unless a stream
 // was made at capacity since (an eviction) or the clock went back since (a
 // sweep on a later clock may have dropped it). Found sound (session 14; the
-// per-source bound, session 31).
+// per-source bound, session 31; the sources replaced, session 31's review).
 func TestStreamEvictionModel(t *testing.T) {
 	r := rand.New(rand.NewPCG(14, 1403))
 	cfg := DefaultConfig()
@@ -53,13 +55,17 @@ func TestStreamEvictionModel(t *testing.T) {
 			mon = 6 + r.IntN(4)
 		}
 		src := netip.AddrFrom4([4]byte{192, 0, 2, byte(mon % 4)})
+		conn := src
+		if mon >= 4 { // as hl7gate check --monitor device keys them: a device, over either of two files' sources
+			conn = netip.AddrFrom4([4]byte{192, 0, 2, byte(10 + r.IntN(2))})
+		}
 		app := []byte(fmt.Sprintf("MON%d", mon))
 		before, made := len(e.streams), e.made
 		full := false
-		if so := e.sources[src]; so != nil {
+		if so := e.sources[conn]; so != nil {
 			full = len(so.keys) >= cfg.State.MaxPerSource
 		}
-		s, _ := e.stream(src, src, app, []byte("ICU"), nil, now)
+		s, _ := e.stream(conn, src, app, []byte("ICU"), nil, now)
 		s.lastSeen.Store(now.UnixNano()) // as observe does
 		if e.made != made && (before == cfg.State.MaxMonitors || full) {
 			evictions++
@@ -72,7 +78,9 @@ func TestStreamEvictionModel(t *testing.T) {
 				t.Fatalf("arrival %d: a stream counted %d times among its source's", i, c)
 			}
 		}
+		counted := 0
 		for a, so := range e.sources {
+			counted += len(so.keys)
 			if len(so.keys) > cfg.State.MaxPerSource {
 				t.Fatalf("arrival %d: source %v made %d streams, max_per_source %d", i, a, len(so.keys), cfg.State.MaxPerSource)
 			}
@@ -81,6 +89,9 @@ func TestStreamEvictionModel(t *testing.T) {
 					t.Fatalf("arrival %d: source %v counts a stream it does not hold", i, a)
 				}
 			}
+		}
+		if counted != len(e.streams) {
+			t.Fatalf("arrival %d: %d streams, %d counted among the sources' (a source replaced or swept left some)", i, len(e.streams), counted)
 		}
 		if p, ok := seen[mon]; ok {
 			switch gap := now.Sub(p.at); {
@@ -113,4 +124,43 @@ func count(keys []uint64, k uint64) int {
 		}
 	}
 	return n
+}
+
+// TestSourcesKeepTheirStreams31: a source that goes quiet while a stream its
+// messages made lives on (hl7gate check --monitor device: a device in files
+// of two sources) is neither forgotten by the sweep nor, when it talks again,
+// replaced by one that counts none of its streams: every stream stays counted
+// among a source's that the Engine has, where room at max_monitors is taken
+// from (Engine.most).
+func TestSourcesKeepTheirStreams31(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.State.IdleEvict = time.Minute
+	e, err := NewEngine(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, b := netip.MustParseAddr("192.0.2.1"), netip.MustParseAddr("192.0.2.2")
+	dev, other := netip.MustParseAddr("2001:db8::1"), netip.MustParseAddr("2001:db8::2")
+	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	see := func(conn, src netip.Addr) {
+		s, _ := e.stream(conn, src, []byte("MON"), []byte("ICU"), nil, now)
+		s.lastSeen.Store(now.UnixNano()) // as observe does
+	}
+	counted := func(when string) {
+		n := 0
+		for _, so := range e.sources {
+			n += len(so.keys)
+		}
+		if n != len(e.streams) {
+			t.Fatalf("%s: %d streams, %d counted among the sources'", when, len(e.streams), n)
+		}
+	}
+	see(a, dev)
+	for range 30 { // five minutes over b only: a is swept
+		now = now.Add(10 * time.Second)
+		see(b, dev)
+	}
+	counted("a quiet")
+	see(a, other) // a talks again
+	counted("a back")
 }

@@ -139,3 +139,71 @@ func TestFloodChurnsItsOwn31(t *testing.T) {
 		t.Fatalf("%d streams, want max_per_source 3", got)
 	}
 }
+
+// TestSettledFloodKeepsOthers31: at max_monitors a connection that holds
+// streams makes room among its own, and one that holds none takes it from the
+// connection holding the most, so no other connection's settled monitor is
+// pushed out. Five monitors talk and made-up identities, each named again every
+// 10 s after the monitors (every monitor is then seen less recently than all of
+// them, and they settle), fill max_monitors from several connections: more
+// than fit, or exactly, and then a new address names one more. Before (session
+// 31's review) the least recently seen settled stream of all made room: the
+// first case lost all five monitors, the second one monitor, whose stream
+// and the new address's then took each other's place every round.
+func TestSettledFloodKeepsOthers31(t *testing.T) {
+	addr := func(i int) netip.Addr { return netip.AddrFrom4([4]byte{192, 0, 2, byte(i)}) }
+	legit := []string{"MONA", "MONB", "MONC", "MOND", "MONE"}
+	for _, tc := range []struct {
+		name  string
+		fakes int // made-up identities, 16 a connection
+		fresh bool
+	}{
+		{"connections that hold streams", 7 * 16, false},
+		{"a new address", 95, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := vitals.DefaultConfig()
+			cfg.State.MaxMonitors = 100
+			cfg.State.MaxPerSource = 16
+			e, err := vitals.NewEngine(cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			n := 0
+			observe := func(src int, app, ts string, at time.Time) []vitals.Finding {
+				n++
+				pm, err := hl7.Parse(msg{app: app, ts: ts, rows: []row{hr("80")}}.bytes(at, n))
+				if err != nil {
+					t.Fatal(err)
+				}
+				return e.Observe(addr(src), pm, at, nil)
+			}
+			at := t0
+			for step := range 30 { // five minutes, a round every 10 s
+				for i, app := range legit {
+					observe(1+i, app, "", at)
+				}
+				for k := range tc.fakes {
+					observe(100+k/16, fmt.Sprintf("FAKE%d", k), "", at.Add(sec+time.Duration(k)*time.Millisecond))
+				}
+				if tc.fresh && step >= 18 { // from three minutes on
+					observe(200, "NEWADDR", "", at.Add(2*sec))
+				}
+				at = at.Add(10 * sec)
+			}
+			if got := e.Monitors(); got > cfg.State.MaxMonitors {
+				t.Errorf("%d streams, max_monitors %d", got, cfg.State.MaxMonitors)
+			}
+			back := string(hl7.AppendTime(nil, at.Add(-10*time.Minute)))
+			for i, app := range legit {
+				found := false
+				for _, f := range observe(1+i, app, back, at) {
+					found = found || f.Rule == "time_backwards"
+				}
+				if !found {
+					t.Errorf("%s: no time_backwards after the flood: its state was pushed out", app)
+				}
+			}
+		})
+	}
+}
