@@ -65,22 +65,20 @@ type source struct {
 }
 
 // held is a stream as the Engine keeps it: with the connection whose
-// messages made it and when its first message came.
+// messages made it, when its first message came, and whether it settled.
 type held struct {
-	s    *stream
-	so   *source
-	made int64 // Unix ns
+	s       *stream
+	so      *source
+	made    int64 // Unix ns
+	settled bool  // a message came settledAfter after the first (Engine.stream); it stays so when the clock goes back
 }
 
-// settledAfter is how long a stream must have been talking (its last
-// message this long after its first) before it is settled: a monitor that
-// sends at any cadence up to one a minute is settled by its second message;
-// identities that a device names once, or for a few seconds, never are. To
-// make room, a stream not settled goes before any settled one (Engine.room).
+// settledAfter is how long a stream must have been talking (a message this
+// long after its first) before it is settled: a monitor that sends at any
+// cadence up to one a minute is settled by its second message; identities
+// that a device names once, or for a few seconds, never are. To make room, a
+// stream not settled goes before any settled one (Engine.room).
 const settledAfter = time.Minute
-
-// settled reports whether h's monitor has been talking for settledAfter.
-func (h held) settled() bool { return h.s.lastSeen.Load()-h.made >= settledAfter.Nanoseconds() }
 
 // switcher follows one identity (a device's equipment ID, OBX-18) on a channel
 // that normally carries one. A new identity that is the only one for
@@ -425,6 +423,9 @@ func (e *Engine) stream(conn, src netip.Addr, app, fac []byte, m *hl7.Message, n
 	switched := so.dev.see(dev, now.UnixNano())
 	if ok {
 		if now.Sub(h.s.seen()) <= idle {
+			if !h.settled && now.UnixNano()-h.made >= settledAfter.Nanoseconds() {
+				e.settle(key)
+			}
 			return h.s, switched
 		}
 		e.park(key, h)
@@ -443,15 +444,22 @@ func (e *Engine) stream(conn, src netip.Addr, app, fac []byte, m *hl7.Message, n
 	s.classify(s.baseNeonatal, s.basePaediatric, e.profile)
 	s.lastSeen.Store(now.UnixNano())
 	e.unpark(key, s, now)
-	e.keep(key, s, so, now.UnixNano())
+	e.keep(key, held{s: s, so: so, made: now.UnixNano()})
 	return s, switched
 }
 
-// keep makes s the stream of key, made by the messages of the connection
-// so, the first at made (Unix ns).
-func (e *Engine) keep(key uint64, s *stream, so *source, made int64) {
-	e.streams[key] = held{s: s, so: so, made: made}
-	so.keys = append(so.keys, key)
+// keep makes h the stream of key, counted among its connection's.
+func (e *Engine) keep(key uint64, h held) {
+	e.streams[key] = h
+	h.so.keys = append(h.so.keys, key)
+}
+
+// settle marks the stream of key, if any, settled.
+func (e *Engine) settle(key uint64) {
+	if h, ok := e.streams[key]; ok {
+		h.settled = true
+		e.streams[key] = h
+	}
 }
 
 // drop forgets the stream of key, and its place among its connection's.
@@ -484,7 +492,7 @@ func (e *Engine) room(keys []uint64) uint64 {
 		first   = true
 	)
 	offer := func(k uint64, h held) {
-		st, t, b := h.settled(), h.s.lastSeen.Load(), h.s.born-e.made
+		st, t, b := h.settled, h.s.lastSeen.Load(), h.s.born-e.made
 		if first || !st && settled || st == settled && (t < at || t == at && b < born) {
 			pick, settled, at, born, first = k, st, t, b, false
 		}
@@ -568,7 +576,7 @@ func (e *Engine) bedsOf(so *source, key uint64, s *stream, now time.Time) bool {
 			e.park(bk, old)
 			e.drop(bk)
 		}
-		e.keep(bk, s, h.so, h.made)
+		e.keep(bk, h)
 		e.unpark(bk, s, now)
 	}
 	return true
@@ -610,7 +618,7 @@ func messageEUI(m *hl7.Message) []byte {
 // named for less than settledAfter have no history worth keeping, and a
 // device making them up cannot fill the parking with them).
 func (e *Engine) park(key uint64, h held) {
-	if len(e.parked) >= e.cfg.State.MaxMonitors || !h.settled() {
+	if len(e.parked) >= e.cfg.State.MaxMonitors || !h.settled {
 		return
 	}
 	s := h.s

@@ -164,3 +164,38 @@ func TestSourcesKeepTheirStreams31(t *testing.T) {
 	see(a, other) // a talks again
 	counted("a back")
 }
+
+// TestSettledAcrossClockBack31: a monitor that has talked for a minute stays
+// settled when the clock goes back (hl7gate check: the next file of its
+// source starts earlier), so identities its source then makes up churn among
+// themselves at max_per_source, not its stream. Before (session 31's
+// review) settled was read from its latest arrival, now before its first,
+// and it went first.
+func TestSettledAcrossClockBack31(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.State.MaxPerSource = 3
+	e, err := NewEngine(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := netip.MustParseAddr("192.0.2.1")
+	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	see := func(app string) *stream {
+		s, _ := e.stream(src, src, []byte(app), []byte("ICU"), nil, now)
+		s.lastSeen.Store(now.UnixNano()) // as observe does
+		return s
+	}
+	m := see("MON")
+	now = now.Add(70 * time.Second)
+	see("MON") // settled
+	now = now.Add(-time.Hour)
+	see("MON") // the next file
+	for i := range 5 {
+		now = now.Add(time.Second)
+		see(fmt.Sprintf("FAKE%d", i))
+	}
+	now = now.Add(time.Second)
+	if see("MON") != m {
+		t.Fatal("the settled monitor lost its stream to identities made up after the clock went back")
+	}
+}
