@@ -199,3 +199,36 @@ func TestSettledAcrossClockBack31(t *testing.T) {
 		t.Fatal("the settled monitor lost its stream to identities made up after the clock went back")
 	}
 }
+
+// TestUnsettledNotParked31: identities named for less than a minute are not
+// parked when dropped idle, so a device that made them up cannot fill the
+// parking (max_monitors histories) and leave no room for a monitor's
+// near-replay history when it falls silent (a transport) after them.
+func TestUnsettledNotParked31(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.State.MaxMonitors = 4
+	cfg.State.IdleEvict = time.Minute
+	e, err := NewEngine(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fake, mon := netip.MustParseAddr("192.0.2.9"), netip.MustParseAddr("192.0.2.1")
+	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	see := func(src netip.Addr, app string) {
+		s, _ := e.stream(src, src, []byte(app), []byte("ICU"), nil, now)
+		s.lastSeen.Store(now.UnixNano()) // as observe does
+	}
+	for i := range cfg.State.MaxMonitors {
+		see(fake, fmt.Sprintf("FAKE%d", i))
+	}
+	now = now.Add(2 * time.Minute) // the made-up identities are dropped idle
+	for range 13 {                 // two minutes, a message every 10 s: settled
+		see(mon, "MON")
+		now = now.Add(10 * time.Second)
+	}
+	now = now.Add(2 * time.Minute) // the monitor falls silent
+	see(fake, "LATER")
+	if _, ok := e.parked[streamKey(e.seed, mon, []byte("MON"), []byte("ICU"))]; !ok || len(e.parked) != 1 {
+		t.Fatalf("%d histories parked, the monitor's among them %v: want only the monitor's", len(e.parked), ok)
+	}
+}
