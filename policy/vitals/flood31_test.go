@@ -24,6 +24,9 @@ type floodBed struct {
 // identities, then has each monitor send a message whose MSH-7 went back 10
 // minutes: time_backwards only if its stream survived the flood. Before
 // max_per_source and settled streams (session 31) every case lost all five.
+// One flooding source holds no more than max_per_source streams, also when
+// its identities are an aggregating gateway's beds (OBX-18 EUI-64s under one
+// MSH-3; session 31's review: the case and the bound, which no case checked).
 func TestIdentityFlood31(t *testing.T) {
 	addr := func(i int) netip.Addr { return netip.AddrFrom4([4]byte{192, 0, 2, byte(i)}) }
 	legit := []floodBed{{1, "MONA"}, {2, "MONB"}, {3, "MONC"}, {4, "MOND"}, {5, "MONE"}}
@@ -32,16 +35,18 @@ func TestIdentityFlood31(t *testing.T) {
 		name    string
 		beds    []floodBed
 		sources []int // the flood's, in turn, one identity a message
+		eui     bool  // the identities are EUI-64s in OBX-18 under one MSH-3 (an aggregating gateway's beds, see Engine.bedsOf)
 	}{
-		{"one source floods", legit, []int{99}},
+		{"one source floods", legit, []int{99}, false},
 		{"fifty sources flood past max_monitors", legit, func() []int {
 			var s []int
 			for i := range 50 {
 				s = append(s, 100+i)
 			}
 			return s
-		}()},
-		{"a device behind the monitors' own address floods", behindNAT, []int{7}},
+		}(), false},
+		{"a device behind the monitors' own address floods", behindNAT, []int{7}, false},
+		{"a gateway's beds flood", legit, []int{99}, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := vitals.DefaultConfig()
@@ -69,10 +74,21 @@ func TestIdentityFlood31(t *testing.T) {
 			}
 			for i := range 5000 {
 				at = at.Add(10 * time.Millisecond)
-				observe(tc.sources[i%len(tc.sources)], msg{app: fmt.Sprintf("FAKE%d", i), rows: []row{hr("80")}}, at)
+				m := msg{app: fmt.Sprintf("FAKE%d", i), rows: []row{hr("80")}}
+				if tc.eui {
+					b := i - 10 // a new bed a message
+					if i < 10 {
+						b = i % 2 // after two that interleave: the gateway is found to carry several
+					}
+					m.app, m.equip = "EGATEWAY^00A037FFFE5AB708^EUI-64", fmt.Sprintf("00E0D6FFFE%06X", b)
+				}
+				observe(tc.sources[i%len(tc.sources)], m, at)
 			}
 			if got, most := e.Monitors(), cfg.State.MaxMonitors; got > most {
 				t.Errorf("%d streams, max_monitors %d", got, most)
+			}
+			if got, most := e.Monitors(), len(tc.beds)+cfg.State.MaxPerSource; len(tc.sources) == 1 && got > most {
+				t.Errorf("%d streams, more than the monitors and max_per_source of the flood's", got)
 			}
 			back := string(hl7.AppendTime(nil, at.Add(-10*time.Minute)))
 			for _, b := range tc.beds {
