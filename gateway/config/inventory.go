@@ -21,8 +21,8 @@ import (
 //	      cves: [CVE-0000-0000]
 type InventoryConfig struct {
 	// MaxDevices is how many devices the inventory holds; beyond it one seen for less than a minute is
-	// forgotten, else the one seen least recently (hl7gate_inventory_evicted_total). Default 10000, at
-	// most 1000000.
+	// forgotten (filed from the new device's address, if any), else the one seen least recently
+	// (hl7gate_inventory_evicted_total). Default 10000, at most 1000000.
 	MaxDevices int `mapstructure:"max_devices"`
 	// Watchlist entries are checked after the built-in ones (Contec CMS8000, Epsimed MN-120); each needs a
 	// unique name and at least one of sender, manufacturer, model, firmware.

@@ -39,8 +39,10 @@ type Device struct {
 	// Watchlist is the watchlist entry the device matched, nil when none.
 	Watchlist *Entry
 
-	gen  uint64 // counts the changes of Identity, for ObserveNext
-	gone bool   // the inventory forgot it (evicted): a Last that holds it files its next sighting anew
+	gen  uint64        // counts the changes of Identity, for ObserveNext
+	gone bool          // the inventory forgot it (evicted): a Last that holds it files its next sighting anew
+	by   netip.Addr    // the address of the sighting that filed it
+	mine *list.Element // its place among the devices by filed (Inventory.mine), until evict passes it
 }
 
 // settledAfter is how long a device must have been seen (its last message this long after its first)
@@ -51,22 +53,25 @@ const settledAfter = time.Minute
 func (d *Device) settled() bool { return d.LastSeen.Sub(d.FirstSeen) >= settledAfter }
 
 // Inventory holds at most a fixed number of devices; when full, a new device replaces one that has not
-// settled, else the one seen least recently (see evict; counted in Stats). It is safe for concurrent use.
+// settled (filed from its address, if any), else the one seen least recently (see evict; counted in
+// Stats). It is safe for concurrent use.
 type Inventory struct {
 	max       int
 	watchlist *Watchlist
 
 	mu      sync.Mutex
-	byKey   map[string]*list.Element // of *Device
-	lru     *list.List               // front: most recently seen
-	made    []*list.Element          // devices in the order they were filed, not yet passed by evict
+	byKey   map[string]*list.Element  // of *Device
+	lru     *list.List                // front: most recently seen
+	made    []*list.Element           // devices in the order they were filed, not yet passed by evict
+	mine    map[netip.Addr]*list.List // of the devices' *list.Element: made, by the address that filed them
 	evicted uint64
 	hits    uint64
 }
 
 // New returns an empty inventory of at most size devices (at least 1) checked against wl (nil: none).
 func New(size int, wl *Watchlist) *Inventory {
-	return &Inventory{max: max(1, size), watchlist: wl, byKey: map[string]*list.Element{}, lru: list.New()}
+	return &Inventory{max: max(1, size), watchlist: wl, byKey: map[string]*list.Element{}, lru: list.New(),
+		mine: map[netip.Addr]*list.List{}}
 }
 
 // Observe records a message from the device id names. The first time the device matches the
@@ -139,12 +144,18 @@ func (inv *Inventory) observe(id *Identity, s *Sighting) (hit *Entry, el *list.E
 		dev = el.Value.(*Device)
 	} else {
 		if inv.lru.Len() >= inv.max {
-			inv.evict()
+			inv.evict(inv.mine[s.Addr])
 		}
-		dev = &Device{Key: key, FirstSeen: s.Time}
+		dev = &Device{Key: key, FirstSeen: s.Time, by: s.Addr}
 		el = inv.lru.PushFront(dev)
 		inv.byKey[key] = el
 		inv.made = append(inv.made, el)
+		q := inv.mine[s.Addr]
+		if q == nil {
+			q = list.New()
+			inv.mine[s.Addr] = q
+		}
+		dev.mine = q.PushBack(el)
 	}
 	merged := dev.Identity
 	merge(&merged, *id)
@@ -172,27 +183,57 @@ func (inv *Inventory) observe(id *Identity, s *Sighting) (hit *Entry, el *list.E
 	return hit, el
 }
 
-// evict forgets a device to make room, under inv.mu: of the devices that have not settled, the one
-// filed first, else the one seen least recently. So a device that names a new identity in every
+// evict forgets a device to make room for one filed from the address whose devices are from (nil:
+// none), under inv.mu: of the devices that have not settled, the one filed first from there, else the
+// one filed first, else the one seen least recently. So a device that names a new identity in every
 // message (a forger hiding among made-up devices, or a fault) churns the entries it made, never a
-// device that has been talking for a minute, and the entries of the real ones stay on the dashboard
-// and in the metrics without watchlist hits raised again when they are filed anew. Each filed device
-// is passed once, so making room costs O(1) amortised.
-func (inv *Inventory) evict() {
-	el := inv.lru.Back()
-	for len(inv.made) > 0 {
+// device that has been talking for a minute, nor one that began talking from another address during
+// the flood; the entries of the real ones stay on the dashboard and in the metrics without watchlist
+// hits raised again when they are filed anew. Each filed device is passed once in each order (made is
+// compacted when the devices evicted from their address's leave it twice as long as the inventory), so
+// making room costs O(1) amortised.
+func (inv *Inventory) evict(from *list.List) {
+	var el *list.Element
+	for el == nil && from != nil && from.Len() > 0 {
+		f := from.Front().Value.(*list.Element)
+		d := f.Value.(*Device)
+		inv.pass(d)
+		if !d.settled() {
+			el = f
+		}
+	}
+	for el == nil && len(inv.made) > 0 {
 		f := inv.made[0]
 		inv.made[0] = nil
 		inv.made = inv.made[1:]
 		if d := f.Value.(*Device); !d.gone && !d.settled() {
 			el = f
-			break
 		}
+	}
+	if el == nil {
+		el = inv.lru.Back()
 	}
 	old := inv.lru.Remove(el).(*Device)
 	old.gone = true
+	inv.pass(old)
 	delete(inv.byKey, old.Key)
 	inv.evicted++
+	if len(inv.made) > 2*inv.max {
+		inv.made = slices.DeleteFunc(inv.made, func(f *list.Element) bool { return f.Value.(*Device).gone })
+	}
+}
+
+// pass takes d from the devices its address filed (mine), under inv.mu.
+func (inv *Inventory) pass(d *Device) {
+	if d.mine == nil {
+		return
+	}
+	q := inv.mine[d.by]
+	q.Remove(d.mine)
+	d.mine = nil
+	if q.Len() == 0 {
+		delete(inv.mine, d.by)
+	}
 }
 
 // Reconfigure applies a reloaded configuration: at most size devices (at least 1; beyond it devices are
@@ -205,7 +246,7 @@ func (inv *Inventory) Reconfigure(size int, wl *Watchlist) (hits []Device) {
 	defer inv.mu.Unlock()
 	inv.max, inv.watchlist = max(1, size), wl
 	for inv.lru.Len() > inv.max {
-		inv.evict()
+		inv.evict(nil)
 	}
 	for el := inv.lru.Front(); el != nil; el = el.Next() {
 		dev := el.Value.(*Device)

@@ -2,6 +2,7 @@ package inventory
 
 import (
 	"bytes"
+	"container/list"
 	"fmt"
 	"math/rand/v2"
 	"net/netip"
@@ -551,5 +552,61 @@ func TestInventoryFlood(t *testing.T) {
 	}
 	if _, ok := all.Get("B"); !ok {
 		t.Fatal("B was dropped")
+	}
+}
+
+// TestInventoryFloodNewcomer: a device that starts talking from its own address during a flood of
+// made-up identities from another keeps its entry (one entry, every message counted) and its watchlist
+// hit is raised once: the identities an address makes up make room among themselves. Before (session
+// 31's review) the device, filed before most of them, went first every time and was filed anew with
+// each message, its watchlist hit raised again each time.
+func TestInventoryFloodNewcomer(t *testing.T) {
+	wl, err := NewWatchlist([]Entry{{Name: "new-monitor", Sender: "NEWMON"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	inv := New(20, wl)
+	t0 := time.Date(2026, 12, 5, 17, 0, 0, 0, time.UTC)
+	hits := 0
+	see := func(key string, at time.Duration, addr string) {
+		if inv.Observe(Identity{Sender: key}, Sighting{Time: t0.Add(at), Addr: netip.MustParseAddr(addr)}) != nil {
+			hits++
+		}
+	}
+	for i := range 13 {
+		for _, k := range []string{"MONA", "MONB", "MONC", "MOND", "MONE"} {
+			see(k, time.Duration(i)*10*time.Second, "10.0.0.5")
+		}
+	}
+	for i := range 18000 { // three minutes of 100 made-up identities a second; the new device every 10 s
+		at := 2*time.Minute + time.Duration(i)*10*time.Millisecond
+		if i%1000 == 0 {
+			see("NEWMON", at, "10.0.0.6")
+		}
+		see(fmt.Sprintf("FAKE%d", i), at, "10.0.0.99")
+	}
+	if d, ok := inv.Get("NEWMON"); !ok || d.Messages != 18 || hits != 1 {
+		t.Errorf("the new device after the flood: held %v, %d messages, %d watchlist hits; want 18 messages, 1 hit", ok, d.Messages, hits)
+	}
+	for _, k := range []string{"MONA", "MONB", "MONC", "MOND", "MONE"} {
+		if _, ok := inv.Get(k); !ok {
+			t.Errorf("%s was dropped", k)
+		}
+	}
+	see("OTHER", 5*time.Minute, "10.0.0.7") // a device from a third address makes room among all: a made-up one goes
+	if _, ok := inv.Get("OTHER"); !ok || inv.Stats().Devices != 20 {
+		t.Fatalf("a device from a third address: held %v, stats %+v", ok, inv.Stats())
+	}
+	filed := 0 // the bookkeeping stays bounded: each device among its address's once, made at most twice the inventory
+	for _, q := range inv.mine {
+		for f := q.Front(); f != nil; f = f.Next() {
+			if d := f.Value.(*list.Element).Value.(*Device); d.gone || d.mine != f {
+				t.Fatalf("%s is among its address's devices, gone %v", d.Key, d.gone)
+			}
+			filed++
+		}
+	}
+	if filed > inv.lru.Len() || len(inv.made) > 2*inv.max+1 {
+		t.Fatalf("%d devices among their addresses', %d in made, %d held", filed, len(inv.made), inv.lru.Len())
 	}
 }

@@ -61,26 +61,24 @@ type source struct {
 	dev  connDevices
 	seen int64    // Unix ns
 	beds []uint64 // the stream keys of devices found to carry several (aggregating gateways' beds), see bedsOf; at most connMax
-	keys []uint64 // the streams it made, at most StateConfig.MaxPerSource (see Engine.stream)
+	keys []uint64 // the streams it made, at most StateConfig.MaxPerSource (see Engine.stream); kept while any is held
 }
 
 // held is a stream as the Engine keeps it: with the connection whose
-// messages made it and when its first message came.
+// messages made it, when its first message came, and whether it settled.
 type held struct {
-	s    *stream
-	so   *source
-	made int64 // Unix ns
+	s       *stream
+	so      *source
+	made    int64 // Unix ns
+	settled bool  // a message came settledAfter after the first (Engine.stream); it stays so when the clock goes back
 }
 
-// settledAfter is how long a stream must have been talking (its last
-// message this long after its first) before it is settled: a monitor that
-// sends at any cadence up to one a minute is settled by its second message;
-// identities that a device names once, or for a few seconds, never are. To
-// make room, a stream not settled goes before any settled one (Engine.room).
+// settledAfter is how long a stream must have been talking (a message this
+// long after its first) before it is settled: a monitor that sends at any
+// cadence up to one a minute is settled by its second message; identities
+// that a device names once, or for a few seconds, never are. To make room, a
+// stream not settled goes before any settled one (Engine.room).
 const settledAfter = time.Minute
-
-// settled reports whether h's monitor has been talking for settledAfter.
-func (h held) settled() bool { return h.s.lastSeen.Load()-h.made >= settledAfter.Nanoseconds() }
 
 // switcher follows one identity (a device's equipment ID, OBX-18) on a channel
 // that normally carries one. A new identity that is the only one for
@@ -366,7 +364,10 @@ func (e *Engine) ObserveVia(conn, src netip.Addr, m *hl7.Message, arrival time.T
 // IdleEvict/4). A connection whose messages made MaxPerSource streams makes
 // room among its own for another (room): one device naming a new identity in
 // every message (a forger, or a fault) churns its own streams, never another
-// connection's monitors; at MaxMonitors room is made among all streams.
+// connection's monitors. At MaxMonitors so does a connection that holds any;
+// one that holds none takes room from the connections that hold the most.
+// Making room thus looks at most at MaxPerSource streams but for a
+// connection's first stream at MaxMonitors.
 // A stream found idle for longer than IdleEvict is replaced by a new one
 // even if no sweep has dropped it yet: offline (hl7gate check), files each
 // start at their own first arrival, so the engine's clock goes back between
@@ -396,15 +397,18 @@ func (e *Engine) stream(conn, src netip.Addr, app, fac []byte, m *hl7.Message, n
 			}
 		}
 		for a, so := range e.sources {
-			if now.UnixNano()-so.seen > idle.Nanoseconds() {
+			if now.UnixNano()-so.seen > idle.Nanoseconds() && len(so.keys) == 0 {
 				delete(e.sources, a)
 			}
 		}
 	}
 	so, ok := e.sources[conn]
-	if !ok || now.UnixNano()-so.seen > idle.Nanoseconds() {
+	switch {
+	case !ok:
 		so = &source{}
 		e.sources[conn] = so
+	case now.UnixNano()-so.seen > idle.Nanoseconds():
+		*so = source{keys: so.keys} // the connection starts afresh, and the streams its messages made stay counted
 	}
 	so.seen = now.UnixNano()
 	h, ok := e.streams[key]
@@ -419,13 +423,16 @@ func (e *Engine) stream(conn, src netip.Addr, app, fac []byte, m *hl7.Message, n
 	switched := so.dev.see(dev, now.UnixNano())
 	if ok {
 		if now.Sub(h.s.seen()) <= idle {
+			if !h.settled && now.UnixNano()-h.made >= settledAfter.Nanoseconds() {
+				e.settle(key)
+			}
 			return h.s, switched
 		}
 		e.park(key, h)
 		e.drop(key) // idle too long: the monitor starts afresh
 	}
 	switch {
-	case len(so.keys) >= e.cfg.State.MaxPerSource:
+	case len(so.keys) >= e.cfg.State.MaxPerSource, len(e.streams) >= e.cfg.State.MaxMonitors && len(so.keys) > 0:
 		e.drop(e.room(so.keys))
 	case len(e.streams) >= e.cfg.State.MaxMonitors:
 		e.drop(e.room(nil))
@@ -437,15 +444,22 @@ func (e *Engine) stream(conn, src netip.Addr, app, fac []byte, m *hl7.Message, n
 	s.classify(s.baseNeonatal, s.basePaediatric, e.profile)
 	s.lastSeen.Store(now.UnixNano())
 	e.unpark(key, s, now)
-	e.keep(key, s, so, now.UnixNano())
+	e.keep(key, held{s: s, so: so, made: now.UnixNano()})
 	return s, switched
 }
 
-// keep makes s the stream of key, made by the messages of the connection
-// so, the first at made (Unix ns).
-func (e *Engine) keep(key uint64, s *stream, so *source, made int64) {
-	e.streams[key] = held{s: s, so: so, made: made}
-	so.keys = append(so.keys, key)
+// keep makes h the stream of key, counted among its connection's.
+func (e *Engine) keep(key uint64, h held) {
+	e.streams[key] = h
+	h.so.keys = append(h.so.keys, key)
+}
+
+// settle marks the stream of key, if any, settled.
+func (e *Engine) settle(key uint64) {
+	if h, ok := e.streams[key]; ok {
+		h.settled = true
+		e.streams[key] = h
+	}
 }
 
 // drop forgets the stream of key, and its place among its connection's.
@@ -461,11 +475,14 @@ func (e *Engine) drop(key uint64) {
 }
 
 // room returns the key of the stream to drop to make room among keys (nil:
-// among all streams): of the streams not settled, if any, the least
-// recently seen, else the least recently seen of all; of several seen last
-// at the same instant the one made first (not the map's iteration order:
-// the same input gives the same findings). So a burst of identities made up
-// by one device goes before any monitor that has been talking for a minute.
+// among the streams of the connections that hold the most, see most): of
+// the streams not settled, if any, the least recently seen, else the least
+// recently seen of all; of several seen last at the same instant the one
+// made first (not the map's iteration order: the same input gives the same
+// findings). So a burst of identities made up by one device goes before any
+// monitor that has been talking for a minute, and connections that each
+// hold a few monitors never lose one to connections that made up more
+// identities.
 func (e *Engine) room(keys []uint64) uint64 {
 	var (
 		pick    uint64
@@ -475,20 +492,33 @@ func (e *Engine) room(keys []uint64) uint64 {
 		first   = true
 	)
 	offer := func(k uint64, h held) {
-		st, t, b := h.settled(), h.s.lastSeen.Load(), h.s.born-e.made
+		st, t, b := h.settled, h.s.lastSeen.Load(), h.s.born-e.made
 		if first || !st && settled || st == settled && (t < at || t == at && b < born) {
 			pick, settled, at, born, first = k, st, t, b, false
 		}
 	}
 	if keys == nil {
+		most := e.most()
 		for k, h := range e.streams {
-			offer(k, h)
+			if len(h.so.keys) == most {
+				offer(k, h)
+			}
 		}
 	}
 	for _, k := range keys {
 		offer(k, e.streams[k])
 	}
 	return pick
+}
+
+// most returns the most streams that one connection's messages made and
+// the Engine holds.
+func (e *Engine) most() int {
+	n := 0
+	for _, so := range e.sources {
+		n = max(n, len(so.keys))
+	}
+	return n
 }
 
 // unpark gives s, the stream of key from now, the near-replay history
@@ -546,7 +576,7 @@ func (e *Engine) bedsOf(so *source, key uint64, s *stream, now time.Time) bool {
 			e.park(bk, old)
 			e.drop(bk)
 		}
-		e.keep(bk, s, h.so, h.made)
+		e.keep(bk, h)
 		e.unpark(bk, s, now)
 	}
 	return true
@@ -588,7 +618,7 @@ func messageEUI(m *hl7.Message) []byte {
 // named for less than settledAfter have no history worth keeping, and a
 // device making them up cannot fill the parking with them).
 func (e *Engine) park(key uint64, h held) {
-	if len(e.parked) >= e.cfg.State.MaxMonitors || !h.settled() {
+	if len(e.parked) >= e.cfg.State.MaxMonitors || !h.settled {
 		return
 	}
 	s := h.s

@@ -10,15 +10,17 @@ import (
 
 // TestStreamEvictionModel: Engine.stream's idle replacement, its sweep and
 // its eviction at state.max_monitors and state.max_per_source agree, over
-// random arrivals of monitors that share sources, with gaps around
+// random arrivals of monitors that share sources (some over either of two
+// connections, as hl7gate check --monitor device keys them), with gaps around
 // state.idle_evict and the clock now and then going back (hl7gate check over
 // several files): never more than max_monitors streams, nor more than
 // max_per_source made by one source; every stream counted once among its
-// source's; a monitor silent for longer than idle_evict always starts afresh,
+// source's, a source the Engine still has (one replaced or swept after
+// idle_evict leaves none uncounted); a monitor silent for longer than idle_evict always starts afresh,
 // swept or not; one back within idle_evict keeps its stream unless a stream
 // was made at capacity since (an eviction) or the clock went back since (a
 // sweep on a later clock may have dropped it). Found sound (session 14; the
-// per-source bound, session 31).
+// per-source bound, session 31; the sources replaced, session 31's review).
 func TestStreamEvictionModel(t *testing.T) {
 	r := rand.New(rand.NewPCG(14, 1403))
 	cfg := DefaultConfig()
@@ -53,13 +55,17 @@ func TestStreamEvictionModel(t *testing.T) {
 			mon = 6 + r.IntN(4)
 		}
 		src := netip.AddrFrom4([4]byte{192, 0, 2, byte(mon % 4)})
+		conn := src
+		if mon >= 4 { // as hl7gate check --monitor device keys them: a device, over either of two files' sources
+			conn = netip.AddrFrom4([4]byte{192, 0, 2, byte(10 + r.IntN(2))})
+		}
 		app := []byte(fmt.Sprintf("MON%d", mon))
 		before, made := len(e.streams), e.made
 		full := false
-		if so := e.sources[src]; so != nil {
+		if so := e.sources[conn]; so != nil {
 			full = len(so.keys) >= cfg.State.MaxPerSource
 		}
-		s, _ := e.stream(src, src, app, []byte("ICU"), nil, now)
+		s, _ := e.stream(conn, src, app, []byte("ICU"), nil, now)
 		s.lastSeen.Store(now.UnixNano()) // as observe does
 		if e.made != made && (before == cfg.State.MaxMonitors || full) {
 			evictions++
@@ -72,7 +78,9 @@ func TestStreamEvictionModel(t *testing.T) {
 				t.Fatalf("arrival %d: a stream counted %d times among its source's", i, c)
 			}
 		}
+		counted := 0
 		for a, so := range e.sources {
+			counted += len(so.keys)
 			if len(so.keys) > cfg.State.MaxPerSource {
 				t.Fatalf("arrival %d: source %v made %d streams, max_per_source %d", i, a, len(so.keys), cfg.State.MaxPerSource)
 			}
@@ -81,6 +89,9 @@ func TestStreamEvictionModel(t *testing.T) {
 					t.Fatalf("arrival %d: source %v counts a stream it does not hold", i, a)
 				}
 			}
+		}
+		if counted != len(e.streams) {
+			t.Fatalf("arrival %d: %d streams, %d counted among the sources' (a source replaced or swept left some)", i, len(e.streams), counted)
 		}
 		if p, ok := seen[mon]; ok {
 			switch gap := now.Sub(p.at); {
@@ -113,4 +124,111 @@ func count(keys []uint64, k uint64) int {
 		}
 	}
 	return n
+}
+
+// TestSourcesKeepTheirStreams31: a source that goes quiet while a stream its
+// messages made lives on (hl7gate check --monitor device: a device in files
+// of two sources) is neither forgotten by the sweep nor, when it talks again,
+// replaced by one that counts none of its streams: every stream stays counted
+// among a source's that the Engine has, where room at max_monitors is taken
+// from (Engine.most).
+func TestSourcesKeepTheirStreams31(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.State.IdleEvict = time.Minute
+	e, err := NewEngine(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, b := netip.MustParseAddr("192.0.2.1"), netip.MustParseAddr("192.0.2.2")
+	dev, other := netip.MustParseAddr("2001:db8::1"), netip.MustParseAddr("2001:db8::2")
+	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	see := func(conn, src netip.Addr) {
+		s, _ := e.stream(conn, src, []byte("MON"), []byte("ICU"), nil, now)
+		s.lastSeen.Store(now.UnixNano()) // as observe does
+	}
+	counted := func(when string) {
+		n := 0
+		for _, so := range e.sources {
+			n += len(so.keys)
+		}
+		if n != len(e.streams) {
+			t.Fatalf("%s: %d streams, %d counted among the sources'", when, len(e.streams), n)
+		}
+	}
+	see(a, dev)
+	for range 30 { // five minutes over b only: a is swept
+		now = now.Add(10 * time.Second)
+		see(b, dev)
+	}
+	counted("a quiet")
+	see(a, other) // a talks again
+	counted("a back")
+}
+
+// TestSettledAcrossClockBack31: a monitor that has talked for a minute stays
+// settled when the clock goes back (hl7gate check: the next file of its
+// source starts earlier), so identities its source then makes up churn among
+// themselves at max_per_source, not its stream. Before (session 31's
+// review) settled was read from its latest arrival, now before its first,
+// and it went first.
+func TestSettledAcrossClockBack31(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.State.MaxPerSource = 3
+	e, err := NewEngine(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := netip.MustParseAddr("192.0.2.1")
+	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	see := func(app string) *stream {
+		s, _ := e.stream(src, src, []byte(app), []byte("ICU"), nil, now)
+		s.lastSeen.Store(now.UnixNano()) // as observe does
+		return s
+	}
+	m := see("MON")
+	now = now.Add(70 * time.Second)
+	see("MON") // settled
+	now = now.Add(-time.Hour)
+	see("MON") // the next file
+	for i := range 5 {
+		now = now.Add(time.Second)
+		see(fmt.Sprintf("FAKE%d", i))
+	}
+	now = now.Add(time.Second)
+	if see("MON") != m {
+		t.Fatal("the settled monitor lost its stream to identities made up after the clock went back")
+	}
+}
+
+// TestUnsettledNotParked31: identities named for less than a minute are not
+// parked when dropped idle, so a device that made them up cannot fill the
+// parking (max_monitors histories) and leave no room for a monitor's
+// near-replay history when it falls silent (a transport) after them.
+func TestUnsettledNotParked31(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.State.MaxMonitors = 4
+	cfg.State.IdleEvict = time.Minute
+	e, err := NewEngine(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fake, mon := netip.MustParseAddr("192.0.2.9"), netip.MustParseAddr("192.0.2.1")
+	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	see := func(src netip.Addr, app string) {
+		s, _ := e.stream(src, src, []byte(app), []byte("ICU"), nil, now)
+		s.lastSeen.Store(now.UnixNano()) // as observe does
+	}
+	for i := range cfg.State.MaxMonitors {
+		see(fake, fmt.Sprintf("FAKE%d", i))
+	}
+	now = now.Add(2 * time.Minute) // the made-up identities are dropped idle
+	for range 13 {                 // two minutes, a message every 10 s: settled
+		see(mon, "MON")
+		now = now.Add(10 * time.Second)
+	}
+	now = now.Add(2 * time.Minute) // the monitor falls silent
+	see(fake, "LATER")
+	if _, ok := e.parked[streamKey(e.seed, mon, []byte("MON"), []byte("ICU"))]; !ok || len(e.parked) != 1 {
+		t.Fatalf("%d histories parked, the monitor's among them %v: want only the monitor's", len(e.parked), ok)
+	}
 }

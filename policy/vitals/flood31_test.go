@@ -24,6 +24,9 @@ type floodBed struct {
 // identities, then has each monitor send a message whose MSH-7 went back 10
 // minutes: time_backwards only if its stream survived the flood. Before
 // max_per_source and settled streams (session 31) every case lost all five.
+// One flooding source holds no more than max_per_source streams, also when
+// its identities are an aggregating gateway's beds (OBX-18 EUI-64s under one
+// MSH-3; session 31's review: the case and the bound, which no case checked).
 func TestIdentityFlood31(t *testing.T) {
 	addr := func(i int) netip.Addr { return netip.AddrFrom4([4]byte{192, 0, 2, byte(i)}) }
 	legit := []floodBed{{1, "MONA"}, {2, "MONB"}, {3, "MONC"}, {4, "MOND"}, {5, "MONE"}}
@@ -32,16 +35,18 @@ func TestIdentityFlood31(t *testing.T) {
 		name    string
 		beds    []floodBed
 		sources []int // the flood's, in turn, one identity a message
+		eui     bool  // the identities are EUI-64s in OBX-18 under one MSH-3 (an aggregating gateway's beds, see Engine.bedsOf)
 	}{
-		{"one source floods", legit, []int{99}},
+		{"one source floods", legit, []int{99}, false},
 		{"fifty sources flood past max_monitors", legit, func() []int {
 			var s []int
 			for i := range 50 {
 				s = append(s, 100+i)
 			}
 			return s
-		}()},
-		{"a device behind the monitors' own address floods", behindNAT, []int{7}},
+		}(), false},
+		{"a device behind the monitors' own address floods", behindNAT, []int{7}, false},
+		{"a gateway's beds flood", legit, []int{99}, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := vitals.DefaultConfig()
@@ -69,10 +74,21 @@ func TestIdentityFlood31(t *testing.T) {
 			}
 			for i := range 5000 {
 				at = at.Add(10 * time.Millisecond)
-				observe(tc.sources[i%len(tc.sources)], msg{app: fmt.Sprintf("FAKE%d", i), rows: []row{hr("80")}}, at)
+				m := msg{app: fmt.Sprintf("FAKE%d", i), rows: []row{hr("80")}}
+				if tc.eui {
+					b := i - 10 // a new bed a message
+					if i < 10 {
+						b = i % 2 // after two that interleave: the gateway is found to carry several
+					}
+					m.app, m.equip = "EGATEWAY^00A037FFFE5AB708^EUI-64", fmt.Sprintf("00E0D6FFFE%06X", b)
+				}
+				observe(tc.sources[i%len(tc.sources)], m, at)
 			}
 			if got, most := e.Monitors(), cfg.State.MaxMonitors; got > most {
 				t.Errorf("%d streams, max_monitors %d", got, most)
+			}
+			if got, most := e.Monitors(), len(tc.beds)+cfg.State.MaxPerSource; len(tc.sources) == 1 && got > most {
+				t.Errorf("%d streams, more than the monitors and max_per_source of the flood's", got)
 			}
 			back := string(hl7.AppendTime(nil, at.Add(-10*time.Minute)))
 			for _, b := range tc.beds {
@@ -137,5 +153,73 @@ func TestFloodChurnsItsOwn31(t *testing.T) {
 	}
 	if got := e.Monitors(); got != 3 {
 		t.Fatalf("%d streams, want max_per_source 3", got)
+	}
+}
+
+// TestSettledFloodKeepsOthers31: at max_monitors a connection that holds
+// streams makes room among its own, and one that holds none takes it from the
+// connection holding the most, so no other connection's settled monitor is
+// pushed out. Five monitors talk and made-up identities, each named again every
+// 10 s after the monitors (every monitor is then seen less recently than all of
+// them, and they settle), fill max_monitors from several connections: more
+// than fit, or exactly, and then a new address names one more. Before (session
+// 31's review) the least recently seen settled stream of all made room: the
+// first case lost all five monitors, the second one monitor, whose stream
+// and the new address's then took each other's place every round.
+func TestSettledFloodKeepsOthers31(t *testing.T) {
+	addr := func(i int) netip.Addr { return netip.AddrFrom4([4]byte{192, 0, 2, byte(i)}) }
+	legit := []string{"MONA", "MONB", "MONC", "MOND", "MONE"}
+	for _, tc := range []struct {
+		name  string
+		fakes int // made-up identities, 16 a connection
+		fresh bool
+	}{
+		{"connections that hold streams", 7 * 16, false},
+		{"a new address", 95, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := vitals.DefaultConfig()
+			cfg.State.MaxMonitors = 100
+			cfg.State.MaxPerSource = 16
+			e, err := vitals.NewEngine(cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			n := 0
+			observe := func(src int, app, ts string, at time.Time) []vitals.Finding {
+				n++
+				pm, err := hl7.Parse(msg{app: app, ts: ts, rows: []row{hr("80")}}.bytes(at, n))
+				if err != nil {
+					t.Fatal(err)
+				}
+				return e.Observe(addr(src), pm, at, nil)
+			}
+			at := t0
+			for step := range 30 { // five minutes, a round every 10 s
+				for i, app := range legit {
+					observe(1+i, app, "", at)
+				}
+				for k := range tc.fakes {
+					observe(100+k/16, fmt.Sprintf("FAKE%d", k), "", at.Add(sec+time.Duration(k)*time.Millisecond))
+				}
+				if tc.fresh && step >= 18 { // from three minutes on
+					observe(200, "NEWADDR", "", at.Add(2*sec))
+				}
+				at = at.Add(10 * sec)
+			}
+			if got := e.Monitors(); got > cfg.State.MaxMonitors {
+				t.Errorf("%d streams, max_monitors %d", got, cfg.State.MaxMonitors)
+			}
+			back := string(hl7.AppendTime(nil, at.Add(-10*time.Minute)))
+			for i, app := range legit {
+				found := false
+				for _, f := range observe(1+i, app, back, at) {
+					found = found || f.Rule == "time_backwards"
+				}
+				if !found {
+					t.Errorf("%s: no time_backwards after the flood: its state was pushed out", app)
+				}
+			}
+		})
 	}
 }
