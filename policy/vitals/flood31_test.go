@@ -17,6 +17,49 @@ type floodBed struct {
 	app string
 }
 
+// floodRig is an Engine that the flood tests send heart-rate messages to,
+// each from 192.0.2.src.
+type floodRig struct {
+	t *testing.T
+	e *vitals.Engine
+	n int // messages sent, for control IDs
+}
+
+func newFloodRig(t *testing.T, maxMonitors, maxPerSource int) *floodRig {
+	cfg := vitals.DefaultConfig()
+	cfg.State.MaxMonitors, cfg.State.MaxPerSource = maxMonitors, maxPerSource
+	e, err := vitals.NewEngine(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &floodRig{t: t, e: e}
+}
+
+func floodAddr(src int) netip.Addr { return netip.AddrFrom4([4]byte{192, 0, 2, byte(src)}) }
+
+// send observes m, arriving at at from 192.0.2.src.
+func (r *floodRig) send(src int, m msg, at time.Time) []vitals.Finding {
+	r.n++
+	pm, err := hl7.Parse(m.bytes(at, r.n))
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	return r.e.Observe(floodAddr(src), pm, at, nil)
+}
+
+// kept sends device app at 192.0.2.src a message arriving at at whose MSH-7
+// went back 10 minutes, and reports whether time_backwards came: only a
+// stream the Engine kept knows the clock went back.
+func (r *floodRig) kept(src int, app string, at time.Time) bool {
+	back := string(hl7.AppendTime(nil, at.Add(-10*time.Minute)))
+	for _, f := range r.send(src, msg{app: app, ts: back, rows: []row{hr("80")}}, at) {
+		if f.Rule == "time_backwards" {
+			return true
+		}
+	}
+	return false
+}
+
 // TestIdentityFlood31: a device that names a new identity (MSH-3) in every
 // message must not push other monitors' state out of the Engine (the
 // invariant that one device never crowds out another's state). Each case
@@ -28,7 +71,6 @@ type floodBed struct {
 // its identities are an aggregating gateway's beds (OBX-18 EUI-64s under one
 // MSH-3; session 31's review: the case and the bound, which no case checked).
 func TestIdentityFlood31(t *testing.T) {
-	addr := func(i int) netip.Addr { return netip.AddrFrom4([4]byte{192, 0, 2, byte(i)}) }
 	legit := []floodBed{{1, "MONA"}, {2, "MONB"}, {3, "MONC"}, {4, "MOND"}, {5, "MONE"}}
 	behindNAT := []floodBed{{7, "MONA"}, {7, "MONB"}, {7, "MONC"}, {7, "MOND"}, {7, "MONE"}}
 	for _, tc := range []struct {
@@ -49,26 +91,12 @@ func TestIdentityFlood31(t *testing.T) {
 		{"a gateway's beds flood", legit, []int{99}, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			cfg := vitals.DefaultConfig()
-			cfg.State.MaxMonitors = 100
-			cfg.State.MaxPerSource = 16
-			e, err := vitals.NewEngine(cfg)
-			if err != nil {
-				t.Fatal(err)
-			}
-			n := 0
-			observe := func(src int, m msg, at time.Time) []vitals.Finding {
-				n++
-				pm, err := hl7.Parse(m.bytes(at, n))
-				if err != nil {
-					t.Fatal(err)
-				}
-				return e.Observe(addr(src), pm, at, nil)
-			}
+			const maxMonitors, maxPerSource = 100, 16
+			r := newFloodRig(t, maxMonitors, maxPerSource)
 			at := t0
 			for range 18 { // three minutes, a message every 10 s
 				for _, b := range tc.beds {
-					observe(b.src, msg{app: b.app, rows: []row{hr("80")}}, at)
+					r.send(b.src, msg{app: b.app, rows: []row{hr("80")}}, at)
 				}
 				at = at.Add(10 * sec)
 			}
@@ -82,22 +110,17 @@ func TestIdentityFlood31(t *testing.T) {
 					}
 					m.app, m.equip = "EGATEWAY^00A037FFFE5AB708^EUI-64", fmt.Sprintf("00E0D6FFFE%06X", b)
 				}
-				observe(tc.sources[i%len(tc.sources)], m, at)
+				r.send(tc.sources[i%len(tc.sources)], m, at)
 			}
-			if got, most := e.Monitors(), cfg.State.MaxMonitors; got > most {
-				t.Errorf("%d streams, max_monitors %d", got, most)
+			if got := r.e.Monitors(); got > maxMonitors {
+				t.Errorf("%d streams, max_monitors %d", got, maxMonitors)
 			}
-			if got, most := e.Monitors(), len(tc.beds)+cfg.State.MaxPerSource; len(tc.sources) == 1 && got > most {
+			if got := r.e.Monitors(); len(tc.sources) == 1 && got > len(tc.beds)+maxPerSource {
 				t.Errorf("%d streams, more than the monitors and max_per_source of the flood's", got)
 			}
-			back := string(hl7.AppendTime(nil, at.Add(-10*time.Minute)))
 			for _, b := range tc.beds {
-				found := false
-				for _, f := range observe(b.src, msg{app: b.app, ts: back, rows: []row{hr("80")}}, at.Add(sec)) {
-					found = found || f.Rule == "time_backwards"
-				}
-				if !found {
-					t.Errorf("%s at %v: no time_backwards after the flood: its state was pushed out", b.app, addr(b.src))
+				if !r.kept(b.src, b.app, at.Add(sec)) {
+					t.Errorf("%s at %v: no time_backwards after the flood: its state was pushed out", b.app, floodAddr(b.src))
 				}
 			}
 		})
@@ -108,37 +131,17 @@ func TestIdentityFlood31(t *testing.T) {
 // its own streams, the least recently seen first; a stream that has been
 // talking for a minute goes only when none of the others settled.
 func TestFloodChurnsItsOwn31(t *testing.T) {
-	cfg := vitals.DefaultConfig()
-	cfg.State.MaxPerSource = 3
-	e, err := vitals.NewEngine(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	src := netip.AddrFrom4([4]byte{192, 0, 2, 1})
-	n := 0
-	observe := func(app string, at time.Time, ts string) []vitals.Finding {
-		n++
-		pm, err := hl7.Parse(msg{app: app, ts: ts, rows: []row{hr("80")}}.bytes(at, n))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return e.Observe(src, pm, at, nil)
-	}
-	kept := func(app string, at time.Time) bool {
-		for _, f := range observe(app, at, string(hl7.AppendTime(nil, at.Add(-10*time.Minute)))) {
-			if f.Rule == "time_backwards" {
-				return true
-			}
-		}
-		return false
-	}
+	r := newFloodRig(t, vitals.DefaultConfig().State.MaxMonitors, 3)
+	e := r.e
+	send := func(app string, at time.Time) { r.send(1, msg{app: app, rows: []row{hr("80")}}, at) }
+	kept := func(app string, at time.Time) bool { return r.kept(1, app, at) }
 	for i := range 7 { // A talks for a minute: settled
-		observe("A", t0.Add(time.Duration(i)*10*sec), "")
+		send("A", t0.Add(time.Duration(i)*10*sec))
 	}
 	at := t0.Add(61 * sec)
-	observe("B", at, "")
-	observe("C", at.Add(sec), "")
-	observe("D", at.Add(2*sec), "") // at the quota: B, not settled and least recently seen, goes
+	send("B", at)
+	send("C", at.Add(sec))
+	send("D", at.Add(2*sec)) // at the quota: B, not settled and least recently seen, goes
 	if got := e.Monitors(); got != 3 {
 		t.Fatalf("%d streams, want max_per_source 3", got)
 	}
@@ -167,7 +170,6 @@ func TestFloodChurnsItsOwn31(t *testing.T) {
 // first case lost all five monitors, the second one monitor, whose stream
 // and the new address's then took each other's place every round.
 func TestSettledFloodKeepsOthers31(t *testing.T) {
-	addr := func(i int) netip.Addr { return netip.AddrFrom4([4]byte{192, 0, 2, byte(i)}) }
 	legit := []string{"MONA", "MONB", "MONC", "MOND", "MONE"}
 	for _, tc := range []struct {
 		name  string
@@ -178,45 +180,27 @@ func TestSettledFloodKeepsOthers31(t *testing.T) {
 		{"a new address", 95, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			cfg := vitals.DefaultConfig()
-			cfg.State.MaxMonitors = 100
-			cfg.State.MaxPerSource = 16
-			e, err := vitals.NewEngine(cfg)
-			if err != nil {
-				t.Fatal(err)
-			}
-			n := 0
-			observe := func(src int, app, ts string, at time.Time) []vitals.Finding {
-				n++
-				pm, err := hl7.Parse(msg{app: app, ts: ts, rows: []row{hr("80")}}.bytes(at, n))
-				if err != nil {
-					t.Fatal(err)
-				}
-				return e.Observe(addr(src), pm, at, nil)
-			}
+			const maxMonitors = 100
+			r := newFloodRig(t, maxMonitors, 16)
+			observe := func(src int, app string, at time.Time) { r.send(src, msg{app: app, rows: []row{hr("80")}}, at) }
 			at := t0
 			for step := range 30 { // five minutes, a round every 10 s
 				for i, app := range legit {
-					observe(1+i, app, "", at)
+					observe(1+i, app, at)
 				}
 				for k := range tc.fakes {
-					observe(100+k/16, fmt.Sprintf("FAKE%d", k), "", at.Add(sec+time.Duration(k)*time.Millisecond))
+					observe(100+k/16, fmt.Sprintf("FAKE%d", k), at.Add(sec+time.Duration(k)*time.Millisecond))
 				}
 				if tc.fresh && step >= 18 { // from three minutes on
-					observe(200, "NEWADDR", "", at.Add(2*sec))
+					observe(200, "NEWADDR", at.Add(2*sec))
 				}
 				at = at.Add(10 * sec)
 			}
-			if got := e.Monitors(); got > cfg.State.MaxMonitors {
-				t.Errorf("%d streams, max_monitors %d", got, cfg.State.MaxMonitors)
+			if got := r.e.Monitors(); got > maxMonitors {
+				t.Errorf("%d streams, max_monitors %d", got, maxMonitors)
 			}
-			back := string(hl7.AppendTime(nil, at.Add(-10*time.Minute)))
 			for i, app := range legit {
-				found := false
-				for _, f := range observe(1+i, app, back, at) {
-					found = found || f.Rule == "time_backwards"
-				}
-				if !found {
+				if !r.kept(1+i, app, at) {
 					t.Errorf("%s: no time_backwards after the flood: its state was pushed out", app)
 				}
 			}
