@@ -53,6 +53,7 @@ type parkedReplay struct {
 	seen      int64
 	rs        *replayState
 	seq, hseq idSequence
+	so        *source // the connection whose messages made the stream
 }
 
 // source is what the Engine keeps per connection (an address, see
@@ -61,7 +62,11 @@ type source struct {
 	dev  connDevices
 	seen int64    // Unix ns
 	beds []uint64 // the stream keys of devices found to carry several (aggregating gateways' beds), see bedsOf; at most connMax
-	keys []uint64 // the streams it made, at most StateConfig.MaxPerSource (see Engine.stream); kept while any is held
+	// keys are the streams it made, and parked the histories parked for
+	// streams it made, each at most StateConfig.MaxPerSource (Engine.stream,
+	// Engine.park); the source is kept while it has either.
+	keys   []uint64
+	parked int
 }
 
 // held is a stream as the Engine keeps it: with the connection whose
@@ -393,11 +398,11 @@ func (e *Engine) stream(conn, src netip.Addr, app, fac []byte, m *hl7.Message, n
 		}
 		for k, p := range e.parked {
 			if now.UnixNano()-p.seen > replayHorizon.Nanoseconds() {
-				delete(e.parked, k)
+				e.dropParked(k)
 			}
 		}
 		for a, so := range e.sources {
-			if now.UnixNano()-so.seen > idle.Nanoseconds() && len(so.keys) == 0 {
+			if now.UnixNano()-so.seen > idle.Nanoseconds() && len(so.keys) == 0 && so.parked == 0 {
 				delete(e.sources, a)
 			}
 		}
@@ -408,7 +413,7 @@ func (e *Engine) stream(conn, src netip.Addr, app, fac []byte, m *hl7.Message, n
 		so = &source{}
 		e.sources[conn] = so
 	case now.UnixNano()-so.seen > idle.Nanoseconds():
-		*so = source{keys: so.keys} // the connection starts afresh, and the streams its messages made stay counted
+		*so = source{keys: so.keys, parked: so.parked} // the connection starts afresh; what its messages made stays counted
 	}
 	so.seen = now.UnixNano()
 	h, ok := e.streams[key]
@@ -525,11 +530,10 @@ func (e *Engine) most() int {
 // parked for key (park), if its monitor was last seen within replayHorizon.
 // s is new, or locked here: a stream moved to a bed (bedsOf) may be in use.
 func (e *Engine) unpark(key uint64, s *stream, now time.Time) {
-	p, ok := e.parked[key]
+	p, ok := e.dropParked(key)
 	if !ok {
 		return
 	}
-	delete(e.parked, key)
 	if d := now.UnixNano() - p.seen; d >= 0 && d <= replayHorizon.Nanoseconds() {
 		s.mu.Lock()
 		s.replay = *p.rs
@@ -616,18 +620,32 @@ func messageEUI(m *hl7.Message) []byte {
 // replayHorizon after their monitor was last seen; a stream dropped to make
 // room (Engine.room) is not parked, nor one that never settled (identities
 // named for less than settledAfter have no history worth keeping, and a
-// device making them up cannot fill the parking with them).
+// device making them up cannot fill the parking with them), nor more than
+// MaxPerSource for one connection's streams (nor can identities it keeps
+// talking for a minute fill it).
 func (e *Engine) park(key uint64, h held) {
-	if len(e.parked) >= e.cfg.State.MaxMonitors || !h.settled {
+	if len(e.parked) >= e.cfg.State.MaxMonitors || !h.settled || h.so.parked >= e.cfg.State.MaxPerSource {
 		return
 	}
+	e.dropParked(key) // a history parked for key before (offline, the clock went back) gives way
 	s := h.s
 	s.mu.Lock()
 	rs := new(replayState)
 	*rs = s.replay
-	p := parkedReplay{seen: s.lastSeen.Load(), rs: rs, seq: s.seq, hseq: s.hseq}
+	p := parkedReplay{seen: s.lastSeen.Load(), rs: rs, seq: s.seq, hseq: s.hseq, so: h.so}
 	s.mu.Unlock()
 	e.parked[key] = p
+	h.so.parked++
+}
+
+// dropParked forgets the history parked for key, if any, and returns it.
+func (e *Engine) dropParked(key uint64) (parkedReplay, bool) {
+	p, ok := e.parked[key]
+	if ok {
+		delete(e.parked, key)
+		p.so.parked--
+	}
+	return p, ok
 }
 
 // streamKey returns the hash of a device's source address, MSH-3 and

@@ -93,6 +93,19 @@ func TestStreamEvictionModel(t *testing.T) {
 		if counted != len(e.streams) {
 			t.Fatalf("arrival %d: %d streams, %d counted among the sources' (a source replaced or swept left some)", i, len(e.streams), counted)
 		}
+		parked := map[*source]int{}
+		for _, p := range e.parked {
+			parked[p.so]++
+		}
+		for a, so := range e.sources {
+			if parked[so] != so.parked || so.parked > cfg.State.MaxPerSource {
+				t.Fatalf("arrival %d: source %v counts %d parked histories, holds %d, max_per_source %d", i, a, so.parked, parked[so], cfg.State.MaxPerSource)
+			}
+			delete(parked, so)
+		}
+		if len(parked) != 0 {
+			t.Fatalf("arrival %d: parked histories of a source the Engine forgot", i)
+		}
 		if p, ok := seen[mon]; ok {
 			switch gap := now.Sub(p.at); {
 			case gap > cfg.State.IdleEvict:
@@ -230,5 +243,49 @@ func TestUnsettledNotParked31(t *testing.T) {
 	see(fake, "LATER")
 	if _, ok := e.parked[streamKey(e.seed, mon, []byte("MON"), []byte("ICU"))]; !ok || len(e.parked) != 1 {
 		t.Fatalf("%d histories parked, the monitor's among them %v: want only the monitor's", len(e.parked), ok)
+	}
+}
+
+// TestParkedPerSource31: one connection's streams park at most
+// max_per_source histories, so identities it keeps talking for a minute and
+// then drops (settled, unlike TestUnsettledNotParked31's) cannot fill the
+// parking (max_monitors histories) round after round and leave no room for
+// another connection's monitor that falls silent after them.
+func TestParkedPerSource31(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.State.MaxMonitors = 8
+	cfg.State.MaxPerSource = 2
+	cfg.State.IdleEvict = time.Minute
+	e, err := NewEngine(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fake, mon := netip.MustParseAddr("192.0.2.9"), netip.MustParseAddr("192.0.2.1")
+	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	see := func(src netip.Addr, app string) {
+		s, _ := e.stream(src, src, []byte(app), []byte("ICU"), nil, now)
+		s.lastSeen.Store(now.UnixNano()) // as observe does
+	}
+	for round := range cfg.State.MaxMonitors { // two identities a round, each named every 40 s for 80 s: settled
+		for range 3 {
+			for k := range 2 {
+				see(fake, fmt.Sprintf("FAKE%d-%d", round, k))
+			}
+			now = now.Add(40 * time.Second)
+		}
+		now = now.Add(2 * time.Minute) // then dropped idle, and parked
+		see(fake, "SWEEP")
+	}
+	for range 13 { // two minutes, a message every 10 s: settled
+		see(mon, "MON")
+		now = now.Add(10 * time.Second)
+	}
+	now = now.Add(2 * time.Minute) // the monitor falls silent
+	see(fake, "LATER")
+	if _, ok := e.parked[streamKey(e.seed, mon, []byte("MON"), []byte("ICU"))]; !ok {
+		t.Fatalf("%d histories parked, not the monitor's", len(e.parked))
+	}
+	if n := e.sources[fake].parked; n > cfg.State.MaxPerSource {
+		t.Fatalf("the flooding connection parked %d histories, max_per_source %d", n, cfg.State.MaxPerSource)
 	}
 }
