@@ -410,6 +410,9 @@ func (e *Engine) stream(conn, src netip.Addr, app, fac []byte, m *hl7.Message, n
 	so, ok := e.sources[conn]
 	switch {
 	case !ok:
+		if len(e.sources) >= 3*e.cfg.State.MaxMonitors {
+			e.forgetEmptySources()
+		}
 		so = &source{}
 		e.sources[conn] = so
 	case now.UnixNano()-so.seen > idle.Nanoseconds():
@@ -451,6 +454,22 @@ func (e *Engine) stream(conn, src netip.Addr, app, fac []byte, m *hl7.Message, n
 	e.unpark(key, s, now)
 	e.keep(key, held{s: s, so: so, made: now.UnixNano()})
 	return s, switched
+}
+
+// forgetEmptySources drops the records of connections that hold no stream
+// and no parked history, idle or not: a connection whose streams all made
+// room at MaxMonitors, or (offline) whose devices' streams another made. At
+// most 2 × MaxMonitors records hold something, so the records stay bounded
+// by 3 × MaxMonitors however many addresses send within IdleEvict (each
+// record is about 600 B), and each drop is paid for by MaxMonitors new
+// records. A connection whose record went loses only its device switcher
+// (connDevices) and its gateways' list.
+func (e *Engine) forgetEmptySources() {
+	for a, so := range e.sources {
+		if len(so.keys) == 0 && so.parked == 0 {
+			delete(e.sources, a)
+		}
+	}
 }
 
 // keep makes h the stream of key, counted among its connection's.

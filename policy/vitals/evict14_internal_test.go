@@ -289,3 +289,41 @@ func TestParkedPerSource31(t *testing.T) {
 		t.Fatalf("the flooding connection parked %d histories, max_per_source %d", n, cfg.State.MaxPerSource)
 	}
 }
+
+// TestSourcesBounded31: the Engine's per-connection records stay within 3 ×
+// max_monitors however many addresses send one message each within
+// idle_evict (each record ~600 B: before, an attacker on a large IPv6
+// segment grew them by one an address for 15 minutes), and a
+// monitor that talks on keeps its record, with its device switcher.
+func TestSourcesBounded31(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.State.MaxMonitors = 4
+	e, err := NewEngine(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	mon := netip.MustParseAddr("2001:db8::1")
+	see := func(src netip.Addr, app string) {
+		s, _ := e.stream(src, src, []byte(app), []byte("ICU"), nil, now)
+		s.lastSeen.Store(now.UnixNano()) // as observe does
+	}
+	for range 13 { // the monitor settles
+		see(mon, "MON")
+		now = now.Add(10 * time.Second)
+	}
+	rec := e.sources[mon]
+	for i := range 1000 {
+		see(netip.AddrFrom16([16]byte{0x20, 0x01, 0x0d, 0xb8, 14: byte(i >> 8), 15: byte(i)}), "FAKE")
+		if i%10 == 0 {
+			see(mon, "MON")
+		}
+		now = now.Add(100 * time.Millisecond)
+		if n := len(e.sources); n > 3*cfg.State.MaxMonitors+1 {
+			t.Fatalf("after %d addresses: %d connection records, max_monitors %d", i+1, n, cfg.State.MaxMonitors)
+		}
+	}
+	if e.sources[mon] != rec {
+		t.Fatal("the talking monitor's connection record was dropped")
+	}
+}
