@@ -327,3 +327,57 @@ func TestSourcesBounded31(t *testing.T) {
 		t.Fatal("the talking monitor's connection record was dropped")
 	}
 }
+
+// TestSourcesKeptWhileParked31b: a connection whose only state is a parked
+// history (its monitor dropped idle) keeps its record, and its count, through
+// the sweep and through forgetEmptySources however many addresses send; its
+// monitor, back within the replay horizon, gets the history from the same
+// record. Dropping such a record would leave the history counted against a
+// record the Engine forgot, and the connection, with a new one, could park
+// max_per_source more.
+func TestSourcesKeptWhileParked31b(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.State.MaxMonitors = 4
+	cfg.State.IdleEvict = time.Minute
+	e, err := NewEngine(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	mon := netip.MustParseAddr("2001:db8::1")
+	key := streamKey(e.seed, mon, []byte("MON"), []byte("ICU"))
+	see := func(src netip.Addr, app string) *stream {
+		s, _ := e.stream(src, src, []byte(app), []byte("ICU"), nil, now)
+		s.lastSeen.Store(now.UnixNano()) // as observe does
+		return s
+	}
+	for range 13 { // the monitor settles, then falls silent
+		see(mon, "MON")
+		now = now.Add(10 * time.Second)
+	}
+	rec := e.sources[mon]
+	for i := range 2000 { // 200 s of addresses sending once each: the monitor's stream is swept and parked
+		see(netip.AddrFrom16([16]byte{0x20, 0x01, 0x0d, 0xb8, 13: 1, 14: byte(i >> 8), 15: byte(i)}), "FAKE")
+		now = now.Add(100 * time.Millisecond)
+		if n := len(e.sources); n > 3*cfg.State.MaxMonitors {
+			t.Fatalf("after %d addresses: %d connection records, max_monitors %d", i+1, n, cfg.State.MaxMonitors)
+		}
+	}
+	p, ok := e.parked[key]
+	if !ok || e.sources[mon] != rec || rec.parked != 1 || p.so != rec {
+		t.Fatalf("history parked %v, the record kept %v, its count %d: want the same record counting 1", ok, e.sources[mon] == rec, rec.parked)
+	}
+	live := map[*source]bool{}
+	for _, so := range e.sources {
+		live[so] = true
+	}
+	for _, p := range e.parked {
+		if !live[p.so] {
+			t.Fatal("a parked history counted against a record the Engine forgot")
+		}
+	}
+	see(mon, "MON") // back within the replay horizon
+	if _, ok := e.parked[key]; ok || e.sources[mon] != rec || rec.parked != 0 {
+		t.Fatalf("after the monitor's return: parked %v, the record kept %v, its count %d", ok, e.sources[mon] == rec, rec.parked)
+	}
+}
