@@ -319,7 +319,7 @@ func TestSourcesBounded31(t *testing.T) {
 			see(mon, "MON")
 		}
 		now = now.Add(100 * time.Millisecond)
-		if n := len(e.sources); n > 3*cfg.State.MaxMonitors+1 {
+		if n := len(e.sources); n > 3*cfg.State.MaxMonitors {
 			t.Fatalf("after %d addresses: %d connection records, max_monitors %d", i+1, n, cfg.State.MaxMonitors)
 		}
 	}
