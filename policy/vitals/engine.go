@@ -646,7 +646,6 @@ func (e *Engine) park(key uint64, h held) {
 	if len(e.parked) >= e.cfg.State.MaxMonitors || !h.settled || h.so.parked >= e.cfg.State.MaxPerSource {
 		return
 	}
-	e.dropParked(key) // a history parked for key before (offline, the clock went back) gives way
 	s := h.s
 	s.mu.Lock()
 	rs := new(replayState)
