@@ -139,6 +139,32 @@ func count(keys []uint64, k uint64) int {
 	return n
 }
 
+// hand is an Engine driven by hand for the state tests: its clock is now.
+type hand struct {
+	e   *Engine
+	now time.Time
+}
+
+func newHand(t *testing.T, cfg Config) *hand {
+	e, err := NewEngine(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &hand{e: e, now: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
+}
+
+// via has device app at src send a message over the connection conn at
+// h.now, as Observe would (its stream's last message stamped), and returns
+// the device's stream.
+func (h *hand) via(conn, src netip.Addr, app string) *stream {
+	s, _ := h.e.stream(conn, src, []byte(app), []byte("ICU"), nil, h.now)
+	s.lastSeen.Store(h.now.UnixNano())
+	return s
+}
+
+// see is via over the device's own address.
+func (h *hand) see(src netip.Addr, app string) *stream { return h.via(src, src, app) }
+
 // TestSourcesKeepTheirStreams31: a source that goes quiet while a stream its
 // messages made lives on (hl7gate check --monitor device: a device in files
 // of two sources) is neither forgotten by the sweep nor, when it talks again,
@@ -148,17 +174,11 @@ func count(keys []uint64, k uint64) int {
 func TestSourcesKeepTheirStreams31(t *testing.T) {
 	cfg := DefaultConfig()
 	cfg.State.IdleEvict = time.Minute
-	e, err := NewEngine(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	h := newHand(t, cfg)
+	e := h.e
 	a, b := netip.MustParseAddr("192.0.2.1"), netip.MustParseAddr("192.0.2.2")
 	dev, other := netip.MustParseAddr("2001:db8::1"), netip.MustParseAddr("2001:db8::2")
-	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
-	see := func(conn, src netip.Addr) {
-		s, _ := e.stream(conn, src, []byte("MON"), []byte("ICU"), nil, now)
-		s.lastSeen.Store(now.UnixNano()) // as observe does
-	}
+	see := func(conn, src netip.Addr) { h.via(conn, src, "MON") }
 	counted := func(when string) {
 		n := 0
 		for _, so := range e.sources {
@@ -170,7 +190,7 @@ func TestSourcesKeepTheirStreams31(t *testing.T) {
 	}
 	see(a, dev)
 	for range 30 { // five minutes over b only: a is swept
-		now = now.Add(10 * time.Second)
+		h.now = h.now.Add(10 * time.Second)
 		see(b, dev)
 	}
 	counted("a quiet")
@@ -187,27 +207,19 @@ func TestSourcesKeepTheirStreams31(t *testing.T) {
 func TestSettledAcrossClockBack31(t *testing.T) {
 	cfg := DefaultConfig()
 	cfg.State.MaxPerSource = 3
-	e, err := NewEngine(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	h := newHand(t, cfg)
 	src := netip.MustParseAddr("192.0.2.1")
-	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
-	see := func(app string) *stream {
-		s, _ := e.stream(src, src, []byte(app), []byte("ICU"), nil, now)
-		s.lastSeen.Store(now.UnixNano()) // as observe does
-		return s
-	}
+	see := func(app string) *stream { return h.see(src, app) }
 	m := see("MON")
-	now = now.Add(70 * time.Second)
+	h.now = h.now.Add(70 * time.Second)
 	see("MON") // settled
-	now = now.Add(-time.Hour)
+	h.now = h.now.Add(-time.Hour)
 	see("MON") // the next file
 	for i := range 5 {
-		now = now.Add(time.Second)
+		h.now = h.now.Add(time.Second)
 		see(fmt.Sprintf("FAKE%d", i))
 	}
-	now = now.Add(time.Second)
+	h.now = h.now.Add(time.Second)
 	if see("MON") != m {
 		t.Fatal("the settled monitor lost its stream to identities made up after the clock went back")
 	}
@@ -221,25 +233,19 @@ func TestUnsettledNotParked31(t *testing.T) {
 	cfg := DefaultConfig()
 	cfg.State.MaxMonitors = 4
 	cfg.State.IdleEvict = time.Minute
-	e, err := NewEngine(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	h := newHand(t, cfg)
+	e := h.e
 	fake, mon := netip.MustParseAddr("192.0.2.9"), netip.MustParseAddr("192.0.2.1")
-	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
-	see := func(src netip.Addr, app string) {
-		s, _ := e.stream(src, src, []byte(app), []byte("ICU"), nil, now)
-		s.lastSeen.Store(now.UnixNano()) // as observe does
-	}
+	see := h.see
 	for i := range cfg.State.MaxMonitors {
 		see(fake, fmt.Sprintf("FAKE%d", i))
 	}
-	now = now.Add(2 * time.Minute) // the made-up identities are dropped idle
-	for range 13 {                 // two minutes, a message every 10 s: settled
+	h.now = h.now.Add(2 * time.Minute) // the made-up identities are dropped idle
+	for range 13 {                     // two minutes, a message every 10 s: settled
 		see(mon, "MON")
-		now = now.Add(10 * time.Second)
+		h.now = h.now.Add(10 * time.Second)
 	}
-	now = now.Add(2 * time.Minute) // the monitor falls silent
+	h.now = h.now.Add(2 * time.Minute) // the monitor falls silent
 	see(fake, "LATER")
 	if _, ok := e.parked[streamKey(e.seed, mon, []byte("MON"), []byte("ICU"))]; !ok || len(e.parked) != 1 {
 		t.Fatalf("%d histories parked, the monitor's among them %v: want only the monitor's", len(e.parked), ok)
@@ -256,31 +262,25 @@ func TestParkedPerSource31(t *testing.T) {
 	cfg.State.MaxMonitors = 8
 	cfg.State.MaxPerSource = 2
 	cfg.State.IdleEvict = time.Minute
-	e, err := NewEngine(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	h := newHand(t, cfg)
+	e := h.e
 	fake, mon := netip.MustParseAddr("192.0.2.9"), netip.MustParseAddr("192.0.2.1")
-	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
-	see := func(src netip.Addr, app string) {
-		s, _ := e.stream(src, src, []byte(app), []byte("ICU"), nil, now)
-		s.lastSeen.Store(now.UnixNano()) // as observe does
-	}
+	see := h.see
 	for round := range cfg.State.MaxMonitors { // two identities a round, each named every 40 s for 80 s: settled
 		for range 3 {
 			for k := range 2 {
 				see(fake, fmt.Sprintf("FAKE%d-%d", round, k))
 			}
-			now = now.Add(40 * time.Second)
+			h.now = h.now.Add(40 * time.Second)
 		}
-		now = now.Add(2 * time.Minute) // then dropped idle, and parked
+		h.now = h.now.Add(2 * time.Minute) // then dropped idle, and parked
 		see(fake, "SWEEP")
 	}
 	for range 13 { // two minutes, a message every 10 s: settled
 		see(mon, "MON")
-		now = now.Add(10 * time.Second)
+		h.now = h.now.Add(10 * time.Second)
 	}
-	now = now.Add(2 * time.Minute) // the monitor falls silent
+	h.now = h.now.Add(2 * time.Minute) // the monitor falls silent
 	see(fake, "LATER")
 	if _, ok := e.parked[streamKey(e.seed, mon, []byte("MON"), []byte("ICU"))]; !ok {
 		t.Fatalf("%d histories parked, not the monitor's", len(e.parked))
@@ -298,19 +298,13 @@ func TestParkedPerSource31(t *testing.T) {
 func TestSourcesBounded31(t *testing.T) {
 	cfg := DefaultConfig()
 	cfg.State.MaxMonitors = 4
-	e, err := NewEngine(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	h := newHand(t, cfg)
+	e := h.e
 	mon := netip.MustParseAddr("2001:db8::1")
-	see := func(src netip.Addr, app string) {
-		s, _ := e.stream(src, src, []byte(app), []byte("ICU"), nil, now)
-		s.lastSeen.Store(now.UnixNano()) // as observe does
-	}
+	see := h.see
 	for range 13 { // the monitor settles
 		see(mon, "MON")
-		now = now.Add(10 * time.Second)
+		h.now = h.now.Add(10 * time.Second)
 	}
 	rec := e.sources[mon]
 	for i := range 1000 {
@@ -318,7 +312,7 @@ func TestSourcesBounded31(t *testing.T) {
 		if i%10 == 0 {
 			see(mon, "MON")
 		}
-		now = now.Add(100 * time.Millisecond)
+		h.now = h.now.Add(100 * time.Millisecond)
 		if n := len(e.sources); n > 3*cfg.State.MaxMonitors {
 			t.Fatalf("after %d addresses: %d connection records, max_monitors %d", i+1, n, cfg.State.MaxMonitors)
 		}
@@ -339,26 +333,19 @@ func TestSourcesKeptWhileParked31b(t *testing.T) {
 	cfg := DefaultConfig()
 	cfg.State.MaxMonitors = 4
 	cfg.State.IdleEvict = time.Minute
-	e, err := NewEngine(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	h := newHand(t, cfg)
+	e := h.e
 	mon := netip.MustParseAddr("2001:db8::1")
 	key := streamKey(e.seed, mon, []byte("MON"), []byte("ICU"))
-	see := func(src netip.Addr, app string) *stream {
-		s, _ := e.stream(src, src, []byte(app), []byte("ICU"), nil, now)
-		s.lastSeen.Store(now.UnixNano()) // as observe does
-		return s
-	}
+	see := h.see
 	for range 13 { // the monitor settles, then falls silent
 		see(mon, "MON")
-		now = now.Add(10 * time.Second)
+		h.now = h.now.Add(10 * time.Second)
 	}
 	rec := e.sources[mon]
 	for i := range 2000 { // 200 s of addresses sending once each: the monitor's stream is swept and parked
 		see(netip.AddrFrom16([16]byte{0x20, 0x01, 0x0d, 0xb8, 13: 1, 14: byte(i >> 8), 15: byte(i)}), "FAKE")
-		now = now.Add(100 * time.Millisecond)
+		h.now = h.now.Add(100 * time.Millisecond)
 		if n := len(e.sources); n > 3*cfg.State.MaxMonitors {
 			t.Fatalf("after %d addresses: %d connection records, max_monitors %d", i+1, n, cfg.State.MaxMonitors)
 		}
