@@ -69,6 +69,10 @@ type source struct {
 	parked int
 }
 
+// empty reports whether the connection holds no stream and no parked
+// history: nothing counts against it, and its record may go.
+func (so *source) empty() bool { return len(so.keys) == 0 && so.parked == 0 }
+
 // held is a stream as the Engine keeps it: with the connection whose
 // messages made it, when its first message came, and whether it settled.
 type held struct {
@@ -402,7 +406,7 @@ func (e *Engine) stream(conn, src netip.Addr, app, fac []byte, m *hl7.Message, n
 			}
 		}
 		for a, so := range e.sources {
-			if now.UnixNano()-so.seen > idle.Nanoseconds() && len(so.keys) == 0 && so.parked == 0 {
+			if now.UnixNano()-so.seen > idle.Nanoseconds() && so.empty() {
 				delete(e.sources, a)
 			}
 		}
@@ -432,7 +436,8 @@ func (e *Engine) stream(conn, src netip.Addr, app, fac []byte, m *hl7.Message, n
 	if ok {
 		if now.Sub(h.s.seen()) <= idle {
 			if !h.settled && now.UnixNano()-h.made >= settledAfter.Nanoseconds() {
-				e.settle(key)
+				h.settled = true
+				e.streams[key] = h
 			}
 			return h.s, switched
 		}
@@ -466,7 +471,7 @@ func (e *Engine) stream(conn, src netip.Addr, app, fac []byte, m *hl7.Message, n
 // (connDevices) and its gateways' list.
 func (e *Engine) forgetEmptySources() {
 	for a, so := range e.sources {
-		if len(so.keys) == 0 && so.parked == 0 {
+		if so.empty() {
 			delete(e.sources, a)
 		}
 	}
@@ -476,14 +481,6 @@ func (e *Engine) forgetEmptySources() {
 func (e *Engine) keep(key uint64, h held) {
 	e.streams[key] = h
 	h.so.keys = append(h.so.keys, key)
-}
-
-// settle marks the stream of key, if any, settled.
-func (e *Engine) settle(key uint64) {
-	if h, ok := e.streams[key]; ok {
-		h.settled = true
-		e.streams[key] = h
-	}
 }
 
 // drop forgets the stream of key, and its place among its connection's.
