@@ -81,9 +81,6 @@ func (c *captureReader) Close() error {
 // Framed reports whether the capture is MLLP-framed.
 func (c *captureReader) Framed() bool { return c.mllp != nil }
 
-// Gzipped reports whether the capture is gzip-compressed.
-func (c *captureReader) Gzipped() bool { return c.gz != nil }
-
 // Skipped returns the bytes of an MLLP capture that were outside frames.
 func (c *captureReader) Skipped() int64 {
 	if c.mllp == nil {

@@ -41,20 +41,6 @@ func TestAlternatingIdentifiersLive30r(t *testing.T) {
 	}
 }
 
-// gw returns message i of bed b (0–2) of gateway g (0–1): the gateways
-// differ in MSH-3, their beds in OBX-18 and patient.
-func gw(i, g, b int) msg {
-	euis := [2][3]string{
-		{"00E0D6FFFE000001", "00E0D6FFFE000002", "00E0D6FFFE000003"},
-		{"00E0D6FFFE000011", "00E0D6FFFE000012", "00E0D6FFFE000013"},
-	}
-	h := 60 + 30*float64(b) + 5*float64(g)
-	m := vitalsAt(i, h, h, 92+2*float64(b))
-	m.app = [...]string{"EGATEWAY^00A037FFFE5AB708^EUI-64", "EGATEWAY^00A037FFFE5AB709^EUI-64"}[g]
-	m.equip, m.pid = euis[g][b], "77"+string(rune('0'+g))+"00"+string(rune('1'+b))+"^^^H^MR"
-	return m
-}
-
 // TestTwoGatewaysOneSourceLive30r: two aggregating gateways (two MSH-3s, three
 // beds each) behind one address (a NAT, an interface engine forwarding both
 // on one connection; offline, --monitor file with --source giving both files
