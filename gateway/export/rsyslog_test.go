@@ -165,6 +165,8 @@ func TestSyslogRsyslogTLS(t *testing.T) {
 	for i, e := range events {
 		checkRecord(t, recs[i], e, i+1)
 	}
+	// The sender counts an event as sent after its write returns, which can be after the receiver logged it.
+	testkit.WaitFor(t, "every event counted as sent", func() bool { return s.Stats().Sent == uint64(len(events)) })
 	if st := s.Stats(); st.Sent != uint64(len(events)) || !st.Connected {
 		t.Fatalf("stats %+v", st)
 	}
@@ -201,9 +203,9 @@ func TestSyslogReconnect(t *testing.T) {
 	}
 
 	r.Start()
-	recs := r.WaitLines(3 + buffer)
+	r.WaitLines(3 + buffer) // the buffered events arrive before the next one is sent
 	s.Send(numbered(100))
-	recs = r.WaitLines(3 + buffer + 1)
+	recs := r.WaitLines(3 + buffer + 1)
 	cnt, seq := counts(recs)
 	if got, want := strings.Join(cnt, " "), "1 2 3 4 5 6 7 8 9 10 11 100"; got != want {
 		t.Fatalf("events received %s, want %s", got, want)
@@ -212,6 +214,8 @@ func TestSyslogReconnect(t *testing.T) {
 	if got, want := strings.Join(seq, " "), "1 2 3 4 5 6 7 8 9 10 11 17"; got != want {
 		t.Fatalf("sequence IDs %s, want %s", got, want)
 	}
+	// As in TestSyslogRsyslogTLS: an event counts as sent once its write has returned.
+	testkit.WaitFor(t, "the last event counted as sent", func() bool { return s.Stats().Sent == 3+buffer+1 })
 	// A sender may reach the dying receiver's listener once more while it exits: one reconnect or two.
 	if st := s.Stats(); st.Sent != 3+buffer+1 || st.Dropped != 5 || st.Reconnects < 1 || st.Reconnects > 2 || !st.Connected {
 		t.Fatalf("after the restart: %+v", st)
