@@ -302,9 +302,14 @@ func (s *stream) driftReturn(em *emitter, arrival time.Time, dst []Finding) []Fi
 		if !c.ok || (line && arterial(p)) {
 			continue
 		}
-		if s.retrace[i].push(c.v, now, resid[i], have[i], p == pRR && !s.neonatal) && p == pSpO2 {
+		closed := s.retrace[i].push(c.v, now, resid[i], have[i], p == pRR && !s.neonatal)
+		if closed && p == pSpO2 {
 			if ref, ok := s.slid(i); ok && em.on(rDriftReturn) {
 				dst = em.add(dst, rDriftReturn, p, c.seg, c.at, c.v, ref, retraceInfo[p].min, "", "slid along a slow ramp below every level it held half an hour to an hour before and stayed there, while the heart rate, breathing rate and etCO2 kept theirs")
+			}
+		} else if closed && p == pRR {
+			if ref, need, ok := s.rrSlid(i); ok && em.on(rDriftReturn) {
+				dst = em.add(dst, rDriftReturn, p, c.seg, c.at, c.v, ref, need, "", "slid along a slow ramp away from every level it held half an hour to an hour before and stayed there, while the heart rate, the saturation and etCO2 kept theirs")
 			}
 		}
 	}
@@ -382,6 +387,109 @@ func (s *stream) slid(i int) (float64, bool) {
 		}
 	}
 	return low, true
+}
+
+// The breathing rate's slide (session 24, drift24; its sizes session 33,
+// rrstep33): a breathing rate that has lain for 15 min (slideHold buckets)
+// above or below every 5-min mean it held 30 to 60 min before (as for the
+// saturation's slide), got there along a ramp (no 5-min mean from slideOld
+// buckets back moved by more than half the whole change nor back by more
+// than a quarter of it, and no single message in those buckets jumped by
+// half the change: a ventilator's set rate is changed in steps), while the
+// heart rate, the saturation and etCO2, where present, kept their levels
+// (rrSlidePartners).
+//
+// How far it must have moved follows from what the partners can answer.
+// Ventilation sets the CO2 the lungs clear: at a kept tidal volume the
+// arterial and end-tidal CO2 move inversely with the breathing rate, so a
+// rate slowed by a third (rrFallShare) raises etCO2 by about half (40 to
+// 55-60 mmHg), and only a much deeper breath at every breath could keep it;
+// a slowing is therefore judged only beside a capnograph that reads now and
+// kept its level. Without one an opioid's or sleep's slowing leaves the
+// heart rate and the saturation where they were (the third generator's
+// clean beds, 7 m0066: 18 to 8.5/min), and is not judged. A faster rate
+// can be a shallower breath at the same minute ventilation, which leaves
+// the CO2 where it was (agitation, pain, a fever: 22 to 33/min on a clean
+// bed of the fourth generator, session 33, with the heart rate and etCO2
+// kept), so a rise is judged only from half the earlier level
+// (rrRiseShare): a rate half as fast again or more, kept for a quarter of
+// an hour, with the heart rate within 5 bpm and the saturation within 2
+// points, is a breathing effort no distress, acidosis or waking makes
+// without the heart answering. Never less than rrSlideMin breaths/min.
+const (
+	rrSlideMin  = 6   // breaths/min
+	rrRiseShare = 0.5 // of the mean earlier level, for a rise
+	rrFallShare = 0.3 // of the mean earlier level, for a fall (beside a capnograph)
+)
+
+// rrSlidePartners are the channels that must have kept their levels for a
+// breathing rate's slide, with the change that counts as moving: 5 bpm, 2
+// points, 3 mmHg.
+var rrSlidePartners = [...]struct {
+	p    param
+	move float64
+}{{pHR, 5}, {pSpO2, 2}, {pEtCO2, 3}}
+
+// rrSlid reports whether the breathing rate (tracked[i]) slid, the earlier
+// level nearest to where it lies now, and the change that was needed.
+func (s *stream) rrSlid(i int) (ref, need float64, ok bool) {
+	r := &s.retrace[i]
+	n := int(r.nl) - 1
+	lo := max(0, n-retraceBuckets+1)
+	if n-slideOld-lo+1 < slideRef {
+		return 0, 0, false
+	}
+	low, high, mean := math.Inf(1), math.Inf(-1), 0.0
+	for k := lo; k <= n-slideOld; k++ {
+		b := r.bucket(k)
+		low, high, mean = min(low, b), max(high, b), mean+b
+	}
+	mean /= float64(n - slideOld - lo + 1)
+	nlow, nhigh := math.Inf(1), math.Inf(-1)
+	for k := n - slideHold + 1; k <= n; k++ {
+		nlow, nhigh = min(nlow, r.bucket(k)), max(nhigh, r.bucket(k))
+	}
+	rise, fall := max(rrSlideMin, rrRiseShare*mean), max(rrSlideMin, rrFallShare*mean)
+	var sign, whole float64
+	switch {
+	case nlow-high >= rise:
+		sign, whole, ref, need = 1, nlow-low, high, rise
+	case low-nhigh >= fall:
+		sign, whole, ref, need = -1, high-nhigh, low, fall
+	default:
+		return 0, 0, false
+	}
+	for k, prev := n-slideOld+1, r.bucket(n-slideOld); k <= n; k++ {
+		b := r.bucket(k)
+		if sign*(b-prev) > 0.5*whole || sign*(prev-b) > 0.25*whole || float64(r.jump[(int(r.head)+k)%retraceBuckets]) >= 0.5*whole {
+			return 0, 0, false // a step, or a recovery on the way
+		}
+		prev = b
+	}
+	co2 := false
+	for _, q := range rrSlidePartners {
+		rq := &s.retrace[slices.Index(tracked[:], q.p)]
+		nq := int(rq.nl) - 1
+		lq := max(0, nq-retraceBuckets+1)
+		if nq-slideOld-lq+1 < slideRef {
+			continue // absent, or not for long enough to have a level
+		}
+		co2 = co2 || q.p == pEtCO2 && s.cur[pEtCO2].ok // reading now, not a capnograph removed
+		var a, b float64
+		for k := lq; k <= nq-slideOld; k++ {
+			a += rq.bucket(k)
+		}
+		for k := nq - slideHold + 1; k <= nq; k++ {
+			b += rq.bucket(k)
+		}
+		if math.Abs(b/slideHold-a/float64(nq-slideOld-lq+1)) >= q.move {
+			return 0, 0, false
+		}
+	}
+	if sign < 0 && !co2 {
+		return 0, 0, false // a slowing only the capnograph can tell from an opioid's or sleep's
+	}
+	return ref, need, true
 }
 
 // partnersKept reports whether every related channel of p (trackInfo) that
