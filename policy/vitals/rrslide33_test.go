@@ -30,8 +30,8 @@ func TestBreathingRateSlide33(t *testing.T) {
 		{"breathing rate climbs 16 → 28 over 30 min and holds, partners steady", func(i int, x float64) msg {
 			return patient(i, 80, 97, 16+12*x, 38)
 		}, []string{"drift_return"}},
-		{"breathing rate sinks 16 → 9 over 30 min and holds, partners steady beside a capnograph", func(i int, x float64) msg {
-			return patient(i, 80, 97, 16-7*x, 38)
+		{"breathing rate sinks 16 → 7 over 30 min and holds, partners steady beside a capnograph", func(i int, x float64) msg {
+			return patient(i, 80, 97, 16-9*x, 38)
 		}, []string{"drift_return"}},
 		{"a shallower breath: 16 → 23, less than half as fast again, partners steady", func(i int, x float64) msg {
 			return patient(i, 80, 97, 16+7*x, 38)
