@@ -333,12 +333,15 @@ const (
 	slideRef  = 3 // and at least this many of them
 )
 
-// slidePartners are the channels that must have kept their levels, with
-// the change that counts as moving: 5 bpm, 3 breaths/min, 3 mmHg.
-var slidePartners = [...]struct {
+// slidePartner is a channel that must have kept its level beside a slide,
+// with the change of its level that counts as moving.
+type slidePartner struct {
 	p    param
 	move float64
-}{{pHR, 5}, {pRR, 3}, {pEtCO2, 3}}
+}
+
+// slidePartners are the saturation's: 5 bpm, 3 breaths/min, 3 mmHg.
+var slidePartners = []slidePartner{{pHR, 5}, {pRR, 3}, {pEtCO2, 3}}
 
 // slid reports whether the saturation (tracked[i]) slid, and the lowest
 // level it held before.
@@ -361,20 +364,46 @@ func (s *stream) slid(i int) (float64, bool) {
 	if low-now < retraceInfo[pSpO2].min {
 		return 0, false
 	}
+	if !r.ramped(n, -1, fall, false) {
+		return 0, false
+	}
+	if kept, _ := s.slideKept(slidePartners); !kept {
+		return 0, false
+	}
+	return low, true
+}
+
+// ramped reports whether the last slideOld buckets up to n went the way of
+// sign (+1 up, -1 down) along a ramp: no 5-min mean moved on by more than
+// half the whole change nor back by more than a quarter of it (a step, or a
+// recovery on the way), and, with jumps, no single message in them jumped
+// by half the change.
+func (r *retrace) ramped(n int, sign, whole float64, jumps bool) bool {
 	for k, prev := n-slideOld+1, r.bucket(n-slideOld); k <= n; k++ {
 		b := r.bucket(k)
-		if prev-b > 0.5*fall || b-prev > 0.25*fall {
-			return 0, false // a step, or a recovery on the way
+		if sign*(b-prev) > 0.5*whole || sign*(prev-b) > 0.25*whole {
+			return false
+		}
+		if jumps && float64(r.jump[(int(r.head)+k)%retraceBuckets]) >= 0.5*whole {
+			return false
 		}
 		prev = b
 	}
-	for _, q := range slidePartners {
+	return true
+}
+
+// slideKept reports whether every partner with a level slideOld buckets old
+// (slideRef buckets of it at least) kept it over the last slideHold buckets,
+// and whether etCO2 was among them and reads now (a capnograph in place).
+func (s *stream) slideKept(partners []slidePartner) (kept, co2 bool) {
+	for _, q := range partners {
 		rq := &s.retrace[slices.Index(tracked[:], q.p)]
 		nq := int(rq.nl) - 1
 		lq := max(0, nq-retraceBuckets+1)
 		if nq-slideOld-lq+1 < slideRef {
 			continue // absent, or not for long enough to have a level
 		}
+		co2 = co2 || q.p == pEtCO2 && s.cur[pEtCO2].ok
 		var a, b float64
 		for k := lq; k <= nq-slideOld; k++ {
 			a += rq.bucket(k)
@@ -383,10 +412,10 @@ func (s *stream) slid(i int) (float64, bool) {
 			b += rq.bucket(k)
 		}
 		if math.Abs(b/slideHold-a/float64(nq-slideOld-lq+1)) >= q.move {
-			return 0, false
+			return false, co2
 		}
 	}
-	return low, true
+	return true, co2
 }
 
 // The breathing rate's slide (session 24, drift24; its sizes session 33,
@@ -422,13 +451,8 @@ const (
 	rrFallShare = 0.3 // of the mean earlier level, for a fall (beside a capnograph)
 )
 
-// rrSlidePartners are the channels that must have kept their levels for a
-// breathing rate's slide, with the change that counts as moving: 5 bpm, 2
-// points, 3 mmHg.
-var rrSlidePartners = [...]struct {
-	p    param
-	move float64
-}{{pHR, 5}, {pSpO2, 2}, {pEtCO2, 3}}
+// rrSlidePartners are the breathing rate's: 5 bpm, 2 points, 3 mmHg.
+var rrSlidePartners = []slidePartner{{pHR, 5}, {pSpO2, 2}, {pEtCO2, 3}}
 
 // rrSlid reports whether the breathing rate (tracked[i]) slid, the earlier
 // level nearest to where it lies now, and the change that was needed.
@@ -459,32 +483,12 @@ func (s *stream) rrSlid(i int) (ref, need float64, ok bool) {
 	default:
 		return 0, 0, false
 	}
-	for k, prev := n-slideOld+1, r.bucket(n-slideOld); k <= n; k++ {
-		b := r.bucket(k)
-		if sign*(b-prev) > 0.5*whole || sign*(prev-b) > 0.25*whole || float64(r.jump[(int(r.head)+k)%retraceBuckets]) >= 0.5*whole {
-			return 0, 0, false // a step, or a recovery on the way
-		}
-		prev = b
+	if !r.ramped(n, sign, whole, true) { // a ventilator's set rate is changed in steps
+		return 0, 0, false
 	}
-	co2 := false
-	for _, q := range rrSlidePartners {
-		rq := &s.retrace[slices.Index(tracked[:], q.p)]
-		nq := int(rq.nl) - 1
-		lq := max(0, nq-retraceBuckets+1)
-		if nq-slideOld-lq+1 < slideRef {
-			continue // absent, or not for long enough to have a level
-		}
-		co2 = co2 || q.p == pEtCO2 && s.cur[pEtCO2].ok // reading now, not a capnograph removed
-		var a, b float64
-		for k := lq; k <= nq-slideOld; k++ {
-			a += rq.bucket(k)
-		}
-		for k := nq - slideHold + 1; k <= nq; k++ {
-			b += rq.bucket(k)
-		}
-		if math.Abs(b/slideHold-a/float64(nq-slideOld-lq+1)) >= q.move {
-			return 0, 0, false
-		}
+	kept, co2 := s.slideKept(rrSlidePartners)
+	if !kept {
+		return 0, 0, false
 	}
 	if sign < 0 && !co2 {
 		return 0, 0, false // a slowing only the capnograph can tell from an opioid's or sleep's
