@@ -97,10 +97,12 @@ type box struct {
 	ref        float32 // the channel's baseline in its previous message with no box holding
 	last       float32 // the previous value inside it
 	n          uint16  // its messages on its level
+	apart      uint16  // a heart box's messages with the pulse rate more than 15 from it (heartLasts)
+	upFrom     uint16  // a heart box's current disturbance (heartUpset): its first message, seconds after start + 1; 0 for none
+	upLast     uint16  // and its last message, the same way
 	lapses     uint8   // its values off its level that were not its return (see lapse)
 	lapsed     bool    // the previous value was one
 	long       bool    // a heart box's level is none the heart held in the last hour (heartNew)
-	apart      uint16  // a heart box's messages with the pulse rate more than 15 from it (heartLasts)
 	state      uint8   // boxNone, boxHolding or boxReturned
 }
 
@@ -237,13 +239,13 @@ func (s *stream) judgeBox(p param, v, prev, base float64, now int64, quiet bool)
 	quiet = quiet && s.witnessed(p) && (p != pRR && p != pSpO2 || !s.plethSince(3))
 	switch b.state {
 	case boxHolding:
+		if p == pHR && s.heartUpset(b, v, now) {
+			return 0, 0, 0, ""
+		}
 		sh := b.shift()
 		d := v - float64(b.last)
 		if b.holds(p, v) {
 			if p == pHR {
-				if pr := &s.cur[pPR]; pr.ok && math.Abs(v-pr.v) > heartPulse {
-					b.apart++
-				}
 				if heartLasts(b, now) {
 					b.state = boxNone
 					return b.sum / float64(b.n), float64(b.pre), max(heartLastMin, boxNoise*float64(b.noise)), whyLasted
@@ -371,4 +373,52 @@ func (s *stream) heartNew(v, dev float64) bool {
 		}
 	}
 	return true
+}
+
+// heartUpsetMax and heartSettle bound a disturbance inside a heart box
+// (heartUpset), in nanoseconds: the longest borne, and how long after its
+// last message the values are still not read.
+const (
+	heartUpsetMax = int64(3 * 60 * 1e9)
+	heartSettle   = int64(15 * 1e9)
+)
+
+// heartUpset reports whether the heart box b is not judged in this message
+// (heart rate v, at now): the ECG heart rate and the oximeter's pulse rate,
+// two counts of one heart, lie more than heartPulse apart in it (counted in
+// apart, see heartLasts), or did within heartSettle before it. A patient
+// moving throws both counts about, each its own way, for seconds to a
+// minute or two (electrode and muscle artefact counted as beats, a probe
+// jolted on a finger), with the saturation pulled down beside them; neither
+// count is the heart's rate then, and the values say nothing of the level
+// the heart holds: they are neither taken into the box's level and scatter
+// nor counted as its lapses (two in a row end a box). The box goes on when
+// the counts agree again for heartSettle (an oximeter averages over up to
+// 15 s), and judges what follows: back on its level, it holds; elsewhere,
+// it lapses or returns as after any message. A disturbance longer than
+// heartUpsetMax ends the box: two counts apart for minutes are a rhythm's
+// pulse deficit (atrial fibrillation, a bigeminy), a new state of the
+// patient's, not motion (corpus training, hl7load seed 2 m0028: a neonate's
+// forged +21 held 26 min, a 70-s motion burst in it, HR and PR 105–196
+// each its own way with the saturation at 78–89, the box then held 28 min
+// more and came back by −20 with its pulse; the burst had ended the box).
+func (s *stream) heartUpset(b *box, v float64, now int64) bool {
+	since := func(at uint16) int64 { return now - b.start - (int64(at)-1)*1e9 }
+	if pr := &s.cur[pPR]; pr.ok && math.Abs(v-pr.v) > heartPulse {
+		b.apart++
+		at := uint16(min((now-b.start)/1e9+1, math.MaxUint16))
+		if b.upFrom == 0 {
+			b.upFrom = at
+		}
+		b.upLast = at
+		if since(b.upFrom) > heartUpsetMax {
+			b.state = boxNone
+		}
+		return true
+	}
+	if b.upFrom != 0 && since(b.upLast) <= heartSettle {
+		return true
+	}
+	b.upFrom, b.upLast = 0, 0
+	return false
 }
