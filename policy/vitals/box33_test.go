@@ -97,3 +97,38 @@ func TestHeartBoxThroughMotion33(t *testing.T) {
 		})
 	}
 }
+
+// TestHeartLastingPaced33: a pacemaker reprogrammed by a clinician moves the
+// heart and its pulse together, in one beat, to a rate that stays, the
+// count flickering a beat about the programmed rate (corpus5 training,
+// pacing_change: 80 → 100, 99 → 70): not a heart rate forged to the end of
+// the stay (heartLasts). The same jump into the patient's own scatter still
+// is.
+func TestHeartLastingPaced33(t *testing.T) {
+	const step = 30 * time.Second
+	flicker := []float64{0, 0, 1, 0, -1, 0, 0, 1, 0, 0, -1}
+	for _, tc := range []struct {
+		name  string
+		paced bool
+		want  []string
+	}{
+		{"sinus 80, a pacing rate of 105 from message 10 to the end", true, nil},
+		{"sinus 80, forged 105 from message 10 to the end", false, []string{"rate_of_change"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ticks := every(240, step, func(i int) msg {
+				k := i - 120
+				h := 80.0
+				if k >= 10 {
+					h = 105
+				}
+				m := patient(i, h, 97, 16, 38)
+				if tc.paced && k >= 10 {
+					m = paced(m, h+flicker[i%len(flicker)])
+				}
+				return m
+			})
+			checkRules(t, only(run(t, vitals.DefaultConfig(), ticks), "rate_of_change"), tc.want...)
+		})
+	}
+}
