@@ -108,12 +108,14 @@ func TestHeartLastingPaced33(t *testing.T) {
 	const step = 30 * time.Second
 	flicker := []float64{0, 0, 1, 0, -1, 0, 0, 1, 0, 0, -1}
 	for _, tc := range []struct {
-		name  string
-		paced bool
-		want  []string
+		name    string
+		paced   bool
+		leadOff int // the message after the jump from which the ECG's leads are off for 8 messages; 0 for none
+		want    []string
 	}{
-		{"sinus 80, a pacing rate of 105 from message 10 to the end", true, nil},
-		{"sinus 80, forged 105 from message 10 to the end", false, []string{"rate_of_change"}},
+		{"sinus 80, a pacing rate of 105 from message 10 to the end", true, 0, nil},
+		{"sinus 80, a pacing rate of 105 from message 10, the leads off 4 min from message 66", true, 66, nil},
+		{"sinus 80, forged 105 from message 10 to the end", false, 0, []string{"rate_of_change"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ticks := every(240, step, func(i int) msg {
@@ -125,6 +127,9 @@ func TestHeartLastingPaced33(t *testing.T) {
 				m := patient(i, h, 97, 16, 38)
 				if tc.paced && k >= 10 {
 					m = paced(m, h+flicker[i%len(flicker)])
+				}
+				if tc.leadOff > 0 && k >= tc.leadOff && k < tc.leadOff+8 {
+					m.rows = m.rows[1:] // the heart rate's row
 				}
 				return m
 			})
