@@ -246,7 +246,7 @@ func (s *stream) judgeBox(p param, v, prev, base float64, now int64, quiet bool)
 		d := v - float64(b.last)
 		if b.holds(p, v) {
 			if p == pHR {
-				if heartLasts(b, now) && s.hrN >= irregularN && !s.pacedHeart(v) {
+				if heartLasts(b, now) && !s.pacedLevel(b) {
 					b.state = boxNone
 					return b.sum / float64(b.n), float64(b.pre), max(heartLastMin, boxNoise*float64(b.noise)), whyLasted
 				}
@@ -353,18 +353,7 @@ func (s *stream) paroxysmal() float64 {
 // training seed 3 m0131: a child's 62 to 28 for two hours, the arterial
 // pressure unchanged).
 //
-// It is not reported while the heart rate is held at a pacing rate
-// (pacedHeart, at the caller: its last 16 samples within 2/min), nor
-// before 16 samples in a row tell (after the ECG's leads were off, corpus5
-// training seed 4 m0138: a pacing rate read again after 4 min): a
-// clinician who reprograms a pacemaker moves the heart and every pulse
-// count together, in one beat, to a level that stays, and nothing else
-// need answer (corpus5 training, `pacing_change`: 80 → 100, 112 → 90, 90 →
-// 110, 74 → 100, 99 → 70, each held at the programmed rate within a beat).
-// An offset written into a rhythm of the patient's own keeps that rhythm's
-// scatter, and is reported at the first message after 30 min whose last 16
-// samples spread wider; an offset written into a paced rate is not told
-// from a new programmed rate.
+// Nor is it reported at a pacing rate (pacedLevel, at the caller).
 func heartLasts(b *box, now int64) bool {
 	if !b.long || now-b.start < heartLast || b.n < 2 || int(b.apart)*heartApart > int(b.n) {
 		return false
@@ -434,4 +423,40 @@ func (s *stream) heartUpset(b *box, v float64, now int64) bool {
 	}
 	b.upFrom, b.upLast = 0, 0
 	return false
+}
+
+// For pacedLevel: pacedSpread is the widest spread, in 1/min, of a heart
+// rate's 5-min means that reads as a pacing rate; pacedBuckets the fewest
+// such means that tell.
+const (
+	pacedSpread  = 1.0
+	pacedBuckets = 3
+)
+
+// pacedLevel reports whether the heart box b holds a pacing rate, or cannot
+// tell: the heart rate's 5-min means completed since the box began
+// (drift_return's buckets) are fewer than pacedBuckets, or lie within
+// pacedSpread of one another. A clinician who reprograms a pacemaker moves
+// the heart and every pulse count together, in one beat, to a level that
+// stays, with nothing else answering, and the pacemaker then holds it: its
+// count flickers a beat about the programmed rate, and its 5-min means lie
+// within a fifth of a beat of it (corpus5 training, pacing_change: 80 →
+// 100, 112 → 90, 90 → 110, 74 → 100, 99 → 70, means within 0.10–0.23 over
+// the half hour). A rhythm of the patient's own, and an offset written into
+// it, wanders with the autonomic tone, breathing, arousal and temperature:
+// on the same training seeds the forged levels' 5-min means spread over
+// 2.1 (a sleeping neonate at 150 sampled every second), 3.6 and 18.5 beats.
+// An offset written into a paced rate is not told from a new programmed one.
+func (s *stream) pacedLevel(b *box) bool {
+	r := &s.retrace[0] // tracked[0] is the heart rate
+	k := min(int(r.nl), int((r.start-b.start)/int64(retraceBucket)))
+	if k < pacedBuckets {
+		return true
+	}
+	lo, hi := math.Inf(1), math.Inf(-1)
+	for i := int(r.nl) - k; i < int(r.nl); i++ {
+		x := r.bucket(i)
+		lo, hi = min(lo, x), max(hi, x)
+	}
+	return hi-lo <= pacedSpread
 }

@@ -1,6 +1,7 @@
 package vitals_test
 
 import (
+	"math"
 	"testing"
 	"time"
 
@@ -122,11 +123,11 @@ func TestHeartLastingPaced33(t *testing.T) {
 				k := i - 120
 				h := 80.0
 				if k >= 10 {
-					h = 105
+					h = 105 + 3*math.Sin(float64(k)/15) // the patient's own rate wanders under the offset
 				}
 				m := patient(i, h, 97, 16, 38)
 				if tc.paced && k >= 10 {
-					m = paced(m, h+flicker[i%len(flicker)])
+					m = paced(m, 105+flicker[i%len(flicker)])
 				}
 				if tc.leadOff > 0 && k >= tc.leadOff && k < tc.leadOff+8 {
 					m.rows = m.rows[1:] // the heart rate's row
