@@ -97,9 +97,10 @@ type box struct {
 	ref        float32 // the channel's baseline in its previous message with no box holding
 	last       float32 // the previous value inside it
 	n          uint16  // its messages on its level
-	apart      uint16  // a heart box's messages with the pulse rate more than 15 from it (heartLasts)
 	upFrom     uint16  // a heart box's current disturbance (heartUpset): its first message, seconds after start + 1; 0 for none
 	upLast     uint16  // and its last message, the same way
+	apart      uint8   // a heart box's messages with the pulse rate more than 15 from it (heartLasts; at most 255)
+	buckets    uint8   // the heart rate's 5-min means completed since a heart box began (pacedLevel; at most 255)
 	lapses     uint8   // its values off its level that were not its return (see lapse)
 	lapsed     bool    // the previous value was one
 	long       bool    // a heart box's level is none the heart held in the last hour (heartNew)
@@ -239,6 +240,9 @@ func (s *stream) judgeBox(p param, v, prev, base float64, now int64, quiet bool)
 	quiet = quiet && s.witnessed(p) && (p != pRR && p != pSpO2 || !s.plethSince(3))
 	switch b.state {
 	case boxHolding:
+		if r := &s.retrace[0]; p == pHR && r.start == now && r.nl > 0 && b.buckets < math.MaxUint8 {
+			b.buckets++ // drift_return closed a 5-min mean of the heart rate in this message (see pacedLevel)
+		}
 		if p == pHR && s.heartUpset(b, v, now) {
 			return 0, 0, 0, ""
 		}
@@ -407,7 +411,9 @@ const (
 func (s *stream) heartUpset(b *box, v float64, now int64) bool {
 	since := func(at uint16) int64 { return now - b.start - (int64(at)-1)*1e9 }
 	if pr := &s.cur[pPR]; pr.ok && math.Abs(v-pr.v) > heartPulse {
-		b.apart++
+		if b.apart < math.MaxUint8 {
+			b.apart++
+		}
 		at := uint16(min((now-b.start)/1e9+1, math.MaxUint16))
 		if b.upFrom == 0 {
 			b.upFrom = at
@@ -434,7 +440,7 @@ const (
 )
 
 // pacedLevel reports whether the heart box b holds a pacing rate, or cannot
-// tell: the heart rate's 5-min means completed since the box began
+// tell: the heart rate's 5-min means begun and completed inside the box
 // (drift_return's buckets) are fewer than pacedBuckets, or lie within
 // pacedSpread of one another. A clinician who reprograms a pacemaker moves
 // the heart and every pulse count together, in one beat, to a level that
@@ -448,8 +454,10 @@ const (
 // 2.1 (a sleeping neonate at 150 sampled every second), 3.6 and 18.5 beats.
 // An offset written into a paced rate is not told from a new programmed one.
 func (s *stream) pacedLevel(b *box) bool {
+	// The first mean completed in the box holds values from before its
+	// jump; a silence of 10 min empties drift_return's levels.
 	r := &s.retrace[0] // tracked[0] is the heart rate
-	k := min(int(r.nl), int((r.start-b.start)/int64(retraceBucket)))
+	k := min(int(r.nl), int(b.buckets)-1)
 	if k < pacedBuckets {
 		return true
 	}
