@@ -1,6 +1,9 @@
 package vitals
 
-import "math"
+import (
+	"math"
+	"slices"
+)
 
 // A forged step is a box: an offset added to one channel from one message
 // to another and taken away again. The channel jumps in one message, holds
@@ -70,6 +73,21 @@ const (
 	boxLapses = 10
 	// heartBack is boxBack for the heart rate (see returns).
 	heartBack = 0.5
+	// heartLast, heartLastMin, heartApart and heartPulse: a heart box
+	// held this long (ns), by this many beats a minute at least, with the
+	// oximeter's pulse rate more than heartPulse from it in at most one
+	// message in heartApart, is reported without its return (heartLasts).
+	heartLast    = int64(30 * 60 * 1e9)
+	heartLastMin = 20.0
+	heartApart   = 40
+	heartPulse   = 15.0
+)
+
+// The explanations of a box's findings: one that came back, and a heart
+// rate's that never did (heartLasts).
+const (
+	whyBox    = "held a level and came back to the one it left, each in one message, with no other channel moving"
+	whyLasted = "heart rate and its pulse jumped together to a new level and held it for 30 min with the scatter they had, with no other channel moving"
 )
 
 // box follows one channel's candidate box (see boxed).
@@ -82,8 +100,13 @@ type box struct {
 	ref        float32 // the channel's baseline in its previous message with no box holding
 	last       float32 // the previous value inside it
 	n          uint16  // its messages on its level
+	upFrom     uint16  // a heart box's current disturbance (heartUpset): its first message, seconds after start + 1; 0 for none
+	upLast     uint16  // and its last message, the same way
+	apart      uint8   // a heart box's messages with the pulse rate more than 15 from it (heartLasts; at most 255)
+	buckets    uint8   // the heart rate's 5-min means completed since a heart box began (pacedLevel; at most 255)
 	lapses     uint8   // its values off its level that were not its return (see lapse)
 	lapsed     bool    // the previous value was one
+	long       bool    // a heart box's level is none the heart held in the last hour (heartNew)
 	state      uint8   // boxNone, boxHolding or boxReturned
 }
 
@@ -201,15 +224,17 @@ func (s *stream) cancelBox(p param) {
 
 // judgeBox follows p's box through the message with value v (prev the
 // channel's previous value, base its baseline) and reports whether it ended
-// here as a box (its mean level, the level it left and the smallest shift
-// judged): it began and ended in one message each, with no other
-// channel moving beyond its own scatter then (quiet), held its level with
-// the scatter it had before (one value off it now and then aside), and came back to where it left by the change
-// it went out with, confirmed by this message.
-func (s *stream) judgeBox(p param, v, prev, base float64, now int64, quiet bool) (level, pre, size float64, ok bool) {
+// here as a box (its mean level, the level it left, the smallest shift
+// judged and the finding's explanation; "" for none): it began and ended in
+// one message each, with no other channel moving beyond its own scatter
+// then (quiet), held its level with the scatter it had before (one value
+// off it now and then aside), and came back to where it left by the change
+// it went out with, confirmed by this message. A heart box is also reported
+// when it has held long enough without coming back (heartLasts).
+func (s *stream) judgeBox(p param, v, prev, base float64, now int64, quiet bool) (level, pre, size float64, why string) {
 	i := boxSlot[p]
 	if i < 0 {
-		return 0, 0, 0, false
+		return 0, 0, 0, ""
 	}
 	b, t := &s.boxes[i], &s.tracks[p]
 	// A disturbed oximeter (motion, poor perfusion) throws the saturation
@@ -218,15 +243,32 @@ func (s *stream) judgeBox(p param, v, prev, base float64, now int64, quiet bool)
 	quiet = quiet && s.witnessed(p) && (p != pRR && p != pSpO2 || !s.plethSince(3))
 	switch b.state {
 	case boxHolding:
+		if r := &s.retrace[0]; p == pHR && r.start == now && r.nl > 0 && b.buckets < math.MaxUint8 {
+			b.buckets++ // drift_return closed a 5-min mean of the heart rate in this message (see pacedLevel)
+		}
+		if p == pHR && s.heartUpset(b, v, now) {
+			return 0, 0, 0, ""
+		}
 		sh := b.shift()
 		d := v - float64(b.last)
 		if b.holds(p, v) {
+			if p == pHR {
+				if heartLasts(b, now) {
+					switch paced, told := s.pacedLevel(b); {
+					case paced:
+						b.long = false // a pacing rate: not reported, now or later
+					case told:
+						b.state = boxNone
+						return b.sum / float64(b.n), float64(b.pre), max(heartLastMin, boxNoise*float64(b.noise)), whyLasted
+					}
+				}
+			}
 			if now-b.start > boxMaxHold || b.n == math.MaxUint16 {
 				b.state = boxNone // the patient's level now
-				return 0, 0, 0, false
+				return 0, 0, 0, ""
 			}
 			b.add(v)
-			return 0, 0, 0, false
+			return 0, 0, 0, ""
 		}
 		noise := float64(b.noise)
 		if quiet && now-b.start >= boxHold && b.n >= 2*baseN &&
@@ -234,14 +276,14 @@ func (s *stream) judgeBox(p param, v, prev, base float64, now int64, quiet bool)
 			b.returns(p, v, d) && (p != pSpO2 || desaturated(b, sh)) && (p != pHR || s.heartJumped(s.hrLim)) &&
 			b.rough/float64(b.n-1) <= boxRough*noise {
 			b.state = boxReturned
-			return 0, 0, 0, false
+			return 0, 0, 0, ""
 		}
 		b.lapse()
-		return 0, 0, 0, false
+		return 0, 0, 0, ""
 	case boxReturned:
 		if quiet && b.back(p, v) {
 			b.state = boxNone
-			return b.sum / float64(b.n), float64(b.pre), max(boxMin[p], boxNoise*float64(b.noise)), true
+			return b.sum / float64(b.n), float64(b.pre), max(boxMin[p], boxNoise*float64(b.noise)), whyBox
 		}
 		// Not confirmed: the value that looked like the return was one
 		// off the level, if the channel is back on it now.
@@ -253,7 +295,7 @@ func (s *stream) judgeBox(p param, v, prev, base float64, now int64, quiet bool)
 		} else {
 			b.state = boxNone
 		}
-		return 0, 0, 0, false
+		return 0, 0, 0, ""
 	}
 	// A jump, most of it in one message, from a settled level, while no
 	// other channel moved: a box may begin.
@@ -264,10 +306,11 @@ func (s *stream) judgeBox(p param, v, prev, base float64, now int64, quiet bool)
 	b.ref = float32(base)
 	if !quiet || t.exN != 0 || t.noiseN < 32 || math.Abs(dev) < least ||
 		math.Abs(v-prev) < 0.75*math.Abs(dev) || !t.settled(dev) || p == pHR && !s.heartRests(v, base, b.moved, now) {
-		return 0, 0, 0, false
+		return 0, 0, 0, ""
 	}
 	*b = box{pre: float32(base), ref: float32(base), jump: float32(v - prev), noise: float32(t.noise), last: float32(v), sum: v, start: now, moved: b.moved, n: 1, state: boxHolding}
-	return 0, 0, 0, false
+	b.long = p == pHR && s.heartNew(v, dev)
+	return 0, 0, 0, ""
 }
 
 // heartRests reports whether a heart rate's jump from base to v, at now,
@@ -298,4 +341,151 @@ func (s *stream) paroxysmal() float64 {
 		return 220
 	}
 	return 120
+}
+
+// heartLasts reports whether a heart box b, at now, is a level forged to
+// the end: it has held, from a level the heart had not held in the last
+// hour (long, see heartNew), for heartLast, by at least heartLastMin and its
+// own box's smallest shift, most of it (75 %) in the jump out (a
+// bradycardia reached over two messages is a rhythm slowing: box19_test.go),
+// with the scatter it had before (boxRough), and the oximeter's pulse rate counted
+// the same beats in all but one message in heartApart (a rhythm that jumps
+// with a pulse deficit is atrial fibrillation's rapid response: hl7load
+// training seed 4 m0096, a haemorrhage). The box asks the rest at its
+// start (heartRests): the pulse jumped with the heart, nothing else moved,
+// the level left had been the heart's for 10 min, neither level a
+// re-entrant rhythm's. A heart changes rate by 20 beats in one beat only by
+// changing its rhythm, and a new rhythm brings its own variation, its own
+// pulse deficit or its own return: a paroxysmal tachycardia stops within
+// minutes (corpus3 training's clean ones 4–17 min), a bradycardia's
+// episode too, the normal rhythm between two episodes lasts minutes
+// (heartRests). A rate that moved by 20 or more, with the sinus scatter and
+// the pulse it had, and stayed there half an hour while nothing else in
+// the patient answered, is an offset that was never taken away (corpus3
+// training seed 3 m0131: a child's 62 to 28 for two hours, the arterial
+// pressure unchanged).
+//
+// Nor is it reported at a pacing rate (pacedLevel, at the caller), nor
+// before that can be told.
+func heartLasts(b *box, now int64) bool {
+	if !b.long || now-b.start < heartLast || b.n < 2 || int(b.apart)*heartApart > int(b.n) {
+		return false
+	}
+	sh, noise := math.Abs(b.shift()), float64(b.noise)
+	return sh >= max(heartLastMin, boxMin[pHR], boxNoise*noise) && math.Abs(float64(b.jump)) >= 0.75*sh &&
+		b.rough/float64(b.n-1) <= boxRough*noise
+}
+
+// heartNew reports whether v, a heart rate that jumped by dev, lies off
+// every 5-min level the heart held in the last hour (drift_return's
+// buckets, by half the jump): a rate coming back to where it was before an
+// episode (a tachycardia's end, a replay's, an offset's) is no new level.
+func (s *stream) heartNew(v, dev float64) bool {
+	r := &s.retrace[0] // tracked[0] is the heart rate
+	for i := 0; i < int(r.nl); i++ {
+		if math.Abs(r.bucket(i)-v) <= math.Abs(dev)/2 {
+			return false
+		}
+	}
+	return true
+}
+
+// heartUpsetMax and heartSettle bound a disturbance inside a heart box
+// (heartUpset), in nanoseconds: the longest borne, and how long after its
+// last message the values are still not read.
+const (
+	heartUpsetMax = int64(3 * 60 * 1e9)
+	heartSettle   = int64(15 * 1e9)
+)
+
+// heartUpset reports whether the heart box b is not judged in this message
+// (heart rate v, at now): the ECG heart rate and the oximeter's pulse rate,
+// two counts of one heart, lie more than heartPulse apart in it (counted in
+// apart, see heartLasts), or did within heartSettle before it. A patient
+// moving throws both counts about, each its own way, for seconds to a
+// minute or two (electrode and muscle artefact counted as beats, a probe
+// jolted on a finger), with the saturation pulled down beside them; neither
+// count is the heart's rate then, and the values say nothing of the level
+// the heart holds: they are neither taken into the box's level and scatter
+// nor counted as its lapses (two in a row end a box). The box goes on when
+// the counts agree again for heartSettle (an oximeter averages over up to
+// 15 s), and judges what follows: back on its level, it holds; elsewhere,
+// it lapses or returns as after any message. A disturbance longer than
+// heartUpsetMax ends the box: two counts apart for minutes are a rhythm's
+// pulse deficit (atrial fibrillation, a bigeminy), a new state of the
+// patient's, not motion (corpus training, hl7load seed 2 m0028: a neonate's
+// forged +21 held 26 min, a 70-s motion burst in it, HR and PR 105–196
+// each its own way with the saturation at 78–89, the box then held 28 min
+// more and came back by −20 with its pulse; the burst had ended the box).
+func (s *stream) heartUpset(b *box, v float64, now int64) bool {
+	since := func(at uint16) int64 { return now - b.start - (int64(at)-1)*1e9 }
+	if pr := &s.cur[pPR]; pr.ok && math.Abs(v-pr.v) > heartPulse {
+		if b.apart < math.MaxUint8 {
+			b.apart++
+		}
+		at := uint16(min((now-b.start)/1e9+1, math.MaxUint16))
+		if b.upFrom == 0 {
+			b.upFrom = at
+		}
+		b.upLast = at
+		if since(b.upFrom) > heartUpsetMax {
+			b.state = boxNone
+		}
+		return true
+	}
+	if b.upFrom != 0 && since(b.upLast) <= heartSettle {
+		return true
+	}
+	b.upFrom, b.upLast = 0, 0
+	return false
+}
+
+// For pacedLevel: pacedSpread is the widest spread, in 1/min, of a heart
+// rate's 5-min means that reads as a pacing rate; pacedBuckets the fewest
+// such means that tell.
+const (
+	pacedSpread  = 1.0
+	pacedBuckets = 3
+)
+
+// pacedLevel reports whether the heart box b holds a pacing rate (paced),
+// and whether that can be told yet (told): the heart rate's 5-min means
+// begun and completed inside the box (drift_return's buckets) must be at
+// least pacedBuckets; they are a pacing rate's when they lie within
+// pacedSpread of one another, leaving out the one farthest out when there
+// are four or more. It is asked once, when the box first meets heartLasts,
+// and a paced box is then never reported (heartLasts asks long). A
+// clinician who reprograms a pacemaker moves the heart and every pulse
+// count together, in one beat, to a level that stays, with nothing else
+// answering, and the pacemaker then holds it: its count flickers a beat
+// about the programmed rate, and its 5-min means lie within a quarter of a
+// beat of it (corpus5 training, pacing_change: 80 → 100, 112 → 90, 90 →
+// 110, 74 → 100, 99 → 70, 109 → 80, means within 0.10–0.25 over the half
+// hour). A motion burst's values counted as beats move one mean by a beat
+// or two (seed 5 m0101, 70 min into its pacing rate: one mean at 82.35
+// among eleven within 0.25), hence the one left out and the decision kept.
+// A rhythm of the patient's own, and an offset written into it, wanders
+// with the autonomic tone, breathing, arousal and temperature: on the
+// training seeds the forged levels' 5-min means spread over 2.1 (a sleeping
+// neonate at 150 sampled every second; 1.7 without the one farthest out),
+// 3.6 and 18.5 beats. An offset written into a paced rate is not told from
+// a new programmed one.
+func (s *stream) pacedLevel(b *box) (paced, told bool) {
+	// The first mean completed in the box holds values from before its
+	// jump; a silence of 10 min empties drift_return's levels.
+	r := &s.retrace[0] // tracked[0] is the heart rate
+	k := min(int(r.nl), int(b.buckets)-1)
+	if k < pacedBuckets {
+		return false, false
+	}
+	var m [retraceBuckets]float64
+	for i := range k {
+		m[i] = r.bucket(int(r.nl) - k + i)
+	}
+	slices.Sort(m[:k])
+	spread := m[k-1] - m[0]
+	if k > pacedBuckets {
+		spread = min(m[k-1]-m[1], m[k-2]-m[0])
+	}
+	return spread <= pacedSpread, true
 }

@@ -657,8 +657,8 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 		if p == pHR && shifted&chanBit(pTemp, true) != 0 && (t.exN == 0 && dev < 0 || t.exN > 0 && t.exPeak < t.exPre) {
 			othersAlone--
 		}
-		if level, pre, size, ok := s.judgeBox(p, c.v, prevV, b, now, quiet); ok && em.on(rRate) {
-			dst = em.add(dst, rRate, p, c.seg, c.at, level, pre, size, "", "held a level and came back to the one it left, each in one message, with no other channel moving")
+		if level, pre, size, why := s.judgeBox(p, c.v, prevV, b, now, quiet); why != "" && em.on(rRate) {
+			dst = em.add(dst, rRate, p, c.seg, c.at, level, pre, size, "", why)
 		}
 		if t.exN == 0 && p == pRR {
 			s.noteLeft(t, dev, c.v-prevV, b, now)
