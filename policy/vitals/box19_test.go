@@ -10,15 +10,7 @@ import (
 // paced sets message m's heart and pulse rates to h exactly: a pacemaker's
 // programmed rate, counted by both sensors without a beat's variation.
 func paced(m msg, h float64) msg {
-	for j, r := range m.rows {
-		switch r.code {
-		case hr("").code:
-			m.rows[j] = hr(num(h))
-		case pr("").code:
-			m.rows[j] = pr(num(h))
-		}
-	}
-	return m
+	return set(m, hr(num(h)), pr(num(h)))
 }
 
 // TestHeartRateBox19: an offset written into the heart rate and the pulse

@@ -16,12 +16,7 @@ func pulseBelow(m msg, d float64) msg {
 			h, _ = strconv.ParseFloat(r.value, 64)
 		}
 	}
-	for j, r := range m.rows {
-		if r.code == pr("").code {
-			m.rows[j] = pr(num(h - d))
-		}
-	}
-	return m
+	return set(m, pr(num(h-d)))
 }
 
 // TestHeartRateLasting24: an offset written into the heart rate and the

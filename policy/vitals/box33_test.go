@@ -13,17 +13,7 @@ import (
 // motion burst's: the two counts of one heart thrown about each its own
 // way, the saturation pulled down.
 func jolted(m msg, h, p, s float64) msg {
-	for j, r := range m.rows {
-		switch r.code {
-		case hr("").code:
-			m.rows[j] = hr(num(h))
-		case pr("").code:
-			m.rows[j] = pr(num(p))
-		case spo2("").code:
-			m.rows[j] = spo2(num(s))
-		}
-	}
-	return m
+	return set(m, hr(num(h)), pr(num(p)), spo2(num(s)))
 }
 
 // TestHeartBoxThroughMotion33: a heart box is not ended by a motion burst
@@ -40,6 +30,12 @@ func TestHeartBoxThroughMotion33(t *testing.T) {
 	const step = 10 * time.Second
 	burstH := []float64{130, 72, 66, 141, 70, 75}
 	burstP := []float64{95, 101, 96, 110, 100, 104}
+	burst := func(k int, m msg) msg { // a minute's motion, 70 messages after the jump
+		if k >= 70 && k < 76 {
+			return jolted(m, burstH[k-70], burstP[k-70], 91)
+		}
+		return m
+	}
 	for _, tc := range []struct {
 		name string
 		// the heart rate at message k after the learning hour (the
@@ -53,23 +49,13 @@ func TestHeartBoxThroughMotion33(t *testing.T) {
 				return 96
 			}
 			return 80
-		}, func(k int, m msg) msg {
-			if k >= 70 && k < 76 {
-				return jolted(m, burstH[k-70], burstP[k-70], 91)
-			}
-			return m
-		}, []string{"rate_of_change"}},
+		}, burst, []string{"rate_of_change"}},
 		{"80 → 96, a motion burst, then 80 again for good", func(k int) float64 {
 			if k >= 10 && k < 70 {
 				return 96
 			}
 			return 80
-		}, func(k int, m msg) msg {
-			if k >= 70 && k < 76 {
-				return jolted(m, burstH[k-70], burstP[k-70], 91)
-			}
-			return m
-		}, nil},
+		}, burst, nil},
 		{"80 → 96 with the pulse, then the pulse 25 below it for good, back to 80", func(k int) float64 {
 			if k >= 10 && k < 160 {
 				return 96

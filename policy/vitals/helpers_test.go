@@ -32,6 +32,18 @@ type msg struct {
 	rows                                 []row
 }
 
+// set replaces each row of m whose code one of rows has by that row.
+func set(m msg, rows ...row) msg {
+	for j, r := range m.rows {
+		for _, n := range rows {
+			if r.code == n.code {
+				m.rows[j] = n
+			}
+		}
+	}
+	return m
+}
+
 func (m msg) bytes(arrival time.Time, n int) []byte {
 	or := func(s, def string) string {
 		if s == "" {
