@@ -53,6 +53,7 @@ type parkedReplay struct {
 	seen      int64
 	rs        *replayState
 	seq, hseq idSequence
+	grid      rrGrid  // the monitor's breathing-rate grid: its counting window outlasts a silence (offGrid)
 	so        *source // the connection whose messages made the stream
 }
 
@@ -554,6 +555,7 @@ func (e *Engine) unpark(key uint64, s *stream, now time.Time) {
 		s.mu.Lock()
 		s.replay = *p.rs
 		s.seq, s.hseq = p.seq, p.hseq
+		s.rrGrid = p.grid
 		s.mu.Unlock()
 	}
 }
@@ -647,7 +649,7 @@ func (e *Engine) park(key uint64, h held) {
 	s.mu.Lock()
 	rs := new(replayState)
 	*rs = s.replay
-	p := parkedReplay{seen: s.lastSeen.Load(), rs: rs, seq: s.seq, hseq: s.hseq, so: h.so}
+	p := parkedReplay{seen: s.lastSeen.Load(), rs: rs, seq: s.seq, hseq: s.hseq, grid: s.rrGrid, so: h.so}
 	s.mu.Unlock()
 	e.parked[key] = p
 	h.so.parked++

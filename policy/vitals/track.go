@@ -458,6 +458,12 @@ const (
 type rrGrid struct {
 	step uint8
 	n    uint8
+	// The kept grid (offGrid, session 33): the rates above 0 learned until
+	// gridMoves changes of the rate were seen, their gcd then (0: none yet,
+	// 1: no grid), and the last of them.
+	kept  uint8
+	moves uint8
+	last  uint8 // 0: none, or not whole, or above 255
 }
 
 // gridSeen is how many breathing rates above 0 a grid must have held before
@@ -475,22 +481,72 @@ func (g *rrGrid) on(v float64) bool {
 	return int64(v)%int64(g.step) == 0
 }
 
-// learn adds the breathing rate v to the grid.
+// learn adds the breathing rate v to the grid, and keeps the grid (kept,
+// see offGrid) once the rates have moved gridMoves times.
 func (g *rrGrid) learn(v float64) {
-	if v <= 0 || g.step == 1 {
+	if v <= 0 {
 		return
 	}
-	if v != math.Trunc(v) || v > 255 {
-		g.step = 1
+	if g.step != 1 {
+		if v != math.Trunc(v) || v > 255 {
+			g.step = 1
+		} else {
+			a, b := int(g.step), int(v)
+			for b != 0 {
+				a, b = b, a%b
+			}
+			g.step = uint8(a)
+			g.n = min(g.n+1, gridSeen)
+		}
+	}
+	if g.kept != 0 {
 		return
 	}
-	a, b := int(g.step), int(v)
-	for b != 0 {
-		a, b = b, a%b
+	w := uint8(0)
+	if v == math.Trunc(v) && v <= 255 {
+		w = uint8(v)
 	}
-	g.step = uint8(a)
-	g.n = min(g.n+1, gridSeen)
+	if g.last != 0 && w != g.last {
+		g.moves++
+	}
+	g.last = w
+	if g.moves >= gridMoves {
+		g.kept = 1 // no grid of 2 to gridMax
+		if g.step >= 2 && g.step <= gridMax {
+			g.kept = g.step
+		}
+	}
 }
+
+// offGrid reports whether the breathing rate v lies off the grid the
+// monitor's rates kept (too_regular (k), session 33). A monitor that counts
+// breaths over a fixed window and scales the count to a minute can show
+// only multiples of its step (20 s: 3, 30 s: 2, 10 s: 6): a breath is
+// counted or not, never a fraction, whatever the patient's pace or the
+// impedance's noise, and the heartbeats it counts when breathing is shallow
+// are counted on the same grid. A value between its steps is no count the
+// monitor made: it was computed from its counts (a moving average, a level
+// shifted by a forged amount, a held value nudged by one). The grid is
+// kept once the rates moved gridMoves times, each move a multiple of
+// it: a monitor that averages breath intervals moves by one as often as by
+// more, and a ventilated rate that reads the set rate for hours, with a
+// triggered breath now and then, shows too few moves to teach one (a
+// neonate ventilated at 40 read 40, 42 and 44 for 30 messages at 1 s and
+// then 41: corpus4 training 1 m0114). A rate of 0 (apnoea, an open
+// circuit) is on every grid. It belongs to the monitor, as the grid does.
+func (g *rrGrid) offGrid(v float64) bool {
+	if g.kept < 2 || v <= 0 {
+		return false
+	}
+	return v != math.Trunc(v) || int64(v)%int64(g.kept) != 0
+}
+
+// gridMoves is how many changes of the breathing rate teach the kept grid
+// (offGrid).
+const gridMoves = 30
+
+// gridExpl explains too_regular (k).
+const gridExpl = "breathing rate between the steps of the count its monitor has always reported: computed from the counts, not counted"
 
 // excursions runs the per-parameter checks: spikes (an excursion of 1–3
 // messages that returns, with no related channel moving), steps of the
@@ -562,6 +618,9 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 				s.rrSince = now
 			}
 			onGrid = s.rrGrid.on(c.v)
+			if s.rrGrid.offGrid(c.v) && em.on(rRegular) {
+				dst = em.add(dst, rRegular, pRR, c.seg, c.at, c.v, float64(s.rrGrid.kept), 0, "", gridExpl)
+			}
 			s.rrGrid.learn(c.v)
 		}
 		dst = s.freeze(e, em, p, now, dst)
