@@ -509,6 +509,13 @@ const plethSettle = 3
 func (s *stream) notePleth(lim, irregular float64, arrival time.Time) {
 	hr, pr, hp, pp := &s.cur[pHR], &s.cur[pPR], &s.prev[pHR], &s.prev[pPR]
 	s.plethWas = s.plethOK
+	if hr.ok && pr.ok {
+		over := hr.v-pr.v > lim && s.heartLeft(lim)
+		if !over && s.ecgOver {
+			s.ecgArtAt = uint32(arrival.Unix())
+		}
+		s.ecgOver = over
+	}
 	disturbed, own := false, false
 	if hr.ok && pr.ok {
 		disturbed = pr.v-hr.v > lim
@@ -540,6 +547,21 @@ func (s *stream) notePleth(lim, irregular float64, arrival time.Time) {
 	s.plethOwn.note(own)
 	s.plethDip.note(s.satPulled())
 }
+
+// artBurst is how long after an ECG over-count ends (the heart rate above
+// a pulse rate that kept its level by more than the agreement limit, then
+// back with it) a heart rate's rise of at most twice its level is taken
+// for the same disturbance (exArt, session 33, c5clean33): judged by no
+// path but fell's, as a rise beside a saturation dip is (dipSince).
+// Muscle tremor and electrodes pulled or rubbed while a patient is turned,
+// washed or, in a neonate, handled for care add detections to the QRS
+// count again and again for as long as the handling lasts, minutes, not
+// one message: an ECG that has just counted beats the pulse did not is in
+// such a spell, and its next over-count is one more of them. A forged
+// heart-rate spike is written into calm data, where the ECG and the pulse
+// had agreed; one placed within minutes after the ECG's own artefact
+// passes (docs/vitals.md, "What still slips through").
+const artBurst = 5 * time.Minute
 
 // lately counts the messages since an event: 0 none yet, 1 in the current
 // message, k in the one k−1 messages back (at most 255).

@@ -155,6 +155,7 @@ type track struct {
 	exShifted bool    // a related channel moved with it beyond its own scatter, or any other channel did in its first message (corroborates a step)
 	exWitness bool    // a related channel was present during it (not all off, as with a probe off)
 	exFar     bool    // the SpO2 pulse rate above the heart rate by more than pulseFar in every message of its rise (kept here, in padding)
+	exArt     bool    // a heart rate's rise that began within artBurst after an earlier ECG over-count ended (see artBurst; kept here, in padding)
 	exBack    bool    // it began by jumping back to the level the channel left by a jump in one message 10–90 min before (see jumpedBack)
 	exAlone   bool    // the SpO2 pulse rate above the heart rate in every message (the pulse rate's spike, or the heart rate's fall; see pulseAbove), or the breathing rate 0 beside a capnograph that held (see breathsSeen), no other channel beyond its scatter
 	exSeg     int
@@ -771,6 +772,7 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 			t.exLevel = s.levelBack && arterial(p)
 			t.exJump = float32(math.Abs(c.v - prevV))
 			t.exBack = p == pRR && s.jumpedBack(c.v, dev, b, now)
+			t.exArt = p == pHR && dev > 0 && s.ecgArtAt != 0 && now-int64(s.ecgArtAt)*int64(time.Second) <= artBurst.Nanoseconds()
 			continue
 		}
 		back := math.Abs(c.v-t.exPre) < max(lo/2, math.Abs(t.exPeak-t.exPre)/4) // most of the way back
@@ -834,7 +836,7 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 			thrown := false
 			if p == pHR {
 				disturbed = s.ownSince(int(t.exN) + 1)
-				thrown = t.exPeak <= 2*t.exPre && s.dipSince(int(t.exN)+plethSettle+1)
+				thrown = t.exPeak <= 2*t.exPre && (s.dipSince(int(t.exN)+plethSettle+1) || t.exArt)
 			}
 			judged := !thrown && (!info.noSpike && !disturbed || alone && t.exN > 1 && now-t.exStart >= corr || rose) || fell || far
 			least := spike
