@@ -1017,7 +1017,7 @@ func (s *stream) tooSmooth(e *Engine, em *emitter, p param, dst []Finding) []Fin
 		return dst
 	}
 	expl, th := "channel moves without the measurement noise it had", smoothRatio*t.rough
-	if q := smoothWitness[p]; q != pNone && s.noisy(q) {
+	if q := smoothWitness[p]; q != pNone && s.noisy(q) && (q != pRR || !s.rrGrid.counted()) {
 		expl, th = smoothWitnessExpl[p], smoothWitnessRatio*t.rough
 		if q == pHR { // a pulse rate as rough as the beats it counts kept its noise
 			th = min(th, pulseHeartRough*s.tracks[pHR].roughNow)
@@ -1138,6 +1138,24 @@ func (s *stream) noisy(q param) bool {
 // again, is still there.
 func (s *stream) pulseNoisy() bool {
 	return s.noisy(pPR) || s.noisy(pPRInv)
+}
+
+// counted reports whether the monitor's breathing rates have kept a grid
+// (see on): a count of breaths over a fixed window scaled to a minute. Such
+// a rate steps by a whole breath of the window (3/min over 20 s) whenever a
+// breath falls in or out of it, so consecutive readings flicker between two
+// grid values however regular the breathing is: its roughness is the
+// count's quantisation, and it stays when sleep or sedation make the breaths,
+// and the end-tidal peaks the capnograph takes from them, regular. It is
+// therefore no witness for an end-tidal CO2's noise (smoothWitness): beside
+// it the end-tidal CO2 is judged against its own roughness alone, as a
+// channel without a witness (session 33, c4clean33: corpus4's clean beds,
+// a breathing rate flickering 12/15 beside an end-tidal CO2 held for two or
+// three readings at a time, its peak over the last 12 s read every 5 s;
+// `TestCountedRateNoCO2Witness33`). A forger who writes the rate off its
+// grid breaks the grid (learn), and the rate witnesses again.
+func (g *rrGrid) counted() bool {
+	return g.n >= gridSeen && g.step >= 2 && g.step <= gridMax
 }
 
 // smoothWitnessRatio is the share of its own roughness below which a channel
