@@ -476,10 +476,7 @@ const (
 
 // on reports whether v lies on a grid the monitor's rates have kept.
 func (g *rrGrid) on(v float64) bool {
-	if g.n < gridSeen || g.step < 2 || g.step > gridMax || v != math.Trunc(v) {
-		return false
-	}
-	return int64(v)%int64(g.step) == 0
+	return g.counted() && v == math.Trunc(v) && int64(v)%int64(g.step) == 0
 }
 
 // learn adds the breathing rate v to the grid, and keeps the grid (kept,
