@@ -150,7 +150,6 @@ type stream struct {
 	beatsFrom   int64   // arrival of the first breathing rate of the current run of counted heartbeats (Unix ns; 0 = none), see beatsCounted
 	levelBack   bool    // this message takes the line back by that shift (levelled), set by values
 	nibpSoon    uint8   // one bit per new reading, latest lowest: it came sooner than the class's cycle (min_interval, min_interval_child) after the one before, see nibpChecks
-	soonRun     float32 // seconds from the reading before the current run of early readings to its latest, see soonBurst
 	statFrom    int64   // the first reading of the current series less than cycleGap apart (Unix ns; 0 = none), see nibpChecks
 	statLast    int64   // the latest measurement time of the current series (Unix ns), see nibpChecks
 	nibpBad     int
@@ -1465,21 +1464,6 @@ const cuffFloor = 30
 // last 15–45 minutes).
 const nibpSoonWindow = 0b111
 
-// soonBurst is how long a run of early cuff readings (each less than the
-// class's cycle after the one before, and later than it) may last before an
-// early reading in it is reported. A cuff started
-// by hand on top of its schedule, a STAT series started while a scheduled
-// determination runs, and a determination retried after motion each add a
-// reading or two off the schedule within a minute or so, and a monitor
-// reports them as they come; a cuff made to report faster than it measures
-// (readings slipped into a feed) has to go on to change what the chart
-// shows. One minute: the longest such burst on the training corpora lasts
-// 45 s (corpus4, session 34); forged runs last minutes (the project's
-// simulator's two, the blind generators' ten and more). A forger who adds a
-// run of early readings shorter than that is not caught here; an early
-// reading after one on time, or stamped before the one before it, still is.
-const soonBurst = time.Minute
-
 // statGap is the longest gap between two cuff readings of one series: below
 // the shortest automatic interval, one minute on every monitor, by more
 // than the few seconds a determination's length varies. Readings closer
@@ -1593,22 +1577,10 @@ func (s *stream) nibpChecks(e *Engine, em *emitter, arrival time.Time, dst []Fin
 	iv := at.Sub(s.nibpAt)
 	soon := s.haveNIBP && iv != 0 && iv.Abs() < cycle
 	soonAgain := soon && s.nibpSoon&nibpSoonWindow != 0
-	// An early reading right after an early one, later than it, continues a
-	// burst; one after a reading on time, or stamped before the one before
-	// it, is no burst of the cuff's (see soonBurst).
-	inBurst := soon && s.nibpSoon&1 != 0 && iv > 0
 	s.nibpSoon <<= 1
 	if soon {
 		s.nibpSoon |= 1
-		// A run of early readings is timed from the reading before its
-		// first (see soonBurst).
-		if inBurst {
-			s.soonRun += float32(iv.Seconds())
-		} else {
-			s.soonRun = float32(iv.Abs().Seconds())
-		}
 	}
-	burst := time.Duration(float64(s.soonRun) * float64(time.Second))
 	inSeries := s.haveNIBP && iv < statGap
 	// A series is timed from its latest reading: a reading stamped before
 	// the one before it (a scheduled reading among readings made to come
@@ -1627,7 +1599,7 @@ func (s *stream) nibpChecks(e *Engine, em *emitter, arrival time.Time, dst []Fin
 	series := time.Duration(at.UnixNano() - s.statFrom)
 	switch {
 	case !em.on(rNIBPCadence):
-	case soonAgain && (!inBurst || burst > soonBurst):
+	case soonAgain:
 		dst = em.add(dst, rNIBPCadence, pNIBPMean, seg, at, iv.Seconds(), 0, cycle.Seconds(), "", "new cuff reading sooner than a cuff can cycle")
 	case inRun && s.statFrom != 0 && series > nc.Stat:
 		dst = em.add(dst, rNIBPCadence, pNIBPMean, seg, at, series.Seconds(), iv.Seconds(), nc.Stat.Seconds(), "", "cuff readings a minute apart or closer for longer than a STAT series lasts")
