@@ -505,18 +505,10 @@ const plethSettle = 3
 // a step. plethOwn counts the same without the heart rate's own departures
 // beneath a pulse rate that kept its level (heartLeft; see ownSince), and
 // plethDip the messages since the saturation was pulled below its level
-// (satPulled; see dipSince); plethSat counts them without a sustained
-// pulse deficit's count changing (deficitSwitch; see satSince). deficit is
-// hr_pr_agreement's deficit.
-func (s *stream) notePleth(lim, deficit, irregular float64, arrival time.Time) {
+// (satPulled; see dipSince).
+func (s *stream) notePleth(lim, irregular float64, arrival time.Time) {
 	hr, pr, hp, pp := &s.cur[pHR], &s.cur[pPR], &s.prev[pHR], &s.prev[pPR]
 	s.plethWas = s.plethOK
-	run := s.deficitN
-	if hr.ok && pr.ok && hr.v-pr.v > deficit {
-		s.deficitN = min(s.deficitN, math.MaxUint8-1) + 1
-	} else {
-		s.deficitN = 0
-	}
 	if hr.ok && pr.ok {
 		over := hr.v-pr.v > lim && s.heartLeft(lim)
 		if !over && s.ecgOver {
@@ -524,16 +516,14 @@ func (s *stream) notePleth(lim, deficit, irregular float64, arrival time.Time) {
 		}
 		s.ecgOver = over
 	}
-	disturbed, own, sat := false, false, false
+	disturbed, own := false, false
 	if hr.ok && pr.ok {
 		disturbed = pr.v-hr.v > lim
 		own = disturbed && !s.heartLeft(lim)
-		sat = disturbed
 		if hp.ok && pp.ok {
 			dp, dh := math.Abs(pr.v-pp.v), math.Abs(hr.v-hp.v)
 			own = own || (dp > lim && dh < dp/2)
 			disturbed = disturbed || (dp > lim && dh < dp/2)
-			sat = sat || (dp > lim && dh < dp/2 && !deficitSwitch(run, pr.v-hr.v, lim))
 			// A miscount that ends: the two sensors count one heart, and
 			// in a regular rhythm a disagreement of more than lim in the
 			// previous message that is gone in this one was one of them
@@ -547,10 +537,8 @@ func (s *stream) notePleth(lim, deficit, irregular float64, arrival time.Time) {
 			ended = ended && s.pulseDisturbed(pPR) && !s.irregular(irregular)
 			own = own || ended
 			disturbed = disturbed || ended
-			sat = sat || ended
 		}
 	}
-	s.plethSat.note(sat)
 	if disturbed {
 		s.plethOK, s.plethAt = 0, arrival.UnixNano()
 	} else if s.plethOK < math.MaxUint8 {
@@ -640,35 +628,6 @@ func (s *stream) plethSettling(arrival time.Time, window time.Duration) bool {
 // written into calm data, and leaves the oximeter's pulse rate alone.
 func (s *stream) plethSince(n int) bool {
 	return s.plethAt != 0 && int(s.plethOK) <= n
-}
-
-// deficitSettle is how many messages in a row the pulse rate must have
-// lain below the heart rate by more than the deficit limit for its count to
-// be a rhythm's deficit (see deficitSwitch): as many as an undisturbed
-// oximeter must have read before a spike is judged (plethSettle + 1).
-const deficitSettle = plethSettle + 1
-
-// deficitSwitch reports a jump of the SpO2 pulse rate that is a sustained
-// pulse deficit changing its count, not the probe thrown: the pulse rate
-// lay below the heart rate by more than the deficit limit for the run
-// messages before (at least deficitSettle) and lands at most lim (gap is the
-// pulse rate's distance above the heart rate) above it. In a bigeminy or
-// frequent ectopy the premature beats eject too little blood to make a
-// plethysmographic pulse, and the oximeter's averaged count moves between
-// half the heart rate and all of it as their share changes or the rhythm
-// ends (session 34, spike34): corpus4's bigeminies switch by 15–35/min from
-// one message to the next with the heart rate steady. A probe thrown by
-// motion reads pulses the heart did not beat (gap above lim), pulls the
-// saturation (pulseDisturbed), or leaves a heart rate that agreed with it.
-func deficitSwitch(run uint8, gap, lim float64) bool {
-	return run >= deficitSettle && gap <= lim
-}
-
-// satSince is plethSince for a saturation's spike: a sustained pulse
-// deficit's count changing (deficitSwitch) is no disturbance of the
-// oximeter, whose saturation it leaves where it was (see notePleth).
-func (s *stream) satSince(n int) bool {
-	return s.plethSat.within(n)
 }
 
 // ownSince is plethSince without the heart rate's own departures beneath

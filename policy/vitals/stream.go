@@ -132,8 +132,6 @@ type stream struct {
 	lineWas  bool            // the previous message's arterial line was flushed, zeroed or damped
 	lineZero bool            // and it was zeroed since it last showed an open trace (the reported steps' memory is forgotten, see excursions)
 	ecgOver  bool            // the previous message's heart rate stood above a pulse rate that kept its level (see notePleth; kept here, in padding)
-	deficitN uint8           // messages in a row, up to the previous one, whose pulse rate lay below the heart rate by more than the deficit limit (see notePleth; kept here, in padding)
-	plethSat lately          // since the oximeter was last disturbed, a sustained pulse deficit's count changing aside (see notePleth, deficitSwitch; kept here, in padding)
 
 	nibpAt      time.Time
 	nibp        [3]float64
@@ -1084,7 +1082,7 @@ const neoDesatHold = 2 * time.Minute
 // time, temperature steps at once.
 func (s *stream) rate(e *Engine, em *emitter, arrival time.Time, dst []Finding) []Finding {
 	rr := &e.cfg.Rules.Rate
-	s.notePleth(e.cfg.Rules.HRPR.PROverHR, e.cfg.Rules.HRPR.Deficit, e.cfg.Rules.HRPR.Irregular, arrival) // spikes need it too
+	s.notePleth(e.cfg.Rules.HRPR.PROverHR, e.cfg.Rules.HRPR.Irregular, arrival) // spikes need it too
 	if !em.on(rRate) {
 		return dst
 	}

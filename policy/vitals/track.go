@@ -830,9 +830,6 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 			// detection between two true beats (a QRS detector's refractory
 			// period), so it at most doubles the count: a heart rate more
 			// than twice its level is judged all the same.
-			if p == pSpO2 {
-				disturbed = s.satSince(int(t.exN) + 1)
-			}
 			thrown := false
 			if p == pHR {
 				disturbed = s.ownSince(int(t.exN) + 1)
