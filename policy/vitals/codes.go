@@ -36,6 +36,11 @@ const (
 	pTemp
 	pEtCO2
 	numParams
+	// pCVP, the central venous pressure, is read only as a witness of the
+	// arterial transducers' height (cvpMoved): it has no checks of its own
+	// and no per-channel state, so it lies past numParams, which sizes
+	// that state, and is no key of the range limits (Parameters).
+	pCVP = numParams
 )
 
 // quantity is what a parameter measures; units convert within one quantity.
@@ -58,7 +63,7 @@ type paramInfo struct {
 }
 
 // params is indexed by param. It is a constant table, never written.
-var params = [numParams]paramInfo{
+var params = [pCVP + 1]paramInfo{
 	pHR:       {"hr", "147842", "MDC_ECG_HEART_RATE", qRate},
 	pPR:       {"pr", "149530", "MDC_PULS_OXIM_PULS_RATE", qRate},
 	pPRInv:    {"pr_inv", "149522", "MDC_BLD_PULS_RATE_INV", qRate},
@@ -72,6 +77,7 @@ var params = [numParams]paramInfo{
 	pRR:       {"rr", "151562", "MDC_RESP_RATE", qRate},
 	pTemp:     {"temp", "150344", "MDC_TEMP", qTemperature},
 	pEtCO2:    {"etco2", "151708", "MDC_AWAY_CO2_ET", qPressure},
+	pCVP:      {"cvp", "150087", "MDC_PRESS_BLD_VEN_CENT_MEAN", qPressure},
 }
 
 // Parameters returns the parameter keys used in configuration (codes, range
@@ -91,6 +97,15 @@ func paramByKey(k string) (param, bool) {
 		}
 	}
 	return pNone, false
+}
+
+// codeParam is paramByKey for the code table, which also names the
+// central venous pressure (pCVP).
+func codeParam(k string) (param, bool) {
+	if k == params[pCVP].key {
+		return pCVP, true
+	}
+	return paramByKey(k)
 }
 
 //go:embed codes.csv
@@ -126,7 +141,7 @@ func loadTables(extraCodes, extraUnits map[string]string) (*tables, error) {
 		return nil, fmt.Errorf("codes.csv: %w", err)
 	}
 	for _, r := range rows {
-		p, ok := paramByKey(r[1])
+		p, ok := codeParam(r[1])
 		if !ok {
 			return nil, fmt.Errorf("codes.csv: code %s: unknown parameter %q", r[0], r[1])
 		}
@@ -158,9 +173,9 @@ func loadTables(extraCodes, extraUnits map[string]string) (*tables, error) {
 	}
 	// Configuration extends the tables; sorted for deterministic errors.
 	for _, k := range slices.Sorted(maps.Keys(extraCodes)) {
-		p, ok := paramByKey(extraCodes[k])
+		p, ok := codeParam(extraCodes[k])
 		if !ok || k == "" {
-			return nil, fmt.Errorf("vitals.codes.%s: unknown parameter %q (want one of %s)", k, extraCodes[k], strings.Join(Parameters(), ", "))
+			return nil, fmt.Errorf("vitals.codes.%s: unknown parameter %q (want one of %s, %s)", k, extraCodes[k], strings.Join(Parameters(), ", "), params[pCVP].key)
 		}
 		codes[k] = p
 	}

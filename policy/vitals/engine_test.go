@@ -52,7 +52,7 @@ func TestValidate(t *testing.T) {
 		{"codes and units", func(c *vitals.Config) {
 			c.Codes = map[string]string{"0002-4bb8": "oxygen"}
 			c.Units = map[string]string{"mmHG": "mm[Hg]"}
-		}, []string{`vitals.codes.0002-4bb8: unknown parameter "oxygen" (want one of hr, pr, pr_inv, spo2, nibp_sys, nibp_dia, nibp_mean, art_sys, art_dia, art_mean, rr, temp, etco2)`}},
+		}, []string{`vitals.codes.0002-4bb8: unknown parameter "oxygen" (want one of hr, pr, pr_inv, spo2, nibp_sys, nibp_dia, nibp_mean, art_sys, art_dia, art_mean, rr, temp, etco2, cvp)`}},
 		{"unit table", func(c *vitals.Config) { c.Units = map[string]string{"268160": "Fahrenheit"} },
 			[]string{`vitals.units.268160: unknown canonical unit "Fahrenheit"`}},
 		{"cuff deviation not a number", func(c *vitals.Config) { c.Rules.NIBPIBP.Deviation = math.NaN() },

@@ -103,3 +103,64 @@ func (s *stream) levelled(now int64) bool {
 func takesBack(d, was float64) bool {
 	return d*was < 0 && math.Abs(d+was) <= max(levelTol, levelShare*math.Abs(was))
 }
+
+// cvpMoved reports whether the arterial line's three pressures and the
+// central venous pressure moved together in this message, as one change of
+// the transducers' height: the arterial mean by levelMin to levelMax since
+// the previous message, its systolic and diastolic the same way within
+// max(levelTol, levelShare of it) of it, and the central venous pressure,
+// present in both messages (at most gap apart), the same way by at least
+// half of it and at most it plus levelTol (session 34, c5roc34).
+//
+// A fluid-filled transducer reads the pressure at the catheter's tip plus
+// the column of fluid between the tip's height and its own: 0.74 mmHg per
+// cm. The arterial and the central venous transducers sit side by side on
+// one holder levelled at the phlebostatic axis, so a bed raised or
+// lowered, a patient turned or sat up, or the holder slid on its pole adds
+// one amount to every pressure they read, the venous one included. A body
+// does not move both pressures by one amount at once: a vasopressor, a
+// haemorrhage or a bolus moves the arterial pressure by many times what it
+// moves the venous one (their ends on the fifth blind generator's clean beds
+// leave it within 2 mmHg), and a cough or a strain lasts a breath. A forged
+// arterial level moves the arterial rows and not the venous one. So such a
+// message is a change of state for the three arterial pressures, as a
+// change of the line's damping is (dampChanged): it neither begins a step
+// nor a box, nor ends a box, nor is a drift returned. A forger who writes
+// the same offset into the venous row as well is not told apart (a coherent
+// forgery, docs/vitals.md "What still slips through").
+func (s *stream) cvpMoved(arrival time.Time, gap time.Duration) bool {
+	m, pm := &s.cur[pARTMean], &s.prev[pARTMean]
+	if !s.venOK || !s.venWasOK || !m.ok || !pm.ok || !pm.at.Equal(s.prevArrival) || arrival.Sub(s.prevArrival) > gap {
+		return false // not both in this message and the previous one, max_gap apart
+	}
+	dm := m.v - pm.v
+	if math.Abs(dm) < levelMin || math.Abs(dm) > levelMax {
+		return false
+	}
+	tol := max(levelTol, levelShare*math.Abs(dm))
+	for _, q := range [...]param{pARTSys, pARTDia} {
+		if !s.cur[q].ok || !s.prev[q].ok || math.Abs(s.cur[q].v-s.prev[q].v-dm) > tol {
+			return false
+		}
+	}
+	dc := float64(s.ven - s.venWas)
+	return dc*dm > 0 && math.Abs(dc) >= 0.5*math.Abs(dm) && math.Abs(dc) <= math.Abs(dm)+levelTol
+}
+
+// venMin and venMax bound a central venous pressure read as one (mmHg): a
+// transducer far above the patient reads it below 0.
+const venMin, venMax = -50.0, 100.0
+
+// venous takes a central venous pressure row's value v in unit u as this
+// message's (the first such row's). A unit that is no pressure's, or a value
+// outside venMin..venMax, is not read; neither is reported, the row having
+// no check of its own.
+func (s *stream) venous(e *Engine, v float64, u uint8) {
+	if s.venOK || u == unitUnknown || u == unitBad {
+		return
+	}
+	cu := e.t.canon[u]
+	if base := v*cu.scale + cu.offset; base >= venMin && base <= venMax {
+		s.ven, s.venOK = float32(base), true
+	}
+}

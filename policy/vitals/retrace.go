@@ -290,8 +290,8 @@ func (s *stream) driftReturn(em *emitter, arrival time.Time, dst []Finding) []Fi
 		if p == pTemp && s.probeBack(rec, v) {
 			continue // a temperature probe put back on, not a trend undone
 		}
-		if arterial(p) && (s.damping || s.levelBack) {
-			continue // a trace damping or clearing, or a transducer put back on its level (levelled), not a trend undone
+		if arterial(p) && (s.damping || s.levelBack || s.heightMoved) {
+			continue // a trace damping or clearing, or a transducer put back on its level (levelled) or moved with the venous one (cvpMoved), not a trend undone
 		}
 		if ref, ok := r.returned(v, rec, j); ok && (!retraceInfo[p].kept || s.partnersKept(p, int(r.since))) {
 			r.pend, r.pref, r.pj = true, float32(ref), float32(j)

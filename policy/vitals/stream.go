@@ -138,18 +138,23 @@ type stream struct {
 	haveNIBP    bool
 	damping     bool    // this message changed the arterial line's damping (dampChanged), set by values
 	circuit     bool    // this message's breathing rate is 0 through an open circuit (circuitOpen), set by values
+	venWasOK    bool    // the previous message had a central venous pressure, venWas (in padding)
 	rrBefore    float32 // the breathing rate before the circuit opened, see circuitEnds
 	circuitFrom int64   // when the current run of open-circuit breathing rates began (Unix ns; 0 = none), see circuitEnds
 	openPP      float32 // the arterial pulse pressure before the line's damping narrowed it; 0: none (dampChanged)
 	level       float32 // the arterial line's last shift of its height (levelShift), while levelAt is set
 	levelAt     int64   // arrival of that shift (Unix ns; 0 = none)
 	lineStep    float32 // the height shift a reported arterial step began with, while that step stands (see lineOff)
+	ven         float32 // this message's central venous pressure (pCVP, mmHg), while venOK (in padding)
 	lineFrom    int64   // the arrival that step began at (Unix ns), which its twins' reports share
 	rrSince     int64   // arrival of the patient's first breathing rate (Unix ns; 0 = none yet), see neoRRWarming
 	rrGrid      rrGrid  // the step of the monitor's breathing rates, see countsBeats
 	beatsFrom   int64   // arrival of the first breathing rate of the current run of counted heartbeats (Unix ns; 0 = none), see beatsCounted
 	levelBack   bool    // this message takes the line back by that shift (levelled), set by values
+	heightMoved bool    // the arterial line and the central venous pressure moved as one in this message (cvpMoved), set by values (kept here, in padding)
+	venOK       bool    // this message has a central venous pressure (ven), set by obx (in padding)
 	nibpSoon    uint8   // one bit per new reading, latest lowest: it came sooner than the class's cycle (min_interval, min_interval_child) after the one before, see nibpChecks
+	venWas      float32 // the previous message's central venous pressure, while venWasOK (in padding)
 	statFrom    int64   // the first reading of the current series less than cycleGap apart (Unix ns; 0 = none), see nibpChecks
 	statLast    int64   // the latest measurement time of the current series (Unix ns), see nibpChecks
 	nibpBad     int
@@ -337,6 +342,7 @@ const learnIDs = 16
 func (s *stream) extract(e *Engine, em *emitter, m *hl7.Message, rh *rowHashes, dst []Finding) ([]Finding, uint64) {
 	clear(s.cur[:])
 	s.timed = 0
+	s.venOK = false
 	var patient uint64
 	unknown := uint64(0) // NM rows of unknown codes, added to the Engine's count once
 	d := m.Delimiters()
@@ -602,6 +608,10 @@ func (s *stream) obx(e *Engine, em *emitter, value, obsTime []byte, p param, u u
 	}
 	if demo && em.on(rDemo) {
 		dst = em.add(dst, rDemo, pNone, i, time.Time{}, v, 0, 0, "", "row flagged as demonstration data (OBX-8 DEMO) on a production listener")
+	}
+	if p == pCVP {
+		s.venous(e, v, u)
+		return dst
 	}
 	at := em.obsTimeOf(obsTime)
 	if u == unitUnknown || u == unitBad {
@@ -961,6 +971,7 @@ func (s *stream) values(e *Engine, em *emitter, arrival time.Time, dst []Finding
 	dst = s.circuitEnds(em, arrival, e.cfg.Rules.Rate.MaxGap, dst)
 	s.damping = s.dampChanged()
 	s.levelBack = s.levelled(arrival.UnixNano())
+	s.heightMoved = s.cvpMoved(arrival, e.cfg.Rules.Rate.MaxGap)
 	dst = s.units(em, dst)
 	dst = s.rate(e, em, arrival, dst)
 	dst = s.hrpr(e, em, arrival, dst)
@@ -973,6 +984,7 @@ func (s *stream) values(e *Engine, em *emitter, arrival time.Time, dst []Finding
 	dst = s.heldTogether(em, dst)
 	dst = s.regular(e, em, dst)
 	dst = s.replayWindow(e, em, dst)
+	s.venWas, s.venWasOK = s.ven, s.venOK
 	for p := range s.cur {
 		r := &s.cur[p]
 		if r.ok {

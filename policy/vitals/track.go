@@ -691,8 +691,10 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 		// A change of the line's damping (dampChanged) moves the systolic and
 		// the diastolic against each other around a mean that stays: a
 		// change of the transducer's rendering, as another channel's shift is
-		// a change of state, for the arterial pressures' steps and boxes.
-		lineMoved := s.damping && arterial(p)
+		// a change of state, for the arterial pressures' steps and boxes. So
+		// is the line moving with the central venous pressure by one amount
+		// (cvpMoved): the transducers' height changed, not the patient.
+		lineMoved := (s.damping || s.heightMoved) && arterial(p)
 		quiet := !partnerShifted[p] && others == 0 && !lineMoved
 		if p == pHR {
 			// The pulse rates count the same heart: an offset to the heart
