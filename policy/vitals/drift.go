@@ -17,20 +17,6 @@ import (
 // deficit only ever lowers the pulse rate; in AF or bigeminy a pulse rate
 // that stays above the heart rate, beyond the pair's own difference, for
 // minutes is a heart rate edited down (or a pulse rate edited up).
-//
-// The same argument holds in a regular rhythm (session 34, drift34,
-// pulseAbove): the levels test below (one channel left its level, the other
-// kept its own) guards the deficit side, where an AF onset or ectopy lowers
-// the pulse rate while the heart rate moves too. A pulse rate above the
-// heart rate has no such cause, so there a slow forged drift of one of them
-// is judged even while the patient's true rate wanders under it and moves
-// both channels' levels (the levels test then finds no channel that kept its
-// own): the recent pulse rate above the recent heart rate by half a
-// threshold, the difference beyond the learned one by the threshold for
-// decoupledPersist and 6 pairs, and the pulse rate above the heart rate by
-// half a threshold, beyond the learned difference by as much, in each of
-// the last pulseAboveN pairs (one motion artefact on the pleth is not a
-// drift).
 
 // decoupledPairs are the redundant measurements compared: the ECG heart
 // rate with the oximeter's and with the arterial line's pulse rate.
@@ -45,7 +31,6 @@ const (
 	decoupledRelearn = 2 * time.Hour    // a departure this old is learned as the pair's difference
 	decoupledMin     = 10.0             // bpm: the smallest departure judged
 	decoupledSpread  = 5.0              // and at least this many times the pair's own spread
-	pulseAboveN      = 3                // pairs in a row with the pulse rate above the heart rate (pulseAbove)
 )
 
 // decoupling is the state of one pair: exponential averages of the
@@ -56,7 +41,6 @@ type decoupling struct {
 	learned int64   // paired time seen, ns
 	since   int64   // arrival when the recent difference left the learned one, 0 = it has not
 	n       int32   // pairs since then
-	above   int32   // pairs in a row with the pulse rate above the heart rate and the learned difference (pulseAbove)
 	fast    float64 // recent difference
 	base    float64 // learned difference
 	spread  float64 // learned mean |fast − base|
@@ -102,11 +86,6 @@ func (s *stream) decoupled(e *Engine, em *emitter, arrival time.Time, dst []Find
 		}
 		d.at = now
 		th := max(decoupledMin, decoupledSpread*d.spread)
-		if gap := cb.v - ca.v; gap >= th/2 && gap-d.base >= th/2 {
-			d.above++
-		} else {
-			d.above = 0
-		}
 		// One message counts for at most three thresholds off the learned
 		// difference: motion or a probe artefact must not pass for a drift.
 		diff := d.base + math.Max(-3*th, math.Min(3*th, cb.v-ca.v-d.base))
@@ -140,10 +119,7 @@ func (s *stream) decoupled(e *Engine, em *emitter, arrival time.Time, dst []Find
 		// One channel left its level, the other kept its own.
 		ma, mb := math.Abs(d.fa-d.a), math.Abs(d.fb-d.b)
 		alone := (ma >= 0.6*math.Abs(off) && mb <= 0.4*math.Abs(off)) || (mb >= 0.6*math.Abs(off) && ma <= 0.4*math.Abs(off))
-		// Or the pulse rate above the heart rate, which no rhythm explains
-		// (pulseAbove, above).
-		pulseAbove := off > 0 && d.fb-d.fa >= th/2 && d.above >= pulseAboveN
-		if !(alone || pulseAbove) || !em.on(rDecoupled) {
+		if !alone || !em.on(rDecoupled) {
 			continue
 		}
 		if mb > ma && d.fb-d.fa < th/2 && s.pacedHeart(ca.v) {
