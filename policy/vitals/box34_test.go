@@ -22,7 +22,7 @@ func TestTemperatureLasting34(t *testing.T) {
 	for _, tc := range []struct {
 		name string
 		// the temperature and heart rate at message k after the learning
-		// hour (k < 0 before it); the messages run to 140 after it
+		// hour (k < 0 before it); the messages run to 100 after it
 		level func(k int) (temp, heart float64)
 		want  []string
 	}{
@@ -47,8 +47,8 @@ func TestTemperatureLasting34(t *testing.T) {
 		{"37.0 → 36.3 over four messages, held", func(k int) (float64, float64) {
 			return 37 - 0.7*ramp(k+1, 4), 80
 		}, nil},
-		{"37.0, a drift to 37.8 over 20 min, held 10 min, back to 37.0 in one message, held 40 min (the patient's own level)", func(k int) (float64, float64) {
-			if k >= 0 && k < 60 {
+		{"37.0, a drift to 37.8 over 20 min, back to 37.0 in one message, held 40 min (the patient's own level)", func(k int) (float64, float64) {
+			if k >= 0 && k < 40 {
 				return 37 + 0.8*ramp(k+1, 40), 80
 			}
 			return 37, 80
@@ -64,7 +64,7 @@ func TestTemperatureLasting34(t *testing.T) {
 		}, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			ticks := every(260, step, func(i int) msg {
+			ticks := every(220, step, func(i int) msg {
 				tv, h := tc.level(i - 120)
 				return withTemp(patient(i, h, 97, 16, 38), i, tv)
 			})
