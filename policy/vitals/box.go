@@ -110,7 +110,7 @@ type box struct {
 	buckets    uint8   // the heart rate's 5-min means completed since a heart box began (pacedLevel; at most 255)
 	lapses     uint8   // its values off its level that were not its return (see lapse)
 	lapsed     bool    // the previous value was one
-	long       bool    // a heart or temperature box's level is none the channel held in the last hour (heartNew, levelNew)
+	long       bool    // a heart box's level is none the heart held in the last hour (heartNew)
 	state      uint8   // boxNone, boxHolding or boxReturned
 }
 
@@ -317,12 +317,7 @@ func (s *stream) judgeBox(p param, v, prev, base float64, now int64, quiet bool)
 		return 0, 0, 0, ""
 	}
 	*b = box{pre: float32(base), ref: float32(base), jump: float32(v - prev), noise: float32(t.noise), last: float32(v), sum: v, start: now, moved: b.moved, n: 1, state: boxHolding}
-	switch p {
-	case pHR:
-		b.long = s.heartNew(v, dev)
-	case pTemp:
-		b.long = s.levelNew(&s.retrace[tempTracked], v, dev)
-	}
+	b.long = p == pHR && s.heartNew(v, dev)
 	return 0, 0, 0, ""
 }
 
@@ -395,11 +390,7 @@ func heartLasts(b *box, now int64) bool {
 // (75 %) in the jump out, with the scatter the reading had before
 // (boxRough), the level it left and the level it holds both a body's
 // (airMax °C or above: a probe in the air or lying in the bed reads below
-// it, and one put back on rises from there), and the new level none the
-// reading held in the last hour (long, see levelNew: a forged drift or
-// offset taken away puts the patient's own temperature back, the level
-// it held before; corpus and corpus2 training, the ends of temperature
-// drifts and of a step). The box asks the rest at its
+// it, and one put back on rises from there). The box asks the rest at its
 // start: the jump came in one message from a settled level with no other
 // channel moving. A body's temperature has a thermal mass: it changes by
 // tenths of a degree over tens of minutes, and a fever that breaks or
@@ -411,7 +402,7 @@ func heartLasts(b *box, now int64) bool {
 // scatter, the heart and everything else unmoved, is an offset (corpus3
 // training: −0.7 and −0.8 °C to the end of the stay on seeds 1, 3 and 4).
 func tempLasts(b *box, now int64) bool {
-	if !b.long || now-b.start < tempLast || b.n < 2 || float64(b.pre) < airMax || b.sum/float64(b.n) < airMax {
+	if now-b.start < tempLast || b.n < 2 || float64(b.pre) < airMax || b.sum/float64(b.n) < airMax {
 		return false
 	}
 	sh, noise := math.Abs(b.shift()), float64(b.noise)
@@ -424,17 +415,7 @@ func tempLasts(b *box, now int64) bool {
 // buckets, by half the jump): a rate coming back to where it was before an
 // episode (a tachycardia's end, a replay's, an offset's) is no new level.
 func (s *stream) heartNew(v, dev float64) bool {
-	return s.levelNew(&s.retrace[0], v, dev) // tracked[0] is the heart rate
-}
-
-// tempTracked is the temperature's place in tracked (and stream.retrace).
-var tempTracked = slices.Index(tracked[:], pTemp)
-
-// levelNew reports whether v, a value of the channel r follows (its
-// drift_return state) that jumped by dev, lies off every 5-min level the
-// channel held in the last hour, by half the jump (heartNew; a temperature
-// box's, tempLasts).
-func (s *stream) levelNew(r *retrace, v, dev float64) bool {
+	r := &s.retrace[0] // tracked[0] is the heart rate
 	for i := 0; i < int(r.nl); i++ {
 		if math.Abs(r.bucket(i)-v) <= math.Abs(dev)/2 {
 			return false

@@ -13,10 +13,8 @@ import (
 // corpus3 training: −0.7 and −0.8 °C forged to the end of the stay on seeds
 // 1, 3 and 4). Quiet: the same fall with the heart rate falling with it in
 // the same message (a fever breaking: the heart follows the core
-// temperature), the fall reached over four messages (a body cooling), a
-// fall held only 20 minutes before the reading comes back slowly, and a
-// drift's snap back to the level the reading held before it (corpus and
-// corpus2 training: the ends of forged temperature drifts; levelNew).
+// temperature), the fall reached over four messages (a body cooling), and a
+// fall held only 20 minutes before the reading comes back slowly.
 func TestTemperatureLasting34(t *testing.T) {
 	const step = 30 * time.Second
 	for _, tc := range []struct {
@@ -46,12 +44,6 @@ func TestTemperatureLasting34(t *testing.T) {
 		}, nil},
 		{"37.0 → 36.3 over four messages, held", func(k int) (float64, float64) {
 			return 37 - 0.7*ramp(k+1, 4), 80
-		}, nil},
-		{"37.0, a drift to 37.8 over 20 min, back to 37.0 in one message, held 40 min (the patient's own level)", func(k int) (float64, float64) {
-			if k >= 0 && k < 40 {
-				return 37 + 0.8*ramp(k+1, 40), 80
-			}
-			return 37, 80
 		}, nil},
 		{"37.0 → 36.3 in one message, held 20 min, back over 10 min", func(k int) (float64, float64) {
 			switch {
