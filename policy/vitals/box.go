@@ -81,9 +81,6 @@ const (
 	heartLastMin = 20.0
 	heartApart   = 40
 	heartPulse   = 15.0
-	// tempLast: a temperature box held this long (ns) is reported without
-	// its return (tempLasts).
-	tempLast = int64(30 * 60 * 1e9)
 )
 
 // The explanations of a box's findings: one that came back, and a heart
@@ -91,7 +88,6 @@ const (
 const (
 	whyBox    = "held a level and came back to the one it left, each in one message, with no other channel moving"
 	whyLasted = "heart rate and its pulse jumped together to a new level and held it for 30 min with the scatter they had, with no other channel moving"
-	whyWarmth = "temperature jumped to a new level in one message and held it for 30 min with the scatter it had, with no other channel moving"
 )
 
 // box follows one channel's candidate box (see boxed).
@@ -267,10 +263,6 @@ func (s *stream) judgeBox(p param, v, prev, base float64, now int64, quiet bool)
 					}
 				}
 			}
-			if p == pTemp && tempLasts(b, now) {
-				b.state = boxNone
-				return b.sum / float64(b.n), float64(b.pre), max(boxMin[pTemp], boxNoise*float64(b.noise)), whyWarmth
-			}
 			if now-b.start > boxMaxHold || b.n == math.MaxUint16 {
 				b.state = boxNone // the patient's level now
 				return 0, 0, 0, ""
@@ -381,32 +373,6 @@ func heartLasts(b *box, now int64) bool {
 	}
 	sh, noise := math.Abs(b.shift()), float64(b.noise)
 	return sh >= max(heartLastMin, boxMin[pHR], boxNoise*noise) && math.Abs(float64(b.jump)) >= 0.75*sh &&
-		b.rough/float64(b.n-1) <= boxRough*noise
-}
-
-// tempLasts reports whether a temperature box b, at now, is an offset that
-// was never taken away: it has held for tempLast, by at least the box's
-// smallest shift (0.5 °C, boxNoise times the reading's noise), most of it
-// (75 %) in the jump out, with the scatter the reading had before
-// (boxRough), the level it left and the level it holds both a body's
-// (airMax °C or above: a probe in the air or lying in the bed reads below
-// it, and one put back on rises from there). The box asks the rest at its
-// start: the jump came in one message from a settled level with no other
-// channel moving. A body's temperature has a thermal mass: it changes by
-// tenths of a degree over tens of minutes, and a fever that breaks or
-// rises takes the heart rate with it (about 10/min per °C), which moves in
-// the same message when the reading does. A probe that slips off falls
-// toward the air over minutes (tempFall) and one put back on rises from
-// there (probeBack). A reading that moved half a degree between two
-// messages onto a level it then kept for half an hour with its own
-// scatter, the heart and everything else unmoved, is an offset (corpus3
-// training: −0.7 and −0.8 °C to the end of the stay on seeds 1, 3 and 4).
-func tempLasts(b *box, now int64) bool {
-	if now-b.start < tempLast || b.n < 2 || float64(b.pre) < airMax || b.sum/float64(b.n) < airMax {
-		return false
-	}
-	sh, noise := math.Abs(b.shift()), float64(b.noise)
-	return sh >= max(boxMin[pTemp], boxNoise*noise) && math.Abs(float64(b.jump)) >= 0.75*sh &&
 		b.rough/float64(b.n-1) <= boxRough*noise
 }
 
