@@ -571,12 +571,12 @@ func (s *stream) notePleth(lim, irregular float64, arrival time.Time) {
 // still, while the ECG heart rate keeps its level (within the agreement
 // limit); a desaturation, apnoea's or a ventilator's, comes and goes over a
 // minute or more, and a neonate's brady-desaturation takes the heart rate
-// down with it, however brief. Its end (probeAt) marks the patient being handled, turned
-// or crying: the same hands that jolt the probe pull at the ECG's electrodes,
-// and for as long as the handling lasts, minutes (artBurst), an ECG heart
-// rate's rise of at most twice its level above a pulse rate that kept its
-// level is judged by no spike path but fell's, as it is after the ECG's own
-// over-count (exArt). A forged heart-rate spike written into calm data has
+// down with it, however brief. Its end (probeAt) marks the patient being
+// handled, turned or crying: the same hands that jolt the probe pull at the
+// ECG's electrodes, and for as long as the handling lasts, minutes
+// (artBurst), an ECG heart rate's rise of at most twice its level above a
+// pulse rate that kept its level is judged by no spike path but fell's, as
+// it is after the ECG's own over-count (exArt). A forged heart-rate spike written into calm data has
 // neither before it; one placed within minutes after a jolted probe passes
 // (docs/vitals.md, "What still slips through").
 const probeJolt = 2
