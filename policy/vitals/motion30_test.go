@@ -14,10 +14,10 @@ import (
 // saturation read 5-8 points low (training seed 1 m0051, 10 m0084). Quiet:
 // such a rise, by the plain spike path (+60) and by beatsAdded's (+34, two
 // messages at 30 s), in the message after a dip of 6 and four messages
-// after it, and with the dip in the rise's own message. Caught: the same
+// after it, and with the dip in the rise's own message; since session 34
+// (c5clean34b, probeJolt) also five messages after it. Caught: the same
 // rises with the saturation on its level, with a dip of 2 (within the
-// oximeter's scatter) just before, five messages after a dip (the motion
-// burst over), and a rise to more than twice the level after a dip
+// oximeter's scatter) just before, and a rise to more than twice the level after a dip
 // (artefact counted as beats at most doubles the count; hl7load training
 // seed 49 m0139, a forged 139 -> 340 two messages after a dip of 20).
 func TestHeartRateRiseAfterSaturationDip30(t *testing.T) {
@@ -40,8 +40,11 @@ func TestHeartRateRiseAfterSaturationDip30(t *testing.T) {
 		{"plain, saturation on its level", rise("141", 1, -1, ""), []string{"spike"}},
 		{"beatsAdded, saturation on its level", rise("114", 2, -1, ""), []string{"spike"}},
 		{"plain, a dip of 2 just before", rise("141", 1, 5, "94"), []string{"spike"}},
-		{"plain, five messages after a dip", rise("141", 1, 1, "90"), []string{"spike"}},
-		{"beatsAdded, five messages after a dip", rise("114", 2, 1, "90"), []string{"spike"}},
+		// Caught until session 34; since c5clean34b a one-message dip marks
+		// a jolted probe for artBurst (probeJolt), and five messages at 30 s
+		// lie within it (TestHeartRateRiseAfterJoltedProbe34).
+		{"plain, five messages after a dip", rise("141", 1, 1, "90"), nil},
+		{"beatsAdded, five messages after a dip", rise("114", 2, 1, "90"), nil},
 		{"plain, more than double its level, the message after a dip", rise("175", 1, 5, "90"), []string{"spike"}},
 		{"plain, the message after a dip", rise("141", 1, 5, "90"), nil},
 		{"plain, four messages after a dip", rise("141", 1, 2, "90"), nil},

@@ -545,8 +545,41 @@ func (s *stream) notePleth(lim, irregular float64, arrival time.Time) {
 		s.plethOK++
 	}
 	s.plethOwn.note(own)
-	s.plethDip.note(s.satPulled())
+	pulled := s.satPulled()
+	s.plethDip.note(pulled)
+	switch {
+	case pulled:
+		if s.dipRun < math.MaxUint8 {
+			s.dipRun++
+		}
+		if bh, ok := s.tracks[pHR].baseline(); hr.ok && ok && math.Abs(hr.v-bh) > lim {
+			s.dipRun = max(s.dipRun, probeJolt+1) // the heart fell or rose with it: a desaturation (bradycardia), not the probe
+		}
+	case s.dipRun > 0:
+		if s.dipRun <= probeJolt && s.cur[pSpO2].ok {
+			s.probeAt = uint32(arrival.Unix())
+		}
+		s.dipRun = 0
+	}
 }
+
+// probeJolt is the most messages in a row a saturation pulled below its
+// level (satPulled) and then back at it may span and still be taken for the
+// probe jolted, not the blood desaturated (session 34, c5clean34b): a probe
+// moved on a neonate's foot or an adult's finger lets in light or picks up
+// venous pulsation for a sample or two, and reads right again once it lies
+// still, while the ECG heart rate keeps its level (within the agreement
+// limit); a desaturation, apnoea's or a ventilator's, comes and goes over a
+// minute or more, and a neonate's brady-desaturation takes the heart rate
+// down with it, however brief. Its end (probeAt) marks the patient being
+// handled, turned or crying: the same hands that jolt the probe pull at the
+// ECG's electrodes, and for as long as the handling lasts, minutes
+// (artBurst), an ECG heart rate's rise of at most twice its level above a
+// pulse rate that kept its level is judged by no spike path but fell's, as
+// it is after the ECG's own over-count (exArt). A forged heart-rate spike written into calm data has
+// neither before it; one placed within minutes after a jolted probe passes
+// (docs/vitals.md, "What still slips through").
+const probeJolt = 2
 
 // artBurst is how long after an ECG over-count ends (the heart rate above
 // a pulse rate that kept its level by more than the agreement limit, then

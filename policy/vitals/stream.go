@@ -132,6 +132,8 @@ type stream struct {
 	lineWas  bool            // the previous message's arterial line was flushed, zeroed or damped
 	lineZero bool            // and it was zeroed since it last showed an open trace (the reported steps' memory is forgotten, see excursions)
 	ecgOver  bool            // the previous message's heart rate stood above a pulse rate that kept its level (see notePleth; kept here, in padding)
+	dipRun   uint8           // messages in a row whose saturation is pulled below its level (satPulled), up to 255 (see notePleth; in padding)
+	probeAt  uint32          // arrival of the message that ended the saturation's last brief pull (probeJolt), Unix seconds (see notePleth; in padding)
 
 	nibpAt      time.Time
 	nibp        [3]float64
