@@ -360,6 +360,29 @@ func (s *stream) capnoHeld(moved uint16) bool {
 	return ok && s.cur[pEtCO2].ok && s.cur[pEtCO2].v >= openCO2 && moved&chanBit(pEtCO2, true) == 0
 }
 
+// fewBreaths reports a breathing rate whose level lies below bradypnoea
+// (and above 0): a patient breathing fewer than 12 breaths a minute. A
+// capnograph shows as end-tidal CO2 the highest peak of the breaths it saw
+// over its last window of about 10-20 s; at such a rate the window holds one
+// breath or two, so each reading is one breath's peak. Slow breathing under
+// opioids or sedation is also shallow and uneven: a breath whose volume
+// barely exceeds the airway's dead space is diluted before the alveolar gas
+// reaches the sampling line, and its peak falls short of the plateau by
+// several mmHg, the next deeper breath's does not. The reading then moves
+// by several mmHg from message to message and settles at another level when
+// the breaths' depth changes, which the breathing rate, a count, does not
+// show. Such a shift of the end-tidal CO2 by less than its spike threshold
+// is therefore no step that a related channel should have followed (track's
+// step, rate_of_change); a larger one (a forged level, a circuit
+// disconnected, a unit changed) is judged as before, and so is every shift
+// beside a breathing rate of 12 or more, whose window holds several breaths
+// (session 34, c4clean34b: corpus4's clean beds beside opioid breathing at
+// 6-11/min, the end-tidal CO2 scattering 33-43 message to message).
+func (s *stream) fewBreaths() bool {
+	b, ok := s.tracks[pRR].baseline()
+	return ok && b > 0 && b < bradypnoea
+}
+
 // breathsSeen reports a breathing rate of 0 in the current message beside a
 // capnograph that holds its end-tidal CO2 (capnoHeld): a rate that says no
 // breath was taken while the airway's gas says the breaths went on. The
@@ -894,7 +917,10 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 		// A small step whose partner changed pace with it for most of it
 		// is corroborated (see nudged).
 		nudgedAlong := t.exSmall && 2*int(t.exNudged) >= int(t.exN)
-		step := !info.ownStep && !t.exShifted && !nudgedAlong && t.exWitness && t.abrupt() && held && !s.neoRRWarming(p, t.exStart) && em.on(rRate)
+		// An end-tidal CO2 of a slow breather that moved by less than its
+		// spike threshold is the depth of its few breaths (fewBreaths).
+		shallow := p == pEtCO2 && math.Abs(t.exPeak-t.exPre) < th && s.fewBreaths()
+		step := !info.ownStep && !t.exShifted && !nudgedAlong && !shallow && t.exWitness && t.abrupt() && held && !s.neoRRWarming(p, t.exStart) && em.on(rRate)
 		undone := t.undoes(c.v, lo) && (!t.undoCorr || s.partnersSettled(p)) || lineReturned(p, c.v-t.exPre, &lineBack) || t.exLevel
 		if t.exN <= maxSpike && (!step || undone) {
 			continue // judged this early only to be reported (exBack); else followed on as any excursion
@@ -933,6 +959,10 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 				s.cancelBox(pARTDia)
 				s.cancelBox(pARTMean)
 			}
+		case shallow && !t.undoOK:
+			// The breaths' depth set the level (fewBreaths): their
+			// return to the former one is no step either.
+			t.undo, t.undoOK, t.undoCorr = float32(t.exPre), true, false
 		case !info.ownStep && !t.undoOK && t.exShifted && !t.exSmall:
 			// A level another channel corroborated (see undoes), a full
 			// excursion: a small step's level is one a patient wanders
