@@ -109,15 +109,15 @@ COMEN["pr"] = ("149522^MDC_PULS_RATE^MDC", "264864^MDC_DIM_BEAT_PER_MIN^MDC")  #
 
 LAYOUTS = {
     # name: codes, unit alternatives, cadences (weights), placeholder, tz, vendor text
-    "ge_pcd": dict(codes=MDC, alt=MDC_UNIT_ALT, cad=[(5, 3), (10, 3), (30, 2), (60, 2)], ph="omit",
+    "ge_pcd": dict(codes=MDC, alt=MDC_UNIT_ALT, cad=[(5, 2), (10, 3), (15, 1), (30, 2), (60, 2)], ph="omit",
                    tz="+0000", app="CARESCAPE_B650", oui="080019FFFE", ack=("NE", "AL"), ver="2.6"),
-    "mindray_bv": dict(codes=MINDRAY, alt=MDC_UNIT_ALT, cad=[(1, 1), (2, 2), (5, 3), (10, 2)], ph="-100",
+    "mindray_bv": dict(codes=MINDRAY, alt=MDC_UNIT_ALT, cad=[(1, 1), (2, 1), (5, 3), (10, 5), (15, 3), (30, 2)], ph="-100",
                        tz="+0000", app="MINDRAY_BENEVISION_N", oui="00A037FFFE", ack=("AL", "NE"), ver="2.6"),
-    "philips_mdil": dict(codes=PHILIPS, alt=PHILIPS_UNIT_ALT, cad=[(2, 1), (5, 2), (15, 2), (30, 2)], ph="empty",
+    "philips_mdil": dict(codes=PHILIPS, alt=PHILIPS_UNIT_ALT, cad=[(2, 1), (5, 2), (10, 2), (15, 2), (30, 2)], ph="empty",
                          tz="", app="IntelliVue_MX800", oui="0009FBFFFE", ack=("AL", "NE"), ver="2.3"),
     "loinc_us": dict(codes=LOINC, alt=LOINC_UNIT_ALT, cad=[(15, 1), (30, 2), (60, 3)], ph="omit",
                      tz="-0500", app="PCD_DOR_GW", oui="001C7EFFFE", ack=("NE", "AL"), ver="2.6"),
-    "comen_c": dict(codes=COMEN, alt=MDC_UNIT_ALT, cad=[(1, 1), (2, 2), (5, 2), (10, 1)], ph="-100",
+    "comen_c": dict(codes=COMEN, alt=MDC_UNIT_ALT, cad=[(1, 1), (2, 2), (5, 4), (10, 5), (30, 3)], ph="-100",
                     tz="", app="COMEN_C80", oui="00D0C9FFFE", ack=("AL", "NE"), ver="2.4"),
 }
 LAYOUT_W = [("ge_pcd", 3), ("mindray_bv", 2), ("philips_mdil", 2), ("loinc_us", 2), ("comen_c", 2)]
@@ -512,7 +512,7 @@ class PhysState:
             hr_disp = hr + hr_sd * self.noise["hr"]
             pr_disp = hr + 1.3 * self.noise["pr"]
             sbp_var = 2.5
-        pr_disp *= pr_ratio
+        pr_disp = max(20.0, pr_disp * pr_ratio)
         if "hr" in over:
             hr_disp = over["hr"]
         spo2_disp = min(100.0, spo2 + 0.5 * self.noise["spo2"])
@@ -523,7 +523,9 @@ class PhysState:
         rr_disp = max(0.0, rr + 2.0 * self.noise["rr"])
         if P.cls == "neonatal":
             spo2_disp = min(100.0, spo2_disp)
-        v = {"hr": hr_disp, "pr": pr_disp, "spo2": spo2_disp, "rr": rr_disp, "pi": max(0.05, pi),
+        if P.vent and P.cls == "adult":
+            rr = max(8.0, rr)  # a ventilator's set rate is a floor
+        v = {"hr": hr_disp, "pr": max(20.0, pr_disp), "spo2": spo2_disp, "rr": rr_disp, "pi": max(0.05, pi),
              "temp": temp + 0.03 * self.noise["temp"]}
         if over.get("spo2", 1) is None:
             v["spo2"] = v["pr"] = v["pi"] = None
@@ -536,10 +538,9 @@ class PhysState:
             if "abp" in over:
                 s_, d_, m = over["abp"]
             v["abp_s"], v["abp_d"], v["abp_m"] = s_, d_, m
-            v["ipr"] = v["hr"] * pr_ratio if v["hr"] is not None and "abp" not in over else (
-                None if "abp" in over else hr * pr_ratio)
-            if "abp" in over or v["ipr"] is None:
-                v["ipr"] = None
+            # pulse rate from the arterial waveform: follows the perfused beats, not the ECG counter
+            v["ipr"] = None if "abp" in over else max(20.0, (pr_disp if "motion" not in over else hr * pr_ratio)
+                                                     + 0.8 * self.noise["abp"])
         if P.vent:
             e2 = over.get("etco2", "x")
             v["etco2"] = None if e2 is None else (e2 if e2 != "x" else et + 0.8 * self.noise["etco2"])
@@ -573,7 +574,8 @@ def plan(seed, monitors):
 
 
 def sim_monitor(args):
-    seed, mi, hours, episode_id, job, outdir = args
+    seed, mi, hours, episode_id, job, outdir = args[:6]
+    forge_on = args[6] if len(args) > 6 else True
     r = rng_for(seed, "mon", mi, "setup")
     num = mi + 1
     mid = "m%04d" % num
@@ -751,15 +753,20 @@ def sim_monitor(args):
                 clock_skew_s=round(skew, 3), conditions=[])
     changed = set()
     param, detail = "", ""
-    if kind:
+    if kind and forge_on:
         fr = rng_for(seed, "mon", mi, "attack")
+        orig = [dict(m, v=dict(m["v"]), units=dict(m["units"])) for m in msgs]
         changed, param, detail = forge(kind, strength, msgs, fr, dict(cadence=cadence, cls=cls, layout=layout,
                                                                       etco2_unit=etco2_unit, temp_unit=temp_unit,
                                                                       seed=seed, mi=mi))
+        # a label marks exactly the messages whose bytes the forgery changed (a frozen value that happens to
+        # equal the true one, or a drift still rounding to the same figure, leaves its message as it was)
+        fmt = lambda m: format_msg(m, L, layout, eui, bed, etco2_unit, temp_unit, cls)
+        changed = {i for i in changed if fmt(orig[i]) != fmt(msgs[i])}
     # ---- format
     out = []
     for i, m in enumerate(msgs):
-        out.append((m["arr"], i, format_msg(m, L, layout, eui, bed, etco2_unit, temp_unit, P.cls)))
+        out.append((m["arr"], i, format_msg(m, L, layout, eui, bed, etco2_unit, temp_unit, cls)))
         if rn.random() < retx_p:  # no ACK in time: the device sends the same bytes again
             out.append((m["arr"] + rn.uniform(5, 30), i, None))
     out.sort(key=lambda x: (x[0], x[1]))
@@ -1272,6 +1279,7 @@ def main(argv=None):
     ap.add_argument("--monitors", type=int, default=150)
     ap.add_argument("--hours", type=float, default=4)
     ap.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1))
+    ap.add_argument("--no-forge", action="store_true", help=argparse.SUPPRESS)  # tests: the same corpus untouched
     a = ap.parse_args(argv)
     os.makedirs(a.out, exist_ok=True)
     for f in os.listdir(a.out):
@@ -1284,7 +1292,7 @@ def main(argv=None):
         job = assign[mi]
         if job:
             ep += 1
-        jobs.append((a.seed, mi, a.hours, ep if job else 0, job, a.out))
+        jobs.append((a.seed, mi, a.hours, ep if job else 0, job, a.out, not a.no_forge))
     if a.workers > 1:
         with ProcessPoolExecutor(a.workers) as ex:
             res = list(ex.map(sim_monitor, jobs, chunksize=1))
