@@ -754,15 +754,19 @@ def sim_monitor(args):
     changed = set()
     param, detail = "", ""
     if kind and forge_on:
-        fr = rng_for(seed, "mon", mi, "attack")
         orig = [dict(m, v=dict(m["v"]), units=dict(m["units"])) for m in msgs]
-        changed, param, detail = forge(kind, strength, msgs, fr, dict(cadence=cadence, cls=cls, layout=layout,
-                                                                      etco2_unit=etco2_unit, temp_unit=temp_unit,
-                                                                      seed=seed, mi=mi))
-        # a label marks exactly the messages whose bytes the forgery changed (a frozen value that happens to
-        # equal the true one, or a drift still rounding to the same figure, leaves its message as it was)
         fmt = lambda m: format_msg(m, L, layout, eui, bed, etco2_unit, temp_unit, cls)
-        changed = {i for i in changed if fmt(orig[i]) != fmt(msgs[i])}
+        for attempt in range(8):
+            if attempt:  # the last try changed no byte (a channel absent there): put the stream back, try again
+                msgs[:] = [dict(m, v=dict(m["v"]), units=dict(m["units"])) for m in orig]
+            fr = rng_for(seed, "mon", mi, "attack", attempt)
+            changed, param, detail = forge(kind, strength, msgs, fr, dict(
+                cadence=cadence, cls=cls, layout=layout, etco2_unit=etco2_unit, temp_unit=temp_unit))
+            # a label marks exactly the messages whose bytes the forgery changed (a frozen value that happens
+            # to equal the true one, or a drift still rounding to the same figure, leaves its message as it was)
+            changed = {i for i in changed if fmt(orig[i]) != fmt(msgs[i])}
+            if changed:
+                break
     # ---- format
     out = []
     for i, m in enumerate(msgs):
@@ -986,7 +990,8 @@ def forge(kind, strength, msgs, fr, ctx):
                "spo2": -(fr.uniform(7, 11) if sub else fr.uniform(20, 35)),
                "rr": fr.uniform(10, 15) if sub else fr.uniform(25, 40)}[p]
         for j in range(s, s + n):
-            setv(j, p, max(0, msgs[j]["v"][p] + amp))
+            if msgs[j]["v"].get(p) is not None:
+                setv(j, p, max(0, msgs[j]["v"][p] + amp))
         return ch, p, "%s changed by %+.0f on %d message(s) then back to the true value" % (p, amp, n)
 
     if kind == "frozen":
@@ -1037,7 +1042,7 @@ def forge(kind, strength, msgs, fr, ctx):
         dur = fr.uniform(2400, 3600) if sub else fr.uniform(1500, 2400)
         back = fr.uniform(300, 600) if sub else 0
         n1, n2 = nm(dur, cad, 20), (nm(back, cad, 5) if back else 0)
-        s = window(msgs, fr, n1 + n2, None)
+        s = window(msgs, fr, n1 + n2, [p])
         ps = ABP if p == "abp_m" else (p,)
         for k in range(n1 + n2):
             f = (k + 1) / n1 if k < n1 else 1 - (k - n1 + 1) / (n2 + 1)
@@ -1059,7 +1064,10 @@ def forge(kind, strength, msgs, fr, ctx):
         s = window(msgs, fr, n, [p])
         ps = ABP if p == "abp_m" else (p,)
         for q in ps:
-            xs = [msgs[j]["v"][q] for j in range(s, s + n)]
+            xs = [msgs[j]["v"].get(q) for j in range(s, s + n)]
+            last = next((x for x in xs if x is not None), 0)
+            for k, x in enumerate(xs):
+                xs[k] = last = x if x is not None else last
             if sub:  # centred moving average over ~2 min
                 w = max(3, int(120 / cad))
                 ys = []
@@ -1093,7 +1101,7 @@ def forge(kind, strength, msgs, fr, ctx):
             amp = -amp
         dur = fr.uniform(600, 2400)
         n = nm(dur, cad, 10)
-        s = window(msgs, fr, n, None)
+        s = window(msgs, fr, n, [p])
         ps = ABP if p == "abp_m" else (p,)
         for k in range(n):
             for q in ps:
@@ -1112,7 +1120,9 @@ def forge(kind, strength, msgs, fr, ctx):
             s = window(msgs, fr, n, ["etco2"])
             for k in range(n):
                 m = msgs[s + k]
-                x = m["v"]["etco2"]
+                x = m["v"].get("etco2")
+                if x is None:
+                    continue
                 if ctx["etco2_unit"] == "kPa":  # mmHg value with the kPa label kept
                     m["etco2_raw"] = "%d" % round(x)
                     d = "etCO2 sent as mmHg figures under the monitor's kPa unit"
@@ -1124,7 +1134,9 @@ def forge(kind, strength, msgs, fr, ctx):
         s = window(msgs, fr, n, ["temp"])
         for k in range(n):
             m = msgs[s + k]
-            x = m["v"]["temp"]
+            x = m["v"].get("temp")
+            if x is None:
+                continue
             if ctx["temp_unit"] == "degF":
                 m["temp_raw"] = "%.1f" % x
                 d = "temperature sent in Celsius under the Fahrenheit unit"
@@ -1156,12 +1168,14 @@ def forge(kind, strength, msgs, fr, ctx):
         if sub:
             gap = fr.uniform(28, 40)
             for k in range(n):
-                setv(s + k, "pr", msgs[s + k]["v"]["hr"] + gap)
+                if msgs[s + k]["v"].get("hr") is not None:
+                    setv(s + k, "pr", msgs[s + k]["v"]["hr"] + gap)
             return ch, "pr", "SpO2 pulse rate set %.0f above ECG HR for %d messages (a pulse above the heart rate)" % (
                 gap, n)
         gap = fr.uniform(50, 80) * fr.choice([-1, 1])
         for k in range(n):
-            setv(s + k, "hr", max(20, msgs[s + k]["v"]["pr"] + gap))
+            if msgs[s + k]["v"].get("pr") is not None:
+                setv(s + k, "hr", max(20, msgs[s + k]["v"]["pr"] + gap))
         return ch, "hr", "ECG HR set %+.0f from the pulse rate for %d messages" % (gap, n)
 
     if kind == "bp_inconsistent":
@@ -1171,6 +1185,8 @@ def forge(kind, strength, msgs, fr, ctx):
             s = window(msgs, fr, n, ["abp_s"])
             for k in range(n):
                 v = msgs[s + k]["v"]
+                if v.get("abp_s") is None:
+                    continue
                 if sub:
                     setv(s + k, "abp_m", v["abp_s"] + fr.uniform(3, 8))
                 else:
