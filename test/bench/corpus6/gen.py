@@ -115,7 +115,7 @@ LAYOUTS = {
                        tz="+0000", app="MINDRAY_BENEVISION_N", oui="00A037FFFE", ack=("AL", "NE"), ver="2.6"),
     "philips_mdil": dict(codes=PHILIPS, alt=PHILIPS_UNIT_ALT, cad=[(2, 1), (5, 2), (10, 2), (15, 2), (30, 2)], ph="empty",
                          tz="", app="IntelliVue_MX800", oui="0009FBFFFE", ack=("AL", "NE"), ver="2.3"),
-    "loinc_us": dict(codes=LOINC, alt=LOINC_UNIT_ALT, cad=[(15, 1), (30, 2), (60, 3)], ph="omit",
+    "loinc_us": dict(codes=LOINC, alt=LOINC_UNIT_ALT, cad=[(15, 1), (30, 2), (60, 3)], ph="8388607",
                      tz="-0500", app="PCD_DOR_GW", oui="001C7EFFFE", ack=("NE", "AL"), ver="2.6"),
     "comen_c": dict(codes=COMEN, alt=MDC_UNIT_ALT, cad=[(1, 1), (2, 2), (5, 4), (10, 5), (30, 3)], ph="-100",
                     tz="", app="COMEN_C80", oui="00D0C9FFFE", ack=("AL", "NE"), ver="2.4"),
@@ -312,6 +312,9 @@ class Patient:
             for e in [e for e in self.events if e.name == "turning"]:
                 if r.random() < 0.4:  # bed height changed, transducer not re-levelled
                     self.add("transducer_height", e.t1, r.uniform(900, 5400), r.choice([-1, 1]) * r.uniform(6, 14))
+        for _ in range(n(0.15 if self.cls == "neonatal" else 0.06)):  # temperature probe dislodged
+            self.add("temp_probe_off", self.rand_t(r), r.uniform(600, 2400),
+                     r.uniform(33, 35.5) if self.cls == "neonatal" else r.uniform(27, 32))
         if self.vent:
             for _ in range(n(0.3)):
                 self.add("etco2_disconnect", self.rand_t(r), r.uniform(10, 45))
@@ -497,6 +500,13 @@ class PhysState:
                 over["damp"] = 1 - e.a * s
             elif n == "transducer_height":
                 over["height"] = e.a
+            elif n == "temp_probe_off":
+                cut = e.t0 + 0.7 * dur
+                if t < cut:
+                    temp = e.a + (temp - e.a) * math.exp(-u / 240)
+                else:
+                    low = e.a + (temp - e.a) * math.exp(-(cut - e.t0) / 240)
+                    temp = temp - (temp - low) * math.exp(-(t - cut) / 120)
             elif n == "etco2_disconnect":
                 over["etco2"] = r.uniform(0, 3)
         # measurement
@@ -653,6 +663,7 @@ def sim_monitor(args):
     n_meas = [0] * len(pats)
     wrapped = False
     booted_at = -1e9
+    last_arr = -1e9
     while t < T:
         si = next((i for i, (a, b, _) in enumerate(segs) if a <= t < b), None)
         if si is None:
@@ -735,14 +746,21 @@ def sim_monitor(args):
         ctrl += 1
         lat = 0.01 + rn.expovariate(1 / 0.06)
         arr = t + lat
-        for e in stalls:
+        for e in stalls:  # network stall: the device queues, then sends the backlog in order
             if e[1] <= t < e[1] + e[2]:
-                arr = e[1] + e[2] + rn.uniform(0.2, 1.5) + 0.02 * len(msgs) % 1
+                arr = e[1] + e[2] + rn.uniform(0.2, 1.5)
                 evs.append("late_burst")
+        # one message in flight (MLLP stop-and-wait): nothing overtakes; an ACK lost makes the device wait out
+        # its timeout and send the same bytes again before the next message
+        arr = max(arr, last_arr + 0.004 + rn.random() * 0.01)
+        retx = None
+        if rn.random() < retx_p:
+            retx = arr + rn.uniform(3, 12)
+        last_arr = retx if retx is not None else arr
         if layout == "comen_c" and nibp[si] is not None:
             evs.append("nibp_restamp")
         msgs.append(dict(t=t, arr=arr, dev=dev, ctrl=ctrl_s, ident=ident, v=v,
-                         nibp=nibp[si], ev=evs, seg=si, units={}))
+                         nibp=nibp[si], ev=evs, seg=si, units={}, retx=retx))
         t += cadence + rn.uniform(-0.05, 0.05) * min(cadence, 5)
 
     # ---- forge
@@ -771,8 +789,8 @@ def sim_monitor(args):
     out = []
     for i, m in enumerate(msgs):
         out.append((m["arr"], i, format_msg(m, L, layout, eui, bed, etco2_unit, temp_unit, cls)))
-        if rn.random() < retx_p:  # no ACK in time: the device sends the same bytes again
-            out.append((m["arr"] + rn.uniform(5, 30), i, None))
+        if m["retx"] is not None:  # no ACK in time: the same bytes again
+            out.append((m["retx"], i, None))
     out.sort(key=lambda x: (x[0], x[1]))
     first_ev = None
     lines = []
