@@ -1029,7 +1029,7 @@ def forge(kind, strength, msgs, fr, ctx):
         dur = fr.uniform(600, 900) if sub else fr.uniform(900, 1800)
         n = nm(dur, cad, 10)
         for _ in range(200):
-            off = nm(fr.uniform(3600, 9000), cad, n + 5)
+            off = nmsg(fr.uniform(3600, 9000), cad, n + 5)
             s = window(msgs, fr, n, None, lo=0.45, hi=0.98)
             if s is not None and s - off >= 0 and msgs[s - off]["seg"] == msgs[s]["seg"] and \
                     msgs[s - off + n - 1]["seg"] == msgs[s]["seg"]:
@@ -1103,9 +1103,11 @@ def forge(kind, strength, msgs, fr, ctx):
     if kind == "duplicate_control_id":
         n = fr.randint(1, 2) if sub else fr.randint(8, 15)
         ago = fr.uniform(180, 1200) if sub else fr.uniform(1800, 7200)
-        off = nm(ago, cad, n + 2)
+        off = nmsg(ago, cad, n + 2)
+        if off > N - n - 1:
+            off = max(n + 1, (N - n) // 2)
         s = window(msgs, fr, n, None, lo=0.5, hi=0.95)
-        s = max(s, off)
+        s = min(max(s, off), N - n)
         for k in range(n):
             msgs[s + k]["ctrl"] = msgs[s - off + k]["ctrl"]
             ch.add(s + k)
