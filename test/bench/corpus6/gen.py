@@ -864,7 +864,8 @@ def format_msg(m, L, layout, eui, bed, etco2_unit, temp_unit, cls):
         msh = "MSH|^~\\&|%s^%s^EUI-64||HL7GATE||%s||ORU^R01^ORU_R01|%s|P|2.6|||%s|%s||UNICODE UTF-8|||" \
               "IHE_PCD_001^IHE PCD^1.3.6.1.4.1.19376.1.6.1.1.1^ISO" % (app, eui, ts, m["ctrl"], acc, appack)
     else:
-        msh = "MSH|^~\\&|%s|%s|CIS||%s||ORU^R01|%s|P|%s|||%s|%s" % (app, eui, ts, m["ctrl"], L["ver"], acc, appack)
+        msh = "MSH|^~\\&|%s^%s^EUI-64|%s|CIS||%s||ORU^R01|%s|P|%s|||%s|%s" % (
+            app, eui, bed.split("^")[0], ts, m["ctrl"], L["ver"], acc, appack)
     segs = [msh]
     pid3 = "%s^^^HOSP^MR" % ident["mrn"] if ident["sex"] != "U" else "%s^^^HOSP^TMP" % ident["mrn"]
     segs.append("PID|||%s||%s||%s|%s" % (pid3, ident["name"], ident["dob"], ident["sex"]))
@@ -937,7 +938,7 @@ def format_msg(m, L, layout, eui, bed, etco2_unit, temp_unit, cls):
             if layout == "philips_mdil":
                 rows.append("OBX|%d|NM|%s|%s|%d|%s|||||%s|||%s" % (seq, code, sub, x, unit, st, tstamp))
             else:
-                rows.append("OBX|%d|NM|%s|%s|%d|%s|||||%s|||%s|AMEAS^auto-measurement^MDC|%s^^%s^EUI-64" %
+                rows.append("OBX|%d|NM|%s|%s|%d|%s|||||%s|||%s|||AMEAS^auto-measurement^MDC|%s^^%s^EUI-64" %
                             (seq, code, sub, x, unit, st, tstamp, eui, eui))
     segs.extend(rows)
     return "\r".join(segs) + "\r\n"
