@@ -300,7 +300,7 @@ class Patient:
             self.add("ecg_noise", self.rand_t(r), r.uniform(3, 15), r.uniform(140, 260))
         if self.art:
             for _ in range(n(0.5)):
-                self.add("art_flush", self.rand_t(r), r.uniform(2, 6), r.uniform(220, 310))
+                self.add("art_flush", self.rand_t(r), r.uniform(3, 10), r.uniform(220, 310))
             for _ in range(n(0.35)):
                 t = self.rand_t(r)
                 self.add("art_sampling", t, r.uniform(20, 60), r.uniform(5, 40))
@@ -639,11 +639,12 @@ def sim_monitor(args):
             idents.append((real, real))
     # device events: reboots, NTP steps, retransmissions, network stalls
     dev_ev = []
-    for _ in range(sum(1 for _ in range(4) if r.random() < 0.08 * hours)):
+    # per 4 h: a reboot on about 1 bed in 10, an NTP step on 1 in 6, a network stall on 1 in 4
+    for _ in range(sum(1 for _ in range(2) if r.random() < 0.0125 * hours)):
         dev_ev.append(("reboot", r.uniform(0.1, 0.9) * T, r.uniform(60, 200)))
-    for _ in range(sum(1 for _ in range(4) if r.random() < 0.1 * hours)):
+    for _ in range(sum(1 for _ in range(2) if r.random() < 0.021 * hours)):
         dev_ev.append(("ntp_step", r.uniform(0.1, 0.9) * T, -r.uniform(0.5, 4)))
-    for _ in range(sum(1 for _ in range(4) if r.random() < 0.1 * hours)):
+    for _ in range(sum(1 for _ in range(2) if r.random() < 0.032 * hours)):
         dev_ev.append(("late_burst", r.uniform(0.1, 0.9) * T, r.uniform(20, 120)))
     dev_ev.sort(key=lambda e: e[1])
     retx_p = r.choice([0.0, 0.0005, 0.002, 0.006])
