@@ -247,6 +247,8 @@ class Patient:
                 self.add("crying", self.rand_t(r), r.uniform(60, 600), r.uniform(15, 35))
             for _ in range(n(0.5)):
                 self.add("feeding", self.rand_t(r), r.uniform(900, 1800))
+            for _ in range(n(0.8)):
+                self.add("quiet_sleep", self.rand_t(r), r.uniform(1200, 2400))
             if r.random() < 0.25 * h / 4:
                 self.add("kangaroo_care", self.rand_t(r, 3600), r.uniform(2400, 5400), r.uniform(-0.4, 0.5))
             if r.random() < 0.15:
@@ -354,7 +356,7 @@ class PhysState:
         et = P.etco20 + self.x["etco2"]
         pi = (1.5 if P.cls == "neonatal" else 2.5) + self.x["pi"]
         rhythm = P.rhythm
-        hr_sd, pr_ratio, pr_def = 1.2, 1.0, 0.0
+        hr_sd, rr_sd, pr_ratio = 1.2, 2.0, 1.0
         evs = []
         if rhythm != "sinus":
             evs.append(rhythm)
@@ -441,6 +443,12 @@ class PhysState:
                 rr -= 0.12 * rr * s
                 mp -= 6 * s
                 hr_sd = 1.2 - 0.6 * s
+                rr_sd = 2.0 - 1.2 * s
+            elif n == "quiet_sleep":  # neonatal: regular breathing, low heart-rate variability
+                s = shape(t, e.t0, e.t1, 120, 120)
+                hr -= 5 * s
+                hr_sd = 1.2 - 0.8 * s
+                rr_sd = 2.0 - 1.4 * s
             elif n == "fever":
                 s = shape(t, e.t0, e.t1, dur * 0.5, dur * 0.4)
                 temp += e.a * s
@@ -530,7 +538,7 @@ class PhysState:
             spo2_disp -= abs(r.gauss(0, 5))
             pr_disp += r.gauss(0, 15)
             pi -= 0.8
-        rr_disp = max(0.0, rr + 2.0 * self.noise["rr"])
+        rr_disp = max(0.0, rr + rr_sd * self.noise["rr"])
         if P.cls == "neonatal":
             spo2_disp = min(100.0, spo2_disp)
         if P.vent and P.cls == "adult":
