@@ -39,6 +39,7 @@ MDC = {
     "pr": ("149530^MDC_PULS_OXIM_PULS_RATE^MDC", "264864^MDC_DIM_BEAT_PER_MIN^MDC"),
     "spo2": ("150456^MDC_PULS_OXIM_SAT_O2^MDC", "262688^MDC_DIM_PERCENT^MDC"),
     "pi": ("150488^MDC_PULS_OXIM_PERF_REL^MDC", "262688^MDC_DIM_PERCENT^MDC"),
+    "pvc": ("148066^MDC_ECG_V_P_C_RATE^MDC", "264864^MDC_DIM_BEAT_PER_MIN^MDC"),
     "rr": ("151562^MDC_RESP_RATE^MDC", "264928^MDC_DIM_RESP_PER_MIN^MDC"),
     "temp": ("150364^MDC_TEMP_BODY^MDC", "268192^MDC_DIM_DEGC^MDC"),
     "abp_s": ("150033^MDC_PRESS_BLD_ART_SYS^MDC", "266016^MDC_DIM_MMHG^MDC"),
@@ -543,7 +544,9 @@ class PhysState:
             spo2_disp = min(100.0, spo2_disp)
         if P.vent and P.cls == "adult":
             rr = max(8.0, rr)  # a ventilator's set rate is a floor
-        v = {"hr": hr_disp, "pr": max(20.0, pr_disp), "spo2": spo2_disp, "rr": rr_disp, "pi": max(0.05, pi),
+        # PVC count per minute: a few ectopics at most, half the beats in bigeminy
+        pvc = hr_disp * (1 - pr_ratio) if pr_ratio < 1 and hr_disp else (self.noise["pr"] > 1.8) * 2.0
+        v = {"hr": hr_disp, "pvc": pvc if "hr" not in over else None, "pr": max(20.0, pr_disp), "spo2": spo2_disp, "rr": rr_disp, "pi": max(0.05, pi),
              "temp": temp + 0.03 * self.noise["temp"]}
         if over.get("spo2", 1) is None:
             v["spo2"] = v["pr"] = v["pi"] = None
@@ -833,7 +836,7 @@ def sim_monitor(args):
     chans = set()
     conds = set()
     for m in msgs:
-        chans.update(k for k, x in m["v"].items())
+        chans.update(k for k, x in m["v"].items() if k != "pvc" or layout == "ge_pcd")
         if m["nibp"]:
             chans.add("nibp")
         conds.update(m["ev"])
@@ -887,7 +890,8 @@ def format_msg(m, L, layout, eui, bed, etco2_unit, temp_unit, cls):
         segs.append("OBR|1||%s|MONITOR^Monitoring^L|||%s" % (m["ctrl"], obr_t))
     v = m["v"]
     rows = []
-    order = ["hr", "pr", "spo2", "pi", "rr", "abp_s", "abp_d", "abp_m", "ipr", "temp", "etco2"]
+    order = ["hr", "pvc", "pr", "spo2", "pi", "rr", "abp_s", "abp_d", "abp_m", "ipr", "temp", "etco2"] if \
+        layout == "ge_pcd" else ["hr", "pr", "spo2", "pi", "rr", "abp_s", "abp_d", "abp_m", "ipr", "temp", "etco2"]
     if layout in ("ge_pcd", "loinc_us"):
         rows.append("OBX|1||69965^MDC_DEV_MON_PHYSIO_MULTI_PARAM_MDS^MDC|1.0.0.0|||||||X|||||||%s^^%s^EUI-64" %
                     (eui, eui))
@@ -931,8 +935,14 @@ def format_msg(m, L, layout, eui, bed, etco2_unit, temp_unit, cls):
         if layout == "philips_mdil":
             rows.append("OBX|%d|NM|%s|%s|%s|%s|||||%s" % (seq, code, sub, val, unit, st))
         else:
-            rows.append("OBX|%d|NM|%s|%s|%s|%s|||||%s|||%s||||%s^^%s^EUI-64" %
-                        (seq, code, sub, val, unit, st, obr_t if layout == "ge_pcd" else "", eui, eui))
+            if layout == "ge_pcd":  # as in GE's B40 manual: VMD and channel header rows, OBX-18 EUI^model
+                if p == "abp_s":
+                    rows.append("OBX|%d||69854^MDC_DEV_METER_PRESS_BLD_VMD^MDC|1.4.0.0|||||||X" % seq)
+                    rows.append("OBX|%d||69855^MDC_DEV_METER_PRESS_BLD_CHAN^MDC|1.4.1.0|||||||X" % (seq + 1))
+                    seq += 2
+                rows.append("OBX|%d|NM|%s|%s|%s|%s|||||%s|||||||%s^CARESCAPE_GE" % (seq, code, sub, val, unit, st, eui))
+            else:
+                rows.append("OBX|%d|NM|%s|%s|%s|%s|||||%s|||||||%s^^%s^EUI-64" % (seq, code, sub, val, unit, st, eui, eui))
     nb = m["nibp"]
     if nb is not None:
         s_, d_, mm, tm = nb
@@ -947,13 +957,14 @@ def format_msg(m, L, layout, eui, bed, etco2_unit, temp_unit, cls):
             if layout == "philips_mdil":
                 rows.append("OBX|%d|NM|%s|%s|%d|%s|||||%s|||%s" % (seq, code, sub, x, unit, st, tstamp))
             else:
-                rows.append("OBX|%d|NM|%s|%s|%d|%s|||||%s|||%s|||AMEAS^auto-measurement^MDC|%s^^%s^EUI-64" %
-                            (seq, code, sub, x, unit, st, tstamp, eui, eui))
+                eq = "%s^CARESCAPE_GE" % eui if layout == "ge_pcd" else "%s^^%s^EUI-64" % (eui, eui)
+                rows.append("OBX|%d|NM|%s|%s|%d|%s|||||%s|||%s|||AMEAS^auto-measurement^MDC|%s" %
+                            (seq, code, sub, x, unit, st, tstamp, eq))
     segs.extend(rows)
     return "\r".join(segs) + "\r\n"
 
 
-CHAN = {"hr": (2, 1, 1), "pr": (3, 1, 2), "spo2": (3, 1, 1), "pi": (3, 1, 3), "rr": (2, 2, 1), "abp_s": (4, 1, 1),
+CHAN = {"pvc": (2, 1, 2), "hr": (2, 1, 1), "pr": (3, 1, 2), "spo2": (3, 1, 1), "pi": (3, 1, 3), "rr": (2, 2, 1), "abp_s": (4, 1, 1),
         "abp_d": (4, 1, 2), "abp_m": (4, 1, 3), "ipr": (4, 1, 4), "temp": (5, 1, 1), "etco2": (6, 1, 1),
         "nibp_s": (7, 1, 1), "nibp_d": (7, 1, 2), "nibp_m": (7, 1, 3)}
 
