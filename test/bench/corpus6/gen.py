@@ -287,6 +287,8 @@ class Patient:
                 self.add("transfusion", t + r.uniform(1200, 2400), 1e6)
             for _ in range(n(0.25)):
                 self.add("sedation_bolus", self.rand_t(r), r.uniform(600, 1500), r.uniform(10, 25))
+            if r.random() < 0.04:  # targeted temperature management after cardiac arrest
+                self.add("cooling", self.rand_t(r, 5400), 1e6, r.uniform(1.5, 3.0))
             if r.random() < 0.05:
                 self.add("atropine", self.rand_t(r), r.uniform(600, 1800), r.uniform(20, 35))
             for _ in range(n(0.6)):
@@ -479,6 +481,11 @@ class PhysState:
                 mp -= e.a * s
                 hr -= 0.3 * e.a * s
                 rr -= 0.2 * rr * s
+            elif n == "cooling":
+                s = shape(t, e.t0, e.t1, 7200, 0)
+                temp -= e.a * s
+                hr -= 6 * e.a * s
+                mp += 4 * s
             elif n == "atropine":
                 hr += e.a * shape(t, e.t0, e.t1, 60, dur * 0.7)
             elif n == "cough":
@@ -803,6 +810,34 @@ def sim_monitor(args):
         out.append((m["arr"], i, format_msg(m, L, layout, eui, bed, etco2_unit, temp_unit, cls)))
         if m["retx"] is not None:  # no ACK in time: the same bytes again
             out.append((m["retx"], i, None))
+    if layout == "mindray_bv":
+        # the monitor asks the HIS for its patient (QBP^ZV1) on admission, on identification and now and then,
+        # under its own MSH-3 and its own MSH-10 counter, on the same connection
+        qr = rng_for(seed, "mon", mi, "query")
+        qts = []
+        for si, (a, b, _) in enumerate(segs):
+            qts.append((a + qr.uniform(3, 20), si))
+            if si in identify_at:
+                qts.append((identify_at[si] + qr.uniform(-30, -2), si))
+            x = a + qr.uniform(1800, 4200)
+            while x < b:
+                qts.append((x, si))
+                x += qr.uniform(2400, 4800)
+        qn = qr.randint(1, 900)
+        for k, (tq, si) in enumerate(sorted(qts)):
+            if tq >= T or not msgs:
+                continue
+            near = min(range(len(msgs)), key=lambda j: abs(msgs[j]["t"] - tq)) if len(msgs) < 50 else \
+                max(0, min(len(msgs) - 1, int((tq - msgs[0]["t"]) / cadence)))
+            m = msgs[near]
+            ident = m["ident"]
+            text = "\r".join([
+                "MSH|^~\\&|MINDRAY_PDS^%s^EUI-64||HIS||%s||QBP^ZV1^QBP_Q21|Q%d|P|2.6|||AL|NE" % (
+                    eui, fmt_ts(tq + (m["dev"] - m["t"]), L["tz"]), qn),
+                "QPD|ZV1^Patient info query^MINDRAY|%d|%s^^^HOSP" % (qn, ident["mrn"]),
+                "RCP|I|1^RD"]) + "\r\n"
+            qn += 1
+            out.append((tq + 0.02 + qr.random() * 0.05, -1 - k, text))
     out.sort(key=lambda x: (x[0], x[1]))
     first_ev = None
     lines = []
@@ -810,6 +845,13 @@ def sim_monitor(args):
     with open(os.path.join(outdir, fname), "w", encoding="utf-8", newline="") as f:
         pos = 0
         for arr, i, text in out:
+            if i < 0:  # a patient query: not an observation, never forged
+                f.write(text)
+                pos += 1
+                lines.append(json.dumps(dict(file=fname, message=pos, monitor=mid, arrival=iso(arr), label="clean",
+                                             parameter="", episode=0, events="patient_query"),
+                                        separators=(",", ":")))
+                continue
             m = msgs[i]
             ev = list(m["ev"])
             if text is None:
