@@ -1058,6 +1058,7 @@ def forge(kind, strength, msgs, fr, ctx):
     N = len(msgs)
     ch = set()
     nm = lambda sec, c, least: max(1, min(nmsg(sec, c, least), int(N * 0.4)))
+    neo = ctx["cls"] == "neonatal"
 
     def setv(j, p, x):
         msgs[j]["v"][p] = x
@@ -1282,7 +1283,7 @@ def forge(kind, strength, msgs, fr, ctx):
         readings = sorted(set(msgs[j]["nibp"] for j in idx), key=lambda x: x[3])
         rd = readings[len(readings) // 3] if readings else None
         if rd is None:
-            rd = (120, 70, 87, msgs[N // 2]["t"])
+            rd = (56, 32, 41, msgs[N // 2]["t"]) if neo else (120, 70, 87, msgs[N // 2]["t"])
             for j in range(N // 2, min(N, N // 2 + nm(600, cad, 3))):
                 msgs[j]["nibp"] = rd
         s_, d_, m_, tm = rd
@@ -1348,7 +1349,7 @@ def forge(kind, strength, msgs, fr, ctx):
         cur = None
         for k in range(n):
             m = msgs[s + k]
-            base = m["nibp"] or (118, 68, 85, m["t"])
+            base = m["nibp"] or ((56, 32, 41, m["t"]) if neo else (118, 68, 85, m["t"]))
             if mode == "restamp":
                 # values change every ~3 min without a new measurement time
                 if m["t"] - last_t >= 180 or cur is None:
