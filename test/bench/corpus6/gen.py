@@ -683,6 +683,7 @@ def sim_monitor(args):
     wrapped = False
     booted_at = -1e9
     last_arr = -1e9
+    used_ids = set()
     while t < T:
         si = next((i for i, (a, b, _) in enumerate(segs) if a <= t < b), None)
         if si is None:
@@ -763,6 +764,9 @@ def sim_monitor(args):
             if wrapped:
                 evs.append("ctrlid_wrap")
         ctrl += 1
+        if ctrl_s in used_ids:  # a counter restarted by a reboot (or wrapped) reuses IDs with new content
+            evs.append("ctrlid_reused")
+        used_ids.add(ctrl_s)
         lat = 0.01 + rn.expovariate(1 / 0.06)
         arr = t + lat
         for e in stalls:  # network stall: the device queues, then sends the backlog in order
@@ -830,6 +834,7 @@ def sim_monitor(args):
             near = min(range(len(msgs)), key=lambda j: abs(msgs[j]["t"] - tq)) if len(msgs) < 50 else \
                 max(0, min(len(msgs) - 1, int((tq - msgs[0]["t"]) / cadence)))
             m = msgs[near]
+            tq = m["t"] + cadence / 2  # between two observation messages, so the two streams never cross
             ident = m["ident"]
             text = "\r".join([
                 "MSH|^~\\&|MINDRAY_PDS^%s^EUI-64||HIS||%s||QBP^ZV1^QBP_Q21|Q%d|P|2.6|||AL|NE" % (
