@@ -1091,8 +1091,8 @@ def forge(kind, strength, msgs, fr, ctx):
         for j in range(s + 1, s + 1 + n):
             for q in ps:
                 setv(j, q, held[q])
-        return ch, ("abp" if p == "abp_m" else p), "%s held at the value it had just before (message index %d) for %d messages (%.0f min); " \
-            "other channels live" % ("/".join(ps), s + 1, n, n * cad / 60)
+        return ch, ("abp" if p == "abp_m" else p), "%s held at its %s UTC value for %d messages (%.0f min); " \
+            "other channels live" % ("/".join(ps), iso(msgs[s]["t"])[11:19], n, n * cad / 60)
 
     if kind == "replay":
         dur = fr.uniform(600, 900) if sub else fr.uniform(900, 1800)
