@@ -808,6 +808,9 @@ def sim_monitor(args):
             changed = {i for i in changed if fmt(orig[i]) != fmt(msgs[i])}
             if changed:
                 break
+        else:
+            print("corpus6: %s: the %s forgery changed no message in 8 tries (recording too short?)" % (mid, kind),
+                  file=sys.stderr)
     # ---- format
     out = []
     for i, m in enumerate(msgs):
@@ -1064,6 +1067,7 @@ def forge(kind, strength, msgs, fr, ctx):
     ch = set()
     nm = lambda sec, c, least: max(1, min(nmsg(sec, c, least), int(N * 0.4)))
     neo = ctx["cls"] == "neonatal"
+    cap = lambda n: max(1, min(n, int(N * 0.4)))
 
     def setv(j, p, x):
         msgs[j]["v"][p] = x
@@ -1071,7 +1075,7 @@ def forge(kind, strength, msgs, fr, ctx):
 
     if kind == "spike":
         p = pick(fr, msgs, ["hr", "spo2", "rr"])
-        n = fr.randint(1, 3)
+        n = cap(fr.randint(1, 3))
         s = window(msgs, fr, n, [p])
         amp = {"hr": fr.choice([-1, 1]) * (fr.uniform(22, 32) if sub else fr.uniform(50, 80)),
                "spo2": -(fr.uniform(7, 11) if sub else fr.uniform(20, 35)),
@@ -1170,7 +1174,7 @@ def forge(kind, strength, msgs, fr, ctx):
             "/".join(ps), n, "a +-2 min moving average of itself" if sub else "a line between its end values")
 
     if kind == "duplicate_control_id":
-        n = fr.randint(1, 2) if sub else fr.randint(8, 15)
+        n = cap(fr.randint(1, 2) if sub else fr.randint(8, 15))
         ago = fr.uniform(180, 1200) if sub else fr.uniform(1800, 7200)
         off = nmsg(ago, cad, n + 2)
         if off > N - n - 1:
@@ -1236,7 +1240,7 @@ def forge(kind, strength, msgs, fr, ctx):
         return ch, "temp", d + " for %d messages" % n
 
     if kind == "out_of_range":
-        n = fr.randint(3, 15) if sub else fr.randint(2, 10)
+        n = cap(fr.randint(3, 15) if sub else fr.randint(2, 10))
         if sub:
             p = pick(fr, msgs, ["rr", "spo2", "rr"])
             val = {"rr": lambda: fr.uniform(150, 195), "spo2": lambda: fr.choice([101, 102, 103])}[p]
@@ -1305,7 +1309,7 @@ def forge(kind, strength, msgs, fr, ctx):
             n = nm(fr.uniform(120, 600), cad, 3)
             back = fr.uniform(40, 150)
         else:
-            n = fr.randint(3, 20)
+            n = cap(fr.randint(3, 20))
             back = fr.uniform(3600, 6 * 3600)
         s = window(msgs, fr, n, None)
         for k in range(n):
@@ -1318,7 +1322,7 @@ def forge(kind, strength, msgs, fr, ctx):
             n = nm(fr.uniform(180, 900), cad, 3)
             ahead = fr.uniform(480, 1500)
         else:
-            n = fr.randint(1, 10)
+            n = cap(fr.randint(1, 10))
             ahead = fr.uniform(86400, 365 * 86400)
         s = window(msgs, fr, n, None)
         for k in range(n):
