@@ -151,6 +151,42 @@ class Corpus6(unittest.TestCase):
         for e in ("af", "motion", "probe_off", "nibp_stat"):
             self.assertIn(e, evs)
 
+    def test_clean_anomalies_are_named(self):
+        """On clean monitors every reused control ID, backwards MSH-7 and identity change carries the genuine
+        condition that explains it in its label's events."""
+        import datetime as dt
+
+        def secs(ts):
+            core = ts.split("+")[0].split("-")[0]
+            s = dt.datetime.strptime(core[:14], "%Y%m%d%H%M%S").replace(tzinfo=dt.timezone.utc).timestamp()
+            return s + (float("0" + core[14:]) if len(core) > 14 else 0) + (5 * 3600 if "-0500" in ts else 0)
+
+        by_file = collections.defaultdict(list)
+        for l in self.labels:
+            by_file[l["file"]].append(l)
+        for m in self.mons:
+            if m["status"] != "clean":
+                continue
+            seen, last_t, last_pid = {}, None, None
+            for msg, lab in zip(messages(os.path.join(self.a, m["file"])), by_file[m["file"]]):
+                ev = set(lab.get("events", "").split(","))
+                segs = msg.split("\r")
+                msh = segs[0].split("|")
+                if msh[8].startswith("QBP"):
+                    continue
+                cid = msh[9]
+                if cid in seen and seen[cid] != msg:
+                    self.assertIn("ctrlid_reused", ev, (m["file"], lab["message"]))
+                seen[cid] = msg
+                t = secs(msh[6])
+                if last_t is not None and t < last_t:
+                    self.assertTrue(ev & {"ntp_step", "reboot"}, (m["file"], lab["message"]))
+                last_t = t
+                pid = segs[1]
+                if last_pid is not None and pid != last_pid:
+                    self.assertTrue(ev & {"admit", "identified"}, (m["file"], lab["message"]))
+                last_pid = pid
+
     def test_scorer_reads_it(self):
         hl7load = os.environ.get("HL7LOAD") or shutil.which("hl7load")
         if not hl7load:
