@@ -225,6 +225,20 @@ class Patient:
         self.af_deficit = r.uniform(3, 18)
         self.events = []
         self.schedule(r)
+        T = T1 - T0
+        self.art_from, self.vent_until = T0, T1
+        if self.art and self.cls == "adult" and r.random() < 0.12:  # arterial line placed during the recording
+            self.art_from = T0 + r.uniform(0.1, 0.6) * T
+            self.events = [e for e in self.events if not (e.name.startswith("art_") or e.name ==
+                                                           "transducer_height") or e.t0 > self.art_from + 60]
+            self.add("art_line_inserted", self.art_from, 600)
+            self.add("art_zero", self.art_from, r.uniform(15, 40))
+        if self.vent and self.cls == "adult" and r.random() < 0.12 and not force.get("vent"):  # extubated
+            self.vent_until = T0 + r.uniform(0.3, 0.85) * T
+            self.events = [e for e in self.events if e.name not in ("suction", "vent_change", "etco2_disconnect")
+                           or e.t1 < self.vent_until]
+            self.add("extubation", self.vent_until, 900)
+        self.events.sort(key=lambda e: e.t0)
 
     def add(self, name, t0, dur, a=0.0, b=0.0):
         t0 = max(self.T0, t0)
@@ -546,18 +560,22 @@ class PhysState:
             spo2_disp -= abs(r.gauss(0, 5))
             pr_disp += r.gauss(0, 15)
             pi -= 0.8
+        vent = P.vent and t < P.vent_until
+        if vent and P.cls == "adult":
+            rr = max(8.0, rr)  # a ventilator's set rate is a floor
+        elif P.vent:  # breathing on its own after extubation: faster, less regular
+            rr += 4 * shape(t, P.vent_until, P.T1, 300, 0)
+            rr_sd += 1.0
         rr_disp = max(0.0, rr + rr_sd * self.noise["rr"])
         if P.cls == "neonatal":
             spo2_disp = min(100.0, spo2_disp)
-        if P.vent and P.cls == "adult":
-            rr = max(8.0, rr)  # a ventilator's set rate is a floor
         # PVC count per minute: a few ectopics at most, half the beats in bigeminy
         pvc = hr_disp * (1 - pr_ratio) if pr_ratio < 1 and hr_disp else (self.noise["pr"] > 1.8) * 2.0
         v = {"hr": hr_disp, "pvc": pvc if "hr" not in over else None, "pr": max(20.0, pr_disp), "spo2": spo2_disp, "rr": rr_disp, "pi": max(0.05, pi),
              "temp": temp + 0.03 * self.noise["temp"]}
         if over.get("spo2", 1) is None:
             v["spo2"] = v["pr"] = v["pi"] = None
-        if P.art:
+        if P.art and t >= P.art_from:
             damp = over.get("damp", 1.0)
             ppd = max(4.0, pp * damp)
             m = mp + 1.5 * self.noise["abp"] + over.get("height", 0.0)
@@ -569,7 +587,7 @@ class PhysState:
             # pulse rate from the arterial waveform: follows the perfused beats, not the ECG counter
             v["ipr"] = None if "abp" in over else max(20.0, (pr_disp if "motion" not in over else hr * pr_ratio)
                                                      + 0.8 * self.noise["abp"])
-        if P.vent:
+        if vent:
             e2 = over.get("etco2", "x")
             v["etco2"] = None if e2 is None else (e2 if e2 != "x" else et + 0.8 * self.noise["etco2"])
         self.true_map, self.true_pp, self.true_hr = mp, pp, hr
