@@ -67,3 +67,33 @@ func TestJoltedProbeBefore1970Review34(t *testing.T) {
 		}
 	}
 }
+
+// TestBradyDesaturationNoJoltReview34 (review34): a saturation pulled for
+// one message with the heart rate off its level by more than the agreement
+// limit in it is a brady-desaturation, not a jolted probe (notePleth sets
+// dipRun past probeJolt): a heart-rate rise 2 min after it is judged as
+// with no dip before. No test held that branch: without it every test
+// passed.
+func TestBradyDesaturationNoJoltReview34(t *testing.T) {
+	cfg := vitals.DefaultConfig()
+	for _, tc := range []struct {
+		name string
+		hr   string // the heart rate in the dip's message
+		want []string
+	}{
+		{"the heart on its level in the dip", "81", nil},
+		{"the heart 20 below its level in the dip", "61", []string{"spike"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			checkRules(t, run(t, cfg, calmBed(20*time.Second, func(i int, m *msg) {
+				if i == 0 {
+					m.rows[2] = spo2("90")
+					m.rows[0] = hr(tc.hr)
+				}
+				if i == 6 {
+					m.rows[0] = hr("141")
+				}
+			})), tc.want...)
+		})
+	}
+}
