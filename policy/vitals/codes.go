@@ -81,7 +81,8 @@ var params = [pCVP + 1]paramInfo{
 }
 
 // Parameters returns the parameter keys used in configuration (codes, range
-// limits), in a fixed order.
+// limits), in a fixed order. The code table also takes "cvp" (pCVP), which
+// is no key of the range limits.
 func Parameters() []string {
 	out := make([]string, 0, numParams-1)
 	for p := pHR; p < numParams; p++ {

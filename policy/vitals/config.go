@@ -39,7 +39,8 @@ type Config struct {
 	// State bounds per-monitor stream state.
 	State StateConfig `mapstructure:"state"`
 	// Codes adds OBX-3 identifiers (component 1) to the code table: code →
-	// parameter key (see Parameters), e.g. "0002-4bb8": "spo2".
+	// parameter key (see Parameters, or "cvp", the central venous pressure,
+	// read only beside the arterial pressures), e.g. "0002-4bb8": "spo2".
 	Codes map[string]string `mapstructure:"codes"`
 	// Units adds OBX-6 identifiers to the unit table: unit → canonical unit
 	// ("/min", "%", "mm[Hg]", "kPa", "Cel", "[degF]").

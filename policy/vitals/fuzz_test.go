@@ -31,6 +31,12 @@ func FuzzObserve(f *testing.F) {
 		[]byte("MSH|^~\\&|M|F|||20260301120010||ORU^R01|1|P\rPID|||7||^^^^^^U\rOBX|1|NM|147842|1|-100|bpm|||||R"),
 		[]byte("MSH|^~\\&|M|F|||2026||ADT^A01|1|P\rPID|||1\rOBX|1|NM|150344|1|98.6|Cel|||||R\rOBX|2|NM|150021|1|-.5|kPa|||||R|||2026030112"),
 		uint16(1))
+	// The central venous pressure beside the arterial rows (pCVP, cvpMoved),
+	// then both moved by one amount (review34).
+	f.Add([]byte("MSH|^~\\&|M|F|||20260301120000||ORU^R01|1|P\rOBX|1|NM|150033|1|120|266016\rOBX|2|NM|150034|1|70|266016\rOBX|3|NM|150035|1|90|266016\rOBX|4|NM|150087|1|8|266016"),
+		[]byte("MSH|^~\\&|M|F|||20260301120030||ORU^R01|2|P\rOBX|1|NM|150033|1|105|266016\rOBX|2|NM|150034|1|55|266016\rOBX|3|NM|150035|1|75|266016\rOBX|4|NM|150087|1|-5|266016"),
+		[]byte("MSH|^~\\&|M|F|||20260301120100||ORU^R01|3|P\rOBX|1|NM|150087|1|0.6|kPa\rOBX|2|NM|60985-9|1|7|%"),
+		uint16(30))
 	known := map[string]bool{}
 	for _, r := range vitals.RuleNames() {
 		known[r] = true

@@ -596,6 +596,25 @@ const probeJolt = 2
 // passes (docs/vitals.md, "What still slips through").
 const artBurst = 5 * time.Minute
 
+// inBurst reports whether now (Unix ns) lies within artBurst after at, an
+// arrival's Unix seconds cut to a uint32 (ecgArtAt, probeAt; 0 = none). The
+// seconds between them are counted modulo 2^32, as at was cut, so an
+// arrival before 1970 (offline, a device clock at a power-up default, its
+// MSH-7 the arrival) or after 2106 is timed as any other, and an at after
+// now (the arrival clock stepped back) lies 2^32 s minus the step before
+// it, beyond artBurst, rather than within it for as long as the clock
+// stays behind (review34).
+func inBurst(now int64, at uint32) bool {
+	if at == 0 {
+		return false
+	}
+	sec, ns := now/int64(time.Second), now%int64(time.Second)
+	if ns < 0 {
+		sec, ns = sec-1, ns+int64(time.Second) // floored, as time.Time.Unix is
+	}
+	return int64(uint32(sec)-at)*int64(time.Second)+ns <= artBurst.Nanoseconds()
+}
+
 // lately counts the messages since an event: 0 none yet, 1 in the current
 // message, k in the one k−1 messages back (at most 255).
 type lately uint8
