@@ -21,28 +21,31 @@ import (
 // before.
 func TestHeartRateRiseAfterJoltedProbe34(t *testing.T) {
 	cfg := vitals.DefaultConfig()
-	rise := func(at, dip int) func(i int, m *msg) {
-		return func(i int, m *msg) {
-			if i < dip {
-				m.rows[2] = spo2("90")
-			}
-			if i == at {
-				m.rows[0] = hr("141")
-			}
-		}
-	}
 	for _, tc := range []struct {
 		name string
 		step time.Duration
 		edit func(i int, m *msg)
 		want []string
 	}{
-		{"no dip before", 20 * time.Second, rise(6, 0), []string{"spike"}},
-		{"a three-message dip 1 min 40 s before", 20 * time.Second, rise(8, 3), []string{"spike"}},
-		{"a one-message dip 6 min before", 40 * time.Second, rise(9, 1), []string{"spike"}},
-		{"a one-message dip 2 min before", 20 * time.Second, rise(6, 1), nil},
-		{"a two-message dip 2 min before", 20 * time.Second, rise(7, 2), nil},
+		{"no dip before", 20 * time.Second, riseAfterDip(6, 0), []string{"spike"}},
+		{"a three-message dip 1 min 40 s before", 20 * time.Second, riseAfterDip(8, 3), []string{"spike"}},
+		{"a one-message dip 6 min before", 40 * time.Second, riseAfterDip(9, 1), []string{"spike"}},
+		{"a one-message dip 2 min before", 20 * time.Second, riseAfterDip(6, 1), nil},
+		{"a two-message dip 2 min before", 20 * time.Second, riseAfterDip(7, 2), nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) { checkRules(t, run(t, cfg, calmBed(tc.step, tc.edit)), tc.want...) })
+	}
+}
+
+// riseAfterDip edits calmBed's messages: the saturation at 90 in the first
+// dip messages, and the heart rate at 141 in message at.
+func riseAfterDip(at, dip int) func(i int, m *msg) {
+	return func(i int, m *msg) {
+		if i < dip {
+			m.rows[2] = spo2("90")
+		}
+		if i == at {
+			m.rows[0] = hr("141")
+		}
 	}
 }

@@ -37,23 +37,33 @@ func TestTransducerWithVenous34(t *testing.T) {
 				m.rows = append(m.rows, cvp(8+v+float64(i%2)))
 				return m
 			}
-			base := every(60, 30*sec, func(i int) msg { return at(i, 0, 0) })
-			off := every(60, 30*sec, func(i int) msg { return at(i+60, -15, tc.venous) })
-			back := every(40, 30*sec, func(i int) msg { return at(i+120, 0, 0) })
-			fs := run(t, vitals.DefaultConfig(), then(then(base, 30*sec, off), 30*sec, back))
-			n := 0
-			for _, f := range fs {
-				t.Logf("%s %s %v %g from %g", f.Rule, f.Parameter, f.ObservedAt.Sub(t0), f.Value, f.Other)
-				if f.Rule == "rate_of_change" || f.Rule == "drift_return" {
-					n++
-				}
-			}
-			if tc.report && n == 0 {
-				t.Errorf("the arterial shift was not reported; rules fired %q", rulesOf(fs))
-			}
-			if !tc.report && n > 0 {
-				t.Errorf("the transducers' height change was reported; rules fired %q", rulesOf(fs))
-			}
+			checkHeightShift(t, at, tc.venous, tc.report)
 		})
+	}
+}
+
+// checkHeightShift runs an arterial line at 30 s that the line's message
+// maker at (message i, the arterial shift d, the venous shift v) moves down
+// by 15 mmHg with the venous pressure shifted by venous for 30 min, then back,
+// and checks that the arterial shift is reported (rate_of_change or
+// drift_return) exactly when report is set.
+func checkHeightShift(t *testing.T, at func(i int, d, v float64) msg, venous float64, report bool) {
+	t.Helper()
+	base := every(60, 30*sec, func(i int) msg { return at(i, 0, 0) })
+	off := every(60, 30*sec, func(i int) msg { return at(i+60, -15, venous) })
+	back := every(40, 30*sec, func(i int) msg { return at(i+120, 0, 0) })
+	fs := run(t, vitals.DefaultConfig(), then(then(base, 30*sec, off), 30*sec, back))
+	n := 0
+	for _, f := range fs {
+		t.Logf("%s %s %v %g from %g", f.Rule, f.Parameter, f.ObservedAt.Sub(t0), f.Value, f.Other)
+		if f.Rule == "rate_of_change" || f.Rule == "drift_return" {
+			n++
+		}
+	}
+	if report && n == 0 {
+		t.Errorf("the arterial shift was not reported; rules fired %q", rulesOf(fs))
+	}
+	if !report && n > 0 {
+		t.Errorf("the transducers' height change was reported; rules fired %q", rulesOf(fs))
 	}
 }
