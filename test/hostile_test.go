@@ -27,9 +27,11 @@ import (
 // Resident memory does not simply come back: the Go runtime keeps freed heap for reuse and returns it to
 // the OS only gradually. So after each round it must be within hostileRSSRound of the baseline (what
 // one round's concurrent connections, about 1,600, may hold at once; measured: 35-53 MiB over a 15 MiB
-// baseline, so at most some 50 KiB per connection), and
-// the second identical round may add at most hostileRSSSlack to the first (measured over four rounds:
-// 55, 56, 68, 65 MiB, the garbage collector's pacing, no growth per round).
+// baseline, so at most some 50 KiB per connection), and the third identical round may add at most
+// hostileRSSSlack to the larger of the first two (measured over four rounds: 55, 56, 68, 65 MiB, the garbage
+// collector's pacing, no growth per round). A round's peak concurrency varies with the machine's load: in one
+// CI run the first round settled at 35 MiB and the second at 60, so one round is no fair base for the next;
+// a leak raises every round, the third above both.
 const (
 	hostileFDSlack  = 2  // a second station connection dialled under load, the accept loop's spare
 	hostileRSSRound = 80 // MiB
@@ -212,10 +214,11 @@ state: {max_events: 1000}
 			time.Sleep(100 * time.Millisecond)
 		}
 	}
-	attack()
-	rss1 := settled("round 1")
-	attack()
-	rss2 := settled("round 2")
+	var rss [3]int
+	for i := range rss {
+		attack()
+		rss[i] = settled(fmt.Sprintf("round %d", i+1))
+	}
 	stopMonitor()
 	<-monDone
 	if n := served.Load(); n < 10 {
@@ -233,14 +236,14 @@ state: {max_events: 1000}
 			}
 		}
 	}
-	for i, rss := range []int{rss1, rss2} {
-		if rss > baseRSS+hostileRSSRound<<10 {
-			t.Errorf("resident memory %d KiB after round %d, baseline %d KiB + %d MiB", rss, i+1, baseRSS, hostileRSSRound)
+	for i, r := range rss {
+		if r > baseRSS+hostileRSSRound<<10 {
+			t.Errorf("resident memory %d KiB after round %d, baseline %d KiB + %d MiB", r, i+1, baseRSS, hostileRSSRound)
 		}
 	}
-	if rss2 > rss1+hostileRSSSlack<<10 {
-		t.Errorf("resident memory grew from %d KiB to %d KiB over a second identical attack (tolerance %d MiB): a leak",
-			rss1, rss2, hostileRSSSlack)
+	if before := max(rss[0], rss[1]); rss[2] > before+hostileRSSSlack<<10 {
+		t.Errorf("resident memory grew from %d KiB to %d KiB over a third identical attack (tolerance %d MiB): a leak",
+			before, rss[2], hostileRSSSlack)
 	}
 	t.Logf("the monitor got %d AAs during the attacks", served.Load())
 	// And the gateway still serves.
