@@ -27,7 +27,7 @@ func feedFrom(t *testing.T, e *vitals.Engine, base time.Time, ticks []tick) []vi
 	return all
 }
 
-// TestJoltedProbeBefore1970Review34 (review34): probeAt holds the arrival
+// TestJoltedProbeBefore1970Review34 (review34): artAt holds the arrival
 // that ended a jolted probe's dip in Unix seconds cut to a uint32, so an
 // arrival before 1970 (offline, an arrival read from MSH-7, a device clock at
 // a power-up default in a zone east of UTC) wraps to a time in 2106, which

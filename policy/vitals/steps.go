@@ -512,7 +512,7 @@ func (s *stream) notePleth(lim, irregular float64, arrival time.Time) {
 	if hr.ok && pr.ok {
 		over := hr.v-pr.v > lim && s.heartLeft(lim)
 		if !over && s.ecgOver {
-			s.ecgArtAt = uint32(arrival.Unix())
+			s.artAt = uint32(arrival.Unix())
 		}
 		s.ecgOver = over
 	}
@@ -557,7 +557,7 @@ func (s *stream) notePleth(lim, irregular float64, arrival time.Time) {
 		}
 	case s.dipRun > 0:
 		if s.dipRun <= probeJolt && s.cur[pSpO2].ok {
-			s.probeAt = uint32(arrival.Unix())
+			s.artAt = uint32(arrival.Unix())
 		}
 		s.dipRun = 0
 	}
@@ -571,7 +571,7 @@ func (s *stream) notePleth(lim, irregular float64, arrival time.Time) {
 // still, while the ECG heart rate keeps its level (within the agreement
 // limit); a desaturation, apnoea's or a ventilator's, comes and goes over a
 // minute or more, and a neonate's brady-desaturation takes the heart rate
-// down with it, however brief. Its end (probeAt) marks the patient being
+// down with it, however brief. Its end (artAt) marks the patient being
 // handled, turned or crying: the same hands that jolt the probe pull at the
 // ECG's electrodes, and for as long as the handling lasts, minutes
 // (artBurst), an ECG heart rate's rise of at most twice its level above a
@@ -597,7 +597,7 @@ const probeJolt = 2
 const artBurst = 5 * time.Minute
 
 // inBurst reports whether now (Unix ns) lies within artBurst after at, an
-// arrival's Unix seconds cut to a uint32 (ecgArtAt, probeAt; 0 = none). The
+// arrival's Unix seconds cut to a uint32 (artAt; 0 = none). The
 // seconds between them are counted modulo 2^32, as at was cut, so an
 // arrival before 1970 (offline, a device clock at a power-up default, its
 // MSH-7 the arrival) or after 2106 is timed as any other, and an at after

@@ -127,13 +127,12 @@ type stream struct {
 	plethWas uint8           // plethOK before the current message (a pulse-rate spike's calm before it)
 	plethOwn lately          // since the oximeter itself was last disturbed: plethOK without the heart rate's own departures (see notePleth)
 	plethDip lately          // since the saturation was last pulled below its level (satPulled, see notePleth)
-	ecgArtAt uint32          // arrival of the message that ended the ECG's last over-count, Unix seconds (see artBurst; kept here, in padding)
+	artAt    uint32          // arrival of the message that ended the last handling spell seen, an ECG over-count or a jolted probe (probeJolt), Unix seconds (see artBurst; kept here, in padding)
 	plethAt  int64           // arrival of the oximeter's last disturbance (plethOK), Unix ns
 	lineWas  bool            // the previous message's arterial line was flushed, zeroed or damped
 	lineZero bool            // and it was zeroed since it last showed an open trace (the reported steps' memory is forgotten, see excursions)
 	ecgOver  bool            // the previous message's heart rate stood above a pulse rate that kept its level (see notePleth; kept here, in padding)
 	dipRun   uint8           // messages in a row whose saturation is pulled below its level (satPulled), up to 255 (see notePleth; in padding)
-	probeAt  uint32          // arrival of the message that ended the saturation's last brief pull (probeJolt), Unix seconds (see notePleth; in padding)
 
 	nibpAt      time.Time
 	nibp        [3]float64

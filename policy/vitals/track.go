@@ -794,7 +794,7 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 			t.exLevel = s.levelBack && arterial(p)
 			t.exJump = float32(math.Abs(c.v - prevV))
 			t.exBack = p == pRR && s.jumpedBack(c.v, dev, b, now)
-			t.exArt = p == pHR && dev > 0 && (inBurst(now, s.ecgArtAt) || inBurst(now, s.probeAt))
+			t.exArt = p == pHR && dev > 0 && inBurst(now, s.artAt)
 			continue
 		}
 		back := math.Abs(c.v-t.exPre) < max(lo/2, math.Abs(t.exPeak-t.exPre)/4) // most of the way back
