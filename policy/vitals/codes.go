@@ -123,6 +123,9 @@ type unit struct {
 	scale, offset float64
 }
 
+// base returns v, given in unit u, in the base unit of u's quantity.
+func (u *unit) base(v float64) float64 { return v*u.scale + u.offset }
+
 // tables is the code and unit lookup an Engine uses, built from the embedded
 // CSV files plus configuration.
 type tables struct {

@@ -159,8 +159,7 @@ func (s *stream) venous(e *Engine, v float64, u uint8) {
 	if s.venOK || u == unitUnknown || u == unitBad {
 		return
 	}
-	cu := e.t.canon[u]
-	if base := v*cu.scale + cu.offset; base >= venMin && base <= venMax {
+	if base := e.t.canon[u].base(v); base >= venMin && base <= venMax {
 		s.ven, s.venOK = float32(base), true
 	}
 }

@@ -592,7 +592,7 @@ func (e *Engine) otherUnit(p param, u uint8, v float64) (float64, bool) {
 		if alt.q != params[p].q || ai == int(u) {
 			continue
 		}
-		if ab := v*alt.scale + alt.offset; ab >= e.plausible[p].Min && ab <= e.plausible[p].Max {
+		if ab := alt.base(v); ab >= e.plausible[p].Min && ab <= e.plausible[p].Max {
 			return ab, true
 		}
 	}
@@ -625,8 +625,7 @@ func (s *stream) obx(e *Engine, em *emitter, value, obsTime []byte, p param, u u
 		}
 		return dst
 	}
-	cu := e.t.canon[u]
-	base := v*cu.scale + cu.offset
+	base := e.t.canon[u].base(v)
 	lim := e.limits[s.class()][p]
 	if (base < lim.Min || base > lim.Max) && e.placeholder(v) {
 		return dst // "not measured"
