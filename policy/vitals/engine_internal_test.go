@@ -1,12 +1,28 @@
 package vitals
 
 import (
+	"bytes"
 	"fmt"
+	"hash/maphash"
 	"math/rand/v2"
 	"net/netip"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/hl7gate/hl7gate/hl7"
 )
+
+// count returns how many times k is in keys.
+func count(keys []uint64, k uint64) int {
+	n := 0
+	for _, x := range keys {
+		if x == k {
+			n++
+		}
+	}
+	return n
+}
 
 // TestStreamEvictionModel: Engine.stream's idle replacement, its sweep and
 // its eviction at state.max_monitors and state.max_per_source agree, over
@@ -126,17 +142,6 @@ func TestStreamEvictionModel(t *testing.T) {
 	if fresh < 1000 || kept < 1000 || evictions < 1000 {
 		t.Fatal("the arrivals do not exercise the cases")
 	}
-}
-
-// count returns how many times k is in keys.
-func count(keys []uint64, k uint64) int {
-	n := 0
-	for _, x := range keys {
-		if x == k {
-			n++
-		}
-	}
-	return n
 }
 
 // hand is an Engine driven by hand for the state tests: its clock is now.
@@ -366,5 +371,56 @@ func TestSourcesKeptWhileParked31b(t *testing.T) {
 	see(mon, "MON") // back within the replay horizon
 	if _, ok := e.parked[key]; ok || e.sources[mon] != rec || rec.parked != 0 {
 		t.Fatalf("after the monitor's return: parked %v, the record kept %v, its count %d", ok, e.sources[mon] == rec, rec.parked)
+	}
+}
+
+// TestStreamKey: the key hashed from a copy is the one a maphash.Hash's
+// writes give, for names of every length around the copy's size.
+func TestStreamKey(t *testing.T) {
+	seed := maphash.MakeSeed()
+	r := rand.New(rand.NewPCG(19, 1))
+	for range 2000 {
+		src := netip.AddrFrom4([4]byte{10, 0, byte(r.IntN(256)), byte(r.IntN(256))})
+		if r.IntN(2) == 0 {
+			src = netip.AddrFrom16([16]byte{0x20, 1, 0xd, 0xb8, 15: byte(r.IntN(256))})
+		}
+		app, fac := []byte(strings.Repeat("A", r.IntN(80))), []byte(strings.Repeat("f", r.IntN(80)))
+		var h maphash.Hash
+		h.SetSeed(seed)
+		a16 := src.As16()
+		h.Write(a16[:])
+		h.Write(app)
+		h.WriteByte(0)
+		h.Write(fac)
+		if got, want := streamKey(seed, src, app, fac), h.Sum64(); got != want {
+			t.Fatalf("streamKey(%v, %d-byte app, %d-byte fac) = %#x, want %#x", src, len(app), len(fac), got, want)
+		}
+	}
+}
+
+// TestHeldTime: the stream's remembered OBX-14 gives the time ParseTimeIn
+// gives for every text, repeated or not, unreadable ones, ones longer than
+// it keeps and ones that share its prefix included.
+func TestHeldTime(t *testing.T) {
+	loc, err := time.LoadLocation("Europe/Berlin")
+	if err != nil {
+		t.Skip(err)
+	}
+	texts := []string{
+		"20260105081720+0000", "20260105081720+0000", "20260105081720", "202601050817", "2026010508172",
+		"20260105081720.1234+0100", "20260105081720.1234+0100^x", "2026-01-05", "20260105081720+0000",
+		"20260105081721+0000", "20260105081720+000", "2026010508172012345678901234", "20260105081720+0000",
+		"2026010508172012345678901234", "202601050817201234567890123", "x", "20260105081720",
+	}
+	var h heldTime
+	for i, s := range texts {
+		want, _ := hl7.ParseTimeIn([]byte(s), loc)
+		// The caller's bytes change afterwards: the text must have been copied.
+		raw := []byte(s)
+		got := h.parse(raw, loc)
+		copy(raw, bytes.Repeat([]byte("9"), len(raw)))
+		if !got.Equal(want) || got.Location() != want.Location() {
+			t.Fatalf("text %d %q: %v, want %v", i, s, got, want)
+		}
 	}
 }

@@ -1,6 +1,8 @@
 package vitals
 
-import "testing"
+import (
+	"testing"
+)
 
 // A saturation box's level test allows the channel's noise, but never
 // down to the level the box left: a box from 95 whose mean shift shrank to
