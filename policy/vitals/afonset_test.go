@@ -32,14 +32,3 @@ func TestAFOnsetDeficit(t *testing.T) {
 	forged := then(noisy, step, every(30, step, func(i int) msg { return steady(i+100, 110, 80, 6) }))
 	checkRules(t, only(run(t, vitals.DefaultConfig(), forged), "hr_pr_agreement"), "hr_pr_agreement")
 }
-
-// only returns the findings of rule.
-func only(fs []vitals.Finding, rule string) []vitals.Finding {
-	var out []vitals.Finding
-	for _, f := range fs {
-		if f.Rule == rule {
-			out = append(out, f)
-		}
-	}
-	return out
-}

@@ -8,53 +8,6 @@ import (
 	"github.com/hl7gate/hl7gate/policy/vitals"
 )
 
-// lineBed returns 120 messages 30 s apart of a calm adult with an arterial
-// line near 100/49/69, message 80 replaced by the pressures s/d/m (none
-// when s is empty).
-func lineBed(s, d, m string) []tick {
-	return every(120, 30*time.Second, func(i int) msg {
-		ms := msg{rows: []row{hr(num(60 + float64(i%3))), pr(num(60 + float64((i+1)%3))), spo2(num(95 + float64(i%2))),
-			rr(num(16 + float64(i%3))), artS(num(99 + float64(i%3))), artD(num(48 + float64(i%2))), artM(num(68 + float64((i+1)%2))), temp("37.3")}}
-		if i == 80 && s != "" {
-			ms.rows[4], ms.rows[5], ms.rows[6] = artS(s), artD(d), artM(m)
-		}
-		return ms
-	})
-}
-
-// TestFlushInPartOfWindow: a fast flush that filled part of the monitor's
-// averaging window (systolic at the bag's pressure, diastolic at the line's
-// own level, mean about half way) is a flushed line, not a spike nor an
-// implausible pulse pressure; a systolic raised alone, a triplet raised
-// with its diastolic, and a mean at a beat's share of the pulse pressure
-// are still caught.
-func TestFlushInPartOfWindow(t *testing.T) {
-	tests := []struct {
-		name    string
-		s, d, m string
-		caught  bool
-	}{
-		{"a fast flush in part of the window (corpus5: 288/54/168)", "288", "54", "168", false},
-		{"a fast flush in part of the window, the diastolic a little above its level", "293", "58", "176", false},
-		{"a systolic raised alone to the bag's pressure", "288", "49", "70", true},
-		{"a triplet scaled up, the mean at a beat's share (out of range)", "275", "96", "151", true},
-		{"a flush-like triplet with the diastolic raised far from its level", "288", "110", "199", true},
-		{"the mean above the systolic", "260", "50", "265", true},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			fs := run(t, vitals.DefaultConfig(), lineBed(tc.s, tc.d, tc.m))
-			if got := len(fs) > 0; got != tc.caught {
-				for _, f := range fs {
-					t.Logf("finding %s %s value=%g other=%g: %s", f.Rule, f.Parameter, f.Value, f.Other, f.Explanation)
-				}
-				t.Errorf("caught %v, want %v", got, tc.caught)
-			}
-		})
-	}
-	checkRules(t, run(t, vitals.DefaultConfig(), lineBed("", "", "")))
-}
-
 // burstBed returns a calm bed stamped every step from t0 (MSH-7) whose
 // messages arrive as arrive(i, stamp) says, in the order of order (nil:
 // the stamps' order), n messages.

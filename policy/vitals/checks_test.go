@@ -10,42 +10,6 @@ import (
 	"github.com/hl7gate/hl7gate/policy/vitals"
 )
 
-const sec = time.Second
-
-// wobble gives the i-th sample a little measurement noise (±3, the same for
-// the same i), so streams are neither frozen, nor too regular, nor periodic.
-func wobble(base float64, i int) string {
-	if base == 0 {
-		return "0"
-	}
-	return num(base + float64(rand.New(rand.NewPCG(uint64(i), 7)).IntN(7)-3))
-}
-
-// vitalsAt returns a normal adult message with HR h, PR p, SpO2 s (NaN
-// omits a row), each with noise.
-func vitalsAt(i int, h, p, s float64) msg {
-	var rows []row
-	if !math.IsNaN(h) {
-		rows = append(rows, hr(wobble(h, i)))
-	}
-	if !math.IsNaN(p) {
-		rows = append(rows, pr(wobble(p, i+5)))
-	}
-	if !math.IsNaN(s) {
-		rows = append(rows, spo2(num(math.Min(100, s+float64(i%2)))))
-	}
-	rows = append(rows, rr(wobble(16, i+3)), temp("37.0"))
-	return msg{rows: rows}
-}
-
-func normal(i int) msg { return vitalsAt(i, 80, 80, 96) }
-
-// baseline is five minutes of a normal patient at one message per 10 s.
-func baseline() []tick { return every(30, 10*sec, normal) }
-
-// later is another five minutes of the same patient, with other noise.
-func later() []tick { return every(30, 10*sec, func(i int) msg { return normal(i + 1000) }) }
-
 func TestRange(t *testing.T) {
 	neonatal := vitals.DefaultConfig()
 	neonatal.Profile = "neonatal"
@@ -93,65 +57,6 @@ func TestRange(t *testing.T) {
 				t.Errorf("%d findings, want %d", len(fs), len(tc.want))
 			}
 		})
-	}
-}
-
-// The stretch after a change takes other noise than the one before it
-// (vitalsAt(i+1000, …), as later does): the same noise at another level
-// would be a copy of the stretch before, moved off its levels (shifted).
-func TestRateAndAgreement(t *testing.T) {
-	nan := math.NaN()
-	tests := []struct {
-		name  string
-		ticks []tick
-		want  []string
-	}{
-		{"flat line: HR 80 to 0, pulse continues", then(baseline(), 10*sec, every(30, 10*sec, func(i int) msg { return vitalsAt(i, 0, 80, 96) })),
-			[]string{"rate_of_change", "hr_pr_agreement"}},
-		{"HR raised 50 alone", then(baseline(), 10*sec, every(30, 10*sec, func(i int) msg { return vitalsAt(i+1000, 130, 80, 96) })),
-			[]string{"rate_of_change", "hr_pr_agreement"}},
-		{"tachycardia: PR follows 10 s later", then(baseline(), 10*sec, every(30, 10*sec, func(i int) msg {
-			return vitalsAt(i+1000, 140, map[bool]float64{true: 80, false: 140}[i == 0], 96)
-		})), nil},
-		{"tachycardia ends: HR and PR fall together", then(every(30, 10*sec, func(i int) msg { return vitalsAt(i, 150, 150, 96) }), 10*sec,
-			every(30, 10*sec, func(i int) msg { return vitalsAt(i+1000, 85, 85, 96) })), nil},
-		{"SpO2 step 20 with nothing responding", then(baseline(), 10*sec, every(30, 10*sec, func(i int) msg { return vitalsAt(i+1000, 80, 80, 76) })),
-			[]string{"rate_of_change"}},
-		{"genuine desaturation: 25 %/min, HR and RR respond", then(baseline(), 10*sec, every(30, 10*sec, func(i int) msg {
-			s := max(76, 96-4*float64(i+1))
-			m := vitalsAt(i+1000, 80+(96-s)*0.8, 80+(96-s)*0.8, s)
-			return m
-		})), nil},
-		{"probe falls off: SpO2 and PR vanish together", then(baseline(), 10*sec, every(30, 10*sec, func(i int) msg { return vitalsAt(i, 80, nan, nan) })), nil},
-		{"probe back on", then(then(baseline(), 10*sec, every(10, 10*sec, func(i int) msg { return vitalsAt(i, 80, nan, nan) })), 10*sec, later()), nil},
-		{"short motion spike on the plethysmographic PR", then(baseline(), 10*sec, then(every(2, 10*sec, func(i int) msg { return vitalsAt(i, 80, 140, 96) }), 10*sec, later())), nil},
-		{"atrial fibrillation: pulse deficit 30", every(60, 10*sec, func(i int) msg { return af(i, 115, 85) }), nil},
-		{"atrial fibrillation: pulse deficit 45", every(60, 10*sec, func(i int) msg { return af(i, 125, 80) }), nil},
-		{"bigeminy: pulse at 55 % of heart rate", every(60, 10*sec, func(i int) msg { return vitalsAt(i, 120, 66, 96) }), nil},
-		{"bigeminy begins: pulse halves", then(baseline(), 10*sec, every(60, 10*sec, func(i int) msg { return vitalsAt(i+1000, 80, 44, 96) })), nil},
-		{"regular rhythm: heart rate 35 above pulse", every(60, 10*sec, func(i int) msg { return vitalsAt(i, 115, 80, 96) }), []string{"hr_pr_agreement"}},
-		{"heart rate raised 45 on a regular 70", then(every(30, 10*sec, func(i int) msg { return vitalsAt(i, 70, 70, 96) }), 10*sec,
-			every(60, 10*sec, func(i int) msg { return vitalsAt(i+1000, 115, 70, 96) })), []string{"hr_pr_agreement", "rate_of_change"}},
-		{"pulse above heart rate by 30 for 3 min", every(18, 10*sec, func(i int) msg { return vitalsAt(i, 70, 100, 96) }), []string{"hr_pr_agreement"}},
-		{"disagreement for 40 s only", then(then(baseline(), 10*sec, every(4, 10*sec, func(i int) msg { return vitalsAt(i, 60, 95, 96) })), 10*sec, later()), nil},
-		{"temperature rises 1.5 in a minute", []tick{{0, msg{rows: []row{temp("37.0")}}}, {60 * sec, msg{rows: []row{temp("38.5")}}}}, []string{"rate_of_change"}},
-		{"temperature 0.1 steps", every(20, 10*sec, func(i int) msg { return msg{rows: []row{temp(num(37 + float64(i%3)/10))}} }), nil},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			checkRules(t, run(t, vitals.DefaultConfig(), tc.ticks), tc.want...)
-		})
-	}
-}
-
-// TestTemperatureFallIsQuality: a fall is judged on the message after it
-// (session 21, probe21: a probe cooling toward the air falls on; a level
-// holds), so the stream has a third message.
-func TestTemperatureFallIsQuality(t *testing.T) {
-	fs := run(t, vitals.DefaultConfig(), []tick{{0, msg{rows: []row{temp("37.0")}}}, {60 * sec, msg{rows: []row{temp("33.0")}}}, {120 * sec, msg{rows: []row{temp("33.0")}}}})
-	checkRules(t, fs, "rate_of_change")
-	if len(fs) == 1 && fs[0].Kind != vitals.KindQuality {
-		t.Errorf("kind %q, want %q (probe displaced)", fs[0].Kind, vitals.KindQuality)
 	}
 }
 

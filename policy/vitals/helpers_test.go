@@ -2,6 +2,7 @@ package vitals_test
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"net/netip"
 	"slices"
@@ -187,3 +188,70 @@ func af(i int, h, p float64) msg {
 	r := rand.New(rand.NewPCG(uint64(i), 11))
 	return msg{rows: []row{hr(num(h + float64(r.IntN(21)-10))), pr(wobble(p, i+5)), spo2("96"), rr(wobble(16, i+3)), temp("37.0")}}
 }
+
+// only returns the findings of rule.
+func only(fs []vitals.Finding, rule string) []vitals.Finding {
+	var out []vitals.Finding
+	for _, f := range fs {
+		if f.Rule == rule {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// checkRuleCases runs each case on the default configuration: the rules
+// that fired are exactly its own (any number of findings each).
+func checkRuleCases(t *testing.T, cases []ruleCase) {
+	t.Helper()
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) { checkRules(t, run(t, vitals.DefaultConfig(), tc.ticks), tc.want...) })
+	}
+}
+
+const sec = time.Second
+
+// wobble gives the i-th sample a little measurement noise (±3, the same for
+// the same i), so streams are neither frozen, nor too regular, nor periodic.
+func wobble(base float64, i int) string {
+	if base == 0 {
+		return "0"
+	}
+	return num(base + float64(rand.New(rand.NewPCG(uint64(i), 7)).IntN(7)-3))
+}
+
+// vitalsAt returns a normal adult message with HR h, PR p, SpO2 s (NaN
+// omits a row), each with noise.
+func vitalsAt(i int, h, p, s float64) msg {
+	var rows []row
+	if !math.IsNaN(h) {
+		rows = append(rows, hr(wobble(h, i)))
+	}
+	if !math.IsNaN(p) {
+		rows = append(rows, pr(wobble(p, i+5)))
+	}
+	if !math.IsNaN(s) {
+		rows = append(rows, spo2(num(math.Min(100, s+float64(i%2)))))
+	}
+	rows = append(rows, rr(wobble(16, i+3)), temp("37.0"))
+	return msg{rows: rows}
+}
+
+func normal(i int) msg { return vitalsAt(i, 80, 80, 96) }
+
+// baseline is five minutes of a normal patient at one message per 10 s.
+func baseline() []tick { return every(30, 10*sec, normal) }
+
+// later is another five minutes of the same patient, with other noise.
+func later() []tick { return every(30, 10*sec, func(i int) msg { return normal(i + 1000) }) }
+
+// ruleCase is a named run of messages and the rules it must raise, one
+// finding each.
+type ruleCase struct {
+	name  string
+	ticks []tick
+	want  []string
+}
+
+// etco2 is an end-tidal CO2 row in mmHg.
+func etco2(v string) row { return row{code: "151708", value: v, unit: "266016"} }

@@ -101,32 +101,3 @@ func TestUnidentifiedAdmission(t *testing.T) {
 	}
 	checkRules(t, run(t, vitals.DefaultConfig(), ticks))
 }
-
-// TestSpikesAndFreezes: short excursions no other channel shares, and one
-// channel frozen while the others move.
-func TestSpikesAndFreezes(t *testing.T) {
-	spikeAt := func(k int, v float64) func(int) msg {
-		return func(i int) msg {
-			if i == k {
-				return vitalsAt(i, v, 80, 96)
-			}
-			return normal(i)
-		}
-	}
-	checkRules(t, run(t, vitals.DefaultConfig(), every(60, 10*sec, spikeAt(40, 140))), "spike")
-	// A heart-rate spike the pulse shares is a real event.
-	checkRules(t, run(t, vitals.DefaultConfig(), every(60, 10*sec, func(i int) msg {
-		if i == 40 {
-			return vitalsAt(i, 140, 138, 96)
-		}
-		return normal(i)
-	})))
-	frozenRR := every(150, 10*sec, func(i int) msg {
-		m := normal(i)
-		if i >= 90 {
-			m.rows[3] = rr("17")
-		}
-		return m
-	})
-	checkRules(t, run(t, vitals.DefaultConfig(), frozenRR), "frozen")
-}

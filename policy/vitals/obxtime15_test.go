@@ -190,14 +190,6 @@ func TestCuffInAnotherUnit(t *testing.T) {
 	}
 }
 
-// ruleCase is a named run of messages and the rules it must raise, one
-// finding each.
-type ruleCase struct {
-	name  string
-	ticks []tick
-	want  []string
-}
-
 // checkCases runs each case on the default configuration: its rules, one
 // finding per rule, nothing else.
 func checkCases(t *testing.T, cases []ruleCase) {
