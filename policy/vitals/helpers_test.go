@@ -255,3 +255,59 @@ type ruleCase struct {
 
 // etco2 is an end-tidal CO2 row in mmHg.
 func etco2(v string) row { return row{code: "151708", value: v, unit: "266016"} }
+
+// cuffReadings returns messages 10 s apart for d, each carrying the latest
+// of the cuff readings taken at times (after t0, ascending) with its time
+// as OBX-14, the k-th reading's systolic, diastolic and mean val(k), and,
+// unless loc is empty, a PV1 whose point of care is loc.
+func cuffReadings(loc string, d time.Duration, times []time.Duration, val func(k int) [3]float64) []tick {
+	return every(int(d/(10*sec)), 10*sec, func(i int) msg {
+		m := normal(i)
+		if loc != "" {
+			m.pv1 = "1|I|" + loc + "^^01^HOSP"
+		}
+		k := -1
+		for k+1 < len(times) && times[k+1] <= time.Duration(i)*10*sec {
+			k++
+		}
+		if k >= 0 {
+			ts := t0.Add(times[k]).Format("20060102150405")
+			v := val(k)
+			m.rows = append(m.rows, nibpS(num(v[0]), ts), nibpD(num(v[1]), ts), nibpM(num(v[2]), ts))
+		}
+		return m
+	})
+}
+
+// schedule returns reading times: every step from 0 until from, then n
+// readings gap apart, then every step again until end.
+func schedule(step, from time.Duration, n int, gap, end time.Duration) []time.Duration {
+	var ts []time.Duration
+	for t := time.Duration(0); t < from; t += step {
+		ts = append(ts, t)
+	}
+	t := from
+	for range n {
+		ts = append(ts, t)
+		t += gap
+	}
+	for t += step; t < end; t += step {
+		ts = append(ts, t)
+	}
+	return ts
+}
+
+// checkCases runs each case on the default configuration: its rules, one
+// finding per rule, nothing else.
+func checkCases(t *testing.T, cases []ruleCase) {
+	t.Helper()
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			fs := run(t, vitals.DefaultConfig(), tc.ticks)
+			checkRules(t, fs, tc.want...)
+			if len(fs) != len(tc.want) {
+				t.Errorf("%d findings, want one per rule", len(fs))
+			}
+		})
+	}
+}

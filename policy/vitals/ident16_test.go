@@ -3,7 +3,6 @@ package vitals_test
 import (
 	"strings"
 	"testing"
-	"time"
 )
 
 // TestProvisionalIdentity: an unidentified admission is registered under a
@@ -58,64 +57,6 @@ func TestProvisionalIdentity(t *testing.T) {
 			[]string{"identity_patient"}},
 		{"a complete identity, then another in the same bed, no visit number", seq(bed(0, "4710^^^H^MR", false, "12", ""),
 			bed(10, "4711^^^H^MR", false, "12", "")), []string{"identity_patient"}},
-	}
-	checkCases(t, tests)
-}
-
-// TestCuffEarlyReading: a cuff cannot cycle in under nibp_cadence's
-// min_interval, and a cuff made to report faster does so reading after
-// reading; one reading soon after the last (a measurement repeated at once
-// after a disturbed one, or started by hand on top of the schedule) is quiet
-// (session 16: the second blind generator's clean beds carry such single
-// early readings 6-28 s after the last; main flagged each). Readings every
-// 10 s, one reading copied with its time jittered back and forth by a
-// second, and an early reading after every other scheduled one are
-// nibp_cadence.
-func TestCuffEarlyReading(t *testing.T) {
-	// cuff returns 60 messages 10 s apart whose cuff reading, systolic
-	// sys(i), is stamped at(i) (seconds after t0).
-	cuff := func(sys func(i int) float64, at func(i int) time.Duration) []tick {
-		return every(60, 10*sec, func(i int) msg {
-			m := normal(i)
-			ts := t0.Add(at(i)).Format("20060102150405.000")
-			m.rows = append(m.rows, nibpS(num(sys(i)), ts), nibpD("72", ts), nibpM("88", ts))
-			return m
-		})
-	}
-	cycle := func(i int) time.Duration { return time.Duration(i/12) * 2 * time.Minute } // a reading every 2 min
-	early := func(i int) time.Duration {
-		if i >= 26 && i < 36 { // a reading 20 s after the one at 4 min
-			return 4*time.Minute + 20*sec
-		}
-		return cycle(i)
-	}
-	jitter := func(i int) time.Duration {
-		if i >= 30 { // the reading at 4 min copied, its time moved by up to a second
-			return 4*time.Minute + time.Duration(i%3-1)*700*time.Millisecond
-		}
-		return cycle(i)
-	}
-	alternate := func(i int) time.Duration { // from 2 min on: a reading 20 s after each even scheduled one
-		c := cycle(i)
-		if c >= 2*time.Minute && c%(4*time.Minute) == 0 && i%12 >= 6 {
-			return c + 20*sec
-		}
-		return c
-	}
-	tests := []ruleCase{
-		{"one reading 20 s after the last", cuff(func(i int) float64 { return float64(115 + early(i)/time.Minute) }, early), nil},
-		{"a new reading every 10 s", cuff(func(i int) float64 { return float64(110 + i%5) }, func(i int) time.Duration {
-			if i >= 30 {
-				return time.Duration(i) * 10 * sec
-			}
-			return cycle(i)
-		}), []string{"nibp_cadence"}},
-		{"one reading copied with its time jittered", cuff(func(i int) float64 { return float64(115 + jitter(i)/time.Minute) }, jitter),
-			[]string{"nibp_cadence"}},
-		// An early reading slipped in after every other scheduled one is never
-		// early twice in a row, but twice within three readings (review16).
-		{"an early reading after every other scheduled one", cuff(func(i int) float64 { return float64(110 + alternate(i)/(10*sec)) }, alternate),
-			[]string{"nibp_cadence"}},
 	}
 	checkCases(t, tests)
 }

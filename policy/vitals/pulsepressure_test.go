@@ -76,3 +76,41 @@ func TestPulsePressureSmooth(t *testing.T) {
 		checkRules(t, run(t, vitals.DefaultConfig(), then(regular, 60*sec, sinus)), "too_regular")
 	})
 }
+
+// TestBigeminyPulsePressure19: in a bigeminy every other beat is premature,
+// with a smaller stroke volume, and a message's systolic depends on how many
+// of them its window caught: the pulse pressure jumps by the rhythm. Learned
+// there, the regular rhythm after it, with the patient asleep, looked too
+// smooth (main before session 19: too_regular on corpus2's bigeminy beds for
+// hours). A bigeminy no longer teaches the pulse pressure's roughness; a line
+// smoothed after it is still caught.
+func TestBigeminyPulsePressure19(t *testing.T) {
+	line := func(i int, h, p float64, s, d, m string) msg {
+		return msg{rows: []row{hr(wobble(h, i)), pr(wobble(p, i+5)), spo2(wobble(96, i+7)), rr(wobble(16, i+3)),
+			artS(s), artD(d), artM(m)}}
+	}
+	regular := every(150, 60*sec, func(i int) msg { return line(i, 80, 80, wobble(120, i+11), wobble(70, i+13), wobble(87, i+17)) })
+	erratic := func(i int) string { return num(125 + float64(rand.New(rand.NewPCG(uint64(i), 13)).IntN(31)-15)) }
+	bigeminy := every(600, 60*sec, func(i int) msg {
+		return line(i+1000, 84, 42, erratic(i), wobble(70, i+2013), wobble(88, i+2017))
+	})
+	learn := then(regular, 60*sec, bigeminy)
+	curve := func(i int, base, amp float64) string { return num(math.Round(base + amp*math.Sin(float64(i)/2.5))) }
+	tests := []struct {
+		name string
+		more []tick
+		want []string
+	}{
+		{"the bigeminy ends, the patient sleeps", every(90, 60*sec, func(i int) msg {
+			return line(i+3000, 80, 80, quiet(116, i+3011), quiet(68, i+3013), quiet(84, i+3017))
+		}), nil},
+		{"the bigeminy ends, the triplet is replaced by one slow curve", every(90, 60*sec, func(i int) msg {
+			return line(i+3000, 80, 80, curve(i, 120, 6), curve(i, 70, 6), curve(i, 87, 6))
+		}), []string{"too_regular"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			checkRules(t, run(t, vitals.DefaultConfig(), then(learn, 60*sec, tc.more)), tc.want...)
+		})
+	}
+}
