@@ -311,3 +311,30 @@ func checkCases(t *testing.T, cases []ruleCase) {
 		})
 	}
 }
+
+// wandering returns n messages step apart of a patient whose heart rate,
+// saturation, breathing rate and arterial mean take a random walk: at a
+// cadence of seconds, neighbouring messages differ by more than the
+// near-replay tolerance.
+func wandering(seed uint64, n int) []msg {
+	return walk(rand.New(rand.NewPCG(seed, 12)), n, walkBounds{start: [4]int{90, 96, 18, 80}, lo: [4]int{60, 90, 10, 65}, hi: [4]int{130, 99, 28, 105}})
+}
+
+// walkBounds are a random walk's start and bounds for the heart rate,
+// saturation, breathing rate and arterial mean, in that order.
+type walkBounds struct{ start, lo, hi [4]int }
+
+// walk returns n messages whose heart rate and arterial mean move by up to
+// 3 and whose saturation and breathing rate move by up to 1 each message,
+// inside the bounds, with a pulse rate within 1 of the heart rate.
+func walk(r *rand.Rand, n int, b walkBounds) []msg {
+	v := b.start
+	ms := make([]msg, n)
+	for i := range ms {
+		for c, span := range [4]int{7, 3, 3, 7} {
+			v[c] = min(b.hi[c], max(b.lo[c], v[c]+r.IntN(span)-span/2))
+		}
+		ms[i] = msg{rows: []row{hr(num(float64(v[0]))), pr(num(float64(v[0] + r.IntN(3) - 1))), spo2(num(float64(v[1]))), rr(num(float64(v[2]))), artM(num(float64(v[3]))), temp("37.0")}}
+	}
+	return ms
+}

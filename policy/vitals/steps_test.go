@@ -4,7 +4,6 @@ import (
 	"math"
 	"math/rand/v2"
 	"strconv"
-	"strings"
 	"testing"
 	"time"
 
@@ -903,25 +902,4 @@ func TestUnitJumpUndone(t *testing.T) {
 	ticks = then(ticks, 30*sec, every(20, 30*sec, func(i int) msg { return at(60+i, kpa[min(i, len(kpa)-3)+i%3]) }))
 	ticks = then(ticks, 30*sec, every(20, 30*sec, func(i int) msg { return at(80+i, num(37+float64(i%2))) }))
 	checkRules(t, run(t, vitals.DefaultConfig(), ticks), "unit_mismatch")
-}
-
-// TestShortBedTurnover: a new patient admitted during a silence of a few
-// minutes (PV1-44 inside it) is a bed turnover; the same identity change
-// without the silence, or with an old admission time, is not.
-func TestShortBedTurnover(t *testing.T) {
-	admit := func(at time.Duration) string {
-		return "I|ICU^BED1" + strings.Repeat("|", 42) + t0.Add(at).UTC().Format("20060102150405")
-	}
-	first := every(30, 10*sec, func(i int) msg { m := normal(i); m.pv1 = admit(-48 * time.Hour); return m })
-	next := func(gap, admittedAt time.Duration) []tick {
-		return then(first, gap, every(10, 10*sec, func(i int) msg {
-			m := normal(i + 50)
-			m.pid, m.pidName, m.pv1 = "99999^^^H^MR", "ROE^RICHARD", admit(admittedAt)
-			return m
-		}))
-	}
-	// The first list's last message is at 290 s.
-	checkRules(t, run(t, vitals.DefaultConfig(), next(6*time.Minute, 290*sec+3*time.Minute)))
-	checkRules(t, run(t, vitals.DefaultConfig(), next(10*sec, 295*sec)), "identity_patient")
-	checkRules(t, run(t, vitals.DefaultConfig(), next(6*time.Minute, -5*time.Hour)), "identity_patient")
 }

@@ -3,7 +3,41 @@ package vitals_test
 import (
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/hl7gate/hl7gate/policy/vitals"
 )
+
+// TestShortBedTurnover: a new patient admitted during a silence of a few
+// minutes (PV1-44 inside it) is a bed turnover; the same identity change
+// without the silence, or with an old admission time, is not.
+func TestShortBedTurnover(t *testing.T) {
+	admit := func(at time.Duration) string {
+		return "I|ICU^BED1" + strings.Repeat("|", 42) + t0.Add(at).UTC().Format("20060102150405")
+	}
+	first := every(30, 10*sec, func(i int) msg { m := normal(i); m.pv1 = admit(-48 * time.Hour); return m })
+	next := func(gap, admittedAt time.Duration) []tick {
+		return then(first, gap, every(10, 10*sec, func(i int) msg {
+			m := normal(i + 50)
+			m.pid, m.pidName, m.pv1 = "99999^^^H^MR", "ROE^RICHARD", admit(admittedAt)
+			return m
+		}))
+	}
+	// The first list's last message is at 290 s.
+	checkRules(t, run(t, vitals.DefaultConfig(), next(6*time.Minute, 290*sec+3*time.Minute)))
+	checkRules(t, run(t, vitals.DefaultConfig(), next(10*sec, 295*sec)), "identity_patient")
+	checkRules(t, run(t, vitals.DefaultConfig(), next(6*time.Minute, -5*time.Hour)), "identity_patient")
+}
+
+// TestUnidentifiedAdmission: a bed admitted unidentified then identified.
+func TestUnidentifiedAdmission(t *testing.T) {
+	ticks := then(every(10, 10*sec, func(i int) msg { m := normal(i); m.pid = "TMP1"; return m }), 10*sec,
+		every(10, 10*sec, func(i int) msg { m := normal(i + 10); m.pid = "4711^^^H^MR"; return m }))
+	for i := range 10 {
+		ticks[i].m.pidName = "^^^^^^U"
+	}
+	checkRules(t, run(t, vitals.DefaultConfig(), ticks))
+}
 
 // TestProvisionalIdentity: an unidentified admission is registered under a
 // temporary identifier with sex U (PID-8) and gets its real identity later
