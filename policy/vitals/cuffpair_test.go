@@ -8,6 +8,37 @@ import (
 	"github.com/hl7gate/hl7gate/policy/vitals"
 )
 
+// cuffEvery returns 20 minutes of messages with an arterial line at artMean
+// and a cuff reading every cycle with mean 90, repeated with its OBX-14.
+func cuffEvery(cycle time.Duration, artMean float64) []tick {
+	return every(120, 10*sec, func(i int) msg {
+		at := t0.Add(time.Duration(i) * 10 * sec).Truncate(cycle)
+		ts := at.Format("20060102150405")
+		v := num(float64(90 + i/int(cycle/(10*sec))%3))
+		return msg{rows: []row{nibpS("125", ts), nibpD("72", ts), nibpM(v, ts),
+			artS(num(artMean + 30)), artD(num(artMean - 18)), artM(wobble(artMean, i))}}
+	})
+}
+
+func TestCuff(t *testing.T) {
+	tests := []struct {
+		name  string
+		ticks []tick
+		want  []string
+	}{
+		{"cuff every 5 min agrees with line", cuffEvery(5*time.Minute, 92), nil},
+		{"line 40 above cuff over readings", cuffEvery(5*time.Minute, 132), []string{"nibp_ibp_agreement"}},
+		{"new cuff reading every 10 s", cuffEvery(10*sec, 92), []string{"nibp_cadence"}},
+		{"STAT mode: every 40 s for five minutes", cuffEvery(40*sec, 92)[:30], nil},
+		{"every 40 s for twenty minutes, longer than STAT", cuffEvery(40*sec, 92), []string{"nibp_cadence"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			checkRules(t, run(t, vitals.DefaultConfig(), tc.ticks), tc.want...)
+		})
+	}
+}
+
 // cuffBed is 4 h of an adult at a 60 s cadence with an arterial line and a
 // cuff every 10 min. level(i) is the patient's mean pressure at minute i,
 // line(i) what the arterial line adds to it (a forgery), cuffNoise the
@@ -148,4 +179,240 @@ func TestCuffOffsetLongDeviationReadings(t *testing.T) {
 			t.Errorf("deviation_readings %d: nibp_ibp_agreement at %v, want once, at %s (the %dth reading off)", readings, at, first, readings)
 		}
 	}
+}
+
+// TestStatTeachesNoOffset (nibp20): a STAT series' readings, taken within a
+// few minutes, are one measurement of the bed's cuff–arterial difference,
+// not several: learned as eight, they narrowed its scatter to the floor,
+// and the next readings, as far off it as before the series, were flagged
+// (the third blind generator's adults, s5 m0045, s2 m0114).
+func TestStatTeachesNoOffset(t *testing.T) {
+	times := schedule(3*time.Minute, 30*time.Minute, 8, 40*sec, 60*time.Minute)
+	diff := func(k int) float64 {
+		switch {
+		case k < 10: // before the series: ±9 about the line
+			return float64(9 - 18*(k%2))
+		case k < 18: // the series
+			return 0
+		}
+		return 12 // after it: inside the scatter learned before
+	}
+	ticks := cuffReadings("", 60*time.Minute, times, func(k int) [3]float64 {
+		m := 92 + diff(k)
+		return [3]float64{m + 30, m - 15, m}
+	})
+	for i := range ticks {
+		ticks[i].m.rows = append(ticks[i].m.rows, artS("122"), artD("74"), artM(wobble(92, i)))
+	}
+	checkRules(t, run(t, vitals.DefaultConfig(), ticks))
+}
+
+// TestCuffEarlyReading: a cuff cannot cycle in under nibp_cadence's
+// min_interval, and a cuff made to report faster does so reading after
+// reading; one reading soon after the last (a measurement repeated at once
+// after a disturbed one, or started by hand on top of the schedule) is quiet
+// (session 16: the second blind generator's clean beds carry such single
+// early readings 6-28 s after the last; main flagged each). Readings every
+// 10 s, one reading copied with its time jittered back and forth by a
+// second, and an early reading after every other scheduled one are
+// nibp_cadence.
+func TestCuffEarlyReading(t *testing.T) {
+	// cuff returns 60 messages 10 s apart whose cuff reading, systolic
+	// sys(i), is stamped at(i) (seconds after t0).
+	cuff := func(sys func(i int) float64, at func(i int) time.Duration) []tick {
+		return every(60, 10*sec, func(i int) msg {
+			m := normal(i)
+			ts := t0.Add(at(i)).Format("20060102150405.000")
+			m.rows = append(m.rows, nibpS(num(sys(i)), ts), nibpD("72", ts), nibpM("88", ts))
+			return m
+		})
+	}
+	cycle := func(i int) time.Duration { return time.Duration(i/12) * 2 * time.Minute } // a reading every 2 min
+	early := func(i int) time.Duration {
+		if i >= 26 && i < 36 { // a reading 20 s after the one at 4 min
+			return 4*time.Minute + 20*sec
+		}
+		return cycle(i)
+	}
+	jitter := func(i int) time.Duration {
+		if i >= 30 { // the reading at 4 min copied, its time moved by up to a second
+			return 4*time.Minute + time.Duration(i%3-1)*700*time.Millisecond
+		}
+		return cycle(i)
+	}
+	alternate := func(i int) time.Duration { // from 2 min on: a reading 20 s after each even scheduled one
+		c := cycle(i)
+		if c >= 2*time.Minute && c%(4*time.Minute) == 0 && i%12 >= 6 {
+			return c + 20*sec
+		}
+		return c
+	}
+	tests := []ruleCase{
+		{"one reading 20 s after the last", cuff(func(i int) float64 { return float64(115 + early(i)/time.Minute) }, early), nil},
+		{"a new reading every 10 s", cuff(func(i int) float64 { return float64(110 + i%5) }, func(i int) time.Duration {
+			if i >= 30 {
+				return time.Duration(i) * 10 * sec
+			}
+			return cycle(i)
+		}), []string{"nibp_cadence"}},
+		{"one reading copied with its time jittered", cuff(func(i int) float64 { return float64(115 + jitter(i)/time.Minute) }, jitter),
+			[]string{"nibp_cadence"}},
+		// An early reading slipped in after every other scheduled one is never
+		// early twice in a row, but twice within three readings (review16).
+		{"an early reading after every other scheduled one", cuff(func(i int) float64 { return float64(110 + alternate(i)/(10*sec)) }, alternate),
+			[]string{"nibp_cadence"}},
+	}
+	checkCases(t, tests)
+}
+
+// TestCuffValuesUnderOneTime: a cuff reading is one measurement, so cuff
+// values that change while the rows keep one measurement time (OBX-14) are
+// nibp_cadence (session 15, found by the second blind generator: main took
+// every change of values for a new reading, at an interval of 0 s, which is
+// not "sooner than a cuff can cycle"). New readings with their own times, a
+// reading whose mean row comes and goes, and readings of a stat series
+// stamped to the minute (two share a stamp) stay quiet.
+func TestCuffValuesUnderOneTime(t *testing.T) {
+	// cuff returns 30 messages 10 s apart of a patient with a cuff reading
+	// of systolic s(i), mean m(i) ("" leaves the row out) stamped at(i).
+	cuff := func(s, m func(i int) string, at func(i int) string) []tick {
+		return every(30, 10*sec, func(i int) msg {
+			msg := normal(i)
+			msg.rows = append(msg.rows, nibpS(s(i), at(i)), nibpD("72", at(i)))
+			if v := m(i); v != "" {
+				msg.rows = append(msg.rows, nibpM(v, at(i)))
+			}
+			return msg
+		})
+	}
+	fixed := func(v string) func(int) string { return func(int) string { return v } }
+	changing := func(i int) string {
+		if i >= 15 {
+			return num(float64(100 + 7*(i%4)))
+		}
+		return "120"
+	}
+	tests := []ruleCase{
+		{"values change under one OBX-14", cuff(changing, fixed("88"), fixed("20260301115930")), []string{"nibp_cadence"}},
+		{"a new reading with its own time every 2 min", cuff(func(i int) string { return num(float64(115 + i/12)) }, fixed("88"),
+			func(i int) string { return t0.Add(time.Duration(i/12)*2*time.Minute - 20*sec).Format("20060102150405") }), nil},
+		{"mean row left out every other message", cuff(fixed("120"), func(i int) string {
+			if i%2 == 1 {
+				return ""
+			}
+			return "88"
+		}, fixed("20260301115930")), nil},
+		{"stat series stamped to the minute", cuff(func(i int) string { return num(float64(115 + (i/4)%2)) }, fixed("88"),
+			func(i int) string { return t0.Add(time.Duration(i) * 10 * sec).Format("200601021504") }), nil},
+	}
+	checkCases(t, tests)
+}
+
+// cuffStamped returns messages 10 s apart for d, each carrying the last
+// cuff reading to have arrived: reading k arrives with the message at
+// arrive[k] (ascending) and carries stamp[k] as its OBX-14, so a reading
+// may be stamped before the one before it; its values move with k.
+func cuffStamped(d time.Duration, arrive, stamp []time.Duration) []tick {
+	return every(int(d/(10*sec)), 10*sec, func(i int) msg {
+		m := normal(i)
+		k := -1
+		for k+1 < len(arrive) && arrive[k+1] <= time.Duration(i)*10*sec {
+			k++
+		}
+		if k >= 0 {
+			ts := t0.Add(stamp[k]).Format("20060102150405")
+			j := float64(k % 3)
+			m.rows = append(m.rows, nibpS(num(120+j), ts), nibpD(num(70+j), ts), nibpM(num(88+j), ts))
+		}
+		return m
+	})
+}
+
+// nil3 gives the k-th cuff reading of an adult, one shape with new values.
+func nil3(k int) [3]float64 { j := float64(k % 3); return [3]float64{120 + j, 70 + j, 88 + j} }
+
+// TestMinuteCycle22 (session 22, nibp22): a STAT series runs for five
+// minutes (ten on some monitors), and a cuff inflated every minute for
+// longer keeps the limb occluded for much of every minute; the third blind
+// generator's forged determinations came 45–64 s apart for 15–35 minutes
+// between a bed's 15–60 minute cycles (s1 m0102, s3 m0104, s7 m0084, s9
+// m0125), or one message apart at a one-minute message cadence (s3 m0001,
+// s8 m0113), and went unreported while a gap of 55 s or more split them.
+// A bed's scheduled reading stamped before the forged one before it (s8
+// m0016, s3 m0002, s2 m0125) no longer splits a series either. Genuine
+// STAT series of up to 11.7 minutes (corpus2) stay quiet.
+func TestMinuteCycle22(t *testing.T) {
+	// The 15-minute cycle, with readings taken 20 s after they are due.
+	var arrive, stamp []time.Duration
+	add := func(at, st time.Duration) { arrive, stamp = append(arrive, at), append(stamp, st) }
+	for _, m := range []time.Duration{0, 15} {
+		add(m*time.Minute+30*sec, m*time.Minute+20*sec)
+	}
+	// From minute 20, readings 50 s apart for 20 minutes; the cycle's own
+	// reading of minute 30 arrives after the one stamped 30:50 and is
+	// stamped 25 s before it (30:25), 75 s before the next one.
+	for k := range 24 {
+		st := 20*time.Minute + time.Duration(k)*50*sec
+		add(st+10*sec, st)
+		if st == 30*time.Minute+50*sec {
+			add(st+20*sec, 30*time.Minute+25*sec)
+		}
+	}
+	tests := []ruleCase{
+		{"a one-minute automatic interval for twelve minutes", cuffReadings("", 40*time.Minute, schedule(15*time.Minute, 15*time.Minute, 13, time.Minute, 40*time.Minute), nil3), nil},
+		{"a STAT series 45 s apart for eleven minutes", cuffReadings("", 40*time.Minute, schedule(15*time.Minute, 15*time.Minute, 15, 45*sec, 40*time.Minute), nil3), nil},
+		{"readings a minute apart for twenty minutes", cuffReadings("", 50*time.Minute, schedule(15*time.Minute, 15*time.Minute, 21, time.Minute, 50*time.Minute), nil3), []string{"nibp_cadence"}},
+		{"readings 62 s apart for twenty minutes", cuffReadings("", 50*time.Minute, schedule(15*time.Minute, 15*time.Minute, 20, 62*sec, 50*time.Minute), nil3), []string{"nibp_cadence"}},
+		{"readings 50 s apart for twenty minutes with a scheduled reading stamped before the last", cuffStamped(50*time.Minute, arrive, stamp), []string{"nibp_cadence"}},
+	}
+	checkCases(t, tests)
+}
+
+// cuffJittered returns messages 10 s apart for d, each carrying the last cuff
+// reading of a 15-minute cycle, stamped (OBX-14) at the reading's own time
+// moved by jitter(i) in message i, to the millisecond: an export that derives
+// the stamp anew for every message from the monitor's relative clock.
+func cuffJittered(d time.Duration, jitter func(i int) time.Duration) []tick {
+	return every(int(d/(10*sec)), 10*sec, func(i int) msg {
+		m := normal(i)
+		at := time.Duration(i) * 10 * sec
+		k := at / (15 * time.Minute)
+		st := t0.Add(k*15*time.Minute + 5*sec + jitter(i)).Format("20060102150405.000")
+		j := float64(k % 3)
+		m.rows = append(m.rows, nibpS(num(120+j), st), nibpD(num(70+j), st), nibpM(num(88+j), st))
+		return m
+	})
+}
+
+// TestCuffStampJitter (session 26, c4conv26): a cuff reading repeated in every
+// message under a stamp a few milliseconds off its own (IntelliVue-style
+// exports on the fourth blind generator's clean beds, s1 m0019, m0032, m0048),
+// or rounded a second either way (Mindray-style, s1 m0005, m0050), is one
+// reading, not readings a cuff could not cycle to. Readings with new values
+// that close are still reported, and so is a stamp that walks away from the
+// reading's own (corpus2's replays, s1 m0078, m0092).
+func TestCuffStampJitter(t *testing.T) {
+	ms := func(i int) time.Duration { return time.Duration((i*37)%61-30) * time.Millisecond }
+	second := func(i int) time.Duration { return time.Duration(i%3-1) * time.Second }
+	// Messages 100–102 carry the reading stamped 0.3 s earlier each time: no
+	// rounding of a stamp to the millisecond, the times of a replay rewritten.
+	walk := func(i int) time.Duration {
+		if i >= 100 && i < 103 {
+			return -time.Duration(i-99) * 300 * time.Millisecond
+		}
+		return ms(i)
+	}
+	fresh := every(60, 10*sec, func(i int) msg {
+		m := normal(i)
+		st := t0.Add(time.Duration(i)*10*sec + 20*time.Millisecond*time.Duration(i%2)).Format("20060102150405.000")
+		j := float64(i % 3)
+		m.rows = append(m.rows, nibpS(num(120+j), st), nibpD(num(70+j), st), nibpM(num(88+j), st))
+		return m
+	})
+	checkCases(t, []ruleCase{
+		{"one reading stamped milliseconds apart in each message", cuffJittered(40*time.Minute, ms), nil},
+		{"one reading stamped a second either way in each message", cuffJittered(40*time.Minute, second), nil},
+		{"new readings every 10 s", fresh, []string{"nibp_cadence"}},
+		{"one reading's stamp walking back 0.3 s a message", cuffJittered(40*time.Minute, walk), []string{"nibp_cadence"}},
+	})
 }

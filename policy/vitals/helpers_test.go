@@ -2,6 +2,7 @@ package vitals_test
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"net/netip"
 	"slices"
@@ -186,4 +187,154 @@ func checkRules(t *testing.T, fs []vitals.Finding, want ...string) {
 func af(i int, h, p float64) msg {
 	r := rand.New(rand.NewPCG(uint64(i), 11))
 	return msg{rows: []row{hr(num(h + float64(r.IntN(21)-10))), pr(wobble(p, i+5)), spo2("96"), rr(wobble(16, i+3)), temp("37.0")}}
+}
+
+// only returns the findings of rule.
+func only(fs []vitals.Finding, rule string) []vitals.Finding {
+	var out []vitals.Finding
+	for _, f := range fs {
+		if f.Rule == rule {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// checkRuleCases runs each case on the default configuration: the rules
+// that fired are exactly its own (any number of findings each).
+func checkRuleCases(t *testing.T, cases []ruleCase) {
+	t.Helper()
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) { checkRules(t, run(t, vitals.DefaultConfig(), tc.ticks), tc.want...) })
+	}
+}
+
+const sec = time.Second
+
+// wobble gives the i-th sample a little measurement noise (±3, the same for
+// the same i), so streams are neither frozen, nor too regular, nor periodic.
+func wobble(base float64, i int) string {
+	if base == 0 {
+		return "0"
+	}
+	return num(base + float64(rand.New(rand.NewPCG(uint64(i), 7)).IntN(7)-3))
+}
+
+// vitalsAt returns a normal adult message with HR h, PR p, SpO2 s (NaN
+// omits a row), each with noise.
+func vitalsAt(i int, h, p, s float64) msg {
+	var rows []row
+	if !math.IsNaN(h) {
+		rows = append(rows, hr(wobble(h, i)))
+	}
+	if !math.IsNaN(p) {
+		rows = append(rows, pr(wobble(p, i+5)))
+	}
+	if !math.IsNaN(s) {
+		rows = append(rows, spo2(num(math.Min(100, s+float64(i%2)))))
+	}
+	rows = append(rows, rr(wobble(16, i+3)), temp("37.0"))
+	return msg{rows: rows}
+}
+
+func normal(i int) msg { return vitalsAt(i, 80, 80, 96) }
+
+// baseline is five minutes of a normal patient at one message per 10 s.
+func baseline() []tick { return every(30, 10*sec, normal) }
+
+// later is another five minutes of the same patient, with other noise.
+func later() []tick { return every(30, 10*sec, func(i int) msg { return normal(i + 1000) }) }
+
+// ruleCase is a named run of messages and the rules it must raise, one
+// finding each.
+type ruleCase struct {
+	name  string
+	ticks []tick
+	want  []string
+}
+
+// etco2 is an end-tidal CO2 row in mmHg.
+func etco2(v string) row { return row{code: "151708", value: v, unit: "266016"} }
+
+// cuffReadings returns messages 10 s apart for d, each carrying the latest
+// of the cuff readings taken at times (after t0, ascending) with its time
+// as OBX-14, the k-th reading's systolic, diastolic and mean val(k), and,
+// unless loc is empty, a PV1 whose point of care is loc.
+func cuffReadings(loc string, d time.Duration, times []time.Duration, val func(k int) [3]float64) []tick {
+	return every(int(d/(10*sec)), 10*sec, func(i int) msg {
+		m := normal(i)
+		if loc != "" {
+			m.pv1 = "1|I|" + loc + "^^01^HOSP"
+		}
+		k := -1
+		for k+1 < len(times) && times[k+1] <= time.Duration(i)*10*sec {
+			k++
+		}
+		if k >= 0 {
+			ts := t0.Add(times[k]).Format("20060102150405")
+			v := val(k)
+			m.rows = append(m.rows, nibpS(num(v[0]), ts), nibpD(num(v[1]), ts), nibpM(num(v[2]), ts))
+		}
+		return m
+	})
+}
+
+// schedule returns reading times: every step from 0 until from, then n
+// readings gap apart, then every step again until end.
+func schedule(step, from time.Duration, n int, gap, end time.Duration) []time.Duration {
+	var ts []time.Duration
+	for t := time.Duration(0); t < from; t += step {
+		ts = append(ts, t)
+	}
+	t := from
+	for range n {
+		ts = append(ts, t)
+		t += gap
+	}
+	for t += step; t < end; t += step {
+		ts = append(ts, t)
+	}
+	return ts
+}
+
+// checkCases runs each case on the default configuration: its rules, one
+// finding per rule, nothing else.
+func checkCases(t *testing.T, cases []ruleCase) {
+	t.Helper()
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			fs := run(t, vitals.DefaultConfig(), tc.ticks)
+			checkRules(t, fs, tc.want...)
+			if len(fs) != len(tc.want) {
+				t.Errorf("%d findings, want one per rule", len(fs))
+			}
+		})
+	}
+}
+
+// wandering returns n messages step apart of a patient whose heart rate,
+// saturation, breathing rate and arterial mean take a random walk: at a
+// cadence of seconds, neighbouring messages differ by more than the
+// near-replay tolerance.
+func wandering(seed uint64, n int) []msg {
+	return walk(rand.New(rand.NewPCG(seed, 12)), n, walkBounds{start: [4]int{90, 96, 18, 80}, lo: [4]int{60, 90, 10, 65}, hi: [4]int{130, 99, 28, 105}})
+}
+
+// walkBounds are a random walk's start and bounds for the heart rate,
+// saturation, breathing rate and arterial mean, in that order.
+type walkBounds struct{ start, lo, hi [4]int }
+
+// walk returns n messages whose heart rate and arterial mean move by up to
+// 3 and whose saturation and breathing rate move by up to 1 each message,
+// inside the bounds, with a pulse rate within 1 of the heart rate.
+func walk(r *rand.Rand, n int, b walkBounds) []msg {
+	v := b.start
+	ms := make([]msg, n)
+	for i := range ms {
+		for c, span := range [4]int{7, 3, 3, 7} {
+			v[c] = min(b.hi[c], max(b.lo[c], v[c]+r.IntN(span)-span/2))
+		}
+		ms[i] = msg{rows: []row{hr(num(float64(v[0]))), pr(num(float64(v[0] + r.IntN(3) - 1))), spo2(num(float64(v[1]))), rr(num(float64(v[2]))), artM(num(float64(v[3]))), temp("37.0")}}
+	}
+	return ms
 }

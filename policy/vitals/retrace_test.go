@@ -222,3 +222,235 @@ func TestDriftReturnZeroedLine(t *testing.T) {
 	}
 	checkRules(t, got)
 }
+
+// TestDriftReturnDamping: an arterial trace that damps (air, a clot, a
+// kinked catheter) narrows its pulse around an unchanged mean, its systolic
+// falling and its diastolic rising in one message, often less than damped
+// counts; a systolic that rose over half an hour with the patient's pressure
+// then lands back on its old level without being undone (corpus3's clean
+// beds: drift_return 3 findings, session 20). The trio's forged rise snapped
+// back together is still drift_return.
+func TestDriftReturnDamping(t *testing.T) {
+	const step = 30 * time.Second
+	art := func(i int, s, d, m float64) msg {
+		g := rand.New(rand.NewPCG(uint64(i), 17))
+		n := func() float64 { return float64(g.IntN(3) - 1) }
+		p := patient(i, 80, 97, 16, 38)
+		p.rows = append(p.rows, artS(num(math.Round(s)+n())), artD(num(math.Round(d)+n())), artM(num(math.Round(m)+n())))
+		return p
+	}
+	// 60 min at 100/60/73, a rise of 16/8/11 over 30 min, then after(i).
+	feed := func(after func(i int) msg) []tick {
+		return every(220, step, func(i int) msg {
+			switch {
+			case i < 120:
+				return art(i, 100, 60, 73)
+			case i < 180:
+				x := ramp(i-120, 60)
+				return art(i, 100+16*x, 60+8*x, 73+11*x)
+			case i < 200:
+				return art(i, 116, 68, 84)
+			}
+			return after(i)
+		})
+	}
+	for _, tc := range []ruleCase{
+		{"the trace damps after a rise: 116/68/84 reads 100/75/83", feed(func(i int) msg { return art(i, 100, 75, 83) }), nil},
+		{"the trio's rise snaps back together", feed(func(i int) msg { return art(i, 100, 60, 73) }), []string{"drift_return"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			checkRules(t, run(t, vitals.DefaultConfig(), tc.ticks), tc.want...)
+		})
+	}
+}
+
+// TestDriftReturnCough25 (session 25, drift25): at a fast cadence a
+// breathing rate's value that jumps and comes back in the next message is
+// an impedance artefact (a cough, talking, the leads moved), no step of the
+// patient's level; a trend that carries such values is still a ramp, and
+// its return in one message is judged. A jump that the next value keeps, a
+// jump at a minute's cadence, or one on a neonate still counts as a step.
+func TestDriftReturnCough25(t *testing.T) {
+	adult, neo := vitals.DefaultConfig(), vitals.DefaultConfig()
+	neo.Profile = "neonatal"
+	// A breathing rate at cadence step: an hour at 16/min, a creep to 28
+	// over 25 min, back to 16 in one message; cough(i) adds to the rate
+	// at the trend's message i.
+	creep := func(step time.Duration, cough func(i int) float64) []tick {
+		n := int(25 * time.Minute / step)
+		learn := every(int(time.Hour/step), step, func(i int) msg { return patient(i, 80, 97, 16, 38) })
+		return then(learn, step, every(n+int(5*time.Minute/step), step, func(i int) msg {
+			if i >= n {
+				return patient(i+5000, 80, 97, 16, 38)
+			}
+			return patient(i+5000, 80, 97, 16+12*ramp(i, n)+cough(i), 38)
+		}))
+	}
+	// Every 5 min, from 2 min into the trend, one message 12/min up.
+	spike := func(every int) func(i int) float64 {
+		return func(i int) float64 {
+			if i%every == every/2 {
+				return 12
+			}
+			return 0
+		}
+	}
+	held := func(every int) func(i int) float64 {
+		return func(i int) float64 {
+			if i%every == every/2 || i%every == every/2+1 {
+				return 12
+			}
+			return 0
+		}
+	}
+	tests := []struct {
+		name  string
+		cfg   vitals.Config
+		ticks []tick
+		want  []string
+	}{
+		{"15 s: the breathing rate creeps 16 → 28 with no cough, snaps back", adult, creep(15*time.Second, func(int) float64 { return 0 }), []string{"drift_return"}},
+		{"15 s: the same with a one-message jump of 12 every 5 min, snaps back", adult, creep(15*time.Second, spike(20)), []string{"drift_return"}},
+		{"30 s: the same with a one-message jump of 12 every 5 min, snaps back", adult, creep(30*time.Second, spike(10)), []string{"drift_return"}},
+		{"15 s: the jumps are held for two messages (steps given back), snaps back", adult, creep(15*time.Second, held(20)), nil},
+		{"60 s: a one-message jump of 12 every 5 min is a minute of breathing, snaps back", adult, creep(time.Minute, spike(5)), nil},
+		{"15 s, a neonatal monitor: one-message jumps of 12 every 5 min, snaps back", neo, creep(15*time.Second, spike(20)), nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var got []vitals.Finding
+			for _, f := range run(t, tc.cfg, tc.ticks) {
+				if f.Rule == "drift_return" {
+					got = append(got, f)
+				}
+			}
+			checkRules(t, got, tc.want...)
+		})
+	}
+}
+
+// trendBack26 is an hour at a breathing rate of 16/min (the heart rate
+// h0(i) at message i), a creep to 28 over n minutes and the rate back at 16
+// in one message, held 5 min, at 30 s; f builds trend message i (x the
+// share of the creep done, 0 from the return on).
+func trendBack26(h0 func(i int) float64, n int, f func(i int, x float64) msg) []tick {
+	const step = 30 * time.Second
+	m := 2 * n
+	learn := every(120, step, func(i int) msg { return patient(i, h0(i), 97, 16, 38) })
+	return then(learn, step, every(m+10, step, func(i int) msg {
+		if i >= m {
+			return f(i, 0)
+		}
+		return f(i, ramp(i, m))
+	}))
+}
+
+// TestDriftReturnPartnerSpan26 (session 26, review26): drift_return's
+// partner test (partnersKept) compares a breathing rate's related channels
+// from where its trend began to now, back r.since buckets from the newest.
+// Before, it was handed the trend level's bucket index (oldest first)
+// instead: after a long trend that span is the last few buckets, so a heart
+// rate that rose with the breathing rate early in the trend and then held
+// was not seen; after a short one in a full ring it reached back past the
+// trend, so a heart rate that settled half an hour before it began was
+// taken for an answer to it.
+func TestDriftReturnPartnerSpan26(t *testing.T) {
+	steady := func(int) float64 { return 80 }
+	tests := []struct {
+		name  string
+		ticks []tick
+		want  []string
+	}{
+		{"the breathing rate creeps 16 → 28 over 50 min alone and snaps back", trendBack26(steady, 50, func(i int, x float64) msg {
+			return patient(i+5000, 80, 97, 16+12*x, 38)
+		}), []string{"drift_return"}},
+		{"the heart rate climbs 80 → 92 in the creep's first 20 min and holds", trendBack26(steady, 50, func(i int, x float64) msg {
+			return patient(i+5000, 80+12*ramp(i, 40), 97, 16+12*x, 38)
+		}), nil},
+		{"the heart rate settled 90 → 80 half an hour before a 20 min creep", trendBack26(func(i int) float64 {
+			if i < 80 {
+				return 90
+			}
+			return 80
+		}, 20, func(i int, x float64) msg {
+			return patient(i+5000, 80, 97, 16+12*x, 38)
+		}), []string{"drift_return"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var got []vitals.Finding
+			for _, f := range run(t, vitals.DefaultConfig(), tc.ticks) {
+				if f.Rule == "drift_return" {
+					got = append(got, f)
+				}
+			}
+			checkRules(t, got, tc.want...)
+		})
+	}
+}
+
+// TestBreathingRateSlide33 (session 24, drift24; sizes session 33,
+// rrstep33): a breathing rate that slides along a ramp to a level far from
+// every level it held half an hour to an hour before, and lies there 15
+// min, while the heart rate, the saturation and etCO2 keep theirs, is
+// reported as a slide: a rise from half the earlier level (a breath half
+// as fast again that no heart answered), a fall from a third of it beside
+// a capnograph that kept its level (fewer breaths clear less CO2). Genuine
+// tachypnoea or slowing that its partners answer, a rise by less than half
+// (a shallower breath at the same ventilation), a slowing without a
+// capnograph (an opioid, sleep), a ventilator's rate set in steps and a
+// small change stay quiet.
+func TestBreathingRateSlide33(t *testing.T) {
+	const step = 30 * time.Second
+	learn := every(120, step, func(i int) msg { return patient(i, 80, 97, 16, 38) })
+	tests := []struct {
+		name string
+		f    func(i int, x float64) msg // x: the ramp's share done, over 30 min
+		want []string
+	}{
+		{"breathing rate climbs 16 → 28 over 30 min and holds, partners steady", func(i int, x float64) msg {
+			return patient(i, 80, 97, 16+12*x, 38)
+		}, []string{"drift_return"}},
+		{"breathing rate sinks 16 → 7 over 30 min and holds, partners steady beside a capnograph", func(i int, x float64) msg {
+			return patient(i, 80, 97, 16-9*x, 38)
+		}, []string{"drift_return"}},
+		{"a shallower breath: 16 → 23, less than half as fast again, partners steady", func(i int, x float64) msg {
+			return patient(i, 80, 97, 16+7*x, 38)
+		}, nil},
+		{"opioid without a capnograph: 16 → 6, partners steady", func(i int, x float64) msg {
+			m := patient(i, 80, 97, 16-10*x, 38)
+			m.rows = m.rows[:len(m.rows)-1]
+			return m
+		}, nil},
+		{"tachypnoea with the heart rate: 16 → 28 while the heart rate climbs 80 → 96", func(i int, x float64) msg {
+			return patient(i, 80+16*x, 97, 16+12*x, 38)
+		}, nil},
+		{"hyperventilation: 16 → 28 while etCO2 falls 38 → 30", func(i int, x float64) msg {
+			return patient(i, 80, 97, 16+12*x, 38-8*x)
+		}, nil},
+		{"opioid: 16 → 8 while etCO2 climbs 38 → 50", func(i int, x float64) msg {
+			return patient(i, 80, 97, 16-8*x, 38+12*x)
+		}, nil},
+		{"tachypnoea with a falling saturation: 16 → 28 while SpO2 falls 97 → 92", func(i int, x float64) msg {
+			return patient(i, 80, 97-5*x, 16+12*x, 38)
+		}, nil},
+		{"a ventilator's rate set 16 → 22 → 28, a quarter of an hour apart", func(i int, x float64) msg {
+			return patient(i, 80, 97, 16+6*float64(int(2*x+0.01)), 38)
+		}, nil},
+		{"breathing rate climbs 16 → 20 over 30 min (less than 6/min)", func(i int, x float64) msg {
+			return patient(i, 80, 97, 16+4*x, 38)
+		}, nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			more := every(110, step, func(i int) msg { return tc.f(i+1000, ramp(i, 60)) })
+			var got []vitals.Finding
+			for _, f := range run(t, vitals.DefaultConfig(), then(learn, step, more)) {
+				if f.Rule == "drift_return" && f.Parameter == "MDC_RESP_RATE" && strings.HasPrefix(f.Explanation, "slid") {
+					got = append(got, f)
+				}
+			}
+			checkRules(t, got, tc.want...)
+		})
+	}
+}

@@ -3,6 +3,7 @@ package vitals
 import (
 	"bytes"
 	"fmt"
+	"math/rand/v2"
 	"net/netip"
 	"reflect"
 	"strings"
@@ -11,6 +12,75 @@ import (
 
 	"github.com/hl7gate/hl7gate/hl7"
 )
+
+// TestExtractSegmentNames: extract reads the rows of segments named OBX,
+// as Segment.Name reads the name, and no other: not OBXX, OBX without its
+// field separator, nor a name cut short by one.
+func TestExtractSegmentNames(t *testing.T) {
+	const row = "|1|NM|147842^MDC_ECG_HEART_RATE^MDC|1.1.1.1|72|264864^MDC_DIM_BEAT_PER_MIN^MDC|||||R"
+	for _, tc := range []struct {
+		seg string
+		ok  bool
+	}{{"OBX" + row, true}, {"OBXX" + row, false}, {"OB|X" + row, false}, {"ZBX" + row, false}, {"OBX", false}} {
+		e, err := NewEngine(DefaultConfig())
+		if err != nil {
+			t.Fatal(err)
+		}
+		msg := "MSH|^~\\&|MON|ICU|GW|H|20260105081720||ORU^R01|1|P|2.6\rPID|||123^^^H^MR||DOE^J\r" + tc.seg + "\r"
+		var m hl7.Message
+		if err := m.Parse([]byte(msg)); err != nil {
+			t.Fatal(err)
+		}
+		e.Observe(netip.MustParseAddr("10.0.0.1"), &m, time.Date(2026, 1, 5, 8, 17, 20, 0, time.UTC), nil)
+		var s *stream
+		for _, st := range e.streams {
+			s = st.s
+		}
+		if got := s.cur[pHR].ok && s.cur[pHR].v == 72; got != tc.ok {
+			t.Errorf("%q: heart rate read = %v, want %v", tc.seg, got, tc.ok)
+		}
+		if s.patient == 0 {
+			t.Errorf("%q: PID not read", tc.seg)
+		}
+	}
+}
+
+// sameLayout runs extract over m with cached (its layout remembered) and
+// uncached (its layout forgotten first), fails t when their results differ,
+// and reports whether cached used its layout.
+func sameLayout(t *testing.T, e *Engine, cached, uncached *stream, m *hl7.Message, at time.Time) (fast bool) {
+	t.Helper()
+	uncached.layout = rowLayout{}
+	crh, urh := cached.hashRows(e, m), uncached.hashRows(e, m)
+	fast = crh.fast
+	if crh.content != urh.content {
+		t.Fatalf("message %q: content fingerprint %x with the layout, %x without", m.Bytes(), crh.content, urh.content)
+	}
+	type out struct {
+		dst            []Finding
+		cur            [numParams]reading
+		equip          string
+		codes, unknown uint64
+		eps            [maxEpisodes]episode
+	}
+	run := func(s *stream) out {
+		em := emitter{e: e, s: s, arrival: at, src: netip.MustParseAddr("10.0.0.1"), m: m, msgTime: at}
+		c0, u0 := e.Unrecognised()
+		rh := s.hashRows(e, m)
+		dst, _ := s.extract(e, &em, m, &rh, nil)
+		c1, u1 := e.Unrecognised()
+		o := out{dst, s.cur, string(em.equip), c1 - c0, u1 - u0, [maxEpisodes]episode{}}
+		if s.eps != nil {
+			o.eps = *s.eps
+		}
+		return o
+	}
+	got, want := run(cached), run(uncached)
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("message %q: with the layout\n%+v\nwithout\n%+v", m.Bytes(), got, want)
+	}
+	return fast
+}
 
 // TestRowLayout pins extract with a remembered row layout to extract
 // without one: two streams see the same messages, the second with its
@@ -111,41 +181,121 @@ func TestRowLayout(t *testing.T) {
 	}
 }
 
-// sameLayout runs extract over m with cached (its layout remembered) and
-// uncached (its layout forgotten first), fails t when their results differ,
-// and reports whether cached used its layout.
-func sameLayout(t *testing.T, e *Engine, cached, uncached *stream, m *hl7.Message, at time.Time) (fast bool) {
-	t.Helper()
-	uncached.layout = rowLayout{}
-	crh, urh := cached.hashRows(e, m), uncached.hashRows(e, m)
-	fast = crh.fast
-	if crh.content != urh.content {
-		t.Fatalf("message %q: content fingerprint %x with the layout, %x without", m.Bytes(), crh.content, urh.content)
+// A row that ends before its OBX-5 (a trailing field separator after
+// OBX-4) remembers no OBX-5 start: a later row with the same bytes up to
+// there and a value in OBX-4 (and still no OBX-5) has no value to read, not
+// its OBX-4.
+func TestRowLayoutNoValueField(t *testing.T) {
+	head := "MSH|^~\\&|MON|ICU|GW|HOSP|20260105000000||ORU^R01|C1|P|2.6\rPV1||I|ICU^^BED1\r"
+	row := "OBX|2|NM|147842^MDC_ECG_HEART_RATE^MDC|"
+	e, err := NewEngine(DefaultConfig())
+	if err != nil {
+		t.Fatal(err)
 	}
-	type out struct {
-		dst            []Finding
-		cur            [numParams]reading
-		equip          string
-		codes, unknown uint64
-		eps            [maxEpisodes]episode
-	}
-	run := func(s *stream) out {
-		em := emitter{e: e, s: s, arrival: at, src: netip.MustParseAddr("10.0.0.1"), m: m, msgTime: at}
-		c0, u0 := e.Unrecognised()
-		rh := s.hashRows(e, m)
-		dst, _ := s.extract(e, &em, m, &rh, nil)
-		c1, u1 := e.Unrecognised()
-		o := out{dst, s.cur, string(em.equip), c1 - c0, u1 - u0, [maxEpisodes]episode{}}
-		if s.eps != nil {
-			o.eps = *s.eps
+	cached, uncached := newStream(&e.cfg), newStream(&e.cfg)
+	at := time.Date(2026, 1, 5, 0, 0, 0, 0, time.UTC)
+	for i, b := range []string{head + row + "\r", head + row + "80\r", head + row + "80\r"} {
+		var m hl7.Message
+		if err := m.Parse([]byte(b)); err != nil {
+			t.Fatal(err)
 		}
-		return o
+		sameLayout(t, e, cached, uncached, &m, at.Add(time.Duration(i)*10*time.Second))
 	}
-	got, want := run(cached), run(uncached)
-	if !reflect.DeepEqual(got, want) {
-		t.Fatalf("message %q: with the layout\n%+v\nwithout\n%+v", m.Bytes(), got, want)
+}
+
+// TestRowLayoutRandomRows pins extract with a remembered row layout to
+// extract without one (sameLayout) over random OBX rows, each message
+// followed by three others whose rows change a field, OBX-5, OBX-14 or their
+// field count (a trailing field added or removed): the changes most likely
+// to leave the bytes outside OBX-5 and OBX-14 as they were.
+func TestRowLayoutRandomRows(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 9))
+	tokens := []string{"", "", "", "72", "80", "1", "NM", "ST", "147842^MDC_ECG_HEART_RATE^MDC", "150456^MDC_PULS_OXIM_SAT_O2^MDC", "150021", "mmHg", "%", "264864^MDC_DIM_BEAT_PER_MIN^MDC", "F", "R", "D", "DEMO", "20260105002524", "20260105003024", "00A0000120089285^EUI-64", "1.1.1.1", "X", "9^9", "8~9"}
+	tok := func() string { return tokens[rng.IntN(len(tokens))] }
+	mkRow := func() []string {
+		n := 2 + rng.IntN(19)
+		f := make([]string, n)
+		f[0] = "OBX"
+		for i := 1; i < n; i++ {
+			f[i] = tok()
+		}
+		if n > 3 && rng.IntN(2) == 0 {
+			f[3] = tokens[8+rng.IntN(3)]
+		}
+		if n > 2 && rng.IntN(2) == 0 {
+			f[2] = "NM"
+		}
+		return f
 	}
-	return fast
+	mutate := func(f []string) []string {
+		g := append([]string(nil), f...)
+		switch rng.IntN(5) {
+		case 0:
+			if len(g) > 1 {
+				g[1+rng.IntN(len(g)-1)] = tok()
+			}
+		case 1:
+			g = append(g, tok())
+		case 2:
+			if len(g) > 2 {
+				g = g[:len(g)-1]
+			}
+		case 3:
+			if len(g) > 5 {
+				g[5] = tok()
+			}
+		case 4:
+			if len(g) > 14 {
+				g[14] = tok()
+			}
+		}
+		return g
+	}
+	head := "MSH|^~\\&|MON|ICU|GW|HOSP|20260105000000||ORU^R01|C1|P|2.6\rPV1||I|ICU^^BED1\r"
+	build := func(rows [][]string) *hl7.Message {
+		var b strings.Builder
+		b.WriteString(head)
+		for _, r := range rows {
+			b.WriteString(strings.Join(r, "|") + "\r")
+		}
+		var m hl7.Message
+		if err := m.Parse([]byte(b.String())); err != nil {
+			return nil
+		}
+		return &m
+	}
+	e, err := NewEngine(DefaultConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2026, 1, 5, 0, 0, 0, 0, time.UTC)
+	for iter := range 5000 {
+		nr := 1 + rng.IntN(4)
+		rows := make([][]string, nr)
+		for i := range rows {
+			rows[i] = mkRow()
+		}
+		cached, uncached := newStream(&e.cfg), newStream(&e.cfg)
+		m1 := build(rows)
+		if m1 == nil {
+			continue
+		}
+		sameLayout(t, e, cached, uncached, m1, at)
+		for k := range 3 {
+			r2 := make([][]string, nr)
+			for i := range rows {
+				r2[i] = rows[i]
+				if rng.IntN(2) == 0 {
+					r2[i] = mutate(rows[i])
+				}
+			}
+			m2 := build(r2)
+			if m2 == nil {
+				continue
+			}
+			sameLayout(t, e, cached, uncached, m2, at.Add(time.Duration(iter*4+k+1)*time.Second))
+		}
+	}
 }
 
 // FuzzRowLayout checks extract with a remembered row layout against extract
@@ -220,27 +370,5 @@ func TestContentFingerprint(t *testing.T) {
 				t.Fatalf("byte %d changed: the same fingerprint", i)
 			}
 		}
-	}
-}
-
-// A row that ends before its OBX-5 (a trailing field separator after
-// OBX-4) remembers no OBX-5 start: a later row with the same bytes up to
-// there and a value in OBX-4 (and still no OBX-5) has no value to read, not
-// its OBX-4.
-func TestRowLayoutNoValueField(t *testing.T) {
-	head := "MSH|^~\\&|MON|ICU|GW|HOSP|20260105000000||ORU^R01|C1|P|2.6\rPV1||I|ICU^^BED1\r"
-	row := "OBX|2|NM|147842^MDC_ECG_HEART_RATE^MDC|"
-	e, err := NewEngine(DefaultConfig())
-	if err != nil {
-		t.Fatal(err)
-	}
-	cached, uncached := newStream(&e.cfg), newStream(&e.cfg)
-	at := time.Date(2026, 1, 5, 0, 0, 0, 0, time.UTC)
-	for i, b := range []string{head + row + "\r", head + row + "80\r", head + row + "80\r"} {
-		var m hl7.Message
-		if err := m.Parse([]byte(b)); err != nil {
-			t.Fatal(err)
-		}
-		sameLayout(t, e, cached, uncached, &m, at.Add(time.Duration(i)*10*time.Second))
 	}
 }

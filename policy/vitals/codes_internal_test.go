@@ -1,0 +1,85 @@
+package vitals
+
+import (
+	"math/rand/v2"
+	"strings"
+	"testing"
+
+	"github.com/hl7gate/hl7gate/hl7"
+)
+
+// TestCode checks which OBX-3 component names the parameter: component 1 of
+// the first repetition, else component 4, else component 2.
+func TestCode(t *testing.T) {
+	e, err := NewEngine(DefaultConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := hl7.DefaultDelimiters()
+	for _, tc := range []struct {
+		f    string
+		want param
+		ok   bool
+	}{
+		{"147842^MDC_ECG_HEART_RATE^MDC", pHR, true},
+		{"8867-4^Heart rate^LN^147842^MDC_ECG_HEART_RATE^MDC", pHR, true},
+		{"X1^whatever^L^150456^MDC_PULS_OXIM_SAT_O2^MDC", pSpO2, true}, // component 4
+		{"999^150456^x^150344", pTemp, true},                           // component 4 before 2
+		{"^150456", pSpO2, true},                                       // component 2
+		{"150456~147842", pSpO2, true},                                 // first repetition only
+		{"~147842", pNone, false},
+		{"131841^MDC_ECG_AMPL_ST^MDC", pNone, false},
+		{"131841", pNone, false},
+		{"", pNone, false},
+	} {
+		if p, ok := e.t.code([]byte(tc.f), d); p != tc.want || ok != tc.ok {
+			t.Errorf("code(%q) = %v, %v; want %v, %v", tc.f, p, ok, tc.want, tc.ok)
+		}
+	}
+	// Random OBX-3 values against strings.Split: component 1 of the first
+	// repetition, else 4, else 2, each when not empty.
+	r0 := rand.New(rand.NewPCG(21, 22))
+	parts := []string{"", "150456", "147842", "MDC_X", "8867-4", "1", "^", "~", "^", "~"}
+	for range 100000 {
+		var b strings.Builder
+		for range r0.IntN(12) {
+			b.WriteString(parts[r0.IntN(len(parts))])
+		}
+		f := b.String()
+		want, wantOK := pNone, false
+		comps := strings.Split(strings.SplitN(f, "~", 2)[0], "^")
+		for _, c := range []int{0, 3, 1} {
+			if c < len(comps) && comps[c] != "" {
+				if p, ok := e.t.codes.get([]byte(comps[c])); ok {
+					want, wantOK = p, true
+					break
+				}
+			}
+		}
+		if p, ok := e.t.code([]byte(f), d); p != want || ok != wantOK {
+			t.Fatalf("code(%q) = %v, %v; want %v, %v", f, p, ok, want, wantOK)
+		}
+	}
+	// componentEnd is the length firstComponent cuts to, separators
+	// anywhere, within the first word or after it, or beyond the field
+	// in its capacity.
+	r := rand.New(rand.NewPCG(19, 20))
+	alphabet := []byte{'1', '^', '~', '&', 0x80, 0xff, '^' + 0x80, '^' - 1, '^' + 1}
+	for range 200000 {
+		buf := make([]byte, 1+r.IntN(20))
+		for i := range buf {
+			buf[i] = alphabet[r.IntN(len(alphabet))]
+			if r.IntN(4) > 0 {
+				buf[i] = '1'
+			}
+		}
+		n := r.IntN(len(buf) + 1)
+		f := buf[:n]
+		if r.IntN(2) == 0 {
+			f = buf[:n:n]
+		}
+		if got, want := componentEnd(f, d), len(firstComponent(f, d)); got != want {
+			t.Fatalf("componentEnd(%q, capacity %d) = %d, want %d", f, cap(f), got, want)
+		}
+	}
+}

@@ -1,0 +1,116 @@
+package vitals_test
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/hl7gate/hl7gate/policy/vitals"
+)
+
+// TestPulsePressureSmooth: the arterial systolic and diastolic are the peak
+// and the trough of the same beats, each read with its own error, so their
+// difference keeps its message-to-message variation through sleep and
+// sedation. A triplet replaced by one slow rounded curve keeps a good part of
+// each pressure's own roughness (main before session 15: quiet) but its pulse
+// pressure moves only where rounding splits the curve, and is too smooth.
+// Pressures that quieten in sleep, a vasopressor raising them together, and
+// an arterial line flushed and zeroed stay quiet.
+func TestPulsePressureSmooth(t *testing.T) {
+	vitalsArt := func(i int, s, d, m string) msg {
+		return msg{rows: []row{hr(wobble(72, i)), pr(wobble(72, i+5)), spo2(wobble(96, i+7)), rr(wobble(16, i+3)),
+			artS(s), artD(d), artM(m)}}
+	}
+	learn := every(150, 60*sec, func(i int) msg { return vitalsArt(i, wobble(120, i+11), wobble(70, i+13), wobble(87, i+17)) })
+	curve := func(i int, base, amp float64) string { return num(math.Round(base + amp*math.Sin(float64(i)/2.5))) }
+	tests := []struct {
+		name string
+		more []tick
+		want []string
+	}{
+		{"the triplet replaced by one slow curve", every(60, 60*sec, func(i int) msg {
+			return vitalsArt(i+1000, curve(i, 120, 6), curve(i, 70, 4), curve(i, 87, 4.7))
+		}), []string{"too_regular"}},
+		{"asleep: each pressure quietens to ±1", every(90, 60*sec, func(i int) msg {
+			return vitalsArt(i+1000, quiet(116, i+1011), quiet(68, i+1013), quiet(84, i+1017))
+		}), nil},
+		{"a vasopressor raises the pressures together by 30 mmHg", every(90, 60*sec, func(i int) msg {
+			up := min(30, float64(i)/2)
+			return vitalsArt(i+1000, wobble(120+up, i+1011), wobble(70+up/2, i+1013), wobble(87+2*up/3, i+1017))
+		}), nil},
+		{"the line is flushed and zeroed, then reads on", every(90, 60*sec, func(i int) msg {
+			switch {
+			case i >= 20 && i < 22:
+				return vitalsArt(i+1000, "300", "296", "298")
+			case i >= 50 && i < 53:
+				return vitalsArt(i+1000, "2", "0", "1")
+			}
+			return vitalsArt(i+1000, wobble(120, i+1011), wobble(70, i+1013), wobble(87, i+1017))
+		}), nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			checkRules(t, run(t, vitals.DefaultConfig(), then(learn, 60*sec, tc.more)), tc.want...)
+		})
+	}
+	// In atrial fibrillation the stroke volume changes from beat to beat and
+	// the pulse pressure with it; when the rhythm converts, the pulse pressure
+	// calms far below what it learned, as the heart rate does (too_regular
+	// judges neither while the heart rate has lost an irregular rhythm's
+	// roughness). The same pressures after a regular rhythm fire: the
+	// exemption is the rhythm's, not the pressures'.
+	erratic := func(i int) string { return num(118 + float64(rand.New(rand.NewPCG(uint64(i), 13)).IntN(31)-15)) }
+	sinus := every(90, 60*sec, func(i int) msg {
+		return vitalsArt(i+1000, quiet(116, i+1011), quiet(68, i+1013), quiet(84, i+1017))
+	})
+	t.Run("atrial fibrillation converts to sinus rhythm, the pulse pressure calms", func(t *testing.T) {
+		irregular := every(150, 60*sec, func(i int) msg {
+			m := af(i, 110, 100)
+			m.rows = append(m.rows, artS(erratic(i)), artD(wobble(70, i+13)), artM(wobble(85, i+17)))
+			return m
+		})
+		checkRules(t, run(t, vitals.DefaultConfig(), then(irregular, 60*sec, sinus)))
+	})
+	t.Run("a regular rhythm, the pulse pressure calms as far", func(t *testing.T) {
+		regular := every(150, 60*sec, func(i int) msg { return vitalsArt(i, erratic(i), wobble(70, i+13), wobble(85, i+17)) })
+		checkRules(t, run(t, vitals.DefaultConfig(), then(regular, 60*sec, sinus)), "too_regular")
+	})
+}
+
+// TestBigeminyPulsePressure19: in a bigeminy every other beat is premature,
+// with a smaller stroke volume, and a message's systolic depends on how many
+// of them its window caught: the pulse pressure jumps by the rhythm. Learned
+// there, the regular rhythm after it, with the patient asleep, looked too
+// smooth (main before session 19: too_regular on corpus2's bigeminy beds for
+// hours). A bigeminy no longer teaches the pulse pressure's roughness; a line
+// smoothed after it is still caught.
+func TestBigeminyPulsePressure19(t *testing.T) {
+	line := func(i int, h, p float64, s, d, m string) msg {
+		return msg{rows: []row{hr(wobble(h, i)), pr(wobble(p, i+5)), spo2(wobble(96, i+7)), rr(wobble(16, i+3)),
+			artS(s), artD(d), artM(m)}}
+	}
+	regular := every(150, 60*sec, func(i int) msg { return line(i, 80, 80, wobble(120, i+11), wobble(70, i+13), wobble(87, i+17)) })
+	erratic := func(i int) string { return num(125 + float64(rand.New(rand.NewPCG(uint64(i), 13)).IntN(31)-15)) }
+	bigeminy := every(600, 60*sec, func(i int) msg {
+		return line(i+1000, 84, 42, erratic(i), wobble(70, i+2013), wobble(88, i+2017))
+	})
+	learn := then(regular, 60*sec, bigeminy)
+	curve := func(i int, base, amp float64) string { return num(math.Round(base + amp*math.Sin(float64(i)/2.5))) }
+	tests := []struct {
+		name string
+		more []tick
+		want []string
+	}{
+		{"the bigeminy ends, the patient sleeps", every(90, 60*sec, func(i int) msg {
+			return line(i+3000, 80, 80, quiet(116, i+3011), quiet(68, i+3013), quiet(84, i+3017))
+		}), nil},
+		{"the bigeminy ends, the triplet is replaced by one slow curve", every(90, 60*sec, func(i int) msg {
+			return line(i+3000, 80, 80, curve(i, 120, 6), curve(i, 70, 6), curve(i, 87, 6))
+		}), []string{"too_regular"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			checkRules(t, run(t, vitals.DefaultConfig(), then(learn, 60*sec, tc.more)), tc.want...)
+		})
+	}
+}
