@@ -162,7 +162,7 @@ type track struct {
 	exSeg     int
 	exPeak    float64 // the value furthest from exPre
 	exSum     float64 // sum of its values, for the mean shift of a small step
-	exFirst   float64 // its first value: a step holds its level, a drug response keeps ramping
+	exFirst   float64 // its first value: a step holds its level, a drug response keeps ramping; in an excursion that read the air (exAir), the arrival of its last reading of the air, Unix ns (airRead)
 	exJump    float32 // the change into its first message, for abrupt
 	undo      float32 // the level the last reported or corroborated step or unit jump left, while undoOK
 	refused   int64   // arrival of the last row of the parameter whose value was refused (out of range, unit), Unix ns: the channel was not silent
@@ -989,38 +989,39 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 const airCO2 = 3.6
 
 // airRead reports whether the end-tidal CO2 v, against its baseline b at
-// arrival now, belongs to an excursion that read the air (airCO2), and
-// follows that excursion; the caller then does no more with v (ok: b is
-// known; silent: the channel was silent before v, since last). A reading
-// of the air begins such an excursion or marks the open one as such (an
-// excursion into the air is the line's, whatever began it); so do readings
-// below half the level it left, between readings of the air: a sample of
-// air mixed with the last breaths as the line clears or refills (a
-// suction's readings scatter 0-6 mmHg under 40). It ends in the first
-// reading back on the level, as any excursion, without being judged as a
-// spike or a step: a sampling line off for a few seconds to minutes
-// beside a patient who kept breathing is no forged value, and its end is
-// no step. A reading back after longer than gap (rate_of_change's max_gap)
-// since the air began, or since the reading before it when a silence came
-// first, is the channel's level from then on, as after a silence: the
-// patient's level may have moved while the capnograph read the air. A reading at
-// least half the level left that is not back on it ends the air part: the
-// excursion begins again there and is judged as any, from the level before
-// the air (a level forged after a disconnection is still a step). The
-// other checks (frozen, too_regular, drift_return, a unit mislabelled, the
-// breathing rate's circuitOpen) read the values as before. A forged etCO2
-// of 0-3.6 mmHg looks as a sampling line off looks and hides no value of
-// the patient's. The sixth blind generator's sampling-line disconnects
-// (etco2_disconnect: 0-3 mmHg or 0.1-0.4 kPa for one message to 20 minutes
-// beside an unchanged breathing rate) were all of its clean beds' etCO2
-// spikes and steps on training seeds 1-4 (58 of 490 findings; session 35,
-// c6gas35).
+// arrival now, belongs to an excursion that read the air (airCO2), and follows
+// that excursion; the caller then does no more with v (ok: b is known; silent:
+// the channel was silent before v, since last). A reading of the air begins
+// such an excursion or marks the open one as such (an excursion into the air
+// is the line's, whatever began it); so do readings below half the level it
+// left within circuitMax (45 s) of its last reading of the air: a sample of
+// air mixed with the last breaths as the line clears or refills (a suction's
+// readings scatter 0-6 mmHg under 40; a level forged there, a unit mislabelled
+// among them, is judged from then on). It ends in the first reading back on
+// the level, as any excursion, without being judged as a spike or a step: a
+// sampling line off for a few seconds to minutes beside a patient who kept
+// breathing is no forged value, and its end is no step. A reading back after
+// longer than gap (rate_of_change's max_gap) since the air began, or since the
+// reading before it when a silence came first, is the channel's level from
+// then on, as after a silence: the patient's level may have moved while the
+// capnograph read the air. A reading at least half the level left that is not
+// back on it ends the air part: the excursion begins again there and is judged
+// as any, from the level before the air (a level forged after a disconnection
+// is still a step). The other checks (frozen, too_regular, drift_return, a
+// unit mislabelled, the breathing rate's circuitOpen) read the values as
+// before. A forged etCO2 of 0-3.6 mmHg looks as a sampling line off looks and
+// hides no value of the patient's. The sixth blind generator's sampling-line
+// disconnects (etco2_disconnect: 0-3 mmHg or 0.1-0.4 kPa for one message to 20
+// minutes beside an unchanged breathing rate) were all of its clean beds'
+// etCO2 spikes and steps on training seeds 1-4 (58 of 490 findings; session
+// 35, c6gas35).
 func (s *stream) airRead(t *track, v, b float64, ok, silent bool, last, now, gap int64) bool {
 	air := v < airCO2
 	if !ok {
 		return air // a reading of the air teaches no level
 	}
-	if !air && !(t.exAir && t.exN > 0 && v < t.exPre/2) {
+	mixed := t.exAir && t.exN > 0 && v < t.exPre/2 && float64(now)-t.exFirst <= float64(circuitMax.Nanoseconds())
+	if !air && !mixed {
 		if !t.exAir {
 			return false
 		}
@@ -1044,7 +1045,7 @@ func (s *stream) airRead(t *track, v, b float64, ok, silent bool, last, now, gap
 	}
 	t.unitPend = false // a reading of the air is no unit converted
 	if t.exN == 0 {
-		t.exN, t.exPre, t.exStart, t.exSeg, t.exPeak, t.exSum, t.exFirst = 1, b, now, s.cur[pEtCO2].seg, v, v, v
+		t.exN, t.exPre, t.exStart, t.exSeg, t.exPeak, t.exSum, t.exFirst = 1, b, now, s.cur[pEtCO2].seg, v, v, float64(now)
 		if silent {
 			t.exStart = last // silent before it: the level the channel comes back at is its own
 		}
@@ -1052,6 +1053,9 @@ func (s *stream) airRead(t *track, v, b float64, ok, silent bool, last, now, gap
 		return true
 	}
 	t.exN = min(t.exN, 254) + 1
+	if air || !t.exAir {
+		t.exFirst = float64(now)
+	}
 	t.exAir = true
 	if math.Abs(v-t.exPre) > math.Abs(t.exPeak-t.exPre) {
 		t.exPeak = v
