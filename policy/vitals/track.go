@@ -985,8 +985,14 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 // off (ISO 80601-2-55), so air reads 0-3.6 mmHg (0-0.48 kPa); no breathing,
 // perfused patient exhales that little (a cardiac arrest under chest
 // compressions exhales 10-20 mmHg). Below it a reading is the sampling
-// line's state, not a level of the patient's (airRead).
+// line's state, not a level of the patient's (airRead), unless it lies
+// within 20 % of the patient's level in kPa or above: a hyperventilated
+// patient's 26 mmHg is 3.5 kPa, and a monitor sending kPa under an mmHg
+// label sends 3.4-3.6 (unitJump judges that).
 const airCO2 = 3.6
+
+// mmHgPerKPa converts kPa to mmHg (units.csv).
+const mmHgPerKPa = 7.500615758
 
 // airRead reports whether the end-tidal CO2 v, against its baseline b at
 // arrival now, belongs to an excursion that read the air (airCO2), and follows
@@ -1016,10 +1022,12 @@ const airCO2 = 3.6
 // etCO2 spikes and steps on training seeds 1-4 (58 of 490 findings; session
 // 35, c6gas35).
 func (s *stream) airRead(t *track, v, b float64, ok, silent bool, last, now, gap int64) bool {
-	air := v < airCO2
 	if !ok {
-		return air // a reading of the air teaches no level
+		return v < airCO2 // a reading of the air teaches no level
 	}
+	// Near the level in kPa, labelled mmHg, it may be the unit mislabelled
+	// (unitJump): a 26 mmHg patient's 3.5 kPa.
+	air := v < airCO2 && v < 0.8*b/mmHgPerKPa
 	mixed := t.exAir && t.exN > 0 && v < t.exPre/2 && float64(now)-t.exFirst <= float64(circuitMax.Nanoseconds())
 	if !air && !mixed {
 		if !t.exAir {
