@@ -122,17 +122,18 @@ type stream struct {
 	lastFall float32  // the temperature's fall into the previous message (°C; 0: none), see rate
 	tempFall tempFall // a fast temperature fall not yet judged, see rate
 
-	disagree [2]disagreement // ECG heart rate against each pulse rate, see hrpr
-	plethOK  uint8           // messages since the oximeter was last disturbed, see notePleth
-	plethWas uint8           // plethOK before the current message (a pulse-rate spike's calm before it)
-	plethOwn lately          // since the oximeter itself was last disturbed: plethOK without the heart rate's own departures (see notePleth)
-	plethDip lately          // since the saturation was last pulled below its level (satPulled, see notePleth)
-	artAt    uint32          // arrival of the message that ended the last handling spell seen, an ECG over-count or a jolted probe (probeJolt), Unix seconds (see artBurst; kept here, in padding)
-	plethAt  int64           // arrival of the oximeter's last disturbance (plethOK), Unix ns
-	lineWas  bool            // the previous message's arterial line was flushed, zeroed or damped
-	lineZero bool            // and it was zeroed since it last showed an open trace (the reported steps' memory is forgotten, see excursions)
-	ecgOver  bool            // the previous message's heart rate stood above a pulse rate that kept its level (see notePleth; kept here, in padding)
-	dipRun   uint8           // messages in a row whose saturation is pulled below its level (satPulled), up to 255 (see notePleth; in padding)
+	disagree  [2]disagreement // ECG heart rate against each pulse rate, see hrpr
+	plethOK   uint8           // messages since the oximeter was last disturbed, see notePleth
+	plethWas  uint8           // plethOK before the current message (a pulse-rate spike's calm before it)
+	plethOwn  lately          // since the oximeter itself was last disturbed: plethOK without the heart rate's own departures (see notePleth)
+	plethDip  lately          // since the saturation was last pulled below its level (satPulled, see notePleth)
+	artAt     uint32          // arrival of the message that ended the last handling spell seen, an ECG over-count or a jolted probe (probeJolt), Unix seconds (see artBurst; kept here, in padding)
+	plethAt   int64           // arrival of the oximeter's last disturbance (plethOK), Unix ns
+	lineWas   bool            // the previous message's arterial line was flushed, zeroed or damped
+	lineZero  bool            // and it was zeroed since it last showed an open trace (the reported steps' memory is forgotten, see excursions)
+	ecgOver   bool            // the previous message's heart rate stood above a pulse rate that kept its level (see notePleth; kept here, in padding)
+	dipRun    uint8           // messages in a row whose saturation is pulled below its level (satPulled), up to 255 (see notePleth; in padding)
+	nibpShown uint32          // MSH-7 (Unix s) of the latest message that carried the current cuff reading, see cuffBack (in padding)
 
 	nibpAt      time.Time
 	nibp        [3]float64
@@ -158,12 +159,14 @@ type stream struct {
 	venWas      float32 // the previous message's central venous pressure, while venWasOK (in padding)
 	statFrom    int64   // the first reading of the current series less than cycleGap apart (Unix ns; 0 = none), see nibpChecks
 	statLast    int64   // the latest measurement time of the current series (Unix ns), see nibpChecks
-	nibpBad     int
-	cuff        cuffPair // cuff against arterial mean, see cuffOffset
+	nibpBad     int32
+	nibpKept    [2]uint32 // measurement times (Unix s; 0 = none) of the reading before the current run of cuff readings and of the one it began with, see cuffBack
+	cuff        cuffPair  // cuff against arterial mean, see cuffOffset
 
 	frozenSince time.Time
 	frozenN     int
 	frozenMask  uint32
+	nibpKeptFP  [2]uint16 // the values' fingerprints (cuffPrint) of the readings nibpKept keeps (kept here, in padding)
 	frozenRef   [len(continuous)]float64
 	held        witnessState         // heart and pulse rates held apart from their witness, see witness
 	vent        ventState            // the breathing rate at a ventilator's set rate, see ventState
@@ -1517,6 +1520,73 @@ func sameStamp(a, b time.Time) bool {
 	return a.Sub(b).Abs() <= tol
 }
 
+// nibpRunGap is the longest gap between two cuff readings of one run, for
+// the readings cuffBack remembers: the shortest automatic interval but the
+// one- to three-minute ones. Readings closer than that (a STAT series, a
+// retried or hand-started reading, an interval of a few minutes, or readings
+// made to come between the bed's own) are one run, and the memory keeps the
+// reading the run began with and the one before it (docs/vitals-history.md,
+// session 35: at 10 minutes a bed's hand-started reading 9 minutes before
+// its scheduled one hid the scheduled one from it).
+const nibpRunGap = 5 * time.Minute
+
+// cuffBack reports whether a new cuff reading measured at at is one the
+// monitor had replaced by a newer reading: a monitor repeats its latest
+// determination in every message, and a cuff measures one determination at
+// a time, so once a newer reading has been shown, an older one does not
+// become the latest again. When it does, in a message later by the device's
+// own clock than the last one that showed the newer reading (a message
+// the device held back through a silence of the link and sends late carries
+// its own older time, and is not judged), the readings between were not
+// this cuff's: readings put into the feed between the bed's own, which
+// comes back when they stop (docs/vitals-history.md, session 35).
+//
+// Only readings stamped with their measurement time (OBX-14) are judged,
+// and only against the two it keeps (nibpKept): the reading the current
+// run of readings less than nibpRunGap apart began with, and the one
+// before it. One reading is the same time (within restampJitter: some
+// devices derive the stamp anew for each message) and the same values
+// (cuffPrint). The reading must lie at least a cuff's cycle (cycle) before
+// the newer one: a device that derives a reading's stamp anew from its own
+// clock moves it by its clock's step (seconds) when the clock is set.
+//
+// A reading that comes late without having been shown before (a reading
+// delivered after newer ones) is not judged: it may be a delayed
+// delivery of a reading measured then.
+func (s *stream) cuffBack(at time.Time, fp uint16, cycle time.Duration, shown uint32, msgTime time.Time) bool {
+	if s.nibpAt.Sub(at) < cycle || shown == 0 || unixSeconds(msgTime) <= shown {
+		return false
+	}
+	t := at.Unix()
+	for i, k := range s.nibpKept {
+		if d := t - int64(k); k != 0 && fp == s.nibpKeptFP[i] && d <= int64(restampJitter/time.Second) && d >= -int64(restampJitter/time.Second) {
+			return true
+		}
+	}
+	return false
+}
+
+// cuffPrint is a 16-bit fingerprint of a cuff reading's three values, for
+// cuffBack: one reading shown again has its values; another reading
+// stamped within a second or two of it (two determinations a cuff cannot
+// make) almost never has all three.
+func cuffPrint(v [3]float64) uint16 {
+	h := uint64(14695981039346656037)
+	for _, x := range v {
+		h = (h ^ math.Float64bits(x)) * 1099511628211
+	}
+	return uint16(h ^ h>>16 ^ h>>32 ^ h>>48)
+}
+
+// unixSeconds is t in Unix seconds as a uint32, 0 outside its range (before
+// 1970 or after 2106).
+func unixSeconds(t time.Time) uint32 {
+	if u := t.Unix(); u > 0 && u <= math.MaxUint32 {
+		return uint32(u)
+	}
+	return 0
+}
+
 // nibpChecks runs the cuff checks once per new cuff reading (a new OBX-14,
 // or new values when there is none); repeats of the last reading are quiet.
 func (s *stream) nibpChecks(e *Engine, em *emitter, arrival time.Time, dst []Finding) []Finding {
@@ -1556,6 +1626,8 @@ func (s *stream) nibpChecks(e *Engine, em *emitter, arrival time.Time, dst []Fin
 	vals := [3]float64{sys.v, dia.v, mean.v}
 	restamped := !at.IsZero() && at.Sub(em.msgTime).Abs() <= 2*time.Second
 	isNew := !s.haveNIBP || vals != s.nibp || (!at.IsZero() && !sameStamp(at, s.nibpAt) && !restamped)
+	shown := s.nibpShown
+	s.nibpShown = unixSeconds(em.msgTime)
 	if !isNew {
 		return dst
 	}
@@ -1587,6 +1659,14 @@ func (s *stream) nibpChecks(e *Engine, em *emitter, arrival time.Time, dst []Fin
 		cycle = nc.MinIntervalChild
 	}
 	iv := at.Sub(s.nibpAt)
+	fp := cuffPrint(vals)
+	back := s.haveNIBP && stamped && s.cuffBack(at, fp, cycle, shown, em.msgTime)
+	if stamped && (!s.haveNIBP || iv >= nibpRunGap) {
+		s.nibpKept, s.nibpKeptFP = [2]uint32{0, unixSeconds(at)}, [2]uint16{0, fp}
+		if s.haveNIBP {
+			s.nibpKept[0], s.nibpKeptFP[0] = unixSeconds(s.nibpAt), cuffPrint(s.nibp)
+		}
+	}
 	soon := s.haveNIBP && iv != 0 && iv.Abs() < cycle
 	soonAgain := soon && s.nibpSoon&nibpSoonWindow != 0
 	s.nibpSoon <<= 1
@@ -1611,6 +1691,8 @@ func (s *stream) nibpChecks(e *Engine, em *emitter, arrival time.Time, dst []Fin
 	series := time.Duration(at.UnixNano() - s.statFrom)
 	switch {
 	case !em.on(rNIBPCadence):
+	case back:
+		dst = em.add(dst, rNIBPCadence, pNIBPMean, seg, at, -iv.Seconds(), 0, cycle.Seconds(), "", "cuff reading the monitor had replaced by newer ones came back: the newer ones were not its cuff's")
 	case soonAgain:
 		dst = em.add(dst, rNIBPCadence, pNIBPMean, seg, at, iv.Seconds(), 0, cycle.Seconds(), "", "new cuff reading sooner than a cuff can cycle")
 	case inRun && s.statFrom != 0 && series > nc.Stat:
@@ -1638,7 +1720,7 @@ func (s *stream) nibpChecks(e *Engine, em *emitter, arrival time.Time, dst []Fin
 		} else {
 			s.nibpBad = 0
 		}
-		if s.nibpBad >= ni.Readings && em.on(rNIBPIBP) {
+		if int(s.nibpBad) >= ni.Readings && em.on(rNIBPIBP) {
 			dst = em.add(dst, rNIBPIBP, pNIBPMean, mean.seg, at, mean.v, art.v, ni.Tolerance, "", "cuff and arterial mean pressure disagree over consecutive cuff readings")
 		}
 		if !inSeries && s.cuffComparable(sys, dia, mean, art) { // a series' readings (STAT) are one measurement of the difference, not several
