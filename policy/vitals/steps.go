@@ -190,7 +190,9 @@ func (s *stream) zeroed() bool {
 // below its own, the mean within a third of its scale of its baseline.
 // Its values are the waveform's shape, not the patient's pressure. The
 // baseline is not updated while damped, so a damped start cannot become a
-// level that later values are measured against.
+// level that later values are measured against. A line shut off from the
+// artery (lineShut: flat, in a waveform's order, beside a counted pulse)
+// shows no patient pressure either and is reported here too.
 func (s *stream) damped() bool {
 	sys, dia, mean, narrow := s.artPulse()
 	if sys == nil {
@@ -201,6 +203,9 @@ func (s *stream) damped() bool {
 	}
 	if !narrow {
 		return false
+	}
+	if s.lineShut(sys.v, dia.v) {
+		return true
 	}
 	// Damping pulls the systolic down toward an unchanged mean (the
 	// diastolic rises or stays); a diastolic pulled up
@@ -213,6 +218,28 @@ func (s *stream) damped() bool {
 	converged := sys.v <= bs-3 && dia.v >= bd-3
 	b, ok := s.tracks[pARTMean].baseline()
 	return converged && (!ok || !s.cur[pARTMean].ok || math.Abs(mean-b) < trackInfo[pARTMean].scale/3)
+}
+
+// lineShut reports an arterial line shut off from the artery (session 34,
+// c6clean34): the systolic, the diastolic and the mean flat together
+// (lineArtefact, below flushBelow) while the oximeter counts a pulse. A
+// heart whose beats reach the finger ejects a pulse pressure into every
+// artery; even a shocked circulation at a mean of 30 mmHg keeps a pulse
+// pressure of 10 mmHg or more, wider than lineArtefact's flat line. A transducer that reads no pulse at all beside a counted
+// pulse sees no artery: the stopcock turned to the sampling port while
+// blood is drawn (18/17/18 or 36/34/35 where the patient read 108/59/77,
+// the monitor then sending no arterial pulse rate), a closed or clotted
+// line. Its values are the closed circuit's pressure, not the patient's.
+// A forged arterial level keeps a pulse pressure (a shift moves the three
+// together), and a flat line at the patient's mean is damped's to judge. The
+// three are the peak, the trough and the mean of one waveform over the
+// monitor's window, ordered by construction even when flat: a flat triplet
+// out of that order (55/57/58, corpus5 training s2 m0023: a systolic forged
+// down onto the diastolic) was written, not measured, and is judged.
+func (s *stream) lineShut(sys, dia float64) bool {
+	m, pr := &s.cur[pARTMean], &s.cur[pPR]
+	ordered := dia <= sys && (!m.ok || dia <= m.v && m.v <= sys)
+	return ordered && pr.ok && pr.v > 0 && sys < flushBelow && lineArtefact(sys, dia, m.v, m.ok)
 }
 
 // For dampChanged: dampDia is the least share of the systolic's change
