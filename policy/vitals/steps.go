@@ -236,10 +236,52 @@ func (s *stream) damped() bool {
 // monitor's window, ordered by construction even when flat: a flat triplet
 // out of that order (55/57/58, corpus5 training s2 m0023: a systolic forged
 // down onto the diastolic) was written, not measured, and is judged.
+//
+// A line shut off reads the closed circuit's pressure (the flush bag, the
+// syringe, the stopcock's dead space): one level for all three, bearing no
+// ratio to the patient's. Pressures that are the line's own levels
+// converted to another pressure unit of the unit table (artRelabel:
+// 100/55/70 written in kPa and labelled mmHg reads 13/7/9, flat, ordered,
+// beside a counted pulse) keep the patient's systolic to diastolic ratio
+// and are a relabel, not a shut line (session 34, c6shut34): they are
+// judged as before.
 func (s *stream) lineShut(sys, dia float64) bool {
 	m, pr := &s.cur[pARTMean], &s.cur[pPR]
 	ordered := dia <= sys && (!m.ok || dia <= m.v && m.v <= sys)
-	return ordered && pr.ok && pr.v > 0 && sys < flushBelow && lineArtefact(sys, dia, m.v, m.ok)
+	return ordered && !s.artRelabel && pr.ok && pr.v > 0 && sys < flushBelow && lineArtefact(sys, dia, m.v, m.ok)
+}
+
+// artConverted reports arterial pressures that are each the line's own
+// level converted to another pressure unit (unitJump, within 10 %): the
+// systolic and the diastolic both (the mean too when sent), each against
+// its baseline, else its previous value. A mislabelled unit divides or
+// multiplies all three by one factor, so the pair keeps the patient's
+// ratio; a closed circuit's flat line matches a converted systolic and a
+// converted diastolic together only if the patient's pulse pressure were
+// within a few mmHg of nothing. A few comparisons per message, no state.
+func (s *stream) artConverted(e *Engine) bool {
+	n := 0
+	for _, p := range [...]param{pARTSys, pARTDia, pARTMean} {
+		c := &s.cur[p]
+		if !c.ok {
+			if p == pARTMean {
+				continue
+			}
+			return false
+		}
+		b, ok := s.tracks[p].baseline()
+		if !ok {
+			if !s.prev[p].ok {
+				return false
+			}
+			b = s.prev[p].v
+		}
+		if !s.unitJump(e, p, b, c.v) {
+			return false
+		}
+		n++
+	}
+	return n >= 2
 }
 
 // For dampChanged: dampDia is the least share of the systolic's change

@@ -153,6 +153,7 @@ type stream struct {
 	beatsFrom   int64   // arrival of the first breathing rate of the current run of counted heartbeats (Unix ns; 0 = none), see beatsCounted
 	levelBack   bool    // this message takes the line back by that shift (levelled), set by values
 	heightMoved bool    // the arterial line and the central venous pressure moved as one in this message (cvpMoved), set by values (kept here, in padding)
+	artRelabel  bool    // the arterial pressures are their own level converted to another pressure unit (artConverted), set by values
 	venOK       bool    // this message has a central venous pressure (ven), set by obx (in padding)
 	nibpSoon    uint8   // one bit per new reading, latest lowest: it came sooner than the class's cycle (min_interval, min_interval_child) after the one before, see nibpChecks
 	venWas      float32 // the previous message's central venous pressure, while venWasOK (in padding)
@@ -968,6 +969,7 @@ func (s *stream) clockSet(off time.Duration, arrival time.Time, rc *Rules) bool 
 
 // values runs the physiological checks over s.cur and then remembers it.
 func (s *stream) values(e *Engine, em *emitter, arrival time.Time, dst []Finding) []Finding {
+	s.artRelabel = s.artConverted(e)
 	dst = s.circuitEnds(em, arrival, e.cfg.Rules.Rate.MaxGap, dst)
 	s.damping = s.dampChanged()
 	s.levelBack = s.levelled(arrival.UnixNano())
