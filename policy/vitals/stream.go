@@ -150,10 +150,10 @@ type stream struct {
 	lineFrom    int64   // the arrival that step began at (Unix ns), which its twins' reports share
 	rrSince     int64   // arrival of the patient's first breathing rate (Unix ns; 0 = none yet), see neoRRWarming
 	rrGrid      rrGrid  // the step of the monitor's breathing rates, see countsBeats
+	artRelabel  bool    // the arterial pressures are their own levels converted to another pressure unit (artConverted), set by values (in padding)
 	beatsFrom   int64   // arrival of the first breathing rate of the current run of counted heartbeats (Unix ns; 0 = none), see beatsCounted
 	levelBack   bool    // this message takes the line back by that shift (levelled), set by values
 	heightMoved bool    // the arterial line and the central venous pressure moved as one in this message (cvpMoved), set by values (kept here, in padding)
-	artRelabel  bool    // the arterial pressures are their own level converted to another pressure unit (artConverted), set by values
 	venOK       bool    // this message has a central venous pressure (ven), set by obx (in padding)
 	nibpSoon    uint8   // one bit per new reading, latest lowest: it came sooner than the class's cycle (min_interval, min_interval_child) after the one before, see nibpChecks
 	venWas      float32 // the previous message's central venous pressure, while venWasOK (in padding)
