@@ -173,14 +173,19 @@ const atmosphere = 5
 // 15) is a zeroing, not a pressure. A pressure sent in kPa and labelled
 // mmHg keeps its shape, its trough well above 0 (120/70/85 reads 16/9/11),
 // and a mean forged low under a diastolic that stays is no zeroing either.
-// The mean is the one measured, else the one computed.
+// The mean is the one measured, else the one computed. A neonate's line
+// sent in kPa and labelled mmHg is lower still (70/34/48 reads 9/5/6), below
+// zeroedBelow, but its trough keeps the patient's ratio to its peak, each
+// the line's own level divided by 7.5: pressures that are the line's levels
+// converted to another pressure unit (artRelabel, artConverted) are no
+// zeroing (session 35, c6line35), while the air's 0 bears no ratio to them.
 func (s *stream) zeroed() bool {
 	sys, dia, mean, _ := s.artPulse()
 	if sys == nil {
 		sys := &s.cur[pARTSys]
 		return sys.ok && sys.v < zeroedBelow
 	}
-	return sys.v < zeroedBelow || dia.v < atmosphere && mean < zeroedBelow
+	return !s.artRelabel && (sys.v < zeroedBelow || dia.v < atmosphere && mean < zeroedBelow)
 }
 
 // damped reports an arterial trace with a pulse pressure below a quarter
@@ -251,10 +256,16 @@ func (s *stream) lineShut(sys, dia float64) bool {
 	return ordered && !s.artRelabel && pr.ok && pr.v > 0 && sys < flushBelow && lineArtefact(sys, dia, m.v, m.ok)
 }
 
+// artRound is the slack, in the declared unit, that artConverted allows
+// beside unitJump's 10 %: a monitor sends whole numbers, and a neonate's
+// diastolic of 34 mmHg in kPa is 4.53, sent as 5 (10.3 % off).
+const artRound = 0.5
+
 // artConverted reports arterial pressures that are each the line's own
 // level converted to another pressure unit (unitJump, within 10 %): the
 // systolic and the diastolic both (the mean too when sent), each against
-// its baseline, else its previous value. A mislabelled unit divides or
+// its baseline, else its previous value, allowing the rounding of a whole
+// number sent (artRound). A mislabelled unit divides or
 // multiplies all three by one factor, so the pair keeps the patient's
 // ratio; a closed circuit's flat line matches a converted systolic and a
 // converted diastolic together only if the patient's pulse pressure were
@@ -276,7 +287,7 @@ func (s *stream) artConverted(e *Engine) bool {
 			}
 			b = s.prev[p].v
 		}
-		if !s.unitJump(e, p, b, c.v) {
+		if !s.unitJumpWithin(e, p, b, c.v, artRound) {
 			return false
 		}
 		n++
