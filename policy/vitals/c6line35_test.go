@@ -71,3 +71,94 @@ func TestNeonatalArterialKPaIsNoZeroing35(t *testing.T) {
 		})
 	}
 }
+
+// TestArterialForgeriesStillReported35 (session 35, c6line35): the line
+// artefacts excused (a flush, a zeroing, a line shut for sampling, each
+// with its recovery) are flat lines, at the bag's pressure, at the air's 0
+// or at the closed circuit's; lineShut and zeroed excuse no arterial
+// forgery shape of the blind generators that keeps the patient's pulse
+// pressure or ratio. Each shape below, on an adult line at 120/70 and on a
+// neonate's at 70/34 with the oximeter counting the pulse, is reported;
+// the same beds unforged, and with a sampling (a flat 24/22/23 or 12/11/11
+// for three messages, then back), are not.
+func TestArterialForgeriesStillReported35(t *testing.T) {
+	type triple struct{ s, d, m float64 }
+	kpaLabel := func(r row) row { r.unit = "265987"; return r }
+	tests := []struct {
+		name   string
+		from   int // first forged message
+		n      int // forged messages
+		edit   func(i int, v triple) (triple, bool) // the forged values; true: labelled kPa
+		report bool
+	}{
+		{"unforged", 0, 0, nil, false},
+		{"sampling: flat line for three messages", 60, 3, func(i int, v triple) (triple, bool) {
+			if v.s > 100 {
+				return triple{24, 22, 23}, false
+			}
+			return triple{12, 11, 11}, false
+		}, false},
+		{"mmHg figures labelled kPa", 60, 40, func(i int, v triple) (triple, bool) { return v, true }, true},
+		{"kPa figures labelled mmHg", 60, 40, func(i int, v triple) (triple, bool) {
+			return triple{math.Round(v.s / 7.50062), math.Round(v.d / 7.50062), math.Round(v.m / 7.50062)}, false
+		}, true},
+		{"step of the three by a third of the mean", 60, 40, func(i int, v triple) (triple, bool) {
+			o := -math.Round(v.m / 3)
+			return triple{v.s + o, v.d + o, v.m + o}, false
+		}, true},
+		{"spike of the three by half the systolic", 60, 2, func(i int, v triple) (triple, bool) {
+			o := math.Round(v.s / 2)
+			return triple{v.s + o, v.d + o, v.m + o}, false
+		}, true},
+		{"systolic and diastolic swapped", 60, 12, func(i int, v triple) (triple, bool) { return triple{v.d, v.s, v.m}, false }, true},
+		{"mean above the systolic", 60, 12, func(i int, v triple) (triple, bool) { return triple{v.s, v.d, v.s + 5}, false }, true},
+	}
+	for _, neonate := range []bool{false, true} {
+		for _, tc := range tests {
+			name := "adult: " + tc.name
+			cfg := vitals.DefaultConfig()
+			if neonate {
+				name = "neonate: " + tc.name
+				cfg.Profile = "neonatal"
+			}
+			t.Run(name, func(t *testing.T) {
+				ticks := every(120, 10*sec, func(i int) msg {
+					h, s0, d0, r := 80.0, 120.0, 70.0, 16.0
+					if neonate {
+						h, s0, d0, r = 150, 70, 34, 45
+					}
+					h += float64(i % 3)
+					m := msg{rows: []row{hr(num(h)), pr(num(h - 1)), spo2(num(95 + float64(i%2))), rr(num(r + float64(i%4)))}}
+					v := triple{s0 + float64(i%5-2), d0 + float64((i/2)%3-1), 0}
+					v.m = math.Round(v.d + 0.4*(v.s-v.d))
+					kpa := false
+					if tc.edit != nil && i >= tc.from && i < tc.from+tc.n {
+						v, kpa = tc.edit(i, v)
+					}
+					rs := []row{artS(num(v.s)), artD(num(v.d)), artM(num(v.m))}
+					if kpa {
+						for j := range rs {
+							rs[j] = kpaLabel(rs[j])
+						}
+					}
+					m.rows = append(m.rows, rs[0], rs[1], rs[2], temp("37.0"))
+					return m
+				})
+				fs := run(t, cfg, ticks)
+				n := 0
+				for _, f := range fs {
+					t.Logf("%s %s %v %g from %g", f.Rule, f.Parameter, f.ObservedAt.Sub(t0), f.Value, f.Other)
+					if f.Rule != "too_regular" && f.Rule != "replay_window" { // the synthetic bed's noise repeats
+						n++
+					}
+				}
+				if tc.report && n == 0 {
+					t.Errorf("the forged arterial pressures were not reported")
+				}
+				if !tc.report && n > 0 {
+					t.Errorf("the unforged line or its sampling was reported; rules fired %q", rulesOf(fs))
+				}
+			})
+		}
+	}
+}
