@@ -86,8 +86,8 @@ func TestArterialForgeriesStillReported35(t *testing.T) {
 	kpaLabel := func(r row) row { r.unit = "265987"; return r }
 	tests := []struct {
 		name   string
-		from   int // first forged message
-		n      int // forged messages
+		from   int                                  // first forged message
+		n      int                                  // forged messages
 		edit   func(i int, v triple) (triple, bool) // the forged values; true: labelled kPa
 		report bool
 	}{
