@@ -98,6 +98,15 @@ func TestArterialForgeriesStillReported35(t *testing.T) {
 			}
 			return triple{12, 11, 11}, false
 		}, false},
+		{"sampling: flat line near the pressures in kPa, three messages", 60, 3, func(i int, v triple) (triple, bool) {
+			// 14/10 lies within reach of 120/70 divided by 7.5 (corpus6
+			// training s1 m0028: 13/11/12 beside 110/71/86), but keeps no
+			// pulse pressure: no relabel, a shut line.
+			if v.s > 100 {
+				return triple{14, 10, 12}, false
+			}
+			return triple{8, 6, 7}, false
+		}, false},
 		{"mmHg figures labelled kPa", 60, 40, func(i int, v triple) (triple, bool) { return v, true }, true},
 		{"kPa figures labelled mmHg", 60, 40, func(i int, v triple) (triple, bool) {
 			return triple{math.Round(v.s / 7.50062), math.Round(v.d / 7.50062), math.Round(v.m / 7.50062)}, false
