@@ -2,8 +2,10 @@ package vitals_test
 
 import (
 	"math"
+	"math/rand/v2"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hl7gate/hl7gate/policy/vitals"
 )
@@ -169,5 +171,64 @@ func TestArterialForgeriesStillReported35(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// TestArterialDampedSlowlyThenFlushed35 (session 35, c6line35): air or a
+// clot gathering in the tubing damps an arterial trace over half an hour,
+// the systolic sinking and the diastolic rising a mmHg at a time around a
+// kept mean, and a flush clears it in one message (corpus6 training s2
+// m0021: 96/68/80 after 34 minutes, 122/52/78 in the next message; main:
+// rate_of_change on the systolic and the diastolic, or drift_return, as no
+// one message showed the narrowing that dampChanged remembers). The
+// clearing is no step and no trend undone. A pulse widened beyond what the
+// line had in the last hour is still reported, and so is the same widening
+// on a line that never narrowed (TestArterialDamping20).
+func TestArterialDampedSlowlyThenFlushed35(t *testing.T) {
+	const step = 30 * time.Second
+	// A calm patient whose other channels scatter by a beat or a breath
+	// (a change of state moves them beyond that, and excuses a step).
+	calm := func(i int) msg {
+		g := rand.New(rand.NewPCG(uint64(i), 35))
+		n := func() float64 { return float64(g.IntN(2)) }
+		return msg{rows: []row{hr(num(80 + n())), pr(num(80 + n())), spo2(num(97 + n())), rr(num(16 + n())), temp("37.0")}}
+	}
+	line := func(i int, s, d, m float64) msg {
+		r, n := calm(i), float64(rand.New(rand.NewPCG(uint64(i), 36)).IntN(3)-1)
+		r.rows = append(r.rows, artS(num(math.Round(s)+n)), artD(num(math.Round(d)+n)), artM(num(math.Round(m)+n)))
+		return r
+	}
+	plain := func(i int) msg { return line(i, 125, 55, 80) }
+	learn := every(120, step, plain)
+	// k (0 to 1) of the damping: the systolic under-reads by 40 % of the
+	// pulse pressure, the diastolic over-reads by 19 %, the mean stays
+	// (125/55/80 to 97/68/80, a pulse still wider than damped's narrow one).
+	// The line's own scatter moves its three values together (the beats
+	// averaged differ), so no one message narrows it: dampChanged sees
+	// none of it.
+	damped := func(i int, k float64) msg { return line(i, 125-0.4*k*70, 55+0.19*k*70, 80) }
+	// 60 messages (30 min) damping slowly, then after, for 30.
+	slow := func(after func(i int) msg) []tick {
+		return then(learn, step, every(90, step, func(i int) msg {
+			if i < 60 {
+				return damped(i+1000, float64(i+1)/60)
+			}
+			return after(i + 1000)
+		}))
+	}
+	tests := []struct {
+		name  string
+		ticks []tick
+		want  []string
+	}{
+		{"damped slowly over 30 min, then flushed clear", slow(plain), nil},
+		{"damped slowly, then widened beyond its pulse before (150/45/80)", slow(func(i int) msg {
+			return line(i, 150, 45, 80)
+		}), []string{"rate_of_change"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			checkRules(t, run(t, vitals.DefaultConfig(), tc.ticks), tc.want...)
+		})
 	}
 }

@@ -2,6 +2,7 @@ package vitals
 
 import (
 	"math"
+	"slices"
 	"time"
 )
 
@@ -371,6 +372,9 @@ func (s *stream) dampChanged() bool {
 		return true
 	}
 	open := float64(s.openPP)
+	if open == 0 {
+		open = s.slowlyNarrowed(pp0)
+	}
 	if open == 0 || pp > open+max(3, 0.1*open) {
 		return false
 	}
@@ -378,6 +382,40 @@ func (s *stream) dampChanged() bool {
 		s.openPP = 0 // the line is open again
 	}
 	return true
+}
+
+// dampSlow is the largest share of the line's widest pulse pressure in the
+// last hour that a pulse pressure may keep and still be taken for a trace
+// damped since (slowlyNarrowed).
+const dampSlow = 0.75
+
+// slowlyNarrowed returns the pulse pressure an arterial line had before a
+// damping that narrowed it too slowly to see in any one message (session
+// 35, c6line35), or 0: the widest of its 5-min means of the systolic less
+// those of the diastolic over the last hour (drift_return's levels), when
+// the pulse pressure before this message, pp0, is at most dampSlow of it.
+// Air or a clot gathering in the tubing damps a trace over minutes to an
+// hour, the systolic sinking and the diastolic rising a mmHg at a time
+// around a kept mean, and a flush clears it in one message: 82/49/63 to
+// 108/39/64 after 35 minutes (corpus6 training s3 m0040, whose pulse had
+// been 70 before). dampChanged asks for the pulse the line had before it
+// narrowed; a narrowing seen in one message remembers it (openPP), a slow
+// one leaves it in these levels. A pulse widened beyond what the line had
+// in the last hour, or one widened from a line that never narrowed, is
+// still no damping clearing.
+func (s *stream) slowlyNarrowed(pp0 float64) float64 {
+	rs, rd := &s.retrace[slices.Index(tracked[:], pARTSys)], &s.retrace[slices.Index(tracked[:], pARTDia)]
+	if rs.nl == 0 || rs.nl != rd.nl || rs.head != rd.head {
+		return 0 // the two pressures' levels are not of the same spans
+	}
+	wide := 0.0
+	for i := range int(rs.nl) {
+		wide = max(wide, rs.bucket(i)-rd.bucket(i))
+	}
+	if pp0 > dampSlow*wide {
+		return 0
+	}
+	return wide
 }
 
 // hrAlone judges a pulse deficit that has persisted: did it begin with the
