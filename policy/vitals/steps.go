@@ -2,6 +2,7 @@ package vitals
 
 import (
 	"math"
+	"slices"
 	"time"
 )
 
@@ -173,14 +174,19 @@ const atmosphere = 5
 // 15) is a zeroing, not a pressure. A pressure sent in kPa and labelled
 // mmHg keeps its shape, its trough well above 0 (120/70/85 reads 16/9/11),
 // and a mean forged low under a diastolic that stays is no zeroing either.
-// The mean is the one measured, else the one computed.
+// The mean is the one measured, else the one computed. A neonate's line
+// sent in kPa and labelled mmHg is lower still (70/34/48 reads 9/5/6), below
+// zeroedBelow, but its trough keeps the patient's ratio to its peak, each
+// the line's own level divided by 7.5: pressures that are the line's levels
+// converted to another pressure unit (artRelabel, artConverted) are no
+// zeroing (session 35, c6line35), while the air's 0 bears no ratio to them.
 func (s *stream) zeroed() bool {
 	sys, dia, mean, _ := s.artPulse()
 	if sys == nil {
 		sys := &s.cur[pARTSys]
 		return sys.ok && sys.v < zeroedBelow
 	}
-	return sys.v < zeroedBelow || dia.v < atmosphere && mean < zeroedBelow
+	return !s.artRelabel && (sys.v < zeroedBelow || dia.v < atmosphere && mean < zeroedBelow)
 }
 
 // damped reports an arterial trace with a pulse pressure below a quarter
@@ -190,7 +196,9 @@ func (s *stream) zeroed() bool {
 // below its own, the mean within a third of its scale of its baseline.
 // Its values are the waveform's shape, not the patient's pressure. The
 // baseline is not updated while damped, so a damped start cannot become a
-// level that later values are measured against.
+// level that later values are measured against. A line shut off from the
+// artery (lineShut: flat, in a waveform's order, beside a counted pulse)
+// shows no patient pressure either and is reported here too.
 func (s *stream) damped() bool {
 	sys, dia, mean, narrow := s.artPulse()
 	if sys == nil {
@@ -201,6 +209,9 @@ func (s *stream) damped() bool {
 	}
 	if !narrow {
 		return false
+	}
+	if s.lineShut(sys.v, dia.v) {
+		return true
 	}
 	// Damping pulls the systolic down toward an unchanged mean (the
 	// diastolic rises or stays); a diastolic pulled up
@@ -213,6 +224,90 @@ func (s *stream) damped() bool {
 	converged := sys.v <= bs-3 && dia.v >= bd-3
 	b, ok := s.tracks[pARTMean].baseline()
 	return converged && (!ok || !s.cur[pARTMean].ok || math.Abs(mean-b) < trackInfo[pARTMean].scale/3)
+}
+
+// lineShut reports an arterial line shut off from the artery (session 34,
+// c6clean34): the systolic, the diastolic and the mean flat together
+// (lineArtefact, below flushBelow) while the oximeter counts a pulse. A
+// heart whose beats reach the finger ejects a pulse pressure into every
+// artery; even a shocked circulation at a mean of 30 mmHg keeps a pulse
+// pressure of 10 mmHg or more, wider than lineArtefact's flat line. A transducer that reads no pulse at all beside a counted
+// pulse sees no artery: the stopcock turned to the sampling port while
+// blood is drawn (18/17/18 or 36/34/35 where the patient read 108/59/77,
+// the monitor then sending no arterial pulse rate), a closed or clotted
+// line. Its values are the closed circuit's pressure, not the patient's.
+// A forged arterial level keeps a pulse pressure (a shift moves the three
+// together), and a flat line at the patient's mean is damped's to judge. The
+// three are the peak, the trough and the mean of one waveform over the
+// monitor's window, ordered by construction even when flat: a flat triplet
+// out of that order (55/57/58, corpus5 training s2 m0023: a systolic forged
+// down onto the diastolic) was written, not measured, and is judged.
+//
+// A line shut off reads the closed circuit's pressure (the flush bag, the
+// syringe, the stopcock's dead space): one level for all three, bearing no
+// ratio to the patient's. Pressures that are the line's own levels
+// converted to another pressure unit of the unit table (artRelabel:
+// 100/55/70 written in kPa and labelled mmHg reads 13/7/9, flat, ordered,
+// beside a counted pulse) keep the patient's systolic to diastolic ratio
+// and are a relabel, not a shut line (session 34, c6shut34): they are
+// judged as before.
+func (s *stream) lineShut(sys, dia float64) bool {
+	m, pr := &s.cur[pARTMean], &s.cur[pPR]
+	ordered := dia <= sys && (!m.ok || dia <= m.v && m.v <= sys)
+	return ordered && !s.artRelabel && pr.ok && pr.v > 0 && sys < flushBelow && lineArtefact(sys, dia, m.v, m.ok)
+}
+
+// artRound is the slack, in the declared unit, that artConverted allows
+// beside unitJump's 10 %: a monitor sends whole numbers, and a neonate's
+// diastolic of 34 mmHg in kPa is 4.53, sent as 5 (10.3 % off).
+const artRound = 0.5
+
+// artConverted reports arterial pressures that are each the line's own
+// level converted to another pressure unit (unitJump, within 10 %): the
+// systolic and the diastolic both (the mean too when sent), each against
+// its baseline, else its previous value, allowing the rounding of a whole
+// number sent (artRound), with the pulse pressure's share of the systolic
+// kept (within 10 %, and the rounding of the two numbers it is the
+// difference of). A mislabelled unit divides or multiplies all three by
+// one factor, so the pair keeps the patient's ratio: 118/75 in kPa reads
+// 16/10, a pulse pressure of 36 % of the systolic, as the patient's. A
+// closed circuit's flat line has no pulse pressure, whatever level it
+// lands on: 13/11/12 beside a patient at 110/71/86 (corpus6 training s1
+// m0028, blood drawn) lies within reach of 110 and 71 divided by 7.5, but
+// keeps 15 % of its systolic as a pulse where the patient had 35 %. A few
+// comparisons per message, no state.
+func (s *stream) artConverted(e *Engine) bool {
+	var base [3]float64
+	for i, p := range [...]param{pARTSys, pARTDia, pARTMean} {
+		c := &s.cur[p]
+		if !c.ok {
+			if p == pARTMean {
+				continue
+			}
+			return false
+		}
+		b, ok := s.tracks[p].baseline()
+		if !ok {
+			if !s.prev[p].ok {
+				return false
+			}
+			b = s.prev[p].v
+		}
+		if !s.unitJumpWithin(e, p, b, c.v, artRound) {
+			return false
+		}
+		base[i] = b
+	}
+	sys, dia := s.cur[pARTSys].v, s.cur[pARTDia].v
+	if base[0] <= 0 {
+		return false
+	}
+	// The pulse pressure a relabel keeps: the patient's share of the
+	// systolic, on the systolic sent. The slack is two roundings, in
+	// mmHg per unit sent.
+	want := sys * (base[0] - base[1]) / base[0]
+	slack := 2 * artRound * e.t.canon[s.cur[pARTSys].unit].scale
+	return math.Abs(sys-dia-want) <= 0.1*math.Abs(want)+slack
 }
 
 // For dampChanged: dampDia is the least share of the systolic's change
@@ -277,6 +372,9 @@ func (s *stream) dampChanged() bool {
 		return true
 	}
 	open := float64(s.openPP)
+	if open == 0 {
+		open = s.slowlyNarrowed(pp0)
+	}
 	if open == 0 || pp > open+max(3, 0.1*open) {
 		return false
 	}
@@ -284,6 +382,40 @@ func (s *stream) dampChanged() bool {
 		s.openPP = 0 // the line is open again
 	}
 	return true
+}
+
+// dampSlow is the largest share of the line's widest pulse pressure in the
+// last hour that a pulse pressure may keep and still be taken for a trace
+// damped since (slowlyNarrowed).
+const dampSlow = 0.75
+
+// slowlyNarrowed returns the pulse pressure an arterial line had before a
+// damping that narrowed it too slowly to see in any one message (session
+// 35, c6line35), or 0: the widest of its 5-min means of the systolic less
+// those of the diastolic over the last hour (drift_return's levels), when
+// the pulse pressure before this message, pp0, is at most dampSlow of it.
+// Air or a clot gathering in the tubing damps a trace over minutes to an
+// hour, the systolic sinking and the diastolic rising a mmHg at a time
+// around a kept mean, and a flush clears it in one message: 82/49/63 to
+// 108/39/64 after 35 minutes (corpus6 training s3 m0040, whose pulse had
+// been 70 before). dampChanged asks for the pulse the line had before it
+// narrowed; a narrowing seen in one message remembers it (openPP), a slow
+// one leaves it in these levels. A pulse widened beyond what the line had
+// in the last hour, or one widened from a line that never narrowed, is
+// still no damping clearing.
+func (s *stream) slowlyNarrowed(pp0 float64) float64 {
+	rs, rd := &s.retrace[slices.Index(tracked[:], pARTSys)], &s.retrace[slices.Index(tracked[:], pARTDia)]
+	if rs.nl == 0 || rs.nl != rd.nl || rs.head != rd.head {
+		return 0 // the two pressures' levels are not of the same spans
+	}
+	wide := 0.0
+	for i := range int(rs.nl) {
+		wide = max(wide, rs.bucket(i)-rd.bucket(i))
+	}
+	if pp0 > dampSlow*wide {
+		return 0
+	}
+	return wide
 }
 
 // hrAlone judges a pulse deficit that has persisted: did it begin with the

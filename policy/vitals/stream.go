@@ -151,6 +151,7 @@ type stream struct {
 	lineFrom    int64   // the arrival that step began at (Unix ns), which its twins' reports share
 	rrSince     int64   // arrival of the patient's first breathing rate (Unix ns; 0 = none yet), see neoRRWarming
 	rrGrid      rrGrid  // the step of the monitor's breathing rates, see countsBeats
+	artRelabel  bool    // the arterial pressures are their own levels converted to another pressure unit (artConverted), set by values (in padding)
 	beatsFrom   int64   // arrival of the first breathing rate of the current run of counted heartbeats (Unix ns; 0 = none), see beatsCounted
 	levelBack   bool    // this message takes the line back by that shift (levelled), set by values
 	heightMoved bool    // the arterial line and the central venous pressure moved as one in this message (cvpMoved), set by values (kept here, in padding)
@@ -971,6 +972,7 @@ func (s *stream) clockSet(off time.Duration, arrival time.Time, rc *Rules) bool 
 
 // values runs the physiological checks over s.cur and then remembers it.
 func (s *stream) values(e *Engine, em *emitter, arrival time.Time, dst []Finding) []Finding {
+	s.artRelabel = s.artConverted(e)
 	dst = s.circuitEnds(em, arrival, e.cfg.Rules.Rate.MaxGap, dst)
 	s.damping = s.dampChanged()
 	s.levelBack = s.levelled(arrival.UnixNano())

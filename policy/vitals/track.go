@@ -1323,6 +1323,12 @@ const smoothRatio = 0.04
 // another unit of its quantity (within 10 %): a value relabelled, not a
 // patient changing.
 func (s *stream) unitJump(e *Engine, p param, b, v float64) bool {
+	return s.unitJumpWithin(e, p, b, v, 0)
+}
+
+// unitJumpWithin is unitJump with slack more of the declared unit allowed
+// beside the 10 %: the rounding of a number a monitor sends whole.
+func (s *stream) unitJumpWithin(e *Engine, p param, b, v, slack float64) bool {
 	cu := e.t.canon[s.cur[p].unit]
 	if cu.q != params[p].q || b == 0 {
 		return false
@@ -1334,7 +1340,7 @@ func (s *stream) unitJump(e *Engine, p param, b, v float64) bool {
 		}
 		// The number sent is b expressed in alt, labelled as the declared unit.
 		want := ((b - alt.offset) / alt.scale)
-		if math.Abs(declared-want) <= 0.1*math.Abs(want) {
+		if math.Abs(declared-want) <= 0.1*math.Abs(want)+slack {
 			return true
 		}
 	}
