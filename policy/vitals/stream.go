@@ -133,6 +133,7 @@ type stream struct {
 	lineZero bool            // and it was zeroed since it last showed an open trace (the reported steps' memory is forgotten, see excursions)
 	ecgOver  bool            // the previous message's heart rate stood above a pulse rate that kept its level (see notePleth; kept here, in padding)
 	dipRun   uint8           // messages in a row whose saturation is pulled below its level (satPulled), up to 255 (see notePleth; in padding)
+	ecgAlone lately          // since the ECG heart rate last stood more than lim from a pulse rate that kept its level (heartLeft; see notePleth and ecgNoisy; in padding)
 
 	nibpAt      time.Time
 	nibp        [3]float64
