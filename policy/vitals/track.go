@@ -1296,7 +1296,10 @@ const ecgNoisyWindow = 3 * smoothWindow
 // ecgNoisy reports whether the ECG heart rate parted from a pulse rate that
 // kept its level (heartLeft) within the last ecgNoisyWindow messages: ECG
 // noise or muscle artefact counted as beats (or beats lost with a lead),
-// which the plethysmograph does not see. The heart rate's roughness then is
+// which the plethysmograph does not see, in a regular rhythm (an irregular
+// one, atrial fibrillation, moves the heart rate away from a pulse rate
+// whose averaging smooths it, and there the heart rate's roughness is the
+// heart's). The heart rate's roughness then is
 // the artefact's, not the heart's beat-to-beat variation, and no witness
 // for the pulse rate's (smoothWitness, heartQuiet): a pulse rate is judged
 // against its own roughness alone until the artefact has faded (session 35,
