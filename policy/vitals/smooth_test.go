@@ -445,3 +445,60 @@ func TestPulseQuietSleep35(t *testing.T) {
 		}
 	})
 }
+
+// TestPulseAfterECGNoise35 (session 35, c6pr35): in the quiet sleep of
+// sleepBed35, ECG noise is counted as beats for 3-15 s every five minutes
+// (heart rate 200-275) while the pulse rate stays with the heart. The
+// heart rate's roughness now is the noise's for minutes after each burst,
+// and the pulse rate's quiet readings lie below a quarter of the roughness
+// the crying taught it: main before session 35 reported it as a pulse rate
+// that "lost its noise while the heart rate it measures kept its own"
+// (too_regular (c), 16 findings on corpus6's training beds). It stays
+// quiet: the heart rate's artefact is no witness (ecgNoisy). Still
+// reported: a pulse rate replaced by its own moving average in the same
+// sleep, once the artefact has faded from the heart rate's roughness; and
+// a pulse rate smoothed beside an irregular heart rate (atrial
+// fibrillation), which ecgNoisy does not take for ECG noise.
+func TestPulseAfterECGNoise35(t *testing.T) {
+	r := rand.New(rand.NewPCG(35, 2))
+	beat := func(h, p float64) msg {
+		return msg{rows: []row{hr(num(math.Round(h))), pr(num(math.Round(p))), spo2("94"), rr("48")}}
+	}
+	noisy := func(i int, h float64) float64 {
+		if k := i % 300; k >= 150 && k < 150+3+(i/300)%13 {
+			return 200 + float64(r.IntN(76))
+		}
+		return h
+	}
+	t.Run("ECG noise in quiet sleep: the pulse rate stays with the heart", func(t *testing.T) {
+		fs := run(t, vitals.DefaultConfig(), sleepBed35(func(i int, x, a, b float64) msg {
+			return beat(noisy(i, x+1.5*a), x+3.5*b)
+		}))
+		for _, f := range only(fs, "too_regular") {
+			t.Errorf("too_regular %s value=%g other=%g threshold=%g: %s", f.Parameter, f.Value, f.Other, f.Threshold, f.Explanation)
+		}
+	})
+	t.Run("ECG noise in quiet sleep: the pulse rate replaced by its moving average", func(t *testing.T) {
+		var hist []float64
+		fs := run(t, vitals.DefaultConfig(), sleepBed35(func(i int, x, a, b float64) msg {
+			hist = append(hist, x+3.5*b)
+			lo := max(0, len(hist)-120)
+			sum := 0.0
+			for _, v := range hist[lo:] {
+				sum += v
+			}
+			return beat(noisy(i, x+1.5*a), sum/float64(len(hist)-lo))
+		}))
+		if len(only(fs, "too_regular")) == 0 {
+			t.Errorf("no too_regular on the pulse rate; rules fired %q", rulesOf(fs))
+		}
+	})
+	t.Run("atrial fibrillation: the pulse rate replaced by a slow curve", func(t *testing.T) {
+		fs := run(t, vitals.DefaultConfig(), sleepBed35(func(i int, x, a, b float64) msg {
+			return beat(x+float64(r.IntN(31)-15), math.Round(150+2*math.Sin(float64(i)/50)))
+		}))
+		if len(only(fs, "too_regular")) == 0 {
+			t.Errorf("no too_regular on the pulse rate; rules fired %q", rulesOf(fs))
+		}
+	})
+}
