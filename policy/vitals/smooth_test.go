@@ -358,3 +358,147 @@ func TestHeartStaircase29(t *testing.T) {
 	checkRules(t, run(t, vitals.DefaultConfig(), bed(true)), "too_regular")
 	checkRules(t, run(t, vitals.DefaultConfig(), paced))
 }
+
+// sleepBed35 is a neonate at a 1-s cadence (corpus6's clean beds, session
+// 35): 200 s calm, 300 s crying, in which the oximeter's pulse rate is
+// thrown up to 20 either side of an ECG heart rate that stays with the
+// heart, then 900 s of quiet sleep written by sleep(i) (i from 0). The
+// heart rate and pulse rate are both averages over several seconds of one
+// slowly wandering heart, rounded to a display step; the pulse rate with
+// twice the heart rate's sensor noise.
+func sleepBed35(sleep func(i int, heart, hNoise, pNoise float64) msg) []tick {
+	r := rand.New(rand.NewPCG(35, 1))
+	var hn, pn float64 // smoothed (AR(1)) sensor noise of each count
+	noise := func() (float64, float64) {
+		hn = 0.85*hn + 0.15*r.NormFloat64()
+		pn = 0.85*pn + 0.15*r.NormFloat64()
+		return hn, pn
+	}
+	beat := func(h, p float64) msg {
+		return msg{rows: []row{hr(num(math.Round(h))), pr(num(math.Round(p))), spo2(num(94 + float64(r.IntN(2)))), rr(num(45 + float64(r.IntN(5))))}}
+	}
+	calm := every(200, sec, func(i int) msg {
+		x := 150 + 3*math.Sin(float64(i)/40)
+		a, b := noise()
+		return beat(x+2*a, x+4*b)
+	})
+	crying := every(300, sec, func(i int) msg {
+		x := 170 + 4*math.Sin(float64(i)/30)
+		a, _ := noise()
+		return beat(x+3*a, x+float64(r.IntN(41)-20))
+	})
+	quiet := every(900, sec, func(i int) msg {
+		x := 150 + 3*math.Sin(float64(i)/90)
+		a, b := noise()
+		return sleep(i, x, a, b)
+	})
+	return then(then(calm, sec, crying), sec, quiet)
+}
+
+// TestPulseQuietSleep35 (session 35, c6pr35): after the crying of
+// sleepBed35 the pulse rate learned several times the roughness of its quiet
+// readings. In quiet sleep both counts move by a display step now and then,
+// the pulse rate about twice as often as the heart rate (a mean second
+// difference below pulseReadingRough but at or above the heart rate's):
+// it kept the heart's variation and stays quiet (main before session 35:
+// too_regular (c), "pulse rate lost more of its noise than the heart rate
+// it measures", 23 findings on corpus6's training beds). Still reported: a
+// pulse rate replaced in the same sleep by its own moving average over two
+// minutes (too_smooth), or held at one value (frozen), beside the heart
+// rate that goes on.
+func TestPulseQuietSleep35(t *testing.T) {
+	beat := func(h, p float64) msg {
+		return msg{rows: []row{hr(num(math.Round(h))), pr(num(math.Round(p))), spo2("94"), rr("48")}}
+	}
+	t.Run("quiet sleep: the pulse rate as rough as the heart rate", func(t *testing.T) {
+		fs := run(t, vitals.DefaultConfig(), sleepBed35(func(i int, x, a, b float64) msg {
+			return beat(x+1.5*a, x+3.5*b)
+		}))
+		for _, f := range only(fs, "too_regular") {
+			t.Errorf("too_regular %s value=%g other=%g threshold=%g: %s", f.Parameter, f.Value, f.Other, f.Threshold, f.Explanation)
+		}
+	})
+	t.Run("quiet sleep: the pulse rate replaced by its moving average", func(t *testing.T) {
+		var hist []float64
+		fs := run(t, vitals.DefaultConfig(), sleepBed35(func(i int, x, a, b float64) msg {
+			hist = append(hist, x+3.5*b)
+			lo := max(0, len(hist)-120)
+			sum := 0.0
+			for _, v := range hist[lo:] {
+				sum += v
+			}
+			return beat(x+1.5*a, sum/float64(len(hist)-lo))
+		}))
+		if len(only(fs, "too_regular")) == 0 {
+			t.Errorf("no too_regular on the pulse rate; rules fired %q", rulesOf(fs))
+		}
+	})
+	t.Run("quiet sleep: the pulse rate held", func(t *testing.T) {
+		fs := run(t, vitals.DefaultConfig(), sleepBed35(func(i int, x, a, b float64) msg {
+			if i >= 300 {
+				return beat(x+1.5*a, 150)
+			}
+			return beat(x+1.5*a, x+3.5*b)
+		}))
+		if len(only(fs, "frozen")) == 0 {
+			t.Errorf("no frozen; rules fired %q", rulesOf(fs))
+		}
+	})
+}
+
+// TestPulseAfterECGNoise35 (session 35, c6pr35): in the quiet sleep of
+// sleepBed35, ECG noise is counted as beats for 3-15 s every five minutes
+// (heart rate 200-275) while the pulse rate stays with the heart. The
+// heart rate's roughness now is the noise's for minutes after each burst,
+// and the pulse rate's quiet readings lie below a quarter of the roughness
+// the crying taught it: main before session 35 reported it as a pulse rate
+// that "lost its noise while the heart rate it measures kept its own"
+// (too_regular (c), 16 findings on corpus6's training beds). It stays
+// quiet: the heart rate's artefact is no witness (ecgNoisy). Still
+// reported: a pulse rate replaced by its own moving average in the same
+// sleep, once the artefact has faded from the heart rate's roughness; and
+// a pulse rate smoothed beside an irregular heart rate (atrial
+// fibrillation), which ecgNoisy does not take for ECG noise.
+func TestPulseAfterECGNoise35(t *testing.T) {
+	r := rand.New(rand.NewPCG(35, 2))
+	beat := func(h, p float64) msg {
+		return msg{rows: []row{hr(num(math.Round(h))), pr(num(math.Round(p))), spo2("94"), rr("48")}}
+	}
+	noisy := func(i int, h float64) float64 {
+		if k := i % 300; k >= 150 && k < 150+3+(i/300)%13 {
+			return 200 + float64(r.IntN(76))
+		}
+		return h
+	}
+	t.Run("ECG noise in quiet sleep: the pulse rate stays with the heart", func(t *testing.T) {
+		fs := run(t, vitals.DefaultConfig(), sleepBed35(func(i int, x, a, b float64) msg {
+			return beat(noisy(i, x+1.5*a), x+3.5*b)
+		}))
+		for _, f := range only(fs, "too_regular") {
+			t.Errorf("too_regular %s value=%g other=%g threshold=%g: %s", f.Parameter, f.Value, f.Other, f.Threshold, f.Explanation)
+		}
+	})
+	t.Run("ECG noise in quiet sleep: the pulse rate replaced by its moving average", func(t *testing.T) {
+		var hist []float64
+		fs := run(t, vitals.DefaultConfig(), sleepBed35(func(i int, x, a, b float64) msg {
+			hist = append(hist, x+3.5*b)
+			lo := max(0, len(hist)-120)
+			sum := 0.0
+			for _, v := range hist[lo:] {
+				sum += v
+			}
+			return beat(noisy(i, x+1.5*a), sum/float64(len(hist)-lo))
+		}))
+		if len(only(fs, "too_regular")) == 0 {
+			t.Errorf("no too_regular on the pulse rate; rules fired %q", rulesOf(fs))
+		}
+	})
+	t.Run("atrial fibrillation: the pulse rate replaced by a slow curve", func(t *testing.T) {
+		fs := run(t, vitals.DefaultConfig(), sleepBed35(func(i int, x, a, b float64) msg {
+			return beat(x+float64(r.IntN(31)-15), math.Round(150+2*math.Sin(float64(i)/50)))
+		}))
+		if len(only(fs, "too_regular")) == 0 {
+			t.Errorf("no too_regular on the pulse rate; rules fired %q", rulesOf(fs))
+		}
+	})
+}

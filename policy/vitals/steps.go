@@ -647,6 +647,9 @@ func (s *stream) notePleth(lim, irregular float64, arrival time.Time) {
 			s.artAt = uint32(arrival.Unix())
 		}
 		s.ecgOver = over
+		s.ecgAlone.note(math.Abs(hr.v-pr.v) > lim && s.heartLeft(lim) && !s.irregular(irregular))
+	} else {
+		s.ecgAlone.note(false)
 	}
 	disturbed, own := false, false
 	if hr.ok && pr.ok {

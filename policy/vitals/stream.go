@@ -119,6 +119,7 @@ type stream struct {
 	pend   [len(rateParams)]step
 
 	coolRun  uint8    // messages in a row whose temperature fell along a decay (up to coolFalls), see rate
+	ecgAlone lately   // since the ECG heart rate last stood more than lim from a pulse rate that kept its level (heartLeft; see notePleth and ecgNoisy; in padding)
 	lastFall float32  // the temperature's fall into the previous message (°C; 0: none), see rate
 	tempFall tempFall // a fast temperature fall not yet judged, see rate
 

@@ -1144,14 +1144,19 @@ func (s *stream) tooSmooth(e *Engine, em *emitter, p param, dst []Finding) []Fin
 		return dst
 	}
 	expl, th := "channel moves without the measurement noise it had", smoothRatio*t.rough
-	if q := smoothWitness[p]; q != pNone && s.noisy(q) && (q != pRR || !s.rrGrid.counted()) {
+	q := smoothWitness[p]
+	ecg := q == pHR && s.ecgNoisy() // the heart rate's roughness is the ECG's artefact: a pulse rate is judged alone
+	if q != pNone && !ecg && s.noisy(q) && (q != pRR || !s.rrGrid.counted()) {
 		expl, th = smoothWitnessExpl[p], smoothWitnessRatio*t.rough
 		if q == pHR { // a pulse rate as rough as the beats it counts kept its noise
 			th = min(th, pulseHeartRough*s.tracks[pHR].roughNow)
 		}
-	} else if h, ok := s.heartQuiet(p); ok {
+	} else if h, ok := s.heartQuiet(p); ok && !ecg {
 		if t.roughNow >= pulseReadingRough && t.roughNow >= pulseHeartRough*s.tracks[pHR].roughNow {
 			return dst // still varies reading to reading, as the beats it counts do (pulseReadingRough)
+		}
+		if t.roughNow >= pulseStepRough && t.roughNow >= s.tracks[pHR].roughNow {
+			return dst // as rough as the heart rate it counts, now (pulseStepRough)
 		}
 		if t.changeNow < 0.5 && s.tracks[pHR].run >= smoothWindow {
 			// A pulse rate held most of the time, stepping now and then,
@@ -1258,6 +1263,53 @@ const pulseReadingRough = 1.0
 func (s *stream) noisy(q param) bool {
 	t := &s.tracks[q]
 	return s.cur[q].ok && t.seen >= smoothLearn && t.rough >= 0.5 && t.roughNow >= 0.6*t.rough
+}
+
+// pulseStepRough is the mean |second difference| (1/min) from which a pulse
+// rate judged beside a quiet heart rate (heartQuiet) that is at least as
+// rough now as the heart rate itself has kept the heart's variation: it
+// counts the same beats, with its own sensor's noise on top, so a pulse
+// rate that varies reading to reading as much as the ECG count does has
+// lost nothing of it, whatever level it learned. The level it learned may
+// be an artefact's: motion, a crying or feeding infant throw an oximeter's
+// pulse rate about for minutes at a 1-2 s cadence while the ECG stays with
+// the heart, and that teaches the pulse rate several times the roughness of
+// its quiet readings, at which it then sits for the rest of the stay, below
+// pulseReadingRough at a 1-s cadence, where both rates are averages over
+// 8-15 s of beats and move by a display step now and then (session 35,
+// c6pr35: corpus6's neonates in quiet sleep, the pulse rate at 0.6-1.0 and
+// 1.5-3 times the heart rate's 0.3-0.5). A moving average written over the
+// pulse rate alone smooths it below the heart rate it no longer follows beat
+// by beat, and stays reported. A heart rate and pulse rate smoothed together
+// gently enough that the pulse rate keeps half a display step of roughness
+// are left to the heart rate's own check and the others (on the training
+// corpora every such episode kept its findings; docs/vitals.md "What still
+// slips through").
+const pulseStepRough = 0.5
+
+// ecgNoisyWindow is how many messages after the ECG heart rate last parted
+// from a pulse rate that kept its level (ecgAlone) the heart rate's
+// roughness now may still carry that artefact: roughNow forgets over
+// smoothWindow messages, and an artefact of 100/min takes three of them to
+// fade below a quiet heart rate's roughness.
+const ecgNoisyWindow = 3 * smoothWindow
+
+// ecgNoisy reports whether the ECG heart rate parted from a pulse rate that
+// kept its level (heartLeft) within the last ecgNoisyWindow messages: ECG
+// noise or muscle artefact counted as beats (or beats lost with a lead),
+// which the plethysmograph does not see, in a regular rhythm (an irregular
+// one, atrial fibrillation, moves the heart rate away from a pulse rate
+// whose averaging smooths it, and there the heart rate's roughness is the
+// heart's). The heart rate's roughness then is
+// the artefact's, not the heart's beat-to-beat variation, and no witness
+// for the pulse rate's (smoothWitness, heartQuiet): a pulse rate is judged
+// against its own roughness alone until the artefact has faded (session 35,
+// c6pr35: corpus6's clean beds with ECG noise, heart rates of 140-275 for
+// seconds beside a pulse rate that stayed, after which the pulse rate's
+// quiet readings sat below a quarter of its learned roughness while the
+// heart rate's roughness now was still the noise's).
+func (s *stream) ecgNoisy() bool {
+	return s.ecgAlone.within(ecgNoisyWindow)
 }
 
 // pulseNoisy reports whether a pulse rate (SpO2 or invasive) is as rough now
