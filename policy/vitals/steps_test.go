@@ -1240,3 +1240,38 @@ func TestArterialDampedSlowlyThenFlushed35(t *testing.T) {
 		})
 	}
 }
+
+// TestArterialNarrowedByThePatientThenWidened35b (review35b): slowlyNarrowed
+// takes the line's widest pulse of the last hour for the one a slow damping
+// narrowed, but a pulse the patient narrowed (a hypertension treated, the
+// systolic and the mean falling together over half an hour, 165/70/102 to
+// 120/70/87) is no damping: a forged widening around the kept mean
+// (120/70/87 to 147/57/87, pulse 50 to 90, no wider than the hour's 95) is
+// a step of the systolic, not a trace flushed clear. Main (ab3e580) took it
+// for the damping clearing and reported nothing; 1088c8d reported it.
+func TestArterialNarrowedByThePatientThenWidened35b(t *testing.T) {
+	const step = 30 * time.Second
+	calm := func(i int) msg {
+		g := rand.New(rand.NewPCG(uint64(i), 35))
+		n := func() float64 { return float64(g.IntN(2)) }
+		return msg{rows: []row{hr(num(80 + n())), pr(num(80 + n())), spo2(num(97 + n())), rr(num(16 + n())), temp("37.0")}}
+	}
+	line := func(i int, s, d, m float64) msg {
+		r, n := calm(i), float64(rand.New(rand.NewPCG(uint64(i), 36)).IntN(3)-1)
+		r.rows = append(r.rows, artS(num(math.Round(s)+n)), artD(num(math.Round(d)+n)), artM(num(math.Round(m)+n)))
+		return r
+	}
+	learn := every(120, step, func(i int) msg { return line(i, 165, 70, 102) })
+	// The patient's pressure falls over 30 min, the diastolic kept.
+	treated := func(i int, k float64) msg { return line(i, 165-45*k, 70, 102-15*k) }
+	ticks := then(learn, step, every(100, step, func(i int) msg {
+		switch {
+		case i < 60:
+			return treated(i+1000, float64(i+1)/60)
+		case i < 70:
+			return line(i+1000, 120, 70, 87)
+		}
+		return line(i+1000, 147, 57, 87) // forged: the pulse widened around the kept mean
+	}))
+	checkRules(t, run(t, vitals.DefaultConfig(), ticks), "rate_of_change")
+}
