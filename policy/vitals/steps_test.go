@@ -1275,3 +1275,42 @@ func TestArterialNarrowedByThePatientThenWidened35b(t *testing.T) {
 	}))
 	checkRules(t, run(t, vitals.DefaultConfig(), ticks), "rate_of_change")
 }
+
+// TestArterialWidenedAfterBedTurnover35b (review35b): a bed turnover
+// forgets the arterial line's damping (openPP), but dampChanged compared
+// the next patient's first pressures with the last patient's (the previous
+// values are kept across the turnover), and slowlyNarrowed read the last
+// patient's levels of the hour: the next patient's pulse narrower (118/80
+// where the last one had 150/65, both at a mean of 93) was taken for the
+// last one's line damped, and a forger's widening of it around the kept
+// mean (146/66/93) for that damping cleared. The next patient's line is
+// not the last one's: the widening is a step.
+func TestArterialWidenedAfterBedTurnover35b(t *testing.T) {
+	const step = 30 * time.Second
+	admit := func(at time.Duration) string {
+		return "I|ICU^BED1" + strings.Repeat("|", 42) + t0.Add(at).UTC().Format("20060102150405")
+	}
+	line := func(i int, s, d, m float64) msg {
+		g := rand.New(rand.NewPCG(uint64(i), 35))
+		n := func() float64 { return float64(g.IntN(2)) }
+		r := msg{rows: []row{hr(num(80 + n())), pr(num(80 + n())), spo2(num(97 + n())), rr(num(16 + n())), temp("37.0")}}
+		w := float64(rand.New(rand.NewPCG(uint64(i), 36)).IntN(3) - 1)
+		r.rows = append(r.rows, artS(num(s+w)), artD(num(d+w)), artM(num(m+w)))
+		r.pv1 = admit(-48 * time.Hour)
+		return r
+	}
+	first := every(120, step, func(i int) msg { return line(i, 150, 65, 93) })
+	last := first[len(first)-1].at
+	next := func(forged bool) []tick {
+		return then(first, 6*time.Minute, every(80, step, func(i int) msg {
+			m := line(i+1000, 118, 80, 93)
+			if forged && i >= 40 {
+				m = line(i+1000, 146, 66, 93) // the pulse widened around the kept mean
+			}
+			m.pid, m.pidName, m.pv1 = "99999^^^H^MR", "ROE^RICHARD", admit(last+3*time.Minute)
+			return m
+		}))
+	}
+	checkRules(t, run(t, vitals.DefaultConfig(), next(false)))
+	checkRules(t, run(t, vitals.DefaultConfig(), next(true)), "rate_of_change")
+}
