@@ -485,6 +485,16 @@ func (s *stream) newPatient() {
 	s.form = cuffForm{}               // nor the next patient's cuff its form factor
 	s.rrSince = 0                     // nor is the next baby's first breathing its pace (neoRRWarming)
 	s.beatsFrom = 0                   // nor a run of counted heartbeats the next patient's (beatsCounted)
+	for _, p := range [...]param{pARTSys, pARTDia, pARTMean} {
+		// Nor are the next patient's arterial pressures a change of the
+		// last one's line (dampChanged, levelled, cvpMoved), nor the last
+		// one's levels of the hour the pulse its line had before a damping
+		// (slowlyNarrowed; review35b): its levels start anew, as at a
+		// zeroing, their scatter the sensor's and kept.
+		s.prev[p].ok = false
+		r := &s.retrace[slices.Index(tracked[:], p)]
+		r.nl, r.head, r.n, r.sum, r.cjump, r.nlast, r.pend = 0, 0, 0, 0, 0, 0, false
+	}
 }
 
 // backToBaseline reports whether the current value of p is within tol of
