@@ -373,7 +373,7 @@ func (s *stream) dampChanged() bool {
 	}
 	open := float64(s.openPP)
 	if open == 0 {
-		open = s.slowlyNarrowed(pp0)
+		open = s.slowlyNarrowed(pp0, sys.v, dia.v)
 	}
 	if open == 0 || pp > open+max(3, 0.1*open) {
 		return false
@@ -400,17 +400,38 @@ const dampSlow = 0.75
 // 108/39/64 after 35 minutes (corpus6 training s3 m0040, whose pulse had
 // been 70 before). dampChanged asks for the pulse the line had before it
 // narrowed; a narrowing seen in one message remembers it (openPP), a slow
-// one leaves it in these levels. A pulse widened beyond what the line had
-// in the last hour, or one widened from a line that never narrowed, is
-// still no damping clearing.
-func (s *stream) slowlyNarrowed(pp0 float64) float64 {
+// one leaves it in these levels. Damping keeps the mean, so only a level
+// whose mean lies within a third of its scale of the mean now (as damped
+// asks) is a pulse the damping narrowed: a pulse the patient narrowed (a
+// hypertension treated, the systolic and the mean falling together,
+// 165/70/102 to 120/70/87) is no damping, and a pulse widened back from it
+// around a kept mean was written (review35b,
+// TestArterialNarrowedByThePatientThenWidened35b). The mean is the measured
+// one when both it and its levels are of the same spans as the systolic's,
+// else computed from the systolic and the diastolic on both sides. A pulse
+// widened beyond what the line had in the last hour, or one widened from a
+// line that never narrowed, is still no damping clearing. At most
+// retraceBuckets levels read, on a widening around a kept mean only.
+func (s *stream) slowlyNarrowed(pp0, sys, dia float64) float64 {
 	rs, rd := &s.retrace[slices.Index(tracked[:], pARTSys)], &s.retrace[slices.Index(tracked[:], pARTDia)]
 	if rs.nl == 0 || rs.nl != rd.nl || rs.head != rd.head {
 		return 0 // the two pressures' levels are not of the same spans
 	}
+	rm, m := &s.retrace[slices.Index(tracked[:], pARTMean)], &s.cur[pARTMean]
+	measured := m.ok && rm.nl == rs.nl && rm.head == rs.head
+	now := (sys + 2*dia) / 3
+	if measured {
+		now = m.v
+	}
 	wide := 0.0
 	for i := range int(rs.nl) {
-		wide = max(wide, rs.bucket(i)-rd.bucket(i))
+		then := (rs.bucket(i) + 2*rd.bucket(i)) / 3
+		if measured {
+			then = rm.bucket(i)
+		}
+		if math.Abs(then-now) < trackInfo[pARTMean].scale/3 {
+			wide = max(wide, rs.bucket(i)-rd.bucket(i))
+		}
 	}
 	if pp0 > dampSlow*wide {
 		return 0
@@ -464,6 +485,16 @@ func (s *stream) newPatient() {
 	s.form = cuffForm{}               // nor the next patient's cuff its form factor
 	s.rrSince = 0                     // nor is the next baby's first breathing its pace (neoRRWarming)
 	s.beatsFrom = 0                   // nor a run of counted heartbeats the next patient's (beatsCounted)
+	for _, p := range [...]param{pARTSys, pARTDia, pARTMean} {
+		// Nor are the next patient's arterial pressures a change of the
+		// last one's line (dampChanged, levelled, cvpMoved), nor the last
+		// one's levels of the hour the pulse its line had before a damping
+		// (slowlyNarrowed; review35b): its levels start anew, as at a
+		// zeroing, their scatter the sensor's and kept.
+		s.prev[p].ok = false
+		r := &s.retrace[slices.Index(tracked[:], p)]
+		r.nl, r.head, r.n, r.sum, r.cjump, r.nlast, r.pend = 0, 0, 0, 0, 0, 0, false
+	}
 }
 
 // backToBaseline reports whether the current value of p is within tol of

@@ -1240,3 +1240,150 @@ func TestArterialDampedSlowlyThenFlushed35(t *testing.T) {
 		})
 	}
 }
+
+// TestArterialNarrowedByThePatientThenWidened35b (review35b): slowlyNarrowed
+// takes the line's widest pulse of the last hour for the one a slow damping
+// narrowed, but a pulse the patient narrowed (a hypertension treated, the
+// systolic and the mean falling together over half an hour, 165/70/102 to
+// 120/70/87) is no damping: a forged widening around the kept mean
+// (120/70/87 to 147/57/87, pulse 50 to 90, no wider than the hour's 95) is
+// a step of the systolic, not a trace flushed clear. Main (ab3e580) took it
+// for the damping clearing and reported nothing; 1088c8d reported it.
+func TestArterialNarrowedByThePatientThenWidened35b(t *testing.T) {
+	const step = 30 * time.Second
+	calm := func(i int) msg {
+		g := rand.New(rand.NewPCG(uint64(i), 35))
+		n := func() float64 { return float64(g.IntN(2)) }
+		return msg{rows: []row{hr(num(80 + n())), pr(num(80 + n())), spo2(num(97 + n())), rr(num(16 + n())), temp("37.0")}}
+	}
+	line := func(i int, s, d, m float64) msg {
+		r, n := calm(i), float64(rand.New(rand.NewPCG(uint64(i), 36)).IntN(3)-1)
+		r.rows = append(r.rows, artS(num(math.Round(s)+n)), artD(num(math.Round(d)+n)), artM(num(math.Round(m)+n)))
+		return r
+	}
+	learn := every(120, step, func(i int) msg { return line(i, 165, 70, 102) })
+	// The patient's pressure falls over 30 min, the diastolic kept.
+	treated := func(i int, k float64) msg { return line(i, 165-45*k, 70, 102-15*k) }
+	ticks := then(learn, step, every(100, step, func(i int) msg {
+		switch {
+		case i < 60:
+			return treated(i+1000, float64(i+1)/60)
+		case i < 70:
+			return line(i+1000, 120, 70, 87)
+		}
+		return line(i+1000, 147, 57, 87) // forged: the pulse widened around the kept mean
+	}))
+	checkRules(t, run(t, vitals.DefaultConfig(), ticks), "rate_of_change")
+}
+
+// TestArterialWidenedAfterBedTurnover35b (review35b): a bed turnover
+// forgets the arterial line's damping (openPP), but dampChanged compared
+// the next patient's first pressures with the last patient's (the previous
+// values are kept across the turnover), and slowlyNarrowed read the last
+// patient's levels of the hour: the next patient's pulse narrower (118/80
+// where the last one had 150/65, both at a mean of 93) was taken for the
+// last one's line damped, and a forger's widening of it around the kept
+// mean (146/66/93) for that damping cleared. The next patient's line is
+// not the last one's: the widening is a step.
+func TestArterialWidenedAfterBedTurnover35b(t *testing.T) {
+	const step = 30 * time.Second
+	admit := func(at time.Duration) string {
+		return "I|ICU^BED1" + strings.Repeat("|", 42) + t0.Add(at).UTC().Format("20060102150405")
+	}
+	line := func(i int, s, d, m float64) msg {
+		g := rand.New(rand.NewPCG(uint64(i), 35))
+		n := func() float64 { return float64(g.IntN(2)) }
+		r := msg{rows: []row{hr(num(80 + n())), pr(num(80 + n())), spo2(num(97 + n())), rr(num(16 + n())), temp("37.0")}}
+		w := float64(rand.New(rand.NewPCG(uint64(i), 36)).IntN(3) - 1)
+		r.rows = append(r.rows, artS(num(s+w)), artD(num(d+w)), artM(num(m+w)))
+		r.pv1 = admit(-48 * time.Hour)
+		return r
+	}
+	first := every(120, step, func(i int) msg { return line(i, 150, 65, 93) })
+	last := first[len(first)-1].at
+	next := func(forged bool) []tick {
+		return then(first, 6*time.Minute, every(80, step, func(i int) msg {
+			m := line(i+1000, 118, 80, 93)
+			if forged && i >= 40 {
+				m = line(i+1000, 146, 66, 93) // the pulse widened around the kept mean
+			}
+			m.pid, m.pidName, m.pv1 = "99999^^^H^MR", "ROE^RICHARD", admit(last+3*time.Minute)
+			return m
+		}))
+	}
+	checkRules(t, run(t, vitals.DefaultConfig(), next(false)))
+	checkRules(t, run(t, vitals.DefaultConfig(), next(true)), "rate_of_change")
+}
+
+// TestArterialForgeryShapesBesideShutLine35b (review35b): the arterial
+// forgery shapes lineShut, artConverted and zeroed could now hide, on an
+// adult's line at 120/70 (a child's at 100/60, a hypotensive adult's at
+// 85/50) with the oximeter counting the pulse. Pressures in kPa labelled
+// mmHg are the line's levels converted however they are rounded (whole,
+// truncated, one decimal), without a mean, for two messages, and below
+// zeroedBelow (85/50 reads 11/7/8): reported. A flat triplet out of a
+// waveform's order is reported. A spike or a step down to a flat triplet in
+// a waveform's order is a line shut for sampling and hides: docs/vitals.md,
+// "What still slips through" (no arterial pulse rate tells the two apart:
+// the code table reads 149522 as the oximeter's pulse rate, and corpus6's
+// clean beds hold flat lines for up to 48 messages).
+func TestArterialForgeryShapesBesideShutLine35b(t *testing.T) {
+	type triple struct{ s, d, m float64 }
+	kpa := func(v float64) float64 { return math.Round(v / 7.50062) }
+	flat := func(v triple) func(triple) triple { return func(triple) triple { return v } }
+	relabel := func(v triple) triple { return triple{kpa(v.s), kpa(v.d), kpa(v.m)} }
+	tests := []struct {
+		name   string
+		s0, d0 float64
+		n      int  // forged messages
+		noMean bool // the mean not sent in them
+		edit   func(v triple) triple
+		hides  bool
+	}{
+		{"child: kPa labelled mmHg", 100, 60, 40, false, relabel, false},
+		{"hypotensive adult: kPa labelled mmHg, below zeroedBelow", 85, 50, 40, false, relabel, false},
+		{"adult: kPa labelled mmHg, no mean", 120, 70, 40, true, relabel, false},
+		{"adult: kPa labelled mmHg, truncated", 120, 70, 40, false, func(v triple) triple {
+			return triple{math.Floor(v.s / 7.50062), math.Floor(v.d / 7.50062), math.Floor(v.m / 7.50062)}
+		}, false},
+		{"adult: kPa labelled mmHg, one decimal", 120, 70, 40, false, func(v triple) triple {
+			return triple{math.Round(v.s/0.750062) / 10, math.Round(v.d/0.750062) / 10, math.Round(v.m/0.750062) / 10}
+		}, false},
+		{"adult: kPa labelled mmHg for two messages", 120, 70, 2, false, relabel, false},
+		{"adult: flat triplet out of order (28/30/29), two messages", 120, 70, 2, false, flat(triple{28, 30, 29}), false},
+		{"adult: spike to a flat 30/28/29, two messages (hides)", 120, 70, 2, false, flat(triple{30, 28, 29}), true},
+		{"adult: step to a flat 60/57/58 (hides)", 120, 70, 40, false, flat(triple{60, 57, 58}), true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			ticks := every(120, 10*sec, func(i int) msg {
+				m := art(i, 80, tc.s0, tc.d0) // its pressures are rows 6-8
+				if i >= 60 && i < 60+tc.n {
+					var v triple
+					for j, p := range []*float64{&v.s, &v.d, &v.m} {
+						*p, _ = strconv.ParseFloat(m.rows[6+j].value, 64)
+					}
+					v = tc.edit(v)
+					m.rows[6], m.rows[7], m.rows[8] = artS(num(v.s)), artD(num(v.d)), artM(num(v.m))
+					if tc.noMean {
+						m.rows = append(m.rows[:8], m.rows[9:]...)
+					}
+				}
+				return m
+			})
+			n := 0
+			for _, f := range run(t, vitals.DefaultConfig(), ticks) {
+				if strings.Contains(f.Parameter, "ART") && f.Rule != "too_regular" && f.Rule != "frozen" && f.Rule != "replay_window" {
+					t.Logf("%s %s %v %g from %g", f.Rule, f.Parameter, f.ObservedAt.Sub(t0), f.Value, f.Other)
+					n++
+				}
+			}
+			if !tc.hides && n == 0 {
+				t.Errorf("the forged arterial pressures were not reported")
+			}
+			if tc.hides && n > 0 {
+				t.Errorf("the flat triplet was reported: a line shut for sampling no longer excuses it; update docs/vitals.md's \"What still slips through\"")
+			}
+		})
+	}
+}
