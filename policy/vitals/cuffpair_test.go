@@ -2,6 +2,7 @@ package vitals_test
 
 import (
 	"math/rand/v2"
+	"strings"
 	"testing"
 	"time"
 
@@ -572,4 +573,59 @@ func TestCuffReadingBack35(t *testing.T) {
 		{"a reading's stamp moved by the device's clock", cuffShown(60*time.Minute, stepped, nil), nil},
 	}
 	checkCases(t, tests)
+}
+
+// clockFlip returns messages step apart for an hour from a device that
+// derives its cuff reading's stamp anew from its own clock (the stamp moves
+// with the clock): readings measured at 0:20 and 30:20, and a clock set
+// forward by jump at minute 40 and back at minute 45.
+func clockFlip(step, jump time.Duration) []tick {
+	return every(int(time.Hour/step), step, func(i int) msg {
+		at := time.Duration(i) * step
+		m := normal(i)
+		off := time.Duration(0)
+		if at >= 40*time.Minute && at < 45*time.Minute {
+			off = jump
+		}
+		m.ts = t0.Add(at + off).Format("20060102150405")
+		st, v := 20*sec, [3]float64{118, 68, 86}
+		if at >= 31*time.Minute {
+			st, v = 30*time.Minute+20*sec, [3]float64{121, 70, 88}
+		}
+		if at >= time.Minute {
+			ts := t0.Add(st + off).Format("20060102150405")
+			m.rows = append(m.rows, nibpS(num(v[0]), ts), nibpD(num(v[1]), ts), nibpM(num(v[2]), ts))
+		}
+		return m
+	})
+}
+
+// TestCuffClockFlipReview35 (review35): a device whose clock is set forward
+// and back again (set wrong by hand, or two time sources) re-derives its
+// one reading's stamp forward and back: the "newer" reading is the same one,
+// with the same values, and nothing came between. Quiet for cuffBack: by
+// the cycle guard when the step is shorter than a cuff's cycle (3 s), and,
+// when it is longer (40 s) under messages a minute apart (the message after
+// the step back is still later by the device clock), because the reading
+// it replaced had the same values (the 3 s flip's two readings inside a
+// cycle are soonAgain's, left as they were). Before review35 the 40 s flip was
+// reported, and the 3 s flip was what TestCuffReadingBack35's "a reading's
+// stamp moved by the device's clock" claimed to test but did not (its 3 s
+// step back alone lies outside restampJitter: the cycle guard never acted).
+func TestCuffClockFlipReview35(t *testing.T) {
+	for _, c := range []struct {
+		name       string
+		step, jump time.Duration
+	}{
+		{"3 s forward and back, messages 10 s apart", 10 * sec, 3 * sec},
+		{"40 s forward and back, messages a minute apart", time.Minute, 40 * sec},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			for _, f := range ofRule(run(t, vitals.DefaultConfig(), clockFlip(c.step, c.jump)), "nibp_cadence", "MDC_PRESS_BLD_NONINV_MEAN") {
+				if strings.Contains(f.Explanation, "came back") {
+					t.Errorf("a clock set forward and back again reported as a cuff reading come back: %+v", f)
+				}
+			}
+		})
+	}
 }

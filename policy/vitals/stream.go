@@ -1551,13 +1551,17 @@ const nibpRunGap = 5 * time.Minute
 // devices derive the stamp anew for each message) and the same values
 // (cuffPrint). The reading must lie at least a cuff's cycle (cycle) before
 // the newer one: a device that derives a reading's stamp anew from its own
-// clock moves it by its clock's step (seconds) when the clock is set.
+// clock moves it by its clock's step (seconds) when the clock is set; and
+// the newer reading must have other values: the same values under a later
+// stamp are that one reading re-stamped, by a clock set forward and back
+// again (a step longer than a cycle and shorter than the messages' interval
+// passes the other guards, review35).
 //
 // A reading that comes late without having been shown before (a reading
 // delivered after newer ones) is not judged: it may be a delayed
 // delivery of a reading measured then.
 func (s *stream) cuffBack(at time.Time, fp uint16, cycle time.Duration, shown uint32, msgTime time.Time) bool {
-	if s.nibpAt.Sub(at) < cycle || shown == 0 || unixSeconds(msgTime) <= shown {
+	if s.nibpAt.Sub(at) < cycle || shown == 0 || unixSeconds(msgTime) <= shown || fp == cuffPrint(s.nibp) {
 		return false
 	}
 	t := at.Unix()

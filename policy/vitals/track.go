@@ -999,13 +999,15 @@ const mmHgPerKPa = 7.500615758
 // that excursion; the caller then does no more with v (ok: b is known; silent:
 // the channel was silent before v, since last). A reading of the air begins
 // such an excursion or marks the open one as such (an excursion into the air
-// is the line's, whatever began it); so do readings below half the level it
+// is the line's, whatever began it, unless it first rose by a spike threshold:
+// air reads lower, never higher); so do readings below half the level it
 // left within circuitMax (45 s) of its last reading of the air: a sample of
 // air mixed with the last breaths as the line clears or refills (a suction's
 // readings scatter 0-6 mmHg under 40; a level forged there, a unit mislabelled
 // among them, is judged from then on). It ends in the first reading back on
-// the level, as any excursion, without being judged as a spike or a step: a
-// sampling line off for a few seconds to minutes beside a patient who kept
+// the level (within a quarter of the spike threshold; a quarter of the air's
+// depth, as excursions has it, took a level forged 6-9 mmHg away for the
+// level, review35) without being judged as a spike or a step: a sampling line off for a few seconds to minutes beside a patient who kept
 // breathing is no forged value, and its end is no step. A reading back after
 // longer than gap (rate_of_change's max_gap) since the air began, or since the
 // reading before it when a silence came first, is the channel's level from
@@ -1015,7 +1017,7 @@ const mmHgPerKPa = 7.500615758
 // as any, from the level before the air (a level forged after a disconnection
 // is still a step). The other checks (frozen, too_regular, drift_return, a
 // unit mislabelled, the breathing rate's circuitOpen) read the values as
-// before. A forged etCO2 of 0-3.6 mmHg looks as a sampling line off looks and
+// before; the boxes (judgeBox) see neither the air nor the reading back. A forged etCO2 of 0-3.6 mmHg looks as a sampling line off looks and
 // hides no value of the patient's. The sixth blind generator's sampling-line
 // disconnects (etco2_disconnect: 0-3 mmHg or 0.1-0.4 kPa for one message to 20
 // minutes beside an unchanged breathing rate) were all of its clean beds'
@@ -1024,6 +1026,11 @@ const mmHgPerKPa = 7.500615758
 func (s *stream) airRead(t *track, v, b float64, ok, silent bool, last, now, gap int64) bool {
 	if !ok {
 		return v < airCO2 // a reading of the air teaches no level
+	}
+	if t.exN > 0 && !t.exAir && t.exUp {
+		// An excursion that rose by a spike first is no line coming off
+		// (air reads lower, never higher): judged as any, the air with it.
+		return false
 	}
 	// Near the level in kPa, labelled mmHg, it may be the unit mislabelled
 	// (unitJump): a 26 mmHg patient's 3.5 kPa.
@@ -1043,7 +1050,10 @@ func (s *stream) airRead(t *track, v, b float64, ok, silent bool, last, now, gap
 			s.cancelBox(pEtCO2)
 			return true
 		}
-		if math.Abs(v-t.exPre) < max(t.threshold(pEtCO2, b)/4, math.Abs(t.exPeak-t.exPre)/4) { // back, as excursions has it
+		// Back within a quarter of the spike threshold: the air's depth is
+		// the line's, and a quarter of it (10 mmHg under 40) would take a
+		// level moved by a step as the level.
+		if math.Abs(v-t.exPre) < t.threshold(pEtCO2, b)/4 {
 			t.exN = 0
 			t.push(v)
 			return true

@@ -624,3 +624,32 @@ func TestForgedCO2AroundAir35(t *testing.T) {
 		})
 	}
 }
+
+// TestForgedCO2AcrossAirReview35 (review35): what one forged reading of the
+// air must not buy. A level forged 7 mmHg up (above the step threshold, 6)
+// right after one reading of the air landed "back on the level" by a quarter
+// of the air's depth (10 mmHg under 40) and was learned as the level, never
+// judged; a spike forged up and followed by one reading of the air was marked
+// the line's and dropped. Without the air reading both are reported, and
+// before airRead the air reading itself was a spike.
+func TestForgedCO2AcrossAirReview35(t *testing.T) {
+	cfg := vitals.DefaultConfig()
+	cases := []struct {
+		name  string
+		ticks []tick
+	}{
+		{"level forged 7 up after one reading of the air", then(then(capnoBed(200, 0, 10*sec, co2At(40)), 10*sec, capnoBed(1, 200, 10*sec, air)),
+			10*sec, capnoBed(200, 201, 10*sec, co2At(47)))},
+		{"level forged 7 down after one reading of the air", then(then(capnoBed(200, 0, 10*sec, co2At(40)), 10*sec, capnoBed(1, 200, 10*sec, air)),
+			10*sec, capnoBed(200, 201, 10*sec, co2At(33)))},
+		{"spike forged up, then one reading of the air", then(then(then(capnoBed(200, 0, 10*sec, co2At(40)), 10*sec, capnoBed(2, 200, 10*sec, co2At(60))),
+			10*sec, capnoBed(1, 202, 10*sec, air)), 10*sec, capnoBed(60, 203, 10*sec, co2At(40)))},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if len(co2Findings(run(t, cfg, c.ticks))) == 0 {
+				t.Error("the forged end-tidal CO2 went unreported")
+			}
+		})
+	}
+}
