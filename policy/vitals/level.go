@@ -2,7 +2,6 @@ package vitals
 
 import (
 	"math"
-	"os"
 	"time"
 )
 
@@ -131,9 +130,6 @@ func takesBack(d, was float64) bool {
 // forgery, docs/vitals.md "What still slips through").
 func (s *stream) cvpMoved(arrival time.Time, gap time.Duration) bool {
 	m, pm := &s.cur[pARTMean], &s.prev[pARTMean]
-	if probeNoCVP || probeProp {
-		return s.probeMoved(arrival, gap)
-	}
 	if !s.venOK || !s.venWasOK || !m.ok || !pm.ok || !pm.at.Equal(s.prevArrival) || arrival.Sub(s.prevArrival) > gap {
 		return false // not both in this message and the previous one, max_gap apart
 	}
@@ -166,48 +162,4 @@ func (s *stream) venous(e *Engine, v float64, u uint8) {
 	if base := e.t.canon[u].base(v); base >= venMin && base <= venMax {
 		s.ven, s.venOK = float32(base), true
 	}
-}
-
-// Measurement probe of session 35 (c5art35), not a proposal: HL7X_NOCVP=1
-// treats a one-amount arterial shift as a height change without the venous
-// row; HL7X_PROP=1 treats a one-factor shift of the three pressures (a
-// vasopressor's end on corpus5) as a change of state.
-var probeNoCVP, probeProp = os.Getenv("HL7X_NOCVP") == "1", os.Getenv("HL7X_PROP") == "1"
-
-func (s *stream) probeMoved(arrival time.Time, gap time.Duration) bool {
-	m, pm := &s.cur[pARTMean], &s.prev[pARTMean]
-	if !m.ok || !pm.ok || !pm.at.Equal(s.prevArrival) || arrival.Sub(s.prevArrival) > gap {
-		return false
-	}
-	for _, q := range [...]param{pARTSys, pARTDia} {
-		if !s.cur[q].ok || !s.prev[q].ok || s.prev[q].v <= 0 {
-			return false
-		}
-	}
-	dm := m.v - pm.v
-	if probeNoCVP && math.Abs(dm) >= levelMin && math.Abs(dm) <= levelMax {
-		tol := max(levelTol, levelShare*math.Abs(dm))
-		ok := true
-		for _, q := range [...]param{pARTSys, pARTDia} {
-			if math.Abs(s.cur[q].v-s.prev[q].v-dm) > tol {
-				ok = false
-			}
-		}
-		if ok {
-			return true
-		}
-	}
-	if probeProp && pm.v > 0 {
-		f := m.v / pm.v
-		if f < 0.75 || f > 1.33 || math.Abs(f-1) < 0.08 {
-			return false
-		}
-		for _, q := range [...]param{pARTSys, pARTDia} {
-			if math.Abs(s.cur[q].v/s.prev[q].v-f) > 0.04 {
-				return false
-			}
-		}
-		return true
-	}
-	return false
 }
