@@ -1387,3 +1387,32 @@ func TestArterialForgeryShapesBesideShutLine35b(t *testing.T) {
 		})
 	}
 }
+
+// TestArterialShiftsWithoutWitness35 (session 35, c5art35): the two shapes
+// left among corpus5's clean-bed arterial rate_of_change flags at main
+// c6283bc stay reported on a line without a central venous row. (a) The
+// three pressures moved by one amount in one message and back 30 min later:
+// a transducer raised or lowered with nothing else on its holder (s3 m0058
+// 786: 126/72/92 to 113/59/79), and a forged offset (corpus2's, corpus4's
+// and corpus5's arterial steps: s1 m0055 3211, 100/53/71 to 141/89/108).
+// (b) The three scaled by one factor in one message and back: the fifth
+// generator's vasopressor condition ending (s1 m0032 136: 141/66/94 to
+// 122/55/80, the heart rate steady) and a forged scaling or a drift snapped
+// back. Nothing on such a bed tells them apart: no second transducer shares
+// the holder, and a catecholamine's effect ends over minutes, not within a
+// sample.
+func TestArterialShiftsWithoutWitness35(t *testing.T) {
+	tests := []struct {
+		name string
+		at   func(i int, d, v float64) msg
+	}{
+		{"one amount", func(i int, d, _ float64) msg { return artShifted(i, 80, d, d, d) }},
+		{"one factor", func(i int, d, _ float64) msg {
+			f := 1 + d/90
+			return artShifted(i, 80, 120*f-120, 70*f-70, 90*f-90)
+		}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) { checkHeightShift(t, tc.at, 0, true) })
+	}
+}
