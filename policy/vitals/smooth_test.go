@@ -419,15 +419,9 @@ func TestPulseQuietSleep35(t *testing.T) {
 		}
 	})
 	t.Run("quiet sleep: the pulse rate replaced by its moving average", func(t *testing.T) {
-		var hist []float64
+		avg := movingAverage(120)
 		fs := run(t, vitals.DefaultConfig(), sleepBed35(func(i int, x, a, b float64) msg {
-			hist = append(hist, x+3.5*b)
-			lo := max(0, len(hist)-120)
-			sum := 0.0
-			for _, v := range hist[lo:] {
-				sum += v
-			}
-			return beat(x+1.5*a, sum/float64(len(hist)-lo))
+			return beat(x+1.5*a, avg(x+3.5*b))
 		}))
 		if len(only(fs, "too_regular")) == 0 {
 			t.Errorf("no too_regular on the pulse rate; rules fired %q", rulesOf(fs))
@@ -479,15 +473,9 @@ func TestPulseAfterECGNoise35(t *testing.T) {
 		}
 	})
 	t.Run("ECG noise in quiet sleep: the pulse rate replaced by its moving average", func(t *testing.T) {
-		var hist []float64
+		avg := movingAverage(120)
 		fs := run(t, vitals.DefaultConfig(), sleepBed35(func(i int, x, a, b float64) msg {
-			hist = append(hist, x+3.5*b)
-			lo := max(0, len(hist)-120)
-			sum := 0.0
-			for _, v := range hist[lo:] {
-				sum += v
-			}
-			return beat(noisy(i, x+1.5*a), sum/float64(len(hist)-lo))
+			return beat(noisy(i, x+1.5*a), avg(x+3.5*b))
 		}))
 		if len(only(fs, "too_regular")) == 0 {
 			t.Errorf("no too_regular on the pulse rate; rules fired %q", rulesOf(fs))
@@ -501,4 +489,19 @@ func TestPulseAfterECGNoise35(t *testing.T) {
 			t.Errorf("no too_regular on the pulse rate; rules fired %q", rulesOf(fs))
 		}
 	})
+}
+
+// movingAverage returns a function that takes the next value of a series and
+// returns the mean of its last n values.
+func movingAverage(n int) func(v float64) float64 {
+	var hist []float64
+	return func(v float64) float64 {
+		hist = append(hist, v)
+		lo := max(0, len(hist)-n)
+		sum := 0.0
+		for _, x := range hist[lo:] {
+			sum += x
+		}
+		return sum / float64(len(hist)-lo)
+	}
 }

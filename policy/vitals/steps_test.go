@@ -1182,6 +1182,18 @@ func TestArterialForgeriesStillReported35(t *testing.T) {
 	}
 }
 
+// calmLine is message i of a calm patient whose other channels scatter by a
+// beat or a breath (a change of state moves them beyond that, and excuses a
+// step), with an arterial line at s/d/m, each off by the same -1, 0 or +1.
+func calmLine(i int, s, d, m float64) msg {
+	g := rand.New(rand.NewPCG(uint64(i), 35))
+	n := func() float64 { return float64(g.IntN(2)) }
+	r := msg{rows: []row{hr(num(80 + n())), pr(num(80 + n())), spo2(num(97 + n())), rr(num(16 + n())), temp("37.0")}}
+	o := float64(rand.New(rand.NewPCG(uint64(i), 36)).IntN(3) - 1)
+	r.rows = append(r.rows, artS(num(math.Round(s)+o)), artD(num(math.Round(d)+o)), artM(num(math.Round(m)+o)))
+	return r
+}
+
 // TestArterialDampedSlowlyThenFlushed35 (session 35, c6line35): air or a
 // clot gathering in the tubing damps an arterial trace over half an hour,
 // the systolic sinking and the diastolic rising a mmHg at a time around a
@@ -1194,18 +1206,7 @@ func TestArterialForgeriesStillReported35(t *testing.T) {
 // on a line that never narrowed (TestArterialDamping20).
 func TestArterialDampedSlowlyThenFlushed35(t *testing.T) {
 	const step = 30 * time.Second
-	// A calm patient whose other channels scatter by a beat or a breath
-	// (a change of state moves them beyond that, and excuses a step).
-	calm := func(i int) msg {
-		g := rand.New(rand.NewPCG(uint64(i), 35))
-		n := func() float64 { return float64(g.IntN(2)) }
-		return msg{rows: []row{hr(num(80 + n())), pr(num(80 + n())), spo2(num(97 + n())), rr(num(16 + n())), temp("37.0")}}
-	}
-	line := func(i int, s, d, m float64) msg {
-		r, n := calm(i), float64(rand.New(rand.NewPCG(uint64(i), 36)).IntN(3)-1)
-		r.rows = append(r.rows, artS(num(math.Round(s)+n)), artD(num(math.Round(d)+n)), artM(num(math.Round(m)+n)))
-		return r
-	}
+	line := calmLine
 	plain := func(i int) msg { return line(i, 125, 55, 80) }
 	learn := every(120, step, plain)
 	// k (0 to 1) of the damping: the systolic under-reads by 40 % of the
@@ -1251,16 +1252,7 @@ func TestArterialDampedSlowlyThenFlushed35(t *testing.T) {
 // for the damping clearing and reported nothing; 1088c8d reported it.
 func TestArterialNarrowedByThePatientThenWidened35b(t *testing.T) {
 	const step = 30 * time.Second
-	calm := func(i int) msg {
-		g := rand.New(rand.NewPCG(uint64(i), 35))
-		n := func() float64 { return float64(g.IntN(2)) }
-		return msg{rows: []row{hr(num(80 + n())), pr(num(80 + n())), spo2(num(97 + n())), rr(num(16 + n())), temp("37.0")}}
-	}
-	line := func(i int, s, d, m float64) msg {
-		r, n := calm(i), float64(rand.New(rand.NewPCG(uint64(i), 36)).IntN(3)-1)
-		r.rows = append(r.rows, artS(num(math.Round(s)+n)), artD(num(math.Round(d)+n)), artM(num(math.Round(m)+n)))
-		return r
-	}
+	line := calmLine
 	learn := every(120, step, func(i int) msg { return line(i, 165, 70, 102) })
 	// The patient's pressure falls over 30 min, the diastolic kept.
 	treated := func(i int, k float64) msg { return line(i, 165-45*k, 70, 102-15*k) }
