@@ -33,7 +33,6 @@ type rowLayout struct {
 	unknown    uint8               // NM rows of unknown codes among them
 	equip      uint8               // the row whose OBX-18 gave the message's EUI-64, or layoutRows
 	ok         bool
-	pvc        bool // PROBE ecg35: a PVC-rate row among them
 }
 
 // rowRead is what an OBX row decodes to, apart from its value and time.
@@ -50,7 +49,6 @@ const (
 	rowTimed               // OBX-14 holds a time
 	rowUnknown             // an NM row of an unknown code
 	rowSlow                // a later message's row must be read field by field
-	rowPVC                 // PROBE ecg35: an NM row of MDC_ECG_V_P_C_RATE (148066)
 )
 
 // What rowRead.u holds besides a canon index.
@@ -288,9 +286,6 @@ func (s *stream) row(e *Engine, em *emitter, seg hl7.Segment, d hl7.Delimiters, 
 	if !read {
 		if string(o.valueType) == "NM" {
 			flags = rowUnknown
-			if c := firstComponent(code, d); string(c) == "148066" {
-				flags |= rowPVC
-			}
 		}
 		return dst, rr, flags
 	}

@@ -123,19 +123,18 @@ type stream struct {
 	lastFall float32  // the temperature's fall into the previous message (°C; 0: none), see rate
 	tempFall tempFall // a fast temperature fall not yet judged, see rate
 
-	disagree        [2]disagreement // ECG heart rate against each pulse rate, see hrpr
-	plethOK         uint8           // messages since the oximeter was last disturbed, see notePleth
-	plethWas        uint8           // plethOK before the current message (a pulse-rate spike's calm before it)
-	plethOwn        lately          // since the oximeter itself was last disturbed: plethOK without the heart rate's own departures (see notePleth)
-	plethDip        lately          // since the saturation was last pulled below its level (satPulled, see notePleth)
-	artAt           uint32          // arrival of the message that ended the last handling spell seen, an ECG over-count or a jolted probe (probeJolt), Unix seconds (see artBurst; kept here, in padding)
-	plethAt         int64           // arrival of the oximeter's last disturbance (plethOK), Unix ns
-	lineWas         bool            // the previous message's arterial line was flushed, zeroed or damped
-	lineZero        bool            // and it was zeroed since it last showed an open trace (the reported steps' memory is forgotten, see excursions)
-	pvcCur, pvcPrev bool            // PROBE ecg35: a PVC-rate row in this message, in the previous one
-	ecgOver         bool            // the previous message's heart rate stood above a pulse rate that kept its level (see notePleth; kept here, in padding)
-	dipRun          uint8           // messages in a row whose saturation is pulled below its level (satPulled), up to 255 (see notePleth; in padding)
-	nibpShown       uint32          // MSH-7 (Unix s) of the latest message that carried the current cuff reading, see cuffBack (in padding)
+	disagree  [2]disagreement // ECG heart rate against each pulse rate, see hrpr
+	plethOK   uint8           // messages since the oximeter was last disturbed, see notePleth
+	plethWas  uint8           // plethOK before the current message (a pulse-rate spike's calm before it)
+	plethOwn  lately          // since the oximeter itself was last disturbed: plethOK without the heart rate's own departures (see notePleth)
+	plethDip  lately          // since the saturation was last pulled below its level (satPulled, see notePleth)
+	artAt     uint32          // arrival of the message that ended the last handling spell seen, an ECG over-count or a jolted probe (probeJolt), Unix seconds (see artBurst; kept here, in padding)
+	plethAt   int64           // arrival of the oximeter's last disturbance (plethOK), Unix ns
+	lineWas   bool            // the previous message's arterial line was flushed, zeroed or damped
+	lineZero  bool            // and it was zeroed since it last showed an open trace (the reported steps' memory is forgotten, see excursions)
+	ecgOver   bool            // the previous message's heart rate stood above a pulse rate that kept its level (see notePleth; kept here, in padding)
+	dipRun    uint8           // messages in a row whose saturation is pulled below its level (satPulled), up to 255 (see notePleth; in padding)
+	nibpShown uint32          // MSH-7 (Unix s) of the latest message that carried the current cuff reading, see cuffBack (in padding)
 
 	nibpAt      time.Time
 	nibp        [3]float64
@@ -348,7 +347,6 @@ const learnIDs = 16
 // against the stream's layout (hashRows).
 func (s *stream) extract(e *Engine, em *emitter, m *hl7.Message, rh *rowHashes, dst []Finding) ([]Finding, uint64) {
 	clear(s.cur[:])
-	s.pvcPrev, s.pvcCur = s.pvcCur, false
 	s.timed = 0
 	s.venOK = false
 	var patient uint64
@@ -414,12 +412,6 @@ func (s *stream) extract(e *Engine, em *emitter, m *hl7.Message, rh *rowHashes, 
 			if dst, rr, flags = s.row(e, em, seg, d, i, dst); flags&rowUnknown != 0 {
 				unknown++
 			}
-			if flags&rowPVC != 0 {
-				s.pvcCur = true
-				if j < layoutRows && !fast {
-					s.layout.pvc = true
-				}
-			}
 			if j < layoutRows && !fast {
 				s.layout.note(j, rr, flags, spans[j], len(em.equip) > 0)
 			}
@@ -428,7 +420,6 @@ func (s *stream) extract(e *Engine, em *emitter, m *hl7.Message, rh *rowHashes, 
 	}
 	if fast {
 		unknown += uint64(s.layout.unknown)
-		s.pvcCur = s.pvcCur || s.layout.pvc
 	} else {
 		s.layout.hash, s.layout.ok = rh.rows, true
 	}

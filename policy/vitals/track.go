@@ -3,7 +3,6 @@ package vitals
 import (
 	"fmt"
 	"math"
-	"os"
 	"time"
 )
 
@@ -165,7 +164,6 @@ type track struct {
 	prbKept, prbAny bool      // PROBE ecg35
 	prbVals         []float64 // PROBE ecg35: HR, PR, PRInv per message
 	prbPrev         float64   // PROBE
-	prbPVC          bool      // PROBE ecg35: the PVC row was there before the rise and gone in each of its messages
 	exPeak          float64   // the value furthest from exPre
 	exSum           float64   // sum of its values, for the mean shift of a small step
 	exFirst         float64   // its first value: a step holds its level, a drug response keeps ramping; in an excursion that read the air (exAir), the arrival of its last reading of the air, Unix ns (airRead)
@@ -807,7 +805,6 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 			t.exArt = p == pHR && dev > 0 && inBurst(now, s.artAt)
 			if p == pHR {
 				t.prbKept, t.prbAny, t.prbVals, t.prbPrev = true, false, nil, prevV
-				t.prbPVC = dev > 0 && s.pvcPrev && !s.pvcCur
 				s.probeNote(t, b, deficit)
 			}
 			continue
@@ -875,9 +872,6 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 				disturbed = s.ownSince(int(t.exN) + 1)
 				thrown = t.exPeak <= 2*t.exPre && (s.dipSince(int(t.exN)+plethSettle+1) || t.exArt)
 			}
-			if p == pHR && t.exPeak > t.exPre && t.prbPVC && s.pvcCur && os.Getenv("ECG35_PVC") != "" {
-				thrown = true // PROBE ecg35: arrhythmia analysis suspended over the rise: ECG noise
-			}
 			judged := !thrown && (!info.noSpike && !disturbed || alone && t.exN > 1 && now-t.exStart >= corr || rose) || fell || far
 			least := spike
 			if p == pSpO2 && s.neonatal {
@@ -906,7 +900,7 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 					why = "breathing rate read 0 while the capnograph kept its end-tidal CO2, and returned: breaths measured but not counted, or forged"
 				}
 				if p == pHR && t.exPeak > t.exPre {
-					why += fmt.Sprintf(" #PROBE rose=%v alone=%v n=%d dur=%.1f pre=%g peak=%g kept=%v any=%v neo=%v art=%v prev=%g back=%g prnow=%v pvc=%v vals=%v", rose, alone, t.exN, float64(now-t.exStart)/1e9, t.exPre, t.exPeak, t.prbKept, t.prbAny, s.neonatal, t.exArt, t.prbPrev, c.v, s.cur[pPR].ok, t.prbPVC && s.pvcCur, t.prbVals)
+					why += fmt.Sprintf(" #PROBE rose=%v alone=%v n=%d dur=%.1f pre=%g peak=%g kept=%v any=%v neo=%v art=%v prev=%g back=%g prnow=%v vals=%v", rose, alone, t.exN, float64(now-t.exStart)/1e9, t.exPre, t.exPeak, t.prbKept, t.prbAny, s.neonatal, t.exArt, t.prbPrev, c.v, s.cur[pPR].ok, t.prbVals)
 				}
 				dst = em.add(dst, rSpike, p, t.exSeg, c.at, t.exPeak, t.exPre, least, "", why)
 			}
@@ -927,7 +921,6 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 		t.exFar = t.exFar && s.pulseAbove(pulseFar)
 		if p == pHR {
 			s.probeNote(t, t.exPre, deficit)
-			t.prbPVC = t.prbPVC && !s.pvcCur
 		}
 		if math.Abs(c.v-t.exPre) > math.Abs(t.exPeak-t.exPre) {
 			t.exPeak = c.v
