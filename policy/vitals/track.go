@@ -1,7 +1,6 @@
 package vitals
 
 import (
-	"fmt"
 	"math"
 	"time"
 )
@@ -143,33 +142,30 @@ type track struct {
 	noiseN   uint8 // changes averaged into noise while learning it
 	exNudged uint8 // messages of the excursion in which a related channel was nudged (see nudged)
 
-	exN             uint8   // messages in the current excursion, 0 when none
-	undoOK          bool    // a step or unit jump of the channel, from undo, was reported, or a step corroborated (see undoes)
-	undoCorr        bool    // undo is the level a corroborated step left, not a reported one's (kept here, in padding)
-	unitPend        bool    // the last message was the baseline converted to another unit, not yet reported (kept here, in padding)
-	present         uint8   // messages in a row the channel was present, up to 255 (tooSmooth; kept here, in padding)
-	exUp            bool    // a message of the excursion lay above its baseline by the spike threshold (a rate's rise; kept here, in padding)
-	exAir           bool    // an etCO2 excursion that read the air (airCO2): the sampling line, not the patient (kept here, in padding)
-	exPre           float64 // baseline when it began
-	exStart         int64   // arrival of its first message, Unix ns
-	exPartner       bool    // a related channel moved with it
-	exBeyond        bool    // a related channel moved with it beyond its own scatter, or (SpO2) the heart changed pace: vouches for a deep spike
-	exShifted       bool    // a related channel moved with it beyond its own scatter, or any other channel did in its first message (corroborates a step)
-	exWitness       bool    // a related channel was present during it (not all off, as with a probe off)
-	exFar           bool    // the SpO2 pulse rate above the heart rate by more than pulseFar in every message of its rise (kept here, in padding)
-	exArt           bool    // a heart rate's rise that began within artBurst after an earlier ECG over-count ended (see artBurst; kept here, in padding)
-	exBack          bool    // it began by jumping back to the level the channel left by a jump in one message 10–90 min before (see jumpedBack)
-	exAlone         bool    // the SpO2 pulse rate above the heart rate in every message (the pulse rate's spike, or the heart rate's fall; see pulseAbove), or the breathing rate 0 beside a capnograph that held (see breathsSeen), no other channel beyond its scatter
-	exSeg           int
-	prbKept, prbAny bool      // PROBE ecg35
-	prbVals         []float64 // PROBE ecg35: HR, PR, PRInv per message
-	prbPrev         float64   // PROBE
-	exPeak          float64   // the value furthest from exPre
-	exSum           float64   // sum of its values, for the mean shift of a small step
-	exFirst         float64   // its first value: a step holds its level, a drug response keeps ramping; in an excursion that read the air (exAir), the arrival of its last reading of the air, Unix ns (airRead)
-	exJump          float32   // the change into its first message, for abrupt
-	undo            float32   // the level the last reported or corroborated step or unit jump left, while undoOK
-	refused         int64     // arrival of the last row of the parameter whose value was refused (out of range, unit), Unix ns: the channel was not silent
+	exN       uint8   // messages in the current excursion, 0 when none
+	undoOK    bool    // a step or unit jump of the channel, from undo, was reported, or a step corroborated (see undoes)
+	undoCorr  bool    // undo is the level a corroborated step left, not a reported one's (kept here, in padding)
+	unitPend  bool    // the last message was the baseline converted to another unit, not yet reported (kept here, in padding)
+	present   uint8   // messages in a row the channel was present, up to 255 (tooSmooth; kept here, in padding)
+	exUp      bool    // a message of the excursion lay above its baseline by the spike threshold (a rate's rise; kept here, in padding)
+	exAir     bool    // an etCO2 excursion that read the air (airCO2): the sampling line, not the patient (kept here, in padding)
+	exPre     float64 // baseline when it began
+	exStart   int64   // arrival of its first message, Unix ns
+	exPartner bool    // a related channel moved with it
+	exBeyond  bool    // a related channel moved with it beyond its own scatter, or (SpO2) the heart changed pace: vouches for a deep spike
+	exShifted bool    // a related channel moved with it beyond its own scatter, or any other channel did in its first message (corroborates a step)
+	exWitness bool    // a related channel was present during it (not all off, as with a probe off)
+	exFar     bool    // the SpO2 pulse rate above the heart rate by more than pulseFar in every message of its rise (kept here, in padding)
+	exArt     bool    // a heart rate's rise that began within artBurst after an earlier ECG over-count ended (see artBurst; kept here, in padding)
+	exBack    bool    // it began by jumping back to the level the channel left by a jump in one message 10–90 min before (see jumpedBack)
+	exAlone   bool    // the SpO2 pulse rate above the heart rate in every message (the pulse rate's spike, or the heart rate's fall; see pulseAbove), or the breathing rate 0 beside a capnograph that held (see breathsSeen), no other channel beyond its scatter
+	exSeg     int
+	exPeak    float64 // the value furthest from exPre
+	exSum     float64 // sum of its values, for the mean shift of a small step
+	exFirst   float64 // its first value: a step holds its level, a drug response keeps ramping; in an excursion that read the air (exAir), the arrival of its last reading of the air, Unix ns (airRead)
+	exJump    float32 // the change into its first message, for abrupt
+	undo      float32 // the level the last reported or corroborated step or unit jump left, while undoOK
+	refused   int64   // arrival of the last row of the parameter whose value was refused (out of range, unit), Unix ns: the channel was not silent
 
 	last, last2 float64 // the two previous values
 	prevV       float64 // the previous value, for noise (last is kept only by tooSmooth)
@@ -803,10 +799,6 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 			t.exJump = float32(math.Abs(c.v - prevV))
 			t.exBack = p == pRR && s.jumpedBack(c.v, dev, b, now)
 			t.exArt = p == pHR && dev > 0 && inBurst(now, s.artAt)
-			if p == pHR {
-				t.prbKept, t.prbAny, t.prbVals, t.prbPrev = true, false, nil, prevV
-				s.probeNote(t, b, deficit)
-			}
 			continue
 		}
 		back := math.Abs(c.v-t.exPre) < max(lo/2, math.Abs(t.exPeak-t.exPre)/4) // most of the way back
@@ -899,9 +891,6 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 				case breathless:
 					why = "breathing rate read 0 while the capnograph kept its end-tidal CO2, and returned: breaths measured but not counted, or forged"
 				}
-				if p == pHR && t.exPeak > t.exPre {
-					why += fmt.Sprintf(" #PROBE rose=%v alone=%v n=%d dur=%.1f pre=%g peak=%g kept=%v any=%v neo=%v art=%v prev=%g back=%g prnow=%v vals=%v", rose, alone, t.exN, float64(now-t.exStart)/1e9, t.exPre, t.exPeak, t.prbKept, t.prbAny, s.neonatal, t.exArt, t.prbPrev, c.v, s.cur[pPR].ok, t.prbVals)
-				}
 				dst = em.add(dst, rSpike, p, t.exSeg, c.at, t.exPeak, t.exPre, least, "", why)
 			}
 			t.exN = 0
@@ -919,9 +908,6 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 		t.exWitness = t.exWitness || s.witnessed(p)
 		t.exAlone = t.exAlone && s.witnessAgainst(p, t.exPeak > t.exPre, t.exPre, moved, lim, deficit) && others == 0 && !partnerShifted[p]
 		t.exFar = t.exFar && s.pulseAbove(pulseFar)
-		if p == pHR {
-			s.probeNote(t, t.exPre, deficit)
-		}
 		if math.Abs(c.v-t.exPre) > math.Abs(t.exPeak-t.exPre) {
 			t.exPeak = c.v
 		}
@@ -1781,19 +1767,4 @@ func lineReturned(p param, dev float64, lineBack *[numParams]float64) bool {
 		}
 	}
 	return false
-}
-
-// probeNote PROBE ecg35: records the pulse rates beside a heart-rate excursion.
-func (s *stream) probeNote(t *track, b, deficit float64) {
-	t.prbVals = append(t.prbVals, s.cur[pHR].v, -1, -1)
-	n := len(t.prbVals)
-	for i, q := range [...]param{pPR, pPRInv} {
-		if s.cur[q].ok {
-			t.prbAny = true
-			t.prbVals[n-2+i] = s.cur[q].v
-			if math.Abs(s.cur[q].v-b) > deficit {
-				t.prbKept = false
-			}
-		}
-	}
 }
