@@ -5,6 +5,7 @@ import (
 	"hash/maphash"
 	"math"
 	"math/bits"
+	"strconv"
 
 	"github.com/hl7gate/hl7gate/hl7"
 )
@@ -43,12 +44,18 @@ type rowRead struct {
 	obs uint8 // where OBX-14 starts, counted from OBX-5's end; 0: it is hashed with the row (see rowsHash)
 }
 
+// pvcCode is the IEEE 11073-10101 code of the ECG's ventricular premature
+// beat rate (MDC_ECG_V_P_C_RATE), which a monitor's arrhythmia analysis
+// reports beside the heart rate (see arrSuspended).
+const pvcCode = "148066"
+
 // What row says of a row besides its rowRead.
 const (
 	rowDemo    = 1 << iota // OBX-8 holds DEMO
 	rowTimed               // OBX-14 holds a time
 	rowUnknown             // an NM row of an unknown code
 	rowSlow                // a later message's row must be read field by field
+	rowPVC                 // a PVC-rate row holding a count (see pvcCode)
 )
 
 // What rowRead.u holds besides a canon index.
@@ -286,6 +293,14 @@ func (s *stream) row(e *Engine, em *emitter, seg hl7.Segment, d hl7.Delimiters, 
 	if !read {
 		if string(o.valueType) == "NM" {
 			flags = rowUnknown
+			if string(firstComponent(code, d)) == pvcCode {
+				// Read field by field in every message: its value, not
+				// only its presence, tells whether the analysis ran.
+				flags |= rowSlow
+				if v, err := strconv.ParseFloat(string(r.Field(5)), 64); err == nil && v >= 0 {
+					flags |= rowPVC
+				}
+			}
 		}
 		return dst, rr, flags
 	}

@@ -1010,3 +1010,35 @@ func TestFlushInPartOfWindow(t *testing.T) {
 	}
 	checkRules(t, run(t, vitals.DefaultConfig(), lineBed("", "", "")))
 }
+
+// TestHeartRateRiseWithArrhythmiaSuspended35 (session 35, ecg35,
+// arrSuspended): a monitor that reports a PVC rate beside the heart rate
+// withholds it while its arrhythmia analysis is suspended on a noisy ECG,
+// when the QRS counter counts the noise as beats: an ECG heart rate risen
+// to 230 for two messages at 10 s above a pulse rate at the heart's level,
+// with the PVC row gone in both and back with the return, is the ECG's own
+// artefact (corpus6's "ECG noise counted as QRS"). Reported: the same rise
+// with the PVC row kept (a forgery rewrites the heart rate and leaves the
+// rest of the message as the monitor wrote it), and with the PVC row still
+// gone on the return (the analysis did not come back with the heart rate).
+func TestHeartRateRiseWithArrhythmiaSuspended35(t *testing.T) {
+	pvc := func(v string) row { return row{code: "148066", value: v, unit: "264864"} }
+	bed := func(pvcDuring, pvcReturn bool) []tick {
+		return every(100, 10*sec, func(i int) msg {
+			m := msg{rows: []row{hr(num(80 + float64(i%3))), pr(num(80 + float64((i+1)%3))), spo2(num(96 + float64(i%2))),
+				rr(num(16 + float64(i%3))), temp("37.0")}}
+			rise := i == 80 || i == 81
+			if rise {
+				m.rows[0] = hr(num(230 + float64(i%2)))
+			}
+			if !rise && (i != 82 || pvcReturn) || rise && pvcDuring {
+				m.rows = append(m.rows, pvc("0"))
+			}
+			return m
+		})
+	}
+	cfg := vitals.DefaultConfig()
+	t.Run("PVC row gone over the rise", func(t *testing.T) { checkRules(t, run(t, cfg, bed(false, true))) })
+	t.Run("PVC row kept", func(t *testing.T) { checkRules(t, run(t, cfg, bed(true, true)), "spike") })
+	t.Run("PVC row not back on the return", func(t *testing.T) { checkRules(t, run(t, cfg, bed(false, false)), "spike") })
+}

@@ -141,6 +141,7 @@ type track struct {
 	exLevel  bool  // it began with the arterial line taken back by the shift it made last (levelled)
 	noiseN   uint8 // changes averaged into noise while learning it
 	exNudged uint8 // messages of the excursion in which a related channel was nudged (see nudged)
+	exARR    bool  // a heart rate's rise in each message of which the PVC rate was gone, after a message that had it (see arrSuspended)
 
 	exN       uint8   // messages in the current excursion, 0 when none
 	undoOK    bool    // a step or unit jump of the channel, from undo, was reported, or a step corroborated (see undoes)
@@ -799,6 +800,7 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 			t.exJump = float32(math.Abs(c.v - prevV))
 			t.exBack = p == pRR && s.jumpedBack(c.v, dev, b, now)
 			t.exArt = p == pHR && dev > 0 && inBurst(now, s.artAt)
+			t.exARR = p == pHR && dev > 0 && s.pvcWas && !s.pvcNow
 			continue
 		}
 		back := math.Abs(c.v-t.exPre) < max(lo/2, math.Abs(t.exPeak-t.exPre)/4) // most of the way back
@@ -862,7 +864,7 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 			thrown := false
 			if p == pHR {
 				disturbed = s.ownSince(int(t.exN) + 1)
-				thrown = t.exPeak <= 2*t.exPre && (s.dipSince(int(t.exN)+plethSettle+1) || t.exArt)
+				thrown = t.exPeak <= 2*t.exPre && (s.dipSince(int(t.exN)+plethSettle+1) || t.exArt) || s.arrSuspended(t)
 			}
 			judged := !thrown && (!info.noSpike && !disturbed || alone && t.exN > 1 && now-t.exStart >= corr || rose) || fell || far
 			least := spike
@@ -908,6 +910,7 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 		t.exWitness = t.exWitness || s.witnessed(p)
 		t.exAlone = t.exAlone && s.witnessAgainst(p, t.exPeak > t.exPre, t.exPre, moved, lim, deficit) && others == 0 && !partnerShifted[p]
 		t.exFar = t.exFar && s.pulseAbove(pulseFar)
+		t.exARR = t.exARR && !s.pvcNow
 		if math.Abs(c.v-t.exPre) > math.Abs(t.exPeak-t.exPre) {
 			t.exPeak = c.v
 		}
@@ -1767,4 +1770,24 @@ func lineReturned(p param, dev float64, lineBack *[numParams]float64) bool {
 		}
 	}
 	return false
+}
+
+// arrSuspended reports a heart rate's rise (t, returning now) over which the
+// monitor's arrhythmia analysis reported nothing: the PVC rate (pvcCode) was
+// there in the message before the rise, gone in each of its messages, and
+// is back in the return. A monitor runs its arrhythmia analysis on the same
+// ECG its QRS detector counts; when the signal is noisy (muscle tremor,
+// electrodes rubbed or pulled, an ESU) it suspends the analysis (on
+// bedside monitors "ARR suspended" or "noisy ECG") and withholds the PVC
+// count, while the heart-rate counter, which keeps running, counts noise
+// spikes as beats: the heart rate jumps to 140-300 for seconds and falls
+// back, the pulse rate unmoved. Such a rise is the ECG's own artefact and
+// is judged by no spike path (session 35, ecg35: corpus6's "ECG noise
+// counted as QRS", 46 of its 195 flagged clean-bed messages on training). A
+// forgery that rewrites the heart rate leaves the rest of the message as
+// the monitor wrote it, the PVC row with its count included; one that also
+// drops the PVC row for exactly the messages of its rise passes (a monitor
+// that never sends a PVC rate gains nothing and loses nothing here).
+func (s *stream) arrSuspended(t *track) bool {
+	return t.exARR && t.exPeak > t.exPre && s.pvcNow
 }
