@@ -5,7 +5,6 @@ import (
 	"hash/maphash"
 	"math"
 	"math/bits"
-	"strconv"
 
 	"github.com/hl7gate/hl7gate/hl7"
 )
@@ -297,7 +296,7 @@ func (s *stream) row(e *Engine, em *emitter, seg hl7.Segment, d hl7.Delimiters, 
 				// Read field by field in every message: its value, not
 				// only its presence, tells whether the analysis ran.
 				flags |= rowSlow
-				if v, err := strconv.ParseFloat(string(r.Field(5)), 64); err == nil && v >= 0 {
+				if v, ok := parseNumber(r.Field(5)); ok && v >= 0 {
 					flags |= rowPVC
 				}
 			}
