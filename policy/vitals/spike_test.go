@@ -1042,3 +1042,26 @@ func TestHeartRateRiseWithArrhythmiaSuspended35(t *testing.T) {
 	t.Run("PVC row kept", func(t *testing.T) { checkRules(t, run(t, cfg, bed(true, true)), "spike") })
 	t.Run("PVC row not back on the return", func(t *testing.T) { checkRules(t, run(t, cfg, bed(false, false)), "spike") })
 }
+
+// TestHeartRateForgedBetweenIntermittentPVCRows35 (review35c): a monitor that
+// sends its PVC row in every other message only (or only when non-zero) has
+// a message without it before and after each one that carries it; a heart
+// rate forged into one of the messages without it, the rest of the message
+// as the monitor wrote it, was taken for an ECG whose arrhythmia analysis
+// was suspended (arrSuspended). The row must have come steadily before the
+// rise for its absence to say anything.
+func TestHeartRateForgedBetweenIntermittentPVCRows35(t *testing.T) {
+	pvc := row{code: "148066", value: "0", unit: "264864"}
+	ticks := every(100, 10*sec, func(i int) msg {
+		m := msg{rows: []row{hr(num(80 + float64(i%3))), pr(num(80 + float64((i+1)%3))), spo2(num(96 + float64(i%2))),
+			rr(num(16 + float64(i%3))), temp("37.0")}}
+		if i == 81 {
+			m.rows[0] = hr("230")
+		}
+		if i%2 == 0 {
+			m.rows = append(m.rows, pvc)
+		}
+		return m
+	})
+	checkRules(t, run(t, vitals.DefaultConfig(), ticks), "spike")
+}
