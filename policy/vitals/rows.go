@@ -54,7 +54,7 @@ const (
 	rowTimed               // OBX-14 holds a time
 	rowUnknown             // an NM row of an unknown code
 	rowSlow                // a later message's row must be read field by field
-	rowPVC                 // a PVC-rate row holding a count (see pvcCode)
+	rowPVC                 // a PVC-rate row holding a count, not a placeholder, not deleted (see pvcCode)
 )
 
 // What rowRead.u holds besides a canon index.
@@ -296,8 +296,12 @@ func (s *stream) row(e *Engine, em *emitter, seg hl7.Segment, d hl7.Delimiters, 
 				// Read field by field in every message: its value, not
 				// only its presence, tells whether the analysis ran.
 				flags |= rowSlow
-				if v, ok := parseNumber(r.Field(5)); ok && v >= 0 {
-					flags |= rowPVC
+				// A count: not a placeholder (isSentinel) nor deleted
+				// (OBX-11 D or W, as measurement reads it).
+				if v, ok := parseNumber(r.Field(5)); ok && v >= 0 && !isSentinel(v) {
+					if st := string(r.Field(11)); st != "D" && st != "W" {
+						flags |= rowPVC
+					}
 				}
 			}
 		}
