@@ -266,8 +266,9 @@ func exactZeros(x uint64) uint64 {
 }
 
 // row reads OBX segment i field by field (see extract) and returns what a
-// message of the same layout can take from it, and rowDemo, rowTimed and
-// rowUnknown (an NM row of an unknown code).
+// message of the same layout can take from it, and rowDemo, rowTimed,
+// rowUnknown (an NM row of an unknown code) and, for a PVC-rate row
+// (pvcCode), rowSlow and rowPVC (see rowPVC).
 func (s *stream) row(e *Engine, em *emitter, seg hl7.Segment, d hl7.Delimiters, i int, dst []Finding) (_ []Finding, rr rowRead, flags uint8) {
 	// The fields are split only as far as needed, the furthest needed
 	// first, so that a row is split in one or two passes (through OBX-3,
