@@ -54,7 +54,7 @@ const (
 	rowTimed               // OBX-14 holds a time
 	rowUnknown             // an NM row of an unknown code
 	rowSlow                // a later message's row must be read field by field
-	rowPVC                 // a PVC-rate row holding a count (see pvcCode)
+	rowPVC                 // a PVC-rate row holding a count, not a placeholder, not deleted (see pvcCode)
 )
 
 // What rowRead.u holds besides a canon index.
@@ -266,8 +266,9 @@ func exactZeros(x uint64) uint64 {
 }
 
 // row reads OBX segment i field by field (see extract) and returns what a
-// message of the same layout can take from it, and rowDemo, rowTimed and
-// rowUnknown (an NM row of an unknown code).
+// message of the same layout can take from it, and rowDemo, rowTimed,
+// rowUnknown (an NM row of an unknown code) and, for a PVC-rate row
+// (pvcCode), rowSlow and rowPVC (see rowPVC).
 func (s *stream) row(e *Engine, em *emitter, seg hl7.Segment, d hl7.Delimiters, i int, dst []Finding) (_ []Finding, rr rowRead, flags uint8) {
 	// The fields are split only as far as needed, the furthest needed
 	// first, so that a row is split in one or two passes (through OBX-3,
@@ -296,8 +297,12 @@ func (s *stream) row(e *Engine, em *emitter, seg hl7.Segment, d hl7.Delimiters, 
 				// Read field by field in every message: its value, not
 				// only its presence, tells whether the analysis ran.
 				flags |= rowSlow
-				if v, ok := parseNumber(r.Field(5)); ok && v >= 0 {
-					flags |= rowPVC
+				// A count: not a placeholder (isSentinel) nor deleted
+				// (OBX-11 D or W, as measurement reads it).
+				if v, ok := parseNumber(r.Field(5)); ok && v >= 0 && !isSentinel(v) {
+					if st := string(r.Field(11)); st != "D" && st != "W" {
+						flags |= rowPVC
+					}
 				}
 			}
 		}

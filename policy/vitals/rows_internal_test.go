@@ -62,6 +62,7 @@ func sameLayout(t *testing.T, e *Engine, cached, uncached *stream, m *hl7.Messag
 		equip          string
 		codes, unknown uint64
 		eps            [maxEpisodes]episode
+		pvc            bool
 	}
 	run := func(s *stream) out {
 		em := emitter{e: e, s: s, arrival: at, src: netip.MustParseAddr("10.0.0.1"), m: m, msgTime: at}
@@ -69,7 +70,7 @@ func sameLayout(t *testing.T, e *Engine, cached, uncached *stream, m *hl7.Messag
 		rh := s.hashRows(e, m)
 		dst, _ := s.extract(e, &em, m, &rh, nil)
 		c1, u1 := e.Unrecognised()
-		o := out{dst, s.cur, string(em.equip), c1 - c0, u1 - u0, [maxEpisodes]episode{}}
+		o := out{dst, s.cur, string(em.equip), c1 - c0, u1 - u0, [maxEpisodes]episode{}, s.pvcNow}
 		if s.eps != nil {
 			o.eps = *s.eps
 		}
@@ -109,6 +110,9 @@ func TestRowLayout(t *testing.T) {
 	for len(long) < layoutRows+3 {
 		long = append(long, base[1])
 	}
+	pvc := "OBX|7|NM|148066^MDC_ECG_V_P_C_RATE^MDC|1.1.1.3|%d|264864^MDC_DIM_BEAT_PER_MIN^MDC|||||R"
+	withPVC := append(append([]string(nil), base...), pvc)
+	pvcLate := append(append([]string(nil), long...), pvc)
 	var longer []string
 	longer = append(longer, long...)
 	longer[layoutRows+1] = strings.Replace(longer[layoutRows+1], "264864^MDC_DIM_BEAT", "furlong^MDC_DIM_BEAT", 1)
@@ -140,6 +144,12 @@ func TestRowLayout(t *testing.T) {
 		{"17 rows, late unit", longer, ""},
 		{"no OBX-5", with(5, "|%d|rpm|||||F", ""), ""},
 		{"value with component", with(1, "|%d|264864^", "|%d^1|264864^"), ""},
+		{"PVC row", withPVC, ""},
+		{"PVC row NaN", append(append([]string(nil), base...), strings.Replace(pvc, "%d", "8388607", 1)), ""},
+		{"PVC row empty", append(append([]string(nil), base...), strings.Replace(pvc, "|%d|", "||", 1)), ""},
+		{"PVC row X", append(append([]string(nil), base...), strings.Replace(pvc, "|%d|", "|X|", 1)), ""},
+		{"PVC row negative", append(append([]string(nil), base...), strings.Replace(pvc, "|%d|", "|-100|", 1)), ""},
+		{"PVC row 18th", pvcLate, ""},
 		{"base again", base, ""},
 	}
 	e, err := NewEngine(DefaultConfig())
@@ -369,6 +379,58 @@ func TestContentFingerprint(t *testing.T) {
 			if s.hashRows(e, &mc).content == want {
 				t.Fatalf("byte %d changed: the same fingerprint", i)
 			}
+		}
+	}
+}
+
+// TestPVCRowCountedOnce (review35c): the PVC-rate row (pvcCode), read field
+// by field in every message for arrSuspended, is an unknown code counted
+// once per message, as every other unknown row, whether the message is read
+// with the stream's layout or without it, and among the layout's rows or
+// beyond them.
+func TestPVCRowCountedOnce(t *testing.T) {
+	const hr = "OBX|%d|NM|147842^MDC_ECG_HEART_RATE^MDC|1.1.1.1|%d|264864^MDC_DIM_BEAT_PER_MIN^MDC|||||R"
+	const pvc = "OBX|%d|NM|148066^MDC_ECG_V_P_C_RATE^MDC|1.1.1.3|%d|264864^MDC_DIM_BEAT_PER_MIN^MDC|||||R"
+	const other = "OBX|%d|NM|999999^MDC_UNKNOWN^MDC|1.1.1.4|%d|264864^MDC_DIM_BEAT_PER_MIN^MDC|||||R"
+	for _, filler := range []int{0, layoutRows} {
+		e, err := NewEngine(DefaultConfig())
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := newStream(&e.cfg)
+		at := time.Date(2026, 1, 5, 0, 0, 0, 0, time.UTC)
+		fast := 0
+		for n := range 6 {
+			var b strings.Builder
+			fmt.Fprintf(&b, "MSH|^~\\&|MON|ICU|GW|HOSP|20260105000000||ORU^R01|C%d|P|2.6\rPV1||I|ICU^^BED1\r", n)
+			k := 1
+			for range filler {
+				fmt.Fprintf(&b, hr+"\r", k, 70+n)
+				k++
+			}
+			fmt.Fprintf(&b, pvc+"\r", k, n%3)
+			fmt.Fprintf(&b, other+"\r", k+1, n)
+			var m hl7.Message
+			if err := m.Parse([]byte(b.String())); err != nil {
+				t.Fatal(err)
+			}
+			at = at.Add(10 * time.Second)
+			em := emitter{e: e, s: s, arrival: at, src: netip.MustParseAddr("10.0.0.1"), m: &m, msgTime: at}
+			c0, _ := e.Unrecognised()
+			rh := s.hashRows(e, &m)
+			if rh.fast {
+				fast++
+			}
+			s.extract(e, &em, &m, &rh, nil)
+			if c1, _ := e.Unrecognised(); c1-c0 != 2 {
+				t.Errorf("%d rows before: message %d (with the layout: %v) counted %d unknown codes, want 2", filler, n, rh.fast, c1-c0)
+			}
+			if !s.pvcNow {
+				t.Errorf("%d rows before: message %d: the PVC row not read", filler, n)
+			}
+		}
+		if fast == 0 {
+			t.Errorf("%d rows before: the layout was never used", filler)
 		}
 	}
 }

@@ -1042,3 +1042,47 @@ func TestHeartRateRiseWithArrhythmiaSuspended35(t *testing.T) {
 	t.Run("PVC row kept", func(t *testing.T) { checkRules(t, run(t, cfg, bed(true, true)), "spike") })
 	t.Run("PVC row not back on the return", func(t *testing.T) { checkRules(t, run(t, cfg, bed(false, false)), "spike") })
 }
+
+// TestHeartRateForgedBetweenIntermittentPVCRows35 (review35c): a monitor that
+// sends its PVC row in every other message only (or only when non-zero) has
+// a message without it before and after each one that carries it; a heart
+// rate forged into one of the messages without it, the rest of the message
+// as the monitor wrote it, was taken for an ECG whose arrhythmia analysis
+// was suspended (arrSuspended). The row must have come steadily before the
+// rise for its absence to say anything.
+func TestHeartRateForgedBetweenIntermittentPVCRows35(t *testing.T) {
+	pvc := row{code: "148066", value: "0", unit: "264864"}
+	ticks := every(100, 10*sec, func(i int) msg {
+		m := msg{rows: []row{hr(num(80 + float64(i%3))), pr(num(80 + float64((i+1)%3))), spo2(num(96 + float64(i%2))),
+			rr(num(16 + float64(i%3))), temp("37.0")}}
+		if i == 81 {
+			m.rows[0] = hr("230")
+		}
+		if i%2 == 0 {
+			m.rows = append(m.rows, pvc)
+		}
+		return m
+	})
+	checkRules(t, run(t, vitals.DefaultConfig(), ticks), "spike")
+}
+
+// TestHeartRateRiseWithPVCPlaceholder35 (review35c): a PVC row whose value
+// is no count (the 11073 NaN 8388607, -100, empty, X) or whose status is
+// deleted says, as the row's absence does, that the arrhythmia analysis
+// reported nothing; its count before and in the return says it ran.
+func TestHeartRateRiseWithPVCPlaceholder35(t *testing.T) {
+	for _, tc := range []struct{ value, status string }{{"8388607", ""}, {"2047", ""}, {"-100", ""}, {"", ""}, {"X", ""}, {"3", "D"}} {
+		ticks := every(100, 10*sec, func(i int) msg {
+			m := msg{rows: []row{hr(num(80 + float64(i%3))), pr(num(80 + float64((i+1)%3))), spo2(num(96 + float64(i%2))),
+				rr(num(16 + float64(i%3))), temp("37.0")}}
+			p := row{code: "148066", value: "0", unit: "264864"}
+			if i == 80 || i == 81 {
+				m.rows[0] = hr(num(230 + float64(i%2)))
+				p.value, p.status = tc.value, tc.status
+			}
+			m.rows = append(m.rows, p)
+			return m
+		})
+		t.Run(tc.value+tc.status, func(t *testing.T) { checkRules(t, run(t, vitals.DefaultConfig(), ticks)) })
+	}
+}

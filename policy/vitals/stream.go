@@ -76,13 +76,14 @@ type stream struct {
 	timed uint16 // bit p (chanBit): cur[p] carries an OBX-14, see timing
 	// Flags kept here, beside timed, where they cost no padding: the
 	// stream stays in its allocation size class (TestStreamSizeClass).
-	idsReused      bool      // the device reuses control IDs by design (e.g. always "1")
-	offsetKnown    bool      // offset (the device clock's, see timing) is learned
-	priorKnown     bool      // prior is known, see undoes
-	pvcNow, pvcWas bool      // a PVC rate (pvcCode) in the current message, in the previous one (see arrSuspended; kept here, in padding)
-	layout         rowLayout // the OBX rows' layout of a recent message, see extract
-	pid            pidRead   // the last PID segment, see extract
-	pv1            pv1Read   // the last PV1 segment, see extract
+	idsReused   bool      // the device reuses control IDs by design (e.g. always "1")
+	offsetKnown bool      // offset (the device clock's, see timing) is learned
+	priorKnown  bool      // prior is known, see undoes
+	pvcNow      bool      // a PVC rate (pvcCode) in the current message (see arrSuspended; kept here, in padding)
+	pvcRun      uint8     // messages in a row, up to the previous one, with a PVC rate (saturating; see pvcSteady)
+	layout      rowLayout // the OBX rows' layout of a recent message, see extract
+	pid         pidRead   // the last PID segment, see extract
+	pv1         pv1Read   // the last PV1 segment, see extract
 
 	neonatal, baseNeonatal     bool   // neonatal limits: now (classify), and matched by the configuration's keys
 	paediatric, basePaediatric bool   // a child (never with neonatal): now (classify), and matched by the keys
@@ -348,7 +349,12 @@ const learnIDs = 16
 // against the stream's layout (hashRows).
 func (s *stream) extract(e *Engine, em *emitter, m *hl7.Message, rh *rowHashes, dst []Finding) ([]Finding, uint64) {
 	clear(s.cur[:])
-	s.pvcWas, s.pvcNow = s.pvcNow, false
+	if !s.pvcNow {
+		s.pvcRun = 0
+	} else if s.pvcRun < math.MaxUint8 {
+		s.pvcRun++
+	}
+	s.pvcNow = false
 	s.timed = 0
 	s.venOK = false
 	var patient uint64

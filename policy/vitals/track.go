@@ -141,7 +141,7 @@ type track struct {
 	exLevel  bool  // it began with the arterial line taken back by the shift it made last (levelled)
 	noiseN   uint8 // changes averaged into noise while learning it
 	exNudged uint8 // messages of the excursion in which a related channel was nudged (see nudged)
-	exARR    bool  // a heart rate's rise in each message of which the PVC rate was gone, after a message that had it (see arrSuspended)
+	exARR    bool  // a heart rate's rise in each message of which the PVC rate was gone, after pvcSteady messages that had it (see arrSuspended)
 
 	exN       uint8   // messages in the current excursion, 0 when none
 	undoOK    bool    // a step or unit jump of the channel, from undo, was reported, or a step corroborated (see undoes)
@@ -800,7 +800,7 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 			t.exJump = float32(math.Abs(c.v - prevV))
 			t.exBack = p == pRR && s.jumpedBack(c.v, dev, b, now)
 			t.exArt = p == pHR && dev > 0 && inBurst(now, s.artAt)
-			t.exARR = p == pHR && dev > 0 && s.pvcWas && !s.pvcNow
+			t.exARR = p == pHR && dev > 0 && s.pvcRun >= pvcSteady && !s.pvcNow
 			continue
 		}
 		back := math.Abs(c.v-t.exPre) < max(lo/2, math.Abs(t.exPeak-t.exPre)/4) // most of the way back
@@ -1774,8 +1774,8 @@ func lineReturned(p param, dev float64, lineBack *[numParams]float64) bool {
 
 // arrSuspended reports a heart rate's rise (t, returning now) over which the
 // monitor's arrhythmia analysis reported nothing: the PVC rate (pvcCode) was
-// there in the message before the rise, gone in each of its messages, and
-// is back in the return. A monitor runs its arrhythmia analysis on the same
+// there in each of the pvcSteady messages before the rise, gone in each of
+// its messages, and is back in the return. A monitor runs its arrhythmia analysis on the same
 // ECG its QRS detector counts; when the signal is noisy (muscle tremor,
 // electrodes rubbed or pulled, an ESU) it suspends the analysis (on
 // bedside monitors "ARR suspended" or "noisy ECG") and withholds the PVC
@@ -1788,6 +1788,17 @@ func lineReturned(p param, dev float64, lineBack *[numParams]float64) bool {
 // the monitor wrote it, the PVC row with its count included; one that also
 // drops the PVC row for exactly the messages of its rise passes (a monitor
 // that never sends a PVC rate gains nothing and loses nothing here).
+//
+// The row must have come steadily before the rise (review35c): a monitor
+// that sends it in every other message only, or only when the count is not
+// zero, has messages without it between messages with it, and a heart rate
+// forged into one of them would otherwise pass without the forger touching
+// the row (TestHeartRateForgedBetweenIntermittentPVCRows35).
 func (s *stream) arrSuspended(t *track) bool {
 	return t.exARR && t.exPeak > t.exPre && s.pvcNow
 }
+
+// pvcSteady is how many messages in a row before a heart rate's rise must
+// carry the PVC rate for its absence over the rise to read as the
+// arrhythmia analysis suspended (see arrSuspended).
+const pvcSteady = 4
