@@ -322,6 +322,33 @@ func TestClockSetNeedsOldClock(t *testing.T) {
 	})
 }
 
+// clockDevice returns 120 messages 10 s apart (20 min) from a device whose
+// clock is clock(i) ahead of the gateway's, its continuous rows stamped by
+// that clock 2 s before the message.
+func clockDevice(clock func(i int) time.Duration) []tick {
+	stamp := func(d time.Duration) string { return t0.Add(d).Format("20060102150405") }
+	return every(120, 10*sec, func(i int) msg {
+		m := normal(i)
+		at := time.Duration(i)*10*sec + clock(i)
+		m.ts = stamp(at)
+		for j := range m.rows {
+			m.rows[j].at = stamp(at - 2*sec)
+		}
+		return m
+	})
+}
+
+// clockOff is a clock skew before message first and after message last,
+// skew+by between them.
+func clockOff(skew, by time.Duration, first, last int) func(int) time.Duration {
+	return func(i int) time.Duration {
+		if i >= first && i <= last {
+			return skew + by
+		}
+		return skew
+	}
+}
+
 // TestClockSetUndone: a device clock set right (its MSH-7 stepped back onto
 // the arrival's time, clockSet) keeps the time it was given; a forged MSH-7
 // put back by about the clock's lead lands on the arrival's time too, but
@@ -331,31 +358,7 @@ func TestClockSetNeedsOldClock(t *testing.T) {
 // right). A setting that returns within clockHold is time_backwards, in the
 // message that returns; one that holds is quiet, as before.
 func TestClockSetUndone(t *testing.T) {
-	stamp := func(d time.Duration) string { return t0.Add(d).Format("20060102150405") }
-	// device returns 120 messages 10 s apart (20 min) from a device whose
-	// clock is clock(i) ahead of the gateway's, its continuous rows stamped
-	// by that clock 2 s before the message.
-	device := func(clock func(i int) time.Duration) []tick {
-		return every(120, 10*sec, func(i int) msg {
-			m := normal(i)
-			at := time.Duration(i)*10*sec + clock(i)
-			m.ts = stamp(at)
-			for j := range m.rows {
-				m.rows[j].at = stamp(at - 2*sec)
-			}
-			return m
-		})
-	}
-	// off is a clock skew before message first and after message last,
-	// skew+by between them.
-	off := func(skew, by time.Duration, first, last int) func(int) time.Duration {
-		return func(i int) time.Duration {
-			if i >= first && i <= last {
-				return skew + by
-			}
-			return skew
-		}
-	}
+	device, off := clockDevice, clockOff
 	checkCases(t, []ruleCase{
 		{"clock 45 s ahead set right, holds", device(off(45*sec, -45*sec, 30, 119)), nil},
 		{"clock 40 s ahead set 20 s behind-right, holds", device(off(40*sec, -60*sec, 30, 119)), nil},
@@ -376,31 +379,7 @@ func TestClockSetUndone(t *testing.T) {
 // returns) or when it held clockHold (no finding); a step back of more than
 // clockStepMax (2 min, 5 min since session 30) is reported at once.
 func TestClockStepHeld(t *testing.T) {
-	stamp := func(d time.Duration) string { return t0.Add(d).Format("20060102150405") }
-	// device returns 120 messages 10 s apart (20 min) from a device whose
-	// clock is clock(i) ahead of the gateway's, its continuous rows stamped
-	// by that clock 2 s before the message.
-	device := func(clock func(i int) time.Duration) []tick {
-		return every(120, 10*sec, func(i int) msg {
-			m := normal(i)
-			at := time.Duration(i)*10*sec + clock(i)
-			m.ts = stamp(at)
-			for j := range m.rows {
-				m.rows[j].at = stamp(at - 2*sec)
-			}
-			return m
-		})
-	}
-	// off is a clock skew before message first and after message last,
-	// skew+by between them.
-	off := func(skew, by time.Duration, first, last int) func(int) time.Duration {
-		return func(i int) time.Duration {
-			if i >= first && i <= last {
-				return skew + by
-			}
-			return skew
-		}
-	}
+	device, off := clockDevice, clockOff
 	checkCases(t, []ruleCase{
 		{"clock right, stepped 40 s back, holds", device(off(0, -40*sec, 30, 119)), nil},
 		{"clock 70 s ahead, stepped 60 s back, holds", device(off(70*sec, -60*sec, 30, 119)), nil},
