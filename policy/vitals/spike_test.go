@@ -1086,3 +1086,37 @@ func TestHeartRateRiseWithPVCPlaceholder35(t *testing.T) {
 		t.Run(tc.value+tc.status, func(t *testing.T) { checkRules(t, run(t, vitals.DefaultConfig(), ticks)) })
 	}
 }
+
+// TestHeartRateRiseBesideTheMonitorsOwnScatter36 (session 36, c6noise36;
+// measured, no check changed): an ECG heart rate risen to 230 for two
+// messages at 10 s above a pulse rate that kept the heart's level, on a
+// monitor that sends no PVC row, is reported as a spike whatever the other
+// channels of the same messages do within the scatter a monitor shows from
+// message to message: the breathing rate 3 up (thoracic impedance is read
+// across the ECG electrodes), the saturation 2 down (a probe moved), the
+// pulse rate 4 up. On corpus6 such a witness is as common in the messages of
+// a forged heart-rate rise as in those of the ECG's noise counted as beats
+// (docs/vitals-history.md, "ECG noise on beds without a PVC row, session
+// 36"): a forgery rewrites the heart rate and leaves the rest as the monitor
+// wrote it, scatter included.
+func TestHeartRateRiseBesideTheMonitorsOwnScatter36(t *testing.T) {
+	cfg := vitals.DefaultConfig()
+	for _, tc := range []struct {
+		name  string
+		other func(m *msg)
+	}{
+		{"nothing else moving", func(m *msg) {}},
+		{"the breathing rate 3 up", func(m *msg) { m.rows[3] = rr("20") }},
+		{"the saturation 2 down", func(m *msg) { m.rows[2] = spo2("94") }},
+		{"the pulse rate 4 up", func(m *msg) { m.rows[1] = pr("85") }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			checkRules(t, run(t, cfg, calmBed(10*sec, func(i int, m *msg) {
+				if i == 5 || i == 6 {
+					m.rows[0] = hr(num(230 + float64(i%2)))
+					tc.other(m)
+				}
+			})), "spike")
+		})
+	}
+}
