@@ -122,10 +122,11 @@ const pulseSame = 5
 // six generators' training seeds every forged heart-rate spike on a monitor
 // with the row had it at the heart's level (corpus3 s1 m0133 221 beside 152,
 // corpus5 s3 m0146 175 beside 88, corpus6 s4 m0015 110 beside 136; session
-// 36, c5clean36), while corpus5's clean beds have the row following the ECG
-// within 2 in each of their ten heart-rate spikes on a monitor with it (s1
-// m0084 227 beside 227, s3 m0080 198 beside 197). A heart rate forged with the
-// same value written into the arterial pulse rate passes.
+// 36, c5clean36), while corpus5 has the row following the ECG within 2 in
+// each of its ten unforged heart-rate spikes on a monitor with it (s1 m0084
+// 227 beside 227, s3 m0080 198 beside 197). A heart rate forged with the same
+// value written into the arterial pulse rate passes, as one written into the
+// oximeter's rate too does.
 func pulseWitness(hr, p2 float64) bool {
 	return p2 > 0 && math.Abs(hr-p2) <= pulseSame
 }
