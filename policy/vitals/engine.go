@@ -701,6 +701,11 @@ type emitter struct {
 
 	obsRaw  []byte    // the last OBX-14 parsed, and its time: rows of one message
 	obsTime time.Time // usually share it
+
+	// pulse2 is the message's second pulse-rate row (an arterial line's
+	// MDC_BLD_PULS_RATE_INV beside the oximeter's rate), in the base unit;
+	// 0 when none (see pulseWitness).
+	pulse2 float64
 }
 
 // obsTimeOf parses an OBX-14 value (without a UTC offset: in the configured time zone, as MSH-7),

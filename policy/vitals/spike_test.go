@@ -860,6 +860,51 @@ func TestHeartRateRiseAfterJoltedProbe34(t *testing.T) {
 	}
 }
 
+// artPulseBed is calmBed with an arterial line's pulse rate
+// (MDC_BLD_PULS_RATE_INV, 149522) after the oximeter's, at the heart's level;
+// rise(i) edits messages 75-84 as calmBed's edit does, and the arterial pulse
+// rate of message 81 (the rise) is art2.
+func artPulseBed(art2 string, rise int) []tick {
+	return calmBed(20*time.Second, func(i int, m *msg) {
+		m.rows = append(m.rows, row{code: "149522", value: num(80 + float64(i%2)), unit: "264864"})
+		if i == rise {
+			m.rows[0] = hr("141")
+			switch art2 {
+			case "none":
+				m.rows = m.rows[:len(m.rows)-1]
+			default:
+				m.rows[len(m.rows)-1].value = art2
+			}
+		}
+	})
+}
+
+// TestHeartRateRiseArterialPulse (session 36, c5clean36, pulseWitness): a
+// heart rate risen above an oximeter's pulse rate that kept its level, with
+// the arterial line's pulse rate, a second counter of the same beats, risen
+// with it, is a heart that beat so, not noise the ECG counted nor a forged
+// value (corpus5 training seed 1 m0084 74: 227 from 193, the oximeter 194,
+// the arterial pulse rate 227). Quiet: +61 for one message with the arterial
+// pulse rate at 140 and at 144. Caught: the arterial pulse rate at the level
+// (81), 10 from the heart (131), or absent in the rise's message. Only
+// messages 75-84 carry the row: it is no partner the pulse rate's own checks
+// judge.
+func TestHeartRateRiseArterialPulse(t *testing.T) {
+	cfg := vitals.DefaultConfig()
+	for _, tc := range []struct {
+		art2 string
+		want []string
+	}{
+		{"140", nil},
+		{"144", nil},
+		{"81", []string{"spike"}},
+		{"131", []string{"spike"}},
+		{"none", []string{"spike"}},
+	} {
+		t.Run(tc.art2, func(t *testing.T) { checkRules(t, run(t, cfg, artPulseBed(tc.art2, 6)), tc.want...) })
+	}
+}
+
 // feedFrom is feed with the ticks' offsets counted from base instead of t0.
 func feedFrom(t *testing.T, e *vitals.Engine, base time.Time, ticks []tick) []vitals.Finding {
 	t.Helper()

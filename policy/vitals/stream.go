@@ -665,6 +665,8 @@ func (s *stream) obx(e *Engine, em *emitter, value, obsTime []byte, p param, u u
 	if !s.cur[p].ok {
 		s.cur[p] = reading{v: base, at: at, seg: i, unit: u, ok: true}
 		s.timed |= chanBit(p, !at.IsZero())
+	} else if p == pPR && em.pulse2 == 0 {
+		em.pulse2 = base // a second pulse counter (see pulseWitness)
 	}
 	return dst
 }

@@ -103,6 +103,34 @@ const riseLag = 15 * time.Second
 // (session 26, spike26).
 const pulseFar = 90
 
+// pulseSame is how close, per minute, a second pulse counter's rate must lie
+// to the ECG heart rate to have counted the same beats (see pulseWitness).
+const pulseSame = 5
+
+// pulseWitness reports whether a message's second pulse-rate row, p2 (0:
+// none), counted the heart rate hr's beats: within pulseSame of it. Some
+// monitors send an arterial line's pulse rate (MDC_BLD_PULS_RATE_INV) beside
+// the oximeter's; the code table reads the first as the pulse rate, and the
+// second is this witness. The arterial line counts the pressure pulses of
+// the beats the ECG counts, with its own transducer, and averages over a few
+// beats, as the ECG does, where the oximeter averages over 5-15 s and loses
+// pulses to motion: a heart rate that rose or fell with the arterial pulse
+// rate beside it, message after message, is a heart that beat so, even when
+// the oximeter's rate kept its level. Noise or motion counted as beats on
+// the ECG does not reach the arterial trace, and a heart rate forged into the
+// message leaves the arterial pulse rate where the monitor wrote it: on the
+// six generators' training seeds every forged heart-rate spike on a monitor
+// with the row had it at the heart's level (corpus3 s1 m0133 221 beside 152,
+// corpus5 s3 m0146 175 beside 88, corpus6 s4 m0015 110 beside 136; session
+// 36, c5clean36), while corpus5 has the row following the ECG within 2 in
+// each of its ten unforged heart-rate spikes on a monitor with it (s1 m0084
+// 227 beside 227, s3 m0080 198 beside 197). A heart rate forged with the same
+// value written into the arterial pulse rate passes, as one written into the
+// oximeter's rate too does.
+func pulseWitness(hr, p2 float64) bool {
+	return p2 > 0 && math.Abs(hr-p2) <= pulseSame
+}
+
 // deepSpike is the size, in spike thresholds, from which a spike is vouched
 // for only by a related channel that left its own scatter, not by one a
 // third of its scale off its median (see moved). A neonate's breathing rate
@@ -150,6 +178,7 @@ type track struct {
 	present   uint8   // messages in a row the channel was present, up to 255 (tooSmooth; kept here, in padding)
 	exUp      bool    // a message of the excursion lay above its baseline by the spike threshold (a rate's rise; kept here, in padding)
 	exAir     bool    // an etCO2 excursion that read the air (airCO2): the sampling line, not the patient (kept here, in padding)
+	exPulse2  bool    // a heart rate's excursion that a second pulse counter counted in each of its messages (see pulseWitness; kept here, in padding)
 	exPre     float64 // baseline when it began
 	exStart   int64   // arrival of its first message, Unix ns
 	exPartner bool    // a related channel moved with it
@@ -801,6 +830,7 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 			t.exBack = p == pRR && s.jumpedBack(c.v, dev, b, now)
 			t.exArt = p == pHR && dev > 0 && inBurst(now, s.artAt)
 			t.exARR = p == pHR && dev > 0 && s.pvcRun >= pvcSteady && !s.pvcNow
+			t.exPulse2 = p == pHR && pulseWitness(c.v, em.pulse2)
 			continue
 		}
 		back := math.Abs(c.v-t.exPre) < max(lo/2, math.Abs(t.exPeak-t.exPre)/4) // most of the way back
@@ -829,6 +859,9 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 			// one only if it left its own scatter (see deepSpike); for an
 			// older patient's saturation dip of deepDip or more, none.
 			vouched := t.exPartner && (size < deepSpike*spike || t.exBeyond) && !(p == pSpO2 && !s.neonatal && t.exPeak < t.exPre && size >= deepDip)
+			// A heart rate a second pulse counter counted with it in each
+			// of its messages is a heart that beat so (pulseWitness).
+			vouched = vouched || t.exPulse2
 			alone := t.exAlone && othersAlone == 0 && !partnerShifted[p] && (p != pRR || s.capnoHeld(moved))
 			// The heart rate fallen below a pulse rate that kept its level,
 			// for longer than the oximeter averages (pulseLag): the ECG
@@ -911,6 +944,7 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 		t.exAlone = t.exAlone && s.witnessAgainst(p, t.exPeak > t.exPre, t.exPre, moved, lim, deficit) && others == 0 && !partnerShifted[p]
 		t.exFar = t.exFar && s.pulseAbove(pulseFar)
 		t.exARR = t.exARR && !s.pvcNow
+		t.exPulse2 = t.exPulse2 && pulseWitness(c.v, em.pulse2)
 		if math.Abs(c.v-t.exPre) > math.Abs(t.exPeak-t.exPre) {
 			t.exPeak = c.v
 		}
