@@ -251,23 +251,10 @@ func (s *stream) damped() bool {
 // beside a counted pulse) keep the patient's systolic to diastolic ratio
 // and are a relabel, not a shut line (session 34, c6shut34): they are
 // judged as before.
-//
-// With no oximeter reading in the message (its probe off, its rows sent as
-// not measured or left out), the ECG's heart rate above 0 stands for the
-// counted pulse (session 36, c6art36): a heart whose beats the ECG counts
-// ejects the same pulse pressure into the artery, and the blood drawn while
-// the probe is off is drawn all the same (corpus6 training s2 m0036: 27/25/26
-// for 30 messages at 2 s, the ECG at 93, the oximeter at -100). An oximeter
-// that reads a pulse rate of 0 beside the flat line is a witness against
-// it, and so is an ECG at 0 or absent: such a flat line is judged. A heart
-// in pulseless electrical activity, counted by the ECG with no pulse,
-// leaves a flat arterial trace too; that trace is the patient's, no
-// forgery, and the arrest is the monitor's alarm to raise.
 func (s *stream) lineShut(sys, dia float64) bool {
-	m, pr, hr := &s.cur[pARTMean], &s.cur[pPR], &s.cur[pHR]
+	m, pr := &s.cur[pARTMean], &s.cur[pPR]
 	ordered := dia <= sys && (!m.ok || dia <= m.v && m.v <= sys)
-	beats := pr.ok && pr.v > 0 || !pr.ok && !s.cur[pSpO2].ok && hr.ok && hr.v > 0
-	return ordered && !s.artRelabel && beats && sys < flushBelow && lineArtefact(sys, dia, m.v, m.ok)
+	return ordered && !s.artRelabel && pr.ok && pr.v > 0 && sys < flushBelow && lineArtefact(sys, dia, m.v, m.ok)
 }
 
 // artRound is the slack, in the declared unit, that artConverted allows
