@@ -237,6 +237,12 @@ func TestCuffCmH2O(t *testing.T) {
 	flat := func(int) float64 { return 85 }
 	one := func(int) float64 { return 1 }
 	none := func(int) float64 { return 0 }
+	lowered := func(i int) float64 {
+		if i >= 55 {
+			return 73
+		}
+		return 85
+	}
 	tests := []struct {
 		name       string
 		line       func(i int) float64
@@ -271,6 +277,32 @@ func TestCuffCmH2O(t *testing.T) {
 			return 1
 		}, none, false},
 		{"a hypertensive patient at 125 mmHg mean throughout", func(int) float64 { return 125 }, one, none, false},
+		// Session 36 (c6art36): the transducer raised after a turn reads the
+		// line 12 mmHg low from minute 55; the cuff, on the arm, reads the
+		// patient, and its reading at minute 60 scatters 14 mmHg high (corpus6
+		// training s1 m0061). With the line's height taken out the cuff
+		// agrees with it: no unit (main: unit_mismatch). A cuff in cmH2O
+		// beside the same line is still reported.
+		{"the line lowered by 12 mmHg at minute 55, the cuff where the patient is and 14 high at minute 60", lowered, one, func(k int) float64 {
+			switch {
+			case k == 6:
+				return 26
+			case k > 6:
+				return 12
+			}
+			return 0
+		}, false},
+		{"the line lowered by 12 mmHg at minute 55, the cuff reading at minute 60 in cmH2O", lowered, func(k int) float64 {
+			if k == 6 {
+				return 1.35951
+			}
+			return 1
+		}, func(k int) float64 {
+			if k >= 6 {
+				return 12
+			}
+			return 0
+		}, true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -172,13 +172,26 @@ const mmHgInCmH2O = 1.35951
 // that jumped: 22–29 mmHg under a mean of 85–110 is also 1.36 times less.
 // A cuff that alone jumped by about a third (22–29 mmHg at these means)
 // passes the same tests, hence the finding's wording.
-func (s *stream) cuffCmH2O(em *emitter, ni *NIBPIBPRule, csys, cdia, cuff, art *reading, at time.Time, dst []Finding) []Finding {
+//
+// A cuff that agrees with the line, as labelled, once the shift of the
+// line's height it still stands at (heightOff) is taken out of the line, is
+// not judged (session 36, c6art36): a transducer lowered below the heart
+// after the patient was turned reads every pressure 6–20 mmHg high, raised
+// that much low, until someone levels it, while the cuff on the arm reads
+// the patient; the two then part by the transducer's height, an amount the
+// cuff's unit has no part in (corpus6 training s1 m0061: the line lowered
+// by 12 mmHg in one message after a turn, the cuff 23 mmHg above it at its
+// next reading, 11 above it with the height taken out).
+func (s *stream) cuffCmH2O(em *emitter, ni *NIBPIBPRule, csys, cdia, cuff, art *reading, now int64, at time.Time, dst []Finding) []Finding {
 	c := &s.cuff
 	pc, pa := float64(c.cuff), float64(c.art)
 	c.cuff, c.art = float32(cuff.v), float32(art.v)
 	asys, adia := &s.cur[pARTSys], &s.cur[pARTDia]
 	if pa == 0 || !asys.ok || !adia.ok || math.Abs(pc-pa) > ni.Tolerance || cuff.v-art.v <= ni.Tolerance {
 		return dst
+	}
+	if h := s.heightOff(now); h != 0 && math.Abs(cuff.v-(art.v-h)) <= ni.Tolerance {
+		return dst // the line's height, not the cuff's unit
 	}
 	if cuff.v-pc <= math.Abs(art.v-pa) {
 		return dst // the line moved as far: the cuff did not leave it

@@ -97,6 +97,18 @@ func (s *stream) levelled(now int64) bool {
 	return false
 }
 
+// heightOff returns the shift of the arterial line's height it still
+// stands at, as far as the stream knows at now: the last shift levelShift
+// remembered (not taken back, within levelKeep), else the one a reported
+// step began with (lineOff), else 0. The line reads the patient's pressure
+// plus it.
+func (s *stream) heightOff(now int64) float64 {
+	if s.levelAt != 0 && now-s.levelAt <= levelKeep.Nanoseconds() {
+		return float64(s.level)
+	}
+	return s.lineOff()
+}
+
 // takesBack reports whether a shift d of the line's height takes back an
 // earlier one, was: the other way, equal to it within levelShare of it or
 // levelTol.

@@ -544,6 +544,11 @@ func (s *stream) alone(i int, resid *[len(tracked)]float64, have *[len(tracked)]
 // put back on (probeBack).
 const probeCool = 2
 
+// probeWarm is how many of the latest completed 5-min levels probeBack
+// reads for the cold probe: the last 15 minutes, which a probe put back on
+// needs to warm through.
+const probeWarm = 3
+
 // probeBack reports whether a temperature rising from lo to v warms back
 // to the level it held within the last hour (its highest 5-min mean, not
 // exceeded by more than half a degree) from at least probeCool below it,
@@ -553,6 +558,18 @@ const probeCool = 2
 // or two when it is put back on (the third blind generator's skin-probe
 // falls, session 19). No patient cools by two degrees and rewarms in
 // minutes; a forged rise starts from the patient's level, not below it.
+//
+// Since session 36 (c6art36) the cold probe may also be one of the last
+// probeWarm completed 5-min levels: a probe back in the axilla, the rectum
+// or under a skin cover warms from the air's 29-32 °C through minutes, a
+// tenth of a degree per message on a 2-s or 5-s monitor, and its last
+// degree may come in one message; the three readings before that rise then
+// lie a degree or less below the patient's level, but the probe's level
+// minutes before lay degrees below it (corpus6 training s2 m0134: 29.0 to
+// 36.5 over 4 min at 2 s, then 37.6; s1 m0121 at 15 s, 30.5 to 36.1, then
+// 37.4). A forged rise from the patient's own level has no such cold spell
+// behind it, and one that ends more than half a degree above the hour's
+// level is judged whatever came before.
 func (s *stream) probeBack(lo, v float64) bool {
 	r := &s.retrace[slices.Index(tracked[:], pTemp)]
 	held := math.Inf(-1)
@@ -561,6 +578,9 @@ func (s *stream) probeBack(lo, v float64) bool {
 	}
 	for k := range int(r.nlast) {
 		lo = min(lo, float64(r.last[k])) // a probe warming back over several messages
+	}
+	for k := max(0, int(r.nl)-probeWarm); k < int(r.nl); k++ {
+		lo = min(lo, r.bucket(k)) // a probe warming back over minutes
 	}
 	return lo <= held-probeCool && v <= held+0.5
 }

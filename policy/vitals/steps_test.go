@@ -579,12 +579,20 @@ func TestTemperatureProbeBack(t *testing.T) {
 		})
 	}
 	cooled := []string{"36.9", "36.0", "35.1", "34.2", "33.3", "32.4", "31.5", "30.6", "29.7", "28.8", "28.8", "28.8", "28.8", "28.8", "28.8", "28.8"}
+	warming := []string{"29.5", "30.5", "31.5", "32.3", "33.0", "33.6", "34.2", "34.7", "35.1", "35.5", "35.8", "36.0", "37.0"}
 	checkRuleCases(t, []ruleCase{
 		{"probe off, cooling, put back on", bed(append(cooled, "34.8", "36.8")...), nil},
 		{"probe off, warming in one message", bed(append(cooled, "37.0")...), nil},
 		{"probe off, warming over three messages", bed(append(cooled, "33.5", "35.4", "37.0")...), nil},
 		{"temperature forged up from the patient's level", bed("38.5", "38.5", "38.6", "38.5", "38.5", "38.6", "38.5", "38.5", "38.6", "38.5"), []string{"rate_of_change"}},
 		{"probe off, then warmed to well above the level it held", bed(append(cooled, "39.5", "39.5", "39.5", "39.5", "39.5")...), []string{"drift_return", "rate_of_change"}},
+		// Session 36 (c6art36): a probe put back on warms through minutes
+		// and its last degree comes in one message; the three readings
+		// before it lie within two degrees of the level, the probe's
+		// 5-min levels of the last quarter hour do not (corpus6 training s1
+		// m0121, s2 m0134, s3 m0083; main: rate_of_change).
+		{"probe off, warming over minutes, its last degree in one message", bed(append(cooled, warming...)...), nil},
+		{"probe off, warming over minutes, then to well above the level it held", bed(append(append(cooled, warming[:len(warming)-1]...), "38.5", "38.5", "38.5", "38.5")...), []string{"rate_of_change"}},
 		// Session 21 (probe21): a probe cooling by 1 °C a message or along a
 		// decay (the fall slowing) is no step; a fall that holds its level,
 		// also after two messages, or comes back, still is, and so is one

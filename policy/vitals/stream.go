@@ -1744,7 +1744,7 @@ func (s *stream) nibpChecks(e *Engine, em *emitter, arrival time.Time, dst []Fin
 		}
 		if !inSeries && s.cuffComparable(sys, dia, mean, art) { // a series' readings (STAT) are one measurement of the difference, not several
 			dst = s.cuffOffset(em, ni, mean, art, at, dst)
-			dst = s.cuffCmH2O(em, ni, sys, dia, mean, art, at, dst)
+			dst = s.cuffCmH2O(em, ni, sys, dia, mean, art, arrival.UnixNano(), at, dst)
 		}
 	}
 	return s.bp(e, em, pNIBPSys, pNIBPDia, pNIBPMean, false, dst)
