@@ -569,7 +569,11 @@ const probeWarm = 3
 // 36.5 over 4 min at 2 s, then 37.6; s1 m0121 at 15 s, 30.5 to 36.1, then
 // 37.4). A forged rise from the patient's own level has no such cold spell
 // behind it, and one that ends more than half a degree above the hour's
-// level is judged whatever came before.
+// level is judged whatever came before. Such a 5-min level counts only at
+// airMax or below, the air's reading: a level two degrees under the hour's
+// and above it is the patient's own (a fever's earlier level, or one
+// replayed), and its end is judged (session 36, after c6art36's fresh
+// block: corpus5 s84 m0064, a replay of 37.2 °C beside a fever of 39.2).
 func (s *stream) probeBack(lo, v float64) bool {
 	r := &s.retrace[slices.Index(tracked[:], pTemp)]
 	held := math.Inf(-1)
@@ -580,7 +584,9 @@ func (s *stream) probeBack(lo, v float64) bool {
 		lo = min(lo, float64(r.last[k])) // a probe warming back over several messages
 	}
 	for k := max(0, int(r.nl)-probeWarm); k < int(r.nl); k++ {
-		lo = min(lo, r.bucket(k)) // a probe warming back over minutes
+		if b := r.bucket(k); b <= airMax {
+			lo = min(lo, b) // a probe warming back over minutes
+		}
 	}
 	return lo <= held-probeCool && v <= held+0.5
 }

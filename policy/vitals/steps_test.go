@@ -579,6 +579,7 @@ func TestTemperatureProbeBack(t *testing.T) {
 		})
 	}
 	cooled := []string{"36.9", "36.0", "35.1", "34.2", "33.3", "32.4", "31.5", "30.6", "29.7", "28.8", "28.8", "28.8", "28.8", "28.8", "28.8", "28.8"}
+	slowFall := []string{"36.9", "36.75", "36.6", "36.45", "36.3", "36.15", "36.0", "35.85", "35.7", "35.55", "35.4", "35.25", "35.1", "34.95"}
 	warming := []string{"29.5", "30.5", "31.5", "32.3", "33.0", "33.6", "34.2", "34.7", "35.1", "35.5", "35.8", "36.0", "37.0"}
 	checkRuleCases(t, []ruleCase{
 		{"probe off, cooling, put back on", bed(append(cooled, "34.8", "36.8")...), nil},
@@ -593,6 +594,13 @@ func TestTemperatureProbeBack(t *testing.T) {
 		// m0121, s2 m0134, s3 m0083; main: rate_of_change).
 		{"probe off, warming over minutes, its last degree in one message", bed(append(cooled, warming...)...), nil},
 		{"probe off, warming over minutes, then to well above the level it held", bed(append(append(cooled, warming[:len(warming)-1]...), "38.5", "38.5", "38.5", "38.5")...), []string{"rate_of_change"}},
+		// Session 36 (coordinator, after c6art36's fresh block): a level two
+		// degrees below the hour's, reached slowly and held for a quarter
+		// hour, is a patient's own temperature (a fever's earlier level, or
+		// one replayed), not a probe in the air, which reads at most airMax;
+		// its end by a degree in one message is judged (corpus5 fresh s84
+		// m0064: a replay of 37.2 °C beside a fever of 39.2, its end).
+		{"a level two degrees below, held, then a degree up in one message", bed(append(append(slowFall, "34.8", "34.8", "34.8", "34.8", "34.8", "34.8", "34.8", "34.8", "34.8", "34.8", "34.8", "34.8", "34.8", "34.8", "34.8"), "35.3", "35.6", "35.9")...), []string{"rate_of_change"}},
 		// Session 21 (probe21): a probe cooling by 1 °C a message or along a
 		// decay (the fall slowing) is no step; a fall that holds its level,
 		// also after two messages, or comes back, still is, and so is one
