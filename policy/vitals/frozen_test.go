@@ -393,3 +393,49 @@ func TestPacedPulseKeepsWandering(t *testing.T) {
 		})
 	}
 }
+
+// TestImprobableRunTeachesNothing: a breathing rate at 2 s that changes in
+// about 40 % of messages is replaced by a line from 40 to 41 (corpus6's
+// too-smooth forgery of a neonate's rate, seed 3 m0078): 40 for 100
+// messages (3 min 20 s, under the rule's 5 min), then 41 for 300. The first
+// run is improbable beyond 10⁻¹² at the rate's learned change probability;
+// on main it halved that probability below minChangeP, so the second run,
+// ten minutes long, was never judged. A run the learned rate already made
+// improbable teaches it nothing now, and the second run is frozen
+// (too_regular, on main as well, reports this synthetic line's move without
+// noise; it did not fire on corpus6's, whose line carries a faint wave). A rate
+// that keeps changing with its own noise, and one that holds a run no longer
+// than its noise allows, stay quiet.
+func TestImprobableRunTeachesNothing(t *testing.T) {
+	const d = 2 * time.Second
+	r := rand.New(rand.NewPCG(36, 78))
+	v := 40.0
+	noisy := func(int) float64 { // a rate that changes in about 40 % of messages, within 38-42
+		if r.Float64() < 0.4 {
+			w := v
+			for w == v {
+				w = float64(38 + r.IntN(5))
+			}
+			v = w
+		}
+		return v
+	}
+	bed := func(i int, rate float64) msg {
+		return msg{rows: []row{hr(wobble(145, i)), pr(wobble(145, i+1)), spo2(wobble(95, i+2)), rr(num(rate)), temp("36.9")}}
+	}
+	learn := func() []tick { return every(600, d, func(i int) msg { return bed(i, noisy(i)) }) }
+	line := func(i int) float64 {
+		if i < 100 {
+			return 40
+		}
+		return 41
+	}
+	t.Run("a line from 40 to 41 after a run of 100 messages", func(t *testing.T) {
+		ticks := then(learn(), d, every(400, d, func(i int) msg { return bed(i+1000, line(i)) }))
+		checkRules(t, run(t, vitals.DefaultConfig(), then(ticks, d, every(30, d, func(i int) msg { return bed(i+2000, noisy(i)) }))), "frozen", "too_regular")
+	})
+	t.Run("the rate keeps its noise", func(t *testing.T) {
+		ticks := then(learn(), d, every(430, d, func(i int) msg { return bed(i+1000, noisy(i)) }))
+		checkRules(t, run(t, vitals.DefaultConfig(), ticks))
+	})
+}
