@@ -1467,10 +1467,6 @@ func (s *stream) freeze(e *Engine, em *emitter, p param, now int64, dst []Findin
 		case t.seen < changeLearn:
 			t.changes++ // while learning: the plain share of changes
 			t.changeP = float64(t.changes) / float64(t.seen)
-		case t.improbableRun(p):
-			// A run the learned rate already made improbable beyond doubt
-			// (short of the rule's duration, or reported) teaches nothing:
-			// see improbableRun.
 		default:
 			// The run ended: run-1 messages without a change, then one.
 			t.changeP = t.changeP*unchangedFor(t.run) + changeAlpha
@@ -1567,33 +1563,6 @@ func (s *stream) freeze(e *Engine, em *emitter, p param, now int64, dst []Findin
 		dst = em.add(dst, rFrozen, p, c.seg, c.at, float64(t.run), gap, th, "", "rate held while the same heart counted by another sensor left it")
 	}
 	return dst
-}
-
-// improbableRun reports whether the run of p that just ended was, at the
-// change probability learned before it, beyond freezeChance: a run (b)
-// judges frozen once it has also lasted the rule's duration. Such a run
-// does not teach the change probability (session 36, c6smooth36). The
-// probability is the sensor's: how often its reading, at its display
-// resolution and the monitor's averaging window, moves from one message to
-// the next. A quiet patient lowers it over many runs, each of them
-// plausible; one run it makes improbable at 10^-12 is the question freeze
-// asks, not evidence of a quieter sensor. Learning from it let a forgery
-// teach the check to accept itself: a breathing rate at 2 s, changing in
-// 38 % of messages, replaced by a line from 40 to 42 (corpus6 seed 3
-// m0078) held 40 for 101 messages (3.4 min, under channel_duration), which
-// halved the probability to 0.18, below minChangeP, so the 569 messages at
-// 41 that followed were never judged. Runs the checks exempt (a rate at
-// its floor or a pacing rate, a saturation at 99 or more) and channels not
-// judged (still learning, or changing in fewer than minChangeP of their
-// messages) teach as before.
-func (t *track) improbableRun(p param) bool {
-	if t.seen < changeLearn || t.changeP < minChangeP(p) || (p == pSpO2 && t.runV >= 99) {
-		return false
-	}
-	if params[p].q == qRate && (t.runV <= t.low+trackInfo[p].scale/15 || (p == pHR || p == pPR || p == pPRInv) && multipleOf5(t.runV)) {
-		return false
-	}
-	return float64(t.run) >= math.Log(freezeChance)/math.Log(1-t.changeP)
 }
 
 // minChangeP is the learned change probability below which a channel's
