@@ -1544,6 +1544,12 @@ func (s *stream) freeze(e *Engine, em *emitter, p param, now int64, dst []Findin
 	// variation: the heart is not paced and the held value is not its rate.
 	// (c) misses it when the held value sits in the middle of the heart's
 	// wander, so the witness's mean distance stays within 2.5 scatters.
+	// corpus6 seed 4 m0141 (session 36, c6smooth36): a neonate's heart rate
+	// held at 155 for 26 min at 5 s while both pulse rates kept wandering
+	// 150-163 around it (and fell to 105 in a bradycardia the held rate did
+	// not show); 155 is a multiple of 5, and the pulse's wander around it
+	// stayed inside (c)'s 2.5 scatters of a pair that motion and feeding had
+	// taught a scatter of 2.6.
 	// Risk: motion makes an oximeter's pulse rate erratic on a paced patient;
 	// a long paced run with motion bursts can spread that far (corpus3
 	// training seed 1, outside an episode, one message).
