@@ -349,3 +349,47 @@ func TestArterialResolution19(t *testing.T) {
 		checkRules(t, run(t, vitals.DefaultConfig(), then(learn, 10*sec, straight)), "frozen")
 	})
 }
+
+// TestPacedPulseKeepsWandering: a heart rate held at the low end of its
+// range for 9 min at 15 s is exempt from frozen (b) as a pacing rate, and
+// the pulse rate, wandering around the held value, never leaves it far
+// enough for the witness of (c). A paced heart beats at a fixed interval,
+// so the oximeter counting the same beats spreads only by the pair's own
+// disagreement; one that keeps the heart's wander (±4/min) beside a held
+// ECG rate is counting a heart that is not paced (session 33, frozen33b).
+// A pulse rate that stays with the held value, spreading by its sensor's
+// noise only, is paced and stays quiet.
+func TestPacedPulseKeepsWandering(t *testing.T) {
+	const d = 15 * time.Second
+	u := func(i, seed, k int) float64 { // uniform whole numbers in [-k, k]
+		return float64(rand.New(rand.NewPCG(uint64(i), uint64(seed))).IntN(2*k+1) - k)
+	}
+	bed := func(i int, held string, wander bool) msg {
+		h := 84 + u(i, 11, 4) // the heart's own rate
+		p := h + u(i, 13, 3)  // the oximeter counts it with its noise
+		hv := num(h)
+		if held != "" {
+			hv = held
+			if !wander {
+				p = 82 + u(i, 13, 3)
+			}
+		}
+		return msg{rows: []row{hr(hv), pr(num(p)), spo2(wobble(96, i+7)), rr(wobble(16, i+3)), temp("37.0")}}
+	}
+	tests := []struct {
+		name   string
+		wander bool
+		want   []string
+	}{
+		{"heart rate held at its floor, the pulse rate keeps the heart's wander", true, []string{"frozen"}},
+		{"paced at its floor, the pulse rate spreads by its noise only", false, nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			learn := every(200, d, func(i int) msg { return bed(i, "", false) })
+			held := every(36, d, func(i int) msg { return bed(i+1000, "82", tc.wander) })
+			after := every(6, d, func(i int) msg { return bed(i+2000, "", false) })
+			checkRules(t, run(t, vitals.DefaultConfig(), then(then(learn, d, held), d, after)), tc.want...)
+		})
+	}
+}
