@@ -1467,6 +1467,9 @@ func (s *stream) freeze(e *Engine, em *emitter, p param, now int64, dst []Findin
 	if p == pHR && t.run == 1 {
 		s.held.unpaced = s.readBelow(c.v) // at each run's start, judged or not
 	}
+	if p == pHR && s.noteReentry(c.v, t.prevV, t.seen) {
+		return dst // a re-entrant rhythm's fixed cycle, not a freeze
+	}
 	if t.seen < changeLearn || t.changeP < minChangeP(p) || (p == pSpO2 && c.v >= 99) {
 		return dst
 	}
@@ -1520,6 +1523,43 @@ func (s *stream) freeze(e *Engine, em *emitter, p param, now int64, dst []Findin
 	}
 	return dst
 }
+
+// noteReentry follows a re-entrant tachycardia (a supraventricular
+// re-entry, a flutter with a fixed block) and reports whether the heart
+// rate v, after prev, is still at the rate one began at. Such a rhythm
+// starts in one beat, at a rate a sinus node does not jump to
+// (paroxysmal), the oximeter's pulse rate jumping with it (heartJumped:
+// it counts the same beats); its cycle is the circuit's conduction time,
+// not the sinus node's, so it has neither the breathing's sinus arrhythmia
+// nor the autonomic drift of a sinus rate, and a monitor that averages
+// 8-16 beats displays one value, give or take one, for minutes, while the
+// oximeter's pulse rate keeps its own detection scatter around it (corpus4
+// training 2 m0003: 70 to 208 in one message, then 207-208 for 4 min, the
+// pulse 202-214; 4 m0032: 90 to 184, then 185 for 8 min). The held rate is
+// then the rhythm's, not a frozen channel, and frozen does not judge it
+// while the heart stays within reentryBand of the rate it jumped to. A
+// forged freeze holds the value the heart had when it began, with no jump
+// into it from a sinus level; one written right after a genuine onset
+// would pass for as long as the rhythm would last.
+func (s *stream) noteReentry(v, prev float64, seen uint32) bool {
+	switch {
+	case seen > 1 && v >= s.paroxysmal() && v-prev >= reentryJump && s.heartJumped(s.hrLim):
+		s.held.reentry = uint16(min(v, math.MaxUint16))
+	case s.held.reentry != 0 && math.Abs(v-float64(s.held.reentry)) > reentryBand:
+		s.held.reentry = 0
+	}
+	return s.held.reentry != 0
+}
+
+// reentryJump is the least jump of the heart rate, in one message, that
+// begins a re-entrant rhythm for noteReentry (hr_step's 40/min: a sinus
+// rate does not change by that much in one message); reentryBand how far
+// (per minute) the rate may stray from the one it began at and still be
+// that rhythm's (a circuit's cycle varies by 1-2 %: 3/min at 200).
+const (
+	reentryJump = 40
+	reentryBand = 3
+)
 
 // minChangeP is the learned change probability below which a channel's
 // runs are not judged by freeze. A channel that changes in fewer than a
@@ -1588,7 +1628,8 @@ type witnessState struct {
 	n        [2]uint32
 	sum      [3]float64
 	sumN     [3]uint32
-	unpaced  bool // the ECG heart rate often read below the value of its current run: no pacing rate (see readBelow)
+	unpaced  bool   // the ECG heart rate often read below the value of its current run: no pacing rate (see readBelow)
+	reentry  uint16 // the rate a re-entrant tachycardia began at, while the heart keeps it (0: none; see noteReentry; in padding)
 }
 
 // pulseIndex returns the index of a pulse rate in witnessState's pairs.
