@@ -107,9 +107,11 @@ func TestWitnessedFreeze(t *testing.T) {
 // minutes, while the oximeter's pulse rate scatters around it (corpus4
 // training 2 m0003: 70 to 208, then 207-208 for 4 min, the pulse 202-214;
 // frozen on main). Quiet: that rhythm. Still frozen: the same rate held
-// without the jump (a heart at 208 that varied before the freeze), and the
+// without the jump (a heart at 208 that varied before the freeze), the
 // rhythm held past its rate (the heart strays from 208, then a value is
-// held: no longer the circuit's cycle). At one message every 10 s.
+// held: no longer the circuit's cycle), and the rate held on after the
+// pulse fell back to the patient's 70 (a freeze written during the rhythm:
+// corpus4 fresh block 228 m0116). At one message every 10 s.
 func TestReentrantTachycardiaHeld36(t *testing.T) {
 	r := rand.New(rand.NewPCG(36, 5))
 	// svt is n messages of a heart at 208 (207 in its second and fourth)
@@ -137,10 +139,21 @@ func TestReentrantTachycardiaHeld36(t *testing.T) {
 		}
 		return ts
 	}
+	// ended is n messages of the heart rate held at 208 while the pulse
+	// rate is back at the patient's 70 (a freeze written during the rhythm,
+	// held after it ended).
+	ended := func(n int) []tick {
+		return every(n, 10*sec, func(i int) msg {
+			m := vitalsAt(i+3000, 70, 70, 99)
+			m.rows[0].value = "208"
+			return m
+		})
+	}
 	tests := []ruleCase{
 		{"a re-entrant tachycardia from 70, held 10 min", then(then(learn(70), 10*sec, svt(60)), 10*sec, after), nil},
 		{"208 held on a heart that was at 208 and varied", then(learn(208), 10*sec, svt(90)), []string{"frozen"}},
 		{"the rhythm strays from its rate, then a value is held", then(learn(70), 10*sec, strayed(8)), []string{"frozen"}},
+		{"the rate held on after the rhythm ended, the pulse back at 70", then(then(learn(70), 10*sec, svt(20)), 10*sec, ended(40)), []string{"decoupled", "frozen", "hr_pr_agreement"}},
 	}
 	checkCases(t, tests)
 }

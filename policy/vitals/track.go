@@ -1537,18 +1537,35 @@ func (s *stream) freeze(e *Engine, em *emitter, p param, now int64, dst []Findin
 // training 2 m0003: 70 to 208 in one message, then 207-208 for 4 min, the
 // pulse 202-214; 4 m0032: 90 to 184, then 185 for 8 min). The held rate is
 // then the rhythm's, not a frozen channel, and frozen does not judge it
-// while the heart stays within reentryBand of the rate it jumped to. A
+// while the heart stays within reentryBand of the rate it jumped to and
+// every pulse rate present within reentryPulse of it (pulseParted). A
 // forged freeze holds the value the heart had when it began, with no jump
-// into it from a sinus level; one written right after a genuine onset
-// would pass for as long as the rhythm would last.
+// into it from a sinus level; one written during a genuine re-entrant
+// rhythm passes for as long as the rhythm would have lasted, and is judged
+// once the pulse leaves it.
 func (s *stream) noteReentry(v, prev float64, seen uint32) bool {
 	switch {
 	case seen > 1 && v >= s.paroxysmal() && v-prev >= reentryJump && s.heartJumped(s.hrLim):
 		s.held.reentry = uint16(min(v, math.MaxUint16))
-	case s.held.reentry != 0 && math.Abs(v-float64(s.held.reentry)) > reentryBand:
+	case s.held.reentry != 0 && (math.Abs(v-float64(s.held.reentry)) > reentryBand || s.pulseParted(v)):
 		s.held.reentry = 0
 	}
 	return s.held.reentry != 0
+}
+
+// pulseParted reports a pulse rate present in the current message more than
+// reentryPulse away from heart rate v: the oximeter and the arterial line
+// count the beats a re-entrant rhythm perfuses, so a pulse that leaves the
+// held heart rate says the heart is no longer at it (a freeze written
+// during a genuine tachycardia, held after the rhythm ended: corpus4 fresh
+// block 228 m0116, the heart rate held at 205 while the pulse fell to 70).
+func (s *stream) pulseParted(v float64) bool {
+	for _, q := range [...]param{pPR, pPRInv} {
+		if c := &s.cur[q]; c.ok && math.Abs(c.v-v) > reentryPulse {
+			return true
+		}
+	}
+	return false
 }
 
 // reentryJump is the least jump of the heart rate, in one message, that
@@ -1559,6 +1576,11 @@ func (s *stream) noteReentry(v, prev float64, seen uint32) bool {
 const (
 	reentryJump = 40
 	reentryBand = 3
+	// reentryPulse is how far (per minute) a pulse rate may lie from the
+	// held heart rate and still count its beats: hr_pr_agreement's
+	// pr_over_hr default (a re-entrant rhythm's pulse scatters by up to
+	// 6-9 around it on corpus4's training and fresh beds).
+	reentryPulse = 15
 )
 
 // minChangeP is the learned change probability below which a channel's
