@@ -101,6 +101,63 @@ func TestWitnessedFreeze(t *testing.T) {
 	}
 }
 
+// TestReentrantTachycardiaHeld36 (session 36, c4clean36): a re-entrant
+// tachycardia starts in one beat, the pulse rate jumping with the heart
+// rate, and its fixed cycle shows as one heart rate, give or take one, for
+// minutes, while the oximeter's pulse rate scatters around it (corpus4
+// training 2 m0003: 70 to 208, then 207-208 for 4 min, the pulse 202-214;
+// frozen on main). Quiet: that rhythm. Still frozen: the same rate held
+// without the jump (a heart at 208 that varied before the freeze), the
+// rhythm held past its rate (the heart strays from 208, then a value is
+// held: no longer the circuit's cycle), and the rate held on after the
+// pulse fell back to the patient's 70 (a freeze written during the rhythm:
+// corpus4 fresh block 228 m0116). At one message every 10 s.
+func TestReentrantTachycardiaHeld36(t *testing.T) {
+	r := rand.New(rand.NewPCG(36, 5))
+	// svt is n messages of a heart at 208 (207 in its second and fourth)
+	// whose pulse rate scatters by up to 6 around it.
+	svt := func(n int) []tick {
+		return every(n, 10*sec, func(i int) msg {
+			h := 208.0
+			if i == 1 || i == 3 {
+				h = 207
+			}
+			m := vitalsAt(i+1000, h, h, 99)
+			m.rows[0].value = num(h)
+			m.rows[1].value = num(208 + float64(r.IntN(13)-6))
+			return m
+		})
+	}
+	learn := func(h float64) []tick { return every(150, 10*sec, func(i int) msg { return vitalsAt(i, h, h, 99) }) }
+	after := every(10, 10*sec, func(i int) msg { return vitalsAt(i+2000, 70, 70, 99) })
+	// held is the SVT's rate held at 208 from message k, the heart straying
+	// to 200-216 before it.
+	strayed := func(k int) []tick {
+		ts := svt(40)
+		for i := range ts[:k] {
+			ts[i].m.rows[0].value = num(208 + float64(8*(i%3-1)))
+		}
+		return ts
+	}
+	// ended is n messages of the heart rate held at 208 while the pulse
+	// rate is back at the patient's 70 (a freeze written during the rhythm,
+	// held after it ended).
+	ended := func(n int) []tick {
+		return every(n, 10*sec, func(i int) msg {
+			m := vitalsAt(i+3000, 70, 70, 99)
+			m.rows[0].value = "208"
+			return m
+		})
+	}
+	tests := []ruleCase{
+		{"a re-entrant tachycardia from 70, held 10 min", then(then(learn(70), 10*sec, svt(60)), 10*sec, after), nil},
+		{"208 held on a heart that was at 208 and varied", then(learn(208), 10*sec, svt(90)), []string{"frozen"}},
+		{"the rhythm strays from its rate, then a value is held", then(learn(70), 10*sec, strayed(8)), []string{"frozen"}},
+		{"the rate held on after the rhythm ended, the pulse back at 70", then(then(learn(70), 10*sec, svt(20)), 10*sec, ended(40)), []string{"decoupled", "frozen", "hr_pr_agreement"}},
+	}
+	checkCases(t, tests)
+}
+
 // TestWitnessScatter: a heart rate held while the heart it should count
 // keeps moving is frozen even when the heart wanders around the held value,
 // so that the pulse rate's mean stays with it: the two sensors count the
