@@ -1165,3 +1165,36 @@ func TestHeartRateRiseBesideTheMonitorsOwnScatter36(t *testing.T) {
 		})
 	}
 }
+
+// TestHeartRateRiseArterialPulseUnsteady36 (review36): the second pulse-rate
+// row vouches for a heart-rate spike only as a counter that counted this
+// heart's beats before it: present, within pulseSame of the heart rate, in
+// each of the pvcSteady messages before the excursion. A row that appears
+// in the spike's message alone (one row written beside the forged heart
+// rate), or that sat at another level before (another bed's row on an
+// aggregating gateway's message, another counter), is no witness: +61 for
+// one message is a spike, as without the row.
+func TestHeartRateRiseArterialPulseUnsteady36(t *testing.T) {
+	cfg := vitals.DefaultConfig()
+	for _, tc := range []struct {
+		name string
+		edit func(i int, m *msg)
+	}{
+		{"the row in the rise's message only", func(i int, m *msg) {
+			if i == 6 {
+				m.rows[0] = hr("141")
+				m.rows = append(m.rows, row{code: "149522", value: "140", unit: "264864"})
+			}
+		}},
+		{"the row at another level before", func(i int, m *msg) {
+			v := "120"
+			if i == 6 {
+				m.rows[0] = hr("141")
+				v = "140"
+			}
+			m.rows = append(m.rows, row{code: "149522", value: v, unit: "264864"})
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) { checkRules(t, run(t, cfg, calmBed(20*time.Second, tc.edit)), "spike") })
+	}
+}
