@@ -81,6 +81,7 @@ type stream struct {
 	priorKnown  bool      // prior is known, see undoes
 	pvcNow      bool      // a PVC rate (pvcCode) in the current message (see arrSuspended; kept here, in padding)
 	pvcRun      uint8     // messages in a row, up to the previous one, with a PVC rate (saturating; see pvcSteady)
+	pulse2Run   uint8     // messages in a row, up to the previous one, whose second pulse-rate row counted the heart rate (saturating; see pulseWitness)
 	layout      rowLayout // the OBX rows' layout of a recent message, see extract
 	pid         pidRead   // the last PID segment, see extract
 	pv1         pv1Read   // the last PV1 segment, see extract
