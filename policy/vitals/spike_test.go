@@ -1198,3 +1198,23 @@ func TestHeartRateRiseArterialPulseUnsteady36(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) { checkRules(t, run(t, cfg, calmBed(20*time.Second, tc.edit)), "spike") })
 	}
 }
+
+// TestHeartRateRiseArterialPulseAfterPlaceholders36 (review36): the
+// oximeter's pulse rate sent as "not measured" (8388607) in the messages
+// before the rise still holds the first pulse-rate row's place: the
+// arterial line's row after it is the second counter's, and its run at the
+// heart's level vouches for the rise it counted (corpus5 training s3 m0080
+// 91: 198 beside 197, the oximeter's rows placeholders until message 90).
+func TestHeartRateRiseArterialPulseAfterPlaceholders36(t *testing.T) {
+	checkRules(t, run(t, vitals.DefaultConfig(), calmBed(20*time.Second, func(i int, m *msg) {
+		art := num(80 + float64(i%2))
+		if i < 5 {
+			m.rows[1] = pr("8388607")
+		}
+		if i == 6 {
+			m.rows[0] = hr("141")
+			art = "140"
+		}
+		m.rows = append(m.rows, row{code: "149522", value: art, unit: "264864"})
+	})))
+}

@@ -619,6 +619,9 @@ func (e *Engine) otherUnit(p param, u uint8, v float64) (float64, bool) {
 // (raw OBX-5, OBX-14 cut to component 1, the unit as unitOf reads it), into
 // s.cur[p] when it is the first valid measurement of p in the message.
 func (s *stream) obx(e *Engine, em *emitter, value, obsTime []byte, p param, u uint8, demo bool, i int, dst []Finding) []Finding {
+	if p == pPR {
+		em.pulseRows++ // a placeholder holds its row's place (pulse2)
+	}
 	v, ok := parseNumber(value)
 	if !ok || isSentinel(v) {
 		return dst
@@ -666,6 +669,12 @@ func (s *stream) obx(e *Engine, em *emitter, value, obsTime []byte, p param, u u
 	if !s.cur[p].ok {
 		s.cur[p] = reading{v: base, at: at, seg: i, unit: u, ok: true}
 		s.timed |= chanBit(p, !at.IsZero())
+		if p == pPR && em.pulseRows > 1 {
+			// The first pulse-rate row not measured (the oximeter's
+			// "not measured" while its probe is off): this one is still
+			// the second counter's (review36, corpus5 s3 m0080).
+			em.pulse2 = base
+		}
 	} else if p == pPR && em.pulse2 == 0 {
 		em.pulse2 = base // a second pulse counter (see pulseWitness)
 	}
