@@ -1218,3 +1218,16 @@ func TestHeartRateRiseArterialPulseAfterPlaceholders36(t *testing.T) {
 		m.rows = append(m.rows, row{code: "149522", value: art, unit: "264864"})
 	})))
 }
+
+// TestHeartRateRiseDuplicatePulseRow36 (review36, pinned): the oximeter's
+// pulse-rate row sent twice (or under two codes of the same counter) is a
+// second row that repeats the first: a heart rate forged 61 up for one
+// message leaves both at the heart's level, and the spike is reported.
+func TestHeartRateRiseDuplicatePulseRow36(t *testing.T) {
+	checkRules(t, run(t, vitals.DefaultConfig(), calmBed(20*time.Second, func(i int, m *msg) {
+		if i == 6 {
+			m.rows[0] = hr("141")
+		}
+		m.rows = append(m.rows, m.rows[1])
+	})), "spike")
+}
