@@ -303,6 +303,30 @@ func TestCuffCmH2O(t *testing.T) {
 			}
 			return 0
 		}, true},
+		// review36: the line's height taken out excuses a cuff only when
+		// the cuff lies nearer the patient's pressure in mm[Hg] than in
+		// cmH2O (half the way from one to the other at most). A
+		// hypotensive patient's cuff in cmH2O (mean 48 mmHg, 65 cmH2O)
+		// lies within the tolerance of the height-corrected line too.
+		{"a mean of 48 mmHg, the line lowered by 12 at minute 55, the cuff reading at minute 60 in cmH2O", func(i int) float64 {
+			if i >= 55 {
+				return 36
+			}
+			return 48
+		}, func(k int) float64 {
+			if k == 6 {
+				return 1.35951
+			}
+			return 1
+		}, func(k int) float64 {
+			switch {
+			case k == 6:
+				return 12 * 1.35951
+			case k > 6:
+				return 12
+			}
+			return 0
+		}, true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -149,6 +149,17 @@ func (s *stream) cuffComparable(csys, cdia, cuff, art *reading) bool {
 // mmHgInCmH2O is one millimetre of mercury in centimetres of water.
 const mmHgInCmH2O = 1.35951
 
+// heightShare is how far, as a share of the pressure the line reads with
+// its height taken out (heightOff), a cuff may lie from it to be excused as
+// no cuff in cmH2O (review36). A cuff in cmH2O lies 36 % above it, so at a
+// mean of 55 mmHg or less within the nibp_ibp_agreement tolerance (20
+// mmHg) as well, and was excused beside a line standing raised: a
+// hypotensive adult's or a child's mean of 48 mmHg reads 65 cmH2O, 17 above
+// the patient's 48, where the line 12 low reads 36. The cuff that
+// c6art36's excuse was made for lay 20 % from it (corpus6 training s1
+// m0061 400: 100 beside a line of 77 remembered 6 low).
+const heightShare = 0.25
+
 // cuffCmH2O judges one new cuff reading (one cuffComparable admits, not one
 // sooner than a cuff cycles) against the arterial pressures of its message
 // for a unit of cmH2O labelled mm[Hg], and keeps its means as the previous
@@ -181,7 +192,8 @@ const mmHgInCmH2O = 1.35951
 // the patient; the two then part by the transducer's height, an amount the
 // cuff's unit has no part in (corpus6 training s1 m0061: the line lowered
 // by 12 mmHg in one message after a turn, the cuff 23 mmHg above it at its
-// next reading, 11 above it with the height taken out).
+// next reading, 11 above it with the height taken out). The cuff must
+// also lie within heightShare of that pressure (review36; see there).
 func (s *stream) cuffCmH2O(em *emitter, ni *NIBPIBPRule, csys, cdia, cuff, art *reading, now int64, at time.Time, dst []Finding) []Finding {
 	c := &s.cuff
 	pc, pa := float64(c.cuff), float64(c.art)
@@ -190,7 +202,7 @@ func (s *stream) cuffCmH2O(em *emitter, ni *NIBPIBPRule, csys, cdia, cuff, art *
 	if pa == 0 || !asys.ok || !adia.ok || math.Abs(pc-pa) > ni.Tolerance || cuff.v-art.v <= ni.Tolerance {
 		return dst
 	}
-	if h := s.heightOff(now); h != 0 && math.Abs(cuff.v-(art.v-h)) <= ni.Tolerance {
+	if h := s.heightOff(now); h != 0 && math.Abs(cuff.v-(art.v-h)) <= min(ni.Tolerance, heightShare*(art.v-h)) {
 		return dst // the line's height, not the cuff's unit
 	}
 	if cuff.v-pc <= math.Abs(art.v-pa) {

@@ -704,8 +704,11 @@ type emitter struct {
 
 	// pulse2 is the message's second pulse-rate row (an arterial line's
 	// MDC_BLD_PULS_RATE_INV beside the oximeter's rate), in the base unit;
-	// 0 when none (see pulseWitness).
-	pulse2 float64
+	// 0 when none (see pulseWitness). Rows are counted by their place: a
+	// first row not measured (a placeholder) leaves the second the second
+	// (pulseRows: the message's pulse-rate rows read so far; review36).
+	pulse2    float64
+	pulseRows uint8
 }
 
 // obsTimeOf parses an OBX-14 value (without a UTC offset: in the configured time zone, as MSH-7),

@@ -549,6 +549,13 @@ const probeCool = 2
 // needs to warm through.
 const probeWarm = 3
 
+// probeRising is how far, in °C, the latest completed 5-min level must lie
+// below the reading a rise starts from for the probe to be still warming
+// (probeBack, review36): a probe that warmed back and held the patient's
+// level for a bucket is warm, and a cold level within the last quarter hour
+// no longer excuses a rise from there.
+const probeRising = 0.5
+
 // probeBack reports whether a temperature rising from lo to v warms back
 // to the level it held within the last hour (its highest 5-min mean, not
 // exceeded by more than half a degree) from at least probeCool below it,
@@ -574,8 +581,16 @@ const probeWarm = 3
 // and above it is the patient's own (a fever's earlier level, or one
 // replayed), and its end is judged (session 36, after c6art36's fresh
 // block: corpus5 s84 m0064, a replay of 37.2 °C beside a fever of 39.2).
+// And only while the probe is still warming: its latest completed 5-min
+// level lies probeRising below the reading the rise starts from (review36).
+// Without that the cold level excused, for up to 20 minutes after the probe
+// came off, any rise landing on the hour's level, from wherever it started:
+// a probe put back on at 36.4 °C under an hour's 37.0, held there for 10
+// minutes, then a forged step, a replay's start or a drift's end up to 37.4
+// in one message. A rise within the first 5-min level after the probe
+// warmed is still read as its warming.
 func (s *stream) probeBack(lo, v float64) bool {
-	r := &s.retrace[slices.Index(tracked[:], pTemp)]
+	r, from := &s.retrace[slices.Index(tracked[:], pTemp)], lo
 	held := math.Inf(-1)
 	for k := range int(r.nl) {
 		held = max(held, r.bucket(k))
@@ -583,9 +598,13 @@ func (s *stream) probeBack(lo, v float64) bool {
 	for k := range int(r.nlast) {
 		lo = min(lo, float64(r.last[k])) // a probe warming back over several messages
 	}
-	for k := max(0, int(r.nl)-probeWarm); k < int(r.nl); k++ {
-		if b := r.bucket(k); b <= airMax {
-			lo = min(lo, b) // a probe warming back over minutes
+	if r.nl > 0 && r.bucket(int(r.nl)-1) <= from-probeRising {
+		// Still warming: its latest 5-min level lies below the reading the
+		// rise starts from.
+		for k := max(0, int(r.nl)-probeWarm); k < int(r.nl); k++ {
+			if b := r.bucket(k); b <= airMax {
+				lo = min(lo, b) // a probe warming back over minutes
+			}
 		}
 	}
 	return lo <= held-probeCool && v <= held+0.5

@@ -1165,3 +1165,69 @@ func TestHeartRateRiseBesideTheMonitorsOwnScatter36(t *testing.T) {
 		})
 	}
 }
+
+// TestHeartRateRiseArterialPulseUnsteady36 (review36): the second pulse-rate
+// row vouches for a heart-rate spike only as a counter that counted this
+// heart's beats before it: present, within pulseSame of the heart rate, in
+// each of the pvcSteady messages before the excursion. A row that appears
+// in the spike's message alone (one row written beside the forged heart
+// rate), or that sat at another level before (another bed's row on an
+// aggregating gateway's message, another counter), is no witness: +61 for
+// one message is a spike, as without the row.
+func TestHeartRateRiseArterialPulseUnsteady36(t *testing.T) {
+	cfg := vitals.DefaultConfig()
+	for _, tc := range []struct {
+		name string
+		edit func(i int, m *msg)
+	}{
+		{"the row in the rise's message only", func(i int, m *msg) {
+			if i == 6 {
+				m.rows[0] = hr("141")
+				m.rows = append(m.rows, row{code: "149522", value: "140", unit: "264864"})
+			}
+		}},
+		{"the row at another level before", func(i int, m *msg) {
+			v := "120"
+			if i == 6 {
+				m.rows[0] = hr("141")
+				v = "140"
+			}
+			m.rows = append(m.rows, row{code: "149522", value: v, unit: "264864"})
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) { checkRules(t, run(t, cfg, calmBed(20*time.Second, tc.edit)), "spike") })
+	}
+}
+
+// TestHeartRateRiseArterialPulseAfterPlaceholders36 (review36): the
+// oximeter's pulse rate sent as "not measured" (8388607) in the messages
+// before the rise still holds the first pulse-rate row's place: the
+// arterial line's row after it is the second counter's, and its run at the
+// heart's level vouches for the rise it counted (corpus5 training s3 m0080
+// 91: 198 beside 197, the oximeter's rows placeholders until message 90).
+func TestHeartRateRiseArterialPulseAfterPlaceholders36(t *testing.T) {
+	checkRules(t, run(t, vitals.DefaultConfig(), calmBed(20*time.Second, func(i int, m *msg) {
+		art := num(80 + float64(i%2))
+		if i < 5 {
+			m.rows[1] = pr("8388607")
+		}
+		if i == 6 {
+			m.rows[0] = hr("141")
+			art = "140"
+		}
+		m.rows = append(m.rows, row{code: "149522", value: art, unit: "264864"})
+	})))
+}
+
+// TestHeartRateRiseDuplicatePulseRow36 (review36, pinned): the oximeter's
+// pulse-rate row sent twice (or under two codes of the same counter) is a
+// second row that repeats the first: a heart rate forged 61 up for one
+// message leaves both at the heart's level, and the spike is reported.
+func TestHeartRateRiseDuplicatePulseRow36(t *testing.T) {
+	checkRules(t, run(t, vitals.DefaultConfig(), calmBed(20*time.Second, func(i int, m *msg) {
+		if i == 6 {
+			m.rows[0] = hr("141")
+		}
+		m.rows = append(m.rows, m.rows[1])
+	})), "spike")
+}

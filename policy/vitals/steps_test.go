@@ -601,6 +601,12 @@ func TestTemperatureProbeBack(t *testing.T) {
 		// its end by a degree in one message is judged (corpus5 fresh s84
 		// m0064: a replay of 37.2 °C beside a fever of 39.2, its end).
 		{"a level two degrees below, held, then a degree up in one message", bed(append(append(slowFall, "34.8", "34.8", "34.8", "34.8", "34.8", "34.8", "34.8", "34.8", "34.8", "34.8", "34.8", "34.8", "34.8", "34.8", "34.8"), "35.3", "35.6", "35.9")...), []string{"rate_of_change"}},
+		// review36: a probe put back on that has warmed and held the
+		// patient's level for 10 min is warm; a rise from that level in one
+		// message is a step, whatever cold 5-min level lies within the
+		// last quarter hour (main: quiet for up to 20 min after the probe
+		// came off).
+		{"probe off, back on, held 10 min, then a degree up in one message", bed(append(append(cooled, "34.8", "36.4", "36.4", "36.4", "36.4", "36.4", "36.4", "36.4", "36.4", "36.4", "36.4", "36.4"), "37.4", "37.4", "37.4", "37.4", "37.4")...), []string{"rate_of_change"}},
 		// Session 21 (probe21): a probe cooling by 1 °C a message or along a
 		// decay (the fall slowing) is no step; a fall that holds its level,
 		// also after two messages, or comes back, still is, and so is one

@@ -81,6 +81,7 @@ type stream struct {
 	priorKnown  bool      // prior is known, see undoes
 	pvcNow      bool      // a PVC rate (pvcCode) in the current message (see arrSuspended; kept here, in padding)
 	pvcRun      uint8     // messages in a row, up to the previous one, with a PVC rate (saturating; see pvcSteady)
+	pulse2Run   uint8     // messages in a row, up to the previous one, whose second pulse-rate row counted the heart rate (saturating; see pulseWitness)
 	layout      rowLayout // the OBX rows' layout of a recent message, see extract
 	pid         pidRead   // the last PID segment, see extract
 	pv1         pv1Read   // the last PV1 segment, see extract
@@ -618,6 +619,9 @@ func (e *Engine) otherUnit(p param, u uint8, v float64) (float64, bool) {
 // (raw OBX-5, OBX-14 cut to component 1, the unit as unitOf reads it), into
 // s.cur[p] when it is the first valid measurement of p in the message.
 func (s *stream) obx(e *Engine, em *emitter, value, obsTime []byte, p param, u uint8, demo bool, i int, dst []Finding) []Finding {
+	if p == pPR {
+		em.pulseRows++ // a placeholder holds its row's place (pulse2)
+	}
 	v, ok := parseNumber(value)
 	if !ok || isSentinel(v) {
 		return dst
@@ -665,6 +669,12 @@ func (s *stream) obx(e *Engine, em *emitter, value, obsTime []byte, p param, u u
 	if !s.cur[p].ok {
 		s.cur[p] = reading{v: base, at: at, seg: i, unit: u, ok: true}
 		s.timed |= chanBit(p, !at.IsZero())
+		if p == pPR && em.pulseRows > 1 {
+			// The first pulse-rate row not measured (the oximeter's
+			// "not measured" while its probe is off): this one is still
+			// the second counter's (review36, corpus5 s3 m0080).
+			em.pulse2 = base
+		}
 	} else if p == pPR && em.pulse2 == 0 {
 		em.pulse2 = base // a second pulse counter (see pulseWitness)
 	}

@@ -127,6 +127,15 @@ const pulseSame = 5
 // 227 beside 227, s3 m0080 198 beside 197). A heart rate forged with the same
 // value written into the arterial pulse rate passes, as one written into the
 // oximeter's rate too does.
+//
+// A second row that counted the heart's beats is one that did so before the
+// excursion too: the row, within pulseSame of the heart rate, in each of the
+// pvcSteady messages before its first (pulse2Run; review36). Without that, a
+// heart rate forged with one row added beside it, in the spike's messages
+// only, was vouched for, and so was a row that lay at another level before
+// (another bed's on an aggregating gateway's message, a counter of other
+// pulses) and met the forged value by chance. A forger who writes the row
+// into the messages before as well, at the heart's level, still passes.
 func pulseWitness(hr, p2 float64) bool {
 	return p2 > 0 && math.Abs(hr-p2) <= pulseSame
 }
@@ -841,7 +850,7 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 			t.exBack = p == pRR && s.jumpedBack(c.v, dev, b, now)
 			t.exArt = p == pHR && dev > 0 && inBurst(now, s.artAt)
 			t.exARR = p == pHR && dev > 0 && s.pvcRun >= pvcSteady && !s.pvcNow
-			t.exPulse2 = p == pHR && pulseWitness(c.v, em.pulse2)
+			t.exPulse2 = p == pHR && s.pulse2Run >= pvcSteady && pulseWitness(c.v, em.pulse2)
 			continue
 		}
 		back := math.Abs(c.v-t.exPre) < max(lo/2, math.Abs(t.exPeak-t.exPre)/4) // most of the way back
@@ -1021,6 +1030,14 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 			// size that no channel explains.
 			t.undo, t.undoOK, t.undoCorr = float32(t.exPre), true, true
 		}
+	}
+	// The second pulse-rate row's run, for the next message's excursions:
+	// a witness is a counter that counted this heart's beats before the
+	// excursion (pulseWitness).
+	if s.cur[pHR].ok && pulseWitness(s.cur[pHR].v, em.pulse2) {
+		s.pulse2Run = min(s.pulse2Run, math.MaxUint8-1) + 1
+	} else {
+		s.pulse2Run = 0
 	}
 	return s.pulseSmooth(e, em, line, dst)
 }
