@@ -1563,33 +1563,6 @@ func (s *stream) freeze(e *Engine, em *emitter, p param, now int64, dst []Findin
 	if setRate {
 		return dst
 	}
-	// A heart or pulse rate held at its floor or at a pacing rate for a run
-	// (b) would have judged improbable is a paced heart only while the other
-	// sensor counting the same heart is held with it (session 33, frozen33b).
-	// A pacemaker fixes the beat interval, so the oximeter (or the ECG, for a
-	// held pulse rate) counting the same beats spreads around its own mean
-	// only by the pair's measurement disagreement: a standard deviation near
-	// 1.25 times the pair's learned mean absolute scatter. A witness whose
-	// standard deviation over the run is at least pacedGapRatio times that
-	// scatter, and at least witnessGapMin, still carries the heart's own
-	// variation: the heart is not paced and the held value is not its rate.
-	// (c) misses it when the held value sits in the middle of the heart's
-	// wander, so the witness's mean distance stays within 2.5 scatters.
-	// corpus6 seed 4 m0141 (session 36, c6smooth36): a neonate's heart rate
-	// held at 155 for 26 min at 5 s while both pulse rates kept wandering
-	// 150-163 around it (and fell to 105 in a bradycardia the held rate did
-	// not show); 155 is a multiple of 5, and the pulse's wander around it
-	// stayed inside (c)'s 2.5 scatters of a pair that motion and feeding had
-	// taught a scatter of 2.6.
-	// Risk: motion makes an oximeter's pulse rate erratic on a paced patient;
-	// a long paced run with motion bursts can spread that far (corpus3
-	// training seed 1, outside an episode, one message).
-	if floor && now-t.runSince >= fc.ChannelDuration.Nanoseconds() &&
-		float64(t.run) >= math.Log(freezeChance)/math.Log(1-t.changeP) {
-		if spread, scatter, ok := s.pairScatter(p); ok && spread >= max(witnessGapMin, pacedGapRatio*scatter) {
-			return em.add(dst, rFrozen, p, c.seg, c.at, float64(t.run), spread, scatter, "", "rate held at its floor while the other sensor counting the same heart kept scattering around it")
-		}
-	}
 	// A shorter run, improbable but not beyond doubt by itself, is a freeze
 	// when the same heart counted by another sensor left the held value:
 	// a genuinely steady rate keeps its witness around it.
@@ -1725,13 +1698,11 @@ func paceWitnessed(p param) bool {
 // messages had one.
 type witnessState struct {
 	off, dev [2]float64
-	sum      [3]float32 // the witness's absolute distance, summed over the run (float32: the stream's size class)
-	sumD     [3]float32 // the witness's signed distance, summed over the run
-	sumD2    [3]float32 // and its square: the witness's own spread during the run
-	sumN     [3]uint16  // the run's messages with a witness, up to math.MaxUint16 (then the sums stop)
-	n        [2]uint8   // messages learned, up to pairLearn
-	unpaced  bool       // the ECG heart rate often read below the value of its current run: no pacing rate (see readBelow)
-	reentry  uint16     // the rate a re-entrant tachycardia began at, while the heart keeps it (0: none; see noteReentry; in padding)
+	n        [2]uint32
+	sum      [3]float64
+	sumN     [3]uint32
+	unpaced  bool   // the ECG heart rate often read below the value of its current run: no pacing rate (see readBelow)
+	reentry  uint16 // the rate a re-entrant tachycardia began at, while the heart keeps it (0: none; see noteReentry; in padding)
 }
 
 // pulseIndex returns the index of a pulse rate in witnessState's pairs.
@@ -1811,7 +1782,7 @@ func (s *stream) witness(p param) {
 	}
 	t, w := &s.tracks[p], &s.held
 	if t.run == 1 {
-		w.sum[r], w.sumN[r], w.sumD[r], w.sumD2[r] = 0, 0, 0, 0
+		w.sum[r], w.sumN[r] = 0, 0
 	}
 	q, i, ok := s.witnessOf(p)
 	if !ok {
@@ -1823,13 +1794,7 @@ func (s *stream) witness(p param) {
 	} else {
 		pulse = t.runV
 	}
-	if w.sumN[r] == math.MaxUint16 {
-		return // 18 h at 1 s: the run's averages are those of its first 65,535 messages
-	}
-	d := pulse - heart - w.off[i]
-	w.sum[r] += float32(math.Abs(d))
-	w.sumD[r] += float32(d)
-	w.sumD2[r] += float32(d * d)
+	w.sum[r] += math.Abs(pulse - heart - w.off[i])
 	w.sumN[r]++
 }
 
@@ -1850,26 +1815,7 @@ func (s *stream) witnessGap(p param) (gap, need float64, ok bool) {
 	if p == pHR && w.n[0] < changeLearn {
 		i = 1
 	}
-	return float64(w.sum[r]) / float64(w.sumN[r]), max(witnessGapMin, witnessGapRatio*w.dev[i]), true
-}
-
-// pairScatter returns, for a heart or pulse rate p, the standard deviation
-// of its witness during the run (the other sensor's spread around its own
-// mean while p was held) and the pair's learned scatter (the mean absolute
-// deviation of their difference, learned while neither was held).
-func (s *stream) pairScatter(p param) (spread, scatter float64, ok bool) {
-	r, ok := rateIndex(p)
-	w := &s.held
-	if !ok || w.sumN[r] < witnessMin {
-		return 0, 0, false
-	}
-	i, _ := pulseIndex(p)
-	if p == pHR && w.n[0] < changeLearn {
-		i = 1
-	}
-	n := float64(w.sumN[r])
-	mean := float64(w.sumD[r]) / n
-	return math.Sqrt(max(0, float64(w.sumD2[r])/n-mean*mean)), w.dev[i], true
+	return w.sum[r] / float64(w.sumN[r]), max(witnessGapMin, witnessGapRatio*w.dev[i]), true
 }
 
 // readBelow reports whether the ECG heart rate, in the messages before this
@@ -1920,12 +1866,7 @@ const (
 	witnessMin      = 4
 	witnessGapMin   = 2.0
 	witnessGapRatio = 2.5
-	// A witness of a run held at a pacing rate or floor (and improbable by
-	// (b)) spreading by pacedGapRatio times the pair's learned scatter (its
-	// standard deviation against a mean absolute deviation: 1.2 times what
-	// a paced heart's other sensor shows) still follows an unpaced heart.
-	pacedGapRatio = 1.5
-	pairLearn     = 64 // messages over which a pair's difference is averaged (judged after changeLearn)
+	pairLearn       = 64 // messages over which a pair's difference is averaged (judged after changeLearn)
 
 	// A heart rate held at its floor or at a multiple of 5 may be paced
 	// unless, of the paceLook or more messages before it, more than one in
