@@ -406,3 +406,28 @@ func TestArterialResolution19(t *testing.T) {
 		checkRules(t, run(t, vitals.DefaultConfig(), then(learn, 10*sec, straight)), "frozen")
 	})
 }
+
+// TestPacedAfterTurnover (session 36, review36b): a bed turnover (a new patient after
+// 11 min without messages) forgets what the heart and pulse rates' pair
+// learned: the next patient, paced at 70 from admission, whose oximeter
+// counts the paced beats with a noisier sensor than the last patient's
+// (±2/min against ±0.5), is not judged against the last patient's pair
+// scatter, and never teaches its own (the heart rate is held from the
+// start). Main kept the last patient's pair and froze the paced heart rate
+// by (c)'s mean distance at the run's 10th message (2.8 against the 2/min a
+// scatter of 0.4 asks).
+func TestPacedAfterTurnover(t *testing.T) {
+	const d = 5 * time.Second
+	n := func(i, seed int, sd float64) float64 {
+		return math.Round(rand.New(rand.NewPCG(uint64(i), uint64(seed))).NormFloat64() * sd)
+	}
+	bed := func(pid string, h, p float64, i int) msg {
+		return msg{pid: pid, rows: []row{hr(num(h)), pr(num(p)), spo2(wobble(96, i+7)), rr(wobble(16, i+3)), temp("37.0")}}
+	}
+	first := every(300, d, func(i int) msg {
+		h := math.Round(78 + 4*math.Sin(float64(i)/20) + n(i, 11, 1.5))
+		return bed("111^^^H^MR", h, h+n(i, 13, 0.5), i)
+	})
+	next := every(240, d, func(i int) msg { return bed("222^^^H^MR", 70, 70+n(i+1000, 13, 2.2), i+1000) })
+	checkRules(t, run(t, vitals.DefaultConfig(), then(first, 11*time.Minute, next)))
+}

@@ -485,7 +485,7 @@ func (s *stream) newPatient() {
 	s.form = cuffForm{}               // nor the next patient's cuff its form factor
 	s.rrSince = 0                     // nor is the next baby's first breathing its pace (neoRRWarming)
 	s.beatsFrom = 0                   // nor a run of counted heartbeats the next patient's (beatsCounted)
-	s.held.reentry = 0                // nor the last one's re-entrant rhythm the next patient's (noteReentry)
+	s.held = witnessState{}           // nor do the next patient's heart and pulse rates differ and scatter as the last one's, nor is the last one's re-entrant rhythm theirs (review36b)
 	for _, p := range [...]param{pARTSys, pARTDia, pARTMean} {
 		// Nor are the next patient's arterial pressures a change of the
 		// last one's line (dampChanged, levelled, cvpMoved), nor the last
