@@ -1340,7 +1340,9 @@ func (s *stream) respond(pd *step, rr *RateRule) {
 // beyond PROverHR. A pulse deficit (heart rate above the pulse) is allowed
 // Deficit in a regular rhythm and HROverPR in an irregular one (AF: the
 // heart rate's median sample-to-sample change is at least Irregular, or
-// half of it in a heart rate whose roughness was learned in AF: afQuiet); a
+// half of it in a heart rate whose roughness was learned in AF, afQuiet, or
+// in a disagreement that began with both rates leaving their levels the
+// same way, hrAlone's -2: an arrhythmia's onset seen by both sensors); a
 // pulse rate at 40–65 % of the heart rate is the deficit of bigeminy (every
 // other beat not perfused; its mean share not below shareFloor). Neither
 // allowance holds when the disagreement began with the heart rate leaving its
@@ -1396,7 +1398,7 @@ func (s *stream) hrpr(e *Engine, em *emitter, arrival time.Time, dst []Finding) 
 				explained = !dg.fol.oneForOne() // bigeminy, unless the pulse follows the heart rate one for one
 			case s.hrN <= 16:
 				explained = true // too few samples yet to tell the rhythm
-			case s.irregular(hc.Irregular) || dg.af || s.afQuiet(hc.Irregular):
+			case s.irregular(hc.Irregular) || dg.af || s.afQuiet(hc.Irregular) || dg.alone == -2 && s.irregular(hc.Irregular/2):
 				if th = hc.HROverPR; -d <= th && !(s.neonatal && dg.locked.held(hc.Irregular)) {
 					explained = true // AF (on a neonate, a pleth thrown about by crying)
 				}
