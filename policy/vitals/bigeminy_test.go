@@ -343,3 +343,76 @@ func TestPacedPulseDeficit30(t *testing.T) {
 		})
 	}
 }
+
+// TestAFDeficitQuietChanges: AF whose heart rate changes little between
+// most samples and by a dozen beats between some (the monitor's averaging
+// over the irregular beats) keeps its median change below irregular (4)
+// for minutes at a time while its learned roughness is AF's; the pulse
+// rate counts the same beats, 20 fewer, and shares every jump. Not
+// reported. The same heart rate replaced by a moving average of itself,
+// the pulse rate still jumping 20 below it, is: the rhythm the roughness
+// was learned in no longer shows in the heart rate now.
+func TestAFDeficitQuietChanges(t *testing.T) {
+	const step = 10 * time.Second
+	beat := func(i int) float64 {
+		g := rand.New(rand.NewPCG(uint64(i), 36))
+		if g.IntN(5) == 0 {
+			return 100 + float64((2*g.IntN(2)-1)*(12+g.IntN(5)))
+		}
+		return 100 + float64(g.IntN(9)-4)
+	}
+	bed := func(h, p float64, i int) msg {
+		return msg{rows: []row{hr(num(h)), pr(num(p)), spo2("96"), rr(wobble(16, i)), temp("37.0")}}
+	}
+	pulse := func(i int) float64 {
+		return beat(i) - 20 + float64(rand.New(rand.NewPCG(uint64(i), 37)).IntN(3)-1)
+	}
+	inAF := every(240, step, func(i int) msg { return bed(beat(i), pulse(i), i) })
+	checkRules(t, only(run(t, vitals.DefaultConfig(), inAF), "hr_pr_agreement"))
+	smoothed := then(every(150, step, func(i int) msg { return bed(beat(i), pulse(i), i) }), step,
+		every(60, step, func(i int) msg {
+			var sum float64
+			for k := range 9 {
+				sum += beat(i + 150 - k)
+			}
+			return bed(math.Round(sum/9), pulse(i+150), i+150)
+		}))
+	checkRules(t, only(run(t, vitals.DefaultConfig(), smoothed), "hr_pr_agreement"), "hr_pr_agreement")
+}
+
+// TestAFOnsetBothRates: AF beginning with a fast ventricular response
+// lifts the heart rate and the pulse rate together, the pulse by less
+// (the shortest beats are not perfused), and its changes stay small
+// between most samples: the deficit's onset is not AF's by onset (the
+// deficit hardly varies) nor by the heart rate's median change. Both rates
+// left their levels the same way with the deficit, so the rhythm changed,
+// not one channel: not reported. The same onset with the heart rate held
+// regular afterwards (both rates written up together) is.
+func TestAFOnsetBothRates(t *testing.T) {
+	const step = 30 * time.Second
+	bed := func(h, p float64, i int) msg {
+		return msg{rows: []row{hr(num(h)), pr(num(p)), spo2("96"), rr(wobble(16, i)), temp("37.0")}}
+	}
+	sinus := every(60, step, func(i int) msg {
+		g := rand.New(rand.NewPCG(uint64(i), 38))
+		h := 80 + float64(g.IntN(5)-2)
+		return bed(h, h+float64(g.IntN(3)-1), i)
+	})
+	beat := func(i int) float64 {
+		g := rand.New(rand.NewPCG(uint64(i), 39))
+		if g.IntN(5) == 0 {
+			return 140 + float64((2*g.IntN(2)-1)*(12+g.IntN(5)))
+		}
+		return 140 + float64(g.IntN(9)-4)
+	}
+	pulse := func(h float64, i int) float64 {
+		return h - 22 + float64(rand.New(rand.NewPCG(uint64(i), 40)).IntN(3)-1)
+	}
+	onset := then(sinus, step, every(40, step, func(i int) msg { return bed(beat(i), pulse(beat(i), i), i) }))
+	checkRules(t, only(run(t, vitals.DefaultConfig(), onset), "hr_pr_agreement"))
+	regular := then(sinus, step, every(40, step, func(i int) msg {
+		h := 140 + float64(rand.New(rand.NewPCG(uint64(i), 41)).IntN(3)-1)
+		return bed(h, pulse(h, i), i)
+	}))
+	checkRules(t, only(run(t, vitals.DefaultConfig(), regular), "hr_pr_agreement"), "hr_pr_agreement")
+}

@@ -444,7 +444,11 @@ func (s *stream) slowlyNarrowed(pp0, sys, dia float64) float64 {
 // rate q stayed (within 25 %)? Then the ECG channel moved alone and no
 // arrhythmia allowance applies (1). Did the pulse rate leave its level by
 // 60 % of the deficit? Then it is the pulse channel that moved, as in a
-// bigeminy's onset (-1). Otherwise it is not decided yet (0: a heart rate
+// bigeminy's onset (-1); -2 when the heart rate left its level the same way
+// by 60 % of the deficit as well: both sensors saw the rate change, an
+// arrhythmia's onset (AF with a fast ventricular response lifts both, the
+// pulse by less: its shortest beats are not perfused), not one channel
+// edited (session 36, c6hrpr36; see hrpr). Otherwise it is not decided yet (0: a heart rate
 // drifting away is judged again with the next message). The levels are the
 // smoothed ones before the disagreement and now, so one irregular beat does
 // not decide, and a decision is kept for the disagreement's life: a heart
@@ -458,6 +462,8 @@ func (s *stream) hrAlone(hr0, pr0 sample, q param, deficit float64) int8 {
 	switch dh, dp := math.Abs(hr.v-hr0.v), math.Abs(pr.v-pr0.v); {
 	case dh >= 0.6*deficit && dp <= 0.25*deficit:
 		return 1
+	case dp >= 0.6*deficit && dh >= 0.6*deficit && (hr.v-hr0.v)*(pr.v-pr0.v) > 0:
+		return -2
 	case dp >= 0.6*deficit:
 		return -1
 	}
@@ -604,7 +610,7 @@ type disagreement struct {
 	since  time.Time
 	n      int
 	hr, pr sample // smoothed levels before the disagreement began
-	alone  int8   // the ECG channel moved alone: 0 not judged yet, 1 yes, -1 no (see hrpr)
+	alone  int8   // the ECG channel moved alone: 0 not judged yet, 1 yes, -1 no, -2 no: both rates moved together (see hrpr)
 	locked lockstep
 	fol    follow    // the pulse's slope on the heart rate over the bigeminy samples (see follow)
 	sh     share     // the pulse's mean share of the heart rate over the disagreement (see share)

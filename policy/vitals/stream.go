@@ -1339,7 +1339,10 @@ func (s *stream) respond(pd *step, rr *RateRule) {
 // the persistence time. A pulse above the heart rate is never physiological
 // beyond PROverHR. A pulse deficit (heart rate above the pulse) is allowed
 // Deficit in a regular rhythm and HROverPR in an irregular one (AF: the
-// heart rate's median sample-to-sample change is at least Irregular); a
+// heart rate's median sample-to-sample change is at least Irregular, or
+// half of it in a heart rate whose roughness was learned in AF, afQuiet, or
+// in a disagreement that began with both rates leaving their levels the
+// same way, hrAlone's -2: an arrhythmia's onset seen by both sensors); a
 // pulse rate at 40–65 % of the heart rate is the deficit of bigeminy (every
 // other beat not perfused; its mean share not below shareFloor). Neither
 // allowance holds when the disagreement began with the heart rate leaving its
@@ -1395,7 +1398,7 @@ func (s *stream) hrpr(e *Engine, em *emitter, arrival time.Time, dst []Finding) 
 				explained = !dg.fol.oneForOne() // bigeminy, unless the pulse follows the heart rate one for one
 			case s.hrN <= 16:
 				explained = true // too few samples yet to tell the rhythm
-			case s.irregular(hc.Irregular) || dg.af:
+			case s.irregular(hc.Irregular) || dg.af || s.afQuiet(hc.Irregular) || dg.alone == -2 && s.irregular(hc.Irregular/2):
 				if th = hc.HROverPR; -d <= th && !(s.neonatal && dg.locked.held(hc.Irregular)) {
 					explained = true // AF (on a neonate, a pleth thrown about by crying)
 				}
@@ -1439,6 +1442,21 @@ func (dg *disagreement) onset(s *stream, h, lim float64) bool {
 	}
 	dg.af = medianReaches(d[:n], th)
 	return dg.af
+}
+
+// afQuiet reports AF whose heart rate changes little between most of its
+// latest samples: the heart rate's roughness was learned in an irregular
+// rhythm (at least 2 × lim, as decoupled and too_regular take it) and its
+// median change over the last irregularN samples still reaches lim/2. A
+// monitor averages the irregular beats over several seconds, so AF's rate
+// moves by a beat or two between most samples and by a dozen between some:
+// its median change dips below lim for minutes while the rhythm stays what
+// it was (corpus6's clean beds in AF, session 36, c6hrpr36). A regular
+// heart never learns that roughness; a heart rate replaced by a moving
+// average of itself, its pulse rate still jumping, has lost the changes the
+// rhythm shows now and is still judged (TestAFDeficitQuietChanges).
+func (s *stream) afQuiet(lim float64) bool {
+	return s.tracks[pHR].rough >= 2*lim && s.irregular(lim/2)
 }
 
 // deficitRatio reports a pulse rate at 40–65 % of the heart rate: the
