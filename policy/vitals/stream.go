@@ -1340,9 +1340,10 @@ func (s *stream) respond(pd *step, rr *RateRule) {
 // beyond PROverHR. A pulse deficit (heart rate above the pulse) is allowed
 // Deficit in a regular rhythm and HROverPR in an irregular one (AF: the
 // heart rate's median sample-to-sample change is at least Irregular, or
-// half of it in a heart rate whose roughness was learned in AF, afQuiet, or
-// in a disagreement that began with both rates leaving their levels the
-// same way, hrAlone's -2: an arrhythmia's onset seen by both sensors); a
+// half of it with the rate rough now, roughNow, in a heart rate whose
+// roughness was learned in AF, afQuiet, or in a disagreement that began
+// with both rates leaving their levels the same way, hrAlone's -2: an
+// arrhythmia's onset seen by both sensors); a
 // pulse rate at 40–65 % of the heart rate is the deficit of bigeminy (every
 // other beat not perfused; its mean share not below shareFloor). Neither
 // allowance holds when the disagreement began with the heart rate leaving its
