@@ -448,7 +448,8 @@ func (s *stream) slowlyNarrowed(pp0, sys, dia float64) float64 {
 // by 60 % of the deficit as well: both sensors saw the rate change, an
 // arrhythmia's onset (AF with a fast ventricular response lifts both, the
 // pulse by less: its shortest beats are not perfused), not one channel
-// edited (session 36, c6hrpr36; see hrpr). Otherwise it is not decided yet (0: a heart rate
+// edited (session 36, c6hrpr36; see hrpr, which allows it only while the
+// heart rate is rough now, roughNow: review36c). Otherwise it is not decided yet (0: a heart rate
 // drifting away is judged again with the next message). The levels are the
 // smoothed ones before the disagreement and now, so one irregular beat does
 // not decide, and a decision is kept for the disagreement's life: a heart

@@ -1340,9 +1340,10 @@ func (s *stream) respond(pd *step, rr *RateRule) {
 // beyond PROverHR. A pulse deficit (heart rate above the pulse) is allowed
 // Deficit in a regular rhythm and HROverPR in an irregular one (AF: the
 // heart rate's median sample-to-sample change is at least Irregular, or
-// half of it in a heart rate whose roughness was learned in AF, afQuiet, or
-// in a disagreement that began with both rates leaving their levels the
-// same way, hrAlone's -2: an arrhythmia's onset seen by both sensors); a
+// half of it with the rate rough now, roughNow, in a heart rate whose
+// roughness was learned in AF, afQuiet, or in a disagreement that began
+// with both rates leaving their levels the same way, hrAlone's -2: an
+// arrhythmia's onset seen by both sensors); a
 // pulse rate at 40–65 % of the heart rate is the deficit of bigeminy (every
 // other beat not perfused; its mean share not below shareFloor). Neither
 // allowance holds when the disagreement began with the heart rate leaving its
@@ -1398,7 +1399,7 @@ func (s *stream) hrpr(e *Engine, em *emitter, arrival time.Time, dst []Finding) 
 				explained = !dg.fol.oneForOne() // bigeminy, unless the pulse follows the heart rate one for one
 			case s.hrN <= 16:
 				explained = true // too few samples yet to tell the rhythm
-			case s.irregular(hc.Irregular) || dg.af || s.afQuiet(hc.Irregular) || dg.alone == -2 && s.irregular(hc.Irregular/2):
+			case s.irregular(hc.Irregular) || dg.af || s.afQuiet(hc.Irregular) || dg.alone == -2 && s.roughNow(hc.Irregular):
 				if th = hc.HROverPR; -d <= th && !(s.neonatal && dg.locked.held(hc.Irregular)) {
 					explained = true // AF (on a neonate, a pleth thrown about by crying)
 				}
@@ -1454,9 +1455,24 @@ func (dg *disagreement) onset(s *stream, h, lim float64) bool {
 // it was (corpus6's clean beds in AF, session 36, c6hrpr36). A regular
 // heart never learns that roughness; a heart rate replaced by a moving
 // average of itself, its pulse rate still jumping, has lost the changes the
-// rhythm shows now and is still judged (TestAFDeficitQuietChanges).
+// rhythm shows now and is still judged (TestAFDeficitQuietChanges). The
+// learned roughness outlasts AF (it learns only while the rate is as rough
+// now as learned, and a bed turnover keeps it), so the rate must be rough
+// now too (roughNow; review36c): a patient converted to sinus rhythm hours
+// ago, or the next patient in the bed, is judged as a regular heart
+// (TestAFQuietAfterConversion36).
 func (s *stream) afQuiet(lim float64) bool {
-	return s.tracks[pHR].rough >= 2*lim && s.irregular(lim/2)
+	return s.tracks[pHR].rough >= 2*lim && s.roughNow(lim)
+}
+
+// roughNow reports a heart rate irregular now at half of lim: its median
+// change over the last irregularN samples reaches lim/2 and its mean second
+// difference over about the last smoothWindow samples reaches lim (half the
+// 2 × lim at which a learned roughness is AF's). A sinus rate stepping by a
+// beat or two has the median change but not the second differences
+// (review36c).
+func (s *stream) roughNow(lim float64) bool {
+	return s.tracks[pHR].roughNow >= lim && s.irregular(lim/2)
 }
 
 // deficitRatio reports a pulse rate at 40–65 % of the heart rate: the
