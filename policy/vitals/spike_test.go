@@ -1169,7 +1169,7 @@ func TestHeartRateRiseBesideTheMonitorsOwnScatter36(t *testing.T) {
 // TestHeartRateRiseArterialPulseUnsteady36 (review36): the second pulse-rate
 // row vouches for a heart-rate spike only as a counter that counted this
 // heart's beats before it: present, within pulseSame of the heart rate, in
-// each of the pvcSteady messages before the excursion. A row that appears
+// each of the rowSteady messages before the excursion. A row that appears
 // in the spike's message alone (one row written beside the forged heart
 // rate), or that sat at another level before (another bed's row on an
 // aggregating gateway's message, another counter), is no witness: +61 for

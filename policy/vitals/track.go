@@ -130,7 +130,7 @@ const pulseSame = 5
 //
 // A second row that counted the heart's beats is one that did so before the
 // excursion too: the row, within pulseSame of the heart rate, in each of the
-// pvcSteady messages before its first (pulse2Run; review36). Without that, a
+// rowSteady messages before its first (pulse2Run; review36). Without that, a
 // heart rate forged with one row added beside it, in the spike's messages
 // only, was vouched for, and so was a row that lay at another level before
 // (another bed's on an aggregating gateway's message, a counter of other
@@ -178,7 +178,7 @@ type track struct {
 	exLevel  bool  // it began with the arterial line taken back by the shift it made last (levelled)
 	noiseN   uint8 // changes averaged into noise while learning it
 	exNudged uint8 // messages of the excursion in which a related channel was nudged (see nudged)
-	exARR    bool  // a heart rate's rise in each message of which the PVC rate was gone, after pvcSteady messages that had it (see arrSuspended)
+	exARR    bool  // a heart rate's rise in each message of which the PVC rate was gone, after rowSteady messages that had it (see arrSuspended)
 
 	exN       uint8   // messages in the current excursion, 0 when none
 	undoOK    bool    // a step or unit jump of the channel, from undo, was reported, or a step corroborated (see undoes)
@@ -849,8 +849,8 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 			t.exJump = float32(math.Abs(c.v - prevV))
 			t.exBack = p == pRR && s.jumpedBack(c.v, dev, b, now)
 			t.exArt = p == pHR && dev > 0 && inBurst(now, s.artAt)
-			t.exARR = p == pHR && dev > 0 && s.pvcRun >= pvcSteady && !s.pvcNow
-			t.exPulse2 = p == pHR && s.pulse2Run >= pvcSteady && pulseWitness(c.v, em.pulse2)
+			t.exARR = p == pHR && dev > 0 && s.pvcRun >= rowSteady && !s.pvcNow
+			t.exPulse2 = p == pHR && s.pulse2Run >= rowSteady && pulseWitness(c.v, em.pulse2)
 			continue
 		}
 		back := math.Abs(c.v-t.exPre) < max(lo/2, math.Abs(t.exPeak-t.exPre)/4) // most of the way back
@@ -1034,10 +1034,10 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 	// The second pulse-rate row's run, for the next message's excursions:
 	// a witness is a counter that counted this heart's beats before the
 	// excursion (pulseWitness).
-	if s.cur[pHR].ok && pulseWitness(s.cur[pHR].v, em.pulse2) {
-		s.pulse2Run = min(s.pulse2Run, math.MaxUint8-1) + 1
-	} else {
+	if !s.cur[pHR].ok || !pulseWitness(s.cur[pHR].v, em.pulse2) {
 		s.pulse2Run = 0
+	} else if s.pulse2Run < math.MaxUint8 {
+		s.pulse2Run++
 	}
 	return s.pulseSmooth(e, em, line, dst)
 }
@@ -1899,7 +1899,7 @@ func lineReturned(p param, dev float64, lineBack *[numParams]float64) bool {
 
 // arrSuspended reports a heart rate's rise (t, returning now) over which the
 // monitor's arrhythmia analysis reported nothing: the PVC rate (pvcCode) was
-// there in each of the pvcSteady messages before the rise, gone in each of
+// there in each of the rowSteady messages before the rise, gone in each of
 // its messages, and is back in the return. A monitor runs its arrhythmia analysis on the same
 // ECG its QRS detector counts; when the signal is noisy (muscle tremor,
 // electrodes rubbed or pulled, an ESU) it suspends the analysis (on
@@ -1923,7 +1923,9 @@ func (s *stream) arrSuspended(t *track) bool {
 	return t.exARR && t.exPeak > t.exPre && s.pvcNow
 }
 
-// pvcSteady is how many messages in a row before a heart rate's rise must
-// carry the PVC rate for its absence over the rise to read as the
-// arrhythmia analysis suspended (see arrSuspended).
-const pvcSteady = 4
+// rowSteady is how many messages in a row before a heart rate's rise must
+// carry a witness row for that row to speak for the rise: the PVC rate, for
+// its absence over the rise to read as the arrhythmia analysis suspended
+// (arrSuspended), and a second pulse counter on the heart's level, for its
+// following the rise to vouch for it (pulseWitness).
+const rowSteady = 4
