@@ -461,3 +461,40 @@ func TestTransducerWithVenousRead34(t *testing.T) {
 		})
 	}
 }
+
+// TestTransducerAfterTurn37 (session 37, art37): turning a patient moves the
+// phlebostatic axis by centimetres against a transducer fixed to the bed, so
+// the line reads its three pressures off by one amount from the message the
+// patient lies still in the new position, while the turn itself shook the
+// oximeter (corpus6 training s1 m0061 969: the pulse rate 108 and 94 beside a
+// heart rate of 72 over a turn, then 111/71/86 to 122/84/99; s4 m0072 46, s2
+// m0091 119). Main before it: rate_of_change on the arterial pressures. The
+// same shift with the oximeter calm, or settled (its pulse rate back with the
+// heart rate) a message before it,
+// is reported.
+func TestTransducerAfterTurn37(t *testing.T) {
+	tests := []struct {
+		name   string
+		turn   []int // messages (of the 60 before the shift at 60) whose oximeter the turn shook
+		report bool
+	}{
+		{"the oximeter shaken in the two messages before the shift", []int{58, 59}, false},
+		{"the oximeter calm", nil, true},
+		{"the oximeter settled a message before the shift", []int{56, 57}, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			shaken := func(m *msg, i int) {
+				m.rows[1], m.rows[2] = pr(num(80+25+float64(i%3))), spo2("88")
+			}
+			at := func(i int, d, _ float64) msg {
+				m := artShifted(i, 80, d, d, d)
+				if slices.Contains(tc.turn, i) {
+					shaken(&m, i)
+				}
+				return m
+			}
+			checkHeightShift(t, at, 0, tc.report)
+		})
+	}
+}

@@ -158,7 +158,7 @@ type stream struct {
 	artRelabel  bool    // the arterial pressures are their own levels converted to another pressure unit (artConverted), set by values (in padding)
 	beatsFrom   int64   // arrival of the first breathing rate of the current run of counted heartbeats (Unix ns; 0 = none), see beatsCounted
 	levelBack   bool    // this message takes the line back by that shift (levelled), set by values
-	heightMoved bool    // the arterial line and the central venous pressure moved as one in this message (cvpMoved), set by values (kept here, in padding)
+	heightMoved bool    // the arterial line's height moved in this message: with the central venous pressure (cvpMoved) or as the patient was turned (turnMoved), set by values (kept here, in padding)
 	venOK       bool    // this message has a central venous pressure (ven), set by obx (in padding)
 	nibpSoon    uint8   // one bit per new reading, latest lowest: it came sooner than the class's cycle (min_interval, min_interval_child) after the one before, see nibpChecks
 	venWas      float32 // the previous message's central venous pressure, while venWasOK (in padding)
@@ -1002,6 +1002,7 @@ func (s *stream) values(e *Engine, em *emitter, arrival time.Time, dst []Finding
 	s.heightMoved = s.cvpMoved(arrival, e.cfg.Rules.Rate.MaxGap)
 	dst = s.units(em, dst)
 	dst = s.rate(e, em, arrival, dst)
+	s.heightMoved = s.heightMoved || s.turnMoved(arrival, e.cfg.Rules.Rate.MaxGap, e.cfg.Rules.HRPR.Irregular) // after notePleth (rate)
 	dst = s.hrpr(e, em, arrival, dst)
 	dst = s.decoupled(e, em, arrival, dst)
 	dst = s.driftReturn(em, arrival, dst)
