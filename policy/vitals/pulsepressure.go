@@ -22,7 +22,8 @@ type pulseTrack struct {
 // two dozen messages, at any cadence). Smoothed pressures lose it together,
 // whether each was smoothed alone or the triplet moved as one curve, even
 // where rounding leaves each pressure much of its own roughness (session 15,
-// docs/vitals.md). line says the message shows a flushed, zeroed or damped
+// docs/vitals.md). Not while the heart rate calmed as far (heartCalmer,
+// session 37). line says the message shows a flushed, zeroed or damped
 // line, whose values teach nothing.
 func (s *stream) pulseSmooth(e *Engine, em *emitter, line bool, dst []Finding) []Finding {
 	sys, dia, pp := &s.cur[pARTSys], &s.cur[pARTDia], &s.pulse
@@ -68,6 +69,9 @@ func (s *stream) pulseSmooth(e *Engine, em *emitter, line bool, dst []Finding) [
 		// with the heart rate (as the heart rate's own clause in tooSmooth).
 		return dst
 	}
+	if s.heartCalmer(pp) {
+		return dst
+	}
 	if s.tracks[pARTSys].changeNow < 0.5 && s.tracks[pARTDia].changeNow < 0.5 {
 		// Both pressures held most of the time, at their 1 mmHg display
 		// step (see tooSmooth): their difference changes only when one of
@@ -79,6 +83,26 @@ func (s *stream) pulseSmooth(e *Engine, em *emitter, line bool, dst []Finding) [
 			"arterial pulse pressure lost the beat-to-beat variation it had")
 	}
 	return dst
+}
+
+// heartCalmer reports whether the ECG heart rate, present and learned (at
+// least half a display step of roughness) and not rough now (noisy), keeps
+// no larger share of its learned roughness than the pulse pressure pp keeps
+// of its own. The pulse pressure's variation from message to message is the
+// stroke volume's, which follows the heart's filling time (the beat-to-beat
+// variation of the rate, with the breath) and each reading's error; at a
+// cadence of a few seconds the monitor's consecutive readings share most of
+// the beats of its averaging window, which leaves the reading's error little
+// to add, so in sleep the pulse pressure calms as the heart rate does. A
+// line smoothed beside a heart that goes on keeps the heart's roughness and
+// is judged (session 37, c6reg37: corpus6 training s1 m0080 at 2 s, asleep,
+// the pulse pressure at 0.23-0.25 of its level, the heart rate at 0.16-0.23
+// of its own; the forged smooth lines of the training seeds lie beside a
+// heart rate that kept its share and stay reported).
+func (s *stream) heartCalmer(pp *pulseTrack) bool {
+	h := &s.tracks[pHR]
+	return s.cur[pHR].ok && h.seen >= smoothLearn && h.rough >= 0.5 && !s.noisy(pHR) &&
+		h.roughNow*pp.rough <= h.rough*pp.roughNow
 }
 
 // pulseSmoothRatio is the share of its learned roughness below which the

@@ -3,6 +3,7 @@ package vitals_test
 import (
 	"math"
 	"math/rand/v2"
+	"strconv"
 	"testing"
 
 	"github.com/hl7gate/hl7gate/policy/vitals"
@@ -113,4 +114,69 @@ func TestBigeminyPulsePressure19(t *testing.T) {
 			checkRules(t, run(t, vitals.DefaultConfig(), then(learn, 60*sec, tc.more)), tc.want...)
 		})
 	}
+}
+
+// TestPulsePressureCalmsWithHeart37 (session 37, c6reg37): at a 2-s cadence
+// a monitor's readings share most of the beats of its averaging window, so
+// a sleeping patient's systolic and diastolic move together and the pulse
+// pressure changes only now and then, below a quarter of the roughness it
+// learned while the patient was awake; the heart rate calms as far (corpus6
+// training s1 m0080: the pulse pressure at 0.25 of its level, the heart
+// rate at 0.16-0.23 of its own; main before session 37: too_regular on the
+// systolic). It stays quiet while the heart rate keeps no larger share of
+// its roughness than the pulse pressure keeps. Still reported: the same
+// pressures beside a heart rate that kept its noise (a forged smooth line
+// on a patient whose heart goes on), and the pressures and the heart rate
+// replaced together by their moving averages.
+func TestPulsePressureCalmsWithHeart37(t *testing.T) {
+	const step = 2 * sec
+	awake := every(150, step, func(i int) msg {
+		return msg{rows: []row{hr(wobble(72, i)), pr(wobble(72, i+5)), spo2(wobble(96, i+7)), rr(wobble(16, i+3)),
+			artS(wobble(120, i+11)), artD(wobble(70, i+13)), artM(wobble(87, i+17))}}
+	})
+	// asleep: the three pressures move by one shared amount, the systolic now
+	// and then by a unit of its own; heart is the heart rate's reading.
+	asleep := func(heart func(i int) string) []tick {
+		return every(120, step, func(i int) msg {
+			q := float64(rand.New(rand.NewPCG(uint64(i), 21)).IntN(3) - 1)
+			s := 0.0
+			if i%6 == 0 {
+				s = 1
+			}
+			return msg{rows: []row{hr(heart(i)), pr(quiet(68, i+5)), spo2(wobble(96, i+7)), rr(wobble(16, i+3)),
+				artS(num(116 + q + s)), artD(num(68 + q)), artM(num(84 + q))}}
+		})
+	}
+	t.Run("asleep: the heart rate calms as far as the pulse pressure", func(t *testing.T) {
+		fs := run(t, vitals.DefaultConfig(), then(awake, step, asleep(func(i int) string {
+			if i%16 == 0 {
+				return "69"
+			}
+			return "68"
+		})))
+		for _, f := range only(fs, "too_regular") {
+			t.Errorf("too_regular %s value=%g other=%g threshold=%g: %s", f.Parameter, f.Value, f.Other, f.Threshold, f.Explanation)
+		}
+	})
+	t.Run("the same pressures beside a heart rate that kept its noise", func(t *testing.T) {
+		fs := run(t, vitals.DefaultConfig(), then(awake, step, asleep(func(i int) string { return wobble(72, i+1000) })))
+		if len(only(fs, "too_regular")) == 0 {
+			t.Errorf("no too_regular; rules fired %q", rulesOf(fs))
+		}
+	})
+	t.Run("the pressures and the heart rate replaced by their moving averages", func(t *testing.T) {
+		hs, ss, ds, ms := movingAverage(30), movingAverage(30), movingAverage(30), movingAverage(30)
+		smooth := every(120, step, func(i int) msg {
+			h, _ := strconv.ParseFloat(wobble(72, i+1000), 64)
+			s, _ := strconv.ParseFloat(wobble(120, i+1011), 64)
+			d, _ := strconv.ParseFloat(wobble(70, i+1013), 64)
+			m, _ := strconv.ParseFloat(wobble(87, i+1017), 64)
+			return msg{rows: []row{hr(num(math.Round(hs(h)))), pr(wobble(72, i+1005)), spo2(wobble(96, i+7)), rr(wobble(16, i+3)),
+				artS(num(math.Round(ss(s)))), artD(num(math.Round(ds(d)))), artM(num(math.Round(ms(m))))}}
+		})
+		fs := run(t, vitals.DefaultConfig(), then(awake, step, smooth))
+		if len(only(fs, "too_regular")) == 0 {
+			t.Errorf("no too_regular; rules fired %q", rulesOf(fs))
+		}
+	})
 }

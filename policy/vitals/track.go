@@ -1243,6 +1243,8 @@ func (s *stream) tooSmooth(e *Engine, em *emitter, p param, dst []Finding) []Fin
 			return dst
 		}
 		expl, th = pulseQuietExpl, max(smoothRatio, min(smoothWitnessRatio, pulseHeartShare*h))*t.rough
+	} else if s.heartSmooth(p) && !ecg && t.roughNow >= pulseStepRough && t.roughNow >= s.tracks[pHR].roughNow {
+		return dst // as rough as a heart rate that was never rougher (heartSmooth)
 	} else if p == pHR && t.rough >= 2*e.cfg.Rules.HRPR.Irregular && !s.pulseNoisy() {
 		// Roughness learned in an irregular rhythm (AF), which ends by
 		// itself: a heart rate losing it is only suspect while a pulse
@@ -1305,6 +1307,30 @@ func (s *stream) heartQuiet(p param) (float64, bool) {
 		return 0, false
 	}
 	return h.roughNow / h.rough, true
+}
+
+// heartSmooth reports whether, for a pulse rate p, the ECG heart rate is
+// one heartQuiet would ask but for its learned roughness, below the half
+// display step (0.5/min) from which a learned level is judged at all: a
+// heart rate counted over many beats at a 1-2 s cadence (a newborn's
+// monitor averaging 8-15 s of beats) moves by a display step now and then
+// through the whole stay, so it never learns a level to be quiet against,
+// and neither vouches for the pulse rate nor shows a sleep that quietened
+// it. The pulse rate counts the same beats with its own sensor's noise on
+// top: one at least half a display step rough now (pulseStepRough) and at
+// least as rough as that heart rate now has lost nothing of the beats'
+// variation, whatever level crying or motion taught it (session 37,
+// c6reg37: corpus6's neonates in quiet sleep at a 1-s cadence, the pulse
+// rate at 0.6-0.8 beside a heart rate at 0.3-0.6 that learned 0.47-0.50,
+// the pulse rate's own learned level 16-20 from the crying, reported by
+// too_regular (b) at 0.04 of it; the same beds' other such findings lie
+// beside a heart rate that has since learned 0.9-1.4 and is rough now, or
+// beside ECG noise, and stay). A pulse rate smoothed below the heart rate
+// it counts, or below half a display step, is still judged by (b).
+func (s *stream) heartSmooth(p param) bool {
+	h := &s.tracks[pHR]
+	return (p == pPR || p == pPRInv) && s.cur[pHR].ok && h.seen >= smoothLearn && h.rough < 0.5 &&
+		s.tracks[p].present >= smoothWindow && h.present >= smoothWindow && !deficitRatio(s.cur[p].v, s.cur[pHR].v)
 }
 
 // pulseQuietExpl explains a pulse rate too smooth against a heart rate that
