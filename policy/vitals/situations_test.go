@@ -37,9 +37,13 @@ type wardOpts struct {
 // wander (an Ornstein-Uhlenbeck process, time constant 3 min) of the
 // heart rate, saturation, breathing rate, end-tidal CO2 and arterial
 // pressure around a resting level, the pulse rate counting the heart's beats,
-// plus each sensor's own noise, rounded as monitors display them; f edits
-// the values of the message at t (after the resting values and wander are
-// set, before the sensor noise).
+// plus each sensor's own noise, rounded as monitors display them (the ECG
+// heart rate ±1, a paced one ±0.3; the oximeter's pulse rate ±1.5, beside a
+// paced heart ±0.7; a ventilator's set rate exact, a breath the patient
+// triggers adding one now and then); f edits the values of the message at t
+// (after the resting values and wander are set, before the sensor noise).
+// The arterial systolic, mean and diastolic are the maximum, mean and
+// minimum of one trace, so they keep that order.
 func wardBed(seed uint64, n int, step time.Duration, o wardOpts, f func(t time.Duration, v *vit)) []tick {
 	r := rand.New(rand.NewPCG(seed, 37))
 	base := vit{hr: 82, pr: 82, spo2: 97, rr: 16, co2: 36, sys: 122, dia: 64, mean: 84, temp: 37.2}
@@ -503,9 +507,9 @@ var situations = []situation{
 		}
 	}, nil, nil},
 	// A temporary pacing wire switched on at 80 for 30 min over an own rhythm of 47, then off. Known: too_regular
-	// (b) on the heart rate at 2 s on 5 of 20 seeds and at 10 s on 1 (the paced rate's rare one-beat blips judged
-	// against the roughness learned in the own rhythm; the pulse rate keeps its noise, so the paced exemption does
-	// not hold), frozen at 60 s on 3, a heart box at 10 s on 1.
+	// (b) on the heart rate at 2 s on 5 of 20 seeds (the paced rate's rare one-beat blips judged against the
+	// roughness learned in the own rhythm; the pulse rate keeps a little noise, so the paced exemption, which asks
+	// for a quiet pulse, does not hold), the heart box (its return) at 10 s on 1, frozen at 60 s on 3.
 	{"temp-wire-on-off", wardOpts{art: true}, 100, func(r *rand.Rand) func(time.Duration, *vit) {
 		return func(t time.Duration, v *vit) {
 			v.hr -= 35
