@@ -197,6 +197,56 @@ func (s situation) ticks(seed uint64, step time.Duration) []tick {
 }
 
 var situations = []situation{
+	// Vomiting: 40 s of retching (heart rate up 20, the arterial pressure thrown up 10-40 on the whole trace, the
+	// breathing rate scattered 0-40, motion on the pleth), the saturation 3 lower for a minute after.
+	{"vomiting", wardOpts{art: true}, 80, func(r *rand.Rand) func(time.Duration, *vit) {
+		return func(t time.Duration, v *vit) {
+			if within(t, evT, 40*sec) {
+				k := float64(10 + r.IntN(30))
+				v.sys += k
+				v.mean += 0.6 * k
+				v.dia += 0.4 * k
+				v.hr += 20
+				v.pr += 20
+				v.rr = float64(r.IntN(40))
+				motion(r, v)
+			}
+			if within(t, evT+40*sec, time.Minute) {
+				v.spo2 -= 3
+			}
+		}
+	}, nil, nil},
+	// Shivering after surgery: 20 min of muscle tremor, the ECG's count scattered ±5 and the pleth's ±10, the
+	// saturation dipping now and then, the heart rate 10 higher, the temperature rising 0.5 °C.
+	{"shivering", wardOpts{art: true}, 90, func(r *rand.Rand) func(time.Duration, *vit) {
+		return func(t time.Duration, v *vit) {
+			if within(t, evT, 20*time.Minute) {
+				v.hr += 10 + float64(r.IntN(11)-5)
+				v.pr += 10 + float64(r.IntN(21)-10)
+				v.spo2 -= float64(r.IntN(3))
+				v.rr += 4
+			}
+			v.temp += 0.5 * rise(t, evT, 30*time.Minute)
+		}
+	}, nil, nil},
+	// A neonate feeding by tube and held: 20 min of motion on the pleth now and then, the heart rate 10 higher, the
+	// breathing irregular, two short desaturations of 6. Known at 60 s: the breathing-rate step of the neonate at
+	// rest (1 of 20 seeds, the same seed and message), not the feeding's.
+	{"neo-feeding", wardOpts{neonate: true}, 80, func(r *rand.Rand) func(time.Duration, *vit) {
+		return func(t time.Duration, v *vit) {
+			if within(t, evT, 20*time.Minute) {
+				v.hr += 10
+				v.pr += 10
+				v.rr += float64(r.IntN(11) - 5)
+				if r.IntN(5) == 0 {
+					motion(r, v)
+				}
+				for _, at := range []time.Duration{evT + 5*time.Minute, evT + 14*time.Minute} {
+					v.spo2 -= 6 * (rise(t, at, 20*sec) - rise(t, at+40*sec, 30*sec))
+				}
+			}
+		}
+	}, nil, []time.Duration{2 * sec, 10 * sec}},
 	// The ECG electrodes changed: the heart rate absent for 40 s.
 	{"ecg-leads-changed", wardOpts{art: true, co2: true}, 80, func(r *rand.Rand) func(time.Duration, *vit) {
 		return func(t time.Duration, v *vit) {
@@ -690,7 +740,7 @@ var situations = []situation{
 // stays quiet at, on three seeds: no finding of any rule.
 func TestWardSituationsQuiet(t *testing.T) {
 	if testing.Short() {
-		t.Skip("long: 30 situations, up to 3 h each")
+		t.Skip("long: 36 situations, up to 3 h each")
 	}
 	for _, s := range situations {
 		steps := s.quiet
