@@ -2,7 +2,6 @@ package vitals
 
 import (
 	"math"
-	"slices"
 	"time"
 )
 
@@ -208,32 +207,7 @@ func (s *stream) turnMoved(arrival time.Time, gap time.Duration, irr float64) bo
 	if _, ok := s.lineMoved(arrival, gap); !ok {
 		return false
 	}
-	return !s.irregular(irr) && !s.trendUndone()
-}
-
-// trendUndone reports whether this message's arterial pressures land, in one
-// message, on a level the line held before a slow trend (retrace's returned,
-// as drift_return asks it before this message is pushed): a turn moves the
-// transducer's height by one amount from wherever the line stands, so its
-// landing back on the level of ten minutes to an hour before, after a ramp
-// away from it, is no turn's but a forged trend taken back, which one forged
-// pulse-rate jump in the message before would otherwise excuse (review37,
-// TestTurnNoDriftUndone37).
-func (s *stream) trendUndone() bool {
-	for _, p := range [...]param{pARTSys, pARTDia, pARTMean} {
-		r := &s.retrace[slices.Index(tracked[:], p)]
-		rec, ok := r.recent()
-		if !ok || r.nn < retraceLearn {
-			continue
-		}
-		since := r.since // returned sets it for driftReturn's pending return
-		_, back := r.returned(s.cur[p].v, rec, s.cur[p].v-rec)
-		r.since = since
-		if back {
-			return true
-		}
-	}
-	return false
+	return !s.irregular(irr)
 }
 
 // venMin and venMax bound a central venous pressure read as one (mmHg): a
