@@ -187,8 +187,9 @@ func TestPulsePressureCalmsWithHeart37(t *testing.T) {
 // rate calms with the line, as far as its pulse pressure. heartCalmer took
 // that heart rate for a sleeping one and let the line pass (main before
 // session 37 reported this average of 5 messages by too_regular on the
-// systolic; averages of 3, 6-20 and 30 messages pass both before and after,
-// the limit "What still slips through" names). A sleeping patient's pulse
+// systolic; averages of 4 and 30 messages are reported both before and
+// after, of 3 and 6-20 messages pass both before and after: the limit "What
+// still slips through" names). A sleeping patient's pulse
 // pressure calms while the systolic and the diastolic, moving together,
 // keep their own variation (TestPulsePressureCalmsWithHeart37); averaged
 // pressures lose it with their difference.
