@@ -207,7 +207,11 @@ func (s *stream) turnMoved(arrival time.Time, gap time.Duration, irr float64) bo
 	if _, ok := s.lineMoved(arrival, gap); !ok {
 		return false
 	}
-	return !s.irregular(irr)
+	// A rhythm known regular: irregular calls a rhythm regular until it has
+	// irregularN changes of the heart rate in a row, and a message without
+	// the heart rate (a lead off) starts them anew, so AF went unseen for 16
+	// messages after one (review37, TestTurnNotAfterECGGap37).
+	return s.hrN > irregularN && !s.irregular(irr)
 }
 
 // venMin and venMax bound a central venous pressure read as one (mmHg): a

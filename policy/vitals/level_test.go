@@ -1,6 +1,7 @@
 package vitals_test
 
 import (
+	"math/rand/v2"
 	"slices"
 	"strconv"
 	"testing"
@@ -495,6 +496,39 @@ func TestTransducerAfterTurn37(t *testing.T) {
 				return m
 			}
 			checkHeightShift(t, at, 0, tc.report)
+		})
+	}
+}
+
+// TestTurnNotAfterECGGap37 (review37): turnMoved takes no turn in an
+// irregular rhythm, whose pulse rate jumps away from the heart rate by
+// itself; but irregular forgets the rhythm at a message without the heart
+// rate (a lead off for one message) and called it regular for the next 16,
+// so an arterial step of one amount beside AF after one such message and a
+// pulse-rate jump passed. Not known regular is not regular: the step is
+// reported, with and without the gap.
+func TestTurnNotAfterECGGap37(t *testing.T) {
+	for _, gap := range []int{-1, 50} {
+		t.Run("heart rate absent at "+strconv.Itoa(gap), func(t *testing.T) {
+			at := func(i int, d float64) msg {
+				r := rand.New(rand.NewPCG(uint64(i), 77))
+				h := 100 + float64(r.IntN(31)-15) // AF
+				m := artShifted(i, 80, d, d, d)
+				m.rows[0], m.rows[1] = hr(num(h)), pr(num(h-float64(r.IntN(10))))
+				if i == 59 {
+					m.rows[1] = pr(num(h + 25))
+				}
+				if i == gap {
+					m.rows = m.rows[1:]
+				}
+				return m
+			}
+			base := every(60, 30*sec, func(i int) msg { return at(i, 0) })
+			off := every(60, 30*sec, func(i int) msg { return at(i+60, -15) })
+			fs := run(t, vitals.DefaultConfig(), then(base, 30*sec, off))
+			if len(only(fs, "rate_of_change")) == 0 {
+				t.Errorf("the arterial step beside AF was not reported; rules fired %q", rulesOf(fs))
+			}
 		})
 	}
 }

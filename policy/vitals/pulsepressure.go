@@ -99,11 +99,35 @@ func (s *stream) pulseSmooth(e *Engine, em *emitter, line bool, dst []Finding) [
 // the pulse pressure at 0.23-0.25 of its level, the heart rate at 0.16-0.23
 // of its own; the forged smooth lines of the training seeds lie beside a
 // heart rate that kept its share and stay reported).
+//
+// Only while the systolic and the diastolic each keep at least
+// pulseTogether times the pulse pressure's share of their own roughness:
+// readings that share beats move the two together, so their difference
+// calms while each keeps its variation (corpus6 training s1 m0080 and s2's
+// such bed: the systolic at 2.4-4.9 times the pulse pressure's share, the
+// diastolic at 4-5 times). A moving average written over each pressure
+// calms the two as far as their difference (about once its share), and the
+// heart rate averaged with them calms as far (review37,
+// TestAllChannelsAveragedReview37).
 func (s *stream) heartCalmer(pp *pulseTrack) bool {
 	h := &s.tracks[pHR]
-	return s.cur[pHR].ok && h.seen >= smoothLearn && h.rough >= 0.5 && !s.noisy(pHR) &&
-		h.roughNow*pp.rough <= h.rough*pp.roughNow
+	if !s.cur[pHR].ok || h.seen < smoothLearn || h.rough < 0.5 || s.noisy(pHR) || h.roughNow*pp.rough > h.rough*pp.roughNow {
+		return false
+	}
+	for _, q := range [...]param{pARTSys, pARTDia} {
+		if t := &s.tracks[q]; t.roughNow*pp.rough < pulseTogether*t.rough*pp.roughNow {
+			return false
+		}
+	}
+	return true
 }
+
+// pulseTogether is the least multiple of the pulse pressure's share of its
+// learned roughness that the systolic and the diastolic keep of theirs while
+// they move together (heartCalmer): about 1 for pressures averaged each on
+// its own, 1.8 and more in the test's sleep, 2.4 and more on corpus6's
+// training beds.
+const pulseTogether = 1.5
 
 // pulseSmoothRatio is the share of its learned roughness below which the
 // pulse pressure is too smooth: clean arterial lines of training seeds 1–20
