@@ -103,6 +103,8 @@ type stream struct {
 	hseq idSequence // the same for a counter in hexadecimal (splitHex)
 
 	lastMsgTime time.Time
+	booted      bool                   // this message's control-ID counter went back (a device restart), see rtcLostMin
+	rtcLost     bool                   // the device's clock is at its power-up default, see rtcLostMin
 	beforeLast  int64                  // MSH-7 of the message before the last (Unix ns; 0 = none), see timing
 	obsAt       [len(continuous)]int64 // per continuous channel, its last OBX-14 (Unix ns; 0 = none), see timing
 	held14      heldTime               // the last OBX-14 text parsed, see obsTimeOf
@@ -277,6 +279,10 @@ func (s *stream) observe(e *Engine, src netip.Addr, m *hl7.Message, msh []hl7.Fi
 	window := rc.ReplayControlID.ResendWindow
 	prefix, count, counted := splitCounter(id)
 	hprefix, hcount, hcounted := splitHex(id)
+	// The counter went back (a restart, see rtcLostMin): read as the counter
+	// learned, a hexadecimal one's restart included (readHex).
+	xprefix, xcount, _ := readHex(id)
+	s.booted = counted && prefix == s.seq.prefix && count < s.seq.last || s.hseq.last != 0 && xprefix == s.hseq.prefix && xcount < s.hseq.last
 	i := -1
 	if !s.seq.ahead(prefix, count, counted, s.ids.n) && !s.hseq.ahead(hprefix, hcount, hcounted, s.ids.n) {
 		i = s.ids.find(key)
@@ -741,6 +747,16 @@ func (s *stream) timing(e *Engine, em *emitter, msgTime, arrival time.Time, dst 
 	rc := &e.cfg.Rules
 	tol := rc.TimeBackwards.Tolerance
 	off := msgTime.Sub(arrival)
+	if s.rtcLost = off < -rtcLostMin && (s.booted || s.rtcLost); s.rtcLost {
+		// A clock at its power-up default: no time of the data's, no
+		// offset of the device's clock; the OBX-14 references start afresh.
+		if !s.lastMsgTime.IsZero() {
+			s.beforeLast = s.lastMsgTime.UnixNano()
+		}
+		s.lastMsgTime, s.stepAt = msgTime, 0
+		clear(s.obsAt[:])
+		return dst
+	}
 	set := s.clockSet(off, arrival, rc)
 	// The rows of the message that sets the clock may still carry the old
 	// clock's time (a cuff reading taken just before): up to where that clock
@@ -880,6 +896,28 @@ func (s *stream) timing(e *Engine, em *emitter, msgTime, arrival time.Time, dst 
 	}
 	return dst
 }
+
+// rtcLostMin is how far behind its arrival a message's time must lie to be
+// a device's clock at its power-up default (s.rtcLost, see timing): a year,
+// beyond any clock's drift, time-source step (clockStepMax), store-and-forward
+// burst, time zone or daylight-saving error (hours), and beyond a forged time
+// that is to pass for the data's (hours to days).
+//
+// A device whose real-time clock lost its power (a flat backup cell, a board
+// replaced) comes up from a restart at its firmware's default date
+// (2000-01-01 or 1970-01-01, years back) and counts on from there until its
+// time source (NTP, the central station) sets it, a minute or two later. Its
+// messages then lie years behind their arrival, from the one whose control-ID
+// counter went back (the restart, s.booted) on: no data time a forger could
+// pass off as the bed's (a forged time moves by hours or days and is to be
+// believed), and no offset of the device's clock to learn or report against.
+// They drew time_backwards and time_skew, and the clock set right again
+// drew time_future against the default date learned as its offset (corpus5's
+// clock_reset, session 33, c5time33). Such messages are not judged for their
+// time and teach the offset nothing; the clock set right is judged against
+// the offset the device kept before. A time years back without a restart of
+// the counter, or after the clock came right, is judged as before.
+const rtcLostMin = 366 * 24 * time.Hour
 
 // burstGap is the longest time between two arrivals, in a burst of
 // messages a device sends at wire speed (its queue after a retransmission,
