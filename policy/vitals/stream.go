@@ -103,8 +103,6 @@ type stream struct {
 	hseq idSequence // the same for a counter in hexadecimal (splitHex)
 
 	lastMsgTime time.Time
-	booted      bool                   // this message's control-ID counter went back (a device restart), see rtcLostMin
-	rtcLost     bool                   // the device's clock is at its power-up default, see rtcLostMin
 	beforeLast  int64                  // MSH-7 of the message before the last (Unix ns; 0 = none), see timing
 	obsAt       [len(continuous)]int64 // per continuous channel, its last OBX-14 (Unix ns; 0 = none), see timing
 	held14      heldTime               // the last OBX-14 text parsed, see obsTimeOf
@@ -186,6 +184,8 @@ type stream struct {
 	hrRep    [periodMaxLag - periodMinLag + 1]uint8 // per lag, the latest HR samples in a row equal to the one lag earlier, up to periodRun (see pushHR)
 	hrFull   uint32                                 // bit l set: hrRep of lag l is periodRun
 	hrAbove  int32                                  // of the last irregularN changes of the HR, those of at least hrLim (see pushHR)
+	booted   bool                                   // this message's control-ID counter went back (a device restart), see rtcLostMin; kept here, in padding
+	rtcLost  bool                                   // the device's clock is at its power-up default, see rtcLostMin
 	hrLim    float64                                // the change hrAbove counts from: the configured irregular threshold
 	tuples   [historyLen]uint64                     // ring of per-message value fingerprints
 	tupleN   int
