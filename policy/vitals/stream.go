@@ -186,6 +186,7 @@ type stream struct {
 	hrAbove  int32                                  // of the last irregularN changes of the HR, those of at least hrLim (see pushHR)
 	booted   bool                                   // this message's control-ID counter went back (a device restart), see rtcLostMin; kept here, in padding
 	rtcLost  bool                                   // the device's clock is at its power-up default, see rtcLostMin
+	resent   bool                                   // the last message came again, re-sent (a lost acknowledgement): the next one waited behind it, see timing
 	hrLim    float64                                // the change hrAbove counts from: the configured irregular threshold
 	tuples   [historyLen]uint64                     // ring of per-message value fingerprints
 	tupleN   int
@@ -293,6 +294,7 @@ func (s *stream) observe(e *Engine, src netip.Addr, m *hl7.Message, msh []hl7.Fi
 		same := prevKey == key && s.ids.sameContent(idFP, contentFP)
 		if same && since.Abs() <= window {
 			s.msgs--
+			s.resent = true
 			return dst
 		}
 		s.ids.set(i, key, at)
@@ -757,7 +759,10 @@ func (s *stream) timing(e *Engine, em *emitter, msgTime, arrival time.Time, dst 
 		clear(s.obsAt[:])
 		return dst
 	}
-	set := s.clockSet(off, arrival, rc)
+	// A store sent at wire speed after a silence of the link (burstGap) and
+	// catching up on the arrival clock is no clock's doing (catchUp).
+	burst := s.catchUp(msgTime, arrival, off)
+	set := !burst && s.clockSet(off, arrival, rc)
 	// The rows of the message that sets the clock may still carry the old
 	// clock's time (a cuff reading taken just before): up to where that clock
 	// stood at this arrival (computed only then, the rare case).
@@ -804,7 +809,12 @@ func (s *stream) timing(e *Engine, em *emitter, msgTime, arrival time.Time, dst 
 	// clock's or a forger's, not a burst: review20).
 	step := msgTime.Sub(s.lastMsgTime)
 	catching := step > 0 && off-prevOff >= step/2
-	stored := over || step > 0 && (!msgTime.Add(-s.offset).Before(s.prevArrival.Add(-tol)) || catching)
+	// A sender that re-sent its last message waited for the acknowledgement
+	// before the next: the next, going on from the last, arrives late by that
+	// wait, from a store as from the live feed (corpus5's queue after a
+	// retransmission inside a backfill, session 37, c5time37).
+	stored := over || step > 0 && (!msgTime.Add(-s.offset).Before(s.prevArrival.Add(-tol)) || catching || s.resent)
+	s.resent = false
 	if !s.lastMsgTime.IsZero() {
 		s.beforeLast = s.lastMsgTime.UnixNano()
 	}
@@ -836,7 +846,11 @@ func (s *stream) timing(e *Engine, em *emitter, msgTime, arrival time.Time, dst 
 		}
 	}
 
-	if !s.offsetKnown {
+	if !s.offsetKnown && burst {
+		// The monitor came back (or first spoke) with its store: the lags
+		// learned so far were the store's age, not the clock's.
+		s.nLearned = 0
+	} else if !s.offsetKnown {
 		s.learned[s.nLearned] = off
 		s.nLearned++
 		if s.nLearned == rc.TimeSkew.Learn {
@@ -918,6 +932,30 @@ func (s *stream) timing(e *Engine, em *emitter, msgTime, arrival time.Time, dst 
 // the offset the device kept before. A time years back without a restart of
 // the counter, or after the clock came right, is judged as before.
 const rtcLostMin = 366 * 24 * time.Hour
+
+// catchUp reports whether a message is one of a device's store sent in a
+// burst: it arrived within burstGap of the message before, on an arrival
+// clock that did not go back, and its lag behind the arrival shrank from that
+// message's by at least half the time between their MSH-7s (catching, see
+// timing). A monitor whose link came back sends the messages it stored
+// through the silence at wire speed, each stamped when it was measured: their
+// lags run from the silence's length down to the clock's own offset. Neither
+// their first lag nor one on the way is that offset: a monitor silent for
+// longer than IdleEvict starts afresh and learned its offset from its store's
+// first three messages, and the live messages after were time_future
+// against it; a store passing the arrival's time on its way to a clock set
+// ahead looked like a clock set right (clockSet) and its next messages were
+// time_future too (corpus5's backfill, session 37, c5time37). So a burst's
+// message teaches no offset (the learning starts again after it) and sets no
+// clock. A forged time arrives at the device's cadence, not at wire speed,
+// and is judged as before.
+func (s *stream) catchUp(msgTime, arrival time.Time, off time.Duration) bool {
+	if s.lastMsgTime.IsZero() || s.prevArrival.IsZero() || arrival.Before(s.prevArrival) || arrival.Sub(s.prevArrival) >= burstGap {
+		return false
+	}
+	step := msgTime.Sub(s.lastMsgTime)
+	return step > 0 && off-s.lastMsgTime.Sub(s.prevArrival) >= step/2
+}
 
 // burstGap is the longest time between two arrivals, in a burst of
 // messages a device sends at wire speed (its queue after a retransmission,

@@ -625,3 +625,97 @@ func TestClockAtPowerUpDefault(t *testing.T) {
 		})
 	}
 }
+
+// TestStoreCatchingUp: a monitor's store sent at wire speed when its link
+// comes back, each message stamped when it was measured (corpus5's
+// backfill, session 37), is no clock offset to learn nor a clock set right:
+// after a silence longer than state.idle_evict the monitor starts afresh
+// and learns its offset from the live messages after the store, not from
+// the store's first three; a store passing the arrival's time on its way to
+// a clock set ahead does not set the clock there. A clock put ahead by a
+// forger after the store is still reported; so is a time put back behind a
+// re-sent message.
+func TestStoreCatchingUp(t *testing.T) {
+	sec := time.Second
+	// evicted: 5 s cadence, a clock 56 s ahead; messages 200-439 stored
+	// through a 20-min silence, sent 50 ms apart when the link came back.
+	evicted := func(ahead func(i int) time.Duration) []tick {
+		ts := burstBed(600, 5*sec, func(i int, stamp time.Duration) time.Duration {
+			if i >= 200 && i < 440 {
+				return 440*5*sec - 56*sec + time.Duration(i-200)*50*time.Millisecond
+			}
+			return stamp - 56*sec + 100*time.Millisecond
+		}, nil)
+		for i := range ts {
+			ts[i].m.ts = string(hl7.AppendTime(nil, t0.Add(time.Duration(i)*5*sec+ahead(i))))
+		}
+		return ts
+	}
+	none := func(int) time.Duration { return 0 }
+	forged := func(i int) time.Duration {
+		if i >= 520 && i < 530 {
+			return 4 * time.Minute
+		}
+		return 0
+	}
+	// crossing: 10 s cadence, a clock 210 s ahead; messages 100-141 stored
+	// through a 7-min silence, sent 50 ms apart: their lags run from -210 s
+	// through 0 to the clock's +210 s.
+	crossing := burstBed(300, 10*sec, func(i int, stamp time.Duration) time.Duration {
+		if i >= 100 && i < 142 {
+			return 142*10*sec - 210*sec + time.Duration(i-100)*50*time.Millisecond
+		}
+		return stamp - 210*sec + 100*time.Millisecond
+	}, nil)
+	// resent: 1 s cadence; messages 100-699 stored through a 10-min
+	// silence, sent 4 ms apart; message 110 re-sent 30 s later (its
+	// acknowledgement lost), the rest of the store behind it.
+	resent := func(back time.Duration) []tick {
+		arrive := func(i int, stamp time.Duration) time.Duration {
+			switch {
+			case i >= 100 && i <= 110:
+				return 700*sec + time.Duration(i-100)*4*time.Millisecond
+			case i > 110 && i < 700:
+				return 730*sec + time.Duration(i-110)*4*time.Millisecond
+			}
+			return stamp + 100*time.Millisecond
+		}
+		ts := burstBed(800, sec, arrive, nil)
+		var out []tick
+		for i, tk := range ts {
+			if i == 111 {
+				if back != 0 {
+					tk.m.ts = string(hl7.AppendTime(nil, t0.Add(111*sec-back)))
+				}
+				again := ts[110]
+				again.at = 730 * sec
+				out = append(out, again)
+			}
+			out = append(out, tk)
+		}
+		return out
+	}
+	tests := []struct {
+		name  string
+		ticks []tick
+		want  []string
+	}{
+		{"a store after a silence longer than idle_evict", evicted(none), nil},
+		{"a store after a silence longer than idle_evict, then a clock put 4 min ahead", evicted(forged), []string{"time_backwards", "time_future"}},
+		{"a store catching up through the arrival's time to a clock ahead", crossing, nil},
+		{"a store waiting behind a re-sent message", resent(0), nil},
+		{"a time put back 20 min behind a re-sent message", resent(20 * time.Minute), []string{"time_backwards", "time_skew"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var got []vitals.Finding
+			for _, f := range run(t, vitals.DefaultConfig(), tc.ticks) {
+				switch f.Rule {
+				case "time_backwards", "time_skew", "time_future":
+					got = append(got, f)
+				}
+			}
+			checkRules(t, got, tc.want...)
+		})
+	}
+}
