@@ -795,6 +795,13 @@ func (s *stream) timing(e *Engine, em *emitter, msgTime, arrival time.Time, dst 
 	case !back:
 	case s.stepAt == 0 && s.offsetKnown && !arrival.Before(s.prevArrival) && prevOff-s.offset <= tol && prevOff-off <= clockStepMax && !s.undoes(off, tol):
 		s.stepAt, s.stepFrom, s.stepBack = arrival.UnixNano(), prevOff, s.lastMsgTime.Sub(msgTime)
+		if arrival.Sub(s.prevArrival) < burstGap && prevOff < s.offset-tol {
+			// A step inside a store sent at wire speed: the message before
+			// lagged by the store's age, catching up, and the messages
+			// after it catch up too; the clock the step left is the
+			// device's offset (corpus4's backlog flush, session 37).
+			s.stepFrom = s.offset
+		}
 	case set:
 	case em.on(rTimeBackwards):
 		dst = em.add(dst, rTimeBackwards, pNone, 0, time.Time{}, s.lastMsgTime.Sub(msgTime).Seconds(), 0, tol.Seconds(), "", "message time went backwards")

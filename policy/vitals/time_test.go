@@ -695,12 +695,42 @@ func TestStoreCatchingUp(t *testing.T) {
 		}
 		return out
 	}
+	// stepped: 10 s cadence, a clock 15 s ahead; messages 100-159 stored
+	// through a 10-min silence, sent 50 ms apart; MSH-7 of messages from
+	// 140 on moved back by back(i) (the clock stepped back while storing,
+	// or a forger's time put back on three messages of the store).
+	stepped := func(back func(i int) time.Duration) []tick {
+		ts := burstBed(300, 10*sec, func(i int, stamp time.Duration) time.Duration {
+			if i >= 100 && i < 160 {
+				return 160*10*sec + time.Duration(i-100)*50*time.Millisecond
+			}
+			return stamp - 15*sec + 100*time.Millisecond
+		}, nil)
+		for i := range ts {
+			ts[i].m.ts = string(hl7.AppendTime(nil, t0.Add(time.Duration(i)*10*sec-back(i))))
+		}
+		return ts
+	}
+	clockBack := func(i int) time.Duration {
+		if i >= 140 {
+			return 26 * sec
+		}
+		return 0
+	}
+	putBack := func(i int) time.Duration {
+		if i >= 140 && i < 143 {
+			return 40 * sec
+		}
+		return 0
+	}
 	tests := []struct {
 		name  string
 		ticks []tick
 		want  []string
 	}{
 		{"a store after a silence longer than idle_evict", evicted(none), nil},
+		{"a clock stepped back 26 s inside a store, holding", stepped(clockBack), nil},
+		{"a time put back 40 s on three messages inside a store", stepped(putBack), []string{"time_backwards"}},
 		{"a store after a silence longer than idle_evict, then a clock put 4 min ahead", evicted(forged), []string{"time_backwards", "time_future"}},
 		{"a store catching up through the arrival's time to a clock ahead", crossing, nil},
 		{"a store waiting behind a re-sent message", resent(0), nil},
