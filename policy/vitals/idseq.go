@@ -165,7 +165,19 @@ func prefixHash(b []byte) uint32 {
 // value of those digits; ok is false otherwise, so a decimal counter is read
 // by splitCounter alone.
 func splitHex(id []byte) (prefix uint32, n uint64, ok bool) {
-	i, letter := len(id), false
+	prefix, n, letter := readHex(id)
+	if !letter {
+		return 0, 0, false
+	}
+	return prefix, n, true
+}
+
+// readHex reads a control ID's last seqHex characters or fewer that are
+// hexadecimal digits as splitHex does, and reports whether one of them is a
+// letter. A hexadecimal counter restarted at 1 (…0001) has none: read so,
+// it is still comparable with the counter it restarted (booted, see rtcLost).
+func readHex(id []byte) (prefix uint32, n uint64, letter bool) {
+	i := len(id)
 digits:
 	for ; i > 0 && len(id)-i < seqHex; i-- {
 		var d byte
@@ -181,8 +193,5 @@ digits:
 		}
 		n |= uint64(d) << (4 * (len(id) - i))
 	}
-	if !letter {
-		return 0, 0, false
-	}
-	return prefixHash(id[:i]), n, true
+	return prefixHash(id[:i]), n, letter
 }

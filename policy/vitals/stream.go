@@ -184,6 +184,9 @@ type stream struct {
 	hrRep    [periodMaxLag - periodMinLag + 1]uint8 // per lag, the latest HR samples in a row equal to the one lag earlier, up to periodRun (see pushHR)
 	hrFull   uint32                                 // bit l set: hrRep of lag l is periodRun
 	hrAbove  int32                                  // of the last irregularN changes of the HR, those of at least hrLim (see pushHR)
+	booted   bool                                   // this message's control-ID counter went back (a device restart), see rtcLostMin; kept here, in padding
+	rtcLost  bool                                   // the device's clock is at its power-up default, see rtcLostMin
+	resent   bool                                   // the last message came again, re-sent (a lost acknowledgement): the next one waited behind it, see timing
 	hrLim    float64                                // the change hrAbove counts from: the configured irregular threshold
 	tuples   [historyLen]uint64                     // ring of per-message value fingerprints
 	tupleN   int
@@ -277,6 +280,10 @@ func (s *stream) observe(e *Engine, src netip.Addr, m *hl7.Message, msh []hl7.Fi
 	window := rc.ReplayControlID.ResendWindow
 	prefix, count, counted := splitCounter(id)
 	hprefix, hcount, hcounted := splitHex(id)
+	// The counter went back (a restart, see rtcLostMin): read as the counter
+	// learned, a hexadecimal one's restart included (readHex).
+	xprefix, xcount, _ := readHex(id)
+	s.booted = counted && prefix == s.seq.prefix && count < s.seq.last || s.hseq.last != 0 && xprefix == s.hseq.prefix && xcount < s.hseq.last
 	i := -1
 	if !s.seq.ahead(prefix, count, counted, s.ids.n) && !s.hseq.ahead(hprefix, hcount, hcounted, s.ids.n) {
 		i = s.ids.find(key)
@@ -287,6 +294,7 @@ func (s *stream) observe(e *Engine, src netip.Addr, m *hl7.Message, msh []hl7.Fi
 		same := prevKey == key && s.ids.sameContent(idFP, contentFP)
 		if same && since.Abs() <= window {
 			s.msgs--
+			s.resent = true
 			return dst
 		}
 		s.ids.set(i, key, at)
@@ -741,7 +749,20 @@ func (s *stream) timing(e *Engine, em *emitter, msgTime, arrival time.Time, dst 
 	rc := &e.cfg.Rules
 	tol := rc.TimeBackwards.Tolerance
 	off := msgTime.Sub(arrival)
-	set := s.clockSet(off, arrival, rc)
+	if s.rtcLost = off < -rtcLostMin && (s.booted || s.rtcLost); s.rtcLost {
+		// A clock at its power-up default: no time of the data's, no
+		// offset of the device's clock; the OBX-14 references start afresh.
+		if !s.lastMsgTime.IsZero() {
+			s.beforeLast = s.lastMsgTime.UnixNano()
+		}
+		s.lastMsgTime, s.stepAt = msgTime, 0
+		clear(s.obsAt[:])
+		return dst
+	}
+	// A store sent at wire speed after a silence of the link (burstGap) and
+	// catching up on the arrival clock is no clock's doing (catchUp).
+	burst := s.catchUp(msgTime, arrival, off)
+	set := !burst && s.clockSet(off, arrival, rc)
 	// The rows of the message that sets the clock may still carry the old
 	// clock's time (a cuff reading taken just before): up to where that clock
 	// stood at this arrival (computed only then, the rare case).
@@ -774,6 +795,13 @@ func (s *stream) timing(e *Engine, em *emitter, msgTime, arrival time.Time, dst 
 	case !back:
 	case s.stepAt == 0 && s.offsetKnown && !arrival.Before(s.prevArrival) && prevOff-s.offset <= tol && prevOff-off <= clockStepMax && !s.undoes(off, tol):
 		s.stepAt, s.stepFrom, s.stepBack = arrival.UnixNano(), prevOff, s.lastMsgTime.Sub(msgTime)
+		if arrival.Sub(s.prevArrival) < burstGap && prevOff < s.offset-tol {
+			// A step inside a store sent at wire speed: the message before
+			// lagged by the store's age, catching up, and the messages
+			// after it catch up too; the clock the step left is the
+			// device's offset (corpus4's backlog flush, session 37).
+			s.stepFrom = s.offset
+		}
 	case set:
 	case em.on(rTimeBackwards):
 		dst = em.add(dst, rTimeBackwards, pNone, 0, time.Time{}, s.lastMsgTime.Sub(msgTime).Seconds(), 0, tol.Seconds(), "", "message time went backwards")
@@ -788,7 +816,12 @@ func (s *stream) timing(e *Engine, em *emitter, msgTime, arrival time.Time, dst 
 	// clock's or a forger's, not a burst: review20).
 	step := msgTime.Sub(s.lastMsgTime)
 	catching := step > 0 && off-prevOff >= step/2
-	stored := over || step > 0 && (!msgTime.Add(-s.offset).Before(s.prevArrival.Add(-tol)) || catching)
+	// A sender that re-sent its last message waited for the acknowledgement
+	// before the next: the next, going on from the last, arrives late by that
+	// wait, from a store as from the live feed (corpus5's queue after a
+	// retransmission inside a backfill, session 37, c5time37).
+	stored := over || step > 0 && (!msgTime.Add(-s.offset).Before(s.prevArrival.Add(-tol)) || catching || s.resent)
+	s.resent = false
 	if !s.lastMsgTime.IsZero() {
 		s.beforeLast = s.lastMsgTime.UnixNano()
 	}
@@ -820,7 +853,11 @@ func (s *stream) timing(e *Engine, em *emitter, msgTime, arrival time.Time, dst 
 		}
 	}
 
-	if !s.offsetKnown {
+	if !s.offsetKnown && burst {
+		// The monitor came back (or first spoke) with its store: the lags
+		// learned so far were the store's age, not the clock's.
+		s.nLearned = 0
+	} else if !s.offsetKnown {
 		s.learned[s.nLearned] = off
 		s.nLearned++
 		if s.nLearned == rc.TimeSkew.Learn {
@@ -879,6 +916,52 @@ func (s *stream) timing(e *Engine, em *emitter, msgTime, arrival time.Time, dst 
 		dst = em.add(dst, rTimeFuture, fp, r.seg, r.at, r.at.Sub(msgTime).Seconds(), 0, rc.TimeFuture.OBXTolerance.Seconds(), "", "observation time (OBX-14) after the message time")
 	}
 	return dst
+}
+
+// rtcLostMin is how far behind its arrival a message's time must lie to be
+// a device's clock at its power-up default (s.rtcLost, see timing): a year,
+// beyond any clock's drift, time-source step (clockStepMax), store-and-forward
+// burst, time zone or daylight-saving error (hours), and beyond a forged time
+// that is to pass for the data's (hours to days).
+//
+// A device whose real-time clock lost its power (a flat backup cell, a board
+// replaced) comes up from a restart at its firmware's default date
+// (2000-01-01 or 1970-01-01, years back) and counts on from there until its
+// time source (NTP, the central station) sets it, a minute or two later. Its
+// messages then lie years behind their arrival, from the one whose control-ID
+// counter went back (the restart, s.booted) on: no data time a forger could
+// pass off as the bed's (a forged time moves by hours or days and is to be
+// believed), and no offset of the device's clock to learn or report against.
+// They drew time_backwards and time_skew, and the clock set right again
+// drew time_future against the default date learned as its offset (corpus5's
+// clock_reset, session 33, c5time33). Such messages are not judged for their
+// time and teach the offset nothing; the clock set right is judged against
+// the offset the device kept before. A time years back without a restart of
+// the counter, or after the clock came right, is judged as before.
+const rtcLostMin = 366 * 24 * time.Hour
+
+// catchUp reports whether a message is one of a device's store sent in a
+// burst: it arrived within burstGap of the message before, on an arrival
+// clock that did not go back, and its lag behind the arrival shrank from that
+// message's by at least half the time between their MSH-7s (catching, see
+// timing). A monitor whose link came back sends the messages it stored
+// through the silence at wire speed, each stamped when it was measured: their
+// lags run from the silence's length down to the clock's own offset. Neither
+// their first lag nor one on the way is that offset: a monitor silent for
+// longer than IdleEvict starts afresh and learned its offset from its store's
+// first three messages, and the live messages after were time_future
+// against it; a store passing the arrival's time on its way to a clock set
+// ahead looked like a clock set right (clockSet) and its next messages were
+// time_future too (corpus5's backfill, session 37, c5time37). So a burst's
+// message teaches no offset (the learning starts again after it) and sets no
+// clock. A forged time arrives at the device's cadence, not at wire speed,
+// and is judged as before.
+func (s *stream) catchUp(msgTime, arrival time.Time, off time.Duration) bool {
+	if s.lastMsgTime.IsZero() || s.prevArrival.IsZero() || arrival.Before(s.prevArrival) || arrival.Sub(s.prevArrival) >= burstGap {
+		return false
+	}
+	step := msgTime.Sub(s.lastMsgTime)
+	return step > 0 && off-s.lastMsgTime.Sub(s.prevArrival) >= step/2
 }
 
 // burstGap is the longest time between two arrivals, in a burst of

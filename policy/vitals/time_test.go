@@ -1,6 +1,7 @@
 package vitals_test
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -567,6 +568,184 @@ func TestBurstOvertaken(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			checkRules(t, run(t, vitals.DefaultConfig(), tc.ticks), tc.want...)
+		})
+	}
+}
+
+// rebootBed returns 200 messages of a calm bed 10 s apart numbered by ctrl
+// from 0xB00 on, then a restart: 9 messages numbered from 1 again whose
+// MSH-7 is stamp(i), then 30 more numbered on, on the arrival's time.
+func rebootBed(ctrl func(n int) string, stamp func(i int) time.Time, restart bool) []tick {
+	row := func(i int) []row {
+		return []row{hr(num(80 + float64(i%3))), pr(num(80 + float64((i+1)%3))), spo2(num(96 + float64(i%2))),
+			rr(num(16 + float64(i%3))), temp("37.0")}
+	}
+	ts := every(200, 10*sec, func(i int) msg { return msg{ctrl: ctrl(0xB00 + i), rows: row(i)} })
+	first := 0xB00 + 200
+	if restart {
+		first = 1
+	}
+	ts = then(ts, 60*sec, every(9, 10*sec, func(i int) msg {
+		return msg{ctrl: ctrl(first + i), ts: string(hl7.AppendTime(nil, stamp(i))), rows: row(i)}
+	}))
+	return then(ts, 10*sec, every(30, 10*sec, func(i int) msg { return msg{ctrl: ctrl(first + 9 + i), rows: row(i)} }))
+}
+
+// TestClockAtPowerUpDefault: a monitor whose real-time clock lost its
+// power comes up from a restart at its firmware's default date, years back,
+// until its time source sets it a minute later (corpus5's clock_reset,
+// session 33): no time finding, its counter in hexadecimal (restarted at
+// …0001, no letter left) or in decimal. A time years back without a restart
+// of the counter, or a time put back by hours at one, is still reported.
+func TestClockAtPowerUpDefault(t *testing.T) {
+	hexID := func(n int) string { return fmt.Sprintf("N0170000%08X", n) }
+	decID := func(n int) string { return fmt.Sprintf("M%d", n) }
+	y2k := func(i int) time.Time { return time.Date(2000, 1, 1, 0, 1, 15+10*i, 0, time.UTC) }
+	hoursBack := func(i int) time.Time { return t0.Add(2060*sec - 16*time.Hour + time.Duration(i)*10*sec) }
+	tests := []struct {
+		name string
+		ts   []tick
+		want []string
+	}{
+		{"restart, hexadecimal counter, clock at 2000-01-01", rebootBed(hexID, y2k, true), nil},
+		{"restart, decimal counter, clock at 2000-01-01", rebootBed(decID, y2k, true), nil},
+		{"no restart, clock at 2000-01-01", rebootBed(decID, y2k, false), []string{"time_backwards", "time_skew"}},
+		{"restart, clock put 16 h back", rebootBed(hexID, hoursBack, true), []string{"time_backwards", "time_skew"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var got []vitals.Finding
+			for _, f := range run(t, vitals.DefaultConfig(), tc.ts) {
+				switch f.Rule {
+				case "time_backwards", "time_skew", "time_future":
+					got = append(got, f)
+				}
+			}
+			checkRules(t, got, tc.want...)
+		})
+	}
+}
+
+// TestStoreCatchingUp: a monitor's store sent at wire speed when its link
+// comes back, each message stamped when it was measured (corpus5's
+// backfill, session 37), is no clock offset to learn nor a clock set right:
+// after a silence longer than state.idle_evict the monitor starts afresh
+// and learns its offset from the live messages after the store, not from
+// the store's first three; a store passing the arrival's time on its way to
+// a clock set ahead does not set the clock there. A clock put ahead by a
+// forger after the store is still reported; so is a time put back behind a
+// re-sent message.
+func TestStoreCatchingUp(t *testing.T) {
+	sec := time.Second
+	// evicted: 5 s cadence, a clock 56 s ahead; messages 200-439 stored
+	// through a 20-min silence, sent 50 ms apart when the link came back.
+	evicted := func(ahead func(i int) time.Duration) []tick {
+		ts := burstBed(600, 5*sec, func(i int, stamp time.Duration) time.Duration {
+			if i >= 200 && i < 440 {
+				return 440*5*sec - 56*sec + time.Duration(i-200)*50*time.Millisecond
+			}
+			return stamp - 56*sec + 100*time.Millisecond
+		}, nil)
+		for i := range ts {
+			ts[i].m.ts = string(hl7.AppendTime(nil, t0.Add(time.Duration(i)*5*sec+ahead(i))))
+		}
+		return ts
+	}
+	none := func(int) time.Duration { return 0 }
+	forged := func(i int) time.Duration {
+		if i >= 520 && i < 530 {
+			return 4 * time.Minute
+		}
+		return 0
+	}
+	// crossing: 10 s cadence, a clock 210 s ahead; messages 100-141 stored
+	// through a 7-min silence, sent 50 ms apart: their lags run from -210 s
+	// through 0 to the clock's +210 s.
+	crossing := burstBed(300, 10*sec, func(i int, stamp time.Duration) time.Duration {
+		if i >= 100 && i < 142 {
+			return 142*10*sec - 210*sec + time.Duration(i-100)*50*time.Millisecond
+		}
+		return stamp - 210*sec + 100*time.Millisecond
+	}, nil)
+	// resent: 1 s cadence; messages 100-699 stored through a 10-min
+	// silence, sent 4 ms apart; message 110 re-sent 30 s later (its
+	// acknowledgement lost), the rest of the store behind it.
+	resent := func(back time.Duration) []tick {
+		arrive := func(i int, stamp time.Duration) time.Duration {
+			switch {
+			case i >= 100 && i <= 110:
+				return 700*sec + time.Duration(i-100)*4*time.Millisecond
+			case i > 110 && i < 700:
+				return 730*sec + time.Duration(i-110)*4*time.Millisecond
+			}
+			return stamp + 100*time.Millisecond
+		}
+		ts := burstBed(800, sec, arrive, nil)
+		var out []tick
+		for i, tk := range ts {
+			if i == 111 {
+				if back != 0 {
+					tk.m.ts = string(hl7.AppendTime(nil, t0.Add(111*sec-back)))
+				}
+				again := ts[110]
+				again.at = 730 * sec
+				out = append(out, again)
+			}
+			out = append(out, tk)
+		}
+		return out
+	}
+	// stepped: 10 s cadence, a clock 15 s ahead; messages 100-159 stored
+	// through a 10-min silence, sent 50 ms apart; MSH-7 of messages from
+	// 140 on moved back by back(i) (the clock stepped back while storing,
+	// or a forger's time put back on three messages of the store).
+	stepped := func(back func(i int) time.Duration) []tick {
+		ts := burstBed(300, 10*sec, func(i int, stamp time.Duration) time.Duration {
+			if i >= 100 && i < 160 {
+				return 160*10*sec + time.Duration(i-100)*50*time.Millisecond
+			}
+			return stamp - 15*sec + 100*time.Millisecond
+		}, nil)
+		for i := range ts {
+			ts[i].m.ts = string(hl7.AppendTime(nil, t0.Add(time.Duration(i)*10*sec-back(i))))
+		}
+		return ts
+	}
+	clockBack := func(i int) time.Duration {
+		if i >= 140 {
+			return 26 * sec
+		}
+		return 0
+	}
+	putBack := func(i int) time.Duration {
+		if i >= 140 && i < 143 {
+			return 40 * sec
+		}
+		return 0
+	}
+	tests := []struct {
+		name  string
+		ticks []tick
+		want  []string
+	}{
+		{"a store after a silence longer than idle_evict", evicted(none), nil},
+		{"a clock stepped back 26 s inside a store, holding", stepped(clockBack), nil},
+		{"a time put back 40 s on three messages inside a store", stepped(putBack), []string{"time_backwards"}},
+		{"a store after a silence longer than idle_evict, then a clock put 4 min ahead", evicted(forged), []string{"time_backwards", "time_future"}},
+		{"a store catching up through the arrival's time to a clock ahead", crossing, nil},
+		{"a store waiting behind a re-sent message", resent(0), nil},
+		{"a time put back 20 min behind a re-sent message", resent(20 * time.Minute), []string{"time_backwards", "time_skew"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var got []vitals.Finding
+			for _, f := range run(t, vitals.DefaultConfig(), tc.ticks) {
+				switch f.Rule {
+				case "time_backwards", "time_skew", "time_future":
+					got = append(got, f)
+				}
+			}
+			checkRules(t, got, tc.want...)
 		})
 	}
 }
