@@ -749,3 +749,68 @@ func TestStoreCatchingUp(t *testing.T) {
 		})
 	}
 }
+
+// TestForgeryBehindResendOrBurst37b (review37b): a compromised monitor may
+// re-send any message and send at wire speed. A time slid behind the
+// arrival by 9 s a message, each message after a re-send of the one before
+// (nothing stored: the message before was live), is still old data
+// (time_skew): a re-send excuses the wait behind it, not a lag that grows at
+// the live cadence. A clock put an hour ahead on the third message of a
+// fresh stream, sent 100 ms after the second, is still time_future: a
+// burst's message teaches no offset, but does not wipe the lags learned
+// before it.
+func TestForgeryBehindResendOrBurst37b(t *testing.T) {
+	sec := time.Second
+	// slid: 10 s cadence; messages 100-159 stamped 1 s apart (their lag
+	// grows 9 s a message, past max_behind at the 34th), each arriving
+	// 2 s after a byte-identical re-send of the one before when resend.
+	slid := func(resend bool) []tick {
+		ts := burstBed(200, 10*sec, func(i int, stamp time.Duration) time.Duration { return time.Duration(i)*10*sec + 100*time.Millisecond }, nil)
+		var out []tick
+		for i, tk := range ts {
+			if i >= 100 && i < 160 {
+				tk.m.ts = string(hl7.AppendTime(nil, t0.Add(100*10*sec+time.Duration(i-100)*sec)))
+				if resend {
+					again := out[len(out)-1]
+					again.at = tk.at - 2*sec
+					out = append(out, again)
+				}
+			}
+			ts[i] = tk
+			out = append(out, tk)
+		}
+		return out
+	}
+	// ahead: a fresh stream, 10 s cadence; message 2 arrives 100 ms after
+	// message 1, and it and every message after are stamped 1 h ahead.
+	ahead := burstBed(40, 10*sec, func(i int, stamp time.Duration) time.Duration {
+		if i >= 2 {
+			return stamp - 10*sec + 200*time.Millisecond
+		}
+		return stamp + 100*time.Millisecond
+	}, nil)
+	for i := 2; i < len(ahead); i++ {
+		ahead[i].m.ts = string(hl7.AppendTime(nil, t0.Add(time.Duration(i)*10*sec+time.Hour)))
+	}
+	count := func(fs []vitals.Finding, rule string) int {
+		n := 0
+		for _, f := range fs {
+			if f.Rule == rule {
+				n++
+			}
+		}
+		return n
+	}
+	plain := run(t, vitals.DefaultConfig(), slid(false))
+	if n := count(plain, "time_skew"); n == 0 {
+		t.Fatalf("a time slid behind at the live cadence: no time_skew")
+	}
+	got := run(t, vitals.DefaultConfig(), slid(true))
+	if n, want := count(got, "time_skew"), count(plain, "time_skew"); n < want {
+		t.Errorf("a time slid behind, each message after a re-send: %d time_skew, want %d (as without the re-sends)", n, want)
+	}
+	fs := run(t, vitals.DefaultConfig(), ahead)
+	if count(fs, "time_future") == 0 {
+		t.Errorf("a clock put 1 h ahead at wire speed on a fresh stream's third message: no time_future")
+	}
+}
