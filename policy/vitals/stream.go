@@ -187,6 +187,7 @@ type stream struct {
 	booted   bool                                   // this message's control-ID counter went back (a device restart), see rtcLostMin; kept here, in padding
 	rtcLost  bool                                   // the device's clock is at its power-up default, see rtcLostMin
 	resent   bool                                   // the last message came again, re-sent (a lost acknowledgement): the next one waited behind it, see timing
+	wasStore bool                                   // the last message was stored on its own account (a store or a burst catching up, not a re-send's wait), see timing
 	hrLim    float64                                // the change hrAbove counts from: the configured irregular threshold
 	tuples   [historyLen]uint64                     // ring of per-message value fingerprints
 	tupleN   int
@@ -339,6 +340,7 @@ func (s *stream) observe(e *Engine, src netip.Addr, m *hl7.Message, msh []hl7.Fi
 	if timeOK {
 		dst = s.timing(e, &em, msgTime, arrival, dst)
 	}
+	s.resent = false // read by timing only for the message right after the re-send
 	dst = s.values(e, &em, arrival, dst)
 	s.prevArrival = arrival
 	return s.closeEpisodes(&em, arrival, dst)
@@ -755,7 +757,7 @@ func (s *stream) timing(e *Engine, em *emitter, msgTime, arrival time.Time, dst 
 		if !s.lastMsgTime.IsZero() {
 			s.beforeLast = s.lastMsgTime.UnixNano()
 		}
-		s.lastMsgTime, s.stepAt = msgTime, 0
+		s.lastMsgTime, s.stepAt, s.wasStore = msgTime, 0, false
 		clear(s.obsAt[:])
 		return dst
 	}
@@ -816,12 +818,16 @@ func (s *stream) timing(e *Engine, em *emitter, msgTime, arrival time.Time, dst 
 	// clock's or a forger's, not a burst: review20).
 	step := msgTime.Sub(s.lastMsgTime)
 	catching := step > 0 && off-prevOff >= step/2
-	// A sender that re-sent its last message waited for the acknowledgement
-	// before the next: the next, going on from the last, arrives late by that
-	// wait, from a store as from the live feed (corpus5's queue after a
-	// retransmission inside a backfill, session 37, c5time37).
-	stored := over || step > 0 && (!msgTime.Add(-s.offset).Before(s.prevArrival.Add(-tol)) || catching || s.resent)
-	s.resent = false
+	// A sender that re-sent its last message, a stored one, waited for the
+	// acknowledgement before the next: the next, going on from the last,
+	// arrives late by that wait (corpus5's queue after a retransmission
+	// inside a backfill, session 37, c5time37). Only behind a message
+	// stored on its own account: a re-send costs a forger nothing, and
+	// one before each message excused a time slid behind at the live
+	// cadence, hours deep (review37b).
+	own := over || step > 0 && (!msgTime.Add(-s.offset).Before(s.prevArrival.Add(-tol)) || catching)
+	stored := own || step > 0 && s.resent && s.wasStore
+	s.wasStore = own
 	if !s.lastMsgTime.IsZero() {
 		s.beforeLast = s.lastMsgTime.UnixNano()
 	}
@@ -854,9 +860,11 @@ func (s *stream) timing(e *Engine, em *emitter, msgTime, arrival time.Time, dst 
 	}
 
 	if !s.offsetKnown && burst {
-		// The monitor came back (or first spoke) with its store: the lags
-		// learned so far were the store's age, not the clock's.
-		s.nLearned = 0
+		// The monitor came back (or first spoke) with its store: a burst's
+		// lag is the store's age, not the clock's, and is not learned. The
+		// lags learned before it stay: the store's first message is one
+		// outlier of three to the median, and a forger's burst does not
+		// wipe the live lags learned before its clock put ahead (review37b).
 	} else if !s.offsetKnown {
 		s.learned[s.nLearned] = off
 		s.nLearned++
