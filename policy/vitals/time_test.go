@@ -2,6 +2,7 @@ package vitals_test
 
 import (
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -813,4 +814,31 @@ func TestForgeryBehindResendOrBurst37b(t *testing.T) {
 	if count(fs, "time_future") == 0 {
 		t.Errorf("a clock put 1 h ahead at wire speed on a fresh stream's third message: no time_future")
 	}
+}
+
+// TestPowerUpRowsAfterMessage37b (review37b): a clock at its power-up
+// default is not judged for its MSH-7, but its rows still are against it: a
+// device whose clock came up at 2000-01-01 stamps its rows (OBX-14) with that
+// clock too. A forger who restarts the counter and stamps MSH-7 at
+// 2000-01-01 over rows carrying a segment's times from hours earlier (a
+// replay with its old times) is time_future on those rows, as before the
+// power-up default was excused.
+func TestPowerUpRowsAfterMessage37b(t *testing.T) {
+	decID := func(n int) string { return fmt.Sprintf("M%d", n) }
+	y2k := func(i int) time.Time { return time.Date(2000, 1, 1, 0, 1, 15+10*i, 0, time.UTC) }
+	ts := rebootBed(decID, y2k, true)
+	for i := 200; i < 209; i++ {
+		rows := slices.Clone(ts[i].m.rows)
+		for j := range rows {
+			rows[j].at = string(hl7.AppendTime(nil, t0.Add(ts[i].at-3*time.Hour)))
+		}
+		ts[i].m.rows = rows
+	}
+	var got []vitals.Finding
+	for _, f := range run(t, vitals.DefaultConfig(), ts) {
+		if f.Rule == "time_future" {
+			got = append(got, f)
+		}
+	}
+	checkRules(t, got, "time_future")
 }
