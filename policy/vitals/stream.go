@@ -759,7 +759,10 @@ func (s *stream) timing(e *Engine, em *emitter, msgTime, arrival time.Time, dst 
 		}
 		s.lastMsgTime, s.stepAt, s.wasStore = msgTime, 0, false
 		clear(s.obsAt[:])
-		return dst
+		// Its rows are stamped by the same clock: a row after the
+		// message's time is still no time of the device's (a forger's
+		// replayed rows under a power-up MSH-7, review37b).
+		return s.rowsAhead(em, msgTime, msgTime.Add(rc.TimeFuture.OBXTolerance), rc, dst)
 	}
 	// A store sent at wire speed after a silence of the link (burstGap) and
 	// catching up on the arrival clock is no clock's doing (catchUp).
@@ -903,9 +906,14 @@ func (s *stream) timing(e *Engine, em *emitter, msgTime, arrival time.Time, dst 
 			s.offset, s.candN = s.cand, 0
 		}
 	}
-	// A cuff reading already held was judged when it came: after the clock
-	// was set back its time, stamped by the old clock, may lie after the
-	// message's until the next reading.
+	return s.rowsAhead(em, msgTime, rowLimit, rc, dst)
+}
+
+// rowsAhead reports the first row whose observation time (OBX-14) lies after
+// rowLimit (time_future). A cuff reading already held was judged when it
+// came: after the clock was set back its time, stamped by the old clock, may
+// lie after the message's until the next reading.
+func (s *stream) rowsAhead(em *emitter, msgTime, rowLimit time.Time, rc *Rules, dst []Finding) []Finding {
 	future := false
 	var fp param
 	for m := s.timed; m != 0; m &= m - 1 {
