@@ -842,3 +842,44 @@ func TestPowerUpRowsAfterMessage37b(t *testing.T) {
 	}
 	checkRules(t, got, "time_future")
 }
+
+// TestStepAfterSlidMessage37b (review37b): a time slid 99 s behind at the
+// live cadence (9 s a message, no finding), then put back 60 s more by a
+// message sent 100 ms after it, held for 8 messages and taken back to where
+// it was before: the step came back, time_backwards. Taking the device's
+// offset as the step's reference is for a store catching up (the message
+// before the step stored), not for a message that merely lagged.
+func TestStepAfterSlidMessage37b(t *testing.T) {
+	sec := time.Second
+	// lag of message i behind its arrival.
+	lag := func(i int) time.Duration {
+		switch {
+		case i <= 100:
+			return 0
+		case i <= 111:
+			return time.Duration(i-100) * 9 * sec
+		case i <= 120:
+			return 159 * sec
+		}
+		return 99 * sec
+	}
+	arrive := func(i int) time.Duration {
+		switch {
+		case i <= 111:
+			return time.Duration(i)*10*sec + 100*time.Millisecond
+		}
+		return time.Duration(i-1)*10*sec + 200*time.Millisecond // message 112 100 ms after 111
+	}
+	ts := burstBed(200, 10*sec, func(i int, stamp time.Duration) time.Duration { return arrive(i) }, nil)
+	for i := range ts {
+		ts[i].m.ts = string(hl7.AppendTime(nil, t0.Add(arrive(i)-lag(i)).Truncate(sec)))
+	}
+	var got []vitals.Finding
+	for _, f := range run(t, vitals.DefaultConfig(), ts) {
+		switch f.Rule {
+		case "time_backwards", "time_skew", "time_future":
+			got = append(got, f)
+		}
+	}
+	checkRules(t, got, "time_backwards")
+}
