@@ -800,11 +800,14 @@ func (s *stream) timing(e *Engine, em *emitter, msgTime, arrival time.Time, dst 
 	case !back:
 	case s.stepAt == 0 && s.offsetKnown && !arrival.Before(s.prevArrival) && prevOff-s.offset <= tol && prevOff-off <= clockStepMax && !s.undoes(off, tol):
 		s.stepAt, s.stepFrom, s.stepBack = arrival.UnixNano(), prevOff, s.lastMsgTime.Sub(msgTime)
-		if arrival.Sub(s.prevArrival) < burstGap && prevOff < s.offset-tol {
+		if arrival.Sub(s.prevArrival) < burstGap && prevOff < s.offset-tol && s.wasStore {
 			// A step inside a store sent at wire speed: the message before
 			// lagged by the store's age, catching up, and the messages
 			// after it catch up too; the clock the step left is the
-			// device's offset (corpus4's backlog flush, session 37).
+			// device's offset (corpus4's backlog flush, session 37). Only
+			// when the message before was stored: one that lagged at the
+			// live cadence (a time slid back) is the step's reference
+			// (review37b, TestStepAfterSlidMessage37b).
 			s.stepFrom = s.offset
 		}
 	case set:
