@@ -280,10 +280,16 @@ func (s *stream) observe(e *Engine, src netip.Addr, m *hl7.Message, msh []hl7.Fi
 	at := uint32(arrival.Unix())
 	window := rc.ReplayControlID.ResendWindow
 	prefix, count, counted := splitCounter(id)
-	hprefix, hcount, hcounted := splitHex(id)
+	// The hexadecimal digits read once (readHex): as splitHex reads them for
+	// the hexadecimal counter (a letter among them), and for booted as they
+	// are, a hexadecimal counter's restart included.
+	xprefix, xcount, hcounted := readHex(id)
+	hprefix, hcount := xprefix, xcount
+	if !hcounted {
+		hprefix, hcount = 0, 0 // splitHex
+	}
 	// The counter went back (a restart, see rtcLostMin): read as the counter
-	// learned, a hexadecimal one's restart included (readHex).
-	xprefix, xcount, _ := readHex(id)
+	// learned.
 	s.booted = counted && prefix == s.seq.prefix && count < s.seq.last || s.hseq.last != 0 && xprefix == s.hseq.prefix && xcount < s.hseq.last
 	i := -1
 	if !s.seq.ahead(prefix, count, counted, s.ids.n) && !s.hseq.ahead(hprefix, hcount, hcounted, s.ids.n) {
