@@ -773,6 +773,7 @@ func (s *stream) timing(e *Engine, em *emitter, msgTime, arrival time.Time, dst 
 	// A store sent at wire speed after a silence of the link (burstGap) and
 	// catching up on the arrival clock is no clock's doing (catchUp).
 	burst := s.catchUp(msgTime, arrival, off)
+	wire := !s.prevArrival.IsZero() && !arrival.Before(s.prevArrival) && arrival.Sub(s.prevArrival) < burstGap
 	set := !burst && s.clockSet(off, arrival, rc)
 	// The rows of the message that sets the clock may still carry the old
 	// clock's time (a cuff reading taken just before): up to where that clock
@@ -871,12 +872,19 @@ func (s *stream) timing(e *Engine, em *emitter, msgTime, arrival time.Time, dst 
 		}
 	}
 
-	if !s.offsetKnown && burst {
-		// The monitor came back (or first spoke) with its store: a burst's
-		// lag is the store's age, not the clock's, and is not learned. The
-		// lags learned before it stay: the store's first message is one
-		// outlier of three to the median, and a forger's burst does not
-		// wipe the live lags learned before its clock put ahead (review37b).
+	if !s.offsetKnown && wire {
+		// The monitor came back (or first spoke) with its store: a lag of
+		// a message sent at wire speed (the store catching up, one of its
+		// messages overtaken, a live one among them) is the store's age or
+		// the burst's order, not the clock's, and is not learned. A store
+		// catching up (burst) right after the one lag learned takes that
+		// lag back too: it was the store's first message, after the
+		// silence. Two lags learned stay: a forger's clock put ahead in a
+		// burst does not wipe the live lags learned before it (review37b,
+		// TestForgeryBehindResendOrBurst37b).
+		if burst && s.nLearned <= 1 {
+			s.nLearned = 0
+		}
 	} else if !s.offsetKnown {
 		s.learned[s.nLearned] = off
 		s.nLearned++
