@@ -187,6 +187,7 @@ type stream struct {
 	booted   bool                                   // this message's control-ID counter went back (a device restart), see rtcLostMin; kept here, in padding
 	rtcLost  bool                                   // the device's clock is at its power-up default, see rtcLostMin
 	resent   bool                                   // the last message came again, re-sent (a lost acknowledgement): the next one waited behind it, see timing
+	wasStore bool                                   // the last message was stored on its own account (a store or a burst catching up, not a re-send's wait), see timing
 	hrLim    float64                                // the change hrAbove counts from: the configured irregular threshold
 	tuples   [historyLen]uint64                     // ring of per-message value fingerprints
 	tupleN   int
@@ -279,10 +280,16 @@ func (s *stream) observe(e *Engine, src netip.Addr, m *hl7.Message, msh []hl7.Fi
 	at := uint32(arrival.Unix())
 	window := rc.ReplayControlID.ResendWindow
 	prefix, count, counted := splitCounter(id)
-	hprefix, hcount, hcounted := splitHex(id)
+	// The hexadecimal digits read once (readHex): as splitHex reads them for
+	// the hexadecimal counter (a letter among them), and for booted as they
+	// are, a hexadecimal counter's restart included.
+	xprefix, xcount, hcounted := readHex(id)
+	hprefix, hcount := xprefix, xcount
+	if !hcounted {
+		hprefix, hcount = 0, 0 // splitHex
+	}
 	// The counter went back (a restart, see rtcLostMin): read as the counter
-	// learned, a hexadecimal one's restart included (readHex).
-	xprefix, xcount, _ := readHex(id)
+	// learned.
 	s.booted = counted && prefix == s.seq.prefix && count < s.seq.last || s.hseq.last != 0 && xprefix == s.hseq.prefix && xcount < s.hseq.last
 	i := -1
 	if !s.seq.ahead(prefix, count, counted, s.ids.n) && !s.hseq.ahead(hprefix, hcount, hcounted, s.ids.n) {
@@ -339,6 +346,7 @@ func (s *stream) observe(e *Engine, src netip.Addr, m *hl7.Message, msh []hl7.Fi
 	if timeOK {
 		dst = s.timing(e, &em, msgTime, arrival, dst)
 	}
+	s.resent = false // read by timing only for the message right after the re-send
 	dst = s.values(e, &em, arrival, dst)
 	s.prevArrival = arrival
 	return s.closeEpisodes(&em, arrival, dst)
@@ -755,13 +763,17 @@ func (s *stream) timing(e *Engine, em *emitter, msgTime, arrival time.Time, dst 
 		if !s.lastMsgTime.IsZero() {
 			s.beforeLast = s.lastMsgTime.UnixNano()
 		}
-		s.lastMsgTime, s.stepAt = msgTime, 0
+		s.lastMsgTime, s.stepAt, s.wasStore = msgTime, 0, false
 		clear(s.obsAt[:])
-		return dst
+		// Its rows are stamped by the same clock: a row after the
+		// message's time is still no time of the device's (a forger's
+		// replayed rows under a power-up MSH-7, review37b).
+		return s.rowsAhead(em, msgTime, msgTime.Add(rc.TimeFuture.OBXTolerance), rc, dst)
 	}
 	// A store sent at wire speed after a silence of the link (burstGap) and
 	// catching up on the arrival clock is no clock's doing (catchUp).
 	burst := s.catchUp(msgTime, arrival, off)
+	wire := !s.prevArrival.IsZero() && !arrival.Before(s.prevArrival) && arrival.Sub(s.prevArrival) < burstGap
 	set := !burst && s.clockSet(off, arrival, rc)
 	// The rows of the message that sets the clock may still carry the old
 	// clock's time (a cuff reading taken just before): up to where that clock
@@ -795,11 +807,14 @@ func (s *stream) timing(e *Engine, em *emitter, msgTime, arrival time.Time, dst 
 	case !back:
 	case s.stepAt == 0 && s.offsetKnown && !arrival.Before(s.prevArrival) && prevOff-s.offset <= tol && prevOff-off <= clockStepMax && !s.undoes(off, tol):
 		s.stepAt, s.stepFrom, s.stepBack = arrival.UnixNano(), prevOff, s.lastMsgTime.Sub(msgTime)
-		if arrival.Sub(s.prevArrival) < burstGap && prevOff < s.offset-tol {
+		if arrival.Sub(s.prevArrival) < burstGap && prevOff < s.offset-tol && s.wasStore {
 			// A step inside a store sent at wire speed: the message before
 			// lagged by the store's age, catching up, and the messages
 			// after it catch up too; the clock the step left is the
-			// device's offset (corpus4's backlog flush, session 37).
+			// device's offset (corpus4's backlog flush, session 37). Only
+			// when the message before was stored: one that lagged at the
+			// live cadence (a time slid back) is the step's reference
+			// (review37b, TestStepAfterSlidMessage37b).
 			s.stepFrom = s.offset
 		}
 	case set:
@@ -816,12 +831,16 @@ func (s *stream) timing(e *Engine, em *emitter, msgTime, arrival time.Time, dst 
 	// clock's or a forger's, not a burst: review20).
 	step := msgTime.Sub(s.lastMsgTime)
 	catching := step > 0 && off-prevOff >= step/2
-	// A sender that re-sent its last message waited for the acknowledgement
-	// before the next: the next, going on from the last, arrives late by that
-	// wait, from a store as from the live feed (corpus5's queue after a
-	// retransmission inside a backfill, session 37, c5time37).
-	stored := over || step > 0 && (!msgTime.Add(-s.offset).Before(s.prevArrival.Add(-tol)) || catching || s.resent)
-	s.resent = false
+	// A sender that re-sent its last message, a stored one, waited for the
+	// acknowledgement before the next: the next, going on from the last,
+	// arrives late by that wait (corpus5's queue after a retransmission
+	// inside a backfill, session 37, c5time37). Only behind a message
+	// stored on its own account: a re-send costs a forger nothing, and
+	// one before each message excused a time slid behind at the live
+	// cadence, hours deep (review37b).
+	own := over || step > 0 && (!msgTime.Add(-s.offset).Before(s.prevArrival.Add(-tol)) || catching)
+	stored := own || step > 0 && s.resent && s.wasStore
+	s.wasStore = own
 	if !s.lastMsgTime.IsZero() {
 		s.beforeLast = s.lastMsgTime.UnixNano()
 	}
@@ -853,10 +872,19 @@ func (s *stream) timing(e *Engine, em *emitter, msgTime, arrival time.Time, dst 
 		}
 	}
 
-	if !s.offsetKnown && burst {
-		// The monitor came back (or first spoke) with its store: the lags
-		// learned so far were the store's age, not the clock's.
-		s.nLearned = 0
+	if !s.offsetKnown && wire {
+		// The monitor came back (or first spoke) with its store: a lag of
+		// a message sent at wire speed (the store catching up, one of its
+		// messages overtaken, a live one among them) is the store's age or
+		// the burst's order, not the clock's, and is not learned. A store
+		// catching up (burst) right after the one lag learned takes that
+		// lag back too: it was the store's first message, after the
+		// silence. Two lags learned stay: a forger's clock put ahead in a
+		// burst does not wipe the live lags learned before it (review37b,
+		// TestForgeryBehindResendOrBurst37b).
+		if burst && s.nLearned <= 1 {
+			s.nLearned = 0
+		}
 	} else if !s.offsetKnown {
 		s.learned[s.nLearned] = off
 		s.nLearned++
@@ -895,9 +923,14 @@ func (s *stream) timing(e *Engine, em *emitter, msgTime, arrival time.Time, dst 
 			s.offset, s.candN = s.cand, 0
 		}
 	}
-	// A cuff reading already held was judged when it came: after the clock
-	// was set back its time, stamped by the old clock, may lie after the
-	// message's until the next reading.
+	return s.rowsAhead(em, msgTime, rowLimit, rc, dst)
+}
+
+// rowsAhead reports the first row whose observation time (OBX-14) lies after
+// rowLimit (time_future). A cuff reading already held was judged when it
+// came: after the clock was set back its time, stamped by the old clock, may
+// lie after the message's until the next reading.
+func (s *stream) rowsAhead(em *emitter, msgTime, rowLimit time.Time, rc *Rules, dst []Finding) []Finding {
 	future := false
 	var fp param
 	for m := s.timed; m != 0; m &= m - 1 {

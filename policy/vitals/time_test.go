@@ -2,6 +2,7 @@ package vitals_test
 
 import (
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -748,4 +749,137 @@ func TestStoreCatchingUp(t *testing.T) {
 			checkRules(t, got, tc.want...)
 		})
 	}
+}
+
+// TestForgeryBehindResendOrBurst37b (review37b): a compromised monitor may
+// re-send any message and send at wire speed. A time slid behind the
+// arrival by 9 s a message, each message after a re-send of the one before
+// (nothing stored: the message before was live), is still old data
+// (time_skew): a re-send excuses the wait behind it, not a lag that grows at
+// the live cadence. A clock put an hour ahead on the third message of a
+// fresh stream, sent 100 ms after the second, is still time_future: a
+// burst's message teaches no offset, but does not wipe the lags learned
+// before it.
+func TestForgeryBehindResendOrBurst37b(t *testing.T) {
+	sec := time.Second
+	// slid: 10 s cadence; messages 100-159 stamped 1 s apart (their lag
+	// grows 9 s a message, past max_behind at the 34th), each arriving
+	// 2 s after a byte-identical re-send of the one before when resend.
+	slid := func(resend bool) []tick {
+		ts := burstBed(200, 10*sec, func(i int, stamp time.Duration) time.Duration { return time.Duration(i)*10*sec + 100*time.Millisecond }, nil)
+		var out []tick
+		for i, tk := range ts {
+			if i >= 100 && i < 160 {
+				tk.m.ts = string(hl7.AppendTime(nil, t0.Add(100*10*sec+time.Duration(i-100)*sec)))
+				if resend {
+					again := out[len(out)-1]
+					again.at = tk.at - 2*sec
+					out = append(out, again)
+				}
+			}
+			ts[i] = tk
+			out = append(out, tk)
+		}
+		return out
+	}
+	// ahead: a fresh stream, 10 s cadence; message 2 arrives 100 ms after
+	// message 1, and it and every message after are stamped 1 h ahead.
+	ahead := burstBed(40, 10*sec, func(i int, stamp time.Duration) time.Duration {
+		if i >= 2 {
+			return stamp - 10*sec + 200*time.Millisecond
+		}
+		return stamp + 100*time.Millisecond
+	}, nil)
+	for i := 2; i < len(ahead); i++ {
+		ahead[i].m.ts = string(hl7.AppendTime(nil, t0.Add(time.Duration(i)*10*sec+time.Hour)))
+	}
+	count := func(fs []vitals.Finding, rule string) int {
+		n := 0
+		for _, f := range fs {
+			if f.Rule == rule {
+				n++
+			}
+		}
+		return n
+	}
+	plain := run(t, vitals.DefaultConfig(), slid(false))
+	if n := count(plain, "time_skew"); n == 0 {
+		t.Fatalf("a time slid behind at the live cadence: no time_skew")
+	}
+	got := run(t, vitals.DefaultConfig(), slid(true))
+	if n, want := count(got, "time_skew"), count(plain, "time_skew"); n < want {
+		t.Errorf("a time slid behind, each message after a re-send: %d time_skew, want %d (as without the re-sends)", n, want)
+	}
+	fs := run(t, vitals.DefaultConfig(), ahead)
+	if count(fs, "time_future") == 0 {
+		t.Errorf("a clock put 1 h ahead at wire speed on a fresh stream's third message: no time_future")
+	}
+}
+
+// TestPowerUpRowsAfterMessage37b (review37b): a clock at its power-up
+// default is not judged for its MSH-7, but its rows still are against it: a
+// device whose clock came up at 2000-01-01 stamps its rows (OBX-14) with that
+// clock too. A forger who restarts the counter and stamps MSH-7 at
+// 2000-01-01 over rows carrying a segment's times from hours earlier (a
+// replay with its old times) is time_future on those rows, as before the
+// power-up default was excused.
+func TestPowerUpRowsAfterMessage37b(t *testing.T) {
+	decID := func(n int) string { return fmt.Sprintf("M%d", n) }
+	y2k := func(i int) time.Time { return time.Date(2000, 1, 1, 0, 1, 15+10*i, 0, time.UTC) }
+	ts := rebootBed(decID, y2k, true)
+	for i := 200; i < 209; i++ {
+		rows := slices.Clone(ts[i].m.rows)
+		for j := range rows {
+			rows[j].at = string(hl7.AppendTime(nil, t0.Add(ts[i].at-3*time.Hour)))
+		}
+		ts[i].m.rows = rows
+	}
+	var got []vitals.Finding
+	for _, f := range run(t, vitals.DefaultConfig(), ts) {
+		if f.Rule == "time_future" {
+			got = append(got, f)
+		}
+	}
+	checkRules(t, got, "time_future")
+}
+
+// TestStepAfterSlidMessage37b (review37b): a time slid 99 s behind at the
+// live cadence (9 s a message, no finding), then put back 60 s more by a
+// message sent 100 ms after it, held for 8 messages and taken back to where
+// it was before: the step came back, time_backwards. Taking the device's
+// offset as the step's reference is for a store catching up (the message
+// before the step stored), not for a message that merely lagged.
+func TestStepAfterSlidMessage37b(t *testing.T) {
+	sec := time.Second
+	// lag of message i behind its arrival.
+	lag := func(i int) time.Duration {
+		switch {
+		case i <= 100:
+			return 0
+		case i <= 111:
+			return time.Duration(i-100) * 9 * sec
+		case i <= 120:
+			return 159 * sec
+		}
+		return 99 * sec
+	}
+	arrive := func(i int) time.Duration {
+		switch {
+		case i <= 111:
+			return time.Duration(i)*10*sec + 100*time.Millisecond
+		}
+		return time.Duration(i-1)*10*sec + 200*time.Millisecond // message 112 100 ms after 111
+	}
+	ts := burstBed(200, 10*sec, func(i int, stamp time.Duration) time.Duration { return arrive(i) }, nil)
+	for i := range ts {
+		ts[i].m.ts = string(hl7.AppendTime(nil, t0.Add(arrive(i)-lag(i)).Truncate(sec)))
+	}
+	var got []vitals.Finding
+	for _, f := range run(t, vitals.DefaultConfig(), ts) {
+		switch f.Rule {
+		case "time_backwards", "time_skew", "time_future":
+			got = append(got, f)
+		}
+	}
+	checkRules(t, got, "time_backwards")
 }
