@@ -117,6 +117,7 @@ type stream struct {
 	stepBack    time.Duration // how far MSH-7 went back in it
 
 	unit   [numParams]uint8  // learned unit, 0xff unknown
+	cuffTS uint16            // the cuff rows' last OBX-14, Unix s mod 2^16: a change of it (see cuffOccluding; in padding)
 	prev   [numParams]sample // last value seen, across gaps (a probe off), for rate_of_change
 	smooth [numParams]sample // exponentially smoothed (α = 0.3), for rate_of_change partners
 	pend   [len(rateParams)]step
@@ -156,6 +157,7 @@ type stream struct {
 	rrSince     int64   // arrival of the patient's first breathing rate (Unix ns; 0 = none yet), see neoRRWarming
 	rrGrid      rrGrid  // the step of the monitor's breathing rates, see countsBeats
 	artRelabel  bool    // the arterial pressures are their own levels converted to another pressure unit (artConverted), set by values (in padding)
+	cuffHeld    uint8   // artBit(p): the arterial pressure p's step is held for a cuff inflating on the line's arm (see cuffOccluding; in padding)
 	beatsFrom   int64   // arrival of the first breathing rate of the current run of counted heartbeats (Unix ns; 0 = none), see beatsCounted
 	levelBack   bool    // this message takes the line back by that shift (levelled), set by values
 	heightMoved bool    // the arterial line's height moved in this message: with the central venous pressure (cvpMoved) or as the patient was turned (turnMoved), set by values (kept here, in padding)
@@ -184,6 +186,7 @@ type stream struct {
 	hrRep    [periodMaxLag - periodMinLag + 1]uint8 // per lag, the latest HR samples in a row equal to the one lag earlier, up to periodRun (see pushHR)
 	hrFull   uint32                                 // bit l set: hrRep of lag l is periodRun
 	hrAbove  int32                                  // of the last irregularN changes of the HR, those of at least hrLim (see pushHR)
+	cuffNew  uint32                                 // arrival (Unix s) of the latest new cuff reading, see cuffOccluding (in padding)
 	hrLim    float64                                // the change hrAbove counts from: the configured irregular threshold
 	tuples   [historyLen]uint64                     // ring of per-message value fingerprints
 	tupleN   int
@@ -1692,9 +1695,26 @@ func (s *stream) nibpChecks(e *Engine, em *emitter, arrival time.Time, dst []Fin
 	isNew := !s.haveNIBP || vals != s.nibp || (!at.IsZero() && !sameStamp(at, s.nibpAt) && !restamped)
 	shown := s.nibpShown
 	s.nibpShown = unixSeconds(em.msgTime)
+	// For the cuff on the arterial line's arm (cuffOccluding): a reading
+	// is new there also when it repeats the last one's values under an
+	// OBX-14 that changed after staying the same (a device that re-stamps
+	// each message changes it every time).
+	if !at.IsZero() {
+		ts := uint16(unixSeconds(at))
+		if ts != s.cuffTS && s.cuffHeld&cuffStill != 0 {
+			s.cuffNew = unixSeconds(arrival)
+		}
+		if ts == s.cuffTS {
+			s.cuffHeld |= cuffStill
+		} else {
+			s.cuffHeld &^= cuffStill
+		}
+		s.cuffTS = ts
+	}
 	if !isNew {
 		return dst
 	}
+	s.cuffNew = unixSeconds(arrival)
 	stamped := !at.IsZero()
 	if !stamped {
 		at = arrival

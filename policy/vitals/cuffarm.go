@@ -1,0 +1,75 @@
+package vitals
+
+// A cuff on the arm of the radial arterial line (session 37, cuff37). While
+// the cuff is inflated above the systolic pressure the artery under the
+// catheter is occluded: the trace damps, its pulse pressure collapses and
+// its mean falls, for the 30–45 s before the cuff's reading arrives, and
+// comes back as the cuff deflates, when the monitor publishes the reading.
+// A ward that puts the cuff there sees this at every cuff cycle; judged 30 s
+// in (the corroboration time), it reads as a step of all three arterial
+// pressures with no related channel moving. So the step of an arterial
+// pressure is held, not judged, while the trace shows an occluded artery
+// (cuffOccluding) and the excursion is younger than cuffMeasure; it is
+// excused when it comes back to the line's level with a new cuff reading
+// having arrived since it began, and reported as it would have been when
+// it comes back with none (a forged excursion that returns within a cuff
+// measurement), or judged as now once it outlasts cuffMeasure (no cuff
+// inflates that long; a forged level holds). A forged arterial step that
+// keeps the pulse pressure (an offset on one channel or on all three, a
+// scaled trace) or leaves the mean where it was is never held.
+
+// cuffMeasure is the longest a cuff measurement occludes the artery, in
+// nanoseconds: an automatic cuff deflates within 2 min (adult monitors
+// abort a measurement there; a typical one takes 20–45 s).
+const cuffMeasure = int64(2 * 60 * 1e9)
+
+// cuffPP is the share of its pulse pressure before the excursion that an
+// occluded artery's trace keeps at most; cuffMeanFall the mean's least fall
+// (mmHg) and the systolic's.
+const (
+	cuffPP       = 0.6
+	cuffMeanFall = 8
+)
+
+// cuffOccluding reports whether the arterial trace of the current message
+// is that of an artery occluded by a cuff on its arm: the systolic and the
+// mean fallen from their baselines by cuffMeanFall at least, and the pulse
+// pressure collapsed to cuffPP of the baselines' or less. No cuff reading
+// need have come before (the first cycle after the cuff is put on): the
+// reading that ends the excursion is what excuses it. Once it began, the
+// occlusion lasts while the mean stays down (below).
+func (s *stream) cuffOccluding(now int64) bool {
+	sys, dia, mean := &s.cur[pARTSys], &s.cur[pARTDia], &s.cur[pARTMean]
+	if !sys.ok || !dia.ok || !mean.ok {
+		return false
+	}
+	bs, oks := s.tracks[pARTSys].baseline()
+	bd, okd := s.tracks[pARTDia].baseline()
+	bm, okm := s.tracks[pARTMean].baseline()
+	if !oks || !okd || !okm || bs-bd <= 0 {
+		return false
+	}
+	if bs-sys.v >= cuffMeanFall && bm-mean.v >= cuffMeanFall && sys.v-dia.v <= cuffPP*(bs-bd) {
+		return true
+	}
+	// One message of the measurement whose trace opened a little (the
+	// cuff's pressure stepping down) is still under the cuff while the
+	// mean has not come back from the excursion the occlusion began.
+	m := &s.tracks[pARTMean]
+	return s.cuffHeld&cuffOver(pARTMean) != 0 && m.exN > 0 && now-m.exStart < cuffMeasure && m.exPre-mean.v >= cuffMeanFall
+}
+
+// cuffSince reports whether a new cuff reading arrived at or after start
+// (Unix ns).
+func (s *stream) cuffSince(start int64) bool {
+	return s.cuffNew != 0 && int64(s.cuffNew) >= start/1e9
+}
+
+// artBit is arterial pressure p's bit in cuffHeld: its step is held;
+// cuffOver its bit there: its excursion had a message of an occluded trace.
+func artBit(p param) uint8   { return 1 << (p - pARTSys) }
+func cuffOver(p param) uint8 { return 8 << (p - pARTSys) }
+
+// cuffStill is cuffHeld's bit set while the cuff rows' OBX-14 stayed the
+// same from one message to the next (see cuffTS).
+const cuffStill = 64
