@@ -1,5 +1,10 @@
 package vitals
 
+import (
+	"math"
+	"time"
+)
+
 // A cuff on the arm of the radial arterial line (session 37, cuff37). While
 // the cuff is inflated above the systolic pressure the artery under the
 // catheter is occluded: the trace damps, its pulse pressure collapses and
@@ -39,6 +44,9 @@ const (
 // reading that ends the excursion is what excuses it. Once it began, the
 // occlusion lasts while the mean stays down (below).
 func (s *stream) cuffOccluding(now int64) bool {
+	if !s.cuffNear(now) {
+		return false
+	}
 	sys, dia, mean := &s.cur[pARTSys], &s.cur[pARTDia], &s.cur[pARTMean]
 	if !sys.ok || !dia.ok || !mean.ok {
 		return false
@@ -73,3 +81,42 @@ func cuffOver(p param) uint8 { return 8 << (p - pARTSys) }
 // cuffStill is cuffHeld's bit set while the cuff rows' OBX-14 stayed the
 // same from one message to the next (see cuffTS).
 const cuffStill = 64
+
+// noteCuff notes a new cuff reading's arrival and the interval since the
+// one before (the cuff's cycle, cuffDue).
+func (s *stream) noteCuff(arrival time.Time) {
+	at := unixSeconds(arrival)
+	if s.cuffNew != 0 && at > s.cuffNew && at-s.cuffNew <= math.MaxUint16 {
+		s.cuffGap = uint16(at - s.cuffNew)
+	} else {
+		s.cuffGap = 0
+	}
+	s.cuffNew = at
+}
+
+// cuffNear reports whether a cuff could be measuring at now (Unix ns): its
+// next reading on its cycle (the last reading's arrival plus the interval
+// before it) is due within cuffMeasure, or came less than cuffEarly ago
+// (a measurement lasts 20–45 s, so the reading before may have come later
+// on its cycle than this one), or a reading arrived within cuffMeasure
+// (it may have come a message before the trace opened). A cuff whose cycle
+// is not yet known (fewer than two readings) is not near: the first cycles
+// after the cuff is put on are judged as before.
+func (s *stream) cuffNear(now int64) bool {
+	if s.cuffNew == 0 {
+		return false
+	}
+	last := int64(s.cuffNew) * 1e9
+	if now-last <= cuffMeasure {
+		return true
+	}
+	if s.cuffGap == 0 {
+		return false
+	}
+	due := last + int64(s.cuffGap)*1e9 - now
+	return due >= -cuffEarly && due <= cuffMeasure
+}
+
+// cuffEarly is how long after its reading was due on the cycle a cuff may
+// still be measuring (see cuffNear).
+const cuffEarly = int64(60 * 1e9)

@@ -124,6 +124,7 @@ type stream struct {
 
 	coolRun  uint8    // messages in a row whose temperature fell along a decay (up to coolFalls), see rate
 	ecgAlone lately   // since the ECG heart rate last stood more than lim from a pulse rate that kept its level (heartLeft; see notePleth and ecgNoisy; in padding)
+	cuffGap  uint16   // seconds between the arrivals of the last two new cuff readings (0: none yet), the cuff's cycle for cuffDue (in padding)
 	lastFall float32  // the temperature's fall into the previous message (°C; 0: none), see rate
 	tempFall tempFall // a fast temperature fall not yet judged, see rate
 
@@ -1701,8 +1702,8 @@ func (s *stream) nibpChecks(e *Engine, em *emitter, arrival time.Time, dst []Fin
 	// each message changes it every time).
 	if !at.IsZero() {
 		ts := uint16(unixSeconds(at))
-		if ts != s.cuffTS && s.cuffHeld&cuffStill != 0 {
-			s.cuffNew = unixSeconds(arrival)
+		if ts != s.cuffTS && s.cuffHeld&cuffStill != 0 && !isNew {
+			s.noteCuff(arrival)
 		}
 		if ts == s.cuffTS {
 			s.cuffHeld |= cuffStill
@@ -1714,7 +1715,7 @@ func (s *stream) nibpChecks(e *Engine, em *emitter, arrival time.Time, dst []Fin
 	if !isNew {
 		return dst
 	}
-	s.cuffNew = unixSeconds(arrival)
+	s.noteCuff(arrival)
 	stamped := !at.IsZero()
 	if !stamped {
 		at = arrival
