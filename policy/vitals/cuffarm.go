@@ -103,15 +103,12 @@ func (s *stream) noteCuff(arrival time.Time) {
 // is not yet known (fewer than two readings) is not near: the first cycles
 // after the cuff is put on are judged as before.
 func (s *stream) cuffNear(now int64) bool {
-	if s.cuffNew == 0 {
-		return false
+	if s.cuffGap == 0 {
+		return true
 	}
 	last := int64(s.cuffNew) * 1e9
 	if now-last <= cuffMeasure {
 		return true
-	}
-	if s.cuffGap == 0 {
-		return false
 	}
 	due := last + int64(s.cuffGap)*1e9 - now
 	return due >= -cuffEarly && due <= cuffMeasure

@@ -1700,22 +1700,28 @@ func (s *stream) nibpChecks(e *Engine, em *emitter, arrival time.Time, dst []Fin
 	// is new there also when it repeats the last one's values under an
 	// OBX-14 that changed after staying the same (a device that re-stamps
 	// each message changes it every time).
+	// A reading nibpChecks takes as new under the OBX-14 already noted (the
+	// message's own time has moved on from it) is not noted again.
+	changed := at.IsZero() || vals != s.nibp
 	if !at.IsZero() {
 		ts := uint16(unixSeconds(at))
-		if ts != s.cuffTS && s.cuffHeld&cuffStill != 0 && !isNew {
-			s.noteCuff(arrival)
-		}
-		if ts == s.cuffTS {
-			s.cuffHeld |= cuffStill
-		} else {
+		if ts != s.cuffTS {
+			changed = true
+			if s.cuffHeld&cuffStill != 0 && !isNew {
+				s.noteCuff(arrival)
+			}
 			s.cuffHeld &^= cuffStill
+		} else {
+			s.cuffHeld |= cuffStill
 		}
 		s.cuffTS = ts
 	}
 	if !isNew {
 		return dst
 	}
-	s.noteCuff(arrival)
+	if changed {
+		s.noteCuff(arrival)
+	}
 	stamped := !at.IsZero()
 	if !stamped {
 		at = arrival
