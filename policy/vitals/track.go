@@ -881,11 +881,13 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 		}
 		if arterial(p) && s.cuffHeld&cuffOver(p) != 0 {
 			// An excursion the trace of an occluded artery was part of
-			// (cuffarm.go): not back while the trace is occluded, back
-			// once it opens within the channel's threshold of where it
-			// left (its level wanders under a cuff's measurement).
-			back = !occluded && (back || math.Abs(c.v-t.exPre) < th)
-			if back && s.cuffSince(t.exStart) {
+			// (cuffarm.go): not back while the trace is occluded; with a
+			// cuff reading since it began, back once it opens within the
+			// channel's threshold of where it left (its level wanders
+			// under a cuff's measurement).
+			reading := s.cuffSince(t.exStart)
+			back = !occluded && (back || reading && math.Abs(c.v-t.exPre) < th)
+			if back && reading {
 				// A cuff reading came with it: a cuff inflated on the
 				// line's arm, excused.
 				s.cuffHeld &^= artBit(p) | cuffOver(p)
