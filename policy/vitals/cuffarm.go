@@ -39,10 +39,10 @@ const (
 // cuffOccluding reports whether the arterial trace of the current message
 // is that of an artery occluded by a cuff on its arm: the systolic and the
 // mean fallen from their baselines by cuffMeanFall at least, and the pulse
-// pressure collapsed to cuffPP of the baselines' or less. No cuff reading
-// need have come before (the first cycle after the cuff is put on): the
-// reading that ends the excursion is what excuses it. Once it began, the
-// occlusion lasts while the mean stays down (below).
+// pressure collapsed to cuffPP of the baselines' or less, at a time a cuff
+// may be measuring (cuffNear). The reading that ends the excursion is what
+// excuses it. Once it began, the occlusion lasts while the mean stays down
+// (below).
 func (s *stream) cuffOccluding(now int64) bool {
 	if !s.cuffNear(now) {
 		return false
@@ -83,7 +83,7 @@ func cuffOver(p param) uint8 { return 8 << (p - pARTSys) }
 const cuffStill = 64
 
 // noteCuff notes a new cuff reading's arrival and the interval since the
-// one before (the cuff's cycle, cuffDue).
+// one before (the cuff's cycle, see cuffNear).
 func (s *stream) noteCuff(arrival time.Time) {
 	at := unixSeconds(arrival)
 	if s.cuffNew != 0 && at > s.cuffNew && at-s.cuffNew <= math.MaxUint16 {
@@ -100,8 +100,10 @@ func (s *stream) noteCuff(arrival time.Time) {
 // (a measurement lasts 20–45 s, so the reading before may have come later
 // on its cycle than this one), or a reading arrived within cuffMeasure
 // (it may have come a message before the trace opened). A cuff whose cycle
-// is not yet known (fewer than two readings) is not near: the first cycles
-// after the cuff is put on are judged as before.
+// is not yet known (fewer than two readings, or none: the first cycles
+// after a cuff is put on the line's arm) may be measuring at any time; a
+// monitor with no cuff has its collapsed arterial excursions held too,
+// and reported when they come back with no reading or outlast cuffMeasure.
 func (s *stream) cuffNear(now int64) bool {
 	if s.cuffGap == 0 {
 		return true

@@ -117,14 +117,14 @@ type stream struct {
 	stepBack    time.Duration // how far MSH-7 went back in it
 
 	unit   [numParams]uint8  // learned unit, 0xff unknown
-	cuffTS uint16            // the cuff rows' last OBX-14, Unix s mod 2^16: a change of it (see cuffOccluding; in padding)
+	cuffTS uint16            // the cuff rows' last OBX-14, Unix s mod 2^16: its changes tell a new reading (see nibpChecks, cuffNear; in padding)
 	prev   [numParams]sample // last value seen, across gaps (a probe off), for rate_of_change
 	smooth [numParams]sample // exponentially smoothed (α = 0.3), for rate_of_change partners
 	pend   [len(rateParams)]step
 
 	coolRun  uint8    // messages in a row whose temperature fell along a decay (up to coolFalls), see rate
 	ecgAlone lately   // since the ECG heart rate last stood more than lim from a pulse rate that kept its level (heartLeft; see notePleth and ecgNoisy; in padding)
-	cuffGap  uint16   // seconds between the arrivals of the last two new cuff readings (0: none yet), the cuff's cycle for cuffDue (in padding)
+	cuffGap  uint16   // seconds between the arrivals of the last two new cuff readings (0: none yet), the cuff's cycle, see cuffNear (in padding)
 	lastFall float32  // the temperature's fall into the previous message (°C; 0: none), see rate
 	tempFall tempFall // a fast temperature fall not yet judged, see rate
 
@@ -1696,12 +1696,12 @@ func (s *stream) nibpChecks(e *Engine, em *emitter, arrival time.Time, dst []Fin
 	isNew := !s.haveNIBP || vals != s.nibp || (!at.IsZero() && !sameStamp(at, s.nibpAt) && !restamped)
 	shown := s.nibpShown
 	s.nibpShown = unixSeconds(em.msgTime)
-	// For the cuff on the arterial line's arm (cuffOccluding): a reading
-	// is new there also when it repeats the last one's values under an
-	// OBX-14 that changed after staying the same (a device that re-stamps
-	// each message changes it every time).
-	// A reading nibpChecks takes as new under the OBX-14 already noted (the
-	// message's own time has moved on from it) is not noted again.
+	// The readings' arrivals, for a cuff on the arterial line's arm
+	// (cuffarm.go): a reading is new there also when it repeats the last
+	// one's values under an OBX-14 that changed after staying the same (a
+	// device that re-stamps each message changes it every time), and one
+	// taken as new above under the OBX-14 already noted (the message's own
+	// time has moved on from it) is not noted again.
 	changed := at.IsZero() || vals != s.nibp
 	if !at.IsZero() {
 		ts := uint16(unixSeconds(at))
