@@ -67,6 +67,24 @@ func (s *stream) cuffOccluding(now int64) bool {
 	return s.cuffHeld&cuffOver(pARTMean) != 0 && m.exN > 0 && now-m.exStart < cuffMeasure && m.exPre-mean.v >= cuffMeanFall
 }
 
+// cuffRelease reports the step held for a cuff (cuffHeld's artBit(p)) as
+// it would have been, where the excursion ends otherwise than by coming
+// back (a flush or a zeroing re-levelling the line, a silence, a new
+// excursion begun after one left unjudged), and forgets the hold: only a
+// cuff reading with the trace back excuses it (review of cuff37: a held
+// step ended by the flush after a blood sample went unreported).
+func (s *stream) cuffRelease(em *emitter, p param, dst []Finding) []Finding {
+	held := s.cuffHeld&artBit(p) != 0
+	s.cuffHeld &^= artBit(p) | cuffOver(p)
+	t := &s.tracks[p]
+	if !held || t.exN == 0 || !em.on(rRate) {
+		return dst
+	}
+	c := &s.cur[p]
+	lo := t.threshold(p, t.exPre) / 2
+	return em.add(dst, rRate, p, c.seg, c.at, t.exSum/float64(t.exN), t.exPre, min(lo, t.stepFloor(p, t.exPre)), "", "stepped to a new level with no related channel moving")
+}
+
 // cuffSince reports whether a new cuff reading arrived at or after start
 // (Unix ns).
 func (s *stream) cuffSince(start int64) bool {

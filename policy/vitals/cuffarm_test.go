@@ -43,8 +43,8 @@ func TestCuffOnArterialArm(t *testing.T) {
 // reading (judged once it outlasts a measurement), the same shape for 60 s
 // between two cuff readings of a known cycle (judged as before) or on a
 // monitor with no cuff at all (held, then reported when it comes back with
-// no reading), and a level that keeps its pulse pressure, ending in a cuff's
-// reading.
+// no reading, or when a flush re-levels the line before it comes back), and
+// a level that keeps its pulse pressure, ending in a cuff's reading.
 func TestCuffOnArterialArmForged(t *testing.T) {
 	cases := []struct {
 		name string
@@ -64,6 +64,14 @@ func TestCuffOnArterialArmForged(t *testing.T) {
 		{"occluded 60 s, no cuff", wardOpts{art: true}, func(at time.Duration, v *vit) {
 			if within(at, 52*time.Minute, 60*sec) {
 				v.sys, v.dia, v.mean = v.sys-50, v.dia-10, v.mean-25
+			}
+		}},
+		{"occluded 60 s, no cuff, ended by a flush", wardOpts{art: true}, func(at time.Duration, v *vit) {
+			switch {
+			case within(at, 52*time.Minute, 60*sec):
+				v.sys, v.dia, v.mean = v.sys-50, v.dia-10, v.mean-25
+			case within(at, 53*time.Minute, 10*sec):
+				v.sys, v.dia, v.mean = 300, 298, 299 // the fast-flush valve opened: the line re-levels after it
 			}
 		}},
 		{"offset ending in a reading", wardOpts{art: true, cuff: true, cuffEvery: 15 * time.Minute}, func(at time.Duration, v *vit) {

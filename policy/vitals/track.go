@@ -722,6 +722,7 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 			// The first open trace after a flush, zeroing or damping is
 			// read against a new zero (re-levelled, the clot cleared): its
 			// level is the reference now, not a step from the old one.
+			dst = s.cuffRelease(em, p, dst)
 			t.reset(c.v)
 			if s.lineZero || t.undoCorr {
 				// Zeroed, the line reads from a new reference: the level
@@ -754,6 +755,9 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 			// at is its baseline now, not a step or spike from the one it
 			// left, which no physiology has to explain (session 13). The
 			// next message is judged against it.
+			if arterial(p) {
+				dst = s.cuffRelease(em, p, dst)
+			}
 			t.reset(c.v)
 			t.undoOK = false
 			s.cancelBox(p)
