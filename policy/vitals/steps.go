@@ -489,6 +489,7 @@ func (s *stream) newPatient() {
 	s.levelAt = 0                     // nor its transducer's height
 	s.lineStep = 0                    // nor a height its line was reported at
 	s.shape = artShape{}              // nor its waveform
+	s.cuffHeld &= cuffStill           // nor is a step held for a cuff on the line's arm the next patient's (its excursion is forgotten below)
 	s.form = cuffForm{}               // nor the next patient's cuff its form factor
 	s.rrSince = 0                     // nor is the next baby's first breathing its pace (neoRRWarming)
 	s.beatsFrom = 0                   // nor a run of counted heartbeats the next patient's (beatsCounted)

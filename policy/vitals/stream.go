@@ -117,12 +117,14 @@ type stream struct {
 	stepBack    time.Duration // how far MSH-7 went back in it
 
 	unit   [numParams]uint8  // learned unit, 0xff unknown
+	cuffTS uint16            // the cuff rows' last OBX-14, Unix s mod 2^16: its changes tell a new reading (see nibpChecks, cuffNear; in padding)
 	prev   [numParams]sample // last value seen, across gaps (a probe off), for rate_of_change
 	smooth [numParams]sample // exponentially smoothed (α = 0.3), for rate_of_change partners
 	pend   [len(rateParams)]step
 
 	coolRun  uint8    // messages in a row whose temperature fell along a decay (up to coolFalls), see rate
 	ecgAlone lately   // since the ECG heart rate last stood more than lim from a pulse rate that kept its level (heartLeft; see notePleth and ecgNoisy; in padding)
+	cuffGap  uint16   // seconds between the arrivals of the last two new cuff readings (0: none yet), the cuff's cycle, see cuffNear (in padding)
 	lastFall float32  // the temperature's fall into the previous message (°C; 0: none), see rate
 	tempFall tempFall // a fast temperature fall not yet judged, see rate
 
@@ -156,6 +158,7 @@ type stream struct {
 	rrSince     int64   // arrival of the patient's first breathing rate (Unix ns; 0 = none yet), see neoRRWarming
 	rrGrid      rrGrid  // the step of the monitor's breathing rates, see countsBeats
 	artRelabel  bool    // the arterial pressures are their own levels converted to another pressure unit (artConverted), set by values (in padding)
+	cuffHeld    uint8   // artBit(p): the arterial pressure p's step is held for a cuff inflating on the line's arm (see cuffOccluding; in padding)
 	beatsFrom   int64   // arrival of the first breathing rate of the current run of counted heartbeats (Unix ns; 0 = none), see beatsCounted
 	levelBack   bool    // this message takes the line back by that shift (levelled), set by values
 	heightMoved bool    // the arterial line's height moved in this message: with the central venous pressure (cvpMoved) or as the patient was turned (turnMoved), set by values (kept here, in padding)
@@ -182,12 +185,12 @@ type stream struct {
 	hr       [historyLen]float64                    // ring of HR samples
 	hrN, eqN int                                    // HR samples in a row; HR == PR in a row
 	hrRep    [periodMaxLag - periodMinLag + 1]uint8 // per lag, the latest HR samples in a row equal to the one lag earlier, up to periodRun (see pushHR)
-	hrFull   uint32                                 // bit l set: hrRep of lag l is periodRun
-	hrAbove  int32                                  // of the last irregularN changes of the HR, those of at least hrLim (see pushHR)
 	booted   bool                                   // this message's control-ID counter went back (a device restart), see rtcLostMin; kept here, in padding
 	rtcLost  bool                                   // the device's clock is at its power-up default, see rtcLostMin
 	resent   bool                                   // the last message came again, re-sent (a lost acknowledgement): the next one waited behind it, see timing
-	wasStore bool                                   // the last message was stored on its own account (a store or a burst catching up, not a re-send's wait), see timing
+	hrFull   uint32                                 // bit l set: hrRep of lag l is periodRun
+	hrAbove  int32                                  // of the last irregularN changes of the HR, those of at least hrLim (see pushHR)
+	cuffNew  uint32                                 // arrival (Unix s) of the latest new cuff reading, see cuffOccluding (in padding)
 	hrLim    float64                                // the change hrAbove counts from: the configured irregular threshold
 	tuples   [historyLen]uint64                     // ring of per-message value fingerprints
 	tupleN   int
@@ -197,6 +200,7 @@ type stream struct {
 	wins     ring              // fingerprints of past runs
 	far      ring              // fingerprints of every farEvery-th past run, see farRepeat
 	farIn    uint8             // runs since the last one far kept
+	wasStore bool              // the last message was stored on its own account (a store or a burst catching up, not a re-send's wait), see timing
 
 	bpPrev uint32   // arterial checks that failed in the previous message, by ruleID bit
 	shape  artShape // the arterial mean's place in its waveform, see artShape
@@ -1808,8 +1812,31 @@ func (s *stream) nibpChecks(e *Engine, em *emitter, arrival time.Time, dst []Fin
 	isNew := !s.haveNIBP || vals != s.nibp || (!at.IsZero() && !sameStamp(at, s.nibpAt) && !restamped)
 	shown := s.nibpShown
 	s.nibpShown = unixSeconds(em.msgTime)
+	// The readings' arrivals, for a cuff on the arterial line's arm
+	// (cuffarm.go): a reading is new there also when it repeats the last
+	// one's values under an OBX-14 that changed after staying the same (a
+	// device that re-stamps each message changes it every time), and one
+	// taken as new above under the OBX-14 already noted (the message's own
+	// time has moved on from it) is not noted again.
+	changed := at.IsZero() || vals != s.nibp
+	if !at.IsZero() {
+		ts := uint16(unixSeconds(at))
+		if ts != s.cuffTS {
+			changed = true
+			if s.cuffHeld&cuffStill != 0 && !isNew {
+				s.noteCuff(arrival)
+			}
+			s.cuffHeld &^= cuffStill
+		} else {
+			s.cuffHeld |= cuffStill
+		}
+		s.cuffTS = ts
+	}
 	if !isNew {
 		return dst
+	}
+	if changed {
+		s.noteCuff(arrival)
 	}
 	stamped := !at.IsZero()
 	if !stamped {

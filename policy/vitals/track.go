@@ -642,6 +642,7 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 	// a change of state. Nor does a breathing rate of 0 through an open
 	// circuit (circuitOpen) begin, extend or end one.
 	line, narrow := s.flushed() || s.damped(), s.narrowArt()
+	occluded := !line && s.cuffOccluding(now) // an artery occluded by a cuff on its arm (cuffarm.go)
 	beat := s.heartJumped(e.cfg.Rules.HRPR.Irregular)
 	var shiftedN, arterialShifted int                          // channels shifted beyond their scatter in this message; of them arterial
 	var partner, partnerShifted, partnerNudged [numParams]bool // of p's related channels, one moved, ...
@@ -721,6 +722,7 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 			// The first open trace after a flush, zeroing or damping is
 			// read against a new zero (re-levelled, the clot cleared): its
 			// level is the reference now, not a step from the old one.
+			dst = s.cuffRelease(em, p, dst)
 			t.reset(c.v)
 			if s.lineZero || t.undoCorr {
 				// Zeroed, the line reads from a new reference: the level
@@ -753,6 +755,9 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 			// at is its baseline now, not a step or spike from the one it
 			// left, which no physiology has to explain (session 13). The
 			// next message is judged against it.
+			if arterial(p) {
+				dst = s.cuffRelease(em, p, dst)
+			}
 			t.reset(c.v)
 			t.undoOK = false
 			s.cancelBox(p)
@@ -804,6 +809,9 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 			// the channel's own step floor; anything else from lo.
 			abrupt := small < lo && math.Abs(dev) >= small && math.Abs(c.v-prevV) >= 0.75*math.Abs(dev) && t.settled(dev)
 			if math.Abs(dev) < lo && !abrupt {
+				if occluded && arterial(p) {
+					continue // an occluded artery's trace is no level (cuffarm.go)
+				}
 				t.learnNoise(math.Abs(c.v - prevV))
 				t.push(c.v)
 				continue
@@ -829,6 +837,12 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 				continue // the baseline stays in the true unit
 			}
 			t.exN, t.exPre, t.exStart, t.exPartner, t.exSeg, t.exPeak = 1, b, now, partner[p] || (p == pSpO2 && beat), c.seg, c.v
+			if arterial(p) {
+				s.cuffHeld &^= artBit(p) | cuffOver(p)
+				if occluded {
+					s.cuffHeld |= cuffOver(p)
+				}
+			}
 			t.exBeyond = partnerShifted[p] || (p == pSpO2 && beat)
 			// A change of state (waking, a transfer, a rhythm converting)
 			// moves other channels in the same message, related or not; a
@@ -853,6 +867,9 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 			t.exPulse2 = p == pHR && s.pulse2Run >= rowSteady && pulseWitness(c.v, em.pulse2)
 			continue
 		}
+		if occluded && arterial(p) {
+			s.cuffHeld |= cuffOver(p)
+		}
 		back := math.Abs(c.v-t.exPre) < max(lo/2, math.Abs(t.exPeak-t.exPre)/4) // most of the way back
 		if t.exSmall {
 			// A small step ends when it falls back inside its own floor
@@ -865,6 +882,32 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 			// kept the heart's level, is its reference, not the level
 			// before, which the heart may have left with the pulse since.
 			back = true
+		}
+		if arterial(p) && s.cuffHeld&cuffOver(p) != 0 {
+			// An excursion the trace of an occluded artery was part of
+			// (cuffarm.go): not back while the trace is occluded; with a
+			// cuff reading since it began, back once it opens within the
+			// channel's threshold of where it left (its level wanders
+			// under a cuff's measurement).
+			reading := s.cuffSince(t.exStart)
+			back = !occluded && (back || reading && math.Abs(c.v-t.exPre) < th)
+			if back && reading {
+				// A cuff reading came with it: a cuff inflated on the
+				// line's arm, excused.
+				s.cuffHeld &^= artBit(p) | cuffOver(p)
+				t.exN = 0
+				t.push(c.v)
+				continue
+			}
+			if back && s.cuffHeld&artBit(p) != 0 {
+				// No reading came: the step held for one is reported as
+				// it would have been.
+				s.cuffHeld &^= artBit(p) | cuffOver(p)
+				dst = em.add(dst, rRate, p, c.seg, c.at, t.exSum/float64(t.exN), t.exPre, min(lo, small), "", "stepped to a new level with no related channel moving")
+				t.exN = 0
+				t.push(c.v)
+				continue
+			}
 		}
 		if back {
 			if arterial(p) && t.exStart == s.levelAt {
@@ -984,6 +1027,18 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 		undone := t.undoes(c.v, lo) && (!t.undoCorr || s.partnersSettled(p)) || lineReturned(p, c.v-t.exPre, &lineBack) || t.exLevel
 		if t.exN <= maxSpike && (!step || undone) {
 			continue // judged this early only to be reported (exBack); else followed on as any excursion
+		}
+		if arterial(p) && occluded && now-t.exStart < cuffMeasure {
+			// An occluded artery under a cuff inflating on its arm is held
+			// until the cuff's reading (cuffarm.go): no step reported, nor
+			// its level taken as the line's.
+			if step && !undone {
+				s.cuffHeld |= artBit(p)
+			}
+			continue
+		}
+		if arterial(p) {
+			s.cuffHeld &^= artBit(p) | cuffOver(p)
 		}
 		if step && !undone {
 			dst = em.add(dst, rRate, p, c.seg, c.at, c.v, t.exPre, min(lo, small), "", "stepped to a new level with no related channel moving")
