@@ -1547,12 +1547,12 @@ func (dg *disagreement) onset(s *stream, h, lim float64) bool {
 // onset sent every 60 s each sample is a new minute's average of the
 // irregular beats: the heart rate jumps by 5–25 between most samples from
 // the first one on, and the pulse counts the same beats some fewer, while
-// roughNow's average over about the last smoothWindow samples and
-// irregular's median over the last irregularN still hold the sinus minutes
-// before it; the onset's first sample often lifts both rates with the
-// deficit below the limit, so the disagreement begins with both rates
-// already off their levels and hrAlone cannot see the onset (corpus5's
-// clean beds, session 37). A heart rate thrown about alone (ECG noise,
+// irregular's median over the last irregularN changes still holds the
+// sinus minutes before it; the onset's first sample often lifts both rates
+// with the deficit below the limit, so the disagreement begins with both
+// rates already off their levels, hrAlone cannot see the onset (and
+// roughNow, asked with its -2 only, is not asked) and onset finds the
+// deficit steady (corpus5's clean beds, session 37). A heart rate thrown about alone (ECG noise,
 // a forged channel with noise) moves the deficit by as much as it jumps;
 // a regular heart with one channel offset changes by its sensor's beat or
 // two.
