@@ -467,3 +467,40 @@ func TestAFQuietAfterConversion36(t *testing.T) {
 		checkRules(t, only(run(t, vitals.DefaultConfig(), bothUp), "hr_pr_agreement"), "hr_pr_agreement")
 	})
 }
+
+// TestAFOnsetEveryMinute: AF beginning in a monitor sending every 60 s.
+// Each sample is a new minute's average of irregular beats, so the heart
+// rate jumps by 5–25 between most samples from the first one on, and the
+// pulse rate counts the same beats 15–21 fewer. The onset's first sample
+// lifts both rates with a deficit still below 15, so the disagreement
+// begins with both rates already off their levels (hrAlone cannot judge
+// it) and roughNow and irregular still hold the sinus minutes before it:
+// the heart rate's changes since the disagreement began, with the pulse
+// sharing its jumps (jumpsTogether), are the rhythm. Not reported. The
+// same jumps in the ECG heart rate alone (a channel thrown about above a
+// calm pulse rate of 100) are.
+func TestAFOnsetEveryMinute(t *testing.T) {
+	const step = 60 * time.Second
+	bed := func(h, p float64, i int) msg {
+		return msg{rows: []row{hr(num(h)), pr(num(p)), spo2("96"), rr(wobble(16, i)), temp("37.0")}}
+	}
+	sinus := every(40, step, func(i int) msg {
+		g := rand.New(rand.NewPCG(uint64(i), 45))
+		h := 92 + float64(g.IntN(5)-2)
+		return bed(h, h+float64(g.IntN(3)-1), i)
+	})
+	beat := func(i int) float64 {
+		g := rand.New(rand.NewPCG(uint64(i), 46))
+		return 130 + float64((2*g.IntN(2)-1)*(3+g.IntN(10)))
+	}
+	deficit := func(i int) float64 { return 18 + float64(rand.New(rand.NewPCG(uint64(i), 47)).IntN(5)-2) }
+	first := every(1, step, func(i int) msg { return bed(107, 100, 40) })
+	onset := then(then(sinus, step, first), step, every(20, step, func(i int) msg {
+		return bed(beat(i), beat(i)-deficit(i), i+41)
+	}))
+	checkRules(t, only(run(t, vitals.DefaultConfig(), onset), "hr_pr_agreement"))
+	ecgAlone := then(then(sinus, step, first), step, every(20, step, func(i int) msg {
+		return bed(beat(i), 100+float64(rand.New(rand.NewPCG(uint64(i), 48)).IntN(3)-1), i+41)
+	}))
+	checkRules(t, only(run(t, vitals.DefaultConfig(), ecgAlone), "hr_pr_agreement"), "hr_pr_agreement")
+}

@@ -1464,7 +1464,9 @@ func (s *stream) respond(pd *step, rr *RateRule) {
 // half of it with the rate rough now, roughNow, in a heart rate whose
 // roughness was learned in AF, afQuiet, or in a disagreement that began
 // with both rates leaving their levels the same way, hrAlone's -2: an
-// arrhythmia's onset seen by both sensors); a
+// arrhythmia's onset seen by both sensors; or a heart rate irregular since
+// a disagreement no channel began alone, its pulse rate sharing the jumps,
+// jumpsTogether: AF's onset at a 60 s cadence); a
 // pulse rate at 40–65 % of the heart rate is the deficit of bigeminy (every
 // other beat not perfused; its mean share not below shareFloor). Neither
 // allowance holds when the disagreement began with the heart rate leaving its
@@ -1490,6 +1492,10 @@ func (s *stream) hrpr(e *Engine, em *emitter, arrival time.Time, dst []Finding) 
 			dg.hr, dg.pr = s.smooth[pHR], s.smooth[q]
 			dg.alone, dg.locked, dg.af, dg.fol, dg.sh = 0, lockstep{}, false, follow{}, share{}
 			dg.levels, dg.un = s.hrN >= levelSamples, 0
+			dg.locked.d0 = -1
+			if hp, pp := &s.prev[pHR], &s.prev[q]; hp.ok && pp.ok {
+				dg.locked.d0 = float32(math.Abs(d - (pp.v - hp.v)))
+			}
 		}
 		dg.locked.see(d, hr.v)
 		bigeminy := d < 0 && deficitRatio(pr.v, hr.v)
@@ -1520,7 +1526,7 @@ func (s *stream) hrpr(e *Engine, em *emitter, arrival time.Time, dst []Finding) 
 				explained = !dg.fol.oneForOne() // bigeminy, unless the pulse follows the heart rate one for one
 			case s.hrN <= 16:
 				explained = true // too few samples yet to tell the rhythm
-			case s.irregular(hc.Irregular) || dg.af || s.afQuiet(hc.Irregular) || dg.alone == -2 && s.roughNow(hc.Irregular):
+			case s.irregular(hc.Irregular) || dg.af || s.afQuiet(hc.Irregular) || dg.alone == -2 && s.roughNow(hc.Irregular) || (dg.alone == 0 || dg.alone == -2) && dg.jumpsTogether(s, hr.v, hc.Irregular):
 				if th = hc.HROverPR; -d <= th && !(s.neonatal && dg.locked.held(hc.Irregular)) {
 					explained = true // AF (on a neonate, a pleth thrown about by crying)
 				}
@@ -1564,6 +1570,46 @@ func (dg *disagreement) onset(s *stream, h, lim float64) bool {
 	}
 	dg.af = medianReaches(d[:n], th)
 	return dg.af
+}
+
+// jumpsTogether reports a heart rate irregular since the disagreement
+// began, with the pulse rate sharing its jumps: the heart rate's median
+// change over the disagreement's samples (from the one before it to h, the
+// current value; at least three, at most irregularN) reaches lim and
+// onsetRough times the rate's own learned roughness, while the deficit
+// changed by less than half as much as the heart rate on average, the
+// change into the disagreement's first sample included (an offset written
+// into one channel makes its whole jump there). hrpr asks it of a
+// disagreement that no channel began alone (hrAlone 0 or -2). At an AF
+// onset sent every 60 s each sample is a new minute's average of the
+// irregular beats: the heart rate jumps by 5–25 between most samples from
+// the first one on, and the pulse counts the same beats some fewer, while
+// irregular's median over the last irregularN changes still holds the
+// sinus minutes before it; the onset's first sample often lifts both rates
+// with the deficit below the limit, so the disagreement begins with both
+// rates already off their levels, hrAlone cannot see the onset (and
+// roughNow, asked with its -2 only, is not asked) and onset finds the
+// deficit steady (corpus5's clean beds, session 37). A heart rate thrown about alone (ECG noise,
+// a forged channel with noise) moves the deficit by as much as it jumps;
+// a regular heart with one channel offset changes by its sensor's beat or
+// two.
+func (dg *disagreement) jumpsTogether(s *stream, h, lim float64) bool {
+	n := min(dg.n, irregularN)
+	if n < 3 || s.hrN < n { // fewer than three changes are a jump, not a rhythm
+		return false
+	}
+	l := &dg.locked
+	if l.nv < 2 || l.d0 < 0 {
+		return false
+	}
+	var d [irregularN]float64
+	var sum float64
+	for k := range n {
+		v := s.hrBack(k)
+		d[k], h = math.Abs(h-v), v
+		sum += d[k]
+	}
+	return float64(l.dv+l.d0)/float64(l.nv+1) < sum/float64(2*n) && medianReaches(d[:n], max(lim, onsetRough*s.tracks[pHR].rough))
 }
 
 // afQuiet reports AF whose heart rate changes little between most of its
