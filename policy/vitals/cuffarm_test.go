@@ -94,3 +94,52 @@ func TestCuffOnArterialArmForged(t *testing.T) {
 		}
 	}
 }
+
+// TestCuffOnArterialArmForgedReview: forgeries review37c found hidden by the
+// hold. An offset of the three pressures (14-24 mmHg, kept past the cuff's
+// reading) behind a 40-s occluded dip ending in the scheduled reading: the
+// trace opened within the spike threshold only and the mean still 8 below
+// kept it "occluded" for 2 min, then excused (the level taken as the
+// line's). An occluded box of 60 s between two readings of a known cycle,
+// with the last reading's OBX-14 re-stamped to the message's time (same
+// values: no reading nibpChecks judges) in the middle: excused and the
+// cycle rewritten.
+func TestCuffOnArterialArmForgedReview(t *testing.T) {
+	o := wardOpts{art: true, cuff: true, cuffEvery: 15 * time.Minute}
+	for _, step := range []time.Duration{2 * sec, 10 * sec} {
+		for _, x := range []float64{14, 18, 24} {
+			t.Run(fmt.Sprintf("offset %v after a dip/%v", x, step), func(t *testing.T) {
+				ts := wardBed(1, int(70*time.Minute/step), step, o, func(at time.Duration, v *vit) {
+					if within(at, 45*time.Minute-40*sec, 40*sec) {
+						v.sys, v.dia, v.mean = v.sys-50, v.dia-10, v.mean-25
+					}
+					if at >= 45*time.Minute {
+						v.sys, v.dia, v.mean = v.sys-x, v.dia-x, v.mean-x
+					}
+				})
+				if countRule(run(t, vitals.DefaultConfig(), ts), "rate_of_change") == 0 {
+					t.Error("forged arterial offset behind a cuff's dip not reported")
+				}
+			})
+		}
+		t.Run(fmt.Sprintf("re-stamped reading/%v", step), func(t *testing.T) {
+			ts := wardBed(1, int(70*time.Minute/step), step, o, func(at time.Duration, v *vit) {
+				if within(at, 52*time.Minute, 60*sec) {
+					v.sys, v.dia, v.mean = v.sys-50, v.dia-10, v.mean-25
+				}
+			})
+			for i := range ts {
+				if within(ts[i].at, 52*time.Minute+30*sec, 7*time.Minute+30*sec) {
+					for j := range ts[i].m.rows {
+						if ts[i].m.rows[j].at != "" {
+							ts[i].m.rows[j].at = t0.Add(52*time.Minute + 30*sec).Format("20060102150405")
+						}
+					}
+				}
+			}
+			if countRule(run(t, vitals.DefaultConfig(), ts), "rate_of_change") == 0 {
+				t.Error("occluded box hidden by a re-stamped cuff reading")
+			}
+		})
+	}
+}
