@@ -62,9 +62,11 @@ func (s *stream) cuffOccluding(now int64) bool {
 	}
 	// One message of the measurement whose trace opened a little (the
 	// cuff's pressure stepping down) is still under the cuff while the
-	// mean has not come back from the excursion the occlusion began.
+	// mean has not come back from the excursion the occlusion began, until
+	// the cuff's reading: then the cuff has deflated (review37c: a forged
+	// offset after the reading was held as occluded up to cuffMeasure).
 	m := &s.tracks[pARTMean]
-	return s.cuffHeld&cuffOver(pARTMean) != 0 && m.exN > 0 && now-m.exStart < cuffMeasure && m.exPre-mean.v >= cuffMeanFall
+	return s.cuffHeld&cuffOver(pARTMean) != 0 && m.exN > 0 && now-m.exStart < cuffMeasure && m.exPre-mean.v >= cuffMeanFall && !s.cuffSince(m.exStart)
 }
 
 // cuffRelease reports the step held for a cuff (cuffHeld's artBit(p)) as
