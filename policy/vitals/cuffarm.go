@@ -114,6 +114,27 @@ func (s *stream) noteCuff(arrival time.Time) {
 	s.cuffNew = at
 }
 
+// cuffDue reports whether a reading arriving at arrival comes where the
+// cuff's cycle puts its next one (within cuffEarly either way of the last
+// reading's arrival plus the interval before it), or with no cycle known
+// yet at least a cuff's shortest interval (statGap) after the last. The
+// last reading's values under a new OBX-14, which nibpChecks does not judge
+// as a reading (no nibp_cadence, nibp_ibp_agreement or map_formula), count
+// as the cuff's next reading only there: re-stamped between its readings
+// they excused any occluded-looking arterial excursion and rewrote the
+// cycle (review37c).
+func (s *stream) cuffDue(arrival time.Time) bool {
+	at := int64(unixSeconds(arrival))
+	if s.cuffNew == 0 {
+		return true
+	}
+	if s.cuffGap == 0 {
+		return at-int64(s.cuffNew) >= int64(statGap/time.Second)
+	}
+	due := int64(s.cuffNew) + int64(s.cuffGap) - at
+	return due >= -cuffEarly/1e9 && due <= cuffEarly/1e9
+}
+
 // cuffNear reports whether a cuff could be measuring at now (Unix ns): its
 // next reading on its cycle (the last reading's arrival plus the interval
 // before it) is due within cuffMeasure, or came less than cuffEarly ago
