@@ -143,3 +143,27 @@ func TestCuffOnArterialArmForgedReview(t *testing.T) {
 		})
 	}
 }
+
+// TestCuffOnArterialArmSpike: an occluded-looking arterial spike of one or
+// two messages (2-4 s at 2 s, 10 s at 10 s) just before the scheduled cuff
+// reading is no cuff's measurement (20-45 s) and stays reported as a spike
+// (review37c: excused by the reading before cuffShortest).
+func TestCuffOnArterialArmSpike(t *testing.T) {
+	o := wardOpts{art: true, cuff: true, cuffEvery: 15 * time.Minute}
+	for _, c := range []struct {
+		step time.Duration
+		n    int
+	}{{2 * sec, 1}, {2 * sec, 2}, {10 * sec, 1}} {
+		t.Run(fmt.Sprintf("%v/%d", c.step, c.n), func(t *testing.T) {
+			d := time.Duration(c.n) * c.step
+			ts := wardBed(1, int(70*time.Minute/c.step), c.step, o, func(at time.Duration, v *vit) {
+				if within(at, 45*time.Minute-d, d) {
+					v.sys, v.dia, v.mean = v.sys-60, v.dia-20, v.mean-35
+				}
+			})
+			if countRule(run(t, vitals.DefaultConfig(), ts), "spike") == 0 {
+				t.Error("occluded-looking arterial spike before a cuff reading not reported")
+			}
+		})
+	}
+}
