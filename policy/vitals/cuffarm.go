@@ -28,6 +28,14 @@ import (
 // abort a measurement there; a typical one takes 20–45 s).
 const cuffMeasure = int64(2 * 60 * 1e9)
 
+// cuffShortest is the least time from an excursion's first message of an
+// occluded trace to the one it came back in for a cuff's reading to excuse
+// it: a measurement occludes the artery 20-45 s, two messages at least at a
+// 10-s cadence, ten at 2 s. A spike of one or two messages before a reading
+// is no cuff's, and is judged as a spike (review37c: an occluded-looking
+// arterial spike just before the scheduled reading went unreported).
+const cuffShortest = int64(12 * 1e9)
+
 // cuffPP is the share of its pulse pressure before the excursion that an
 // occluded artery's trace keeps at most; cuffMeanFall the mean's least fall
 // (mmHg) and the systolic's.

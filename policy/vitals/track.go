@@ -889,7 +889,7 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 			// cuff reading since it began, back once it opens within the
 			// channel's threshold of where it left (its level wanders
 			// under a cuff's measurement).
-			reading := s.cuffSince(t.exStart)
+			reading := s.cuffSince(t.exStart) && now-t.exStart >= cuffShortest
 			opened := back
 			back = !occluded && (back || reading && math.Abs(c.v-t.exPre) < th)
 			if back && reading {
