@@ -28,6 +28,14 @@ import (
 // abort a measurement there; a typical one takes 20–45 s).
 const cuffMeasure = int64(2 * 60 * 1e9)
 
+// cuffShortest is the least time from an excursion's first message of an
+// occluded trace to the one it came back in for a cuff's reading to excuse
+// it: a measurement occludes the artery 20-45 s, two messages at least at a
+// 10-s cadence, ten at 2 s. A spike of one or two messages before a reading
+// is no cuff's, and is judged as a spike (review37c: an occluded-looking
+// arterial spike just before the scheduled reading went unreported).
+const cuffShortest = int64(12 * 1e9)
+
 // cuffPP is the share of its pulse pressure before the excursion that an
 // occluded artery's trace keeps at most; cuffMeanFall the mean's least fall
 // (mmHg) and the systolic's.
@@ -62,9 +70,11 @@ func (s *stream) cuffOccluding(now int64) bool {
 	}
 	// One message of the measurement whose trace opened a little (the
 	// cuff's pressure stepping down) is still under the cuff while the
-	// mean has not come back from the excursion the occlusion began.
+	// mean has not come back from the excursion the occlusion began, until
+	// the cuff's reading: then the cuff has deflated (review37c: a forged
+	// offset after the reading was held as occluded up to cuffMeasure).
 	m := &s.tracks[pARTMean]
-	return s.cuffHeld&cuffOver(pARTMean) != 0 && m.exN > 0 && now-m.exStart < cuffMeasure && m.exPre-mean.v >= cuffMeanFall
+	return s.cuffHeld&cuffOver(pARTMean) != 0 && m.exN > 0 && now-m.exStart < cuffMeasure && m.exPre-mean.v >= cuffMeanFall && !s.cuffSince(m.exStart)
 }
 
 // cuffRelease reports the step held for a cuff (cuffHeld's artBit(p)) as
@@ -110,6 +120,27 @@ func (s *stream) noteCuff(arrival time.Time) {
 		s.cuffGap = 0
 	}
 	s.cuffNew = at
+}
+
+// cuffDue reports whether a reading arriving at arrival comes where the
+// cuff's cycle puts its next one (within cuffEarly either way of the last
+// reading's arrival plus the interval before it), or with no cycle known
+// yet at least a cuff's shortest interval (statGap) after the last. The
+// last reading's values under a new OBX-14, which nibpChecks does not judge
+// as a reading (no nibp_cadence, nibp_ibp_agreement or map_formula), count
+// as the cuff's next reading only there: re-stamped between its readings
+// they excused any occluded-looking arterial excursion and rewrote the
+// cycle (review37c).
+func (s *stream) cuffDue(arrival time.Time) bool {
+	at := int64(unixSeconds(arrival))
+	if s.cuffNew == 0 {
+		return true
+	}
+	if s.cuffGap == 0 {
+		return at-int64(s.cuffNew) >= int64(statGap/time.Second)
+	}
+	due := int64(s.cuffNew) + int64(s.cuffGap) - at
+	return due >= -cuffEarly/1e9 && due <= cuffEarly/1e9
 }
 
 // cuffNear reports whether a cuff could be measuring at now (Unix ns): its

@@ -94,3 +94,76 @@ func TestCuffOnArterialArmForged(t *testing.T) {
 		}
 	}
 }
+
+// TestCuffOnArterialArmForgedReview: forgeries review37c found hidden by the
+// hold. An offset of the three pressures (14-24 mmHg, kept past the cuff's
+// reading) behind a 40-s occluded dip ending in the scheduled reading: the
+// trace opened within the spike threshold only and the mean still 8 below
+// kept it "occluded" for 2 min, then excused (the level taken as the
+// line's). An occluded box of 60 s between two readings of a known cycle,
+// with the last reading's OBX-14 re-stamped to the message's time (same
+// values: no reading nibpChecks judges) in the middle: excused and the
+// cycle rewritten.
+func TestCuffOnArterialArmForgedReview(t *testing.T) {
+	o := wardOpts{art: true, cuff: true, cuffEvery: 15 * time.Minute}
+	for _, step := range []time.Duration{2 * sec, 10 * sec} {
+		for _, x := range []float64{14, 18, 24} {
+			t.Run(fmt.Sprintf("offset %v after a dip/%v", x, step), func(t *testing.T) {
+				ts := wardBed(1, int(70*time.Minute/step), step, o, func(at time.Duration, v *vit) {
+					if within(at, 45*time.Minute-40*sec, 40*sec) {
+						v.sys, v.dia, v.mean = v.sys-50, v.dia-10, v.mean-25
+					}
+					if at >= 45*time.Minute {
+						v.sys, v.dia, v.mean = v.sys-x, v.dia-x, v.mean-x
+					}
+				})
+				if countRule(run(t, vitals.DefaultConfig(), ts), "rate_of_change") == 0 {
+					t.Error("forged arterial offset behind a cuff's dip not reported")
+				}
+			})
+		}
+		t.Run(fmt.Sprintf("re-stamped reading/%v", step), func(t *testing.T) {
+			ts := wardBed(1, int(70*time.Minute/step), step, o, func(at time.Duration, v *vit) {
+				if within(at, 52*time.Minute, 60*sec) {
+					v.sys, v.dia, v.mean = v.sys-50, v.dia-10, v.mean-25
+				}
+			})
+			for i := range ts {
+				if within(ts[i].at, 52*time.Minute+30*sec, 7*time.Minute+30*sec) {
+					for j := range ts[i].m.rows {
+						if ts[i].m.rows[j].at != "" {
+							ts[i].m.rows[j].at = t0.Add(52*time.Minute + 30*sec).Format("20060102150405")
+						}
+					}
+				}
+			}
+			if countRule(run(t, vitals.DefaultConfig(), ts), "rate_of_change") == 0 {
+				t.Error("occluded box hidden by a re-stamped cuff reading")
+			}
+		})
+	}
+}
+
+// TestCuffOnArterialArmSpike: an occluded-looking arterial spike of one or
+// two messages (2-4 s at 2 s, 10 s at 10 s) just before the scheduled cuff
+// reading is no cuff's measurement (20-45 s) and stays reported as a spike
+// (review37c: excused by the reading before cuffShortest).
+func TestCuffOnArterialArmSpike(t *testing.T) {
+	o := wardOpts{art: true, cuff: true, cuffEvery: 15 * time.Minute}
+	for _, c := range []struct {
+		step time.Duration
+		n    int
+	}{{2 * sec, 1}, {2 * sec, 2}, {10 * sec, 1}} {
+		t.Run(fmt.Sprintf("%v/%d", c.step, c.n), func(t *testing.T) {
+			d := time.Duration(c.n) * c.step
+			ts := wardBed(1, int(70*time.Minute/c.step), c.step, o, func(at time.Duration, v *vit) {
+				if within(at, 45*time.Minute-d, d) {
+					v.sys, v.dia, v.mean = v.sys-60, v.dia-20, v.mean-35
+				}
+			})
+			if countRule(run(t, vitals.DefaultConfig(), ts), "spike") == 0 {
+				t.Error("occluded-looking arterial spike before a cuff reading not reported")
+			}
+		})
+	}
+}

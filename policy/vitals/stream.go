@@ -1869,7 +1869,7 @@ func (s *stream) nibpChecks(e *Engine, em *emitter, arrival time.Time, dst []Fin
 		ts := uint16(unixSeconds(at))
 		if ts != s.cuffTS {
 			changed = true
-			if s.cuffHeld&cuffStill != 0 && !isNew {
+			if s.cuffHeld&cuffStill != 0 && !isNew && s.cuffDue(arrival) {
 				s.noteCuff(arrival)
 			}
 			s.cuffHeld &^= cuffStill

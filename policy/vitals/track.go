@@ -889,12 +889,26 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 			// cuff reading since it began, back once it opens within the
 			// channel's threshold of where it left (its level wanders
 			// under a cuff's measurement).
-			reading := s.cuffSince(t.exStart)
+			reading := s.cuffSince(t.exStart) && now-t.exStart >= cuffShortest
+			opened := back
 			back = !occluded && (back || reading && math.Abs(c.v-t.exPre) < th)
 			if back && reading {
 				// A cuff reading came with it: a cuff inflated on the
 				// line's arm, excused.
 				s.cuffHeld &^= artBit(p) | cuffOver(p)
+				if !opened {
+					// Open but not back where it left (within the spike
+					// threshold only): the cuff is excused, the level it
+					// opened at is not taken as the line's. It is followed
+					// as an excursion from the level before the cuff, begun
+					// now with the whole shift as its jump: one that holds
+					// is the step it is (review37c: a forged offset behind
+					// a 40-s occluded dip and a cuff reading went unreported).
+					t.exN, t.exStart, t.exSum, t.exFirst, t.exPeak = 1, now, c.v, c.v, c.v
+					t.exSmall, t.exUp, t.exNudged = false, false, 0
+					t.exAbrupt, t.exJump = true, float32(math.Abs(c.v-t.exPre))
+					continue
+				}
 				t.exN = 0
 				t.push(c.v)
 				continue
