@@ -11,7 +11,7 @@ import "math"
 // cadence, and for a device with a learned counter only about the resend
 // window.
 // 64 bytes per device and numbering (decimal and hexadecimal, see
-// splitHex): 128 per device.
+// readHex): 128 per device.
 //
 // Devices that number otherwise stay out: random or time-based IDs never rise
 // by small steps long enough to be learned; a counter shared by many beds (an
@@ -48,11 +48,11 @@ const (
 	seqLearn   = 32 // small rises in a row before the counter is trusted
 	seqMinBack = 16 // how far behind the counter an ID must lie: not a reordering
 	seqDigits  = 18 // the counter's digits read; more significant ones join the prefix
-	seqHex     = 16 // the hexadecimal counter's digits read, see splitHex
+	seqHex     = 16 // the hexadecimal counter's digits read, see readHex
 	seqEarlier = 2  // learned stretches kept after a restart or leap
 )
 
-// next records a control ID, split by splitCounter (or splitHex), and
+// next records a control ID, split by splitCounter (or readHex), and
 // reports whether it lies at least seqMinBack behind a learned counter,
 // within the stretch the counter passed or within an earlier stretch kept,
 // and how far behind that stretch's end. A reported ID does not move the
@@ -159,23 +159,13 @@ func prefixHash(b []byte) uint32 {
 	return h
 }
 
-// splitHex splits a control ID whose last seqHex characters or fewer are
-// hexadecimal digits, at least one of them a letter (a device counting in
-// hexadecimal, such as B0AC00274F), into the hash of its prefix and the
-// value of those digits; ok is false otherwise, so a decimal counter is read
-// by splitCounter alone.
-func splitHex(id []byte) (prefix uint32, n uint64, ok bool) {
-	prefix, n, letter := readHex(id)
-	if !letter {
-		return 0, 0, false
-	}
-	return prefix, n, true
-}
-
 // readHex reads a control ID's last seqHex characters or fewer that are
-// hexadecimal digits as splitHex does, and reports whether one of them is a
-// letter. A hexadecimal counter restarted at 1 (…0001) has none: read so,
-// it is still comparable with the counter it restarted (booted, see rtcLost).
+// hexadecimal digits into the hash of its prefix and the value of those
+// digits, and reports whether one of them is a letter: a device counting in
+// hexadecimal (such as B0AC00274F) is followed by its own counter only then,
+// so a decimal counter is read by splitCounter alone. A hexadecimal counter
+// restarted at 1 (…0001) has none: read so, it is still comparable with the
+// counter it restarted (booted, see rtcLost).
 func readHex(id []byte) (prefix uint32, n uint64, letter bool) {
 	i := len(id)
 digits:

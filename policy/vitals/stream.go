@@ -100,7 +100,7 @@ type stream struct {
 
 	ids  idHistory  // recent control IDs, see idHistory
 	seq  idSequence // the device's message counter, see idSequence
-	hseq idSequence // the same for a counter in hexadecimal (splitHex)
+	hseq idSequence // the same for a counter in hexadecimal (readHex)
 
 	lastMsgTime time.Time
 	beforeLast  int64                  // MSH-7 of the message before the last (Unix ns; 0 = none), see timing
@@ -284,13 +284,13 @@ func (s *stream) observe(e *Engine, src netip.Addr, m *hl7.Message, msh []hl7.Fi
 	at := uint32(arrival.Unix())
 	window := rc.ReplayControlID.ResendWindow
 	prefix, count, counted := splitCounter(id)
-	// The hexadecimal digits read once (readHex): as splitHex reads them for
-	// the hexadecimal counter (a letter among them), and for booted as they
-	// are, a hexadecimal counter's restart included.
+	// The hexadecimal digits read once (readHex): for the hexadecimal
+	// counter when a letter is among them, and for booted as they are, a
+	// hexadecimal counter's restart included.
 	xprefix, xcount, hcounted := readHex(id)
 	hprefix, hcount := xprefix, xcount
 	if !hcounted {
-		hprefix, hcount = 0, 0 // splitHex
+		hprefix, hcount = 0, 0 // no letter: a decimal counter's, read by splitCounter
 	}
 	// The counter went back (a restart, see rtcLostMin): read as the counter
 	// learned.
