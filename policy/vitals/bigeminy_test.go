@@ -504,3 +504,54 @@ func TestAFOnsetEveryMinute(t *testing.T) {
 	}))
 	checkRules(t, only(run(t, vitals.DefaultConfig(), ecgAlone), "hr_pr_agreement"), "hr_pr_agreement")
 }
+
+// TestJumpsTogetherAfterPulseGap (review37d): jumpsTogether's d0, the
+// deficit's change into the disagreement's first sample, must be the change
+// from the message before. A forged pulse offset 35 below a heart rate that
+// jumps from sample to sample (a fast AF with no deficit of its own, or a
+// forger jittering the ECG channel with the pulse following), with the
+// pulse row left out of one message right after the offset began, restarts
+// the disagreement: s.prev kept the last pulse seen, already offset, so d0
+// came out as the heart rate's change only, and the smoothed pulse level
+// (reset by the gap) left hrAlone undecided, 0, for the disagreement's
+// life. The forgery went unreported; with the gap or without, it is
+// reported.
+func TestJumpsTogetherAfterPulseGap(t *testing.T) {
+	const step = 60 * time.Second
+	bed := func(h float64, p string, i int) msg {
+		m := msg{rows: []row{hr(num(h)), spo2("96"), rr(wobble(16, i)), temp("37.0")}}
+		if p != "" {
+			m.rows = append(m.rows, pr(p))
+		}
+		return m
+	}
+	for _, c := range []struct {
+		name        string
+		sinus, base float64 // the heart rate's level before, and jumping
+	}{{"fast AF, no deficit", 92, 130}, {"ECG jittered by the forger", 125, 125}} {
+		// (a tachycardia: the offset pulse stays above bigeminy's 65 %)
+		sinus := every(40, step, func(i int) msg {
+			g := rand.New(rand.NewPCG(uint64(i), 45))
+			h := c.sinus + float64(g.IntN(5)-2)
+			return bed(h, num(h+float64(g.IntN(3)-1)), i)
+		})
+		for _, gap := range []bool{false, true} {
+			jumping := every(20, step, func(i int) msg {
+				g := rand.New(rand.NewPCG(uint64(i), 46))
+				h := c.base + float64((2*g.IntN(2)-1)*(3+g.IntN(10)))
+				p := h - float64(g.IntN(3)) // the pulse counts the same beats
+				if i >= 2 {
+					p -= 35 // forged from the third jumping sample
+				}
+				if gap && i == 3 {
+					return bed(h, "", i+40)
+				}
+				return bed(h, num(p), i+40)
+			})
+			fs := only(run(t, vitals.DefaultConfig(), then(sinus, step, jumping)), "hr_pr_agreement")
+			if len(fs) == 0 {
+				t.Errorf("%s, pulse gap %v: forged pulse offset not reported", c.name, gap)
+			}
+		}
+	}
+}
