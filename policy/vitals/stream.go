@@ -1492,8 +1492,12 @@ func (s *stream) hrpr(e *Engine, em *emitter, arrival time.Time, dst []Finding) 
 			dg.hr, dg.pr = s.smooth[pHR], s.smooth[q]
 			dg.alone, dg.locked, dg.af, dg.fol, dg.sh = 0, lockstep{}, false, follow{}, share{}
 			dg.levels, dg.un = s.hrN >= levelSamples, 0
+			// d0 only from the message just before: s.prev keeps a channel's
+			// last value across messages without it, and a pulse offset
+			// before a gap in its row would show no jump into the
+			// disagreement that follows the gap (review37d).
 			dg.locked.d0 = -1
-			if hp, pp := &s.prev[pHR], &s.prev[q]; hp.ok && pp.ok {
+			if hp, pp := &s.prev[pHR], &s.prev[q]; hp.ok && pp.ok && hp.at.Equal(s.prevArrival) && pp.at.Equal(s.prevArrival) {
 				dg.locked.d0 = float32(math.Abs(d - (pp.v - hp.v)))
 			}
 		}
