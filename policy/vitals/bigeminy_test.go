@@ -555,3 +555,34 @@ func TestJumpsTogetherAfterPulseGap(t *testing.T) {
 		}
 	}
 }
+
+// TestJumpsTogetherNotTheLift (review37d): the heart rate's change into the
+// disagreement's first sample is no jump between AF's samples when both
+// rates were lifted there together: a forger lifting the ECG heart rate
+// from 92 to 150 and jittering it, the pulse rate written 35 below it from
+// the same message (both channels left their levels the same way, hrAlone's
+// -2), made jumpsTogether's mean heart-rate change out of the lift itself
+// (58 against the deficit's 35) and went unreported from the third sample
+// on; the rhythm is judged by the median change, which one lift does not
+// make.
+func TestJumpsTogetherNotTheLift(t *testing.T) {
+	const step = 60 * time.Second
+	bed := func(h, p float64, i int) msg {
+		return msg{rows: []row{hr(num(h)), pr(num(p)), spo2("96"), rr(wobble(16, i)), temp("37.0")}}
+	}
+	for seed := uint64(1); seed <= 5; seed++ {
+		sinus := every(40, step, func(i int) msg {
+			g := rand.New(rand.NewPCG(uint64(i), 45+seed))
+			h := 92 + float64(g.IntN(5)-2)
+			return bed(h, h+float64(g.IntN(3)-1), i)
+		})
+		forged := every(24, step, func(i int) msg {
+			g := rand.New(rand.NewPCG(uint64(i), 146+seed))
+			h := 150 + float64((2*g.IntN(2)-1)*(8+g.IntN(15)))
+			return bed(h, h-35-float64(g.IntN(3)), i+40)
+		})
+		if fs := only(run(t, vitals.DefaultConfig(), then(sinus, step, forged)), "hr_pr_agreement"); len(fs) == 0 {
+			t.Errorf("seed %d: both rates lifted, the pulse 35 below a jittered heart rate, not reported", seed)
+		}
+	}
+}
