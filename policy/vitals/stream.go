@@ -1674,11 +1674,13 @@ func (s *stream) irregular(lim float64) bool {
 	return medianReaches(d[:], lim)
 }
 
-// medianReaches reports whether the median of d, an even count of values,
-// reaches lim, as sorting d would tell, without the sort. The median is
-// (a+b)/2 of the two middle values a <= b: it reaches lim when both do and
-// not when neither does; only when exactly half the values reach lim are a
-// (the largest below) and b (the smallest at or above) needed.
+// medianReaches reports whether the median of d reaches lim, as sorting d
+// would tell, without the sort. Of an odd count the median is the middle
+// value: it reaches lim when more than half the values do. Of an even count
+// it is (a+b)/2 of the two middle values a <= b: it reaches lim when both
+// do and not when neither does; only when exactly half the values reach lim
+// are a (the largest below) and b (the smallest at or above) needed
+// (jumpsTogether asks of odd counts too: review37d).
 func medianReaches(d []float64, lim float64) bool {
 	above, a, b := 0, math.Inf(-1), math.Inf(1)
 	for _, v := range d {
@@ -1691,8 +1693,8 @@ func medianReaches(d []float64, lim float64) bool {
 	switch {
 	case above > len(d)/2:
 		return true
-	case above < len(d)/2:
-		return false
+	case above < len(d)/2 || len(d)%2 == 1:
+		return false // of an odd count, the middle value is below lim
 	}
 	return (a+b)/2 >= lim
 }
