@@ -1580,8 +1580,8 @@ func (dg *disagreement) onset(s *stream, h, lim float64) bool {
 // began, with the pulse rate sharing its jumps: the heart rate's median
 // change over the disagreement's samples (from the one before it to h, the
 // current value; at least three, at most irregularN) reaches lim and
-// onsetRough times the rate's own learned roughness, while the deficit
-// changed by less than half as much as the heart rate on average, the
+// onsetRough times the rate's own learned roughness and twice the deficit's
+// mean change (the deficit changed by at most half as much), the
 // change into the disagreement's first sample included (an offset written
 // into one channel makes its whole jump there). hrpr asks it of a
 // disagreement that no channel began alone (hrAlone 0 or -2). At an AF
@@ -1607,13 +1607,15 @@ func (dg *disagreement) jumpsTogether(s *stream, h, lim float64) bool {
 		return false
 	}
 	var d [irregularN]float64
-	var sum float64
 	for k := range n {
 		v := s.hrBack(k)
 		d[k], h = math.Abs(h-v), v
-		sum += d[k]
 	}
-	return float64(l.dv+l.d0)/float64(l.nv+1) < sum/float64(2*n) && medianReaches(d[:n], max(lim, onsetRough*s.tracks[pHR].rough))
+	// Against the heart rate's median change, not its mean: a lift of both
+	// rates into the disagreement's first sample is one change, not the
+	// rhythm, and its size must not outweigh the deficit's jump made in
+	// the same message (review37d, TestJumpsTogetherNotTheLift).
+	return medianReaches(d[:n], max(lim, onsetRough*s.tracks[pHR].rough, 2*float64(l.dv+l.d0)/float64(l.nv+1)))
 }
 
 // afQuiet reports AF whose heart rate changes little between most of its
