@@ -504,3 +504,88 @@ func TestAFOnsetEveryMinute(t *testing.T) {
 	}))
 	checkRules(t, only(run(t, vitals.DefaultConfig(), ecgAlone), "hr_pr_agreement"), "hr_pr_agreement")
 }
+
+// TestJumpsTogetherAfterPulseGap (review37d): jumpsTogether's d0, the
+// deficit's change into the disagreement's first sample, must be the change
+// from the message before. A forged pulse offset 35 below a heart rate that
+// jumps from sample to sample (a fast AF with no deficit of its own, or a
+// forger jittering the ECG channel with the pulse following), with the
+// pulse row left out of one message right after the offset began, restarts
+// the disagreement: s.prev kept the last pulse seen, already offset, so d0
+// came out as the heart rate's change only, and the smoothed pulse level
+// (reset by the gap) left hrAlone undecided, 0, for the disagreement's
+// life. The forgery went unreported; with the gap or without, it is
+// reported.
+func TestJumpsTogetherAfterPulseGap(t *testing.T) {
+	const step = 60 * time.Second
+	bed := func(h float64, p string, i int) msg {
+		m := msg{rows: []row{hr(num(h)), spo2("96"), rr(wobble(16, i)), temp("37.0")}}
+		if p != "" {
+			m.rows = append(m.rows, pr(p))
+		}
+		return m
+	}
+	for _, c := range []struct {
+		name        string
+		sinus, base float64 // the heart rate's level before, and jumping
+	}{{"fast AF, no deficit", 92, 130}, {"ECG jittered by the forger", 125, 125}} {
+		// (a tachycardia: the offset pulse stays above bigeminy's 65 %)
+		sinus := every(40, step, func(i int) msg {
+			g := rand.New(rand.NewPCG(uint64(i), 45))
+			h := c.sinus + float64(g.IntN(5)-2)
+			return bed(h, num(h+float64(g.IntN(3)-1)), i)
+		})
+		for _, gap := range []bool{false, true} {
+			jumping := every(20, step, func(i int) msg {
+				g := rand.New(rand.NewPCG(uint64(i), 46))
+				h := c.base + float64((2*g.IntN(2)-1)*(3+g.IntN(10)))
+				p := h - float64(g.IntN(3)) // the pulse counts the same beats
+				if i >= 2 {
+					p -= 35 // forged from the third jumping sample
+				}
+				if gap && i == 3 {
+					return bed(h, "", i+40)
+				}
+				return bed(h, num(p), i+40)
+			})
+			fs := only(run(t, vitals.DefaultConfig(), then(sinus, step, jumping)), "hr_pr_agreement")
+			if len(fs) == 0 {
+				t.Errorf("%s, pulse gap %v: forged pulse offset not reported", c.name, gap)
+			}
+		}
+	}
+}
+
+// TestJumpsTogetherNotTheLift (review37d): the heart rate's change into the
+// disagreement's first sample is no jump between AF's samples when both
+// rates were lifted there together: a forger lifting the ECG heart rate
+// from 92 to 150 and jittering it by AF's own 3-12 (TestAFOnsetEveryMinute),
+// the pulse rate written 35 below it from the same message (both channels
+// left their levels the same way, hrAlone's -2), made jumpsTogether's mean
+// heart-rate change out of the lift itself (58 against the deficit's 35),
+// and medianReaches took the median of an odd count from above (of 3
+// changes, the mean of the 2nd and 3rd): unreported from the third sample
+// on. The rhythm is judged by the median change, which one lift does not
+// make. (A jitter of 8-22, a median change near the offset's 2/3, still
+// passes from the third sample: AF's onset with both rates forged.)
+func TestJumpsTogetherNotTheLift(t *testing.T) {
+	const step = 60 * time.Second
+	bed := func(h, p float64, i int) msg {
+		return msg{rows: []row{hr(num(h)), pr(num(p)), spo2("96"), rr(wobble(16, i)), temp("37.0")}}
+	}
+	for seed := uint64(1); seed <= 5; seed++ {
+		sinus := every(40, step, func(i int) msg {
+			g := rand.New(rand.NewPCG(uint64(i), 45+seed))
+			h := 92 + float64(g.IntN(5)-2)
+			return bed(h, h+float64(g.IntN(3)-1), i)
+		})
+		forged := every(24, step, func(i int) msg {
+			g := rand.New(rand.NewPCG(uint64(i), 146+seed))
+			h := 150 + float64((2*g.IntN(2)-1)*(3+g.IntN(10)))
+			return bed(h, h-35-float64(g.IntN(3)), i+40)
+		})
+		if fs := only(run(t, vitals.DefaultConfig(), then(sinus, step, forged)), "hr_pr_agreement"); len(fs) == 0 {
+			t.Errorf("seed %d: both rates lifted, the pulse 35 below a jittered heart rate, not reported", seed)
+		}
+	}
+}

@@ -528,7 +528,7 @@ type lockstep struct {
 	n, move uint8   // samples in a row with the same difference; of them, with the heart rate changed
 	nv      uint8   // changes summed in dv
 	vp      bool    // pd is set
-	d0      float32 // the difference's change into the disagreement's first sample, -1 unknown (see jumpsTogether)
+	d0      float32 // the difference's change into the disagreement's first sample from the message just before, -1 unknown (see jumpsTogether)
 }
 
 // Samples in a row with one difference, and heart-rate changes among them,

@@ -1492,8 +1492,12 @@ func (s *stream) hrpr(e *Engine, em *emitter, arrival time.Time, dst []Finding) 
 			dg.hr, dg.pr = s.smooth[pHR], s.smooth[q]
 			dg.alone, dg.locked, dg.af, dg.fol, dg.sh = 0, lockstep{}, false, follow{}, share{}
 			dg.levels, dg.un = s.hrN >= levelSamples, 0
+			// d0 only from the message just before: s.prev keeps a channel's
+			// last value across messages without it, and a pulse offset
+			// before a gap in its row would show no jump into the
+			// disagreement that follows the gap (review37d).
 			dg.locked.d0 = -1
-			if hp, pp := &s.prev[pHR], &s.prev[q]; hp.ok && pp.ok {
+			if hp, pp := &s.prev[pHR], &s.prev[q]; hp.ok && pp.ok && hp.at.Equal(s.prevArrival) && pp.at.Equal(s.prevArrival) {
 				dg.locked.d0 = float32(math.Abs(d - (pp.v - hp.v)))
 			}
 		}
@@ -1576,8 +1580,8 @@ func (dg *disagreement) onset(s *stream, h, lim float64) bool {
 // began, with the pulse rate sharing its jumps: the heart rate's median
 // change over the disagreement's samples (from the one before it to h, the
 // current value; at least three, at most irregularN) reaches lim and
-// onsetRough times the rate's own learned roughness, while the deficit
-// changed by less than half as much as the heart rate on average, the
+// onsetRough times the rate's own learned roughness and twice the deficit's
+// mean change (the deficit changed by at most half as much), the
 // change into the disagreement's first sample included (an offset written
 // into one channel makes its whole jump there). hrpr asks it of a
 // disagreement that no channel began alone (hrAlone 0 or -2). At an AF
@@ -1603,13 +1607,15 @@ func (dg *disagreement) jumpsTogether(s *stream, h, lim float64) bool {
 		return false
 	}
 	var d [irregularN]float64
-	var sum float64
 	for k := range n {
 		v := s.hrBack(k)
 		d[k], h = math.Abs(h-v), v
-		sum += d[k]
 	}
-	return float64(l.dv+l.d0)/float64(l.nv+1) < sum/float64(2*n) && medianReaches(d[:n], max(lim, onsetRough*s.tracks[pHR].rough))
+	// Against the heart rate's median change, not its mean: a lift of both
+	// rates into the disagreement's first sample is one change, not the
+	// rhythm, and its size must not outweigh the deficit's jump made in
+	// the same message (review37d, TestJumpsTogetherNotTheLift).
+	return medianReaches(d[:n], max(lim, onsetRough*s.tracks[pHR].rough, 2*float64(l.dv+l.d0)/float64(l.nv+1)))
 }
 
 // afQuiet reports AF whose heart rate changes little between most of its
@@ -1670,11 +1676,13 @@ func (s *stream) irregular(lim float64) bool {
 	return medianReaches(d[:], lim)
 }
 
-// medianReaches reports whether the median of d, an even count of values,
-// reaches lim, as sorting d would tell, without the sort. The median is
-// (a+b)/2 of the two middle values a <= b: it reaches lim when both do and
-// not when neither does; only when exactly half the values reach lim are a
-// (the largest below) and b (the smallest at or above) needed.
+// medianReaches reports whether the median of d reaches lim, as sorting d
+// would tell, without the sort. Of an odd count the median is the middle
+// value: it reaches lim when more than half the values do. Of an even count
+// it is (a+b)/2 of the two middle values a <= b: it reaches lim when both
+// do and not when neither does; only when exactly half the values reach lim
+// are a (the largest below) and b (the smallest at or above) needed
+// (jumpsTogether asks of odd counts too: review37d).
 func medianReaches(d []float64, lim float64) bool {
 	above, a, b := 0, math.Inf(-1), math.Inf(1)
 	for _, v := range d {
@@ -1687,8 +1695,8 @@ func medianReaches(d []float64, lim float64) bool {
 	switch {
 	case above > len(d)/2:
 		return true
-	case above < len(d)/2:
-		return false
+	case above < len(d)/2 || len(d)%2 == 1:
+		return false // of an odd count, the middle value is below lim
 	}
 	return (a+b)/2 >= lim
 }

@@ -625,3 +625,24 @@ func TestPushTuple(t *testing.T) {
 		}
 	}
 }
+
+// TestMedianReachesOdd (review37d): of an odd count the median is the
+// middle value; jumpsTogether asks of 3, 5, ... changes.
+func TestMedianReachesOdd(t *testing.T) {
+	for _, c := range []struct {
+		d    []float64
+		lim  float64
+		want bool
+	}{
+		{[]float64{2, 20, 70}, 26, false},
+		{[]float64{2, 20, 70}, 20, true},
+		{[]float64{70, 2, 30, 1, 40}, 31, false},
+		{[]float64{70, 2, 30, 1, 40}, 30, true},
+		{[]float64{2, 20, 70, 4}, 12, true}, // even: (4+20)/2
+		{[]float64{2, 20, 70, 4}, 13, false},
+	} {
+		if got := medianReaches(slices.Clone(c.d), c.lim); got != c.want {
+			t.Errorf("medianReaches(%v, %v) = %v, want %v", c.d, c.lim, got, c.want)
+		}
+	}
+}
