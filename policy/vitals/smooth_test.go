@@ -359,18 +359,30 @@ func TestHeartStaircase29(t *testing.T) {
 	checkRules(t, run(t, vitals.DefaultConfig(), paced))
 }
 
-// sleepBed35 is a neonate at a 1-s cadence (corpus6's clean beds, session
+// sleepBed is a neonate at a 1-s cadence (corpus6's clean beds, session
 // 35): 200 s calm, 300 s crying, in which the oximeter's pulse rate is
-// thrown up to 20 either side of an ECG heart rate that stays with the
-// heart, then 900 s of quiet sleep written by sleep(i) (i from 0). The
+// thrown up to crySpread either side of an ECG heart rate that stays with
+// the heart, then 900 s of quiet sleep written by sleep(i) (i from 0). The
 // heart rate and pulse rate are both averages over several seconds of one
-// slowly wandering heart, rounded to a display step; the pulse rate with
-// twice the heart rate's sensor noise.
-func sleepBed35(sleep func(i int, heart, hNoise, pNoise float64) msg) []tick {
-	r := rand.New(rand.NewPCG(35, 1))
-	var hn, pn float64 // smoothed (AR(1)) sensor noise of each count
+// slowly wandering heart, rounded to a display step, each with smoothed
+// (AR(1)) sensor noise of its own.
+type sleepBed struct {
+	seed                uint64
+	heartAR             float64 // the heart rate's noise memory (the pulse rate's is 0.85)
+	calmH, calmP        float64 // the calm spell's noise scales
+	cryLevel, cryPeriod float64 // the crying heart's level and the period of its wander (s)
+	cryH                float64 // the crying heart rate's noise scale
+	crySpread           int     // the crying pulse rate's spread either side
+}
+
+// sleepBed35: the pulse rate with twice the heart rate's sensor noise.
+var sleepBed35 = sleepBed{seed: 35, heartAR: 0.85, calmH: 2, calmP: 4, cryLevel: 170, cryPeriod: 30, cryH: 3, crySpread: 20}
+
+func (bed sleepBed) ticks(sleep func(i int, heart, hNoise, pNoise float64) msg) []tick {
+	r := rand.New(rand.NewPCG(bed.seed, 1))
+	var hn, pn float64
 	noise := func() (float64, float64) {
-		hn = 0.85*hn + 0.15*r.NormFloat64()
+		hn = bed.heartAR*hn + (1-bed.heartAR)*r.NormFloat64()
 		pn = 0.85*pn + 0.15*r.NormFloat64()
 		return hn, pn
 	}
@@ -380,12 +392,12 @@ func sleepBed35(sleep func(i int, heart, hNoise, pNoise float64) msg) []tick {
 	calm := every(200, sec, func(i int) msg {
 		x := 150 + 3*math.Sin(float64(i)/40)
 		a, b := noise()
-		return beat(x+2*a, x+4*b)
+		return beat(x+bed.calmH*a, x+bed.calmP*b)
 	})
 	crying := every(300, sec, func(i int) msg {
-		x := 170 + 4*math.Sin(float64(i)/30)
+		x := bed.cryLevel + 4*math.Sin(float64(i)/bed.cryPeriod)
 		a, _ := noise()
-		return beat(x+3*a, x+float64(r.IntN(41)-20))
+		return beat(x+bed.cryH*a, x+float64(r.IntN(2*bed.crySpread+1)-bed.crySpread))
 	})
 	quiet := every(900, sec, func(i int) msg {
 		x := 150 + 3*math.Sin(float64(i)/90)
@@ -411,7 +423,7 @@ func TestPulseQuietSleep35(t *testing.T) {
 		return msg{rows: []row{hr(num(math.Round(h))), pr(num(math.Round(p))), spo2("94"), rr("48")}}
 	}
 	t.Run("quiet sleep: the pulse rate as rough as the heart rate", func(t *testing.T) {
-		fs := run(t, vitals.DefaultConfig(), sleepBed35(func(i int, x, a, b float64) msg {
+		fs := run(t, vitals.DefaultConfig(), sleepBed35.ticks(func(i int, x, a, b float64) msg {
 			return beat(x+1.5*a, x+3.5*b)
 		}))
 		for _, f := range only(fs, "too_regular") {
@@ -420,7 +432,7 @@ func TestPulseQuietSleep35(t *testing.T) {
 	})
 	t.Run("quiet sleep: the pulse rate replaced by its moving average", func(t *testing.T) {
 		avg := movingAverage(120)
-		fs := run(t, vitals.DefaultConfig(), sleepBed35(func(i int, x, a, b float64) msg {
+		fs := run(t, vitals.DefaultConfig(), sleepBed35.ticks(func(i int, x, a, b float64) msg {
 			return beat(x+1.5*a, avg(x+3.5*b))
 		}))
 		if len(only(fs, "too_regular")) == 0 {
@@ -428,7 +440,7 @@ func TestPulseQuietSleep35(t *testing.T) {
 		}
 	})
 	t.Run("quiet sleep: the pulse rate held", func(t *testing.T) {
-		fs := run(t, vitals.DefaultConfig(), sleepBed35(func(i int, x, a, b float64) msg {
+		fs := run(t, vitals.DefaultConfig(), sleepBed35.ticks(func(i int, x, a, b float64) msg {
 			if i >= 300 {
 				return beat(x+1.5*a, 150)
 			}
@@ -465,7 +477,7 @@ func TestPulseAfterECGNoise35(t *testing.T) {
 		return h
 	}
 	t.Run("ECG noise in quiet sleep: the pulse rate stays with the heart", func(t *testing.T) {
-		fs := run(t, vitals.DefaultConfig(), sleepBed35(func(i int, x, a, b float64) msg {
+		fs := run(t, vitals.DefaultConfig(), sleepBed35.ticks(func(i int, x, a, b float64) msg {
 			return beat(noisy(i, x+1.5*a), x+3.5*b)
 		}))
 		for _, f := range only(fs, "too_regular") {
@@ -474,7 +486,7 @@ func TestPulseAfterECGNoise35(t *testing.T) {
 	})
 	t.Run("ECG noise in quiet sleep: the pulse rate replaced by its moving average", func(t *testing.T) {
 		avg := movingAverage(120)
-		fs := run(t, vitals.DefaultConfig(), sleepBed35(func(i int, x, a, b float64) msg {
+		fs := run(t, vitals.DefaultConfig(), sleepBed35.ticks(func(i int, x, a, b float64) msg {
 			return beat(noisy(i, x+1.5*a), avg(x+3.5*b))
 		}))
 		if len(only(fs, "too_regular")) == 0 {
@@ -482,7 +494,7 @@ func TestPulseAfterECGNoise35(t *testing.T) {
 		}
 	})
 	t.Run("atrial fibrillation: the pulse rate replaced by a slow curve", func(t *testing.T) {
-		fs := run(t, vitals.DefaultConfig(), sleepBed35(func(i int, x, a, b float64) msg {
+		fs := run(t, vitals.DefaultConfig(), sleepBed35.ticks(func(i int, x, a, b float64) msg {
 			return beat(x+float64(r.IntN(31)-15), math.Round(150+2*math.Sin(float64(i)/50)))
 		}))
 		if len(only(fs, "too_regular")) == 0 {
@@ -513,34 +525,7 @@ func movingAverage(n int) func(v float64) float64 {
 // own to be quiet against), while the oximeter's pulse rate learns the
 // crying's scatter and then, in quiet sleep, the readings sleep passes to
 // sleep (heart, the heart rate's and pulse rate's sensor noise).
-func smoothHeartBed37(sleep func(i int, heart, hNoise, pNoise float64) msg) []tick {
-	r := rand.New(rand.NewPCG(37, 1))
-	var hn, pn float64
-	noise := func() (float64, float64) {
-		hn = 0.9*hn + 0.1*r.NormFloat64()
-		pn = 0.85*pn + 0.15*r.NormFloat64()
-		return hn, pn
-	}
-	beat := func(h, p float64) msg {
-		return msg{rows: []row{hr(num(math.Round(h))), pr(num(math.Round(p))), spo2(num(94 + float64(r.IntN(2)))), rr(num(45 + float64(r.IntN(5))))}}
-	}
-	calm := every(200, sec, func(i int) msg {
-		x := 150 + 3*math.Sin(float64(i)/40)
-		a, b := noise()
-		return beat(x+a, x+3.5*b)
-	})
-	crying := every(300, sec, func(i int) msg {
-		x := 160 + 4*math.Sin(float64(i)/60)
-		a, _ := noise()
-		return beat(x+a, x+float64(r.IntN(61)-30))
-	})
-	quiet := every(900, sec, func(i int) msg {
-		x := 150 + 3*math.Sin(float64(i)/90)
-		a, b := noise()
-		return sleep(i, x, a, b)
-	})
-	return then(then(calm, sec, crying), sec, quiet)
-}
+var smoothHeartBed37 = sleepBed{seed: 37, heartAR: 0.9, calmH: 1, calmP: 3.5, cryLevel: 160, cryPeriod: 60, cryH: 1, crySpread: 30}
 
 // TestPulseBesideSmoothHeart37 (session 37, c6reg37): on smoothHeartBed37
 // the heart rate never learned half a display step of roughness, so it
@@ -557,7 +542,7 @@ func TestPulseBesideSmoothHeart37(t *testing.T) {
 		return msg{rows: []row{hr(num(math.Round(h))), pr(num(math.Round(p))), spo2("94"), rr("48")}}
 	}
 	t.Run("quiet sleep: the pulse rate as rough as the heart rate", func(t *testing.T) {
-		fs := run(t, vitals.DefaultConfig(), smoothHeartBed37(func(i int, x, a, b float64) msg {
+		fs := run(t, vitals.DefaultConfig(), smoothHeartBed37.ticks(func(i int, x, a, b float64) msg {
 			return beat(x+a, x+3.5*b)
 		}))
 		for _, f := range only(fs, "too_regular") {
@@ -566,7 +551,7 @@ func TestPulseBesideSmoothHeart37(t *testing.T) {
 	})
 	t.Run("quiet sleep: the pulse rate replaced by its moving average", func(t *testing.T) {
 		avg := movingAverage(120)
-		fs := run(t, vitals.DefaultConfig(), smoothHeartBed37(func(i int, x, a, b float64) msg {
+		fs := run(t, vitals.DefaultConfig(), smoothHeartBed37.ticks(func(i int, x, a, b float64) msg {
 			return beat(x+a, avg(x+3.5*b))
 		}))
 		if len(only(fs, "too_regular")) == 0 {
@@ -574,7 +559,7 @@ func TestPulseBesideSmoothHeart37(t *testing.T) {
 		}
 	})
 	t.Run("quiet sleep: the pulse rate held", func(t *testing.T) {
-		fs := run(t, vitals.DefaultConfig(), smoothHeartBed37(func(i int, x, a, b float64) msg {
+		fs := run(t, vitals.DefaultConfig(), smoothHeartBed37.ticks(func(i int, x, a, b float64) msg {
 			if i >= 300 {
 				return beat(x+a, 150)
 			}
