@@ -589,3 +589,48 @@ func TestJumpsTogetherNotTheLift(t *testing.T) {
 		}
 	}
 }
+
+// TestDeficitAfterHeartGap (review37d): a heart-rate row left out of one
+// message starts the heart-rate series anew; hr_pr_agreement took its first
+// 16 samples as too few to tell the rhythm and let a pulse written 35 below
+// a regular heart pass for 15 messages. A heart that learned a regular
+// rhythm is judged as one after the gap; an AF heart whose electrodes were
+// off for a message keeps its deficit allowance. (The heart at 120: the
+// same offset at 80 puts the pulse in the bigeminy share, another hole.)
+func TestDeficitAfterHeartGap(t *testing.T) {
+	const step = 10 * time.Second
+	noise := func(i, seed int) float64 { return float64(rand.New(rand.NewPCG(uint64(i), uint64(seed))).IntN(3) - 1) }
+	sinus := func(i int) float64 { return math.Round(120 + 3*math.Sin(float64(i)/20) + noise(i, 50)) }
+	beat := func(i int) float64 {
+		g := rand.New(rand.NewPCG(uint64(i), 51))
+		if g.IntN(5) == 0 {
+			return 100 + float64((2*g.IntN(2)-1)*(12+g.IntN(5)))
+		}
+		return 100 + float64(g.IntN(9)-4)
+	}
+	bed := func(h, p float64, i int) msg {
+		return msg{rows: []row{hr(num(h)), pr(num(p)), spo2(wobble(96, i)), rr(wobble(16, i)), temp("37.0")}}
+	}
+	gapped := func(heart func(int) float64, pulse func(h float64, i int) float64) []tick {
+		before := every(360, step, func(i int) msg { return bed(heart(i), heart(i)+noise(i, 52), i) })
+		gap := every(1, step, func(i int) msg {
+			return msg{rows: []row{pr(num(heart(360))), spo2("96"), rr("16"), temp("37.0")}}
+		})
+		after := every(40, step, func(i int) msg {
+			h := heart(361 + i)
+			if i < 15 {
+				return bed(h, pulse(h, i), 361+i)
+			}
+			return bed(h, h+noise(i, 52), 361+i)
+		})
+		return then(then(before, step, gap), step, after)
+	}
+	t.Run("regular heart, pulse written 35 below", func(t *testing.T) {
+		ts := gapped(sinus, func(h float64, i int) float64 { return h - 35 + noise(i, 53) })
+		checkRules(t, only(run(t, vitals.DefaultConfig(), ts), "hr_pr_agreement"), "hr_pr_agreement")
+	})
+	t.Run("AF, its deficit after the electrodes were off", func(t *testing.T) {
+		ts := gapped(beat, func(h float64, i int) float64 { return h - 20 + noise(i, 53) })
+		checkRules(t, only(run(t, vitals.DefaultConfig(), ts), "hr_pr_agreement"))
+	})
+}

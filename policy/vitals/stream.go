@@ -1528,8 +1528,15 @@ func (s *stream) hrpr(e *Engine, em *emitter, arrival time.Time, dst []Finding) 
 				explained, dg.un, dg.unAt = false, dg.n-1, dg.since
 			case deficitRatio(pr.v, hr.v) && !dg.sh.low():
 				explained = !dg.fol.oneForOne() // bigeminy, unless the pulse follows the heart rate one for one
-			case s.hrN <= 16:
-				explained = true // too few samples yet to tell the rhythm
+			case s.hrN <= 16 && (s.tracks[pHR].seen <= irregularN+1 || s.tracks[pHR].rough >= 2*hc.Irregular):
+				// Too few samples yet to tell the rhythm: the stream's
+				// first, or the first after a gap in the heart rate of a
+				// rhythm learned irregular (AF, its electrodes off for a
+				// moment). A heart that learned a regular rhythm is judged
+				// as one after a gap: a heart-rate row left out of one
+				// message opened any pulse deficit for 16 messages
+				// (review37d, TestDeficitAfterHeartGap).
+				explained = true
 			case s.irregular(hc.Irregular) || dg.af || s.afQuiet(hc.Irregular) || dg.alone == -2 && s.roughNow(hc.Irregular) || (dg.alone == 0 || dg.alone == -2) && dg.jumpsTogether(s, hr.v, hc.Irregular):
 				if th = hc.HROverPR; -d <= th && !(s.neonatal && dg.locked.held(hc.Irregular)) {
 					explained = true // AF (on a neonate, a pleth thrown about by crying)
