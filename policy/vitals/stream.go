@@ -1528,12 +1528,15 @@ func (s *stream) hrpr(e *Engine, em *emitter, arrival time.Time, dst []Finding) 
 				explained, dg.un, dg.unAt = false, dg.n-1, dg.since
 			case deficitRatio(pr.v, hr.v) && !dg.sh.low():
 				explained = !dg.fol.oneForOne() // bigeminy, unless the pulse follows the heart rate one for one
-			case s.hrN <= 16 && (s.tracks[pHR].seen <= irregularN+1 || s.tracks[pHR].rough >= 2*hc.Irregular):
+			case s.hrN <= 16 && (s.tracks[pHR].seen <= irregularN+1 || s.tracks[pHR].rough >= 2*hc.Irregular || s.tracks[pHR].roughNow >= hc.Irregular):
 				// Too few samples yet to tell the rhythm: the stream's
 				// first, or the first after a gap in the heart rate of a
-				// rhythm learned irregular (AF, its electrodes off for a
-				// moment). A heart that learned a regular rhythm is judged
-				// as one after a gap: a heart-rate row left out of one
+				// rhythm learned irregular or rough over the last two dozen
+				// messages (AF, its electrodes off for a moment; roughNow
+				// is not reset by a gap, and an AF begun within the hour
+				// has not taught the long-run roughness yet: corpus5
+				// training s2 m0137). A heart regular before the gap is
+				// judged as one after it: a heart-rate row left out of one
 				// message opened any pulse deficit for 16 messages
 				// (review37d, TestDeficitAfterHeartGap).
 				explained = true
