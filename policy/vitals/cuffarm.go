@@ -78,11 +78,11 @@ func (s *stream) cuffOccluding(now int64) bool {
 }
 
 // cuffRelease reports the step held for a cuff (cuffHeld's artBit(p)) as
-// it would have been, where the excursion ends otherwise than by coming
-// back (a flush or a zeroing re-levelling the line, a silence), and forgets
-// the hold: only a cuff reading with the trace back excuses it (cuff37's
-// fresh block: a held step ended by the flush after a blood sample went
-// unreported).
+// it would have been, where the excursion ends without a cuff reading:
+// come back with none, or ended by a flush or a zeroing re-levelling the
+// line or by a silence (cuff37's fresh block: a held step ended by the
+// flush after a blood sample went unreported); and forgets the hold. Only
+// a cuff reading with the trace back excuses it.
 func (s *stream) cuffRelease(em *emitter, p param, dst []Finding) []Finding {
 	held := s.cuffHeld&artBit(p) != 0
 	s.cuffHeld &^= artBit(p) | cuffOver(p)

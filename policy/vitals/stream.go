@@ -774,10 +774,30 @@ func (s *stream) timing(e *Engine, em *emitter, msgTime, arrival time.Time, dst 
 		// replayed rows under a power-up MSH-7, review37b).
 		return s.rowsAhead(em, msgTime, msgTime.Add(rc.TimeFuture.OBXTolerance), rc, dst)
 	}
-	// A store sent at wire speed after a silence of the link (burstGap) and
-	// catching up on the arrival clock is no clock's doing (catchUp).
-	burst := s.catchUp(msgTime, arrival, off)
+	// A message stored through a silence of the link and sent when it came
+	// back (a monitor's store-and-forward after an outage) is behind the
+	// arrival by the silence, honestly: its time goes on from the last
+	// message's and lies inside the silence (below), or the burst is
+	// catching up: its lag shrinks from the message before's by at least
+	// half the time between their MSH-7s, the messages arriving at least
+	// twice as fast as they were stamped (a lag shrinking a little per
+	// message is a late clock's or a forger's, not a burst: review20).
+	prevOff := s.lastMsgTime.Sub(s.prevArrival)
+	step := msgTime.Sub(s.lastMsgTime)
+	catching := step > 0 && off-prevOff >= step/2
+	// A store sent at wire speed (within burstGap of the message before, on
+	// an arrival clock that did not go back) and catching up is no clock's
+	// doing: its lags run from the silence's length down to the clock's own
+	// offset, so none of them is that offset. Learned from, a monitor silent
+	// for longer than IdleEvict learned its store's age as its offset and
+	// its live messages after were time_future; a store passing the
+	// arrival's time on its way looked like a clock set right (clockSet)
+	// and its next messages were time_future too (corpus5's backfill,
+	// session 37, c5time37). So such a message teaches no offset and sets no
+	// clock. A forged time arrives at the device's cadence, not at wire
+	// speed, and is judged as before.
 	wire := !s.prevArrival.IsZero() && !arrival.Before(s.prevArrival) && arrival.Sub(s.prevArrival) < burstGap
+	burst := wire && !s.lastMsgTime.IsZero() && catching
 	set := !burst && s.clockSet(off, arrival, rc)
 	// The rows of the message that sets the clock may still carry the old
 	// clock's time (a cuff reading taken just before): up to where that clock
@@ -789,7 +809,6 @@ func (s *stream) timing(e *Engine, em *emitter, msgTime, arrival time.Time, dst 
 			rowLimit = old
 		}
 	}
-	prevOff := s.lastMsgTime.Sub(s.prevArrival)
 	dst = s.clockStep(em, off, arrival, rc, dst)
 	back := !s.lastMsgTime.IsZero() && msgTime.Before(s.lastMsgTime.Add(-tol))
 	// A message held in the device's queue (behind a retransmission, or
@@ -825,17 +844,7 @@ func (s *stream) timing(e *Engine, em *emitter, msgTime, arrival time.Time, dst 
 	case em.on(rTimeBackwards):
 		dst = em.add(dst, rTimeBackwards, pNone, 0, time.Time{}, s.lastMsgTime.Sub(msgTime).Seconds(), 0, tol.Seconds(), "", "message time went backwards")
 	}
-	// A message stored through a silence of the link and sent when it came
-	// back (a monitor's store-and-forward after an outage) is behind the
-	// arrival by the silence, honestly: its time goes on from the last
-	// message's and lies inside the silence, or the burst is catching up:
-	// its lag shrinks from the message before's by at least half the time
-	// between their MSH-7s, the messages arriving at least twice as fast as
-	// they were stamped (a lag shrinking a little per message is a late
-	// clock's or a forger's, not a burst: review20).
-	step := msgTime.Sub(s.lastMsgTime)
-	catching := step > 0 && off-prevOff >= step/2
-	// A sender that re-sent its last message, a stored one, waited for the
+	// Stored (see catching above), or waiting behind a re-send. A sender that re-sent its last message, a stored one, waited for the
 	// acknowledgement before the next: the next, going on from the last,
 	// arrives late by that wait (corpus5's queue after a retransmission
 	// inside a backfill, session 37, c5time37). Only behind a message
@@ -976,30 +985,6 @@ func (s *stream) rowsAhead(em *emitter, msgTime, rowLimit time.Time, rc *Rules, 
 // the offset the device kept before. A time years back without a restart of
 // the counter, or after the clock came right, is judged as before.
 const rtcLostMin = 366 * 24 * time.Hour
-
-// catchUp reports whether a message is one of a device's store sent in a
-// burst: it arrived within burstGap of the message before, on an arrival
-// clock that did not go back, and its lag behind the arrival shrank from that
-// message's by at least half the time between their MSH-7s (catching, see
-// timing). A monitor whose link came back sends the messages it stored
-// through the silence at wire speed, each stamped when it was measured: their
-// lags run from the silence's length down to the clock's own offset. Neither
-// their first lag nor one on the way is that offset: a monitor silent for
-// longer than IdleEvict starts afresh and learned its offset from its store's
-// first three messages, and the live messages after were time_future
-// against it; a store passing the arrival's time on its way to a clock set
-// ahead looked like a clock set right (clockSet) and its next messages were
-// time_future too (corpus5's backfill, session 37, c5time37). So a burst's
-// message teaches no offset (the learning starts again after it) and sets no
-// clock. A forged time arrives at the device's cadence, not at wire speed,
-// and is judged as before.
-func (s *stream) catchUp(msgTime, arrival time.Time, off time.Duration) bool {
-	if s.lastMsgTime.IsZero() || s.prevArrival.IsZero() || arrival.Before(s.prevArrival) || arrival.Sub(s.prevArrival) >= burstGap {
-		return false
-	}
-	step := msgTime.Sub(s.lastMsgTime)
-	return step > 0 && off-s.lastMsgTime.Sub(s.prevArrival) >= step/2
-}
 
 // burstGap is the longest time between two arrivals, in a burst of
 // messages a device sends at wire speed (its queue after a retransmission,

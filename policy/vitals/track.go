@@ -916,8 +916,7 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 			if back && s.cuffHeld&artBit(p) != 0 {
 				// No reading came: the step held for one is reported as
 				// it would have been.
-				s.cuffHeld &^= artBit(p) | cuffOver(p)
-				dst = em.add(dst, rRate, p, c.seg, c.at, t.exSum/float64(t.exN), t.exPre, min(lo, small), "", "stepped to a new level with no related channel moving")
+				dst = s.cuffRelease(em, p, dst)
 				t.exN = 0
 				t.push(c.v)
 				continue
