@@ -22,7 +22,6 @@ import (
 	"os"
 	"os/signal"
 	"sort"
-	"strings"
 	"syscall"
 	"time"
 
@@ -173,7 +172,7 @@ func serve(ctx context.Context, cfg config.Config, log zerolog.Logger, reload fu
 		case <-ctx.Done():
 		case <-hup:
 			if err := g.ReloadFromSource(ctx); err != nil {
-				log.Error().Strs("errors", errorLines(err)).Msg("configuration reload refused, the running configuration stays")
+				log.Error().Strs("errors", config.ErrorLines(err)).Msg("configuration reload refused, the running configuration stays")
 			}
 		}
 	}
@@ -199,17 +198,6 @@ func validateCmd(_ context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	fmt.Fprintf(stdout, "%s: ok\n", nameOf(*path))
 	return nil
-}
-
-// errorLines splits an error (often joined, one problem a line) into its non-empty lines.
-func errorLines(err error) []string {
-	var out []string
-	for l := range strings.SplitSeq(err.Error(), "\n") {
-		if l = strings.TrimSpace(l); l != "" {
-			out = append(out, l)
-		}
-	}
-	return out
 }
 
 // newLogger is the only place that chooses where logs go.

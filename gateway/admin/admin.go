@@ -162,7 +162,7 @@ func (a *Server) Start(ctx context.Context) error {
 			if err := a.Reload(r.Context()); err != nil {
 				w.Header().Set("Content-Type", "application/json")
 				w.WriteHeader(http.StatusBadRequest)
-				_ = json.NewEncoder(w).Encode(reloadAnswer{Errors: errorLines(err)})
+				_ = json.NewEncoder(w).Encode(reloadAnswer{Errors: config.ErrorLines(err)})
 				return
 			}
 			writeJSON(w, reloadAnswer{Reloaded: true})
@@ -286,17 +286,6 @@ func requireToken(token []byte, next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
-}
-
-// errorLines splits an error (often joined, one problem a line) into its non-empty lines.
-func errorLines(err error) []string {
-	var out []string
-	for l := range strings.SplitSeq(err.Error(), "\n") {
-		if l = strings.TrimSpace(l); l != "" {
-			out = append(out, l)
-		}
-	}
-	return out
 }
 
 // loopbackHost lets a request through only when its Host names the loopback interface: "localhost", a

@@ -13,6 +13,7 @@ import (
 	"net"
 	"net/netip"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/hl7gate/hl7gate/gateway/export"
@@ -462,6 +463,18 @@ func (c Config) Validate() error {
 	errs = append(errs, c.validateInventory()...)
 	errs = append(errs, c.validateQueue()...)
 	return errors.Join(errs...)
+}
+
+// ErrorLines splits an error into its non-empty lines: Validate joins one
+// problem a line, and a reload refused reports them one by one.
+func ErrorLines(err error) []string {
+	var out []string
+	for l := range strings.SplitSeq(err.Error(), "\n") {
+		if l = strings.TrimSpace(l); l != "" {
+			out = append(out, l)
+		}
+	}
+	return out
 }
 
 // MinTokenLen is the shortest admin token accepted.
