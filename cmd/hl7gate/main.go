@@ -128,12 +128,7 @@ func parseFlags(fs *pflag.FlagSet, args []string) error {
 }
 
 func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("serve", stderr)
-	path := addConfigFlags(fs)
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	cfg, err := loadConfig(*path, fs, os.Environ())
+	cfg, _, reload, err := configCmd("serve", args, stderr)
 	if err != nil {
 		return err
 	}
@@ -141,8 +136,6 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	for _, w := range cfg.Warnings() {
 		log.Warn().Msg(w)
 	}
-	env := os.Environ()
-	reload := func() (config.Config, error) { return loadConfig(*path, fs, env) }
 	return serve(ctx, cfg, log, reload, nil)
 }
 
@@ -184,20 +177,31 @@ func serve(ctx context.Context, cfg config.Config, log zerolog.Logger, reload fu
 }
 
 func validateCmd(_ context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("validate", stderr)
-	path := addConfigFlags(fs)
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	cfg, err := loadConfig(*path, fs, os.Environ())
+	cfg, path, _, err := configCmd("validate", args, stderr)
 	if err != nil {
 		return err
 	}
 	for _, w := range cfg.Warnings() {
 		fmt.Fprintf(stderr, "warning: %s\n", w)
 	}
-	fmt.Fprintf(stdout, "%s: ok\n", nameOf(*path))
+	fmt.Fprintf(stdout, "%s: ok\n", nameOf(path))
 	return nil
+}
+
+// configCmd parses the flags of a command that takes the configuration flags
+// and loads the configuration they name: its path ("" for the embedded
+// default), and reload, which reads it again with the same flags and
+// environment.
+func configCmd(name string, args []string, stderr io.Writer) (cfg config.Config, path string, reload func() (config.Config, error), err error) {
+	fs := newFlagSet(name, stderr)
+	p := addConfigFlags(fs)
+	if err := parseFlags(fs, args); err != nil {
+		return config.Config{}, "", nil, err
+	}
+	env := os.Environ()
+	reload = func() (config.Config, error) { return loadConfig(*p, fs, env) }
+	cfg, err = reload()
+	return cfg, *p, reload, err
 }
 
 // newLogger is the only place that chooses where logs go.
