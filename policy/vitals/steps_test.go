@@ -1430,3 +1430,90 @@ func TestArterialShiftsWithoutWitness35(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) { checkHeightShift(t, tc.at, 0, true) })
 	}
 }
+
+// TestPressureFallSampledAtMinute (session 38, wardart38): at a one-minute
+// cadence a pressure falling over 90 s–2 min lands mostly in one message
+// and ends in the next: a vasopressor syringe changed (−30/14/20 over 90 s,
+// the heart rate up 6, back over 2 min after 3 min: two thirds of the fall
+// in the first message) or a propofol bolus (−35/15/22 over 2 min, half in
+// the first, back over 10 min). Main before it: rate_of_change on the
+// arterial pressures (situations_test.go's pressor-syringe-swap on 13 of 20
+// seeds, propofol-bolus on 6). The same fall written whole into one message
+// and held, or a fall whose second message stays where the first put it,
+// is still reported, as is a fall that begins with a quarter of it the
+// message before (only the message after the first tells a ramp).
+func TestPressureFallSampledAtMinute(t *testing.T) {
+	tests := []struct {
+		name      string
+		ds, dd, m float64             // the fall's systolic, diastolic and mean
+		heart     float64             // the heart rate's answer at the full fall
+		share     func(i int) float64 // the share of the fall in message i after the line's first hour
+		report    bool
+	}{
+		{"vasopressor syringe changed: 2/3, then all; back the same way 2 min later", -30, -14, -20, 6, func(i int) float64 {
+			if i < 4 {
+				return [...]float64{2.0 / 3, 1, 1, 2.0 / 3}[i]
+			}
+			return 0
+		}, false},
+		{"propofol bolus: 1/2, then all, back over 10 min", -35, -15, -22, -5, func(i int) float64 {
+			switch {
+			case i == 0:
+				return 0.5
+			case i < 5:
+				return 1
+			}
+			return max(0, 1-float64(i-4)/10)
+		}, false},
+		{"forged: all in one message, held", -30, -14, -20, 0, func(i int) float64 { return b2f(i < 30) }, true},
+		{"forged: all in one message, the next a tenth further", -30, -14, -20, 0, func(i int) float64 {
+			return b2f(i < 30) * min(1.1, 1+0.1*float64(i))
+		}, true},
+		{"vasopressor syringe changed, its level forged back in one message 30 min later", -30, -14, -20, 6, func(i int) float64 {
+			return [...]float64{2.0 / 3, 1}[min(i, 1)] * b2f(i < 30)
+		}, true},
+		{"a quarter the message before, the rest in one message, held", -30, -14, -20, 0, func(i int) float64 {
+			return b2f(i < 30) // the quarter is in the line's last message before (below)
+		}, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			pre := 0.0
+			if strings.HasPrefix(tc.name, "a quarter") {
+				pre = 0.25
+			}
+			base := every(60, time.Minute, func(i int) msg {
+				f := pre * b2f(i == 59)
+				return artFallen(i, 80, f*tc.ds, f*tc.dd, f*tc.m)
+			})
+			fall := every(60, time.Minute, func(i int) msg {
+				f := tc.share(i)
+				return artFallen(i+60, 80+f*tc.heart, f*tc.ds, f*tc.dd, f*tc.m)
+			})
+			fs := run(t, vitals.DefaultConfig(), then(base, time.Minute, fall))
+			n := 0
+			for _, f := range fs {
+				t.Logf("%s %s %v %g from %g", f.Rule, f.Parameter, f.ObservedAt.Sub(t0), f.Value, f.Other)
+				if f.Rule == "rate_of_change" || f.Rule == "drift_return" {
+					n++
+				}
+			}
+			if tc.report && n == 0 {
+				t.Errorf("the forged fall was not reported; rules fired %q", rulesOf(fs))
+			}
+			if !tc.report && n > 0 {
+				t.Errorf("a fall over more than one sample at a one-minute cadence was reported; rules fired %q", rulesOf(fs))
+			}
+		})
+	}
+}
+
+// artFallen is message i of a line at 120/70/90 moved by ds/dd/dm, the
+// monitor's integers with a little noise, the heart rate h.
+func artFallen(i int, h, ds, dd, dm float64) msg {
+	m := vitalsAt(i, h, h, 96)
+	n := float64(i%3 - 1)
+	m.rows = append(m.rows, rr(wobble(16, i+3)), artS(num(math.Round(120+ds+n))), artD(num(math.Round(70+dd+float64((i/2)%3-1)))),
+		artM(num(math.Round(90+dm+n))), temp("37.0"))
+	return m
+}

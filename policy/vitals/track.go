@@ -232,6 +232,7 @@ type track struct {
 	lineSince      int64
 	lineFrom       float32
 	lineLo, lineHi int8
+	exRamp         bool // the arterial excursion open, or judged in the previous message, was a change longer than the cadence, sampled twice (rampSampled; kept here, in padding)
 }
 
 // baseline returns the median of the recent values and whether there are
@@ -256,6 +257,7 @@ func median5(b *[baseN]float64) float64 {
 // baseN. A full ring whose oldest value is v, bit for bit (a steady channel),
 // is unchanged, and so is its median.
 func (t *track) push(v float64) {
+	t.exRamp = false // a value outside excursions: what follows is no longer the ramp's return (rampBack)
 	same := t.nb == baseN && math.Float64bits(t.base[t.bi]) == math.Float64bits(v)
 	t.base[t.bi] = v
 	t.bi = (t.bi + 1) % baseN
@@ -269,7 +271,7 @@ func (t *track) reset(v float64) {
 	for i := range t.base {
 		t.base[i] = v
 	}
-	t.nb, t.exN, t.med = baseN, 0, v
+	t.nb, t.exN, t.med, t.exRamp = baseN, 0, v, false
 }
 
 // undoes reports whether a new level v is the channel going back to where
@@ -836,6 +838,8 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 				s.cancelBox(p)
 				continue // the baseline stays in the true unit
 			}
+			rampBack := arterial(p) && t.exRamp && t.rampBack(c.v, b) // before exPre and exPeak are this excursion's
+			t.exRamp = false
 			t.exN, t.exPre, t.exStart, t.exPartner, t.exSeg, t.exPeak = 1, b, now, partner[p] || (p == pSpO2 && beat), c.seg, c.v
 			if arterial(p) {
 				s.cuffHeld &^= artBit(p) | cuffOver(p)
@@ -858,7 +862,7 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 			if partnerNudged[p] {
 				t.exNudged = 1
 			}
-			t.exAbrupt = math.Abs(c.v-prevV) >= 0.6*math.Abs(dev)
+			t.exAbrupt = math.Abs(c.v-prevV) >= 0.6*math.Abs(dev) && !rampBack
 			t.exLevel = s.levelBack && arterial(p)
 			t.exJump = float32(math.Abs(c.v - prevV))
 			t.exBack = p == pRR && s.jumpedBack(c.v, dev, b, now)
@@ -1009,6 +1013,9 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 			continue
 		}
 		t.exN = min(t.exN, 254) + 1
+		if t.exN == 2 && arterial(p) && t.rampSampled(c.v, now) {
+			t.exAbrupt, t.exRamp = false, true // a fall or rise longer than the cadence, sampled twice (rampSampled)
+		}
 		t.exSum += c.v
 		t.exPartner = t.exPartner || partner[p]
 		t.exBeyond = t.exBeyond || partnerShifted[p]
@@ -1056,7 +1063,9 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 		if step && !undone {
 			dst = em.add(dst, rRate, p, c.seg, c.at, c.v, t.exPre, min(lo, small), "", "stepped to a new level with no related channel moving")
 		}
+		ramp := t.exRamp
 		t.reset(c.v)
+		t.exRamp = ramp // judged here: the next message may be its return (rampBack)
 		switch {
 		case undone:
 			t.undoOK = false
