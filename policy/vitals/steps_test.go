@@ -1517,3 +1517,68 @@ func artFallen(i int, h, ds, dd, dm float64) msg {
 		artM(num(math.Round(90+dm+n))), temp("37.0"))
 	return m
 }
+
+// TestRampSampledForgeries38 (review38): rampSampled excuses a change whose
+// second message carried it on, at a cadence of 30 s or more, and rampBack
+// the change's return. Neither may excuse what a forger writes more cheaply
+// than a ramp over three messages: a level forged at a fast cadence whose
+// second part arrives after the pressures were left out of the messages
+// between (the line's cadence is the monitor's, not the gap's); a level
+// written whole whose second message overshoots by two fifths and comes back
+// to it (the level held is the first message's); a "return" after an
+// excused fall that goes on past the level the fall left, to a forged
+// level beyond it. Each is held to the end: only the step is judged (the
+// systolic's; main reports each).
+func TestRampSampledForgeries38(t *testing.T) {
+	const ds, dd, dm = -30, -14, -20
+	tests := []struct {
+		name  string
+		step  time.Duration
+		share func(i int) (float64, bool) // the share of the fall in message i after the first hour, and whether it carries the pressures
+		from  int                         // the forged part begins at message from: findings before it do not count
+	}{
+		{"10 s: three quarters, the pressures left out for 20 s, the rest", 10 * time.Second, func(i int) (float64, bool) {
+			switch {
+			case i == 0:
+				return 0.75, true
+			case i < 3:
+				return 0, false
+			}
+			return 1, true
+		}, 0},
+		{"60 s: all in one message, the next two fifths further, back to the level and held", time.Minute, func(i int) (float64, bool) {
+			return [...]float64{1, 1.4, 1}[min(i, 2)], true
+		}, 0},
+		{"60 s: a fall over three messages, its return on past the level it left by 80 % of it", time.Minute, func(i int) (float64, bool) {
+			if i < 5 {
+				return [...]float64{1.0 / 3, 2.0 / 3, 1, 1, 0.5}[i], true
+			}
+			return -0.8, true
+		}, 5},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			n := int(time.Hour / tc.step)
+			base := every(n, tc.step, func(i int) msg { return artFallen(i, 80, 0, 0, 0) })
+			fall := every(n, tc.step, func(i int) msg {
+				f, ok := tc.share(i)
+				if !ok {
+					return vitalsAt(i+n, 80, 80, 96)
+				}
+				return artFallen(i+n, 80, f*ds, f*dd, f*dm)
+			})
+			fs := run(t, vitals.DefaultConfig(), then(base, tc.step, fall))
+			from := time.Duration(n)*tc.step + time.Duration(tc.from)*tc.step
+			k := 0
+			for _, f := range fs {
+				t.Logf("%s %s %v %g from %g", f.Rule, f.Parameter, f.ObservedAt.Sub(t0), f.Value, f.Other)
+				if f.Rule == "rate_of_change" && f.Parameter == "MDC_PRESS_BLD_ART_SYS" && f.ObservedAt.Sub(t0) >= from {
+					k++
+				}
+			}
+			if k == 0 {
+				t.Errorf("the forged level was not reported; rules fired %q", rulesOf(fs))
+			}
+		})
+	}
+}
