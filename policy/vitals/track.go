@@ -1013,7 +1013,7 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 			continue
 		}
 		t.exN = min(t.exN, 254) + 1
-		if t.exN == 2 && arterial(p) && t.rampSampled(c.v, now) {
+		if t.exN == 2 && arterial(p) && t.rampSampled(c.v, now, s.prevArrival.UnixNano()) {
 			t.exAbrupt, t.exRamp = false, true // a fall or rise longer than the cadence, sampled twice (rampSampled)
 		}
 		t.exSum += c.v
