@@ -960,6 +960,21 @@ func (t *track) rampSampled(v float64, now, prev int64) bool {
 	return first*second > 0 && math.Abs(first) < rampShare*math.Abs(second)
 }
 
+// rampHeld reports whether an excursion rampSampled excused at its second
+// message held, in the messages after its first up to its judgement, on
+// average the level its second reached, so that its first message still
+// holds less than rampShare of that (review38): a drug's fall keeps the
+// level it reached; a level written whole into one message whose next
+// overshoots by a quarter and comes back holds the first message's level,
+// and is a step.
+func (t *track) rampHeld() bool {
+	if t.exN < 2 {
+		return false
+	}
+	first, later := t.exFirst-t.exPre, (t.exSum-t.exFirst)/float64(t.exN-1)-t.exPre
+	return first*later > 0 && math.Abs(first) < rampShare*math.Abs(later)
+}
+
 // rampBack reports whether a new arterial excursion to v from baseline b,
 // beginning in the message after an excursion rampSampled excused was
 // judged (exPre and exPeak still that one's, exRamp set), is that change

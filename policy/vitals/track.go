@@ -1014,7 +1014,7 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 		}
 		t.exN = min(t.exN, 254) + 1
 		if t.exN == 2 && arterial(p) && t.rampSampled(c.v, now, s.prevArrival.UnixNano()) {
-			t.exAbrupt, t.exRamp = false, true // a fall or rise longer than the cadence, sampled twice (rampSampled)
+			t.exRamp = true // a fall or rise longer than the cadence, sampled twice (rampSampled), if it holds the level (rampHeld, at the judgement)
 		}
 		t.exSum += c.v
 		t.exPartner = t.exPartner || partner[p]
@@ -1043,7 +1043,8 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 		// An end-tidal CO2 of a slow breather that moved by less than its
 		// spike threshold is the depth of its few breaths (fewBreaths).
 		shallow := p == pEtCO2 && math.Abs(t.exPeak-t.exPre) < th && s.fewBreaths()
-		step := !info.ownStep && !t.exShifted && !nudgedAlong && !shallow && t.exWitness && t.abrupt() && held && !s.neoRRWarming(p, t.exStart) && em.on(rRate)
+		ramp := t.exRamp && t.rampHeld()
+		step := !info.ownStep && !t.exShifted && !nudgedAlong && !shallow && t.exWitness && t.abrupt() && !ramp && held && !s.neoRRWarming(p, t.exStart) && em.on(rRate)
 		undone := t.undoes(c.v, lo) && (!t.undoCorr || s.partnersSettled(p)) || lineReturned(p, c.v-t.exPre, &lineBack) || t.exLevel
 		if t.exN <= maxSpike && (!step || undone) {
 			continue // judged this early only to be reported (exBack); else followed on as any excursion
@@ -1063,7 +1064,6 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 		if step && !undone {
 			dst = em.add(dst, rRate, p, c.seg, c.at, c.v, t.exPre, min(lo, small), "", "stepped to a new level with no related channel moving")
 		}
-		ramp := t.exRamp
 		t.reset(c.v)
 		t.exRamp = ramp // judged here: the next message may be its return (rampBack)
 		switch {
