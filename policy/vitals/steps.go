@@ -984,9 +984,14 @@ func (t *track) rampHeld() bool {
 // effect wearing off over 90 s–2 min at a one-minute cadence comes back in
 // two messages as it went, and the judgement may fall between them; the
 // second is no step from the first.
+//
+// The return ends within a quarter of the change past the level it left
+// (review38): a "return" that goes on beyond it, to a level as far the
+// other way, is a new level no drug wearing off explains.
 func (t *track) rampBack(v, b float64) bool {
 	back, part := v-t.exPeak, b-t.exPeak
-	return back*(t.exPre-t.exPeak) > 0 && part*back > 0 && math.Abs(part) > (1-rampShare)*math.Abs(back)
+	return back*(t.exPre-t.exPeak) > 0 && part*back > 0 && math.Abs(part) > (1-rampShare)*math.Abs(back) &&
+		math.Abs(back) <= 1.25*math.Abs(t.exPre-t.exPeak)
 }
 
 // narrowArt reports an arterial trace whose pulse pressure is below a

@@ -1555,6 +1555,12 @@ func TestRampSampledForgeries38(t *testing.T) {
 			}
 			return -0.8, true
 		}, 5},
+		{"60 s: an excused fall judged on its way back, its return on past the level it left by 80 % of it", time.Minute, func(i int) (float64, bool) {
+			if i < 4 {
+				return [...]float64{0.6, 1, 1, 0.5}[i], true
+			}
+			return -0.8, true
+		}, 0}, // main reports the fall (abrupt on main), which holds the systolic's finding open over the level forged after
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
