@@ -1013,8 +1013,13 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 			continue
 		}
 		t.exN = min(t.exN, 254) + 1
-		if t.exN == 2 && arterial(p) && t.rampSampled(c.v, now, s.prevArrival.UnixNano()) {
-			t.exRamp = true // a fall or rise longer than the cadence, sampled twice (rampSampled), if it holds the level (rampHeld, at the judgement)
+		if t.exN == 2 && arterial(p) {
+			// A fall or rise longer than the cadence, sampled twice
+			// (rampSampled), if it holds the level (rampHeld, at the
+			// judgement). Set either way: an excursion begun again when a
+			// cuff's occlusion opened (above) is judged by its own second
+			// message, not the one before the cuff (review38).
+			t.exRamp = t.rampSampled(c.v, now, s.prevArrival.UnixNano())
 		}
 		t.exSum += c.v
 		t.exPartner = t.exPartner || partner[p]
