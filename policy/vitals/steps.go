@@ -961,12 +961,14 @@ func (t *track) rampSampled(v float64, now, prev int64) bool {
 }
 
 // rampHeld reports whether an excursion rampSampled excused at its second
-// message held, in the messages after its first up to its judgement, on
-// average the level its second reached, so that its first message still
-// holds less than rampShare of that (review38): a drug's fall keeps the
-// level it reached; a level written whole into one message whose next
+// message held, in its second and third messages, on average the level its
+// second reached, so that its first message still holds less than
+// rampShare of that (review38): a drug's fall keeps the level it reached
+// for a while; a level written whole into one message whose next
 // overshoots by a quarter and comes back holds the first message's level,
-// and is a step.
+// and is a step. Asked at the third message: the fourth, in which a one-
+// minute cadence's excursion is judged, may already be a vasopressor's
+// return (a judgement over it lost 7 of 20 seeds of pressor-syringe-swap).
 func (t *track) rampHeld() bool {
 	if t.exN < 2 {
 		return false

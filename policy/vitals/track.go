@@ -1022,6 +1022,9 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 			t.exRamp = t.rampSampled(c.v, now, s.prevArrival.UnixNano())
 		}
 		t.exSum += c.v
+		if t.exN == 3 && t.exRamp {
+			t.exRamp = t.rampHeld() // the third message kept the level the second reached (review38)
+		}
 		t.exPartner = t.exPartner || partner[p]
 		t.exBeyond = t.exBeyond || partnerShifted[p]
 		t.exShifted = t.exShifted || partnerShifted[p]
@@ -1048,7 +1051,7 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 		// An end-tidal CO2 of a slow breather that moved by less than its
 		// spike threshold is the depth of its few breaths (fewBreaths).
 		shallow := p == pEtCO2 && math.Abs(t.exPeak-t.exPre) < th && s.fewBreaths()
-		ramp := t.exRamp && t.rampHeld()
+		ramp := t.exRamp
 		step := !info.ownStep && !t.exShifted && !nudgedAlong && !shallow && t.exWitness && t.abrupt() && !ramp && held && !s.neoRRWarming(p, t.exStart) && em.on(rRate)
 		undone := t.undoes(c.v, lo) && (!t.undoCorr || s.partnersSettled(p)) || lineReturned(p, c.v-t.exPre, &lineBack) || t.exLevel
 		if t.exN <= maxSpike && (!step || undone) {
