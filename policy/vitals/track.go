@@ -1023,7 +1023,7 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 		}
 		t.exSum += c.v
 		if t.exN == 3 && t.exRamp {
-			t.exRamp = t.rampHeld() // the third message kept the level the second reached (review38)
+			t.exRamp = t.rampHeld(c.v) // the third message stayed past the first's level (review38)
 		}
 		t.exPartner = t.exPartner || partner[p]
 		t.exBeyond = t.exBeyond || partnerShifted[p]
