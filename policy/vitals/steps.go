@@ -960,24 +960,6 @@ func (t *track) rampSampled(v float64, now, prev int64) bool {
 	return first*second > 0 && math.Abs(first) < rampShare*math.Abs(second)
 }
 
-// rampHeld reports whether the third message v of an excursion rampSampled
-// excused at its second stayed beyond its first message's level, the way
-// the second carried it on, by at least a quarter of that carrying-on
-// (review38): a drug's fall keeps, for a while, a level past the first
-// message's, wandering about the second's; a level written whole into one
-// message whose next overshoots by a quarter or more and comes back holds
-// the first message's level, and is a step. Asked at the third message
-// (exPeak is still the second's value): the fourth, in which a one-minute
-// cadence's excursion is judged, may already be a vasopressor's return (a
-// mean over the second to the fourth lost 7 of 20 seeds of
-// pressor-syringe-swap), and a mean of the second and third lost two
-// sedation falls of corpus6 whose third wandered back by half the
-// carrying-on (s1 m0047 84, s3 m0086 247).
-func (t *track) rampHeld(v float64) bool {
-	on, kept := t.exPeak-t.exFirst, v-t.exFirst
-	return on*kept > 0 && math.Abs(kept) >= 0.25*math.Abs(on)
-}
-
 // rampBack reports whether a new arterial excursion to v from baseline b,
 // beginning in the message after an excursion rampSampled excused was
 // judged (exPre and exPeak still that one's, exRamp set), is that change

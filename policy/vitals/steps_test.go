@@ -1523,12 +1523,16 @@ func artFallen(i int, h, ds, dd, dm float64) msg {
 // the change's return. Neither may excuse what a forger writes more cheaply
 // than a ramp over three messages: a level forged at a fast cadence whose
 // second part arrives after the pressures were left out of the messages
-// between (the line's cadence is the monitor's, not the gap's); a level
-// written whole whose second message overshoots by two fifths and comes back
-// to it (the level held is the first message's); a "return" after an
-// excused fall that goes on past the level the fall left, to a forged
-// level beyond it. Each is held to the end: only the step is judged (the
-// systolic's; main reports each).
+// between (the line's cadence is the monitor's, not the gap's); a "return"
+// after an excused fall that goes on past the level the fall left, to a
+// forged level beyond it. Each is held to the end: only the step is judged
+// (the systolic's; main reports each). Not here: a level written whole
+// whose second message overshoots by a quarter and comes back, excused as
+// a ramp; it costs a forger what three quarters and the rest cost (the
+// excuse itself), and a sedation bolus's nadir and partial recovery has
+// its shape (corpus6 training s1 m0018 61: mean 94, 81, 74, 80, 77; a
+// rampHeld asking the third message to stay past the first's level
+// reported it again).
 func TestRampSampledForgeries38(t *testing.T) {
 	const ds, dd, dm = -30, -14, -20
 	tests := []struct {
@@ -1545,9 +1549,6 @@ func TestRampSampledForgeries38(t *testing.T) {
 				return 0, false
 			}
 			return 1, true
-		}, 0},
-		{"60 s: all in one message, the next two fifths further, back to the level and held", time.Minute, func(i int) (float64, bool) {
-			return [...]float64{1, 1.4, 1}[min(i, 2)], true
 		}, 0},
 		{"60 s: a fall over three messages, its return on past the level it left by 80 % of it", time.Minute, func(i int) (float64, bool) {
 			if i < 5 {

@@ -1015,16 +1015,13 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 		t.exN = min(t.exN, 254) + 1
 		if t.exN == 2 && arterial(p) {
 			// A fall or rise longer than the cadence, sampled twice
-			// (rampSampled), if it holds the level (rampHeld, at the
-			// judgement). Set either way: an excursion begun again when a
-			// cuff's occlusion opened (above) is judged by its own second
-			// message, not the one before the cuff (review38).
+			// (rampSampled): not abrupt (below, at the judgement). Set
+			// either way: an excursion begun again when a cuff's occlusion
+			// opened (above) is judged by its own second message, not the
+			// one before the cuff (review38).
 			t.exRamp = t.rampSampled(c.v, now, s.prevArrival.UnixNano())
 		}
 		t.exSum += c.v
-		if t.exN == 3 && t.exRamp {
-			t.exRamp = t.rampHeld(c.v) // the third message stayed past the first's level (review38)
-		}
 		t.exPartner = t.exPartner || partner[p]
 		t.exBeyond = t.exBeyond || partnerShifted[p]
 		t.exShifted = t.exShifted || partnerShifted[p]
