@@ -970,13 +970,16 @@ func (t *track) rampSampled(v float64, now, prev int64) bool {
 // two messages as it went, and the judgement may fall between them; the
 // second is no step from the first.
 //
-// The return ends within a quarter of the change past the level it left
+// The return ends within half the change past the level it left
 // (review38): a "return" that goes on beyond it, to a level as far the
-// other way, is a new level no drug wearing off explains.
+// other way, is a new level no drug wearing off explains. Half, not a
+// quarter: a vasopressor's new syringe may surge past the level before
+// the change (a quarter added a systolic finding on one seed of
+// pressor-syringe-swap at 60 s).
 func (t *track) rampBack(v, b float64) bool {
 	back, part := v-t.exPeak, b-t.exPeak
 	return back*(t.exPre-t.exPeak) > 0 && part*back > 0 && math.Abs(part) > (1-rampShare)*math.Abs(back) &&
-		math.Abs(back) <= 1.25*math.Abs(t.exPre-t.exPeak)
+		math.Abs(back) <= 1.5*math.Abs(t.exPre-t.exPeak)
 }
 
 // narrowArt reports an arterial trace whose pulse pressure is below a
