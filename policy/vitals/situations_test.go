@@ -281,7 +281,9 @@ var situations = []situation{
 		}
 	}, nil, nil},
 	// A propofol bolus: the arterial pressure falling 35/15/22 over 2 min, breathing slower, etCO2 up 5, back over
-	// 10 min. Known at 60 s: the fall is one message and reported as a step on 6 of 20 seeds.
+	// 10 min. Known at 60 s: a step on the systolic on 1 of 20 seeds, in the 10-min recovery (the patient's wander
+	// on the ramp); the fall itself, half in one message and the rest in the next, is no step since session 38
+	// (wardart38, rampSampled; 6 of 20 before).
 	{"propofol-bolus", wardOpts{art: true, co2: true}, 80, func(r *rand.Rand) func(time.Duration, *vit) {
 		return func(t time.Duration, v *vit) {
 			d := rise(t, evT, 2*time.Minute) - rise(t, evT+5*time.Minute, 10*time.Minute)
@@ -352,7 +354,9 @@ var situations = []situation{
 		}
 	}, nil, []time.Duration{2 * sec, 10 * sec}},
 	// A vasopressor syringe changed: the arterial pressure falling 30/14/20 over 90 s, the heart rate up 6, back
-	// over 2 min after 3 min. Known at 60 s: a step on 13 of 20 seeds (c5art35's vasopressor ends).
+	// over 2 min after 3 min. Known at 60 s: a step on 3 of 20 seeds (13 before session 38's wardart38,
+	// rampSampled and rampBack): on the diastolic or the mean whose fall the patient's wander put more than 80 % into
+	// its first message (2), or the mean's return judged from the level it fell to (1).
 	{"pressor-syringe-swap", wardOpts{art: true, co2: true}, 80, func(r *rand.Rand) func(time.Duration, *vit) {
 		return func(t time.Duration, v *vit) {
 			d := rise(t, evT, 90*sec) - rise(t, evT+3*time.Minute, 2*time.Minute)

@@ -925,6 +925,63 @@ func (t *track) abrupt() bool {
 		float64(t.exJump) >= stepNoise*t.noise
 }
 
+// rampCadence is the shortest interval between messages at which an
+// arterial pressure change lasting one to two intervals (a drug's fall over
+// 90 s–2 min) lands mostly in one message (see rampSampled).
+const rampCadence = 30 * time.Second
+
+// rampShare is the share of the shift reached by an arterial excursion's
+// second message that its first must exceed to be one message's change
+// (see rampSampled, rampBack).
+const rampShare = 0.8
+
+// rampSampled reports whether an arterial excursion's second message, value
+// v at now, arriving at least rampCadence after its first, carried the
+// excursion on the same way, so that its first message held less than
+// rampShare of the shift reached (session 38, wardart38): a pressure
+// falling over 90 s–2 min (a vasopressor syringe changed, a propofol or
+// sedation bolus) sampled every minute shows half to two thirds of its
+// fall in one message and the rest in the next, the heart rate moving a
+// few beats or not at all; a forged level, of one amount or one factor, is
+// written whole into one message, and the next wanders around it by the
+// patient's own scatter. Such an excursion is not abrupt; the two-message
+// shape is judged per pressure, so a forged level is excused only when each
+// of the line's pressures wandered on by a quarter of its jump. The second
+// message must be the stream's next after the first (prev, the arrival of
+// the message before this one, is the excursion's start): the monitor's
+// cadence is slow, not the line's rows left out of the messages between
+// (review38: a level forged at 10 s, three quarters in one message, the
+// pressures left out for 20 s, the rest in the next, was excused).
+func (t *track) rampSampled(v float64, now, prev int64) bool {
+	if now-t.exStart < int64(rampCadence) || prev != t.exStart {
+		return false
+	}
+	first, second := t.exFirst-t.exPre, v-t.exPre
+	return first*second > 0 && math.Abs(first) < rampShare*math.Abs(second)
+}
+
+// rampBack reports whether a new arterial excursion to v from baseline b,
+// beginning in the message after an excursion rampSampled excused was
+// judged (exPre and exPeak still that one's, exRamp set), is that change
+// going back the way it came: the baseline, the value at which it was
+// judged, lies on the way back from its peak toward the level it left and
+// holds more than 1 − rampShare of the way from the peak to v. A drug's
+// effect wearing off over 90 s–2 min at a one-minute cadence comes back in
+// two messages as it went, and the judgement may fall between them; the
+// second is no step from the first.
+//
+// The return ends within half the change past the level it left
+// (review38): a "return" that goes on beyond it, to a level as far the
+// other way, is a new level no drug wearing off explains. Half, not a
+// quarter: a vasopressor's new syringe may surge past the level before
+// the change (a quarter added a systolic finding on one seed of
+// pressor-syringe-swap at 60 s).
+func (t *track) rampBack(v, b float64) bool {
+	back, part := v-t.exPeak, b-t.exPeak
+	return back*(t.exPre-t.exPeak) > 0 && part*back > 0 && math.Abs(part) > (1-rampShare)*math.Abs(back) &&
+		math.Abs(back) <= 1.5*math.Abs(t.exPre-t.exPeak)
+}
+
 // narrowArt reports an arterial trace whose pulse pressure is below a
 // quarter of its mean (at least 12 mmHg), the shape damping leaves (see
 // damped, which also asks where the pressures moved).

@@ -232,6 +232,7 @@ type track struct {
 	lineSince      int64
 	lineFrom       float32
 	lineLo, lineHi int8
+	exRamp         bool // the arterial excursion open, or judged in the previous message, was a change longer than the cadence, sampled twice (rampSampled; kept here, in padding)
 }
 
 // baseline returns the median of the recent values and whether there are
@@ -256,6 +257,7 @@ func median5(b *[baseN]float64) float64 {
 // baseN. A full ring whose oldest value is v, bit for bit (a steady channel),
 // is unchanged, and so is its median.
 func (t *track) push(v float64) {
+	t.exRamp = false // a value outside excursions: what follows is no longer the ramp's return (rampBack)
 	same := t.nb == baseN && math.Float64bits(t.base[t.bi]) == math.Float64bits(v)
 	t.base[t.bi] = v
 	t.bi = (t.bi + 1) % baseN
@@ -269,7 +271,7 @@ func (t *track) reset(v float64) {
 	for i := range t.base {
 		t.base[i] = v
 	}
-	t.nb, t.exN, t.med = baseN, 0, v
+	t.nb, t.exN, t.med, t.exRamp = baseN, 0, v, false
 }
 
 // undoes reports whether a new level v is the channel going back to where
@@ -836,6 +838,8 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 				s.cancelBox(p)
 				continue // the baseline stays in the true unit
 			}
+			rampBack := arterial(p) && t.exRamp && t.rampBack(c.v, b) // before exPre and exPeak are this excursion's
+			t.exRamp = false
 			t.exN, t.exPre, t.exStart, t.exPartner, t.exSeg, t.exPeak = 1, b, now, partner[p] || (p == pSpO2 && beat), c.seg, c.v
 			if arterial(p) {
 				s.cuffHeld &^= artBit(p) | cuffOver(p)
@@ -858,7 +862,7 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 			if partnerNudged[p] {
 				t.exNudged = 1
 			}
-			t.exAbrupt = math.Abs(c.v-prevV) >= 0.6*math.Abs(dev)
+			t.exAbrupt = math.Abs(c.v-prevV) >= 0.6*math.Abs(dev) && !rampBack
 			t.exLevel = s.levelBack && arterial(p)
 			t.exJump = float32(math.Abs(c.v - prevV))
 			t.exBack = p == pRR && s.jumpedBack(c.v, dev, b, now)
@@ -1009,6 +1013,14 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 			continue
 		}
 		t.exN = min(t.exN, 254) + 1
+		if t.exN == 2 && arterial(p) {
+			// A fall or rise longer than the cadence, sampled twice
+			// (rampSampled): not abrupt (below, at the judgement). Set
+			// either way: an excursion begun again when a cuff's occlusion
+			// opened (above) is judged by its own second message, not the
+			// one before the cuff (review38).
+			t.exRamp = t.rampSampled(c.v, now, s.prevArrival.UnixNano())
+		}
 		t.exSum += c.v
 		t.exPartner = t.exPartner || partner[p]
 		t.exBeyond = t.exBeyond || partnerShifted[p]
@@ -1036,7 +1048,8 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 		// An end-tidal CO2 of a slow breather that moved by less than its
 		// spike threshold is the depth of its few breaths (fewBreaths).
 		shallow := p == pEtCO2 && math.Abs(t.exPeak-t.exPre) < th && s.fewBreaths()
-		step := !info.ownStep && !t.exShifted && !nudgedAlong && !shallow && t.exWitness && t.abrupt() && held && !s.neoRRWarming(p, t.exStart) && em.on(rRate)
+		ramp := t.exRamp
+		step := !info.ownStep && !t.exShifted && !nudgedAlong && !shallow && t.exWitness && t.abrupt() && !ramp && held && !s.neoRRWarming(p, t.exStart) && em.on(rRate)
 		undone := t.undoes(c.v, lo) && (!t.undoCorr || s.partnersSettled(p)) || lineReturned(p, c.v-t.exPre, &lineBack) || t.exLevel
 		if t.exN <= maxSpike && (!step || undone) {
 			continue // judged this early only to be reported (exBack); else followed on as any excursion
@@ -1057,6 +1070,7 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 			dst = em.add(dst, rRate, p, c.seg, c.at, c.v, t.exPre, min(lo, small), "", "stepped to a new level with no related channel moving")
 		}
 		t.reset(c.v)
+		t.exRamp = ramp // judged here: the next message may be its return (rampBack)
 		switch {
 		case undone:
 			t.undoOK = false
