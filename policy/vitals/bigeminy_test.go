@@ -505,6 +505,68 @@ func TestAFOnsetEveryMinute(t *testing.T) {
 	checkRules(t, only(run(t, vitals.DefaultConfig(), ecgAlone), "hr_pr_agreement"), "hr_pr_agreement")
 }
 
+// TestAFDeficitDipsEveryMinute: AF at a 60 s cadence whose deficit, a new
+// minute's beat mix in each sample, lies 12-29 below a heart rate jumping
+// about 130: it dips below 15 now and then and each disagreement begins
+// anew inside the rhythm, its levels before already AF's (hrAlone
+// undecided), its deficit varying as much as the heart rate jumps
+// (jumpsTogether false), the sinus minutes still in irregular's 16 changes.
+// It began from a deficit already there by less than the limit (withinAF)
+// with the heart rate rough now and jumping over its last three changes: not
+// reported, whichever minute the AF began in. The same AF with its ECG
+// heart rate replaced by a moving average of itself from minute 12 on (the
+// pulse still jumping: the rhythm shown no more), and a pulse rate offset
+// 30 below the heart rate from minute 4 on a patient whose AF keeps the
+// pulse 0-4 below the heart rate (a jump of 30 into the disagreement, from
+// rates that agreed), are reported.
+func TestAFDeficitDipsEveryMinute(t *testing.T) {
+	const step = 60 * time.Second
+	bed := func(h, p float64, i int) msg {
+		return msg{rows: []row{hr(num(h)), pr(num(p)), spo2("96"), rr(wobble(16, i)), temp("37.0")}}
+	}
+	sinus := every(40, step, func(i int) msg {
+		g := rand.New(rand.NewPCG(uint64(i), 45))
+		h := 82 + float64(g.IntN(5)-2)
+		return bed(h, h+float64(g.IntN(3)-1), i)
+	})
+	beat := func(i int) float64 { return 128 + float64(rand.New(rand.NewPCG(uint64(i), 51)).IntN(25)-12) }
+	deficit := func(i int) float64 {
+		g := rand.New(rand.NewPCG(uint64(i), 52))
+		if i%100 < 5 {
+			return 11 + float64(g.IntN(4)) // the first minutes: 11-14, below the limit
+		}
+		return 12 + float64(g.IntN(14))
+	}
+	for seed := range 12 {
+		af := every(40, step, func(i int) msg {
+			j := i + 100*seed
+			return bed(beat(j), beat(j)-deficit(j), i+40)
+		})
+		if fs := only(run(t, vitals.DefaultConfig(), then(sinus, step, af)), "hr_pr_agreement"); len(fs) > 0 {
+			t.Errorf("AF %d: its deficit dipping below 15 reported at %v", seed, fs[0].Value)
+		}
+	}
+	smoothed := every(40, step, func(i int) msg {
+		if i < 12 {
+			return bed(beat(i), beat(i)-deficit(i), i+40)
+		}
+		sum := 0.0
+		for k := range 8 {
+			sum += beat(i - k)
+		}
+		return bed(math.Round(sum/8), beat(i)-deficit(i), i+40)
+	})
+	checkRules(t, only(run(t, vitals.DefaultConfig(), then(sinus, step, smoothed)), "hr_pr_agreement"), "hr_pr_agreement")
+	offset := every(40, step, func(i int) msg {
+		p := beat(i) - float64(rand.New(rand.NewPCG(uint64(i), 53)).IntN(5))
+		if i >= 4 {
+			p -= 30
+		}
+		return bed(beat(i), p, i+40)
+	})
+	checkRules(t, only(run(t, vitals.DefaultConfig(), then(sinus, step, offset)), "hr_pr_agreement"), "hr_pr_agreement")
+}
+
 // TestJumpsTogetherAfterPulseGap (review37d): jumpsTogether's d0, the
 // deficit's change into the disagreement's first sample, must be the change
 // from the message before. A forged pulse offset 35 below a heart rate that
