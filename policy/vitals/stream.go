@@ -1527,7 +1527,7 @@ func (s *stream) hrpr(e *Engine, em *emitter, arrival time.Time, dst []Finding) 
 				// message opened any pulse deficit for 16 messages
 				// (review37d, TestDeficitAfterHeartGap).
 				explained = true
-			case s.irregular(hc.Irregular) || dg.af || s.afQuiet(hc.Irregular) || dg.alone == -2 && s.roughNow(hc.Irregular) || (dg.alone == 0 || dg.alone == -2) && dg.jumpsTogether(s, hr.v, hc.Irregular) || dg.alone <= 0 && dg.within && s.tracks[pHR].roughNow >= hc.Irregular && dg.meanJump(s, hr.v) >= hc.Irregular:
+			case s.irregular(hc.Irregular) || dg.af || s.afQuiet(hc.Irregular) || dg.alone == -2 && s.roughNow(hc.Irregular) || (dg.alone == 0 || dg.alone == -2) && dg.jumpsTogether(s, hr.v, hc.Irregular) || dg.alone <= 0 && dg.within && s.tracks[pHR].roughNow >= hc.Irregular && dg.meanJump(s, hr.v) >= hc.Irregular && float64(dg.locked.dv+dg.locked.d0) >= hc.Irregular*float64(dg.locked.nv+1):
 				if th = hc.HROverPR; -d <= th && !(s.neonatal && dg.locked.held(hc.Irregular)) {
 					explained = true // AF (on a neonate, a pleth thrown about by crying)
 				}
@@ -1554,7 +1554,13 @@ func (s *stream) hrpr(e *Engine, em *emitter, arrival time.Time, dst []Finding) 
 // channel found to have begun the disagreement alone (hrAlone not 1), the
 // heart rate rough now (its mean second difference over about the last
 // smoothWindow samples, roughNow's, at least Irregular) and jumping since
-// (meanJump, at least Irregular): the rhythm the monitor has shown goes on.
+// (meanJump, at least Irregular), and the deficit varying over the
+// disagreement, its change into the first sample included, by Irregular on
+// average (as onset asks of AF's deficit: varies): the rhythm the monitor
+// has shown goes on, each minute's beat mix losing more or fewer beats. A
+// pulse offset just beyond the limit (corpus2's subtle 17) dips to it and
+// begins anew from a deficit already there as well, but keeps the two
+// sensors' noise.
 // An offset of 30 or more written into one channel jumps into the
 // disagreement's first sample by more than the limit from rates that
 // agreed; a heart rate replaced by a moving average of itself, its pulse
