@@ -710,3 +710,41 @@ func TestDeficitAfterHeartGap(t *testing.T) {
 		checkRules(t, only(run(t, vitals.DefaultConfig(), ts), "hr_pr_agreement"))
 	})
 }
+
+// TestWithinAFNotRamped (review38c): withinAF gives AF's allowance to a
+// disagreement begun from a deficit already there by less than the limit,
+// the heart rate rough and jumping since, the deficit varying. A forger
+// ramping a pulse offset under a regular heart rate (8, then 20, then 40,
+// one message each) and jittering the ECG heart rate and the deficit by
+// 5-10 from the ramp's first message met all of it: the ramp's 8 is the
+// deficit already there, its jump of 12 less than the limit, and the ramp
+// itself makes the deficit vary. At 60 s main38 reported it on 16 of 20
+// runs, afonset38 on 8. The heart rate must have been irregular before
+// the disagreement began (jumpedBefore), as in AF minutes after its onset.
+func TestWithinAFNotRamped(t *testing.T) {
+	const step = 60 * time.Second
+	bed := func(h, p float64, i int) msg {
+		return msg{rows: []row{hr(num(h)), pr(num(p)), spo2("96"), rr(wobble(16, i)), temp("37.0")}}
+	}
+	sgn := func(g *rand.Rand) float64 { return float64(2*g.IntN(2) - 1) }
+	reported := 0
+	for seed := uint64(1); seed <= 20; seed++ {
+		sinus := every(40, step, func(i int) msg {
+			g := rand.New(rand.NewPCG(uint64(i), seed))
+			h := 130 + float64(g.IntN(5)-2)
+			return bed(h, h+float64(g.IntN(3)-1), i)
+		})
+		forged := every(30, step, func(i int) msg {
+			g := rand.New(rand.NewPCG(uint64(i+40), seed))
+			h := 130 + float64(g.IntN(5)-2) + sgn(g)*float64(5+g.IntN(6))
+			off := [3]float64{8, 20, 40 + sgn(g)*float64(5+g.IntN(6))}[min(i, 2)]
+			return bed(h, h-off, i+40)
+		})
+		if fs := only(run(t, vitals.DefaultConfig(), then(sinus, step, forged)), "hr_pr_agreement"); len(fs) > 0 {
+			reported++
+		}
+	}
+	if reported < 16 { // main38: 16
+		t.Errorf("pulse offset ramped 8, 20, 40 under a jittered ECG: reported on %d of 20 runs, want at least 16", reported)
+	}
+}
