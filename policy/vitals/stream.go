@@ -1485,7 +1485,7 @@ func (s *stream) hrpr(e *Engine, em *emitter, arrival time.Time, dst []Finding) 
 			dg.locked.d0, dg.within = -1, false
 			if hp, pp := &s.prev[pHR], &s.prev[q]; hp.ok && pp.ok && hp.at.Equal(s.prevArrival) && pp.at.Equal(s.prevArrival) {
 				dg.locked.d0 = float32(math.Abs(d - (pp.v - hp.v)))
-				dg.within = withinAF(hp.v-pp.v, float64(dg.locked.d0), hc.Deficit)
+				dg.within = withinAF(hp.v-pp.v, float64(dg.locked.d0), hc.Deficit) && s.jumpedBefore(hc.Irregular)
 			}
 		}
 		dg.locked.see(d, hr.v)
@@ -1561,6 +1561,10 @@ func (s *stream) hrpr(e *Engine, em *emitter, arrival time.Time, dst []Finding) 
 // pulse offset just beyond the limit (corpus2's subtle 17) dips to it and
 // begins anew from a deficit already there as well, but keeps the two
 // sensors' noise.
+// hrpr also asks the heart rate to have been irregular before the
+// disagreement began (jumpedBefore): a ramped offset under an ECG jittered
+// from the ramp's first message begins from a deficit already there too,
+// its ramp varying the deficit (review38c, TestWithinAFNotRamped).
 // An offset of 30 or more written into one channel jumps into the
 // disagreement's first sample by more than the limit from rates that
 // agreed; a heart rate replaced by a moving average of itself, its pulse
@@ -1642,6 +1646,31 @@ func (dg *disagreement) jumpsTogether(s *stream, h, lim float64) bool {
 	// the same message (review37d, TestJumpsTogetherNotTheLift).
 	return medianReaches(d[:n], max(lim, onsetRough*s.tracks[pHR].rough, 2*float64(l.dv+l.d0)/float64(l.nv+1)))
 }
+
+// jumpedBefore reports a heart rate irregular before the disagreement began:
+// the median of its last withinBefore changes, up to the message just
+// before the disagreement's first sample, at least lim. A disagreement
+// begun anew inside AF comes minutes after the rhythm's onset; a forger
+// ramping a pulse offset (8, then 20, then 40) under an ECG heart rate
+// jittered from the ramp's first message had it begin from a deficit
+// already there by less than the limit, and its own ramp made the deficit
+// vary (review38c, TestWithinAFNotRamped).
+func (s *stream) jumpedBefore(lim float64) bool {
+	if s.hrN < withinBefore+1 {
+		return false
+	}
+	var d [withinBefore]float64
+	h := s.hrBack(0)
+	for k := range withinBefore {
+		v := s.hrBack(k + 1)
+		d[k], h = math.Abs(h-v), v
+	}
+	return medianReaches(d[:], lim)
+}
+
+// withinBefore is how many of the heart rate's changes before a
+// disagreement jumpedBefore judges (half of irregular's).
+const withinBefore = irregularN / 2
 
 // meanJump is the heart rate's mean change over the disagreement's samples
 // (from the one before it to h, the current value), and over its last three
