@@ -505,6 +505,82 @@ func TestAFOnsetEveryMinute(t *testing.T) {
 	checkRules(t, only(run(t, vitals.DefaultConfig(), ecgAlone), "hr_pr_agreement"), "hr_pr_agreement")
 }
 
+// TestAFDeficitDipsEveryMinute: AF at a 60 s cadence whose deficit, a new
+// minute's beat mix in each sample, lies 12-28 below a heart rate jumping
+// about 128 (12-14 in its first 5 minutes): it dips below 15 now and then
+// and each disagreement begins anew inside the rhythm, its levels before
+// already AF's (hrAlone undecided), its deficit varying as much as the
+// heart rate jumps (jumpsTogether false), the sinus minutes still in
+// irregular's 16 changes. It began from a deficit already there by less
+// than the limit (withinAF), the heart rate rough now and jumping, the
+// deficit varying by irregular: reported on at most 2 of 20 runs (7 before;
+// the two left: 4 minutes in which AF's samples happened to change by 4 or
+// less, and hrAlone's smoothed levels, still rising from the sinus minutes,
+// taking the heart rate for one that moved alone). The same AF with its ECG
+// heart rate replaced by a moving average of itself from minute 12 on (the
+// pulse still jumping: the rhythm shown no more), and a pulse rate offset
+// 30 below the heart rate from minute 4 on a patient whose AF keeps the
+// pulse 0-4 below the heart rate (a jump of 30 into the disagreement, from
+// rates that agreed), are reported; so is a pulse offset 17 below the
+// jumping heart rate (with its sensor's noise: it dips to 15 and begins
+// anew from a deficit already there, but does not vary).
+func TestAFDeficitDipsEveryMinute(t *testing.T) {
+	const step = 60 * time.Second
+	bed := func(h, p float64, i int) msg {
+		return msg{rows: []row{hr(num(h)), pr(num(p)), spo2("96"), rr(wobble(16, i)), temp("37.0")}}
+	}
+	sinus := every(40, step, func(i int) msg {
+		g := rand.New(rand.NewPCG(uint64(i), 45))
+		h := 82 + float64(g.IntN(5)-2)
+		return bed(h, h+float64(g.IntN(3)-1), i)
+	})
+	beat := func(i int) float64 { return 128 + float64(rand.New(rand.NewPCG(uint64(i), 51)).IntN(25)-12) }
+	deficit := func(i int) float64 {
+		g := rand.New(rand.NewPCG(uint64(i), 52))
+		if i%100 < 5 {
+			return 12 + float64(g.IntN(3)) // the first minutes: 12-14, below the limit
+		}
+		return 12 + float64(g.IntN(17))
+	}
+	reported := 0
+	for seed := range 20 {
+		af := every(40, step, func(i int) msg {
+			j := i + 100*seed
+			return bed(beat(j), beat(j)-deficit(j), i+40)
+		})
+		if fs := only(run(t, vitals.DefaultConfig(), then(sinus, step, af)), "hr_pr_agreement"); len(fs) > 0 {
+			reported++
+			t.Logf("AF %d: its deficit dipping below 15 reported at %v", seed, fs[0].Value)
+		}
+	}
+	if reported > 2 { // 7 of 20 before withinAF
+		t.Errorf("AF whose deficit dips below 15: reported on %d of 20 runs, want at most 2", reported)
+	}
+	smoothed := every(40, step, func(i int) msg {
+		if i < 12 {
+			return bed(beat(i), beat(i)-deficit(i), i+40)
+		}
+		sum := 0.0
+		for k := range 8 {
+			sum += beat(i - k)
+		}
+		return bed(math.Round(sum/8), beat(i)-deficit(i), i+40)
+	})
+	checkRules(t, only(run(t, vitals.DefaultConfig(), then(sinus, step, smoothed)), "hr_pr_agreement"), "hr_pr_agreement")
+	offset := every(40, step, func(i int) msg {
+		p := beat(i) - float64(rand.New(rand.NewPCG(uint64(i), 53)).IntN(5))
+		if i >= 4 {
+			p -= 30
+		}
+		return bed(beat(i), p, i+40)
+	})
+	checkRules(t, only(run(t, vitals.DefaultConfig(), then(sinus, step, offset)), "hr_pr_agreement"), "hr_pr_agreement")
+	justBeyond := every(40, step, func(i int) msg {
+		return bed(beat(i), beat(i)-17+float64(rand.New(rand.NewPCG(uint64(i), 54)).IntN(4)-1), i+40)
+	})
+	checkRules(t, only(run(t, vitals.DefaultConfig(), then(sinus, step, justBeyond)), "hr_pr_agreement"), "hr_pr_agreement")
+}
+
 // TestJumpsTogetherAfterPulseGap (review37d): jumpsTogether's d0, the
 // deficit's change into the disagreement's first sample, must be the change
 // from the message before. A forged pulse offset 35 below a heart rate that
@@ -633,4 +709,42 @@ func TestDeficitAfterHeartGap(t *testing.T) {
 		ts := gapped(beat, func(h float64, i int) float64 { return h - 20 + noise(i, 53) })
 		checkRules(t, only(run(t, vitals.DefaultConfig(), ts), "hr_pr_agreement"))
 	})
+}
+
+// TestWithinAFNotRamped (review38c): withinAF gives AF's allowance to a
+// disagreement begun from a deficit already there by less than the limit,
+// the heart rate rough and jumping since, the deficit varying. A forger
+// ramping a pulse offset under a regular heart rate (8, then 20, then 40,
+// one message each) and jittering the ECG heart rate and the deficit by
+// 5-10 from the ramp's first message met all of it: the ramp's 8 is the
+// deficit already there, its jump of 12 less than the limit, and the ramp
+// itself makes the deficit vary. At 60 s main38 reported it on 16 of 20
+// runs, afonset38 on 8. The heart rate must have been irregular before
+// the disagreement began (jumpedBefore), as in AF minutes after its onset.
+func TestWithinAFNotRamped(t *testing.T) {
+	const step = 60 * time.Second
+	bed := func(h, p float64, i int) msg {
+		return msg{rows: []row{hr(num(h)), pr(num(p)), spo2("96"), rr(wobble(16, i)), temp("37.0")}}
+	}
+	sgn := func(g *rand.Rand) float64 { return float64(2*g.IntN(2) - 1) }
+	reported := 0
+	for seed := uint64(1); seed <= 20; seed++ {
+		sinus := every(40, step, func(i int) msg {
+			g := rand.New(rand.NewPCG(uint64(i), seed))
+			h := 130 + float64(g.IntN(5)-2)
+			return bed(h, h+float64(g.IntN(3)-1), i)
+		})
+		forged := every(30, step, func(i int) msg {
+			g := rand.New(rand.NewPCG(uint64(i+40), seed))
+			h := 130 + float64(g.IntN(5)-2) + sgn(g)*float64(5+g.IntN(6))
+			off := [3]float64{8, 20, 40 + sgn(g)*float64(5+g.IntN(6))}[min(i, 2)]
+			return bed(h, h-off, i+40)
+		})
+		if fs := only(run(t, vitals.DefaultConfig(), then(sinus, step, forged)), "hr_pr_agreement"); len(fs) > 0 {
+			reported++
+		}
+	}
+	if reported < 16 { // main38: 16
+		t.Errorf("pulse offset ramped 8, 20, 40 under a jittered ECG: reported on %d of 20 runs, want at least 16", reported)
+	}
 }

@@ -619,6 +619,7 @@ type disagreement struct {
 	sh     share     // the pulse's mean share of the heart rate over the disagreement (see share)
 	levels bool      // the heart rate had a level before the disagreement (hrAlone can judge)
 	af     bool      // an irregular rhythm began with the disagreement (see onset)
+	within bool      // the disagreement began from a deficit already there, by less than the limit (see withinAF)
 	un     int       // samples in a row that no allowance explains (see unexplained)
 	unAt   time.Time // arrival of the first of them
 }

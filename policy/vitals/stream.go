@@ -1451,7 +1451,8 @@ func (s *stream) respond(pd *step, rr *RateRule) {
 // with both rates leaving their levels the same way, hrAlone's -2: an
 // arrhythmia's onset seen by both sensors; or a heart rate irregular since
 // a disagreement no channel began alone, its pulse rate sharing the jumps,
-// jumpsTogether: AF's onset at a 60 s cadence); a
+// jumpsTogether: AF's onset at a 60 s cadence; or a disagreement begun anew
+// inside such a heart rate from a deficit already there, withinAF); a
 // pulse rate at 40–65 % of the heart rate is the deficit of bigeminy (every
 // other beat not perfused; its mean share not below shareFloor). Neither
 // allowance holds when the disagreement began with the heart rate leaving its
@@ -1481,9 +1482,10 @@ func (s *stream) hrpr(e *Engine, em *emitter, arrival time.Time, dst []Finding) 
 			// last value across messages without it, and a pulse offset
 			// before a gap in its row would show no jump into the
 			// disagreement that follows the gap (review37d).
-			dg.locked.d0 = -1
+			dg.locked.d0, dg.within = -1, false
 			if hp, pp := &s.prev[pHR], &s.prev[q]; hp.ok && pp.ok && hp.at.Equal(s.prevArrival) && pp.at.Equal(s.prevArrival) {
 				dg.locked.d0 = float32(math.Abs(d - (pp.v - hp.v)))
+				dg.within = withinAF(hp.v-pp.v, float64(dg.locked.d0), hc.Deficit) && s.jumpedBefore(hc.Irregular)
 			}
 		}
 		dg.locked.see(d, hr.v)
@@ -1525,7 +1527,7 @@ func (s *stream) hrpr(e *Engine, em *emitter, arrival time.Time, dst []Finding) 
 				// message opened any pulse deficit for 16 messages
 				// (review37d, TestDeficitAfterHeartGap).
 				explained = true
-			case s.irregular(hc.Irregular) || dg.af || s.afQuiet(hc.Irregular) || dg.alone == -2 && s.roughNow(hc.Irregular) || (dg.alone == 0 || dg.alone == -2) && dg.jumpsTogether(s, hr.v, hc.Irregular):
+			case s.irregular(hc.Irregular) || dg.af || s.afQuiet(hc.Irregular) || dg.alone == -2 && s.roughNow(hc.Irregular) || (dg.alone == 0 || dg.alone == -2) && dg.jumpsTogether(s, hr.v, hc.Irregular) || dg.alone <= 0 && dg.within && s.tracks[pHR].roughNow >= hc.Irregular && dg.meanJump(s, hr.v) >= hc.Irregular && float64(dg.locked.dv+dg.locked.d0) >= hc.Irregular*float64(dg.locked.nv+1):
 				if th = hc.HROverPR; -d <= th && !(s.neonatal && dg.locked.held(hc.Irregular)) {
 					explained = true // AF (on a neonate, a pleth thrown about by crying)
 				}
@@ -1537,6 +1539,38 @@ func (s *stream) hrpr(e *Engine, em *emitter, arrival time.Time, dst []Finding) 
 		dst = em.add(dst, rHRPR, pHR, hr.seg, hr.at, hr.v, pr.v, th, "", "ECG heart rate and pulse rate disagree persistently")
 	}
 	return dst
+}
+
+// withinAF reports a disagreement that began from a pulse deficit already
+// there: in the message before its first sample the pulse rate lay below
+// the heart rate by at least half the limit, and the deficit crossed the
+// limit by a change (jump) smaller than the limit itself. In AF the pulse
+// loses a share of the beats that varies from one minute's beat mix to the
+// next, so the deficit dips below the limit now and then and the
+// disagreement begins anew inside the same rhythm, its levels before
+// already AF's (hrAlone cannot see an onset there, nor jumpsTogether a
+// deficit steadier than the heart rate, nor irregular a median change over
+// 16 samples that still holds the sinus minutes). hrpr asks it with no
+// channel found to have begun the disagreement alone (hrAlone not 1), the
+// heart rate rough now (its mean second difference over about the last
+// smoothWindow samples, roughNow's, at least Irregular) and jumping since
+// (meanJump, at least Irregular), and the deficit varying over the
+// disagreement, its change into the first sample included, by Irregular on
+// average (as onset asks of AF's deficit: varies): the rhythm the monitor
+// has shown goes on, each minute's beat mix losing more or fewer beats. A
+// pulse offset just beyond the limit (corpus2's subtle 17) dips to it and
+// begins anew from a deficit already there as well, but keeps the two
+// sensors' noise.
+// hrpr also asks the heart rate to have been irregular before the
+// disagreement began (jumpedBefore): a ramped offset under an ECG jittered
+// from the ramp's first message begins from a deficit already there too,
+// its ramp varying the deficit (review38c, TestWithinAFNotRamped).
+// An offset of 30 or more written into one channel jumps into the
+// disagreement's first sample by more than the limit from rates that
+// agreed; a heart rate replaced by a moving average of itself, its pulse
+// still jumping, no longer jumps (TestAFDeficitDipsEveryMinute).
+func withinAF(before, jump, lim float64) bool {
+	return before >= lim/2 && jump < lim
 }
 
 // onsetRough is how many times its own learned roughness (a mean |second
@@ -1611,6 +1645,47 @@ func (dg *disagreement) jumpsTogether(s *stream, h, lim float64) bool {
 	// rhythm, and its size must not outweigh the deficit's jump made in
 	// the same message (review37d, TestJumpsTogetherNotTheLift).
 	return medianReaches(d[:n], max(lim, onsetRough*s.tracks[pHR].rough, 2*float64(l.dv+l.d0)/float64(l.nv+1)))
+}
+
+// jumpedBefore reports a heart rate irregular before the disagreement began:
+// the median of its last withinBefore changes, up to the message just
+// before the disagreement's first sample, at least lim. A disagreement
+// begun anew inside AF comes minutes after the rhythm's onset; a forger
+// ramping a pulse offset (8, then 20, then 40) under an ECG heart rate
+// jittered from the ramp's first message had it begin from a deficit
+// already there by less than the limit, and its own ramp made the deficit
+// vary (review38c, TestWithinAFNotRamped).
+func (s *stream) jumpedBefore(lim float64) bool {
+	if s.hrN < withinBefore+1 {
+		return false
+	}
+	var d [withinBefore]float64
+	h := s.hrBack(0)
+	for k := range withinBefore {
+		v := s.hrBack(k + 1)
+		d[k], h = math.Abs(h-v), v
+	}
+	return medianReaches(d[:], lim)
+}
+
+// withinBefore is how many of the heart rate's changes before a
+// disagreement jumpedBefore judges (half of irregular's).
+const withinBefore = irregularN / 2
+
+// meanJump is the heart rate's mean change over the disagreement's samples
+// (from the one before it to h, the current value), and over its last three
+// changes while the disagreement has fewer samples (see withinAF).
+func (dg *disagreement) meanJump(s *stream, h float64) float64 {
+	n := min(max(dg.n, 3), irregularN)
+	if s.hrN < n {
+		return 0
+	}
+	sum := 0.0
+	for k := range n {
+		v := s.hrBack(k)
+		sum, h = sum+math.Abs(h-v), v
+	}
+	return sum / float64(n)
 }
 
 // afQuiet reports AF whose heart rate changes little between most of its
