@@ -339,11 +339,13 @@ var situations = []situation{
 		}
 	}, nil, []time.Duration{2 * sec}},
 	// New-onset AF: the heart rate from 82 to 116-140 irregular, the pulse rate 12-30 below it. Known at 60 s:
-	// hr_pr_agreement on 6 of 20 seeds (13 before session 38's withinAF: a disagreement begun anew from a deficit
+	// hr_pr_agreement on 8 of 20 seeds (13 before session 38's withinAF: a disagreement begun anew from a deficit
 	// already there, by less than the limit, inside a heart rate rough now and jumping, is AF's; the rhythm is told
-	// irregular only after 16 changes, 16 min). Still reported: the onset's own disagreement, its deficit jumping
-	// from none to 20-30 in the first AF minute (3 seeds), a restart jumping by 16 (1), and hrAlone's smoothed
-	// levels, still rising from the sinus minutes, taking the heart rate for one that moved alone (2).
+	// irregular only after 16 changes, 16 min; 6 before review38c asked the heart rate to have been irregular before
+	// the disagreement, jumpedBefore). Still reported: the onset's own disagreement, its deficit jumping from none
+	// to 20-30 in the first AF minute (3 seeds), a restart jumping by 16 (1), hrAlone's smoothed levels, still
+	// rising from the sinus minutes, taking the heart rate for one that moved alone (2), and restarts too soon
+	// after the onset for 8 irregular changes before them (2).
 	{"af-onset", wardOpts{art: true}, 80, func(r *rand.Rand) func(time.Duration, *vit) {
 		return func(t time.Duration, v *vit) {
 			if t >= evT {
