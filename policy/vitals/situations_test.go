@@ -344,8 +344,8 @@ var situations = []situation{
 	// irregular only after 16 changes, 16 min; 6 before review38c asked the heart rate to have been irregular before
 	// the disagreement, jumpedBefore). Still reported: the onset's own disagreement, its deficit jumping from none
 	// to 20-30 in the first AF minute (3 seeds), a restart jumping by 16 (1), hrAlone's smoothed levels, still
-	// rising from the sinus minutes, taking the heart rate for one that moved alone (2), and restarts too soon
-	// after the onset for 8 irregular changes before them (2).
+	// rising from the sinus minutes, taking the heart rate for one that moved alone (2), and two restarts whose
+	// heart rate jumpedBefore did not find irregular over its 8 changes before them (2).
 	{"af-onset", wardOpts{art: true}, 80, func(r *rand.Rand) func(time.Duration, *vit) {
 		return func(t time.Duration, v *vit) {
 			if t >= evT {
