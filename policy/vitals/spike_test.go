@@ -1242,7 +1242,8 @@ func TestHeartRateRiseDuplicatePulseRow36(t *testing.T) {
 // moved in the message the breathing rate came back in, not in its own
 // (ward37's neo-crying, 4 of 20 seeds at 2 s and 10 s, 1 at 60 s). Still a
 // spike: the same breathing rate forged into a neonate at rest, and beside a
-// heart rate rising as a crying one's does with the saturation on its level.
+// heart rate rising as a crying one's does with the saturation on its level;
+// a breathing rate forged 20 higher for good is still a step.
 func TestNeonateCryingSaturationLate39(t *testing.T) {
 	series := func(edit func(i int, m *msg)) []tick {
 		return every(200, 2*sec, func(i int) msg {
@@ -1285,4 +1286,15 @@ func TestNeonateCryingSaturationLate39(t *testing.T) {
 		}
 	})
 	checkRules(t, run(t, vitals.DefaultConfig(), heartRising), "spike")
+	// A step is judged as before: the breathing rate forged 20 higher from
+	// 12 min on, past the newborn's first 10 min (neoRRWarming).
+	step := every(420, 2*sec, func(i int) msg {
+		m := neo(i, 145, 95, 45)
+		m.pv1 = "1|I|NICU^^01^HOSP"
+		if i >= 360 {
+			m.rows[3] = rr(wobble(65, i+3))
+		}
+		return m
+	})
+	checkRules(t, run(t, vitals.DefaultConfig(), step), "rate_of_change")
 }
