@@ -402,6 +402,33 @@ func (s *stream) capnoHeld(moved uint16) bool {
 	return ok && s.cur[pEtCO2].ok && s.cur[pEtCO2].v >= openCO2 && moved&chanBit(pEtCO2, true) == 0
 }
 
+// breathLag reports whether p is a neonate's breathing rate whose
+// excursion comes back in the current message while the saturation left its
+// own scatter in it (shifted holds the channels that moved a third of their
+// scale and beyond three times their own noise): a related channel that moved
+// in the message a breathing-rate spike returns in vouches for it as one that
+// moved in the spike's own messages does (session 39, wardneo39). A newborn
+// who starts to cry breathes 70-80 a minute at once, between cries holding
+// its breath, and kicks the foot the probe is on; the oximeter shows the
+// desaturation and the motion over its averaging window (several seconds)
+// after the blood has crossed from the lungs to the foot, so its saturation
+// moves in the next message, when the first cry's breathing rate may already
+// be back near the resting one (ward37's neo-crying: 9 of 60 runs of 20
+// seeds at 2 s, 10 s and 60 s reported, 6 of them the first crying message,
+// the saturation 3-9 points off its level in the message after it). A forged
+// breathing rate moves no saturation in any message; a forger who writes one
+// could already write it beside the spike, as main excuses. A third of the
+// saturation's scale (2.7 points) is not enough out of the spike's messages:
+// a restless neonate's saturation scatters that far every other message, and
+// a forged spike whose next message did so passed (review39c: a saturation
+// scattering by 1.5 points a message let 27 of 192 forged spikes through at
+// 2 s, by 2.5 points 44 of 127). Nor does a saturation within its scatter
+// vouch for a breathing rate of 0 beside a capnograph that kept reading
+// (breathsSeen; a saturation beyond it leaves the rate not alone).
+func (s *stream) breathLag(p param, shifted uint16) bool {
+	return p == pRR && s.neonatal && shifted&chanBit(pSpO2, true) != 0
+}
+
 // fewBreaths reports a breathing rate whose level lies below bradypnoea
 // (and above 0): a patient breathing fewer than 12 breaths a minute. A
 // capnograph shows as end-tidal CO2 the highest peak of the breaths it saw
@@ -935,6 +962,11 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 			}
 			spike := max(th, info.spike)
 			size := math.Abs(t.exPeak - t.exPre)
+			if s.breathLag(p, shifted) {
+				// The saturation answered the neonate's breaths a message
+				// late, beyond its scatter: it shared the spike.
+				t.exPartner, t.exBeyond = true, true
+			}
 			// A related channel vouches for a spike it shared; for a deep
 			// one only if it left its own scatter (see deepSpike); for an
 			// older patient's saturation dip of deepDip or more, none.
