@@ -1,0 +1,185 @@
+package vitals_test
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hl7gate/hl7gate/policy/vitals"
+)
+
+// Bed turnovers and the heart–pulse agreement (session 39, turnover39).
+
+// afVit makes v a patient in AF: the heart rate 116-140 irregular, the
+// pulse rate lo to lo+span below it, beat mix by beat mix.
+func afVit(r *rand.Rand, v *vit, lo, span int) {
+	h := 128 + float64(r.IntN(25)-12)
+	v.pr = v.pr - v.hr + h - float64(lo) - float64(r.IntN(span+1))
+	v.hr = h
+}
+
+// turnoverKind is how the bed passes to the next patient.
+type turnoverKind int
+
+const (
+	byGap   turnoverKind = iota // a new PID-3 after the configured turnover gap (11 min of silence)
+	byAdmit                     // a new PID-3 after 3 min of silence, its admission time (PV1-44) inside it
+)
+
+func (k turnoverKind) String() string { return [...]string{"gap", "admission"}[k] }
+
+// turnover returns first's ticks (patient 111) and then next's (patient
+// 222) after the turnover kind.
+func turnover(first, next []tick, kind turnoverKind) []tick {
+	for i := range first {
+		first[i].m.pid = "111^^^H^MR"
+	}
+	gap := 11 * time.Minute
+	if kind == byAdmit {
+		gap = 3 * time.Minute
+	}
+	last := first[len(first)-1].at
+	for i := range next {
+		next[i].m.pid, next[i].m.pidName = "222^^^H^MR", "ROE^RICHARD"
+		if kind == byAdmit {
+			pv1 := next[i].m.pv1
+			if pv1 == "" {
+				pv1 = "1|I|ICU^^04^HOSP"
+			}
+			next[i].m.pv1 = pv1 + strings.Repeat("|", 41) + t0.Add(last+gap/2).UTC().Format("20060102150405")
+		}
+	}
+	return then(first, gap, next)
+}
+
+// wardAF is n messages of an adult in AF, its deficit 5-25.
+func wardAF(seed uint64, n int, step time.Duration) []tick {
+	r := rand.New(rand.NewPCG(seed, 39))
+	return wardBed(seed, n, step, wardOpts{}, func(_ time.Duration, v *vit) { afVit(r, v, 5, 20) })
+}
+
+// quietBed is n messages of a patient in sinus rhythm, an adult or a neonate.
+func quietBed(seed uint64, n int, step time.Duration, neonate bool) []tick {
+	return wardBed(seed, n, step, wardOpts{neonate: neonate}, func(time.Duration, *vit) {})
+}
+
+// hourOf is the number of messages in an hour at step.
+func hourOf(step time.Duration) int { return int(time.Hour / step) }
+
+// pulseCut writes the pulse rate of ts[from:from+k] 16-22 below the heart
+// rate of the same message (a forger's edit of the oximeter's row).
+func pulseCut(t *testing.T, seed uint64, ts []tick, from, k int) []tick {
+	t.Helper()
+	r := rand.New(rand.NewPCG(seed, 391))
+	for i := from; i < from+k && i < len(ts); i++ {
+		rows := ts[i].m.rows
+		h, err := strconv.ParseFloat(rows[0].value, 64)
+		if err != nil || rows[0].code != "147842" || rows[1].code != "149530" {
+			t.Fatalf("message %d: no heart and pulse rate rows", i)
+		}
+		rows[1].value = num(h - 16 - float64(r.IntN(7)))
+	}
+	return ts
+}
+
+// cutLen is how many messages of the new patient's pulse rate
+// TestTurnoverForgetsAF edits at each cadence: longer than persistence
+// (90 s, 3 samples) and the new patient's first three heart rates, which
+// cannot tell a rhythm yet (reported from the 49th at 2 s, 13th at 10 s,
+// 6th-12th at 60 s), shorter than the last patient's AF held the
+// allowance open before turnover39 (reported from the 57th-107th at 2 s,
+// 20th-32nd at 10 s, 16th-34th at 60 s, seeds 1-6).
+var cutLen = map[time.Duration]int{2 * sec: 52, 10 * sec: 18, time.Minute: 14}
+
+// TestTurnoverForgetsAF: an hour of a patient in AF, a bed turnover (a new
+// PID-3 after the turnover gap, or after a short silence with the
+// admission time inside it), then a patient in sinus rhythm whose pulse
+// rate is edited 16-22 below the heart rate from the first message for
+// cutLen messages. Reported: the last patient's roughness, heart-rate
+// series and disagreement are not the next one's rhythm. Before
+// turnover39 the AF roughness learned from the last patient, and its
+// disagreement left open, let the edit pass (review36c, review38c).
+func TestTurnoverForgetsAF(t *testing.T) {
+	for _, step := range []time.Duration{2 * sec, 10 * sec, time.Minute} {
+		for _, kind := range []turnoverKind{byGap, byAdmit} {
+			for seed := uint64(1); seed <= 3; seed++ {
+				t.Run(fmt.Sprintf("%v/%v/%d", step, kind, seed), func(t *testing.T) {
+					n := max(cutLen[step]+20, hourOf(step)/3)
+					next := pulseCut(t, seed, quietBed(seed+100, n, step, false), 0, cutLen[step])
+					fs := run(t, vitals.DefaultConfig(), turnover(wardAF(seed, hourOf(step), step), next, kind))
+					checkRules(t, only(fs, "hr_pr_agreement"), "hr_pr_agreement")
+				})
+			}
+		}
+	}
+}
+
+// TestTurnoverQuiet: genuine turnovers stay quiet at 2 s, 10 s and 60 s,
+// after a gap and after an admission: a patient in AF after one in AF (the
+// new one's deficit allowed from its own irregular samples), a sinus
+// patient after a sinus one and after one in AF, a neonate after an adult,
+// and a patient in AF after one in sinus rhythm (flagged by hr_pr_agreement
+// at 60 s on main before turnover39: the last patient's regular changes
+// kept the new one's AF regular for 16 samples).
+func TestTurnoverQuiet(t *testing.T) {
+	sinus := func(seed uint64, n int, step time.Duration) []tick { return quietBed(seed, n, step, false) }
+	cases := []struct {
+		name        string
+		first, next func(seed uint64, n int, step time.Duration) []tick
+	}{
+		{"af-after-af", wardAF, func(seed uint64, n int, step time.Duration) []tick { return wardAF(seed+100, n, step) }},
+		{"sinus-after-sinus", sinus, func(seed uint64, n int, step time.Duration) []tick { return sinus(seed+100, n, step) }},
+		{"sinus-after-af", wardAF, func(seed uint64, n int, step time.Duration) []tick { return sinus(seed+100, n, step) }},
+		{"af-after-sinus", sinus, func(seed uint64, n int, step time.Duration) []tick { return wardAF(seed+100, n, step) }},
+		{"neonate-after-adult", sinus, func(seed uint64, n int, step time.Duration) []tick { return quietBed(seed+100, n, step, true) }},
+	}
+	for _, c := range cases {
+		for _, step := range []time.Duration{2 * sec, 10 * sec, time.Minute} {
+			for _, kind := range []turnoverKind{byGap, byAdmit} {
+				for seed := uint64(1); seed <= 5; seed++ {
+					t.Run(fmt.Sprintf("%s/%v/%v/%d", c.name, step, kind, seed), func(t *testing.T) {
+						n := hourOf(step)
+						checkRules(t, run(t, vitals.DefaultConfig(), turnover(c.first(seed, n, step), c.next(seed, n, step), kind)))
+					})
+				}
+			}
+		}
+	}
+}
+
+// TestTurnoverAsFresh: a patient in AF whose pulse lies 15-30 below the
+// heart rate in every message, after a patient in AF or in sinus rhythm,
+// is judged no worse than on a monitor's fresh stream: at 60 s the fresh
+// stream's first 16 samples are too few to tell the rhythm, while after a
+// turnover the first three are and then the new patient's own roughness
+// (learnRough); where a fresh stream stays quiet, so does the turnover (of
+// 10 seeds the fresh stream flags one, seed 4, at 60 s). Before turnover39
+// the patient after a sinus one was flagged on 7 of the other 9 at 60 s.
+func TestTurnoverAsFresh(t *testing.T) {
+	wide := func(seed uint64, n int, step time.Duration) []tick {
+		r := rand.New(rand.NewPCG(seed, 392))
+		return wardBed(seed+100, n, step, wardOpts{}, func(_ time.Duration, v *vit) { afVit(r, v, 15, 15) })
+	}
+	for _, step := range []time.Duration{2 * sec, 10 * sec, time.Minute} {
+		for seed := uint64(1); seed <= 10; seed++ {
+			n := hourOf(step)
+			if len(run(t, vitals.DefaultConfig(), wide(seed, n, step))) > 0 {
+				continue // flagged on a fresh stream too
+			}
+			for _, first := range []string{"af", "sinus"} {
+				for _, kind := range []turnoverKind{byGap, byAdmit} {
+					t.Run(fmt.Sprintf("%s/%v/%v/%d", first, step, kind, seed), func(t *testing.T) {
+						before := wardAF(seed, n, step)
+						if first == "sinus" {
+							before = quietBed(seed, n, step, false)
+						}
+						checkRules(t, run(t, vitals.DefaultConfig(), turnover(before, wide(seed, n, step), kind)))
+					})
+				}
+			}
+		}
+	}
+}
