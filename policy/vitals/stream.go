@@ -1518,7 +1518,7 @@ func (s *stream) hrpr(e *Engine, em *emitter, arrival time.Time, dst []Finding) 
 				explained, dg.un, dg.unAt = false, dg.n-1, dg.since
 			case deficitRatio(pr.v, hr.v) && !dg.sh.low():
 				explained = !dg.fol.oneForOne() // bigeminy, unless the pulse follows the heart rate one for one
-			case s.hrN <= 16 && (s.tracks[pHR].seen <= irregularN+1 || s.tracks[pHR].rough >= 2*hc.Irregular || s.tracks[pHR].roughNow >= hc.Irregular || s.tracks[pHR].relearn > 0 && s.tracks[pHR].relearn <= 3):
+			case s.hrN <= 16 && (s.tracks[pHR].seen <= irregularN+1 || s.tracks[pHR].rough >= 2*hc.Irregular || s.tracks[pHR].roughNow >= hc.Irregular || s.tracks[pHR].relearn > 0 && s.tracks[pHR].relearn <= relearnSkip):
 				// Too few samples yet to tell the rhythm: the stream's
 				// first, or the first after a gap in the heart rate of a
 				// rhythm learned irregular or rough over the last two dozen

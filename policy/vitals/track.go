@@ -1412,9 +1412,14 @@ func (s *stream) heartQuiet(p param) (float64, bool) {
 // beside a heart rate that has since learned 0.9-1.4 and is rough now, or
 // beside ECG noise, and stay). A pulse rate smoothed below the heart rate
 // it counts, or below half a display step, is still judged by (b).
+// After a bed turnover the heart rate vouches so once it has taught its
+// roughness anew from smoothWindow of the next patient's samples
+// (review39b): the pulse rate keeps the level the last patient taught it,
+// a crying baby's, and the next baby asleep from its first minute was
+// reported by (b) until the heart rate had relearned all of smoothLearn.
 func (s *stream) heartSmooth(p param) bool {
 	h := &s.tracks[pHR]
-	return (p == pPR || p == pPRInv) && s.cur[pHR].ok && h.learnt() && h.rough < 0.5 &&
+	return (p == pPR || p == pPRInv) && s.cur[pHR].ok && (h.learnt() || h.relearnt()) && h.rough < 0.5 &&
 		s.tracks[p].present >= smoothWindow && h.present >= smoothWindow && !deficitRatio(s.cur[p].v, s.cur[pHR].v)
 }
 
@@ -1554,10 +1559,20 @@ const smoothLearn = 120
 // turnover (relearn).
 func (t *track) learnt() bool { return t.seen >= smoothLearn && t.relearn == 0 }
 
+// relearnt reports a channel learning its roughness anew since a bed
+// turnover (learnRough) that has taught it from at least smoothWindow of the
+// next patient's samples: enough for heartSmooth to read it, not for
+// too_regular to judge against it.
+func (t *track) relearnt() bool { return t.relearn >= relearnSkip+smoothWindow }
+
+// relearnSkip is relearn after the two samples that follow a turnover,
+// which teach nothing (learnRough).
+const relearnSkip = 3
+
 // relearnDone is relearn once smoothLearn samples have taught the
 // roughness anew: the two that follow a turnover, whose second differences
 // reach back to the last patient's values, teach nothing.
-const relearnDone = smoothLearn + 3
+const relearnDone = smoothLearn + relearnSkip
 
 // forgetRough has the channel learn its roughness anew, as at a stream's
 // start, from the next patient's samples (see learnRough).
@@ -1567,17 +1582,20 @@ func (t *track) forgetRough() { t.rough, t.roughNow, t.relearn = 0, 0, 1 }
 // (forgetRough) from v: the first two samples after it only fill last and
 // last2 (a second difference across the turnover is the step from one
 // patient to the next, a level jump of 40 that would teach an irregular
-// rhythm back, review36c); the next smoothLearn teach both the long-run
-// roughness and the roughness now as plain means (the latter over at most
-// its last smoothWindow), which the checks read meanwhile as a stream's
-// first samples are read: the heart rate's AF allowance (hrpr) from the new
-// patient's own second differences, the too_regular checks not at all
-// (learnt). Then the channel is learned, and goes on as any other.
+// rhythm back, review36c); the next smoothLearn teach the long-run
+// roughness as a plain mean and the roughness now as its usual moving
+// average over about smoothWindow, from 0 (as at a stream's start: a plain
+// mean of a few second differences read a rough sinus rate at 10 s as AF),
+// which the checks read meanwhile as a stream's first samples are read: the
+// heart rate's AF allowance (hrpr) from the new patient's own second
+// differences, the too_regular checks not at all (learnt), heartSmooth from
+// smoothWindow of them (relearnt). Then the channel is learned, and goes on
+// as any other.
 func (t *track) learnRough(p param, v float64) {
-	if t.relearn++; t.relearn <= 3 {
+	if t.relearn++; t.relearn <= relearnSkip {
 		return
 	}
-	n := float64(t.relearn - 3)
+	n := float64(t.relearn - relearnSkip)
 	d2 := math.Abs(v - 2*t.last + t.last2)
 	learn := d2
 	if n > 2 {
