@@ -472,8 +472,9 @@ func (s *stream) hrAlone(hr0, pr0 sample, q param, deficit float64) int8 {
 }
 
 // newPatient forgets the excursion baselines after a bed turnover: the
-// next patient's levels are not steps from the last one's.
-func (s *stream) newPatient() {
+// next patient's levels are not steps from the last one's. irr is
+// hr_pr_agreement's irregular.
+func (s *stream) newPatient(irr float64) {
 	for p := range s.tracks {
 		t := &s.tracks[p]
 		t.nb, t.bi, t.exN, t.undoOK = 0, 0, 0, false
@@ -505,6 +506,16 @@ func (s *stream) newPatient() {
 	// does not judge the new rate against the old one's.
 	s.disagree = [2]disagreement{}
 	s.hrN, s.eqN, s.hrAbove = 0, 0, 0
+	if s.tracks[pHR].rough >= 2*irr {
+		// Nor is the arterial pulse pressure's roughness, learned beside
+		// an irregular rhythm (AF's beat mix scatters the stroke volume),
+		// the next patient's: pulseSmooth did not judge it while the heart
+		// rate's roughness was the AF's, which is forgotten below
+		// (review39b, TestTurnoverLineAfterAF). It is learned anew, as at
+		// a stream's start. One learned beside a regular rhythm is kept
+		// and judged, as before turnover39.
+		s.pulse = pulseTrack{}
+	}
 	s.tracks[pHR].forgetRough()
 	for _, p := range [...]param{pARTSys, pARTDia, pARTMean} {
 		// Nor are the next patient's arterial pressures a change of the

@@ -737,7 +737,7 @@ func (s *stream) identity(e *Engine, em *emitter, msh []hl7.Field, patient uint6
 		if s.patient != 0 && patient != s.patient {
 			switch {
 			case !s.prevArrival.IsZero() && arrival.Sub(s.prevArrival) >= gap, s.admittedInGap(e, em, arrival):
-				s.newPatient()
+				s.newPatient(e.cfg.Rules.HRPR.Irregular)
 			case s.identified(e, em):
 				// The same patient, now identified: the levels learned stay.
 			case em.on(rIdentityPatient):

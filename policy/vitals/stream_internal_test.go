@@ -512,7 +512,7 @@ func randomTrackOp(s *stream, tr *track, op int, v float64) {
 	case 0:
 		tr.reset(v)
 	case 1:
-		s.newPatient()
+		s.newPatient(DefaultConfig().Rules.HRPR.Irregular)
 	default:
 		tr.push(v)
 	}

@@ -353,3 +353,45 @@ func TestTurnoverRestaged(t *testing.T) {
 		}
 	}
 }
+
+// TestTurnoverLineAfterAF (review39b): a patient in AF with an arterial
+// line, its systolic scattered up to 20 either way by the beat mix (the
+// stroke volume follows each beat's filling time), then a bed turnover and
+// a calm patient in sinus rhythm with a line. The pulse pressure learned
+// the AF's scatter; on main it was not judged while the heart rate's
+// learned roughness was an irregular rhythm's (pulseSmooth's AF clause),
+// and the turnover kept that roughness. Since turnover39 the heart rate
+// learns its roughness anew from the next patient, the clause no longer
+// holds, and the sinus patient's pulse pressure was judged against the AF
+// one's: too_regular at the 54th-134th message on all seeds at 2 s and
+// 10 s. The pulse pressure now learns its roughness anew too when the
+// heart rate's forgotten one was an irregular rhythm's.
+func TestTurnoverLineAfterAF(t *testing.T) {
+	for _, step := range []time.Duration{2 * sec, 10 * sec, time.Minute} {
+		for _, kind := range []turnoverKind{byGap, byAdmit} {
+			for seed := uint64(1); seed <= 3; seed++ {
+				t.Run(fmt.Sprintf("%v/%v/%d", step, kind, seed), func(t *testing.T) {
+					r := rand.New(rand.NewPCG(seed, 394))
+					n := hourOf(step)
+					first := wardBed(seed, n, step, wardOpts{art: true}, func(_ time.Duration, v *vit) {
+						afVit(r, v, 5, 20)
+						sv := float64(r.IntN(41) - 20)
+						v.sys += sv
+						v.dia += sv / 4
+						v.mean += sv / 2
+					})
+					next := wardBed(seed+100, n, step, wardOpts{art: true}, func(_ time.Duration, v *vit) {
+						// calm: the slow wander a third of the ward bed's
+						v.sys = 122 + (v.sys-122)/3
+						v.dia = 64 + (v.dia-64)/3
+						v.mean = 84 + (v.mean-84)/3
+						v.hr = 82 + (v.hr-82)/3
+						v.pr = v.hr
+					})
+					// (the scatter makes a spike of the first patient's now and then)
+					checkRules(t, only(run(t, vitals.DefaultConfig(), turnover(first, next, kind)), "too_regular"))
+				})
+			}
+		}
+	}
+}
