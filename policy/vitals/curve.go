@@ -302,7 +302,7 @@ func (s *stream) staircase(p param) bool {
 	const mask = 1<<curveK - 1
 	q, t := &s.curves[p], &s.tracks[p]
 	return q.unit&mask == mask && int(q.held) >= stairHold*curveK &&
-		float64(q.held)*q.every >= stairTime*curveK && t.seen >= smoothLearn && t.rough >= stairRough
+		float64(q.held)*q.every >= stairTime*curveK && t.learnt() && t.rough >= stairRough
 }
 
 // logRunsCDF returns log10 of the chance of at most r runs of one sign when

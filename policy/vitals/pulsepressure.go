@@ -111,7 +111,7 @@ func (s *stream) pulseSmooth(e *Engine, em *emitter, line bool, dst []Finding) [
 // TestAllChannelsAveragedReview37).
 func (s *stream) heartCalmer(pp *pulseTrack) bool {
 	h := &s.tracks[pHR]
-	if !s.cur[pHR].ok || h.seen < smoothLearn || h.rough < 0.5 || s.noisy(pHR) || h.roughNow*pp.rough > h.rough*pp.roughNow {
+	if !s.cur[pHR].ok || !h.learnt() || h.rough < 0.5 || s.noisy(pHR) || h.roughNow*pp.rough > h.rough*pp.roughNow {
 		return false
 	}
 	for _, q := range [...]param{pARTSys, pARTDia} {

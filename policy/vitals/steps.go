@@ -472,8 +472,9 @@ func (s *stream) hrAlone(hr0, pr0 sample, q param, deficit float64) int8 {
 }
 
 // newPatient forgets the excursion baselines after a bed turnover: the
-// next patient's levels are not steps from the last one's.
-func (s *stream) newPatient() {
+// next patient's levels are not steps from the last one's. irr is
+// hr_pr_agreement's irregular.
+func (s *stream) newPatient(irr float64) {
 	for p := range s.tracks {
 		t := &s.tracks[p]
 		t.nb, t.bi, t.exN, t.undoOK = 0, 0, 0, false
@@ -494,6 +495,28 @@ func (s *stream) newPatient() {
 	s.rrSince = 0                     // nor is the next baby's first breathing its pace (neoRRWarming)
 	s.beatsFrom = 0                   // nor a run of counted heartbeats the next patient's (beatsCounted)
 	s.held = witnessState{}           // nor do the next patient's heart and pulse rates differ and scatter as the last one's, nor is the last one's re-entrant rhythm theirs (review36b)
+	// Nor do the heart and pulse rates disagree as the last patient's did,
+	// nor is the last one's heart-rate series or roughness the next one's
+	// rhythm (turnover39): a disagreement open at the last message would
+	// go on with its AF onset seen (af) and its levels, and the last
+	// patient's AF roughness opened the deficit allowance for about 20
+	// messages (review36c). The series starts anew as after a gap in the
+	// heart rate; the roughness is learned anew from the next patient's
+	// samples, as at a stream's start (learnRough), so that too_regular
+	// does not judge the new rate against the old one's.
+	s.disagree = [2]disagreement{}
+	s.hrN, s.eqN, s.hrAbove = 0, 0, 0
+	if s.tracks[pHR].rough >= 2*irr {
+		// Nor is the arterial pulse pressure's roughness, learned beside
+		// an irregular rhythm (AF's beat mix scatters the stroke volume),
+		// the next patient's: pulseSmooth did not judge it while the heart
+		// rate's roughness was the AF's, which is forgotten below
+		// (review39b, TestTurnoverLineAfterAF). It is learned anew, as at
+		// a stream's start. One learned beside a regular rhythm is kept
+		// and judged, as before turnover39.
+		s.pulse = pulseTrack{}
+	}
+	s.tracks[pHR].forgetRough()
 	for _, p := range [...]param{pARTSys, pARTDia, pARTMean} {
 		// Nor are the next patient's arterial pressures a change of the
 		// last one's line (dampChanged, levelled, cvpMoved), nor the last

@@ -737,7 +737,7 @@ func (s *stream) identity(e *Engine, em *emitter, msh []hl7.Field, patient uint6
 		if s.patient != 0 && patient != s.patient {
 			switch {
 			case !s.prevArrival.IsZero() && arrival.Sub(s.prevArrival) >= gap, s.admittedInGap(e, em, arrival):
-				s.newPatient()
+				s.newPatient(e.cfg.Rules.HRPR.Irregular)
 			case s.identified(e, em):
 				// The same patient, now identified: the levels learned stay.
 			case em.on(rIdentityPatient):
@@ -1481,9 +1481,12 @@ func (s *stream) hrpr(e *Engine, em *emitter, arrival time.Time, dst []Finding) 
 			// d0 only from the message just before: s.prev keeps a channel's
 			// last value across messages without it, and a pulse offset
 			// before a gap in its row would show no jump into the
-			// disagreement that follows the gap (review37d).
+			// disagreement that follows the gap (review37d). Nor from the
+			// last patient's final message: hrN counts this patient's
+			// heart rates before this message (hrpr runs before pushHR; a
+			// bed turnover starts the series anew, turnover39).
 			dg.locked.d0, dg.within = -1, false
-			if hp, pp := &s.prev[pHR], &s.prev[q]; hp.ok && pp.ok && hp.at.Equal(s.prevArrival) && pp.at.Equal(s.prevArrival) {
+			if hp, pp := &s.prev[pHR], &s.prev[q]; s.hrN > 0 && hp.ok && pp.ok && hp.at.Equal(s.prevArrival) && pp.at.Equal(s.prevArrival) {
 				dg.locked.d0 = float32(math.Abs(d - (pp.v - hp.v)))
 				dg.within = withinAF(hp.v-pp.v, float64(dg.locked.d0), hc.Deficit) && s.jumpedBefore(hc.Irregular)
 			}
@@ -1515,7 +1518,7 @@ func (s *stream) hrpr(e *Engine, em *emitter, arrival time.Time, dst []Finding) 
 				explained, dg.un, dg.unAt = false, dg.n-1, dg.since
 			case deficitRatio(pr.v, hr.v) && !dg.sh.low():
 				explained = !dg.fol.oneForOne() // bigeminy, unless the pulse follows the heart rate one for one
-			case s.hrN <= 16 && (s.tracks[pHR].seen <= irregularN+1 || s.tracks[pHR].rough >= 2*hc.Irregular || s.tracks[pHR].roughNow >= hc.Irregular):
+			case s.hrN <= 16 && (s.tracks[pHR].seen <= irregularN+1 || s.tracks[pHR].rough >= 2*hc.Irregular || s.tracks[pHR].roughNow >= hc.Irregular || s.tracks[pHR].relearn > 0 && s.tracks[pHR].relearn <= relearnSkip):
 				// Too few samples yet to tell the rhythm: the stream's
 				// first, or the first after a gap in the heart rate of a
 				// rhythm learned irregular or rough over the last two dozen
@@ -1525,7 +1528,13 @@ func (s *stream) hrpr(e *Engine, em *emitter, arrival time.Time, dst []Finding) 
 				// training s2 m0137). A heart regular before the gap is
 				// judged as one after it: a heart-rate row left out of one
 				// message opened any pulse deficit for 16 messages
-				// (review37d, TestDeficitAfterHeartGap).
+				// (review37d, TestDeficitAfterHeartGap). After a bed
+				// turnover the series and the roughness are the next
+				// patient's (newPatient, learnRough): its first three heart
+				// rates, before it has a second difference of its own, and
+				// then a rhythm its own samples show rough; the last
+				// patient's AF opened any deficit for about 20 messages
+				// (review36c, turnover39, TestTurnoverForgetsAF).
 				explained = true
 			case s.irregular(hc.Irregular) || dg.af || s.afQuiet(hc.Irregular) || dg.alone == -2 && s.roughNow(hc.Irregular) || (dg.alone == 0 || dg.alone == -2) && dg.jumpsTogether(s, hr.v, hc.Irregular) || dg.alone <= 0 && dg.within && s.tracks[pHR].roughNow >= hc.Irregular && dg.meanJump(s, hr.v) >= hc.Irregular && float64(dg.locked.dv+dg.locked.d0) >= hc.Irregular*float64(dg.locked.nv+1):
 				if th = hc.HROverPR; -d <= th && !(s.neonatal && dg.locked.held(hc.Irregular)) {

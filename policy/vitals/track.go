@@ -232,7 +232,8 @@ type track struct {
 	lineSince      int64
 	lineFrom       float32
 	lineLo, lineHi int8
-	exRamp         bool // the arterial excursion open, or judged in the previous message, was a change longer than the cadence, sampled twice (rampSampled; kept here, in padding)
+	exRamp         bool  // the arterial excursion open, or judged in the previous message, was a change longer than the cadence, sampled twice (rampSampled; kept here, in padding)
+	relearn        uint8 // since a bed turnover, 1 + the channel's samples since it, up to relearnDone; 0: not learning its roughness anew (see learnRough; kept here, in padding)
 }
 
 // baseline returns the median of the recent values and whether there are
@@ -1286,7 +1287,9 @@ func (s *stream) tooSmooth(e *Engine, em *emitter, p param, dst []Finding) []Fin
 	if p == pSpO2 { // coarse and saturating: its noise vanishes at 100 % (satquiet.go)
 		return s.satSmooth(em, !s.smooth[p].ok, dst)
 	}
-	if t.seen >= 3 {
+	if t.relearn > 0 {
+		t.learnRough(p, c.v)
+	} else if t.seen >= 3 {
 		d2 := math.Abs(c.v - 2*t.last + t.last2)
 		t.roughNow += (d2 - t.roughNow) / smoothWindow
 		// An artefact (an arterial flush, zeroing, motion) must not teach
@@ -1329,7 +1332,7 @@ func (s *stream) tooSmooth(e *Engine, em *emitter, p param, dst []Finding) []Fin
 	if d, dq := s.lineTwin(p, em.arrival.UnixNano()); d != 0 {
 		return em.add(dst, rRegular, p, c.seg, c.at, d, dq, lineSteps, "", lineExpl)
 	}
-	if t.seen < smoothLearn || t.rough < 0.5 {
+	if !t.learnt() || t.rough < 0.5 {
 		return dst
 	}
 	expl, th := "channel moves without the measurement noise it had", smoothRatio*t.rough
@@ -1416,7 +1419,7 @@ var smoothWitnessExpl = [numParams]string{
 // the sensor's noise stays (session 14, docs/vitals-history.md).
 func (s *stream) heartQuiet(p param) (float64, bool) {
 	h := &s.tracks[pHR]
-	if (p != pPR && p != pPRInv) || !s.cur[pHR].ok || h.seen < smoothLearn || h.rough < 0.5 ||
+	if (p != pPR && p != pPRInv) || !s.cur[pHR].ok || !h.learnt() || h.rough < 0.5 ||
 		s.tracks[p].present < smoothWindow || h.present < smoothWindow || deficitRatio(s.cur[p].v, s.cur[pHR].v) {
 		return 0, false
 	}
@@ -1441,9 +1444,14 @@ func (s *stream) heartQuiet(p param) (float64, bool) {
 // beside a heart rate that has since learned 0.9-1.4 and is rough now, or
 // beside ECG noise, and stay). A pulse rate smoothed below the heart rate
 // it counts, or below half a display step, is still judged by (b).
+// After a bed turnover the heart rate vouches so once it has taught its
+// roughness anew from smoothWindow of the next patient's samples
+// (review39b): the pulse rate keeps the level the last patient taught it,
+// a crying baby's, and the next baby asleep from its first minute was
+// reported by (b) until the heart rate had relearned all of smoothLearn.
 func (s *stream) heartSmooth(p param) bool {
 	h := &s.tracks[pHR]
-	return (p == pPR || p == pPRInv) && s.cur[pHR].ok && h.seen >= smoothLearn && h.rough < 0.5 &&
+	return (p == pPR || p == pPRInv) && s.cur[pHR].ok && (h.learnt() || h.relearnt()) && h.rough < 0.5 &&
 		s.tracks[p].present >= smoothWindow && h.present >= smoothWindow && !deficitRatio(s.cur[p].v, s.cur[pHR].v)
 }
 
@@ -1477,7 +1485,7 @@ const pulseReadingRough = 1.0
 // it usually is.
 func (s *stream) noisy(q param) bool {
 	t := &s.tracks[q]
-	return s.cur[q].ok && t.seen >= smoothLearn && t.rough >= 0.5 && t.roughNow >= 0.6*t.rough
+	return s.cur[q].ok && t.learnt() && t.rough >= 0.5 && t.roughNow >= 0.6*t.rough
 }
 
 // pulseStepRough is the mean |second difference| (1/min) from which a pulse
@@ -1577,6 +1585,60 @@ const smoothWindow = 24
 
 // smoothLearn is how many samples teach a channel's own roughness.
 const smoothLearn = 120
+
+// learnt reports whether the channel's roughness is learned: from
+// smoothLearn samples of it, and not being learned anew since a bed
+// turnover (relearn).
+func (t *track) learnt() bool { return t.seen >= smoothLearn && t.relearn == 0 }
+
+// relearnt reports a channel learning its roughness anew since a bed
+// turnover (learnRough) that has taught it from at least smoothWindow of the
+// next patient's samples: enough for heartSmooth to read it, not for
+// too_regular to judge against it.
+func (t *track) relearnt() bool { return t.relearn >= relearnSkip+smoothWindow }
+
+// relearnSkip is relearn after the two samples that follow a turnover,
+// which teach nothing (learnRough).
+const relearnSkip = 3
+
+// relearnDone is relearn once smoothLearn samples have taught the
+// roughness anew: the two that follow a turnover, whose second differences
+// reach back to the last patient's values, teach nothing.
+const relearnDone = smoothLearn + relearnSkip
+
+// forgetRough has the channel learn its roughness anew, as at a stream's
+// start, from the next patient's samples (see learnRough).
+func (t *track) forgetRough() { t.rough, t.roughNow, t.relearn = 0, 0, 1 }
+
+// learnRough learns the roughness of a channel since a bed turnover
+// (forgetRough) from v: the first two samples after it only fill last and
+// last2 (a second difference across the turnover is the step from one
+// patient to the next, a level jump of 40 that would teach an irregular
+// rhythm back, review36c); the next smoothLearn teach the long-run
+// roughness as a plain mean and the roughness now as its usual moving
+// average over about smoothWindow, from 0 (as at a stream's start: a plain
+// mean of a few second differences read a rough sinus rate at 10 s as AF),
+// which the checks read meanwhile as a stream's first samples are read: the
+// heart rate's AF allowance (hrpr) from the new patient's own second
+// differences, the too_regular checks not at all (learnt), heartSmooth from
+// smoothWindow of them (relearnt). Then the channel is learned, and goes on
+// as any other.
+func (t *track) learnRough(p param, v float64) {
+	if t.relearn++; t.relearn <= relearnSkip {
+		return
+	}
+	n := float64(t.relearn - relearnSkip)
+	d2 := math.Abs(v - 2*t.last + t.last2)
+	learn := d2
+	if n > 2 {
+		learn = min(d2, max(4*t.rough, trackInfo[p].scale/2))
+	}
+	t.roughNow += (d2 - t.roughNow) / smoothWindow
+	t.rough += (learn - t.rough) / n
+	if t.relearn >= relearnDone {
+		t.relearn = 0
+	}
+}
 
 // smoothRatio is the share of its own roughness below which a moving
 // channel is too smooth. Genuine channels quieten a long way: over 24
