@@ -517,6 +517,15 @@ func (s *stream) newPatient(irr float64) {
 		s.pulse = pulseTrack{}
 	}
 	s.tracks[pHR].forgetRough()
+	// Nor is the pulse rates' roughness the last patient's (turnover39b):
+	// a crying newborn teaches the oximeter's pulse rate several times the
+	// roughness of the next baby asleep, whose quiet pulse rate too_regular
+	// (b) then judged against it (TestTurnoverNewbornAsleep: 8 of 12
+	// seeds). They learn it anew as the heart rate does, without the step
+	// across the turnover; their own (b) waits for smoothLearn of the next
+	// patient's samples, as on a fresh stream.
+	s.tracks[pPR].forgetRough()
+	s.tracks[pPRInv].forgetRough()
 	for _, p := range [...]param{pARTSys, pARTDia, pARTMean} {
 		// Nor are the next patient's arterial pressures a change of the
 		// last one's line (dampChanged, levelled, cvpMoved), nor the last
