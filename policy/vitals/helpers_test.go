@@ -338,12 +338,3 @@ func walk(r *rand.Rand, n int, b walkBounds) []msg {
 	}
 	return ms
 }
-
-// sentBy sets the sending application (MSH-3) of every message of ts to
-// app; empty leaves msg's default.
-func sentBy(app string, ts []tick) []tick {
-	for i := range ts {
-		ts[i].m.app = app
-	}
-	return ts
-}
