@@ -213,9 +213,15 @@ func loadTables(extraCodes, extraUnits map[string]string) (*tables, error) {
 		units[r[0]] = uint8(i)
 	}
 	// Configuration extends the tables; sorted for deterministic errors.
+	// keyOf names the configured key of each code and sender: keys that
+	// differ only in the sender's case are one row, refused.
+	keyOf := make(map[[2]string]string)
 	for _, k := range slices.Sorted(maps.Keys(extraCodes)) {
 		code, sender, at := codeKey(k)
+		prev, dup := keyOf[[2]string{code, sender}]
 		switch {
+		case dup:
+			return nil, fmt.Errorf("vitals.codes.%s: the same code and sender as %s (a sender is matched ignoring case)", k, prev)
 		case code == "":
 			return nil, fmt.Errorf("vitals.codes.%s: no code (want CODE or CODE@SENDER)", k)
 		case at && sender == "":
@@ -228,6 +234,7 @@ func loadTables(extraCodes, extraUnits map[string]string) (*tables, error) {
 			return nil, fmt.Errorf("vitals.codes.%s: unknown parameter %q (want one of %s, %s)", k, extraCodes[k], strings.Join(Parameters(), ", "), params[pCVP].key)
 		}
 		setCode(code, sender, p)
+		keyOf[[2]string{code, sender}] = k
 	}
 	if len(bySender) > maxSenders {
 		return nil, fmt.Errorf("vitals.codes: %d senders with codes of their own, more than %d", len(bySender), maxSenders)
