@@ -139,7 +139,7 @@ func TestMapKeysKeepCase(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b = append(b, "vitals:\n  codes:\n    0002-4BB8: spo2\n  units:\n    mmHG: mm[Hg]\n    mmhg: kPa\n"...)
+	b = append(b, "vitals:\n  codes:\n    0002-4BB8: spo2\n    149522@Comen_C: pr\n  units:\n    mmHG: mm[Hg]\n    mmhg: kPa\n"...)
 	if err := os.WriteFile(path, b, 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -147,7 +147,7 @@ func TestMapKeysKeepCase(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, want := cfg.Vitals.Codes, map[string]string{"0002-4BB8": "spo2"}; !maps.Equal(got, want) {
+	if got, want := cfg.Vitals.Codes, map[string]string{"0002-4BB8": "spo2", "149522@Comen_C": "pr"}; !maps.Equal(got, want) {
 		t.Errorf("vitals.codes = %v, want %v", got, want)
 	}
 	if got, want := cfg.Vitals.Units, map[string]string{"mmHG": "mm[Hg]", "mmhg": "kPa"}; !maps.Equal(got, want) {

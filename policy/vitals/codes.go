@@ -129,10 +129,36 @@ func (u *unit) base(v float64) float64 { return v*u.scale + u.offset }
 // tables is the code and unit lookup an Engine uses, built from the embedded
 // CSV files plus configuration.
 type tables struct {
-	codes lookup[param] // OBX-3.1 → parameter
-	units lookup[uint8] // OBX-6.1 → index into canon
-	canon []unit        // canon[0] is "no unit given"
+	// codes maps OBX-3.1 to a parameter, one table per sender: codes[0]
+	// for a monitor no sender row names, codes[i] for one whose MSH-3
+	// starts with senders[i-1] (see vendorOf). Each is whole (the rows
+	// without a sender, then the sender's own), so a row costs one lookup
+	// whatever the monitor.
+	codes   []lookup[param]
+	senders []string      // upper case, sorted
+	units   lookup[uint8] // OBX-6.1 → index into canon
+	canon   []unit        // canon[0] is "no unit given"
 }
+
+// maxSenders bounds the senders with a code table of their own: a
+// stream keeps its table's index in a byte (stream.vendor).
+const maxSenders = 255
+
+// codeKey splits a code table key, CODE or CODE@SENDER (the code as OBX-3
+// component 1 carries it, the sender a prefix of MSH-3's namespace ID,
+// matched ignoring case), into the code and the sender in upper case,
+// empty when none is named. at is whether the key names a sender.
+func codeKey(k string) (code, sender string, at bool) {
+	i := strings.LastIndexByte(k, '@')
+	if i < 0 {
+		return k, "", false
+	}
+	return k[:i], strings.ToUpper(k[i+1:]), true
+}
+
+// senderDelims are the characters no sender may hold: HL7's default
+// delimiters, which end MSH-3's namespace ID or are escaped inside it.
+const senderDelims = "|^~\\&"
 
 // unitNone is the index of the empty unit: the value is taken in the base unit.
 const unitNone = 0
@@ -140,7 +166,18 @@ const unitNone = 0
 func loadTables(extraCodes, extraUnits map[string]string) (*tables, error) {
 	t := &tables{canon: []unit{{name: "", scale: 1}}}
 	codes, units := make(map[string]param), make(map[string]uint8)
-	rows, err := readCSV(codesCSV, 3)
+	bySender := make(map[string]map[string]param) // sender → its own rows
+	setCode := func(code, sender string, p param) {
+		if sender == "" {
+			codes[code] = p
+			return
+		}
+		if bySender[sender] == nil {
+			bySender[sender] = make(map[string]param)
+		}
+		bySender[sender][code] = p
+	}
+	rows, err := readCSV(codesCSV, 4)
 	if err != nil {
 		return nil, fmt.Errorf("codes.csv: %w", err)
 	}
@@ -149,7 +186,7 @@ func loadTables(extraCodes, extraUnits map[string]string) (*tables, error) {
 		if !ok {
 			return nil, fmt.Errorf("codes.csv: code %s: unknown parameter %q", r[0], r[1])
 		}
-		codes[r[0]] = p
+		setCode(r[0], strings.ToUpper(r[2]), p)
 	}
 	rows, err = readCSV(unitsCSV, 5)
 	if err != nil {
@@ -176,12 +213,31 @@ func loadTables(extraCodes, extraUnits map[string]string) (*tables, error) {
 		units[r[0]] = uint8(i)
 	}
 	// Configuration extends the tables; sorted for deterministic errors.
+	// keyOf names the configured key of each code and sender: keys that
+	// differ only in the sender's case are one row, refused.
+	keyOf := make(map[[2]string]string)
 	for _, k := range slices.Sorted(maps.Keys(extraCodes)) {
+		code, sender, at := codeKey(k)
+		prev, dup := keyOf[[2]string{code, sender}]
+		switch {
+		case dup:
+			return nil, fmt.Errorf("vitals.codes.%s: the same code and sender as %s (a sender is matched ignoring case)", k, prev)
+		case code == "":
+			return nil, fmt.Errorf("vitals.codes.%s: no code (want CODE or CODE@SENDER)", k)
+		case at && sender == "":
+			return nil, fmt.Errorf("vitals.codes.%s: no sender after @ (want CODE@SENDER, SENDER the start of the monitors' sending application, MSH-3)", k)
+		case strings.ContainsAny(sender, senderDelims):
+			return nil, fmt.Errorf("vitals.codes.%s: sender %q holds an HL7 delimiter (%s): it would match no sending application's namespace ID (MSH-3 component 1)", k, sender, senderDelims)
+		}
 		p, ok := codeParam(extraCodes[k])
-		if !ok || k == "" {
+		if !ok {
 			return nil, fmt.Errorf("vitals.codes.%s: unknown parameter %q (want one of %s, %s)", k, extraCodes[k], strings.Join(Parameters(), ", "), params[pCVP].key)
 		}
-		codes[k] = p
+		setCode(code, sender, p)
+		keyOf[[2]string{code, sender}] = k
+	}
+	if len(bySender) > maxSenders {
+		return nil, fmt.Errorf("vitals.codes: %d senders with codes of their own, more than %d", len(bySender), maxSenders)
 	}
 	for _, k := range slices.Sorted(maps.Keys(extraUnits)) {
 		i := t.canonIndex(extraUnits[k])
@@ -190,8 +246,30 @@ func loadTables(extraCodes, extraUnits map[string]string) (*tables, error) {
 		}
 		units[k] = uint8(i)
 	}
-	t.codes, t.units = newLookup(codes), newLookup(units)
+	// A sender's table is the common one with the sender's rows over it.
+	t.codes = []lookup[param]{newLookup(codes)}
+	for _, sender := range slices.Sorted(maps.Keys(bySender)) {
+		m := maps.Clone(codes)
+		maps.Copy(m, bySender[sender])
+		t.codes = append(t.codes, newLookup(m))
+		t.senders = append(t.senders, sender)
+	}
+	t.units = newLookup(units)
 	return t, nil
+}
+
+// vendorOf returns the index of the code table for a monitor whose
+// sending application (MSH-3) is app: that of the longest sender app
+// starts with, ignoring case, else 0, the common one. A stream asks once,
+// when it is made (its key holds MSH-3), never per message.
+func (t *tables) vendorOf(app []byte) uint8 {
+	best, n := 0, 0
+	for i, s := range t.senders {
+		if len(s) > n && len(app) >= len(s) && strings.EqualFold(string(app[:len(s)]), s) {
+			best, n = i+1, len(s)
+		}
+	}
+	return uint8(best)
 }
 
 func (t *tables) canonIndex(name string) int {
@@ -243,22 +321,24 @@ func componentEnd(f []byte, d hl7.Delimiters) int {
 	return i
 }
 
-// code returns the parameter of an OBX-3 value: component 1 of its first
-// repetition, else component 4 (the alternate identifier: NIST puts LOINC
-// first and MDC there), else component 2 (some devices send the code there).
-func (t *tables) code(f []byte, d hl7.Delimiters) (param, bool) {
+// code returns the parameter of an OBX-3 value in code table v (see
+// vendorOf): component 1 of its first repetition, else component 4 (the
+// alternate identifier: NIST puts LOINC first and MDC there), else
+// component 2 (some devices send the code there).
+func (t *tables) code(v uint8, f []byte, d hl7.Delimiters) (param, bool) {
+	codes := &t.codes[v]
 	// Component 1 is looked up before the others are cut out: a known code
 	// is usually there. It keeps the field's capacity, so that lookup
 	// reads it as one word.
 	i := componentEnd(f, d)
 	if i > 0 {
-		if p, ok := t.codes.get(f[:i]); ok {
+		if p, ok := codes.get(f[:i]); ok {
 			return p, true
 		}
 	}
 	for _, c := range alternates(f, i, d) {
 		if len(c) > 0 {
-			if p, ok := t.codes.get(c); ok {
+			if p, ok := codes.get(c); ok {
 				return p, true
 			}
 		}

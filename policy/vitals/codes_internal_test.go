@@ -32,7 +32,7 @@ func TestCode(t *testing.T) {
 		{"131841", pNone, false},
 		{"", pNone, false},
 	} {
-		if p, ok := e.t.code([]byte(tc.f), d); p != tc.want || ok != tc.ok {
+		if p, ok := e.t.code(0, []byte(tc.f), d); p != tc.want || ok != tc.ok {
 			t.Errorf("code(%q) = %v, %v; want %v, %v", tc.f, p, ok, tc.want, tc.ok)
 		}
 	}
@@ -50,13 +50,13 @@ func TestCode(t *testing.T) {
 		comps := strings.Split(strings.SplitN(f, "~", 2)[0], "^")
 		for _, c := range []int{0, 3, 1} {
 			if c < len(comps) && comps[c] != "" {
-				if p, ok := e.t.codes.get([]byte(comps[c])); ok {
+				if p, ok := e.t.codes[0].get([]byte(comps[c])); ok {
 					want, wantOK = p, true
 					break
 				}
 			}
 		}
-		if p, ok := e.t.code([]byte(f), d); p != want || ok != wantOK {
+		if p, ok := e.t.code(0, []byte(f), d); p != want || ok != wantOK {
 			t.Fatalf("code(%q) = %v, %v; want %v, %v", f, p, ok, want, wantOK)
 		}
 	}

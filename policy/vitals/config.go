@@ -41,6 +41,10 @@ type Config struct {
 	// Codes adds OBX-3 identifiers (component 1) to the code table: code →
 	// parameter key (see Parameters, or "cvp", the central venous pressure,
 	// read only beside the arterial pressures), e.g. "0002-4bb8": "spo2".
+	// A key CODE@SENDER holds for the monitors whose sending application
+	// (MSH-3) starts with SENDER, ignoring case, and wins over the code's
+	// row for every sender, e.g. "149522@COMEN": "pr" (codes.csv's sender
+	// column; the longest matching sender wins).
 	Codes map[string]string `mapstructure:"codes"`
 	// Units adds OBX-6 identifiers to the unit table: unit → canonical unit
 	// ("/min", "%", "mm[Hg]", "kPa", "Cel", "[degF]").

@@ -49,6 +49,25 @@ func TestValidate(t *testing.T) {
 			c.Codes = map[string]string{"0002-4bb8": "oxygen"}
 			c.Units = map[string]string{"mmHG": "mm[Hg]"}
 		}, []string{`vitals.codes.0002-4bb8: unknown parameter "oxygen" (want one of hr, pr, pr_inv, spo2, nibp_sys, nibp_dia, nibp_mean, art_sys, art_dia, art_mean, rr, temp, etco2, cvp)`}},
+		// Session 39: CODE@SENDER, a code read so for the monitors whose
+		// MSH-3 starts with SENDER (ignoring case).
+		{"codes per sender", func(c *vitals.Config) {
+			c.Codes = map[string]string{"149522@COMEN": "pr", "149522@Acme_C": "pr_inv", "SPO2-R@a@b": "pr"}
+		}, nil},
+		{"codes per sender: no sender", func(c *vitals.Config) { c.Codes = map[string]string{"149522@": "pr"} },
+			[]string{`vitals.codes.149522@: no sender after @ (want CODE@SENDER, SENDER the start of the monitors' sending application, MSH-3)`}},
+		{"codes per sender: no code", func(c *vitals.Config) { c.Codes = map[string]string{"@COMEN": "pr"} },
+			[]string{`vitals.codes.@COMEN: no code (want CODE or CODE@SENDER)`}},
+		{"codes per sender: a delimiter in the sender", func(c *vitals.Config) { c.Codes = map[string]string{"149522@COMEN^C80": "pr"} },
+			[]string{`vitals.codes.149522@COMEN^C80: sender "COMEN^C80" holds an HL7 delimiter (|^~\&): it would match no sending application's namespace ID (MSH-3 component 1)`}},
+		// review39a: senders are matched ignoring case, so two keys that
+		// differ only in the sender's case name one row; the later in key
+		// order silently won.
+		{"codes per sender: one sender twice", func(c *vitals.Config) {
+			c.Codes = map[string]string{"149522@ACME": "pr_inv", "149522@acme": "pr", "149522": "pr", "SPO2-R@Acme": "pr"}
+		}, []string{`vitals.codes.149522@acme: the same code and sender as 149522@ACME (a sender is matched ignoring case)`}},
+		{"codes per sender: unknown parameter", func(c *vitals.Config) { c.Codes = map[string]string{"149522@COMEN": "pleth"} },
+			[]string{`vitals.codes.149522@COMEN: unknown parameter "pleth" (want one of hr, pr, pr_inv, spo2, nibp_sys, nibp_dia, nibp_mean, art_sys, art_dia, art_mean, rr, temp, etco2, cvp)`}},
 		{"unit table", func(c *vitals.Config) { c.Units = map[string]string{"268160": "Fahrenheit"} },
 			[]string{`vitals.units.268160: unknown canonical unit "Fahrenheit"`}},
 		{"cuff deviation not a number", func(c *vitals.Config) { c.Rules.NIBPIBP.Deviation = math.NaN() },

@@ -453,6 +453,7 @@ func (e *Engine) stream(conn, src netip.Addr, app, fac []byte, m *hl7.Message, n
 	}
 	s := newStream(&e.cfg)
 	s.born, e.made = e.made, e.made+1
+	s.vendor = e.t.vendorOf(app)
 	s.baseNeonatal = configured(&e.cfg.Neonatal, e.neoNets, src, app)
 	s.basePaediatric = configured(&e.cfg.Paediatric, e.paedNets, src, app)
 	s.classify(s.baseNeonatal, s.basePaediatric, e.profile)

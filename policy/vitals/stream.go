@@ -159,6 +159,7 @@ type stream struct {
 	rrGrid      rrGrid  // the step of the monitor's breathing rates, see countsBeats
 	artRelabel  bool    // the arterial pressures are their own levels converted to another pressure unit (artConverted), set by values (in padding)
 	cuffHeld    uint8   // artBit(p): the arterial pressure p's step is held for a cuff inflating on the line's arm (see cuffOccluding; in padding)
+	vendor      uint8   // the code table of the monitor's sender (tables.vendorOf), chosen once when the stream is made (in padding)
 	beatsFrom   int64   // arrival of the first breathing rate of the current run of counted heartbeats (Unix ns; 0 = none), see beatsCounted
 	levelBack   bool    // this message takes the line back by that shift (levelled), set by values
 	heightMoved bool    // the arterial line's height moved in this message: with the central venous pressure (cvpMoved) or as the patient was turned (turnMoved), set by values (kept here, in padding)
