@@ -516,7 +516,24 @@ func (s *stream) newPatient(irr float64) {
 		// and judged, as before turnover39.
 		s.pulse = pulseTrack{}
 	}
+	hrRough := max(s.tracks[pHR].rough, 0.5) // before it is forgotten below
 	s.tracks[pHR].forgetRough()
+	// Nor is a pulse rate's roughness the last patient's when it learned
+	// more than pulseOwnRough times the heart rate's (turnover39b): that is
+	// motion or crying the sensor alone counted (pulseReadingRough), not the
+	// beats'. A crying newborn teaches the oximeter's pulse rate 15-22 times
+	// the heart rate's roughness, and too_regular (b) judged the next baby
+	// asleep against it (TestTurnoverNewbornAsleep: 8 of 12 seeds). Such a
+	// pulse rate learns its roughness anew as the heart rate does, without
+	// the step across the turnover, its own (b) waiting for smoothLearn of
+	// the next patient's samples as on a fresh stream. An adult's pulse rate
+	// (1.0-1.8 times the heart rate's in the turnover tests) keeps its level,
+	// a fair prior of the next adult's, which (b) and (c) read.
+	for _, p := range [...]param{pPR, pPRInv} {
+		if s.tracks[p].rough > pulseOwnRough*hrRough {
+			s.tracks[p].forgetRough()
+		}
+	}
 	for _, p := range [...]param{pARTSys, pARTDia, pARTMean} {
 		// Nor are the next patient's arterial pressures a change of the
 		// last one's line (dampChanged, levelled, cvpMoved), nor the last
@@ -1120,3 +1137,8 @@ func (s *stream) jumpedBack(v, dev, b float64, now int64) bool {
 	return l.holds(b, now) && now-l.at >= boxHold && dev*float64(l.dev) < 0 &&
 		math.Abs(v-float64(l.pre)) <= boxBack*math.Abs(float64(l.dev))
 }
+
+// pulseOwnRough is how many times the heart rate's learned roughness (at
+// least half a display step) a pulse rate's must exceed for a bed turnover
+// to forget it (newPatient).
+const pulseOwnRough = 3
