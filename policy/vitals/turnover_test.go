@@ -67,6 +67,18 @@ func quietBed(seed uint64, n int, step time.Duration, neonate bool) []tick {
 	return wardBed(seed, n, step, wardOpts{neonate: neonate}, func(time.Duration, *vit) {})
 }
 
+// eachTurnover runs f as a subtest at 2 s, 10 s and 60 s, after a gap and
+// after an admission, on seeds 1 to seeds.
+func eachTurnover(t *testing.T, seeds uint64, f func(t *testing.T, step time.Duration, kind turnoverKind, seed uint64)) {
+	for _, step := range []time.Duration{2 * sec, 10 * sec, time.Minute} {
+		for _, kind := range []turnoverKind{byGap, byAdmit} {
+			for seed := uint64(1); seed <= seeds; seed++ {
+				t.Run(fmt.Sprintf("%v/%v/%d", step, kind, seed), func(t *testing.T) { f(t, step, kind, seed) })
+			}
+		}
+	}
+}
+
 // hourOf is the number of messages in an hour at step.
 func hourOf(step time.Duration) int { return int(time.Hour / step) }
 
@@ -104,18 +116,12 @@ var cutLen = map[time.Duration]int{2 * sec: 52, 10 * sec: 18, time.Minute: 14}
 // turnover39 the AF roughness learned from the last patient, and its
 // disagreement left open, let the edit pass (review36c, review38c).
 func TestTurnoverForgetsAF(t *testing.T) {
-	for _, step := range []time.Duration{2 * sec, 10 * sec, time.Minute} {
-		for _, kind := range []turnoverKind{byGap, byAdmit} {
-			for seed := uint64(1); seed <= 3; seed++ {
-				t.Run(fmt.Sprintf("%v/%v/%d", step, kind, seed), func(t *testing.T) {
-					n := max(cutLen[step]+20, hourOf(step)/3)
-					next := pulseCut(t, seed, quietBed(seed+100, n, step, false), 0, cutLen[step])
-					fs := run(t, vitals.DefaultConfig(), turnover(wardAF(seed, hourOf(step), step), next, kind))
-					checkRules(t, only(fs, "hr_pr_agreement"), "hr_pr_agreement")
-				})
-			}
-		}
-	}
+	eachTurnover(t, 3, func(t *testing.T, step time.Duration, kind turnoverKind, seed uint64) {
+		n := max(cutLen[step]+20, hourOf(step)/3)
+		next := pulseCut(t, seed, quietBed(seed+100, n, step, false), 0, cutLen[step])
+		fs := run(t, vitals.DefaultConfig(), turnover(wardAF(seed, hourOf(step), step), next, kind))
+		checkRules(t, only(fs, "hr_pr_agreement"), "hr_pr_agreement")
+	})
 }
 
 // TestTurnoverQuiet: genuine turnovers stay quiet at 2 s, 10 s and 60 s,
@@ -138,16 +144,12 @@ func TestTurnoverQuiet(t *testing.T) {
 		{"neonate-after-adult", sinus, func(seed uint64, n int, step time.Duration) []tick { return quietBed(seed+100, n, step, true) }},
 	}
 	for _, c := range cases {
-		for _, step := range []time.Duration{2 * sec, 10 * sec, time.Minute} {
-			for _, kind := range []turnoverKind{byGap, byAdmit} {
-				for seed := uint64(1); seed <= 5; seed++ {
-					t.Run(fmt.Sprintf("%s/%v/%v/%d", c.name, step, kind, seed), func(t *testing.T) {
-						n := hourOf(step)
-						checkRules(t, run(t, vitals.DefaultConfig(), turnover(c.first(seed, n, step), c.next(seed, n, step), kind)))
-					})
-				}
-			}
-		}
+		t.Run(c.name, func(t *testing.T) {
+			eachTurnover(t, 5, func(t *testing.T, step time.Duration, kind turnoverKind, seed uint64) {
+				n := hourOf(step)
+				checkRules(t, run(t, vitals.DefaultConfig(), turnover(c.first(seed, n, step), c.next(seed, n, step), kind)))
+			})
+		})
 	}
 }
 
@@ -367,33 +369,27 @@ func TestTurnoverRestaged(t *testing.T) {
 // 10 s. The pulse pressure now learns its roughness anew too when the
 // heart rate's forgotten one was an irregular rhythm's.
 func TestTurnoverLineAfterAF(t *testing.T) {
-	for _, step := range []time.Duration{2 * sec, 10 * sec, time.Minute} {
-		for _, kind := range []turnoverKind{byGap, byAdmit} {
-			for seed := uint64(1); seed <= 3; seed++ {
-				t.Run(fmt.Sprintf("%v/%v/%d", step, kind, seed), func(t *testing.T) {
-					r := rand.New(rand.NewPCG(seed, 394))
-					n := hourOf(step)
-					first := wardBed(seed, n, step, wardOpts{art: true}, func(_ time.Duration, v *vit) {
-						afVit(r, v, 5, 20)
-						sv := float64(r.IntN(41) - 20)
-						v.sys += sv
-						v.dia += sv / 4
-						v.mean += sv / 2
-					})
-					next := wardBed(seed+100, n, step, wardOpts{art: true}, func(_ time.Duration, v *vit) {
-						// calm: the slow wander a third of the ward bed's
-						v.sys = 122 + (v.sys-122)/3
-						v.dia = 64 + (v.dia-64)/3
-						v.mean = 84 + (v.mean-84)/3
-						v.hr = 82 + (v.hr-82)/3
-						v.pr = v.hr
-					})
-					// (the scatter makes a spike of the first patient's now and then)
-					checkRules(t, only(run(t, vitals.DefaultConfig(), turnover(first, next, kind)), "too_regular"))
-				})
-			}
-		}
-	}
+	eachTurnover(t, 3, func(t *testing.T, step time.Duration, kind turnoverKind, seed uint64) {
+		r := rand.New(rand.NewPCG(seed, 394))
+		n := hourOf(step)
+		first := wardBed(seed, n, step, wardOpts{art: true}, func(_ time.Duration, v *vit) {
+			afVit(r, v, 5, 20)
+			sv := float64(r.IntN(41) - 20)
+			v.sys += sv
+			v.dia += sv / 4
+			v.mean += sv / 2
+		})
+		next := wardBed(seed+100, n, step, wardOpts{art: true}, func(_ time.Duration, v *vit) {
+			// calm: the slow wander a third of the ward bed's
+			v.sys = 122 + (v.sys-122)/3
+			v.dia = 64 + (v.dia-64)/3
+			v.mean = 84 + (v.mean-84)/3
+			v.hr = 82 + (v.hr-82)/3
+			v.pr = v.hr
+		})
+		// (the scatter makes a spike of the first patient's now and then)
+		checkRules(t, only(run(t, vitals.DefaultConfig(), turnover(first, next, kind)), "too_regular"))
+	})
 }
 
 // TestTurnoverNewbornAsleep (turnover39b): a newborn crying on a 1-s
@@ -530,25 +526,21 @@ func TestTurnoverPulseRatio(t *testing.T) {
 		{"bigeminy-after-sinus", sinus, all},
 	}
 	for _, c := range cases {
-		for _, step := range []time.Duration{2 * sec, 10 * sec, time.Minute} {
-			for _, kind := range []turnoverKind{byGap, byAdmit} {
-				for seed := uint64(1); seed <= 3; seed++ {
-					t.Run(fmt.Sprintf("%s/%v/%v/%d", c.name, step, kind, seed), func(t *testing.T) {
-						n := hourOf(step)
-						if step == 2*sec {
-							n /= 2
-						}
-						before := c.first(seed, n, step)
-						fs := run(t, vitals.DefaultConfig(), turnover(before, c.next(seed+100, n, step), kind))
-						for _, f := range fs {
-							if firstOf([]vitals.Finding{f}, f.Rule, len(before)) >= 0 {
-								t.Errorf("after the turnover: %s on %s (%v / %v)", f.Rule, f.Parameter, f.Value, f.Threshold)
-							}
-						}
-					})
+		t.Run(c.name, func(t *testing.T) {
+			eachTurnover(t, 3, func(t *testing.T, step time.Duration, kind turnoverKind, seed uint64) {
+				n := hourOf(step)
+				if step == 2*sec {
+					n /= 2
 				}
-			}
-		}
+				before := c.first(seed, n, step)
+				fs := run(t, vitals.DefaultConfig(), turnover(before, c.next(seed+100, n, step), kind))
+				for _, f := range fs {
+					if firstOf([]vitals.Finding{f}, f.Rule, len(before)) >= 0 {
+						t.Errorf("after the turnover: %s on %s (%v / %v)", f.Rule, f.Parameter, f.Value, f.Threshold)
+					}
+				}
+			})
+		})
 	}
 }
 
