@@ -196,11 +196,15 @@ class Ev:
     __slots__ = ("name", "t0", "t1", "fx", "var", "mech", "p")
 
     def __init__(self, name, t0, t1, fx=None, var=None, mech=None, **p):
-        self.name, self.t0, self.t1 = name, t0, t1
+        self.name, self.t0, self.t1 = NAME_MAP.get(name, name), t0, t1
         self.fx, self.var, self.mech, self.p = fx or {}, var or {}, mech, p
 
     def active(self, t, margin=0.0):
         return self.t0 - margin <= t <= self.t1 + margin
+
+
+NAME_MAP = {"lead_off": "ecg_lead_off", "sampling": "blood_sampling", "flush": "line_flush",
+            "capno_disconnect": "capnography_disconnect"}
 
 
 def u(rng, a, b):
@@ -457,8 +461,8 @@ def plan_events(rng, pop, prof, T):
     if prof["abp"] and rng.random() < 0.7:  # line flushes and samples recur in every arterial-lined patient
         for _ in range(rng.randint(1, 5)):
             t0 = u(rng, 0, T - 30)
-            add(rng.choice(["flush", "sampling", "sampling"]), t0, t0 + u(rng, 3, 40), mech=None)
-            ev[-1].mech = ev[-1].name
+            k = rng.choice(["flush", "sampling", "sampling"])
+            add(k, t0, t0 + u(rng, 3, 40), mech=k)
     return ev
 
 
@@ -701,6 +705,13 @@ def simulate_bed(seed, b, prof, kind, strength, T, gw_eui=None):
         base["HR"] = rng_p.uniform(143, 154)
     if bk == "adult" and rng_p.random() < 0.25:  # hypertensive, or hypotensive on pressors
         base["ABPS"] += rng_p.choice([-1, 1]) * rng_p.uniform(10, 25)
+    # After a bed turnover the next patient has baselines of their own.
+    rng_p2 = R(seed, b, "phys-next")
+    base2 = {p: rng_p2.gauss(v[0], v[1]) for p, v in B.items()}
+    base2["SPO2"] = clamp(base2["SPO2"], 88, 99)
+    base2["RR"] = max(base2["RR"], 8)
+    base2["ABPD"] = min(base2["ABPD"], base2["ABPS"] - 15)
+    turn_at = turnovers[0][1] if turnovers else None
     tone = OU(rng_p, 1800, 1.0)
     slow = {p: OU(rng_p, rng_p.uniform(1200, 3600), B[p][2]) for p in B}
     fast = {p: OU(rng_p, rng_p.uniform(90, 300), B[p][3]) for p in B}
@@ -735,6 +746,7 @@ def simulate_bed(seed, b, prof, kind, strength, T, gw_eui=None):
     def physio(t, mrng):
         """True displayed values at time t, and the active condition names."""
         names = set()
+        bs = base2 if turn_at is not None and t >= turn_at else base
         d = dict.fromkeys(PARAMS, 0.0)
         var = {}
         mechs = []
@@ -775,12 +787,12 @@ def simulate_bed(seed, b, prof, kind, strength, T, gw_eui=None):
             names.add("af")
             afr = next((e.p["rate"] for e in mechs if e.mech == "af"), None)
             if afr and rhythm != "af":  # paroxysm: the ventricular rate of AF replaces the base rhythm's
-                v["HR"] += afr - base["HR"]
+                v["HR"] += afr - bs["HR"]
             v["HR"] += 10 * af_noise.at(t)
             pr_ratio = clamp(1 - 0.06 - 0.05 * abs(deficit_ou.at(t)) - max(0, v["HR"] - 110) / 400, 0.6, 1.0)
         elif rh == "flutter":
             names.add("atrial_flutter")
-            v["HR"] = base["HR"] + 0.8 * meas["HR"].at(t)
+            v["HR"] = bs["HR"] + 0.8 * meas["HR"].at(t)
         elif rh == "paced":
             names.add("paced")
             v["HR"] = max(paced_rate + mrng.choice([0, 0, 0, 0, 1, -1]), v["HR"] - 15)
@@ -788,7 +800,7 @@ def simulate_bed(seed, b, prof, kind, strength, T, gw_eui=None):
                 v["HR"] = paced_rate + (mrng.random() < 0.1)
         elif rh == "heart_block":
             names.add("heart_block")
-            v["HR"] = base["HR"] + 0.3 * meas["HR"].at(t) + 0.3 * d["HR"]
+            v["HR"] = bs["HR"] + 0.3 * meas["HR"].at(t) + 0.3 * d["HR"]
         elif rh == "junctional":
             names.add("junctional")
         for e in mechs:
@@ -825,13 +837,14 @@ def simulate_bed(seed, b, prof, kind, strength, T, gw_eui=None):
                 if ph < 0.35:
                     v["RR"] = mrng.uniform(0, 4)
                 else:
-                    v["RR"] = base["RR"] * (0.8 + 0.9 * math.sin(math.pi * (ph - 0.35) / 0.65))
+                    v["RR"] = bs["RR"] * (0.8 + 0.9 * math.sin(math.pi * (ph - 0.35) / 0.65))
                 ph2 = ((t - e.t0 - 20) % e.p["period"]) / e.p["period"]
                 v["SPO2"] -= e.p["depth"] * (0.5 - 0.5 * math.cos(2 * math.pi * ph2))
                 v["HR"] += 4 * math.sin(2 * math.pi * ph)
         # Ventilation.
         vr = vent_rate
         spont = None
+        extubated = False
         for e in mechs:
             if e.mech == "weaning" and vr:
                 vr = max(vr - e.p["step"] * int((t - e.t0) / (e.p["step_min"] * 60)), 6 if cls == "adult" else 15)
@@ -841,9 +854,11 @@ def simulate_bed(seed, b, prof, kind, strength, T, gw_eui=None):
             trig = max(0, mrng.gauss(0, 1.5)) if mrng.random() < 0.3 else 0
             v["RR"] = vr + round(trig) + 0.0
             names.add("ventilated")
-            v["ETCO2"] = base["ETCO2"] + slow["ETCO2"].at(t) + 0.4 * meas["ETCO2"].at(t) + d["ETCO2"]
+            v["ETCO2"] = bs["ETCO2"] + slow["ETCO2"].at(t) + 0.4 * meas["ETCO2"].at(t) + d["ETCO2"]
         elif spont is not None:
             v["RR"] = spont + slow["RR"].at(t) + 2 * meas["RR"].at(t) * var.get("RR", 1) + d["RR"]
+            if any(e.mech == "extubated" and t > e.t0 + 60 for e in mechs):
+                extubated = True
         # Physiological floors (a displayed rate never creeps to zero in a perfused patient).
         floor = {"adult": 38, "paediatric": 55}.get(cls, 50)
         if rh == "heart_block":
@@ -923,6 +938,8 @@ def simulate_bed(seed, b, prof, kind, strength, T, gw_eui=None):
                 v["RR"] = v["HR"] + mrng.gauss(0, 2)
         v["SPO2"] = clamp(v["SPO2"], 40.0, 100.0)
         v["PR"] = max(v["PR"], 25 + abs(mrng.gauss(0, 3)))
+        if extubated:
+            gone.add("ETCO2")  # capnography removed with the tube
         for p in gone:
             v[p] = None
         return v, names
@@ -1249,7 +1266,7 @@ def apply_forgery(seed, b, prof, fp, msgs, T):
         detail = "%s replaced by its moving average plus %d%% of the real deviation" % (
             "+".join(fp["params"]), int(100 * fp["frac"]))
     elif kind == "duplicate_control_id":
-        tgt_t = win[0].t - fp["back"]
+        tgt_t = win[0].t - min(fp["back"], win[0].t - 60)
         prev = [m for m in own if m.t < tgt_t and m.boot == win[0].boot] or [m for m in own if m.t < win[0].t - 60]
         if not prev:
             prev = own[:1]
