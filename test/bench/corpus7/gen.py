@@ -296,12 +296,12 @@ def plan_events(rng, pop, prof, T):
             t0, t1 = at(60, 300)
             add("seizure", t0, t1, {"HR": (u(rng, 30, 50), 0, 20, 300), "ABPS": (u(rng, 20, 35), 0, 30, 300),
                                     "ABPD": (u(rng, 10, 18), 0, 30, 300), "SPO2": (-u(rng, 5, 15), 30, 60, 240),
-                                    "RR": (u(rng, 5, 15), 0, 20, 200)}, var={"RR": 3.0}, mech="ecg_noise_motion", rate=0.5)
+                                    "RR": (u(rng, 5, 15), 0, 20, 200)}, var={"RR": 3.0}, mech="ecg_noise_motion", rate=0.3)
         elif name == "rigors":
             t0, t1 = at(600, 1800)
             add("rigors", t0, t1, {"HR": (u(rng, 18, 30), 0, 180, 600), "RR": (u(rng, 5, 10), 0, 120, 600),
                                    "ABPS": (u(rng, 8, 18), 0, 180, 600), "TEMP": (u(rng, 0.8, 1.4), 600, 2400, 3600)},
-                mech="ecg_noise_motion", rate=0.25)
+                mech="ecg_noise_motion", rate=0.08)
         elif name == "proning":
             t0 = u(rng, 0, T * 0.9)
             add("proning", t0, t0 + u(rng, 300, 720), {"HR": (u(rng, 8, 18), 0, 60, 300), "SPO2": (-u(rng, 3, 8), 30, 90, 600),
@@ -431,7 +431,7 @@ def plan_events(rng, pop, prof, T):
         t1 = u(rng, 3600, 3 * 3600)
         add("rewarming", 0, t1, {"TEMP": (-u(rng, 1.2, 2.2), -3600, 0, t1 + 1800), "HR": (-u(rng, 4, 10), -3600, 0, t1 + 1800)})
         add("shivering", t1 * 0.6, t1 * 0.6 + u(rng, 300, 1200), {"HR": (u(rng, 8, 15), 0, 60, 300)},
-            mech="ecg_noise_motion", rate=0.2)
+            mech="ecg_noise_motion", rate=0.08)
     # Short artefacts, by bed rate.
     nart = rng.randint(2, 10)
     for _ in range(nart):
@@ -1102,7 +1102,8 @@ def plan_forgery(seed, b, prof, kind, strength, T):
         p["n"] = n
     elif kind == "frozen":
         dur = rng.uniform(300, 900) if sub else rng.uniform(1200, 3600)
-        opts = ["HR", "PR", "RR", "SPO2"] + (["ABPS"] if prof["abp"] else []) + (["ETCO2"] if prof["etco2"] else [])
+        opts = ["HR", "PR", "SPO2"] + (["RR"] if not prof["ventilated"] else []) + (["ABPS"] if prof["abp"] else []) + \
+            (["ETCO2"] if prof["etco2"] else [])
         if sub:
             opts = [o for o in opts if o in ("SPO2", "RR", "ETCO2")] or opts
         p["param"] = rng.choice(opts)
@@ -1123,7 +1124,7 @@ def plan_forgery(seed, b, prof, kind, strength, T):
             p["mag"] = -abs(p["mag"])
     elif kind == "too_smooth":
         dur = rng.uniform(900, 3600)
-        opts = ["HR", "SPO2", "RR"] + (["ABPS"] if prof["abp"] else [])
+        opts = ["HR", "SPO2"] + (["RR"] if not prof["ventilated"] else []) + (["ABPS"] if prof["abp"] else [])
         p["params"] = rng.sample(opts, rng.randint(1, min(3, len(opts))))
         p["param"] = p["params"][0]
         p["frac"] = 0.5 if sub else 0.15
