@@ -24,7 +24,7 @@ KINDS = ["spike", "frozen", "replay", "drift", "too_smooth", "duplicate_control_
          "out_of_range", "hr_pr_mismatch", "bp_inconsistent", "time_backwards", "time_future", "identity_switch",
          "nibp_cadence"]
 
-PARAMS = ["HR", "PR", "SPO2", "RR", "ABPS", "ABPD", "ABPM", "TEMP", "ETCO2"]
+PARAMS = ["HR", "PR", "SPO2", "RR", "ABPS", "ABPD", "ABPM", "TEMP", "ETCO2", "PRA", "PVC"]
 
 
 def R(*parts):
@@ -40,7 +40,7 @@ MDC = {  # param -> (numeric code, reference id)
     "SPO2": (150456, "MDC_PULS_OXIM_SAT_O2"), "RR": (151562, "MDC_RESP_RATE"),
     "ABPS": (150033, "MDC_PRESS_BLD_ART_SYS"), "ABPD": (150034, "MDC_PRESS_BLD_ART_DIA"),
     "ABPM": (150035, "MDC_PRESS_BLD_ART_MEAN"), "TEMP": (150344, "MDC_TEMP"),
-    "ETCO2": (151708, "MDC_AWAY_CO2_ET"),
+    "ETCO2": (151708, "MDC_AWAY_CO2_ET"), "PRA": (149522, "MDC_BLD_PULS_RATE_INV"), "PVC": (148066, "MDC_ECG_V_P_C_RATE"),
     "NIBPS": (150021, "MDC_PRESS_BLD_NONINV_SYS"), "NIBPD": (150022, "MDC_PRESS_BLD_NONINV_DIA"),
     "NIBPM": (150023, "MDC_PRESS_BLD_NONINV_MEAN"),
 }
@@ -56,7 +56,7 @@ LOINC = {"HR": ("8867-4", "Heart rate"), "PR": ("8889-8", "Heart rate by Pulse o
          "NIBPS": ("8480-6", "Systolic blood pressure"), "NIBPD": ("8462-4", "Diastolic blood pressure"),
          "NIBPM": ("8478-0", "Mean blood pressure")}
 LABEL = {"HR": "HR", "PR": "PR", "SPO2": "SpO2", "RR": "RR", "ABPS": "ABPs", "ABPD": "ABPd", "ABPM": "ABPm",
-         "TEMP": "T1", "ETCO2": "etCO2", "NIBPS": "NBPs", "NIBPD": "NBPd", "NIBPM": "NBPm"}
+         "TEMP": "T1", "ETCO2": "etCO2", "PRA": "PR(ABP)", "PVC": "PVC", "NIBPS": "NBPs", "NIBPD": "NBPd", "NIBPM": "NBPm"}
 # Invented vendor-local codes (no public source found for these vendors' local tables).
 NK_CODE = {"HR": "0002", "PR": "0260", "SPO2": "0250", "RR": "0300", "ABPS": "0101", "ABPD": "0102", "ABPM": "0103",
            "TEMP": "0401", "ETCO2": "0350", "NIBPS": "0201", "NIBPD": "0202", "NIBPM": "0203"}
@@ -65,7 +65,7 @@ EDAN_CODE = {"HR": "101", "PR": "151", "SPO2": "150", "RR": "201", "ABPS": "301"
 CONTEC_CODE = {"HR": "1", "PR": "6", "SPO2": "5", "RR": "2", "ABPS": "20", "ABPD": "21", "ABPM": "22",
                "TEMP": "8", "ETCO2": "30", "NIBPS": "10", "NIBPD": "11", "NIBPM": "12"}
 
-UNIT_KIND = {"HR": "bpm", "PR": "bpm", "SPO2": "pct", "RR": "rpm", "ABPS": "mmhg", "ABPD": "mmhg", "ABPM": "mmhg",
+UNIT_KIND = {"PRA": "bpm", "PVC": "bpm", "HR": "bpm", "PR": "bpm", "SPO2": "pct", "RR": "rpm", "ABPS": "mmhg", "ABPD": "mmhg", "ABPM": "mmhg",
              "NIBPS": "mmhg", "NIBPD": "mmhg", "NIBPM": "mmhg", "TEMP": "cel", "ETCO2": "mmhg"}
 UNITS = {
     "mdc": {"bpm": "264864^MDC_DIM_BEAT_PER_MIN^MDC", "pct": "262688^MDC_DIM_PERCENT^MDC",
@@ -874,6 +874,15 @@ def simulate_bed(seed, b, prof, kind, strength, T, gw_eui=None):
         v["TEMP"] = max(v["TEMP"], 29.0 + mrng.uniform(0, 0.3))
         # Pulse rate from the oximeter follows the ECG rate with its own averaging.
         v["PR"] = v["HR"] * pr_ratio + 0.8 * mrng.gauss(0, 1)
+        v["PRA"] = v["HR"] * pr_ratio + 0.6 * mrng.gauss(0, 1)  # pulse rate from the arterial waveform
+        if "bigeminy" in names:
+            v["PVC"] = v["HR"] / 2 + mrng.gauss(0, 2)
+        elif "trigeminy" in names:
+            v["PVC"] = v["HR"] / 3 + mrng.gauss(0, 2)
+        elif "vt_run" in names:
+            v["PVC"] = v["HR"] * 0.8
+        else:
+            v["PVC"] = max(0.0, mrng.gauss(0.3, 1.2)) if mrng.random() < 0.5 else 0.0
         # Arterial mean from the waveform.
         v["ABPD"] = min(v["ABPD"], v["ABPS"] - 8)
         v["ABPM"] = v["ABPD"] + (v["ABPS"] - v["ABPD"]) * mrng.uniform(0.36, 0.42)
@@ -886,7 +895,7 @@ def simulate_bed(seed, b, prof, kind, strength, T, gw_eui=None):
                 gone |= {"SPO2", "PR"}
                 names.add("probe_off")
             elif m == "lead_off":
-                gone.add("HR")
+                gone |= {"HR", "PVC"}
                 names.add("ecg_lead_off")
             elif m in ("ecg_noise", "ecg_noise_motion"):
                 names.add("ecg_noise")
@@ -914,6 +923,7 @@ def simulate_bed(seed, b, prof, kind, strength, T, gw_eui=None):
                 if mrng.random() < r:
                     gone |= set(mrng.sample(["SPO2", "PR", "HR", "RR"], mrng.randint(1, 3)))
             elif m == "flush":
+                gone.add("PRA")
                 names.add("line_flush")
                 p0 = mrng.uniform(280, 310) if cls == "adult" else mrng.uniform(150, 260)
                 v["ABPS"], v["ABPD"], v["ABPM"] = p0 + mrng.uniform(0, 4), p0 - mrng.uniform(0, 5), p0 - mrng.uniform(0, 2)
@@ -922,6 +932,7 @@ def simulate_bed(seed, b, prof, kind, strength, T, gw_eui=None):
                 p0 = mrng.uniform(4, 25) if mrng.random() < 0.6 else v["ABPM"]
                 v["ABPS"], v["ABPD"], v["ABPM"] = p0 + mrng.uniform(0, 3), p0 - mrng.uniform(0, 3), p0
             elif m == "zeroing":
+                gone.add("PRA")
                 names.add("zeroing")
                 v["ABPS"], v["ABPD"], v["ABPM"] = mrng.uniform(-1, 2), mrng.uniform(-2, 1), mrng.uniform(-1, 1)
             elif m == "damping":
@@ -1280,8 +1291,10 @@ def apply_forgery(seed, b, prof, fp, msgs, T):
         for m in win:
             if m.vals.get(P) is not None:
                 m.vals[P] += fp["mag"]
-            if P == "HR" and m.vals.get("PR") is not None:
-                m.vals["PR"] += fp["mag"]
+            if P == "HR":
+                for q in ("PR", "PRA"):
+                    if m.vals.get(q) is not None:
+                        m.vals[q] += fp["mag"]
             if P == "ABPS":
                 for q, k in (("ABPD", 0.6), ("ABPM", 0.73)):
                     if m.vals.get(q) is not None:
@@ -1431,6 +1444,11 @@ def fmt_val(P, x, uk):
     return "%d" % int(round(x))
 
 
+# GE-style VMD numbers in OBX-4 (ECG 5 and pressure 13 as in GE's example; the others are our choice).
+GE_GROUPS = [(5, ["HR", "PVC"]), (7, ["SPO2", "PR"]), (9, ["RR"]), (10, ["TEMP"]), (11, ["ETCO2"]),
+             (13, ["ABPS", "ABPD", "ABPM", "PRA"]), (14, ["NIBPS", "NIBPD", "NIBPM"])]
+
+
 class Renderer:
     def __init__(self, prof, bed_no, eui, unit_name, room):
         self.prof, self.L = prof, LAYOUTS[prof["layout"]]
@@ -1445,9 +1463,10 @@ class Renderer:
 
     def channels(self):
         p = self.prof
-        ch = ["HR", "PR", "SPO2", "RR"]
+        ge = self.L["hier"]
+        ch = ["HR"] + (["PVC"] if ge else []) + ["PR", "SPO2", "RR"]
         if p["abp"]:
-            ch += ["ABPS", "ABPD", "ABPM"]
+            ch += ["ABPS", "ABPD", "ABPM"] + (["PRA"] if ge else [])
         if p["temp"]:
             ch.append("TEMP")
         if p["etco2"]:
@@ -1495,19 +1514,23 @@ class Renderer:
         seg.append(msh.rstrip("|"))
         pt = m.pat
         if pt.get("unident"):
-            seg.append("PID|||%s^^^TMP^PT||^^^^^^U||||||||||||%s" % (pt["tmp"], pt["visit"]))
+            seg.append("PID|||%s^^^TMP^PT||^^^^^^U|||U" % pt["tmp"] + "|" * 10 + pt["visit"])  # PID-18 account
         else:
-            seg.append("PID|||%s^^^HOSP^MR||%s^%s^^^^^L||%s|%s|||||||||%s" % (
-                pt["mrn"], pt["fam"], pt["giv"], pt["dob"], pt["sex"], pt["visit"]))
+            seg.append("PID|||%s^^^HOSP^MR||%s^%s^^^^^L||%s|%s" % (
+                pt["mrn"], pt["fam"], pt["giv"], pt["dob"], pt["sex"]) + "|" * 10 + pt["visit"])
         if p["pv1"]:
             seg.append("PV1||I|%s^%s^%d^HOSP||||||||||||||||%s" % (self.unit, self.room, self.bed_no % 20 + 1,
                                                                      pt["visit"]))
         seg.append("OBR|1|||182777000^monitoring of patient^SCT|||%s" % ts)
         rows = []
-        eq = "%s^EUI-64" % self.eui if L["code"] in ("mdc", "mdc-sub", "loinc-mdc") else ""
+        eq = "%s^EUI-64" % self.eui if L["code"] in ("mdc-sub", "loinc-mdc") else \
+            "%s^B105_GE" % self.eui if L["hier"] else ""
         if L["hier"]:
-            rows.append(("69965^MDC_DEV_MON_PHYSIO_MULTI_PARAM_MDS^MDC", "1.0.0.0", "", "", "X", ""))
+            rows.append(("69965^MDC_DEV_MON_PHYSIO_MULTI_PARAM_MDS^MDC", "1.0.0.0", None, "", "X", ""))
         for i, P in enumerate(self.channels()):
+            if L["hier"] and P == "ABPS":  # pressure VMD and channel rows, as in GE's PCD-01 example
+                rows.append(("69854^MDC_DEV_METER_PRESS_BLD_VMD^MDC", "1.13.0.0", None, "", "X", ""))
+                rows.append(("69855^MDC_DEV_METER_PRESS_BLD_CHAN^MDC", "1.13.1.0", None, "", "X", ""))
             x = m.vals.get(P)
             uk = UNIT_KIND[P]
             if P == "TEMP" and p["temp_unit"] == "degf":
@@ -1556,9 +1579,11 @@ class Renderer:
                         t14 = ""
                     rows.append((code, self.subid(20 + j, P), "%d" % round(x), unit_of(L, "mmhg"), L["obx11"], t14))
         for i, (code, sub, v, un, st, t14) in enumerate(rows):
-            s = "OBX|%d|NM|%s|%s|%s|%s||||||%s|||%s" % (i + 1, code, sub, v, un, st, t14)
+            # OBX-1..6, OBX-11 status, OBX-14 time, OBX-18 equipment
+            s = "OBX|%d|%s|%s|%s|%s|%s|||||%s|||%s" % (i + 1, "" if v is None else "NM", code, sub, v or "", un, st,
+                                                        t14)
             if eq:
-                s += "|||%s" % eq
+                s += "||||%s" % eq
             seg.append(s.rstrip("|"))
         return "\r".join(seg) + "\r"
 
@@ -1570,7 +1595,9 @@ class Renderer:
         if c == "mdc-sub":
             return "1.%d.1.%s" % (1 + i, self.code_num(P))
         if self.L["hier"]:
-            return "1.%d.1.%d" % (1 + i // 3, 1 + i)
+            for vmd, ps in GE_GROUPS:
+                if P in ps:
+                    return "1.%d.1.%d" % (vmd, ps.index(P) + 1)
         if c in ("mdc", "loinc-mdc"):
             return "1.1.1.%d" % (i + 1)
         return ""

@@ -84,12 +84,28 @@ class Corpus7(unittest.TestCase):
                 if last:
                     self.assertGreaterEqual(arr, last, (f, l["message"]))
                 last = arr
+                pid = fields(msg, b"PID")
+                if pid is not None:
+                    self.assertTrue(pid[18].startswith(b"V"), (f, l["message"]))
+                    self.assertTrue(pid[3])
+                pv1 = fields(msg, b"PV1")
+                if pv1 is not None:
+                    self.assertEqual(pv1[19], pid[18])
                 for seg in msg.split(b"\r")[:-1]:
                     self.assertRegex(seg[:4].decode(), r"^[A-Z][A-Z0-9]{2}\|")
                     if seg.startswith(b"OBX|"):
-                        v = seg.split(b"|")[5].decode()
+                        f = seg.split(b"|")
+                        self.assertLessEqual(len(f), 19)
+                        if len(f) > 11:
+                            self.assertIn(f[11], (b"", b"R", b"F", b"X"))
+                        if len(f) > 14 and f[14]:
+                            self.assertRegex(f[14].decode(), r"^\d{14}(\.\d{3})?([+-]\d{4})?$")
+                        if len(f) > 18:
+                            self.assertTrue(f[18].endswith(b"^EUI-64") or f[18].endswith(b"_GE"))
+                        v = f[5].decode()
                         if v:
                             float(v)
+                            self.assertEqual(f[2], b"NM")
 
     def test_labels_and_monitors_consistent(self):
         by_mon = {}
