@@ -635,6 +635,8 @@ def simulate_bed(seed, b, prof, kind, strength, T, gw_eui=None):
         rhythm = "sinus"
         evs = [e for e in evs if e.mech not in ("af", "deficit", "rate", "low_perfusion", "ecg_noise",
                                                 "ecg_noise_motion")]
+    if kind == "unit_mislabel":  # the bed keeps its capnograph (no extubation) so there is an etCO2 to mislabel
+        evs = [e for e in evs if e.mech != "extubated"]
     bk = base_key(pop)
     B = BASE[bk]
     # Forgery window planned before device events so that resends/backlogs/turnovers keep clear of it.
