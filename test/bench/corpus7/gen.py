@@ -640,7 +640,7 @@ def simulate_bed(seed, b, prof, kind, strength, T, gw_eui=None):
     bk = base_key(pop)
     B = BASE[bk]
     # Forgery window planned before device events so that resends/backlogs/turnovers keep clear of it.
-    fplan = plan_forgery(seed, b, prof, kind, strength, T) if kind else None
+    fplan = plan_forgery(seed, b, prof, kind, strength, T, rhythm) if kind else None
     fw = (fplan["t0"] - 240, fplan["t1"] + 240) if fplan else None
 
     def clear(t0, t1):
@@ -1103,7 +1103,7 @@ def simulate_bed(seed, b, prof, kind, strength, T, gw_eui=None):
 # ----------------------------------------------------------------------------------------------------------------
 # Forgeries.
 
-def plan_forgery(seed, b, prof, kind, strength, T):
+def plan_forgery(seed, b, prof, kind, strength, T, rhythm="sinus"):
     rng = R(seed, b, "forge-plan")
     sub = strength == "subtle"
     cad = prof["cadence"] if prof["send"] == "periodic" else 60 if prof["send"] == "trend_batch" else 10
@@ -1115,7 +1115,8 @@ def plan_forgery(seed, b, prof, kind, strength, T):
         p["n"] = n
     elif kind == "frozen":
         dur = rng.uniform(300, 900) if sub else rng.uniform(1200, 3600)
-        opts = ["HR", "PR", "SPO2"] + (["RR"] if not prof["ventilated"] else []) + (["ABPS"] if prof["abp"] else []) + \
+        # A paced HR and a ventilated RR are constant anyway: freezing them would change almost nothing.
+        opts = (["HR", "PR"] if rhythm != "paced" else []) + ["SPO2"] + (["RR"] if not prof["ventilated"] else []) + (["ABPS"] if prof["abp"] else []) + \
             (["ETCO2"] if prof["etco2"] else [])
         if sub:
             opts = [o for o in opts if o in ("SPO2", "RR", "ETCO2")] or opts
