@@ -562,12 +562,29 @@ def bed_profile(seed, b, kind, gateway, hours):
         etco2_unit = "mmhg"
     temp_unit = "degf" if layout == "spacelabs" and rng.random() < 0.7 else "cel"
     tz = rng.choice(TZ_BY_LAYOUT[layout]) if L["tz"] else 0
+    rl = R(seed, b, "limits")
+    if layout == "ge-pcd01" and tz < 0 and rl.random() < 0.4:
+        temp_unit = "degf"  # a US site displaying Fahrenheit: unit 268160 (MDC_DIM_FAHR)
+    # Alarm limits as set at the bedside (GE rows carry them in OBX-7, with H/L in OBX-8).
+    lim = {"adult": {"HR": (50, 120), "PR": (50, 120), "SPO2": (90, 100), "RR": (8, 30), "ABPS": (90, 160),
+                     "ABPD": (40, 90), "ABPM": (65, 110), "TEMP": (35.0, 38.5), "ETCO2": (25, 50)},
+           "paediatric": {"HR": (70, 160), "PR": (70, 160), "SPO2": (92, 100), "RR": (15, 40), "ABPS": (75, 130),
+                          "ABPD": (35, 80), "ABPM": (50, 95), "TEMP": (35.5, 38.5), "ETCO2": (30, 50)},
+           "neonatal": {"HR": (100, 200), "PR": (100, 200), "SPO2": (85, 95), "RR": (20, 80), "ABPS": (40, 80),
+                        "ABPD": (20, 55), "ABPM": (28, 60), "TEMP": (36.0, 37.8), "ETCO2": (30, 60)}}[cls]
+    limits = {}
+    for p, (lo, hi) in lim.items():
+        if p == "TEMP":
+            limits[p] = (lo, hi)
+        else:
+            limits[p] = (int(lo + rl.choice([-10, -5, 0, 0, 0, 5]) * (lo > 20)), int(hi + rl.choice([0, 0, 0, 10, 20]) * (hi > 20)))
+    limits["SPO2"] = (limits["SPO2"][0], min(100, limits["SPO2"][1]))
     nibp_every = rng.choice([5, 15, 15, 30, 30, 60]) if cls != "neonatal" else rng.choice([60, 120, 180])
     rr_code = rng.choice([151562, 151562, 151578]) if L["code"].startswith("mdc") else 151562
     ctrl_const = L["ctrl"] == "int" and layout == "mindray" and kind not in ("duplicate_control_id",) and rng.random() < 0.15
     return dict(pop=pop, cls=cls, layout=layout, abp=abp, ventilated=ventilated, etco2=etco2, temp=temp, nibp=nibp,
                 cadence=cad, send=send, etco2_unit=etco2_unit, temp_unit=temp_unit, tz=tz, nibp_every=nibp_every,
-                rr_code=rr_code, ctrl_const=ctrl_const, nibp_arm=False, pv1=L["pv1"] and rng.random() < 0.9,
+                rr_code=rr_code, ctrl_const=ctrl_const, limits=limits, nibp_arm=False, pv1=L["pv1"] and rng.random() < 0.9,
                 placeholder=L["nm"])
 
 
@@ -1566,7 +1583,15 @@ class Renderer:
                     x = max(0, x)
                 v = fmt_val(P, x, uk)
             t14 = fmt_ts(m.dev, tz, L["ms"], wtz) if L["nibp"] == "repeat14all" else ""
-            rows.append((code, sub, v, unit_of(L, uk), L["obx11"], t14))
+            if L["hier"] and P in p["limits"]:
+                lo, hi = p["limits"][P]
+                if uk == "degf":
+                    lo, hi = lo * 9 / 5 + 32, hi * 9 / 5 + 32
+                fv = float(v)
+                rl = ("%.1f-%.1f" if P == "TEMP" else "%d-%d") % (lo, hi)
+                rows.append((code, sub, v, unit_of(L, uk), L["obx11"], t14, rl, "H" if fv > hi else "L" if fv < lo else "N"))
+            else:
+                rows.append((code, sub, v, unit_of(L, uk), L["obx11"], t14))
         if m.nibp:
             s, d, mn, tm = m.nibp
             pres = L["nibp"]
@@ -1581,10 +1606,12 @@ class Renderer:
                     else:
                         t14 = ""
                     rows.append((code, self.subid(20 + j, P), "%d" % round(x), unit_of(L, "mmhg"), L["obx11"], t14))
-        for i, (code, sub, v, un, st, t14) in enumerate(rows):
-            # OBX-1..6, OBX-11 status, OBX-14 time, OBX-18 equipment
-            s = "OBX|%d|%s|%s|%s|%s|%s|||||%s|||%s" % (i + 1, "" if v is None else "NM", code, sub, v or "", un, st,
-                                                        t14)
+        for i, row in enumerate(rows):
+            code, sub, v, un, st, t14 = row[:6]
+            r7, f8 = row[6:] if len(row) > 6 else ("", "")
+            # OBX-1..6, OBX-7 limits, OBX-8 flag, OBX-11 status, OBX-14 time, OBX-18 equipment
+            s = "OBX|%d|%s|%s|%s|%s|%s|%s|%s|||%s|||%s" % (i + 1, "" if v is None else "NM", code, sub, v or "", un,
+                                                            r7, f8, st, t14)
             if eq:
                 s += "||||%s" % eq
             seg.append(s.rstrip("|"))
