@@ -247,6 +247,15 @@ def plan_events(rng, pop, prof, T):
     chosen = [rng.choice(menu) for _ in range(nclin)]
     # Ventilation state of the bed.
     vent = prof["ventilated"]
+    # What a unit sees most: bradycardia-desaturation in nearly every preterm infant, often in term ones;
+    # ventilated patients being weaned, trialled and extubated.
+    if pop == "neonatal-preterm":
+        chosen += ["brady_desat"] + (["brady_desat"] if rng.random() < 0.5 else []) + \
+            (["apnoea"] if rng.random() < 0.5 else [])
+    elif pop == "neonatal-term" and rng.random() < 0.4:
+        chosen.append("brady_desat")
+    if vent and not neo and rng.random() < 0.35:
+        chosen.append(rng.choice(["weaning", "sbt", "extubation"]))
     for name in chosen:
         if name == "sepsis":
             t0, t1 = at(3600, 10800)
