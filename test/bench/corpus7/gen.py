@@ -590,11 +590,17 @@ def bed_profile(seed, b, kind, gateway, hours):
     limits["SPO2"] = (limits["SPO2"][0], min(100, limits["SPO2"][1]))
     nibp_every = rng.choice([5, 15, 15, 30, 30, 60]) if cls != "neonatal" else rng.choice([60, 120, 180])
     rr_code = rng.choice([151562, 151562, 151578]) if L["code"].startswith("mdc") else 151562
+    rv = R(seed, b, "variants")
+    if layout == "mindray" and rv.random() < 0.3:
+        rr_code = 151658  # RR derived from the pleth (Mindray), issue 14
+    temp_code = 150344
+    if L["code"].startswith("mdc"):
+        temp_code = rv.choice([150344, 150364] + ([188496, 188496] if cls == "neonatal" else []))
     ctrl_const = L["ctrl"] == "int" and layout == "mindray" and kind not in ("duplicate_control_id",) and rng.random() < 0.15
     return dict(pop=pop, cls=cls, layout=layout, abp=abp, ventilated=ventilated, etco2=etco2, temp=temp, nibp=nibp,
                 cadence=cad, send=send, etco2_unit=etco2_unit, temp_unit=temp_unit, tz=tz, nibp_every=nibp_every,
                 rr_code=rr_code, ctrl_const=ctrl_const, limits=limits, nibp_arm=False, pv1=L["pv1"] and rng.random() < 0.9,
-                placeholder=L["nm"])
+                placeholder=rv.choice(PLACEHOLDERS.get(layout, [L["nm"]])), temp_code=temp_code)
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -1434,7 +1440,9 @@ def obx3(L, P, prof):
     c = L["code"]
     key = P
     if P == "RR" and c.startswith("mdc"):
-        num, ref = (prof["rr_code"], "MDC_TTHOR_RESP_RATE" if prof["rr_code"] == 151578 else "MDC_RESP_RATE")
+        num, ref = prof["rr_code"], RR_REF[prof["rr_code"]]
+    elif P == "TEMP" and c.startswith("mdc"):
+        num, ref = prof["temp_code"], TEMP_REF[prof["temp_code"]]
     elif c == "mdc-sub" and P.startswith("NIBP"):
         num, ref = MDC_CUFF[P]
     else:
@@ -1456,6 +1464,13 @@ def obx3(L, P, prof):
     if c == "contec":
         return "%s^%s" % (CONTEC_CODE[P], LABEL[P])
     raise ValueError(c)
+
+
+RR_REF = {151562: "MDC_RESP_RATE", 151578: "MDC_TTHOR_RESP_RATE", 151658: "MDC_RESP_RATE_PLETH"}
+TEMP_REF = {150344: "MDC_TEMP", 150364: "MDC_TEMP_BODY", 188496: "MDC_TEMP_AXILLA"}
+# "Not measured" values per layout, one per bed (issue 14 lists -100, -1, -1000, -99.9, -32767, -999, -9999).
+PLACEHOLDERS = {"mindray": ["-100"], "edan": ["-999", "-1000", "-9999"], "contec": ["-100", "-32767"],
+                "spacelabs": ["-1", "-99.9"]}
 
 
 def unit_of(L, uk):
@@ -1529,8 +1544,9 @@ class Renderer:
         acc, app = L["ack"]
         seg = []
         if m.typ == "query":
-            seg.append("MSH|^~\\&|%s_PDQ|%s|ADT|HIS|%s||QBP^Q22^QBP_Q21|%s|P|2.5" % (
-                self.app.split("^")[0], self.fac, ts, self.ctrl_str(m)))
+            qt = "QBP^ZV1^QBP_Q21" if p["layout"] == "mindray" else "QBP^Q22^QBP_Q21"
+            seg.append("MSH|^~\\&|%s_PDQ|%s|ADT|HIS|%s||%s|%s|P|2.5" % (
+                self.app.split("^")[0], self.fac, ts, qt, self.ctrl_str(m)))
             seg.append("QPD|IHE PDQ Query^IHE PDQ Query^IHE|Q%d|@PID.3.1^%s" % (m.ctrl, m.pat["mrn"]))
             seg.append("RCP|I|1^RD")
             return "\r".join(seg) + "\r"
@@ -1577,7 +1593,7 @@ class Renderer:
             code = obx3(L, P, p)
             sub = self.subid(i, P)
             if x is None:
-                nm = L["nm"]
+                nm = p["placeholder"]
                 if nm == "omit":
                     continue
                 if nm == "empty":
