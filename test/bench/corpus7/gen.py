@@ -1696,9 +1696,12 @@ def build_unit(args):
                         changed.append(m)
             else:
                 detail = "(unforged twin: no forgery written)"
+        chg = set(map(id, changed))
         for m in msgs:
             if m.typ == "resend":
                 m.bytes = m.src.bytes
+                if id(m.src) in chg:  # a retransmission of a forged message carries the forgery too
+                    changed.append(m)
         per_bed.append(dict(b=b, prof=prof, msgs=msgs, fplan=fplan, info=info, kind=kind, strength=strength,
                             detail=detail, changed=changed, eui=eui, ren=ren))
     # Merge by arrival.
