@@ -993,11 +993,9 @@ def simulate_bed(seed, b, prof, kind, strength, T, gw_eui=None):
     msgs = []
     nt_i = 0
     last_nibp = None
-    nibp_ok_i = 0
     all_nibp = []
     for i, nt in enumerate(nibp_times):
         all_nibp.append((nt, i in fails))
-    ev_st = {}
     for t in times:
         m = Msg(t)
         vals, names = physio(t, rng_m)
@@ -1060,7 +1058,6 @@ def simulate_bed(seed, b, prof, kind, strength, T, gw_eui=None):
             m.ev.add("bed_turnover")
         m.pat = p
     # Device clock and network.
-    boot = 0
     backlog_k = 0
     for m in msgs:
         clock = off + drift * m.t
@@ -1497,7 +1494,6 @@ class Renderer:
     def __init__(self, prof, bed_no, eui, unit_name, room):
         self.prof, self.L = prof, LAYOUTS[prof["layout"]]
         self.bed_no, self.eui, self.unit, self.room = bed_no, eui, unit_name, room
-        L = self.L
         lay = prof["layout"]
         self.app = {"ge-pcd01": "GE_B105^%s^EUI-64" % eui, "mindray": "MINDRAY_BENEVISION^%s^EUI-64" % eui,
                     "philips-mdil": "PHILIPS_MX%d" % (400 + bed_no % 5 * 100), "nihon-kohden": "NK_BSM6501",
@@ -1725,7 +1721,6 @@ def build_unit(args):
             ps = sorted(pos_of[id(m)] for m in pb["changed"])
             epi_first, epi_last = ps[0], ps[-1]
         pb["epi"] = (epi_first, epi_last)
-    by_b = {pb["b"]: pb for pb in per_bed}
     for n, (arr, b, t, m, pb) in enumerate(allm, 1):
         lab = {"file": fname, "message": n, "monitor": "m%04d" % (b + 1),
                "arrival": iso(arr), "label": "clean", "parameter": "", "episode": 0}
@@ -1774,14 +1769,6 @@ def build_unit(args):
                 rec["detail"] = pb["detail"]
         mons.append(rec)
     return fname, "".join(out), labels, mons
-
-
-def copy_msg(m):
-    c = Msg(m.t)
-    for k in Msg.__slots__:
-        setattr(c, k, getattr(m, k))
-    c.vals = dict(m.vals)
-    return c
 
 
 def main(argv=None):
