@@ -442,10 +442,11 @@ def plan_events(rng, pop, prof, T):
         add("shivering", t1 * 0.6, t1 * 0.6 + u(rng, 300, 1200), {"HR": (u(rng, 8, 15), 0, 60, 300)},
             mech="ecg_noise_motion", rate=0.08)
     # Short artefacts, by bed rate.
-    nart = rng.randint(2, 10)
+    nart = rng.randint(1, 8)
     for _ in range(nart):
-        kind = rng.choice(["probe_off", "lead_off", "ecg_noise", "low_perfusion", "motion", "nibp_arm",
-                           "capno_disconnect", "temp_displaced", "flush", "sampling", "zeroing", "damping"])
+        kind = rng.choices(["probe_off", "lead_off", "ecg_noise", "low_perfusion", "motion", "nibp_arm",
+                            "capno_disconnect", "temp_displaced", "flush", "sampling", "zeroing", "damping"],
+                           [14, 10, 10, 8, 16, 4, 5, 5, 6, 8, 4, 4])[0]
         if kind in ("flush", "sampling", "zeroing", "damping") and not prof["abp"]:
             continue
         if kind == "capno_disconnect" and not prof["etco2"]:
