@@ -1305,10 +1305,11 @@ def apply_forgery(seed, b, prof, fp, msgs, T):
             mean = sum(ok) / len(ok)
             xs = [mean if x is None else x for x in xs]
             for i, m in enumerate(win):
-                lo, hi = max(0, i - k // 2), min(len(xs), i + k // 2 + 1)
-                trend = sum(xs[lo:hi]) / (hi - lo)
+                lo, hi = max(0, i - k + 1), i + 1  # trailing: a forger in real time cannot see ahead
+                seg = sorted(xs[lo:hi])
+                trend = 0.5 * (seg[(len(seg) - 1) // 2] + seg[len(seg) // 2])  # running median: artefacts do not drag it
                 m.vals[P2] = trend + fp["frac"] * (xs[i] - trend)
-        detail = "%s replaced by its moving average plus %d%% of the real deviation" % (
+        detail = "%s replaced by its trailing 5-min running median plus %d%% of the real deviation" % (
             "+".join(fp["params"]), int(100 * fp["frac"]))
     elif kind == "duplicate_control_id":
         tgt_t = win[0].t - min(fp["back"], win[0].t - 60)
