@@ -1240,6 +1240,23 @@ def plan_forgery(seed, b, prof, kind, strength, T, rhythm="sinus"):
     return p
 
 
+# A forger who wants to pass keeps the forged value plausible: it moves a low value up and a high one down.
+SIGN_BANDS = {"HR": (80, 130), "ABPS": (100, 150), "RR": (14, 30), "ETCO2": (30, 45), "TEMP": (36.5, 37.8)}
+
+
+def plausible_sign(P, mag, win):
+    xs = [m.vals.get(P) for m in win if m.vals.get(P) is not None]
+    if P not in SIGN_BANDS or not xs:
+        return mag
+    mean = sum(xs) / len(xs)
+    lo, hi = SIGN_BANDS[P]
+    if mean < lo:
+        return abs(mag)
+    if mean > hi:
+        return -abs(mag)
+    return mag
+
+
 def apply_forgery(seed, b, prof, fp, msgs, T):
     """Rewrite the bed's messages (values, header fields) as a compromised monitor would. Returns detail text."""
     rng = R(seed, b, "forge")
@@ -1290,6 +1307,7 @@ def apply_forgery(seed, b, prof, fp, msgs, T):
         detail = "values of the segment %.0f min earlier replayed for %.0f min%s" % (
             back / 60, (win[-1].t - win[0].t) / 60, " with +/-1 jitter" if sub else "")
     elif kind == "drift":
+        fp["mag"] = plausible_sign(P, fp["mag"], win)
         t0, t1 = win[0].t, win[-1].t
         for m in win:
             if m.vals.get(P) is not None:
@@ -1322,6 +1340,7 @@ def apply_forgery(seed, b, prof, fp, msgs, T):
         detail = "%d message(s) reuse the MSH-10 of messages %.0f min earlier with new content" % (
             len(win), (win[0].t - prev[-1].t) / 60)
     elif kind == "step":
+        fp["mag"] = plausible_sign(P, fp["mag"], win)
         for m in win:
             if m.vals.get(P) is not None:
                 m.vals[P] += fp["mag"]
