@@ -1374,6 +1374,7 @@ def apply_forgery(seed, b, prof, fp, msgs, T):
                 m.vals["ABPM"] = max(m.vals.get("ABPM") or 90, (m.vals["ABPS"] + 2 * (m.vals.get("ABPD") or 60)) / 3)
         detail = "%s set to %g-%g for %d message(s)" % (P, lo, hi, len(win))
     elif kind == "hr_pr_mismatch":
+        fp["mag"] = plausible_sign("HR", fp["mag"], win)
         for m in win:
             if m.vals.get("HR") is not None:
                 m.vals["PR"] = m.vals["HR"] + fp["mag"] + rng.gauss(0, 1.5)
