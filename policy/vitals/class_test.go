@@ -115,6 +115,43 @@ func TestClassRewrittenChild(t *testing.T) {
 	})
 }
 
+// TestClassWithoutTurnover: a new patient's identity without a bed
+// turnover (identity_patient), its PV1-3 NICU, does not set the class
+// either; nor does a monitor that sends no identity and keeps sending, its
+// PV1-3 rewritten after a silence shorter than the turnover gap (5 min).
+func TestClassWithoutTurnover(t *testing.T) {
+	eachCadence(t, 2, func(t *testing.T, step time.Duration, seed uint64) {
+		t.Run("another PID-3", func(t *testing.T) {
+			ts := wardBed(seed, int(100*time.Minute/step), step, wardOpts{}, racing(time.Hour))
+			ts = located(ts, func(at time.Duration) string {
+				if at >= time.Hour {
+					return nicuBed
+				}
+				return adultBed
+			})
+			for i := range ts {
+				if ts[i].at >= time.Hour {
+					ts[i].m.pid = "999^^^H^MR"
+				}
+			}
+			fs := run(t, vitals.DefaultConfig(), ts)
+			checkForged(t, fs)
+			if len(only(fs, "identity_patient")) != 1 {
+				t.Errorf("identity_patient: %d, want 1", len(only(fs, "identity_patient")))
+			}
+		})
+		t.Run("no identity, 5 min silence", func(t *testing.T) {
+			first := located(quietBed(seed, int(time.Hour/step), step, false), func(time.Duration) string { return adultBed })
+			next := located(wardBed(seed+100, int(40*time.Minute/step), step, wardOpts{}, racing(0)), func(time.Duration) string { return nicuBed })
+			ts := then(first, 5*time.Minute, next)
+			for i := range ts {
+				ts[i].m.pid = "none"
+			}
+			checkForged(t, run(t, vitals.DefaultConfig(), ts))
+		})
+	})
+}
+
 // TestClassLateStart decides the late PV1 (classLate): a monitor may send
 // its point of care only from the patient's admission at the central
 // station, minutes after its first values. A neonate's monitor that sends
@@ -222,6 +259,16 @@ func TestClassQuiet(t *testing.T) {
 		{"neonate then adult, admission", nil, func(seed uint64, step time.Duration) []tick {
 			return turnover(neo(seed, time.Hour, step), adult(seed+100, time.Hour, step), byAdmit)
 		}},
+		{"no identity, adult then neonate after the turnover gap", nil, func(seed uint64, step time.Duration) []tick {
+			first, next := adult(seed, time.Hour, step), neo(seed+100, time.Hour, step)
+			for i := range first {
+				first[i].m.pid = "none"
+			}
+			for i := range next {
+				next[i].m.pid = "none"
+			}
+			return then(first, 11*time.Minute, next)
+		}},
 		{"gateway, NICU and ICU beds", nil, func(seed uint64, step time.Duration) []tick {
 			a, b := neo(seed, time.Hour, step), adult(seed+100, time.Hour, step)
 			var ts []tick
@@ -263,10 +310,11 @@ func TestClassQuiet(t *testing.T) {
 	}
 }
 
-// TestClassAfterTurnover: the next patient's class is its own location's.
-// A neonate after an adult (both located) is judged a neonate: a cuff
-// systolic of 160 an hour after the turnover is out of range; an adult
-// after a neonate is judged an adult: it is not.
+// TestClassAfterTurnover: the next patient's class is its own location's,
+// from its first message on. A neonate after an adult (both located) is
+// judged a neonate: a cuff systolic of 160 in its first message, or an hour
+// after the turnover, is out of range; an adult after a neonate is judged
+// an adult: it is not.
 func TestClassAfterTurnover(t *testing.T) {
 	for _, kind := range []turnoverKind{byGap, byAdmit} {
 		for _, step := range []time.Duration{2 * sec, 10 * sec, time.Minute} {
@@ -283,13 +331,22 @@ func TestClassAfterTurnover(t *testing.T) {
 					{"neonate after adult", adult(1), neo(101), true},
 					{"adult after neonate", neo(1), adult(101), false},
 				} {
-					ts := turnover(c.first, c.next, kind)
-					last := ts[len(ts)-1].m
-					last.rows = append(last.rows, nibpS("160", ""))
-					ts = then(ts, step, []tick{{0, last}})
-					fs := run(t, vitals.DefaultConfig(), ts)
-					if got := slices.Contains(rulesOf(fs), "range"); got != c.want || len(only(fs, "identity_class")) > 0 {
-						t.Errorf("%s: cuff 160 out of range %v (want %v), identity_class %d", c.name, got, c.want, len(only(fs, "identity_class")))
+					for _, first := range []bool{false, true} {
+						next := slices.Clone(c.next)
+						ts := turnover(slices.Clone(c.first), next, kind)
+						if first {
+							// the cuff in the next patient's first message
+							k := len(ts) - len(next)
+							ts[k].m.rows = append(slices.Clone(ts[k].m.rows), nibpS("160", ""))
+						} else {
+							last := ts[len(ts)-1].m
+							last.rows = append(slices.Clone(last.rows), nibpS("160", ""))
+							ts = then(ts, step, []tick{{0, last}})
+						}
+						fs := run(t, vitals.DefaultConfig(), ts)
+						if got := slices.Contains(rulesOf(fs), "range"); got != c.want || len(only(fs, "identity_class")) > 0 {
+							t.Errorf("%s (first message %v): cuff 160 out of range %v (want %v), identity_class %d", c.name, first, got, c.want, len(only(fs, "identity_class")))
+						}
 					}
 				}
 			})
