@@ -99,6 +99,41 @@ func TestClassRewrittenMidStream(t *testing.T) {
 	}
 }
 
+// TestClassRewrittenDesaturation: a neonate's allowance used. An adult at
+// an ICU bed for an hour; then the monitor's PV1-3 says NICU, and 15 min
+// later the saturation is forged 20 points down for 90 s, the heart and
+// breathing rates left as they are: as a neonate's, shorter than the 2 min
+// a neonate's desaturation must hold (neoDesatHold) and shallower than a
+// neonate's spike threshold (22). Reported here, as on an adult (by
+// rate_of_change at 2 s and 10 s, spike at 60 s), besides identity_class;
+// main reports nothing (0 of 9).
+func TestClassRewrittenDesaturation(t *testing.T) {
+	eachCadence(t, 3, func(t *testing.T, step time.Duration, seed uint64) {
+		ts := wardBed(seed, int(90*time.Minute/step), step, wardOpts{}, func(at time.Duration, v *vit) {
+			if within(at, 75*time.Minute, 90*sec) {
+				v.spo2 -= 20
+			}
+		})
+		ts = located(ts, func(at time.Duration) string {
+			if at >= time.Hour {
+				return nicuBed
+			}
+			return adultBed
+		})
+		fs := run(t, vitals.DefaultConfig(), ts)
+		var sat bool
+		for _, f := range fs {
+			sat = sat || f.Rule != "identity_class" && f.Parameter != "" && f.ObservedAt.After(t0.Add(75*time.Minute-step))
+		}
+		if len(only(fs, "identity_class")) != 1 || !sat {
+			for _, f := range fs {
+				t.Logf("finding %s %s value=%g: %s", f.Rule, f.Parameter, f.Value, f.Explanation)
+			}
+			t.Errorf("identity_class %d (want 1), the forged desaturation reported %v (want true)", len(only(fs, "identity_class")), sat)
+		}
+	})
+}
+
 // TestClassRewrittenChild: a child at a PICU bed, its PV1-3 rewritten to
 // NICU after an hour, is reported, and its heart rate of 320 is out of the
 // paediatric (adult) range.
