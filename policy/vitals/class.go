@@ -1,10 +1,6 @@
 package vitals
 
-import (
-	"time"
-
-	"github.com/hl7gate/hl7gate/hl7"
-)
+import "time"
 
 // The patient's class (adult, neonatal, paediatric) picks the monitor's
 // range limits and the allowances of a neonate or a child (docs/vitals.md,
@@ -47,12 +43,10 @@ type classNow struct {
 }
 
 // turnable reports whether the message arriving at arrival may begin
-// another patient as identity judges it: an ADT message, or one after a
-// silence of at least the shorter of the turnover gap and admitGap.
-func (s *stream) turnable(e *Engine, msh []hl7.Field, arrival time.Time) bool {
-	if string(component(msh, 9, 1)) == "ADT" {
-		return true
-	}
+// another patient as identity judges it: one after a silence of at least
+// the shorter of the turnover gap and admitGap (an ADT message too, since
+// review40a).
+func (s *stream) turnable(e *Engine, arrival time.Time) bool {
 	gap := min(e.cfg.Rules.IdentityPatient.TurnoverGap, admitGap)
 	return !s.prevArrival.IsZero() && arrival.Sub(s.prevArrival) >= gap
 }

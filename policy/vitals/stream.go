@@ -346,7 +346,7 @@ func (s *stream) observe(e *Engine, src netip.Addr, m *hl7.Message, msh []hl7.Fi
 	if p := component(msh, 11, 1); (string(p) == "D" || string(p) == "T") && em.on(rDemo) {
 		dst = em.add(dst, rDemo, pNone, 0, time.Time{}, 0, 0, 0, "", "message marked as demonstration or training data (MSH-11) on a production listener")
 	}
-	em.cls.turnable = s.turnable(e, msh, arrival)
+	em.cls.turnable = s.turnable(e, arrival)
 	dst, patient := s.extract(e, &em, m, &rh, dst)
 	dst, turn := s.identity(e, &em, msh, patient, arrival, dst)
 	dst = s.settleClass(e, &em, turn, dst)
@@ -739,7 +739,12 @@ func (s *stream) identity(e *Engine, em *emitter, msh []hl7.Field, patient uint6
 	switch {
 	case string(typ) == "ADT":
 		s.patient = patient // admit, transfer, update: adopt
-		if was != 0 && patient != 0 && patient != was || silent && (patient == 0 || patient != was) {
+		// Another patient begins (the class set afresh) only as for any
+		// message: after the turnover gap, or with an admission inside a
+		// silence of 2 min. Without either, two ADT messages (another
+		// patient, then its own again) reset a patient's class unseen
+		// (review40a, TestReviewClassADTDetour).
+		if silent && (patient == 0 || patient != was) || was != 0 && patient != 0 && patient != was && s.admittedInGap(e, em, arrival) {
 			turn = turnNew
 		}
 	case patient == 0:
