@@ -16,13 +16,23 @@ import "time"
 // nothing.
 
 // classLate is how long after the patient's first message (the stream's,
-// or the bed turnover's) its first located PV1-3 may still set its class
-// quietly. A monitor may begin sending its point of care only once the
-// patient is admitted at the central station, minutes after the first
-// values; a location that appears later than this on a patient judged all
-// along by the configuration's class is a forger's late start as much as
-// a late admission: reported, and the class stays.
+// or the bed turnover's) its located PV1-3s may still set its class
+// quietly, the latest of them deciding. A monitor may begin sending its
+// point of care only once the patient is admitted at the central station,
+// minutes after the first values, and a monitor moved between units
+// between patients may send the old unit's until then (review40a,
+// TestReviewClassStaleLocation): the monitor's word decides the first
+// location in this window anyway, so the latest one opens nothing more. A
+// location that appears later than this on a patient judged all along by
+// the configuration's class is a forger's late start as much as a late
+// admission: reported, and the class stays.
 const classLate = 10 * time.Minute
+
+// early reports whether at (Unix s) lies within classLate of the patient's
+// first message (none yet: it is that message).
+func (s *stream) early(at uint32) bool {
+	return s.pv1.from == 0 || int64(at)-int64(s.pv1.from) <= int64(classLate/time.Second)
+}
 
 // patientTurn is what identity made of the message's patient.
 type patientTurn uint8
@@ -73,8 +83,8 @@ func (s *stream) setClass(c uint8) {
 // locatedClass reads the class of the message's located PV1-3 (segment
 // seg), before its rows are judged. A location of the patient's class
 // changes nothing. One of another class gives the rows its class when the
-// patient's class is not set yet, or when the message may begin another
-// patient (a bed turnover from an adult to a neonate judges the neonate's
+// patient's class is not set yet or was set within classLate, or when the
+// message may begin another patient (a bed turnover from an adult to a neonate judges the neonate's
 // first values as a neonate's); settleClass keeps or undoes it once
 // identity has judged the patient.
 func (s *stream) locatedClass(e *Engine, em *emitter, seg int) {
@@ -82,7 +92,7 @@ func (s *stream) locatedClass(e *Engine, em *emitter, seg int) {
 	cur := uint8(s.class())
 	em.cls.located, em.cls.seg = true, seg
 	em.cls.cand = classFor(neo, paed, e.profile)
-	if em.cls.cand == cur || s.pv1.set && !em.cls.turnable {
+	if em.cls.cand == cur || s.pv1.set && !em.cls.turnable && !s.early(uint32(em.arrival.Unix())) {
 		return
 	}
 	if !em.cls.provisional {
@@ -111,10 +121,11 @@ var classNames = [numClasses][numClasses]string{
 // settleClass settles the patient's class once identity has judged the
 // message's patient (turn). At a bed turnover the next patient's class is
 // its location's, or the configuration's when the message has none (the
-// last patient's location is not the next one's), and its first located
-// PV1-3 sets it. Otherwise the patient's first located PV1-3 sets it when
-// it comes within classLate of the patient's first message; a later one,
-// or a location of another class once the class is set, is reported
+// last patient's location is not the next one's), and its located PV1-3s
+// set it. Otherwise the patient's located PV1-3s set it while they come
+// within classLate of the patient's first message (the latest deciding);
+// a first one later than that that would change the class, or a location
+// of another class once the class is set after classLate, is reported
 // (identity_class: one finding for as long as the location stays, as any
 // episode), and the patient's class stays. A message whose equipment
 // identifier is not settled (a gateway's other bed in the messages before
@@ -144,10 +155,10 @@ func (s *stream) settleClass(e *Engine, em *emitter, turn patientTurn, dst []Fin
 	if !c.located {
 		return dst
 	}
-	if !s.pv1.set {
+	if early := s.early(now); !s.pv1.set || early {
 		s.pv1.set = true
-		if !c.provisional || int64(now)-int64(s.pv1.from) <= int64(classLate/time.Second) {
-			return dst // the patient's first location sets its class
+		if !c.provisional || early {
+			return dst // the patient's location sets its class
 		}
 	} else if !c.provisional && c.cand == uint8(s.class()) {
 		return dst

@@ -66,6 +66,25 @@ func TestReviewClassUnidentifiedDetour(t *testing.T) {
 	})
 }
 
+// TestReviewClassStaleLocation: a monitor moved from an adult unit to a
+// NICU between patients (a bed turnover by the gap) sends the old unit's
+// PV1-3 for the neonate's first 2 min, until the baby is admitted at the
+// NICU's central station. Genuine: quiet, and the neonate is judged a
+// neonate once NICU arrives (a cuff systolic of 160 is out of its range).
+func TestReviewClassStaleLocation(t *testing.T) {
+	eachCadence(t, 3, func(t *testing.T, step time.Duration, seed uint64) {
+		first := located(quietBed(seed, int(time.Hour/step), step, false), func(time.Duration) string { return adultBed })
+		next := located(quietBed(seed+100, int(time.Hour/step), step, true), func(at time.Duration) string {
+			if at < 2*time.Minute {
+				return adultBed
+			}
+			return nicuBed
+		})
+		ts := turnover(first, next, byGap)
+		checkRules(t, run(t, vitals.DefaultConfig(), ts))
+	})
+}
+
 // TestReviewClassADTAdmission: a genuine bed turnover announced by the
 // monitor's own ADT^A01 (a neonate admitted at the bedside after an adult,
 // after the turnover gap or 3 min of silence with the admission time
