@@ -45,7 +45,6 @@ const (
 
 // classNow is what a message's located PV1-3 did to the patient's class.
 type classNow struct {
-	turnable    bool  // the message may begin another patient (turnable)
 	located     bool  // it carries a located PV1-3
 	provisional bool  // which gave its rows another class than the patient's, was, until identity judges the patient
 	cand, was   uint8 // the class the location selects with the configuration's keys; the patient's class before it
@@ -53,12 +52,23 @@ type classNow struct {
 }
 
 // turnable reports whether the message arriving at arrival may begin
-// another patient as identity judges it: one after a silence of at least
-// the shorter of the turnover gap and admitGap (an ADT message too, since
-// review40a).
-func (s *stream) turnable(e *Engine, arrival time.Time) bool {
-	gap := min(e.cfg.Rules.IdentityPatient.TurnoverGap, admitGap)
-	return !s.prevArrival.IsZero() && arrival.Sub(s.prevArrival) >= gap
+// another patient as identity judges it (an ADT message too, since
+// review40a): one after the turnover gap, or after a silence of admitGap
+// when its PID names another patient than the established one (patient,
+// read from a PID before its PV1: pid). A message of the established
+// patient begins no other: its rows keep the patient's class (review40a,
+// TestReviewClassSlowCadence: on class40 a monitor sending every 2 min had
+// each message's rows judged by its location's class). When its PID comes
+// after its PV1, or none, any message after the shorter of the two.
+func (s *stream) turnable(e *Engine, arrival time.Time, patient uint64, pid bool) bool {
+	if s.prevArrival.IsZero() {
+		return false
+	}
+	since, gap := arrival.Sub(s.prevArrival), e.cfg.Rules.IdentityPatient.TurnoverGap
+	if !pid {
+		return since >= min(gap, admitGap)
+	}
+	return since >= gap || patient != 0 && s.patient != 0 && patient != s.patient && since >= admitGap
 }
 
 // classFor returns the class that the configuration's keys and a location
@@ -84,15 +94,15 @@ func (s *stream) setClass(c uint8) {
 // seg), before its rows are judged. A location of the patient's class
 // changes nothing. One of another class gives the rows its class when the
 // patient's class is not set yet or was set within classLate, or when the
-// message may begin another patient (a bed turnover from an adult to a neonate judges the neonate's
-// first values as a neonate's); settleClass keeps or undoes it once
-// identity has judged the patient.
-func (s *stream) locatedClass(e *Engine, em *emitter, seg int) {
+// message may begin another patient (turnable: a bed turnover from an
+// adult to a neonate judges the neonate's first values as a neonate's);
+// settleClass keeps or undoes it once identity has judged the patient.
+func (s *stream) locatedClass(e *Engine, em *emitter, seg int, patient uint64, pid bool) {
 	neo, paed := s.baseNeonatal || s.pv1.neonatal, s.basePaediatric || s.pv1.paediatric
 	cur := uint8(s.class())
 	em.cls.located, em.cls.seg = true, seg
 	em.cls.cand = classFor(neo, paed, e.profile)
-	if em.cls.cand == cur || s.pv1.set && !em.cls.turnable && !s.early(uint32(em.arrival.Unix())) {
+	if em.cls.cand == cur || s.pv1.set && !s.turnable(e, em.arrival, patient, pid) && !s.early(uint32(em.arrival.Unix())) {
 		return
 	}
 	if !em.cls.provisional {

@@ -108,3 +108,28 @@ func TestReviewClassADTAdmission(t *testing.T) {
 		})
 	}
 }
+
+// TestReviewClassSlowCadence: a compromised adult monitor at ICU sends
+// every 2 min from the hour on, its PV1-3 NICU, the heart rate raised to
+// 320. Each message follows a silence of 2 min and so may begin another
+// patient: on class40 its own rows were judged by its location's class
+// before identity found the same patient, and the heart rate of 320 was
+// never out of range (only identity_class, once). A message of the
+// established patient (PID before PV1) cannot begin another: its rows
+// keep the patient's class.
+func TestReviewClassSlowCadence(t *testing.T) {
+	for _, pid := range []string{"", "none"} {
+		for _, seed := range []uint64{1, 2, 3} {
+			first := located(quietBed(seed, 60, time.Minute, false), func(time.Duration) string { return adultBed })
+			next := located(wardBed(seed, 30, 2*time.Minute, wardOpts{}, racing(0)), func(time.Duration) string { return nicuBed })
+			ts := then(first, 2*time.Minute, next)
+			for i := range ts {
+				ts[i].m.pid = pid
+			}
+			fs := run(t, vitals.DefaultConfig(), ts)
+			if len(only(fs, "identity_class")) == 0 || !heartOutOfRange(fs) {
+				t.Errorf("PID %q, seed %d: identity_class %d (want > 0), heart rate of 320 out of range %v (want true)", pid, seed, len(only(fs, "identity_class")), heartOutOfRange(fs))
+			}
+		}
+	}
+}

@@ -346,7 +346,6 @@ func (s *stream) observe(e *Engine, src netip.Addr, m *hl7.Message, msh []hl7.Fi
 	if p := component(msh, 11, 1); (string(p) == "D" || string(p) == "T") && em.on(rDemo) {
 		dst = em.add(dst, rDemo, pNone, 0, time.Time{}, 0, 0, 0, "", "message marked as demonstration or training data (MSH-11) on a production listener")
 	}
-	em.cls.turnable = s.turnable(e, arrival)
 	dst, patient := s.extract(e, &em, m, &rh, dst)
 	dst, turn := s.identity(e, &em, msh, patient, arrival, dst)
 	dst = s.settleClass(e, &em, turn, dst)
@@ -382,6 +381,7 @@ func (s *stream) extract(e *Engine, em *emitter, m *hl7.Message, rh *rowHashes, 
 	s.timed = 0
 	s.venOK = false
 	var patient uint64
+	pid := false         // a PID read so far
 	unknown := uint64(0) // NM rows of unknown codes, added to the Engine's count once
 	d := m.Delimiters()
 	fast, spans := rh.fast, &rh.spans
@@ -405,7 +405,7 @@ func (s *stream) extract(e *Engine, em *emitter, m *hl7.Message, rh *rowHashes, 
 			if k := segmentKey(e.seed, seg.Bytes(), d); k != s.pid.key {
 				s.pid = pidRead{key: k, patient: patientHash(e.seed, seg.Field(3).Bytes(), seg.Field(5), d)}
 			}
-			patient = s.pid.patient
+			patient, pid = s.pid.patient, true
 		case "PV1":
 			if k := segmentKey(e.seed, seg.Bytes(), d); k != s.pv1.key {
 				loc := seg.Field(3).Component(1).Bytes()
@@ -414,7 +414,7 @@ func (s *stream) extract(e *Engine, em *emitter, m *hl7.Message, rh *rowHashes, 
 				s.pv1.paediatric = s.pv1.located && atLocation(&e.cfg.Paediatric, loc)
 			}
 			if s.pv1.located {
-				s.locatedClass(e, em, i)
+				s.locatedClass(e, em, i, patient, pid)
 			}
 		case "OBX":
 			if bit := uint16(1) << j; j < layoutRows && fast && s.layout.slow&bit == 0 {
