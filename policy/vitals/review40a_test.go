@@ -50,22 +50,6 @@ func TestReviewClassADTDetour(t *testing.T) {
 	})
 }
 
-// TestReviewClassUnidentifiedDetour: an adult's monitor falls silent for
-// the turnover gap, sends one message without identity at NICU, and goes
-// on with its own patient at NICU, the heart rate raised to 320. Left open
-// (as a stream's start after the 15-min idle eviction is): this documents
-// what it does.
-func TestReviewClassUnidentifiedDetour(t *testing.T) {
-	eachCadence(t, 1, func(t *testing.T, step time.Duration, seed uint64) {
-		first := located(quietBed(seed, int(time.Hour/step), step, false), func(time.Duration) string { return adultBed })
-		next := located(wardBed(seed, int(40*time.Minute/step), step, wardOpts{}, racing(0)), func(time.Duration) string { return nicuBed })
-		next[0].m.pid = "none"
-		ts := then(first, 11*time.Minute, next)
-		fs := run(t, vitals.DefaultConfig(), ts)
-		t.Logf("identity_class %d, heart rate of 320 out of range %v", len(only(fs, "identity_class")), heartOutOfRange(fs))
-	})
-}
-
 // TestReviewClassStaleLocation: a monitor moved from an adult unit to a
 // NICU between patients (a bed turnover by the gap) sends the old unit's
 // PV1-3 for the neonate's first 2 min, until the baby is admitted at the
@@ -132,4 +116,16 @@ func TestReviewClassSlowCadence(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestReviewClassSamePatientAfterGap: an adult's monitor falls silent for
+// the turnover gap and comes back with its own PID-3 at NICU, the heart
+// rate raised to 320: the same patient, no turnover; reported, and the
+// heart rate is out of the adult range.
+func TestReviewClassSamePatientAfterGap(t *testing.T) {
+	eachCadence(t, 2, func(t *testing.T, step time.Duration, seed uint64) {
+		first := located(quietBed(seed, int(time.Hour/step), step, false), func(time.Duration) string { return adultBed })
+		next := located(wardBed(seed, int(40*time.Minute/step), step, wardOpts{}, racing(0)), func(time.Duration) string { return nicuBed })
+		checkForged(t, run(t, vitals.DefaultConfig(), then(first, 11*time.Minute, next)))
+	})
 }
