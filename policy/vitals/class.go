@@ -58,17 +58,17 @@ type classNow struct {
 // read from a PID before its PV1: pid). A message of the established
 // patient begins no other: its rows keep the patient's class (review40a,
 // TestReviewClassSlowCadence: on class40 a monitor sending every 2 min had
-// each message's rows judged by its location's class). When its PID comes
-// after its PV1, or none, any message after the shorter of the two.
+// each message's rows judged by its location's class). A message whose
+// PV1 comes before its PID (no ORU_R01 has that order; a forger may send
+// it, TestReviewClassSlowCadencePV1First), or that has none, only after
+// the turnover gap: a genuine turnover by an admission in such a message
+// has that one message's rows judged by the last patient's class.
 func (s *stream) turnable(e *Engine, arrival time.Time, patient uint64, pid bool) bool {
 	if s.prevArrival.IsZero() {
 		return false
 	}
-	since, gap := arrival.Sub(s.prevArrival), e.cfg.Rules.IdentityPatient.TurnoverGap
-	if !pid {
-		return since >= min(gap, admitGap)
-	}
-	return since >= gap || patient != 0 && s.patient != 0 && patient != s.patient && since >= admitGap
+	since := arrival.Sub(s.prevArrival)
+	return since >= e.cfg.Rules.IdentityPatient.TurnoverGap || pid && patient != 0 && s.patient != 0 && patient != s.patient && since >= admitGap
 }
 
 // classFor returns the class that the configuration's keys and a location

@@ -1,9 +1,12 @@
 package vitals_test
 
 import (
+	"net/netip"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/hl7gate/hl7gate/hl7"
 	"github.com/hl7gate/hl7gate/policy/vitals"
 )
 
@@ -128,4 +131,56 @@ func TestReviewClassSamePatientAfterGap(t *testing.T) {
 		next := located(wardBed(seed, int(40*time.Minute/step), step, wardOpts{}, racing(0)), func(time.Duration) string { return nicuBed })
 		checkForged(t, run(t, vitals.DefaultConfig(), then(first, 11*time.Minute, next)))
 	})
+}
+
+// pv1First feeds ts as run does, each message's PV1 moved before its PID
+// (an order no ORU_R01 has, but one a forger can send).
+func pv1First(t *testing.T, cfg vitals.Config, ts []tick) []vitals.Finding {
+	t.Helper()
+	e, err := vitals.NewEngine(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := netip.MustParseAddr("192.0.2.10")
+	var all []vitals.Finding
+	for i, tk := range ts {
+		arrival := t0.Add(tk.at)
+		segs := strings.Split(string(tk.m.bytes(arrival, i)), "\r")
+		if len(segs) > 2 && strings.HasPrefix(segs[1], "PID") && strings.HasPrefix(segs[2], "PV1") {
+			segs[1], segs[2] = segs[2], segs[1]
+		}
+		m, err := hl7.Parse([]byte(strings.Join(segs, "\r")))
+		if err != nil {
+			t.Fatalf("message %d: %v", i, err)
+		}
+		all = e.Observe(src, m, arrival, all)
+	}
+	return all
+}
+
+// TestReviewClassSlowCadencePV1First: TestReviewClassSlowCadence with each
+// message's PV1 before its PID, so that the patient is not known when the
+// location is read. Reported, and the heart rate of 320 out of range.
+func TestReviewClassSlowCadencePV1First(t *testing.T) {
+	for _, seed := range []uint64{1, 2, 3} {
+		first := located(quietBed(seed, 60, time.Minute, false), func(time.Duration) string { return adultBed })
+		next := located(wardBed(seed, 30, 2*time.Minute, wardOpts{}, racing(0)), func(time.Duration) string { return nicuBed })
+		fs := pv1First(t, vitals.DefaultConfig(), then(first, 2*time.Minute, next))
+		if len(only(fs, "identity_class")) == 0 || !heartOutOfRange(fs) {
+			t.Errorf("seed %d: identity_class %d (want > 0), heart rate of 320 out of range %v (want true)", seed, len(only(fs, "identity_class")), heartOutOfRange(fs))
+		}
+	}
+}
+
+// TestReviewClassPV1FirstTurnover: a genuine bed turnover from an adult to
+// a neonate (after the gap, or an admission in 3 min of silence) whose
+// messages carry PV1 before PID stays quiet.
+func TestReviewClassPV1FirstTurnover(t *testing.T) {
+	for _, kind := range []turnoverKind{byGap, byAdmit} {
+		eachCadence(t, 2, func(t *testing.T, step time.Duration, seed uint64) {
+			first := located(quietBed(seed, int(time.Hour/step), step, false), func(time.Duration) string { return adultBed })
+			ts := turnover(first, quietBed(seed+100, int(time.Hour/step), step, true), kind)
+			checkRules(t, pv1First(t, vitals.DefaultConfig(), ts))
+		})
+	}
 }
