@@ -1,6 +1,10 @@
 package vitals
 
-import "time"
+import (
+	"time"
+
+	"github.com/hl7gate/hl7gate/hl7"
+)
 
 // The patient's class (adult, neonatal, paediatric) picks the monitor's
 // range limits and the allowances of a neonate or a child (docs/vitals.md,
@@ -60,7 +64,8 @@ type classNow struct {
 // TestReviewClassSlowCadence: on class40 a monitor sending every 2 min had
 // each message's rows judged by its location's class). A message whose
 // PV1 comes before its PID (no ORU_R01 has that order; a forger may send
-// it, TestReviewClassSlowCadencePV1First), or that has none, only after
+// it, TestReviewClassSlowCadencePV1First), or before another PID
+// (pidAfter), or that has none, only after
 // the turnover gap: a genuine turnover by an admission in such a message
 // has that one message's rows judged by the last patient's class.
 func (s *stream) turnable(e *Engine, arrival time.Time, patient uint64, pid bool) bool {
@@ -69,6 +74,19 @@ func (s *stream) turnable(e *Engine, arrival time.Time, patient uint64, pid bool
 	}
 	since := arrival.Sub(s.prevArrival)
 	return since >= e.cfg.Rules.IdentityPatient.TurnoverGap || pid && patient != 0 && s.patient != 0 && patient != s.patient && since >= admitGap
+}
+
+// pidAfter reports whether a PID segment follows segment seg of m: the
+// patient identity judges is the last PID's, unknown at seg (review40a,
+// TestReviewClassSlowCadenceTwoPIDs: another patient's PID before the PV1
+// and the established one's after it made each message turnable).
+func pidAfter(m *hl7.Message, seg int) bool {
+	for k := seg + 1; k < m.NumSegments(); k++ {
+		if string(m.Segment(k).Name()) == "PID" {
+			return true
+		}
+	}
+	return false
 }
 
 // classFor returns the class that the configuration's keys and a location
@@ -102,7 +120,7 @@ func (s *stream) locatedClass(e *Engine, em *emitter, seg int, patient uint64, p
 	cur := uint8(s.class())
 	em.cls.located, em.cls.seg = true, seg
 	em.cls.cand = classFor(neo, paed, e.profile)
-	if em.cls.cand == cur || s.pv1.set && !s.turnable(e, em.arrival, patient, pid) && !s.early(uint32(em.arrival.Unix())) {
+	if em.cls.cand == cur || s.pv1.set && !s.early(uint32(em.arrival.Unix())) && !s.turnable(e, em.arrival, patient, pid && !pidAfter(em.m, seg)) {
 		return
 	}
 	if !em.cls.provisional {

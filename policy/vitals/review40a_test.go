@@ -184,3 +184,24 @@ func TestReviewClassPV1FirstTurnover(t *testing.T) {
 		})
 	}
 }
+
+// TestReviewClassSlowCadenceTwoPIDs: TestReviewClassSlowCadence with each
+// message carrying another patient's PID before its PV1 and its own
+// patient's after it: the patient identity judges is the last PID's, the
+// established one. Reported, and the heart rate of 320 out of range.
+func TestReviewClassSlowCadenceTwoPIDs(t *testing.T) {
+	for _, seed := range []uint64{1, 2, 3} {
+		first := located(quietBed(seed, 60, time.Minute, false), func(time.Duration) string { return adultBed })
+		next := located(wardBed(seed, 30, 2*time.Minute, wardOpts{}, racing(0)), func(time.Duration) string { return nicuBed + "\rPID|||111^^^H^MR||DOE^JANE" })
+		for i := range first {
+			first[i].m.pid = "111^^^H^MR"
+		}
+		for i := range next {
+			next[i].m.pid = "999^^^H^MR"
+		}
+		fs := run(t, vitals.DefaultConfig(), then(first, 2*time.Minute, next))
+		if len(only(fs, "identity_class")) == 0 || !heartOutOfRange(fs) || len(only(fs, "identity_patient")) > 0 {
+			t.Errorf("seed %d: identity_class %d (want > 0), heart rate of 320 out of range %v (want true), identity_patient %d (want 0)", seed, len(only(fs, "identity_class")), heartOutOfRange(fs), len(only(fs, "identity_patient")))
+		}
+	}
+}
