@@ -93,6 +93,10 @@ type Rules struct {
 	IdentityPatient     IdentityRule      `mapstructure:"identity_patient"`
 	IdentityEquipment   Rule              `mapstructure:"identity_equipment"`
 	IdentityApplication Rule              `mapstructure:"identity_application"`
+	// IdentityClass reports a PV1-3 point of care of another patient class
+	// than the one the patient's class was set to, without a bed turnover:
+	// the class stays the patient's (docs/vitals.md).
+	IdentityClass Rule `mapstructure:"identity_class"`
 	// DemoData reports messages marked as demonstration or test data (MSH-11
 	// D, OBX-8 DEMO): a production listener still checks them, and the mark
 	// itself is a finding, since a tampered device could set it to hide.
@@ -314,6 +318,7 @@ func DefaultConfig() Config {
 			IdentityPatient:     IdentityRule{Rule: on("warning"), TurnoverGap: 10 * time.Minute},
 			IdentityEquipment:   on("critical"),
 			IdentityApplication: on("critical"),
+			IdentityClass:       on("warning"),
 			DemoData:            on("warning"),
 			Spike:               on("warning"),
 			Decoupled:           on("warning"),

@@ -172,28 +172,40 @@ func TestProfileIsTheFallbackClass(t *testing.T) {
 }
 
 // TestPointOfCareMoves: PV1 is read again only when it changes (session 20,
-// vcpu20), and a monitor whose point of care changes between neonatal and
-// adult beds is judged by the new one's limits from that message on: a cuff
-// systolic of 160 mmHg is impossible for a neonate, not for an adult.
+// vcpu20), and the first located PV1-3 of a patient sets its class, which
+// a point of care of another class later in the stream does not change
+// (session 40, class40: before, the new one's limits applied from that
+// message on, and a monitor rewritten to NICU had a neonate's heart-rate
+// range); the location is reported (identity_class). A cuff systolic of
+// 160 mmHg is impossible for a neonate, not for an adult. A move comes
+// 11 min after the stream's first message: within classLate (10 min) of it
+// the latest location decides (review40a, TestReviewClassStaleLocation);
+// the first point of care comes after 1 min, within it.
 func TestPointOfCareMoves(t *testing.T) {
 	for _, tc := range []struct {
 		name        string
 		first, then string // PV1 of the first messages, and of the last one, with the cuff reading
 		want        bool   // the cuff reading is out of range
+		moved       bool   // identity_class is reported
+		n           int    // messages 10 s apart before the last one
 	}{
-		{"adult bed, then a neonatal one", "|I|ICU^^BED1", "|I|NICU^^BED1", true},
-		{"neonatal bed, then an adult one", "|I|NICU^^BED1", "|I|ICU^^BED1", false},
-		{"neonatal bed throughout", "|I|NICU^^BED1", "|I|NICU^^BED1", true},
-		{"no point of care, then a neonatal one", "|I", "|I|NICU^^BED1", true},
+		{"adult bed, then a neonatal one", "|I|ICU^^BED1", "|I|NICU^^BED1", false, true, 66},
+		{"neonatal bed, then an adult one", "|I|NICU^^BED1", "|I|ICU^^BED1", true, true, 66},
+		{"neonatal bed throughout", "|I|NICU^^BED1", "|I|NICU^^BED1", true, false, 66},
+		{"no point of care, then a neonatal one", "|I", "|I|NICU^^BED1", true, false, 6},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			ticks := every(6, 10*sec, func(i int) msg { m := normal(i); m.pv1 = tc.first; return m })
-			last := normal(6)
+			ticks := every(tc.n, 10*sec, func(i int) msg { m := normal(i); m.pv1 = tc.first; return m })
+			last := normal(tc.n)
 			last.pv1 = tc.then
 			last.rows = append(last.rows, nibpS("160", ""))
 			ticks = then(ticks, 10*sec, []tick{{0, last}})
-			if got := slices.Contains(rulesOf(run(t, vitals.DefaultConfig(), ticks)), "range"); got != tc.want {
+			fs := run(t, vitals.DefaultConfig(), ticks)
+			if got := slices.Contains(rulesOf(fs), "range"); got != tc.want {
 				t.Errorf("cuff 160 mmHg out of range: %v, want %v", got, tc.want)
+			}
+			if got := slices.Contains(rulesOf(fs), "identity_class"); got != tc.moved {
+				t.Errorf("identity_class: %v, want %v", got, tc.moved)
 			}
 		})
 	}

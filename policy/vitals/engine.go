@@ -318,7 +318,7 @@ func (c Config) ruleSections() [numRules]Rule {
 		rFrozen: r.Frozen.Rule, rRegular: r.TooRegular.Rule, rReplayControlID: r.ReplayControlID.Rule,
 		rReplayWindow: r.ReplayWindow.Rule, rTimeFuture: r.TimeFuture.Rule, rTimeBackwards: r.TimeBackwards.Rule,
 		rTimeSkew: r.TimeSkew.Rule, rIdentityPatient: r.IdentityPatient.Rule,
-		rIdentityEquipment: r.IdentityEquipment, rIdentityApplication: r.IdentityApplication,
+		rIdentityEquipment: r.IdentityEquipment, rIdentityApplication: r.IdentityApplication, rIdentityClass: r.IdentityClass,
 		rDemo: r.DemoData, rSpike: r.Spike, rDecoupled: r.Decoupled,
 		rDriftReturn: r.DriftReturn,
 	}
@@ -710,6 +710,8 @@ type emitter struct {
 	// (pulseRows: the message's pulse-rate rows read so far; review36).
 	pulse2    float64
 	pulseRows uint8
+
+	cls classNow // what the message's located PV1-3 did to the patient's class (locatedClass, settleClass)
 }
 
 // obsTimeOf parses an OBX-14 value (without a UTC offset: in the configured time zone, as MSH-7),

@@ -155,6 +155,7 @@ const (
 	rIdentityPatient
 	rIdentityEquipment
 	rIdentityApplication
+	rIdentityClass
 	rDemo
 	rSpike
 	rDecoupled
@@ -184,6 +185,7 @@ var ruleInfo = [numRules]struct{ name, kind string }{
 	rIdentityPatient:     {"identity_patient", KindIntegrity},
 	rIdentityEquipment:   {"identity_equipment", KindIntegrity},
 	rIdentityApplication: {"identity_application", KindIntegrity},
+	rIdentityClass:       {"identity_class", KindIntegrity},
 	rDemo:                {"demo_data", KindIntegrity},
 	rSpike:               {"spike", KindIntegrity},
 	rDecoupled:           {"decoupled", KindIntegrity},

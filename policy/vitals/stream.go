@@ -347,7 +347,8 @@ func (s *stream) observe(e *Engine, src netip.Addr, m *hl7.Message, msh []hl7.Fi
 		dst = em.add(dst, rDemo, pNone, 0, time.Time{}, 0, 0, 0, "", "message marked as demonstration or training data (MSH-11) on a production listener")
 	}
 	dst, patient := s.extract(e, &em, m, &rh, dst)
-	dst = s.identity(e, &em, msh, patient, arrival, dst)
+	dst, turn := s.identity(e, &em, msh, patient, arrival, dst)
+	dst = s.settleClass(e, &em, turn, dst)
 	if timeOK {
 		dst = s.timing(e, &em, msgTime, arrival, dst)
 	}
@@ -380,6 +381,7 @@ func (s *stream) extract(e *Engine, em *emitter, m *hl7.Message, rh *rowHashes, 
 	s.timed = 0
 	s.venOK = false
 	var patient uint64
+	pid := false         // a PID read so far
 	unknown := uint64(0) // NM rows of unknown codes, added to the Engine's count once
 	d := m.Delimiters()
 	fast, spans := rh.fast, &rh.spans
@@ -403,18 +405,16 @@ func (s *stream) extract(e *Engine, em *emitter, m *hl7.Message, rh *rowHashes, 
 			if k := segmentKey(e.seed, seg.Bytes(), d); k != s.pid.key {
 				s.pid = pidRead{key: k, patient: patientHash(e.seed, seg.Field(3).Bytes(), seg.Field(5), d)}
 			}
-			patient = s.pid.patient
+			patient, pid = s.pid.patient, true
 		case "PV1":
 			if k := segmentKey(e.seed, seg.Bytes(), d); k != s.pv1.key {
 				loc := seg.Field(3).Component(1).Bytes()
-				s.pv1 = pv1Read{key: k, located: len(loc) > 0}
-				if s.pv1.located {
-					s.pv1.neonatal = atLocation(&e.cfg.Neonatal, loc)
-					s.pv1.paediatric = atLocation(&e.cfg.Paediatric, loc)
-				}
+				s.pv1.key, s.pv1.located = k, len(loc) > 0
+				s.pv1.neonatal = s.pv1.located && atLocation(&e.cfg.Neonatal, loc)
+				s.pv1.paediatric = s.pv1.located && atLocation(&e.cfg.Paediatric, loc)
 			}
 			if s.pv1.located {
-				s.classify(s.baseNeonatal || s.pv1.neonatal, s.basePaediatric || s.pv1.paediatric, e.profile)
+				s.locatedClass(e, em, i, patient, pid)
 			}
 		case "OBX":
 			if bit := uint16(1) << j; j < layoutRows && fast && s.layout.slow&bit == 0 {
@@ -467,12 +467,15 @@ type pidRead struct {
 	patient uint64 // patientHash of its PID-3 and PID-5
 }
 
-// pv1Read is what the stream's last PV1 segment read as (see extract).
+// pv1Read is what the stream's last PV1 segment read as (see extract),
+// and what the patient's PV1s set (see locatedClass; kept here, in padding).
 type pv1Read struct {
 	key        uint64 // segmentKey; 0: none yet
 	located    bool   // PV1-3 names a point of care
 	neonatal   bool   // a neonatal one (atLocation of the neonatal configuration)
 	paediatric bool   // a paediatric one (atLocation of the paediatric configuration)
+	set        bool   // a located PV1 set the patient's class, or came too late to (see settleClass)
+	from       uint32 // arrival (Unix s) of the patient's first message: the stream's, or the one a bed turnover began with; 0: none yet
 }
 
 // segmentKey returns a keyed hash of segment b and the delimiters d that
@@ -704,7 +707,7 @@ func (s *stream) obx(e *Engine, em *emitter, value, obsTime []byte, p param, u u
 
 // identity checks equipment and patient continuity (the sending device is
 // judged per source, in Engine.stream).
-func (s *stream) identity(e *Engine, em *emitter, msh []hl7.Field, patient uint64, arrival time.Time, dst []Finding) []Finding {
+func (s *stream) identity(e *Engine, em *emitter, msh []hl7.Field, patient uint64, arrival time.Time, dst []Finding) ([]Finding, patientTurn) {
 	if len(em.equip) > 0 {
 		if s.equip.see(maphash.Bytes(e.seed, em.equip)|1, arrival.UnixNano()) && em.on(rIdentityEquipment) {
 			dst = em.add(dst, rIdentityEquipment, pNone, 0, time.Time{}, 0, 0, switchAfter, "", "equipment identifier (OBX-18) changed on this device")
@@ -722,23 +725,44 @@ func (s *stream) identity(e *Engine, em *emitter, msh []hl7.Field, patient uint6
 		// the patient judged then) or a gateway's other bed (a stream of
 		// its own soon): the patient is not judged meanwhile, unless the
 		// established one is overdue.
-		return dst
+		return dst, turnUnjudged
 	}
 	gap := e.cfg.Rules.IdentityPatient.TurnoverGap
 	typ := component(msh, 9, 1)
 	was := s.patient
+	// A silence of the turnover gap before a message whose patient is not
+	// the one known (none known, or none told) may have begun another
+	// patient: it is all a monitor that sends no identity can show of a
+	// bed turnover (the patient's class is set afresh, settleClass).
+	silent := !s.prevArrival.IsZero() && arrival.Sub(s.prevArrival) >= gap
+	turn := turnSame
 	switch {
 	case string(typ) == "ADT":
 		s.patient = patient // admit, transfer, update: adopt
+		// Another patient begins (the class set afresh) only as for any
+		// message: after the turnover gap, or with an admission inside a
+		// silence of 2 min. Without either, two ADT messages (another
+		// patient, then its own again) reset a patient's class unseen
+		// (review40a, TestReviewClassADTDetour).
+		if silent && (patient == 0 || patient != was) || was != 0 && patient != 0 && patient != was && s.admittedInGap(e, em, arrival) {
+			turn = turnNew
+		}
 	case patient == 0:
 		// No identity, or an unidentified patient: whoever is identified
 		// next is adopted (an unidentified admission gets its real identity).
 		s.patient = 0
+		if silent {
+			turn = turnNew
+		}
 	default:
+		if s.patient == 0 && silent {
+			turn = turnNew
+		}
 		if s.patient != 0 && patient != s.patient {
 			switch {
-			case !s.prevArrival.IsZero() && arrival.Sub(s.prevArrival) >= gap, s.admittedInGap(e, em, arrival):
+			case silent, s.admittedInGap(e, em, arrival):
 				s.newPatient(e.cfg.Rules.HRPR.Irregular)
+				turn = turnNew
 			case s.identified(e, em):
 				// The same patient, now identified: the levels learned stay.
 			case em.on(rIdentityPatient):
@@ -753,7 +777,7 @@ func (s *stream) identity(e *Engine, em *emitter, msh []hl7.Field, patient uint6
 			s.tempVisit = v
 		}
 	}
-	return dst
+	return dst, turn
 }
 
 // timing checks MSH-7 against the previous message and against arrival,
