@@ -420,8 +420,7 @@ func (s *stream) extract(e *Engine, em *emitter, m *hl7.Message, rh *rowHashes, 
 			if bit := uint16(1) << j; j < layoutRows && fast && s.layout.slow&bit == 0 {
 				// The row is the layout's but for its value.
 				if j == int(s.layout.equip) && len(em.equip) == 0 {
-					r := seg.Reader()
-					em.equip = EUI64(r.Field(18), d)
+					em.equip = s.layout.equipOf(seg.Bytes(), d)
 				}
 				if rr := s.layout.rows[j]; rr.p != pNone {
 					b, sp := seg.Bytes(), spans[j]
@@ -522,26 +521,35 @@ func patientHash(seed maphash.Seed, id []byte, name hl7.Field, d hl7.Delimiters)
 // MSH-3 ("NAME^0012345678ABCDEF^EUI-64"). nil when none is: a bed label, a
 // model name or a shorter serial is no device identity.
 func EUI64(f []byte, d hl7.Delimiters) []byte {
-	for len(f) > 0 {
-		i := 0
+	if lo, hi := eui64Span(f, d); hi > lo {
+		return f[lo:hi:hi]
+	}
+	return nil
+}
+
+// eui64Span returns where EUI64's answer lies in f, lo == hi when f holds
+// none.
+func eui64Span(f []byte, d hl7.Delimiters) (lo, hi int) {
+	for lo < len(f) {
+		i := lo
 		for i < len(f) && f[i] != d.Component && f[i] != d.Repetition {
 			i++
 		}
-		c := f[:i:i]
+		c := f[lo:i:i]
 		if len(c) >= 16 && hex16(c) {
-			return c
+			return lo, i
 		}
 		if i == len(f) {
-			return nil
+			return 0, 0
 		}
-		sep := f[i]
-		f = f[i+1:]
-		if len(c) > 0 && sep == d.Component && len(f) >= 6 && bytes.EqualFold(f[:6], []byte("EUI-64")) &&
-			(len(f) == 6 || f[6] == d.Component || f[6] == d.Repetition || f[6] == d.Subcomponent) {
-			return c
+		sep, rest := f[i], f[i+1:]
+		if len(c) > 0 && sep == d.Component && len(rest) >= 6 && bytes.EqualFold(rest[:6], []byte("EUI-64")) &&
+			(len(rest) == 6 || rest[6] == d.Component || rest[6] == d.Repetition || rest[6] == d.Subcomponent) {
+			return lo, i
 		}
+		lo = i + 1
 	}
-	return nil
+	return 0, 0
 }
 
 // hex16 reports whether c is 16 hex digits, '-' or ':' allowed between.
