@@ -696,7 +696,11 @@ func (s *stream) obx(e *Engine, em *emitter, value, obsTime []byte, p param, u u
 		return dst
 	}
 	if !s.cur[p].ok {
-		s.cur[p] = reading{v: base, at: at, seg: i, unit: u, ok: true}
+		// Field by field: a composite literal is built on the stack and
+		// copied in 16-byte loads that its 8-byte stores cannot forward to
+		// (a stall per row).
+		c := &s.cur[p]
+		c.v, c.at, c.seg, c.unit, c.ok = base, at, i, u, true
 		s.timed |= chanBit(p, !at.IsZero())
 		if p == pPR && em.pulseRows > 1 {
 			// The first pulse-rate row not measured (the oximeter's
@@ -1131,7 +1135,8 @@ func (s *stream) values(e *Engine, em *emitter, arrival time.Time, dst []Finding
 	for p := range s.cur {
 		r := &s.cur[p]
 		if r.ok {
-			s.prev[p] = sample{v: r.v, at: arrival, ok: true}
+			pv := &s.prev[p] // field by field, as obx sets cur
+			pv.v, pv.at, pv.ok = r.v, arrival, true
 		}
 		switch sm := &s.smooth[p]; {
 		case !r.ok:
