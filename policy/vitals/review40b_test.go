@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"net/netip"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -198,4 +199,52 @@ func TestDifferentialDump(t *testing.T) {
 		}
 	}
 	t.Logf("%d messages", n)
+}
+
+// TestEquipSwapMidStream (review40b): a device whose rows keep their layout
+// but for OBX-18 (only the device row carries it; fields after it, a time in
+// OBX-14 of another row) changes its EUI-64 to one of the same length,
+// writes the same EUI-64 in another form (no change of identity), then
+// changes back: identity_equipment is reported once, on the third message
+// of the new EUI-64 and naming it, and not for the return to the identity
+// it knows (the switcher's), exactly as main (d984976) reports it.
+func TestEquipSwapMidStream(t *testing.T) {
+	e, err := vitals.NewEngine(vitals.DefaultConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	const a, b = "00A0000120089285", "00A0000120089286"
+	src := netip.MustParseAddr("192.0.2.40")
+	var got []string
+	for i := range 60 {
+		at := t0.Add(time.Duration(i) * 10 * time.Second)
+		equip := a + "^EUI-64"
+		switch {
+		case i >= 45:
+			equip = a + "^EUI-64"
+		case i >= 30:
+			equip = "BED-01~" + b + "^EUI-64" // the same identity, another form
+		case i >= 15:
+			equip = b + "^EUI-64"
+		}
+		ts := at.Format("20060102150405")
+		raw := fmt.Sprintf("MSH|^~\\&|MON|ICU|||%s||ORU^R01^ORU_R01|C%d|P|2.6\rPID|||1^^^H^MR||DOE^J\r"+
+			"OBX|1||69965^MDC_DEV_MON_PHYSIO_MULTI_PARAM_MDS^MDC|1.0.0.0|||||||X|||||||%s|x^y\r"+
+			"OBX|2|NM|147842^MDC_ECG_HEART_RATE^MDC|1.1.1.1|%d|264864|||||R\r"+
+			"OBX|3|NM|150456^MDC_PULS_OXIM_SAT_O2^MDC|1.1.1.2|%d|262688|||||R|||%s\r",
+			ts, i, equip, 78+i%3, 96+i%2, ts)
+		m, err := hl7.Parse([]byte(raw))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range e.Observe(src, m, at, nil) {
+			if f.Rule == "identity_equipment" {
+				got = append(got, fmt.Sprintf("%d %s", i, f.Equipment))
+			}
+		}
+	}
+	want := []string{"17 " + b}
+	if !slices.Equal(got, want) {
+		t.Fatalf("identity_equipment at %q, want %q", got, want)
+	}
 }
