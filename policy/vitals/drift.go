@@ -59,8 +59,10 @@ func (s *stream) decoupled(e *Engine, em *emitter, arrival time.Time, dst []Find
 	now := arrival.UnixNano()
 	irr := e.cfg.Rules.HRPR.Irregular
 	rhythm := 0 // 1 regular, 2 irregular, 0 not yet judged: the pairs share it, and it costs a median
-	// The pairs' weights for an interval dt, computed once for the message:
-	// both pairs are updated by the same messages, so they share it.
+	// The pairs' weights for the interval dt they were last computed for:
+	// both pairs are usually updated by the same messages, so they share
+	// it; a pair whose interval differs (one of its rows missing from an
+	// earlier message) computes its own.
 	var wdt, sdt time.Duration = -1, -1
 	var wf, ws float64
 	for i, pq := range decoupledPairs {
