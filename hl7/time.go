@@ -32,14 +32,15 @@ func ParseTimeIn(b []byte, loc *time.Location) (time.Time, error) {
 	if n < 4 || n%2 != 0 {
 		return time.Time{}, badTime("date and time need 4 to 14 digits in pairs")
 	}
-	num := func(i int) int { return int(b[i]-'0')*10 + int(b[i+1]-'0') }
-	year, month, day := num(0)*100+num(2), 1, 1
-	var hour, minute, sec, nsec int
-	for i, p := range []*int{&month, &day, &hour, &minute, &sec} {
-		if 4+2*i < n {
-			*p = num(4 + 2*i)
+	// num returns the pair of digits at i, or missing when n ends before it.
+	num := func(i, missing int) int {
+		if i >= n {
+			return missing
 		}
+		return int(b[i]-'0')*10 + int(b[i+1]-'0')
 	}
+	year, month, day := num(0, 0)*100+num(2, 0), num(4, 1), num(6, 1)
+	hour, minute, sec, nsec := num(8, 0), num(10, 0), num(12, 0), 0
 	rest := b[n:]
 	if len(rest) > 0 && rest[0] == '.' {
 		if n != 14 {
@@ -81,8 +82,34 @@ func ParseTimeIn(b []byte, loc *time.Location) (time.Time, error) {
 		if off != 0 {
 			loc = time.FixedZone("", off)
 		}
+		return fixedDate(year, month, day, hour, minute, sec, nsec, off, loc), nil
+	}
+	if loc == time.UTC {
+		return fixedDate(year, month, day, hour, minute, sec, nsec, 0, loc), nil
 	}
 	return time.Date(year, time.Month(month), day, hour, minute, sec, nsec, loc), nil
+}
+
+// fixedDate is time.Date for a valid date and time in loc, a zone whose
+// offset from UTC is always off seconds (UTC, time.FixedZone): the same
+// Time, without Date's normalisation and zone lookup.
+func fixedDate(year, month, day, hour, minute, sec, nsec, off int, loc *time.Location) time.Time {
+	// Days from 1970-01-01 to the date in the proleptic Gregorian calendar
+	// (H. Hinnant's days_from_civil, in eras of 400 years).
+	y := int64(year)
+	if month <= 2 {
+		y--
+	}
+	era := y / 400
+	if y < 0 && y%400 != 0 {
+		era-- // floor division
+	}
+	yoe := y - era*400                                    // [0, 399]
+	doy := (153*int64((month+9)%12)+2)/5 + int64(day) - 1 // [0, 365], from March 1
+	doe := yoe*365 + yoe/4 - yoe/100 + doy                // [0, 146096]
+	days := era*146097 + doe - 719468
+	unix := days*86400 + int64(hour*3600+minute*60+sec) - int64(off)
+	return time.Unix(unix, int64(nsec)).In(loc)
 }
 
 func badTime(what string) error { return fmt.Errorf("%w: %s", ErrBadTime, what) }

@@ -59,6 +59,12 @@ func (s *stream) decoupled(e *Engine, em *emitter, arrival time.Time, dst []Find
 	now := arrival.UnixNano()
 	irr := e.cfg.Rules.HRPR.Irregular
 	rhythm := 0 // 1 regular, 2 irregular, 0 not yet judged: the pairs share it, and it costs a median
+	// The pairs' weights for the interval dt they were last computed for:
+	// both pairs are usually updated by the same messages, so they share
+	// it; a pair whose interval differs (one of its rows missing from an
+	// earlier message) computes its own.
+	var wdt, sdt time.Duration = -1, -1
+	var wf, ws float64
 	for i, pq := range decoupledPairs {
 		ca, cb, d := &s.cur[pq[0]], &s.cur[pq[1]], &s.drift[i]
 		if !ca.ok || !cb.ok {
@@ -89,14 +95,18 @@ func (s *stream) decoupled(e *Engine, em *emitter, arrival time.Time, dst []Find
 		// One message counts for at most three thresholds off the learned
 		// difference: motion or a probe artefact must not pass for a drift.
 		diff := d.base + math.Max(-3*th, math.Min(3*th, cb.v-ca.v-d.base))
-		wf := 1 - math.Exp(-dt.Seconds()/decoupledFast.Seconds())
+		if dt != wdt {
+			wdt, wf = dt, 1-math.Exp(-dt.Seconds()/decoupledFast.Seconds())
+		}
 		d.fast += wf * (diff - d.fast)
 		d.fa += wf * (ca.v - d.fa)
 		d.fb += wf * (cb.v - d.fb)
 		off := d.fast - d.base
 		if math.Abs(off) < th/2 {
 			// In agreement: learn the pair's difference, spread and levels.
-			ws := 1 - math.Exp(-dt.Seconds()/decoupledSlow.Seconds())
+			if dt != sdt {
+				sdt, ws = dt, 1-math.Exp(-dt.Seconds()/decoupledSlow.Seconds())
+			}
 			d.base += ws * (d.fast - d.base)
 			d.spread += ws * (math.Abs(off) - d.spread)
 			d.a += ws * (d.fa - d.a)

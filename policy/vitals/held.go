@@ -91,6 +91,7 @@ func (s *stream) heldTogether(em *emitter, dst []Finding) []Finding {
 	}
 	const mask = 1<<heldWindow - 1
 	var ls [len(heldParams)]float64 // each channel's log10 chance, 0: not held or not judged
+	judged := false                 // some channel's chance is below 1: without one no sensor counts (the usual message)
 	for i, hp := range heldParams {
 		p := hp.p
 		h, c := &s.holds[p], &s.cur[p]
@@ -104,7 +105,11 @@ func (s *stream) heldTogether(em *emitter, dst []Finding) []Finding {
 		}
 		if q := float64(learnC+1) / float64(learnN+2); q >= heldMost {
 			ls[i] = logBinomCDF(k, heldWindow, q)
+			judged = judged || ls[i] < 0
 		}
+	}
+	if !judged {
+		return dst
 	}
 	// A heart rate held at a multiple of 5 is a pacemaker's set rate
 	// (frozen's pacing exemption): the pulse rates count the paced beats

@@ -32,7 +32,34 @@ type rowLayout struct {
 	demo, slow uint16              // bit j: row j holds DEMO in OBX-8; row j is read field by field
 	unknown    uint8               // NM rows of unknown codes among them
 	equip      uint8               // the row whose OBX-18 gave the message's EUI-64, or layoutRows
+	equipAt    uint8               // where that EUI-64 starts, counted back from the row's end; 0: not found yet, or further than a byte tells (see equipOf)
 	ok         bool
+}
+
+// equipOf returns the EUI-64 of b, the layout's equipment row (l.equip) in
+// a message whose rows hash as the layout's, as EUI64 reads its OBX-18. The
+// row's bytes after its OBX-14 (after OBX-5 when OBX-14 is hashed with the
+// row) are the layout's, OBX-18 among them, so the EUI-64 lies as far from
+// the row's end in every such message: found once per layout (equipAt), it
+// is then cut out without splitting the row.
+func (l *rowLayout) equipOf(b []byte, d hl7.Delimiters) []byte {
+	if k := int(l.equipAt); k > 0 && k <= len(b) {
+		c := b[len(b)-k:]
+		i := 0
+		for i < len(c) && c[i] != d.Component && c[i] != d.Repetition && c[i] != d.Field {
+			i++
+		}
+		return c[:i:i]
+	}
+	lo, hi := fieldSpan(b, d.Field, 18)
+	a, z := eui64Span(b[lo:hi], d)
+	if z == a {
+		return nil
+	}
+	if back := len(b) - lo - a; back <= math.MaxUint8 {
+		l.equipAt = uint8(back)
+	}
+	return b[lo+a : lo+z : lo+z]
 }
 
 // rowRead is what an OBX row decodes to, apart from its value and time.

@@ -434,3 +434,42 @@ func TestPVCRowCountedOnce(t *testing.T) {
 		}
 	}
 }
+
+// TestEquipOf: the layout's equipment row gives the EUI-64 that EUI64 reads
+// from its OBX-18, in the message that finds where it lies (equipAt) and in
+// later ones whose row differs before OBX-18 (another value, another
+// OBX-14), with fields after OBX-18 or none, and with an EUI-64 too far
+// from the row's end to be kept (read field by field every time).
+func TestEquipOf(t *testing.T) {
+	d := hl7.DefaultDelimiters()
+	read := func(row string) []byte {
+		var m hl7.Message
+		if err := m.Parse([]byte("MSH|^~\\&|MON|ICU|GW|H|20260105081720||ORU^R01|1|P|2.6\r" + row + "\r")); err != nil {
+			t.Fatal(err)
+		}
+		return m.Segment(1).Field(18).Bytes()
+	}
+	for _, f := range []string{
+		"00A0000120089285^EUI-64", "00-a0-00-01-20-08-92-85^^x^EUI-64", "00A0000120089285~1234",
+		"12340000000001^^12340000000001^EUI-64", "^^00A0000120089285^EUI-64", "BED-01^00A0000120089285",
+		"00A000012008928~00A0000120089285", "00A0000120089285", "SER&IAL-7^EUI-64", "BED01", "",
+	} {
+		for _, tail := range []string{"", "|", "|x^y|20260105081720", "|" + strings.Repeat("z", 300)} {
+			var l rowLayout
+			for k, pre := range []string{
+				"OBX|1|NM|147842^MDC_ECG_HEART_RATE^MDC|1.1.1.1|72|/min|||||F|||",
+				"OBX|1|NM|147842^MDC_ECG_HEART_RATE^MDC|1.1.1.1|172.5|/min|||||F|||20260105081720",
+				"OBX|1|NM|147842^MDC_ECG_HEART_RATE^MDC|1.1.1.1||/min|||||F|||2026",
+			} {
+				row := pre + "||||" + f + tail
+				want := EUI64(read(row), d)
+				if got := l.equipOf([]byte(row), d); !bytes.Equal(got, want) || (got == nil) != (want == nil) {
+					t.Errorf("message %d, OBX-18 %q, tail %.12q: equipOf = %q, want %q (equipAt %d)", k, f, tail, got, want, l.equipAt)
+				}
+			}
+			if back := len(tail) + len(f); len(EUI64([]byte(f), d)) > 0 && back < 255 && l.equipAt == 0 {
+				t.Errorf("OBX-18 %q, tail %.12q: equipAt not kept", f, tail)
+			}
+		}
+	}
+}

@@ -420,8 +420,7 @@ func (s *stream) extract(e *Engine, em *emitter, m *hl7.Message, rh *rowHashes, 
 			if bit := uint16(1) << j; j < layoutRows && fast && s.layout.slow&bit == 0 {
 				// The row is the layout's but for its value.
 				if j == int(s.layout.equip) && len(em.equip) == 0 {
-					r := seg.Reader()
-					em.equip = EUI64(r.Field(18), d)
+					em.equip = s.layout.equipOf(seg.Bytes(), d)
 				}
 				if rr := s.layout.rows[j]; rr.p != pNone {
 					b, sp := seg.Bytes(), spans[j]
@@ -525,26 +524,35 @@ func patientHash(seed maphash.Seed, id []byte, name hl7.Field, d hl7.Delimiters)
 // MSH-3 ("NAME^0012345678ABCDEF^EUI-64"). nil when none is: a bed label, a
 // model name or a shorter serial is no device identity.
 func EUI64(f []byte, d hl7.Delimiters) []byte {
-	for len(f) > 0 {
-		i := 0
+	if lo, hi := eui64Span(f, d); hi > lo {
+		return f[lo:hi:hi]
+	}
+	return nil
+}
+
+// eui64Span returns where EUI64's answer lies in f, lo == hi when f holds
+// none.
+func eui64Span(f []byte, d hl7.Delimiters) (lo, hi int) {
+	for lo < len(f) {
+		i := lo
 		for i < len(f) && f[i] != d.Component && f[i] != d.Repetition {
 			i++
 		}
-		c := f[:i:i]
+		c := f[lo:i:i]
 		if len(c) >= 16 && hex16(c) {
-			return c
+			return lo, i
 		}
 		if i == len(f) {
-			return nil
+			return 0, 0
 		}
-		sep := f[i]
-		f = f[i+1:]
-		if len(c) > 0 && sep == d.Component && len(f) >= 6 && bytes.EqualFold(f[:6], []byte("EUI-64")) &&
-			(len(f) == 6 || f[6] == d.Component || f[6] == d.Repetition || f[6] == d.Subcomponent) {
-			return c
+		sep, rest := f[i], f[i+1:]
+		if len(c) > 0 && sep == d.Component && len(rest) >= 6 && bytes.EqualFold(rest[:6], []byte("EUI-64")) &&
+			(len(rest) == 6 || rest[6] == d.Component || rest[6] == d.Repetition || rest[6] == d.Subcomponent) {
+			return lo, i
 		}
+		lo = i + 1
 	}
-	return nil
+	return 0, 0
 }
 
 // hex16 reports whether c is 16 hex digits, '-' or ':' allowed between.
@@ -691,7 +699,11 @@ func (s *stream) obx(e *Engine, em *emitter, value, obsTime []byte, p param, u u
 		return dst
 	}
 	if !s.cur[p].ok {
-		s.cur[p] = reading{v: base, at: at, seg: i, unit: u, ok: true}
+		// Field by field: a composite literal is built on the stack and
+		// copied in 16-byte loads that its 8-byte stores cannot forward to
+		// (a stall per row).
+		c := &s.cur[p]
+		c.v, c.at, c.seg, c.unit, c.ok = base, at, i, u, true
 		s.timed |= chanBit(p, !at.IsZero())
 		if p == pPR && em.pulseRows > 1 {
 			// The first pulse-rate row not measured (the oximeter's
@@ -1147,7 +1159,8 @@ func (s *stream) values(e *Engine, em *emitter, arrival time.Time, dst []Finding
 	for p := range s.cur {
 		r := &s.cur[p]
 		if r.ok {
-			s.prev[p] = sample{v: r.v, at: arrival, ok: true}
+			pv := &s.prev[p] // field by field, as obx sets cur
+			pv.v, pv.at, pv.ok = r.v, arrival, true
 		}
 		switch sm := &s.smooth[p]; {
 		case !r.ok:
