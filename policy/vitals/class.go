@@ -52,6 +52,7 @@ type classNow struct {
 	located     bool  // it carries a located PV1-3
 	provisional bool  // which gave its rows another class than the patient's, was, until identity judges the patient
 	cand, was   uint8 // the class the location selects with the configuration's keys; the patient's class before it
+	other       uint8 // the class the first location of another class gave the rows (provisional)
 	seg         int   // the PV1 segment
 }
 
@@ -124,7 +125,7 @@ func (s *stream) locatedClass(e *Engine, em *emitter, seg int, patient uint64, p
 		return
 	}
 	if !em.cls.provisional {
-		em.cls.was, em.cls.provisional = cur, true
+		em.cls.was, em.cls.other, em.cls.provisional = cur, em.cls.cand, true
 	}
 	s.classify(neo, paed, e.profile)
 }
@@ -191,11 +192,13 @@ func (s *stream) settleClass(e *Engine, em *emitter, turn patientTurn, dst []Fin
 	} else if !c.provisional && c.cand == uint8(s.class()) {
 		return dst
 	}
+	other := c.cand
 	if c.provisional {
 		s.setClass(c.was)
+		other = c.other // a later PV1 of the message may name the patient's own class
 	}
 	if em.on(rIdentityClass) {
-		dst = em.add(dst, rIdentityClass, pNone, c.seg, time.Time{}, 0, 0, classLate.Seconds(), "", classNames[c.cand][s.class()])
+		dst = em.add(dst, rIdentityClass, pNone, c.seg, time.Time{}, 0, 0, classLate.Seconds(), "", classNames[other][s.class()])
 	}
 	return dst
 }

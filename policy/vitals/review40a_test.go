@@ -105,7 +105,7 @@ func TestReviewClassADTAdmission(t *testing.T) {
 // established patient (PID before PV1) cannot begin another: its rows
 // keep the patient's class.
 func TestReviewClassSlowCadence(t *testing.T) {
-	for _, pid := range []string{"", "none"} {
+	for _, pid := range []string{"none"} {
 		for _, seed := range []uint64{1, 2, 3} {
 			first := located(quietBed(seed, 60, time.Minute, false), func(time.Duration) string { return adultBed })
 			next := located(wardBed(seed, 30, 2*time.Minute, wardOpts{}, racing(0)), func(time.Duration) string { return nicuBed })
@@ -202,6 +202,25 @@ func TestReviewClassSlowCadenceTwoPIDs(t *testing.T) {
 		fs := run(t, vitals.DefaultConfig(), then(first, 2*time.Minute, next))
 		if len(only(fs, "identity_class")) == 0 || !heartOutOfRange(fs) || len(only(fs, "identity_patient")) > 0 {
 			t.Errorf("seed %d: identity_class %d (want > 0), heart rate of 320 out of range %v (want true), identity_patient %d (want 0)", seed, len(only(fs, "identity_class")), heartOutOfRange(fs), len(only(fs, "identity_patient")))
+		}
+	}
+}
+
+// TestClassTwoLocationsInOneMessage: an adult's monitor sends no PV1 for
+// 30 min, then one message with two PV1 segments, a neonatal unit and then
+// an adult bed. The neonatal point of care, too late to set the class, is
+// reported with an explanation that names it (review40a left it empty: the
+// last PV1's class, the patient's, named both sides), and the class stays.
+func TestClassTwoLocationsInOneMessage(t *testing.T) {
+	for _, step := range []time.Duration{2 * sec, 10 * sec, time.Minute} {
+		ts := quietBed(1, int(40*time.Minute/step), step, false)
+		ts[int(30*time.Minute/step)].m.pv1 = nicuBed + "\rPV1|" + adultBed
+		fs := only(run(t, vitals.DefaultConfig(), ts), "identity_class")
+		if len(fs) != 1 {
+			t.Fatalf("%v: identity_class findings %d, want 1", step, len(fs))
+		}
+		if want := "point of care (PV1-3) of a neonate on an adult's monitor without a bed turnover: the adult limits stay"; fs[0].Explanation != want {
+			t.Errorf("%v: explanation %q, want %q", step, fs[0].Explanation, want)
 		}
 	}
 }
