@@ -191,22 +191,28 @@ const cuffEarly = int64(60 * 1e9)
 // has had no pulse rate beside it in any of its messages (pulseLost).
 const cuffOximeter = 128
 
-// pulseLost reports a saturation in the current message with no SpO2 pulse
-// rate beside it, on a monitor that sends one (its pulse rate has a level),
-// while the ECG heart rate is present: the oximeter lost the pulse, not the
-// patient.
-func (s *stream) pulseLost() bool {
+// pulseLost reports a saturation in the current message (at now, Unix ns)
+// with no SpO2 pulse rate beside it, on a monitor that sends one (its pulse
+// rate has a level) and sent one within cuffMeasure (a cuff stops the
+// finger's pulse for one measurement at most: a pulse rate gone longer, the
+// oximeter sending none any more, is no cuff's; review40c), while the ECG
+// heart rate is present: the oximeter lost the pulse, not the patient.
+func (s *stream) pulseLost(now int64) bool {
 	if !s.cur[pSpO2].ok || s.cur[pPR].ok || !s.cur[pHR].ok {
+		return false
+	}
+	if last := &s.prev[pPR]; !last.ok || now-last.at.UnixNano() > cuffMeasure {
 		return false
 	}
 	_, ok := s.tracks[pPR].baseline()
 	return ok
 }
 
-// cuffOnProbe reports whether the saturation's excursion that began at
-// start (Unix ns) and comes back now is a cuff's on the oximeter's arm: no
-// pulse rate beside the saturation in any of its messages (cuffOximeter),
-// a new cuff reading arrived since it began, and back within cuffMeasure.
-func (s *stream) cuffOnProbe(start, now int64) bool {
-	return s.cuffHeld&cuffOximeter != 0 && s.cuffSince(start) && now-start <= cuffMeasure
+// cuffOnProbe reports whether the saturation's excursion t, coming back
+// now, is a cuff's on the oximeter's arm: a dip (an occluded finger's
+// saturation sags, it never rises; review40c), no pulse rate beside the
+// saturation in any of its messages (cuffOximeter), a new cuff reading
+// arrived since it began, and back within cuffMeasure.
+func (s *stream) cuffOnProbe(t *track, now int64) bool {
+	return t.exPeak < t.exPre && s.cuffHeld&cuffOximeter != 0 && s.cuffSince(t.exStart) && now-t.exStart <= cuffMeasure
 }

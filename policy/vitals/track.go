@@ -899,7 +899,7 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 			t.exPulse2 = p == pHR && s.pulse2Run >= rowSteady && pulseWitness(c.v, em.pulse2)
 			if p == pSpO2 {
 				s.cuffHeld &^= cuffOximeter
-				if s.pulseLost() {
+				if s.pulseLost(now) {
 					s.cuffHeld |= cuffOximeter
 				}
 			}
@@ -1020,7 +1020,7 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 			}
 			// The saturation read without its pulse, under a cuff on the
 			// oximeter's arm, and back with the cuff's reading (cuffOnProbe).
-			if p == pSpO2 && s.cuffOnProbe(t.exStart, now) {
+			if p == pSpO2 && s.cuffOnProbe(t, now) {
 				disturbed = true
 			}
 			judged := !thrown && (!info.noSpike && !disturbed || alone && t.exN > 1 && now-t.exStart >= corr || rose) || fell || far
@@ -1077,7 +1077,7 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 		t.exFar = t.exFar && s.pulseAbove(pulseFar)
 		t.exARR = t.exARR && !s.pvcNow
 		t.exPulse2 = t.exPulse2 && pulseWitness(c.v, em.pulse2)
-		if p == pSpO2 && !s.pulseLost() {
+		if p == pSpO2 && !s.pulseLost(now) {
 			s.cuffHeld &^= cuffOximeter
 		}
 		if math.Abs(c.v-t.exPre) > math.Abs(t.exPeak-t.exPre) {
