@@ -168,3 +168,51 @@ func (s *stream) cuffNear(now int64) bool {
 // cuffEarly is how long after its reading was due on the cycle a cuff may
 // still be measuring (see cuffNear).
 const cuffEarly = int64(60 * 1e9)
+
+// A cuff on the oximeter's arm (session 40, c7clean40). While the cuff is
+// inflated above the systolic pressure the finger beyond it has no pulse:
+// the oximeter, which finds the arterial blood by its pulsation, counts no
+// pulse and publishes no pulse rate, and the saturation it still shows for
+// a few seconds is the last of its averaging window sagging with the
+// congested, desaturating venous blood of the occluded limb (monitors offer
+// an "NIBP simultaneous" setting that silences the saturation's alarms
+// while the cuff measures on the probe's arm for this reason). The ECG
+// counts the heart all the while, and when the cuff deflates, with the
+// reading published, the pulse and the saturation come back. A saturation
+// dip whose every message lacks the pulse rate of a monitor that sends one,
+// beside an ECG heart rate, and that comes back within a cuff measurement
+// (cuffMeasure) with a new cuff reading arrived since it began, is that
+// cuff: not a spike. A forged dip written into calm data keeps the pulse
+// rate the oximeter counted; one that blanks the pulse rate in each of its
+// messages and comes back with the cuff's reading passes (docs/vitals.md,
+// "What still slips through").
+
+// cuffOximeter is cuffHeld's bit set while the saturation's open excursion
+// has had no pulse rate beside it in any of its messages (pulseLost).
+const cuffOximeter = 128
+
+// pulseLost reports a saturation in the current message (at now, Unix ns)
+// with no SpO2 pulse rate beside it, on a monitor that sends one (its pulse
+// rate has a level) and sent one within cuffMeasure (a cuff stops the
+// finger's pulse for one measurement at most: a pulse rate gone longer, the
+// oximeter sending none any more, is no cuff's; review40c), while the ECG
+// heart rate is present: the oximeter lost the pulse, not the patient.
+func (s *stream) pulseLost(now int64) bool {
+	if !s.cur[pSpO2].ok || s.cur[pPR].ok || !s.cur[pHR].ok {
+		return false
+	}
+	if last := &s.prev[pPR]; !last.ok || now-last.at.UnixNano() > cuffMeasure {
+		return false
+	}
+	_, ok := s.tracks[pPR].baseline()
+	return ok
+}
+
+// cuffOnProbe reports whether the saturation's excursion t, coming back
+// now, is a cuff's on the oximeter's arm: a dip (an occluded finger's
+// saturation sags, it never rises; review40c), no pulse rate beside the
+// saturation in any of its messages (cuffOximeter), a new cuff reading
+// arrived since it began, and back within cuffMeasure.
+func (s *stream) cuffOnProbe(t *track, now int64) bool {
+	return t.exPeak < t.exPre && s.cuffHeld&cuffOximeter != 0 && s.cuffSince(t.exStart) && now-t.exStart <= cuffMeasure
+}

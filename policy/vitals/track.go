@@ -897,6 +897,12 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 			t.exArt = p == pHR && dev > 0 && inBurst(now, s.artAt)
 			t.exARR = p == pHR && dev > 0 && s.pvcRun >= rowSteady && !s.pvcNow
 			t.exPulse2 = p == pHR && s.pulse2Run >= rowSteady && pulseWitness(c.v, em.pulse2)
+			if p == pSpO2 {
+				s.cuffHeld &^= cuffOximeter
+				if s.pulseLost(now) {
+					s.cuffHeld |= cuffOximeter
+				}
+			}
 			continue
 		}
 		if occluded && arterial(p) {
@@ -1012,6 +1018,11 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 				disturbed = s.ownSince(int(t.exN) + 1)
 				thrown = t.exPeak <= 2*t.exPre && (s.dipSince(int(t.exN)+plethSettle+1) || t.exArt) || s.arrSuspended(t)
 			}
+			// The saturation read without its pulse, under a cuff on the
+			// oximeter's arm, and back with the cuff's reading (cuffOnProbe).
+			if p == pSpO2 && s.cuffOnProbe(t, now) {
+				disturbed = true
+			}
 			judged := !thrown && (!info.noSpike && !disturbed || alone && t.exN > 1 && now-t.exStart >= corr || rose) || fell || far
 			least := spike
 			if p == pSpO2 && s.neonatal {
@@ -1066,6 +1077,9 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 		t.exFar = t.exFar && s.pulseAbove(pulseFar)
 		t.exARR = t.exARR && !s.pvcNow
 		t.exPulse2 = t.exPulse2 && pulseWitness(c.v, em.pulse2)
+		if p == pSpO2 && !s.pulseLost(now) {
+			s.cuffHeld &^= cuffOximeter
+		}
 		if math.Abs(c.v-t.exPre) > math.Abs(t.exPeak-t.exPre) {
 			t.exPeak = c.v
 		}
