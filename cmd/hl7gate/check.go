@@ -12,6 +12,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -77,6 +78,11 @@ MSH-7 is judged as arriving now; a FILE is JSON lines
 name; other fields are ignored, so hl7load's labels.jsonl works as it is);
 messages it does not list are timed as with "order".
 
+Rows not checked: the summary counts the numeric rows of codes the code table
+does not know; --unknown lists those codes, most rows first, as lines of a
+vitals.codes section (CODE@SENDER: OBX-3 component 1 @ MSH-3 component 1) to
+fill in with the parameter each names, or to leave out.
+
 Exit status: 0 when every file was read, with or without findings; problems
 inside a file (junk, truncated frames, unreadable messages) are reported on
 stderr and counted in the summary, not in the status, so one damaged capture
@@ -95,6 +101,7 @@ func checkCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	sources := fs.StringArray("source", nil, "assumed monitor address: ADDR for every file, or FILE=ADDR for one (repeatable; default 127.0.1.1 for the first file, 127.0.1.2 for the second, ...)")
 	keyBy := fs.String("monitor", "device", "what a monitor is: device (MSH-3/OBX-18 identity) or file (source address)")
 	arrival := fs.String("arrival", "msh7", "arrival time: msh7, order, or a JSON-lines FILE of file/message/arrival")
+	unknown := fs.Bool("unknown", false, "after the summary, list the codes of the numeric rows not checked (unknown codes), most frequent first, as vitals.codes keys CODE@SENDER")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, checkUsage)
 		fs.PrintDefaults()
@@ -127,6 +134,9 @@ func checkCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	c := checker{e: e, out: json.NewEncoder(stdout), stderr: stderr, byDevice: *keyBy == "device",
 		monitors: map[string]*checkMonitor{}, appDevice: map[string]string{}, perSource: map[netip.Addr]int{},
 		maxPerSrc: cfg.State.MaxPerSource}
+	if *unknown {
+		c.unknown = map[string]*unknownCode{}
+	}
 	switch *arrival {
 	case "msh7":
 	case "order":
@@ -156,6 +166,9 @@ func checkCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	codes, units := c.e.Unrecognised()
 	fmt.Fprintf(stderr, "%d files, %d messages, %d monitors, %d unreadable, %d findings; not checked: %d numeric rows of unknown codes, %d rows of unknown units\n",
 		fs.NArg(), c.messages, len(c.monitors), c.unreadable, c.findings, codes, units)
+	if c.unknown != nil {
+		c.listUnknown()
+	}
 	if c.problems > 0 {
 		fmt.Fprintf(stderr, "%d input problems (truncated frames, skipped or unreadable parts), listed above\n", c.problems)
 	}
@@ -238,6 +251,8 @@ type checker struct {
 	appDevice map[string]string        // MSH-3 → the one EUI-64 seen with it ("" when several)
 	perSource map[netip.Addr]int       // monitors first seen from each file's source
 	maxPerSrc int                      // vitals.state.max_per_source
+
+	unknown map[string]*unknownCode // --unknown: by vitals.codes key
 
 	msg                            hl7.Message
 	fs                             []vitals.Finding
@@ -336,6 +351,9 @@ func (c *checker) message(name string, n int, b []byte, src netip.Addr) error {
 	// The file's source is the connection: a device replacing the one it
 	// carried is judged there (vitals.Engine.ObserveVia).
 	c.fs = c.e.ObserveVia(src, mon.addr, &c.msg, at, c.fs[:0])
+	if c.unknown != nil {
+		c.e.UnknownCodes(&c.msg, c.noteUnknown)
+	}
 	for _, f := range c.fs {
 		c.findings++
 		err := c.out.Encode(checkFinding{File: name, Message: n, Monitor: key, Source: src.String(), Finding: findingjson.From(&f)})
@@ -471,4 +489,41 @@ func loadArrivals(path string) (map[arrivalKey]time.Time, error) {
 		return nil, fmt.Errorf("--arrival %s: %w", path, err)
 	}
 	return out, nil
+}
+
+// unknownCode is a code the tables do not know, as --unknown lists it.
+type unknownCode struct {
+	key         string // the vitals.codes key: OBX-3 component 1 @ MSH-3 component 1
+	field, unit string // an OBX-3 and OBX-6 it came with
+	rows        int
+}
+
+// noteUnknown counts a numeric row of an unknown code (vitals.Engine.UnknownCodes).
+func (c *checker) noteUnknown(app, code, unit hl7.Field) {
+	key := string(code.Component(1).Bytes()) + "@" + string(app.Component(1).Bytes())
+	u, ok := c.unknown[key]
+	if !ok {
+		u = &unknownCode{key: key, field: string(code.Bytes()), unit: string(unit.Bytes())}
+		c.unknown[key] = u
+	}
+	u.rows++
+}
+
+// listUnknown writes the unknown codes, most rows first, as lines of a
+// vitals.codes section an operator completes with each row's parameter.
+func (c *checker) listUnknown() {
+	list := make([]*unknownCode, 0, len(c.unknown))
+	for _, u := range c.unknown {
+		list = append(list, u)
+	}
+	slices.SortFunc(list, func(a, b *unknownCode) int {
+		if a.rows != b.rows {
+			return b.rows - a.rows
+		}
+		return strings.Compare(a.key, b.key)
+	})
+	fmt.Fprintf(c.stderr, "unknown codes (%d): name each that is a vital sign in vitals.codes (%s, cvp)\n", len(list), strings.Join(vitals.Parameters(), ", "))
+	for _, u := range list {
+		fmt.Fprintf(c.stderr, "  %q: \"\"   # %d rows, OBX-3 %s, OBX-6 %s\n", u.key, u.rows, u.field, u.unit)
+	}
 }

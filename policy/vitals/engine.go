@@ -158,6 +158,30 @@ func (e *Engine) Unrecognised() (codes, units uint64) {
 	return e.unknownCodes.Load(), e.unknownUnits.Load()
 }
 
+// UnknownCodes calls fn with the sending application (MSH-3) of m and the
+// OBX-3 and OBX-6 fields of each of its numeric OBX rows whose code the
+// code table does not know for that sender: the rows Unrecognised counts,
+// which a site names in Config.Codes ("CODE@SENDER"). It reads the message
+// anew, for an operator's report (hl7gate check --unknown), not for the
+// per-message path.
+func (e *Engine) UnknownCodes(m *hl7.Message, fn func(app, code, unit hl7.Field)) {
+	msh, ok := m.Find("MSH", 1)
+	if !ok {
+		return
+	}
+	app, d := msh.Field(3), m.Delimiters()
+	v := e.t.vendorOf(app.Bytes())
+	for i := range m.NumSegments() {
+		seg := m.Segment(i)
+		if string(seg.Name()) != "OBX" || string(seg.Field(2).Bytes()) != "NM" {
+			continue
+		}
+		if _, read := e.t.code(v, seg.Field(3).Bytes(), d); !read {
+			fn(app, seg.Field(3), seg.Field(6))
+		}
+	}
+}
+
 // builtinPlaceholders are the "not measured" values seen in vendor exports.
 var builtinPlaceholders = [...]float64{-1, -99.9, -100, -999, -1000, -9999, -32767, -32768}
 
