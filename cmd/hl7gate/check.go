@@ -12,11 +12,15 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/spf13/viper"
+	"go.yaml.in/yaml/v3"
 
 	"github.com/hl7gate/hl7gate/gateway/config"
 	"github.com/hl7gate/hl7gate/hl7"
@@ -235,6 +239,19 @@ func loadVitalsConfig(path string) (vitals.Config, error) {
 		if err := sub.UnmarshalExact(&vc, viper.DecodeHook(decodeHooks)); err != nil {
 			return vc.Config, fmt.Errorf("config %s: vitals: %w", path, err)
 		}
+		// viper lowercases keys: vitals.codes and vitals.units again as
+		// written, as loadConfig does (an OBX-3 code such as ALT4).
+		var raw map[string]any
+		if err := yaml.Unmarshal(b, &raw); err != nil {
+			return vc.Config, fmt.Errorf("config %s: %w", path, err)
+		}
+		if node, ok := lookupFold(raw, "vitals"); ok {
+			if m, ok := node.(map[string]any); ok {
+				if err := keepKeyCase(reflect.ValueOf(&vc).Elem(), m, "vitals."); err != nil {
+					return vc.Config, fmt.Errorf("config %s: %w", path, err)
+				}
+			}
+		}
 	}
 	return vc.Config, vc.Config.Validate()
 }
@@ -252,7 +269,8 @@ type checker struct {
 	perSource map[netip.Addr]int       // monitors first seen from each file's source
 	maxPerSrc int                      // vitals.state.max_per_source
 
-	unknown map[string]*unknownCode // --unknown: by vitals.codes key
+	unknown     map[string]*unknownCode // --unknown: by code and sender (unknownKey)
+	unknownRest int                     // --unknown: rows of codes past the bounds (maxUnknownCodes)
 
 	msg                            hl7.Message
 	fs                             []vitals.Finding
@@ -350,8 +368,11 @@ func (c *checker) message(name string, n int, b []byte, src netip.Addr) error {
 	at := c.arrival(name, n, mon)
 	// The file's source is the connection: a device replacing the one it
 	// carried is judged there (vitals.Engine.ObserveVia).
+	before, _ := c.e.Unrecognised()
 	c.fs = c.e.ObserveVia(src, mon.addr, &c.msg, at, c.fs[:0])
-	if c.unknown != nil {
+	if after, _ := c.e.Unrecognised(); c.unknown != nil && after > before {
+		// Only a message the engine read: a re-send (or a query, an ACK) it
+		// skipped is not counted in the summary, so it is not listed either.
 		c.e.UnknownCodes(&c.msg, c.noteUnknown)
 	}
 	for _, f := range c.fs {
@@ -491,26 +512,97 @@ func loadArrivals(path string) (map[arrivalKey]time.Time, error) {
 	return out, nil
 }
 
+// The bounds of --unknown on a capture of ever new codes (a fault, or junk):
+// at most maxUnknownCodes codes are kept, each of at most maxUnknownKey bytes
+// of code and sender, with maxUnknownShown bytes of its OBX-3 and OBX-6; the
+// rows of any other are counted on one line.
+const (
+	maxUnknownCodes = 10000
+	maxUnknownKey   = 128
+	maxUnknownShown = 80
+)
+
+// pvcRateCode is the MDC code of the ECG's PVC rate (vitals' pvcCode): an
+// unknown code to the table, but read by the rhythm checks.
+const pvcRateCode = "148066"
+
 // unknownCode is a code the tables do not know, as --unknown lists it.
 type unknownCode struct {
-	key         string // the vitals.codes key: OBX-3 component 1 @ MSH-3 component 1
-	field, unit string // an OBX-3 and OBX-6 it came with
+	key         string // the vitals.codes key (CODE@SENDER, or CODE for no sender); "" when none can name it
+	why         string // when key is "": why
+	field, unit string // an OBX-3 and OBX-6 it came with, cut to maxUnknownShown bytes
 	rows        int
 }
 
 // noteUnknown counts a numeric row of an unknown code (vitals.Engine.UnknownCodes).
 func (c *checker) noteUnknown(app, code, unit hl7.Field) {
-	key := string(code.Component(1).Bytes()) + "@" + string(app.Component(1).Bytes())
-	u, ok := c.unknown[key]
+	cd, sender := unknownKey(app, code)
+	id := cd + "\x00" + sender
+	u, ok := c.unknown[id]
 	if !ok {
-		u = &unknownCode{key: key, field: string(code.Bytes()), unit: string(unit.Bytes())}
-		c.unknown[key] = u
+		if len(id) > maxUnknownKey || len(c.unknown) >= maxUnknownCodes {
+			c.unknownRest++
+			return
+		}
+		u = &unknownCode{field: shown(code.Bytes()), unit: shown(unit.Bytes())}
+		u.key, u.why = codesKey(cd, sender)
+		c.unknown[id] = u
 	}
 	u.rows++
 }
 
+// unknownKey returns the code and sender a vitals.codes key names a row by:
+// the first of OBX-3 components 1, 4 and 2 that is not empty (as the code
+// table reads them), and MSH-3 component 1 up to an '@' (a key's last '@'
+// starts its sender) or an HL7 delimiter (which no key's sender may hold),
+// still a start of MSH-3, as the sender is matched.
+func unknownKey(app, code hl7.Field) (cd, sender string) {
+	for _, i := range [...]int{1, 4, 2} {
+		if b := code.Component(i).Bytes(); len(b) > 0 {
+			cd = string(b)
+			break
+		}
+	}
+	sender = string(app.Component(1).Bytes())
+	if i := strings.IndexAny(sender, "@|^~\\&"); i >= 0 {
+		sender = sender[:i]
+	}
+	return cd, sender
+}
+
+// codesKey returns the vitals.codes key of code from sender, or why no key
+// names it.
+func codesKey(code, sender string) (key, why string) {
+	switch {
+	case code == "":
+		return "", "no code in OBX-3 components 1, 4 or 2"
+	case !utf8.ValidString(code + sender):
+		return "", "not UTF-8, which no YAML key holds"
+	case strings.Contains(code+sender, "."):
+		return "", "a '.' in a key, which the configuration loader reads as a section"
+	case sender == "" && strings.Contains(code, "@"):
+		return "", "an '@' in a code needs a sender after it, and MSH-3 names none"
+	case sender == "":
+		return code, "" // every sender's: MSH-3 has no namespace ID to start a sender
+	}
+	return code + "@" + sender, ""
+}
+
+// shown returns b for a YAML comment: cut to maxUnknownShown bytes, with
+// what is not UTF-8 or is a control character (YAML refuses both) as '?'.
+func shown(b []byte) string {
+	s := strings.ToValidUTF8(string(b[:min(len(b), maxUnknownShown)]), "?")
+	return strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return '?'
+		}
+		return r
+	}, s)
+}
+
 // listUnknown writes the unknown codes, most rows first, as lines of a
-// vitals.codes section an operator completes with each row's parameter.
+// vitals.codes section an operator completes with each row's parameter. A
+// key is quoted as Go quotes a valid UTF-8 string, which YAML reads back.
 func (c *checker) listUnknown() {
 	list := make([]*unknownCode, 0, len(c.unknown))
 	for _, u := range c.unknown {
@@ -520,10 +612,24 @@ func (c *checker) listUnknown() {
 		if a.rows != b.rows {
 			return b.rows - a.rows
 		}
-		return strings.Compare(a.key, b.key)
+		if k := strings.Compare(a.key, b.key); k != 0 {
+			return k
+		}
+		return strings.Compare(a.field, b.field)
 	})
 	fmt.Fprintf(c.stderr, "unknown codes (%d): name each that is a vital sign in vitals.codes (%s, cvp)\n", len(list), strings.Join(vitals.Parameters(), ", "))
 	for _, u := range list {
-		fmt.Fprintf(c.stderr, "  %q: \"\"   # %d rows, OBX-3 %s, OBX-6 %s\n", u.key, u.rows, u.field, u.unit)
+		if u.key == "" {
+			fmt.Fprintf(c.stderr, "  # %d rows, OBX-3 %s, OBX-6 %s: no vitals.codes key names it (%s)\n", u.rows, u.field, u.unit, u.why)
+			continue
+		}
+		note := ""
+		if code, _, _ := strings.Cut(u.key, "@"); code == pvcRateCode {
+			note = " (the ECG's PVC rate, which the rhythm checks read as such: not a vital sign to name)"
+		}
+		fmt.Fprintf(c.stderr, "  %q: \"\"   # %d rows, OBX-3 %s, OBX-6 %s%s\n", u.key, u.rows, u.field, u.unit, note)
+	}
+	if c.unknownRest > 0 {
+		fmt.Fprintf(c.stderr, "  # %d rows of other codes, not kept (over %d codes, or a code and sender over %d bytes)\n", c.unknownRest, maxUnknownCodes, maxUnknownKey)
 	}
 }

@@ -61,3 +61,128 @@ func TestCheckUnknownCodes(t *testing.T) {
 		t.Errorf("without --unknown: err %v, stderr:\n%s", err, stderr)
 	}
 }
+
+// unknownCapture writes one message a line, each MSH-3 app sending OBX rows
+// of the given OBX-3 fields (all NM, unit "u"), and returns its path.
+func unknownCapture(t *testing.T, dir, name string, msgs [][2]string) string {
+	t.Helper()
+	at := time.Date(2026, 3, 2, 6, 0, 0, 0, time.UTC)
+	var b strings.Builder
+	for i, m := range msgs {
+		ts := at.Add(time.Duration(i) * 15 * time.Second).Format("20060102150405")
+		fmt.Fprintf(&b, "MSH|^~\\&|%s|ICU3|CENTRAL|HOSP|%s||ORU^R01|%d|P|2.5\rPID|||P7\rOBR|1|||VS|||%s\r", m[0], ts, i+1, ts)
+		fmt.Fprintf(&b, "OBX|1|NM|150456^MDC_PULS_OXIM_SAT_O2^MDC||97|262688||||||F\r")
+		for j, code := range strings.Split(m[1], "\t") {
+			fmt.Fprintf(&b, "OBX|%d|NM|%s||%d|u|||||F\r", j+2, code, 10+j)
+		}
+		b.WriteString("\n")
+	}
+	path := filepath.Join(dir, name)
+	if err := os.WriteFile(path, []byte(b.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// unknownRows returns the summary's count of numeric rows of unknown codes
+// and the sum of the rows --unknown lists (keys and unnameable lines).
+func unknownRows(t *testing.T, stderr string) (summary, listed int) {
+	t.Helper()
+	i := strings.Index(stderr, "not checked: ")
+	if i < 0 {
+		t.Fatalf("no summary in:\n%s", stderr)
+	}
+	fmt.Sscanf(stderr[i:], "not checked: %d numeric rows", &summary)
+	for _, line := range strings.Split(stderr, "\n") {
+		if !strings.HasPrefix(line, "  ") {
+			continue
+		}
+		if j := strings.Index(line, "# "); j >= 0 {
+			var n int
+			if _, err := fmt.Sscanf(line[j:], "# %d rows", &n); err == nil {
+				listed += n
+			}
+		}
+	}
+	return summary, listed
+}
+
+// TestCheckUnknownReview40d: the rows --unknown lists are the rows the
+// summary counts (a re-sent message, which the engine skips, is not listed
+// again), and every listed key, pasted into vitals.codes with a parameter,
+// loads and makes its rows read: a sending application with no namespace ID
+// or with '@' or '&' in it, a code only in OBX-3 component 4 or 2, a code
+// holding '"', '#', a control character or a backslash, or in capitals (check's
+// loader kept them lowercased). A code no key can hold (not UTF-8, or with a
+// '.', which viper reads as a section) is listed as a comment, and the whole
+// list still loads.
+func TestCheckUnknownReview40d(t *testing.T) {
+	dir := t.TempDir()
+	codes := strings.Join([]string{"7001", "1.5", "^^^ALT4", "^TXT2", `Q"1`, "A#B", `x\\y`, "\xe9t\xe9", "9\x01"}, "\t")
+	resent := "7001"
+	path := unknownCapture(t, dir, "odd.hl7", [][2]string{
+		{"ACME", codes}, {"ACME", codes},
+		{"^00A0379D904B7191^EUI-64", codes},
+		{"AC@ME", codes},
+		{"AC&ME^X", codes},
+		{"ACME", resent},
+	})
+	// The re-send: the same message, the same control ID, at once.
+	b, _ := os.ReadFile(path)
+	lines := strings.SplitAfter(string(b), "\n")
+	b = append(b, lines[len(lines)-2]...)
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, stderr, err := runCheck(t, "--unknown", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s, l := unknownRows(t, stderr); s != l || s == 0 {
+		t.Errorf("summary %d rows of unknown codes, the list %d:\n%s", s, l, stderr)
+	}
+	var cfg strings.Builder
+	cfg.WriteString("vitals:\n  codes:\n")
+	for _, line := range strings.Split(stderr, "\n") {
+		if strings.HasPrefix(line, "  ") {
+			cfg.WriteString("  " + strings.Replace(line, `: ""`, ": rr", 1) + "\n")
+		}
+	}
+	cfgPath := filepath.Join(dir, "site.yaml")
+	if err := os.WriteFile(cfgPath, []byte(cfg.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, stderr2, err := runCheck(t, "--unknown", "--config", cfgPath, path)
+	if err != nil {
+		t.Fatalf("the list as vitals.codes:\n%s\n%v", cfg.String(), err)
+	}
+	// Left: the code not UTF-8 and the code with a '.' (one row a message, five messages each).
+	if s, l := unknownRows(t, stderr2); s != 10 || l != 10 {
+		t.Errorf("with the list as vitals.codes:\n%s\nsummary %d, listed %d rows, want 10:\n%s", cfg.String(), s, l, stderr2)
+	}
+}
+
+// TestCheckUnknownBounded: a capture of ever new codes keeps at most
+// maxUnknownCodes of them, the rest counted on one line.
+func TestCheckUnknownBounded(t *testing.T) {
+	dir := t.TempDir()
+	var msgs [][2]string
+	n := maxUnknownCodes + 50
+	for i := 0; i < n; i += 100 {
+		var cs []string
+		for j := i; j < min(i+100, n); j++ {
+			cs = append(cs, fmt.Sprint("R", j))
+		}
+		msgs = append(msgs, [2]string{"ACME", strings.Join(cs, "\t")})
+	}
+	_, stderr, err := runCheck(t, "--unknown", unknownCapture(t, dir, "many.hl7", msgs))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s, l := unknownRows(t, stderr); s != n || l != n {
+		t.Errorf("summary %d, listed %d, want %d", s, l, n)
+	}
+	if k := strings.Count(stderr, `@ACME": ""`); k != maxUnknownCodes {
+		t.Errorf("%d keys listed, want %d", k, maxUnknownCodes)
+	}
+}

@@ -132,7 +132,8 @@ type tables struct {
 	// codes maps OBX-3.1 to a parameter, one table per sender: codes[0]
 	// for a monitor no sender row names, codes[i] for one whose MSH-3
 	// starts with senders[i-1] (see vendorOf). Each is whole (the rows
-	// without a sender, then the sender's own), so a row costs one lookup
+	// without a sender, then those of each shorter sender it starts with,
+	// then the sender's own), so a row costs one lookup
 	// whatever the monitor.
 	codes   []lookup[param]
 	senders []string      // upper case, sorted
@@ -246,11 +247,18 @@ func loadTables(extraCodes, extraUnits map[string]string) (*tables, error) {
 		}
 		units[k] = uint8(i)
 	}
-	// A sender's table is the common one with the sender's rows over it.
+	// A sender's table is the common one with the rows of each sender it
+	// starts with over it, the longer over the shorter, its own last: a
+	// code named for NK_BSM6501 leaves NK_BSM6501 the codes named for NK.
 	t.codes = []lookup[param]{newLookup(codes)}
+	bySize := slices.SortedFunc(maps.Keys(bySender), func(a, b string) int { return len(a) - len(b) })
 	for _, sender := range slices.Sorted(maps.Keys(bySender)) {
 		m := maps.Clone(codes)
-		maps.Copy(m, bySender[sender])
+		for _, s := range bySize {
+			if strings.HasPrefix(sender, s) {
+				maps.Copy(m, bySender[s])
+			}
+		}
 		t.codes = append(t.codes, newLookup(m))
 		t.senders = append(t.senders, sender)
 	}

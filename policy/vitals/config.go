@@ -44,7 +44,9 @@ type Config struct {
 	// A key CODE@SENDER holds for the monitors whose sending application
 	// (MSH-3) starts with SENDER, ignoring case, and wins over the code's
 	// row for every sender, e.g. "149522@COMEN": "pr" (codes.csv's sender
-	// column; the longest matching sender wins).
+	// column; for a code several matching senders name, the longest
+	// sender's row wins, and a monitor keeps the rows of every sender it
+	// matches).
 	Codes map[string]string `mapstructure:"codes"`
 	// Units adds OBX-6 identifiers to the unit table: unit → canonical unit
 	// ("/min", "%", "mm[Hg]", "kPa", "Cel", "[degF]").

@@ -163,7 +163,9 @@ func (e *Engine) Unrecognised() (codes, units uint64) {
 // code table does not know for that sender: the rows Unrecognised counts,
 // which a site names in Config.Codes ("CODE@SENDER"). It reads the message
 // anew, for an operator's report (hl7gate check --unknown), not for the
-// per-message path.
+// per-message path, and knows nothing of the stream: a caller that wants
+// the rows Unrecognised counted calls it only for a message Observe read
+// (Unrecognised grew), not for a re-send or a query Observe skipped.
 func (e *Engine) UnknownCodes(m *hl7.Message, fn func(app, code, unit hl7.Field)) {
 	msh, ok := m.Find("MSH", 1)
 	if !ok {
