@@ -522,10 +522,6 @@ const (
 	maxUnknownShown = 80
 )
 
-// pvcRateCode is the MDC code of the ECG's PVC rate (vitals' pvcCode): an
-// unknown code to the table, but read by the rhythm checks.
-const pvcRateCode = "148066"
-
 // unknownCode is a code the tables do not know, as --unknown lists it.
 type unknownCode struct {
 	key         string // the vitals.codes key (CODE@SENDER, or CODE for no sender); "" when none can name it
@@ -624,7 +620,7 @@ func (c *checker) listUnknown() {
 			continue
 		}
 		note := ""
-		if code, _, _ := strings.Cut(u.key, "@"); code == pvcRateCode {
+		if code, _, _ := strings.Cut(u.key, "@"); code == vitals.PVCRateCode {
 			note = " (the ECG's PVC rate, which the rhythm checks read as such: not a vital sign to name)"
 		}
 		fmt.Fprintf(c.stderr, "  %q: \"\"   # %d rows, OBX-3 %s, OBX-6 %s%s\n", u.key, u.rows, u.field, u.unit, note)

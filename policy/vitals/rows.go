@@ -70,10 +70,11 @@ type rowRead struct {
 	obs uint8 // where OBX-14 starts, counted from OBX-5's end; 0: it is hashed with the row (see rowsHash)
 }
 
-// pvcCode is the IEEE 11073-10101 code of the ECG's ventricular premature
+// PVCRateCode is the IEEE 11073-10101 code of the ECG's ventricular premature
 // beat rate (MDC_ECG_V_P_C_RATE), which a monitor's arrhythmia analysis
-// reports beside the heart rate (see arrSuspended).
-const pvcCode = "148066"
+// reports beside the heart rate (see arrSuspended). It is no row of the
+// code table, so hl7gate check --unknown names it as read all the same.
+const PVCRateCode = "148066"
 
 // What row says of a row besides its rowRead.
 const (
@@ -81,7 +82,7 @@ const (
 	rowTimed               // OBX-14 holds a time
 	rowUnknown             // an NM row of an unknown code
 	rowSlow                // a later message's row must be read field by field
-	rowPVC                 // a PVC-rate row holding a count, not a placeholder, not deleted (see pvcCode)
+	rowPVC                 // a PVC-rate row holding a count, not a placeholder, not deleted (see PVCRateCode)
 )
 
 // What rowRead.u holds besides a canon index.
@@ -295,7 +296,7 @@ func exactZeros(x uint64) uint64 {
 // row reads OBX segment i field by field (see extract) and returns what a
 // message of the same layout can take from it, and rowDemo, rowTimed,
 // rowUnknown (an NM row of an unknown code) and, for a PVC-rate row
-// (pvcCode), rowSlow and rowPVC (see rowPVC).
+// (PVCRateCode), rowSlow and rowPVC (see rowPVC).
 func (s *stream) row(e *Engine, em *emitter, seg hl7.Segment, d hl7.Delimiters, i int, dst []Finding) (_ []Finding, rr rowRead, flags uint8) {
 	// The fields are split only as far as needed, the furthest needed
 	// first, so that a row is split in one or two passes (through OBX-3,
@@ -320,7 +321,7 @@ func (s *stream) row(e *Engine, em *emitter, seg hl7.Segment, d hl7.Delimiters, 
 	if !read {
 		if string(o.valueType) == "NM" {
 			flags = rowUnknown
-			if string(firstComponent(code, d)) == pvcCode {
+			if string(firstComponent(code, d)) == PVCRateCode {
 				// Read field by field in every message: its value, not
 				// only its presence, tells whether the analysis ran.
 				flags |= rowSlow

@@ -383,7 +383,7 @@ func TestContentFingerprint(t *testing.T) {
 	}
 }
 
-// TestPVCRowCountedOnce (review35c): the PVC-rate row (pvcCode), read field
+// TestPVCRowCountedOnce (review35c): the PVC-rate row (PVCRateCode), read field
 // by field in every message for arrSuspended, is an unknown code counted
 // once per message, as every other unknown row, whether the message is read
 // with the stream's layout or without it, and among the layout's rows or

@@ -79,7 +79,7 @@ type stream struct {
 	idsReused   bool      // the device reuses control IDs by design (e.g. always "1")
 	offsetKnown bool      // offset (the device clock's, see timing) is learned
 	priorKnown  bool      // prior is known, see undoes
-	pvcNow      bool      // a PVC rate (pvcCode) in the current message (see arrSuspended; kept here, in padding)
+	pvcNow      bool      // a PVC rate (PVCRateCode) in the current message (see arrSuspended; kept here, in padding)
 	pvcRun      uint8     // messages in a row, up to the previous one, with a PVC rate (saturating; see rowSteady)
 	pulse2Run   uint8     // messages in a row, up to the previous one, whose second pulse-rate row counted the heart rate (saturating; see pulseWitness)
 	layout      rowLayout // the OBX rows' layout of a recent message, see extract

@@ -2114,7 +2114,7 @@ func lineReturned(p param, dev float64, lineBack *[numParams]float64) bool {
 }
 
 // arrSuspended reports a heart rate's rise (t, returning now) over which the
-// monitor's arrhythmia analysis reported nothing: the PVC rate (pvcCode) was
+// monitor's arrhythmia analysis reported nothing: the PVC rate (PVCRateCode) was
 // there in each of the rowSteady messages before the rise, gone in each of
 // its messages, and is back in the return. A monitor runs its arrhythmia analysis on the same
 // ECG its QRS detector counts; when the signal is noisy (muscle tremor,
