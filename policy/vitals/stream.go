@@ -773,7 +773,6 @@ func (s *stream) identity(e *Engine, em *emitter, msh []hl7.Field, patient uint6
 		if s.patient != 0 && patient != s.patient {
 			switch {
 			case silent, s.admittedInGap(e, em, arrival):
-				s.newPatient(e.cfg.Rules.HRPR.Irregular)
 				turn = turnNew
 			case s.identified(e, em):
 				// The same patient, now identified: the levels learned stay.
@@ -782,6 +781,14 @@ func (s *stream) identity(e *Engine, em *emitter, msh []hl7.Field, patient uint6
 			}
 		}
 		s.patient = patient
+	}
+	if turn == turnNew {
+		// One bed turnover, however it showed (a new patient after the gap
+		// or an admission, an ADT adopting one, a monitor without identity
+		// silent for the gap): the last patient's levels, rhythm and
+		// episodes go, as its class does (settleClass). Before, only a new
+		// PID-3 forgot them (review40a's open point d).
+		s.newPatient(e.cfg.Rules.HRPR.Irregular)
 	}
 	if s.patient != was {
 		s.tempVisit = 0
