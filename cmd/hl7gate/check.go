@@ -17,7 +17,6 @@ import (
 	"strings"
 	"time"
 	"unicode"
-	"unicode/utf8"
 
 	"github.com/spf13/viper"
 	"go.yaml.in/yaml/v3"
@@ -269,7 +268,7 @@ type checker struct {
 	perSource map[netip.Addr]int       // monitors first seen from each file's source
 	maxPerSrc int                      // vitals.state.max_per_source
 
-	unknown     map[string]*unknownCode // --unknown: by code and sender (unknownKey)
+	unknown     map[string]*unknownCode // --unknown: by vitals.codes key (vitals.CodesKey), else by OBX-3 and sender
 	unknownRest int                     // --unknown: rows of codes past the bounds (maxUnknownCodes)
 
 	msg                            hl7.Message
@@ -532,8 +531,11 @@ type unknownCode struct {
 
 // noteUnknown counts a numeric row of an unknown code (vitals.Engine.UnknownCodes).
 func (c *checker) noteUnknown(app, code, unit hl7.Field) {
-	cd, sender := unknownKey(app, code)
-	id := cd + "\x00" + sender
+	key, why := vitals.CodesKey(app, code)
+	id := key
+	if key == "" { // no key names it: one line per OBX-3 and sender
+		id = "\x00" + string(code.Bytes()) + "\x00" + string(app.Component(1).Bytes())
+	}
 	u, ok := c.unknown[id]
 	if !ok {
 		if len(id) > maxUnknownKey || len(c.unknown) >= maxUnknownCodes {
@@ -541,47 +543,10 @@ func (c *checker) noteUnknown(app, code, unit hl7.Field) {
 			return
 		}
 		u = &unknownCode{field: shown(code.Bytes()), unit: shown(unit.Bytes())}
-		u.key, u.why = codesKey(cd, sender)
+		u.key, u.why = key, why
 		c.unknown[id] = u
 	}
 	u.rows++
-}
-
-// unknownKey returns the code and sender a vitals.codes key names a row by:
-// the first of OBX-3 components 1, 4 and 2 that is not empty (as the code
-// table reads them), and MSH-3 component 1 up to an '@' (a key's last '@'
-// starts its sender) or an HL7 delimiter (which no key's sender may hold),
-// still a start of MSH-3, as the sender is matched.
-func unknownKey(app, code hl7.Field) (cd, sender string) {
-	for _, i := range [...]int{1, 4, 2} {
-		if b := code.Component(i).Bytes(); len(b) > 0 {
-			cd = string(b)
-			break
-		}
-	}
-	sender = string(app.Component(1).Bytes())
-	if i := strings.IndexAny(sender, "@|^~\\&"); i >= 0 {
-		sender = sender[:i]
-	}
-	return cd, sender
-}
-
-// codesKey returns the vitals.codes key of code from sender, or why no key
-// names it.
-func codesKey(code, sender string) (key, why string) {
-	switch {
-	case code == "":
-		return "", "no code in OBX-3 components 1, 4 or 2"
-	case !utf8.ValidString(code + sender):
-		return "", "not UTF-8, which no YAML key holds"
-	case strings.Contains(code+sender, "."):
-		return "", "a '.' in a key, which the configuration loader reads as a section"
-	case sender == "" && strings.Contains(code, "@"):
-		return "", "an '@' in a code needs a sender after it, and MSH-3 names none"
-	case sender == "":
-		return code, "" // every sender's: MSH-3 has no namespace ID to start a sender
-	}
-	return code + "@" + sender, ""
 }
 
 // shown returns b for a YAML comment: cut to maxUnknownShown bytes, with

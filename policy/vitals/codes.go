@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/hl7gate/hl7gate/hl7"
 )
@@ -160,6 +161,40 @@ func codeKey(k string) (code, sender string, at bool) {
 // senderDelims are the characters no sender may hold: HL7's default
 // delimiters, which end MSH-3's namespace ID or are escaped inside it.
 const senderDelims = "|^~\\&"
+
+// CodesKey returns the Config.Codes key that names the code of an OBX row
+// (OBX-3 code) from a monitor whose sending application (MSH-3) is app, as
+// codeKey reads it back: the first of OBX-3 components 1, 4 and 2 that is
+// not empty (as the code table tries them), then '@' and MSH-3 component 1
+// up to an '@' (a key's last '@' starts its sender) or an HL7 delimiter
+// (senderDelims), still a start of MSH-3, as a sender is matched. When no
+// key can name it, key is "" and why says why.
+func CodesKey(app, code hl7.Field) (key, why string) {
+	var cd string
+	for _, i := range [...]int{1, 4, 2} {
+		if b := code.Component(i).Bytes(); len(b) > 0 {
+			cd = string(b)
+			break
+		}
+	}
+	sender := string(app.Component(1).Bytes())
+	if i := strings.IndexAny(sender, "@"+senderDelims); i >= 0 {
+		sender = sender[:i]
+	}
+	switch {
+	case cd == "":
+		return "", "no code in OBX-3 components 1, 4 or 2"
+	case !utf8.ValidString(cd + sender):
+		return "", "not UTF-8, which no YAML key holds"
+	case strings.Contains(cd+sender, "."):
+		return "", "a '.' in a key, which the configuration loader reads as a section"
+	case sender == "" && strings.Contains(cd, "@"):
+		return "", "an '@' in a code needs a sender after it, and MSH-3 names none"
+	case sender == "":
+		return cd, "" // every sender's: MSH-3 has no namespace ID to start a sender
+	}
+	return cd + "@" + sender, ""
+}
 
 // unitNone is the index of the empty unit: the value is taken in the base unit.
 const unitNone = 0
