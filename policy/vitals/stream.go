@@ -1885,20 +1885,25 @@ const (
 // values stamped at is that reading carried on by a drifting clock: a
 // stamp with a fraction of a second, moved from the reading's stamp as
 // last followed (last) by no more than clockDrift of the time since the
-// previous message that showed it (shown, MSH-7 in Unix s; at most
-// nibpRunGap counted) plus stampQuantum. A clock walks a few milliseconds
-// in a message's interval; a stamp rewritten by hand (a replay's times
-// jittered) or re-derived with its jitter jumps tens of milliseconds either
-// way and is compared with the reading's own time as before (sameStamp).
+// previous message that showed it (shown, MSH-7 in Unix s; a silence
+// counted whole, review41d) plus stampQuantum, and from the reading's own
+// stamp as it was new (from) by no more than clockDrift of the time since
+// that stamp (to msgTime) plus stampQuantum. A clock walks a few
+// milliseconds in a message's interval, smoothly; a stamp rewritten by hand
+// (a replay's times jittered) or re-derived with its jitter jumps tens of
+// milliseconds either way and is compared with the reading's own time as
+// before (sameStamp). The second bound makes the walk a rate: the first
+// alone, its quantum allowed in every message, let a stamp walk 0.3 % at a
+// message a second and faster as messages come faster (review41d).
 // Followed message by message, the drift never adds up to fineJitter
-// (docs/vitals-history.md, session 41).
-func stampDrifted(at, last time.Time, msgTime time.Time, shown uint32) bool {
+// between two messages (docs/vitals-history.md, session 41).
+func stampDrifted(at, last, from, msgTime time.Time, shown uint32) bool {
 	if shown == 0 || (at.Nanosecond() == 0 && last.Nanosecond() == 0) {
 		return false
 	}
 	dt := time.Duration(int64(unixSeconds(msgTime))-int64(shown)) * time.Second
-	dt = min(max(dt, 0), nibpRunGap)
-	return at.Sub(last).Abs() <= stampQuantum+time.Duration(float64(dt)*clockDrift)
+	return at.Sub(last).Abs() <= stampQuantum+time.Duration(float64(max(dt, 0))*clockDrift) &&
+		at.Sub(from).Abs() <= stampQuantum+time.Duration(float64(max(msgTime.Sub(from), 0))*clockDrift)
 }
 
 // sameStamp reports whether cuff stamps a and b can be one reading's time
@@ -2021,8 +2026,10 @@ func (s *stream) nibpChecks(e *Engine, em *emitter, arrival time.Time, dst []Fin
 	vals := [3]float64{sys.v, dia.v, mean.v}
 	restamped := !at.IsZero() && at.Sub(em.msgTime).Abs() <= 2*time.Second
 	// A repeat whose stamp a clock's drift moved since the previous message
-	// is the same reading: its time is followed (stampDrifted).
-	if s.haveNIBP && vals == s.nibp && !at.IsZero() && !restamped && stampDrifted(at, s.nibpAt, em.msgTime, s.nibpShown) {
+	// is the same reading: its time is followed (stampDrifted). statLast is
+	// the reading's stamp as it was new (unless it was stamped before the
+	// one before it in a series: then it is not followed).
+	if s.haveNIBP && vals == s.nibp && !at.IsZero() && !restamped && s.statLast != 0 && stampDrifted(at, s.nibpAt, time.Unix(0, s.statLast), em.msgTime, s.nibpShown) {
 		s.nibpAt = at
 	}
 	isNew := !s.haveNIBP || vals != s.nibp || (!at.IsZero() && !sameStamp(at, s.nibpAt) && !restamped)
