@@ -1868,6 +1868,44 @@ const (
 	fineJitter    = 250 * time.Millisecond
 )
 
+// clockDrift is how fast two clocks may part: a reading's stamp (OBX-14)
+// that a device-integration gateway or an export derives anew for each
+// message from the monitor's relative clock walks away from the reading's
+// first by the drift between that clock and the one it is mapped onto, one
+// way at one rate (about 1 s an hour between a monitor's crystal and a
+// gateway's, 0.03 %). 0.1 % (3.6 s an hour) is a clock no one would keep.
+// stampQuantum is a millisecond stamp's rounding on each side, and the
+// truncation of nibpShown to whole seconds (1 ms at clockDrift).
+const (
+	clockDrift   = 1e-3
+	stampQuantum = 2 * time.Millisecond
+)
+
+// stampDrifted reports whether a repeat of the current cuff reading's
+// values stamped at is that reading carried on by a drifting clock: a
+// stamp with a fraction of a second, moved from the reading's stamp as
+// last followed (last) by no more than clockDrift of the time since the
+// previous message that showed it (shown, MSH-7 in Unix s; a silence
+// counted whole, review41d) plus stampQuantum, and from the reading's own
+// stamp as it was new (from) by no more than clockDrift of the time since
+// that stamp (to msgTime) plus stampQuantum. A clock walks a few
+// milliseconds in a message's interval, smoothly; a stamp rewritten by hand
+// (a replay's times jittered) or re-derived with its jitter jumps tens of
+// milliseconds either way and is compared with the reading's own time as
+// before (sameStamp). The second bound makes the walk a rate: the first
+// alone, its quantum allowed in every message, let a stamp walk 0.3 % at a
+// message a second and faster as messages come faster (review41d).
+// Followed message by message, the drift never adds up to fineJitter
+// between two messages (docs/vitals-history.md, session 41).
+func stampDrifted(at, last, from, msgTime time.Time, shown uint32) bool {
+	if shown == 0 || (at.Nanosecond() == 0 && last.Nanosecond() == 0) {
+		return false
+	}
+	dt := time.Duration(int64(unixSeconds(msgTime))-int64(shown)) * time.Second
+	return at.Sub(last).Abs() <= stampQuantum+time.Duration(float64(max(dt, 0))*clockDrift) &&
+		at.Sub(from).Abs() <= stampQuantum+time.Duration(float64(max(msgTime.Sub(from), 0))*clockDrift)
+}
+
 // sameStamp reports whether cuff stamps a and b can be one reading's time
 // re-derived (see restampJitter).
 func sameStamp(a, b time.Time) bool {
@@ -1987,6 +2025,13 @@ func (s *stream) nibpChecks(e *Engine, em *emitter, arrival time.Time, dst []Fin
 	}
 	vals := [3]float64{sys.v, dia.v, mean.v}
 	restamped := !at.IsZero() && at.Sub(em.msgTime).Abs() <= 2*time.Second
+	// A repeat whose stamp a clock's drift moved since the previous message
+	// is the same reading: its time is followed (stampDrifted). statLast is
+	// the reading's stamp as it was new (unless it was stamped before the
+	// one before it in a series: then it is not followed).
+	if s.haveNIBP && vals == s.nibp && !at.IsZero() && !restamped && s.statLast != 0 && stampDrifted(at, s.nibpAt, time.Unix(0, s.statLast), em.msgTime, s.nibpShown) {
+		s.nibpAt = at
+	}
 	isNew := !s.haveNIBP || vals != s.nibp || (!at.IsZero() && !sameStamp(at, s.nibpAt) && !restamped)
 	shown := s.nibpShown
 	s.nibpShown = unixSeconds(em.msgTime)
