@@ -633,15 +633,22 @@ const probeFall = 0.75
 
 // probeFell reports whether the temperature's kept 5-min levels show a fall
 // a probe makes in the air: probeFall or more between two consecutive
-// completed levels, or from the latest completed level to lo, the cold
-// reading a rise starts from (a probe off and put back within the current
-// 5 minutes).
+// completed levels, every level since lying probeFall or more below the one
+// it fell from (the cold spell the rise ends began with it), or from the
+// latest completed level to lo, the cold reading a rise starts from (a
+// probe off and put back within the current 5 minutes). Before review41c a
+// fall anywhere in the kept hour counted: a probe off and back on earlier in
+// the hour excused a slow ramp begun after it and its jump back
+// (TestReview41cForgedRampOpenings).
 func (r *retrace) probeFell(lo float64) bool {
-	if r.nl > 0 && r.bucket(int(r.nl)-1)-lo >= probeFall {
+	n := int(r.nl)
+	if n > 0 && r.bucket(n-1)-lo >= probeFall {
 		return true
 	}
-	for k := 1; k < int(r.nl); k++ {
-		if r.bucket(k-1)-r.bucket(k) >= probeFall {
+	top := math.Inf(-1) // the highest level after bucket k-1
+	for k := n - 1; k >= 1; k-- {
+		top = max(top, r.bucket(k))
+		if pre := r.bucket(k - 1); pre-r.bucket(k) >= probeFall && pre-top >= probeFall {
 			return true
 		}
 	}
