@@ -589,6 +589,19 @@ const probeRising = 0.5
 // minutes, then a forged step, a replay's start or a drift's end up to 37.4
 // in one message. A rise within the first 5-min level after the probe
 // warmed is still read as its warming.
+//
+// Since session 41 (drift41) the probe must also have come off: the cold
+// spell began with a fall a probe in the air makes, probeFall or more from
+// one 5-min level to the next, or from the latest completed 5-min level to
+// the cold reading (probeFell). A probe off the skin or out of the body
+// cools toward the room with a time constant of minutes, losing degrees in
+// its first five; a body loses at most a few tenths of a degree in five
+// minutes (active cooling, 3-4 degrees an hour at most). A reading that
+// sank two degrees along a ramp of hundredths of a degree a minute never
+// left the patient, and its jump back up in one message was not a probe
+// put back on (corpus7 training s3 m0022: 38.0 to 35.6 over 36 min at
+// 15 s, then 37.9; every probe fall on the seven generators' training seeds
+// lost at least 1.1 degrees between two 5-min levels).
 func (s *stream) probeBack(lo, v float64) bool {
 	r, from := &s.retrace[slices.Index(tracked[:], pTemp)], lo
 	held := math.Inf(-1)
@@ -597,6 +610,9 @@ func (s *stream) probeBack(lo, v float64) bool {
 	}
 	for k := range int(r.nlast) {
 		lo = min(lo, float64(r.last[k])) // a probe warming back over several messages
+	}
+	if !r.probeFell(lo) {
+		return false // a reading that sank slowly: no probe came off
 	}
 	if r.nl > 0 && r.bucket(int(r.nl)-1) <= from-probeRising {
 		// Still warming: its latest 5-min level lies below the reading the
@@ -608,6 +624,35 @@ func (s *stream) probeBack(lo, v float64) bool {
 		}
 	}
 	return lo <= held-probeCool && v <= held+0.5
+}
+
+// probeFall is how far, in °C, a temperature must fall from one 5-min
+// level to the next (0.15 °C a minute) to be a probe come off rather than
+// the patient cooling (probeBack, session 41).
+const probeFall = 0.75
+
+// probeFell reports whether the temperature's kept 5-min levels show a fall
+// a probe makes in the air: probeFall or more between two consecutive
+// completed levels, every level since lying probeFall or more below the one
+// it fell from (the cold spell the rise ends began with it), or from the
+// latest completed level to lo, the cold reading a rise starts from (a
+// probe off and put back within the current 5 minutes). Before review41c a
+// fall anywhere in the kept hour counted: a probe off and back on earlier in
+// the hour excused a slow ramp begun after it and its jump back
+// (TestReview41cForgedRampOpenings).
+func (r *retrace) probeFell(lo float64) bool {
+	n := int(r.nl)
+	if n > 0 && r.bucket(n-1)-lo >= probeFall {
+		return true
+	}
+	top := math.Inf(-1) // the highest level after bucket k-1
+	for k := n - 1; k >= 1; k-- {
+		top = max(top, r.bucket(k))
+		if pre := r.bucket(k - 1); pre-r.bucket(k) >= probeFall && pre-top >= probeFall {
+			return true
+		}
+	}
+	return false
 }
 
 // sameBeatsTol is how closely, as a fraction of the heart rate's change, a

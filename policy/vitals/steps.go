@@ -544,6 +544,14 @@ func (s *stream) newPatient(irr float64) {
 		r := &s.retrace[slices.Index(tracked[:], p)]
 		r.nl, r.head, r.n, r.sum, r.cjump, r.nlast, r.pend = 0, 0, 0, 0, 0, 0, false
 	}
+	// Nor are the last patient's temperature levels the hour the next
+	// patient's probe came off from (probeBack's held, probeFell's fall;
+	// review41c, TestReview41cTurnoverLevels): an admission inside a short
+	// silence kept them, and a fall between the two patients' levels and the
+	// last one's higher level excused the next one's slow ramp and its jump
+	// back. Its scatter is the probe's and stays.
+	r := &s.retrace[slices.Index(tracked[:], pTemp)]
+	r.nl, r.head, r.n, r.sum, r.cjump, r.nlast, r.pend = 0, 0, 0, 0, 0, 0, false
 }
 
 // backToBaseline reports whether the current value of p is within tol of

@@ -620,6 +620,38 @@ func TestTemperatureProbeBack(t *testing.T) {
 	})
 }
 
+// TestTemperatureSlowFallNoProbe41: a rise back onto the hour's level from
+// two degrees below it is a probe put back on only if a probe came off: a
+// probe in the air loses degrees in its first five minutes; a reading that
+// sank along a ramp of hundredths of a degree a minute stayed on the
+// patient, and its jump back up in one message was written (session 41,
+// drift41; corpus7 training s3 m0022, 38.0 to 35.6 °C over 36 min, then
+// 37.9; main: quiet, probeBack). A probe that slid off over a quarter hour
+// (0.2 °C a minute, corpus7 training s3 m0091) still came off.
+func TestTemperatureSlowFallNoProbe41(t *testing.T) {
+	bed := func(temps ...float64) []tick {
+		return every(90+len(temps), time.Minute, func(i int) msg {
+			m := normal(i)
+			if k := i - 60; k >= 0 && k < len(temps) {
+				m.rows[4] = temp(strconv.FormatFloat(temps[k], 'f', 1, 64))
+			}
+			return m
+		})
+	}
+	ramp := func(from, per float64, n int) []float64 {
+		out := make([]float64, n)
+		for k := range out {
+			out[k] = from - per*float64(k+1)
+		}
+		return out
+	}
+	slid := append(ramp(37.0, 0.2, 14), 34.2, 34.2, 34.1, 34.1, 34.1)
+	checkRuleCases(t, []ruleCase{
+		{"temperature ramped down 2.4 °C over 40 min, then back in one message", bed(append(ramp(37.0, 0.06, 40), 37.0, 37.0, 37.0, 37.0)...), []string{"drift_return", "rate_of_change"}},
+		{"probe sliding off at 0.2 °C a minute, held, then put back on", bed(append(slid, 36.9, 37.0, 37.0, 37.0)...), nil},
+	})
+}
+
 // TestTemperatureFallIsQuality: a fall is judged on the message after it
 // (session 21, probe21: a probe cooling toward the air falls on; a level
 // holds), so the stream has a third message.
