@@ -101,6 +101,13 @@ type retrace struct {
 	at     int64   // arrival of the last value, Unix ns
 }
 
+// forgetLevels starts the levels anew at a bed turnover (newPatient): the
+// completed and current buckets, the recent values and a return waiting for
+// its confirmation. The scatter is the sensor's and stays.
+func (r *retrace) forgetLevels() {
+	r.nl, r.head, r.n, r.sum, r.cjump, r.nlast, r.pend = 0, 0, 0, 0, 0, 0, false
+}
+
 // bucket returns the i-th completed bucket, oldest first.
 func (r *retrace) bucket(i int) float64 {
 	return float64(r.lvl[(int(r.head)+i)%retraceBuckets])
@@ -595,8 +602,9 @@ const probeRising = 0.5
 // one 5-min level to the next, or from the latest completed 5-min level to
 // the cold reading (probeFell). A probe off the skin or out of the body
 // cools toward the room with a time constant of minutes, losing degrees in
-// its first five; a body loses at most a few tenths of a degree in five
-// minutes (active cooling, 3-4 degrees an hour at most). A reading that
+// its first five; a body loses a few tenths of a degree in five minutes,
+// even under active cooling (a patient cooled faster, as by cold-water
+// immersion, is given the excuse as before: review41c). A reading that
 // sank two degrees along a ramp of hundredths of a degree a minute never
 // left the patient, and its jump back up in one message was not a probe
 // put back on (corpus7 training s3 m0022: 38.0 to 35.6 over 36 min at

@@ -541,8 +541,7 @@ func (s *stream) newPatient(irr float64) {
 		// (slowlyNarrowed; review35b): its levels start anew, as at a
 		// zeroing, their scatter the sensor's and kept.
 		s.prev[p].ok = false
-		r := &s.retrace[slices.Index(tracked[:], p)]
-		r.nl, r.head, r.n, r.sum, r.cjump, r.nlast, r.pend = 0, 0, 0, 0, 0, 0, false
+		s.retrace[slices.Index(tracked[:], p)].forgetLevels()
 	}
 	// Nor are the last patient's temperature levels the hour the next
 	// patient's probe came off from (probeBack's held, probeFell's fall;
@@ -550,8 +549,7 @@ func (s *stream) newPatient(irr float64) {
 	// silence kept them, and a fall between the two patients' levels and the
 	// last one's higher level excused the next one's slow ramp and its jump
 	// back. Its scatter is the probe's and stays.
-	r := &s.retrace[slices.Index(tracked[:], pTemp)]
-	r.nl, r.head, r.n, r.sum, r.cjump, r.nlast, r.pend = 0, 0, 0, 0, 0, 0, false
+	s.retrace[slices.Index(tracked[:], pTemp)].forgetLevels()
 }
 
 // backToBaseline reports whether the current value of p is within tol of
