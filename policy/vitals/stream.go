@@ -281,6 +281,12 @@ func (s *stream) observe(e *Engine, src netip.Addr, m *hl7.Message, msh []hl7.Fi
 	id := component(msh, 10, 0)
 	rh := s.hashRows(e, m)
 	idFP, contentFP := maphash.Bytes(e.seed, id), rh.content
+	if s.idsReused {
+		// Its messages are told apart by their bytes alone: keyed by them,
+		// a re-send after a lost ACK is found under its own key as under
+		// a unique ID, not lost among the ID's later uses.
+		idFP ^= contentFP
+	}
 	key := idKey(idFP, contentFP)
 	at := uint32(arrival.Unix())
 	window := rc.ReplayControlID.ResendWindow
