@@ -1,5 +1,7 @@
 package vitals
 
+import "time"
+
 // idHistory is what the control-ID check keeps of a device's recent
 // messages: per message one word holding a 40-bit fingerprint of its MSH-10,
 // an 8-bit fingerprint of its bytes and its arrival in seconds modulo 2¹⁶:
@@ -15,8 +17,8 @@ package vitals
 //
 // It starts with idStart entries and grows by doubling, up to its limit,
 // only as the caller asks (push): for a device whose control IDs are a
-// learned counter, while it spans less than the resend window; for any
-// other, always.
+// learned counter, or that is known to reuse them (idsReused), while it
+// spans less than the resend window; for any other, always.
 //
 // A new control ID, the usual case, is absent from the whole history, so
 // each block of idBlock entries has a 256-bit filter (idFilter): a bit per
@@ -44,6 +46,10 @@ const (
 	idLowBits     = idTimeBits + idContentBits // below the control-ID fingerprint
 	idBlock       = 64                         // entries per filter in seen
 )
+
+// idTimeRange is how far apart the history tells arrivals (±2¹⁵ s, about
+// 9 hours; see get).
+const idTimeRange = 1 << (idTimeBits - 1) * time.Second
 
 // newIDHistory returns an empty history of at most limit entries. It starts
 // with idStart (see push for when it grows).
@@ -197,4 +203,17 @@ func (h *idHistory) sameContent(id, content uint64) bool {
 		}
 	}
 	return true
+}
+
+// recentHas reports whether a message with control ID id and bytes content
+// (fingerprints) is among the last idRecent recorded, compared on 32 bits of
+// each.
+func (h *idHistory) recentHas(id, content uint64) bool {
+	r := id<<32 | content&(1<<32-1)
+	for _, w := range h.recent {
+		if w == r && w != 0 {
+			return true
+		}
+	}
+	return false
 }

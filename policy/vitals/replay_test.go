@@ -1,7 +1,9 @@
 package vitals_test
 
 import (
+	"cmp"
 	"math/rand/v2"
+	"slices"
 	"strconv"
 	"testing"
 	"time"
@@ -321,4 +323,35 @@ func TestGatewayReplayAcrossSilenceLive30r(t *testing.T) {
 	if len(beds) != 3 {
 		t.Errorf("replay_window on %d beds (%v), want 3; rules %q", len(beds), beds, rulesOf(fs))
 	}
+}
+
+// TestResendUnderConstantID: a device whose control ID is always "1"
+// re-sends a message after a lost ACK byte for byte, and every message
+// after it carries the ID too. The re-send is a retransmission, as under a
+// unique ID: before session 42 it was judged anew, its MSH-7 10-20 s behind
+// the latest, and the next message was time_backwards (corpus7's BeneVision
+// beds). A message sent again beyond the window is judged.
+func TestResendUnderConstantID(t *testing.T) {
+	resent := func(step time.Duration, k int, again ...time.Duration) []tick {
+		one := func(i int) msg {
+			m := vitalsAt(i, 70+float64(i%17), 72+float64(i%11), 95+float64(i%4))
+			m.ctrl, m.ts = "1", t0.Add(time.Duration(i)*step).Format("20060102150405")
+			return m
+		}
+		ts := every(40, step, one)
+		for _, d := range again {
+			ts = append(ts, tick{time.Duration(k)*step + d, one(k)})
+		}
+		slices.SortStableFunc(ts, func(a, b tick) int { return cmp.Compare(a.at, b.at) })
+		return ts
+	}
+	checkCases(t, []ruleCase{
+		{"re-sent once, 11 s after it was sent", resent(10*sec, 20, 11*sec+300*time.Millisecond), nil},
+		{"re-sent three times, 11, 31 and 51 s after it was sent", resent(10*sec, 20, 11*sec, 31*sec, 51*sec), nil},
+		{"re-sent 75 s after it was sent, a message every 2 s", resent(2*sec, 5, 75*sec), nil},
+	})
+	// Sent again beyond the window: no re-send.
+	checkRuleCases(t, []ruleCase{
+		{"sent again 3.5 min after it was sent, a message a minute", resent(time.Minute, 20, 210*sec), []string{"time_backwards"}},
+	})
 }

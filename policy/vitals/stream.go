@@ -281,6 +281,13 @@ func (s *stream) observe(e *Engine, src netip.Addr, m *hl7.Message, msh []hl7.Fi
 	id := component(msh, 10, 0)
 	rh := s.hashRows(e, m)
 	idFP, contentFP := maphash.Bytes(e.seed, id), rh.content
+	plainFP := idFP
+	if s.idsReused {
+		// Its messages are told apart by their bytes alone: keyed by them,
+		// a re-send after a lost ACK is found under its own key as under
+		// a unique ID, not lost among the ID's later uses.
+		idFP ^= contentFP
+	}
 	key := idKey(idFP, contentFP)
 	at := uint32(arrival.Unix())
 	window := rc.ReplayControlID.ResendWindow
@@ -300,11 +307,27 @@ func (s *stream) observe(e *Engine, src netip.Addr, m *hl7.Message, msh []hl7.Fi
 	if !s.seq.ahead(prefix, count, counted, s.ids.n) && !s.hseq.ahead(hprefix, hcount, hcounted, s.ids.n) {
 		i = s.ids.find(key)
 	}
+	if i < 0 && s.idsReused && s.ids.recentHas(plainFP, contentFP) {
+		// One of the last messages, recorded before the device was known
+		// to reuse its IDs (the one that taught it, or one before it),
+		// keyed by its ID alone: its re-send is found there (review42a).
+		if j := s.ids.find(idKey(plainFP, contentFP)); j >= 0 {
+			if k, _ := s.ids.get(j, at); k == idKey(plainFP, contentFP) {
+				i, idFP, key = j, plainFP, k
+			}
+		}
+	}
 	if i >= 0 {
 		prevKey, prevAt := s.ids.get(i, at)
 		since := time.Duration(int64(at)-int64(prevAt)) * time.Second
 		same := prevKey == key && s.ids.sameContent(idFP, contentFP)
-		if same && since.Abs() <= window {
+		// Keyed by its bytes, a message of a device known to reuse IDs is
+		// found by the same bytes sent again 2^16 s later (the history keeps
+		// the arrival's low bits, see idHistory). A re-send carries the time
+		// it was first sent, minutes behind the latest message's: one more
+		// than the history's ±9 hours behind is that, and judged (review42a).
+		fresh := !s.idsReused || timeOK && !msgTime.Before(s.lastMsgTime.Add(-idTimeRange))
+		if same && since.Abs() <= window && fresh {
 			s.msgs--
 			s.resent = true
 			return dst
@@ -324,8 +347,12 @@ func (s *stream) observe(e *Engine, src netip.Addr, m *hl7.Message, msh []hl7.Fi
 	} else {
 		// A device with a learned counter needs the history only to tell
 		// re-sends from reuse within the window: an older ID is behind its
-		// counter. Any other device keeps it whole.
-		s.ids.push(key, at, !s.seq.learned() && !s.hseq.learned() || !s.ids.spans(at, uint32(window/time.Second)))
+		// counter. So does one known to reuse its IDs, judged on none of
+		// them: kept whole, its messages keyed by their bytes filled all
+		// of it (8.5 KB, scanned per message, held for days at a slow
+		// cadence) where its one ID took one entry (review42a). Any other
+		// device keeps it whole.
+		s.ids.push(key, at, !s.idsReused && !s.seq.learned() && !s.hseq.learned() || !s.ids.spans(at, uint32(window/time.Second)))
 		s.ids.remember(idFP, contentFP)
 		reused, late, back := s.seq.next(prefix, count, counted)
 		if hreused, hlate, hback := s.hseq.next(hprefix, hcount, hcounted); hreused && !reused {
