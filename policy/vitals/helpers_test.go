@@ -1,6 +1,7 @@
 package vitals_test
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -337,4 +338,20 @@ func walk(r *rand.Rand, n int, b walkBounds) []msg {
 		ms[i] = msg{rows: []row{hr(num(float64(v[0]))), pr(num(float64(v[0] + r.IntN(3) - 1))), spo2(num(float64(v[1]))), rr(num(float64(v[2]))), artM(num(float64(v[3]))), temp("37.0")}}
 	}
 	return ms
+}
+
+// constantID is message i of a calm device whose control ID is always "1",
+// MSH-7 its send time at step apart.
+func constantID(step time.Duration) func(i int) msg {
+	return func(i int) msg {
+		m := vitalsAt(i, 70+float64(i%17), 72+float64(i%11), 95+float64(i%4))
+		m.ctrl, m.ts = "1", t0.Add(time.Duration(i)*step).Format("20060102150405")
+		return m
+	}
+}
+
+// byArrival sorts ts by arrival, ticks at the same time in their order.
+func byArrival(ts []tick) []tick {
+	slices.SortStableFunc(ts, func(a, b tick) int { return cmp.Compare(a.at, b.at) })
+	return ts
 }

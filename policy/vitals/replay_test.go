@@ -1,9 +1,7 @@
 package vitals_test
 
 import (
-	"cmp"
 	"math/rand/v2"
-	"slices"
 	"strconv"
 	"testing"
 	"time"
@@ -333,17 +331,12 @@ func TestGatewayReplayAcrossSilenceLive30r(t *testing.T) {
 // beds). A message sent again beyond the window is judged.
 func TestResendUnderConstantID(t *testing.T) {
 	resent := func(step time.Duration, k int, again ...time.Duration) []tick {
-		one := func(i int) msg {
-			m := vitalsAt(i, 70+float64(i%17), 72+float64(i%11), 95+float64(i%4))
-			m.ctrl, m.ts = "1", t0.Add(time.Duration(i)*step).Format("20060102150405")
-			return m
-		}
+		one := constantID(step)
 		ts := every(40, step, one)
 		for _, d := range again {
 			ts = append(ts, tick{time.Duration(k)*step + d, one(k)})
 		}
-		slices.SortStableFunc(ts, func(a, b tick) int { return cmp.Compare(a.at, b.at) })
-		return ts
+		return byArrival(ts)
 	}
 	checkCases(t, []ruleCase{
 		{"re-sent once, 11 s after it was sent", resent(10*sec, 20, 11*sec+300*time.Millisecond), nil},

@@ -1,29 +1,12 @@
 package vitals_test
 
 import (
-	"cmp"
-	"slices"
 	"strconv"
 	"testing"
 	"time"
 
 	"github.com/hl7gate/hl7gate/policy/vitals"
 )
-
-// constantID is message i of a calm device whose control ID is always "1",
-// MSH-7 its send time at step apart.
-func constantID(step time.Duration) func(i int) msg {
-	return func(i int) msg {
-		m := vitalsAt(i, 70+float64(i%17), 72+float64(i%11), 95+float64(i%4))
-		m.ctrl, m.ts = "1", t0.Add(time.Duration(i)*step).Format("20060102150405")
-		return m
-	}
-}
-
-func byArrival(ts []tick) []tick {
-	slices.SortStableFunc(ts, func(a, b tick) int { return cmp.Compare(a.at, b.at) })
-	return ts
-}
 
 // TestResendAliasReview42a: the control-ID history records arrivals modulo
 // 2^16 s (about 18.2 hours). Keyed by its bytes, a constant-ID device's

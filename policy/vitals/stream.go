@@ -324,8 +324,9 @@ func (s *stream) observe(e *Engine, src netip.Addr, m *hl7.Message, msh []hl7.Fi
 		// Keyed by its bytes, a message of a device known to reuse IDs is
 		// found by the same bytes sent again 2^16 s later (the history keeps
 		// the arrival's low bits, see idHistory). A re-send carries the time
-		// it was first sent, minutes behind the latest message's: one more
-		// than the history's ±9 hours behind is that, and judged (review42a).
+		// it was first sent, minutes behind the latest message's; one more
+		// than the history's ±9 hours behind is no re-send and is judged
+		// (review42a).
 		fresh := !s.idsReused || timeOK && !msgTime.Before(s.lastMsgTime.Add(-idTimeRange))
 		if same && since.Abs() <= window && fresh {
 			s.msgs--
