@@ -311,9 +311,10 @@ func (s *stream) observe(e *Engine, src netip.Addr, m *hl7.Message, msh []hl7.Fi
 		// One of the last messages, recorded before the device was known
 		// to reuse its IDs (the one that taught it, or one before it),
 		// keyed by its ID alone: its re-send is found there (review42a).
-		if j := s.ids.find(idKey(plainFP, contentFP)); j >= 0 {
-			if k, _ := s.ids.get(j, at); k == idKey(plainFP, contentFP) {
-				i, idFP, key = j, plainFP, k
+		plain := idKey(plainFP, contentFP)
+		if j := s.ids.find(plain); j >= 0 {
+			if k, _ := s.ids.get(j, at); k == plain {
+				i, idFP, key = j, plainFP, plain
 			}
 		}
 	}
