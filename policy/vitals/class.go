@@ -53,6 +53,8 @@ type classNow struct {
 	provisional bool  // which gave its rows another class than the patient's, was, until identity judges the patient
 	cand, was   uint8 // the class the location selects with the configuration's keys; the patient's class before it
 	other       uint8 // the class the first location of another class gave the rows (provisional)
+	age         uint8 // the age band (ageOf) cand was judged with
+	ageOnly     bool  // the last location, judged as a possible bed turnover, gives the patient's class with the age the class was set with: only the birth date may differ
 	seg         int   // the PV1 segment
 }
 
@@ -120,13 +122,27 @@ func (s *stream) locatedClass(e *Engine, em *emitter, seg int, patient uint64, p
 	neo, paed := s.baseNeonatal || s.pv1.neonatal, s.basePaediatric || s.pv1.paediatric
 	cur := uint8(s.class())
 	em.cls.located, em.cls.seg = true, seg
-	settable := !s.pv1.set || s.early(uint32(em.arrival.Unix())) || s.turnable(e, em.arrival, patient, pid && !pidAfter(em.m, seg))
+	settable := !s.pv1.set || s.early(uint32(em.arrival.Unix()))
 	age := s.classAge // a later location is judged with the age the class was set with
+	cls := classFor(neo, paed, e.profile)
 	if settable {
 		age = s.pidAge
+	} else if s.turnable(e, em.arrival, patient, pid && !pidAfter(em.m, seg)) {
+		// The message may begin another patient: its own PID's age judges
+		// it, none without a PID (the last one's is the last patient's,
+		// review43a, TestReviewAgeStaleAtTurnover). A location that gives
+		// the patient's class with the age the class was set with leaves
+		// the rows that class: the birth date alone, without a bed
+		// turnover, changes nothing and raises nothing (review43a,
+		// TestReviewAgeAloneRowsHeld); a turnover takes cand.
+		settable, age = true, ageUnknown
+		if pid {
+			age = s.pidAge
+		}
+		em.cls.ageOnly = s.aged(cls, paed, s.classAge, e.profile) == cur
 	}
-	em.cls.cand = s.aged(classFor(neo, paed, e.profile), paed, age, e.profile)
-	if em.cls.cand == cur || !settable {
+	em.cls.cand, em.cls.age = s.aged(cls, paed, age, e.profile), age
+	if em.cls.cand == cur || !settable || em.cls.ageOnly {
 		return
 	}
 	if !em.cls.provisional {
@@ -228,7 +244,12 @@ func (s *stream) settleClass(e *Engine, em *emitter, turn patientTurn, dst []Fin
 	c := &em.cls
 	switch {
 	case turn == turnNew:
-		s.pv1.set, s.pv1.from, s.classAge = c.located, now, s.pidAge
+		s.pv1.set, s.pv1.from, s.classAge = c.located, now, c.age
+		if s.patient == 0 {
+			// No identity told: the last PID's age is not the next
+			// patient's, whose PID is read afresh (review43a).
+			s.pid, s.pidAge = pidRead{}, ageUnknown
+		}
 		if c.located {
 			s.setClass(c.cand)
 		} else {
@@ -247,12 +268,12 @@ func (s *stream) settleClass(e *Engine, em *emitter, turn patientTurn, dst []Fin
 		return dst
 	}
 	if early := s.early(now); !s.pv1.set || early {
-		s.pv1.set, s.classAge = true, s.pidAge
+		s.pv1.set, s.classAge = true, c.age
 		if !c.provisional || early {
 			return dst // the patient's location sets its class
 		}
-	} else if !c.provisional && c.cand == uint8(s.class()) {
-		return dst
+	} else if !c.provisional && (c.cand == uint8(s.class()) || c.ageOnly) {
+		return dst // the birth date alone raises no identity_class (review43a, TestReviewAgeAloneAfterSilence)
 	}
 	other := c.cand
 	if c.provisional {

@@ -202,7 +202,7 @@ type stream struct {
 	far      ring              // fingerprints of every farEvery-th past run, see farRepeat
 	farIn    uint8             // runs since the last one far kept
 	wasStore bool              // the last message was stored on its own account (a store or a burst catching up, not a re-send's wait), see timing
-	pidAge   uint8             // the age band the last PID's birth date (PID-7) gave at its arrival (ageOf; the date itself is not kept; kept here, in padding)
+	pidAge   uint8             // the age band the last PID's birth date (PID-7) gave at its arrival (ageOf; the date itself is not kept; unknown after a bed turnover without identity, review43a; kept here, in padding)
 	classAge uint8             // the age band the patient's class was set with (see locatedClass; in padding)
 
 	bpPrev uint32   // arterial checks that failed in the previous message, by ruleID bit
