@@ -53,6 +53,8 @@ type classNow struct {
 	provisional bool  // which gave its rows another class than the patient's, was, until identity judges the patient
 	cand, was   uint8 // the class the location selects with the configuration's keys; the patient's class before it
 	other       uint8 // the class the first location of another class gave the rows (provisional)
+	age         uint8 // the age band (ageOf) cand was judged with
+	ageOnly     bool  // the last location, judged as a possible bed turnover, gives the patient's class with the age the class was set with: only the birth date may differ
 	seg         int   // the PV1 segment
 }
 
@@ -120,14 +122,90 @@ func (s *stream) locatedClass(e *Engine, em *emitter, seg int, patient uint64, p
 	neo, paed := s.baseNeonatal || s.pv1.neonatal, s.basePaediatric || s.pv1.paediatric
 	cur := uint8(s.class())
 	em.cls.located, em.cls.seg = true, seg
-	em.cls.cand = classFor(neo, paed, e.profile)
-	if em.cls.cand == cur || s.pv1.set && !s.early(uint32(em.arrival.Unix())) && !s.turnable(e, em.arrival, patient, pid && !pidAfter(em.m, seg)) {
+	settable := !s.pv1.set || s.early(uint32(em.arrival.Unix()))
+	age := s.classAge // a later location is judged with the age the class was set with
+	cls := classFor(neo, paed, e.profile)
+	if settable {
+		age = s.pidAge
+	} else if s.turnable(e, em.arrival, patient, pid && !pidAfter(em.m, seg)) {
+		// The message may begin another patient: its own PID's age judges
+		// it, none without a PID (the last one's is the last patient's,
+		// review43a, TestReviewAgeStaleAtTurnover). A location that gives
+		// the patient's class with the age the class was set with leaves
+		// the rows that class: the birth date alone, without a bed
+		// turnover, changes nothing and raises nothing (review43a,
+		// TestReviewAgeAloneRowsHeld); a turnover takes cand.
+		settable, age = true, ageUnknown
+		if pid {
+			age = s.pidAge
+		}
+		em.cls.ageOnly = s.aged(cls, paed, s.classAge, e.profile) == cur
+	}
+	em.cls.cand, em.cls.age = s.aged(cls, paed, age, e.profile), age
+	if em.cls.cand == cur || !settable || em.cls.ageOnly {
 		return
 	}
 	if !em.cls.provisional {
 		em.cls.was, em.cls.other, em.cls.provisional = cur, em.cls.cand, true
 	}
-	s.classify(neo, paed, e.profile)
+	s.setClass(em.cls.cand)
+}
+
+// Age bands of a patient's birth date (PID-7), see ageOf.
+const (
+	ageUnknown uint8 = iota // none, not a date, a placeholder, in the future, or less than a year before
+	ageChild                // a year or more, less than 18 years
+	ageAdult                // 18 years or more
+)
+
+// ageOf returns the age band of birth date b (PID-7.1, YYYYMMDD[...]) at
+// arrival at. A year's precision is all the decision needs: the date is read
+// here and nowhere kept. A placeholder (before 1900, 1 January 1900 or
+// 1970) or a date not valid is ageUnknown.
+func ageOf(b []byte, at time.Time) uint8 {
+	if len(b) < 8 {
+		return ageUnknown
+	}
+	v := 0
+	for _, c := range b[:8] {
+		if c < '0' || c > '9' {
+			return ageUnknown
+		}
+		v = v*10 + int(c-'0')
+	}
+	y, m, d := v/10000, v/100%100, v%100
+	if y < 1900 || m < 1 || m > 12 || d < 1 || m == 1 && d == 1 && (y == 1900 || y == 1970) {
+		return ageUnknown
+	}
+	if t := time.Date(y, time.Month(m), d, 0, 0, 0, 0, time.UTC); t.Day() != d {
+		return ageUnknown // 31 April, 30 February
+	}
+	ay, am, ad := at.UTC().Date()
+	now := ay*10000 + int(am)*100 + ad
+	switch {
+	case v+180000 <= now:
+		return ageAdult
+	case v+10000 <= now:
+		return ageChild
+	}
+	return ageUnknown
+}
+
+// aged returns class c as the patient's age narrows it (session 43, age43):
+// a neonatal class that only the location gave (NICU is a neuro ICU in
+// many hospitals) is paediatric for a patient a year or more old, and the
+// class the configuration's keys and profile give (paediatric with a
+// paediatric key or location, paed) for one of 18 years or more. A
+// neonatal key or profile outranks the age, and the age never makes a
+// patient neonatal (a forger would widen the limits so).
+func (s *stream) aged(c uint8, paed bool, age uint8, profile int) uint8 {
+	if c != classNeonatal || !s.pv1.neonatal || s.baseNeonatal || profile == classNeonatal || age == ageUnknown {
+		return c
+	}
+	if age == ageChild {
+		return classPaediatric
+	}
+	return classFor(false, paed, profile)
 }
 
 // classNames name the classes in identity_class's explanations, by the
@@ -166,7 +244,12 @@ func (s *stream) settleClass(e *Engine, em *emitter, turn patientTurn, dst []Fin
 	c := &em.cls
 	switch {
 	case turn == turnNew:
-		s.pv1.set, s.pv1.from = c.located, now
+		s.pv1.set, s.pv1.from, s.classAge = c.located, now, c.age
+		if s.patient == 0 {
+			// No identity told: the last PID's age is not the next
+			// patient's, whose PID is read afresh (review43a).
+			s.pid, s.pidAge = pidRead{}, ageUnknown
+		}
 		if c.located {
 			s.setClass(c.cand)
 		} else {
@@ -185,12 +268,12 @@ func (s *stream) settleClass(e *Engine, em *emitter, turn patientTurn, dst []Fin
 		return dst
 	}
 	if early := s.early(now); !s.pv1.set || early {
-		s.pv1.set = true
+		s.pv1.set, s.classAge = true, c.age
 		if !c.provisional || early {
 			return dst // the patient's location sets its class
 		}
-	} else if !c.provisional && c.cand == uint8(s.class()) {
-		return dst
+	} else if !c.provisional && (c.cand == uint8(s.class()) || c.ageOnly) {
+		return dst // the birth date alone raises no identity_class (review43a, TestReviewAgeAloneAfterSilence)
 	}
 	other := c.cand
 	if c.provisional {

@@ -26,7 +26,10 @@
 //
 // A Finding names the rule, the monitor (address, MSH-3, MSH-4, OBX-18) and
 // the message (MSH-10), never the patient: PID is only ever hashed, in
-// memory, with a per-Engine random seed (PID-3 only). AppendAlert writes a finding as an
+// memory, with a per-Engine random seed (PID-3 only), and its birth date
+// (PID-7) is read in memory into an age band (under a year or unknown, a
+// child, an adult) that narrows a neonatal location's class; the date is
+// never stored, logged or put in a finding. AppendAlert writes a finding as an
 // IHE PCD ACM style ORU^R40 for the central station.
 //
 // The rules, their thresholds, the annotation convention and measured

@@ -26,10 +26,12 @@ type row struct {
 }
 
 // msg describes one message; empty fields take defaults (ts: the arrival
-// time, ctrl: unique per scenario; pid "none" writes an empty PID).
+// time, ctrl: unique per scenario; pid "none" writes an empty PID, "omit"
+// none at all).
 type msg struct {
 	ctrl, ts, app, pid, proc, typ, equip string
 	pidName                              string // PID-5, default DOE^JANE
+	born                                 string // PID-7 (birth date), none when empty
 	pv1                                  string // PV1 after PV1-0, none when empty
 	rows                                 []row
 }
@@ -61,7 +63,12 @@ func (m msg) bytes(arrival time.Time, n int) []byte {
 	if m.pid == "none" { // an unassociated bed
 		pid, name = "", ""
 	}
-	fmt.Fprintf(&b, "PID|||%s||%s\r", pid, name)
+	if m.pid == "omit" { // a monitor not admitted that sends no PID
+	} else if m.born != "" {
+		fmt.Fprintf(&b, "PID|||%s||%s||%s\r", pid, name, m.born)
+	} else {
+		fmt.Fprintf(&b, "PID|||%s||%s\r", pid, name)
+	}
 	if m.pv1 != "" {
 		fmt.Fprintf(&b, "PV1|%s\r", m.pv1)
 	}

@@ -202,6 +202,8 @@ type stream struct {
 	far      ring              // fingerprints of every farEvery-th past run, see farRepeat
 	farIn    uint8             // runs since the last one far kept
 	wasStore bool              // the last message was stored on its own account (a store or a burst catching up, not a re-send's wait), see timing
+	pidAge   uint8             // the age band the last PID's birth date (PID-7) gave at its arrival (ageOf; the date itself is not kept; unknown after a bed turnover without identity, review43a; kept here, in padding)
+	classAge uint8             // the age band the patient's class was set with (see locatedClass; in padding)
 
 	bpPrev uint32   // arterial checks that failed in the previous message, by ruleID bit
 	shape  artShape // the arterial mean's place in its waveform, see artShape
@@ -433,6 +435,7 @@ func (s *stream) extract(e *Engine, em *emitter, m *hl7.Message, rh *rowHashes, 
 			// it is split only when it changed (see segmentKey).
 			if k := segmentKey(e.seed, seg.Bytes(), d); k != s.pid.key {
 				s.pid = pidRead{key: k, patient: patientHash(e.seed, seg.Field(3).Bytes(), seg.Field(5), d)}
+				s.pidAge = ageOf(seg.Field(7).Component(1).Bytes(), em.arrival)
 			}
 			patient, pid = s.pid.patient, true
 		case "PV1":
