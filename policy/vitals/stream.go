@@ -202,6 +202,7 @@ type stream struct {
 	far      ring              // fingerprints of every farEvery-th past run, see farRepeat
 	farIn    uint8             // runs since the last one far kept
 	wasStore bool              // the last message was stored on its own account (a store or a burst catching up, not a re-send's wait), see timing
+	pvcRate  uint8             // the PVC rate of the current message while pvcNow, per minute (saturating; see pvcExplains; kept here, in padding)
 
 	bpPrev uint32   // arterial checks that failed in the previous message, by ruleID bit
 	shape  artShape // the arterial mean's place in its waveform, see artShape
@@ -406,7 +407,7 @@ func (s *stream) extract(e *Engine, em *emitter, m *hl7.Message, rh *rowHashes, 
 	} else if s.pvcRun < math.MaxUint8 {
 		s.pvcRun++
 	}
-	s.pvcNow = false
+	s.pvcNow, s.pvcRate = false, 0
 	s.timed = 0
 	s.venOK = false
 	var patient uint64
@@ -471,7 +472,6 @@ func (s *stream) extract(e *Engine, em *emitter, m *hl7.Message, rh *rowHashes, 
 			if dst, rr, flags = s.row(e, em, seg, d, i, dst); flags&rowUnknown != 0 && !(fast && j < layoutRows) {
 				unknown++
 			}
-			s.pvcNow = s.pvcNow || flags&rowPVC != 0
 			if j < layoutRows && !fast {
 				s.layout.note(j, rr, flags, spans[j], len(em.equip) > 0)
 			}
@@ -1590,6 +1590,8 @@ func (s *stream) hrpr(e *Engine, em *emitter, arrival time.Time, dst []Finding) 
 				// The ECG channel moved alone, or the pulse is computed
 				// from it: the whole disagreement is unexplained.
 				explained, dg.un, dg.unAt = false, dg.n-1, dg.since
+			case s.pvcNow && pvcExplains(hr.v, pr.v, s.pvcRate):
+				explained = true // the ECG's own count of ectopic beats the pulse missed
 			case deficitRatio(pr.v, hr.v) && !dg.sh.low():
 				explained = !dg.fol.oneForOne() // bigeminy, unless the pulse follows the heart rate one for one
 			case s.hrN <= 16 && (s.tracks[pHR].seen <= irregularN+1 || s.tracks[pHR].rough >= 2*hc.Irregular || s.tracks[pHR].roughNow >= hc.Irregular || s.tracks[pHR].relearn > 0 && s.tracks[pHR].relearn <= relearnSkip):
@@ -1622,6 +1624,22 @@ func (s *stream) hrpr(e *Engine, em *emitter, arrival time.Time, dst []Finding) 
 		dst = em.add(dst, rHRPR, pHR, hr.seg, hr.at, hr.v, pr.v, th, "", "ECG heart rate and pulse rate disagree persistently")
 	}
 	return dst
+}
+
+// pvcExplains reports a pulse deficit (heart above pulse) that the PVC
+// rate of the same message (pvc, PVCRateCode) explains: at least three
+// quarters of the deficit and no more than the heart rate. An early
+// ectopic beat fills the ventricle too little to make a palpable pulse
+// wave; the oximeter and the arterial line miss it while the ECG counts it,
+// so the deficit is at most the rate of ectopic beats, which the monitor's
+// arrhythmia analysis reports as the PVC rate (trigeminy, AF with ectopy:
+// the pulse at 0.60–0.78 of the heart rate, the PVC rate at the deficit;
+// session 43, pvc43). A forged pulse or heart rate leaves the PVC count
+// where the rhythm had it (0–4 beside every forged deficit of the seven
+// generators' training). A PVC rate at the row's ceiling (255) is no count.
+func pvcExplains(heart, pulse float64, pvc uint8) bool {
+	v := float64(pvc)
+	return pvc < math.MaxUint8 && v >= 0.75*(heart-pulse) && v <= heart
 }
 
 // withinAF reports a disagreement that began from a pulse deficit already
