@@ -330,6 +330,10 @@ func (s *stream) row(e *Engine, em *emitter, seg hl7.Segment, d hl7.Delimiters, 
 				if v, ok := parseNumber(r.Field(5)); ok && v >= 0 && !isSentinel(v) {
 					if st := string(r.Field(11)); st != "D" && st != "W" {
 						flags |= rowPVC
+						if !s.pvcNow {
+							// The message's first count is its PVC rate.
+							s.pvcNow, s.pvcRate = true, uint8(min(math.Round(v), math.MaxUint8))
+						}
 					}
 				}
 			}

@@ -505,6 +505,7 @@ func (s *stream) newPatient(irr float64) {
 	// samples, as at a stream's start (learnRough), so that too_regular
 	// does not judge the new rate against the old one's.
 	s.disagree = [2]disagreement{}
+	s.pvcFed = 0 // nor were the last patient's ectopic beats the next one's (see pvcFeeds)
 	s.hrN, s.eqN, s.hrAbove = 0, 0, 0
 	if s.tracks[pHR].rough >= 2*irr {
 		// Nor is the arterial pulse pressure's roughness, learned beside
@@ -656,18 +657,19 @@ func (pd *step) steady(th, v float64) bool {
 // disagreement is the state of hr_pr_agreement for the heart rate and one
 // pulse rate.
 type disagreement struct {
-	since  time.Time
-	n      int
-	hr, pr sample // smoothed levels before the disagreement began
-	alone  int8   // the ECG channel moved alone: 0 not judged yet, 1 yes, -1 no, -2 no: both rates moved together (see hrpr)
-	locked lockstep
-	fol    follow    // the pulse's slope on the heart rate over the bigeminy samples (see follow)
-	sh     share     // the pulse's mean share of the heart rate over the disagreement (see share)
-	levels bool      // the heart rate had a level before the disagreement (hrAlone can judge)
-	af     bool      // an irregular rhythm began with the disagreement (see onset)
-	within bool      // the disagreement began from a deficit already there, by less than the limit (see withinAF)
-	un     int       // samples in a row that no allowance explains (see unexplained)
-	unAt   time.Time // arrival of the first of them
+	since    time.Time
+	n        int
+	hr, pr   sample // smoothed levels before the disagreement began
+	alone    int8   // the ECG channel moved alone: 0 not judged yet, 1 yes, -1 no, -2 no: both rates moved together (see hrpr)
+	locked   lockstep
+	fol      follow    // the pulse's slope on the heart rate over the bigeminy samples (see follow)
+	sh       share     // the pulse's mean share of the heart rate over the disagreement (see share)
+	levels   bool      // the heart rate had a level before the disagreement (hrAlone can judge)
+	af       bool      // an irregular rhythm began with the disagreement (see onset)
+	within   bool      // the disagreement began from a deficit already there, by less than the limit (see withinAF)
+	perfused bool      // it began beside ectopic beats the pulse had counted: no PVC allowance (see pvcFeeds)
+	un       int       // samples in a row that no allowance explains (see unexplained)
+	unAt     time.Time // arrival of the first of them
 }
 
 // levelSamples is how many heart-rate samples in a row make a level that
