@@ -160,7 +160,8 @@ type stream struct {
 	artRelabel  bool    // the arterial pressures are their own levels converted to another pressure unit (artConverted), set by values (in padding)
 	cuffHeld    uint8   // artBit(p): the arterial pressure p's step is held for a cuff inflating on the line's arm (see cuffOccluding; in padding)
 	vendor      uint8   // the code table of the monitor's sender (tables.vendorOf), chosen once when the stream is made (in padding)
-	beatsFrom   int64   // arrival of the first breathing rate of the current run of counted heartbeats (Unix ns; 0 = none), see beatsCounted
+	beatsFrom   uint32  // arrival of the first breathing rate of the current run of counted heartbeats (Unix s; 0 = none), see beatsCounted
+	heartFrom   uint32  // arrival of the first message of the breathing rate's current run at the heart's rate (Unix s; 0 = none), see noteHeart
 	levelBack   bool    // this message takes the line back by that shift (levelled), set by values
 	heightMoved bool    // the arterial line's height moved in this message: with the central venous pressure (cvpMoved) or as the patient was turned (turnMoved), set by values (kept here, in padding)
 	venOK       bool    // this message has a central venous pressure (ven), set by obx (in padding)
@@ -202,6 +203,7 @@ type stream struct {
 	far      ring              // fingerprints of every farEvery-th past run, see farRepeat
 	farIn    uint8             // runs since the last one far kept
 	wasStore bool              // the last message was stored on its own account (a store or a burst catching up, not a re-send's wait), see timing
+	heartN   uint8             // messages in the breathing rate's current run at the heart's rate, up to 255 (see noteHeart; kept here, in padding)
 
 	bpPrev uint32   // arterial checks that failed in the previous message, by ruleID bit
 	shape  artShape // the arterial mean's place in its waveform, see artShape
@@ -718,6 +720,12 @@ func (s *stream) obx(e *Engine, em *emitter, value, obsTime []byte, p param, u u
 			}
 			return dst
 		}
+		if p == pRR && base > lim.Max && em.rrHigh == 0 {
+			// Perhaps the heart counted by the impedance: judged once the
+			// message's heart rate is read (noteHeart).
+			em.rrHigh, em.rrHighSeg = base, i
+			return dst
+		}
 		if em.on(rRange) {
 			th := lim.Max
 			if base < lim.Min {
@@ -1187,6 +1195,7 @@ func (s *stream) values(e *Engine, em *emitter, arrival time.Time, dst []Finding
 	dst = s.nibpChecks(e, em, arrival, dst)
 	dst = s.bp(e, em, pARTSys, pARTDia, pARTMean, true, dst)
 	dst = s.frozen(e, em, arrival, dst)
+	dst = s.noteHeart(em, arrival.UnixNano(), dst)
 	dst = s.excursions(e, em, arrival, dst)
 	dst = s.heldTogether(em, dst)
 	dst = s.regular(e, em, dst)

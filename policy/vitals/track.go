@@ -214,6 +214,7 @@ type track struct {
 
 	runV     float64 // the value of the current run of identical values
 	run      uint32  // its length in messages
+	held     float32 // the breathing rate's track: a value above its range, at the heart's rate, whose range finding waits for its run to show a cardiac overlay (see noteHeart; 0 = none; kept here, in padding)
 	runSince int64   // arrival of its first message, Unix ns
 	seen     uint32  // samples seen
 	changes  uint32  // changes seen while learning
@@ -522,9 +523,9 @@ func (s *stream) beatsCounted(onGrid bool, now int64) bool {
 		return false
 	}
 	if s.beatsFrom == 0 {
-		s.beatsFrom = now
+		s.beatsFrom = unixSeconds(time.Unix(0, now))
 	}
-	return now-s.beatsFrom <= beatsHold.Nanoseconds()
+	return int64(unixSeconds(time.Unix(0, now)))-int64(s.beatsFrom) <= int64(beatsHold/time.Second)
 }
 
 // beatsHold is how long a run of counted heartbeats is excused (see
@@ -729,6 +730,15 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 		dst = s.freeze(e, em, p, now, dst)
 		dst = s.tooSmooth(e, em, p, dst)
 		if line && arterial(p) || p == pRR && (s.circuit || t.exN == 0 && s.beatsCounted(onGrid, now)) {
+			continue
+		}
+		if p == pRR && s.heartOverlay(now) && (t.exN == 0 || t.exStart/int64(time.Second) >= int64(s.heartFrom)) {
+			// The impedance counting the heart (cardiac.go): the excursion
+			// or the box its first messages began is no breathing.
+			t.exN = 0
+			if b := &s.boxes[boxSlot[pRR]]; b.start/int64(time.Second) >= int64(s.heartFrom) {
+				s.cancelBox(pRR)
+			}
 			continue
 		}
 		prevV := t.prevV
