@@ -23,18 +23,22 @@ import (
 // the current message: within heartShare of the ECG heart rate, or of the
 // pulse rate when the message has no heart rate, and at least heartAbs
 // breaths a minute from it.
-func (s *stream) atHeart(v float64) bool {
+func (s *stream) atHeart(v float64) bool { return s.nearHeart(v, 1) }
+
+// nearHeart is atHeart with its bounds k times as wide.
+func (s *stream) nearHeart(v, k float64) bool {
 	ref := &s.cur[pHR]
 	if !ref.ok || ref.v <= 0 {
 		ref = &s.cur[pPR]
 	}
-	return v > 0 && ref.ok && ref.v > 0 && math.Abs(v-ref.v) <= max(heartAbs, heartShare*ref.v)
+	return v > 0 && ref.ok && ref.v > 0 && math.Abs(v-ref.v) <= k*max(heartAbs, heartShare*ref.v)
 }
 
 // noteHeart follows the breathing rate's run at the heart's rate through the
 // current message (its rate in range in s.cur, or above it in em.rrHigh): a
 // message whose breathing rate is absent, or not at the heart's rate, ends
-// the run. A rate above the range at the heart's rate is not reported while
+// the run, unless the run has shown an overlay (heartRunMin messages) and
+// the rate lies within twice atHeart's bounds. A rate above the range at the heart's rate is not reported while
 // its run is too short to tell (its value is held in the breathing rate's
 // track): the run ending before heartRunMin reports it then, as a rate above
 // the range not at the heart's rate, or one past heartHold, is reported at
@@ -45,12 +49,17 @@ func (s *stream) noteHeart(em *emitter, now int64, dst []Finding) []Finding {
 	if s.cur[pRR].ok {
 		v = s.cur[pRR].v
 	}
-	if v > 0 && s.atHeart(v) {
+	switch {
+	case s.atHeart(v):
 		if s.heartN == 0 {
 			s.heartFrom = unixSeconds(time.Unix(0, now))
 		}
 		s.heartN = min(s.heartN, 254) + 1
-	} else {
+	case s.heartN >= heartRunMin && s.nearHeart(v, 2):
+		// One count a beat or two further off (the ECG's rate and the
+		// breath detector's average different windows of an irregular
+		// heart) neither ends nor extends an overlay already shown.
+	default:
 		s.heartN, s.heartFrom = 0, 0
 	}
 	if t.held != 0 && (s.heartN == 0 || s.heartOverlay(now)) {

@@ -2,8 +2,11 @@ package vitals_test
 
 import (
 	"math/rand/v2"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/hl7gate/hl7gate/policy/vitals"
 )
 
 // TestBreathingRateAtTheHeart43 (session 43, rrcard43): thoracic impedance
@@ -54,4 +57,49 @@ func TestBreathingRateAtTheHeart43(t *testing.T) {
 		{"an adult's rate at the heart's for 25 min", bed("", 360, 10*sec, 80, 16, 120, 270, overlay), []string{"rate_of_change"}},
 	}
 	checkCases(t, tests)
+}
+
+// TestArterialStepDuringCardiacOverlay43: a breathing rate at the heart's
+// rate stands off its level (kept from before the overlay) in every message
+// of a cardiac overlay; read as a channel that shifted, it made a forged
+// arterial step begun during the overlay a change of state, unreported
+// (rrcard43's fresh block, corpus7 s45 m0104: a systolic forged below the
+// diastolic). The overlay vouches for no other channel's change.
+func TestArterialStepDuringCardiacOverlay43(t *testing.T) {
+	bed := func(step float64) []tick {
+		return every(120, 10*sec, func(i int) msg {
+			sys, dia := 120.0, 70.0
+			if i >= 70 && i < 100 {
+				sys, dia = sys+step, dia+step
+			}
+			m := art(i, 80, sys, dia)
+			if i >= 50 && i < 110 {
+				m = set(m, rr(wobble(80, i))) // the heart rate's own count
+			}
+			return m
+		})
+	}
+	for _, tc := range []struct {
+		name string
+		step float64
+		want int // arterial rate_of_change findings
+	}{
+		{"an overlay for 10 min, the arterial line steady", 0, 0},
+		{"an arterial step of 30 begun during it", 30, 3},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			fs := run(t, vitals.DefaultConfig(), bed(tc.step))
+			n := 0
+			for _, f := range fs {
+				if f.Rule != "rate_of_change" || !strings.HasPrefix(f.Parameter, "MDC_PRESS_BLD_ART") {
+					t.Errorf("unexpected %s on %s", f.Rule, f.Parameter)
+					continue
+				}
+				n++
+			}
+			if n != tc.want {
+				t.Errorf("%d arterial rate_of_change findings, want %d", n, tc.want)
+			}
+		})
+	}
 }

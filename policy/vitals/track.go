@@ -668,6 +668,17 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 		shifted |= chanBit(q, sh)
 		nudged |= chanBit(q, n)
 	}
+	if s.heartN > 0 {
+		// A breathing rate at the heart's rate (noteHeart) is the impedance
+		// counting the heart, or a value written there: no change of the
+		// patient's breathing, so it vouches for no other channel's change.
+		// Kept off its level through a cardiac overlay, it would otherwise
+		// stand shifted in every message of one (a forged arterial step
+		// begun during it passed as a change of state: rrcard43's fresh
+		// block, corpus7 s45 m0104).
+		b := ^chanBit(pRR, true)
+		moved, shifted, nudged = moved&b, shifted&b, nudged&b
+	}
 	// A flushed, zeroed or damped arterial line shows no patient pressure:
 	// its values neither begin, extend nor end an excursion, nor are they
 	// a change of state. Nor does a breathing rate of 0 through an open
