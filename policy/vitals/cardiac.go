@@ -14,7 +14,8 @@ import (
 // artefact: the impedance rate within a few percent of the heart rate. Such
 // a run is the measurement chain, not the breath: it neither begins an
 // excursion nor draws a range finding, for at most heartHold from its first
-// message. A forged spike at the heart's rate lasts a spike's messages
+// message, the runs of one episode (breaks shorter than heartRest) added
+// together (review43c). A forged spike at the heart's rate lasts a spike's messages
 // (maxSpike) and is judged: the run must reach heartRunMin messages.
 // countsBeats (rr27) is the older, looser test for a slow breather's rate on
 // its monitor's grid.
@@ -49,10 +50,14 @@ func (s *stream) noteHeart(em *emitter, now int64, dst []Finding) []Finding {
 	if s.cur[pRR].ok {
 		v = s.cur[pRR].v
 	}
+	nowS := unixSeconds(time.Unix(0, now))
 	switch {
 	case s.atHeart(v):
 		if s.heartN == 0 {
-			s.heartFrom = unixSeconds(time.Unix(0, now))
+			if s.heartUse > 0 && int64(nowS)-int64(s.heartFrom) > int64(heartRest/time.Second) {
+				s.heartUse = 0 // rested: a new episode
+			}
+			s.heartFrom = nowS
 		}
 		s.heartN = min(s.heartN, 254) + 1
 	case s.heartN >= heartRunMin && s.nearHeart(v, 2):
@@ -60,7 +65,22 @@ func (s *stream) noteHeart(em *emitter, now int64, dst []Finding) []Finding {
 		// breath detector's average different windows of an irregular
 		// heart) neither ends nor extends an overlay already shown.
 	default:
-		s.heartN, s.heartFrom = 0, 0
+		// A run that showed an overlay spends its time from the episode's
+		// hold (review43c: one message off the heart's rate, or without a
+		// breathing rate, began a new run and a new heartHold, so a forger
+		// who broke his rate at the heart's every 10 min was excused for
+		// good). Until the rate has kept off the heart's for heartRest,
+		// heartFrom is when it left it.
+		if s.heartN >= heartRunMin {
+			s.heartUse = uint8(min(int64(s.heartUse)+1+(int64(nowS)-int64(s.heartFrom))/heartUnit, 255))
+		}
+		switch {
+		case s.heartUse == 0:
+			s.heartFrom = 0
+		case s.heartN > 0:
+			s.heartFrom = nowS
+		}
+		s.heartN = 0
 	}
 	if t.held != 0 && (s.heartN == 0 || s.heartOverlay(now)) {
 		if s.heartN == 0 && em.rrHigh == 0 {
@@ -82,9 +102,10 @@ func (s *stream) noteHeart(em *emitter, now int64, dst []Finding) []Finding {
 }
 
 // heartSince is how long the breathing rate's run at the heart's rate has
-// lasted at now.
+// lasted at now, with the earlier runs of its episode that showed an
+// overlay (heartUse).
 func (s *stream) heartSince(now int64) time.Duration {
-	return time.Duration(int64(unixSeconds(time.Unix(0, now)))-int64(s.heartFrom)) * time.Second
+	return time.Duration(int64(unixSeconds(time.Unix(0, now)))-int64(s.heartFrom)+int64(s.heartUse)*heartUnit) * time.Second
 }
 
 // heartOverlay reports whether the breathing rate's current run at the
@@ -117,4 +138,18 @@ const (
 	heartAbs    = 3
 	heartRunMin = maxSpike + 1
 	heartHold   = 15 * time.Minute
+)
+
+// heartRest is how long a breathing rate must keep off the heart's rate
+// before its next run at it is a new episode with a hold of its own: a
+// breath detector that loses the cardiac component for a message or a
+// minute (a sigh, a movement) and finds it again is the same shallow
+// breathing (corpus7's training beds: breaks of 0.1-1 min within a
+// labelled overlay, 20-117 min between two). A forger who writes the heart
+// rate into the breathing rate is excused for at most heartHold of every
+// heartHold+heartRest. heartUnit (seconds) is heartUse's unit: a run spends
+// one more than its whole units (a run of 0 s, a burst, spends one).
+const (
+	heartRest = heartHold
+	heartUnit = 10
 )

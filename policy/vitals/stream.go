@@ -161,7 +161,7 @@ type stream struct {
 	cuffHeld    uint8   // artBit(p): the arterial pressure p's step is held for a cuff inflating on the line's arm (see cuffOccluding; in padding)
 	vendor      uint8   // the code table of the monitor's sender (tables.vendorOf), chosen once when the stream is made (in padding)
 	beatsFrom   uint32  // arrival of the first breathing rate of the current run of counted heartbeats (Unix s; 0 = none), see beatsCounted
-	heartFrom   uint32  // arrival of the first message of the breathing rate's current run at the heart's rate (Unix s; 0 = none), see noteHeart
+	heartFrom   uint32  // arrival of the first message of the breathing rate's current run at the heart's rate, or between two runs of an episode (heartUse > 0) of the first message off it (Unix s; 0 = none), see noteHeart
 	levelBack   bool    // this message takes the line back by that shift (levelled), set by values
 	heightMoved bool    // the arterial line's height moved in this message: with the central venous pressure (cvpMoved) or as the patient was turned (turnMoved), set by values (kept here, in padding)
 	venOK       bool    // this message has a central venous pressure (ven), set by obx (in padding)
@@ -204,6 +204,7 @@ type stream struct {
 	farIn    uint8             // runs since the last one far kept
 	wasStore bool              // the last message was stored on its own account (a store or a burst catching up, not a re-send's wait), see timing
 	heartN   uint8             // messages in the breathing rate's current run at the heart's rate, up to 255 (see noteHeart; kept here, in padding)
+	heartUse uint8             // heartUnits of its episode's hold that the breathing rate's earlier runs at the heart's rate spent, up to 255 (see noteHeart; in padding)
 
 	bpPrev uint32   // arterial checks that failed in the previous message, by ruleID bit
 	shape  artShape // the arterial mean's place in its waveform, see artShape
