@@ -153,3 +153,11 @@ const (
 	heartRest = heartHold
 	heartUnit = 10
 )
+
+// heartOnset is how long from the first message of its run a breathing rate
+// at the heart's rate still witnesses a change of its partners (etCO2, the
+// saturation) in excursions: the breaths became shallow or stopped as the
+// detector locked onto the heart, and what follows from that (etCO2
+// falling as the shallow breaths sample dead space, the saturation
+// drifting) shows within a minute or two.
+const heartOnset = 2 * time.Minute

@@ -668,14 +668,24 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 		shifted |= chanBit(q, sh)
 		nudged |= chanBit(q, n)
 	}
+	// A breathing rate at the heart's rate (noteHeart) is the impedance
+	// counting the heart, or a value written there. Kept off its level
+	// through a cardiac overlay, it stands shifted in every message of one:
+	// counted among the shifted channels that make another channel's shift
+	// a change of state, it let a forged arterial step begun during an
+	// overlay pass as one (rrcard43's fresh block, corpus7 s45 m0104). It
+	// witnesses its own partners (etCO2, the saturation) through the
+	// overlay's onset (heartOnset from its run's first message): the
+	// breaths it no longer counts became shallow or stopped then, and the
+	// capnograph's etCO2 falls with them over a minute or two (review43c:
+	// taken from them throughout, such a fall was a step). Later it vouches
+	// for no change of theirs (a forged etCO2 step begun 3 min into an
+	// overlay).
+	counted := shifted
 	if s.heartN > 0 {
-		// A breathing rate at the heart's rate (noteHeart) is the impedance
-		// counting the heart, or a value written there: no change of the
-		// patient's breathing, so it vouches for no other channel's change.
-		// Kept off its level through a cardiac overlay, it would otherwise
-		// stand shifted in every message of one (a forged arterial step
-		// begun during it passed as a change of state: rrcard43's fresh
-		// block, corpus7 s45 m0104).
+		counted &^= chanBit(pRR, true)
+	}
+	if s.heartN > 0 && now/int64(time.Second)-int64(s.heartFrom) > int64(heartOnset/time.Second) {
 		b := ^chanBit(pRR, true)
 		moved, shifted, nudged = moved&b, shifted&b, nudged&b
 	}
@@ -691,7 +701,7 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 	for _, p := range tracked {
 		pm := partnerMask[p]
 		partner[p], partnerShifted[p], partnerNudged[p] = moved&pm != 0, shifted&pm != 0, nudged&pm != 0
-		if shifted&chanBit(p, true) != 0 && !(line && arterial(p)) {
+		if counted&chanBit(p, true) != 0 && !(line && arterial(p)) {
 			shiftedN++
 			if arterial(p) {
 				arterialShifted++
@@ -818,7 +828,7 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 		others := shiftedN
 		if arterial(p) {
 			others -= arterialShifted
-		} else if shifted&chanBit(p, true) != 0 {
+		} else if counted&chanBit(p, true) != 0 {
 			others--
 		}
 		// A change of the line's damping (dampChanged) moves the systolic and
