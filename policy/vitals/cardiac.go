@@ -15,8 +15,8 @@ import (
 // a run is the measurement chain, not the breath: it neither begins an
 // excursion nor draws a range finding, for at most heartHold from its first
 // message, the runs of one episode (breaks shorter than heartRest) added
-// together (review43c). A forged spike at the heart's rate lasts a spike's messages
-// (maxSpike) and is judged: the run must reach heartRunMin messages.
+// together (review43c). A forged spike at the heart's rate lasts a spike's
+// messages (maxSpike) and is judged: the run must reach heartRunMin messages.
 // countsBeats (rr27) is the older, looser test for a slow breather's rate on
 // its monitor's grid.
 
@@ -39,11 +39,12 @@ func (s *stream) nearHeart(v, k float64) bool {
 // current message (its rate in range in s.cur, or above it in em.rrHigh): a
 // message whose breathing rate is absent, or not at the heart's rate, ends
 // the run, unless the run has shown an overlay (heartRunMin messages) and
-// the rate lies within twice atHeart's bounds. A rate above the range at the heart's rate is not reported while
-// its run is too short to tell (its value is held in the breathing rate's
-// track): the run ending before heartRunMin reports it then, as a rate above
-// the range not at the heart's rate, or one past heartHold, is reported at
-// once. The grace the corpora's scorer gives (3 messages) covers the wait.
+// the rate lies within twice atHeart's bounds. A rate above the range at
+// the heart's rate is not reported while its run is too short to tell (its
+// value is held in the breathing rate's track): the run ending before
+// heartRunMin reports it then, as a rate above the range not at the heart's
+// rate, or one past heartHold, is reported at once. The grace the corpora's
+// scorer gives (3 messages) covers the wait.
 func (s *stream) noteHeart(em *emitter, now int64, dst []Finding) []Finding {
 	t := &s.tracks[pRR]
 	v := em.rrHigh
