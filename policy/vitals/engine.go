@@ -738,12 +738,6 @@ type emitter struct {
 	pulseRows uint8
 
 	cls classNow // what the message's located PV1-3 did to the patient's class (locatedClass, settleClass)
-
-	// rrHigh is the message's breathing rate when it lay above the
-	// profile's range (the row refused, its range finding left to
-	// noteHeart); 0 when none, and its segment.
-	rrHigh    float64
-	rrHighSeg int
 }
 
 // obsTimeOf parses an OBX-14 value (without a UTC offset: in the configured time zone, as MSH-7),

@@ -494,8 +494,6 @@ func (s *stream) newPatient(irr float64) {
 	s.form = cuffForm{}               // nor the next patient's cuff its form factor
 	s.rrSince = 0                     // nor is the next baby's first breathing its pace (neoRRWarming)
 	s.beatsFrom = 0                   // nor a run of counted heartbeats the next patient's (beatsCounted)
-	s.heartN, s.heartFrom = 0, 0      // nor a run at the heart's rate (noteHeart)
-	s.heartUse = 0                    // nor its episode's hold spent
 	s.held = witnessState{}           // nor do the next patient's heart and pulse rates differ and scatter as the last one's, nor is the last one's re-entrant rhythm theirs (review36b)
 	// Nor do the heart and pulse rates disagree as the last patient's did,
 	// nor is the last one's heart-rate series or roughness the next one's

@@ -160,8 +160,7 @@ type stream struct {
 	artRelabel  bool    // the arterial pressures are their own levels converted to another pressure unit (artConverted), set by values (in padding)
 	cuffHeld    uint8   // artBit(p): the arterial pressure p's step is held for a cuff inflating on the line's arm (see cuffOccluding; in padding)
 	vendor      uint8   // the code table of the monitor's sender (tables.vendorOf), chosen once when the stream is made (in padding)
-	beatsFrom   uint32  // arrival of the first breathing rate of the current run of counted heartbeats (Unix s; 0 = none), see beatsCounted
-	heartFrom   uint32  // arrival of the first message of the breathing rate's current run at the heart's rate, or between two runs of an episode (heartUse > 0) of the first message off it (Unix s; 0 = none), see noteHeart
+	beatsFrom   int64   // arrival of the first breathing rate of the current run of counted heartbeats (Unix ns; 0 = none), see beatsCounted
 	levelBack   bool    // this message takes the line back by that shift (levelled), set by values
 	heightMoved bool    // the arterial line's height moved in this message: with the central venous pressure (cvpMoved) or as the patient was turned (turnMoved), set by values (kept here, in padding)
 	venOK       bool    // this message has a central venous pressure (ven), set by obx (in padding)
@@ -207,8 +206,6 @@ type stream struct {
 	classAge uint8             // the age band the patient's class was set with (see locatedClass; in padding)
 	pvcRate  uint8             // the PVC rate of the current message while pvcNow, per minute (saturating; see pvcExplains; kept here, in padding)
 	pvcFed   uint8             // messages whose pulse counted more than half the ectopic beats, less those whose pulse did not (0 to 2*pvcFedN; see pvcFeeds; in padding)
-	heartN   uint8             // messages in the breathing rate's current run at the heart's rate, up to 255 (see noteHeart; kept here, in padding)
-	heartUse uint8             // heartUnits of its episode's hold that the breathing rate's earlier runs at the heart's rate spent, up to 255 (see noteHeart; in padding)
 
 	bpPrev uint32   // arterial checks that failed in the previous message, by ruleID bit
 	shape  artShape // the arterial mean's place in its waveform, see artShape
@@ -725,12 +722,6 @@ func (s *stream) obx(e *Engine, em *emitter, value, obsTime []byte, p param, u u
 			}
 			return dst
 		}
-		if p == pRR && base > lim.Max && em.rrHigh == 0 {
-			// Perhaps the heart counted by the impedance: judged once the
-			// message's heart rate is read (noteHeart).
-			em.rrHigh, em.rrHighSeg = base, i
-			return dst
-		}
 		if em.on(rRange) {
 			th := lim.Max
 			if base < lim.Min {
@@ -1200,7 +1191,6 @@ func (s *stream) values(e *Engine, em *emitter, arrival time.Time, dst []Finding
 	dst = s.nibpChecks(e, em, arrival, dst)
 	dst = s.bp(e, em, pARTSys, pARTDia, pARTMean, true, dst)
 	dst = s.frozen(e, em, arrival, dst)
-	dst = s.noteHeart(em, arrival.UnixNano(), dst)
 	dst = s.excursions(e, em, arrival, dst)
 	dst = s.heldTogether(em, dst)
 	dst = s.regular(e, em, dst)

@@ -214,7 +214,6 @@ type track struct {
 
 	runV     float64 // the value of the current run of identical values
 	run      uint32  // its length in messages
-	held     float32 // the breathing rate's track: a value above its range, at the heart's rate, whose range finding waits for its run to show a cardiac overlay (see noteHeart; 0 = none; kept here, in padding)
 	runSince int64   // arrival of its first message, Unix ns
 	seen     uint32  // samples seen
 	changes  uint32  // changes seen while learning
@@ -523,9 +522,9 @@ func (s *stream) beatsCounted(onGrid bool, now int64) bool {
 		return false
 	}
 	if s.beatsFrom == 0 {
-		s.beatsFrom = unixSeconds(time.Unix(0, now))
+		s.beatsFrom = now
 	}
-	return int64(unixSeconds(time.Unix(0, now)))-int64(s.beatsFrom) <= int64(beatsHold/time.Second)
+	return now-s.beatsFrom <= beatsHold.Nanoseconds()
 }
 
 // beatsHold is how long a run of counted heartbeats is excused (see
@@ -668,27 +667,6 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 		shifted |= chanBit(q, sh)
 		nudged |= chanBit(q, n)
 	}
-	// A breathing rate at the heart's rate (noteHeart) is the impedance
-	// counting the heart, or a value written there. Kept off its level
-	// through a cardiac overlay, it stands shifted in every message of one:
-	// counted among the shifted channels that make another channel's shift
-	// a change of state, it let a forged arterial step begun during an
-	// overlay pass as one (rrcard43's fresh block, corpus7 s45 m0104). It
-	// witnesses its own partners (etCO2, the saturation) through the
-	// overlay's onset (heartOnset from its run's first message): the
-	// breaths it no longer counts became shallow or stopped then, and the
-	// capnograph's etCO2 falls with them over a minute or two (review43c:
-	// taken from them throughout, such a fall was a step). Later it vouches
-	// for no change of theirs (a forged etCO2 step begun 3 min into an
-	// overlay).
-	counted := shifted
-	if s.heartN > 0 {
-		counted &^= chanBit(pRR, true)
-	}
-	if s.heartN > 0 && now/int64(time.Second)-int64(s.heartFrom) > int64(heartOnset/time.Second) {
-		b := ^chanBit(pRR, true)
-		moved, shifted, nudged = moved&b, shifted&b, nudged&b
-	}
 	// A flushed, zeroed or damped arterial line shows no patient pressure:
 	// its values neither begin, extend nor end an excursion, nor are they
 	// a change of state. Nor does a breathing rate of 0 through an open
@@ -701,7 +679,7 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 	for _, p := range tracked {
 		pm := partnerMask[p]
 		partner[p], partnerShifted[p], partnerNudged[p] = moved&pm != 0, shifted&pm != 0, nudged&pm != 0
-		if counted&chanBit(p, true) != 0 && !(line && arterial(p)) {
+		if shifted&chanBit(p, true) != 0 && !(line && arterial(p)) {
 			shiftedN++
 			if arterial(p) {
 				arterialShifted++
@@ -751,15 +729,6 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 		dst = s.freeze(e, em, p, now, dst)
 		dst = s.tooSmooth(e, em, p, dst)
 		if line && arterial(p) || p == pRR && (s.circuit || t.exN == 0 && s.beatsCounted(onGrid, now)) {
-			continue
-		}
-		if p == pRR && s.heartOverlay(now) && (t.exN == 0 || t.exStart/int64(time.Second) >= int64(s.heartFrom)) {
-			// The impedance counting the heart (cardiac.go): the excursion
-			// or the box its first messages began is no breathing.
-			t.exN = 0
-			if b := &s.boxes[boxSlot[pRR]]; b.start/int64(time.Second) >= int64(s.heartFrom) {
-				s.cancelBox(pRR)
-			}
 			continue
 		}
 		prevV := t.prevV
@@ -828,7 +797,7 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 		others := shiftedN
 		if arterial(p) {
 			others -= arterialShifted
-		} else if counted&chanBit(p, true) != 0 {
+		} else if shifted&chanBit(p, true) != 0 {
 			others--
 		}
 		// A change of the line's damping (dampChanged) moves the systolic and
