@@ -199,7 +199,7 @@ func ageOf(b []byte, at time.Time) uint8 {
 // neonatal key or profile outranks the age, and the age never makes a
 // patient neonatal (a forger would widen the limits so).
 func (s *stream) aged(c uint8, paed bool, age uint8, profile int) uint8 {
-	if c != classNeonatal || !s.pv1.neonatal || s.baseNeonatal || profile == classNeonatal || age == ageUnknown {
+	if c != classNeonatal || s.baseNeonatal || profile == classNeonatal || age == ageUnknown {
 		return c
 	}
 	if age == ageChild {
