@@ -44,23 +44,23 @@ func (s *stream) rrAtHeart(em *emitter, arrival time.Time, dst []Finding) []Find
 	now := unixSeconds(arrival)
 	switch {
 	case s.atHeart(v) && now != 0:
-		if s.heartN == 0 && (s.heartFrom == 0 || now-s.heartFrom > uint32(heartRest/time.Second) || now < s.heartFrom) {
-			s.heartFrom, s.heartOpen = now, true // a new window
+		if s.heartN == 0 && (s.rrFrom == 0 || now-s.rrFrom > uint32(heartRest/time.Second) || now < s.rrFrom) {
+			s.rrFrom, s.rrOpen = now, true // a new window
 		}
 		s.heartN = min(s.heartN, math.MaxUint8-1) + 1
 		if s.heartN >= heartRunMin {
-			s.heartOpen = false
+			s.rrOpen = false
 		}
 	default:
-		if s.heartOpen {
+		if s.rrOpen {
 			// A run too short to show an overlay (a bradycardia
 			// that met the breathing rate for a message) opens no
 			// window.
-			s.heartFrom, s.heartOpen = 0, false
+			s.rrFrom, s.rrOpen = 0, false
 		}
 		s.heartN = 0
 	}
-	excused := s.heartN > 0 && now-s.heartFrom <= uint32(heartHold/time.Second)
+	excused := s.heartN > 0 && now-s.rrFrom <= uint32(heartHold/time.Second)
 	if t.highHeld != 0 && (!excused || s.heartN >= heartRunMin) {
 		if !excused && em.rrHigh == 0 {
 			// The run ended short, or outlasted the hold: the value

@@ -39,8 +39,8 @@ func TestHeartWindowNeedsAnOverlay44(t *testing.T) {
 		return s.rrAtHeart(&em, arrival, nil)
 	}
 	step(0, 57, 58) // the coincidence
-	if fs := step(30*time.Second, 55, 150); len(fs) != 0 || s.heartFrom != 0 {
-		t.Fatalf("after the coincidence: findings %v, window from %d", fs, s.heartFrom)
+	if fs := step(30*time.Second, 55, 150); len(fs) != 0 || s.rrFrom != 0 {
+		t.Fatalf("after the coincidence: findings %v, window from %d", fs, s.rrFrom)
 	}
 	for k := range 8 {
 		if fs := step(16*time.Minute+time.Duration(k)*30*time.Second, 163, 159); len(fs) != 0 {

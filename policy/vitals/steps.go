@@ -480,23 +480,24 @@ func (s *stream) newPatient(irr float64) {
 		t.nb, t.bi, t.exN, t.undoOK = 0, 0, 0, false
 	}
 	s.boxes = [len(boxed)]box{}
-	s.left = leftLevel{}                             // nor is the level the last patient's rate left one to come back to
-	s.cuff = cuffPair{}                              // the next patient's cuff sits elsewhere on another artery
-	s.vent = ventState{}                             // nor is the next patient on the same ventilator settings
-	s.sat = satQuiet{}                               // nor does the next patient's saturation scatter as the last one's
-	s.curves = [numParams]curveRuns{}                // nor do the next patient's channels curve as the last one's
-	clear(s.pend[:])                                 // nor is a step waiting for what follows (slowFall) the next patient's
-	s.openPP = 0                                     // nor is the next patient's arterial line the last one's
-	s.levelAt = 0                                    // nor its transducer's height
-	s.lineStep = 0                                   // nor a height its line was reported at
-	s.shape = artShape{}                             // nor its waveform
-	s.cuffHeld &= cuffStill                          // nor is a step held for a cuff on the line's arm the next patient's (its excursion is forgotten below)
-	s.form = cuffForm{}                              // nor the next patient's cuff its form factor
-	s.rrSince = 0                                    // nor is the next baby's first breathing its pace (neoRRWarming)
-	s.beatsFrom = 0                                  // nor a run of counted heartbeats the next patient's (beatsCounted)
-	s.heartN, s.heartFrom, s.heartOpen = 0, 0, false // nor a breathing rate at the heart's (rrAtHeart), nor a value it held
-	s.tracks[pRR].highHeld = 0
-	s.held = witnessState{} // nor do the next patient's heart and pulse rates differ and scatter as the last one's, nor is the last one's re-entrant rhythm theirs (review36b)
+	s.left = leftLevel{}              // nor is the level the last patient's rate left one to come back to
+	s.cuff = cuffPair{}               // the next patient's cuff sits elsewhere on another artery
+	s.vent = ventState{}              // nor is the next patient on the same ventilator settings
+	s.sat = satQuiet{}                // nor does the next patient's saturation scatter as the last one's
+	s.curves = [numParams]curveRuns{} // nor do the next patient's channels curve as the last one's
+	clear(s.pend[:])                  // nor is a step waiting for what follows (slowFall) the next patient's
+	s.openPP = 0                      // nor is the next patient's arterial line the last one's
+	s.levelAt = 0                     // nor its transducer's height
+	s.lineStep = 0                    // nor a height its line was reported at
+	s.shape = artShape{}              // nor its waveform
+	s.cuffHeld &= cuffStill           // nor is a step held for a cuff on the line's arm the next patient's (its excursion is forgotten below)
+	s.form = cuffForm{}               // nor the next patient's cuff its form factor
+	s.rrSince = 0                     // nor is the next baby's first breathing its pace (neoRRWarming)
+	s.beatsFrom = 0                   // nor a run of counted heartbeats the next patient's (beatsCounted)
+	s.heartN, s.rrFrom = 0, 0         // nor a breathing rate at the heart's (rrAtHeart)
+	s.rrOpen = false                  // nor a window it opened
+	s.tracks[pRR].highHeld = 0        // nor a value above the range it held
+	s.held = witnessState{}           // nor do the next patient's heart and pulse rates differ and scatter as the last one's, nor is the last one's re-entrant rhythm theirs (review36b)
 	// Nor do the heart and pulse rates disagree as the last patient's did,
 	// nor is the last one's heart-rate series or roughness the next one's
 	// rhythm (turnover39): a disagreement open at the last message would

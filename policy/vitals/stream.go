@@ -183,36 +183,36 @@ type stream struct {
 	curves      [numParams]curveRuns // each channel's directions of change, see curve
 	holds       [numParams]heldRuns  // each channel's changes, see heldTogether
 
-	hr        [historyLen]float64                    // ring of HR samples
-	hrN, eqN  int                                    // HR samples in a row; HR == PR in a row
-	hrRep     [periodMaxLag - periodMinLag + 1]uint8 // per lag, the latest HR samples in a row equal to the one lag earlier, up to periodRun (see pushHR)
-	booted    bool                                   // this message's control-ID counter went back (a device restart), see rtcLostMin; kept here, in padding
-	rtcLost   bool                                   // the device's clock is at its power-up default, see rtcLostMin
-	resent    bool                                   // the last message came again, re-sent (a lost acknowledgement): the next one waited behind it, see timing
-	hrFull    uint32                                 // bit l set: hrRep of lag l is periodRun
-	hrAbove   int32                                  // of the last irregularN changes of the HR, those of at least hrLim (see pushHR)
-	cuffNew   uint32                                 // arrival (Unix s) of the latest new cuff reading, see cuffOccluding (in padding)
-	hrLim     float64                                // the change hrAbove counts from: the configured irregular threshold
-	tuples    [historyLen]uint64                     // ring of per-message value fingerprints
-	tupleN    int
-	tupleDup  [historyLen]uint8 // per tuple, how many tuples back the last equal one lies; 0: none within a run (see replayWindow)
-	runSum    uint64            // the last run's tuples as a polynomial in runBase (see replayWindow)
-	runPow    uint64            // runBase to the power of the run length
-	wins      ring              // fingerprints of past runs
-	far       ring              // fingerprints of every farEvery-th past run, see farRepeat
-	farIn     uint8             // runs since the last one far kept
-	wasStore  bool              // the last message was stored on its own account (a store or a burst catching up, not a re-send's wait), see timing
-	pidAge    uint8             // the age band the last PID's birth date (PID-7) gave at its arrival (ageOf; the date itself is not kept; unknown after a bed turnover without identity, review43a; kept here, in padding)
-	classAge  uint8             // the age band the patient's class was set with (see locatedClass; in padding)
-	pvcRate   uint8             // the PVC rate of the current message while pvcNow, per minute (saturating; see pvcExplains; kept here, in padding)
-	pvcFed    uint8             // messages whose pulse counted more than half the ectopic beats, less those whose pulse did not (0 to 2*pvcFedN; see pvcFeeds; in padding)
-	heartN    uint8             // messages in a row whose breathing rate lay at the heart's rate, up to 255 (see rrAtHeart; in padding)
-	heartOpen bool              // the current run at the heart's rate began heartFrom's window and has not yet shown an overlay (see rrAtHeart; in padding)
+	hr       [historyLen]float64                    // ring of HR samples
+	hrN, eqN int                                    // HR samples in a row; HR == PR in a row
+	hrRep    [periodMaxLag - periodMinLag + 1]uint8 // per lag, the latest HR samples in a row equal to the one lag earlier, up to periodRun (see pushHR)
+	booted   bool                                   // this message's control-ID counter went back (a device restart), see rtcLostMin; kept here, in padding
+	rtcLost  bool                                   // the device's clock is at its power-up default, see rtcLostMin
+	resent   bool                                   // the last message came again, re-sent (a lost acknowledgement): the next one waited behind it, see timing
+	hrFull   uint32                                 // bit l set: hrRep of lag l is periodRun
+	hrAbove  int32                                  // of the last irregularN changes of the HR, those of at least hrLim (see pushHR)
+	cuffNew  uint32                                 // arrival (Unix s) of the latest new cuff reading, see cuffOccluding (in padding)
+	hrLim    float64                                // the change hrAbove counts from: the configured irregular threshold
+	tuples   [historyLen]uint64                     // ring of per-message value fingerprints
+	tupleN   int
+	tupleDup [historyLen]uint8 // per tuple, how many tuples back the last equal one lies; 0: none within a run (see replayWindow)
+	runSum   uint64            // the last run's tuples as a polynomial in runBase (see replayWindow)
+	runPow   uint64            // runBase to the power of the run length
+	wins     ring              // fingerprints of past runs
+	far      ring              // fingerprints of every farEvery-th past run, see farRepeat
+	farIn    uint8             // runs since the last one far kept
+	wasStore bool              // the last message was stored on its own account (a store or a burst catching up, not a re-send's wait), see timing
+	pidAge   uint8             // the age band the last PID's birth date (PID-7) gave at its arrival (ageOf; the date itself is not kept; unknown after a bed turnover without identity, review43a; kept here, in padding)
+	classAge uint8             // the age band the patient's class was set with (see locatedClass; in padding)
+	pvcRate  uint8             // the PVC rate of the current message while pvcNow, per minute (saturating; see pvcExplains; kept here, in padding)
+	pvcFed   uint8             // messages whose pulse counted more than half the ectopic beats, less those whose pulse did not (0 to 2*pvcFedN; see pvcFeeds; in padding)
+	heartN   uint8             // messages in a row whose breathing rate lay at the heart's rate, up to 255 (see rrAtHeart; in padding)
+	rrOpen   bool              // the current run at the heart's rate opened rrFrom's window and has not yet shown an overlay (see rrAtHeart; in padding)
 
-	bpPrev    uint32   // arterial checks that failed in the previous message, by ruleID bit
-	heartFrom uint32   // arrival of the first message of the breathing rate's current overlay window (Unix s; 0 = none), see rrAtHeart (in padding)
-	shape     artShape // the arterial mean's place in its waveform, see artShape
-	form      cuffForm // the cuff mean's place in its derived pulse, see cuffForm
+	bpPrev uint32   // arterial checks that failed in the previous message, by ruleID bit
+	rrFrom uint32   // arrival of the first message of the breathing rate's current overlay window (Unix s; 0 = none), see rrAtHeart (in padding)
+	shape  artShape // the arterial mean's place in its waveform, see artShape
+	form   cuffForm // the cuff mean's place in its derived pulse, see cuffForm
 
 	eps *[maxEpisodes]episode // open findings, see emitter.add; nil until the monitor's first finding (see occur)
 
