@@ -71,7 +71,10 @@ func (s *stream) rrAtHeart(em *emitter, arrival time.Time, dst []Finding) []Find
 	}
 	switch {
 	case em.rrHigh == 0:
-	case !excused:
+	case !excused || !s.atHeart(em.rrHigh):
+		// Past the hold, or a value that is not the heart's itself
+		// (a second breathing-rate row above the range beside a
+		// first one at the heart's rate in range).
 		dst = s.rrRange(em, em.rrHigh, em.rrHighSeg, em.rrHighAt, dst)
 	case s.heartN < heartRunMin && t.highHeld == 0:
 		t.highHeld = float32(em.rrHigh)

@@ -4,6 +4,8 @@ import (
 	"math/rand/v2"
 	"testing"
 	"time"
+
+	"github.com/hl7gate/hl7gate/policy/vitals"
 )
 
 // neoBed is n messages step apart of a neonate (PV1 in the NICU) whose heart
@@ -51,4 +53,24 @@ func TestNeonateBreathingAtTheHeart44(t *testing.T) {
 		{"two runs of 14 min at the heart rate broken by one message", neoBed(360, 10*sec, 167, 45, func(i int) bool { return i >= 60 && i < 228 && i != 144 }, atTheHeart), []string{"range"}},
 	}
 	checkCases(t, tests)
+}
+
+// TestSecondBreathingRowAboveRange44: a message's first breathing-rate row
+// decides the run at the heart's rate; a second row above the range is
+// judged on its own value. An adult at a heart rate of 80 whose first row
+// reads the heart (the overlay, in range) and whose second row reads 300
+// draws range (main: range; review of rrneo44: the second row was excused
+// by the first row's run).
+func TestSecondBreathingRowAboveRange44(t *testing.T) {
+	ticks := every(120, 10*sec, func(i int) msg {
+		if i < 60 || i >= 80 {
+			return normal(i)
+		}
+		h := 80 + float64(i%3-1)
+		return msg{rows: []row{hr(num(h)), pr(num(h)), spo2("96"), rr(num(h + 1)), rr("300"), temp("37.0")}}
+	})
+	fs := only(run(t, vitals.DefaultConfig(), ticks), "range")
+	if len(fs) != 1 {
+		t.Errorf("%d range findings, want 1", len(fs))
+	}
 }
