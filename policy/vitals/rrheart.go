@@ -22,9 +22,13 @@ import (
 // at the heart rate, one message of an out_of_range episode that happens to
 // lie near it) must still be reported: the value waits while its run is
 // shorter than heartRunMin messages and is reported when the run ends
-// short (inside the 3-message grace the corpora's scorer gives, and a
-// clinician's view is not delayed: the message is forwarded either way). A
-// run that reaches heartRunMin shows the overlay and drops the value. The
+// short, a bed turnover included (inside the 3-message grace the corpora's
+// scorer gives, and a clinician's view is not delayed: the message is
+// forwarded either way; only while range's action is forward, since a
+// finding reported later names a later message, which annotate would mark
+// and quarantine hold back: under those the value is judged at once,
+// review44a). A run that reaches heartRunMin shows the overlay and drops the
+// value. The
 // silence lasts at most heartHold in every heartRest from the first message
 // of the window's first run, so a forger who writes the heart rate into a
 // neonate's breathing rate is excused for 15 min in every 30, a break in

@@ -725,9 +725,12 @@ func (s *stream) obx(e *Engine, em *emitter, value, obsTime []byte, p param, u u
 			}
 			return dst
 		}
-		if p == pRR && base > lim.Max && em.rrHigh == 0 {
+		if p == pRR && base > lim.Max && em.rrHigh == 0 && e.rules[rRange].action == Forward {
 			// Perhaps the heart counted by the impedance: judged once
-			// the message's heart rate is read (rrAtHeart).
+			// the message's heart rate is read (rrAtHeart). Only when
+			// range forwards its message: a finding reported later names
+			// a later message, which annotate would mark and quarantine
+			// hold back instead of this one (review44a).
 			em.rrHigh, em.rrHighSeg, em.rrHighAt = base, i, at
 			return dst
 		}
@@ -830,6 +833,13 @@ func (s *stream) identity(e *Engine, em *emitter, msh []hl7.Field, patient uint6
 		// silent for the gap): the last patient's levels, rhythm and
 		// episodes go, as its class does (settleClass). Before, only a new
 		// PID-3 forgot them (review40a's open point d).
+		if h := s.tracks[pRR].highHeld; h != 0 {
+			// A breathing rate above the range held for its run at the
+			// heart's rate (rrAtHeart): the turnover ends the run short,
+			// so the value showed no overlay and is reported, as at any
+			// short run's end (review44a).
+			dst = s.rrRange(em, float64(h), 0, time.Time{}, dst)
+		}
 		s.newPatient(e.cfg.Rules.HRPR.Irregular)
 	}
 	if s.patient != was {
