@@ -61,3 +61,23 @@ func TestReviewHeldRangeQuarantined44(t *testing.T) {
 
 // neoQuiet is neoBed's rate for no message.
 func neoQuiet(int, float64, *rand.Rand) float64 { return 0 }
+
+// TestReviewRangeAtAForgedPulse44: a neonate's monitor that sends no ECG
+// heart rate (the oximeter's pulse rate only) and whose pulse rate and
+// breathing rate a forger writes together at 200 for 13 min (the pulse
+// moved by 33, below hr_step: no step of its own; without a heart rate the
+// pulse has no partner to disagree with). Nothing shows the heart there:
+// range, as on main. On rrneo44 the pulse rate stood for the heart
+// (atHeart's fallback) and the forger chose the breathing rate unseen.
+func TestReviewRangeAtAForgedPulse44(t *testing.T) {
+	ticks := every(240, 10*sec, func(i int) msg {
+		p, r := 167+float64(i%4-1), 45+float64(i*7%5-2)
+		if i >= 120 && i < 200 {
+			p, r = 200+float64(i*3%4-1), 200+float64(i*5%3-1)
+		}
+		return msg{pv1: "1|I|NICU^^01^HOSP", rows: []row{pr(num(p)), spo2(wobble(96, i)), rr(num(r)), temp("37.0")}}
+	})
+	if n := len(only(run(t, vitals.DefaultConfig(), ticks), "range")); n != 1 {
+		t.Errorf("%d range findings, want 1", n)
+	}
+}

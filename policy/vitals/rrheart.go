@@ -88,13 +88,14 @@ func (s *stream) rrAtHeart(em *emitter, arrival time.Time, dst []Finding) []Find
 
 // atHeart reports whether the breathing rate v lies at the heart's rate of
 // the current message: within max(heartAbs, heartShare) of the ECG heart
-// rate, or of the pulse rate when the message has no heart rate (an ECG lead
-// off while the impedance, on other electrodes, still counts the beats).
+// rate. Not of the pulse rate when the message has none (review44a: a pulse
+// without a heart rate has no partner to disagree with, so a forger who
+// left the heart rate out wrote the pulse and the breathing rate together
+// at a value of its choosing, TestReviewRangeAtAForgedPulse44; the
+// impedance is read on the ECG's own electrodes, and a monitor that lost
+// one lead still counts the heart on the others).
 func (s *stream) atHeart(v float64) bool {
 	ref := &s.cur[pHR]
-	if !ref.ok || ref.v <= 0 {
-		ref = &s.cur[pPR]
-	}
 	return v > 0 && ref.ok && ref.v > 0 && math.Abs(v-ref.v) <= max(heartAbs, heartShare*ref.v)
 }
 
