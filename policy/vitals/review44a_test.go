@@ -62,22 +62,49 @@ func TestReviewHeldRangeQuarantined44(t *testing.T) {
 // neoQuiet is neoBed's rate for no message.
 func neoQuiet(int, float64, *rand.Rand) float64 { return 0 }
 
-// TestReviewRangeAtAForgedPulse44: a neonate's monitor that sends no ECG
-// heart rate (the oximeter's pulse rate only) and whose pulse rate and
-// breathing rate a forger writes together at 200 for 13 min (the pulse
-// moved by 33, below hr_step: no step of its own; without a heart rate the
-// pulse has no partner to disagree with). Nothing shows the heart there:
-// range, as on main. On rrneo44 the pulse rate stood for the heart
-// (atHeart's fallback) and the forger chose the breathing rate unseen.
+// TestReviewRangeAtAForgedPulse44: a neonate's monitor whose ECG heart rate
+// is absent while a forger writes the pulse rate and the breathing rate
+// together at 200 for 13 min (the pulse moved by 33, below hr_step: no step
+// of its own; without a heart rate the pulse has no partner to disagree
+// with): on a monitor that sends no heart rate, and on one whose heart-rate
+// row the forger leaves out from the forgery's first message. Nothing shows
+// the heart there: range, as on main. On rrneo44 the pulse rate stood for
+// the heart (atHeart's fallback) and the forger chose the breathing rate
+// unseen. Quiet still (corpus7 extra training s5 m0048, message 389: an ECG
+// lead off as the impedance's overlay begins, the pulse at the heart's last
+// rate): the pulse rate stands for the heart while it lies at the last ECG
+// heart rate, within max_gap.
 func TestReviewRangeAtAForgedPulse44(t *testing.T) {
-	ticks := every(240, 10*sec, func(i int) msg {
-		p, r := 167+float64(i%4-1), 45+float64(i*7%5-2)
-		if i >= 120 && i < 200 {
-			p, r = 200+float64(i*3%4-1), 200+float64(i*5%3-1)
+	bed := func(ecg func(i int) bool, forged func(i int) bool, overlay bool) []tick {
+		return every(240, 10*sec, func(i int) msg {
+			h, r := 167+float64(i%4-1), 45+float64(i*7%5-2)
+			p := h
+			switch {
+			case forged(i):
+				p, r = 200+float64(i*3%4-1), 200+float64(i*5%3-1)
+			case overlay && i >= 120 && i < 160:
+				r = h + float64(i*5%3-1)
+			}
+			rows := []row{pr(num(p)), spo2(wobble(96, i)), rr(num(r)), temp("37.0")}
+			if ecg(i) {
+				rows = append([]row{hr(num(h))}, rows...)
+			}
+			return msg{pv1: "1|I|NICU^^01^HOSP", rows: rows}
+		})
+	}
+	never, always := func(int) bool { return false }, func(int) bool { return true }
+	for _, tc := range []struct {
+		name string
+		ts   []tick
+		want int
+	}{
+		{"no heart rate", bed(never, between(120, 200), false), 1},
+		{"the heart rate left out", bed(func(i int) bool { return i < 120 || i >= 200 }, between(120, 200), false), 1},
+		{"an ECG lead off as an overlay begins", bed(func(i int) bool { return i < 119 || i >= 122 }, never, true), 0},
+		{"an overlay", bed(always, never, true), 0},
+	} {
+		if n := len(only(run(t, vitals.DefaultConfig(), tc.ts), "range")); n != tc.want {
+			t.Errorf("%s: %d range findings, want %d", tc.name, n, tc.want)
 		}
-		return msg{pv1: "1|I|NICU^^01^HOSP", rows: []row{pr(num(p)), spo2(wobble(96, i)), rr(num(r)), temp("37.0")}}
-	})
-	if n := len(only(run(t, vitals.DefaultConfig(), ticks), "range")); n != 1 {
-		t.Errorf("%d range findings, want 1", n)
 	}
 }

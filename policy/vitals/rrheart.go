@@ -46,8 +46,9 @@ func (s *stream) rrAtHeart(em *emitter, arrival time.Time, dst []Finding) []Find
 		v = s.cur[pRR].v
 	}
 	now := unixSeconds(arrival)
+	gap := em.e.cfg.Rules.Rate.MaxGap
 	switch {
-	case s.atHeart(v) && now != 0:
+	case s.atHeart(v, arrival, gap) && now != 0:
 		if s.heartN == 0 && (s.rrFrom == 0 || now-s.rrFrom > uint32(heartRest/time.Second) || now < s.rrFrom) {
 			s.rrFrom, s.rrOpen = now, true // a new window
 		}
@@ -75,7 +76,7 @@ func (s *stream) rrAtHeart(em *emitter, arrival time.Time, dst []Finding) []Find
 	}
 	switch {
 	case em.rrHigh == 0:
-	case !excused || !s.atHeart(em.rrHigh):
+	case !excused || !s.atHeart(em.rrHigh, arrival, gap):
 		// Past the hold, or a value that is not the heart's itself
 		// (a second breathing-rate row above the range beside a
 		// first one at the heart's rate in range).
@@ -87,16 +88,29 @@ func (s *stream) rrAtHeart(em *emitter, arrival time.Time, dst []Finding) []Find
 }
 
 // atHeart reports whether the breathing rate v lies at the heart's rate of
-// the current message: within max(heartAbs, heartShare) of the ECG heart
-// rate. Not of the pulse rate when the message has none (review44a: a pulse
-// without a heart rate has no partner to disagree with, so a forger who
-// left the heart rate out wrote the pulse and the breathing rate together
-// at a value of its choosing, TestReviewRangeAtAForgedPulse44; the
-// impedance is read on the ECG's own electrodes, and a monitor that lost
-// one lead still counts the heart on the others).
-func (s *stream) atHeart(v float64) bool {
+// the current message (arriving at arrival): within max(heartAbs,
+// heartShare) of the ECG heart rate. When the message has none (an ECG lead
+// off while the impedance, on the electrodes left, still counts the beats)
+// the pulse rate stands for the heart, but only while it lies the same way
+// at the last ECG heart rate, seen within gap (review44a: a pulse without a
+// heart rate has no partner to disagree with, so a forger who left the heart
+// rate out wrote the pulse and breathing rates together at a value of its
+// choosing, TestReviewRangeAtAForgedPulse44).
+func (s *stream) atHeart(v float64, arrival time.Time, gap time.Duration) bool {
 	ref := &s.cur[pHR]
-	return v > 0 && ref.ok && ref.v > 0 && math.Abs(v-ref.v) <= max(heartAbs, heartShare*ref.v)
+	if !ref.ok || ref.v <= 0 {
+		ref = &s.cur[pPR]
+		if h := &s.prev[pHR]; !h.ok || arrival.Sub(h.at) > gap || !nearHeart(ref.v, h.v) {
+			return false
+		}
+	}
+	return ref.ok && nearHeart(v, ref.v)
+}
+
+// nearHeart reports whether a rate v lies within max(heartAbs, heartShare)
+// of the heart's rate h (above 0 both).
+func nearHeart(v, h float64) bool {
+	return v > 0 && h > 0 && math.Abs(v-h) <= max(heartAbs, heartShare*h)
 }
 
 // rrRange reports the breathing rate v above its range, as obx reports any
