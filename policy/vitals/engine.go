@@ -738,6 +738,13 @@ type emitter struct {
 	pulseRows uint8
 
 	cls classNow // what the message's located PV1-3 did to the patient's class (locatedClass, settleClass)
+
+	// rrHigh is the message's breathing rate above its range (base unit; 0
+	// when none), its segment and OBX-14 time: judged against the heart
+	// rate once the message is read (rrAtHeart).
+	rrHigh    float64
+	rrHighSeg int
+	rrHighAt  time.Time
 }
 
 // obsTimeOf parses an OBX-14 value (without a UTC offset: in the configured time zone, as MSH-7),

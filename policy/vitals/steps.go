@@ -494,6 +494,9 @@ func (s *stream) newPatient(irr float64) {
 	s.form = cuffForm{}               // nor the next patient's cuff its form factor
 	s.rrSince = 0                     // nor is the next baby's first breathing its pace (neoRRWarming)
 	s.beatsFrom = 0                   // nor a run of counted heartbeats the next patient's (beatsCounted)
+	s.heartN, s.rrFrom = 0, 0         // nor a breathing rate at the heart's (rrAtHeart)
+	s.rrOpen = false                  // nor a window it opened
+	s.tracks[pRR].highHeld = 0        // nor a value above the range it held
 	s.held = witnessState{}           // nor do the next patient's heart and pulse rates differ and scatter as the last one's, nor is the last one's re-entrant rhythm theirs (review36b)
 	// Nor do the heart and pulse rates disagree as the last patient's did,
 	// nor is the last one's heart-rate series or roughness the next one's

@@ -206,8 +206,11 @@ type stream struct {
 	classAge uint8             // the age band the patient's class was set with (see locatedClass; in padding)
 	pvcRate  uint8             // the PVC rate of the current message while pvcNow, per minute (saturating; see pvcExplains; kept here, in padding)
 	pvcFed   uint8             // messages whose pulse counted more than half the ectopic beats, less those whose pulse did not (0 to 2*pvcFedN; see pvcFeeds; in padding)
+	heartN   uint8             // messages in a row whose breathing rate lay at the heart's rate, up to 255 (see rrAtHeart; in padding)
+	rrOpen   bool              // the current run at the heart's rate opened rrFrom's window and has not yet shown an overlay (see rrAtHeart; in padding)
 
 	bpPrev uint32   // arterial checks that failed in the previous message, by ruleID bit
+	rrFrom uint32   // arrival of the first message of the breathing rate's current overlay window (Unix s; 0 = none), see rrAtHeart (in padding)
 	shape  artShape // the arterial mean's place in its waveform, see artShape
 	form   cuffForm // the cuff mean's place in its derived pulse, see cuffForm
 
@@ -722,6 +725,15 @@ func (s *stream) obx(e *Engine, em *emitter, value, obsTime []byte, p param, u u
 			}
 			return dst
 		}
+		if p == pRR && base > lim.Max && em.rrHigh == 0 && e.rules[rRange].action == Forward {
+			// Perhaps the heart counted by the impedance: judged once
+			// the message's heart rate is read (rrAtHeart). Only when
+			// range forwards its message: a finding reported later names
+			// a later message, which annotate would mark and quarantine
+			// hold back instead of this one (review44a).
+			em.rrHigh, em.rrHighSeg, em.rrHighAt = base, i, at
+			return dst
+		}
 		if em.on(rRange) {
 			th := lim.Max
 			if base < lim.Min {
@@ -821,6 +833,13 @@ func (s *stream) identity(e *Engine, em *emitter, msh []hl7.Field, patient uint6
 		// silent for the gap): the last patient's levels, rhythm and
 		// episodes go, as its class does (settleClass). Before, only a new
 		// PID-3 forgot them (review40a's open point d).
+		if h := s.tracks[pRR].highHeld; h != 0 {
+			// A breathing rate above the range held for its run at the
+			// heart's rate (rrAtHeart): the turnover ends the run short,
+			// so the value showed no overlay and is reported, as at any
+			// short run's end (review44a).
+			dst = s.rrRange(em, float64(h), 0, time.Time{}, dst)
+		}
 		s.newPatient(e.cfg.Rules.HRPR.Irregular)
 	}
 	if s.patient != was {
@@ -1183,6 +1202,7 @@ func (s *stream) values(e *Engine, em *emitter, arrival time.Time, dst []Finding
 	s.levelBack = s.levelled(arrival.UnixNano())
 	s.heightMoved = s.cvpMoved(arrival, e.cfg.Rules.Rate.MaxGap)
 	dst = s.units(em, dst)
+	dst = s.rrAtHeart(em, arrival, dst)
 	dst = s.rate(e, em, arrival, dst)
 	s.heightMoved = s.heightMoved || s.turnMoved(arrival, e.cfg.Rules.Rate.MaxGap, e.cfg.Rules.HRPR.Irregular) // after notePleth (rate)
 	dst = s.hrpr(e, em, arrival, dst)

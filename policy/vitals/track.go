@@ -214,6 +214,7 @@ type track struct {
 
 	runV     float64 // the value of the current run of identical values
 	run      uint32  // its length in messages
+	highHeld float32 // the breathing rate: a value above its range at the heart's rate, not yet reported while its run is too short to tell (see rrAtHeart; kept here, in padding)
 	runSince int64   // arrival of its first message, Unix ns
 	seen     uint32  // samples seen
 	changes  uint32  // changes seen while learning

@@ -1,0 +1,139 @@
+package vitals
+
+import (
+	"math"
+	"time"
+)
+
+// Cardiac overlay on a neonate's breathing rate (session 44, rrneo44).
+// Thoracic impedance picks up the heart's stroke as well as the breath; when
+// the breaths are shallow or stop (sleep, apnoea, a ventilated preterm) the
+// monitor's breath detector locks onto the cardiac component and the
+// breathing rate reads the heart rate, following it message by message
+// (cardiac overlay, cardiovascular artefact). A neonate's heart beats at
+// 150-190, above the breathing rate's range of 150, so the overlay draws a
+// range finding on its first message. Such a value is the measurement chain,
+// not the breath: a value above the range that lies at the heart's rate is
+// not reported while it stays there. Only the range finding is affected:
+// the value is refused as before (it never enters the excursions), and no
+// other rule's state reads this one's.
+//
+// A forged rate at the heart's rate for a message or a few (a spike written
+// at the heart rate, one message of an out_of_range episode that happens to
+// lie near it) must still be reported: the value waits while its run is
+// shorter than heartRunMin messages and is reported when the run ends
+// short, a bed turnover included (inside the 3-message grace the corpora's
+// scorer gives, and a clinician's view is not delayed: the message is
+// forwarded either way; only while range's action is forward, since a
+// finding reported later names a later message, which annotate would mark
+// and quarantine hold back: under those the value is judged at once,
+// review44a). A run that reaches heartRunMin shows the overlay and drops the
+// value. The
+// silence lasts at most heartHold in every heartRest from the first message
+// of the window's first run, so a forger who writes the heart rate into a
+// neonate's breathing rate is excused for 15 min in every 30, a break in
+// the run or not.
+
+// rrAtHeart judges the breathing rate above its range the message held
+// (em.rrHigh, read by obx) against the message's heart rate, and follows the
+// breathing rate's run at the heart's rate (in range or above it), see the
+// comment above. It must run after every row of the message is read and
+// before anything reads the range finding's episode.
+func (s *stream) rrAtHeart(em *emitter, arrival time.Time, dst []Finding) []Finding {
+	t := &s.tracks[pRR]
+	v := em.rrHigh
+	if s.cur[pRR].ok {
+		v = s.cur[pRR].v
+	}
+	now := unixSeconds(arrival)
+	gap := em.e.cfg.Rules.Rate.MaxGap
+	switch {
+	case s.atHeart(v, arrival, gap) && now != 0:
+		if s.heartN == 0 && (s.rrFrom == 0 || now-s.rrFrom > uint32(heartRest/time.Second) || now < s.rrFrom) {
+			s.rrFrom, s.rrOpen = now, true // a new window
+		}
+		s.heartN = min(s.heartN, math.MaxUint8-1) + 1
+		if s.heartN >= heartRunMin {
+			s.rrOpen = false
+		}
+	default:
+		if s.rrOpen {
+			// A run too short to show an overlay (a bradycardia
+			// that met the breathing rate for a message) opens no
+			// window.
+			s.rrFrom, s.rrOpen = 0, false
+		}
+		s.heartN = 0
+	}
+	excused := s.heartN > 0 && now-s.rrFrom <= uint32(heartHold/time.Second)
+	if t.highHeld != 0 && (!excused || s.heartN >= heartRunMin) {
+		if !excused && em.rrHigh == 0 {
+			// The run ended short, or outlasted the hold: the value
+			// was no overlay shown.
+			dst = s.rrRange(em, float64(t.highHeld), 0, time.Time{}, dst)
+		}
+		t.highHeld = 0
+	}
+	switch {
+	case em.rrHigh == 0:
+	case !excused || !s.atHeart(em.rrHigh, arrival, gap):
+		// Past the hold, or a value that is not the heart's itself
+		// (a second breathing-rate row above the range beside a
+		// first one at the heart's rate in range).
+		dst = s.rrRange(em, em.rrHigh, em.rrHighSeg, em.rrHighAt, dst)
+	case s.heartN < heartRunMin && t.highHeld == 0:
+		t.highHeld = float32(em.rrHigh)
+	}
+	return dst
+}
+
+// atHeart reports whether the breathing rate v lies at the heart's rate of
+// the current message (arriving at arrival): within max(heartAbs,
+// heartShare) of the ECG heart rate. When the message has none (an ECG lead
+// off while the impedance, on the electrodes left, still counts the beats)
+// the pulse rate stands for the heart, but only while it lies the same way
+// at the last ECG heart rate, seen within gap (review44a: a pulse without a
+// heart rate has no partner to disagree with, so a forger who left the heart
+// rate out wrote the pulse and breathing rates together at a value of its
+// choosing, TestReviewRangeAtAForgedPulse44).
+func (s *stream) atHeart(v float64, arrival time.Time, gap time.Duration) bool {
+	ref := &s.cur[pHR]
+	if !ref.ok || ref.v <= 0 {
+		ref = &s.cur[pPR]
+		if h := &s.prev[pHR]; !h.ok || arrival.Sub(h.at) > gap || !nearHeart(ref.v, h.v) {
+			return false
+		}
+	}
+	return ref.ok && nearHeart(v, ref.v)
+}
+
+// nearHeart reports whether a rate v lies within max(heartAbs, heartShare)
+// of the heart's rate h (above 0 both).
+func nearHeart(v, h float64) bool {
+	return v > 0 && h > 0 && math.Abs(v-h) <= max(heartAbs, heartShare*h)
+}
+
+// rrRange reports the breathing rate v above its range, as obx reports any
+// value outside it.
+func (s *stream) rrRange(em *emitter, v float64, seg int, at time.Time, dst []Finding) []Finding {
+	if !em.on(rRange) {
+		return dst
+	}
+	return em.add(dst, rRange, pRR, seg, at, v, 0, em.e.limits[s.class()][pRR].Max, "", "value outside the possible range for the profile")
+}
+
+// heartShare and heartAbs bound a breathing rate at the heart's rate (see
+// atHeart): a count of heartbeats over the breath detector's window against
+// the ECG's over its own differs by a beat or a few (session 43, rrcard43:
+// on corpus7's training beds whose labels name the overlay, 97 % of the
+// messages lie within 5 % of the heart rate, 99 % within 5.7 %). heartRunMin
+// is one message more than a spike (maxSpike). heartHold and heartRest bound
+// what a forger who writes the heart rate into the breathing rate gains
+// (review43c: a hold that restarts at every break bounds nothing).
+const (
+	heartShare  = 0.06
+	heartAbs    = 3
+	heartRunMin = maxSpike + 1
+	heartHold   = 15 * time.Minute
+	heartRest   = 30 * time.Minute
+)
