@@ -1554,6 +1554,9 @@ func (s *stream) hrpr(e *Engine, em *emitter, arrival time.Time, dst []Finding) 
 			d = pr.v - hr.v
 			bad = d > hc.PROverHR || -d > hc.Deficit
 		}
+		if hr.ok && pr.ok && !s.prevArrival.IsZero() && arrival.After(s.prevArrival) {
+			dg.learnLag(min(max(-d, -hc.HROverPR), hc.HROverPR), arrival.Sub(s.prevArrival))
+		}
 		if !bad {
 			dg.n = 0
 			continue
@@ -1595,7 +1598,9 @@ func (s *stream) hrpr(e *Engine, em *emitter, arrival time.Time, dst []Finding) 
 				dg.alone = -1 // AF began with it: the rhythm changed, not the ECG channel alone
 			}
 			if persisted && dg.alone == 0 && dg.levels {
-				dg.alone = s.hrAlone(dg.hr, dg.pr, q, -d)
+				if dg.alone = s.hrAlone(dg.hr, dg.pr, q, -d); dg.alone > 0 && s.afWidens(dg, hc) {
+					dg.alone = -3 // AF's own deficit grew with its rate (see afWidens)
+				}
 			}
 			switch {
 			case dg.alone > 0, dg.locked.derived(dg.n):
@@ -1706,6 +1711,48 @@ func (s *stream) pvcFeeds(limit float64) int {
 // pvcFedN is how many messages more of a pulse that counted the ectopic
 // beats than of one that did not mark them perfused (see pvcFeeds).
 const pvcFedN = 12
+
+// afWidens reports a heart rate that rose alone over a pulse deficit an
+// irregular rhythm already made (hrAlone's 1; hrpr then takes it as no
+// channel moving alone, -3): the pulse rate's smoothed level lay at least
+// half the limit below the heart rate's before the disagreement began, and
+// so did the deficit's slow level over about the last half hour (lag,
+// learnLag: the smoothed levels at a disagreement that began anew a few
+// messages after an offset written into a channel already hold most of
+// it), and
+// the heart rate had learned an irregular rhythm's roughness (at least
+// twice irregular, as afQuiet takes it). In AF the pulse deficit grows
+// with the ventricular rate: the faster the rate, the more R-R intervals
+// are too short for the ventricle to fill and eject a palpable beat, so a
+// rise of the heart rate's level lifts the pulse rate by much less or not
+// at all, and a deficit near the limit crosses it. The AF allowance
+// (HROverPR) still needs the rhythm irregular now (irregular, afQuiet); a
+// heart rate raised over a pulse that agreed with it (a forged offset on
+// an AF bed: corpus5 training s2 m0038, the levels 103 and 104 before) or
+// over a regular rhythm stays the ECG channel moving alone
+// (TestAFDeficitWidens44).
+func (s *stream) afWidens(dg *disagreement, hc *HRPRRule) bool {
+	return float64(dg.lag) >= hc.Deficit/2 && dg.hr.ok && dg.pr.ok && dg.hr.v-dg.pr.v >= hc.Deficit/2 && s.tracks[pHR].rough >= 2*hc.Irregular
+}
+
+// learnLag moves the pulse deficit's slow level (heart rate minus pulse
+// rate, see afWidens) towards deficit, the current message's (bounded by
+// hr_over_pr), by the share of lagTau the time since the message before
+// (dt) makes: an exponential average over about half an hour. A heart rate
+// forged up over a pulse that kept up with it finds the slow level where
+// the patient's rhythm had it; its own offset takes about 10 minutes to
+// teach it half the limit (a 28 offset), by when a disagreement begun anew
+// inside it, its smoothed levels already the forged ones, is judged as on
+// main (hrAlone undecided; TestAFDeficitWidens44).
+func (dg *disagreement) learnLag(deficit float64, dt time.Duration) {
+	dg.lag += float32(min(1, dt.Seconds()/lagTau.Seconds()) * (deficit - float64(dg.lag)))
+}
+
+// lagTau is the time constant of the pulse deficit's slow level (see
+// learnLag): half an hour, longer than the forgeries of the issue (5-30
+// min) take to teach it half the limit, shorter than the hours an AF
+// patient's deficit keeps.
+const lagTau = 30 * time.Minute
 
 // withinAF reports a disagreement that began from a pulse deficit already
 // there: in the message before its first sample the pulse rate lay below
