@@ -1730,9 +1730,12 @@ const pvcFedN = 12
 // heart rate raised over a pulse that agreed with it (a forged offset on
 // an AF bed: corpus5 training s2 m0038, the levels 103 and 104 before) or
 // over a regular rhythm stays the ECG channel moving alone
-// (TestAFDeficitWidens44).
+// (TestAFDeficitWidens44). Since afwide44 the heart rate's level must
+// also have risen abruptly: hrAlone found its smoothed level 60 % of the
+// deficit above the one before the disagreement within its first afAbruptN
+// messages (see afAbruptN).
 func (s *stream) afWidens(dg *disagreement, hc *HRPRRule) bool {
-	return float64(dg.lag) >= hc.Deficit/2 && dg.hr.ok && dg.pr.ok && dg.hr.v-dg.pr.v >= hc.Deficit/2 && s.tracks[pHR].rough >= 2*hc.Irregular
+	return dg.n <= afAbruptN && float64(dg.lag) >= hc.Deficit/2 && dg.hr.ok && dg.pr.ok && dg.hr.v-dg.pr.v >= hc.Deficit/2 && s.tracks[pHR].rough >= 2*hc.Irregular
 }
 
 // learnLag moves the pulse deficit's slow level (heart rate minus pulse
@@ -1753,6 +1756,21 @@ func (dg *disagreement) learnLag(deficit float64, dt time.Duration) {
 // min) take to teach it half the limit, shorter than the hours an AF
 // patient's deficit keeps.
 const lagTau = 30 * time.Minute
+
+// afAbruptN bounds the messages of a disagreement within which hrAlone
+// must have found the heart rate's rise for afWidens (afwide44). AF's
+// ventricular rate changes abruptly: conduction through the AV node
+// changes with vagal tone, catecholamines (pain, a sedation hold, fever)
+// and rate-control drugs wearing off, and its level moves 10-20 within one
+// or two messages; the smoothed level (0.3 of each change) then reaches 60 %
+// of such a rise within 3-5 messages. A heart rate that climbs steadily for
+// the better part of an hour while the pulse stays flat is not AF's deficit
+// widening but the ECG channel moving alone: a forged ramp (+26 over 53
+// minutes, about 0.25 a message at 30 s) takes 30 or more messages to lift
+// the smoothed level by 60 % of a deficit of 15 from where a disagreement
+// began, and stays reported as on main (TestAFSlowRampCaught44; hrpr44's
+// fresh block lost such an episode).
+const afAbruptN = 8
 
 // withinAF reports a disagreement that began from a pulse deficit already
 // there: in the message before its first sample the pulse rate lay below
