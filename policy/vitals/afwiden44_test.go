@@ -40,7 +40,9 @@ func afWidenBed(seed uint64, rise float64, lost func(level float64) float64, for
 // whole disagreement unexplained (corpus7 training s2 m0048, a clean bed:
 // heart 118 -> 138-156, pulse 111 -> 106-122). An AF deficit of 10 that
 // grows by 0.7 of a rise of 25 was reported on 18 of 20 runs; now on at
-// most 8 (6 measured). Reported as before: the rise forged into the heart
+// most 10 (6 measured by hrpr44; 10 since review44b: the deficit, 17.5
+// above its slow level of 10, crosses the slow level plus deficit (15)
+// that review44b allows a widening on about half the runs). Reported as before: the rise forged into the heart
 // rate of an AF patient whose pulse kept up with it (deficit about 1 before,
 // 28 and 36 added: every run; corpus5 training s2 m0038, the levels 103 and
 // 104 before), a heart rate raised 25 over a regular sinus rhythm with a
@@ -76,7 +78,7 @@ func TestAFDeficitWidens44(t *testing.T) {
 			t.Errorf("seed %d: sinus heart rate raised 25 over a pulse 10 below it: not reported", seed)
 		}
 	}
-	if genuine > 8 {
-		t.Errorf("AF whose deficit grows with its rate: reported on %d of 20 runs, want at most 8 (18 before afWidens)", genuine)
+	if genuine > 10 {
+		t.Errorf("AF whose deficit grows with its rate: reported on %d of 20 runs, want at most 10 (18 before afWidens)", genuine)
 	}
 }

@@ -1607,6 +1607,14 @@ func (s *stream) hrpr(e *Engine, em *emitter, arrival time.Time, dst []Finding) 
 				// The ECG channel moved alone, or the pulse is computed
 				// from it: the whole disagreement is unexplained.
 				explained, dg.un, dg.unAt = false, dg.n-1, dg.since
+			case dg.alone == -3 && -d > float64(dg.lag)+hc.Deficit:
+				// AF's deficit widened with its rate by more than the
+				// regular limit beyond its slow level: a heart rate forged
+				// up by the 20-50 (or into a bigeminy's share) over
+				// the deficit the patient had, not the share of a rise AF
+				// leaves unperfused; neither the AF, PVC nor bigeminy
+				// allowance takes it (review44b, TestReview44bAFForgedStep).
+				th = float64(dg.lag) + hc.Deficit
 			case s.pvcNow && !dg.perfused && pvcExplains(hr.v, pr.v, s.pvcRate) && !dg.fol.oneForOne() && (!dg.sh.low() || s.irregular(hc.Irregular)):
 				// The ECG's own count of ectopic beats the pulse missed; not a
 				// pulse that follows the heart rate one for one, nor one below

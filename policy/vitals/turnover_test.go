@@ -159,8 +159,7 @@ func TestTurnoverQuiet(t *testing.T) {
 // stream's first 16 samples are too few to tell the rhythm, while after a
 // turnover the first three are and then the new patient's own roughness
 // (learnRough); where a fresh stream stays quiet, so does the turnover (of
-// 10 seeds the fresh stream flagged one, seed 4, at 60 s, until hrpr44 quieted
-// it; its turnovers keep a finding they had before, see below). Before turnover39
+// 10 seeds the fresh stream flags one, seed 4, at 60 s). Before turnover39
 // the patient after a sinus one was flagged on 7 of the other 9 at 60 s.
 func TestTurnoverAsFresh(t *testing.T) {
 	wide := func(seed uint64, n int, step time.Duration) []tick {
@@ -172,13 +171,6 @@ func TestTurnoverAsFresh(t *testing.T) {
 			n := hourOf(step)
 			if len(run(t, vitals.DefaultConfig(), wide(seed, n, step))) > 0 {
 				continue // flagged on a fresh stream too
-			}
-			if step == time.Minute && seed == 4 {
-				// Since hrpr44 (afWidens) the fresh stream's one finding
-				// (138/120, an AF deficit widening with the rate) is gone;
-				// the turnover's other one (126/99, after both kinds of
-				// turnover) was there before hrpr44 as well, unchanged.
-				continue
 			}
 			for _, first := range []string{"af", "sinus"} {
 				for _, kind := range []turnoverKind{byGap, byAdmit} {
