@@ -663,7 +663,7 @@ type disagreement struct {
 	since    time.Time
 	n        int
 	hr, pr   sample // smoothed levels before the disagreement began
-	alone    int8   // the ECG channel moved alone: 0 not judged yet, 1 yes, -1 no, -2 no: both rates moved together (see hrpr)
+	alone    int8   // the ECG channel moved alone: 0 not judged yet, 1 yes, -1 no, -2 no: both rates moved together (see hrpr), -3 no: AF's deficit widened (see afWidens)
 	locked   lockstep
 	fol      follow    // the pulse's slope on the heart rate over the bigeminy samples (see follow)
 	sh       share     // the pulse's mean share of the heart rate over the disagreement (see share)
@@ -671,6 +671,7 @@ type disagreement struct {
 	af       bool      // an irregular rhythm began with the disagreement (see onset)
 	within   bool      // the disagreement began from a deficit already there, by less than the limit (see withinAF)
 	perfused bool      // it began beside ectopic beats the pulse had counted: no PVC allowance (see pvcFeeds)
+	lag      float32   // the pulse deficit's slow level, kept across disagreements (see learnLag; kept here, in padding)
 	un       int       // samples in a row that no allowance explains (see unexplained)
 	unAt     time.Time // arrival of the first of them
 }

@@ -1574,6 +1574,9 @@ func (s *stream) hrpr(e *Engine, em *emitter, arrival time.Time, dst []Finding) 
 			d = pr.v - hr.v
 			bad = d > hc.PROverHR || -d > hc.Deficit
 		}
+		if hr.ok && pr.ok && !s.prevArrival.IsZero() && arrival.After(s.prevArrival) {
+			dg.learnLag(min(max(-d, -hc.HROverPR), hc.HROverPR), arrival.Sub(s.prevArrival))
+		}
 		if !bad {
 			dg.n = 0
 			continue
@@ -1615,13 +1618,23 @@ func (s *stream) hrpr(e *Engine, em *emitter, arrival time.Time, dst []Finding) 
 				dg.alone = -1 // AF began with it: the rhythm changed, not the ECG channel alone
 			}
 			if persisted && dg.alone == 0 && dg.levels {
-				dg.alone = s.hrAlone(dg.hr, dg.pr, q, -d)
+				if dg.alone = s.hrAlone(dg.hr, dg.pr, q, -d); dg.alone > 0 && s.afWidens(dg, hc) {
+					dg.alone = -3 // AF's own deficit grew with its rate (see afWidens)
+				}
 			}
 			switch {
 			case dg.alone > 0, dg.locked.derived(dg.n):
 				// The ECG channel moved alone, or the pulse is computed
 				// from it: the whole disagreement is unexplained.
 				explained, dg.un, dg.unAt = false, dg.n-1, dg.since
+			case dg.alone == -3 && -d > float64(dg.lag)+hc.Deficit:
+				// AF's deficit widened with its rate by more than the
+				// regular limit beyond its slow level: a heart rate forged
+				// up by the issue's 20-50 (or into a bigeminy's share) over
+				// the deficit the patient had, not the share of a rise AF
+				// leaves unperfused; neither the AF, PVC nor bigeminy
+				// allowance takes it (review44b, TestReview44bAFForgedStep).
+				th = float64(dg.lag) + hc.Deficit
 			case s.pvcNow && !dg.perfused && pvcExplains(hr.v, pr.v, s.pvcRate) && !dg.fol.oneForOne() && (!dg.sh.low() || s.irregular(hc.Irregular)):
 				// The ECG's own count of ectopic beats the pulse missed; not a
 				// pulse that follows the heart rate one for one, nor one below
@@ -1726,6 +1739,66 @@ func (s *stream) pvcFeeds(limit float64) int {
 // pvcFedN is how many messages more of a pulse that counted the ectopic
 // beats than of one that did not mark them perfused (see pvcFeeds).
 const pvcFedN = 12
+
+// afWidens reports a heart rate that rose alone over a pulse deficit an
+// irregular rhythm already made (hrAlone's 1; hrpr then takes it as no
+// channel moving alone, -3): the pulse rate's smoothed level lay at least
+// half the limit below the heart rate's before the disagreement began, and
+// so did the deficit's slow level over about the last half hour (lag,
+// learnLag: the smoothed levels at a disagreement that began anew a few
+// messages after an offset written into a channel already hold most of
+// it), and
+// the heart rate had learned an irregular rhythm's roughness (at least
+// twice irregular, as afQuiet takes it). In AF the pulse deficit grows
+// with the ventricular rate: the faster the rate, the more R-R intervals
+// are too short for the ventricle to fill and eject a palpable beat, so a
+// rise of the heart rate's level lifts the pulse rate by much less or not
+// at all, and a deficit near the limit crosses it. The AF allowance
+// (HROverPR) still needs the rhythm irregular now (irregular, afQuiet); a
+// heart rate raised over a pulse that agreed with it (a forged offset on
+// an AF bed: corpus5 training s2 m0038, the levels 103 and 104 before) or
+// over a regular rhythm stays the ECG channel moving alone
+// (TestAFDeficitWidens44). Since afwide44 the heart rate's level must
+// also have risen abruptly: hrAlone found its smoothed level 60 % of the
+// deficit above the one before the disagreement within its first afAbruptN
+// messages (see afAbruptN).
+func (s *stream) afWidens(dg *disagreement, hc *HRPRRule) bool {
+	return dg.n <= afAbruptN && float64(dg.lag) >= hc.Deficit/2 && dg.hr.ok && dg.pr.ok && dg.hr.v-dg.pr.v >= hc.Deficit/2 && s.tracks[pHR].rough >= 2*hc.Irregular
+}
+
+// learnLag moves the pulse deficit's slow level (heart rate minus pulse
+// rate, see afWidens) towards deficit, the current message's (bounded by
+// hr_over_pr), by the share of lagTau the time since the message before
+// (dt) makes: an exponential average over about half an hour. A heart rate
+// forged up over a pulse that kept up with it finds the slow level where
+// the patient's rhythm had it; its own offset takes about 10 minutes to
+// teach it half the limit (a 28 offset), by when a disagreement begun anew
+// inside it, its smoothed levels already the forged ones, is judged as on
+// main (hrAlone undecided; TestAFDeficitWidens44).
+func (dg *disagreement) learnLag(deficit float64, dt time.Duration) {
+	dg.lag += float32(min(1, dt.Seconds()/lagTau.Seconds()) * (deficit - float64(dg.lag)))
+}
+
+// lagTau is the time constant of the pulse deficit's slow level (see
+// learnLag): half an hour, longer than the forgeries of the issue (5-30
+// min) take to teach it half the limit, shorter than the hours an AF
+// patient's deficit keeps.
+const lagTau = 30 * time.Minute
+
+// afAbruptN bounds the messages of a disagreement within which hrAlone
+// must have found the heart rate's rise for afWidens (afwide44). AF's
+// ventricular rate changes abruptly: conduction through the AV node
+// changes with vagal tone, catecholamines (pain, a sedation hold, fever)
+// and rate-control drugs wearing off, and its level moves 10-20 within one
+// or two messages; the smoothed level (0.3 of each change) then reaches 60 %
+// of such a rise within 3-5 messages. A heart rate that climbs steadily for
+// the better part of an hour while the pulse stays flat is not AF's deficit
+// widening but the ECG channel moving alone: a forged ramp (+26 over 53
+// minutes, about 0.25 a message at 30 s) takes 30 or more messages to lift
+// the smoothed level by 60 % of a deficit of 15 from where a disagreement
+// began, and stays reported as on main (TestAFSlowRampCaught44; hrpr44's
+// fresh block lost such an episode).
+const afAbruptN = 8
 
 // withinAF reports a disagreement that began from a pulse deficit already
 // there: in the message before its first sample the pulse rate lay below
