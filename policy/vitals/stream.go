@@ -1747,9 +1747,8 @@ const pvcFedN = 12
 // so did the deficit's slow level over about the last half hour (lag,
 // learnLag: the smoothed levels at a disagreement that began anew a few
 // messages after an offset written into a channel already hold most of
-// it), and
-// the heart rate had learned an irregular rhythm's roughness (at least
-// twice irregular, as afQuiet takes it). In AF the pulse deficit grows
+// it), and the heart rate had learned an irregular rhythm's roughness (at
+// least twice irregular, as afQuiet takes it). In AF the pulse deficit grows
 // with the ventricular rate: the faster the rate, the more R-R intervals
 // are too short for the ventricle to fill and eject a palpable beat, so a
 // rise of the heart rate's level lifts the pulse rate by much less or not
