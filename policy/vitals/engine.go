@@ -747,6 +747,16 @@ type emitter struct {
 	rrHighAt  time.Time
 }
 
+// outOfRange reports p's value v (base unit) of segment seg outside its
+// class's range, th the limit it crossed: range's finding, wherever it is
+// judged (obx, or rrAtHeart for a breathing rate held at the heart's rate).
+func (em *emitter) outOfRange(dst []Finding, p param, seg int, at time.Time, v, th float64) []Finding {
+	if !em.on(rRange) {
+		return dst
+	}
+	return em.add(dst, rRange, p, seg, at, v, 0, th, "", "value outside the possible range for the profile")
+}
+
 // obsTimeOf parses an OBX-14 value (without a UTC offset: in the configured time zone, as MSH-7),
 // reusing the previous row's result, or the stream's last (heldTime), when the text is the same.
 // Unreadable gives the zero time (the message time applies).

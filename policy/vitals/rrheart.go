@@ -113,13 +113,9 @@ func nearHeart(v, h float64) bool {
 	return v > 0 && h > 0 && math.Abs(v-h) <= max(heartAbs, heartShare*h)
 }
 
-// rrRange reports the breathing rate v above its range, as obx reports any
-// value outside it.
+// rrRange reports the breathing rate v above its range (outOfRange).
 func (s *stream) rrRange(em *emitter, v float64, seg int, at time.Time, dst []Finding) []Finding {
-	if !em.on(rRange) {
-		return dst
-	}
-	return em.add(dst, rRange, pRR, seg, at, v, 0, em.e.limits[s.class()][pRR].Max, "", "value outside the possible range for the profile")
+	return em.outOfRange(dst, pRR, seg, at, v, em.e.limits[s.class()][pRR].Max)
 }
 
 // heartShare and heartAbs bound a breathing rate at the heart's rate (see

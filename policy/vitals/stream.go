@@ -734,14 +734,11 @@ func (s *stream) obx(e *Engine, em *emitter, value, obsTime []byte, p param, u u
 			em.rrHigh, em.rrHighSeg, em.rrHighAt = base, i, at
 			return dst
 		}
-		if em.on(rRange) {
-			th := lim.Max
-			if base < lim.Min {
-				th = lim.Min
-			}
-			dst = em.add(dst, rRange, p, i, at, base, 0, th, "", "value outside the possible range for the profile")
+		th := lim.Max
+		if base < lim.Min {
+			th = lim.Min
 		}
-		return dst
+		return em.outOfRange(dst, p, i, at, base, th)
 	}
 	if !s.cur[p].ok {
 		// Field by field: a composite literal is built on the stack and
