@@ -28,11 +28,10 @@ import (
 // finding reported later names a later message, which annotate would mark
 // and quarantine hold back: under those the value is judged at once,
 // review44a). A run that reaches heartRunMin shows the overlay and drops the
-// value. The
-// silence lasts at most heartHold in every heartRest from the first message
-// of the window's first run, so a forger who writes the heart rate into a
-// neonate's breathing rate is excused for 15 min in every 30, a break in
-// the run or not.
+// value. The silence lasts at most heartHold in every heartRest from the
+// first message of the window's first run, so a forger who writes the heart
+// rate into a neonate's breathing rate is excused for 15 min in every 30, a
+// break in the run or not.
 
 // rrAtHeart judges the breathing rate above its range the message held
 // (em.rrHigh, read by obx) against the message's heart rate, and follows the
