@@ -80,6 +80,10 @@ func TestCheck(t *testing.T) {
 	if err := os.WriteFile(cfgFile, []byte("vitals:\n  enabled: true\n  rules:\n    rate_of_change:\n      enabled: false\n    hr_pr_agreement:\n      severity: critical\n      persist: 30s\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	demote := filepath.Join(dir, "demote.yaml")
+	if err := os.WriteFile(demote, []byte("vitals:\n  rules:\n    rate_of_change:\n      severity_for: {hr: info, spo2: critical}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	badCfg := filepath.Join(dir, "bad.yaml")
 	if err := os.WriteFile(badCfg, []byte("vitals:\n  rules:\n    frozen:\n      colour: blue\n"), 0o600); err != nil {
 		t.Fatal(err)
@@ -106,6 +110,18 @@ func TestCheck(t *testing.T) {
 		{"config: rule off, severity changed", []string{"--config", cfgFile, flat}, []string{"hr_pr_agreement"}, nil, func(t *testing.T, fs []checkFinding, _ string) {
 			if fs[0].Severity != vitals.Critical {
 				t.Errorf("severity %v, want critical", fs[0].Severity)
+			}
+		}},
+		// --rules: one finding of each, over the 1,977 s between the capture's first and last MSH-7 (1/0.549 h).
+		{"--rules: findings by rule, parameter and severity, a rate per monitor-hour", []string{"--rules", "--config", demote, flat}, []string{"hr_pr_agreement", "rate_of_change"}, nil, func(t *testing.T, fs []checkFinding, stderr string) {
+			for _, want := range []string{
+				"findings by rule and parameter (2), most first, over 0.5 monitor-hours:",
+				"        1    1.8209  hr_pr_agreement      hr         warning\n",
+				"        1    1.8209  rate_of_change       hr         info\n",
+			} {
+				if !strings.Contains(stderr, want) {
+					t.Errorf("stderr lacks %q:\n%s", want, stderr)
+				}
 			}
 		}},
 		{"--monitor file: files are separate monitors", []string{"--monitor", "file", clean, rogue}, []string{"identity_application"}, nil, func(t *testing.T, fs []checkFinding, _ string) {

@@ -6,12 +6,14 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/hl7gate/hl7gate/configs"
 	"github.com/hl7gate/hl7gate/gateway/config"
+	"github.com/hl7gate/hl7gate/policy/vitals"
 )
 
 // Every file in configs/ must load and validate through the real loader.
@@ -30,6 +32,26 @@ func TestExampleConfigsLoad(t *testing.T) {
 	}
 	if _, err := loadConfig("", nil, nil); err != nil {
 		t.Fatalf("embedded default: %v", err)
+	}
+}
+
+// Every file in configs/vitals/ (a vitals section to paste into a gateway's
+// configuration, or to give hl7gate check) must load and validate.
+func TestVitalsConfigsLoad(t *testing.T) {
+	names, err := filepath.Glob(filepath.Join("..", "..", "configs", "vitals", "*.yaml"))
+	if err != nil || len(names) == 0 {
+		t.Fatalf("no configs/vitals files: %v", err)
+	}
+	for _, name := range names {
+		t.Run(filepath.Base(name), func(t *testing.T) {
+			cfg, err := loadVitalsConfig(name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if reflect.DeepEqual(cfg, vitals.DefaultConfig()) {
+				t.Error("the defaults: nothing in the file was read")
+			}
+		})
 	}
 }
 
