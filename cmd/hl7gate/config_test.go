@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -52,6 +53,48 @@ func TestVitalsConfigsLoad(t *testing.T) {
 				t.Error("the defaults: nothing in the file was read")
 			}
 		})
+	}
+}
+
+// configs/vitals/quiet.yaml records as info exactly the 21 rule/parameter pairs of profile A (frontier46's greedy
+// on the training seeds, docs/vitals-history.md), "time_backwards" alone being the rule's message-level findings
+// ("/" with no parameter key): its findings on one channel (an OBX-14 gone backwards) are no pair of the profile
+// and stay at the rule's default severity, as every pair not listed does.
+func TestQuietProfile(t *testing.T) {
+	cfg, err := loadVitalsConfig(filepath.Join("..", "..", "configs", "vitals", "quiet.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	info := func(c vitals.Config) map[string]bool {
+		out := map[string]bool{}
+		rv := reflect.ValueOf(c.Rules)
+		for i := range rv.NumField() {
+			r, ok := rv.Field(i).Interface().(vitals.Rule)
+			if !ok {
+				r = rv.Field(i).FieldByName("Rule").Interface().(vitals.Rule)
+			}
+			name := rv.Type().Field(i).Tag.Get("mapstructure")
+			for _, k := range append([]string{""}, vitals.Parameters()...) {
+				sev, ok := r.SeverityFor[k]
+				if !ok || k == "" {
+					sev = r.Severity
+				}
+				if sev == "info" {
+					out[name+"/"+k] = true
+				}
+			}
+		}
+		return out
+	}
+	got, defaults := info(cfg), info(vitals.DefaultConfig())
+	maps.DeleteFunc(got, func(u string, _ bool) bool { return defaults[u] }) // pulse_pressure is info by default
+	want := []string{"drift_return/art_sys", "drift_return/etco2", "hr_pr_agreement/hr", "map_formula/nibp_mean",
+		"nibp_cadence/nibp_mean", "nibp_ibp_agreement/nibp_mean", "range/hr", "rate_of_change/art_dia",
+		"rate_of_change/art_mean", "rate_of_change/art_sys", "rate_of_change/etco2", "rate_of_change/hr",
+		"rate_of_change/rr", "rate_of_change/temp", "spike/hr", "time_backwards/", "too_regular/art_sys",
+		"too_regular/etco2", "too_regular/hr", "too_regular/pr", "unit_mismatch/nibp_mean"}
+	if units := slices.Sorted(maps.Keys(got)); !slices.Equal(units, want) {
+		t.Errorf("recorded as info:\n%v\nwant the 21 pairs of profile A:\n%v", units, want)
 	}
 }
 

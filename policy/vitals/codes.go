@@ -96,10 +96,8 @@ func Parameters() []string {
 // parameter a Finding names by its MDC reference ID, e.g. "hr" for
 // "MDC_ECG_HEART_RATE"; false for an empty or unknown one.
 func ParameterKey(ref string) (string, bool) {
-	for p := pHR; p < numParams; p++ {
-		if params[p].ref == ref {
-			return params[p].key, true
-		}
+	if p := paramByRef(ref); p != pNone {
+		return params[p].key, true
 	}
 	return "", false
 }

@@ -316,10 +316,14 @@ func TestSpikesAndFreezes(t *testing.T) {
 // TestSeverityFor: a rule's severity_for sets the severity of its findings
 // on one parameter (a heart-rate spike recorded as info, not alerted at the
 // default min_severity), and leaves its findings on other parameters at the
-// rule's severity (a saturation spike stays a warning, alerted).
+// rule's severity (a saturation spike stays a warning, alerted). It changes
+// nothing but the severity: a finding recorded as info keeps its rule's
+// action (here annotate: the NTE still reaches the central station), which
+// docs/vitals.md "Fewer alerts" tells a site (review46f).
 func TestSeverityFor(t *testing.T) {
 	cfg := vitals.DefaultConfig()
 	cfg.Rules.Spike.SeverityFor = map[string]string{"hr": "info"}
+	cfg.Rules.Spike.Action = "annotate"
 	cfg.Alert.SendR40 = true
 	e, err := vitals.NewEngine(cfg)
 	if err != nil {
@@ -348,9 +352,9 @@ func TestSeverityFor(t *testing.T) {
 	} {
 		fs := run(t, cfg, c.ticks)
 		checkRules(t, fs, "spike")
-		if f := fs[0]; f.Parameter != c.param || f.Severity != c.sev || e.ShouldAlert(f) != c.alert {
-			t.Errorf("%s: %s on %s, severity %v, alerted %v; want %s, %v, %v", c.name, f.Rule, f.Parameter, f.Severity,
-				e.ShouldAlert(f), c.param, c.sev, c.alert)
+		if f := fs[0]; f.Parameter != c.param || f.Severity != c.sev || e.ShouldAlert(f) != c.alert || f.Action != vitals.Annotate {
+			t.Errorf("%s: %s on %s, severity %v, alerted %v, action %v; want %s, %v, %v, annotate", c.name, f.Rule, f.Parameter,
+				f.Severity, e.ShouldAlert(f), f.Action, c.param, c.sev, c.alert)
 		}
 	}
 }
