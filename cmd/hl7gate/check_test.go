@@ -9,8 +9,10 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hl7gate/hl7gate/hl7/mllp"
 	"github.com/hl7gate/hl7gate/internal/sim"
@@ -80,6 +82,10 @@ func TestCheck(t *testing.T) {
 	if err := os.WriteFile(cfgFile, []byte("vitals:\n  enabled: true\n  rules:\n    rate_of_change:\n      enabled: false\n    hr_pr_agreement:\n      severity: critical\n      persist: 30s\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	demote := filepath.Join(dir, "demote.yaml")
+	if err := os.WriteFile(demote, []byte("vitals:\n  rules:\n    rate_of_change:\n      severity_for: {hr: info, spo2: critical}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	badCfg := filepath.Join(dir, "bad.yaml")
 	if err := os.WriteFile(badCfg, []byte("vitals:\n  rules:\n    frozen:\n      colour: blue\n"), 0o600); err != nil {
 		t.Fatal(err)
@@ -106,6 +112,18 @@ func TestCheck(t *testing.T) {
 		{"config: rule off, severity changed", []string{"--config", cfgFile, flat}, []string{"hr_pr_agreement"}, nil, func(t *testing.T, fs []checkFinding, _ string) {
 			if fs[0].Severity != vitals.Critical {
 				t.Errorf("severity %v, want critical", fs[0].Severity)
+			}
+		}},
+		// --rules: one finding of each, over the 1,977 s between the capture's first and last MSH-7 (1/0.549 h).
+		{"--rules: findings by rule, parameter and severity, a rate per monitor-hour", []string{"--rules", "--config", demote, flat}, []string{"hr_pr_agreement", "rate_of_change"}, nil, func(t *testing.T, fs []checkFinding, stderr string) {
+			for _, want := range []string{
+				"findings by rule and parameter (2), most first, over 0.5 monitor-hours:",
+				"        1    1.8209  hr_pr_agreement      hr         warning\n",
+				"        1    1.8209  rate_of_change       hr         info\n",
+			} {
+				if !strings.Contains(stderr, want) {
+					t.Errorf("stderr lacks %q:\n%s", want, stderr)
+				}
 			}
 		}},
 		{"--monitor file: files are separate monitors", []string{"--monitor", "file", clean, rogue}, []string{"identity_application"}, nil, func(t *testing.T, fs []checkFinding, _ string) {
@@ -198,5 +216,95 @@ func TestCheckUnreadable(t *testing.T) {
 	}
 	if !strings.Contains(stderr, "message 2:") || !strings.Contains(stderr, "2 messages, 1 monitors, 1 unreadable, 1 findings") {
 		t.Errorf("stderr %q", stderr)
+	}
+}
+
+// --rules: a monitor's watched time is its arrivals, a silence longer than
+// an hour (watchGap) ending a stretch, so one message stamped ten years
+// off (a clock reset, with --arrival msh7) does not stretch its monitor-hours
+// to ten years and its rates to nothing (review46f: they were first to latest
+// arrival), nor does a night off count.
+func TestCheckRulesHours(t *testing.T) {
+	dir := t.TempDir()
+	clean := capture(t, dir, "clean.hl7", sim.Options{ID: 1, Seed: 2}, 200, false)
+	b, err := os.ReadFile(clean)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines, n := strings.Split(string(b), "\r\n"), 0
+	for i, l := range lines {
+		if !strings.HasPrefix(l, "MSH|") {
+			continue
+		}
+		if n++; n >= 100 {
+			f := strings.Split(l, "|")
+			year, _ := strconv.Atoi(f[6][:4])
+			f[6] = strconv.Itoa(year+10) + f[6][4:]
+			lines[i] = strings.Join(f, "|")
+		}
+		if n == 100 {
+			skewed := filepath.Join(dir, "skewed.hl7") // message 100 alone ten years late
+			if err := os.WriteFile(skewed, []byte(strings.Join(lines, "\r\n")), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			lines[i] = l
+		}
+	}
+	skewed, later := filepath.Join(dir, "skewed.hl7"), filepath.Join(dir, "later.hl7") // later: 101–200 ten years on
+	if err := os.WriteFile(later, []byte(strings.Join(lines, "\r\n")), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	hours := func(file string) string {
+		t.Helper()
+		_, stderr, err := runCheck(t, "--rules", file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, after, _ := strings.Cut(stderr, "most first, over ")
+		h, _, ok := strings.Cut(after, " monitor-hours")
+		if !ok {
+			t.Fatalf("no monitor-hours in %q", stderr)
+		}
+		return h
+	}
+	if h := hours(clean); h != "0.5" {
+		t.Errorf("clean capture: %s monitor-hours, want 0.5 (200 messages at 10 s)", h)
+	}
+	if h := hours(skewed); h != "0.5" {
+		t.Errorf("one message stamped ten years late: %s monitor-hours, want 0.5 as without it", h)
+	}
+	if h := hours(later); h != "0.5" {
+		t.Errorf("a monitor silent ten years after message 100: %s monitor-hours, want 0.5, its two stretches", h)
+	}
+}
+
+// watch keeps a monitor's watched stretches in order whatever the order of
+// its arrivals, joining two when a late arrival closes the silence between.
+func TestWatch(t *testing.T) {
+	t0 := time.Date(2026, 12, 7, 0, 0, 0, 0, time.UTC)
+	for _, c := range []struct {
+		name string
+		at   []int // seconds after t0
+		want []int // from, to of each stretch
+	}{
+		{"in order", []int{0, 10, 20}, []int{0, 20}},
+		{"a batch out of order", []int{100, 90, 110, 95, 120}, []int{90, 120}},
+		{"a silence longer than an hour", []int{0, 10, 4000, 4010}, []int{0, 10, 4000, 4010}},
+		{"a silence shorter", []int{0, 10, 3000, 3010}, []int{0, 3010}},
+		{"one stamped far off, earlier and later", []int{0, 10, -99999, 99999, 20}, []int{-99999, -99999, 0, 20, 99999, 99999}},
+		{"a late arrival joins two", []int{0, 7000, 3500}, []int{0, 7000}},
+		{"a late arrival between, near neither", []int{0, 10000, 5000}, []int{0, 0, 5000, 5000, 10000, 10000}},
+	} {
+		var ss []stretch
+		for _, s := range c.at {
+			ss = watch(ss, t0.Add(time.Duration(s)*time.Second), watchGap)
+		}
+		var got []int
+		for _, s := range ss {
+			got = append(got, int(s.from.Sub(t0).Seconds()), int(s.to.Sub(t0).Seconds()))
+		}
+		if !slices.Equal(got, c.want) {
+			t.Errorf("%s: %v, want %v", c.name, got, c.want)
+		}
 	}
 }

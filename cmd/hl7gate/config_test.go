@@ -6,12 +6,15 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
+	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/hl7gate/hl7gate/configs"
 	"github.com/hl7gate/hl7gate/gateway/config"
+	"github.com/hl7gate/hl7gate/policy/vitals"
 )
 
 // Every file in configs/ must load and validate through the real loader.
@@ -30,6 +33,68 @@ func TestExampleConfigsLoad(t *testing.T) {
 	}
 	if _, err := loadConfig("", nil, nil); err != nil {
 		t.Fatalf("embedded default: %v", err)
+	}
+}
+
+// Every file in configs/vitals/ (a vitals section to paste into a gateway's
+// configuration, or to give hl7gate check) must load and validate.
+func TestVitalsConfigsLoad(t *testing.T) {
+	names, err := filepath.Glob(filepath.Join("..", "..", "configs", "vitals", "*.yaml"))
+	if err != nil || len(names) == 0 {
+		t.Fatalf("no configs/vitals files: %v", err)
+	}
+	for _, name := range names {
+		t.Run(filepath.Base(name), func(t *testing.T) {
+			cfg, err := loadVitalsConfig(name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if reflect.DeepEqual(cfg, vitals.DefaultConfig()) {
+				t.Error("the defaults: nothing in the file was read")
+			}
+		})
+	}
+}
+
+// configs/vitals/quiet.yaml records as info exactly the 21 rule/parameter pairs of profile A (frontier46's greedy
+// on the training seeds, docs/vitals-history.md), "time_backwards" alone being the rule's message-level findings
+// ("/" with no parameter key): its findings on one channel (an OBX-14 gone backwards) are no pair of the profile
+// and stay at the rule's default severity, as every pair not listed does.
+func TestQuietProfile(t *testing.T) {
+	cfg, err := loadVitalsConfig(filepath.Join("..", "..", "configs", "vitals", "quiet.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	info := func(c vitals.Config) map[string]bool {
+		out := map[string]bool{}
+		rv := reflect.ValueOf(c.Rules)
+		for i := range rv.NumField() {
+			r, ok := rv.Field(i).Interface().(vitals.Rule)
+			if !ok {
+				r = rv.Field(i).FieldByName("Rule").Interface().(vitals.Rule)
+			}
+			name := rv.Type().Field(i).Tag.Get("mapstructure")
+			for _, k := range append([]string{""}, vitals.Parameters()...) {
+				sev, ok := r.SeverityFor[k]
+				if !ok || k == "" {
+					sev = r.Severity
+				}
+				if sev == "info" {
+					out[name+"/"+k] = true
+				}
+			}
+		}
+		return out
+	}
+	got, defaults := info(cfg), info(vitals.DefaultConfig())
+	maps.DeleteFunc(got, func(u string, _ bool) bool { return defaults[u] }) // pulse_pressure is info by default
+	want := []string{"drift_return/art_sys", "drift_return/etco2", "hr_pr_agreement/hr", "map_formula/nibp_mean",
+		"nibp_cadence/nibp_mean", "nibp_ibp_agreement/nibp_mean", "range/hr", "rate_of_change/art_dia",
+		"rate_of_change/art_mean", "rate_of_change/art_sys", "rate_of_change/etco2", "rate_of_change/hr",
+		"rate_of_change/rr", "rate_of_change/temp", "spike/hr", "time_backwards/", "too_regular/art_sys",
+		"too_regular/etco2", "too_regular/hr", "too_regular/pr", "unit_mismatch/nibp_mean"}
+	if units := slices.Sorted(maps.Keys(got)); !slices.Equal(units, want) {
+		t.Errorf("recorded as info:\n%v\nwant the 21 pairs of profile A:\n%v", units, want)
 	}
 }
 

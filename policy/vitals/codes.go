@@ -92,6 +92,16 @@ func Parameters() []string {
 	return out
 }
 
+// ParameterKey returns the configuration key (see Parameters) of the
+// parameter a Finding names by its MDC reference ID, e.g. "hr" for
+// "MDC_ECG_HEART_RATE"; false for an empty or unknown one.
+func ParameterKey(ref string) (string, bool) {
+	if p := paramByRef(ref); p != pNone {
+		return params[p].key, true
+	}
+	return "", false
+}
+
 func paramByKey(k string) (param, bool) {
 	for p := pHR; p < numParams; p++ {
 		if params[p].key == k {

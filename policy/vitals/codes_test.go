@@ -197,3 +197,25 @@ func TestUnitByReferenceName(t *testing.T) {
 	}))
 	checkRules(t, run(t, vitals.DefaultConfig(), ticks), "unit_mismatch")
 }
+
+// ParameterKey turns a Finding's parameter (its MDC reference ID) into the
+// key severity_for and the range limits take, for every checked parameter;
+// a message-level finding's "" and the central venous pressure, which has no
+// checks and so no findings, have none.
+func TestParameterKey(t *testing.T) {
+	for _, c := range []struct {
+		ref, key string
+		ok       bool
+	}{
+		{"MDC_ECG_HEART_RATE", "hr", true},
+		{"MDC_BLD_PULS_RATE_INV", "pr_inv", true},
+		{"MDC_AWAY_CO2_ET", "etco2", true},
+		{"", "", false},
+		{"MDC_PRESS_BLD_VEN_CENT_MEAN", "", false},
+		{"mdc_ecg_heart_rate", "", false},
+	} {
+		if key, ok := vitals.ParameterKey(c.ref); key != c.key || ok != c.ok {
+			t.Errorf("ParameterKey(%q) = %q, %v; want %q, %v", c.ref, key, ok, c.key, c.ok)
+		}
+	}
+}

@@ -71,6 +71,12 @@ type Rule struct {
 	Enabled  bool   `mapstructure:"enabled"`
 	Severity string `mapstructure:"severity"` // info | warning | critical
 	Action   string `mapstructure:"action"`   // forward | annotate | quarantine
+	// SeverityFor overrides Severity for the findings on one parameter:
+	// parameter key (see Parameters) → severity, e.g. {"hr": "info"} for a
+	// unit whose noisy ECG makes heart-rate spikes worth recording but not
+	// alerting (Alert.MinSeverity). Findings on a whole message keep
+	// Severity.
+	SeverityFor map[string]string `mapstructure:"severity_for"`
 }
 
 // Rules has one section per rule; docs/vitals.md describes each.
@@ -367,6 +373,13 @@ func (c Config) Validate() error {
 		}
 		if _, err := ParseSeverity(r.Severity); err != nil {
 			bad(key+".severity", "%w", err)
+		}
+		for _, k := range slices.Sorted(maps.Keys(r.SeverityFor)) {
+			if _, ok := paramByKey(k); !ok {
+				bad(key+".severity_for."+k, "unknown parameter")
+			} else if _, err := ParseSeverity(r.SeverityFor[k]); err != nil {
+				bad(key+".severity_for."+k, "%w", err)
+			}
 		}
 		if _, err := ParseAction(r.Action); err != nil {
 			bad(key+".action", "%w", err)

@@ -26,6 +26,13 @@ func TestValidate(t *testing.T) {
 			`vitals.rules.bp_order.action: action "drop": want forward, annotate or quarantine`,
 			`vitals.rules.frozen.severity: severity "high": want info, warning or critical`,
 		}},
+		{"severity per parameter", func(c *vitals.Config) {
+			c.Rules.Spike.SeverityFor = map[string]string{"hr": "info", "spo2": "loud", "cvp": "info", "heart": "info"}
+		}, []string{
+			`vitals.rules.spike.severity_for.cvp: unknown parameter`,
+			`vitals.rules.spike.severity_for.heart: unknown parameter`,
+			`vitals.rules.spike.severity_for.spo2: severity "loud": want info, warning or critical`,
+		}},
 		{"thresholds", func(c *vitals.Config) {
 			c.Rules.Rate.HRStep = 0
 			c.Rules.HRPR.Persist = -time.Second

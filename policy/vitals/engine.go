@@ -14,9 +14,10 @@ import (
 
 // settings is the compiled form of one rule's Rule section.
 type settings struct {
-	enabled  bool
-	severity Severity
-	action   Action
+	enabled     bool
+	severity    Severity
+	severityFor [numParams]Severity // per parameter (pNone: none), 0: severity
+	action      Action
 }
 
 // Engine runs the vital-sign checks. It keeps bounded state per monitor and
@@ -298,6 +299,10 @@ func NewEngine(cfg Config) (*Engine, error) {
 		sev, _ := ParseSeverity(sec.Severity)
 		act, _ := ParseAction(sec.Action)
 		e.rules[r] = settings{enabled: sec.Enabled, severity: sev, action: act}
+		for k, v := range sec.SeverityFor {
+			p, _ := paramByKey(k)
+			e.rules[r].severityFor[p], _ = ParseSeverity(v)
+		}
 	}
 	e.streams = make(map[uint64]held)
 	e.parked = make(map[uint64]parkedReplay)
@@ -807,8 +812,12 @@ func (em *emitter) add(dst []Finding, r ruleID, p param, seg int, at time.Time, 
 	if at.IsZero() {
 		at = em.msgTime
 	}
+	sev := set.severity
+	if p < numParams && set.severityFor[p] != 0 {
+		sev = set.severityFor[p]
+	}
 	f := Finding{
-		Rule: ruleInfo[r].name, Severity: set.severity, Kind: kind,
+		Rule: ruleInfo[r].name, Severity: sev, Kind: kind,
 		Source: em.src, SendingApplication: string(em.m.SendingApplication()),
 		SendingFacility: string(em.m.SendingFacility()), Equipment: string(em.equip),
 		ControlID: string(em.m.ControlID()), ObservedAt: at,

@@ -313,6 +313,52 @@ func TestSpikesAndFreezes(t *testing.T) {
 	checkRules(t, run(t, vitals.DefaultConfig(), frozenRR), "frozen")
 }
 
+// TestSeverityFor: a rule's severity_for sets the severity of its findings
+// on one parameter (a heart-rate spike recorded as info, not alerted at the
+// default min_severity), and leaves its findings on other parameters at the
+// rule's severity (a saturation spike stays a warning, alerted). It changes
+// nothing but the severity: a finding recorded as info keeps its rule's
+// action (here annotate: the NTE still reaches the central station), which
+// docs/vitals.md "Fewer alerts" tells a site (review46f).
+func TestSeverityFor(t *testing.T) {
+	cfg := vitals.DefaultConfig()
+	cfg.Rules.Spike.SeverityFor = map[string]string{"hr": "info"}
+	cfg.Rules.Spike.Action = "annotate"
+	cfg.Alert.SendR40 = true
+	e, err := vitals.NewEngine(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hrSpike := every(60, 10*sec, func(i int) msg {
+		if i == 40 {
+			return vitalsAt(i, 140, 80, 96)
+		}
+		return normal(i)
+	})
+	spo2Spike := then(baseline(), 10*sec, every(20, 10*sec, func(i int) msg {
+		if i == 1 {
+			return vitalsAt(i+300, 80, 80, 60)
+		}
+		return normal(i + 300)
+	}))
+	for _, c := range []struct {
+		name, param string
+		ticks       []tick
+		sev         vitals.Severity
+		alert       bool
+	}{
+		{"heart rate", "MDC_ECG_HEART_RATE", hrSpike, vitals.Info, false},
+		{"saturation", "MDC_PULS_OXIM_SAT_O2", spo2Spike, vitals.Warning, true},
+	} {
+		fs := run(t, cfg, c.ticks)
+		checkRules(t, fs, "spike")
+		if f := fs[0]; f.Parameter != c.param || f.Severity != c.sev || e.ShouldAlert(f) != c.alert || f.Action != vitals.Annotate {
+			t.Errorf("%s: %s on %s, severity %v, alerted %v, action %v; want %s, %v, %v, annotate", c.name, f.Rule, f.Parameter,
+				f.Severity, e.ShouldAlert(f), f.Action, c.param, c.sev, c.alert)
+		}
+	}
+}
+
 // TestPulseRateHeldAboveTheHeartRate: an SpO2 pulse rate forged to 210 for
 // two messages at a 30 s cadence while the ECG heart rate stays at 80 and
 // the saturation and breathing rate stay where they were is a spike (the

@@ -33,7 +33,9 @@
 # there), --keep (keep the generated corpora, about 430 MiB per seed at the default size), --json FILE (the
 # aggregated figures as JSON), --monitor device|file (hl7gate check's keying, default device: each device a monitor;
 # file keys each file, one connection, by its source as the gateway keys a connection, so its figures are the
-# wire's). A default seed costs about 220,000 messages: a minute or two of CPU.
+# wire's), --min-severity info|warning|critical (score only the findings at or above it: with warning, what the
+# central station is alerted on, vitals.alert.min_severity's default; e.g. with --config configs/vitals/quiet.yaml).
+# A default seed costs about 220,000 messages: a minute or two of CPU.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -50,6 +52,7 @@ OUT=
 KEEP=0
 JSON=
 MONITOR=device
+MIN_SEVERITY=
 
 usage() { sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//' >&2; exit 2; }
 while [ $# -gt 0 ]; do
@@ -67,6 +70,7 @@ while [ $# -gt 0 ]; do
 	--keep) KEEP=1 ;;
 	--json) JSON=$2; shift ;;
 	--monitor) MONITOR=$2; shift ;;
+	--min-severity) MIN_SEVERITY=$2; shift ;;
 	-h | --help) usage ;;
 	*) echo "vitals-eval: unknown argument $1" >&2; usage ;;
 	esac
@@ -75,6 +79,10 @@ done
 case $GENERATOR in
 corpus | corpus2 | corpus3 | corpus4 | corpus5 | corpus6 | corpus7) ;;
 *) echo "vitals-eval: --generator is corpus, corpus2, corpus3, corpus4, corpus5, corpus6 or corpus7, not $GENERATOR" >&2; exit 2 ;;
+esac
+case $MIN_SEVERITY in
+'' | info | warning | critical) ;;
+*) echo "vitals-eval: --min-severity is info, warning or critical, not $MIN_SEVERITY" >&2; exit 2 ;;
 esac
 command -v jq >/dev/null || { echo "vitals-eval: needs jq (apt-get install jq)" >&2; exit 2; }
 OUT=${OUT:-$(mktemp -d /tmp/vitals-eval.XXXXXX)}
@@ -98,6 +106,11 @@ for seed in $SEEDS; do
 	"$OUT/bin/hl7gate" check "${check_args[@]}" --arrival "$corpus/labels.jsonl" "$corpus"/mon-*.hl7 \
 		>"$OUT/findings-$seed.jsonl" 2>"$OUT/check-$seed.log"
 	tail -n 3 "$OUT/check-$seed.log" >&2
+	if [ -n "$MIN_SEVERITY" ]; then
+		mv "$OUT/findings-$seed.jsonl" "$OUT/findings-all-$seed.jsonl"
+		jq -c --arg min "$MIN_SEVERITY" '{info: 1, warning: 2, critical: 3} as $rank
+			| select($rank[.severity] >= $rank[$min])' "$OUT/findings-all-$seed.jsonl" >"$OUT/findings-$seed.jsonl"
+	fi
 	"$OUT/bin/hl7load" corpus score --dir "$corpus" --findings "$OUT/findings-$seed.jsonl" --json >"$OUT/score-$seed.json"
 	# Findings on entirely clean monitors by rule (the scorer breaks them down by genuine condition only).
 	jq -n --slurpfile mons "$corpus/monitors.jsonl" --slurpfile fs "$OUT/findings-$seed.jsonl" '
