@@ -65,7 +65,8 @@ NIBP_MODE = {"ge": "repeat+obx14", "philips": "repeat+obx14", "mindray": "repeat
 
 FIRST = ["James", "Mary", "Oliver", "Amelia", "Harry", "Isla", "George", "Ava", "Noah", "Mia", "Jack", "Grace",
          "Leo", "Freya", "Arthur", "Lily", "Muhammad", "Sophia", "Oscar", "Evie", "Alfie", "Poppy", "Thomas", "Ivy",
-         "Ewa", "Tomasz", "Priya", "Aarav", "Chinedu", "Ngozi", "Siobhan", "Ciaran", "Mei", "Wei", "Fatima", "Omar"]
+         "Tomasz", "Ewa", "Aarav", "Priya", "Chinedu", "Ngozi", "Ciaran", "Siobhan", "Wei", "Mei", "Omar", "Fatima"]
+# (male, female alternately)
 LAST = ["Smith", "Jones", "Taylor", "Brown", "Williams", "Wilson", "Johnson", "Davies", "Robinson", "Wright",
         "Thompson", "Evans", "Walker", "White", "Roberts", "Green", "Hall", "Wood", "Jackson", "Clarke", "Patel",
         "Khan", "Nowak", "Kowalski", "Okafor", "Adeyemi", "Murphy", "O'Brien", "Chen", "Li", "Hussain", "Ali"]
@@ -308,7 +309,7 @@ class Bed:
         r = self.r
         n = len(self.patients)
         sex = r.choice("MF")
-        first, last = r.choice(FIRST), r.choice(LAST)
+        first, last = r.choice(FIRST[sex == "F"::2]), r.choice(LAST)
         if self.cls == "neonatal":
             first = "BABY" + ("GIRL" if sex == "F" else "BOY")
             dob = time.strftime("%Y%m%d", time.gmtime(START - r.uniform(1, 40) * 86400))
@@ -732,8 +733,10 @@ def simulate(bed):
         # On-change senders: evaluate every 5 s, send on a change or at least every 60 s.
         if cad == 0:
             changed = nb["new"] or t - last_sent_t >= 60
+            if t - last_sent_t < 15 and not nb["new"]:
+                continue
             if not changed:
-                for k, th in (("HR", 5), ("SpO2", 2), ("RR", 4), ("ABPm", 6), ("PR", 6)):
+                for k, th in (("HR", 12), ("SpO2", 3), ("RR", 8), ("ABPm", 12)):
                     a, b_ = v.get(k), last_sent.get(k)
                     if (a is None) != (b_ is None) or (a is not None and abs(a - b_) >= th):
                         changed = True
@@ -779,7 +782,7 @@ def display(bed, t, lat, noise, flags, rd, rr_vent):
         hr = flags["junctional"].data["rate"] + rd.gauss(0, 0.8)
         pr = hr + rd.gauss(0, 1)
     elif "af" in flags:
-        hr = hr + rd.gauss(0, 7)
+        hr = hr + rd.gauss(0, 5)
         pr = hr * (1 - rd.uniform(0.02, 0.22))
     if "ectopy" in flags:
         ratio = 0.5 + rd.random() * 0.12 if flags["ectopy"].name == "bigeminy" else 0.62 + rd.random() * 0.1
@@ -1086,9 +1089,14 @@ def forge(bed, recs):
                 v["RR"] = int(v["RR"] + (r.uniform(14, 20) if subtle else r.uniform(70, 110)))
         detail = f"{param} {'raised' if param != 'SpO2' else 'lowered'} on {len(sel)} message(s), then back"
     elif kind == "frozen":
-        param = r.choice(avail(["HR", "PR", "RR", "SpO2", "ABPs", "ETCO2"]))
+        # A channel that moves in the chosen window (freezing a ventilator's set rate would change nothing).
         dur = r.uniform(900, 2400) if subtle else r.uniform(600, 3600)
-        sel = window(dur, need=param, min_msgs=8)
+        opts = avail(["HR", "PR", "RR", "SpO2", "ABPs", "ETCO2"])
+        r.shuffle(opts)
+        for param in opts:
+            sel = window(dur, need=param, min_msgs=8)
+            if len({V(j).get(param) for j in sel}) >= 4:
+                break
         v0 = V(sel[0])[param]
         for k, j in enumerate(sel):
             v = V(j)
@@ -1137,7 +1145,10 @@ def forge(bed, recs):
     elif kind == "drift":
         param = r.choice(avail(["HR", "SpO2", "RR", "ABPs", "TEMP", "ETCO2"]))
         dur = r.uniform(1800, 3600) if subtle else r.uniform(600, 2400)
-        sel = window(dur, need=param, min_msgs=6)
+        # Subtle: laid over a genuine slow trend (sepsis, bleeding, rewarming, fever, caffeine) where there is one.
+        sel = window(dur, need=param, min_msgs=6,
+                     prefer=("sepsis", "haemorrhage", "chest_drain_bleeding", "rewarming", "fever", "caffeine",
+                             "crrt_hypotension", "sleep") if subtle else None)
         amt = {"HR": (10, 15, 25, 40), "SpO2": (-3, -4, -7, -12), "RR": (5, 7, 10, 16), "ABPs": (-10, -14, -25, -40),
                "TEMP": (0.6, 0.9, 1.5, 2.5), "ETCO2": (5, 8, 12, 20)}[param]
         D = r.uniform(*amt[:2]) if subtle else r.uniform(*amt[2:])
@@ -1334,6 +1345,8 @@ def forge(bed, recs):
         if subtle:
             other["mrn"] = other["mrn"][:-3] + "%03d" % rr_.randrange(1000)
             other["visit"] = "V%07d" % rr_.randrange(10 ** 6, 10 ** 7)
+            if other["tmp"]:
+                other["tmp"] = other["tmp"][:-3] + "%03d" % rr_.randrange(1000)
         else:
             other.update(mrn="%08d" % rr_.randrange(10 ** 7, 10 ** 8), visit="V%07d" % rr_.randrange(10 ** 6, 10 ** 7),
                          name=f"{rr_.choice(LAST).upper()}^{rr_.choice(FIRST).upper()}", dob="19%02d0%d1%d" % (
