@@ -897,7 +897,7 @@ class NibpSched:
         self.low = 90 if bed.cls == "adult" else (70 if bed.cls == "paediatric" else 40)
 
     def at(self, t, lat, flags, v):
-        out = {"new": False, "show": self.last, "active": None}
+        out = {"new": False, "show": self.last, "active": "nibp_stat" if t < self.stat_until else None}
         r = self.r
         if t >= self.next:
             start = self.next
@@ -1046,13 +1046,15 @@ def forge(bed, recs):
         m = max(min_msgs, int(dur_s / (bed.cad or 20.0)))
         m = min(m, max(1, n // 3))
         cands = []
-        for _ in range(60):
-            a = r.randrange(int(n * lo), max(int(n * lo) + 1, int(n * hi) - m))
+        starts = [r.randrange(int(n * lo), max(int(n * lo) + 1, int(n * hi) - m)) for _ in range(60)]
+        if prefer:  # also windows starting just before each stretch of a preferred genuine event
+            hits = [j for j in range(int(n * lo), int(n * hi)) if any(e in prefer for e in recs[idx[j]]["events"])]
+            if hits:
+                starts += [max(0, j - r.randrange(0, max(1, m // 3) + 1)) for j in r.sample(hits, min(40, len(hits)))]
+        for a in starts:
             sel = list(range(a, min(n, a + m)))
             if need and (not has(need, idx[sel[0]]) or
                          sum(1 for j in sel if has(need, idx[j])) < (len(sel) if len(sel) <= 3 else 0.85 * len(sel))):
-                continue
-            if any(recs[idx[j]].get("stall") for j in sel):
                 continue
             score = 0
             if prefer:
@@ -1076,7 +1078,8 @@ def forge(bed, recs):
     if kind == "spike":
         param = r.choice(avail(["HR", "SpO2", "RR"]))
         m = r.choice([1, 1, 2, 3])
-        sel = window(m * cad, need=param, prefer=("suction", "motion", "turn", "cares", "crying") if subtle else None)[:m]
+        sel = window(m * cad, need=param, prefer=("suction", "motion", "turn", "cares", "crying", "seizure", "shivering",
+                                                  "obstructive_apnoea", "brady_desat") if subtle else None)[:m]
         for j in sel:
             v = V(j)
             if v.get(param) is None:
@@ -1196,7 +1199,7 @@ def forge(bed, recs):
         m = r.choice([1, 2, 3])
         back = r.uniform(120, 900) if subtle else r.uniform(3600, 3 * 3600)
         back = min(back, 0.5 * T)
-        sel = window(m * cad, lo=0.55, hi=0.95)[:m]
+        sel = window(m * cad, lo=0.55, hi=0.95, prefer=("reboot", "device_query") if subtle else None)[:m]
         for j in sel:
             tgt = recs[idx[j]]["t"] - back
             k = max(0, min(range(n), key=lambda q: abs(recs[idx[q]]["t"] - tgt)))
@@ -1231,7 +1234,8 @@ def forge(bed, recs):
         if bed.has_etco2 and avail(["ETCO2"]) == ["ETCO2"]:
             param = "ETCO2"
             dur = r.uniform(300, 900) if subtle else r.uniform(600, 5400)
-            sel = window(dur, need="ETCO2", min_msgs=3)
+            sel = window(dur, need="ETCO2", min_msgs=3,
+                         prefer=("spontaneous_breathing_trial", "suction", "capno_water_trap", "sedation_hold") if subtle else None)
             for j in sel:
                 v = V(j)
                 if v.get("ETCO2") is None:
@@ -1260,7 +1264,7 @@ def forge(bed, recs):
         opts = [p for p in avail(["RR", "HR", "SpO2", "TEMP", "ABPs", "ETCO2"])]
         param = r.choice(opts)
         m = r.randint(1, 6)
-        sel = window(m * cad, need=param)[:m]
+        sel = window(m * cad, need=param, prefer=("ecg_noise", "vt_run", "cardiac_oscillation_rr", "line_flush") if subtle else None)[:m]
         for j in sel:
             v = V(j)
             if param == "RR":
@@ -1275,13 +1279,13 @@ def forge(bed, recs):
             elif param == "ABPs":
                 v["ABPs"] = int(r.uniform(310, 330) if subtle else r.uniform(350, 450))
             else:
-                x = r.uniform(110, 130) if subtle else r.uniform(150, 250)
+                x = r.uniform(155, 170) if subtle else r.uniform(180, 250)
                 v["ETCO2"] = int(x)  # mmHg internally; rendered in the bed's own unit
         detail = f"{param} outside the physically possible range on {len(sel)} message(s)"
     elif kind == "hr_pr_mismatch":
         param = "PR"
         dur = r.uniform(600, 1800)
-        sel = window(dur, need="PR", min_msgs=5)
+        sel = window(dur, need="PR", min_msgs=5, prefer=("low_perfusion", "shivering", "motion") if subtle else None)
         D = (r.uniform(18, 26) if subtle else r.uniform(30, 50)) * r.choice([-1, 1])
         for j in sel:
             v = V(j)
@@ -1292,7 +1296,8 @@ def forge(bed, recs):
         if bed.has_abp and avail(["ABPs"]) == ["ABPs"]:
             param = "ABP"
             m = r.randint(3, 20)
-            sel = window(m * cad, need="ABPs", min_msgs=3)[:m]
+            sel = window(m * cad, need="ABPs", min_msgs=3,
+                         prefer=("line_flush", "zeroing", "blood_sampling", "damped_trace") if subtle else None)[:m]
             for j in sel:
                 v = V(j)
                 s, d, mm = v["ABPs"], v["ABPd"], v["ABPm"]
@@ -1328,7 +1333,7 @@ def forge(bed, recs):
             detail = f"one cuff reading {'with mean above systolic by 2-5' if subtle else 'with systolic below diastolic'}"
     elif kind in ("time_backwards", "time_future"):
         m = r.randint(1, 20)
-        sel = window(m * cad)[:m]
+        sel = window(m * cad, prefer=("ntp_step", "reboot", "network_stall_backlog") if subtle else None)[:m]
         if kind == "time_backwards":
             off = -(r.uniform(5, 60) + 2 * (bed.cad or 20)) if subtle else -r.uniform(600, 6 * 3600)
         else:
@@ -1339,7 +1344,8 @@ def forge(bed, recs):
         detail = f"MSH-7 and OBX-14 moved {off:+.0f} s on {len(sel)} messages"
     elif kind == "identity_switch":
         dur = r.uniform(300, 3600)
-        sel = window(dur, lo=0.2, hi=0.85, min_msgs=3)
+        sel = window(dur, lo=0.2, hi=0.85, min_msgs=3,
+                     prefer=("identified_after_unknown_admission", "new_admission_after_turnover") if subtle else None)
         other = dict(bed.patients[recs[idx[sel[0]]]["pat"]])
         rr_ = random.Random(bed.s["spec_seed"] + ":other")
         if subtle:
@@ -1357,7 +1363,7 @@ def forge(bed, recs):
         detail = f"another patient's PID-3/visit{' (same name)' if subtle else ''} for {len(sel)} messages"
     elif kind == "nibp_cadence":
         m = r.randint(6, 40)
-        sel = window(m * cad, min_msgs=6)[:m]
+        sel = window(m * cad, min_msgs=6, prefer=("nibp_stat", "nibp_repeat_after_low", "nibp_failed_retry") if subtle else None)[:m]
         last = None
         for k, j in enumerate(sel):
             rec = recs[idx[j]]
