@@ -112,6 +112,10 @@ def make_specs(seed, monitors, hours, forge):
             cad = wchoice(r, CADENCES["mindray"])
         if kind == "nibp_cadence" and (cad == 0 or cad > 10):
             cad = r.choice([2, 5, 5, 10])
+        # Some step-down centrals send minute trends in batches: 5 one-minute samples per message, each row with
+        # its own OBX-14 (a parameter appears five times in one message).
+        trend = 5 if (layout == "nihonkohden" and cad == 60 and kind != "duplicate_control_id"
+                      and r.random() < 0.5) else 0
         if unit == "CICU":
             cls, sub = "adult", wchoice(r, [("cabg", 4), ("valve", 3), ("cardiology", 3)])
         elif unit == "GICU":
@@ -123,7 +127,7 @@ def make_specs(seed, monitors, hours, forge):
         else:
             cls, sub = "neonatal", wchoice(r, [("preterm", 5), ("term", 2), ("hie_cooled", 1)])
         specs.append({"bed": b, "unit": unit, "layout": layout, "cadence": cad, "cls": cls, "sub": sub,
-                      "kind": kind if forge else None, "planned_kind": kind, "strength": strength_of.get(b),
+                      "kind": kind if forge else None, "planned_kind": kind, "trend": trend, "strength": strength_of.get(b),
                       "spec_seed": f"c8:{seed}:bed:{b}"})
     # Connections: gateway beds of one unit share a connection, 3-5 beds each.
     groups, pending = [], {}
@@ -301,7 +305,10 @@ class Bed:
         self.ack_timeout = {"ge": 10, "philips": 15, "mindray": 5, "draeger-gw": 30, "nihonkohden": 10,
                             "cms8000": 5}[lay]
         self.buffers = lay in ("draeger-gw", "philips", "mindray")  # backlog sent after a stall; GE/NK/CMS lose it
-        self.queries = lay in ("mindray", "nihonkohden")
+        self.trend = self.s.get("trend", 0)
+        self.queries = lay in ("mindray", "nihonkohden") and not self.trend
+        if self.trend:
+            self.lost_ack_p = 0.0
         self.plan_turnover()
         self.plan_events()
 
@@ -1630,7 +1637,8 @@ def render(bed, rec, pat, cid, gw_ts=None):
         elif lay == "draeger-gw":
             rows.append(f"OBX|{n}|NM|{code}|{n}|{xs}|{unit}|||||{st}|||{t14}||||{eq}")
         elif lay == "nihonkohden":
-            rows.append(f"OBX|{n}|NM|{code}||{xs}|{unit}|||||{st}")
+            t14 = _fmt_ts(dev, style) if bed.trend else ""
+            rows.append(f"OBX|{n}|NM|{code}||{xs}|{unit}|||||{st}" + (f"|||{t14}" if t14 else ""))
         else:
             rows.append(f"OBX|{n}|NM|{code}||{xs}|{unit}|||||{st}|||{t14}")
     seg.extend(rows)
@@ -1651,6 +1659,24 @@ def iso_ms(t):
     return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(ms // 1000)) + ".%03dZ" % (ms % 1000)
 
 
+def batch_trend(bed, recs):
+    """Trend senders: every 5 one-minute samples go out as one message when the last one is taken."""
+    out, cur = [], []
+    for rec in recs:
+        if rec["kind"] != "oru":
+            out.append(rec)
+            continue
+        cur.append(rec)
+        if len(cur) == bed.trend:
+            last = cur[-1]
+            out.append({"kind": "batch", "samples": cur, "arr": last["arr"], "t": last["t"], "dev": last["dev"],
+                        "cid": last["cid"], "pat": last["pat"], "ident": last["ident"],
+                        "events": sorted({e for x in cur for e in x.get("events", [])} | {"trend_batch"}),
+                        "forged": any(x.get("forged") for x in cur)})
+            cur = []
+    return out  # an incomplete last batch is not sent before the end
+
+
 def run_group(args):
     group, hours = args
     beds = [Bed(s, hours) for s in group]
@@ -1662,6 +1688,8 @@ def run_group(args):
         recs = device_pass(bed, recs)
         res = forge(bed, recs)
         info[bed.b] = res
+        if bed.trend:
+            recs = batch_trend(bed, recs)
         for q, rec in enumerate(recs):
             rec["bed"] = bed
             rec["seq"] = q
@@ -1694,6 +1722,15 @@ def run_group(args):
             text = rendered[id(src)]
             forged = src.get("forged", False)
             events = src.get("events", [])
+        elif rec["kind"] == "batch":
+            pat = bed.patients[rec["pat"]]
+            parts = [render(bed, x, x.get("pat_override") or bed.patients[x["pat"]], x["cid"]) for x in rec["samples"]]
+            head = [g for g in parts[-1][:-2].split("\r") if not g.startswith("OBX")]
+            obx = [g for p_ in parts for g in p_[:-2].split("\r") if g.startswith("OBX")]
+            obx = ["OBX|%d|" % (i + 1) + g.split("|", 2)[2] for i, g in enumerate(obx)]
+            text = "\r".join(head + obx) + "\r\n"
+            forged = rec["forged"]
+            events = rec["events"]
         else:
             if gw and rec["kind"] == "oru":  # the gateway numbers every bed's messages from one counter
                 rec["cid"] = "IGW%d" % gcid
@@ -1726,9 +1763,9 @@ def run_group(args):
              "status": "clean", "messages": counts[bed.b], "channels": chans, "etco2_unit": bed.etco2_unit if bed.has_etco2 else "",
              "nibp_mode": NIBP_MODE[bed.layout], "nibp_every_min": bed.nibp_every, "placeholder": PLACEHOLDER[bed.layout],
              "clock_skew_s": round(bed.skew0, 3), "conditions": sorted(bed.conditions),
-             "unit": bed.unit, "population": bed.sub, "send_mode": "on-change" if bed.cad == 0 else "periodic",
+             "unit": bed.unit, "population": bed.sub, "send_mode": "on-change" if bed.cad == 0 else ("trend-batch" if bed.trend else "periodic"),
              "temp_unit": bed.temp_unit if bed.has_temp else "", "pv1": not bed.no_pv1,
-             "gateway_beds": len(beds) if gw else 1}
+             "gateway_beds": len(beds) if gw else 1, "trend_batch": bed.trend}
         if s["kind"] and bed.b in firsts:
             f = firsts[bed.b]
             m.update(status="manipulated", kind=s["kind"], parameter=info[bed.b]["parameter"], strength=s["strength"],
