@@ -871,6 +871,8 @@ def display(bed, t, lat, noise, flags, rd, rr_vent):
     else:
         etco2 = None
     v = {"HR": hr_v, "PR": pr, "SpO2": spo2, "RR": rr, "TEMP": temp, "ETCO2": etco2}
+    if bed.has_etco2 and getattr(bed, "extubation_at", None) and t >= bed.extubation_at:
+        del v["ETCO2"]  # the capnograph is taken off after extubation: the parameter is no longer exported
     if abp is not None:
         v["ABPs"], v["ABPd"], v["ABPm"] = abp
     elif bed.has_abp:
@@ -883,7 +885,7 @@ def display(bed, t, lat, noise, flags, rd, rr_vent):
         v["SpO2"] = int(round(min(100, max(40, v["SpO2"]))))
     if v["TEMP"] is not None:
         v["TEMP"] = round(v["TEMP"], 1)
-    if v["ETCO2"] is not None:
+    if v.get("ETCO2") is not None:
         v["ETCO2"] = int(round(max(0, v["ETCO2"])))
     if cls == "neonatal" and v["RR"] is not None and v["RR"] > 140:
         v["RR"] = 140
@@ -961,7 +963,10 @@ def device_pass(bed, recs):
     bed.eui = eui
     qn = 0
     backlog = {}
+    forget = False
     for rec in recs:
+        if rec.get("nibp_new"):
+            forget = False
         t = rec["t"]
         if reb and t >= reb[0][0]:
             if t < reb[0][1]:
@@ -969,7 +974,9 @@ def device_pass(bed, recs):
             reb.pop(0)
             cid = 1
             boot += 1
+            forget = True
             rec["events"] = sorted(set(rec["events"]) | {"reboot"})
+        if forget:
             rec["nibp"] = None  # the cuff reading is not kept over a restart
         skew = bed.skew0 + bed.drift_ppm * 1e-6 * t
         if bed.ntp_step_at is not None and t >= bed.ntp_step_at:
