@@ -97,10 +97,17 @@ def make_specs(seed, monitors, hours, forge):
         c = j // len(KINDS)
         kind_of[b] = k
         strength_of[b] = "subtle" if c % 5 in (1, 3) else "blatant"
+    # The unit mix in proportion (largest remainders), beds shuffled over the units.
+    quota = [(u[0], u[1] * monitors) for u in UNITS]
+    counts = {u: int(q) for u, q in quota}
+    for u, q in sorted(quota, key=lambda x: -(x[1] - int(x[1])))[:monitors - sum(counts.values())]:
+        counts[u] += 1
+    units = [u for u, _ in quota for _ in range(counts[u])]
+    random.Random(f"c8:{seed}:units").shuffle(units)
     specs = []
     for b in range(1, monitors + 1):
         r = random.Random(f"c8:{seed}:spec:{b}")
-        unit = wchoice(r, [(u[0], u[1]) for u in UNITS])
+        unit = units[b - 1]
         layout = wchoice(r, LAYOUT_BY_UNIT[unit])
         if unit == "NICU":
             cad = wchoice(r, NICU_FAST if layout != "draeger-gw" else CADENCES["draeger-gw"])
