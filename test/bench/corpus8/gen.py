@@ -894,8 +894,10 @@ def display(bed, t, lat, noise, flags, rd, rr_vent):
         v["TEMP"] = round(v["TEMP"], 1)
     if v.get("ETCO2") is not None:
         v["ETCO2"] = int(round(max(0, v["ETCO2"])))
-    if cls == "neonatal" and v["RR"] is not None and v["RR"] > 140:
-        v["RR"] = 140
+    if v["RR"] is not None and v["RR"] > (140 if cls == "neonatal" else 150):
+        v["RR"] = 140 if cls == "neonatal" else 150  # the top of the monitor's RR range
+    if v["PR"] is not None and v["PR"] < 25:
+        v["PR"] = v["SpO2"] = None  # no usable pleth: the monitor blanks SpO2 and pulse rate
     return v
 
 
@@ -1289,7 +1291,7 @@ def forge(bed, recs):
         for j in sel:
             v = V(j)
             if param == "RR":
-                v["RR"] = int(r.uniform(150, 159) if subtle and bed.cls == "adult" else r.uniform(160, 200))
+                v["RR"] = int(r.uniform(151, 160) if subtle and bed.cls == "adult" else r.uniform(160, 200))
             elif param == "HR":
                 v["HR"] = int(r.uniform(305, 320) if subtle else r.uniform(330, 400))
             elif param == "SpO2":
