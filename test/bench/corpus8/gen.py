@@ -280,6 +280,9 @@ class Bed:
         self.temp_unit = "degF" if (lay == "philips" and cls == "adult" and r.random() < 0.35) else "Cel"
         self.rr_source = "co2" if (self.has_etco2 and r.random() < 0.5) else "imp"
         self.cuff_same_arm = r.random() < 0.3 and cls != "neonatal"
+        # Half the Mindray-style beds go through an interface configured for LOINC first, MDC as the alternate
+        # identifier (OBX-3 components 4-6), as in NIST's PCD examples.
+        self.loinc = self.layout == "mindray" and random.Random(self.s["spec_seed"] + ":loinc").random() < 0.5
         self.no_pv1 = lay == "cms8000" and r.random() < 0.5
         # NIBP cycle (minutes); 4-hourly on most step-down beds at night.
         if unit == "HDU":
@@ -1439,6 +1442,14 @@ MDC = {
     "ETCO2": ("151708^MDC_AWAY_CO2_ET^MDC", "266016^MDC_DIM_MMHG^MDC"),
 }
 MDC_UNIT_KPA = "268035^MDC_DIM_KILO_PASCAL^MDC"
+# LOINC first (the MDC code follows as the alternate identifier). Codes from memory / FHIR vital-signs profiles;
+# the invasive arterial ones (76213-8/76214-6/76215-3) are from memory.
+LOINC = {"HR": "8867-4^Heart rate^LN", "PR": "8889-8^Heart rate by Pulse oximetry^LN",
+         "SpO2": "59408-5^Oxygen saturation by Pulse oximetry^LN", "RR": "9279-1^Respiratory rate^LN",
+         "NIBPs": "8480-6^Systolic blood pressure^LN", "NIBPd": "8462-4^Diastolic blood pressure^LN",
+         "NIBPm": "8478-0^Mean blood pressure^LN", "ABPs": "76215-3^Invasive Systolic blood pressure^LN",
+         "ABPd": "76213-8^Invasive Diastolic blood pressure^LN", "ABPm": "76214-6^Invasive Mean blood pressure^LN",
+         "TEMP": "8310-5^Body temperature^LN", "ETCO2": "19889-5^Carbon dioxide/Gas.total.at end expiration^LN"}
 MDC_UNIT_DEGF = "268160^MDC_DIM_FAHR^MDC"
 
 # Philips MDIL: partition 2 codes are the MDC term codes in hex (0x4182 = 147842 - 131072), units partition 4.
@@ -1595,6 +1606,8 @@ def render(bed, rec, pat, cid, gw_ts=None):
             if lay == "ge" and k == "TEMP" and bed.cls == "adult":
                 ck = "TEMPcore"
             code, unit = MDC[ck]
+            if bed.loinc and k in LOINC:
+                code = LOINC[k] + "^" + code
             if k == "ETCO2" and bed.etco2_unit == "kPa":
                 unit = MDC_UNIT_KPA
         elif lay == "philips":
@@ -1646,7 +1659,7 @@ def render(bed, rec, pat, cid, gw_ts=None):
             sub = "1.%d.1.%d" % (GE_CH[k], n)
             rows.append(f"OBX|{n}|NM|{code}|{sub}|{xs}|{unit}|||||{st}|||{t14}||||{eq}^^{bed.eui}^EUI-64")
         elif lay == "mindray":
-            sub = "1.6.1.%s" % code.split("^")[0]
+            sub = "1.6.1.%s" % MDC["CUFF" + k[4:] if k.startswith("NIBP") else k][0].split("^")[0]
             rows.append(f"OBX|{n}|NM|{code}|{sub}|{xs}|{unit}|||||{st}|||{t14}")
         elif lay == "philips":
             rows.append(f"OBX|{n}|NM|{code}||{xs}|{unit}|||||{st}|||{t14}")
