@@ -976,6 +976,7 @@ def device_pass(bed, recs):
     qn = 0
     backlog = {}
     forget = False
+    last_arr = -1.0  # one message in flight per connection: nothing overtakes (backlogs, queries, resends)
     for rec in recs:
         if rec.get("nibp_new"):
             forget = False
@@ -1005,7 +1006,8 @@ def device_pass(bed, recs):
             arr = st[1] + 1.5 + 0.02 * backlog[st]
             rec["stall"] = st
             rec["events"] = sorted(set(rec["events"]) | {"network_stall_backlog"})
-        rec["arr"] = arr
+        arr = max(arr, last_arr + 0.004)
+        rec["arr"] = last_arr = arr
         if lay != "draeger-gw":
             if lay == "nihonkohden":
                 rec["cid"] = time.strftime("%Y%m%d%H%M%S", time.gmtime(rec["dev"])) + "%04d" % (cid % 10000)
@@ -1020,11 +1022,13 @@ def device_pass(bed, recs):
         # A monitor's own patient-demographics query (PDQ) on the same connection, with its own counter.
         if bed.queries and (rec is out[0] or "reboot" in rec["events"] or rd.random() < 0.0015):
             qn += 1
-            out.append({"t": t + 0.5, "arr": arr + rd.uniform(0.3, 1.5), "dev": rec["dev"] + 0.5, "kind": "qry",
+            last_arr = arr + rd.uniform(0.3, 1.5)
+            out.append({"t": t + 0.5, "arr": last_arr, "dev": rec["dev"] + 0.5, "kind": "qry",
                         "cid": "Q%05d" % qn, "events": ["device_query"], "v": None, "nibp": None})
         # A lost ACK: the same bytes again after the ACK timeout.
         if bed.lost_ack_p and rd.random() < bed.lost_ack_p:
-            out.append({"resend_of": rec, "arr": arr + bed.ack_timeout + rd.uniform(0, 0.5), "kind": "resend"})
+            last_arr = max(arr + bed.ack_timeout + rd.uniform(0, 0.5), last_arr + 0.004)
+            out.append({"resend_of": rec, "arr": last_arr, "kind": "resend"})
     # Patient identity per record.
     for rec in out:
         src = rec.get("resend_of", rec)
@@ -1750,7 +1754,7 @@ def run_group(args):
         if src is not None:
             text = rendered[id(src)]
             forged = src.get("forged", False)
-            events = src.get("events", [])
+            events = sorted(set(src.get("events", [])) | {"resend_after_lost_ack"})
         elif rec["kind"] == "batch":
             pat = bed.patients[rec["pat"]]
             parts = [render(bed, x, x.get("pat_override") or bed.patients[x["pat"]], x["cid"]) for x in rec["samples"]]
