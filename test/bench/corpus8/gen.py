@@ -509,6 +509,11 @@ class Bed:
                 tb = t + U(1300, 3700)
                 self.ev("sedation_bolus", tb, tb + U(600, 1200),
                         [("sbp", -U(12, 25), 30, 120, 900), ("hr", -U(4, 12), 30, 120, 900), ("rr", -U(2, 5), 0, 60, 600)])
+            if self.vent and r.random() < 0.3:  # chest physiotherapy: percussion, suction, recruitment
+                t = U(0, 0.8) * T
+                self.ev("chest_physiotherapy", t, t + U(900, 1500),
+                        [("hr", U(6, 14), 0, 60, 300), ("sbp", U(5, 15), 0, 60, 300), ("spo2", -U(1, 4), 60, 120, 600)],
+                        ("motion_int", "capno_off_int"))
             if self.vent and not self.mand and r.random() < 0.3:
                 t = U(0, 0.7) * T
                 self.ev("spontaneous_breathing_trial", t, t + U(1800, 5400),
