@@ -1347,13 +1347,17 @@ def forge(bed, recs):
             param = "NIBP"
             news = [j for j in range(n) if recs[idx[j]].get("nibp_new") and recs[idx[j]]["nibp"] and recs[idx[j]]["nibp"][1]]
             news = [j for j in news if 0.1 * n < j < 0.95 * n] or news
-            j0 = r.choice(news) if news else n // 2
-            nb = recs[idx[j0]]["nibp"]
-            if nb and nb[1]:
+            if news:
+                j0 = r.choice(news)
+                nb = recs[idx[j0]]["nibp"]
                 tm, s, d, mm = nb
-                forged = (tm, s, d, s + r.randint(2, 5)) if subtle else (tm, d - r.randint(5, 12), s, mm)
-            else:
-                forged = (recs[idx[j0]]["t"], 80, 95, 88)
+            else:  # no genuine reading to rewrite: the monitor reports one that was never taken
+                j0 = window(cad, lo=0.3, hi=0.8)[0]
+                nb = recs[idx[j0]]["nibp"]
+                recs[idx[j0]]["nibp_new"] = True
+                tm, s, d = recs[idx[j0]]["t"] - r.uniform(1, 4), r.randint(100, 135), r.randint(55, 75)
+                mm = d + (s - d) // 3
+            forged = (tm, s, d, s + r.randint(2, 5)) if subtle else (tm, d - r.randint(5, 12), s, mm)
             # The reading is shown until the next one.
             j = j0
             sel = []
@@ -1362,8 +1366,6 @@ def forge(bed, recs):
                     recs[idx[j]]["nibp"] = forged
                     sel.append(j)
                 j += 1
-                if len(sel) >= 40:
-                    break
             sel = sel or [j0]
             detail = f"one cuff reading {'with mean above systolic by 2-5' if subtle else 'with systolic below diastolic'}"
     elif kind in ("time_backwards", "time_future"):
