@@ -1221,15 +1221,20 @@ def forge(bed, recs):
                 if not vals:
                     continue
                 mean = sum(vals) / len(vals)
-                sm = None
+                sm = trend = None
                 for j in sel:
                     x = V(j).get(q)
                     if x is None:
                         continue
                     sm = x if sm is None else sm + 0.3 * (x - sm)
-                    V(j)[q] = int(round(mean + f * (sm - mean)))
+                    if subtle:  # around a slow running trend, so that it enters and follows without a jump
+                        trend = x if trend is None else trend + 0.05 * (x - trend)
+                        V(j)[q] = int(round(trend + f * (sm - trend)))
+                    else:
+                        V(j)[q] = int(round(mean + f * (sm - mean)))
         param = ",".join(params)
-        detail = f"{param} replaced by a moving average at {int(f * 100)} % of the real deviation for {len(sel)} messages"
+        detail = f"{param} replaced by a moving average at {int(f * 100)} % of the real deviation " + \
+                 f"({'around its own slow trend' if subtle else 'around the window mean'}) for {len(sel)} messages"
     elif kind == "duplicate_control_id":
         m = r.choice([1, 2, 3])
         back = r.uniform(120, 900) if subtle else r.uniform(3600, 3 * 3600)
