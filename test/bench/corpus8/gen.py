@@ -1192,9 +1192,12 @@ def forge(bed, recs):
         D = r.uniform(*amt[:2]) if subtle else r.uniform(*amt[2:])
         if param != "TEMP" and r.random() < 0.5 and param != "SpO2":
             D = -D
+        L = len(sel)
         for k, j in enumerate(sel):
             v = V(j)
-            f = (k + 1) / len(sel)
+            f = (k + 1) / L
+            if subtle:  # up over two thirds, back down over the last third: no snap at the end
+                f = min((k + 1) / (0.67 * L), max(0.0, (L - k - 1) / (0.33 * L)))
             if v.get(param) is None:
                 continue
             if param == "ABPs":
@@ -1206,7 +1209,8 @@ def forge(bed, recs):
                 v[param] = int(round(min(100, v[param] + D * f)))
             else:
                 v[param] = int(round(v[param] + D * f))
-        detail = f"{param} ramped by {D:+.1f} over {len(sel)} messages, decoupled from the others, then snapped back"
+        detail = f"{param} ramped by {D:+.1f} over {len(sel)} messages, decoupled from the others, " + \
+                 ("then ramped back" if subtle else "then snapped back")
     elif kind == "too_smooth":
         params = [p for p in avail(["HR", "SpO2", "RR", "ABPs"])]
         r.shuffle(params)
