@@ -324,7 +324,6 @@ class Bed:
 
     def add_patient(self, t, identified=None):
         r = self.r
-        n = len(self.patients)
         sex = r.choice("MF")
         first, last = r.choice(FIRST[sex == "F"::2]), r.choice(LAST)
         if self.cls == "neonatal":
@@ -434,8 +433,8 @@ class Bed:
         if cls == "adult" and (self.vent or unit in ("CICU", "GICU")):
             t = U(300, 3600)
             while t < T:
-                e = self.ev("turn", t, t + U(240, 600), [("hr", U(6, 16), 0, 30, 200), ("sbp", U(6, 18), 0, 30, 200),
-                                                         ("spo2", -U(1, 4), 40, 60, 400), ("rr", U(2, 6), 0, 30, 150)])
+                self.ev("turn", t, t + U(240, 600), [("hr", U(6, 16), 0, 30, 200), ("sbp", U(6, 18), 0, 30, 200),
+                                                     ("spo2", -U(1, 4), 40, 60, 400), ("rr", U(2, 6), 0, 30, 150)])
                 self.ev("motion", t, t + U(60, 200), flags=("motion",))
                 if self.has_abp and r.random() < 0.5:  # bed height changed, transducer not re-levelled at once
                     self.ev("transducer_height", t + 30, t + U(300, 2400), flags=("level",),
@@ -699,7 +698,7 @@ def simulate(bed):
             base = bed.new_base
         lat = {}
         for p in PARAMS:
-            s0, f0, m0 = ou[p]
+            s0, f0, _ = ou[p]
             lat[p] = base[p] + s0.step(r, dt) + f0.step(r, dt)
         noise = {p: ou[p][2].step(r, dt) for p in PARAMS}
         flags = {}
