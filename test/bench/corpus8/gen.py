@@ -1330,6 +1330,9 @@ def forge(bed, recs):
         dur = r.uniform(600, 1800)
         sel = window(dur, need="PR", min_msgs=5, prefer=("low_perfusion", "shivering", "motion") if subtle else None)
         D = (r.uniform(18, 26) if subtle else r.uniform(30, 50)) * r.choice([-1, 1])
+        if any(e in ("af", "bigeminy", "trigeminy", "atrial_flutter", "pacing_loss_of_capture")
+               for j in sel for e in recs[idx[j]]["events"]):
+            D = abs(D)  # with a genuine pulse deficit the forger's PR runs above HR, which no deficit explains
         for j in sel:
             v = V(j)
             if v.get("HR") is not None:
