@@ -1545,6 +1545,7 @@ DGW = {
 def render(bed, rec, pat, cid, gw_ts=None):
     """One message: segments joined by CR, then LF."""
     lay = bed.layout
+    app = msh3(bed)
     sh = rec.get("tshift", 0.0)
     dev = rec["dev"] + sh
     style = TS_STYLE[lay]
@@ -1565,17 +1566,17 @@ def render(bed, rec, pat, cid, gw_ts=None):
     nb = rec["nibp"]
     uo = rec.get("unit_override")
     if lay == "ge":
-        seg.append(f"MSH|^~\\&|CARESCAPE^{bed.eui}^EUI-64|{FACILITY}|||{msh_ts}||ORU^R01^ORU_R01|{cid}|P|2.6|||NE|AL||UNICODE UTF-8|||IHE_PCD_001^IHE PCD^1.3.6.1.4.1.19376.1.6.1.1.1^ISO")
+        seg.append(f"MSH|^~\\&|{app}|{FACILITY}|||{msh_ts}||ORU^R01^ORU_R01|{cid}|P|2.6|||NE|AL||UNICODE UTF-8|||IHE_PCD_001^IHE PCD^1.3.6.1.4.1.19376.1.6.1.1.1^ISO")
     elif lay == "philips":
-        seg.append(f"MSH|^~\\&|PIIC^MX800-{bed.b:03d}|{FACILITY}|CIS|{FACILITY}|{msh_ts}||ORU^R01|{cid}|P|2.3")
+        seg.append(f"MSH|^~\\&|{app}|{FACILITY}|CIS|{FACILITY}|{msh_ts}||ORU^R01|{cid}|P|2.3")
     elif lay == "mindray":
-        seg.append(f"MSH|^~\\&|MINDRAY_BENEVISION^{bed.eui}^EUI-64|{FACILITY}|||{msh_ts}||ORU^R01^ORU_R01|{cid}|P|2.6|||AL|NE||UNICODE UTF-8|||IHE_PCD_001^IHE PCD^1.3.6.1.4.1.19376.1.6.1.1.1^ISO")
+        seg.append(f"MSH|^~\\&|{app}|{FACILITY}|||{msh_ts}||ORU^R01^ORU_R01|{cid}|P|2.6|||AL|NE||UNICODE UTF-8|||IHE_PCD_001^IHE PCD^1.3.6.1.4.1.19376.1.6.1.1.1^ISO")
     elif lay == "draeger-gw":
-        seg.append(f"MSH|^~\\&|INFINITY_GW^{UNITS_LOC[bed.unit]}|{FACILITY}|CIS|{FACILITY}|{msh_ts}||ORU^R01|{cid}|P|2.4|||AL|NE")
+        seg.append(f"MSH|^~\\&|{app}|{FACILITY}|CIS|{FACILITY}|{msh_ts}||ORU^R01|{cid}|P|2.4|||AL|NE")
     elif lay == "nihonkohden":
-        seg.append(f"MSH|^~\\&|NK_CNS6201|{FACILITY}|HIS|{FACILITY}|{msh_ts}||ORU^R01|{cid}|P|2.5||||||8859/1")
+        seg.append(f"MSH|^~\\&|{app}|{FACILITY}|HIS|{FACILITY}|{msh_ts}||ORU^R01|{cid}|P|2.5||||||8859/1")
     else:
-        seg.append(f"MSH|^~\\&|CMS8000|CONTEC|CENTRAL|{FACILITY}|{msh_ts}||ORU^R01|{cid}|P|2.3.1")
+        seg.append(f"MSH|^~\\&|{app}|{UNITS_LOC[bed.unit]}-BED{bed.b % 100:02d}|CENTRAL|{FACILITY}|{msh_ts}||ORU^R01|{cid}|P|2.3.1")
     if lay in ("ge", "mindray"):
         seg.append(f"PID|||{pid3}^^^{FACILITY}^MR||{name if rec['ident'] else '^^^^^^U'}||{pat['dob']}|{pat['sex']}")
     else:
@@ -1809,7 +1810,7 @@ def run_group(args):
         s = bed.s
         chans = ["HR", "PR", "SpO2", "RR", "NIBP"] + (["ABP"] if bed.has_abp else []) + \
                 (["TEMP"] if bed.has_temp else []) + (["etCO2"] if bed.has_etco2 else [])
-        m = {"id": "m%04d" % bed.b, "file": fname, "device": DEVICE_NAME[bed.layout], "class": bed.cls,
+        m = {"id": "m%04d" % bed.b, "file": fname, "device": msh3(bed), "class": bed.cls,
              "layout": bed.layout, "cadence_s": bed.cad if bed.cad else 60, "hours": bed.hours,
              "status": "clean", "messages": counts[bed.b], "channels": chans, "etco2_unit": bed.etco2_unit if bed.has_etco2 else "",
              "nibp_mode": NIBP_MODE[bed.layout], "nibp_every_min": bed.nibp_every, "placeholder": PLACEHOLDER[bed.layout],
@@ -1828,8 +1829,21 @@ def run_group(args):
     return fname, "".join(out), labels, mons
 
 
-DEVICE_NAME = {"ge": "CARESCAPE", "philips": "PIIC", "mindray": "MINDRAY_BENEVISION", "draeger-gw": "INFINITY_GW",
-               "nihonkohden": "NK_CNS6201", "cms8000": "CMS8000"}
+def msh3(bed):
+    """The sending application as each layout fills MSH-3. The CMS8000-style monitor names only its model there
+    (its bed is in MSH-4); the gateway names itself, the same for all its beds."""
+    lay = bed.layout
+    if lay == "ge":
+        return f"CARESCAPE^{bed.eui}^EUI-64"
+    if lay == "philips":
+        return f"PIIC^MX800-{bed.b:03d}"
+    if lay == "mindray":
+        return f"MINDRAY_BENEVISION^{bed.eui}^EUI-64"
+    if lay == "draeger-gw":
+        return f"INFINITY_GW^{UNITS_LOC[bed.unit]}"
+    if lay == "nihonkohden":
+        return f"NK_BSM6000^{bed.eui[-8:]}"
+    return "CMS8000"
 
 
 def main(argv=None):
@@ -1843,6 +1857,9 @@ def main(argv=None):
     a = ap.parse_args(argv)
     t0 = time.time()
     os.makedirs(a.out, exist_ok=True)
+    for f in os.listdir(a.out):  # a previous corpus's files would be read with this one's labels
+        if (f.startswith("mon-") and f.endswith(".hl7")) or f in ("labels.jsonl", "monitors.jsonl"):
+            os.remove(os.path.join(a.out, f))
     groups = make_specs(a.seed, a.monitors, a.hours, not a.no_forge)
     jobs = [(g, a.hours) for g in groups]
     # The largest connections first so that the workers finish together; written in file order.
