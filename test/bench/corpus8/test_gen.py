@@ -46,6 +46,7 @@ class Corpus(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.tmp = tempfile.mkdtemp(prefix="c8test.")
+        cls.addClassCleanup(shutil.rmtree, cls.tmp, True)  # also when a generator run fails
         cls.a = os.path.join(cls.tmp, "a")
         cls.b = os.path.join(cls.tmp, "b")
         cls.twin = os.path.join(cls.tmp, "twin")
@@ -53,10 +54,6 @@ class Corpus(unittest.TestCase):
         run(cls.b, workers=1)
         run(cls.twin, workers=2, extra=["--no-forge"])
         cls.labels, cls.mons = load(cls.a)
-
-    @classmethod
-    def tearDownClass(cls):
-        shutil.rmtree(cls.tmp, ignore_errors=True)
 
     def test_files_and_labels(self):
         byfile = collections.defaultdict(list)
