@@ -24,10 +24,14 @@
 # layouts at 1-60 s, adult and neonatal physiology with arrhythmias, pacing and line artefacts, a forgery's label on
 # exactly the messages whose bytes it changed; seeds >= 1000 are held out); --generator corpus7 from the seventh,
 # test/bench/corpus7/gen.py (session 40, written blind the same way: nine vendor layouts, adult, paediatric and neonatal
-# physiology, clinical, artefact and device/network traps named in each label's events; seeds >= 1000 are held out).
+# physiology, clinical, artefact and device/network traps named in each label's events; seeds >= 1000 are held out);
+# --generator corpus8 from the eighth, test/bench/corpus8/gen.py (session 46, written blind the same way: a cardiac ICU,
+# general ICU, step-down unit sending every 30-60 s or on change, PICU and NICU; six layouts including a gateway with
+# several beds on one connection; night-time nursing routines and post-cardiac-surgery physiology; seeds >= 1000 are
+# held out).
 # The scorer and the files are the same.
 #
-# Flags: --generator corpus|corpus2|corpus3|corpus4|corpus5|corpus6|corpus7 (corpus), --seeds "S...", --monitors N (150), --hours H (4), --config FILE (a gateway YAML whose vitals section
+# Flags: --generator corpus|corpus2|corpus3|corpus4|corpus5|corpus6|corpus7|corpus8 (corpus), --seeds "S...", --monitors N (150), --hours H (4), --config FILE (a gateway YAML whose vitals section
 # hl7gate check uses; the simulator always runs the defaults), --sim-per-kind N (10), --sim-clean N (50),
 # --sim-hours H (4), --no-sim, --out DIR (default a new /tmp/vitals-eval.XXXXXX; findings, scores and logs stay
 # there), --keep (keep the generated corpora, about 430 MiB per seed at the default size), --json FILE (the
@@ -77,8 +81,8 @@ while [ $# -gt 0 ]; do
 	shift
 done
 case $GENERATOR in
-corpus | corpus2 | corpus3 | corpus4 | corpus5 | corpus6 | corpus7) ;;
-*) echo "vitals-eval: --generator is corpus, corpus2, corpus3, corpus4, corpus5, corpus6 or corpus7, not $GENERATOR" >&2; exit 2 ;;
+corpus | corpus2 | corpus3 | corpus4 | corpus5 | corpus6 | corpus7 | corpus8) ;;
+*) echo "vitals-eval: --generator is corpus, corpus2, corpus3, corpus4, corpus5, corpus6, corpus7 or corpus8, not $GENERATOR" >&2; exit 2 ;;
 esac
 case $MIN_SEVERITY in
 '' | info | warning | critical) ;;
