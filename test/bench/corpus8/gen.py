@@ -1153,6 +1153,8 @@ def forge(bed, recs):
         m = max(4, int(dur / (bed.cad or 20.0)))
         m = min(m, n // 4)
         shift = max(m + 1, int(back / (bed.cad or 20.0)))
+        if shift >= n:  # a bed with fewer messages than the look-back (coordinator's fix, session 46: seed 1006
+            shift = max(m + 1, n // 2)  # crashed here); replay from half its stay back instead
         a_lo = max(shift, int(0.3 * n))
         a_hi = max(a_lo + 1, n - m - 2)
         best = None
