@@ -156,7 +156,6 @@ func TestLocalCodes26(t *testing.T) {
 		{"Nihon Kohden-style arterial systolic 400", one(row{code: "ART-S^ART systolic^NK", value: "400", unit: "mm[Hg]"}), []string{"range"}},
 		{"a gateway's reference ID, heart rate 400", one(row{code: "MDC_ECG_HEART_RATE^Heart rate^MDC", value: "400", unit: "/min"}), []string{"range"}},
 		{"a gateway's reference ID, arterial systolic 400", one(row{code: "MDC_PRESS_BLD_ART_ABP_SYS^ART S^MDC", value: "400", unit: "mm[Hg]"}), []string{"range"}},
-		{"an MDIL temperature 120 in 0004-1780 (°F)", one(row{code: "0002-4b48^NOM_TEMP^MDIL", value: "120", unit: "0004-1780^F^MDIL"}), []string{"range"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { checkRules(t, run(t, vitals.DefaultConfig(), tc.ticks), tc.want...) })
