@@ -28,6 +28,15 @@ func TestCode(t *testing.T) {
 		{"^150456", pSpO2, true},                                       // component 2
 		{"150456~147842", pSpO2, true},                                 // first repetition only
 		{"~147842", pNone, false},
+		// Session 46 (corpus8's gateway): an IEEE 11073 reference ID names the
+		// row in component 1 as the number would; the number wins where both
+		// are sent (149522 is Comen's pulse rate, its name the invasive one).
+		{"MDC_ECG_HEART_RATE^Heart rate^MDC", pHR, true},
+		{"MDC_PRESS_BLD_ART_ABP_SYS^ART S^MDC", pARTSys, true},
+		{"MDC_TEMP_BLD^Tblood^MDC", pTemp, true},
+		{"149522^MDC_BLD_PULS_RATE_INV^MDC", pPR, true},
+		{"^MDC_BLD_PULS_RATE_INV", pPRInv, true},
+		{"mdc_ecg_heart_rate^Heart rate^MDC", pNone, false},
 		{"131841^MDC_ECG_AMPL_ST^MDC", pNone, false},
 		{"131841", pNone, false},
 		{"", pNone, false},

@@ -154,6 +154,8 @@ func TestLocalCodes26(t *testing.T) {
 		{"Spacelabs-style temperature 46 C", one(sl("TEMP1^Temperature 1^SL", "46", "C")), []string{"range"}},
 		{"Spacelabs-style cuff systolic 400", one(sl("NIBP-S^NIBP Sys^SL", "400", "mmHg")), []string{"range"}},
 		{"Nihon Kohden-style arterial systolic 400", one(row{code: "ART-S^ART systolic^NK", value: "400", unit: "mm[Hg]"}), []string{"range"}},
+		{"a gateway's reference ID, heart rate 400", one(row{code: "MDC_ECG_HEART_RATE^Heart rate^MDC", value: "400", unit: "/min"}), []string{"range"}},
+		{"a gateway's reference ID, arterial systolic 400", one(row{code: "MDC_PRESS_BLD_ART_ABP_SYS^ART S^MDC", value: "400", unit: "mm[Hg]"}), []string{"range"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { checkRules(t, run(t, vitals.DefaultConfig(), tc.ticks), tc.want...) })
