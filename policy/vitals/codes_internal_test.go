@@ -38,7 +38,7 @@ func TestCode(t *testing.T) {
 		{"149522^MDC_BLD_PULS_RATE_INV^MDC", pPR, true},
 		{"^MDC_BLD_PULS_RATE_INV", pPR, true},
 		{"MDC_BLD_PULS_RATE_INV^Pulse (ART)^MDC", pPR, true},
-		{"149514^MDC_PULS_RATE^MDC", pPR, true},      // an unknown number, a known name in component 2
+		{"149514^MDC_PULS_RATE^MDC", pPR, true},        // an unknown number, a known name in component 2
 		{"150456^MDC_ECG_HEART_RATE^MDC", pSpO2, true}, // a known number wins over another's name
 		{"mdc_ecg_heart_rate^Heart rate^MDC", pNone, false},
 		{"131841^MDC_ECG_AMPL_ST^MDC", pNone, false},

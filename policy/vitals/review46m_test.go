@@ -86,11 +86,13 @@ func TestReferenceIDPerSenderReview46m(t *testing.T) {
 		{"name, number's row only", map[string]string{"149522@EGATEWAY": "pr_inv"}, named, false},
 		{"name, another sender's row", map[string]string{"MDC_BLD_PULS_RATE_INV@ACME": "pr_inv"}, named, false},
 	} {
-		cfg := vitals.DefaultConfig()
-		cfg.Codes = tc.codes
-		if fs := only(run(t, cfg, tc.ticks), "hr_pr_agreement"); (len(fs) > 0) != tc.flag {
-			t.Errorf("%s: hr_pr_agreement %v, want %v", tc.name, findingsKey(fs), tc.flag)
-		}
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := vitals.DefaultConfig()
+			cfg.Codes = tc.codes
+			if fs := only(run(t, cfg, tc.ticks), "hr_pr_agreement"); (len(fs) > 0) != tc.flag {
+				t.Errorf("hr_pr_agreement %v, want %v", findingsKey(fs), tc.flag)
+			}
+		})
 	}
 }
 
@@ -114,12 +116,14 @@ func TestReferenceIDShadowReview46m(t *testing.T) {
 		{"188452^MDC_TEMP_AXILLA: 46 Cel is a temperature", row{code: "188452^MDC_TEMP_AXILLA", value: "46", unit: "268192"}, []string{"range/MDC_TEMP"}},
 		{"an unknown number and name: not read", row{code: "131841^MDC_ECG_AMPL_ST", value: "400", unit: "264864"}, nil},
 	} {
-		var got []string
-		for _, f := range run(t, vitals.DefaultConfig(), one(tc.r)) {
-			got = append(got, f.Rule+"/"+f.Parameter)
-		}
-		if !slices.Equal(got, tc.want) {
-			t.Errorf("%s: %q, want %q", tc.name, got, tc.want)
-		}
+		t.Run(tc.name, func(t *testing.T) {
+			var got []string
+			for _, f := range run(t, vitals.DefaultConfig(), one(tc.r)) {
+				got = append(got, f.Rule+"/"+f.Parameter)
+			}
+			if !slices.Equal(got, tc.want) {
+				t.Errorf("%q, want %q", got, tc.want)
+			}
+		})
 	}
 }
