@@ -30,12 +30,16 @@ func TestCode(t *testing.T) {
 		{"~147842", pNone, false},
 		// Session 46 (corpus8's gateway): an IEEE 11073 reference ID names the
 		// row in component 1 as the number would; the number wins where both
-		// are sent (149522 is Comen's pulse rate, its name the invasive one).
+		// are sent (149522 is Comen's pulse rate). review46m: the name alone is
+		// read as the number is, pr (session 39's default for every sender).
 		{"MDC_ECG_HEART_RATE^Heart rate^MDC", pHR, true},
 		{"MDC_PRESS_BLD_ART_ABP_SYS^ART S^MDC", pARTSys, true},
 		{"MDC_TEMP_BLD^Tblood^MDC", pTemp, true},
 		{"149522^MDC_BLD_PULS_RATE_INV^MDC", pPR, true},
-		{"^MDC_BLD_PULS_RATE_INV", pPRInv, true},
+		{"^MDC_BLD_PULS_RATE_INV", pPR, true},
+		{"MDC_BLD_PULS_RATE_INV^Pulse (ART)^MDC", pPR, true},
+		{"149514^MDC_PULS_RATE^MDC", pPR, true},        // an unknown number, a known name in component 2
+		{"150456^MDC_ECG_HEART_RATE^MDC", pSpO2, true}, // a known number wins over another's name
 		{"mdc_ecg_heart_rate^Heart rate^MDC", pNone, false},
 		{"131841^MDC_ECG_AMPL_ST^MDC", pNone, false},
 		{"131841", pNone, false},
@@ -90,5 +94,45 @@ func TestCode(t *testing.T) {
 		if got, want := componentEnd(f, d), len(firstComponent(f, d)); got != want {
 			t.Fatalf("componentEnd(%q, capacity %d) = %d, want %d", f, cap(f), got, want)
 		}
+	}
+}
+
+// TestReferenceIDRowsReview46m: a reference-ID row of codes.csv (MDC_...)
+// maps its name to the parameter the table's number for it maps to, where
+// the table names that number by the reference ID (its name column's first
+// word), so that a gateway naming rows by reference ID is read as one
+// sending the numbers (mdcref46 read MDC_BLD_PULS_RATE_INV as pr_inv, 149522
+// as pr). Every reference-ID row is a row for every sender.
+func TestReferenceIDRowsReview46m(t *testing.T) {
+	rows, err := readCSV(codesCSV, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	byName := map[string]string{} // reference ID → parameter of its numeric row
+	for _, r := range rows {
+		if strings.HasPrefix(r[0], "MDC_") || r[2] != "" {
+			continue
+		}
+		if f := strings.Fields(r[3]); len(f) > 0 && strings.HasPrefix(f[0], "MDC_") {
+			byName[f[0]] = r[1]
+		}
+	}
+	n := 0
+	for _, r := range rows {
+		if !strings.HasPrefix(r[0], "MDC_") {
+			continue
+		}
+		if r[2] != "" {
+			t.Errorf("%s: a sender (%s) on a reference-ID row", r[0], r[2])
+		}
+		if want, ok := byName[r[0]]; ok {
+			n++
+			if r[1] != want {
+				t.Errorf("%s reads as %s, its number as %s", r[0], r[1], want)
+			}
+		}
+	}
+	if n < 20 {
+		t.Errorf("only %d reference-ID rows matched a numeric row", n)
 	}
 }
