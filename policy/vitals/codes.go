@@ -147,6 +147,7 @@ type tables struct {
 	// then the sender's own), so a row costs one lookup
 	// whatever the monitor.
 	codes   []lookup[param]
+	names   lookup[param] // IEEE 11073 reference IDs (codes.csv's MDC_ rows), read in component 1 only (see code)
 	senders []string      // upper case, sorted
 	units   lookup[uint8] // OBX-6.1 → index into canon
 	canon   []unit        // canon[0] is "no unit given"
@@ -227,13 +228,19 @@ func loadTables(extraCodes, extraUnits map[string]string) (*tables, error) {
 	if err != nil {
 		return nil, fmt.Errorf("codes.csv: %w", err)
 	}
+	names := make(map[string]param)
 	for _, r := range rows {
 		p, ok := codeParam(r[1])
 		if !ok {
 			return nil, fmt.Errorf("codes.csv: code %s: unknown parameter %q", r[0], r[1])
 		}
+		if strings.HasPrefix(r[0], "MDC_") && r[2] == "" {
+			names[r[0]] = p
+			continue
+		}
 		setCode(r[0], strings.ToUpper(r[2]), p)
 	}
+	t.names = newLookup(names)
 	rows, err = readCSV(unitsCSV, 5)
 	if err != nil {
 		return nil, fmt.Errorf("units.csv: %w", err)
@@ -375,9 +382,14 @@ func componentEnd(f []byte, d hl7.Delimiters) int {
 }
 
 // code returns the parameter of an OBX-3 value in code table v (see
-// vendorOf): component 1 of its first repetition, else component 4 (the
-// alternate identifier: NIST puts LOINC first and MDC there), else
-// component 2 (some devices send the code there).
+// vendorOf): component 1 of its first repetition, read as a code, then as
+// an IEEE 11073 reference ID (a gateway that names a row
+// MDC_ECG_HEART_RATE^Heart rate^MDC), else component 4 (the alternate
+// identifier: NIST puts LOINC first and MDC there), else component 2 (some
+// devices send the code there). The reference IDs are not looked up in
+// components 4 and 2: a PCD-01 row names every number there, the
+// unchecked ones too (MDC_ECG_AMPL_ST_I), and hashing each such name cost
+// 4 % of Observe (session 46).
 func (t *tables) code(v uint8, f []byte, d hl7.Delimiters) (param, bool) {
 	codes := &t.codes[v]
 	// Component 1 is looked up before the others are cut out: a known code
@@ -386,6 +398,9 @@ func (t *tables) code(v uint8, f []byte, d hl7.Delimiters) (param, bool) {
 	i := componentEnd(f, d)
 	if i > 0 {
 		if p, ok := codes.get(f[:i]); ok {
+			return p, true
+		}
+		if p, ok := t.names.get(f[:i]); ok {
 			return p, true
 		}
 	}
