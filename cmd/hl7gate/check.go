@@ -439,16 +439,16 @@ func (c *checker) message(name string, n int, b []byte, src netip.Addr) error {
 	at := c.arrival(name, n, mon)
 	// The file's source is the connection: a device replacing the one it
 	// carried is judged there (vitals.Engine.ObserveVia).
-	codes, units := c.e.Unrecognised()
+	codesBefore, unitsBefore := c.e.Unrecognised()
 	c.fs = c.e.ObserveVia(src, mon.addr, &c.msg, at, c.fs[:0])
 	if c.unknown != nil {
 		// Only a message the engine read: a re-send (or a query, an ACK) it
 		// skipped is not counted in the summary, so it is not listed either.
-		codes2, units2 := c.e.Unrecognised()
-		if codes2 > codes {
+		codes, units := c.e.Unrecognised()
+		if codes > codesBefore {
 			c.e.UnknownCodes(&c.msg, c.noteUnknown)
 		}
-		if units2 > units {
+		if units > unitsBefore {
 			c.e.UnknownUnits(&c.msg, c.noteUnknownUnit)
 		}
 	}
@@ -638,7 +638,7 @@ func (c *checker) noteUnknown(app, code, unit hl7.Field) {
 type unknownUnit struct {
 	key, why string   // the vitals.units key (vitals.UnitsKey); "" and why when none can name it
 	unit     string   // an OBX-6 it came as, cut to maxUnknownShown bytes
-	params   []string // the parameters it came on, in the order first seen (at most all of them)
+	params   []string // the parameter keys it came on, in the order first seen
 	rows     int
 }
 
@@ -764,7 +764,7 @@ func (c *checker) listUnknownUnits() {
 	})
 	fmt.Fprintf(c.stderr, "unknown units (%d): give each the canonical unit it stands for in vitals.units (%s)\n", len(list), strings.Join(c.e.CanonicalUnits(), ", "))
 	for _, u := range list {
-		on := strings.Join(u.params, ", ")
+		on := strings.Join(u.params, "/")
 		if u.key == "" {
 			fmt.Fprintf(c.stderr, "  # %d rows of %s, OBX-6 %s: no vitals.units key names it (%s)\n", u.rows, on, u.unit, u.why)
 			continue
