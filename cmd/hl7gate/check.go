@@ -85,9 +85,14 @@ name; other fields are ignored, so hl7load's labels.jsonl works as it is);
 messages it does not list are timed as with "order".
 
 Rows not checked: the summary counts the numeric rows of codes the code table
-does not know; --unknown lists those codes, most rows first, as lines of a
+does not know, and the rows of known parameters in units the unit table does
+not know; --unknown lists those codes, most rows first, as lines of a
 vitals.codes section (CODE@SENDER: OBX-3 component 1 @ MSH-3 component 1) to
-fill in with the parameter each names, or to leave out.
+fill in with the parameter each names, or to leave out, and those units as
+lines of a vitals.units section (OBX-6 component 1, else 4, else 2), each
+with the parameters it came on, to fill in with the canonical unit it stands
+for. A unit the table knows for another quantity (a heart rate in "%") is no
+unknown unit: its rows are reported as unit_mismatch findings.
 
 Findings by rule: --rules counts them by rule, parameter and severity, most
 first, per monitor-hour (each monitor's time from arrival to arrival, a
@@ -115,7 +120,7 @@ func checkCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	sources := fs.StringArray("source", nil, "assumed monitor address: ADDR for every file, or FILE=ADDR for one (repeatable; default 127.0.1.1 for the first file, 127.0.1.2 for the second, ...)")
 	keyBy := fs.String("monitor", "device", "what a monitor is: device (MSH-3/OBX-18 identity) or file (source address)")
 	arrival := fs.String("arrival", "msh7", "arrival time: msh7, order, or a JSON-lines FILE of file/message/arrival")
-	unknown := fs.Bool("unknown", false, "after the summary, list the codes of the numeric rows not checked (unknown codes), most frequent first, as vitals.codes keys CODE@SENDER")
+	unknown := fs.Bool("unknown", false, "after the summary, list the codes and units of the rows not checked, most frequent first, as vitals.codes keys CODE@SENDER and vitals.units keys")
 	byRule := fs.Bool("rules", false, "after the summary, count the findings by rule, parameter and severity, most first, per monitor-hour of the capture")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, checkUsage)
@@ -151,6 +156,7 @@ func checkCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		maxPerSrc: cfg.State.MaxPerSource}
 	if *unknown {
 		c.unknown = map[string]*unknownCode{}
+		c.units = map[string]*unknownUnit{}
 	}
 	if *byRule {
 		c.byRule = map[ruleCount]int{}
@@ -186,6 +192,7 @@ func checkCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		fs.NArg(), c.messages, len(c.monitors), c.unreadable, c.findings, codes, units)
 	if c.unknown != nil {
 		c.listUnknown()
+		c.listUnknownUnits()
 	}
 	if c.byRule != nil {
 		c.listRules()
@@ -288,6 +295,8 @@ type checker struct {
 
 	unknown     map[string]*unknownCode // --unknown: by vitals.codes key (vitals.CodesKey), else by OBX-3 and sender
 	unknownRest int                     // --unknown: rows of codes past the bounds (maxUnknownCodes)
+	units       map[string]*unknownUnit // --unknown: by vitals.units key (vitals.UnitsKey), else by OBX-6
+	unitsRest   int                     // --unknown: rows of units past the bounds (maxUnknownCodes)
 	byRule      map[ruleCount]int       // --rules: findings by rule, parameter and severity
 
 	msg                            hl7.Message
@@ -430,12 +439,18 @@ func (c *checker) message(name string, n int, b []byte, src netip.Addr) error {
 	at := c.arrival(name, n, mon)
 	// The file's source is the connection: a device replacing the one it
 	// carried is judged there (vitals.Engine.ObserveVia).
-	before, _ := c.e.Unrecognised()
+	codesBefore, unitsBefore := c.e.Unrecognised()
 	c.fs = c.e.ObserveVia(src, mon.addr, &c.msg, at, c.fs[:0])
-	if after, _ := c.e.Unrecognised(); c.unknown != nil && after > before {
+	if c.unknown != nil {
 		// Only a message the engine read: a re-send (or a query, an ACK) it
 		// skipped is not counted in the summary, so it is not listed either.
-		c.e.UnknownCodes(&c.msg, c.noteUnknown)
+		codes, units := c.e.Unrecognised()
+		if codes > codesBefore {
+			c.e.UnknownCodes(&c.msg, c.noteUnknown)
+		}
+		if units > unitsBefore {
+			c.e.UnknownUnits(&c.msg, c.noteUnknownUnit)
+		}
 	}
 	for _, f := range c.fs {
 		c.findings++
@@ -580,10 +595,11 @@ func loadArrivals(path string) (map[arrivalKey]time.Time, error) {
 	return out, nil
 }
 
-// The bounds of --unknown on a capture of ever new codes (a fault, or junk):
-// at most maxUnknownCodes codes are kept, each of at most maxUnknownKey bytes
-// of code and sender, with maxUnknownShown bytes of its OBX-3 and OBX-6; the
-// rows of any other are counted on one line.
+// The bounds of --unknown on a capture of ever new codes or units (a fault,
+// or junk): at most maxUnknownCodes codes are kept, each of at most
+// maxUnknownKey bytes of code and sender, with maxUnknownShown bytes of its
+// OBX-3 and OBX-6, and as many units, each of at most maxUnknownKey bytes,
+// with as much of an OBX-6; the rows of any other are counted on one line.
 const (
 	maxUnknownCodes = 10000
 	maxUnknownKey   = 128
@@ -614,6 +630,37 @@ func (c *checker) noteUnknown(app, code, unit hl7.Field) {
 		u = &unknownCode{field: shown(code.Bytes()), unit: shown(unit.Bytes())}
 		u.key, u.why = key, why
 		c.unknown[id] = u
+	}
+	u.rows++
+}
+
+// unknownUnit is a unit the unit table does not know, as --unknown lists it.
+type unknownUnit struct {
+	key, why string   // the vitals.units key (vitals.UnitsKey); "" and why when none can name it
+	unit     string   // an OBX-6 it came as, cut to maxUnknownShown bytes
+	params   []string // the parameter keys it came on, in the order first seen
+	rows     int
+}
+
+// noteUnknownUnit counts a row of a known parameter in an unknown unit
+// (vitals.Engine.UnknownUnits).
+func (c *checker) noteUnknownUnit(param string, unit hl7.Field) {
+	key, why := vitals.UnitsKey(unit)
+	id := key
+	if key == "" { // no key names it: one line per OBX-6
+		id = "\x00" + string(unit.Bytes())
+	}
+	u, ok := c.units[id]
+	if !ok {
+		if len(id) > maxUnknownKey || len(c.units) >= maxUnknownCodes {
+			c.unitsRest++
+			return
+		}
+		u = &unknownUnit{key: key, why: why, unit: shown(unit.Bytes())}
+		c.units[id] = u
+	}
+	if !slices.Contains(u.params, param) {
+		u.params = append(u.params, param)
 	}
 	u.rows++
 }
@@ -701,5 +748,30 @@ func (c *checker) listUnknown() {
 	}
 	if c.unknownRest > 0 {
 		fmt.Fprintf(c.stderr, "  # %d rows of other codes, not kept (over %d codes, or a code and sender over %d bytes)\n", c.unknownRest, maxUnknownCodes, maxUnknownKey)
+	}
+}
+
+// listUnknownUnits writes the unknown units, most rows first, as lines of
+// a vitals.units section an operator completes with the canonical unit each
+// stands for, keyed and quoted as listUnknown keys codes.
+func (c *checker) listUnknownUnits() {
+	list := slices.Collect(maps.Values(c.units))
+	slices.SortFunc(list, func(a, b *unknownUnit) int {
+		if a.rows != b.rows {
+			return b.rows - a.rows
+		}
+		return cmp.Or(strings.Compare(a.key, b.key), strings.Compare(a.unit, b.unit))
+	})
+	fmt.Fprintf(c.stderr, "unknown units (%d): give each the canonical unit it stands for in vitals.units (%s)\n", len(list), strings.Join(c.e.CanonicalUnits(), ", "))
+	for _, u := range list {
+		on := strings.Join(u.params, "/")
+		if u.key == "" {
+			fmt.Fprintf(c.stderr, "  # %d rows of %s, OBX-6 %s: no vitals.units key names it (%s)\n", u.rows, on, u.unit, u.why)
+			continue
+		}
+		fmt.Fprintf(c.stderr, "  %q: \"\"   # %d rows of %s, OBX-6 %s\n", u.key, u.rows, on, u.unit)
+	}
+	if c.unitsRest > 0 {
+		fmt.Fprintf(c.stderr, "  # %d rows of other units, not kept (over %d units, or a unit over %d bytes)\n", c.unitsRest, maxUnknownCodes, maxUnknownKey)
 	}
 }

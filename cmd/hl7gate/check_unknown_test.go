@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -85,7 +86,8 @@ func unknownCapture(t *testing.T, dir, name string, msgs [][2]string) string {
 }
 
 // unknownRows returns the summary's count of numeric rows of unknown codes
-// and the sum of the rows --unknown lists (keys and unnameable lines).
+// and the sum of the rows --unknown lists for codes (keys and unnameable
+// lines).
 func unknownRows(t *testing.T, stderr string) (summary, listed int) {
 	t.Helper()
 	i := strings.Index(stderr, "not checked: ")
@@ -93,10 +95,7 @@ func unknownRows(t *testing.T, stderr string) (summary, listed int) {
 		t.Fatalf("no summary in:\n%s", stderr)
 	}
 	fmt.Sscanf(stderr[i:], "not checked: %d numeric rows", &summary)
-	for _, line := range strings.Split(stderr, "\n") {
-		if !strings.HasPrefix(line, "  ") {
-			continue
-		}
+	for _, line := range unknownSection(stderr, "unknown codes (") {
 		if j := strings.Index(line, "# "); j >= 0 {
 			var n int
 			if _, err := fmt.Sscanf(line[j:], "# %d rows", &n); err == nil {
@@ -143,10 +142,8 @@ func TestCheckUnknownReview40d(t *testing.T) {
 	}
 	var cfg strings.Builder
 	cfg.WriteString("vitals:\n  codes:\n")
-	for _, line := range strings.Split(stderr, "\n") {
-		if strings.HasPrefix(line, "  ") {
-			cfg.WriteString("  " + strings.Replace(line, `: ""`, ": rr", 1) + "\n")
-		}
+	for _, line := range unknownSection(stderr, "unknown codes (") {
+		cfg.WriteString("  " + strings.Replace(line, `: ""`, ": rr", 1) + "\n")
 	}
 	cfgPath := filepath.Join(dir, "site.yaml")
 	if err := os.WriteFile(cfgPath, []byte(cfg.String()), 0o600); err != nil {
@@ -185,4 +182,105 @@ func TestCheckUnknownBounded(t *testing.T) {
 	if k := strings.Count(stderr, `@ACME": ""`); k != maxUnknownCodes {
 		t.Errorf("%d keys listed, want %d", k, maxUnknownCodes)
 	}
+}
+
+// TestCheckUnknownUnitsRoundTrip: --unknown names the unknown units beside
+// the unknown codes (a Philips-style temperature in 0004-1780^F^MDIL, which
+// the unit table does not hold, on a known code; a local code 7777 the code
+// table does not know), and the lines it writes, pasted into vitals.codes and
+// vitals.units with a parameter and a canonical unit, make check read both
+// rows: the summary counts no row not checked, no unit is listed any more,
+// and a temperature of 116.6 [degF] (47 Cel), out of the adult range, is
+// now a range finding instead of a value ignored. A unit known for another
+// quantity (a heart rate in "%") is no unknown unit, and is not listed.
+func TestCheckUnknownUnitsRoundTrip(t *testing.T) {
+	dir := t.TempDir()
+	at := time.Date(2026, 3, 2, 6, 0, 0, 0, time.UTC)
+	var b strings.Builder
+	for i := range 20 {
+		ts := at.Add(time.Duration(i) * 15 * time.Second).Format("20060102150405")
+		temp := fmt.Sprintf("98.%d", 4+i%3)
+		if i == 15 {
+			temp = "116.6"
+		}
+		fmt.Fprintf(&b, "MSH|^~\\&|ACME|ICU3|CENTRAL|HOSP|%s||ORU^R01|%d|P|2.5\rPID|||P7\rOBR|1|||VS|||%s\r", ts, i+1, ts)
+		fmt.Fprintf(&b, "OBX|1|NM|147842^MDC_ECG_HEART_RATE^MDC||%d|/min|||||F\r", 80+i%3)
+		fmt.Fprintf(&b, "OBX|2|NM|150456^MDC_PULS_OXIM_SAT_O2^MDC||%d|%%|||||F\r", 96+i%2)
+		fmt.Fprintf(&b, "OBX|3|NM|150344^MDC_TEMP^MDC||%s|0004-1780^F^MDIL|||||F\r", temp)
+		fmt.Fprintf(&b, "OBX|4|NM|7777^Resp^L||%d|/min|||||F\r", 16+i%3)
+		if i == 0 {
+			fmt.Fprintf(&b, "OBX|5|NM|149530^MDC_PULS_OXIM_PULS_RATE^MDC||%d|%%|||||F\r", 80)
+		}
+		b.WriteString("\n")
+	}
+	path := filepath.Join(dir, "acme.hl7")
+	if err := os.WriteFile(path, []byte(b.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	fs, stderr, err := runCheck(t, "--unknown", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("check --unknown:\n%s", stderr)
+	codeLine := `  "7777@ACME": ""   # 20 rows, OBX-3 7777^Resp^L, OBX-6 /min`
+	unitLine := `  "0004-1780": ""   # 20 rows of temp, OBX-6 0004-1780^F^MDIL`
+	if !strings.Contains(stderr, "not checked: 20 numeric rows of unknown codes, 20 rows of unknown units") ||
+		!strings.Contains(stderr, "unknown units (1): give each the canonical unit it stands for in vitals.units (/min, %, mm[Hg], kPa, Cel, [degF])") ||
+		!strings.Contains(stderr, codeLine) || !strings.Contains(stderr, unitLine) {
+		t.Errorf("stderr:\n%s", stderr)
+	}
+	if slices.Contains(rules(fs), "range") {
+		t.Errorf("a range finding on a value in an unknown unit: %v", rules(fs))
+	}
+
+	// The operator's completion of the lines, as written.
+	codes, units := unknownSection(stderr, "unknown codes ("), unknownSection(stderr, "unknown units (")
+	var cfg strings.Builder
+	cfg.WriteString("vitals:\n  codes:\n")
+	for _, l := range codes {
+		cfg.WriteString("  " + strings.Replace(l, `: ""`, ": rr", 1) + "\n")
+	}
+	cfg.WriteString("  units:\n")
+	for _, l := range units {
+		cfg.WriteString("  " + strings.Replace(l, `: ""`, `: "[degF]"`, 1) + "\n")
+	}
+	cfgPath := filepath.Join(dir, "site.yaml")
+	if err := os.WriteFile(cfgPath, []byte(cfg.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	fs, stderr, err = runCheck(t, "--unknown", "--config", cfgPath, path)
+	if err != nil {
+		t.Fatalf("the lists as vitals.codes and vitals.units:\n%s\n%v", cfg.String(), err)
+	}
+	if !strings.Contains(stderr, "not checked: 0 numeric rows of unknown codes, 0 rows of unknown units") ||
+		!strings.Contains(stderr, "unknown codes (0)") || !strings.Contains(stderr, "unknown units (0)") {
+		t.Errorf("with\n%s\nstderr:\n%s", cfg.String(), stderr)
+	}
+	found := false
+	for _, f := range fs {
+		if f.Rule == "range" && f.Parameter == "MDC_TEMP" && f.Message == 16 {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("no range finding on the temperature of message 16 with\n%s\nfindings: %+v", cfg.String(), fs)
+	}
+}
+
+// unknownSection returns the lines --unknown lists under the header that
+// starts with head.
+func unknownSection(stderr, head string) []string {
+	var out []string
+	in := false
+	for _, line := range strings.Split(stderr, "\n") {
+		switch {
+		case strings.HasPrefix(line, head):
+			in = true
+		case !strings.HasPrefix(line, "  "):
+			in = false
+		case in:
+			out = append(out, line)
+		}
+	}
+	return out
 }

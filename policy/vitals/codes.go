@@ -192,19 +192,51 @@ func CodesKey(app, code hl7.Field) (key, why string) {
 	if i := strings.IndexAny(sender, "@"+senderDelims); i >= 0 {
 		sender = sender[:i]
 	}
-	switch {
+	switch why := keyWhy(cd + sender); {
 	case cd == "":
 		return "", "no code in OBX-3 components 1, 4 or 2"
-	case !utf8.ValidString(cd + sender):
-		return "", "not UTF-8, which no YAML key holds"
-	case strings.Contains(cd+sender, "."):
-		return "", "a '.' in a key, which the configuration loader reads as a section"
+	case why != "":
+		return "", why
 	case sender == "" && strings.Contains(cd, "@"):
 		return "", "an '@' in a code needs a sender after it, and MSH-3 names none"
 	case sender == "":
 		return cd, "" // every sender's: MSH-3 has no namespace ID to start a sender
 	}
 	return cd + "@" + sender, ""
+}
+
+// UnitsKey returns the Config.Units key that names the unit of an OBX row
+// (OBX-6 unit): the first of OBX-6 components 1, 4 and 2 that is not empty,
+// as unitOf tries them, so that a row whose unit the table does not hold is
+// read once the key is in it. When no key can name it, key is "" and why
+// says why.
+func UnitsKey(unit hl7.Field) (key, why string) {
+	var u string
+	for _, i := range [...]int{1, 4, 2} {
+		if b := unit.Component(i).Bytes(); len(b) > 0 {
+			u = string(b)
+			break
+		}
+	}
+	if u == "" {
+		return "", "no unit in OBX-6 components 1, 4 or 2"
+	}
+	if why := keyWhy(u); why != "" {
+		return "", why
+	}
+	return u, ""
+}
+
+// keyWhy says why s cannot be a key of vitals.codes or vitals.units as
+// check --unknown writes them, or "" when it can.
+func keyWhy(s string) string {
+	switch {
+	case !utf8.ValidString(s):
+		return "not UTF-8, which no YAML key holds"
+	case strings.Contains(s, "."):
+		return "a '.' in a key, which the configuration loader reads as a section"
+	}
+	return ""
 }
 
 // unitNone is the index of the empty unit: the value is taken in the base unit.

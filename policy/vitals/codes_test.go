@@ -1,8 +1,10 @@
 package vitals_test
 
 import (
+	"maps"
 	"net/netip"
 	"testing"
+	"time"
 
 	"github.com/hl7gate/hl7gate/hl7"
 	"github.com/hl7gate/hl7gate/policy/vitals"
@@ -219,5 +221,74 @@ func TestParameterKey(t *testing.T) {
 		if key, ok := vitals.ParameterKey(c.ref); key != c.key || ok != c.ok {
 			t.Errorf("ParameterKey(%q) = %q, %v; want %q, %v", c.ref, key, ok, c.key, c.ok)
 		}
+	}
+}
+
+// TestUnknownUnits: UnknownUnits passes the rows Unrecognised counts as of
+// unknown units, message by message (the first read field by field, the
+// rest through its row layout), and no other: not a unit of another
+// quantity (a pulse rate in "%"), not a placeholder or a value that is no
+// number, not a deleted row, not a central venous pressure, not a row of an
+// unknown code. UnitsKey names each as unitOf looks it up (component 1,
+// else 4, else 2), and the keys, as Config.Units, make those rows read; a
+// unit with a '.' has no key and stays unknown.
+func TestUnknownUnits(t *testing.T) {
+	m := func(i int) msg {
+		return msg{rows: []row{
+			{code: "147842", value: num(80 + float64(i%3)), unit: "bpmx"},
+			{code: "149530", value: "80", unit: "%"},
+			{code: "150456", value: "97", unit: "^^^pct4"},
+			{code: "150344", value: "37.1", unit: "^Grad C"},
+			{code: "151562", value: "-9999", unit: "zz"},
+			{code: "151562", value: "abc", unit: "zz"},
+			{code: "150033", value: "120", unit: "zz", status: "D"},
+			{code: "150087", value: "8", unit: "zz"},
+			{code: "9999", value: "5", unit: "zz"},
+			{code: "151708", value: "35", unit: "mm.Hg"},
+		}}
+	}
+	observe := func(cfg vitals.Config, fn func(param string, unit hl7.Field)) (units uint64) {
+		t.Helper()
+		e, err := vitals.NewEngine(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range 5 {
+			at := t0.Add(time.Duration(i) * 10 * sec)
+			msg, err := hl7.Parse(m(i).bytes(at, i))
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, u0 := e.Unrecognised()
+			e.Observe(netip.MustParseAddr("192.0.2.10"), msg, at, nil)
+			_, u1 := e.Unrecognised()
+			n := uint64(0)
+			e.UnknownUnits(msg, func(param string, unit hl7.Field) {
+				n++
+				if fn != nil {
+					fn(param, unit)
+				}
+			})
+			if n != u1-u0 {
+				t.Errorf("message %d: UnknownUnits passed %d rows, Unrecognised counted %d", i, n, u1-u0)
+			}
+		}
+		_, units = e.Unrecognised()
+		return units
+	}
+	keys := map[string]string{} // key, else why → parameter
+	observe(vitals.DefaultConfig(), func(param string, unit hl7.Field) {
+		key, why := vitals.UnitsKey(unit)
+		keys[key+why] = param
+	})
+	want := map[string]string{"bpmx": "hr", "pct4": "spo2", "Grad C": "temp",
+		"a '.' in a key, which the configuration loader reads as a section": "etco2"}
+	if !maps.Equal(keys, want) {
+		t.Errorf("units %v, want %v", keys, want)
+	}
+	cfg := vitals.DefaultConfig()
+	cfg.Units = map[string]string{"bpmx": "/min", "pct4": "%", "Grad C": "Cel"}
+	if units := observe(cfg, nil); units != 5 {
+		t.Errorf("with %v: %d rows of unknown units, want 5 (etco2 in mm.Hg)", cfg.Units, units)
 	}
 }

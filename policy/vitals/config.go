@@ -75,7 +75,10 @@ type Rule struct {
 	// parameter key (see Parameters) → severity, e.g. {"hr": "info"} for a
 	// unit whose noisy ECG makes heart-rate spikes worth recording but not
 	// alerting (Alert.MinSeverity). Findings on a whole message keep
-	// Severity.
+	// Severity; a rule whose findings are all on the whole message
+	// (replay_control_id, replay_window, time_skew, identity_patient,
+	// identity_equipment, identity_application, identity_class, demo_data)
+	// takes none (Validate refuses it).
 	SeverityFor map[string]string `mapstructure:"severity_for"`
 }
 
@@ -365,7 +368,8 @@ func (c Config) Validate() error {
 	// Every rule section: severity and action.
 	rv := reflect.ValueOf(c.Rules)
 	for i := range rv.NumField() {
-		key := "rules." + rv.Type().Field(i).Tag.Get("mapstructure")
+		name := rv.Type().Field(i).Tag.Get("mapstructure")
+		key := "rules." + name
 		f := rv.Field(i)
 		r, ok := f.Interface().(Rule)
 		if !ok {
@@ -374,11 +378,17 @@ func (c Config) Validate() error {
 		if _, err := ParseSeverity(r.Severity); err != nil {
 			bad(key+".severity", "%w", err)
 		}
-		for _, k := range slices.Sorted(maps.Keys(r.SeverityFor)) {
-			if _, ok := paramByKey(k); !ok {
-				bad(key+".severity_for."+k, "unknown parameter")
-			} else if _, err := ParseSeverity(r.SeverityFor[k]); err != nil {
-				bad(key+".severity_for."+k, "%w", err)
+		if len(r.SeverityFor) > 0 && wholeMessage(name) {
+			// Accepted, it would do nothing: the operator who meant to
+			// turn some of the rule's findings down would not be told.
+			bad(key+".severity_for", "%s's findings name no parameter: its severity sets them all", name)
+		} else {
+			for _, k := range slices.Sorted(maps.Keys(r.SeverityFor)) {
+				if _, ok := paramByKey(k); !ok {
+					bad(key+".severity_for."+k, "unknown parameter")
+				} else if _, err := ParseSeverity(r.SeverityFor[k]); err != nil {
+					bad(key+".severity_for."+k, "%w", err)
+				}
 			}
 		}
 		if _, err := ParseAction(r.Action); err != nil {

@@ -33,6 +33,22 @@ func TestValidate(t *testing.T) {
 			`vitals.rules.spike.severity_for.heart: unknown parameter`,
 			`vitals.rules.spike.severity_for.spo2: severity "loud": want info, warning or critical`,
 		}},
+		// Session 47: a rule whose findings all name no parameter takes no
+		// severity_for (it was accepted and did nothing); a rule with
+		// findings of both kinds keeps it.
+		{"severity per parameter on whole-message rules", func(c *vitals.Config) {
+			c.Rules.ReplayControlID.SeverityFor = map[string]string{"hr": "info"}
+			c.Rules.TimeSkew.SeverityFor = map[string]string{"bogus": "loud"}
+			c.Rules.IdentityClass.SeverityFor = map[string]string{"spo2": "info"}
+			c.Rules.DemoData.SeverityFor = map[string]string{}
+			c.Rules.Frozen.SeverityFor = map[string]string{"hr": "info"}
+			c.Rules.TimeFuture.SeverityFor = map[string]string{"spo2": "info"}
+			c.Rules.TimeBackwards.SeverityFor = map[string]string{"temp": "info"}
+		}, []string{
+			`vitals.rules.replay_control_id.severity_for: replay_control_id's findings name no parameter: its severity sets them all`,
+			`vitals.rules.time_skew.severity_for: time_skew's findings name no parameter: its severity sets them all`,
+			`vitals.rules.identity_class.severity_for: identity_class's findings name no parameter: its severity sets them all`,
+		}},
 		{"thresholds", func(c *vitals.Config) {
 			c.Rules.Rate.HRStep = 0
 			c.Rules.HRPR.Persist = -time.Second

@@ -185,6 +185,58 @@ func (e *Engine) UnknownCodes(m *hl7.Message, fn func(app, code, unit hl7.Field)
 	}
 }
 
+// UnknownUnits calls fn with the parameter key (see Parameters) and the
+// OBX-6 field of each numeric OBX row of m that measures a parameter the
+// code table reads for that sender, with a unit the unit table does not
+// hold: the rows Unrecognised's second count counts, whose units a site
+// names in Config.Units (UnitsKey). A unit the table holds for another
+// quantity (a heart rate in "%") is not passed: Unrecognised does not count
+// it, the row is reported as unit_mismatch, and naming that unit anew would
+// change it for the parameters it is right for. Nor is a central venous
+// pressure row (read only as a witness, never counted). Like UnknownCodes
+// it reads the message anew, for an operator's report, not for the
+// per-message path, and is called only for a message Observe read.
+func (e *Engine) UnknownUnits(m *hl7.Message, fn func(param string, unit hl7.Field)) {
+	msh, ok := m.Find("MSH", 1)
+	if !ok {
+		return
+	}
+	d := m.Delimiters()
+	v := e.t.vendorOf(msh.Field(3).Bytes())
+	for i := range m.NumSegments() {
+		seg := m.Segment(i)
+		if string(seg.Name()) != "OBX" {
+			continue
+		}
+		p, read := e.t.code(v, seg.Field(3).Bytes(), d)
+		if !read || p == pCVP {
+			continue
+		}
+		// As row and obx read it: a measurement, holding a number that is
+		// no sentinel, in a unit unitOf does not know.
+		o := obxFields{valueType: seg.Field(2).Bytes(), flags: seg.Field(8).Bytes(), status: seg.Field(11).Bytes()}
+		if ok, _ := o.measurement(d); !ok {
+			continue
+		}
+		if x, ok := parseNumber(seg.Field(5).Bytes()); !ok || isSentinel(x) {
+			continue
+		}
+		if e.t.unitOf(seg.Field(6).Bytes(), p, d) == unitUnknown {
+			fn(params[p].key, seg.Field(6))
+		}
+	}
+}
+
+// CanonicalUnits returns the canonical units a Config.Units entry may name
+// ("/min", "%", "mm[Hg]", ...), in the unit table's order.
+func (e *Engine) CanonicalUnits() []string {
+	out := make([]string, 0, len(e.t.canon)-1)
+	for _, u := range e.t.canon[unitNone+1:] {
+		out = append(out, u.name)
+	}
+	return out
+}
+
 // builtinPlaceholders are the "not measured" values seen in vendor exports.
 var builtinPlaceholders = [...]float64{-1, -99.9, -100, -999, -1000, -9999, -32767, -32768}
 

@@ -163,33 +163,53 @@ const (
 	numRules
 )
 
-// ruleInfo is the fixed part of a rule: name and default kind.
-var ruleInfo = [numRules]struct{ name, kind string }{
-	rRange:               {"range", KindIntegrity},
-	rUnitMismatch:        {"unit_mismatch", KindQuality},
-	rUnitChange:          {"unit_change", KindIntegrity},
-	rRate:                {"rate_of_change", KindIntegrity},
-	rHRPR:                {"hr_pr_agreement", KindIntegrity},
-	rBPOrder:             {"bp_order", KindIntegrity},
-	rMAP:                 {"map_formula", KindIntegrity},
-	rPulsePressure:       {"pulse_pressure", KindQuality},
-	rNIBPIBP:             {"nibp_ibp_agreement", KindIntegrity},
-	rNIBPCadence:         {"nibp_cadence", KindIntegrity},
-	rFrozen:              {"frozen", KindIntegrity},
-	rRegular:             {"too_regular", KindIntegrity},
-	rReplayControlID:     {"replay_control_id", KindIntegrity},
-	rReplayWindow:        {"replay_window", KindIntegrity},
-	rTimeFuture:          {"time_future", KindIntegrity},
-	rTimeBackwards:       {"time_backwards", KindIntegrity},
-	rTimeSkew:            {"time_skew", KindIntegrity},
-	rIdentityPatient:     {"identity_patient", KindIntegrity},
-	rIdentityEquipment:   {"identity_equipment", KindIntegrity},
-	rIdentityApplication: {"identity_application", KindIntegrity},
-	rIdentityClass:       {"identity_class", KindIntegrity},
-	rDemo:                {"demo_data", KindIntegrity},
-	rSpike:               {"spike", KindIntegrity},
-	rDecoupled:           {"decoupled", KindIntegrity},
-	rDriftReturn:         {"drift_return", KindIntegrity},
+// ruleInfo is the fixed part of a rule: name, default kind, and whether
+// its findings are all on the whole message (Finding.Parameter empty:
+// every em.add of the rule passes pNone), so that a severity_for, which
+// sets the severity of one parameter's findings, has nothing to act on
+// (Config.Validate refuses it; TestRuleInfoWhole reads the em.add calls).
+// A rule with findings of both kinds (frozen, time_future,
+// time_backwards) is not.
+var ruleInfo = [numRules]struct {
+	name, kind string
+	whole      bool
+}{
+	rRange:               {"range", KindIntegrity, false},
+	rUnitMismatch:        {"unit_mismatch", KindQuality, false},
+	rUnitChange:          {"unit_change", KindIntegrity, false},
+	rRate:                {"rate_of_change", KindIntegrity, false},
+	rHRPR:                {"hr_pr_agreement", KindIntegrity, false},
+	rBPOrder:             {"bp_order", KindIntegrity, false},
+	rMAP:                 {"map_formula", KindIntegrity, false},
+	rPulsePressure:       {"pulse_pressure", KindQuality, false},
+	rNIBPIBP:             {"nibp_ibp_agreement", KindIntegrity, false},
+	rNIBPCadence:         {"nibp_cadence", KindIntegrity, false},
+	rFrozen:              {"frozen", KindIntegrity, false},
+	rRegular:             {"too_regular", KindIntegrity, false},
+	rReplayControlID:     {"replay_control_id", KindIntegrity, true},
+	rReplayWindow:        {"replay_window", KindIntegrity, true},
+	rTimeFuture:          {"time_future", KindIntegrity, false},
+	rTimeBackwards:       {"time_backwards", KindIntegrity, false},
+	rTimeSkew:            {"time_skew", KindIntegrity, true},
+	rIdentityPatient:     {"identity_patient", KindIntegrity, true},
+	rIdentityEquipment:   {"identity_equipment", KindIntegrity, true},
+	rIdentityApplication: {"identity_application", KindIntegrity, true},
+	rIdentityClass:       {"identity_class", KindIntegrity, true},
+	rDemo:                {"demo_data", KindIntegrity, true},
+	rSpike:               {"spike", KindIntegrity, false},
+	rDecoupled:           {"decoupled", KindIntegrity, false},
+	rDriftReturn:         {"drift_return", KindIntegrity, false},
+}
+
+// wholeMessage reports whether the rule named name (its configuration
+// key) has findings on the whole message only (ruleInfo).
+func wholeMessage(name string) bool {
+	for _, r := range ruleInfo {
+		if r.name == name {
+			return r.whole
+		}
+	}
+	return false
 }
 
 // RuleNames returns the names of all rules, in a fixed order.
