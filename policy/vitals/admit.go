@@ -56,31 +56,32 @@ func (s *stream) identified(e *Engine, em *emitter) bool {
 	if s.tempVisit == 0 {
 		return false
 	}
-	v, provisional := visitOf(e.seed, em.m)
+	v, provisional := e.visitOf(em.m)
 	return !provisional && v == s.tempVisit
 }
 
 // visitOf returns the hash of m's visit number (PV1-19) with its bed (PV1-3),
 // of its bed alone when it has no visit number, 0 when it has neither, and
 // whether its patient identity is provisional: administrative sex U, unknown
-// (PID-8), what a registration desk records of a patient who cannot tell. A
-// birth date left out is no such mark: many monitors send none for any
-// patient. Many monitors send no visit number either (they take the patient
+// (PID-8), what a registration desk records of a patient who cannot tell,
+// or a family name that stands for none (UNKNOWN^PATIENT, UNKNOWN^BABY
+// under a temporary number; Engine.unidentified, session 47). A birth date
+// left out is no such mark: many monitors send none for any patient. Many monitors send no visit number either (they take the patient
 // from the bedside, not from the ADT feed): for them the same bed is what
 // is left to tell (UNKNOWN^TRAUMAB under a temporary number and sex U, then
 // the patient's own identity in the same bed; the third blind generator,
 // session 19).
-func visitOf(seed maphash.Seed, m *hl7.Message) (visit uint64, provisional bool) {
+func (e *Engine) visitOf(m *hl7.Message) (visit uint64, provisional bool) {
 	for i := range m.NumSegments() {
 		seg := m.Segment(i)
 		switch string(seg.Name()) {
 		case "PID":
-			provisional = string(seg.Field(8).Component(1).Bytes()) == "U"
+			provisional = string(seg.Field(8).Component(1).Bytes()) == "U" || e.unidentified(seg.Field(5).Component(1).Bytes())
 		case "PV1":
 			n, bed := seg.Field(19).Component(1).Bytes(), seg.Field(3).Bytes()
 			if len(n) > 0 || len(bed) > 0 {
 				var h maphash.Hash
-				h.SetSeed(seed)
+				h.SetSeed(e.seed)
 				h.Write(n)
 				h.WriteByte('|')
 				h.Write(bed)

@@ -94,3 +94,38 @@ func TestProvisionalIdentity(t *testing.T) {
 	}
 	checkCases(t, tests)
 }
+
+// TestUnidentifiedName47: a registration that cannot identify a patient
+// often gives it a family name that stands for none under a temporary
+// number, its sex known (UNKNOWN^PATIENT, UNKNOWN^BABY: the eighth blind
+// generator's unidentified admissions, every one an identity_patient on
+// main before session 47). That identity is provisional too: the real one
+// replacing it under the same visit and bed is quiet; under another visit,
+// or replacing a real name, it is reported; a site's own placeholder
+// (vitals.unidentified_names) counts once configured.
+func TestUnidentifiedName47(t *testing.T) {
+	bed := func(k int, id, name, visit string) []tick {
+		return every(10, 10*sec, func(i int) msg {
+			m := normal(k + i)
+			m.pid, m.pidName = id, name+"|||F"
+			m.pv1 = "|I|NICU^07^B" + strings.Repeat("|", 16) + visit
+			return m
+		})
+	}
+	pair := func(first, second []tick) []tick { return then(first, 10*sec, second) }
+	checkCases(t, []ruleCase{
+		{"UNKNOWN^BABY, then the baby's identity", pair(bed(0, "T100^^^H^MR", "UNKNOWN^BABY", "V1"),
+			bed(10, "4711^^^H^MR", "KOWALSKI^BABYGIRL", "V1")), nil},
+		{"Unidentified^Patient, then the patient's identity", pair(bed(0, "T100^^^H^MR", "Unidentified^Patient", "V1"),
+			bed(10, "4711^^^H^MR", "KHAN^EVIE", "V1")), nil},
+		{"UNKNOWN^BABY, then another visit", pair(bed(0, "T100^^^H^MR", "UNKNOWN^BABY", "V1"),
+			bed(10, "4711^^^H^MR", "KOWALSKI^BABYGIRL", "V2")), []string{"identity_patient"}},
+		{"a named patient, then UNKNOWN under the same visit", pair(bed(0, "4711^^^H^MR", "KHAN^EVIE", "V1"),
+			bed(10, "T100^^^H^MR", "UNKNOWN^PATIENT", "V1")), []string{"identity_patient"}},
+		{"NN is no placeholder by default", pair(bed(0, "T100^^^H^MR", "NN^NN", "V1"),
+			bed(10, "4711^^^H^MR", "KHAN^EVIE", "V1")), []string{"identity_patient"}},
+	})
+	cfg := vitals.DefaultConfig()
+	cfg.UnidentifiedNames = []string{"nn"}
+	checkRules(t, run(t, cfg, pair(bed(0, "T100^^^H^MR", "NN^NN", "V1"), bed(10, "4711^^^H^MR", "KHAN^EVIE", "V1"))))
+}

@@ -8,6 +8,7 @@ import (
 	"net/netip"
 	"reflect"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -34,6 +35,15 @@ type Config struct {
 	// -100, -999, -1000, -9999, -32767, -32768). A placeholder is ignored
 	// when it lies outside the parameter's range; inside it, it is a value.
 	Placeholders []float64 `mapstructure:"placeholders"`
+	// UnidentifiedNames are family names (PID-5 component 1 of its first
+	// repetition, matched ignoring case and the field's trailing blanks) a
+	// registration gives a patient it cannot identify yet, in addition to
+	// the built-in UNKNOWN and UNIDENTIFIED: such an identity is
+	// provisional, as one of sex U (PID-8) is, so that the patient's real
+	// identity replacing it under the same visit and bed raises no
+	// identity_patient (once). A family name only: empty ones, spaces
+	// around one and HL7 separators (|^~) are refused.
+	UnidentifiedNames []string `mapstructure:"unidentified_names"`
 	// Rules holds one section per rule, named like the rule.
 	Rules Rules `mapstructure:"rules"`
 	// State bounds per-monitor stream state.
@@ -364,6 +374,23 @@ func (c Config) Validate() error {
 	}
 	if _, err := time.LoadLocation(c.TimeZone); err != nil {
 		bad("time_zone", "%w", err)
+	}
+	for i, n := range c.UnidentifiedNames {
+		key := fmt.Sprintf("unidentified_names[%d]", i)
+		switch {
+		case strings.TrimSpace(n) == "":
+			// It would match every PID-5 without a family name.
+			bad(key, "an empty name")
+		case strings.TrimSpace(n) != n:
+			// It would match no family name (Engine.unidentified drops a
+			// name's trailing blanks): refused rather than left to do
+			// nothing unseen (review47u).
+			bad(key, "%q: spaces around the name", n)
+		case strings.ContainsAny(n, "|^~"):
+			// A whole name (UNKNOWN^BABY) or several: PID-5 component 1
+			// holds none of these, so it would match nothing.
+			bad(key, "%q: a family name only, no HL7 separator (|^~)", n)
+		}
 	}
 	// Every rule section: severity and action.
 	rv := reflect.ValueOf(c.Rules)

@@ -20,6 +20,7 @@ func TestValidate(t *testing.T) {
 	}{
 		{"default is valid", func(*vitals.Config) {}, nil},
 		{"profile", func(c *vitals.Config) { c.Profile = "child" }, []string{`vitals.profile: "child": want adult, paediatric or neonatal`}},
+		{"unidentified names", func(c *vitals.Config) { c.UnidentifiedNames = []string{"NN", " "} }, []string{`vitals.unidentified_names[1]: an empty name`}},
 		{"severity and action", func(c *vitals.Config) {
 			c.Rules.Frozen.Severity, c.Rules.BPOrder.Action = "high", "drop"
 		}, []string{

@@ -240,6 +240,20 @@ func (e *Engine) CanonicalUnits() []string {
 // builtinPlaceholders are the "not measured" values seen in vendor exports.
 var builtinPlaceholders = [...]float64{-1, -99.9, -100, -999, -1000, -9999, -32767, -32768}
 
+// builtinUnidentified are the family names registrations give a patient
+// they cannot identify yet (see Config.UnidentifiedNames).
+var builtinUnidentified = [...]string{"UNKNOWN", "UNIDENTIFIED"}
+
+// unidentified reports whether family, a PID-5 family name, marks a patient
+// not identified yet. Its trailing blanks are no part of it (HL7 string data
+// is left-justified, trailing blanks optional: a registration that pads its
+// names to a width sends "UNKNOWN   "; review47u).
+func (e *Engine) unidentified(family []byte) bool {
+	family = bytes.TrimRight(family, " ")
+	match := func(n string) bool { return bytes.EqualFold(family, []byte(n)) }
+	return slices.ContainsFunc(builtinUnidentified[:], match) || slices.ContainsFunc(e.cfg.UnidentifiedNames, match)
+}
+
 // placeholder reports whether v is a "not measured" value.
 func (e *Engine) placeholder(v float64) bool {
 	return slices.Contains(builtinPlaceholders[:], v) || slices.Contains(e.holders, v)

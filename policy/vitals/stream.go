@@ -841,7 +841,7 @@ func (s *stream) identity(e *Engine, em *emitter, msh []hl7.Field, patient uint6
 	}
 	if s.patient != was {
 		s.tempVisit = 0
-		if v, provisional := visitOf(e.seed, em.m); provisional && s.patient != 0 {
+		if v, provisional := e.visitOf(em.m); provisional && s.patient != 0 {
 			s.tempVisit = v
 		}
 	}
