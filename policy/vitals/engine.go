@@ -100,6 +100,8 @@ type switcher struct {
 	cur, pend   uint64
 	curN, pendN uint32
 	multi       bool
+	eui         bool // an EUI-64 was named: labels name no bed of this device (stream.identity)
+	modules     bool // one message's rows named different labels: its modules', not a bed's (stream.identity)
 
 	curLast, curGap int64 // cur's last message (arrival, Unix ns) and its usual interval; see unsettled
 }

@@ -460,11 +460,11 @@ func (s *stream) extract(e *Engine, em *emitter, m *hl7.Message, rh *rowHashes, 
 				if em.equip.looking() {
 					switch l := int(s.layout.label); j {
 					case int(s.layout.equip):
-						em.equip = equipment{id: s.layout.equipOf(seg.Bytes(), d), judged: em.equip.judged}
+						em.equip.id, em.equip.label = s.layout.equipOf(seg.Bytes(), d), false
 					case l:
 						em.equip = equipment{id: labelOf(seg.Bytes(), d), label: true, judged: true}
 					case l - labelRefused:
-						em.equip.judged = true
+						em.equip.judged, em.equip.refused = true, true
 					}
 				}
 				if rr := s.layout.rows[j]; rr.p != pNone {
@@ -567,8 +567,8 @@ func patientHash(seed maphash.Seed, id []byte, name hl7.Field, d hl7.Delimiters)
 // the same (rows named after their modules name no bed). A finding names
 // the identity as it stands when it is made.
 type equipment struct {
-	id            []byte
-	label, judged bool // id is a label; the rows' label was judged (taken, or refused)
+	id                     []byte
+	label, judged, refused bool // id is a label; the rows' label was judged (taken, or refused); refused
 }
 
 // looking reports whether a row's OBX-18 may still change the identity:
@@ -583,11 +583,12 @@ func (q *equipment) see(m *hl7.Message, f []byte, d hl7.Delimiters, i, j int) ui
 	switch {
 	case hi == lo:
 	case !label:
-		*q = equipment{id: f[lo:hi:hi], judged: q.judged}
+		q.id, q.label = f[lo:hi:hi], false
 		return rowEUI
 	case !q.judged:
 		q.judged = true
 		if !labelsAgree(m, d, f[lo:hi], i, j) {
+			q.refused = true
 			return rowNoLabel
 		}
 		q.id, q.label = f[lo:hi:hi], true
@@ -848,7 +849,22 @@ func (s *stream) obx(e *Engine, em *emitter, value, obsTime []byte, p param, u u
 // identity checks equipment and patient continuity (the sending device is
 // judged per source, in Engine.stream).
 func (s *stream) identity(e *Engine, em *emitter, msh []hl7.Field, patient uint64, arrival time.Time, dst []Finding) ([]Finding, patientTurn) {
-	if id := em.equip.id; len(id) > 0 {
+	id := em.equip.id
+	if em.equip.refused {
+		s.equip.modules = true
+	}
+	switch {
+	case em.equip.label && (s.equip.eui || s.equip.modules):
+		// A device that names an EUI-64, or whose rows name their modules
+		// (or serials) in one message, names no bed by a label: a message
+		// of one module's rows, or without the row that holds the EUI-64,
+		// is none of another bed's (review47b).
+		id = nil
+	case len(id) > 0 && !em.equip.label && !s.equip.eui:
+		// The device's first EUI-64: labels seen before it told nothing.
+		s.equip = switcher{eui: true, modules: s.equip.modules}
+	}
+	if len(id) > 0 {
 		// A label tells a gateway's beds apart, but one that changes
 		// names no other device (a monitor moved to another bed is
 		// relabelled): only an EUI-64 replaced is reported.
