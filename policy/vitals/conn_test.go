@@ -429,3 +429,54 @@ func TestGatewayBedsEUINotFirstLive30r(t *testing.T) {
 		checkRules(t, run(t, vitals.DefaultConfig(), ticks))
 	}
 }
+
+// labelBed is bed's message i of bed b behind a gateway that names its
+// beds by a label in OBX-18 alone (a Dräger Infinity Gateway-style
+// "IACS-GICU-35"; no EUI-64 anywhere), under one MSH-3 without one either.
+func labelBed(i, b int) msg {
+	m := bed(i, b)
+	m.app, m.label = "INFINITY_GW^ICU-G", "IACS-GICU-0"+string(rune('1'+b))
+	return m
+}
+
+// TestGatewayBedLabels47: the beds of a gateway that tells them apart only
+// by a bed label in OBX-18 get a state each, on the wire and offline, as
+// beds with an EUI-64 do (TestGatewayBedsLive30): before session 47 the
+// four were judged as one monitor whose patient, heart rate and saturation
+// jumped every message (corpus8's Dräger-style gateway: identity_patient,
+// steps, spikes and times running back between its beds' clocks).
+func TestGatewayBedLabels47(t *testing.T) {
+	ticks := every(400, 5*sec, func(i int) msg { return labelBed(i/4, i%4) })
+	checkRules(t, run(t, vitals.DefaultConfig(), ticks))
+	checkRules(t, runVia(t, ticks))
+}
+
+// TestGatewayBedLabelStep47: told apart by their labels, one bed's forged
+// heart-rate step is still reported, on that bed alone.
+func TestGatewayBedLabelStep47(t *testing.T) {
+	ticks := every(600, 5*sec, func(i int) msg {
+		m := labelBed(i/4, i%4)
+		if i%4 == 1 && i/4 >= 100 {
+			m = set(m, hr("150"))
+		}
+		return m
+	})
+	fs := run(t, vitals.DefaultConfig(), ticks)
+	if !slices.ContainsFunc(fs, func(f vitals.Finding) bool { return f.Rule == "rate_of_change" }) {
+		t.Error("the forged step not reported")
+	}
+	for _, f := range fs {
+		if f.Equipment != "IACS-GICU-02" || f.ControlID < "C400" {
+			t.Errorf("%s on %q at %s, want IACS-GICU-02 from C401 on", f.Rule, f.Equipment, f.ControlID)
+		}
+	}
+}
+
+// TestBedLabelChanged47: a monitor whose bed label changes (moved to another
+// bed, relabelled) is no other device: no identity_equipment, and its
+// patient, the same, raises nothing either; a label is no EUI-64.
+func TestBedLabelChanged47(t *testing.T) {
+	ticks := then(every(40, 10*sec, func(i int) msg { m := device(i, "MON^ICU", "", "5514174"); m.label = "BED-01"; return m }),
+		10*sec, every(40, 10*sec, func(i int) msg { m := device(i+40, "MON^ICU", "", "5514174"); m.label = "BED-07"; return m }))
+	checkRules(t, run(t, vitals.DefaultConfig(), ticks))
+}

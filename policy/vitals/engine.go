@@ -100,6 +100,8 @@ type switcher struct {
 	cur, pend   uint64
 	curN, pendN uint32
 	multi       bool
+	eui         bool // an EUI-64 was named: labels name no bed of this device (stream.identity)
+	modules     bool // one message's rows named different labels: its modules', not a bed's (stream.identity)
 
 	curLast, curGap int64 // cur's last message (arrival, Unix ns) and its usual interval; see unsettled
 }
@@ -465,8 +467,8 @@ func (e *Engine) ObserveVia(conn, src netip.Addr, m *hl7.Message, arrival time.T
 // creating it as needed, and whether that device has just replaced the one
 // the connection conn carried (conn is src but offline, see ObserveVia).
 // A device found to carry several equipment identifiers side by side (an
-// aggregating gateway: its beds, each with its EUI-64 in OBX-18, under one
-// MSH-3) has a stream per bed from then on, see bedsOf.
+// aggregating gateway: its beds, each with its EUI-64 or its bed label in
+// OBX-18, under one MSH-3) has a stream per bed from then on, see bedsOf.
 // Streams idle for longer than IdleEvict are dropped (swept every
 // IdleEvict/4). A connection whose messages made MaxPerSource streams makes
 // room among its own for another (room): one device naming a new identity in
@@ -523,9 +525,9 @@ func (e *Engine) stream(conn, src netip.Addr, app, fac []byte, m *hl7.Message, n
 	so.seen = now.UnixNano()
 	h, ok := e.streams[key]
 	if e.bedsOf(so, key, h.s, now) {
-		if eui := messageEUI(m); eui != nil {
+		if id := messageEquip(m); id != nil {
 			so.dev.forget(dev) // the gateway itself is no device of the connection: its beds are
-			key = bedKey(key, maphash.Bytes(e.seed, eui)|1)
+			key = bedKey(key, maphash.Bytes(e.seed, id)|1)
 			dev = key
 			h, ok = e.streams[key]
 		}
@@ -712,18 +714,22 @@ func bedKey(key, id uint64) uint64 {
 // with the Engine's random seed already.
 var bedSeed = maphash.MakeSeed()
 
-// messageEUI returns the EUI-64 in OBX-18 of the first OBX row that has
-// one (EUI64), the device identity the rows read, or nil.
-func messageEUI(m *hl7.Message) []byte {
+// messageEquip returns the equipment identity of m's rows (equipment), or
+// nil.
+func messageEquip(m *hl7.Message) []byte {
+	var q equipment
 	d := m.Delimiters()
+	j := 0
 	for i := range m.NumSegments() {
 		if seg := m.Segment(i); string(seg.Name()) == "OBX" {
-			if eui := EUI64(seg.Field(18).Bytes(), d); eui != nil {
-				return eui
+			if !q.looking() {
+				break
 			}
+			q.see(m, seg.Field(18).Bytes(), d, i, j)
+			j++
 		}
 	}
-	return nil
+	return q.id
 }
 
 // park keeps the near-replay history of h, the stream of key dropped for
@@ -794,8 +800,9 @@ type emitter struct {
 	arrival time.Time
 	src     netip.Addr
 	m       *hl7.Message
-	equip   []byte
 	msgTime time.Time
+
+	equip equipment // the message's equipment identity (OBX-18)
 
 	obsRaw  []byte    // the last OBX-14 parsed, and its time: rows of one message
 	obsTime time.Time // usually share it
@@ -885,7 +892,7 @@ func (em *emitter) add(dst []Finding, r ruleID, p param, seg int, at time.Time, 
 	f := Finding{
 		Rule: ruleInfo[r].name, Severity: sev, Kind: kind,
 		Source: em.src, SendingApplication: string(em.m.SendingApplication()),
-		SendingFacility: string(em.m.SendingFacility()), Equipment: string(em.equip),
+		SendingFacility: string(em.m.SendingFacility()), Equipment: string(em.equip.id),
 		ControlID: string(em.m.ControlID()), ObservedAt: at,
 		Value: value, Other: other, Threshold: threshold,
 		Explanation: explanation, Action: set.action, Segment: seg, Count: 1,

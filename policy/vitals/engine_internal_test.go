@@ -424,3 +424,55 @@ func TestHeldTime(t *testing.T) {
 		}
 	}
 }
+
+// TestMessageEquip47 pins a message's equipment identity (equipment): the
+// first EUI-64 its rows name; else the label they name when each of the
+// first layoutRows rows that names a label names the same; else none. The
+// rows of a message read by extract end with the same identity, with its
+// layout and without (TestRowLayoutRandomRows pins the two to each other).
+func TestMessageEquip47(t *testing.T) {
+	rows := func(f ...string) string {
+		var b strings.Builder
+		b.WriteString("MSH|^~\\&|GW|ICU|||20260105000000||ORU^R01|1|P|2.6\r")
+		for i, x := range f {
+			fmt.Fprintf(&b, "OBX|%d|NM|147842^MDC_ECG_HEART_RATE^MDC||72|/min|||||R|||||||%s\r", i+1, x)
+		}
+		return b.String()
+	}
+	many := make([]string, layoutRows)
+	for i := range many {
+		many[i] = "BED-3"
+	}
+	for _, tc := range []struct {
+		msg, want string
+	}{
+		{rows("IACS-GICU-35", "IACS-GICU-35", ""), "IACS-GICU-35"},
+		{rows("", "^^IACS-GICU-35^L", "IACS-GICU-35"), "IACS-GICU-35"},
+		{rows("ECG", "SPO2"), ""},                             // rows named after their modules
+		{rows("ECG", "00E0D6FFFE000001"), "00E0D6FFFE000001"}, // an EUI-64 wins wherever it is
+		{rows("ECG", "SPO2", "00E0D6FFFE000001^EUI-64"), "00E0D6FFFE000001"},
+		{rows(append(many, "BED-9")...), "BED-3"}, // past the first layoutRows rows a label is not compared
+		{rows("", ""), ""},
+	} {
+		var m hl7.Message
+		if err := m.Parse([]byte(tc.msg)); err != nil {
+			t.Fatal(err)
+		}
+		if got := string(messageEquip(&m)); got != tc.want {
+			t.Errorf("%q: messageEquip = %q, want %q", tc.msg, got, tc.want)
+		}
+		e, err := NewEngine(DefaultConfig())
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := newStream(&e.cfg)
+		for k := range 2 { // without the layout, then with it
+			em := emitter{e: e, s: s, m: &m}
+			rh := s.hashRows(e, &m)
+			s.extract(e, &em, &m, &rh, nil)
+			if got := string(em.equip.id); got != tc.want || rh.fast != (k == 1) {
+				t.Errorf("%q, message %d (with the layout: %v): extract's identity %q, want %q", tc.msg, k, rh.fast, got, tc.want)
+			}
+		}
+	}
+}

@@ -33,6 +33,7 @@ type msg struct {
 	pidName                              string // PID-5, default DOE^JANE
 	born                                 string // PID-7 (birth date), none when empty
 	pv1                                  string // PV1 after PV1-0, none when empty
+	label                                string // when set, the OBX-18 of every row (a bed label; no EUI-64 then)
 	rows                                 []row
 }
 
@@ -74,7 +75,11 @@ func (m msg) bytes(arrival time.Time, n int) []byte {
 	}
 	fmt.Fprintf(&b, "OBR|1|||182777000^monitoring of patient^SCT|||%s\r", ts)
 	equip := or(m.equip, "0012340000000001")
-	fmt.Fprintf(&b, "OBX|1||69965^MDC_DEV_MON_PHYSIO_MULTI_PARAM_MDS^MDC|1.0.0.0|||||||X|||||||%s^^%s^EUI-64\r", equip, equip)
+	mds := equip + "^^" + equip + "^EUI-64"
+	if m.label != "" {
+		equip, mds = m.label, m.label
+	}
+	fmt.Fprintf(&b, "OBX|1||69965^MDC_DEV_MON_PHYSIO_MULTI_PARAM_MDS^MDC|1.0.0.0|||||||X|||||||%s\r", mds)
 	for i, r := range m.rows {
 		fmt.Fprintf(&b, "OBX|%d|NM|%s^^MDC|1.1.1.%d|%s|%s||%s|||%s|||%s||||%s\r", i+2, r.code, i+1, r.value, r.unit,
 			r.flags, or(r.status, "R"), r.at, equip)

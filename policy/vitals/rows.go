@@ -27,14 +27,23 @@ const layoutRows = 16
 
 // rowLayout is the remembered layout of a message's OBX rows (see above).
 type rowLayout struct {
-	hash       uint64              // of the rows without their OBX-5 and OBX-14 (rowsHash); valid only with ok
+	hash       uint64              // of the rows without their OBX-5 and OBX-14 (rowsHash, never 0); 0: no layout
 	rows       [layoutRows]rowRead // the first OBX rows, in order
 	demo, slow uint16              // bit j: row j holds DEMO in OBX-8; row j is read field by field
 	unknown    uint8               // NM rows of unknown codes among them
 	equip      uint8               // the row whose OBX-18 gave the message's EUI-64, or layoutRows
 	equipAt    uint8               // where that EUI-64 starts, counted back from the row's end; 0: not found yet, or further than a byte tells (see equipOf)
-	ok         bool
+	label      uint8               // the row at which the rows' label was judged (equipment.judge): taken there, or refused at labelRefused+row; noLabel: none
 }
+
+// What rowLayout.label holds besides a row.
+const (
+	labelRefused = layoutRows     // added to the row: the label was refused there
+	noLabel      = 2 * layoutRows // the layout's rows named no label while no EUI-64 had been named
+)
+
+// known reports whether l is a layout (extract made it).
+func (l *rowLayout) known() bool { return l.hash != 0 }
 
 // equipOf returns the EUI-64 of b, the layout's equipment row (l.equip) in
 // a message whose rows hash as the layout's, as EUI64 reads its OBX-18. The
@@ -83,6 +92,9 @@ const (
 	rowUnknown             // an NM row of an unknown code
 	rowSlow                // a later message's row must be read field by field
 	rowPVC                 // a PVC-rate row holding a count, not a placeholder, not deleted (see PVCRateCode)
+	rowEUI                 // its OBX-18 gave the message's EUI-64 (equipment.see)
+	rowLabel               // the rows' label was judged at it, and taken
+	rowNoLabel             // the rows' label was judged at it, and refused
 )
 
 // What rowRead.u holds besides a canon index.
@@ -131,7 +143,7 @@ func (t *tables) unitOf(field []byte, p param, d hl7.Delimiters) uint8 {
 // the same with or without them: 11 hashes for the simulator's 13 rows
 // (10 values, no time).
 //
-// With a layout (l.ok), a row's OBX-5 and OBX-14 are taken to start where
+// With a layout (l.known), a row's OBX-5 and OBX-14 are taken to start where
 // they started in the layout's message when a field separator precedes
 // them there, instead of counting the separators before them: the hash
 // equals the layout's only if the bytes before them are the same, and so
@@ -167,12 +179,12 @@ func rowsHash(seed maphash.Seed, m *hl7.Message, d hl7.Delimiters, l *rowLayout,
 			continue
 		}
 		var lo, hi, lo14, hi14 int
-		if k := int(l.rows[n].lo); l.ok && k > 0 && k <= len(b) && b[k-1] == d.Field {
+		if k := int(l.rows[n].lo); l.known() && k > 0 && k <= len(b) && b[k-1] == d.Field {
 			lo, hi = k, valueEnd(b, k, d.Field)
 		} else {
 			lo, hi = fieldSpan(b, d.Field, 5)
 		}
-		if !l.ok {
+		if !l.known() {
 			if lo14, hi14 = fieldSpan(b, d.Field, 14); lo14 == len(b) || lo14-hi > math.MaxUint8 {
 				lo14, hi14 = 0, 0
 			}
@@ -181,7 +193,7 @@ func rowsHash(seed maphash.Seed, m *hl7.Message, d hl7.Delimiters, l *rowLayout,
 			lo14, hi14 = k, valueEnd(b, k, d.Field)
 		}
 		spans[n] = [4]int32{int32(lo), int32(hi), int32(lo14), int32(hi14)}
-		if !l.ok && lo == len(b) {
+		if !l.known() && lo == len(b) {
 			// The row ends where OBX-5 would start, or before: a later row
 			// with the same bytes up to there may hold OBX-4 there, not
 			// OBX-5 (it is counted in every message, see note).
@@ -205,7 +217,7 @@ func rowsHash(seed maphash.Seed, m *hl7.Message, d hl7.Delimiters, l *rowLayout,
 		h = h*runBase + c.piece(from, last)
 	}
 	c.gap(len(buf))
-	return mix(h ^ uint64(n)<<40), mix(c.h)
+	return mix(h^uint64(n)<<40) | 1, mix(c.h)
 }
 
 // delimiterWord returns the message's five delimiters as one word.
@@ -295,16 +307,19 @@ func exactZeros(x uint64) uint64 {
 
 // row reads OBX segment i field by field (see extract) and returns what a
 // message of the same layout can take from it, and rowDemo, rowTimed,
-// rowUnknown (an NM row of an unknown code) and, for a PVC-rate row
+// rowUnknown (an NM row of an unknown code), what its OBX-18 did to the
+// message's equipment identity (rowEUI, rowLabel, rowNoLabel; j is its
+// place among the message's OBX rows) and, for a PVC-rate row
 // (PVCRateCode), rowSlow and rowPVC (see rowPVC).
-func (s *stream) row(e *Engine, em *emitter, seg hl7.Segment, d hl7.Delimiters, i int, dst []Finding) (_ []Finding, rr rowRead, flags uint8) {
+func (s *stream) row(e *Engine, em *emitter, seg hl7.Segment, d hl7.Delimiters, i, j int, dst []Finding) (_ []Finding, rr rowRead, flags uint8) {
 	// The fields are split only as far as needed, the furthest needed
 	// first, so that a row is split in one or two passes (through OBX-3,
 	// then through OBX-14) rather than resumed for every field: OBX-18
 	// while no row has given an EUI-64, OBX-14 for a row of a known code.
 	r := seg.Reader()
 	var equip []byte
-	if len(em.equip) == 0 {
+	look := em.equip.looking()
+	if look {
 		equip = r.Field(18)
 	}
 	code := r.Field(3)
@@ -315,12 +330,12 @@ func (s *stream) row(e *Engine, em *emitter, seg hl7.Segment, d hl7.Delimiters, 
 		o.value, o.unit, o.flags = r.Field(5), r.Field(6), r.Field(8)
 		o.status = r.Field(11)
 	}
-	if len(em.equip) == 0 {
-		em.equip = EUI64(equip, d)
+	if look {
+		flags = em.equip.see(em.m, equip, d, i, j)
 	}
 	if !read {
 		if string(o.valueType) == "NM" {
-			flags = rowUnknown
+			flags |= rowUnknown
 			if string(firstComponent(code, d)) == PVCRateCode {
 				// Read field by field in every message: its value, not
 				// only its presence, tells whether the analysis ran.
@@ -342,7 +357,7 @@ func (s *stream) row(e *Engine, em *emitter, seg hl7.Segment, d hl7.Delimiters, 
 	}
 	ok, demo := o.measurement(d)
 	if !ok {
-		return dst, rr, 0
+		return dst, rr, flags & (rowEUI | rowLabel | rowNoLabel)
 	}
 	rr = rowRead{p: p, u: e.t.unitOf(o.unit, p, d)}
 	if demo {
@@ -355,9 +370,9 @@ func (s *stream) row(e *Engine, em *emitter, seg hl7.Segment, d hl7.Delimiters, 
 }
 
 // note records row j of a message read field by field, where its OBX-5
-// and OBX-14 lie (see rowsHash), and whether the message has an EUI-64
-// after the row.
-func (l *rowLayout) note(j int, rr rowRead, flags uint8, span [4]int32, equip bool) {
+// and OBX-14 lie (see rowsHash), and what its OBX-18 did to the message's
+// equipment identity.
+func (l *rowLayout) note(j int, rr rowRead, flags uint8, span [4]int32) {
 	if span[0] <= math.MaxUint8 {
 		rr.lo = uint8(span[0])
 	}
@@ -377,7 +392,12 @@ func (l *rowLayout) note(j int, rr rowRead, flags uint8, span [4]int32, equip bo
 	if flags&rowUnknown != 0 {
 		l.unknown++
 	}
-	if equip && l.equip == layoutRows {
+	switch {
+	case flags&rowEUI != 0:
 		l.equip = uint8(j)
+	case flags&rowLabel != 0:
+		l.label = uint8(j)
+	case flags&rowNoLabel != 0:
+		l.label = uint8(labelRefused + j)
 	}
 }

@@ -60,6 +60,7 @@ func sameLayout(t *testing.T, e *Engine, cached, uncached *stream, m *hl7.Messag
 		dst            []Finding
 		cur            [numParams]reading
 		equip          string
+		label, refused bool
 		codes, unknown uint64
 		eps            [maxEpisodes]episode
 		pvc            bool
@@ -70,7 +71,7 @@ func sameLayout(t *testing.T, e *Engine, cached, uncached *stream, m *hl7.Messag
 		rh := s.hashRows(e, m)
 		dst, _ := s.extract(e, &em, m, &rh, nil)
 		c1, u1 := e.Unrecognised()
-		o := out{dst, s.cur, string(em.equip), c1 - c0, u1 - u0, [maxEpisodes]episode{}, s.pvcNow}
+		o := out{dst, s.cur, string(em.equip.id), em.equip.label, em.equip.refused, c1 - c0, u1 - u0, [maxEpisodes]episode{}, s.pvcNow}
 		if s.eps != nil {
 			o.eps = *s.eps
 		}

@@ -422,7 +422,7 @@ func (s *stream) extract(e *Engine, em *emitter, m *hl7.Message, rh *rowHashes, 
 	d := m.Delimiters()
 	fast, spans := rh.fast, &rh.spans
 	if !fast {
-		s.layout = rowLayout{equip: layoutRows}
+		s.layout = rowLayout{equip: layoutRows, label: noLabel}
 	}
 	j := 0 // OBX rows so far
 	buf := m.Bytes()
@@ -455,9 +455,17 @@ func (s *stream) extract(e *Engine, em *emitter, m *hl7.Message, rh *rowHashes, 
 			}
 		case "OBX":
 			if bit := uint16(1) << j; j < layoutRows && fast && s.layout.slow&bit == 0 {
-				// The row is the layout's but for its value.
-				if j == int(s.layout.equip) && len(em.equip) == 0 {
-					em.equip = s.layout.equipOf(seg.Bytes(), d)
+				// The row is the layout's but for its value; its OBX-18
+				// does to the identity what it did in the layout's message.
+				if em.equip.looking() {
+					switch l := int(s.layout.label); j {
+					case int(s.layout.equip):
+						em.equip.id, em.equip.label = s.layout.equipOf(seg.Bytes(), d), false
+					case l:
+						em.equip = equipment{id: labelOf(seg.Bytes(), d), label: true, judged: true}
+					case l - labelRefused:
+						em.equip.judged, em.equip.refused = true, true
+					}
 				}
 				if rr := s.layout.rows[j]; rr.p != pNone {
 					b, sp := seg.Bytes(), spans[j]
@@ -476,11 +484,11 @@ func (s *stream) extract(e *Engine, em *emitter, m *hl7.Message, rh *rowHashes, 
 				flags uint8
 			)
 			// A slow row of the layout is counted in its unknown already.
-			if dst, rr, flags = s.row(e, em, seg, d, i, dst); flags&rowUnknown != 0 && !(fast && j < layoutRows) {
+			if dst, rr, flags = s.row(e, em, seg, d, i, j, dst); flags&rowUnknown != 0 && !(fast && j < layoutRows) {
 				unknown++
 			}
 			if j < layoutRows && !fast {
-				s.layout.note(j, rr, flags, spans[j], len(em.equip) > 0)
+				s.layout.note(j, rr, flags, spans[j])
 			}
 			j++
 		}
@@ -488,7 +496,7 @@ func (s *stream) extract(e *Engine, em *emitter, m *hl7.Message, rh *rowHashes, 
 	if fast {
 		unknown += uint64(s.layout.unknown)
 	} else {
-		s.layout.hash, s.layout.ok = rh.rows, true
+		s.layout.hash = rh.rows
 	}
 	if unknown > 0 {
 		e.unknownCodes.Add(unknown)
@@ -534,8 +542,8 @@ type rowHashes struct {
 func (s *stream) hashRows(e *Engine, m *hl7.Message) (rh rowHashes) {
 	d := m.Delimiters()
 	rh.rows, rh.content = rowsHash(e.seed, m, d, &s.layout, &rh.spans)
-	rh.fast = s.layout.ok && rh.rows == s.layout.hash
-	if !rh.fast && s.layout.ok {
+	rh.fast = rh.rows == s.layout.hash
+	if !rh.fast && s.layout.known() {
 		rh.rows, rh.content = rowsHash(e.seed, m, d, &rowLayout{}, &rh.spans)
 	}
 	return rh
@@ -549,6 +557,85 @@ func patientHash(seed maphash.Seed, id []byte, name hl7.Field, d hl7.Delimiters)
 		return 0
 	}
 	return maphash.Bytes(seed, id) | 1
+}
+
+// equipment is a message's equipment identity (OBX-18), as its rows name
+// it in order: the first EUI-64, from its row on; before it (or without
+// one) a label, from the first row that names one ("IACS-GICU-35": an
+// aggregating gateway names its beds so when they carry no EUI-64), when
+// each of the message's first layoutRows OBX rows that names a label names
+// the same (rows named after their modules name no bed). A finding names
+// the identity as it stands when it is made.
+type equipment struct {
+	id                     []byte
+	label, judged, refused bool // id is a label; the rows' label was judged (taken, or refused); refused
+}
+
+// looking reports whether a row's OBX-18 may still change the identity:
+// no EUI-64 named yet.
+func (q *equipment) looking() bool { return len(q.id) == 0 || q.label }
+
+// see takes the OBX-18 f of row j (segment i of m; the rows before it
+// seen) into the identity and returns rowEUI when it gave the EUI-64,
+// rowLabel or rowNoLabel when the label was judged at it.
+func (q *equipment) see(m *hl7.Message, f []byte, d hl7.Delimiters, i, j int) uint8 {
+	lo, hi, label := equipSpan(f, d)
+	switch {
+	case hi == lo:
+	case !label:
+		q.id, q.label = f[lo:hi:hi], false
+		return rowEUI
+	case !q.judged:
+		q.judged = true
+		if !labelsAgree(m, d, f[lo:hi], i, j) {
+			q.refused = true
+			return rowNoLabel
+		}
+		q.id, q.label = f[lo:hi:hi], true
+		return rowLabel
+	}
+	return 0
+}
+
+// labelsAgree reports whether every label in the OBX-18s of the OBX rows
+// after segment i of m (row j) among the first layoutRows is id.
+func labelsAgree(m *hl7.Message, d hl7.Delimiters, id []byte, i, j int) bool {
+	for i++; i < m.NumSegments() && j < layoutRows-1; i++ {
+		if seg := m.Segment(i); string(seg.Name()) == "OBX" {
+			j++
+			f := seg.Field(18).Bytes()
+			if lo, hi, label := equipSpan(f, d); label && !bytes.Equal(f[lo:hi], id) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// labelOf returns the label in the OBX-18 of the row b (equipSpan).
+func labelOf(b []byte, d hl7.Delimiters) []byte {
+	lo, hi := fieldSpan(b, d.Field, 18)
+	a, z, _ := equipSpan(b[lo:hi], d)
+	return b[lo+a : lo+z : lo+z]
+}
+
+// equipSpan returns where the equipment identity of the raw OBX-18 f lies
+// (lo == hi when f holds none) and whether it is a label: its EUI-64
+// (eui64Span), else its first non-empty component, in any repetition.
+func equipSpan(f []byte, d hl7.Delimiters) (lo, hi int, label bool) {
+	if lo, hi = eui64Span(f, d); hi > lo {
+		return lo, hi, false
+	}
+	for lo = 0; lo < len(f); lo = hi + 1 {
+		hi = lo
+		for hi < len(f) && f[hi] != d.Component && f[hi] != d.Repetition {
+			hi++
+		}
+		if hi > lo {
+			return lo, hi, true
+		}
+	}
+	return 0, 0, false
 }
 
 // EUI64 returns the first component of the raw field f (in any of its
@@ -762,8 +849,26 @@ func (s *stream) obx(e *Engine, em *emitter, value, obsTime []byte, p param, u u
 // identity checks equipment and patient continuity (the sending device is
 // judged per source, in Engine.stream).
 func (s *stream) identity(e *Engine, em *emitter, msh []hl7.Field, patient uint64, arrival time.Time, dst []Finding) ([]Finding, patientTurn) {
-	if len(em.equip) > 0 {
-		if s.equip.see(maphash.Bytes(e.seed, em.equip)|1, arrival.UnixNano()) && em.on(rIdentityEquipment) {
+	id := em.equip.id
+	if em.equip.refused {
+		s.equip.modules = true
+	}
+	switch {
+	case em.equip.label && (s.equip.eui || s.equip.modules):
+		// A device that names an EUI-64, or whose rows name their modules
+		// (or serials) in one message, names no bed by a label: a message
+		// of one module's rows, or without the row that holds the EUI-64,
+		// is none of another bed's (review47b).
+		id = nil
+	case len(id) > 0 && !em.equip.label && !s.equip.eui:
+		// The device's first EUI-64: labels seen before it told nothing.
+		s.equip = switcher{eui: true, modules: s.equip.modules}
+	}
+	if len(id) > 0 {
+		// A label tells a gateway's beds apart, but one that changes
+		// names no other device (a monitor moved to another bed is
+		// relabelled): only an EUI-64 replaced is reported.
+		if s.equip.see(maphash.Bytes(e.seed, id)|1, arrival.UnixNano()) && !em.equip.label && em.on(rIdentityEquipment) {
 			dst = em.add(dst, rIdentityEquipment, pNone, 0, time.Time{}, 0, 0, switchAfter, "", "equipment identifier (OBX-18) changed on this device")
 		}
 		if s.equip.multi {
