@@ -185,7 +185,9 @@ func TestReplayExplanation47(t *testing.T) {
 	id := func(i int) string { // no counter: letters only, none a hex digit
 		return "K" + string(rune('g'+i%20)) + string(rune('g'+i/20%20))
 	}
-	at := func(step time.Duration, k int) string { return string(hl7.AppendTime(nil, t0.Add(time.Duration(k)*step))) }
+	at := func(step time.Duration, k int) string {
+		return string(hl7.AppendTime(nil, t0.Add(time.Duration(k)*step)))
+	}
 	reuse := func(step time.Duration, n, back int, same bool) []tick {
 		return every(n, step, func(i int) msg {
 			m := normal(i)
