@@ -351,12 +351,15 @@ func (s *stream) observe(e *Engine, src netip.Addr, m *hl7.Message, msh []hl7.Fi
 			// Only an earlier use among the last messages is compared on
 			// enough of its bytes to say which it was; an older one on 8
 			// bits, which would word one run's finding otherwise than
-			// another's 1 time in 256 (the Engine's seed is random).
+			// another's 1 time in 256 (the Engine's seed is random). An
+			// older one within the window differs in those 8 bits (the
+			// same 8 were taken for a re-send above): other bytes, in every
+			// run that reports it, and no use "after the window" (review47x).
 			expl := "control ID reused after the retransmission window"
 			switch {
 			case recent && same:
 				expl = "identical message re-sent after the retransmission window"
-			case recent:
+			case recent || since.Abs() <= window:
 				expl = "control ID reused with different content"
 			}
 			dst = em.add(dst, rReplayControlID, pNone, 0, time.Time{}, since.Seconds(), 0, rc.ReplayControlID.ResendWindow.Seconds(), "", expl)
