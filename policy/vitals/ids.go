@@ -194,15 +194,16 @@ func (h *idHistory) remember(id, content uint64) {
 // (fingerprints), whose 8-bit content fingerprint equals that of an earlier
 // use of the ID, has the same bytes: compared on 32 bits when the earlier
 // use is among the last idRecent messages (where a re-send after a lost
-// acknowledgement lies), else on the 8 (1 in 256 wrong).
-func (h *idHistory) sameContent(id, content uint64) bool {
+// acknowledgement lies; recent), else on the 8 (1 in 256 wrong, with the
+// Engine's random seed: the answer then is no fact to report).
+func (h *idHistory) sameContent(id, content uint64) (same, recent bool) {
 	for j := range uint8(idRecent) {
 		i := h.recentN - 1 - j
 		if r := h.recent[i%idRecent]; r != 0 && r>>32 == id&(1<<32-1) {
-			return uint32(r) == uint32(content)
+			return uint32(r) == uint32(content), true
 		}
 	}
-	return true
+	return true, false
 }
 
 // recentHas reports whether a message with control ID id and bytes content

@@ -128,25 +128,29 @@ func TestIDHistoryGrows(t *testing.T) {
 
 // TestIDHistorySameContent: among the last idRecent messages a reused
 // control ID is told from a re-send on 32 bits of content, the latest use
-// counting; an ID used earlier than that is left to the 8 bits (true here),
-// also after recentN has wrapped around.
+// counting (recent); an ID used earlier than that is left to the 8 bits
+// (true here, not recent), also after recentN has wrapped around.
 func TestIDHistorySameContent(t *testing.T) {
 	h := newIDHistory(1024)
 	const id, other = 0xabcd_0000_1234_5678, 0x1111_0000_2222_3333
+	same := func(id, content uint64) (bool, bool) { return h.sameContent(id, content) }
 	for round := range 100 { // 100 × 10 messages: recentN wraps around
 		h.remember(id, 0xaa00_0001)
 		h.remember(id, 0xaa00_0002) // the latest use of id
-		if !h.sameContent(id, 0xaa00_0002) || h.sameContent(id, 0xbb00_0002) || h.sameContent(id, 0xaa00_0001) {
+		s1, r1 := same(id, 0xaa00_0002)
+		s2, _ := same(id, 0xbb00_0002)
+		s3, _ := same(id, 0xaa00_0001)
+		if !s1 || !r1 || s2 || s3 {
 			t.Fatalf("round %d: the latest use of an ID among the last %d is not compared on 32 bits", round, idRecent)
 		}
 		for range idRecent - 1 {
 			h.remember(other, 0)
 		}
-		if h.sameContent(id, 0xbb00_0002) {
+		if s, r := same(id, 0xbb00_0002); s || !r {
 			t.Fatalf("round %d: an ID used %d messages back is not compared on 32 bits", round, idRecent)
 		}
 		h.remember(other, 0)
-		if !h.sameContent(id, 0xbb00_0002) {
+		if s, r := same(id, 0xbb00_0002); !s || r {
 			t.Fatalf("round %d: an ID used %d messages back is compared on 32 bits", round, idRecent+1)
 		}
 	}

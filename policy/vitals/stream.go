@@ -328,7 +328,8 @@ func (s *stream) observe(e *Engine, src netip.Addr, m *hl7.Message, msh []hl7.Fi
 	if i >= 0 {
 		prevKey, prevAt := s.ids.get(i, at)
 		since := time.Duration(int64(at)-int64(prevAt)) * time.Second
-		same := prevKey == key && s.ids.sameContent(idFP, contentFP)
+		same, recent := s.ids.sameContent(idFP, contentFP)
+		same = same && prevKey == key
 		// Keyed by its bytes, a message of a device known to reuse IDs is
 		// found by the same bytes sent again 2^16 s later (the history keeps
 		// the arrival's low bits, see idHistory). A re-send carries the time
@@ -347,9 +348,19 @@ func (s *stream) observe(e *Engine, src netip.Addr, m *hl7.Message, msh []hl7.Fi
 			s.idsReused = true
 		}
 		if em.on(rReplayControlID) && !s.idsReused {
-			expl := "control ID reused with different content"
-			if same {
+			// Only an earlier use among the last messages is compared on
+			// enough of its bytes to say which it was; an older one on 8
+			// bits, which would word one run's finding otherwise than
+			// another's 1 time in 256 (the Engine's seed is random). An
+			// older one within the window differs in those 8 bits (the
+			// same 8 were taken for a re-send above): other bytes, in every
+			// run that reports it, and no use "after the window" (review47x).
+			expl := "control ID reused after the retransmission window"
+			switch {
+			case recent && same:
 				expl = "identical message re-sent after the retransmission window"
+			case recent || since.Abs() <= window:
+				expl = "control ID reused with different content"
 			}
 			dst = em.add(dst, rReplayControlID, pNone, 0, time.Time{}, since.Seconds(), 0, rc.ReplayControlID.ResendWindow.Seconds(), "", expl)
 		}
