@@ -66,8 +66,9 @@ func (s *stream) identified(e *Engine, em *emitter) bool {
 // (PID-8), what a registration desk records of a patient who cannot tell,
 // or a family name that stands for none (UNKNOWN^PATIENT, UNKNOWN^BABY
 // under a temporary number; Engine.unidentified, session 47). A birth date
-// left out is no such mark: many monitors send none for any patient. Many monitors send no visit number either (they take the patient
-// from the bedside, not from the ADT feed): for them the same bed is what
+// left out is no such mark: many monitors send none for any patient. Many
+// monitors send no visit number either (they take the patient from the
+// bedside, not from the ADT feed): for them the same bed is what
 // is left to tell (UNKNOWN^TRAUMAB under a temporary number and sex U, then
 // the patient's own identity in the same bed; the third blind generator,
 // session 19).

@@ -33,7 +33,7 @@ type rowLayout struct {
 	unknown    uint8               // NM rows of unknown codes among them
 	equip      uint8               // the row whose OBX-18 gave the message's EUI-64, or layoutRows
 	equipAt    uint8               // where that EUI-64 starts, counted back from the row's end; 0: not found yet, or further than a byte tells (see equipOf)
-	label      uint8               // the row at which the rows' label was judged (equipment.judge): taken there, or refused at labelRefused+row; noLabel: none
+	label      uint8               // the row at which the rows' label was judged (equipment.see): taken there, or refused at labelRefused+row; noLabel: none
 }
 
 // What rowLayout.label holds besides a row.
@@ -60,15 +60,23 @@ func (l *rowLayout) equipOf(b []byte, d hl7.Delimiters) []byte {
 		}
 		return c[:i:i]
 	}
-	lo, hi := fieldSpan(b, d.Field, 18)
-	a, z := eui64Span(b[lo:hi], d)
-	if z == a {
+	id, back, label := rowEquip(b, d)
+	if len(id) == 0 || label {
 		return nil
 	}
-	if back := len(b) - lo - a; back <= math.MaxUint8 {
+	if back <= math.MaxUint8 {
 		l.equipAt = uint8(back)
 	}
-	return b[lo+a : lo+z : lo+z]
+	return id
+}
+
+// rowEquip returns the equipment identity in the OBX-18 of the OBX row b
+// (equipSpan), how far from the row's end it starts and whether it is a
+// label.
+func rowEquip(b []byte, d hl7.Delimiters) (id []byte, back int, label bool) {
+	lo, hi := fieldSpan(b, d.Field, 18)
+	a, z, label := equipSpan(b[lo:hi], d)
+	return b[lo+a : lo+z : lo+z], len(b) - lo - a, label
 }
 
 // rowRead is what an OBX row decodes to, apart from its value and time.

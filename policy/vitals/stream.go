@@ -473,7 +473,8 @@ func (s *stream) extract(e *Engine, em *emitter, m *hl7.Message, rh *rowHashes, 
 					case int(s.layout.equip):
 						em.equip.id, em.equip.label = s.layout.equipOf(seg.Bytes(), d), false
 					case l:
-						em.equip = equipment{id: labelOf(seg.Bytes(), d), label: true, judged: true}
+						id, _, _ := rowEquip(seg.Bytes(), d)
+						em.equip = equipment{id: id, label: true, judged: true}
 					case l - labelRefused:
 						em.equip.judged, em.equip.refused = true, true
 					}
@@ -579,7 +580,7 @@ func patientHash(seed maphash.Seed, id []byte, name hl7.Field, d hl7.Delimiters)
 // the identity as it stands when it is made.
 type equipment struct {
 	id                     []byte
-	label, judged, refused bool // id is a label; the rows' label was judged (taken, or refused); refused
+	label, judged, refused bool // id is a label; the rows' label was judged (taken, or refused); it was refused
 }
 
 // looking reports whether a row's OBX-18 may still change the identity:
@@ -621,13 +622,6 @@ func labelsAgree(m *hl7.Message, d hl7.Delimiters, id []byte, i, j int) bool {
 		}
 	}
 	return true
-}
-
-// labelOf returns the label in the OBX-18 of the row b (equipSpan).
-func labelOf(b []byte, d hl7.Delimiters) []byte {
-	lo, hi := fieldSpan(b, d.Field, 18)
-	a, z, _ := equipSpan(b[lo:hi], d)
-	return b[lo+a : lo+z : lo+z]
 }
 
 // equipSpan returns where the equipment identity of the raw OBX-18 f lies
