@@ -876,14 +876,23 @@ func (s *stream) identity(e *Engine, em *emitter, msh []hl7.Field, patient uint6
 		// names no other device (a monitor moved to another bed is
 		// relabelled): only an EUI-64 replaced is reported.
 		k, was := maphash.Bytes(e.seed, id)|1, s.equip.cur
-		if s.equip.see(k, arrival.UnixNano()) && !em.equip.label && em.on(rIdentityEquipment) {
+		switched := s.equip.see(k, arrival.UnixNano())
+		if switched && !em.equip.label && em.on(rIdentityEquipment) {
 			dst = em.add(dst, rIdentityEquipment, pNone, 0, time.Time{}, 0, 0, switchAfter, "", "equipment identifier (OBX-18) changed on this device")
 		}
 		// A message of another identity than the established one stamps
 		// its rows by another clock (timing, rowsLead); one that replaced
-		// it starts the rows' references and lead afresh (session 48).
+		// it starts the rows' references and lead afresh (session 48):
+		// an EUI-64 replaced (another device, reported above), or an
+		// identity that replaced one seen fewer than switchAfter times
+		// (a gateway's first bed seen once before another ran three
+		// times). A label replacing an established one is the same
+		// device relabelled, reported by nothing: its clock is the one
+		// the references and the lead are of, and a forger switching
+		// labels for three messages wiped them (review48g,
+		// TestRelabelKeepsClock48g).
 		em.other = k != s.equip.cur
-		if was != 0 && k != was && !em.other {
+		if was != 0 && k != was && !em.other && (!switched || !em.equip.label) {
 			clear(s.obsAt[:])
 			s.leadN = 0
 		}
@@ -1094,7 +1103,9 @@ func (s *stream) timing(e *Engine, em *emitter, msgTime, arrival time.Time, dst 
 	// split the device (switcher.multi), and every later message under
 	// that identity starts a bed stream of its own, with no reference
 	// either: one message's rows are all this adds to what another label
-	// already bought (session 48, gwtime48).
+	// already bought (session 48, gwtime48; TestOtherLabelOnce48g). A label
+	// that replaces the established one keeps the references
+	// (identity; TestRelabelKeepsClock48g).
 	if back || over {
 		clear(s.obsAt[:])
 	}
