@@ -1250,6 +1250,11 @@ func (s *stream) rowsLead(em *emitter, msgTime time.Time, rc *Rules) time.Durati
 // lead learned, see rowsLead), the row now lies within time_backwards'
 // tolerance of msgTime (after it) or at most obx_tolerance before it, and
 // the step is no more than the lead and the tolerance: the lead is then 0.
+// The step is from the channel's last row, a message or more before, so
+// from a row at the learned lead it lands no earlier than the time between
+// the two messages and the tolerance before msgTime (at a cadence under 25 s
+// that bound, not obx_tolerance's, counts: a bed set to a time 20 s behind
+// its gateway's at a 10 s cadence is time_backwards; review48g).
 // Before session 48 such rows were no reference (after MSH-7 beyond
 // obx_tolerance, time_future), so their step back was never reported; a
 // forger stamping rows back onto MSH-7's time gains it once, and rows put
