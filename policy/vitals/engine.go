@@ -803,6 +803,11 @@ type emitter struct {
 	msgTime time.Time
 
 	equip equipment // the message's equipment identity (OBX-18)
+	// other: the message names another equipment identity than the
+	// stream's established one (a gateway's other bed before its stream
+	// is split off, a device's replacement not yet adopted): its rows'
+	// observation times are another clock's (stream.identity, timing).
+	other bool
 
 	obsRaw  []byte    // the last OBX-14 parsed, and its time: rows of one message
 	obsTime time.Time // usually share it

@@ -107,7 +107,9 @@ type stream struct {
 	obsAt       [len(continuous)]int64 // per continuous channel, its last OBX-14 (Unix ns; 0 = none), see timing
 	held14      heldTime               // the last OBX-14 text parsed, see obsTimeOf
 	learned     [maxLearn]time.Duration
-	nLearned    int
+	nLearned    uint8
+	leadN       uint8 // messages of the established identity the OBX-14 lead was learned from, up to time_skew.learn; see rowsLead
+	lead        int32 // the rows' learned lead over MSH-7 (ms, 0 to obxLeadMax), see rowsLead
 	offset      time.Duration
 	prior       time.Duration // the offset before the last one set or relearned (priorKnown), see undoes
 	cand        time.Duration
@@ -873,8 +875,26 @@ func (s *stream) identity(e *Engine, em *emitter, msh []hl7.Field, patient uint6
 		// A label tells a gateway's beds apart, but one that changes
 		// names no other device (a monitor moved to another bed is
 		// relabelled): only an EUI-64 replaced is reported.
-		if s.equip.see(maphash.Bytes(e.seed, id)|1, arrival.UnixNano()) && !em.equip.label && em.on(rIdentityEquipment) {
+		k, was := maphash.Bytes(e.seed, id)|1, s.equip.cur
+		switched := s.equip.see(k, arrival.UnixNano())
+		if switched && !em.equip.label && em.on(rIdentityEquipment) {
 			dst = em.add(dst, rIdentityEquipment, pNone, 0, time.Time{}, 0, 0, switchAfter, "", "equipment identifier (OBX-18) changed on this device")
+		}
+		// A message of another identity than the established one stamps
+		// its rows by another clock (timing, rowsLead); one that replaced
+		// it starts the rows' references and lead afresh (session 48):
+		// an EUI-64 replaced (another device, reported above), or an
+		// identity that replaced one seen fewer than switchAfter times
+		// (a gateway's first bed seen once before another ran three
+		// times). A label replacing an established one is the same
+		// device relabelled, reported by nothing: its clock is the one
+		// the references and the lead are of, and a forger switching
+		// labels for three messages wiped them (review48g,
+		// TestRelabelKeepsClock48g).
+		em.other = k != s.equip.cur
+		if was != 0 && k != was && !em.other && (!switched || !em.equip.label) {
+			clear(s.obsAt[:])
+			s.leadN = 0
 		}
 		if s.equip.multi {
 			// Several identifiers side by side: this stream is the bed of
@@ -975,7 +995,7 @@ func (s *stream) timing(e *Engine, em *emitter, msgTime, arrival time.Time, dst 
 		// Its rows are stamped by the same clock: a row after the
 		// message's time is still no time of the device's (a forger's
 		// replayed rows under a power-up MSH-7, review37b).
-		return s.rowsAhead(em, msgTime, msgTime.Add(rc.TimeFuture.OBXTolerance), rc, dst)
+		return s.rowsAhead(em, msgTime, msgTime.Add(rc.TimeFuture.OBXTolerance), 0, rc, dst)
 	}
 	// A message stored through a silence of the link and sent when it came
 	// back (a monitor's store-and-forward after an outage) is behind the
@@ -1005,10 +1025,11 @@ func (s *stream) timing(e *Engine, em *emitter, msgTime, arrival time.Time, dst 
 	// The rows of the message that sets the clock may still carry the old
 	// clock's time (a cuff reading taken just before): up to where that clock
 	// stood at this arrival (computed only then, the rare case).
-	limit := msgTime.Add(rc.TimeFuture.OBXTolerance)
+	lead := s.rowsLead(em, msgTime, rc)
+	limit := msgTime.Add(lead + rc.TimeFuture.OBXTolerance)
 	rowLimit := limit
 	if set {
-		if old := s.lastMsgTime.Add(arrival.Sub(s.prevArrival) + rc.TimeFuture.OBXTolerance); old.After(rowLimit) {
+		if old := s.lastMsgTime.Add(arrival.Sub(s.prevArrival) + lead + rc.TimeFuture.OBXTolerance); old.After(rowLimit) {
 			rowLimit = old
 		}
 	}
@@ -1070,6 +1091,21 @@ func (s *stream) timing(e *Engine, em *emitter, msgTime, arrival time.Time, dst 
 	// back (the device's clock moved, or returned from a jump ahead, or was
 	// set right) starts the channels afresh, those absent now included; a
 	// time after the message's (time_future, below) is no reference.
+	//
+	// Observation times are one clock's: the rows of a message naming
+	// another equipment identity than the stream's established one (a
+	// gateway's other bed before its stream is split off, Engine.bedsOf;
+	// each bed stamps OBX-14 by its own clock, off the gateway's by its own
+	// skew) are neither compared with the stream's references nor recorded
+	// as them (em.other). A forger re-stamping rows back under an honest
+	// MSH-7 names the same equipment and is judged as before; one naming
+	// another identity for the forged message makes the next honest one
+	// split the device (switcher.multi), and every later message under
+	// that identity starts a bed stream of its own, with no reference
+	// either: one message's rows are all this adds to what another label
+	// already bought (session 48, gwtime48; TestOtherLabelOnce48g). A label
+	// that replaces the established one keeps the references
+	// (identity; TestRelabelKeepsClock48g).
 	if back || over {
 		clear(s.obsAt[:])
 	}
@@ -1077,11 +1113,18 @@ func (s *stream) timing(e *Engine, em *emitter, msgTime, arrival time.Time, dst 
 	// those that do.
 	for i, p := range continuous {
 		r := &s.cur[p]
-		if s.timed&chanBit(p, true) == 0 || r.at.After(limit) {
+		if s.timed&chanBit(p, true) == 0 || r.at.After(limit) || em.other {
 			continue
 		}
 		at, prev := r.at.UnixNano(), s.obsAt[i]
 		s.obsAt[i] = at
+		if prev != 0 && at < prev-int64(tol) && !back && s.rowsSetRight(r.at, msgTime, time.Duration(prev-at), rc) {
+			// The rows' clock set to the message's: the channels start
+			// afresh, those absent now included, as after MSH-7 went back.
+			clear(s.obsAt[:])
+			s.obsAt[i], s.lead = at, 0
+			continue
+		}
 		if prev != 0 && at < prev-int64(tol) && !back && em.on(rTimeBackwards) {
 			back = true
 			dst = em.add(dst, rTimeBackwards, p, r.seg, r.at, float64(prev-at)/1e9, 0, tol.Seconds(), "", "observation time (OBX-14) went backwards while the message time did not")
@@ -1104,7 +1147,7 @@ func (s *stream) timing(e *Engine, em *emitter, msgTime, arrival time.Time, dst 
 	} else if !s.offsetKnown {
 		s.learned[s.nLearned] = off
 		s.nLearned++
-		if s.nLearned == rc.TimeSkew.Learn {
+		if int(s.nLearned) == rc.TimeSkew.Learn {
 			l := s.learned[:s.nLearned]
 			slices.Sort(l)
 			s.offset, s.offsetKnown = l[len(l)/2], true
@@ -1139,14 +1182,97 @@ func (s *stream) timing(e *Engine, em *emitter, msgTime, arrival time.Time, dst 
 			s.offset, s.candN = s.cand, 0
 		}
 	}
-	return s.rowsAhead(em, msgTime, rowLimit, rc, dst)
+	return s.rowsAhead(em, msgTime, rowLimit, lead, rc, dst)
+}
+
+// obxLeadMax is the most a device's rows (OBX-14) may lead its message time
+// (MSH-7) by habit: the steady disagreement of two clocks, learned per stream
+// (rowsLead). An aggregating gateway stamps MSH-7 by its own clock and passes
+// each bed's OBX-14 on as the bed stamped it (corpus8's Dräger-style gateway:
+// each bed off the gateway by its own skew, up to about 75 s); beds are set
+// from the network's time now and then and a quartz clock drifts 20-100 ppm
+// (2-9 s a day) between, so a bed left unsynchronised for a week or two is a
+// minute off its gateway. The bound is time_future's default max_ahead, the
+// jump ahead it lets a device's MSH-7 make against its arrival: a lead beyond
+// it is reported from the first message, as before (corpus2's OBX-14 put
+// +474..+587 s ahead).
+const obxLeadMax = 2 * time.Minute
+
+// rowsLead returns how far the message's rows may lie after its time before
+// time_future's obx_tolerance counts (time_future, and the time_backwards
+// references). A bed's steady lead over its gateway's MSH-7 is a clock
+// disagreement, as a device's MSH-7 offset against arrival is (s.offset):
+// the rows' lead is learned from the stream's first time_skew.learn messages
+// of its established equipment identity as the least lead among them, 0 when
+// the rows lag, and at most obxLeadMax (a message leading by more teaches
+// nothing and is reported). The least: a forged time ahead in some of those
+// messages does not raise it, and every later message is judged against it.
+// While it is learned, and for a message naming another identity (a
+// gateway's other bed, em.other; its rows teach this stream nothing), the
+// rows may lead by up to obxLeadMax. No relearning: a bed whose clock is
+// set ahead of its gateway later is reported as before (session 48,
+// gwtime48).
+func (s *stream) rowsLead(em *emitter, msgTime time.Time, rc *Rules) time.Duration {
+	if em.other {
+		return obxLeadMax
+	}
+	if int(s.leadN) >= rc.TimeSkew.Learn {
+		return time.Duration(s.lead) * time.Millisecond
+	}
+	lead, seen := time.Duration(0), false
+	for m := s.timed; m != 0; m &= m - 1 {
+		p := param(bits.TrailingZeros16(m))
+		r := &s.cur[p]
+		if held := s.haveNIBP && p >= pNIBPSys && p <= pNIBPMean && r.at.Equal(s.nibpAt); held {
+			continue
+		}
+		if d := r.at.Sub(msgTime); !seen || d > lead {
+			lead, seen = d, true
+		}
+	}
+	lead = max(lead, 0)
+	if lead > obxLeadMax {
+		return obxLeadMax // reported by rowsAhead; teaches nothing
+	}
+	if ms := int32(lead / time.Millisecond); s.leadN == 0 || ms < s.lead {
+		s.lead = ms
+	}
+	s.leadN++
+	return obxLeadMax
+}
+
+// rowsSetRight reports whether a row's observation time at, gone back by
+// step from its channel's last under a message time msgTime that did not,
+// is the rows' clock set to the message's: a bed's clock set from the
+// network's time, its steady lead over its gateway's MSH-7 gone (corpus8's
+// gateway beds: OBX-14 from 33-72 s ahead to its MSH-7's time in one
+// message). So when the stream's rows led by more than obx_tolerance (a
+// lead learned, see rowsLead), the row now lies within time_backwards'
+// tolerance of msgTime (after it) or at most obx_tolerance before it, and
+// the step is no more than the lead and the tolerance: the lead is then 0.
+// The step is from the channel's last row, a message or more before, so
+// from a row at the learned lead it lands no earlier than the time between
+// the two messages and the tolerance before msgTime (at a cadence under 25 s
+// that bound, not obx_tolerance's, counts: a bed set to a time 20 s behind
+// its gateway's at a 10 s cadence is time_backwards; review48g).
+// Before session 48 such rows were no reference (after MSH-7 beyond
+// obx_tolerance, time_future), so their step back was never reported; a
+// forger stamping rows back onto MSH-7's time gains it once, and rows put
+// back to the old lead after it are time_future.
+func (s *stream) rowsSetRight(at, msgTime time.Time, step time.Duration, rc *Rules) bool {
+	lead := time.Duration(s.lead) * time.Millisecond
+	if int(s.leadN) < rc.TimeSkew.Learn || lead <= rc.TimeFuture.OBXTolerance {
+		return false
+	}
+	d := at.Sub(msgTime)
+	return d <= rc.TimeBackwards.Tolerance && d >= -rc.TimeFuture.OBXTolerance && step <= lead+rc.TimeBackwards.Tolerance
 }
 
 // rowsAhead reports the first row whose observation time (OBX-14) lies after
 // rowLimit (time_future). A cuff reading already held was judged when it
 // came: after the clock was set back its time, stamped by the old clock, may
 // lie after the message's until the next reading.
-func (s *stream) rowsAhead(em *emitter, msgTime, rowLimit time.Time, rc *Rules, dst []Finding) []Finding {
+func (s *stream) rowsAhead(em *emitter, msgTime, rowLimit time.Time, lead time.Duration, rc *Rules, dst []Finding) []Finding {
 	future := false
 	var fp param
 	for m := s.timed; m != 0; m &= m - 1 {
@@ -1162,7 +1288,14 @@ func (s *stream) rowsAhead(em *emitter, msgTime, rowLimit time.Time, rc *Rules, 
 	}
 	if future && em.on(rTimeFuture) {
 		r := &s.cur[fp]
-		dst = em.add(dst, rTimeFuture, fp, r.seg, r.at, r.at.Sub(msgTime).Seconds(), 0, rc.TimeFuture.OBXTolerance.Seconds(), "", "observation time (OBX-14) after the message time")
+		why := "observation time (OBX-14) after the message time"
+		switch {
+		case lead == obxLeadMax:
+			why = "observation time (OBX-14) after the message time beyond any clock's lead over it"
+		case lead > 0:
+			why = "observation time (OBX-14) after the message time beyond the rows' learned lead over it"
+		}
+		dst = em.add(dst, rTimeFuture, fp, r.seg, r.at, r.at.Sub(msgTime).Seconds(), lead.Seconds(), rc.TimeFuture.OBXTolerance.Seconds(), "", why)
 	}
 	return dst
 }
