@@ -185,8 +185,9 @@ func TestCheckUnknownBounded(t *testing.T) {
 }
 
 // TestCheckUnknownUnitsRoundTrip: --unknown names the unknown units beside
-// the unknown codes (a Philips-style temperature in 0004-1780^F^MDIL, which
-// the unit table does not hold, on a known code; a local code 7777 the code
+// the unknown codes (a Philips-style temperature in 0004-1780^deg F^MDIL,
+// whose code and text the unit table does not hold, on a known code: the key
+// is component 1, not the text, review48f; a local code 7777 the code
 // table does not know), and the lines it writes, pasted into vitals.codes and
 // vitals.units with a parameter and a canonical unit, make check read both
 // rows: the summary counts no row not checked, no unit is listed any more,
@@ -206,7 +207,7 @@ func TestCheckUnknownUnitsRoundTrip(t *testing.T) {
 		fmt.Fprintf(&b, "MSH|^~\\&|ACME|ICU3|CENTRAL|HOSP|%s||ORU^R01|%d|P|2.5\rPID|||P7\rOBR|1|||VS|||%s\r", ts, i+1, ts)
 		fmt.Fprintf(&b, "OBX|1|NM|147842^MDC_ECG_HEART_RATE^MDC||%d|/min|||||F\r", 80+i%3)
 		fmt.Fprintf(&b, "OBX|2|NM|150456^MDC_PULS_OXIM_SAT_O2^MDC||%d|%%|||||F\r", 96+i%2)
-		fmt.Fprintf(&b, "OBX|3|NM|150344^MDC_TEMP^MDC||%s|0004-1780^F^MDIL|||||F\r", temp)
+		fmt.Fprintf(&b, "OBX|3|NM|150344^MDC_TEMP^MDC||%s|0004-1780^deg F^MDIL|||||F\r", temp)
 		fmt.Fprintf(&b, "OBX|4|NM|7777^Resp^L||%d|/min|||||F\r", 16+i%3)
 		if i == 0 {
 			fmt.Fprintf(&b, "OBX|5|NM|149530^MDC_PULS_OXIM_PULS_RATE^MDC||%d|%%|||||F\r", 80)
@@ -223,7 +224,7 @@ func TestCheckUnknownUnitsRoundTrip(t *testing.T) {
 	}
 	t.Logf("check --unknown:\n%s", stderr)
 	codeLine := `  "7777@ACME": ""   # 20 rows, OBX-3 7777^Resp^L, OBX-6 /min`
-	unitLine := `  "0004-1780": ""   # 20 rows of temp, OBX-6 0004-1780^F^MDIL`
+	unitLine := `  "0004-1780": ""   # 20 rows of temp, OBX-6 0004-1780^deg F^MDIL`
 	if !strings.Contains(stderr, "not checked: 20 numeric rows of unknown codes, 20 rows of unknown units") ||
 		!strings.Contains(stderr, "unknown units (1): give each the canonical unit it stands for in vitals.units (/min, %, mm[Hg], kPa, Cel, [degF])") ||
 		!strings.Contains(stderr, codeLine) || !strings.Contains(stderr, unitLine) {

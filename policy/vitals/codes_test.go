@@ -125,6 +125,11 @@ func TestVendorTables19(t *testing.T) {
 		// one; with its text degF the row is read by the text.
 		{"corpus3's MDIL degF code alone", one(mdil("0002-f0c7^T1^MDIL", "98.6", "0004-1780")), []string{"unit_mismatch"}},
 		{"corpus3's MDIL degF code with its text", one(mdil("0002-f0c7^T1^MDIL", "98.6", "0004-1780^degF^MDIL")), nil},
+		// Session 48 (unitf48): the text F, as Philips-style units carry it
+		// beside a code the tables do not hold, is degrees Fahrenheit (a
+		// farad labels no vital sign), as C is Celsius.
+		{"an MDIL temperature in F by its text", one(mdil("0002-f0c7^T1^MDIL", "98.1", "0004-1780^F^MDIL")), nil},
+		{"an MDIL temperature of 116.6 F by its text", one(mdil("0002-f0c7^T1^MDIL", "116.6", "0004-1780^F^MDIL")), []string{"range"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { checkRules(t, run(t, vitals.DefaultConfig(), tc.ticks), tc.want...) })
