@@ -69,7 +69,8 @@ func (s *stream) pulseSmooth(e *Engine, em *emitter, line bool, dst []Finding) [
 		// with the heart rate (as the heart rate's own clause in tooSmooth).
 		return dst
 	}
-	if s.heartCalmer(pp) {
+	level := s.pulseLevel()
+	if s.heartCalmer(pp, level) {
 		return dst
 	}
 	if s.tracks[pARTSys].changeNow < 0.5 && s.tracks[pARTDia].changeNow < 0.5 {
@@ -78,8 +79,8 @@ func (s *stream) pulseSmooth(e *Engine, em *emitter, line bool, dst []Finding) [
 		// them steps, and its roughness is the steps' (session 19).
 		return dst
 	}
-	if th := pulseSmoothRatio * pp.rough; pp.roughNow < th {
-		dst = em.add(dst, rRegular, pARTSys, sys.seg, sys.at, pp.roughNow, pp.rough, th, "",
+	if th := pulseSmoothRatio * level; pp.roughNow < th {
+		dst = em.add(dst, rRegular, pARTSys, sys.seg, sys.at, pp.roughNow, level, th, "",
 			"arterial pulse pressure lost the beat-to-beat variation it had")
 	}
 	return dst
@@ -109,17 +110,40 @@ func (s *stream) pulseSmooth(e *Engine, em *emitter, line bool, dst []Finding) [
 // calms the two as far as their difference (about once its share), and the
 // heart rate averaged with them calms as far (review37,
 // TestAllChannelsAveragedReview37).
-func (s *stream) heartCalmer(pp *pulseTrack) bool {
+func (s *stream) heartCalmer(pp *pulseTrack, level float64) bool {
 	h := &s.tracks[pHR]
-	if !s.cur[pHR].ok || !h.learnt() || h.rough < 0.5 || s.noisy(pHR) || h.roughNow*pp.rough > h.rough*pp.roughNow {
+	if !s.cur[pHR].ok || !h.learnt() || h.rough < 0.5 || s.noisy(pHR) || h.roughNow*level > h.rough*pp.roughNow {
 		return false
 	}
 	for _, q := range [...]param{pARTSys, pARTDia} {
-		if t := &s.tracks[q]; t.roughNow*pp.rough < pulseTogether*t.rough*pp.roughNow {
+		if t := &s.tracks[q]; t.roughNow*level < pulseTogether*t.rough*pp.roughNow {
 			return false
 		}
 	}
 	return true
+}
+
+// pulseLevel is the pulse pressure's learned roughness, at most the sum of
+// the systolic's and the diastolic's while both are learned: the second
+// difference of a difference is at most the sum of theirs, so the pulse
+// pressure varies by no more than its two pressures together. A level above
+// that sum was taught by a stretch the pressures have since relearned away:
+// the pulse pressure is not relearned while its roughness now is under half
+// of its level, and a stretch of cares, crying or motion that rang the line
+// (the systolic up as the diastolic goes down, which widens the pulse
+// pressure twice as far as it moves either) leaves it a level four to five
+// times its calm one, while the pressures, which keep the breath's shared
+// swing, come back within half of theirs and relearn (session 48, artreg48:
+// corpus8 training s4 m0077, a preterm line at 2 s, the pressures back at
+// 1.8 and 1.3 against the pulse pressure's 8.1, TestPulsePressureAfterCares48).
+// A line smoothed as a whole calms the pressures with it: their levels stay
+// where they were and the sum bounds nothing.
+func (s *stream) pulseLevel() float64 {
+	sy, di := &s.tracks[pARTSys], &s.tracks[pARTDia]
+	if !sy.learnt() || !di.learnt() {
+		return s.pulse.rough
+	}
+	return min(s.pulse.rough, sy.rough+di.rough)
 }
 
 // pulseTogether is the least multiple of the pulse pressure's share of its
