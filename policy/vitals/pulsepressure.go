@@ -89,8 +89,9 @@ func (s *stream) pulseSmooth(e *Engine, em *emitter, line bool, dst []Finding) [
 // heartCalmer reports whether the ECG heart rate, present and learned (at
 // least half a display step of roughness) and not rough now (noisy), keeps
 // no larger share of its learned roughness than the pulse pressure pp keeps
-// of its own. The pulse pressure's variation from message to message is the
-// stroke volume's, which follows the heart's filling time (the beat-to-beat
+// of level, its learned roughness as pulseLevel caps it. The pulse
+// pressure's variation from message to message is the stroke volume's,
+// which follows the heart's filling time (the beat-to-beat
 // variation of the rate, with the breath) and each reading's error; at a
 // cadence of a few seconds the monitor's consecutive readings share most of
 // the beats of its averaging window, which leaves the reading's error little
