@@ -100,3 +100,52 @@ func TestPulseLevelSmoothedAfterSettling48a(t *testing.T) {
 		}
 	}
 }
+
+// TestPulseLevelAfterAFTurnover48a (review48a): a bed turnover out of AF
+// has the pulse pressure learn its roughness anew (review39b) from a plain
+// mean of the next patient's first messages, while the systolic and the
+// diastolic keep the last patient's levels and move towards the next one's
+// by a clipped 1/256 a message. The last patient's pressures calm (±1), the
+// next patient's line ringing (±8, the pulse pressure's roughness about 19),
+// then from its 130th message the ringing cut to ±1 (the pulse pressure at
+// about 3, a sixth of its level) while the shared swing (±2) goes on. Main
+// reports it as soon as the pulse pressure is judged. Against the sum of
+// the pressures' levels, still the last patient's when it is first judged
+// and then relearning the forgery's (each pressure keeps more than half of
+// its level), it was never reported.
+func TestPulseLevelAfterAFTurnover48a(t *testing.T) {
+	for seed := uint64(1); seed <= 4; seed++ {
+		r := rand.New(rand.NewPCG(seed, 77))
+		first := every(1500, 2*sec, func(i int) msg {
+			h := 128 + float64(r.IntN(25)-12) // AF
+			q := float64(r.IntN(3) - 1)
+			s, d := 110+q, 55+q
+			return msg{rows: []row{hr(num(h)), pr(num(h - 10)), spo2(quiet(96, i+7)), rr(wobble(16, i+3)),
+				artS(num(s)), artD(num(d)), artM(num(math.Round((s + 2*d) / 3)))}}
+		})
+		r2 := rand.New(rand.NewPCG(seed, 78))
+		next := every(900, 2*sec, func(i int) msg {
+			h := 80 + float64(r2.IntN(13)-6)
+			q := float64(r2.IntN(5) - 2)
+			ring := 8
+			if i >= 130 {
+				ring = 1
+			}
+			g := float64(r2.IntN(2*ring+1) - ring)
+			s, d := 110+q+g, 55+q-g
+			return msg{rows: []row{hr(num(h)), pr(num(h + float64(r2.IntN(3)-1))), spo2(quiet(96, i+7)), rr(wobble(16, i+3)),
+				artS(num(s)), artD(num(d)), artM(num(math.Round((s + 2*d) / 3)))}}
+		})
+		ts := turnover(first, next, byGap)
+		from := t0.Add(ts[1500].at + 130*2*sec)
+		n := 0
+		for _, f := range only(run(t, vitals.DefaultConfig(), ts), "too_regular") {
+			if f.Parameter == "MDC_PRESS_BLD_ART_SYS" && !f.ObservedAt.Before(from) {
+				n++
+			}
+		}
+		if n == 0 {
+			t.Errorf("seed %d: the pulse pressure cut to a sixth after the turnover not reported", seed)
+		}
+	}
+}

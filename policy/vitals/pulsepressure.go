@@ -10,6 +10,7 @@ type pulseTrack struct {
 	roughNow    float64 // the same over about the last smoothWindow messages
 	seen        uint32  // second differences learned from
 	present     uint8   // messages in a row with both pressures and no line artefact, up to 255
+	anew        bool    // learned anew at a bed turnover, the pressures' levels the last patient's (pulseLevel)
 }
 
 // pulseSmooth flags an arterial line whose pulse pressure has lost the
@@ -139,13 +140,28 @@ func (s *stream) heartCalmer(pp *pulseTrack, level float64) bool {
 // 1.8 and 1.3 against the pulse pressure's 8.1, TestPulsePressureAfterCares48).
 // A line smoothed as a whole calms the pressures with it: their levels stay
 // where they were and the sum bounds nothing.
+//
+// Not while the pulse pressure learns anew after a bed turnover out of AF
+// (anew, newPatient) for its first pulseCapAfter messages: it learns
+// from the next patient's by a plain mean, the pressures keep the last
+// patient's levels and move by a clipped 1/256 a message, so their sum is
+// the last patient's, no bound of the next one's; a forgery begun before
+// they caught up, which calms each pressure by less than half, is then
+// relearned by them and the sum never judged it (review48a,
+// TestPulseLevelAfterAFTurnover48a).
 func (s *stream) pulseLevel() float64 {
 	sy, di := &s.tracks[pARTSys], &s.tracks[pARTDia]
-	if !sy.learnt() || !di.learnt() {
+	if !sy.learnt() || !di.learnt() || s.pulse.anew && s.pulse.seen < pulseCapAfter {
 		return s.pulse.rough
 	}
 	return min(s.pulse.rough, sy.rough+di.rough)
 }
+
+// pulseCapAfter is how many of its own messages the pulse pressure learns
+// anew after a turnover before pulseLevel caps it: its own learning, then
+// three time constants of the pressures' 1/256 average, which leave the
+// last patient's levels a twentieth of their weight.
+const pulseCapAfter = smoothLearn + 3*256
 
 // pulseTogether is the least multiple of the pulse pressure's share of its
 // learned roughness that the systolic and the diastolic keep of theirs while
