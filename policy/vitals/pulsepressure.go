@@ -10,6 +10,7 @@ type pulseTrack struct {
 	roughNow    float64 // the same over about the last smoothWindow messages
 	seen        uint32  // second differences learned from
 	present     uint8   // messages in a row with both pressures and no line artefact, up to 255
+	anew        bool    // learned anew at a bed turnover, the pressures' levels the last patient's (pulseLevel)
 }
 
 // pulseSmooth flags an arterial line whose pulse pressure has lost the
@@ -69,7 +70,8 @@ func (s *stream) pulseSmooth(e *Engine, em *emitter, line bool, dst []Finding) [
 		// with the heart rate (as the heart rate's own clause in tooSmooth).
 		return dst
 	}
-	if s.heartCalmer(pp) {
+	level := s.pulseLevel()
+	if s.heartCalmer(pp, level) {
 		return dst
 	}
 	if s.tracks[pARTSys].changeNow < 0.5 && s.tracks[pARTDia].changeNow < 0.5 {
@@ -78,8 +80,8 @@ func (s *stream) pulseSmooth(e *Engine, em *emitter, line bool, dst []Finding) [
 		// them steps, and its roughness is the steps' (session 19).
 		return dst
 	}
-	if th := pulseSmoothRatio * pp.rough; pp.roughNow < th {
-		dst = em.add(dst, rRegular, pARTSys, sys.seg, sys.at, pp.roughNow, pp.rough, th, "",
+	if th := pulseSmoothRatio * level; pp.roughNow < th {
+		dst = em.add(dst, rRegular, pARTSys, sys.seg, sys.at, pp.roughNow, level, th, "",
 			"arterial pulse pressure lost the beat-to-beat variation it had")
 	}
 	return dst
@@ -88,8 +90,9 @@ func (s *stream) pulseSmooth(e *Engine, em *emitter, line bool, dst []Finding) [
 // heartCalmer reports whether the ECG heart rate, present and learned (at
 // least half a display step of roughness) and not rough now (noisy), keeps
 // no larger share of its learned roughness than the pulse pressure pp keeps
-// of its own. The pulse pressure's variation from message to message is the
-// stroke volume's, which follows the heart's filling time (the beat-to-beat
+// of level, its learned roughness as pulseLevel caps it. The pulse
+// pressure's variation from message to message is the stroke volume's,
+// which follows the heart's filling time (the beat-to-beat
 // variation of the rate, with the breath) and each reading's error; at a
 // cadence of a few seconds the monitor's consecutive readings share most of
 // the beats of its averaging window, which leaves the reading's error little
@@ -109,18 +112,56 @@ func (s *stream) pulseSmooth(e *Engine, em *emitter, line bool, dst []Finding) [
 // calms the two as far as their difference (about once its share), and the
 // heart rate averaged with them calms as far (review37,
 // TestAllChannelsAveragedReview37).
-func (s *stream) heartCalmer(pp *pulseTrack) bool {
+func (s *stream) heartCalmer(pp *pulseTrack, level float64) bool {
 	h := &s.tracks[pHR]
-	if !s.cur[pHR].ok || !h.learnt() || h.rough < 0.5 || s.noisy(pHR) || h.roughNow*pp.rough > h.rough*pp.roughNow {
+	if !s.cur[pHR].ok || !h.learnt() || h.rough < 0.5 || s.noisy(pHR) || h.roughNow*level > h.rough*pp.roughNow {
 		return false
 	}
 	for _, q := range [...]param{pARTSys, pARTDia} {
-		if t := &s.tracks[q]; t.roughNow*pp.rough < pulseTogether*t.rough*pp.roughNow {
+		if t := &s.tracks[q]; t.roughNow*level < pulseTogether*t.rough*pp.roughNow {
 			return false
 		}
 	}
 	return true
 }
+
+// pulseLevel is the pulse pressure's learned roughness, at most the sum of
+// the systolic's and the diastolic's while both are learned: the second
+// difference of a difference is at most the sum of theirs, so the pulse
+// pressure varies by no more than its two pressures together. A level above
+// that sum was taught by a stretch the pressures have since relearned away:
+// the pulse pressure is not relearned while its roughness now is under half
+// of its level, and a stretch of cares, crying or motion that rang the line
+// (the systolic up as the diastolic goes down, which widens the pulse
+// pressure twice as far as it moves either) leaves it a level four to five
+// times its calm one, while the pressures, which keep the breath's shared
+// swing, come back within half of theirs and relearn (session 48, artreg48:
+// corpus8 training s4 m0077, a preterm line at 2 s, the pressures back at
+// 1.8 and 1.3 against the pulse pressure's 8.1, TestPulsePressureAfterCares48).
+// A line smoothed as a whole calms the pressures with it: their levels stay
+// where they were and the sum bounds nothing.
+//
+// Not while the pulse pressure learns anew after a bed turnover out of AF
+// (anew, newPatient) for its first pulseCapAfter messages: it learns
+// from the next patient's by a plain mean, the pressures keep the last
+// patient's levels and move by a clipped 1/256 a message, so their sum is
+// the last patient's, no bound of the next one's; a forgery begun before
+// they caught up, which calms each pressure by less than half, is then
+// relearned by them and the sum never judged it (review48a,
+// TestPulseLevelAfterAFTurnover48a).
+func (s *stream) pulseLevel() float64 {
+	sy, di := &s.tracks[pARTSys], &s.tracks[pARTDia]
+	if !sy.learnt() || !di.learnt() || s.pulse.anew && s.pulse.seen < pulseCapAfter {
+		return s.pulse.rough
+	}
+	return min(s.pulse.rough, sy.rough+di.rough)
+}
+
+// pulseCapAfter is how many of its own messages the pulse pressure learns
+// anew after a turnover before pulseLevel caps it: its own learning, then
+// three time constants of the pressures' 1/256 average, which leave the
+// last patient's levels a twentieth of their weight.
+const pulseCapAfter = smoothLearn + 3*256
 
 // pulseTogether is the least multiple of the pulse pressure's share of its
 // learned roughness that the systolic and the diastolic keep of theirs while

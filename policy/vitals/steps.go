@@ -517,8 +517,9 @@ func (s *stream) newPatient(irr float64) {
 		// rate's roughness was the AF's, which is forgotten below
 		// (review39b, TestTurnoverLineAfterAF). It is learned anew, as at
 		// a stream's start. One learned beside a regular rhythm is kept
-		// and judged, as before turnover39.
-		s.pulse = pulseTrack{}
+		// and judged, as before turnover39. Not capped by the pressures'
+		// levels, the last patient's, until they relearn (pulseLevel).
+		s.pulse = pulseTrack{anew: true}
 	}
 	hrRough := max(s.tracks[pHR].rough, 0.5) // before it is forgotten below
 	s.tracks[pHR].forgetRough()
