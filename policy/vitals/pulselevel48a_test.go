@@ -30,6 +30,19 @@ func settleBed(seed uint64, n int, common func(i int) float64, ring, beat int) [
 	})
 }
 
+// flat is a shared swing of ±c throughout (settleBed's common).
+func flat(c float64) func(int) float64 { return func(int) float64 { return c } }
+
+// settledAfterRinging is the stay TestPulseLevelAfterSettling48a describes up
+// to the second sleep: agitation with a ringing line, fifty minutes of
+// settling, sleep, a stir.
+func settledAfterRinging(seed uint64) []tick {
+	ts := settleBed(seed*10+1, 1500, flat(12), 12, 1)
+	ts = then(ts, 2*sec, settleBed(seed*10+2, 1500, func(i int) float64 { return 12 * math.Pow(0.25, float64(i)/1500) }, 0, 1))
+	ts = then(ts, 2*sec, settleBed(seed*10+3, 600, flat(3), 0, 1))
+	return then(ts, 2*sec, settleBed(seed*10+4, 300, flat(3), 0, 3))
+}
+
 // TestPulseLevelAfterSettling48a (review48a): the failing-on-main case of
 // artreg48's pulseLevel with a wide margin on both sides. Agitation with a
 // ringing line (shared swing ±12 and ringing ±12: the pulse pressure learns
@@ -44,11 +57,7 @@ func settleBed(seed uint64, n int, common func(i int) float64, ring, beat int) [
 // threshold about 6): main re-opens the episode, the branch stays quiet.
 func TestPulseLevelAfterSettling48a(t *testing.T) {
 	for seed := uint64(1); seed <= 4; seed++ {
-		flat := func(c float64) func(int) float64 { return func(int) float64 { return c } }
-		ts := settleBed(seed*10+1, 1500, flat(12), 12, 1)
-		ts = then(ts, 2*sec, settleBed(seed*10+2, 1500, func(i int) float64 { return 12 * math.Pow(0.25, float64(i)/1500) }, 0, 1))
-		ts = then(ts, 2*sec, settleBed(seed*10+3, 600, flat(3), 0, 1))
-		ts = then(ts, 2*sec, settleBed(seed*10+4, 300, flat(3), 0, 3))
+		ts := settledAfterRinging(seed)
 		from := len(ts)
 		ts = then(ts, 2*sec, settleBed(seed*10+5, 900, flat(3), 0, 1))
 		fs := run(t, vitals.DefaultConfig(), ts)
@@ -73,11 +82,7 @@ func TestPulseLevelAfterSettling48a(t *testing.T) {
 // alternation out of it: reported on the branch as on main.
 func TestPulseLevelSmoothedAfterSettling48a(t *testing.T) {
 	for seed := uint64(1); seed <= 4; seed++ {
-		flat := func(c float64) func(int) float64 { return func(int) float64 { return c } }
-		ts := settleBed(seed*10+1, 1500, flat(12), 12, 1)
-		ts = then(ts, 2*sec, settleBed(seed*10+2, 1500, func(i int) float64 { return 12 * math.Pow(0.25, float64(i)/1500) }, 0, 1))
-		ts = then(ts, 2*sec, settleBed(seed*10+3, 600, flat(3), 0, 1))
-		ts = then(ts, 2*sec, settleBed(seed*10+4, 300, flat(3), 0, 3))
+		ts := settledAfterRinging(seed)
 		from := len(ts)
 		forged := settleBed(seed*10+5, 900, flat(8), 0, 1) // awake again: the averaged pressures keep moving
 		ss, ds := movingAverage(8), movingAverage(8)
