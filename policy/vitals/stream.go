@@ -1223,7 +1223,7 @@ func (s *stream) rowsLead(em *emitter, msgTime time.Time, rc *Rules) time.Durati
 	for m := s.timed; m != 0; m &= m - 1 {
 		p := param(bits.TrailingZeros16(m))
 		r := &s.cur[p]
-		if held := s.haveNIBP && p >= pNIBPSys && p <= pNIBPMean && r.at.Equal(s.nibpAt); held {
+		if s.heldReading(p, r) {
 			continue
 		}
 		if d := r.at.Sub(msgTime); !seen || d > lead {
@@ -1268,6 +1268,13 @@ func (s *stream) rowsSetRight(at, msgTime time.Time, step time.Duration, rc *Rul
 	return d <= rc.TimeBackwards.Tolerance && d >= -rc.TimeFuture.OBXTolerance && step <= lead+rc.TimeBackwards.Tolerance
 }
 
+// heldReading reports whether row r of parameter p is a cuff reading the
+// stream already holds (its time the held reading's): judged when it came,
+// it is no row of this message's clock.
+func (s *stream) heldReading(p param, r *reading) bool {
+	return s.haveNIBP && p >= pNIBPSys && p <= pNIBPMean && r.at.Equal(s.nibpAt)
+}
+
 // rowsAhead reports the first row whose observation time (OBX-14) lies after
 // rowLimit (time_future). A cuff reading already held was judged when it
 // came: after the clock was set back its time, stamped by the old clock, may
@@ -1281,7 +1288,7 @@ func (s *stream) rowsAhead(em *emitter, msgTime, rowLimit time.Time, lead time.D
 		if !r.at.After(rowLimit) { // the usual case: tested first
 			continue
 		}
-		if held := s.haveNIBP && p >= pNIBPSys && p <= pNIBPMean && r.at.Equal(s.nibpAt); !held {
+		if !s.heldReading(p, r) {
 			future, fp = true, p
 			break
 		}
