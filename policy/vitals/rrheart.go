@@ -64,7 +64,7 @@ func (s *stream) rrAtHeart(em *emitter, arrival time.Time, dst []Finding) []Find
 		}
 		s.heartN = 0
 	}
-	excused := s.heartN > 0 && now-s.rrFrom <= uint32(heartHold/time.Second)
+	excused := s.inHold(now)
 	if t.highHeld != 0 && (!excused || s.heartN >= heartRunMin) {
 		if !excused && em.rrHigh == 0 {
 			// The run ended short, or outlasted the hold: the value
@@ -82,6 +82,60 @@ func (s *stream) rrAtHeart(em *emitter, arrival time.Time, dst []Finding) []Find
 		dst = s.rrRange(em, em.rrHigh, em.rrHighSeg, em.rrHighAt, dst)
 	case s.heartN < heartRunMin && t.highHeld == 0:
 		t.highHeld = float32(em.rrHigh)
+	}
+	return dst
+}
+
+// inHold reports whether the current message's breathing rate lies at the
+// heart's rate (rrAtHeart's run) inside its window's hold: heartHold from the
+// window's first message, at now (Unix s).
+func (s *stream) inHold(now uint32) bool {
+	return s.heartN > 0 && now-s.rrFrom <= uint32(heartHold/time.Second)
+}
+
+// Its step (session 49, rrheart49). On an adult the overlay is no range
+// finding (a heart beats below 150) but a step: the breathing rate jumps from
+// 12-20 to the heart's 60-150 in one message, stays there, and nothing else
+// in the patient moves, so excursions judges it a step no related channel
+// answered. overlayStep tells which step is the overlay's own, and only its
+// report is withheld (track.go, unreport): excursions keeps its state as for
+// any step reported (the level, the undo that makes the rate's return to its
+// breaths no new step, the cancelled box) and the finding's episode opens as
+// before, so no other rule's or parameter's judgement changes (rrcard43 kept
+// the overlay out of the excursions instead, and a heart-rate box beside it
+// went unseen: reverted after its held-out run). A forged step written at
+// the heart's rate is silent as the range finding is, within the same hold.
+
+// overlayStep reports whether a breathing-rate step judged in this message
+// (now, Unix s) after exN messages of excursion is the cardiac overlay's:
+// every message of the excursion lay at the heart's rate, in a run that
+// showed an overlay (heartRunMin) inside the window's hold. A step begun
+// before the run (a breathing change the overlay then joined) is reported.
+func (s *stream) overlayStep(exN uint8, now uint32) bool {
+	return s.heartN >= heartRunMin && s.heartN >= exN && s.inHold(now)
+}
+
+// overlayOutlasts reports a breathing-rate step withheld as the overlay's
+// (rrStep) at the first message (arriving at now, Unix s) past its window's
+// hold whose breathing rate is not back at the level the step left (nearer
+// it than the level the rate stepped to, the excursions' baseline). The
+// step is judged once, so without this the hold would bound nothing: a
+// forger who writes the heart rate into the breathing rate for an hour would
+// be silent for the hour (main reports the step at its start). A genuine
+// overlay ends within the hold (corpus7's and corpus8's clean runs last up
+// to 14.5 min on training), the rate back at its breaths.
+func (s *stream) overlayOutlasts(em *emitter, now uint32, dst []Finding) []Finding {
+	t, r := &s.tracks[pRR], &s.cur[pRR]
+	switch {
+	case !s.rrStep || !r.ok:
+	case math.Abs(r.v-float64(t.undo)) < math.Abs(r.v-t.med):
+		s.rrStep = false // back at its breaths within the hold
+	case now-s.rrFrom > uint32(heartHold/time.Second):
+		s.rrStep = false
+		if em.on(rRate) {
+			dst = em.add(dst, rRate, pRR, r.seg, r.at, r.v, float64(t.undo), heartHold.Seconds(), "",
+				"breathing rate stepped to the heart's rate with no related channel moving and stayed there longer than a cardiac overlay is excused")
+		}
 	}
 	return dst
 }
