@@ -20,7 +20,7 @@ type episode struct {
 	last    float64 // Value of the latest occurrence
 	opened  int64   // arrival of the opening message, Unix ns
 	lastAt  int64   // arrival of the latest occurrence, Unix ns
-	first   Finding // kept only when closes are reported (State.ReportClose) and its opening was (unreport)
+	first   Finding // kept only when closes are reported (State.ReportClose)
 }
 
 // occur records that rule r holds for parameter p in the current message,
@@ -58,24 +58,6 @@ func (s *stream) occur(r ruleID, p param, value float64, arrival time.Time) (*ep
 	return &s.eps[free], true
 }
 
-// unreport takes back the Finding of rule r about parameter p that add
-// appended to dst after its first n (none when add only updated an open
-// episode): the condition stays recorded as its episode, so its later
-// occurrences update it as when it was reported, but neither its opening
-// nor, when closes are reported, its close is reported (an episode keeps
-// no first Finding then; see closeEpisodes).
-func (em *emitter) unreport(dst []Finding, n int, r ruleID, p param) []Finding {
-	if len(dst) == n {
-		return dst
-	}
-	for i := range em.s.eps {
-		if ep := &em.s.eps[i]; ep.open && ep.rule == r && ep.p == p {
-			ep.first = Finding{}
-		}
-	}
-	return dst[:n]
-}
-
 // closeEpisodes ends the episodes whose condition has been absent for the
 // hold-off and, when closes are reported, appends a closing Finding for each.
 func (s *stream) closeEpisodes(em *emitter, arrival time.Time, dst []Finding) []Finding {
@@ -97,7 +79,7 @@ func (s *stream) closeEpisodes(em *emitter, arrival time.Time, dst []Finding) []
 			continue
 		}
 		ep.open = false
-		if em.e.cfg.State.ReportClose && ep.first.Rule != "" {
+		if em.e.cfg.State.ReportClose {
 			f := ep.first
 			f.Closed, f.Count, f.Value = true, int(ep.count), ep.last
 			f.ObservedAt = time.Unix(0, ep.lastAt).UTC()

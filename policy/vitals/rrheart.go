@@ -98,10 +98,13 @@ func (s *stream) inHold(now uint32) bool {
 // 12-20 to the heart's 60-150 in one message, stays there, and nothing else
 // in the patient moves, so excursions judges it a step no related channel
 // answered. overlayStep tells which step is the overlay's own, and only its
-// report is withheld (track.go, unreport): excursions keeps its state as for
-// any step reported (the level, the undo that makes the rate's return to its
-// breaths no new step, the cancelled box) and the finding's episode opens as
-// before, so no other rule's or parameter's judgement changes (rrcard43 kept
+// report is withheld (track.go): excursions keeps its state as for any step
+// reported (the level, the undo that makes the rate's return to its breaths
+// no new step, the cancelled box), so no other rule's or parameter's
+// judgement changes. The withheld step opens no episode (review49r: opened
+// silently, it swallowed the rate's next step for the hold-off, a forged
+// level off the heart's rate after a few messages at it; no finding of its
+// own, so no close under report_close either) (rrcard43 kept
 // the overlay out of the excursions instead, and a heart-rate box beside it
 // went unseen: reverted after its held-out run). A forged step written at
 // the heart's rate is silent as the range finding is, within the same hold.
@@ -117,24 +120,27 @@ func (s *stream) overlayStep(exN uint8, now uint32) bool {
 
 // overlayOutlasts reports a breathing-rate step withheld as the overlay's
 // (rrStep) at the first message (arriving at now, Unix s) past its window's
-// hold whose breathing rate is not back at the level the step left (nearer
-// it than the level the rate stepped to, the excursions' baseline). The
+// hold whose breathing rate is not back at the level the step left: within
+// the smallest step the excursions follow from that level (stepFloor). The
 // step is judged once, so without this the hold would bound nothing: a
 // forger who writes the heart rate into the breathing rate for an hour would
-// be silent for the hour (main reports the step at its start). A genuine
-// overlay ends within the hold (corpus7's and corpus8's clean runs last up
-// to 14.5 min on training), the rate back at its breaths.
+// be silent for the hour (main reports the step at its start). Nor is
+// nearer the level left than the heart's back (review49r): the excursions
+// take a return from the heart's 90 to 30 as the undo of a step from 16
+// (track.undoes), so a forger who went 16, the heart's rate, 30 was silent
+// for good. A genuine overlay ends within the hold (corpus7's and corpus8's
+// clean runs last up to 14.5 min on training), the rate back at its breaths.
 func (s *stream) overlayOutlasts(em *emitter, now uint32, dst []Finding) []Finding {
 	t, r := &s.tracks[pRR], &s.cur[pRR]
 	switch {
 	case !s.rrStep || !r.ok:
-	case math.Abs(r.v-float64(t.undo)) < math.Abs(r.v-t.med):
+	case math.Abs(r.v-float64(t.undo)) < t.stepFloor(pRR, float64(t.undo)):
 		s.rrStep = false // back at its breaths within the hold
 	case now-s.rrFrom > uint32(heartHold/time.Second):
 		s.rrStep = false
 		if em.on(rRate) {
 			dst = em.add(dst, rRate, pRR, r.seg, r.at, r.v, float64(t.undo), heartHold.Seconds(), "",
-				"breathing rate stepped to the heart's rate with no related channel moving and stayed there longer than a cardiac overlay is excused")
+				"breathing rate stepped to the heart's rate with no related channel moving and was not back at its level when a cardiac overlay's excuse ended")
 		}
 	}
 	return dst

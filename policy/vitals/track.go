@@ -1115,12 +1115,11 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 			s.cuffHeld &^= artBit(p) | cuffOver(p)
 		}
 		if step && !undone {
-			n := len(dst)
-			dst = em.add(dst, rRate, p, c.seg, c.at, c.v, t.exPre, min(lo, small), "", "stepped to a new level with no related channel moving")
 			if p == pRR {
-				if s.rrStep = s.overlayStep(t.exN, unixSeconds(em.arrival)); s.rrStep {
-					dst = em.unreport(dst, n, rRate, p) // the cardiac overlay's step (rrheart.go)
-				}
+				s.rrStep = s.overlayStep(t.exN, unixSeconds(em.arrival))
+			}
+			if p != pRR || !s.rrStep { // the cardiac overlay's step opens no episode (rrheart.go)
+				dst = em.add(dst, rRate, p, c.seg, c.at, c.v, t.exPre, min(lo, small), "", "stepped to a new level with no related channel moving")
 			}
 		}
 		t.reset(c.v)
