@@ -2,6 +2,7 @@ package vitals_test
 
 import (
 	"math/rand/v2"
+	"slices"
 	"testing"
 	"time"
 
@@ -55,5 +56,25 @@ func TestOverlayStepClosesUnreported49(t *testing.T) {
 	cfg.State.ReportClose = true
 	if fs := run(t, cfg, overlayBed(240, 10*sec, between(120, 150), atTheHeart)); len(fs) != 0 {
 		checkRules(t, fs)
+	}
+}
+
+// TestOverlayStepMarked49 (session 49, coordinator after review49r): with
+// rate_of_change's action annotate or quarantine the overlay's step is
+// reported at its own message, as on main: withheld, it could be reported
+// only at the hold's end, naming a message 15 min later, and the gateway
+// would mark or hold back that one instead of the step's.
+func TestOverlayStepMarked49(t *testing.T) {
+	for _, action := range []string{"annotate", "quarantine"} {
+		cfg := vitals.DefaultConfig()
+		cfg.Rules.Rate.Action = action
+		fs := run(t, cfg, overlayBed(240, 10*sec, between(120, 150), atTheHeart))
+		if len(fs) != 1 || fs[0].Rule != "rate_of_change" || !slices.Contains([]string{"C120", "C121", "C122", "C123", "C124"}, fs[0].ControlID) {
+			checkRules(t, fs, "rate_of_change")
+			for _, f := range fs {
+				t.Logf("%s on %s", f.Rule, f.ControlID)
+			}
+			t.Errorf("action %s: want one rate_of_change within the overlay's first messages", action)
+		}
 	}
 }

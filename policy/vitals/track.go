@@ -1116,7 +1116,7 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 		}
 		if step && !undone {
 			if p == pRR {
-				s.rrStep = s.overlayStep(t.exN, unixSeconds(em.arrival))
+				s.rrStep = e.rules[rRate].action == Forward && s.overlayStep(t.exN, unixSeconds(em.arrival))
 			}
 			if p != pRR || !s.rrStep { // the cardiac overlay's step opens no episode (rrheart.go)
 				dst = em.add(dst, rRate, p, c.seg, c.at, c.v, t.exPre, min(lo, small), "", "stepped to a new level with no related channel moving")
