@@ -12,6 +12,12 @@ import (
 // rate wanders around h0 (within ±8) and whose breathing rate is base;
 // messages i with in(i) carry rate(i, heart) instead.
 func neoBed(n int, step time.Duration, h0, base float64, in func(i int) bool, rate func(i int, h float64, r *rand.Rand) float64) []tick {
+	return heartBed("1|I|NICU^^01^HOSP", n, step, h0, base, in, rate)
+}
+
+// heartBed is neoBed for a patient whose PV1 is pv1 (none when empty: an
+// adult).
+func heartBed(pv1 string, n int, step time.Duration, h0, base float64, in func(i int) bool, rate func(i int, h float64, r *rand.Rand) float64) []tick {
 	r := rand.New(rand.NewPCG(44, 1))
 	h := h0
 	return every(n, step, func(i int) msg {
@@ -20,7 +26,7 @@ func neoBed(n int, step time.Duration, h0, base float64, in func(i int) bool, ra
 		if in(i) {
 			v = rate(i, h, r)
 		}
-		return msg{pv1: "1|I|NICU^^01^HOSP", rows: []row{hr(num(h)), pr(num(h + float64(r.IntN(3)-1))),
+		return msg{pv1: pv1, rows: []row{hr(num(h)), pr(num(h + float64(r.IntN(3)-1))),
 			spo2(num(95 + float64(r.IntN(3)))), rr(num(v)), temp("37.0")}}
 	})
 }

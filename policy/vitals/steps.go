@@ -496,6 +496,7 @@ func (s *stream) newPatient(irr float64) {
 	s.beatsFrom = 0                   // nor a run of counted heartbeats the next patient's (beatsCounted)
 	s.heartN, s.rrFrom = 0, 0         // nor a breathing rate at the heart's (rrAtHeart)
 	s.rrOpen = false                  // nor a window it opened
+	s.rrStep = false                  // nor a breathing-rate step it withheld (overlayStep)
 	s.tracks[pRR].highHeld = 0        // nor a value above the range it held
 	s.held = witnessState{}           // nor do the next patient's heart and pulse rates differ and scatter as the last one's, nor is the last one's re-entrant rhythm theirs (review36b)
 	// Nor do the heart and pulse rates disagree as the last patient's did,

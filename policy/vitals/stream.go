@@ -109,6 +109,7 @@ type stream struct {
 	learned     [maxLearn]time.Duration
 	nLearned    uint8
 	leadN       uint8 // messages of the established identity the OBX-14 lead was learned from, up to time_skew.learn; see rowsLead
+	rrStep      bool  // a breathing-rate step was withheld as the cardiac overlay's and its level stands (see overlayStep, overlayOutlasts; in padding)
 	lead        int32 // the rows' learned lead over MSH-7 (ms, 0 to obxLeadMax), see rowsLead
 	offset      time.Duration
 	prior       time.Duration // the offset before the last one set or relearned (priorKnown), see undoes
@@ -1449,6 +1450,7 @@ func (s *stream) values(e *Engine, em *emitter, arrival time.Time, dst []Finding
 	s.levelBack = s.levelled(arrival.UnixNano())
 	s.heightMoved = s.cvpMoved(arrival, e.cfg.Rules.Rate.MaxGap)
 	dst = s.units(em, dst)
+	dst = s.overlayOutlasts(em, unixSeconds(arrival), dst) // before rrAtHeart may open a new window
 	dst = s.rrAtHeart(em, arrival, dst)
 	dst = s.rate(e, em, arrival, dst)
 	s.heightMoved = s.heightMoved || s.turnMoved(arrival, e.cfg.Rules.Rate.MaxGap, e.cfg.Rules.HRPR.Irregular) // after notePleth (rate)

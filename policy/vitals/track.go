@@ -1115,7 +1115,12 @@ func (s *stream) excursions(e *Engine, em *emitter, arrival time.Time, dst []Fin
 			s.cuffHeld &^= artBit(p) | cuffOver(p)
 		}
 		if step && !undone {
-			dst = em.add(dst, rRate, p, c.seg, c.at, c.v, t.exPre, min(lo, small), "", "stepped to a new level with no related channel moving")
+			if p == pRR {
+				s.rrStep = e.rules[rRate].action == Forward && s.overlayStep(t.exN, unixSeconds(em.arrival))
+			}
+			if p != pRR || !s.rrStep { // the cardiac overlay's step opens no episode (rrheart.go)
+				dst = em.add(dst, rRate, p, c.seg, c.at, c.v, t.exPre, min(lo, small), "", "stepped to a new level with no related channel moving")
+			}
 		}
 		t.reset(c.v)
 		t.exRamp = ramp // judged here: the next message may be its return (rampBack)
