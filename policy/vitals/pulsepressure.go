@@ -11,7 +11,7 @@ type pulseTrack struct {
 	seen        uint32  // second differences learned from
 	present     uint8   // messages in a row with both pressures and no line artefact, up to 255
 	anew        bool    // learned anew at a bed turnover, the pressures' levels the last patient's (pulseLevel)
-	calm        uint16  // the least rough since it was learned, in 1/calmUnit mmHg (pulseLevel); 0 until then
+	calm        uint16  // the least rough since it was learned, in 1/calmUnit mmHg (pulseLevel); 0 until then, calmAnew after a turnover
 }
 
 // calmUnit is the resolution of pulseTrack.calm: 1/256 mmHg, under a
@@ -135,13 +135,35 @@ func (s *stream) heartCalmer(pp *pulseTrack, level float64) bool {
 // noteCalm keeps the least roughness the pulse pressure has learned since
 // its first smoothLearn messages (see pulseLevel).
 func (pp *pulseTrack) noteCalm() {
-	if pp.seen < smoothLearn {
+	if pp.seen < smoothLearn || pp.calm == calmAnew && pp.seen < pulseCapAfter {
 		return
 	}
-	if c := uint16(min(math.Ceil(pp.rough*calmUnit), math.MaxUint16)); pp.calm == 0 || c < pp.calm {
+	if c := uint16(min(math.Ceil(pp.rough*calmUnit), calmAnew-1)); pp.calm == 0 || c < pp.calm {
 		pp.calm = c
 	}
 }
+
+// forgetCalm forgets the calmest level at a bed turnover that keeps the
+// learned one as a prior of the next patient's (a regular rhythm,
+// newPatient). The learned level relearns towards the next patient's, but
+// its least value is the last patient's, and as a least value it would
+// judge the next patient's line for the whole stay and every later one: a
+// patient at rest after a calm one, whose line varies four times as much,
+// smoothed down to the last one's variation was never reported (review49p,
+// TestPulsePressureCalmAcrossTurnover49p). It is taken again once the level
+// has had the next patient's messages for three of its time constants, as
+// pulseCapAfter waits for the pressures' levels; seen is brought back for
+// that count, which nothing else reads above smoothLearn but anew's wait,
+// itself over once it reached pulseCapAfter.
+func (pp *pulseTrack) forgetCalm() {
+	pp.anew = pp.anew && pp.seen < pulseCapAfter
+	pp.seen = min(pp.seen, smoothLearn)
+	pp.calm = calmAnew
+}
+
+// calmAnew marks pulseTrack.calm forgotten at a bed turnover and not yet
+// taken again (forgetCalm); no level learned reaches it (255.99 mmHg).
+const calmAnew = math.MaxUint16
 
 // pulseLevel is the pulse pressure's learned roughness, at most the sum of
 // the systolic's and the diastolic's while both are learned: the second
@@ -184,8 +206,8 @@ func (pp *pulseTrack) noteCalm() {
 // motion (TestPulsePressureSmoothedAfterMotion49).
 func (s *stream) pulseLevel() float64 {
 	level := s.pulse.rough
-	if s.pulse.calm > 0 {
-		level = min(level, float64(s.pulse.calm)/calmUnit)
+	if c := s.pulse.calm; c > 0 && c != calmAnew {
+		level = min(level, float64(c)/calmUnit)
 	}
 	sy, di := &s.tracks[pARTSys], &s.tracks[pARTDia]
 	if !sy.learnt() || !di.learnt() || s.pulse.anew && s.pulse.seen < pulseCapAfter {
