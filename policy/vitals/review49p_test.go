@@ -47,3 +47,24 @@ func TestPulsePressureCalmAcrossTurnover49p(t *testing.T) {
 		}
 	}
 }
+
+// TestPulsePressureRestAfterMotionTurnover49p (review49p): forgetCalm keeps
+// ppreg49's gain for the next patient. A calm patient, a turnover, then
+// TestPulsePressureRestAfterMotion49's stay (at rest for 1500 messages, the
+// calm level taken again after pulseCapAfter's wait, then the motion and
+// rest again): the next patient at rest after the motion stays quiet, as on
+// a fresh stream; main reports it.
+func TestPulsePressureRestAfterMotionTurnover49p(t *testing.T) {
+	for seed := uint64(1); seed <= 4; seed++ {
+		for _, kind := range []turnoverKind{byGap, byAdmit} {
+			next := then(restMotionRest(seed), 2*sec, settleBed(seed*10+3, 1200, flat(3), 0, 1))
+			ts := turnover(settleBed(seed*10+5, 1500, flat(3), 0, 1), next, kind)
+			from := len(ts) - 1200
+			for _, f := range only(run(t, vitals.DefaultConfig(), ts), "too_regular") {
+				if !f.ObservedAt.Before(t0.Add(ts[from].at)) {
+					t.Errorf("seed %d %v: too_regular %s value=%.2f other=%.2f threshold=%.2f: %s", seed, kind, f.Parameter, f.Value, f.Other, f.Threshold, f.Explanation)
+				}
+			}
+		}
+	}
+}
