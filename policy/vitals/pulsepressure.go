@@ -11,7 +11,13 @@ type pulseTrack struct {
 	seen        uint32  // second differences learned from
 	present     uint8   // messages in a row with both pressures and no line artefact, up to 255
 	anew        bool    // learned anew at a bed turnover, the pressures' levels the last patient's (pulseLevel)
+	calm        uint16  // the least rough since it was learned, in 1/calmUnit mmHg (pulseLevel); 0 until then, calmAnew after a turnover
 }
+
+// calmUnit is the resolution of pulseTrack.calm: 1/256 mmHg, under a
+// hundredth of the least level judged (0.5), up to 255 mmHg in the track's
+// two spare bytes (TestStreamSizeClass).
+const calmUnit = 256
 
 // pulseSmooth flags an arterial line whose pulse pressure has lost the
 // message-to-message variation it had while the pressures keep moving. The
@@ -54,6 +60,7 @@ func (s *stream) pulseSmooth(e *Engine, em *emitter, line bool, dst []Finding) [
 			} else if pp.roughNow >= 0.5*pp.rough {
 				pp.rough += (learn - pp.rough) / 256
 			}
+			pp.noteCalm()
 		}
 	}
 	pp.last2, pp.last = pp.last, v
@@ -125,6 +132,39 @@ func (s *stream) heartCalmer(pp *pulseTrack, level float64) bool {
 	return true
 }
 
+// noteCalm keeps the least roughness the pulse pressure has learned since
+// its first smoothLearn messages (see pulseLevel).
+func (pp *pulseTrack) noteCalm() {
+	if pp.seen < smoothLearn || pp.calm == calmAnew && pp.seen < pulseCapAfter {
+		return
+	}
+	if c := uint16(min(math.Ceil(pp.rough*calmUnit), calmAnew-1)); pp.calm == 0 || c < pp.calm {
+		pp.calm = c
+	}
+}
+
+// forgetCalm forgets the calmest level at a bed turnover that keeps the
+// learned one as a prior of the next patient's (a regular rhythm,
+// newPatient). The learned level relearns towards the next patient's, but
+// its least value is the last patient's, and as a least value it would
+// judge the next patient's line for the whole stay and every later one: a
+// patient at rest after a calm one, whose line varies four times as much,
+// smoothed down to the last one's variation was never reported (review49p,
+// TestPulsePressureCalmAcrossTurnover49p). It is taken again once the level
+// has had the next patient's messages for three of its time constants, as
+// pulseCapAfter waits for the pressures' levels; seen is brought back for
+// that count, which nothing else reads above smoothLearn but anew's wait,
+// itself over once it reached pulseCapAfter.
+func (pp *pulseTrack) forgetCalm() {
+	pp.anew = pp.anew && pp.seen < pulseCapAfter
+	pp.seen = min(pp.seen, smoothLearn)
+	pp.calm = calmAnew
+}
+
+// calmAnew marks pulseTrack.calm forgotten at a bed turnover and not yet
+// taken again (forgetCalm); no level learned reaches it (255.99 mmHg).
+const calmAnew = math.MaxUint16
+
 // pulseLevel is the pulse pressure's learned roughness, at most the sum of
 // the systolic's and the diastolic's while both are learned: the second
 // difference of a difference is at most the sum of theirs, so the pulse
@@ -149,12 +189,31 @@ func (s *stream) heartCalmer(pp *pulseTrack, level float64) bool {
 // they caught up, which calms each pressure by less than half, is then
 // relearned by them and the sum never judged it (review48a,
 // TestPulseLevelAfterAFTurnover48a).
+//
+// Nor above the least level the pulse pressure has learned since its
+// first smoothLearn messages (calm, noteCalm). It is relearned only while
+// its roughness now is at least half its level, so a long stretch of
+// motion, shivering, a bed bath or an infant's cares that rang the line
+// lifts the level four to six times and it never comes down; the
+// pressures' levels are lifted with it and their sum bounds nothing. At
+// rest again the pulse pressure has the roughness it had at rest before,
+// a fifth of the lifted level, and was reported for the rest of the stay
+// (session 49, ppreg49: corpus8 training s4 m0072, an adult in AF whose
+// line rang in shivering, motion and bed baths, at 1.6-1.9 mmHg at rest
+// before and after them against a lifted level of 9.6; s4 m0021, s3 m0012,
+// s4 m0077; TestPulsePressureRestAfterMotion49). A line smoothed below a
+// quarter of what it showed at rest is reported as on a stay without the
+// motion (TestPulsePressureSmoothedAfterMotion49).
 func (s *stream) pulseLevel() float64 {
+	level := s.pulse.rough
+	if c := s.pulse.calm; c > 0 && c != calmAnew {
+		level = min(level, float64(c)/calmUnit)
+	}
 	sy, di := &s.tracks[pARTSys], &s.tracks[pARTDia]
 	if !sy.learnt() || !di.learnt() || s.pulse.anew && s.pulse.seen < pulseCapAfter {
-		return s.pulse.rough
+		return level
 	}
-	return min(s.pulse.rough, sy.rough+di.rough)
+	return min(level, sy.rough+di.rough)
 }
 
 // pulseCapAfter is how many of its own messages the pulse pressure learns

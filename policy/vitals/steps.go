@@ -521,6 +521,8 @@ func (s *stream) newPatient(irr float64) {
 		// and judged, as before turnover39. Not capped by the pressures'
 		// levels, the last patient's, until they relearn (pulseLevel).
 		s.pulse = pulseTrack{anew: true}
+	} else {
+		s.pulse.forgetCalm() // nor is its calmest level the next patient's (review49p)
 	}
 	hrRough := max(s.tracks[pHR].rough, 0.5) // before it is forgotten below
 	s.tracks[pHR].forgetRough()
