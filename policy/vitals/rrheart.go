@@ -101,13 +101,13 @@ func (s *stream) inHold(now uint32) bool {
 // report is withheld (track.go): excursions keeps its state as for any step
 // reported (the level, the undo that makes the rate's return to its breaths
 // no new step, the cancelled box), so no other rule's or parameter's
-// judgement changes. The withheld step opens no episode (review49r: opened
-// silently, it swallowed the rate's next step for the hold-off, a forged
-// level off the heart's rate after a few messages at it; no finding of its
-// own, so no close under report_close either) (rrcard43 kept
-// the overlay out of the excursions instead, and a heart-rate box beside it
-// went unseen: reverted after its held-out run). A forged step written at
-// the heart's rate is silent as the range finding is, within the same hold.
+// judgement changes; rrcard43 kept the overlay out of the excursions
+// instead, and a heart-rate box beside it went unseen (reverted after its
+// held-out run). The withheld step opens no episode, so it has no close
+// under report_close either (review49r: opened silently, it swallowed the
+// rate's next step for the hold-off, a forged level off the heart's rate
+// after a few messages at it). A forged step written at the heart's rate is
+// silent as the range finding is, within the same hold.
 // Only while rate_of_change's action is forward, as for range (review44a):
 // the step withheld and reported at the hold's end would name a later
 // message than the overlay's, so under annotate or quarantine the overlay's
@@ -129,11 +129,11 @@ func (s *stream) overlayStep(exN uint8, now uint32) bool {
 // the smallest step the excursions follow from that level (stepFloor). The
 // step is judged once, so without this the hold would bound nothing: a
 // forger who writes the heart rate into the breathing rate for an hour would
-// be silent for the hour (main reports the step at its start). Nor is
-// nearer the level left than the heart's back (review49r): the excursions
-// take a return from the heart's 90 to 30 as the undo of a step from 16
-// (track.undoes), so a forger who went 16, the heart's rate, 30 was silent
-// for good. A genuine overlay ends within the hold (corpus7's and corpus8's
+// be silent for the hour (main reports the step at its start). A rate that
+// is merely nearer the level left than the heart's is not back (review49r):
+// the excursions take a return from the heart's 90 to 30 as the undo of a
+// step from 16 (track.undoes), so a forger who went 16, the heart's rate,
+// 30 was silent for good. A genuine overlay ends within the hold (corpus7's and corpus8's
 // clean runs last up to 14.5 min on training), the rate back at its breaths.
 func (s *stream) overlayOutlasts(em *emitter, now uint32, dst []Finding) []Finding {
 	t, r := &s.tracks[pRR], &s.cur[pRR]
