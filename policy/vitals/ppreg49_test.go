@@ -28,8 +28,8 @@ func restMotionRest(seed uint64) []tick {
 // TestPulsePressureRestAfterMotion49: at rest again after the motion, the
 // pulse pressure keeps the roughness it had at rest before it, four to five
 // times a quarter of its calmest learned level; main judges it against the
-// level the motion taught and reports it within minutes. The branch judges
-// it against the least level it learned (pulseLevel) and stays quiet.
+// level the motion taught and reports it within minutes. Since ppreg49 it
+// is judged against the least level it learned (pulseLevel): quiet.
 func TestPulsePressureRestAfterMotion49(t *testing.T) {
 	for seed := uint64(1); seed <= 4; seed++ {
 		ts := restMotionRest(seed)
@@ -48,7 +48,7 @@ func TestPulsePressureRestAfterMotion49(t *testing.T) {
 // motion the pressures written as an 8-message moving average (the patient
 // awake, shared swing ±8, the heart rate kept). The average takes the beat
 // alternation out of the pulse pressure, far below a quarter of the level
-// it had at rest: reported on the branch as on main.
+// it had at rest: reported, as before ppreg49.
 func TestPulsePressureSmoothedAfterMotion49(t *testing.T) {
 	for seed := uint64(1); seed <= 4; seed++ {
 		ts := restMotionRest(seed)
