@@ -2,8 +2,6 @@ package vitals_test
 
 import (
 	"fmt"
-	"math"
-	"strconv"
 	"testing"
 	"time"
 
@@ -49,17 +47,8 @@ func TestPulsePressureSmoothedAfterMotion49(t *testing.T) {
 	for seed := uint64(1); seed <= 4; seed++ {
 		ts := restMotionRest(seed)
 		from := len(ts)
-		forged := settleBed(seed*10+3, 900, flat(8), 0, 1)
-		ss, ds := movingAverage(8), movingAverage(8)
-		for i := range forged {
-			rows := forged[i].m.rows
-			s, _ := strconv.ParseFloat(rows[4].value, 64)
-			d, _ := strconv.ParseFloat(rows[5].value, 64)
-			s, d = math.Round(ss(s)), math.Round(ds(d))
-			rows[4], rows[5], rows[6] = artS(num(s)), artD(num(d)), artM(num(math.Round((s+2*d)/3)))
-		}
 		n := 0
-		for _, f := range only(run(t, vitals.DefaultConfig(), then(ts, 2*sec, forged)), "too_regular") {
+		for _, f := range only(run(t, vitals.DefaultConfig(), then(ts, 2*sec, averagedLine(seed*10+3))), "too_regular") {
 			if f.Parameter == "MDC_PRESS_BLD_ART_SYS" && !f.ObservedAt.Before(t0.Add(time.Duration(from)*2*sec)) {
 				n++
 				t.Logf("seed %d: value=%.2f other=%.2f threshold=%.2f", seed, f.Value, f.Other, f.Threshold)

@@ -90,15 +90,7 @@ func TestPulseLevelSmoothedAfterSettling48a(t *testing.T) {
 	for seed := uint64(1); seed <= 4; seed++ {
 		ts := settledAfterRinging(seed)
 		from := len(ts)
-		forged := settleBed(seed*10+5, 900, flat(8), 0, 1) // awake again: the averaged pressures keep moving
-		ss, ds := movingAverage(8), movingAverage(8)
-		for i := range forged {
-			rows := forged[i].m.rows
-			s, _ := strconv.ParseFloat(rows[4].value, 64)
-			d, _ := strconv.ParseFloat(rows[5].value, 64)
-			s, d = math.Round(ss(s)), math.Round(ds(d))
-			rows[4], rows[5], rows[6] = artS(num(s)), artD(num(d)), artM(num(math.Round((s+2*d)/3)))
-		}
+		forged := averagedLine(seed*10 + 5) // awake again: the averaged pressures keep moving
 		fs := run(t, vitals.DefaultConfig(), then(ts, 2*sec, forged))
 		n := 0
 		for _, f := range only(fs, "too_regular") {
@@ -110,6 +102,23 @@ func TestPulseLevelSmoothedAfterSettling48a(t *testing.T) {
 			t.Errorf("seed %d: no too_regular on the smoothed line; rules fired %q", seed, rulesOf(fs))
 		}
 	}
+}
+
+// averagedLine is 900 messages of settleBed's line with the patient awake
+// (shared swing ±8, which keeps the pressures moving: not the held line of
+// session 19) written as an 8-message moving average of the systolic and
+// the diastolic, the mean computed from them, the heart rate kept.
+func averagedLine(seed uint64) []tick {
+	forged := settleBed(seed, 900, flat(8), 0, 1)
+	ss, ds := movingAverage(8), movingAverage(8)
+	for i := range forged {
+		rows := forged[i].m.rows
+		s, _ := strconv.ParseFloat(rows[4].value, 64)
+		d, _ := strconv.ParseFloat(rows[5].value, 64)
+		s, d = math.Round(ss(s)), math.Round(ds(d))
+		rows[4], rows[5], rows[6] = artS(num(s)), artD(num(d)), artM(num(math.Round((s+2*d)/3)))
+	}
+	return forged
 }
 
 // TestPulseLevelAfterAFTurnover48a (review48a): a bed turnover out of AF
