@@ -111,6 +111,7 @@ type stream struct {
 	nLearned    uint8
 	leadN       uint8 // messages of the established identity the OBX-14 lead was learned from, up to time_skew.learn; see rowsLead
 	rrStep      bool  // a breathing-rate step was withheld as the cardiac overlay's and its level stands (see overlayStep, overlayOutlasts; in padding)
+	batchN      uint8 // messages of the current burst so far, up to batchMax + 1 (see batched; in padding)
 	lead        int32 // the rows' learned lead over MSH-7 (ms, 0 to obxLeadMax), see rowsLead
 	offset      time.Duration
 	prior       time.Duration // the offset before the last one set or relearned (priorKnown), see undoes
@@ -990,10 +991,12 @@ func (s *stream) timing(e *Engine, em *emitter, msgTime, arrival time.Time, dst 
 	if !wire {
 		// The first message of a burst, or one at the device's cadence: the
 		// last time shown before it bounds the burst's (batched).
-		s.batchFrom = 0
+		s.batchFrom, s.batchN = 0, 1
 		if !s.lastMsgTime.IsZero() {
 			s.batchFrom = s.lastMsgTime.UnixNano()
 		}
+	} else if s.batchN <= batchMax {
+		s.batchN++
 	}
 	if s.rtcLost = off < -rtcLostMin && (s.booted || s.rtcLost); s.rtcLost {
 		// A clock at its power-up default: no time of the data's, no
@@ -1367,17 +1370,26 @@ func (s *stream) overtaken(msgTime, arrival time.Time, tol time.Duration) bool {
 
 // batched reports whether a message whose MSH-7 went back from the last
 // message's is one of a batch the device sent in arbitrary order: it arrived
-// within burstGap of the message before (wire), and its MSH-7 lies no
-// earlier (to within tol) than the last one's shown before the burst began
-// (batchFrom). A monitor that holds its minute trend values and sends them
-// five at a time, in the order its queue yields them (corpus7's trend
-// batches, session 49, batch49: every 5 min five messages within 300 ms,
-// their MSH-7s spanning the last 5 min, shuffled), goes back inside the
-// batch and rewrites no time already shown before it. A time put back
-// before the burst, or at the device's cadence, is reported as before.
+// within burstGap of the message before (wire), among the first batchMax of
+// its burst, and its MSH-7 lies no earlier (to within tol) than the last
+// one's shown before the burst began (batchFrom). A monitor that holds its
+// minute trend values and sends them five at a time, in the order its queue
+// yields them (corpus7's trend batches, session 49, batch49: every 5 min
+// five messages within 300 ms, their MSH-7s spanning the last 5 min,
+// shuffled), goes back inside the batch and rewrites no time already shown
+// before it. A time put back before the burst, at the device's cadence, or
+// deep in a long store sent in order (a store after a silence of the link,
+// judged as a clock's step: TestStoreCatchingUp) is reported as before.
 func (s *stream) batched(msgTime time.Time, wire bool, tol time.Duration) bool {
-	return wire && s.batchFrom != 0 && !msgTime.Before(time.Unix(0, s.batchFrom).Add(-tol))
+	return wire && s.batchN <= batchMax && s.batchFrom != 0 && !msgTime.Before(time.Unix(0, s.batchFrom).Add(-tol))
 }
+
+// batchMax is the most messages of a burst that batched excuses: a trend
+// batch holds a few minutes' values (five on the beds seen), a store after a
+// silence of the link as many as the silence lasted, in order. Twice the
+// batch seen: a forger inside a long burst cannot go back further than the
+// first batchMax messages' span from the time shown before it.
+const batchMax = 10
 
 // clockStepMax is the largest step back of a device's clock that may be its
 // time source's correction, judged by what follows (clockStep): time_skew's
