@@ -104,12 +104,14 @@ type stream struct {
 
 	lastMsgTime time.Time
 	beforeLast  int64                  // MSH-7 of the message before the last (Unix ns; 0 = none), see timing
+	batchFrom   int64                  // MSH-7 of the last message before the current burst (Unix ns; 0 = none), see batched
 	obsAt       [len(continuous)]int64 // per continuous channel, its last OBX-14 (Unix ns; 0 = none), see timing
 	held14      heldTime               // the last OBX-14 text parsed, see obsTimeOf
 	learned     [maxLearn]time.Duration
 	nLearned    uint8
 	leadN       uint8 // messages of the established identity the OBX-14 lead was learned from, up to time_skew.learn; see rowsLead
 	rrStep      bool  // a breathing-rate step was withheld as the cardiac overlay's and its level stands (see overlayStep, overlayOutlasts; in padding)
+	batchN      uint8 // messages of the current burst so far, up to batchMax + 1 (see batched; in padding)
 	lead        int32 // the rows' learned lead over MSH-7 (ms, 0 to obxLeadMax), see rowsLead
 	offset      time.Duration
 	prior       time.Duration // the offset before the last one set or relearned (priorKnown), see undoes
@@ -985,6 +987,17 @@ func (s *stream) timing(e *Engine, em *emitter, msgTime, arrival time.Time, dst 
 	rc := &e.cfg.Rules
 	tol := rc.TimeBackwards.Tolerance
 	off := msgTime.Sub(arrival)
+	wire := !s.prevArrival.IsZero() && !arrival.Before(s.prevArrival) && arrival.Sub(s.prevArrival) < burstGap
+	if !wire {
+		// The first message of a burst, or one at the device's cadence: the
+		// last time shown before it bounds the burst's (batched).
+		s.batchFrom, s.batchN = 0, 1
+		if !s.lastMsgTime.IsZero() {
+			s.batchFrom = s.lastMsgTime.UnixNano()
+		}
+	} else if s.batchN <= batchMax {
+		s.batchN++
+	}
 	if s.rtcLost = off < -rtcLostMin && (s.booted || s.rtcLost); s.rtcLost {
 		// A clock at its power-up default: no time of the data's, no
 		// offset of the device's clock; the OBX-14 references start afresh.
@@ -1020,7 +1033,6 @@ func (s *stream) timing(e *Engine, em *emitter, msgTime, arrival time.Time, dst 
 	// session 37, c5time37). So such a message teaches no offset and sets no
 	// clock. A forged time arrives at the device's cadence, not at wire
 	// speed, and is judged as before.
-	wire := !s.prevArrival.IsZero() && !arrival.Before(s.prevArrival) && arrival.Sub(s.prevArrival) < burstGap
 	burst := wire && !s.lastMsgTime.IsZero() && catching
 	set := !burst && s.clockSet(off, arrival, rc)
 	// The rows of the message that sets the clock may still carry the old
@@ -1039,8 +1051,10 @@ func (s *stream) timing(e *Engine, em *emitter, msgTime, arrival time.Time, dst 
 	// A message held in the device's queue (behind a retransmission, or
 	// stored through a silence of the link) that arrives in the burst right
 	// after a newer one that overtook it goes on from the message before
-	// that one: the order of the burst, not the clock (overtaken).
-	over := back && s.overtaken(msgTime, arrival, tol)
+	// that one: the order of the burst, not the clock (overtaken). So is
+	// one of a batch sent in arbitrary order that goes back to no time
+	// before the batch (batched).
+	over := back && (s.overtaken(msgTime, arrival, tol) || s.batched(msgTime, wire, tol))
 	back = back && !over
 	// A small step back of the device's clock, from its learned offset (not
 	// the return from a message stamped ahead) on an independent arrival
@@ -1353,6 +1367,29 @@ func (s *stream) overtaken(msgTime, arrival time.Time, tol time.Duration) bool {
 	from := msgTime.Sub(time.Unix(0, s.beforeLast))
 	return from >= -tol && from <= transitDelay
 }
+
+// batched reports whether a message whose MSH-7 went back from the last
+// message's is one of a batch the device sent in arbitrary order: it arrived
+// within burstGap of the message before (wire), among the first batchMax of
+// its burst, and its MSH-7 lies no earlier (to within tol) than the last
+// one's shown before the burst began (batchFrom). A monitor that holds its
+// minute trend values and sends them five at a time, in the order its queue
+// yields them (corpus7's trend batches, session 49, batch49: every 5 min
+// five messages within 300 ms, their MSH-7s spanning the last 5 min,
+// shuffled), goes back inside the batch and rewrites no time already shown
+// before it. A time put back before the burst, at the device's cadence, or
+// deep in a long store sent in order (a store after a silence of the link,
+// judged as a clock's step: TestStoreCatchingUp) is reported as before.
+func (s *stream) batched(msgTime time.Time, wire bool, tol time.Duration) bool {
+	return wire && s.batchN <= batchMax && s.batchFrom != 0 && !msgTime.Before(time.Unix(0, s.batchFrom).Add(-tol))
+}
+
+// batchMax is the most messages of a burst that batched excuses: a trend
+// batch holds a few minutes' values (five on the beds seen), a store after a
+// silence of the link as many as the silence lasted, in order. Twice the
+// batch seen: a forger inside a long burst cannot go back further than the
+// first batchMax messages' span from the time shown before it.
+const batchMax = 10
 
 // clockStepMax is the largest step back of a device's clock that may be its
 // time source's correction, judged by what follows (clockStep): time_skew's
