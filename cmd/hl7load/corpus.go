@@ -51,6 +51,7 @@ func corpusGen(args []string, stdout, stderr io.Writer) error {
 	fs.IntVar(&cfg.GatewayBeds, "gateway-beds", 4, "beds per gateway file")
 	start := fs.String("start", "2026-01-15T06:00:00Z", "earliest bed start (RFC 3339)")
 	fs.IntVar(&cfg.Workers, "workers", 0, "parallel simulations (0 = GOMAXPROCS); does not change the output")
+	fs.BoolVar(&cfg.NoForge, "no-forge", false, "write the unforged twin: the same messages and arrivals, no forgery written")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}

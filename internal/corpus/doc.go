@@ -26,6 +26,13 @@
 //
 // monitors.jsonl: one MonitorInfo per monitor (bed).
 //
+// With Config.NoForge the corpus is the unforged twin of the same config:
+// each episode is planned and placed but not written, so every message is
+// the genuine one (byte-identical to the forged corpus outside the
+// episodes), every bed is clean and a bed dealt a kind keeps it in
+// PlannedKind. No manipulation inserts or removes a message, so message N
+// of a file is message N of its twin.
+//
 // # Episodes and scoring
 //
 // A manipulated monitor carries exactly one episode of one Kind; every

@@ -55,6 +55,10 @@ type MonitorInfo struct {
 	EpisodeStart time.Time `json:"episode_start,omitzero"` // arrival of its first and last message
 	EpisodeEnd   time.Time `json:"episode_end,omitzero"`
 	Detail       string    `json:"detail,omitempty"`
+	// The episode dealt to a bed of the unforged twin (Config.NoForge), which writes none.
+	PlannedKind      string `json:"planned_kind,omitempty"`
+	PlannedParameter string `json:"planned_parameter,omitempty"`
+	PlannedStrength  string `json:"planned_strength,omitempty"`
 }
 
 // Summary is what Generate produced.
@@ -103,7 +107,7 @@ func Generate(cfg Config) (Summary, error) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				results[i] <- buildFile(cfg.Dir, beds)
+				results[i] <- buildFile(cfg.Dir, beds, cfg.NoForge)
 			}()
 		}
 	}()
@@ -163,9 +167,10 @@ type fileResult struct {
 	err      error
 }
 
-// buildFile simulates the beds of one file, applies their episodes, adds
-// genuine retransmissions, merges the beds by arrival and writes the file.
-func buildFile(dir string, beds []*monPlan) fileResult {
+// buildFile simulates the beds of one file, applies their episodes (or,
+// with noForge, places them and leaves the records genuine), adds genuine
+// retransmissions, merges the beds by arrival and writes the file.
+func buildFile(dir string, beds []*monPlan, noForge bool) fileResult {
 	type item struct {
 		b *bedSim
 		r *record
@@ -175,7 +180,14 @@ func buildFile(dir string, beds []*monPlan) fileResult {
 	eps := make([]*episode, len(beds))
 	for k, m := range beds {
 		b := simulate(m)
+		var genuine []record
+		if noForge {
+			genuine = slices.Clone(b.recs)
+		}
 		eps[k] = b.manipulate()
+		if noForge && eps[k] != nil {
+			b.unforge(genuine)
+		}
 		b.retransmit(eps[k])
 		sims[k] = b
 		for i := range b.recs {
@@ -220,6 +232,17 @@ func buildFile(dir string, beds []*monPlan) fileResult {
 		res.monitors = append(res.monitors, b.info(eps[k], count[b], pos))
 	}
 	return res
+}
+
+// unforge makes the bed its unforged twin: manipulate has drawn from the
+// bed's random source as for the forged corpus, so the retransmissions
+// drawn after it (which keep clear of the episode's place) are the forged
+// corpus's; the records go back to their genuine content. No manipulation
+// inserts or removes a record (duplicate_control_id reuses the MSH-10 of
+// existing ones), so message N of a file is message N of its twin.
+func (b *bedSim) unforge(genuine []record) {
+	b.recs = genuine
+	b.unforged = true
 }
 
 // retransmit adds genuine retransmissions, clean: the same message (same
@@ -296,7 +319,10 @@ func (b *bedSim) info(ep *episode, n int, pos map[*record]int) MonitorInfo {
 			mi.EtCO2Unit = "kPa"
 		}
 	}
-	if ep != nil {
+	if ep != nil && b.unforged {
+		mi.PlannedKind, mi.PlannedParameter, mi.PlannedStrength = string(ep.kind), ep.param, ep.strength
+		mi.Detail = "(unforged twin: no forgery written)"
+	} else if ep != nil {
 		mi.Status, mi.Kind, mi.Parameter, mi.Strength, mi.Episode = "manipulated", string(ep.kind), ep.param, ep.strength, m.episode
 		mi.EpisodeFirst, mi.EpisodeLast = pos[&b.recs[ep.first]], pos[&b.recs[ep.last]]
 		mi.EpisodeStart, mi.EpisodeEnd = b.recs[ep.first].arrival, b.recs[ep.last].arrival

@@ -528,3 +528,85 @@ func checkKind(t *testing.T, kind Kind, clean, manip *bedSim, ep *episode) {
 		}
 	}
 }
+
+// TestUnforgedTwin checks the unforged twin (Config.NoForge) against the forged corpus of the same config: the same
+// files, messages, arrivals and events; the same bytes outside the episodes; each episode different somewhere, and on
+// its first message where the kind writes it whatever the values (the kinds that move a value label a window whose
+// first message may carry the genuine bytes: a ramp from zero, a value frozen at its own level, a channel not
+// measured there); every label and bed clean, the dealt kind kept in planned_kind; and the twin the same on every run.
+func TestUnforgedTwin(t *testing.T) {
+	forged, twin, again := t.TempDir(), t.TempDir(), t.TempDir()
+	if _, err := Generate(smallConfig(forged)); err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range []string{twin, again} {
+		cfg := smallConfig(d)
+		cfg.NoForge = true
+		if _, err := Generate(cfg); err != nil {
+			t.Fatal(err)
+		}
+	}
+	fm, err := readMonitors(filepath.Join(forged, "monitors.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tm, err := readMonitors(filepath.Join(twin, "monitors.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(fm) != len(tm) {
+		t.Fatalf("%d beds, twin %d", len(fm), len(tm))
+	}
+	episode := map[string]MonitorInfo{}
+	for i, m := range fm {
+		w := tm[i]
+		if w.Status != "clean" || w.Episode != 0 || w.ID != m.ID || w.Messages != m.Messages ||
+			w.PlannedKind != m.Kind || w.PlannedStrength != m.Strength || w.PlannedParameter != m.Parameter {
+			t.Errorf("twin's %+v for %+v", w, m)
+		}
+		if m.Status == "manipulated" {
+			episode[m.ID] = m
+		}
+	}
+	fl, tl := readLabels(t, forged), readLabels(t, twin)
+	if len(fl) != len(tl) {
+		t.Fatalf("%d labels, twin %d", len(fl), len(tl))
+	}
+	msgs := map[string][2][][]byte{}
+	for _, l := range fl {
+		if _, ok := msgs[l.File]; !ok {
+			msgs[l.File] = [2][][]byte{readFileMsgs(t, filepath.Join(forged, l.File)), readFileMsgs(t, filepath.Join(twin, l.File))}
+		}
+	}
+	always := []Kind{Spike, OutOfRange, TimeBackwards, TimeFuture, IdentitySwitch, DupControlID, NIBPCadence}
+	differs := map[string]bool{}
+	for i, l := range fl {
+		w := tl[i]
+		if w.Label != "clean" || w.Episode != 0 || w.File != l.File || w.Message != l.Message || w.Monitor != l.Monitor ||
+			!w.Arrival.Equal(l.Arrival) || w.Events != l.Events {
+			t.Fatalf("twin's label %+v for %+v", w, l)
+		}
+		x, y := msgs[l.File][0][l.Message-1], msgs[l.File][1][l.Message-1]
+		switch {
+		case l.Episode == 0 && !bytes.Equal(x, y):
+			t.Errorf("%s message %d (outside the episodes) differs in the twin", l.File, l.Message)
+		case l.Episode != 0 && !bytes.Equal(x, y):
+			differs[l.Monitor] = true
+		case l.Message == episode[l.Monitor].EpisodeFirst && slices.Contains(always, Kind(l.Label)):
+			t.Errorf("%s message %d (episode %d's first, %s) is the same in the twin", l.File, l.Message, l.Episode, l.Label)
+		}
+	}
+	for id := range episode {
+		if !differs[id] {
+			t.Errorf("%s: the twin is the same throughout its episode", id)
+		}
+	}
+	names, _ := filepath.Glob(filepath.Join(twin, "*"))
+	for _, n := range names {
+		x, _ := os.ReadFile(n)
+		y, err := os.ReadFile(filepath.Join(again, filepath.Base(n)))
+		if err != nil || !bytes.Equal(x, y) {
+			t.Fatalf("twin's %s differs between runs (%v)", filepath.Base(n), err)
+		}
+	}
+}

@@ -47,6 +47,9 @@ type Config struct {
 	GatewayBeds int       // beds per gateway file, 4
 	NoGateways  bool      // no gateway files
 	Workers     int       // parallel monitor simulations, GOMAXPROCS
+	// NoForge writes the unforged twin: every episode planned and placed but not written, so the corpus
+	// is byte-identical to the forged one outside the episodes and every bed is clean.
+	NoForge bool
 }
 
 func (c *Config) defaults() error {

@@ -40,6 +40,8 @@ type bedSim struct {
 	stays []stay
 	conds []string // genuine conditions seen, for monitors.jsonl
 	recs  []record
+	// unforged: the bed's episode was placed but not written (Config.NoForge)
+	unforged bool
 }
 
 func (b *bedSim) addCond(c string) {

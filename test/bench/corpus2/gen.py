@@ -678,13 +678,16 @@ class Monitor:
 
     # ------------------------------------------------------------ manipulation
 
-    def manipulate(self):
+    def manipulate(self, forge=True):
+        """Applies the planned manipulation; forge=False: the unforged twin (see unforge)."""
         s = self.s
+        self.planned = None
         if not s.kind:
             self.ep = None
             return
         r = self.rng
         recs = self.recs
+        genuine = None if forge else [dict(x, v=dict(x["v"])) for x in recs]
         w0, w1 = self.win
         idx = [i for i, x in enumerate(recs) if w0 <= x["t"] <= w1]
         if not idx:
@@ -698,6 +701,18 @@ class Monitor:
         for i in changed:
             recs[i]["man"] = True
         self.ep = (min(changed), max(changed), param, detail)
+        if genuine is not None:
+            self.unforge(genuine)
+
+    def unforge(self, genuine):
+        """The unforged twin: the manipulation has drawn from the monitor's one random stream as in the forged
+        corpus, so build's later draws (control IDs, arrivals, retransmissions) stay the same; the records go
+        back to their genuine content. They keep their "man" marks, only so that build draws for the same
+        records (it never retransmits a changed one); the plan is kept in self.planned, no episode is labelled."""
+        for x, g in zip(self.recs, genuine):
+            g["man"] = x["man"]
+        self.recs = genuine
+        self.planned, self.ep = self.ep, None
 
     def _pick(self, r, options):
         opts = [o for o in options if o in self.channels or (o == "abp" and self.has_abp)]
@@ -1327,7 +1342,8 @@ def plan_gateways(seed, specs, gateways, beds):
     return groups
 
 
-def generate(seed, out_dir, monitors=150, hours=4.0, start=START, gateways=1, gateway_beds=4):
+def generate(seed, out_dir, monitors=150, hours=4.0, start=START, gateways=1, gateway_beds=4, forge=True):
+    """Writes a corpus (forge=False: its unforged twin, every monitor clean); returns the number of messages."""
     os.makedirs(out_dir, exist_ok=True)
     clock = Clock(start)
     specs = plan_population(seed, monitors)
@@ -1347,7 +1363,7 @@ def generate(seed, out_dir, monitors=150, hours=4.0, start=START, gateways=1, ga
             m.plan_episode_window()
             m.plan_events()
             m.simulate()
-            m.manipulate()
+            m.manipulate(forge)
             m.build()
             prev_ident = m.pat.ident()
             for i, rec in enumerate(m.recs):
@@ -1390,7 +1406,8 @@ def generate(seed, out_dir, monitors=150, hours=4.0, start=START, gateways=1, ga
         for m in ms:
             s = m.s
             info = {"id": s.id, "file": fname, "device": m.device, "class": "neonatal" if s.neonate else "adult",
-                    "layout": s.layout, "cadence_s": s.cadence, "hours": hours, "status": s.status,
+                    "layout": s.layout, "cadence_s": s.cadence, "hours": hours,
+                    "status": s.status if forge else "clean",
                     "messages": m.count, "channels": m.channels, "conditions": m.conditions,
                     "nibp_every_min": m.nibp_every, "clock_skew_s": round(m.skew, 3),
                     "temp_unit": m.temp_unit if m.has_temp else "", "etco2_unit": m.et_unit if m.has_et else "",
@@ -1399,6 +1416,9 @@ def generate(seed, out_dir, monitors=150, hours=4.0, start=START, gateways=1, ga
                 info.update({"kind": s.kind, "parameter": m.ep[2], "strength": s.strength, "episode": m.ep_no,
                              "episode_first": m.first_pos, "episode_last": m.last_pos,
                              "episode_start": m.ep_start, "episode_end": m.ep_end, "detail": m.ep[3]})
+            elif m.planned:
+                info.update({"planned_kind": s.kind, "planned_strength": s.strength, "planned_parameter": m.planned[2],
+                             "detail": "(unforged twin: no forgery written)"})
             mons.write(json.dumps(info, separators=(",", ":")) + "\n")
             total += m.count
     labels.close()
@@ -1415,9 +1435,12 @@ def main(argv=None):
     ap.add_argument("--start", default=START)
     ap.add_argument("--gateways", type=int, default=1, help="aggregating-gateway files (0: none)")
     ap.add_argument("--gateway-beds", type=int, default=4, help="beds behind each gateway")
+    ap.add_argument("--no-forge", action="store_true",
+                    help="write the unforged twin: the same messages and arrivals, no forgery written")
     a = ap.parse_args(argv)
-    n = generate(a.seed, a.out, a.monitors, a.hours, a.start, a.gateways, a.gateway_beds)
-    print("%d messages, %d monitors -> %s" % (n, a.monitors, a.out), file=sys.stderr)
+    n = generate(a.seed, a.out, a.monitors, a.hours, a.start, a.gateways, a.gateway_beds, not a.no_forge)
+    print("%d messages, %d monitors -> %s%s" % (n, a.monitors, a.out, " (unforged twin)" if a.no_forge else ""),
+          file=sys.stderr)
 
 
 if __name__ == "__main__":

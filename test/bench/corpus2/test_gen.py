@@ -37,6 +37,8 @@ class Corpus(unittest.TestCase):
         # 45 monitors: 30 manipulated, every kind twice.
         gen.generate(3, cls.a, monitors=45, hours=0.75)
         cls.mons, cls.labels, cls.msgs = read_corpus(cls.a)
+        cls.twin = os.path.join(cls.tmp, "twin")
+        gen.generate(3, cls.twin, monitors=45, hours=0.75, forge=False)
 
     @classmethod
     def tearDownClass(cls):
@@ -53,6 +55,41 @@ class Corpus(unittest.TestCase):
         self.assertEqual((mismatch, errors), ([], []))
         self.assertFalse(filecmp.cmp(os.path.join(self.a, "labels.jsonl"), os.path.join(c, "labels.jsonl"),
                                      shallow=False))
+
+    def test_unforged_twin(self):
+        """The twin has the same files, messages, arrivals and events; outside the episodes the same bytes;
+        inside, each episode differs somewhere, and on its first message unless its kind may write the genuine
+        value there (a frozen value held from it, a straight line or a ramp starting at it); every label and
+        monitor is clean, the dealt kind kept."""
+        tm, tl, tmsgs = read_corpus(self.twin)
+        self.assertEqual(set(tmsgs), set(self.msgs))
+        self.assertTrue(all(m["status"] == "clean" and "episode" not in m for m in tm))
+        self.assertTrue(all(l["label"] == "clean" and l["episode"] == 0 for l in tl))
+        key = ("file", "message", "monitor", "arrival")
+        self.assertEqual([tuple(l[k] for k in key) + (l.get("events"),) for l in tl],
+                         [tuple(l[k] for k in key) + (l.get("events"),) for l in self.labels])
+        for m, t in zip(self.mons, tm):
+            self.assertEqual((t["id"], t["messages"], t.get("planned_kind"), t.get("planned_strength")),
+                             (m["id"], m["messages"], m.get("kind"), m.get("strength")))
+        for l in self.labels:
+            x, y = self.msgs[l["file"]][l["message"] - 1], tmsgs[l["file"]][l["message"] - 1]
+            if l["episode"] == 0:
+                self.assertEqual(x, y, (l["file"], l["message"]))
+        for m in self.mons:
+            if m["status"] != "manipulated":
+                continue
+            f, a, b = m["file"], m["episode_first"] - 1, m["episode_last"]
+            self.assertNotEqual(self.msgs[f][a:b], tmsgs[f][a:b], m["id"])
+            if m["kind"] not in ("frozen", "too_smooth", "drift"):
+                self.assertNotEqual(self.msgs[f][a], tmsgs[f][a], m["id"])
+
+    def test_unforged_twin_deterministic(self):
+        b = os.path.join(self.tmp, "twin-b")
+        gen.generate(3, b, monitors=45, hours=0.75, forge=False)
+        names = sorted(os.listdir(self.twin))
+        self.assertEqual(names, sorted(os.listdir(b)))
+        _, mismatch, errors = filecmp.cmpfiles(self.twin, b, names, shallow=False)
+        self.assertEqual((mismatch, errors), ([], []))
 
     def test_labels_match_files(self):
         by_file = collections.defaultdict(list)

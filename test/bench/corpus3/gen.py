@@ -1364,10 +1364,32 @@ def rfc3339(t):
     return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(ms // 1000)) + ".%03dZ" % (ms % 1000)
 
 
-def build_monitor(seed, idx, hours, start, kind, strength, manipulated=True):
+def unforged(recs, inject):
+    """The unforged twin's records, one for each of the forged stream's: the
+    genuine records, and where the forgery injected a message after record
+    i, record i again (a genuine retransmission: the same bytes and control
+    ID). The copies stay marked as injected so that their arrivals and the
+    retransmission draws are those of the forged stream."""
+    after = {}
+    for i, _ in inject:
+        after[i] = after.get(i, 0) + 1
+    out = []
+    for i, r in enumerate(recs):
+        out.append((r, False))
+        for _ in range(after.get(i, 0)):
+            d = dict(r)
+            d["inj"] = True
+            d["ev"] = r["ev"] + ["retransmit"]
+            out.append((d, False))
+    return out
+
+
+def build_monitor(seed, idx, hours, start, kind, strength, manipulated=True, forge=True):
     """One monitor: its plan, its messages as (text, arrival, changed,
     events, injected), the parameter and the detail of its manipulation.
-    With manipulated=False a manipulated monitor's genuine stream (tests)."""
+    With manipulated=False a manipulated monitor's genuine stream (tests);
+    with forge=False its unforged twin (the forgery planned and placed but
+    not written: message for message the forged stream, see unforged)."""
     mon = plan_monitor(seed, idx, hours, start, kind, strength)
     recs = simulate(mon, seed)
     rend = Renderer(mon)
@@ -1395,6 +1417,8 @@ def build_monitor(seed, idx, hours, start, kind, strength, manipulated=True):
                 break
         else:
             raise RuntimeError("monitor %s cannot carry %s" % (mon["id"], kind))
+        if not forge:
+            out = unforged(recs, ed.inject)
     # Arrivals of injected records, then genuine retransmissions (GE: up to
     # three retries without an ACK) of whatever was sent. The retransmission
     # draws see only genuine records, so they are the same with and without
@@ -1431,7 +1455,7 @@ def build_monitor(seed, idx, hours, start, kind, strength, manipulated=True):
     return mon, msgs, param, detail
 
 
-def info_line(mon, msgs, param, detail, episode):
+def info_line(mon, msgs, param, detail, episode, forge=True):
     conds = set()
     for e in mon["events"]:
         conds.add(e.name)
@@ -1447,12 +1471,15 @@ def info_line(mon, msgs, param, detail, episode):
         conds.add("retransmit")
     d = {"id": mon["id"], "file": mon["file"], "device": mon["device"], "class": mon["class"],
          "layout": mon["layout"], "cadence_s": mon["cadence_s"], "hours": mon["hours"],
-         "status": "manipulated" if mon["kind"] else "clean", "messages": len(msgs),
+         "status": "manipulated" if mon["kind"] and forge else "clean", "messages": len(msgs),
          "channels": list(mon["channels"]), "conditions": sorted(conds), "hl7_version": mon["hl7_version"],
          "nibp_every_min": mon["nibp_every_min"], "nibp_style": mon["nibp_style"],
          "missing_value": mon["missing_value"], "temp_unit": mon["temp_unit"], "etco2_unit": mon["etco2_unit"],
          "clock_skew_s": mon["clock_skew_s"], "tz_offset_min": mon["tz_min"]}
-    if mon["kind"]:
+    if mon["kind"] and not forge:
+        d.update({"planned_kind": mon["kind"], "planned_strength": mon["strength"], "planned_parameter": param,
+                  "detail": "(unforged twin: no forgery written)"})
+    elif mon["kind"]:
         changed = [i for i, m in enumerate(msgs) if m[2]]
         first, last = changed[0], changed[-1]
         d.update({"kind": mon["kind"], "parameter": param, "strength": mon["strength"], "episode": episode,
@@ -1481,17 +1508,18 @@ def assignment(seed, monitors):
     return slots
 
 
-def generate(seed, out, monitors=150, hours=4.0, start=DEFAULT_START):
-    """Write a corpus to out; returns the number of messages."""
+def generate(seed, out, monitors=150, hours=4.0, start=DEFAULT_START, forge=True):
+    """Write a corpus to out (forge=False: its unforged twin, every monitor
+    clean); returns the number of messages."""
     os.makedirs(out, exist_ok=True)
     t0 = time.mktime(time.strptime(start, "%Y-%m-%dT%H:%M:%SZ")) - time.timezone
     slots = assignment(seed, monitors)
     total = 0
     with open(os.path.join(out, "labels.jsonl"), "w") as lf, open(os.path.join(out, "monitors.jsonl"), "w") as mf:
         for idx, (kind, strength) in enumerate(slots):
-            mon, msgs, param, detail = build_monitor(seed, idx, hours, t0, kind, strength)
-            episode = idx + 1 if kind else 0
-            info = info_line(mon, msgs, param, detail, episode)
+            mon, msgs, param, detail = build_monitor(seed, idx, hours, t0, kind, strength, forge=forge)
+            episode = idx + 1 if kind and forge else 0
+            info = info_line(mon, msgs, param, detail, episode, forge)
             mf.write(json.dumps(info) + "\n")
             first = info.get("episode_first", 0) - 1
             last = info.get("episode_last", 0) - 1
@@ -1499,7 +1527,7 @@ def generate(seed, out, monitors=150, hours=4.0, start=DEFAULT_START):
                 f.write("".join(m[0] + "\n" for m in msgs))
             lines = []
             for i, (text, arr, ch, ev, _) in enumerate(msgs):
-                inside = kind is not None and first <= i <= last
+                inside = episode > 0 and first <= i <= last
                 d = {"file": mon["file"], "message": i + 1, "monitor": mon["id"], "arrival": rfc3339(arr),
                      "label": kind if inside else "clean", "parameter": param if inside else "",
                      "episode": episode if inside else 0}
@@ -1520,9 +1548,11 @@ def main():
     ap.add_argument("--monitors", type=int, default=150)
     ap.add_argument("--hours", type=float, default=4.0)
     ap.add_argument("--start", default=DEFAULT_START, help="first monitor's start, RFC 3339 UTC (Z)")
+    ap.add_argument("--no-forge", action="store_true",
+                    help="write the unforged twin: the same messages and arrivals, no forgery written")
     a = ap.parse_args()
-    n = generate(a.seed, a.out, a.monitors, a.hours, a.start)
-    print("%d monitors, %d messages in %s" % (a.monitors, n, a.out))
+    n = generate(a.seed, a.out, a.monitors, a.hours, a.start, not a.no_forge)
+    print("%d monitors, %d messages in %s%s" % (a.monitors, n, a.out, " (unforged twin)" if a.no_forge else ""))
 
 
 if __name__ == "__main__":

@@ -64,6 +64,8 @@ class CorpusTest(unittest.TestCase):
         cls.a = os.path.join(cls.dir, "a")
         gen.generate(SEED, cls.a, MONITORS, HOURS)
         cls.mons, cls.labels, cls.files = read_corpus(cls.a)
+        cls.twin = os.path.join(cls.dir, "twin")
+        gen.generate(SEED, cls.twin, MONITORS, HOURS, forge=False)
 
     @classmethod
     def tearDownClass(cls):
@@ -180,6 +182,42 @@ class CorpusTest(unittest.TestCase):
             changed = [i + 1 for i, x in enumerate(manip) if x[2] or x[4]]
             self.assertTrue(changed, m["id"])
             self.assertEqual((changed[0], changed[-1]), (m["episode_first"], m["episode_last"]), m["id"])
+
+    def test_unforged_twin(self):
+        """The twin has the same files, messages and arrivals; outside the episodes the same bytes; inside,
+        each episode's first message differs; every label and monitor is clean; and where the forgery
+        injected a message the twin holds a genuine retransmission (the same bytes as a message before it)."""
+        tm, tl, tf = read_corpus(self.twin)
+        self.assertEqual(set(tf), set(self.files))
+        self.assertTrue(all(m["status"] == "clean" and "episode" not in m for m in tm))
+        self.assertTrue(all(lab["label"] == "clean" and lab["episode"] == 0 for lab in tl))
+        self.assertEqual([(x["file"], x["message"], x["arrival"], x["monitor"]) for x in tl],
+                         [(x["file"], x["message"], x["arrival"], x["monitor"]) for x in self.labels])
+        for m, t in zip(self.mons, tm):
+            self.assertEqual((t["id"], t["messages"], t.get("planned_kind"), t.get("planned_strength")),
+                             (m["id"], m["messages"], m.get("kind"), m.get("strength")))
+        for m in self.mons:
+            forged, twin = self.files[m["file"]][:-1].split("\n"), tf[m["file"]][:-1].split("\n")
+            self.assertEqual(len(forged), len(twin), m["id"])
+            first, last = m.get("episode_first", 0), m.get("episode_last", -1)
+            for i, (x, y) in enumerate(zip(forged, twin), 1):
+                if not first <= i <= last:
+                    self.assertEqual(x, y, (m["id"], i))
+            if m["status"] != "manipulated":
+                continue
+            self.assertNotEqual(forged[first - 1], twin[first - 1], m["id"])
+            if m["kind"] == "duplicate_control_id" and m["strength"] == "blatant":
+                for i in range(first - 1, last):
+                    if forged[i] != twin[i]:
+                        self.assertIn(twin[i], twin[:i], (m["id"], i + 1))
+
+    def test_unforged_twin_deterministic(self):
+        b = os.path.join(self.dir, "twin-b")
+        gen.generate(SEED, b, MONITORS, HOURS, forge=False)
+        names = sorted(os.listdir(self.twin))
+        self.assertEqual(names, sorted(os.listdir(b)))
+        _, mismatch, errors = filecmp.cmpfiles(self.twin, b, names, shallow=False)
+        self.assertEqual((mismatch, errors), ([], []))
 
     def test_scorer_reads_it(self):
         binary = os.environ.get("HL7LOAD")

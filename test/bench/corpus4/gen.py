@@ -9,7 +9,7 @@ cycles; the displayed numbers are derived the way monitors do (averaging over be
 display update quantisation, rounding). See README.md for the model, the attacks and sources.
 
 Python 3 standard library only.  Usage:
-    gen.py --seed N --out DIR [--monitors 150] [--hours 4] [--start ISO]
+    gen.py --seed N --out DIR [--monitors 150] [--hours 4] [--start ISO] [--no-forge]
 """
 import argparse
 import bisect
@@ -1389,8 +1389,10 @@ def parse_start(s):
     return d.timestamp()
 
 
-def build_monitor(seed, m, e0, T):
-    """One monitor's genuine records and texts, and (if manipulated) the sent texts and the episode."""
+def build_monitor(seed, m, e0, T, forge=True):
+    """One monitor's genuine records and texts, and (if manipulated) the sent texts and the episode.
+    With forge=False the unforged twin: the attack is planned and placed as usual but its texts are
+    the genuine ones (attacks neither insert nor drop messages), and `planned` says what was dealt."""
     r = sub_rng(seed, "sim", m["idx"])
     pats = [make_patient(r, m["age"], m["ventilated"]), make_patient(r, m["age"], m["ventilated"])]
     events, dev, adt = make_events(r, m, T)
@@ -1435,10 +1437,15 @@ def build_monitor(seed, m, e0, T):
                     episode_first=ep_first + 1, episode_last=ep_last + 1,
                     episode_start=iso_ms(G[ep_first]["arr"] + e0), episode_end=iso_ms(G[ep_last]["arr"] + e0),
                     detail=" ".join("%s=%s" % kv for kv in detail.items()))
+        if not forge:
+            planned = dict(planned_kind=m["kind"], planned_strength=m["strength"], planned_parameter=param,
+                           detail="(unforged twin: no forgery written)")
+            return dict(G=G, gtxt=gtxt, texts=gtxt, info={}, planned=planned, ep_first=None, ep_last=None)
     return dict(G=G, gtxt=gtxt, texts=texts, info=info, ep_first=ep_first, ep_last=ep_last)
 
 
-def generate(seed, out, n_mon=150, hours=4.0, start=DEFAULT_START):
+def generate(seed, out, n_mon=150, hours=4.0, start=DEFAULT_START, forge=True):
+    """Write a corpus to out (forge=False: its unforged twin, every monitor clean)."""
     os.makedirs(out, exist_ok=True)
     e0 = parse_start(start)
     T = hours * 3600.0
@@ -1448,7 +1455,7 @@ def generate(seed, out, n_mon=150, hours=4.0, start=DEFAULT_START):
     episode = 0
     totals = dict(messages=0, bytes=0)
     for m in mons:
-        bm = build_monitor(seed, m, e0, T)
+        bm = build_monitor(seed, m, e0, T, forge)
         G, texts, info, ep_first, ep_last = bm["G"], bm["texts"], bm["info"], bm["ep_first"], bm["ep_last"]
         status = "manipulated" if info else "clean"
         if info:
@@ -1477,6 +1484,7 @@ def generate(seed, out, n_mon=150, hours=4.0, start=DEFAULT_START):
                     clock_skew_s=m["clock_skew"], tz_offset_min=m["tz"], site=m["site"],
                     conditions=sorted(conds))
         mrow.update(info)
+        mrow.update(bm.get("planned", {}))
         mj.write(json.dumps(mrow, separators=(",", ":")) + "\n")
     lab.close()
     mj.close()
@@ -1495,10 +1503,13 @@ def main(argv=None):
     ap.add_argument("--monitors", type=int, default=150)
     ap.add_argument("--hours", type=float, default=4.0)
     ap.add_argument("--start", default=DEFAULT_START)
+    ap.add_argument("--no-forge", action="store_true",
+                    help="write the unforged twin: the same messages and arrivals, no forgery written")
     a = ap.parse_args(argv)
-    tot = generate(a.seed, a.out, a.monitors, a.hours, a.start)
-    print("corpus4: seed %d: %d monitors, %d messages, %.1f MB in %s" % (
-        a.seed, a.monitors, tot["messages"], tot["bytes"] / 1e6, a.out), file=sys.stderr)
+    tot = generate(a.seed, a.out, a.monitors, a.hours, a.start, not a.no_forge)
+    print("corpus4: seed %d: %d monitors, %d messages, %.1f MB in %s%s" % (
+        a.seed, a.monitors, tot["messages"], tot["bytes"] / 1e6, a.out, " (unforged twin)" if a.no_forge else ""),
+        file=sys.stderr)
 
 
 if __name__ == "__main__":

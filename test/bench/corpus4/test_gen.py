@@ -55,22 +55,29 @@ def field(f, n, comp=None):
     return c[comp - 1] if comp - 1 < len(c) else ""
 
 
+def read_corpus(d):
+    with open(os.path.join(d, "monitors.jsonl")) as f:
+        mons = [json.loads(l) for l in f]
+    with open(os.path.join(d, "labels.jsonl")) as f:
+        labels = [json.loads(l) for l in f]
+    files = {}
+    for m in mons:
+        with open(os.path.join(d, m["file"]), newline="") as f:
+            data = f.read()
+        assert data.endswith("\n")
+        files[m["file"]] = data[:-1].split("\n")
+    return mons, labels, files
+
+
 class Corpus(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.tmp = tempfile.mkdtemp(prefix="corpus4-test-")
         cls.dir = os.path.join(cls.tmp, "a")
         gen.generate(SEED, cls.dir, MONITORS, HOURS)
-        with open(os.path.join(cls.dir, "monitors.jsonl")) as f:
-            cls.mons = [json.loads(l) for l in f]
-        with open(os.path.join(cls.dir, "labels.jsonl")) as f:
-            cls.labels = [json.loads(l) for l in f]
-        cls.files = {}
-        for m in cls.mons:
-            with open(os.path.join(cls.dir, m["file"]), newline="") as f:
-                data = f.read()
-            assert data.endswith("\n")
-            cls.files[m["file"]] = data[:-1].split("\n")
+        cls.mons, cls.labels, cls.files = read_corpus(cls.dir)
+        cls.twin = os.path.join(cls.tmp, "twin")
+        gen.generate(SEED, cls.twin, MONITORS, HOURS, forge=False)
 
     @classmethod
     def tearDownClass(cls):
@@ -176,6 +183,38 @@ class Corpus(unittest.TestCase):
             self.assertEqual(sent[b + 1:], genuine[b + 1:], m["file"])
             self.assertNotEqual(sent[a], genuine[a], m["file"])
             self.assertNotEqual(sent[b], genuine[b], m["file"])
+
+    def test_unforged_twin(self):
+        """The twin has the same files, messages and arrivals; outside the episodes the same bytes; each
+        episode's first and last message differ; every label and monitor is clean, the dealt kind kept."""
+        tm, tl, tf = read_corpus(self.twin)
+        self.assertEqual(set(tf), set(self.files))
+        self.assertTrue(all(m["status"] == "clean" and "episode" not in m for m in tm))
+        self.assertTrue(all(l["label"] == "clean" and l["episode"] == 0 for l in tl))
+        key = ("file", "message", "monitor", "arrival", "events")
+        self.assertEqual([tuple(l[k] for k in key) for l in tl], [tuple(l[k] for k in key) for l in self.labels])
+        for m, t in zip(self.mons, tm):
+            self.assertEqual((t["id"], t["messages"], t.get("planned_kind"), t.get("planned_strength")),
+                             (m["id"], m["messages"], m.get("kind"), m.get("strength")))
+            sent, twin = self.files[m["file"]], tf[m["file"]]
+            self.assertEqual(len(sent), len(twin), m["file"])
+            if m["status"] == "clean":
+                self.assertEqual(sent, twin, m["file"])
+                continue
+            a, b = m["episode_first"] - 1, m["episode_last"] - 1
+            self.assertEqual(sent[:a], twin[:a], m["file"])
+            self.assertEqual(sent[b + 1:], twin[b + 1:], m["file"])
+            self.assertNotEqual(sent[a], twin[a], m["file"])
+            self.assertNotEqual(sent[b], twin[b], m["file"])
+
+    def test_unforged_twin_deterministic(self):
+        b = os.path.join(self.tmp, "twin-b")
+        gen.generate(SEED, b, MONITORS, HOURS, forge=False)
+        names = sorted(os.listdir(self.twin))
+        self.assertEqual(names, sorted(os.listdir(b)))
+        for n in names:
+            with open(os.path.join(self.twin, n), "rb") as x, open(os.path.join(b, n), "rb") as y:
+                self.assertEqual(x.read(), y.read(), n)
 
     def test_scorer_reads_it(self):
         exe = os.environ.get("HL7LOAD")

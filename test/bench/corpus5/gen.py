@@ -5,7 +5,9 @@ Written blind: from issue 14's description of the kinds and of the acceptance co
 ("Files", "Scoring"), internal/corpus/score.go and public vendor documentation, without reading hl7gate's
 checks, their documentation or the other generators. See README.md.
 
-    python3 gen.py --seed 1 --out /tmp/c5-1 [--monitors 150] [--hours 4] [--start 2026-01-15T06:00:00Z]
+    python3 gen.py --seed 1 --out /tmp/c5-1 [--monitors 150] [--hours 4] [--start 2026-01-15T06:00:00Z] [--no-forge]
+
+--no-forge writes the unforged twin: the same messages and arrivals, no forgery written.
 
 Seeds >= 1000 are held out: they are for the coordinator's measurements, never for tuning.
 Python 3 standard library only; every random stream is seeded from (seed, part).
@@ -1352,6 +1354,33 @@ def forge(m, recs, rng):
 
 
 # ---------------------------------------------------------------------------------------------------------------
+# The unforged twin: the forgery planned and placed, not written.
+# ---------------------------------------------------------------------------------------------------------------
+
+def unforged(m, recs, rng):
+    """The records the monitor sends without its forgery, one for each record of the forged stream: the forgery is
+    planned on copies (so its parameter and detail are known), the genuine records are kept, and where it injected
+    messages after a record (duplicate_control_id) that record is sent again in their place, a genuine retransmission
+    (the same bytes) at the injected message's arrival. A filler keeps the injected message's times as its `anchor`
+    so that a patient query following it is the forged corpus's too."""
+    copies = [dict(r, v=dict(r["v"])) for r in recs]
+    plan = list(copies)
+    param, detail = forge(m, plan, rng)
+    pos = {id(c): i for i, c in enumerate(copies)}
+    out = []
+    last = None
+    for c in plan:
+        i = pos.get(id(c))
+        if i is not None:
+            last = recs[i]
+            out.append(last)
+            continue
+        out.append(dict(last, arr=c["arr"], ev=set(last["ev"]) | {"retransmission"},
+                        anchor=(c["t"], c["dev"])))
+    return out, param, detail
+
+
+# ---------------------------------------------------------------------------------------------------------------
 # Post-forgery transport effects: retransmissions (identical copies) and the monitor's own patient queries.
 # ---------------------------------------------------------------------------------------------------------------
 
@@ -1382,7 +1411,8 @@ def transport(m, recs, rng):
         qs = [i for i, r in enumerate(out) if {"admission", "identified"} & r["ev"] or i == 0]
         for n, i in enumerate(sorted(set(qs[:1] + qs[::40]))):
             r = out[i]
-            out.append({"t": r["t"] + 0.5, "dev": r["dev"] + 0.5, "arr": r["arr"] + 0.4, "ctl": n + 1,
+            t, dev = r.get("anchor", (r["t"], r["dev"]))
+            out.append({"t": t + 0.5, "dev": dev + 0.5, "arr": r["arr"] + 0.4, "ctl": n + 1,
                         "typ": "QBP", "pat": r["pat"], "ev": {"patient_query"}, "lab": None,
                         "ep": 0, "v": {}, "nibp": None, "nibp_new": False, "mis": None})
     out.sort(key=lambda r: r["arr"])
@@ -1686,13 +1716,16 @@ def main(argv=None):
     ap.add_argument("--start", default="2026-01-15T06:00:00Z")
     ap.add_argument("--tz-minutes", type=int, default=0,
                     help="the site's UTC offset in minutes (MSH-7 local time; GE-style stamps carry no offset)")
+    ap.add_argument("--no-forge", action="store_true",
+                    help="write the unforged twin: the same messages and arrivals, no forgery written")
     a = ap.parse_args(argv)
     if a.monitors < 1 or a.hours < 0.5:
         ap.error("--monitors must be positive and --hours at least 0.5 (a forged span and what precedes it must fit)")
-    generate(a.seed, a.out, a.monitors, a.hours, parse_start(a.start), a.tz_minutes)
+    generate(a.seed, a.out, a.monitors, a.hours, parse_start(a.start), a.tz_minutes, not a.no_forge)
 
 
-def generate(seed, out, n, hours, start, tz_min=0):
+def generate(seed, out, n, hours, start, tz_min=0, forged=True):
+    """Write a corpus to out (forged=False: its unforged twin, every monitor clean)."""
     os.makedirs(out, exist_ok=True)
     for f in os.listdir(out):
         if f.startswith("mon-") and f.endswith(".hl7"):
@@ -1711,7 +1744,9 @@ def generate(seed, out, n, hours, start, tz_min=0):
             m.gw_eui = gw_eui
             recs = simulate(m, T)
             m.info = {}
-            if m.status == "manipulated":
+            if m.status == "manipulated" and not forged:
+                recs, m.param, m.detail = unforged(m, recs, R(seed, "forge", m.idx))
+            elif m.status == "manipulated":
                 frng = R(seed, "forge", m.idx)
                 for r in recs:
                     r["orig"] = (dict(r["v"]), r["nibp"], r["dev"], r["pat"])
@@ -1777,13 +1812,17 @@ def generate(seed, out, n, hours, start, tz_min=0):
             m = mons[j]
             s = stats[m.idx]
             d = {"id": m.id, "file": m.file, "device": m.eui if not m.gateway else m.gw_eui, "class": m.cls,
-                 "care": m.care, "layout": m.layout, "cadence_s": m.cad, "hours": hours, "status": m.status,
+                 "care": m.care, "layout": m.layout, "cadence_s": m.cad, "hours": hours,
+                 "status": m.status if forged else "clean",
                  "messages": s["n"], "channels": sorted(m.ch), "etco2_unit": m.etco2_unit if "ETCO2" in m.ch else "",
                  "temp_unit": m.temp_unit if "TEMP" in m.ch else "", "nibp_mode": m.nibp_mode,
                  "nibp_every_min": m.nibp_every, "placeholder": m.ph, "clock_skew_s": m.skew,
                  "gateway": m.gateway, "bed": m.bed,
                  "conditions": sorted({e.name for e in m.events})}
-            if m.status == "manipulated":
+            if m.status == "manipulated" and not forged:
+                d.update(planned_kind=m.kind, planned_strength=m.strength, planned_parameter=m.param,
+                         detail="(unforged twin: no forgery written)")
+            elif m.status == "manipulated":
                 d.update(kind=m.kind, parameter=m.param, strength=m.strength, episode=m.episode,
                          episode_first=s["first"], episode_last=s["last"], episode_start=s["t0"],
                          episode_end=s["t1"], detail=m.detail)

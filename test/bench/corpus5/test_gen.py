@@ -22,8 +22,21 @@ import gen  # noqa: E402
 MONITORS, HOURS = 45, 0.75
 
 
-def build(seed, out, monitors=MONITORS, hours=HOURS):
-    gen.main(["--seed", str(seed), "--out", out, "--monitors", str(monitors), "--hours", str(hours)])
+def build(seed, out, monitors=MONITORS, hours=HOURS, *extra):
+    gen.main(["--seed", str(seed), "--out", out, "--monitors", str(monitors), "--hours", str(hours)] + list(extra))
+
+
+def read_corpus(d):
+    with open(os.path.join(d, "monitors.jsonl")) as fh:
+        mons = [json.loads(l) for l in fh]
+    with open(os.path.join(d, "labels.jsonl")) as fh:
+        labels = [json.loads(l) for l in fh]
+    msgs = {}
+    for f in sorted(os.listdir(d)):
+        if f.endswith(".hl7"):
+            with open(os.path.join(d, f), "rb") as fh:
+                msgs[f] = fh.read()
+    return mons, labels, msgs
 
 
 def digest(d):
@@ -59,16 +72,9 @@ class Corpus(unittest.TestCase):
         t0 = time.process_time()
         build(3, cls.dir)
         cls.cpu = time.process_time() - t0
-        with open(os.path.join(cls.dir, "monitors.jsonl")) as fh:
-            cls.mons = [json.loads(l) for l in fh]
-        with open(os.path.join(cls.dir, "labels.jsonl")) as fh:
-            cls.labels = [json.loads(l) for l in fh]
-        cls.msgs = {}
-        for f in sorted(os.listdir(cls.dir)):
-            if f.endswith(".hl7"):
-                with open(os.path.join(cls.dir, f), "rb") as fh:
-                    data = fh.read()
-                cls.msgs[f] = data
+        cls.mons, cls.labels, cls.msgs = read_corpus(cls.dir)
+        cls.twin = os.path.join(cls.tmp, "twin")
+        build(3, cls.twin, MONITORS, HOURS, "--no-forge")
 
     @classmethod
     def tearDownClass(cls):
@@ -203,6 +209,38 @@ class Corpus(unittest.TestCase):
         d3 = os.path.join(self.tmp, "other")
         build(4, d3, monitors=12, hours=0.5)
         self.assertNotEqual(digest(self.dir), digest(d3))
+
+    def test_unforged_twin(self):
+        """The twin has the same files, messages and arrivals; every message labelled clean in the forged corpus
+        has the same bytes and events there; each episode's first message differs; every label and monitor is
+        clean, the dealt kind kept; where messages were injected the twin holds an earlier message again."""
+        tm, tl, tmsgs = read_corpus(self.twin)
+        self.assertEqual(set(tmsgs), set(self.msgs))
+        self.assertTrue(all(m["status"] == "clean" and "episode" not in m for m in tm))
+        self.assertTrue(all(l["label"] == "clean" and l["episode"] == 0 for l in tl))
+        key = ("file", "message", "monitor", "arrival")
+        self.assertEqual([tuple(l[k] for k in key) for l in tl], [tuple(l[k] for k in key) for l in self.labels])
+        for m, t in zip(self.mons, tm):
+            self.assertEqual((t["id"], t["messages"], t.get("planned_kind"), t.get("planned_strength")),
+                             (m["id"], m["messages"], m.get("kind"), m.get("strength")))
+        forged = {f: self.split(f) for f in self.msgs}
+        twin = {f: [x.decode("utf-8") for x in data[:-1].split(b"\n")] for f, data in tmsgs.items()}
+        for l, t in zip(self.labels, tl):
+            x, y = forged[l["file"]][l["message"] - 1], twin[l["file"]][l["message"] - 1]
+            if l["episode"] == 0:
+                self.assertEqual((x, l["events"]), (y, t["events"]), (l["file"], l["message"]))
+            elif l["label"] == "duplicate_control_id" and x != y:
+                self.assertIn(y, twin[l["file"]][:l["message"] - 1], (l["file"], l["message"]))
+                self.assertIn("retransmission", t["events"])
+        for m in self.mons:
+            if m["status"] == "manipulated":
+                i = m["episode_first"] - 1
+                self.assertNotEqual(forged[m["file"]][i], twin[m["file"]][i], m["id"])
+
+    def test_unforged_twin_deterministic(self):
+        d2 = os.path.join(self.tmp, "twin-again")
+        build(3, d2, MONITORS, HOURS, "--no-forge")
+        self.assertEqual(digest(self.twin), digest(d2))
 
     @unittest.skipUnless(os.environ.get("HL7LOAD"), "HL7LOAD=/path/to/hl7load not set")
     def test_scorer_reads_it(self):
