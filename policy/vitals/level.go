@@ -105,10 +105,10 @@ func (s *stream) levelled(now int64) bool {
 
 // stateBack reports whether the line's one-amount shift in this message
 // (levelShift) lands one of its three pressures, on its level before this
-// message, back on the level it left at a change of state another channel
-// corroborated and has not come back to since (undoes, undoCorr): the
-// transducer put back on its level after it was moved while the patient
-// was turned (session 49, artlevel49).
+// message and off the level it left at a change of state another channel
+// corroborated (undoes, undoCorr), back onto it: the transducer put back on
+// its level after it was moved while the patient was turned (session 49,
+// artlevel49).
 //
 // A turn moves the heart rate, the oximeter and the patient's own pressure
 // while it lasts, and a transducer fixed to the bed leaves the phlebostatic
@@ -125,7 +125,14 @@ func (s *stream) stateBack() bool {
 	for _, q := range [...]param{pARTSys, pARTDia, pARTMean} {
 		t := &s.tracks[q]
 		b, ok := t.baseline()
-		if ok && t.exN == 0 && t.undoOK && t.undoCorr && t.undoes(s.cur[q].v, t.threshold(q, b)/2) {
+		if !ok || t.exN != 0 || !t.undoOK || !t.undoCorr {
+			continue
+		}
+		// Back onto the level from off it: a pressure that came back there
+		// by itself, slowly (no excursion ends to use the memory), and is
+		// moved off it now is no transducer put back (review50a).
+		lo := t.threshold(q, b) / 2
+		if t.undoes(s.cur[q].v, lo) && !t.undoes(b, lo) {
 			return true
 		}
 	}
