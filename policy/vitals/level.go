@@ -93,7 +93,49 @@ func (s *stream) levelled(now int64) bool {
 		s.lineStep = 0
 		return true
 	}
+	if s.stateBack() {
+		// Not a shift of its own: the transducer put back after a change
+		// of state moved its height (stateBack), nothing to take back later.
+		s.levelAt = 0
+		return true
+	}
 	s.level, s.levelAt = float32(d), now
+	return false
+}
+
+// stateBack reports whether the line's one-amount shift in this message
+// (levelShift) lands one of its three pressures, on its level before this
+// message and off the level it left at a change of state another channel
+// corroborated (undoes, undoCorr), back onto it: the transducer put back on
+// its level after it was moved while the patient was turned (session 49,
+// artlevel49).
+//
+// A turn moves the heart rate, the oximeter and the patient's own pressure
+// while it lasts, and a transducer fixed to the bed leaves the phlebostatic
+// axis with it: the line's height shift begins inside that change of state,
+// over two or three messages, and no message of it is a one-amount shift
+// (levelShift) for levelled to remember. The pressure whose excursion it
+// began (the mean, often) remembers the level it left, corroborated, and
+// is excused when it comes back there (undoes); its twins, whose baselines
+// followed the line down message by message, see the return alone. The
+// three pressures are one transducer: the shift that takes one of them
+// back to the level the change of state left takes the line back, and its
+// twins' excursions begun with it are no steps (exLevel).
+func (s *stream) stateBack() bool {
+	for _, q := range [...]param{pARTSys, pARTDia, pARTMean} {
+		t := &s.tracks[q]
+		b, ok := t.baseline()
+		if !ok || t.exN != 0 || !t.undoOK || !t.undoCorr {
+			continue
+		}
+		// Back onto the level from off it: a pressure that came back there
+		// by itself, slowly (no excursion ends to use the memory), and is
+		// moved off it now is no transducer put back (review50a).
+		lo := t.threshold(q, b) / 2
+		if t.undoes(s.cur[q].v, lo) && !t.undoes(b, lo) {
+			return true
+		}
+	}
 	return false
 }
 
