@@ -828,6 +828,14 @@ type emitter struct {
 	rrHigh    float64
 	rrHighSeg int
 	rrHighAt  time.Time
+
+	// A trend batch in one message (trendRow): the OBX-14 of its first
+	// minute (Unix ns; 0 until a continuous channel's timed row is read),
+	// whether a later minute was seen, and the later minutes' rows.
+	minute0 int64
+	batch   bool
+	nLater  uint8
+	later   [trendRows]trendRow
 }
 
 // outOfRange reports p's value v (base unit) of segment seg outside its
