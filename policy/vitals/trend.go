@@ -52,10 +52,14 @@ var continuousBits = func() (m uint16) {
 
 // laterMinute keeps a continuous channel's valid row (p, value v in the base
 // unit, OBX-14 at, unit u, segment seg) when it belongs to a later minute
-// than the message's first: stamped at least trendStep after the first timed
-// row of a continuous channel, once a channel repeated (that row or an
-// earlier one, a second row of a channel already read). It reports whether
-// the row was kept (obx then leaves s.cur as it is).
+// than the message's first: a second row of a channel already read, stamped
+// at least trendStep after the first timed row of a continuous channel. It
+// reports whether the row was kept (obx then leaves s.cur as it is). A
+// channel's first valid row is never kept: it is the channel's value, as on
+// main, wherever its OBX-14 lies, so that a message read as one (minutes)
+// is judged on every row main judged (review50t: a forger's row stamped
+// later, put before a channel's only row, took it out of every check that
+// compares messages).
 func (em *emitter) laterMinute(p param, v float64, at time.Time, u uint8, seg int) bool {
 	if continuousBits&chanBit(p, true) == 0 || at.IsZero() {
 		return false
@@ -65,10 +69,9 @@ func (em *emitter) laterMinute(p param, v float64, at time.Time, u uint8, seg in
 		em.minute0 = t
 		return false
 	}
-	if t-em.minute0 < trendStep.Nanoseconds() || !em.batch && !em.s.cur[p].ok {
+	if t-em.minute0 < trendStep.Nanoseconds() || !em.s.cur[p].ok {
 		return false
 	}
-	em.batch = true
 	if int(em.nLater) < len(em.later) {
 		em.later[em.nLater] = trendRow{v: v, at: t, seg: int32(seg), p: p, unit: u}
 		em.nLater++
@@ -84,9 +87,17 @@ func (em *emitter) laterMinute(p param, v float64, at time.Time, u uint8, seg in
 // lies no later than the message before's: then the minutes do not fit the
 // time since it, and the message is judged as one (its first minute at its
 // arrival, the later ones dropped, as on main). So does a later minute whose
-// time does not go forward, and every one after it.
+// time does not go forward, and every one after it, and every message of a
+// device that sent no trend batch among its first learnIDs messages
+// (held14.batches): a forger who takes over a bed sending a row per channel
+// and adds a moving row stamped later beside a held one would otherwise
+// dilute the held series with his own (review50t), where main judged the
+// first row alone.
 func (s *stream) minutes(e *Engine, em *emitter, arrival time.Time, dst []Finding) []Finding {
-	if em.nLater == 0 {
+	if em.nLater > 0 && s.msgs <= learnIDs {
+		s.held14.batches = true
+	}
+	if em.nLater == 0 || !s.held14.batches {
 		return s.values(e, em, arrival, dst)
 	}
 	rows := em.later[:em.nLater]
