@@ -16,11 +16,14 @@ import "time"
 // their OBX-14 lies before its last minute's (the device's cadence): the
 // checks then see what a bed sending every minute shows. Range and unit
 // are judged at every row as before (obx), the time checks at the message
-// (timing). A forger gains nothing: every row that main judged is judged as
-// before (the first minute with the message, at the same place in the
+// (timing). Every row that main judged is judged as before (each channel's
+// first row with the message's first minute, at the same place in the
 // stream's series), and rows main never judged are judged now; the minutes
 // must go forward inside the time since the message before, or the later
-// ones are dropped as on main.
+// ones are dropped as on main. Only a device that sent a trend batch among
+// its first messages has its later minutes judged: a forger who takes over
+// a bed mid-stream cannot have his own rows read beside the ones main
+// judged alone (review50t).
 
 // trendRow is one row of a trend batch's later minute (see minutes).
 type trendRow struct {
