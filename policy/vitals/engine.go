@@ -828,6 +828,13 @@ type emitter struct {
 	rrHigh    float64
 	rrHighSeg int
 	rrHighAt  time.Time
+
+	// A trend batch in one message (trendRow): the OBX-14 of its first
+	// minute (Unix ns; 0 until a continuous channel's timed row is read)
+	// and the later minutes' rows.
+	minute0 int64
+	nLater  uint8
+	later   [trendRows]trendRow
 }
 
 // outOfRange reports p's value v (base unit) of segment seg outside its
@@ -860,7 +867,11 @@ func (em *emitter) obsTimeOf(raw []byte) time.Time {
 type heldTime struct {
 	raw [24]byte
 	n   uint8 // raw[:n] is the text; 0: none
-	t   time.Time
+	// batches: the device sent a trend batch (later minutes, see minutes)
+	// among its stream's first learnIDs messages. Kept here, in padding:
+	// the stream stays in its size class (TestStreamSizeClass).
+	batches bool
+	t       time.Time
 }
 
 // parse returns raw (not empty) parsed as an OBX-14 time in loc, the

@@ -405,7 +405,7 @@ func (s *stream) observe(e *Engine, src netip.Addr, m *hl7.Message, msh []hl7.Fi
 		dst = s.timing(e, &em, msgTime, arrival, dst)
 	}
 	s.resent = false // read by timing only for the message right after the re-send
-	dst = s.values(e, &em, arrival, dst)
+	dst = s.minutes(e, &em, arrival, dst)
 	s.prevArrival = arrival
 	return s.closeEpisodes(&em, arrival, dst)
 }
@@ -836,6 +836,9 @@ func (s *stream) obx(e *Engine, em *emitter, value, obsTime []byte, p param, u u
 			th = lim.Min
 		}
 		return em.outOfRange(dst, p, i, at, base, th)
+	}
+	if em.laterMinute(p, base, at, u, i) {
+		return dst
 	}
 	if !s.cur[p].ok {
 		// Field by field: a composite literal is built on the stack and
