@@ -29,6 +29,13 @@ func turnedLine(i int, back [3]float64) msg {
 	case i >= 128:
 		h, s, d, m = 66, 109+back[0], 42+back[1], 69+back[2]
 	}
+	return lineAt(i, h, s, d, m)
+}
+
+// lineAt is message i of an adult bed at 15 s with heart rate h and the
+// arterial line at s/d/m (each with a mmHg of noise), the oximeter shaken
+// (pulse up, saturation 90) in messages 60 and 61: a turn's change of state.
+func lineAt(i int, h, s, d, m float64) msg {
 	msg := art(i, h, 120, 70)
 	msg.rows[4], msg.rows[5], msg.rows[6] = artS(num(s+float64(i%3-1))), artD(num(d+float64((i/2)%3-1))), artM(num(m+float64(i%3-1)))
 	if i == 60 || i == 61 {

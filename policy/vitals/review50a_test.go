@@ -26,12 +26,7 @@ func settledLine(i int, step [3]float64) msg {
 	case i >= 128:
 		h, s, d, m = 66, s+step[0], d+step[1], m+step[2]
 	}
-	msg := art(i, h, 120, 70)
-	msg.rows[4], msg.rows[5], msg.rows[6] = artS(num(s+float64(i%3-1))), artD(num(d+float64((i/2)%3-1))), artM(num(m+float64(i%3-1)))
-	if i == 60 || i == 61 {
-		msg.rows[1], msg.rows[2] = pr(num(h+25)), spo2("90")
-	}
-	return msg
+	return lineAt(i, h, s, d, m)
 }
 
 // TestStateBackNotAway (review50a): stateBack excuses a one-amount shift of
