@@ -1,0 +1,111 @@
+package test
+
+import (
+	"bufio"
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// unitBinary is where the units in configs/systemd expect hl7gate (docs/deployment.md, "Installing as a
+// service").
+const unitBinary = "/usr/local/bin/hl7gate"
+
+// TestSystemdUnits checks configs/systemd with systemd's own verifier, the units pointed at a hl7gate built
+// from this tree: an unknown or misspelt key, a bad value or a missing binary fails it (systemd-analyze
+// prints them and carries on, so any output fails). Each hl7gate command line the units run must name a
+// command and flags the binary has. It does not boot the units: ordering at boot and the sandbox options
+// are checked only as far as `verify` checks them.
+func TestSystemdUnits(t *testing.T) {
+	analyze, err := exec.LookPath("systemd-analyze")
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("systemd-analyze is missing; .ci/deps installs the Debian package systemd")
+		}
+		t.Skip("systemd-analyze (Debian package systemd) is missing: install it to check configs/systemd")
+	}
+	units, err := filepath.Glob(filepath.Join("..", "configs", "systemd", "*.service"))
+	if err != nil || len(units) != 2 {
+		t.Fatalf("configs/systemd: want the two units, found %v (%v)", units, err)
+	}
+	bin := buildCmd(t, "hl7gate")
+	dir := t.TempDir()
+	var paths []string
+	for _, u := range units {
+		b, err := os.ReadFile(u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, args := range hl7gateCommands(b) {
+			checkCommandLine(t, bin, filepath.Base(u), args)
+		}
+		p := filepath.Join(dir, filepath.Base(u))
+		if err := os.WriteFile(p, bytes.ReplaceAll(b, []byte(unitBinary), []byte(bin)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		paths = append(paths, p)
+	}
+	out, err := exec.Command(analyze, append([]string{"verify"}, paths...)...).CombinedOutput()
+	if err != nil || len(bytes.TrimSpace(out)) > 0 {
+		t.Errorf("systemd-analyze verify: %v\n%s", err, out)
+	}
+}
+
+// hl7gateCommands returns the arguments of every Exec line of a unit that runs hl7gate.
+func hl7gateCommands(unit []byte) [][]string {
+	var cmds [][]string
+	sc := bufio.NewScanner(bytes.NewReader(unit))
+	for sc.Scan() {
+		key, val, ok := strings.Cut(strings.TrimSpace(sc.Text()), "=")
+		if !ok || !strings.HasPrefix(key, "Exec") {
+			continue
+		}
+		f := strings.Fields(strings.TrimLeft(val, "+-!@:"))
+		if len(f) > 0 && f[0] == unitBinary {
+			cmds = append(cmds, f[1:])
+		}
+	}
+	return cmds
+}
+
+// checkCommandLine fails t unless args (a unit's hl7gate command line without the binary) start with a
+// command hl7gate knows (each word in the first line of its --help, e.g. "usage: hl7gate firewall
+// render|apply|remove ..."), followed by flags that command's --help lists.
+func checkCommandLine(t *testing.T, bin, unit string, args []string) {
+	t.Helper()
+	var words, flags []string
+	for _, a := range args {
+		switch {
+		case strings.HasPrefix(a, "--"):
+			name, _, _ := strings.Cut(a, "=")
+			flags = append(flags, name)
+		case len(flags) == 0:
+			words = append(words, a)
+		}
+	}
+	if len(words) == 0 {
+		t.Errorf("%s: hl7gate runs with no command: %q", unit, args)
+		return
+	}
+	out, err := exec.Command(bin, append(words, "--help")...).CombinedOutput()
+	usage, _, _ := bytes.Cut(out, []byte("\n"))
+	known := strings.FieldsFunc(string(usage), func(r rune) bool { return r == ' ' || r == '|' })
+	if err != nil || len(known) < 2 || known[0] != "usage:" || known[1] != "hl7gate" {
+		t.Errorf("%s: hl7gate %s --help: %v\n%s", unit, strings.Join(words, " "), err, out)
+		return
+	}
+	for _, w := range words {
+		if !slices.Contains(known[2:], w) {
+			t.Errorf("%s: hl7gate has no command %q (%s)", unit, strings.Join(words, " "), usage)
+		}
+	}
+	for _, f := range flags {
+		if !bytes.Contains(out, []byte("  "+f+" ")) {
+			t.Errorf("%s: hl7gate %s has no flag %s:\n%s", unit, strings.Join(words, " "), f, out)
+		}
+	}
+}
