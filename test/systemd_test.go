@@ -16,10 +16,12 @@ import (
 const unitBinary = "/usr/local/bin/hl7gate"
 
 // TestSystemdUnits checks configs/systemd with systemd's own verifier, the units pointed at a hl7gate built
-// from this tree: an unknown or misspelt key, a bad value or a missing binary fails it (systemd-analyze
-// prints them and carries on, so any output fails). Each hl7gate command line the units run must name a
-// command and flags the binary has. It does not boot the units: ordering at boot and the sandbox options
-// are checked only as far as `verify` checks them.
+// from this tree: an unknown or misspelt key, a value systemd cannot parse or a missing binary fails it
+// (systemd-analyze prints them and carries on, so any output fails); a misspelt unit name in After= or
+// WantedBy=, or capability name, does not (systemd takes those as they are). Each hl7gate command line the
+// units run must name a command and flags the binary has, and the lines containment rests on must be
+// there (containment). It does not boot the units: ordering at boot and the sandbox options are checked
+// only as far as `verify` checks them.
 func TestSystemdUnits(t *testing.T) {
 	analyze, err := exec.LookPath("systemd-analyze")
 	if err != nil {
@@ -40,6 +42,7 @@ func TestSystemdUnits(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		containment(t, filepath.Base(u), b)
 		for _, args := range hl7gateCommands(b) {
 			checkCommandLine(t, bin, filepath.Base(u), args)
 		}
@@ -48,6 +51,11 @@ func TestSystemdUnits(t *testing.T) {
 			t.Fatal(err)
 		}
 		paths = append(paths, p)
+	}
+	// The drop-in for Debian's nftables.service empties its ExecStop (nft flush ruleset).
+	dropIn, err := os.ReadFile(filepath.Join("..", "configs", "systemd", "nftables.service.d", "hl7gate.conf"))
+	if err != nil || !bytes.Contains(dropIn, []byte("\n[Service]\nExecStop=\n")) {
+		t.Errorf("configs/systemd/nftables.service.d/hl7gate.conf: want [Service] with an empty ExecStop= (%v)", err)
 	}
 	out, err := exec.Command(analyze, append([]string{"verify"}, paths...)...).CombinedOutput()
 	if err != nil || len(bytes.TrimSpace(out)) > 0 {
@@ -106,6 +114,54 @@ func checkCommandLine(t *testing.T, bin, unit string, args []string) {
 	for _, f := range flags {
 		if !bytes.Contains(out, []byte("  "+f+" ")) {
 			t.Errorf("%s: hl7gate %s has no flag %s:\n%s", unit, strings.Join(words, " "), f, out)
+		}
+	}
+}
+
+// containment fails t when a unit lacks a line that keeps the monitor segment contained
+// (docs/deployment.md, "Installing as a service"): the rules are applied before the network, keepalived and
+// the gateway, again on reload, never removed on stop, and the gateway never starts without them.
+func containment(t *testing.T, unit string, b []byte) {
+	t.Helper()
+	lines := map[string][]string{}
+	sc := bufio.NewScanner(bytes.NewReader(b))
+	for sc.Scan() {
+		if key, val, ok := strings.Cut(strings.TrimSpace(sc.Text()), "="); ok && !strings.HasPrefix(key, "#") {
+			lines[key] = append(lines[key], strings.Fields(val)...)
+		}
+	}
+	want := func(key string, vals ...string) {
+		for _, v := range vals {
+			if !slices.Contains(lines[key], v) {
+				t.Errorf("%s: %s= lacks %s", unit, key, v)
+			}
+		}
+	}
+	apply := []string{unitBinary, "firewall", "apply", "--config", "/etc/hl7gate/hl7gate.yaml"}
+	switch unit {
+	case "hl7gate-firewall.service":
+		for _, key := range []string{"ExecStart", "ExecReload"} {
+			if !slices.Equal(lines[key], apply) {
+				t.Errorf("%s: %s=%s, want %s", unit, key, strings.Join(lines[key], " "), strings.Join(apply, " "))
+			}
+		}
+		for key := range lines {
+			if strings.HasPrefix(key, "ExecStop") {
+				t.Errorf("%s: %s: the rules must stay when the unit stops", unit, key)
+			}
+		}
+		want("Before", "network-pre.target", "keepalived.service", "hl7gate.service")
+		want("RemainAfterExit", "yes")
+		want("ReloadPropagatedFrom", "nftables.service")
+	case "hl7gate.service":
+		want("Requires", "hl7gate-firewall.service")
+		want("After", "hl7gate-firewall.service")
+	}
+	for _, key := range []string{"CapabilityBoundingSet", "AmbientCapabilities"} {
+		for _, c := range lines[key] {
+			if c != "CAP_NET_ADMIN" && c != "CAP_NET_BIND_SERVICE" {
+				t.Errorf("%s: %s=%s: only CAP_NET_ADMIN (and CAP_NET_BIND_SERVICE for a port below 1024)", unit, key, c)
+			}
 		}
 	}
 }
