@@ -18,6 +18,7 @@ import (
 	"github.com/chromedp/chromedp/kb"
 
 	"github.com/hl7gate/hl7gate/hl7"
+	"github.com/hl7gate/hl7gate/test/testkit"
 )
 
 // chromiumPath is where Debian's chromium package installs the browser.
@@ -162,10 +163,7 @@ func requireChromium(t *testing.T) {
 		return
 	}
 	msg := chromiumPath + " missing (bash .ci/deps installs Debian's chromium)"
-	if os.Getenv("CI") == "true" {
-		t.Fatal(msg)
-	}
-	t.Skip(msg)
+	testkit.Unavailable(t, msg)
 }
 
 // newBrowser starts headless Chromium with an empty profile and nothing that reaches out to the

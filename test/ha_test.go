@@ -26,6 +26,7 @@ import (
 	"github.com/hl7gate/hl7gate/hl7/mllp"
 	"github.com/hl7gate/hl7gate/internal/loadgen"
 	"github.com/hl7gate/hl7gate/test/netns"
+	"github.com/hl7gate/hl7gate/test/testkit"
 )
 
 // Addresses of the HA topology (documentation ranges only). The monitor segment is 192.0.2.0/24 with
@@ -180,10 +181,7 @@ func haRequire(t *testing.T) {
 		return
 	}
 	msg := "failover test needs " + strings.Join(missing, ", ") + " (run .ci/deps)"
-	if os.Getenv("CI") == "true" {
-		t.Fatal(msg)
-	}
-	t.Skip(msg)
+	testkit.Unavailable(t, msg)
 }
 
 // haLookPath finds name in PATH, /usr/sbin or /usr/bin.
