@@ -41,8 +41,9 @@ func TestSystemdUnits(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		containment(t, filepath.Base(u), b)
-		for _, args := range hl7gateCommands(b) {
+		settings := unitSettings(b)
+		containment(t, filepath.Base(u), settings)
+		for _, args := range hl7gateCommands(settings) {
 			checkCommandLine(t, bin, filepath.Base(u), args)
 		}
 		p := filepath.Join(dir, filepath.Base(u))
@@ -62,18 +63,29 @@ func TestSystemdUnits(t *testing.T) {
 	}
 }
 
-// hl7gateCommands returns the arguments of every Exec line of a unit that runs hl7gate.
-func hl7gateCommands(unit []byte) [][]string {
-	var cmds [][]string
+// unitSettings returns a unit file's settings: for each key, the words of each of its lines.
+func unitSettings(unit []byte) map[string][][]string {
+	settings := map[string][][]string{}
 	sc := bufio.NewScanner(bytes.NewReader(unit))
 	for sc.Scan() {
-		key, val, ok := strings.Cut(strings.TrimSpace(sc.Text()), "=")
-		if !ok || !strings.HasPrefix(key, "Exec") {
+		if key, val, ok := strings.Cut(strings.TrimSpace(sc.Text()), "="); ok && !strings.HasPrefix(key, "#") {
+			settings[key] = append(settings[key], strings.Fields(val))
+		}
+	}
+	return settings
+}
+
+// hl7gateCommands returns the arguments of every Exec line of a unit that runs hl7gate.
+func hl7gateCommands(settings map[string][][]string) [][]string {
+	var cmds [][]string
+	for key, lines := range settings {
+		if !strings.HasPrefix(key, "Exec") {
 			continue
 		}
-		f := strings.Fields(strings.TrimLeft(val, "+-!@:"))
-		if len(f) > 0 && f[0] == unitBinary {
-			cmds = append(cmds, f[1:])
+		for _, f := range lines {
+			if len(f) > 0 && strings.TrimLeft(f[0], "+-!@:") == unitBinary {
+				cmds = append(cmds, f[1:])
+			}
 		}
 	}
 	return cmds
@@ -120,18 +132,12 @@ func checkCommandLine(t *testing.T, bin, unit string, args []string) {
 // containment fails t when a unit lacks a line that keeps the monitor segment contained
 // (docs/deployment.md, "Installing as a service"): the rules are applied before the network, keepalived and
 // the gateway, again on reload, never removed on stop, and the gateway never starts without them.
-func containment(t *testing.T, unit string, b []byte) {
+func containment(t *testing.T, unit string, settings map[string][][]string) {
 	t.Helper()
-	lines := map[string][]string{}
-	sc := bufio.NewScanner(bytes.NewReader(b))
-	for sc.Scan() {
-		if key, val, ok := strings.Cut(strings.TrimSpace(sc.Text()), "="); ok && !strings.HasPrefix(key, "#") {
-			lines[key] = append(lines[key], strings.Fields(val)...)
-		}
-	}
+	words := func(key string) []string { return slices.Concat(settings[key]...) }
 	want := func(key string, vals ...string) {
 		for _, v := range vals {
-			if !slices.Contains(lines[key], v) {
+			if !slices.Contains(words(key), v) {
 				t.Errorf("%s: %s= lacks %s", unit, key, v)
 			}
 		}
@@ -140,11 +146,11 @@ func containment(t *testing.T, unit string, b []byte) {
 	switch unit {
 	case "hl7gate-firewall.service":
 		for _, key := range []string{"ExecStart", "ExecReload"} {
-			if !slices.Equal(lines[key], apply) {
-				t.Errorf("%s: %s=%s, want %s", unit, key, strings.Join(lines[key], " "), strings.Join(apply, " "))
+			if !slices.Equal(words(key), apply) {
+				t.Errorf("%s: %s=%s, want %s", unit, key, strings.Join(words(key), " "), strings.Join(apply, " "))
 			}
 		}
-		for key := range lines {
+		for key := range settings {
 			if strings.HasPrefix(key, "ExecStop") {
 				t.Errorf("%s: %s: the rules must stay when the unit stops", unit, key)
 			}
@@ -157,7 +163,7 @@ func containment(t *testing.T, unit string, b []byte) {
 		want("After", "hl7gate-firewall.service")
 	}
 	for _, key := range []string{"CapabilityBoundingSet", "AmbientCapabilities"} {
-		for _, c := range lines[key] {
+		for _, c := range words(key) {
 			if c != "CAP_NET_ADMIN" && c != "CAP_NET_BIND_SERVICE" {
 				t.Errorf("%s: %s=%s: only CAP_NET_ADMIN (and CAP_NET_BIND_SERVICE for a port below 1024)", unit, key, c)
 			}
