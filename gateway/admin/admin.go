@@ -129,10 +129,10 @@ func (a *Server) Start(ctx context.Context) error {
 	})
 	mux.Handle("GET /metrics", promhttp.HandlerFor(a.gath, promhttp.HandlerOpts{}))
 	mux.HandleFunc("GET /api/monitors", func(w http.ResponseWriter, _ *http.Request) {
-		writeJSON(w, a.state.Monitors())
+		writeList(w, a.state.Monitors())
 	})
 	mux.HandleFunc("GET /api/stations", func(w http.ResponseWriter, _ *http.Request) {
-		writeJSON(w, a.state.Stations())
+		writeList(w, a.state.Stations())
 	})
 	mux.HandleFunc("GET /api/events", func(w http.ResponseWriter, r *http.Request) {
 		q := r.URL.Query()
@@ -141,10 +141,10 @@ func (a *Server) Start(ctx context.Context) error {
 		if err != nil || limit <= 0 || limit > 10000 {
 			limit = 1000
 		}
-		writeJSON(w, a.state.Events(q.Get("kind"), since, limit))
+		writeList(w, a.state.Events(q.Get("kind"), since, limit))
 	})
 	mux.HandleFunc("GET /api/egress", func(w http.ResponseWriter, _ *http.Request) {
-		writeJSON(w, a.state.EgressAttempts())
+		writeList(w, a.state.EgressAttempts())
 	})
 	mux.HandleFunc("GET /api/devices", func(w http.ResponseWriter, _ *http.Request) {
 		ds := a.state.Devices()
@@ -155,7 +155,7 @@ func (a *Server) Start(ctx context.Context) error {
 		writeJSON(w, out)
 	})
 	mux.HandleFunc("GET /api/queue", func(w http.ResponseWriter, _ *http.Request) {
-		writeJSON(w, a.state.Queues())
+		writeList(w, a.state.Queues())
 	})
 	if a.Reload != nil {
 		mux.HandleFunc("POST /api/reload", func(w http.ResponseWriter, r *http.Request) {
@@ -311,6 +311,15 @@ func loopbackName(host string, addr netip.Addr) bool {
 	}
 	ip, err := netip.ParseAddr(strings.TrimSuffix(strings.TrimPrefix(host, "["), "]"))
 	return err == nil && (ip.IsLoopback() || ip.Unmap() == addr.Unmap())
+}
+
+// writeList writes list as a JSON array: an empty list is [], never null, so a client's
+// `jq '.[]'` or loop needs no special case.
+func writeList[T any](w http.ResponseWriter, list []T) {
+	if list == nil {
+		list = []T{}
+	}
+	writeJSON(w, list)
 }
 
 func writeJSON(w http.ResponseWriter, v any) {

@@ -131,6 +131,31 @@ func TestServer(t *testing.T) {
 	}
 }
 
+// Every list endpoint answers [] when it has nothing to list, never null (a SOC script's `jq '.[]'`
+// fails on null).
+func TestEmptyListsAreArrays(t *testing.T) {
+	st, err := store.New(10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wl, err := inventory.NewWatchlist(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := New(config.AdminConfig{Address: "127.0.0.1:0"}, &storeState{Store: st, inv: inventory.New(10, wl)},
+		prometheus.NewRegistry(), zerolog.Nop())
+	if err := a.Start(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	for _, p := range []string{"/api/monitors", "/api/stations", "/api/events", "/api/events?kind=policy",
+		"/api/egress", "/api/devices", "/api/queue"} {
+		if code, body := testkit.Get(t, "http://"+a.Addr().String()+p, ""); code != 200 || body != "[]\n" {
+			t.Errorf("GET %s with nothing to list: %d %q, want 200 \"[]\\n\"", p, code, body)
+		}
+	}
+}
+
 func mustJSON(t *testing.T, v any) string {
 	t.Helper()
 	b, err := json.Marshal(v)

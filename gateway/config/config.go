@@ -465,13 +465,21 @@ func (c Config) Validate() error {
 	return errors.Join(errs...)
 }
 
-// ErrorLines splits an error into its non-empty lines: Validate joins one
-// problem a line, and a reload refused reports them one by one.
+// ErrorLines splits an error into its problems, one a line: Validate joins one
+// problem a line, and a reload refused reports them one by one. A line ending
+// in a colon heads the lines after it ("config FILE:" above the file's
+// problems) and is put in front of each of them rather than standing as a
+// problem of its own.
 func ErrorLines(err error) []string {
 	var out []string
+	heading := ""
 	for l := range strings.SplitSeq(err.Error(), "\n") {
-		if l = strings.TrimSpace(l); l != "" {
-			out = append(out, l)
+		switch l = strings.TrimSpace(l); {
+		case l == "":
+		case strings.HasSuffix(l, ":"):
+			heading = l + " "
+		default:
+			out = append(out, heading+l)
 		}
 	}
 	return out

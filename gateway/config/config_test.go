@@ -16,3 +16,21 @@ func TestErrorLines(t *testing.T) {
 		t.Errorf("ErrorLines = %q, want %q", got, want)
 	}
 }
+
+// A heading line ("config FILE:" above the file's problems, as hl7gate's
+// config loader writes it) is no problem of its own: it prefixes each line
+// under it, up to the next heading.
+func TestErrorLinesHeadings(t *testing.T) {
+	err := errors.Join(
+		errors.New("config /etc/hl7gate/hl7gate.yaml:\nstations[0].connections: -1 not in 1..1024\nlog.level: bad"),
+		errors.New("environment (HL7GATE_* variables):\nHL7GATE_LOG_LEVEL: bad"))
+	got := ErrorLines(err)
+	want := []string{
+		"config /etc/hl7gate/hl7gate.yaml: stations[0].connections: -1 not in 1..1024",
+		"config /etc/hl7gate/hl7gate.yaml: log.level: bad",
+		"environment (HL7GATE_* variables): HL7GATE_LOG_LEVEL: bad",
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("ErrorLines = %q, want %q", got, want)
+	}
+}
