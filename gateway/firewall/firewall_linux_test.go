@@ -4,6 +4,8 @@ package firewall_test
 
 import (
 	"errors"
+	"net"
+	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -102,7 +104,8 @@ func TestApplyErrors(t *testing.T) {
 	})
 }
 
-// TestApplyUnprivilegedHelper runs only as the child of TestApplyErrors.
+// TestApplyUnprivilegedHelper runs only as the child of TestApplyErrors:
+// neither Apply nor a Watcher's Check can work without CAP_NET_ADMIN.
 func TestApplyUnprivilegedHelper(t *testing.T) {
 	if os.Getenv("HL7GATE_FIREWALL_HELPER") != "1" {
 		t.Skip("helper process for TestApplyErrors")
@@ -112,4 +115,122 @@ func TestApplyUnprivilegedHelper(t *testing.T) {
 		t.Fatalf("Apply without CAP_NET_ADMIN = %v, want os.ErrPermission", err)
 	}
 	t.Log(err)
+	w, err := firewall.NewWatcher(minimal())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st := w.Check(t.Context()); st.State != firewall.Unknown || !strings.Contains(st.Detail, "CAP_NET_ADMIN") {
+		t.Fatalf("Check without CAP_NET_ADMIN = %+v, want unknown, naming CAP_NET_ADMIN", st)
+	}
+}
+
+// TestWatcher walks a Watcher through every state with real nft in a fresh
+// namespace: missing, intact (counters counting change nothing; a
+// re-apply of the same rules neither), modified (a rule deleted by handle,
+// a rule added, a set element added), foreign (another configuration's
+// rules, a table without the digest) and back through Repair and SetSpec.
+func TestWatcher(t *testing.T) {
+	netns.Require(t)
+	n := netns.New(t, "watch")
+	s := minimal()
+	w, err := firewall.NewWatcher(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	nft := func(args ...string) string {
+		t.Helper()
+		out, err := n.Command(t.Context(), "nft", args...).CombinedOutput()
+		if err != nil {
+			t.Fatalf("nft %s: %v: %s", strings.Join(args, " "), err, out)
+		}
+		return string(out)
+	}
+	do := func(f func() error) {
+		t.Helper()
+		if err := n.Do(f); err != nil {
+			t.Fatal(err)
+		}
+	}
+	check := func(want firewall.State, detail string) {
+		t.Helper()
+		var got firewall.Status
+		do(func() error { got = w.Check(t.Context()); return nil })
+		if got.State != want || !strings.Contains(got.Detail, detail) {
+			t.Fatalf("Check() = %+v, want %s with %q in its detail", got, want, detail)
+		}
+	}
+	// handle returns the handle of the first rule of chain that contains match.
+	handle := func(chain, match string) string {
+		t.Helper()
+		for _, line := range strings.Split(nft("-a", "list", "chain", "inet", "hl7gate", chain), "\n") {
+			if _, h, ok := strings.Cut(line, "# handle "); ok && strings.Contains(line, match) {
+				return strings.TrimSpace(h)
+			}
+		}
+		t.Fatalf("no rule with %q in chain %s", match, chain)
+		return ""
+	}
+	repair := func() {
+		t.Helper()
+		do(func() error { return w.Repair(t.Context()) })
+		check(firewall.Intact, "")
+	}
+
+	check(firewall.Missing, "no table inet hl7gate")
+	do(func() error { return firewall.Apply(t.Context(), s) })
+	check(firewall.Intact, "")
+
+	// Traffic toward the monitor side counts in the rules' counters; the check does not see it.
+	n.IP(t, "link", "add", "mon0", "type", "veth", "peer", "name", "mon0p")
+	n.IP(t, "link", "set", "mon0", "up")
+	n.IP(t, "link", "set", "mon0p", "up")
+	n.AddAddr(t, "mon0", netip.MustParsePrefix("198.51.100.1/24"))
+	do(func() error {
+		c, err := net.Dial("udp", "198.51.100.2:9")
+		if err != nil {
+			return err
+		}
+		defer c.Close()
+		c.Write([]byte("x")) // dropped by the output rules after their counters: EPERM
+		return nil
+	})
+	if l := nft("list", "chain", "inet", "hl7gate", "to_monitor"); !strings.Contains(l, "counter packets 1 ") {
+		t.Fatalf("no counter counted the datagram:\n%s", l)
+	}
+	check(firewall.Intact, "")
+	do(func() error { return firewall.Apply(t.Context(), s) }) // replaced: new handles, same rules
+	check(firewall.Intact, "")
+
+	nft("delete", "rule", "inet", "hl7gate", "to_hospital", "handle", handle("to_hospital", "@stations4"))
+	check(firewall.Modified, `was "ip daddr . tcp dport @stations4 counter accept"`)
+	repair()
+	nft("insert", "rule", "inet", "hl7gate", "from_monitor", "accept")
+	check(firewall.Modified, `is "accept"`)
+	repair()
+	nft("add", "element", "inet", "hl7gate", "stations4", "{ 203.0.113.66 . 22 }")
+	check(firewall.Modified, `is "elements = { 203.0.113.10 . 2575,"`) // 203.0.113.66 . 22 follows
+	repair()
+
+	other := minimal()
+	other.Stations = addrPorts("203.0.113.99:2575")
+	do(func() error { return firewall.Apply(t.Context(), other) })
+	check(firewall.Foreign, "holds other rules (digest sha256:")
+	nft("delete", "table", "inet", "hl7gate")
+	check(firewall.Missing, "")
+	n.Nft(t, "table inet hl7gate {\n\tchain input {\n\t\ttype filter hook input priority 0;\n\t}\n}\n")
+	check(firewall.Foreign, "digest none")
+	repair()
+
+	// A reload to other's rules: the rules in force are stale until installed.
+	if err := w.SetSpec(other); err != nil {
+		t.Fatal(err)
+	}
+	check(firewall.Foreign, "")
+	do(func() error { return w.Install(t.Context(), other) })
+	check(firewall.Intact, "")
+	if err := w.SetSpec(other); err != nil { // the same rules: the baseline stays
+		t.Fatal(err)
+	}
+	nft("delete", "rule", "inet", "hl7gate", "to_hospital", "handle", handle("to_hospital", "@stations4"))
+	check(firewall.Modified, "")
 }
