@@ -32,6 +32,7 @@ type fwWatch struct {
 	intact  prometheus.Gauge
 	state   *prometheus.GaugeVec   // state: one series per firewall.State, 1 for the current one
 	repairs *prometheus.CounterVec // result: applied, failed
+	checks  prometheus.Counter
 
 	mu        sync.Mutex // one check at a time; guards cur and repairErr
 	cur       firewall.Status
@@ -79,10 +80,13 @@ func newRulesWatch(w rules, interval time.Duration, repair func() bool, log zero
 			Name: "hl7gate_firewall_repairs_total", Help: "Re-applications of the containment rules by egress.repair, by result.",
 		}, []string{"result"}),
 	}
+	f.checks = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "hl7gate_firewall_checks_total", Help: "Checks of the containment rules in force (egress.verify_interval).",
+	})
 	for _, r := range []string{"applied", "failed"} {
 		f.repairs.WithLabelValues(r)
 	}
-	for _, c := range []prometheus.Collector{f.intact, f.state, f.repairs} {
+	for _, c := range []prometheus.Collector{f.intact, f.state, f.repairs, f.checks} {
 		if err := reg.Register(c); err != nil {
 			return nil, fmt.Errorf("firewall: %w", err)
 		}
@@ -129,6 +133,7 @@ func (f *fwWatch) checkLocked(ctx context.Context) firewall.State {
 	if ctx.Err() != nil {
 		return firewall.Unknown // shutting down: nft was killed, its answer says nothing
 	}
+	f.checks.Inc()
 	if broken(st.State) && f.repair() {
 		err := f.w.Repair(ctx)
 		if err == nil {
