@@ -3,7 +3,9 @@
 package firewall_test
 
 import (
+	"context"
 	"errors"
+	"fmt"
 	"net"
 	"net/netip"
 	"os"
@@ -12,6 +14,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hl7gate/hl7gate/gateway/firewall"
 	"github.com/hl7gate/hl7gate/test/netns"
@@ -211,6 +214,19 @@ func TestWatcher(t *testing.T) {
 	nft("add", "element", "inet", "hl7gate", "stations4", "{ 203.0.113.66 . 22 }")
 	check(firewall.Modified, `is "elements = { 203.0.113.10 . 2575,"`) // 203.0.113.66 . 22 follows
 	repair()
+	nft("add", "table", "inet", "hl7gate", "{ flags dormant; }") // no rule touched, no chain sees a packet
+	check(firewall.Modified, "is dormant")
+	fresh, err := firewall.NewWatcher(s) // a gateway started since: no baseline to compare with
+	if err != nil {
+		t.Fatal(err)
+	}
+	do(func() error {
+		if st := fresh.Check(t.Context()); st.State != firewall.Modified {
+			return fmt.Errorf("a dormant table first seen: %+v, want modified", st)
+		}
+		return nil
+	})
+	repair()
 
 	other := minimal()
 	other.Stations = addrPorts("203.0.113.99:2575")
@@ -234,4 +250,38 @@ func TestWatcher(t *testing.T) {
 	}
 	nft("delete", "rule", "inet", "hl7gate", "to_hospital", "handle", handle("to_hospital", "@stations4"))
 	check(firewall.Modified, "")
+}
+
+// A hung nft does not hold a check past its context, even when something it
+// started keeps its output open: the check says unknown, naming the deadline.
+// Nothing needs root: the nft found first in PATH is a script that hangs.
+func TestWatcherNftHangs(t *testing.T) {
+	dir := t.TempDir()
+	child := filepath.Join(dir, "child")
+	script := "#!/bin/sh\nsleep 3600 &\necho $! > " + child + "\nwait\n"
+	if err := os.WriteFile(filepath.Join(dir, "nft"), []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PATH", dir+string(os.PathListSeparator)+os.Getenv("PATH"))
+	t.Cleanup(func() { // the sleep outlives the killed script
+		if b, err := os.ReadFile(child); err == nil {
+			exec.Command("kill", strings.TrimSpace(string(b))).Run()
+		}
+	})
+	w, err := firewall.NewWatcher(minimal())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 200*time.Millisecond)
+	defer cancel()
+	done := make(chan firewall.Status, 1)
+	go func() { done <- w.Check(ctx) }()
+	select {
+	case st := <-done:
+		if st.State != firewall.Unknown || !strings.Contains(st.Detail, "deadline exceeded") {
+			t.Errorf("Check with a hung nft = %+v, want unknown naming the deadline", st)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Check still waits for a hung nft 10 s after its deadline")
+	}
 }

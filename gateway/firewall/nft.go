@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+	"time"
 )
 
 // ErrNoNft is returned when the nft binary is not installed (Debian package
@@ -51,7 +52,8 @@ func Remove(ctx context.Context, table string) error {
 
 // runNft runs nft with args and stdin and returns its output; on failure
 // the error carries its error output, and wraps os.ErrPermission without
-// CAP_NET_ADMIN and ErrNoTable when the table named does not exist.
+// CAP_NET_ADMIN, ErrNoTable when the table named does not exist, and ctx's
+// cause when ctx ended first (nft is then killed).
 func runNft(ctx context.Context, stdin io.Reader, args ...string) ([]byte, error) {
 	path, err := nftPath()
 	if err != nil {
@@ -59,11 +61,14 @@ func runNft(ctx context.Context, stdin io.Reader, args ...string) ([]byte, error
 	}
 	cmd := exec.CommandContext(ctx, path, args...)
 	cmd.Stdin = stdin
+	cmd.WaitDelay = time.Second // killed at ctx's end; then Run waits no longer for its output
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
 		msg := strings.TrimSpace(stderr.String())
 		switch {
+		case ctx.Err() != nil:
+			return nil, fmt.Errorf("nft: %w", context.Cause(ctx))
 		case strings.Contains(msg, "Operation not permitted"):
 			return nil, fmt.Errorf("nft: %w (run as root or with CAP_NET_ADMIN): %s", os.ErrPermission, msg)
 		case strings.HasPrefix(msg, "Error: No such file or directory"):

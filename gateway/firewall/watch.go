@@ -106,8 +106,10 @@ func (w *Watcher) install(ctx context.Context, s Spec, d string) error {
 		return err
 	}
 	w.spec, w.digest, w.baseline = s, d, nil
-	if l, err := Listing(ctx, s.table()); err == nil && tableDigest(l) == d {
-		w.baseline = l
+	if l, err := Listing(ctx, s.table()); err == nil {
+		if _, got := tableHead(l); got == d {
+			w.baseline = l
+		}
 	}
 	return nil
 }
@@ -126,12 +128,16 @@ func (w *Watcher) Check(ctx context.Context) Status {
 	case err != nil:
 		return Status{Unknown, fmt.Sprintf("cannot read the rules in force: %v", err)}
 	}
-	if got := tableDigest(l); got != w.digest {
+	flags, got := tableHead(l)
+	if got != w.digest {
 		if got == "" {
 			got = "none"
 		}
 		return Status{Foreign, fmt.Sprintf("table inet %s holds other rules (digest %s; this configuration's is %s)",
 			table, got, w.digest)}
+	}
+	if strings.Contains(flags, "dormant") { // before the baseline: a dormant table is never taken for intact
+		return Status{Modified, fmt.Sprintf("table inet %s is dormant (flags %s): none of its chains sees a packet", table, flags)}
 	}
 	if w.baseline == nil {
 		w.baseline = l
@@ -153,16 +159,21 @@ func Listing(ctx context.Context, table string) ([]byte, error) {
 	return runNft(ctx, nil, "-s", "list", "table", "inet", table)
 }
 
-// tableDigest returns the digest in a listing's table comment, or "" when
-// it has none of Render's.
-func tableDigest(listing []byte) string {
+// tableHead returns the table's flags ("" without any) and the digest in
+// its comment ("" when it has none of Render's): nft lists both first, the
+// flags before the comment.
+func tableHead(listing []byte) (flags, digest string) {
 	_, rest, _ := bytes.Cut(listing, []byte("\n")) // "table inet <name> {"
-	line, _, _ := bytes.Cut(rest, []byte("\n"))    // the table's comment comes first, when it has one
+	line, rest, _ := bytes.Cut(rest, []byte("\n"))
+	if f, ok := bytes.CutPrefix(line, []byte("\tflags ")); ok {
+		flags = string(f)
+		line, _, _ = bytes.Cut(rest, []byte("\n"))
+	}
 	c, ok := bytes.CutPrefix(line, []byte("\tcomment \""+commentPrefix))
 	if !ok || !bytes.HasSuffix(c, []byte(`"`)) {
-		return ""
+		return flags, ""
 	}
-	return string(c[:len(c)-1])
+	return flags, string(c[:len(c)-1])
 }
 
 // firstDifference names the first line where listing b differs from a.
