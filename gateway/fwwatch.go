@@ -23,6 +23,7 @@ import (
 type fwWatch struct {
 	w        rules
 	interval time.Duration
+	timeout  time.Duration // each nft run's bound (nftTimeout)
 	repair   func() bool   // egress.repair, as last reloaded
 	poke     chan struct{} // a check now (a reload), one pending at most
 	log      zerolog.Logger
@@ -48,6 +49,11 @@ type rules interface {
 	SetSpec(s firewall.Spec) error
 }
 
+// nftTimeout bounds each nft run of the watch. A listing or an apply takes milliseconds; one that hangs
+// (a stuck netlink socket, a broken nft) must neither stop the checks nor hold what waits for the watch's
+// lock: the gateway's start (before /readyz answers), a reload, its shutdown.
+const nftTimeout = 10 * time.Second
+
 // fwStates are the states hl7gate_firewall_state names.
 var fwStates = []firewall.State{firewall.Intact, firewall.Missing, firewall.Foreign, firewall.Modified, firewall.Unknown}
 
@@ -68,7 +74,7 @@ func newFWWatch(g *Gateway, spec firewall.Spec) (*fwWatch, error) {
 // newRulesWatch is newFWWatch of any rules.
 func newRulesWatch(w rules, interval time.Duration, repair func() bool, log zerolog.Logger, st *store.Store,
 	x *export.Exporter, reg prometheus.Registerer) (*fwWatch, error) {
-	f := &fwWatch{w: w, interval: interval, poke: make(chan struct{}, 1), repair: repair, log: log, store: st, export: x,
+	f := &fwWatch{w: w, interval: interval, timeout: nftTimeout, poke: make(chan struct{}, 1), repair: repair, log: log, store: st, export: x,
 		intact: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "hl7gate_firewall_intact",
 			Help: "1 when the nftables containment rules in force are this configuration's, unedited; 0 when missing, foreign, modified or not checkable.",
@@ -103,7 +109,7 @@ func (f *fwWatch) start(ctx context.Context) {
 	if f.checkLocked(ctx) != firewall.Intact || !f.repair() {
 		return // not intact: repaired already, or it failed
 	}
-	if err := f.w.Repair(ctx); err != nil {
+	if err := f.repairRules(ctx); err != nil {
 		f.log.Warn().Err(err).Msg("nftables containment rules intact but not installed again: checked against them as found")
 	}
 }
@@ -129,18 +135,19 @@ func (f *fwWatch) run(ctx context.Context) {
 // this configuration's; it records the state it found, the state after a repair, and returns the state it
 // found. Call it with f.mu held.
 func (f *fwWatch) checkLocked(ctx context.Context) firewall.State {
-	st := f.w.Check(ctx)
+	st := f.check(ctx)
 	if ctx.Err() != nil {
 		return firewall.Unknown // shutting down: nft was killed, its answer says nothing
 	}
 	f.checks.Inc()
 	if broken(st.State) && f.repair() {
-		err := f.w.Repair(ctx)
+		err := f.repairRules(ctx)
 		if err == nil {
 			f.repairs.WithLabelValues("applied").Inc()
 			f.repairErr = ""
-			f.set(st, "")
-			f.set(f.w.Check(ctx), "repaired by hl7gate (egress.repair)")
+			after := f.check(ctx)
+			f.note(st, "") // told, but not to /readyz: the rules are back already
+			f.set(after, "repaired by hl7gate (egress.repair)")
 			return st.State
 		}
 		f.repairs.WithLabelValues("failed").Inc()
@@ -154,18 +161,42 @@ func (f *fwWatch) checkLocked(ctx context.Context) firewall.State {
 	return st.State
 }
 
+// check is one Check of the rules in force, bounded by f.timeout.
+func (f *fwWatch) check(ctx context.Context) firewall.Status {
+	ctx, cancel := f.bounded(ctx)
+	defer cancel()
+	return f.w.Check(ctx)
+}
+
+// repairRules is one Repair, bounded by f.timeout.
+func (f *fwWatch) repairRules(ctx context.Context) error {
+	ctx, cancel := f.bounded(ctx)
+	defer cancel()
+	return f.w.Repair(ctx)
+}
+
+// bounded is ctx ending after f.timeout at the latest, its cause saying so.
+func (f *fwWatch) bounded(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeoutCause(ctx, f.timeout, fmt.Errorf("no answer within %s", f.timeout))
+}
+
 // broken reports whether s means the rules in force are not the configuration's: what fails /readyz and
 // what egress.repair mends. Unknown is not: nothing says the rules are wrong.
 func broken(s firewall.State) bool {
 	return s == firewall.Missing || s == firewall.Foreign || s == firewall.Modified
 }
 
-// set records st, with f.mu held. A change of state is logged, raised as an event and exported once;
-// how says what restored the rules, when it was hl7gate.
+// set records st as the state /readyz answers with, and notes it.
 func (f *fwWatch) set(st firewall.Status, how string) {
+	f.status.Store(&st)
+	f.note(st, how)
+}
+
+// note records st but for readiness, with f.mu held. A change of state is logged, raised as an event and
+// exported once; how says what restored the rules, when it was hl7gate.
+func (f *fwWatch) note(st firewall.Status, how string) {
 	prev := f.cur.State
 	f.cur = st
-	f.status.Store(&st)
 	for _, s := range fwStates {
 		f.state.WithLabelValues(string(s)).Set(b2f(s == st.State))
 	}

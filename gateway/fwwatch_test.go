@@ -28,9 +28,20 @@ type fakeRules struct {
 	next      firewall.Status
 	repairErr error
 	repaired  int
+	onCheck   func() // called by each Check, when set
+	hang      bool   // Check blocks until its context ends, as a hung nft does
 }
 
-func (r *fakeRules) Check(context.Context) firewall.Status { return r.next }
+func (r *fakeRules) Check(ctx context.Context) firewall.Status {
+	if r.onCheck != nil {
+		r.onCheck()
+	}
+	if r.hang {
+		<-ctx.Done()
+		return firewall.Status{State: firewall.Unknown, Detail: "cannot read the rules in force: nft: " + context.Cause(ctx).Error()}
+	}
+	return r.next
+}
 func (r *fakeRules) Repair(context.Context) error {
 	if r.repairErr != nil {
 		return r.repairErr
@@ -186,5 +197,75 @@ func TestFWWatchTransitions(t *testing.T) {
 	}
 	if got := sink.events(); strings.Join(got, " ") != strings.Join(wantExport, " ") {
 		t.Errorf("exported %q, want %q", got, wantExport)
+	}
+}
+
+// newTestWatch is a watch of fake with repair on, its events in a store, its exports nowhere.
+func newTestWatch(t *testing.T, fake *fakeRules) (*fwWatch, *store.Store) {
+	t.Helper()
+	x, err := export.New(export.Config{}, "test", zerolog.Nop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { x.Close(context.Background()) })
+	st, err := store.New(100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := newRulesWatch(fake, time.Second, func() bool { return true }, zerolog.Nop(), st, x, prometheus.NewRegistry())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f, st
+}
+
+// A repair that works does not fail readiness on its way: keepalived's check (fall 1) polls /readyz every
+// second, and one 503 moves the address to the peer, which a repair is there to avoid. The broken state is
+// still told (event, log line), readiness never sees it.
+func TestFWWatchRepairStaysReady(t *testing.T) {
+	fake := &fakeRules{}
+	f, st := newTestWatch(t, fake)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.checkLocked(t.Context())
+	var during []error
+	fake.onCheck = func() { during = append(during, f.ready()) }
+	fake.next = firewall.Status{State: firewall.Missing, Detail: "no table inet hl7gate"}
+	f.checkLocked(t.Context())
+	for i, err := range during {
+		if err != nil {
+			t.Errorf("check %d of the repair: /readyz fails: %v", i+1, err)
+		}
+	}
+	if len(during) != 2 || fake.repaired != 1 || f.ready() != nil {
+		t.Errorf("%d checks, %d repairs, ready %v; want 2, 1, nil", len(during), fake.repaired, f.ready())
+	}
+	if evs := st.Events(store.KindFirewall, 0, 10); len(evs) != 2 || !strings.HasPrefix(evs[0].Reason, "nftables containment rules missing") {
+		t.Errorf("events %+v, want the missing rules and their repair", evs)
+	}
+}
+
+// A hung nft neither stops the checks nor holds the gateway (its start, a reload, its shutdown wait for the
+// watch's lock): each check ends after f.timeout, as unknown, and the next one runs.
+func TestFWWatchNftHangs(t *testing.T) {
+	fake := &fakeRules{hang: true}
+	f, st := newTestWatch(t, fake)
+	f.timeout = 50 * time.Millisecond
+	done := make(chan firewall.State, 1)
+	go func() {
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		done <- f.checkLocked(t.Context())
+	}()
+	select {
+	case s := <-done:
+		if s != firewall.Unknown || f.ready() != nil {
+			t.Errorf("a hung check: %s, ready %v; want unknown, ready", s, f.ready())
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the check still waits for a hung nft after 10 s")
+	}
+	if evs := st.Events(store.KindFirewall, 0, 10); len(evs) != 1 || !strings.Contains(evs[0].Reason, "no answer within 50ms") {
+		t.Errorf("events %+v, want one naming the time nft had", evs)
 	}
 }
