@@ -131,7 +131,7 @@ func TestApplyUnprivilegedHelper(t *testing.T) {
 // TestWatcher walks a Watcher through every state with real nft in a fresh
 // namespace: missing, intact (counters counting change nothing; a
 // re-apply of the same rules neither), modified (a rule deleted by handle,
-// a rule added, a set element added), foreign (another configuration's
+// a rule added, a set element added, the table made dormant), foreign (another configuration's
 // rules, a table without the digest) and back through Repair and SetSpec.
 func TestWatcher(t *testing.T) {
 	netns.Require(t)

@@ -25,7 +25,8 @@ const (
 	Foreign State = "foreign"
 	// Modified: the table carries this configuration's digest, but rules,
 	// sets or chains differ from the baseline (a rule deleted by handle,
-	// added or edited in place).
+	// added or edited in place), or the table is dormant (no chain of it
+	// sees a packet), baseline or not.
 	Modified State = "modified"
 	// Unknown: the watcher cannot read the rules (no nft binary, no
 	// CAP_NET_ADMIN, nft failed).
