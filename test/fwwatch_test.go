@@ -59,7 +59,8 @@ type fwWatchNet struct {
 // deleted by handle and another configuration's rules each fail /readyz with the reason, set
 // hl7gate_firewall_intact to 0 and raise one firewall event (no more however many checks follow), and
 // re-applying the rules makes it ready again with one "restored" event. With egress.repair on, the table
-// comes back by itself and the event says it was repaired.
+// comes back by itself and the event says it was repaired, and another configuration's rules applied
+// around the running gateway are replaced with its own.
 func TestFirewallWatch(t *testing.T) {
 	netns.Require(t)
 	bin := buildHL7gate(t)
@@ -103,6 +104,14 @@ func TestFirewallWatch(t *testing.T) {
 			t.Errorf("hl7gate_firewall_repairs_total{result=\"applied\"} %v, want 1", m)
 		}
 		n.nft(t, "list", "table", "inet", "hl7gate_watch") // back in force
+		// `hl7gate firewall apply` of another configuration while the gateway runs its own: put back.
+		n.apply(t, n.other)
+		n.waitState(t, "another configuration's rules", 200, "", 1, []string{"critical nftables containment rules missing",
+			"info nftables containment rules repaired", "critical nftables containment rules foreign",
+			"info nftables containment rules repaired by hl7gate (egress.repair)"})
+		if l := n.nft(t, "list", "table", "inet", "hl7gate_watch"); strings.Contains(l, "203.0.113.77") {
+			t.Errorf("the other configuration's rules stay in force:\n%s", l)
+		}
 	})
 }
 
