@@ -46,7 +46,7 @@ type rules interface {
 	Check(ctx context.Context) firewall.Status
 	Repair(ctx context.Context) error
 	Install(ctx context.Context, s firewall.Spec) error
-	SetSpec(s firewall.Spec) error
+	SetSpec(s firewall.Spec) (changed bool, err error)
 }
 
 // nftTimeout bounds each nft run of the watch. A listing or an apply takes milliseconds; one that hangs
@@ -175,6 +175,13 @@ func (f *fwWatch) repairRules(ctx context.Context) error {
 	return f.w.Repair(ctx)
 }
 
+// install is one Install of spec, bounded by f.timeout.
+func (f *fwWatch) install(ctx context.Context, spec firewall.Spec) error {
+	ctx, cancel := f.bounded(ctx)
+	defer cancel()
+	return f.w.Install(ctx, spec)
+}
+
 // bounded is ctx ending after f.timeout at the latest, its cause saying so.
 func (f *fwWatch) bounded(ctx context.Context) (context.Context, context.CancelFunc) {
 	return context.WithTimeoutCause(ctx, f.timeout, fmt.Errorf("no answer within %s", f.timeout))
@@ -240,12 +247,26 @@ func (f *fwWatch) ready() error {
 	return fmt.Errorf("nftables containment rules %s: %s", st.State, st.Detail)
 }
 
-// expect makes spec the expected ruleset after a reload and asks for a check now: rules a reload did not
-// install are foreign until `hl7gate firewall apply` (or egress.repair) installs them.
-func (f *fwWatch) expect(spec firewall.Spec) {
-	if err := f.w.SetSpec(spec); err != nil { // validated by the reload
+// expect makes spec the expected ruleset after a reload and asks for a check now. With egress.repair on,
+// rules the reload changed (and did not install itself: egress.apply_on_reload) are installed here, as
+// the reload's own change: a log line, no event, since nothing was lost or tampered with. Otherwise, or
+// when that fails, the rules in force are foreign until `hl7gate firewall apply` (or a repair) installs
+// them.
+func (f *fwWatch) expect(ctx context.Context, spec firewall.Spec) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	changed, err := f.w.SetSpec(spec)
+	if err != nil { // validated by the reload
 		f.log.Error().Err(err).Msg("nftables containment rules: the reloaded configuration's spec")
 		return
+	}
+	if changed && f.repair() {
+		if err := f.install(ctx, spec); err != nil {
+			f.log.Warn().Err(err).Msg("nftables rules of the reloaded configuration not installed: the check finds them foreign")
+		} else {
+			f.log.Info().Msg("nftables rules of the reloaded configuration installed (egress.repair)")
+			f.set(f.check(ctx), "installed by hl7gate with the reloaded configuration (egress.repair)")
+		}
 	}
 	select {
 	case f.poke <- struct{}{}:

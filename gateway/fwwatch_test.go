@@ -28,6 +28,8 @@ type fakeRules struct {
 	next      firewall.Status
 	repairErr error
 	repaired  int
+	installed int    // Install calls
+	changed   bool   // what SetSpec answers
 	onCheck   func() // called by each Check, when set
 	hang      bool   // Check blocks until its context ends, as a hung nft does
 }
@@ -50,8 +52,12 @@ func (r *fakeRules) Repair(context.Context) error {
 	r.next = firewall.Status{State: firewall.Intact}
 	return nil
 }
-func (r *fakeRules) Install(context.Context, firewall.Spec) error { return nil }
-func (r *fakeRules) SetSpec(firewall.Spec) error                  { return nil }
+func (r *fakeRules) Install(context.Context, firewall.Spec) error {
+	r.installed++
+	r.next = firewall.Status{State: firewall.Intact}
+	return nil
+}
+func (r *fakeRules) SetSpec(firewall.Spec) (bool, error) { return r.changed, nil }
 
 // value reads a gauge's or a counter's value.
 func value(c prometheus.Metric) float64 {
@@ -267,5 +273,38 @@ func TestFWWatchNftHangs(t *testing.T) {
 	}
 	if evs := st.Events(store.KindFirewall, 0, 10); len(evs) != 1 || !strings.Contains(evs[0].Reason, "no answer within 50ms") {
 		t.Errorf("events %+v, want one naming the time nft had", evs)
+	}
+}
+
+// A reload whose rules differ installs them, with egress.repair on, as its own change: no event (nothing
+// was lost), /readyz ready throughout. With the same rules it installs nothing; with repair off it leaves
+// them to `hl7gate firewall apply` and has the check look now (which then finds them foreign).
+func TestFWWatchReloadInstalls(t *testing.T) {
+	fake := &fakeRules{}
+	f, st := newTestWatch(t, fake)
+	f.mu.Lock()
+	f.checkLocked(t.Context())
+	f.mu.Unlock()
+	fake.changed = true
+	fake.onCheck = func() {
+		if err := f.ready(); err != nil {
+			t.Errorf("/readyz during the reload's install: %v", err)
+		}
+	}
+	f.expect(t.Context(), firewall.Spec{})
+	if fake.installed != 1 || f.ready() != nil {
+		t.Errorf("changed rules, repair on: %d installs, ready %v; want 1, nil", fake.installed, f.ready())
+	}
+	if evs := st.Events(store.KindFirewall, 0, 10); len(evs) != 0 {
+		t.Errorf("events %+v, want none", evs)
+	}
+	fake.changed = false
+	f.expect(t.Context(), firewall.Spec{})
+	f.repair = func() bool { return false }
+	fake.changed = true
+	<-f.poke
+	f.expect(t.Context(), firewall.Spec{})
+	if fake.installed != 1 || len(f.poke) != 1 {
+		t.Errorf("same rules, then repair off: %d installs, %d checks asked for; want 1, 1", fake.installed, len(f.poke))
 	}
 }

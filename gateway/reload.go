@@ -231,7 +231,7 @@ func (g *Gateway) reload(ctx context.Context, cfg config.Config, loadErr error) 
 		spec, _ := cfg.FirewallSpec() // validated with egress on (restartOnly keeps egress.enabled)
 		g.egress.SetWatchlist(spec.Watchlist)
 		if g.fw != nil {
-			g.fw.expect(spec)
+			g.fw.expect(ctx, spec)
 		}
 	}
 	var gone []*station
@@ -305,7 +305,8 @@ func countNew(old, rt *live) int {
 // applyRules installs the nftables ruleset of next when it differs from cur's and
 // egress.apply_on_reload is on; with it off, it logs that the installed rules are now out of date: the
 // check of the rules in force then finds them foreign once the reload is done, until `hl7gate firewall
-// apply` installs them or, with egress.repair on, the check itself does.
+// apply` installs them, unless egress.repair is on: then the watch installs them right after the swap
+// (fwWatch.expect).
 func (g *Gateway) applyRules(ctx context.Context, cur, next config.Config) error {
 	if !next.Egress.Enabled {
 		return nil

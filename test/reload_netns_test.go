@@ -44,8 +44,8 @@ egress:
 // ruleset in force (nft list table, in the gateway's own network namespace) is the new one, and the check
 // of the rules in force expects it; without it (and without egress.repair), the ruleset in force stays as
 // `hl7gate firewall apply` installed it, the gateway logs a warning, and the check finds the rules foreign
-// until `hl7gate firewall apply` installs the new ones. With egress.repair on instead, the check installs
-// them itself right after the reload.
+// until `hl7gate firewall apply` installs the new ones. With egress.repair on instead, the gateway installs
+// them itself right after the reload, as the reload's own change (no "not intact" in between).
 func TestReloadAppliesRules(t *testing.T) {
 	netns.Require(t)
 	bin := buildHL7gate(t)
@@ -108,7 +108,11 @@ func TestReloadAppliesRules(t *testing.T) {
 				return
 			}
 			if tc.repair {
-				logs.waitCount(t, `"message":"nftables containment rules repaired by hl7gate (egress.repair)"`, 1)
+				logs.waitCount(t, `"message":"nftables rules of the reloaded configuration installed (egress.repair)"`, 1)
+				(&fwWatchNet{ns: ns, admin: nsAdminClient(t, ns)}).waitChecks(t, 2) // the reload's own and the next
+				if strings.Contains(logs.String(), "nftables containment rules not intact") {
+					t.Errorf("rules installed on reload taken for not intact (a critical event for a routine reload):\n%s", logs.String())
+				}
 				if after := ruleset(); !strings.Contains(after, "203.0.113.77") {
 					t.Errorf("egress.repair on: the ruleset in force lacks the new watchlist destination:\n%s", after)
 				}

@@ -239,14 +239,14 @@ func TestWatcher(t *testing.T) {
 	repair()
 
 	// A reload to other's rules: the rules in force are stale until installed.
-	if err := w.SetSpec(other); err != nil {
-		t.Fatal(err)
+	if changed, err := w.SetSpec(other); err != nil || !changed {
+		t.Fatalf("SetSpec(other) = %t, %v; want changed", changed, err)
 	}
 	check(firewall.Foreign, "")
 	do(func() error { return w.Install(t.Context(), other) })
 	check(firewall.Intact, "")
-	if err := w.SetSpec(other); err != nil { // the same rules: the baseline stays
-		t.Fatal(err)
+	if changed, err := w.SetSpec(other); err != nil || changed { // the same rules: the baseline stays
+		t.Fatalf("SetSpec(other) again = %t, %v; want unchanged", changed, err)
 	}
 	nft("delete", "rule", "inet", "hl7gate", "to_hospital", "handle", handle("to_hospital", "@stations4"))
 	check(firewall.Modified, "")

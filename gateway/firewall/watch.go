@@ -58,27 +58,29 @@ type Watcher struct {
 // NewWatcher returns a watcher of the rules s renders.
 func NewWatcher(s Spec) (*Watcher, error) {
 	w := &Watcher{}
-	if err := w.SetSpec(s); err != nil {
+	if _, err := w.SetSpec(s); err != nil {
 		return nil, err
 	}
 	return w, nil
 }
 
-// SetSpec makes s the expected ruleset (a configuration reload). The
+// SetSpec makes s the expected ruleset (a configuration reload) and
+// reports whether it renders other rules than the one it replaces. The
 // baseline is kept when s renders the same rules, and otherwise taken
 // anew at the next check that finds s's digest.
-func (w *Watcher) SetSpec(s Spec) error {
+func (w *Watcher) SetSpec(s Spec) (changed bool, err error) {
 	d, err := Digest(s)
 	if err != nil {
-		return err
+		return false, err
 	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if d != w.digest {
+	changed = d != w.digest
+	if changed {
 		w.baseline = nil
 	}
 	w.spec, w.digest = s, d
-	return nil
+	return changed, nil
 }
 
 // Install applies s (Apply), makes it the expected ruleset and takes the
