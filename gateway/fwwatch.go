@@ -265,7 +265,9 @@ func (f *fwWatch) expect(ctx context.Context, spec firewall.Spec) {
 			f.log.Warn().Err(err).Msg("nftables rules of the reloaded configuration not installed: the check finds them foreign")
 		} else {
 			f.log.Info().Msg("nftables rules of the reloaded configuration installed (egress.repair)")
-			f.set(f.check(ctx), "installed by hl7gate with the reloaded configuration (egress.repair)")
+			if st := f.check(ctx); ctx.Err() == nil { // else the reload's caller went: the poke checks
+				f.set(st, "installed by hl7gate with the reloaded configuration (egress.repair)")
+			}
 		}
 	}
 	select {
