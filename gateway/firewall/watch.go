@@ -133,8 +133,8 @@ func (w *Watcher) Check(ctx context.Context) Status {
 	}
 	flags, got := tableHead(l)
 	if got != w.digest {
-		if got == "" {
-			got = "none"
+		if got == "" { // another tool's table, or a kernel or nft that keeps no table comment
+			got = "none: another tool's table, or a kernel before Linux 5.10, which keeps no table comment"
 		}
 		return Status{Foreign, fmt.Sprintf("table inet %s holds other rules (digest %s; this configuration's is %s)",
 			table, got, w.digest)}
