@@ -99,7 +99,7 @@ func TestRulesMetricsKnown(t *testing.T) {
 		}
 	}
 	for _, n := range []string{"hl7gate_station_up", "hl7gate_egress_attempts_total", "hl7gate_vitals_findings_total",
-		"hl7gate_connections_refused_total", "hl7gate_queue_depth", "hl7gate_watchlist_hits_total"} {
+		"hl7gate_connections_refused_total", "hl7gate_queue_depth", "hl7gate_watchlist_hits_total", "hl7gate_firewall_intact"} {
 		if !slices.Contains(used, n) {
 			t.Errorf("no alerting rule uses %s", n)
 		}

@@ -230,6 +230,9 @@ func (g *Gateway) reload(ctx context.Context, cfg config.Config, loadErr error) 
 	if g.egress != nil {
 		spec, _ := cfg.FirewallSpec() // validated with egress on (restartOnly keeps egress.enabled)
 		g.egress.SetWatchlist(spec.Watchlist)
+		if g.fw != nil {
+			g.fw.expect(ctx, spec)
+		}
 	}
 	var gone []*station
 	for _, s := range old.stations {
@@ -300,7 +303,10 @@ func countNew(old, rt *live) int {
 }
 
 // applyRules installs the nftables ruleset of next when it differs from cur's and
-// egress.apply_on_reload is on; with it off, it logs that the installed rules are now out of date.
+// egress.apply_on_reload is on; with it off, it logs that the installed rules are now out of date: the
+// check of the rules in force then finds them foreign once the reload is done, until `hl7gate firewall
+// apply` installs them, unless egress.repair is on: then the watch installs them right after the swap
+// (fwWatch.expect).
 func (g *Gateway) applyRules(ctx context.Context, cur, next config.Config) error {
 	if !next.Egress.Enabled {
 		return nil
@@ -314,10 +320,18 @@ func (g *Gateway) applyRules(ctx context.Context, cur, next config.Config) error
 		return nil
 	}
 	if !next.Egress.ApplyOnReload {
-		g.log.Warn().Str("table", b.Table).Msg("the reloaded configuration derives other nftables rules: install them with hl7gate firewall apply (or set egress.apply_on_reload)")
+		msg := "the reloaded configuration derives other nftables rules: install them with hl7gate firewall apply (or set egress.apply_on_reload)"
+		if g.fw != nil && next.Egress.Repair {
+			msg = "the reloaded configuration derives other nftables rules: egress.repair installs them after the reload"
+		}
+		g.log.Warn().Str("table", b.Table).Msg(msg)
 		return nil
 	}
-	if err := firewall.Apply(ctx, b); err != nil {
+	install := firewall.Apply
+	if g.fw != nil {
+		install = g.fw.w.Install // the check expects them, against their own baseline
+	}
+	if err := install(ctx, b); err != nil {
 		return fmt.Errorf("egress: applying the new nftables rules: %w", err)
 	}
 	g.log.Info().Str("table", b.Table).Bool("learn", b.Learn).Msg("nftables rules re-applied")
@@ -407,9 +421,10 @@ func restartOnly(cur, next config.Config) []error {
 	a, b := cur.Egress, next.Egress
 	a.Learn, b.Learn = false, false // reloadable: changes the rules only
 	a.ApplyOnReload, b.ApplyOnReload = false, false
+	a.Repair, b.Repair = false, false
 	a.Watchlist, b.Watchlist = nil, nil // the recorder swaps it; changes the rules
 	if !reflect.DeepEqual(a, b) {
-		bad("egress", "only egress.learn, egress.watchlist and egress.apply_on_reload reload; the recorder's interfaces, networks, sinkhole, NFLOG group, table and summary interval are set at start")
+		bad("egress", "only egress.learn, egress.watchlist, egress.apply_on_reload and egress.repair reload; the recorder's interfaces, networks, sinkhole, NFLOG group, table, summary interval and verify interval are set at start")
 	}
 	return errs
 }

@@ -92,6 +92,8 @@ func TestRestartOnly(t *testing.T) {
 		{"egress.watchlist", func(c *config.Config) { c.Egress.Watchlist = []string{"203.0.113.0/24"} }, ""},
 		{"egress summary", func(c *config.Config) { c.Egress.SummaryInterval = time.Hour }, "egress:"},
 		{"egress sinkhole", func(c *config.Config) { c.Egress.Sinkhole = "10.0.0.1:9" }, "egress:"},
+		{"egress.repair", func(c *config.Config) { c.Egress.Repair = !c.Egress.Repair }, ""},
+		{"egress.verify_interval", func(c *config.Config) { c.Egress.VerifyInterval = time.Minute }, "egress:"},
 		{"relay route added", func(c *config.Config) {
 			c.Routes = append(c.Routes, policy.RouteConfig{Name: "more", Stations: []string{"central"}})
 		}, ""},

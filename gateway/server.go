@@ -61,6 +61,7 @@ type Gateway struct {
 	metrics *metrics
 	rt      atomic.Pointer[live] // what a reload swaps; sessions take it once per message
 	egress  *egress.Recorder     // nil when egress containment is off
+	fw      *fwWatch             // the containment rules' check; nil when egress or egress.verify_interval is off
 	inv     *inventory.Inventory
 	export  *export.Exporter // never nil; without targets it takes events and does nothing
 	admin   *admin.Server    // nil when the admin endpoint is off
@@ -129,6 +130,11 @@ func New(cfg config.Config, log zerolog.Logger) (*Gateway, error) {
 			return nil, err
 		}
 		g.egress.ExportTo(g.export)
+		spec, _ := cfg.FirewallSpec() // validated with egress on
+		if g.fw, err = newFWWatch(g, spec); err != nil {
+			g.closeExport()
+			return nil, err
+		}
 	}
 	if cfg.Admin.Address != "" {
 		g.admin = admin.New(cfg.Admin, adminState{g.store, g}, g.metrics.reg, log)
@@ -219,6 +225,9 @@ func (g *Gateway) Start(ctx context.Context) error {
 		g.log.Info().Stringer("sinkhole", g.egress.SinkholeAddr()).Uint16("nflog_group", g.cfg.Egress.NFLOGGroup).
 			Bool("learn", g.cfg.Egress.Learn).Msg("egress containment on")
 	}
+	if g.fw != nil { // before /readyz answers
+		g.fw.start(g.ctx)
+	}
 	if g.admin != nil {
 		if err := g.admin.Start(ctx); err != nil {
 			g.closeListeners()
@@ -245,6 +254,13 @@ func (g *Gateway) Start(ctx context.Context) error {
 	}
 	g.running = true
 	g.reloadMu.Unlock()
+	if g.fw != nil {
+		g.wg.Add(1)
+		go func() {
+			defer g.wg.Done()
+			g.fw.run(g.ctx)
+		}()
+	}
 	g.flushing.Store(true)
 	go func() {
 		defer close(g.flushed)
@@ -399,11 +415,17 @@ func (a adminState) Stations() []store.Station {
 // Devices implements admin.State.
 func (a adminState) Devices() []inventory.Device { return a.g.Devices() }
 
-// Ready implements admin.State: not while shutting down, and only with at least one station up, unless
+// Ready implements admin.State: not while shutting down, not while the containment rules in force are
+// missing, foreign or modified (egress.verify_interval), and only with at least one station up, unless
 // every route is in store mode: then the gateway takes messages (into its queues) with every station down.
 func (a adminState) Ready() error {
 	if a.g.closing.Load() {
 		return errors.New("shutting down")
+	}
+	if a.g.fw != nil {
+		if err := a.g.fw.ready(); err != nil {
+			return err
+		}
 	}
 	for _, s := range a.g.rt.Load().stations {
 		if s.healthy() {

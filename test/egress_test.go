@@ -276,6 +276,7 @@ egress:
   nflog_group: 7
   watchlist: ["203.0.113.119/32", "203.0.113.120/32"]
   summary_interval: 1s
+  repair: false # the test proves the topology routes before it applies the rules
 `, learn)
 	if err := os.WriteFile(n.config, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)

@@ -16,7 +16,7 @@ import (
 
 // reloadRulesYAML is the configuration of TestReloadAppliesRules: everything on loopback inside the
 // test's namespace, egress containment on, extra watchlist destinations as given.
-func reloadRulesYAML(applyOnReload bool, watchlist string) string {
+func reloadRulesYAML(applyOnReload, repair bool, watchlist string) string {
 	return fmt.Sprintf(`
 listeners:
   - {name: icu, address: "127.0.0.1:2575", allow_sources: ["127.0.0.0/8"]}
@@ -25,6 +25,7 @@ stations:
   - {name: central, address: "127.0.0.1:2580", connections: 1}
 routes:
   - {name: vitals, match: {message_types: ["ORU^R01"]}, stations: [central]}
+admin: {address: "127.0.0.1:9102"}
 egress:
   enabled: true
   apply_on_reload: %t
@@ -34,17 +35,23 @@ egress:
   monitor_networks: ["192.0.2.0/24"]
   sinkhole: "127.0.0.1:2577"
   watchlist: [%s]
-`, applyOnReload, watchlist)
+  verify_interval: 100ms
+  repair: %t
+`, applyOnReload, watchlist, repair)
 }
 
 // A reload (SIGHUP) whose egress settings change the nftables ruleset: with egress.apply_on_reload the
-// ruleset in force (nft list table, in the gateway's own network namespace) is the new one; without it,
-// the ruleset in force stays as `hl7gate firewall apply` installed it and the gateway logs a warning.
+// ruleset in force (nft list table, in the gateway's own network namespace) is the new one, and the check
+// of the rules in force expects it; without it (and without egress.repair), the ruleset in force stays as
+// `hl7gate firewall apply` installed it, the gateway logs a warning, and the check finds the rules foreign
+// until `hl7gate firewall apply` installs the new ones. With egress.repair on instead, the gateway installs
+// them itself right after the reload, as the reload's own change (no "not intact" in between).
 func TestReloadAppliesRules(t *testing.T) {
 	netns.Require(t)
 	bin := buildHL7gate(t)
-	for _, apply := range []bool{true, false} {
-		t.Run(fmt.Sprintf("apply_on_reload=%t", apply), func(t *testing.T) {
+	for _, tc := range []struct{ apply, repair bool }{{true, false}, {false, false}, {false, true}} {
+		apply := tc.apply
+		t.Run(fmt.Sprintf("apply_on_reload=%t,repair=%t", apply, tc.repair), func(t *testing.T) {
 			ns := netns.New(t, "rl")
 			ns.IP(t, "link", "add", "gmon", "type", "veth", "peer", "name", "ghosp") // the host's two legs, by name
 			st := &station{t: t, ln: ns.Listen(t, "tcp", "127.0.0.1:2580"), beh: accept}
@@ -53,7 +60,7 @@ func TestReloadAppliesRules(t *testing.T) {
 			t.Cleanup(st.close)
 			cfgFile := t.TempDir() + "/hl7gate.yaml"
 			write := func(watchlist string) {
-				if err := os.WriteFile(cfgFile, []byte(reloadRulesYAML(apply, watchlist)), 0o600); err != nil {
+				if err := os.WriteFile(cfgFile, []byte(reloadRulesYAML(apply, tc.repair, watchlist)), 0o600); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -94,6 +101,24 @@ func TestReloadAppliesRules(t *testing.T) {
 				if !strings.Contains(logs.String(), `"message":"nftables rules re-applied"`) {
 					t.Errorf("no log line of the re-applied rules:\n%s", logs.String())
 				}
+				(&fwWatchNet{ns: ns, admin: nsAdminClient(t, ns)}).waitChecks(t, 2) // the reload's own and the next
+				if strings.Contains(logs.String(), "nftables containment rules not intact") {
+					t.Errorf("rules applied on reload taken for not intact:\n%s", logs.String())
+				}
+				return
+			}
+			if tc.repair {
+				logs.waitCount(t, `"message":"nftables rules of the reloaded configuration installed (egress.repair)"`, 1)
+				(&fwWatchNet{ns: ns, admin: nsAdminClient(t, ns)}).waitChecks(t, 2) // the reload's own and the next
+				if strings.Contains(logs.String(), "nftables containment rules not intact") {
+					t.Errorf("rules installed on reload taken for not intact (a critical event for a routine reload):\n%s", logs.String())
+				}
+				if after := ruleset(); !strings.Contains(after, "203.0.113.77") {
+					t.Errorf("egress.repair on: the ruleset in force lacks the new watchlist destination:\n%s", after)
+				}
+				if !strings.Contains(logs.String(), "egress.repair installs them after the reload") {
+					t.Errorf("no warning that egress.repair installs the reloaded rules:\n%s", logs.String())
+				}
 				return
 			}
 			if after != before {
@@ -103,6 +128,13 @@ func TestReloadAppliesRules(t *testing.T) {
 				!strings.Contains(logs.String(), "the reloaded configuration derives other nftables rules") {
 				t.Errorf("no warning that the rules in force are out of date:\n%s", logs.String())
 			}
+			// The rules in force are the old configuration's: the check calls them foreign (and /readyz
+			// fails) until they are installed.
+			logs.waitCount(t, `"state":"foreign","detail":"table inet hl7gate_reload holds other rules`, 1)
+			if out, err := ns.Command(t.Context(), bin, "firewall", "apply", "--config", cfgFile).CombinedOutput(); err != nil {
+				t.Fatalf("hl7gate firewall apply: %v\n%s", err, out)
+			}
+			logs.waitCount(t, `"state":"intact","was":"foreign"`, 1)
 		})
 	}
 }

@@ -208,9 +208,9 @@ func (b *bundle) build(cfg config.Config, rawConfig []byte) error {
 }
 
 // matchesDevice reports whether e concerns device ("" matches all). Gateway events (start, stop,
-// reload) concern every device.
+// reload) and the containment rules' changes concern every device.
 func matchesDevice(e store.Event, device string) bool {
-	if device == "" || e.Kind == store.KindGateway {
+	if device == "" || e.Kind == store.KindGateway || e.Kind == store.KindFirewall {
 		return true
 	}
 	return device == e.Source || device == e.Listener+"/"+e.Source || device == e.SendingApp || device == e.Equipment

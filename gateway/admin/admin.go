@@ -1,11 +1,11 @@
 // Package admin serves hl7gate's admin endpoint over HTTP(S): read-only but for the reload:
 //
 //	/healthz          the process is alive
-//	/readyz           listeners are bound and at least one station is up, or every route is in store mode (503 otherwise)
+//	/readyz           listeners are bound, the containment rules in force are the configuration's (when checked) and at least one station is up, or every route is in store mode (503 otherwise)
 //	/metrics          Prometheus metrics
 //	/api/monitors     monitors seen
 //	/api/stations     stations and their health
-//	/api/events       recent events; ?kind=policy|vitals|connection|delivery|egress|watchlist|gateway&since=ID&limit=N
+//	/api/events       recent events; ?kind=policy|vitals|connection|delivery|egress|watchlist|gateway|firewall&since=ID&limit=N
 //	/api/egress       aggregated egress attempts of the monitor segment
 //	/api/devices      the device inventory, watchlist matches marked (see Device)
 //	/api/queue        the durable queues of store-mode routes: depth, oldest age, dead letters (no payload)

@@ -46,9 +46,12 @@ type VitalsConfig struct {
 }
 
 // Default is the configuration the YAML loader starts from: no listeners, stations or routes (the file
-// must name them), every vital-sign check on. Fields left zero take their defaults in WithDefaults.
+// must name them), every vital-sign check on, and with egress on the rules in force checked every
+// DefaultEgressVerifyInterval and repaired. Fields left zero take their defaults in WithDefaults; a
+// Config built without Default has the rules' check off (egress.verify_interval 0).
 func Default() Config {
-	return Config{Vitals: VitalsConfig{Enabled: true, Config: vitals.DefaultConfig()}}
+	return Config{Vitals: VitalsConfig{Enabled: true, Config: vitals.DefaultConfig()},
+		Egress: EgressConfig{VerifyInterval: DefaultEgressVerifyInterval, Repair: true}}
 }
 
 // Listener modes.

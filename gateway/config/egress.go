@@ -45,7 +45,26 @@ type EgressConfig struct {
 	// configuration reload changes it (stations, capture, learn). Off by default: the rules are then
 	// installed by `hl7gate firewall apply`, and a reload that changes them logs that they differ.
 	ApplyOnReload bool `mapstructure:"apply_on_reload"`
+	// VerifyInterval is how often the running gateway checks that the ruleset in force is the one this
+	// configuration renders, unedited (firewall.Watcher); it checks at start too. Not intact: /readyz fails
+	// (an HA pair fails over), hl7gate_firewall_intact is 0, one event and one log line per change.
+	// Default() sets DefaultEgressVerifyInterval; 0 turns the check off (nothing then notices lost rules).
+	VerifyInterval time.Duration `mapstructure:"verify_interval"`
+	// Repair re-applies this configuration's rules when the check finds them missing, foreign or
+	// modified (and at start, so that what is checked is what hl7gate installed). Default() sets it: the
+	// configuration says the rules must be there, and their usual loss is an accidental flush.
+	Repair bool `mapstructure:"repair"`
 }
+
+// DefaultEgressVerifyInterval is egress.verify_interval in Default(): a few seconds of an nft listing
+// (milliseconds of CPU) bound how long lost containment goes unnoticed.
+const DefaultEgressVerifyInterval = 5 * time.Second
+
+// Bounds of egress.verify_interval other than 0 (off).
+const (
+	minEgressVerifyInterval = 100 * time.Millisecond
+	maxEgressVerifyInterval = time.Hour
+)
 
 // DefaultEgressSummaryInterval is the default egress.summary_interval.
 const DefaultEgressSummaryInterval = time.Minute
@@ -114,6 +133,9 @@ func (c Config) firewallSpec() (firewall.Spec, []error) {
 	}
 	if e.SummaryInterval < time.Millisecond {
 		bad("egress.summary_interval", "%s is too short", e.SummaryInterval)
+	}
+	if v := e.VerifyInterval; v != 0 && (v < minEgressVerifyInterval || v > maxEgressVerifyInterval) {
+		bad("egress.verify_interval", "%s not in %s..%s (0 turns the check off)", v, minEgressVerifyInterval, maxEgressVerifyInterval)
 	}
 
 	intercept := -1

@@ -119,6 +119,12 @@ func TestEgressValidate(t *testing.T) {
 		{"summary interval", func(c *Config) { c.Egress.SummaryInterval = time.Nanosecond }, []string{
 			"egress.summary_interval: 1ns is too short",
 		}},
+		{"verify interval too short", func(c *Config) { c.Egress.VerifyInterval = time.Millisecond }, []string{
+			"egress.verify_interval: 1ms not in 100ms..1h0m0s (0 turns the check off)",
+		}},
+		{"verify interval negative", func(c *Config) { c.Egress.VerifyInterval = -time.Second }, []string{
+			"egress.verify_interval: -1s not in 100ms..1h0m0s (0 turns the check off)",
+		}},
 		{"direct listener on any address", func(c *Config) { c.Listeners[0].Address = "0.0.0.0:2575" }, []string{
 			"listeners[0].address: 0.0.0.0:2575: with egress enabled a direct listener needs its monitor-side address",
 		}},
@@ -171,3 +177,14 @@ func TestEgressValidate(t *testing.T) {
 }
 
 func ap(s string) netip.AddrPort { return netip.MustParseAddrPort(s) }
+
+// Default checks the rules in force every DefaultEgressVerifyInterval and repairs them; a configuration
+// built without it (as the in-process tests build theirs) has the check off, which validates.
+func TestEgressVerifyDefaults(t *testing.T) {
+	if e := Default().Egress; e.VerifyInterval != DefaultEgressVerifyInterval || !e.Repair {
+		t.Errorf("Default().Egress: verify_interval %s, repair %t; want %s, true", e.VerifyInterval, e.Repair, DefaultEgressVerifyInterval)
+	}
+	if err := egressConfig().Validate(); err != nil || egressConfig().Egress.VerifyInterval != 0 {
+		t.Errorf("verify_interval 0: %v, %s", err, egressConfig().Egress.VerifyInterval)
+	}
+}

@@ -42,6 +42,11 @@ const (
 	KindVitalsEpisode     Kind = "vitals_episode"     // a vital-sign episode opened or closed (Action says which)
 	KindStationDown       Kind = "station_down"       // a central station stopped answering
 	KindStationUp         Kind = "station_up"         // a central station answers again
+	// KindFirewallAltered: the nftables containment rules in force are no longer this configuration's
+	// (Action: missing, foreign or modified), or cannot be checked (unknown).
+	KindFirewallAltered Kind = "firewall_altered"
+	// KindFirewallRestored: they are this configuration's again (Action: restored, or repaired by hl7gate).
+	KindFirewallRestored Kind = "firewall_restored"
 )
 
 // kindInfo is what the CEF header says about a kind: its name and the severity used when an event
@@ -57,6 +62,8 @@ var kindInfo = map[Kind]struct {
 	KindVitalsEpisode:     {"Vital-sign episode", 6},
 	KindStationDown:       {"Central station down", 8},
 	KindStationUp:         {"Central station up", 3},
+	KindFirewallAltered:   {"Containment rules not in force", 9},
+	KindFirewallRestored:  {"Containment rules in force again", 3},
 }
 
 // Valid reports whether k is one of the kinds above.

@@ -24,6 +24,12 @@
 // the previous version atomically: there is no moment with no rules or with
 // half of them.
 //
+// The table's comment carries the digest of the ruleset (Digest), so that
+// a running gateway can tell its configuration's rules from any other's;
+// a Watcher checks that the table in force is its configuration's and has
+// not been edited since it was installed (missing, foreign, modified), and
+// can install it again (Repair).
+//
 // Typical use:
 //
 //	s := firewall.Spec{
@@ -39,5 +45,7 @@
 //	}
 //	if err := firewall.Render(os.Stdout, s); err != nil { ... } // review
 //	if err := firewall.Apply(ctx, s); err != nil { ... }        // install
+//	w, err := firewall.NewWatcher(s)
+//	if st := w.Check(ctx); st.State != firewall.Intact { ... w.Repair(ctx) }
 //	defer firewall.Remove(ctx, s.Table)
 package firewall

@@ -209,3 +209,43 @@ func TestDefaultWatchlist(t *testing.T) {
 		t.Error("DefaultWatchlist shares its slice with callers")
 	}
 }
+
+// The table's comment carries the digest of the ruleset without it: the same for the same spec, another
+// for anything that changes the rules, learning mode included.
+func TestDigest(t *testing.T) {
+	digest := func(s firewall.Spec) string {
+		t.Helper()
+		d, err := firewall.Digest(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	s := full()
+	d := digest(s)
+	var buf bytes.Buffer
+	if err := firewall.Render(&buf, s); err != nil {
+		t.Fatal(err)
+	}
+	if want := "\ntable inet hl7gate {\n\tcomment \"hl7gate " + d + "\"\n"; !strings.Contains(buf.String(), want) || len(d) != len("sha256:")+64 {
+		t.Errorf("Render does not put %s in the table's comment:\n%s", d, buf.String())
+	}
+	if digest(full()) != d {
+		t.Error("Digest is not deterministic")
+	}
+	for name, change := range map[string]func(*firewall.Spec){
+		"learn":     func(s *firewall.Spec) { s.Learn = true },
+		"watchlist": func(s *firewall.Spec) { s.Watchlist = prefixes("203.0.113.77/32") },
+		"station":   func(s *firewall.Spec) { s.Stations = addrPorts("203.0.113.12:2575") },
+		"table":     func(s *firewall.Spec) { s.Table = "hl7gate_b" },
+	} {
+		o := full()
+		change(&o)
+		if digest(o) == d {
+			t.Errorf("%s: same digest as without the change", name)
+		}
+	}
+	if _, err := firewall.Digest(firewall.Spec{}); err == nil {
+		t.Error("Digest of an invalid spec")
+	}
+}

@@ -9,11 +9,15 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+	"time"
 )
 
 // ErrNoNft is returned when the nft binary is not installed (Debian package
 // nftables).
 var ErrNoNft = errors.New("nft binary not found (install the nftables package)")
+
+// ErrNoTable is returned by Listing when the table does not exist.
+var ErrNoTable = errors.New("no such table")
 
 // Apply renders s and installs it with one `nft -f -` run: the previous
 // version of the table, if any, is replaced atomically. It needs root or
@@ -23,7 +27,7 @@ func Apply(ctx context.Context, s Spec) error {
 	if err := Render(&buf, s); err != nil {
 		return err
 	}
-	if err := runNft(ctx, &buf, "-f", "-"); err != nil {
+	if _, err := runNft(ctx, &buf, "-f", "-"); err != nil {
 		return fmt.Errorf("apply table inet %s: %w", s.table(), err)
 	}
 	return nil
@@ -40,33 +44,41 @@ func Remove(ctx context.Context, table string) error {
 		return fmt.Errorf("remove table inet %q: not a table name", table)
 	}
 	script := fmt.Sprintf("table inet %s {}\ndelete table inet %s\n", table, table)
-	if err := runNft(ctx, strings.NewReader(script), "-f", "-"); err != nil {
+	if _, err := runNft(ctx, strings.NewReader(script), "-f", "-"); err != nil {
 		return fmt.Errorf("remove table inet %s: %w", table, err)
 	}
 	return nil
 }
 
-// runNft runs nft with args and stdin, returning its error output on failure.
-func runNft(ctx context.Context, stdin io.Reader, args ...string) error {
+// runNft runs nft with args and stdin and returns its output; on failure
+// the error carries its error output, and wraps os.ErrPermission without
+// CAP_NET_ADMIN, ErrNoTable when the table named does not exist, and ctx's
+// cause when ctx ended first (nft is then killed).
+func runNft(ctx context.Context, stdin io.Reader, args ...string) ([]byte, error) {
 	path, err := nftPath()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	cmd := exec.CommandContext(ctx, path, args...)
 	cmd.Stdin = stdin
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
+	cmd.WaitDelay = time.Second // killed at ctx's end; then Run waits no longer for its output
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
 		msg := strings.TrimSpace(stderr.String())
-		if strings.Contains(msg, "Operation not permitted") {
-			return fmt.Errorf("nft: %w (run as root or with CAP_NET_ADMIN): %s", os.ErrPermission, msg)
+		switch {
+		case ctx.Err() != nil:
+			return nil, fmt.Errorf("nft: %w", context.Cause(ctx))
+		case strings.Contains(msg, "Operation not permitted"):
+			return nil, fmt.Errorf("nft: %w (run as root or with CAP_NET_ADMIN): %s", os.ErrPermission, msg)
+		case strings.HasPrefix(msg, "Error: No such file or directory"):
+			return nil, fmt.Errorf("nft: %w", ErrNoTable)
+		case msg == "":
+			return nil, fmt.Errorf("nft: %w", err)
 		}
-		if msg == "" {
-			return fmt.Errorf("nft: %w", err)
-		}
-		return fmt.Errorf("nft: %w: %s", err, msg)
+		return nil, fmt.Errorf("nft: %w: %s", err, msg)
 	}
-	return nil
+	return stdout.Bytes(), nil
 }
 
 // nftPath finds nft in PATH or, for a non-root PATH, in /usr/sbin or /sbin.

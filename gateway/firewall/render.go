@@ -1,7 +1,9 @@
 package firewall
 
 import (
+	"bytes"
 	"cmp"
+	"crypto/sha256"
 	"fmt"
 	"io"
 	"net/netip"
@@ -45,19 +47,57 @@ const (
 // text an operator reviews is exactly what Apply installs. It starts by
 // creating and deleting the table, so one `nft -f` run replaces any
 // previous version atomically.
+//
+// The table carries the ruleset's digest as its comment (see Digest), so
+// that a running gateway can tell its configuration's rules from another's
+// (Watcher).
 func Render(w io.Writer, s Spec) error {
-	if err := s.Validate(); err != nil {
-		return fmt.Errorf("render ruleset: %w", err)
+	r, err := rendered(s)
+	if err != nil {
+		return err
 	}
-	if err := rulesetTemplate.Execute(w, newRuleset(s)); err != nil {
-		return fmt.Errorf("render ruleset: %w", err)
-	}
-	return nil
+	_, err = w.Write(r)
+	return err
 }
+
+// Digest returns the digest Render puts in the table's comment: "sha256:"
+// and the SHA-256, in hex, of the ruleset rendered with an empty comment.
+// Anything that changes the rules changes it (stations, capture, learning
+// mode, watchlist, table name, ...).
+func Digest(s Spec) (string, error) {
+	if err := s.Validate(); err != nil {
+		return "", fmt.Errorf("render ruleset: %w", err)
+	}
+	var buf bytes.Buffer
+	if err := rulesetTemplate.Execute(&buf, newRuleset(s)); err != nil {
+		return "", fmt.Errorf("render ruleset: %w", err)
+	}
+	return fmt.Sprintf("sha256:%x", sha256.Sum256(buf.Bytes())), nil
+}
+
+// rendered is Render's text: the template executed again, with the digest
+// of its comment-less form.
+func rendered(s Spec) ([]byte, error) {
+	d, err := Digest(s)
+	if err != nil {
+		return nil, err
+	}
+	r := newRuleset(s)
+	r.Comment = commentPrefix + d
+	var buf bytes.Buffer
+	if err := rulesetTemplate.Execute(&buf, r); err != nil {
+		return nil, fmt.Errorf("render ruleset: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+// commentPrefix starts the table's comment; the digest follows.
+const commentPrefix = "hl7gate "
 
 // ruleset is the template's view of a Spec.
 type ruleset struct {
 	Table, Mon, Hosp        string
+	Comment                 string // the table's comment: commentPrefix and the digest; empty for Digest
 	Learn                   bool
 	InterceptPort, Sinkhole uint16
 	Sets                    []nftSet
@@ -163,6 +203,7 @@ var rulesetTemplate = template.Must(template.New("ruleset").Parse(`# hl7gate egr
 table inet {{.Table}} {}
 delete table inet {{.Table}}
 table inet {{.Table}} {
+	comment "{{.Comment}}"
 {{- range .Sets}}
 	set {{.Name}} {
 		type {{.Type}}

@@ -45,6 +45,7 @@ const (
 	KindEgress     = "egress"     // a monitor-segment attempt to reach anything but hl7gate (first of its pair)
 	KindGateway    = "gateway"    // the gateway started, stopped or reloaded its configuration
 	KindWatchlist  = "watchlist"  // a device matched the vulnerable-model watchlist (once per device)
+	KindFirewall   = "firewall"   // the nftables containment rules in force changed state (missing, foreign, modified, unknown, intact)
 )
 
 // Monitor is one monitor as the gateway sees it: a source address on a listener.
