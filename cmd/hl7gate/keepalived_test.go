@@ -209,3 +209,35 @@ func TestKeepalivedNeedsEgress(t *testing.T) {
 		t.Errorf("exit %d, stdout:\n%s\nstderr:\n%s\nwant exit 1 and %q", code, out, stderr, want)
 	}
 }
+
+// The commands of docs/high-availability.md's step 5 run as written, on the example configuration (whose
+// monitor segment, 10.20.0.0/24 on eth-mon, is the doc's).
+func TestKeepalivedDocCommands(t *testing.T) {
+	doc, err := os.ReadFile(filepath.Join("..", "..", "docs", "high-availability.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := strings.ReplaceAll(string(doc), "\\\n", " ")
+	var cmds [][]string
+	for line := range strings.Lines(text) {
+		_, cmd, ok := strings.Cut(line, "hl7gate keepalived --config")
+		if !ok || strings.Contains(line, "`hl7gate keepalived --config") {
+			continue // not a command block's line
+		}
+		cmd, _, _ = strings.Cut(cmd, ">")
+		cmds = append(cmds, append([]string{"--config"}, strings.Fields(cmd)...))
+	}
+	if len(cmds) != 2 {
+		t.Fatalf("found %d hl7gate keepalived commands in docs/high-availability.md, want 2 (one per node): %q", len(cmds), cmds)
+	}
+	for _, args := range cmds {
+		if args[1] != "/etc/hl7gate/hl7gate.yaml" {
+			t.Fatalf("command %q: want --config /etc/hl7gate/hl7gate.yaml", args)
+		}
+		args[1] = filepath.Join("..", "..", "configs", "icu-example.yaml")
+		code, out, stderr := runKeepalived(t, args...)
+		if code != 0 || !strings.Contains(out, "        10.20.0.1/24 dev eth-mon\n") {
+			t.Errorf("hl7gate keepalived %s: exit %d, stderr:\n%s\nstdout:\n%s", strings.Join(args, " "), code, stderr, out)
+		}
+	}
+}
