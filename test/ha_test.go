@@ -332,21 +332,14 @@ func writeHAConfig(t *testing.T, dir, admin string) string {
 	return path
 }
 
-// writeKeepalived renders one node's keepalived configuration for the gateway configuration config with
-// `hl7gate keepalived` (bin), the command docs/high-availability.md deploys with, and the node's flags,
-// into path (mode 0644: keepalived reads it as root, and refuses scripts others could change); it returns
-// path.
+// writeKeepalived renders one node's keepalived configuration for the gateway configuration config into
+// path with `hl7gate keepalived` (bin), the command docs/high-availability.md deploys with, and the node's
+// flags; it returns path.
 func writeKeepalived(t *testing.T, bin, config, path string, flags ...string) string {
 	t.Helper()
-	cmd := exec.CommandContext(t.Context(), bin, append([]string{"keepalived", "--config", config}, flags...)...)
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil || stderr.Len() > 0 {
-		t.Fatalf("hl7gate keepalived %s: %v\n%s", strings.Join(flags, " "), err, stderr.String())
-	}
-	if err := os.WriteFile(path, out, 0o644); err != nil {
-		t.Fatal(err)
+	out, err := exec.CommandContext(t.Context(), bin, append([]string{"keepalived", "--config", config, "-o", path}, flags...)...).CombinedOutput()
+	if err != nil || len(out) > 0 {
+		t.Fatalf("hl7gate keepalived %s: %v\n%s", strings.Join(flags, " "), err, out)
 	}
 	return path
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -50,11 +51,13 @@ type keepalivedFields struct {
 //
 //	hl7gate keepalived --config FILE --router-id NAME --priority N --vrid N --ha-interface IFACE
 //	    --ha-source ADDR --ha-peer ADDR --vip ADDR/BITS [--auth-header-file FILE] [--admin-ca-file FILE]
+//	    [-o /etc/keepalived/keepalived.conf]
 //
 // What the gateway's configuration already says is taken from it, so that the two cannot disagree: the
 // monitor interface (egress.monitor_interface), the readiness URL (admin.address; https with admin.tls)
 // and whether the health check must send the admin token (admin.token_file). Every problem is reported
-// at once, each naming its flag or key; nothing is printed then.
+// at once, each naming its flag or key; nothing is printed then, and the -o file is left as it was (a shell
+// redirection would have emptied it).
 func keepalivedCmd(_ context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("keepalived", stderr)
 	path := fs.String("config", "", "YAML configuration file the gateway runs with (required)")
@@ -69,6 +72,7 @@ func keepalivedCmd(_ context.Context, args []string, stdout, stderr io.Writer) e
 	fs.StringVar(&n.AuthHeaderFile, "auth-header-file", "", `file holding "Authorization: Bearer <admin token>" (required exactly when admin.token_file is set)`)
 	fs.StringVar(&n.AdminCAFile, "admin-ca-file", "", "with admin.tls: the CA certificate curl checks the admin certificate against, if the system's CAs do not")
 	fs.StringVar(&n.ScriptUser, "script-user", "", "user the health check runs as (default keepalived_script with --auth-header-file, nobody without)")
+	out := fs.StringP("output", "o", "", "write the configuration to this file (mode 0644), replacing it only when every value checks out; default stdout")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: hl7gate keepalived --config FILE --router-id NAME --priority N --vrid N --ha-interface IFACE --ha-source ADDR --ha-peer ADDR --vip ADDR/BITS [flags]")
 		fmt.Fprintln(stderr, "prints /etc/keepalived/keepalived.conf for one node of an active/standby pair (docs/high-availability.md)")
@@ -100,16 +104,29 @@ func keepalivedCmd(_ context.Context, args []string, stdout, stderr io.Writer) e
 	if err != nil {
 		return fmt.Errorf("%s: %w", *path, err)
 	}
-	return renderKeepalived(stdout, f)
-}
-
-// renderKeepalived writes the keepalived configuration for f.
-func renderKeepalived(w io.Writer, f keepalivedFields) error {
-	tmpl, err := template.New("keepalived.conf.tmpl").Option("missingkey=error").Parse(configs.KeepalivedTemplate)
-	if err != nil {
+	conf, err := renderKeepalived(f)
+	switch {
+	case err != nil:
+		return err
+	case *out == "":
+		_, err = stdout.Write(conf)
 		return err
 	}
-	return tmpl.Execute(w, f)
+	// 0644 like the rest of /etc/keepalived: nothing in it is secret (the token stays in its header file).
+	return replaceFile(*out, conf, 0o644)
+}
+
+// renderKeepalived returns the keepalived configuration for f.
+func renderKeepalived(f keepalivedFields) ([]byte, error) {
+	tmpl, err := template.New("keepalived.conf.tmpl").Option("missingkey=error").Parse(configs.KeepalivedTemplate)
+	if err != nil {
+		return nil, err
+	}
+	var b bytes.Buffer
+	if err := tmpl.Execute(&b, f); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
 }
 
 var (

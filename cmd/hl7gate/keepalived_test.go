@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -224,7 +225,6 @@ func TestKeepalivedDocCommands(t *testing.T) {
 		if !ok || strings.Contains(line, "`hl7gate keepalived --config") {
 			continue // not a command block's line
 		}
-		cmd, _, _ = strings.Cut(cmd, ">")
 		cmds = append(cmds, append([]string{"--config"}, strings.Fields(cmd)...))
 	}
 	if len(cmds) != 2 {
@@ -235,9 +235,42 @@ func TestKeepalivedDocCommands(t *testing.T) {
 			t.Fatalf("command %q: want --config /etc/hl7gate/hl7gate.yaml", args)
 		}
 		args[1] = filepath.Join("..", "..", "configs", "icu-example.yaml")
-		code, out, stderr := runKeepalived(t, args...)
-		if code != 0 || !strings.Contains(out, "        10.20.0.1/24 dev eth-mon\n") {
-			t.Errorf("hl7gate keepalived %s: exit %d, stderr:\n%s\nstdout:\n%s", strings.Join(args, " "), code, stderr, out)
+		o := slices.Index(args, "-o")
+		if o < 0 || o+1 >= len(args) || args[o+1] != "/etc/keepalived/keepalived.conf" {
+			t.Fatalf("command %q: want -o /etc/keepalived/keepalived.conf", args)
 		}
+		args[o+1] = filepath.Join(t.TempDir(), "keepalived.conf")
+		code, out, stderr := runKeepalived(t, args...)
+		conf, err := os.ReadFile(args[o+1])
+		if code != 0 || out != "" || err != nil || !strings.Contains(string(conf), "        10.20.0.1/24 dev eth-mon\n") {
+			t.Errorf("hl7gate keepalived %s: exit %d, stderr:\n%s\nstdout:\n%s\nfile (%v):\n%s", strings.Join(args, " "), code, stderr, out, err, conf)
+		}
+	}
+}
+
+// -o writes the file (0644 less the umask) only when every value checks out: a failed run leaves the old one, where a
+// shell redirection would have emptied it.
+func TestKeepalivedOutputFile(t *testing.T) {
+	config := keepalivedConfig(t, `  address: "127.0.0.1:9102"`)
+	path := filepath.Join(t.TempDir(), "keepalived.conf")
+	if code, out, stderr := runKeepalived(t, append([]string{"--config", config, "-o", path}, nodeA...)...); code != 0 || out != "" || stderr != "" {
+		t.Fatalf("exit %d, stdout %q, stderr:\n%s", code, out, stderr)
+	}
+	good, err := os.ReadFile(path)
+	if err != nil || !strings.Contains(string(good), "    router_id hl7gate-a\n") {
+		t.Fatalf("%s (%v):\n%s", path, err, good)
+	}
+	if fi, err := os.Stat(path); err != nil || fi.Mode().Perm()&0o022 != 0 {
+		t.Errorf("%s: mode %v (%v), want writable by its owner only", path, fi.Mode().Perm(), err)
+	}
+	code, _, stderr := runKeepalived(t, append([]string{"--config", config, "-o", path}, with("--vrid", "300")...)...)
+	if code != 1 || !strings.Contains(stderr, "--vrid 300: not in 1..255") {
+		t.Fatalf("exit %d, stderr:\n%s", code, stderr)
+	}
+	if after, err := os.ReadFile(path); err != nil || string(after) != string(good) {
+		t.Errorf("a refused run changed %s (%v):\n%s", path, err, after)
+	}
+	if _, err := os.Stat(path + ".tmp"); err == nil {
+		t.Errorf("%s.tmp left behind", path)
 	}
 }
