@@ -132,8 +132,8 @@ func renderKeepalived(f keepalivedFields) ([]byte, error) {
 var (
 	// keepalivedWord is what may stand in the configuration unquoted: a router ID.
 	keepalivedWord = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$`)
-	// unixUser is a user name useradd accepts (Debian's default NAME_REGEX).
-	unixUser = regexp.MustCompile(`^[a-z_][a-z0-9_-]{0,31}\$?$`)
+	// unixUser is a user name useradd accepts (Debian's default NAME_REGEX, less machine accounts' "$").
+	unixUser = regexp.MustCompile(`^[a-z_][a-z0-9_-]{0,31}$`)
 	// haIfaceName is an interface name as egress.monitor_interface may be one (gateway/firewall).
 	haIfaceName = regexp.MustCompile(`^[A-Za-z0-9_.:@-]{1,15}$`)
 	// scriptPath is a path that may stand in the health check's command line, which keepalived splits at
@@ -169,10 +169,7 @@ func (n keepalivedNode) fields(cfg config.Config) (keepalivedFields, error) {
 	if f.HASource.IsValid() && f.HASource == f.HAPeer {
 		bad("--ha-peer %s: the other node's address, not this node's (--ha-source)", n.HAPeer)
 	}
-	f.VIP = vipPrefix(&errs, n.VIP, monitorNets)
-	if f.VIP.IsValid() && (f.VIP.Addr() == f.HASource || f.VIP.Addr() == f.HAPeer) {
-		bad("--vip %s: is a node's own address on the HA link", n.VIP)
-	}
+	f.VIP = vipPrefix(&errs, n.VIP, monitorNets) // inside the monitor networks, so never an HA address
 	var err error
 	if f.ReadyURL, err = readyURL(cfg.Admin); err != nil {
 		errs = append(errs, err)
