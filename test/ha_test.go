@@ -360,9 +360,9 @@ func keepalivedConfigTest(ctx context.Context, ns *netns.NS, keepalived, conf st
 }
 
 // TestKeepalivedTemplate renders configs/keepalived.conf.tmpl with `hl7gate keepalived` for both nodes of
-// a pair and for a node whose admin endpoint needs the token, has keepalived check all three (and a broken
-// copy, which it must reject), and checks that the two nodes' files differ only where the template says
-// they do.
+// a pair, for a node whose admin endpoint needs the token and for one whose endpoint also has TLS, has
+// keepalived check all four (and a broken copy, which it must reject), and checks that the two nodes'
+// files differ only where the template says they do.
 func TestKeepalivedTemplate(t *testing.T) {
 	netns.Require(t)
 	haRequire(t)
@@ -391,7 +391,17 @@ func TestKeepalivedTemplate(t *testing.T) {
 	// header file) need not here; daemon is on every Debian system.
 	confAuth := writeKeepalived(t, bin, authConfig, filepath.Join(dir, "auth.conf"),
 		append(node("hl7gate-b", "100", "203.0.113.2", "203.0.113.1"), "--auth-header-file", "/etc/hl7gate/readyz-header", "--script-user", "daemon")...)
-	for _, conf := range []string{confA, confB, confAuth} {
+	// Both optional parts of the check's command line at once: the token's header and, with admin.tls, the
+	// CA curl checks the admin certificate against (https).
+	for _, name := range []string{"cert.pem", "key.pem"} {
+		if err := os.WriteFile(filepath.Join(authDir, name), []byte("not read here"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tlsConfig := writeHAConfig(t, t.TempDir(), fmt.Sprintf("  token_file: %s\n  tls: {cert_file: %s/cert.pem, key_file: %s/key.pem}", token, authDir, authDir))
+	confTLS := writeKeepalived(t, bin, tlsConfig, filepath.Join(dir, "tls.conf"), append(node("hl7gate-a", "150", "203.0.113.1", "203.0.113.2"),
+		"--auth-header-file", "/etc/hl7gate/readyz-header", "--admin-ca-file", "/etc/hl7gate/admin-ca.pem", "--script-user", "daemon")...)
+	for _, conf := range []string{confA, confB, confAuth, confTLS} {
 		if err := keepalivedConfigTest(t.Context(), ns, keepalived, conf); err != nil {
 			t.Error(err)
 		}
@@ -400,6 +410,9 @@ func TestKeepalivedTemplate(t *testing.T) {
 	textB, _ := os.ReadFile(confB)
 	if auth, _ := os.ReadFile(confAuth); !strings.Contains(string(auth), "--header @/etc/hl7gate/readyz-header http://127.0.0.1:9102/readyz") {
 		t.Errorf("AuthHeaderFile not in the health check:\n%s", auth)
+	}
+	if tls, _ := os.ReadFile(confTLS); !strings.Contains(string(tls), "--cacert /etc/hl7gate/admin-ca.pem --header @/etc/hl7gate/readyz-header https://127.0.0.1:9102/readyz") {
+		t.Errorf("CAFile, AuthHeaderFile or https not in the health check:\n%s", tls)
 	}
 
 	// The nodes' files differ in the node's name, priority and unicast addresses only.

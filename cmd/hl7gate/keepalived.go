@@ -14,6 +14,7 @@ import (
 
 	"github.com/hl7gate/hl7gate/configs"
 	"github.com/hl7gate/hl7gate/gateway/config"
+	"github.com/hl7gate/hl7gate/gateway/firewall"
 )
 
 // keepalivedNode is what the two nodes of a pair are told apart by, and what hl7gate's configuration does
@@ -134,8 +135,6 @@ var (
 	keepalivedWord = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$`)
 	// unixUser is a user name useradd accepts (Debian's default NAME_REGEX, less machine accounts' "$").
 	unixUser = regexp.MustCompile(`^[a-z_][a-z0-9_-]{0,31}$`)
-	// haIfaceName is an interface name as egress.monitor_interface may be one (gateway/firewall).
-	haIfaceName = regexp.MustCompile(`^[A-Za-z0-9_.:@-]{1,15}$`)
 	// scriptPath is a path that may stand in the health check's command line, which keepalived splits at
 	// white space and quotes.
 	scriptPath = regexp.MustCompile(`^/[A-Za-z0-9._/+@=-]*$`)
@@ -159,8 +158,11 @@ func (n keepalivedNode) fields(cfg config.Config) (keepalivedFields, error) {
 	if !cfg.Egress.Enabled {
 		bad("egress.enabled: an active/standby pair runs with the rules on (the nodes' egress.monitor_interface is the interface the address moves on)")
 	}
-	if !haIfaceName.MatchString(n.HAInterface) {
-		bad("--ha-interface %q: not an interface name (1-15 of A-Z a-z 0-9 _ . : @ -)", n.HAInterface)
+	if problem := keepalivedIface(cfg.Egress.MonitorInterface); problem != "" {
+		bad("egress.monitor_interface %q: %s", cfg.Egress.MonitorInterface, problem)
+	}
+	if problem := keepalivedIface(n.HAInterface); problem != "" {
+		bad("--ha-interface %q: %s", n.HAInterface, problem)
 	} else if n.HAInterface == cfg.Egress.MonitorInterface {
 		bad("--ha-interface %s is egress.monitor_interface: VRRP must not run on the monitor segment, where a monitor could forge adverts", n.HAInterface)
 	}
@@ -207,6 +209,20 @@ func (n keepalivedNode) checkAuth(admin config.AdminConfig, f *keepalivedFields)
 		bad("--script-user nobody: the health check reads the token's header file, which nobody must not be able to read; use a user of its own (keepalived_script)")
 	}
 	return errs
+}
+
+// keepalivedIface says what is wrong with an interface name that stands in keepalived.conf, or "". It must
+// be a name the rules accept too, and must not start with '@': track_interface puts the monitor interface
+// alone at the start of a line, which keepalived reads as conditional configuration and drops without a
+// word (keepalived --config-test passes), so losing the monitor link would no longer be a fault.
+func keepalivedIface(name string) string {
+	switch {
+	case !firewall.ValidInterfaceName(name):
+		return "not an interface name (1-15 of A-Z a-z 0-9 _ . : @ -)"
+	case strings.HasPrefix(name, "@"):
+		return "starts with '@', which keepalived reads at the start of a line as conditional configuration and drops the line"
+	}
+	return ""
 }
 
 // parsePrefixes parses the CIDRs of a configuration that validated (so every one parses).
@@ -298,6 +314,11 @@ func readyURL(admin config.AdminConfig) (string, error) {
 		return "", fmt.Errorf("admin.address %q: %w", admin.Address, err)
 	}
 	host := ap.Addr()
+	if host.Zone() != "" {
+		// netip puts no limit on a zone's characters: a quote would end the script string in keepalived.conf,
+		// and a bare % is not a URL's.
+		return "", fmt.Errorf("admin.address %s: an IPv6 zone, which the health check's URL cannot carry; give an HA node's admin endpoint a loopback or global address", admin.Address)
+	}
 	switch {
 	case host == netip.IPv4Unspecified():
 		host = netip.AddrFrom4([4]byte{127, 0, 0, 1})

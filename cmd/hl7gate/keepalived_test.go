@@ -102,6 +102,7 @@ func TestKeepalivedRender(t *testing.T) {
 // Each missing or malformed value is refused with its flag or key named, and nothing is printed.
 func TestKeepalivedErrors(t *testing.T) {
 	const loopback = `  address: "127.0.0.1:9102"`
+	const tokenTLS = "  token_file: DIR/token\n  tls: {cert_file: DIR/cert.pem, key_file: DIR/key.pem}"
 	for _, tc := range []struct {
 		name  string
 		admin string
@@ -171,6 +172,16 @@ func TestKeepalivedErrors(t *testing.T) {
 		{"bad script user", loopback, with("--script-user", "Root User"), 1, []string{
 			`--script-user "Root User": not a user name`,
 		}},
+		// A zone is the one part of admin.address that netip does not restrict: a quote in it would end
+		// the health check's script string, and any % breaks the URL curl is given.
+		{"zoned admin address", `  address: '[fe80::1%x" --output /tmp/pwned "y]:9102'` + "\n" + tokenTLS, with("--auth-header-file", "/etc/hl7gate/readyz-header"), 1, []string{
+			`admin.address [fe80::1%x" --output /tmp/pwned "y]:9102: an IPv6 zone, which the health check's URL cannot carry; give an HA node's admin endpoint a loopback or global address`,
+		}},
+		// keepalived reads a line that starts with '@' as conditional configuration: it would drop the monitor
+		// interface from track_interface without a word, and keepalived --config-test passes.
+		{"interfaces keepalived reads as conditions", loopback, with("--ha-interface", "@ha0"), 1, []string{
+			`--ha-interface "@ha0": starts with '@', which keepalived reads at the start of a line as conditional configuration and drops the line`,
+		}},
 		{"client certificates", `  address: "127.0.0.1:9102"` + "\n  tls: {cert_file: DIR/cert.pem, key_file: DIR/key.pem, client_ca_file: DIR/ca.pem}", nodeA, 1, []string{
 			"admin.tls.client_ca_file: the health check would need a client certificate, which the template does not give curl; leave client certificates off the admin endpoint of an HA node",
 		}},
@@ -197,6 +208,18 @@ func TestKeepalivedErrors(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// A monitor interface whose name starts with '@' is refused: in track_interface it stands alone at the
+// start of a line, which keepalived would read as conditional configuration and drop, so losing the monitor
+// link would no longer be a fault (and keepalived --config-test does not notice).
+func TestKeepalivedMonitorInterfaceAt(t *testing.T) {
+	path := writeConfig(t, strings.Replace(egressOn, "mon0", `"@mon0"`, 1)+"\nadmin: {address: \"127.0.0.1:9102\"}")
+	code, out, stderr := runKeepalived(t, append([]string{"--config", path}, nodeA...)...)
+	want := `egress.monitor_interface "@mon0": starts with '@', which keepalived reads at the start of a line as conditional configuration and drops the line`
+	if code != 1 || out != "" || !strings.Contains(stderr, want) {
+		t.Errorf("exit %d, stdout:\n%s\nstderr:\n%s\nwant exit 1 and %q", code, out, stderr, want)
 	}
 }
 
