@@ -172,6 +172,9 @@ func (n keepalivedNode) fields(cfg config.Config) (keepalivedFields, error) {
 		bad("--ha-peer %s: the other node's address, not this node's (--ha-source)", n.HAPeer)
 	}
 	f.VIP = vipPrefix(&errs, n.VIP, monitorNets) // inside the monitor networks, so never an HA address
+	if f.VIP.IsValid() {
+		errs = append(errs, offVIPListeners(cfg.Listeners, n.VIP, f.VIP.Addr(), monitorNets)...)
+	}
 	var err error
 	if f.ReadyURL, err = readyURL(cfg.Admin); err != nil {
 		errs = append(errs, err)
@@ -273,12 +276,29 @@ func vipPrefix(errs *[]error, s string, monitorNets []netip.Prefix) netip.Prefix
 		*errs = append(*errs, fmt.Errorf("--vip %s: not inside egress.monitor_networks %v: the address monitors send to is on their segment", s, monitorNets))
 	case p.Bits() < n.Bits():
 		*errs = append(*errs, fmt.Errorf("--vip %s: the prefix is wider than the monitor network %s", s, n))
+	case p.IsSingleIP():
+		*errs = append(*errs, fmt.Errorf("--vip %s: a host prefix, but the virtual address is the monitor interface's only address, so its prefix is the node's route to the monitors; give the segment's, e.g. %s", s, netip.PrefixFrom(p.Addr(), n.Bits())))
 	case p.Bits() < 31 && (p.Addr() == p.Masked().Addr() || p.Addr() == lastAddr(p)):
 		*errs = append(*errs, fmt.Errorf("--vip %s: the network's own or broadcast address", s))
 	default:
 		return p
 	}
 	return netip.Prefix{}
+}
+
+// offVIPListeners reports the listeners on an address of the monitor segment other than the VIP: a pair's
+// nodes have only the VIP there, so such a listener is bound (ip_nonlocal_bind) but never reached, and the
+// VIP, taken from the flag, would silently differ from the address the monitors were set up to send to.
+func offVIPListeners(ls []config.ListenerConfig, flag string, vip netip.Addr, monitorNets []netip.Prefix) []error {
+	var errs []error
+	for i, l := range ls {
+		ap, err := netip.ParseAddrPort(l.Address)
+		if err != nil || ap.Addr() == vip || !containing(monitorNets, ap.Addr()).IsValid() {
+			continue
+		}
+		errs = append(errs, fmt.Errorf("--vip %s: listeners[%d] (%s) is on %s, another address of the monitor segment, where a pair's nodes have only the virtual address: monitors would never reach it", flag, i, l.Name, l.Address))
+	}
+	return errs
 }
 
 // containing returns the first of nets that contains a, or the zero prefix.

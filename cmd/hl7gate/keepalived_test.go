@@ -144,6 +144,15 @@ func TestKeepalivedErrors(t *testing.T) {
 		{"VIP prefix too wide", loopback, with("--vip", "192.0.2.1/16"), 1, []string{
 			"--vip 192.0.2.1/16: the prefix is wider than the monitor network 192.0.2.0/24",
 		}},
+		// keepalived puts the VIP on the monitor interface as its only address: with /32 the node has no
+		// route to the monitors.
+		{"VIP host prefix", loopback, with("--vip", "192.0.2.1/32"), 1, []string{
+			"--vip 192.0.2.1/32: a host prefix, but the virtual address is the monitor interface's only address, so its prefix is the node's route to the monitors; give the segment's, e.g. 192.0.2.1/24",
+		}},
+		// The doc's VIP with a configuration whose listeners are elsewhere on the segment: bound (ip_nonlocal_bind), never reached.
+		{"VIP not the listeners' address", loopback, with("--vip", "192.0.2.9/24"), 1, []string{
+			"--vip 192.0.2.9/24: listeners[0] (direct) is on 192.0.2.1:2575, another address of the monitor segment, where a pair's nodes have only the virtual address: monitors would never reach it",
+		}},
 		{"VIP network address", loopback, with("--vip", "192.0.2.0/24"), 1, []string{
 			"--vip 192.0.2.0/24: the network's own or broadcast address",
 		}},
