@@ -14,12 +14,12 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
-	"text/template"
 	"time"
 
 	"github.com/hl7gate/hl7gate/hl7"
@@ -79,7 +79,6 @@ func TestFailover(t *testing.T) {
 	netns.Require(t)
 	haRequire(t)
 	bin := buildHL7gate(t)
-	tmpl := loadKeepalivedTemplate(t)
 
 	for _, tc := range []struct {
 		name       string
@@ -99,7 +98,7 @@ func TestFailover(t *testing.T) {
 		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			n := newHANet(t, bin, tmpl)
+			n := newHANet(t, bin)
 			// Both nodes start as BACKUP (nopreempt): A has the higher priority, but whichever node is up
 			// first may win the first election and keep the address.
 			active, standby := n.waitActive(t)
@@ -201,7 +200,7 @@ func haLookPath(name string) (string, error) {
 // newHANet builds the namespaces, bridges and links, starts the station, the outside host's watchers,
 // hl7gate and keepalived on both nodes (rules not applied yet). Everything is removed at cleanup, also
 // on failure: processes stop before their namespaces go.
-func newHANet(t *testing.T, bin string, tmpl *template.Template) *haNet {
+func newHANet(t *testing.T, bin string) *haNet {
 	t.Helper()
 	n := &haNet{mon: netns.New(t, "mon"), st: netns.New(t, "st"), out: netns.New(t, "out"), seen: &sightings{}, bin: bin}
 	n.a = &haNode{name: "a", ns: netns.New(t, "gwa"), hospAddr: netip.MustParseAddr("198.51.100.2"), haAddr: netip.MustParseAddr("203.0.113.1")}
@@ -265,31 +264,7 @@ func newHANet(t *testing.T, bin string, tmpl *template.Template) *haNet {
 	})
 
 	dir := t.TempDir()
-	n.config = filepath.Join(dir, "hl7gate.yaml")
-	cfg := `
-listeners:
-  - {name: direct, address: "192.0.2.1:2575", allow_sources: ["192.0.2.0/24"]}
-  - {name: intercept, address: "0.0.0.0:2576", mode: intercept, allow_sources: ["192.0.2.0/24"]}
-stations:
-  - {name: central, address: "198.51.100.10:2575", connections: 2, ack_timeout: 2s}
-routes:
-  - {name: all, stations: [central]}
-admin: {address: "127.0.0.1:9102"}
-egress:
-  enabled: true
-  table: hl7gate_ha
-  monitor_interface: mon0
-  hospital_interface: hosp0
-  monitor_networks: ["192.0.2.0/24"]
-  sinkhole: "0.0.0.0:2577"
-  nflog_group: 7
-  # The test proves the nodes route before it applies the rules, through the address keepalived gives
-  # only to a ready node: the rules' check (a missing table fails /readyz) is TestFirewallWatch's.
-  verify_interval: 0s
-`
-	if err := os.WriteFile(n.config, []byte(cfg), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	n.config = writeHAConfig(t, dir, "")
 	keepalived, err := haLookPath("keepalived")
 	if err != nil {
 		t.Fatal(err)
@@ -301,11 +276,10 @@ egress:
 		if g == n.b {
 			peer, prio = n.a, 100
 		}
-		conf := writeKeepalived(t, tmpl, filepath.Join(dir, "keepalived-"+g.name+".conf"), keepalivedFields{
-			RouterID: "hl7gate-" + g.name, Priority: prio, VRID: 51, ScriptUser: "nobody",
-			HAInterface: "ha0", HASource: g.haAddr, HAPeer: peer.haAddr,
-			MonitorInterface: "mon0", VIP: netip.PrefixFrom(haVIP, 24), ReadyURL: "http://127.0.0.1:9102/readyz",
-		})
+		conf := writeKeepalived(t, bin, n.config, filepath.Join(dir, "keepalived-"+g.name+".conf"),
+			"--router-id", "hl7gate-"+g.name, "--priority", strconv.Itoa(prio), "--vrid", "51",
+			"--ha-interface", "ha0", "--ha-source", g.haAddr.String(), "--ha-peer", peer.haAddr.String(),
+			"--vip", netip.PrefixFrom(haVIP, 24).String())
 		if err := keepalivedConfigTest(t.Context(), g.ns, keepalived, conf); err != nil {
 			t.Fatal(err)
 		}
@@ -324,36 +298,51 @@ egress:
 	return n
 }
 
-// keepalivedFields are the fields of configs/keepalived.conf.tmpl (documented there).
-type keepalivedFields struct {
-	RouterID         string
-	Priority         int
-	HAInterface      string
-	HASource, HAPeer netip.Addr
-	MonitorInterface string
-	VIP              netip.Prefix
-	VRID             int
-	ReadyURL         string
-	AuthHeaderFile   string
-	ScriptUser       string
-}
+// haConfigYAML is the configuration both nodes run: the direct listener on the virtual address, egress
+// containment on, the admin endpoint on loopback. %s is more of the admin section.
+const haConfigYAML = `
+listeners:
+  - {name: direct, address: "192.0.2.1:2575", allow_sources: ["192.0.2.0/24"]}
+  - {name: intercept, address: "0.0.0.0:2576", mode: intercept, allow_sources: ["192.0.2.0/24"]}
+stations:
+  - {name: central, address: "198.51.100.10:2575", connections: 2, ack_timeout: 2s}
+routes:
+  - {name: all, stations: [central]}
+admin:
+  address: "127.0.0.1:9102"
+%s
+egress:
+  enabled: true
+  table: hl7gate_ha
+  monitor_interface: mon0
+  hospital_interface: hosp0
+  monitor_networks: ["192.0.2.0/24"]
+  sinkhole: "0.0.0.0:2577"
+  nflog_group: 7
+  # The test proves the nodes route before it applies the rules, through the address keepalived gives
+  # only to a ready node: the rules' check (a missing table fails /readyz) is TestFirewallWatch's.
+  verify_interval: 0s
+`
 
-// loadKeepalivedTemplate parses configs/keepalived.conf.tmpl.
-func loadKeepalivedTemplate(t *testing.T) *template.Template {
+// writeHAConfig writes haConfigYAML, with admin (lines of the admin section) added, to dir/hl7gate.yaml
+// and returns its path.
+func writeHAConfig(t *testing.T, dir, admin string) string {
 	t.Helper()
-	return template.Must(template.ParseFiles(filepath.Join("..", "configs", "keepalived.conf.tmpl")))
-}
-
-// writeKeepalived renders tmpl with f into path (mode 0644: keepalived reads it as root, and refuses
-// scripts others could change) and returns path.
-func writeKeepalived(t *testing.T, tmpl *template.Template, path string, f keepalivedFields) string {
-	t.Helper()
-	var buf strings.Builder
-	if err := tmpl.Execute(&buf, f); err != nil {
+	path := filepath.Join(dir, "hl7gate.yaml")
+	if err := os.WriteFile(path, fmt.Appendf(nil, haConfigYAML, admin), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(path, []byte(buf.String()), 0o644); err != nil {
-		t.Fatal(err)
+	return path
+}
+
+// writeKeepalived renders one node's keepalived configuration for the gateway configuration config into
+// path with `hl7gate keepalived` (bin), the command docs/high-availability.md deploys with, and the node's
+// flags; it returns path.
+func writeKeepalived(t *testing.T, bin, config, path string, flags ...string) string {
+	t.Helper()
+	out, err := exec.CommandContext(t.Context(), bin, append([]string{"keepalived", "--config", config, "-o", path}, flags...)...).CombinedOutput()
+	if err != nil || len(out) > 0 {
+		t.Fatalf("hl7gate keepalived %s: %v\n%s", strings.Join(flags, " "), err, out)
 	}
 	return path
 }
@@ -373,9 +362,10 @@ func keepalivedConfigTest(ctx context.Context, ns *netns.NS, keepalived, conf st
 	return nil
 }
 
-// TestKeepalivedTemplate renders configs/keepalived.conf.tmpl for both nodes of a pair, has keepalived
-// check both (and a broken copy, which it must reject), and checks that the two differ only where the
-// template says they do.
+// TestKeepalivedTemplate renders configs/keepalived.conf.tmpl with `hl7gate keepalived` for both nodes of
+// a pair, for a node whose admin endpoint needs the token and for one whose endpoint also has TLS, has
+// keepalived check all four (and a broken copy, which it must reject), and checks that the two nodes'
+// files differ only where the template says they do.
 func TestKeepalivedTemplate(t *testing.T) {
 	netns.Require(t)
 	haRequire(t)
@@ -383,22 +373,38 @@ func TestKeepalivedTemplate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tmpl := loadKeepalivedTemplate(t)
+	bin := buildHL7gate(t)
 	ns, peer := netns.New(t, "kaa"), netns.New(t, "kab")
 	netns.Link(t, ns, "ha0", peer, "ha0")
 	netns.Link(t, ns, "mon0", peer, "mon0")
-	dir := t.TempDir()
-	a, b := netip.MustParseAddr("203.0.113.1"), netip.MustParseAddr("203.0.113.2")
-	f := keepalivedFields{
-		RouterID: "hl7gate-a", Priority: 150, HAInterface: "ha0", HASource: a, HAPeer: b, MonitorInterface: "mon0",
-		VIP: netip.MustParsePrefix("192.0.2.1/24"), VRID: 51, ReadyURL: "http://127.0.0.1:9102/readyz", ScriptUser: "nobody",
+	dir, authDir := t.TempDir(), t.TempDir()
+	config := writeHAConfig(t, dir, "")
+	token := filepath.Join(authDir, "token")
+	if err := os.WriteFile(token, []byte("0123456789abcdef0123\n"), 0o600); err != nil {
+		t.Fatal(err)
 	}
-	confA := writeKeepalived(t, tmpl, filepath.Join(dir, "a.conf"), f)
-	f.RouterID, f.Priority, f.HASource, f.HAPeer = "hl7gate-b", 100, b, a
-	confB := writeKeepalived(t, tmpl, filepath.Join(dir, "b.conf"), f)
-	f.AuthHeaderFile = "/etc/hl7gate/readyz-header"
-	confAuth := writeKeepalived(t, tmpl, filepath.Join(dir, "auth.conf"), f)
-	for _, conf := range []string{confA, confB, confAuth} {
+	authConfig := writeHAConfig(t, authDir, "  token_file: "+token)
+	node := func(id, prio, src, peer string) []string {
+		return []string{"--router-id", id, "--priority", prio, "--vrid", "51", "--ha-interface", "ha0",
+			"--ha-source", src, "--ha-peer", peer, "--vip", "192.0.2.1/24"}
+	}
+	confA := writeKeepalived(t, bin, config, filepath.Join(dir, "a.conf"), node("hl7gate-a", "150", "203.0.113.1", "203.0.113.2")...)
+	confB := writeKeepalived(t, bin, config, filepath.Join(dir, "b.conf"), node("hl7gate-b", "100", "203.0.113.2", "203.0.113.1")...)
+	// keepalived -t refuses a script user that does not exist, as keepalived_script (the default with a
+	// header file) need not here; daemon is on every Debian system.
+	confAuth := writeKeepalived(t, bin, authConfig, filepath.Join(dir, "auth.conf"),
+		append(node("hl7gate-b", "100", "203.0.113.2", "203.0.113.1"), "--auth-header-file", "/etc/hl7gate/readyz-header", "--script-user", "daemon")...)
+	// Both optional parts of the check's command line at once: the token's header and, with admin.tls, the
+	// CA curl checks the admin certificate against (https).
+	for _, name := range []string{"cert.pem", "key.pem"} {
+		if err := os.WriteFile(filepath.Join(authDir, name), []byte("not read here"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tlsConfig := writeHAConfig(t, t.TempDir(), fmt.Sprintf("  token_file: %s\n  tls: {cert_file: %s/cert.pem, key_file: %s/key.pem}", token, authDir, authDir))
+	confTLS := writeKeepalived(t, bin, tlsConfig, filepath.Join(dir, "tls.conf"), append(node("hl7gate-a", "150", "203.0.113.1", "203.0.113.2"),
+		"--auth-header-file", "/etc/hl7gate/readyz-header", "--admin-ca-file", "/etc/hl7gate/admin-ca.pem", "--script-user", "daemon")...)
+	for _, conf := range []string{confA, confB, confAuth, confTLS} {
 		if err := keepalivedConfigTest(t.Context(), ns, keepalived, conf); err != nil {
 			t.Error(err)
 		}
@@ -407,6 +413,9 @@ func TestKeepalivedTemplate(t *testing.T) {
 	textB, _ := os.ReadFile(confB)
 	if auth, _ := os.ReadFile(confAuth); !strings.Contains(string(auth), "--header @/etc/hl7gate/readyz-header http://127.0.0.1:9102/readyz") {
 		t.Errorf("AuthHeaderFile not in the health check:\n%s", auth)
+	}
+	if tls, _ := os.ReadFile(confTLS); !strings.Contains(string(tls), "--cacert /etc/hl7gate/admin-ca.pem --header @/etc/hl7gate/readyz-header https://127.0.0.1:9102/readyz") {
+		t.Errorf("CAFile, AuthHeaderFile or https not in the health check:\n%s", tls)
 	}
 
 	// The nodes' files differ in the node's name, priority and unicast addresses only.
@@ -420,7 +429,7 @@ func TestKeepalivedTemplate(t *testing.T) {
 			diff = append(diff, strings.Fields(linesA[i])[0]+" / "+strings.TrimSpace(linesB[i]))
 		}
 	}
-	want := []string{"# / # hl7gate active/standby pair, node hl7gate-b. Generated from configs/keepalived.conf.tmpl.",
+	want := []string{"# / # hl7gate active/standby pair, node hl7gate-b. Generated by hl7gate keepalived from configs/keepalived.conf.tmpl.",
 		"router_id / router_id hl7gate-b", "priority / priority 100", "unicast_src_ip / unicast_src_ip 203.0.113.2", "203.0.113.2 / 203.0.113.1"}
 	if !slices.Equal(diff, want) {
 		t.Errorf("node files differ in\n%q\nwant\n%q", diff, want)

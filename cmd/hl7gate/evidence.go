@@ -375,13 +375,22 @@ func (b *bundle) write(path string) (string, error) {
 	if err := zw.Close(); err != nil {
 		return "", err
 	}
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, buf.Bytes(), 0o640); err != nil {
-		return "", err
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		os.Remove(tmp)
+	if err := replaceFile(path, buf.Bytes(), 0o640); err != nil {
 		return "", err
 	}
 	return sha(mj), nil
+}
+
+// replaceFile writes data to path.tmp, then renames it to path, so that path is never seen half written
+// and a failed write leaves what was there.
+func replaceFile(path string, data []byte, mode os.FileMode) error {
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, data, mode); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	return nil
 }

@@ -12,6 +12,9 @@
 //	                                  the device inventory of a running gateway, watchlist matches marked
 //	hl7gate queue list|inspect|replay|discard --config FILE
 //	                                  store-mode queues and their dead letters (the gateway stopped)
+//	hl7gate keepalived --config FILE --router-id NAME --priority N --vrid N --ha-interface IFACE
+//	    --ha-source ADDR --ha-peer ADDR --vip ADDR/BITS
+//	                                  keepalived.conf for one node of an active/standby pair
 package main
 
 import (
@@ -43,14 +46,15 @@ var errUsage = errors.New("usage")
 
 func commands() map[string]command {
 	return map[string]command{
-		"serve":    {"run the gateway", serveCmd},
-		"validate": {"check a configuration file", validateCmd},
-		"check":    {"run the vital-sign checks over captured traffic", checkCmd},
-		"demo":     {"run the gateway with simulated monitors and a central station", demoCmd},
-		"firewall": {"print, install or remove the nftables rules that contain the monitor segment", firewallCmd},
-		"evidence": {"build the incident evidence bundle from the event journal", evidenceCmd},
-		"devices":  {"print the device inventory of a running gateway, watchlist matches marked", devicesCmd},
-		"queue":    {"list, inspect, replay or discard store-mode dead letters (gateway stopped)", queueCmd},
+		"serve":      {"run the gateway", serveCmd},
+		"validate":   {"check a configuration file", validateCmd},
+		"check":      {"run the vital-sign checks over captured traffic", checkCmd},
+		"demo":       {"run the gateway with simulated monitors and a central station", demoCmd},
+		"firewall":   {"print, install or remove the nftables rules that contain the monitor segment", firewallCmd},
+		"evidence":   {"build the incident evidence bundle from the event journal", evidenceCmd},
+		"devices":    {"print the device inventory of a running gateway, watchlist matches marked", devicesCmd},
+		"queue":      {"list, inspect, replay or discard store-mode dead letters (gateway stopped)", queueCmd},
+		"keepalived": {"print keepalived.conf for one node of an active/standby pair", keepalivedCmd},
 	}
 }
 

@@ -27,6 +27,7 @@ func TestHelpAndUsageExitCodes(t *testing.T) {
 		{[]string{"evidence", "--config", "x.yaml"}, 2, "--since string"},
 		{[]string{"devices", "--help"}, 0, "--token-file string"},
 		{[]string{"devices", "extra"}, 2, "unexpected arguments: extra"},
+		{[]string{"keepalived", "--help"}, 0, "usage: hl7gate keepalived --config FILE"},
 		{nil, 2, "usage: hl7gate COMMAND [flags]"},
 		{[]string{"serv"}, 2, `hl7gate: unknown command "serv"`},
 		{[]string{"serve", "--no-such-flag"}, 2, "unknown flag: --no-such-flag"},

@@ -95,6 +95,10 @@ var (
 	ifaceName = regexp.MustCompile(`^[A-Za-z0-9_.:@-]{1,15}$`)
 )
 
+// ValidInterfaceName reports whether name is an interface name the rules accept (1-15 of A-Z a-z 0-9 _ . : @ -),
+// so that what else is rendered for the same host (hl7gate keepalived's keepalived.conf) accepts the same names.
+func ValidInterfaceName(name string) bool { return ifaceName.MatchString(name) }
+
 // Validate reports every problem with s at once, each naming its field.
 func (s Spec) Validate() error {
 	var errs []error
