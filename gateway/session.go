@@ -494,6 +494,11 @@ func (s *session) handle(now time.Time, frame []byte, ferr error) ([]byte, bool)
 	if err := s.msg.Parse(frame); err != nil {
 		return s.nak(now, frame, reasonParse, hl7.AE, 100, "message header could not be parsed"), true
 	}
+	if err := s.msg.CheckOneMessage(); err != nil {
+		// Always checked, whatever the listener's body checks: routing and the policy read the first
+		// message only, so a second one in the frame would pass the message-type allowlist unread.
+		return s.refuseBody(now, "message refused: ", err), true
+	}
 	if s.msg.IsAck() {
 		// HL7 never acknowledges an acknowledgement (a monitor answering ours would loop forever), and a
 		// monitor's ACK is for no station: count and record it, answer and forward nothing.
@@ -503,14 +508,7 @@ func (s *session) handle(now time.Time, frame []byte, ferr error) ([]byte, bool)
 	}
 	if s.l.body {
 		if err := s.msg.CheckBody(s.l.limits); err != nil {
-			var be *hl7.BodyError
-			code := hl7.CodeDataType
-			if errors.As(err, &be) {
-				code = be.ErrorCode()
-			}
-			text := "message body refused: " + strings.TrimPrefix(err.Error(), "hl7: ")
-			s.reject(now, reasonBody, &s.msg, text)
-			return s.ownAck(now, hl7.AE, code, text), true
+			return s.refuseBody(now, "message body refused: ", err), true
 		}
 	}
 	if !s.identity {
@@ -685,6 +683,19 @@ func (s *session) nak(now time.Time, frame []byte, reason string, code hl7.AckCo
 		ControlID: s.g.nextControlID(), Time: now})
 	s.g.metrics.gatewayAcks.of(code).Inc()
 	return s.reply
+}
+
+// refuseBody records a message the hl7 package's body checks refused (err, a *hl7.BodyError) and
+// returns the gateway's AE for it, its ERR code the one the check names.
+func (s *session) refuseBody(now time.Time, prefix string, err error) []byte {
+	code := hl7.CodeDataType
+	var be *hl7.BodyError
+	if errors.As(err, &be) {
+		code = be.ErrorCode()
+	}
+	text := prefix + strings.TrimPrefix(err.Error(), "hl7: ")
+	s.reject(now, reasonBody, &s.msg, text)
+	return s.ownAck(now, hl7.AE, code, text)
 }
 
 // ownAck answers a parsed message with the gateway's own negative ACK (never a positive one).

@@ -60,6 +60,11 @@ var (
 	ErrTooManySegments = errors.New("hl7: too many segments")
 	// ErrSegmentTooLong: a segment longer than BodyLimits.MaxSegmentLen.
 	ErrSegmentTooLong = errors.New("hl7: segment too long")
+	// ErrSecondHeader: a message header (MSH) or a batch segment (BHS, FHS,
+	// BTS, FTS) after the first segment: more than one message in one frame.
+	ErrSecondHeader = errors.New("hl7: a second message header in one frame")
+	// ErrTypeRepeats: MSH-9 (the message type) holds a repetition.
+	ErrTypeRepeats = errors.New("hl7: the message type (MSH-9) repeats")
 )
 
 // BodyError says why CheckBody refused a message and where. Like ParseError,
@@ -98,10 +103,49 @@ func (e *BodyError) ErrorCode() int {
 	switch e.Err {
 	case ErrCharset:
 		return CodeTableValue
-	case ErrTooManySegments:
+	case ErrTooManySegments, ErrSecondHeader:
 		return CodeSegmentSequence
 	}
 	return CodeDataType
+}
+
+// CheckOneMessage refuses a message that a receiver could read as more than
+// one message or as more than one type: a second message header (MSH) or a
+// batch segment (BHS, FHS, BTS, FTS) after the first segment, and an MSH-9
+// with a repetition. A router reads the first MSH-9 (and of it the first
+// repetition) only, while receivers that split batches (python-hl7's
+// parse_hl7, Mirth with batch processing on) deliver every message of a
+// frame: a frame carrying an allowed ORU and then an ADT would take the ADT
+// past a message-type allowlist. MLLP carries one message per frame; batches
+// announce themselves with BHS/FHS, which Parse refuses before any MSH.
+//
+// Segments are those Parse found, so an MSH after an LF counts as one (an LF
+// followed by a segment name ends a segment). The error is a *BodyError. m
+// must hold a parsed message.
+func (m *Message) CheckOneMessage() error {
+	for i := 1; i < len(m.segs); i++ {
+		if sp := m.segs[i]; isBatchOrHeader(m.buf[sp.start:sp.end], m.d.Field) {
+			return &BodyError{Segment: i, Offset: sp.start, Err: ErrSecondHeader}
+		}
+	}
+	msh := m.buf[m.segs[0].start:m.segs[0].end]
+	if lo, hi := m.mshBounds(9 - 1); bytes.IndexByte(msh[lo:hi], m.d.Repetition) >= 0 {
+		return &BodyError{Field: 9, Offset: m.segs[0].start + lo, Err: ErrTypeRepeats}
+	}
+	return nil
+}
+
+// isBatchOrHeader reports whether segment b is named MSH, BHS, FHS, BTS or
+// FTS (a trailer may end its segment right after the name).
+func isBatchOrHeader(b []byte, fs byte) bool {
+	if len(b) < 3 || (len(b) > 3 && b[3] != fs) {
+		return false
+	}
+	switch string(b[:3]) {
+	case "MSH", "BHS", "FHS", "BTS", "FTS":
+		return true
+	}
+	return false
 }
 
 // charset is how CheckBody reads bytes from 0x80 up.

@@ -88,6 +88,50 @@ func TestCheckBody(t *testing.T) {
 	}
 }
 
+// One frame, one message: a second header or a batch segment after the first segment, however the
+// segment before it ends, and a repeated message type are refused; header names inside field values
+// and segments that only start like a header are not.
+func TestCheckOneMessage(t *testing.T) {
+	one := "MSH|^~\\&|MON|ICU|CS|HOSP|20240315103000||ORU^R01^ORU_R01|MSG1|P|2.6\rOBX|1|NM|147842^MDC_ECG_HEART_RATE^MDC||72\r"
+	adt := strings.Replace(one, "ORU^R01^ORU_R01|MSG1", "ADT^A08^ADT_A01|MSG2", 1)
+	for _, tc := range []struct {
+		name, msg string
+		err       error
+		seg, fld  int
+	}{
+		{"one message", one, nil, 0, 0},
+		{"a value naming MSH", strings.Replace(one, "||72", "|MSH|72", 1), nil, 0, 0},
+		{"a segment MSHX", one + "MSHX|1\r", nil, 0, 0},
+		{"a second MSH after CR", one + adt, hl7.ErrSecondHeader, 2, 0},
+		{"a second MSH after LF", strings.TrimSuffix(one, "\r") + "\n" + adt, hl7.ErrSecondHeader, 2, 0},
+		{"a second MSH after CRLF", strings.TrimSuffix(one, "\r") + "\r\n" + adt, hl7.ErrSecondHeader, 2, 0},
+		{"a batch header", one + "BHS|^~\\&|MON\r", hl7.ErrSecondHeader, 2, 0},
+		{"a file header", one + "FHS|^~\\&|MON\r", hl7.ErrSecondHeader, 2, 0},
+		{"a batch trailer alone", one + "BTS\r", hl7.ErrSecondHeader, 2, 0},
+		{"a file trailer", one + "FTS|1\r", hl7.ErrSecondHeader, 2, 0},
+		{"a repeated type", strings.Replace(one, "ORU^R01^ORU_R01", "ORU^R01~ADT^A08", 1), hl7.ErrTypeRepeats, 0, 9},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m := mustParse(t, []byte(tc.msg))
+			err := m.CheckOneMessage()
+			if !errors.Is(err, tc.err) {
+				t.Fatalf("CheckOneMessage = %v, want %v", err, tc.err)
+			}
+			if err == nil {
+				return
+			}
+			var be *hl7.BodyError
+			if !errors.As(err, &be) || be.Segment != tc.seg || be.Field != tc.fld {
+				t.Errorf("error %#v, want segment %d field %d", err, tc.seg, tc.fld)
+			}
+			if code := be.ErrorCode(); tc.err == hl7.ErrSecondHeader && code != hl7.CodeSegmentSequence ||
+				tc.err == hl7.ErrTypeRepeats && code != hl7.CodeDataType {
+				t.Errorf("ErrorCode %d for %v", code, tc.err)
+			}
+		})
+	}
+}
+
 func TestCheckBodyAllocs(t *testing.T) {
 	m := mustParse(t, readFile(t, "pcd01-400obx.hl7"))
 	if allocs := testing.AllocsPerRun(100, func() {
@@ -96,6 +140,18 @@ func TestCheckBodyAllocs(t *testing.T) {
 		}
 	}); allocs != 0 {
 		t.Errorf("CheckBody: %v allocs, want 0", allocs)
+	}
+}
+
+// BenchmarkCheckOneMessage checks a 2 KB PCD-01 message for a second header: a look at each segment's
+// name, on every message of every listener.
+func BenchmarkCheckOneMessage(b *testing.B) {
+	m := mustParse(b, bigMessage(b, 2<<10, "\r"))
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := m.CheckOneMessage(); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
 

@@ -37,6 +37,12 @@ func FuzzParse(f *testing.F) {
 			hl7.AppendNak(nil, b, hl7.Ack{Code: hl7.AR, ErrorCode: 100, Reason: "x"})
 		} else {
 			walk(t, &m, b)
+			// A message CheckOneMessage lets through is one message to a batch splitter too.
+			if m.CheckOneMessage() == nil {
+				if msgs, err := hl7.SplitBatch(b, nil); err == nil && len(msgs) != 1 {
+					t.Fatalf("CheckOneMessage passed a frame SplitBatch splits into %d messages", len(msgs))
+				}
+			}
 			ack := hl7.AppendAck(nil, &m, hl7.Ack{Code: hl7.AE, ErrorCode: 207, Reason: "r", ControlID: "c", Time: time.Unix(0, 0)})
 			am, err := hl7.Parse(ack)
 			if err != nil {

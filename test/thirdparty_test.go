@@ -4,8 +4,10 @@ package test
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hl7gate/hl7gate/hl7"
 	"github.com/hl7gate/hl7gate/test/testkit"
 )
 
@@ -214,6 +217,22 @@ routes:
     stations: [central]
 admin: {address: "127.0.0.1:0"}
 `, stPort), "monitors")
+
+	// One frame holding an allowed ORU^R01 and, after it, an ADT^A08, the second header after a CR or an
+	// LF: python-hl7, which this station is built on, reads such a frame as a batch and would deliver
+	// both, so the gateway refuses the frame whole. Sent first: the station's file and the capture below
+	// must show nothing of it.
+	addr, err := net.ResolveTCPAddr("tcp", gw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mon := dialMonitor(t, addr)
+	smuggled := append(oru("MON1", "S1"), withType(oru("MON1", "S2"), "ADT^A08^ADT_A01")...)
+	for _, frame := range [][]byte{smuggled, bytes.Replace(smuggled, []byte("\rMSH"), []byte("\nMSH"), 1)} {
+		if code, _, ack := mon.mustAck(t, frame); code != hl7.AE || !strings.Contains(string(ack), "second message header") {
+			t.Errorf("an ORU^R01 and an ADT^A08 in one frame: %s %q, want AE naming the second header", code, ack)
+		}
+	}
 
 	// Three ORU^R01 and, between them, an ADT^A08 that rewrites a patient's name: it must be refused.
 	msgs := []string{
