@@ -181,9 +181,13 @@ func (a *Server) Start(ctx context.Context) error {
 		mux.HandleFunc("POST /debug/pprof/symbol", pprof.Symbol)
 		mux.HandleFunc("GET /debug/pprof/trace", pprof.Trace)
 	}
-	var h http.Handler = mux
+	// A browser on the gateway host (or one holding the token) must not be made to POST /api/reload
+	// by another site's page: a cross-origin form post is a "simple request" with no preflight.
+	// CrossOriginProtection refuses unsafe methods that Sec-Fetch-Site or Origin mark as cross-origin;
+	// curl, keepalived and systemd send neither and are unaffected.
+	var h http.Handler = http.NewCrossOriginProtection().Handler(mux)
 	if token != nil {
-		h = requireToken(token, mux)
+		h = requireToken(token, h)
 	}
 	if ap, err := netip.ParseAddrPort(a.cfg.Address); err == nil && ap.Addr().IsLoopback() {
 		h = loopbackHost(ap.Addr(), h)

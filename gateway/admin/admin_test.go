@@ -1,6 +1,7 @@
 package admin
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"net"
@@ -9,6 +10,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -152,6 +154,51 @@ func TestEmptyListsAreArrays(t *testing.T) {
 		"/api/egress", "/api/devices", "/api/queue"} {
 		if code, body := testkit.Get(t, "http://"+a.Addr().String()+p, ""); code != 200 || body != "[]\n" {
 			t.Errorf("GET %s with nothing to list: %d %q, want 200 \"[]\\n\"", p, code, body)
+		}
+	}
+}
+
+// Another site's page cannot make a browser reload the configuration (redteam52 F9): a cross-origin
+// POST /api/reload is refused before it reaches Reload, on loopback without a token too; a client that
+// sends no browser headers (curl, a script) and a same-origin page still reload.
+func TestReloadRefusesCrossOrigin(t *testing.T) {
+	st, err := store.New(10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reloads := 0
+	a := New(config.AdminConfig{Address: "127.0.0.1:0"}, &storeState{Store: st}, prometheus.NewRegistry(), zerolog.Nop())
+	a.Reload = func(context.Context) error { reloads++; return nil }
+	if err := a.Start(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	base := "http://" + a.Addr().String()
+	for _, tc := range []struct {
+		name    string
+		headers map[string]string
+		code    int
+	}{
+		{"cross-site form post", map[string]string{"Origin": "https://evil.example", "Content-Type": "text/plain"}, 403},
+		{"cross-site fetch metadata", map[string]string{"Sec-Fetch-Site": "cross-site"}, 403},
+		{"curl", nil, 200},
+		{"same origin", map[string]string{"Origin": base, "Sec-Fetch-Site": "same-origin"}, 200},
+	} {
+		before := reloads
+		req, err := http.NewRequest("POST", base+"/api/reload", strings.NewReader("{}"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for k, v := range tc.headers {
+			req.Header.Set(k, v)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != tc.code || (reloads > before) != (tc.code == 200) {
+			t.Errorf("%s: %d, reloaded %t; want %d", tc.name, resp.StatusCode, reloads > before, tc.code)
 		}
 	}
 }
