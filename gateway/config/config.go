@@ -506,7 +506,9 @@ func ReadToken(path string) ([]byte, error) {
 }
 
 // Warnings returns what c allows but an operator should know, each naming its key: a station reached
-// over TLS whose certificate is checked against the system roots rather than a pinned CA.
+// over TLS whose certificate is checked against the system roots rather than a pinned CA, a station
+// that is one of the gateway's own listeners, a route that takes every message type, a listener open
+// to every address, and patient data in the log.
 func (c Config) Warnings() []string {
 	var ws []string
 	for i, s := range c.Stations {
@@ -514,8 +516,42 @@ func (c Config) Warnings() []string {
 			ws = append(ws, fmt.Sprintf("stations[%d].tls.ca_file: not set, so any certificate authority the "+
 				"system trusts can vouch for station %q; pin the CA that signs the station's certificate", i, s.Name))
 		}
+		for _, l := range c.Listeners {
+			if sameEndpoint(l.Address, s.Address) {
+				ws = append(ws, fmt.Sprintf("stations[%d].address: %s is listener %q of this gateway: its messages "+
+					"would loop through it until ack_timeout", i, s.Address, l.Name))
+			}
+		}
+	}
+	for i, r := range c.Routes {
+		if len(r.Match.MessageTypes) == 0 {
+			ws = append(ws, fmt.Sprintf("routes[%d].match.message_types: empty, so route %q forwards every message "+
+				"type its listeners receive (ADT, orders, queries); list the types the monitors send, e.g. ORU^R01", i, r.Name))
+		}
+	}
+	for i, l := range c.Listeners {
+		for _, src := range l.AllowSources {
+			if p, err := netip.ParsePrefix(src); err == nil && p.Bits() == 0 {
+				ws = append(ws, fmt.Sprintf("listeners[%d].allow_sources: %s lets any address connect to listener %q; "+
+					"list the monitor networks", i, src, l.Name))
+			}
+		}
+	}
+	if c.Log.IncludePatientData {
+		ws = append(ws, "log.include_patient_data: on, so debug log lines carry patient data; turn it off in production")
 	}
 	return ws
+}
+
+// sameEndpoint reports whether a station at station would be the listener at listener: the same
+// address and port, or the same port on a loopback address when the listener binds every address.
+func sameEndpoint(listener, station string) bool {
+	l, errL := netip.ParseAddrPort(listener)
+	s, errS := netip.ParseAddrPort(station)
+	if errL != nil || errS != nil || l.Port() != s.Port() {
+		return false
+	}
+	return l.Addr().Unmap() == s.Addr().Unmap() || l.Addr().IsUnspecified() && s.Addr().IsLoopback()
 }
 
 // ServerCipherSuites are the TLS 1.2 suites a listener offers: ECDHE with AEAD ciphers only (no CBC, no

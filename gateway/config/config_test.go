@@ -3,7 +3,10 @@ package config
 import (
 	"errors"
 	"slices"
+	"strings"
 	"testing"
+
+	"github.com/hl7gate/hl7gate/policy"
 )
 
 // A joined error's problems come back one a line, in order, trimmed, with
@@ -32,5 +35,33 @@ func TestErrorLinesHeadings(t *testing.T) {
 	}
 	if !slices.Equal(got, want) {
 		t.Errorf("ErrorLines = %q, want %q", got, want)
+	}
+}
+
+// Warnings name what validates but an operator should know (redteam52 F8, F10), each with its key, and
+// nothing for a configuration without such a thing.
+func TestWarnings(t *testing.T) {
+	c := Default()
+	if ws := c.Warnings(); len(ws) != 0 {
+		t.Fatalf("the default configuration warns: %q", ws)
+	}
+	c.Listeners = []ListenerConfig{
+		{Name: "mon", Address: "0.0.0.0:2575", AllowSources: []string{"10.20.0.0/24", "0.0.0.0/0"}},
+		{Name: "v6", Address: "[::1]:2580", AllowSources: []string{"::/0"}},
+	}
+	c.Stations = []StationConfig{{Name: "loop", Address: "127.0.0.1:2575"}, {Name: "self", Address: "[::1]:2580"},
+		{Name: "central", Address: "10.30.0.10:2575"}}
+	c.Routes = []policy.RouteConfig{{Name: "any", Stations: []string{"central"}},
+		{Name: "vitals", Match: policy.MatchConfig{MessageTypes: []string{"ORU^R01"}}, Stations: []string{"central"}}}
+	c.Log.IncludePatientData = true
+	var keys []string
+	for _, w := range c.Warnings() {
+		k, _, _ := strings.Cut(w, ":")
+		keys = append(keys, k)
+	}
+	want := []string{"stations[0].address", "stations[1].address", "routes[0].match.message_types",
+		"listeners[0].allow_sources", "listeners[1].allow_sources", "log.include_patient_data"}
+	if !slices.Equal(keys, want) {
+		t.Errorf("warnings for %q, want %q:\n%s", keys, want, strings.Join(c.Warnings(), "\n"))
 	}
 }

@@ -79,6 +79,11 @@ func (c SyslogConfig) Validate(prefix string) error {
 	if c.Transport == "tcp" && (c.CAFile != "" || c.CertFile != "" || c.ServerName != "") {
 		bad("transport", "ca_file, server_name and cert_file need transport tls")
 	}
+	if host, _, err := net.SplitHostPort(c.Address); err == nil && c.Transport == "tcp" && c.IncludePatientData &&
+		!isLoopbackHost(host) {
+		// As a webhook's http: patient data never crosses a network in clear.
+		bad("include_patient_data", "patient data over plain tcp is allowed only to a loopback address; use transport tls")
+	}
 	if c.Facility != nil && (*c.Facility < 0 || *c.Facility > 23) {
 		bad("facility", "%d not in 0..23", *c.Facility)
 	}

@@ -34,6 +34,11 @@ func TestSyslogConfigValidate(t *testing.T) {
 				"x.min_backoff: 1m0s is more than max_backoff 1s"},
 		{"tls options on tcp", SyslogConfig{Address: "h:1", Transport: "tcp", CAFile: "ca.pem"},
 			"x.transport: ca_file, server_name and cert_file need transport tls"},
+		// Patient data never crosses a network in clear (redteam52 F10), as a webhook's http.
+		{"patient data over plain tcp", SyslogConfig{Address: "10.40.0.5:514", Transport: "tcp", IncludePatientData: true},
+			"x.include_patient_data: patient data over plain tcp is allowed only to a loopback address; use transport tls"},
+		{"patient data over tcp to loopback", SyslogConfig{Address: "127.0.0.1:514", Transport: "tcp", IncludePatientData: true}, ""},
+		{"patient data over tls", SyslogConfig{Address: "siem.example:6514", IncludePatientData: true}, ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
