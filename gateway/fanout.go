@@ -3,6 +3,7 @@ package gateway
 import (
 	"context"
 	"sync/atomic"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -10,6 +11,17 @@ import (
 // maxBacklogBytes bounds the bytes a station's backlog holds, whatever its queue length: a frozen
 // secondary costs at most this much memory.
 const maxBacklogBytes = 32 << 20
+
+// A delivery to a secondary that fails (station unreachable, connection lost, no or a wrong answer) is
+// tried again after backlogRetryFirst, the wait doubling, up to backlogAttempts tries in all: about
+// 30 s of waits, so a secondary that restarts or loses its network for less misses nothing. Meanwhile
+// the backlog keeps taking messages; what it cannot hold is dropped and recorded (session.dropSecondary).
+// A message given up is counted failed. A retried message may reach the station twice (it took the
+// message but its answer was lost), as with any at-least-once delivery.
+const (
+	backlogAttempts   = 8
+	backlogRetryFirst = 250 * time.Millisecond
+)
 
 // backlog delivers messages to a station in the background, for routes where it is a secondary of an
 // ack_from: primary route: the monitor's answer is the primary's and never waits for a secondary. It
@@ -87,10 +99,23 @@ func (b *backlog) run(ctx context.Context) {
 // is in flight); wait for done before closing the station.
 func (b *backlog) stopAfterQueued() { close(b.retire) }
 
-// deliver forwards one queued message, counts the result and returns the ACK buffer for reuse.
+// deliver forwards one queued message, trying again after a failure (see backlogAttempts) unless the
+// station is being retired, counts the result and returns the ACK buffer for reuse.
 func (b *backlog) deliver(ctx context.Context, m queued, ack []byte) []byte {
 	b.bytes.Add(-int64(len(m.msg) + len(m.ctrl)))
 	a, code, err := b.st.forward(ctx, m.msg, m.ctrl, ack[:0], m.wantApp)
+	for try, wait := 1, backlogRetryFirst; err != nil && try < backlogAttempts; try, wait = try+1, wait*2 {
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+		case <-b.retire:
+		case <-t.C:
+			a, code, err = b.st.forward(ctx, m.msg, m.ctrl, a[:0], m.wantApp)
+			continue
+		}
+		t.Stop()
+		break
+	}
 	switch {
 	case err != nil:
 		b.result.WithLabelValues("failed").Inc()

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -149,6 +150,50 @@ func TestFrozenSecondaryDoesNotDelayPrimary(t *testing.T) {
 	}
 	if metricValue(t, g, "hl7gate_secondary_messages_total", "result", "dropped", "station", "central1") < n-2 {
 		t.Fatal("dropped secondary messages not counted")
+	}
+}
+
+// A secondary that restarts misses nothing (redteam52 F6): with ack_from: primary the monitor gets the
+// primary's AA while the secondary is down, and the secondary's backlog keeps each message and tries it
+// again until the station is back, then delivers them all, in order.
+func TestSecondaryRestartMissesNothing(t *testing.T) {
+	primary := newStation(t, accept)
+	secondary := newStation(t, accept)
+	addr := secondary.addr()
+	cfg := baseConfig(primary, secondary)
+	cfg.Routes[0].Stations = []string{"central0", "central1"}
+	cfg.Routes[0].AckFrom = policy.AckPrimary
+	g, _ := startGateway(t, cfg)
+	m := dialMonitor(t, g.ListenerAddr("icu"))
+	send := func(ctrl string) {
+		t.Helper()
+		if code, id, _ := m.mustAck(t, oru("MON1", ctrl)); code != hl7.AA || id != ctrl {
+			t.Fatalf("%s: %s for %q, want the primary's AA", ctrl, code, id)
+		}
+	}
+	send("R0")
+	secondary.waitReceived(t, 1)
+	secondary.close()
+	var want []string
+	for i := 1; i <= 5; i++ {
+		ctrl := fmt.Sprintf("R%d", i)
+		send(ctrl)
+		want = append(want, ctrl)
+	}
+	back := newStationAt(t, addr, accept)
+	var got []string
+	for _, msg := range back.waitReceived(t, len(want)) {
+		var h hl7.Message
+		if err := h.Parse(msg); err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, string(h.ControlID()))
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("the secondary back up received %q, want %q", got, want)
+	}
+	if n := metricValue(t, g, "hl7gate_secondary_messages_total", "result", "failed", "station", "central1"); n != 0 {
+		t.Errorf("%v secondary messages given up, want none", n)
 	}
 }
 
