@@ -47,12 +47,22 @@ egress:
 
 // fwWatchNet is one namespace with the host's two legs, a central station and hl7gate serving.
 type fwWatchNet struct {
-	ns    *netns.NS
+	*nsAdmin
 	bin   string
 	cfg   string // the gateway's configuration
 	other string // another configuration: other rules
 	logs  *syncBuffer
+}
+
+// nsAdmin reaches the rules and the admin endpoint (127.0.0.1:9102) of the hl7gate running in ns.
+type nsAdmin struct {
+	ns    *netns.NS
 	admin *http.Client
+}
+
+// newNSAdmin is the nsAdmin of ns.
+func newNSAdmin(t *testing.T, ns *netns.NS) *nsAdmin {
+	return &nsAdmin{ns: ns, admin: nsAdminClient(t, ns)}
 }
 
 // The running gateway notices when its containment rules are gone or changed: `nft delete table`, a rule
@@ -120,7 +130,7 @@ func TestFirewallWatch(t *testing.T) {
 func newFWWatchNet(t *testing.T, bin string, repair bool) *fwWatchNet {
 	t.Helper()
 	dir := t.TempDir()
-	n := &fwWatchNet{ns: netns.New(t, "fw"), bin: bin, logs: &syncBuffer{},
+	n := &fwWatchNet{nsAdmin: newNSAdmin(t, netns.New(t, "fw")), bin: bin, logs: &syncBuffer{},
 		cfg: filepath.Join(dir, "hl7gate.yaml"), other: filepath.Join(dir, "other.yaml")}
 	n.ns.IP(t, "link", "add", "gmon", "type", "veth", "peer", "name", "ghosp") // the host's two legs, by name
 	writeFile(t, n.cfg, fwWatchYAML(repair, ""))
@@ -133,7 +143,6 @@ func newFWWatchNet(t *testing.T, bin string, repair bool) *fwWatchNet {
 
 	cmd := n.ns.Command(context.Background(), bin, "serve", "--config", n.cfg)
 	proc := serveHL7gate(t, cmd, n.logs)
-	n.admin = nsAdminClient(t, n.ns)
 	up := func() bool { return strings.Count(n.logs.String(), `"message":"listening"`) == 2 }
 	if !n.logs.update.waitFor(10*time.Second, func() bool { return up() || proc.hasExited() }) || !up() {
 		t.Fatalf("hl7gate not up:\n%s", n.logs.String())
@@ -159,7 +168,7 @@ func (n *fwWatchNet) apply(t *testing.T, cfg string) {
 }
 
 // nft runs nft in the namespace and returns its output.
-func (n *fwWatchNet) nft(t *testing.T, args ...string) string {
+func (n *nsAdmin) nft(t *testing.T, args ...string) string {
 	t.Helper()
 	out, err := n.ns.Command(t.Context(), "nft", args...).CombinedOutput()
 	if err != nil {
@@ -181,7 +190,7 @@ func (n *fwWatchNet) ruleHandle(t *testing.T, chain, match string) string {
 }
 
 // get returns the status and body of an admin path.
-func (n *fwWatchNet) get(t *testing.T, path string) (int, string) {
+func (n *nsAdmin) get(t *testing.T, path string) (int, string) {
 	t.Helper()
 	resp, err := n.admin.Get("http://127.0.0.1:9102" + path)
 	if err != nil {
@@ -196,7 +205,7 @@ func (n *fwWatchNet) get(t *testing.T, path string) (int, string) {
 }
 
 // metric returns the value of the series named (with its labels) on /metrics, or -1 without it.
-func (n *fwWatchNet) metric(t *testing.T, series string) float64 {
+func (n *nsAdmin) metric(t *testing.T, series string) float64 {
 	t.Helper()
 	_, body := n.get(t, "/metrics")
 	for _, line := range strings.Split(body, "\n") {
@@ -212,7 +221,7 @@ func (n *fwWatchNet) metric(t *testing.T, series string) float64 {
 }
 
 // firewallEvents returns the firewall events on /api/events, oldest first, as "severity reason".
-func (n *fwWatchNet) firewallEvents(t *testing.T) []string {
+func (n *nsAdmin) firewallEvents(t *testing.T) []string {
 	t.Helper()
 	_, body := n.get(t, "/api/events?kind="+store.KindFirewall)
 	var evs []store.Event
@@ -259,7 +268,7 @@ func (n *fwWatchNet) waitState(t *testing.T, what string, code int, reason strin
 }
 
 // waitChecks waits until the gateway has checked the rules in force k more times.
-func (n *fwWatchNet) waitChecks(t *testing.T, k float64) {
+func (n *nsAdmin) waitChecks(t *testing.T, k float64) {
 	t.Helper()
 	checks := n.metric(t, "hl7gate_firewall_checks_total")
 	if !pollFor(10*time.Second, func() bool { return n.metric(t, "hl7gate_firewall_checks_total") >= checks+k }) {

@@ -23,7 +23,7 @@ func TestFailoverStoreMode(t *testing.T) {
 	netns.Require(t)
 	haRequire(t)
 	bin := buildHL7gate(t)
-	n := newHANet(t, bin)
+	n := newHANet(t, bin, haWatchOff)
 
 	// The same configuration on both nodes but for the queue directory: here both namespaces share one
 	// filesystem, in a real pair each node has its own disk.

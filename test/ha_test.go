@@ -56,6 +56,7 @@ type haNode struct {
 	haAddr   netip.Addr
 	hl7gate  *haProc
 	vrrp     *haProc
+	admin    *nsAdmin // its rules and hl7gate's admin endpoint
 }
 
 // haNet is the failover topology: monitors, two gateway nodes, a central station and an outside host,
@@ -98,7 +99,7 @@ func TestFailover(t *testing.T) {
 		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			n := newHANet(t, bin)
+			n := newHANet(t, bin, haWatchOff)
 			// Both nodes start as BACKUP (nopreempt): A has the higher priority, but whichever node is up
 			// first may win the first election and keep the address.
 			active, standby := n.waitActive(t)
@@ -167,6 +168,107 @@ func TestFailover(t *testing.T) {
 	}
 }
 
+// TestFailoverOnContainmentLoss checks what docs/high-availability.md says of the active node's
+// containment rules lost (`nft delete table`) while monitors send through the pair of TestFailover, both
+// nodes checking their rules every 200 ms. With egress.repair off the node's /readyz fails, keepalived puts
+// it in FAULT and the peer takes the virtual address: the monitors get AA through the peer, the failed
+// node's /readyz names the missing table, and once its rules are applied again it is ready and stays
+// standby (nopreempt). With egress.repair on the node installs the table again, /readyz does not fail and
+// the address never leaves it: one "missing" event and one "repaired".
+func TestFailoverOnContainmentLoss(t *testing.T) {
+	netns.Require(t)
+	haRequire(t)
+	bin := buildHL7gate(t)
+	const (
+		missing   = "nftables containment rules missing: no table inet hl7gate_ha"
+		forwarded = `hl7gate_messages_forwarded_total{station="central"}`
+	)
+
+	t.Run("repair-off", func(t *testing.T) {
+		n := newHANet(t, bin, haWatchNoRepair)
+		active, standby := n.waitActive(t)
+		if active != n.a {
+			t.Fatalf("node %s active, want a (newHANet starts keepalived on b once a holds the address)", active.name)
+		}
+		mons := n.startMonitors(t)
+		mons.waitAcked(t, 5, time.Time{}, time.Time{})
+		before := standby.admin.metric(t, forwarded)
+		faults := strings.Count(active.vrrp.out.String(), "Entering FAULT STATE")
+
+		event := time.Now()
+		active.admin.nft(t, "delete", "table", "inet", "hl7gate_ha")
+		n.waitVIP(t, standby)
+		after := time.Now()
+		resumed := mons.waitAcked(t, 5, after, event)
+		if got := standby.admin.metric(t, forwarded); got <= before {
+			t.Errorf("node %s (now active) forwarded %v messages, %v before: the monitors' AAs did not come through it", standby.name, got, before)
+		}
+		active.vrrp.out.waitCount(t, "Entering FAULT STATE", faults+1)
+		if code, body := active.admin.get(t, "/readyz"); code != 503 || !strings.Contains(body, missing) {
+			t.Errorf("node %s without its rules: /readyz %d %q, want 503 with %q", active.name, code, body, missing)
+		}
+
+		// Its rules back, the node is ready again and keepalived takes it out of FAULT (rise 2: two checks).
+		// It must stay standby: a node that preempts would take the address when its master-down timer runs
+		// out in about 1.7 s (3 adverts of 0.5 s and the skew), so six adverts from the new active node pass.
+		backups := strings.Count(active.vrrp.out.String(), "Entering BACKUP STATE")
+		n.apply(t, active)
+		if !pollFor(10*time.Second, func() bool { code, _ := active.admin.get(t, "/readyz"); return code == 200 }) {
+			t.Fatalf("node %s not ready again after its rules were applied\n%s", active.name, n.logs())
+		}
+		active.vrrp.out.waitCount(t, "Entering BACKUP STATE", backups+1)
+		adverts := haAdverts(t, active, standby.haAddr)
+		n.waitHolding(t, standby, "six adverts to the standby", func() bool { return adverts.Load() >= 6 })
+		mons.stop()
+		st := mons.check(t, n.station.Records())
+		t.Logf("rules deleted on node %s: address on node %s after %v, all %d monitors ACKed again after %v; %d messages ACKed, %d re-sent",
+			active.name, standby.name, after.Sub(event).Round(time.Millisecond), len(resumed), slices.Max(resumed).Round(time.Millisecond), st.acked, st.resent)
+	})
+
+	t.Run("repair-on", func(t *testing.T) {
+		n := newHANet(t, bin, haWatchRepair)
+		active, standby := n.waitActive(t)
+		mons := n.startMonitors(t)
+		mons.waitAcked(t, 5, time.Time{}, time.Time{})
+		faults := strings.Count(active.vrrp.out.String(), "Entering FAULT STATE")
+
+		active.admin.nft(t, "delete", "table", "inet", "hl7gate_ha")
+		want := []string{"critical " + missing, "info nftables containment rules repaired by hl7gate (egress.repair)"}
+		var events []string
+		n.waitHolding(t, active, "the missing and repaired events", func() bool {
+			// What keepalived checks every second. A 503 of the few milliseconds of a repair shows here (or as a
+			// FAULT) only when a check falls into it: TestFWWatchRepairStaysReady is the deterministic check.
+			if code, body := active.admin.get(t, "/readyz"); code != 200 {
+				t.Fatalf("node %s: /readyz %d %q during the repair", active.name, code, body)
+			}
+			events = active.admin.firewallEvents(t)
+			return len(events) >= len(want)
+		})
+		active.admin.nft(t, "list", "table", "inet", "hl7gate_ha") // back in force
+		// keepalived checks /readyz every second and one failure is a FAULT: four adverts (2 s) later the
+		// address is still here and keepalived never left MASTER.
+		adverts := haAdverts(t, standby, active.haAddr)
+		n.waitHolding(t, active, "four adverts to the standby", func() bool { return adverts.Load() >= 4 })
+		if got := strings.Count(active.vrrp.out.String(), "Entering FAULT STATE"); got != faults {
+			t.Errorf("keepalived put node %s in FAULT during the repair\n%s", active.name, n.logs())
+		}
+		active.admin.waitChecks(t, 3) // and no more events however many checks follow
+		if events = active.admin.firewallEvents(t); !slices.Equal(events, want) {
+			t.Errorf("firewall events %q, want %q", events, want)
+		}
+		if events = standby.admin.firewallEvents(t); len(events) != 0 {
+			t.Errorf("firewall events on the standby, whose rules were not touched: %q", events)
+		}
+		if code, body := active.admin.get(t, "/readyz"); code != 200 {
+			t.Errorf("/readyz %d %q after the repair, want 200", code, body)
+		}
+		since := time.Now()
+		mons.waitAcked(t, 5, since, since)
+		mons.stop()
+		mons.check(t, n.station.Records())
+	})
+}
+
 // haRequire skips the test without keepalived and curl (see .ci/deps); with CI=true it fails.
 func haRequire(t *testing.T) {
 	t.Helper()
@@ -198,13 +300,16 @@ func haLookPath(name string) (string, error) {
 }
 
 // newHANet builds the namespaces, bridges and links, starts the station, the outside host's watchers,
-// hl7gate and keepalived on both nodes (rules not applied yet). Everything is removed at cleanup, also
-// on failure: processes stop before their namespaces go.
-func newHANet(t *testing.T, bin string) *haNet {
+// hl7gate and keepalived on both nodes, which watch their rules as watch says. With haWatchOff the rules
+// are not applied yet; otherwise they are applied on both nodes before hl7gate starts (see haWatch), and
+// keepalived starts on B once A holds the virtual address.
+// Everything is removed at cleanup, also on failure: processes stop before their namespaces go.
+func newHANet(t *testing.T, bin string, watch haWatch) *haNet {
 	t.Helper()
 	n := &haNet{mon: netns.New(t, "mon"), st: netns.New(t, "st"), out: netns.New(t, "out"), seen: &sightings{}, bin: bin}
 	n.a = &haNode{name: "a", ns: netns.New(t, "gwa"), hospAddr: netip.MustParseAddr("198.51.100.2"), haAddr: netip.MustParseAddr("203.0.113.1")}
 	n.b = &haNode{name: "b", ns: netns.New(t, "gwb"), hospAddr: netip.MustParseAddr("198.51.100.3"), haAddr: netip.MustParseAddr("203.0.113.2")}
+	n.a.admin, n.b.admin = newNSAdmin(t, n.a.ns), newNSAdmin(t, n.b.ns)
 	msw, hsw := netns.New(t, "msw"), netns.New(t, "hsw")
 	for _, sw := range []*netns.NS{msw, hsw} {
 		sw.IP(t, "link", "add", "br0", "type", "bridge")
@@ -264,7 +369,11 @@ func newHANet(t *testing.T, bin string) *haNet {
 	})
 
 	dir := t.TempDir()
-	n.config = writeHAConfig(t, dir, "")
+	n.config = writeHAConfig(t, dir, "", watch.yaml())
+	if watch != haWatchOff {
+		n.apply(t, n.a)
+		n.apply(t, n.b)
+	}
 	keepalived, err := haLookPath("keepalived")
 	if err != nil {
 		t.Fatal(err)
@@ -283,6 +392,11 @@ func newHANet(t *testing.T, bin string) *haNet {
 		if err := keepalivedConfigTest(t.Context(), g.ns, keepalived, conf); err != nil {
 			t.Fatal(err)
 		}
+		if g == n.b && watch != haWatchOff {
+			// A (priority 150) is to be the active node: the one that fails is then the one that would
+			// take the address back but for nopreempt. Without this, whichever node is ready first wins.
+			n.waitVIP(t, n.a)
+		}
 		g.vrrp = startProc(t, g.ns, "keepalived-"+g.name, keepalived, "--dont-fork", "--log-console", "--log-detail", "--vrrp",
 			"--use-file", conf, "--pid", filepath.Join(dir, "keepalived-"+g.name+".pid"),
 			"--vrrp_pid", filepath.Join(dir, "vrrp-"+g.name+".pid"), "--checkers_pid", filepath.Join(dir, "checkers-"+g.name+".pid"))
@@ -299,7 +413,8 @@ func newHANet(t *testing.T, bin string) *haNet {
 }
 
 // haConfigYAML is the configuration both nodes run: the direct listener on the virtual address, egress
-// containment on, the admin endpoint on loopback. %s is more of the admin section.
+// containment on, the admin endpoint on loopback. The first %s is more of the admin section, the second
+// more of the egress section.
 const haConfigYAML = `
 listeners:
   - {name: direct, address: "192.0.2.1:2575", allow_sources: ["192.0.2.0/24"]}
@@ -319,17 +434,42 @@ egress:
   monitor_networks: ["192.0.2.0/24"]
   sinkhole: "0.0.0.0:2577"
   nflog_group: 7
-  # The test proves the nodes route before it applies the rules, through the address keepalived gives
-  # only to a ready node: the rules' check (a missing table fails /readyz) is TestFirewallWatch's.
-  verify_interval: 0s
-`
+%s`
 
-// writeHAConfig writes haConfigYAML, with admin (lines of the admin section) added, to dir/hl7gate.yaml
-// and returns its path.
-func writeHAConfig(t *testing.T, dir, admin string) string {
+// haWatch is how both nodes check their containment rules (egress.verify_interval, egress.repair), and
+// so when the test applies them.
+type haWatch int
+
+const (
+	// haWatchOff: verify_interval 0s. TestFailover proves the nodes route before it applies the rules,
+	// through the address keepalived gives only to a ready node, and a watching node is not ready without
+	// its rules (with repair on it would install them itself at start): the rules' check is
+	// TestFailoverOnContainmentLoss's.
+	haWatchOff haWatch = iota
+	// haWatchNoRepair: checked every 200 ms (the test need not wait the default 5 s), repair off. The
+	// rules are applied on both nodes before hl7gate starts, as hl7gate-firewall.service does at boot
+	// (docs/deployment.md): a node is then ready as soon as its station answers, and keepalived gives the
+	// address to a node whose rules are in force from the start. Nothing routes through a node
+	// without them at any time, so the test has nothing to prove about routing first.
+	haWatchNoRepair
+	// haWatchRepair: as haWatchNoRepair, with repair on.
+	haWatchRepair
+)
+
+// yaml returns w's lines of the egress section.
+func (w haWatch) yaml() string {
+	if w == haWatchOff {
+		return "  verify_interval: 0s\n"
+	}
+	return fmt.Sprintf("  verify_interval: 200ms\n  repair: %t\n", w == haWatchRepair)
+}
+
+// writeHAConfig writes haConfigYAML, with admin (lines of the admin section) and egress (of the egress
+// section) added, to dir/hl7gate.yaml and returns its path.
+func writeHAConfig(t *testing.T, dir, admin, egress string) string {
 	t.Helper()
 	path := filepath.Join(dir, "hl7gate.yaml")
-	if err := os.WriteFile(path, fmt.Appendf(nil, haConfigYAML, admin), 0o600); err != nil {
+	if err := os.WriteFile(path, fmt.Appendf(nil, haConfigYAML, admin, egress), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	return path
@@ -378,12 +518,12 @@ func TestKeepalivedTemplate(t *testing.T) {
 	netns.Link(t, ns, "ha0", peer, "ha0")
 	netns.Link(t, ns, "mon0", peer, "mon0")
 	dir, authDir := t.TempDir(), t.TempDir()
-	config := writeHAConfig(t, dir, "")
+	config := writeHAConfig(t, dir, "", "")
 	token := filepath.Join(authDir, "token")
 	if err := os.WriteFile(token, []byte("0123456789abcdef0123\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	authConfig := writeHAConfig(t, authDir, "  token_file: "+token)
+	authConfig := writeHAConfig(t, authDir, "  token_file: "+token, "")
 	node := func(id, prio, src, peer string) []string {
 		return []string{"--router-id", id, "--priority", prio, "--vrid", "51", "--ha-interface", "ha0",
 			"--ha-source", src, "--ha-peer", peer, "--vip", "192.0.2.1/24"}
@@ -401,7 +541,7 @@ func TestKeepalivedTemplate(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	tlsConfig := writeHAConfig(t, t.TempDir(), fmt.Sprintf("  token_file: %s\n  tls: {cert_file: %s/cert.pem, key_file: %s/key.pem}", token, authDir, authDir))
+	tlsConfig := writeHAConfig(t, t.TempDir(), fmt.Sprintf("  token_file: %s\n  tls: {cert_file: %s/cert.pem, key_file: %s/key.pem}", token, authDir, authDir), "")
 	confTLS := writeKeepalived(t, bin, tlsConfig, filepath.Join(dir, "tls.conf"), append(node("hl7gate-a", "150", "203.0.113.1", "203.0.113.2"),
 		"--auth-header-file", "/etc/hl7gate/readyz-header", "--admin-ca-file", "/etc/hl7gate/admin-ca.pem", "--script-user", "daemon")...)
 	for _, conf := range []string{confA, confB, confAuth, confTLS} {
@@ -479,13 +619,56 @@ func (n *haNet) waitActive(t *testing.T) (active, standby *haNode) {
 // waitVIP waits until g, and only g, holds the virtual address.
 func (n *haNet) waitVIP(t *testing.T, g *haNode) {
 	t.Helper()
+	n.poll(t, 10*time.Second, "node "+g.name+" alone holding the virtual address", func() bool {
+		return n.aloneHolding(t, g)
+	})
+}
+
+// aloneHolding reports whether g, and only g, holds the virtual address.
+func (n *haNet) aloneHolding(t *testing.T, g *haNode) bool {
+	t.Helper()
 	other := n.a
 	if g == n.a {
 		other = n.b
 	}
-	n.poll(t, 10*time.Second, "node "+g.name+" alone holding the virtual address", func() bool {
-		return n.holdsVIP(t, g) && !n.holdsVIP(t, other)
+	return n.holdsVIP(t, g) && !n.holdsVIP(t, other)
+}
+
+// waitHolding waits up to 10 s until cond holds, and fails t as soon as g is not alone holding the
+// virtual address, which it checks before each try of cond.
+func (n *haNet) waitHolding(t *testing.T, g *haNode, what string, cond func() bool) {
+	t.Helper()
+	n.poll(t, 10*time.Second, what, func() bool {
+		if !n.aloneHolding(t, g) {
+			t.Fatalf("node %s no longer alone holding the virtual address (waiting for %s)\n%s", g.name, what, n.logs())
+		}
+		return cond()
 	})
+}
+
+// haAdverts counts the VRRP adverts (IP protocol 112) g receives from from, from now on; cleanup closes
+// its socket.
+func haAdverts(t *testing.T, g *haNode, from netip.Addr) *atomic.Int64 {
+	t.Helper()
+	var pc net.PacketConn
+	if err := g.ns.Do(func() (err error) { pc, err = net.ListenPacket("ip4:112", "0.0.0.0"); return err }); err != nil {
+		t.Fatalf("watch vrrp: %v", err)
+	}
+	t.Cleanup(func() { pc.Close() })
+	k := &atomic.Int64{}
+	go func() {
+		buf := make([]byte, 512)
+		for {
+			_, src, err := pc.ReadFrom(buf)
+			if err != nil {
+				return
+			}
+			if a, ok := src.(*net.IPAddr); ok && a.IP.Equal(from.AsSlice()) {
+				k.Add(1)
+			}
+		}
+	}()
+	return k
 }
 
 // waitNoVIP waits until neither node holds the virtual address.

@@ -101,7 +101,7 @@ func TestReloadAppliesRules(t *testing.T) {
 				if !strings.Contains(logs.String(), `"message":"nftables rules re-applied"`) {
 					t.Errorf("no log line of the re-applied rules:\n%s", logs.String())
 				}
-				(&fwWatchNet{ns: ns, admin: nsAdminClient(t, ns)}).waitChecks(t, 2) // the reload's own and the next
+				newNSAdmin(t, ns).waitChecks(t, 2) // the reload's own and the next
 				if strings.Contains(logs.String(), "nftables containment rules not intact") {
 					t.Errorf("rules applied on reload taken for not intact:\n%s", logs.String())
 				}
@@ -109,7 +109,7 @@ func TestReloadAppliesRules(t *testing.T) {
 			}
 			if tc.repair {
 				logs.waitCount(t, `"message":"nftables rules of the reloaded configuration installed (egress.repair)"`, 1)
-				(&fwWatchNet{ns: ns, admin: nsAdminClient(t, ns)}).waitChecks(t, 2) // the reload's own and the next
+				newNSAdmin(t, ns).waitChecks(t, 2) // the reload's own and the next
 				if strings.Contains(logs.String(), "nftables containment rules not intact") {
 					t.Errorf("rules installed on reload taken for not intact (a critical event for a routine reload):\n%s", logs.String())
 				}
