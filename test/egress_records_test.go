@@ -47,7 +47,7 @@ func TestEgressLearningCounts(t *testing.T) {
 	n.seen.wait(t, "udp 203.0.113.50:9999: one datagram")
 	n.sendUDP(t, n.mon, monAddr, netip.AddrPortFrom(remote50, 9), "to a closed port") // ICMP port unreachable back
 	n.sendUDP(t, n.mon, monAddr, netip.AddrPortFrom(gwMonAddr, 9999), "to the host")  // the same, from the host
-	n.sendICMP(t, n.mon, remote50, "ping")                                             // echo reply back
+	n.sendICMP(t, n.mon, remote50, "ping")                                            // echo reply back
 	n.sendICMP(t, n.mon, gwMonAddr, "ping the host")
 	n.dialRefused(t, "203.0.113.50:7") // one SYN, a reset back
 	if got := n.download(t, "203.0.113.50:8080"); got != size {
@@ -171,8 +171,8 @@ func TestEgressHousekeeping(t *testing.T) {
 		t.Run(fmt.Sprintf("learn=%t", learn), func(t *testing.T) {
 			n := newEgressNet(t, bin, learn)
 			n.apply(t)
-			rs := []byte{133, 0, 0, 0, 0, 0, 0, 0}   // router solicitation
-			mld := []byte{143, 0, 0, 0, 0, 0, 0, 0}  // MLDv2 report, no records
+			rs := []byte{133, 0, 0, 0, 0, 0, 0, 0}    // router solicitation
+			mld := []byte{143, 0, 0, 0, 0, 0, 0, 0}   // MLDv2 report, no records
 			igmp := []byte{0x22, 0, 0, 0, 0, 0, 0, 0} // IGMPv3 report, no records
 			for _, leg := range []string{"gmon", "ghosp"} {
 				testkit.WaitFor(t, "the link-local address of "+leg+" past duplicate address detection", func() bool {
