@@ -162,8 +162,8 @@ export:
 // TestEgressHousekeeping: the gateway host's own router solicitations, MLD reports and IGMP reports on
 // both legs, and the monitor segment's switch's MLD report from :: and IGMP report from 0.0.0.0, are no
 // monitor's attempts: not recorded, only counted by the rules (dropped enforcing, let through learning, as
-// before). IPv6 neighbour discovery is accepted as before (TestEgressContainment's topology is IPv4; the
-// rules' ND lines are unchanged).
+// before). IPv6 neighbour discovery is accepted as before: an IPv6 monitor and the gateway resolve each
+// other across the monitor leg.
 func TestEgressHousekeeping(t *testing.T) {
 	netns.Require(t)
 	bin := buildHL7gate(t)
@@ -188,10 +188,27 @@ func TestEgressHousekeeping(t *testing.T) {
 				ipv6Packet(netip.IPv6Unspecified(), netip.MustParseAddr("ff02::16"), 58, 1, mld))
 			sendFrame(t, n.mon, "m0", unix.ETH_P_IP, [6]byte{0x01, 0, 0x5e, 0, 0, 0x16},
 				ipv4Packet(netip.IPv4Unspecified(), netip.MustParseAddr("224.0.0.22"), 2, 1, igmp))
+			// Neighbour discovery still works across the monitor leg: an IPv6 monitor resolves the gateway's
+			// address (its datagram is an attempt, dropped or let through), and the gateway learns the monitor's.
+			n.mon.AddAddr(t, "m0", netip.MustParsePrefix("fd00:1::10/64"))
+			n.gw.AddAddr(t, "gmon", netip.MustParsePrefix("fd00:1::1/64"))
+			testkit.WaitFor(t, "the IPv6 monitor resolving the gateway", func() bool {
+				if strings.Contains(n.mon.IP(t, "-6", "addr", "show", "dev", "m0")+n.gw.IP(t, "-6", "addr", "show", "dev", "gmon"), "tentative") {
+					return false
+				}
+				n.sendUDP6(t, netip.MustParseAddrPort("[fd00:1::1]:9"))
+				out := n.mon.IP(t, "-6", "neigh", "show", "fd00:1::1", "dev", "m0")
+				return strings.Contains(out, "lladdr") && !strings.Contains(out, "FAILED")
+			})
+			if out := n.gw.IP(t, "-6", "neigh", "show", "fd00:1::10", "dev", "gmon"); !strings.Contains(out, "lladdr") {
+				t.Errorf("the gateway did not learn the IPv6 monitor's address: %q", out)
+			}
 			n.sendUDP(t, n.mon, monAddr, netip.AddrPortFrom(remote50, 9000), "after them") // recorded after them (NFLOG is in order)
 			got := n.waitEgress(t, []store.Egress{{Monitor: "192.0.2.10", Destination: "203.0.113.50", Protocol: "udp", Port: 9000}})
-			if len(got) != 1 {
-				t.Errorf("housekeeping recorded as attempts: %+v", got)
+			for _, g := range got {
+				if g.Monitor != "192.0.2.10" && g.Monitor != "fd00:1::10" { // the IPv6 monitor's datagrams above are attempts
+					t.Errorf("housekeeping recorded as an attempt: %+v", g)
+				}
 			}
 			// The packets met the rules: each housekeeping rule counted them.
 			out, err := n.gw.Command(t.Context(), "nft", "list", "chain", "inet", "hl7gate_e2e", "housekeeping").CombinedOutput()
@@ -209,6 +226,19 @@ func TestEgressHousekeeping(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// sendUDP6 sends one datagram from the IPv6 monitor (fd00:1::10) to dst.
+func (n *egressNet) sendUDP6(t *testing.T, dst netip.AddrPort) {
+	t.Helper()
+	var pc net.PacketConn
+	if err := n.mon.Do(func() (err error) { pc, err = net.ListenPacket("udp6", "[fd00:1::10]:0"); return err }); err != nil {
+		t.Fatal(err)
+	}
+	defer pc.Close()
+	if _, err := pc.WriteTo([]byte("nd"), net.UDPAddrFromAddrPort(dst)); err != nil {
+		t.Fatalf("udp to %s: %v", dst, err)
 	}
 }
 
