@@ -123,14 +123,14 @@ func TestRenderLearnVersusEnforce(t *testing.T) {
 		{"enforce", enforce,
 			[]string{"log prefix \"hl7gate-egress:drop\" group 7\n\t\tcounter drop", "\t\tmeta l4proto tcp counter redirect to :2577\n\t}",
 				"ip daddr @monitor_nets4 counter jump log_inbound", "\t\tcounter jump log_egress\n\t}",
-				"ip protocol igmp ip ttl 1 counter drop"},
+				"ip protocol igmp ip daddr 224.0.0.0/4 ip ttl 1 counter drop"},
 			[]string{"counter accept\n\t}\n\n\tchain log_", "ct state established,related counter accept\n\t\toifname"}},
 		{"learn", learn,
 			[]string{"log prefix \"hl7gate-egress:accept\" group 7\n\t\tcounter accept", "log prefix \"hl7gate-watchlist:drop\" group 7\n\t\tcounter drop",
 				"ip daddr @watchlist4 meta l4proto tcp counter redirect to :2577",
 				// Learning logs each new flow once, where the host routes it (or receives it: monitor_input).
 				"iifname { \"mon0\", \"hosp0\" } ct state established,related counter accept\n\t\toifname { \"mon0\", \"hosp0\" } ct state established,related counter accept\n\t\tiifname { \"mon0\", \"hosp0\" } counter jump log_forward",
-				"ip protocol igmp ip ttl 1 counter accept"},
+				"ip protocol igmp ip daddr 224.0.0.0/4 ip ttl 1 counter accept"},
 			// Not before conntrack (every packet, and replies inbound), not in the nat chain as well.
 			[]string{"\t\tmeta l4proto tcp counter redirect to :2577\n\t}", "jump log_egress", "jump log_inbound"}},
 	} {

@@ -278,15 +278,15 @@ table inet {{.Table}} {
 		counter {{.Verdict}}
 	}
 {{end}}
-	# Link housekeeping: router solicitations, and multicast group membership
-	# (MLD, IGMP) with the hop limit or TTL its protocol requires, so it cannot
-	# leave the link. Neither the host's own nor anyone's on the monitor leg is
-	# an attempt to reach anything: counted here, not logged, {{if .Learn}}let through
-	# (learning mode).{{else}}dropped.{{end}}
+	# Link housekeeping: router solicitations to all routers, and multicast
+	# group membership (MLD, IGMP) to a multicast group with the hop limit or TTL
+	# its protocol requires, so it cannot leave the link. Neither the host's own
+	# nor anyone's on the monitor leg is an attempt to reach anything: counted
+	# here, not logged, {{if .Learn}}let through (learning mode).{{else}}dropped.{{end}}
 	chain housekeeping {
-		icmpv6 type nd-router-solicit ip6 hoplimit 255 counter {{.Verdict}}
-		icmpv6 type { mld-listener-query, mld-listener-report, mld-listener-done, mld2-listener-report } ip6 hoplimit 1 counter {{.Verdict}}
-		ip protocol igmp ip ttl 1 counter {{.Verdict}}
+		icmpv6 type nd-router-solicit ip6 daddr ff02::2 ip6 hoplimit 255 counter {{.Verdict}}
+		icmpv6 type { mld-listener-query, mld-listener-report, mld-listener-done, mld2-listener-report } ip6 daddr ff00::/8 ip6 hoplimit 1 counter {{.Verdict}}
+		ip protocol igmp ip daddr 224.0.0.0/4 ip ttl 1 counter {{.Verdict}}
 	}
 
 	# Monitor side, before conntrack: only TCP from the monitor networks
