@@ -1,7 +1,9 @@
 // Package egress records the monitor segment's attempts to reach anything but hl7gate: TCP connections the
 // nftables rules redirect to the sinkhole listener and packets they log to an NFLOG group. Attempts are
 // aggregated per (monitor, protocol, destination, port) in the store; each new pair is an event and one log
-// line, later attempts are summed up in one line per summary interval. Payload bytes are never kept.
+// line, later attempts are summed up in one line per summary interval. Payload bytes are never kept. Each
+// attempt carries the verdict of the rule that logged it (firewall.ParsePrefix), never egress.learn, so that
+// no record says more than the kernel did.
 //
 //	rec, err := egress.New(cfg, log, st, registry) // cfg validated, egress.enabled on
 //	if err := rec.Start(ctx); err != nil { ... }   // binds the sinkhole and the NFLOG socket
