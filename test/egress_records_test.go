@@ -510,3 +510,50 @@ func (s *syslogSink) waitCEF(t *testing.T, kind string, subs ...string) map[stri
 	_, ext := testkit.ParseCEF(t, found[strings.Index(found, "CEF:"):])
 	return ext
 }
+
+// TestEgressLearningNoRouting: learning mode on a host that does not route (the deployment the guide
+// describes: ip_forward off), and on one that does. What the monitor tries beyond the host (a datagram, a
+// TCP connection to an unlisted HL7 port) and a new flow from outside toward the monitor are recorded once
+// each either way: the inventory learning mode is for may not depend on the host's routing. Without
+// routing none of it arrives anywhere.
+func TestEgressLearningNoRouting(t *testing.T) {
+	netns.Require(t)
+	bin := buildHL7gate(t)
+	for _, routes := range []bool{false, true} {
+		t.Run(fmt.Sprintf("ip_forward=%t", routes), func(t *testing.T) {
+			n := newEgressNet(t, bin, true)
+			if !routes {
+				n.gw.Sysctl(t, "net.ipv4.ip_forward", "0")
+			}
+			n.apply(t)
+			n.sendUDP(t, n.mon, monAddr, netip.AddrPortFrom(remote50, 9999), "beyond the host")
+			n.sendUDP(t, n.out, remote119, netip.AddrPortFrom(monAddr, 4000), "toward the monitor")
+			// One SYN: the dial ends before the first retransmission (1 s), which conntrack would count
+			// as new again while nothing answers.
+			ctx, cancel := context.WithTimeout(t.Context(), 300*time.Millisecond)
+			if c, err := n.mon.Dial(ctx, "tcp", "203.0.113.50:2575"); err == nil {
+				c.Close()
+			}
+			cancel()
+			n.sendUDP(t, n.mon, monAddr, netip.AddrPortFrom(gwMonAddr, 9000), "last") // to the host: input logs it
+			want := []store.Egress{
+				{Monitor: "192.0.2.10", Destination: "203.0.113.50", Protocol: "udp", Port: 9999},
+				{Monitor: "192.0.2.10", Source: "203.0.113.119", Destination: "192.0.2.10", Protocol: "inbound-udp", Port: 4000, Watchlist: true},
+				{Monitor: "192.0.2.10", Destination: "203.0.113.50", Protocol: "tcp", Port: 2575},
+				{Monitor: "192.0.2.10", Destination: "192.0.2.1", Protocol: "udp", Port: 9000},
+			}
+			got := n.waitEgress(t, want)
+			for _, g := range got {
+				if g.Count != 1 {
+					t.Errorf("%s %s port %d: count %d, want 1 (one flow)", g.Protocol, g.Destination, g.Port, g.Count)
+				}
+			}
+			if len(got) != len(want) {
+				t.Errorf("%d pairs, want %d: %+v", len(got), len(want), got)
+			}
+			if seen := n.seen.all(); !routes && len(seen) > 0 {
+				t.Errorf("the host does not route, yet arrived: %q", seen)
+			}
+		})
+	}
+}

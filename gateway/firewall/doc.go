@@ -17,8 +17,10 @@
 // multicast groups) is counted, never logged. Logging is rate-limited;
 // counters count every packet. In learning mode (Spec.Learn) the rules
 // accept, except the watchlist, which is always dropped or sinkholed, and
-// log each new flow once, after conntrack, where the host routes or
-// receives it: not every packet, not the replies. Each log prefix carries
+// log each new flow once, after conntrack: the monitor side's and those
+// toward a monitor before the routing decision (so a host that does not
+// route records them too), the host's own where it receives them; not
+// every packet, not the replies. Each log prefix carries
 // the verdict of its rule (ParsePrefix), so a logged packet says what was
 // done with it whichever configuration reads it.
 //

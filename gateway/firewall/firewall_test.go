@@ -124,15 +124,20 @@ func TestRenderLearnVersusEnforce(t *testing.T) {
 			[]string{"log prefix \"hl7gate-egress:drop\" group 7\n\t\tcounter drop", "\t\tmeta l4proto tcp counter redirect to :2577\n\t}",
 				"ip daddr @monitor_nets4 counter jump log_inbound", "\t\tcounter jump log_egress\n\t}",
 				"ip protocol igmp ip daddr 224.0.0.0/4 ip ttl 1 counter drop"},
-			[]string{"counter accept\n\t}\n\n\tchain log_", "ct state established,related counter accept\n\t\toifname"}},
+			[]string{"counter accept\n\t}\n\n\tchain log_", "ct state established,related counter accept\n\t\toifname", "chain learn_new"}},
 		{"learn", learn,
 			[]string{"log prefix \"hl7gate-egress:accept\" group 7\n\t\tcounter accept", "log prefix \"hl7gate-watchlist:drop\" group 7\n\t\tcounter drop",
 				"ip daddr @watchlist4 meta l4proto tcp counter redirect to :2577",
-				// Learning logs each new flow once, where the host routes it (or receives it: monitor_input).
-				"iifname { \"mon0\", \"hosp0\" } ct state established,related counter accept\n\t\toifname { \"mon0\", \"hosp0\" } ct state established,related counter accept\n\t\tiifname { \"mon0\", \"hosp0\" } counter jump log_forward",
+				// Learning logs each new flow once: the monitor side's and inbound before the routing decision,
+				// so that a host that does not route records them too (learn_new), the host's own where it
+				// receives them (monitor_input), the rest where the host routes it (forward).
+				"chain learn_new {\n\t\ttype filter hook prerouting priority dstnat + 10; policy accept;\n\t\tiif \"lo\" accept\n\t\tct state established,related accept\n",
+				"\t\tct status dnat accept\n\t\tfib daddr type local accept\n\t\tiifname \"mon0\" counter jump log_egress\n\t\tip daddr @monitor_nets4 counter jump log_inbound\n",
+				"iifname { \"mon0\", \"hosp0\" } ct state established,related counter accept\n\t\toifname { \"mon0\", \"hosp0\" } ct state established,related counter accept\n\t\tiifname \"mon0\" counter accept\n\t\tip daddr @monitor_nets4 counter accept\n",
 				"ip protocol igmp ip daddr 224.0.0.0/4 ip ttl 1 counter accept"},
 			// Not before conntrack (every packet, and replies inbound), not in the nat chain as well.
-			[]string{"\t\tmeta l4proto tcp counter redirect to :2577\n\t}", "jump log_egress", "jump log_inbound"}},
+			[]string{"\t\tmeta l4proto tcp counter redirect to :2577\n\t}", "tcp counter jump log_egress", "\t\tcounter jump log_egress\n\t}",
+				"ip6 daddr @monitor_nets6 counter jump log_inbound\n\t}\n\n\tchain from_monitor"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			for _, w := range tc.want {

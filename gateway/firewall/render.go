@@ -23,15 +23,17 @@ const (
 	// at a watchlisted destination.
 	PrefixWatchlist = "hl7gate-watchlist"
 	// PrefixEgress marks any other packet arriving on the monitor
-	// interface that is neither monitor TCP nor link housekeeping (enforce
-	// mode).
+	// interface that is neither monitor TCP nor link housekeeping; in
+	// learning mode each new flow from there that no listener takes and
+	// that is not for the host.
 	PrefixEgress = "hl7gate-egress"
 	// PrefixInbound marks a packet toward a monitor network arriving on any
-	// other interface (enforce mode).
+	// other interface; in learning mode only one that opens a flow.
 	PrefixInbound = "hl7gate-inbound"
 	// PrefixForward marks a packet the host would route to or from one of
 	// its two interfaces; in learning mode only the packets that open a flow
-	// (or that conntrack cannot place), from the monitors too.
+	// (or that conntrack cannot place) and that PrefixEgress and
+	// PrefixInbound did not mark already.
 	PrefixForward = "hl7gate-forward"
 	// PrefixInput marks a packet from the monitor interface to the host
 	// that is not for one of hl7gate's listeners nor part of a flow the host
@@ -291,8 +293,8 @@ table inet {{.Table}} {
 
 	# Monitor side, before conntrack: only TCP from the monitor networks
 	# (and IPv6 neighbour discovery) goes on; {{if .Learn}}the watchlist is logged and dropped
-	# here, everything else goes on to be logged once per new flow where the
-	# host routes or receives it (learning mode).{{else}}every other packet is logged and
+	# here, everything else goes on to be logged once per new flow (learn_new,
+	# or where the host receives it: learning mode).{{else}}every other packet is logged and
 	# dropped here, even when it is not for this host.{{end}}
 	chain prerouting {
 		type filter hook prerouting priority raw; policy accept;
@@ -340,15 +342,39 @@ table inet {{.Table}} {
 		meta l4proto tcp counter redirect to :{{.Sinkhole}}
 {{- end}}
 	}
-
+{{if .Learn}}
+	# Learning mode: each new flow from the monitor side, and each new flow
+	# toward a monitor from elsewhere, logged once, after conntrack and the
+	# redirections above, before the routing decision: what the segment tries
+	# is recorded whether or not this host routes it (a host that does not
+	# route drops it after the record). Not the rest of a flow, not the replies
+	# to it; not what a listener took (redirected, or for this host: input
+	# logs the rest).
+	chain learn_new {
+		type filter hook prerouting priority dstnat + 10; policy accept;
+		iif "lo" accept
+		ct state established,related accept
+		icmpv6 type { nd-neighbor-solicit, nd-neighbor-advert } accept
+		jump housekeeping
+		ct status dnat accept
+		fib daddr type local accept
+		iifname "{{.Mon}}" counter jump log_egress
+		ip daddr @monitor_nets4 counter jump log_inbound
+		ip6 daddr @monitor_nets6 counter jump log_inbound
+	}
+{{end}}
 	# The host does not route to or from either side.{{if .Learn}} Learning mode lets it,
-	# and logs the packets that open a flow (or that conntrack cannot place),
-	# once each: not the rest of a flow, not the replies to it.{{end}}
+	# and logs the packets that open a flow (or that conntrack cannot place)
+	# and that learn_new did not log, once each: not the rest of a flow, not
+	# the replies to it.{{end}}
 	chain forward {
 		type filter hook forward priority filter; policy accept;
 {{- if .Learn}}
 		iifname { "{{.Mon}}", "{{.Hosp}}" } ct state established,related counter accept
 		oifname { "{{.Mon}}", "{{.Hosp}}" } ct state established,related counter accept
+		iifname "{{.Mon}}" counter accept
+		ip daddr @monitor_nets4 counter accept
+		ip6 daddr @monitor_nets6 counter accept
 {{- end}}
 		iifname { "{{.Mon}}", "{{.Hosp}}" } counter jump log_forward
 		oifname { "{{.Mon}}", "{{.Hosp}}" } counter jump log_forward
@@ -368,6 +394,9 @@ table inet {{.Table}} {
 		tcp dport { {{.InterceptPort}}, {{.Sinkhole}} } counter accept
 		ip daddr . tcp dport @direct4 counter accept
 		ip6 daddr . tcp dport @direct6 counter accept
+{{- if .Learn}}
+		fib daddr type { broadcast, multicast } counter accept
+{{- end}}
 		counter jump log_input
 	}
 
