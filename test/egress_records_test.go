@@ -13,6 +13,7 @@ import (
 	"net/netip"
 	"os"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -556,4 +557,135 @@ func TestEgressLearningNoRouting(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestEgressHousekeepingShapes: what a hostile monitor can shape like housekeeping, enforcing. Router
+// solicitations, MLD and IGMP with data in them, to their multicast groups with the hop limit or TTL their
+// protocols require, are dropped and only counted (not recorded: an attacker can send them unrecorded, and
+// they go nowhere); the same types to a unicast address or with another hop limit or TTL are recorded as
+// attempts. None of them, nor anything else, reaches the outside or the hospital side, IPv6 forwarding on.
+func TestEgressHousekeepingShapes(t *testing.T) {
+	netns.Require(t)
+	n := newEgressNet(t, buildHL7gate(t), false)
+	n.gw.Sysctl(t, "net.ipv6.conf.all.forwarding", "1") // so that only the rules stand between them and the outside
+	for _, a := range []struct {
+		ns  *netns.NS
+		dev string
+		p   string
+	}{{n.mon, "m0", "fd00:1::10/64"}, {n.gw, "gmon", "fd00:1::1/64"}, {n.gw, "gout", "fd00:3::1/64"}, {n.out, "o0", "fd00:3::50/64"},
+		{n.gw, "ghosp", "fd00:2::1/64"}, {n.st, "s0", "fd00:2::10/64"}} {
+		a.ns.IP(t, "addr", "add", a.p, "dev", a.dev, "nodad")
+	}
+	n.mon.IP(t, "-6", "route", "add", "default", "via", "fd00:1::1")
+	n.out.IP(t, "-6", "route", "add", "default", "via", "fd00:3::1")
+	n.st.IP(t, "-6", "route", "add", "default", "via", "fd00:2::1")
+	leaks := &sightings{}
+	captureMarked(t, n.out, "o0", leaks)
+	captureMarked(t, n.st, "s0", leaks)
+	n.apply(t)
+
+	data := []byte(strings.Repeat(egressMarker+" ", 50))
+	rs := append([]byte{133, 0, 0, 0, 0, 0, 0, 0}, data...)
+	mld := append([]byte{143, 0, 0, 0, 0, 0, 0, 0}, data...)
+	igmp := append([]byte{0x22, 0, 0, 0, 0, 0, 0, 0}, data...)
+	var gwMAC [6]byte
+	if err := n.gw.Do(func() error {
+		ifi, err := net.InterfaceByName("gmon")
+		if err == nil {
+			copy(gwMAC[:], ifi.HardwareAddr)
+		}
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	a := netip.MustParseAddr
+	mc6 := func(g netip.Addr) [6]byte { b := g.As16(); return [6]byte{0x33, 0x33, b[12], b[13], b[14], b[15]} }
+	mc4 := func(g netip.Addr) [6]byte { b := g.As4(); return [6]byte{1, 0, 0x5e, b[1] & 0x7f, b[2], b[3]} }
+	ll, mon6, out6 := a("fe80::10"), a("fd00:1::10"), a("fd00:3::50")
+	for _, p := range []struct {
+		v6   bool
+		mac  [6]byte
+		pkt  []byte
+		kept bool // recorded as an attempt
+	}{
+		{true, mc6(a("ff02::2")), ipv6Packet(ll, a("ff02::2"), 58, 255, rs), false},
+		{true, mc6(a("ff02::16")), ipv6Packet(ll, a("ff02::16"), 58, 1, mld), false},
+		{true, mc6(a("ff0e::1:2")), ipv6Packet(mon6, a("ff0e::1:2"), 58, 1, mld), false}, // global scope, hop limit 1: goes nowhere
+		{false, mc4(a("224.0.0.22")), ipv4Packet(monAddr, a("224.0.0.22"), 2, 1, igmp), false},
+		{false, mc4(a("239.1.2.3")), ipv4Packet(remote50, a("239.1.2.3"), 2, 1, igmp), false}, // any source
+		{true, gwMAC, ipv6Packet(mon6, out6, 58, 255, rs), true},
+		{true, gwMAC, ipv6Packet(mon6, out6, 58, 1, mld), true},
+		{true, mc6(a("ff0e::1:2")), ipv6Packet(mon6, a("ff0e::1:3"), 58, 64, mld), true},
+		{false, gwMAC, ipv4Packet(monAddr, remote50, 2, 1, igmp), true},
+		{false, gwMAC, ipv4Packet(monAddr, remote119, 2, 64, igmp), true},
+		{false, mc4(a("239.1.2.4")), ipv4Packet(monAddr, a("239.1.2.4"), 2, 64, igmp), true},
+	} {
+		typ := unix.ETH_P_IP
+		if p.v6 {
+			typ = unix.ETH_P_IPV6
+		}
+		sendFrame(t, n.mon, "m0", typ, p.mac, p.pkt)
+	}
+	n.sendUDP(t, n.mon, monAddr, netip.AddrPortFrom(remote50, 9000), "after them") // recorded after them (NFLOG is in order)
+	got := n.waitEgress(t, []store.Egress{
+		{Monitor: "fd00:1::10", Destination: "fd00:3::50", Protocol: "icmpv6"},
+		{Monitor: "fd00:1::10", Destination: "ff0e::1:3", Protocol: "icmpv6"},
+		{Monitor: "192.0.2.10", Destination: "203.0.113.50", Protocol: "ip-2"},
+		{Monitor: "192.0.2.10", Destination: "203.0.113.119", Protocol: "ip-2", Watchlist: true},
+		{Monitor: "192.0.2.10", Destination: "239.1.2.4", Protocol: "ip-2"},
+		{Monitor: "192.0.2.10", Destination: "203.0.113.50", Protocol: "udp", Port: 9000},
+	})
+	for _, g := range got {
+		if g.Monitor == "fe80::10" || g.Monitor == remote50.String() || slices.Contains([]string{"ff02::2", "ff02::16", "ff0e::1:2", "224.0.0.22", "239.1.2.3"}, g.Destination) {
+			t.Errorf("housekeeping recorded: %+v", g)
+		}
+	}
+	if seen := leaks.all(); len(seen) > 0 {
+		t.Errorf("got past the enforcing rules: %q", seen)
+	}
+}
+
+// captureMarked adds to s every frame on dev in ns that carries egressMarker (a packet socket: whatever
+// its protocol or destination). Cleanup stops the reader, which closes the socket.
+func captureMarked(t *testing.T, ns *netns.NS, dev string, s *sightings) {
+	t.Helper()
+	var fd int
+	if err := ns.Do(func() error {
+		ifi, err := net.InterfaceByName(dev)
+		if err != nil {
+			return err
+		}
+		if fd, err = unix.Socket(unix.AF_PACKET, unix.SOCK_DGRAM, int(htons(unix.ETH_P_ALL))); err != nil {
+			return err
+		}
+		// A bounded wait per read, so that the reader sees the stop (a close would not wake it).
+		if err := unix.SetsockoptTimeval(fd, unix.SOL_SOCKET, unix.SO_RCVTIMEO, &unix.Timeval{Usec: 100_000}); err != nil {
+			unix.Close(fd)
+			return err
+		}
+		return unix.Bind(fd, &unix.SockaddrLinklayer{Protocol: htons(unix.ETH_P_ALL), Ifindex: ifi.Index})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	stop, done := make(chan struct{}), make(chan struct{})
+	t.Cleanup(func() { close(stop); <-done })
+	go func() {
+		defer close(done)
+		defer unix.Close(fd)
+		buf := make([]byte, 65536)
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			k, _, err := unix.Recvfrom(fd, buf, 0)
+			if err != nil {
+				continue // the read timeout, or a frame lost: look at stop again
+			}
+			if strings.Contains(string(buf[:k]), egressMarker) {
+				s.add(fmt.Sprintf("%s: %x", dev, buf[:min(k, 40)]))
+			}
+		}
+	}()
 }
