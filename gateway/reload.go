@@ -320,6 +320,10 @@ func (g *Gateway) applyRules(ctx context.Context, cur, next config.Config) error
 		return nil
 	}
 	if !next.Egress.ApplyOnReload {
+		if ok, _ := firewall.InForce(ctx, b); ok { // applied before the reload, as docs/deployment.md says
+			g.log.Info().Str("table", b.Table).Msg("the nftables rules in force are already the reloaded configuration's")
+			return nil
+		}
 		msg := "the reloaded configuration derives other nftables rules: install them with hl7gate firewall apply (or set egress.apply_on_reload)"
 		if g.fw != nil && next.Egress.Repair {
 			msg = "the reloaded configuration derives other nftables rules: egress.repair installs them after the reload"

@@ -49,9 +49,12 @@ egress:
 func TestReloadAppliesRules(t *testing.T) {
 	netns.Require(t)
 	bin := buildHL7gate(t)
-	for _, tc := range []struct{ apply, repair bool }{{true, false}, {false, false}, {false, true}} {
+	// applyFirst: the documented order, the new rules applied with `hl7gate firewall apply` before the
+	// reload (deploywalk52 finding 6: the gateway then warned that they still needed installing).
+	for _, tc := range []struct{ apply, repair, applyFirst bool }{{true, false, false}, {false, false, false},
+		{false, true, false}, {false, false, true}} {
 		apply := tc.apply
-		t.Run(fmt.Sprintf("apply_on_reload=%t,repair=%t", apply, tc.repair), func(t *testing.T) {
+		t.Run(fmt.Sprintf("apply_on_reload=%t,repair=%t,applied_first=%t", apply, tc.repair, tc.applyFirst), func(t *testing.T) {
 			ns := netns.New(t, "rl")
 			ns.IP(t, "link", "add", "gmon", "type", "veth", "peer", "name", "ghosp") // the host's two legs, by name
 			st := &station{t: t, ln: ns.Listen(t, "tcp", "127.0.0.1:2580"), beh: accept}
@@ -89,11 +92,28 @@ func TestReloadAppliesRules(t *testing.T) {
 				t.Fatalf("hl7gate not up:\n%s", logs.String())
 			}
 			write(`"203.0.113.119/32", "203.0.113.77/32"`) // a new watchlist destination: other rules
+			if tc.applyFirst {
+				if out, err := ns.Command(t.Context(), bin, "firewall", "apply", "--config", cfgFile).CombinedOutput(); err != nil {
+					t.Fatalf("hl7gate firewall apply: %v\n%s", err, out)
+				}
+			}
 			if err := cmd.Process.Signal(syscall.SIGHUP); err != nil {
 				t.Fatal(err)
 			}
 			logs.waitCount(t, `"message":"configuration reloaded"`, 1)
 			after := ruleset()
+			if tc.applyFirst {
+				if strings.Contains(logs.String(), "derives other nftables rules") ||
+					!strings.Contains(logs.String(), "the nftables rules in force are already the reloaded configuration's") {
+					t.Errorf("rules applied before the reload: want no warning, and a line saying they are in force:\n%s", logs.String())
+				}
+				admin := newNSAdmin(t, ns)
+				admin.waitChecks(t, 2) // the reload's own and the next
+				if code, body := admin.get(t, "/readyz"); code != 200 {
+					t.Errorf("rules applied before the reload: /readyz %d %q after it, want 200", code, body)
+				}
+				return
+			}
 			if apply {
 				if !strings.Contains(after, "203.0.113.77") || !strings.Contains(after, "203.0.113.119") {
 					t.Errorf("apply_on_reload on: the ruleset in force lacks the new watchlist destination:\n%s", after)

@@ -152,6 +152,23 @@ func (w *Watcher) Check(ctx context.Context) Status {
 	return Status{State: Intact}
 }
 
+// InForce reports whether the table in force is the one s renders: the
+// digest in its comment is Digest(s). It errs when the table cannot be read
+// (wrapping ErrNoTable when there is none, os.ErrPermission without
+// CAP_NET_ADMIN).
+func InForce(ctx context.Context, s Spec) (bool, error) {
+	d, err := Digest(s)
+	if err != nil {
+		return false, err
+	}
+	l, err := Listing(ctx, s.table())
+	if err != nil {
+		return false, err
+	}
+	_, got := tableHead(l)
+	return got == d, nil
+}
+
 // Listing returns nft's stateless listing of table inet <table>
 // (`nft -s list table`), or an error wrapping ErrNoTable when there is no
 // such table.
