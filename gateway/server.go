@@ -416,8 +416,10 @@ func (a adminState) Stations() []store.Station {
 func (a adminState) Devices() []inventory.Device { return a.g.Devices() }
 
 // Ready implements admin.State: not while shutting down, not while the containment rules in force are
-// missing, foreign or modified (egress.verify_interval), and only with at least one station up, unless
-// every route is in store mode: then the gateway takes messages (into its queues) with every station down.
+// missing, foreign or modified (egress.verify_interval), not while a store-mode route's queue is failed
+// (a full disk: that route answers AE; the HA peer can take the messages), and only with at least one
+// station up, unless every route is in store mode: then the gateway takes messages (into its queues)
+// with every station down.
 func (a adminState) Ready() error {
 	if a.g.closing.Load() {
 		return errors.New("shutting down")
@@ -426,6 +428,9 @@ func (a adminState) Ready() error {
 		if err := a.g.fw.ready(); err != nil {
 			return err
 		}
+	}
+	if err := a.g.queueFailure(); err != nil {
+		return err
 	}
 	for _, s := range a.g.rt.Load().stations {
 		if s.healthy() {
