@@ -1,0 +1,218 @@
+//go:build linux
+
+package test
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/hl7gate/hl7gate/gateway"
+	"github.com/hl7gate/hl7gate/gateway/store"
+	"github.com/hl7gate/hl7gate/hl7"
+	"github.com/hl7gate/hl7gate/test/testkit"
+)
+
+// diskPad makes a message about 20 KiB, so that a few MiB of tmpfs fill in a few hundred messages.
+var diskPad = "NTE|1||" + strings.Repeat("x", 20<<10) + "\r"
+
+// adminGet GETs path from g's admin endpoint.
+func adminGet(t *testing.T, g *gateway.Gateway, path string) (int, string) {
+	t.Helper()
+	return testkit.Get(t, "http://"+g.AdminAddr().String()+path, "")
+}
+
+// hasMetric reports whether /metrics has line.
+func hasMetric(t *testing.T, g *gateway.Gateway, line string) bool {
+	t.Helper()
+	_, body := adminGet(t, g, "/metrics")
+	return strings.Contains(body, line+"\n")
+}
+
+// Store mode on a real full disk (a tmpfs filled up): messages get AE while the queue cannot write,
+// /readyz fails naming the queue and hl7gate_queue_failed is 1; once space is back the queue reopens
+// itself, messages get AA again, /readyz and the gauge recover, and everything acknowledged before,
+// during and after is delivered when the station is back, in order, without a restart. The failure and
+// the recovery are logged and recorded once each, not once per message.
+func TestStoreModeDiskFull(t *testing.T) {
+	mnt := testkit.Tmpfs(t, 4<<20)
+	down := downStation(t)
+	cfg := storeConfig(t, down)
+	cfg.Queue.Directory = filepath.Join(mnt, "queue")
+	g, logs := startGateway(t, cfg)
+	m := dialMonitor(t, g.ListenerAddr("icu"))
+	var acked []string
+	send := func(ctrl string) hl7.AckCode {
+		code, id, ack := m.mustAck(t, append(oru("MON1", ctrl), diskPad...))
+		if id != ctrl || code != hl7.AA && code != hl7.AE {
+			t.Fatalf("message %s: %s for %q, want AA or AE: %q", ctrl, code, id, ack)
+		}
+		if code == hl7.AA {
+			acked = append(acked, ctrl)
+		}
+		return code
+	}
+	for i := range 5 {
+		if code := send(fmt.Sprintf("A%d", i)); code != hl7.AA {
+			t.Fatalf("message A%d with room on disk: %s, want AA", i, code)
+		}
+	}
+
+	free := testkit.Fill(t, mnt)
+	for i := 0; send(fmt.Sprintf("B%d", i)) == hl7.AA; i++ {
+		if i == 200 {
+			t.Fatal("200 messages of 20 KiB queued on a full 4 MiB disk")
+		}
+	}
+	for i := range 3 {
+		if code := send(fmt.Sprintf("E%d", i)); code != hl7.AE {
+			t.Fatalf("message E%d after the failure, disk still full: %s, want AE", i, code)
+		}
+	}
+	if code, body := adminGet(t, g, "/readyz"); code != 503 || !strings.Contains(body, "queue of route vitals failed") {
+		t.Errorf("/readyz with the queue failed: %d %q, want 503 naming the queue", code, body)
+	}
+	if !hasMetric(t, g, `hl7gate_queue_failed{route="vitals"} 1`) {
+		t.Error(`metrics lack hl7gate_queue_failed{route="vitals"} 1 while the queue is failed`)
+	}
+
+	free()
+	// The queue reopens itself on its own timer (every second) once the disk takes writes: poll, bounded.
+	for i := 0; send(fmt.Sprintf("C%d", i)) != hl7.AA; i++ {
+		if i == 100 {
+			t.Fatal("AE for 100 messages (10 s) after the disk was freed")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	for i := range 3 {
+		if code := send(fmt.Sprintf("D%d", i)); code != hl7.AA {
+			t.Fatalf("message D%d after the recovery: %s, want AA", i, code)
+		}
+	}
+	if code, body := adminGet(t, g, "/readyz"); code != 200 {
+		t.Errorf("/readyz after the recovery: %d %q, want 200", code, body)
+	}
+	if !hasMetric(t, g, `hl7gate_queue_failed{route="vitals"} 0`) {
+		t.Error(`metrics lack hl7gate_queue_failed{route="vitals"} 0 after the recovery`)
+	}
+
+	st := newStationAt(t, down.addr(), accept)
+	got := controlIDs(t, st.waitReceived(t, len(acked)))
+	if strings.Join(got, " ") != strings.Join(acked, " ") {
+		t.Errorf("station received %v,\nwant the acknowledged messages in order %v", got, acked)
+	}
+	if n := strings.Count(logs.String(), "queue failed"); n != 1 {
+		t.Errorf("%d log lines say the queue failed, want 1:\n%s", n, logs.String())
+	}
+	if n := strings.Count(logs.String(), "queue recovered"); n != 1 {
+		t.Errorf("%d log lines say the queue recovered, want 1", n)
+	}
+	var reasons []string
+	for _, e := range g.Store().Events(store.KindGateway, 0, 100) {
+		if strings.Contains(e.Reason, "queue of route vitals") {
+			reasons = append(reasons, e.Severity+": "+e.Reason)
+		}
+	}
+	if len(reasons) != 2 || !strings.HasPrefix(reasons[0], "error: queue of route vitals failed: ") ||
+		!strings.HasPrefix(reasons[1], "info: queue of route vitals recovered") {
+		t.Errorf("queue events: %q, want one failed (error), then one recovered (info)", reasons)
+	}
+}
+
+// waitCount polls n until it reaches want or the gateway exits, bounded: nothing signals a negative ACK.
+func waitCount(t *testing.T, gw *gatewayProc, what string, n *atomic.Int64, want int64) {
+	t.Helper()
+	for deadline := time.Now().Add(30 * time.Second); n.Load() < want; time.Sleep(20 * time.Millisecond) {
+		if gw.exited() || time.Now().After(deadline) {
+			t.Fatalf("%s: %d, waited for %d; gateway exited: %v", what, n.Load(), want, gw.exited())
+		}
+	}
+}
+
+// The crash test of a full disk in store mode: monitors send through the gateway binary (station down)
+// until the disk fills (AE), the gateway is killed with SIGKILL while its queue is failed and started
+// again on the full disk, the disk is freed (AA again without a further restart), the gateway is killed
+// once more, and the station comes back: every message a monitor got a positive ACK for reaches it, in
+// order per monitor.
+func TestStoreDiskFullKill9(t *testing.T) {
+	const monitors = 4
+	mnt := testkit.Tmpfs(t, 8<<20)
+	bin := buildHL7gate(t)
+	dir := t.TempDir()
+	gwAddr, stAddr := freeLoopbackPort(t), freeLoopbackPort(t)
+	cfgPath := filepath.Join(dir, "hl7gate.yaml")
+	if err := os.WriteFile(cfgPath, []byte(testkit.StoreModeYAML(gwAddr, stAddr, filepath.Join(mnt, "queue"))), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	logPath := filepath.Join(dir, "gateway.log")
+	gw := &gatewayProc{t: t, bin: bin, cfg: cfgPath, log: logPath}
+	gw.start()
+	defer gw.stop()
+	defer func() {
+		if t.Failed() {
+			b, _ := os.ReadFile(logPath)
+			t.Logf("gateway log (last 4 KiB):\n%s", b[max(0, len(b)-4096):])
+		}
+	}()
+	var (
+		acked, nacks atomic.Int64
+		stop         = make(chan struct{})
+		wg           sync.WaitGroup
+		next         [monitors]int
+	)
+	for i := range monitors {
+		wg.Go(func() { next[i] = runKillMonitor(gwAddr, i, stop, func() { acked.Add(1) }, &nacks) })
+	}
+	stopped := false
+	stopMonitors := func() {
+		if !stopped {
+			stopped = true
+			close(stop)
+			wg.Wait()
+		}
+	}
+	defer stopMonitors()
+
+	waitCount(t, gw, "positive ACKs before the disk fills", &acked, 200)
+	free := testkit.Fill(t, mnt)
+	waitCount(t, gw, "negative ACKs on the full disk", &nacks, nacks.Load()+20)
+	gw.kill()
+	gw.start()
+	waitCount(t, gw, "negative ACKs on the full disk after the restart", &nacks, nacks.Load()+20)
+	failedAt := acked.Load()
+	free()
+	waitCount(t, gw, "positive ACKs after the disk was freed", &acked, failedAt+200)
+	gw.kill()
+	gw.start()
+	waitCount(t, gw, "positive ACKs after the second restart", &acked, acked.Load()+50)
+	stopMonitors()
+
+	st := newStationAt(t, stAddr, accept)
+	var tally killTally
+	done := func() bool {
+		tally.add(st.since(tally.seen))
+		for i := range monitors {
+			if tally.first[i] < next[i] {
+				return false
+			}
+		}
+		return true
+	}
+	if !st.update.waitFor(60*time.Second, done) {
+		for i := range monitors {
+			if tally.first[i] < next[i] {
+				t.Errorf("monitor %d: %d messages positively acknowledged, the station has the first %d", i, next[i], tally.first[i])
+			}
+		}
+	}
+	if tally.err != nil {
+		t.Error(tally.err)
+	}
+	t.Logf("%d positive ACKs (%d before the disk was freed), %d negative; %d arrivals, %d duplicates",
+		acked.Load(), failedAt, nacks.Load(), tally.seen, tally.dups)
+}
