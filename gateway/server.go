@@ -29,6 +29,7 @@ import (
 	"net"
 	"net/netip"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -654,16 +655,33 @@ func (g *Gateway) openJournal() error {
 	if jc.Dir == "" {
 		return nil
 	}
-	j, err := journal.Open(journal.Options{Dir: jc.Dir, MaxBytes: jc.MaxBytes}, time.Now().UTC().Format(time.RFC3339Nano))
+	j, err := journal.Open(journal.Options{Dir: jc.Dir, MaxBytes: jc.MaxBytes, Report: g.journalHealth},
+		time.Now().UTC().Format(time.RFC3339Nano))
 	if err != nil {
 		return err
 	}
 	g.journal = j
 	g.store.SetSink(j)
 	g.metrics.reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
-		Name: "hl7gate_journal_dropped_events_total", Help: "Events not written to the on-disk journal (its buffer was full).",
+		Name: "hl7gate_journal_dropped_events_total",
+		Help: "Events not written to the on-disk journal: its buffer was full, or writing failed (a full disk) until it wrote again.",
 	}, func() float64 { return float64(j.Dropped()) }))
 	return nil
+}
+
+// journalHealth logs and records each change of the journal's health (journal.Options.Report, on its
+// writer): once when writing fails, once when it writes again after its gap record.
+func (g *Gateway) journalHealth(err error, lost uint64) {
+	if err != nil {
+		g.log.Error().Err(err).Uint64("events_lost", lost).
+			Msg("event journal failed: events are counted in hl7gate_journal_dropped_events_total, not journaled, until it writes again")
+		g.store.AddEvent(store.Event{Kind: store.KindGateway, Severity: "error",
+			Reason: "event journal failed: " + err.Error() + "; events are not journaled until it writes again"})
+		return
+	}
+	g.log.Warn().Uint64("events_lost", lost).Msg("event journal writes again: a gap record in it counts the events lost")
+	g.store.AddEvent(store.Event{Kind: store.KindGateway, Severity: "warning",
+		Reason: "event journal writes again: " + strconv.FormatUint(lost, 10) + " events were not journaled (a gap record marks where)"})
 }
 
 // closeJournal writes the journal's last events and closes it.

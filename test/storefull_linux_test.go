@@ -4,6 +4,7 @@ package test
 
 import (
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,8 +14,10 @@ import (
 	"time"
 
 	"github.com/hl7gate/hl7gate/gateway"
+	"github.com/hl7gate/hl7gate/gateway/journal"
 	"github.com/hl7gate/hl7gate/gateway/store"
 	"github.com/hl7gate/hl7gate/hl7"
+	"github.com/hl7gate/hl7gate/hl7/mllp"
 	"github.com/hl7gate/hl7gate/test/testkit"
 )
 
@@ -25,13 +28,6 @@ var diskPad = "NTE|1||" + strings.Repeat("x", 20<<10) + "\r"
 func adminGet(t *testing.T, g *gateway.Gateway, path string) (int, string) {
 	t.Helper()
 	return testkit.Get(t, "http://"+g.AdminAddr().String()+path, "")
-}
-
-// hasMetric reports whether /metrics has line.
-func hasMetric(t *testing.T, g *gateway.Gateway, line string) bool {
-	t.Helper()
-	_, body := adminGet(t, g, "/metrics")
-	return strings.Contains(body, line+"\n")
 }
 
 // Store mode on a real full disk (a tmpfs filled up): messages get AE while the queue cannot write,
@@ -77,8 +73,8 @@ func TestStoreModeDiskFull(t *testing.T) {
 	if code, body := adminGet(t, g, "/readyz"); code != 503 || !strings.Contains(body, "queue of route vitals failed") {
 		t.Errorf("/readyz with the queue failed: %d %q, want 503 naming the queue", code, body)
 	}
-	if !hasMetric(t, g, `hl7gate_queue_failed{route="vitals"} 1`) {
-		t.Error(`metrics lack hl7gate_queue_failed{route="vitals"} 1 while the queue is failed`)
+	if v := metricValue(t, g, "hl7gate_queue_failed", "route", "vitals"); v != 1 {
+		t.Errorf(`hl7gate_queue_failed{route="vitals"} %v while the queue is failed, want 1`, v)
 	}
 
 	free()
@@ -97,8 +93,8 @@ func TestStoreModeDiskFull(t *testing.T) {
 	if code, body := adminGet(t, g, "/readyz"); code != 200 {
 		t.Errorf("/readyz after the recovery: %d %q, want 200", code, body)
 	}
-	if !hasMetric(t, g, `hl7gate_queue_failed{route="vitals"} 0`) {
-		t.Error(`metrics lack hl7gate_queue_failed{route="vitals"} 0 after the recovery`)
+	if v := metricValue(t, g, "hl7gate_queue_failed", "route", "vitals"); v != 0 {
+		t.Errorf(`hl7gate_queue_failed{route="vitals"} %v after the recovery, want 0`, v)
 	}
 
 	st := newStationAt(t, down.addr(), accept)
@@ -215,4 +211,77 @@ func TestStoreDiskFullKill9(t *testing.T) {
 	}
 	t.Logf("%d positive ACKs (%d before the disk was freed), %d negative; %d arrivals, %d duplicates",
 		acked.Load(), failedAt, nacks.Load(), tally.seen, tally.dups)
+}
+
+// rejectFrom sends an unrouted message (ADT: AR, one policy event per source) from source address src.
+func rejectFrom(t *testing.T, g *gateway.Gateway, src string, ctrl string) {
+	t.Helper()
+	d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(src)}, Timeout: 5 * time.Second}
+	c, err := d.Dial("tcp", g.ListenerAddr("icu").String())
+	if err != nil {
+		t.Fatalf("dial from %s: %v", src, err)
+	}
+	defer c.Close()
+	m := &monitor{c: c, r: mllp.NewReader(c, 0), w: mllp.NewWriter(c)}
+	if code, _, ack := m.mustAck(t, withType(oru("MON1", ctrl), "ADT^A01^ADT_A01")); code != hl7.AR {
+		t.Fatalf("unrouted message from %s: %s, want AR: %q", src, code, ack)
+	}
+}
+
+// The event journal on a real full disk: the events it cannot write are counted in
+// hl7gate_journal_dropped_events_total and the failure is logged once; once space is back it writes
+// again (logged once), without a restart, and a gap record in the journal counts what is missing.
+func TestJournalDiskFull(t *testing.T) {
+	mnt := testkit.Tmpfs(t, 512<<10)
+	st := newStation(t, accept)
+	cfg := baseConfig(st)
+	cfg.Admin.Address = "127.0.0.1:0"
+	jdir := filepath.Join(mnt, "journal")
+	cfg.State.Journal.Dir = jdir
+	g, logs := startGateway(t, cfg)
+	src := 0
+	next := func() string { src++; return fmt.Sprintf("127.0.%d.%d", 60+src/250, 1+src%250) }
+	for range 5 {
+		rejectFrom(t, g, next(), "BEFORE")
+	}
+	free := testkit.Fill(t, mnt)
+	for i := 0; metricValue(t, g, "hl7gate_journal_dropped_events_total") < 20; i++ {
+		if i == 500 {
+			t.Fatalf("500 events on a full disk, hl7gate_journal_dropped_events_total %v", metricValue(t, g, "hl7gate_journal_dropped_events_total"))
+		}
+		rejectFrom(t, g, next(), "DURING")
+	}
+	free()
+	for i := 0; strings.Count(logs.String(), "event journal writes again") == 0; i++ {
+		if i == 500 {
+			t.Fatal("the journal did not write again within 500 events after the disk was freed")
+		}
+		rejectFrom(t, g, next(), "AFTER")
+		time.Sleep(20 * time.Millisecond) // the journal tries once a second: poll, bounded
+	}
+	rejectFrom(t, g, next(), "LAST")
+	if err := g.Shutdown(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(logs.String(), "event journal failed"); n != 1 {
+		t.Errorf("%d log lines say the journal failed, want 1", n)
+	}
+	var gaps, last int
+	if err := journal.Read(jdir, func(r journal.Record) error {
+		if r.Rule == journal.GapRule {
+			gaps++
+			if r.Count < 20 {
+				t.Errorf("gap record counts %d events, want at least the 20 dropped", r.Count)
+			}
+		}
+		if r.ControlID == "LAST" {
+			last++
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if gaps != 1 || last != 1 {
+		t.Errorf("journal has %d gap records and %d events after the recovery, want 1 and 1", gaps, last)
+	}
 }
