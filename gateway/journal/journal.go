@@ -7,9 +7,10 @@
 // gateway/store), so neither does the journal.
 //
 // A write or fsync error (a full disk) stops the writing, not the journal: the events buffered since the
-// last good fsync and every event until it writes again are counted in Dropped. Every SyncInterval it
-// tries a new segment; there the first record is the gap record (Rule GapRule: how many events are
-// missing and since when), fsynced, before anything else. Options.Report hears of each change.
+// last good fsync and every event until it writes again are counted in Dropped. Every SyncInterval, and
+// on an event 100 ms after its last try, it tries a new segment; there the first record is the gap
+// record (Rule GapRule: how many events are missing and since when), fsynced, before anything else.
+// Options.Report hears of each change.
 //
 //	j, err := journal.Open(journal.Options{Dir: "/var/lib/hl7gate/journal", MaxBytes: 64 << 20}, boot)
 //	if err != nil { ... }
@@ -44,6 +45,9 @@ const (
 	minSegmentBytes     = 64 << 10
 	segmentsPerJournal  = 8 // a segment is MaxBytes/8: dropping the oldest keeps 7/8 of the history
 )
+
+// resumeEvery is how long after its last try a failed journal tries again on an event (else on the tick).
+const resumeEvery = 100 * time.Millisecond
 
 // Options configure a journal. Zero fields take the defaults.
 type Options struct {
@@ -90,6 +94,7 @@ type Journal struct {
 	synced   time.Time // when that was (or Open): what follows may be lost by a failure
 	failed   error     // the write error writing stopped at; nil while writing
 	lost     uint64    // events not journaled since it failed
+	tried    time.Time // its last try to write again
 }
 
 type segment struct {
@@ -258,6 +263,9 @@ func (j *Journal) tick() {
 }
 
 func (j *Journal) write(e store.Event) {
+	if j.failed != nil && time.Since(j.tried) >= resumeEvery {
+		j.resume()
+	}
 	if j.failed != nil {
 		j.lose(1)
 		return
@@ -319,6 +327,7 @@ func (j *Journal) lose(n uint64) {
 // fsynced. If that fails too the new segment is removed and the journal stays failed.
 func (j *Journal) resume() {
 	now := time.Now()
+	j.tried = now
 	gap, err := json.Marshal(Record{Boot: j.boot, Event: store.Event{Time: now, Kind: store.KindGateway, Severity: "warning",
 		Rule: GapRule, Count: j.lost, FirstSeen: j.synced, LastSeen: now,
 		Reason: fmt.Sprintf("event journal gap: %d events recorded between %s and %s are not journaled (%v)",
