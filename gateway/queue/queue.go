@@ -208,6 +208,7 @@ func (q *Queue) Append(ctx context.Context, key Key, msg []byte) (uint64, error)
 	now := time.Now().UnixNano()
 	q.mu.Lock()
 	if err := q.usable(); err != nil {
+		q.kickCompact() // a failed queue tries to reopen (reopen.go)
 		q.mu.Unlock()
 		return 0, err
 	}

@@ -12,9 +12,10 @@ import (
 // goroutine probes the file system every reopenRetry and, once a probe write succeeds, cuts every segment
 // back to what was fsynced and scans the directory again as Open does (see the package doc, "Failure").
 const (
-	reopenRetry    = time.Second      // between probes while the probe write fails (a full disk: cheap)
-	reopenMaxRetry = 30 * time.Second // back-off ceiling when the probe passed but the rescan failed (costly)
-	probeSize      = 256 << 10        // bytes the probe writes: room for a few messages, not only one byte
+	reopenRetry    = time.Second            // between probes while the probe write fails (a full disk: cheap)
+	reopenKicked   = 100 * time.Millisecond // an Append's probe comes at least this long after the last
+	reopenMaxRetry = 30 * time.Second       // back-off ceiling when the probe passed but the rescan failed (costly)
+	probeSize      = 256 << 10              // bytes the probe writes: room for a few messages, not only one byte
 	probeName      = "PROBE"
 )
 
@@ -49,11 +50,14 @@ func (q *Queue) transition() {
 	q.changed = make(chan struct{})
 }
 
-// reopenLoop is the failed queue's part of the compaction goroutine: it tries to reopen on wake (the
-// first try at once) and again on the retry timer until the queue is usable or closed.
+// reopenLoop is the failed queue's part of the compaction goroutine: it tries to reopen at once, then on
+// the retry timer, and on an Append (kicked) reopenKicked after the last try while only the probe failed,
+// until the queue is usable or closed.
 type reopenLoop struct {
 	timer   *time.Timer
-	due     time.Time // no try before (zero: at once)
+	due     time.Time // the timer's next try (zero: at once)
+	last    time.Time // the last try
+	probing bool      // the last try stopped at the probe (cheap to repeat)
 	backoff time.Duration
 }
 
@@ -65,19 +69,22 @@ func newReopenLoop() *reopenLoop {
 
 // try reopens q if a try is due and arms the timer for the next one; it reports whether q is usable.
 func (r *reopenLoop) try(q *Queue) bool {
-	if time.Now().Before(r.due) {
-		return false // woken early (a kick): the timer is armed
+	now := time.Now()
+	if now.Before(r.due) && !(r.probing && now.Sub(r.last) >= reopenKicked) {
+		return false // woken early (a kick) and not due: the timer is armed
 	}
+	r.last = now
 	err := q.reopen()
 	if err == nil {
-		r.due, r.backoff = time.Time{}, reopenRetry
+		r.due, r.probing, r.backoff = time.Time{}, false, reopenRetry
 		return true
 	}
 	wait := reopenRetry
-	if !errors.Is(err, errProbe) {
+	r.probing = errors.Is(err, errProbe)
+	if !r.probing {
 		wait, r.backoff = r.backoff, min(2*r.backoff, reopenMaxRetry)
 	}
-	r.due = time.Now().Add(wait)
+	r.due = now.Add(wait)
 	r.timer.Reset(wait)
 	return false
 }
