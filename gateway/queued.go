@@ -333,7 +333,7 @@ func (rq *routeQueue) deliver(key queue.Key) {
 				}
 				continue
 			}
-			if !rq.pause() { // a read failed the queue (watch logs it): Next waits for the reopen
+			if !wait() { // a read failed the queue (watch logs it): Next waits for the reopen
 				return
 			}
 			continue
@@ -395,14 +395,18 @@ func (rq *routeQueue) deliver(key queue.Key) {
 // when the gateway stops.
 func (rq *routeQueue) deadLetter(log zerolog.Logger, key queue.Key, m queue.Message, ctrl []byte, station, why string) bool {
 	for {
+		changed, failed := rq.q.Health()
 		err := rq.q.DeadLetter(key, m.Seq, why)
 		if err == nil || errors.Is(err, queue.ErrNotHead) { // not head: the reopen found its dead letter on disk
 			break
 		}
-		if _, qerr := rq.q.Health(); qerr == nil && !errors.Is(err, queue.ErrClosed) {
+		if errors.Is(err, queue.ErrClosed) {
+			return false
+		}
+		if failed == nil {
 			log.Warn().Err(err).Uint64("seq", m.Seq).Msg("queued message not dead-lettered yet")
 		}
-		if errors.Is(err, queue.ErrClosed) || !rq.pause() {
+		if !rq.pause(changed) {
 			return false
 		}
 	}
@@ -413,19 +417,14 @@ func (rq *routeQueue) deadLetter(log zerolog.Logger, key queue.Key, m queue.Mess
 	return true
 }
 
-// pause waits after a failed queue call: for the queue's next change when it is failed (its reopen),
-// else queue.retry_max; false when the gateway stops.
-func (rq *routeQueue) pause() bool {
-	changed, err := rq.q.Health()
-	var retry <-chan time.Time
-	if err == nil {
-		t := time.NewTimer(rq.g.cfg.Queue.RetryMax)
-		defer t.Stop()
-		retry = t.C
-	}
+// pause waits after a failed queue call for the queue's change (changed, from Health before the call:
+// its failure or its reopen) or queue.retry_max; false when the gateway stops.
+func (rq *routeQueue) pause(changed <-chan struct{}) bool {
+	t := time.NewTimer(rq.g.cfg.Queue.RetryMax)
+	defer t.Stop()
 	select {
 	case <-changed:
-	case <-retry:
+	case <-t.C:
 	case <-rq.g.ctx.Done():
 		return false
 	}

@@ -285,3 +285,35 @@ func TestJournalDiskFull(t *testing.T) {
 		t.Errorf("journal has %d gap records and %d events after the recovery, want 1 and 1", gaps, last)
 	}
 }
+
+// A dead letter that cannot be written (the disk is full) is tried again, not the end of delivery: once
+// space is back it is written and the messages behind it are delivered, without a restart.
+func TestStoreModeDeadLetterDiskFull(t *testing.T) {
+	mnt := testkit.Tmpfs(t, 4<<20)
+	down := downStation(t)
+	cfg := storeConfig(t, down)
+	cfg.Queue.Directory = filepath.Join(mnt, "queue")
+	g, logs := startGateway(t, cfg)
+	m := dialMonitor(t, g.ListenerAddr("icu"))
+	for _, ctrl := range []string{"R0", "N0", "N1", "N2"} {
+		if code, _, ack := m.mustAck(t, append(oru("MON1", ctrl), diskPad...)); code != hl7.AA {
+			t.Fatalf("message %s: %s, want AA: %q", ctrl, code, ack)
+		}
+	}
+	free := testkit.Fill(t, mnt)
+	st := newStationAt(t, down.addr(), func(_ int, m *hl7.Message) ([]byte, time.Duration) {
+		if strings.HasPrefix(string(m.ControlID()), "R") {
+			return ackFor(m, hl7.AR), 0
+		}
+		return ackFor(m, hl7.AA), 0
+	})
+	logs.waitCount(t, "no space left on device", 1) // the dead letter's write failed
+	free()
+	got := controlIDs(t, st.waitReceived(t, 4))
+	if strings.Join(got, " ") != "R0 N0 N1 N2" {
+		t.Errorf("station received %v, want R0 (refused, dead-lettered once the disk had room) N0 N1 N2", got)
+	}
+	if q := queueState(t, g); len(q.DeadLetters) != 1 {
+		t.Errorf("queue %+v, want one dead letter", q)
+	}
+}
