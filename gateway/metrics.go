@@ -201,5 +201,13 @@ func (m *metrics) registerQueue(route string, q *queue.Queue) {
 			func(s queue.Stats) float64 { return float64(s.Bytes) }),
 		gauge("hl7gate_queue_dead_letters", "Dead letters kept, waiting for replay or discard (store mode).",
 			func(s queue.Stats) float64 { return float64(s.DeadLetters) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "hl7gate_queue_failed", ConstLabels: labels,
+			Help: "1 while the queue is failed (a write error, e.g. a full disk): monitors get AE and delivery waits until it reopens itself (store mode)."},
+			func() float64 {
+				if _, err := q.Health(); err != nil {
+					return 1
+				}
+				return 0
+			}),
 	)
 }

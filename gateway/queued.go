@@ -29,7 +29,10 @@ import (
 // positive commit ACK only once every append is fsynced. One deliverer goroutine per key sends the key's
 // messages to its station in order, retrying with backoff until the station's positive ACK; AE/AR follow
 // queue.on_reject. A deliverer ends after deliverIdle without messages and is started again by the next
-// append; after a restart, Start starts one for every key the queue recovered.
+// append; after a restart, Start starts one for every key the queue recovered. A failed queue (a full
+// disk) reopens itself (gateway/queue, "Failure"): meanwhile appends get AE, deliverers wait, /readyz
+// fails and hl7gate_queue_failed is 1; watch logs and records each change and, after the reopen, starts
+// the deliverers of the keys it recovered, as a restart would.
 
 // deliverIdle is how long a deliverer waits for its key's next message before it ends.
 const deliverIdle = time.Minute
@@ -108,13 +111,62 @@ func (g *Gateway) warnOrphanQueues() {
 	}
 }
 
-// startDeliverers starts a deliverer for every key with queued messages (those recovered at open).
+// startDeliverers starts a deliverer for every key with queued messages (those recovered at open), and
+// each queue's watch.
 func (g *Gateway) startDeliverers() {
 	for _, rq := range g.queues {
-		for _, k := range rq.q.Keys() {
-			rq.start(k)
+		rq.startKeys()
+		rq.wg.Add(1)
+		go rq.watch()
+	}
+}
+
+// startKeys starts a deliverer for every key with queued messages.
+func (rq *routeQueue) startKeys() {
+	for _, k := range rq.q.Keys() {
+		rq.start(k)
+	}
+}
+
+// watch follows the queue's health until the gateway stops: one log line and one event for each change
+// between failed and usable (not one per message), and after a reopen the deliverers of the keys it
+// recovered (a deliverer that went idle meanwhile has messages again: acknowledgements not yet durable).
+func (rq *routeQueue) watch() {
+	defer rq.wg.Done()
+	var failed error
+	for {
+		changed, err := rq.q.Health()
+		switch {
+		case err != nil && failed == nil:
+			rq.log.Error().Err(err).Msg("queue failed: monitors get AE and delivery waits until the disk takes writes again")
+			rq.g.store.AddEvent(store.Event{Kind: store.KindGateway, Severity: "error",
+				Reason: "queue of route " + rq.name + " failed: " + err.Error() + "; store mode answers AE until it recovers"})
+		case err == nil && failed != nil:
+			st := rq.q.Stats()
+			rq.log.Warn().Int("queued", st.Depth).Int("keys", st.Keys).Msg("queue recovered: reopened from disk, delivery resumes")
+			rq.g.store.AddEvent(store.Event{Kind: store.KindGateway, Severity: "info",
+				Reason: "queue of route " + rq.name + " recovered: reopened from disk, " + strconv.Itoa(st.Depth) + " messages queued"})
+			rq.startKeys()
+		}
+		failed = err
+		select {
+		case <-changed:
+		case <-rq.g.ctx.Done():
+			return
 		}
 	}
+}
+
+// queueFailure returns why a store-mode route's queue takes no messages, nil when every one does.
+func (g *Gateway) queueFailure() error {
+	for _, rc := range g.cfg.Routes {
+		if rq := g.queues[rc.Name]; rq != nil {
+			if _, err := rq.q.Health(); err != nil {
+				return fmt.Errorf("queue of route %s failed: %w", rc.Name, err)
+			}
+		}
+	}
+	return nil
 }
 
 // closeQueues stops the deliverers (g.ctx must be cancelled first, or nothing may have started them) and
@@ -239,8 +291,8 @@ func (rq *routeQueue) stationOf(key queue.Key) int {
 	return -1
 }
 
-// deliver sends key's messages to its station in order until the gateway stops, the queue fails, or the
-// key stays empty for deliverIdle.
+// deliver sends key's messages to its station in order until the gateway stops or the key stays empty
+// for deliverIdle. While the queue is failed it waits (Next does) and resumes after the reopen.
 func (rq *routeQueue) deliver(key queue.Key) {
 	defer rq.wg.Done()
 	g := rq.g
@@ -281,11 +333,10 @@ func (rq *routeQueue) deliver(key queue.Key) {
 				}
 				continue
 			}
-			log.Error().Err(err).Msg("queue failed: delivery stops until restart")
-			rq.mu.Lock()
-			delete(rq.running, key)
-			rq.mu.Unlock()
-			return
+			if !wait() { // a read failed the queue (watch logs it): Next waits for the reopen
+				return
+			}
+			continue
 		}
 		buf = m.Body
 		if m.Seq != lastSeq {
@@ -320,8 +371,7 @@ func (rq *routeQueue) deliver(key queue.Key) {
 		case code.Positive():
 			backoff = 0
 			if err := rq.q.Ack(key, m.Seq); err != nil {
-				log.Error().Err(err).Msg("queue failed: delivery stops until restart")
-				return
+				continue // the queue failed or closed: Next waits for the reopen, which hands m out again
 			}
 			rq.delivered.WithLabelValues(st.cfg.Name).Inc()
 		default:
@@ -340,16 +390,44 @@ func (rq *routeQueue) deliver(key queue.Key) {
 	}
 }
 
-// deadLetter moves m aside, records an event and counts it; false when the queue failed.
+// deadLetter moves m aside, records an event and counts it. When that fails it tries again after the
+// queue's reopen (or, the queue not failed, the dead letter's own write failing, after a pause); false
+// when the gateway stops.
 func (rq *routeQueue) deadLetter(log zerolog.Logger, key queue.Key, m queue.Message, ctrl []byte, station, why string) bool {
-	if err := rq.q.DeadLetter(key, m.Seq, why); err != nil {
-		log.Error().Err(err).Msg("queue failed: delivery stops until restart")
-		return false
+	for {
+		changed, failed := rq.q.Health()
+		err := rq.q.DeadLetter(key, m.Seq, why)
+		if err == nil || errors.Is(err, queue.ErrNotHead) { // not head: the reopen found its dead letter on disk
+			break
+		}
+		if errors.Is(err, queue.ErrClosed) {
+			return false
+		}
+		if failed == nil {
+			log.Warn().Err(err).Uint64("seq", m.Seq).Msg("queued message not dead-lettered yet")
+		}
+		if !rq.pause(changed) {
+			return false
+		}
 	}
 	rq.dead.Inc()
 	rq.g.store.AddEvent(store.Event{Kind: store.KindDelivery, Severity: "warning", Station: station,
 		ControlID: string(ctrl), Reason: "dead letter " + strconv.FormatUint(m.Seq, 10) + " of route " + rq.name + ": " + why})
 	log.Warn().Str("msh10", string(ctrl)).Uint64("dead_letter", m.Seq).Str("reason", why).Msg("queued message dead-lettered")
+	return true
+}
+
+// pause waits after a failed queue call for the queue's change (changed, from Health before the call:
+// its failure or its reopen) or queue.retry_max; false when the gateway stops.
+func (rq *routeQueue) pause(changed <-chan struct{}) bool {
+	t := time.NewTimer(rq.g.cfg.Queue.RetryMax)
+	defer t.Stop()
+	select {
+	case <-changed:
+	case <-t.C:
+	case <-rq.g.ctx.Done():
+		return false
+	}
 	return true
 }
 
@@ -368,6 +446,9 @@ func (g *Gateway) queueStatus() []admin.QueueStatus {
 		qs := admin.QueueStatus{Route: rq.name, Depth: st.Depth, Bytes: st.Bytes, OldestSeconds: st.OldestAge.Seconds(),
 			Keys: st.Keys, Deliverers: running, Appended: st.Appended, Delivered: st.Delivered, DiskBytes: st.DiskBytes}
 		dls, err := rq.q.DeadLetters()
+		if _, qerr := rq.q.Health(); qerr != nil {
+			err = qerr
+		}
 		if err != nil {
 			qs.Error = err.Error()
 		}

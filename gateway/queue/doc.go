@@ -34,8 +34,22 @@
 // pending batch (pwrite at the offsets reserved under the mutex) and fsyncs each touched segment, then
 // releases all of the batch's waiters at once: appends that arrive during one fsync share the next.
 // Done records (Ack, DeadLetter) ride along with the next commit, or are flushed within
-// Options.FlushInterval. A write or fsync error is sticky: the page cache may have dropped the data, so
-// every later call fails until the queue is reopened and recovered from disk.
+// Options.FlushInterval. A write or fsync error fails the queue (see Failure): the page cache may have
+// dropped the data, so nothing is written again until the queue is reopened and recovered from disk.
+//
+// # Failure
+//
+// A failed write, fsync or segment read (a full disk: ENOSPC; EIO) fails the queue: Append, Ack and
+// DeadLetter return the error, Next waits, Health reports it. The queue reopens itself, as a restart
+// would but keeping the directory's lock: every second, and on an Append at most every 100 ms, its
+// compaction goroutine writes, fsyncs and removes a 256 KiB PROBE file; once that succeeds it releases the waiters of unwritten batches with the
+// error, cuts each segment back to the bytes fsynced before the failure (fsyncing the cut), fsyncs the
+// directory and scans it as Open does (a scan that fails is tried again with back-off up to 30 s). What
+// the cut removes was never reported durable: the records of failed Appends (their senders got an
+// error, so losing them is correct) and done records not yet fsynced (those messages are delivered
+// again, Recovered set). Every message an Append reported durable is in the new index, handed out by
+// Next in seq order per key. Health's channel wakes whoever follows the queue at each change between
+// failed and usable. A crash during a reopen is a crash like any other: the cut removes nothing durable.
 //
 // # Crash safety
 //

@@ -138,19 +138,25 @@ type Queue struct {
 	bytes    int64
 	deadN    int
 	closed   bool
-	err      error // sticky: after a failed write or fsync nothing is durable any more
+	err      error         // after a failed write, fsync or read: no writes until a reopen (reopen.go)
+	changed  chan struct{} // closed at the next change of err between nil and not nil
 	appended uint64
 	acked    uint64
 	fsyncs   uint64
 	moved    uint64
 
 	// filesMu is held shared by whoever reads a segment or writes or removes a dead letter (taken while
-	// the queue is open, under mu); deleting a segment, and Close closing the files, take it exclusively.
+	// the queue is open, under mu); deleting a segment, Close closing the files and a reopen take it
+	// exclusively.
 	filesMu sync.RWMutex
 	kick    chan struct{}
 	compact chan struct{}
 	stop    chan struct{}
 	wg      sync.WaitGroup
+
+	// commitMu is held by a commit while it writes, and by a reopen: a reopen never cuts a segment
+	// under a write.
+	commitMu sync.Mutex
 }
 
 // Open opens or creates the queue in dir, recovering what a crash left: a torn last record is
@@ -160,6 +166,7 @@ func Open(dir string, opts Options) (*Queue, error) {
 		dir:     dir,
 		opts:    opts.withDefaults(),
 		keys:    make(map[Key]*keyq),
+		changed: make(chan struct{}),
 		kick:    make(chan struct{}, 1),
 		compact: make(chan struct{}, 1),
 		stop:    make(chan struct{}),
@@ -174,6 +181,7 @@ func Open(dir string, opts Options) (*Queue, error) {
 	if q.lock, err = lockDir(dir); err != nil {
 		return nil, err
 	}
+	os.Remove(filepath.Join(dir, probeName)) // a crash during a reopen's probe left it
 	if q.dirf, err = os.Open(dir); err == nil {
 		err = q.recover()
 	}
@@ -191,7 +199,7 @@ func Open(dir string, opts Options) (*Queue, error) {
 // Append adds msg to key's messages and returns its seq once the record is fsynced. It returns ErrFull
 // when the queue is at a bound. When ctx ends first it returns ctx's error: the message may still be
 // queued and delivered, but the caller must not acknowledge it. After a write or fsync error every call
-// fails: the queue must be reopened.
+// fails until the queue is reopened (Health), which it does on its own once the disk takes writes again.
 func (q *Queue) Append(ctx context.Context, key Key, msg []byte) (uint64, error) {
 	if len(key) == 0 || len(key) > maxKey || len(msg) > q.opts.MaxMessage {
 		return 0, ErrInvalid
@@ -200,6 +208,7 @@ func (q *Queue) Append(ctx context.Context, key Key, msg []byte) (uint64, error)
 	now := time.Now().UnixNano()
 	q.mu.Lock()
 	if err := q.usable(); err != nil {
+		q.kickCompact() // a failed queue tries to reopen (reopen.go)
 		q.mu.Unlock()
 		return 0, err
 	}
@@ -319,7 +328,7 @@ func (q *Queue) reserve(n int) (*batch, error) {
 		q.nextSeq = max(q.nextSeq, b.seg.id+1)
 		sg, err := q.createSegment(q.nextSeq)
 		if err != nil {
-			q.err = err
+			q.fail(err)
 			return nil, err
 		}
 		if len(b.buf) > 0 {
@@ -377,6 +386,8 @@ func (q *Queue) syncLoop() {
 // fsynced before anything is written to the next, so a later segment never holds data while an earlier
 // one is torn. It returns bs for reuse.
 func (q *Queue) commit(bs []*batch) []*batch {
+	q.commitMu.Lock()
+	defer q.commitMu.Unlock()
 	q.mu.Lock()
 	bs = append(bs, q.sealed...)
 	clear(q.sealed)
@@ -405,8 +416,8 @@ func (q *Queue) commit(bs []*batch) []*batch {
 		}
 	}
 	q.mu.Lock()
-	if err != nil && q.err == nil {
-		q.err = fmt.Errorf("queue: write: %w", err)
+	if err != nil {
+		q.fail(fmt.Errorf("queue: write: %w", err))
 	}
 	q.fsyncs += syncs
 	for _, b := range bs {
