@@ -103,7 +103,31 @@ func (g *Gateway) openQueues() error {
 		rq.log.Info().Int("queued", st.Depth).Int("keys", st.Keys).Int("dead_letters", st.DeadLetters).Msg("queue open")
 	}
 	g.warnOrphanQueues()
+	g.warnQueueSpace()
 	return nil
+}
+
+// warnQueueSpace logs a warning when the store-mode queues could grow to their queue.max_bytes (queued
+// messages and dead letters) and the disk hold less: then the disk, not the bound, ends the appends, and
+// a full disk fails the queue for every monitor instead of one monitor getting AE.
+func (g *Gateway) warnQueueSpace() {
+	if len(g.queues) == 0 {
+		return
+	}
+	free, ok := freeBytes(g.cfg.Queue.Directory)
+	if !ok {
+		return
+	}
+	room := int64(0) // what the queues may still add within their bounds
+	for _, rq := range g.queues {
+		st := rq.q.Stats()
+		room += max(0, g.cfg.Queue.MaxBytes-st.Bytes-st.DeadBytes)
+	}
+	if room > free {
+		g.log.Warn().Str("directory", g.cfg.Queue.Directory).Int64("free_bytes", free).Int64("room_bytes", room).
+			Int("routes", len(g.queues)).
+			Msg("queue.max_bytes of the store-mode routes exceeds the free space of queue.directory: the disk can fill before the bound (set max_bytes below the free space, per route)")
+	}
 }
 
 // warnOrphanQueues logs a warning for each queue directory of a route that is not (or no longer) in store
@@ -193,7 +217,9 @@ func (s *session) enqueue(now time.Time, rq *routeQueue, msg []byte) ([]byte, bo
 	src := s.src.Unmap().String()
 	var err error
 	if len(keys) == 1 {
-		_, err = rq.q.AppendFrom(s.g.ctx, src, keys[0], msg)
+		if _, err = rq.q.AppendFrom(s.g.ctx, src, keys[0], msg); err == nil {
+			rq.start(keys[0])
+		}
 	} else {
 		errs := make([]error, len(keys))
 		var wg sync.WaitGroup
@@ -201,10 +227,12 @@ func (s *session) enqueue(now time.Time, rq *routeQueue, msg []byte) ([]byte, bo
 			wg.Go(func() { _, errs[k] = rq.q.AppendFrom(s.g.ctx, src, key, msg) })
 		}
 		wg.Wait()
+		for k, key := range keys {
+			if errs[k] == nil {
+				rq.start(key) // also when another append failed: what did go in must be delivered
+			}
+		}
 		err = rq.skipStale(keys, errs, &s.msg)
-	}
-	for _, key := range keys {
-		rq.start(key) // also after a failed fan-out append: what did go in must be delivered
 	}
 	if err != nil {
 		reason, text := reasonNotQueued, "message not queued"

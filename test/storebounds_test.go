@@ -279,3 +279,22 @@ func TestStoreDeadLettersBounded(t *testing.T) {
 		t.Fatalf("dead letters: %d of %v bytes, want 5 within the 1 MiB share", len(q.DeadLetters), dead)
 	}
 }
+
+// F5's other half: queue.max_bytes above the free space of queue.directory means the disk, not the
+// bound, ends the appends (and a full disk fails the queue for every monitor): the gateway says so when
+// it opens the queues.
+func TestStoreMaxBytesAboveFreeSpace(t *testing.T) {
+	const warning = "queue.max_bytes of the store-mode routes exceeds the free space of queue.directory"
+	cfg := storeConfig(t, newStation(t, accept))
+	cfg.Queue.MaxBytes = 1 << 20
+	if _, logs := startGateway(t, cfg); strings.Contains(logs.String(), warning) {
+		t.Fatalf("warning with 1 MiB max_bytes:\n%s", logs.String())
+	}
+	cfg.Queue.Directory = t.TempDir()
+	cfg.Queue.MaxBytes = 1 << 60 // an exabyte: more than any test machine's disk
+	_, logs := startGateway(t, cfg)
+	logs.waitCount(t, `"route":"vitals"`, 1)
+	if !strings.Contains(logs.String(), warning) {
+		t.Fatalf("no warning with max_bytes above the free space:\n%s", logs.String())
+	}
+}

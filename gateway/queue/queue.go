@@ -245,8 +245,7 @@ func (q *Queue) appendMsg(ctx context.Context, src string, key Key, msg []byte, 
 		q.mu.Unlock()
 		return 0, err
 	}
-	kq := q.keyq(key)
-	if err := q.bound(kq, src, int64(n)-credit, now); err != nil {
+	if err := q.bound(q.keys[key], src, int64(n)-credit, now); err != nil {
 		q.mu.Unlock()
 		return 0, err
 	}
@@ -259,6 +258,7 @@ func (q *Queue) appendMsg(ctx context.Context, src string, key Key, msg []byte, 
 	q.nextSeq++
 	e := entry{seq: seq, t: now, seg: b.seg, off: b.off + int64(len(b.buf)), n: n, b: b, src: q.sourceOf(src)}
 	b.buf = appendMsg(b.buf, seq, now, string(key), msg)
+	kq := q.keyq(key) // only now: a refused append leaves nothing behind
 	q.push(kq, e)
 	q.appended++
 	q.mu.Unlock()
@@ -272,9 +272,9 @@ func (q *Queue) appendMsg(ctx context.Context, src string, key Key, msg []byte, 
 	}
 }
 
-// bound returns why n more bytes from src cannot go to kq now, or nil. The age is judged per key, so a
-// key whose receiver takes nothing (a station down, a message it never answers) refuses only its own
-// new messages. q.mu is held.
+// bound returns why n more bytes from src cannot go to kq (nil for a new key) now, or nil. The age is
+// judged per key, so a key whose receiver takes nothing (a station down, a message it never answers)
+// refuses only its own new messages. q.mu is held.
 func (q *Queue) bound(kq *keyq, src string, n int64, now int64) error {
 	if q.bytes+q.deadSize+n > q.opts.MaxBytes {
 		return ErrFull
@@ -288,7 +288,7 @@ func (q *Queue) bound(kq *keyq, src string, n int64, now int64) error {
 			return ErrSourceFull
 		}
 	}
-	if kq.len() > 0 && time.Duration(now-kq.q[kq.head].t) > q.opts.MaxAge {
+	if kq != nil && kq.len() > 0 && time.Duration(now-kq.q[kq.head].t) > q.opts.MaxAge {
 		return ErrStale
 	}
 	return nil
