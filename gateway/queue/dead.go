@@ -197,7 +197,7 @@ func (q *Queue) Replay(ctx context.Context, id uint64) (uint64, error) {
 		return 0, err
 	}
 	size := int64(hdrLen + deadFixed + len(d.Key) + len(d.Reason) + len(body))
-	seq, err := q.appendMsg(ctx, "", d.Key, body, size)
+	seq, err := q.appendBounded(ctx, "", d.Key, body, size)
 	if err != nil {
 		return 0, err
 	}

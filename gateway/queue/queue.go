@@ -220,7 +220,7 @@ func Open(dir string, opts Options) (*Queue, error) {
 // Append adds msg to key's messages and returns its seq once the record is fsynced; it is AppendFrom
 // without a source (counted in MaxBytes only), e.g. for an operator's replay.
 func (q *Queue) Append(ctx context.Context, key Key, msg []byte) (uint64, error) {
-	return q.appendMsg(ctx, "", key, msg, 0)
+	return q.appendBounded(ctx, "", key, msg, 0)
 }
 
 // AppendFrom adds msg, received from src (e.g. the sender's network address: not something the message
@@ -230,11 +230,11 @@ func (q *Queue) Append(ctx context.Context, key Key, msg []byte) (uint64, error)
 // and delivered, but the caller must not acknowledge it. After a write or fsync error every call fails:
 // the queue must be reopened.
 func (q *Queue) AppendFrom(ctx context.Context, src string, key Key, msg []byte) (uint64, error) {
-	return q.appendMsg(ctx, src, key, msg, 0)
+	return q.appendBounded(ctx, src, key, msg, 0)
 }
 
-// appendMsg appends as AppendFrom does; credit is bytes about to be freed (a replayed dead letter's).
-func (q *Queue) appendMsg(ctx context.Context, src string, key Key, msg []byte, credit int64) (uint64, error) {
+// appendBounded appends as AppendFrom does; credit is bytes about to be freed (a replayed dead letter's).
+func (q *Queue) appendBounded(ctx context.Context, src string, key Key, msg []byte, credit int64) (uint64, error) {
 	if len(key) == 0 || len(key) > maxKey || len(msg) > q.opts.MaxMessage {
 		return 0, ErrInvalid
 	}
@@ -258,7 +258,7 @@ func (q *Queue) appendMsg(ctx context.Context, src string, key Key, msg []byte, 
 	q.nextSeq++
 	e := entry{seq: seq, t: now, seg: b.seg, off: b.off + int64(len(b.buf)), n: n, b: b, src: q.sourceOf(src)}
 	b.buf = appendMsg(b.buf, seq, now, string(key), msg)
-	kq := q.keyq(key) // only now: a refused append leaves nothing behind
+	kq := q.keyq(key)
 	q.push(kq, e)
 	q.appended++
 	q.mu.Unlock()
