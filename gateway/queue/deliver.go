@@ -153,6 +153,7 @@ func (q *Queue) finish(key Key, seq uint64, how byte) error {
 	e.seg.liveBytes -= int64(e.n)
 	q.depth--
 	q.bytes -= int64(e.n)
+	q.charge(e.src, -int64(e.n))
 	if how == doneDelivered {
 		q.acked++
 	}

@@ -219,14 +219,17 @@ func TestBoundBytes(t *testing.T) {
 	mustAppend(t, q, "k", 0) // room again
 }
 
+// MaxAge is judged per key: a key whose oldest message is too old refuses its own new messages
+// (ErrStale, an ErrFull), the other keys go on.
 func TestBoundAge(t *testing.T) {
 	q := open(t, t.TempDir(), Options{MaxAge: 1}) // 1 ns: the first message is at once too old
 	mustAppend(t, q, "k", 0)
-	if _, err := q.Append(context.Background(), "other", payload("other", 0)); !errors.Is(err, ErrFull) {
-		t.Fatalf("append while the oldest message is older than MaxAge: %v, want ErrFull", err)
+	if _, err := q.Append(context.Background(), "k", payload("k", 1)); !errors.Is(err, ErrStale) || !errors.Is(err, ErrFull) {
+		t.Fatalf("append while the key's oldest message is older than MaxAge: %v, want ErrStale", err)
 	}
-	if st := q.Stats(); st.Depth != 1 || st.OldestAge <= 0 {
-		t.Fatalf("stats when full: %+v", st)
+	mustAppend(t, q, "other", 0) // another key (another station or monitor) is not refused
+	if st := q.Stats(); st.Depth != 2 || st.OldestAge <= 0 {
+		t.Fatalf("stats: %+v", st)
 	}
 	if got := drain(t, q, "k"); len(got) != 1 {
 		t.Fatalf("queued message lost: %v", got)

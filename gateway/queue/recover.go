@@ -20,6 +20,11 @@ func (q *Queue) recover() error {
 	q.deadN = len(dead)
 	done := make(map[uint64]bool, len(dead))
 	for _, id := range dead {
+		fi, err := os.Stat(filepath.Join(q.dir, deadDir, deadName(id)))
+		if err != nil {
+			return fmt.Errorf("queue: %w", err)
+		}
+		q.deadSize += fi.Size()
 		done[id] = true
 		q.nextSeq = max(q.nextSeq, id+1)
 	}

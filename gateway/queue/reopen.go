@@ -207,7 +207,10 @@ func (q *Queue) rescan() (*Queue, error) {
 func (q *Queue) adopt(t *Queue) {
 	q.dirf.Close()
 	q.dirf, q.segs, q.open, q.keys, q.oldest = t.dirf, t.segs, t.open, t.keys, t.oldest
-	q.nextSeq, q.depth, q.bytes, q.deadN = t.nextSeq, t.depth, t.bytes, t.deadN
+	q.nextSeq, q.depth, q.bytes, q.deadN, q.deadSize = t.nextSeq, t.depth, t.bytes, t.deadN, t.deadSize
+	// The rescanned messages and dead letters know no source, as after a restart: the shares start again
+	// from zero (a share still charged for messages no longer tied to it would never be freed).
+	q.sources, q.deadSrc = make(map[string]*source), make(map[uint64]*source)
 	q.err = nil
 	q.transition()
 }
