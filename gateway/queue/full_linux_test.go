@@ -160,3 +160,30 @@ func TestHealthFollowsFailureAndReopen(t *testing.T) {
 		t.Fatalf("delivered %v, want the acknowledged %v", got, acked[k])
 	}
 }
+
+// A reopen starts the sources' shares again from zero, as a restart does: the rescanned messages know
+// no source, so a share still charged for them would never be freed and its monitor would get AE for
+// good.
+func TestReopenStartsSharesAgain(t *testing.T) {
+	mnt := testkit.Tmpfs(t, 1<<20)
+	q := open(t, filepath.Join(mnt, "q"), Options{})
+	k := Key("central/eui64:A")
+	for i := range 3 {
+		if _, err := q.AppendFrom(context.Background(), "10.20.0.7", k, payload(k, i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if st := q.Stats(); st.Sources != 1 {
+		t.Fatalf("%d sources before the failure, want 1", st.Sources)
+	}
+	free := testkit.Fill(t, mnt)
+	i := 3
+	if err := fillQueue(t, q, []Key{k}, &i, map[Key][]int{}); !errors.Is(err, syscall.ENOSPC) {
+		t.Fatalf("append on a full disk: %v, want ENOSPC", err)
+	}
+	free()
+	appendWhenUsable(t, q, k, i)
+	if st := q.Stats(); st.Sources != 0 {
+		t.Errorf("after the reopen %d sources hold a share, want 0", st.Sources)
+	}
+}
