@@ -172,13 +172,16 @@ func (g *Gateway) closeQueues() {
 }
 
 // deviceKey names the monitor whose messages are kept in order: its EUI-64 or equipment identifier
-// when its messages carry one, else its source address.
+// when its messages carry one, with its connection address, else its address alone. The ID is what the
+// message claims; with the address in the key, a monitor claiming another's ID gets a key of its own and
+// can never make the other's messages wait behind its own (a stream of poison messages, each held for
+// queue.poison_attempts, would otherwise delay the victim at will and then get it AE at max_age).
 func deviceKey(id *inventory.Identity, src netip.Addr) string {
 	switch {
 	case id.EUI64 != "":
-		return "eui64:" + id.EUI64
+		return "eui64:" + id.EUI64 + "@" + src.String()
 	case id.Equipment != "":
-		return "equipment:" + id.Equipment
+		return "equipment:" + id.Equipment + "@" + src.String()
 	}
 	return "addr:" + src.String()
 }

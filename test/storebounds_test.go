@@ -59,11 +59,12 @@ func waitQueue(t *testing.T, g *gateway.Gateway, ok func(admin.QueueStatus) bool
 	}
 }
 
-// F3: a station that cuts MSA-2 to 20 characters never matches a 30-character MSH-10. A monitor at
-// another address sends such a message under the victim's EUI-64 (the key is what the message claims):
-// the message is dead-lettered as poison after queue.poison_attempts failures, each while the station
-// answered another monitor, and the victim's later messages, already AA'd, are delivered in order.
-// On main the poison message is retried forever and the victim's messages never reach the station.
+// F3: a station that cuts MSA-2 to 20 characters never matches a 30-character MSH-10. A monitor sends
+// such a message, then more: the message is dead-lettered as poison after queue.poison_attempts
+// failures, each while the station answered another monitor, and the monitor's later messages, already
+// AA'd, are delivered in order. On main the poison message is retried forever and the later messages
+// never reach the station. (Another address claiming this monitor's EUI-64 gets a key of its own:
+// TestStorePoisonStreamCannotHoldVictim.)
 func TestStorePoisonMessageDeadLettered(t *testing.T) {
 	const poison = "POISON1-0000000000000000000000"
 	st := newStation(t, func(_ int, m *hl7.Message) ([]byte, time.Duration) {
@@ -75,11 +76,10 @@ func TestStorePoisonMessageDeadLettered(t *testing.T) {
 		return ack, 0
 	})
 	g, _ := startGateway(t, storeConfig(t, st))
-	attacker := dialMonitorFrom(t, g.ListenerAddr("icu"), "127.0.0.5")
 	victim := dialMonitorFrom(t, g.ListenerAddr("icu"), "127.0.0.6")
 	other := dialMonitorFrom(t, g.ListenerAddr("icu"), "127.0.0.7")
 
-	attacker.mustAA(t, oru("EVIL", poison), "poison message")
+	victim.mustAA(t, oru("MON1", poison), "poison message")
 	for _, ctrl := range []string{"V1", "V2", "V3"} {
 		victim.mustAA(t, oru("MON1", ctrl), ctrl)
 	}
