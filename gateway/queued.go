@@ -461,10 +461,12 @@ func (rq *routeQueue) deliver(key queue.Key) {
 
 // stationHad reports whether a failed forward had sent the message to the station, which then did not
 // answer it with a matching ACK (closed, timed out, a wrong MSA-2): not a dial failure, no free
-// connection, or a message that never went out, which say nothing about the message itself.
+// connection, or a message that never went out, which say nothing about the message itself; nor a
+// pipelined connection that died with other messages in flight (errShared), which may be another's
+// doing (a hostile monitor's poison message would otherwise get the messages beside it dead-lettered).
 func stationHad(err error) bool {
 	return !errors.Is(err, errNotSent) && !errors.Is(err, ErrStationDown) && !errors.Is(err, ErrStationBusy) &&
-		!errors.Is(err, context.Canceled)
+		!errors.Is(err, context.Canceled) && !errors.Is(err, errShared)
 }
 
 // deadLetter moves m aside, records an event and counts it; false when the queue failed.
