@@ -11,6 +11,7 @@ import (
 
 	"github.com/hl7gate/hl7gate/gateway"
 	"github.com/hl7gate/hl7gate/gateway/admin"
+	"github.com/hl7gate/hl7gate/gateway/config"
 	"github.com/hl7gate/hl7gate/gateway/store"
 	"github.com/hl7gate/hl7gate/hl7"
 	"github.com/hl7gate/hl7gate/hl7/mllp"
@@ -101,14 +102,14 @@ func TestStorePoisonMessageDeadLettered(t *testing.T) {
 			victims = append(victims, id)
 		}
 	}
-	// The poison message was sent at least 5 times (a failure counts only after the station answered
-	// another message), then never again; the victim's follow in order.
+	// The poison message was sent at least poison_attempts times (a failure counts only after the
+	// station answered another message), then never again; the victim's follow in order.
 	got := strings.Join(victims, " ")
-	if !strings.HasPrefix(got, strings.Repeat(poison+" ", 5)) || !strings.HasSuffix(got, poison+" V1 V2 V3") {
-		t.Fatalf("the victim's key at the station: %s, want the poison message 5 or more times, then V1 V2 V3", got)
+	if n := config.DefaultQueuePoisonAttempts; !strings.HasPrefix(got, strings.Repeat(poison+" ", n)) || !strings.HasSuffix(got, poison+" V1 V2 V3") {
+		t.Fatalf("the victim's key at the station: %s, want the poison message %d or more times, then V1 V2 V3", got, n)
 	}
 	q := waitQueue(t, g, func(q admin.QueueStatus) bool { return len(q.DeadLetters) == 1 })
-	if !strings.HasPrefix(q.DeadLetters[0].Reason, "poison message: not answered by station central0 in 5 attempts") {
+	if !strings.HasPrefix(q.DeadLetters[0].Reason, fmt.Sprintf("poison message: not answered by station central0 in %d attempts", config.DefaultQueuePoisonAttempts)) {
 		t.Fatalf("dead letter: %+v", q.DeadLetters[0])
 	}
 	if v := metricValue(t, g, "hl7gate_queue_poison_total", "route", "vitals", "station", "central0"); v != 1 {
@@ -138,7 +139,7 @@ func TestStoreSilentStationNoPoison(t *testing.T) {
 	a.mustAA(t, oru("MON1", "A1"), "A1")
 	a.mustAA(t, oru("MON1", "A2"), "A2")
 	b.mustAA(t, withEUI(oru("MON2", "B1"), "0009FBFFFF0593AA"), "B1")
-	st.waitReceived(t, 4*5) // each key's head tried far more often than poison_attempts
+	st.waitReceived(t, 3*2*config.DefaultQueuePoisonAttempts) // each key's head tried more often than poison_attempts
 	up.Store(true)
 	q := waitQueue(t, g, func(q admin.QueueStatus) bool { return q.Depth == 0 })
 	if len(q.DeadLetters) != 0 {
