@@ -238,6 +238,12 @@ func TestStoreSourceShare(t *testing.T) {
 	if v := metricValue(t, g, "hl7gate_messages_rejected_total", "reason", "queue_share"); v != 2 {
 		t.Errorf(`hl7gate_messages_rejected_total{reason="queue_share"} %v, want 2`, v)
 	}
+	// The alert HL7GateQueueShareFull sends the operator to the delivery events for the address (a
+	// capacity matter like queue_full, not a policy rejection exported to the SIEM).
+	evs := g.Store().Events(store.KindDelivery, 0, 10)
+	if len(evs) != 1 || evs[0].Source != "127.0.0.5" || !strings.Contains(evs[0].Reason, "queue share of this address full") {
+		t.Errorf("delivery events: %+v, want one for 127.0.0.5's share", evs)
+	}
 	st := newStationAt(t, down.addr(), accept)
 	st.waitReceived(t, hogged+small+10)
 	waitQueue(t, g, func(q admin.QueueStatus) bool { return q.Depth == 0 })
