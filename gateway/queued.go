@@ -224,13 +224,16 @@ func (g *Gateway) closeQueues() {
 }
 
 // deviceKey names the monitor whose messages are kept in order: its EUI-64 or equipment identifier
-// when its messages carry one, else its source address.
+// when its messages carry one, with its connection address, else its address alone. The ID is what the
+// message claims; with the address in the key, a monitor claiming another's ID gets a key of its own and
+// can never make the other's messages wait behind its own (a stream of poison messages, each held for
+// queue.poison_attempts, would otherwise delay the victim at will and then get it AE at max_age).
 func deviceKey(id *inventory.Identity, src netip.Addr) string {
 	switch {
 	case id.EUI64 != "":
-		return "eui64:" + id.EUI64
+		return "eui64:" + id.EUI64 + "@" + src.String()
 	case id.Equipment != "":
-		return "equipment:" + id.Equipment
+		return "equipment:" + id.Equipment + "@" + src.String()
 	}
 	return "addr:" + src.String()
 }
@@ -508,10 +511,12 @@ func (rq *routeQueue) deliver(key queue.Key) {
 
 // stationHad reports whether a failed forward had sent the message to the station, which then did not
 // answer it with a matching ACK (closed, timed out, a wrong MSA-2): not a dial failure, no free
-// connection, or a message that never went out, which say nothing about the message itself.
+// connection, or a message that never went out, which say nothing about the message itself; nor a
+// pipelined connection that died with other messages in flight (errShared), which may be another's
+// doing (a hostile monitor's poison message would otherwise get the messages beside it dead-lettered).
 func stationHad(err error) bool {
 	return !errors.Is(err, errNotSent) && !errors.Is(err, ErrStationDown) && !errors.Is(err, ErrStationBusy) &&
-		!errors.Is(err, context.Canceled)
+		!errors.Is(err, context.Canceled) && !errors.Is(err, errShared)
 }
 
 // deadLetter moves m aside, records an event and counts it. When that fails it tries again after the

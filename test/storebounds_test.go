@@ -11,6 +11,7 @@ import (
 
 	"github.com/hl7gate/hl7gate/gateway"
 	"github.com/hl7gate/hl7gate/gateway/admin"
+	"github.com/hl7gate/hl7gate/gateway/config"
 	"github.com/hl7gate/hl7gate/gateway/store"
 	"github.com/hl7gate/hl7gate/hl7"
 	"github.com/hl7gate/hl7gate/hl7/mllp"
@@ -59,11 +60,12 @@ func waitQueue(t *testing.T, g *gateway.Gateway, ok func(admin.QueueStatus) bool
 	}
 }
 
-// F3: a station that cuts MSA-2 to 20 characters never matches a 30-character MSH-10. A monitor at
-// another address sends such a message under the victim's EUI-64 (the key is what the message claims):
-// the message is dead-lettered as poison after queue.poison_attempts failures, each while the station
-// answered another monitor, and the victim's later messages, already AA'd, are delivered in order.
-// On main the poison message is retried forever and the victim's messages never reach the station.
+// F3: a station that cuts MSA-2 to 20 characters never matches a 30-character MSH-10. A monitor sends
+// such a message, then more: the message is dead-lettered as poison after queue.poison_attempts
+// failures, each while the station answered another monitor, and the monitor's later messages, already
+// AA'd, are delivered in order. On main the poison message is retried forever and the later messages
+// never reach the station. (Another address claiming this monitor's EUI-64 gets a key of its own:
+// TestStorePoisonStreamCannotHoldVictim.)
 func TestStorePoisonMessageDeadLettered(t *testing.T) {
 	const poison = "POISON1-0000000000000000000000"
 	st := newStation(t, func(_ int, m *hl7.Message) ([]byte, time.Duration) {
@@ -75,11 +77,10 @@ func TestStorePoisonMessageDeadLettered(t *testing.T) {
 		return ack, 0
 	})
 	g, _ := startGateway(t, storeConfig(t, st))
-	attacker := dialMonitorFrom(t, g.ListenerAddr("icu"), "127.0.0.5")
 	victim := dialMonitorFrom(t, g.ListenerAddr("icu"), "127.0.0.6")
 	other := dialMonitorFrom(t, g.ListenerAddr("icu"), "127.0.0.7")
 
-	attacker.mustAA(t, oru("EVIL", poison), "poison message")
+	victim.mustAA(t, oru("MON1", poison), "poison message")
 	for _, ctrl := range []string{"V1", "V2", "V3"} {
 		victim.mustAA(t, oru("MON1", ctrl), ctrl)
 	}
@@ -101,14 +102,14 @@ func TestStorePoisonMessageDeadLettered(t *testing.T) {
 			victims = append(victims, id)
 		}
 	}
-	// The poison message was sent at least 5 times (a failure counts only after the station answered
-	// another message), then never again; the victim's follow in order.
+	// The poison message was sent at least poison_attempts times (a failure counts only after the
+	// station answered another message), then never again; the victim's follow in order.
 	got := strings.Join(victims, " ")
-	if !strings.HasPrefix(got, strings.Repeat(poison+" ", 5)) || !strings.HasSuffix(got, poison+" V1 V2 V3") {
-		t.Fatalf("the victim's key at the station: %s, want the poison message 5 or more times, then V1 V2 V3", got)
+	if n := config.DefaultQueuePoisonAttempts; !strings.HasPrefix(got, strings.Repeat(poison+" ", n)) || !strings.HasSuffix(got, poison+" V1 V2 V3") {
+		t.Fatalf("the victim's key at the station: %s, want the poison message %d or more times, then V1 V2 V3", got, n)
 	}
 	q := waitQueue(t, g, func(q admin.QueueStatus) bool { return len(q.DeadLetters) == 1 })
-	if !strings.HasPrefix(q.DeadLetters[0].Reason, "poison message: not answered by station central0 in 5 attempts") {
+	if !strings.HasPrefix(q.DeadLetters[0].Reason, fmt.Sprintf("poison message: not answered by station central0 in %d attempts", config.DefaultQueuePoisonAttempts)) {
 		t.Fatalf("dead letter: %+v", q.DeadLetters[0])
 	}
 	if v := metricValue(t, g, "hl7gate_queue_poison_total", "route", "vitals", "station", "central0"); v != 1 {
@@ -138,7 +139,7 @@ func TestStoreSilentStationNoPoison(t *testing.T) {
 	a.mustAA(t, oru("MON1", "A1"), "A1")
 	a.mustAA(t, oru("MON1", "A2"), "A2")
 	b.mustAA(t, withEUI(oru("MON2", "B1"), "0009FBFFFF0593AA"), "B1")
-	st.waitReceived(t, 4*5) // each key's head tried far more often than poison_attempts
+	st.waitReceived(t, 3*2*config.DefaultQueuePoisonAttempts) // each key's head tried more often than poison_attempts
 	up.Store(true)
 	q := waitQueue(t, g, func(q admin.QueueStatus) bool { return q.Depth == 0 })
 	if len(q.DeadLetters) != 0 {
@@ -236,6 +237,12 @@ func TestStoreSourceShare(t *testing.T) {
 	}
 	if v := metricValue(t, g, "hl7gate_messages_rejected_total", "reason", "queue_share"); v != 2 {
 		t.Errorf(`hl7gate_messages_rejected_total{reason="queue_share"} %v, want 2`, v)
+	}
+	// The alert HL7GateQueueShareFull sends the operator to the delivery events for the address (a
+	// capacity matter like queue_full, not a policy rejection exported to the SIEM).
+	evs := g.Store().Events(store.KindDelivery, 0, 10)
+	if len(evs) != 1 || evs[0].Source != "127.0.0.5" || !strings.Contains(evs[0].Reason, "queue share of this address full") {
+		t.Errorf("delivery events: %+v, want one for 127.0.0.5's share", evs)
 	}
 	st := newStationAt(t, down.addr(), accept)
 	st.waitReceived(t, hogged+small+10)

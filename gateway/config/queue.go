@@ -58,8 +58,10 @@ const (
 	DefaultQueueMaxAge   = 24 * time.Hour
 	DefaultQueueRetryMin = 500 * time.Millisecond
 	DefaultQueueRetryMax = 30 * time.Second
-	// DefaultQueuePoisonAttempts: five failures of one message, each after the station answered others.
-	DefaultQueuePoisonAttempts = 5
+	// DefaultQueuePoisonAttempts: ten failures of one message, each after the station answered others:
+	// about two minutes of retries at the default backoff, and a message that fails a try by chance (a
+	// station slow on large messages, a lossy link) with chance p is dead-lettered with p^10.
+	DefaultQueuePoisonAttempts = 10
 )
 
 func (q QueueConfig) withDefaults() QueueConfig {

@@ -87,8 +87,9 @@
 //     at Open, and a dead letter older than Open, count in MaxBytes only;
 //   - the key's own oldest message is older than Options.MaxAge (ErrStale). The age is judged per key,
 //     not over the queue: a key whose receiver takes nothing refuses its own new messages, and the other
-//     keys go on (the gateway's keys are station and device: one dead station or one stuck device does
-//     not close a route; a fan-out skips a station past MaxAge while another took the message).
+//     keys go on (the gateway's keys are station, device and the device's address: one dead station or
+//     one stuck device does not close a route; a fan-out skips a station past MaxAge while another took
+//     the message).
 //
 // Dead letters stay in MaxBytes and their source's share until Discard or Replay (which is credited with
 // the dead letter's bytes), so a sender whose messages the receiver refuses fills its own share, not the
