@@ -139,8 +139,9 @@ func TestEgressContainment(t *testing.T) {
 			{Monitor: "192.0.2.10", Destination: "198.51.100.10", Protocol: "udp", Port: 9999},
 			{Monitor: "192.0.2.10", Destination: "203.0.113.119", Protocol: "icmp", Watchlist: true},
 			{Monitor: "192.0.2.10", Destination: "198.51.100.10", Protocol: "icmp"},
-			{Monitor: "192.0.2.10", Destination: "203.0.113.119", Protocol: "inbound-udp", Port: 4000, Watchlist: true},
-			{Monitor: "192.0.2.10", Destination: "203.0.113.119", Protocol: "inbound-tcp", Port: 4001, Watchlist: true},
+			// Toward the monitor: from the outside host to the monitor's port, under the monitor.
+			{Monitor: "192.0.2.10", Source: "203.0.113.119", Destination: "192.0.2.10", Protocol: "inbound-udp", Port: 4000, Watchlist: true},
+			{Monitor: "192.0.2.10", Source: "203.0.113.119", Destination: "192.0.2.10", Protocol: "inbound-tcp", Port: 4001, Watchlist: true},
 		}
 		got := n.waitEgress(t, want)
 		for _, a := range got {
@@ -211,6 +212,12 @@ func buildCmd(t *testing.T, name string) string {
 // and hl7gate itself (rules not applied yet). Everything is removed at cleanup, also on failure.
 func newEgressNet(t *testing.T, bin string, learn bool) *egressNet {
 	t.Helper()
+	return newEgressNetWith(t, bin, learn, "")
+}
+
+// newEgressNetWith is newEgressNet with more top-level configuration sections (YAML, appended), e.g. export.
+func newEgressNetWith(t *testing.T, bin string, learn bool, extra string) *egressNet {
+	t.Helper()
 	n := &egressNet{
 		mon: netns.New(t, "mon"), gw: netns.New(t, "gw"), st: netns.New(t, "st"), out: netns.New(t, "out"),
 		seen: &sightings{}, logs: &syncBuffer{}, bin: bin,
@@ -278,7 +285,7 @@ egress:
   summary_interval: 1s
   repair: false # the test proves the topology routes before it applies the rules
 `, learn)
-	if err := os.WriteFile(n.config, []byte(cfg), 0o600); err != nil {
+	if err := os.WriteFile(n.config, []byte(cfg+extra), 0o600); err != nil {
 		t.Fatal(err)
 	}
 
@@ -431,7 +438,7 @@ func (n *egressNet) get(t *testing.T, path string) string {
 	return string(b)
 }
 
-// waitEgress waits until /api/egress holds every wanted pair (compared on monitor, destination,
+// waitEgress waits until /api/egress holds every wanted pair (compared on monitor, source, destination,
 // protocol, port, watchlist, looks_like_hl7, with a count of at least one) and returns all pairs. It
 // looks again whenever hl7gate logs: a new pair is logged once it is recorded, or, past the log budget,
 // counted in the next summary line.
@@ -448,7 +455,7 @@ func (n *egressNet) waitEgress(t *testing.T, want []store.Egress) []store.Egress
 		for _, w := range want {
 			found := false
 			for _, g := range got {
-				found = found || g.Monitor == w.Monitor && g.Destination == w.Destination && g.Protocol == w.Protocol &&
+				found = found || g.Monitor == w.Monitor && g.Source == w.Source && g.Destination == w.Destination && g.Protocol == w.Protocol &&
 					g.Port == w.Port && g.Watchlist == w.Watchlist && g.LooksLikeHL7 == w.LooksLikeHL7 && g.Count > 0 &&
 					g.Severity == map[bool]string{true: "critical", false: "warning"}[w.Watchlist]
 			}

@@ -68,11 +68,12 @@ func TestFirewallRender(t *testing.T) {
 			"202.114.4.0/24",
 			"redirect to :2576",
 			"meta l4proto tcp counter redirect to :2577",
-			`log prefix "hl7gate-egress" group 7`,
+			`log prefix "hl7gate-egress:drop" group 7`,
 		}},
 		{"learning", egressOn + "\n  learn: true", []string{
 			"(LEARNING mode: counts and logs, drops only the watchlist)",
-			"meta l4proto tcp counter jump log_egress",
+			"ct state established,related counter accept", // each new flow logged once, where it is routed
+			`log prefix "hl7gate-forward:accept" group 7`,
 		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -206,7 +207,7 @@ func TestFirewallApplyRemove(t *testing.T) {
 	if err != nil {
 		t.Fatalf("table not installed: %v: %s", err, got)
 	}
-	for _, w := range []string{"redirect to :2576", "redirect to :2577", "203.0.113.120 . 511", `log prefix "hl7gate-watchlist" group 7`} {
+	for _, w := range []string{"redirect to :2576", "redirect to :2577", "203.0.113.120 . 511", `log prefix "hl7gate-watchlist:drop" group 7`} {
 		if !strings.Contains(got, w) {
 			t.Errorf("installed table lacks %q:\n%s", w, got)
 		}

@@ -50,7 +50,7 @@ func TestEgressExportDeviceID(t *testing.T) {
 			}
 			e := newRecorder(t, recorderConfig(), zerolog.Nop(), st)
 			e.ExportTo(x)
-			e.record(attempt{monitor: mon, protocol: "tcp", dst: netip.MustParseAddr("203.0.113.119"), port: 515})
+			e.record(attempt{monitor: mon, protocol: "tcp", peer: netip.MustParseAddr("203.0.113.119"), port: 515})
 			ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
 			defer cancel()
 			if err := x.Close(ctx); err != nil {

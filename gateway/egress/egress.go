@@ -1,7 +1,9 @@
 // Package egress records the monitor segment's attempts to reach anything but hl7gate: TCP connections the
 // nftables rules redirect to the sinkhole listener and packets they log to an NFLOG group. Attempts are
 // aggregated per (monitor, protocol, destination, port) in the store; each new pair is an event and one log
-// line, later attempts are summed up in one line per summary interval. Payload bytes are never kept.
+// line, later attempts are summed up in one line per summary interval. Payload bytes are never kept. Each
+// attempt carries the verdict of the rule that logged it (firewall.ParsePrefix), never egress.learn, so that
+// no record says more than the kernel did.
 //
 //	rec, err := egress.New(cfg, log, st, registry) // cfg validated, egress.enabled on
 //	if err := rec.Start(ctx); err != nil { ... }   // binds the sinkhole and the NFLOG socket
@@ -80,18 +82,40 @@ type Recorder struct {
 	lost     uint64                // NFLOG messages lost or malformed since the last summary
 }
 
-// attempt is one attempt to cross the segment boundary, as the sinkhole or NFLOG saw it. For unsolicited
-// traffic toward a monitor, monitor is the monitor it targeted and dst the sender.
+// attempt is one attempt to cross the segment boundary, as the sinkhole or NFLOG saw it: from a monitor to
+// peer, or, inbound (protocol "inbound-..."), from peer to a monitor.
 type attempt struct {
-	monitor      netip.Addr
-	protocol     string // "tcp", "udp", "icmp", ...; "inbound-" first for traffic toward a monitor
-	dst          netip.Addr
-	port         uint16
+	monitor      netip.Addr // the monitor that sent it, or that inbound traffic was aimed at
+	protocol     string     // "tcp", "udp", "icmp", ...; "inbound-" first for traffic toward a monitor
+	peer         netip.Addr // the other end: the destination, or the sender of inbound traffic
+	port         uint16     // the destination port: the peer's, or for inbound traffic the monitor's
+	verdict      firewall.Verdict
 	watchlist    bool // logged by a watchlist rule
 	looksLikeHL7 bool
 }
 
-// pairDelta is a known pair's attempts since the last summary, with what the first of them found.
+// inbound reports whether a was sent toward a monitor rather than by one.
+func (a attempt) inbound() bool { return strings.HasPrefix(a.protocol, "inbound-") }
+
+// endpoints are a's source and destination as the packet had them: the sender first, the destination with
+// its port. The sender's port is left out (ephemeral; a pair aggregates many).
+func (a attempt) endpoints() (src netip.Addr, dst netip.AddrPort) {
+	if a.inbound() {
+		return a.peer, netip.AddrPortFrom(a.monitor, a.port)
+	}
+	return a.monitor, netip.AddrPortFrom(a.peer, a.port)
+}
+
+// String says what a was, for events: "udp to 203.0.113.9 port 53", "inbound-tcp from 203.0.113.9 to port 22".
+func (a attempt) String() string {
+	if a.inbound() {
+		return fmt.Sprintf("%s from %s to port %d", a.protocol, a.peer, a.port)
+	}
+	return fmt.Sprintf("%s to %s port %d", a.protocol, a.peer, a.port)
+}
+
+// pairDelta is a known pair's attempts under one verdict since the last summary, with what the first of them
+// found.
 type pairDelta struct {
 	a              attempt
 	n              uint64
@@ -136,21 +160,27 @@ func (e *Recorder) SetWatchlist(extra []netip.Prefix) {
 // record adds one attempt to its pair's aggregate; a new pair becomes an event and a log line.
 func (e *Recorder) record(a attempt) {
 	now := time.Now()
-	watch := a.watchlist || containsAddr(*e.watchlist.Load(), a.dst)
+	watch := a.watchlist || containsAddr(*e.watchlist.Load(), a.peer)
 	severity := "warning"
 	if watch {
 		severity = "critical"
 	}
 	app, equipment := e.identify(a.monitor)
-	key := store.EgressKey(a.monitor, a.protocol, a.dst, a.port)
-	got, isNew := e.store.RecordEgress(store.Egress{
+	key := store.EgressKey(a.monitor, a.protocol, a.peer, a.port)
+	src, dst := a.endpoints()
+	pair := store.Egress{
 		Key: key, Monitor: a.monitor.String(), SendingApplication: app, Equipment: equipment,
-		Destination: a.dst.String(), Protocol: a.protocol, Port: a.port, Count: 1, FirstSeen: now, LastSeen: now,
+		Destination: dst.Addr().String(), Protocol: a.protocol, Port: a.port, Count: 1, FirstSeen: now, LastSeen: now,
 		Watchlist: watch, LooksLikeHL7: a.looksLikeHL7, Severity: severity,
-	})
+	}
+	if a.inbound() {
+		pair.Source = src.String()
+	}
+	got, isNew := e.store.RecordEgress(pair)
 	e.attempts.WithLabelValues(a.protocol, strconv.FormatBool(watch)).Inc()
 	key = got.Key // store.OverflowKey once the store holds as many pairs as it may: bounded here too
 	if !isNew {
+		key += "|" + strconv.Itoa(int(a.verdict)) // repeats under another verdict (the rules changed) apart
 		e.mu.Lock()
 		if d := e.changed[key]; d != nil {
 			d.n++
@@ -160,12 +190,10 @@ func (e *Recorder) record(a attempt) {
 		e.mu.Unlock()
 		return
 	}
-	verdict := e.verdict(watch)
 	e.store.AddEvent(store.Event{Time: now, Kind: store.KindEgress, Severity: severity, Source: a.monitor.String(),
-		SendingApp: app, Equipment: equipment,
-		Reason: fmt.Sprintf("%s: %s to %s port %d", verdict, a.protocol, a.dst, a.port)})
+		SendingApp: app, Equipment: equipment, Reason: verdictText(a.verdict) + ": " + a.String()})
 	if e.export != nil {
-		e.export.Send(exportEvent(now, a, watch, verdict, app, equipment))
+		e.export.Send(exportEvent(now, a, watch, app, equipment))
 	}
 	e.mu.Lock()
 	e.newPairs++
@@ -178,18 +206,37 @@ func (e *Recorder) record(a attempt) {
 	if watch {
 		level = zerolog.ErrorLevel
 	}
-	e.log.WithLevel(level).Str("monitor", a.monitor.String()).Str("destination", a.dst.String()).
-		Str("protocol", a.protocol).Uint16("port", a.port).Bool("watchlist", watch).Bool("looks_like_hl7", a.looksLikeHL7).
-		Str("severity", severity).Str("verdict", verdict).Msg("new egress attempt")
+	ev := e.log.WithLevel(level).Str("monitor", a.monitor.String())
+	if a.inbound() {
+		ev = ev.Str("source", src.String())
+	}
+	ev.Str("destination", dst.Addr().String()).Str("protocol", a.protocol).Uint16("port", a.port).Bool("watchlist", watch).
+		Bool("looks_like_hl7", a.looksLikeHL7).Str("severity", severity).Str("verdict", verdictText(a.verdict)).
+		Msg("new egress attempt")
 }
 
-// verdict is what the rules do with an attempt: drop it, or let it pass in learning mode unless its
-// destination is on the watchlist.
-func (e *Recorder) verdict(watch bool) string {
-	if e.cfg.Learn && !watch {
+// verdictText is what the rules did with an attempt, as the rule that logged it says (the NFLOG prefix) or
+// the sinkhole knows (it resets every connection): never what the configuration says now, which a reload
+// may have changed before or after the rules were applied.
+func verdictText(v firewall.Verdict) string {
+	switch v {
+	case firewall.Dropped:
+		return "blocked"
+	case firewall.Accepted:
 		return "allowed (learning mode)"
 	}
-	return "blocked"
+	return "verdict unknown (rules applied by an older hl7gate: apply them again)"
+}
+
+// exportAction is verdictText's act= for the SOC.
+func exportAction(v firewall.Verdict) string {
+	switch v {
+	case firewall.Dropped:
+		return "blocked"
+	case firewall.Accepted:
+		return "allowed"
+	}
+	return "unknown"
 }
 
 // ExportTo makes the recorder send each new (monitor, destination) pair to x as an egress_attempt
@@ -197,14 +244,15 @@ func (e *Recorder) verdict(watch bool) string {
 // exportRepeats). Call it before Start.
 func (e *Recorder) ExportTo(x *export.Exporter) { e.export = x }
 
-// exportEvent is the export event of a new pair: the first attempt of a monitor toward a destination.
-func exportEvent(now time.Time, a attempt, watch bool, verdict, app, equipment string) export.Event {
-	ev := export.Event{Kind: export.KindEgressAttempt, Time: now, Src: netip.AddrPortFrom(a.monitor, 0),
-		Dst: netip.AddrPortFrom(a.dst, a.port), Proto: strings.ToUpper(a.protocol), Action: "blocked", Count: 1,
+// exportEvent is the export event of a new pair: the first attempt of a monitor toward a destination, or of
+// a sender toward a monitor (src the sender, dst and dpt the monitor and its port; proto "INBOUND-...").
+func exportEvent(now time.Time, a attempt, watch bool, app, equipment string) export.Event {
+	src, dst := a.endpoints()
+	ev := export.Event{Kind: export.KindEgressAttempt, Time: now, Src: netip.AddrPortFrom(src, 0), Dst: dst,
+		Proto: strings.ToUpper(a.protocol), Action: exportAction(a.verdict), Count: 1,
 		Device: export.Device{ID: deviceID(app, equipment)}}
-	if verdict != "blocked" {
-		ev.Action = "allowed"
-		ev.Detail = verdict
+	if a.verdict != firewall.Dropped {
+		ev.Detail = verdictText(a.verdict)
 	}
 	if watch {
 		ev.Severity, ev.Rule = 10, "watchlist"
@@ -259,16 +307,18 @@ func (e *Recorder) summarize() {
 		total += d.n
 	}
 	slices.SortFunc(pairs, func(x, y *pairDelta) int {
-		return cmp.Or(cmp.Compare(y.n, x.n), x.a.monitor.Compare(y.a.monitor), x.a.dst.Compare(y.a.dst),
-			cmp.Compare(x.a.protocol, y.a.protocol), cmp.Compare(x.a.port, y.a.port))
+		return cmp.Or(cmp.Compare(y.n, x.n), x.a.monitor.Compare(y.a.monitor), x.a.peer.Compare(y.a.peer),
+			cmp.Compare(x.a.protocol, y.a.protocol), cmp.Compare(x.a.port, y.a.port), cmp.Compare(x.a.verdict, y.a.verdict))
 	})
 	now := time.Now()
 	e.storeRepeats(now, pairs)
 	e.exportRepeats(now, pairs)
 	arr := zerolog.Arr()
 	for _, d := range pairs[:min(len(pairs), summaryMaxPairs)] {
-		arr.Dict(zerolog.Dict().Str("monitor", d.a.monitor.String()).Str("destination", d.a.dst.String()).
-			Str("protocol", d.a.protocol).Uint16("port", d.a.port).Uint64("attempts", d.n))
+		src, dst := d.a.endpoints()
+		arr.Dict(zerolog.Dict().Str("monitor", d.a.monitor.String()).Str("source", src.String()).
+			Str("destination", dst.Addr().String()).Str("protocol", d.a.protocol).Uint16("port", d.a.port).
+			Str("verdict", verdictText(d.a.verdict)).Uint64("attempts", d.n))
 	}
 	e.log.Info().Int("new_pairs", newPairs).Int("new_pairs_not_logged", max(newPairs-newPairLogBurst, 0)).
 		Int("pairs", len(pairs)).Uint64("attempts", total).Array("busiest", arr).
@@ -287,8 +337,7 @@ func (e *Recorder) storeRepeats(now time.Time, pairs []*pairDelta) {
 		}
 		e.store.AddEvent(store.Event{Time: now, Kind: store.KindEgress, Severity: severity, Source: d.a.monitor.String(),
 			SendingApp: d.app, Equipment: d.equipment, Count: d.n,
-			Reason: fmt.Sprintf("%s: repeated, %s to %s port %d, %d attempts since the last summary", e.verdict(d.watch),
-				d.a.protocol, d.a.dst, d.a.port, d.n)})
+			Reason: fmt.Sprintf("%s: repeated, %s, %d attempts since the last summary", verdictText(d.a.verdict), d.a, d.n)})
 	}
 }
 
@@ -302,7 +351,7 @@ func (e *Recorder) exportRepeats(now time.Time, pairs []*pairDelta) {
 	}
 	detail := "repeats since the last summary (egress.summary_interval " + e.cfg.SummaryInterval.String() + ")"
 	for _, d := range pairs[:min(len(pairs), summaryMaxExport)] {
-		ev := exportEvent(now, d.a, d.watch, e.verdict(d.watch), d.app, d.equipment)
+		ev := exportEvent(now, d.a, d.watch, d.app, d.equipment)
 		ev.Count, ev.Reason = int64(d.n), "repeated"
 		ev.Detail = strings.TrimPrefix(ev.Detail+"; "+detail, "; ")
 		e.export.Send(ev)
@@ -328,22 +377,24 @@ type packet struct {
 }
 
 // classify turns a logged packet into an attempt: from the monitor side (egress, watchlist, input), toward
-// a monitor (inbound), or routed or sent by the host, told apart by the monitor networks. Packets logged
-// under a prefix that is not hl7gate's are ignored.
+// a monitor (inbound), or routed or sent by the host, told apart by the monitor networks. Its verdict is
+// the one the logging rule names in the prefix. Packets logged under a prefix that is not hl7gate's are
+// ignored.
 func (e *Recorder) classify(p packet) (attempt, bool) {
-	a := attempt{monitor: p.src, protocol: protocolName(p.protocol), dst: p.dst, port: p.dstPort}
-	switch p.prefix {
+	class, verdict, ok := firewall.ParsePrefix(p.prefix)
+	if !ok {
+		return attempt{}, false
+	}
+	a := attempt{monitor: p.src, protocol: protocolName(p.protocol), peer: p.dst, port: p.dstPort, verdict: verdict}
+	switch class {
 	case firewall.PrefixWatchlist:
 		a.watchlist = true
-	case firewall.PrefixEgress, firewall.PrefixInput:
 	case firewall.PrefixInbound:
-		a.monitor, a.dst, a.protocol = p.dst, p.src, "inbound-"+a.protocol
+		a.monitor, a.peer, a.protocol = p.dst, p.src, "inbound-"+a.protocol
 	case firewall.PrefixForward, firewall.PrefixOutput:
 		if containsAddr(e.monitorNets, p.dst) && !containsAddr(e.monitorNets, p.src) {
-			a.monitor, a.dst, a.protocol = p.dst, p.src, "inbound-"+a.protocol
+			a.monitor, a.peer, a.protocol = p.dst, p.src, "inbound-"+a.protocol
 		}
-	default:
-		return attempt{}, false
 	}
 	return a, true
 }
@@ -491,7 +542,7 @@ func (e *Recorder) sinkhole(c net.Conn, peek bool) {
 		e.log.Warn().Err(err).Msg("sinkhole: no original destination")
 		return
 	}
-	a := attempt{monitor: src, protocol: "tcp", dst: dst.Addr(), port: dst.Port()}
+	a := attempt{monitor: src, protocol: "tcp", peer: dst.Addr(), port: dst.Port(), verdict: firewall.Dropped} // reset below
 	if peek {
 		stop := context.AfterFunc(e.ctx, func() { _ = c.SetReadDeadline(time.Now()) })
 		_ = c.SetReadDeadline(time.Now().Add(sinkholePeek))

@@ -94,23 +94,26 @@ func TestClassify(t *testing.T) {
 		want attempt
 		ok   bool
 	}{
-		{"udp from a monitor", packet{firewall.PrefixEgress, 17, mon, out, 53},
-			attempt{monitor: mon, protocol: "udp", dst: out, port: 53}, true},
-		{"watchlist rule", packet{firewall.PrefixWatchlist, 1, mon, out, 0},
-			attempt{monitor: mon, protocol: "icmp", dst: out, watchlist: true}, true},
-		{"to the host", packet{firewall.PrefixInput, 6, mon, netip.MustParseAddr("192.0.2.1"), 22},
-			attempt{monitor: mon, protocol: "tcp", dst: netip.MustParseAddr("192.0.2.1"), port: 22}, true},
-		{"unsolicited toward a monitor", packet{firewall.PrefixInbound, 17, out, mon, 4000},
-			attempt{monitor: mon, protocol: "inbound-udp", dst: out, port: 4000}, true},
-		{"routed toward a monitor", packet{firewall.PrefixForward, 6, st, mon, 80},
-			attempt{monitor: mon, protocol: "inbound-tcp", dst: st, port: 80}, true},
-		{"routed from a monitor", packet{firewall.PrefixForward, 6, mon, out, 443},
-			attempt{monitor: mon, protocol: "tcp", dst: out, port: 443}, true},
-		{"other protocol", packet{firewall.PrefixEgress, 47, mon, out, 0},
-			attempt{monitor: mon, protocol: "gre", dst: out}, true},
-		{"unknown protocol", packet{firewall.PrefixEgress, 253, mon, out, 0},
-			attempt{monitor: mon, protocol: "ip-253", dst: out}, true},
+		{"udp from a monitor", packet{"hl7gate-egress:drop", 17, mon, out, 53},
+			attempt{monitor: mon, protocol: "udp", peer: out, port: 53, verdict: firewall.Dropped}, true},
+		{"watchlist rule", packet{"hl7gate-watchlist:drop", 1, mon, out, 0},
+			attempt{monitor: mon, protocol: "icmp", peer: out, watchlist: true, verdict: firewall.Dropped}, true},
+		{"to the host", packet{"hl7gate-input:accept", 6, mon, netip.MustParseAddr("192.0.2.1"), 22},
+			attempt{monitor: mon, protocol: "tcp", peer: netip.MustParseAddr("192.0.2.1"), port: 22, verdict: firewall.Accepted}, true},
+		{"unsolicited toward a monitor", packet{"hl7gate-inbound:drop", 17, out, mon, 4000},
+			attempt{monitor: mon, protocol: "inbound-udp", peer: out, port: 4000, verdict: firewall.Dropped}, true},
+		{"routed toward a monitor", packet{"hl7gate-forward:accept", 6, st, mon, 80},
+			attempt{monitor: mon, protocol: "inbound-tcp", peer: st, port: 80, verdict: firewall.Accepted}, true},
+		{"routed from a monitor", packet{"hl7gate-forward:accept", 6, mon, out, 443},
+			attempt{monitor: mon, protocol: "tcp", peer: out, port: 443, verdict: firewall.Accepted}, true},
+		{"other protocol", packet{"hl7gate-egress:drop", 47, mon, out, 0},
+			attempt{monitor: mon, protocol: "gre", peer: out, verdict: firewall.Dropped}, true},
+		{"unknown protocol", packet{"hl7gate-egress:drop", 253, mon, out, 0},
+			attempt{monitor: mon, protocol: "ip-253", peer: out, verdict: firewall.Dropped}, true},
+		{"rules of an older hl7gate", packet{firewall.PrefixEgress, 17, mon, out, 53},
+			attempt{monitor: mon, protocol: "udp", peer: out, port: 53, verdict: firewall.VerdictUnknown}, true},
 		{"someone else's prefix", packet{"other", 17, mon, out, 53}, attempt{}, false},
+		{"someone else's verdict", packet{"hl7gate-egress:queue", 17, mon, out, 53}, attempt{}, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got, ok := e.classify(tc.p)
@@ -134,11 +137,11 @@ func TestEgressRecorderStorm(t *testing.T) {
 	mon := netip.MustParseAddr("192.0.2.10")
 	const repeat, many = 3000, 500
 	for i := range repeat {
-		e.record(attempt{monitor: mon, protocol: "udp", dst: netip.MustParseAddr("203.0.113.119"), port: 53})
-		e.record(attempt{monitor: mon, protocol: "tcp", dst: netip.MustParseAddr("198.51.100.99"), port: 515, looksLikeHL7: i == 7})
+		e.record(attempt{monitor: mon, protocol: "udp", peer: netip.MustParseAddr("203.0.113.119"), port: 53})
+		e.record(attempt{monitor: mon, protocol: "tcp", peer: netip.MustParseAddr("198.51.100.99"), port: 515, looksLikeHL7: i == 7})
 	}
 	for i := range many { // a scan: one new pair per attempt
-		e.record(attempt{monitor: mon, protocol: "udp", dst: netip.MustParseAddr("203.0.113.50"), port: uint16(1000 + i)})
+		e.record(attempt{monitor: mon, protocol: "udp", peer: netip.MustParseAddr("203.0.113.50"), port: uint16(1000 + i)})
 	}
 	e.summarize()
 	e.summarize() // nothing changed since: no line
@@ -373,9 +376,9 @@ func TestEgressExport(t *testing.T) {
 	e.ExportTo(x)
 	mon := netip.MustParseAddr("192.0.2.7")
 	for range 3 {
-		e.record(attempt{monitor: mon, protocol: "udp", dst: netip.MustParseAddr("203.0.113.119"), port: 53, watchlist: true})
+		e.record(attempt{monitor: mon, protocol: "udp", peer: netip.MustParseAddr("203.0.113.119"), port: 53, watchlist: true, verdict: firewall.Dropped})
 	}
-	e.record(attempt{monitor: mon, protocol: "tcp", dst: netip.MustParseAddr("198.51.100.99"), port: 515, looksLikeHL7: true})
+	e.record(attempt{monitor: mon, protocol: "tcp", peer: netip.MustParseAddr("198.51.100.99"), port: 515, looksLikeHL7: true, verdict: firewall.Dropped})
 	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
 	defer cancel()
 	if err := x.Close(ctx); err != nil {
@@ -408,8 +411,8 @@ func TestEgressExportRepeats(t *testing.T) {
 	e := newRecorder(t, recorderConfig(), zerolog.Nop(), st)
 	e.ExportTo(x)
 	mon := netip.MustParseAddr("192.0.2.7")
-	nfs := attempt{monitor: mon, protocol: "tcp", dst: netip.MustParseAddr("203.0.113.119"), port: 2049}
-	other := attempt{monitor: mon, protocol: "udp", dst: netip.MustParseAddr("198.51.100.99"), port: 9999}
+	nfs := attempt{monitor: mon, protocol: "tcp", peer: netip.MustParseAddr("203.0.113.119"), port: 2049, verdict: firewall.Dropped}
+	other := attempt{monitor: mon, protocol: "udp", peer: netip.MustParseAddr("198.51.100.99"), port: 9999, verdict: firewall.Dropped}
 	for range 5 {
 		e.record(nfs)
 	}
@@ -464,7 +467,7 @@ func TestEgressExportRepeats(t *testing.T) {
 
 	// summaryMaxExport+2 pairs with repeats: the busiest summaryMaxExport named, the last two summed up.
 	for i := range summaryMaxExport + 2 {
-		a := attempt{monitor: mon, protocol: "tcp", dst: netip.MustParseAddr("198.51.100.1"), port: uint16(1000 + i)}
+		a := attempt{monitor: mon, protocol: "tcp", peer: netip.MustParseAddr("198.51.100.1"), port: uint16(1000 + i), verdict: firewall.Dropped}
 		for range 2 + (summaryMaxExport + 2 - i) { // busiest first: the lower the port, the more attempts
 			e.record(a)
 		}
@@ -503,11 +506,11 @@ func TestEgressSetWatchlist(t *testing.T) {
 	st := mustStore(t)
 	e := newRecorder(t, recorderConfig(), zerolog.Nop(), st)
 	mon := netip.MustParseAddr("192.0.2.7")
-	e.record(attempt{monitor: mon, protocol: "tcp", dst: netip.MustParseAddr("203.0.113.50"), port: 80})
+	e.record(attempt{monitor: mon, protocol: "tcp", peer: netip.MustParseAddr("203.0.113.50"), port: 80})
 	e.SetWatchlist([]netip.Prefix{netip.MustParsePrefix("203.0.113.50/32")})
-	e.record(attempt{monitor: mon, protocol: "tcp", dst: netip.MustParseAddr("203.0.113.50"), port: 81})
-	e.record(attempt{monitor: mon, protocol: "tcp", dst: netip.MustParseAddr("203.0.113.119"), port: 82}) // no longer listed
-	e.record(attempt{monitor: mon, protocol: "tcp", dst: netip.MustParseAddr("202.114.4.119"), port: 83}) // built in
+	e.record(attempt{monitor: mon, protocol: "tcp", peer: netip.MustParseAddr("203.0.113.50"), port: 81})
+	e.record(attempt{monitor: mon, protocol: "tcp", peer: netip.MustParseAddr("203.0.113.119"), port: 82}) // no longer listed
+	e.record(attempt{monitor: mon, protocol: "tcp", peer: netip.MustParseAddr("202.114.4.119"), port: 83}) // built in
 	want := map[uint16]bool{80: false, 81: true, 82: false, 83: true}
 	got := map[uint16]bool{}
 	for _, p := range st.EgressAttempts() {
@@ -515,5 +518,95 @@ func TestEgressSetWatchlist(t *testing.T) {
 	}
 	if !maps.Equal(got, want) {
 		t.Fatalf("watchlist flags by port %v, want %v", got, want)
+	}
+}
+
+// The verdict of each record is the one its rule logged, not the configuration's egress.learn: the
+// gateway below was started in learning mode, and a reload may flip the mode before or after the rules
+// change. Repeats of one pair under two verdicts (the rules changed within a summary interval) are
+// summed up apart, each with its own verdict.
+func TestEgressVerdictFromRules(t *testing.T) {
+	x, got := webhookExporter(t, 10)
+	cfg := recorderConfig()
+	cfg.Egress.Learn = true
+	st := mustStore(t)
+	e := newRecorder(t, cfg, zerolog.Nop(), st)
+	e.ExportTo(x)
+	mon, out := netip.MustParseAddr("192.0.2.7"), netip.MustParseAddr("203.0.113.50")
+	for _, prefix := range []string{"hl7gate-egress:drop", "hl7gate-forward:accept", "hl7gate-forward:accept", "hl7gate-egress:drop",
+		"hl7gate-egress:drop", "hl7gate-input:accept"} {
+		port := uint16(53)
+		if strings.HasPrefix(prefix, "hl7gate-input") {
+			port = 54
+		}
+		a, ok := e.classify(packet{prefix: prefix, protocol: 17, src: mon, dst: out, dstPort: port})
+		if !ok {
+			t.Fatalf("classify(%q) refused", prefix)
+		}
+		e.record(a)
+	}
+	e.summarize()
+	var stored []string
+	for _, ev := range st.Events(store.KindEgress, 0, 100) {
+		stored = append(stored, ev.Reason)
+	}
+	if want := []string{
+		"blocked: udp to 203.0.113.50 port 53",
+		"allowed (learning mode): udp to 203.0.113.50 port 54",
+		"blocked: repeated, udp to 203.0.113.50 port 53, 2 attempts since the last summary",
+		"allowed (learning mode): repeated, udp to 203.0.113.50 port 53, 2 attempts since the last summary",
+	}; !slices.Equal(stored, want) {
+		t.Errorf("egress events:\n got %q\nwant %q", stored, want)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
+	defer cancel()
+	if err := x.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	close(got)
+	var acts []string
+	for ev := range got {
+		acts = append(acts, fmt.Sprintf("%v %v %v", ev["action"], ev["dst"], ev["count"]))
+	}
+	slices.Sort(acts)
+	if want := []string{"allowed 203.0.113.50:53 2", "allowed 203.0.113.50:54 1", "blocked 203.0.113.50:53 1", "blocked 203.0.113.50:53 2"}; !slices.Equal(acts, want) {
+		t.Errorf("exported act, dst, cnt: %q, want %q", acts, want)
+	}
+}
+
+// Inbound traffic (toward a monitor) is exported and stored as it went: from the sender to the monitor's
+// port. The pair is still the monitor's, so /api/egress and the dashboard group it under the monitor.
+func TestEgressInbound(t *testing.T) {
+	x, got := webhookExporter(t, 10)
+	st := mustStore(t)
+	e := newRecorder(t, recorderConfig(), zerolog.Nop(), st)
+	e.ExportTo(x)
+	mon, prober := netip.MustParseAddr("192.0.2.10"), netip.MustParseAddr("203.0.113.119")
+	a, ok := e.classify(packet{prefix: "hl7gate-inbound:drop", protocol: 6, src: prober, dst: mon, dstPort: 22})
+	if !ok {
+		t.Fatal("inbound packet not classified")
+	}
+	e.record(a)
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
+	defer cancel()
+	if err := x.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	ev := <-got
+	delete(ev, "time")
+	delete(ev, "sequence")
+	delete(ev, "name")
+	b, _ := json.Marshal(ev)
+	if want := `{"action":"blocked","count":1,"dst":"192.0.2.10:22","kind":"egress_attempt","proto":"INBOUND-TCP","rule":"watchlist","severity":10,"src":"203.0.113.119"}`; string(b) != want {
+		t.Errorf("exported\n got %s\nwant %s", b, want)
+	}
+	pairs := st.EgressAttempts()
+	if len(pairs) != 1 || pairs[0].Monitor != "192.0.2.10" || pairs[0].Source != "203.0.113.119" || pairs[0].Destination != "192.0.2.10" ||
+		pairs[0].Port != 22 || pairs[0].Protocol != "inbound-tcp" || !pairs[0].Watchlist {
+		t.Errorf("stored %+v", pairs)
+	}
+	if evs := st.Events(store.KindEgress, 0, 10); len(evs) != 1 || evs[0].Source != "192.0.2.10" ||
+		evs[0].Reason != "blocked: inbound-tcp from 203.0.113.119 to port 22" {
+		t.Errorf("events %+v", evs)
 	}
 }

@@ -13,9 +13,16 @@
 // counters and log prefix. Nothing is routed to or from either interface,
 // nothing unsolicited reaches a monitor, and the host's own connections on
 // the hospital side go only to the allowlisted stations. Loopback is always
-// allowed. Logging is rate-limited; counters count every packet. In
-// learning mode (Spec.Learn) the same rules count and log but accept, except
-// the watchlist, which is always dropped or sinkholed.
+// allowed. Link housekeeping (router solicitations, MLD, IGMP to their
+// multicast groups) is counted, never logged. Logging is rate-limited;
+// counters count every packet. In learning mode (Spec.Learn) the rules
+// accept, except the watchlist, which is always dropped or sinkholed, and
+// log each new flow once, after conntrack: the monitor side's and those
+// toward a monitor before the routing decision (so a host that does not
+// route records them too), the host's own where it receives them; not
+// every packet, not the replies. Each log prefix carries
+// the verdict of its rule (ParsePrefix), so a logged packet says what was
+// done with it whichever configuration reads it.
 //
 // The ruleset is text for the nft binary: what Render prints for review
 // (hl7gate firewall render) is byte for byte what Apply installs with

@@ -121,12 +121,23 @@ func TestRenderLearnVersusEnforce(t *testing.T) {
 		not        []string
 	}{
 		{"enforce", enforce,
-			[]string{"log prefix \"hl7gate-egress\" group 7\n\t\tcounter drop", "meta l4proto tcp counter redirect to :2577\n\t}"},
-			[]string{"counter accept\n\t}\n\n\tchain log_"}},
+			[]string{"log prefix \"hl7gate-egress:drop\" group 7\n\t\tcounter drop", "\t\tmeta l4proto tcp counter redirect to :2577\n\t}",
+				"ip daddr @monitor_nets4 counter jump log_inbound", "\t\tcounter jump log_egress\n\t}",
+				"ip protocol igmp ip daddr 224.0.0.0/4 ip ttl 1 counter drop"},
+			[]string{"counter accept\n\t}\n\n\tchain log_", "ct state established,related counter accept\n\t\toifname", "chain learn_new"}},
 		{"learn", learn,
-			[]string{"log prefix \"hl7gate-egress\" group 7\n\t\tcounter accept", "log prefix \"hl7gate-watchlist\" group 7\n\t\tcounter drop",
-				"meta l4proto tcp counter jump log_egress\n\t}", "ip daddr @watchlist4 meta l4proto tcp counter redirect to :2577"},
-			[]string{"meta l4proto tcp counter redirect to :2577\n\t}"}},
+			[]string{"log prefix \"hl7gate-egress:accept\" group 7\n\t\tcounter accept", "log prefix \"hl7gate-watchlist:drop\" group 7\n\t\tcounter drop",
+				"ip daddr @watchlist4 meta l4proto tcp counter redirect to :2577",
+				// Learning logs each new flow once: the monitor side's and inbound before the routing decision,
+				// so that a host that does not route records them too (learn_new), the host's own where it
+				// receives them (monitor_input), the rest where the host routes it (forward).
+				"chain learn_new {\n\t\ttype filter hook prerouting priority dstnat + 10; policy accept;\n\t\tiif \"lo\" accept\n\t\tct state established,related accept\n",
+				"\t\tct status dnat accept\n\t\tfib daddr type local accept\n\t\tiifname \"mon0\" counter jump log_egress\n\t\tip daddr @monitor_nets4 counter jump log_inbound\n",
+				"iifname { \"mon0\", \"hosp0\" } ct state established,related counter accept\n\t\toifname { \"mon0\", \"hosp0\" } ct state established,related counter accept\n\t\tiifname \"mon0\" counter accept\n\t\tip daddr @monitor_nets4 counter accept\n",
+				"ip protocol igmp ip daddr 224.0.0.0/4 ip ttl 1 counter accept"},
+			// Not before conntrack (every packet, and replies inbound), not in the nat chain as well.
+			[]string{"\t\tmeta l4proto tcp counter redirect to :2577\n\t}", "tcp counter jump log_egress", "\t\tcounter jump log_egress\n\t}",
+				"ip6 daddr @monitor_nets6 counter jump log_inbound\n\t}\n\n\tchain from_monitor"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			for _, w := range tc.want {
@@ -140,6 +151,54 @@ func TestRenderLearnVersusEnforce(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// Every log chain's prefix names the verdict that ends the chain, so a record read from NFLOG says what the
+// kernel did with its packet, in either mode; ParsePrefix reads it back.
+func TestLogPrefixVerdict(t *testing.T) {
+	for _, learn := range []bool{false, true} {
+		s := full()
+		s.Learn = learn
+		var b strings.Builder
+		if err := firewall.Render(&b, s); err != nil {
+			t.Fatal(err)
+		}
+		chains := 0
+		for _, block := range strings.Split(b.String(), "log prefix \"")[1:] {
+			prefix, rest, _ := strings.Cut(block, "\"")
+			_, after, _ := strings.Cut(rest, "\n\t\tcounter ")
+			ends, _, _ := strings.Cut(after, "\n")
+			class, v, ok := firewall.ParsePrefix(prefix)
+			want := map[string]firewall.Verdict{"drop": firewall.Dropped, "accept": firewall.Accepted}[ends]
+			if !ok || v != want || !strings.HasPrefix(prefix, class+":") {
+				t.Errorf("learn=%t: prefix %q, chain ends with %q: ParsePrefix = %q, %v, %v", learn, prefix, ends, class, v, ok)
+			}
+			if class != firewall.PrefixWatchlist && (v == firewall.Accepted) != learn {
+				t.Errorf("learn=%t: %s ends with %s", learn, class, ends)
+			}
+			chains++
+		}
+		if chains != 6 {
+			t.Errorf("learn=%t: %d log chains, want 6", learn, chains)
+		}
+	}
+	for _, tc := range []struct {
+		prefix string
+		class  string
+		v      firewall.Verdict
+		ok     bool
+	}{
+		{"hl7gate-egress:drop", firewall.PrefixEgress, firewall.Dropped, true},
+		{"hl7gate-forward:accept", firewall.PrefixForward, firewall.Accepted, true},
+		{"hl7gate-inbound", firewall.PrefixInbound, firewall.VerdictUnknown, true}, // rules of an older hl7gate
+		{"hl7gate-egress:reject", "", firewall.VerdictUnknown, false},
+		{"someone-else:drop", "", firewall.VerdictUnknown, false},
+		{"", "", firewall.VerdictUnknown, false},
+	} {
+		if class, v, ok := firewall.ParsePrefix(tc.prefix); class != tc.class || v != tc.v || ok != tc.ok {
+			t.Errorf("ParsePrefix(%q) = %q, %v, %v; want %q, %v, %v", tc.prefix, class, v, ok, tc.class, tc.v, tc.ok)
+		}
 	}
 }
 

@@ -8,32 +8,83 @@ import (
 	"io"
 	"net/netip"
 	"slices"
+	"strings"
 	"text/template"
 )
 
 // NFLOG prefixes, one per class of logged packet; nflog.Packet.Prefix
-// carries them so the gateway can tell the classes apart.
+// carries them so the gateway can tell the classes apart. A log chain's
+// prefix is its class, a colon and its verdict ("hl7gate-egress:drop",
+// "hl7gate-egress:accept"), rendered from the same value as the verdict
+// that ends the chain, so that each record says what the kernel did with
+// the packet, whichever configuration the gateway runs (ParsePrefix).
 const (
-	// PrefixWatchlist marks any non-TCP packet from the monitor side, or
-	// learning-mode TCP, aimed at a watchlisted destination.
+	// PrefixWatchlist marks any non-TCP packet from the monitor side aimed
+	// at a watchlisted destination.
 	PrefixWatchlist = "hl7gate-watchlist"
-	// PrefixEgress marks any other non-TCP packet arriving on the monitor
-	// interface, and in learning mode a TCP connection that enforcement
-	// would sinkhole.
+	// PrefixEgress marks any other packet arriving on the monitor
+	// interface that is neither monitor TCP nor link housekeeping; in
+	// learning mode each new flow from there that no listener takes and
+	// that is not for the host.
 	PrefixEgress = "hl7gate-egress"
 	// PrefixInbound marks a packet toward a monitor network arriving on any
-	// other interface.
+	// other interface; in learning mode only one that opens a flow.
 	PrefixInbound = "hl7gate-inbound"
 	// PrefixForward marks a packet the host would route to or from one of
-	// its two interfaces.
+	// its two interfaces; in learning mode only the packets that open a flow
+	// (or that conntrack cannot place) and that PrefixEgress and
+	// PrefixInbound did not mark already.
 	PrefixForward = "hl7gate-forward"
 	// PrefixInput marks a packet from the monitor interface to the host
-	// that is not for one of hl7gate's listeners.
+	// that is not for one of hl7gate's listeners nor part of a flow the host
+	// accepted.
 	PrefixInput = "hl7gate-input"
 	// PrefixOutput marks a packet the host itself sends that is neither a
 	// reply nor, on the hospital side, bound for an allowlisted station.
 	PrefixOutput = "hl7gate-output"
 )
+
+// Verdict is what the rule that logged a packet did with it, as the
+// packet's NFLOG prefix says.
+type Verdict uint8
+
+const (
+	// VerdictUnknown is a prefix without a verdict: rules rendered by an
+	// hl7gate older than the verdict in the prefix.
+	VerdictUnknown Verdict = iota
+	// Dropped: the rule dropped the packet.
+	Dropped
+	// Accepted: the rule let the packet through (learning mode).
+	Accepted
+)
+
+// Log verdicts, as nft spells them: each ends a log chain and follows the
+// colon in its prefix.
+const (
+	verdictDrop   = "drop"
+	verdictAccept = "accept"
+)
+
+// ParsePrefix splits the NFLOG prefix of a packet these rules logged into
+// its class (one of the Prefix constants) and what the rule did with the
+// packet. ok is false for a prefix that is not hl7gate's.
+func ParsePrefix(prefix string) (class string, v Verdict, ok bool) {
+	class, verdict, hasVerdict := strings.Cut(prefix, ":")
+	switch class {
+	case PrefixWatchlist, PrefixEgress, PrefixInbound, PrefixForward, PrefixInput, PrefixOutput:
+	default:
+		return "", VerdictUnknown, false
+	}
+	switch {
+	case !hasVerdict:
+		return class, VerdictUnknown, true
+	case verdict == verdictDrop:
+		return class, Dropped, true
+	case verdict == verdictAccept:
+		return class, Accepted, true
+	}
+	return "", VerdictUnknown, false
+}
 
 // Log rate limit for every NFLOG rule, so a storm cannot flood userspace.
 // Counters still count every packet.
@@ -99,6 +150,7 @@ type ruleset struct {
 	Table, Mon, Hosp        string
 	Comment                 string // the table's comment: commentPrefix and the digest; empty for Digest
 	Learn                   bool
+	Verdict                 string // the log chains' but the watchlist's: drop, or accept in learning mode
 	InterceptPort, Sinkhole uint16
 	Sets                    []nftSet
 	LogChains               []logChain
@@ -111,22 +163,24 @@ type nftSet struct {
 	Elements   []string
 }
 
-// logChain counts, logs (rate-limited) and ends with Verdict.
+// logChain counts, logs (rate-limited) with its Prefix and its Verdict, and
+// ends with that Verdict: the one field renders both.
 type logChain struct {
 	Name, Prefix, Verdict string
 	Group, Rate, Burst    uint16
 }
 
 func newRuleset(s Spec) ruleset {
-	verdict := "drop"
+	verdict := verdictDrop
 	if s.Learn {
-		verdict = "accept"
+		verdict = verdictAccept
 	}
 	r := ruleset{
 		Table:         s.table(),
 		Mon:           s.MonitorIface,
 		Hosp:          s.HospitalIface,
 		Learn:         s.Learn,
+		Verdict:       verdict,
 		InterceptPort: s.InterceptPort,
 		Sinkhole:      s.SinkholePort,
 	}
@@ -149,7 +203,7 @@ func newRuleset(s Spec) ruleset {
 			nftSet{Name: a.name + "6", Type: "ipv6_addr . inet_service", Elements: v6})
 	}
 	for _, c := range []struct{ name, prefix, verdict string }{
-		{"log_watchlist", PrefixWatchlist, "drop"}, // enforced even in learning mode
+		{"log_watchlist", PrefixWatchlist, verdictDrop}, // enforced even in learning mode
 		{"log_egress", PrefixEgress, verdict},
 		{"log_inbound", PrefixInbound, verdict},
 		{"log_forward", PrefixForward, verdict},
@@ -222,34 +276,54 @@ table inet {{.Table}} {
 {{end}}
 {{- range .LogChains}}
 	chain {{.Name}} {
-		counter limit rate {{.Rate}}/second burst {{.Burst}} packets log prefix "{{.Prefix}}" group {{.Group}}
+		counter limit rate {{.Rate}}/second burst {{.Burst}} packets log prefix "{{.Prefix}}:{{.Verdict}}" group {{.Group}}
 		counter {{.Verdict}}
 	}
 {{end}}
+	# Link housekeeping: router solicitations to all routers, and multicast
+	# group membership (MLD, IGMP) to a multicast group with the hop limit or TTL
+	# its protocol requires, so it cannot leave the link. Neither the host's own
+	# nor anyone's on the monitor leg is an attempt to reach anything: counted
+	# here, not logged, {{if .Learn}}let through (learning mode).{{else}}dropped.{{end}}
+	chain housekeeping {
+		icmpv6 type nd-router-solicit ip6 daddr ff02::2 ip6 hoplimit 255 counter {{.Verdict}}
+		icmpv6 type { mld-listener-query, mld-listener-report, mld-listener-done, mld2-listener-report } ip6 daddr ff00::/8 ip6 hoplimit 1 counter {{.Verdict}}
+		ip protocol igmp ip daddr 224.0.0.0/4 ip ttl 1 counter {{.Verdict}}
+	}
+
 	# Monitor side, before conntrack: only TCP from the monitor networks
-	# (and IPv6 neighbour discovery) goes on; every other packet is logged and
-	# dropped here, even when it is not for this host.
+	# (and IPv6 neighbour discovery) goes on; {{if .Learn}}the watchlist is logged and dropped
+	# here, everything else goes on to be logged once per new flow (learn_new,
+	# or where the host receives it: learning mode).{{else}}every other packet is logged and
+	# dropped here, even when it is not for this host.{{end}}
 	chain prerouting {
 		type filter hook prerouting priority raw; policy accept;
 		iif "lo" accept
 		iifname "{{.Mon}}" jump from_monitor
+{{- if not .Learn}}
 		ip daddr @monitor_nets4 counter jump log_inbound
 		ip6 daddr @monitor_nets6 counter jump log_inbound
+{{- end}}
 	}
 
 	chain from_monitor {
 		icmpv6 type { nd-neighbor-solicit, nd-neighbor-advert } ip6 hoplimit 255 counter accept
+		jump housekeeping
 		ip saddr @monitor_nets4 meta l4proto tcp counter accept
 		ip6 saddr @monitor_nets6 meta l4proto tcp counter accept
 		ip daddr @watchlist4 counter jump log_watchlist
 		ip6 daddr @watchlist6 counter jump log_watchlist
+{{- if .Learn}}
+		counter accept
+{{- else}}
 		counter jump log_egress
+{{- end}}
 	}
 
 	# Monitor TCP, first packet of each connection: intercepted and captured
 	# destinations go to the intercept listener, hl7gate's own listeners are
 	# reached as they are, {{if .Learn}}the watchlist goes to the sinkhole listener and every
-	# other connection is logged and left alone (learning mode).{{else}}everything else goes to the sinkhole listener.{{end}}
+	# other connection goes on (learning mode).{{else}}everything else goes to the sinkhole listener.{{end}}
 	chain dstnat {
 		type nat hook prerouting priority dstnat; policy accept;
 		iifname "{{.Mon}}" jump monitor_nat
@@ -264,16 +338,44 @@ table inet {{.Table}} {
 		ip6 daddr . tcp dport @direct6 counter accept
 		ip daddr @watchlist4 meta l4proto tcp counter redirect to :{{.Sinkhole}}
 		ip6 daddr @watchlist6 meta l4proto tcp counter redirect to :{{.Sinkhole}}
-{{- if .Learn}}
-		meta l4proto tcp counter jump log_egress
-{{- else}}
+{{- if not .Learn}}
 		meta l4proto tcp counter redirect to :{{.Sinkhole}}
 {{- end}}
 	}
-
-	# The host does not route to or from either side.
+{{if .Learn}}
+	# Learning mode: each new flow from the monitor side, and each new flow
+	# toward a monitor from elsewhere, logged once, after conntrack and the
+	# redirections above, before the routing decision: what the segment tries
+	# is recorded whether or not this host routes it (a host that does not
+	# route drops it after the record). Not the rest of a flow, not the replies
+	# to it; not what a listener took (redirected, or for this host: input
+	# logs the rest).
+	chain learn_new {
+		type filter hook prerouting priority dstnat + 10; policy accept;
+		iif "lo" accept
+		ct state established,related accept
+		icmpv6 type { nd-neighbor-solicit, nd-neighbor-advert } accept
+		jump housekeeping
+		ct status dnat accept
+		fib daddr type local accept
+		iifname "{{.Mon}}" counter jump log_egress
+		ip daddr @monitor_nets4 counter jump log_inbound
+		ip6 daddr @monitor_nets6 counter jump log_inbound
+	}
+{{end}}
+	# The host does not route to or from either side.{{if .Learn}} Learning mode lets it,
+	# and logs the packets that open a flow (or that conntrack cannot place)
+	# and that learn_new did not log, once each: not the rest of a flow, not
+	# the replies to it.{{end}}
 	chain forward {
 		type filter hook forward priority filter; policy accept;
+{{- if .Learn}}
+		iifname { "{{.Mon}}", "{{.Hosp}}" } ct state established,related counter accept
+		oifname { "{{.Mon}}", "{{.Hosp}}" } ct state established,related counter accept
+		iifname "{{.Mon}}" counter accept
+		ip daddr @monitor_nets4 counter accept
+		ip6 daddr @monitor_nets6 counter accept
+{{- end}}
 		iifname { "{{.Mon}}", "{{.Hosp}}" } counter jump log_forward
 		oifname { "{{.Mon}}", "{{.Hosp}}" } counter jump log_forward
 	}
@@ -288,9 +390,13 @@ table inet {{.Table}} {
 	chain monitor_input {
 		ct state established,related counter accept
 		icmpv6 type { nd-neighbor-solicit, nd-neighbor-advert } ip6 hoplimit 255 counter accept
+		jump housekeeping
 		tcp dport { {{.InterceptPort}}, {{.Sinkhole}} } counter accept
 		ip daddr . tcp dport @direct4 counter accept
 		ip6 daddr . tcp dport @direct6 counter accept
+{{- if .Learn}}
+		fib daddr type { broadcast, multicast } counter accept
+{{- end}}
 		counter jump log_input
 	}
 
@@ -306,12 +412,14 @@ table inet {{.Table}} {
 	chain to_monitor {
 		ct state established,related counter accept
 		icmpv6 type { nd-neighbor-solicit, nd-neighbor-advert } counter accept
+		jump housekeeping
 		counter jump log_output
 	}
 
 	chain to_hospital {
 		ct state established,related counter accept
 		icmpv6 type { nd-neighbor-solicit, nd-neighbor-advert } counter accept
+		jump housekeeping
 		ip daddr . tcp dport @stations4 counter accept
 		ip6 daddr . tcp dport @stations6 counter accept
 		counter jump log_output

@@ -103,13 +103,16 @@ type Event struct {
 	LastSeen  time.Time `json:"last_seen,omitzero"`
 }
 
-// Egress is the aggregate of one kind of blocked attempt: a monitor trying one destination.
+// Egress is the aggregate of one kind of attempt across the monitor segment's boundary: a monitor trying one
+// destination and port, or (protocol "inbound-...") one sender trying a monitor's port. Monitor is the monitor
+// either way, so that a device's attempts group under it; Destination and Port are where the packets went.
 type Egress struct {
 	Key                string    `json:"-"`
 	Monitor            string    `json:"monitor"`
 	SendingApplication string    `json:"sending_application,omitempty"`
 	Equipment          string    `json:"equipment,omitempty"`
-	Destination        string    `json:"destination"`
+	Destination        string    `json:"destination"`      // the monitor itself for inbound traffic (protocol "inbound-...")
+	Source             string    `json:"source,omitempty"` // the sender of inbound traffic; empty for a monitor's own
 	Protocol           string    `json:"protocol"`
 	Port               uint16    `json:"port,omitempty"`
 	Count              uint64    `json:"count"`

@@ -489,7 +489,8 @@ function renderEgress() {
     if (a.watchlist) tr.className = "watch";
     cell(tr, a.monitor);
     hd(tr, a.sending_application);
-    cell(tr, a.destination + (a.port ? ":" + a.port : ""));
+    // Inbound (toward the monitor): the sender and the monitor's port, not a destination of the monitor's.
+    cell(tr, a.source ? "from " + a.source + (a.port ? " to port " + a.port : "") : a.destination + (a.port ? ":" + a.port : ""));
     cell(tr, a.protocol);
     cell(tr, a.looks_like_hl7 ? "HL7" : "not HL7");
     cell(tr, a.watchlist ? "WATCHLIST" : "no", a.watchlist ? "sev-critical" : "");
