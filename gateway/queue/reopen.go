@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"syscall"
 	"time"
 )
 
@@ -123,8 +124,14 @@ func (q *Queue) reopen() error {
 }
 
 // probe writes, fsyncs and removes probeSize bytes in the directory: whether the file system takes writes
-// again, tried before the costlier rescan (a disk that is still full fails here, without a scan).
+// again, tried before the costlier rescan (a disk that is still full fails here, without a scan). With
+// less than twice probeSize available it writes nothing: the probe would take the last free bytes, for a
+// moment, from whoever else writes there (the other routes' queues, the event journal), which would then
+// fail too.
 func (q *Queue) probe() error {
+	if n, ok := availableBytes(q.dir); ok && n < 2*probeSize {
+		return fmt.Errorf("%d bytes available: %w", n, syscall.ENOSPC)
+	}
 	name := filepath.Join(q.dir, probeName)
 	f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
 	if err != nil {

@@ -9,9 +9,11 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
+	"unsafe"
 
 	"github.com/hl7gate/hl7gate/test/testkit"
 )
@@ -164,4 +166,64 @@ func drainN(t *testing.T, q *Queue, key Key, n int) []int {
 		}
 	}
 	return got
+}
+
+// created returns the names of the files created in the directory inotify fd in watches, since the last call.
+func created(t *testing.T, in int) []string {
+	t.Helper()
+	var names []string
+	buf := make([]byte, 64<<10)
+	for {
+		n, err := syscall.Read(in, buf)
+		if errors.Is(err, syscall.EAGAIN) {
+			return names
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		for off := 0; off+syscall.SizeofInotifyEvent <= n; {
+			ev := (*syscall.InotifyEvent)(unsafe.Pointer(&buf[off]))
+			name := buf[off+syscall.SizeofInotifyEvent : off+syscall.SizeofInotifyEvent+int(ev.Len)]
+			names = append(names, strings.TrimRight(string(name), "\x00"))
+			off += syscall.SizeofInotifyEvent + int(ev.Len)
+		}
+	}
+}
+
+// The probe of a failed queue does not take the last free bytes of its file system, not even for a
+// moment: the other routes' queues and the event journal write there too and would fail meanwhile. With
+// less than twice its size available it writes nothing; with room it passes.
+func TestProbeLeavesTheLastBytes(t *testing.T) {
+	mnt := testkit.Tmpfs(t, 2<<20)
+	dir := filepath.Join(mnt, "q")
+	q := open(t, dir, Options{})
+	testkit.Fill(t, mnt)
+	fill := filepath.Join(mnt, "FILL")
+	st, err := os.Stat(fill)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, err := syscall.InotifyInit1(syscall.IN_CLOEXEC | syscall.IN_NONBLOCK)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer syscall.Close(in)
+	if _, err := syscall.InotifyAddWatch(in, dir, syscall.IN_CREATE); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Truncate(fill, st.Size()-probeSize/2); err != nil { // 128 KiB free: room for messages
+		t.Fatal(err)
+	}
+	if err := q.probe(); !errors.Is(err, syscall.ENOSPC) {
+		t.Errorf("probe with %d KiB free: %v, want ENOSPC", probeSize/2>>10, err)
+	}
+	if names := created(t, in); slices.Contains(names, probeName) {
+		t.Errorf("probe with %d KiB free wrote its file (took the last free bytes)", probeSize/2>>10)
+	}
+	if err := os.Truncate(fill, st.Size()-3*probeSize); err != nil {
+		t.Fatal(err)
+	}
+	if err := q.probe(); err != nil {
+		t.Errorf("probe with %d KiB free: %v", 3*probeSize>>10, err)
+	}
 }
