@@ -51,6 +51,10 @@
 // again, Recovered set). Every message an Append reported durable is in the new index, handed out by
 // Next in seq order per key. Health's channel wakes whoever follows the queue at each change between
 // failed and usable. A crash during a reopen is a crash like any other: the cut removes nothing durable.
+// The rescan repairs nothing: after the cut no segment has a torn tail, so a record that does not decode
+// (a checksum failure Next found) is damage to acknowledged messages; the queue stays failed with
+// ErrCorrupt rather than cut the intact ones after it, until an operator restarts it (Open then treats
+// damage in the last segment as its torn tail).
 //
 // # Crash safety
 //

@@ -138,6 +138,7 @@ type Queue struct {
 	bytes    int64
 	deadN    int
 	closed   bool
+	cut      bool          // recover: every segment was cut back to its fsynced bytes (a reopen), so nothing is torn
 	err      error         // after a failed write, fsync or read: no writes until a reopen (reopen.go)
 	changed  chan struct{} // closed at the next change of err between nil and not nil
 	appended uint64

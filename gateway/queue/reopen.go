@@ -189,9 +189,12 @@ func (q *Queue) truncateUnsynced() error {
 }
 
 // rescan reads the directory as Open does, into a new Queue whose index adopt takes over. Its directory
-// fsync makes durable the names of segments created before the failure. q.mu and filesMu are held.
+// fsync makes durable the names of segments created before the failure. Unlike Open it repairs nothing:
+// after the cut every segment ends where an fsync did, so a record that does not decode (a checksum
+// failure Next found, say) is damage to acknowledged messages, and cutting the log there would drop the
+// intact ones after it; the queue stays failed instead. q.mu and filesMu are held.
 func (q *Queue) rescan() (*Queue, error) {
-	t := &Queue{dir: q.dir, opts: q.opts, keys: make(map[Key]*keyq), nextSeq: q.nextSeq}
+	t := &Queue{dir: q.dir, opts: q.opts, keys: make(map[Key]*keyq), nextSeq: q.nextSeq, cut: true}
 	var err error
 	if t.dirf, err = os.Open(q.dir); err != nil {
 		return nil, fmt.Errorf("queue: %w", err)

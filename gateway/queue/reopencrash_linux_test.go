@@ -13,6 +13,7 @@ import (
 	"sync"
 	"syscall"
 	"testing"
+	"time"
 	"unsafe"
 
 	"github.com/hl7gate/hl7gate/test/testkit"
@@ -225,5 +226,52 @@ func TestProbeLeavesTheLastBytes(t *testing.T) {
 	}
 	if err := q.probe(); err != nil {
 		t.Errorf("probe with %d KiB free: %v", 3*probeSize>>10, err)
+	}
+}
+
+// A record that fails its checksum in the middle of the last segment (bit rot Next finds) fails the
+// queue, and the reopen does not take it for a torn tail: cutting the log there would drop the intact,
+// acknowledged messages after it. The queue stays failed with ErrCorrupt and the segment keeps its bytes.
+func TestReopenDoesNotCutCorruption(t *testing.T) {
+	dir := t.TempDir()
+	q := open(t, dir, Options{})
+	k := Key("central/eui64:A")
+	var offs []int64
+	for i := range 5 {
+		mustAppend(t, q, k, i)
+		q.mu.Lock()
+		offs = append(offs, q.keys[k].q[q.keys[k].len()-1].off)
+		q.mu.Unlock()
+	}
+	seg := segmentFiles(t, dir)[0]
+	before, err := os.Stat(seg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.OpenFile(seg, os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.WriteAt([]byte{'#'}, offs[2]+hdrLen+msgFixed+int64(len(k))+3); err != nil { // message 2's payload
+		t.Fatal(err)
+	}
+	f.Close()
+	if got := drainN(t, q, k, 2); !slices.Equal(got, []int{0, 1}) {
+		t.Fatalf("delivered %v, want [0 1]", got)
+	}
+	if _, err := q.Next(context.Background(), k, nil); !errors.Is(err, ErrCorrupt) {
+		t.Fatalf("Next on the damaged record: %v, want ErrCorrupt", err)
+	}
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) { // the reopen runs at once: poll, bounded
+		_, err = q.Health()
+		if err == nil || strings.Contains(err.Error(), "reopen") || time.Now().After(deadline) {
+			break
+		}
+	}
+	if !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), "reopen") {
+		t.Errorf("queue after the reopen: %v, want it still failed: reopen: corrupt record", err)
+	}
+	if after, err := os.Stat(seg); err != nil || after.Size() != before.Size() {
+		t.Errorf("segment after the reopen: %v bytes (%v), want its %d bytes kept", after.Size(), err, before.Size())
 	}
 }
