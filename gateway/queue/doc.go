@@ -42,14 +42,19 @@
 // A failed write, fsync or segment read (a full disk: ENOSPC; EIO) fails the queue: Append, Ack and
 // DeadLetter return the error, Next waits, Health reports it. The queue reopens itself, as a restart
 // would but keeping the directory's lock: every second, and on an Append at most every 100 ms, its
-// compaction goroutine writes, fsyncs and removes a 256 KiB PROBE file; once that succeeds it releases the waiters of unwritten batches with the
-// error, cuts each segment back to the bytes fsynced before the failure (fsyncing the cut), fsyncs the
+// compaction goroutine writes, fsyncs and removes a 256 KiB PROBE file (not before 512 KiB are available:
+// the probe must not take the last free bytes from the other writers of the file system); once that
+// succeeds it releases the waiters of unwritten batches with the error, cuts each segment back to the bytes fsynced before the failure (fsyncing the cut), fsyncs the
 // directory and scans it as Open does (a scan that fails is tried again with back-off up to 30 s). What
 // the cut removes was never reported durable: the records of failed Appends (their senders got an
 // error, so losing them is correct) and done records not yet fsynced (those messages are delivered
 // again, Recovered set). Every message an Append reported durable is in the new index, handed out by
 // Next in seq order per key. Health's channel wakes whoever follows the queue at each change between
 // failed and usable. A crash during a reopen is a crash like any other: the cut removes nothing durable.
+// The rescan repairs nothing: after the cut no segment has a torn tail, so a record that does not decode
+// (a checksum failure Next found) is damage to acknowledged messages; the queue stays failed with
+// ErrCorrupt rather than cut the intact ones after it, until an operator restarts it (Open then treats
+// damage in the last segment as its torn tail).
 //
 // # Crash safety
 //

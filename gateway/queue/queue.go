@@ -165,6 +165,7 @@ type Queue struct {
 	sources  map[string]*source // senders with bytes (AppendFrom)
 	deadSrc  map[uint64]*source // the source of each dead letter made since Open
 	closed   bool
+	cut      bool          // recover: every segment was cut back to its fsynced bytes (a reopen), so nothing is torn
 	err      error         // after a failed write, fsync or read: no writes until a reopen (reopen.go)
 	changed  chan struct{} // closed at the next change of err between nil and not nil
 	appended uint64

@@ -70,6 +70,9 @@ func (q *Queue) recover() error {
 		if off == len(data) {
 			continue
 		}
+		if q.cut { // what does not decode was fsynced: damage, not a torn tail, and never cut
+			return fmt.Errorf("queue: segment %d offset %d: %w", id, off, ErrCorrupt)
+		}
 		// A record that does not decode ends the log only if it is the torn tail of the last write:
 		// then no later segment holds a record, because a segment is fsynced before the next is written.
 		for _, later := range ids[i+1:] {

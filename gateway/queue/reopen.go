@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"syscall"
 	"time"
 )
 
@@ -123,8 +124,14 @@ func (q *Queue) reopen() error {
 }
 
 // probe writes, fsyncs and removes probeSize bytes in the directory: whether the file system takes writes
-// again, tried before the costlier rescan (a disk that is still full fails here, without a scan).
+// again, tried before the costlier rescan (a disk that is still full fails here, without a scan). With
+// less than twice probeSize available it writes nothing: the probe would take the last free bytes, for a
+// moment, from whoever else writes there (the other routes' queues, the event journal), which would then
+// fail too.
 func (q *Queue) probe() error {
+	if n, ok := availableBytes(q.dir); ok && n < 2*probeSize {
+		return fmt.Errorf("%d bytes available: %w", n, syscall.ENOSPC)
+	}
 	name := filepath.Join(q.dir, probeName)
 	f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
 	if err != nil {
@@ -182,9 +189,12 @@ func (q *Queue) truncateUnsynced() error {
 }
 
 // rescan reads the directory as Open does, into a new Queue whose index adopt takes over. Its directory
-// fsync makes durable the names of segments created before the failure. q.mu and filesMu are held.
+// fsync makes durable the names of segments created before the failure. Unlike Open it repairs nothing:
+// after the cut every segment ends where an fsync did, so a record that does not decode (a checksum
+// failure Next found, say) is damage to acknowledged messages, and cutting the log there would drop the
+// intact ones after it; the queue stays failed instead. q.mu and filesMu are held.
 func (q *Queue) rescan() (*Queue, error) {
-	t := &Queue{dir: q.dir, opts: q.opts, keys: make(map[Key]*keyq), nextSeq: q.nextSeq}
+	t := &Queue{dir: q.dir, opts: q.opts, keys: make(map[Key]*keyq), nextSeq: q.nextSeq, cut: true}
 	var err error
 	if t.dirf, err = os.Open(q.dir); err != nil {
 		return nil, fmt.Errorf("queue: %w", err)
