@@ -117,7 +117,7 @@ func (g *Gateway) warnQueueSpace() {
 	if len(g.queues) == 0 {
 		return
 	}
-	free, ok := freeBytes(g.cfg.Queue.Directory)
+	free, ok := queue.AvailableBytes(g.cfg.Queue.Directory)
 	if !ok {
 		return
 	}

@@ -129,7 +129,7 @@ func (q *Queue) reopen() error {
 // moment, from whoever else writes there (the other routes' queues, the event journal), which would then
 // fail too.
 func (q *Queue) probe() error {
-	if n, ok := availableBytes(q.dir); ok && n < 2*probeSize {
+	if n, ok := AvailableBytes(q.dir); ok && n < 2*probeSize {
 		return fmt.Errorf("%d bytes available: %w", n, syscall.ENOSPC)
 	}
 	name := filepath.Join(q.dir, probeName)

@@ -7,9 +7,9 @@ import (
 	"syscall"
 )
 
-// availableBytes returns the bytes of dir's file system that this process may still write, and whether
+// AvailableBytes returns the bytes of dir's file system that this process may still write, and whether
 // it knows: root may also use the blocks the file system reserves for it (ext4: 5 %), others not.
-func availableBytes(dir string) (int64, bool) {
+func AvailableBytes(dir string) (int64, bool) {
 	var st syscall.Statfs_t
 	if err := syscall.Statfs(dir, &st); err != nil {
 		return 0, false
