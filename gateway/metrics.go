@@ -20,7 +20,8 @@ const (
 	reasonStationNak    = "station_nak"     // a station answered AE/AR: relayed
 	reasonMonitorAck    = "monitor_ack"     // an ACK from a monitor: never answered, never forwarded
 	reasonBody          = "body"            // the body failed the listener's body checks: AE/AR
-	reasonQueueFull     = "queue_full"      // store mode: the route's queue is at max_bytes or max_age: AE
+	reasonQueueFull     = "queue_full"      // store mode: the route's queue is at max_bytes or a key at max_age: AE
+	reasonQueueShare    = "queue_share"     // store mode: the monitor's address is at queue.max_source_bytes: AE
 	reasonNotQueued     = "not_queued"      // store mode: the append failed (disk error, shutdown): AE
 )
 
@@ -45,6 +46,8 @@ type metrics struct {
 	acksIgnored    *prometheus.CounterVec   // listener
 	queueDelivered *prometheus.CounterVec   // route, station
 	queueDead      *prometheus.CounterVec   // route
+	queuePoison    *prometheus.CounterVec   // route, station
+	queueSkipped   *prometheus.CounterVec   // route, station
 	busyPolls      *prometheus.CounterVec   // wait
 	busyFound      *prometheus.CounterVec   // wait
 	// busyPolls' and busyFound's two series each, resolved once: the waits for a station's answer and for
@@ -145,6 +148,14 @@ func newMetrics() *metrics {
 		queueDead: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "hl7gate_queue_dead_lettered_total", Help: "Queued messages moved to the dead letters (store mode).",
 		}, []string{"route"}),
+		queuePoison: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "hl7gate_queue_poison_total",
+			Help: "Queued messages dead-lettered after queue.poison_attempts failed deliveries while their station answered other messages (store mode; also counted in hl7gate_queue_dead_lettered_total).",
+		}, []string{"route", "station"}),
+		queueSkipped: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "hl7gate_queue_skipped_total",
+			Help: "Messages of a store-mode fan-out route not queued for a station whose queued messages from that device are older than queue.max_age; the route's other stations queued them.",
+		}, []string{"route", "station"}),
 		busyPolls: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "hl7gate_busy_polls_total",
 			Help: "Waits that polled their socket for up to delivery.busy_poll before sleeping, by wait (station_answer, next_message).",
@@ -155,7 +166,7 @@ func newMetrics() *metrics {
 		}, []string{"wait"}),
 	}
 	m.reg.MustRegister(m.secondary, m.acksIgnored, m.received, m.forwarded, m.rejected, m.acks, m.latency, m.openConns, m.refused,
-		m.stationUp, m.stationConns, m.findings, m.alertsSent, m.frameJunkBytes, m.watchlistHits, m.queueDelivered, m.queueDead, m.busyPolls, m.busyFound,
+		m.stationUp, m.stationConns, m.findings, m.alertsSent, m.frameJunkBytes, m.watchlistHits, m.queueDelivered, m.queueDead, m.queuePoison, m.queueSkipped, m.busyPolls, m.busyFound,
 		// The runtime's scheduling latencies and collection pauses as well as the default Go metrics: the
 		// two histograms that say whether a latency tail came from the gateway's goroutines waiting for a
 		// CPU or from the collector (BENCHMARKS.md, "Thirteenth round, session 13: the open loop's tail").
@@ -197,9 +208,19 @@ func (m *metrics) registerQueue(route string, q *queue.Queue) {
 			func(s queue.Stats) float64 { return float64(s.Depth) }),
 		gauge("hl7gate_queue_oldest_seconds", "Age of the oldest queued message, 0 when empty (store mode).",
 			func(s queue.Stats) float64 { return s.OldestAge.Seconds() }),
-		gauge("hl7gate_queue_bytes", "Bytes of queued records, bounded by queue.max_bytes (store mode).",
+		gauge("hl7gate_queue_bytes", "Bytes of queued records; with hl7gate_queue_dead_bytes bounded by queue.max_bytes (store mode).",
 			func(s queue.Stats) float64 { return float64(s.Bytes) }),
+		gauge("hl7gate_queue_dead_bytes", "Bytes of the dead letters kept, counted in queue.max_bytes (store mode).",
+			func(s queue.Stats) float64 { return float64(s.DeadBytes) }),
 		gauge("hl7gate_queue_dead_letters", "Dead letters kept, waiting for replay or discard (store mode).",
 			func(s queue.Stats) float64 { return float64(s.DeadLetters) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "hl7gate_queue_failed", ConstLabels: labels,
+			Help: "1 while the queue is failed (a write error, e.g. a full disk): monitors get AE and delivery waits until it reopens itself (store mode)."},
+			func() float64 {
+				if _, err := q.Health(); err != nil {
+					return 1
+				}
+				return 0
+			}),
 	)
 }

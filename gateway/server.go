@@ -29,6 +29,7 @@ import (
 	"net"
 	"net/netip"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -416,8 +417,10 @@ func (a adminState) Stations() []store.Station {
 func (a adminState) Devices() []inventory.Device { return a.g.Devices() }
 
 // Ready implements admin.State: not while shutting down, not while the containment rules in force are
-// missing, foreign or modified (egress.verify_interval), and only with at least one station up, unless
-// every route is in store mode: then the gateway takes messages (into its queues) with every station down.
+// missing, foreign or modified (egress.verify_interval), not while a store-mode route's queue is failed
+// (a full disk: that route answers AE; the HA peer can take the messages), and only with at least one
+// station up, unless every route is in store mode: then the gateway takes messages (into its queues)
+// with every station down.
 func (a adminState) Ready() error {
 	if a.g.closing.Load() {
 		return errors.New("shutting down")
@@ -426,6 +429,9 @@ func (a adminState) Ready() error {
 		if err := a.g.fw.ready(); err != nil {
 			return err
 		}
+	}
+	if err := a.g.queueFailure(); err != nil {
+		return err
 	}
 	for _, s := range a.g.rt.Load().stations {
 		if s.healthy() {
@@ -649,16 +655,33 @@ func (g *Gateway) openJournal() error {
 	if jc.Dir == "" {
 		return nil
 	}
-	j, err := journal.Open(journal.Options{Dir: jc.Dir, MaxBytes: jc.MaxBytes}, time.Now().UTC().Format(time.RFC3339Nano))
+	j, err := journal.Open(journal.Options{Dir: jc.Dir, MaxBytes: jc.MaxBytes, Report: g.journalHealth},
+		time.Now().UTC().Format(time.RFC3339Nano))
 	if err != nil {
 		return err
 	}
 	g.journal = j
 	g.store.SetSink(j)
 	g.metrics.reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
-		Name: "hl7gate_journal_dropped_events_total", Help: "Events not written to the on-disk journal (its buffer was full).",
+		Name: "hl7gate_journal_dropped_events_total",
+		Help: "Events not written to the on-disk journal: its buffer was full, or writing failed (a full disk) until it wrote again.",
 	}, func() float64 { return float64(j.Dropped()) }))
 	return nil
+}
+
+// journalHealth logs and records each change of the journal's health (journal.Options.Report, on its
+// writer): once when writing fails, once when it writes again after its gap record.
+func (g *Gateway) journalHealth(err error, lost uint64) {
+	if err != nil {
+		g.log.Error().Err(err).Uint64("events_lost", lost).
+			Msg("event journal failed: events are counted in hl7gate_journal_dropped_events_total, not journaled, until it writes again")
+		g.store.AddEvent(store.Event{Kind: store.KindGateway, Severity: "error",
+			Reason: "event journal failed: " + err.Error() + "; events are not journaled until it writes again"})
+		return
+	}
+	g.log.Warn().Uint64("events_lost", lost).Msg("event journal writes again: a gap record in it counts the events lost")
+	g.store.AddEvent(store.Event{Kind: store.KindGateway, Severity: "warning",
+		Reason: "event journal writes again: " + strconv.FormatUint(lost, 10) + " events were not journaled (a gap record marks where)"})
 }
 
 // closeJournal writes the journal's last events and closes it.

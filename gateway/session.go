@@ -744,7 +744,8 @@ func (s *session) reject(now time.Time, reason string, msg *hl7.Message, text st
 	s.errs.Add(1)
 	s.g.metrics.rejected.WithLabelValues(s.l.cfg.Name, reason).Inc()
 	kind := store.KindPolicy
-	if reason == reasonUndelivered || reason == reasonQueueFull || reason == reasonNotQueued {
+	delivery := reason == reasonUndelivered || reason == reasonQueueFull || reason == reasonQueueShare || reason == reasonNotQueued
+	if delivery {
 		kind = store.KindDelivery
 	}
 	s.g.events.note(aggKey{s.l.cfg.Name, s.src, kind, reason}, now, 0, func() store.Event {
@@ -752,7 +753,7 @@ func (s *session) reject(now time.Time, reason string, msg *hl7.Message, text st
 		if msg != nil {
 			ev.ControlID = string(msg.ControlID())
 		}
-		if reason != reasonUndelivered && reason != reasonQueueFull && reason != reasonNotQueued {
+		if !delivery {
 			// Exported as the store keeps it: the first of its aggregate, so a flood is one SIEM event.
 			rule := reason
 			if reason == reasonPolicy {

@@ -71,8 +71,11 @@ type station struct {
 	dialed  chan struct{} // closed and replaced when a dial ends
 	closed  bool          // closeAll ran: no new connections
 	lastRTT atomic.Int64  // nanoseconds, the last acknowledged message's round trip (the dashboard's latency)
-	retryAt time.Time     // no probe dial before this while the station is down
-	backoff time.Duration
+	// answered counts the messages the station answered with a matching ACK (any code): a store-mode
+	// deliverer tells a station that is down (it answers nothing) from one that fails on one message.
+	answered atomic.Uint64
+	retryAt  time.Time // no probe dial before this while the station is down
+	backoff  time.Duration
 	// dialLogs bounds "station connect failed" lines: during an outage every message dials.
 	dialLogs logBudget
 
@@ -173,6 +176,7 @@ func (s *station) forward(ctx context.Context, msg, ctrl, dst []byte, wantApp bo
 			rtt := time.Since(start)
 			s.latency.Observe(rtt.Seconds())
 			s.lastRTT.Store(int64(rtt))
+			s.answered.Add(1)
 			s.forwarded.Inc()
 			if !s.healthy() {
 				s.setHealth(true, "")

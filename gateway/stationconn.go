@@ -85,6 +85,11 @@ func putCall(cl *call) {
 // message may be retried on another connection without any risk of a duplicate.
 var errNotSent = errors.New("not sent")
 
+// errShared wraps the error of a pipelined connection that died with several messages in flight: the
+// failure may be any one's (an answer matching none of them, one's timeout), so it tells nothing about
+// each message; a store-mode deliverer does not count it towards queue.poison_attempts.
+var errShared = errors.New("connection lost with other messages in flight")
+
 // Errors of a stop-and-wait connection whose station sent more than the one answer awaited.
 var (
 	errUnexpected = errors.New("station sent data while no message was in flight")
@@ -390,6 +395,9 @@ func (c *stationConn) kill(err error) {
 	c.c.Close()
 	for _, cl := range failed {
 		cl.err = err
+		if len(failed) > 1 {
+			cl.err = fmt.Errorf("%w: %w", errShared, err)
+		}
 		cl.done <- struct{}{}
 	}
 	if !errors.Is(err, net.ErrClosed) {

@@ -168,8 +168,8 @@ func TestStoreModeStationRejects(t *testing.T) {
 func TestStoreModeQueueFull(t *testing.T) {
 	down := downStation(t)
 	cfg := storeConfig(t, down)
-	cfg.Queue.MaxBytes = 1 << 20
-	cfg.Listeners[0].BodyChecks.MaxSegmentLength = 256 << 10 // the pad below is one 200 KiB segment
+	cfg.Queue.MaxBytes, cfg.Queue.MaxSourceBytes = 1<<20, 1<<20 // one monitor: its share is the route's
+	cfg.Listeners[0].BodyChecks.MaxSegmentLength = 256 << 10    // the pad below is one 200 KiB segment
 	g, _ := startGateway(t, cfg)
 	m := dialMonitor(t, g.ListenerAddr("icu"))
 	pad := "NTE|1||" + strings.Repeat("x", 200<<10) + "\r"

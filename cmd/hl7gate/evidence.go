@@ -158,7 +158,7 @@ func (b *bundle) add(name string, data []byte) { b.files = append(b.files, bundl
 // build reads the journal and assembles every file but the manifest.
 func (b *bundle) build(cfg config.Config, rawConfig []byte) error {
 	err := journal.Read(cfg.State.Journal.Dir, func(r journal.Record) error {
-		if r.Time.Before(b.req.Since) || r.Time.After(b.req.Until) || !matchesDevice(r.Event, b.req.Device) {
+		if !b.inWindow(r.Event) || !matchesDevice(r.Event, b.req.Device) {
 			return nil
 		}
 		b.events = append(b.events, r)
@@ -207,6 +207,16 @@ func (b *bundle) build(cfg config.Config, rawConfig []byte) error {
 	return nil
 }
 
+// inWindow reports whether e belongs to the window: its time is in it, or, for the journal's gap record,
+// the span of the events it says are missing (FirstSeen..LastSeen) overlaps it.
+func (b *bundle) inWindow(e store.Event) bool {
+	from, to := e.Time, e.Time
+	if e.Rule == journal.GapRule {
+		from, to = e.FirstSeen, e.LastSeen
+	}
+	return !to.Before(b.req.Since) && !from.After(b.req.Until)
+}
+
 // matchesDevice reports whether e concerns device ("" matches all). Gateway events (start, stop,
 // reload) and the containment rules' changes concern every device.
 func matchesDevice(e store.Event, device string) bool {
@@ -224,6 +234,10 @@ type summary struct {
 	BySeverity map[string]int `json:"by_severity"`
 	BySource   map[string]int `json:"by_source"` // device address → events
 	Boots      []string       `json:"boots"`
+	// JournalGaps and NotJournaled count the journal's gap records in the window and the events they say
+	// are missing (the journal could not write them: a full disk).
+	JournalGaps  int    `json:"journal_gaps"`
+	NotJournaled uint64 `json:"events_not_journaled"`
 }
 
 func summarize(evs []journal.Record) summary {
@@ -240,6 +254,10 @@ func summarize(evs []journal.Record) summary {
 		}
 		if !slices.Contains(s.Boots, r.Boot) {
 			s.Boots = append(s.Boots, r.Boot)
+		}
+		if r.Rule == journal.GapRule {
+			s.JournalGaps++
+			s.NotJournaled += r.Count
 		}
 	}
 	return s
@@ -304,6 +322,10 @@ func (b *bundle) readme(sum summary, ruleset string, rawConfig, rules []byte) []
 	}
 	fmt.Fprintf(&w, "Patient    %s\n\n", b.patientData().Note)
 	fmt.Fprintf(&w, "Events     %d in the window, from %d gateway run(s)\n", sum.Events, len(sum.Boots))
+	if sum.JournalGaps > 0 {
+		fmt.Fprintf(&w, "INCOMPLETE the journal has %d gap(s) here: %d events were recorded but not journaled (it could\n"+
+			"           not write: a full disk?); the journal_gap records in timeline.jsonl say when\n", sum.JournalGaps, sum.NotJournaled)
+	}
 	tw := tabwriter.NewWriter(&w, 2, 8, 2, ' ', 0)
 	for _, k := range sortedKeys(sum.ByKind) {
 		fmt.Fprintf(tw, "  %s\t%d\n", k, sum.ByKind[k])

@@ -211,3 +211,68 @@ func journalDecode(b []byte, fn func(journal.Record)) error {
 	}
 	return nil
 }
+
+// A window inside a journal gap (the journal could not write: a full disk) gets the gap record, though
+// the record was written after the window, when the journal wrote again; README and summary.json say
+// the bundle is incomplete and by how many events.
+func TestEvidenceShowsJournalGap(t *testing.T) {
+	dir := t.TempDir()
+	jdir := filepath.Join(dir, "journal")
+	cfgPath := filepath.Join(dir, "hl7gate.yaml")
+	cfgText := fmt.Sprintf(`listeners:
+  - name: icu
+    address: "127.0.0.1:0"
+    allow_sources: ["127.0.0.0/8"]
+stations:
+  - name: central
+    address: "127.0.0.1:9"
+routes:
+  - name: vitals
+    match: {message_types: ["ORU^R01"]}
+    stations: [central]
+state:
+  journal:
+    dir: %q
+`, jdir)
+	if err := os.WriteFile(cfgPath, []byte(cfgText), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t0 := time.Now().Add(-3 * time.Hour).UTC()
+	gap := journal.Record{Boot: "b", Event: store.Event{Time: t0.Add(2 * time.Hour), Kind: store.KindGateway, Severity: "warning",
+		Rule: journal.GapRule, Count: 42, FirstSeen: t0, LastSeen: t0.Add(2 * time.Hour), Reason: "event journal gap"}}
+	line, err := json.Marshal(gap)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(jdir, 0o750); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(jdir, "events-0000000000000001.jsonl"), append(line, '\n'), 0o640); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "gap.tar.gz")
+	var stdout, stderr bytes.Buffer
+	args := []string{"evidence", "--config", cfgPath, "--since", t0.Add(30 * time.Minute).Format(time.RFC3339),
+		"--until", t0.Add(time.Hour).Format(time.RFC3339), "--device", "10.9.9.9", "-o", out}
+	if code := run(t.Context(), args, &stdout, &stderr); code != 0 {
+		t.Fatalf("exit %d: %s", code, &stderr)
+	}
+	files := testkit.EvidenceFiles(t, out)
+	var got []journal.Record
+	if err := journalDecode(files["timeline.jsonl"], func(r journal.Record) { got = append(got, r) }); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || got[0].Rule != journal.GapRule || got[0].Count != 42 {
+		t.Errorf("timeline %+v, want the gap record", got)
+	}
+	var sum struct {
+		Gaps         int    `json:"journal_gaps"`
+		NotJournaled uint64 `json:"events_not_journaled"`
+	}
+	if err := json.Unmarshal(files["summary.json"], &sum); err != nil || sum.Gaps != 1 || sum.NotJournaled != 42 {
+		t.Errorf("summary.json %s (%v), want 1 gap of 42 events", files["summary.json"], err)
+	}
+	if !bytes.Contains(files["README.txt"], []byte("INCOMPLETE the journal has 1 gap(s) here: 42 events")) {
+		t.Errorf("README.txt does not say the bundle is incomplete:\n%s", files["README.txt"])
+	}
+}

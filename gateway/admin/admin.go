@@ -71,7 +71,7 @@ type QueueStatus struct {
 	DiskBytes     int64   `json:"disk_bytes"`     // segment files' size
 	// DeadLetters lists the messages moved aside (replay or discard them with hl7gate queue).
 	DeadLetters []queue.DeadLetter `json:"dead_letters"`
-	Error       string             `json:"error,omitempty"` // reading the dead letters failed
+	Error       string             `json:"error,omitempty"` // the queue is failed (a write error), or reading the dead letters failed
 }
 
 // Server is the admin endpoint.

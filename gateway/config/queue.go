@@ -29,10 +29,15 @@ const (
 type QueueConfig struct {
 	// Directory holds one sub-directory per store-mode route; required when a route has delivery: store.
 	Directory string `mapstructure:"directory"`
-	// MaxBytes bounds each route's queued bytes; MaxAge the age of its oldest queued message. At either
-	// bound the monitor gets AE (CE in enhanced mode) and nothing already queued is dropped.
-	MaxBytes int64         `mapstructure:"max_bytes"`
-	MaxAge   time.Duration `mapstructure:"max_age"`
+	// MaxBytes bounds each route's queued bytes and dead letters; MaxSourceBytes one monitor connection
+	// address's share of them (default MaxBytes/8): the address, not the device ID its messages claim,
+	// which a hostile monitor could vary. MaxAge bounds the age of the oldest queued message of one
+	// station and device: a station down that long refuses that device's new messages, or, in a
+	// fan-out, misses them while the route's other stations get them. At a bound the monitor gets AE
+	// (CE in enhanced mode) and nothing already queued is dropped.
+	MaxBytes       int64         `mapstructure:"max_bytes"`
+	MaxSourceBytes int64         `mapstructure:"max_source_bytes"`
+	MaxAge         time.Duration `mapstructure:"max_age"`
 	// RetryMin and RetryMax bound the backoff between delivery attempts of one message (doubling).
 	RetryMin time.Duration `mapstructure:"retry_min"`
 	RetryMax time.Duration `mapstructure:"retry_max"`
@@ -41,6 +46,10 @@ type QueueConfig struct {
 	// RejectRetries is how many more times a rejected message is sent (on_reject: retry) before it is
 	// dead-lettered.
 	RejectRetries int `mapstructure:"reject_retries"`
+	// PoisonAttempts is how many failed deliveries (no matching answer) a message may have while its
+	// station answers other messages in between before it is dead-lettered, so that its device's later
+	// messages go on. A failure while the station answers nothing (down, restarting) does not count.
+	PoisonAttempts int `mapstructure:"poison_attempts"`
 }
 
 // Queue defaults.
@@ -49,11 +58,17 @@ const (
 	DefaultQueueMaxAge   = 24 * time.Hour
 	DefaultQueueRetryMin = 500 * time.Millisecond
 	DefaultQueueRetryMax = 30 * time.Second
+	// DefaultQueuePoisonAttempts: ten failures of one message, each after the station answered others:
+	// about two minutes of retries at the default backoff, and a message that fails a try by chance (a
+	// station slow on large messages, a lossy link) with chance p is dead-lettered with p^10.
+	DefaultQueuePoisonAttempts = 10
 )
 
 func (q QueueConfig) withDefaults() QueueConfig {
 	setDefault(&q.MaxBytes, DefaultQueueMaxBytes)
+	setDefault(&q.MaxSourceBytes, q.MaxBytes/8)
 	setDefault(&q.MaxAge, DefaultQueueMaxAge)
+	setDefault(&q.PoisonAttempts, DefaultQueuePoisonAttempts)
 	setDefault(&q.RetryMin, DefaultQueueRetryMin)
 	setDefault(&q.RetryMax, DefaultQueueRetryMax)
 	setDefault(&q.OnReject, OnRejectDeadLetter)
@@ -100,6 +115,11 @@ func (c Config) validateQueue() []error {
 	}
 	if q.MaxBytes < 1<<20 {
 		bad("queue.max_bytes", "%d must be at least 1048576", q.MaxBytes)
+	} else if q.MaxSourceBytes < 64<<10 || q.MaxSourceBytes > q.MaxBytes {
+		bad("queue.max_source_bytes", "%d not in 65536..max_bytes (%d)", q.MaxSourceBytes, q.MaxBytes)
+	}
+	if q.PoisonAttempts < 2 || q.PoisonAttempts > 1000 {
+		bad("queue.poison_attempts", "%d not in 2..1000", q.PoisonAttempts)
 	}
 	if q.MaxAge < time.Second {
 		bad("queue.max_age", "%s must be at least 1s", q.MaxAge)

@@ -6,6 +6,12 @@
 // full, counts it as dropped instead of blocking (Dropped). Events carry no patient data (see
 // gateway/store), so neither does the journal.
 //
+// A write or fsync error (a full disk) stops the writing, not the journal: the events buffered since the
+// last good fsync and every event until it writes again are counted in Dropped. Every SyncInterval, and
+// on an event 100 ms after its last try, it tries a new segment; there the first record is the gap
+// record (Rule GapRule: how many events are missing and since when), fsynced, before anything else.
+// Options.Report hears of each change.
+//
 //	j, err := journal.Open(journal.Options{Dir: "/var/lib/hl7gate/journal", MaxBytes: 64 << 20}, boot)
 //	if err != nil { ... }
 //	st.SetSink(j)    // every event the store records is journaled too
@@ -40,13 +46,25 @@ const (
 	segmentsPerJournal  = 8 // a segment is MaxBytes/8: dropping the oldest keeps 7/8 of the history
 )
 
+// resumeEvery is how long after its last try a failed journal tries again on an event (else on the tick).
+const resumeEvery = 100 * time.Millisecond
+
 // Options configure a journal. Zero fields take the defaults.
 type Options struct {
 	Dir          string        // created (0750) when missing
 	MaxBytes     int64         // total size of the segments kept
 	SyncInterval time.Duration // how often written events are fsynced
 	Buffer       int           // events waiting to be written; beyond it Append drops
+	// Report, when set, is called by the writer at each change of its health: with the error when
+	// writing fails, and with nil and the number of events lost meanwhile once it writes again (after
+	// the gap record). It runs on the writer goroutine: it may Append, not wait for the journal.
+	Report func(err error, lost uint64)
 }
+
+// GapRule is the Rule of a gap record: a gateway event the journal writes itself (ID 0) where it writes
+// again after a failure. Count is the number of events missing, FirstSeen..LastSeen when they were
+// recorded (from the last good fsync to the recovery).
+const GapRule = "journal_gap"
 
 // Record is one journaled event: the event as the store numbered it, and the boot it belongs to (event
 // IDs start again at 1 after a restart; Boot tells the runs apart).
@@ -72,7 +90,11 @@ type Journal struct {
 	size     int64 // of the current segment
 	seq      uint64
 	segments []segment // oldest first, the current one last
-	err      error     // the last write error, reported by Close
+	unsynced uint64    // events written since the last good fsync
+	synced   time.Time // when that was (or Open): what follows may be lost by a failure
+	failed   error     // the write error writing stopped at; nil while writing
+	lost     uint64    // events not journaled since it failed
+	tried    time.Time // its last try to write again
 }
 
 type segment struct {
@@ -125,7 +147,8 @@ func Open(opt Options, boot string) (*Journal, error) {
 	if err != nil {
 		return nil, err
 	}
-	j := &Journal{opt: opt, boot: boot, ch: make(chan store.Event, opt.Buffer), done: make(chan struct{}), segments: segs}
+	j := &Journal{opt: opt, boot: boot, ch: make(chan store.Event, opt.Buffer), done: make(chan struct{}), segments: segs,
+		synced: time.Now()}
 	if n := len(segs); n > 0 {
 		j.seq = segs[n-1].seq
 	}
@@ -183,11 +206,12 @@ func (j *Journal) Append(e store.Event) {
 	}
 }
 
-// Dropped is the number of events not journaled because the buffer was full or the journal closed.
+// Dropped is the number of events not journaled: the buffer was full, writing had failed (until it
+// recovers; with the events of the last second before the failure), or the journal was closed.
 func (j *Journal) Dropped() uint64 { return j.dropped.Load() }
 
-// Close writes what is queued, fsyncs and closes the current segment. It returns the first write error
-// of the journal's life, if any.
+// Close writes what is queued, fsyncs and closes the current segment. A failed journal tries once more
+// to write again (and its gap record); Close returns the write error still in force, if any.
 func (j *Journal) Close() error {
 	j.mu.Lock()
 	if !j.closed.CompareAndSwap(false, true) {
@@ -198,57 +222,140 @@ func (j *Journal) Close() error {
 	close(j.ch)
 	j.mu.Unlock()
 	<-j.done
-	return j.err
+	return j.failed
 }
 
-// run writes queued events until Close, syncing every SyncInterval when something was written.
+// run writes queued events until Close, syncing every SyncInterval when something was written, or
+// trying to write again when writing failed.
 func (j *Journal) run() {
 	defer close(j.done)
 	t := time.NewTicker(j.opt.SyncInterval)
 	defer t.Stop()
-	dirty := false
 	for {
 		select {
 		case e, ok := <-j.ch:
 			if !ok {
-				j.keep(j.sync())
-				j.keep(j.f.Close())
+				j.tick()
+				if j.f != nil {
+					j.check(j.f.Close())
+				}
 				return
 			}
 			j.write(e)
-			dirty = true
 		case <-t.C:
-			if dirty {
-				j.keep(j.sync())
-				dirty = false
-			}
+			j.tick()
 		}
 	}
 }
 
-func (j *Journal) keep(err error) {
-	if err != nil && j.err == nil {
-		j.err = fmt.Errorf("journal: %w", err)
+// tick fsyncs what was written since the last good fsync, or resumes a failed journal.
+func (j *Journal) tick() {
+	switch {
+	case j.failed != nil:
+		j.resume()
+	case j.unsynced > 0:
+		if err := j.sync(); err != nil {
+			j.fail(err, 0)
+			return
+		}
+		j.unsynced, j.synced = 0, time.Now()
 	}
 }
 
 func (j *Journal) write(e store.Event) {
+	if j.failed != nil && time.Since(j.tried) >= resumeEvery {
+		j.resume()
+	}
+	if j.failed != nil {
+		j.lose(1)
+		return
+	}
 	line, err := json.Marshal(Record{Boot: j.boot, Event: e})
 	if err != nil {
-		j.keep(err)
+		j.dropped.Add(1)
 		return
 	}
 	line = append(line, '\n')
 	if j.size > 0 && j.size+int64(len(line)) > j.opt.segmentBytes() {
 		if err := j.rotate(); err != nil {
-			j.keep(err)
+			j.fail(err, 1)
 			return
 		}
 	}
+	j.unsynced++
+	j.check(j.add(line))
+}
+
+// add writes line to the current segment's buffer.
+func (j *Journal) add(line []byte) error {
 	n, err := j.w.Write(line)
 	j.size += int64(n)
 	j.segments[len(j.segments)-1].size = j.size
-	j.keep(err)
+	return err
+}
+
+// check fails the journal on err.
+func (j *Journal) check(err error) {
+	if err != nil {
+		j.fail(err, 0)
+	}
+}
+
+// fail stops writing after err: the events written since the last good fsync and more (one the caller
+// could not write) are counted lost, what the buffer holds is discarded and the segment closed (the
+// page cache may hold bytes the disk never got: a later write goes to a new segment), and Report hears it.
+func (j *Journal) fail(err error, more uint64) {
+	j.failed = fmt.Errorf("journal: %w", err)
+	j.lose(j.unsynced + more)
+	j.unsynced = 0
+	j.w.Reset(io.Discard)
+	if j.f != nil {
+		j.f.Close()
+		j.f = nil
+	}
+	if j.opt.Report != nil {
+		j.opt.Report(j.failed, j.lost)
+	}
+}
+
+func (j *Journal) lose(n uint64) {
+	j.lost += n
+	j.dropped.Add(n)
+}
+
+// resume tries to write again after a failure: a new segment whose first record is the gap record,
+// fsynced. If that fails too the new segment is removed and the journal stays failed.
+func (j *Journal) resume() {
+	now := time.Now()
+	j.tried = now
+	gap, err := json.Marshal(Record{Boot: j.boot, Event: store.Event{Time: now, Kind: store.KindGateway, Severity: "warning",
+		Rule: GapRule, Count: j.lost, FirstSeen: j.synced, LastSeen: now,
+		Reason: fmt.Sprintf("event journal gap: %d events recorded between %s and %s are not journaled (%v)",
+			j.lost, j.synced.UTC().Format(time.RFC3339), now.UTC().Format(time.RFC3339), j.failed)}})
+	if err == nil {
+		err = j.rotate() // j.f is nil: nothing of the failed segment is written again
+	}
+	if err == nil {
+		err = j.add(append(gap, '\n'))
+	}
+	if err == nil {
+		err = j.sync()
+	}
+	if err != nil {
+		j.w.Reset(io.Discard)
+		if j.f != nil {
+			j.f.Close()
+			os.Remove(j.f.Name())
+			j.segments = j.segments[:len(j.segments)-1]
+			j.f = nil
+		}
+		return
+	}
+	lost := j.lost
+	j.failed, j.lost, j.synced = nil, 0, now
+	if j.opt.Report != nil {
+		j.opt.Report(nil, lost)
+	}
 }
 
 func (j *Journal) sync() error {
@@ -268,6 +375,7 @@ func (j *Journal) rotate() error {
 		if err := j.f.Close(); err != nil {
 			return err
 		}
+		j.unsynced, j.synced = 0, time.Now()
 	}
 	j.seq++
 	f, err := os.OpenFile(filepath.Join(j.opt.Dir, segmentName(j.seq)), os.O_CREATE|os.O_EXCL|os.O_WRONLY|os.O_APPEND, 0o640)

@@ -7,21 +7,28 @@ import (
 )
 
 // compactLoop reclaims space from the oldest segment whenever an Ack or a new segment may have made
-// that possible.
+// that possible, and reopens the queue after a failure (one goroutine: no segment is deleted meanwhile).
 func (q *Queue) compactLoop() {
 	defer q.wg.Done()
+	r := newReopenLoop()
+	defer r.timer.Stop()
 	for {
 		select {
 		case <-q.compact:
-			if err := q.reclaim(); err != nil && !errors.Is(err, ErrClosed) {
-				q.mu.Lock()
-				if q.err == nil {
-					q.err = err
-				}
-				q.mu.Unlock()
-			}
+		case <-r.timer.C:
 		case <-q.stop:
 			return
+		}
+		if _, err := q.Health(); err != nil {
+			if r.try(q) {
+				q.kickCompact() // reclaim what the rescan found
+			}
+			continue
+		}
+		if err := q.reclaim(); err != nil && !errors.Is(err, ErrClosed) {
+			q.mu.Lock()
+			q.fail(err)
+			q.mu.Unlock()
 		}
 	}
 }

@@ -26,7 +26,9 @@ type DeadLetter struct {
 
 // DeadLetter moves key's oldest message, seq, out of the queue into the dead-letter directory with
 // reason (e.g. "AR from station"; keep patient data out of it). The dead letter is fsynced before the
-// message leaves the queue; after a crash in between, Open counts the message as dead-lettered.
+// message leaves the queue; after a crash in between, Open counts the message as dead-lettered. Its
+// bytes stay counted in MaxBytes, and in its source's MaxSourceBytes, until it is replayed or discarded:
+// a sender whose messages a station refuses fills its own share, not the disk.
 func (q *Queue) DeadLetter(key Key, seq uint64, reason string) error {
 	if len(reason) > maxReason {
 		reason = reason[:maxReason]
@@ -60,10 +62,10 @@ func (q *Queue) DeadLetter(key Key, seq uint64, reason string) error {
 	}
 	q.filesMu.RLock() // until the dead letter is written: Close waits for it
 	q.mu.Unlock()
-	var buf []byte
+	var buf, rec []byte
 	r, err := readRecord(e.seg, e.off, e.n, &buf)
 	if err == nil {
-		rec := appendDead(nil, seq, r.time, time.Now().UnixNano(), string(key), reason, r.body)
+		rec = appendDead(nil, seq, r.time, time.Now().UnixNano(), string(key), reason, r.body)
 		err = q.writeDead(seq, rec)
 	}
 	q.filesMu.RUnlock()
@@ -76,6 +78,11 @@ func (q *Queue) DeadLetter(key Key, seq uint64, reason string) error {
 		return err
 	}
 	q.deadN++
+	q.deadSize += int64(len(rec))
+	if e.src != nil {
+		q.charge(q.sourceOf(e.src.name), int64(len(rec)))
+		q.deadSrc[seq] = q.sources[e.src.name]
+	}
 	return nil
 }
 
@@ -182,13 +189,15 @@ func (q *Queue) Inspect(id uint64) (DeadLetter, []byte, error) {
 }
 
 // Replay appends dead letter id to its key's messages again (after those queued now) and then removes
-// it; it returns the new seq. A crash in between leaves both: the message may be delivered twice.
+// it; it returns the new seq. A crash in between leaves both: the message may be delivered twice. The
+// dead letter's bytes are credited against MaxBytes: a queue full of dead letters can replay them.
 func (q *Queue) Replay(ctx context.Context, id uint64) (uint64, error) {
 	d, body, err := q.Inspect(id)
 	if err != nil {
 		return 0, err
 	}
-	seq, err := q.Append(ctx, d.Key, body)
+	size := int64(hdrLen + deadFixed + len(d.Key) + len(d.Reason) + len(body))
+	seq, err := q.appendBounded(ctx, "", d.Key, body, size)
 	if err != nil {
 		return 0, err
 	}
@@ -201,7 +210,11 @@ func (q *Queue) Discard(id uint64) error {
 		return err
 	}
 	dir := filepath.Join(q.dir, deadDir)
-	err := os.Remove(filepath.Join(dir, deadName(id)))
+	name := filepath.Join(dir, deadName(id))
+	fi, err := os.Stat(name)
+	if err == nil {
+		err = os.Remove(name)
+	}
 	if err == nil {
 		err = syncDir(dir)
 	}
@@ -214,6 +227,9 @@ func (q *Queue) Discard(id uint64) error {
 	}
 	q.mu.Lock()
 	q.deadN--
+	q.deadSize -= fi.Size()
+	q.charge(q.deadSrc[id], -fi.Size())
+	delete(q.deadSrc, id)
 	q.mu.Unlock()
 	return nil
 }

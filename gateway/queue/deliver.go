@@ -34,9 +34,10 @@ func (q *Queue) Keys() []Key {
 	return ks
 }
 
-// Next returns key's oldest queued message once it is durable, waiting for one if there is none. It
-// returns the same message again until Ack or DeadLetter removes it. The body is read into buf (grown
-// if needed). Call it from one goroutine per key.
+// Next returns key's oldest queued message once it is durable, waiting for one if there is none, and
+// while the queue is failed (until a reopen). It returns the same message again until Ack or DeadLetter
+// removes it. The body is read into buf (grown if needed). A read error fails the queue. Call it from one
+// goroutine per key.
 func (q *Queue) Next(ctx context.Context, key Key, buf []byte) (Message, error) {
 	for {
 		q.mu.Lock()
@@ -46,7 +47,10 @@ func (q *Queue) Next(ctx context.Context, key Key, buf []byte) (Message, error) 
 		}
 		kq := q.keyq(key)
 		var wait <-chan struct{}
-		if kq.len() == 0 {
+		changed := q.changed // a reopen replaces the index: look the key up again
+		if q.err != nil {
+			wait = changed
+		} else if kq.len() == 0 {
 			wait = kq.wake
 		} else if b := kq.q[kq.head].b; b != nil {
 			select {
@@ -65,6 +69,8 @@ func (q *Queue) Next(ctx context.Context, key Key, buf []byte) (Message, error) 
 			select {
 			case <-wait:
 				continue
+			case <-changed:
+				continue
 			case <-ctx.Done():
 				return Message{}, ctx.Err()
 			case <-q.stop:
@@ -79,11 +85,14 @@ func (q *Queue) Next(ctx context.Context, key Key, buf []byte) (Message, error) 
 		q.mu.Unlock()
 		r, err := readRecord(sg, off, n, &buf)
 		q.filesMu.RUnlock()
-		if err != nil {
-			return Message{}, err
+		if err == nil && (r.kind != kindMsg || r.seq != m.Seq) {
+			err = fmt.Errorf("queue: segment %d offset %d: %w", sg.id, off, ErrCorrupt)
 		}
-		if r.kind != kindMsg || r.seq != m.Seq {
-			return Message{}, fmt.Errorf("queue: segment %d offset %d: %w", sg.id, off, ErrCorrupt)
+		if err != nil {
+			q.mu.Lock()
+			q.fail(err)
+			q.mu.Unlock()
+			return Message{}, err
 		}
 		m.Body = r.body
 		return m, nil
@@ -144,6 +153,7 @@ func (q *Queue) finish(key Key, seq uint64, how byte) error {
 	e.seg.liveBytes -= int64(e.n)
 	q.depth--
 	q.bytes -= int64(e.n)
+	q.charge(e.src, -int64(e.n))
 	if how == doneDelivered {
 		q.acked++
 	}

@@ -13,9 +13,16 @@ import (
 
 // Errors callers branch on.
 var (
-	// ErrFull is returned by Append when the queue holds Options.MaxBytes or its oldest message is older
-	// than Options.MaxAge. Nothing already queued is dropped; the caller answers the sender negatively.
+	// ErrFull is returned by Append when the queue (queued messages and dead letters) holds
+	// Options.MaxBytes. Nothing already queued is dropped; the caller answers the sender negatively.
+	// ErrSourceFull and ErrStale are ErrFull too (errors.Is).
 	ErrFull = errors.New("queue: full")
+	// ErrSourceFull is returned by AppendFrom when the source's messages and dead letters hold
+	// Options.MaxSourceBytes: one sender cannot take the others' room.
+	ErrSourceFull = fmt.Errorf("%w: the source's share is used up", ErrFull)
+	// ErrStale is returned by Append when the key's oldest queued message is older than Options.MaxAge:
+	// its receiver has taken nothing of the key for that long. Other keys are not affected.
+	ErrStale = fmt.Errorf("%w: the key's oldest message is older than max_age", ErrFull)
 	// ErrClosed is returned after Close.
 	ErrClosed = errors.New("queue: closed")
 	// ErrCorrupt is returned by Open when a record other than the torn tail fails its checksum.
@@ -33,11 +40,14 @@ type Key string
 
 // Options bound the queue. Zero means the default.
 type Options struct {
-	MaxBytes      int64         // bytes of queued records (default 1 GiB)
-	MaxAge        time.Duration // age of the oldest queued message (default 24 h)
-	MaxMessage    int           // largest payload (default 1 MiB, at most 16 MiB minus the record header)
-	SegmentSize   int64         // a segment is closed once it holds this many bytes (default 64 MiB)
-	FlushInterval time.Duration // longest delay before Ack and DeadLetter records are fsynced (default 100 ms)
+	MaxBytes int64         // bytes of queued records and dead letters (default 1 GiB)
+	MaxAge   time.Duration // age of a key's oldest queued message (default 24 h)
+	// MaxSourceBytes bounds the bytes of queued records and dead letters one source appended since Open
+	// (AppendFrom; default MaxBytes/8, at most MaxBytes).
+	MaxSourceBytes int64
+	MaxMessage     int           // largest payload (default 1 MiB, at most 16 MiB minus the record header)
+	SegmentSize    int64         // a segment is closed once it holds this many bytes (default 64 MiB)
+	FlushInterval  time.Duration // longest delay before Ack and DeadLetter records are fsynced (default 100 ms)
 }
 
 func (o Options) withDefaults() Options {
@@ -47,6 +57,10 @@ func (o Options) withDefaults() Options {
 	if o.MaxAge <= 0 {
 		o.MaxAge = 24 * time.Hour
 	}
+	if o.MaxSourceBytes <= 0 {
+		o.MaxSourceBytes = o.MaxBytes / 8
+	}
+	o.MaxSourceBytes = min(o.MaxSourceBytes, o.MaxBytes)
 	if o.MaxMessage <= 0 {
 		o.MaxMessage = 1 << 20
 	}
@@ -63,12 +77,14 @@ func (o Options) withDefaults() Options {
 // Stats is a snapshot of the queue's counters. It holds no message content.
 type Stats struct {
 	Depth       int           // messages queued, not yet delivered or dead-lettered
-	Bytes       int64         // their record bytes (what MaxBytes bounds)
+	Bytes       int64         // their record bytes (MaxBytes bounds Bytes plus DeadBytes)
 	OldestAge   time.Duration // age of the oldest queued message, 0 when empty
 	Keys        int           // keys with queued messages
 	Appended    uint64        // appends since Open
 	Delivered   uint64        // Acks since Open
 	DeadLetters int           // dead letters kept in the dead/ directory
+	DeadBytes   int64         // their file bytes
+	Sources     int           // sources (AppendFrom) holding queued messages or dead letters
 	Fsyncs      uint64        // fsyncs of segment files since Open (group commits)
 	Moved       uint64        // messages copied forward to reclaim their old segment, since Open
 	Segments    int           // segment files
@@ -101,8 +117,9 @@ type entry struct {
 	t         int64 // append time, unix ns
 	seg       *segment
 	off       int64
-	n         int    // record length
-	b         *batch // the group commit that makes it durable; nil once known durable
+	n         int     // record length
+	b         *batch  // the group commit that makes it durable; nil once known durable
+	src       *source // who appended it since Open (AppendFrom); nil for recovered and Append
 	attempt   int
 	recovered bool
 }
@@ -117,6 +134,13 @@ type keyq struct {
 }
 
 func (k *keyq) len() int { return len(k.q) - k.head }
+
+// source is one sender's use of the queue since Open: the record bytes of its queued messages and of
+// the dead letters made of them, bounded by Options.MaxSourceBytes.
+type source struct {
+	name  string
+	bytes int64
+}
 
 // Queue is a durable, ordered-per-key message queue in one directory. Its methods are safe for
 // concurrent use; deliveries for one key must be made by one goroutine at a time.
@@ -137,20 +161,30 @@ type Queue struct {
 	depth    int
 	bytes    int64
 	deadN    int
+	deadSize int64              // bytes of the dead-letter files, counted in MaxBytes
+	sources  map[string]*source // senders with bytes (AppendFrom)
+	deadSrc  map[uint64]*source // the source of each dead letter made since Open
 	closed   bool
-	err      error // sticky: after a failed write or fsync nothing is durable any more
+	cut      bool          // recover: every segment was cut back to its fsynced bytes (a reopen), so nothing is torn
+	err      error         // after a failed write, fsync or read: no writes until a reopen (reopen.go)
+	changed  chan struct{} // closed at the next change of err between nil and not nil
 	appended uint64
 	acked    uint64
 	fsyncs   uint64
 	moved    uint64
 
 	// filesMu is held shared by whoever reads a segment or writes or removes a dead letter (taken while
-	// the queue is open, under mu); deleting a segment, and Close closing the files, take it exclusively.
+	// the queue is open, under mu); deleting a segment, Close closing the files and a reopen take it
+	// exclusively.
 	filesMu sync.RWMutex
 	kick    chan struct{}
 	compact chan struct{}
 	stop    chan struct{}
 	wg      sync.WaitGroup
+
+	// commitMu is held by a commit while it writes, and by a reopen: a reopen never cuts a segment
+	// under a write.
+	commitMu sync.Mutex
 }
 
 // Open opens or creates the queue in dir, recovering what a crash left: a torn last record is
@@ -160,6 +194,9 @@ func Open(dir string, opts Options) (*Queue, error) {
 		dir:     dir,
 		opts:    opts.withDefaults(),
 		keys:    make(map[Key]*keyq),
+		changed: make(chan struct{}),
+		sources: make(map[string]*source),
+		deadSrc: make(map[uint64]*source),
 		kick:    make(chan struct{}, 1),
 		compact: make(chan struct{}, 1),
 		stop:    make(chan struct{}),
@@ -174,6 +211,7 @@ func Open(dir string, opts Options) (*Queue, error) {
 	if q.lock, err = lockDir(dir); err != nil {
 		return nil, err
 	}
+	os.Remove(filepath.Join(dir, probeName)) // a crash during a reopen's probe left it
 	if q.dirf, err = os.Open(dir); err == nil {
 		err = q.recover()
 	}
@@ -188,11 +226,24 @@ func Open(dir string, opts Options) (*Queue, error) {
 	return q, nil
 }
 
-// Append adds msg to key's messages and returns its seq once the record is fsynced. It returns ErrFull
-// when the queue is at a bound. When ctx ends first it returns ctx's error: the message may still be
-// queued and delivered, but the caller must not acknowledge it. After a write or fsync error every call
-// fails: the queue must be reopened.
+// Append adds msg to key's messages and returns its seq once the record is fsynced; it is AppendFrom
+// without a source (counted in MaxBytes only), e.g. for an operator's replay.
 func (q *Queue) Append(ctx context.Context, key Key, msg []byte) (uint64, error) {
+	return q.appendBounded(ctx, "", key, msg, 0)
+}
+
+// AppendFrom adds msg, received from src (e.g. the sender's network address: not something the message
+// claims), to key's messages and returns its seq once the record is fsynced. It returns an error that is
+// ErrFull when a bound would be passed: the queue's MaxBytes, src's MaxSourceBytes (ErrSourceFull), or
+// key's MaxAge (ErrStale). When ctx ends first it returns ctx's error: the message may still be queued
+// and delivered, but the caller must not acknowledge it. After a write or fsync error every call fails
+// until the queue is reopened (Health), which it does on its own once the disk takes writes again.
+func (q *Queue) AppendFrom(ctx context.Context, src string, key Key, msg []byte) (uint64, error) {
+	return q.appendBounded(ctx, src, key, msg, 0)
+}
+
+// appendBounded appends as AppendFrom does; credit is bytes about to be freed (a replayed dead letter's).
+func (q *Queue) appendBounded(ctx context.Context, src string, key Key, msg []byte, credit int64) (uint64, error) {
 	if len(key) == 0 || len(key) > maxKey || len(msg) > q.opts.MaxMessage {
 		return 0, ErrInvalid
 	}
@@ -200,13 +251,13 @@ func (q *Queue) Append(ctx context.Context, key Key, msg []byte) (uint64, error)
 	now := time.Now().UnixNano()
 	q.mu.Lock()
 	if err := q.usable(); err != nil {
+		q.kickCompact() // a failed queue tries to reopen (reopen.go)
 		q.mu.Unlock()
 		return 0, err
 	}
-	if q.bytes+int64(n) > q.opts.MaxBytes ||
-		len(q.oldest) > 0 && time.Duration(now-q.oldest[0].q[q.oldest[0].head].t) > q.opts.MaxAge {
+	if err := q.bound(q.keys[key], src, int64(n)-credit, now); err != nil {
 		q.mu.Unlock()
-		return 0, ErrFull
+		return 0, err
 	}
 	b, err := q.reserve(n)
 	if err != nil {
@@ -215,7 +266,7 @@ func (q *Queue) Append(ctx context.Context, key Key, msg []byte) (uint64, error)
 	}
 	seq := q.nextSeq
 	q.nextSeq++
-	e := entry{seq: seq, t: now, seg: b.seg, off: b.off + int64(len(b.buf)), n: n, b: b}
+	e := entry{seq: seq, t: now, seg: b.seg, off: b.off + int64(len(b.buf)), n: n, b: b, src: q.sourceOf(src)}
 	b.buf = appendMsg(b.buf, seq, now, string(key), msg)
 	kq := q.keyq(key)
 	q.push(kq, e)
@@ -231,13 +282,60 @@ func (q *Queue) Append(ctx context.Context, key Key, msg []byte) (uint64, error)
 	}
 }
 
+// bound returns why n more bytes from src cannot go to kq (nil for a new key) now, or nil. The age is
+// judged per key, so a key whose receiver takes nothing (a station down, a message it never answers)
+// refuses only its own new messages. q.mu is held.
+func (q *Queue) bound(kq *keyq, src string, n int64, now int64) error {
+	if q.bytes+q.deadSize+n > q.opts.MaxBytes {
+		return ErrFull
+	}
+	if src != "" {
+		used := int64(0)
+		if s := q.sources[src]; s != nil {
+			used = s.bytes
+		}
+		if used+n > q.opts.MaxSourceBytes {
+			return ErrSourceFull
+		}
+	}
+	if kq != nil && kq.len() > 0 && time.Duration(now-kq.q[kq.head].t) > q.opts.MaxAge {
+		return ErrStale
+	}
+	return nil
+}
+
+// sourceOf returns src's account, creating it; nil for "". q.mu is held.
+func (q *Queue) sourceOf(src string) *source {
+	if src == "" {
+		return nil
+	}
+	s := q.sources[src]
+	if s == nil {
+		s = &source{name: src}
+		q.sources[src] = s
+	}
+	return s
+}
+
+// charge adds n (negative: frees) to s's bytes and forgets s once it holds none. q.mu is held.
+func (q *Queue) charge(s *source, n int64) {
+	if s == nil {
+		return
+	}
+	s.bytes += n
+	if s.bytes <= 0 {
+		delete(q.sources, s.name)
+	}
+}
+
 // Stats returns a snapshot of the counters.
 func (q *Queue) Stats() Stats {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	s := Stats{
 		Depth: q.depth, Bytes: q.bytes, Keys: len(q.oldest), Appended: q.appended, Delivered: q.acked,
-		DeadLetters: q.deadN, Fsyncs: q.fsyncs, Moved: q.moved, Segments: len(q.segs),
+		DeadLetters: q.deadN, DeadBytes: q.deadSize, Sources: len(q.sources), Fsyncs: q.fsyncs, Moved: q.moved,
+		Segments: len(q.segs),
 	}
 	if len(q.oldest) > 0 {
 		s.OldestAge = time.Duration(time.Now().UnixNano() - q.oldest[0].q[q.oldest[0].head].t)
@@ -308,6 +406,7 @@ func (q *Queue) push(kq *keyq, e entry) {
 	e.seg.liveBytes += int64(e.n)
 	q.depth++
 	q.bytes += int64(e.n)
+	q.charge(e.src, int64(e.n))
 }
 
 // reserve returns the batch to append an n-byte record to, starting a new segment when the tail is
@@ -319,7 +418,7 @@ func (q *Queue) reserve(n int) (*batch, error) {
 		q.nextSeq = max(q.nextSeq, b.seg.id+1)
 		sg, err := q.createSegment(q.nextSeq)
 		if err != nil {
-			q.err = err
+			q.fail(err)
 			return nil, err
 		}
 		if len(b.buf) > 0 {
@@ -377,6 +476,8 @@ func (q *Queue) syncLoop() {
 // fsynced before anything is written to the next, so a later segment never holds data while an earlier
 // one is torn. It returns bs for reuse.
 func (q *Queue) commit(bs []*batch) []*batch {
+	q.commitMu.Lock()
+	defer q.commitMu.Unlock()
 	q.mu.Lock()
 	bs = append(bs, q.sealed...)
 	clear(q.sealed)
@@ -405,8 +506,8 @@ func (q *Queue) commit(bs []*batch) []*batch {
 		}
 	}
 	q.mu.Lock()
-	if err != nil && q.err == nil {
-		q.err = fmt.Errorf("queue: write: %w", err)
+	if err != nil {
+		q.fail(fmt.Errorf("queue: write: %w", err))
 	}
 	q.fsyncs += syncs
 	for _, b := range bs {
@@ -437,7 +538,7 @@ func notify(c chan struct{}) {
 
 func (q *Queue) kickCompact() { notify(q.compact) }
 
-// keyHeap orders keys with queued messages by their oldest message's seq, for the MaxAge bound.
+// keyHeap orders keys with queued messages by their oldest message's seq, for Stats.OldestAge.
 type keyHeap []*keyq
 
 func (h keyHeap) Len() int { return len(h) }

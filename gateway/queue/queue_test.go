@@ -219,14 +219,17 @@ func TestBoundBytes(t *testing.T) {
 	mustAppend(t, q, "k", 0) // room again
 }
 
+// MaxAge is judged per key: a key whose oldest message is too old refuses its own new messages
+// (ErrStale, an ErrFull), the other keys go on.
 func TestBoundAge(t *testing.T) {
 	q := open(t, t.TempDir(), Options{MaxAge: 1}) // 1 ns: the first message is at once too old
 	mustAppend(t, q, "k", 0)
-	if _, err := q.Append(context.Background(), "other", payload("other", 0)); !errors.Is(err, ErrFull) {
-		t.Fatalf("append while the oldest message is older than MaxAge: %v, want ErrFull", err)
+	if _, err := q.Append(context.Background(), "k", payload("k", 1)); !errors.Is(err, ErrStale) || !errors.Is(err, ErrFull) {
+		t.Fatalf("append while the key's oldest message is older than MaxAge: %v, want ErrStale", err)
 	}
-	if st := q.Stats(); st.Depth != 1 || st.OldestAge <= 0 {
-		t.Fatalf("stats when full: %+v", st)
+	mustAppend(t, q, "other", 0) // another key (another station or monitor) is not refused
+	if st := q.Stats(); st.Depth != 2 || st.OldestAge <= 0 {
+		t.Fatalf("stats: %+v", st)
 	}
 	if got := drain(t, q, "k"); len(got) != 1 {
 		t.Fatalf("queued message lost: %v", got)
@@ -343,15 +346,14 @@ func TestTornTail(t *testing.T) {
 	last := n0 + n1 // the last record is data[last:]
 
 	// check opens dir and expects the first want bodies, intact and in order, and a segment of size bytes.
-	// The Acks stay in memory (Close is not called before the directory is dropped): each case costs
-	// only the fsyncs of the repair.
+	// Close writes the Acks: a queue whose files were closed under its goroutines would fail and reopen.
 	check := func(t *testing.T, what string, dir string, want int, size int) {
 		t.Helper()
 		q, err := Open(dir, Options{})
 		if err != nil {
 			t.Fatalf("%s: %v", what, err)
 		}
-		defer q.closeFiles()
+		defer q.Close()
 		if st := q.Stats(); st.Depth != want || st.DiskBytes != int64(size) {
 			t.Fatalf("%s: recovered %d messages in %d bytes, want %d in %d", what, st.Depth, st.DiskBytes, want, size)
 		}

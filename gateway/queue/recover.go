@@ -20,6 +20,11 @@ func (q *Queue) recover() error {
 	q.deadN = len(dead)
 	done := make(map[uint64]bool, len(dead))
 	for _, id := range dead {
+		fi, err := os.Stat(filepath.Join(q.dir, deadDir, deadName(id)))
+		if err != nil {
+			return fmt.Errorf("queue: %w", err)
+		}
+		q.deadSize += fi.Size()
 		done[id] = true
 		q.nextSeq = max(q.nextSeq, id+1)
 	}
@@ -64,6 +69,9 @@ func (q *Queue) recover() error {
 		sg.size, sg.synced = int64(off), int64(off)
 		if off == len(data) {
 			continue
+		}
+		if q.cut { // what does not decode was fsynced: damage, not a torn tail, and never cut
+			return fmt.Errorf("queue: segment %d offset %d: %w", id, off, ErrCorrupt)
 		}
 		// A record that does not decode ends the log only if it is the torn tail of the last write:
 		// then no later segment holds a record, because a segment is fsynced before the next is written.
