@@ -106,26 +106,7 @@ func TestStoreKill9(t *testing.T) {
 	stopMonitors()
 
 	// Every positively acknowledged message reaches the station.
-	var tally killTally
-	done := func() bool {
-		tally.add(st.since(tally.seen))
-		for i := range monitors {
-			if tally.first[i] < next[i] {
-				return false
-			}
-		}
-		return true
-	}
-	if !st.update.waitFor(60*time.Second, done) {
-		for i := range monitors {
-			if tally.first[i] < next[i] {
-				t.Errorf("monitor %d: %d messages positively acknowledged, the station has the first %d", i, next[i], tally.first[i])
-			}
-		}
-	}
-	if tally.err != nil {
-		t.Error(tally.err)
-	}
+	tally := waitAllArrived(t, st, next[:])
 	if n := nacks.Load(); n != 0 {
 		t.Errorf("%d negative answers to monitors; want none (the queue was never full)", n)
 	}
@@ -136,6 +117,34 @@ func TestStoreKill9(t *testing.T) {
 	t.Logf("%d kills with the station down (%d messages acknowledged as queued), %d while delivering; "+
 		"%d messages positively acknowledged, %d arrivals at the station, %d duplicates (at-least-once), order kept per monitor",
 		*kills, queuedAcks, max(1, *kills/4), total, tally.seen, tally.dups)
+}
+
+// waitAllArrived waits until station st has every message the monitors got a positive ACK for (monitor
+// i: messages 0..next[i]-1), each monitor's in order, and returns the tally of what arrived; it fails the
+// test for each monitor short of its messages and for any order error.
+func waitAllArrived(t *testing.T, st *station, next []int) killTally {
+	t.Helper()
+	var tally killTally
+	done := func() bool {
+		tally.add(st.since(tally.seen))
+		for i, n := range next {
+			if tally.first[i] < n {
+				return false
+			}
+		}
+		return true
+	}
+	if !st.update.waitFor(60*time.Second, done) {
+		for i, n := range next {
+			if tally.first[i] < n {
+				t.Errorf("monitor %d: %d messages positively acknowledged, the station has the first %d", i, n, tally.first[i])
+			}
+		}
+	}
+	if tally.err != nil {
+		t.Error(tally.err)
+	}
+	return tally
 }
 
 // runKillMonitor is monitor i: it sends messages 0, 1, 2, ... in order, each until it gets a positive

@@ -130,13 +130,19 @@ func waitCount(t *testing.T, gw *gatewayProc, what string, n *atomic.Int64, want
 	}
 }
 
-// The crash test of a full disk in store mode: monitors send through the gateway binary (station down)
-// until the disk fills (AE), the gateway is killed with SIGKILL while its queue is failed and started
-// again on the full disk, the disk is freed (AA again without a further restart), the gateway is killed
-// once more, and the station comes back: every message a monitor got a positive ACK for reaches it, in
-// order per monitor.
-func TestStoreDiskFullKill9(t *testing.T) {
-	const monitors = 4
+// diskFullRig is the harness of the disk-full crash tests: the gateway binary in store mode with its
+// queue on a small tmpfs, the station down, and monitors sending through it (runKillMonitor) until
+// stopMonitors; the gateway's log is shown when the test fails.
+type diskFullRig struct {
+	gw                   *gatewayProc
+	mnt, stAddr, logPath string
+	acked, nacks         atomic.Int64 // positive and negative answers, all monitors
+	next                 []int        // per monitor: messages 0..next-1 got a positive ACK (after stopMonitors)
+	stopMonitors         func()       // stops the monitors and waits for them; safe to call again
+}
+
+func newDiskFullRig(t *testing.T, monitors int) *diskFullRig {
+	t.Helper()
 	mnt := testkit.Tmpfs(t, 8<<20)
 	bin := buildHL7gate(t)
 	dir := t.TempDir()
@@ -145,70 +151,52 @@ func TestStoreDiskFullKill9(t *testing.T) {
 	if err := os.WriteFile(cfgPath, []byte(testkit.StoreModeYAML(gwAddr, stAddr, filepath.Join(mnt, "queue"))), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	logPath := filepath.Join(dir, "gateway.log")
-	gw := &gatewayProc{t: t, bin: bin, cfg: cfgPath, log: logPath}
-	gw.start()
-	defer gw.stop()
-	defer func() {
+	r := &diskFullRig{mnt: mnt, stAddr: stAddr, logPath: filepath.Join(dir, "gateway.log"), next: make([]int, monitors)}
+	r.gw = &gatewayProc{t: t, bin: bin, cfg: cfgPath, log: r.logPath}
+	r.gw.start()
+	t.Cleanup(r.gw.stop)
+	t.Cleanup(func() {
 		if t.Failed() {
-			b, _ := os.ReadFile(logPath)
+			b, _ := os.ReadFile(r.logPath)
 			t.Logf("gateway log (last 4 KiB):\n%s", b[max(0, len(b)-4096):])
 		}
-	}()
-	var (
-		acked, nacks atomic.Int64
-		stop         = make(chan struct{})
-		wg           sync.WaitGroup
-		next         [monitors]int
-	)
+	})
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
 	for i := range monitors {
-		wg.Go(func() { next[i] = runKillMonitor(gwAddr, i, stop, func() { acked.Add(1) }, &nacks) })
+		wg.Go(func() { r.next[i] = runKillMonitor(gwAddr, i, stop, func() { r.acked.Add(1) }, &r.nacks) })
 	}
-	stopped := false
-	stopMonitors := func() {
-		if !stopped {
-			stopped = true
-			close(stop)
-			wg.Wait()
-		}
-	}
-	defer stopMonitors()
+	var once sync.Once
+	r.stopMonitors = func() { once.Do(func() { close(stop); wg.Wait() }) }
+	t.Cleanup(r.stopMonitors)
+	return r
+}
 
-	waitCount(t, gw, "positive ACKs before the disk fills", &acked, 200)
+// The crash test of a full disk in store mode: monitors send through the gateway binary (station down)
+// until the disk fills (AE), the gateway is killed with SIGKILL while its queue is failed and started
+// again on the full disk, the disk is freed (AA again without a further restart), the gateway is killed
+// once more, and the station comes back: every message a monitor got a positive ACK for reaches it, in
+// order per monitor.
+func TestStoreDiskFullKill9(t *testing.T) {
+	r := newDiskFullRig(t, 4)
+	gw, mnt, acked, nacks := r.gw, r.mnt, &r.acked, &r.nacks
+
+	waitCount(t, gw, "positive ACKs before the disk fills", acked, 200)
 	free := testkit.Fill(t, mnt)
-	waitCount(t, gw, "negative ACKs on the full disk", &nacks, nacks.Load()+20)
+	waitCount(t, gw, "negative ACKs on the full disk", nacks, nacks.Load()+20)
 	gw.kill()
 	gw.start()
-	waitCount(t, gw, "negative ACKs on the full disk after the restart", &nacks, nacks.Load()+20)
+	waitCount(t, gw, "negative ACKs on the full disk after the restart", nacks, nacks.Load()+20)
 	failedAt := acked.Load()
 	free()
-	waitCount(t, gw, "positive ACKs after the disk was freed", &acked, failedAt+200)
+	waitCount(t, gw, "positive ACKs after the disk was freed", acked, failedAt+200)
 	gw.kill()
 	gw.start()
-	waitCount(t, gw, "positive ACKs after the second restart", &acked, acked.Load()+50)
-	stopMonitors()
+	waitCount(t, gw, "positive ACKs after the second restart", acked, acked.Load()+50)
+	r.stopMonitors()
 
-	st := newStationAt(t, stAddr, accept)
-	var tally killTally
-	done := func() bool {
-		tally.add(st.since(tally.seen))
-		for i := range monitors {
-			if tally.first[i] < next[i] {
-				return false
-			}
-		}
-		return true
-	}
-	if !st.update.waitFor(60*time.Second, done) {
-		for i := range monitors {
-			if tally.first[i] < next[i] {
-				t.Errorf("monitor %d: %d messages positively acknowledged, the station has the first %d", i, next[i], tally.first[i])
-			}
-		}
-	}
-	if tally.err != nil {
-		t.Error(tally.err)
-	}
+	st := newStationAt(t, r.stAddr, accept)
+	tally := waitAllArrived(t, st, r.next)
 	t.Logf("%d positive ACKs (%d before the disk was freed), %d negative; %d arrivals, %d duplicates",
 		acked.Load(), failedAt, nacks.Load(), tally.seen, tally.dups)
 }

@@ -7,8 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -60,49 +58,14 @@ func probeDeleted(t *testing.T, dir string) (wait func(d time.Duration) bool, st
 // cut of the segments and the rescan run then), and started again. When the station comes back, every
 // message a monitor got a positive ACK for reaches it, in order per monitor.
 func TestStoreKill9DuringReopen(t *testing.T) {
-	const monitors = 4
-	mnt := testkit.Tmpfs(t, 8<<20)
-	bin := buildHL7gate(t)
-	dir := t.TempDir()
-	gwAddr, stAddr := freeLoopbackPort(t), freeLoopbackPort(t)
-	cfgPath := filepath.Join(dir, "hl7gate.yaml")
-	if err := os.WriteFile(cfgPath, []byte(testkit.StoreModeYAML(gwAddr, stAddr, filepath.Join(mnt, "queue"))), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	logPath := filepath.Join(dir, "gateway.log")
-	gw := &gatewayProc{t: t, bin: bin, cfg: cfgPath, log: logPath}
-	gw.start()
-	defer gw.stop()
-	defer func() {
-		if t.Failed() {
-			b, _ := os.ReadFile(logPath)
-			t.Logf("gateway log (last 4 KiB):\n%s", b[max(0, len(b)-4096):])
-		}
-	}()
-	var (
-		acked, nacks atomic.Int64
-		stop         = make(chan struct{})
-		wg           sync.WaitGroup
-		next         [monitors]int
-	)
-	for i := range monitors {
-		wg.Go(func() { next[i] = runKillMonitor(gwAddr, i, stop, func() { acked.Add(1) }, &nacks) })
-	}
-	stopped := false
-	stopMonitors := func() {
-		if !stopped {
-			stopped = true
-			close(stop)
-			wg.Wait()
-		}
-	}
-	defer stopMonitors()
+	r := newDiskFullRig(t, 4)
+	gw, mnt, acked, nacks := r.gw, r.mnt, &r.acked, &r.nacks
 
 	killed := 0
 	for round := range 3 {
-		waitCount(t, gw, "positive ACKs before the disk fills", &acked, acked.Load()+150)
+		waitCount(t, gw, "positive ACKs before the disk fills", acked, acked.Load()+150)
 		free := testkit.Fill(t, mnt)
-		waitCount(t, gw, "negative ACKs on the full disk", &nacks, nacks.Load()+20)
+		waitCount(t, gw, "negative ACKs on the full disk", nacks, nacks.Load()+20)
 		wait, unwatch := probeDeleted(t, filepath.Join(mnt, "queue", "vitals"))
 		free()
 		if wait(10 * time.Second) {
@@ -115,34 +78,15 @@ func TestStoreKill9DuringReopen(t *testing.T) {
 		unwatch()
 		gw.start()
 	}
-	waitCount(t, gw, "positive ACKs after the last restart", &acked, acked.Load()+50)
-	stopMonitors()
+	waitCount(t, gw, "positive ACKs after the last restart", acked, acked.Load()+50)
+	r.stopMonitors()
 	if killed == 0 {
 		t.Fatal("no kill came during a reopen")
 	}
 
-	st := newStationAt(t, stAddr, accept)
-	var tally killTally
-	done := func() bool {
-		tally.add(st.since(tally.seen))
-		for i := range monitors {
-			if tally.first[i] < next[i] {
-				return false
-			}
-		}
-		return true
-	}
-	if !st.update.waitFor(60*time.Second, done) {
-		for i := range monitors {
-			if tally.first[i] < next[i] {
-				t.Errorf("monitor %d: %d messages positively acknowledged, the station has the first %d", i, next[i], tally.first[i])
-			}
-		}
-	}
-	if tally.err != nil {
-		t.Error(tally.err)
-	}
-	b, _ := os.ReadFile(logPath)
+	st := newStationAt(t, r.stAddr, accept)
+	tally := waitAllArrived(t, st, r.next)
+	b, _ := os.ReadFile(r.logPath)
 	t.Logf("%d kills at the probe's removal (%d reopens finished before the kill); %d positive ACKs, %d negative; %d arrivals, %d duplicates",
 		killed, strings.Count(string(b), "queue recovered"), acked.Load(), nacks.Load(), tally.seen, tally.dups)
 }
