@@ -1,14 +1,11 @@
 package test
 
 import (
-	"bytes"
 	"fmt"
 	"slices"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/hl7gate/hl7gate/hl7"
 )
 
 // review52q: a hostile monitor that claims the victim's EUI-64 and keeps sending messages the station
@@ -21,14 +18,7 @@ import (
 // poison messages are still queued (on the helper's head it came only after all of them).
 func TestStorePoisonStreamCannotHoldVictim(t *testing.T) {
 	const poisons = 12
-	st := newStation(t, func(_ int, m *hl7.Message) ([]byte, time.Duration) {
-		id := string(m.ControlID())
-		ack := ackFor(m, hl7.AA)
-		if len(id) > 20 {
-			ack = bytes.Replace(ack, []byte("|"+id), []byte("|"+id[:20]), 1) // MSA-2 truncated
-		}
-		return ack, 0
-	})
+	st := newStation(t, truncatesMSA2)
 	g, _ := startGateway(t, storeConfig(t, st))
 	attacker := dialMonitorFrom(t, g.ListenerAddr("icu"), "127.0.0.5")
 	victim := dialMonitorFrom(t, g.ListenerAddr("icu"), "127.0.0.6")

@@ -60,6 +60,17 @@ func waitQueue(t *testing.T, g *gateway.Gateway, ok func(admin.QueueStatus) bool
 	}
 }
 
+// truncatesMSA2 is a station that accepts every message but cuts MSA-2 to 20 characters (HL7 v2.3–2.5's
+// length for MSH-10), so that the ACK of a longer control ID never matches: a message it never answers.
+func truncatesMSA2(_ int, m *hl7.Message) ([]byte, time.Duration) {
+	id := string(m.ControlID())
+	ack := ackFor(m, hl7.AA)
+	if len(id) > 20 {
+		ack = bytes.Replace(ack, []byte("|"+id), []byte("|"+id[:20]), 1)
+	}
+	return ack, 0
+}
+
 // F3: a station that cuts MSA-2 to 20 characters never matches a 30-character MSH-10. A monitor sends
 // such a message, then more: the message is dead-lettered as poison after queue.poison_attempts
 // failures, each while the station answered another monitor, and the monitor's later messages, already
@@ -68,14 +79,7 @@ func waitQueue(t *testing.T, g *gateway.Gateway, ok func(admin.QueueStatus) bool
 // TestStorePoisonStreamCannotHoldVictim.)
 func TestStorePoisonMessageDeadLettered(t *testing.T) {
 	const poison = "POISON1-0000000000000000000000"
-	st := newStation(t, func(_ int, m *hl7.Message) ([]byte, time.Duration) {
-		id := string(m.ControlID())
-		ack := ackFor(m, hl7.AA)
-		if len(id) > 20 {
-			ack = bytes.Replace(ack, []byte("|"+id), []byte("|"+id[:20]), 1) // MSA-2 truncated
-		}
-		return ack, 0
-	})
+	st := newStation(t, truncatesMSA2)
 	g, _ := startGateway(t, storeConfig(t, st))
 	victim := dialMonitorFrom(t, g.ListenerAddr("icu"), "127.0.0.6")
 	other := dialMonitorFrom(t, g.ListenerAddr("icu"), "127.0.0.7")
