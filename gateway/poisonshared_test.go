@@ -16,7 +16,7 @@ import (
 // every message in flight on it; only the failure of a message alone on its connection says anything
 // about that message and counts towards queue.poison_attempts (stationHad). Otherwise a monitor's
 // poison messages, sent while the station answers others, get the innocent messages beside them
-// dead-lettered. Fails before review52q: the innocent message's failure counted.
+// dead-lettered.
 func TestSharedFailureNotPoison(t *testing.T) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

@@ -8,14 +8,14 @@ import (
 	"time"
 )
 
-// review52q: a hostile monitor that claims the victim's EUI-64 and keeps sending messages the station
+// A hostile monitor that claims the victim's EUI-64 and keeps sending messages the station
 // never answers with a matching ACK. Each is dead-lettered after queue.poison_attempts, but if the
 // attacker's messages shared the victim's ordering key, every message the victim sends would wait behind
 // all the attacker's poison queued before it (about poison_attempts backoffs each): the attacker delays
 // the victim's data at will and, once the key's head is older than queue.max_age, gets the victim AE.
 // The ordering key holds the monitor's connection address as well as the device ID it claims, so the
 // victim's messages never queue behind another address's: V1 reaches the station while the attacker's
-// poison messages are still queued (on the helper's head it came only after all of them).
+// poison messages are still queued.
 func TestStorePoisonStreamCannotHoldVictim(t *testing.T) {
 	const poisons = 12
 	st := newStation(t, truncatesMSA2)

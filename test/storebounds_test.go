@@ -74,8 +74,7 @@ func truncatesMSA2(_ int, m *hl7.Message) ([]byte, time.Duration) {
 // F3: a station that cuts MSA-2 to 20 characters never matches a 30-character MSH-10. A monitor sends
 // such a message, then more: the message is dead-lettered as poison after queue.poison_attempts
 // failures, each while the station answered another monitor, and the monitor's later messages, already
-// AA'd, are delivered in order. On main the poison message is retried forever and the later messages
-// never reach the station. (Another address claiming this monitor's EUI-64 gets a key of its own:
+// AA'd, are delivered in order, where a poison message retried forever would hold them for ever. (Another address claiming this monitor's EUI-64 gets a key of its own:
 // TestStorePoisonStreamCannotHoldVictim.)
 func TestStorePoisonMessageDeadLettered(t *testing.T) {
 	const poison = "POISON1-0000000000000000000000"
@@ -162,7 +161,7 @@ func TestStoreSilentStationNoPoison(t *testing.T) {
 
 // F3 without an attacker: a store-mode fan-out [central0, central1] with central1 down past max_age. The
 // monitor keeps getting AA and central0 every message; central1's key is skipped (counted, one event).
-// On main max_age is judged on the route's oldest message: the monitor gets AE for everything.
+// (max_age judged on the route's oldest message would give the monitor AE for everything.)
 func TestStoreFanoutStationPastMaxAge(t *testing.T) {
 	up := newStation(t, accept)
 	down := downStation(t)
@@ -201,8 +200,8 @@ func bigORU(app, ctrl string) []byte {
 
 // F4: during a station outage one monitor address sending large messages, under a new claimed EUI-64
 // each time, reaches its queue.max_source_bytes and gets AE, while another monitor keeps getting AA; all
-// that was AA'd is delivered once the station is back. On main the hog fills max_bytes and the victim
-// gets AE "queue full".
+// that was AA'd is delivered once the station is back. (With one budget for the route the hog would fill
+// max_bytes and the victim get AE "queue full".)
 func TestStoreSourceShare(t *testing.T) {
 	down := downStation(t)
 	cfg := storeConfig(t, down)
@@ -256,8 +255,8 @@ func TestStoreSourceShare(t *testing.T) {
 
 // F5: a monitor whose messages the station refuses (AR, on_reject: dead_letter) gets AA for each, and
 // each becomes a dead letter that stays counted in its address's share: after about a share's worth it
-// gets AE, another monitor keeps AA, and the dead letters take at most the share. On main the dead
-// letters leave max_bytes and the hog is never refused: they are bounded only by the disk.
+// gets AE, another monitor keeps AA, and the dead letters take at most the share (outside max_bytes they
+// would be bounded only by the disk).
 func TestStoreDeadLettersBounded(t *testing.T) {
 	st := newStation(t, func(_ int, m *hl7.Message) ([]byte, time.Duration) {
 		if string(m.SendingApplication()) == "HOG" {
