@@ -19,10 +19,11 @@ import (
 	"github.com/hl7gate/hl7gate/test/netns"
 )
 
-// fwWatchYAML is the configuration of TestFirewallWatch: everything on loopback inside the test's
-// namespace, egress containment on, its rules checked every 100 ms; watchlist adds destinations (another
+// rulesYAML is the configuration of the tests of the rules in force (TestFirewallWatch,
+// TestReloadAppliesRules): everything on loopback inside the test's namespace, egress containment on in
+// table inet <table>, its rules checked every 100 ms; watchlist adds destinations (another
 // configuration's rules).
-func fwWatchYAML(repair bool, watchlist string) string {
+func rulesYAML(table string, applyOnReload, repair bool, watchlist string) string {
 	return fmt.Sprintf(`
 listeners:
   - {name: icu, address: "127.0.0.1:2575", allow_sources: ["127.0.0.0/8"]}
@@ -34,7 +35,8 @@ routes:
 admin: {address: "127.0.0.1:9102"}
 egress:
   enabled: true
-  table: hl7gate_watch
+  apply_on_reload: %t
+  table: %s
   monitor_interface: gmon
   hospital_interface: ghosp
   monitor_networks: ["192.0.2.0/24"]
@@ -42,7 +44,7 @@ egress:
   watchlist: [%s]
   verify_interval: 100ms
   repair: %t
-`, watchlist, repair)
+`, applyOnReload, table, watchlist, repair)
 }
 
 // fwWatchNet is one namespace with the host's two legs, a central station and hl7gate serving.
@@ -133,8 +135,8 @@ func newFWWatchNet(t *testing.T, bin string, repair bool) *fwWatchNet {
 	n := &fwWatchNet{nsAdmin: newNSAdmin(t, netns.New(t, "fw")), bin: bin, logs: &syncBuffer{},
 		cfg: filepath.Join(dir, "hl7gate.yaml"), other: filepath.Join(dir, "other.yaml")}
 	n.ns.IP(t, "link", "add", "gmon", "type", "veth", "peer", "name", "ghosp") // the host's two legs, by name
-	writeFile(t, n.cfg, fwWatchYAML(repair, ""))
-	writeFile(t, n.other, fwWatchYAML(repair, `"203.0.113.77/32"`))
+	writeFile(t, n.cfg, rulesYAML("hl7gate_watch", false, repair, ""))
+	writeFile(t, n.other, rulesYAML("hl7gate_watch", false, repair, `"203.0.113.77/32"`))
 	st := &station{t: t, ln: n.ns.Listen(t, "tcp", "127.0.0.1:2580"), beh: accept}
 	st.wg.Add(1)
 	go st.serve()

@@ -14,32 +14,6 @@ import (
 	"github.com/hl7gate/hl7gate/test/netns"
 )
 
-// reloadRulesYAML is the configuration of TestReloadAppliesRules: everything on loopback inside the
-// test's namespace, egress containment on, extra watchlist destinations as given.
-func reloadRulesYAML(applyOnReload, repair bool, watchlist string) string {
-	return fmt.Sprintf(`
-listeners:
-  - {name: icu, address: "127.0.0.1:2575", allow_sources: ["127.0.0.0/8"]}
-  - {name: intercept, address: "0.0.0.0:2576", mode: intercept, allow_sources: ["192.0.2.0/24"]}
-stations:
-  - {name: central, address: "127.0.0.1:2580", connections: 1}
-routes:
-  - {name: vitals, match: {message_types: ["ORU^R01"]}, stations: [central]}
-admin: {address: "127.0.0.1:9102"}
-egress:
-  enabled: true
-  apply_on_reload: %t
-  table: hl7gate_reload
-  monitor_interface: gmon
-  hospital_interface: ghosp
-  monitor_networks: ["192.0.2.0/24"]
-  sinkhole: "127.0.0.1:2577"
-  watchlist: [%s]
-  verify_interval: 100ms
-  repair: %t
-`, applyOnReload, watchlist, repair)
-}
-
 // A reload (SIGHUP) whose egress settings change the nftables ruleset: with egress.apply_on_reload the
 // ruleset in force (nft list table, in the gateway's own network namespace) is the new one, and the check
 // of the rules in force expects it; without it (and without egress.repair), the ruleset in force stays as
@@ -63,7 +37,7 @@ func TestReloadAppliesRules(t *testing.T) {
 			t.Cleanup(st.close)
 			cfgFile := t.TempDir() + "/hl7gate.yaml"
 			write := func(watchlist string) {
-				if err := os.WriteFile(cfgFile, []byte(reloadRulesYAML(apply, tc.repair, watchlist)), 0o600); err != nil {
+				if err := os.WriteFile(cfgFile, []byte(rulesYAML("hl7gate_reload", apply, tc.repair, watchlist)), 0o600); err != nil {
 					t.Fatal(err)
 				}
 			}
