@@ -1,0 +1,210 @@
+package main
+
+import (
+	"sync/atomic"
+	"time"
+)
+
+// stampLen is the width of an HL7 DTM with seconds and a UTC offset: 20261207194500+0000.
+const stampLen = 19
+
+// clock holds the current time as an HL7 DTM, refreshed every 50 ms by one goroutine so that no sender
+// formats a time per message.
+type clock struct {
+	now atomic.Pointer[[stampLen]byte]
+}
+
+func newClock() *clock {
+	c := &clock{}
+	c.set(time.Now())
+	go func() {
+		for t := range time.Tick(50 * time.Millisecond) {
+			c.set(t)
+		}
+	}()
+	return c
+}
+
+func (c *clock) set(t time.Time) {
+	var b [stampLen]byte
+	copy(b[:], t.UTC().Format("20060102150405-0700")) // UTC's offset is written +0000
+	c.now.Store(&b)
+}
+
+// The sequence part of MSH-10: ID = 'B' + 4-digit run + 5-digit monitor + 10-digit sequence (20 bytes,
+// HL7's historical MSH-10 length).
+const (
+	idLen    = 20
+	seqLen   = 10
+	seqStart = idLen - seqLen
+)
+
+// template is one monitor's message, framed, with the offsets of the slots written per message.
+type template struct {
+	frame                            []byte // 0x0B, payload, 0x1C 0x0D
+	id                               int    // MSH-10
+	stamp                            []int  // MSH-7, OBR-7, each OBX-14
+	hr, pr, spo2, rr, sys, dia, mean int
+	last                             *[stampLen]byte // the stamp written last
+}
+
+// builder appends a message and records where its slots are.
+type builder struct{ b []byte }
+
+func (b *builder) s(text string) { b.b = append(b.b, text...) }
+
+// slot appends width placeholder bytes and returns their offset.
+func (b *builder) slot(width int) int {
+	off := len(b.b)
+	for range width {
+		b.b = append(b.b, '0')
+	}
+	return off
+}
+
+// buildTemplate writes monitor idx's PCD-01 ORU^R01: MSH, PID, PV1, OBR and OBX rows for HR, SpO2, PR,
+// RR and NIBP, with a device identity (EUI-64) and a synthetic patient of its own. No real person's
+// data: the patient is a made-up test record.
+func buildTemplate(idx, run int) *template {
+	t := &template{}
+	eui := eui64(idx)
+	b := &builder{b: make([]byte, 0, 640)}
+	b.b = append(b.b, startBlock)
+	b.s("MSH|^~\\&|MON^" + eui + "^EUI-64|ICU|CS|HOSP|")
+	t.stamp = append(t.stamp, b.slot(stampLen))
+	b.s("||ORU^R01^ORU_R01|")
+	t.id = b.slot(idLen)
+	b.s("|P|2.6|||NE|AL|||||IHE_PCD_001^IHE PCD^1.3.6.1.4.1.19376.1.6.1.1.1^ISO\r")
+	b.s("PID|||T" + digits(idx, 6) + "^^^BLIND^MR||TEST^X\r")
+	b.s("PV1||I|ICU^^" + digits(idx, 4) + "\r")
+	b.s("OBR|1|||182777000^^SNOMED-CT|||")
+	t.stamp = append(t.stamp, b.slot(stampLen))
+	b.s("\r")
+	obx := func(n, code, unit string, width int) int {
+		b.s("OBX|" + n + "|NM|" + code + "^^MDC||")
+		off := b.slot(width)
+		b.s("|" + unit + "^^MDC|||||R\r")
+		return off
+	}
+	const bpm, pct, rpm, mmhg = "264864", "262688", "264928", "266016" // MDC_DIM_BEAT_PER_MIN, _PERCENT, _RESP_PER_MIN, _MMHG
+	t.hr = obx("1", "147842", bpm, 2)                                  // MDC_ECG_HEART_RATE
+	t.spo2 = obx("2", "150456", pct, 2)                                // MDC_PULS_OXIM_SAT_O2
+	t.pr = obx("3", "149530", bpm, 2)                                  // MDC_PULS_OXIM_PULS_RATE
+	t.rr = obx("4", "151562", rpm, 2)                                  // MDC_RESP_RATE
+	t.sys = obx("5", "150021", mmhg, 3)                                // MDC_PRESS_BLD_NONINV_SYS
+	t.dia = obx("6", "150022", mmhg, 2)                                // MDC_PRESS_BLD_NONINV_DIA
+	t.mean = obx("7", "150023", mmhg, 2)                               // MDC_PRESS_BLD_NONINV_MEAN
+	b.b = append(b.b, endBlock, carriageReturn)
+	t.frame = b.b
+	id := t.frame[t.id : t.id+idLen]
+	id[0] = 'B'
+	copy(id[1:5], digits(run, 4))
+	copy(id[5:10], digits(idx, 5))
+	return t
+}
+
+// eui64 is a made-up EUI-64 per monitor (OUI 00-12-34 is nobody's monitor line).
+func eui64(idx int) string { return "0012340000" + hex6(idx) }
+
+func hex6(v int) string {
+	const h = "0123456789ABCDEF"
+	var b [6]byte
+	for i := 5; i >= 0; i-- {
+		b[i] = h[v&15]
+		v >>= 4
+	}
+	return string(b[:])
+}
+
+// digits writes v in decimal with exactly n digits (the high ones dropped).
+func digits(v, n int) string {
+	b := make([]byte, n)
+	putDigits(b, v)
+	return string(b)
+}
+
+// putDigits writes v into b in decimal, zero-padded to len(b): the per-message stamp of a value.
+func putDigits(b []byte, v int) {
+	for i := len(b) - 1; i >= 0; i-- {
+		b[i] = byte('0' + v%10)
+		v /= 10
+	}
+}
+
+// nextID advances the sequence part of MSH-10 by one, in place.
+func (t *template) nextID() {
+	seq := t.frame[t.id+seqStart : t.id+idLen]
+	for i := len(seq) - 1; i >= 0; i-- {
+		if seq[i] < '9' {
+			seq[i]++
+			return
+		}
+		seq[i] = '0'
+	}
+}
+
+// controlID is the current MSH-10; it aliases the frame.
+func (t *template) controlID() []byte { return t.frame[t.id : t.id+idLen] }
+
+// stampTime writes the clock's current stamp into every time slot when it changed since the last message.
+func (t *template) stampTime(c *clock) {
+	now := c.now.Load()
+	if now == t.last {
+		return
+	}
+	t.last = now
+	for _, off := range t.stamp {
+		copy(t.frame[off:off+stampLen], now[:])
+	}
+}
+
+// vitals is one simulated patient: a slow random walk inside ranges that keep every value's width fixed
+// (HR, PR, SpO2, RR, diastolic and mean two digits, systolic three), with the mean pressure derived from
+// systolic and diastolic as a cuff computes it and the pulse rate within one beat of the heart rate.
+type vitals struct {
+	rng                  uint64 // xorshift64 state
+	hr, spo2, rr, sy, di int
+}
+
+func newVitals(idx int) vitals {
+	return vitals{rng: uint64(idx)*0x9E3779B97F4A7C15 + 1, hr: 70 + idx%20, spo2: 97, rr: 14 + idx%5,
+		sy: 110 + idx%15, di: 65 + idx%10}
+}
+
+// step moves the walk by one message: each value changes by one with a small probability.
+func (v *vitals) step() uint64 {
+	v.rng ^= v.rng << 13
+	v.rng ^= v.rng >> 7
+	v.rng ^= v.rng << 17
+	r := v.rng
+	v.hr = walk(v.hr, r, 0, 62, 97)
+	v.spo2 = walk(v.spo2, r, 8, 95, 99)
+	v.rr = walk(v.rr, r, 16, 12, 20)
+	v.sy = walk(v.sy, r, 24, 105, 129)
+	v.di = walk(v.di, r, 32, 62, 79)
+	return r
+}
+
+// walk moves x by ±1 with probability 1/16 (five bits of r at shift), kept inside [lo, hi].
+func walk(x int, r uint64, shift uint, lo, hi int) int {
+	switch (r >> shift) & 31 {
+	case 0:
+		x--
+	case 1:
+		x++
+	}
+	return min(max(x, lo), hi)
+}
+
+// stampVitals steps the walk and writes its values into the template's slots.
+func (t *template) stampVitals(v *vitals) {
+	r := v.step()
+	f := t.frame
+	putDigits(f[t.hr:t.hr+2], v.hr)
+	putDigits(f[t.pr:t.pr+2], v.hr+int((r>>40)%3)-1)
+	putDigits(f[t.spo2:t.spo2+2], v.spo2)
+	putDigits(f[t.rr:t.rr+2], v.rr)
+	putDigits(f[t.sys:t.sys+3], v.sy)
+	putDigits(f[t.dia:t.dia+2], v.di)
+	putDigits(f[t.mean:t.mean+2], (v.sy+2*v.di+1)/3)
+}
