@@ -117,6 +117,12 @@ func TestFaultyRelayCaught(t *testing.T) {
 	if r := singleRun(t, fake, ctl, 300); r.Forged != 30 || r.Lost != 30 || r.OK != 270 {
 		t.Fatalf("relay faking every 10th: %+v", r)
 	}
+	// Faked answers are lost ones even while the station's own answers go wrong too.
+	_, addr2, ctl2 := startStation(t, faults{wrongEvery: 7})
+	fake2 := startRelay(t, faultyRelay{upstream: addr2, fakeEvery: 10})
+	if r := singleRun(t, fake2, ctl2, 300); r.Forged != 30 || r.Lost != 30 {
+		t.Fatalf("relay faking every 10th, station wrong every 7th: %+v", r)
+	}
 	drop := startRelay(t, faultyRelay{upstream: addr, dropEvery: 25})
 	if r := singleRun(t, drop, ctl, 300); r.Unanswered != 12 || r.OK != 288 || r.Lost != 0 {
 		t.Fatalf("relay dropping every 25th: %+v", r)
@@ -162,9 +168,7 @@ func TestTemplate(t *testing.T) {
 	c, v := newClock(), newVitals(3)
 	seen := map[string]bool{string(b.controlID()): true}
 	for range 1000 {
-		a.nextID()
-		a.stampTime(c)
-		a.stampVitals(&v)
+		a.stamp(c, &v)
 		msg := a.frame[1 : len(a.frame)-2]
 		id := string(mshField(msg, 10))
 		if seen[id] || id != string(a.controlID()) {

@@ -134,9 +134,7 @@ func (m *monitor) exchange(now time.Time) verdict {
 			return vUnsent
 		}
 	}
-	m.t.nextID()
-	m.t.stampTime(m.clock)
-	m.t.stampVitals(&m.v)
+	m.t.stamp(m.clock, &m.v)
 	if m.deadline.Sub(now) < m.cfg.AckTimeout/2 {
 		m.deadline = now.Add(m.cfg.AckTimeout)
 		m.conn.SetDeadline(m.deadline)
@@ -247,7 +245,7 @@ type result struct {
 	Forged          uint64  `json:"forged"`
 	Unanswered      uint64  `json:"unanswered"`
 	Unsent          uint64  `json:"unsent"`
-	Lost            int64   `json:"lost"`          // positive answers the station's count cannot account for (-1: not checked)
+	Lost            int64   `json:"lost"`          // positive answers beyond the AAs the station wrote (-1: not checked)
 	StationExtra    int64   `json:"station_extra"` // messages the station received beyond those sent (re-sends)
 	ConnectFailures int     `json:"connect_failures"`
 	Reconnects      uint64  `json:"reconnects"`
@@ -307,7 +305,7 @@ func drive(cfg *driveConfig) (*result, error) {
 		cfg.Name = cfg.Target
 	}
 	clk := newClock()
-	before, err := stationReceived(cfg.StationCtl)
+	before, err := stationCounts(cfg.StationCtl)
 	if err != nil {
 		return nil, err
 	}
@@ -359,13 +357,12 @@ func drive(cfg *driveConfig) (*result, error) {
 		r.setQuantiles(w.lat)
 	}
 	if cfg.StationCtl != "" {
-		after, err := stationReceived(cfg.StationCtl)
+		after, err := stationCounts(cfg.StationCtl)
 		if err != nil {
 			return nil, err
 		}
-		got := int64(after - before)
-		r.Lost = max(int64(t.positives)-got, 0)
-		r.StationExtra = max(got-int64(t.sentAll), 0)
+		r.Lost = max(int64(t.positives)-int64(after.aa-before.aa), 0)
+		r.StationExtra = max(int64(after.received-before.received)-int64(t.sentAll), 0)
 	}
 	if cfg.RelayPID > 0 {
 		_, r.RelayPeakKiB, _ = procMemKiB(cfg.RelayPID)
@@ -502,24 +499,28 @@ func (r *result) setQuantiles(lat []time.Duration) {
 	r.P50us, r.P99us, r.P999us = q(0.5), q(0.99), q(0.999)
 }
 
-// stationReceived reads the station's count of messages received (0 when addr is empty).
-func stationReceived(addr string) (uint64, error) {
+// stationCount is what the station counted: messages received, and AAs it wrote for them.
+type stationCount struct{ received, aa uint64 }
+
+// stationCounts reads the station's counters (zero when addr is empty).
+func stationCounts(addr string) (stationCount, error) {
+	var n stationCount
 	if addr == "" {
-		return 0, nil
+		return n, nil
 	}
 	c, err := net.DialTimeout("tcp", addr, 5*time.Second)
 	if err != nil {
-		return 0, fmt.Errorf("station counters: %w", err)
+		return n, fmt.Errorf("station counters: %w", err)
 	}
 	defer c.Close()
 	c.SetDeadline(time.Now().Add(5 * time.Second))
 	b, err := io.ReadAll(c)
 	if err != nil {
-		return 0, fmt.Errorf("station counters: %w", err)
+		return n, fmt.Errorf("station counters: %w", err)
 	}
-	var n uint64
-	if _, err := fmt.Sscanf(strings.TrimSpace(string(b)), "received %d", &n); err != nil {
-		return 0, errors.New("station counters: unexpected line " + strings.TrimSpace(string(b)))
+	line := strings.TrimSpace(string(b))
+	if _, err := fmt.Sscanf(line, "received %d aa %d", &n.received, &n.aa); err != nil {
+		return n, errors.New("station counters: unexpected line " + line)
 	}
 	return n, nil
 }

@@ -43,7 +43,7 @@ const (
 type template struct {
 	frame                            []byte // 0x0B, payload, 0x1C 0x0D
 	id                               int    // MSH-10
-	stamp                            []int  // MSH-7, OBR-7, each OBX-14
+	stamps                           []int  // MSH-7, OBR-7
 	hr, pr, spo2, rr, sys, dia, mean int
 	last                             *[stampLen]byte // the stamp written last
 }
@@ -71,14 +71,14 @@ func buildTemplate(idx, run int) *template {
 	b := &builder{b: make([]byte, 0, 640)}
 	b.b = append(b.b, startBlock)
 	b.s("MSH|^~\\&|MON^" + eui + "^EUI-64|ICU|CS|HOSP|")
-	t.stamp = append(t.stamp, b.slot(stampLen))
+	t.stamps = append(t.stamps, b.slot(stampLen))
 	b.s("||ORU^R01^ORU_R01|")
 	t.id = b.slot(idLen)
 	b.s("|P|2.6|||NE|AL|||||IHE_PCD_001^IHE PCD^1.3.6.1.4.1.19376.1.6.1.1.1^ISO\r")
 	b.s("PID|||T" + digits(idx, 6) + "^^^BLIND^MR||TEST^X\r")
 	b.s("PV1||I|ICU^^" + digits(idx, 4) + "\r")
 	b.s("OBR|1|||182777000^^SNOMED-CT|||")
-	t.stamp = append(t.stamp, b.slot(stampLen))
+	t.stamps = append(t.stamps, b.slot(stampLen))
 	b.s("\r")
 	obx := func(n, code, unit string, width int) int {
 		b.s("OBX|" + n + "|NM|" + code + "^^MDC||")
@@ -146,21 +146,45 @@ func (t *template) nextID() {
 // controlID is the current MSH-10; it aliases the frame.
 func (t *template) controlID() []byte { return t.frame[t.id : t.id+idLen] }
 
-// stampTime writes the clock's current stamp into every time slot when it changed since the last message.
-func (t *template) stampTime(c *clock) {
-	now := c.now.Load()
-	if now == t.last {
-		return
+// stamp writes the slots of the next message: a new MSH-10, the time, the values. The numerics move at
+// most once a second, as a monitor's 1 Hz numerics do (at thousands of messages a second a walk per
+// message would be a physiologically impossible rate of change); the pulse rate flickers by a beat in
+// every message, so no two messages carry the same values and the same time.
+func (t *template) stamp(c *clock, v *vitals) {
+	t.nextID()
+	if t.stampTime(c) {
+		v.step()
+	}
+	r := v.next()
+	f := t.frame
+	putDigits(f[t.hr:t.hr+2], v.hr)
+	putDigits(f[t.pr:t.pr+2], v.hr+int(r%3)-1)
+	putDigits(f[t.spo2:t.spo2+2], v.spo2)
+	putDigits(f[t.rr:t.rr+2], v.rr)
+	putDigits(f[t.sys:t.sys+3], v.sy)
+	putDigits(f[t.dia:t.dia+2], v.di)
+	putDigits(f[t.mean:t.mean+2], (v.sy+2*v.di+1)/3)
+}
+
+// stampTime writes the clock's current stamp into the time slots when it changed since the last
+// message, and reports whether its second did (always, for the first message).
+func (t *template) stampTime(c *clock) bool {
+	now, last := c.now.Load(), t.last
+	if now == last {
+		return false
 	}
 	t.last = now
-	for _, off := range t.stamp {
+	for _, off := range t.stamps {
 		copy(t.frame[off:off+stampLen], now[:])
 	}
+	return last == nil || *now != *last
 }
 
 // vitals is one simulated patient: a slow random walk inside ranges that keep every value's width fixed
 // (HR, PR, SpO2, RR, diastolic and mean two digits, systolic three), with the mean pressure derived from
-// systolic and diastolic as a cuff computes it and the pulse rate within one beat of the heart rate.
+// systolic and diastolic as a cuff computes it and the pulse rate within one beat of the heart rate. The
+// cuff pressures are one reading, repeated as a monitor repeats its latest determination between
+// cuff cycles (minutes apart, longer than a run).
 type vitals struct {
 	rng                  uint64 // xorshift64 state
 	hr, spo2, rr, sy, di int
@@ -171,40 +195,28 @@ func newVitals(idx int) vitals {
 		sy: 110 + idx%15, di: 65 + idx%10}
 }
 
-// step moves the walk by one message: each value changes by one with a small probability.
-func (v *vitals) step() uint64 {
+func (v *vitals) next() uint64 {
 	v.rng ^= v.rng << 13
 	v.rng ^= v.rng >> 7
 	v.rng ^= v.rng << 17
-	r := v.rng
+	return v.rng
+}
+
+// step moves the walk by one second: each value changes by one with probability 1/4.
+func (v *vitals) step() {
+	r := v.next()
 	v.hr = walk(v.hr, r, 0, 62, 97)
 	v.spo2 = walk(v.spo2, r, 8, 95, 99)
 	v.rr = walk(v.rr, r, 16, 12, 20)
-	v.sy = walk(v.sy, r, 24, 105, 129)
-	v.di = walk(v.di, r, 32, 62, 79)
-	return r
 }
 
-// walk moves x by ±1 with probability 1/16 (five bits of r at shift), kept inside [lo, hi].
+// walk moves x by ±1 with probability 1/4 (three bits of r at shift), kept inside [lo, hi].
 func walk(x int, r uint64, shift uint, lo, hi int) int {
-	switch (r >> shift) & 31 {
+	switch (r >> shift) & 7 {
 	case 0:
 		x--
 	case 1:
 		x++
 	}
 	return min(max(x, lo), hi)
-}
-
-// stampVitals steps the walk and writes its values into the template's slots.
-func (t *template) stampVitals(v *vitals) {
-	r := v.step()
-	f := t.frame
-	putDigits(f[t.hr:t.hr+2], v.hr)
-	putDigits(f[t.pr:t.pr+2], v.hr+int((r>>40)%3)-1)
-	putDigits(f[t.spo2:t.spo2+2], v.spo2)
-	putDigits(f[t.rr:t.rr+2], v.rr)
-	putDigits(f[t.sys:t.sys+3], v.sy)
-	putDigits(f[t.dia:t.dia+2], v.di)
-	putDigits(f[t.mean:t.mean+2], (v.sy+2*v.di+1)/3)
 }

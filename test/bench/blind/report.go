@@ -128,7 +128,7 @@ func writeReport(w io.Writer, rs []result) error {
 				c.target, c.rounds, c.msgs, ratio(c.msgs, ha.msgs, hasHA), c.p50,
 				added(c.p50, direct.p50, hasDirect && t != "direct"), c.p99, ratio(c.p99, ha.p99, hasHA),
 				c.p999, orDash(c.cpu, c.cpu >= 0), orDash(c.peakMiB, c.peakMiB > 0),
-				orDash(c.idleKiB, c.peakMiB > 0), c.sent, c.bad)
+				orDash(c.idleKiB, c.peakMiB > 0 && monitors >= 100), c.sent, c.bad)
 		}
 	}
 	if anyBad {

@@ -25,6 +25,7 @@ type station struct {
 	clock    *clock
 	faults   faults
 	received atomic.Uint64 // messages read, counted before they are answered
+	aa       atomic.Uint64 // of those, answered with AA and their own MSH-10, counted before the answer
 	wrong    atomic.Uint64
 	naks     atomic.Uint64
 	closed   atomic.Uint64
@@ -69,10 +70,11 @@ func (s *station) serve(ln net.Listener) error {
 	}
 }
 
-// counters is the line the control address answers.
+// counters is the line the control address answers: messages received, and of those answered with the
+// station's own AA for their MSH-10 (received but answered otherwise or not at all do not count).
 func (s *station) counters() string {
-	return fmt.Sprintf("received %d wrong %d nak %d closed %d\n",
-		s.received.Load(), s.wrong.Load(), s.naks.Load(), s.closed.Load())
+	return fmt.Sprintf("received %d aa %d wrong %d nak %d closed %d\n",
+		s.received.Load(), s.aa.Load(), s.wrong.Load(), s.naks.Load(), s.closed.Load())
 }
 
 func (s *station) serveCounters(ln net.Listener) {
@@ -91,13 +93,14 @@ func (s *station) answer(c net.Conn) {
 	defer c.Close()
 	fr := newFrameReader(c)
 	out := make([]byte, 0, 4096)
-	n, batch := 0, uint64(0)
+	n, batch, aa := 0, uint64(0), uint64(0)
 	for {
 		msg, ok := fr.scan()
 		if !ok {
 			if batch > 0 {
 				s.received.Add(batch)
-				batch = 0
+				s.aa.Add(aa)
+				batch, aa = 0, 0
 			}
 			if len(out) > 0 {
 				if _, err := c.Write(out); err != nil {
@@ -114,19 +117,24 @@ func (s *station) answer(c net.Conn) {
 		batch++
 		if every(s.faults.closeEvery, n) {
 			s.received.Add(batch)
+			s.aa.Add(aa)
 			s.closed.Add(1)
 			c.Write(out)
 			return
 		}
-		out = s.appendAck(out, msg, n)
+		var genuine bool
+		out, genuine = s.appendAck(out, msg, n)
+		if genuine {
+			aa++
+		}
 	}
 }
 
 func every(n, i int) bool { return n > 0 && i%n == 0 }
 
 // appendAck appends the framed ACK of msg: MSH with the station's tag, MSA with AA and msg's MSH-10
-// (or the fault configured for the connection's nth message).
-func (s *station) appendAck(out, msg []byte, n int) []byte {
+// (or the fault configured for the connection's nth message); genuine is false for a fault.
+func (s *station) appendAck(out, msg []byte, n int) (_ []byte, genuine bool) {
 	ctrl := mshField(msg, 10)
 	code := "AA"
 	if every(s.faults.nakEvery, n) {
@@ -145,13 +153,15 @@ func (s *station) appendAck(out, msg []byte, n int) []byte {
 	out = append(out, '|')
 	start := len(out)
 	out = append(out, ctrl...)
-	if every(s.faults.wrongEvery, n) {
+	genuine = code == "AA"
+	if genuine && every(s.faults.wrongEvery, n) {
 		s.wrong.Add(1)
+		genuine = false
 		if len(out) > start {
 			out[len(out)-1] ^= 1 // another control ID of the same length
 		} else {
 			out = append(out, 'X')
 		}
 	}
-	return append(out, carriageReturn, endBlock, carriageReturn)
+	return append(out, carriageReturn, endBlock, carriageReturn), genuine
 }
