@@ -259,13 +259,10 @@ type result struct {
 	DriverCPUus     float64 `json:"driver_cpu_us_per_msg"`
 }
 
-// bad is the number of messages that did not get the station's AA, plus those falsely acknowledged.
+// bad is the number of messages that did not get the station's AA, plus those falsely acknowledged
+// (a forged answer is usually lost too: the larger of the two counts, not their sum).
 func (r *result) bad() uint64 {
-	b := r.Nak + r.Wrong + r.Forged + r.Unanswered + r.Unsent + uint64(r.ConnectFailures)
-	if r.Lost > 0 {
-		b += uint64(r.Lost)
-	}
-	return b
+	return r.Nak + r.Wrong + r.Unanswered + r.Unsent + uint64(r.ConnectFailures) + max(r.Forged, uint64(max(r.Lost, 0)))
 }
 
 func driveMain(args []string) error {

@@ -34,6 +34,7 @@ ADMIN=127.0.0.1:$((PORT_BASE + 9))
 FAULTY=127.0.0.1:$((PORT_BASE + 11))
 
 cd "$(dirname "$0")/../../.."
+ulimit -n "$(ulimit -Hn)" # 5,000 monitors: two descriptors each in a relay
 mkdir -p "$OUT" "$BIN"
 echo "results in $OUT" >&2
 
