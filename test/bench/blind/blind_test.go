@@ -129,6 +129,31 @@ func TestFaultyRelayCaught(t *testing.T) {
 	}
 }
 
+// The driver's and the station's per-message path allocate nothing (the process's mallocs are counted,
+// the station's goroutine included), so their cost stays a pair of syscalls and the relay dominates.
+func TestNoAllocationPerMessage(t *testing.T) {
+	_, addr, _ := startStation(t, faults{})
+	cfg := &driveConfig{Target: addr, SrcNet: "127.77", AckTimeout: 5 * time.Second, StationTag: "TESTSTN"}
+	m, err := newMonitor(cfg, 0, newClock(), &hist{}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.dial(); err != nil {
+		t.Fatal(err)
+	}
+	defer m.conn.Close()
+	for range 100 { // grow the buffers
+		m.record(m.exchange(time.Now()), true, time.Microsecond)
+	}
+	allocs := testing.AllocsPerRun(500, func() {
+		t0 := time.Now()
+		m.record(m.exchange(t0), true, time.Since(t0))
+	})
+	if allocs != 0 || m.tally.ok != m.tally.sent {
+		t.Fatalf("%v allocations per message; tally %+v", allocs, m.tally)
+	}
+}
+
 func TestJudge(t *testing.T) {
 	prefix := []byte("MSH|^~\\&|TESTSTN|")
 	id := []byte("B0001000010000000007")

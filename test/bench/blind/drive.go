@@ -25,6 +25,7 @@ type driveConfig struct {
 	Count      int           // single: messages timed
 	WarmupMsgs int           // single: messages sent first, not counted
 	Rate       float64       // open: messages per second per monitor
+	IdleWait   time.Duration // open: quiet time after connecting, before the relay's idle RSS is read
 	SrcNet     string        // first two octets of the monitors' source addresses: monitor i binds A.B.(i/250).(i%250+1)
 	AckTimeout time.Duration // no answer in this time: unanswered, and the connection is closed
 	RelayPID   int           // the relay whose CPU and memory are read from /proc (0: none)
@@ -179,6 +180,10 @@ func (m *monitor) record(v verdict, counted bool, lat time.Duration) {
 	if !counted {
 		return
 	}
+	if v == vUnsent {
+		t.unsent++
+		return
+	}
 	t.sent++
 	switch v {
 	case vOK:
@@ -196,9 +201,6 @@ func (m *monitor) record(v verdict, counted bool, lat time.Duration) {
 		t.forged++
 	case vUnanswered:
 		t.unanswered++
-	case vUnsent:
-		t.sent--
-		t.unsent++
 	}
 }
 
@@ -255,7 +257,7 @@ type result struct {
 	P999us          float64 `json:"p999_us"`
 	RelayCPUus      float64 `json:"relay_cpu_us_per_msg"`    // -1 without a relay
 	RelayPeakKiB    int64   `json:"relay_peak_rss_kib"`      // VmHWM at the end of the run
-	RelayIdleKiB    float64 `json:"relay_idle_kib_per_conn"` // RSS growth from connecting the monitors, per connection
+	RelayIdleKiB    float64 `json:"relay_idle_kib_per_conn"` // RSS growth from connecting the monitors, per connection (open: after -idle-wait)
 	DriverCPUus     float64 `json:"driver_cpu_us_per_msg"`
 }
 
@@ -276,6 +278,7 @@ func driveMain(args []string) error {
 	fs.IntVar(&cfg.Count, "count", 20000, "messages timed (single)")
 	fs.IntVar(&cfg.WarmupMsgs, "warmup-msgs", 1000, "messages before those timed (single)")
 	fs.Float64Var(&cfg.Rate, "rate", 1, "messages per second per monitor (open)")
+	fs.DurationVar(&cfg.IdleWait, "idle-wait", 3*time.Second, "quiet time after connecting before the relay's RSS per idle connection is read (open)")
 	fs.StringVar(&cfg.SrcNet, "src-net", "127.10", "first two octets of the monitors' source addresses")
 	fs.DurationVar(&cfg.AckTimeout, "ack-timeout", 5*time.Second, "no answer within this: unanswered")
 	fs.IntVar(&cfg.RelayPID, "relay-pid", 0, "relay process whose CPU and RSS to read (0: none)")
@@ -296,8 +299,28 @@ func driveMain(args []string) error {
 	return nil
 }
 
+// check refuses settings a scenario cannot run with.
+func (cfg *driveConfig) check() error {
+	switch {
+	case cfg.Scenario != "closed" && cfg.Scenario != "single" && cfg.Scenario != "open":
+		return fmt.Errorf("scenario %q: want closed, single or open", cfg.Scenario)
+	case cfg.Scenario != "single" && (cfg.Monitors < 1 || cfg.Duration <= 0):
+		return errors.New("-monitors and -duration must be positive")
+	case cfg.Scenario == "open" && cfg.Rate <= 0:
+		return errors.New("-rate must be positive")
+	case cfg.Scenario == "single" && cfg.Count < 1:
+		return errors.New("-count must be positive")
+	case cfg.AckTimeout <= 0:
+		return errors.New("-ack-timeout must be positive")
+	}
+	return nil
+}
+
 // drive runs one scenario and returns its result.
 func drive(cfg *driveConfig) (*result, error) {
+	if err := cfg.check(); err != nil {
+		return nil, err
+	}
 	if cfg.Name == "" {
 		cfg.Name = cfg.Target
 	}
@@ -325,6 +348,9 @@ func drive(cfg *driveConfig) (*result, error) {
 		MsgBytes: len(mons[0].t.frame) - 3, RelayCPUus: -1, Lost: -1}
 	rss0, _ := relayMem(cfg.RelayPID)
 	r.ConnectFailures = dialAll(mons)
+	if cfg.Scenario == "open" {
+		time.Sleep(cfg.IdleWait) // what "idle" means: connected and quiet this long
+	}
 	if rss1, _ := relayMem(cfg.RelayPID); cfg.RelayPID > 0 && n > r.ConnectFailures {
 		r.RelayIdleKiB = float64(rss1-rss0) / float64(n-r.ConnectFailures)
 	}
@@ -334,8 +360,6 @@ func drive(cfg *driveConfig) (*result, error) {
 		w = runTimed(cfg, mons)
 	case "single":
 		w = runSingle(cfg, mons[0])
-	default:
-		return nil, fmt.Errorf("scenario %q: want closed, single or open", cfg.Scenario)
 	}
 	for _, m := range mons {
 		if m.conn != nil {
