@@ -43,10 +43,10 @@ if ! command -v haproxy >/dev/null; then
 	apt-get install -y haproxy >&2 || { echo "haproxy missing and apt-get failed (root?)" >&2; exit 1; }
 fi
 
-started=()
-cleanup() {
+station_pid=0 relay_pid=0
+cleanup() { # only what this script started and has not stopped yet, by PID
 	local p
-	for p in "${started[@]}"; do kill "$p" 2>/dev/null || true; done
+	for p in "$relay_pid" "$station_pid"; do ((p > 0)) && kill "$p" 2>/dev/null; done
 	wait 2>/dev/null || true
 }
 trap cleanup EXIT
@@ -108,10 +108,9 @@ CFG
 
 # shellcheck disable=SC2086 # STATION_FAULTS is a list of flags
 "$BIN/blind" station -listen "$STATION" -ctl "$STATION_CTL" $STATION_FAULTS 2>"$OUT/station.log" &
-started+=($!)
+station_pid=$!
 wait_port "$STATION_CTL"
 
-relay_pid=0
 # start_relay TARGET LOG: a fresh relay process; sets relay_pid and addr.
 start_relay() {
 	case $1 in
@@ -119,20 +118,17 @@ start_relay() {
 	haproxy)
 		haproxy -db -f "$OUT/haproxy.cfg" 2>"$2" &
 		relay_pid=$! addr=$HAPROXY
-		started+=("$relay_pid")
 		wait_port "$HAPROXY"
 		;;
 	hl7gate)
 		"$BIN/hl7gate" serve --config "$OUT/hl7gate.yaml" 2>"$2" &
 		relay_pid=$! addr=$HL7GATE
-		started+=("$relay_pid")
 		wait_port "$HL7GATE"
 		wait_ready
 		;;
 	faulty) # blind's own relay, faking an AA every 1000th message and dropping every 5000th: must show as bad
 		"$BIN/blind" relay -listen "$FAULTY" -upstream "$STATION" -fake-every 1000 -drop-every 5000 2>"$2" &
 		relay_pid=$! addr=$FAULTY
-		started+=("$relay_pid")
 		wait_port "$FAULTY"
 		;;
 	*) echo "unknown target $1 (direct, haproxy, hl7gate, faulty)" >&2; exit 2 ;;
@@ -143,6 +139,7 @@ stop_relay() {
 	((relay_pid > 0)) || return 0
 	kill "$relay_pid"
 	wait "$relay_pid" 2>/dev/null || true
+	relay_pid=0
 }
 
 # hl7gate_counts: what the gateway itself counted in the run (rejections, vital-sign findings), one line.
