@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"sync/atomic"
 	"time"
 )
@@ -41,10 +42,10 @@ const (
 
 // template is one monitor's message, framed, with the offsets of the slots written per message.
 type template struct {
-	frame                            []byte // 0x0B, payload, 0x1C 0x0D
-	id                               int    // MSH-10
-	stamps                           []int  // MSH-7, OBR-7
-	hr, pr, spo2, rr, sys, dia, mean int
+	frame                            []byte          // 0x0B, payload, 0x1C 0x0D
+	id                               int             // MSH-10
+	stamps                           []int           // MSH-7, OBR-7
+	hr, pr, spo2, rr, sys, dia, mean int             // OBX-5 of each row
 	last                             *[stampLen]byte // the stamp written last
 }
 
@@ -86,14 +87,15 @@ func buildTemplate(idx, run int) *template {
 		b.s("|" + unit + "^^MDC|||||R\r")
 		return off
 	}
-	const bpm, pct, rpm, mmhg = "264864", "262688", "264928", "266016" // MDC_DIM_BEAT_PER_MIN, _PERCENT, _RESP_PER_MIN, _MMHG
-	t.hr = obx("1", "147842", bpm, 2)                                  // MDC_ECG_HEART_RATE
-	t.spo2 = obx("2", "150456", pct, 2)                                // MDC_PULS_OXIM_SAT_O2
-	t.pr = obx("3", "149530", bpm, 2)                                  // MDC_PULS_OXIM_PULS_RATE
-	t.rr = obx("4", "151562", rpm, 2)                                  // MDC_RESP_RATE
-	t.sys = obx("5", "150021", mmhg, 3)                                // MDC_PRESS_BLD_NONINV_SYS
-	t.dia = obx("6", "150022", mmhg, 2)                                // MDC_PRESS_BLD_NONINV_DIA
-	t.mean = obx("7", "150023", mmhg, 2)                               // MDC_PRESS_BLD_NONINV_MEAN
+	// IEEE 11073 units: MDC_DIM_BEAT_PER_MIN, _PERCENT, _RESP_PER_MIN, _MMHG.
+	const bpm, pct, rpm, mmhg = "264864", "262688", "264928", "266016"
+	t.hr = obx("1", "147842", bpm, 2)    // MDC_ECG_HEART_RATE
+	t.spo2 = obx("2", "150456", pct, 2)  // MDC_PULS_OXIM_SAT_O2
+	t.pr = obx("3", "149530", bpm, 2)    // MDC_PULS_OXIM_PULS_RATE
+	t.rr = obx("4", "151562", rpm, 2)    // MDC_RESP_RATE
+	t.sys = obx("5", "150021", mmhg, 3)  // MDC_PRESS_BLD_NONINV_SYS
+	t.dia = obx("6", "150022", mmhg, 2)  // MDC_PRESS_BLD_NONINV_DIA
+	t.mean = obx("7", "150023", mmhg, 2) // MDC_PRESS_BLD_NONINV_MEAN
 	b.b = append(b.b, endBlock, carriageReturn)
 	t.frame = b.b
 	id := t.frame[t.id : t.id+idLen]
@@ -103,18 +105,8 @@ func buildTemplate(idx, run int) *template {
 	return t
 }
 
-// eui64 is a made-up EUI-64 per monitor (OUI 00-12-34 is nobody's monitor line).
-func eui64(idx int) string { return "0012340000" + hex6(idx) }
-
-func hex6(v int) string {
-	const h = "0123456789ABCDEF"
-	var b [6]byte
-	for i := 5; i >= 0; i-- {
-		b[i] = h[v&15]
-		v >>= 4
-	}
-	return string(b[:])
-}
+// eui64 is a made-up EUI-64 per monitor: a fixed prefix and the monitor's index.
+func eui64(idx int) string { return fmt.Sprintf("0012340000%06X", idx&0xFFFFFF) }
 
 // digits writes v in decimal with exactly n digits (the high ones dropped).
 func digits(v, n int) string {

@@ -88,27 +88,30 @@ func (s *station) serveCounters(ln net.Listener) {
 	}
 }
 
-// answer serves one connection until it closes.
+// answer serves one connection until it closes: the complete frames of each read are answered in one
+// write, counted before it.
 func (s *station) answer(c net.Conn) {
 	defer c.Close()
 	fr := newFrameReader(c)
 	out := make([]byte, 0, 4096)
 	n, batch, aa := 0, uint64(0), uint64(0)
+	flush := func() error {
+		if batch > 0 {
+			s.received.Add(batch)
+			s.aa.Add(aa)
+			batch, aa = 0, 0
+		}
+		if len(out) == 0 {
+			return nil
+		}
+		_, err := c.Write(out)
+		out = out[:0]
+		return err
+	}
 	for {
 		msg, ok := fr.scan()
 		if !ok {
-			if batch > 0 {
-				s.received.Add(batch)
-				s.aa.Add(aa)
-				batch, aa = 0, 0
-			}
-			if len(out) > 0 {
-				if _, err := c.Write(out); err != nil {
-					return
-				}
-				out = out[:0]
-			}
-			if fr.fill() != nil {
+			if flush() != nil || fr.fill() != nil {
 				return
 			}
 			continue
@@ -116,15 +119,12 @@ func (s *station) answer(c net.Conn) {
 		n++
 		batch++
 		if every(s.faults.closeEvery, n) {
-			s.received.Add(batch)
-			s.aa.Add(aa)
 			s.closed.Add(1)
-			c.Write(out)
+			flush()
 			return
 		}
 		var genuine bool
-		out, genuine = s.appendAck(out, msg, n)
-		if genuine {
+		if out, genuine = s.appendAck(out, msg, n); genuine {
 			aa++
 		}
 	}
