@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"io"
 	"net"
 	"strings"
 	"testing"
@@ -69,7 +70,7 @@ func TestCleanClosedLoop(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r.OK < 100 || r.bad() != 0 || r.Lost != 0 || r.OK != r.Sent {
+	if r.OK == 0 || r.bad() != 0 || r.Lost != 0 || r.OK != r.Sent { // how many is the machine's business
 		t.Fatalf("clean closed loop: %+v", r)
 	}
 }
@@ -93,19 +94,47 @@ func TestOpenLoop(t *testing.T) {
 func TestWrongAckCounted(t *testing.T) {
 	s, addr, ctl := startStation(t, faults{wrongEvery: 7})
 	r := singleRun(t, addr, ctl, 300)
-	if r.Wrong != 300/7 || r.OK != 300-300/7 || s.wrong.Load() != 300/7 {
+	if r.Wrong != 300/7 || r.OK != 300-300/7 || s.wrong.Load() != 300/7 || r.bad() != 300/7 {
 		t.Fatalf("wrong every 7th of 300: driver %+v, station sent %d", r, s.wrong.Load())
 	}
 }
 
 func TestNakAndDropCounted(t *testing.T) {
 	_, addr, ctl := startStation(t, faults{nakEvery: 10})
-	if r := singleRun(t, addr, ctl, 300); r.Nak != 30 || r.OK != 270 {
+	if r := singleRun(t, addr, ctl, 300); r.Nak != 30 || r.OK != 270 || r.bad() != 30 {
 		t.Fatalf("AE every 10th: %+v", r)
 	}
 	_, addr, ctl = startStation(t, faults{closeEvery: 50})
-	if r := singleRun(t, addr, ctl, 300); r.Unanswered != 6 || r.OK != 294 || r.Reconnects != 6 {
+	if r := singleRun(t, addr, ctl, 300); r.Unanswered != 6 || r.OK != 294 || r.Reconnects != 6 || r.bad() != 6 {
 		t.Fatalf("connection closed every 50th: %+v", r)
+	}
+}
+
+// Failures in the warm-up are the relay's failures too: not timed, but bad.
+func TestWarmupFaultsCounted(t *testing.T) {
+	_, addr, ctl := startStation(t, faults{nakEvery: 10})
+	cfg := &driveConfig{Target: addr, Scenario: "single", Count: 100, WarmupMsgs: 50, SrcNet: "127.77",
+		AckTimeout: 5 * time.Second, StationCtl: ctl, StationTag: "TESTSTN", Run: 4}
+	r, err := drive(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Nak != 10 || r.WarmupBad != 5 || r.bad() != 15 {
+		t.Fatalf("AE every 10th of 50 + 100: %+v", r)
+	}
+}
+
+// The report's exit status is what makes run.sh fail: any bad message in any run.
+func TestReportFailsOnBad(t *testing.T) {
+	clean := result{Target: "haproxy", Scenario: "closed", Sent: 10, OK: 10}
+	if err := writeReport(io.Discard, []result{clean}); err != nil {
+		t.Fatalf("clean run: %v", err)
+	}
+	for _, bad := range []result{{Lost: 1}, {Forged: 1}, {Unanswered: 1}, {WarmupBad: 1}, {ConnectFailures: 1}} {
+		bad.Target, bad.Scenario = "hl7gate", "closed"
+		if err := writeReport(io.Discard, []result{clean, bad}); err != errBad {
+			t.Fatalf("%+v: report returned %v, want errBad", bad, err)
+		}
 	}
 }
 
@@ -114,17 +143,17 @@ func TestNakAndDropCounted(t *testing.T) {
 func TestFaultyRelayCaught(t *testing.T) {
 	_, addr, ctl := startStation(t, faults{})
 	fake := startRelay(t, faultyRelay{upstream: addr, fakeEvery: 10})
-	if r := singleRun(t, fake, ctl, 300); r.Forged != 30 || r.Lost != 30 || r.OK != 270 {
+	if r := singleRun(t, fake, ctl, 300); r.Forged != 30 || r.Lost != 30 || r.OK != 270 || r.bad() != 30 {
 		t.Fatalf("relay faking every 10th: %+v", r)
 	}
 	// Faked answers are lost ones even while the station's own answers go wrong too.
 	_, addr2, ctl2 := startStation(t, faults{wrongEvery: 7})
 	fake2 := startRelay(t, faultyRelay{upstream: addr2, fakeEvery: 10})
-	if r := singleRun(t, fake2, ctl2, 300); r.Forged != 30 || r.Lost != 30 {
+	if r := singleRun(t, fake2, ctl2, 300); r.Forged != 30 || r.Lost != 30 || r.Wrong == 0 || r.bad() != r.Wrong+30 {
 		t.Fatalf("relay faking every 10th, station wrong every 7th: %+v", r)
 	}
 	drop := startRelay(t, faultyRelay{upstream: addr, dropEvery: 25})
-	if r := singleRun(t, drop, ctl, 300); r.Unanswered != 12 || r.OK != 288 || r.Lost != 0 {
+	if r := singleRun(t, drop, ctl, 300); r.Unanswered != 12 || r.OK != 288 || r.Lost != 0 || r.bad() != 12 {
 		t.Fatalf("relay dropping every 25th: %+v", r)
 	}
 }
@@ -132,6 +161,9 @@ func TestFaultyRelayCaught(t *testing.T) {
 // The driver's and the station's per-message path allocate nothing (the process's mallocs are counted,
 // the station's goroutine included), so their cost stays a pair of syscalls and the relay dominates.
 func TestNoAllocationPerMessage(t *testing.T) {
+	if newClock() != newClock() {
+		t.Fatal("more than one clock: each ticker's allocations would count against the per-message path")
+	}
 	_, addr, _ := startStation(t, faults{})
 	cfg := &driveConfig{Target: addr, SrcNet: "127.77", AckTimeout: 5 * time.Second, StationTag: "TESTSTN"}
 	m, err := newMonitor(cfg, 0, newClock(), &hist{}, false)

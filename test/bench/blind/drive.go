@@ -49,10 +49,11 @@ const (
 )
 
 // tally counts one monitor's verdicts. The window counts are those of messages sent inside the timed
-// window; sentAll and positives cover the whole run, for the station cross-check.
+// window; sentAll and positives cover the whole run, for the station cross-check; warmupBad counts the
+// warm-up's failures, which are the relay's failures too.
 type tally struct {
 	sent, ok, nak, wrong, forged, unanswered, unsent uint64
-	sentAll, positives, reconnects                   uint64
+	sentAll, positives, reconnects, warmupBad        uint64
 }
 
 func (t *tally) add(o tally) {
@@ -66,6 +67,7 @@ func (t *tally) add(o tally) {
 	t.sentAll += o.sentAll
 	t.positives += o.positives
 	t.reconnects += o.reconnects
+	t.warmupBad += o.warmupBad
 }
 
 // monitor is one simulated bedside monitor: one connection from its own source address, one message in
@@ -178,6 +180,9 @@ func (m *monitor) record(v verdict, counted bool, lat time.Duration) {
 		t.positives++
 	}
 	if !counted {
+		if v != vOK && v != vForged { // a forged answer is counted as lost, over the whole run
+			t.warmupBad++
+		}
 		return
 	}
 	if v == vUnsent {
@@ -247,6 +252,7 @@ type result struct {
 	Forged          uint64  `json:"forged"`
 	Unanswered      uint64  `json:"unanswered"`
 	Unsent          uint64  `json:"unsent"`
+	WarmupBad       uint64  `json:"warmup_bad"`    // warm-up messages refused, answered wrongly or not at all, or unsent
 	Lost            int64   `json:"lost"`          // positive answers beyond the AAs the station wrote (-1: not checked)
 	StationExtra    int64   `json:"station_extra"` // messages the station received beyond those sent (re-sends)
 	ConnectFailures int     `json:"connect_failures"`
@@ -261,10 +267,11 @@ type result struct {
 	DriverCPUus     float64 `json:"driver_cpu_us_per_msg"`
 }
 
-// bad is the number of messages that did not get the station's AA, plus those falsely acknowledged
-// (a forged answer is usually lost too: the larger of the two counts, not their sum).
+// bad is the number of messages, warm-up included, that did not get the station's AA, plus those falsely
+// acknowledged (a forged answer is usually lost too: the larger of the two counts, not their sum).
 func (r *result) bad() uint64 {
-	return r.Nak + r.Wrong + r.Unanswered + r.Unsent + uint64(r.ConnectFailures) + max(r.Forged, uint64(max(r.Lost, 0)))
+	return r.Nak + r.Wrong + r.Unanswered + r.Unsent + r.WarmupBad + uint64(r.ConnectFailures) +
+		max(r.Forged, uint64(max(r.Lost, 0)))
 }
 
 func driveMain(args []string) error {
@@ -294,8 +301,8 @@ func driveMain(args []string) error {
 	}
 	line, _ := json.Marshal(r)
 	fmt.Println(string(line))
-	fmt.Fprintf(os.Stderr, "%s %s: %.0f msg/s p50 %.1f µs p99 %.1f µs; ok %d nak %d wrong %d forged %d unanswered %d unsent %d lost %d\n",
-		r.Target, r.Scenario, r.MsgPerS, r.P50us, r.P99us, r.OK, r.Nak, r.Wrong, r.Forged, r.Unanswered, r.Unsent, r.Lost)
+	fmt.Fprintf(os.Stderr, "%s %s: %.0f msg/s p50 %.1f µs p99 %.1f µs; ok %d nak %d wrong %d forged %d unanswered %d unsent %d lost %d warm-up bad %d\n",
+		r.Target, r.Scenario, r.MsgPerS, r.P50us, r.P99us, r.OK, r.Nak, r.Wrong, r.Forged, r.Unanswered, r.Unsent, r.Lost, r.WarmupBad)
 	return nil
 }
 
@@ -496,7 +503,7 @@ func runSingle(cfg *driveConfig, m *monitor) window {
 func (r *result) fill(t tally, w window, h *hist, relay bool) {
 	r.WindowS = w.seconds
 	r.Sent, r.OK, r.Nak, r.Wrong, r.Forged = t.sent, t.ok, t.nak, t.wrong, t.forged
-	r.Unanswered, r.Unsent, r.Reconnects = t.unanswered, t.unsent, t.reconnects
+	r.Unanswered, r.Unsent, r.Reconnects, r.WarmupBad = t.unanswered, t.unsent, t.reconnects, t.warmupBad
 	if w.seconds > 0 {
 		r.MsgPerS = float64(t.ok) / w.seconds
 	}
