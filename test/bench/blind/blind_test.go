@@ -88,6 +88,10 @@ func TestOpenLoop(t *testing.T) {
 	if r.OK < 500 || r.OK > 700 || r.bad() != 0 {
 		t.Fatalf("open loop: %+v", r)
 	}
+	// Each message's latency runs from its due time, so it includes the driver's send lag.
+	if r.SendLagP99us <= 0 || r.SendLagP99us > r.P99us {
+		t.Fatalf("send lag p99 %v µs, latency p99 %v µs", r.SendLagP99us, r.P99us)
+	}
 }
 
 // A station that now and then answers for another control ID: each such ACK is counted wrong.

@@ -222,8 +222,10 @@ func (m *monitor) closedLoop(start, end time.Time) {
 }
 
 // openLoop sends one message every period from first until end, whatever the answers' pace. Latency runs
-// from the time a message was due, so a late answer also delays what the next message sees.
-func (m *monitor) openLoop(first time.Time, period time.Duration, start, end time.Time) {
+// from the time a message was due, so a late answer also delays what the next message sees. So does the
+// driver's own lateness (a sleeping goroutine wakes late): lag records it, due to write, so the report
+// can say how much of the latency is the driver's.
+func (m *monitor) openLoop(first time.Time, period time.Duration, start, end time.Time, lag *hist) {
 	for k := time.Duration(0); ; k++ {
 		due := first.Add(k * period)
 		if !due.Before(end) {
@@ -232,8 +234,13 @@ func (m *monitor) openLoop(first time.Time, period time.Duration, start, end tim
 		if d := time.Until(due); d > 0 {
 			time.Sleep(d)
 		}
-		v := m.exchange(time.Now())
-		m.record(v, !due.Before(start), time.Since(due))
+		now := time.Now()
+		v := m.exchange(now)
+		counted := !due.Before(start)
+		m.record(v, counted, time.Since(due))
+		if counted {
+			lag.addAtomic(now.Sub(due))
+		}
 	}
 }
 
@@ -261,6 +268,8 @@ type result struct {
 	P50us           float64 `json:"p50_us"`
 	P99us           float64 `json:"p99_us"`
 	P999us          float64 `json:"p999_us"`
+	SendLagP50us    float64 `json:"send_lag_p50_us"` // open: the driver's own lateness, due to write (in the latencies)
+	SendLagP99us    float64 `json:"send_lag_p99_us"`
 	RelayCPUus      float64 `json:"relay_cpu_us_per_msg"`    // -1 without a relay
 	RelayPeakKiB    int64   `json:"relay_peak_rss_kib"`      // VmHWM at the end of the run
 	RelayIdleKiB    float64 `json:"relay_idle_kib_per_conn"` // RSS growth from connecting the monitors, per connection (open: after -idle-wait)
@@ -355,11 +364,11 @@ func drive(cfg *driveConfig) (*result, error) {
 		MsgBytes: len(mons[0].t.frame) - 3, RelayCPUus: -1, Lost: -1}
 	rss0, _ := relayMem(cfg.RelayPID)
 	r.ConnectFailures = dialAll(mons)
-	if cfg.Scenario == "open" {
+	if cfg.Scenario == "open" { // only here: the others do not wait until the relay has taken the connections
 		time.Sleep(cfg.IdleWait) // what "idle" means: connected and quiet this long
-	}
-	if rss1, _ := relayMem(cfg.RelayPID); cfg.RelayPID > 0 && n > r.ConnectFailures {
-		r.RelayIdleKiB = float64(rss1-rss0) / float64(n-r.ConnectFailures)
+		if rss1, _ := relayMem(cfg.RelayPID); cfg.RelayPID > 0 && n > r.ConnectFailures {
+			r.RelayIdleKiB = float64(rss1-rss0) / float64(n-r.ConnectFailures)
+		}
 	}
 	var w window
 	switch cfg.Scenario {
@@ -433,6 +442,7 @@ type window struct {
 	seconds          float64
 	relayCPU, ownCPU float64 // seconds spent inside the window
 	lat              []time.Duration
+	lag              hist // open: each message's send lag, from due to the driver's write
 }
 
 // cpuMark reads the relay's and the driver's CPU times at one instant.
@@ -457,6 +467,7 @@ func runTimed(cfg *driveConfig, mons []*monitor) window {
 	now := time.Now()
 	start := now.Add(cfg.Warmup)
 	end := start.Add(cfg.Duration)
+	w := window{seconds: cfg.Duration.Seconds()}
 	var wg sync.WaitGroup
 	for i, m := range mons {
 		switch cfg.Scenario {
@@ -465,7 +476,7 @@ func runTimed(cfg *driveConfig, mons []*monitor) window {
 		case "open":
 			period := time.Duration(float64(time.Second) / cfg.Rate)
 			first := now.Add(period * time.Duration(i) / time.Duration(len(mons)))
-			wg.Go(func() { m.openLoop(first, period, start, end) })
+			wg.Go(func() { m.openLoop(first, period, start, end, &w.lag) })
 		}
 	}
 	time.Sleep(time.Until(start))
@@ -473,7 +484,6 @@ func runTimed(cfg *driveConfig, mons []*monitor) window {
 	time.Sleep(time.Until(end))
 	b := markCPU(cfg.RelayPID)
 	wg.Wait()
-	w := window{seconds: cfg.Duration.Seconds()}
 	w.between(a, b)
 	return w
 }
@@ -515,6 +525,7 @@ func (r *result) fill(t tally, w window, h *hist, relay bool) {
 	}
 	us := func(d time.Duration) float64 { return float64(d) / 1e3 }
 	r.P50us, r.P99us, r.P999us = us(h.quantile(0.5)), us(h.quantile(0.99)), us(h.quantile(0.999))
+	r.SendLagP50us, r.SendLagP99us = us(w.lag.quantile(0.5)), us(w.lag.quantile(0.99))
 }
 
 // setQuantiles replaces the histogram's quantiles with exact ones (single: every latency is kept).

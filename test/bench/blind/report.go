@@ -53,7 +53,7 @@ type cell struct {
 	target                    string
 	rounds                    int
 	msgs, p50, p99, p999, cpu float64
-	peakMiB, idleKiB          float64
+	peakMiB, idleKiB, lag99   float64
 	bad, sent                 uint64
 }
 
@@ -78,6 +78,7 @@ func summarise(target string, rs []result) cell {
 	c.cpu = median(rs, func(r result) float64 { return r.RelayCPUus })
 	c.peakMiB = median(rs, func(r result) float64 { return float64(r.RelayPeakKiB) / 1024 })
 	c.idleKiB = median(rs, func(r result) float64 { return r.RelayIdleKiB })
+	c.lag99 = median(rs, func(r result) float64 { return r.SendLagP99us })
 	for _, r := range rs {
 		c.bad += r.bad()
 		c.sent += r.Sent
@@ -114,8 +115,8 @@ func writeReport(w io.Writer, rs []result) error {
 			}
 		}
 		fmt.Fprintf(w, "\n### %s (%d monitors; medians over rounds)\n\n", sc, monitors)
-		fmt.Fprintln(w, "| target | rounds | msg/s | vs haproxy | p50 µs | added p50 µs | p99 µs | p99 vs haproxy | p999 µs | relay CPU µs/msg | relay peak RSS MiB | relay KiB per idle conn | sent | bad |")
-		fmt.Fprintln(w, "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+		fmt.Fprintln(w, "| target | rounds | msg/s | vs haproxy | p50 µs | added p50 µs | p99 µs | p99 vs haproxy | p999 µs | relay CPU µs/msg | relay peak RSS MiB | relay KiB per idle conn | driver send lag p99 µs | sent | bad |")
+		fmt.Fprintln(w, "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
 		ha, hasHA := cells["haproxy"]
 		direct, hasDirect := cells["direct"]
 		for _, t := range targets {
@@ -124,11 +125,11 @@ func writeReport(w io.Writer, rs []result) error {
 				continue
 			}
 			anyBad = anyBad || c.bad > 0
-			fmt.Fprintf(w, "| %s | %d | %.0f | %s | %.1f | %s | %.1f | %s | %.1f | %s | %s | %s | %d | %d |\n",
+			fmt.Fprintf(w, "| %s | %d | %.0f | %s | %.1f | %s | %.1f | %s | %.1f | %s | %s | %s | %s | %d | %d |\n",
 				c.target, c.rounds, c.msgs, ratio(c.msgs, ha.msgs, hasHA), c.p50,
 				added(c.p50, direct.p50, hasDirect && t != "direct"), c.p99, ratio(c.p99, ha.p99, hasHA),
 				c.p999, orDash(c.cpu, c.cpu >= 0), orDash(c.peakMiB, c.peakMiB > 0),
-				orDash(c.idleKiB, c.peakMiB > 0 && monitors >= 100), c.sent, c.bad)
+				orDash(c.idleKiB, c.peakMiB > 0 && sc == "open"), orDash(c.lag99, sc == "open"), c.sent, c.bad)
 		}
 	}
 	if anyBad {

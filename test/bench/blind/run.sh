@@ -142,9 +142,10 @@ stop_relay() {
 	relay_pid=0
 }
 
-# hl7gate_counts: what the gateway itself counted in the run (rejections, vital-sign findings), one line.
+# hl7gate_counts: what the gateway itself counted in the run (rejections, vital-sign findings, and OBX rows
+# its checks could not judge: not 0 would mean the run skipped checks "every check on" claims), one line.
 hl7gate_counts() {
-	curl -sf "http://$ADMIN/metrics" | grep -E '^hl7gate_(messages_(received|forwarded|rejected)_total|vitals_findings_total)' |
+	curl -sf "http://$ADMIN/metrics" | grep -E '^hl7gate_(messages_(received|forwarded|rejected)_total|vitals_(findings|unrecognised)_total)' |
 		awk '{sub(/^hl7gate_/, ""); printf "%s=%s ", $1, $2} END {print ""}'
 }
 
