@@ -70,7 +70,7 @@ func TestCleanClosedLoop(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r.OK == 0 || r.bad() != 0 || r.Lost != 0 || r.OK != r.Sent { // how many is the machine's business
+	if r.OK == 0 || r.bad() != 0 || r.Lost != 0 || r.OK != r.Sent { // no rate asserted: that depends on the machine
 		t.Fatalf("clean closed loop: %+v", r)
 	}
 }

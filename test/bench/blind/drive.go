@@ -272,7 +272,7 @@ type result struct {
 	SendLagP99us    float64 `json:"send_lag_p99_us"`
 	RelayCPUus      float64 `json:"relay_cpu_us_per_msg"`    // -1 without a relay
 	RelayPeakKiB    int64   `json:"relay_peak_rss_kib"`      // VmHWM at the end of the run
-	RelayIdleKiB    float64 `json:"relay_idle_kib_per_conn"` // RSS growth from connecting the monitors, per connection (open: after -idle-wait)
+	RelayIdleKiB    float64 `json:"relay_idle_kib_per_conn"` // open only: RSS growth from connecting the monitors, per connection, after -idle-wait
 	DriverCPUus     float64 `json:"driver_cpu_us_per_msg"`
 }
 
