@@ -1,0 +1,276 @@
+package main
+
+import (
+	"bytes"
+	"io"
+	"net"
+	"strings"
+	"testing"
+	"time"
+)
+
+// listen opens a loopback listener closed at the end of the test.
+func listen(t *testing.T) net.Listener {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	return ln
+}
+
+// startStation runs a station with the given faults; it returns the station and its MLLP and counter
+// addresses.
+func startStation(t *testing.T, f faults) (*station, string, string) {
+	t.Helper()
+	s := &station{tag: "TESTSTN", clock: newClock(), faults: f}
+	ln, ctl := listen(t), listen(t)
+	go s.serve(ln)
+	go s.serveCounters(ctl)
+	return s, ln.Addr().String(), ctl.Addr().String()
+}
+
+// startRelay runs a faulty relay in front of upstream and returns its address.
+func startRelay(t *testing.T, fr faultyRelay) string {
+	t.Helper()
+	ln := listen(t)
+	go fr.serve(ln)
+	return ln.Addr().String()
+}
+
+func singleRun(t *testing.T, target, ctl string, count int) *result {
+	t.Helper()
+	cfg := &driveConfig{Target: target, Scenario: "single", Count: count, SrcNet: "127.77",
+		AckTimeout: 5 * time.Second, StationCtl: ctl, StationTag: "TESTSTN", Run: 1}
+	r, err := drive(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func TestCleanSingleConnection(t *testing.T) {
+	_, addr, ctl := startStation(t, faults{})
+	r := singleRun(t, addr, ctl, 400)
+	if r.OK != 400 || r.bad() != 0 || r.Lost != 0 {
+		t.Fatalf("clean run: %+v", r)
+	}
+	if r.P50us <= 0 || r.P99us < r.P50us {
+		t.Fatalf("latency quantiles %v %v", r.P50us, r.P99us)
+	}
+}
+
+func TestCleanClosedLoop(t *testing.T) {
+	_, addr, ctl := startStation(t, faults{})
+	cfg := &driveConfig{Target: addr, Scenario: "closed", Monitors: 4, Duration: 300 * time.Millisecond,
+		Warmup: 50 * time.Millisecond, SrcNet: "127.77", AckTimeout: 5 * time.Second, StationCtl: ctl,
+		StationTag: "TESTSTN", Run: 2}
+	r, err := drive(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.OK == 0 || r.bad() != 0 || r.Lost != 0 || r.OK != r.Sent { // no rate asserted: that depends on the machine
+		t.Fatalf("clean closed loop: %+v", r)
+	}
+}
+
+func TestOpenLoop(t *testing.T) {
+	_, addr, ctl := startStation(t, faults{})
+	cfg := &driveConfig{Target: addr, Scenario: "open", Monitors: 20, Rate: 100, Duration: 300 * time.Millisecond,
+		Warmup: 50 * time.Millisecond, SrcNet: "127.77", AckTimeout: 5 * time.Second, StationCtl: ctl,
+		StationTag: "TESTSTN", Run: 3}
+	r, err := drive(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 20 monitors × 100/s × 0.3 s, give or take the messages due at the window's edges.
+	if r.OK < 500 || r.OK > 700 || r.bad() != 0 {
+		t.Fatalf("open loop: %+v", r)
+	}
+	// Each message's latency runs from its due time, so it includes the driver's send lag.
+	if r.SendLagP99us <= 0 || r.SendLagP99us > r.P99us {
+		t.Fatalf("send lag p99 %v µs, latency p99 %v µs", r.SendLagP99us, r.P99us)
+	}
+}
+
+// A station that now and then answers for another control ID: each such ACK is counted wrong.
+func TestWrongAckCounted(t *testing.T) {
+	s, addr, ctl := startStation(t, faults{wrongEvery: 7})
+	r := singleRun(t, addr, ctl, 300)
+	if r.Wrong != 300/7 || r.OK != 300-300/7 || s.wrong.Load() != 300/7 || r.bad() != 300/7 {
+		t.Fatalf("wrong every 7th of 300: driver %+v, station sent %d", r, s.wrong.Load())
+	}
+}
+
+func TestNakAndDropCounted(t *testing.T) {
+	_, addr, ctl := startStation(t, faults{nakEvery: 10})
+	if r := singleRun(t, addr, ctl, 300); r.Nak != 30 || r.OK != 270 || r.bad() != 30 {
+		t.Fatalf("AE every 10th: %+v", r)
+	}
+	_, addr, ctl = startStation(t, faults{closeEvery: 50})
+	if r := singleRun(t, addr, ctl, 300); r.Unanswered != 6 || r.OK != 294 || r.Reconnects != 6 || r.bad() != 6 {
+		t.Fatalf("connection closed every 50th: %+v", r)
+	}
+}
+
+// Failures in the warm-up are the relay's failures too: not timed, but bad.
+func TestWarmupFaultsCounted(t *testing.T) {
+	_, addr, ctl := startStation(t, faults{nakEvery: 10})
+	cfg := &driveConfig{Target: addr, Scenario: "single", Count: 100, WarmupMsgs: 50, SrcNet: "127.77",
+		AckTimeout: 5 * time.Second, StationCtl: ctl, StationTag: "TESTSTN", Run: 4}
+	r, err := drive(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Nak != 10 || r.WarmupBad != 5 || r.bad() != 15 {
+		t.Fatalf("AE every 10th of 50 + 100: %+v", r)
+	}
+}
+
+// The report's exit status is what makes run.sh fail: any bad message in any run.
+func TestReportFailsOnBad(t *testing.T) {
+	clean := result{Target: "haproxy", Scenario: "closed", Sent: 10, OK: 10}
+	if err := writeReport(io.Discard, []result{clean}); err != nil {
+		t.Fatalf("clean run: %v", err)
+	}
+	for _, bad := range []result{{Lost: 1}, {Forged: 1}, {Unanswered: 1}, {WarmupBad: 1}, {ConnectFailures: 1}} {
+		bad.Target, bad.Scenario = "hl7gate", "closed"
+		if err := writeReport(io.Discard, []result{clean, bad}); err != errBad {
+			t.Fatalf("%+v: report returned %v, want errBad", bad, err)
+		}
+	}
+}
+
+// A relay that acknowledges messages itself without delivering them: caught by the station's tag and by
+// the station's count; a relay that drops messages: unanswered.
+func TestFaultyRelayCaught(t *testing.T) {
+	_, addr, ctl := startStation(t, faults{})
+	fake := startRelay(t, faultyRelay{upstream: addr, fakeEvery: 10})
+	if r := singleRun(t, fake, ctl, 300); r.Forged != 30 || r.Lost != 30 || r.OK != 270 || r.bad() != 30 {
+		t.Fatalf("relay faking every 10th: %+v", r)
+	}
+	// Faked answers are lost ones even while the station's own answers go wrong too.
+	_, addr2, ctl2 := startStation(t, faults{wrongEvery: 7})
+	fake2 := startRelay(t, faultyRelay{upstream: addr2, fakeEvery: 10})
+	if r := singleRun(t, fake2, ctl2, 300); r.Forged != 30 || r.Lost != 30 || r.Wrong == 0 || r.bad() != r.Wrong+30 {
+		t.Fatalf("relay faking every 10th, station wrong every 7th: %+v", r)
+	}
+	drop := startRelay(t, faultyRelay{upstream: addr, dropEvery: 25})
+	if r := singleRun(t, drop, ctl, 300); r.Unanswered != 12 || r.OK != 288 || r.Lost != 0 || r.bad() != 12 {
+		t.Fatalf("relay dropping every 25th: %+v", r)
+	}
+}
+
+// The driver's and the station's per-message path allocate nothing (the process's mallocs are counted,
+// the station's goroutine included), so their cost stays a pair of syscalls and the relay dominates.
+func TestNoAllocationPerMessage(t *testing.T) {
+	if newClock() != newClock() {
+		t.Fatal("more than one clock: each ticker's allocations would count against the per-message path")
+	}
+	_, addr, _ := startStation(t, faults{})
+	cfg := &driveConfig{Target: addr, SrcNet: "127.77", AckTimeout: 5 * time.Second, StationTag: "TESTSTN"}
+	m, err := newMonitor(cfg, 0, newClock(), &hist{}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.dial(); err != nil {
+		t.Fatal(err)
+	}
+	defer m.conn.Close()
+	for range 100 { // grow the buffers
+		m.record(m.exchange(time.Now()), true, time.Microsecond)
+	}
+	allocs := testing.AllocsPerRun(500, func() {
+		t0 := time.Now()
+		m.record(m.exchange(t0), true, time.Since(t0))
+	})
+	if allocs != 0 || m.tally.ok != m.tally.sent {
+		t.Fatalf("%v allocations per message; tally %+v", allocs, m.tally)
+	}
+}
+
+func TestJudge(t *testing.T) {
+	prefix := []byte("MSH|^~\\&|TESTSTN|")
+	id := []byte("B0001000010000000007")
+	cases := []struct {
+		name, ack string
+		want      verdict
+	}{
+		{"ok", "MSH|^~\\&|TESTSTN|C|M|I|x||ACK|A1|P|2.6\rMSA|AA|B0001000010000000007\r", vOK},
+		{"ok, MSA-3 text", "MSH|^~\\&|TESTSTN|C\rMSA|AA|B0001000010000000007|fine\r", vOK},
+		{"no final CR", "MSH|^~\\&|TESTSTN|C\rMSA|AA|B0001000010000000007", vOK},
+		{"AE", "MSH|^~\\&|TESTSTN|C\rMSA|AE|B0001000010000000007\r", vNak},
+		{"gateway's AR", "MSH|^~\\&|GW|C\rMSA|AR|B0001000010000000007\rERR|||200\r", vNak},
+		{"other ID", "MSH|^~\\&|TESTSTN|C\rMSA|AA|B0001000010000000006\r", vWrong},
+		{"ID prefix", "MSH|^~\\&|TESTSTN|C\rMSA|AA|B000100001000000000\r", vWrong},
+		{"no MSA-2", "MSH|^~\\&|TESTSTN|C\rMSA|AA\rMSA|AA|B0001000010000000007\r", vWrong},
+		{"no MSA", "MSH|^~\\&|TESTSTN|C\r", vWrong},
+		{"not the station's", "MSH|^~\\&|RELAY|C\rMSA|AA|B0001000010000000007\r", vForged},
+		{"other separator", "MSH#^~\\&#TESTSTN#C\rMSA#AA#B0001000010000000007\r", vForged},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := judge([]byte(tc.ack), id, prefix); got != tc.want {
+				t.Fatalf("judge = %d, want %d", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestTemplate(t *testing.T) {
+	a, b := buildTemplate(3, 42), buildTemplate(4, 42)
+	if n := len(a.frame) - 3; n < 560 || n > 600 {
+		t.Fatalf("message of %d bytes, want about 578", n)
+	}
+	if a.frame[0] != startBlock || !bytes.HasSuffix(a.frame, frameEnd) {
+		t.Fatal("not an MLLP frame")
+	}
+	c, v := newClock(), newVitals(3)
+	seen := map[string]bool{string(b.controlID()): true}
+	for range 1000 {
+		a.stamp(c, &v)
+		msg := a.frame[1 : len(a.frame)-2]
+		id := string(mshField(msg, 10))
+		if seen[id] || id != string(a.controlID()) {
+			t.Fatalf("control ID %q repeated or not in MSH-10", id)
+		}
+		seen[id] = true
+		if ts := string(mshField(msg, 7)); !strings.HasPrefix(ts, time.Now().UTC().Format("2006")) || !strings.HasSuffix(ts, "+0000") {
+			t.Fatalf("MSH-7 %q", ts)
+		}
+	}
+	if !strings.Contains(string(a.frame), "\rOBX|5|NM|150021^^MDC||1") {
+		t.Fatalf("systolic not in 100–199: %q", a.frame)
+	}
+}
+
+func TestFrameReader(t *testing.T) {
+	in := "junk\x0bone\x1c\r\x00\x0btwo\x1c\r\x0b" + strings.Repeat("x", 10000) + "\x1c\r"
+	fr := newFrameReader(strings.NewReader(in))
+	for _, want := range []string{"one", "two", strings.Repeat("x", 10000)} {
+		p, err := fr.next()
+		if err != nil || string(p) != want {
+			t.Fatalf("frame %.10q, %v; want %.10q", p, err, want)
+		}
+	}
+	if _, err := fr.next(); err == nil {
+		t.Fatal("no error at the end of input")
+	}
+	if fr.skipped != 5 {
+		t.Fatalf("skipped %d bytes, want 5", fr.skipped)
+	}
+}
+
+func TestHistogramQuantiles(t *testing.T) {
+	var h hist
+	for i := 1; i <= 10000; i++ {
+		h.add(time.Duration(i) * time.Microsecond)
+	}
+	for _, q := range []float64{0.5, 0.99, 0.999} {
+		got, want := h.quantile(q), time.Duration(q*10000)*time.Microsecond
+		if d := float64(got-want) / float64(want); d > 0.02 || d < -0.02 {
+			t.Fatalf("q%v = %v, want %v ± 2 %%", q, got, want)
+		}
+	}
+}

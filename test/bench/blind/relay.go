@@ -1,0 +1,95 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"os"
+)
+
+// faultyRelay is a stop-and-wait MLLP relay that misbehaves on purpose, one upstream connection per
+// client: it exists so the test and the smoke run can show that the driver catches a relay that
+// acknowledges what it did not deliver, or drops messages. It is not a baseline.
+type faultyRelay struct {
+	upstream  string
+	fakeEvery int // answer every Nth message itself with AA, without forwarding it
+	dropEvery int // close the client's connection on every Nth message, without forwarding it
+}
+
+func relayMain(args []string) error {
+	fs := flag.NewFlagSet("relay", flag.ExitOnError)
+	listen := fs.String("listen", "127.0.0.1:12590", "MLLP address")
+	var fr faultyRelay
+	fs.StringVar(&fr.upstream, "upstream", "127.0.0.1:12576", "station address")
+	fs.IntVar(&fr.fakeEvery, "fake-every", 0, "acknowledge every Nth message of a connection itself, not forwarding it")
+	fs.IntVar(&fr.dropEvery, "drop-every", 0, "drop every Nth message of a connection: close without answering")
+	fs.Parse(args)
+	ln, err := net.Listen("tcp", *listen)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(os.Stderr, "faulty relay on %s to %s\n", ln.Addr(), fr.upstream)
+	return fr.serve(ln)
+}
+
+func (fr *faultyRelay) serve(ln net.Listener) error {
+	for {
+		c, err := ln.Accept()
+		if err != nil {
+			if errors.Is(err, net.ErrClosed) {
+				return nil
+			}
+			return err
+		}
+		go fr.relay(c)
+	}
+}
+
+// relay carries one client connection, one message at a time.
+func (fr *faultyRelay) relay(c net.Conn) {
+	defer c.Close()
+	up, err := net.Dial("tcp", fr.upstream)
+	if err != nil {
+		return
+	}
+	defer up.Close()
+	in, back := newFrameReader(c), newFrameReader(up)
+	out := make([]byte, 0, 1024)
+	for n := 1; ; n++ {
+		msg, err := in.next()
+		if err != nil {
+			return
+		}
+		if every(fr.dropEvery, n) {
+			return
+		}
+		if every(fr.fakeEvery, n) {
+			out = appendFrame(out[:0], fakeAck(mshField(msg, 10)))
+		} else {
+			if _, err := up.Write(appendFrame(out[:0], msg)); err != nil {
+				return
+			}
+			ack, err := back.next()
+			if err != nil {
+				return
+			}
+			out = appendFrame(out[:0], ack)
+		}
+		if _, err := c.Write(out); err != nil {
+			return
+		}
+	}
+}
+
+func appendFrame(out, payload []byte) []byte {
+	out = append(out, startBlock)
+	out = append(out, payload...)
+	return append(out, endBlock, carriageReturn)
+}
+
+// fakeAck is the relay's own AA for a control ID: right MSA-2, but not the station's.
+func fakeAck(ctrl []byte) []byte {
+	return []byte("MSH|^~\\&|RELAY|GW|BLINDMON|ICU|20260101000000+0000||ACK^R01^ACK|F" + string(ctrl) +
+		"|P|2.6\rMSA|AA|" + string(ctrl) + "\r")
+}
