@@ -473,9 +473,11 @@ type listener struct {
 	body   bool // run the body checks
 	limits hl7.BodyLimits
 
-	open     prometheus.Gauge
-	received prometheus.Counter
-	junk     prometheus.Counter
+	open          prometheus.Gauge
+	received      prometheus.Counter
+	junk          prometheus.Counter
+	throttled     prometheus.Counter // frames of a source over max_source_rate (sourcerate.go)
+	throttledWait prometheus.Counter // and the seconds they waited
 
 	refusedMu   sync.Mutex
 	refusedLogs logBudget // "connection refused" lines
@@ -484,22 +486,26 @@ type listener struct {
 	closedLogs logBudget // "connection closed" lines of all its sessions
 
 	mu        sync.Mutex
-	total     int                       // connections admitted, handshaking or not
-	perSource map[netip.Addr]int        // connections past their TLS handshake (all, without TLS)
-	handshake map[netip.Addr][]net.Conn // TLS handshakes in progress, oldest first
+	total     int                          // connections admitted, handshaking or not
+	perSource map[netip.Addr]int           // connections past their TLS handshake (all, without TLS)
+	handshake map[netip.Addr][]net.Conn    // TLS handshakes in progress, oldest first
+	budgets   map[netip.Addr]*sourceBudget // max_source_rate, per source (see listener.budget)
 }
 
 func (g *Gateway) newListener(lc config.ListenerConfig, idx int) (*listener, error) {
 	l := &listener{
-		cfg:       lc,
-		idx:       idx,
-		perSource: map[netip.Addr]int{},
-		handshake: map[netip.Addr][]net.Conn{},
-		open:      g.metrics.openConns.WithLabelValues(lc.Name),
-		received:  g.metrics.received.WithLabelValues(lc.Name),
-		junk:      g.metrics.frameJunkBytes.WithLabelValues(lc.Name),
-		body:      lc.BodyChecks.On(),
-		limits:    lc.BodyChecks.Limits(),
+		cfg:           lc,
+		idx:           idx,
+		perSource:     map[netip.Addr]int{},
+		handshake:     map[netip.Addr][]net.Conn{},
+		budgets:       map[netip.Addr]*sourceBudget{},
+		open:          g.metrics.openConns.WithLabelValues(lc.Name),
+		received:      g.metrics.received.WithLabelValues(lc.Name),
+		junk:          g.metrics.frameJunkBytes.WithLabelValues(lc.Name),
+		throttled:     g.metrics.throttled.WithLabelValues(lc.Name),
+		throttledWait: g.metrics.throttledWait.WithLabelValues(lc.Name),
+		body:          lc.BodyChecks.On(),
+		limits:        lc.BodyChecks.Limits(),
 	}
 	if lc.TLS.CertFile != "" {
 		tc, err := lc.TLS.Load()

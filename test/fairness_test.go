@@ -1,0 +1,165 @@
+package test
+
+import (
+	"bytes"
+	"fmt"
+	"net"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/hl7gate/hl7gate/gateway/config"
+	"github.com/hl7gate/hl7gate/gateway/store"
+	"github.com/hl7gate/hl7gate/hl7"
+	"github.com/hl7gate/hl7gate/hl7/mllp"
+)
+
+// bigOru is oru with OBX segments of text appended, about kib KiB in all: a valid message a flooding
+// device sends back to back.
+func bigOru(app, ctrl string, kib int) []byte {
+	msg := oru(app, ctrl)
+	for i := range kib {
+		msg = fmt.Appendf(msg, "OBX|%d|ST|X||%s\r", i+3, strings.Repeat("A", 1000))
+	}
+	return msg
+}
+
+// waitAnswer bounds the wait for one answer: the throttled flood's last ones come seconds late, on purpose.
+// Only a broken gateway reaches it.
+const waitAnswer = 30 * time.Second
+
+// dialFrom connects to the gateway's listener from the loopback address src.
+func dialFrom(t *testing.T, addr net.Addr, src string) *monitor {
+	t.Helper()
+	d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(src)}}
+	c, err := d.Dial("tcp", addr.String())
+	if err != nil {
+		t.Fatalf("dial from %s: %v", src, err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return &monitor{c: c, r: mllp.NewReader(c, 0), w: mllp.NewWriter(c)}
+}
+
+// TestFloodingSourceThrottled: a device sending big valid messages back to back over two connections, far
+// over its listener's max_source_rate, is throttled (counted, one event for its address), while every
+// message of every source, its own included, is delivered and answered with the station's AA for that
+// message; the monitors on other addresses, sending at a real monitor's pace meanwhile, are never throttled.
+func TestFloodingSourceThrottled(t *testing.T) {
+	st := newStation(t, accept)
+	cfg := baseConfig(st)
+	cfg.Listeners[0].MaxSourceRate = config.MinSourceRate // 64 KiB/s: the flood below owes about 3 s
+	g, logs := startGateway(t, cfg)
+	addr := g.ListenerAddr("icu")
+
+	const floodConns, floodEach, floodKiB = 2, 3, 40
+	var sent []string
+	var mu sync.Mutex
+	delivered := func(id string) {
+		mu.Lock()
+		defer mu.Unlock()
+		sent = append(sent, id)
+	}
+	var flood sync.WaitGroup
+	for c := range floodConns {
+		m := dialFrom(t, addr, "127.0.0.2")
+		ids := make([]string, floodEach)
+		for j := range ids {
+			ids[j] = fmt.Sprintf("FLOOD%d-%d", c, j)
+		}
+		flood.Go(func() { // back to back: every message written before any answer is read
+			for _, id := range ids {
+				if err := m.w.WriteFrame(bigOru("FLOOD", id, floodKiB)); err != nil {
+					t.Errorf("flood %s: %v", id, err)
+					return
+				}
+			}
+		})
+		flood.Go(func() {
+			for _, id := range ids {
+				expectAA(t, m, id, delivered)
+			}
+		})
+	}
+	floodDone := make(chan struct{})
+	go func() { flood.Wait(); close(floodDone) }()
+
+	var good sync.WaitGroup
+	for i := range 3 {
+		m := dialFrom(t, addr, fmt.Sprintf("127.0.0.%d", i+3))
+		good.Go(func() { // until the flood is answered, and at least 5 messages
+			for j := 0; ; j++ {
+				select {
+				case <-floodDone:
+					if j >= 5 {
+						return
+					}
+				default:
+				}
+				id := fmt.Sprintf("GOOD%d-%d", i, j)
+				if err := m.w.WriteFrame(oru(fmt.Sprintf("MON%d", i), id)); err != nil {
+					t.Errorf("%s: %v", id, err)
+					return
+				}
+				if !expectAA(t, m, id, delivered) {
+					return
+				}
+			}
+		})
+	}
+	good.Wait()
+	<-floodDone
+	if t.Failed() {
+		return
+	}
+
+	got := st.waitReceived(t, len(sent))
+	have := map[string]int{}
+	for _, raw := range got {
+		m, err := hl7.Parse(raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		have[string(m.ControlID())]++
+	}
+	for _, id := range sent {
+		if have[id] != 1 {
+			t.Errorf("station got %s %d times, want once", id, have[id])
+		}
+	}
+	if n := metricValue(t, g, "hl7gate_source_throttled_total", "listener", "icu"); n < 1 {
+		t.Errorf("hl7gate_source_throttled_total = %v: the flood was not throttled", n)
+	}
+	if n := metricValue(t, g, "hl7gate_source_throttled_seconds_total", "listener", "icu"); n <= 0 {
+		t.Errorf("hl7gate_source_throttled_seconds_total = %v, want > 0", n)
+	}
+	var throttled []string
+	for _, e := range g.Store().Events(store.KindConnection, 0, 0) {
+		if strings.Contains(e.Reason, "max_source_rate") {
+			throttled = append(throttled, e.Source)
+		}
+	}
+	if len(throttled) != 1 || throttled[0] != "127.0.0.2" {
+		t.Errorf("throttling events for sources %v, want one, for 127.0.0.2", throttled)
+	}
+	if n := strings.Count(logs.String(), "source over its byte-rate budget"); n != 1 {
+		t.Errorf("%d throttling log lines, want 1 (one per stored event)", n)
+	}
+}
+
+// expectAA reads m's next answer and checks that it is an AA for id; it notes id as delivered.
+func expectAA(t *testing.T, m *monitor, id string, delivered func(string)) bool {
+	t.Helper()
+	ack, err := m.read(waitAnswer)
+	if err != nil {
+		t.Errorf("%s: no answer: %v", id, err)
+		return false
+	}
+	code, got, err := decodeAck(ack)
+	if err != nil || code != hl7.AA || got != id {
+		t.Errorf("%s: answer %s for %q (%v), want AA", id, code, got, bytes.TrimSpace(ack))
+		return false
+	}
+	delivered(id)
+	return true
+}
