@@ -120,10 +120,10 @@ func (s *session) overBudget(now time.Time, d time.Duration) {
 	s.l.throttledWait.Add(d.Seconds())
 	lc := s.l.cfg
 	stored := false
-	s.g.events.note(aggKey{lc.Name, s.src, store.KindConnection, "max_source_rate"}, now, 0, func() store.Event {
+	s.g.events.note(aggKey{lc.Name, s.src, store.KindThrottle, "max_source_rate"}, now, 0, func() store.Event {
 		stored = true
 		reason := fmt.Sprintf("source over max_source_rate (%d bytes/s, all its connections): its messages are handled later, none refused", lc.MaxSourceRate)
-		return store.Event{Kind: store.KindConnection, Severity: "warning", Listener: lc.Name, Source: s.src.String(), Reason: reason}
+		return store.Event{Kind: store.KindThrottle, Severity: "warning", Listener: lc.Name, Source: s.src.String(), Reason: reason}
 	})
 	if stored { // logged outside the event log's lock
 		s.logger().Warn().Int("max_source_rate", lc.MaxSourceRate).Dur("wait", d).Msg("source over its byte-rate budget: messages delayed")

@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"math"
 	"net/netip"
 	"testing"
 	"time"
@@ -40,13 +41,19 @@ func TestListenerBudgets(t *testing.T) {
 	a := netip.MustParseAddr("10.0.0.1")
 	b := l.budget(a, t0)
 	b.take(t0, 5000)
-	for i := range 40 { // other sources, which forget a's budget only once it is full again
-		l.budget(netip.AddrFrom4([4]byte{10, 1, 0, byte(i)}), t0)
+	other := func(i int) netip.Addr { return netip.AddrFrom4([4]byte{10, 1, byte(i >> 8), byte(i)}) }
+	for i := range 40 { // other sources, without connections: their full budgets are forgotten, a's is kept
+		l.budget(other(i), t0)
+	}
+	if n := len(l.budgets); n > 17 {
+		t.Errorf("%d budgets kept for no source connected, want at most 17", n)
 	}
 	if l.budget(a, t0.Add(time.Second)) != b {
 		t.Fatal("an owed budget was forgotten")
 	}
-	l.budget(netip.MustParseAddr("10.2.0.1"), t0.Add(10*time.Second))
+	for i := range 40 { // a's budget is full again 5 s after its 5000 bytes
+		l.budget(other(100+i), t0.Add(10*time.Second))
+	}
 	if _, ok := l.budgets[a]; ok {
 		t.Fatal("a full budget of a source without connections was kept")
 	}
@@ -60,7 +67,7 @@ func TestListenerBudgets(t *testing.T) {
 // source's connections at once, under the rate.
 func BenchmarkSourceBudget(b *testing.B) {
 	b.Run("one", func(b *testing.B) {
-		budget, now := newSourceBudget(1<<30, time.Now()), time.Now()
+		budget, now := newSourceBudget(math.MaxInt, time.Now()), time.Now()
 		b.ReportAllocs()
 		for b.Loop() {
 			now = now.Add(time.Microsecond)
@@ -70,7 +77,7 @@ func BenchmarkSourceBudget(b *testing.B) {
 		}
 	})
 	b.Run("shared", func(b *testing.B) {
-		budget := newSourceBudget(1<<30, time.Now())
+		budget := newSourceBudget(math.MaxInt, time.Now())
 		b.ReportAllocs()
 		b.RunParallel(func(pb *testing.PB) {
 			for pb.Next() {
@@ -84,7 +91,7 @@ func BenchmarkSourceBudget(b *testing.B) {
 
 // What max_source_rate costs a message under the rate allocates nothing.
 func TestSourceBudgetAllocs(t *testing.T) {
-	b, now := newSourceBudget(1<<30, time.Now()), time.Now()
+	b, now := newSourceBudget(math.MaxInt, time.Now()), time.Now()
 	if n := testing.AllocsPerRun(1000, func() {
 		now = now.Add(time.Microsecond)
 		b.take(now, 4096)

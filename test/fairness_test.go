@@ -126,7 +126,7 @@ func TestFloodingSourceThrottled(t *testing.T) {
 		t.Errorf("hl7gate_source_throttled_seconds_total = %v, want > 0", n)
 	}
 	var throttled []string
-	for _, e := range g.Store().Events(store.KindConnection, 0, 0) {
+	for _, e := range g.Store().Events(store.KindThrottle, 0, 0) {
 		if strings.Contains(e.Reason, "max_source_rate") {
 			throttled = append(throttled, e.Source)
 		}
