@@ -92,8 +92,11 @@ type Gateway struct {
 	wg      sync.WaitGroup // accept loops, sessions, station keepers
 	life    sync.Mutex     // held by Start throughout and by Shutdown while it sets closing: one sees the other whole
 	closing atomic.Bool
-	started atomic.Bool
-	ackID   atomic.Uint64 // MSH-10 of the gateway's own ACKs
+	// stopping is closed when Shutdown begins: a message waiting out its source's max_source_rate
+	// (session.pace) is handled at once then, within the grace period, like any other in flight.
+	stopping chan struct{}
+	started  atomic.Bool
+	ackID    atomic.Uint64 // MSH-10 of the gateway's own ACKs
 
 	mu       sync.Mutex
 	sessions map[*session]struct{}
@@ -118,7 +121,7 @@ func New(cfg config.Config, log zerolog.Logger) (*Gateway, error) {
 	}
 	g := &Gateway{cfg: cfg, log: log, store: st, events: newEventLog(st), metrics: newMetrics(),
 		sessions: map[*session]struct{}{}, keepers: map[*station]context.CancelFunc{}, queues: map[string]*routeQueue{},
-		flushed: make(chan struct{}), stopFlush: make(chan struct{}), drained: make(chan struct{}),
+		flushed: make(chan struct{}), stopFlush: make(chan struct{}), drained: make(chan struct{}), stopping: make(chan struct{}),
 		quickGap: quickParkGap}
 	g.ctx, g.cancel = context.WithCancel(context.Background())
 	g.ackID.Store(uint64(time.Now().UnixNano()))
@@ -305,6 +308,7 @@ func (g *Gateway) Shutdown(ctx context.Context) error {
 	if !first {
 		return ErrServerClosed
 	}
+	close(g.stopping)
 	ctx, cancel := context.WithTimeout(ctx, g.rt.Load().cfg.Delivery.ShutdownGrace) // as last reloaded
 	defer cancel()
 	g.closeListeners()

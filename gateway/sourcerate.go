@@ -92,8 +92,10 @@ func (l *listener) forgetBudgets(now time.Time) {
 }
 
 // pace charges the bytes read since the previous frame to the session's source and, when the source is
-// over its budget, counts it and waits before the frame (read at now) is handled. A wait ends early only
-// when the gateway's context ends (a forced shutdown): the frame is handled then as it would be anyway.
+// over its budget, counts it and waits before the frame (read at now) is handled. A wait ends early when
+// Shutdown begins: the frame, read and not yet answered, is handled then like any other message in flight
+// (delivered and answered within the grace period), rather than holding the shutdown for up to the
+// source's whole debt.
 func (s *session) pace(now time.Time) {
 	n := s.unpaid
 	s.unpaid = 0
@@ -109,7 +111,7 @@ func (s *session) pace(now time.Time) {
 	defer t.Stop()
 	select {
 	case <-t.C:
-	case <-s.g.ctx.Done():
+	case <-s.g.stopping:
 	}
 }
 

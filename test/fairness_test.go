@@ -2,6 +2,7 @@ package test
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"net"
 	"strings"
@@ -165,4 +166,58 @@ func expectAA(t *testing.T, m *monitor, id string, delivered func(string)) bool 
 	}
 	delivered(id)
 	return true
+}
+
+// TestShutdownEndsThrottleWait: Shutdown begins while messages of a source over max_source_rate wait,
+// read but not yet answered. Their waits end at once: each is delivered and answered AA within the grace
+// period, and Shutdown returns without cutting anything off, instead of holding the messages (and, on a
+// polled connection, Shutdown's close of it, under the gateway's lock) for the rest of a wait that can
+// last a minute or more.
+func TestShutdownEndsThrottleWait(t *testing.T) {
+	st := newStation(t, accept)
+	cfg := baseConfig(st)
+	cfg.Listeners[0].MaxSourceRate = config.MinSourceRate // 64 KiB/s: 1000 KiB waits about 15 s more per connection
+	cfg.Delivery.ShutdownGrace = time.Minute              // the grace period does not end the waits either
+	g, _ := startGateway(t, cfg)
+	addr := g.ListenerAddr("icu")
+
+	const conns = 5 // each over the budget: waits of about 15, 30, 46, 61 and 76 s
+	ms := make([]*monitor, conns)
+	for i := range ms {
+		ms[i] = dialFrom(t, addr, "127.0.0.2")
+		if err := ms[i].w.WriteFrame(bigOru("FLOOD", fmt.Sprintf("SD%d", i), 1000)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for deadline := time.Now().Add(waitAnswer); metricValue(t, g, "hl7gate_source_throttled_total", "listener", "icu") < conns; {
+		if time.Now().After(deadline) {
+			t.Fatal("the messages were not throttled")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	done := make(chan error, 1)
+	go func() { done <- g.Shutdown(context.Background()) }()
+	// Well under the longest waits: an answer that comes only once its wait is over comes too late.
+	const bound = 20 * time.Second
+	var wg sync.WaitGroup
+	for i, m := range ms {
+		wg.Go(func() {
+			id := fmt.Sprintf("SD%d", i)
+			ack, err := m.read(bound)
+			if err != nil {
+				t.Errorf("%s: no answer during shutdown: %v", id, err)
+				return
+			}
+			if code, got, err := decodeAck(ack); err != nil || code != hl7.AA || got != id {
+				t.Errorf("%s: answer %s for %q (%v), want AA", id, code, got, err)
+			}
+		})
+	}
+	wg.Wait()
+	if err := <-done; err != nil {
+		t.Errorf("shutdown: %v", err)
+	}
+	if n := len(st.waitReceived(t, conns)); n != conns {
+		t.Errorf("station got %d messages, want %d", n, conns)
+	}
 }
