@@ -6,6 +6,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/hl7gate/hl7gate/gateway/export"
 	"github.com/hl7gate/hl7gate/gateway/store"
 )
 
@@ -116,7 +117,8 @@ func (s *session) pace(now time.Time) {
 }
 
 // overBudget counts a frame of a source over its budget that waits d, and records it: one event per
-// source while it stays over (aggregated like every event), logged when stored. No message content.
+// source while it stays over (aggregated like every event), logged and exported to the SOC when stored
+// (a device flooding the segment is a security event, as a refused connection is). No message content.
 func (s *session) overBudget(now time.Time, d time.Duration) {
 	s.l.throttled.Inc()
 	s.l.throttledWait.Add(d.Seconds())
@@ -125,6 +127,10 @@ func (s *session) overBudget(now time.Time, d time.Duration) {
 	s.g.events.note(aggKey{lc.Name, s.src, store.KindThrottle, "max_source_rate"}, now, 0, func() store.Event {
 		stored = true
 		reason := fmt.Sprintf("source over max_source_rate (%d bytes/s, all its connections): its messages are handled later, none refused", lc.MaxSourceRate)
+		// The device is the one the connection's latest message named (none before its first).
+		s.g.export.Send(export.Event{Kind: export.KindSourceThrottled, Time: now, Device: deviceOf(&s.ident), Listener: lc.Name,
+			Src: s.remote, Proto: "TCP", Action: "delayed", Rule: "max_source_rate",
+			Reason: fmt.Sprintf("over %d bytes/s", lc.MaxSourceRate), Detail: "all its connections together: its messages are delivered later, none refused"})
 		return store.Event{Kind: store.KindThrottle, Severity: "warning", Listener: lc.Name, Source: s.src.String(), Reason: reason}
 	})
 	if stored { // logged outside the event log's lock

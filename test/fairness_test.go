@@ -12,6 +12,7 @@ import (
 
 	"github.com/hl7gate/hl7gate/gateway"
 	"github.com/hl7gate/hl7gate/gateway/config"
+	"github.com/hl7gate/hl7gate/gateway/export"
 	"github.com/hl7gate/hl7gate/gateway/store"
 	"github.com/hl7gate/hl7gate/hl7"
 	"github.com/hl7gate/hl7gate/hl7/mllp"
@@ -44,13 +45,22 @@ func dialFrom(t *testing.T, addr net.Addr, src string) *monitor {
 }
 
 // TestFloodingSourceThrottled: a device sending big valid messages back to back over two connections, far
-// over its listener's max_source_rate, is throttled (counted, one event for its address), while every
-// message of every source, its own included, is delivered and answered with the station's AA for that
-// message; the monitors on other addresses, sending meanwhile well under the rate, are never throttled.
+// over its listener's max_source_rate, is throttled (counted, one event for its address, exported once to
+// the SOC), while every message of every source, its own included, is delivered and answered with the
+// station's AA for that message; the monitors on other addresses, sending meanwhile well under the rate,
+// are never throttled.
 func TestFloodingSourceThrottled(t *testing.T) {
 	st := newStation(t, accept)
 	cfg := baseConfig(st)
 	cfg.Listeners[0].MaxSourceRate = config.MinSourceRate // 64 KiB/s: the flood below owes about 3 s
+	socLn, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { socLn.Close() })
+	soc := newSyslogSink(t, socLn)
+	cfg.Export.Syslog = []export.SyslogConfig{{Name: "soc", Address: socLn.Addr().String(), Transport: "tcp",
+		MinBackoff: 10 * time.Millisecond, MaxBackoff: 100 * time.Millisecond}}
 	g, logs := startGateway(t, cfg)
 	addr := g.ListenerAddr("icu")
 
@@ -137,6 +147,16 @@ func TestFloodingSourceThrottled(t *testing.T) {
 	}
 	if n := strings.Count(logs.String(), "source over its byte-rate budget"); n != 1 {
 		t.Errorf("%d throttling log lines, want 1 (one per stored event)", n)
+	}
+	ext := soc.waitCEF(t, "source_throttled", "src=127.0.0.2 ")
+	for k, want := range map[string]string{"act": "delayed", "proto": "TCP", "cs2": "icu", "cs3": "max_source_rate",
+		"reason": fmt.Sprintf("over %d bytes/s", config.MinSourceRate)} {
+		if ext[k] != want {
+			t.Errorf("source_throttled: %s=%q, want %q", k, ext[k], want)
+		}
+	}
+	if n := soc.count(" source_throttled "); n != 1 {
+		t.Errorf("%d source_throttled events exported, want 1 (one per stored event)", n)
 	}
 }
 

@@ -39,9 +39,13 @@ const (
 	KindWatchlistHit      Kind = "watchlist_hit"      // a device matched the vulnerable-model watchlist
 	KindConnectionRefused Kind = "connection_refused" // a connection to a listener was refused (source, limits)
 	KindPolicyRejection   Kind = "policy_rejection"   // a message was rejected by a security check (AR/AE)
-	KindVitalsEpisode     Kind = "vitals_episode"     // a vital-sign episode opened or closed (Action says which)
-	KindStationDown       Kind = "station_down"       // a central station stopped answering
-	KindStationUp         Kind = "station_up"         // a central station answers again
+	// KindSourceThrottled: a source address sent more than its listener's max_source_rate (all its
+	// connections together): its messages are delivered later, none refused. No real monitor gets there; a
+	// device flooding big messages (a compromised one) does.
+	KindSourceThrottled Kind = "source_throttled"
+	KindVitalsEpisode   Kind = "vitals_episode" // a vital-sign episode opened or closed (Action says which)
+	KindStationDown     Kind = "station_down"   // a central station stopped answering
+	KindStationUp       Kind = "station_up"     // a central station answers again
 	// KindFirewallAltered: the nftables containment rules in force are no longer this configuration's
 	// (Action: missing, foreign or modified), or cannot be checked (unknown).
 	KindFirewallAltered Kind = "firewall_altered"
@@ -59,6 +63,7 @@ var kindInfo = map[Kind]struct {
 	KindWatchlistHit:      {"Device on the vulnerable-model watchlist", 10},
 	KindConnectionRefused: {"Connection refused", 5},
 	KindPolicyRejection:   {"Message rejected by policy", 5},
+	KindSourceThrottled:   {"Source over its byte-rate budget", 5},
 	KindVitalsEpisode:     {"Vital-sign episode", 6},
 	KindStationDown:       {"Central station down", 8},
 	KindStationUp:         {"Central station up", 3},
@@ -107,7 +112,7 @@ type Event struct {
 	Station  string         // the central station's configured name
 	Src, Dst netip.AddrPort // source and destination where they apply; a zero port is left out
 	Proto    string         // transport, e.g. "TCP" or "UDP"
-	Action   string         // what the gateway did: blocked, refused, rejected, open, close, down, up, flagged
+	Action   string         // what the gateway did: blocked, refused, rejected, delayed, open, close, down, up, flagged
 	Rule     string         // the check, rule or watchlist entry that decided
 	Reason   string         // short reason, e.g. "source not allowed", "max_connections"
 	// Parameter names what an event is about when it is not an address, e.g. a vital sign's MDC code.
