@@ -39,18 +39,18 @@ const (
 	KindWatchlistHit      Kind = "watchlist_hit"      // a device matched the vulnerable-model watchlist
 	KindConnectionRefused Kind = "connection_refused" // a connection to a listener was refused (source, limits)
 	KindPolicyRejection   Kind = "policy_rejection"   // a message was rejected by a security check (AR/AE)
-	// KindSourceThrottled: a source address sent more than its listener's max_source_rate (all its
-	// connections together): its messages are delivered later, none refused. No real monitor gets there; a
-	// device flooding big messages (a compromised one) does.
-	KindSourceThrottled Kind = "source_throttled"
-	KindVitalsEpisode   Kind = "vitals_episode" // a vital-sign episode opened or closed (Action says which)
-	KindStationDown     Kind = "station_down"   // a central station stopped answering
-	KindStationUp       Kind = "station_up"     // a central station answers again
+	KindVitalsEpisode     Kind = "vitals_episode"     // a vital-sign episode opened or closed (Action says which)
+	KindStationDown       Kind = "station_down"       // a central station stopped answering
+	KindStationUp         Kind = "station_up"         // a central station answers again
 	// KindFirewallAltered: the nftables containment rules in force are no longer this configuration's
 	// (Action: missing, foreign or modified), or cannot be checked (unknown).
 	KindFirewallAltered Kind = "firewall_altered"
 	// KindFirewallRestored: they are this configuration's again (Action: restored, or repaired by hl7gate).
 	KindFirewallRestored Kind = "firewall_restored"
+	// KindSourceThrottled: a source address sent more than its listener's max_source_rate (all its
+	// connections together): its messages are delivered later, none refused. No real monitor gets there; a
+	// device flooding big messages (a compromised one) does.
+	KindSourceThrottled Kind = "source_throttled"
 )
 
 // kindInfo is what the CEF header says about a kind: its name and the severity used when an event
