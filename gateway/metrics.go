@@ -44,6 +44,8 @@ type metrics struct {
 	watchlistHits  *prometheus.CounterVec   // entry
 	secondary      *prometheus.CounterVec   // station, result
 	acksIgnored    *prometheus.CounterVec   // listener
+	throttled      *prometheus.CounterVec   // listener
+	throttledWait  *prometheus.CounterVec   // listener
 	queueDelivered *prometheus.CounterVec   // route, station
 	queueDead      *prometheus.CounterVec   // route
 	queuePoison    *prometheus.CounterVec   // route, station
@@ -142,6 +144,14 @@ func newMetrics() *metrics {
 		acksIgnored: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "hl7gate_monitor_acks_total", Help: "ACK messages received from monitors: never answered, never forwarded.",
 		}, []string{"listener"}),
+		throttled: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "hl7gate_source_throttled_total",
+			Help: "Messages handled later because their source address was over its listener's max_source_rate (all its connections together): delayed, none refused.",
+		}, []string{"listener"}),
+		throttledWait: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "hl7gate_source_throttled_seconds_total",
+			Help: "Seconds the messages counted in hl7gate_source_throttled_total waited.",
+		}, []string{"listener"}),
 		queueDelivered: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "hl7gate_queue_delivered_total", Help: "Queued messages a station accepted (store mode).",
 		}, []string{"route", "station"}),
@@ -167,6 +177,7 @@ func newMetrics() *metrics {
 	}
 	m.reg.MustRegister(m.secondary, m.acksIgnored, m.received, m.forwarded, m.rejected, m.acks, m.latency, m.openConns, m.refused,
 		m.stationUp, m.stationConns, m.findings, m.alertsSent, m.frameJunkBytes, m.watchlistHits, m.queueDelivered, m.queueDead, m.queuePoison, m.queueSkipped, m.busyPolls, m.busyFound,
+		m.throttled, m.throttledWait,
 		// The runtime's scheduling latencies and collection pauses as well as the default Go metrics: the
 		// two histograms that say whether a latency tail came from the gateway's goroutines waiting for a
 		// CPU or from the collector (BENCHMARKS.md, "Thirteenth round, session 13: the open loop's tail").

@@ -403,6 +403,10 @@ func restartOnly(cur, next config.Config) []error {
 		case a.Mode != b.Mode:
 			bad(key+".mode", "%s running, %s configured", a.Mode, b.Mode)
 		}
+		if a.MaxSourceRate != b.MaxSourceRate { // named: raising it for a throttled device is what an operator tries
+			bad(key+".max_source_rate", "%d bytes/s running, %d configured: the sources' budgets are made at that rate", a.MaxSourceRate, b.MaxSourceRate)
+			a.MaxSourceRate = b.MaxSourceRate
+		}
 		a.AllowSources, b.AllowSources = nil, nil // the one listener setting a reload applies
 		a.Name, a.Address, a.Mode = b.Name, b.Address, b.Mode
 		if !reflect.DeepEqual(a, b) {

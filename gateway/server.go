@@ -92,8 +92,11 @@ type Gateway struct {
 	wg      sync.WaitGroup // accept loops, sessions, station keepers
 	life    sync.Mutex     // held by Start throughout and by Shutdown while it sets closing: one sees the other whole
 	closing atomic.Bool
-	started atomic.Bool
-	ackID   atomic.Uint64 // MSH-10 of the gateway's own ACKs
+	// stopping is closed when Shutdown begins: a message waiting out its source's max_source_rate
+	// (session.pace) is handled at once then, within the grace period, like any other in flight.
+	stopping chan struct{}
+	started  atomic.Bool
+	ackID    atomic.Uint64 // MSH-10 of the gateway's own ACKs
 
 	mu       sync.Mutex
 	sessions map[*session]struct{}
@@ -118,7 +121,7 @@ func New(cfg config.Config, log zerolog.Logger) (*Gateway, error) {
 	}
 	g := &Gateway{cfg: cfg, log: log, store: st, events: newEventLog(st), metrics: newMetrics(),
 		sessions: map[*session]struct{}{}, keepers: map[*station]context.CancelFunc{}, queues: map[string]*routeQueue{},
-		flushed: make(chan struct{}), stopFlush: make(chan struct{}), drained: make(chan struct{}),
+		flushed: make(chan struct{}), stopFlush: make(chan struct{}), drained: make(chan struct{}), stopping: make(chan struct{}),
 		quickGap: quickParkGap}
 	g.ctx, g.cancel = context.WithCancel(context.Background())
 	g.ackID.Store(uint64(time.Now().UnixNano()))
@@ -305,6 +308,7 @@ func (g *Gateway) Shutdown(ctx context.Context) error {
 	if !first {
 		return ErrServerClosed
 	}
+	close(g.stopping)
 	ctx, cancel := context.WithTimeout(ctx, g.rt.Load().cfg.Delivery.ShutdownGrace) // as last reloaded
 	defer cancel()
 	g.closeListeners()
@@ -473,9 +477,11 @@ type listener struct {
 	body   bool // run the body checks
 	limits hl7.BodyLimits
 
-	open     prometheus.Gauge
-	received prometheus.Counter
-	junk     prometheus.Counter
+	open          prometheus.Gauge
+	received      prometheus.Counter
+	junk          prometheus.Counter
+	throttled     prometheus.Counter // frames of a source over max_source_rate (sourcerate.go)
+	throttledWait prometheus.Counter // and the seconds they waited
 
 	refusedMu   sync.Mutex
 	refusedLogs logBudget // "connection refused" lines
@@ -484,22 +490,26 @@ type listener struct {
 	closedLogs logBudget // "connection closed" lines of all its sessions
 
 	mu        sync.Mutex
-	total     int                       // connections admitted, handshaking or not
-	perSource map[netip.Addr]int        // connections past their TLS handshake (all, without TLS)
-	handshake map[netip.Addr][]net.Conn // TLS handshakes in progress, oldest first
+	total     int                          // connections admitted, handshaking or not
+	perSource map[netip.Addr]int           // connections past their TLS handshake (all, without TLS)
+	handshake map[netip.Addr][]net.Conn    // TLS handshakes in progress, oldest first
+	budgets   map[netip.Addr]*sourceBudget // max_source_rate, per source (see listener.budget)
 }
 
 func (g *Gateway) newListener(lc config.ListenerConfig, idx int) (*listener, error) {
 	l := &listener{
-		cfg:       lc,
-		idx:       idx,
-		perSource: map[netip.Addr]int{},
-		handshake: map[netip.Addr][]net.Conn{},
-		open:      g.metrics.openConns.WithLabelValues(lc.Name),
-		received:  g.metrics.received.WithLabelValues(lc.Name),
-		junk:      g.metrics.frameJunkBytes.WithLabelValues(lc.Name),
-		body:      lc.BodyChecks.On(),
-		limits:    lc.BodyChecks.Limits(),
+		cfg:           lc,
+		idx:           idx,
+		perSource:     map[netip.Addr]int{},
+		handshake:     map[netip.Addr][]net.Conn{},
+		budgets:       map[netip.Addr]*sourceBudget{},
+		open:          g.metrics.openConns.WithLabelValues(lc.Name),
+		received:      g.metrics.received.WithLabelValues(lc.Name),
+		junk:          g.metrics.frameJunkBytes.WithLabelValues(lc.Name),
+		throttled:     g.metrics.throttled.WithLabelValues(lc.Name),
+		throttledWait: g.metrics.throttledWait.WithLabelValues(lc.Name),
+		body:          lc.BodyChecks.On(),
+		limits:        lc.BodyChecks.Limits(),
 	}
 	if lc.TLS.CertFile != "" {
 		tc, err := lc.TLS.Load()

@@ -103,6 +103,11 @@ type session struct {
 
 	counted bool // the connection counts against its source's limit (see listener.handshaken)
 
+	// The source's max_source_rate budget on the listener (nil: off), and the bytes read since the latest
+	// frame was charged to it (see pace).
+	budget *sourceBudget
+	unpaid int
+
 	// Parking (park_linux.go): whether this connection can be parked, and, guarded by the parker's
 	// mutex, its token, idle timer, and whether its socket was ever registered with the parker.
 	parkable   bool
@@ -287,6 +292,7 @@ func (s *session) prepare() error {
 	s.r.OnFrameStart = func() { s.inFrame = true }
 	s.parkable = s.parks()
 	s.polled = s.pollable()
+	s.budget = s.l.budget(s.src, time.Now())
 	return nil
 }
 
@@ -405,6 +411,7 @@ func (s *session) step(resumed *bool) (end string, parked bool, next int) {
 		}
 		return readEndReason(ferr, s.stop.Load()), false, stepEnd
 	}
+	s.pace(now)
 	if end := s.serve(now, frame, ferr); end != "" {
 		return end, false, stepEnd
 	}

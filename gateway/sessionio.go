@@ -87,10 +87,15 @@ func (in monitorIn) Read(p []byte) (int, error) {
 		s.inFrame, s.framing = false, true
 		s.setReadDeadline(time.Now().Add(s.l.cfg.FrameTimeout))
 	}
+	var n int
+	var err error
 	if s.polled {
-		return s.readPolled(p)
+		n, err = s.readPolled(p)
+	} else {
+		n, err = s.c.Read(p)
 	}
-	return s.c.Read(p)
+	s.unpaid += n
+	return n, err
 }
 
 // monitorOut is what the session's MLLP writer writes to: the connection, with a deadline only on a write

@@ -3,6 +3,7 @@ package test
 import (
 	"bytes"
 	"fmt"
+	"math"
 	"net"
 	"slices"
 	"sync"
@@ -27,7 +28,7 @@ func BenchmarkDeliveryMode(b *testing.B) {
 			b.Run(fmt.Sprintf("%s/monitors=%d", mode, monitors), func(b *testing.B) {
 				station := testkit.AckStation(b)
 				cfg := config.Config{
-					Listeners: []config.ListenerConfig{{Name: "icu", Address: "127.0.0.1:0", AllowSources: []string{"127.0.0.0/8"}, MaxPerSource: 100}},
+					Listeners: []config.ListenerConfig{{Name: "icu", Address: "127.0.0.1:0", AllowSources: []string{"127.0.0.0/8"}, MaxPerSource: 100, MaxSourceRate: math.MaxInt32}},
 					Stations:  []config.StationConfig{{Name: "central", Address: station.String()}},
 					Routes:    baseConfig().Routes,
 					Queue:     config.QueueConfig{Directory: b.TempDir()},

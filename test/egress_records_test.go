@@ -3,7 +3,6 @@
 package test
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -16,7 +15,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -435,81 +433,6 @@ func ipv6Packet(src, dst netip.Addr, next, hops byte, payload []byte) []byte {
 func putChecksum(b []byte, off int, over []byte) {
 	c := icmpChecksum(over)
 	b[off], b[off+1] = byte(c>>8), byte(c)
-}
-
-// syslogSink takes hl7gate's syslog export (TCP, octet counting) on ln and keeps the CEF part of each
-// message.
-type syslogSink struct {
-	mu     sync.Mutex
-	msgs   []string
-	update changes
-}
-
-func newSyslogSink(t *testing.T, ln net.Listener) *syslogSink {
-	t.Helper()
-	s := &syslogSink{}
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go s.read(c)
-		}
-	}()
-	return s
-}
-
-func (s *syslogSink) read(c net.Conn) {
-	defer c.Close()
-	r := bufio.NewReader(c)
-	for {
-		n, err := r.ReadString(' ')
-		if err != nil {
-			return
-		}
-		k, err := strconv.Atoi(strings.TrimSpace(n))
-		if err != nil {
-			return
-		}
-		msg := make([]byte, k)
-		if _, err := io.ReadFull(r, msg); err != nil {
-			return
-		}
-		s.mu.Lock()
-		s.msgs = append(s.msgs, string(msg))
-		s.mu.Unlock()
-		s.update.bump()
-	}
-}
-
-// waitCEF waits for a message of kind (the syslog MSGID) containing each of subs and returns its CEF
-// extension fields.
-func (s *syslogSink) waitCEF(t *testing.T, kind string, subs ...string) map[string]string {
-	t.Helper()
-	var found string
-	match := func() bool {
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		for _, m := range s.msgs {
-			ok := strings.Contains(m, " "+kind+" ")
-			for _, sub := range subs {
-				ok = ok && strings.Contains(m, sub)
-			}
-			if ok {
-				found = m
-				return true
-			}
-		}
-		return false
-	}
-	if !s.update.waitFor(10*time.Second, match) {
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		t.Fatalf("no %s with %q among:\n%s", kind, subs, strings.Join(s.msgs, "\n"))
-	}
-	_, ext := testkit.ParseCEF(t, found[strings.Index(found, "CEF:"):])
-	return ext
 }
 
 // TestEgressLearningNoRouting: learning mode on a host that does not route (the deployment the guide

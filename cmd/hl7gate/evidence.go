@@ -347,7 +347,8 @@ func (b *bundle) readme(sum summary, ruleset string, rawConfig, rules []byte) []
 	tw.Flush()
 	fmt.Fprintf(&w, "\nThe timeline's event kinds: connection (refused), policy (message rejected), delivery (not\n"+
 		"delivered), vitals (vital-sign finding), egress (attempt to leave the monitor segment), gateway\n"+
-		"(started, stopped, configuration reloaded). See docs/evidence.md.\n")
+		"(started, stopped, configuration reloaded), throttle (a source over max_source_rate: its messages\n"+
+		"delayed, none refused). See docs/evidence.md.\n")
 	return w.Bytes()
 }
 

@@ -5,7 +5,7 @@
 //	/metrics          Prometheus metrics
 //	/api/monitors     monitors seen
 //	/api/stations     stations and their health
-//	/api/events       recent events; ?kind=policy|vitals|connection|delivery|egress|watchlist|gateway|firewall&since=ID&limit=N
+//	/api/events       recent events; ?kind=policy|vitals|connection|delivery|egress|watchlist|gateway|firewall|throttle&since=ID&limit=N
 //	/api/egress       aggregated egress attempts of the monitor segment
 //	/api/devices      the device inventory, watchlist matches marked (see Device)
 //	/api/queue        the durable queues of store-mode routes: depth, oldest age, dead letters (no payload)

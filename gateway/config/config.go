@@ -62,14 +62,19 @@ const (
 
 // ListenerConfig is one socket that accepts monitor feeds.
 type ListenerConfig struct {
-	Name           string        `mapstructure:"name"`
-	Address        string        `mapstructure:"address"`
-	Mode           string        `mapstructure:"mode"`          // direct (default) or intercept
-	AllowSources   []string      `mapstructure:"allow_sources"` // CIDRs of the monitor segment; required
-	MaxConnections int           `mapstructure:"max_connections"`
-	MaxPerSource   int           `mapstructure:"max_connections_per_source"`
-	IdleTimeout    time.Duration `mapstructure:"idle_timeout"`
-	FrameTimeout   time.Duration `mapstructure:"frame_timeout"` // time allowed to finish a frame once started
+	Name           string   `mapstructure:"name"`
+	Address        string   `mapstructure:"address"`
+	Mode           string   `mapstructure:"mode"`          // direct (default) or intercept
+	AllowSources   []string `mapstructure:"allow_sources"` // CIDRs of the monitor segment; required
+	MaxConnections int      `mapstructure:"max_connections"`
+	MaxPerSource   int      `mapstructure:"max_connections_per_source"`
+	// MaxSourceRate is the bytes per second one source address may send, all its connections on the
+	// listener together: beyond it the gateway reads and handles that source's messages later, so that one
+	// device flooding big messages cannot take the CPU and the station connections from the others.
+	// Nothing is refused for it. -1 turns it off.
+	MaxSourceRate int           `mapstructure:"max_source_rate"`
+	IdleTimeout   time.Duration `mapstructure:"idle_timeout"`
+	FrameTimeout  time.Duration `mapstructure:"frame_timeout"` // time allowed to finish a frame once started
 	// HandshakeTimeout bounds a TLS handshake (tls set), apart from and shorter than the frame timeout: a
 	// monitor on the segment completes one in milliseconds.
 	HandshakeTimeout  time.Duration `mapstructure:"handshake_timeout"`
@@ -224,7 +229,15 @@ const (
 	DefaultMaxFrame       = 1 << 20
 	DefaultMaxConnections = 10000
 	DefaultMaxPerSource   = 16
-	DefaultIdleTimeout    = 10 * time.Minute
+	// DefaultMaxSourceRate (1 MiB/s, 8 Mbit/s) is far above any one real device: a PCD-01 vital-sign feed
+	// sends a few KB/s, a waveform feed tens of KB/s (12 leads at 500 Hz, about 40 KB/s), so a monitor
+	// would need 25 waveform feeds to reach it; a 1 MiB frame still goes at once from a source that had
+	// sent nothing for a second. A device flooding 1 MiB messages back to back gets one a second.
+	DefaultMaxSourceRate = 1 << 20
+	// MinSourceRate bounds max_source_rate from below: slower, a max_frame message would wait many
+	// seconds, longer than a monitor waits for its ACK.
+	MinSourceRate      = 64 << 10
+	DefaultIdleTimeout = 10 * time.Minute
 	// DefaultFrameTimeout bounds the time from a frame's start block to its end: a PCD-01 message
 	// arrives in milliseconds, even a 1 MiB frame on a 10 Mbit/s link in about a second, while a
 	// slow-loris client that trickles a frame holds its connection only this long.
@@ -253,6 +266,7 @@ func (c Config) WithDefaults() Config {
 		setDefault(&l.Mode, ModeDirect)
 		setDefault(&l.MaxConnections, DefaultMaxConnections)
 		setDefault(&l.MaxPerSource, DefaultMaxPerSource)
+		setDefault(&l.MaxSourceRate, DefaultMaxSourceRate)
 		setDefault(&l.IdleTimeout, DefaultIdleTimeout)
 		setDefault(&l.FrameTimeout, DefaultFrameTimeout)
 		setDefault(&l.HandshakeTimeout, DefaultHandshake)
@@ -347,6 +361,9 @@ func (c Config) Validate() error {
 		}
 		if l.MaxPerSource < 1 {
 			bad(key+".max_connections_per_source", "%d must be at least 1", l.MaxPerSource)
+		}
+		if l.MaxSourceRate != -1 && l.MaxSourceRate < MinSourceRate {
+			bad(key+".max_source_rate", "%d must be -1 (off) or at least %d bytes per second", l.MaxSourceRate, MinSourceRate)
 		}
 		if l.IdleTimeout < time.Millisecond {
 			bad(key+".idle_timeout", "%s is too short", l.IdleTimeout)

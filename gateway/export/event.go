@@ -47,6 +47,10 @@ const (
 	KindFirewallAltered Kind = "firewall_altered"
 	// KindFirewallRestored: they are this configuration's again (Action: restored, or repaired by hl7gate).
 	KindFirewallRestored Kind = "firewall_restored"
+	// KindSourceThrottled: a source address sent more than its listener's max_source_rate (all its
+	// connections together): its messages are delivered later, none refused. No real monitor gets there; a
+	// device flooding big messages (a compromised one) does.
+	KindSourceThrottled Kind = "source_throttled"
 )
 
 // kindInfo is what the CEF header says about a kind: its name and the severity used when an event
@@ -59,6 +63,7 @@ var kindInfo = map[Kind]struct {
 	KindWatchlistHit:      {"Device on the vulnerable-model watchlist", 10},
 	KindConnectionRefused: {"Connection refused", 5},
 	KindPolicyRejection:   {"Message rejected by policy", 5},
+	KindSourceThrottled:   {"Source over its byte-rate budget", 5},
 	KindVitalsEpisode:     {"Vital-sign episode", 6},
 	KindStationDown:       {"Central station down", 8},
 	KindStationUp:         {"Central station up", 3},
@@ -107,7 +112,7 @@ type Event struct {
 	Station  string         // the central station's configured name
 	Src, Dst netip.AddrPort // source and destination where they apply; a zero port is left out
 	Proto    string         // transport, e.g. "TCP" or "UDP"
-	Action   string         // what the gateway did: blocked, refused, rejected, open, close, down, up, flagged
+	Action   string         // what the gateway did: blocked, refused, rejected, delayed, open, close, down, up, flagged
 	Rule     string         // the check, rule or watchlist entry that decided
 	Reason   string         // short reason, e.g. "source not allowed", "max_connections"
 	// Parameter names what an event is about when it is not an address, e.g. a vital sign's MDC code.

@@ -46,6 +46,7 @@ const (
 	KindGateway    = "gateway"    // the gateway started, stopped or reloaded its configuration
 	KindWatchlist  = "watchlist"  // a device matched the vulnerable-model watchlist (once per device)
 	KindFirewall   = "firewall"   // the nftables containment rules in force changed state (missing, foreign, modified, unknown, intact)
+	KindThrottle   = "throttle"   // a source over its listener's max_source_rate: its messages handled later, none refused
 )
 
 // Monitor is one monitor as the gateway sees it: a source address on a listener.

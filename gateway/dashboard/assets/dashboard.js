@@ -8,7 +8,7 @@ const PAGE_SIZE = 50;
 const RATE_WINDOW_MS = 30000; // message rate over the last 30 s of polls
 const EPISODE_GAP_MS = 120000; // findings of one rule on one monitor this close form one episode
 const KEEP_EVENTS = 2000; // per kind, in this tab
-const EVENT_KINDS = ["vitals", "connection", "policy", "delivery"];
+const EVENT_KINDS = ["vitals", "connection", "policy", "delivery", "throttle"];
 
 const state = {
   token: sessionStorage.getItem("hl7gate-token") || "",
@@ -503,11 +503,11 @@ function renderEgress() {
   if (!rows.length) emptyRow(tbody, 9, "No egress attempts recorded (or egress containment is off).");
 }
 
-// renderRefused shows refused connections and rejected messages grouped by kind, listener, source,
-// station and reason, most recent first.
+// renderRefused shows refused connections, rejected messages and sources whose messages were delayed
+// (over max_source_rate) grouped by kind, listener, source, station and reason, most recent first.
 function renderRefused() {
   const groups = new Map();
-  for (const e of [...state.events.connection, ...state.events.policy, ...state.events.delivery]) {
+  for (const e of [...state.events.connection, ...state.events.policy, ...state.events.delivery, ...state.events.throttle]) {
     const key = [e.kind, e.listener, e.source, e.station, e.reason].join("\u0000");
     let g = groups.get(key);
     if (!g) groups.set(key, (g = { e, count: 0, first: e.time, lastID: 0 }));
@@ -517,7 +517,8 @@ function renderRefused() {
   const list = [...groups.values()].sort((a, b) => b.lastID - a.lastID);
   $("refused-count").textContent = "(" + state.events.connection.length + " refused connections, " +
     (state.events.policy.length + state.events.delivery.length) + " rejected messages)";
-  const labels = { connection: "refused connection", policy: "rejected message", delivery: "not delivered" };
+  const labels = { connection: "refused connection", policy: "rejected message", delivery: "not delivered",
+    throttle: "delayed (max_source_rate)" };
   const rows = list.slice(0, 100).map((g) => {
     const e = g.e;
     const tr = document.createElement("tr");
