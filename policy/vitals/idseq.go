@@ -10,8 +10,8 @@ import "math"
 // (idHistory) remembers at most the last 1,024 messages, minutes at 1 s
 // cadence, and for a device with a learned counter only about the resend
 // window.
-// 64 bytes per device and numbering (decimal and hexadecimal, see
-// readHex): 128 per device.
+// 72 bytes per device and numbering (decimal and hexadecimal, see
+// readHex): 144 per device.
 //
 // Devices that number otherwise stay out: random or time-based IDs never rise
 // by small steps long enough to be learned; a counter shared by many beds (an
@@ -25,17 +25,20 @@ import "math"
 // IDs goes on from the counter (a reused ID, reported late).
 //
 // The last seqEarlier learned stretches a restart or leap ended are kept
-// (same prefix): an ID that comes back into one of them, at least
-// seqMinBack behind its end, and is not the current counter's next, is a
-// reused ID too (an ID from before a device restart or an outage's leap,
-// ahead of the new counter). An earlier stretch the current one reaches by
-// small steps is forgotten: the device numbers through it again.
+// with their prefix: an ID of that prefix that comes back into one of
+// them, at least seqMinBack behind its end, and is not the current
+// counter's next, is a reused ID too (an ID from before a device restart or
+// an outage's leap, ahead of the new counter, or from before a restart that
+// changed the prefix: GE5BC5-0-2073 after GE5BC5-1-81). An earlier stretch
+// the current one reaches by small steps under the same prefix is
+// forgotten: the device numbers through it again.
 type idSequence struct {
 	first, last uint64              // the stretch of the counter seen: first..last
 	prefix      uint32              // hash of the ID's non-digit part (and of digits beyond seqDigits)
-	run         uint32              // consecutive small rises, capped at seqLearn
-	pushed      uint32              // IDs recorded since the stretch began, see ahead
+	pushed      uint16              // IDs recorded since the stretch began, capped, see ahead
+	run         uint8               // consecutive small rises, capped at seqLearn
 	booting     bool                // boot holds an ID to judge (placed here, in padding: 16 B less per monitor)
+	eprefix     [seqEarlier]uint32  // the prefix of each earlier stretch (in the room run and pushed left)
 	earlier     [seqEarlier]stretch // learned stretches ended by a restart or leap, newest first; zero = none
 	boot        uint64              // an ID come back to the stretch's start, judged at the next ID (see next); valid while booting
 }
@@ -68,26 +71,27 @@ func (q *idSequence) next(prefix uint32, n uint64, ok bool) (reused, late bool, 
 			late, back = true, q.last-q.boot
 		}
 	}
+	same := ok && prefix == q.prefix
 	switch {
-	case !ok || prefix != q.prefix:
+	case !ok:
 		q.restart(prefix, n)
-	case n > q.last && n-q.last <= seqMaxStep:
+	case same && n > q.last && n-q.last <= seqMaxStep:
 		q.last = n
 		q.run = min(q.run+1, seqLearn)
 		for i, e := range q.earlier {
-			if e != (stretch{}) && e.first <= q.last && e.last >= q.first {
+			if e != (stretch{}) && q.eprefix[i] == prefix && e.first <= q.last && e.last >= q.first {
 				q.earlier[i] = stretch{} // numbered through again
 			}
 		}
-	case n < q.last && n >= q.first && q.run >= seqLearn && q.last-n >= seqMinBack:
+	case same && n < q.last && n >= q.first && q.learned() && q.last-n >= seqMinBack:
 		if n-q.first <= seqMaxStep && !late {
 			q.booting, q.boot = true, n // a boot or a reuse: the next ID tells
 		} else {
 			reused, back = true, q.last-n
 		}
-	case n != q.last:
-		for _, e := range q.earlier {
-			if e != (stretch{}) && n >= e.first && n <= e.last && e.last-n >= seqMinBack {
+	case !same || n != q.last:
+		for i, e := range q.earlier {
+			if e != (stretch{}) && q.eprefix[i] == prefix && n >= e.first && n <= e.last && e.last-n >= seqMinBack {
 				reused, back = true, e.last-n
 				break
 			}
@@ -96,7 +100,7 @@ func (q *idSequence) next(prefix uint32, n uint64, ok bool) (reused, late bool, 
 			q.restart(prefix, n)
 		}
 	}
-	if q.pushed < math.MaxUint32 {
+	if q.pushed < math.MaxUint16 {
 		q.pushed++
 	}
 	if reused {
@@ -106,22 +110,29 @@ func (q *idSequence) next(prefix uint32, n uint64, ok bool) (reused, late bool, 
 }
 
 // restart begins a new stretch at n, keeping the one it ends among the
-// earlier stretches if it was learned and the prefix stays; a new prefix
-// forgets them.
+// earlier stretches, with its prefix, if it was learned.
 func (q *idSequence) restart(prefix uint32, n uint64) {
-	earlier := q.earlier
-	if prefix != q.prefix {
-		earlier = [seqEarlier]stretch{}
-	} else if q.learned() {
+	earlier, eprefix := q.earlier, q.eprefix
+	if q.learned() {
 		copy(earlier[1:], earlier[:])
-		earlier[0] = stretch{q.first, q.last}
+		copy(eprefix[1:], eprefix[:])
+		earlier[0], eprefix[0] = stretch{q.first, q.last}, q.prefix
 	}
-	*q = idSequence{first: n, last: n, prefix: prefix, earlier: earlier}
+	*q = idSequence{first: n, last: n, prefix: prefix, earlier: earlier, eprefix: eprefix}
 }
 
 // learned reports whether the device's counter is trusted: a reused ID
 // behind it is found without the control-ID history.
 func (q *idSequence) learned() bool { return q.run >= seqLearn }
+
+// numbersOn reports whether a control ID, split by splitCounter, is the
+// counter's next: a rise of 1 to seqMaxStep under its prefix, learned or
+// not. An earlier use of such an ID the control-ID history still holds was
+// made before the counter restarted (a device reboot renumbering from 1):
+// the device numbers through it again (see stream.observe).
+func (q *idSequence) numbersOn(prefix uint32, n uint64, ok bool) bool {
+	return ok && prefix == q.prefix && n > q.last && n-q.last <= seqMaxStep
+}
 
 // ahead reports whether a control ID, split by splitCounter, lies ahead of
 // a learned counter while the held entries of the control-ID history were
