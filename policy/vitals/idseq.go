@@ -173,10 +173,11 @@ func prefixHash(b []byte) uint32 {
 // readHex reads a control ID's last seqHex characters or fewer that are
 // hexadecimal digits into the hash of its prefix and the value of those
 // digits, and reports whether one of them is a letter: a device counting in
-// hexadecimal (such as B0AC00274F) is followed by its own counter only then,
-// so a decimal counter is read by splitCounter alone. A hexadecimal counter
-// restarted at 1 (…0001) has none: read so, it is still comparable with the
-// counter it restarted (booted, see rtcLost).
+// hexadecimal (such as B0AC00274F) is followed by its own counter from such
+// an ID on, and then under its prefix with or without a letter (see
+// stream.observe), so a decimal counter is read by splitCounter alone. A
+// hexadecimal counter restarted at 1 (…0001) has none: read so, it is still
+// comparable with the counter it restarted (booted, see rtcLost).
 func readHex(id []byte) (prefix uint32, n uint64, letter bool) {
 	i := len(id)
 digits:
