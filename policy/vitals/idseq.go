@@ -31,7 +31,8 @@ import "math"
 // an outage's leap, ahead of the new counter, or from before a restart that
 // changed the prefix: GE5BC5-0-2073 after GE5BC5-1-81). An earlier stretch
 // the current one reaches by small steps under the same prefix is
-// forgotten: the device numbers through it again.
+// forgotten: the device numbers through it again (only its end is kept
+// when the counter began at its start, see renumbered).
 type idSequence struct {
 	first, last uint64              // the stretch of the counter seen: first..last
 	prefix      uint32              // hash of the ID's non-digit part (and of digits beyond seqDigits)
@@ -39,7 +40,7 @@ type idSequence struct {
 	run         uint8               // consecutive small rises, capped at seqLearn
 	booting     bool                // boot holds an ID to judge (placed here, in padding: 16 B less per monitor)
 	eprefix     [seqEarlier]uint32  // the prefix of each earlier stretch (in the room run and pushed left)
-	earlier     [seqEarlier]stretch // learned stretches ended by a restart or leap, newest first; zero = none
+	earlier     [seqEarlier]stretch // learned stretches ended by a restart or leap, newest first; zero = none; first MaxUint64: see renumbered
 	boot        uint64              // an ID come back to the stretch's start, judged at the next ID (see next); valid while booting
 }
 
@@ -60,7 +61,10 @@ const (
 // within the stretch the counter passed or within an earlier stretch kept,
 // and how far behind that stretch's end. A reported ID does not move the
 // counter. It is called for every ID the control-ID history records as a new
-// entry, after the history did. late reports that the reused ID is the one
+// entry, after the history did, and for one it holds from before a reboot
+// that the counter numbers through again (numbersOn), recorded over the old
+// entry: either way pushed counts the history's entries of this stretch,
+// which ahead relies on. late reports that the reused ID is the one
 // before this one (a return to the stretch's start, judged now).
 func (q *idSequence) next(prefix uint32, n uint64, ok bool) (reused, late bool, back uint64) {
 	if q.booting {
@@ -80,7 +84,7 @@ func (q *idSequence) next(prefix uint32, n uint64, ok bool) (reused, late bool, 
 		q.run = min(q.run+1, seqLearn)
 		for i, e := range q.earlier {
 			if e != (stretch{}) && q.eprefix[i] == prefix && e.first <= q.last && e.last >= q.first {
-				q.earlier[i] = stretch{} // numbered through again
+				q.earlier[i] = q.renumbered(e) // numbered through again
 			}
 		}
 	case same && n < q.last && n >= q.first && q.learned() && q.last-n >= seqMinBack:
@@ -110,9 +114,15 @@ func (q *idSequence) next(prefix uint32, n uint64, ok bool) (reused, late bool, 
 }
 
 // restart begins a new stretch at n, keeping the one it ends among the
-// earlier stretches, with its prefix, if it was learned.
+// earlier stretches, with its prefix, if it was learned. An end renumbered
+// marks is forgotten: it was the ended stretch's, numbering from its start.
 func (q *idSequence) restart(prefix uint32, n uint64) {
 	earlier, eprefix := q.earlier, q.eprefix
+	for i, e := range earlier {
+		if e.first == math.MaxUint64 {
+			earlier[i] = stretch{}
+		}
+	}
 	if q.learned() {
 		copy(earlier[1:], earlier[:])
 		copy(eprefix[1:], eprefix[:])
@@ -126,12 +136,37 @@ func (q *idSequence) restart(prefix uint32, n uint64) {
 func (q *idSequence) learned() bool { return q.run >= seqLearn }
 
 // numbersOn reports whether a control ID, split by splitCounter, is the
-// counter's next: a rise of 1 to seqMaxStep under its prefix, learned or
-// not. An earlier use of such an ID the control-ID history still holds was
-// made before the counter restarted (a device reboot renumbering from 1):
-// the device numbers through it again (see stream.observe).
+// counter's next (a rise of 1 to seqMaxStep under its prefix, learned or
+// not) within an earlier stretch the counter numbers through again from its
+// start (see renumbered). An earlier use of such an ID the control-ID
+// history still holds was made before the counter restarted (a device
+// reboot renumbering from 1): the device numbers through it again (see
+// stream.observe).
 func (q *idSequence) numbersOn(prefix uint32, n uint64, ok bool) bool {
-	return ok && prefix == q.prefix && n > q.last && n-q.last <= seqMaxStep
+	if !ok || prefix != q.prefix || n <= q.last || n-q.last > seqMaxStep {
+		return false
+	}
+	for i, e := range q.earlier {
+		if e.first == math.MaxUint64 && q.eprefix[i] == prefix && n <= e.last {
+			return true
+		}
+	}
+	return false
+}
+
+// renumbered is what an earlier stretch e becomes once the counter numbers
+// into it again. A counter that began at or below e's start (a device
+// rebooted and numbering from its first ID again) marks e's end for
+// numbersOn: first beyond last, so that no ID lies inside it. One that began
+// higher forgets e: its stretch may have begun at the device's step back
+// behind a forger's message sent under an ID ahead of its counter, and the
+// device's own use of that ID minutes later is the reuse that shows it
+// (review53d).
+func (q *idSequence) renumbered(e stretch) stretch {
+	if q.first <= e.first || q.first-e.first <= seqMaxStep {
+		return stretch{math.MaxUint64, e.last}
+	}
+	return stretch{}
 }
 
 // ahead reports whether a control ID, split by splitCounter, lies ahead of
