@@ -60,3 +60,28 @@ func TestControlIDAheadReview53d(t *testing.T) {
 		checkRules(t, run(t, vitals.DefaultConfig(), ts), "replay_control_id")
 	})
 }
+
+// TestHexCounterDecimalIDsReview53d: a device numbering in decimal sends one
+// ID whose characters are all hexadecimal with a letter (E1), then a message
+// arrives 15 IDs late. The decimal counter does not judge a lateness under
+// 16; the hexadecimal counter, reading the decimal IDs under the same
+// (empty) prefix, must not either: 15 decimal steps are 21 of its own.
+func TestHexCounterDecimalIDsReview53d(t *testing.T) {
+	var ts []tick
+	add := func(id string) {
+		m := normal(len(ts))
+		m.ctrl = id
+		ts = append(ts, tick{time.Duration(len(ts)) * 10 * time.Second, m})
+	}
+	add("E1")
+	for i := 1; i <= 95; i++ {
+		if i != 80 {
+			add(fmt.Sprintf("260216%06d", i))
+		}
+	}
+	add("260216000080")
+	for i := 96; i <= 110; i++ {
+		add(fmt.Sprintf("260216%06d", i))
+	}
+	checkRules(t, run(t, vitals.DefaultConfig(), ts))
+}

@@ -311,9 +311,14 @@ func (s *stream) observe(e *Engine, src netip.Addr, m *hl7.Message, msh []hl7.Fi
 	hprefix, hcount := xprefix, xcount
 	// An ID without a letter is read by the hexadecimal counter only under
 	// the prefix it follows (a counter such as 0006E337-002F, 0006E337-0030,
-	// whose digits lack a letter ten times in sixteen); any other is a
-	// decimal counter's, read by splitCounter alone.
-	hcounted := letter || xprefix == s.hseq.prefix
+	// whose digits lack a letter ten times in sixteen, and no more than ten
+	// in a row: the decimal counter never learns it), and not while the
+	// decimal counter follows the device (one stray ID such as E1 among
+	// 260216000068 would have the hexadecimal counter read the decimal IDs,
+	// 16 of its steps 10 decimal ones: a message delivered 15 late reported,
+	// review53d); any other is a decimal counter's, read by splitCounter
+	// alone.
+	hcounted := letter || xprefix == s.hseq.prefix && !s.seq.learned()
 	if !hcounted {
 		hprefix, hcount = 0, 0
 	}
