@@ -10,8 +10,8 @@ import "math"
 // (idHistory) remembers at most the last 1,024 messages, minutes at 1 s
 // cadence, and for a device with a learned counter only about the resend
 // window.
-// 64 bytes per device and numbering (decimal and hexadecimal, see
-// readHex): 128 per device.
+// 72 bytes per device and numbering (decimal and hexadecimal, see
+// readHex): 144 per device.
 //
 // Devices that number otherwise stay out: random or time-based IDs never rise
 // by small steps long enough to be learned; a counter shared by many beds (an
@@ -25,18 +25,22 @@ import "math"
 // IDs goes on from the counter (a reused ID, reported late).
 //
 // The last seqEarlier learned stretches a restart or leap ended are kept
-// (same prefix): an ID that comes back into one of them, at least
-// seqMinBack behind its end, and is not the current counter's next, is a
-// reused ID too (an ID from before a device restart or an outage's leap,
-// ahead of the new counter). An earlier stretch the current one reaches by
-// small steps is forgotten: the device numbers through it again.
+// with their prefix: an ID of that prefix that comes back into one of
+// them, at least seqMinBack behind its end, and is not the current
+// counter's next, is a reused ID too (an ID from before a device restart or
+// an outage's leap, ahead of the new counter, or from before a restart that
+// changed the prefix: GE5BC5-0-2073 after GE5BC5-1-81). An earlier stretch
+// the current one reaches by small steps under the same prefix is
+// forgotten: the device numbers through it again (only its end is kept
+// when the counter began at its start, see renumbered).
 type idSequence struct {
 	first, last uint64              // the stretch of the counter seen: first..last
 	prefix      uint32              // hash of the ID's non-digit part (and of digits beyond seqDigits)
-	run         uint32              // consecutive small rises, capped at seqLearn
-	pushed      uint32              // IDs recorded since the stretch began, see ahead
+	pushed      uint16              // IDs recorded since the stretch began, capped, see ahead
+	run         uint8               // consecutive small rises, capped at seqLearn
 	booting     bool                // boot holds an ID to judge (placed here, in padding: 16 B less per monitor)
-	earlier     [seqEarlier]stretch // learned stretches ended by a restart or leap, newest first; zero = none
+	eprefix     [seqEarlier]uint32  // the prefix of each earlier stretch (in the room run and pushed left)
+	earlier     [seqEarlier]stretch // learned stretches ended by a restart or leap, newest first; zero = none; first MaxUint64: see renumbered
 	boot        uint64              // an ID come back to the stretch's start, judged at the next ID (see next); valid while booting
 }
 
@@ -57,7 +61,10 @@ const (
 // within the stretch the counter passed or within an earlier stretch kept,
 // and how far behind that stretch's end. A reported ID does not move the
 // counter. It is called for every ID the control-ID history records as a new
-// entry, after the history did. late reports that the reused ID is the one
+// entry, after the history did, and for one it holds from before a reboot
+// that the counter numbers through again (numbersOn), recorded over the old
+// entry: either way pushed counts the history's entries of this stretch,
+// which ahead relies on. late reports that the reused ID is the one
 // before this one (a return to the stretch's start, judged now).
 func (q *idSequence) next(prefix uint32, n uint64, ok bool) (reused, late bool, back uint64) {
 	if q.booting {
@@ -68,26 +75,27 @@ func (q *idSequence) next(prefix uint32, n uint64, ok bool) (reused, late bool, 
 			late, back = true, q.last-q.boot
 		}
 	}
+	same := ok && prefix == q.prefix
 	switch {
-	case !ok || prefix != q.prefix:
+	case !ok:
 		q.restart(prefix, n)
-	case n > q.last && n-q.last <= seqMaxStep:
+	case same && n > q.last && n-q.last <= seqMaxStep:
 		q.last = n
 		q.run = min(q.run+1, seqLearn)
 		for i, e := range q.earlier {
-			if e != (stretch{}) && e.first <= q.last && e.last >= q.first {
-				q.earlier[i] = stretch{} // numbered through again
+			if e != (stretch{}) && q.eprefix[i] == prefix && e.first <= q.last && e.last >= q.first {
+				q.earlier[i] = q.renumbered(e) // numbered through again
 			}
 		}
-	case n < q.last && n >= q.first && q.run >= seqLearn && q.last-n >= seqMinBack:
+	case same && n < q.last && n >= q.first && q.learned() && q.last-n >= seqMinBack:
 		if n-q.first <= seqMaxStep && !late {
 			q.booting, q.boot = true, n // a boot or a reuse: the next ID tells
 		} else {
 			reused, back = true, q.last-n
 		}
-	case n != q.last:
-		for _, e := range q.earlier {
-			if e != (stretch{}) && n >= e.first && n <= e.last && e.last-n >= seqMinBack {
+	case !same || n != q.last:
+		for i, e := range q.earlier {
+			if e != (stretch{}) && q.eprefix[i] == prefix && n >= e.first && n <= e.last && e.last-n >= seqMinBack {
 				reused, back = true, e.last-n
 				break
 			}
@@ -96,7 +104,7 @@ func (q *idSequence) next(prefix uint32, n uint64, ok bool) (reused, late bool, 
 			q.restart(prefix, n)
 		}
 	}
-	if q.pushed < math.MaxUint32 {
+	if q.pushed < math.MaxUint16 {
 		q.pushed++
 	}
 	if reused {
@@ -106,22 +114,60 @@ func (q *idSequence) next(prefix uint32, n uint64, ok bool) (reused, late bool, 
 }
 
 // restart begins a new stretch at n, keeping the one it ends among the
-// earlier stretches if it was learned and the prefix stays; a new prefix
-// forgets them.
+// earlier stretches, with its prefix, if it was learned. An end renumbered
+// marks is forgotten: it was the ended stretch's, numbering from its start.
 func (q *idSequence) restart(prefix uint32, n uint64) {
-	earlier := q.earlier
-	if prefix != q.prefix {
-		earlier = [seqEarlier]stretch{}
-	} else if q.learned() {
-		copy(earlier[1:], earlier[:])
-		earlier[0] = stretch{q.first, q.last}
+	earlier, eprefix := q.earlier, q.eprefix
+	for i, e := range earlier {
+		if e.first == math.MaxUint64 {
+			earlier[i] = stretch{}
+		}
 	}
-	*q = idSequence{first: n, last: n, prefix: prefix, earlier: earlier}
+	if q.learned() {
+		copy(earlier[1:], earlier[:])
+		copy(eprefix[1:], eprefix[:])
+		earlier[0], eprefix[0] = stretch{q.first, q.last}, q.prefix
+	}
+	*q = idSequence{first: n, last: n, prefix: prefix, earlier: earlier, eprefix: eprefix}
 }
 
 // learned reports whether the device's counter is trusted: a reused ID
 // behind it is found without the control-ID history.
 func (q *idSequence) learned() bool { return q.run >= seqLearn }
+
+// numbersOn reports whether a control ID, split by splitCounter, is the
+// counter's next (a rise of 1 to seqMaxStep under its prefix, learned or
+// not) within an earlier stretch the counter numbers through again from its
+// start (see renumbered). An earlier use of such an ID the control-ID
+// history still holds was made before the counter restarted (a device
+// reboot renumbering from 1): the device numbers through it again (see
+// stream.observe).
+func (q *idSequence) numbersOn(prefix uint32, n uint64, ok bool) bool {
+	if !ok || prefix != q.prefix || n <= q.last || n-q.last > seqMaxStep {
+		return false
+	}
+	for i, e := range q.earlier {
+		if e.first == math.MaxUint64 && q.eprefix[i] == prefix && n <= e.last {
+			return true
+		}
+	}
+	return false
+}
+
+// renumbered is what an earlier stretch e becomes once the counter numbers
+// into it again. A counter that began at or below e's start (a device
+// rebooted and numbering from its first ID again) marks e's end for
+// numbersOn: first beyond last, so that no ID lies inside it. One that began
+// higher forgets e: its stretch may have begun at the device's step back
+// behind a forger's message sent under an ID ahead of its counter, and the
+// device's own use of that ID minutes later is the reuse that shows it
+// (review53d).
+func (q *idSequence) renumbered(e stretch) stretch {
+	if q.first <= e.first || q.first-e.first <= seqMaxStep {
+		return stretch{math.MaxUint64, e.last}
+	}
+	return stretch{}
+}
 
 // ahead reports whether a control ID, split by splitCounter, lies ahead of
 // a learned counter while the held entries of the control-ID history were
@@ -162,10 +208,11 @@ func prefixHash(b []byte) uint32 {
 // readHex reads a control ID's last seqHex characters or fewer that are
 // hexadecimal digits into the hash of its prefix and the value of those
 // digits, and reports whether one of them is a letter: a device counting in
-// hexadecimal (such as B0AC00274F) is followed by its own counter only then,
-// so a decimal counter is read by splitCounter alone. A hexadecimal counter
-// restarted at 1 (…0001) has none: read so, it is still comparable with the
-// counter it restarted (booted, see rtcLost).
+// hexadecimal (such as B0AC00274F) is followed by its own counter from such
+// an ID on, and then under its prefix with or without a letter (see
+// stream.observe), so a decimal counter is read by splitCounter alone. A
+// hexadecimal counter restarted at 1 (…0001) has none: read so, it is still
+// comparable with the counter it restarted (booted, see rtcLost).
 func readHex(id []byte) (prefix uint32, n uint64, letter bool) {
 	i := len(id)
 digits:

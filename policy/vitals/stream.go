@@ -307,10 +307,20 @@ func (s *stream) observe(e *Engine, src netip.Addr, m *hl7.Message, msh []hl7.Fi
 	// The hexadecimal digits read once (readHex): for the hexadecimal
 	// counter when a letter is among them, and for booted as they are, a
 	// hexadecimal counter's restart included.
-	xprefix, xcount, hcounted := readHex(id)
+	xprefix, xcount, letter := readHex(id)
 	hprefix, hcount := xprefix, xcount
+	// An ID without a letter is read by the hexadecimal counter only under
+	// the prefix it follows (a counter such as 0006E337-002F, 0006E337-0030,
+	// whose digits lack a letter ten times in sixteen, and no more than ten
+	// in a row: the decimal counter never learns it), and not while the
+	// decimal counter follows the device (one stray ID such as E1 among
+	// 260216000068 would have the hexadecimal counter read the decimal IDs,
+	// 16 of its steps 10 decimal ones: a message delivered 15 late reported,
+	// review53d); any other is a decimal counter's, read by splitCounter
+	// alone.
+	hcounted := letter || xprefix == s.hseq.prefix && !s.seq.learned()
 	if !hcounted {
-		hprefix, hcount = 0, 0 // no letter: a decimal counter's, read by splitCounter
+		hprefix, hcount = 0, 0
 	}
 	// The counter went back (a restart, see rtcLostMin): read as the counter
 	// learned.
@@ -352,7 +362,14 @@ func (s *stream) observe(e *Engine, src netip.Addr, m *hl7.Message, msh []hl7.Fi
 		if !same && s.msgs <= learnIDs {
 			s.idsReused = true
 		}
-		if em.on(rReplayControlID) && !s.idsReused {
+		if since.Abs() > window && !s.idsReused && (s.seq.numbersOn(prefix, count, counted) || s.hseq.numbersOn(hprefix, hcount, hcounted)) {
+			// The counter's next ID, used before the counter restarted (a
+			// device reboot renumbering through IDs the history still
+			// holds): the counter judges it, as a new ID. Taken for reused,
+			// each such ID held the finding's episode open over a reuse
+			// among them (corpus7 s2 m0006).
+			dst = s.countID(&em, prefix, count, counted, hprefix, hcount, hcounted, dst)
+		} else if em.on(rReplayControlID) && !s.idsReused {
 			// Only an earlier use among the last messages is compared on
 			// enough of its bytes to say which it was; an older one on 8
 			// bits, which would word one run's finding otherwise than
@@ -379,17 +396,7 @@ func (s *stream) observe(e *Engine, src netip.Addr, m *hl7.Message, msh []hl7.Fi
 		// device keeps it whole.
 		s.ids.push(key, at, !s.idsReused && !s.seq.learned() && !s.hseq.learned() || !s.ids.spans(at, uint32(window/time.Second)))
 		s.ids.remember(idFP, contentFP)
-		reused, late, back := s.seq.next(prefix, count, counted)
-		if hreused, hlate, hback := s.hseq.next(hprefix, hcount, hcounted); hreused && !reused {
-			reused, late, back = true, hlate, hback
-		}
-		if reused && em.on(rReplayControlID) && !s.idsReused {
-			why := "control ID reused: it lies behind the device's message counter"
-			if late {
-				why = "control ID reused: the one before this message came back to the counter's start, and the counter went on from where it was"
-			}
-			dst = em.add(dst, rReplayControlID, pNone, 0, time.Time{}, float64(back), 0, seqMinBack, "", why)
-		}
+		dst = s.countID(&em, prefix, count, counted, hprefix, hcount, hcounted, dst)
 	}
 
 	if switched && em.on(rIdentityApplication) {
@@ -408,6 +415,24 @@ func (s *stream) observe(e *Engine, src netip.Addr, m *hl7.Message, msh []hl7.Fi
 	dst = s.minutes(e, &em, arrival, dst)
 	s.prevArrival = arrival
 	return s.closeEpisodes(&em, arrival, dst)
+}
+
+// countID moves the device's decimal and hexadecimal counters on by a
+// control ID the history took as new (split by splitCounter and readHex)
+// and reports a reuse either finds (see idSequence).
+func (s *stream) countID(em *emitter, prefix uint32, count uint64, counted bool, hprefix uint32, hcount uint64, hcounted bool, dst []Finding) []Finding {
+	reused, late, back := s.seq.next(prefix, count, counted)
+	if hreused, hlate, hback := s.hseq.next(hprefix, hcount, hcounted); hreused && !reused {
+		reused, late, back = true, hlate, hback
+	}
+	if !reused || !em.on(rReplayControlID) || s.idsReused {
+		return dst
+	}
+	why := "control ID reused: it lies behind the device's message counter"
+	if late {
+		why = "control ID reused: the one before this message came back to the counter's start, and the counter went on from where it was"
+	}
+	return em.add(dst, rReplayControlID, pNone, 0, time.Time{}, float64(back), 0, seqMinBack, "", why)
 }
 
 // learnIDs is how many first messages show whether a device reuses control
