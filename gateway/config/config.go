@@ -229,11 +229,14 @@ const (
 	DefaultMaxFrame       = 1 << 20
 	DefaultMaxConnections = 10000
 	DefaultMaxPerSource   = 16
-	// DefaultMaxSourceRate (1 MiB/s, 8 Mbit/s) is far above any one real device: a PCD-01 vital-sign feed
-	// sends a few KB/s, a waveform feed tens of KB/s (12 leads at 500 Hz, about 40 KB/s), so a monitor
-	// would need 25 waveform feeds to reach it; a 1 MiB frame still goes at once from a source that had
-	// sent nothing for a second. A device flooding 1 MiB messages back to back gets one a second.
-	DefaultMaxSourceRate = 1 << 20
+	// DefaultMaxSourceRate (4 MiB/s, 34 Mbit/s) is far above any one real device: a PCD-01 vital-sign
+	// feed sends a few KB/s, a waveform feed tens of KB/s (12 leads at 500 Hz, about 40 KB/s), so an
+	// address reaches it with about 100 waveform feeds behind it (a vendor's gateway for a whole ward
+	// stays under it), and a backlog after an outage drains at 4 MiB/s. A device flooding 1 MiB messages
+	// back to back gets four a second: measured, the other monitors' p50 stays where it was with a fast
+	// station (BENCHMARKS.md, "One device flooding"); 1 MiB/s protects a slow station's p99 better but
+	// reaches healthy aggregating sources.
+	DefaultMaxSourceRate = 4 << 20
 	// MinSourceRate bounds max_source_rate from below: slower, a max_frame message would wait many
 	// seconds, longer than a monitor waits for its ACK.
 	MinSourceRate      = 64 << 10
