@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"flag"
 	"fmt"
 	"net"
@@ -33,18 +32,7 @@ func relayMain(args []string) error {
 	return fr.serve(ln)
 }
 
-func (fr *faultyRelay) serve(ln net.Listener) error {
-	for {
-		c, err := ln.Accept()
-		if err != nil {
-			if errors.Is(err, net.ErrClosed) {
-				return nil
-			}
-			return err
-		}
-		go fr.relay(c)
-	}
-}
+func (fr *faultyRelay) serve(ln net.Listener) error { return serveConns(ln, fr.relay) }
 
 // relay carries one client connection, one message at a time.
 func (fr *faultyRelay) relay(c net.Conn) {

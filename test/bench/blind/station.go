@@ -57,7 +57,10 @@ func stationMain(args []string) error {
 	return s.serve(ln)
 }
 
-func (s *station) serve(ln net.Listener) error {
+func (s *station) serve(ln net.Listener) error { return serveConns(ln, s.answer) }
+
+// serveConns accepts on ln until it is closed, each connection handled by handle in its own goroutine.
+func serveConns(ln net.Listener, handle func(net.Conn)) error {
 	for {
 		c, err := ln.Accept()
 		if err != nil {
@@ -66,7 +69,7 @@ func (s *station) serve(ln net.Listener) error {
 			}
 			return err
 		}
-		go s.answer(c)
+		go handle(c)
 	}
 }
 
