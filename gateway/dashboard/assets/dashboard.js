@@ -516,7 +516,8 @@ function renderRefused() {
   }
   const list = [...groups.values()].sort((a, b) => b.lastID - a.lastID);
   $("refused-count").textContent = "(" + state.events.connection.length + " refused connections, " +
-    (state.events.policy.length + state.events.delivery.length) + " rejected messages)";
+    (state.events.policy.length + state.events.delivery.length) + " rejected messages, " +
+    state.events.throttle.length + " delay events)";
   const labels = { connection: "refused connection", policy: "rejected message", delivery: "not delivered",
     throttle: "delayed (max_source_rate)" };
   const rows = list.slice(0, 100).map((g) => {
