@@ -271,3 +271,24 @@ func TestParkedHangUpHoldsNoWake(t *testing.T) {
 		}
 	}
 }
+
+// A plain TCP connection that has sent nothing has no goroutine of its own: it is parked from its accept
+// (not after parkAfter in a session goroutine, whose stack and buffer a burst of reconnecting monitors
+// would leave resident), and its first message is answered as on any parked connection. Not parallel:
+// the goroutine dumps must show this test's gateway alone.
+func TestSilentConnectionParkedAtAccept(t *testing.T) {
+	g, c := parkingGateway(t, time.Minute)
+	buf := stackBuf[:]
+	for deadline := time.Now().Add(30 * time.Second); ; runtime.Gosched() {
+		if dump := buf[:runtime.Stack(buf, true)]; strings.Contains(string(dump), "gateway.(*Gateway).runSession") {
+			t.Fatal("a connection that has sent nothing runs in a session goroutine")
+		}
+		if parkedMetric(t, g) == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the silent connection was not parked")
+		}
+	}
+	exchange(t, c, mllp.NewReader(c, 0), 1)
+}

@@ -655,7 +655,29 @@ func (g *Gateway) accept(l *listener, c net.Conn) {
 	g.sessions[s] = struct{}{}
 	g.mu.Unlock()
 	g.wg.Add(1)
-	go g.runSession(s, wokeNone)
+	if !g.parkAtAccept(s) {
+		go g.runSession(s, wokeNone)
+	}
+}
+
+// parkAtAccept parks a new plain TCP connection straight from its accept, before it has a goroutine, and
+// says whether it did (a TLS connection handshakes first, in its own goroutine). A burst of connections
+// (a ward's monitors reconnecting after a switch restarts) would otherwise start a goroutine each, whose
+// stack and read buffer wait parkAfter for a first message and stay resident in the process after; parked,
+// a connection costs its session and socket until its first byte, and its idle timeout runs from here.
+func (g *Gateway) parkAtAccept(s *session) bool {
+	if s.l.tls != nil || !s.parks() {
+		return false
+	}
+	s.l.open.Inc()
+	if err := s.prepare(); err != nil {
+		s.closeReason = err.Error()
+		g.endSession(s)
+		return true
+	}
+	s.waitSince = time.Now()
+	g.parker.park(s, s.l.cfg.IdleTimeout)
+	return true
 }
 
 // openJournal starts the on-disk event journal when state.journal.dir is set: from here on every event
