@@ -5,13 +5,16 @@ import (
 	"errors"
 	"io"
 	"net"
+	"net/netip"
 	"os"
 	"runtime"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
+	"github.com/hl7gate/hl7gate/gateway/config"
 	"github.com/hl7gate/hl7gate/hl7/mllp"
 	"github.com/hl7gate/hl7gate/test/testkit"
 )
@@ -290,5 +293,37 @@ func TestSilentConnectionParkedAtAccept(t *testing.T) {
 			t.Fatal("the silent connection was not parked")
 		}
 	}
+	exchange(t, c, mllp.NewReader(c, 0), 1)
+}
+
+// A panic while the accept loop sets up a plain TCP connection (prepare, which ran in the session's own
+// goroutine, under its recover, before parkAtAccept) costs that connection only: the gateway keeps
+// accepting and serving. The panic is provoked by a listener whose map of source budgets is gone.
+func TestAcceptSetupPanicCostsOneConnection(t *testing.T) {
+	g := startGateway(t, config.ListenerConfig{IdleTimeout: time.Minute, MaxSourceRate: 1 << 20}, testkit.AckStation(t), false, nil)
+	t.Cleanup(func() { g.Shutdown(context.Background()) })
+	l := g.lns[0]
+	setBudgets := func(m map[netip.Addr]*sourceBudget) {
+		l.mu.Lock()
+		l.budgets = m
+		l.mu.Unlock()
+	}
+	dial := func() net.Conn {
+		c, err := net.Dial("tcp", g.ListenerAddr("icu").String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { c.Close() })
+		if err := c.SetDeadline(time.Now().Add(30 * time.Second)); err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	setBudgets(nil) // listener.budget writes to it: a panic in prepare
+	if _, err := dial().Read(make([]byte, 1)); err != io.EOF && !errors.Is(err, syscall.ECONNRESET) {
+		t.Fatalf("the connection whose setup panicked: read %v, want it closed", err)
+	}
+	setBudgets(map[netip.Addr]*sourceBudget{})
+	c := dial()
 	exchange(t, c, mllp.NewReader(c, 0), 1)
 }

@@ -670,13 +670,29 @@ func (g *Gateway) parkAtAccept(s *session) bool {
 		return false
 	}
 	s.l.open.Inc()
-	if err := s.prepare(); err != nil {
-		s.closeReason = err.Error()
+	if !s.prepareAtAccept() {
 		g.endSession(s)
 		return true
 	}
 	s.waitSince = time.Now()
 	g.parker.park(s, s.l.cfg.IdleTimeout)
+	return true
+}
+
+// prepareAtAccept runs prepare for parkAtAccept and says whether the connection may go on. It recovers a
+// panic as runSession does: in the accept loop, an unrecovered one would end the gateway, not the
+// connection.
+func (s *session) prepareAtAccept() (ok bool) {
+	defer func() {
+		if p := recover(); p != nil {
+			s.panicked(p)
+			ok = false
+		}
+	}()
+	if err := s.prepare(); err != nil {
+		s.closeReason = err.Error()
+		return false
+	}
 	return true
 }
 
