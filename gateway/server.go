@@ -247,7 +247,7 @@ func (g *Gateway) Start(ctx context.Context) error {
 		} else {
 			g.metrics.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 				Name: "hl7gate_connections_parked",
-				Help: "Open monitor connections parked (quiet for 2 s, or between the messages of a monitor sending every 250 ms or slower), held without a goroutine or buffers until they send.",
+				Help: "Open monitor connections parked (plain TCP ones that have sent nothing since their accept, quiet for 2 s, or between the messages of a monitor sending every 250 ms or slower), held without a goroutine or buffers until they send.",
 			}, p.count))
 		}
 		g.parker = p
