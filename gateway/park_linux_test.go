@@ -70,16 +70,22 @@ func parkedAgain(t *testing.T, g *Gateway, prev uint64) uint64 {
 // parkedMetric reads hl7gate_connections_parked.
 func parkedMetric(t *testing.T, g *Gateway) float64 {
 	t.Helper()
+	return gaugeMetric(t, g, "hl7gate_connections_parked")
+}
+
+// gaugeMetric reads the gauge name (its first series: the tests' gateways have one listener).
+func gaugeMetric(t *testing.T, g *Gateway, name string) float64 {
+	t.Helper()
 	mfs, err := g.metrics.reg.Gather()
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, mf := range mfs {
-		if mf.GetName() == "hl7gate_connections_parked" {
+		if mf.GetName() == name {
 			return mf.GetMetric()[0].GetGauge().GetValue()
 		}
 	}
-	t.Fatal("no hl7gate_connections_parked")
+	t.Fatal("no " + name)
 	return 0
 }
 
@@ -326,4 +332,65 @@ func TestAcceptSetupPanicCostsOneConnection(t *testing.T) {
 	setBudgets(map[netip.Addr]*sourceBudget{})
 	c := dial()
 	exchange(t, c, mllp.NewReader(c, 0), 1)
+}
+
+// A connection parked from its accept ends as one waiting in its own goroutine did: when its idle timeout,
+// counted from the accept, is over; when its monitor closes it without sending; at Shutdown. Each end
+// leaves hl7gate_connections_open at 0 and gives its source's share back: with max_connections_per_source
+// 1, the source's next connection is served.
+func TestParkedAtAcceptEnds(t *testing.T) {
+	station := testkit.AckStation(t)
+	for _, end := range []string{"idle timeout", "monitor closes", "shutdown"} {
+		t.Run(end, func(t *testing.T) {
+			idle := time.Minute
+			if end == "idle timeout" {
+				idle = time.Second
+			}
+			g := startGateway(t, config.ListenerConfig{IdleTimeout: idle, MaxPerSource: 1}, station, false, nil)
+			t.Cleanup(func() { g.Shutdown(context.Background()) })
+			dial := func() net.Conn {
+				c, err := net.Dial("tcp", g.ListenerAddr("icu").String())
+				if err != nil {
+					t.Fatal(err)
+				}
+				t.Cleanup(func() { c.Close() })
+				if err := c.SetDeadline(time.Now().Add(30 * time.Second)); err != nil {
+					t.Fatal(err)
+				}
+				return c
+			}
+			c := dial()
+			waitGauge(t, g, "hl7gate_connections_parked", 1)
+			switch end {
+			case "monitor closes":
+				c.Close()
+			case "shutdown":
+				ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+				defer cancel()
+				if err := g.Shutdown(ctx); err != nil {
+					t.Fatalf("Shutdown with a connection parked from its accept: %v", err)
+				}
+				fallthrough
+			default:
+				if _, err := c.Read(make([]byte, 1)); err != io.EOF {
+					t.Fatalf("read on the silent connection: %v, want the gateway's close", err)
+				}
+			}
+			waitGauge(t, g, "hl7gate_connections_open", 0)
+			if end != "shutdown" {
+				c = dial()
+				exchange(t, c, mllp.NewReader(c, 0), 1)
+			}
+		})
+	}
+}
+
+// waitGauge waits until g's gauge name reads want.
+func waitGauge(t *testing.T, g *Gateway, name string, want float64) {
+	t.Helper()
+	for deadline := time.Now().Add(30 * time.Second); gaugeMetric(t, g, name) != want; runtime.Gosched() {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s = %v, want %v", name, gaugeMetric(t, g, name), want)
+		}
+	}
 }
