@@ -8,6 +8,7 @@ import (
 	"net/netip"
 	"os"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -15,6 +16,7 @@ import (
 	"time"
 
 	"github.com/hl7gate/hl7gate/gateway/config"
+	"github.com/hl7gate/hl7gate/gateway/store"
 	"github.com/hl7gate/hl7gate/hl7/mllp"
 	"github.com/hl7gate/hl7gate/test/testkit"
 )
@@ -393,4 +395,56 @@ func waitGauge(t *testing.T, g *Gateway, name string, want float64) {
 			t.Fatalf("%s = %v, want %v", name, gaugeMetric(t, g, name), want)
 		}
 	}
+}
+
+// An intercepted connection whose original destination names no station is refused in the accept loop
+// now (parkAtAccept's prepare): closed, counted and recorded as before, and the loop goes on accepting. A
+// connection made straight to an intercept listener has no NAT entry: its original destination is the
+// listener's own address, which no station's address or capture names.
+func TestUnmappedDestinationRefusedAtAccept(t *testing.T) {
+	g := startGateway(t, config.ListenerConfig{Mode: config.ModeIntercept, IdleTimeout: time.Minute}, testkit.AckStation(t), false, nil)
+	t.Cleanup(func() { g.Shutdown(context.Background()) })
+	for i := range 2 {
+		c, err := net.Dial("tcp", g.ListenerAddr("icu").String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := c.SetDeadline(time.Now().Add(30 * time.Second)); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.Read(make([]byte, 1)); err != io.EOF {
+			t.Fatalf("connection %d to an unmapped destination: read %v, want the gateway's close", i, err)
+		}
+		c.Close()
+	}
+	waitGauge(t, g, "hl7gate_connections_open", 0)
+	if n := refusedCounter(t, g, "unmapped_destination"); n != 2 {
+		t.Errorf("connections_refused_total{reason=\"unmapped_destination\"} = %v, want 2", n)
+	}
+	evs := g.store.Events("", 0, 10)
+	if !slices.ContainsFunc(evs, func(e store.Event) bool { return strings.Contains(e.Reason, "maps to no station") }) {
+		t.Errorf("no event for the unmapped destination in %+v", evs)
+	}
+}
+
+// refusedCounter reads hl7gate_connections_refused_total{reason} (the tests' gateways have one listener).
+func refusedCounter(t *testing.T, g *Gateway, reason string) float64 {
+	t.Helper()
+	mfs, err := g.metrics.reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() != "hl7gate_connections_refused_total" {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			for _, l := range m.GetLabel() {
+				if l.GetName() == "reason" && l.GetValue() == reason {
+					return m.GetCounter().GetValue()
+				}
+			}
+		}
+	}
+	return 0
 }
