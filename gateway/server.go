@@ -660,8 +660,9 @@ func (g *Gateway) accept(l *listener, c net.Conn) {
 	}
 }
 
-// parkAtAccept parks a new plain TCP connection straight from its accept, before it has a goroutine, and
-// says whether it did (a TLS connection handshakes first, in its own goroutine). A burst of connections
+// parkAtAccept parks a new plain TCP connection straight from its accept, before it has a goroutine (or
+// ends it when its setup fails), and says whether it took the connection (a TLS connection handshakes
+// first, in its own goroutine). A burst of connections
 // (a ward's monitors reconnecting after a switch restarts) would otherwise start a goroutine each, whose
 // stack and read buffer wait parkAfter for a first message and stay resident in the process after; parked,
 // a connection costs its session and socket until its first byte, and its idle timeout runs from here.
