@@ -201,9 +201,12 @@ func (m memSample) goBytes(before memSample) uint64 {
 	return m.heap + m.stack - before.heap - before.stack
 }
 
+// report logs the growth per connection since before, signed: the stacks may shrink (a goroutine of the
+// baseline, such as the waker of its one message, ends while connections park without one).
 func (m memSample) report(t *testing.T, what string, before memSample, n int) {
+	per := func(now, then uint64) int64 { return (int64(now) - int64(then)) / int64(n) }
 	t.Logf("%s, per connection: heap %d, stack %d, heap+stack %d bytes", what,
-		(m.heap-before.heap)/uint64(n), (m.stack-before.stack)/uint64(n), m.goBytes(before)/uint64(n))
+		per(m.heap, before.heap), per(m.stack, before.stack), per(m.heap+m.stack, before.heap+before.stack))
 }
 
 // activeConns and activeRounds: how many connections TestActiveConnMemory opens and how many messages

@@ -9,9 +9,10 @@ import (
 	"time"
 )
 
-// parker holds the monitor connections that have been quiet for parkAfter: their session's goroutine has
-// let them go (it ended, or waits among the wakers for another session), their read buffer is released,
-// and one epoll instance of the gateway watches their sockets. Bytes from the monitor (or its close), its
+// parker holds the monitor connections that have been quiet for parkAfter, and the plain TCP ones that have
+// sent nothing since their accept (parkAtAccept): no session goroutine holds them (it ended, or waits among
+// the wakers for another session, or never started), they hold no read buffer, and one epoll instance of
+// the gateway watches their sockets. Bytes from the monitor (or its close), its
 // idle timeout, or a shutdown hand the session to a goroutine (wakers) that carries on where it stopped. A
 // connection then costs its session and socket, not a goroutine and buffers, as a connection waiting in an
 // event loop costs a byte relay.

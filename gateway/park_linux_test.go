@@ -5,13 +5,18 @@ import (
 	"errors"
 	"io"
 	"net"
+	"net/netip"
 	"os"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
+	"github.com/hl7gate/hl7gate/gateway/config"
+	"github.com/hl7gate/hl7gate/gateway/store"
 	"github.com/hl7gate/hl7gate/hl7/mllp"
 	"github.com/hl7gate/hl7gate/test/testkit"
 )
@@ -67,16 +72,22 @@ func parkedAgain(t *testing.T, g *Gateway, prev uint64) uint64 {
 // parkedMetric reads hl7gate_connections_parked.
 func parkedMetric(t *testing.T, g *Gateway) float64 {
 	t.Helper()
+	return gaugeMetric(t, g, "hl7gate_connections_parked")
+}
+
+// gaugeMetric reads the gauge name (its first series: the tests' gateways have one listener).
+func gaugeMetric(t *testing.T, g *Gateway, name string) float64 {
+	t.Helper()
 	mfs, err := g.metrics.reg.Gather()
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, mf := range mfs {
-		if mf.GetName() == "hl7gate_connections_parked" {
+		if mf.GetName() == name {
 			return mf.GetMetric()[0].GetGauge().GetValue()
 		}
 	}
-	t.Fatal("no hl7gate_connections_parked")
+	t.Fatal("no " + name)
 	return 0
 }
 
@@ -270,4 +281,170 @@ func TestParkedHangUpHoldsNoWake(t *testing.T) {
 			t.Fatalf("%d sessions open after a hung up, want 1", n)
 		}
 	}
+}
+
+// A plain TCP connection that has sent nothing has no goroutine of its own: it is parked from its accept
+// (not after parkAfter in a session goroutine, whose stack and buffer a burst of reconnecting monitors
+// would leave resident), and its first message is answered as on any parked connection. Not parallel:
+// the goroutine dumps must show this test's gateway alone.
+func TestSilentConnectionParkedAtAccept(t *testing.T) {
+	g, c := parkingGateway(t, time.Minute)
+	buf := stackBuf[:]
+	for deadline := time.Now().Add(30 * time.Second); ; runtime.Gosched() {
+		if dump := buf[:runtime.Stack(buf, true)]; strings.Contains(string(dump), "gateway.(*Gateway).runSession") {
+			t.Fatal("a connection that has sent nothing runs in a session goroutine")
+		}
+		if parkedMetric(t, g) == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the silent connection was not parked")
+		}
+	}
+	exchange(t, c, mllp.NewReader(c, 0), 1)
+}
+
+// A panic while the accept loop sets up a plain TCP connection (prepare, which ran in the session's own
+// goroutine, under its recover, before parkAtAccept) costs that connection only: the gateway keeps
+// accepting and serving. The panic is provoked by a listener whose map of source budgets is gone.
+func TestAcceptSetupPanicCostsOneConnection(t *testing.T) {
+	g := startGateway(t, config.ListenerConfig{IdleTimeout: time.Minute, MaxSourceRate: 1 << 20}, testkit.AckStation(t), false, nil)
+	t.Cleanup(func() { g.Shutdown(context.Background()) })
+	l := g.lns[0]
+	setBudgets := func(m map[netip.Addr]*sourceBudget) {
+		l.mu.Lock()
+		l.budgets = m
+		l.mu.Unlock()
+	}
+	dial := func() net.Conn {
+		c, err := net.Dial("tcp", g.ListenerAddr("icu").String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { c.Close() })
+		if err := c.SetDeadline(time.Now().Add(30 * time.Second)); err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	setBudgets(nil) // listener.budget writes to it: a panic in prepare
+	if _, err := dial().Read(make([]byte, 1)); err != io.EOF && !errors.Is(err, syscall.ECONNRESET) {
+		t.Fatalf("the connection whose setup panicked: read %v, want it closed", err)
+	}
+	setBudgets(map[netip.Addr]*sourceBudget{})
+	c := dial()
+	exchange(t, c, mllp.NewReader(c, 0), 1)
+}
+
+// A connection parked from its accept ends as one waiting in its own goroutine did: when its idle timeout,
+// counted from the accept, is over; when its monitor closes it without sending; at Shutdown. Each end
+// leaves hl7gate_connections_open at 0 and gives its source's share back: with max_connections_per_source
+// 1, the source's next connection is served.
+func TestParkedAtAcceptEnds(t *testing.T) {
+	station := testkit.AckStation(t)
+	for _, end := range []string{"idle timeout", "monitor closes", "shutdown"} {
+		t.Run(end, func(t *testing.T) {
+			idle := time.Minute
+			if end == "idle timeout" {
+				idle = time.Second
+			}
+			g := startGateway(t, config.ListenerConfig{IdleTimeout: idle, MaxPerSource: 1}, station, false, nil)
+			t.Cleanup(func() { g.Shutdown(context.Background()) })
+			dial := func() net.Conn {
+				c, err := net.Dial("tcp", g.ListenerAddr("icu").String())
+				if err != nil {
+					t.Fatal(err)
+				}
+				t.Cleanup(func() { c.Close() })
+				if err := c.SetDeadline(time.Now().Add(30 * time.Second)); err != nil {
+					t.Fatal(err)
+				}
+				return c
+			}
+			c := dial()
+			waitGauge(t, g, "hl7gate_connections_parked", 1)
+			switch end {
+			case "monitor closes":
+				c.Close()
+			case "shutdown":
+				ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+				defer cancel()
+				if err := g.Shutdown(ctx); err != nil {
+					t.Fatalf("Shutdown with a connection parked from its accept: %v", err)
+				}
+				fallthrough
+			default:
+				if _, err := c.Read(make([]byte, 1)); err != io.EOF {
+					t.Fatalf("read on the silent connection: %v, want the gateway's close", err)
+				}
+			}
+			waitGauge(t, g, "hl7gate_connections_open", 0)
+			if end != "shutdown" {
+				c = dial()
+				exchange(t, c, mllp.NewReader(c, 0), 1)
+			}
+		})
+	}
+}
+
+// waitGauge waits until g's gauge name reads want.
+func waitGauge(t *testing.T, g *Gateway, name string, want float64) {
+	t.Helper()
+	for deadline := time.Now().Add(30 * time.Second); gaugeMetric(t, g, name) != want; runtime.Gosched() {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s = %v, want %v", name, gaugeMetric(t, g, name), want)
+		}
+	}
+}
+
+// An intercepted connection whose original destination names no station is refused in the accept loop
+// now (parkAtAccept's prepare): closed, counted and recorded as before, and the loop goes on accepting. A
+// connection made straight to an intercept listener has no NAT entry: its original destination is the
+// listener's own address, which no station's address or capture names.
+func TestUnmappedDestinationRefusedAtAccept(t *testing.T) {
+	g := startGateway(t, config.ListenerConfig{Mode: config.ModeIntercept, IdleTimeout: time.Minute}, testkit.AckStation(t), false, nil)
+	t.Cleanup(func() { g.Shutdown(context.Background()) })
+	for i := range 2 {
+		c, err := net.Dial("tcp", g.ListenerAddr("icu").String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := c.SetDeadline(time.Now().Add(30 * time.Second)); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.Read(make([]byte, 1)); err != io.EOF {
+			t.Fatalf("connection %d to an unmapped destination: read %v, want the gateway's close", i, err)
+		}
+		c.Close()
+	}
+	waitGauge(t, g, "hl7gate_connections_open", 0)
+	if n := refusedCounter(t, g, "unmapped_destination"); n != 2 {
+		t.Errorf("connections_refused_total{reason=\"unmapped_destination\"} = %v, want 2", n)
+	}
+	evs := g.store.Events("", 0, 10)
+	if !slices.ContainsFunc(evs, func(e store.Event) bool { return strings.Contains(e.Reason, "maps to no station") }) {
+		t.Errorf("no event for the unmapped destination in %+v", evs)
+	}
+}
+
+// refusedCounter reads hl7gate_connections_refused_total{reason} (the tests' gateways have one listener).
+func refusedCounter(t *testing.T, g *Gateway, reason string) float64 {
+	t.Helper()
+	mfs, err := g.metrics.reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() != "hl7gate_connections_refused_total" {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			for _, l := range m.GetLabel() {
+				if l.GetName() == "reason" && l.GetValue() == reason {
+					return m.GetCounter().GetValue()
+				}
+			}
+		}
+	}
+	return 0
 }

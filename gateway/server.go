@@ -247,7 +247,7 @@ func (g *Gateway) Start(ctx context.Context) error {
 		} else {
 			g.metrics.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 				Name: "hl7gate_connections_parked",
-				Help: "Open monitor connections parked (quiet for 2 s, or between the messages of a monitor sending every 250 ms or slower), held without a goroutine or buffers until they send.",
+				Help: "Open monitor connections parked (plain TCP ones that have sent nothing since their accept, quiet for 2 s, or between the messages of a monitor sending every 250 ms or slower), held without a goroutine or buffers until they send.",
 			}, p.count))
 		}
 		g.parker = p
@@ -655,7 +655,46 @@ func (g *Gateway) accept(l *listener, c net.Conn) {
 	g.sessions[s] = struct{}{}
 	g.mu.Unlock()
 	g.wg.Add(1)
-	go g.runSession(s, wokeNone)
+	if !g.parkAtAccept(s) {
+		go g.runSession(s, wokeNone)
+	}
+}
+
+// parkAtAccept parks a new plain TCP connection straight from its accept, before it has a goroutine (or
+// ends it when its setup fails), and says whether it took the connection (a TLS connection handshakes
+// first, in its own goroutine). A burst of connections
+// (a ward's monitors reconnecting after a switch restarts) would otherwise start a goroutine each, whose
+// stack and read buffer wait parkAfter for a first message and stay resident in the process after; parked,
+// a connection costs its session and socket until its first byte, and its idle timeout runs from here.
+func (g *Gateway) parkAtAccept(s *session) bool {
+	if s.l.tls != nil || !s.parks() {
+		return false
+	}
+	s.l.open.Inc()
+	if !s.prepareAtAccept() {
+		g.endSession(s)
+		return true
+	}
+	s.waitSince = time.Now()
+	g.parker.park(s, s.l.cfg.IdleTimeout)
+	return true
+}
+
+// prepareAtAccept runs prepare for parkAtAccept and says whether the connection may go on. It recovers a
+// panic as runSession does: in the accept loop, an unrecovered one would end the gateway, not the
+// connection.
+func (s *session) prepareAtAccept() (ok bool) {
+	defer func() {
+		if p := recover(); p != nil {
+			s.panicked(p)
+			ok = false
+		}
+	}()
+	if err := s.prepare(); err != nil {
+		s.closeReason = err.Error()
+		return false
+	}
+	return true
 }
 
 // openJournal starts the on-disk event journal when state.journal.dir is set: from here on every event

@@ -206,8 +206,7 @@ func (g *Gateway) runSession(s *session, why waking) {
 	parked := false
 	defer func() {
 		if p := recover(); p != nil { // a bug must cost one connection, not the gateway
-			s.closeReason = "internal error"
-			s.logger().Error().Str("panic", fmt.Sprint(p)).Msg("session panic")
+			s.panicked(p)
 			parked = false
 		}
 		if !parked {
@@ -229,6 +228,12 @@ func (g *Gateway) runSession(s *session, why waking) {
 	if end, parked = s.loop(why == wokeRead); !parked { // parked: s is another goroutine's already
 		s.closeReason = end
 	}
+}
+
+// panicked records the panic p recovered from s's session as the reason its connection ends.
+func (s *session) panicked(p any) {
+	s.closeReason = "internal error"
+	s.logger().Error().Str("panic", fmt.Sprint(p)).Msg("session panic")
 }
 
 // endSession closes s's connection and accounts for it.

@@ -26,7 +26,9 @@ import (
 // parker): its goroutine lets it go (and ends, or waits among the parker's wakers for another session) and
 // its read buffer and ACK writer are released until bytes arrive. Its read
 // deadline is then the park deadline, armed like the idle deadline, and the idle timeout is the parker's
-// timer: a silent connection is closed when IdleTimeout has passed since its wait began.
+// timer: a silent connection is closed when IdleTimeout has passed since its wait began. A new plain TCP
+// connection is parked from its accept, before it has a goroutine (Gateway.parkAtAccept): its wait for its
+// first message begins there.
 const deadlineSlack = 16
 
 // parkAfter is how long a monitor connection waits for its next message in its own goroutine before it
