@@ -316,23 +316,12 @@ func TestAcceptSetupPanicCostsOneConnection(t *testing.T) {
 		l.budgets = m
 		l.mu.Unlock()
 	}
-	dial := func() net.Conn {
-		c, err := net.Dial("tcp", g.ListenerAddr("icu").String())
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { c.Close() })
-		if err := c.SetDeadline(time.Now().Add(30 * time.Second)); err != nil {
-			t.Fatal(err)
-		}
-		return c
-	}
 	setBudgets(nil) // listener.budget writes to it: a panic in prepare
-	if _, err := dial().Read(make([]byte, 1)); err != io.EOF && !errors.Is(err, syscall.ECONNRESET) {
+	if _, err := dialListener(t, g, 30*time.Second).Read(make([]byte, 1)); err != io.EOF && !errors.Is(err, syscall.ECONNRESET) {
 		t.Fatalf("the connection whose setup panicked: read %v, want it closed", err)
 	}
 	setBudgets(map[netip.Addr]*sourceBudget{})
-	c := dial()
+	c := dialListener(t, g, 30*time.Second)
 	exchange(t, c, mllp.NewReader(c, 0), 1)
 }
 
@@ -350,18 +339,7 @@ func TestParkedAtAcceptEnds(t *testing.T) {
 			}
 			g := startGateway(t, config.ListenerConfig{IdleTimeout: idle, MaxPerSource: 1}, station, false, nil)
 			t.Cleanup(func() { g.Shutdown(context.Background()) })
-			dial := func() net.Conn {
-				c, err := net.Dial("tcp", g.ListenerAddr("icu").String())
-				if err != nil {
-					t.Fatal(err)
-				}
-				t.Cleanup(func() { c.Close() })
-				if err := c.SetDeadline(time.Now().Add(30 * time.Second)); err != nil {
-					t.Fatal(err)
-				}
-				return c
-			}
-			c := dial()
+			c := dialListener(t, g, 30*time.Second)
 			waitGauge(t, g, "hl7gate_connections_parked", 1)
 			switch end {
 			case "monitor closes":
@@ -380,7 +358,7 @@ func TestParkedAtAcceptEnds(t *testing.T) {
 			}
 			waitGauge(t, g, "hl7gate_connections_open", 0)
 			if end != "shutdown" {
-				c = dial()
+				c = dialListener(t, g, 30*time.Second)
 				exchange(t, c, mllp.NewReader(c, 0), 1)
 			}
 		})
@@ -418,33 +396,11 @@ func TestUnmappedDestinationRefusedAtAccept(t *testing.T) {
 		c.Close()
 	}
 	waitGauge(t, g, "hl7gate_connections_open", 0)
-	if n := refusedCounter(t, g, "unmapped_destination"); n != 2 {
+	if n := testkit.Metric(t, g.metrics.reg, "hl7gate_connections_refused_total", "reason", "unmapped_destination"); n != 2 {
 		t.Errorf("connections_refused_total{reason=\"unmapped_destination\"} = %v, want 2", n)
 	}
 	evs := g.store.Events("", 0, 10)
 	if !slices.ContainsFunc(evs, func(e store.Event) bool { return strings.Contains(e.Reason, "maps to no station") }) {
 		t.Errorf("no event for the unmapped destination in %+v", evs)
 	}
-}
-
-// refusedCounter reads hl7gate_connections_refused_total{reason} (the tests' gateways have one listener).
-func refusedCounter(t *testing.T, g *Gateway, reason string) float64 {
-	t.Helper()
-	mfs, err := g.metrics.reg.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, mf := range mfs {
-		if mf.GetName() != "hl7gate_connections_refused_total" {
-			continue
-		}
-		for _, m := range mf.GetMetric() {
-			for _, l := range m.GetLabel() {
-				if l.GetName() == "reason" && l.GetValue() == reason {
-					return m.GetCounter().GetValue()
-				}
-			}
-		}
-	}
-	return 0
 }

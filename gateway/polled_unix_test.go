@@ -34,6 +34,13 @@ func dialGateway(t *testing.T, station net.Addr, idle, deadline time.Duration, t
 	t.Helper()
 	g := startGateway(t, config.ListenerConfig{IdleTimeout: idle}, station, false, tune)
 	t.Cleanup(func() { g.Shutdown(context.Background()) })
+	return g, dialListener(t, g, deadline)
+}
+
+// dialListener dials g's listener "icu"; the connection's reads and writes fail after deadline, and it is
+// closed when the test ends.
+func dialListener(t *testing.T, g *Gateway, deadline time.Duration) net.Conn {
+	t.Helper()
 	c, err := net.Dial("tcp", g.ListenerAddr("icu").String())
 	if err != nil {
 		t.Fatal(err)
@@ -42,7 +49,7 @@ func dialGateway(t *testing.T, station net.Addr, idle, deadline time.Duration, t
 	if err := c.SetDeadline(time.Now().Add(deadline)); err != nil {
 		t.Fatal(err)
 	}
-	return g, c
+	return c
 }
 
 // startGateway starts a gateway whose one listener, "icu", has lc's settings on a loopback port for

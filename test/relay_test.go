@@ -18,6 +18,7 @@ import (
 	"github.com/hl7gate/hl7gate/hl7"
 	"github.com/hl7gate/hl7gate/hl7/mllp"
 	"github.com/hl7gate/hl7gate/policy"
+	"github.com/hl7gate/hl7gate/test/testkit"
 )
 
 // Drill: the station restarts while the pool holds several idle connections. The first message after
@@ -201,32 +202,7 @@ func TestSecondaryRestartMissesNothing(t *testing.T) {
 // gauge), or 0 when it has no such series.
 func metricValue(t *testing.T, g *gateway.Gateway, name string, labels ...string) float64 {
 	t.Helper()
-	mfs, err := g.Registry().Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, mf := range mfs {
-		if mf.GetName() != name {
-			continue
-		}
-	series:
-		for _, m := range mf.GetMetric() {
-			have := map[string]string{}
-			for _, l := range m.GetLabel() {
-				have[l.GetName()] = l.GetValue()
-			}
-			for i := 0; i+1 < len(labels); i += 2 {
-				if have[labels[i]] != labels[i+1] {
-					continue series
-				}
-			}
-			if m.GetCounter() != nil {
-				return m.GetCounter().GetValue()
-			}
-			return m.GetGauge().GetValue()
-		}
-	}
-	return 0
+	return testkit.Metric(t, g.Registry(), name, labels...)
 }
 
 // scriptStation is a fake station that answers message n (counted from 1 over all connections) by

@@ -128,28 +128,6 @@ func dialTLSMonitor(t *testing.T, addr net.Addr, tc *tls.Config) (*monitor, *tls
 	return &monitor{c: c, r: mllp.NewReader(c, 0), w: mllp.NewWriter(c)}, c
 }
 
-// refusedCount reads hl7gate_connections_refused_total for a reason from the gateway's registry.
-func refusedCount(t *testing.T, g *gateway.Gateway, reason string) float64 {
-	t.Helper()
-	mfs, err := g.Registry().Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, mf := range mfs {
-		if mf.GetName() != "hl7gate_connections_refused_total" {
-			continue
-		}
-		for _, m := range mf.GetMetric() {
-			for _, l := range m.GetLabel() {
-				if l.GetName() == "reason" && l.GetValue() == reason {
-					return m.GetCounter().GetValue()
-				}
-			}
-		}
-	}
-	return 0
-}
-
 // A monitor with a certificate of the configured CA is served over TLS like one over TCP: the station
 // gets the message byte for byte and the monitor the station's ACK.
 func TestTLSListenerSession(t *testing.T) {
@@ -196,7 +174,7 @@ func TestTLSHandshakeFailuresRecorded(t *testing.T) {
 	// A client can see its handshake fail before the gateway's side of it has returned (the alert goes out
 	// inside the handshake), so wait for the third refusal's log line, written after its metric and event.
 	logs.waitCount(t, `"reason":"tls_handshake"`, 3)
-	if n := refusedCount(t, g, "tls_handshake"); n != 3 {
+	if n := metricValue(t, g, "hl7gate_connections_refused_total", "reason", "tls_handshake"); n != 3 {
 		t.Errorf("connections_refused{reason=tls_handshake} = %v, want 3", n)
 	}
 	evs := g.Store().Events(store.KindConnection, 0, 0)
@@ -261,7 +239,7 @@ func TestTLSStalledHandshakesDoNotLockOut(t *testing.T) {
 			t.Fatalf("stalled connection: %v, want closed by the gateway", err)
 		}
 	}
-	evicted, timedOut := refusedCount(t, g, "handshake_evicted"), refusedCount(t, g, "tls_handshake")
+	evicted, timedOut := metricValue(t, g, "hl7gate_connections_refused_total", "reason", "handshake_evicted"), metricValue(t, g, "hl7gate_connections_refused_total", "reason", "tls_handshake")
 	if evicted+timedOut != 50 || timedOut < perSource-1 {
 		t.Errorf("refused: %v evicted + %v timed out, want 50 with at least %d timed out", evicted, timedOut, perSource-1)
 	}
