@@ -1,7 +1,6 @@
 package gateway
 
 import (
-	"net"
 	"testing"
 	"time"
 
@@ -10,6 +9,7 @@ import (
 	"github.com/hl7gate/hl7gate/gateway/config"
 	"github.com/hl7gate/hl7gate/gateway/store"
 	"github.com/hl7gate/hl7gate/hl7/mllp"
+	"github.com/hl7gate/hl7gate/test/testkit"
 )
 
 // A pipelined station connection that dies for one message's answer (an MSA-2 matching nothing) fails
@@ -18,39 +18,24 @@ import (
 // poison messages, sent while the station answers others, get the innocent messages beside them
 // dead-lettered.
 func TestSharedFailureNotPoison(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
 	read := make(chan string, 4)
-	go func() { // each connection: read the messages, then answer the first with its MSA-2 cut short
+	addr := testkit.ServeMLLP(t, func(r *mllp.Reader, w *mllp.Writer) { // read the messages; answer the poison with its MSA-2 cut short
 		for {
-			c, err := ln.Accept()
+			f, err := r.ReadFrame()
 			if err != nil {
 				return
 			}
-			go func() {
-				defer c.Close()
-				r, w := mllp.NewReader(c, 0), mllp.NewWriter(c)
-				for {
-					f, err := r.ReadFrame()
-					if err != nil {
-						return
-					}
-					read <- string(f)
-					if f[len("MSH|^~\\&|MON|ICU|||||ORU^R01|")] == 'P' { // the poison: answered, but not matching
-						w.WriteFrame([]byte("MSH|^~\\&|C|H|MON|ICU|||ACK|A|P|2.6\rMSA|AA|POISON-CUT\r"))
-					}
-				}
-			}()
+			read <- string(f)
+			if f[len("MSH|^~\\&|MON|ICU|||||ORU^R01|")] == 'P' { // the poison: answered, but not matching
+				w.WriteFrame([]byte("MSH|^~\\&|C|H|MON|ICU|||ACK|A|P|2.6\rMSA|AA|POISON-CUT\r"))
+			}
 		}
-	}()
+	})
 	st, err := store.New(100)
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := config.Config{Stations: []config.StationConfig{{Name: "central", Address: ln.Addr().String(),
+	cfg := config.Config{Stations: []config.StationConfig{{Name: "central", Address: addr.String(),
 		Connections: 1, Pipeline: 2, AckTimeout: 5 * time.Second}}}.WithDefaults()
 	s, err := newStation(cfg.Stations[0], zerolog.Nop(), st, newMetrics())
 	if err != nil {

@@ -23,6 +23,30 @@ func AckStation(tb testing.TB) net.Addr { return GatedStation(tb, nil) }
 // (nil: none), so a test can see what arrived and hold the answer back.
 func GatedStation(tb testing.TB, before func(m *hl7.Message)) net.Addr {
 	tb.Helper()
+	return ServeMLLP(tb, func(r *mllp.Reader, w *mllp.Writer) {
+		var m hl7.Message
+		var ack []byte
+		for {
+			frame, err := r.ReadFrame()
+			if err != nil || m.Parse(frame) != nil {
+				return
+			}
+			if before != nil {
+				before(&m)
+			}
+			ack = hl7.AppendAck(ack[:0], &m, hl7.Ack{Code: hl7.AA, ControlID: "1"})
+			if w.WriteFrame(ack) != nil {
+				return
+			}
+		}
+	})
+}
+
+// ServeMLLP listens on a loopback port until the test ends and runs serve on each connection, in its own
+// goroutine, with the connection's MLLP reader and writer; the connection is closed when serve returns.
+// It is the accept loop of every scripted station.
+func ServeMLLP(tb testing.TB, serve func(r *mllp.Reader, w *mllp.Writer)) net.Addr {
+	tb.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		tb.Fatal(err)
@@ -36,22 +60,7 @@ func GatedStation(tb testing.TB, before func(m *hl7.Message)) net.Addr {
 			}
 			go func() {
 				defer c.Close()
-				r, w := mllp.NewReader(c, 0), mllp.NewWriter(c)
-				var m hl7.Message
-				var ack []byte
-				for {
-					frame, err := r.ReadFrame()
-					if err != nil || m.Parse(frame) != nil {
-						return
-					}
-					if before != nil {
-						before(&m)
-					}
-					ack = hl7.AppendAck(ack[:0], &m, hl7.Ack{Code: hl7.AA, ControlID: "1"})
-					if w.WriteFrame(ack) != nil {
-						return
-					}
-				}
+				serve(mllp.NewReader(c, 0), mllp.NewWriter(c))
 			}()
 		}
 	}()
