@@ -48,7 +48,7 @@ func afRampBed(seed uint64, step time.Duration, hrNoise, prNoise, deficit int, r
 // genuine AF. The heart rate is now sent rounded and a run counts as
 // caught when it is reported after the ramp began: main 99 of 100, det54b
 // (afWanders, a rise found late judged against the deficit's slow level)
-// 98.
+// 98, review54b 99.
 func TestAFSlowRampCaught44(t *testing.T) {
 	cfg := vitals.DefaultConfig()
 	reported := func(ts []tick) bool { return len(only(run(t, cfg, ts), "hr_pr_agreement")) > 0 }
