@@ -274,3 +274,124 @@ func TestHistogramQuantiles(t *testing.T) {
 		}
 	}
 }
+
+// A flooder's message is a large valid ORU^R01 within the example configuration's bounds (frame, segments,
+// segment length), stamped per message like the monitors' with a control ID of its own.
+func TestFloodTemplate(t *testing.T) {
+	const size = 1000000
+	f, m := buildFloodTemplate(floodIndex0, 42, size), buildTemplate(0, 42)
+	payload := f.frame[1 : len(f.frame)-2]
+	if len(payload) < size || len(payload) > size+len(waveRow)+64 || len(f.frame) > maxFrame {
+		t.Fatalf("flood message of %d bytes, want at least %d and a frame within %d", len(payload), size, maxFrame)
+	}
+	segs := bytes.Split(bytes.TrimSuffix(payload, []byte("\r")), []byte("\r"))
+	if len(segs) > 5000 {
+		t.Fatalf("%d segments, over configs/icu-example.yaml's max_segments (5000)", len(segs))
+	}
+	for i, seg := range segs {
+		if len(seg) > 65536 || bytes.ContainsFunc(seg, func(r rune) bool { return r < ' ' || r > '~' }) {
+			t.Fatalf("segment %d: %d bytes or a byte outside printable ASCII", i, len(seg))
+		}
+	}
+	if string(segs[len(segs)-1][:4]) != "OBX|" || !bytes.Contains(segs[len(segs)-1], []byte("|NA|131330^")) {
+		t.Fatalf("last segment %.40q, want a waveform OBX", segs[len(segs)-1])
+	}
+	c, v := newClock(), newVitals(floodIndex0)
+	f.stamp(c, &v)
+	id := string(mshField(f.frame[1:], 10))
+	if id != string(f.controlID()) || id == string(m.controlID()) || len(id) != idLen {
+		t.Fatalf("flooder's MSH-10 %q (a monitor's %q)", id, m.controlID())
+	}
+}
+
+func floodConfig(target, ctl string, run int) *driveConfig {
+	return &driveConfig{Target: target, Scenario: "flood", Monitors: 4, Rate: 100, Duration: 300 * time.Millisecond,
+		Warmup: 50 * time.Millisecond, SrcNet: "127.78", Flooders: 4, FloodSources: 2, FloodBytes: 100000,
+		FloodNet: "127.79", AckTimeout: 5 * time.Second, StationCtl: ctl, StationTag: "TESTSTN", Run: run}
+}
+
+// The flood: monitors in an open loop and flooders sharing a few source addresses, every answer of both
+// judged, the flooders' rate reported apart.
+func TestFloodClean(t *testing.T) {
+	_, addr, ctl := startStation(t, faults{})
+	cfg := floodConfig(addr, ctl, 5)
+	r, err := drive(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.OK == 0 || r.FloodOK == 0 || r.bad() != 0 || r.Lost != 0 || r.FloodMsgBytes < 100000 || r.FloodMiBPerS <= 0 {
+		t.Fatalf("clean flood: %+v", r)
+	}
+	if r.MaxUs < r.P99us || r.FloodConns != 4 || r.FloodSources != 2 {
+		t.Fatalf("max %v < p99 %v, or flooders %d from %d", r.MaxUs, r.P99us, r.FloodConns, r.FloodSources)
+	}
+	var addrs []string
+	for k := range 4 {
+		f, err := newFlooder(cfg, k, newClock(), &hist{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		addrs = append(addrs, f.local.IP.String())
+	}
+	if strings.Join(addrs, " ") != "127.79.0.1 127.79.0.2 127.79.0.1 127.79.0.2" {
+		t.Fatalf("flooders' sources %v", addrs)
+	}
+}
+
+// A relay that serves the flooders well and fails the monitors beside them (faking some of their ACKs,
+// dropping others) is caught in the monitors' counts; one that fails the flooders, in theirs.
+func TestFloodFailuresCounted(t *testing.T) {
+	_, addr, ctl := startStation(t, faults{})
+	monitorsFailed := startRelay(t, faultyRelay{upstream: addr, fakeEvery: 7, dropEvery: 11, only: "127.78."})
+	r, err := drive(floodConfig(monitorsFailed, ctl, 6))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Lost == 0 || r.Unanswered+r.WarmupBad == 0 || r.monitorsBad() == 0 || r.FloodOK == 0 ||
+		r.FloodFailed+r.FloodForged != 0 || r.bad() < uint64(r.Lost)+r.Unanswered {
+		t.Fatalf("relay failing the monitors: %+v", r)
+	}
+	floodersFailed := startRelay(t, faultyRelay{upstream: addr, fakeEvery: 7, dropEvery: 11, only: "127.79."})
+	r, err = drive(floodConfig(floodersFailed, ctl, 7))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Lost == 0 || r.FloodFailed == 0 || r.monitorsBad() != 0 || r.OK == 0 || r.bad() < r.FloodFailed+uint64(r.Lost) {
+		t.Fatalf("relay failing the flooders: %+v", r)
+	}
+}
+
+func TestFloodReport(t *testing.T) {
+	rs := []result{
+		{Target: "haproxy", Scenario: "flood", Monitors: 50, Sent: 1000, OK: 1000, P50us: 500, P99us: 2000, MaxUs: 9000,
+			FloodMsgPerS: 60, FloodMiBPerS: 57.2, FloodP50us: 250000, RelayCPUPct: 80},
+		{Target: "hl7gate", Scenario: "flood", Monitors: 50, Sent: 1000, OK: 1000, P50us: 400, P99us: 1000, MaxUs: 3000,
+			FloodMsgPerS: 16, FloodMiBPerS: 15.3, FloodP50us: 990000, RelayCPUPct: 20},
+	}
+	var out strings.Builder
+	if err := writeReport(&out, rs); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"| flood MiB/s |", "| hl7gate | 1 | 0 | 0.40 | 1.00 | 50 % | 3.00 | 0.00 | 0 | 16.0 | 15.3 | 990.0 | 0 | 20.0 | – | 0 |"} {
+		if !strings.Contains(out.String(), want) {
+			t.Fatalf("report lacks %q:\n%s", want, out.String())
+		}
+	}
+	for _, bad := range []result{{FloodFailed: 1}, {FloodForged: 1}} {
+		bad.Target, bad.Scenario = "hl7gate", "flood"
+		if err := writeReport(io.Discard, []result{rs[0], bad}); err != errBad {
+			t.Fatalf("%+v: report returned %v, want errBad", bad, err)
+		}
+	}
+}
+
+func TestFloodFlagsChecked(t *testing.T) {
+	for _, cfg := range []*driveConfig{
+		{Scenario: "flood", Monitors: 1, Duration: time.Second, Rate: 1, Flooders: 2, FloodSources: 3, FloodBytes: 5000, AckTimeout: time.Second},
+		{Scenario: "flood", Monitors: 1, Duration: time.Second, Rate: 1, Flooders: 2, FloodSources: 1, FloodBytes: maxFrame, AckTimeout: time.Second},
+	} {
+		if cfg.check() == nil {
+			t.Fatalf("%+v accepted", cfg)
+		}
+	}
+}

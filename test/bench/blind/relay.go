@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"strings"
 )
 
 // faultyRelay is a stop-and-wait MLLP relay that misbehaves on purpose, one upstream connection per
@@ -12,8 +13,9 @@ import (
 // acknowledges what it did not deliver, or drops messages. It is not a baseline.
 type faultyRelay struct {
 	upstream  string
-	fakeEvery int // answer every Nth message itself with AA, without forwarding it
-	dropEvery int // close the client's connection on every Nth message, without forwarding it
+	fakeEvery int    // answer every Nth message itself with AA, without forwarding it
+	dropEvery int    // close the client's connection on every Nth message, without forwarding it
+	only      string // misbehave only toward clients whose source address begins with this (empty: all)
 }
 
 func relayMain(args []string) error {
@@ -23,6 +25,7 @@ func relayMain(args []string) error {
 	fs.StringVar(&fr.upstream, "upstream", "127.0.0.1:12576", "station address")
 	fs.IntVar(&fr.fakeEvery, "fake-every", 0, "acknowledge every Nth message of a connection itself, not forwarding it")
 	fs.IntVar(&fr.dropEvery, "drop-every", 0, "drop every Nth message of a connection: close without answering")
+	fs.StringVar(&fr.only, "only", "", "misbehave only toward sources whose address begins with this, e.g. 127.10. (the flood's monitors)")
 	fs.Parse(args)
 	ln, err := net.Listen("tcp", *listen)
 	if err != nil {
@@ -37,6 +40,10 @@ func (fr *faultyRelay) serve(ln net.Listener) error { return serveConns(ln, fr.r
 // relay carries one client connection, one message at a time.
 func (fr *faultyRelay) relay(c net.Conn) {
 	defer c.Close()
+	fake, drop := fr.fakeEvery, fr.dropEvery
+	if host, _, _ := net.SplitHostPort(c.RemoteAddr().String()); !strings.HasPrefix(host, fr.only) {
+		fake, drop = 0, 0 // a relay that fails some monitors and serves the others well
+	}
 	up, err := net.Dial("tcp", fr.upstream)
 	if err != nil {
 		return
@@ -49,10 +56,10 @@ func (fr *faultyRelay) relay(c net.Conn) {
 		if err != nil {
 			return
 		}
-		if every(fr.dropEvery, n) {
+		if every(drop, n) {
 			return
 		}
-		if every(fr.fakeEvery, n) {
+		if every(fake, n) {
 			out = appendFrame(out[:0], fakeAck(mshField(msg, 10)))
 		} else {
 			if _, err := up.Write(appendFrame(out[:0], msg)); err != nil {
