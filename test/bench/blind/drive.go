@@ -360,8 +360,9 @@ func driveMain(args []string) error {
 	fmt.Fprintf(os.Stderr, "%s %s: %.0f msg/s p50 %.1f µs p99 %.1f µs; ok %d nak %d wrong %d forged %d unanswered %d unsent %d lost %d warm-up bad %d\n",
 		r.Target, r.Scenario, r.MsgPerS, r.P50us, r.P99us, r.OK, r.Nak, r.Wrong, r.Forged, r.Unanswered, r.Unsent, r.Lost, r.WarmupBad)
 	if r.Scenario == "flood" {
-		fmt.Fprintf(os.Stderr, "  flooders: %.1f msg/s %.1f MiB/s p50 %.1f ms; ok %d forged %d failed %d; relay CPU %.0f %% of a core\n",
-			r.FloodMsgPerS, r.FloodMiBPerS, r.FloodP50us/1e3, r.FloodOK, r.FloodForged, r.FloodFailed, r.RelayCPUPct)
+		fmt.Fprintf(os.Stderr, "  flooders: %.1f msg/s %.1f MiB/s p50 %.1f ms; ok %d forged %d failed %d; relay CPU %s %% of a core\n",
+			r.FloodMsgPerS, r.FloodMiBPerS, r.FloodP50us/1e3, r.FloodOK, r.FloodForged, r.FloodFailed,
+			orDash(r.RelayCPUPct, r.RelayCPUPct >= 0))
 	}
 	return nil
 }
