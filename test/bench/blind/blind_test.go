@@ -32,7 +32,7 @@ func startStation(t *testing.T, f faults) (*station, string, string) {
 }
 
 // startRelay runs a faulty relay in front of upstream and returns its address.
-func startRelay(t *testing.T, fr faultyRelay) string {
+func startRelay(t *testing.T, fr *faultyRelay) string {
 	t.Helper()
 	ln := listen(t)
 	go fr.serve(ln)
@@ -146,19 +146,37 @@ func TestReportFailsOnBad(t *testing.T) {
 // the station's count; a relay that drops messages: unanswered.
 func TestFaultyRelayCaught(t *testing.T) {
 	_, addr, ctl := startStation(t, faults{})
-	fake := startRelay(t, faultyRelay{upstream: addr, fakeEvery: 10})
+	fake := startRelay(t, &faultyRelay{upstream: addr, fakeEvery: 10})
 	if r := singleRun(t, fake, ctl, 300); r.Forged != 30 || r.Lost != 30 || r.OK != 270 || r.bad() != 30 {
 		t.Fatalf("relay faking every 10th: %+v", r)
 	}
 	// Faked answers are lost ones even while the station's own answers go wrong too.
 	_, addr2, ctl2 := startStation(t, faults{wrongEvery: 7})
-	fake2 := startRelay(t, faultyRelay{upstream: addr2, fakeEvery: 10})
+	fake2 := startRelay(t, &faultyRelay{upstream: addr2, fakeEvery: 10})
 	if r := singleRun(t, fake2, ctl2, 300); r.Forged != 30 || r.Lost != 30 || r.Wrong == 0 || r.bad() != r.Wrong+30 {
 		t.Fatalf("relay faking every 10th, station wrong every 7th: %+v", r)
 	}
-	drop := startRelay(t, faultyRelay{upstream: addr, dropEvery: 25})
+	drop := startRelay(t, &faultyRelay{upstream: addr, dropEvery: 25})
 	if r := singleRun(t, drop, ctl, 300); r.Unanswered != 12 || r.OK != 288 || r.Lost != 0 || r.bad() != 12 {
 		t.Fatalf("relay dropping every 25th: %+v", r)
+	}
+}
+
+// The faulty relay counts its Nth message over all its clients: in the open loop each monitor sends a
+// handful of messages (here 4 at most, a tenth of a second apart, against every 10th faked), and run.sh's
+// faulty target must still come out bad there and in the flood.
+func TestFaultyRelayCountsAcrossConnections(t *testing.T) {
+	_, addr, ctl := startStation(t, faults{})
+	fake := startRelay(t, &faultyRelay{upstream: addr, fakeEvery: 10})
+	cfg := &driveConfig{Target: fake, Scenario: "open", Monitors: 20, Rate: 10, Duration: 300 * time.Millisecond,
+		Warmup: 50 * time.Millisecond, SrcNet: "127.77", AckTimeout: 5 * time.Second, StationCtl: ctl,
+		StationTag: "TESTSTN", Run: 9}
+	r, err := drive(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Lost == 0 || r.bad() == 0 {
+		t.Fatalf("relay faking every 10th over 20 connections of a few messages each: %+v", r)
 	}
 }
 
@@ -342,7 +360,7 @@ func TestFloodClean(t *testing.T) {
 // dropping others) is caught in the monitors' counts; one that fails the flooders, in theirs.
 func TestFloodFailuresCounted(t *testing.T) {
 	_, addr, ctl := startStation(t, faults{})
-	monitorsFailed := startRelay(t, faultyRelay{upstream: addr, fakeEvery: 7, dropEvery: 11, only: "127.78."})
+	monitorsFailed := startRelay(t, &faultyRelay{upstream: addr, fakeEvery: 7, dropEvery: 11, only: "127.78."})
 	r, err := drive(floodConfig(monitorsFailed, ctl, 6))
 	if err != nil {
 		t.Fatal(err)
@@ -351,7 +369,7 @@ func TestFloodFailuresCounted(t *testing.T) {
 		r.FloodFailed+r.FloodForged != 0 || r.bad() < uint64(r.Lost)+r.Unanswered {
 		t.Fatalf("relay failing the monitors: %+v", r)
 	}
-	floodersFailed := startRelay(t, faultyRelay{upstream: addr, fakeEvery: 7, dropEvery: 11, only: "127.79."})
+	floodersFailed := startRelay(t, &faultyRelay{upstream: addr, fakeEvery: 7, dropEvery: 11, only: "127.79."})
 	r, err = drive(floodConfig(floodersFailed, ctl, 7))
 	if err != nil {
 		t.Fatal(err)

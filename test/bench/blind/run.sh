@@ -147,7 +147,7 @@ start_relay() {
 		wait_port "$HL7GATE"
 		wait_ready
 		;;
-	faulty) # blind's own relay, faking an AA every 1000th message and dropping every 5000th: must show as bad
+	faulty) # blind's own relay, faking an AA every 1000th message it carries and dropping every 5000th: must show as bad
 		"$BIN/blind" relay -listen "$FAULTY" -upstream "$STATION" -fake-every 1000 -drop-every 5000 2>"$2" &
 		relay_pid=$! addr=$FAULTY
 		wait_port "$FAULTY"
