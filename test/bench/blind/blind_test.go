@@ -2,8 +2,13 @@ package main
 
 import (
 	"bytes"
+	"errors"
 	"io"
 	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -429,5 +434,32 @@ func TestSlowStationDelaysLargeMessages(t *testing.T) {
 	// A lower bound only: a sleep never ends early. The histogram's bucket middle is within 1 % below.
 	if r.bad() != 0 || r.FloodOK == 0 || r.OK == 0 || r.FloodP50us < 0.99*float64(delay/time.Microsecond) {
 		t.Fatalf("slow station: flood p50 %v µs, want at least %v; %+v", r.FloodP50us, delay, r)
+	}
+}
+
+// run.sh refuses a misspelt scenario or target before it builds or starts anything. A scenario's error
+// used to be lost inside $(…): the driver ran its default scenario (closed, 10 s) under the target's name.
+func TestRunScriptRefusesUnknownNames(t *testing.T) {
+	bash, err := exec.LookPath("bash")
+	if err != nil {
+		t.Skip("no bash")
+	}
+	// The station's port (base + 6) is one this test holds: should the script get as far as starting the
+	// station, it stops there instead of running a bench.
+	base := listen(t).Addr().(*net.TCPAddr).Port - 6
+	for _, names := range [][]string{{"SCENARIOS=flod", "TARGETS=direct"}, {"SCENARIOS=closed", "TARGETS=direct haprxy"}} {
+		out := t.TempDir()
+		cmd := exec.Command(bash, "run.sh")
+		cmd.Env = append(os.Environ(), "OUT="+out, "PORT_BASE="+strconv.Itoa(base), "ROUNDS=1", "DURATION=1ms",
+			"WARMUP=1ms", "MONITORS=1")
+		cmd.Env = append(cmd.Env, names...)
+		msg, err := cmd.CombinedOutput()
+		var exit *exec.ExitError
+		if !errors.As(err, &exit) || exit.ExitCode() != 2 || !bytes.Contains(msg, []byte("unknown")) {
+			t.Fatalf("%v: exit %v, want 2 and the unknown name:\n%s", names, err, msg)
+		}
+		if _, err := os.Stat(filepath.Join(out, "bin", "blind")); err == nil {
+			t.Fatalf("%v: refused only after building and running:\n%s", names, msg)
+		}
 	}
 }

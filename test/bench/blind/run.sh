@@ -44,6 +44,27 @@ HL7GATE=127.0.0.1:$((PORT_BASE + 8))
 ADMIN=127.0.0.1:$((PORT_BASE + 9))
 FAULTY=127.0.0.1:$((PORT_BASE + 11))
 
+scenario_flags() {
+	case $1 in
+	closed) echo "-scenario closed -monitors $MONITORS -duration $DURATION -warmup $WARMUP" ;;
+	single) echo "-scenario single -count $COUNT -warmup-msgs $SINGLE_WARMUP" ;;
+	open) echo "-scenario open -monitors $OPEN_MONITORS -rate $OPEN_RATE -duration $DURATION -warmup $WARMUP" ;;
+	flood)
+		echo "-scenario flood -monitors $FLOOD_MONITORS -rate $FLOOD_RATE -flooders $FLOODERS" \
+			"-flood-sources $FLOOD_SOURCES -flood-bytes $FLOOD_BYTES -duration $DURATION -warmup $WARMUP"
+		;;
+	*) echo "unknown scenario $1 (closed, single, open, flood)" >&2; exit 2 ;;
+	esac
+}
+
+# Refuse a misspelt scenario or target before anything is built or started: scenario_flags's exit inside
+# $(…) below would not stop the script, and the driver would run its default scenario under that name.
+for scenario in $SCENARIOS; do scenario_flags "$scenario" >/dev/null; done
+KNOWN_TARGETS="direct haproxy hl7gate hl7gate-pipelined hl7gate-nobudget faulty"
+for target in $TARGETS; do
+	[[ " $KNOWN_TARGETS " == *" $target "* ]] || { echo "unknown target $target ($KNOWN_TARGETS)" >&2; exit 2; }
+done
+
 cd "$(dirname "$0")/../../.."
 ulimit -n "$(ulimit -Hn)" # 5,000 monitors: two descriptors each in a relay
 mkdir -p "$OUT" "$BIN"
@@ -152,7 +173,7 @@ start_relay() {
 		relay_pid=$! addr=$FAULTY
 		wait_port "$FAULTY"
 		;;
-	*) echo "unknown target $1 (direct, haproxy, hl7gate, hl7gate-pipelined, hl7gate-nobudget, faulty)" >&2; exit 2 ;;
+	*) echo "unknown target $1 ($KNOWN_TARGETS)" >&2; exit 2 ;;
 	esac
 }
 
@@ -170,19 +191,6 @@ hl7gate_counts() {
 	curl -sf "http://$ADMIN/metrics" |
 		grep -E '^hl7gate_(messages_(received|forwarded|rejected)_total|vitals_(findings|unrecognised)_total|source_throttled_(total|seconds_total))' |
 		awk '{sub(/^hl7gate_/, ""); printf "%s=%s ", $1, $2} END {print ""}'
-}
-
-scenario_flags() {
-	case $1 in
-	closed) echo "-scenario closed -monitors $MONITORS -duration $DURATION -warmup $WARMUP" ;;
-	single) echo "-scenario single -count $COUNT -warmup-msgs $SINGLE_WARMUP" ;;
-	open) echo "-scenario open -monitors $OPEN_MONITORS -rate $OPEN_RATE -duration $DURATION -warmup $WARMUP" ;;
-	flood)
-		echo "-scenario flood -monitors $FLOOD_MONITORS -rate $FLOOD_RATE -flooders $FLOODERS" \
-			"-flood-sources $FLOOD_SOURCES -flood-bytes $FLOOD_BYTES -duration $DURATION -warmup $WARMUP"
-		;;
-	*) echo "unknown scenario $1 (closed, single, open, flood)" >&2; exit 2 ;;
-	esac
 }
 
 read -ra targets <<<"$TARGETS"
