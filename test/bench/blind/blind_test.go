@@ -348,6 +348,9 @@ func TestFloodClean(t *testing.T) {
 	if r.MaxUs < r.P99us || r.FloodConns != 4 || r.FloodSources != 2 {
 		t.Fatalf("max %v < p99 %v, or flooders %d from %d", r.MaxUs, r.P99us, r.FloodConns, r.FloodSources)
 	}
+	if r.DriverCPUus != -1 { // the flooders' work over the monitors' messages
+		t.Fatalf("driver CPU %v µs per monitor message in a flood, want -1 (not measured)", r.DriverCPUus)
+	}
 	var addrs []string
 	for k := range 4 {
 		f, err := newFlooder(cfg, k, newClock(), &hist{})

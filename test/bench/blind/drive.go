@@ -298,7 +298,7 @@ type result struct {
 	RelayCPUPct     float64 `json:"relay_cpu_pct"`           // the relay's CPU in the window, % of one core (-1 without a relay)
 	RelayPeakKiB    int64   `json:"relay_peak_rss_kib"`      // VmHWM at the end of the run
 	RelayIdleKiB    float64 `json:"relay_idle_kib_per_conn"` // open only: RSS growth from connecting the monitors, per connection, after -idle-wait
-	DriverCPUus     float64 `json:"driver_cpu_us_per_msg"`
+	DriverCPUus     float64 `json:"driver_cpu_us_per_msg"`   // -1 in flood (two sizes of message), as the relay's
 	// flood only: the flooders, counted apart from the monitors above (Sent … P999us are the monitors')
 	FloodConns    int     `json:"flood_conns,omitempty"`
 	FloodSources  int     `json:"flood_sources,omitempty"`
@@ -641,8 +641,8 @@ func (r *result) fill(t tally, w window, h *hist, relay bool) {
 
 func us(d time.Duration) float64 { return float64(d) / 1e3 }
 
-// fillFlood adds the flooders' counts to a flood result. The relay's CPU per message means nothing over
-// two sizes of message: the flood reports its share of a core instead.
+// fillFlood adds the flooders' counts to a flood result. The relay's and the driver's CPU per message mean
+// nothing over two sizes of message: the flood reports the relay's share of a core instead.
 func (r *result) fillFlood(cfg *driveConfig, t tally, h *hist, w window, msgBytes int) {
 	r.FloodConns, r.FloodSources, r.FloodMsgBytes = cfg.Flooders, cfg.FloodSources, msgBytes
 	r.FloodSent, r.FloodOK, r.FloodForged = t.sent, t.ok, t.forged
@@ -652,7 +652,7 @@ func (r *result) fillFlood(cfg *driveConfig, t tally, h *hist, w window, msgByte
 		r.FloodMiBPerS = r.FloodMsgPerS * float64(msgBytes) / (1 << 20)
 	}
 	r.FloodP50us, r.FloodP99us = us(h.quantile(0.5)), us(h.quantile(0.99))
-	r.RelayCPUus = -1
+	r.RelayCPUus, r.DriverCPUus = -1, -1
 }
 
 // setQuantiles replaces the histogram's quantiles with exact ones (single: every latency is kept).
