@@ -80,12 +80,16 @@ func TestCleanClosedLoop(t *testing.T) {
 	}
 }
 
+// openConfig is an open loop of 20 monitors at rate messages a second each, 300 ms after 50 ms of warm-up.
+func openConfig(target, ctl string, rate float64, run int) *driveConfig {
+	return &driveConfig{Target: target, Scenario: "open", Monitors: 20, Rate: rate, Duration: 300 * time.Millisecond,
+		Warmup: 50 * time.Millisecond, SrcNet: "127.77", AckTimeout: 5 * time.Second, StationCtl: ctl,
+		StationTag: "TESTSTN", Run: run}
+}
+
 func TestOpenLoop(t *testing.T) {
 	_, addr, ctl := startStation(t, faults{})
-	cfg := &driveConfig{Target: addr, Scenario: "open", Monitors: 20, Rate: 100, Duration: 300 * time.Millisecond,
-		Warmup: 50 * time.Millisecond, SrcNet: "127.77", AckTimeout: 5 * time.Second, StationCtl: ctl,
-		StationTag: "TESTSTN", Run: 3}
-	r, err := drive(cfg)
+	r, err := drive(openConfig(addr, ctl, 100, 3))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -173,10 +177,7 @@ func TestFaultyRelayCaught(t *testing.T) {
 func TestFaultyRelayCountsAcrossConnections(t *testing.T) {
 	_, addr, ctl := startStation(t, faults{})
 	fake := startRelay(t, &faultyRelay{upstream: addr, fakeEvery: 10})
-	cfg := &driveConfig{Target: fake, Scenario: "open", Monitors: 20, Rate: 10, Duration: 300 * time.Millisecond,
-		Warmup: 50 * time.Millisecond, SrcNet: "127.77", AckTimeout: 5 * time.Second, StationCtl: ctl,
-		StationTag: "TESTSTN", Run: 9}
-	r, err := drive(cfg)
+	r, err := drive(openConfig(fake, ctl, 10, 9))
 	if err != nil {
 		t.Fatal(err)
 	}
