@@ -404,11 +404,19 @@ func TestFloodReport(t *testing.T) {
 			t.Fatalf("report lacks %q:\n%s", want, out.String())
 		}
 	}
-	for _, bad := range []result{{FloodFailed: 1}, {FloodForged: 1}} {
+	for _, bad := range []result{{FloodFailed: 1}, {FloodForged: 1}, {FloodConnectFailures: 1}} {
 		bad.Target, bad.Scenario = "hl7gate", "flood"
 		if err := writeReport(io.Discard, []result{rs[0], bad}); err != errBad {
 			t.Fatalf("%+v: report returned %v, want errBad", bad, err)
 		}
+	}
+}
+
+// A connection the driver could not make at the start counts in its own group's bad column, and in bad.
+func TestConnectFailuresAttributed(t *testing.T) {
+	r := result{ConnectFailures: 1, FloodConnectFailures: 2}
+	if r.monitorsBad() != 1 || r.floodBad() != 2 || r.bad() != 3 {
+		t.Fatalf("monitors bad %d, flood bad %d, bad %d; want 1, 2, 3", r.monitorsBad(), r.floodBad(), r.bad())
 	}
 }
 

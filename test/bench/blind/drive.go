@@ -282,10 +282,10 @@ type result struct {
 	Forged          uint64  `json:"forged"`
 	Unanswered      uint64  `json:"unanswered"`
 	Unsent          uint64  `json:"unsent"`
-	WarmupBad       uint64  `json:"warmup_bad"`    // warm-up messages refused, answered wrongly or not at all, or unsent
-	Lost            int64   `json:"lost"`          // positive answers beyond the AAs the station wrote (-1: not checked)
-	StationExtra    int64   `json:"station_extra"` // messages the station received beyond those sent (re-sends)
-	ConnectFailures int     `json:"connect_failures"`
+	WarmupBad       uint64  `json:"warmup_bad"`       // warm-up messages refused, answered wrongly or not at all, or unsent
+	Lost            int64   `json:"lost"`             // positive answers beyond the AAs the station wrote (-1: not checked)
+	StationExtra    int64   `json:"station_extra"`    // messages the station received beyond those sent (re-sends)
+	ConnectFailures int     `json:"connect_failures"` // the monitors' connections not made at the start (flood: not the flooders')
 	Reconnects      uint64  `json:"reconnects"`
 	MsgPerS         float64 `json:"msg_per_s"`
 	P50us           float64 `json:"p50_us"`
@@ -300,30 +300,36 @@ type result struct {
 	RelayIdleKiB    float64 `json:"relay_idle_kib_per_conn"` // open only: RSS growth from connecting the monitors, per connection, after -idle-wait
 	DriverCPUus     float64 `json:"driver_cpu_us_per_msg"`   // -1 in flood (two sizes of message), as the relay's
 	// flood only: the flooders, counted apart from the monitors above (Sent … P999us are the monitors')
-	FloodConns    int     `json:"flood_conns,omitempty"`
-	FloodSources  int     `json:"flood_sources,omitempty"`
-	FloodMsgBytes int     `json:"flood_msg_bytes,omitempty"`
-	FloodSent     uint64  `json:"flood_sent,omitempty"`
-	FloodOK       uint64  `json:"flood_ok,omitempty"`
-	FloodForged   uint64  `json:"flood_forged,omitempty"`
-	FloodFailed   uint64  `json:"flood_failed,omitempty"` // refused, answered wrongly or not at all, or unsent, warm-up included
-	FloodMsgPerS  float64 `json:"flood_msg_per_s,omitempty"`
-	FloodMiBPerS  float64 `json:"flood_mib_per_s,omitempty"`
-	FloodP50us    float64 `json:"flood_p50_us,omitempty"`
-	FloodP99us    float64 `json:"flood_p99_us,omitempty"`
+	FloodConns           int     `json:"flood_conns,omitempty"`
+	FloodSources         int     `json:"flood_sources,omitempty"`
+	FloodMsgBytes        int     `json:"flood_msg_bytes,omitempty"`
+	FloodSent            uint64  `json:"flood_sent,omitempty"`
+	FloodOK              uint64  `json:"flood_ok,omitempty"`
+	FloodForged          uint64  `json:"flood_forged,omitempty"`
+	FloodFailed          uint64  `json:"flood_failed,omitempty"` // refused, answered wrongly or not at all, or unsent, warm-up included
+	FloodConnectFailures int     `json:"flood_connect_failures,omitempty"`
+	FloodMsgPerS         float64 `json:"flood_msg_per_s,omitempty"`
+	FloodMiBPerS         float64 `json:"flood_mib_per_s,omitempty"`
+	FloodP50us           float64 `json:"flood_p50_us,omitempty"`
+	FloodP99us           float64 `json:"flood_p99_us,omitempty"`
 }
 
 // bad is the number of messages, warm-up included, that did not get the station's AA, plus those falsely
 // acknowledged (a forged answer is usually lost too: the larger of the two counts, not their sum).
 func (r *result) bad() uint64 {
 	return r.Nak + r.Wrong + r.Unanswered + r.Unsent + r.WarmupBad + uint64(r.ConnectFailures) + r.FloodFailed +
-		max(r.Forged+r.FloodForged, uint64(max(r.Lost, 0)))
+		uint64(r.FloodConnectFailures) + max(r.Forged+r.FloodForged, uint64(max(r.Lost, 0)))
 }
 
-// monitorsBad is the monitors' own share of bad (flood: not the flooders'), without the lost count and the
-// connections that failed, which the driver cannot attribute.
+// monitorsBad is the monitors' own share of bad (flood: not the flooders'), without the lost count, which
+// the driver cannot attribute.
 func (r *result) monitorsBad() uint64 {
-	return r.Nak + r.Wrong + r.Unanswered + r.Unsent + r.WarmupBad + r.Forged
+	return r.Nak + r.Wrong + r.Unanswered + r.Unsent + r.WarmupBad + r.Forged + uint64(r.ConnectFailures)
+}
+
+// floodBad is the flooders' share of bad, without the lost count.
+func (r *result) floodBad() uint64 {
+	return r.FloodFailed + r.FloodForged + uint64(r.FloodConnectFailures)
 }
 
 func driveMain(args []string) error {
@@ -414,7 +420,7 @@ func drive(cfg *driveConfig) (*result, error) {
 	r := &result{Target: cfg.Name, Scenario: cfg.Scenario, Round: cfg.Round, Monitors: len(mons),
 		MsgBytes: len(mons[0].t.frame) - 3, RelayCPUus: -1, RelayCPUPct: -1, Lost: -1}
 	rss0, _ := relayMem(cfg.RelayPID)
-	r.ConnectFailures = dialAll(slices.Concat(mons, floods))
+	r.ConnectFailures, r.FloodConnectFailures = dialAll(mons), dialAll(floods)
 	if cfg.Scenario == "open" { // only here: the others do not wait until the relay has taken the connections
 		time.Sleep(cfg.IdleWait) // what "idle" means: connected and quiet this long
 		if rss1, _ := relayMem(cfg.RelayPID); cfg.RelayPID > 0 && len(mons) > r.ConnectFailures {

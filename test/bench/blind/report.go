@@ -107,7 +107,7 @@ func summariseFlood(rs []result) floodCell {
 	}
 	for _, r := range rs {
 		f.monitorsBad += r.monitorsBad()
-		f.floodBad += r.FloodFailed + r.FloodForged
+		f.floodBad += r.floodBad()
 	}
 	return f
 }
