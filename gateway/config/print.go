@@ -18,9 +18,9 @@ const Redacted = "<redacted>"
 
 // YAML returns c as a configuration file, so that an operator sees exactly what a gateway would run with
 // (hl7gate validate --print): the keys as the file spells them (mapstructure tags), in the order of the
-// structs, durations as Go durations and sizes as integers. A key is left out when its value is zero, nil
-// or empty and Default() has it so too, so that loading the output and completing it with WithDefaults
-// gives c back. A value that may be a secret is printed as Redacted instead (see secret): the output is
+// structs, durations as Go durations and sizes as integers. A key is left out when its value is zero or
+// nil and Default() has it so too (an empty list is printed, []), so that loading the output and
+// completing it with WithDefaults gives c back. A value that may be a secret is printed as Redacted instead (see secret): the output is
 // then no longer c, and a URL so redacted does not validate, so that a copy cannot run without the real
 // value.
 func (c Config) YAML() ([]byte, error) {
