@@ -34,6 +34,7 @@ import (
 
 	"github.com/hl7gate/hl7gate/gateway"
 	"github.com/hl7gate/hl7gate/gateway/config"
+	"github.com/hl7gate/hl7gate/gateway/export"
 )
 
 // command is one subcommand. It returns errUsage for bad arguments and pflag.ErrHelp for -h or --help
@@ -182,10 +183,10 @@ func serve(ctx context.Context, cfg config.Config, log zerolog.Logger, reload fu
 }
 
 func validateCmd(_ context.Context, args []string, stdout, stderr io.Writer) error {
-	var print *bool
+	var printCfg *bool
 	cfg, path, _, err := configCmd("validate", args, stderr, func(fs *pflag.FlagSet) {
-		print = fs.Bool("print", false, "once the checks pass, print the configuration in effect as YAML on stdout: "+
-			"defaults filled, HL7GATE_* variables and flags applied, a possible secret as "+config.Redacted+
+		printCfg = fs.Bool("print", false, "once the checks pass, print the configuration in effect as YAML on stdout: "+
+			"defaults filled, HL7GATE_* variables and flags applied, a possible secret as "+export.Redacted+
 			" (the verdict goes to stderr)")
 	})
 	if err != nil {
@@ -194,7 +195,7 @@ func validateCmd(_ context.Context, args []string, stdout, stderr io.Writer) err
 	for _, w := range cfg.Warnings() {
 		fmt.Fprintf(stderr, "warning: %s\n", w)
 	}
-	if !*print {
+	if !*printCfg {
 		fmt.Fprintf(stdout, "%s: ok\n", nameOf(path))
 		return nil
 	}

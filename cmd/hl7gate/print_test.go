@@ -14,6 +14,7 @@ import (
 
 	"github.com/hl7gate/hl7gate/configs"
 	"github.com/hl7gate/hl7gate/gateway/config"
+	"github.com/hl7gate/hl7gate/gateway/export"
 )
 
 // printed writes cfg.YAML() to a file and returns its bytes and path.
@@ -51,7 +52,7 @@ func TestPrintRoundTrip(t *testing.T) {
 				t.Fatal(err)
 			}
 			b, p := printed(t, cfg)
-			if bytes.Contains(b, []byte(config.Redacted)) {
+			if bytes.Contains(b, []byte(export.Redacted)) {
 				t.Fatalf("a value was redacted, so the round trip cannot be exact:\n%s", b)
 			}
 			again, err := loadConfig(p, nil, nil)
@@ -79,9 +80,6 @@ func TestPrintEveryField(t *testing.T) {
 	fill(reflect.ValueOf(&cfg).Elem(), &n)
 	cfg = cfg.WithDefaults()
 	b, p := printed(t, cfg)
-	if os.Getenv("PRINT_EVERY_FIELD") != "" {
-		t.Logf("%s", b)
-	}
 	again, err := loadConfig(p, nil, nil)
 	if again.Listeners == nil {
 		t.Fatalf("the printed configuration does not decode: %v\n%s", err, b)
@@ -162,11 +160,11 @@ func fill(v reflect.Value, n *int) {
 	}
 }
 
-// A secret in the file (a webhook URL's password and query token) or in an HL7GATE_* variable (no scalar
-// key is meant for one today; a URL with credentials in one is redacted all the same) never reaches the
-// output, on stdout or stderr, and the output with <redacted> in place does not validate: a copy of it
-// cannot post events without the real URL. Skipped by the round trip: export.webhook[0].url and
-// queue.directory, both redacted here.
+// A secret in the file (a webhook URL's password and query token, a Slack-style hook's path) or in an
+// HL7GATE_* variable (no scalar key is meant for one today; a URL with credentials in one is redacted all
+// the same) never reaches the output, on stdout or stderr: a URL is shown as scheme://host[:port]/<redacted>.
+// The output with <redacted> in place does not validate: a copy of it cannot post events without the real
+// URL. Skipped by the round trip: export.webhook[].url and queue.directory, redacted here.
 func TestPrintRedactsSecrets(t *testing.T) {
 	base, err := configs.Files.ReadFile(configs.DefaultName)
 	if err != nil {
@@ -174,7 +172,8 @@ func TestPrintRedactsSecrets(t *testing.T) {
 	}
 	path := filepath.Join(t.TempDir(), "secret.yaml")
 	y := string(base) + "export:\n  webhook:\n    - name: noc\n" +
-		"      url: https://hl7gate:file-password@noc.hospital.example/events?token=file-query-token\n"
+		"      url: https://hl7gate:file-password@noc.hospital.example/events?token=file-query-token\n" +
+		"    - name: chat\n      url: https://hooks.hospital.example:8443/services/T0/B0/file-path-key\n"
 	if err := os.WriteFile(path, []byte(y), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -183,13 +182,19 @@ func TestPrintRedactsSecrets(t *testing.T) {
 	if code := run(t.Context(), []string{"validate", "--print", "--config", path}, &out, &errb); code != 0 {
 		t.Fatalf("exit %d: %s", code, &errb)
 	}
-	for _, s := range []string{"file-password", "file-query-token", "env-password"} {
+	for _, s := range []string{"file-password", "file-query-token", "file-path-key", "env-password"} {
 		if strings.Contains(out.String()+errb.String(), s) {
 			t.Errorf("%q printed:\n%s\n%s", s, &out, &errb)
 		}
 	}
-	if got := strings.Count(out.String(), config.Redacted); got != 2 {
-		t.Errorf("%d values redacted, want 2 (export.webhook[0].url, queue.directory):\n%s", got, &out)
+	for _, s := range []string{
+		"\n      url: https://noc.hospital.example/" + export.Redacted + "\n",
+		"\n      url: https://hooks.hospital.example:8443/" + export.Redacted + "\n",
+		"\n  directory: https://store.hospital.example/" + export.Redacted + "\n",
+	} {
+		if !strings.Contains(out.String(), s) {
+			t.Errorf("no %q in:\n%s", s, &out)
+		}
 	}
 	if !strings.Contains(errb.String(), path+": ok") {
 		t.Errorf("no verdict on stderr: %q", &errb)
@@ -198,7 +203,48 @@ func TestPrintRedactsSecrets(t *testing.T) {
 	if err := os.WriteFile(p, out.Bytes(), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := loadConfig(p, nil, nil); err == nil || !strings.Contains(err.Error(), "export.webhook[0].url") {
-		t.Errorf("the redacted output loads: %v", err)
+	_, err = loadConfig(p, nil, nil)
+	for _, key := range []string{"export.webhook[0].url: ", "export.webhook[1].url: "} {
+		if err == nil || !strings.Contains(err.Error(), key+export.Redacted+" stands for") {
+			t.Errorf("the redacted output loads: %v", err)
+		}
+	}
+}
+
+// hl7gate validate names a rejected webhook URL's key and a rejected HL7GATE_* variable without the
+// secret either may hold: a password, a Slack-style path or a query token (the decoder and Validate
+// quote a bad value, and url.Parse's error quotes the URL whole). serve and a refused reload report the
+// same errors.
+func TestValidateErrorsHideSecrets(t *testing.T) {
+	base, err := configs.Files.ReadFile(configs.DefaultName)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "bad.yaml")
+	y := string(base) + "export:\n  webhook:\n    - name: noc\n" +
+		"      url: https://hl7gate:file-pass%zz@noc.hospital.example/services/T0/B0/file-path\n"
+	if err := os.WriteFile(path, []byte(y), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("HL7GATE_ADMIN_ADDRESS", "https://hl7gate:env-password@admin.hospital.example/services/T0/B0/env-path")
+	t.Setenv("HL7GATE_QUEUE_MAX_BYTES", "https://queue:env-bytes-password@store.hospital.example/?token=env-query")
+	var out, errb bytes.Buffer
+	if code := run(t.Context(), []string{"validate", "--config", path}, &out, &errb); code == 0 {
+		t.Fatalf("exit 0: %s", &out)
+	}
+	got := out.String() + errb.String()
+	for _, s := range []string{"file-pass", "file-path", "env-password", "env-path", "env-bytes-password", "env-query"} {
+		if strings.Contains(got, s) {
+			t.Errorf("%q printed:\n%s", s, got)
+		}
+	}
+	for _, s := range []string{
+		"export.webhook[0].url: not an absolute URL",
+		"HL7GATE_ADMIN_ADDRESS=https://admin.hospital.example/" + export.Redacted + ": ",
+		"HL7GATE_QUEUE_MAX_BYTES=https://store.hospital.example/" + export.Redacted + ": ",
+	} {
+		if !strings.Contains(got, s) {
+			t.Errorf("no %q in:\n%s", s, got)
+		}
 	}
 }

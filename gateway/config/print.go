@@ -4,25 +4,23 @@ import (
 	"bytes"
 	"fmt"
 	"io"
-	"net/url"
 	"reflect"
 	"slices"
 	"strings"
 	"time"
 
 	"go.yaml.in/yaml/v3"
-)
 
-// Redacted stands in the output of YAML for a value that may be a secret.
-const Redacted = "<redacted>"
+	"github.com/hl7gate/hl7gate/gateway/export"
+)
 
 // YAML returns c as a configuration file, so that an operator sees exactly what a gateway would run with
 // (hl7gate validate --print): the keys as the file spells them (mapstructure tags), in the order of the
-// structs, durations as Go durations and sizes as integers. A key is left out when its value is zero or
-// nil and Default() has it so too (an empty list is printed, []), so that loading the output and
-// completing it with WithDefaults gives c back. A value that may be a secret is printed as Redacted instead (see secret): the output is
-// then no longer c, and a URL so redacted does not validate, so that a copy cannot run without the real
-// value.
+// structs (Config's sections: listeners, stations, routes, ...), durations as Go durations written short
+// (10m, 100us) and sizes as integers. A key is left out when its value is zero or nil and Default() has it
+// so too (an empty list is printed, []), so that loading the output and completing it with WithDefaults
+// gives c back. A value that may be a secret is printed as Redact shows it: the output is then no longer
+// c, and a webhook URL so redacted does not validate, so that a copy cannot run without the real value.
 func (c Config) YAML() ([]byte, error) {
 	n, err := yamlNode(reflect.ValueOf(c), reflect.ValueOf(Default()), "")
 	if err != nil {
@@ -52,7 +50,7 @@ var durationType = reflect.TypeFor[time.Duration]()
 func yamlNode(v, def reflect.Value, key string) (*yaml.Node, error) {
 	switch {
 	case v.Type() == durationType:
-		return scalar(time.Duration(v.Int()).String())
+		return scalar(duration(time.Duration(v.Int())))
 	case v.Kind() == reflect.Pointer:
 		if v.IsNil() {
 			return nil, nil
@@ -71,11 +69,22 @@ func yamlNode(v, def reflect.Value, key string) (*yaml.Node, error) {
 	case v.Kind() == reflect.Map:
 		return mapping(v, key)
 	case v.Kind() == reflect.String:
-		if secret(key, v.String()) {
-			return scalar(Redacted)
-		}
+		return scalar(Redact(key, v.String()))
 	}
 	return scalar(v.Interface())
+}
+
+// duration is d as a person writes it and time.ParseDuration reads it: 10m, 24h and 100us rather than
+// Duration.String's 10m0s, 24h0m0s and 100µs, so that the output compares with the file it came from.
+func duration(d time.Duration) string {
+	s := strings.Replace(d.String(), "µ", "u", 1)
+	if t, ok := strings.CutSuffix(s, "m0s"); ok {
+		s = t + "m"
+	}
+	if t, ok := strings.CutSuffix(s, "h0m"); ok {
+		s = t + "h"
+	}
+	return s
 }
 
 // fields appends the fields of the struct v to m, key and value; def is the same struct in Default().
@@ -165,17 +174,22 @@ func scalar(v any) (*yaml.Node, error) {
 // unless the key names a file or directory that holds it (admin.token_file, tls.key_file).
 var secretWords = []string{"secret", "token", "password", "passwd", "key", "credential", "credentials", "auth", "header", "headers"}
 
-// secret reports whether value, under key, may be a secret: a key with a word of secretWords that is not
-// a path, or a URL with a user name or password or a query (where tokens travel, as in ?token=...).
-func secret(key, value string) bool {
+// Redact returns value, set under key, as hl7gate may show it (validate --print, an error about an
+// HL7GATE_* variable): export.Redacted for a key with a word of secretWords that is not a path; a URL
+// with more than scheme://host[:port][/] as export.RedactURL shows it (scheme://host[:port]/<redacted>:
+// a webhook's user info, path and query may each hold a secret), and anything else with "://" in it, a
+// URL that does not parse, as export.Redacted; other values as they are.
+func Redact(key, value string) string {
 	if value == "" {
-		return false
+		return value
 	}
 	words := strings.Split(key, "_")
 	if last := words[len(words)-1]; last != "file" && last != "dir" && last != "path" &&
 		slices.ContainsFunc(words, func(w string) bool { return slices.Contains(secretWords, w) }) {
-		return true
+		return export.Redacted
 	}
-	u, err := url.Parse(value)
-	return err == nil && u.Host != "" && (u.User != nil || u.RawQuery != "" || u.ForceQuery)
+	if strings.Contains(value, "://") {
+		return export.RedactURL(value)
+	}
+	return value
 }
