@@ -33,9 +33,9 @@ func printed(t *testing.T, cfg config.Config) ([]byte, string) {
 
 // The configuration hl7gate validate --print shows for the embedded default and every file in configs/ is
 // itself a configuration file that loads, validates and gives the same configuration, deep equal, and
-// printing that gives the same bytes. No field is skipped: none of these files holds a value YAML redacts
-// (export.webhook[].url with credentials or a query is the one key of today's that could), and the test
-// checks that no <redacted> stands in the output.
+// printing that gives the same bytes. No field is skipped: none of these files holds a value YAML
+// redacts (export.webhook[].url with more than scheme://host[:port]/ is the one key of today's that
+// could), and the test checks that no <redacted> stands in the output.
 func TestPrintRoundTrip(t *testing.T) {
 	names, err := fs.Glob(configs.Files, "*.yaml")
 	if err != nil || len(names) == 0 {
@@ -160,23 +160,34 @@ func fill(v reflect.Value, n *int) {
 	}
 }
 
+// withWebhooks writes the embedded default with a webhook per URL (named hook0, hook1, ...) to a file
+// and returns its path.
+func withWebhooks(t *testing.T, urls ...string) string {
+	t.Helper()
+	base, err := configs.Files.ReadFile(configs.DefaultName)
+	if err != nil {
+		t.Fatal(err)
+	}
+	y := string(base) + "export:\n  webhook:\n"
+	for i, u := range urls {
+		y += fmt.Sprintf("    - name: hook%d\n      url: %s\n", i, u)
+	}
+	path := filepath.Join(t.TempDir(), "webhooks.yaml")
+	if err := os.WriteFile(path, []byte(y), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
 // A secret in the file (a webhook URL's password and query token, a Slack-style hook's path) or in an
 // HL7GATE_* variable (no scalar key is meant for one today; a URL with credentials in one is redacted all
 // the same) never reaches the output, on stdout or stderr: a URL is shown as scheme://host[:port]/<redacted>.
 // The output with <redacted> in place does not validate: a copy of it cannot post events without the real
 // URL. Skipped by the round trip: export.webhook[].url and queue.directory, redacted here.
 func TestPrintRedactsSecrets(t *testing.T) {
-	base, err := configs.Files.ReadFile(configs.DefaultName)
-	if err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(t.TempDir(), "secret.yaml")
-	y := string(base) + "export:\n  webhook:\n    - name: noc\n" +
-		"      url: https://hl7gate:file-password@noc.hospital.example/events?token=file-query-token\n" +
-		"    - name: chat\n      url: https://hooks.hospital.example:8443/services/T0/B0/file-path-key\n"
-	if err := os.WriteFile(path, []byte(y), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	path := withWebhooks(t,
+		"https://hl7gate:file-password@noc.hospital.example/events?token=file-query-token",
+		"https://hooks.hospital.example:8443/services/T0/B0/file-path-key")
 	t.Setenv("HL7GATE_QUEUE_DIRECTORY", "https://queue:env-password@store.hospital.example/q")
 	var out, errb bytes.Buffer
 	if code := run(t.Context(), []string{"validate", "--print", "--config", path}, &out, &errb); code != 0 {
@@ -203,7 +214,7 @@ func TestPrintRedactsSecrets(t *testing.T) {
 	if err := os.WriteFile(p, out.Bytes(), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	_, err = loadConfig(p, nil, nil)
+	_, err := loadConfig(p, nil, nil)
 	for _, key := range []string{"export.webhook[0].url: ", "export.webhook[1].url: "} {
 		if err == nil || !strings.Contains(err.Error(), key+export.Redacted+" stands for") {
 			t.Errorf("the redacted output loads: %v", err)
@@ -216,16 +227,7 @@ func TestPrintRedactsSecrets(t *testing.T) {
 // quote a bad value, and url.Parse's error quotes the URL whole). serve and a refused reload report the
 // same errors.
 func TestValidateErrorsHideSecrets(t *testing.T) {
-	base, err := configs.Files.ReadFile(configs.DefaultName)
-	if err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(t.TempDir(), "bad.yaml")
-	y := string(base) + "export:\n  webhook:\n    - name: noc\n" +
-		"      url: https://hl7gate:file-pass%zz@noc.hospital.example/services/T0/B0/file-path\n"
-	if err := os.WriteFile(path, []byte(y), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	path := withWebhooks(t, "https://hl7gate:file-pass%zz@noc.hospital.example/services/T0/B0/file-path")
 	t.Setenv("HL7GATE_ADMIN_ADDRESS", "https://hl7gate:env-password@admin.hospital.example/services/T0/B0/env-path")
 	t.Setenv("HL7GATE_QUEUE_MAX_BYTES", "https://queue:env-bytes-password@store.hospital.example/?token=env-query")
 	var out, errb bytes.Buffer
