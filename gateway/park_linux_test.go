@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -402,5 +403,118 @@ func TestUnmappedDestinationRefusedAtAccept(t *testing.T) {
 	evs := g.store.Events("", 0, 10)
 	if !slices.ContainsFunc(evs, func(e store.Event) bool { return strings.Contains(e.Reason, "maps to no station") }) {
 		t.Errorf("no event for the unmapped destination in %+v", evs)
+	}
+}
+
+// ctlCall is one epoll_ctl the parker made, as epollSpy saw it.
+type ctlCall struct {
+	op  int
+	err error
+}
+
+// epollSpy puts a spy in place of g's parker's epoll_ctl: fake gets each call (numbered from 0) and says
+// what it returns, or false for the real epoll_ctl; the function returned lists the calls returned so far.
+func epollSpy(g *Gateway, fake func(call int, op int) (error, bool)) func() []ctlCall {
+	var (
+		mu    sync.Mutex
+		made  int       // calls begun
+		calls []ctlCall // calls returned
+	)
+	g.parker.mu.Lock()
+	g.parker.ctl = func(epfd, op, fd int, ev *syscall.EpollEvent) error {
+		mu.Lock()
+		n := made
+		made++
+		mu.Unlock()
+		err, faked := fake(n, op) // may panic
+		if !faked {
+			err = sysEpollCtl(epfd, op, fd, ev)
+		}
+		mu.Lock()
+		calls = append(calls, ctlCall{op, err})
+		mu.Unlock()
+		return err
+	}
+	g.parker.mu.Unlock()
+	return func() []ctlCall {
+		mu.Lock()
+		defer mu.Unlock()
+		return slices.Clone(calls)
+	}
+}
+
+// A connection whose first registration with the parker failed (ENOSPC: fs.epoll.max_user_watches reached,
+// or ENOMEM) carries on in a goroutine, reading with the park deadline (no busy loop: the next attempt
+// comes parkAfter later), and is registered anew then: not modified (EPOLL_CTL_MOD on a socket that was
+// never added fails with ENOENT and would wake it at once, every time, so that it could never be parked).
+func TestParkAfterFailedRegistration(t *testing.T) {
+	t.Parallel()
+	g := startGateway(t, config.ListenerConfig{IdleTimeout: time.Minute}, testkit.AckStation(t), false, nil)
+	t.Cleanup(func() { g.Shutdown(context.Background()) })
+	calls := epollSpy(g, func(call, op int) (error, bool) {
+		if call == 0 {
+			return syscall.ENOSPC, true
+		}
+		return nil, false
+	})
+	c := dialListener(t, g, 30*time.Second)
+	var seen []ctlCall
+	for deadline := time.Now().Add(30 * time.Second); len(seen) < 2; runtime.Gosched() {
+		if time.Now().After(deadline) {
+			t.Fatalf("epoll_ctl calls %v: no second registration", seen)
+		}
+		seen = calls()
+	}
+	if seen[0].op != syscall.EPOLL_CTL_ADD || seen[1].op != syscall.EPOLL_CTL_ADD || seen[1].err != nil {
+		t.Fatalf("epoll_ctl calls %v: after a failed EPOLL_CTL_ADD (%d), want another that succeeds", seen, syscall.EPOLL_CTL_ADD)
+	}
+	waitGauge(t, g, "hl7gate_connections_parked", 1)
+	if n := len(calls()); n != 2 {
+		t.Errorf("%d epoll_ctl calls while parked, want 2", n)
+	}
+	exchange(t, c, mllp.NewReader(c, 0), 1)
+}
+
+// A panic while a connection is parked costs that connection only, whether the park ran in the accept loop
+// (parkAtAccept: unrecovered, it ended the gateway) or in the session's goroutine after parkAfter of silence:
+// the connection is closed and accounted for, and the gateway goes on accepting, serving and parking, and
+// shuts down. The panic is provoked in epoll_ctl, once the session is the parker's.
+func TestParkPanicCostsOneConnection(t *testing.T) {
+	t.Parallel()
+	station := testkit.AckStation(t)
+	for _, at := range []string{"accept", "session"} {
+		t.Run(at, func(t *testing.T) {
+			t.Parallel()
+			g := startGateway(t, config.ListenerConfig{IdleTimeout: time.Minute}, station, false, nil)
+			t.Cleanup(func() { g.Shutdown(context.Background()) })
+			panicAt := 0 // the accept's EPOLL_CTL_ADD
+			if at == "session" {
+				panicAt = 1 // the first park after a message: parkAfter later
+			}
+			epollSpy(g, func(call, op int) (error, bool) {
+				if call == panicAt {
+					panic("epoll_ctl under test")
+				}
+				return nil, false
+			})
+			c := dialListener(t, g, 30*time.Second)
+			if at == "session" {
+				exchange(t, c, mllp.NewReader(c, 0), 1)
+			}
+			if _, err := c.Read(make([]byte, 1)); err != io.EOF {
+				t.Fatalf("the connection whose park panicked: read %v, want the gateway's close", err)
+			}
+			waitGauge(t, g, "hl7gate_connections_open", 0)
+			c = dialListener(t, g, 30*time.Second)
+			r := mllp.NewReader(c, 0)
+			exchange(t, c, r, 2)
+			parkedAgain(t, g, 0)
+			exchange(t, c, r, 3)
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			if err := g.Shutdown(ctx); err != nil {
+				t.Fatalf("Shutdown after a park panicked: %v", err)
+			}
+		})
 	}
 }
