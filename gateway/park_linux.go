@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"errors"
+	"fmt"
 	"net"
 	"os"
 	"sync"
@@ -116,14 +117,20 @@ func (p *parker) close() {
 
 // park parks s, whose reader holds nothing, until bytes arrive, left has passed (its idle timeout) or the
 // gateway stops. The caller must return right after without touching s (its goroutine ends, or waits among
-// the wakers for another session): another goroutine may already run the session. A panic in park ends s
-// and no more (parkPanicked): park runs in the accept loop too (Gateway.parkAtAccept), where an
-// unrecovered panic would end the gateway.
+// the wakers for another session): another goroutine may already run the session.
+//
+// A panic in park (a bug) reaches the caller only with s the caller's again, to end as its recover does
+// (runSession, setUpAtAccept); if the parker had handed s on already, whoever took it carries on with it,
+// and park returns as after any park.
 func (p *parker) park(s *session, left time.Duration) {
 	var tok uint64 // s's token while the parker holds s: then only whoever takes it back may end it
 	defer func() {
 		if r := recover(); r != nil {
-			p.parkPanicked(s, tok, r)
+			if tok != 0 && p.take(tok) == nil {
+				p.g.log.Error().Str("panic", fmt.Sprint(r)).Msg("panic while parking a connection woken meanwhile")
+				return
+			}
+			panic(r)
 		}
 	}()
 	rc, err := s.c.(*net.TCPConn).SyscallConn() // the concrete type: its callbacks below stay on the stack
@@ -173,17 +180,6 @@ func (p *parker) enter(s *session, left time.Duration, tok *uint64) (op int, ctl
 	}
 	s.epollAdded = true
 	return op, p.ctl
-}
-
-// parkPanicked ends s, whose park panicked with r: a bug, which must cost this connection only. If the
-// parker held s (tok set) and has handed it on already (woken by its bytes, its idle timer or Shutdown),
-// the goroutine that took it carries on with it, and ends it.
-func (p *parker) parkPanicked(s *session, tok uint64, r any) {
-	if tok != 0 && p.take(tok) == nil {
-		return
-	}
-	s.panicked(r)
-	p.g.endSession(s)
 }
 
 // wake resumes the session parked under tok, if it still is, in another goroutine.

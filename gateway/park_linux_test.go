@@ -476,45 +476,75 @@ func TestParkAfterFailedRegistration(t *testing.T) {
 }
 
 // A panic while a connection is parked costs that connection only, whether the park ran in the accept loop
-// (parkAtAccept: unrecovered, it ended the gateway) or in the session's goroutine after parkAfter of silence:
-// the connection is closed and accounted for, and the gateway goes on accepting, serving and parking, and
-// shuts down. The panic is provoked in epoll_ctl, once the session is the parker's.
+// (parkAtAccept: unrecovered, it ended the gateway), in the session's goroutine after parkAfter of silence,
+// or right after an answer (quick park, inside loopPolled's RawConn.Read): the connection is closed and
+// accounted for, the parker holds nothing of it (it would wake the ended session at its idle timeout), and
+// the gateway goes on accepting, serving and parking, and shuts down. The panic is provoked in epoll_ctl,
+// once the session is the parker's.
 func TestParkPanicCostsOneConnection(t *testing.T) {
 	t.Parallel()
 	station := testkit.AckStation(t)
-	for _, at := range []string{"accept", "session"} {
-		t.Run(at, func(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		quick   time.Duration // the gateway's quickGap
+		before  int           // messages before the park that panics
+		panicAt int           // the epoll_ctl call that panics
+	}{
+		{"accept", quickParkGap, 0, 0},
+		{"after parkAfter", quickParkGap, 1, 1},
+		{"after an answer", 0, quickParkGaps, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			g := startGateway(t, config.ListenerConfig{IdleTimeout: time.Minute}, station, false, nil)
+			g := startGateway(t, config.ListenerConfig{IdleTimeout: time.Minute}, station, false, func(g *Gateway) { g.quickGap = tc.quick })
 			t.Cleanup(func() { g.Shutdown(context.Background()) })
-			panicAt := 0 // the accept's EPOLL_CTL_ADD
-			if at == "session" {
-				panicAt = 1 // the first park after a message: parkAfter later
-			}
 			epollSpy(g, func(call, op int) (error, bool) {
-				if call == panicAt {
+				if call == tc.panicAt {
 					panic("epoll_ctl under test")
 				}
 				return nil, false
 			})
 			c := dialListener(t, g, 30*time.Second)
-			if at == "session" {
-				exchange(t, c, mllp.NewReader(c, 0), 1)
+			r := mllp.NewReader(c, 0)
+			for i := range tc.before {
+				exchange(t, c, r, i)
 			}
 			if _, err := c.Read(make([]byte, 1)); err != io.EOF {
 				t.Fatalf("the connection whose park panicked: read %v, want the gateway's close", err)
 			}
 			waitGauge(t, g, "hl7gate_connections_open", 0)
+			if n := parkedMetric(t, g); n != 0 {
+				t.Errorf("hl7gate_connections_parked = %v after the only connection ended", n)
+			}
 			c = dialListener(t, g, 30*time.Second)
-			r := mllp.NewReader(c, 0)
-			exchange(t, c, r, 2)
+			r = mllp.NewReader(c, 0)
+			exchange(t, c, r, 10)
 			parkedAgain(t, g, 0)
-			exchange(t, c, r, 3)
+			exchange(t, c, r, 11)
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			defer cancel()
 			if err := g.Shutdown(ctx); err != nil {
 				t.Fatalf("Shutdown after a park panicked: %v", err)
 			}
 		})
+	}
+}
+
+// A connection parked on its park deadline (parkAfter of silence) and woken by its next message is served
+// at once: not parked again first because the deadline that parked it, passed, ended the woken session's
+// first wait (which cost an epoll_ctl and a hand-off to another goroutine per wake).
+func TestParkedWakeServesAtOnce(t *testing.T) {
+	t.Parallel()
+	g := startGateway(t, config.ListenerConfig{IdleTimeout: time.Minute}, testkit.AckStation(t), false, nil)
+	t.Cleanup(func() { g.Shutdown(context.Background()) })
+	calls := epollSpy(g, func(int, int) (error, bool) { return nil, false })
+	c := dialListener(t, g, 30*time.Second)
+	r := mllp.NewReader(c, 0)
+	exchange(t, c, r, 1)
+	parkedAgain(t, g, 0) // on its park deadline: the accept's parking ended with message 1
+	parked := calls()
+	exchange(t, c, r, 2)
+	if woken := calls(); len(woken) != len(parked) {
+		t.Errorf("epoll_ctl calls %v parked, %v once message 2 was answered: parked again before it was read", parked, woken)
 	}
 }

@@ -671,19 +671,16 @@ func (g *Gateway) parkAtAccept(s *session) bool {
 		return false
 	}
 	s.l.open.Inc()
-	if !s.prepareAtAccept() {
+	if !s.setUpAtAccept() {
 		g.endSession(s)
-		return true
 	}
-	s.waitSince = time.Now()
-	g.parker.park(s, s.l.cfg.IdleTimeout)
 	return true
 }
 
-// prepareAtAccept runs prepare for parkAtAccept and says whether the connection may go on. It recovers a
-// panic as runSession does: in the accept loop, an unrecovered one would end the gateway, not the
-// connection.
-func (s *session) prepareAtAccept() (ok bool) {
+// setUpAtAccept runs prepare and parks the session for parkAtAccept; false: the connection may not go on,
+// and the caller ends it. It recovers a panic (in prepare or park) as runSession does: in the accept
+// loop, an unrecovered one would end the gateway, not the connection.
+func (s *session) setUpAtAccept() (ok bool) {
 	defer func() {
 		if p := recover(); p != nil {
 			s.panicked(p)
@@ -694,6 +691,8 @@ func (s *session) prepareAtAccept() (ok bool) {
 		s.closeReason = err.Error()
 		return false
 	}
+	s.waitSince = time.Now()
+	s.g.parker.park(s, s.l.cfg.IdleTimeout)
 	return true
 }
 
