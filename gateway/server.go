@@ -494,6 +494,7 @@ type listener struct {
 	perSource map[netip.Addr]int           // connections past their TLS handshake (all, without TLS)
 	handshake map[netip.Addr][]net.Conn    // TLS handshakes in progress, oldest first
 	budgets   map[netip.Addr]*sourceBudget // max_source_rate, per source (see listener.budget)
+	rates     atomic.Pointer[sourceRates]  // max_source_rate and source_rates as last configured; swapped under mu
 }
 
 func (g *Gateway) newListener(lc config.ListenerConfig, idx int) (*listener, error) {
@@ -511,6 +512,7 @@ func (g *Gateway) newListener(lc config.ListenerConfig, idx int) (*listener, err
 		body:          lc.BodyChecks.On(),
 		limits:        lc.BodyChecks.Limits(),
 	}
+	l.rates.Store(newSourceRates(lc))
 	if lc.TLS.CertFile != "" {
 		tc, err := lc.TLS.Load()
 		if err != nil {

@@ -3,8 +3,10 @@ package test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"net"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -239,5 +241,95 @@ func TestShutdownEndsThrottleWait(t *testing.T) {
 	}
 	if n := len(st.waitReceived(t, conns)); n != conns {
 		t.Errorf("station got %d messages, want %d", n, conns)
+	}
+}
+
+// TestReloadSourceRate: a reload applies a listener's max_source_rate and source_rates to its open
+// connections, its new ones and the waits in progress. Three messages of a source over the rate wait (about
+// 15, 30 and 46 s at 64 KiB/s). A reload that doubles max_source_rate halves what is left of their waits:
+// none is answered at once. A reload that makes that source unlimited (source_rates, -1) ends them: each is
+// delivered and answered AA at once, and the source's next messages, on an open connection and a new one,
+// wait for nothing, while a source on another address still waits at the listener's rate.
+func TestReloadSourceRate(t *testing.T) {
+	st := newStation(t, accept)
+	cfg := baseConfig(st)
+	cfg.Listeners[0].MaxSourceRate = config.MinSourceRate
+	cfg.Delivery.ShutdownGrace = time.Minute // Shutdown ends the last wait below, not the grace period
+	g, _ := startGateway(t, cfg)
+	addr := g.ListenerAddr("icu")
+	throttled := func() float64 {
+		return metricValue(t, g, "hl7gate_source_throttled_total", "listener", "icu")
+	}
+	reload := func(change func(*config.ListenerConfig)) {
+		t.Helper()
+		change(&cfg.Listeners[0])
+		if err := g.Reload(context.Background(), cfg); err != nil {
+			t.Fatalf("reload: %v", err)
+		}
+	}
+
+	const conns = 3
+	ms := make([]*monitor, conns)
+	for i := range ms {
+		ms[i] = dialFrom(t, addr, "127.0.0.2")
+		if err := ms[i].w.WriteFrame(bigOru("FLOOD", fmt.Sprintf("RL%d", i), 1000)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for deadline := time.Now().Add(waitAnswer); throttled() < conns; time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the messages were not throttled")
+		}
+	}
+
+	reload(func(l *config.ListenerConfig) { l.MaxSourceRate = 2 * config.MinSourceRate })
+	if ack, err := ms[0].read(500 * time.Millisecond); !errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Fatalf("after max_source_rate doubled: answer %q (%v) at once, want the wait to go on", ack, err)
+	}
+	ms[0].r = mllp.NewReader(ms[0].c, 0) // the timed-out reader read nothing
+
+	reload(func(l *config.ListenerConfig) {
+		l.SourceRates = []config.SourceRate{{Sources: "127.0.0.2/32", MaxSourceRate: -1}}
+	})
+	// Well under the shortest wait left (about 7 s): an answer that comes only once its wait is over comes
+	// too late.
+	const bound = 5 * time.Second
+	for i, m := range ms {
+		id := fmt.Sprintf("RL%d", i)
+		ack, err := m.read(bound)
+		if err != nil {
+			t.Fatalf("%s: no answer after its source was made unlimited: %v", id, err)
+		}
+		if code, got, err := decodeAck(ack); err != nil || code != hl7.AA || got != id {
+			t.Fatalf("%s: answer %s for %q (%v), want AA", id, code, got, err)
+		}
+	}
+	before := throttled()
+	for i, m := range []*monitor{ms[0], dialFrom(t, addr, "127.0.0.2")} { // an open connection, a new one
+		for j := range 2 {
+			id := fmt.Sprintf("FREE%d-%d", i, j)
+			if err := m.w.WriteFrame(bigOru("FLOOD", id, 1000)); err != nil {
+				t.Fatal(err)
+			}
+			if ack, err := m.read(bound); err != nil {
+				t.Fatalf("%s: %v", id, err)
+			} else if code, got, _ := decodeAck(ack); code != hl7.AA || got != id {
+				t.Fatalf("%s: answer %s for %q, want AA", id, code, got)
+			}
+		}
+	}
+	if n := throttled(); n != before {
+		t.Errorf("hl7gate_source_throttled_total went from %v to %v for a source made unlimited", before, n)
+	}
+	other := dialFrom(t, addr, "127.0.0.3")
+	for j := range 2 {
+		if err := other.w.WriteFrame(bigOru("OTHER", fmt.Sprintf("OT%d", j), 1000)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for deadline := time.Now().Add(waitAnswer); throttled() == before; time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("a source outside source_rates, over max_source_rate, was not throttled")
+		}
 	}
 }
