@@ -326,6 +326,25 @@ func TestAcceptSetupPanicCostsOneConnection(t *testing.T) {
 	exchange(t, c, mllp.NewReader(c, 0), 1)
 }
 
+// A panic in the accept loop before the connection has a session costs that connection only: it is
+// closed, and the listener goes on accepting (each further connection costs itself only), and the gateway
+// shuts down. The panic is provoked by a listener whose index in the live configuration is out of range.
+func TestAcceptPanicCostsOneConnection(t *testing.T) {
+	t.Parallel()
+	g := startGateway(t, config.ListenerConfig{IdleTimeout: time.Minute}, testkit.AckStation(t), false,
+		func(g *Gateway) { g.lns[0].idx = 99 })
+	for i := range 2 {
+		if _, err := dialListener(t, g, 30*time.Second).Read(make([]byte, 1)); err != io.EOF && !errors.Is(err, syscall.ECONNRESET) {
+			t.Fatalf("connection %d: read %v, want it closed", i, err)
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := g.Shutdown(ctx); err != nil {
+		t.Fatalf("Shutdown after accept panics: %v", err)
+	}
+}
+
 // A connection parked from its accept ends as one waiting in its own goroutine did: when its idle timeout,
 // counted from the accept, is over; when its monitor closes it without sending; at Shutdown. Each end
 // leaves hl7gate_connections_open at 0 and gives its source's share back: with max_connections_per_source

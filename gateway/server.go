@@ -632,8 +632,22 @@ func (g *Gateway) acceptLoop(l *listener) {
 		if !ok {
 			return
 		}
-		g.accept(l, c)
+		g.acceptConn(l, c)
 	}
+}
+
+// acceptConn runs accept for c, and closes c if it panics (a bug) before c has a session: the panic costs
+// that connection, not the listener's loop and the gateway. From its session on, the recovers of
+// setUpAtAccept and runSession end the connection.
+func (g *Gateway) acceptConn(l *listener, c net.Conn) {
+	defer func() {
+		if p := recover(); p != nil {
+			c.Close()
+			g.log.Error().Str("listener", l.cfg.Name).Stringer("remote", c.RemoteAddr()).Str("panic", fmt.Sprint(p)).
+				Msg("accept panic: connection closed")
+		}
+	}()
+	g.accept(l, c)
 }
 
 func (g *Gateway) accept(l *listener, c net.Conn) {
