@@ -26,37 +26,50 @@ import (
 // reload: listener.setRates). A session compares the one its budget was taken under with the listener's
 // at each frame, one pointer load, and takes its budget anew when a reload replaced it.
 type sourceRates struct {
-	def     int           // max_source_rate; -1: off
+	def     rateRule      // max_source_rate
 	nets    []netRate     // source_rates, the longest prefix first
 	changed chan struct{} // closed when a reload replaces these rates: the waits taken under them recompute
 }
 
+// rateRule is a source's rate and the setting that gave it, as an event about a source over it names it.
+type rateRule struct {
+	rate int    // bytes per second; -1: none
+	name string // the setting: "max_source_rate", or "source_rates" and the entry's network
+	// class is name and rate, made once per configuration: what the source's throttle events aggregate
+	// under, so that a reload that changes its rate starts an event that names the new one.
+	class string
+}
+
+func newRateRule(rate int, name string) rateRule {
+	return rateRule{rate: rate, name: name, class: fmt.Sprintf("%s %d", name, rate)}
+}
+
 // netRate is one of source_rates: the rate of each source in p.
 type netRate struct {
-	p    netip.Prefix
-	rate int
+	p netip.Prefix
+	rateRule
 }
 
 // newSourceRates compiles lc's max_source_rate and source_rates (validated).
 func newSourceRates(lc config.ListenerConfig) *sourceRates {
-	r := &sourceRates{def: lc.MaxSourceRate, changed: make(chan struct{})}
+	r := &sourceRates{def: newRateRule(lc.MaxSourceRate, "max_source_rate"), changed: make(chan struct{})}
 	for _, sr := range lc.SourceRates {
-		p, _ := netip.ParsePrefix(sr.Sources)
-		r.nets = append(r.nets, netRate{p.Masked(), sr.MaxSourceRate})
+		p := netip.MustParsePrefix(sr.Sources).Masked()
+		r.nets = append(r.nets, netRate{p, newRateRule(sr.MaxSourceRate, "source_rates "+p.String())})
 	}
 	slices.SortStableFunc(r.nets, func(a, b netRate) int { return b.p.Bits() - a.p.Bits() })
 	return r
 }
 
-// of returns src's rate in bytes per second: the one of the longest source_rates prefix that holds it, or
-// max_source_rate; -1: none.
-func (r *sourceRates) of(src netip.Addr) int {
-	for _, n := range r.nets {
-		if n.p.Contains(src) {
-			return n.rate
+// of returns src's rate and the setting that gives it: the longest source_rates prefix that holds src,
+// or max_source_rate.
+func (r *sourceRates) of(src netip.Addr) *rateRule {
+	for i := range r.nets {
+		if r.nets[i].p.Contains(src) {
+			return &r.nets[i].rateRule
 		}
 	}
-	return r.def
+	return &r.def
 }
 
 // sourceBudget is one source's budget on a listener, shared by its connections: a token bucket holding
@@ -119,7 +132,7 @@ func (l *listener) budget(src netip.Addr, now time.Time) (*sourceBudget, *source
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	r := l.rates.Load()
-	rate := r.of(src)
+	rate := r.of(src).rate
 	if rate < 0 {
 		return nil, r
 	}
@@ -142,7 +155,7 @@ func (l *listener) setRates(r *sourceRates, now time.Time) {
 	l.mu.Lock()
 	old := l.rates.Swap(r)
 	for src, b := range l.budgets {
-		if rate := r.of(src); rate < 0 {
+		if rate := r.of(src).rate; rate < 0 {
 			delete(l.budgets, src)
 		} else {
 			b.setRate(rate, now)
@@ -179,7 +192,7 @@ func (s *session) pace(now time.Time) {
 	if d <= 0 {
 		return
 	}
-	s.overBudget(now, d, int(rate))
+	s.overBudget(now, d)
 	s.waitBudget(now, d, rate)
 }
 
@@ -202,7 +215,7 @@ func (s *session) waitBudget(now time.Time, d time.Duration, rate float64) {
 		case <-r.changed:
 		}
 		r = s.l.rates.Load()
-		next := r.of(s.src)
+		next := r.of(s.src).rate
 		left := time.Until(end)
 		if next < 0 || left <= 0 {
 			return
@@ -213,25 +226,26 @@ func (s *session) waitBudget(now time.Time, d time.Duration, rate float64) {
 	}
 }
 
-// overBudget counts a frame of a source over its budget of rate bytes per second that waits d, and records
-// it: one event per source while it stays over (aggregated like every event), logged and exported to the
-// SOC when stored (a device flooding the segment is a security event, as a refused connection is). No
-// message content.
-func (s *session) overBudget(now time.Time, d time.Duration, rate int) {
+// overBudget counts a frame of a source over its budget that waits d, and records it: one event per
+// source and rate while it stays over (aggregated like every event), logged and exported to the SOC when
+// stored (a device flooding the segment is a security event, as a refused connection is), naming the
+// setting that gave the source its rate. No message content.
+func (s *session) overBudget(now time.Time, d time.Duration) {
 	s.l.throttled.Inc()
 	s.l.throttledWait.Add(d.Seconds())
-	lc := s.l.cfg
+	name := s.l.cfg.Name
+	r := s.rates.of(s.src) // the rates pace took the budget under
 	stored := false
-	s.g.events.note(aggKey{lc.Name, s.src, store.KindThrottle, "max_source_rate"}, now, 0, func() store.Event {
+	s.g.events.note(aggKey{name, s.src, store.KindThrottle, r.class}, now, 0, func() store.Event {
 		stored = true
-		reason := fmt.Sprintf("source over max_source_rate (%d bytes/s, all its connections): its messages are handled later, none refused", rate)
+		reason := fmt.Sprintf("source over %s (%d bytes/s, all its connections): its messages are handled later, none refused", r.name, r.rate)
 		// The device is the one the connection's latest message named (none before its first).
-		s.g.export.Send(export.Event{Kind: export.KindSourceThrottled, Time: now, Device: deviceOf(&s.ident), Listener: lc.Name,
-			Src: s.remote, Proto: "TCP", Action: "delayed", Rule: "max_source_rate",
-			Reason: fmt.Sprintf("over %d bytes/s", rate), Detail: "all its connections together: its messages are delivered later, none refused"})
-		return store.Event{Kind: store.KindThrottle, Severity: "warning", Listener: lc.Name, Source: s.src.String(), Reason: reason}
+		s.g.export.Send(export.Event{Kind: export.KindSourceThrottled, Time: now, Device: deviceOf(&s.ident), Listener: name,
+			Src: s.remote, Proto: "TCP", Action: "delayed", Rule: r.name,
+			Reason: fmt.Sprintf("over %d bytes/s", r.rate), Detail: "all its connections together: its messages are delivered later, none refused"})
+		return store.Event{Kind: store.KindThrottle, Severity: "warning", Listener: name, Source: s.src.String(), Reason: reason}
 	})
 	if stored { // logged outside the event log's lock
-		s.logger().Warn().Int("max_source_rate", rate).Dur("wait", d).Msg("source over its byte-rate budget: messages delayed")
+		s.logger().Warn().Str("rule", r.name).Int("rate", r.rate).Dur("wait", d).Msg("source over its byte-rate budget: messages delayed")
 	}
 }

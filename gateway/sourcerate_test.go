@@ -79,7 +79,7 @@ func TestSourceRates(t *testing.T) {
 	}})
 	for src, want := range map[string]int{"10.9.9.9": 2 << 20, "10.1.2.3": -1, "10.1.2.4": 3 << 20,
 		"192.168.1.1": 1 << 20, "fd00::5": 4 << 20, "fd01::5": 1 << 20} {
-		if got := r.of(netip.MustParseAddr(src)); got != want {
+		if got := r.of(netip.MustParseAddr(src)).rate; got != want {
 			t.Errorf("rate of %s = %d, want %d", src, got, want)
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -332,4 +333,52 @@ func TestReloadSourceRate(t *testing.T) {
 			t.Fatal("a source outside source_rates, over max_source_rate, was not throttled")
 		}
 	}
+}
+
+// TestSourceRatesThrottleEvent: a source over the rate its source_rates entry gives it is recorded and
+// exported naming that entry and its rate, not max_source_rate; once a reload changes the entry's rate, the
+// source's next throttled message is a new event, naming the new rate, rather than a repeat counted in the
+// event of the old one.
+func TestSourceRatesThrottleEvent(t *testing.T) {
+	st := newStation(t, accept)
+	cfg := baseConfig(st)
+	cfg.Listeners[0].MaxSourceRate = 16 * config.MinSourceRate
+	entry := func(rate int) []config.SourceRate {
+		return []config.SourceRate{{Sources: "127.0.0.2/32", MaxSourceRate: rate}}
+	}
+	cfg.Listeners[0].SourceRates = entry(config.MinSourceRate)
+	socLn, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { socLn.Close() })
+	soc := newSyslogSink(t, socLn)
+	cfg.Export.Syslog = []export.SyslogConfig{{Name: "soc", Address: socLn.Addr().String(), Transport: "tcp",
+		MinBackoff: 10 * time.Millisecond, MaxBackoff: 100 * time.Millisecond}}
+	g, _ := startGateway(t, cfg)
+	m := dialFrom(t, g.ListenerAddr("icu"), "127.0.0.2")
+	throttledAt := func(id string, rate int) { // id, 100 KiB, is over the source's budget of rate bytes/s
+		t.Helper()
+		if err := m.w.WriteFrame(bigOru("FLOOD", id, 100)); err != nil {
+			t.Fatal(err)
+		}
+		if !expectAA(t, m, id, func(string) {}) {
+			t.FailNow()
+		}
+		want := fmt.Sprintf("source over source_rates 127.0.0.2/32 (%d bytes/s, all its connections)", rate)
+		var reasons []string
+		for _, e := range g.Store().Events(store.KindThrottle, 0, 0) {
+			reasons = append(reasons, e.Reason)
+		}
+		if !slices.ContainsFunc(reasons, func(r string) bool { return strings.HasPrefix(r, want) }) {
+			t.Fatalf("throttle events %q, want one saying %q", reasons, want)
+		}
+		soc.waitCEF(t, "source_throttled", "cs3=source_rates 127.0.0.2/32 ", fmt.Sprintf("reason=over %d bytes/s ", rate))
+	}
+	throttledAt("SR1", config.MinSourceRate)
+	cfg.Listeners[0].SourceRates = entry(2 * config.MinSourceRate)
+	if err := g.Reload(context.Background(), cfg); err != nil {
+		t.Fatalf("reload: %v", err)
+	}
+	throttledAt("SR2", 2*config.MinSourceRate)
 }
