@@ -13,6 +13,7 @@ import (
 	"net"
 	"net/netip"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -324,8 +325,9 @@ func (c Config) WithDefaults() Config {
 	return c
 }
 
-// checkSourceRates checks a listener's source_rates (key): each a CIDR prefix, none twice, each rate -1
-// (unlimited) or at least MinSourceRate.
+// checkSourceRates checks a listener's source_rates (key): each a CIDR prefix, not IPv4-mapped IPv6 (a
+// source is compared unmapped: such a prefix would hold none), none twice, each rate -1 (unlimited) or at
+// least MinSourceRate.
 func checkSourceRates(key string, rs []SourceRate) []error {
 	var errs []error
 	seen := map[netip.Prefix]int{}
@@ -333,6 +335,8 @@ func checkSourceRates(key string, rs []SourceRate) []error {
 		k := fmt.Sprintf("%s[%d]", key, i)
 		if p, err := netip.ParsePrefix(r.Sources); err != nil {
 			errs = append(errs, fmt.Errorf("%s.sources: %q is not a CIDR prefix (a single address is its /32 or /128)", k, r.Sources))
+		} else if p.Addr().Is4In6() {
+			errs = append(errs, fmt.Errorf("%s.sources: %s is IPv4-mapped IPv6, which no source is (an IPv4 source is compared as IPv4): write it as IPv4", k, r.Sources))
 		} else if j, dup := seen[p.Masked()]; dup {
 			errs = append(errs, fmt.Errorf("%s.sources: %s is %s[%d]'s network already", k, p.Masked(), key, j))
 		} else {
@@ -592,9 +596,28 @@ func (c Config) Warnings() []string {
 					"list the monitor networks", i, src, l.Name))
 			}
 		}
+		ws = append(ws, sourceRatesOutside(i, l)...)
 	}
 	if c.Log.IncludePatientData {
 		ws = append(ws, "log.include_patient_data: on, so debug log lines carry patient data; turn it off in production")
+	}
+	return ws
+}
+
+// sourceRatesOutside warns of the source_rates entries of listener i no address of its allow_sources is
+// in: source_rates admits nobody, so their rates apply to none.
+func sourceRatesOutside(i int, l ListenerConfig) []string {
+	var ws []string
+	for j, r := range l.SourceRates {
+		p, err := netip.ParsePrefix(r.Sources)
+		if err != nil || slices.ContainsFunc(l.AllowSources, func(a string) bool {
+			q, err := netip.ParsePrefix(a)
+			return err == nil && q.Overlaps(p)
+		}) {
+			continue
+		}
+		ws = append(ws, fmt.Sprintf("listeners[%d].source_rates[%d].sources: %s is outside allow_sources, so its rate "+
+			"applies to no connection (source_rates does not admit a source); add it to allow_sources or remove the entry", i, j, r.Sources))
 	}
 	return ws
 }
