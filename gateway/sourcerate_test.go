@@ -122,6 +122,46 @@ func TestSetRates(t *testing.T) {
 	}
 }
 
+// A wait in progress when a reload replaces the listener's rates: a reload that leaves the source's rate as
+// it was leaves the wait going; one that raises it pays what is left at the new rate (an hour at 64 KiB/s is
+// a second at 3600 times that); one that makes the source unlimited ends it.
+func TestWaitBudgetReload(t *testing.T) {
+	src := netip.MustParseAddr("10.0.0.1")
+	for name, change := range map[string]func(*config.ListenerConfig){
+		"raised": func(lc *config.ListenerConfig) { lc.MaxSourceRate = 3600 * config.MinSourceRate },
+		"unlimited": func(lc *config.ListenerConfig) {
+			lc.SourceRates = []config.SourceRate{{Sources: "10.0.0.1/32", MaxSourceRate: -1}}
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			lc := config.ListenerConfig{MaxSourceRate: config.MinSourceRate}
+			l := rateListener(lc)
+			s := &session{g: &Gateway{stopping: make(chan struct{})}, l: l, src: src}
+			s.budget, s.rates = l.budget(src, time.Now())
+			done := make(chan struct{})
+			go func() {
+				defer close(done)
+				s.waitBudget(time.Now(), time.Hour, config.MinSourceRate)
+			}()
+			unrelated := lc
+			unrelated.SourceRates = []config.SourceRate{{Sources: "10.9.0.0/16", MaxSourceRate: -1}}
+			l.setRates(newSourceRates(unrelated), time.Now())
+			select {
+			case <-done:
+				t.Fatal("a reload that left the source's rate as it was ended its wait")
+			case <-time.After(100 * time.Millisecond): // it may also not have seen the reload yet: no false failure
+			}
+			change(&unrelated)
+			l.setRates(newSourceRates(unrelated), time.Now())
+			select {
+			case <-done:
+			case <-time.After(10 * time.Second):
+				t.Fatal("the wait did not end (an hour at the old rate is a second at the new one, or none)")
+			}
+		})
+	}
+}
+
 // BenchmarkSourceBudget is what max_source_rate adds to a message on the relay path: one take on the
 // source's budget (the byte count per read is one addition), by one connection (alone, and with the
 // session's check for rates a reload changed: pace) and by several of the source's connections at once,
