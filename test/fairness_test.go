@@ -56,14 +56,7 @@ func TestFloodingSourceThrottled(t *testing.T) {
 	st := newStation(t, accept)
 	cfg := baseConfig(st)
 	cfg.Listeners[0].MaxSourceRate = config.MinSourceRate // 64 KiB/s: the flood below owes about 3 s
-	socLn, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { socLn.Close() })
-	soc := newSyslogSink(t, socLn)
-	cfg.Export.Syslog = []export.SyslogConfig{{Name: "soc", Address: socLn.Addr().String(), Transport: "tcp",
-		MinBackoff: 10 * time.Millisecond, MaxBackoff: 100 * time.Millisecond}}
+	soc := exportToSOC(t, &cfg)
 	g, logs := startGateway(t, cfg)
 	addr := g.ListenerAddr("icu")
 
@@ -161,6 +154,19 @@ func TestFloodingSourceThrottled(t *testing.T) {
 	if n := soc.count(" source_throttled "); n != 1 {
 		t.Errorf("%d source_throttled events exported, want 1 (one per stored event)", n)
 	}
+}
+
+// exportToSOC makes cfg export to a syslog sink on loopback over TCP, and returns the sink.
+func exportToSOC(t *testing.T, cfg *config.Config) *syslogSink {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	cfg.Export.Syslog = []export.SyslogConfig{{Name: "soc", Address: ln.Addr().String(), Transport: "tcp",
+		MinBackoff: 10 * time.Millisecond, MaxBackoff: 100 * time.Millisecond}}
+	return newSyslogSink(t, ln)
 }
 
 // waitThrottled waits until the gateway has throttled a message.
@@ -347,14 +353,7 @@ func TestSourceRatesThrottleEvent(t *testing.T) {
 		return []config.SourceRate{{Sources: "127.0.0.2/32", MaxSourceRate: rate}}
 	}
 	cfg.Listeners[0].SourceRates = entry(config.MinSourceRate)
-	socLn, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { socLn.Close() })
-	soc := newSyslogSink(t, socLn)
-	cfg.Export.Syslog = []export.SyslogConfig{{Name: "soc", Address: socLn.Addr().String(), Transport: "tcp",
-		MinBackoff: 10 * time.Millisecond, MaxBackoff: 100 * time.Millisecond}}
+	soc := exportToSOC(t, &cfg)
 	g, _ := startGateway(t, cfg)
 	m := dialFrom(t, g.ListenerAddr("icu"), "127.0.0.2")
 	throttledAt := func(id string, rate int) { // id, 100 KiB, is over the source's budget of rate bytes/s
