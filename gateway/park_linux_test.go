@@ -428,6 +428,7 @@ func TestUnmappedDestinationRefusedAtAccept(t *testing.T) {
 // ctlCall is one epoll_ctl the parker made, as epollSpy saw it.
 type ctlCall struct {
 	op  int
+	tok uint64 // the parking's token, from the event
 	err error
 }
 
@@ -450,7 +451,7 @@ func epollSpy(g *Gateway, fake func(call int, op int) (error, bool)) func() []ct
 			err = sysEpollCtl(epfd, op, fd, ev)
 		}
 		mu.Lock()
-		calls = append(calls, ctlCall{op, err})
+		calls = append(calls, ctlCall{op, uint64(uint32(ev.Fd)) | uint64(uint32(ev.Pad))<<32, err})
 		mu.Unlock()
 		return err
 	}
@@ -459,6 +460,21 @@ func epollSpy(g *Gateway, fake func(call int, op int) (error, bool)) func() []ct
 		mu.Lock()
 		defer mu.Unlock()
 		return slices.Clone(calls)
+	}
+}
+
+// ctlReturned waits until the epoll_ctl of the parking under tok has returned (a parking is in the
+// parker's map before its epoll_ctl begins), and returns the calls returned then.
+func ctlReturned(t *testing.T, calls func() []ctlCall, tok uint64) []ctlCall {
+	t.Helper()
+	for deadline := time.Now().Add(30 * time.Second); ; runtime.Gosched() {
+		cs := calls()
+		if slices.ContainsFunc(cs, func(c ctlCall) bool { return c.tok == tok }) {
+			return cs
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("epoll_ctl calls %v: none for token %d", cs, tok)
+		}
 	}
 }
 
@@ -560,8 +576,8 @@ func TestParkedWakeServesAtOnce(t *testing.T) {
 	c := dialListener(t, g, 30*time.Second)
 	r := mllp.NewReader(c, 0)
 	exchange(t, c, r, 1)
-	parkedAgain(t, g, 0) // on its park deadline: the accept's parking ended with message 1
-	parked := calls()
+	// On its park deadline (the accept's parking ended with message 1), its epoll_ctl made.
+	parked := ctlReturned(t, calls, parkedAgain(t, g, 0))
 	exchange(t, c, r, 2)
 	if woken := calls(); len(woken) != len(parked) {
 		t.Errorf("epoll_ctl calls %v parked, %v once message 2 was answered: parked again before it was read", parked, woken)
