@@ -150,8 +150,10 @@ func (p *parker) park(s *session, left time.Duration) {
 		// its park deadline and is parked again then.
 		if s := p.take(tok); s != nil {
 			tok = 0 // this goroutine's again
-			if err != nil && op == syscall.EPOLL_CTL_ADD {
-				s.epollAdded = false // not in the epoll set: the next park adds it (a MOD would fail, ENOENT)
+			if err != nil && (op == syscall.EPOLL_CTL_ADD || errors.Is(err, syscall.ENOENT)) {
+				// Not in the epoll set: the next park adds it (a MOD would fail, ENOENT). A MOD finds it gone
+				// when its failed ADD was not marked: the idle timer or Shutdown took it back first.
+				s.epollAdded = false
 			}
 			p.wakers.run(s, wokeRead)
 		}

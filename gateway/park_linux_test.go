@@ -432,9 +432,10 @@ type ctlCall struct {
 	err error
 }
 
-// epollSpy puts a spy in place of g's parker's epoll_ctl: fake gets each call (numbered from 0) and says
-// what it returns, or false for the real epoll_ctl; the function returned lists the calls returned so far.
-func epollSpy(g *Gateway, fake func(call int, op int) (error, bool)) func() []ctlCall {
+// epollSpy puts a spy in place of g's parker's epoll_ctl: fake gets each call (numbered from 0, with its
+// operation and socket) and says what it returns, or false for the real epoll_ctl; the function returned
+// lists the calls returned so far.
+func epollSpy(g *Gateway, fake func(call, op, fd int) (error, bool)) func() []ctlCall {
 	var (
 		mu    sync.Mutex
 		made  int       // calls begun
@@ -446,7 +447,7 @@ func epollSpy(g *Gateway, fake func(call int, op int) (error, bool)) func() []ct
 		n := made
 		made++
 		mu.Unlock()
-		err, faked := fake(n, op) // may panic
+		err, faked := fake(n, op, fd) // may panic
 		if !faked {
 			err = sysEpollCtl(epfd, op, fd, ev)
 		}
@@ -486,7 +487,7 @@ func TestParkAfterFailedRegistration(t *testing.T) {
 	t.Parallel()
 	g := startGateway(t, config.ListenerConfig{IdleTimeout: time.Minute}, testkit.AckStation(t), false, nil)
 	t.Cleanup(func() { g.Shutdown(context.Background()) })
-	calls := epollSpy(g, func(call, op int) (error, bool) {
+	calls := epollSpy(g, func(call, _, _ int) (error, bool) {
 		if call == 0 {
 			return syscall.ENOSPC, true
 		}
@@ -508,6 +509,42 @@ func TestParkAfterFailedRegistration(t *testing.T) {
 		t.Errorf("%d epoll_ctl calls while parked, want 2", n)
 	}
 	exchange(t, c, mllp.NewReader(c, 0), 1)
+}
+
+// A connection whose registration with the parker is gone when it is parked again (its EPOLL_CTL_MOD fails
+// with ENOENT: the first park's EPOLL_CTL_ADD failed while its idle timer or Shutdown took the session
+// back, before the parking goroutine could mark it unregistered) is registered anew at its next park, not
+// modified again: each EPOLL_CTL_MOD would fail the same way, and the connection would never be parked
+// again (a goroutine and a read buffer for good). The registration is removed under the test.
+func TestParkAfterLostRegistration(t *testing.T) {
+	t.Parallel()
+	g := startGateway(t, config.ListenerConfig{IdleTimeout: time.Minute}, testkit.AckStation(t), false, nil)
+	t.Cleanup(func() { g.Shutdown(context.Background()) })
+	calls := epollSpy(g, func(call, _, fd int) (error, bool) {
+		if call == 1 { // the park after message 1: its registration is gone
+			if err := sysEpollCtl(g.parker.epfd, syscall.EPOLL_CTL_DEL, fd, &syscall.EpollEvent{}); err != nil {
+				t.Errorf("EPOLL_CTL_DEL: %v", err)
+			}
+		}
+		return nil, false
+	})
+	c := dialListener(t, g, 30*time.Second)
+	r := mllp.NewReader(c, 0)
+	exchange(t, c, r, 1)
+	var seen []ctlCall
+	for deadline := time.Now().Add(30 * time.Second); len(seen) < 3; runtime.Gosched() {
+		if time.Now().After(deadline) {
+			t.Fatalf("epoll_ctl calls %v: no third", seen)
+		}
+		seen = calls()
+	}
+	if seen[1].op != syscall.EPOLL_CTL_MOD || !errors.Is(seen[1].err, syscall.ENOENT) {
+		t.Fatalf("epoll_ctl calls %v: the second is no EPOLL_CTL_MOD failing ENOENT", seen)
+	}
+	if seen[2].op != syscall.EPOLL_CTL_ADD || seen[2].err != nil {
+		t.Fatalf("epoll_ctl calls %v: after an EPOLL_CTL_MOD that failed ENOENT, want an EPOLL_CTL_ADD that succeeds", seen)
+	}
+	exchange(t, c, r, 2)
 }
 
 // A panic while a connection is parked costs that connection only, whether the park ran in the accept loop
@@ -533,7 +570,7 @@ func TestParkPanicCostsOneConnection(t *testing.T) {
 			t.Parallel()
 			g := startGateway(t, config.ListenerConfig{IdleTimeout: time.Minute}, station, false, func(g *Gateway) { g.quickGap = tc.quick })
 			t.Cleanup(func() { g.Shutdown(context.Background()) })
-			epollSpy(g, func(call, op int) (error, bool) {
+			epollSpy(g, func(call, _, _ int) (error, bool) {
 				if call == tc.panicAt {
 					panic("epoll_ctl under test")
 				}
@@ -572,7 +609,7 @@ func TestParkedWakeServesAtOnce(t *testing.T) {
 	t.Parallel()
 	g := startGateway(t, config.ListenerConfig{IdleTimeout: time.Minute}, testkit.AckStation(t), false, nil)
 	t.Cleanup(func() { g.Shutdown(context.Background()) })
-	calls := epollSpy(g, func(int, int) (error, bool) { return nil, false })
+	calls := epollSpy(g, func(int, int, int) (error, bool) { return nil, false })
 	c := dialListener(t, g, 30*time.Second)
 	r := mllp.NewReader(c, 0)
 	exchange(t, c, r, 1)
