@@ -1,7 +1,7 @@
 // Package config is hl7gate's whole configuration in one place: the structs every part reads (the relay,
 // egress recording, the admin endpoint, the policy chain's routes and vital-sign checks), their defaults
 // and the validation of the whole, which reports every problem at once, each naming its key.
-// The YAML is decoded strictly (unknown keys are errors) by cmd/hl7gate.
+// The YAML is decoded strictly (unknown keys are errors) by cmd/hl7gate; Config.YAML prints it back.
 package config
 
 import (
