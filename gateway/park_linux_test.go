@@ -132,7 +132,7 @@ func TestParkedConnectionIdleTimeout(t *testing.T) {
 	sent := time.Now() // the gateway's wait for the next message starts after this
 	exchange(t, c, r, 1)
 	answered := time.Now() // and before this
-	waitSessions(t, g, 0, 1)
+	waitParked(t, g, 1)
 	if err := c.SetReadDeadline(answered.Add(2 * idle)); err != nil {
 		t.Fatal(err)
 	}
@@ -145,13 +145,29 @@ func TestParkedConnectionIdleTimeout(t *testing.T) {
 	}
 }
 
+// waitParked waits until g's parker holds parked sessions (a parked session has no goroutine waiting).
+func waitParked(t *testing.T, g *Gateway, parked int) {
+	t.Helper()
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(time.Millisecond) {
+		g.parker.mu.Lock()
+		p := len(g.parker.parked)
+		g.parker.mu.Unlock()
+		if p == parked {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d sessions parked, want %d", p, parked)
+		}
+	}
+}
+
 // Shutdown ends parked connections at once, as it ends connections waiting in their goroutine.
 func TestParkedConnectionShutdown(t *testing.T) {
 	t.Parallel()
 	g, c := parkingGateway(t, time.Minute)
 	r := mllp.NewReader(c, 0)
 	exchange(t, c, r, 1)
-	waitSessions(t, g, 0, 1)
+	waitParked(t, g, 1)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if err := g.Shutdown(ctx); err != nil {
