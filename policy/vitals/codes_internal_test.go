@@ -46,6 +46,16 @@ func TestCode(t *testing.T) {
 		{"150456^MDC_ECG_HEART_RATE^MDC", pSpO2, true}, // a known number wins over another's name
 		{"mdc_ecg_heart_rate^Heart rate^MDC", pNone, false},
 		{"131841^MDC_ECG_AMPL_ST^MDC", pNone, false},
+		// Session 54 (det54a): IntelliVue's cuff labels name a local code's
+		// row in component 2, as Spacelabs' HR does; a known code in
+		// component 1 still decides, and the label is read as written.
+		{"601^NBPs^L", pNIBPSys, true},
+		{"11^NBPd", pNIBPDia, true},
+		{"0203^NBPm^99NK", pNIBPMean, true},
+		{"0002-4a06^NBPd^MDIL", pNIBPDia, true},
+		{"147842^NBPs^MDC", pHR, true},
+		{"601^NBPS^L", pNone, false},
+		{"601^NBP^L", pNone, false},
 		{"131841", pNone, false},
 		{"", pNone, false},
 	} {
