@@ -56,6 +56,23 @@ func TestCode(t *testing.T) {
 		{"147842^NBPs^MDC", pHR, true},
 		{"601^NBPS^L", pNone, false},
 		{"601^NBP^L", pNone, false},
+		// review54a: IntelliVue's other labels on the same local-code rows,
+		// and etCO2. PR names no row (IntelliVue's pulse is Pulse; PR is also
+		// the ECG's P-R interval), and a label is read as written.
+		{"150^SpO2^EDAN", pSpO2, true},
+		{"0300^RR^99NK", pRR, true},
+		{"RR-IMP^RR^99NKL", pRR, true},
+		{"301^ABPs^EDAN", pARTSys, true},
+		{"21^ABPd", pARTDia, true},
+		{"0103^ABPm^99NK", pARTMean, true},
+		{"8^T1", pTemp, true},
+		{"501^etCO2^EDAN", pEtCO2, true},
+		{"0002-4bb8^SpO2^MDIL", pSpO2, true},
+		{"150456^RR^MDC", pSpO2, true},
+		{"6^PR", pNone, false},
+		{"0002-4812^PR^MDIL", pNone, false},
+		{"106^EtCO2^CONTEC", pNone, false},
+		{"5^SPO2", pNone, false},
 		{"131841", pNone, false},
 		{"", pNone, false},
 	} {
