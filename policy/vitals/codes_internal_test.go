@@ -8,6 +8,42 @@ import (
 	"github.com/hl7gate/hl7gate/hl7"
 )
 
+// TestRated (session 54, pr54): a row named only by a rated label (PR) is
+// read when its unit is one of the label's quantity, a rate, as the unit
+// table reads rates; not in a time (a P-R interval), another quantity, a
+// unit the table does not hold, or none.
+func TestRated(t *testing.T) {
+	e, err := NewEngine(DefaultConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := hl7.DefaultDelimiters()
+	for _, tc := range []struct {
+		unit string
+		want bool
+	}{
+		{"/min", true},
+		{"bpm", true},
+		{"{beats}/min", true},
+		{"264864^MDC_DIM_BEAT_PER_MIN^MDC", true},
+		{"0004-0aa0^bpm^MDIL", true},
+		{"X^MDC_DIM_BEAT_PER_MIN", true},
+		{"ms", false},
+		{"s", false},
+		{"264338^MDC_DIM_MILLI_SEC^MDC", false},
+		{"0004-0f20^mmHg^MDIL", false},
+		{"%", false},
+		{"", false},
+	} {
+		if got := e.t.rated(pPR, []byte(tc.unit), d); got != tc.want {
+			t.Errorf("rated(pr, %q) = %v, want %v", tc.unit, got, tc.want)
+		}
+	}
+	if e.t.rated(pNone, []byte("/min"), d) {
+		t.Error("rated(none, /min) = true")
+	}
+}
+
 // TestCode checks which OBX-3 component names the parameter: component 1 of
 // the first repetition, else component 4, else component 2.
 func TestCode(t *testing.T) {
@@ -69,8 +105,17 @@ func TestCode(t *testing.T) {
 		{"501^etCO2^EDAN", pEtCO2, true},
 		{"0002-4bb8^SpO2^MDIL", pSpO2, true},
 		{"150456^RR^MDC", pSpO2, true},
-		{"6^PR", pNone, false},
-		{"0002-4812^PR^MDIL", pNone, false},
+		// pr54: PR is a rated label, read as the pulse rate only in a
+		// rate unit (TestRated): code names it and leaves the unit to
+		// rated. A known code still decides, and PR in component 1 is no
+		// label.
+		{"6^PR", pPR, false},
+		{"0002-4812^PR^MDIL", pPR, false},
+		{"147842^PR^MDC", pHR, true},
+		{"6^PR^L^150456", pSpO2, true},
+		{"PR^Pulse^L", pNone, false},
+		{"6^pr", pNone, false},
+		{"6^PR(SpO2)", pNone, false},
 		{"106^EtCO2^CONTEC", pNone, false},
 		{"5^SPO2", pNone, false},
 		{"131841", pNone, false},

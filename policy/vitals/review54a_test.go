@@ -12,8 +12,9 @@ import (
 // unknown codes: an impossible saturation, arterial pressure, temperature,
 // breathing rate or end-tidal CO2 passed unseen (the seventh and eighth
 // blind generators' local-code layouts, read only with a site's code table).
-// Its ordinary readings stay quiet; its pulse rate, labelled PR, is still
-// not read (PR is also the ECG's P-R interval).
+// Its ordinary readings stay quiet. Its pulse rate, labelled PR, was not
+// read (PR is also the ECG's P-R interval); since pr54 it is, in a rate
+// unit (TestPRLabelByUnit54).
 func TestIntelliVueLabelsReview54a(t *testing.T) {
 	local := func(code, label, v, unit string) row {
 		return row{code: code + "^" + label + "^L", value: v, unit: unit}
@@ -54,7 +55,7 @@ func TestIntelliVueLabelsReview54a(t *testing.T) {
 	}
 	checkCases(t, []ruleCase{
 		{"the bed's ordinary readings", bed(nil), nil},
-		{"a pulse rate of 400 labelled PR (not read)", bed(at60("PR", "400")), nil},
+		{"a pulse rate of 400 labelled PR in bpm (read since pr54)", bed(at60("PR", "400")), []string{"range"}},
 		{"a saturation of 120 %", bed(at60("SpO2", "120")), []string{"range"}},
 		{"an arterial systolic of 400", bed(at60("ABPs", "400")), []string{"range"}},
 		{"a temperature of 50 °C", bed(at60("T1", "50")), []string{"range"}},
