@@ -248,9 +248,11 @@ func keyWhy(s string) string {
 // table does not hold, or without one. Read in /min it is the pulse rate the
 // agreement with the heart rate and the cuff-on-the-oximeter's-arm allowance
 // take; in ms, or unitless (a P-R interval of 160 read as a pulse of 160), it
-// is not read. A code-table row (codes.csv, vitals.codes) has no unit, so
-// these are kept apart (session 54, pr54).
-var ratedLabels = map[string]param{"PR": pPR}
+// is not read. So with RR: IntelliVue's breathing rate (0002-500a^RR^MDIL in
+// rpm), and the R-R interval of an ECG report in ms (an interval of 800 read as
+// 800 breaths a minute). A code-table row (codes.csv, vitals.codes) has no
+// unit, so these are kept apart (session 54, pr54).
+var ratedLabels = map[string]param{"PR": pPR, "RR": pRR}
 
 // rated reports whether a row whose code named p only by a rated label (see
 // code) is read: whether its unit field is one of p's quantity the unit

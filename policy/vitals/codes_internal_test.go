@@ -96,8 +96,8 @@ func TestCode(t *testing.T) {
 		// and etCO2. PR names no row (IntelliVue's pulse is Pulse; PR is also
 		// the ECG's P-R interval), and a label is read as written.
 		{"150^SpO2^EDAN", pSpO2, true},
-		{"0300^RR^99NK", pRR, true},
-		{"RR-IMP^RR^99NKL", pRR, true},
+		{"0300^RR^99NK", pRR, false}, // RR is a rated label, as PR is (below)
+		{"RR-IMP^RR^99NKL", pRR, false},
 		{"301^ABPs^EDAN", pARTSys, true},
 		{"21^ABPd", pARTDia, true},
 		{"0103^ABPm^99NK", pARTMean, true},

@@ -51,6 +51,12 @@ func TestPRLabelByUnit54(t *testing.T) {
 	} {
 		cases = append(cases, ruleCase{"a P-R interval " + pri.value + " " + pri.unit + " before the pulse", bed("/min", false, pri), nil})
 	}
+	for _, rri := range []row{ // an ECG report's R-R interval labelled RR, as PR is (ratedLabels)
+		local("170", "RR", "800", "ms"),
+		local("170", "RR", "800", ""),
+	} {
+		cases = append(cases, ruleCase{"an R-R interval " + rri.value + " " + rri.unit + " before the breathing rate", bed("/min", false, rri), nil})
+	}
 	// A known code still decides: the oximeter's pulse rate labelled PR
 	// and sent in ms is a pulse rate in the wrong unit.
 	cases = append(cases, ruleCase{"a known pulse-rate code labelled PR in ms",
