@@ -42,7 +42,8 @@ func afRampBed(seed uint64, step time.Duration, hrNoise, prNoise, deficit int, r
 // patient's rate stepping up by 20 at once, its deficit widening by 0.7 of it
 // (AF's short R-R intervals), stays quiet on most runs as under hrpr44.
 func TestAFSlowRampCaught44(t *testing.T) {
-	t.Parallel() // among the package's slowest: the slow ones share the second core (-race on 2 cores)
+	// Among the package's slowest: the slow ones share the second core (-race on 2 cores).
+	t.Parallel()
 	cfg := vitals.DefaultConfig()
 	reported := func(ts []tick) bool { return len(only(run(t, cfg, ts), "hr_pr_agreement")) > 0 }
 	caught := 0
