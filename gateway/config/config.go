@@ -325,6 +325,10 @@ func (c Config) WithDefaults() Config {
 	return c
 }
 
+// mappedPrefix says why a prefix of IPv4-mapped IPv6 addresses (::ffff:10.0.0.0/104) in allow_sources or
+// source_rates is refused: a source is compared unmapped, so such a prefix would hold none.
+const mappedPrefix = "is IPv4-mapped IPv6, which no source is (an IPv4 source is compared as IPv4): write it as IPv4"
+
 // checkSourceRates checks a listener's source_rates (key): each a CIDR prefix, not IPv4-mapped IPv6 (a
 // source is compared unmapped: such a prefix would hold none), none twice, each rate -1 (unlimited) or at
 // least MinSourceRate.
@@ -336,7 +340,7 @@ func checkSourceRates(key string, rs []SourceRate) []error {
 		if p, err := netip.ParsePrefix(r.Sources); err != nil {
 			errs = append(errs, fmt.Errorf("%s.sources: %q is not a CIDR prefix (a single address is its /32 or /128)", k, r.Sources))
 		} else if p.Addr().Is4In6() {
-			errs = append(errs, fmt.Errorf("%s.sources: %s is IPv4-mapped IPv6, which no source is (an IPv4 source is compared as IPv4): write it as IPv4", k, r.Sources))
+			errs = append(errs, fmt.Errorf("%s.sources: %s %s", k, r.Sources, mappedPrefix))
 		} else if j, dup := seen[p.Masked()]; dup {
 			errs = append(errs, fmt.Errorf("%s.sources: %s is %s[%d]'s network already", k, p.Masked(), key, j))
 		} else {
@@ -391,8 +395,10 @@ func (c Config) Validate() error {
 			bad(key+".allow_sources", "at least one source network is required (the monitor segment)")
 		}
 		for j, s := range l.AllowSources {
-			if _, err := netip.ParsePrefix(s); err != nil {
+			if p, err := netip.ParsePrefix(s); err != nil {
 				bad(fmt.Sprintf("%s.allow_sources[%d]", key, j), "%q is not a CIDR prefix", s)
+			} else if p.Addr().Is4In6() {
+				bad(fmt.Sprintf("%s.allow_sources[%d]", key, j), "%s %s", s, mappedPrefix)
 			}
 		}
 		if l.MaxFrame < 64 || l.MaxFrame > 16<<20 {
