@@ -21,7 +21,8 @@ const (
 	aggMaxKeys = 4096
 )
 
-// aggKey names one aggregate. It holds no allocated text of its own: class is a constant reason label.
+// aggKey names one aggregate. It holds no allocated text of its own: class is a reason label made once (a
+// constant, or with the configuration: rateRule.class).
 type aggKey struct {
 	listener string
 	src      netip.Addr

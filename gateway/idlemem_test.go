@@ -158,7 +158,8 @@ var stackBuf [4 << 20]byte
 
 // waitSessions waits until waiting sessions wait in their connection's read for the next message (the
 // goroutine dump names them) and parked sessions are parked, so that what they hold is allocated and
-// nothing of a message is in flight.
+// nothing of a message is in flight. The dump is the whole process's: a test running in parallel with
+// others waits with waitParked instead, which looks at g alone.
 func waitSessions(t *testing.T, g *Gateway, waiting, parked int) {
 	t.Helper()
 	buf := stackBuf[:]

@@ -146,7 +146,7 @@ func newMetrics() *metrics {
 		}, []string{"listener"}),
 		throttled: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "hl7gate_source_throttled_total",
-			Help: "Messages handled later because their source address was over its listener's max_source_rate (all its connections together): delayed, none refused.",
+			Help: "Messages handled later because their source address was over its rate on the listener (max_source_rate, or its source_rates entry; all its connections together): delayed, none refused.",
 		}, []string{"listener"}),
 		throttledWait: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "hl7gate_source_throttled_seconds_total",

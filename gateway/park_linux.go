@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"errors"
+	"fmt"
 	"net"
 	"os"
 	"sync"
@@ -36,6 +37,8 @@ type parker struct {
 	mu     sync.Mutex
 	next   uint64              // the latest token
 	parked map[uint64]*session // by token, carried in the epoll event; a stale event finds none
+	// ctl is epoll_ctl (sysEpollCtl); a test puts one that fails or panics in its place.
+	ctl func(epfd, op, fd int, ev *syscall.EpollEvent) error
 
 	// The sessions whose monitor hung up while parked, ended by one goroutine of their own (ender), not by
 	// run: ending one closes its socket, takes the gateway's lock and records the session (about as long as
@@ -59,7 +62,7 @@ func newParker(g *Gateway) (*parker, error) {
 		return nil, os.NewSyscallError("setnonblock", err)
 	}
 	p := &parker{g: g, ep: os.NewFile(uintptr(fd), "parked-connections"), epfd: fd, done: make(chan struct{}),
-		parked: map[uint64]*session{}, endReady: make(chan struct{}, 1), endDone: make(chan struct{})}
+		parked: map[uint64]*session{}, ctl: sysEpollCtl, endReady: make(chan struct{}, 1), endDone: make(chan struct{})}
 	p.wakers.g = g
 	rc, err := p.ep.SyscallConn()
 	if err != nil {
@@ -115,38 +118,70 @@ func (p *parker) close() {
 // park parks s, whose reader holds nothing, until bytes arrive, left has passed (its idle timeout) or the
 // gateway stops. The caller must return right after without touching s (its goroutine ends, or waits among
 // the wakers for another session): another goroutine may already run the session.
+//
+// A panic in park (a bug) reaches the caller only with s the caller's again, to end as its recover does
+// (runSession, setUpAtAccept); if the parker had handed s on already, whoever took it carries on with it,
+// and park returns as after any park.
 func (p *parker) park(s *session, left time.Duration) {
+	var tok uint64 // s's token while the parker holds s: then only whoever takes it back may end it
+	defer func() {
+		if r := recover(); r != nil {
+			if tok != 0 && p.take(tok) == nil {
+				p.g.log.Error().Str("panic", fmt.Sprint(r)).Msg("panic while parking a connection woken meanwhile")
+				return
+			}
+			panic(r)
+		}
+	}()
 	rc, err := s.c.(*net.TCPConn).SyscallConn() // the concrete type: its callbacks below stay on the stack
 	p.using.RLock()
 	defer p.using.RUnlock()
+	op, ctl := p.enter(s, left, &tok)
+	if err == nil {
+		ev := syscall.EpollEvent{Events: syscall.EPOLLIN | syscall.EPOLLRDHUP | syscall.EPOLLONESHOT,
+			Fd: int32(uint32(tok)), Pad: int32(uint32(tok >> 32))}
+		cerr := rc.Control(func(fd uintptr) { err = ctl(p.epfd, op, int(fd), &ev) })
+		err = errors.Join(err, cerr)
+	}
+	if err != nil || s.stop.Load() {
+		// Not watched (the connection is closing under us, or the kernel refused it a watch: ENOSPC when
+		// fs.epoll.max_user_watches is reached, ENOMEM), or Shutdown may have looked for it before it was
+		// parked: it carries on at once, and its next read or its stop flag ends it, or it reads until
+		// its park deadline and is parked again then.
+		if s := p.take(tok); s != nil {
+			tok = 0 // this goroutine's again
+			if err != nil && (op == syscall.EPOLL_CTL_ADD || errors.Is(err, syscall.ENOENT)) {
+				// Not in the epoll set: the next park adds it (a MOD would fail, ENOENT). A MOD finds it gone
+				// when its failed ADD was not marked: the idle timer or Shutdown took it back first.
+				s.epollAdded = false
+			}
+			p.wakers.run(s, wokeRead)
+		}
+	}
+}
+
+// enter makes s parked under a new token, which it stores in *tok first, with its idle timer due in left,
+// and returns how to register its socket: add it to the epoll set, or modify its registration (an
+// earlier park added it), and the epoll_ctl to do it with.
+func (p *parker) enter(s *session, left time.Duration, tok *uint64) (op int, ctl func(epfd, op, fd int, ev *syscall.EpollEvent) error) {
 	p.mu.Lock()
+	defer p.mu.Unlock()
 	p.next++
-	tok := p.next
-	p.parked[tok] = s
-	s.parkTok = tok
+	*tok = p.next
+	p.parked[*tok] = s
+	s.parkTok = *tok
 	s.parkUntil = time.Now().Add(left)
 	if s.parkTimer == nil {
 		s.parkTimer = time.AfterFunc(left, func() { p.idle(s) })
 	} else {
 		s.parkTimer.Reset(left)
 	}
-	op := syscall.EPOLL_CTL_ADD
+	op = syscall.EPOLL_CTL_ADD
 	if s.epollAdded {
 		op = syscall.EPOLL_CTL_MOD
 	}
 	s.epollAdded = true
-	p.mu.Unlock()
-	if err == nil {
-		ev := syscall.EpollEvent{Events: syscall.EPOLLIN | syscall.EPOLLRDHUP | syscall.EPOLLONESHOT,
-			Fd: int32(uint32(tok)), Pad: int32(uint32(tok >> 32))}
-		cerr := rc.Control(func(fd uintptr) { err = sysEpollCtl(p.epfd, op, int(fd), &ev) })
-		err = errors.Join(err, cerr)
-	}
-	if err != nil || s.stop.Load() {
-		// Not watched (the connection is closing under us), or Shutdown may have looked for it before
-		// it was parked: it carries on at once, and its next read or its stop flag ends it.
-		p.wake(tok, wokeRead)
-	}
+	return op, p.ctl
 }
 
 // wake resumes the session parked under tok, if it still is, in another goroutine.

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -131,7 +132,7 @@ func TestParkedConnectionIdleTimeout(t *testing.T) {
 	sent := time.Now() // the gateway's wait for the next message starts after this
 	exchange(t, c, r, 1)
 	answered := time.Now() // and before this
-	waitSessions(t, g, 0, 1)
+	waitParked(t, g, 1)
 	if err := c.SetReadDeadline(answered.Add(2 * idle)); err != nil {
 		t.Fatal(err)
 	}
@@ -144,13 +145,29 @@ func TestParkedConnectionIdleTimeout(t *testing.T) {
 	}
 }
 
+// waitParked waits until g's parker holds parked sessions (a parked session has no goroutine waiting).
+func waitParked(t *testing.T, g *Gateway, parked int) {
+	t.Helper()
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(time.Millisecond) {
+		g.parker.mu.Lock()
+		p := len(g.parker.parked)
+		g.parker.mu.Unlock()
+		if p == parked {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d sessions parked, want %d", p, parked)
+		}
+	}
+}
+
 // Shutdown ends parked connections at once, as it ends connections waiting in their goroutine.
 func TestParkedConnectionShutdown(t *testing.T) {
 	t.Parallel()
 	g, c := parkingGateway(t, time.Minute)
 	r := mllp.NewReader(c, 0)
 	exchange(t, c, r, 1)
-	waitSessions(t, g, 0, 1)
+	waitParked(t, g, 1)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if err := g.Shutdown(ctx); err != nil {
@@ -325,6 +342,25 @@ func TestAcceptSetupPanicCostsOneConnection(t *testing.T) {
 	exchange(t, c, mllp.NewReader(c, 0), 1)
 }
 
+// A panic in the accept loop before the connection has a session costs that connection only: it is
+// closed, and the listener goes on accepting (each further connection costs itself only), and the gateway
+// shuts down. The panic is provoked by a listener whose index in the live configuration is out of range.
+func TestAcceptPanicCostsOneConnection(t *testing.T) {
+	t.Parallel()
+	g := startGateway(t, config.ListenerConfig{IdleTimeout: time.Minute}, testkit.AckStation(t), false,
+		func(g *Gateway) { g.lns[0].idx = 99 })
+	for i := range 2 {
+		if _, err := dialListener(t, g, 30*time.Second).Read(make([]byte, 1)); err != io.EOF && !errors.Is(err, syscall.ECONNRESET) {
+			t.Fatalf("connection %d: read %v, want it closed", i, err)
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := g.Shutdown(ctx); err != nil {
+		t.Fatalf("Shutdown after accept panics: %v", err)
+	}
+}
+
 // A connection parked from its accept ends as one waiting in its own goroutine did: when its idle timeout,
 // counted from the accept, is over; when its monitor closes it without sending; at Shutdown. Each end
 // leaves hl7gate_connections_open at 0 and gives its source's share back: with max_connections_per_source
@@ -402,5 +438,201 @@ func TestUnmappedDestinationRefusedAtAccept(t *testing.T) {
 	evs := g.store.Events("", 0, 10)
 	if !slices.ContainsFunc(evs, func(e store.Event) bool { return strings.Contains(e.Reason, "maps to no station") }) {
 		t.Errorf("no event for the unmapped destination in %+v", evs)
+	}
+}
+
+// ctlCall is one epoll_ctl the parker made, as epollSpy saw it.
+type ctlCall struct {
+	op  int
+	tok uint64 // the parking's token, from the event
+	err error
+}
+
+// epollSpy puts a spy in place of g's parker's epoll_ctl: fake gets each call (numbered from 0, with its
+// operation and socket) and says what it returns, or false for the real epoll_ctl; the function returned
+// lists the calls returned so far.
+func epollSpy(g *Gateway, fake func(call, op, fd int) (error, bool)) func() []ctlCall {
+	var (
+		mu    sync.Mutex
+		made  int       // calls begun
+		calls []ctlCall // calls returned
+	)
+	g.parker.mu.Lock()
+	g.parker.ctl = func(epfd, op, fd int, ev *syscall.EpollEvent) error {
+		mu.Lock()
+		n := made
+		made++
+		mu.Unlock()
+		err, faked := fake(n, op, fd) // may panic
+		if !faked {
+			err = sysEpollCtl(epfd, op, fd, ev)
+		}
+		mu.Lock()
+		calls = append(calls, ctlCall{op, uint64(uint32(ev.Fd)) | uint64(uint32(ev.Pad))<<32, err})
+		mu.Unlock()
+		return err
+	}
+	g.parker.mu.Unlock()
+	return func() []ctlCall {
+		mu.Lock()
+		defer mu.Unlock()
+		return slices.Clone(calls)
+	}
+}
+
+// ctlReturned waits until the epoll_ctl of the parking under tok has returned (a parking is in the
+// parker's map before its epoll_ctl begins), and returns the calls returned then.
+func ctlReturned(t *testing.T, calls func() []ctlCall, tok uint64) []ctlCall {
+	t.Helper()
+	for deadline := time.Now().Add(30 * time.Second); ; runtime.Gosched() {
+		cs := calls()
+		if slices.ContainsFunc(cs, func(c ctlCall) bool { return c.tok == tok }) {
+			return cs
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("epoll_ctl calls %v: none for token %d", cs, tok)
+		}
+	}
+}
+
+// A connection whose first registration with the parker failed (ENOSPC: fs.epoll.max_user_watches reached,
+// or ENOMEM) carries on in a goroutine, reading with the park deadline (no busy loop: the next attempt
+// comes parkAfter later), and is registered anew then: not modified (EPOLL_CTL_MOD on a socket that was
+// never added fails with ENOENT and would wake it at once, every time, so that it could never be parked).
+func TestParkAfterFailedRegistration(t *testing.T) {
+	t.Parallel()
+	g := startGateway(t, config.ListenerConfig{IdleTimeout: time.Minute}, testkit.AckStation(t), false, nil)
+	t.Cleanup(func() { g.Shutdown(context.Background()) })
+	calls := epollSpy(g, func(call, _, _ int) (error, bool) {
+		if call == 0 {
+			return syscall.ENOSPC, true
+		}
+		return nil, false
+	})
+	c := dialListener(t, g, 30*time.Second)
+	var seen []ctlCall
+	for deadline := time.Now().Add(30 * time.Second); len(seen) < 2; runtime.Gosched() {
+		if time.Now().After(deadline) {
+			t.Fatalf("epoll_ctl calls %v: no second registration", seen)
+		}
+		seen = calls()
+	}
+	if seen[0].op != syscall.EPOLL_CTL_ADD || seen[1].op != syscall.EPOLL_CTL_ADD || seen[1].err != nil {
+		t.Fatalf("epoll_ctl calls %v: after a failed EPOLL_CTL_ADD (%d), want another that succeeds", seen, syscall.EPOLL_CTL_ADD)
+	}
+	waitGauge(t, g, "hl7gate_connections_parked", 1)
+	if n := len(calls()); n != 2 {
+		t.Errorf("%d epoll_ctl calls while parked, want 2", n)
+	}
+	exchange(t, c, mllp.NewReader(c, 0), 1)
+}
+
+// A connection whose registration with the parker is gone when it is parked again (its EPOLL_CTL_MOD fails
+// with ENOENT: the first park's EPOLL_CTL_ADD failed while its idle timer or Shutdown took the session
+// back, before the parking goroutine could mark it unregistered) is registered anew at its next park, not
+// modified again: each EPOLL_CTL_MOD would fail the same way, and the connection would never be parked
+// again (a goroutine and a read buffer for good). The registration is removed under the test.
+func TestParkAfterLostRegistration(t *testing.T) {
+	t.Parallel()
+	g := startGateway(t, config.ListenerConfig{IdleTimeout: time.Minute}, testkit.AckStation(t), false, nil)
+	t.Cleanup(func() { g.Shutdown(context.Background()) })
+	calls := epollSpy(g, func(call, _, fd int) (error, bool) {
+		if call == 1 { // the park after message 1: its registration is gone
+			if err := sysEpollCtl(g.parker.epfd, syscall.EPOLL_CTL_DEL, fd, &syscall.EpollEvent{}); err != nil {
+				t.Errorf("EPOLL_CTL_DEL: %v", err)
+			}
+		}
+		return nil, false
+	})
+	c := dialListener(t, g, 30*time.Second)
+	r := mllp.NewReader(c, 0)
+	exchange(t, c, r, 1)
+	var seen []ctlCall
+	for deadline := time.Now().Add(30 * time.Second); len(seen) < 3; runtime.Gosched() {
+		if time.Now().After(deadline) {
+			t.Fatalf("epoll_ctl calls %v: no third", seen)
+		}
+		seen = calls()
+	}
+	if seen[1].op != syscall.EPOLL_CTL_MOD || !errors.Is(seen[1].err, syscall.ENOENT) {
+		t.Fatalf("epoll_ctl calls %v: the second is no EPOLL_CTL_MOD failing ENOENT", seen)
+	}
+	if seen[2].op != syscall.EPOLL_CTL_ADD || seen[2].err != nil {
+		t.Fatalf("epoll_ctl calls %v: after an EPOLL_CTL_MOD that failed ENOENT, want an EPOLL_CTL_ADD that succeeds", seen)
+	}
+	exchange(t, c, r, 2)
+}
+
+// A panic while a connection is parked costs that connection only, whether the park ran in the accept loop
+// (parkAtAccept: unrecovered, it ended the gateway), in the session's goroutine after parkAfter of silence,
+// or right after an answer (quick park, inside loopPolled's RawConn.Read): the connection is closed and
+// accounted for, the parker holds nothing of it (it would wake the ended session at its idle timeout), and
+// the gateway goes on accepting, serving and parking, and shuts down. The panic is provoked in epoll_ctl,
+// once the session is the parker's.
+func TestParkPanicCostsOneConnection(t *testing.T) {
+	t.Parallel()
+	station := testkit.AckStation(t)
+	for _, tc := range []struct {
+		name    string
+		quick   time.Duration // the gateway's quickGap
+		before  int           // messages before the park that panics
+		panicAt int           // the epoll_ctl call that panics
+	}{
+		{"accept", quickParkGap, 0, 0},
+		{"after parkAfter", quickParkGap, 1, 1},
+		{"after an answer", 0, quickParkGaps, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			g := startGateway(t, config.ListenerConfig{IdleTimeout: time.Minute}, station, false, func(g *Gateway) { g.quickGap = tc.quick })
+			t.Cleanup(func() { g.Shutdown(context.Background()) })
+			epollSpy(g, func(call, _, _ int) (error, bool) {
+				if call == tc.panicAt {
+					panic("epoll_ctl under test")
+				}
+				return nil, false
+			})
+			c := dialListener(t, g, 30*time.Second)
+			r := mllp.NewReader(c, 0)
+			for i := range tc.before {
+				exchange(t, c, r, i)
+			}
+			if _, err := c.Read(make([]byte, 1)); err != io.EOF {
+				t.Fatalf("the connection whose park panicked: read %v, want the gateway's close", err)
+			}
+			waitGauge(t, g, "hl7gate_connections_open", 0)
+			if n := parkedMetric(t, g); n != 0 {
+				t.Errorf("hl7gate_connections_parked = %v after the only connection ended", n)
+			}
+			c = dialListener(t, g, 30*time.Second)
+			r = mllp.NewReader(c, 0)
+			exchange(t, c, r, 10)
+			parkedAgain(t, g, 0)
+			exchange(t, c, r, 11)
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			if err := g.Shutdown(ctx); err != nil {
+				t.Fatalf("Shutdown after a park panicked: %v", err)
+			}
+		})
+	}
+}
+
+// A connection parked on its park deadline (parkAfter of silence) and woken by its next message is served
+// at once: not parked again first because the deadline that parked it, passed, ended the woken session's
+// first wait (which cost an epoll_ctl and a hand-off to another goroutine per wake).
+func TestParkedWakeServesAtOnce(t *testing.T) {
+	t.Parallel()
+	g := startGateway(t, config.ListenerConfig{IdleTimeout: time.Minute}, testkit.AckStation(t), false, nil)
+	t.Cleanup(func() { g.Shutdown(context.Background()) })
+	calls := epollSpy(g, func(int, int, int) (error, bool) { return nil, false })
+	c := dialListener(t, g, 30*time.Second)
+	r := mllp.NewReader(c, 0)
+	exchange(t, c, r, 1)
+	// On its park deadline (the accept's parking ended with message 1), its epoll_ctl made.
+	parked := ctlReturned(t, calls, parkedAgain(t, g, 0))
+	exchange(t, c, r, 2)
+	if woken := calls(); len(woken) != len(parked) {
+		t.Errorf("epoll_ctl calls %v parked, %v once message 2 was answered: parked again before it was read", parked, woken)
 	}
 }

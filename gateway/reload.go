@@ -9,6 +9,7 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/hl7gate/hl7gate/gateway/config"
 	"github.com/hl7gate/hl7gate/gateway/firewall"
@@ -162,8 +163,8 @@ func (g *Gateway) startStation(s *station) {
 
 // Reload applies cfg to the running gateway: it completes and validates it whole, refuses changes that
 // need a restart (listener addresses, modes and limits, the admin endpoint, logging, state, the egress
-// recorder's sockets), and otherwise swaps routes, stations, source allowlists, vital-sign settings, the
-// delivery settings (on_failure, shutdown_grace, busy_poll), export targets, the inventory's bound and
+// recorder's sockets), and otherwise swaps routes, stations, source allowlists, the listeners'
+// max_source_rate and source_rates (reloadRates), vital-sign settings, the delivery settings (on_failure, shutdown_grace, busy_poll), export targets, the inventory's bound and
 // watchlist and the egress watchlist at once. An export target whose settings are unchanged keeps its
 // connection and buffered events; a removed or changed one is closed in the background (it delivers what
 // it buffered within exportCloseTimeout, then counts the rest as dropped). Every known device is checked
@@ -222,6 +223,7 @@ func (g *Gateway) reload(ctx context.Context, cfg config.Config, loadErr error) 
 	}
 	g.rt.Store(rt)
 	g.spins.set(cfg.Delivery)
+	g.reloadRates(old.cfg, cfg)
 	old.retire()
 	xu.Commit(exportCloseTimeout)
 	if err := g.reconfigureInventory(cfg.Inventory); err != nil { // validated: cannot fail
@@ -254,6 +256,18 @@ func (g *Gateway) reload(ctx context.Context, cfg config.Config, loadErr error) 
 		Int("export_targets_kept", xu.Kept).Int("export_targets_started", xu.Started).Int("export_targets_retired", xu.Retired).
 		Msg("configuration reloaded")
 	return nil
+}
+
+// reloadRates gives each listener whose max_source_rate or source_rates changed from cur to next its new
+// rates, for its new connections and its open ones (listener.setRates).
+func (g *Gateway) reloadRates(cur, next config.Config) {
+	now := time.Now()
+	for i, l := range g.lns {
+		a, b := cur.Listeners[i], next.Listeners[i]
+		if a.MaxSourceRate != b.MaxSourceRate || !slices.Equal(a.SourceRates, b.SourceRates) {
+			l.setRates(newSourceRates(b), now)
+		}
+	}
 }
 
 // closeRetired closes the stations a reload removed once no message of the old configuration uses them (or
@@ -403,14 +417,12 @@ func restartOnly(cur, next config.Config) []error {
 		case a.Mode != b.Mode:
 			bad(key+".mode", "%s running, %s configured", a.Mode, b.Mode)
 		}
-		if a.MaxSourceRate != b.MaxSourceRate { // named: raising it for a throttled device is what an operator tries
-			bad(key+".max_source_rate", "%d bytes/s running, %d configured: the sources' budgets are made at that rate", a.MaxSourceRate, b.MaxSourceRate)
-			a.MaxSourceRate = b.MaxSourceRate
-		}
-		a.AllowSources, b.AllowSources = nil, nil // the one listener setting a reload applies
+		// The listener settings a reload applies.
+		a.AllowSources, b.AllowSources = nil, nil
+		a.MaxSourceRate, a.SourceRates = b.MaxSourceRate, b.SourceRates
 		a.Name, a.Address, a.Mode = b.Name, b.Address, b.Mode
 		if !reflect.DeepEqual(a, b) {
-			bad(key, "connection limits, timeouts, max_frame, tolerate_missing_cr and tls are set when the listener opens (allow_sources reloads)")
+			bad(key, "connection limits, timeouts, max_frame, tolerate_missing_cr and tls are set when the listener opens (allow_sources, max_source_rate and source_rates reload)")
 		}
 	}
 	if !reflect.DeepEqual(cur.Queue, next.Queue) {

@@ -80,7 +80,10 @@ func TestRestartOnly(t *testing.T) {
 		{"listener address", func(c *config.Config) { c.Listeners[0].Address = "127.0.0.1:2577" }, "listeners[0].address"},
 		{"listener mode", func(c *config.Config) { c.Listeners[0].Mode = config.ModeIntercept }, "listeners[0].mode"},
 		{"listener timeout", func(c *config.Config) { c.Listeners[0].IdleTimeout = time.Second }, "listeners[0]: connection limits"},
-		{"max_source_rate", func(c *config.Config) { c.Listeners[0].MaxSourceRate = 16 << 20 }, "listeners[0].max_source_rate: 4194304 bytes/s running, 16777216 configured"},
+		{"max_source_rate", func(c *config.Config) { c.Listeners[0].MaxSourceRate = 16 << 20 }, ""},
+		{"source_rates", func(c *config.Config) {
+			c.Listeners[0].SourceRates = []config.SourceRate{{Sources: "127.0.0.2/32", MaxSourceRate: -1}}
+		}, ""},
 		{"listener added", func(c *config.Config) {
 			c.Listeners = append(c.Listeners, config.ListenerConfig{Name: "b", Address: "127.0.0.1:1"})
 		}, "listeners: 2 listeners configured, 1 running"},

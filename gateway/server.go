@@ -494,6 +494,7 @@ type listener struct {
 	perSource map[netip.Addr]int           // connections past their TLS handshake (all, without TLS)
 	handshake map[netip.Addr][]net.Conn    // TLS handshakes in progress, oldest first
 	budgets   map[netip.Addr]*sourceBudget // max_source_rate, per source (see listener.budget)
+	rates     atomic.Pointer[sourceRates]  // max_source_rate and source_rates as last configured; swapped under mu
 }
 
 func (g *Gateway) newListener(lc config.ListenerConfig, idx int) (*listener, error) {
@@ -511,6 +512,7 @@ func (g *Gateway) newListener(lc config.ListenerConfig, idx int) (*listener, err
 		body:          lc.BodyChecks.On(),
 		limits:        lc.BodyChecks.Limits(),
 	}
+	l.rates.Store(newSourceRates(lc))
 	if lc.TLS.CertFile != "" {
 		tc, err := lc.TLS.Load()
 		if err != nil {
@@ -630,8 +632,22 @@ func (g *Gateway) acceptLoop(l *listener) {
 		if !ok {
 			return
 		}
-		g.accept(l, c)
+		g.acceptConn(l, c)
 	}
+}
+
+// acceptConn runs accept for c, and closes c if it panics (a bug) before c has a session: the panic costs
+// that connection, not the listener's loop and the gateway. From its session on, the recovers of
+// setUpAtAccept and runSession end the connection.
+func (g *Gateway) acceptConn(l *listener, c net.Conn) {
+	defer func() {
+		if p := recover(); p != nil {
+			c.Close()
+			g.log.Error().Str("listener", l.cfg.Name).Stringer("remote", c.RemoteAddr()).Str("panic", fmt.Sprint(p)).
+				Msg("accept panic: connection closed")
+		}
+	}()
+	g.accept(l, c)
 }
 
 func (g *Gateway) accept(l *listener, c net.Conn) {
@@ -671,19 +687,16 @@ func (g *Gateway) parkAtAccept(s *session) bool {
 		return false
 	}
 	s.l.open.Inc()
-	if !s.prepareAtAccept() {
+	if !s.setUpAtAccept() {
 		g.endSession(s)
-		return true
 	}
-	s.waitSince = time.Now()
-	g.parker.park(s, s.l.cfg.IdleTimeout)
 	return true
 }
 
-// prepareAtAccept runs prepare for parkAtAccept and says whether the connection may go on. It recovers a
-// panic as runSession does: in the accept loop, an unrecovered one would end the gateway, not the
-// connection.
-func (s *session) prepareAtAccept() (ok bool) {
+// setUpAtAccept runs prepare and parks the session for parkAtAccept; false: the connection may not go on,
+// and the caller ends it. It recovers a panic (in prepare or park) as runSession does: in the accept
+// loop, an unrecovered one would end the gateway, not the connection.
+func (s *session) setUpAtAccept() (ok bool) {
 	defer func() {
 		if p := recover(); p != nil {
 			s.panicked(p)
@@ -694,6 +707,8 @@ func (s *session) prepareAtAccept() (ok bool) {
 		s.closeReason = err.Error()
 		return false
 	}
+	s.waitSince = time.Now()
+	s.g.parker.park(s, s.l.cfg.IdleTimeout)
 	return true
 }
 

@@ -103,9 +103,10 @@ type session struct {
 
 	counted bool // the connection counts against its source's limit (see listener.handshaken)
 
-	// The source's max_source_rate budget on the listener (nil: off), and the bytes read since the latest
-	// frame was charged to it (see pace).
+	// The source's max_source_rate budget on the listener (nil: off), the listener's rates it was taken
+	// under, and the bytes read since the latest frame was charged to it (see pace).
 	budget *sourceBudget
+	rates  *sourceRates
 	unpaid int
 
 	// Parking (park_linux.go): whether this connection can be parked, and, guarded by the parker's
@@ -297,7 +298,7 @@ func (s *session) prepare() error {
 	s.r.OnFrameStart = func() { s.inFrame = true }
 	s.parkable = s.parks()
 	s.polled = s.pollable()
-	s.budget = s.l.budget(s.src, time.Now())
+	s.budget, s.rates = s.l.budget(s.src, time.Now())
 	return nil
 }
 

@@ -201,7 +201,10 @@ func (s *session) park(ferr error) int {
 	// What only a message in flight needs goes too; the next message allocates it again.
 	s.releaseWriter()
 	s.msg, s.reply, s.acks, s.out, s.alert = hl7.Message{}, nil, nil, nil, nil
-	s.readDeadline = time.Time{} // armed anew when it wakes
+	// Disarmed, not only forgotten: the park deadline has passed, and a RawConn.Read (loopPolled) on a socket
+	// whose deadline has passed fails before its callback can arm the next one, which would park the woken
+	// session again at once (an epoll_ctl and a hand-off per wake for nothing). Armed anew when it wakes.
+	s.setReadDeadline(time.Time{})
 	s.g.parker.park(s, left)
 	return parkDone
 }

@@ -3,8 +3,11 @@ package test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"net"
+	"os"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -53,14 +56,7 @@ func TestFloodingSourceThrottled(t *testing.T) {
 	st := newStation(t, accept)
 	cfg := baseConfig(st)
 	cfg.Listeners[0].MaxSourceRate = config.MinSourceRate // 64 KiB/s: the flood below owes about 3 s
-	socLn, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { socLn.Close() })
-	soc := newSyslogSink(t, socLn)
-	cfg.Export.Syslog = []export.SyslogConfig{{Name: "soc", Address: socLn.Addr().String(), Transport: "tcp",
-		MinBackoff: 10 * time.Millisecond, MaxBackoff: 100 * time.Millisecond}}
+	soc := exportToSOC(t, &cfg)
 	g, logs := startGateway(t, cfg)
 	addr := g.ListenerAddr("icu")
 
@@ -160,6 +156,19 @@ func TestFloodingSourceThrottled(t *testing.T) {
 	}
 }
 
+// exportToSOC makes cfg export to a syslog sink on loopback over TCP, and returns the sink.
+func exportToSOC(t *testing.T, cfg *config.Config) *syslogSink {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	cfg.Export.Syslog = []export.SyslogConfig{{Name: "soc", Address: ln.Addr().String(), Transport: "tcp",
+		MinBackoff: 10 * time.Millisecond, MaxBackoff: 100 * time.Millisecond}}
+	return newSyslogSink(t, ln)
+}
+
 // waitThrottled waits until the gateway has throttled a message.
 func waitThrottled(t *testing.T, g *gateway.Gateway) {
 	t.Helper()
@@ -240,4 +249,135 @@ func TestShutdownEndsThrottleWait(t *testing.T) {
 	if n := len(st.waitReceived(t, conns)); n != conns {
 		t.Errorf("station got %d messages, want %d", n, conns)
 	}
+}
+
+// TestReloadSourceRate: a reload applies a listener's max_source_rate and source_rates to its open
+// connections, its new ones and the waits in progress. Three messages of a source over the rate wait (about
+// 15, 30 and 46 s at 64 KiB/s). A reload that doubles max_source_rate halves what is left of their waits:
+// none is answered at once. A reload that makes that source unlimited (source_rates, -1) ends them: each is
+// delivered and answered AA at once, and the source's next messages, on an open connection and a new one,
+// wait for nothing, while a source on another address still waits at the listener's rate.
+func TestReloadSourceRate(t *testing.T) {
+	st := newStation(t, accept)
+	cfg := baseConfig(st)
+	cfg.Listeners[0].MaxSourceRate = config.MinSourceRate
+	cfg.Delivery.ShutdownGrace = time.Minute // Shutdown ends the last wait below, not the grace period
+	g, _ := startGateway(t, cfg)
+	addr := g.ListenerAddr("icu")
+	throttled := func() float64 {
+		return metricValue(t, g, "hl7gate_source_throttled_total", "listener", "icu")
+	}
+	reload := func(change func(*config.ListenerConfig)) {
+		t.Helper()
+		change(&cfg.Listeners[0])
+		if err := g.Reload(context.Background(), cfg); err != nil {
+			t.Fatalf("reload: %v", err)
+		}
+	}
+
+	const conns = 3
+	ms := make([]*monitor, conns)
+	for i := range ms {
+		ms[i] = dialFrom(t, addr, "127.0.0.2")
+		if err := ms[i].w.WriteFrame(bigOru("FLOOD", fmt.Sprintf("RL%d", i), 1000)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for deadline := time.Now().Add(waitAnswer); throttled() < conns; time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the messages were not throttled")
+		}
+	}
+
+	reload(func(l *config.ListenerConfig) { l.MaxSourceRate = 2 * config.MinSourceRate })
+	if ack, err := ms[0].read(500 * time.Millisecond); !errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Fatalf("after max_source_rate doubled: answer %q (%v) at once, want the wait to go on", ack, err)
+	}
+	ms[0].r = mllp.NewReader(ms[0].c, 0) // the timed-out reader read nothing
+
+	reload(func(l *config.ListenerConfig) {
+		l.SourceRates = []config.SourceRate{{Sources: "127.0.0.2/32", MaxSourceRate: -1}}
+	})
+	// Well under the shortest wait left (about 7 s): an answer that comes only once its wait is over comes
+	// too late.
+	const bound = 5 * time.Second
+	for i, m := range ms {
+		id := fmt.Sprintf("RL%d", i)
+		ack, err := m.read(bound)
+		if err != nil {
+			t.Fatalf("%s: no answer after its source was made unlimited: %v", id, err)
+		}
+		if code, got, err := decodeAck(ack); err != nil || code != hl7.AA || got != id {
+			t.Fatalf("%s: answer %s for %q (%v), want AA", id, code, got, err)
+		}
+	}
+	before := throttled()
+	for i, m := range []*monitor{ms[0], dialFrom(t, addr, "127.0.0.2")} { // an open connection, a new one
+		for j := range 2 {
+			id := fmt.Sprintf("FREE%d-%d", i, j)
+			if err := m.w.WriteFrame(bigOru("FLOOD", id, 1000)); err != nil {
+				t.Fatal(err)
+			}
+			if ack, err := m.read(bound); err != nil {
+				t.Fatalf("%s: %v", id, err)
+			} else if code, got, _ := decodeAck(ack); code != hl7.AA || got != id {
+				t.Fatalf("%s: answer %s for %q, want AA", id, code, got)
+			}
+		}
+	}
+	if n := throttled(); n != before {
+		t.Errorf("hl7gate_source_throttled_total went from %v to %v for a source made unlimited", before, n)
+	}
+	other := dialFrom(t, addr, "127.0.0.3")
+	for j := range 2 {
+		if err := other.w.WriteFrame(bigOru("OTHER", fmt.Sprintf("OT%d", j), 1000)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for deadline := time.Now().Add(waitAnswer); throttled() == before; time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("a source outside source_rates, over max_source_rate, was not throttled")
+		}
+	}
+}
+
+// TestSourceRatesThrottleEvent: a source over the rate its source_rates entry gives it is recorded and
+// exported naming that entry and its rate, not max_source_rate; once a reload changes the entry's rate, the
+// source's next throttled message is a new event, naming the new rate, rather than a repeat counted in the
+// event of the old one.
+func TestSourceRatesThrottleEvent(t *testing.T) {
+	st := newStation(t, accept)
+	cfg := baseConfig(st)
+	cfg.Listeners[0].MaxSourceRate = 16 * config.MinSourceRate
+	entry := func(rate int) []config.SourceRate {
+		return []config.SourceRate{{Sources: "127.0.0.2/32", MaxSourceRate: rate}}
+	}
+	cfg.Listeners[0].SourceRates = entry(config.MinSourceRate)
+	soc := exportToSOC(t, &cfg)
+	g, _ := startGateway(t, cfg)
+	m := dialFrom(t, g.ListenerAddr("icu"), "127.0.0.2")
+	throttledAt := func(id string, rate int) { // id, 100 KiB, is over the source's budget of rate bytes/s
+		t.Helper()
+		if err := m.w.WriteFrame(bigOru("FLOOD", id, 100)); err != nil {
+			t.Fatal(err)
+		}
+		if !expectAA(t, m, id, func(string) {}) {
+			t.FailNow()
+		}
+		want := fmt.Sprintf("source over source_rates 127.0.0.2/32 (%d bytes/s, all its connections)", rate)
+		var reasons []string
+		for _, e := range g.Store().Events(store.KindThrottle, 0, 0) {
+			reasons = append(reasons, e.Reason)
+		}
+		if !slices.ContainsFunc(reasons, func(r string) bool { return strings.HasPrefix(r, want) }) {
+			t.Fatalf("throttle events %q, want one saying %q", reasons, want)
+		}
+		soc.waitCEF(t, "source_throttled", "cs3=source_rates 127.0.0.2/32 ", fmt.Sprintf("reason=over %d bytes/s ", rate))
+	}
+	throttledAt("SR1", config.MinSourceRate)
+	cfg.Listeners[0].SourceRates = entry(2 * config.MinSourceRate)
+	if err := g.Reload(context.Background(), cfg); err != nil {
+		t.Fatalf("reload: %v", err)
+	}
+	throttledAt("SR2", 2*config.MinSourceRate)
 }

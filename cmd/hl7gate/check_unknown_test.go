@@ -24,10 +24,10 @@ func TestCheckUnknownCodes(t *testing.T) {
 		fmt.Fprintf(&b, "MSH|^~\\&|NK_BSM6501|ICU3|CENTRAL|HOSP|%s||ORU^R01|%d|P|2.5\r", ts, i+1)
 		fmt.Fprintf(&b, "PID|||P7\rOBR|1|||VS|||%s\r", ts)
 		fmt.Fprintf(&b, "OBX|1|NM|0002^HR^99NK||%d|/min|||||F\r", 80+i%3)
-		fmt.Fprintf(&b, "OBX|2|NM|0250^SpO2^99NK||%d|%%|||||F\r", 96+i%2)
+		fmt.Fprintf(&b, "OBX|2|NM|0250^SAT^99NK||%d|%%|||||F\r", 96+i%2) // labels the table does not hold (SpO2 and RR it does)
 		fmt.Fprintf(&b, "OBX|3|ST|0999^Note^99NK||calm||||||F\r")
 		if i%2 == 0 {
-			fmt.Fprintf(&b, "OBX|4|NM|0300^RR^99NK||%d|/min|||||F\r", 16+i%3)
+			fmt.Fprintf(&b, "OBX|4|NM|0300^BREATH^99NK||%d|/min|||||F\r", 16+i%3)
 		}
 		fmt.Fprintf(&b, "OBX|5|NM|150456^MDC_PULS_OXIM_SAT_O2^MDC||%d|262688||||||F\r\n", 96+i%2)
 	}
@@ -41,8 +41,8 @@ func TestCheckUnknownCodes(t *testing.T) {
 	}
 	// 0002's label HR is a local code of the table (component 2), so it is read.
 	want := "unknown codes (2): name each that is a vital sign in vitals.codes (hr, " // then the parameter keys
-	spo2 := `  "0250@NK_BSM6501": ""   # 20 rows, OBX-3 0250^SpO2^99NK, OBX-6 %`
-	rr := `  "0300@NK_BSM6501": ""   # 10 rows, OBX-3 0300^RR^99NK, OBX-6 /min`
+	spo2 := `  "0250@NK_BSM6501": ""   # 20 rows, OBX-3 0250^SAT^99NK, OBX-6 %`
+	rr := `  "0300@NK_BSM6501": ""   # 10 rows, OBX-3 0300^BREATH^99NK, OBX-6 /min`
 	i, j := strings.Index(stderr, spo2), strings.Index(stderr, rr)
 	if !strings.Contains(stderr, want) || i < 0 || j < i || strings.Contains(stderr, "0999") || strings.Contains(stderr, "150456@") {
 		t.Errorf("stderr:\n%s", stderr)

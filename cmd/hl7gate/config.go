@@ -8,6 +8,7 @@ import (
 	"os"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/go-viper/mapstructure/v2"
@@ -237,7 +238,7 @@ func envOverrides(env []string) ([]envOverride, []error) {
 			if cause := errors.Unwrap(err); cause != nil {
 				err = cause // without the decoder's heading; the cause names the key
 			}
-			errs = append(errs, fmt.Errorf("%s=%q: %w", name, value, err))
+			errs = append(errs, envValueError(envOverride{name: name, key: key, value: value}, err))
 			continue
 		}
 		overrides = append(overrides, envOverride{name: name, key: key, value: value})
@@ -267,9 +268,26 @@ func splitByOrigin(err error, overrides []envOverride) (file, env []error) {
 			file = append(file, e)
 			continue
 		}
-		env = append(env, fmt.Errorf("%s=%q: %w", overrides[i].name, overrides[i].value, e))
+		env = append(env, envValueError(overrides[i], e))
 	}
 	return file, env
+}
+
+// envValueError is err, about the variable o, headed NAME="value". A value that may be a secret (a URL
+// with a password or a path, under any key: config.Redact) is shown as config.Redact shows it, there and
+// wherever err quotes it (the decoder and Validate quote a bad value), so that a rejected variable does
+// not put a secret in validate's output or a reload's log line.
+func envValueError(o envOverride, err error) error {
+	shown := config.Redact(o.key, o.value)
+	if shown == o.value {
+		return fmt.Errorf("%s=%q: %w", o.name, o.value, err)
+	}
+	msg := err.Error()
+	q := strconv.Quote(o.value)
+	for _, s := range []string{o.value, q[1 : len(q)-1]} {
+		msg = strings.ReplaceAll(msg, s, shown)
+	}
+	return fmt.Errorf("%s=%s: %s", o.name, shown, msg) // not wrapped: err's own text holds the secret
 }
 
 // nearest returns the name in names closest to s by edit distance, or "" when none is close enough to be

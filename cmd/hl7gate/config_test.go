@@ -36,6 +36,18 @@ func TestExampleConfigsLoad(t *testing.T) {
 	}
 }
 
+// A listener's source_rates, a list of mappings, decode through the loader (strict, unknown keys refused).
+func TestSourceRatesLoad(t *testing.T) {
+	cfg, err := loadConfig(filepath.Join("..", "..", "configs", "icu-example.yaml"), nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []config.SourceRate{{Sources: "10.20.0.40/32", MaxSourceRate: 16 << 20}}
+	if got := cfg.Listeners[0].SourceRates; !slices.Equal(got, want) {
+		t.Fatalf("listeners[0].source_rates = %+v, want %+v", got, want)
+	}
+}
+
 // Every file in configs/vitals/ (a vitals section to paste into a gateway's
 // configuration, or to give hl7gate check) must load and validate.
 func TestVitalsConfigsLoad(t *testing.T) {

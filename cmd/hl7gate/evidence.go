@@ -148,7 +148,7 @@ var fileAbout = map[string]string{
 	"README.txt":     "what this bundle is, the window, the summary",
 	"timeline.jsonl": "the events of the window, oldest first, one JSON object a line (gateway/journal records)",
 	"summary.json":   "counts of the timeline's events by kind, severity and device",
-	"config.yaml":    "the configuration file the gateway runs with, byte for byte",
+	"config.yaml":    "the configuration in effect (hl7gate validate --print: defaults filled, secrets redacted); README.txt gives the file's own sha256",
 	"nftables.nft":   "the nftables ruleset derived from config.yaml (hl7gate firewall render)",
 	"version.json":   "the build of the hl7gate that made the bundle",
 }
@@ -196,10 +196,14 @@ func (b *bundle) build(cfg config.Config, rawConfig []byte) error {
 	if err != nil {
 		return err
 	}
+	effective, err := cfg.YAML() // not the file: a webhook URL in it may carry a token
+	if err != nil {
+		return err
+	}
 	b.add("README.txt", b.readme(sum, ruleset, rawConfig, rules.Bytes()))
 	b.add("timeline.jsonl", tl.Bytes())
 	b.add("summary.json", append(sumJSON, '\n'))
-	b.add("config.yaml", rawConfig)
+	b.add("config.yaml", effective)
 	if rules.Len() > 0 {
 		b.add("nftables.nft", rules.Bytes())
 	}
@@ -314,7 +318,7 @@ func (b *bundle) readme(sum summary, ruleset string, rawConfig, rules []byte) []
 	fmt.Fprintf(&w, "Generated  %s by hl7gate evidence\n", b.now.Format(time.RFC3339))
 	fmt.Fprintf(&w, "Window     %s .. %s\n", b.req.Since.Format(time.RFC3339), b.req.Until.Format(time.RFC3339))
 	fmt.Fprintf(&w, "Device     %s\n", device)
-	fmt.Fprintf(&w, "Config     %s (sha256 %s)\n", b.req.Config, sha(rawConfig))
+	fmt.Fprintf(&w, "Config     %s (sha256 of the file %s; config.yaml here is the configuration in effect, secrets redacted)\n", b.req.Config, sha(rawConfig))
 	if len(rules) > 0 {
 		fmt.Fprintf(&w, "Ruleset    nftables.nft (sha256 %s)\n", sha(rules))
 	} else {

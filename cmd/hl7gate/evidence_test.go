@@ -153,8 +153,15 @@ state:
 				t.Errorf("patient_data %+v with the flag %v", m.PatientData, phi)
 			}
 			cfgRaw, _ := os.ReadFile(cfgPath)
-			if !bytes.Equal(files["config.yaml"], cfgRaw) || !strings.Contains(string(files["README.txt"]), sha(cfgRaw)) {
-				t.Error("config.yaml is not the configuration file, or README does not give its sha256")
+			if !strings.Contains(string(files["README.txt"]), sha(cfgRaw)) {
+				t.Error("README does not give the configuration file's sha256")
+			}
+			cfg, err := loadConfig(cfgPath, nil, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if effective, _ := cfg.YAML(); !bytes.Equal(files["config.yaml"], effective) {
+				t.Errorf("config.yaml is not the configuration in effect (validate --print):\n%s", files["config.yaml"])
 			}
 			var ctrls, sessions []string
 			boots := map[string]bool{}
@@ -233,7 +240,11 @@ routes:
 state:
   journal:
     dir: %q
-`, jdir)
+export:
+  webhook:
+    - name: soc
+      url: "https://hooks.example/services/T0/B0/%s"
+`, jdir, webhookSecret)
 	if err := os.WriteFile(cfgPath, []byte(cfgText), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -275,4 +286,15 @@ state:
 	if !bytes.Contains(files["README.txt"], []byte("INCOMPLETE the journal has 1 gap(s) here: 42 events")) {
 		t.Errorf("README.txt does not say the bundle is incomplete:\n%s", files["README.txt"])
 	}
+	for name, data := range files { // the bundle goes to whoever investigates: no secret of the configuration
+		if bytes.Contains(data, []byte(webhookSecret)) {
+			t.Errorf("%s holds the webhook URL's secret", name)
+		}
+	}
+	if !bytes.Contains(files["config.yaml"], []byte("url: https://hooks.example/<redacted>")) {
+		t.Errorf("config.yaml does not show the webhook redacted:\n%s", files["config.yaml"])
+	}
 }
+
+// webhookSecret stands for the token a Slack- or Teams-style webhook URL carries in its path.
+const webhookSecret = "Xq7secretTokenInPath"

@@ -2,7 +2,8 @@
 //
 //	hl7gate demo                      the gateway on its embedded defaults with simulated monitors and a station
 //	hl7gate serve [--config FILE]     run the gateway
-//	hl7gate validate --config FILE    check a configuration and print every problem
+//	hl7gate validate --config FILE [--print]
+//	                                  check a configuration and print every problem, or the configuration in effect
 //	hl7gate check FILE...             run the vital-sign checks over captured HL7 traffic
 //	hl7gate firewall render|apply|remove --config FILE
 //	                                  the nftables ruleset that contains the monitor segment
@@ -33,6 +34,7 @@ import (
 
 	"github.com/hl7gate/hl7gate/gateway"
 	"github.com/hl7gate/hl7gate/gateway/config"
+	"github.com/hl7gate/hl7gate/gateway/export"
 )
 
 // command is one subcommand. It returns errUsage for bad arguments and pflag.ErrHelp for -h or --help
@@ -132,7 +134,7 @@ func parseFlags(fs *pflag.FlagSet, args []string) error {
 }
 
 func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	cfg, _, reload, err := configCmd("serve", args, stderr)
+	cfg, _, reload, err := configCmd("serve", args, stderr, nil)
 	if err != nil {
 		return err
 	}
@@ -181,24 +183,41 @@ func serve(ctx context.Context, cfg config.Config, log zerolog.Logger, reload fu
 }
 
 func validateCmd(_ context.Context, args []string, stdout, stderr io.Writer) error {
-	cfg, path, _, err := configCmd("validate", args, stderr)
+	var printCfg *bool
+	cfg, path, _, err := configCmd("validate", args, stderr, func(fs *pflag.FlagSet) {
+		printCfg = fs.Bool("print", false, "once the checks pass, print the configuration in effect as YAML on stdout: "+
+			"defaults filled, HL7GATE_* variables and flags applied, a possible secret as "+export.Redacted+
+			" (the verdict goes to stderr)")
+	})
 	if err != nil {
 		return err
 	}
 	for _, w := range cfg.Warnings() {
 		fmt.Fprintf(stderr, "warning: %s\n", w)
 	}
-	fmt.Fprintf(stdout, "%s: ok\n", nameOf(path))
-	return nil
+	if !*printCfg {
+		fmt.Fprintf(stdout, "%s: ok\n", nameOf(path))
+		return nil
+	}
+	b, err := cfg.YAML()
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stderr, "%s: ok\n", nameOf(path))
+	_, err = stdout.Write(b)
+	return err
 }
 
 // configCmd parses the flags of a command that takes the configuration flags
-// and loads the configuration they name: its path ("" for the embedded
-// default), and reload, which reads it again with the same flags and
-// environment.
-func configCmd(name string, args []string, stderr io.Writer) (cfg config.Config, path string, reload func() (config.Config, error), err error) {
+// (and those more adds, if set) and loads the configuration they name: its
+// path ("" for the embedded default), and reload, which reads it again with
+// the same flags and environment.
+func configCmd(name string, args []string, stderr io.Writer, more func(*pflag.FlagSet)) (cfg config.Config, path string, reload func() (config.Config, error), err error) {
 	fs := newFlagSet(name, stderr)
 	p := addConfigFlags(fs)
+	if more != nil {
+		more(fs)
+	}
 	if err := parseFlags(fs, args); err != nil {
 		return config.Config{}, "", nil, err
 	}

@@ -19,6 +19,7 @@ func TestHelpAndUsageExitCodes(t *testing.T) {
 		{[]string{"help"}, 0, "usage: hl7gate COMMAND [flags]"},
 		{[]string{"serve", "--help"}, 0, "--config string"},
 		{[]string{"validate", "-h"}, 0, "--config string"},
+		{[]string{"validate", "-h"}, 0, "--print"},
 		{[]string{"check", "--help"}, 0, "usage: hl7gate check [flags] FILE..."},
 		{[]string{"demo", "-h"}, 0, "--duration"},
 		{[]string{"firewall", "--help"}, 0, "usage: hl7gate firewall render|apply|remove --config FILE"},

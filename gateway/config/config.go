@@ -1,7 +1,7 @@
 // Package config is hl7gate's whole configuration in one place: the structs every part reads (the relay,
 // egress recording, the admin endpoint, the policy chain's routes and vital-sign checks), their defaults
 // and the validation of the whole, which reports every problem at once, each naming its key.
-// The YAML is decoded strictly (unknown keys are errors) by cmd/hl7gate.
+// The YAML is decoded strictly (unknown keys are errors) by cmd/hl7gate; Config.YAML prints it back.
 package config
 
 import (
@@ -13,6 +13,7 @@ import (
 	"net"
 	"net/netip"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -71,10 +72,13 @@ type ListenerConfig struct {
 	// MaxSourceRate is the bytes per second one source address may send, all its connections on the
 	// listener together: beyond it the gateway reads and handles that source's messages later, so that one
 	// device flooding big messages cannot take the CPU and the station connections from the others.
-	// Nothing is refused for it. -1 turns it off.
-	MaxSourceRate int           `mapstructure:"max_source_rate"`
-	IdleTimeout   time.Duration `mapstructure:"idle_timeout"`
-	FrameTimeout  time.Duration `mapstructure:"frame_timeout"` // time allowed to finish a frame once started
+	// Nothing is refused for it. -1 turns it off. A reload applies it, and SourceRates.
+	MaxSourceRate int `mapstructure:"max_source_rate"`
+	// SourceRates gives the sources of some networks another rate than MaxSourceRate: a healthy source that
+	// reaches it (an address aggregating a ward's waveform feeds, a monitor's backlog after an outage).
+	SourceRates  []SourceRate  `mapstructure:"source_rates"`
+	IdleTimeout  time.Duration `mapstructure:"idle_timeout"`
+	FrameTimeout time.Duration `mapstructure:"frame_timeout"` // time allowed to finish a frame once started
 	// HandshakeTimeout bounds a TLS handshake (tls set), apart from and shorter than the frame timeout: a
 	// monitor on the segment completes one in milliseconds.
 	HandshakeTimeout  time.Duration `mapstructure:"handshake_timeout"`
@@ -82,6 +86,15 @@ type ListenerConfig struct {
 	TolerateMissingCR bool          `mapstructure:"tolerate_missing_cr"`
 	TLS               ServerTLS     `mapstructure:"tls"`
 	BodyChecks        BodyChecks    `mapstructure:"body_checks"`
+}
+
+// SourceRate is one entry of a listener's source_rates: each source address in Sources (a CIDR prefix; a
+// single address is its /32 or /128) may send MaxSourceRate bytes per second, all its connections to the
+// listener together, instead of the listener's max_source_rate; -1: unlimited. The entry with the longest
+// prefix that holds the address applies. The rate is each address's own, not the network's together.
+type SourceRate struct {
+	Sources       string `mapstructure:"sources"`
+	MaxSourceRate int    `mapstructure:"max_source_rate"`
 }
 
 // BodyChecks are the checks of a message's body (hl7.Message.CheckBody), on by default: control bytes
@@ -312,6 +325,36 @@ func (c Config) WithDefaults() Config {
 	return c
 }
 
+// mappedPrefix says why a prefix of IPv4-mapped IPv6 addresses (::ffff:10.0.0.0/104) in allow_sources or
+// source_rates is refused: a source is compared unmapped, so such a prefix would hold none.
+const mappedPrefix = "is IPv4-mapped IPv6, which no source is (an IPv4 source is compared as IPv4): write it as IPv4"
+
+// checkSourceRates checks a listener's source_rates (key): each a CIDR prefix, not IPv4-mapped IPv6 (a
+// source is compared unmapped: such a prefix would hold none), none twice, each rate -1 (unlimited) or at
+// least MinSourceRate.
+func checkSourceRates(key string, rs []SourceRate) []error {
+	var errs []error
+	seen := map[netip.Prefix]int{}
+	for i, r := range rs {
+		k := fmt.Sprintf("%s[%d]", key, i)
+		if p, err := netip.ParsePrefix(r.Sources); err != nil {
+			errs = append(errs, fmt.Errorf("%s.sources: %q is not a CIDR prefix (a single address is its /32 or /128)", k, r.Sources))
+		} else if p.Addr().Is4In6() {
+			errs = append(errs, fmt.Errorf("%s.sources: %s %s", k, r.Sources, mappedPrefix))
+		} else if j, dup := seen[p.Masked()]; dup {
+			errs = append(errs, fmt.Errorf("%s.sources: %s is %s[%d]'s network already", k, p.Masked(), key, j))
+		} else {
+			seen[p.Masked()] = i
+		}
+		if r.MaxSourceRate == 0 {
+			errs = append(errs, fmt.Errorf("%s.max_source_rate: required: bytes per second (at least %d), or -1 for unlimited", k, MinSourceRate))
+		} else if r.MaxSourceRate != -1 && r.MaxSourceRate < MinSourceRate {
+			errs = append(errs, fmt.Errorf("%s.max_source_rate: %d must be -1 (unlimited) or at least %d bytes per second", k, r.MaxSourceRate, MinSourceRate))
+		}
+	}
+	return errs
+}
+
 func setDefault[T comparable](p *T, v T) {
 	var zero T
 	if *p == zero {
@@ -352,8 +395,10 @@ func (c Config) Validate() error {
 			bad(key+".allow_sources", "at least one source network is required (the monitor segment)")
 		}
 		for j, s := range l.AllowSources {
-			if _, err := netip.ParsePrefix(s); err != nil {
+			if p, err := netip.ParsePrefix(s); err != nil {
 				bad(fmt.Sprintf("%s.allow_sources[%d]", key, j), "%q is not a CIDR prefix", s)
+			} else if p.Addr().Is4In6() {
+				bad(fmt.Sprintf("%s.allow_sources[%d]", key, j), "%s %s", s, mappedPrefix)
 			}
 		}
 		if l.MaxFrame < 64 || l.MaxFrame > 16<<20 {
@@ -368,6 +413,7 @@ func (c Config) Validate() error {
 		if l.MaxSourceRate != -1 && l.MaxSourceRate < MinSourceRate {
 			bad(key+".max_source_rate", "%d must be -1 (off) or at least %d bytes per second", l.MaxSourceRate, MinSourceRate)
 		}
+		errs = append(errs, checkSourceRates(key+".source_rates", l.SourceRates)...)
 		if l.IdleTimeout < time.Millisecond {
 			bad(key+".idle_timeout", "%s is too short", l.IdleTimeout)
 		}
@@ -556,9 +602,28 @@ func (c Config) Warnings() []string {
 					"list the monitor networks", i, src, l.Name))
 			}
 		}
+		ws = append(ws, sourceRatesOutside(i, l)...)
 	}
 	if c.Log.IncludePatientData {
 		ws = append(ws, "log.include_patient_data: on, so debug log lines carry patient data; turn it off in production")
+	}
+	return ws
+}
+
+// sourceRatesOutside warns of the source_rates entries of listener i no address of its allow_sources is
+// in: source_rates admits nobody, so their rates apply to none.
+func sourceRatesOutside(i int, l ListenerConfig) []string {
+	var ws []string
+	for j, r := range l.SourceRates {
+		p, err := netip.ParsePrefix(r.Sources)
+		if err != nil || slices.ContainsFunc(l.AllowSources, func(a string) bool {
+			q, err := netip.ParsePrefix(a)
+			return err == nil && q.Overlaps(p)
+		}) {
+			continue
+		}
+		ws = append(ws, fmt.Sprintf("listeners[%d].source_rates[%d].sources: %s is outside allow_sources, so its rate "+
+			"applies to no connection (source_rates does not admit a source); add it to allow_sources or remove the entry", i, j, r.Sources))
 	}
 	return ws
 }

@@ -47,7 +47,10 @@ func TestWarnings(t *testing.T) {
 	}
 	c.Listeners = []ListenerConfig{
 		{Name: "mon", Address: "0.0.0.0:2575", AllowSources: []string{"10.20.0.0/24", "0.0.0.0/0"}},
-		{Name: "v6", Address: "[::1]:2580", AllowSources: []string{"::/0"}},
+		{Name: "v6", Address: "[::1]:2580", AllowSources: []string{"::/0"},
+			SourceRates: []SourceRate{{Sources: "10.20.0.40/32", MaxSourceRate: -1}, {Sources: "fd00::/64", MaxSourceRate: -1}}},
+		{Name: "ward", Address: "10.20.0.1:2581", AllowSources: []string{"10.20.0.0/24"},
+			SourceRates: []SourceRate{{Sources: "10.20.0.0/16", MaxSourceRate: -1}, {Sources: "10.20.0.40/32", MaxSourceRate: -1}}},
 	}
 	c.Stations = []StationConfig{{Name: "loop", Address: "127.0.0.1:2575"}, {Name: "self", Address: "[::1]:2580"},
 		{Name: "central", Address: "10.30.0.10:2575"}}
@@ -60,7 +63,8 @@ func TestWarnings(t *testing.T) {
 		keys = append(keys, k)
 	}
 	want := []string{"stations[0].address", "stations[1].address", "routes[0].match.message_types",
-		"listeners[0].allow_sources", "listeners[1].allow_sources", "log.include_patient_data"}
+		"listeners[0].allow_sources", "listeners[1].allow_sources", "listeners[1].source_rates[0].sources",
+		"log.include_patient_data"}
 	if !slices.Equal(keys, want) {
 		t.Errorf("warnings for %q, want %q:\n%s", keys, want, strings.Join(c.Warnings(), "\n"))
 	}

@@ -47,9 +47,10 @@ const (
 	KindFirewallAltered Kind = "firewall_altered"
 	// KindFirewallRestored: they are this configuration's again (Action: restored, or repaired by hl7gate).
 	KindFirewallRestored Kind = "firewall_restored"
-	// KindSourceThrottled: a source address sent more than its listener's max_source_rate (all its
-	// connections together): its messages are delivered later, none refused. No real monitor gets there; a
-	// device flooding big messages (a compromised one) does.
+	// KindSourceThrottled: a source address sent more than its rate on the listener (all its connections
+	// together; Rule names the setting: max_source_rate, or its source_rates entry): its messages are
+	// delivered later, none refused. No real monitor gets there; a device flooding big messages (a
+	// compromised one) does.
 	KindSourceThrottled Kind = "source_throttled"
 )
 

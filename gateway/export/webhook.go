@@ -24,7 +24,9 @@ import (
 type WebhookConfig struct {
 	// Name labels the target in logs and metrics; default "webhook".
 	Name string `mapstructure:"name"`
-	// URL is where events are POSTed: https, or http only to a loopback address.
+	// URL is where events are POSTed: https, or http only to a loopback address. Its user info, path and
+	// query may hold a secret (a Slack or Teams hook's path is its key): errors and logs show it as
+	// RedactURL does.
 	URL string `mapstructure:"url"`
 	// CAFile verifies the server's certificate (PEM); empty uses the system roots.
 	CAFile string `mapstructure:"ca_file"`
@@ -55,7 +57,9 @@ func (c WebhookConfig) Validate(prefix string) error {
 	u, err := url.Parse(c.URL)
 	switch {
 	case err != nil || u.Host == "":
-		bad("url", "%q is not an absolute URL", c.URL)
+		bad("url", "not an absolute URL (https://host[:port]/path)") // the URL itself may hold a secret
+	case strings.Contains(c.URL, Redacted):
+		bad("url", "%s stands for the real URL's path, query and user info (hl7gate validate --print): write them back", Redacted)
 	case u.Scheme == "http" && !isLoopbackHost(u.Hostname()):
 		bad("url", "http is allowed only to a loopback address; use https")
 	case u.Scheme != "http" && u.Scheme != "https":
@@ -71,6 +75,25 @@ func (c WebhookConfig) Validate(prefix string) error {
 		bad("timeout", "timeout, min_backoff and max_backoff must not be negative")
 	}
 	return errors.Join(errs...)
+}
+
+// Redacted stands in for a value that may be a secret: in hl7gate validate --print, and in a webhook
+// URL in errors and logs (RedactURL).
+const Redacted = "<redacted>"
+
+// RedactURL returns the URL s as errors, logs and hl7gate validate --print show it: whole when it is
+// no more than scheme://host[:port][/]; else scheme://host[:port]/<redacted>, since a webhook's user info,
+// path (a Slack or Teams hook's key) and query may each hold a secret; and Redacted alone when s does
+// not parse, or has no host, as such a URL.
+func RedactURL(s string) string {
+	u, err := url.Parse(s)
+	if err != nil || u.Host == "" {
+		return Redacted
+	}
+	if u.User == nil && (u.Path == "" || u.Path == "/") && u.RawPath == "" && u.RawQuery == "" && !u.ForceQuery && u.Fragment == "" {
+		return s
+	}
+	return u.Scheme + "://" + u.Host + "/" + Redacted
 }
 
 func isLoopbackHost(h string) bool {
@@ -242,8 +265,8 @@ func (w *Webhook) deliver(body []byte) bool {
 // post sends one request; retry says whether a failure may succeed later.
 func (w *Webhook) post(body []byte) (retry bool, err error) {
 	req, err := http.NewRequestWithContext(w.ctx, http.MethodPost, w.cfg.URL, bytes.NewReader(body))
-	if err != nil {
-		return false, err
+	if err != nil { // cannot happen (Validate parsed the URL); this error would show the URL whole
+		return false, errors.New("webhook: the url does not parse")
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", "hl7gate/"+w.cfg.Version)
@@ -251,6 +274,9 @@ func (w *Webhook) post(body []byte) (retry bool, err error) {
 		req.Header.Set("Authorization", "Bearer "+w.token)
 	}
 	resp, err := w.client.Do(req)
+	if ue := (*url.Error)(nil); errors.As(err, &ue) {
+		ue.URL = RedactURL(ue.URL) // net/http hides only the password; the path and query go to the log
+	}
 	if err != nil {
 		return true, err
 	}

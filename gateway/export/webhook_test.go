@@ -9,11 +9,14 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/rs/zerolog"
+
+	"github.com/hl7gate/hl7gate/test/testkit"
 )
 
 // hook is a webhook receiver on a loopback port that answers with the codes it is given, in turn
@@ -165,7 +168,9 @@ func TestWebhookConfigValidate(t *testing.T) {
 		"http://127.0.0.1:8080/hook": "",
 		"http://siem.example/hook":   "w.url: http is allowed only to a loopback address; use https",
 		"ftp://x/":                   `w.url: scheme "ftp" is neither https nor http`,
-		"/relative":                  `w.url: "/relative" is not an absolute URL`,
+		"/relative":                  "w.url: not an absolute URL (https://host[:port]/path)",
+		"https://hooks.example/services/T0/B0/" + Redacted: "w.url: " + Redacted +
+			" stands for the real URL's path, query and user info (hl7gate validate --print): write them back",
 	} {
 		err := WebhookConfig{URL: url}.Validate("w")
 		got := ""
@@ -175,5 +180,71 @@ func TestWebhookConfigValidate(t *testing.T) {
 		if got != want {
 			t.Errorf("%s: %q, want %q", url, got, want)
 		}
+	}
+}
+
+// A webhook URL that does not parse is not echoed by Validate: its user info, path or query may be a
+// secret (url.Parse's own error quotes it whole, and part of it when the port or an escape is bad).
+func TestWebhookConfigValidateHidesURL(t *testing.T) {
+	for _, u := range []string{
+		"https://hl7gate:pass%zzword@noc.example/events",   // a bad escape in the password
+		"https://hl7gate:password@noc.example:port/events", // a bad port
+		"hooks.example/services/T0/B0/password",            // no scheme: a path
+		"https://noc.example:bad/events?token=password",
+	} {
+		err := WebhookConfig{URL: u}.Validate("w")
+		if err == nil || strings.Contains(err.Error(), "password") || !strings.HasPrefix(err.Error(), "w.url: ") {
+			t.Errorf("%s: %v", u, err)
+		}
+	}
+}
+
+// RedactURL keeps a URL that is only scheme://host[:port][/] and hides anything after the host, and the
+// user info.
+func TestRedactURL(t *testing.T) {
+	for s, want := range map[string]string{
+		"https://noc.example":                       "https://noc.example",
+		"https://noc.example:8443/":                 "https://noc.example:8443/",
+		"https://hooks.example/services/T0/B0/XXXX": "https://hooks.example/" + Redacted,
+		"https://noc.example/?token=s3cr3t":         "https://noc.example/" + Redacted,
+		"https://noc.example?":                      "https://noc.example/" + Redacted,
+		"https://noc.example/#s3cr3t":               "https://noc.example/" + Redacted,
+		"https://hl7gate:s3cr3t@noc.example/":       "https://noc.example/" + Redacted,
+		"https://hl7gate@[::1]:8443":                "https://[::1]:8443/" + Redacted,
+		"https://hl7gate:s3%zz@noc.example/":        Redacted,
+		"noc.example/s3cr3t":                        Redacted,
+		"http://127.0.0.1:8080/%2Fs3cr3t":           "http://127.0.0.1:8080/" + Redacted,
+	} {
+		if got := RedactURL(s); got != want {
+			t.Errorf("RedactURL(%q) = %q, want %q", s, got, want)
+		}
+	}
+}
+
+// A request that fails is logged ("webhook event dropped") with the URL as RedactURL shows it: net/http
+// hides a password, not a Slack-style path or a query token.
+func TestWebhookLogHidesURL(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		c, _, err := w.(http.Hijacker).Hijack()
+		if err == nil {
+			c.Close() // no answer: the client's error names the URL
+		}
+	}))
+	t.Cleanup(srv.Close)
+	var logs testkit.LogBuffer
+	cfg := WebhookConfig{URL: srv.URL + "/services/T0/B0/pathsecret?token=querysecret", Attempts: 1}
+	w, err := NewWebhook(cfg, zerolog.New(&logs))
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Send(Event{Kind: KindStationDown, Station: "central-1"})
+	closeWebhook(t, w)
+	if st := w.Stats(); st.Dropped != 1 {
+		t.Fatalf("stats %+v", st)
+	}
+	got := logs.String()
+	if !strings.Contains(got, "webhook event dropped") || !strings.Contains(got, srv.URL+"/"+Redacted) ||
+		strings.Contains(got, "secret") {
+		t.Errorf("log:\n%s", got)
 	}
 }

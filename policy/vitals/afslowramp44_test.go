@@ -50,6 +50,8 @@ func afRampBed(seed uint64, step time.Duration, hrNoise, prNoise, deficit int, r
 // (afWanders, a rise found late judged against the deficit's slow level)
 // 98, review54b 99.
 func TestAFSlowRampCaught44(t *testing.T) {
+	// Among the package's slowest: the slow ones share the second core (-race on 2 cores).
+	t.Parallel()
 	cfg := vitals.DefaultConfig()
 	reported := func(ts []tick) bool { return len(only(run(t, cfg, ts), "hr_pr_agreement")) > 0 }
 	caught := 0

@@ -251,6 +251,8 @@ func TestClassLateStart(t *testing.T) {
 // a neonate's (by source or by application) whose PV1-3 says ICU for a
 // while (PV1 then does not matter).
 func TestClassQuiet(t *testing.T) {
+	// Among the package's slowest: the slow ones share the second core (-race on 2 cores).
+	t.Parallel()
 	neo := func(seed uint64, d time.Duration, step time.Duration) []tick {
 		return quietBed(seed, int(d/step), step, true)
 	}
@@ -351,6 +353,8 @@ func TestClassQuiet(t *testing.T) {
 // after the turnover, is out of range; an adult after a neonate is judged
 // an adult: it is not.
 func TestClassAfterTurnover(t *testing.T) {
+	// Among the package's slowest: the slow ones share the second core (-race on 2 cores).
+	t.Parallel()
 	for _, kind := range []turnoverKind{byGap, byAdmit} {
 		for _, step := range []time.Duration{2 * sec, 10 * sec, time.Minute} {
 			t.Run(fmt.Sprintf("%v/%v", kind, step), func(t *testing.T) {

@@ -148,6 +148,7 @@ type tables struct {
 	// whatever the monitor.
 	codes   []lookup[param]
 	names   lookup[param] // IEEE 11073 reference IDs (codes.csv's MDC_ rows), read in component 1 only (see code)
+	labels  lookup[param] // ratedLabels, read in component 2 only (see code)
 	senders []string      // upper case, sorted
 	units   lookup[uint8] // OBX-6.1 → index into canon
 	canon   []unit        // canon[0] is "no unit given"
@@ -239,6 +240,31 @@ func keyWhy(s string) string {
 	return ""
 }
 
+// ratedLabels are OBX-3 texts (component 2) that name a parameter only when
+// the row's unit (OBX-6) is one of the parameter's quantity: a monitor that
+// labels its rows as IntelliVue's Information Center does (0002-481a^PR^MDIL
+// in bpm; 6^PR beside a local code) sends its pulse rate as PR in /min, and
+// an ECG's interval report sends the P-R interval as PR in ms, a unit the
+// table does not hold, or without one. Read in /min it is the pulse rate the
+// agreement with the heart rate and the cuff-on-the-oximeter's-arm allowance
+// take; in ms, or unitless (a P-R interval of 160 read as a pulse of 160), it
+// is not read. So with RR: IntelliVue's breathing rate (0002-500a^RR^MDIL in
+// rpm), and the R-R interval of an ECG report in ms (an interval of 800 read as
+// 800 breaths a minute). A code-table row (codes.csv, vitals.codes) has no
+// unit, so these are kept apart (session 54, pr54).
+var ratedLabels = map[string]param{"PR": pPR, "RR": pRR}
+
+// rated reports whether a row whose code named p only by a rated label (see
+// code) is read: whether its unit field is one of p's quantity the unit
+// table holds (never for pNone).
+func (t *tables) rated(p param, unit []byte, d hl7.Delimiters) bool {
+	switch t.unitOf(unit, p, d) {
+	case unitNone, unitBad, unitUnknown:
+		return false
+	}
+	return true
+}
+
 // unitNone is the index of the empty unit: the value is taken in the base unit.
 const unitNone = 0
 
@@ -273,6 +299,7 @@ func loadTables(extraCodes, extraUnits map[string]string) (*tables, error) {
 		setCode(r[0], strings.ToUpper(r[2]), p)
 	}
 	t.names = newLookup(names)
+	t.labels = newLookup(ratedLabels)
 	rows, err = readCSV(unitsCSV, 5)
 	if err != nil {
 		return nil, fmt.Errorf("units.csv: %w", err)
@@ -421,7 +448,10 @@ func componentEnd(f []byte, d hl7.Delimiters) int {
 // devices send the code there). The reference IDs are not looked up in
 // components 4 and 2: a PCD-01 row names every number there, the
 // unchecked ones too (MDC_ECG_AMPL_ST_I), and hashing each such name cost
-// 4 % of Observe (session 46).
+// 4 % of Observe (session 46). When none of them is known but component 2
+// is a rated label (ratedLabels), code returns its parameter and false: the
+// row is read as it only when its unit is one of its quantity (rated), which
+// the caller reads only then.
 func (t *tables) code(v uint8, f []byte, d hl7.Delimiters) (param, bool) {
 	codes := &t.codes[v]
 	// Component 1 is looked up before the others are cut out: a known code
@@ -436,12 +466,16 @@ func (t *tables) code(v uint8, f []byte, d hl7.Delimiters) (param, bool) {
 			return p, true
 		}
 	}
-	for _, c := range alternates(f, i, d) {
+	alt := alternates(f, i, d)
+	for _, c := range alt {
 		if len(c) > 0 {
 			if p, ok := codes.get(c); ok {
 				return p, true
 			}
 		}
+	}
+	if p, ok := t.labels.get(alt[1]); ok {
+		return p, false
 	}
 	return pNone, false
 }

@@ -8,6 +8,42 @@ import (
 	"github.com/hl7gate/hl7gate/hl7"
 )
 
+// TestRated (session 54, pr54): a row named only by a rated label (PR) is
+// read when its unit is one of the label's quantity, a rate, as the unit
+// table reads rates; not in a time (a P-R interval), another quantity, a
+// unit the table does not hold, or none.
+func TestRated(t *testing.T) {
+	e, err := NewEngine(DefaultConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := hl7.DefaultDelimiters()
+	for _, tc := range []struct {
+		unit string
+		want bool
+	}{
+		{"/min", true},
+		{"bpm", true},
+		{"{beats}/min", true},
+		{"264864^MDC_DIM_BEAT_PER_MIN^MDC", true},
+		{"0004-0aa0^bpm^MDIL", true},
+		{"X^MDC_DIM_BEAT_PER_MIN", true},
+		{"ms", false},
+		{"s", false},
+		{"264338^MDC_DIM_MILLI_SEC^MDC", false},
+		{"0004-0f20^mmHg^MDIL", false},
+		{"%", false},
+		{"", false},
+	} {
+		if got := e.t.rated(pPR, []byte(tc.unit), d); got != tc.want {
+			t.Errorf("rated(pr, %q) = %v, want %v", tc.unit, got, tc.want)
+		}
+	}
+	if e.t.rated(pNone, []byte("/min"), d) {
+		t.Error("rated(none, /min) = true")
+	}
+}
+
 // TestCode checks which OBX-3 component names the parameter: component 1 of
 // the first repetition, else component 4, else component 2.
 func TestCode(t *testing.T) {
@@ -46,6 +82,42 @@ func TestCode(t *testing.T) {
 		{"150456^MDC_ECG_HEART_RATE^MDC", pSpO2, true}, // a known number wins over another's name
 		{"mdc_ecg_heart_rate^Heart rate^MDC", pNone, false},
 		{"131841^MDC_ECG_AMPL_ST^MDC", pNone, false},
+		// Session 54 (det54a): IntelliVue's cuff labels name a local code's
+		// row in component 2, as Spacelabs' HR does; a known code in
+		// component 1 still decides, and the label is read as written.
+		{"601^NBPs^L", pNIBPSys, true},
+		{"11^NBPd", pNIBPDia, true},
+		{"0203^NBPm^99NK", pNIBPMean, true},
+		{"0002-4a06^NBPd^MDIL", pNIBPDia, true},
+		{"147842^NBPs^MDC", pHR, true},
+		{"601^NBPS^L", pNone, false},
+		{"601^NBP^L", pNone, false},
+		// review54a: IntelliVue's other labels on the same local-code rows,
+		// and etCO2. PR names no row (IntelliVue's pulse is Pulse; PR is also
+		// the ECG's P-R interval), and a label is read as written.
+		{"150^SpO2^EDAN", pSpO2, true},
+		{"0300^RR^99NK", pRR, false}, // RR is a rated label, as PR is (below)
+		{"RR-IMP^RR^99NKL", pRR, false},
+		{"301^ABPs^EDAN", pARTSys, true},
+		{"21^ABPd", pARTDia, true},
+		{"0103^ABPm^99NK", pARTMean, true},
+		{"8^T1", pTemp, true},
+		{"501^etCO2^EDAN", pEtCO2, true},
+		{"0002-4bb8^SpO2^MDIL", pSpO2, true},
+		{"150456^RR^MDC", pSpO2, true},
+		// pr54: PR is a rated label, read as the pulse rate only in a
+		// rate unit (TestRated): code names it and leaves the unit to
+		// rated. A known code still decides, and PR in component 1 is no
+		// label.
+		{"6^PR", pPR, false},
+		{"0002-4812^PR^MDIL", pPR, false},
+		{"147842^PR^MDC", pHR, true},
+		{"6^PR^L^150456", pSpO2, true},
+		{"PR^Pulse^L", pNone, false},
+		{"6^pr", pNone, false},
+		{"6^PR(SpO2)", pNone, false},
+		{"106^EtCO2^CONTEC", pNone, false},
+		{"5^SPO2", pNone, false},
 		{"131841", pNone, false},
 		{"", pNone, false},
 	} {

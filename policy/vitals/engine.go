@@ -181,7 +181,7 @@ func (e *Engine) UnknownCodes(m *hl7.Message, fn func(app, code, unit hl7.Field)
 		if string(seg.Name()) != "OBX" || string(seg.Field(2).Bytes()) != "NM" {
 			continue
 		}
-		if _, read := e.t.code(v, seg.Field(3).Bytes(), d); !read {
+		if p, read := e.t.code(v, seg.Field(3).Bytes(), d); !read && !e.t.rated(p, seg.Field(6).Bytes(), d) {
 			fn(app, seg.Field(3), seg.Field(6))
 		}
 	}

@@ -202,6 +202,8 @@ func (r *floodRig) kept(src int, app string, at time.Time) bool {
 // its identities are an aggregating gateway's beds (OBX-18 EUI-64s under one
 // MSH-3; session 31's review: the case and the bound, which no case checked).
 func TestIdentityFlood31(t *testing.T) {
+	// Among the package's slowest: the slow ones share the second core (-race on 2 cores).
+	t.Parallel()
 	legit := []floodBed{{1, "MONA"}, {2, "MONB"}, {3, "MONC"}, {4, "MOND"}, {5, "MONE"}}
 	behindNAT := []floodBed{{7, "MONA"}, {7, "MONB"}, {7, "MONC"}, {7, "MOND"}, {7, "MONE"}}
 	for _, tc := range []struct {
@@ -450,6 +452,8 @@ func TestObserveDoesNotAllocate(t *testing.T) {
 // neonatal, clean and manipulated (replays, spikes and steps, the cuff and the line, a patient changed),
 // 25 min each, manipulated from the middle.
 func TestFindingsDeterministic(t *testing.T) {
+	// Among the package's slowest: the slow ones share the second core (-race on 2 cores).
+	t.Parallel()
 	type arrival struct {
 		src netip.Addr
 		m   *hl7.Message

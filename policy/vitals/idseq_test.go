@@ -100,6 +100,8 @@ func TestControlIDCounter(t *testing.T) {
 // an earlier stretch again, a backlog delivered late and a re-send after a
 // lost acknowledgement are not.
 func TestControlIDCounterEarlier(t *testing.T) {
+	// Among the package's slowest: the slow ones share the second core (-race on 2 cores).
+	t.Parallel()
 	const n = 1500 // beyond the history of 1,024
 	step := 2 * time.Second
 	// ids gives k messages numbered by format from start, with the values
@@ -182,6 +184,8 @@ func TestControlIDCounterEarlier(t *testing.T) {
 // differs between two runs of the same corpus). Such a use is now worded
 // without a claim about its bytes. Each case runs under 300 Engines.
 func TestReplayExplanation47(t *testing.T) {
+	// Among the package's slowest: the slow ones share the second core (-race on 2 cores).
+	t.Parallel()
 	id := func(i int) string { // no counter: letters only, none a hex digit
 		return "K" + string(rune('g'+i%20)) + string(rune('g'+i/20%20))
 	}

@@ -462,6 +462,8 @@ func TestSwarBand(t *testing.T) {
 // values, values at the byte's edges, and stretches copied with each
 // channel moved by a constant and a jitter, at every fill of the history.
 func TestShiftCandidatesKeepEveryCopy(t *testing.T) {
+	// Among the package's slowest: the slow ones share the second core (-race on 2 cores).
+	t.Parallel()
 	r := rand.New(rand.NewPCG(27, 14))
 	copies, tested := 0, 0
 	for trial := range 40 {

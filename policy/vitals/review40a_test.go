@@ -78,6 +78,8 @@ func TestReviewClassStaleLocation(t *testing.T) {
 // inside it) sets the neonate's class, quietly: a cuff systolic of 160 an
 // hour later is out of its range and nothing else is reported.
 func TestReviewClassADTAdmission(t *testing.T) {
+	// Among the package's slowest: the slow ones share the second core (-race on 2 cores).
+	t.Parallel()
 	for _, kind := range []turnoverKind{byGap, byAdmit} {
 		eachCadence(t, 2, func(t *testing.T, step time.Duration, seed uint64) {
 			first := located(quietBed(seed, int(time.Hour/step), step, false), func(time.Duration) string { return adultBed })
@@ -176,6 +178,8 @@ func TestReviewClassSlowCadencePV1First(t *testing.T) {
 // a neonate (after the gap, or an admission in 3 min of silence) whose
 // messages carry PV1 before PID stays quiet.
 func TestReviewClassPV1FirstTurnover(t *testing.T) {
+	// Among the package's slowest: the slow ones share the second core (-race on 2 cores).
+	t.Parallel()
 	for _, kind := range []turnoverKind{byGap, byAdmit} {
 		eachCadence(t, 2, func(t *testing.T, step time.Duration, seed uint64) {
 			first := located(quietBed(seed, int(time.Hour/step), step, false), func(time.Duration) string { return adultBed })

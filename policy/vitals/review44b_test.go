@@ -39,6 +39,8 @@ func afStepBed(seed uint64, step time.Duration, deficit, off float64) []tick {
 // like (corpus7 training: the deficit 16-30, 0-16 above its slow level), and
 // stays open.
 func TestReview44bAFForgedStep(t *testing.T) {
+	// Among the package's slowest: the slow ones share the second core (-race on 2 cores).
+	t.Parallel()
 	cfg := vitals.DefaultConfig()
 	reported := func(ts []tick) bool { return len(only(run(t, cfg, ts), "hr_pr_agreement")) > 0 }
 	for _, step := range []time.Duration{15 * time.Second, 30 * time.Second, time.Minute} {

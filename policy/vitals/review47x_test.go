@@ -55,6 +55,8 @@ func controlIDFindings(t *testing.T, ticks []tick) []string {
 // and lost the one fact the run knew. The same bytes so reused are a re-send
 // in every run. Each case runs under 200 Engines.
 func TestReview47xWithinWindow(t *testing.T) {
+	// Among the package's slowest: the slow ones share the second core (-race on 2 cores).
+	t.Parallel()
 	for _, tc := range []struct {
 		name  string
 		ticks []tick

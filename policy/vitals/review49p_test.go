@@ -20,6 +20,8 @@ import (
 // next patient's level, which main reports (at 5.49 against 22.15). Against
 // the last patient's calmest level, 4, ppreg49's head never reported it.
 func TestPulsePressureCalmAcrossTurnover49p(t *testing.T) {
+	// Among the package's slowest: the slow ones share the second core (-race on 2 cores).
+	t.Parallel()
 	for seed := uint64(1); seed <= 4; seed++ {
 		for _, kind := range []turnoverKind{byGap, byAdmit} {
 			first := settleBed(seed*10+1, 1500, flat(3), 0, 1)
@@ -56,6 +58,8 @@ func TestPulsePressureCalmAcrossTurnover49p(t *testing.T) {
 // rest again): the next patient at rest after the motion stays quiet, as on
 // a fresh stream; main reports it.
 func TestPulsePressureRestAfterMotionTurnover49p(t *testing.T) {
+	// Among the package's slowest: the slow ones share the second core (-race on 2 cores).
+	t.Parallel()
 	for seed := uint64(1); seed <= 4; seed++ {
 		for _, kind := range []turnoverKind{byGap, byAdmit} {
 			next := then(restMotionRest(seed), 2*sec, settleBed(seed*10+3, 1200, flat(3), 0, 1))

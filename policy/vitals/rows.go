@@ -333,6 +333,9 @@ func (s *stream) row(e *Engine, em *emitter, seg hl7.Segment, d hl7.Delimiters, 
 	code := r.Field(3)
 	o := obxFields{valueType: r.Field(2)}
 	p, read := e.t.code(s.vendor, code, d)
+	if !read && p != pNone {
+		read = e.t.rated(p, r.Field(6), d) // a rated label (see code)
+	}
 	if read {
 		o.obsTime = firstComponent(r.Field(14), d)
 		o.value, o.unit, o.flags = r.Field(5), r.Field(6), r.Field(8)

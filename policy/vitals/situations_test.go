@@ -750,6 +750,8 @@ var situations = []situation{
 // TestWardSituationsQuiet runs every everyday situation at the cadences it
 // stays quiet at, on three seeds: no finding of any rule.
 func TestWardSituationsQuiet(t *testing.T) {
+	// Among the package's slowest: the slow ones share the second core (-race on 2 cores).
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("long: 36 situations, up to 3 h each")
 	}

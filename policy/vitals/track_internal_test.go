@@ -40,6 +40,8 @@ func TestUnchangedFor(t *testing.T) {
 // fractional values, signed zeros, values about 2⁵² and 2⁶³, infinities,
 // NaN and random bit patterns.
 func TestMultipleOf5(t *testing.T) {
+	// Among the package's slowest: the slow ones share the second core (-race on 2 cores).
+	t.Parallel()
 	vs := []float64{0, math.Copysign(0, -1), math.Inf(1), math.Inf(-1), math.NaN(), math.MaxFloat64, math.SmallestNonzeroFloat64, 0.5, 2.5, 5.000000000000001, 1 << 52, 1<<52 + 5, 1<<52 - 5, 1 << 53, 1<<53 + 2, 1 << 63, -(1 << 63), 1e300}
 	for v := -1000.0; v <= 1000; v += 0.25 {
 		vs = append(vs, v)

@@ -132,6 +132,8 @@ func TestTurnoverForgetsAF(t *testing.T) {
 // at 60 s on main before turnover39: the last patient's regular changes
 // kept the new one's AF regular for 16 samples).
 func TestTurnoverQuiet(t *testing.T) {
+	// Among the package's slowest: the slow ones share the second core (-race on 2 cores).
+	t.Parallel()
 	sinus := func(seed uint64, n int, step time.Duration) []tick { return quietBed(seed, n, step, false) }
 	cases := []struct {
 		name        string
@@ -163,6 +165,8 @@ func TestTurnoverQuiet(t *testing.T) {
 // seed 4 at 60 s is left out, see below). Before turnover39
 // the patient after a sinus one was flagged on 7 of the other 9 at 60 s.
 func TestTurnoverAsFresh(t *testing.T) {
+	// Among the package's slowest: the slow ones share the second core (-race on 2 cores).
+	t.Parallel()
 	wide := func(seed uint64, n int, step time.Duration) []tick {
 		r := rand.New(rand.NewPCG(seed, 392))
 		return wardBed(seed+100, n, step, wardOpts{}, func(_ time.Duration, v *vit) { afVit(r, v, 15, 15) })
@@ -275,6 +279,8 @@ func editRates(t *testing.T, ts []tick, f func(i int, h, p float64) (float64, fl
 // either way from the first message passes the deficit on both, and on a
 // long stream too once it jitters first (the class review38c left open).
 func TestTurnoverNoMoreThanFresh(t *testing.T) {
+	// Among the package's slowest: the slow ones share the second core (-race on 2 cores).
+	t.Parallel()
 	trunc := func(v float64) float64 { return math.Trunc(v*10) / 10 }
 	forgeries := []struct {
 		rule string
@@ -378,6 +384,8 @@ func TestTurnoverRestaged(t *testing.T) {
 // 10 s. The pulse pressure now learns its roughness anew too when the
 // heart rate's forgotten one was an irregular rhythm's.
 func TestTurnoverLineAfterAF(t *testing.T) {
+	// Among the package's slowest: the slow ones share the second core (-race on 2 cores).
+	t.Parallel()
 	eachTurnover(t, 3, func(t *testing.T, step time.Duration, kind turnoverKind, seed uint64) {
 		r := rand.New(rand.NewPCG(seed, 394))
 		n := hourOf(step)
@@ -410,6 +418,8 @@ func TestTurnoverLineAfterAF(t *testing.T) {
 // was judged against it: too_regular on 8 of these 12 seeds (review39b).
 // The pulse rates now learn their roughness anew, as the heart rate does.
 func TestTurnoverNewbornAsleep(t *testing.T) {
+	// Among the package's slowest: the slow ones share the second core (-race on 2 cores).
+	t.Parallel()
 	beat := func(h, p float64) msg {
 		return msg{rows: []row{hr(num(math.Round(h))), pr(num(math.Round(p))), spo2("94"), rr("48")}}
 	}
@@ -444,6 +454,8 @@ func TestTurnoverNewbornAsleep(t *testing.T) {
 // 98th-259th message, by the same comparison that flagged the genuine
 // sleeping baby.
 func TestTurnoverNewbornForged(t *testing.T) {
+	// Among the package's slowest: the slow ones share the second core (-race on 2 cores).
+	t.Parallel()
 	beat := func(h, p float64) msg {
 		return msg{rows: []row{hr(num(math.Round(h))), pr(num(math.Round(p))), spo2("94"), rr("48")}}
 	}
@@ -515,6 +527,8 @@ func bigeminyAll(_ int, h, p float64) (float64, float64) { return h, math.Round(
 // a pulse rate kept judges the next patient as main did, and one forgotten
 // only waits for smoothLearn of the next patient's samples.
 func TestTurnoverPulseRatio(t *testing.T) {
+	// Among the package's slowest: the slow ones share the second core (-race on 2 cores).
+	t.Parallel()
 	sinus := func(seed uint64, n int, step time.Duration) []tick { return quietBed(seed, n, step, false) }
 	neo := func(seed uint64, n int, step time.Duration) []tick { return quietBed(seed, n, step, true) }
 	runs := func(seed uint64, n int, step time.Duration) []tick {

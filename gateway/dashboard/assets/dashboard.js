@@ -504,7 +504,7 @@ function renderEgress() {
 }
 
 // renderRefused shows refused connections, rejected messages and sources whose messages were delayed
-// (over max_source_rate) grouped by kind, listener, source, station and reason, most recent first.
+// (over their byte rate: max_source_rate or their source_rates entry) grouped by kind, listener, source, station and reason, most recent first.
 function renderRefused() {
   const groups = new Map();
   for (const e of [...state.events.connection, ...state.events.policy, ...state.events.delivery, ...state.events.throttle]) {
@@ -519,7 +519,7 @@ function renderRefused() {
     (state.events.policy.length + state.events.delivery.length) + " rejected messages, " +
     state.events.throttle.length + " delay events)";
   const labels = { connection: "refused connection", policy: "rejected message", delivery: "not delivered",
-    throttle: "delayed (max_source_rate)" };
+    throttle: "delayed (byte rate)" };
   const rows = list.slice(0, 100).map((g) => {
     const e = g.e;
     const tr = document.createElement("tr");

@@ -17,23 +17,27 @@ import (
 
 // driveConfig is one run of one scenario against one target.
 type driveConfig struct {
-	Target     string        // address the monitors connect to (a relay, or the station itself)
-	Scenario   string        // closed, single or open
-	Monitors   int           // closed and open: simultaneous monitors, each its own connection and source
-	Duration   time.Duration // closed and open: the timed window
-	Warmup     time.Duration // closed and open: traffic before the window, not counted
-	Count      int           // single: messages timed
-	WarmupMsgs int           // single: messages sent first, not counted
-	Rate       float64       // open: messages per second per monitor
-	IdleWait   time.Duration // open: quiet time after connecting, before the relay's idle RSS is read
-	SrcNet     string        // first two octets of the monitors' source addresses: monitor i binds A.B.(i/250).(i%250+1)
-	AckTimeout time.Duration // no answer in this time: unanswered, and the connection is closed
-	RelayPID   int           // the relay whose CPU and memory are read from /proc (0: none)
-	StationCtl string        // the station's counter address (empty: lost is not checked)
-	StationTag string        // MSH-3 of the station's ACKs
-	Name       string        // the target's name in the result
-	Round      int
-	Run        int // 4 digits in every MSH-10, so runs against one relay do not repeat IDs
+	Target       string        // address the monitors connect to (a relay, or the station itself)
+	Scenario     string        // closed, single, open or flood
+	Monitors     int           // closed, open and flood: simultaneous monitors, each its own connection and source
+	Duration     time.Duration // closed, open and flood: the timed window
+	Warmup       time.Duration // closed, open and flood: traffic before the window, not counted
+	Count        int           // single: messages timed
+	WarmupMsgs   int           // single: messages sent first, not counted
+	Rate         float64       // open and flood: messages per second per monitor
+	IdleWait     time.Duration // open: quiet time after connecting, before the relay's idle RSS is read
+	SrcNet       string        // first two octets of the monitors' source addresses: monitor i binds A.B.(i/250).(i%250+1)
+	Flooders     int           // flood: connections sending large messages back to back, stop-and-wait
+	FloodSources int           // flood: the flooders' source addresses (flooder k binds the (k mod this)th of FloodNet)
+	FloodBytes   int           // flood: size of a flooder's message, without framing (at least)
+	FloodNet     string        // flood: first two octets of the flooders' source addresses, as SrcNet
+	AckTimeout   time.Duration // no answer in this time: unanswered, and the connection is closed
+	RelayPID     int           // the relay whose CPU and memory are read from /proc (0: none)
+	StationCtl   string        // the station's counter address (empty: lost is not checked)
+	StationTag   string        // MSH-3 of the station's ACKs
+	Name         string        // the target's name in the result
+	Round        int
+	Run          int // 4 digits in every MSH-10, so runs against one relay do not repeat IDs
 }
 
 // verdict is what one message got back.
@@ -93,7 +97,26 @@ func newMonitor(cfg *driveConfig, idx int, c *clock, h *hist, shared bool) (*mon
 		return nil, err
 	}
 	return &monitor{cfg: cfg, local: &net.TCPAddr{IP: ip}, t: buildTemplate(idx, cfg.Run), v: newVitals(idx),
-		clock: c, prefix: []byte("MSH|^~\\&|" + cfg.StationTag + "|"), hist: h, shared: shared}, nil
+		clock: c, prefix: cfg.ackPrefix(), hist: h, shared: shared}, nil
+}
+
+// ackPrefix is what the station's ACKs begin with: their MSH up to MSH-3, the station's tag.
+func (cfg *driveConfig) ackPrefix() []byte { return []byte("MSH|^~\\&|" + cfg.StationTag + "|") }
+
+// floodIndex0 is the first flooder's monitor index (its EUI-64, patient and MSH-10 digits), far above the
+// good monitors' so that no device identity or control ID is shared.
+const floodIndex0 = 90000
+
+// newFlooder is flooder k: a monitor whose messages are FloodBytes long, from the (k mod FloodSources)th
+// address of FloodNet, so several connections share one source address as one device's would.
+func newFlooder(cfg *driveConfig, k int, c *clock, h *hist) (*monitor, error) {
+	ip, err := sourceIP(cfg.FloodNet, k%cfg.FloodSources)
+	if err != nil {
+		return nil, err
+	}
+	idx := floodIndex0 + k
+	return &monitor{cfg: cfg, local: &net.TCPAddr{IP: ip}, t: buildFloodTemplate(idx, cfg.Run, cfg.FloodBytes),
+		v: newVitals(idx), clock: c, prefix: cfg.ackPrefix(), hist: h}, nil
 }
 
 // sourceIP is monitor idx's loopback source address.
@@ -259,43 +282,73 @@ type result struct {
 	Forged          uint64  `json:"forged"`
 	Unanswered      uint64  `json:"unanswered"`
 	Unsent          uint64  `json:"unsent"`
-	WarmupBad       uint64  `json:"warmup_bad"`    // warm-up messages refused, answered wrongly or not at all, or unsent
-	Lost            int64   `json:"lost"`          // positive answers beyond the AAs the station wrote (-1: not checked)
-	StationExtra    int64   `json:"station_extra"` // messages the station received beyond those sent (re-sends)
-	ConnectFailures int     `json:"connect_failures"`
+	WarmupBad       uint64  `json:"warmup_bad"`       // warm-up messages refused, answered wrongly or not at all, or unsent
+	Lost            int64   `json:"lost"`             // positive answers beyond the AAs the station wrote (-1: not checked)
+	StationExtra    int64   `json:"station_extra"`    // messages the station received beyond those sent (re-sends)
+	ConnectFailures int     `json:"connect_failures"` // the monitors' connections not made at the start (flood: not the flooders')
 	Reconnects      uint64  `json:"reconnects"`
 	MsgPerS         float64 `json:"msg_per_s"`
 	P50us           float64 `json:"p50_us"`
 	P99us           float64 `json:"p99_us"`
 	P999us          float64 `json:"p999_us"`
+	MaxUs           float64 `json:"max_us"`          // the slowest accepted message (closed, open, flood: its bucket's middle, within 1.6 %)
 	SendLagP50us    float64 `json:"send_lag_p50_us"` // open: the driver's own lateness, due to write (in the latencies)
 	SendLagP99us    float64 `json:"send_lag_p99_us"`
-	RelayCPUus      float64 `json:"relay_cpu_us_per_msg"`    // -1 without a relay
+	RelayCPUus      float64 `json:"relay_cpu_us_per_msg"`    // -1 without a relay, and in flood (two sizes of message)
+	RelayCPUPct     float64 `json:"relay_cpu_pct"`           // the relay's CPU in the window, % of one core (-1 without a relay)
 	RelayPeakKiB    int64   `json:"relay_peak_rss_kib"`      // VmHWM at the end of the run
 	RelayIdleKiB    float64 `json:"relay_idle_kib_per_conn"` // open only: RSS growth from connecting the monitors, per connection, after -idle-wait
-	DriverCPUus     float64 `json:"driver_cpu_us_per_msg"`
+	DriverCPUus     float64 `json:"driver_cpu_us_per_msg"`   // -1 in flood (two sizes of message), as the relay's
+	// flood only: the flooders, counted apart from the monitors above (Sent … P999us are the monitors')
+	FloodConns           int     `json:"flood_conns,omitempty"`
+	FloodSources         int     `json:"flood_sources,omitempty"`
+	FloodMsgBytes        int     `json:"flood_msg_bytes,omitempty"`
+	FloodSent            uint64  `json:"flood_sent,omitempty"`
+	FloodOK              uint64  `json:"flood_ok,omitempty"`
+	FloodForged          uint64  `json:"flood_forged,omitempty"`
+	FloodFailed          uint64  `json:"flood_failed,omitempty"` // refused, answered wrongly or not at all, or unsent, warm-up included
+	FloodConnectFailures int     `json:"flood_connect_failures,omitempty"`
+	FloodMsgPerS         float64 `json:"flood_msg_per_s,omitempty"`
+	FloodMiBPerS         float64 `json:"flood_mib_per_s,omitempty"`
+	FloodP50us           float64 `json:"flood_p50_us,omitempty"`
+	FloodP99us           float64 `json:"flood_p99_us,omitempty"`
 }
 
 // bad is the number of messages, warm-up included, that did not get the station's AA, plus those falsely
 // acknowledged (a forged answer is usually lost too: the larger of the two counts, not their sum).
 func (r *result) bad() uint64 {
-	return r.Nak + r.Wrong + r.Unanswered + r.Unsent + r.WarmupBad + uint64(r.ConnectFailures) +
-		max(r.Forged, uint64(max(r.Lost, 0)))
+	return r.Nak + r.Wrong + r.Unanswered + r.Unsent + r.WarmupBad + uint64(r.ConnectFailures) + r.FloodFailed +
+		uint64(r.FloodConnectFailures) + max(r.Forged+r.FloodForged, uint64(max(r.Lost, 0)))
+}
+
+// monitorsBad is the monitors' own share of bad (flood: not the flooders'), without the lost count, which
+// the driver cannot attribute.
+func (r *result) monitorsBad() uint64 {
+	return r.Nak + r.Wrong + r.Unanswered + r.Unsent + r.WarmupBad + r.Forged + uint64(r.ConnectFailures)
+}
+
+// floodBad is the flooders' share of bad, without the lost count.
+func (r *result) floodBad() uint64 {
+	return r.FloodFailed + r.FloodForged + uint64(r.FloodConnectFailures)
 }
 
 func driveMain(args []string) error {
 	cfg := driveConfig{}
 	fs := flag.NewFlagSet("drive", flag.ExitOnError)
 	fs.StringVar(&cfg.Target, "target", "127.0.0.1:12576", "address to send to")
-	fs.StringVar(&cfg.Scenario, "scenario", "closed", "closed (N monitors back to back), single (one connection, K messages) or open (M monitors at R msg/s each)")
-	fs.IntVar(&cfg.Monitors, "monitors", 50, "monitors (closed, open)")
-	fs.DurationVar(&cfg.Duration, "duration", 10*time.Second, "timed window (closed, open)")
-	fs.DurationVar(&cfg.Warmup, "warmup", time.Second, "traffic before the window (closed, open)")
+	fs.StringVar(&cfg.Scenario, "scenario", "closed", "closed (N monitors back to back), single (one connection, K messages), open (M monitors at R msg/s each) or flood (open, beside flooders)")
+	fs.IntVar(&cfg.Monitors, "monitors", 50, "monitors (closed, open, flood)")
+	fs.DurationVar(&cfg.Duration, "duration", 10*time.Second, "timed window (closed, open, flood)")
+	fs.DurationVar(&cfg.Warmup, "warmup", time.Second, "traffic before the window (closed, open, flood)")
 	fs.IntVar(&cfg.Count, "count", 20000, "messages timed (single)")
 	fs.IntVar(&cfg.WarmupMsgs, "warmup-msgs", 1000, "messages before those timed (single)")
-	fs.Float64Var(&cfg.Rate, "rate", 1, "messages per second per monitor (open)")
+	fs.Float64Var(&cfg.Rate, "rate", 1, "messages per second per monitor (open, flood)")
 	fs.DurationVar(&cfg.IdleWait, "idle-wait", 3*time.Second, "quiet time after connecting before the relay's RSS per idle connection is read (open)")
 	fs.StringVar(&cfg.SrcNet, "src-net", "127.10", "first two octets of the monitors' source addresses")
+	fs.IntVar(&cfg.Flooders, "flooders", 16, "connections sending large messages back to back (flood)")
+	fs.IntVar(&cfg.FloodSources, "flood-sources", 4, "source addresses the flooders share (flood)")
+	fs.IntVar(&cfg.FloodBytes, "flood-bytes", 1000000, "size of a flooder's message in bytes, framing not counted (flood)")
+	fs.StringVar(&cfg.FloodNet, "flood-net", "127.11", "first two octets of the flooders' source addresses (flood)")
 	fs.DurationVar(&cfg.AckTimeout, "ack-timeout", 5*time.Second, "no answer within this: unanswered")
 	fs.IntVar(&cfg.RelayPID, "relay-pid", 0, "relay process whose CPU and RSS to read (0: none)")
 	fs.StringVar(&cfg.StationCtl, "station-ctl", "", "station's counter address, for the lost check")
@@ -312,18 +365,28 @@ func driveMain(args []string) error {
 	fmt.Println(string(line))
 	fmt.Fprintf(os.Stderr, "%s %s: %.0f msg/s p50 %.1f µs p99 %.1f µs; ok %d nak %d wrong %d forged %d unanswered %d unsent %d lost %d warm-up bad %d\n",
 		r.Target, r.Scenario, r.MsgPerS, r.P50us, r.P99us, r.OK, r.Nak, r.Wrong, r.Forged, r.Unanswered, r.Unsent, r.Lost, r.WarmupBad)
+	if r.Scenario == "flood" {
+		fmt.Fprintf(os.Stderr, "  flooders: %.1f msg/s %.1f MiB/s p50 %.1f ms; ok %d forged %d failed %d; relay CPU %s %% of a core\n",
+			r.FloodMsgPerS, r.FloodMiBPerS, r.FloodP50us/1e3, r.FloodOK, r.FloodForged, r.FloodFailed,
+			orDash(r.RelayCPUPct, r.RelayCPUPct >= 0))
+	}
 	return nil
 }
 
 // check refuses settings a scenario cannot run with.
 func (cfg *driveConfig) check() error {
+	flood := cfg.Scenario == "flood"
 	switch {
-	case cfg.Scenario != "closed" && cfg.Scenario != "single" && cfg.Scenario != "open":
-		return fmt.Errorf("scenario %q: want closed, single or open", cfg.Scenario)
+	case !slices.Contains([]string{"closed", "single", "open", "flood"}, cfg.Scenario):
+		return fmt.Errorf("scenario %q: want closed, single, open or flood", cfg.Scenario)
 	case cfg.Scenario != "single" && (cfg.Monitors < 1 || cfg.Duration <= 0):
 		return errors.New("-monitors and -duration must be positive")
-	case cfg.Scenario == "open" && cfg.Rate <= 0:
+	case (cfg.Scenario == "open" || flood) && cfg.Rate <= 0:
 		return errors.New("-rate must be positive")
+	case flood && (cfg.FloodSources < 1 || cfg.Flooders < cfg.FloodSources):
+		return errors.New("-flood-sources must be positive and at most -flooders")
+	case flood && (cfg.FloodBytes < 1000 || cfg.FloodBytes > maxFrame-1024):
+		return fmt.Errorf("-flood-bytes must be 1000 to %d (the station reads frames up to 1 MiB)", maxFrame-1024)
 	case cfg.Scenario == "single" && cfg.Count < 1:
 		return errors.New("-count must be positive")
 	case cfg.AckTimeout <= 0:
@@ -345,53 +408,43 @@ func drive(cfg *driveConfig) (*result, error) {
 	if err != nil {
 		return nil, err
 	}
-	n := cfg.Monitors
-	if cfg.Scenario == "single" {
-		n = 1
-	}
 	shared := &hist{}
-	mons := make([]*monitor, n)
-	for i := range mons {
-		h := shared
-		if cfg.Scenario == "closed" {
-			h = &hist{}
-		}
-		if mons[i], err = newMonitor(cfg, i, clk, h, cfg.Scenario == "open"); err != nil {
-			return nil, err
-		}
+	mons, err := newMonitors(cfg, clk, shared)
+	if err != nil {
+		return nil, err
 	}
-	r := &result{Target: cfg.Name, Scenario: cfg.Scenario, Round: cfg.Round, Monitors: n,
-		MsgBytes: len(mons[0].t.frame) - 3, RelayCPUus: -1, Lost: -1}
+	floods, err := newFlooders(cfg, clk)
+	if err != nil {
+		return nil, err
+	}
+	r := &result{Target: cfg.Name, Scenario: cfg.Scenario, Round: cfg.Round, Monitors: len(mons),
+		MsgBytes: len(mons[0].t.frame) - 3, RelayCPUus: -1, RelayCPUPct: -1, Lost: -1}
 	rss0, _ := relayMem(cfg.RelayPID)
-	r.ConnectFailures = dialAll(mons)
+	r.ConnectFailures, r.FloodConnectFailures = dialAll(mons), dialAll(floods)
 	if cfg.Scenario == "open" { // only here: the others do not wait until the relay has taken the connections
 		time.Sleep(cfg.IdleWait) // what "idle" means: connected and quiet this long
-		if rss1, _ := relayMem(cfg.RelayPID); cfg.RelayPID > 0 && n > r.ConnectFailures {
-			r.RelayIdleKiB = float64(rss1-rss0) / float64(n-r.ConnectFailures)
+		if rss1, _ := relayMem(cfg.RelayPID); cfg.RelayPID > 0 && len(mons) > r.ConnectFailures {
+			r.RelayIdleKiB = float64(rss1-rss0) / float64(len(mons)-r.ConnectFailures)
 		}
 	}
 	var w window
-	switch cfg.Scenario {
-	case "closed", "open":
-		w = runTimed(cfg, mons)
-	case "single":
+	if cfg.Scenario == "single" {
 		w = runSingle(cfg, mons[0])
+	} else {
+		w = runTimed(cfg, mons, floods)
 	}
-	for _, m := range mons {
-		if m.conn != nil {
-			m.conn.Close()
-		}
-	}
-	var t tally
-	for _, m := range mons {
-		t.add(m.tally)
-		if m.hist != shared {
-			shared.merge(m.hist)
-		}
-	}
+	closeAll(mons)
+	closeAll(floods)
+	t := gather(mons, shared)
 	r.fill(t, w, shared, cfg.RelayPID > 0)
 	if cfg.Scenario == "single" {
 		r.setQuantiles(w.lat)
+	}
+	if len(floods) > 0 {
+		fh := &hist{}
+		ft := gather(floods, fh)
+		r.fillFlood(cfg, ft, fh, w, len(floods[0].t.frame)-3)
+		t.add(ft) // for the station's cross-check below
 	}
 	if cfg.StationCtl != "" {
 		after, err := stationCounts(cfg.StationCtl)
@@ -405,6 +458,64 @@ func drive(cfg *driveConfig) (*result, error) {
 		_, r.RelayPeakKiB, _ = procMemKiB(cfg.RelayPID)
 	}
 	return r, nil
+}
+
+// newMonitors builds the scenario's monitors (one for single). The open loop's and the flood's record
+// into shared, concurrently; the closed loop's each into a histogram of their own, merged at the end.
+func newMonitors(cfg *driveConfig, clk *clock, shared *hist) ([]*monitor, error) {
+	n := cfg.Monitors
+	if cfg.Scenario == "single" {
+		n = 1
+	}
+	concurrent := cfg.Scenario == "open" || cfg.Scenario == "flood"
+	mons := make([]*monitor, n)
+	for i := range mons {
+		h := shared
+		if cfg.Scenario == "closed" {
+			h = &hist{}
+		}
+		var err error
+		if mons[i], err = newMonitor(cfg, i, clk, h, concurrent); err != nil {
+			return nil, err
+		}
+	}
+	return mons, nil
+}
+
+// newFlooders builds the flood scenario's flooders (none for the other scenarios), each with a histogram
+// of its own.
+func newFlooders(cfg *driveConfig, clk *clock) ([]*monitor, error) {
+	if cfg.Scenario != "flood" {
+		return nil, nil
+	}
+	floods := make([]*monitor, cfg.Flooders)
+	for k := range floods {
+		var err error
+		if floods[k], err = newFlooder(cfg, k, clk, &hist{}); err != nil {
+			return nil, err
+		}
+	}
+	return floods, nil
+}
+
+func closeAll(ms []*monitor) {
+	for _, m := range ms {
+		if m.conn != nil {
+			m.conn.Close()
+		}
+	}
+}
+
+// gather sums the monitors' tallies and merges their histograms into h (those that are not h already).
+func gather(ms []*monitor, h *hist) tally {
+	var t tally
+	for _, m := range ms {
+		t.add(m.tally)
+		if m.hist != h {
+			h.merge(m.hist)
+		}
+	}
+	return t
 }
 
 func relayMem(pid int) (int64, error) {
@@ -462,8 +573,9 @@ func (w *window) between(a, b cpuMark) {
 	w.ownCPU = b.own - a.own
 }
 
-// runTimed runs the closed or open loop: every monitor from now, counted from now+warmup for duration.
-func runTimed(cfg *driveConfig, mons []*monitor) window {
+// runTimed runs the closed or open loop, or the flood (the monitors' open loop beside the flooders' closed
+// loop): every monitor and flooder from now, counted from now+warmup for duration.
+func runTimed(cfg *driveConfig, mons, floods []*monitor) window {
 	now := time.Now()
 	start := now.Add(cfg.Warmup)
 	end := start.Add(cfg.Duration)
@@ -473,11 +585,14 @@ func runTimed(cfg *driveConfig, mons []*monitor) window {
 		switch cfg.Scenario {
 		case "closed":
 			wg.Go(func() { m.closedLoop(start, end) })
-		case "open":
+		case "open", "flood":
 			period := time.Duration(float64(time.Second) / cfg.Rate)
 			first := now.Add(period * time.Duration(i) / time.Duration(len(mons)))
 			wg.Go(func() { m.openLoop(first, period, start, end, &w.lag) })
 		}
+	}
+	for _, f := range floods {
+		wg.Go(func() { f.closedLoop(start, end) })
 	}
 	time.Sleep(time.Until(start))
 	a := markCPU(cfg.RelayPID)
@@ -517,15 +632,33 @@ func (r *result) fill(t tally, w window, h *hist, relay bool) {
 	if w.seconds > 0 {
 		r.MsgPerS = float64(t.ok) / w.seconds
 	}
+	if relay && w.seconds > 0 {
+		r.RelayCPUPct = 100 * w.relayCPU / w.seconds
+	}
 	if t.sent > 0 {
 		if relay {
 			r.RelayCPUus = w.relayCPU * 1e6 / float64(t.sent)
 		}
 		r.DriverCPUus = w.ownCPU * 1e6 / float64(t.sent)
 	}
-	us := func(d time.Duration) float64 { return float64(d) / 1e3 }
-	r.P50us, r.P99us, r.P999us = us(h.quantile(0.5)), us(h.quantile(0.99)), us(h.quantile(0.999))
+	r.P50us, r.P99us, r.P999us, r.MaxUs = us(h.quantile(0.5)), us(h.quantile(0.99)), us(h.quantile(0.999)), us(h.quantile(1))
 	r.SendLagP50us, r.SendLagP99us = us(w.lag.quantile(0.5)), us(w.lag.quantile(0.99))
+}
+
+func us(d time.Duration) float64 { return float64(d) / 1e3 }
+
+// fillFlood adds the flooders' counts to a flood result. The relay's and the driver's CPU per message mean
+// nothing over two sizes of message: the flood reports the relay's share of a core instead.
+func (r *result) fillFlood(cfg *driveConfig, t tally, h *hist, w window, msgBytes int) {
+	r.FloodConns, r.FloodSources, r.FloodMsgBytes = cfg.Flooders, cfg.FloodSources, msgBytes
+	r.FloodSent, r.FloodOK, r.FloodForged = t.sent, t.ok, t.forged
+	r.FloodFailed = t.nak + t.wrong + t.unanswered + t.unsent + t.warmupBad
+	if w.seconds > 0 {
+		r.FloodMsgPerS = float64(t.ok) / w.seconds
+		r.FloodMiBPerS = r.FloodMsgPerS * float64(msgBytes) / (1 << 20)
+	}
+	r.FloodP50us, r.FloodP99us = us(h.quantile(0.5)), us(h.quantile(0.99))
+	r.RelayCPUus, r.DriverCPUus = -1, -1
 }
 
 // setQuantiles replaces the histogram's quantiles with exact ones (single: every latency is kept).
@@ -536,6 +669,7 @@ func (r *result) setQuantiles(lat []time.Duration) {
 	slices.Sort(lat)
 	q := func(p float64) float64 { return float64(lat[min(int(p*float64(len(lat))), len(lat)-1)]) / 1e3 }
 	r.P50us, r.P99us, r.P999us = q(0.5), q(0.99), q(0.999)
+	r.MaxUs = float64(lat[len(lat)-1]) / 1e3
 }
 
 // stationCount is what the station counted: messages received, and AAs it wrote for them.

@@ -4,6 +4,7 @@
 //
 //	blind station -listen 127.0.0.1:12576 -ctl 127.0.0.1:12580
 //	blind drive -target 127.0.0.1:12577 -scenario closed -monitors 50 -duration 10s -relay-pid PID
+//	blind drive -target 127.0.0.1:12577 -scenario flood -monitors 50 -rate 20 -flooders 16 -flood-sources 4
 //	blind report results.jsonl
 //
 // The driver sends pre-built IHE PCD-01 ORU^R01 messages in which only fixed-width slots (MSH-10, the

@@ -2,6 +2,8 @@ package main
 
 import (
 	"fmt"
+	"slices"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -108,6 +110,29 @@ func buildTemplate(idx, run int) *template {
 	id[0] = 'B'
 	copy(id[1:5], digits(run, 4))
 	copy(id[5:10], digits(idx, 5))
+	return t
+}
+
+// waveRow is the rest of one OBX row of a flooding monitor's message after its set ID and sub-ID: 50 samples
+// of ECG lead II (MDC_ECG_ELEC_POTL_II, in mV), a second of a 50 Hz trace, as a monitor sending waveforms
+// in HL7 writes them (data type NA).
+const waveRow = "|" +
+	"0.02^0.03^0.05^0.04^0.02^0.01^-0.01^-0.02^-0.05^0.35^1.12^0.48^-0.21^-0.09^0.01^0.02^0.03^0.05^0.08^0.12^" +
+	"0.17^0.21^0.23^0.22^0.18^0.12^0.07^0.04^0.02^0.01^0.01^0.02^0.02^0.01^0.00^0.01^0.02^0.03^0.02^0.01^" +
+	"0.00^-0.01^0.00^0.01^0.02^0.03^0.04^0.03^0.02^0.01|266418^MDC_DIM_MILLI_VOLT^MDC|||||R\r"
+
+// buildFloodTemplate is buildTemplate's message grown to at least size bytes (without framing) by waveform
+// rows: a large valid ORU^R01, as a device that floods with well-formed messages sends. Its rows are
+// about 330 bytes, so a 1 MB message has some 3,000 segments (fewer than configs/icu-example.yaml's
+// max_segments, 5,000); its slots are those of buildTemplate, stamped per message the same way.
+func buildFloodTemplate(idx, run, size int) *template {
+	t := buildTemplate(idx, run)
+	b := &builder{b: t.frame[:len(t.frame)-2]} // without the end block
+	b.b = slices.Grow(b.b, size+len(waveRow)+16)
+	for n := 8; len(b.b)-1 < size; n++ { // rows 1–7 are the numerics
+		b.s("OBX|" + strconv.Itoa(n) + "|NA|131330^MDC_ECG_ELEC_POTL_II^MDC|1.1.1." + strconv.Itoa(n) + waveRow)
+	}
+	t.frame = append(b.b, endBlock, carriageReturn)
 	return t
 }
 

@@ -5,15 +5,21 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"strings"
+	"sync/atomic"
 )
 
 // faultyRelay is a stop-and-wait MLLP relay that misbehaves on purpose, one upstream connection per
 // client: it exists so the test and the smoke run can show that the driver catches a relay that
-// acknowledges what it did not deliver, or drops messages. It is not a baseline.
+// acknowledges what it did not deliver, or drops messages. It is not a baseline. Its Nth message is
+// counted over all the clients it misbehaves toward, not per connection: in the open loop and the flood
+// a monitor sends a few dozen messages at most, and a per-connection 1000th would never come.
 type faultyRelay struct {
 	upstream  string
-	fakeEvery int // answer every Nth message itself with AA, without forwarding it
-	dropEvery int // close the client's connection on every Nth message, without forwarding it
+	fakeEvery int           // answer every Nth message itself with AA, without forwarding it
+	dropEvery int           // close the client's connection on every Nth message, without forwarding it
+	only      string        // misbehave only toward clients whose source address begins with this (empty: all)
+	seen      atomic.Uint64 // messages from the clients it misbehaves toward
 }
 
 func relayMain(args []string) error {
@@ -21,8 +27,9 @@ func relayMain(args []string) error {
 	listen := fs.String("listen", "127.0.0.1:12590", "MLLP address")
 	var fr faultyRelay
 	fs.StringVar(&fr.upstream, "upstream", "127.0.0.1:12576", "station address")
-	fs.IntVar(&fr.fakeEvery, "fake-every", 0, "acknowledge every Nth message of a connection itself, not forwarding it")
-	fs.IntVar(&fr.dropEvery, "drop-every", 0, "drop every Nth message of a connection: close without answering")
+	fs.IntVar(&fr.fakeEvery, "fake-every", 0, "acknowledge every Nth message itself (counted over all clients), not forwarding it")
+	fs.IntVar(&fr.dropEvery, "drop-every", 0, "drop every Nth message (counted over all clients): close its connection without answering")
+	fs.StringVar(&fr.only, "only", "", "misbehave only toward sources whose address begins with this, e.g. 127.10. (the flood's monitors)")
 	fs.Parse(args)
 	ln, err := net.Listen("tcp", *listen)
 	if err != nil {
@@ -37,6 +44,9 @@ func (fr *faultyRelay) serve(ln net.Listener) error { return serveConns(ln, fr.r
 // relay carries one client connection, one message at a time.
 func (fr *faultyRelay) relay(c net.Conn) {
 	defer c.Close()
+	// A relay that fails some monitors and serves the others well.
+	host, _, _ := net.SplitHostPort(c.RemoteAddr().String())
+	misbehave := strings.HasPrefix(host, fr.only)
 	up, err := net.Dial("tcp", fr.upstream)
 	if err != nil {
 		return
@@ -44,15 +54,19 @@ func (fr *faultyRelay) relay(c net.Conn) {
 	defer up.Close()
 	in, back := newFrameReader(c), newFrameReader(up)
 	out := make([]byte, 0, 1024)
-	for n := 1; ; n++ {
+	for {
 		msg, err := in.next()
 		if err != nil {
 			return
 		}
-		if every(fr.dropEvery, n) {
+		fake, drop := false, false
+		if misbehave {
+			fake, drop = fr.fault()
+		}
+		if drop {
 			return
 		}
-		if every(fr.fakeEvery, n) {
+		if fake {
 			out = appendFrame(out[:0], fakeAck(mshField(msg, 10)))
 		} else {
 			if _, err := up.Write(appendFrame(out[:0], msg)); err != nil {
@@ -68,6 +82,13 @@ func (fr *faultyRelay) relay(c net.Conn) {
 			return
 		}
 	}
+}
+
+// fault counts one message of a client the relay misbehaves toward and says whether to fake its answer
+// or drop its connection (dropping first, when both fall on it).
+func (fr *faultyRelay) fault() (fake, drop bool) {
+	n := int(fr.seen.Add(1))
+	return every(fr.fakeEvery, n), every(fr.dropEvery, n)
 }
 
 func appendFrame(out, payload []byte) []byte {

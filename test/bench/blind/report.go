@@ -55,6 +55,14 @@ type cell struct {
 	msgs, p50, p99, p999, cpu float64
 	peakMiB, idleKiB, lag99   float64
 	bad, sent                 uint64
+	flood                     floodCell
+}
+
+// floodCell is the flood scenario's own medians and sums: the monitors' worst latency and bad count, the
+// flooders' rates, the relay's CPU as a share of a core.
+type floodCell struct {
+	max, msgs, mibs, p50, cpuPct float64
+	monitorsBad, floodBad        uint64
 }
 
 func median(rs []result, f func(result) float64) float64 {
@@ -83,7 +91,25 @@ func summarise(target string, rs []result) cell {
 		c.bad += r.bad()
 		c.sent += r.Sent
 	}
+	if rs[0].Scenario == "flood" {
+		c.flood = summariseFlood(rs)
+	}
 	return c
+}
+
+func summariseFlood(rs []result) floodCell {
+	f := floodCell{
+		max:    median(rs, func(r result) float64 { return r.MaxUs }),
+		msgs:   median(rs, func(r result) float64 { return r.FloodMsgPerS }),
+		mibs:   median(rs, func(r result) float64 { return r.FloodMiBPerS }),
+		p50:    median(rs, func(r result) float64 { return r.FloodP50us }),
+		cpuPct: median(rs, func(r result) float64 { return r.RelayCPUPct }),
+	}
+	for _, r := range rs {
+		f.monitorsBad += r.monitorsBad()
+		f.floodBad += r.floodBad()
+	}
+	return f
 }
 
 // writeReport prints one table per scenario: medians over rounds, and each target against HAProxy
@@ -114,28 +140,55 @@ func writeReport(w io.Writer, rs []result) error {
 				cells[t] = summarise(t, sel)
 			}
 		}
-		fmt.Fprintf(w, "\n### %s (%d monitors; medians over rounds)\n\n", sc, monitors)
-		fmt.Fprintln(w, "| target | rounds | msg/s | vs haproxy | p50 µs | added p50 µs | p99 µs | p99 vs haproxy | p999 µs | relay CPU µs/msg | relay peak RSS MiB | relay KiB per idle conn | driver send lag p99 µs | sent | bad |")
-		fmt.Fprintln(w, "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
-		ha, hasHA := cells["haproxy"]
-		direct, hasDirect := cells["direct"]
+		var ordered []cell
 		for _, t := range targets {
-			c, ok := cells[t]
-			if !ok {
-				continue
+			if c, ok := cells[t]; ok {
+				ordered = append(ordered, c)
+				anyBad = anyBad || c.bad > 0
 			}
-			anyBad = anyBad || c.bad > 0
-			fmt.Fprintf(w, "| %s | %d | %.0f | %s | %.1f | %s | %.1f | %s | %.1f | %s | %s | %s | %s | %d | %d |\n",
-				c.target, c.rounds, c.msgs, ratio(c.msgs, ha.msgs, hasHA), c.p50,
-				added(c.p50, direct.p50, hasDirect && t != "direct"), c.p99, ratio(c.p99, ha.p99, hasHA),
-				c.p999, orDash(c.cpu, c.cpu >= 0), orDash(c.peakMiB, c.peakMiB > 0),
-				orDash(c.idleKiB, c.peakMiB > 0 && sc == "open"), orDash(c.lag99, sc == "open"), c.sent, c.bad)
+		}
+		if sc == "flood" {
+			writeFloodTable(w, monitors, ordered, cells)
+		} else {
+			writeTable(w, sc, monitors, ordered, cells)
 		}
 	}
 	if anyBad {
 		return errBad
 	}
 	return nil
+}
+
+// writeTable prints the closed, single or open scenario's table.
+func writeTable(w io.Writer, sc string, monitors int, ordered []cell, cells map[string]cell) {
+	fmt.Fprintf(w, "\n### %s (%d monitors; medians over rounds)\n\n", sc, monitors)
+	fmt.Fprintln(w, "| target | rounds | msg/s | vs haproxy | p50 µs | added p50 µs | p99 µs | p99 vs haproxy | p999 µs | relay CPU µs/msg | relay peak RSS MiB | relay KiB per idle conn | driver send lag p99 µs | sent | bad |")
+	fmt.Fprintln(w, "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+	ha, hasHA := cells["haproxy"]
+	direct, hasDirect := cells["direct"]
+	for _, c := range ordered {
+		fmt.Fprintf(w, "| %s | %d | %.0f | %s | %.1f | %s | %.1f | %s | %.1f | %s | %s | %s | %s | %d | %d |\n",
+			c.target, c.rounds, c.msgs, ratio(c.msgs, ha.msgs, hasHA), c.p50,
+			added(c.p50, direct.p50, hasDirect && c.target != "direct"), c.p99, ratio(c.p99, ha.p99, hasHA),
+			c.p999, orDash(c.cpu, c.cpu >= 0), orDash(c.peakMiB, c.peakMiB > 0),
+			orDash(c.idleKiB, c.peakMiB > 0 && sc == "open"), orDash(c.lag99, sc == "open"), c.sent, c.bad)
+	}
+}
+
+// writeFloodTable prints the flood scenario's table: the monitors' latency beside the flooders, the
+// flooders' rate, the relay's CPU as a share of a core.
+func writeFloodTable(w io.Writer, monitors int, ordered []cell, cells map[string]cell) {
+	fmt.Fprintf(w, "\n### flood (%d monitors beside the flooders; medians over rounds)\n\n", monitors)
+	fmt.Fprintln(w, "| target | rounds | monitors msg/s | p50 ms | p99 ms | p99 vs haproxy | max ms | driver send lag p99 ms | monitors bad | flood msg/s | flood MiB/s | flood p50 ms | flood bad | relay CPU % of a core | relay peak RSS MiB | bad |")
+	fmt.Fprintln(w, "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+	ha, hasHA := cells["haproxy"]
+	for _, c := range ordered {
+		f := c.flood
+		fmt.Fprintf(w, "| %s | %d | %.0f | %.2f | %.2f | %s | %.2f | %.2f | %d | %.1f | %.1f | %.1f | %d | %s | %s | %d |\n",
+			c.target, c.rounds, c.msgs, c.p50/1e3, c.p99/1e3, ratio(c.p99, ha.p99, hasHA), f.max/1e3, c.lag99/1e3,
+			f.monitorsBad, f.msgs, f.mibs, f.p50/1e3, f.floodBad, orDash(f.cpuPct, f.cpuPct >= 0),
+			orDash(c.peakMiB, c.peakMiB > 0), c.bad)
+	}
 }
 
 func ratio(a, b float64, ok bool) string {

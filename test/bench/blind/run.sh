@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
-# The blind driver (this directory) against three targets on loopback: direct (driver → station),
-# HAProxy (mode tcp, nbthread 2) and hl7gate serve on a README-style config with every check at its
-# default. Scenarios run in interleaved rounds, each relay a fresh process per run; the table gives
-# medians and ratios to HAProxy. See README.md here.
+# The blind driver (this directory) against targets on loopback: direct (driver → station), HAProxy
+# (mode tcp, nbthread 2) and hl7gate serve on a README-style config with every check at its default, and
+# that config's variants (hl7gate-pipelined, hl7gate-nobudget). Scenarios run in interleaved rounds, each
+# relay a fresh process per run; the table gives medians and ratios to HAProxy. See README.md here.
 #
 #   test/bench/blind/run.sh                               # 3 rounds, 10 s windows: the measurement
 #   DURATION=2s ROUNDS=1 test/bench/blind/run.sh          # smoke
+#   SCENARIOS=closed TARGETS="direct haproxy hl7gate hl7gate-pipelined" test/bench/blind/run.sh
+#                                                         # pipelined mode (issue 15: ≥ 1.1 × HAProxy's msg/s)
+#   SCENARIOS=flood TARGETS="direct haproxy hl7gate hl7gate-nobudget" test/bench/blind/run.sh
+#                                                         # one device flooding, with and without the budget
 #   STATION_FAULTS="-wrong-every 997" ROUNDS=1 DURATION=2s SCENARIOS=closed test/bench/blind/run.sh
 #                                                         # the bad column must count the faults
 #   TARGETS="direct faulty" ROUNDS=1 DURATION=2s test/bench/blind/run.sh   # so must it for a faulty relay
@@ -19,7 +23,14 @@ COUNT=${COUNT:-20000}                  # single: messages timed
 SINGLE_WARMUP=${SINGLE_WARMUP:-1000}   # single: messages before
 OPEN_MONITORS=${OPEN_MONITORS:-5000}   # open
 OPEN_RATE=${OPEN_RATE:-1}              # open: msg/s per monitor
-TARGETS=${TARGETS:-"direct haproxy hl7gate"} # and faulty: a relay that fakes and drops (a check of the checks)
+FLOOD_MONITORS=${FLOOD_MONITORS:-50}   # flood: monitors, open loop, each its own address
+FLOOD_RATE=${FLOOD_RATE:-20}           # flood: msg/s per monitor
+FLOODERS=${FLOODERS:-16}               # flood: connections sending FLOOD_BYTES messages back to back
+FLOOD_SOURCES=${FLOOD_SOURCES:-4}      # flood: the addresses the flooders share
+FLOOD_BYTES=${FLOOD_BYTES:-1000000}    # flood: a flooder's message (waveform OBX rows), framing not counted
+PIPELINE=${PIPELINE:-32}               # hl7gate-pipelined: the station's pipeline (the docs name no value; issue 15's)
+TARGETS=${TARGETS:-"direct haproxy hl7gate"} # also hl7gate-pipelined, hl7gate-nobudget, and faulty: a relay that
+                                       # fakes and drops (a check of the checks)
 SCENARIOS=${SCENARIOS:-"closed single open"}
 STATION_FAULTS=${STATION_FAULTS:-}     # station flags, e.g. "-wrong-every 997"
 PORT_BASE=${PORT_BASE:-12570}          # station +6, HAProxy +7, hl7gate +8, its admin +9, station counters +10, faulty +11
@@ -32,6 +43,27 @@ HAPROXY=127.0.0.1:$((PORT_BASE + 7))
 HL7GATE=127.0.0.1:$((PORT_BASE + 8))
 ADMIN=127.0.0.1:$((PORT_BASE + 9))
 FAULTY=127.0.0.1:$((PORT_BASE + 11))
+
+scenario_flags() {
+	case $1 in
+	closed) echo "-scenario closed -monitors $MONITORS -duration $DURATION -warmup $WARMUP" ;;
+	single) echo "-scenario single -count $COUNT -warmup-msgs $SINGLE_WARMUP" ;;
+	open) echo "-scenario open -monitors $OPEN_MONITORS -rate $OPEN_RATE -duration $DURATION -warmup $WARMUP" ;;
+	flood)
+		echo "-scenario flood -monitors $FLOOD_MONITORS -rate $FLOOD_RATE -flooders $FLOODERS" \
+			"-flood-sources $FLOOD_SOURCES -flood-bytes $FLOOD_BYTES -duration $DURATION -warmup $WARMUP"
+		;;
+	*) echo "unknown scenario $1 (closed, single, open, flood)" >&2; exit 2 ;;
+	esac
+}
+
+# Refuse a misspelt scenario or target before anything is built or started: scenario_flags's exit inside
+# $(…) below would not stop the script, and the driver would run its default scenario under that name.
+for scenario in $SCENARIOS; do scenario_flags "$scenario" >/dev/null; done
+KNOWN_TARGETS="direct haproxy hl7gate hl7gate-pipelined hl7gate-nobudget faulty"
+for target in $TARGETS; do
+	[[ " $KNOWN_TARGETS " == *" $target "* ]] || { echo "unknown target $target ($KNOWN_TARGETS)" >&2; exit 2; }
+done
 
 cd "$(dirname "$0")/../../.."
 ulimit -n "$(ulimit -Hn)" # 5,000 monitors: two descriptors each in a relay
@@ -87,15 +119,21 @@ backend station
 CFG
 
 # From README.md: a direct listener admitting loopback, one station, one route for ORU^R01; nothing else
-# set, so every check runs as it does by default.
-cat >"$OUT/hl7gate.yaml" <<CFG
+# set, so every check runs as it does by default (max_source_rate too: 4 MiB/s). The variants add one key
+# each: the station's pipeline (README "How it works", docs/deployment.md "Sizing the station
+# connections"), or the listener's byte budget turned off (README "Per-source byte rate").
+# hl7gate_config FILE [LISTENER_KEY] [STATION_KEY]
+hl7gate_config() {
+	cat >"$1" <<CFG
 listeners:
   - name: monitors
     address: "$HL7GATE"
-    allow_sources: ["127.0.0.0/8"]
+    allow_sources: ["127.0.0.0/8"]${2:+
+    $2}
 stations:
   - name: central
-    address: "$STATION"
+    address: "$STATION"${3:+
+    $3}
 routes:
   - name: vitals
     match:
@@ -104,7 +142,11 @@ routes:
 admin:
   address: "$ADMIN"
 CFG
-"$BIN/hl7gate" validate --config "$OUT/hl7gate.yaml" >&2
+	"$BIN/hl7gate" validate --config "$1" >&2
+}
+hl7gate_config "$OUT/hl7gate.yaml"
+hl7gate_config "$OUT/hl7gate-pipelined.yaml" "" "pipeline: $PIPELINE"
+hl7gate_config "$OUT/hl7gate-nobudget.yaml" "max_source_rate: -1"
 
 # shellcheck disable=SC2086 # STATION_FAULTS is a list of flags
 "$BIN/blind" station -listen "$STATION" -ctl "$STATION_CTL" $STATION_FAULTS 2>"$OUT/station.log" &
@@ -120,18 +162,18 @@ start_relay() {
 		relay_pid=$! addr=$HAPROXY
 		wait_port "$HAPROXY"
 		;;
-	hl7gate)
-		"$BIN/hl7gate" serve --config "$OUT/hl7gate.yaml" 2>"$2" &
+	hl7gate | hl7gate-pipelined | hl7gate-nobudget)
+		"$BIN/hl7gate" serve --config "$OUT/$1.yaml" 2>"$2" &
 		relay_pid=$! addr=$HL7GATE
 		wait_port "$HL7GATE"
 		wait_ready
 		;;
-	faulty) # blind's own relay, faking an AA every 1000th message and dropping every 5000th: must show as bad
+	faulty) # blind's own relay, faking an AA every 1000th message it carries and dropping every 5000th: must show as bad
 		"$BIN/blind" relay -listen "$FAULTY" -upstream "$STATION" -fake-every 1000 -drop-every 5000 2>"$2" &
 		relay_pid=$! addr=$FAULTY
 		wait_port "$FAULTY"
 		;;
-	*) echo "unknown target $1 (direct, haproxy, hl7gate, faulty)" >&2; exit 2 ;;
+	*) echo "unknown target $1 ($KNOWN_TARGETS)" >&2; exit 2 ;;
 	esac
 }
 
@@ -143,19 +185,12 @@ stop_relay() {
 }
 
 # hl7gate_counts: what the gateway itself counted in the run (rejections, vital-sign findings, and OBX rows
-# its checks could not judge: not 0 would mean the run skipped checks "every check on" claims), one line.
+# its checks could not judge: not 0 would mean the run skipped checks "every check on" claims; messages
+# delayed by max_source_rate and their wait), one line.
 hl7gate_counts() {
-	curl -sf "http://$ADMIN/metrics" | grep -E '^hl7gate_(messages_(received|forwarded|rejected)_total|vitals_(findings|unrecognised)_total)' |
+	curl -sf "http://$ADMIN/metrics" |
+		grep -E '^hl7gate_(messages_(received|forwarded|rejected)_total|vitals_(findings|unrecognised)_total|source_throttled_(total|seconds_total))' |
 		awk '{sub(/^hl7gate_/, ""); printf "%s=%s ", $1, $2} END {print ""}'
-}
-
-scenario_flags() {
-	case $1 in
-	closed) echo "-scenario closed -monitors $MONITORS -duration $DURATION -warmup $WARMUP" ;;
-	single) echo "-scenario single -count $COUNT -warmup-msgs $SINGLE_WARMUP" ;;
-	open) echo "-scenario open -monitors $OPEN_MONITORS -rate $OPEN_RATE -duration $DURATION -warmup $WARMUP" ;;
-	*) echo "unknown scenario $1 (closed, single, open)" >&2; exit 2 ;;
-	esac
 }
 
 read -ra targets <<<"$TARGETS"
@@ -170,8 +205,8 @@ for ((round = 1; round <= ROUNDS; round++)); do
 			# shellcheck disable=SC2046 # the flags are words
 			"$BIN/blind" drive -target "$addr" -name "$target" -round "$round" -relay-pid "$relay_pid" \
 				-station-ctl "$STATION_CTL" $(scenario_flags "$scenario") >>"$OUT/results.jsonl"
-			if [[ $target == hl7gate ]]; then
-				echo "  hl7gate counted: $(hl7gate_counts)" | tee -a "$OUT/hl7gate-counts.txt" >&2
+			if [[ $target == hl7gate* ]]; then
+				echo "  $target $scenario round $round counted: $(hl7gate_counts)" | tee -a "$OUT/hl7gate-counts.txt" >&2
 			fi
 			stop_relay
 		done

@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"sync/atomic"
+	"time"
 )
 
 // faults makes a station misbehave on every Nth message of a connection (0: never), so a test can show
@@ -21,14 +22,15 @@ type faults struct {
 // read's complete frames are answered in one write. Its ACKs name tag in MSH-3, which a relay that
 // answers on its own cannot know.
 type station struct {
-	tag      string
-	clock    *clock
-	faults   faults
-	received atomic.Uint64 // messages read, counted before they are answered
-	aa       atomic.Uint64 // of those, answered with AA and their own MSH-10, counted before the answer
-	wrong    atomic.Uint64
-	naks     atomic.Uint64
-	closed   atomic.Uint64
+	tag       string
+	clock     *clock
+	faults    faults
+	slowLarge time.Duration // a message of largeMessage bytes or more is answered this long after it was read
+	received  atomic.Uint64 // messages read, counted before they are answered
+	aa        atomic.Uint64 // of those, answered with AA and their own MSH-10, counted before the answer
+	wrong     atomic.Uint64
+	naks      atomic.Uint64
+	closed    atomic.Uint64
 }
 
 func stationMain(args []string) error {
@@ -40,8 +42,9 @@ func stationMain(args []string) error {
 	fs.IntVar(&f.wrongEvery, "wrong-every", 0, "answer every Nth message of a connection with a wrong MSA-2")
 	fs.IntVar(&f.nakEvery, "nak-every", 0, "answer every Nth message of a connection with AE")
 	fs.IntVar(&f.closeEvery, "close-every", 0, "close the connection on every Nth message instead of answering")
+	slow := fs.Duration("slow-large", 0, "answer each message of 64 KiB or more this long after reading it, its connection waiting (a slow station)")
 	fs.Parse(args)
-	s := &station{tag: *tag, clock: newClock(), faults: f}
+	s := &station{tag: *tag, clock: newClock(), faults: f, slowLarge: *slow}
 	ln, err := net.Listen("tcp", *listen)
 	if err != nil {
 		return err
@@ -91,8 +94,14 @@ func (s *station) serveCounters(ln net.Listener) {
 	}
 }
 
+// largeMessage is the size from which -slow-large delays a message: a flooder's (about 1 MB), never a
+// vital-sign message (a few KB), whose latency is what the flood scenario measures.
+const largeMessage = 64 << 10
+
 // answer serves one connection until it closes: the complete frames of each read are answered in one
-// write, counted before it.
+// write, counted before it. A large message on a slow station is answered slowLarge after the answers
+// before it were written, as a station that takes that long to take it in, one message at a time per
+// connection.
 func (s *station) answer(c net.Conn) {
 	defer c.Close()
 	fr := newFrameReader(c)
@@ -118,6 +127,12 @@ func (s *station) answer(c net.Conn) {
 				return
 			}
 			continue
+		}
+		if s.slowLarge > 0 && len(msg) >= largeMessage {
+			if flush() != nil {
+				return
+			}
+			time.Sleep(s.slowLarge) // the station's work, not a synchronisation
 		}
 		n++
 		batch++
