@@ -22,7 +22,7 @@ func afRampBed(seed uint64, step time.Duration, hrNoise, prNoise, deficit int, r
 		if i >= 140 {
 			h += rise * min(1, float64(i-140+1)/float64(ramp))
 		}
-		return msg{rows: []row{hr(num(h)), pr(num(p)), spo2(num(95 + float64(i%2))), rr(wobble(18, i)), temp("37.2")}}
+		return msg{rows: []row{hr(num(math.Round(h))), pr(num(p)), spo2(num(95 + float64(i%2))), rr(wobble(18, i)), temp("37.2")}}
 	})
 }
 
@@ -41,6 +41,14 @@ func afRampBed(seed uint64, step time.Duration, hrNoise, prNoise, deficit int, r
 // smoothed level that looks as abrupt as AF's own) stay quiet. The same
 // patient's rate stepping up by 20 at once, its deficit widening by 0.7 of it
 // (AF's short R-R intervals), stays quiet on most runs as under hrpr44.
+// Session 54 (det54b): the ramp's rows were unreadable until then (the heart
+// rate sent with 17 significant digits, which parseNumber refuses), so the
+// heart rate was absent for the 53 minutes and came back 26 higher, and
+// every run reported (main 13 of 100) was reported before the ramp, on the
+// genuine AF. The heart rate is now sent rounded and a run counts as
+// caught when it is reported after the ramp began: main 99 of 100, det54b
+// (afWanders, a rise found late judged against the deficit's slow level)
+// 98, review54b 99.
 func TestAFSlowRampCaught44(t *testing.T) {
 	// Among the package's slowest: the slow ones share the second core (-race on 2 cores).
 	t.Parallel()
@@ -48,12 +56,15 @@ func TestAFSlowRampCaught44(t *testing.T) {
 	reported := func(ts []tick) bool { return len(only(run(t, cfg, ts), "hr_pr_agreement")) > 0 }
 	caught := 0
 	for seed := range uint64(100) {
-		if reported(afRampBed(seed+300, 15*time.Second, 12, 1, 20, 26, 212)) {
-			caught++
+		for _, f := range only(run(t, cfg, afRampBed(seed+300, 15*time.Second, 12, 1, 20, 26, 212)), "hr_pr_agreement") {
+			if !f.ObservedAt.Before(t0.Add(140 * 15 * time.Second)) {
+				caught++
+				break
+			}
 		}
 	}
-	if caught < 13 {
-		t.Errorf("heart rate ramped +26 over 53 min over an AF deficit of 20: reported on %d of 100 runs, want at least 13 (main 19, hrpr44 10)", caught)
+	if caught < 90 {
+		t.Errorf("heart rate ramped +26 over 53 min over an AF deficit of 20: reported after the ramp began on %d of 100 runs, want at least 90 (main 99)", caught)
 	}
 	grows := func(level float64) float64 { return 10 + 0.7*(level-120) }
 	genuine := 0

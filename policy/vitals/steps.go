@@ -666,8 +666,9 @@ func (pd *step) steady(th, v float64) bool {
 type disagreement struct {
 	since    time.Time
 	n        int
-	hr, pr   sample // smoothed levels before the disagreement began
-	alone    int8   // the ECG channel moved alone: 0 not judged yet, 1 yes, -1 no, -2 no: both rates moved together (see hrpr), -3 no: AF's deficit widened (see afWidens)
+	hr, pr   sample  // smoothed levels before the disagreement began
+	alone    int8    // the ECG channel moved alone: 0 not judged yet, 1 yes, -1 no, -2 no: both rates moved together (see hrpr), -3 no: AF's deficit widened (see afWidens), -4 no: AF's deficit wandered (see afWanders)
+	mid      float32 // the pulse deficit's level over the last few minutes, kept across disagreements (see learnLag; kept here, in padding)
 	locked   lockstep
 	fol      follow    // the pulse's slope on the heart rate over the bigeminy samples (see follow)
 	sh       share     // the pulse's mean share of the heart rate over the disagreement (see share)

@@ -1934,6 +1934,9 @@ func (s *stream) hrpr(e *Engine, em *emitter, arrival time.Time, dst []Finding) 
 			if persisted && dg.alone == 0 && dg.levels {
 				if dg.alone = s.hrAlone(dg.hr, dg.pr, q, -d); dg.alone > 0 && s.afWidens(dg, hc) {
 					dg.alone = -3 // AF's own deficit grew with its rate (see afWidens)
+					if dg.n > afAbruptN {
+						dg.alone = -4 // or wandered with it (see afWanders)
+					}
 				}
 			}
 			switch {
@@ -1949,6 +1952,13 @@ func (s *stream) hrpr(e *Engine, em *emitter, arrival time.Time, dst []Finding) 
 				// leaves unperfused; neither the AF, PVC nor bigeminy
 				// allowance takes it (review44b, TestReview44bAFForgedStep).
 				th = float64(dg.lag) + hc.Deficit
+			case dg.alone == -4 && float64(dg.mid-dg.lag) > afWanders*hc.Deficit:
+				// AF's deficit, over the last few minutes, left its slow
+				// level by more than its own wandering: a heart rate ramped
+				// up over the pulse, the ECG channel moving alone after all
+				// (see afWanders; TestAFSlowRampCaught44, review54b).
+				dg.alone = 1
+				explained, dg.un, dg.unAt = false, dg.n-1, dg.since
 			case s.pvcNow && !dg.perfused && pvcExplains(hr.v, pr.v, s.pvcRate) && !dg.fol.oneForOne() && (!dg.sh.low() || s.irregular(hc.Irregular)):
 				// The ECG's own count of ectopic beats the pulse missed; not a
 				// pulse that follows the heart rate one for one, nor one below
@@ -2071,12 +2081,13 @@ const pvcFedN = 12
 // heart rate raised over a pulse that agreed with it (a forged offset on
 // an AF bed: corpus5 training s2 m0038, the levels 103 and 104 before) or
 // over a regular rhythm stays the ECG channel moving alone
-// (TestAFDeficitWidens44). Since afwide44 the heart rate's level must
-// also have risen abruptly: hrAlone found its smoothed level 60 % of the
-// deficit above the one before the disagreement within its first afAbruptN
-// messages (see afAbruptN).
+// (TestAFDeficitWidens44). A rise hrAlone found within the disagreement's
+// first afAbruptN messages is AF's abrupt widening (-3, afwide44); one
+// found later is AF's deficit wandering (-4, det54b), allowed only while
+// the deficit's level over minutes stays near its slow level (see
+// afWanders).
 func (s *stream) afWidens(dg *disagreement, hc *HRPRRule) bool {
-	return dg.n <= afAbruptN && float64(dg.lag) >= hc.Deficit/2 && dg.hr.ok && dg.pr.ok && dg.hr.v-dg.pr.v >= hc.Deficit/2 && s.tracks[pHR].rough >= 2*hc.Irregular
+	return float64(dg.lag) >= hc.Deficit/2 && dg.hr.ok && dg.pr.ok && dg.hr.v-dg.pr.v >= hc.Deficit/2 && s.tracks[pHR].rough >= 2*hc.Irregular
 }
 
 // learnLag moves the pulse deficit's slow level (heart rate minus pulse
@@ -2090,6 +2101,7 @@ func (s *stream) afWidens(dg *disagreement, hc *HRPRRule) bool {
 // main (hrAlone undecided; TestAFDeficitWidens44).
 func (dg *disagreement) learnLag(deficit float64, dt time.Duration) {
 	dg.lag += float32(min(1, dt.Seconds()/lagTau.Seconds()) * (deficit - float64(dg.lag)))
+	dg.mid += float32(min(1, dt.Seconds()/midTau.Seconds()) * (deficit - float64(dg.mid)))
 }
 
 // lagTau is the time constant of the pulse deficit's slow level (see
@@ -2097,6 +2109,12 @@ func (dg *disagreement) learnLag(deficit float64, dt time.Duration) {
 // min) take to teach it half the limit, shorter than the hours an AF
 // patient's deficit keeps.
 const lagTau = 30 * time.Minute
+
+// midTau is the time constant of the pulse deficit's level over the last
+// few minutes (mid, see learnLag): long enough to average AF's beat mix
+// (a dozen samples at a 30 s cadence, 300 at 1 s), short enough to follow
+// its level as it wanders (see afWanders).
+const midTau = 5 * time.Minute
 
 // afAbruptN bounds the messages of a disagreement within which hrAlone
 // must have found the heart rate's rise for afWidens (afwide44). AF's
@@ -2110,8 +2128,36 @@ const lagTau = 30 * time.Minute
 // minutes, about 0.25 a message at 30 s) takes 30 or more messages to lift
 // the smoothed level by 60 % of a deficit of 15 from where a disagreement
 // began, and stays reported as on main (TestAFSlowRampCaught44; hrpr44's
-// fresh block lost such an episode).
+// fresh block lost such an episode). A rise found later is judged by
+// afWanders.
 const afAbruptN = 8
+
+// afWanders is how far, as a share of the deficit limit, the pulse
+// deficit's level over the last few minutes (mid, learnLag) may lie above
+// its slow level (lag) in a disagreement whose heart-rate rise hrAlone
+// found only after afAbruptN messages over an AF deficit (afWidens'
+// conditions; hrpr's -4) before the rise is taken for the ECG channel
+// moving alone after all (hrAlone's 1: the whole disagreement unexplained)
+// (session 54, det54b; review54b). In established AF a deficit that sits
+// about the limit (its slow level 15-21 on corpus7's clean AF beds)
+// crosses it again and again; within one long disagreement the smoothed
+// heart rate, a minute's beat mix in each sample (its learned roughness
+// 19-25), drifts 60 % of the deficit off the level it began at by chance
+// while the pulse follows less, and hrAlone's late 1 called the patient's
+// own rhythm an ECG channel moving alone (corpus7 training: 15 of its 27
+// clean-bed hr_pr_agreement flags). There the deficit's level over minutes
+// stays within a few beats of its slow level. A heart rate ramped up over
+// the pulse leaves the slow level, an average over lagTau, behind the
+// level over midTau by up to rate x (lagTau - midTau): a third of the limit
+// (5) at 0.2 a minute. det54b compared one message's smoothed deficit
+// (0.3 of its change) with the slow level, a sample at a time against the
+// persistence, its cap max(7.5, half the heart rate's learned roughness):
+// at a 1 s cadence the scatter broke every run of 90 unexplained samples,
+// and the forger writes the roughness; a heart rate forged into AF's
+// scatter and a deficit over a sinus pulse, then ramped, passed
+// (TestForgedAFRampCaught54). mid averages the scatter out at any cadence
+// and the cap is the limit's alone.
+const afWanders = 1.0 / 3
 
 // withinAF reports a disagreement that began from a pulse deficit already
 // there: in the message before its first sample the pulse rate lay below
