@@ -86,17 +86,19 @@ func newSourceBudget(rate int, now time.Time) *sourceBudget {
 	return &sourceBudget{rate: float64(rate), tokens: float64(rate), at: now}
 }
 
-// take spends n bytes read at now and returns how long to wait before handling what they carried, and the
-// rate (bytes per second) that wait is paid at.
-func (b *sourceBudget) take(now time.Time, n int) (time.Duration, float64) {
+// take spends n bytes read at now and returns how long to wait before handling what they carried, the
+// rate (bytes per second) that wait is paid at, and whether the source has now spent more than half of
+// what it may send in a second (its messages are then of a station pool's unreserved share: poolShare).
+func (b *sourceBudget) take(now time.Time, n int) (time.Duration, float64, bool) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.refill(now)
 	b.tokens -= float64(n)
+	spent := b.tokens < b.rate/2
 	if b.tokens >= 0 {
-		return 0, b.rate
+		return 0, b.rate, spent
 	}
-	return time.Duration(-b.tokens / b.rate * float64(time.Second)), b.rate
+	return time.Duration(-b.tokens / b.rate * float64(time.Second)), b.rate, spent
 }
 
 // setRate makes rate b's rate from now on (a reload): what the source owes stays owed, and is paid back
@@ -178,17 +180,23 @@ func (l *listener) forgetBudgets(now time.Time) {
 
 // pace charges the bytes read since the previous frame to the session's source and, when the source is
 // over its budget, counts it and waits before the frame (read at now) is handled (waitBudget). It takes the
-// source's budget anew first when a reload changed the listener's rates since the latest frame.
+// source's budget anew first when a reload changed the listener's rates since the latest frame. It sets
+// the share of the stations' connections the frame may take (s.share): unreserved when the source has
+// spent more than half its budget; a source without a budget is never told apart.
 func (s *session) pace(now time.Time) {
 	n := s.unpaid
 	s.unpaid = 0
+	s.share = wholePool
 	if s.l.rates.Load() != s.rates {
 		s.budget, s.rates = s.l.budget(s.src, now)
 	}
 	if s.budget == nil {
 		return
 	}
-	d, rate := s.budget.take(now, n)
+	d, rate, spent := s.budget.take(now, n)
+	if spent {
+		s.share = unreserved
+	}
 	if d <= 0 {
 		return
 	}
