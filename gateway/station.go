@@ -163,7 +163,8 @@ func clientTLS(cfg config.StationConfig) (*tls.Config, error) {
 // wait behind them (BENCHMARKS.md, "Session 54": p50 3.3 s with the byte budget off, p99 10.6 ms with it on).
 // So the messages of a source that has spent more than half of its byte budget (max_source_rate: what it
 // may send in a second) are unreserved: together they hold at most the pool less reservedConns's
-// connections, and a monitor under its budget always finds the rest held by none of them.
+// connections, and a monitor under its budget always finds the rest held by none of them. A source without
+// a budget (max_source_rate -1) is never told apart: with the budget off the pool is shared as it comes.
 type poolShare uint8
 
 const (
