@@ -33,8 +33,9 @@ func TestSourceBudget(t *testing.T) {
 	}
 }
 
-// take says when a source has spent more than half of what it may send in a second (its messages then take
-// a station pool's unreserved share), and no longer once time has given it back.
+// take says when a source sends more than half its rate (its messages then take a station pool's
+// unreserved share): a burst of more than half a second's rate, or a source paced under its rate but over
+// half of it, which never waits; and no longer once it slows to half its rate or less.
 func TestSourceBudgetSpent(t *testing.T) {
 	t0 := time.Unix(1000, 0)
 	b := newSourceBudget(1000, t0)
@@ -44,13 +45,22 @@ func TestSourceBudgetSpent(t *testing.T) {
 		n     int
 		spent bool
 	}{
-		{"half left", 0, 500, false},
-		{"less than half left", 0, 1, true},
+		{"a burst of half a second's rate", 0, 500, false},
+		{"one byte more", 0, 1, true},
 		{"owing", 0, 1000, true},
-		{"paid back past half", 2 * time.Second, 0, false},
+		{"quiet long enough", 2 * time.Second, 0, false},
+		{"400 bytes every 410 ms (976 bytes/s, under the rate): the first", 2 * time.Second, 400, false},
+		{"the second, within its budget", 2410 * time.Millisecond, 400, true},
+		{"the third", 2820 * time.Millisecond, 400, true},
+		{"400 bytes every 810 ms (494 bytes/s, under half the rate)", 3630 * time.Millisecond, 400, false},
+		{"and the next", 4440 * time.Millisecond, 400, false},
 	} {
-		if _, _, spent := b.take(t0.Add(s.at), s.n); spent != s.spent {
+		d, _, spent := b.take(t0.Add(s.at), s.n)
+		if spent != s.spent {
 			t.Errorf("%s: take(%d) at +%s spent %v, want %v", s.name, s.n, s.at, spent, s.spent)
+		}
+		if s.at >= 2*time.Second && d != 0 {
+			t.Errorf("%s: take(%d) at +%s waits %s, want 0 (under the rate)", s.name, s.n, s.at, d)
 		}
 	}
 }
