@@ -177,7 +177,7 @@ func newMetrics() *metrics {
 		}, []string{"wait"}),
 		reserveWaits: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "hl7gate_station_reserve_waits_total",
-			Help: "Messages of sources over half their byte budget that waited because such messages held every connection of the station's pool but the reserved ones (a quarter, at least one), kept for the other sources.",
+			Help: "Messages of sources sending more than half their max_source_rate that waited for the station's pool: such messages held all of it but the connections kept for the other sources (a quarter, at least one).",
 		}, []string{"station"}),
 	}
 	m.reg.MustRegister(m.secondary, m.acksIgnored, m.received, m.forwarded, m.rejected, m.acks, m.latency, m.openConns, m.refused,

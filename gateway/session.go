@@ -108,8 +108,8 @@ type session struct {
 	budget *sourceBudget
 	rates  *sourceRates
 	unpaid int
-	// share is the station connections the frame being handled may take: unreserved while its source has
-	// spent more than half its budget (see poolShare; set by pace).
+	// share is the station connections the frame being handled may take: unreserved while its source sends
+	// more than half its rate (see poolShare; set by pace).
 	share poolShare
 
 	// Parking (park_linux.go): whether this connection can be parked, and, guarded by the parker's

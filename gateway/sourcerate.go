@@ -189,8 +189,8 @@ func (l *listener) forgetBudgets(now time.Time) {
 // pace charges the bytes read since the previous frame to the session's source and, when the source is
 // over its budget, counts it and waits before the frame (read at now) is handled (waitBudget). It takes the
 // source's budget anew first when a reload changed the listener's rates since the latest frame. It sets
-// the share of the stations' connections the frame may take (s.share): unreserved when the source has
-// spent more than half its budget; a source without a budget is never told apart.
+// the share of the stations' connections the frame may take (s.share): unreserved when the source sends
+// more than half its rate; a source without a budget is never told apart.
 func (s *session) pace(now time.Time) {
 	n := s.unpaid
 	s.unpaid = 0

@@ -161,15 +161,16 @@ func clientTLS(cfg config.StationConfig) (*tls.Config, error) {
 // takes over a message, and MLLP stop-and-wait gives a connection to one message at a time: a few sources
 // sending big messages back to back would hold the whole pool, and every other monitor's small message would
 // wait behind them (BENCHMARKS.md, "Session 54": p50 3.3 s with the byte budget off, p99 10.6 ms with it on).
-// So the messages of a source that has spent more than half of its byte budget (max_source_rate: what it
-// may send in a second) are unreserved: together they hold at most the pool less reservedConns's
-// connections, and a monitor under its budget always finds the rest held by none of them. A source without
-// a budget (max_source_rate -1) is never told apart: with the budget off the pool is shared as it comes.
+// So the messages of a source that sends more than half of its byte budget (max_source_rate, bytes per
+// second; sourceBudget.take) are unreserved: together they hold at most the pool less reservedConns's
+// connections, and a monitor under half its rate always finds the rest held by none of them. A source
+// without a budget (max_source_rate -1) is never told apart: with the budget off the pool is shared as it
+// comes.
 type poolShare uint8
 
 const (
-	wholePool  poolShare = iota // any connection: a source under half its budget, or the gateway's own messages
-	unreserved                  // any but the reserved connections: a source over half its budget
+	wholePool  poolShare = iota // any connection: a source under half its rate, or the gateway's own messages
+	unreserved                  // any but the reserved connections: a source over half its rate
 )
 
 // reservedConns is how many of a pool of n connections the unreserved share may not take: a quarter, at

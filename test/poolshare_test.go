@@ -88,8 +88,8 @@ func floodAndMonitor(t *testing.T, g *gateway.Gateway, h *holdingStation, round 
 	}
 }
 
-// TestPoolReservedForSourcesUnderBudget: sources that have spent more than half of their byte budget on
-// big messages, to a station that holds each of those until the test lets it go, take all of the
+// TestPoolReservedForSourcesUnderBudget: sources that send more than half of their byte budget in one big
+// message each, to a station that holds each of those until the test lets it go, take all of the
 // station's connections but the reserved ones (a quarter, at least one): a monitor under its budget on
 // another address is delivered and answered at once while they are held, instead of waiting behind them
 // until its ack_timeout. Every flood message is delivered and answered AA once the station answers. A
