@@ -103,14 +103,15 @@ func (b *backlog) stopAfterQueued() { close(b.retire) }
 // station is being retired, counts the result and returns the ACK buffer for reuse.
 func (b *backlog) deliver(ctx context.Context, m queued, ack []byte) []byte {
 	b.bytes.Add(-int64(len(m.msg) + len(m.ctrl)))
-	a, code, err := b.st.forward(ctx, m.msg, m.ctrl, ack[:0], m.wantApp)
+	// One message at a time, the monitor answered already: any of the station's connections.
+	a, code, err := b.st.forward(ctx, m.msg, m.ctrl, ack[:0], m.wantApp, wholePool)
 	for try, wait := 1, backlogRetryFirst; err != nil && try < backlogAttempts; try, wait = try+1, wait*2 {
 		t := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():
 		case <-b.retire:
 		case <-t.C:
-			a, code, err = b.st.forward(ctx, m.msg, m.ctrl, a[:0], m.wantApp)
+			a, code, err = b.st.forward(ctx, m.msg, m.ctrl, a[:0], m.wantApp, wholePool)
 			continue
 		}
 		t.Stop()

@@ -52,6 +52,7 @@ type metrics struct {
 	queueSkipped   *prometheus.CounterVec   // route, station
 	busyPolls      *prometheus.CounterVec   // wait
 	busyFound      *prometheus.CounterVec   // wait
+	reserveWaits   *prometheus.CounterVec   // station
 	// busyPolls' and busyFound's two series each, resolved once: the waits for a station's answer and for
 	// a monitor's next message that polled (delivery.busy_poll), and those whose poll found it.
 	answerPolls, messagePolls prometheus.Counter
@@ -174,10 +175,14 @@ func newMetrics() *metrics {
 			Name: "hl7gate_busy_polls_found_total",
 			Help: "Waits that polled (hl7gate_busy_polls_total) and found what they waited for before delivery.busy_poll ran out: the station's answer, or the first bytes of the monitor's next message; not the peer's close or a socket error. By wait (station_answer, next_message).",
 		}, []string{"wait"}),
+		reserveWaits: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "hl7gate_station_reserve_waits_total",
+			Help: "Messages of sources sending more than half their max_source_rate that waited for the station's pool: such messages held all of it but the connections kept for the other sources (a quarter, at least one).",
+		}, []string{"station"}),
 	}
 	m.reg.MustRegister(m.secondary, m.acksIgnored, m.received, m.forwarded, m.rejected, m.acks, m.latency, m.openConns, m.refused,
 		m.stationUp, m.stationConns, m.findings, m.alertsSent, m.frameJunkBytes, m.watchlistHits, m.queueDelivered, m.queueDead, m.queuePoison, m.queueSkipped, m.busyPolls, m.busyFound,
-		m.throttled, m.throttledWait,
+		m.throttled, m.throttledWait, m.reserveWaits,
 		// The runtime's scheduling latencies and collection pauses as well as the default Go metrics: the
 		// two histograms that say whether a latency tail came from the gateway's goroutines waiting for a
 		// CPU or from the collector (BENCHMARKS.md, "Thirteenth round, session 13: the open loop's tail").

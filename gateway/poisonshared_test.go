@@ -46,7 +46,7 @@ func TestSharedFailureNotPoison(t *testing.T) {
 		done := make(chan error, 1)
 		go func() {
 			msg := "MSH|^~\\&|MON|ICU|||||ORU^R01|" + ctrl + "|P|2.6\rOBX|1|NM|HR||72\r"
-			_, _, err := s.forward(t.Context(), []byte(msg), []byte(ctrl), nil, false)
+			_, _, err := s.forward(t.Context(), []byte(msg), []byte(ctrl), nil, false, wholePool)
 			done <- err
 		}()
 		return done

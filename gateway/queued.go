@@ -463,7 +463,9 @@ func (rq *routeQueue) deliver(key queue.Key) {
 		}
 		st := g.stations[si]
 		var code hl7.AckCode
-		ack, code, err = st.forward(g.ctx, m.Body, ctrl, ack[:0], msg.WantsAppAck())
+		// The monitor was answered when the message was queued: its delivery is no monitor's wait, and
+		// each deliverer sends one message at a time, so it takes any connection.
+		ack, code, err = st.forward(g.ctx, m.Body, ctrl, ack[:0], msg.WantsAppAck(), wholePool)
 		switch {
 		case err != nil:
 			if m.Attempt == 1 || m.Attempt%100 == 0 {

@@ -108,6 +108,9 @@ type session struct {
 	budget *sourceBudget
 	rates  *sourceRates
 	unpaid int
+	// share is the station connections the frame being handled may take: unreserved while its source sends
+	// more than half its rate (see poolShare; set by pace).
+	share poolShare
 
 	// Parking (park_linux.go): whether this connection can be parked, and, guarded by the parker's
 	// mutex, its token, idle timer, and whether its socket was ever registered with the parker.
@@ -644,7 +647,7 @@ func (s *session) deliver(now time.Time, rt *policy.Route, msg, ctrl []byte) ([]
 // limited: during an outage every message fails).
 func (s *session) forwardTo(k, i int, msg, ctrl []byte) ([]byte, hl7.AckCode, error) {
 	st := s.rt.stations[i]
-	ack, code, err := st.forward(s.g.ctx, msg, ctrl, s.acks[k][:0], s.msg.WantsAppAck())
+	ack, code, err := st.forward(s.g.ctx, msg, ctrl, s.acks[k][:0], s.msg.WantsAppAck(), s.share)
 	if err != nil {
 		if s.logAllow(time.Now()) {
 			s.logger().Warn().Str("station", st.cfg.Name).Str("msh10", string(ctrl)).Err(err).
@@ -872,7 +875,7 @@ func (s *session) sendAlerts() {
 		s.alert = policy.AppendAlert(s.alert[:0], f, id, time.Now())
 		for k, i := range rt.Stations {
 			st := s.rt.stations[i]
-			ack, code, err := st.forward(s.g.ctx, s.alert, []byte(id), s.ackBuf(k), true)
+			ack, code, err := st.forward(s.g.ctx, s.alert, []byte(id), s.ackBuf(k), true, wholePool)
 			s.acks[k] = ack
 			result := "accepted"
 			switch {

@@ -74,29 +74,36 @@ func (r *sourceRates) of(src netip.Addr) *rateRule {
 
 // sourceBudget is one source's budget on a listener, shared by its connections: a token bucket holding
 // at most one second of the rate, that goes into debt rather than refuse, so a frame larger than the
-// bucket waits for its own bytes only.
+// bucket waits for its own bytes only. A second bucket, filled at half the rate, says whether the source
+// sends more than half its rate (take): the first one's level cannot, since a source paced just under its
+// rate keeps it nearly full.
 type sourceBudget struct {
 	mu     sync.Mutex
 	rate   float64   // bytes per second
 	tokens float64   // bytes that may be read without waiting; negative: owed
-	at     time.Time // when tokens was last brought up to date
+	half   float64   // bytes the source may send within half its rate: at most half a second's rate, never owed
+	at     time.Time // when tokens and half were last brought up to date
 }
 
 func newSourceBudget(rate int, now time.Time) *sourceBudget {
-	return &sourceBudget{rate: float64(rate), tokens: float64(rate), at: now}
+	return &sourceBudget{rate: float64(rate), tokens: float64(rate), half: float64(rate) / 2, at: now}
 }
 
-// take spends n bytes read at now and returns how long to wait before handling what they carried, and the
-// rate (bytes per second) that wait is paid at.
-func (b *sourceBudget) take(now time.Time, n int) (time.Duration, float64) {
+// take spends n bytes read at now and returns how long to wait before handling what they carried, the
+// rate (bytes per second) that wait is paid at, and whether the source sends more than half its rate
+// (its messages are then of a station pool's unreserved share: poolShare): the n bytes did not fit in
+// what half the rate gave back since, after a burst of at most half a second's rate.
+func (b *sourceBudget) take(now time.Time, n int) (time.Duration, float64, bool) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.refill(now)
 	b.tokens -= float64(n)
+	spent := float64(n) > b.half
+	b.half = max(0, b.half-float64(n))
 	if b.tokens >= 0 {
-		return 0, b.rate
+		return 0, b.rate, spent
 	}
-	return time.Duration(-b.tokens / b.rate * float64(time.Second)), b.rate
+	return time.Duration(-b.tokens / b.rate * float64(time.Second)), b.rate, spent
 }
 
 // setRate makes rate b's rate from now on (a reload): what the source owes stays owed, and is paid back
@@ -107,12 +114,15 @@ func (b *sourceBudget) setRate(rate int, now time.Time) {
 	b.refill(now)
 	b.rate = float64(rate)
 	b.tokens = min(b.tokens, b.rate)
+	b.half = min(b.half, b.rate/2)
 }
 
-// refill adds what the rate gave since the last call, up to one second of it. Under b.mu.
+// refill adds what the rate gave since the last call, up to one second of it, and half of it to half, up
+// to half a second's rate. Under b.mu.
 func (b *sourceBudget) refill(now time.Time) {
 	if d := now.Sub(b.at); d > 0 {
 		b.tokens = min(b.rate, b.tokens+d.Seconds()*b.rate)
+		b.half = min(b.rate/2, b.half+d.Seconds()*b.rate/2)
 		b.at = now
 	}
 }
@@ -122,7 +132,7 @@ func (b *sourceBudget) full(now time.Time) bool {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.refill(now)
-	return b.tokens >= b.rate
+	return b.tokens >= b.rate && b.half >= b.rate/2
 }
 
 // budget returns src's budget on l, made on first use, under the listener's current rates, and those rates;
@@ -178,17 +188,23 @@ func (l *listener) forgetBudgets(now time.Time) {
 
 // pace charges the bytes read since the previous frame to the session's source and, when the source is
 // over its budget, counts it and waits before the frame (read at now) is handled (waitBudget). It takes the
-// source's budget anew first when a reload changed the listener's rates since the latest frame.
+// source's budget anew first when a reload changed the listener's rates since the latest frame. It sets
+// the share of the stations' connections the frame may take (s.share): unreserved when the source sends
+// more than half its rate; a source without a budget is never told apart.
 func (s *session) pace(now time.Time) {
 	n := s.unpaid
 	s.unpaid = 0
+	s.share = wholePool
 	if s.l.rates.Load() != s.rates {
 		s.budget, s.rates = s.l.budget(s.src, now)
 	}
 	if s.budget == nil {
 		return
 	}
-	d, rate := s.budget.take(now, n)
+	d, rate, spent := s.budget.take(now, n)
+	if spent {
+		s.share = unreserved
+	}
 	if d <= 0 {
 		return
 	}

@@ -27,8 +27,40 @@ func TestSourceBudget(t *testing.T) {
 	}
 	b := newSourceBudget(rate, t0)
 	for _, s := range steps {
-		if got, _ := b.take(t0.Add(s.at), s.n); got != s.want {
+		if got, _, _ := b.take(t0.Add(s.at), s.n); got != s.want {
 			t.Errorf("%s: take(%d) at +%s = %s, want %s", s.name, s.n, s.at, got, s.want)
+		}
+	}
+}
+
+// take says when a source sends more than half its rate (its messages then take a station pool's
+// unreserved share): a burst of more than half a second's rate, or a source paced under its rate but over
+// half of it, which never waits; and no longer once it slows to half its rate or less.
+func TestSourceBudgetSpent(t *testing.T) {
+	t0 := time.Unix(1000, 0)
+	b := newSourceBudget(1000, t0)
+	for _, s := range []struct {
+		name  string
+		at    time.Duration
+		n     int
+		spent bool
+	}{
+		{"a burst of half a second's rate", 0, 500, false},
+		{"one byte more", 0, 1, true},
+		{"owing", 0, 1000, true},
+		{"quiet long enough", 2 * time.Second, 0, false},
+		{"400 bytes every 410 ms (976 bytes/s, under the rate): the first", 2 * time.Second, 400, false},
+		{"the second, within its budget", 2410 * time.Millisecond, 400, true},
+		{"the third", 2820 * time.Millisecond, 400, true},
+		{"400 bytes every 810 ms (494 bytes/s, under half the rate)", 3630 * time.Millisecond, 400, false},
+		{"and the next", 4440 * time.Millisecond, 400, false},
+	} {
+		d, _, spent := b.take(t0.Add(s.at), s.n)
+		if spent != s.spent {
+			t.Errorf("%s: take(%d) at +%s spent %v, want %v", s.name, s.n, s.at, spent, s.spent)
+		}
+		if s.at >= 2*time.Second && d != 0 {
+			t.Errorf("%s: take(%d) at +%s waits %s, want 0 (under the rate)", s.name, s.n, s.at, d)
 		}
 	}
 }
@@ -105,13 +137,13 @@ func TestSetRates(t *testing.T) {
 	default:
 		t.Fatal("the replaced rates' changed is not closed: waits under them would not recompute")
 	}
-	if d, rate := bo.take(t0, 0); d != 500*time.Millisecond || rate != 4000 {
+	if d, rate, _ := bo.take(t0, 0); d != 500*time.Millisecond || rate != 4000 {
 		t.Errorf("owing 2000 bytes at the new 4000 bytes/s: wait %s at %v bytes/s, want 500ms at 4000", d, rate)
 	}
-	if d, _ := bf.take(t0, 500); d != 0 {
+	if d, _, _ := bf.take(t0, 500); d != 0 {
 		t.Errorf("a full budget lowered to 500 bytes/s: 500 bytes wait %s, want 0", d)
 	}
-	if d, _ := bf.take(t0, 1); d != 2*time.Millisecond {
+	if d, _, _ := bf.take(t0, 1); d != 2*time.Millisecond {
 		t.Errorf("a full budget lowered to 500 bytes/s: one byte more waits %s, want 2ms (it holds one second of the new rate)", d)
 	}
 	if b, r := l.budget(freed, t0); b != nil || r != l.rates.Load() {
@@ -172,7 +204,7 @@ func BenchmarkSourceBudget(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
 			now = now.Add(time.Microsecond)
-			if d, _ := budget.take(now, 4096); d != 0 {
+			if d, _, _ := budget.take(now, 4096); d != 0 {
 				b.Fatal("throttled")
 			}
 		}
@@ -193,7 +225,7 @@ func BenchmarkSourceBudget(b *testing.B) {
 		b.ReportAllocs()
 		b.RunParallel(func(pb *testing.PB) {
 			for pb.Next() {
-				if d, _ := budget.take(time.Now(), 4096); d != 0 {
+				if d, _, _ := budget.take(time.Now(), 4096); d != 0 {
 					b.Fatal("throttled")
 				}
 			}

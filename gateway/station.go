@@ -55,6 +55,10 @@ type station struct {
 
 	backlog *backlog      // background delivery as a secondary of ack_from: primary routes
 	tokens  chan struct{} // one per message in flight, at most Connections × Pipeline
+	// shared holds one token per message of the unreserved share in flight (see poolShare), taken before
+	// tokens: at most the pool's connections less reservedConns's, times Pipeline. nil with one connection,
+	// which has nothing to reserve.
+	shared  chan struct{}
 	readers sync.WaitGroup
 
 	latency   prometheus.Observer
@@ -63,6 +67,7 @@ type station struct {
 	conns     prometheus.Gauge
 	polled    prometheus.Counter // waits for an answer that polled (hl7gate_busy_polls_total)
 	found     prometheus.Counter // and those whose poll read the answer (hl7gate_busy_polls_found_total)
+	reserved  prometheus.Counter // messages that waited because the unreserved share was full (hl7gate_station_reserve_waits_total)
 
 	mu      sync.Mutex
 	pool    []*stationConn // open connections
@@ -106,6 +111,10 @@ func newStation(cfg config.StationConfig, log zerolog.Logger, st *store.Store, m
 		conns:     m.stationConns.WithLabelValues(cfg.Name),
 		polled:    m.answerPolls,
 		found:     m.answerFound,
+		reserved:  m.reserveWaits.WithLabelValues(cfg.Name),
+	}
+	if r := reservedConns(cfg.Connections); r > 0 {
+		s.shared = make(chan struct{}, (cfg.Connections-r)*cfg.Pipeline)
 	}
 	if cfg.TLS.On() {
 		tc, err := clientTLS(cfg)
@@ -146,15 +155,49 @@ func clientTLS(cfg config.StationConfig) (*tls.Config, error) {
 	return tc, nil
 }
 
+// poolShare says which of a station's connections a message may take.
+//
+// A station slow on big messages (30 ms over each 1 MB one, say) holds a connection for as long as it
+// takes over a message, and MLLP stop-and-wait gives a connection to one message at a time: a few sources
+// sending big messages back to back would hold the whole pool, and every other monitor's small message would
+// wait behind them (BENCHMARKS.md, "Session 54": p50 3.3 s with the byte budget off, p99 10.6 ms with it on).
+// So the messages of a source that sends more than half of its byte budget (max_source_rate, bytes per
+// second; sourceBudget.take) are unreserved: together they hold at most the pool less reservedConns's
+// connections, and a monitor under half its rate always finds the rest held by none of them. A source
+// without a budget (max_source_rate -1) is never told apart: with the budget off the pool is shared as it
+// comes.
+type poolShare uint8
+
+const (
+	wholePool  poolShare = iota // any connection: a source under half its rate, or the gateway's own messages
+	unreserved                  // any but the reserved connections: a source over half its rate
+)
+
+// reservedConns is how many of a pool of n connections the unreserved share may not take: a quarter, at
+// least one, none of a pool of one (which a source alone must be able to use).
+func reservedConns(n int) int {
+	if n < 2 {
+		return 0
+	}
+	return max(1, n/4)
+}
+
 // forward sends msg (whose MSH-10 is ctrl) and appends the station's ACK frame to dst. It returns the
 // ACK's MSA-1 code (CA for an MLLP release 2 commit ACK). A nil error means the station answered with an
-// ACK that matches ctrl; the code says whether it accepted the message.
+// ACK that matches ctrl; the code says whether it accepted the message. share says which connections the
+// message may take.
 //
 // A commit accept (CA) is not an application accept: when wantApp (the monitor expects an application
 // ACK: its MSH-16 is not NE or ER) forward waits past a CA for the station's application ACK, within
 // the same ack_timeout, and returns that; otherwise the CA is the answer. A CE or CR is always final.
-func (s *station) forward(ctx context.Context, msg, ctrl, dst []byte, wantApp bool) ([]byte, hl7.AckCode, error) {
+func (s *station) forward(ctx context.Context, msg, ctrl, dst []byte, wantApp bool, share poolShare) ([]byte, hl7.AckCode, error) {
 	deadline := monoNow().Add(s.cfg.AckTimeout)
+	if share == unreserved && s.shared != nil {
+		if err := s.enterShared(ctx, deadline); err != nil {
+			return dst, "", err
+		}
+		defer func() { <-s.shared }()
+	}
 	cl := getCall()
 	defer putCall(cl)
 	mode := getAny
@@ -200,6 +243,27 @@ func (s *station) forward(ctx context.Context, msg, ctrl, dst []byte, wantApp bo
 		}
 		s.setHealth(false, err.Error())
 		return dst, "", err
+	}
+}
+
+// enterShared takes a token of the unreserved share for a message, waiting for one until deadline; the
+// caller gives it back once the message is answered or failed.
+func (s *station) enterShared(ctx context.Context, deadline time.Time) error {
+	select {
+	case s.shared <- struct{}{}:
+		return nil
+	default:
+	}
+	s.reserved.Inc()
+	t := time.NewTimer(time.Until(deadline))
+	defer t.Stop()
+	select {
+	case s.shared <- struct{}{}:
+		return nil
+	case <-t.C:
+		return ErrStationBusy
+	case <-ctx.Done():
+		return ctx.Err()
 	}
 }
 

@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"context"
+	"fmt"
 	"runtime"
 	"testing"
 	"time"
@@ -45,7 +46,7 @@ func BenchmarkForward(b *testing.B) {
 				ack := make([]byte, 0, 512)
 				for pb.Next() {
 					var err error
-					if ack, _, err = s.forward(ctx, msg, ctrl, ack[:0], true); err != nil {
+					if ack, _, err = s.forward(ctx, msg, ctrl, ack[:0], true, wholePool); err != nil {
 						b.Error(err)
 						return
 					}
@@ -92,6 +93,48 @@ func BenchmarkStationGet(b *testing.B) {
 			s.release(c)
 		}
 	})
+}
+
+// The unreserved share of a station's pool is every connection but a quarter (at least one), times the
+// pipeline; a pool of one connection keeps none back: a source over half its budget still reaches the
+// station, and two of its messages at once take turns on that one connection.
+func TestPoolShare(t *testing.T) {
+	st, err := store.New(100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ conns, pipeline, shared int }{{1, 1, 0}, {2, 1, 1}, {4, 1, 3}, {7, 1, 6}, {8, 1, 6}, {16, 1, 12}, {4, 8, 24}} {
+		cfg := config.Config{Stations: []config.StationConfig{{Name: "central", Address: "127.0.0.1:1", Connections: c.conns, Pipeline: c.pipeline}}}.WithDefaults()
+		s, err := newStation(cfg.Stations[0], zerolog.Nop(), st, newMetrics())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := cap(s.shared); got != c.shared || (c.shared == 0) != (s.shared == nil) {
+			t.Errorf("connections %d, pipeline %d: unreserved share of %d messages (nil: %v), want %d", c.conns, c.pipeline, got, s.shared == nil, c.shared)
+		}
+	}
+	cfg := config.Config{Stations: []config.StationConfig{{Name: "central", Address: testkit.AckStation(t).String(), Connections: 1}}}.WithDefaults()
+	s, err := newStation(cfg.Stations[0], zerolog.Nop(), st, newMetrics())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.closeAll()
+	msg := []byte("MSH|^~\\&|MON|ICU|CENTRAL|HOSP|20261125120000||ORU^R01|C1|P|2.6\r")
+	errs := make(chan error, 2)
+	for range 2 {
+		go func() {
+			_, code, err := s.forward(t.Context(), msg, []byte("C1"), nil, true, unreserved)
+			if err == nil && code != "AA" {
+				err = fmt.Errorf("answer %s, want AA", code)
+			}
+			errs <- err
+		}()
+	}
+	for range 2 {
+		if err := <-errs; err != nil {
+			t.Errorf("a message of the unreserved share on a pool of one: %v", err)
+		}
+	}
 }
 
 // get takes an idle connection from the idle list, the one released last first, and never one that died

@@ -143,7 +143,7 @@ func FuzzStationAck(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		ack, code, ferr := s.forward(context.Background(), msg, []byte("C1"), nil, wantApp)
+		ack, code, ferr := s.forward(context.Background(), msg, []byte("C1"), nil, wantApp, wholePool)
 		s.closeAll()
 		<-served
 

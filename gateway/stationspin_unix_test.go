@@ -126,7 +126,7 @@ func TestExchangeSpinStationRestart(t *testing.T) {
 			msg := []byte("MSH|^~\\&|MON|ICU|CS|HOSP|20261125120000||ORU^R01|C1|P|2.6\rOBX|1|NM|8867-4^HR^LN||72|/min|||||F\r")
 			forward := func() (string, error) {
 				s.lastRTT.Store(0) // with its token taken, the message is the only one in flight: the busy_poll bound
-				_, code, err := s.forward(context.Background(), msg, []byte("C1"), nil, true)
+				_, code, err := s.forward(context.Background(), msg, []byte("C1"), nil, true, wholePool)
 				return string(code), err
 			}
 			if code, err := forward(); code != "AA" || err != nil {

@@ -54,7 +54,7 @@ func TestExchangeAnswerByteByByte(t *testing.T) {
 				rounds = 1
 			}
 			for round := range rounds {
-				_, code, ferr := s.forward(context.Background(), msg, []byte("C1"), nil, true)
+				_, code, ferr := s.forward(context.Background(), msg, []byte("C1"), nil, true, wholePool)
 				switch {
 				case tc.code == "" && ferr == nil:
 					t.Fatalf("answered %s, want an error", code)
@@ -95,7 +95,7 @@ func TestExchangeSpin(t *testing.T) {
 			s := spinStation(t, addr, 2*time.Second)
 			msg := []byte("MSH|^~\\&|MON|ICU|CS|HOSP|20261125120000||ORU^R01|C1|P|2.6\rOBX|1|NM|8867-4^HR^LN||72|/min|||||F\r")
 			for round := range 5 {
-				if _, code, ferr := s.forward(context.Background(), msg, []byte("C1"), nil, true); ferr != nil || code != "AA" {
+				if _, code, ferr := s.forward(context.Background(), msg, []byte("C1"), nil, true, wholePool); ferr != nil || code != "AA" {
 					t.Fatalf("message %d: answered %q (%v), want AA", round, code, ferr)
 				}
 			}

@@ -189,7 +189,7 @@ stop_relay() {
 # delayed by max_source_rate and their wait), one line.
 hl7gate_counts() {
 	curl -sf "http://$ADMIN/metrics" |
-		grep -E '^hl7gate_(messages_(received|forwarded|rejected)_total|vitals_(findings|unrecognised)_total|source_throttled_(total|seconds_total))' |
+		grep -E '^hl7gate_(messages_(received|forwarded|rejected)_total|vitals_(findings|unrecognised)_total|source_throttled_(total|seconds_total)|station_reserve_waits_total)' |
 		awk '{sub(/^hl7gate_/, ""); printf "%s=%s ", $1, $2} END {print ""}'
 }
 
