@@ -208,7 +208,7 @@ func TestCheckUnknownUnitsRoundTrip(t *testing.T) {
 		fmt.Fprintf(&b, "OBX|1|NM|147842^MDC_ECG_HEART_RATE^MDC||%d|/min|||||F\r", 80+i%3)
 		fmt.Fprintf(&b, "OBX|2|NM|150456^MDC_PULS_OXIM_SAT_O2^MDC||%d|%%|||||F\r", 96+i%2)
 		fmt.Fprintf(&b, "OBX|3|NM|150344^MDC_TEMP^MDC||%s|0004-1780^deg F^MDIL|||||F\r", temp)
-		fmt.Fprintf(&b, "OBX|4|NM|7777^Resp^L||%d|/min|||||F\r", 16+i%3)
+		fmt.Fprintf(&b, "OBX|4|NM|7777^BREATH^L||%d|/min|||||F\r", 16+i%3) // a label the table does not hold (Resp it does since labels55)
 		if i == 0 {
 			fmt.Fprintf(&b, "OBX|5|NM|149530^MDC_PULS_OXIM_PULS_RATE^MDC||%d|%%|||||F\r", 80)
 		}
@@ -223,7 +223,7 @@ func TestCheckUnknownUnitsRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Logf("check --unknown:\n%s", stderr)
-	codeLine := `  "7777@ACME": ""   # 20 rows, OBX-3 7777^Resp^L, OBX-6 /min`
+	codeLine := `  "7777@ACME": ""   # 20 rows, OBX-3 7777^BREATH^L, OBX-6 /min`
 	unitLine := `  "0004-1780": ""   # 20 rows of temp, OBX-6 0004-1780^deg F^MDIL`
 	if !strings.Contains(stderr, "not checked: 20 numeric rows of unknown codes, 20 rows of unknown units") ||
 		!strings.Contains(stderr, "unknown units (1): give each the canonical unit it stands for in vitals.units (/min, %, mm[Hg], kPa, Cel, [degF])") ||

@@ -113,10 +113,35 @@ func TestCode(t *testing.T) {
 		{"0002-4812^PR^MDIL", pPR, false},
 		{"147842^PR^MDC", pHR, true},
 		{"6^PR^L^150456", pSpO2, true},
-		{"PR^Pulse^L", pNone, false},
+		{"PR^Pulse^L", pPR, true}, // by its label Pulse since labels55: PR in component 1 is no label
+		{"PR^P-R^L", pNone, false},
 		{"6^pr", pNone, false},
-		{"6^PR(SpO2)", pNone, false},
-		{"106^EtCO2^CONTEC", pNone, false},
+		// labels55: IntelliVue's Pulse, Pulse (SpO2), Resp and T2-T4, GE
+		// Datex-Ohmeda's PR(SpO2) and Nihon Kohden's and Mindray's EtCO2
+		// are code rows, read whatever the unit; a known code still
+		// decides, and a label is read as written.
+		{"6^PR(SpO2)", pPR, true},
+		{"PR-SPO2^PR(SpO2)^99NKL", pPR, true},
+		{"106^EtCO2^CONTEC", pEtCO2, true},
+		{"250^EtCO2", pEtCO2, true},
+		{"151^Pulse^L", pPR, true},
+		{"0002-4822^Pulse (SpO2)^MDIL", pPR, true},
+		{"9^Pulse (SpO2)", pPR, true},
+		{"201^Resp^L", pRR, true},
+		{"402^T2", pTemp, true},
+		{"403^T3", pTemp, true},
+		{"404^T4", pTemp, true},
+		{"0002-f0c8^T2^MDIL", pTemp, true},
+		{"0002-f0ca", pTemp, true},
+		{"147842^PR(SpO2)^MDC", pHR, true},
+		{"150456^EtCO2^MDC", pSpO2, true},
+		{"151708^Pulse^MDC", pEtCO2, true},
+		{"007001^VITAL PR(spo2)", pNone, false},
+		{"6^PR(spo2)", pNone, false},
+		{"ETCO2^ETCO2^L", pNone, false},
+		{"201^RESP^L", pRR, true}, // Spacelabs' RESP, a code row, is read in component 2 as before
+		{"151^pulse", pNone, false},
+		{"111^IBP1_SYS^CONTEC", pNone, false},
 		{"5^SPO2", pNone, false},
 		{"131841", pNone, false},
 		{"", pNone, false},
