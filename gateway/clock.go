@@ -1,6 +1,10 @@
 package gateway
 
-import "time"
+import (
+	"time"
+
+	"github.com/hl7gate/hl7gate/gateway/store"
+)
 
 // clockBase is a reading of the clock when the package started, for monoNow.
 var clockBase = time.Now()
@@ -11,4 +15,46 @@ var clockBase = time.Now()
 // both use the monotonic reading), never for timestamps that are shown or stored.
 func monoNow() time.Time {
 	return clockBase.Add(time.Since(clockBase))
+}
+
+// steady returns t, a reading of time.Now, on the clock monoNow reads: clockBase plus the monotonic time
+// from it to t. The vital-sign checks judge arrivals by it. A step of the system's clock (an NTP correction
+// of a clock that was minutes off at boot, a virtual machine restored from a snapshot) would otherwise be a
+// step of every monitor's clock at once, which the time checks report on each monitor against the offset
+// they learned for it (measured at a 5 s cadence: time_future for a step back of 3 minutes, 10 minutes or an
+// hour, time_skew for one forward of 10 minutes). A steady clock that started wrong is wrong by the same
+// amount for every monitor, and each monitor's learned offset absorbs it.
+func steady(t time.Time) time.Time {
+	return clockBase.Add(t.Sub(clockBase))
+}
+
+// clockSkew is how far t's wall clock (t a reading of time.Now) lies from the steady clock: the sum of the
+// system clock's steps since the gateway started. A slew (NTP's frequency correction) moves both alike.
+func clockSkew(t time.Time) time.Duration {
+	return t.Round(0).Sub(steady(t).Round(0))
+}
+
+// clockStepMin is the least change of clockSkew between two ticks of the event flusher (aggFlush) that
+// watchClock reports: a slew moves the clock by at most half a millisecond a second.
+const clockStepMin = time.Second
+
+// watchClock reports a step of the system's clock seen at a tick of the event flusher, as a log line and a
+// gateway event, once per step: an operator then knows why the times of the logs and events jumped, and
+// that the vital-sign checks went on with their steady clock. It runs on the flusher's goroutine only.
+func (g *Gateway) watchClock(now time.Time) {
+	g.clockStepped(clockSkew(now))
+}
+
+// clockStepped is watchClock for the skew read at a tick.
+func (g *Gateway) clockStepped(skew time.Duration) {
+	step := skew - g.skew
+	if step > -clockStepMin && step < clockStepMin {
+		return
+	}
+	g.skew = skew
+	reason := "the system clock stepped by " + step.Round(time.Millisecond).String() +
+		": logs and events carry its new time; the vital-sign checks keep the steady clock they started with" +
+		" (each monitor's learned clock offset stays valid) until hl7gate restarts"
+	g.log.Warn().Dur("step", step).Msg(reason)
+	g.store.AddEvent(store.Event{Kind: store.KindGateway, Severity: "warning", Reason: reason})
 }

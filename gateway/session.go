@@ -536,7 +536,7 @@ func (s *session) handle(now time.Time, frame []byte, ferr error) ([]byte, bool)
 			return s.ownAck(now, hl7.AR, hl7.CodeInternalError, "intercepted destination maps to no station"), true
 		}
 	}
-	s.req = policy.Request{Listener: s.l.cfg.Name, Source: s.src, Msg: &s.msg, Arrival: now, Station: station}
+	s.req = policy.Request{Listener: s.l.cfg.Name, Source: s.src, Msg: &s.msg, Arrival: steady(now), Station: station}
 	s.rt.chain.Evaluate(s.g.ctx, &s.req, &s.v)
 	if len(s.v.Findings) > 0 {
 		s.recordFindings(now)

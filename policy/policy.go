@@ -32,7 +32,9 @@ type Request struct {
 	Listener string
 	Source   netip.Addr
 	Msg      *hl7.Message
-	Arrival  time.Time
+	// Arrival is when the message arrived, on a clock without steps (the gateway's: the system clock at
+	// its start plus the monotonic time since): the vital-sign checks compare it with each device's clock.
+	Arrival time.Time
 	// Station is the index of the station an intercepted connection's original destination maps to,
 	// or -1 when the monitor connected to the gateway directly.
 	Station int
