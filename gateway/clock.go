@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/hl7gate/hl7gate/gateway/store"
+	"github.com/hl7gate/hl7gate/policy"
 )
 
 // clockBase is a reading of the clock when the package started, for monoNow.
@@ -57,4 +58,21 @@ func (g *Gateway) clockStepped(skew time.Duration) {
 		" (each monitor's learned clock offset stays valid) until hl7gate restarts"
 	g.log.Warn().Dur("step", step).Msg(reason)
 	g.store.AddEvent(store.Event{Kind: store.KindGateway, Severity: "warning", Reason: reason})
+}
+
+// onWallClock puts back on the system clock the findings' times that the vital-sign checks took from the
+// steady clock: a closing finding's (the arrival of the last message that showed it) and a finding's whose
+// message gave no time of its own (its arrival). Events (the journal, evidence bundles) and ORU^R40 alerts show
+// them on the clock of the event's own time, not off by every step since the start. arrival is the steady
+// time the checks judged the message by, skew the clock's steps since the start (clockSkew of the arrival's
+// reading of time.Now); a skew under clockStepMin is left alone, as watchClock leaves it unreported.
+func onWallClock(fs []policy.Finding, arrival time.Time, skew time.Duration) {
+	if skew > -clockStepMin && skew < clockStepMin {
+		return
+	}
+	for i := range fs {
+		if f := &fs[i]; f.Closed || f.ObservedAt.Equal(arrival) {
+			f.ObservedAt = f.ObservedAt.Add(skew).Round(0) // no monotonic reading: one would be the steady clock's
+		}
+	}
 }

@@ -91,3 +91,33 @@ func TestClockStepped(t *testing.T) {
 		t.Fatalf("%d log lines for two steps:\n%s", n, logs)
 	}
 }
+
+// onWallClock moves by the clock's steps the findings' times that came from the steady arrival (a
+// closing finding's, a finding's of a message without a time) and leaves a device's own times alone.
+func TestOnWallClock(t *testing.T) {
+	arrival := steady(time.Now())
+	device := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+	lastShown := arrival.Add(-time.Minute).Round(0)
+	fs := []policy.Finding{
+		{Rule: "range", ObservedAt: device},
+		{Rule: "range", ObservedAt: arrival},                  // a message without MSH-7 or OBX-14
+		{Rule: "frozen", ObservedAt: lastShown, Closed: true}, // an episode's close
+	}
+	want := []time.Time{device, arrival.Add(-10 * time.Minute), lastShown.Add(-10 * time.Minute)}
+	onWallClock(fs, arrival, -10*time.Minute)
+	for i, f := range fs {
+		if !f.ObservedAt.Equal(want[i]) {
+			t.Errorf("%s (closed %v): observed at %v, want %v", f.Rule, f.Closed, f.ObservedAt, want[i])
+		}
+		// A monotonic reading kept would make Sub and Before compare it by the steady clock again.
+		if f.ObservedAt != f.ObservedAt.Round(0) {
+			t.Errorf("%s (closed %v): observed at %v, with a monotonic reading", f.Rule, f.Closed, f.ObservedAt)
+		}
+	}
+	onWallClock(fs, arrival, 999*time.Millisecond) // no step reported: nothing moves
+	for i, f := range fs {
+		if !f.ObservedAt.Equal(want[i]) {
+			t.Errorf("%s after a skew under a second: observed at %v, want %v", f.Rule, f.ObservedAt, want[i])
+		}
+	}
+}

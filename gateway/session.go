@@ -539,6 +539,7 @@ func (s *session) handle(now time.Time, frame []byte, ferr error) ([]byte, bool)
 	s.req = policy.Request{Listener: s.l.cfg.Name, Source: s.src, Msg: &s.msg, Arrival: steady(now), Station: station}
 	s.rt.chain.Evaluate(s.g.ctx, &s.req, &s.v)
 	if len(s.v.Findings) > 0 {
+		onWallClock(s.v.Findings, s.req.Arrival, clockSkew(now))
 		s.recordFindings(now)
 	}
 	if s.v.Drop {

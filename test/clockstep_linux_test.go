@@ -23,7 +23,8 @@ const clockStepEnv = "HL7GATE_CLOCK_STEP"
 // clock keeps time sends through the gateway. Every monitor's time checks compare its MSH-7 with the
 // gateway's arrival clock, so a step of the gateway's clock read as a step of every monitor's would raise
 // time_future (back) or time_skew (forward) on each monitor of the ward at once. The gateway reports each step
-// once, as a gateway event, and the checks raise nothing.
+// once, as a gateway event, and the checks raise nothing; a finding whose time is its message's arrival
+// shows it on the system clock, as the event's own time is.
 func TestSystemClockStep(t *testing.T) {
 	if os.Getenv(clockStepEnv) != "1" {
 		t.Skip("steps the machine's clock: run alone, with " + clockStepEnv + "=1 (as .ci/run does)")
@@ -69,6 +70,14 @@ func TestSystemClockStep(t *testing.T) {
 		t.Fatalf("no gateway event for the clock's step back: %+v", g.Store().Events(store.KindGateway, 0, 0))
 	}
 	send(5)
+	// A message with no time of its own (no MSH-7, no OBX-14) and an SpO2 no device shows: its finding's
+	// time is its arrival, which its event shows on the clock of the event's own time.
+	<-cadence.C
+	n++
+	untimed := bytes.ReplaceAll(impossible(fmt.Sprintf("CLK%d", n)), []byte("20261125120000"), nil)
+	if code, _, _ := m.mustAck(t, untimed); code != hl7.AA {
+		t.Fatalf("message %d without a time: ACK %s", n, code)
+	}
 	step(t, 10*time.Minute)
 	restored = true
 	if !pollFor(10*time.Second, func() bool { return stepped() == 2 }) {
@@ -82,10 +91,21 @@ func TestSystemClockStep(t *testing.T) {
 			t.Errorf("clock event %+v: want a warning naming the step of %v", e, want)
 		}
 	}
+	ranged := 0
 	for _, e := range g.Store().Events(store.KindVitals, 0, 0) {
 		if strings.HasPrefix(e.Rule, "time_") {
 			t.Errorf("the gateway's clock step was read as the monitor's: %s %s", e.Rule, e.Reason)
 		}
+		if e.Rule == "range" {
+			ranged++
+			// By the wall clock: Sub of two readings of time.Now compares their monotonic readings.
+			if d := e.ObservedAt.Round(0).Sub(e.Time.Round(0)); d.Abs() > time.Minute {
+				t.Errorf("finding of the message without a time: observed at %v, %v from its event's time %v", e.ObservedAt, d, e.Time)
+			}
+		}
+	}
+	if ranged != 1 {
+		t.Errorf("%d range findings, want 1 (the message without a time)", ranged)
 	}
 	if got := len(st.received()); got != n {
 		t.Fatalf("station received %d messages, want %d", got, n)
