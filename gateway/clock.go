@@ -1,6 +1,11 @@
 package gateway
 
-import "time"
+import (
+	"time"
+
+	"github.com/hl7gate/hl7gate/gateway/store"
+	"github.com/hl7gate/hl7gate/policy"
+)
 
 // clockBase is a reading of the clock when the package started, for monoNow.
 var clockBase = time.Now()
@@ -11,4 +16,81 @@ var clockBase = time.Now()
 // both use the monotonic reading), never for timestamps that are shown or stored.
 func monoNow() time.Time {
 	return clockBase.Add(time.Since(clockBase))
+}
+
+// steady returns t, a reading of time.Now, on the clock monoNow reads: clockBase plus the monotonic time
+// from it to t. The vital-sign checks judge arrivals by it. A step of the system's clock (an NTP correction
+// of a clock that was minutes off at boot, an operator setting it) would otherwise be a step of every
+// monitor's clock at once, which the time checks report on each monitor against the offset they learned for
+// it (measured at a 5 s cadence: time_future for a step back of 3 minutes, 10 minutes or an hour, time_skew
+// for one forward of 10 minutes). A steady clock that started wrong is wrong by the same amount for every
+// monitor, and each monitor's learned offset absorbs it; the checks are told how far it lies from the
+// system clock (clockSteps) for what a monitor's clock set right reads.
+//
+// The monotonic clock (CLOCK_MONOTONIC) stands still while the host is suspended or its virtual machine
+// paused, and a VM restored from a snapshot resumes it from the snapshot, while the monitors' clocks went
+// on: the system clock's step forward that catches up afterwards is real time, and the steady clock lags
+// every monitor by the gap until hl7gate restarts (time_future on each monitor for a gap over
+// time_future.max_ahead, until its offset is learned again).
+func steady(t time.Time) time.Time {
+	return clockBase.Add(t.Sub(clockBase))
+}
+
+// clockSkew is how far t's wall clock (t a reading of time.Now) lies from the steady clock: the sum of the
+// system clock's steps since the gateway started. A slew (NTP's frequency correction) moves both alike.
+func clockSkew(t time.Time) time.Duration {
+	return t.Round(0).Sub(steady(t).Round(0))
+}
+
+// clockSteps is clockSkew(t), or 0 when that is under clockStepMin: the steps the vital-sign checks are
+// told of (policy.Request.Skew), the same as watchClock reports.
+func clockSteps(t time.Time) time.Duration {
+	if skew := clockSkew(t); skew <= -clockStepMin || skew >= clockStepMin {
+		return skew
+	}
+	return 0
+}
+
+// clockStepMin is the least change of clockSkew between two ticks of the event flusher (aggFlush) that
+// watchClock reports: a slew moves the clock by at most half a millisecond a second.
+const clockStepMin = time.Second
+
+// watchClock reports a step of the system's clock seen at a tick of the event flusher, as a log line and a
+// gateway event, once per step: an operator then knows why the times of the logs and events jumped, and
+// that the vital-sign checks went on with their steady clock. It runs on the flusher's goroutine only.
+func (g *Gateway) watchClock(now time.Time) {
+	g.clockStepped(clockSkew(now))
+}
+
+// clockStepped is watchClock for the skew read at a tick.
+func (g *Gateway) clockStepped(skew time.Duration) {
+	step := skew - g.skew
+	if step > -clockStepMin && step < clockStepMin {
+		return
+	}
+	g.skew = skew
+	reason := "the system clock stepped by " + step.Round(time.Millisecond).String() +
+		": logs and events carry its new time; the vital-sign checks keep the steady clock they started with" +
+		" (each monitor's learned clock offset stays valid) until hl7gate restarts, unless the step makes up" +
+		" for time the host stood still (a suspend, a paused or restored virtual machine): then every monitor" +
+		" seems ahead by it"
+	g.log.Warn().Dur("step", step).Msg(reason)
+	g.store.AddEvent(store.Event{Kind: store.KindGateway, Severity: "warning", Reason: reason})
+}
+
+// onWallClock puts back on the system clock the findings' times that the vital-sign checks took from the
+// steady clock: a closing finding's (the arrival of the last message that showed it) and a finding's whose
+// message gave no time of its own (its arrival). Events (the journal, evidence bundles) and ORU^R40 alerts show
+// them on the clock of the event's own time, not off by every step since the start. arrival is the steady
+// time the checks judged the message by, skew the clock's steps since the start (clockSteps of the arrival's
+// reading of time.Now).
+func onWallClock(fs []policy.Finding, arrival time.Time, skew time.Duration) {
+	if skew == 0 {
+		return
+	}
+	for i := range fs {
+		if f := &fs[i]; f.Closed || f.ObservedAt.Equal(arrival) {
+			f.ObservedAt = f.ObservedAt.Add(skew).Round(0) // no monotonic reading: one would be the steady clock's
+		}
+	}
 }

@@ -132,8 +132,9 @@ func (l *eventLog) flush(now time.Time) {
 	}
 }
 
-// run flushes every aggFlush until done is closed, then once more.
-func (l *eventLog) run(done <-chan struct{}) {
+// run flushes every aggFlush until done is closed, then once more, and calls tick at each of those ticks
+// after the flush.
+func (l *eventLog) run(done <-chan struct{}, tick func(now time.Time)) {
 	t := time.NewTicker(aggFlush)
 	defer t.Stop()
 	for {
@@ -143,6 +144,7 @@ func (l *eventLog) run(done <-chan struct{}) {
 			return
 		case now := <-t.C:
 			l.flush(now)
+			tick(now)
 		}
 	}
 }

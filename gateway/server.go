@@ -67,6 +67,7 @@ type Gateway struct {
 	export  *export.Exporter // never nil; without targets it takes events and does nothing
 	admin   *admin.Server    // nil when the admin endpoint is off
 	journal *journal.Journal // nil when state.journal.dir is unset
+	skew    time.Duration    // the system clock's steps reported so far (watchClock); the event flusher's only
 	lns     []*listener
 	parker  *parker // quiet monitor connections without their goroutine; nil if none can be parked
 	parkOff bool    // set before Start: no parker (TestIdleConnMemory's comparison)
@@ -266,9 +267,10 @@ func (g *Gateway) Start(ctx context.Context) error {
 		}()
 	}
 	g.flushing.Store(true)
+	g.skew = clockSkew(time.Now())
 	go func() {
 		defer close(g.flushed)
-		g.events.run(g.stopFlush)
+		g.events.run(g.stopFlush, g.watchClock)
 	}()
 	g.startDeliverers()
 	g.store.AddEvent(store.Event{Kind: store.KindGateway, Severity: "info", Reason: "gateway started"})

@@ -32,7 +32,12 @@ type Request struct {
 	Listener string
 	Source   netip.Addr
 	Msg      *hl7.Message
-	Arrival  time.Time
+	// Arrival is when the message arrived, on a clock without steps (the gateway's: the system clock at
+	// its start plus the monotonic time since): the vital-sign checks compare it with each device's clock.
+	Arrival time.Time
+	// Skew is how far the system clock lies ahead of Arrival's (the sum of its steps since the gateway
+	// started; 0 under a second): a device whose clock is set right reads Arrival+Skew.
+	Skew time.Duration
 	// Station is the index of the station an intercepted connection's original destination maps to,
 	// or -1 when the monitor connected to the gateway directly.
 	Station int
@@ -139,7 +144,7 @@ func (Vitals) Name() string { return "vitals" }
 // Check implements Check.
 func (c Vitals) Check(_ context.Context, req *Request, out *Verdict) {
 	n := len(out.Findings)
-	out.Findings = c.Engine.Observe(req.Source, req.Msg, req.Arrival, out.Findings)
+	out.Findings = c.Engine.ObserveSteady(req.Source, req.Msg, req.Arrival, req.Skew, out.Findings)
 	for _, f := range out.Findings[n:] {
 		if f.Action == vitals.Quarantine {
 			out.Drop, out.Code, out.ErrorCode = true, hl7.AR, 207

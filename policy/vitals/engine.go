@@ -451,6 +451,20 @@ func (e *Engine) Observe(src netip.Addr, m *hl7.Message, arrival time.Time, dst 
 // patient otherwise starts a monitor with no past to compare against.
 // Devices that talk on side by side (an aggregating gateway's beds) are not.
 func (e *Engine) ObserveVia(conn, src netip.Addr, m *hl7.Message, arrival time.Time, dst []Finding) []Finding {
+	return e.observe(conn, src, m, arrival, 0, dst)
+}
+
+// ObserveSteady is Observe for an arrival read on a clock that no step of the system's clock moves (the
+// gateway's: the system clock at its start plus the monotonic time since), which lies skew behind the
+// system clock (the sum of that clock's steps since the start). Each device's clock is judged against
+// the offset learned for it on the arrival clock, which no step moves; a device whose clock is set right
+// reads the system clock, arrival+skew, and is recognised by it (clockSet), as with skew 0.
+func (e *Engine) ObserveSteady(src netip.Addr, m *hl7.Message, arrival time.Time, skew time.Duration, dst []Finding) []Finding {
+	return e.observe(src, src, m, arrival, skew, dst)
+}
+
+// observe is ObserveVia for an arrival clock skew behind the system clock (ObserveSteady).
+func (e *Engine) observe(conn, src netip.Addr, m *hl7.Message, arrival time.Time, skew time.Duration, dst []Finding) []Finding {
 	var scratch [12]hl7.Field
 	msh := m.Segment(0).Fields(scratch[:0], 11) // msh[n] is MSH-n, split once for every check
 	switch string(component(msh, 9, 1)) {
@@ -460,7 +474,7 @@ func (e *Engine) ObserveVia(conn, src netip.Addr, m *hl7.Message, arrival time.T
 	s, switched := e.stream(conn, src, component(msh, 3, 0), component(msh, 4, 0), m, arrival)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.observe(e, src, m, msh, arrival, switched, dst)
+	return s.observe(e, src, m, msh, arrival, skew, switched, dst)
 }
 
 // stream returns the state of the device (app, fac) at src that sent m,
@@ -798,6 +812,7 @@ type emitter struct {
 	e       *Engine
 	s       *stream
 	arrival time.Time
+	skew    time.Duration // how far the arrival clock lies behind the system clock (ObserveSteady)
 	src     netip.Addr
 	m       *hl7.Message
 	msgTime time.Time

@@ -276,10 +276,10 @@ func (s *stream) class() int {
 }
 
 // observe runs the checks over m, whose MSH is split in msh (msh[n] is MSH-n).
-func (s *stream) observe(e *Engine, src netip.Addr, m *hl7.Message, msh []hl7.Field, arrival time.Time, switched bool, dst []Finding) []Finding {
+func (s *stream) observe(e *Engine, src netip.Addr, m *hl7.Message, msh []hl7.Field, arrival time.Time, skew time.Duration, switched bool, dst []Finding) []Finding {
 	s.lastSeen.Store(arrival.UnixNano())
 	rc := &e.cfg.Rules
-	em := emitter{e: e, s: s, arrival: arrival, src: src, m: m, msgTime: arrival}
+	em := emitter{e: e, s: s, arrival: arrival, skew: skew, src: src, m: m, msgTime: arrival}
 	msgTime, terr := hl7.ParseTimeIn(component(msh, 7, 1), e.loc)
 	timeOK := terr == nil
 	if timeOK {
@@ -1062,7 +1062,7 @@ func (s *stream) timing(e *Engine, em *emitter, msgTime, arrival time.Time, dst 
 	// clock. A forged time arrives at the device's cadence, not at wire
 	// speed, and is judged as before.
 	burst := wire && !s.lastMsgTime.IsZero() && catching
-	set := !burst && s.clockSet(off, arrival, rc)
+	set := !burst && s.clockSet(off, em.skew, arrival, rc)
 	// The rows of the message that sets the clock may still carry the old
 	// clock's time (a cuff reading taken just before): up to where that clock
 	// stood at this arrival (computed only then, the rare case).
@@ -1494,17 +1494,19 @@ const transitDelay = 30 * time.Second
 // TestClockSetNeedsOldClock). A message behind it is the old clock after a
 // wait. With no independent arrival clock (hl7gate
 // check without arrival times, where the arrival is MSH-7) no offset was
-// ever off, so nothing is taken for this.
-func (s *stream) clockSet(off time.Duration, arrival time.Time, rc *Rules) bool {
+// ever off, so nothing is taken for this. The time set right is the
+// system clock's, skew ahead of the arrival clock (ObserveSteady); the
+// offsets learned are the arrival clock's.
+func (s *stream) clockSet(off, skew time.Duration, arrival time.Time, rc *Rules) bool {
 	tol := rc.TimeBackwards.Tolerance
-	if s.lastMsgTime.IsZero() || !s.offsetKnown || arrival.Before(s.prevArrival) || off > tol || off < -transitDelay {
+	if right := off - skew; s.lastMsgTime.IsZero() || !s.offsetKnown || arrival.Before(s.prevArrival) || right > tol || right < -transitDelay {
 		return false
 	}
 	was := s.lastMsgTime.Sub(s.prevArrival)
 	if d := was - s.offset; d > tol && d <= rc.TimeFuture.MaxAhead {
 		return false // ahead of the device's clock, unreported
 	}
-	return was.Abs()-off.Abs() > tol
+	return (was-skew).Abs()-(off-skew).Abs() > tol
 }
 
 // values runs the physiological checks over s.cur and then remembers it.

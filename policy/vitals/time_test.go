@@ -2,6 +2,7 @@ package vitals_test
 
 import (
 	"fmt"
+	"net/netip"
 	"slices"
 	"testing"
 	"time"
@@ -882,4 +883,53 @@ func TestStepAfterSlidMessage37b(t *testing.T) {
 		}
 	}
 	checkRules(t, got, "time_backwards")
+}
+
+// TestClockSetRightOnSteadyClock: the gateway judges arrivals by a clock no
+// step of its host's clock moves, which lies behind the system clock by the
+// steps since its start (ObserveSteady's skew). A device's clock set right
+// reads the system clock and is no finding, as in TestClockSetRight, where
+// the two clocks agree; one set to the arrival clock's time instead is set
+// wrong by the skew and is reported.
+func TestClockSetRightOnSteadyClock(t *testing.T) {
+	stamp := func(d time.Duration) string { return t0.Add(d).Format("20060102150405") }
+	src := netip.MustParseAddr("192.0.2.10")
+	tests := []struct {
+		name          string
+		skew          time.Duration // the system clock ahead of the arrival clock
+		before, after time.Duration // the device's clock ahead of the arrival clock, before message 20 and from it
+		want          []string
+	}{
+		{"6 min ahead set right, the host's clock stepped back 10 min", -10 * time.Minute, -4 * time.Minute, -10 * time.Minute, nil},
+		{"150 s behind set right, the host's clock stepped back 10 min", -10 * time.Minute, -150*sec - 10*time.Minute, -10 * time.Minute, nil},
+		{"6 min ahead set right, the host's clock stepped forward 10 min", 10 * time.Minute, 16 * time.Minute, 10 * time.Minute, nil},
+		{"6 min ahead set to the arrival clock, 10 min behind the right time", 10 * time.Minute, 16 * time.Minute, 0, []string{"time_backwards", "time_skew"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			e, err := vitals.NewEngine(vitals.DefaultConfig())
+			if err != nil {
+				t.Fatal(err)
+			}
+			var fs []vitals.Finding
+			for i := range 40 {
+				clock := tc.before
+				if i >= 20 {
+					clock = tc.after
+				}
+				arrival := t0.Add(time.Duration(i) * 10 * sec)
+				m := normal(i)
+				m.ts = stamp(time.Duration(i)*10*sec + clock)
+				for j := range m.rows {
+					m.rows[j].at = stamp(time.Duration(i)*10*sec + clock - 2*sec)
+				}
+				msg, err := hl7.Parse(m.bytes(arrival, i))
+				if err != nil {
+					t.Fatal(err)
+				}
+				fs = e.ObserveSteady(src, msg, arrival, tc.skew, fs)
+			}
+			checkRules(t, fs, tc.want...)
+		})
+	}
 }
