@@ -28,10 +28,10 @@ func monoNow() time.Time {
 // system clock (clockSteps) for what a monitor's clock set right reads.
 //
 // The monotonic clock (CLOCK_MONOTONIC) stands still while the host is suspended or its virtual machine
-// paused, and a VM restored from a snapshot resumes it from the snapshot, while the monitors' clocks went
-// on: the system clock's step forward that catches up afterwards is real time, and the steady clock lags
-// every monitor by the gap until hl7gate restarts (time_future on each monitor for a gap over
-// time_future.max_ahead, until its offset is learned again).
+// paused, while the monitors' clocks go on. Once the system clock's step forward has caught up with the
+// time that passed, each monitor reads the system clock again, arrival + skew, and is taken for a clock set
+// right (the checks' clockSet): no finding (policy/vitals TestHostStoodStill). A message judged before the
+// system clock catches up is ahead of both clocks by the gap (time_future), as it was on the system clock.
 func steady(t time.Time) time.Time {
 	return clockBase.Add(t.Sub(clockBase))
 }
@@ -70,10 +70,8 @@ func (g *Gateway) clockStepped(skew time.Duration) {
 	}
 	g.skew = skew
 	reason := "the system clock stepped by " + step.Round(time.Millisecond).String() +
-		": logs and events carry its new time; the vital-sign checks keep the steady clock they started with" +
-		" (each monitor's learned clock offset stays valid) until hl7gate restarts, unless the step makes up" +
-		" for time the host stood still (a suspend, a paused or restored virtual machine): then every monitor" +
-		" seems ahead by it"
+		": logs and events carry its new time; the vital-sign checks go on with the clock they started with" +
+		" until hl7gate restarts, so no monitor's clock seems to step with it"
 	g.log.Warn().Dur("step", step).Msg(reason)
 	g.store.AddEvent(store.Event{Kind: store.KindGateway, Severity: "warning", Reason: reason})
 }

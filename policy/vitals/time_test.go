@@ -933,3 +933,62 @@ func TestClockSetRightOnSteadyClock(t *testing.T) {
 		})
 	}
 }
+
+// TestHostStoodStill: the gateway's arrival clock is monotonic and stands
+// while its host is suspended or its virtual machine paused, while the
+// monitors' clocks go on; the system clock's step forward afterwards (the
+// skew) is time that passed. A device whose offset grew by just that step
+// reads the system clock again and is taken for a clock set right
+// (clockSet against arrival+skew), no finding; a step that set a wrong
+// system clock right moves no device's offset; a device's own jump, with no
+// step of the host's or by another amount, is still time_future. Without
+// the skew (ObserveSteady's 0) the two pauses fail with time_future.
+func TestHostStoodStill(t *testing.T) {
+	stamp := func(at time.Time) string { return at.Format("20060102150405") }
+	src := netip.MustParseAddr("192.0.2.10")
+	const gap = 10 * time.Minute
+	tests := []struct {
+		name  string
+		skew  time.Duration // the system clock ahead of the arrival clock from message 20
+		jump  time.Duration // the device's clock ahead of the arrival clock from message 20
+		stale bool          // message 20 comes at wire speed, stamped before the host stood
+		want  []string
+	}{
+		{"paused 10 min", gap, gap, false, nil},
+		{"paused 10 min, a message stamped before it first", gap, gap, true, nil},
+		{"the host's clock set back 10 min", -gap, 0, false, nil},
+		{"the device's clock 10 min ahead, no step of the host's", 0, gap, false, []string{"time_future"}},
+		{"the device's clock 20 min ahead after a pause of 10", gap, 2 * gap, false, []string{"time_future"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			e, err := vitals.NewEngine(vitals.DefaultConfig())
+			if err != nil {
+				t.Fatal(err)
+			}
+			var fs []vitals.Finding
+			observe := func(i int, arrival, device time.Time, skew time.Duration) {
+				m := normal(i)
+				m.ts = stamp(device)
+				msg, err := hl7.Parse(m.bytes(arrival, i))
+				if err != nil {
+					t.Fatal(err)
+				}
+				fs = e.ObserveSteady(src, msg, arrival, skew, fs)
+			}
+			for i := range 40 {
+				arrival := t0.Add(time.Duration(i) * 10 * sec)
+				if i < 20 {
+					observe(i, arrival, arrival, 0)
+					continue
+				}
+				if i == 20 && tc.stale {
+					last := t0.Add(19 * 10 * sec)
+					observe(100, last.Add(100*time.Millisecond), last.Add(sec), tc.skew)
+				}
+				observe(i, arrival, arrival.Add(tc.jump), tc.skew)
+			}
+			checkRules(t, fs, tc.want...)
+		})
+	}
+}
