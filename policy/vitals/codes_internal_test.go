@@ -116,7 +116,7 @@ func TestCode(t *testing.T) {
 		{"PR^Pulse^L", pPR, true}, // by its label Pulse since labels55: PR in component 1 is no label
 		{"PR^P-R^L", pNone, false},
 		{"6^pr", pNone, false},
-		// labels55: IntelliVue's Pulse, Pulse (SpO2), Resp and T2-T4, GE
+		// labels55: IntelliVue's Pulse, Pulse (SpO2) and Resp, GE
 		// Datex-Ohmeda's PR(SpO2) and Nihon Kohden's and Mindray's EtCO2
 		// are code rows, read whatever the unit; a known code still
 		// decides, and a label is read as written.
@@ -128,11 +128,14 @@ func TestCode(t *testing.T) {
 		{"0002-4822^Pulse (SpO2)^MDIL", pPR, true},
 		{"9^Pulse (SpO2)", pPR, true},
 		{"201^Resp^L", pRR, true},
-		{"402^T2", pTemp, true},
-		{"403^T3", pTemp, true},
-		{"404^T4", pTemp, true},
-		{"0002-f0c8^T2^MDIL", pTemp, true},
-		{"0002-f0ca", pTemp, true},
+		// review55l: IntelliVue's generic T2-T4 (and their MDIL codes)
+		// are no rows: a second probe at a site the label does not name.
+		{"402^T2", pNone, false},
+		{"403^T3", pNone, false},
+		{"404^T4", pNone, false},
+		{"0002-f0c8^T2^MDIL", pNone, false},
+		{"0002-f0ca", pNone, false},
+		{"0002-f0e5^Pulse (NBP)^MDIL", pNone, false}, // the cuff's pulse: no row
 		{"147842^PR(SpO2)^MDC", pHR, true},
 		{"150456^EtCO2^MDC", pSpO2, true},
 		{"151708^Pulse^MDC", pEtCO2, true},

@@ -266,6 +266,24 @@ type ruleCase struct {
 	want  []string
 }
 
+// at60 returns an edit that sets message 60's rows labelled label (OBX-3
+// component 2) to v, and to unit when unit is not empty.
+func at60(label, v, unit string) func(int, *msg) {
+	return func(i int, m *msg) {
+		if i != 60 {
+			return
+		}
+		for j := range m.rows {
+			if strings.Split(m.rows[j].code, "^")[1] == label {
+				m.rows[j].value = v
+				if unit != "" {
+					m.rows[j].unit = unit
+				}
+			}
+		}
+	}
+}
+
 // etco2 is an end-tidal CO2 row in mmHg.
 func etco2(v string) row { return row{code: "151708", value: v, unit: "266016"} }
 

@@ -2,7 +2,6 @@ package vitals_test
 
 import (
 	"slices"
-	"strings"
 	"testing"
 
 	"github.com/hl7gate/hl7gate/hl7"
@@ -14,7 +13,8 @@ import (
 // tables. A Nihon Kohden-style bed labels its oximeter's pulse rate PR(SpO2)
 // (GE Datex-Ohmeda's name) and its end-tidal CO2 EtCO2 (Nihon Kohden's and
 // Mindray's); an IntelliVue-style bed labels its pulse rate Pulse or
-// Pulse (SpO2), its breathing rate Resp and its temperatures T1-T4. Before,
+// Pulse (SpO2), its breathing rate Resp and its temperature T1 (its generic
+// T2-T4 are no rows since review55l: TestSecondTemperatureUnread55l). Before,
 // each was an unknown code: an impossible value, or a pulse 40 above the
 // heart rate, passed unseen. The beds' ordinary readings stay quiet, a
 // P-R interval labelled PR in ms beside them too, and PR(SpO2) in ms is a
@@ -69,23 +69,6 @@ func TestVendorLabels55(t *testing.T) {
 			return m
 		})
 	}
-	// at60 sets the row labelled label of message 60 to v in unit (unit
-	// unchanged when empty).
-	at60 := func(label, v, unit string) func(int, *msg) {
-		return func(i int, m *msg) {
-			if i != 60 {
-				return
-			}
-			for j := range m.rows {
-				if strings.Split(m.rows[j].code, "^")[1] == label {
-					m.rows[j].value = v
-					if unit != "" {
-						m.rows[j].unit = unit
-					}
-				}
-			}
-		}
-	}
 	checkCases(t, []ruleCase{
 		{"the Nihon Kohden-style bed's ordinary readings", nk(false, nil), nil},
 		{"a pulse 40 above the heart rate labelled PR(SpO2)", nk(true, nil), []string{"hr_pr_agreement"}},
@@ -97,16 +80,15 @@ func TestVendorLabels55(t *testing.T) {
 		{"a pulse 40 above the heart rate labelled Pulse", ivue("Pulse", true, nil), []string{"hr_pr_agreement"}},
 		{"a pulse 40 above the heart rate labelled Pulse (SpO2)", ivue("Pulse (SpO2)", true, nil), []string{"hr_pr_agreement"}},
 		{"a breathing rate of 200 labelled Resp", ivue("Pulse", false, at60("Resp", "200", "")), []string{"range"}},
-		{"a temperature of 50 °C labelled T2", ivue("Pulse", false, at60("T2", "50", "")), []string{"range"}},
-		{"a temperature of 50 °C labelled T3", ivue("Pulse", false, at60("T3", "50", "")), []string{"range"}},
-		{"a temperature of 50 °C labelled T4", ivue("Pulse", false, at60("T4", "50", "")), []string{"range"}},
+		{"a temperature of 50 °C labelled T1", ivue("Pulse", false, at60("T1", "50", "")), []string{"range"}},
 	})
 }
 
 // TestVendorLabelsUnknownCodes55: check --unknown no longer lists rows
-// read by their labels (PR(SpO2), EtCO2, Pulse, Resp, T2), and still
-// lists those written otherwise (PR(spo2) behind Nihon Kohden's VITAL
-// prefix, ETCO2) and a label that names a channel, not a site (IBP1_SYS).
+// read by their labels (PR(SpO2), EtCO2, Pulse, Resp), and still lists
+// those written otherwise (PR(spo2) behind Nihon Kohden's VITAL prefix,
+// ETCO2), a label that names a channel, not a site (IBP1_SYS), and a
+// generic second temperature (T2, review55l).
 func TestVendorLabelsUnknownCodes55(t *testing.T) {
 	e, err := vitals.NewEngine(vitals.DefaultConfig())
 	if err != nil {
@@ -127,7 +109,7 @@ func TestVendorLabelsUnknownCodes55(t *testing.T) {
 	}
 	var got []string
 	e.UnknownCodes(m, func(_, code, _ hl7.Field) { got = append(got, string(code.Component(1).Bytes())) })
-	if want := []string{"007001", "ETCO2", "111"}; !slices.Equal(got, want) {
+	if want := []string{"402", "007001", "ETCO2", "111"}; !slices.Equal(got, want) {
 		t.Errorf("unknown codes %q, want %q", got, want)
 	}
 }

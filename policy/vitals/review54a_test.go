@@ -1,7 +1,6 @@
 package vitals_test
 
 import (
-	"strings"
 	"testing"
 )
 
@@ -40,26 +39,13 @@ func TestIntelliVueLabelsReview54a(t *testing.T) {
 			return m
 		})
 	}
-	// at60 sets the row labelled label of message 60 to v.
-	at60 := func(label, v string) func(int, *msg) {
-		return func(i int, m *msg) {
-			if i != 60 {
-				return
-			}
-			for j := range m.rows {
-				if strings.Split(m.rows[j].code, "^")[1] == label {
-					m.rows[j].value = v
-				}
-			}
-		}
-	}
 	checkCases(t, []ruleCase{
 		{"the bed's ordinary readings", bed(nil), nil},
-		{"a pulse rate of 400 labelled PR in bpm (read since pr54)", bed(at60("PR", "400")), []string{"range"}},
-		{"a saturation of 120 %", bed(at60("SpO2", "120")), []string{"range"}},
-		{"an arterial systolic of 400", bed(at60("ABPs", "400")), []string{"range"}},
-		{"a temperature of 50 °C", bed(at60("T1", "50")), []string{"range"}},
-		{"a breathing rate of 200", bed(at60("RR", "200")), []string{"range"}},
-		{"an end-tidal CO2 of 200", bed(at60("etCO2", "200")), []string{"range"}},
+		{"a pulse rate of 400 labelled PR in bpm (read since pr54)", bed(at60("PR", "400", "")), []string{"range"}},
+		{"a saturation of 120 %", bed(at60("SpO2", "120", "")), []string{"range"}},
+		{"an arterial systolic of 400", bed(at60("ABPs", "400", "")), []string{"range"}},
+		{"a temperature of 50 °C", bed(at60("T1", "50", "")), []string{"range"}},
+		{"a breathing rate of 200", bed(at60("RR", "200", "")), []string{"range"}},
+		{"an end-tidal CO2 of 200", bed(at60("etCO2", "200", "")), []string{"range"}},
 	})
 }
