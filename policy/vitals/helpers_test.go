@@ -100,6 +100,12 @@ func nibpS(v, at string) row { return row{code: "150021", value: v, unit: "26601
 func nibpD(v, at string) row { return row{code: "150022", value: v, unit: "266016", at: at} }
 func nibpM(v, at string) row { return row{code: "150023", value: v, unit: "266016", at: at} }
 
+// localRow is a row of a monitor with local codes: OBX-3 code^label^L, the
+// label (component 2) what the checks read when the code is unknown.
+func localRow(code, label, v, unit string) row {
+	return row{code: code + "^" + label + "^L", value: v, unit: unit}
+}
+
 // num formats a number for OBX-5.
 func num(v float64) string { return fmt.Sprint(v) }
 

@@ -20,9 +20,6 @@ import (
 // P-R interval labelled PR in ms beside them too, and PR(SpO2) in ms is a
 // pulse rate in the wrong unit (unit_mismatch), never a pulse of 160.
 func TestVendorLabels55(t *testing.T) {
-	local := func(code, label, v, unit string) row {
-		return row{code: code + "^" + label + "^L", value: v, unit: unit}
-	}
 	// nk returns 20 minutes of messages 10 s apart from the Nihon
 	// Kohden-style bed, its pulse 40 above the heart rate from message 60
 	// on when high, message i edited by edit (nil: none).
@@ -33,12 +30,12 @@ func TestVendorLabels55(t *testing.T) {
 				p = 120
 			}
 			m := msg{app: "LOCALMON", rows: []row{
-				local("HR", "HR", wobble(80, i), "/min"),
-				local("PR-SPO2", "PR(SpO2)", wobble(p, i+5), "/min"),
-				local("SPO2", "SpO2", num(96+float64(i%2)), "%"),
-				local("RR-IMP", "RR", wobble(16, i+3), "/min"),
-				local("ETCO2", "EtCO2", wobble(38, i+9), "mmHg"),
-				local("PR-ECG", "PR", "160", "ms"), // the ECG's P-R interval
+				localRow("HR", "HR", wobble(80, i), "/min"),
+				localRow("PR-SPO2", "PR(SpO2)", wobble(p, i+5), "/min"),
+				localRow("SPO2", "SpO2", num(96+float64(i%2)), "%"),
+				localRow("RR-IMP", "RR", wobble(16, i+3), "/min"),
+				localRow("ETCO2", "EtCO2", wobble(38, i+9), "mmHg"),
+				localRow("PR-ECG", "PR", "160", "ms"), // the ECG's P-R interval
 			}}
 			if edit != nil {
 				edit(i, &m)
@@ -54,14 +51,14 @@ func TestVendorLabels55(t *testing.T) {
 				p = 120
 			}
 			m := msg{app: "LOCALMON", rows: []row{
-				local("101", "HR", wobble(80, i), "bpm"),
-				local("151", pulse, wobble(p, i+5), "bpm"),
-				local("150", "SpO2", num(96+float64(i%2)), "%"),
-				local("201", "Resp", wobble(16, i+3), "rpm"),
-				local("401", "T1", "37.0", "Cel"),
-				local("402", "T2", "36.6", "Cel"),
-				local("403", "T3", "36.8", "Cel"),
-				local("404", "T4", "37.1", "Cel"),
+				localRow("101", "HR", wobble(80, i), "bpm"),
+				localRow("151", pulse, wobble(p, i+5), "bpm"),
+				localRow("150", "SpO2", num(96+float64(i%2)), "%"),
+				localRow("201", "Resp", wobble(16, i+3), "rpm"),
+				localRow("401", "T1", "37.0", "Cel"),
+				localRow("402", "T2", "36.6", "Cel"),
+				localRow("403", "T3", "36.8", "Cel"),
+				localRow("404", "T4", "37.1", "Cel"),
 			}}
 			if edit != nil {
 				edit(i, &m)

@@ -17,9 +17,6 @@ import (
 // 160 ms beside the pulse raises nothing (no range, no unit_mismatch, no
 // disagreement with the heart rate), whatever its place among the rows.
 func TestPRLabelByUnit54(t *testing.T) {
-	local := func(code, label, v, unit string) row {
-		return row{code: code + "^" + label + "^L", value: v, unit: unit}
-	}
 	// bed returns 20 minutes of messages 10 s apart from a local-code
 	// monitor: its heart rate, its pulse rate labelled PR in unit, 40 above
 	// the heart rate from message 60 on when high, and before them the rows
@@ -31,8 +28,8 @@ func TestPRLabelByUnit54(t *testing.T) {
 				p = 120
 			}
 			rows := append([]row{}, extra...)
-			rows = append(rows, local("101", "HR", wobble(80, i), "bpm"), local("151", "PR", wobble(p, i+5), unit),
-				local("150", "SpO2", num(96+float64(i%2)), "%"), local("201", "RR", wobble(16, i+3), "rpm"))
+			rows = append(rows, localRow("101", "HR", wobble(80, i), "bpm"), localRow("151", "PR", wobble(p, i+5), unit),
+				localRow("150", "SpO2", num(96+float64(i%2)), "%"), localRow("201", "RR", wobble(16, i+3), "rpm"))
 			return msg{app: "LOCALMON", rows: rows}
 		})
 	}
@@ -43,17 +40,17 @@ func TestPRLabelByUnit54(t *testing.T) {
 			ruleCase{"a pulse 40 above the heart rate, PR in " + u, bed(u, true), []string{"hr_pr_agreement"}})
 	}
 	for _, pri := range []row{
-		local("160", "PR", "160", "ms"),
-		local("160", "PR", "160", "264338^MDC_DIM_MILLI_SEC^MDC"),
-		local("160", "PR", "0.16", "s"),
-		local("160", "PR", "160", ""),
-		local("160", "PR", "160", "%"),
+		localRow("160", "PR", "160", "ms"),
+		localRow("160", "PR", "160", "264338^MDC_DIM_MILLI_SEC^MDC"),
+		localRow("160", "PR", "0.16", "s"),
+		localRow("160", "PR", "160", ""),
+		localRow("160", "PR", "160", "%"),
 	} {
 		cases = append(cases, ruleCase{"a P-R interval " + pri.value + " " + pri.unit + " before the pulse", bed("/min", false, pri), nil})
 	}
 	for _, rri := range []row{ // an ECG report's R-R interval labelled RR, as PR is (ratedLabels)
-		local("170", "RR", "800", "ms"),
-		local("170", "RR", "800", ""),
+		localRow("170", "RR", "800", "ms"),
+		localRow("170", "RR", "800", ""),
 	} {
 		cases = append(cases, ruleCase{"an R-R interval " + rri.value + " " + rri.unit + " before the breathing rate", bed("/min", false, rri), nil})
 	}

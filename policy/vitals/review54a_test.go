@@ -15,23 +15,20 @@ import (
 // read (PR is also the ECG's P-R interval); since pr54 it is, in a rate
 // unit (TestPRLabelByUnit54).
 func TestIntelliVueLabelsReview54a(t *testing.T) {
-	local := func(code, label, v, unit string) row {
-		return row{code: code + "^" + label + "^L", value: v, unit: unit}
-	}
 	// bed returns 20 minutes of messages 10 s apart, message i edited by
 	// edit (nil: none).
 	bed := func(edit func(i int, m *msg)) []tick {
 		return every(120, 10*sec, func(i int) msg {
 			m := msg{app: "LOCALMON", rows: []row{
-				local("101", "HR", wobble(80, i), "bpm"),
-				local("151", "PR", wobble(80, i+5), "bpm"),
-				local("150", "SpO2", num(96+float64(i%2)), "%"),
-				local("201", "RR", wobble(16, i+3), "rpm"),
-				local("301", "ABPs", wobble(120, i+7), "mmHg"),
-				local("302", "ABPd", wobble(70, i+7), "mmHg"),
-				local("303", "ABPm", wobble(87, i+7), "mmHg"),
-				local("401", "T1", "37.0", "Cel"),
-				local("501", "etCO2", wobble(38, i+9), "mmHg"),
+				localRow("101", "HR", wobble(80, i), "bpm"),
+				localRow("151", "PR", wobble(80, i+5), "bpm"),
+				localRow("150", "SpO2", num(96+float64(i%2)), "%"),
+				localRow("201", "RR", wobble(16, i+3), "rpm"),
+				localRow("301", "ABPs", wobble(120, i+7), "mmHg"),
+				localRow("302", "ABPd", wobble(70, i+7), "mmHg"),
+				localRow("303", "ABPm", wobble(87, i+7), "mmHg"),
+				localRow("401", "T1", "37.0", "Cel"),
+				localRow("501", "etCO2", wobble(38, i+9), "mmHg"),
 			}}
 			if edit != nil {
 				edit(i, &m)

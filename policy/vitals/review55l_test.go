@@ -15,28 +15,25 @@ import (
 // stays quiet however long T1 is away, and a core temperature forged up by
 // 2 °C beside the skin probe is still a rate_of_change.
 func TestSecondTemperatureUnread55l(t *testing.T) {
-	local := func(code, label, v, unit string) row {
-		return row{code: code + "^" + label + "^L", value: v, unit: unit}
-	}
 	// bed returns 4 hours of messages a minute apart: T1 a core temperature
 	// of 37 °C (raised by forged from message 120 on), absent from message
 	// 100 to message off, and T2 a skin probe at 33.5 °C.
 	bed := func(off int, forged float64) []tick {
 		return every(240, 60*sec, func(i int) msg {
 			rows := []row{
-				local("101", "HR", wobble(80, i), "bpm"),
-				local("151", "Pulse", wobble(80, i+5), "bpm"),
-				local("150", "SpO2", num(96+float64(i%2)), "%"),
-				local("201", "Resp", wobble(16, i+3), "rpm"),
+				localRow("101", "HR", wobble(80, i), "bpm"),
+				localRow("151", "Pulse", wobble(80, i+5), "bpm"),
+				localRow("150", "SpO2", num(96+float64(i%2)), "%"),
+				localRow("201", "Resp", wobble(16, i+3), "rpm"),
 			}
 			core := 37.0 + 0.1*float64(i%2)
 			if i >= 120 {
 				core += forged
 			}
 			if i < 100 || i >= off {
-				rows = append(rows, local("401", "T1", fmt.Sprintf("%.1f", core), "Cel"))
+				rows = append(rows, localRow("401", "T1", fmt.Sprintf("%.1f", core), "Cel"))
 			}
-			rows = append(rows, local("402", "T2", fmt.Sprintf("%.1f", 33.5+0.1*float64(i%3)), "Cel"))
+			rows = append(rows, localRow("402", "T2", fmt.Sprintf("%.1f", 33.5+0.1*float64(i%3)), "Cel"))
 			return msg{app: "LOCALMON", rows: rows}
 		})
 	}
