@@ -36,16 +36,17 @@ func steady(t time.Time) time.Time {
 	return clockBase.Add(t.Sub(clockBase))
 }
 
-// clockSkew is how far t's wall clock (t a reading of time.Now) lies from the steady clock: the sum of the
-// system clock's steps since the gateway started. A slew (NTP's frequency correction) moves both alike.
-func clockSkew(t time.Time) time.Duration {
-	return t.Round(0).Sub(steady(t).Round(0))
+// clockSkew is how far t's wall clock (t a reading of time.Now) lies from st, its reading on the steady
+// clock (steady(t)): the sum of the system clock's steps since the gateway started. A slew (NTP's frequency
+// correction) moves both alike.
+func clockSkew(t, st time.Time) time.Duration {
+	return t.Round(0).Sub(st.Round(0))
 }
 
-// clockSteps is clockSkew(t), or 0 when that is under clockStepMin: the steps the vital-sign checks are
-// told of (policy.Request.Skew), the same as watchClock reports.
-func clockSteps(t time.Time) time.Duration {
-	if skew := clockSkew(t); skew <= -clockStepMin || skew >= clockStepMin {
+// clockSteps is clockSkew(t, st), or 0 when that is under clockStepMin: the steps the vital-sign checks
+// are told of (policy.Request.Skew), the same as watchClock reports.
+func clockSteps(t, st time.Time) time.Duration {
+	if skew := clockSkew(t, st); skew <= -clockStepMin || skew >= clockStepMin {
 		return skew
 	}
 	return 0
@@ -59,7 +60,7 @@ const clockStepMin = time.Second
 // gateway event, once per step: an operator then knows why the times of the logs and events jumped, and
 // that the vital-sign checks went on with their steady clock. It runs on the flusher's goroutine only.
 func (g *Gateway) watchClock(now time.Time) {
-	g.clockStepped(clockSkew(now))
+	g.clockStepped(clockSkew(now, steady(now)))
 }
 
 // clockStepped is watchClock for the skew read at a tick.

@@ -267,7 +267,8 @@ func (g *Gateway) Start(ctx context.Context) error {
 		}()
 	}
 	g.flushing.Store(true)
-	g.skew = clockSkew(time.Now())
+	now := time.Now()
+	g.skew = clockSkew(now, steady(now))
 	go func() {
 		defer close(g.flushed)
 		g.events.run(g.stopFlush, g.watchClock)

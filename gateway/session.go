@@ -539,7 +539,8 @@ func (s *session) handle(now time.Time, frame []byte, ferr error) ([]byte, bool)
 			return s.ownAck(now, hl7.AR, hl7.CodeInternalError, "intercepted destination maps to no station"), true
 		}
 	}
-	s.req = policy.Request{Listener: s.l.cfg.Name, Source: s.src, Msg: &s.msg, Arrival: steady(now), Skew: clockSteps(now), Station: station}
+	arrival := steady(now) // the checks' clock, read once: the steps are its distance from now
+	s.req = policy.Request{Listener: s.l.cfg.Name, Source: s.src, Msg: &s.msg, Arrival: arrival, Skew: clockSteps(now, arrival), Station: station}
 	s.rt.chain.Evaluate(s.g.ctx, &s.req, &s.v)
 	if len(s.v.Findings) > 0 {
 		onWallClock(s.v.Findings, s.req.Arrival, s.req.Skew)
