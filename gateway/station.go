@@ -246,21 +246,49 @@ func (s *station) forward(ctx context.Context, msg, ctrl, dst []byte, wantApp bo
 	}
 }
 
-// enterShared takes a token of the unreserved share for a message, waiting for one until deadline; the
-// caller gives it back once the message is answered or failed.
+// enterShared takes a token of the unreserved share for a message, waiting for one until deadline (and
+// counting the wait); the caller gives it back once the message is answered or failed.
 func (s *station) enterShared(ctx context.Context, deadline time.Time) error {
+	t := lazyTimer{deadline: deadline}
+	defer t.stop()
+	return enter(ctx, s.shared, &t, s.reserved.Inc)
+}
+
+// lazyTimer is a deadline's timer, made only when a wait needs it: most takes of a token do not wait.
+type lazyTimer struct {
+	deadline time.Time
+	t        *time.Timer
+}
+
+// c returns the timer's channel, making the timer on first use.
+func (l *lazyTimer) c() <-chan time.Time {
+	if l.t == nil {
+		l.t = time.NewTimer(time.Until(l.deadline))
+	}
+	return l.t.C
+}
+
+func (l *lazyTimer) stop() {
+	if l.t != nil {
+		l.t.Stop()
+	}
+}
+
+// enter takes a token of ch (a send into its room), at once if there is room, else waiting until the
+// timer fires (ErrStationBusy) or ctx ends; waiting, if set, is called when it has to wait.
+func enter(ctx context.Context, ch chan struct{}, t *lazyTimer, waiting func()) error {
 	select {
-	case s.shared <- struct{}{}:
+	case ch <- struct{}{}:
 		return nil
 	default:
 	}
-	s.reserved.Inc()
-	t := time.NewTimer(time.Until(deadline))
-	defer t.Stop()
+	if waiting != nil {
+		waiting()
+	}
 	select {
-	case s.shared <- struct{}{}:
+	case ch <- struct{}{}:
 		return nil
-	case <-t.C:
+	case <-t.c():
 		return ErrStationBusy
 	case <-ctx.Done():
 		return ctx.Err()
@@ -326,28 +354,10 @@ const (
 // new one while the pool has room, else the least busy one with room. It waits for room until
 // deadline. The caller gives the room back with release.
 func (s *station) get(ctx context.Context, deadline time.Time, mode getMode) (*stationConn, error) {
-	var t *time.Timer // made only when get has to wait
-	defer func() {
-		if t != nil {
-			t.Stop()
-		}
-	}()
-	timeout := func() <-chan time.Time {
-		if t == nil {
-			t = time.NewTimer(time.Until(deadline))
-		}
-		return t.C
-	}
-	select {
-	case s.tokens <- struct{}{}:
-	default:
-		select {
-		case s.tokens <- struct{}{}:
-		case <-timeout():
-			return nil, ErrStationBusy
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		}
+	t := lazyTimer{deadline: deadline}
+	defer t.stop()
+	if err := enter(ctx, s.tokens, &t, nil); err != nil {
+		return nil, err
 	}
 	for {
 		s.mu.Lock()
@@ -401,7 +411,7 @@ func (s *station) get(ctx context.Context, deadline time.Time, mode getMode) (*s
 		s.mu.Unlock()
 		select {
 		case <-dialed:
-		case <-timeout():
+		case <-t.c():
 			<-s.tokens
 			return nil, ErrStationBusy
 		case <-ctx.Done():
